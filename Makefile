@@ -1,0 +1,57 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each installs what is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEB_PACKAGES := unixodbc tdsodbc libkrb5-3 libgssapi-krb5-2 libssl3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install system-packages demo test lint typecheck pytest bench clean
+
+install: system-packages $(STAMP)
+
+# Debian packages for the ODBC stack: unixODBC (needed by Microsoft's driver too) and FreeTDS.
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:$$missing"; \
+	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install
+	@echo "Serving the demo database (TDS test server) over MCP streamable HTTP."
+	@echo "  MCP endpoint: http://$(HOST):$(PORT)/mcp   health: http://$(HOST):$(PORT)/health"
+	@echo "  Claude Desktop / VS Code (stdio): see README.md"
+	$(BIN)/azsql-mcp serve --demo --transport http --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

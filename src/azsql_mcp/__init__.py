@@ -1,0 +1,53 @@
+"""azsql-mcp: a plugin-based MCP server for SQL Server and Azure SQL Database.
+
+This module is the public plugin API. Built-in and third-party plugins import
+only from here (never from ``azsql_mcp.core``). It stays cheap to import: the
+server must answer ``initialize`` before heavy libraries are loaded.
+"""
+
+from azsql_mcp.api import (
+    AccessToken,
+    AuthProvider,
+    ClientIdentity,
+    Column,
+    ConnectAttributes,
+    Database,
+    DatabaseError,
+    DatabaseUnavailable,
+    Limits,
+    QueryRefused,
+    QueryResult,
+    RegisterAuthProvider,
+    RegisterPrompt,
+    RegisterResource,
+    RegisterTool,
+    Security,
+    SourceSettings,
+    ToolContext,
+    hookimpl,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccessToken",
+    "AuthProvider",
+    "ClientIdentity",
+    "Column",
+    "ConnectAttributes",
+    "Database",
+    "DatabaseError",
+    "DatabaseUnavailable",
+    "Limits",
+    "QueryRefused",
+    "QueryResult",
+    "RegisterAuthProvider",
+    "RegisterPrompt",
+    "RegisterResource",
+    "RegisterTool",
+    "Security",
+    "SourceSettings",
+    "ToolContext",
+    "__version__",
+    "hookimpl",
+]

@@ -1,0 +1,261 @@
+"""Types of the plugin contract: what hooks receive and what tools are given.
+
+Re-exported by ``azsql_mcp``; import them from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import pluggy
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+hookimpl = pluggy.HookimplMarker("azsql_mcp")
+
+
+# --- settings that describe one database source ---------------------------------
+
+
+class Security(BaseModel):
+    """What a source lets tools do. Overridable per source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    read_only: bool = True
+    allow_unfiltered_writes: bool = False
+
+
+class Limits(BaseModel):
+    """Caps and timeouts applied to every query. Overridable per source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_rows: int = Field(100, ge=1, le=1_000_000)
+    max_result_bytes: int = Field(4_000_000, ge=1024)
+    query_timeout_s: float = Field(30, gt=0, le=3600)
+    max_affected_rows: int = Field(1000, ge=0)
+
+
+class SourceSettings(BaseModel):
+    """One database the server talks to (`[sources.NAME]` in the config)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    server: str = Field(..., description="host, host,port or tcp:host,port")
+    database: str = "master"
+    auth: str = Field("sql", description="name of an auth provider")
+    username: str | None = None
+    password: SecretStr | None = None
+    password_env: str | None = None
+    password_file: str | None = None
+    client_id: str | None = None
+    tenant_id: str | None = None
+    client_secret: SecretStr | None = None
+    client_secret_env: str | None = None
+    client_secret_file: str | None = None
+    certificate_path: str | None = None
+    access_token_env: str = "AZURE_SQL_ACCESS_TOKEN"
+    access_token_file: str | None = None
+    auth_options: dict[str, Any] = Field(
+        default_factory=dict, description="options for third-party auth providers"
+    )
+    driver: str | None = None
+    encrypt: Literal["yes", "no", "strict", "optional"] = "yes"
+    trust_server_certificate: bool = False
+    connection_timeout_s: int = Field(15, ge=1, le=600)
+    pool_size: int = Field(10, ge=1, le=200)
+    pool_acquire_timeout_s: float = Field(5, gt=0)
+    connection_max_lifetime_s: float = Field(1800, gt=0)
+    retry_budget_s: float = Field(20, ge=0)
+    security: Security | None = None
+    limits: Limits | None = None
+
+
+# --- what auth providers hand to the database layer -----------------------------
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """An Entra ID access token for the Azure SQL scope."""
+
+    token: str
+    expires_on: datetime
+
+
+@dataclass(frozen=True)
+class ConnectAttributes:
+    """What a connection needs from an auth provider: a login or a token."""
+
+    username: str | None = None
+    password: str | None = None
+    access_token: AccessToken | None = None
+    identity: str | None = None  # who this is, for `check` and logs (never a secret)
+
+
+@runtime_checkable
+class AuthProvider(Protocol):
+    """Yields fresh connection attributes; called before each new connection."""
+
+    async def connect_attributes(self) -> ConnectAttributes: ...
+
+
+AuthProviderFactory = Callable[[SourceSettings], AuthProvider]
+
+
+# --- what queries return ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str  # as SQL Server names it, e.g. "nvarchar(50)", "decimal(19,4)"
+
+
+@dataclass
+class QueryResult:
+    columns: list[Column]
+    rows: list[tuple[Any, ...]]  # driver values: int, str, Decimal, datetime, bytes, UUID...
+    truncated: bool = False  # True when max_rows or max_result_bytes cut the result
+    next_offset: int | None = None  # pass as `offset` to read the next page
+    rows_affected: int | None = None
+    duration_ms: float = 0.0
+
+
+class DatabaseError(Exception):
+    """A database failure with SQL Server's error number when there is one."""
+
+    def __init__(self, message: str, number: int | None = None, *, transient: bool = False):
+        super().__init__(message)
+        self.number = number
+        self.transient = transient
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The source cannot be reached now; the server keeps trying in the background."""
+
+
+class QueryRefused(ValueError):
+    """The safety model refused a statement before it reached the database."""
+
+    def __init__(self, reason: str, allowed: str):
+        super().__init__(f"{reason} Allowed here: {allowed}")
+        self.reason = reason
+        self.allowed = allowed
+
+
+WriteKind = Literal["insert", "update", "delete"]
+
+
+@runtime_checkable
+class Database(Protocol):
+    """The handle a tool gets for its source, with the safety model applied.
+
+    Named parameters are written `@name` in the SQL and bound from `params`;
+    values never become part of the SQL text.
+    """
+
+    source: str
+    security: Security
+    limits: Limits
+
+    async def read(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        max_rows: int | None = None,
+        offset: int = 0,
+    ) -> QueryResult:
+        """Run one SELECT (CTEs allowed) in a transaction that is rolled back."""
+        ...
+
+    async def write(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        kinds: Sequence[WriteKind],
+    ) -> QueryResult:
+        """Run one INSERT/UPDATE/DELETE of the given kinds; needs read_only = false."""
+        ...
+
+    async def write_batch(
+        self, statements: Sequence[str], params: Mapping[str, Any] | None = None
+    ) -> list[QueryResult]:
+        """Run several writes in one transaction, all or nothing."""
+        ...
+
+    async def explain(self, sql: str) -> str:
+        """The estimated plan of one SELECT as ShowPlanXML; never executes it."""
+        ...
+
+    async def ping(self) -> float:
+        """Round-trip time of a trivial query in milliseconds."""
+        ...
+
+
+@dataclass(frozen=True)
+class ClientIdentity:
+    """Who is calling: from the HTTP bearer token, or the local user over stdio."""
+
+    subject: str = "local"
+    client_id: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class ToolContext:
+    """Everything a tool, resource or prompt gets: declare a `ctx: ToolContext` parameter."""
+
+    db: Database
+    source: str
+    sources: list[str]
+    config: BaseModel | None  # the plugin's validated `[plugins.NAME]` section
+    client: ClientIdentity
+    report_progress: Callable[[float, float | None, str | None], Awaitable[None]]
+
+
+# --- callables handed to the registration hooks ----------------------------------
+
+
+class RegisterTool(Protocol):
+    def __call__(
+        self,
+        fn: Callable[..., Awaitable[Any]],
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: Mapping[str, Any] | None = None,
+        tags: set[str] | None = None,
+        writes: bool = False,
+    ) -> None: ...
+
+
+class RegisterResource(Protocol):
+    def __call__(
+        self,
+        fn: Callable[..., Awaitable[Any]],
+        uri: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+    ) -> None: ...
+
+
+class RegisterPrompt(Protocol):
+    def __call__(
+        self,
+        fn: Callable[..., Awaitable[Any]],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> None: ...
+
+
+class RegisterAuthProvider(Protocol):
+    def __call__(self, name: str, factory: AuthProviderFactory) -> None: ...

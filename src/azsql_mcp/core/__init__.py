@@ -1,0 +1,1 @@
+"""azsql-mcp core: hookspecs, plugin loading, config, database access, server."""

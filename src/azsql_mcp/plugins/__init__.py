@@ -1,0 +1,1 @@
+"""Plugins that ship with azsql-mcp, written exactly like third-party ones."""

@@ -1,0 +1,1 @@
+"""Test support: the TDS test server and a pytest plugin. Imports nothing from core."""

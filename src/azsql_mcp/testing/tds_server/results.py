@@ -1,0 +1,144 @@
+"""What the SQL engine hands to the protocol layer, and what it takes from it.
+
+The engine (engine.py) is synchronous and thread-safe per session; the protocol
+layer (server.py) runs each request in a worker thread and pulls rows lazily,
+so it can keep reading the socket and honour ATTENTION mid-result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """A SQL Server column type, enough to write COLMETADATA.
+
+    `name` is the lower-case T-SQL type name: int, bigint, smallint, tinyint, bit,
+    decimal, numeric, float, real, money, smallmoney, date, time, datetime,
+    datetime2, smalldatetime, datetimeoffset, uniqueidentifier, char, varchar,
+    nchar, nvarchar, binary, varbinary, xml.
+    `length` is in characters for character types and bytes for binary types,
+    -1 for (max). `precision`/`scale` for decimal/numeric, `scale` (fractional
+    seconds digits) for time, datetime2 and datetimeoffset.
+    """
+
+    name: str
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class ResultColumn:
+    name: str
+    type: ColumnType
+
+
+@dataclass
+class ResultSet:
+    """One result set. `rows` is consumed lazily and at most once.
+
+    Row values are Python values matching each column's type: int, bool,
+    decimal.Decimal, float, datetime.date/time/datetime (aware for
+    datetimeoffset), str, bytes, uuid.UUID, or None.
+    """
+
+    columns: list[ResultColumn]
+    rows: Iterator[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Done:
+    """A statement finished without a result set; `row_count` for DML, else None."""
+
+    row_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """An informational message (INFO token, severity <= 10), e.g. from PRINT."""
+
+    number: int
+    text: str
+    state: int = 1
+    severity: int = 0
+
+
+@dataclass(frozen=True)
+class ReturnValue:
+    """An output parameter or procedure return value for a RETURNVALUE token."""
+
+    name: str
+    type: ColumnType
+    value: Any
+
+
+Result = ResultSet | Done | Message | ReturnValue
+
+
+class TdsError(Exception):
+    """An error SQL Server would report: number, state, class (severity)."""
+
+    def __init__(self, number: int, message: str, *, state: int = 1, severity: int = 16,
+                 line: int = 1):
+        super().__init__(message)
+        self.number = number
+        self.message = message
+        self.state = state
+        self.severity = severity
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter from an RPC: name with its leading '@', declared type, value."""
+
+    name: str
+    type: ColumnType
+    value: Any
+    output: bool = False
+
+
+@dataclass
+class SessionInfo:
+    spid: int
+    user: str
+    database: str
+    app_name: str = ""
+    host_name: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class EngineSession(Protocol):
+    """One client session's view of the engine (its own transaction state)."""
+
+    info: SessionInfo
+
+    def execute(self, sql: str, params: list[Param] | None = None) -> Iterator[Result]:
+        """Run a T-SQL batch. Yields results in order; raises TdsError on the
+        failing statement (results already yielded stand). Parameters are bound
+        by name (`@P1`, `@id`)."""
+        ...
+
+    def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
+        """An RPC by name that the protocol layer does not handle itself
+        (sp_datatype_info_100, sp_describe_undeclared_parameters, ...)."""
+        ...
+
+    def begin(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+    @property
+    def trancount(self) -> int: ...
+
+    def cancel(self) -> None:
+        """Called from another thread on ATTENTION: stop the running statement
+        (including WAITFOR) as soon as possible."""
+        ...
+
+    def close(self) -> None: ...
