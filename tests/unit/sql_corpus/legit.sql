@@ -1,0 +1,256 @@
+-- Legitimate analytic SELECTs: check_select (read_data) must accept every one, and
+-- send a statement that parses to the same tree. Entries are separated by lines
+-- that read exactly "-- next".
+-- next
+SELECT 1
+-- next
+SELECT * FROM SalesLT.Customer
+-- next
+SELECT TOP 10 c.CustomerID, c.CompanyName, SUM(h.TotalDue) AS total
+FROM SalesLT.Customer AS c
+JOIN SalesLT.SalesOrderHeader AS h ON h.CustomerID = c.CustomerID
+GROUP BY c.CustomerID, c.CompanyName
+ORDER BY total DESC
+-- next
+SELECT c.CustomerID, h.SalesOrderID
+FROM SalesLT.Customer c
+LEFT OUTER JOIN SalesLT.SalesOrderHeader h ON h.CustomerID = c.CustomerID
+WHERE h.SalesOrderID IS NULL
+-- next
+SELECT p.Name, pc.Name AS Category
+FROM SalesLT.Product p
+INNER JOIN SalesLT.ProductCategory pc ON pc.ProductCategoryID = p.ProductCategoryID
+RIGHT JOIN SalesLT.ProductModel pm ON pm.ProductModelID = p.ProductModelID
+FULL OUTER JOIN SalesLT.ProductDescription d ON 1 = 0
+-- next
+SELECT a.x, b.y FROM a CROSS JOIN b
+-- next
+SELECT name, dept, salary,
+       ROW_NUMBER() OVER (PARTITION BY dept ORDER BY salary DESC) AS rn,
+       RANK() OVER (ORDER BY salary DESC) AS rnk,
+       DENSE_RANK() OVER (ORDER BY salary DESC) AS drnk,
+       NTILE(4) OVER (ORDER BY salary) AS quartile
+FROM emp
+-- next
+SELECT OrderDate, TotalDue,
+       SUM(TotalDue) OVER (ORDER BY OrderDate ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running,
+       AVG(TotalDue) OVER (ORDER BY OrderDate ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS moving_avg,
+       LAG(TotalDue, 1, 0) OVER (ORDER BY OrderDate) AS prev,
+       LEAD(TotalDue) OVER (ORDER BY OrderDate) AS next_due,
+       FIRST_VALUE(TotalDue) OVER (PARTITION BY CustomerID ORDER BY OrderDate) AS first_due
+FROM SalesLT.SalesOrderHeader
+-- next
+WITH totals AS (
+    SELECT CustomerID, SUM(TotalDue) AS total
+    FROM SalesLT.SalesOrderHeader
+    GROUP BY CustomerID
+)
+SELECT c.CompanyName, t.total
+FROM totals t JOIN SalesLT.Customer c ON c.CustomerID = t.CustomerID
+WHERE t.total > 1000
+-- next
+WITH a AS (SELECT 1 AS n), b AS (SELECT n + 1 AS n FROM a)
+SELECT * FROM a UNION ALL SELECT * FROM b
+-- next
+WITH r AS (
+    SELECT 1 AS n
+    UNION ALL
+    SELECT n + 1 FROM r WHERE n < 10
+)
+SELECT n FROM r OPTION (MAXRECURSION 100)
+-- next
+WITH org AS (
+    SELECT EmployeeID, ManagerID, 0 AS lvl FROM dbo.Employee WHERE ManagerID IS NULL
+    UNION ALL
+    SELECT e.EmployeeID, e.ManagerID, o.lvl + 1 FROM dbo.Employee e JOIN org o ON e.ManagerID = o.EmployeeID
+)
+SELECT * FROM org
+-- next
+SELECT * FROM SalesLT.Product WHERE ProductCategoryID IN (SELECT ProductCategoryID FROM SalesLT.ProductCategory WHERE Name LIKE N'%Bike%')
+-- next
+SELECT * FROM SalesLT.Customer c WHERE EXISTS (SELECT 1 FROM SalesLT.SalesOrderHeader h WHERE h.CustomerID = c.CustomerID)
+-- next
+SELECT * FROM SalesLT.Customer c WHERE NOT EXISTS (SELECT 1 FROM SalesLT.SalesOrderHeader h WHERE h.CustomerID = c.CustomerID)
+-- next
+SELECT p.Name, (SELECT COUNT(*) FROM SalesLT.SalesOrderDetail d WHERE d.ProductID = p.ProductID) AS times_sold FROM SalesLT.Product p
+-- next
+SELECT x.cat, x.cnt FROM (SELECT ProductCategoryID AS cat, COUNT(*) AS cnt FROM SalesLT.Product GROUP BY ProductCategoryID) AS x WHERE x.cnt > 5
+-- next
+SELECT * FROM SalesLT.Product WHERE ListPrice > ALL (SELECT ListPrice FROM SalesLT.Product WHERE Color = 'Red')
+-- next
+SELECT * FROM SalesLT.Product WHERE ListPrice > ANY (SELECT ListPrice FROM SalesLT.Product WHERE Color = 'Red')
+-- next
+SELECT ProductID, Name FROM SalesLT.Product ORDER BY ProductID OFFSET 20 ROWS FETCH NEXT 10 ROWS ONLY
+-- next
+SELECT ProductID FROM SalesLT.Product ORDER BY ProductID OFFSET 5 ROWS
+-- next
+SELECT ProductID FROM SalesLT.Product ORDER BY ProductID OFFSET 0 ROWS FETCH FIRST 1 ROW ONLY
+-- next
+SELECT TOP 5 * FROM SalesLT.Product ORDER BY ListPrice DESC
+-- next
+SELECT TOP (5) PERCENT * FROM SalesLT.Product ORDER BY ListPrice DESC
+-- next
+SELECT TOP 3 WITH TIES Name, ListPrice FROM SalesLT.Product ORDER BY ListPrice DESC
+-- next
+SELECT TOP (@n) Name FROM SalesLT.Product ORDER BY Name
+-- next
+SELECT * FROM (SELECT Color, ListPrice FROM SalesLT.Product) AS src
+PIVOT (AVG(ListPrice) FOR Color IN ([Red], [Black], [Silver])) AS pvt
+-- next
+SELECT ProductID, attribute, value
+FROM (SELECT ProductID, CAST(Color AS nvarchar(50)) AS Color, CAST(Size AS nvarchar(50)) AS Size FROM SalesLT.Product) p
+UNPIVOT (value FOR attribute IN (Color, Size)) AS u
+-- next
+SELECT c.CustomerID, o.SalesOrderID
+FROM SalesLT.Customer c
+CROSS APPLY (SELECT TOP 1 SalesOrderID FROM SalesLT.SalesOrderHeader h WHERE h.CustomerID = c.CustomerID ORDER BY OrderDate DESC) AS o
+-- next
+SELECT c.CustomerID, o.SalesOrderID
+FROM SalesLT.Customer c
+OUTER APPLY (SELECT TOP 1 SalesOrderID FROM SalesLT.SalesOrderHeader h WHERE h.CustomerID = c.CustomerID) o
+-- next
+SELECT Name,
+       CASE WHEN ListPrice < 100 THEN 'cheap' WHEN ListPrice < 1000 THEN 'mid' ELSE 'expensive' END AS band,
+       CASE Color WHEN 'Red' THEN 1 ELSE 0 END AS is_red
+FROM SalesLT.Product
+-- next
+SELECT UPPER(FirstName), LOWER(LastName), LEN(EmailAddress), LTRIM(RTRIM(Phone)), TRIM(CompanyName),
+       SUBSTRING(EmailAddress, 1, CHARINDEX('@', EmailAddress) - 1) AS local_part,
+       REPLACE(Phone, '-', ''), LEFT(LastName, 1), RIGHT(Phone, 4), REVERSE(FirstName),
+       CONCAT(FirstName, N' ', LastName), CONCAT_WS(', ', LastName, FirstName), STUFF(Phone, 1, 3, 'xxx'),
+       PATINDEX('%[0-9]%', Phone), REPLICATE('*', 3), FORMAT(ModifiedDate, 'yyyy-MM-dd')
+FROM SalesLT.Customer
+-- next
+SELECT STRING_AGG(Name, ', ') WITHIN GROUP (ORDER BY Name) AS names FROM SalesLT.ProductCategory
+-- next
+SELECT value FROM STRING_SPLIT(@list, ',')
+-- next
+SELECT [Customer ID] = c.CustomerID, c.[CompanyName] AS [Company Name], [o].[Order Count]
+FROM SalesLT.Customer AS c
+JOIN (SELECT CustomerID, COUNT(*) AS [Order Count] FROM SalesLT.SalesOrderHeader GROUP BY CustomerID) AS [o] ON [o].CustomerID = c.CustomerID
+-- next
+SELECT [x]]y] FROM [my table]
+-- next
+SELECT "CompanyName" FROM "SalesLT"."Customer"
+-- next
+SELECT * FROM SalesLT.Customer WHERE LastName = N'Müller' OR FirstName = N'José' OR CompanyName = N'日本'
+-- next
+SELECT N'it''s', 'a ''quoted'' word', '', N'-- not a comment', '/* not a comment */', 'DROP TABLE t; DELETE FROM t'
+-- next
+-- the best customers
+SELECT TOP 5 CustomerID /* the key */, CompanyName -- the name
+FROM SalesLT.Customer /* all of them */
+ORDER BY CustomerID
+-- next
+SELECT 1 AS one; -- trailing semicolon and comment
+-- next
+SELECT ProductID FROM SalesLT.Product FOR JSON PATH
+-- next
+SELECT ProductID, Name FROM SalesLT.Product FOR JSON PATH, ROOT('products'), INCLUDE_NULL_VALUES
+-- next
+SELECT ProductID FROM SalesLT.Product FOR JSON AUTO, WITHOUT_ARRAY_WRAPPER
+-- next
+SELECT ProductID, Name FROM SalesLT.Product FOR XML PATH('product'), ROOT('products')
+-- next
+SELECT * FROM SalesLT.Customer WHERE CustomerID = @id AND LastName = @name
+-- next
+SELECT * FROM SalesLT.SalesOrderHeader WHERE OrderDate BETWEEN @from AND @to AND Status IN (@s1, @s2)
+-- next
+SELECT @@VERSION AS version, @@SPID AS spid, @@SERVERNAME AS server, @@ROWCOUNT AS rc
+-- next
+SELECT DB_NAME(), SCHEMA_NAME(), OBJECT_ID(N'SalesLT.Customer'), SUSER_SNAME(), USER_NAME(), SERVERPROPERTY('Edition')
+-- next
+SELECT SYSDATETIME(), SYSUTCDATETIME(), GETDATE(), GETUTCDATE(), CURRENT_TIMESTAMP, SYSDATETIMEOFFSET()
+-- next
+SELECT SYSTEM_USER, SESSION_USER, CURRENT_USER, USER
+-- next
+SELECT DATEADD(day, 7, OrderDate), DATEDIFF(day, OrderDate, ShipDate), DATEPART(year, OrderDate),
+       DATENAME(month, OrderDate), EOMONTH(OrderDate), YEAR(OrderDate), MONTH(OrderDate), DAY(OrderDate),
+       DATEFROMPARTS(2024, 1, 31), DATETRUNC(month, OrderDate)
+FROM SalesLT.SalesOrderHeader
+-- next
+SELECT CAST(ListPrice AS decimal(10, 2)), CONVERT(varchar(10), ModifiedDate, 120), TRY_CAST(Size AS int),
+       TRY_CONVERT(int, Size), PARSE('1' AS int), ISNULL(Color, 'n/a'), COALESCE(Color, Size, 'none'),
+       NULLIF(Color, ''), IIF(ListPrice > 100, 1, 0), CHOOSE(2, 'a', 'b')
+FROM SalesLT.Product
+-- next
+SELECT COUNT(*), COUNT_BIG(*), COUNT(DISTINCT Color), MIN(ListPrice), MAX(ListPrice), AVG(ListPrice),
+       SUM(ListPrice), STDEV(ListPrice), VAR(ListPrice), APPROX_COUNT_DISTINCT(Color)
+FROM SalesLT.Product
+-- next
+SELECT Color, COUNT(*) AS n FROM SalesLT.Product GROUP BY Color HAVING COUNT(*) > 2 ORDER BY n DESC
+-- next
+SELECT Color, Size, SUM(ListPrice) FROM SalesLT.Product GROUP BY ROLLUP (Color, Size)
+-- next
+SELECT Color, Size, SUM(ListPrice) FROM SalesLT.Product GROUP BY CUBE (Color, Size)
+-- next
+SELECT Color, SUM(ListPrice) FROM SalesLT.Product GROUP BY GROUPING SETS ((Color), ())
+-- next
+SELECT Color FROM SalesLT.Product UNION SELECT Size FROM SalesLT.Product
+-- next
+SELECT Color FROM SalesLT.Product INTERSECT SELECT Color FROM SalesLT.Product WHERE ListPrice > 100
+-- next
+SELECT Color FROM SalesLT.Product EXCEPT SELECT Color FROM SalesLT.Product WHERE ListPrice > 100
+-- next
+(SELECT TOP 1 Name FROM SalesLT.Product ORDER BY ListPrice) UNION ALL (SELECT TOP 1 Name FROM SalesLT.Product ORDER BY ListPrice DESC)
+-- next
+SELECT DISTINCT Color FROM SalesLT.Product WHERE Color IS NOT NULL AND Name NOT LIKE 'HL%' ESCAPE '\'
+-- next
+SELECT * FROM SalesLT.Product WITH (NOLOCK) WHERE ProductID = 1
+-- next
+SELECT * FROM SalesLT.Product AS p WITH (INDEX(PK_Product_ProductID), FORCESEEK) WHERE p.ProductID > 5
+-- next
+SELECT * FROM SalesLT.Product OPTION (RECOMPILE, MAXDOP 1)
+-- next
+SELECT t.name AS table_name, s.name AS schema_name, p.rows
+FROM sys.tables t
+JOIN sys.schemas s ON s.schema_id = t.schema_id
+JOIN sys.partitions p ON p.object_id = t.object_id AND p.index_id IN (0, 1)
+-- next
+SELECT c.name, ty.name AS type_name, c.max_length, c.is_nullable
+FROM sys.columns c JOIN sys.types ty ON ty.user_type_id = c.user_type_id
+WHERE c.object_id = OBJECT_ID(@table)
+-- next
+SELECT r.session_id, r.status, r.total_elapsed_time, t.text
+FROM sys.dm_exec_requests r CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) t
+WHERE r.session_id <> @@SPID
+-- next
+SELECT * FROM OPENJSON(@json) WITH (id int '$.id', name nvarchar(100) '$.name')
+-- next
+SELECT JSON_VALUE(@json, '$.a'), JSON_QUERY(@json, '$.b'), ISJSON(@json)
+-- next
+SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS v(id, letter)
+-- next
+SELECT 0x1F AS bin, 1e3 AS flt, -1.5 AS neg, .5 AS half, $5 AS money_value, NULL AS nothing
+-- next
+SELECT a + b - c * d / e % f, a & b, a | b, a ^ b, ~a FROM nums WHERE a <> b AND a != c AND a >= 1 AND b <= 2 AND NOT a < 0
+-- next
+SELECT Name COLLATE Latin1_General_CS_AS FROM SalesLT.Product
+-- next
+SELECT * FROM SalesLT.Product TABLESAMPLE (10 PERCENT)
+-- next
+SELECT NEWID(), RAND(), ABS(-1), CEILING(1.5), FLOOR(1.5), ROUND(1.55, 1), POWER(2, 10), SQRT(16), LOG(10), PI()
+-- next
+SELECT GREATEST(1, 2, 3), LEAST(1, 2, 3)
+-- next
+SELECT * FROM #temp_results
+-- next
+SELECT geography::Point(47.65, -122.35, 4326).STAsText()
+-- next
+SELECT ProductID, ListPrice, PERCENT_RANK() OVER (ORDER BY ListPrice) AS pr,
+       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY ListPrice) OVER (PARTITION BY Color) AS median
+FROM SalesLT.Product
+-- next
+SELECT CustomerID FROM SalesLT.Customer WHERE CustomerID % 2 = 0 AND (FirstName LIKE 'A%' OR FirstName LIKE 'B%')
+-- next
+select top 5 * from saleslt.product order by listprice desc
+-- next
+SELECT x.*, y.[sp] FROM x JOIN y ON x.id = y.id
+-- next
+SELECT [delete], [select], [drop table] FROM t
+-- next
+SELECT * FROM t WHERE note = 'EXEC xp_cmdshell ''dir''' OR note LIKE '%WAITFOR DELAY%'
+-- next
+SELECT $PARTITION.pf(OrderDate) FROM SalesLT.SalesOrderHeader
+-- next
+SELECT SalesOrderID FROM SalesLT.SalesOrderHeader FOR SYSTEM_TIME AS OF '2024-01-01'

@@ -1,0 +1,286 @@
+"""The SQL safety guard: hostile and legitimate corpora, parameters, writes, fingerprints."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+import sqlglot
+from sql_corpus import load_corpus
+
+from azsql_mcp import QueryRefused
+from azsql_mcp.core.sqlguard import (
+    ALLOWED_SELECT,
+    MAX_NESTING,
+    MAX_SQL_CHARS,
+    check_select,
+    check_write,
+    fingerprint,
+)
+
+HOSTILE = load_corpus("hostile")
+LEGIT = load_corpus("legit")
+ALL_KINDS = ("insert", "update", "delete")
+
+
+def _with_names(checked_sql: str, names: tuple[str, ...]) -> str:
+    """Put the @names back in place of the `?` placeholders (outside string literals)."""
+    pieces = re.split(r"('(?:[^']|'')*')", checked_sql)
+    it = iter(names)
+    return "".join(
+        piece if i % 2 else re.sub(r"\?", lambda _: "@" + next(it), piece)
+        for i, piece in enumerate(pieces)
+    )
+
+
+# --- corpora ----------------------------------------------------------------------------
+
+
+def test_corpora_are_large_enough() -> None:
+    assert len(HOSTILE) >= 150
+    assert len(LEGIT) >= 60
+    assert len(set(HOSTILE)) == len(HOSTILE), "duplicate hostile entries"
+
+
+@pytest.mark.parametrize("sql", HOSTILE, ids=[f"hostile{i:03d}" for i in range(len(HOSTILE))])
+def test_hostile_statement_is_refused(sql: str) -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_select(sql)
+    assert refused.value.reason
+    assert refused.value.allowed == ALLOWED_SELECT
+    assert "Allowed here:" in str(refused.value)
+
+
+@pytest.mark.parametrize("sql", LEGIT, ids=[f"legit{i:03d}" for i in range(len(LEGIT))])
+def test_legit_select_is_accepted_and_sent_unchanged_in_meaning(sql: str) -> None:
+    checked = check_select(sql)
+    assert checked.kind == "select"
+    assert checked.sql.count("?") >= len(checked.param_names)
+    # What is sent parses to the same tree as what the caller wrote.
+    sent = sqlglot.parse_one(_with_names(checked.sql, checked.param_names), read="tsql")
+    written = [tree for tree in sqlglot.parse(sql, read="tsql") if tree is not None]
+    assert sent == written[0]
+
+
+def test_hostile_corpus_is_refused_by_write_checks_too_except_plain_writes() -> None:
+    # Writes are hostile to read_data only; in write mode the plain ones are the point.
+    accepted = []
+    for sql in HOSTILE:
+        try:
+            check_write(sql, ALL_KINDS, allow_unfiltered=True)
+        except QueryRefused:
+            continue
+        accepted.append(sql)
+    assert accepted == [
+        "INSERT INTO t VALUES (1)",
+        "INSERT t SELECT * FROM u",
+        "UPDATE t SET a = 1",
+        "UPDATE t SET a = 1 WHERE id = 1",
+        "DELETE FROM t",
+        "DELETE t WHERE id = 1",
+        "WITH x AS (SELECT 1 AS a) DELETE FROM t",
+        "WITH x AS (SELECT 1 AS a) UPDATE x SET a = 2",
+        "WITH x AS (SELECT 1 AS a) INSERT INTO t SELECT a FROM x",
+    ]
+
+
+# --- exact outputs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "sent"),
+    [
+        (
+            "SELECT * FROM t WHERE id = @id AND name = @name",
+            "SELECT * FROM t WHERE id = ? AND name = ?",
+        ),
+        (
+            "select top 5 *\n  from  SalesLT.Product -- newest\n order by ListPrice desc;",
+            "select top 5 * from SalesLT.Product order by ListPrice desc",
+        ),
+        (
+            'SELECT "Company Name" FROM "SalesLT"."Customer"',
+            "SELECT [Company Name] FROM [SalesLT].[Customer]",
+        ),
+        ("SELECT [x]]; DROP] FROM t", "SELECT [x]]; DROP] FROM t"),
+        ("SELECT N'it''s', 'a\\' FROM t", "SELECT N'it''s', 'a\\' FROM t"),
+        ("SELECT SYSDATETIME(), SYSTEM_USER", "SELECT SYSDATETIME(), SYSTEM_USER"),
+        ("SELECT @@VERSION, @@ROWCOUNT", "SELECT @@VERSION, @@ROWCOUNT"),
+        ("SELECT a/*x*/FROM t", "SELECT a FROM t"),
+        (
+            "WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < @m) SELECT n FROM r",
+            "WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < ?) SELECT n FROM r",
+        ),
+        ("SELECT id FROM t FOR JSON PATH", "SELECT id FROM t FOR JSON PATH"),
+    ],
+)
+def test_sent_text(sql: str, sent: str) -> None:
+    assert check_select(sql).sql == sent
+
+
+def test_parameters_become_placeholders_in_order() -> None:
+    checked = check_select("SELECT * FROM t WHERE id = @id AND name = @name")
+    assert checked.sql.count("?") == 2
+    assert checked.param_names == ("id", "name")
+
+
+def test_repeated_parameters_and_globals() -> None:
+    checked = check_select("SELECT @a, @@SPID, @b, @a WHERE @@ROWCOUNT >= 0 AND 'x@y' = @c")
+    assert checked.param_names == ("a", "b", "a", "c")
+    assert checked.sql == "SELECT ?, @@SPID, ?, ? WHERE @@ROWCOUNT >= 0 AND 'x@y' = ?"
+
+
+def test_has_where() -> None:
+    assert check_select("SELECT * FROM t WHERE a = 1").has_where
+    assert not check_select("SELECT * FROM t").has_where
+
+
+# --- specific refusals --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        ("SELECT 1 DELETE FROM t", "DELETE at line 1, column 10"),
+        ("SELECT * FROM t; DROP TABLE t", "semicolon"),
+        ("SELECT * FROM t SELECT * FROM u", "more than one SELECT"),
+        ("SELECT * INTO #t FROM x", "INTO"),
+        ("SELECT * FROM OPENROWSET('a', 'b', 'c')", "OPENROWSET"),
+        ("EXEC('SELECT 1')", "EXEC"),
+        ("SELECT dbo.xp_cmdshell('dir')", "xp_cmdshell"),
+        ("SELECT 1 WAITFOR DELAY '0:0:5'", "WAITFOR"),
+        ("SELECT /* /* */ 1 */ 1", "Nested block comment"),
+        ("SELECT ＤＥＬＥＴＥ FROM t", "look-alike"),
+        ("SELECT 1\u200b", "U+200B"),
+        ("SELECT 1\x00", "U+0000"),
+        ("SELECT 1\nGO", "GO"),
+        ("SELECT FROM", "does not parse"),
+        ("   ", "empty"),
+        ("SELECT {fn NOW()}", "ODBC"),
+        ("SELECT * FROM t WHERE a = ?", "@name"),
+        ("SELECT 1 AS [a] FROM srv.db.dbo.t", "linked servers"),
+    ],
+)
+def test_refusal_names_what_was_found(sql: str, fragment: str) -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_select(sql)
+    assert fragment.lower() in refused.value.reason.lower()
+
+
+def test_size_cap() -> None:
+    long_sql = "SELECT 1 AS a" + " " * MAX_SQL_CHARS
+    with pytest.raises(QueryRefused, match=f"limit is {MAX_SQL_CHARS}"):
+        check_select(long_sql)
+
+
+def test_deep_nesting_is_refused() -> None:
+    deep = "SELECT " + "(" * (MAX_NESTING + 1) + "1" + ")" * (MAX_NESTING + 1)
+    with pytest.raises(QueryRefused, match="nests parentheses"):
+        check_select(deep)
+
+
+def test_moderate_nesting_is_accepted() -> None:
+    assert check_select("SELECT " + "(" * 30 + "1" + ")" * 30).kind == "select"
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+def test_write_kinds_and_parameters() -> None:
+    insert = check_write(
+        "INSERT INTO SalesLT.Customer (FirstName, LastName) VALUES (@first, @last)",
+        ("insert",),
+        allow_unfiltered=False,
+    )
+    assert insert.kind == "insert"
+    assert insert.sql == "INSERT INTO SalesLT.Customer (FirstName, LastName) VALUES (?, ?)"
+    assert insert.param_names == ("first", "last")
+    update = check_write(
+        "UPDATE t SET a = @a, b = DEFAULT WHERE id = @id", ("update",), allow_unfiltered=False
+    )
+    assert (update.kind, update.has_where, update.param_names) == ("update", True, ("a", "id"))
+    delete = check_write("DELETE FROM t WHERE id = @id", ALL_KINDS, allow_unfiltered=False)
+    assert (delete.kind, delete.has_where) == ("delete", True)
+
+
+@pytest.mark.parametrize("sql", ["UPDATE t SET a = 1", "DELETE FROM t", "DELETE t WHERE 1 = 1"])
+def test_unfiltered_writes_need_permission(sql: str) -> None:
+    with pytest.raises(QueryRefused, match="WHERE"):
+        check_write(sql, ALL_KINDS, allow_unfiltered=False)
+    checked = check_write(sql, ALL_KINDS, allow_unfiltered=True)
+    assert not checked.has_where
+
+
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        ("DELETE FROM t WHERE id = 1", "not accepted by this tool"),
+        ("INSERT INTO t EXEC sp_who", "EXEC"),
+        ("INSERT INTO t (a) OUTPUT inserted.a INTO log (a) VALUES (1)", "OUTPUT ... INTO"),
+        ("INSERT INTO t VALUES (1) DELETE FROM t WHERE id = 1", "exactly one"),
+        ("UPDATE t SET a = 1 WHERE id = 1; DROP TABLE t", "semicolon"),
+        ("INSERT INTO t SELECT * FROM OPENQUERY(s, 'x')", "OPENQUERY"),
+        ("INSERT INTO t SELECT * INTO x FROM y", "INTO"),
+        ("MERGE t USING u ON t.id = u.id WHEN MATCHED THEN DELETE;", "MERGE"),
+        ("SELECT 1", "not an INSERT"),
+        ("UPDATE t WITH (TABLOCKX) SET a = 1 WHERE id = 1", "TABLOCKX"),
+        ("DELETE FROM t WHERE id = 1 WAITFOR DELAY '0:0:5'", "WAITFOR"),
+        ("TRUNCATE TABLE t", "TRUNCATE"),
+    ],
+)
+def test_write_refusals(sql: str, fragment: str) -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_write(sql, ("insert", "update"), allow_unfiltered=True)
+    assert fragment.lower() in refused.value.reason.lower()
+    assert "UPDATE" in refused.value.allowed
+
+
+def test_write_allows_plain_output_and_cte() -> None:
+    checked = check_write(
+        "WITH c AS (SELECT id FROM t WHERE x = @x) DELETE FROM c WHERE id > 1",
+        ("delete",),
+        allow_unfiltered=False,
+    )
+    assert checked.param_names == ("x",)
+    assert check_write(
+        "INSERT INTO t (a) OUTPUT inserted.id VALUES (1)", ("insert",), allow_unfiltered=False
+    ).sql.startswith("INSERT INTO t (a) OUTPUT inserted.id")
+
+
+def test_write_kinds_must_be_known() -> None:
+    with pytest.raises(ValueError, match="kinds"):
+        check_write("DELETE FROM t WHERE id = 1", ("drop",), allow_unfiltered=False)
+
+
+# --- fingerprints ---------------------------------------------------------------------------
+
+
+def test_fingerprint_normalizes_literals_case_whitespace_and_comments() -> None:
+    a = fingerprint("SELECT * FROM t WHERE id = 5 AND name = 'alice'")
+    b = fingerprint("select *\n from T -- hi\n where ID = 42 and NAME = N'bob'")
+    c = fingerprint("SELECT * FROM t WHERE id = @id AND name = @name")
+    assert a == b == c
+    assert re.fullmatch(r"[0-9a-f]{16}", a)
+    assert fingerprint("SELECT * FROM u WHERE id = 5 AND name = 'alice'") != a
+
+
+def test_checked_fingerprint_matches_fingerprint() -> None:
+    sql = "SELECT TOP 5 * FROM t WHERE a = 'x' -- c"
+    assert check_select(sql).fingerprint == fingerprint(sql)
+
+
+def test_fingerprint_of_untokenizable_text_hides_values() -> None:
+    secret_a = fingerprint("SELECT * FROM t WHERE pin = 'secret-1")
+    secret_b = fingerprint("SELECT * FROM t WHERE pin = 'other-2")
+    assert secret_a == secret_b
+
+
+# --- start-up cost ----------------------------------------------------------------------------
+
+
+def test_importing_the_guard_does_not_import_sqlglot() -> None:
+    code = "import sys, azsql_mcp.core.sqlguard; print('sqlglot' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
