@@ -1,1 +1,13 @@
 """A pure-Python TDS 7.4 test server backed by SQLite. A test double, not SQL Server."""
+
+from .faults import Fault
+from .server import LoginRecord, ServerRecord, TdsServer, ThreadedTdsServer, find_msodbc_driver
+
+__all__ = [
+    "Fault",
+    "LoginRecord",
+    "ServerRecord",
+    "TdsServer",
+    "ThreadedTdsServer",
+    "find_msodbc_driver",
+]

@@ -1,0 +1,395 @@
+"""Tool-call benchmark: azsql-mcp's built-in tools over each transport, next to two baselines.
+
+For list_tables, describe_table, read_data of 100 rows and read_data capped at 500 of the
+50,000-row SalesOrderDetail, prints calls per second and p50/p99 latency over the in-memory
+client, stdio and streamable HTTP (session/SSE mode with the official client; stateless
+JSON-response mode with the official client and with a plain HTTP/JSON-RPC load generator,
+so the client's own cost does not hide the server's). Baselines measured in the same run:
+raw aioodbc running the same SQL on the same TDS test server, and a bare FastMCP tool that
+returns the same result from memory over the same transport (the protocol's own cost).
+
+Target (issue 5): read_data of 100 rows at p50 <= 1.25 x (raw driver p50 + bare tool p50)
+per transport; the capped 50,000-row read under 0.5 s with peak memory growth under 50 MB.
+Also prints the size of tools/list for the default read-only toolset (budget 8 KB).
+
+    .venv/bin/python bench/tool_calls.py [--calls 200] [--transports memory,stdio,http]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+SOURCE = "bench"
+USER = "bench"
+READ_100 = "SELECT TOP (100) * FROM SalesLT.SalesOrderDetail ORDER BY SalesOrderID"
+READ_ALL = "SELECT * FROM SalesLT.SalesOrderDetail"
+CAP = 500
+
+# name -> (tool, arguments, SQL the raw-driver baseline runs, rows it fetches)
+CASES: dict[str, tuple[str, dict[str, Any], str | None, int]] = {
+    "list_tables": ("list_tables", {}, None, 0),
+    "describe_table": ("describe_table", {"table": "SalesLT.Customer"}, None, 0),
+    "read_data_100": ("read_data", {"query": READ_100}, READ_100, 100),
+    "read_data_500_of_50k": ("read_data", {"query": READ_ALL, "max_rows": CAP}, READ_ALL, CAP),
+}
+TARGET_CASE = "read_data_100"
+
+
+# --- measuring -------------------------------------------------------------------------
+
+
+class Stats:
+    def __init__(self, latencies: list[float], elapsed: float):
+        ordered = sorted(latencies)
+        self.p50 = statistics.median(ordered) * 1000
+        self.p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+        self.rate = len(ordered) / elapsed
+
+    def __str__(self) -> str:
+        return f"{self.rate:8.1f}/s  p50 {self.p50:7.2f} ms  p99 {self.p99:7.2f} ms"
+
+
+async def measure(call: Callable[[], Awaitable[Any]], calls: int) -> Stats:
+    for _ in range(min(5, calls)):
+        await call()
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        await call()
+        latencies.append(time.perf_counter() - t0)
+    return Stats(latencies, time.perf_counter() - started)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- clients -----------------------------------------------------------------------------
+
+
+def tool_caller(client: Any, tool: str, args: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+    async def call() -> Any:
+        result = await client.call_tool(tool, args, raise_on_error=False)
+        if result.is_error:
+            raise RuntimeError(f"{tool} failed: {result.content}")
+        return result
+
+    return call
+
+
+def jsonrpc_caller(
+    http: Any, url: str, tool: str, args: dict[str, Any]
+) -> Callable[[], Awaitable[Any]]:
+    """A plain JSON-RPC POST per call: the light load generator for stateless JSON mode."""
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    counter = iter(range(1, 1 << 62))
+
+    async def call() -> Any:
+        body = {
+            "jsonrpc": "2.0",
+            "id": next(counter),
+            "method": "tools/call",
+            "params": {"name": tool, "arguments": args},
+        }
+        response = await http.post(url, json=body, headers=headers)
+        response.raise_for_status()
+        reply = response.json()
+        if "error" in reply or reply["result"].get("isError"):
+            raise RuntimeError(f"{tool} failed: {reply}")
+        return reply
+
+    return call
+
+
+# --- servers -----------------------------------------------------------------------------
+
+
+def write_config(tmp: Path, tds: Any, password: str, **server: Any) -> Path:
+    lines = [
+        f"[sources.{SOURCE}]",
+        f'server = "{tds.host},{tds.port}"',
+        'database = "master"',
+        'auth = "sql"',
+        f'username = "{USER}"',
+        f'password = "{password}"',
+        'encrypt = "no"',
+        "[limits]",
+        f"max_rows = {CAP}",
+        "[audit]",
+        "enabled = false",
+        "[server]",
+        *(f"{k} = {json.dumps(v)}" for k, v in server.items()),
+    ]
+    path = tmp / f"azsql-mcp-{secrets.token_hex(3)}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@asynccontextmanager
+async def http_process(argv: list[str], port: int):  # type: ignore[no-untyped-def]
+    import httpx
+
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        async with httpx.AsyncClient() as http:
+            for _ in range(200):
+                try:
+                    await http.get(f"http://127.0.0.1:{port}/mcp")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError(f"server did not start: {argv}")
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def ours_argv(config: Path, transport: str, port: int | None = None) -> list[str]:
+    argv = [str(Path(sys.executable).parent / "azsql-mcp"), "serve", "--config", str(config)]
+    argv += ["--transport", transport]
+    if port:
+        argv += ["--port", str(port)]
+    return argv
+
+
+def bare_argv(payload: Path, transport: str, port: int | None = None, json_mode: bool = False):
+    argv = [sys.executable, __file__, "--bare", transport, "--payload", str(payload)]
+    if port:
+        argv += ["--port", str(port)]
+    if json_mode:
+        argv.append("--json-mode")
+    return argv
+
+
+def bare_server(payload: dict[str, Any]) -> Any:
+    """A FastMCP server with one tool returning a recorded result from memory."""
+    from fastmcp import FastMCP
+    from fastmcp.tools import ToolResult
+    from mcp_types import TextContent
+
+    mcp = FastMCP("bare")
+
+    async def recorded(case: str) -> ToolResult:
+        text, structured = payload[case]
+        return ToolResult(
+            content=[TextContent(type="text", text=text)], structured_content=structured
+        )
+
+    mcp.tool(recorded, output_schema=None)
+    return mcp
+
+
+def run_bare(args: argparse.Namespace) -> None:
+    mcp = bare_server(json.loads(Path(args.payload).read_text()))
+    if args.bare == "stdio":
+        mcp.run(transport="stdio", show_banner=False)
+    else:
+        mcp.run(
+            transport="http",
+            host="127.0.0.1",
+            port=args.port,
+            show_banner=False,
+            stateless_http=args.json_mode,
+            json_response=args.json_mode,
+            uvicorn_config={"log_level": "warning"},
+        )
+
+
+# --- the benchmark -------------------------------------------------------------------------
+
+
+async def raw_driver(tds: Any, calls: int) -> dict[str, Stats]:
+    import aioodbc
+
+    conn = await aioodbc.connect(dsn=tds.odbc_connection_string(driver="msodbc"), autocommit=False)
+    results = {}
+    try:
+        for name, (_, _, sql, rows) in CASES.items():
+            if sql is None:
+                continue
+
+            async def call(sql: str = sql, rows: int = rows) -> None:
+                cursor = await conn.cursor()
+                await cursor.execute(sql)
+                await cursor.fetchmany(rows)
+                await cursor.close()  # the rest of the result is cancelled, not read
+                await conn.rollback()
+
+            results[name] = await measure(call, calls)
+    finally:
+        await conn.close()
+    return results
+
+
+async def tools_list_size(client: Any) -> int:
+    tools = await client.list_tools()
+    listed = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
+    return len(json.dumps(listed))
+
+
+async def capped_read_cost(client: Any) -> tuple[float, float]:
+    """Seconds and peak traced memory growth (MB) of one capped read of 50,000 rows."""
+    tool, args, _, _ = CASES["read_data_500_of_50k"]
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    t0 = time.perf_counter()
+    await client.call_tool(tool, args)
+    seconds = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return seconds, (peak - base) / 1e6
+
+
+async def bench(args: argparse.Namespace) -> int:
+    from fastmcp import Client
+
+    from azsql_mcp.core.config import load_settings
+    from azsql_mcp.core.server import build_app
+    from azsql_mcp.testing.tds_server import ThreadedTdsServer
+
+    transports = args.transports.split(",")
+    password = secrets.token_urlsafe(12)
+    table: dict[str, dict[str, Stats]] = {}
+    with (
+        ThreadedTdsServer(sample=True, user=USER, password=password) as tds,
+        tempfile.TemporaryDirectory() as tmpdir,
+    ):
+        tmp = Path(tmpdir)
+        config = write_config(tmp, tds, password)
+        settings = load_settings(str(config), {})
+        app = build_app(settings)
+        raw = await raw_driver(tds, args.calls)
+        payload: dict[str, Any] = {}
+        async with Client(app.mcp) as client:
+            print(f"tools/list (default read-only toolset): {await tools_list_size(client)} bytes")
+            for name, (tool, targs, _, _) in CASES.items():
+                result = await client.call_tool(tool, targs)
+                payload[name] = [result.content[0].text, result.structured_content]
+            seconds, megabytes = await capped_read_cost(client)
+            print(
+                f"capped read of 500 of 50,000 rows: {seconds * 1000:.0f} ms (target < 500),"
+                f" peak memory growth {megabytes:.1f} MB (target < 50)"
+            )
+        payload_file = tmp / "payload.json"
+        payload_file.write_text(json.dumps(payload))
+        bare = bare_server(payload)
+
+        async def run_pair(label: str, ours: Any, theirs: Any, make: Callable[..., Any]) -> None:
+            for name, (tool, targs, _, _) in CASES.items():
+                table.setdefault(name, {})[label] = await measure(
+                    make(ours, tool, targs), args.calls
+                )
+                table[name][label + " bare"] = await measure(
+                    make(theirs, "recorded", {"case": name}), args.calls
+                )
+
+        async with AsyncExitStack() as stack:
+            if "memory" in transports:
+                ours = await stack.enter_async_context(Client(app.mcp))
+                theirs = await stack.enter_async_context(Client(bare))
+                await run_pair("memory", ours, theirs, tool_caller)
+            if "stdio" in transports:
+                from fastmcp.client.transports import StdioTransport
+
+                env = dict(os.environ)
+                ours_cmd = ours_argv(config, "stdio")
+                bare_cmd = bare_argv(payload_file, "stdio")
+                ours = await stack.enter_async_context(
+                    Client(StdioTransport(ours_cmd[0], ours_cmd[1:], env=env))
+                )
+                theirs = await stack.enter_async_context(
+                    Client(StdioTransport(bare_cmd[0], bare_cmd[1:], env=env))
+                )
+                await run_pair("stdio", ours, theirs, tool_caller)
+            if "http" in transports:
+                import httpx
+
+                for mode, json_mode in (("http session/SSE", False), ("http stateless JSON", True)):
+                    port, bare_port = free_port(), free_port()
+                    mode_config = (
+                        write_config(tmp, tds, password, stateless_http=True, json_response=True)
+                        if json_mode
+                        else config
+                    )
+                    url = await stack.enter_async_context(
+                        http_process(ours_argv(mode_config, "http", port), port)
+                    )
+                    bare_url = await stack.enter_async_context(
+                        http_process(
+                            bare_argv(payload_file, "http", bare_port, json_mode), bare_port
+                        )
+                    )
+                    ours = await stack.enter_async_context(Client(url))
+                    theirs = await stack.enter_async_context(Client(bare_url))
+                    await run_pair(mode, ours, theirs, tool_caller)
+                    if json_mode:
+                        http = await stack.enter_async_context(httpx.AsyncClient())
+                        await run_pair(
+                            "http stateless JSON (raw POST)",
+                            url,
+                            bare_url,
+                            lambda u, tool, targs, http=http: jsonrpc_caller(http, u, tool, targs),
+                        )
+
+    failed = report(table, raw)
+    return 1 if failed else 0
+
+
+def report(table: dict[str, dict[str, Stats]], raw: dict[str, Stats]) -> bool:
+    failed = False
+    for name, rows in table.items():
+        print(f"\n== {name}")
+        if name in raw:
+            print(f"  {'raw aioodbc':40s} {raw[name]}")
+        for label, stats in rows.items():
+            print(f"  {label:40s} {stats}")
+    print(f"\n== target: {TARGET_CASE} p50 <= 1.25 x (raw driver p50 + bare tool p50)")
+    rows = table.get(TARGET_CASE, {})
+    for label, stats in rows.items():
+        if label.endswith(" bare"):
+            continue
+        budget = 1.25 * (raw[TARGET_CASE].p50 + rows[label + " bare"].p50)
+        ok = stats.p50 <= budget
+        failed |= not ok
+        verdict = "ok" if ok else "OVER"
+        print(f"  {label:40s} {stats.p50:7.2f} ms vs budget {budget:7.2f} ms  {verdict}")
+    return failed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=200, help="timed calls per case")
+    parser.add_argument("--transports", default="memory,stdio,http")
+    parser.add_argument("--bare", choices=["stdio", "http"], help=argparse.SUPPRESS)
+    parser.add_argument("--payload", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--json-mode", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare:
+        run_bare(args)
+        return 0
+    return asyncio.run(bench(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Reading a whole catalog result through `Database.read`, page by page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from azsql_mcp.api import Database
+from azsql_mcp.values import records
+
+# The database caps every page at the operator's max_rows (meant for ad-hoc queries);
+# catalog reads page past it up to this ceiling, so 150 columns are not cut at 100.
+CATALOG_MAX_ROWS = 5000
+
+
+async def read_all(
+    db: Database,
+    sql: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    limit: int = CATALOG_MAX_ROWS,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Rows as dicts, following next_offset; and whether rows beyond `limit` were left."""
+    rows: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        result = await db.read(sql, params, offset=offset)
+        rows.extend(records(result))
+        more = result.truncated
+        if not more or result.next_offset is None or len(rows) >= limit:
+            return rows[:limit], more or len(rows) > limit
+        offset = result.next_offset

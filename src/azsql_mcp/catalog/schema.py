@@ -1,0 +1,96 @@
+"""The whole schema at a glance: tables and views with columns, primary and foreign keys."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pydantic import BaseModel
+
+from azsql_mcp.api import Database
+from azsql_mcp.catalog import sql
+from azsql_mcp.catalog.reading import read_all
+from azsql_mcp.catalog.tables import format_sql_type
+
+# Enough for large databases; the overview says when it stopped.
+SCHEMA_MAX_COLUMNS = 20_000
+
+
+class OutlineColumn(BaseModel):
+    name: str
+    type: str
+    nullable: bool
+
+
+class TableOutline(BaseModel):
+    name: str  # schema.table
+    type: str
+    columns: list[OutlineColumn]
+    primary_key: list[str]
+    references: list[str]  # "col1, col2 -> schema.table(col1, col2)"
+
+
+class SchemaOverview(BaseModel):
+    tables: list[TableOutline]
+    truncated: bool
+
+
+async def schema_overview(db: Database) -> SchemaOverview:
+    async with asyncio.TaskGroup() as group:
+        columns = group.create_task(read_all(db, sql.ALL_COLUMNS, limit=SCHEMA_MAX_COLUMNS))
+        keys = group.create_task(read_all(db, sql.ALL_PRIMARY_KEYS, limit=SCHEMA_MAX_COLUMNS))
+        foreign = group.create_task(read_all(db, sql.ALL_FOREIGN_KEYS, limit=SCHEMA_MAX_COLUMNS))
+    tables: dict[str, TableOutline] = {}
+    column_rows, truncated = columns.result()
+    for r in column_rows:
+        name = f"{r['schema_name']}.{r['object_name']}"
+        table = tables.setdefault(
+            name,
+            TableOutline(
+                name=name, type=r["object_type"], columns=[], primary_key=[], references=[]
+            ),
+        )
+        table.columns.append(
+            OutlineColumn(
+                name=r["column_name"],
+                type=format_sql_type(
+                    r["base_type"], int(r["max_length"]), int(r["precision"]), int(r["scale"])
+                ),
+                nullable=bool(r["is_nullable"]),
+            )
+        )
+    for r in keys.result()[0]:
+        keyed = tables.get(f"{r['schema_name']}.{r['object_name']}")
+        if keyed:
+            keyed.primary_key.append(r["column_name"])
+    pairs: dict[str, tuple[str, str, list[str], list[str]]] = {}
+    for r in foreign.result()[0]:
+        entry = pairs.setdefault(
+            r["constraint_name"],
+            (f"{r['from_schema']}.{r['from_table']}", f"{r['to_schema']}.{r['to_table']}", [], []),
+        )
+        entry[2].append(r["from_column"])
+        entry[3].append(r["to_column"])
+    for source, target, from_cols, to_cols in pairs.values():
+        if source in tables:
+            tables[source].references.append(
+                f"{', '.join(from_cols)} -> {target}({', '.join(to_cols)})"
+            )
+    return SchemaOverview(tables=list(tables.values()), truncated=truncated)
+
+
+def render_schema(overview: SchemaOverview) -> str:
+    """One line per table: name, columns with types (PK marked, NOT NULL as !), references."""
+    lines = []
+    for t in overview.tables:
+        pk = set(t.primary_key)
+        cols = ", ".join(
+            f"{c.name} {c.type}{'' if c.nullable else '!'}{' PK' if c.name in pk else ''}"
+            for c in t.columns
+        )
+        line = f"{t.name}{' (view)' if t.type == 'view' else ''}: {cols}"
+        if t.references:
+            line += "; FK " + "; ".join(t.references)
+        lines.append(line)
+    if overview.truncated:
+        lines.append("(schema cut short: too many columns; use list_tables and describe_table)")
+    return "\n".join(lines)

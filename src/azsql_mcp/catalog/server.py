@@ -1,0 +1,153 @@
+"""The server and database: version, size, permissions, running requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from azsql_mcp.api import Database, DatabaseError
+from azsql_mcp.catalog import sql
+from azsql_mcp.catalog.reading import read_all
+from azsql_mcp.values import records
+
+# SERVERPROPERTY('EngineEdition'), from Microsoft's documentation of SERVERPROPERTY.
+ENGINE_EDITIONS = {
+    1: "Personal or Desktop Engine",
+    2: "Standard",
+    3: "Enterprise",
+    4: "Express",
+    5: "Azure SQL Database",
+    6: "Azure Synapse Analytics",
+    8: "Azure SQL Managed Instance",
+    9: "Azure SQL Edge",
+    11: "Azure Synapse serverless SQL pool",
+    12: "Microsoft Fabric SQL database",
+}
+AZURE_SQL_EDITIONS = {5, 8}
+
+# 297: "The user does not have permission to perform this action."
+# 300: "VIEW SERVER STATE / VIEW DATABASE STATE permission was denied ..."
+# 229: "The SELECT permission was denied on the object ..."
+PERMISSION_DENIED = {229, 297, 300}
+
+
+class DatabaseInfo(BaseModel):
+    server_name: str | None
+    product_version: str | None
+    product_level: str | None
+    edition: str | None
+    engine_edition: int | None
+    engine: str | None
+    database_name: str
+    compatibility_level: int | None
+    collation: str | None
+    service_objective: str | None  # Azure SQL only
+    data_size_mb: float | None
+    log_size_mb: float | None
+
+
+class Permissions(BaseModel):
+    login_name: str | None
+    user_name: str | None
+    view_server_state: bool
+    view_database_state: bool
+    showplan: bool
+    can_select: bool
+    can_insert: bool
+    can_update: bool
+    can_delete: bool
+    is_db_owner: bool
+
+
+class RunningQuery(BaseModel):
+    session_id: int
+    status: str
+    command: str
+    start_time: str
+    elapsed_s: float
+    cpu_s: float
+    wait_type: str | None
+    wait_ms: int
+    blocking_session_id: int | None
+    logical_reads: int
+    database_name: str | None
+    login_name: str | None
+    host_name: str | None
+    program_name: str | None
+    statement_text: str | None
+
+
+async def database_info(db: Database) -> DatabaseInfo:
+    r = records(await db.read(sql.DATABASE_INFO))[0]
+    edition = _int(r["engine_edition"])
+    return DatabaseInfo(
+        server_name=r["server_name"],
+        product_version=r["product_version"],
+        product_level=r["product_level"],
+        edition=r["edition"],
+        engine_edition=edition,
+        engine=ENGINE_EDITIONS.get(edition) if edition is not None else None,
+        database_name=r["database_name"],
+        compatibility_level=_int(r["compatibility_level"]),
+        collation=r["collation_name"],
+        service_objective=r["service_objective"] if edition in AZURE_SQL_EDITIONS else None,
+        data_size_mb=_float(r["data_size_mb"]),
+        log_size_mb=_float(r["log_size_mb"]),
+    )
+
+
+async def permissions(db: Database) -> Permissions:
+    r = records(await db.read(sql.PERMISSIONS))[0]
+    flags = {k: bool(v) for k, v in r.items() if k not in ("login_name", "user_name")}
+    return Permissions(login_name=r["login_name"], user_name=r["user_name"], **flags)
+
+
+async def long_running_queries(db: Database, min_seconds: float) -> tuple[list[RunningQuery], bool]:
+    """Requests running for at least `min_seconds`, longest first; and whether cut."""
+    try:
+        rows, truncated = await read_all(
+            db, sql.LONG_RUNNING_QUERIES, {"min_ms": int(min_seconds * 1000)}, limit=500
+        )
+    except DatabaseError as e:
+        if e.number in PERMISSION_DENIED:
+            raise DatabaseError(
+                "Listing running queries needs the VIEW SERVER STATE permission on SQL"
+                " Server and Managed Instance (VIEW DATABASE STATE on Azure SQL Database)."
+                " Ask an administrator to run: GRANT VIEW SERVER STATE TO [your_login];"
+                " or, in the database on Azure SQL Database: GRANT VIEW DATABASE STATE TO"
+                f" [your_user]; (server said: {e})",
+                e.number,
+            ) from e
+        raise
+    return [_running_query(r) for r in rows], truncated
+
+
+def _running_query(r: dict[str, Any]) -> RunningQuery:
+    start = r["start_time"]
+    return RunningQuery(
+        session_id=int(r["session_id"]),
+        status=r["status"],
+        command=r["command"],
+        start_time=start.isoformat() if isinstance(start, datetime) else str(start),
+        elapsed_s=float(r["elapsed_s"]),
+        cpu_s=float(r["cpu_s"]),
+        wait_type=r["wait_type"],
+        wait_ms=int(r["wait_ms"] or 0),
+        blocking_session_id=_int(r["blocking_session_id"]) or None,
+        logical_reads=int(r["logical_reads"] or 0),
+        database_name=r["database_name"],
+        login_name=r["login_name"],
+        host_name=r["host_name"],
+        program_name=r["program_name"],
+        statement_text=r["statement_text"],
+    )
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)

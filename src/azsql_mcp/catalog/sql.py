@@ -1,0 +1,249 @@
+"""Catalog and DMV queries, written from Microsoft's documentation of the catalog views.
+
+Each constant is one SELECT with `@name` parameters, as `Database.read` requires.
+Row counts come from sys.partitions (index_id 0 = heap, 1 = clustered index), which
+every user with metadata visibility can read, unlike sys.dm_db_partition_stats
+(VIEW DATABASE STATE). The counts are approximate by design.
+"""
+
+LIST_TABLES = """
+SELECT s.name AS schema_name,
+       o.name AS object_name,
+       CASE o.type WHEN 'U' THEN 'table' ELSE 'view' END AS object_type,
+       (SELECT SUM(p.rows) FROM sys.partitions AS p
+         WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count
+FROM sys.objects AS o
+JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+  AND (@schema IS NULL OR s.name = @schema)
+  AND (@pattern IS NULL OR o.name LIKE @pattern)
+ORDER BY s.name, o.name
+"""
+
+FIND_OBJECT = """
+SELECT o.object_id,
+       s.name AS schema_name,
+       o.name AS object_name,
+       CASE o.type WHEN 'U' THEN 'table' ELSE 'view' END AS object_type,
+       CAST(ep.value AS nvarchar(4000)) AS description,
+       (SELECT SUM(p.rows) FROM sys.partitions AS p
+         WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count
+FROM sys.objects AS o
+JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+LEFT JOIN sys.extended_properties AS ep
+  ON ep.class = 1 AND ep.major_id = o.object_id AND ep.minor_id = 0
+ AND ep.name = N'MS_Description'
+WHERE o.type IN ('U', 'V') AND o.name = @name
+  AND (@schema IS NULL OR s.name = @schema)
+ORDER BY s.name
+"""
+
+# A column of an alias type (AdventureWorks' dbo.Name) reports the alias as `type_name`
+# and the system type it is built on as `base_type`; CLR types are their own base.
+COLUMNS = """
+SELECT c.column_id,
+       c.name AS column_name,
+       t.name AS type_name,
+       CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
+            THEN TYPE_NAME(c.system_type_id) ELSE t.name END AS base_type,
+       c.max_length,
+       c.precision,
+       c.scale,
+       c.is_nullable,
+       c.is_identity,
+       c.is_computed,
+       dc.definition AS default_definition,
+       CAST(ic.seed_value AS nvarchar(40)) AS identity_seed,
+       CAST(ic.increment_value AS nvarchar(40)) AS identity_increment,
+       cc.definition AS computed_definition,
+       cc.is_persisted,
+       CAST(ep.value AS nvarchar(4000)) AS description
+FROM sys.columns AS c
+JOIN sys.types AS t ON t.user_type_id = c.user_type_id
+LEFT JOIN sys.default_constraints AS dc ON dc.object_id = c.default_object_id
+LEFT JOIN sys.identity_columns AS ic
+  ON ic.object_id = c.object_id AND ic.column_id = c.column_id
+LEFT JOIN sys.computed_columns AS cc
+  ON cc.object_id = c.object_id AND cc.column_id = c.column_id
+LEFT JOIN sys.extended_properties AS ep
+  ON ep.class = 1 AND ep.major_id = c.object_id AND ep.minor_id = c.column_id
+ AND ep.name = N'MS_Description'
+WHERE c.object_id = @object_id
+ORDER BY c.column_id
+"""
+
+# Primary key and unique constraints with their columns in key order.
+KEY_CONSTRAINTS = """
+SELECT kc.name AS constraint_name,
+       kc.type AS constraint_type,
+       col.name AS column_name
+FROM sys.key_constraints AS kc
+JOIN sys.index_columns AS ic
+  ON ic.object_id = kc.parent_object_id AND ic.index_id = kc.unique_index_id
+JOIN sys.columns AS col
+  ON col.object_id = ic.object_id AND col.column_id = ic.column_id
+WHERE kc.parent_object_id = @object_id
+ORDER BY kc.type, kc.name, ic.key_ordinal
+"""
+
+# Foreign keys from this table (parent) and to it (referenced), one row per column pair.
+FOREIGN_KEYS = """
+SELECT fk.name AS constraint_name,
+       OBJECT_SCHEMA_NAME(fk.parent_object_id) AS from_schema,
+       OBJECT_NAME(fk.parent_object_id) AS from_table,
+       pc.name AS from_column,
+       OBJECT_SCHEMA_NAME(fk.referenced_object_id) AS to_schema,
+       OBJECT_NAME(fk.referenced_object_id) AS to_table,
+       rc.name AS to_column,
+       fk.delete_referential_action_desc AS on_delete,
+       fk.update_referential_action_desc AS on_update
+FROM sys.foreign_keys AS fk
+JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
+JOIN sys.columns AS pc
+  ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
+JOIN sys.columns AS rc
+  ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
+WHERE fk.parent_object_id = @object_id OR fk.referenced_object_id = @object_id
+ORDER BY fk.name, fkc.constraint_column_id
+"""
+
+# Indexes (not the heap, not hypothetical ones) with key columns first, then included ones.
+INDEXES = """
+SELECT i.name AS index_name,
+       i.type_desc,
+       i.is_unique,
+       i.is_primary_key,
+       i.filter_definition,
+       col.name AS column_name,
+       ic.is_descending_key,
+       ic.is_included_column
+FROM sys.indexes AS i
+JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
+JOIN sys.columns AS col ON col.object_id = ic.object_id AND col.column_id = ic.column_id
+WHERE i.object_id = @object_id AND i.index_id > 0 AND i.is_hypothetical = 0
+ORDER BY i.index_id, ic.is_included_column, ic.key_ordinal, ic.index_column_id
+"""
+
+CHECK_CONSTRAINTS = """
+SELECT cc.name AS constraint_name, cc.definition, cc.is_disabled
+FROM sys.check_constraints AS cc
+WHERE cc.parent_object_id = @object_id
+ORDER BY cc.name
+"""
+
+# Sizes: sys.database_files.size is in 8 KB pages; type 0 = rows (data), 1 = log.
+# ServiceObjective is only meaningful on Azure SQL (EngineEdition 5 or 8).
+DATABASE_INFO = """
+SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS product_version,
+       CAST(SERVERPROPERTY('ProductLevel') AS nvarchar(128)) AS product_level,
+       CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition,
+       CAST(SERVERPROPERTY('EngineEdition') AS int) AS engine_edition,
+       CAST(SERVERPROPERTY('ServerName') AS nvarchar(256)) AS server_name,
+       DB_NAME() AS database_name,
+       d.compatibility_level,
+       d.collation_name,
+       CAST(DATABASEPROPERTYEX(DB_NAME(), 'ServiceObjective') AS nvarchar(128))
+         AS service_objective,
+       (SELECT CAST(SUM(CAST(f.size AS bigint)) * 8 / 1024.0 AS decimal(18, 2))
+          FROM sys.database_files AS f WHERE f.type = 0) AS data_size_mb,
+       (SELECT CAST(SUM(CAST(f.size AS bigint)) * 8 / 1024.0 AS decimal(18, 2))
+          FROM sys.database_files AS f WHERE f.type = 1) AS log_size_mb
+FROM sys.databases AS d
+WHERE d.database_id = DB_ID()
+"""
+
+# What the login may do, without needing any special permission to ask.
+PERMISSIONS = """
+SELECT SUSER_SNAME() AS login_name,
+       USER_NAME() AS user_name,
+       HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE') AS view_server_state,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE STATE') AS view_database_state,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SHOWPLAN') AS showplan,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT') AS can_select,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'INSERT') AS can_insert,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'UPDATE') AS can_update,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'DELETE') AS can_delete,
+       IS_ROLEMEMBER('db_owner') AS is_db_owner
+"""
+
+# The statement text is cut out of the batch with the request's byte offsets
+# (statement_end_offset -1 means "to the end"); the offsets count bytes of nvarchar text.
+LONG_RUNNING_QUERIES = """
+SELECT r.session_id,
+       r.status,
+       r.command,
+       r.start_time,
+       CAST(r.total_elapsed_time / 1000.0 AS decimal(18, 1)) AS elapsed_s,
+       CAST(r.cpu_time / 1000.0 AS decimal(18, 1)) AS cpu_s,
+       r.wait_type,
+       r.wait_time AS wait_ms,
+       r.blocking_session_id,
+       r.logical_reads,
+       DB_NAME(r.database_id) AS database_name,
+       s.login_name,
+       s.host_name,
+       s.program_name,
+       SUBSTRING(t.text, r.statement_start_offset / 2 + 1,
+         (CASE r.statement_end_offset WHEN -1 THEN DATALENGTH(t.text)
+               ELSE r.statement_end_offset END - r.statement_start_offset) / 2 + 1)
+         AS statement_text
+FROM sys.dm_exec_requests AS r
+JOIN sys.dm_exec_sessions AS s ON s.session_id = r.session_id
+CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t
+WHERE r.session_id <> @@SPID
+  AND s.is_user_process = 1
+  AND r.total_elapsed_time >= @min_ms
+ORDER BY r.total_elapsed_time DESC
+"""
+
+# Every column of every user table and view, for the whole-schema overview.
+ALL_COLUMNS = """
+SELECT s.name AS schema_name,
+       o.name AS object_name,
+       CASE o.type WHEN 'U' THEN 'table' ELSE 'view' END AS object_type,
+       c.name AS column_name,
+       CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
+            THEN TYPE_NAME(c.system_type_id) ELSE t.name END AS base_type,
+       c.max_length,
+       c.precision,
+       c.scale,
+       c.is_nullable
+FROM sys.objects AS o
+JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+JOIN sys.columns AS c ON c.object_id = o.object_id
+JOIN sys.types AS t ON t.user_type_id = c.user_type_id
+WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+ORDER BY s.name, o.name, c.column_id
+"""
+
+# Primary-key columns of every user table.
+ALL_PRIMARY_KEYS = """
+SELECT OBJECT_SCHEMA_NAME(kc.parent_object_id) AS schema_name,
+       OBJECT_NAME(kc.parent_object_id) AS object_name,
+       col.name AS column_name
+FROM sys.key_constraints AS kc
+JOIN sys.index_columns AS ic
+  ON ic.object_id = kc.parent_object_id AND ic.index_id = kc.unique_index_id
+JOIN sys.columns AS col
+  ON col.object_id = ic.object_id AND col.column_id = ic.column_id
+WHERE kc.type = 'PK'
+ORDER BY schema_name, object_name, ic.key_ordinal
+"""
+
+# Every foreign key, one row per column pair.
+ALL_FOREIGN_KEYS = """
+SELECT fk.name AS constraint_name,
+       OBJECT_SCHEMA_NAME(fk.parent_object_id) AS from_schema,
+       OBJECT_NAME(fk.parent_object_id) AS from_table,
+       pc.name AS from_column,
+       OBJECT_SCHEMA_NAME(fk.referenced_object_id) AS to_schema,
+       OBJECT_NAME(fk.referenced_object_id) AS to_table,
+       rc.name AS to_column
+FROM sys.foreign_keys AS fk
+JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
+JOIN sys.columns AS pc
+  ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
+JOIN sys.columns AS rc
+  ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
+ORDER BY fk.name, fkc.constraint_column_id
+"""

@@ -1,0 +1,114 @@
+"""One JSON line per tool call, and the tool metrics, from a FastMCP middleware.
+
+The audit line holds who, what, where, how long and how it ended; never
+parameter values, passwords or tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import mcp.types as mt
+from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+from fastmcp.tools import ToolResult
+
+from azsql_mcp.api import DatabaseError, QueryRefused
+from azsql_mcp.core.config import AuditSettings
+from azsql_mcp.core.context import CURRENT_CALL, CallRecord, client_identity
+from azsql_mcp.core.metrics import TOOL_CALLS, TOOL_LATENCY
+
+AUDIT_LOGGER = "azsql_mcp.audit"
+
+
+def audit_logger(settings: AuditSettings) -> logging.Logger | None:
+    """The audit log: its own logger writing bare JSON lines to a file or stderr."""
+    if not settings.enabled:
+        return None
+    logger = logging.getLogger(AUDIT_LOGGER)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    for old in logger.handlers[:]:
+        logger.removeHandler(old)
+        old.close()
+    handler: logging.Handler = (
+        logging.FileHandler(settings.path, encoding="utf-8")
+        if settings.path
+        else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    return logger
+
+
+class ToolCallMiddleware(Middleware):
+    """Counts, times and audits every tool call."""
+
+    def __init__(self, plugin_of_tool: Mapping[str, str], audit: logging.Logger | None):
+        self.plugin_of_tool = plugin_of_tool
+        self.audit = audit
+
+    async def on_call_tool(
+        self,
+        context: MiddlewareContext[mt.CallToolRequestParams],
+        call_next: CallNext[mt.CallToolRequestParams, ToolResult],
+    ) -> ToolResult:
+        tool = context.message.name
+        plugin = self.plugin_of_tool.get(tool, "")
+        record = CallRecord()
+        token = CURRENT_CALL.set(record)
+        started = time.perf_counter()
+        outcome, number = "ok", None
+        try:
+            result = await call_next(context)
+        except Exception as exc:
+            outcome, number = _classify(exc)
+            raise
+        finally:
+            CURRENT_CALL.reset(token)
+            duration = time.perf_counter() - started
+            TOOL_CALLS.labels(tool, plugin, outcome).inc()
+            TOOL_LATENCY.labels(tool, plugin).observe(duration)
+            if self.audit is not None:
+                self.audit.info(_line(tool, plugin, record, duration, outcome, number))
+        return result
+
+
+def _classify(exc: BaseException) -> tuple[str, int | None]:
+    """Outcome label and SQL Server error number of a failed call."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, QueryRefused):
+            return "refused", None
+        if isinstance(cause, DatabaseError):
+            return "error", cause.number
+        cause = cause.__cause__
+    return "error", None
+
+
+def _line(
+    tool: str,
+    plugin: str,
+    record: CallRecord,
+    duration_s: float,
+    outcome: str,
+    number: int | None,
+) -> str:
+    entry: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "client": client_identity().subject,
+        "tool": tool,
+        "plugin": plugin,
+        "source": record.source,
+        "fingerprint": record.fingerprint,
+        "rows": record.rows,
+        "duration_ms": round(duration_s * 1000, 3),
+        "outcome": outcome,
+        "error_number": number,
+    }
+    return json.dumps(entry, separators=(",", ":"))

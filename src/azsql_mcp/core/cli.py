@@ -1,0 +1,181 @@
+"""`azsql-mcp serve | plugins | tools | config | check`.
+
+Exit codes: 0 ok, 1 a check failed, 2 invalid configuration or a plugin
+failure in strict mode. Heavy modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from azsql_mcp import __version__
+from azsql_mcp.core.config import ConfigError, Settings, load_settings, redacted
+from azsql_mcp.core.logging import setup_logging
+from azsql_mcp.core.plugins import PluginError
+
+EXIT_CONFIG = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (ConfigError, PluginError) as exc:
+        print(f"azsql-mcp: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: $AZSQL_MCP_CONFIG, else ./azsql-mcp.toml if present)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="azsql-mcp", description="MCP server for SQL Server and Azure SQL Database."
+    )
+    parser.add_argument("--version", action="version", version=f"azsql-mcp {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", parents=[common], help="run the MCP server")
+    serve.add_argument("--transport", choices=["stdio", "http"], help="default: stdio")
+    serve.add_argument("--host", help="HTTP bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="HTTP port (default 8000)")
+    serve.add_argument(
+        "--stateless", action="store_true", help="stateless HTTP, for replicas behind a balancer"
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="serve the sample database of the TDS test server"
+    )
+    serve.set_defaults(run=_serve)
+
+    plugins = commands.add_parser("plugins", parents=[common], help="list plugins and status")
+    plugins.add_argument("--json", action="store_true", help="machine-readable output")
+    plugins.add_argument("--all", action="store_true", help="include disabled plugins")
+    plugins.set_defaults(run=_plugins)
+
+    tools = commands.add_parser("tools", parents=[common], help="list the tools clients see")
+    tools.add_argument("--json", action="store_true", help="machine-readable output")
+    tools.set_defaults(run=_tools)
+
+    config = commands.add_parser(
+        "config", parents=[common], help="print the effective config (secrets redacted)"
+    )
+    config.set_defaults(run=_config)
+
+    check = commands.add_parser(
+        "check", parents=[common], help="test the path to the database step by step"
+    )
+    check.add_argument("--source", help="source to check (default: all)")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.server import build_app, serve
+
+    server: dict[str, Any] = {}
+    for flag, key in (("transport", "transport"), ("host", "host"), ("port", "port")):
+        if getattr(args, flag) is not None:
+            server[key] = getattr(args, flag)
+    if args.stateless:
+        server["stateless_http"] = True
+    settings = load_settings(args.config, {"server": server} if server else None)
+    setup_logging(settings.logging)
+    if args.demo:
+        from azsql_mcp.core.demo import demo_settings
+
+        with demo_settings(settings) as demo:
+            asyncio.run(serve(build_app(demo), demo.server.transport))
+    else:
+        asyncio.run(serve(build_app(settings), settings.server.transport))
+    return 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.plugins import load_plugins
+
+    settings = load_settings(args.config)
+    # Report every plugin, even when strict mode would stop the server at the first failure.
+    lenient = settings.model_copy(
+        update={"plugins": settings.plugins.model_copy(update={"strict": False})}
+    )
+    # Failures are part of the listing below; keep tracebacks out of the way.
+    setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
+    plugin_set = load_plugins(lenient)
+    records = [r for r in plugin_set.records if args.all or r.status != "disabled"]
+    if args.json:
+        out = {
+            "plugins": [r.as_dict() for r in records],
+            "config_problems": plugin_set.config_problems,
+        }
+        print(json.dumps(out, indent=2))
+        return 0
+    for r in records:
+        print(f"{r.name}  {r.status}  ({r.distribution} {r.version})".replace(" )", ")"))
+        if r.reason:
+            print(f"    {'error' if r.status == 'failed' else 'why'}: {r.reason}")
+        for label, items in (
+            ("hooks", r.hooks),
+            ("tools", r.tools),
+            ("resources", r.resources),
+            ("prompts", r.prompts),
+            ("auth providers", r.auth_providers),
+            ("disabled tools", r.disabled_tools),
+        ):
+            if items:
+                print(f"    {label}: {', '.join(items)}")
+    for problem in plugin_set.config_problems:
+        print(f"config problem: {problem}")
+    return 0
+
+
+def _tools(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.server import build_app
+
+    settings = load_settings(args.config)
+    setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
+    app = build_app(settings)
+    tools = asyncio.run(app.mcp.list_tools())
+    plugin_of = {t.name: t.plugin for t in app.plugins.tools.values()}
+    if args.json:
+        out = [
+            {
+                "name": t.name,
+                "plugin": plugin_of.get(t.name),
+                "title": t.title,
+                "description": t.description,
+                "annotations": t.annotations.model_dump(exclude_none=True)
+                if t.annotations
+                else None,
+                "input_schema": t.parameters,
+            }
+            for t in tools
+        ]
+        print(json.dumps(out, indent=2))
+        return 0
+    width = max((len(t.name) for t in tools), default=0)
+    for t in tools:
+        summary = (t.description or "").strip().splitlines()[0:1]
+        print(f"{t.name:<{width}}  [{plugin_of.get(t.name)}]  {''.join(summary)}")
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    print(json.dumps(redacted(load_settings(args.config)), indent=2))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.check import run_check
+
+    settings: Settings = load_settings(args.config)
+    return asyncio.run(run_check(settings, args.source, sys.stdout))

@@ -1,0 +1,347 @@
+"""Settings: defaults < TOML file < seed env names < AZSQL_MCP_* env < command-line flags.
+
+One config system for the whole process. `load_settings` raises `ConfigError`
+listing every problem (key, value, what is allowed); nothing starts half-configured.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from azsql_mcp.api import Limits, Security, SourceSettings
+
+CONFIG_FILE_NAME = "azsql-mcp.toml"
+CONFIG_ENV = "AZSQL_MCP_CONFIG"
+SEED_SOURCE_NAME = "default"
+
+# Names used by the seed server's README, mapped to our keys for the `default` source.
+SEED_SOURCE_ENV = {
+    "AZURE_SQL_SERVER": "server",
+    "AZURE_SQL_DATABASE": "database",
+    "AZURE_SQL_AUTH_TYPE": "auth",
+    "AZURE_SQL_USERNAME": "username",
+    "AZURE_SQL_PASSWORD": "password",
+    "AZURE_MANAGED_IDENTITY_CLIENT_ID": "client_id",
+    "AZURE_SQL_DRIVER": "driver",
+    "AZURE_SQL_ENCRYPT": "encrypt",
+    "AZURE_SQL_TRUST_SERVER_CERTIFICATE": "trust_server_certificate",
+    "AZURE_SQL_CONNECTION_TIMEOUT": "connection_timeout_s",
+}
+SEED_SERVER_ENV = {"MCP_HOST": "host", "MCP_PORT": "port"}
+
+# Spellings of AZURE_SQL_AUTH_TYPE seen in the wild -> our provider names.
+AUTH_ALIASES = {
+    "sql": "sql",
+    "sql_auth": "sql",
+    "sql_password": "sql",
+    "password": "sql",
+    "managed_identity": "managed_identity",
+    "managedidentity": "managed_identity",
+    "msi": "managed_identity",
+    "default_credential": "default_credential",
+    "defaultazurecredential": "default_credential",
+    "default": "default_credential",
+    "service_principal": "service_principal",
+    "serviceprincipal": "service_principal",
+    "sp": "service_principal",
+    "access_token": "access_token",
+    "token": "access_token",
+}
+ENCRYPT_ALIASES = {"true": "yes", "false": "no", "mandatory": "yes", "1": "yes", "0": "no"}
+
+# Keys whose values never leave the process (redacted by `azsql-mcp config`, never logged).
+SECRET_KEYS = frozenset({"password", "client_secret", "token"})
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; `problems` lists every problem, one per line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+class ServerSettings(BaseModel):
+    """`[server]`: how clients reach this server."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "azsql-mcp"
+    transport: Literal["stdio", "http"] = "stdio"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    path: str = "/mcp"
+    stateless_http: bool = False
+    json_response: bool = False
+    allowed_hosts: list[str] = Field(default_factory=list)
+    allowed_origins: list[str] = Field(default_factory=list)
+    default_source: str | None = None
+
+
+class PluginsSettings(BaseModel):
+    """`[plugins]`: which plugins load; `[plugins.NAME]` tables are collected in `sections`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    disabled: list[str] = Field(default_factory=list)
+    enabled: list[str] | None = None
+    strict: bool = False
+    sections: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_sections(cls, data: Any) -> Any:
+        # `[plugins.NAME]` tables sit beside the switches in TOML; keep them apart here.
+        if not isinstance(data, dict):
+            return data
+        own = set(cls.model_fields)
+        sections = dict(data.get("sections") or {})
+        rest = {k: v for k, v in data.items() if k in own}
+        for key, value in data.items():
+            if key not in own:
+                sections[key] = value
+        rest["sections"] = sections
+        return rest
+
+
+class AuditSettings(BaseModel):
+    """`[audit]`: one JSON line per tool call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    path: str | None = None
+
+
+class LoggingSettings(BaseModel):
+    """`[logging]`: structured logs on stderr."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    format: Literal["json", "text"] = "json"
+
+
+class Settings(BaseSettings):
+    """The whole configuration of one azsql-mcp process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AZSQL_MCP_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    security: Security = Security()
+    limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
+    server: ServerSettings = ServerSettings()
+    plugins: PluginsSettings = PluginsSettings()
+    audit: AuditSettings = AuditSettings()
+    logging: LoggingSettings = LoggingSettings()
+    load_plugins: str | None = Field(
+        None,
+        description="comma-separated allow-list of third-party plugins (AZSQL_MCP_LOAD_PLUGINS);"
+        " empty: built-ins only",
+    )
+
+    @model_validator(mode="after")
+    def _check_default_source(self) -> Settings:
+        name = self.server.default_source
+        if name is not None and name not in self.sources:
+            known = ", ".join(self.sources) or "none configured"
+            raise ValueError(
+                f"server.default_source {name!r} is not a configured source (sources: {known})"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Highest priority first: command-line flags, AZSQL_MCP_*, seed names, the file.
+        return (
+            init_settings,
+            env_settings,
+            _SeedEnvSource(settings_cls),
+            TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get()),
+        )
+
+    def source_security(self, name: str) -> Security:
+        """The source's `[sources.NAME.security]` overrides merged over `[security]`."""
+        return _merged(self.security, self.sources[name].security)
+
+    def source_limits(self, name: str) -> Limits:
+        """The source's `[sources.NAME.limits]` overrides merged over `[limits]`."""
+        return _merged(self.limits, self.sources[name].limits)
+
+    @property
+    def default_source(self) -> str | None:
+        return self.server.default_source or next(iter(self.sources), None)
+
+
+def _merged(base: _M, override: _M | None) -> _M:
+    if override is None:
+        return base
+    values = base.model_dump() | override.model_dump(exclude_unset=True)
+    return type(base).model_validate(values)
+
+
+def load_settings(
+    config_file: str | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Read the config file, the environment and command-line overrides; validate all of it."""
+    path = _config_path(config_file)
+    token = _config_file.set(path)
+    try:
+        return Settings(**dict(overrides or {}))
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}"]) from None
+    finally:
+        _config_file.reset(token)
+
+
+def settings_from_mapping(data: Mapping[str, Any]) -> Settings:
+    """Validate a config given as a mapping only (no file, no environment), e.g. in tests."""
+    try:
+        return Settings.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc)) from None
+
+
+_config_file: ContextVar[Path | None] = ContextVar("azsql_mcp_config_file", default=None)
+
+
+class _SeedEnvSource(PydanticBaseSettingsSource):
+    """The seed server's variable names (see SEED_SOURCE_ENV and SEED_SERVER_ENV)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return _seed_env(os.environ)
+
+
+def _config_path(config_file: str | None) -> Path | None:
+    named = config_file or os.environ.get(CONFIG_ENV)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError([f"config file {named!r} does not exist (give an existing file)"])
+        return path
+    default = Path(CONFIG_FILE_NAME)
+    return default if default.is_file() else None
+
+
+def _seed_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The seed server's variable names; they describe the `default` source when
+    AZURE_SQL_SERVER is set, and the HTTP host and port."""
+    out: dict[str, Any] = {}
+    server = {key: environ[name] for name, key in SEED_SERVER_ENV.items() if environ.get(name)}
+    if server:
+        out["server"] = server
+    if environ.get("AZURE_SQL_SERVER"):
+        source: dict[str, Any] = {
+            key: environ[name] for name, key in SEED_SOURCE_ENV.items() if environ.get(name)
+        }
+        if "auth" in source:
+            source["auth"] = AUTH_ALIASES.get(source["auth"].strip().lower(), source["auth"])
+        if "encrypt" in source:
+            value = source["encrypt"].strip().lower()
+            source["encrypt"] = ENCRYPT_ALIASES.get(value, value)
+        out["sources"] = {SEED_SOURCE_NAME: source}
+    return out
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """One line per problem: key, the value given (secrets hidden), what is allowed."""
+    problems = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        if loc[:2] == ["plugins", "sections"]:
+            del loc[1]
+        key = ".".join(loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+            problems.append(f"{key}: unknown setting{hint}")
+            continue
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            problems.append(f"{key}: required, but not set")
+        elif loc and loc[-1] in SECRET_KEYS:
+            problems.append(f"{key}: {message}")
+        else:
+            problems.append(f"{key}: {message} (got {err.get('input')!r})")
+    return problems
+
+
+def _allowed_keys(loc: list[str]) -> list[str]:
+    """Field names of the model found at `loc` inside Settings (dict keys are skipped)."""
+    model: Any = Settings
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if fields is None:
+            return []
+        if part in fields:
+            model = _model_of(fields[part].annotation)
+        elif model is Settings and part in Settings.model_fields:
+            model = _model_of(Settings.model_fields[part].annotation)
+        # else: a dict key such as a source name; stay on the value model
+    fields = getattr(model, "model_fields", None)
+    if not fields:
+        return []
+    return [name for name in fields if name != "sections"]
+
+
+def _model_of(annotation: Any) -> Any:
+    """The BaseModel class inside `M`, `M | None` or `dict[str, M]`."""
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in reversed(typing.get_args(annotation)):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data (as the file would say), secrets as '***'."""
+    data = settings.model_dump(mode="json")
+    data["plugins"] |= data["plugins"].pop("sections")
+    return _redact(data)
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: ("***" if k in SECRET_KEYS and v is not None else _redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value

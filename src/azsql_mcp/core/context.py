@@ -1,0 +1,342 @@
+"""ToolContext injection for tools, resources and prompts.
+
+A plugin function declares `ctx: ToolContext`; we hand FastMCP a wrapper whose
+signature carries that parameter with a FastMCP dependency as its default, so
+it stays out of the input schema and is built per call. With several sources,
+tools and prompts also get a `source` argument (an enum of the source names).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import typing
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastmcp.exceptions import FastMCPError, PromptError, ResourceError, ToolError
+from pydantic import BaseModel, Field
+from uncalled_for import Dependency
+from uncalled_for.frames import current_frame
+
+from azsql_mcp.api import (
+    ClientIdentity,
+    Database,
+    DatabaseError,
+    DatabaseUnavailable,
+    Limits,
+    QueryRefused,
+    QueryResult,
+    Security,
+    ToolContext,
+    WriteKind,
+)
+from azsql_mcp.core.config import Settings
+
+SOURCE_ARG = "source"
+Kind = Literal["tool", "resource", "prompt"]
+_ERRORS: dict[Kind, type[FastMCPError]] = {
+    "tool": ToolError,
+    "resource": ResourceError,
+    "prompt": PromptError,
+}
+
+
+@dataclass
+class CallRecord:
+    """What one tool call did, filled in during the call and read by the audit middleware."""
+
+    source: str | None = None
+    fingerprint: str | None = None
+    rows: int | None = None
+
+
+CURRENT_CALL: ContextVar[CallRecord | None] = ContextVar("azsql_mcp_call", default=None)
+
+
+class Runtime:
+    """What injection needs at call time: the sources, their databases, plugin configs."""
+
+    def __init__(self, settings: Settings, plugin_configs: Mapping[str, BaseModel | None]):
+        self.sources = list(settings.sources)
+        self.default_source = settings.default_source
+        self.read_only = {name: settings.source_security(name).read_only for name in self.sources}
+        self.plugin_configs = dict(plugin_configs)
+        self.databases: dict[str, Database] = {}
+        self.opener: Callable[[], Awaitable[None]] | None = None  # set by the server
+        self.opening: asyncio.Future[None] | None = None
+
+    def open(self) -> asyncio.Future[None] | None:
+        """Start opening the sources (once); the first database use waits for it."""
+        if self.opening is None and self.opener is not None:
+            self.opening = asyncio.ensure_future(self.opener())
+        return self.opening
+
+    @property
+    def all_read_only(self) -> bool:
+        return all(self.read_only.values())
+
+    async def database(self, name: str | None) -> Database:
+        if name is None:
+            return _NO_SOURCE
+        opening = self.open()
+        if opening is not None:
+            try:
+                await asyncio.shield(opening)
+            except Exception as exc:
+                raise DatabaseUnavailable(f"source {name!r} could not be set up: {exc}") from exc
+        return self.databases[name]
+
+
+def client_identity() -> ClientIdentity:
+    """The caller: from the verified bearer token over HTTP, else the local user."""
+    from fastmcp.server.dependencies import get_access_token
+
+    token = get_access_token()
+    if token is None:
+        return ClientIdentity()
+    subject = token.claims.get("sub") or token.client_id
+    return ClientIdentity(
+        subject=str(subject), client_id=token.client_id, scopes=frozenset(token.scopes)
+    )
+
+
+def inject(
+    fn: Callable[..., Awaitable[Any]],
+    runtime: Runtime,
+    *,
+    plugin: str,
+    kind: Kind,
+    writes: bool = False,
+) -> Callable[..., Awaitable[Any]]:
+    """A wrapper of `fn` for FastMCP: ToolContext injected, `source` added, errors mapped."""
+    hints = typing.get_type_hints(fn, include_extras=True)
+    signature = inspect.signature(fn)
+    ctx_params = [n for n in signature.parameters if _is_tool_context(hints.get(n))]
+    error = _ERRORS[kind]
+    add_source = (
+        bool(ctx_params)
+        and kind != "resource"
+        and len(runtime.sources) > 1
+        and SOURCE_ARG not in signature.parameters
+    )
+    params = []
+    for param in signature.parameters.values():
+        annotation = hints.get(param.name, param.annotation)
+        if param.name in ctx_params:
+            dependency = _InjectToolContext(runtime, plugin, fn.__name__, writes, error)
+            param = param.replace(kind=inspect.Parameter.KEYWORD_ONLY, default=dependency)
+        params.append(param.replace(annotation=annotation))
+    if add_source:
+        params.append(_source_parameter(runtime))
+    params.sort(key=lambda p: p.kind)  # keyword-only parameters after the others
+
+    async def call(**kwargs: Any) -> Any:
+        if add_source:
+            kwargs.pop(SOURCE_ARG, None)
+        try:
+            return await fn(**kwargs)
+        except QueryRefused as exc:
+            raise error(str(exc)) from exc
+        except DatabaseError as exc:
+            raise error(_database_message(exc)) from exc
+
+    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=params, return_annotation=hints.get("return", signature.return_annotation)
+    )
+    call.__annotations__ = {p.name: p.annotation for p in params}
+    if "return" in hints:
+        call.__annotations__["return"] = hints["return"]
+    call.__name__ = fn.__name__
+    call.__qualname__ = fn.__qualname__
+    call.__doc__ = fn.__doc__
+    call.__module__ = fn.__module__
+    return call
+
+
+def _is_tool_context(annotation: Any) -> bool:
+    if annotation is ToolContext:
+        return True
+    return any(_is_tool_context(arg) for arg in typing.get_args(annotation))
+
+
+def _source_parameter(runtime: Runtime) -> inspect.Parameter:
+    names: Any = Literal.__getitem__(tuple(runtime.sources))
+    annotation = Annotated[names, Field(description="Database source to use.")]
+    return inspect.Parameter(
+        SOURCE_ARG,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=runtime.default_source,
+        annotation=annotation,
+    )
+
+
+def _database_message(exc: DatabaseError) -> str:
+    text = str(exc)
+    if exc.number is not None and str(exc.number) not in text:
+        text += f" (SQL Server error {exc.number})"
+    return text
+
+
+class _InjectToolContext(Dependency[ToolContext]):
+    """Builds the ToolContext for one call (a FastMCP/uncalled-for dependency)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        plugin: str,
+        component: str,
+        writes: bool,
+        error: type[FastMCPError],
+    ):
+        self.runtime = runtime
+        self.plugin = plugin
+        self.component = component
+        self.writes = writes
+        self.error = error
+
+    async def __aenter__(self) -> ToolContext:
+        runtime = self.runtime
+        source = await self._chosen_source()
+        if source is not None and self.writes and runtime.read_only[source]:
+            raise self.error(
+                f"{self.component} changes data, but source {source!r} is read-only. An operator"
+                f" can allow writes with read_only = false in [sources.{source}.security]."
+            )
+        record = CURRENT_CALL.get()
+        if record is not None:
+            record.source = source
+        db = await runtime.database(source)
+        return ToolContext(
+            db=_RecordingDatabase(db) if record is not None else db,
+            source=source or "",
+            sources=list(runtime.sources),
+            config=runtime.plugin_configs.get(self.plugin),
+            client=client_identity(),
+            report_progress=_progress_reporter(),
+        )
+
+    async def _chosen_source(self) -> str | None:
+        try:
+            source = await current_frame().resolve(SOURCE_ARG, provided_only=True)
+        except LookupError:
+            return self.runtime.default_source
+        if source not in self.runtime.sources:
+            known = ", ".join(self.runtime.sources) or "none configured"
+            raise self.error(f"unknown source {source!r}; configured sources: {known}")
+        return str(source)
+
+
+def _progress_reporter() -> Callable[[float, float | None, str | None], Awaitable[None]]:
+    from fastmcp.server.context import _current_context
+
+    fastmcp_context = _current_context.get()
+    if fastmcp_context is None:
+        return _no_progress
+
+    async def report(progress: float, total: float | None = None, message: str | None = None):
+        await fastmcp_context.report_progress(progress, total, message)
+
+    return report
+
+
+async def _no_progress(progress: float, total: float | None = None, message: str | None = None):
+    return None
+
+
+class _RecordingDatabase:
+    """Passes every call through and notes the statement fingerprint and rows for audit."""
+
+    def __init__(self, db: Database):
+        self._db = db
+        self.source = db.source
+        self.security: Security = db.security
+        self.limits: Limits = db.limits
+
+    async def read(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        max_rows: int | None = None,
+        offset: int = 0,
+    ) -> QueryResult:
+        _note(sql)
+        result = await self._db.read(sql, params, max_rows=max_rows, offset=offset)
+        _note_rows(len(result.rows))
+        return result
+
+    async def write(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        kinds: Sequence[WriteKind],
+    ) -> QueryResult:
+        _note(sql)
+        result = await self._db.write(sql, params, kinds=kinds)
+        _note_rows(result.rows_affected or 0)
+        return result
+
+    async def write_batch(
+        self, statements: Sequence[str], params: Mapping[str, Any] | None = None
+    ) -> list[QueryResult]:
+        _note(";\n".join(statements))
+        results = await self._db.write_batch(statements, params)
+        _note_rows(sum(r.rows_affected or 0 for r in results))
+        return results
+
+    async def explain(self, sql: str) -> str:
+        _note(sql)
+        return await self._db.explain(sql)
+
+    async def ping(self) -> float:
+        return await self._db.ping()
+
+
+def _note(sql: str) -> None:
+    record = CURRENT_CALL.get()
+    if record is not None and record.fingerprint is None:
+        from azsql_mcp.core.sqlguard import fingerprint
+
+        record.fingerprint = fingerprint(sql)
+
+
+def _note_rows(rows: int) -> None:
+    record = CURRENT_CALL.get()
+    if record is not None:
+        record.rows = (record.rows or 0) + rows
+
+
+class UnavailableDatabase:
+    """Stands in for a source that is missing or could not be set up: every call says why."""
+
+    def __init__(self, source: str, reason: str):
+        self.source = source
+        self.reason = reason
+        self.security = Security()
+        self.limits = Limits.model_validate({})
+
+    async def read(self, sql: str, params: Any = None, **kwargs: Any) -> QueryResult:
+        raise DatabaseUnavailable(self.reason)
+
+    async def write(self, sql: str, params: Any = None, **kwargs: Any) -> QueryResult:
+        raise DatabaseUnavailable(self.reason)
+
+    async def write_batch(self, statements: Any, params: Any = None) -> list[QueryResult]:
+        raise DatabaseUnavailable(self.reason)
+
+    async def explain(self, sql: str) -> str:
+        raise DatabaseUnavailable(self.reason)
+
+    async def ping(self) -> float:
+        raise DatabaseUnavailable(self.reason)
+
+
+_NO_SOURCE: Database = UnavailableDatabase(
+    "",
+    "no database source is configured: add a [sources.NAME] section to the config file,"
+    " or set AZURE_SQL_SERVER (see docs/configuration.md)",
+)

@@ -1,0 +1,612 @@
+"""SourceDatabase: the `azsql_mcp.Database` of one configured source.
+
+Reads run in a transaction that is always rolled back, with the source's limits and
+query timeout, and transient faults are retried within `retry_budget_s`. Writes are
+never retried. A background probe tracks availability: while the database cannot be
+reached, calls fail at once with DatabaseUnavailable instead of hanging, and service
+comes back by itself when the database does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import decimal
+import logging
+import math
+import struct
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pyodbc
+
+from azsql_mcp.api import (
+    AuthProvider,
+    Column,
+    DatabaseError,
+    DatabaseUnavailable,
+    Limits,
+    QueryRefused,
+    QueryResult,
+    Security,
+    SourceSettings,
+    WriteKind,
+)
+from azsql_mcp.core import metrics, sqlguard
+from azsql_mcp.core.connstr import attrs_before, build_connection_string, parse_server
+from azsql_mcp.core.drivers import find_driver
+from azsql_mcp.core.pool import ConnectionPool, Lease, PooledConnection
+from azsql_mcp.core.retry import RetryBudget, inspect_error, to_database_error
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# uniqueidentifier values come back as uuid.UUID, as the Database protocol promises
+pyodbc.native_uuid = True
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    reason: str | None = None
+    latency_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Timings of the availability machinery; the defaults suit production."""
+
+    probe_interval_up_s: float = 15.0
+    probe_interval_down_s: float = 0.5  # how fast service resumes after an outage
+    reachability_timeout_s: float = 2.0  # TCP connect check before each new login
+    validate_after_s: float = 30.0  # idle time after which a pooled connection is checked
+    token_margin_s: float = 300.0  # recycle connections this long before their token expires
+    min_token_life_s: float = 60.0  # never open a connection with a token closer to expiry
+
+
+class ConnectFailed(DatabaseError):
+    """A new connection could not be opened (as opposed to a query failing)."""
+
+
+class SourceDatabase:
+    """The database handle for one source; see the `azsql_mcp.Database` protocol."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: SourceSettings,
+        security: Security,
+        limits: Limits,
+        auth: AuthProvider,
+        *,
+        tuning: Tuning | None = None,
+    ):
+        self.source = name
+        self.settings = settings
+        self.security = security
+        self.limits = limits
+        self._auth = auth
+        self._tuning = tuning or Tuning()
+        self._address = parse_server(settings.server)
+        self._pool = ConnectionPool(
+            name,
+            self._open_connection,
+            size=settings.pool_size,
+            acquire_timeout_s=settings.pool_acquire_timeout_s,
+            validate_after_s=self._tuning.validate_after_s,
+        )
+        self._outage: str | None = None  # set while calls must fail fast
+        self._readiness = Readiness(False, "starting: not connected yet")
+        self._probe_task: asyncio.Task[None] | None = None
+        self._wake_probe = asyncio.Event()
+
+    # --- lifecycle and state -----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start connecting and health probing in the background; returns at once."""
+        if self._probe_task is None:
+            self._probe_task = asyncio.create_task(
+                self._probe_loop(), name=f"azsql-probe-{self.source}"
+            )
+
+    async def close(self) -> None:
+        if self._probe_task is not None:
+            self._probe_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe_task
+            self._probe_task = None
+        await self._pool.close()
+
+    def readiness(self) -> Readiness:
+        return self._readiness
+
+    def pool_stats(self) -> dict[str, int]:
+        return self._pool.stats()
+
+    # --- the Database protocol ---------------------------------------------------------
+
+    async def read(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        max_rows: int | None = None,
+        offset: int = 0,
+    ) -> QueryResult:
+        checked = sqlguard.check_select(sql)
+        args = bind_params(checked.param_names, params)
+        if offset < 0:
+            raise ValueError("offset must be 0 or more")
+        cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
+        return await self._retrying(
+            _fetch_page,
+            checked.sql,
+            args,
+            cap,
+            offset,
+            self.limits.max_result_bytes,
+            self._query_timeout(),
+        )
+
+    async def write(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        kinds: Sequence[WriteKind],
+    ) -> QueryResult:
+        self._refuse_if_read_only()
+        checked = sqlguard.check_write(
+            sql, kinds, allow_unfiltered=self.security.allow_unfiltered_writes
+        )
+        statement = (checked.sql, bind_params(checked.param_names, params))
+        results = await self._once(
+            _run_writes, [statement], self.limits.max_affected_rows, self._query_timeout()
+        )
+        return results[0]
+
+    async def write_batch(
+        self, statements: Sequence[str], params: Mapping[str, Any] | None = None
+    ) -> list[QueryResult]:
+        self._refuse_if_read_only()
+        if not statements:
+            raise ValueError("write_batch needs at least one statement")
+        checked = [
+            sqlguard.check_write(
+                sql,
+                ("insert", "update", "delete"),
+                allow_unfiltered=self.security.allow_unfiltered_writes,
+            )
+            for sql in statements
+        ]
+        used = {name for c in checked for name in c.param_names}
+        _refuse_unused(params, used)
+        batch = [(c.sql, bind_params(c.param_names, params, check_unused=False)) for c in checked]
+        return await self._once(
+            _run_writes, batch, self.limits.max_affected_rows, self._query_timeout()
+        )
+
+    async def explain(self, sql: str) -> str:
+        checked = sqlguard.check_select(sql)
+        # Under SHOWPLAN_XML nothing runs, so parameters need no values.
+        args = [None] * len(checked.param_names)
+        # The session had SHOWPLAN on: it never goes back to the pool.
+        return await self._once(_showplan, checked.sql, args, self._query_timeout(), keep=False)
+
+    async def ping(self) -> float:
+        started = time.perf_counter()
+        await self._once(_select_one, self._query_timeout())
+        return (time.perf_counter() - started) * 1000
+
+    # --- running operations --------------------------------------------------------------
+
+    def _query_timeout(self) -> int:
+        # pyodbc takes whole seconds; 0 would mean "no timeout"
+        return max(1, math.ceil(self.limits.query_timeout_s))
+
+    async def _once(self, fn: Callable[..., T], *args: Any, keep: bool = True) -> T:
+        """Run `fn(conn, *args)` once on a pooled connection."""
+        self._fail_fast_when_down()
+        async with self._lease(keep=keep) as lease:
+            try:
+                return await lease.run(fn, *args)
+            except pyodbc.Error as exc:
+                raise self._query_error(exc) from exc
+
+    async def _retrying(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run an idempotent read, retrying transient faults within retry_budget_s."""
+        budget = RetryBudget(self.settings.retry_budget_s)
+        while True:
+            try:
+                return await self._once(fn, *args)
+            except DatabaseUnavailable:
+                raise
+            except DatabaseError as err:
+                delay = budget.next_delay() if err.transient else None
+                if delay is None:
+                    if isinstance(err, ConnectFailed):
+                        raise self._enter_outage(str(err)) from err
+                    raise
+                metrics.DB_RETRIES.labels(self.source).inc()
+                log.info(
+                    "source %s: transient error %s, retry %d in %.2f s",
+                    self.source,
+                    err.number,
+                    budget.attempts,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+
+    @contextlib.asynccontextmanager
+    async def _lease(self, *, keep: bool = True) -> AsyncIterator[Lease]:
+        async with self._pool.lease(keep=keep) as lease:
+            yield lease
+
+    def _query_error(self, exc: pyodbc.Error) -> DatabaseError:
+        info = inspect_error(exc)
+        metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
+        if info.timed_out:
+            return DatabaseError(
+                f"the query did not finish within query_timeout_s = "
+                f"{self.limits.query_timeout_s:g} s and was cancelled on the server; "
+                "narrow it (WHERE, TOP) or raise [limits] query_timeout_s"
+            )
+        return to_database_error(exc)
+
+    def _refuse_if_read_only(self) -> None:
+        if self.security.read_only:
+            raise QueryRefused(
+                f"Source {self.source!r} is read-only (read_only = true), so nothing is written.",
+                "SELECT statements through read_data; an operator can set read_only = false "
+                f"in [security] or [sources.{self.source}.security] to allow writes",
+            )
+
+    # --- opening connections -------------------------------------------------------------
+
+    async def _open_connection(self) -> PooledConnection:
+        """Open one connection with fresh credentials; the pool calls this."""
+        reason = await reachability_problem(
+            self._address.host, self._address.effective_port, self._tuning.reachability_timeout_s
+        )
+        if reason is not None:
+            raise self._enter_outage(reason)
+        driver = find_driver(self.settings.driver)
+        try:
+            attrs = await self._auth.connect_attributes()
+        except (DatabaseError, ValueError) as exc:
+            raise self._enter_outage(f"auth {self.settings.auth!r} failed: {exc}") from exc
+        retire_at = time.monotonic() + self.settings.connection_max_lifetime_s
+        token = attrs.access_token
+        if token is not None:
+            life_s = token.expires_on.timestamp() - time.time()
+            if life_s < self._tuning.min_token_life_s:
+                raise self._enter_outage(
+                    f"auth {self.settings.auth!r} returned an access token that expires at "
+                    f"{token.expires_on.isoformat()}; refusing to connect with it"
+                )
+            if driver.kind == "freetds":
+                raise self._enter_outage(
+                    "FreeTDS cannot pass access tokens; install Microsoft's driver "
+                    "(`pip install mssql-python-odbc`) for Entra ID authentication"
+                )
+            retire_at = min(retire_at, time.monotonic() + life_s - self._tuning.token_margin_s)
+        connection_string = build_connection_string(self.settings, driver, attrs)
+        try:
+            cnxn = await self._pool.run_blocking(
+                _connect,
+                connection_string,
+                attrs_before(attrs),
+                self.settings.connection_timeout_s,
+            )
+        except pyodbc.Error as exc:
+            info = inspect_error(exc)
+            metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
+            reason = login_failure_reason(info.message, info.number, info.timed_out, self._address)
+            if info.transient and not info.connection_lost:
+                raise ConnectFailed(reason, info.number, transient=True) from exc
+            raise self._enter_outage(reason) from exc
+        return PooledConnection(cnxn, retire_at)
+
+    # --- availability --------------------------------------------------------------------
+
+    def _fail_fast_when_down(self) -> None:
+        if self._outage is not None:
+            raise DatabaseUnavailable(
+                f"database unavailable: {self._outage}; retrying in background"
+            )
+
+    def _enter_outage(self, reason: str) -> DatabaseUnavailable:
+        if self._outage is None:
+            log.warning("source %s: database unavailable: %s", self.source, reason)
+        self._outage = reason
+        self._readiness = Readiness(False, reason)
+        self._pool.discard_idle()
+        self._wake_probe.set()
+        return DatabaseUnavailable(f"database unavailable: {reason}; retrying in background")
+
+    def _leave_outage(self, latency_ms: float) -> None:
+        if self._outage is not None or not self._readiness.ready:
+            log.info("source %s: database available (%.1f ms)", self.source, latency_ms)
+        self._outage = None
+        self._readiness = Readiness(True, None, latency_ms)
+
+    async def _probe_loop(self) -> None:
+        while True:
+            await self._probe()
+            interval = (
+                self._tuning.probe_interval_up_s
+                if self._readiness.ready
+                else self._tuning.probe_interval_down_s
+            )
+            self._wake_probe.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake_probe.wait(), interval)
+
+    async def _probe(self) -> None:
+        """One health check: a SELECT 1 that bypasses the fail-fast gate."""
+        for _ in range(2):  # a second try on a fresh connection if a pooled one was dead
+            started = time.perf_counter()
+            try:
+                async with self._lease() as lease:
+                    await lease.run(_select_one, self._query_timeout())
+            except DatabaseUnavailable:
+                return  # _enter_outage already recorded why
+            except DatabaseError as err:
+                self._readiness = Readiness(False, str(err))
+                return
+            except pyodbc.Error as exc:
+                info = inspect_error(exc)
+                if info.connection_lost:
+                    continue
+                self._readiness = Readiness(False, self._query_error(exc).args[0])
+                return
+            self._leave_outage((time.perf_counter() - started) * 1000)
+            return
+        self._readiness = Readiness(False, "the connection was lost during the health check")
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+def bind_params(
+    names: Sequence[str], params: Mapping[str, Any] | None, *, check_unused: bool = True
+) -> list[Any]:
+    """Values for the `?` placeholders, in order, from `@name` parameters."""
+    values = {key.lstrip("@"): value for key, value in (params or {}).items()}
+    missing = [name for name in dict.fromkeys(names) if name not in values]
+    if missing:
+        raise QueryRefused(
+            f"No value for parameter {', '.join('@' + m for m in missing)}.",
+            "every @name in the statement needs a value in params",
+        )
+    if check_unused:
+        _refuse_unused(params, set(names))
+    return [values[name] for name in names]
+
+
+def _refuse_unused(params: Mapping[str, Any] | None, used: Collection[str]) -> None:
+    unused = sorted(key for key in (params or {}) if key.lstrip("@") not in used)
+    if unused:
+        raise QueryRefused(
+            f"params has names the statement does not use: {', '.join(unused)}.",
+            "only the @name parameters that appear in the statement",
+        )
+
+
+# --- reachability and login failures, shared with `azsql-mcp check` ----------------------
+
+
+async def reachability_problem(host: str, port: int, timeout_s: float) -> str | None:
+    """None if a TCP connection to host:port opens within timeout_s, else why not."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
+    except TimeoutError:
+        return (
+            f"cannot reach {host}:{port}: no answer within {timeout_s:g} s "
+            "(host down, or a firewall drops the traffic)"
+        )
+    except ConnectionRefusedError:
+        return f"cannot reach {host}:{port}: connection refused (nothing listens on that port)"
+    except OSError as exc:
+        return f"cannot reach {host}:{port}: {exc.strerror or exc}"
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return None
+
+
+def login_failure_reason(message: str, number: int | None, timed_out: bool, address: Any) -> str:
+    if timed_out:
+        return f"login to {address} timed out: {message}"
+    if number == 18456:
+        return f"login failed: {message}"
+    return f"cannot connect to {address}: {message}"
+
+
+# --- blocking work, run in the pool's threads --------------------------------------------
+
+
+def _connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: int) -> Any:
+    kwargs: dict[str, Any] = {"autocommit": False, "timeout": timeout_s}
+    if before is not None:
+        kwargs["attrs_before"] = before
+    cnxn = pyodbc.connect(connection_string, **kwargs)
+    cnxn.add_output_converter(SQL_SS_TIMESTAMPOFFSET, _datetimeoffset)
+    return cnxn
+
+
+@contextlib.contextmanager
+def _statement(conn: PooledConnection, timeout_s: int) -> Any:
+    """A cursor in a transaction that is rolled back unless the work committed it."""
+    cnxn = conn.cnxn
+    cnxn.timeout = timeout_s  # the driver sends ATTENTION when it expires
+    cursor = cnxn.cursor()
+    conn.cursor = cursor
+    try:
+        yield cursor
+    finally:
+        try:
+            with conn.cursor_lock:
+                conn.cursor = None
+                cursor.close()
+            cnxn.rollback()
+        except pyodbc.Error:
+            conn.broken = True
+
+
+def _select_one(conn: PooledConnection, timeout_s: int) -> None:
+    with _statement(conn, timeout_s) as cursor:
+        cursor.execute("SELECT 1").fetchall()
+
+
+def _run_writes(
+    conn: PooledConnection,
+    statements: list[tuple[str, list[Any]]],
+    max_affected_rows: int,
+    timeout_s: int,
+) -> list[QueryResult]:
+    results = []
+    total = 0
+    with _statement(conn, timeout_s) as cursor:
+        for sql, args in statements:
+            started = time.perf_counter()
+            cursor.execute(sql, *args)
+            affected = cursor.rowcount
+            if affected < 0:
+                raise DatabaseError(
+                    "the server did not report how many rows the statement changed "
+                    "(SET NOCOUNT ON?), so it was rolled back"
+                )
+            total += affected
+            if total > max_affected_rows:
+                raise DatabaseError(
+                    f"the statement would change {total} rows, more than max_affected_rows = "
+                    f"{max_affected_rows}; everything was rolled back. Narrow the WHERE clause, "
+                    "or an operator can raise [limits] max_affected_rows"
+                )
+            duration_ms = (time.perf_counter() - started) * 1000
+            results.append(QueryResult([], [], rows_affected=affected, duration_ms=duration_ms))
+        conn.cnxn.commit()
+    return results
+
+
+def _showplan(conn: PooledConnection, sql: str, args: list[Any], timeout_s: int) -> str:
+    with _statement(conn, timeout_s) as cursor:
+        cursor.execute("SET SHOWPLAN_XML ON")  # must be alone in its batch
+        try:
+            cursor.execute(sql, *args)
+            parts = [str(row[0]) for row in cursor.fetchall() if row[0] is not None]
+        finally:
+            cursor.execute("SET SHOWPLAN_XML OFF")
+    return "".join(parts)
+
+
+FETCH_BATCH = 500
+SQL_SS_TIMESTAMPOFFSET = -155  # datetimeoffset, which pyodbc does not decode by itself
+
+
+def _fetch_page(
+    conn: PooledConnection,
+    sql: str,
+    args: list[Any],
+    max_rows: int,
+    offset: int,
+    max_bytes: int,
+    timeout_s: int,
+) -> QueryResult:
+    """Skip `offset` rows, keep at most `max_rows` rows / about `max_bytes`, then cancel
+    the rest on the server so a huge result costs only the rows returned."""
+    started = time.perf_counter()
+    rows: list[tuple[Any, ...]] = []
+    truncated = False
+    with _statement(conn, timeout_s) as cursor:
+        cursor.execute(sql, *args)
+        if cursor.description is None:
+            return QueryResult([], [], duration_ms=(time.perf_counter() - started) * 1000)
+        columns = describe_columns(cursor.description)
+        if offset:
+            cursor.skip(offset)
+        size = 0
+        while not truncated:
+            batch = cursor.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))
+            if not batch:
+                break
+            for row in batch:
+                row_size = approx_size(row)
+                if len(rows) == max_rows or (rows and size + row_size > max_bytes):
+                    truncated = True
+                    break
+                size += row_size
+                rows.append(tuple(row))
+        if truncated:
+            cursor.cancel()  # ATTENTION: the server stops sending the rest
+    return QueryResult(
+        columns,
+        rows,
+        truncated=truncated,
+        next_offset=offset + len(rows) if truncated else None,
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def approx_size(row: Sequence[Any]) -> int:
+    """About how many bytes a row takes once rendered (text and hex dominate)."""
+    total = 0
+    for value in row:
+        if isinstance(value, str):
+            total += len(value) + 2
+        elif isinstance(value, bytes | bytearray):
+            total += 2 * len(value) + 2
+        else:
+            total += 8
+    return total
+
+
+def describe_columns(description: Sequence[Sequence[Any]]) -> list[Column]:
+    return [Column(str(entry[0]), sql_type_name(entry)) for entry in description]
+
+
+def sql_type_name(entry: Sequence[Any]) -> str:
+    """SQL Server's name for a column's type, from pyodbc's cursor.description entry
+    (name, type_code, display_size, internal_size, precision, scale, null_ok).
+
+    ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here."""
+    _, python_type, _, size, precision, scale, _ = entry
+    if python_type is bool:
+        return "bit"
+    if python_type is int:
+        return {3: "tinyint", 5: "smallint", 10: "int"}.get(precision, "bigint")
+    if python_type is float:
+        return "real" if precision and precision <= 24 else "float"
+    if python_type is decimal.Decimal:
+        return f"decimal({precision},{scale})"
+    if python_type is str:
+        return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
+    if python_type in (bytes, bytearray):
+        return "varbinary(max)" if not size or size > 8000 else f"varbinary({size})"
+    if python_type is uuid.UUID:
+        return "uniqueidentifier"
+    if python_type is dt.date:
+        return "date"
+    if python_type is dt.time:
+        return f"time({scale})" if scale is not None else "time"
+    if python_type is dt.datetime:
+        if precision == 16:
+            return "smalldatetime"
+        if precision == 23 and scale == 3:
+            return "datetime"
+        return f"datetime2({scale})" if scale is not None else "datetime2"
+    return getattr(python_type, "__name__", str(python_type))
+
+
+def _datetimeoffset(raw: bytes | None) -> dt.datetime | None:
+    """Decode SQL_SS_TIMESTAMPOFFSET_STRUCT into an aware datetime."""
+    if raw is None:
+        return None
+    year, month, day, hour, minute, second, nanos, tz_hour, tz_minute = struct.unpack("<6hI2h", raw)
+    zone = dt.timezone(dt.timedelta(hours=tz_hour, minutes=tz_minute))
+    return dt.datetime(year, month, day, hour, minute, second, nanos // 1000, tzinfo=zone)

@@ -1,0 +1,53 @@
+"""Hook specifications of the `azsql_mcp` pluggy project.
+
+Hooks are synchronous and only register things; what they register (tools,
+resources, prompts) is async. Every hook is documented in docs/plugins.md
+(a test checks that).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+from pydantic import BaseModel
+
+from azsql_mcp.api import RegisterAuthProvider, RegisterPrompt, RegisterResource, RegisterTool
+
+PROJECT = "azsql_mcp"
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+@hookspec
+def register_tools(register: RegisterTool, config: BaseModel | None) -> None:
+    """Register tools with `register(fn, name=..., annotations=..., tags=..., writes=...)`."""
+
+
+@hookspec
+def register_resources(register: RegisterResource, config: BaseModel | None) -> None:
+    """Register resources and resource templates with `register(fn, uri, ...)`."""
+
+
+@hookspec
+def register_prompts(register: RegisterPrompt, config: BaseModel | None) -> None:
+    """Register prompts with `register(fn, name=..., description=...)`."""
+
+
+@hookspec
+def register_auth_providers(register: RegisterAuthProvider) -> None:
+    """Register database auth providers with `register(name, factory)`."""
+
+
+@hookspec(firstresult=True)
+def plugin_config_model() -> type[BaseModel] | None:
+    """The pydantic model that validates this plugin's `[plugins.NAME]` section."""
+
+
+@hookspec
+def startup(app: Any) -> None:
+    """Called once when the server starts, with the running `azsql_mcp.core.server.App`."""
+
+
+@hookspec
+def shutdown(app: Any) -> None:
+    """Called once when the server stops."""

@@ -1,0 +1,39 @@
+"""Prometheus metrics, one registry for the whole process, all named `azsql_mcp_*`."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+TOOL_CALLS = Counter(
+    "azsql_mcp_tool_calls",
+    "Tool calls by tool, plugin and outcome (ok, error, refused).",
+    ["tool", "plugin", "outcome"],
+    registry=REGISTRY,
+)
+TOOL_LATENCY = Histogram(
+    "azsql_mcp_tool_latency_seconds",
+    "Tool call latency.",
+    ["tool", "plugin"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+POOL_CONNECTIONS = Gauge(
+    "azsql_mcp_pool_connections",
+    "Pooled database connections per source and state (in_use, idle).",
+    ["source", "state"],
+    registry=REGISTRY,
+)
+DB_ERRORS = Counter(
+    "azsql_mcp_db_errors",
+    "Database errors by source and SQL Server error number (0 when none).",
+    ["source", "number"],
+    registry=REGISTRY,
+)
+DB_RETRIES = Counter(
+    "azsql_mcp_db_retries",
+    "Retries of idempotent reads after transient faults.",
+    ["source"],
+    registry=REGISTRY,
+)

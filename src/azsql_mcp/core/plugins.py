@@ -1,0 +1,480 @@
+"""Plugin discovery and loading, each plugin inside its own error boundary.
+
+We iterate `entry_points(group="azsql_mcp")` ourselves instead of pluggy's
+`load_setuptools_entrypoints`: that one aborts on the first broken plugin and
+cannot skip a plugin before importing it. A disabled plugin is never imported.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, Literal
+
+import pluggy
+from pydantic import BaseModel, ValidationError
+
+from azsql_mcp.api import AuthProviderFactory
+from azsql_mcp.core import hookspecs
+from azsql_mcp.core.config import Settings
+
+log = logging.getLogger(__name__)
+
+GROUP = "azsql_mcp"
+BUILTIN_DISTRIBUTION = "azsql-mcp"
+DISABLED_TOOLS_KEY = "disabled_tools"
+REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
+
+
+class PluginError(Exception):
+    """A plugin failed to load while `[plugins] strict = true`."""
+
+
+@dataclass
+class ToolSpec:
+    fn: Callable[..., Any]
+    name: str
+    plugin: str
+    title: str | None = None
+    description: str | None = None
+    annotations: Mapping[str, Any] | None = None
+    tags: set[str] | None = None
+    writes: bool = False
+
+
+@dataclass
+class ResourceSpec:
+    fn: Callable[..., Any]
+    uri: str
+    plugin: str
+    name: str | None = None
+    description: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass
+class PromptSpec:
+    fn: Callable[..., Any]
+    name: str
+    plugin: str
+    description: str | None = None
+
+
+Status = Literal["loaded", "disabled", "failed"]
+
+
+@dataclass
+class PluginRecord:
+    """What `azsql-mcp plugins` shows for one plugin."""
+
+    name: str
+    distribution: str
+    version: str
+    module: str
+    builtin: bool
+    status: Status = "loaded"
+    reason: str | None = None  # why disabled, or the error it failed with
+    hooks: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    resources: list[str] = field(default_factory=list)
+    prompts: list[str] = field(default_factory=list)
+    auth_providers: list[str] = field(default_factory=list)
+    disabled_tools: list[str] = field(default_factory=list)
+    config: BaseModel | None = None
+
+    def fail(self, error: str) -> None:
+        self.status = "failed"
+        self.reason = error
+        self.tools, self.resources, self.prompts, self.auth_providers = [], [], [], []
+
+    def describe(self) -> str:
+        return f"plugin {self.name!r} ({self.distribution} {self.version})".replace(" )", ")")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "module": self.module,
+            "builtin": self.builtin,
+            "status": self.status,
+            "reason": self.reason,
+            "hooks": self.hooks,
+            "tools": self.tools,
+            "resources": self.resources,
+            "prompts": self.prompts,
+            "auth_providers": self.auth_providers,
+            "disabled_tools": self.disabled_tools,
+        }
+
+
+@dataclass
+class PluginSet:
+    """Everything the loaded plugins registered, and a record for every plugin seen."""
+
+    records: list[PluginRecord]
+    tools: dict[str, ToolSpec]
+    resources: dict[str, ResourceSpec]
+    prompts: dict[str, PromptSpec]
+    auth_providers: dict[str, AuthProviderFactory]
+    config_problems: list[str]
+    manager: pluggy.PluginManager
+
+    def loaded(self) -> list[PluginRecord]:
+        return [r for r in self.records if r.status == "loaded"]
+
+    def counts(self) -> dict[str, int]:
+        statuses = [r.status for r in self.records]
+        return {s: statuses.count(s) for s in ("loaded", "disabled", "failed")}
+
+    def hidden_tools(self) -> set[str]:
+        return {t for r in self.loaded() for t in r.disabled_tools}
+
+    def call_lifecycle(self, hook: Literal["startup", "shutdown"], app: Any, strict: bool) -> None:
+        """Run startup/shutdown per plugin; a failure is logged (raised when strict)."""
+        for record in self.loaded():
+            impls = _impls_of(self.manager, hook, record.name)
+            for impl in impls:
+                try:
+                    impl.function(app=app)
+                except Exception as exc:
+                    message = f"{record.describe()} failed in {hook}: {_error_text(exc)}"
+                    if strict:
+                        raise PluginError(message) from exc
+                    log.exception(message)
+
+
+def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) -> PluginSet:
+    """Discover, filter, import and register plugins as the settings say.
+
+    `extra` adds plugins given as objects (modules or classes with hookimpls)
+    under a name, for tests; they load like an enabled entry point.
+    """
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    loader = _Loader(settings, manager)
+    for ep in _unique_entry_points(entry_points(group=GROUP)):
+        loader.add_entry_point(ep)
+    for name, obj in (extra or {}).items():
+        loader.add_object(name, obj)
+    loader.check_sections()
+    return PluginSet(
+        records=loader.records,
+        tools=loader.tools,
+        resources=loader.resources,
+        prompts=loader.prompts,
+        auth_providers=loader.auth_providers,
+        config_problems=loader.config_problems,
+        manager=manager,
+    )
+
+
+def _unique_entry_points(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
+    # The same distribution can be visible twice on sys.path (editable + installed).
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for ep in eps:
+        key = (ep.name, ep.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(ep)
+    return out
+
+
+class _Loader:
+    def __init__(self, settings: Settings, manager: pluggy.PluginManager):
+        self.settings = settings
+        self.manager = manager
+        self.records: list[PluginRecord] = []
+        self.tools: dict[str, ToolSpec] = {}
+        self.resources: dict[str, ResourceSpec] = {}
+        self.prompts: dict[str, PromptSpec] = {}
+        self.auth_providers: dict[str, AuthProviderFactory] = {}
+        self.config_problems: list[str] = []
+        self._owners: dict[tuple[str, str], PluginRecord] = {}
+
+    # --- discovery and selection -------------------------------------------------
+
+    def add_entry_point(self, ep: EntryPoint) -> None:
+        dist = ep.dist
+        dist_name = dist.name if dist is not None else "(unknown distribution)"
+        record = PluginRecord(
+            name=ep.name,
+            distribution=dist_name,
+            version=dist.version if dist is not None else "",
+            module=ep.value,
+            builtin=_normalize(dist_name) == BUILTIN_DISTRIBUTION,
+        )
+        self.records.append(record)
+        if self._duplicate_name(record):
+            return
+        reason = self._disabled_reason(record)
+        if reason is not None:
+            record.status, record.reason = "disabled", reason
+            return
+        try:
+            plugin = ep.load()
+        except BaseException as exc:  # SystemExit from a plugin must not stop the server
+            self._failed(record, f"import of {ep.value!r} failed: {_error_text(exc)}", exc)
+            return
+        self._register(record, plugin)
+
+    def add_object(self, name: str, plugin: object) -> None:
+        record = PluginRecord(
+            name=name,
+            distribution="(in-process)",
+            version="",
+            module=getattr(plugin, "__name__", type(plugin).__name__),
+            builtin=False,
+        )
+        self.records.append(record)
+        if not self._duplicate_name(record):
+            self._register(record, plugin)
+
+    def _duplicate_name(self, record: PluginRecord) -> bool:
+        for other in self.records[:-1]:
+            if other.name == record.name:
+                self._failed(
+                    record,
+                    f"plugin name {record.name!r} is already used by {other.describe()}",
+                )
+                return True
+        return False
+
+    def _disabled_reason(self, record: PluginRecord) -> str | None:
+        names = {_normalize(record.name), _normalize(record.distribution)}
+        plugins = self.settings.plugins
+        if names & _normalized(plugins.disabled):
+            return "disabled by [plugins] disabled"
+        if plugins.enabled is not None and not names & _normalized(plugins.enabled):
+            return "not listed in [plugins] enabled"
+        allow = self.settings.load_plugins
+        if allow is not None and not record.builtin:
+            allowed = _normalized(p for p in allow.split(",") if p.strip())
+            if not names & allowed:
+                return "not listed in AZSQL_MCP_LOAD_PLUGINS"
+        return None
+
+    # --- registration ------------------------------------------------------------
+
+    def _register(self, record: PluginRecord, plugin: object) -> None:
+        try:
+            self.manager.register(plugin, name=record.name)
+        except Exception as exc:
+            self._failed(record, f"invalid hook implementation: {_error_text(exc)}", exc)
+            return
+        record.hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
+        try:
+            record.config = self._plugin_config(record)
+            staged = _Staging(record)
+            for hook in REGISTRATION_HOOKS:
+                for impl in _impls_of(self.manager, hook, record.name):
+                    impl.function(register=staged.register_for(hook), config=record.config)
+            for impl in _impls_of(self.manager, "register_auth_providers", record.name):
+                impl.function(register=staged.register_auth_provider)
+            self._commit(staged)
+        except _ConfigProblem as problem:
+            self.manager.unregister(name=record.name)
+            record.fail(f"invalid configuration: {problem}")
+            self.config_problems.append(str(problem))
+        except Exception as exc:
+            self.manager.unregister(name=record.name)
+            self._failed(record, _error_text(exc), exc)
+
+    def _plugin_config(self, record: PluginRecord) -> BaseModel | None:
+        section = dict(self.settings.plugins.sections.get(record.name, {}))
+        disabled_tools = section.pop(DISABLED_TOOLS_KEY, [])
+        if not isinstance(disabled_tools, list) or not all(
+            isinstance(t, str) for t in disabled_tools
+        ):
+            raise _ConfigProblem(
+                f"plugins.{record.name}.{DISABLED_TOOLS_KEY}: must be a list of tool names"
+                f" (got {disabled_tools!r})"
+            )
+        record.disabled_tools = disabled_tools
+        impls = _impls_of(self.manager, "plugin_config_model", record.name)
+        model = impls[0].function() if impls else None
+        if model is None:
+            if section:
+                keys = ", ".join(sorted(section))
+                raise _ConfigProblem(
+                    f"plugins.{record.name}: {keys}: plugin {record.name!r} takes no settings"
+                    f" except {DISABLED_TOOLS_KEY}"
+                )
+            return None
+        try:
+            config: BaseModel = model.model_validate(section)
+        except ValidationError as exc:
+            from azsql_mcp.core.config import describe_errors
+
+            lines = [f"plugins.{record.name}.{line}" for line in describe_errors(exc)]
+            raise _ConfigProblem("; ".join(lines)) from None
+        return config
+
+    def _commit(self, staged: _Staging) -> None:
+        record = staged.record
+        keys = (
+            [("tool", t.name) for t in staged.tools]
+            + [("resource", r.uri) for r in staged.resources]
+            + [("prompt", p.name) for p in staged.prompts]
+            + [("auth provider", name) for name, _ in staged.auth]
+        )
+        seen: set[tuple[str, str]] = set()
+        for kind, key in keys:
+            if (kind, key) in seen:
+                raise ValueError(f"{kind} {key!r} is registered twice by {record.describe()}")
+            seen.add((kind, key))
+            owner = self._owners.get((kind, key))
+            if owner is not None:
+                raise ValueError(
+                    f"{kind} {key!r} is registered by both {owner.describe()}"
+                    f" and {record.describe()}; disable one of them"
+                )
+        self._owners.update(dict.fromkeys(keys, record))
+        self.tools.update((t.name, t) for t in staged.tools)
+        self.resources.update((r.uri, r) for r in staged.resources)
+        self.prompts.update((p.name, p) for p in staged.prompts)
+        self.auth_providers.update(staged.auth)
+        record.tools = [t.name for t in staged.tools]
+        record.resources = [r.uri for r in staged.resources]
+        record.prompts = [p.name for p in staged.prompts]
+        record.auth_providers = [name for name, _ in staged.auth]
+        unknown = [t for t in record.disabled_tools if t not in record.tools]
+        if unknown:
+            self.config_problems.append(
+                f"plugins.{record.name}.{DISABLED_TOOLS_KEY}: {', '.join(unknown)}: no such tool"
+                f" in {record.name} (its tools: {', '.join(record.tools) or 'none'})"
+            )
+
+    def _failed(self, record: PluginRecord, error: str, exc: BaseException | None = None) -> None:
+        record.fail(error)
+        message = f"{record.describe()} failed to load: {error}"
+        if self.settings.plugins.strict:
+            raise PluginError(message) from exc
+        log.error(message + "; the server starts without it", exc_info=exc)
+
+    def check_sections(self) -> None:
+        known = {r.name for r in self.records}
+        for name in self.settings.plugins.sections:
+            if name not in known:
+                installed = ", ".join(sorted(known)) or "none"
+                self.config_problems.append(
+                    f"plugins.{name}: no plugin named {name!r} is installed"
+                    f" (installed: {installed})"
+                )
+
+
+class _ConfigProblem(Exception):
+    pass
+
+
+class _Staging:
+    """Collects one plugin's registrations; committed only if all its hooks succeed."""
+
+    def __init__(self, record: PluginRecord):
+        self.record = record
+        self.tools: list[ToolSpec] = []
+        self.resources: list[ResourceSpec] = []
+        self.prompts: list[PromptSpec] = []
+        self.auth: list[tuple[str, AuthProviderFactory]] = []
+
+    def register_for(self, hook: str) -> Callable[..., None]:
+        registers: dict[str, Callable[..., None]] = {
+            "register_tools": self.register_tool,
+            "register_resources": self.register_resource,
+            "register_prompts": self.register_prompt,
+        }
+        return registers[hook]
+
+    def register_tool(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: Mapping[str, Any] | None = None,
+        tags: set[str] | None = None,
+        writes: bool = False,
+    ) -> None:
+        _require_async(fn, "tool")
+        self.tools.append(
+            ToolSpec(
+                fn=fn,
+                name=name or fn.__name__,
+                plugin=self.record.name,
+                title=title,
+                description=description,
+                annotations=annotations,
+                tags=tags,
+                writes=writes,
+            )
+        )
+
+    def register_resource(
+        self,
+        fn: Callable[..., Any],
+        uri: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+    ) -> None:
+        _require_async(fn, "resource")
+        self.resources.append(
+            ResourceSpec(
+                fn=fn,
+                uri=uri,
+                plugin=self.record.name,
+                name=name,
+                description=description,
+                mime_type=mime_type,
+            )
+        )
+
+    def register_prompt(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        _require_async(fn, "prompt")
+        self.prompts.append(
+            PromptSpec(
+                fn=fn, name=name or fn.__name__, plugin=self.record.name, description=description
+            )
+        )
+
+    def register_auth_provider(self, name: str, factory: AuthProviderFactory) -> None:
+        if not callable(factory):
+            raise TypeError(f"auth provider {name!r}: factory must be callable")
+        self.auth.append((name, factory))
+
+
+def _require_async(fn: Callable[..., Any], kind: str) -> None:
+    if not inspect.iscoroutinefunction(fn):
+        name = getattr(fn, "__qualname__", repr(fn))
+        raise TypeError(f"{kind} {name} must be an async function (async def)")
+
+
+def _impls_of(manager: pluggy.PluginManager, hook: str, plugin_name: str) -> list[Any]:
+    caller = getattr(manager.hook, hook)
+    return [impl for impl in caller.get_hookimpls() if impl.plugin_name == plugin_name]
+
+
+def _normalize(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(".", "-")
+
+
+def _normalized(names: Iterable[str]) -> set[str]:
+    # Entry-point and distribution names match like pip matches distributions.
+    return {_normalize(name) for name in names}
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

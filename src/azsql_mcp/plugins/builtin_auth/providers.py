@@ -1,0 +1,171 @@
+"""The built-in database auth providers. azure-identity is imported only when a token is
+first needed, so the server starts fast."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from azsql_mcp import AccessToken, ConnectAttributes, DatabaseError, SourceSettings
+from azsql_mcp.plugins.builtin_auth.secrets import has_secret, read_secret
+from azsql_mcp.plugins.builtin_auth.tokens import (
+    CredentialTokenSource,
+    TokenCredential,
+    describe_claims,
+    jwt_claims,
+)
+
+MANAGED_IDENTITY_CLIENT_ID_ENV = "AZURE_MANAGED_IDENTITY_CLIENT_ID"
+# A token that is not a JWT carries no expiry; treat it as long-lived.
+LONG_LIVED = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class SqlLogin:
+    """`auth = "sql"`: a SQL login, the password read by reference at each new connection."""
+
+    def __init__(self, settings: SourceSettings):
+        if not settings.username:
+            raise ValueError("auth 'sql' needs `username`")
+        if not has_secret(settings.password, settings.password_env, settings.password_file):
+            raise ValueError("auth 'sql' needs a password: set password_env or password_file")
+        self._settings = settings
+
+    async def connect_attributes(self) -> ConnectAttributes:
+        s = self._settings
+        password = read_secret("password", s.password, s.password_env, s.password_file)
+        return ConnectAttributes(
+            username=s.username, password=password, identity=f"SQL login {s.username}"
+        )
+
+
+class _CredentialProvider:
+    """Shared by the azure-identity providers; `credential` may be injected (tests, plugins)."""
+
+    description = ""
+
+    def __init__(self, settings: SourceSettings, *, credential: TokenCredential | None = None):
+        self._settings = settings
+        self._credential = credential
+        self._tokens: CredentialTokenSource | None = None
+
+    def make_credential(self) -> TokenCredential:
+        raise NotImplementedError
+
+    async def connect_attributes(self) -> ConnectAttributes:
+        if self._tokens is None:
+            credential = self._credential or self.make_credential()
+            self._tokens = CredentialTokenSource(credential, self.description)
+        return await self._tokens.connect_attributes()
+
+
+class ManagedIdentity(_CredentialProvider):
+    """`auth = "managed_identity"`: system-assigned, or user-assigned by client id."""
+
+    def __init__(self, settings: SourceSettings, *, credential: TokenCredential | None = None):
+        super().__init__(settings, credential=credential)
+        self._client_id = settings.client_id or os.environ.get(MANAGED_IDENTITY_CLIENT_ID_ENV)
+        self.description = (
+            f"managed identity (user-assigned, client id {self._client_id})"
+            if self._client_id
+            else "managed identity (system-assigned)"
+        )
+
+    def make_credential(self) -> TokenCredential:
+        from azure.identity import ManagedIdentityCredential
+
+        return ManagedIdentityCredential(client_id=self._client_id)
+
+
+class DefaultCredential(_CredentialProvider):
+    """`auth = "default_credential"`: DefaultAzureCredential (az login, env, workload or
+    managed identity)."""
+
+    description = "DefaultAzureCredential"
+
+    def make_credential(self) -> TokenCredential:
+        from azure.identity import DefaultAzureCredential
+
+        client_id = self._settings.client_id or os.environ.get(MANAGED_IDENTITY_CLIENT_ID_ENV)
+        if client_id:
+            return DefaultAzureCredential(managed_identity_client_id=client_id)
+        return DefaultAzureCredential()
+
+
+class ServicePrincipal(_CredentialProvider):
+    """`auth = "service_principal"`: tenant, client id and a secret or a certificate."""
+
+    def __init__(self, settings: SourceSettings, *, credential: TokenCredential | None = None):
+        super().__init__(settings, credential=credential)
+        s = settings
+        if credential is None:
+            if not (s.tenant_id and s.client_id):
+                raise ValueError("auth 'service_principal' needs `tenant_id` and `client_id`")
+            has_client_secret = has_secret(
+                s.client_secret, s.client_secret_env, s.client_secret_file
+            )
+            if not (has_client_secret or s.certificate_path):
+                raise ValueError(
+                    "auth 'service_principal' needs client_secret_env, client_secret_file "
+                    "or certificate_path"
+                )
+        self.description = f"service principal {s.client_id} in tenant {s.tenant_id}"
+
+    def make_credential(self) -> TokenCredential:
+        from azure.identity import CertificateCredential, ClientSecretCredential
+
+        s = self._settings
+        assert s.tenant_id and s.client_id  # checked in __init__
+        if s.certificate_path:
+            return CertificateCredential(
+                s.tenant_id, s.client_id, certificate_path=s.certificate_path
+            )
+        secret = read_secret(
+            "client_secret", s.client_secret, s.client_secret_env, s.client_secret_file
+        )
+        return ClientSecretCredential(s.tenant_id, s.client_id, secret)
+
+
+class SuppliedAccessToken:
+    """`auth = "access_token"`: a token from an environment variable or a file, re-read at
+    each new connection so an external broker can rotate it."""
+
+    def __init__(self, settings: SourceSettings):
+        self._env = settings.access_token_env
+        self._file = settings.access_token_file
+
+    async def connect_attributes(self) -> ConnectAttributes:
+        token_text, origin = self._read()
+        claims = jwt_claims(token_text)
+        expires_on = LONG_LIVED
+        if claims and isinstance(claims.get("exp"), int | float):
+            expires_on = datetime.fromtimestamp(claims["exp"], UTC)
+            if expires_on.timestamp() <= time.time():
+                raise DatabaseError(
+                    f"the access token in {origin} expired at {expires_on.isoformat()}; "
+                    "supply a fresh token for https://database.windows.net/"
+                )
+        return ConnectAttributes(
+            access_token=AccessToken(token_text, expires_on),
+            identity=f"access token from {origin}; token for {describe_claims(claims)}",
+        )
+
+    def _read(self) -> tuple[str, str]:
+        if self._file:
+            try:
+                text = Path(self._file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise DatabaseError(
+                    f"cannot read access_token_file {self._file}: {exc.strerror}"
+                ) from None
+            origin = f"file {self._file}"
+        else:
+            text = os.environ.get(self._env, "").strip()
+            origin = f"environment variable {self._env}"
+        if not text:
+            raise DatabaseError(
+                f"no access token in {origin}: put an Entra ID token for "
+                "https://database.windows.net/ there"
+            )
+        return text, origin

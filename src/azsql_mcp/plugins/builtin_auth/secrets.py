@@ -1,0 +1,29 @@
+"""Secrets by reference: an inline value, an environment variable or a file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import SecretStr
+
+
+def has_secret(value: SecretStr | None, env: str | None, file: str | None) -> bool:
+    return value is not None or bool(env) or bool(file)
+
+
+def read_secret(label: str, value: SecretStr | None, env: str | None, file: str | None) -> str:
+    """Read a secret now (so rotated secrets are picked up on the next connection)."""
+    if value is not None:
+        return value.get_secret_value()
+    if env:
+        secret = os.environ.get(env)
+        if secret is None:
+            raise ValueError(f"{label}_env names {env}, which is not set in the environment")
+        return secret
+    if file:
+        try:
+            return Path(file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise ValueError(f"cannot read {label}_file {file}: {exc.strerror}") from None
+    raise ValueError(f"no {label}: set {label}_env (preferred) or {label}_file")

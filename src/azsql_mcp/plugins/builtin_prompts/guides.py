@@ -1,0 +1,149 @@
+"""The prompts: each gathers facts from the database, then asks for specific help.
+
+Database-provided text is fenced as untrusted data, as in tool results.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastmcp.exceptions import PromptError
+from pydantic import Field
+
+from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp.values import cell_text, fence_untrusted
+
+OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+# What the write tools need the operator to have allowed, said once for every prompt.
+WRITE_NOTE = (
+    "INSERT, UPDATE and DELETE run through insert_data / update_data only when the server"
+    " is not read-only; UPDATE and DELETE need a WHERE clause."
+)
+
+
+async def sql_query_builder(
+    ctx: ToolContext,
+    table: Annotated[str, Field(description="schema.table, e.g. SalesLT.Customer")],
+    operation: Annotated[str, Field(description="SELECT, INSERT, UPDATE or DELETE")] = "SELECT",
+) -> str:
+    """Write a T-SQL statement for one table, from its real columns and keys."""
+    verb = operation.strip().upper()
+    if verb not in OPERATIONS:
+        raise PromptError(f"operation must be one of {', '.join(OPERATIONS)} (got {operation!r})")
+    try:
+        info = await catalog.describe_table(ctx.db, table)
+    except catalog.CatalogError as e:
+        raise PromptError(str(e)) from e
+    tool = (
+        "read_data" if verb == "SELECT" else ("insert_data" if verb == "INSERT" else "update_data")
+    )
+    return (
+        f"Help me write a T-SQL {verb} statement for {info.full_name}.\n\n"
+        f"This is the table as the database describes it:\n{catalog.render_description(info)}\n\n"
+        "Rules: SQL Server T-SQL only; one statement; name the columns explicitly; pass every"
+        " value as an @name parameter (never inside the SQL text); use the keys above for joins"
+        " and filters. "
+        + (
+            "Use TOP or OFFSET/FETCH with ORDER BY to keep results small. "
+            if verb == "SELECT"
+            else WRITE_NOTE + " "
+        )
+        + f"Run it with the {tool} tool, with the parameters in params."
+    )
+
+
+async def analyze_performance(
+    ctx: ToolContext,
+    query: Annotated[str, Field(description="the SELECT to analyse")],
+) -> str:
+    """Analyse a slow query using its estimated execution plan."""
+    try:
+        plan = catalog.render_plan(catalog.summarize_plan(await ctx.db.explain(query)))
+        facts = fence_untrusted(plan, what="the estimated plan")
+    except (DatabaseError, catalog.CatalogError) as e:
+        facts = f"(the estimated plan could not be obtained: {e})"
+    return (
+        "Analyse the performance of this SQL Server query and suggest concrete improvements"
+        " (indexes, rewrites, statistics), most effective first, with the T-SQL for each.\n\n"
+        f"Query:\n{fence_untrusted(query, what='the query text')}\n\n"
+        f"Estimated plan summary:\n{facts}\n\n"
+        "Weigh each missing-index suggestion against its write cost, look for scans of large"
+        " tables, implicit conversions and row-estimate errors. describe_table shows the"
+        " existing indexes; explain_query checks a rewrite without running it."
+    )
+
+
+async def data_migration_guide(
+    ctx: ToolContext,
+    source_system: Annotated[
+        str, Field(description="where the data comes from, e.g. Oracle, MySQL, PostgreSQL")
+    ],
+) -> str:
+    """Plan a migration of data from another system into this database."""
+    info = await catalog.database_info(ctx.db)
+    tables = await catalog.list_tables(ctx.db)
+    listing = "\n".join(
+        f"{cell_text(t.schema_name)}.{cell_text(t.name)} ({t.type}"
+        + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
+        for t in tables.tables[:200]
+    )
+    return (
+        f"Plan a migration of data from {source_system} into this"
+        f" {info.engine or info.edition or 'SQL Server'} database.\n\n"
+        f"Target: {_target_line(info)}\n"
+        f"Existing tables and views ({len(tables.tables)}):\n"
+        f"{fence_untrusted(listing, what='object names')}\n\n"
+        f"Cover, specifically for {source_system}: mapping its data types to SQL Server types"
+        " (dates, decimals, text encodings and collation, booleans, identity/sequence columns),"
+        " the order of loading given the foreign keys (describe_table shows them), the tooling"
+        " to use (Azure Database Migration Service, SSMA, bcp, BULK INSERT or Azure Data"
+        " Factory), validating row counts and checksums afterwards, and a rollback plan."
+    )
+
+
+async def database_troubleshooting(
+    ctx: ToolContext,
+    symptom: Annotated[str, Field(description="what goes wrong, e.g. 'queries time out'")],
+) -> str:
+    """Diagnose a database problem from its symptom, with live facts from the server."""
+    facts: list[str] = []
+    try:
+        facts.append(f"Connection round trip: {await ctx.db.ping():.1f} ms")
+        facts.append("Server: " + _target_line(await catalog.database_info(ctx.db)))
+        grants = await catalog.permissions(ctx.db)
+        facts.append(
+            f"Login {grants.login_name}: VIEW SERVER STATE {grants.view_server_state},"
+            f" VIEW DATABASE STATE {grants.view_database_state}, SHOWPLAN {grants.showplan}"
+        )
+        if grants.view_server_state or grants.view_database_state:
+            running, _ = await catalog.long_running_queries(ctx.db, 5)
+            facts.extend(
+                f"Running {q.elapsed_s:g}s (wait {q.wait_type}, blocked by"
+                f" {q.blocking_session_id or '-'}): {cell_text(q.statement_text)}"
+                for q in running[:10]
+            )
+            if not running:
+                facts.append("No request has been running for 5 s or more.")
+    except DatabaseError as e:
+        facts.append(f"The database could not be queried: {e}")
+    return (
+        f"Help me troubleshoot this SQL Server / Azure SQL problem: {symptom}\n\n"
+        f"What the server reports now:\n{fence_untrusted(chr(10).join(facts), what='server facts')}"
+        "\n\nGive the most likely causes first, how to confirm each (the tools health_check,"
+        " list_long_running_queries, explain_query and read_data on DMVs can help), and the fix."
+    )
+
+
+def _target_line(info: catalog.DatabaseInfo) -> str:
+    parts = [
+        f"{info.engine or info.edition} {info.product_version}",
+        f"database {info.database_name}",
+        f"compatibility level {info.compatibility_level}",
+        f"collation {info.collation}",
+    ]
+    if info.service_objective:
+        parts.append(f"service objective {info.service_objective}")
+    if info.data_size_mb is not None:
+        parts.append(f"data {info.data_size_mb:g} MB")
+    return ", ".join(parts)

@@ -1,0 +1,79 @@
+"""What each resource returns; the `source_*` variants take the source from the URI.
+
+The core picks the database from an argument named `source`, so the `source_*`
+functions only need to declare it.
+"""
+
+from __future__ import annotations
+
+from fastmcp.exceptions import ResourceError
+from pydantic import BaseModel
+
+from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp.values import fence_untrusted
+
+
+async def schema_text(ctx: ToolContext) -> str:
+    overview = await catalog.schema_overview(ctx.db)
+    header = f"{len(overview.tables)} tables and views; '!' marks NOT NULL"
+    return header + "\n" + fence_untrusted(catalog.render_schema(overview), what="the schema")
+
+
+async def table_list(ctx: ToolContext) -> str:
+    return (await catalog.list_tables(ctx.db)).model_dump_json()
+
+
+async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
+    try:
+        described = await catalog.describe_table(ctx.db, f"[{_quote(schema)}].[{_quote(table)}]")
+    except catalog.CatalogError as e:
+        raise ResourceError(str(e)) from e
+    return described.model_dump_json()
+
+
+class Status(BaseModel):
+    source: str
+    connected: bool
+    latency_ms: float | None
+    error: str | None
+    read_only: bool
+    database: catalog.DatabaseInfo | None
+
+
+async def status_json(ctx: ToolContext) -> str:
+    latency: float | None = None
+    info: catalog.DatabaseInfo | None = None
+    error: str | None = None
+    try:
+        latency = round(await ctx.db.ping(), 2)
+        info = await catalog.database_info(ctx.db)
+    except DatabaseError as e:
+        error = str(e)
+    return Status(
+        source=ctx.source,
+        connected=latency is not None,
+        latency_ms=latency,
+        error=error,
+        read_only=ctx.db.security.read_only,
+        database=info,
+    ).model_dump_json()
+
+
+async def source_schema_text(source: str, ctx: ToolContext) -> str:
+    return await schema_text(ctx)
+
+
+async def source_table_list(source: str, ctx: ToolContext) -> str:
+    return await table_list(ctx)
+
+
+async def source_table_detail(source: str, schema: str, table: str, ctx: ToolContext) -> str:
+    return await table_detail(schema, table, ctx)
+
+
+async def source_status_json(source: str, ctx: ToolContext) -> str:
+    return await status_json(ctx)
+
+
+def _quote(name: str) -> str:
+    return name.replace("]", "]]")

@@ -1,0 +1,157 @@
+"""explain_query, database_info, health_check, list_long_running_queries, list_available_tools."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastmcp.server.dependencies import get_context
+from fastmcp.tools import ToolResult
+from pydantic import BaseModel, Field
+
+from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
+from azsql_mcp.values import cell_text, fence_untrusted
+
+
+class ExplainResult(BaseModel):
+    plan: catalog.PlanSummary
+    xml: str | None = None
+
+
+async def explain_query(
+    ctx: ToolContext,
+    query: Annotated[str, Field(description="one SELECT, as for read_data")],
+    include_xml: Annotated[bool, Field(description="also return the raw ShowPlanXML")] = False,
+) -> ToolResult:
+    """Show the estimated plan of a SELECT without running it.
+
+    Operators with estimated rows and cost, warnings, and missing-index suggestions.
+    Use to find why a query is slow.
+    """
+    xml = await ctx.db.explain(query)
+    with clear_errors():
+        plan = catalog.summarize_plan(xml)
+    text = fence_untrusted(catalog.render_plan(plan), what="the estimated plan")
+    if include_xml:
+        text += "\n" + fence_untrusted(xml, what="the plan as ShowPlanXML")
+    return respond(ExplainResult(plan=plan, xml=xml if include_xml else None), text)
+
+
+async def database_info(ctx: ToolContext) -> ToolResult:
+    """Server version and edition, database name, compatibility level, collation, size,
+    and the service objective on Azure SQL."""
+    info = await catalog.database_info(ctx.db)
+    lines = [f"{name}: {cell_text(value)}" for name, value in info.model_dump().items()]
+    return respond(info, fence_untrusted("\n".join(lines), what="database properties"))
+
+
+class HealthResult(BaseModel):
+    source: str
+    sources: list[str]
+    connected: bool
+    latency_ms: float | None
+    error: str | None
+    read_only: bool
+    pool: dict[str, int] | None
+    permissions: catalog.Permissions | None
+    notes: list[str]
+
+
+async def health_check(ctx: ToolContext) -> ToolResult:
+    """Check the connection: latency, pool state, read-only mode, and what the database
+    login may do, such as VIEW SERVER STATE or SHOWPLAN."""
+    latency: float | None = None
+    error: str | None = None
+    grants: catalog.Permissions | None = None
+    try:
+        latency = round(await ctx.db.ping(), 2)
+        grants = await catalog.permissions(ctx.db)
+    except DatabaseError as e:
+        error = str(e)
+    pool_stats = getattr(ctx.db, "pool_stats", None)
+    health = HealthResult(
+        source=ctx.source,
+        sources=ctx.sources,
+        connected=latency is not None,
+        latency_ms=latency,
+        error=error,
+        read_only=ctx.db.security.read_only,
+        pool=pool_stats() if callable(pool_stats) else None,
+        permissions=grants,
+        notes=_permission_notes(grants),
+    )
+    status = f"connected, {latency} ms" if latency is not None else f"NOT connected: {error}"
+    lines = [f"source {ctx.source}: {status}", f"read_only: {health.read_only}"]
+    if health.pool:
+        lines.append("pool: " + ", ".join(f"{k}={v}" for k, v in health.pool.items()))
+    if grants:
+        lines.append(f"login {cell_text(grants.login_name)}, user {cell_text(grants.user_name)}")
+    lines.extend(health.notes)
+    return respond(health, "\n".join(lines))
+
+
+def _permission_notes(grants: catalog.Permissions | None) -> list[str]:
+    if grants is None:
+        return []
+    notes = []
+    if not (grants.view_server_state or grants.view_database_state):
+        notes.append(
+            "no VIEW SERVER STATE / VIEW DATABASE STATE: list_long_running_queries will fail"
+        )
+    if not grants.showplan:
+        notes.append("no SHOWPLAN: explain_query will fail")
+    if grants.is_db_owner:
+        notes.append("the login is db_owner: prefer a least-privilege user")
+    return notes
+
+
+class RunningQueries(BaseModel):
+    queries: list[catalog.RunningQuery]
+    truncated: bool
+
+
+async def list_long_running_queries(
+    ctx: ToolContext,
+    min_seconds: Annotated[float, Field(ge=0, description="minimum elapsed seconds")] = 5,
+) -> ToolResult:
+    """List queries running now for at least min_seconds, longest first, with waits and
+    blockers. Needs VIEW SERVER STATE (VIEW DATABASE STATE on Azure SQL Database)."""
+    queries, truncated = await catalog.long_running_queries(ctx.db, min_seconds)
+    result = RunningQueries(queries=queries, truncated=truncated)
+    if not queries:
+        return respond(result, f"No queries running for {min_seconds:g} s or more.")
+    lines = [
+        f"session {q.session_id} {q.status} {q.elapsed_s:g}s cpu {q.cpu_s:g}s"
+        f" wait {cell_text(q.wait_type)} blocked_by {q.blocking_session_id or '-'}"
+        f" {cell_text(q.login_name)}@{cell_text(q.host_name)}: {cell_text(q.statement_text)}"
+        for q in queries
+    ]
+    summary = f"{len(queries)} running queries" + (" (truncated)" if truncated else "")
+    return respond(result, summary + "\n" + fence_untrusted("\n".join(lines), what="requests"))
+
+
+class ToolLine(BaseModel):
+    name: str
+    description: str
+    read_only: bool
+
+
+class ToolList(BaseModel):
+    tools: list[ToolLine]
+
+
+async def list_available_tools() -> ToolResult:
+    """List the tools this client can call, one line each."""
+    seen: dict[str, ToolLine] = {}
+    for tool in await get_context().fastmcp.list_tools():
+        if tool.name in seen:
+            continue  # several versions of one tool: the list is by name
+        first_paragraph = (tool.description or "").strip().split("\n\n")[0]
+        summary = " ".join(first_paragraph.split()).rstrip(".")
+        read_only = bool(tool.annotations and tool.annotations.read_only_hint)
+        seen[tool.name] = ToolLine(name=tool.name, description=summary, read_only=read_only)
+    tools = sorted(seen.values(), key=lambda t: t.name)
+    text = "\n".join(
+        f"{t.name}{'' if t.read_only else ' (writes)'}: {t.description}" for t in tools
+    )
+    return respond(ToolList(tools=tools), text)

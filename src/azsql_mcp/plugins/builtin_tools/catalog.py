@@ -1,0 +1,49 @@
+"""list_tables and describe_table."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastmcp.tools import ToolResult
+from pydantic import Field
+
+from azsql_mcp import ToolContext, catalog
+from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
+from azsql_mcp.values import cell_text, fence_untrusted
+
+
+async def list_tables(
+    ctx: ToolContext,
+    schema: Annotated[str | None, Field(description="only this schema, e.g. SalesLT")] = None,
+    name_pattern: Annotated[
+        str | None, Field(description="LIKE pattern on the name, e.g. 'Sales%'")
+    ] = None,
+) -> ToolResult:
+    """List tables and views with schema, type and approximate row count.
+
+    Start here to find table names.
+    """
+    found = await catalog.list_tables(ctx.db, schema, name_pattern)
+    lines = [
+        f"{cell_text(t.schema_name)}.{cell_text(t.name)} ({t.type}"
+        + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
+        for t in found.tables
+    ]
+    summary = f"{len(found.tables)} tables and views"
+    if found.truncated:
+        summary += " (truncated: narrow with schema or name_pattern)"
+    return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
+
+
+async def describe_table(
+    ctx: ToolContext,
+    table: Annotated[str, Field(description="schema.table, or table if unambiguous")],
+) -> ToolResult:
+    """Describe one table or view before querying it.
+
+    Columns (type, nullability, default, identity, computed), primary and foreign keys
+    (in and out), indexes, check constraints, descriptions, approximate row count.
+    """
+    with clear_errors():
+        info = await catalog.describe_table(ctx.db, table)
+    return respond(info, catalog.render_description(info))

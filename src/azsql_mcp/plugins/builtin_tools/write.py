@@ -1,0 +1,75 @@
+"""insert_data, update_data and execute_batch: writes, only when read_only = false.
+
+The core hides these tools while read_only holds; `Database.write` enforces the rest
+(one statement of the given kinds, a WHERE unless allowed, max_affected_rows rollback).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastmcp.tools import ToolResult
+from pydantic import BaseModel, Field
+
+from azsql_mcp import QueryResult, ToolContext
+from azsql_mcp.plugins.builtin_tools.common import respond
+from azsql_mcp.plugins.builtin_tools.query import ParamValue
+
+Params = Annotated[dict[str, ParamValue] | None, Field(description="values for @name placeholders")]
+
+
+class WriteResult(BaseModel):
+    rows_affected: int
+    duration_ms: float
+
+
+class BatchResult(BaseModel):
+    rows_affected: list[int]  # one count per statement, in order
+    total_rows_affected: int
+    duration_ms: float
+
+
+def _written(result: QueryResult, verb: str) -> ToolResult:
+    count = result.rows_affected or 0
+    structured = WriteResult(rows_affected=count, duration_ms=round(result.duration_ms, 1))
+    return respond(structured, f"{verb} committed: {count} row(s) affected.")
+
+
+async def insert_data(
+    ctx: ToolContext,
+    sql: Annotated[str, Field(description="one INSERT statement; values as @name")],
+    params: Params = None,
+) -> ToolResult:
+    """Insert rows with one INSERT statement, committed in a transaction."""
+    return _written(await ctx.db.write(sql, params, kinds=["insert"]), "INSERT")
+
+
+async def update_data(
+    ctx: ToolContext,
+    sql: Annotated[str, Field(description="one UPDATE or DELETE with a WHERE; values as @name")],
+    params: Params = None,
+) -> ToolResult:
+    """Change or remove rows with one UPDATE or DELETE statement.
+
+    Rolled back with an error if it would touch more rows than the server allows.
+    """
+    return _written(await ctx.db.write(sql, params, kinds=["update", "delete"]), "Statement")
+
+
+async def execute_batch(
+    ctx: ToolContext,
+    statements: Annotated[
+        list[str], Field(min_length=1, description="INSERT/UPDATE/DELETE statements, in order")
+    ],
+    params: Params = None,
+) -> ToolResult:
+    """Run several INSERT/UPDATE/DELETE statements in one transaction: all or nothing."""
+    results = await ctx.db.write_batch(statements, params)
+    counts = [r.rows_affected or 0 for r in results]
+    structured = BatchResult(
+        rows_affected=counts,
+        total_rows_affected=sum(counts),
+        duration_ms=round(sum(r.duration_ms for r in results), 1),
+    )
+    text = f"Batch committed: {len(counts)} statement(s), {sum(counts)} row(s) affected {counts}."
+    return respond(structured, text)

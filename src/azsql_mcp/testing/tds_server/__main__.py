@@ -1,0 +1,91 @@
+"""`python -m azsql_mcp.testing.tds_server`: run the TDS test server until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from .faults import FAULT_HELP, Fault
+from .server import TdsServer
+
+
+def _fault(spec: str) -> Fault:
+    try:
+        return Fault.parse(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m azsql_mcp.testing.tds_server",
+        description="A TDS 7.4 test server backed by SQLite, for tests and demos. It is a test "
+        "double that real SQL Server drivers can talk to, not SQL Server. The first line on "
+        "stdout is 'listening on HOST:PORT'.",
+        epilog=FAULT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
+    parser.add_argument("--database", default=":memory:", help="SQLite file to serve, or :memory:")
+    parser.add_argument(
+        "--sample", action="store_true", help="load the AdventureWorksLT-shaped sample data"
+    )
+    parser.add_argument("--user", default="sa", help="SQL login name")
+    parser.add_argument("--password", default="Password1!", help="SQL login password")
+    parser.add_argument(
+        "--require-token",
+        metavar="TOKEN",
+        help="accept access-token logins only with exactly this token",
+    )
+    parser.add_argument(
+        "--tls", action="store_true", help="offer TLS 1.2 (self-signed certificate)"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        type=_fault,
+        default=[],
+        metavar="SPEC",
+        help="inject a fault, KIND[:ARG]@WHEN[:COUNT] (see below)",
+    )
+    return parser
+
+
+async def serve(args: argparse.Namespace) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    server = TdsServer(
+        host=args.host,
+        port=args.port,
+        database=args.database,
+        sample=args.sample,
+        user=args.user,
+        password=args.password,
+        require_token=args.require_token,
+        tls=args.tls,
+        faults=args.fault,
+    )
+    async with server:
+        print(f"listening on {server.host}:{server.port}", flush=True)
+        await stop.wait()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

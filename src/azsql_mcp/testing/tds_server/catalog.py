@@ -1,0 +1,1053 @@
+"""SQL Server metadata on top of SQLite: types, metadata tables, catalog views.
+
+User tables live in SQLite under one name per object, "schema.name" (SQLite has
+no schemas). What SQLite cannot record (declared T-SQL types, object ids,
+constraint names, extended properties) is kept in `__azsql_*` tables in the
+same database, so it commits and rolls back with the DDL that wrote it. The
+catalog views (sys.*, INFORMATION_SCHEMA.*) are TEMP views created on every
+connection under their SQL Server names, written from Microsoft's
+documentation of each view (column names and types).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from .results import ColumnType
+
+DEFAULT_SCHEMA = "dbo"
+COLLATION = "SQL_Latin1_General_CP1_CI_AS"
+
+# system_type_id of each SQL Server type (sys.types).
+TYPE_IDS: dict[str, int] = {
+    "image": 34,
+    "text": 35,
+    "uniqueidentifier": 36,
+    "date": 40,
+    "time": 41,
+    "datetime2": 42,
+    "datetimeoffset": 43,
+    "tinyint": 48,
+    "smallint": 52,
+    "int": 56,
+    "smalldatetime": 58,
+    "real": 59,
+    "money": 60,
+    "datetime": 61,
+    "float": 62,
+    "sql_variant": 98,
+    "ntext": 99,
+    "bit": 104,
+    "decimal": 106,
+    "numeric": 108,
+    "smallmoney": 122,
+    "bigint": 127,
+    "varbinary": 165,
+    "varchar": 167,
+    "binary": 173,
+    "char": 175,
+    "timestamp": 189,
+    "nvarchar": 231,
+    "nchar": 239,
+    "xml": 241,
+}
+
+INTEGER_TYPES = frozenset({"tinyint", "smallint", "int", "bigint"})
+DECIMAL_TYPES = frozenset({"decimal", "numeric", "money", "smallmoney"})
+FLOAT_TYPES = frozenset({"float", "real"})
+CHAR_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar", "xml"})
+UNICODE_TYPES = frozenset({"nchar", "nvarchar", "xml"})
+BINARY_TYPES = frozenset({"binary", "varbinary"})
+SCALED_TIME_TYPES = frozenset({"time", "datetime2", "datetimeoffset"})
+DATE_TYPES = frozenset({"date", "datetime", "smalldatetime"}) | SCALED_TIME_TYPES
+
+# Fixed (max_length bytes, precision, scale) as sys.columns reports them.
+_FIXED_STORAGE: dict[str, tuple[int, int, int]] = {
+    "tinyint": (1, 3, 0),
+    "smallint": (2, 5, 0),
+    "int": (4, 10, 0),
+    "bigint": (8, 19, 0),
+    "bit": (1, 1, 0),
+    "real": (4, 24, 0),
+    "float": (8, 53, 0),
+    "money": (8, 19, 4),
+    "smallmoney": (4, 10, 4),
+    "date": (3, 10, 0),
+    "datetime": (8, 23, 3),
+    "smalldatetime": (4, 16, 0),
+    "uniqueidentifier": (16, 0, 0),
+    "xml": (-1, 0, 0),
+}
+
+_SYNONYMS = {
+    "integer": "int",
+    "dec": "decimal",
+    "double precision": "float",
+    "double": "float",
+    "character": "char",
+    "character varying": "varchar",
+    "char varying": "varchar",
+    "national character": "nchar",
+    "national char": "nchar",
+    "national character varying": "nvarchar",
+    "national char varying": "nvarchar",
+    "rowversion": "timestamp",
+    "sysname": "nvarchar",
+    "boolean": "bit",
+    "timestamptz": "datetimeoffset",
+    "text": "varchar",
+    "ntext": "nvarchar",
+    "image": "varbinary",
+    "uuid": "uniqueidentifier",
+}
+_TYPE_RE = re.compile(r"^\s*([a-z_][a-z0-9_ ]*?)\s*(?:\(\s*([^)]*)\))?\s*$")
+
+
+class UnknownType(ValueError):
+    """A type name SQL Server (or this test server) does not know."""
+
+
+def parse_type(text: str, *, nullable: bool = True) -> ColumnType:
+    """`decimal(19, 4)`, `[nvarchar](max)`, `sysname` ... -> ColumnType."""
+    m = _TYPE_RE.match(text.replace("[", "").replace("]", "").lower())
+    if not m:
+        raise UnknownType(text)
+    raw, args = re.sub(r"\s+", " ", m.group(1)), m.group(2)
+    name = _SYNONYMS.get(raw, raw)
+    params = [a.strip() for a in args.split(",")] if args else []
+    if raw == "sysname":
+        return ColumnType("nvarchar", 128, nullable=nullable)
+    if raw in ("text", "ntext", "image"):
+        return ColumnType(name, -1, nullable=nullable)
+    if raw == "timestamp" or raw == "rowversion":
+        return ColumnType("binary", 8, nullable=nullable)
+    if name == "float" and params:
+        return ColumnType("real" if int(params[0]) <= 24 else "float", nullable=nullable)
+    if name not in TYPE_IDS or name in ("sql_variant", "timestamp"):
+        raise UnknownType(text)
+    if name in ("decimal", "numeric"):
+        precision = int(params[0]) if params else 18
+        scale = int(params[1]) if len(params) > 1 else 0
+        return ColumnType(name, precision=precision, scale=scale, nullable=nullable)
+    if name in ("money", "smallmoney"):
+        return ColumnType(name, precision=_FIXED_STORAGE[name][1], scale=4, nullable=nullable)
+    if name in SCALED_TIME_TYPES:
+        return ColumnType(name, scale=int(params[0]) if params else 7, nullable=nullable)
+    if name in CHAR_TYPES - {"xml"} or name in BINARY_TYPES:
+        if not params:
+            length = 1
+        elif params[0] == "max":
+            length = -1
+        else:
+            length = int(params[0])
+        return ColumnType(name, length, nullable=nullable)
+    if name == "xml":
+        return ColumnType("xml", -1, nullable=nullable)
+    return ColumnType(name, nullable=nullable)
+
+
+def normalize(t: ColumnType) -> ColumnType:
+    """Keep only the facets results.py defines for the type (length, precision, scale)."""
+    name = t.name
+    length = t.length if name in CHAR_TYPES or name in BINARY_TYPES else None
+    precision = t.precision if name in DECIMAL_TYPES else None
+    scale = t.scale if name in DECIMAL_TYPES or name in SCALED_TIME_TYPES else None
+    return ColumnType(name, length, precision, scale, t.nullable)
+
+
+def type_text(t: ColumnType) -> str:
+    """The T-SQL spelling: decimal(19,4), nvarchar(max), datetime2(7), int."""
+    if t.name in ("decimal", "numeric"):
+        return f"{t.name}({t.precision},{t.scale})"
+    if t.name in SCALED_TIME_TYPES:
+        return f"{t.name}({t.scale})"
+    if t.name in CHAR_TYPES - {"xml"} or t.name in BINARY_TYPES:
+        return f"{t.name}({'max' if t.length == -1 else t.length})"
+    return t.name
+
+
+def storage(t: ColumnType) -> tuple[int, int, int]:
+    """(max_length in bytes, precision, scale) exactly as sys.columns reports them."""
+    if t.name in _FIXED_STORAGE:
+        return _FIXED_STORAGE[t.name]
+    if t.name in ("decimal", "numeric"):
+        p = t.precision or 18
+        return (5 if p <= 9 else 9 if p <= 19 else 13 if p <= 28 else 17), p, t.scale or 0
+    if t.name in SCALED_TIME_TYPES:
+        s = 7 if t.scale is None else t.scale
+        size = 3 if s <= 2 else 4 if s <= 4 else 5
+        if t.name == "time":
+            return size, (8 if s == 0 else 9 + s), s
+        if t.name == "datetime2":
+            return size + 3, (19 if s == 0 else 20 + s), s
+        return size + 5, (26 if s == 0 else 27 + s), s
+    length = t.length if t.length is not None else 1
+    if length == -1:
+        return -1, 0, 0
+    return (length * 2 if t.name in UNICODE_TYPES else length), 0, 0
+
+
+def affinity(t: ColumnType) -> str:
+    """SQLite column declaration for a T-SQL type. Decimals are NUMERIC so that
+    comparisons and arithmetic behave; values up to 15 significant digits are exact."""
+    if t.name in INTEGER_TYPES or t.name == "bit":
+        return "INTEGER"
+    if t.name in FLOAT_TYPES:
+        return "REAL"
+    if t.name in DECIMAL_TYPES:
+        return "NUMERIC"
+    if t.name in BINARY_TYPES:
+        return "BLOB"
+    if t.name in CHAR_TYPES or t.name == "uniqueidentifier":
+        return "TEXT COLLATE NOCASE"  # the default collation is case-insensitive
+    return "TEXT"
+
+
+def information_schema_facts(t: ColumnType) -> dict[str, Any]:
+    """CHARACTER_*/NUMERIC_*/DATETIME_PRECISION for INFORMATION_SCHEMA.COLUMNS."""
+    max_length, precision, scale = storage(t)
+    facts: dict[str, Any] = {
+        "char_length": None,
+        "octet_length": None,
+        "num_precision": None,
+        "num_radix": None,
+        "num_scale": None,
+        "dt_precision": None,
+        "charset": None,
+        "collation": None,
+    }
+    if t.name in CHAR_TYPES or t.name in BINARY_TYPES:
+        facts["char_length"] = t.length if t.name != "xml" else -1
+        facts["octet_length"] = max_length
+        if t.name in CHAR_TYPES and t.name != "xml":
+            facts["charset"] = "UNICODE" if t.name in UNICODE_TYPES else "iso_1"
+            facts["collation"] = COLLATION
+    elif t.name in INTEGER_TYPES or t.name in DECIMAL_TYPES:
+        facts.update(num_precision=precision, num_radix=10, num_scale=scale)
+    elif t.name in FLOAT_TYPES:
+        facts.update(num_precision=precision, num_radix=2)
+    elif t.name in DATE_TYPES:
+        facts["dt_precision"] = {"date": 0, "smalldatetime": 0, "datetime": 3}.get(t.name, scale)
+    return facts
+
+
+# ---------------------------------------------------------------- metadata tables
+
+METADATA_DDL = """
+CREATE TABLE IF NOT EXISTS __azsql_meta (key TEXT PRIMARY KEY, value);
+CREATE TABLE IF NOT EXISTS __azsql_schemas (
+    schema_id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE UNIQUE, principal_id INTEGER);
+CREATE TABLE IF NOT EXISTS __azsql_objects (
+    object_id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, schema_id INTEGER,
+    parent_object_id INTEGER DEFAULT 0, type TEXT, create_date TEXT, modify_date TEXT,
+    is_system_named INTEGER DEFAULT 0, definition TEXT, parent_column_id INTEGER DEFAULT 0,
+    unique_index_id INTEGER, referenced_object_id INTEGER, key_index_id INTEGER,
+    delete_action INTEGER DEFAULT 0, update_action INTEGER DEFAULT 0,
+    identity_mode TEXT);
+CREATE INDEX IF NOT EXISTS __azsql_objects_name ON __azsql_objects (schema_id, name);
+CREATE TABLE IF NOT EXISTS __azsql_columns (
+    object_id INTEGER, column_id INTEGER, name TEXT COLLATE NOCASE, type_name TEXT,
+    system_type_id INTEGER, max_length INTEGER, precision INTEGER, scale INTEGER,
+    type_length INTEGER, is_nullable INTEGER, is_identity INTEGER DEFAULT 0,
+    seed_value INTEGER, increment_value INTEGER, last_value INTEGER,
+    is_computed INTEGER DEFAULT 0, computed_definition TEXT, is_persisted INTEGER DEFAULT 0,
+    is_rowguidcol INTEGER DEFAULT 0, default_object_id INTEGER DEFAULT 0,
+    char_length INTEGER, octet_length INTEGER, num_precision INTEGER, num_radix INTEGER,
+    num_scale INTEGER, dt_precision INTEGER, charset TEXT, collation TEXT,
+    PRIMARY KEY (object_id, column_id));
+CREATE TABLE IF NOT EXISTS __azsql_indexes (
+    object_id INTEGER, index_id INTEGER, name TEXT COLLATE NOCASE, type INTEGER,
+    is_unique INTEGER, is_primary_key INTEGER, is_unique_constraint INTEGER, sqlite_name TEXT,
+    PRIMARY KEY (object_id, index_id));
+CREATE TABLE IF NOT EXISTS __azsql_index_columns (
+    object_id INTEGER, index_id INTEGER, index_column_id INTEGER, column_id INTEGER,
+    key_ordinal INTEGER, is_descending_key INTEGER, is_included_column INTEGER);
+CREATE TABLE IF NOT EXISTS __azsql_fk_columns (
+    constraint_object_id INTEGER, constraint_column_id INTEGER, parent_object_id INTEGER,
+    parent_column_id INTEGER, referenced_object_id INTEGER, referenced_column_id INTEGER);
+CREATE TABLE IF NOT EXISTS __azsql_extended_properties (
+    class INTEGER, major_id INTEGER, minor_id INTEGER, name TEXT COLLATE NOCASE, value,
+    PRIMARY KEY (class, major_id, minor_id, name));
+CREATE TABLE IF NOT EXISTS __azsql_identity_seq (seq INTEGER PRIMARY KEY AUTOINCREMENT);
+"""
+
+_BUILTIN_SCHEMAS = [(1, "dbo", 1), (2, "guest", 2), (3, "INFORMATION_SCHEMA", 3), (4, "sys", 4)]
+
+
+def init_metadata(conn: sqlite3.Connection, created: str) -> None:
+    conn.executescript(METADATA_DDL)
+    conn.executemany("INSERT OR IGNORE INTO __azsql_schemas VALUES (?, ?, ?)", _BUILTIN_SCHEMAS)
+    conn.execute("INSERT OR IGNORE INTO __azsql_meta VALUES ('create_date', ?)", (created,))
+
+
+# ---------------------------------------------------------------- python mirror
+
+
+@dataclass
+class Column:
+    column_id: int
+    name: str
+    type: ColumnType
+    is_identity: bool = False
+    seed: int = 1
+    increment: int = 1
+    computed: str | None = None
+
+
+@dataclass
+class Table:
+    """A table or view (user or catalog) as the translator and typer see it."""
+
+    object_id: int
+    schema: str
+    name: str
+    kind: str  # 'U' user table, 'V' view
+    columns: list[Column] = field(default_factory=list)
+    identity_mode: str | None = None  # 'rowid' (INTEGER PRIMARY KEY) or 'trigger'
+    schema_id: int = 1
+
+    @property
+    def sqlite_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def column(self, name: str) -> Column | None:
+        folded = name.casefold()
+        return next((c for c in self.columns if c.name.casefold() == folded), None)
+
+    @property
+    def identity(self) -> Column | None:
+        return next((c for c in self.columns if c.is_identity), None)
+
+
+@dataclass(frozen=True)
+class ObjectRow:
+    object_id: int
+    name: str
+    schema_id: int
+    type: str
+    parent_object_id: int
+
+
+class Catalog:
+    """In-memory mirror of the metadata tables plus the catalog views.
+
+    Shared by every session of an Engine; reloaded after DDL. `generation`
+    changes on every reload so cached translations are invalidated.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.generation = 0
+        self.schemas: dict[str, tuple[int, str]] = {}
+        self.schema_names: dict[int, str] = {}
+        self.tables: dict[str, Table] = {}  # key: "schema.name" casefolded
+        self.objects: dict[int, ObjectRow] = {}
+        self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
+        self._next_object_id = 0
+
+    # -- loading
+    def load(self, conn: sqlite3.Connection) -> None:
+        schemas = conn.execute("SELECT schema_id, name FROM __azsql_schemas").fetchall()
+        objects = conn.execute(
+            "SELECT object_id, name, schema_id, type, parent_object_id, identity_mode"
+            " FROM __azsql_objects"
+        ).fetchall()
+        columns = conn.execute(
+            "SELECT object_id, column_id, name, type_name, type_length, precision, scale,"
+            " is_nullable, is_identity, seed_value, increment_value, computed_definition"
+            " FROM __azsql_columns ORDER BY object_id, column_id"
+        ).fetchall()
+        max_id = conn.execute("SELECT max(object_id) FROM __azsql_objects").fetchone()[0]
+        with self._lock:
+            self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
+            self.schema_names = {sid: name for sid, name in schemas}
+            self.objects = {o[0]: ObjectRow(o[0], o[1], o[2], o[3], o[4] or 0) for o in objects}
+            tables: dict[str, Table] = {}
+            by_id: dict[int, Table] = {}
+            for oid, name, sid, otype, _parent, identity_mode in objects:
+                if otype in ("U", "V"):
+                    t = Table(
+                        oid,
+                        self.schema_names.get(sid, "dbo"),
+                        name,
+                        otype,
+                        identity_mode=identity_mode,
+                        schema_id=sid,
+                    )
+                    tables[t.sqlite_name.casefold()] = t
+                    by_id[oid] = t
+            for (
+                oid,
+                cid,
+                name,
+                tname,
+                tlen,
+                prec,
+                scale,
+                nullable,
+                ident,
+                seed,
+                inc,
+                comp,
+            ) in columns:
+                t = by_id.get(oid)
+                if t is None:
+                    continue
+                ctype = normalize(ColumnType(tname, tlen, prec, scale, bool(nullable)))
+                t.columns.append(Column(cid, name, ctype, bool(ident), seed or 1, inc or 1, comp))
+            for view in SYSTEM_VIEWS:
+                tables[view.table.sqlite_name.casefold()] = view.table
+            self.tables = tables
+            self._next_object_id = max(self._next_object_id, max_id or 0)
+            self._typing_schema = None
+            self.generation += 1
+
+    # -- lookups
+    def table(self, schema: str, name: str) -> Table | None:
+        return self.tables.get(f"{schema}.{name}".casefold())
+
+    def table_by_id(self, object_id: int) -> Table | None:
+        return next((t for t in self.tables.values() if t.object_id == object_id), None)
+
+    def schema_id(self, name: str) -> int | None:
+        found = self.schemas.get(name.casefold())
+        return found[0] if found else None
+
+    def resolve_object_id(self, name: str) -> int | None:
+        """OBJECT_ID semantics: 'name', 'schema.name', 'db.schema.name', brackets allowed."""
+        parts = split_name(name)
+        if not parts or len(parts) > 3:
+            return None
+        obj_name = parts[-1]
+        schema = parts[-2] if len(parts) >= 2 and parts[-2] else DEFAULT_SCHEMA
+        table = self.table(schema, obj_name)
+        if table:
+            return table.object_id
+        sid = self.schema_id(schema)
+        for o in self.objects.values():
+            if o.schema_id == sid and o.name.casefold() == obj_name.casefold():
+                return o.object_id
+        return None
+
+    def object_row(self, object_id: int) -> ObjectRow | None:
+        row = self.objects.get(object_id)
+        if row is None:
+            t = self.table_by_id(object_id)
+            if t is not None:
+                sid = self.schema_id(t.schema) or 4
+                row = ObjectRow(t.object_id, t.name, sid, t.kind, 0)
+        return row
+
+    def next_object_id(self) -> int:
+        with self._lock:
+            self._next_object_id = max(self._next_object_id + 16003, 581577053)
+            return self._next_object_id
+
+    def typing_schema(self) -> dict[str, dict[str, dict[str, str]]]:
+        """{schema: {table: {column: T-SQL type}}} for sqlglot's type annotation."""
+        with self._lock:
+            if self._typing_schema is None:
+                result: dict[str, dict[str, dict[str, str]]] = {}
+                for t in self.tables.values():
+                    cols = {c.name: type_text(c.type) for c in t.columns}
+                    result.setdefault(t.schema, {})[t.name] = cols
+                self._typing_schema = result
+            return self._typing_schema
+
+
+def split_name(text: str) -> list[str]:
+    """'[SalesLT].[Customer]' -> ['SalesLT', 'Customer']; 'db..t' keeps the empty part."""
+    parts: list[str] = []
+    current = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "[":
+            end = text.find("]", i)
+            while end != -1 and text[end + 1 : end + 2] == "]":
+                end = text.find("]", end + 2)
+            if end == -1:
+                return []
+            current += text[i + 1 : end].replace("]]", "]")
+            i = end + 1
+            continue
+        if ch == '"':
+            end = text.find('"', i + 1)
+            if end == -1:
+                return []
+            current += text[i + 1 : end]
+            i = end + 1
+            continue
+        if ch == ".":
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += ch
+        i += 1
+    parts.append(current.strip())
+    return parts
+
+
+# ---------------------------------------------------------------- catalog views
+
+
+@dataclass(frozen=True)
+class SystemView:
+    table: Table
+    sql: str
+
+
+def _view(object_id: int, schema: str, name: str, columns: str, sql: str) -> SystemView:
+    cols = []
+    for i, spec in enumerate(c.strip() for c in columns.split(",") if c.strip()):
+        col_name, _, col_type = spec.partition(" ")
+        cols.append(Column(i + 1, col_name, parse_type(col_type)))
+    table = Table(object_id, schema, name, "V", cols, schema_id=4 if schema == "sys" else 3)
+    return SystemView(table, sql)
+
+
+_OBJ_COLS = (
+    "name sysname, object_id int, principal_id int, schema_id int, parent_object_id int,"
+    " type char(2), type_desc nvarchar(60), create_date datetime, modify_date datetime,"
+    " is_ms_shipped bit, is_published bit, is_schema_published bit"
+)
+_TYPE_DESC = (
+    "CASE o.type WHEN 'U' THEN 'USER_TABLE' WHEN 'V' THEN 'VIEW'"
+    " WHEN 'PK' THEN 'PRIMARY_KEY_CONSTRAINT' WHEN 'UQ' THEN 'UNIQUE_CONSTRAINT'"
+    " WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' WHEN 'D' THEN 'DEFAULT_CONSTRAINT'"
+    " WHEN 'C' THEN 'CHECK_CONSTRAINT' END"
+)
+_OBJ_SELECT = (
+    "o.name, o.object_id, NULL, o.schema_id, coalesce(o.parent_object_id, 0), o.type, "
+    + _TYPE_DESC
+    + ", o.create_date, o.modify_date, 0, 0, 0"
+)
+_COL_COLS = (
+    "object_id int, name sysname, column_id int, system_type_id tinyint, user_type_id int,"
+    " max_length smallint, precision tinyint, scale tinyint, collation_name sysname,"
+    " is_nullable bit, is_ansi_padded bit, is_rowguidcol bit, is_identity bit,"
+    " is_computed bit, is_filestream bit, is_replicated bit, is_non_sql_subscribed bit,"
+    " is_merge_published bit, is_dts_replicated bit, is_xml_document bit,"
+    " xml_collection_id int, default_object_id int, rule_object_id int, is_sparse bit,"
+    " is_column_set bit, generated_always_type tinyint,"
+    " generated_always_type_desc nvarchar(60), encryption_type int,"
+    " encryption_type_desc nvarchar(64), encryption_algorithm_name sysname,"
+    " column_encryption_key_id int, column_encryption_key_database_name sysname,"
+    " is_hidden bit, is_masked bit, graph_type int, graph_type_desc nvarchar(60)"
+)
+_COL_SELECT = (
+    "c.object_id, c.name, c.column_id, c.system_type_id, c.system_type_id, c.max_length,"
+    " c.precision, c.scale, c.collation, c.is_nullable,"
+    " CASE WHEN c.type_name IN ('char','varchar','binary','varbinary','nchar','nvarchar')"
+    " THEN 1 ELSE 0 END, c.is_rowguidcol, c.is_identity, c.is_computed, 0, 0, 0, 0, 0, 0,"
+    " 0, c.default_object_id, 0, 0, 0, 0, 'NOT_APPLICABLE', NULL, NULL, NULL, NULL, NULL,"
+    " 0, 0, NULL, NULL"
+)
+_USER_OBJECTS = "__azsql_objects o"
+_INFO_COLS = "TABLE_CATALOG nvarchar(128), TABLE_SCHEMA nvarchar(128), TABLE_NAME sysname"
+_SYSTEM_TYPES_ROWS = ", ".join(
+    f"('{name}', {tid}, {256 if name == 'sysname' else tid}, {ml}, {p}, {s},"
+    f" {'NULL' if name not in ('char', 'varchar', 'nchar', 'nvarchar', 'text', 'ntext', 'sysname') else repr(COLLATION)})"  # noqa: E501
+    for name, tid, ml, p, s in [
+        ("image", 34, 16, 0, 0),
+        ("text", 35, 16, 0, 0),
+        ("uniqueidentifier", 36, 16, 0, 0),
+        ("date", 40, 3, 10, 0),
+        ("time", 41, 5, 16, 7),
+        ("datetime2", 42, 8, 27, 7),
+        ("datetimeoffset", 43, 10, 34, 7),
+        ("tinyint", 48, 1, 3, 0),
+        ("smallint", 52, 2, 5, 0),
+        ("int", 56, 4, 10, 0),
+        ("smalldatetime", 58, 4, 16, 0),
+        ("real", 59, 4, 24, 0),
+        ("money", 60, 8, 19, 4),
+        ("datetime", 61, 8, 23, 3),
+        ("float", 62, 8, 53, 0),
+        ("sql_variant", 98, 8016, 0, 0),
+        ("ntext", 99, 16, 0, 0),
+        ("bit", 104, 1, 1, 0),
+        ("decimal", 106, 17, 38, 38),
+        ("numeric", 108, 17, 38, 38),
+        ("smallmoney", 122, 4, 10, 4),
+        ("bigint", 127, 8, 19, 0),
+        ("varbinary", 165, 8000, 0, 0),
+        ("varchar", 167, 8000, 0, 0),
+        ("binary", 173, 8000, 0, 0),
+        ("char", 175, 8000, 0, 0),
+        ("timestamp", 189, 8, 0, 0),
+        ("nvarchar", 231, 8000, 0, 0),
+        ("nchar", 239, 8000, 0, 0),
+        ("xml", 241, -1, 0, 0),
+        ("sysname", 231, 256, 0, 0),
+    ]
+)
+_FK_ACTION = (
+    "CASE {0} WHEN 1 THEN 'CASCADE' WHEN 2 THEN 'SET_NULL' WHEN 3 THEN 'SET_DEFAULT'"
+    " ELSE 'NO_ACTION' END"
+)
+_RULE = (
+    "CASE {0} WHEN 1 THEN 'CASCADE' WHEN 2 THEN 'SET NULL' WHEN 3 THEN 'SET DEFAULT'"
+    " ELSE 'NO ACTION' END"
+)
+_DB = "(SELECT value FROM temp.__azsql_session WHERE key = 'db')"
+_DB_CREATED = "(SELECT value FROM __azsql_meta WHERE key = 'create_date')"
+_SCHEMA_NAME = "(SELECT name FROM __azsql_schemas s WHERE s.schema_id = {0}.schema_id)"
+_TABLE_OBJECTS = "__azsql_objects t JOIN __azsql_schemas s ON s.schema_id = t.schema_id"
+
+SYSTEM_VIEWS: list[SystemView] = [
+    _view(
+        -1,
+        "sys",
+        "schemas",
+        "name sysname, schema_id int, principal_id int",
+        "SELECT name, schema_id, principal_id FROM __azsql_schemas",
+    ),
+    _view(-385, "sys", "objects", _OBJ_COLS, f"SELECT {_OBJ_SELECT} FROM {_USER_OBJECTS}"),
+    _view(-386, "sys", "all_objects", _OBJ_COLS, f"SELECT {_OBJ_SELECT} FROM {_USER_OBJECTS}"),
+    _view(
+        -387,
+        "sys",
+        "tables",
+        _OBJ_COLS + ", lob_data_space_id int, filestream_data_space_id int,"
+        " max_column_id_used int, lock_on_bulk_load bit, uses_ansi_nulls bit,"
+        " is_replicated bit, has_replication_filter bit, is_merge_published bit,"
+        " is_sync_tran_subscribed bit, has_unchecked_assembly_data bit,"
+        " text_in_row_limit int, large_value_types_out_of_row bit, is_tracked_by_cdc bit,"
+        " lock_escalation tinyint, lock_escalation_desc nvarchar(60), is_filetable bit,"
+        " is_memory_optimized bit, durability tinyint, durability_desc nvarchar(60),"
+        " temporal_type tinyint, temporal_type_desc nvarchar(60), history_table_id int,"
+        " is_remote_data_archive_enabled bit, is_external bit, is_node bit, is_edge bit,"
+        " ledger_type tinyint, ledger_type_desc nvarchar(60), is_dropped_ledger_table bit",
+        f"SELECT {_OBJ_SELECT}, 0, NULL,"
+        " (SELECT max(column_id) FROM __azsql_columns c WHERE c.object_id = o.object_id),"
+        " 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'TABLE', 0, 0, 0, 'SCHEMA_AND_DATA', 0,"
+        " 'NON_TEMPORAL_TABLE', NULL, 0, 0, 0, 0, 0, 'NON_LEDGER_TABLE', 0"
+        f" FROM {_USER_OBJECTS} WHERE o.type = 'U'",
+    ),
+    _view(
+        -388,
+        "sys",
+        "views",
+        _OBJ_COLS + ", is_replicated bit, has_replication_filter bit,"
+        " has_opaque_metadata bit, has_unchecked_assembly_data bit, with_check_option bit,"
+        " is_date_correlation_view bit, is_tracked_by_cdc bit, has_snapshot bit,"
+        " ledger_view_type tinyint, ledger_view_type_desc nvarchar(60),"
+        " is_dropped_ledger_view bit",
+        f"SELECT {_OBJ_SELECT}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'NON_LEDGER_VIEW', 0"
+        f" FROM {_USER_OBJECTS} WHERE o.type = 'V'",
+    ),
+    _view(
+        -389,
+        "sys",
+        "procedures",
+        _OBJ_COLS + ", is_auto_executed bit",
+        f"SELECT {_OBJ_SELECT}, 0 FROM {_USER_OBJECTS} WHERE 0",
+    ),
+    _view(
+        -390,
+        "sys",
+        "sql_modules",
+        "object_id int, definition nvarchar(max), uses_ansi_nulls bit,"
+        " uses_quoted_identifier bit, is_schema_bound bit,"
+        " uses_database_collation bit, is_recompiled bit, null_on_null_input bit,"
+        " execute_as_principal_id int, uses_native_compilation bit",
+        "SELECT object_id, definition, 1, 1, 0, 0, 0, 0, NULL, 0 FROM __azsql_objects"
+        " WHERE type = 'V'",
+    ),
+    _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM __azsql_columns c"),
+    _view(-392, "sys", "all_columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM __azsql_columns c"),
+    _view(
+        -393,
+        "sys",
+        "computed_columns",
+        _COL_COLS + ", definition nvarchar(max), uses_database_collation bit, is_persisted bit",
+        f"SELECT {_COL_SELECT}, c.computed_definition, 1, c.is_persisted"
+        " FROM __azsql_columns c WHERE c.is_computed = 1",
+    ),
+    _view(
+        -394,
+        "sys",
+        "identity_columns",
+        _COL_COLS + ", seed_value bigint, increment_value bigint, last_value bigint,"
+        " is_not_for_replication bit",
+        f"SELECT {_COL_SELECT}, c.seed_value, c.increment_value,"
+        " coalesce((SELECT seq FROM sqlite_sequence q JOIN __azsql_objects t"
+        " ON q.name = (SELECT name FROM __azsql_schemas s WHERE s.schema_id = t.schema_id)"
+        " || '.' || t.name WHERE t.object_id = c.object_id), c.last_value), 0"
+        " FROM __azsql_columns c WHERE c.is_identity = 1",
+    ),
+    _view(
+        -395,
+        "sys",
+        "types",
+        "name sysname, system_type_id tinyint, user_type_id int, schema_id int,"
+        " principal_id int, max_length smallint, precision tinyint, scale tinyint,"
+        " collation_name sysname, is_nullable bit, is_user_defined bit,"
+        " is_assembly_type bit, default_object_id int, rule_object_id int,"
+        " is_table_type bit",
+        "WITH v(name, system_type_id, user_type_id, max_length, precision, scale,"
+        " collation_name) AS (VALUES " + _SYSTEM_TYPES_ROWS + ")"
+        " SELECT name, system_type_id, user_type_id, 4, NULL, max_length, precision, scale,"
+        " collation_name, 1, 0, 0, 0, 0, 0 FROM v",
+    ),
+    _view(
+        -396,
+        "sys",
+        "indexes",
+        "object_id int, name sysname, index_id int, type tinyint, type_desc nvarchar(60),"
+        " is_unique bit, data_space_id int, ignore_dup_key bit, is_primary_key bit,"
+        " is_unique_constraint bit, fill_factor tinyint, is_padded bit, is_disabled bit,"
+        " is_hypothetical bit, is_ignored_in_optimization bit, allow_row_locks bit,"
+        " allow_page_locks bit, has_filter bit, filter_definition nvarchar(max),"
+        " compression_delay int, suppress_dup_key_messages bit, auto_created bit,"
+        " optimize_for_sequential_key bit",
+        "SELECT object_id, name, index_id, type, CASE type WHEN 0 THEN 'HEAP'"
+        " WHEN 1 THEN 'CLUSTERED' ELSE 'NONCLUSTERED' END, is_unique, 1, 0,"
+        " is_primary_key, is_unique_constraint, 0, 0, 0, 0, 0, 1, 1, 0, NULL, NULL, 0, 0,"
+        " 0 FROM __azsql_indexes",
+    ),
+    _view(
+        -397,
+        "sys",
+        "index_columns",
+        "object_id int, index_id int, index_column_id int, column_id int,"
+        " key_ordinal tinyint, partition_ordinal tinyint, is_descending_key bit,"
+        " is_included_column bit, column_store_order_ordinal tinyint",
+        "SELECT object_id, index_id, index_column_id, column_id, key_ordinal, 0,"
+        " is_descending_key, is_included_column, 0 FROM __azsql_index_columns",
+    ),
+    _view(
+        -398,
+        "sys",
+        "foreign_keys",
+        _OBJ_COLS + ", referenced_object_id int, key_index_id int, is_disabled bit,"
+        " is_not_for_replication bit, is_not_trusted bit,"
+        " delete_referential_action tinyint, delete_referential_action_desc nvarchar(60),"
+        " update_referential_action tinyint, update_referential_action_desc nvarchar(60),"
+        " is_system_named bit",
+        f"SELECT {_OBJ_SELECT}, o.referenced_object_id, o.key_index_id, 0, 0, 0,"
+        f" o.delete_action, {_FK_ACTION.format('o.delete_action')}, o.update_action,"
+        f" {_FK_ACTION.format('o.update_action')}, o.is_system_named"
+        f" FROM {_USER_OBJECTS} WHERE o.type = 'F'",
+    ),
+    _view(
+        -399,
+        "sys",
+        "foreign_key_columns",
+        "constraint_object_id int, constraint_column_id int, parent_object_id int,"
+        " parent_column_id int, referenced_object_id int, referenced_column_id int",
+        "SELECT * FROM __azsql_fk_columns",
+    ),
+    _view(
+        -400,
+        "sys",
+        "key_constraints",
+        _OBJ_COLS + ", unique_index_id int, is_system_named bit, is_enforced bit",
+        f"SELECT {_OBJ_SELECT}, o.unique_index_id, o.is_system_named, 1"
+        f" FROM {_USER_OBJECTS} WHERE o.type IN ('PK', 'UQ')",
+    ),
+    _view(
+        -401,
+        "sys",
+        "default_constraints",
+        _OBJ_COLS + ", parent_column_id int, definition nvarchar(max), is_system_named bit",
+        f"SELECT {_OBJ_SELECT}, o.parent_column_id, o.definition, o.is_system_named"
+        f" FROM {_USER_OBJECTS} WHERE o.type = 'D'",
+    ),
+    _view(
+        -402,
+        "sys",
+        "check_constraints",
+        _OBJ_COLS + ", is_disabled bit, is_not_for_replication bit, is_not_trusted bit,"
+        " parent_column_id int, definition nvarchar(max), uses_database_collation bit,"
+        " is_system_named bit",
+        f"SELECT {_OBJ_SELECT}, 0, 0, 0, o.parent_column_id, o.definition, 1,"
+        f" o.is_system_named FROM {_USER_OBJECTS} WHERE o.type = 'C'",
+    ),
+    _view(
+        -403,
+        "sys",
+        "extended_properties",
+        "class tinyint, class_desc nvarchar(60), major_id int, minor_id int, name sysname,"
+        " value nvarchar(max)",
+        "SELECT class, CASE class WHEN 0 THEN 'DATABASE' WHEN 1 THEN 'OBJECT_OR_COLUMN'"
+        " WHEN 3 THEN 'SCHEMA' END, major_id, minor_id, name, value"
+        " FROM __azsql_extended_properties",
+    ),
+    _view(
+        -404,
+        "sys",
+        "partitions",
+        "partition_id bigint, object_id int, index_id int, partition_number int,"
+        " hobt_id bigint, rows bigint, filestream_filegroup_id smallint,"
+        " data_compression tinyint, data_compression_desc nvarchar(60)",
+        "SELECT i.object_id * 1000 + i.index_id, i.object_id, i.index_id, 1,"
+        " i.object_id * 1000 + i.index_id, coalesce(r.rows, 0), 0, 0, 'NONE'"
+        " FROM __azsql_indexes i LEFT JOIN temp.__azsql_rowcounts r"
+        " ON r.object_id = i.object_id",
+    ),
+    _view(
+        -405,
+        "sys",
+        "dm_db_partition_stats",
+        "partition_id bigint, object_id int, index_id int, partition_number int,"
+        " in_row_data_page_count bigint, in_row_used_page_count bigint,"
+        " in_row_reserved_page_count bigint, lob_used_page_count bigint,"
+        " lob_reserved_page_count bigint, row_overflow_used_page_count bigint,"
+        " row_overflow_reserved_page_count bigint, used_page_count bigint,"
+        " reserved_page_count bigint, row_count bigint",
+        "SELECT i.object_id * 1000 + i.index_id, i.object_id, i.index_id, 1,"
+        " coalesce(r.pages, 0), coalesce(r.pages, 0), coalesce(r.pages, 0), 0, 0, 0, 0,"
+        " coalesce(r.pages, 0), coalesce(r.pages, 0), coalesce(r.rows, 0)"
+        " FROM __azsql_indexes i LEFT JOIN temp.__azsql_rowcounts r"
+        " ON r.object_id = i.object_id",
+    ),
+    _view(
+        -406,
+        "sys",
+        "databases",
+        "name sysname, database_id int, source_database_id int, owner_sid varbinary(85),"
+        " create_date datetime, compatibility_level tinyint, collation_name sysname,"
+        " user_access tinyint, user_access_desc nvarchar(60), is_read_only bit,"
+        " is_auto_close_on bit, is_auto_shrink_on bit, state tinyint,"
+        " state_desc nvarchar(60), is_in_standby bit, is_cleanly_shutdown bit,"
+        " snapshot_isolation_state tinyint, snapshot_isolation_state_desc nvarchar(60),"
+        " is_read_committed_snapshot_on bit, recovery_model tinyint,"
+        " recovery_model_desc nvarchar(60), page_verify_option tinyint,"
+        " page_verify_option_desc nvarchar(60), is_query_store_on bit",
+        "SELECT 'master', 1, NULL, x'01', '2003-04-08 09:13:36.390', 160, "
+        f"'{COLLATION}', 0, 'MULTI_USER', 0, 0, 0, 0, 'ONLINE', 0, 0, 1, 'ON', 1, 1, 'FULL',"
+        " 2, 'CHECKSUM', 0 UNION ALL"
+        f" SELECT {_DB}, 5, NULL, x'01', {_DB_CREATED}, 160, '{COLLATION}', 0, 'MULTI_USER',"
+        " 0, 0, 0, 0, 'ONLINE', 0, 0, 1, 'ON', 1, 1, 'FULL', 2, 'CHECKSUM', 1",
+    ),
+    _view(
+        -407,
+        "sys",
+        "database_files",
+        "file_id int, file_guid uniqueidentifier, type tinyint, type_desc nvarchar(60),"
+        " data_space_id int, name sysname, physical_name nvarchar(260), state tinyint,"
+        " state_desc nvarchar(60), size int, max_size int, growth int,"
+        " is_media_read_only bit, is_read_only bit, is_sparse bit, is_percent_growth bit,"
+        " is_name_reserved bit",
+        "SELECT 1, NULL, 0, 'ROWS', 1, 'data_0', (SELECT value FROM temp.__azsql_session"
+        " WHERE key = 'file'), 0, 'ONLINE', (SELECT value FROM temp.__azsql_session"
+        " WHERE key = 'pages'), -1, 2048, 0, 0, 0, 0, 0",
+    ),
+    _view(
+        -408,
+        "sys",
+        "dm_exec_sessions",
+        "session_id smallint, login_time datetime, host_name nvarchar(128),"
+        " program_name nvarchar(128), host_process_id int, client_version int,"
+        " client_interface_name nvarchar(32), login_name nvarchar(128),"
+        " nt_domain nvarchar(128), nt_user_name nvarchar(128), status nvarchar(30),"
+        " cpu_time int, memory_usage int, total_scheduled_time int,"
+        " total_elapsed_time int, last_request_start_time datetime,"
+        " last_request_end_time datetime, reads bigint, writes bigint,"
+        " logical_reads bigint, is_user_process bit, text_size int,"
+        " language nvarchar(128), date_format nvarchar(3), date_first smallint,"
+        " quoted_identifier bit, arithabort bit, ansi_null_dflt_on bit, ansi_defaults bit,"
+        " ansi_warnings bit, ansi_padding bit, ansi_nulls bit,"
+        " concat_null_yields_null bit, transaction_isolation_level smallint,"
+        " lock_timeout int, deadlock_priority int, row_count bigint, prev_error int,"
+        " original_login_name nvarchar(128), database_id smallint,"
+        " authenticating_database_id int, open_transaction_count int",
+        "SELECT session_id, login_time, host_name, program_name, 0, 7,"
+        " 'ODBC', login_name, '', '', status, 0, 0, 0, 0, last_request_start_time,"
+        " last_request_end_time, 0, 0, 0, 1, 2147483647, 'us_english', 'mdy', 7, 1, 1, 1,"
+        " 0, 1, 1, 1, 1, 2, lock_timeout, 0, row_count, 0, login_name, 5, 5,"
+        " open_transaction_count FROM temp.__azsql_dmv_sessions",
+    ),
+    _view(
+        -409,
+        "sys",
+        "dm_exec_requests",
+        "session_id smallint, request_id int, start_time datetime, status nvarchar(30),"
+        " command nvarchar(32), sql_handle varbinary(64), statement_start_offset int,"
+        " statement_end_offset int, plan_handle varbinary(64), database_id smallint,"
+        " user_id int, connection_id uniqueidentifier, blocking_session_id smallint,"
+        " wait_type nvarchar(60), wait_time int, last_wait_type nvarchar(60),"
+        " wait_resource nvarchar(256), open_transaction_count int,"
+        " open_resultset_count int, transaction_id bigint, percent_complete real,"
+        " estimated_completion_time bigint, cpu_time int, total_elapsed_time int,"
+        " scheduler_id int, reads bigint, writes bigint, logical_reads bigint,"
+        " text_size int, language nvarchar(128), date_format nvarchar(3),"
+        " date_first smallint, quoted_identifier bit, arithabort bit,"
+        " ansi_null_dflt_on bit, ansi_defaults bit, ansi_warnings bit, ansi_padding bit,"
+        " ansi_nulls bit, concat_null_yields_null bit,"
+        " transaction_isolation_level smallint, lock_timeout int, deadlock_priority int,"
+        " row_count bigint, prev_error int, nest_level int, granted_query_memory int,"
+        " executing_managed_code bit, group_id int, dop int, parallel_worker_count int",
+        "SELECT session_id, 0, start_time, status, command, sql_handle,"
+        " 0, -1, plan_handle, 5, 1, connection_id, 0, wait_type, wait_time, wait_type,"
+        " '', open_transaction_count, 1, 0, 0, 0, total_elapsed_time, total_elapsed_time,"
+        " 1, 0, 0, 0, 2147483647, 'us_english', 'mdy', 7, 1, 1, 1, 0, 1, 1, 1, 1, 2,"
+        " lock_timeout, 0, 0, 0, 0, 0, 0, 2, 1, 0 FROM temp.__azsql_dmv_requests",
+    ),
+    _view(
+        -410,
+        "sys",
+        "dm_exec_sql_text",
+        "dbid smallint, objectid int, number smallint, encrypted bit, text nvarchar(max)",
+        "SELECT DISTINCT 5, NULL, NULL, 0, text FROM temp.__azsql_dmv_sql_text",
+    ),
+    _view(
+        -411,
+        "INFORMATION_SCHEMA",
+        "TABLES",
+        _INFO_COLS + ", TABLE_TYPE varchar(10)",
+        f"SELECT {_DB}, s.name, t.name, CASE t.type WHEN 'U' THEN 'BASE TABLE' ELSE 'VIEW'"
+        f" END FROM {_TABLE_OBJECTS} WHERE t.type IN ('U', 'V')",
+    ),
+    _view(
+        -412,
+        "INFORMATION_SCHEMA",
+        "COLUMNS",
+        _INFO_COLS + ", COLUMN_NAME sysname, ORDINAL_POSITION int,"
+        " COLUMN_DEFAULT nvarchar(4000), IS_NULLABLE varchar(3), DATA_TYPE nvarchar(128),"
+        " CHARACTER_MAXIMUM_LENGTH int, CHARACTER_OCTET_LENGTH int,"
+        " NUMERIC_PRECISION tinyint, NUMERIC_PRECISION_RADIX smallint, NUMERIC_SCALE int,"
+        " DATETIME_PRECISION smallint, CHARACTER_SET_CATALOG sysname,"
+        " CHARACTER_SET_SCHEMA sysname, CHARACTER_SET_NAME sysname,"
+        " COLLATION_CATALOG sysname, COLLATION_SCHEMA sysname, COLLATION_NAME sysname,"
+        " DOMAIN_CATALOG sysname, DOMAIN_SCHEMA sysname, DOMAIN_NAME sysname",
+        f"SELECT {_DB}, s.name, t.name, c.name, c.column_id,"
+        " (SELECT d.definition FROM __azsql_objects d WHERE d.object_id ="
+        " c.default_object_id), CASE c.is_nullable WHEN 1 THEN 'YES' ELSE 'NO' END,"
+        " c.type_name, c.char_length, c.octet_length, c.num_precision, c.num_radix,"
+        " c.num_scale, c.dt_precision, NULL, NULL, c.charset, NULL, NULL, c.collation,"
+        f" NULL, NULL, NULL FROM {_TABLE_OBJECTS} JOIN __azsql_columns c"
+        " ON c.object_id = t.object_id WHERE t.type IN ('U', 'V')",
+    ),
+    _view(
+        -413,
+        "INFORMATION_SCHEMA",
+        "VIEWS",
+        _INFO_COLS + ", VIEW_DEFINITION nvarchar(4000), CHECK_OPTION varchar(7),"
+        " IS_UPDATABLE varchar(2)",
+        f"SELECT {_DB}, s.name, t.name, substr(t.definition, 1, 4000), 'NONE', 'NO'"
+        f" FROM {_TABLE_OBJECTS} WHERE t.type = 'V'",
+    ),
+    _view(
+        -414,
+        "INFORMATION_SCHEMA",
+        "ROUTINES",
+        "SPECIFIC_CATALOG nvarchar(128), SPECIFIC_SCHEMA nvarchar(128),"
+        " SPECIFIC_NAME sysname, ROUTINE_CATALOG nvarchar(128),"
+        " ROUTINE_SCHEMA nvarchar(128), ROUTINE_NAME sysname, ROUTINE_TYPE nvarchar(20),"
+        " DATA_TYPE sysname, ROUTINE_BODY nvarchar(30), ROUTINE_DEFINITION nvarchar(4000),"
+        " IS_DETERMINISTIC nvarchar(10), SQL_DATA_ACCESS nvarchar(30),"
+        " CREATED datetime, LAST_ALTERED datetime",
+        "SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+        " NULL, NULL WHERE 0",
+    ),
+    _view(
+        -415,
+        "INFORMATION_SCHEMA",
+        "TABLE_CONSTRAINTS",
+        "CONSTRAINT_CATALOG nvarchar(128), CONSTRAINT_SCHEMA nvarchar(128),"
+        " CONSTRAINT_NAME sysname, " + _INFO_COLS + ", CONSTRAINT_TYPE varchar(11),"
+        " IS_DEFERRABLE varchar(2), INITIALLY_DEFERRED varchar(2)",
+        f"SELECT {_DB}, s.name, t.name, {_DB}, s.name, p.name, CASE t.type"
+        " WHEN 'PK' THEN 'PRIMARY KEY' WHEN 'UQ' THEN 'UNIQUE' WHEN 'F' THEN 'FOREIGN KEY'"
+        f" ELSE 'CHECK' END, 'NO', 'NO' FROM {_TABLE_OBJECTS} JOIN __azsql_objects p"
+        " ON p.object_id = t.parent_object_id WHERE t.type IN ('PK', 'UQ', 'F', 'C')",
+    ),
+    _view(
+        -416,
+        "INFORMATION_SCHEMA",
+        "KEY_COLUMN_USAGE",
+        "CONSTRAINT_CATALOG nvarchar(128), CONSTRAINT_SCHEMA nvarchar(128),"
+        " CONSTRAINT_NAME sysname, " + _INFO_COLS + ", COLUMN_NAME sysname,"
+        " ORDINAL_POSITION int",
+        f"SELECT {_DB}, s.name, t.name, {_DB}, s.name, p.name, c.name, ic.key_ordinal"
+        f" FROM {_TABLE_OBJECTS} JOIN __azsql_objects p ON p.object_id = t.parent_object_id"
+        " JOIN __azsql_index_columns ic ON ic.object_id = t.parent_object_id"
+        " AND ic.index_id = t.unique_index_id AND ic.is_included_column = 0"
+        " JOIN __azsql_columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id"
+        " WHERE t.type IN ('PK', 'UQ') UNION ALL"
+        f" SELECT {_DB}, s.name, t.name, {_DB}, s.name, p.name, c.name,"
+        f" fk.constraint_column_id FROM {_TABLE_OBJECTS}"
+        " JOIN __azsql_objects p ON p.object_id = t.parent_object_id"
+        " JOIN __azsql_fk_columns fk ON fk.constraint_object_id = t.object_id"
+        " JOIN __azsql_columns c ON c.object_id = fk.parent_object_id"
+        " AND c.column_id = fk.parent_column_id WHERE t.type = 'F'",
+    ),
+    _view(
+        -417,
+        "INFORMATION_SCHEMA",
+        "REFERENTIAL_CONSTRAINTS",
+        "CONSTRAINT_CATALOG nvarchar(128), CONSTRAINT_SCHEMA nvarchar(128),"
+        " CONSTRAINT_NAME sysname, UNIQUE_CONSTRAINT_CATALOG nvarchar(128),"
+        " UNIQUE_CONSTRAINT_SCHEMA nvarchar(128), UNIQUE_CONSTRAINT_NAME sysname,"
+        " MATCH_OPTION varchar(7), UPDATE_RULE varchar(11), DELETE_RULE varchar(11)",
+        f"SELECT {_DB}, s.name, t.name, {_DB}, {_SCHEMA_NAME.format('k')}, k.name,"
+        f" 'SIMPLE', {_RULE.format('t.update_action')}, {_RULE.format('t.delete_action')}"
+        f" FROM {_TABLE_OBJECTS} LEFT JOIN __azsql_objects k"
+        " ON k.parent_object_id = t.referenced_object_id"
+        " AND k.unique_index_id = t.key_index_id AND k.type IN ('PK', 'UQ')"
+        " WHERE t.type = 'F'",
+    ),
+    _view(
+        -418,
+        "INFORMATION_SCHEMA",
+        "SCHEMATA",
+        "CATALOG_NAME sysname, SCHEMA_NAME nvarchar(128), SCHEMA_OWNER nvarchar(128),"
+        " DEFAULT_CHARACTER_SET_CATALOG varchar(6), DEFAULT_CHARACTER_SET_SCHEMA varchar(3),"
+        " DEFAULT_CHARACTER_SET_NAME sysname",
+        f"SELECT {_DB}, name, CASE WHEN schema_id <= 4 THEN name ELSE 'dbo' END, NULL,"
+        " NULL, 'iso_1' FROM __azsql_schemas",
+    ),
+]
+
+SESSION_TEMP_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS __azsql_session (key TEXT PRIMARY KEY, value);
+CREATE TEMP TABLE IF NOT EXISTS __azsql_rowcounts (object_id INTEGER PRIMARY KEY, rows, pages);
+CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_sessions (
+    session_id, login_time, host_name, program_name, login_name, status,
+    last_request_start_time, last_request_end_time, lock_timeout, row_count,
+    open_transaction_count);
+CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_requests (
+    session_id, start_time, status, command, sql_handle, plan_handle, connection_id,
+    wait_type, wait_time, open_transaction_count, total_elapsed_time, lock_timeout);
+CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_sql_text (handle BLOB, text);
+"""
+
+
+def create_session_objects(conn: sqlite3.Connection) -> None:
+    """Per-connection temp tables (live DMV data, row counts) and the catalog views."""
+    conn.executescript(SESSION_TEMP_DDL)
+    for view in SYSTEM_VIEWS:
+        cols = ", ".join(f'"{c.name}"' for c in view.table.columns)
+        conn.execute(
+            f'CREATE TEMP VIEW IF NOT EXISTS "{view.table.sqlite_name}" ({cols}) AS {view.sql}'
+        )
+
+
+def default_definition(expr_text: str) -> str:
+    """How SQL Server shows a DEFAULT/CHECK definition: ((0)), (getdate()), (N'x')."""
+    text = expr_text.strip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    if re.fullmatch(r"[-+]?\d+(\.\d*)?", text):
+        return f"(({text}))"
+    return f"({text})"
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0

@@ -1,0 +1,327 @@
+"""SQL Server errors (number, state, class, text) and the mapping from SQLite's.
+
+Texts follow SQL Server's message catalog (sys.messages) so that clients that
+match on numbers or words see what a real server would send. Errors that need
+catalog lookups to word (duplicate keys, foreign keys) are built by engine.py
+from the helpers here.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Mapping
+
+from .results import TdsError
+
+# Number used for constructs this server does not emulate. SQL Server's own
+# 40517 ("Keyword or statement option ... is not supported") fits best.
+UNSUPPORTED = 40517
+_KEYWORDS = frozenset(
+    [
+        "ADD",
+        "ALL",
+        "ALTER",
+        "AND",
+        "ANY",
+        "AS",
+        "ASC",
+        "BEGIN",
+        "BETWEEN",
+        "BY",
+        "CASE",
+        "CHECK",
+        "COMMIT",
+        "CONSTRAINT",
+        "CREATE",
+        "CROSS",
+        "DECLARE",
+        "DEFAULT",
+        "DELETE",
+        "DESC",
+        "DISTINCT",
+        "DROP",
+        "ELSE",
+        "END",
+        "EXEC",
+        "EXECUTE",
+        "EXISTS",
+        "FOREIGN",
+        "FROM",
+        "FULL",
+        "GROUP",
+        "HAVING",
+        "IDENTITY",
+        "IF",
+        "IN",
+        "INDEX",
+        "INNER",
+        "INSERT",
+        "INTO",
+        "IS",
+        "JOIN",
+        "KEY",
+        "LEFT",
+        "LIKE",
+        "NOT",
+        "NULL",
+        "ON",
+        "OR",
+        "ORDER",
+        "OUTER",
+        "PRIMARY",
+        "PRINT",
+        "REFERENCES",
+        "RIGHT",
+        "ROLLBACK",
+        "SELECT",
+        "SET",
+        "TABLE",
+        "THEN",
+        "TOP",
+        "TRAN",
+        "TRANSACTION",
+        "UNION",
+        "UNIQUE",
+        "UPDATE",
+        "VALUES",
+        "VIEW",
+        "WHEN",
+        "WHERE",
+        "WITH",
+    ]
+)
+
+
+def syntax_near(near: str) -> TdsError:
+    near = near.strip()
+    if near.upper() in _KEYWORDS:
+        return TdsError(
+            156, f"Incorrect syntax near the keyword '{near.upper()}'.", state=1, severity=15
+        )
+    return TdsError(102, f"Incorrect syntax near '{near}'.", state=1, severity=15)
+
+
+def syntax_error(near: str, detail: str) -> TdsError:
+    err = syntax_near(near)
+    err.message = f"{err.message} ({detail.splitlines()[0]})" if detail else err.message
+    err.args = (err.message,)
+    return err
+
+
+def syntax_error_end() -> TdsError:
+    return TdsError(102, "Incorrect syntax near the end of the statement.", severity=15)
+
+
+def unsupported(what: str) -> TdsError:
+    return TdsError(
+        UNSUPPORTED,
+        f"{what} is not supported by the azsql-mcp TDS test server (a SQLite-backed test"
+        " double, not SQL Server); rewrite the statement without it.",
+    )
+
+
+def unknown_type(name: str) -> TdsError:
+    return TdsError(
+        2715, f"Column, parameter, or variable #1: Cannot find data type {name}.", state=6
+    )
+
+
+def invalid_object(name: str) -> TdsError:
+    return TdsError(208, f"Invalid object name '{name}'.")
+
+
+def invalid_column(name: str) -> TdsError:
+    if "." in name:
+        return TdsError(4104, f'The multi-part identifier "{name}" could not be bound.')
+    return TdsError(207, f"Invalid column name '{name}'.")
+
+
+def ambiguous_column(name: str) -> TdsError:
+    return TdsError(209, f"Ambiguous column name '{name.split('.')[-1]}'.")
+
+
+def not_builtin(name: str) -> TdsError:
+    return TdsError(
+        195, f"'{name}' is not a recognized built-in function name.", state=10, severity=15
+    )
+
+
+def divide_by_zero() -> TdsError:
+    return TdsError(8134, "Divide by zero error encountered.")
+
+
+def conversion_failed(value: object, source: str, target: str) -> TdsError:
+    return TdsError(
+        245,
+        f"Conversion failed when converting the {source} value '{value}' to data type {target}.",
+    )
+
+
+def must_declare(name: str) -> TdsError:
+    return TdsError(137, f'Must declare the scalar variable "@{name}".', state=2, severity=15)
+
+
+def proc_not_found(name: str) -> TdsError:
+    return TdsError(2812, f"Could not find stored procedure '{name}'.", state=62)
+
+
+def object_exists(name: str) -> TdsError:
+    return TdsError(2714, f"There is already an object named '{name}' in the database.", state=6)
+
+
+def cannot_drop(kind: str, name: str) -> TdsError:
+    return TdsError(
+        3701,
+        f"Cannot drop the {kind} '{name}', because it does not exist or you do not have"
+        " permission.",
+        state=5,
+        severity=11,
+    )
+
+
+def schema_missing(name: str) -> TdsError:
+    return TdsError(
+        2760,
+        f'The specified schema name "{name}" either does not exist or you do not have'
+        " permission to use it.",
+    )
+
+
+def database_missing(name: str) -> TdsError:
+    return TdsError(
+        911, f"Database '{name}' does not exist. Make sure that the name is entered correctly."
+    )
+
+
+def no_begin(verb: str) -> TdsError:
+    number = 3902 if verb == "COMMIT" else 3903
+    return TdsError(
+        number, f"The {verb} TRANSACTION request has no corresponding BEGIN TRANSACTION."
+    )
+
+
+def identity_insert(table: str) -> TdsError:
+    return TdsError(
+        544,
+        f"Cannot insert explicit value for identity column in table '{table}' when"
+        " IDENTITY_INSERT is set to OFF.",
+    )
+
+
+def duplicate_key(constraint: str, kind: str, table: str, values: str | None) -> TdsError:
+    """2627 for PRIMARY KEY/UNIQUE constraints, 2601 for unique indexes."""
+    tail = f" The duplicate key value is ({values})." if values is not None else ""
+    if kind == "INDEX":
+        return TdsError(
+            2601,
+            f"Cannot insert duplicate key row in object '{table}' with unique index"
+            f" '{constraint}'.{tail}",
+            severity=14,
+        )
+    label = "PRIMARY KEY" if kind == "PK" else "UNIQUE KEY"
+    return TdsError(
+        2627,
+        f"Violation of {label} constraint '{constraint}'. Cannot insert duplicate key in object"
+        f" '{table}'.{tail}",
+        severity=14,
+    )
+
+
+def null_insert(column: str, table: str, statement: str) -> TdsError:
+    return TdsError(
+        515,
+        f"Cannot insert the value NULL into column '{column}', table '{table}'; column does not"
+        f" allow nulls. {statement} fails.",
+        state=2,
+    )
+
+
+def constraint_conflict(
+    statement: str, kind: str, constraint: str, database: str, table: str, column: str | None
+) -> TdsError:
+    """547 for FOREIGN KEY / REFERENCE / CHECK conflicts."""
+    col = f", column '{column}'" if column else ""
+    return TdsError(
+        547,
+        f'The {statement} statement conflicted with the {kind} constraint "{constraint}".'
+        f' The conflict occurred in database "{database}", table "{table}"{col}.',
+        state=0,
+    )
+
+
+def truncated(table: str, column: str, value: str) -> TdsError:
+    return TdsError(
+        2628,
+        f"String or binary data would be truncated in table '{table}', column '{column}'."
+        f" Truncated value: '{value}'.",
+        state=1,
+    )
+
+
+def deadlock(spid: int) -> TdsError:
+    return TdsError(
+        1205,
+        f"Transaction (Process ID {spid}) was deadlocked on lock resources with another process"
+        " and has been chosen as the deadlock victim. Rerun the transaction.",
+        state=51,
+        severity=13,
+    )
+
+
+def lock_timeout() -> TdsError:
+    return TdsError(1222, "Lock request time out period exceeded.", state=56)
+
+
+def column_count(fewer: bool | None) -> TdsError:
+    if fewer is None:
+        return TdsError(
+            213, "Column name or number of supplied values does not match table definition."
+        )
+    which = "fewer" if fewer else "more"
+    other = "values specified in the VALUES clause" if fewer else "columns specified"
+    return TdsError(
+        110 if fewer else 109,
+        f"There are {which} columns in the INSERT statement than {other}. The number of values"
+        " in the VALUES clause must match the number of columns specified in the INSERT"
+        " statement.",
+        severity=15,
+    )
+
+
+_NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.|temp\.)?(.+)$")
+_NO_SUCH_COLUMN = re.compile(r"no such column: (.+)$")
+_NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)$")
+_AMBIGUOUS = re.compile(r"ambiguous column name: (.+)$")
+_COUNT = re.compile(r"table .+ has (\d+) columns but (\d+) values were supplied")
+_VALUES_FOR = re.compile(r"(\d+) values for (\d+) columns")
+_SYNTAX = re.compile(r'near "(.+)": syntax error')
+_BINDING = re.compile(r"You did not supply a value for binding parameter :(\w+)")
+
+
+def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsError:
+    """Map a SQLite error that needs no catalog lookups; the rest become 50000."""
+    text = str(exc)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == 517:  # SQLITE_BUSY_SNAPSHOT: a read-then-write transaction lost the race
+        return deadlock(spid)
+    if code in (5, 6) or "database is locked" in text:
+        return lock_timeout()
+    if m := _NO_SUCH_TABLE.search(text):
+        name = m.group(1)
+        return invalid_object(names.get(name.casefold(), name))
+    if m := _NO_SUCH_COLUMN.search(text):
+        return invalid_column(m.group(1))
+    if m := _NO_SUCH_FUNCTION.search(text):
+        return not_builtin(m.group(1))
+    if m := _AMBIGUOUS.search(text):
+        return ambiguous_column(m.group(1))
+    if m := _COUNT.search(text):
+        return column_count(None)
+    if m := _VALUES_FOR.search(text):
+        return column_count(int(m.group(1)) < int(m.group(2)))
+    if m := _BINDING.search(text):
+        return must_declare(m.group(1))
+    if m := _SYNTAX.search(text):
+        return syntax_near(m.group(1))
+    return TdsError(50000, f"{text} (SQLite error inside the azsql-mcp TDS test server)")

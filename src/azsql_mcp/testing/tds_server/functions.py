@@ -1,0 +1,793 @@
+"""T-SQL built-ins as SQLite user functions, and value conversion both ways.
+
+Storage in SQLite: integers and bit as INTEGER, float/real as REAL,
+decimal/money as NUMERIC (exact up to 15 significant digits), dates and times
+as ISO text ('YYYY-MM-DD HH:MM:SS.fff'), uniqueidentifier as upper-case text,
+binary as BLOB. `to_sqlite` normalises parameter values to that form and
+`converter` turns stored values back into the Python types results.py names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+import uuid
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from . import errors
+from .catalog import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS, Catalog, split_name, type_text
+from .results import ColumnType, TdsError
+
+PRODUCT_VERSION = "16.0.1000.6"
+SERVER_NAME = "azsql-mcp-test"
+
+
+def version_string() -> str:
+    return (
+        "azsql-mcp TDS test server 0.1 (SQLite "
+        f"{sqlite3.sqlite_version}) - emulating Microsoft SQL Server 2022 {PRODUCT_VERSION};"
+        " a test double, not SQL Server"
+    )
+
+
+class SessionContext(Protocol):
+    """What the session-bound functions read from the running session."""
+
+    spid: int
+    database: str
+    login: str
+    app_name: str
+    host_name: str
+    rowcount: int
+    trancount: int
+    last_identity: int | None
+    lock_timeout_ms: int
+    catalog: Catalog
+    pending_error: TdsError | None
+
+
+# ---------------------------------------------------------------- values
+
+
+def format_datetime(value: dt.datetime, type_name: str, scale: int | None = None) -> str:
+    """How a datetime is stored for a given T-SQL type."""
+    if type_name == "date":
+        return value.strftime("%Y-%m-%d")
+    if type_name == "smalldatetime":
+        return value.strftime("%Y-%m-%d %H:%M:00")
+    if type_name == "datetime":
+        return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+    s = 7 if scale is None else scale
+    base = value.strftime("%Y-%m-%d %H:%M:%S")
+    if s:
+        base += "." + f"{value.microsecond:06d}0"[:s]
+    if type_name == "datetimeoffset":
+        offset = value.utcoffset() or dt.timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        base += f" {sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return base
+
+
+def format_time(value: dt.time, scale: int | None) -> str:
+    s = 7 if scale is None else scale
+    base = value.strftime("%H:%M:%S")
+    return base + ("." + f"{value.microsecond:06d}0"[:s] if s else "")
+
+
+def parse_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    text = str(value).strip()
+    if len(text) > 26 and text[19:20] == "." and text[26].isdigit() is not False:
+        pass
+    text = _trim_fraction(text)
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for fmt in ("%Y%m%d", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%b %d %Y %I:%M%p", "%d %b %Y"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise errors.conversion_failed(value, "varchar", "datetime")
+
+
+def _trim_fraction(text: str) -> str:
+    """'2024-01-01 10:00:00.1234567 +01:00' -> 6 fraction digits and '+01:00' for Python."""
+    dot = text.find(".", 10)
+    if dot == -1:
+        return text.replace(" +", "+").replace(" -", "-") if len(text) > 19 else text
+    end = dot + 1
+    while end < len(text) and text[end].isdigit():
+        end += 1
+    frac = text[dot + 1 : end][:6].ljust(3, "0")
+    rest = text[end:].strip()
+    return text[:dot] + "." + frac + rest
+
+
+def to_sqlite(value: Any, ctype: ColumnType | None = None) -> Any:
+    """A Python (parameter) value in the form SQLite stores for its T-SQL type."""
+    if value is None or (
+        isinstance(value, (int, float, str, bytes)) and not isinstance(value, bool)
+    ):
+        if ctype is not None and isinstance(value, str) and ctype.name == "uniqueidentifier":
+            return value.upper()
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value).upper()
+    if isinstance(value, dt.datetime):
+        name = ctype.name if ctype is not None else "datetime2"
+        if name not in ("date", "datetime", "smalldatetime", "datetime2", "datetimeoffset"):
+            name = "datetimeoffset" if value.tzinfo else "datetime2"
+        return format_datetime(value, name, ctype.scale if ctype is not None else None)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return format_time(value, ctype.scale if ctype is not None else None)
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    return str(value)
+
+
+def _to_decimal(scale: int) -> Callable[[Any], Decimal]:
+    quantum = Decimal(1).scaleb(-scale)
+
+    def convert(v: Any) -> Decimal:
+        d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+        return d.quantize(quantum, rounding=ROUND_HALF_UP)
+
+    return convert
+
+
+def _to_int(v: Any) -> int:
+    return v if type(v) is int else int(float(v)) if isinstance(v, str) else int(v)
+
+
+def _to_str(v: Any) -> str:
+    if type(v) is str:
+        return v
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, float):
+        return repr(v) if not v.is_integer() else str(int(v)) if abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+def _to_bytes(v: Any) -> bytes:
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, str):
+        return v.encode("utf-8")
+    if isinstance(v, int):
+        return v.to_bytes(8, "big", signed=True)
+    return bytes(v)
+
+
+def _to_datetime(v: Any) -> dt.datetime:
+    return parse_datetime(v)
+
+
+def _to_dto(v: Any) -> dt.datetime:
+    d = parse_datetime(v)
+    return d if d.tzinfo is not None else d.replace(tzinfo=dt.UTC)
+
+
+def _to_time(v: Any) -> dt.time:
+    text = str(v)
+    if len(text) > 8 and (" " in text or "T" in text[8:]):
+        return parse_datetime(text).time()
+    return dt.time.fromisoformat(_trim_fraction(text) if "." in text else text)
+
+
+def _pad(length: int) -> Callable[[Any], str]:
+    def convert(v: Any) -> str:
+        return _to_str(v).ljust(length)
+
+    return convert
+
+
+def converter(ctype: ColumnType, trusted: bool) -> Callable[[Any], Any] | None:
+    """Stored value -> Python value for `ctype`; None when values pass through as they are.
+
+    `trusted`: the column is a base-table column whose storage already has the
+    Python type (int for int columns, str for text), so no per-value check.
+    """
+    name = ctype.name
+    if name in INTEGER_TYPES:
+        return None if trusted else _to_int
+    if name in ("varchar", "nvarchar", "xml"):
+        return None if trusted else _to_str
+    if name in ("char", "nchar"):
+        return _pad(ctype.length) if ctype.length and ctype.length > 0 else _to_str
+    if name == "bit":
+        return bool
+    if name in DECIMAL_TYPES:
+        return _to_decimal(ctype.scale or 0)
+    if name in ("float", "real"):
+        return float
+    if name == "date":
+        return lambda v: parse_datetime(v).date()
+    if name in ("datetime", "datetime2", "smalldatetime"):
+        return _to_datetime
+    if name == "datetimeoffset":
+        return _to_dto
+    if name == "time":
+        return _to_time
+    if name == "uniqueidentifier":
+        return lambda v: v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
+    if name in ("binary", "varbinary"):
+        return None if trusted else _to_bytes
+    return None
+
+
+def infer_type(value: Any) -> ColumnType:
+    """A result column type from a value, for expressions the translator could not type."""
+    if isinstance(value, bool):
+        return ColumnType("bit")
+    if isinstance(value, int):
+        return ColumnType("int") if -(2**31) <= value < 2**31 else ColumnType("bigint")
+    if isinstance(value, float):
+        return ColumnType("float")
+    if isinstance(value, bytes):
+        return ColumnType("varbinary", -1)
+    if value is None:
+        return ColumnType("int")
+    return ColumnType("nvarchar", -1)
+
+
+# ---------------------------------------------------------------- functions
+
+_UNITS = {
+    "year": "year",
+    "yy": "year",
+    "yyyy": "year",
+    "quarter": "quarter",
+    "qq": "quarter",
+    "q": "quarter",
+    "month": "month",
+    "mm": "month",
+    "m": "month",
+    "dayofyear": "dayofyear",
+    "dy": "dayofyear",
+    "y": "dayofyear",
+    "day": "day",
+    "dd": "day",
+    "d": "day",
+    "week": "week",
+    "wk": "week",
+    "ww": "week",
+    "weekday": "weekday",
+    "dw": "weekday",
+    "w": "weekday",
+    "dayofweek": "weekday",
+    "hour": "hour",
+    "hh": "hour",
+    "minute": "minute",
+    "mi": "minute",
+    "n": "minute",
+    "second": "second",
+    "ss": "second",
+    "s": "second",
+    "millisecond": "millisecond",
+    "ms": "millisecond",
+    "microsecond": "microsecond",
+    "mcs": "microsecond",
+    "nanosecond": "nanosecond",
+    "ns": "nanosecond",
+}
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _unit(name: str) -> str:
+    try:
+        return _UNITS[str(name).lower()]
+    except KeyError:
+        raise TdsError(155, f"'{name}' is not a recognized datepart option.", severity=15) from None
+
+
+def _render_like(original: Any, value: dt.datetime) -> str:
+    text = str(original)
+    if len(text) <= 10:
+        if value.time() == dt.time(0):
+            return value.strftime("%Y-%m-%d")
+        return format_datetime(value, "datetime")
+    if "." in text[19:]:
+        digits = len(text[20:].split(" ")[0].split("+")[0])
+        return format_datetime(value, "datetime2", min(digits, 7))
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def dateadd(unit: str, number: Any, value: Any) -> str | None:
+    if value is None or number is None:
+        return None
+    u, n, d = _unit(unit), int(number), parse_datetime(value)
+    if u in ("year", "quarter", "month"):
+        months = n * {"year": 12, "quarter": 3, "month": 1}[u]
+        total = d.year * 12 + d.month - 1 + months
+        year, month = divmod(total, 12)
+        day = min(d.day, _days_in_month(year, month + 1))
+        result = d.replace(year=year, month=month + 1, day=day)
+    else:
+        seconds = {
+            "dayofyear": 86400,
+            "day": 86400,
+            "weekday": 86400,
+            "week": 604800,
+            "hour": 3600,
+            "minute": 60,
+            "second": 1,
+            "millisecond": 0.001,
+            "microsecond": 1e-6,
+            "nanosecond": 1e-9,
+        }[u]
+        result = d + dt.timedelta(seconds=n * seconds)
+    return _render_like(value, result)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 12:
+        return 31
+    return (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
+
+
+def datediff(unit: str, start: Any, end: Any) -> int | None:
+    if start is None or end is None:
+        return None
+    u, a, b = _unit(unit), parse_datetime(start), parse_datetime(end)
+    if a.tzinfo is not None or b.tzinfo is not None:
+        a = a if a.tzinfo else a.replace(tzinfo=dt.UTC)
+        b = b if b.tzinfo else b.replace(tzinfo=dt.UTC)
+        a, b = a.astimezone(dt.UTC), b.astimezone(dt.UTC)
+    if u == "year":
+        return b.year - a.year
+    if u == "quarter":
+        return (b.year - a.year) * 4 + (b.month - 1) // 3 - (a.month - 1) // 3
+    if u == "month":
+        return (b.year - a.year) * 12 + b.month - a.month
+    if u in ("day", "dayofyear", "weekday"):
+        return (b.date() - a.date()).days
+    if u == "week":  # week boundaries are Sundays
+
+        def sunday(x: dt.date) -> dt.date:
+            return x - dt.timedelta(days=(x.weekday() + 1) % 7)
+
+        return (sunday(b.date()) - sunday(a.date())).days // 7
+    div = {"hour": 3600, "minute": 60, "second": 1}.get(u)
+    if div is not None:
+        base = dt.datetime(1900, 1, 1, tzinfo=a.tzinfo)
+        return int((b - base).total_seconds() // div) - int((a - base).total_seconds() // div)
+    delta = b - a
+    micro = delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
+    return {"millisecond": micro // 1000, "microsecond": micro, "nanosecond": micro * 1000}[u]
+
+
+def datepart(unit: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    u, d = _unit(unit), parse_datetime(value)
+    return {
+        "year": d.year,
+        "quarter": (d.month - 1) // 3 + 1,
+        "month": d.month,
+        "dayofyear": d.timetuple().tm_yday,
+        "day": d.day,
+        "week": int(d.strftime("%U")) + (1 if dt.date(d.year, 1, 1).weekday() != 6 else 0),
+        "weekday": (d.weekday() + 1) % 7 + 1,
+        "hour": d.hour,
+        "minute": d.minute,
+        "second": d.second,
+        "millisecond": d.microsecond // 1000,
+        "microsecond": d.microsecond,
+        "nanosecond": d.microsecond * 1000,
+    }[u]
+
+
+def datename(unit: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    u, d = _unit(unit), parse_datetime(value)
+    if u == "month":
+        return _MONTHS[d.month - 1]
+    if u == "weekday":
+        return _DAYS[d.weekday()]
+    part = datepart(unit, value)
+    return None if part is None else str(part)
+
+
+def _number(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            return int(v)
+        except ValueError:
+            try:
+                return float(v)
+            except ValueError:
+                raise errors.conversion_failed(v, "varchar", "int") from None
+    return v
+
+
+def tsql_cast(value: Any, type_name: str, length: int, scale: int) -> Any:
+    if value is None:
+        return None
+    try:
+        if type_name in INTEGER_TYPES:
+            if isinstance(value, str):
+                try:
+                    return int(value.strip())
+                except ValueError:
+                    raise errors.conversion_failed(value, "varchar", type_name) from None
+            return int(value)
+        if type_name == "bit":
+            if isinstance(value, str):
+                low = value.strip().lower()
+                if low in ("true", "false"):
+                    return int(low == "true")
+                value = _number(value)
+            return 0 if value == 0 else 1
+        if type_name in DECIMAL_TYPES:
+            d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+            return float(d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP))
+        if type_name in ("float", "real"):
+            return float(value)
+        if type_name in ("char", "varchar", "nchar", "nvarchar", "xml"):
+            text = _to_str(value)
+            return text[:length] if length > 0 else text
+        if type_name in ("date", "datetime", "datetime2", "smalldatetime", "datetimeoffset"):
+            return format_datetime(parse_datetime(value), type_name, scale)
+        if type_name == "time":
+            return format_time(_to_time(value), scale)
+        if type_name == "uniqueidentifier":
+            try:
+                return str(uuid.UUID(str(value))).upper()
+            except ValueError:
+                raise TdsError(
+                    8169,
+                    "Conversion failed when converting from a character string to"
+                    " uniqueidentifier.",
+                ) from None
+        if type_name in ("binary", "varbinary"):
+            data = _to_bytes(value)
+            return data[:length] if length > 0 else data
+    except (InvalidOperation, ValueError, OverflowError):
+        raise errors.conversion_failed(value, "varchar", type_name) from None
+    return value
+
+
+def tsql_div(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    a, b = _number(a), _number(b)
+    if b == 0:
+        raise errors.divide_by_zero()
+    if isinstance(a, int) and isinstance(b, int):
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
+    return a / b
+
+
+def tsql_mod(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    a, b = _number(a), _number(b)
+    if b == 0:
+        raise errors.divide_by_zero()
+    return (
+        math.fmod(a, b)
+        if isinstance(a, float) or isinstance(b, float)
+        else (abs(a) % abs(b) * (1 if a >= 0 else -1))
+    )
+
+
+def tsql_add(a: Any, b: Any) -> Any:
+    """`+`: concatenation when both sides are strings, else numeric addition."""
+    if a is None or b is None:
+        return None
+    if isinstance(a, str) and isinstance(b, str):
+        return a + b
+    if isinstance(a, bytes) and isinstance(b, bytes):
+        return a + b
+    return _number(a) + _number(b)
+
+
+def _concat(*args: Any) -> str:
+    return "".join(_to_str(a) for a in args if a is not None)
+
+
+def _len(v: Any) -> int | None:
+    return None if v is None else len(_to_str(v).rstrip(" "))
+
+
+def _datalength(v: Any) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, bytes):
+        return len(v)
+    if isinstance(v, str):
+        return len(v.encode("utf-16-le"))
+    if isinstance(v, float):
+        return 8
+    return 4 if -(2**31) <= v < 2**31 else 8
+
+
+def _quotename(v: Any, q: str = "[") -> str | None:
+    if v is None:
+        return None
+    close = {"[": "]", "]": "]", '"': '"', "'": "'", "(": ")", "<": ">", "{": "}", "`": "`"}
+    end = close.get(q)
+    if end is None:
+        return None
+    return ("[" if q == "]" else q) + str(v).replace(end, end + end) + end
+
+
+def _left(v: Any, n: int) -> str | None:
+    return None if v is None or n is None else _to_str(v)[: max(int(n), 0)]
+
+
+def _right(v: Any, n: int) -> str | None:
+    if v is None or n is None:
+        return None
+    text = _to_str(v)
+    return text[len(text) - int(n) :] if int(n) > 0 else ""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now()
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
+    # name: (arity, function, deterministic)
+    "GETDATE": (0, lambda: format_datetime(_now(), "datetime"), False),
+    "GETUTCDATE": (0, lambda: format_datetime(_utcnow(), "datetime"), False),
+    "SYSDATETIME": (0, lambda: format_datetime(_now(), "datetime2", 7), False),
+    "SYSUTCDATETIME": (0, lambda: format_datetime(_utcnow(), "datetime2", 7), False),
+    "SYSDATETIMEOFFSET": (
+        0,
+        lambda: format_datetime(dt.datetime.now().astimezone(), "datetimeoffset", 7),
+        False,
+    ),
+    "NEWID": (0, lambda: str(uuid.uuid4()).upper(), False),
+    "TSQL_DIV": (2, tsql_div, True),
+    "TSQL_MOD": (2, tsql_mod, True),
+    "TSQL_ADD": (2, tsql_add, True),
+    "TSQL_CAST": (4, tsql_cast, True),
+    "DATEADD": (3, dateadd, True),
+    "DATEDIFF": (3, datediff, True),
+    "DATEPART": (2, datepart, True),
+    "DATENAME": (2, datename, True),
+    "CONCAT": (-1, _concat, True),
+    "LEN": (1, _len, True),
+    "DATALENGTH": (1, _datalength, True),
+    "QUOTENAME": (-1, _quotename, True),
+    "LEFT": (2, _left, True),
+    "RIGHT": (2, _right, True),
+    "SPACE": (1, lambda n: None if n is None else " " * int(n), True),
+    "REPLICATE": (2, lambda s, n: None if s is None or n is None else _to_str(s) * int(n), True),
+    "REVERSE": (1, lambda s: None if s is None else _to_str(s)[::-1], True),
+    "HAS_PERMS_BY_NAME": (-1, lambda *a: 1, True),
+    "IS_SRVROLEMEMBER": (-1, lambda *a: 1, True),
+    "IS_MEMBER": (-1, lambda *a: 1, True),
+    "IS_ROLEMEMBER": (-1, lambda *a: 1, True),
+    "TYPE_NAME": (1, lambda i: _TYPE_NAMES.get(i), True),
+    "TYPE_ID": (1, lambda n: TYPE_IDS.get(str(n).lower()) if n is not None else None, True),
+}
+_TYPE_NAMES = {v: k for k, v in TYPE_IDS.items()} | {256: "sysname"}
+
+
+def _server_property(name: Any) -> Any:
+    return {
+        "productversion": PRODUCT_VERSION,
+        "productmajorversion": "16",
+        "productminorversion": "0",
+        "productbuild": "1000",
+        "productlevel": "RTM",
+        "edition": "azsql-mcp TDS test server (emulating Developer Edition (64-bit))",
+        "engineedition": 3,
+        "editionid": 1,
+        "servername": SERVER_NAME,
+        "machinename": SERVER_NAME,
+        "instancename": None,
+        "collation": "SQL_Latin1_General_CP1_CI_AS",
+        "isclustered": 0,
+        "isfulltextinstalled": 0,
+        "isintegratedsecurityonly": 0,
+        "ishadrenabled": 0,
+        "issingleuser": 0,
+        "lcid": 1033,
+    }.get(str(name).lower())
+
+
+def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
+    """Install every function on one session's connection."""
+
+    def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+        # SQLite replaces a UDF's exception with a generic message: keep ours.
+        def call(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except TdsError as exc:
+                ctx.pending_error = exc
+                raise
+
+        return call
+
+    for name, (arity, fn, deterministic) in STATIC_FUNCTIONS.items():
+        conn.create_function(name, arity, guard(fn), deterministic=deterministic)
+
+    cat = ctx.catalog
+
+    def global_var(name: str) -> Any:
+        return {
+            "VERSION": version_string(),
+            "SPID": ctx.spid,
+            "ROWCOUNT": ctx.rowcount,
+            "TRANCOUNT": ctx.trancount,
+            "SERVERNAME": SERVER_NAME,
+            "SERVICENAME": "MSSQLSERVER",
+            "IDENTITY": ctx.last_identity,
+            "SCOPE_IDENTITY": ctx.last_identity,
+            "ERROR": 0,
+            "LANGUAGE": "us_english",
+            "LOCK_TIMEOUT": ctx.lock_timeout_ms,
+            "MAX_CONNECTIONS": 32767,
+            "OPTIONS": 5496,
+            "DATEFIRST": 7,
+            "TEXTSIZE": 2147483647,
+            "FETCH_STATUS": -1,
+            "MICROSOFTVERSION": 0x10000000 | 1000,
+            "DBTS": b"\0" * 8,
+        }.get(str(name).upper())
+
+    def db_name(db_id: Any = None) -> Any:
+        if db_id is None or int(db_id) == 5:
+            return ctx.database
+        return {1: "master", 2: "tempdb", 3: "model", 4: "msdb"}.get(int(db_id))
+
+    def db_id(name: Any = None) -> Any:
+        if name is None or str(name).casefold() == ctx.database.casefold():
+            return 5
+        return {"master": 1, "tempdb": 2, "model": 3, "msdb": 4}.get(str(name).lower())
+
+    def schema_name(schema_id: Any = None) -> Any:
+        return cat.schema_names.get(1 if schema_id is None else int(schema_id))
+
+    def schema_id(name: Any = None) -> Any:
+        return cat.schema_id("dbo" if name is None else str(name))
+
+    def object_id(name: Any, kind: Any = None) -> Any:
+        if name is None:
+            return None
+        parts = split_name(str(name))
+        if (
+            len(parts) == 3
+            and parts[0]
+            and parts[0].casefold()
+            not in (
+                ctx.database.casefold(),
+                "tempdb",
+            )
+        ):
+            return None
+        oid = cat.resolve_object_id(str(name))
+        if oid is not None and kind is not None:
+            row = cat.object_row(oid)
+            if row is None or row.type.strip().upper() != str(kind).strip().upper():
+                return None
+        return oid
+
+    def object_name(oid: Any, db: Any = None) -> Any:
+        row = cat.object_row(int(oid)) if oid is not None else None
+        return row.name if row else None
+
+    def object_schema_name(oid: Any, db: Any = None) -> Any:
+        row = cat.object_row(int(oid)) if oid is not None else None
+        return cat.schema_names.get(row.schema_id) if row else None
+
+    def col_name(oid: Any, cid: Any) -> Any:
+        table = cat.table_by_id(int(oid)) if oid is not None else None
+        col = next((c for c in table.columns if c.column_id == cid), None) if table else None
+        return col.name if col else None
+
+    def columnproperty(oid: Any, column: Any, prop: Any) -> Any:
+        table = cat.table_by_id(int(oid)) if oid is not None else None
+        col = table.column(str(column)) if table else None
+        if col is None:
+            return None
+        return {
+            "allowsnull": int(col.type.nullable),
+            "isidentity": int(col.is_identity),
+            "iscomputed": int(col.computed is not None),
+            "precision": col.type.precision or col.type.length,
+        }.get(str(prop).lower())
+
+    def objectproperty(oid: Any, prop: Any) -> Any:
+        row = cat.object_row(int(oid)) if oid is not None else None
+        if row is None:
+            return None
+        p = str(prop).lower()
+        flags = {
+            "isusertable": row.type == "U",
+            "isview": row.type == "V",
+            "istable": row.type == "U",
+            "ismsshipped": False,
+            "isprimarykey": row.type == "PK",
+            "isconstraint": row.type in ("PK", "UQ", "F", "C", "D"),
+        }
+        return int(flags[p]) if p in flags else None
+
+    def databasepropertyex(db: Any, prop: Any) -> Any:
+        return {
+            "collation": "SQL_Latin1_General_CP1_CI_AS",
+            "status": "ONLINE",
+            "updateability": "READ_WRITE",
+            "useraccess": "MULTI_USER",
+            "recovery": "FULL",
+            "version": 957,
+            "isautoshrink": 0,
+            "isautoclose": 0,
+            "edition": None,
+            "serviceobjective": None,
+            "maxsizeinbytes": None,
+        }.get(str(prop).lower())
+
+    def ident_current(name: Any) -> Any:
+        oid = cat.resolve_object_id(str(name)) if name is not None else None
+        return ctx.last_identity if oid is not None else None
+
+    session_functions: dict[str, tuple[int, Callable[..., Any]]] = {
+        "AZSQL_GLOBAL": (1, global_var),
+        "SERVERPROPERTY": (1, _server_property),
+        "DATABASEPROPERTYEX": (2, databasepropertyex),
+        "DB_NAME": (-1, db_name),
+        "DB_ID": (-1, db_id),
+        "SCHEMA_NAME": (-1, schema_name),
+        "SCHEMA_ID": (-1, schema_id),
+        "OBJECT_ID": (-1, object_id),
+        "OBJECT_NAME": (-1, object_name),
+        "OBJECT_SCHEMA_NAME": (-1, object_schema_name),
+        "COL_NAME": (2, col_name),
+        "COLUMNPROPERTY": (3, columnproperty),
+        "OBJECTPROPERTY": (2, objectproperty),
+        "IDENT_CURRENT": (1, ident_current),
+        "SUSER_SNAME": (-1, lambda *a: ctx.login),
+        "SUSER_NAME": (-1, lambda *a: ctx.login),
+        "ORIGINAL_LOGIN": (0, lambda: ctx.login),
+        "USER_NAME": (-1, lambda *a: "dbo"),
+        "CURRENT_USER": (0, lambda: "dbo"),
+        "HOST_NAME": (0, lambda: ctx.host_name),
+        "APP_NAME": (0, lambda: ctx.app_name),
+    }
+    for name, (arity, fn) in session_functions.items():
+        conn.create_function(name, arity, guard(fn), deterministic=False)
+
+
+def type_display(ctype: ColumnType) -> str:
+    return type_text(ctype)

@@ -1,0 +1,210 @@
+"""LOGIN7: parsing (feature extensions, FEDAUTH access tokens), credentials and the reply."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+from dataclasses import dataclass, field
+
+from . import tokens
+from .packets import ProtocolError, Reader
+from .results import TdsError
+from .types import COLLATION
+
+FEATURE_FEDAUTH = 0x02
+FEDAUTH_LIBRARY_SECURITY_TOKEN = 0x01
+OPTION_FLAGS2_INTEGRATED_SECURITY = 0x80
+OPTION_FLAGS3_EXTENSION = 0x10
+
+TDS_VERSIONS = {
+    0x72090002: "7.2",
+    0x730A0003: "7.3A",
+    0x730B0003: "7.3B",
+    0x74000004: "7.4",
+}
+
+_FIXED = struct.Struct("<IIIIII BBBB II")
+_OFFSET = struct.Struct("<HH")
+# Offset/length pairs after the fixed part, in order.
+_STRINGS = (
+    "host_name",
+    "user_name",
+    "password",
+    "app_name",
+    "server_name",
+    "extension",
+    "library_name",
+    "language",
+    "database",
+)
+
+
+@dataclass
+class Login7:
+    tds_version: int
+    packet_size: int
+    option_flags2: int
+    host_name: str = ""
+    user_name: str = ""
+    password: str = ""
+    app_name: str = ""
+    server_name: str = ""
+    library_name: str = ""
+    language: str = ""
+    database: str = ""
+    sspi: bytes = b""
+    access_token: str | None = None
+    features: dict[int, bytes] = field(default_factory=dict)
+
+    @property
+    def tds_version_name(self) -> str:
+        return TDS_VERSIONS.get(self.tds_version, f"0x{self.tds_version:08X}")
+
+
+def unscramble_password(data: bytes) -> str:
+    """LOGIN7 passwords: each byte XOR 0xA5, then its nibbles swapped back."""
+    plain = bytes((((b ^ 0xA5) << 4) & 0xF0) | ((b ^ 0xA5) >> 4) for b in data)
+    return plain.decode("utf-16-le")
+
+
+def parse_login7(payload: bytes) -> Login7:
+    if len(payload) < 94:
+        raise ProtocolError("LOGIN7 message shorter than its fixed part")
+    (
+        _length,
+        tds_version,
+        packet_size,
+        _prog,
+        _pid,
+        _conn,
+        _flags1,
+        flags2,
+        _type_flags,
+        flags3,
+        _tz,
+        _lcid,
+    ) = _FIXED.unpack_from(payload, 0)
+    login = Login7(tds_version=tds_version, packet_size=packet_size, option_flags2=flags2)
+    pos = _FIXED.size
+    extension = b""
+    for name in _STRINGS:
+        offset, length = _OFFSET.unpack_from(payload, pos)
+        pos += _OFFSET.size
+        if name == "extension":
+            extension = _slice(payload, offset, length)  # a length in bytes
+            continue
+        raw = _slice(payload, offset, length * 2)
+        if name == "password":
+            login.password = unscramble_password(raw)
+        else:
+            setattr(login, name, raw.decode("utf-16-le"))
+    pos += 6  # client id (MAC address)
+    sspi_offset, sspi_length = _OFFSET.unpack_from(payload, pos)
+    login.sspi = _slice(payload, sspi_offset, sspi_length)
+    if flags3 & OPTION_FLAGS3_EXTENSION and len(extension) >= 4:
+        login.features = _parse_features(payload, struct.unpack("<I", extension[:4])[0])
+        if FEATURE_FEDAUTH in login.features:
+            login.access_token = _parse_fedauth(login.features[FEATURE_FEDAUTH])
+    return login
+
+
+def _slice(payload: bytes, offset: int, length: int) -> bytes:
+    if offset + length > len(payload):
+        raise ProtocolError("LOGIN7 field points past the end of the message")
+    return payload[offset : offset + length]
+
+
+def _parse_features(payload: bytes, offset: int) -> dict[int, bytes]:
+    r = Reader(payload, offset)
+    features: dict[int, bytes] = {}
+    while r.remaining():
+        feature = r.u8()
+        if feature == 0xFF:
+            break
+        features[feature] = r.take(r.u32())
+    return features
+
+
+def _parse_fedauth(data: bytes) -> str:
+    r = Reader(data)
+    library = r.u8() >> 1
+    if library != FEDAUTH_LIBRARY_SECURITY_TOKEN:
+        raise TdsError(
+            18456,
+            "The TDS test server accepts Microsoft Entra ID logins only as an "
+            "access token (pyodbc attrs_before={1256: token}); Authentication="
+            "ActiveDirectory* connection string keywords are not supported.",
+            severity=14,
+        )
+    return r.take(r.u32()).decode("utf-16-le", "replace")
+
+
+def token_principal(token: str) -> str:
+    """The user a JWT names (upn, unique_name, email, oid), else a fixed placeholder."""
+    parts = token.split(".")
+    if len(parts) == 3:
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        except ValueError:
+            claims = {}
+        for claim in ("upn", "unique_name", "email", "preferred_username", "oid"):
+            if isinstance(claims, dict) and isinstance(claims.get(claim), str):
+                return str(claims[claim])
+    return "token-user@azsql.test"
+
+
+def login_failed(user: str) -> TdsError:
+    return TdsError(18456, f"Login failed for user '{user}'.", state=1, severity=14)
+
+
+def authenticate(login: Login7, *, user: str, password: str, require_token: str | None) -> str:
+    """The session's user name, or a TdsError 18456 as SQL Server reports it."""
+    if login.sspi or login.option_flags2 & OPTION_FLAGS2_INTEGRATED_SECURITY:
+        raise TdsError(
+            18452,
+            "Login failed. The login is from an untrusted domain and cannot be "
+            "used with Integrated authentication.",
+            severity=14,
+        )
+    if login.access_token is not None:
+        if require_token is not None and login.access_token != require_token:
+            raise login_failed("<token-identified principal>")
+        return token_principal(login.access_token)
+    if login.user_name.lower() != user.lower() or login.password != password:
+        raise login_failed(login.user_name)
+    return user
+
+
+def negotiated_tds_version(client: int) -> int:
+    if client < 0x72090002:
+        raise TdsError(
+            18456,
+            f"The TDS test server speaks TDS 7.2 to 7.4; the client asked for 0x{client:08X}.",
+            severity=14,
+        )
+    return min(client, tokens.TDS_74)
+
+
+def negotiated_packet_size(requested: int) -> int:
+    """0 means 'server default' (Driver 18); SQL Server accepts 512 to 32767."""
+    return requested if 512 <= requested <= 32767 else 4096
+
+
+def login_reply(
+    *, database: str, packet_size: int, tds_version: int, features: dict[int, bytes]
+) -> bytes:
+    """The tokens both ODBC drivers and pytds accepted after a successful login."""
+    parts = [
+        tokens.envchange(tokens.ENV_DATABASE, database, "master"),
+        tokens.message(5701, f"Changed database context to '{database}'.", state=2, severity=0),
+        tokens.envchange_bytes(tokens.ENV_COLLATION, COLLATION, b""),
+        tokens.envchange(tokens.ENV_LANGUAGE, "us_english", ""),
+        tokens.message(5703, "Changed language setting to us_english.", state=1, severity=0),
+        tokens.loginack(tds_version),
+        tokens.envchange(tokens.ENV_PACKET_SIZE, str(packet_size), str(packet_size)),
+    ]
+    if features and tds_version >= tokens.TDS_74:
+        parts.append(tokens.feature_ext_ack({}))
+    parts.append(tokens.done())
+    return b"".join(parts)

@@ -1,0 +1,89 @@
+"""Helpers for end-to-end tests: a clean environment and a real `azsql-mcp` process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The current environment without any azsql-mcp or seed settings, plus `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_", "MCP_"))
+    }
+    return env | dict(extra or {})
+
+
+def source_env(tds_server: Any, password: str, name: str = "main") -> dict[str, str]:
+    """AZSQL_MCP_* variables describing one source on the TDS test server."""
+    from azsql_mcp.core.demo import DEMO_DATABASE
+    from azsql_mcp.testing.pytest_plugin import TEST_USER
+
+    prefix = f"AZSQL_MCP_SOURCES__{name.upper()}__"
+    return {
+        prefix + "SERVER": f"{tds_server.host},{tds_server.port}",
+        prefix + "DATABASE": DEMO_DATABASE,
+        prefix + "AUTH": "sql",
+        prefix + "USERNAME": TEST_USER,
+        prefix + "PASSWORD": password,
+        prefix + "ENCRYPT": "no",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def http_server(env: dict[str, str], cwd: str, *args: str) -> Iterator[str]:
+    """`azsql-mcp serve --transport http` on a free loopback port; yields its base URL."""
+    port = free_port()
+    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port), *args]
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                httpx.get(base + "/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_ready(base: str, timeout: float = 30) -> dict[str, Any]:
+    """Poll /health until it answers 200; return its body."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.get(base + "/health", timeout=5)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            body: dict[str, Any] = response.json()
+            assert response.status_code == 200, body
+            return body
+        time.sleep(0.2)

@@ -1,0 +1,161 @@
+"""The example plugin, pip-installed into a fresh virtual environment, works like any plugin.
+
+The new environment sees this project's environment through a `.pth` file (so
+nothing is downloaded) and gets only `azsql-mcp-hello` installed into it, by
+pip, from a wheel. The wheel is assembled here from the example's pyproject
+(name, version, entry points) and sources: this environment has setuptools 65
+without the `wheel` package, so its build backend cannot build wheels offline.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+import tomllib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servers import clean_env, source_env
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "azsql-mcp-hello"
+
+PROBE = """
+import asyncio, json, sys
+from fastmcp import Client
+from azsql_mcp.core.config import load_settings
+from azsql_mcp.core.server import build_app
+
+async def main():
+    app = build_app(load_settings())
+    hello = next(r for r in app.plugins.records if r.name == "hello")
+    out = {"status": hello.status, "reason": hello.reason,
+           "distribution": hello.distribution, "version": hello.version,
+           "imported": "azsql_mcp_hello" in sys.modules}
+    if hello.status == "loaded":
+        async with Client(app.mcp) as client:
+            result = await client.call_tool("hello", {"name": "Ada"})
+            out["result"] = result.structured_content
+    print(json.dumps(out))
+
+asyncio.run(main())
+"""
+
+
+def build_wheel(project: Path, out: Path) -> Path:
+    """A minimal, valid wheel of a pure-Python src-layout project."""
+    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    name, version = meta["name"], meta["version"]
+    stem = f"{name.replace('-', '_')}-{version}"
+    info = f"{stem}.dist-info"
+    entry_points = "".join(
+        f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in eps.items())
+        for group, eps in meta.get("entry-points", {}).items()
+    )
+    files = {
+        str(path.relative_to(project / "src")): path.read_text()
+        for path in (project / "src").rglob("*.py")
+    }
+    files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    files[f"{info}/WHEEL"] = (
+        "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
+    files[f"{info}/entry_points.txt"] = entry_points
+    files[f"{info}/RECORD"] = "".join(f"{f},,\n" for f in [*files, f"{info}/RECORD"])
+    wheel = out / f"{stem}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def venv_python(tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = tmp_path_factory.mktemp("venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    python = root / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = sysconfig.get_paths()["purelib"]
+    # addsitedir (not a bare path) so the editable azsql-mcp install's .pth is honoured too.
+    (Path(site) / "_azsql_parent_env.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    wheel = build_wheel(EXAMPLE, root)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        cwd=root,
+    )
+    return str(python)
+
+
+def probe(python: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [python, "-c", PROBE], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_installed_plugin_loads_and_its_tool_answers(
+    venv_python: str, tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    env = clean_env(source_env(tds_server, tds_password))
+    out = probe(venv_python, env | {"AZSQL_MCP_PLUGINS__HELLO__GREETING": "Hej"}, tmp_path)
+    assert (out["status"], out["distribution"], out["version"]) == (
+        "loaded",
+        "azsql-mcp-hello",
+        "0.1.0",
+    )
+    assert out["result"]["greeting"] == "Hej, Ada!"
+    assert out["result"]["database"]
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [
+        {"AZSQL_MCP_PLUGINS__DISABLED": '["hello"]'},
+        {"AZSQL_MCP_PLUGINS__DISABLED": '["azsql-mcp-hello"]'},
+        {"AZSQL_MCP_LOAD_PLUGINS": ""},
+    ],
+)
+def test_disabled_plugin_is_not_imported(
+    venv_python: str, switch: dict[str, str], tmp_path: Path
+) -> None:
+    out = probe(venv_python, clean_env(switch), tmp_path)
+    assert out["status"] == "disabled" and out["reason"]
+    assert out["imported"] is False
+
+
+def test_plugins_and_tools_commands_show_it(venv_python: str, tmp_path: Path) -> None:
+    cli = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
+    listing = subprocess.run(
+        [venv_python, "-c", cli, "plugins", "--json"],
+        env=clean_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    hello = next(p for p in json.loads(listing.stdout)["plugins"] if p["name"] == "hello")
+    assert hello["tools"] == ["hello"] and hello["resources"] == ["hello://greeting"]
+    assert hello["prompts"] == ["introduce_database"] and hello["auth_providers"] == ["env_token"]
+    assert "plugin_config_model" in hello["hooks"]
+    tools = subprocess.run(
+        [venv_python, "-c", cli, "tools", "--json"],
+        env=clean_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert {"name": "hello", "plugin": "hello"}.items() <= next(
+        t for t in json.loads(tools.stdout) if t["name"] == "hello"
+    ).items()

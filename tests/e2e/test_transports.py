@@ -1,0 +1,189 @@
+"""Both transports answer the official MCP SDK client; /health and /metrics; exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from servers import CLI, clean_env, http_server, source_env, wait_ready
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
+
+
+async def use(session: ClientSession) -> Any:
+    await session.initialize()
+    tools = await session.list_tools()
+    assert {"list_tables", "read_data"} <= {t.name for t in tools.tools}
+    query = "SELECT TOP 3 CustomerID, LastName FROM SalesLT.Customer ORDER BY CustomerID"
+    result = await session.call_tool("read_data", {"query": query})
+    assert not result.is_error, result.content
+    return result
+
+
+async def test_stdio_answers_the_sdk_client(tds_server: Any, tds_password: str, tmp_path: Path):
+    env = clean_env(source_env(tds_server, tds_password))
+    params = StdioServerParameters(
+        command=sys.executable, args=["-c", CLI, "serve"], env=env, cwd=str(tmp_path)
+    )
+    with (tmp_path / "stderr.txt").open("w") as errlog:
+        async with (
+            stdio_client(params, errlog=errlog) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            result = await use(session)
+    assert "3 row(s)" in result.content[0].text
+    # Logs and the audit line went to stderr, as JSON.
+    lines = (tmp_path / "stderr.txt").read_text().splitlines()
+    assert any(json.loads(line).get("tool") == "read_data" for line in lines if line)
+
+
+def test_stdio_writes_nothing_but_protocol(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=clean_env({"AZSQL_MCP_LOGGING__LEVEL": "DEBUG"}),
+        cwd=tmp_path,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    answers = []
+    for messages in (
+        [INITIALIZE],
+        [
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        ],
+    ):
+        proc.stdin.write("".join(json.dumps(m) + "\n" for m in messages))
+        proc.stdin.flush()
+        answers.append(json.loads(proc.stdout.readline()))
+    out, _ = proc.communicate("", timeout=30)
+    assert [a.get("id") for a in answers] == [1, 2]
+    assert answers[0]["result"]["serverInfo"]["name"] == "azsql-mcp"
+    assert out == ""  # nothing else, not even at shutdown
+
+
+async def test_http_answers_the_sdk_client_with_health_and_metrics(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    env = clean_env(source_env(tds_server, tds_password))
+    with http_server(env, str(tmp_path)) as base:
+        health = wait_ready(base)
+        async with (
+            streamable_http_client(base + "/mcp") as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await use(session)
+        metrics = httpx.get(base + "/metrics").text
+        rebinding = httpx.post(
+            base + "/mcp", json=INITIALIZE, headers={"Host": "evil.example", "Accept": "*/*"}
+        )
+    assert health["status"] == "ok"
+    assert health["sources"]["main"]["ready"] is True
+    assert health["plugins"]["loaded"] >= 4 and health["plugins"]["failed"] == 0
+    assert {"version", "uptime_s"} <= set(health)
+    assert (
+        'azsql_mcp_tool_calls_total{outcome="ok",plugin="builtin_tools",tool="read_data"} 1.0'
+        in metrics
+    )
+    assert 'azsql_mcp_tool_latency_seconds_bucket{le="30.0",plugin="builtin_tools"' in metrics
+    assert 'azsql_mcp_pool_connections{source="main",state="idle"}' in metrics
+    assert rebinding.status_code in (400, 403, 421)
+
+
+def test_health_is_503_while_a_source_is_down(tmp_path: Path) -> None:
+    env = clean_env(
+        {
+            "AZSQL_MCP_SOURCES__DOWN__SERVER": "127.0.0.1,1",
+            "AZSQL_MCP_SOURCES__DOWN__USERNAME": "u",
+            "AZSQL_MCP_SOURCES__DOWN__PASSWORD": "p",
+            "AZSQL_MCP_SOURCES__DOWN__CONNECTION_TIMEOUT_S": "1",
+        }
+    )
+    with http_server(env, str(tmp_path), "--stateless") as base:
+        response = httpx.get(base + "/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not_ready"
+    assert body["sources"]["down"]["ready"] is False and body["sources"]["down"]["reason"]
+
+
+BROKEN_DIST = {
+    "fake_broken.py": "raise ImportError('needs a missing library')\n",
+    "fake_broken-0.3.dist-info/METADATA": "Name: fake-broken\nVersion: 0.3\n",
+    "fake_broken-0.3.dist-info/entry_points.txt": "[azsql_mcp]\nbroken = fake_broken\n",
+}
+
+
+@pytest.fixture
+def broken_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    for name, text in BROKEN_DIST.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    return site
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", CLI, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_broken_plugin_reported_and_strict_mode_exits_2(broken_site: Path, tmp_path: Path):
+    env = clean_env({"PYTHONPATH": str(broken_site)})
+    listing = run_cli("plugins", "--json", env=env, cwd=tmp_path)
+    broken = next(p for p in json.loads(listing.stdout)["plugins"] if p["name"] == "broken")
+    assert (broken["status"], broken["distribution"], broken["version"]) == (
+        "failed",
+        "fake-broken",
+        "0.3",
+    )
+    assert "needs a missing library" in broken["reason"]
+    lenient = run_cli("tools", env=env, cwd=tmp_path)
+    assert lenient.returncode == 0 and "list_tables" in lenient.stdout
+    strict = run_cli("serve", env=env | {"AZSQL_MCP_PLUGINS__STRICT": "true"}, cwd=tmp_path)
+    assert strict.returncode == 2
+    assert "plugin 'broken' (fake-broken 0.3) failed to load" in strict.stderr
+    assert strict.stdout == ""
+
+
+def test_invalid_config_exits_2_listing_every_problem(tmp_path: Path) -> None:
+    (tmp_path / "azsql-mcp.toml").write_text('[server]\nport = "x"\n[limits]\nmax_rows = -1\n')
+    result = run_cli("serve", env=clean_env(), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "server.port" in result.stderr and "limits.max_rows" in result.stderr
+
+
+def test_config_command_redacts_secrets(tmp_path: Path) -> None:
+    env = clean_env({"AZURE_SQL_SERVER": "s.database.windows.net", "AZURE_SQL_PASSWORD": "hunter2"})
+    result = run_cli("config", env=env, cwd=tmp_path)
+    assert result.returncode == 0
+    shown = json.loads(result.stdout)
+    assert shown["sources"]["default"]["password"] == "***"
+    assert "hunter2" not in result.stdout

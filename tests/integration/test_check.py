@@ -1,0 +1,187 @@
+"""`azsql-mcp check` (core.check.run_check) against the TDS test server: a good config and
+each failure the server can produce, with the advice printed."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from azure.core.credentials import AccessToken as AzureAccessToken
+
+from azsql_mcp import SourceSettings
+from azsql_mcp.core.check import parse_prelogin, prelogin_packet, run_check
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin, SuppliedAccessToken
+from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
+
+
+class Credential:
+    def get_token(self, *scopes: str, **kwargs: Any) -> AzureAccessToken:
+        return AzureAccessToken("not-the-token-the-server-wants", int(time.time()) + 3600)
+
+
+PROVIDERS: dict[str, Any] = {
+    "sql": SqlLogin,
+    "access_token": SuppliedAccessToken,
+    "managed_identity": lambda s: ManagedIdentity(s, credential=Credential()),
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadedTdsServer]:
+    with ThreadedTdsServer(sample=True) as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def no_faults(server: ThreadedTdsServer) -> Iterator[None]:
+    server.clear_faults()
+    yield
+    server.clear_faults()
+
+
+def source(server: ThreadedTdsServer, **values: Any) -> dict[str, Any]:
+    return {
+        "server": f"tcp:{server.host},{server.port}",
+        "database": "master",
+        "username": server.user,
+        "password": server.password,
+        "encrypt": "no",
+        "connection_timeout_s": 5,
+    } | values
+
+
+async def check(sources: dict[str, Any], name: str | None = None) -> tuple[int, str]:
+    out = io.StringIO()
+    settings = settings_from_mapping({"sources": sources})
+    code = await run_check(settings, name, out, auth_providers=PROVIDERS)
+    return code, out.getvalue()
+
+
+async def test_good_config_passes_every_step(server: ThreadedTdsServer) -> None:
+    code, text = await check({"main": source(server)})
+    assert code == 0, text
+    for step in (
+        "config",
+        "driver",
+        "name",
+        "tcp",
+        "pre-login",
+        "credentials",
+        "login",
+        "database",
+        "permissions",
+    ):
+        assert f"ok    {step}:" in text
+    assert "all checks passed" in text
+    assert server.password not in text
+
+
+async def test_no_source_configured() -> None:
+    code, text = await check({})
+    assert code == 1 and "FAIL  config: no database source is configured" in text
+
+
+async def test_unknown_source_and_auth(server: ThreadedTdsServer) -> None:
+    code, text = await check({"main": source(server)}, "other")
+    assert code == 1 and "use one of: main" in text
+    code, text = await check({"main": source(server, auth="kerberos")})
+    assert code == 1 and "FAIL  auth config" in text and "managed_identity" in text
+
+
+async def test_missing_driver(server: ThreadedTdsServer) -> None:
+    code, text = await check({"main": source(server, driver="No Such Driver")})
+    assert code == 1 and "FAIL  driver" in text and "pip install mssql-python-odbc" in text
+
+
+async def test_unknown_host() -> None:
+    code, text = await check(
+        {"main": {"server": "no-such-host.invalid", "password": "x", "username": "u"}}
+    )
+    assert code == 1 and "FAIL  name: cannot resolve no-such-host.invalid" in text
+    assert "database.windows.net" in text
+
+
+async def test_closed_port_stops_the_walk() -> None:
+    with ThreadedTdsServer() as srv:
+        config = {"main": source(srv)}
+    code, text = await check(config)
+    assert code == 1 and "FAIL  tcp: cannot reach" in text and "connection refused" in text
+    assert "pre-login" not in text
+
+
+async def test_encryption_required_but_not_supported(server: ThreadedTdsServer) -> None:
+    code, text = await check({"main": source(server, encrypt="yes")})
+    assert code == 1 and "FAIL  pre-login: the server does not support encryption" in text
+
+
+async def test_tls_server_passes_pre_login() -> None:
+    with ThreadedTdsServer(tls=True) as srv:
+        code, text = await check(
+            {"main": source(srv, encrypt="yes", trust_server_certificate=True)}
+        )
+    assert code == 0, text
+
+
+async def test_wrong_password(server: ThreadedTdsServer) -> None:
+    code, text = await check({"main": source(server, password=None, password_env="NOPE_PW")})
+    assert code == 1 and "FAIL  credentials" in text and "NOPE_PW" in text
+    code, text = await check({"main": source(server, password="wrong")})
+    assert code == 1 and "FAIL  login: Login failed for user" in text
+    assert "check the user name" in text
+
+
+async def test_rejected_token_suggests_create_user_from_external_provider() -> None:
+    with ThreadedTdsServer(require_token="expected") as srv:
+        code, text = await check({"main": source(srv, auth="managed_identity")})
+    assert code == 1 and "ok    credentials: managed identity (system-assigned)" in text
+    assert "CREATE USER [<identity name>] FROM EXTERNAL PROVIDER" in text
+
+
+async def test_missing_access_token(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AZURE_SQL_ACCESS_TOKEN", raising=False)
+    code, text = await check({"main": source(server, auth="access_token")})
+    assert code == 1 and "FAIL  credentials" in text and "AZURE_SQL_ACCESS_TOKEN" in text
+
+
+@pytest.mark.parametrize(
+    ("number", "advice"),
+    [
+        (40613, "serverless database may be paused"),
+        (4060, "check `database`"),
+        (40615, "firewall"),
+        (40532, "<server>.database.windows.net"),
+        (18456, "check the user name"),
+    ],
+)
+async def test_login_errors_get_advice(server: ThreadedTdsServer, number: int, advice: str) -> None:
+    server.add_fault(Fault.parse(f"error:{number}@login:1"))
+    code, text = await check({"main": source(server)})
+    assert code == 1 and "FAIL  login" in text and advice in text, text
+
+
+def test_prelogin_packet_round_trip() -> None:
+    packet = prelogin_packet(1)
+    assert packet[0] == 0x12 and int.from_bytes(packet[2:4], "big") == len(packet)
+    options = parse_prelogin(packet[8:])
+    assert options[1] == b"\x01" and len(options[0]) == 6
+
+
+def test_firewall_advice_names_the_client_ip() -> None:
+    from azsql_mcp import ConnectAttributes
+    from azsql_mcp.core.check import login_advice
+    from azsql_mcp.core.retry import DriverErrorInfo
+
+    info = DriverErrorInfo(
+        "42000",
+        40615,
+        "Cannot open server 'contoso' requested by the login. Client with IP address "
+        "'203.0.113.7' is not allowed to access the server.",
+    )
+    advice = login_advice(info, SourceSettings(server="h"), ConnectAttributes())
+    assert "--start-ip-address 203.0.113.7" in advice

@@ -1,0 +1,245 @@
+"""SourceDatabase reads, writes, explain and timeouts against the TDS test server, through
+Microsoft's ODBC Driver 18 and FreeTDS."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pyodbc
+import pytest
+
+from azsql_mcp import (
+    DatabaseError,
+    Limits,
+    QueryRefused,
+    Security,
+    SourceSettings,
+)
+from azsql_mcp.core.database import SourceDatabase
+from azsql_mcp.plugins.builtin_auth import SqlLogin
+from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
+
+DETAIL = "SalesLT.SalesOrderDetail"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadedTdsServer]:
+    with ThreadedTdsServer(sample=True) as srv:
+        cnxn = pyodbc.connect(srv.odbc_connection_string("msodbc"), autocommit=True)
+        cnxn.execute("CREATE TABLE dbo.Items (id int NOT NULL PRIMARY KEY, name nvarchar(50))")
+        cnxn.close()
+        yield srv
+
+
+def make_db(
+    server: ThreadedTdsServer,
+    *,
+    driver: str | None = None,
+    security: Security | None = None,
+    **limits: Any,
+) -> SourceDatabase:
+    settings = SourceSettings(
+        server=f"{server.host},{server.port}",
+        username=server.user,
+        password=server.password,
+        encrypt="no",
+        driver=driver,
+        retry_budget_s=0,
+    )
+    return SourceDatabase(
+        "main",
+        settings,
+        security or Security(),
+        Limits.model_validate(limits),
+        SqlLogin(settings),
+    )
+
+
+@pytest.fixture(params=[None, "FreeTDS"], ids=["msodbc", "freetds"])
+async def db(request: pytest.FixtureRequest, server: ThreadedTdsServer) -> AsyncIterator[Any]:
+    database = make_db(server, driver=request.param, max_rows=1000)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def writer(server: ThreadedTdsServer) -> AsyncIterator[SourceDatabase]:
+    cleaner = make_db(server, security=Security(read_only=False))
+    await cleaner.write("DELETE FROM dbo.Items WHERE id > @min", {"min": -1}, kinds=["delete"])
+    await cleaner.close()
+    database = make_db(server, security=Security(read_only=False), max_affected_rows=2)
+    yield database
+    await database.close()
+
+
+async def test_read_with_parameters_and_types(db: SourceDatabase) -> None:
+    result = await db.read(
+        "SELECT TOP (3) SalesOrderID, ProductID, UnitPrice, ModifiedDate, rowguid "
+        f"FROM {DETAIL} WHERE ProductID > @min ORDER BY SalesOrderDetailID",
+        {"min": 0},
+    )
+    assert [c.name for c in result.columns] == [
+        "SalesOrderID",
+        "ProductID",
+        "UnitPrice",
+        "ModifiedDate",
+        "rowguid",
+    ]
+    types = [c.sql_type for c in result.columns]
+    assert types[0] == "int" and types[2].startswith("decimal(") and types[4] == "uniqueidentifier"
+    assert len(result.rows) == 3 and not result.truncated and result.next_offset is None
+
+
+async def test_cap_truncates_and_pages(db: SourceDatabase) -> None:
+    sql = f"SELECT SalesOrderDetailID FROM {DETAIL} ORDER BY SalesOrderDetailID"
+    first = await db.read(sql, max_rows=5)
+    assert first.truncated and first.next_offset == 5 and len(first.rows) == 5
+    second = await db.read(sql, max_rows=5, offset=first.next_offset or 0)
+    assert [r[0] for r in second.rows] == [r[0] + 5 for r in first.rows]
+
+
+async def test_caller_cannot_exceed_the_operator_cap(server: ThreadedTdsServer) -> None:
+    database = make_db(server, max_rows=3)
+    try:
+        result = await database.read(f"SELECT SalesOrderID FROM {DETAIL}", max_rows=1000)
+        assert len(result.rows) == 3 and result.truncated
+    finally:
+        await database.close()
+
+
+async def test_byte_cap(server: ThreadedTdsServer) -> None:
+    database = make_db(server, max_rows=1000, max_result_bytes=1024)
+    try:
+        result = await database.read("SELECT EmailAddress, CompanyName FROM SalesLT.Customer")
+        assert result.truncated and 0 < len(result.rows) < 100
+        assert result.next_offset == len(result.rows)
+    finally:
+        await database.close()
+
+
+async def test_capped_read_of_a_big_table_costs_only_the_rows_returned(
+    db: SourceDatabase,
+) -> None:
+    """50,000+ rows capped at 500: the query is cancelled on the server (ATTENTION) right
+    after the rows we keep, so the rest is never produced. Checked with the rows the
+    server's session produced (sys.dm_exec_sessions.row_count), not with timing."""
+    total = (await db.read(f"SELECT COUNT(*) FROM {DETAIL}")).rows[0][0]
+    assert total >= 50_000
+    result = await db.read(f"SELECT * FROM {DETAIL}", max_rows=500)
+    assert len(result.rows) == 500 and result.truncated
+    # the pool hands back the same session; what it produced is only what socket
+    # buffers held when the cancel arrived
+    produced = await db.read(
+        "SELECT row_count FROM sys.dm_exec_sessions WHERE session_id = @@SPID"
+    )
+    assert produced.rows[0][0] < total / 5
+    assert db.pool_stats()["idle"] == 1  # the connection stayed usable
+
+
+async def test_timeout_cancels_and_the_connection_is_reused(server: ThreadedTdsServer) -> None:
+    database = make_db(server, query_timeout_s=1)
+    try:
+        await database.ping()
+        logins = len(server.record.logins)
+        server.add_fault(Fault.parse("delay:5@query:1"))
+        with pytest.raises(DatabaseError, match=r"query_timeout_s = 1 s and was cancelled"):
+            await database.read("SELECT 1")
+        assert database.pool_stats() == {"in_use": 0, "idle": 1, "size": 10}
+        assert (await database.read("SELECT 2")).rows == [(2,)]
+        assert len(server.record.logins) == logins  # the same connection, no new login
+    finally:
+        server.clear_faults()
+        await database.close()
+
+
+async def test_explain_returns_showplan_xml_and_never_runs(db: SourceDatabase) -> None:
+    plan = await db.explain(f"SELECT * FROM {DETAIL} WHERE ProductID = @p")
+    assert plan.lstrip().startswith("<") and "ShowPlanXML" in plan
+    # SHOWPLAN stayed with that session: a read afterwards returns data, not a plan
+    assert (await db.read("SELECT 7 AS seven")).rows == [(7,)]
+
+
+async def test_ping(db: SourceDatabase) -> None:
+    assert await db.ping() >= 0
+
+
+async def test_guard_and_parameters_are_enforced(db: SourceDatabase) -> None:
+    with pytest.raises(QueryRefused):
+        await db.read("DELETE FROM dbo.Items")
+    with pytest.raises(QueryRefused, match="@id"):
+        await db.read("SELECT * FROM dbo.Items WHERE id = @id")
+    with pytest.raises(QueryRefused, match="does not use: extra"):
+        await db.read("SELECT 1", {"extra": 1})
+
+
+async def test_writes_are_refused_while_read_only(db: SourceDatabase) -> None:
+    with pytest.raises(QueryRefused, match="read-only"):
+        await db.write("INSERT INTO dbo.Items (id) VALUES (1)", kinds=["insert"])
+    with pytest.raises(QueryRefused, match="read-only"):
+        await db.write_batch(["INSERT INTO dbo.Items (id) VALUES (1)"])
+
+
+async def test_write_commits(writer: SourceDatabase) -> None:
+    result = await writer.write(
+        "INSERT INTO dbo.Items (id, name) VALUES (@id, @name)",
+        {"id": 1, "name": "one;{x}"},
+        kinds=["insert"],
+    )
+    assert result.rows_affected == 1
+    rows = (await writer.read("SELECT id, name FROM dbo.Items")).rows
+    assert rows == [(1, "one;{x}")]
+
+
+async def test_write_over_max_affected_rows_is_rolled_back(writer: SourceDatabase) -> None:
+    for i in range(3):
+        await writer.write(f"INSERT INTO dbo.Items (id) VALUES ({i + 10})", kinds=["insert"])
+    with pytest.raises(DatabaseError, match="3 rows, more than max_affected_rows = 2"):
+        await writer.write(
+            "UPDATE dbo.Items SET name = @n WHERE id >= @id", {"n": "x", "id": 10}, kinds=["update"]
+        )
+    rows = (await writer.read("SELECT name FROM dbo.Items WHERE id >= 10")).rows
+    assert rows == [(None,), (None,), (None,)]
+
+
+async def test_write_batch_is_all_or_nothing(writer: SourceDatabase) -> None:
+    with pytest.raises(DatabaseError):
+        await writer.write_batch(
+            [
+                "INSERT INTO dbo.Items (id, name) VALUES (@a, 'a')",
+                "INSERT INTO dbo.Items (id, name) VALUES (@a, 'duplicate key')",
+            ],
+            {"a": 20},
+        )
+    assert (await writer.read("SELECT COUNT(*) FROM dbo.Items WHERE id = 20")).rows == [(0,)]
+    results = await writer.write_batch(
+        [
+            "INSERT INTO dbo.Items (id, name) VALUES (@a, 'a')",
+            "UPDATE dbo.Items SET name = 'b' WHERE id = @a",
+        ],
+        {"a": 21},
+    )
+    assert [r.rows_affected for r in results] == [1, 1]
+
+
+async def test_cancelled_caller_does_not_leak_the_connection(
+    server: ThreadedTdsServer,
+) -> None:
+    database = make_db(server)
+    try:
+        server.add_fault(Fault.parse("delay:3@query:1"))
+        task = asyncio.create_task(database.read("SELECT 1"))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        for _ in range(50):
+            if database.pool_stats()["in_use"] == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert database.pool_stats()["in_use"] == 0
+        assert (await database.read("SELECT 3")).rows == [(3,)]
+    finally:
+        server.clear_faults()
+        await database.close()

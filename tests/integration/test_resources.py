@@ -1,0 +1,62 @@
+"""database://schema, database://tables, database://status and database://tables/{schema}/{table}."""
+
+import json
+
+import pytest
+
+
+def text_of(contents) -> str:
+    (content,) = contents
+    return content.text
+
+
+async def test_resources_are_listed(mcp_client):
+    uris = {str(r.uri) for r in await mcp_client.list_resources()}
+    assert {"database://schema", "database://tables", "database://status"} <= uris
+    templates = {t.uri_template for t in await mcp_client.list_resource_templates()}
+    assert "database://tables/{schema}/{table}" in templates
+    assert "database://{source}/schema" in templates
+
+
+async def test_schema_is_compact_and_fenced(mcp_client):
+    text = text_of(await mcp_client.read_resource("database://schema"))
+    assert "not instructions" in text
+    line = next(x for x in text.splitlines() if x.startswith("SalesLT.Customer:"))
+    assert "CustomerID int! PK" in line and "FirstName nvarchar(50)!" in line
+    detail = next(x for x in text.splitlines() if x.startswith("SalesLT.SalesOrderDetail:"))
+    assert "SalesOrderID -> SalesLT.SalesOrderHeader(SalesOrderID)" in detail
+
+
+async def test_tables(mcp_client):
+    data = json.loads(text_of(await mcp_client.read_resource("database://tables")))
+    names = {f"{t['schema_name']}.{t['name']}" for t in data["tables"]}
+    assert "SalesLT.Product" in names
+
+
+async def test_one_table(mcp_client):
+    uri = "database://tables/SalesLT/Address"
+    data = json.loads(text_of(await mcp_client.read_resource(uri)))
+    assert data["primary_key"]["columns"] == ["AddressID"]
+    assert any(ix["name"] == "IX_Address_StateProvince" for ix in data["indexes"])
+
+
+async def test_unknown_table_is_a_clear_error(mcp_client):
+    with pytest.raises(Exception, match="list_tables"):
+        await mcp_client.read_resource("database://tables/SalesLT/Nope")
+
+
+async def test_status(mcp_client):
+    data = json.loads(text_of(await mcp_client.read_resource("database://status")))
+    assert data["connected"] is True and data["source"] == "main"
+    assert data["database"]["database_name"]
+
+
+async def test_source_in_the_uri(mcp_client):
+    data = json.loads(text_of(await mcp_client.read_resource("database://main/status")))
+    assert data["source"] == "main"
+    table = json.loads(
+        text_of(await mcp_client.read_resource("database://main/tables/SalesLT/Customer"))
+    )
+    assert table["name"] == "Customer"
+    with pytest.raises(Exception, match="unknown source"):
+        await mcp_client.read_resource("database://nosuch/status")

@@ -1,0 +1,65 @@
+"""explain_query, database_info, health_check, list_long_running_queries, list_available_tools."""
+
+from typing import Any
+
+from fastmcp import Client
+
+
+async def call(client: Client[Any], tool: str, **args: Any) -> Any:
+    result = await client.call_tool(tool, args, raise_on_error=False)
+    assert not result.is_error, result.content
+    return result
+
+
+async def test_explain_query_summarises_the_plan(mcp_client):
+    query = (
+        "SELECT c.LastName, h.TotalDue FROM SalesLT.Customer AS c"
+        " JOIN SalesLT.SalesOrderHeader AS h ON h.CustomerID = c.CustomerID"
+        " WHERE h.TotalDue > @min"
+    )
+    result = await call(mcp_client, "explain_query", query=query)
+    plan = result.structured_content["plan"]
+    assert plan["operators"], plan
+    assert all(op["physical_op"] for op in plan["operators"])
+    assert result.structured_content["xml"] is None
+    assert "Operators" in result.content[0].text
+    with_xml = await call(mcp_client, "explain_query", query=query, include_xml=True)
+    assert "ShowPlanXML" in with_xml.structured_content["xml"]
+
+
+async def test_explain_query_refuses_what_read_data_refuses(mcp_client):
+    result = await mcp_client.call_tool(
+        "explain_query", {"query": "DROP TABLE SalesLT.Customer"}, raise_on_error=False
+    )
+    assert result.is_error and "Allowed here" in result.content[0].text
+
+
+async def test_database_info(mcp_client):
+    info = (await call(mcp_client, "database_info")).structured_content
+    assert info["database_name"]
+    assert info["product_version"]
+    assert isinstance(info["compatibility_level"], int)
+    assert info["collation"]
+
+
+async def test_health_check_reports_connection_and_permissions(mcp_client):
+    result = await call(mcp_client, "health_check")
+    health = result.structured_content
+    assert health["connected"] is True and health["latency_ms"] >= 0
+    assert health["source"] == "main" and health["sources"] == ["main"]
+    assert health["read_only"] is True
+    assert health["permissions"]["can_select"] is True
+    assert result.content[0].text.startswith("source main: connected")
+
+
+async def test_list_long_running_queries(mcp_client):
+    result = await call(mcp_client, "list_long_running_queries", min_seconds=0)
+    assert isinstance(result.structured_content["queries"], list)
+
+
+async def test_list_available_tools_lists_what_the_client_sees(mcp_client):
+    result = await call(mcp_client, "list_available_tools")
+    names = [t["name"] for t in result.structured_content["tools"]]
+    assert "read_data" in names and "describe_table" in names
+    assert "insert_data" not in names  # hidden while read_only holds
+    assert len(result.content[0].text.splitlines()) == len(names)

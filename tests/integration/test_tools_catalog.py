@@ -1,0 +1,99 @@
+"""list_tables and describe_table through an MCP client on the sample database."""
+
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+
+async def call(client: Client[Any], tool: str, **args: Any) -> Any:
+    result = await client.call_tool(tool, args, raise_on_error=False)
+    assert not result.is_error, result.content
+    return result
+
+
+async def test_list_tables_has_the_sample_schema(mcp_client):
+    result = await call(mcp_client, "list_tables")
+    tables = {(t["schema_name"], t["name"]): t for t in result.structured_content["tables"]}
+    for name in ("Customer", "Address", "Product", "SalesOrderHeader", "SalesOrderDetail"):
+        assert tables[("SalesLT", name)]["type"] == "table"
+    assert tables[("SalesLT", "SalesOrderDetail")]["row_count"] >= 50_000
+    assert tables[("SalesLT", "vProductAndDescription")]["type"] == "view"
+    text = result.content[0].text
+    assert "SalesLT.Customer (table, ~" in text and "not instructions" in text
+
+
+async def test_list_tables_filters_by_schema_and_pattern(mcp_client):
+    result = await call(mcp_client, "list_tables", schema="SalesLT", name_pattern="Sales%")
+    names = [t["name"] for t in result.structured_content["tables"]]
+    assert names == ["SalesOrderDetail", "SalesOrderHeader"]
+    none = await call(mcp_client, "list_tables", schema="NoSuchSchema")
+    assert none.structured_content["tables"] == []
+
+
+async def test_describe_table_customer(mcp_client):
+    result = await call(mcp_client, "describe_table", table="SalesLT.Customer")
+    info = result.structured_content
+    assert (info["schema_name"], info["name"], info["type"]) == ("SalesLT", "Customer", "table")
+    columns = {c["name"]: c for c in info["columns"]}
+    assert columns["CustomerID"]["identity"] == "IDENTITY(1,1)"
+    assert columns["CustomerID"]["nullable"] is False
+    assert columns["FirstName"]["type"] == "nvarchar(50)"
+    assert columns["PasswordHash"]["type"] == "varchar(128)"
+    assert columns["MiddleName"]["nullable"] is True
+    assert "0" in columns["NameStyle"]["default"]
+    assert info["primary_key"] == {"name": "PK_Customer_CustomerID", "columns": ["CustomerID"]}
+    assert {u["name"] for u in info["unique_constraints"]} == {"AK_Customer_rowguid"}
+    assert info["foreign_keys"] == []
+    incoming = {fk["name"]: fk for fk in info["referenced_by"]}
+    assert incoming["FK_SalesOrderHeader_Customer_CustomerID"]["from_table"] == (
+        "SalesLT.SalesOrderHeader"
+    )
+    assert "FK_CustomerAddress_Customer_CustomerID" in incoming
+    indexes = {ix["name"]: ix for ix in info["indexes"]}
+    assert indexes["IX_Customer_EmailAddress"]["columns"] == ["EmailAddress"]
+    assert indexes["PK_Customer_CustomerID"]["primary_key"] is True
+    assert info["row_count"] == 850
+    text = result.content[0].text
+    assert "PRIMARY KEY PK_Customer_CustomerID (CustomerID)" in text
+
+
+async def test_describe_table_keys_checks_and_types(mcp_client):
+    result = await call(mcp_client, "describe_table", table="[SalesLT].[SalesOrderDetail]")
+    info = result.structured_content
+    columns = {c["name"]: c for c in info["columns"]}
+    assert columns["LineTotal"]["type"] == "numeric(38,6)"
+    assert columns["UnitPrice"]["type"] == "money"
+    assert info["primary_key"]["columns"] == ["SalesOrderID", "SalesOrderDetailID"]
+    outgoing = {fk["name"]: fk for fk in info["foreign_keys"]}
+    header = outgoing["FK_SalesOrderDetail_SalesOrderHeader_SalesOrderID"]
+    assert header["to_table"] == "SalesLT.SalesOrderHeader"
+    assert header["on_delete"] == "CASCADE"
+    checks = {c["name"] for c in info["check_constraints"]}
+    assert "CK_SalesOrderDetail_OrderQty" in checks
+
+
+async def test_describe_table_without_schema_and_self_reference(mcp_client):
+    result = await call(mcp_client, "describe_table", table="ProductCategory")
+    info = result.structured_content
+    fk = "FK_ProductCategory_ProductCategory_ParentProductCategoryID_ProductCategoryID"
+    assert [f["name"] for f in info["foreign_keys"]] == [fk]
+    incoming = {f["name"] for f in info["referenced_by"]}
+    assert incoming == {fk, "FK_Product_ProductCategory_ProductCategoryID"}
+
+
+async def test_describe_view(mcp_client):
+    result = await call(mcp_client, "describe_table", table="SalesLT.vProductAndDescription")
+    info = result.structured_content
+    assert info["type"] == "view"
+    assert [c["name"] for c in info["columns"]][:2] == ["ProductID", "Name"]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [("SalesLT.NoSuchTable", "list_tables"), ("a.b.c", "schema.table")],
+)
+async def test_describe_table_bad_names_say_what_to_do(mcp_client, table, message):
+    result = await mcp_client.call_tool("describe_table", {"table": table}, raise_on_error=False)
+    assert result.is_error
+    assert message in result.content[0].text

@@ -1,0 +1,102 @@
+"""read_data: values bound as parameters, faithful types, caps and cursors."""
+
+import re
+from typing import Any
+
+from fastmcp import Client
+
+GUID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
+
+
+async def read(client: Client[Any], **args: Any) -> Any:
+    result = await client.call_tool("read_data", args, raise_on_error=False)
+    assert not result.is_error, result.content
+    return result
+
+
+async def test_parameters_are_bound(mcp_client):
+    result = await read(
+        mcp_client,
+        query="SELECT CustomerID, LastName FROM SalesLT.Customer WHERE CustomerID = @id",
+        params={"id": 7},
+    )
+    data = result.structured_content
+    assert [c["name"] for c in data["columns"]] == ["CustomerID", "LastName"]
+    assert data["columns"][0]["sql_type"] == "int"
+    assert data["row_count"] == 1 and data["rows"][0][0] == 7
+    assert data["truncated"] is False and data["next_cursor"] is None
+
+
+async def test_values_are_converted_faithfully(mcp_client):
+    result = await read(
+        mcp_client,
+        query="SELECT TOP 1 UnitPrice, LineTotal, ModifiedDate, rowguid"
+        " FROM SalesLT.SalesOrderDetail ORDER BY SalesOrderID, SalesOrderDetailID",
+    )
+    data = result.structured_content
+    assert [c["sql_type"] for c in data["columns"]][:2] == ["money", "numeric(38,6)"]
+    price, total, modified, guid = data["rows"][0]
+    assert isinstance(price, str) and re.fullmatch(r"\d+\.\d{4}", price)
+    assert isinstance(total, str) and re.fullmatch(r"\d+\.\d{6}", total)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?", modified)
+    assert GUID.match(guid)
+
+
+async def test_pages_follow_the_cursor_to_the_end(mcp_client):
+    query = "SELECT ProductID FROM SalesLT.Product ORDER BY ProductID"
+    seen: list[int] = []
+    cursor = None
+    for _ in range(10):
+        args: dict[str, Any] = {"query": query, "max_rows": 120}
+        if cursor:
+            args["cursor"] = cursor
+        data = (await read(mcp_client, **args)).structured_content
+        seen.extend(row[0] for row in data["rows"])
+        cursor = data["next_cursor"]
+        assert data["truncated"] is (cursor is not None)
+        if cursor is None:
+            break
+    assert len(seen) == 300 and seen == sorted(set(seen))
+
+
+async def test_default_cap_says_it_cut(mcp_client):
+    result = await read(mcp_client, query="SELECT * FROM SalesLT.SalesOrderDetail")
+    data = result.structured_content
+    assert data["row_count"] == 100 and data["truncated"] is True and data["next_cursor"]
+    text = result.content[0].text
+    assert text.startswith("100 row(s) (truncated; pass next_cursor as cursor for more)")
+    assert "not instructions" in text
+
+
+async def test_max_rows_is_lowered_to_the_servers_cap(mcp_client):
+    result = await read(mcp_client, query="SELECT ProductID FROM SalesLT.Product", max_rows=5000)
+    assert result.structured_content["row_count"] == 100
+    assert "lowered to the server's cap of 100" in result.content[0].text
+
+
+async def test_cursor_of_another_query_is_refused(mcp_client):
+    first = await read(mcp_client, query="SELECT ProductID FROM SalesLT.Product", max_rows=10)
+    cursor = first.structured_content["next_cursor"]
+    result = await mcp_client.call_tool(
+        "read_data",
+        {"query": "SELECT Name FROM SalesLT.Product", "cursor": cursor},
+        raise_on_error=False,
+    )
+    assert result.is_error and "different query" in result.content[0].text
+
+
+async def test_writes_are_refused_with_the_reason(mcp_client):
+    result = await mcp_client.call_tool(
+        "read_data", {"query": "DELETE FROM SalesLT.Customer"}, raise_on_error=False
+    )
+    assert result.is_error
+    assert "Allowed here" in result.content[0].text
+
+
+async def test_unused_params_are_refused(mcp_client):
+    result = await mcp_client.call_tool(
+        "read_data",
+        {"query": "SELECT 1 AS one", "params": {"nope": 1}},
+        raise_on_error=False,
+    )
+    assert result.is_error and "nope" in result.content[0].text

@@ -1,0 +1,142 @@
+"""insert_data, update_data, execute_batch with read_only = false, on a server of their own."""
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+from azsql_mcp.testing.pytest_plugin import TEST_USER
+from azsql_mcp.testing.tds_server import ThreadedTdsServer
+
+MAX_AFFECTED = 5
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    """A sample database for this module only: these tests change data."""
+    with ThreadedTdsServer(sample=True, user=TEST_USER, password=tds_password) as server:
+        yield server
+
+
+@pytest.fixture
+async def writer(make_azsql_server) -> AsyncIterator[Client[Any]]:
+    app = make_azsql_server(
+        config={
+            "security": {"read_only": False},
+            "limits": {"max_affected_rows": MAX_AFFECTED},
+        }
+    )
+    async with Client(app) as client:
+        yield client
+
+
+async def ok(client: Client[Any], tool: str, **args: Any) -> dict[str, Any]:
+    result = await client.call_tool(tool, args, raise_on_error=False)
+    assert not result.is_error, result.content
+    return result.structured_content
+
+
+async def refused(client: Client[Any], tool: str, **args: Any) -> str:
+    result = await client.call_tool(tool, args, raise_on_error=False)
+    assert result.is_error
+    return result.content[0].text
+
+
+async def scalar(client: Client[Any], query: str, **params: Any) -> Any:
+    data = await ok(client, "read_data", query=query, params=params or None)
+    return data["rows"][0][0]
+
+
+async def test_write_tools_are_listed_with_their_annotations(writer):
+    tools = {t.name: t for t in await writer.list_tools()}
+    assert tools["insert_data"].annotations.read_only_hint is False
+    assert tools["insert_data"].annotations.destructive_hint is False
+    assert tools["update_data"].annotations.destructive_hint is True
+    assert tools["execute_batch"].annotations.destructive_hint is True
+
+
+async def test_insert_then_update_then_delete(writer):
+    inserted = await ok(
+        writer,
+        "insert_data",
+        sql="INSERT INTO SalesLT.ProductCategory (ParentProductCategoryID, Name)"
+        " VALUES (@parent, @name)",
+        params={"parent": 1, "name": "Test Unicycles"},
+    )
+    assert inserted["rows_affected"] == 1
+    count = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE Name = @name"
+    assert await scalar(writer, count, name="Test Unicycles") == 1
+    updated = await ok(
+        writer,
+        "update_data",
+        sql="UPDATE SalesLT.ProductCategory SET Name = @new WHERE Name = @old",
+        params={"new": "Test Monocycles", "old": "Test Unicycles"},
+    )
+    assert updated["rows_affected"] == 1
+    deleted = await ok(
+        writer,
+        "update_data",
+        sql="DELETE FROM SalesLT.ProductCategory WHERE Name = @name",
+        params={"name": "Test Monocycles"},
+    )
+    assert deleted["rows_affected"] == 1
+    assert await scalar(writer, count, name="Test Monocycles") == 0
+
+
+@pytest.mark.parametrize(
+    "sql", ["UPDATE SalesLT.Customer SET Title = NULL", "DELETE FROM SalesLT.CustomerAddress"]
+)
+async def test_update_and_delete_without_where_are_refused(writer, sql):
+    before = await scalar(writer, "SELECT COUNT(*) FROM SalesLT.Customer WHERE Title IS NULL")
+    assert "WHERE" in await refused(writer, "update_data", sql=sql)
+    after = await scalar(writer, "SELECT COUNT(*) FROM SalesLT.Customer WHERE Title IS NULL")
+    assert before == after
+    assert await scalar(writer, "SELECT COUNT(*) FROM SalesLT.CustomerAddress") > 0
+
+
+async def test_too_many_affected_rows_roll_back(writer):
+    message = await refused(
+        writer,
+        "update_data",
+        sql="UPDATE SalesLT.Customer SET Suffix = @s WHERE CustomerID <= 10",
+        params={"s": "XIV"},
+    )
+    assert str(MAX_AFFECTED) in message
+    query = "SELECT COUNT(*) FROM SalesLT.Customer WHERE Suffix = @s"
+    assert await scalar(writer, query, s="XIV") == 0
+
+
+async def test_each_tool_takes_only_its_kind(writer):
+    await refused(writer, "insert_data", sql="DELETE FROM SalesLT.Customer WHERE CustomerID = 1")
+    await refused(
+        writer,
+        "update_data",
+        sql="INSERT INTO SalesLT.ProductCategory (Name) VALUES (@n)",
+        params={"n": "x"},
+    )
+    await refused(writer, "insert_data", sql="SELECT 1")
+
+
+async def test_batch_is_all_or_nothing(writer):
+    insert = "INSERT INTO SalesLT.ProductCategory (ParentProductCategoryID, Name) VALUES (1, @name)"
+    await refused(
+        writer,
+        "execute_batch",
+        statements=[insert, insert],  # the second breaks AK_ProductCategory_Name
+        params={"name": "Test Batch"},
+    )
+    count = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE Name LIKE @p"
+    assert await scalar(writer, count, p="Test Batch%") == 0
+    done = await ok(
+        writer,
+        "execute_batch",
+        statements=[
+            insert,
+            "UPDATE SalesLT.ProductCategory SET Name = @other WHERE Name = @name",
+            "DELETE FROM SalesLT.ProductCategory WHERE Name = @other",
+        ],
+        params={"name": "Test Batch", "other": "Test Batch 2"},
+    )
+    assert done["rows_affected"] == [1, 1, 1] and done["total_rows_affected"] == 3
+    assert await scalar(writer, count, p="Test Batch%") == 0

@@ -1,0 +1,31 @@
+"""Fixtures shared by the TDS tests: servers on the real SQLite engine, and the ODBC drivers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from azsql_mcp.testing.tds_server import ThreadedTdsServer, find_msodbc_driver
+
+
+@pytest.fixture(params=["msodbc", "freetds"])
+def odbc_driver(request: pytest.FixtureRequest) -> str:
+    """Each ODBC driver in turn: Microsoft Driver 18 (from the wheel) and FreeTDS."""
+    if request.param == "msodbc" and find_msodbc_driver() is None:
+        pytest.skip("Microsoft ODBC Driver 18 (package mssql-python-odbc) is not installed")
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def wire_server() -> Iterator[ThreadedTdsServer]:
+    """The TDS test server on an empty in-memory database."""
+    with ThreadedTdsServer(sample=False) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def wire_sample_server() -> Iterator[ThreadedTdsServer]:
+    """The TDS test server with the AdventureWorksLT-shaped sample database."""
+    with ThreadedTdsServer(sample=True) as server:
+        yield server

@@ -1,0 +1,340 @@
+"""Batches, queries, types, variables, transactions and cancel, straight against the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from azsql_mcp.testing.tds_server.engine import Engine, EngineSession
+from azsql_mcp.testing.tds_server.results import (
+    ColumnType,
+    Done,
+    Message,
+    Param,
+    ResultSet,
+    SessionInfo,
+    TdsError,
+)
+from azsql_mcp.testing.tds_server.translate import split_batch
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    with Engine() as eng:
+        s = eng.session(SessionInfo(spid=90, user="sa", database="qdb"))
+        run(
+            s,
+            """
+            CREATE TABLE dbo.Items (
+                Id int IDENTITY(1,1) PRIMARY KEY, Name nvarchar(40) NOT NULL,
+                Price decimal(19,4) NOT NULL, Qty int NOT NULL, Added datetime2(7) NULL,
+                Tag varchar(10) NULL)
+        """,
+        )
+        eng.bulk_insert(
+            "dbo.Items",
+            ["Name", "Price", "Qty", "Added", "Tag"],
+            [
+                (f"item{i}", Decimal(i) / 4, i % 7, dt.datetime(2024, 1, 1 + i % 28), None)
+                for i in range(1, 1001)
+            ],
+        )
+        s.close()
+        yield eng
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[EngineSession]:
+    s = engine.session(SessionInfo(spid=51, user="alice", database="qdb", app_name="pytest"))
+    yield s
+    if s.trancount:
+        s.rollback()
+    s.close()
+
+
+def run(s: EngineSession, sql: str, params: Any = None) -> list[Any]:
+    out: list[Any] = []
+    for r in s.execute(sql, params):
+        out.append((r.columns, list(r.rows)) if isinstance(r, ResultSet) else r)
+    return out
+
+
+def rows(s: EngineSession, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    return [r for item in run(s, sql, params) if isinstance(item, tuple) for r in item[1]]
+
+
+def error(s: EngineSession, sql: str) -> TdsError:
+    with pytest.raises(TdsError) as info:
+        run(s, sql)
+    return info.value
+
+
+def test_batch_splits_without_semicolons() -> None:
+    texts = [
+        s.text
+        for s in split_batch(
+            "SELECT 1 SELECT 2 UNION ALL SELECT 3 INSERT INTO t SELECT 1 UPDATE t SET a = 1; "
+            "WITH c AS (SELECT 1 AS x) SELECT * FROM c; DECLARE @x int SET @x = 1 "
+            "CREATE TABLE p (a int REFERENCES q(a) ON DELETE SET NULL) DROP TABLE IF EXISTS p "
+            "SELECT a FROM t ORDER BY a OFFSET 1 ROWS FETCH NEXT 2 ROWS ONLY"
+        )
+    ]
+    assert texts == [
+        "SELECT 1",
+        "SELECT 2 UNION ALL SELECT 3",
+        "INSERT INTO t SELECT 1",
+        "UPDATE t SET a = 1",
+        "WITH c AS (SELECT 1 AS x) SELECT * FROM c",
+        "DECLARE @x int",
+        "SET @x = 1",
+        "CREATE TABLE p (a int REFERENCES q(a) ON DELETE SET NULL)",
+        "DROP TABLE IF EXISTS p",
+        "SELECT a FROM t ORDER BY a OFFSET 1 ROWS FETCH NEXT 2 ROWS ONLY",
+    ]
+
+
+def test_several_result_sets_and_row_counts(session: EngineSession) -> None:
+    out = run(
+        session,
+        "SELECT 1 AS a; SELECT N'x' AS b UPDATE dbo.Items SET Qty = Qty"
+        " WHERE Id <= 3 SELECT @@ROWCOUNT AS rc",
+    )
+    assert [type(o).__name__ for o in out] == ["tuple", "tuple", "Done", "tuple"]
+    assert out[2] == Done(3)
+    assert out[3][1] == [(3,)]
+    out = run(session, "SET NOCOUNT ON UPDATE dbo.Items SET Qty = Qty WHERE Id = 1")
+    assert out[-1] == Done(None)
+
+
+def test_unnamed_columns_and_expression_types(session: EngineSession) -> None:
+    columns, data = run(
+        session,
+        "SELECT 1, 'ab' + 'cd', N'é', 2.50, 7 / 2, CAST(1 AS bit),"
+        " COUNT(*) AS n FROM dbo.Items WHERE Id = 1",
+    )[0]
+    assert [c.name for c in columns] == ["", "", "", "", "", "", "n"]
+    assert data == [(1, "abcd", "é", Decimal("2.50"), 3, True, 1)]
+    assert columns[3].type == ColumnType("numeric", precision=3, scale=2)
+
+
+def test_select_star_keeps_declared_types_and_is_lazy(session: EngineSession) -> None:
+    results = session.execute("SELECT * FROM dbo.Items ORDER BY Id")  # keep it open
+    result = next(results)
+    assert isinstance(result, ResultSet)
+    assert [(c.name, c.type.name) for c in result.columns] == [
+        ("Id", "int"),
+        ("Name", "nvarchar"),
+        ("Price", "decimal"),
+        ("Qty", "int"),
+        ("Added", "datetime2"),
+        ("Tag", "varchar"),
+    ]
+    first = next(result.rows)
+    assert first == (1, "item1", Decimal("0.2500"), 1, dt.datetime(2024, 1, 2), None)
+    assert sum(1 for _ in result.rows) == 999
+
+
+def test_parameters_bind_by_name_with_their_types(session: EngineSession) -> None:
+    params = [
+        Param("@P1", ColumnType("int"), 5),
+        Param("@name", ColumnType("nvarchar", 40), "item5"),
+        Param("@d", ColumnType("decimal", precision=10, scale=2), Decimal("1.25")),
+        Param("@g", ColumnType("uniqueidentifier"), uuid.UUID(int=7)),
+        Param("@t", ColumnType("datetime2", scale=7), dt.datetime(2024, 5, 6, 7, 8, 9, 123456)),
+        Param("@b", ColumnType("varbinary", 10), b"\x00\x01"),
+    ]
+    columns, data = run(
+        session,
+        "SELECT Id, Name FROM dbo.Items WHERE Id = @P1 AND Name = @Name SELECT @d, @g, @t, @b",
+        params,
+    )[1]
+    assert data == [
+        (Decimal("1.25"), uuid.UUID(int=7), dt.datetime(2024, 5, 6, 7, 8, 9, 123456), b"\x00\x01")
+    ]
+    assert [c.type.name for c in columns] == [
+        "decimal",
+        "uniqueidentifier",
+        "datetime2",
+        "varbinary",
+    ]
+    assert rows(session, "SELECT Id FROM dbo.Items WHERE Id = @P1", params[:1]) == [(5,)]
+
+
+def test_local_variables(session: EngineSession) -> None:
+    out = run(
+        session,
+        "DECLARE @x int = 2, @s nvarchar(10) SET @x += 3 SET @s = N'v' + 'w'"
+        " SELECT @x AS x, @s AS s SELECT @x = MAX(Qty) FROM dbo.Items"
+        " SELECT @x",
+    )
+    tables = [o for o in out if isinstance(o, tuple)]
+    assert tables[0][1] == [(5, "vw")]
+    assert tables[0][0][0].type == ColumnType("int")
+    assert tables[1][1] == [(6,)]
+    assert error(session, "SELECT @undeclared").number == 137
+
+
+def test_errors_have_sql_server_numbers(session: EngineSession) -> None:
+    err = error(session, "SELECT * FROM dbo.Missing")
+    assert (err.number, err.state, err.severity, err.message) == (
+        208,
+        1,
+        16,
+        "Invalid object name 'dbo.Missing'.",
+    )
+    assert error(session, "SELECT * FROM [Missing]").message == "Invalid object name 'Missing'."
+    err = error(session, "SELECT Nope FROM dbo.Items")
+    assert (err.number, err.message) == (207, "Invalid column name 'Nope'.")
+    err = error(session, "SELECT 1 FROM dbo.Items WHERE")
+    assert err.number in (102, 156) and err.severity == 15
+    assert error(session, "SELECT Qty / 0 FROM dbo.Items").number == 8134
+    assert error(session, "SELECT 5 % 0").number == 8134
+    err = error(session, "SELECT * FROM dbo.Items PIVOT (SUM(Qty) FOR Tag IN ([a])) p")
+    assert err.number == 40517 and "PIVOT" in err.message and "not supported" in err.message
+    assert error(session, "IF 1 = 1 SELECT 1").number == 40517
+    assert error(session, "SELECT NO_SUCH_FN(1)").number == 195
+
+
+def test_error_stops_the_batch_but_not_the_session(session: EngineSession) -> None:
+    results = []
+    with pytest.raises(TdsError) as info:
+        for r in session.execute("SELECT 1 AS a\nSELECT * FROM nope\nSELECT 2"):
+            results.append(r)
+    assert len(results) == 1 and info.value.line == 2
+    assert rows(session, "SELECT 3") == [(3,)]
+
+
+def test_query_features(session: EngineSession) -> None:
+    assert rows(session, "SELECT TOP 2 Id FROM dbo.Items ORDER BY Id DESC") == [(1000,), (999,)]
+    assert rows(session, "SELECT TOP (1) [Id] FROM [dbo].[Items] ORDER BY [Id]") == [(1,)]
+    assert rows(
+        session, "SELECT Id FROM dbo.Items ORDER BY Id OFFSET 10 ROWS FETCH NEXT 2 ROWS ONLY"
+    ) == [(11,), (12,)]
+    assert rows(
+        session,
+        "WITH c AS (SELECT Qty, COUNT(*) AS n FROM dbo.Items GROUP BY Qty) SELECT MAX(n) FROM c",
+    ) == [(143,)]
+    assert rows(
+        session,
+        "SELECT Id, ROW_NUMBER() OVER (ORDER BY Id DESC) FROM dbo.Items WHERE Id <= 2 ORDER BY Id",
+    ) == [(1, 2), (2, 1)]
+    assert rows(session, "SELECT STRING_AGG(Name, ',') FROM dbo.Items WHERE Id < 3") == [
+        ("item1,item2",)
+    ]
+    assert rows(
+        session,
+        "SELECT ISNULL(Tag, 'none'), COALESCE(NULL, 2), LEN('ab  '),"
+        " DATALENGTH(N'ab') FROM dbo.Items WHERE Id = 1",
+    ) == [("none", 2, 2, 4)]
+    assert rows(
+        session, "SELECT Name + '-' + CAST(Qty AS varchar(5)) FROM dbo.Items WHERE Id = 3"
+    ) == [("item3-3",)]
+    assert rows(session, "SELECT COUNT(*) FROM dbo.Items WHERE Name = 'ITEM1'") == [(1,)]
+
+
+def test_date_functions(session: EngineSession) -> None:
+    (row,) = rows(
+        session,
+        "SELECT DATEADD(day, 1, '2024-01-31'), DATEADD(month, 1, '2024-01-31'),"
+        " DATEDIFF(day, '2024-01-01', '2024-03-01'), DATEPART(year, '2024-05-06'),"
+        " YEAR('2024-05-06'), MONTH('2024-05-06'), DAY('2024-05-06')",
+    )
+    assert row == (dt.datetime(2024, 2, 1), dt.datetime(2024, 2, 29), 60, 2024, 2024, 5, 6)
+    (now, utc, g) = rows(session, "SELECT GETDATE(), SYSUTCDATETIME(), NEWID()")[0]
+    assert isinstance(now, dt.datetime) and isinstance(utc, dt.datetime)
+    assert isinstance(g, uuid.UUID)
+
+
+def test_server_functions(session: EngineSession) -> None:
+    (row,) = rows(
+        session,
+        "SELECT @@VERSION, @@SPID, @@TRANCOUNT, DB_NAME(), SUSER_SNAME(),"
+        " USER_NAME(), SERVERPROPERTY('ProductVersion'),"
+        " SERVERPROPERTY('EngineEdition'), HAS_PERMS_BY_NAME(NULL, NULL,"
+        " 'VIEW SERVER STATE'), @@SERVERNAME",
+    )
+    version = row[0]
+    assert version.startswith("azsql-mcp TDS test server") and "not SQL Server" in version
+    assert row[1:] == (51, 0, "qdb", "alice", "dbo", "16.0.1000.6", 3, 1, "azsql-mcp-test")
+
+
+def test_transactions_and_visibility_across_sessions(engine: Engine) -> None:
+    a = engine.session(SessionInfo(spid=60, user="sa", database="qdb"))
+    b = engine.session(SessionInfo(spid=61, user="sa", database="qdb"))
+    try:
+        run(a, "CREATE TABLE dbo.Tx (v int)")
+        run(a, "BEGIN TRAN INSERT INTO dbo.Tx VALUES (1)")
+        assert a.trancount == 1 and rows(a, "SELECT @@TRANCOUNT") == [(1,)]
+        assert rows(b, "SELECT COUNT(*) FROM dbo.Tx") == [(0,)]
+        run(a, "BEGIN TRAN COMMIT")  # nested: still open
+        assert a.trancount == 1
+        run(a, "COMMIT TRAN")
+        assert rows(b, "SELECT COUNT(*) FROM dbo.Tx") == [(1,)]
+        a.begin()
+        run(a, "INSERT INTO dbo.Tx VALUES (2)")
+        a.rollback()
+        assert rows(b, "SELECT COUNT(*) FROM dbo.Tx") == [(1,)]
+        assert error(a, "COMMIT").number == 3902
+        assert error(a, "ROLLBACK TRAN").number == 3903
+    finally:
+        run(a, "DROP TABLE dbo.Tx")
+        a.close()
+        b.close()
+
+
+def test_many_sessions(engine: Engine) -> None:
+    sessions = [
+        engine.session(SessionInfo(spid=100 + i, user="sa", database="qdb")) for i in range(64)
+    ]
+    try:
+        assert all(rows(s, "SELECT @@SPID") == [(s.info.spid,)] for s in sessions)
+    finally:
+        for s in sessions:
+            s.close()
+
+
+def test_waitfor_delay_is_cancelled(session: EngineSession) -> None:
+    threading.Timer(0.2, session.cancel).start()
+    started = time.monotonic()
+    out = run(session, "WAITFOR DELAY '00:00:30' SELECT 1")
+    assert time.monotonic() - started < 10
+    assert out == []  # cancelled: nothing after the WAITFOR ran
+    assert rows(session, "SELECT 2") == [(2,)]
+
+
+def test_cancel_stops_a_result_midway(session: EngineSession) -> None:
+    results = session.execute("SELECT a.Id FROM dbo.Items a CROSS JOIN dbo.Items b")
+    result = next(results)
+    assert isinstance(result, ResultSet)
+    for _ in range(10):
+        next(result.rows)
+    session.cancel()
+    assert sum(1 for _ in result.rows) < 1_000_000
+
+
+def test_print_and_set_options(session: EngineSession) -> None:
+    out = run(
+        session,
+        "SET ANSI_NULLS ON SET QUOTED_IDENTIFIER ON SET LOCK_TIMEOUT 5000"
+        " SET TRANSACTION ISOLATION LEVEL READ COMMITTED SET XACT_ABORT ON"
+        " SET TEXTSIZE 2147483647 SET ARITHABORT ON PRINT 'hello'",
+    )
+    assert Message(0, "hello") in out
+    assert rows(session, "SELECT @@LOCK_TIMEOUT") == [(5000,)]
+    assert error(session, "SET SHOWPLAN_ALL ON").number == 40517
+
+
+def test_exec_sp_executesql_in_a_batch(session: EngineSession) -> None:
+    out = run(
+        session,
+        "EXEC sp_executesql N'SELECT Id FROM dbo.Items WHERE Id = @id', N'@id int', @id = 4",
+    )
+    assert out[0][1] == [(4,)]
+    assert error(session, "EXEC dbo.no_such_proc").number == 2812

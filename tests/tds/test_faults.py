@@ -1,0 +1,84 @@
+"""Fault specs, their parser and the errors they inject."""
+
+from __future__ import annotations
+
+import pytest
+
+from azsql_mcp.testing.tds_server import Fault
+from azsql_mcp.testing.tds_server.faults import FaultSet, fault_error
+
+
+@pytest.mark.parametrize(
+    ("spec", "fault"),
+    [
+        ("error:40613@login:2", Fault("error", "login", 40613, 2)),
+        ("error:40501@query:1", Fault("error", "query", 40501, 1)),
+        ("drop@query:1", Fault("drop", "query", None, 1)),
+        ("delay:2.5@query", Fault("delay", "query", 2.5, None)),
+        ("refuse@connect:3", Fault("refuse", "connect", None, 3)),
+        (" ERROR:4060@LOGIN ", Fault("error", "login", 4060, None)),
+    ],
+)
+def test_parse(spec: str, fault: Fault) -> None:
+    parsed = Fault.parse(spec)
+    assert parsed == fault
+    assert Fault.parse(str(parsed)) == parsed
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("error:40613", "expected KIND"),
+        ("boom@query", "unknown kind"),
+        ("refuse@query", "refuse works @connect"),
+        ("error@query", "needs an error number"),
+        ("delay@query", "needs seconds"),
+        ("error:x@query", "not a number"),
+        ("drop:3@query", "takes no argument"),
+        ("drop@query:0", "at least 1"),
+        ("drop@query:two", "not an integer"),
+        ("delay:-1@query", "must not be negative"),
+    ],
+)
+def test_bad_specs_say_what_to_write(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Fault.parse(spec)
+
+
+def test_counts_are_consumed_and_delays_add_up() -> None:
+    faults = FaultSet()
+    faults.add(Fault.parse("delay:0.5@query"))
+    faults.add(Fault.parse("delay:1@query:1"))
+    faults.add(Fault.parse("error:40501@query:2"))
+    faults.add(Fault.parse("drop@query:1"))
+    first = faults.trigger("query")
+    assert first.delay == 1.5 and first.action == Fault("error", "query", 40501, 1)
+    second = faults.trigger("query")
+    assert second.delay == 0.5 and second.action is not None and second.action.kind == "error"
+    third = faults.trigger("query")
+    assert third.action is not None and third.action.kind == "drop"
+    assert faults.trigger("query").action is None
+    assert faults.trigger("login").delay == 0
+    faults.clear()
+    assert faults.trigger("query").delay == 0
+
+
+@pytest.mark.parametrize(
+    ("number", "severity", "text"),
+    [
+        (40613, 17, "Database 'master' on server 'srv' is not currently available."),
+        (40501, 20, "The service is currently busy. Retry the request after 10 seconds."),
+        (40197, 20, "The service has encountered an error processing your request."),
+        (49918, 16, "Cannot process request. Not enough resources to process request."),
+        (10928, 20, "Resource ID: 1. The request limit for the database is 30"),
+        (4060, 11, 'Cannot open database "master" requested by the login. The login failed.'),
+        (18456, 14, "Login failed for user 'bob'."),
+        (12345, 16, "Injected fault: error 12345"),
+    ],
+)
+def test_errors_carry_sql_server_texts_and_severities(
+    number: int, severity: int, text: str
+) -> None:
+    error = fault_error(number, database="master", server="srv", user="bob", spid=51)
+    assert (error.number, error.severity) == (number, severity)
+    assert text in error.message

@@ -1,0 +1,228 @@
+"""Byte-exact checks of the type encoders, and decoding of what they produce."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from azsql_mcp.testing.tds_server.packets import Reader
+from azsql_mcp.testing.tds_server.results import ColumnType, TdsError
+from azsql_mcp.testing.tds_server.types import column_encoder, read_type_info
+
+H = bytes.fromhex
+UTC = dt.UTC
+
+
+def encode(ctype: ColumnType, value: Any) -> bytes:
+    return column_encoder(ctype).value(value)
+
+
+@pytest.mark.parametrize(
+    ("ctype", "value", "type_info", "wire"),
+    [
+        (ColumnType("tinyint"), 255, "2601", "01 ff"),
+        (ColumnType("smallint"), -2, "2602", "02 feff"),
+        (ColumnType("int"), 1, "2604", "04 01000000"),
+        (ColumnType("bigint"), -1, "2608", "08 ffffffffffffffff"),
+        (ColumnType("bit"), True, "6801", "01 01"),
+        (ColumnType("bit"), 0, "6801", "01 00"),
+        (ColumnType("float"), 1.5, "6d08", "08 000000000000f83f"),
+        (ColumnType("real"), 1.5, "6d04", "04 0000c03f"),
+        (
+            ColumnType("decimal", precision=10, scale=2),
+            Decimal("1.50"),
+            "6a 09 0a 02",
+            "09 01 9600000000000000",
+        ),
+        (
+            ColumnType("numeric", precision=5, scale=2),
+            Decimal("-123.45"),
+            "6c 05 05 02",
+            "05 00 39300000",
+        ),
+        (
+            ColumnType("decimal", precision=38, scale=0),
+            Decimal(1),
+            "6a 11 26 00",
+            "11 01 01000000000000000000000000000000",
+        ),
+        (
+            ColumnType("decimal", precision=5, scale=1),
+            Decimal("0.25"),
+            "6a 05 05 01",
+            "05 01 03000000",
+        ),  # rounds half away from zero
+        (ColumnType("money"), Decimal("1.2345"), "6e08", "08 00000000 39300000"),
+        (ColumnType("money"), Decimal("-0.0001"), "6e08", "08 ffffffff ffffffff"),
+        (ColumnType("smallmoney"), Decimal("1"), "6e04", "04 10270000"),
+        (ColumnType("date"), dt.date(1, 1, 1), "28", "03 000000"),
+        (ColumnType("date"), dt.date(1900, 1, 1), "28", "03 5b950a"),
+        (ColumnType("time", scale=7), dt.time(12), "29 07", "05 00e0349564"),
+        (ColumnType("time", scale=0), dt.time(0, 0, 1), "29 00", "03 010000"),
+        (ColumnType("time", scale=3), dt.time(0, 0, 0, 1500), "29 03", "04 02000000"),
+        (
+            ColumnType("datetime2", scale=7),
+            dt.datetime(1900, 1, 1),
+            "2a 07",
+            "08 0000000000 5b950a",
+        ),
+        (
+            ColumnType("datetime2", scale=7),
+            dt.datetime(2024, 1, 2, 12),
+            "2a 07",
+            "08 00e0349564 46460b",
+        ),
+        (
+            ColumnType("datetime2", scale=0),
+            dt.datetime(1900, 1, 1, 23, 59, 59, 600000),
+            "2a 00",
+            "06 000000 5c950a",
+        ),  # rounds into the next day
+        (
+            ColumnType("datetimeoffset", scale=7),
+            dt.datetime(2024, 1, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+            "2b 07",
+            "0a 0040230e43 46460b 7800",
+        ),
+        (
+            ColumnType("datetime"),
+            dt.datetime(1900, 1, 1, 0, 0, 0, 3333),
+            "6f08",
+            "08 00000000 01000000",
+        ),
+        (ColumnType("datetime"), dt.datetime(1899, 12, 31), "6f08", "08 ffffffff 00000000"),
+        (ColumnType("smalldatetime"), dt.datetime(1900, 1, 2, 0, 1, 30), "6f04", "04 0100 0200"),
+        (
+            ColumnType("uniqueidentifier"),
+            uuid.UUID("00112233-4455-6677-8899-aabbccddeeff"),
+            "2410",
+            "10 33221100 5544 7766 8899aabbccddeeff",
+        ),
+        (ColumnType("nvarchar", 10), "hé", "e7 1400 0904d00034", "0400 6800e900"),
+        (ColumnType("nchar", 3), "a", "ef 0600 0904d00034", "0600 610020002000"),
+        (ColumnType("varchar", 5), "hé中", "a7 0500 0904d00034", "0300 68e93f"),
+        (ColumnType("char", 3), "a", "af 0300 0904d00034", "0300 612020"),
+        (
+            ColumnType("nvarchar", -1),
+            "ab",
+            "e7 ffff 0904d00034",
+            "0400000000000000 04000000 61006200 00000000",
+        ),
+        (ColumnType("nvarchar", -1), "", "e7 ffff 0904d00034", "0000000000000000 00000000"),
+        (
+            ColumnType("varchar", -1),
+            "a",
+            "a7 ffff 0904d00034",
+            "0100000000000000 01000000 61 00000000",
+        ),
+        (ColumnType("varbinary", 4), b"\x01\x02", "a5 0400", "0200 0102"),
+        (ColumnType("binary", 4), b"\x01", "ad 0400", "0400 01000000"),
+        (ColumnType("varbinary", -1), b"\xff", "a5 ffff", "0100000000000000 01000000 ff 00000000"),
+        (ColumnType("xml"), "<a/>", "f1 00", "0800000000000000 08000000 3c0061002f003e00 00000000"),
+    ],
+)
+def test_encoders(ctype: ColumnType, value: Any, type_info: str, wire: str) -> None:
+    encoder = column_encoder(ctype)
+    assert encoder.type_info == H(type_info)
+    assert encoder.value(value) == H(wire)
+
+
+@pytest.mark.parametrize(
+    ("ctype", "null"),
+    [
+        (ColumnType("int"), "00"),
+        (ColumnType("decimal", precision=9, scale=2), "00"),
+        (ColumnType("datetime2"), "00"),
+        (ColumnType("uniqueidentifier"), "00"),
+        (ColumnType("nvarchar", 5), "ffff"),
+        (ColumnType("varbinary", 5), "ffff"),
+        (ColumnType("nvarchar", -1), "ffffffffffffffff"),
+        (ColumnType("xml"), "ffffffffffffffff"),
+    ],
+)
+def test_null_forms(ctype: ColumnType, null: str) -> None:
+    assert encode(ctype, None) == H(null)
+
+
+def test_lengths_over_8000_bytes_become_max() -> None:
+    assert column_encoder(ColumnType("nvarchar", 4001)).type_info[1:3] == H("ffff")
+    assert column_encoder(ColumnType("nvarchar")).type_info[1:3] == H("401f")  # 4000 chars
+
+
+def test_values_of_other_types_are_converted() -> None:
+    assert encode(ColumnType("int"), "42") == H("04 2a000000")
+    assert encode(ColumnType("int"), 2.9) == H("04 02000000")
+    assert encode(ColumnType("float"), Decimal("0.5")) == H("08 000000000000e03f")
+    assert encode(ColumnType("nvarchar", 5), 12) == H("0400 31003200")
+    assert encode(ColumnType("date"), "2024-01-02") == H("03 46460b")
+    assert encode(ColumnType("datetime2", scale=7), "1900-01-01 00:00:00") == H(
+        "08 0000000000 5b950a"
+    )
+    assert encode(ColumnType("uniqueidentifier"), "00112233-4455-6677-8899-aabbccddeeff")[:5] == H(
+        "10 33221100"
+    )
+    assert encode(ColumnType("bit"), "true") == H("01 01")
+
+
+def test_conversion_and_overflow_errors() -> None:
+    with pytest.raises(TdsError) as info:
+        encode(ColumnType("int"), "abc")
+    assert info.value.number == 245
+    assert "to data type int" in info.value.message
+    with pytest.raises(TdsError) as info:
+        encode(ColumnType("tinyint"), 300)
+    assert info.value.number == 8115
+    with pytest.raises(TdsError) as info:
+        encode(ColumnType("decimal", precision=5, scale=2), Decimal("1000.00"))
+    assert info.value.number == 8115
+
+
+def test_unknown_column_type_is_named() -> None:
+    with pytest.raises(TdsError, match="geography"):
+        column_encoder(ColumnType("geography"))
+
+
+ROUND_TRIP = [
+    (ColumnType("tinyint"), 7),
+    (ColumnType("smallint"), -300),
+    (ColumnType("int"), 123456),
+    (ColumnType("bigint"), -(2**62)),
+    (ColumnType("bit"), True),
+    (ColumnType("float"), 3.25),
+    (ColumnType("real"), -0.5),
+    (ColumnType("decimal", precision=18, scale=4), Decimal("-12345.6789")),
+    (ColumnType("numeric", precision=38, scale=10), Decimal("12345678901234567890.0123456789")),
+    (ColumnType("money"), Decimal("-922337203685477.5808")),
+    (ColumnType("smallmoney"), Decimal("214748.3647")),
+    (ColumnType("date"), dt.date(9999, 12, 31)),
+    (ColumnType("time", scale=7), dt.time(23, 59, 59, 999999)),
+    (ColumnType("datetime2", scale=7), dt.datetime(2024, 2, 29, 13, 14, 15, 123456)),
+    (
+        ColumnType("datetimeoffset", scale=7),
+        dt.datetime(2024, 2, 29, 1, 2, 3, 4, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    ),
+    (ColumnType("datetime"), dt.datetime(2024, 2, 29, 13, 14, 15, 120000)),
+    (ColumnType("smalldatetime"), dt.datetime(2024, 2, 29, 13, 14)),
+    (ColumnType("uniqueidentifier"), uuid.UUID("6f9619ff-8b86-d011-b42d-00c04fc964ff")),
+    (ColumnType("nvarchar", 20), "Zoë 🙂 日本"),
+    (ColumnType("nvarchar", -1), "x" * 10_000),
+    (ColumnType("varchar", 10), "café"),
+    (ColumnType("varbinary", 10), b"\x00\x01"),
+    (ColumnType("varbinary", -1), b"\xff" * 9000),
+    (ColumnType("xml"), "<r a='1'/>"),
+]
+
+
+@pytest.mark.parametrize(("ctype", "value"), ROUND_TRIP)
+def test_decoding_what_the_encoders_write(ctype: ColumnType, value: Any) -> None:
+    encoder = column_encoder(ctype)
+    for sent in (value, None):
+        reader = Reader(encoder.type_info + encoder.value(sent))
+        decoded_type, read_value = read_type_info(reader)
+        assert decoded_type.name == ctype.name
+        assert read_value(reader) == sent
+        assert reader.remaining() == 0

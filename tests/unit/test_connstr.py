@@ -1,0 +1,160 @@
+"""Connection strings, server parsing, token encoding and driver discovery."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from azsql_mcp import AccessToken, ConnectAttributes, SourceSettings
+from azsql_mcp.core import drivers
+from azsql_mcp.core.connstr import (
+    ServerAddress,
+    attrs_before,
+    build_connection_string,
+    parse_server,
+    quote_value,
+    redact,
+    token_struct,
+)
+from azsql_mcp.core.drivers import Driver, DriverNotFound, find_driver
+
+MS = Driver("msodbc", "/opt/lib/libmsodbcsql-18.so", "test")
+FREETDS = Driver("freetds", "FreeTDS", "test")
+LOGIN = ConnectAttributes(username="app", password="pw")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("db.example.com", ServerAddress("db.example.com", None)),
+        ("db.example.com,1444", ServerAddress("db.example.com", 1444)),
+        ("tcp:db.example.com,1433", ServerAddress("db.example.com", 1433)),
+        ("TCP:10.0.0.5, 50000", ServerAddress("10.0.0.5", 50000)),
+        (" host ", ServerAddress("host", None)),
+    ],
+)
+def test_parse_server(text: str, expected: ServerAddress) -> None:
+    assert parse_server(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "tcp:", ",1433", "host,abc", "host,0", "host,70000"])
+def test_parse_server_rejects_with_guidance(text: str) -> None:
+    with pytest.raises(ValueError, match="host"):
+        parse_server(text)
+
+
+def test_quote_value() -> None:
+    assert quote_value("plain") == "plain"
+    assert quote_value("a;b") == "{a;b}"
+    assert quote_value("x}y") == "{x}}y}"
+    assert quote_value("{start") == "{{start}"
+    assert quote_value("k=v") == "{k=v}"
+    assert quote_value(" padded") == "{ padded}"
+
+
+def _pairs(connection_string: str) -> list[str]:
+    return connection_string.split(";")
+
+
+def test_msodbc_connection_string() -> None:
+    settings = SourceSettings(server="tcp:db.example.com,1444", database="Sales")
+    text = build_connection_string(settings, MS, LOGIN)
+    assert _pairs(text) == [
+        "DRIVER={/opt/lib/libmsodbcsql-18.so}",
+        "SERVER=tcp:db.example.com,1444",
+        "Encrypt=yes",
+        "DATABASE=Sales",
+        "APP=azsql-mcp",
+        "UID=app",
+        "PWD=pw",
+    ]
+
+
+def test_trust_server_certificate_only_when_set() -> None:
+    settings = SourceSettings(server="h", trust_server_certificate=True, encrypt="strict")
+    text = build_connection_string(settings, MS, LOGIN)
+    assert "Encrypt=strict" in text and "TrustServerCertificate=yes" in text
+    assert "TrustServerCertificate" not in build_connection_string(
+        SourceSettings(server="h"), MS, LOGIN
+    )
+
+
+def test_freetds_keywords() -> None:
+    settings = SourceSettings(server="tcp:db.example.com", encrypt="no")
+    text = build_connection_string(settings, FREETDS, LOGIN)
+    assert _pairs(text)[:5] == [
+        "DRIVER={FreeTDS}",
+        "SERVER=db.example.com",
+        "PORT=1433",
+        "TDS_Version=7.4",
+        "Encryption=off",
+    ]
+    assert not FREETDS.supports_fast_executemany and MS.supports_fast_executemany
+
+
+def test_values_with_special_characters_are_escaped() -> None:
+    settings = SourceSettings(server="h", database="we;ird}db")
+    attrs = ConnectAttributes(username="u;x", password="p}w;DATABASE=master")
+    text = build_connection_string(settings, MS, attrs)
+    assert "DATABASE={we;ird}}db}" in text
+    assert "UID={u;x}" in text
+    assert "PWD={p}}w;DATABASE=master}" in text
+    assert redact(text).endswith("PWD=***")
+    assert "p}}w" not in redact(text)
+
+
+def test_token_goes_in_attrs_before_never_in_the_string() -> None:
+    token = AccessToken("eyJ.abc.def", datetime(2030, 1, 1, tzinfo=UTC))
+    attrs = ConnectAttributes(username="ignored", password="ignored", access_token=token)
+    text = build_connection_string(SourceSettings(server="h"), MS, attrs)
+    assert "UID" not in text and "PWD" not in text and "eyJ" not in text
+    before = attrs_before(attrs)
+    assert before is not None
+    raw = before[1256]
+    assert raw == token_struct(token)
+    (length,) = struct.unpack("<I", raw[:4])
+    assert length == len(raw) - 4 and raw[4:].decode("utf-16-le") == "eyJ.abc.def"
+    assert attrs_before(LOGIN) is None
+
+
+def test_driver_discovery_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    drivers._find_driver.cache_clear()
+    wheel = tmp_path / "libmsodbcsql-18.6.so.2.1"
+    wheel.write_bytes(b"")
+
+    def discover(registered: list[str], wheel_path: Path | None) -> Driver:
+        monkeypatch.setattr(drivers, "_registered_drivers", lambda: registered)
+        monkeypatch.setattr(drivers, "wheel_driver_path", lambda: wheel_path)
+        drivers._find_driver.cache_clear()
+        return find_driver()
+
+    every = ["FreeTDS", "ODBC Driver 17 for SQL Server", "ODBC Driver 18 for SQL Server"]
+    assert discover(every, wheel).name == "ODBC Driver 18 for SQL Server"
+    assert discover(every[:2], wheel).name == str(wheel)
+    assert discover(every[:2], None).name == "ODBC Driver 17 for SQL Server"
+    chosen = discover(["FreeTDS"], None)
+    assert (chosen.kind, chosen.name) == ("freetds", "FreeTDS")
+    with pytest.raises(DriverNotFound) as missing:
+        discover([], None)
+    message = str(missing.value)
+    for hint in ("ODBC Driver 18", "mssql-python-odbc", "tdsodbc", "msodbcsql18", "FreeTDS"):
+        assert hint in message
+    drivers._find_driver.cache_clear()
+
+
+def test_configured_driver_wins_and_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(drivers, "_registered_drivers", lambda: ["FreeTDS"])
+    drivers._find_driver.cache_clear()
+    assert find_driver("FreeTDS").kind == "freetds"
+    with pytest.raises(DriverNotFound, match=r"'Nope'.*registered: FreeTDS"):
+        find_driver("Nope")
+    drivers._find_driver.cache_clear()
+
+
+def test_wheel_driver_is_found_through_the_package() -> None:
+    pytest.importorskip("mssql_python_odbc")
+    path = drivers.wheel_driver_path()
+    assert path is not None and path.is_file() and path.name.startswith("libmsodbcsql")

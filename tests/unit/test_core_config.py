@@ -1,0 +1,202 @@
+"""Config: precedence, seed variable names, every problem listed, redaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from azsql_mcp.core.config import ConfigError, load_settings, redacted, settings_from_mapping
+
+SEED_AND_OWN_ENV = (
+    "AZSQL_MCP_CONFIG",
+    "AZURE_SQL_SERVER",
+    "AZURE_SQL_DATABASE",
+    "AZURE_SQL_AUTH_TYPE",
+    "AZURE_SQL_USERNAME",
+    "AZURE_SQL_PASSWORD",
+    "AZURE_MANAGED_IDENTITY_CLIENT_ID",
+    "AZURE_SQL_DRIVER",
+    "AZURE_SQL_ENCRYPT",
+    "AZURE_SQL_TRUST_SERVER_CERTIFICATE",
+    "AZURE_SQL_CONNECTION_TIMEOUT",
+    "MCP_HOST",
+    "MCP_PORT",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("AZSQL_MCP_") or name in SEED_AND_OWN_ENV:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray ./azsql-mcp.toml
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "conf.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_defaults_without_any_config() -> None:
+    settings = load_settings()
+    assert settings.sources == {}
+    assert settings.security.read_only is True
+    assert settings.limits.max_rows == 100
+    assert settings.server.transport == "stdio"
+    assert settings.default_source is None
+
+
+def test_precedence_file_env_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(
+        tmp_path,
+        '[server]\nhost = "0.0.0.0"\nport = 9000\nname = "file"\n'
+        '[sources.prod]\nserver = "p.database.windows.net"\ndatabase = "sales"\n',
+    )
+    monkeypatch.setenv("AZSQL_MCP_SERVER__PORT", "9100")
+    monkeypatch.setenv("AZSQL_MCP_SERVER__NAME", "env")
+    monkeypatch.setenv("AZSQL_MCP_SOURCES__PROD__POOL_SIZE", "3")
+    settings = load_settings(path, {"server": {"port": 9200}})
+    assert settings.server.host == "0.0.0.0"  # file
+    assert settings.server.name == "env"  # env over file
+    assert settings.server.port == 9200  # flag over env
+    assert settings.sources["prod"].database == "sales"
+    assert settings.sources["prod"].pool_size == 3
+
+
+def test_config_file_from_environment_and_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "azsql-mcp.toml").write_text('[server]\nname = "cwd"\n')
+    assert load_settings().server.name == "cwd"
+    monkeypatch.setenv("AZSQL_MCP_CONFIG", write(tmp_path, '[server]\nname = "named"\n'))
+    assert load_settings().server.name == "named"
+
+
+def test_seed_variable_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AZURE_SQL_SERVER": "tcp:s.database.windows.net,1433",
+        "AZURE_SQL_DATABASE": "db",
+        "AZURE_SQL_AUTH_TYPE": "MSI",
+        "AZURE_MANAGED_IDENTITY_CLIENT_ID": "11111111-2222-3333-4444-555555555555",
+        "AZURE_SQL_DRIVER": "ODBC Driver 17 for SQL Server",
+        "AZURE_SQL_ENCRYPT": "true",
+        "AZURE_SQL_TRUST_SERVER_CERTIFICATE": "no",
+        "AZURE_SQL_CONNECTION_TIMEOUT": "30",
+        "MCP_HOST": "0.0.0.0",
+        "MCP_PORT": "8080",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    source = settings.sources["default"]
+    assert source.server == "tcp:s.database.windows.net,1433"
+    assert (source.database, source.auth) == ("db", "managed_identity")
+    assert source.client_id == "11111111-2222-3333-4444-555555555555"
+    assert (source.encrypt, source.trust_server_certificate) == ("yes", False)
+    assert source.connection_timeout_s == 30
+    assert source.driver == "ODBC Driver 17 for SQL Server"
+    assert (settings.server.host, settings.server.port) == ("0.0.0.0", 8080)
+    assert settings.default_source == "default"
+
+
+@pytest.mark.parametrize(
+    ("given", "provider"),
+    [
+        ("sql", "sql"),
+        ("managed_identity", "managed_identity"),
+        ("default_credential", "default_credential"),
+        ("DefaultAzureCredential", "default_credential"),
+        ("service_principal", "service_principal"),
+        ("access_token", "access_token"),
+    ],
+)
+def test_seed_auth_type_names(monkeypatch: pytest.MonkeyPatch, given: str, provider: str) -> None:
+    monkeypatch.setenv("AZURE_SQL_SERVER", "s")
+    monkeypatch.setenv("AZURE_SQL_AUTH_TYPE", given)
+    assert load_settings().sources["default"].auth == provider
+
+
+def test_seed_source_names_ignored_without_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_SQL_PASSWORD", "not-used")
+    assert load_settings().sources == {}
+
+
+def test_env_beats_seed_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_SQL_SERVER", "seed")
+    monkeypatch.setenv("AZSQL_MCP_SOURCES__DEFAULT__SERVER", "own")
+    assert load_settings().sources["default"].server == "own"
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[server]\nport = "eighty"\ntransprt = "http"\n'
+        '[sources.a]\nencrypt = "maybe"\npassword = "hunter2"\n'
+        "[limits]\nmax_rows = 0\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    problems = info.value.problems
+    text = "\n".join(problems)
+    assert "server.port: Input should be a valid integer" in text and "'eighty'" in text
+    assert "server.transprt: unknown setting; allowed keys: name, transport" in text
+    assert "sources.a.server: required, but not set" in text
+    assert "sources.a.encrypt: Input should be 'yes', 'no', 'strict' or 'optional'" in text
+    assert "limits.max_rows" in text
+    assert len(problems) == 5
+    assert "hunter2" not in str(info.value)
+
+
+def test_missing_or_broken_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[server\n"))
+
+
+def test_default_source_must_exist() -> None:
+    with pytest.raises(ConfigError, match="default_source 'b' is not a configured source"):
+        settings_from_mapping(
+            {"sources": {"a": {"server": "x"}}, "server": {"default_source": "b"}}
+        )
+
+
+def test_source_overrides_merge_over_globals() -> None:
+    settings = settings_from_mapping(
+        {
+            "security": {"allow_unfiltered_writes": True},
+            "limits": {"max_rows": 50, "query_timeout_s": 10},
+            "sources": {
+                "prod": {"server": "p", "limits": {"max_rows": 5}},
+                "staging": {"server": "s", "security": {"read_only": False}},
+            },
+        }
+    )
+    prod = settings.source_limits("prod")
+    assert (prod.max_rows, prod.query_timeout_s) == (5, 10)
+    assert settings.source_security("prod").read_only is True
+    staging = settings.source_security("staging")
+    assert (staging.read_only, staging.allow_unfiltered_writes) == (False, True)
+
+
+def test_plugin_sections_are_kept_apart() -> None:
+    settings = settings_from_mapping(
+        {"plugins": {"disabled": ["x"], "hello": {"greeting": "hi"}, "strict": True}}
+    )
+    assert settings.plugins.disabled == ["x"]
+    assert settings.plugins.strict is True
+    assert settings.plugins.sections == {"hello": {"greeting": "hi"}}
+
+
+def test_redacted_hides_secrets() -> None:
+    settings = settings_from_mapping(
+        {"sources": {"a": {"server": "x", "password": "hunter2", "client_secret": "s3cret"}}}
+    )
+    shown = redacted(settings)
+    assert shown["sources"]["a"]["password"] == "***"
+    assert shown["sources"]["a"]["client_secret"] == "***"
+    assert "hunter2" not in str(shown) and "s3cret" not in str(shown)
+    assert shown["plugins"] == {"disabled": [], "enabled": None, "strict": False}

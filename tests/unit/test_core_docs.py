@@ -1,0 +1,80 @@
+"""Docs keep up with the code: every hook and every setting is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from azsql_mcp.core import hookspecs
+from azsql_mcp.core.config import SEED_SERVER_ENV, SEED_SOURCE_ENV, Settings
+
+DOCS = Path(__file__).parents[2] / "docs"
+
+
+def hook_names() -> list[str]:
+    return [
+        name
+        for name, value in vars(hookspecs).items()
+        if callable(value) and hasattr(value, f"{hookspecs.PROJECT}_spec")
+    ]
+
+
+def sections(path: Path, level: str) -> dict[str, str]:
+    """Heading text -> the text under it, for headings of the given level (`##`, `###`)."""
+    parts = re.split(rf"^{level} (.+)$", path.read_text(), flags=re.MULTILINE)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_there_are_hooks() -> None:
+    assert len(hook_names()) == 7
+
+
+@pytest.mark.parametrize("hook", hook_names())
+def test_every_hook_has_a_section_in_plugins_md(hook: str) -> None:
+    headings = sections(DOCS / "plugins.md", "###")
+    assert any(h.startswith(f"`{hook}(") for h in headings), f"docs/plugins.md lacks ### `{hook}(`"
+
+
+def keys_of(model: Any) -> list[str]:
+    return [name for name in model.model_fields if name != "sections"]
+
+
+def model_of(annotation: Any) -> type[BaseModel]:
+    from azsql_mcp.core.config import _model_of
+
+    found: type[BaseModel] = _model_of(annotation)
+    return found
+
+
+def documented_tables() -> list[tuple[str, type[BaseModel]]]:
+    fields = Settings.model_fields
+    tables: list[tuple[str, type[BaseModel]]] = [
+        ("[sources.NAME]", model_of(fields["sources"].annotation))
+    ]
+    for name in ("security", "limits", "server", "plugins", "audit", "logging"):
+        tables.append((f"[{name}]", model_of(fields[name].annotation)))
+    return tables
+
+
+@pytest.mark.parametrize(("table", "model"), documented_tables())
+def test_every_setting_is_in_configuration_md(table: str, model: type[BaseModel]) -> None:
+    docs = sections(DOCS / "configuration.md", "##")
+    body = docs.get(f"`{table}`")
+    assert body is not None, f"docs/configuration.md lacks a section ## `{table}`"
+    missing = [key for key in keys_of(model) if f"| `{key}` |" not in body]
+    assert not missing, f"docs/configuration.md, {table}: undocumented {missing}"
+
+
+def test_top_level_settings_and_seed_names_are_documented() -> None:
+    text = (DOCS / "configuration.md").read_text()
+    top = [
+        name for name, field in Settings.model_fields.items() if model_of(field.annotation) is None
+    ]
+    assert top and all(f"| `{name}` |" in text for name in top)
+    for variable in [*SEED_SOURCE_ENV, *SEED_SERVER_ENV, "AZSQL_MCP_LOAD_PLUGINS"]:
+        assert f"`{variable}`" in text, variable
+    assert "| `disabled_tools` |" in sections(DOCS / "configuration.md", "##")["`[plugins.NAME]`"]

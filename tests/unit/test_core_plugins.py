@@ -1,0 +1,219 @@
+"""Plugin loading: selection before import, error boundaries, strict mode, config sections."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_dists import TOOL_PLUGIN, make_dist
+from fastmcp import Client
+
+from azsql_mcp.core.config import ConfigError, settings_from_mapping
+from azsql_mcp.core.plugins import PluginError, load_plugins
+from azsql_mcp.core.server import build_app
+
+BUILTINS = {"builtin_tools", "builtin_resources", "builtin_prompts", "builtin_auth"}
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A directory on sys.path for fake distributions; their modules are forgotten after."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = set(sys.modules)
+    yield tmp_path
+    for name in set(sys.modules) - before:
+        if name.startswith("fake_"):
+            del sys.modules[name]
+
+
+def settings(**data: Any) -> Any:
+    return settings_from_mapping(data)
+
+
+def record(plugin_set: Any, name: str) -> Any:
+    return next(r for r in plugin_set.records if r.name == name)
+
+
+def test_builtins_and_a_third_party_plugin_load(site: Path) -> None:
+    make_dist(site, "fake-echo", {"fake_echo": TOOL_PLUGIN}, {"echo": "fake_echo"})
+    plugins = load_plugins(settings())
+    echo = record(plugins, "echo")
+    assert (echo.status, echo.distribution, echo.version) == ("loaded", "fake-echo", "1.0")
+    assert echo.hooks == ["register_tools"] and echo.tools == ["echo"]
+    assert plugins.tools["echo"].plugin == "echo"
+    assert {r.name for r in plugins.loaded()} >= BUILTINS
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"plugins": {"disabled": ["echo"]}},
+        {"plugins": {"disabled": ["fake-echo"]}},  # by distribution name
+        {"plugins": {"enabled": ["builtin_auth"]}},
+        {"load_plugins": ""},  # AZSQL_MCP_LOAD_PLUGINS="" : built-ins only
+        {"load_plugins": "something-else"},
+    ],
+)
+def test_disabled_plugin_is_never_imported(site: Path, config: dict[str, Any]) -> None:
+    make_dist(site, "fake-echo", {"fake_echo": TOOL_PLUGIN}, {"echo": "fake_echo"})
+    plugins = load_plugins(settings(**config))
+    echo = record(plugins, "echo")
+    assert echo.status == "disabled" and echo.reason
+    assert "fake_echo" not in sys.modules
+    assert "echo" not in plugins.tools
+
+
+def test_load_plugins_allow_list_keeps_builtins(site: Path) -> None:
+    make_dist(site, "fake-echo", {"fake_echo": TOOL_PLUGIN}, {"echo": "fake_echo"})
+    plugins = load_plugins(settings(load_plugins="echo"))
+    assert record(plugins, "echo").status == "loaded"
+    assert {r.name for r in plugins.loaded()} >= BUILTINS
+
+
+BROKEN = "raise RuntimeError('boom at import')\n"
+
+
+def test_broken_plugin_is_reported_and_skipped(site: Path) -> None:
+    make_dist(site, "fake-broken", {"fake_broken": BROKEN}, {"broken": "fake_broken"}, "2.5")
+    make_dist(site, "fake-echo", {"fake_echo": TOOL_PLUGIN}, {"echo": "fake_echo"})
+    plugins = load_plugins(settings())
+    broken = record(plugins, "broken")
+    assert broken.status == "failed"
+    assert (broken.distribution, broken.version) == ("fake-broken", "2.5")
+    assert "RuntimeError: boom at import" in broken.reason
+    assert record(plugins, "echo").status == "loaded"
+    assert plugins.counts()["failed"] == 1
+
+
+def test_broken_plugin_fails_startup_in_strict_mode(site: Path) -> None:
+    make_dist(site, "fake-broken", {"fake_broken": BROKEN}, {"broken": "fake_broken"}, "2.5")
+    with pytest.raises(PluginError, match=r"'broken' \(fake-broken 2.5\).*boom at import"):
+        build_app(settings(plugins={"strict": True}))
+
+
+def test_failing_hook_discards_what_the_plugin_registered(site: Path) -> None:
+    source = (
+        TOOL_PLUGIN
+        + """
+    @hookimpl
+    def register_prompts(register, config):
+        raise ValueError("prompt hook broke")
+"""
+    )
+    make_dist(site, "fake-half", {"fake_half": source}, {"half": "fake_half"})
+    plugins = load_plugins(settings())
+    assert record(plugins, "half").status == "failed"
+    assert "prompt hook broke" in record(plugins, "half").reason
+    assert "echo" not in plugins.tools
+
+
+def test_sync_tool_is_refused_with_a_clear_error(site: Path) -> None:
+    source = """
+    from azsql_mcp import hookimpl
+
+    @hookimpl
+    def register_tools(register, config):
+        register(sync_tool)
+
+    def sync_tool() -> int:
+        return 1
+"""
+    make_dist(site, "fake-sync", {"fake_sync": source}, {"sync": "fake_sync"})
+    reason = record(load_plugins(settings()), "sync").reason
+    assert "must be an async function" in reason
+
+
+def test_duplicate_tool_names_name_both_plugins(site: Path) -> None:
+    make_dist(site, "fake-echo", {"fake_echo": TOOL_PLUGIN}, {"echo": "fake_echo"})
+    make_dist(site, "fake-echo-two", {"fake_echo_two": TOOL_PLUGIN}, {"echo_two": "fake_echo_two"})
+    plugins = load_plugins(settings())
+    failed = [r for r in plugins.records if r.status == "failed"]
+    assert len(failed) == 1
+    assert "tool 'echo' is registered by both plugin" in failed[0].reason
+    assert "fake-echo 1.0" in failed[0].reason and "fake-echo-two 1.0" in failed[0].reason
+
+
+CONFIGURED = """
+    from pydantic import BaseModel, ConfigDict
+    from azsql_mcp import ToolContext, hookimpl
+
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        greeting: str = "hi"
+        times: int = 1
+
+    @hookimpl
+    def plugin_config_model():
+        return Config
+
+    @hookimpl
+    def register_tools(register, config):
+        register(greet)
+        register(shout)
+
+    async def greet(ctx: ToolContext) -> str:
+        return ctx.config.greeting * ctx.config.times
+
+    async def shout() -> str:
+        return "HI"
+"""
+
+
+async def test_plugin_section_is_validated_and_injected(site: Path) -> None:
+    make_dist(site, "fake-conf", {"fake_conf": CONFIGURED}, {"conf": "fake_conf"})
+    app = build_app(settings(plugins={"conf": {"greeting": "yo", "times": 2}}))
+    async with Client(app.mcp) as client:
+        result = await client.call_tool("greet", {})
+    assert result.structured_content == {"result": "yoyo"}
+
+
+def test_bad_plugin_section_names_the_key(site: Path) -> None:
+    make_dist(site, "fake-conf", {"fake_conf": CONFIGURED}, {"conf": "fake_conf"})
+    bad = settings(plugins={"conf": {"times": "many", "colour": "red"}})
+    with pytest.raises(ConfigError) as info:
+        build_app(bad)
+    text = str(info.value)
+    assert "plugins.conf.times: Input should be a valid integer" in text
+    assert "plugins.conf.colour: unknown setting" in text
+    assert record(load_plugins(bad), "conf").status == "failed"
+
+
+def test_section_for_unknown_plugin_or_tool_is_a_problem(site: Path) -> None:
+    make_dist(site, "fake-conf", {"fake_conf": CONFIGURED}, {"conf": "fake_conf"})
+    plugins = load_plugins(
+        settings(plugins={"nosuch": {"a": 1}, "conf": {"disabled_tools": ["greet", "nope"]}})
+    )
+    text = "\n".join(plugins.config_problems)
+    assert "plugins.nosuch: no plugin named 'nosuch' is installed" in text
+    assert "plugins.conf.disabled_tools: nope: no such tool in conf" in text
+
+
+async def test_disabled_tools_are_hidden(site: Path) -> None:
+    make_dist(site, "fake-conf", {"fake_conf": CONFIGURED}, {"conf": "fake_conf"})
+    app = build_app(settings(plugins={"conf": {"disabled_tools": ["shout"]}}))
+    async with Client(app.mcp) as client:
+        names = {t.name for t in await client.list_tools()}
+        result = await client.call_tool("shout", {}, raise_on_error=False)
+    assert "greet" in names and "shout" not in names
+    assert result.is_error
+
+
+def test_unknown_auth_provider_lists_the_registered_ones() -> None:
+    with pytest.raises(ConfigError) as info:
+        build_app(settings(sources={"a": {"server": "x", "auth": "kerberos"}}))
+    text = str(info.value)
+    assert "sources.a.auth: unknown auth provider 'kerberos'" in text
+    assert "managed_identity" in text and "sql" in text
+
+
+def test_in_process_plugin_objects_load_like_entry_points() -> None:
+    import types
+
+    module = types.ModuleType("inline_plugin")
+    exec(TOOL_PLUGIN.replace("\n    ", "\n"), module.__dict__)
+    plugins = load_plugins(settings(), {"inline": module})
+    assert record(plugins, "inline").status == "loaded"
+    assert plugins.tools["echo"].plugin == "inline"

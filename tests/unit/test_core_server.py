@@ -1,0 +1,236 @@
+"""Server assembly: ToolContext injection, the `source` argument, write tools, errors,
+metrics and audit. No database is reached: the tools here do not query."""
+
+from __future__ import annotations
+
+import json
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+from azsql_mcp import QueryRefused, ToolContext, hookimpl
+from azsql_mcp.api import DatabaseError
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.core.http import health_report
+from azsql_mcp.core.metrics import REGISTRY
+from azsql_mcp.core.server import build_app, host_protection
+
+UNREACHABLE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
+
+
+async def where(note: str, ctx: ToolContext) -> dict[str, Any]:
+    """Say which source was chosen."""
+    return {
+        "note": note,
+        "source": ctx.source,
+        "sources": ctx.sources,
+        "client": ctx.client.subject,
+    }
+
+
+async def change(ctx: ToolContext) -> str:
+    """Pretend to write."""
+    return f"changed {ctx.source}"
+
+
+async def refuse() -> str:
+    raise QueryRefused("EXEC is not allowed.", "one SELECT")
+
+
+async def fail_in_database() -> str:
+    raise DatabaseError("Invalid object name 'nope'.", 208)
+
+
+async def crash() -> str:
+    raise RuntimeError("secret internals")
+
+
+async def status(ctx: ToolContext) -> str:
+    return f"status of {ctx.source}"
+
+
+async def ask(topic: str, ctx: ToolContext) -> str:
+    return f"about {topic} on {ctx.source}"
+
+
+def plugin() -> types.ModuleType:
+    module = types.ModuleType("inline_tools")
+
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        register(where, annotations={"readOnlyHint": True})
+        register(change, writes=True)
+        register(refuse)
+        register(fail_in_database)
+        register(crash)
+
+    @hookimpl
+    def register_resources(register: Any, config: Any) -> None:
+        register(status, "demo://status")
+
+    @hookimpl
+    def register_prompts(register: Any, config: Any) -> None:
+        register(ask)
+
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    module.register_resources = register_resources  # type: ignore[attr-defined]
+    module.register_prompts = register_prompts  # type: ignore[attr-defined]
+    return module
+
+
+def build(**config: Any) -> Any:
+    config.setdefault("plugins", {}).setdefault("enabled", ["builtin_auth"])
+    return build_app(settings_from_mapping(config), extra_plugins={"inline": plugin()})
+
+
+async def test_single_source_adds_no_argument() -> None:
+    app = build(sources={"only": UNREACHABLE})
+    async with Client(app.mcp) as client:
+        tool = next(t for t in await client.list_tools() if t.name == "where")
+        result = await client.call_tool("where", {"note": "n"})
+    assert set(tool.input_schema["properties"]) == {"note"}
+    assert result.structured_content == {
+        "note": "n",
+        "source": "only",
+        "sources": ["only"],
+        "client": "local",
+    }
+
+
+async def test_several_sources_add_a_source_argument() -> None:
+    app = build(
+        sources={"prod": UNREACHABLE, "staging": UNREACHABLE},
+        server={"default_source": "staging"},
+    )
+    async with Client(app.mcp) as client:
+        tools = {t.name: t for t in await client.list_tools()}
+        default = await client.call_tool("where", {"note": "n"})
+        chosen = await client.call_tool("where", {"note": "n", "source": "prod"})
+        wrong = await client.call_tool(
+            "where", {"note": "n", "source": "dev"}, raise_on_error=False
+        )
+        prompt = await client.get_prompt("ask", {"topic": "x", "source": "prod"})
+    schema = tools["where"].input_schema["properties"]["source"]
+    assert schema["enum"] == ["prod", "staging"] and schema["default"] == "staging"
+    assert "source" not in tools["refuse"].input_schema.get("properties", {})
+    assert default.structured_content["source"] == "staging"
+    assert chosen.structured_content["source"] == "prod"
+    assert wrong.is_error
+    assert prompt.messages[0].content.text == "about x on prod"
+
+
+async def test_write_tools_hidden_while_every_source_is_read_only() -> None:
+    app = build(sources={"prod": UNREACHABLE})
+    async with Client(app.mcp) as client:
+        names = {t.name for t in await client.list_tools()}
+    assert "change" not in names and "where" in names
+
+
+async def test_write_tool_refused_on_a_read_only_source() -> None:
+    app = build(
+        sources={
+            "prod": UNREACHABLE,
+            "staging": {**UNREACHABLE, "security": {"read_only": False}},
+        }
+    )
+    async with Client(app.mcp) as client:
+        assert "change" in {t.name for t in await client.list_tools()}
+        ok = await client.call_tool("change", {"source": "staging"})
+        refused = await client.call_tool("change", {"source": "prod"}, raise_on_error=False)
+    assert ok.structured_content == {"result": "changed staging"}
+    assert refused.is_error
+    assert "source 'prod' is read-only" in refused.content[0].text
+
+
+async def test_errors_reach_the_client_clearly_and_internals_do_not() -> None:
+    app = build()
+    async with Client(app.mcp) as client:
+        refused = await client.call_tool("refuse", {}, raise_on_error=False)
+        failed = await client.call_tool("fail_in_database", {}, raise_on_error=False)
+        crashed = await client.call_tool("crash", {}, raise_on_error=False)
+    assert refused.content[0].text == "EXEC is not allowed. Allowed here: one SELECT"
+    assert failed.content[0].text == "Invalid object name 'nope'. (SQL Server error 208)"
+    assert crashed.is_error and "secret internals" not in crashed.content[0].text
+
+
+async def test_resources_get_the_context_too() -> None:
+    app = build(sources={"prod": UNREACHABLE})
+    async with Client(app.mcp) as client:
+        contents = await client.read_resource("demo://status")
+    assert contents[0].text == "status of prod"
+
+
+def sample(name: str, labels: dict[str, str]) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_metrics_and_one_audit_line_per_call(tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = build(audit={"path": str(audit)})
+    ok_labels = {"tool": "where", "plugin": "inline", "outcome": "ok"}
+    refused_labels = {"tool": "refuse", "plugin": "inline", "outcome": "refused"}
+    before_ok = sample("azsql_mcp_tool_calls_total", ok_labels)
+    before_refused = sample("azsql_mcp_tool_calls_total", refused_labels)
+    async with Client(app.mcp) as client:
+        await client.call_tool("where", {"note": "do-not-log-me"})
+        await client.call_tool("refuse", {}, raise_on_error=False)
+        await client.call_tool("fail_in_database", {}, raise_on_error=False)
+    assert sample("azsql_mcp_tool_calls_total", ok_labels) == before_ok + 1
+    assert sample("azsql_mcp_tool_calls_total", refused_labels) == before_refused + 1
+    latency = {"tool": "where", "plugin": "inline"}
+    assert sample("azsql_mcp_tool_latency_seconds_count", latency) >= 1
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(e["tool"], e["outcome"]) for e in lines] == [
+        ("where", "ok"),
+        ("refuse", "refused"),
+        ("fail_in_database", "error"),
+    ]
+    assert lines[2]["error_number"] == 208
+    assert {"time", "client", "plugin", "source", "fingerprint", "rows", "duration_ms"} <= set(
+        lines[0]
+    )
+    assert "do-not-log-me" not in audit.read_text()
+
+
+def test_health_is_503_until_sources_are_ready() -> None:
+    app = build(sources={"prod": UNREACHABLE})
+    body, status = health_report(app)
+    assert status == 503
+    assert body["status"] == "not_ready"
+    assert body["sources"]["prod"] == {"ready": False, "reason": "starting", "latency_ms": None}
+    assert body["plugins"]["loaded"] == 2
+    assert {"version", "uptime_s"} <= set(body)
+    assert health_report(build())[1] == 200
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed", "expected"),
+    [
+        ("127.0.0.1", [], (True, ["127.0.0.1", "localhost", "::1"])),
+        ("::1", ["mcp.local"], (True, ["127.0.0.1", "localhost", "::1", "mcp.local"])),
+        ("0.0.0.0", ["mcp.example.com"], (True, ["mcp.example.com"])),
+        ("0.0.0.0", [], ("auto", [])),
+    ],
+)
+def test_host_protection_is_explicit(host: str, allowed: list[str], expected: Any) -> None:
+    assert host_protection(host, allowed) == expected
+
+
+def test_building_the_server_imports_nothing_heavy() -> None:
+    """`initialize` must not wait for drivers, Azure SDKs, sqlglot or the test server."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from azsql_mcp.core.config import settings_from_mapping\n"
+        "from azsql_mcp.core.server import build_app\n"
+        "build_app(settings_from_mapping({'sources': {'a': {'server': 'x', 'password': 'p'}}}))\n"
+        "heavy = ('sqlglot', 'azure.identity', 'aioodbc', 'pyodbc', 'azsql_mcp.testing')\n"
+        "print([m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,31 @@
+"""read_data cursors: opaque, and bound to the query, params and source they came from."""
+
+import pytest
+from fastmcp.exceptions import ToolError
+
+from azsql_mcp.plugins.builtin_tools.query import decode_cursor, encode_cursor, query_fingerprint
+
+
+def test_round_trip():
+    fp = query_fingerprint("default", "SELECT 1", {"a": 1})
+    assert decode_cursor(encode_cursor(500, fp), fp) == 500
+
+
+def test_fingerprint_depends_on_query_params_and_source():
+    base = query_fingerprint("default", "SELECT @a", {"a": 1})
+    assert base == query_fingerprint("default", "SELECT @a", {"a": 1})
+    assert base != query_fingerprint("default", "SELECT @a", {"a": 2})
+    assert base != query_fingerprint("default", "SELECT @a ", {"a": 1})
+    assert base != query_fingerprint("staging", "SELECT @a", {"a": 1})
+
+
+def test_cursor_of_another_query_is_refused():
+    cursor = encode_cursor(100, query_fingerprint("default", "SELECT 1", None))
+    with pytest.raises(ToolError, match="different query"):
+        decode_cursor(cursor, query_fingerprint("default", "SELECT 2", None))
+
+
+@pytest.mark.parametrize("cursor", ["!!!", "e30", "bm90IGpzb24"])  # junk, {}, "not json"
+def test_junk_cursor_is_refused(cursor):
+    with pytest.raises(ToolError, match="not one this server issued"):
+        decode_cursor(cursor, "x")

@@ -1,0 +1,89 @@
+"""Classification of driver errors and backoff within a budget."""
+
+from __future__ import annotations
+
+import random
+
+import pyodbc
+import pytest
+
+from azsql_mcp.core.retry import RetryBudget, inspect_error, to_database_error
+
+MS = "[Microsoft][ODBC Driver 18 for SQL Server][SQL Server]"
+
+
+def _error(state: str, text: str) -> pyodbc.Error:
+    return pyodbc.Error(state, f"[{state}] {text}")
+
+
+@pytest.mark.parametrize("number", [40613, 40197, 40501, 49918, 49919, 49920, 10928, 10929, 4060])
+def test_azure_transient_numbers(number: int) -> None:
+    info = inspect_error(_error("42000", f"{MS}Database is busy. ({number}) (SQLExecDirectW)"))
+    assert info.number == number and info.transient and not info.connection_lost
+
+
+def test_dropped_connection_is_transient() -> None:
+    exc = _error(
+        "08S01",
+        "[Microsoft][ODBC Driver 18 for SQL Server]Communication link failure (0) (SQLExecDirectW)",
+    )
+    info = inspect_error(exc)
+    assert info.connection_lost and info.transient and info.number is None
+    assert info.message == "Communication link failure"
+    error = to_database_error(exc)
+    assert error.transient and "connection to the database was lost" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("HY000", "[Microsoft][ODBC Driver 18 for SQL Server]Protocol error in TDS stream (0)"),
+        ("01000", "[FreeTDS][SQL Server]Unexpected EOF from the server (20017) (SQLFetch)"),
+    ],
+)
+def test_mid_result_drops_count_as_lost_connections(state: str, text: str) -> None:
+    assert inspect_error(_error(state, text)).connection_lost
+
+
+def test_login_failure_is_not_transient_and_message_is_clean() -> None:
+    exc = _error("28000", f"{MS}Login failed for user 'sa'. (18456) (SQLDriverConnect)")
+    error = to_database_error(exc)
+    assert (error.number, error.transient) == (18456, False)
+    assert str(error) == "Login failed for user 'sa'."
+
+
+def test_freetds_and_several_records() -> None:
+    text = (
+        "[FreeTDS][SQL Server]Invalid object name 'nope'. (208) (SQLExecDirectW); "
+        "[42S02] [FreeTDS][SQL Server]Statement(s) could not be prepared. (8180)"
+    )
+    info = inspect_error(pyodbc.ProgrammingError("42S02", f"[42S02] {text}"))
+    assert info.number == 208 and not info.transient
+    assert info.message.startswith("Invalid object name 'nope'.")
+
+
+def test_timeout_state() -> None:
+    info = inspect_error(_error("HYT00", "[Microsoft][ODBC Driver 18]Query timeout expired (0)"))
+    assert info.timed_out and not info.transient
+
+
+def test_budget_bounds_the_total_delay() -> None:
+    now = [0.0]
+    budget = RetryBudget(10, base_s=0.5, cap_s=4, clock=lambda: now[0], rng=random.Random(1))
+    delays = []
+    while (delay := budget.next_delay()) is not None:
+        delays.append(delay)
+        now[0] += delay + 0.1  # the attempt itself takes time too
+    assert delays and now[0] <= 10 + 0.1
+    assert all(d <= 4 for d in delays)
+    # exponential: ceilings 0.5, 1, 2, 4 -> later delays can grow beyond the first ceiling
+    assert delays[0] <= 0.5
+
+
+def test_zero_budget_never_retries() -> None:
+    assert RetryBudget(0).next_delay() is None
+
+
+def test_jitter_spreads_clients_apart() -> None:
+    first = [RetryBudget(100, rng=random.Random(seed)).next_delay() for seed in range(20)]
+    assert len(set(first)) == 20
