@@ -356,6 +356,7 @@ def test_sp_describe_undeclared_parameters(session: EngineSession) -> None:
             ],
         )
     )
+    assert isinstance(result, ResultSet)
     assert [r[3] for r in result.rows] == ["nvarchar(4000)"]
 
 

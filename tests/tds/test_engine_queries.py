@@ -338,3 +338,26 @@ def test_exec_sp_executesql_in_a_batch(session: EngineSession) -> None:
     )
     assert out[0][1] == [(4,)]
     assert error(session, "EXEC dbo.no_such_proc").number == 2812
+
+
+def test_rows_can_be_pulled_from_other_threads(session: EngineSession) -> None:
+    results = session.execute("SELECT Id FROM dbo.Items ORDER BY Id SELECT 'next'")
+    first = next(results)
+    assert isinstance(first, ResultSet)
+    got: list[Any] = []
+    worker = threading.Thread(target=lambda: got.extend([*first.rows, *results]))
+    worker.start()
+    worker.join()
+    assert len(got) == 1001 and isinstance(got[-1], ResultSet)
+
+
+def test_a_database_file_keeps_its_catalog(tmp_path: Any) -> None:
+    path = str(tmp_path / "kept.sqlite")
+    with Engine(path) as eng:
+        s = eng.session(SessionInfo(spid=1, user="sa", database="kept"))
+        run(s, "CREATE TABLE dbo.Kept (Amount decimal(9,3) NOT NULL) INSERT dbo.Kept VALUES (1.5)")
+    with Engine(path) as eng:
+        s = eng.session(SessionInfo(spid=1, user="sa", database="kept"))
+        columns, data = run(s, "SELECT * FROM dbo.Kept")[0]
+        assert data == [(Decimal("1.500"),)]
+        assert columns[0].type == ColumnType("decimal", precision=9, scale=3, nullable=False)

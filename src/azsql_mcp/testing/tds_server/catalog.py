@@ -398,11 +398,13 @@ class Catalog:
                 inc,
                 comp,
             ) in columns:
-                t = by_id.get(oid)
-                if t is None:
+                owner = by_id.get(oid)
+                if owner is None:
                     continue
                 ctype = normalize(ColumnType(tname, tlen, prec, scale, bool(nullable)))
-                t.columns.append(Column(cid, name, ctype, bool(ident), seed or 1, inc or 1, comp))
+                owner.columns.append(
+                    Column(cid, name, ctype, bool(ident), seed or 1, inc or 1, comp)
+                )
             for view in SYSTEM_VIEWS:
                 tables[view.table.sqlite_name.casefold()] = view.table
             self.tables = tables

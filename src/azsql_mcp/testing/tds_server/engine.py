@@ -186,7 +186,12 @@ class Engine:
         plain = {"int", "bigint", "smallint", "tinyint", "varchar", "nvarchar", "float"}
         convs = [None if c.type.name in plain else c.type for c in cols]
 
-        def prepared() -> Iterator[tuple[Any, ...]]:
+        def prepared() -> Iterable[tuple[Any, ...]]:
+            if all(t is None for t in convs):
+                return rows
+            return converted()
+
+        def converted() -> Iterator[tuple[Any, ...]]:
             for row in rows:
                 yield tuple(
                     v if t is None else functions.to_sqlite(v, t)
@@ -489,8 +494,9 @@ class EngineSession:
                     return
                 self.request.command = (word(stmt.tokens[0]) or "EXECUTE").upper()
                 try:
-                    with self._lock:
-                        yield from self._statement(stmt, scope, index == 0)
+                    # No lock is held across this yield: the protocol layer may resume the
+                    # generator from a different worker thread for each chunk of rows.
+                    yield from self._statement(stmt, scope, index == 0)
                 except TdsError as exc:
                     exc.line = stmt.line
                     if self.xact_abort and self._depth:
@@ -510,8 +516,7 @@ class EngineSession:
         named = _bind_positional(proc, positional, args)
         self.request = Request(f"EXEC {name}", _now_text(), time.monotonic(), "EXECUTE")
         try:
-            with self._lock:
-                yield from self._procedure(proc, named, params, name)
+            yield from self._procedure(proc, named, params, name)
         finally:
             self.request = None
 
@@ -1410,7 +1415,7 @@ class EngineSession:
         temp = any(t.token_type == TokenType.HASH for t in stmt.tokens[:4])
         self._in_ddl_transaction(lambda: action(stmt), reload=not temp)
 
-    def _ddl_action(self, stmt: Statement) -> Callable[[Statement], None]:
+    def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
         w = stmt.words(4)
         verb, kind = w[0], w[1]
         if verb == "CREATE" and kind in ("UNIQUE", "CLUSTERED", "NONCLUSTERED", "INDEX"):
@@ -1430,7 +1435,7 @@ class EngineSession:
         what = stmt.tokens[1].text.upper() if len(stmt.tokens) > 1 else ""
         raise errors.unsupported(f"{verb} {what}".strip())
 
-    def _in_ddl_transaction(self, action: Callable[[], None], reload: bool = True) -> None:
+    def _in_ddl_transaction(self, action: Callable[[], object], reload: bool = True) -> None:
         conn = self.conn
         own = self._depth == 0
         try:
@@ -1681,7 +1686,7 @@ class EngineSession:
             )
 
     def _constraint_name(self, kind: str, table: str, column: str | None) -> str:
-        """A system name shaped like SQL Server's: PK__Customer__A1B2..., DF__Customer__Modif__..."""
+        """A system name shaped like SQL Server's: PK__Customer__A1B2..., DF__Customer__Modif__."""
         suffix = os.urandom(8).hex().upper()
         if kind in ("PK", "UQ"):
             return f"{kind}__{table[:8]}__{suffix}"
@@ -2067,13 +2072,13 @@ class EngineSession:
             else:
                 rewrite = True
         for col_name in alter.drop_columns:
-            col = table.column(col_name)
-            if col is None:
+            dropped = table.column(col_name)
+            if dropped is None:
                 raise errors.invalid_column(col_name)
-            conn.execute(f"ALTER TABLE {_q(table.sqlite_name)} DROP COLUMN {_q(col.name)}")
+            conn.execute(f"ALTER TABLE {_q(table.sqlite_name)} DROP COLUMN {_q(dropped.name)}")
             conn.execute(
                 "DELETE FROM __azsql_columns WHERE object_id = ? AND column_id = ?",
-                (table.object_id, col.column_id),
+                (table.object_id, dropped.column_id),
             )
             self._reload_table(table)
         if rewrite:

@@ -36,13 +36,20 @@ def version_string() -> str:
 class SessionContext(Protocol):
     """What the session-bound functions read from the running session."""
 
-    spid: int
-    database: str
-    login: str
-    app_name: str
-    host_name: str
+    @property
+    def spid(self) -> int: ...
+    @property
+    def database(self) -> str: ...
+    @property
+    def login(self) -> str: ...
+    @property
+    def app_name(self) -> str: ...
+    @property
+    def host_name(self) -> str: ...
+    @property
+    def trancount(self) -> int: ...
+
     rowcount: int
-    trancount: int
     last_identity: int | None
     lock_timeout_ms: int
     catalog: Catalog
@@ -563,6 +570,9 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+_TYPE_NAMES = {v: k for k, v in TYPE_IDS.items()} | {256: "sysname"}
+
+
 STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     # name: (arity, function, deterministic)
     "GETDATE": (0, lambda: format_datetime(_now(), "datetime"), False),
@@ -599,7 +609,6 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "TYPE_NAME": (1, lambda i: _TYPE_NAMES.get(i), True),
     "TYPE_ID": (1, lambda n: TYPE_IDS.get(str(n).lower()) if n is not None else None, True),
 }
-_TYPE_NAMES = {v: k for k, v in TYPE_IDS.items()} | {256: "sysname"}
 
 
 def _server_property(name: Any) -> Any:

@@ -12,7 +12,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
@@ -948,7 +948,7 @@ class Translator:
         try:
             copy = tree.copy()
             _strip_catalog(copy, database)
-            schema = self.catalog.typing_schema()
+            schema = cast("dict[str, object]", self.catalog.typing_schema())
             q = qualify(
                 copy,
                 schema=schema,
@@ -1025,6 +1025,7 @@ def parse_tsql(text: str) -> exp.Expression:
     if len(trees) != 1:
         raise errors.syntax_near(text.strip().split()[-1] if text.strip() else "")
     tree = trees[0]
+    assert isinstance(tree, exp.Expression)
     if isinstance(tree, exp.Command):
         raise errors.unsupported(f"{tree.this} {str(tree.expression)[:40]}".strip())
     return tree
@@ -1110,7 +1111,7 @@ def _unit(node: exp.Expression) -> exp.Literal:
     return exp.Literal.string((unit.name if unit is not None else "DAY").upper())
 
 
-def _rewrite_node(node: exp.Expression, params: set[str]) -> exp.Expression | None:
+def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
     """T-SQL semantics SQLite lacks: one node at a time."""
     if isinstance(node, exp.National):
         return exp.Literal.string(node.name)
@@ -1291,7 +1292,7 @@ _GLOBAL_TYPES: dict[str, ColumnType] = {
 }
 
 
-def _expression_type(node: exp.Expression) -> ColumnType | None:
+def _expression_type(node: exp.Expr) -> ColumnType | None:
     """The SQL Server type of a projection, where it can be told from the tree."""
     if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Parameter):
         return _GLOBAL_TYPES.get(node.this.name.upper())
