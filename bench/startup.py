@@ -114,9 +114,17 @@ def time_to_initialize(
     return elapsed, heavy
 
 
-def median_time(argv: list[str], env: dict[str, str], cwd: str, runs: int) -> float:
-    time_to_initialize(argv, env, cwd)  # warm the file system cache
-    return statistics.median(time_to_initialize(argv, env, cwd)[0] for _ in range(runs))
+def median_times(
+    variants: list[tuple[list[str], dict[str, str]]], cwd: str, runs: int
+) -> list[float]:
+    """Median per variant; the variants take turns in each round so load drift hits all alike."""
+    samples: list[list[float]] = [[] for _ in variants]
+    for round_ in range(runs + 1):
+        for i, (argv, env) in enumerate(variants):
+            elapsed = time_to_initialize(argv, env, cwd)[0]
+            if round_:  # round 0 warms the file system cache
+                samples[i].append(elapsed)
+    return [statistics.median(s) for s in samples]
 
 
 def main() -> None:
@@ -138,9 +146,12 @@ def main() -> None:
         with_plugins = env | {"PYTHONPATH": str(plugins)}
         py = sys.executable
 
-        bare = median_time([py, str(root / "bare.py")], env, tmp, args.runs)
-        builtins = median_time([py, "-c", AZSQL], env, tmp, args.runs)
-        extra = median_time([py, "-c", AZSQL], with_plugins, tmp, args.runs)
+        variants = [
+            ([py, str(root / "bare.py")], env),
+            ([py, "-c", AZSQL], env),
+            ([py, "-c", AZSQL], with_plugins),
+        ]
+        bare, builtins, extra = median_times(variants, tmp, args.runs)
         _, heavy = time_to_initialize([py, "-c", AZSQL], env, tmp, trace=True)
 
     per_plugin_ms = (extra - builtins) / args.plugins * 1000

@@ -187,3 +187,14 @@ def test_config_command_redacts_secrets(tmp_path: Path) -> None:
     shown = json.loads(result.stdout)
     assert shown["sources"]["default"]["password"] == "***"
     assert "hunter2" not in result.stdout
+
+
+async def test_demo_serves_the_sample_database(tmp_path: Path) -> None:
+    with http_server(clean_env(), str(tmp_path), "--demo") as base:
+        health = wait_ready(base)
+        async with (
+            streamable_http_client(base + "/mcp") as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await use(session)
+    assert list(health["sources"]) == ["demo"]
