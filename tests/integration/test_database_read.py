@@ -76,7 +76,8 @@ async def writer(server: ThreadedTdsServer) -> AsyncIterator[SourceDatabase]:
 
 async def test_read_with_parameters_and_types(db: SourceDatabase) -> None:
     result = await db.read(
-        "SELECT TOP (3) SalesOrderID, ProductID, UnitPrice, ModifiedDate, rowguid "
+        "SELECT TOP (3) SalesOrderID, ProductID, UnitPrice, ModifiedDate, rowguid, "
+        "CAST(SYSDATETIMEOFFSET() AS datetimeoffset(7)) AS stamp "
         f"FROM {DETAIL} WHERE ProductID > @min ORDER BY SalesOrderDetailID",
         {"min": 0},
     )
@@ -86,9 +87,13 @@ async def test_read_with_parameters_and_types(db: SourceDatabase) -> None:
         "UnitPrice",
         "ModifiedDate",
         "rowguid",
+        "stamp",
     ]
     types = [c.sql_type for c in result.columns]
-    assert types[0] == "int" and types[2].startswith("decimal(") and types[4] == "uniqueidentifier"
+    assert types == [
+        "int", "int", "decimal(19,4)", "datetime", "uniqueidentifier", "datetimeoffset(7)"
+    ]  # fmt: skip
+    assert result.rows[0][5].tzinfo is not None
     assert len(result.rows) == 3 and not result.truncated and result.next_offset is None
 
 
@@ -131,9 +136,7 @@ async def test_capped_read_of_a_big_table_costs_only_the_rows_returned(
     assert len(result.rows) == 500 and result.truncated
     # the pool hands back the same session; what it produced is only what socket
     # buffers held when the cancel arrived
-    produced = await db.read(
-        "SELECT row_count FROM sys.dm_exec_sessions WHERE session_id = @@SPID"
-    )
+    produced = await db.read("SELECT row_count FROM sys.dm_exec_sessions WHERE session_id = @@SPID")
     assert produced.rows[0][0] < total / 5
     assert db.pool_stats()["idle"] == 1  # the connection stayed usable
 

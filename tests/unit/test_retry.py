@@ -45,6 +45,17 @@ def test_mid_result_drops_count_as_lost_connections(state: str, text: str) -> No
     assert inspect_error(_error(state, text)).connection_lost
 
 
+def test_call_names_with_attributes_are_stripped() -> None:
+    info = inspect_error(
+        _error(
+            "08S01",
+            "[Microsoft][ODBC Driver 18 for SQL Server]TCP Provider: Error code 0x2746 (10054) "
+            "(SQLSetConnectAttr(SQL_ATTR_AUTOCOMMIT))",
+        )
+    )
+    assert info.message == "TCP Provider: Error code 0x2746" and info.number == 10054
+
+
 def test_login_failure_is_not_transient_and_message_is_clean() -> None:
     exc = _error("28000", f"{MS}Login failed for user 'sa'. (18456) (SQLDriverConnect)")
     error = to_database_error(exc)

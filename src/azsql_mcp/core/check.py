@@ -112,11 +112,14 @@ async def _check_source(
         address = _address(source_settings)
         step = "name"
         report.ok(step, await _resolve(address))
-        step = "tcp"
-        await _tcp(address, source_settings)
-        report.ok(step, f"{address.host}:{address.effective_port} accepts connections")
-        step = "pre-login"
-        report.ok(step, await _prelogin(address, source_settings))
+        if address.named_instance:
+            report.warn("tcp", "named instance: SQL Browser gives the port; skipped to login")
+        else:
+            step = "tcp"
+            await _tcp(address, source_settings)
+            report.ok(step, f"{address.host}:{address.effective_port} accepts connections")
+            step = "pre-login"
+            report.ok(step, await _prelogin(address, source_settings))
         step = "credentials"
         attrs = await _credentials(auth, source_settings)
         report.ok(step, attrs.identity or "obtained")

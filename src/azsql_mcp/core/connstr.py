@@ -25,6 +25,11 @@ class ServerAddress:
     def effective_port(self) -> int:
         return self.port or DEFAULT_PORT
 
+    @property
+    def named_instance(self) -> bool:
+        """`host\\instance` without a port: SQL Browser tells the driver the port."""
+        return self.port is None and "\\" in self.host
+
     def __str__(self) -> str:
         return f"{self.host},{self.port}" if self.port else self.host
 
@@ -97,37 +102,3 @@ def token_struct(token: AccessToken) -> bytes:
     """The ACCESSTOKEN structure: 4-byte little-endian length, then the UTF-16LE token."""
     data = token.token.encode("utf-16-le")
     return struct.pack("<I", len(data)) + data
-
-
-def redact(connection_string: str) -> str:
-    """The connection string with the password hidden, for logs and error messages."""
-    parts = []
-    for part in _split_pairs(connection_string):
-        key, _, _ = part.partition("=")
-        parts.append(f"{key}=***" if key.strip().upper() == "PWD" else part)
-    return ";".join(parts)
-
-
-def _split_pairs(connection_string: str) -> list[str]:
-    """Split on `;` outside braces (`}}` inside braces is an escaped brace)."""
-    parts, current, in_braces, i = [], [], False, 0
-    while i < len(connection_string):
-        c = connection_string[i]
-        if in_braces and c == "}":
-            if connection_string[i + 1 : i + 2] == "}":
-                current.append("}}")
-                i += 2
-                continue
-            in_braces = False
-        elif c == "{" and not in_braces:
-            in_braces = True
-        elif c == ";" and not in_braces:
-            parts.append("".join(current))
-            current = []
-            i += 1
-            continue
-        current.append(c)
-        i += 1
-    if current:
-        parts.append("".join(current))
-    return parts

@@ -18,7 +18,7 @@ import math
 import struct
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -39,7 +39,7 @@ from azsql_mcp.api import (
 from azsql_mcp.core import metrics, sqlguard
 from azsql_mcp.core.connstr import attrs_before, build_connection_string, parse_server
 from azsql_mcp.core.drivers import find_driver
-from azsql_mcp.core.pool import ConnectionPool, Lease, PooledConnection
+from azsql_mcp.core.pool import ConnectionPool, PooledConnection
 from azsql_mcp.core.retry import RetryBudget, inspect_error, to_database_error
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class Tuning:
 
     probe_interval_up_s: float = 15.0
     probe_interval_down_s: float = 0.5  # how fast service resumes after an outage
+    probe_interval_refused_s: float = 30.0  # after a refused login or token
     reachability_timeout_s: float = 2.0  # TCP connect check before each new login
     validate_after_s: float = 30.0  # idle time after which a pooled connection is checked
     token_margin_s: float = 300.0  # recycle connections this long before their token expires
@@ -92,6 +93,7 @@ class SourceDatabase:
         self._auth = auth
         self._tuning = tuning or Tuning()
         self._address = parse_server(settings.server)
+        self.driver = find_driver(settings.driver)  # DriverNotFound says what to install
         self._pool = ConnectionPool(
             name,
             self._open_connection,
@@ -100,6 +102,7 @@ class SourceDatabase:
             validate_after_s=self._tuning.validate_after_s,
         )
         self._outage: str | None = None  # set while calls must fail fast
+        self._credentials_refused = False
         self._readiness = Readiness(False, "starting: not connected yet")
         self._probe_task: asyncio.Task[None] | None = None
         self._wake_probe = asyncio.Event()
@@ -164,10 +167,7 @@ class SourceDatabase:
             sql, kinds, allow_unfiltered=self.security.allow_unfiltered_writes
         )
         statement = (checked.sql, bind_params(checked.param_names, params))
-        results = await self._once(
-            _run_writes, [statement], self.limits.max_affected_rows, self._query_timeout()
-        )
-        return results[0]
+        return (await self._write([statement]))[0]
 
     async def write_batch(
         self, statements: Sequence[str], params: Mapping[str, Any] | None = None
@@ -186,9 +186,25 @@ class SourceDatabase:
         used = {name for c in checked for name in c.param_names}
         _refuse_unused(params, used)
         batch = [(c.sql, bind_params(c.param_names, params, check_unused=False)) for c in checked]
-        return await self._once(
-            _run_writes, batch, self.limits.max_affected_rows, self._query_timeout()
-        )
+        return await self._write(batch)
+
+    async def _write(self, statements: list[tuple[str, list[Any]]]) -> list[QueryResult]:
+        """One transaction, never retried: a write that failed midway may have happened."""
+        try:
+            return await self._once(
+                _run_writes, statements, self.limits.max_affected_rows, self._query_timeout()
+            )
+        except DatabaseUnavailable:
+            raise
+        except DatabaseError as err:
+            if not err.transient:
+                raise
+            raise DatabaseError(
+                f"{err}; writes are not retried automatically: check whether the change "
+                "took effect before running it again",
+                err.number,
+                transient=True,
+            ) from err
 
     async def explain(self, sql: str) -> str:
         checked = sqlguard.check_select(sql)
@@ -211,7 +227,7 @@ class SourceDatabase:
     async def _once(self, fn: Callable[..., T], *args: Any, keep: bool = True) -> T:
         """Run `fn(conn, *args)` once on a pooled connection."""
         self._fail_fast_when_down()
-        async with self._lease(keep=keep) as lease:
+        async with self._pool.lease(keep=keep) as lease:
             try:
                 return await lease.run(fn, *args)
             except pyodbc.Error as exc:
@@ -241,11 +257,6 @@ class SourceDatabase:
                 )
                 await asyncio.sleep(delay)
 
-    @contextlib.asynccontextmanager
-    async def _lease(self, *, keep: bool = True) -> AsyncIterator[Lease]:
-        async with self._pool.lease(keep=keep) as lease:
-            yield lease
-
     def _query_error(self, exc: pyodbc.Error) -> DatabaseError:
         info = inspect_error(exc)
         metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
@@ -269,16 +280,21 @@ class SourceDatabase:
 
     async def _open_connection(self) -> PooledConnection:
         """Open one connection with fresh credentials; the pool calls this."""
-        reason = await reachability_problem(
-            self._address.host, self._address.effective_port, self._tuning.reachability_timeout_s
-        )
-        if reason is not None:
-            raise self._enter_outage(reason)
-        driver = find_driver(self.settings.driver)
+        if not self._address.named_instance:  # its port comes from SQL Browser (UDP)
+            reason = await reachability_problem(
+                self._address.host,
+                self._address.effective_port,
+                self._tuning.reachability_timeout_s,
+            )
+            if reason is not None:
+                raise self._enter_outage(reason)
+        driver = self.driver
         try:
             attrs = await self._auth.connect_attributes()
         except (DatabaseError, ValueError) as exc:
-            raise self._enter_outage(f"auth {self.settings.auth!r} failed: {exc}") from exc
+            raise self._enter_outage(
+                f"auth {self.settings.auth!r} failed: {exc}", credentials=True
+            ) from exc
         retire_at = time.monotonic() + self.settings.connection_max_lifetime_s
         token = attrs.access_token
         if token is not None:
@@ -286,7 +302,8 @@ class SourceDatabase:
             if life_s < self._tuning.min_token_life_s:
                 raise self._enter_outage(
                     f"auth {self.settings.auth!r} returned an access token that expires at "
-                    f"{token.expires_on.isoformat()}; refusing to connect with it"
+                    f"{token.expires_on.isoformat()}; refusing to connect with it",
+                    credentials=True,
                 )
             if driver.kind == "freetds":
                 raise self._enter_outage(
@@ -308,7 +325,7 @@ class SourceDatabase:
             reason = login_failure_reason(info.message, info.number, info.timed_out, self._address)
             if info.transient and not info.connection_lost:
                 raise ConnectFailed(reason, info.number, transient=True) from exc
-            raise self._enter_outage(reason) from exc
+            raise self._enter_outage(reason, credentials=info.number == 18456) from exc
         return PooledConnection(cnxn, retire_at)
 
     # --- availability --------------------------------------------------------------------
@@ -319,10 +336,13 @@ class SourceDatabase:
                 f"database unavailable: {self._outage}; retrying in background"
             )
 
-    def _enter_outage(self, reason: str) -> DatabaseUnavailable:
+    def _enter_outage(self, reason: str, *, credentials: bool = False) -> DatabaseUnavailable:
+        """Calls fail fast from now on; the probe keeps trying, slowly when the credentials
+        were refused (repeated failed logins can lock an account)."""
         if self._outage is None:
             log.warning("source %s: database unavailable: %s", self.source, reason)
         self._outage = reason
+        self._credentials_refused = credentials
         self._readiness = Readiness(False, reason)
         self._pool.discard_idle()
         self._wake_probe.set()
@@ -332,16 +352,22 @@ class SourceDatabase:
         if self._outage is not None or not self._readiness.ready:
             log.info("source %s: database available (%.1f ms)", self.source, latency_ms)
         self._outage = None
+        self._credentials_refused = False
         self._readiness = Readiness(True, None, latency_ms)
 
     async def _probe_loop(self) -> None:
         while True:
-            await self._probe()
-            interval = (
-                self._tuning.probe_interval_up_s
-                if self._readiness.ready
-                else self._tuning.probe_interval_down_s
-            )
+            try:
+                await self._probe()
+            except Exception as exc:  # the probe must outlive any surprise
+                log.exception("source %s: health probe failed", self.source)
+                self._readiness = Readiness(False, f"health probe failed: {exc}")
+            if self._readiness.ready:
+                interval = self._tuning.probe_interval_up_s
+            elif self._credentials_refused:
+                interval = self._tuning.probe_interval_refused_s
+            else:
+                interval = self._tuning.probe_interval_down_s
             self._wake_probe.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake_probe.wait(), interval)
@@ -351,7 +377,7 @@ class SourceDatabase:
         for _ in range(2):  # a second try on a fresh connection if a pooled one was dead
             started = time.perf_counter()
             try:
-                async with self._lease() as lease:
+                async with self._pool.lease() as lease:
                     await lease.run(_select_one, self._query_timeout())
             except DatabaseUnavailable:
                 return  # _enter_outage already recorded why
@@ -527,7 +553,7 @@ def _fetch_page(
         cursor.execute(sql, *args)
         if cursor.description is None:
             return QueryResult([], [], duration_ms=(time.perf_counter() - started) * 1000)
-        columns = describe_columns(cursor.description)
+        description = cursor.description
         if offset:
             cursor.skip(offset)
         size = 0
@@ -545,7 +571,7 @@ def _fetch_page(
         if truncated:
             cursor.cancel()  # ATTENTION: the server stops sending the rest
     return QueryResult(
-        columns,
+        describe_columns(description, rows),
         rows,
         truncated=truncated,
         next_offset=offset + len(rows) if truncated else None,
@@ -566,16 +592,27 @@ def approx_size(row: Sequence[Any]) -> int:
     return total
 
 
-def describe_columns(description: Sequence[Sequence[Any]]) -> list[Column]:
-    return [Column(str(entry[0]), sql_type_name(entry)) for entry in description]
+def describe_columns(
+    description: Sequence[Sequence[Any]], rows: Sequence[Sequence[Any]] = ()
+) -> list[Column]:
+    columns = []
+    for index, entry in enumerate(description):
+        sample = next((row[index] for row in rows if row[index] is not None), None)
+        columns.append(Column(str(entry[0]), sql_type_name(entry, sample)))
+    return columns
 
 
-def sql_type_name(entry: Sequence[Any]) -> str:
+def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
     """SQL Server's name for a column's type, from pyodbc's cursor.description entry
-    (name, type_code, display_size, internal_size, precision, scale, null_ok).
+    (name, type_code, display_size, internal_size, precision, scale, null_ok) and, when
+    there is one, a value of the column.
 
-    ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here."""
+    ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
+    datetimeoffset is described as str too; its values (decoded by _datetimeoffset)
+    give it away."""
     _, python_type, _, size, precision, scale, _ = entry
+    if python_type is str and isinstance(sample, dt.datetime):
+        return f"datetimeoffset({scale})"
     if python_type is bool:
         return "bit"
     if python_type is int:

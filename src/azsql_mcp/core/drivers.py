@@ -61,14 +61,11 @@ class DriverNotFound(DatabaseError):
 class Driver:
     """An ODBC driver: `name` goes into DRIVER={...}; `kind` decides the keywords."""
 
-    kind: DriverKind
+    kind: DriverKind  # FreeTDS needs SERVER + PORT and TDS_Version, and must never get
+    # fast_executemany (it crashes the client process, see tds-wire-facts.md); azsql-mcp
+    # never enables fast_executemany.
     name: str
     description: str
-
-    @property
-    def supports_fast_executemany(self) -> bool:
-        # FreeTDS 1.3 crashes the client process with fast_executemany (tds-wire-facts.md).
-        return self.kind == "msodbc"
 
 
 def kind_of(driver_name: str) -> DriverKind:

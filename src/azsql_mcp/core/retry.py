@@ -42,11 +42,12 @@ _CONNECTION_LOST_TEXT = re.compile(
     re.IGNORECASE,
 )
 
-_NUMBER = re.compile(r"\((\d+)\)\s*\(SQL\w+\)")
+_CALL = r"\(SQL\w+(?:\([^)]*\))?\)"  # pyodbc names the ODBC call: (SQLSetConnectAttr(X))
+_NUMBER = re.compile(r"\((\d+)\)\s*" + _CALL)
 _VENDOR_PREFIX = re.compile(
     r"^\[[0-9A-Z]{5}\]\s*|\[(?:Microsoft|FreeTDS|unixODBC)\][^\]]*\]|\[SQL Server\]"
 )
-_TRAILER = re.compile(r"\s*\(\d+\)\s*\(SQL\w+\)\s*$")
+_TRAILER = re.compile(r"\s*\(\d+\)\s*(?:" + _CALL + r")?\s*$")
 
 
 @dataclass(frozen=True)
