@@ -23,7 +23,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -35,24 +35,24 @@ DEFAULT_MAX_BINARY_BYTES = 256
 MAX_CELL_CHARS = 200  # text rendering only; structured content keeps the full value
 
 JsonValue = None | bool | int | float | str
+# Types that are already JSON; checked by exact type first because this runs per value.
+_PLAIN = frozenset({type(None), bool, int, str})
 
 
 def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES) -> JsonValue:
     """One driver value as a JSON-safe value (see the module docstring for the rules)."""
-    if value is None or isinstance(value, bool | int | str):
+    if type(value) in _PLAIN or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Decimal):
         return _decimal_text(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, datetime | date | time):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return _binary_text(bytes(value), max_binary_bytes)
     if isinstance(value, uuid.UUID):
         return str(value).upper()
-    if isinstance(value, timedelta):
-        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _binary_text(bytes(value), max_binary_bytes)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
     return str(value)
 
 
@@ -103,7 +103,13 @@ def result_to_structured(
 def rows_to_json(
     rows: Iterable[Sequence[Any]], *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES
 ) -> list[list[JsonValue]]:
-    return [[to_json_value(v, max_binary_bytes=max_binary_bytes) for v in row] for row in rows]
+    return [
+        [
+            v if type(v) in _PLAIN else to_json_value(v, max_binary_bytes=max_binary_bytes)
+            for v in row
+        ]
+        for row in rows
+    ]
 
 
 def records(result: QueryResult) -> list[dict[str, Any]]:
@@ -117,6 +123,8 @@ def records(result: QueryResult) -> list[dict[str, Any]]:
 # "<untrusted-data" or "</untrusted-data" inside a cell, whatever the spacing or case.
 _FENCE_START = re.compile(r"<(?=\s*/?\s*untrusted-data)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+# Anything _escape would change; most cells have none of it and are returned as they are.
+_SPECIAL = re.compile(r"[\\|<\x00-\x1f\x7f\u2028\u2029]")
 
 
 def cell_text(value: JsonValue, *, max_chars: int = MAX_CELL_CHARS) -> str:
@@ -125,10 +133,12 @@ def cell_text(value: JsonValue, *, max_chars: int = MAX_CELL_CHARS) -> str:
         return "NULL"
     if isinstance(value, bool):
         return "1" if value else "0"
+    if type(value) is int:
+        return str(value)
     text = str(value)
     if len(text) > max_chars:
         text = f"{text[:max_chars]}...({len(text)} chars)"
-    return _escape(text)
+    return _escape(text) if _SPECIAL.search(text) else text
 
 
 def _escape(text: str) -> str:

@@ -9,7 +9,7 @@ every user with metadata visibility can read, unlike sys.dm_db_partition_stats
 LIST_TABLES = """
 SELECT s.name AS schema_name,
        o.name AS object_name,
-       CASE o.type WHEN 'U' THEN 'table' ELSE 'view' END AS object_type,
+       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
        (SELECT SUM(p.rows) FROM sys.partitions AS p
          WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count
 FROM sys.objects AS o
@@ -24,7 +24,7 @@ FIND_OBJECT = """
 SELECT o.object_id,
        s.name AS schema_name,
        o.name AS object_name,
-       CASE o.type WHEN 'U' THEN 'table' ELSE 'view' END AS object_type,
+       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
        CAST(ep.value AS nvarchar(4000)) AS description,
        (SELECT SUM(p.rows) FROM sys.partitions AS p
          WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count
@@ -44,10 +44,10 @@ COLUMNS = """
 SELECT c.column_id,
        c.name AS column_name,
        t.name AS type_name,
-       CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
-            THEN TYPE_NAME(c.system_type_id) ELSE t.name END AS base_type,
+       COALESCE(CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
+                     THEN TYPE_NAME(c.system_type_id) END, t.name) AS base_type,
        c.max_length,
-       c.precision,
+       c.[precision],
        c.scale,
        c.is_nullable,
        c.is_identity,
@@ -200,12 +200,12 @@ ORDER BY r.total_elapsed_time DESC
 ALL_COLUMNS = """
 SELECT s.name AS schema_name,
        o.name AS object_name,
-       CASE o.type WHEN 'U' THEN 'table' ELSE 'view' END AS object_type,
+       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
        c.name AS column_name,
-       CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
-            THEN TYPE_NAME(c.system_type_id) ELSE t.name END AS base_type,
+       COALESCE(CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
+                     THEN TYPE_NAME(c.system_type_id) END, t.name) AS base_type,
        c.max_length,
-       c.precision,
+       c.[precision],
        c.scale,
        c.is_nullable
 FROM sys.objects AS o
