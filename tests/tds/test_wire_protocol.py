@@ -8,6 +8,7 @@ is exercised in test_wire_engine.py.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import socket
@@ -15,6 +16,7 @@ import struct
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import aioodbc
@@ -22,7 +24,7 @@ import pyodbc
 import pytds
 import pytest
 
-from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
+from azsql_mcp.testing.tds_server import Fault, TdsServer, ThreadedTdsServer
 from azsql_mcp.testing.tds_server.results import (
     ColumnType,
     Done,
@@ -132,9 +134,13 @@ def _no_faults_left(server: ThreadedTdsServer) -> Iterator[None]:
     server.clear_faults()
 
 
-def connect(server: ThreadedTdsServer, driver: str, **kwargs: Any) -> pyodbc.Connection:
-    return pyodbc.connect(server.odbc_connection_string(driver=driver, **kwargs),
-                          autocommit=True, timeout=10)
+def connect(server: ThreadedTdsServer, driver: str, **kwargs: Any) -> closing[pyodbc.Connection]:
+    """An autocommit connection that the `with` block closes (pyodbc's own does not)."""
+    return closing(
+        pyodbc.connect(
+            server.odbc_connection_string(driver=driver, **kwargs), autocommit=True, timeout=10
+        )
+    )
 
 
 def token_struct(token: str) -> bytes:
@@ -164,41 +170,55 @@ def test_pytds_connects_and_binds_parameters_with_sp_executesql(server: Threaded
         cur.execute("ROWS 2")
         assert [r[0] for r in cur.fetchall()] == [0, 1]
         cur.execute("ECHO %s, %s, %s", (7, "héllo", None))
-        assert list(cur.fetchone()) == [7, "héllo", None]
+        assert list(cur.fetchone()) == [7, "héllo"]
     assert "sp_executesql" in server.record.rpcs
-    assert "ECHO @P1, @P2, @P3" in server.record.statements
+    assert "ECHO @P1, @P2, NULL" in server.record.statements  # pytds writes None inline
 
 
 def test_aioodbc_over_driver_18(server: ThreadedTdsServer) -> None:
-    import asyncio
-
     async def run() -> list[Any]:
-        async with aioodbc.connect(dsn=server.odbc_connection_string(), autocommit=True) as cn:
-            async with cn.cursor() as cur:
-                await cur.execute("ROWS 5")
-                return [r[0] for r in await cur.fetchall()]
+        dsn = server.odbc_connection_string()
+        async with aioodbc.connect(dsn=dsn, autocommit=True) as cn, cn.cursor() as cur:
+            await cur.execute("ROWS 5")
+            return [r[0] for r in await cur.fetchall()]
 
     assert asyncio.run(run()) == [0, 1, 2, 3, 4]
 
 
-def test_wrong_password_is_login_failed_18456(server: ThreadedTdsServer,
-                                              odbc_driver: str) -> None:
+async def test_async_server_with_faults_given_up_front() -> None:
+    def query(conn_str: str) -> int:
+        with closing(pyodbc.connect(conn_str, autocommit=True, timeout=10)) as cnxn:
+            return int(cnxn.cursor().execute("ROWS 4").fetchall()[-1][0])
+
+    faults = [Fault.parse("error:18456@login:1")]
+    async with TdsServer(engine=StandInEngine(), faults=faults) as srv:
+        conn_str = srv.odbc_connection_string(driver="freetds")
+        with pytest.raises(pyodbc.Error, match=r"Login failed.*\(18456\)"):
+            await asyncio.to_thread(query, conn_str)
+        assert await asyncio.to_thread(query, conn_str) == 3  # drivers block: not on the loop
+
+
+def test_wrong_password_is_login_failed_18456(server: ThreadedTdsServer, odbc_driver: str) -> None:
     with pytest.raises(pyodbc.Error, match=r"Login failed for user 'sa'\. \(18456\)"):
         connect(server, odbc_driver, password="wrong")
     assert not server.record.logins[-1].accepted
 
 
-def test_tls_with_trusted_self_signed_certificate(server: ThreadedTdsServer,
-                                                 odbc_driver: str) -> None:
+def test_tls_with_trusted_self_signed_certificate(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
     with connect(server, odbc_driver, encrypt=True, trust_server_certificate=True) as cnxn:
         assert cnxn.cursor().execute("ROWS 2000").fetchall()[-1][0] == 1999
     assert server.record.logins[-1].encryption == "full"
 
 
 def test_access_token_login_is_recorded(server: ThreadedTdsServer) -> None:
-    with pyodbc.connect(server.odbc_connection_string(user="", encrypt=True),
-                        attrs_before={1256: token_struct(TOKEN)}, autocommit=True,
-                        timeout=10) as cnxn:
+    with pyodbc.connect(
+        server.odbc_connection_string(user="", encrypt=True),
+        attrs_before={1256: token_struct(TOKEN)},
+        autocommit=True,
+        timeout=10,
+    ) as cnxn:
         assert cnxn.cursor().execute("SELECT 1").fetchone()[0] == 1
     login = server.record.logins[-1]
     assert login.access_token == TOKEN and login.user == "" and login.accepted
@@ -234,8 +254,9 @@ def test_multiple_result_sets_and_nextset(server: ThreadedTdsServer, odbc_driver
         assert not cur.nextset()
 
 
-def test_statement_error_leaves_the_connection_usable(server: ThreadedTdsServer,
-                                                      odbc_driver: str) -> None:
+def test_statement_error_leaves_the_connection_usable(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
     with connect(server, odbc_driver) as cnxn:
         cur = cnxn.cursor()
         with pytest.raises(pyodbc.ProgrammingError, match=r"Invalid object name 'nope'\. \(208\)"):
@@ -243,11 +264,13 @@ def test_statement_error_leaves_the_connection_usable(server: ThreadedTdsServer,
         assert cur.execute("SELECT 1").fetchone()[0] == 1
 
 
-def test_autocommit_off_uses_transaction_requests(server: ThreadedTdsServer,
-                                                  odbc_driver: str) -> None:
+def test_autocommit_off_uses_transaction_requests(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
     engine = server.engine
-    cnxn = pyodbc.connect(server.odbc_connection_string(driver=odbc_driver), autocommit=False,
-                          timeout=10)
+    cnxn = pyodbc.connect(
+        server.odbc_connection_string(driver=odbc_driver), autocommit=False, timeout=10
+    )
     try:
         engine.calls.clear()
         cur = cnxn.cursor()
@@ -262,8 +285,9 @@ def test_autocommit_off_uses_transaction_requests(server: ThreadedTdsServer,
         cnxn.close()
 
 
-def test_query_timeout_cancels_and_the_connection_works(server: ThreadedTdsServer,
-                                                        odbc_driver: str) -> None:
+def test_query_timeout_cancels_and_the_connection_works(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
     with connect(server, odbc_driver) as cnxn:
         cnxn.timeout = 1
         cur = cnxn.cursor()
@@ -274,8 +298,7 @@ def test_query_timeout_cancels_and_the_connection_works(server: ThreadedTdsServe
         assert cur.execute("SELECT 1").fetchone()[0] == 1
 
 
-def test_cancel_in_the_middle_of_a_long_result(server: ThreadedTdsServer,
-                                               odbc_driver: str) -> None:
+def test_cancel_in_the_middle_of_a_long_result(server: ThreadedTdsServer, odbc_driver: str) -> None:
     with connect(server, odbc_driver) as cnxn:
         cur = cnxn.cursor()
         cur.execute("ROWS 500000")
@@ -284,6 +307,7 @@ def test_cancel_in_the_middle_of_a_long_result(server: ThreadedTdsServer,
         assert cur.execute("ROWS 3").fetchall()[-1][0] == 2
         cur.execute("ROWS 500000")
         cur.fetchone()
+        cur.close()  # closing a cursor with unread rows cancels the rest
         assert cnxn.cursor().execute("SELECT 1").fetchone()[0] == 1
 
 
@@ -304,8 +328,10 @@ def test_64_concurrent_sessions(server: ThreadedTdsServer) -> None:
             errors.append(exc)
             barrier.abort()
 
-    threads = [threading.Thread(target=session, args=("msodbc" if i % 2 else "freetds",))
-               for i in range(count)]
+    threads = [
+        threading.Thread(target=session, args=("msodbc" if i % 2 else "freetds",))
+        for i in range(count)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -322,11 +348,13 @@ def test_login_fault_fails_the_next_logins(server: ThreadedTdsServer, odbc_drive
     for _ in range(2):
         with pytest.raises(pyodbc.Error, match=r"is not currently available.*\(40613\)"):
             connect(server, odbc_driver)
-    connect(server, odbc_driver).close()
+    with connect(server, odbc_driver):
+        pass
 
 
-def test_query_fault_error_keeps_the_connection(server: ThreadedTdsServer,
-                                                odbc_driver: str) -> None:
+def test_query_fault_error_keeps_the_connection(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
     with connect(server, odbc_driver) as cnxn:
         cur = cnxn.cursor()
         cur.execute("SELECT 1")  # the driver's own first requests are not "queries"
@@ -336,8 +364,9 @@ def test_query_fault_error_keeps_the_connection(server: ThreadedTdsServer,
         assert cur.execute("SELECT 1").fetchone()[0] == 1
 
 
-def test_severity_20_query_fault_closes_the_connection(server: ThreadedTdsServer,
-                                                       odbc_driver: str) -> None:
+def test_severity_20_query_fault_closes_the_connection(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
     with connect(server, odbc_driver) as cnxn:
         cur = cnxn.cursor()
         cur.execute("SELECT 1")
@@ -362,8 +391,9 @@ def test_drop_fault_cuts_the_result(server: ThreadedTdsServer, odbc_driver: str)
         assert cnxn.cursor().execute("ROWS 1000").fetchall()[-1][0] == 999
 
 
-def test_delay_fault_and_a_timeout_that_cancels_it(server: ThreadedTdsServer,
-                                                   odbc_driver: str) -> None:
+def test_delay_fault_and_a_timeout_that_cancels_it(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
     with connect(server, odbc_driver) as cnxn:
         cnxn.cursor().execute("SELECT 1")
         server.add_fault(Fault.parse("delay:0.3@query"))
@@ -379,12 +409,12 @@ def test_delay_fault_and_a_timeout_that_cancels_it(server: ThreadedTdsServer,
         assert cnxn.cursor().execute("SELECT 1").fetchone()[0] == 1
 
 
-def test_refuse_fault_closes_new_connections(server: ThreadedTdsServer,
-                                             odbc_driver: str) -> None:
+def test_refuse_fault_closes_new_connections(server: ThreadedTdsServer, odbc_driver: str) -> None:
     server.add_fault(Fault.parse("refuse@connect:1"))
     with pytest.raises(pyodbc.Error):
         connect(server, odbc_driver)
-    connect(server, odbc_driver).close()
+    with connect(server, odbc_driver):
+        pass
 
 
 # --- robustness -----------------------------------------------------------------------------
@@ -410,7 +440,7 @@ def _reply(data: bytes, server: ThreadedTdsServer) -> bytes:
 def test_malformed_packets_get_a_tds_error(server: ThreadedTdsServer, garbage: bytes) -> None:
     reply = _reply(garbage, server)
     assert reply[0] == 0x04 and reply[8] == 0xAA  # a tabular reply holding an ERROR token
-    assert "TDS test server" in reply[8:].decode("utf-16-le", "replace")
+    assert "TDS test server".encode("utf-16-le") in reply
     with connect(server, "freetds") as cnxn:
         assert cnxn.cursor().execute("SELECT 1").fetchone()[0] == 1
 
@@ -418,10 +448,10 @@ def test_malformed_packets_get_a_tds_error(server: ThreadedTdsServer, garbage: b
 def test_stop_and_start_on_the_same_port() -> None:
     with ThreadedTdsServer(engine=StandInEngine()) as srv:
         port = srv.port
-        cnxn = connect(srv, "freetds")
-        srv.stop()
-        with pytest.raises(pyodbc.Error):
-            cnxn.cursor().execute("SELECT 1")
+        with connect(srv, "freetds") as cnxn:
+            srv.stop()
+            with pytest.raises(pyodbc.Error):
+                cnxn.cursor().execute("SELECT 1")
         srv.start()
         assert srv.port == port
         with connect(srv, "freetds") as again:

@@ -65,6 +65,7 @@ from .tls import TlsEngine, server_context
 log = logging.getLogger(__name__)
 
 FIRST_SPID = 51
+CLOSE_TIMEOUT = 5.0  # seconds a closing session may take to flush what it sent
 _ENCRYPTION_NAMES = {ENCRYPT_NOT_SUP: "none", ENCRYPT_OFF: "login"}
 
 
@@ -168,7 +169,7 @@ class ConnectionHelpers:
 
     def pytds_kwargs(self, database: str = "master") -> dict[str, Any]:
         return {
-            "server": self.host,
+            "dsn": self.host,
             "port": self.port,
             "database": database,
             "user": self.user,
@@ -560,8 +561,10 @@ class Connection:
         if executor is not None:
             executor.shutdown(wait=False)
         self.channel.writer.close()
-        with contextlib.suppress(Exception):
-            await self.channel.writer.wait_closed()
+        try:  # a client that stopped reading must not keep the session alive
+            await asyncio.wait_for(self.channel.writer.wait_closed(), CLOSE_TIMEOUT)
+        except (TimeoutError, OSError):
+            self.channel.abort()
 
 
 def _close_generator(handler: Generator[bytes, None, None]) -> None:
@@ -603,7 +606,7 @@ class TdsServer(ConnectionHelpers):
         self.tls_context: ssl.SSLContext | None = server_context() if tls else None
         self._own_engine = engine is None
         self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self._connections: dict[asyncio.Task[None], Connection] = {}
         self._next_spid = FIRST_SPID
 
     async def start(self) -> None:
@@ -623,7 +626,8 @@ class TdsServer(ConnectionHelpers):
         if server is not None:
             server.close()
             await server.wait_closed()
-        for task in list(self._connections):
+        for task, connection in list(self._connections.items()):
+            connection.channel.abort()
             task.cancel()
         if self._connections:
             await asyncio.gather(*self._connections, return_exceptions=True)
@@ -652,13 +656,14 @@ class TdsServer(ConnectionHelpers):
         self._next_spid = spid + 1 if spid < 32000 else FIRST_SPID
         task = asyncio.current_task()
         assert task is not None
-        self._connections.add(task)
+        connection = Connection(self, reader, writer, spid)
+        self._connections[task] = connection
         try:
-            await Connection(self, reader, writer, spid).run()
+            await connection.run()
         except asyncio.CancelledError:
-            writer.transport.abort()
+            connection.channel.abort()
         finally:
-            self._connections.discard(task)
+            self._connections.pop(task, None)
 
 
 class ThreadedTdsServer(ConnectionHelpers):

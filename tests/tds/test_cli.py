@@ -1,0 +1,72 @@
+"""`python -m azsql_mcp.testing.tds_server`: first line, faults, signals, help."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any
+
+import pyodbc
+import pytest
+
+MODULE = [sys.executable, "-m", "azsql_mcp.testing.tds_server"]
+
+
+def freetds(server: Any, password: str = "Password1!") -> closing[pyodbc.Connection]:
+    return closing(
+        pyodbc.connect(
+            f"DRIVER={{FreeTDS}};SERVER={server.host};PORT={server.port};UID=sa;"
+            f"PWD={{{password}}};TDS_Version=7.4;Encryption=off;",
+            autocommit=True,
+            timeout=10,
+        )
+    )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serves_until_a_signal_then_exits_0(
+    start_cli: Callable[..., Any], sig: signal.Signals
+) -> None:
+    server = start_cli("--password", "Cli-Pass;1")
+    assert server.host == "127.0.0.1" and server.port > 0
+    with freetds(server, "Cli-Pass;1") as cnxn:
+        assert cnxn.cursor().execute("SELECT 1").fetchone()[0] == 1
+    server.process.send_signal(sig)
+    assert server.process.wait(15) == 0
+
+
+def test_fault_option(start_cli: Callable[..., Any]) -> None:
+    server = start_cli("--fault", "error:40613@login:1", "--fault", "refuse@connect:1")
+    with pytest.raises(pyodbc.Error):  # refused
+        freetds(server)
+    with pytest.raises(pyodbc.Error, match=r"\(40613\)"):
+        freetds(server)
+    with freetds(server) as cnxn:
+        assert cnxn.cursor().execute("SELECT 2").fetchone()[0] == 2
+
+
+def test_bad_fault_spec_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [*MODULE, "--fault", "boom@query"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "unknown kind 'boom'" in result.stderr
+
+
+def test_help_documents_the_fault_syntax() -> None:
+    result = subprocess.run([*MODULE, "--help"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    for text in (
+        "KIND[:ARG]@WHEN[:COUNT]",
+        "error:40613@login:2",
+        "delay:2.5@query",
+        "refuse@connect",
+        "drop@query",
+        "--require-token",
+        "--tls",
+        "--sample",
+    ):
+        assert text in result.stdout

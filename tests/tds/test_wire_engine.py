@@ -1,0 +1,264 @@
+"""Real drivers against the server with its real SQLite engine: types, errors, data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import struct
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from decimal import Decimal
+from typing import Any
+
+import pyodbc
+import pytds
+import pytest
+
+from azsql_mcp.testing.tds_server import ThreadedTdsServer, find_msodbc_driver
+
+_names = itertools.count()
+
+
+def table_name(prefix: str) -> str:
+    """Tests share one database; each test gets its own tables."""
+    return f"{prefix}_{next(_names)}"
+
+
+def connect(server: ThreadedTdsServer, driver: str, **kwargs: Any) -> closing[pyodbc.Connection]:
+    autocommit = kwargs.pop("autocommit", True)
+    cnxn = pyodbc.connect(
+        server.odbc_connection_string(driver=driver, **kwargs), autocommit=autocommit, timeout=10
+    )
+    cnxn.add_output_converter(-155, _datetimeoffset)
+    return closing(cnxn)
+
+
+def _datetimeoffset(raw: bytes) -> dt.datetime:
+    """pyodbc has no built-in conversion for SQL_SS_TIMESTAMPOFFSET (-155)."""
+    year, month, day, hour, minute, second, nanos, tz_h, tz_m = struct.unpack("<6hI2h", raw)
+    zone = dt.timezone(dt.timedelta(hours=tz_h, minutes=tz_m))
+    return dt.datetime(year, month, day, hour, minute, second, nanos // 1000, tzinfo=zone)
+
+
+PLUS_2 = dt.timezone(dt.timedelta(hours=2))
+# (column type, T-SQL literal, value as the drivers return it)
+TYPES: list[tuple[str, str, Any]] = [
+    ("tinyint", "255", 255),
+    ("smallint", "-32768", -32768),
+    ("int", "2147483647", 2147483647),
+    ("bigint", "-9223372036854775808", -9223372036854775808),
+    ("bit", "1", True),
+    ("decimal(18,4)", "-12345.6789", Decimal("-12345.6789")),
+    ("numeric(10,2)", "12.34", Decimal("12.34")),
+    ("float", "1.5", 1.5),
+    ("real", "0.25", 0.25),
+    ("money", "12345678.9012", Decimal("12345678.9012")),
+    ("smallmoney", "-214748.3648", Decimal("-214748.3648")),
+    ("date", "'2024-02-29'", dt.date(2024, 2, 29)),
+    ("time(0)", "'13:14:15'", dt.time(13, 14, 15)),
+    ("datetime", "'2024-02-29T13:14:15.123'", dt.datetime(2024, 2, 29, 13, 14, 15, 123000)),
+    ("datetime2(7)", "'2024-02-29T13:14:15.123456'", dt.datetime(2024, 2, 29, 13, 14, 15, 123456)),
+    (
+        "datetimeoffset(7)",
+        "'2024-02-29T13:14:15.123456+02:00'",
+        dt.datetime(2024, 2, 29, 13, 14, 15, 123456, tzinfo=PLUS_2),
+    ),
+    (
+        "uniqueidentifier",
+        "'6F9619FF-8B86-D011-B42D-00C04FC964FF'",
+        "6F9619FF-8B86-D011-B42D-00C04FC964FF",
+    ),
+    ("char(5)", "'ab'", "ab   "),
+    ("varchar(20)", "'café'", "café"),
+    ("nchar(3)", "N'日'", "日  "),
+    ("nvarchar(50)", "N'Zoë 🙂 日本'", "Zoë 🙂 日本"),
+    ("nvarchar(max)", "N'" + "é" * 5000 + "'", "é" * 5000),
+    ("varchar(max)", "'" + "y" * 9000 + "'", "y" * 9000),
+    ("varbinary(10)", "0x0001FF", b"\x00\x01\xff"),
+    ("varbinary(max)", "0x" + "AB" * 9000, b"\xab" * 9000),
+]
+
+
+def test_column_types_round_trip(wire_server: ThreadedTdsServer, odbc_driver: str) -> None:
+    name = table_name("types")
+    columns = [f"c{i}" for i in range(len(TYPES))]
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        definition = ", ".join(f"{c} {t} NULL" for c, (t, _, _) in zip(columns, TYPES, strict=True))
+        cur.execute(f"CREATE TABLE {name} (id int NOT NULL, {definition})")
+        literals = ", ".join(literal for _, literal, _ in TYPES)
+        cur.execute(f"INSERT INTO {name} VALUES (1, {literals})")
+        cur.execute(f"INSERT INTO {name} (id) VALUES (2)")
+        rows = cur.execute(f"SELECT * FROM {name} ORDER BY id").fetchall()
+    expected = [value for _, _, value in TYPES]
+    got = list(rows[0])[1:]
+    for (sql_type, _, _), want, have in zip(TYPES, expected, got, strict=True):
+        assert have == want, sql_type
+    assert list(rows[1])[1:] == [None] * len(TYPES)
+
+
+# Parameters as pyodbc binds them (it sends datetimes with 3 fractional digits and
+# times without fractions, as against SQL Server).
+PARAMETERS: list[tuple[str, Any]] = [
+    ("int", 2147483647),
+    ("bigint", -(2**63)),
+    ("bit", False),
+    ("decimal(18,4)", Decimal("-12345.6789")),
+    ("float", 2.5),
+    ("date", dt.date(1999, 12, 31)),
+    ("datetime2(3)", dt.datetime(2024, 2, 29, 13, 14, 15, 123000)),
+    ("nvarchar(50)", "Zoë 🙂 日本"),
+    ("nvarchar(max)", "é" * 5000),
+    ("varbinary(max)", b"\x00\xff" * 5000),
+    ("nvarchar(10)", None),
+]
+
+
+def test_parameters_round_trip(wire_server: ThreadedTdsServer, odbc_driver: str) -> None:
+    name = table_name("params")
+    definition = ", ".join(f"c{i} {t} NULL" for i, (t, _) in enumerate(PARAMETERS))
+    values = [value for _, value in PARAMETERS]
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} ({definition})")
+        cur.execute(f"INSERT INTO {name} VALUES ({', '.join('?' * len(values))})", *values)
+        assert cur.rowcount == 1
+        row = cur.execute(f"SELECT * FROM {name} WHERE c0 = ?", values[0]).fetchone()
+    assert list(row) == values
+
+
+def pytds_cursor(server: ThreadedTdsServer) -> Iterator[Any]:
+    with pytds.connect(**server.pytds_kwargs(), autocommit=True) as cnxn, cnxn.cursor() as cur:
+        yield cur
+
+
+def test_pytds_reads_types_and_binds_parameters(wire_server: ThreadedTdsServer) -> None:
+    for cur in pytds_cursor(wire_server):
+        cur.execute(
+            "SELECT %s AS a, %s AS b, %s AS c, CAST(%s AS decimal(10,2)) AS d",
+            (1, "Zoë", dt.date(2024, 1, 2), Decimal("1.25")),
+        )
+        assert list(cur.fetchone()) == [1, "Zoë", dt.date(2024, 1, 2), Decimal("1.25")]
+        cur.execute("SELECT CAST('6F9619FF-8B86-D011-B42D-00C04FC964FF' AS uniqueidentifier)")
+        assert cur.fetchone()[0] == uuid.UUID("6F9619FF-8B86-D011-B42D-00C04FC964FF")
+
+
+def test_errors_carry_number_state_class_and_server(wire_server: ThreadedTdsServer) -> None:
+    for cur in pytds_cursor(wire_server):
+        with pytest.raises(pytds.ProgrammingError) as info:
+            cur.execute("SELECT * FROM dbo.no_such_table")
+        error = info.value
+        assert (error.number, error.state, error.severity) == (208, 1, 16)
+        assert "Invalid object name 'dbo.no_such_table'." in str(error)
+        assert error.srvname and error.line == 1
+        cur.execute("SELECT 1")
+        assert cur.fetchone()[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "number", "sqlstate"),
+    [
+        ("SELECT * FROM no_such_table", 208, "42S02"),
+        ("SELECT no_such_column FROM sys.objects", 207, "42S22"),
+        ("SELECT 1/0", 8134, "22012"),
+    ],
+)
+def test_statement_errors_leave_the_connection_usable(
+    wire_server: ThreadedTdsServer, odbc_driver: str, sql: str, number: int, sqlstate: str
+) -> None:
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        with pytest.raises(pyodbc.Error, match=rf"{sqlstate}.*\({number}\)"):
+            cur.execute(sql)
+        assert cur.execute("SELECT 7").fetchone()[0] == 7
+
+
+def test_several_statements_and_result_sets(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute("SET NOCOUNT ON; SELECT 1 AS a; SELECT N'x' AS b, 2 AS c")
+        # Read each result to its end: FreeTDS reports an extra empty result when
+        # nextset() skips unread rows.
+        assert [r[0] for r in cur.fetchall()] == [1]
+        assert cur.nextset()
+        assert [tuple(r) for r in cur.fetchall()] == [("x", 2)]
+        assert not cur.nextset()
+
+
+def test_committed_writes_are_visible_to_other_sessions(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    name = table_name("tx")
+    with connect(wire_server, odbc_driver) as setup:
+        setup.cursor().execute(f"CREATE TABLE {name} (id int NOT NULL)")
+    with (
+        connect(wire_server, odbc_driver, autocommit=False) as writer,
+        connect(wire_server, odbc_driver) as reader,
+    ):
+        writer.cursor().execute(f"INSERT INTO {name} VALUES (1)")
+        writer.rollback()
+        writer.cursor().execute(f"INSERT INTO {name} VALUES (2)")
+        writer.commit()
+        rows = reader.cursor().execute(f"SELECT id FROM {name}").fetchall()
+        assert [r[0] for r in rows] == [2]
+
+
+def test_waitfor_timeout_and_the_connection_works(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    with connect(wire_server, odbc_driver) as cnxn:
+        cnxn.timeout = 1
+        cur = cnxn.cursor()
+        started = time.monotonic()
+        with pytest.raises(pyodbc.OperationalError, match="HYT00"):
+            cur.execute("WAITFOR DELAY '00:00:30'")
+        assert time.monotonic() - started < 10
+        assert cur.execute("SELECT 1").fetchone()[0] == 1
+
+
+def test_fast_executemany_with_driver_18(start_cli: Callable[..., Any]) -> None:
+    driver = find_msodbc_driver()
+    if driver is None:
+        pytest.skip("Microsoft ODBC Driver 18 (package mssql-python-odbc) is not installed")
+    # Another process: pyodbc holds the GIL while Driver 18 describes parameters.
+    server = start_cli()
+    conn_str = (
+        f"DRIVER={{{driver}}};SERVER=tcp:{server.host},{server.port};UID=sa;"
+        "PWD={Password1!};Encrypt=no"
+    )
+    with closing(pyodbc.connect(conn_str, autocommit=True, timeout=10)) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(
+            "CREATE TABLE many (id int NOT NULL, name nvarchar(20) NULL, amount decimal(10,2) NULL)"
+        )
+        cur.fast_executemany = True
+        rows = [(i, f"n{i}", None if i % 3 == 0 else Decimal(i) / 4) for i in range(1000)]
+        cur.executemany("INSERT INTO many (id, name, amount) VALUES (?, ?, ?)", rows)
+        count, nulls, total = cur.execute(
+            "SELECT COUNT(*), SUM(CASE WHEN amount IS NULL THEN 1 ELSE 0 END), SUM(amount) "
+            "FROM many"
+        ).fetchone()
+    assert (count, nulls) == (1000, 334)
+    assert total == sum(r[2] for r in rows if r[2] is not None)
+
+
+def test_large_result_streams_from_the_sample(
+    wire_sample_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    with connect(wire_sample_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor().execute("SELECT * FROM SalesLT.SalesOrderDetail")
+        count = 0
+        while batch := cur.fetchmany(5000):
+            count += len(batch)
+    assert count >= 50_000
+
+
+def test_pytds_reads_the_sample(wire_sample_server: ThreadedTdsServer) -> None:
+    for cur in pytds_cursor(wire_sample_server):
+        cur.execute("SELECT TOP 5 CustomerID, LastName FROM SalesLT.Customer ORDER BY CustomerID")
+        rows = cur.fetchall()
+        assert len(rows) == 5 and all(isinstance(r[1], str) for r in rows)
