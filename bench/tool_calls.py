@@ -137,6 +137,8 @@ def write_config(tmp: Path, tds: Any, password: str, **server: Any) -> Path:
         "enabled = false",
         "[server]",
         *(f"{k} = {json.dumps(v)}" for k, v in server.items()),
+        "[server.limits]",
+        "rate_per_minute = 0  # the bench measures latency, not the per-client rate limit",
     ]
     path = tmp / f"azsql-mcp-{secrets.token_hex(3)}.toml"
     path.write_text("\n".join(lines) + "\n")
@@ -319,10 +321,10 @@ async def bench(args: argparse.Namespace) -> int:
                 ours_cmd = ours_argv(config, "stdio")
                 bare_cmd = bare_argv(payload_file, "stdio")
                 ours = await stack.enter_async_context(
-                    Client(StdioTransport(ours_cmd[0], ours_cmd[1:], env=env))
+                    Client(StdioTransport(ours_cmd[0], ours_cmd[1:], env=env, log_file=tmp / "o"))
                 )
                 theirs = await stack.enter_async_context(
-                    Client(StdioTransport(bare_cmd[0], bare_cmd[1:], env=env))
+                    Client(StdioTransport(bare_cmd[0], bare_cmd[1:], env=env, log_file=tmp / "b"))
                 )
                 await run_pair("stdio", ours, theirs, tool_caller)
             if "http" in transports:

@@ -22,7 +22,7 @@ import math
 import re
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -41,15 +41,22 @@ _PLAIN = frozenset({type(None), bool, int, str})
 
 def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES) -> JsonValue:
     """One driver value as a JSON-safe value (see the module docstring for the rules)."""
-    if type(value) in _PLAIN or isinstance(value, (bool, int, str)):
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    convert = _BY_TYPE.get(kind)
+    if convert is not None:
+        return convert(value)
+    # Subclasses and the rarer types.
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):
         return _decimal_text(value)
-    if isinstance(value, (datetime, date, time)):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
-        return str(value).upper()
-    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _uuid_text(value)
+    if isinstance(value, bytes | bytearray | memoryview):
         return _binary_text(bytes(value), max_binary_bytes)
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
@@ -57,16 +64,30 @@ def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTE
 
 
 def _decimal_text(value: Decimal) -> str:
-    if not value.is_finite():
-        return str(value)
+    text = str(value)
     # Plain notation: Decimal("1E+3") would otherwise print in scientific form.
-    return format(value, "f")
+    return format(value, "f") if "E" in text and value.is_finite() else text
+
+
+def _uuid_text(value: uuid.UUID) -> str:
+    h = value.hex.upper()  # faster than str(value).upper(), which matters per row
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _binary_text(data: bytes, max_bytes: int) -> str:
     if len(data) <= max_bytes:
         return "0x" + data.hex().upper()
     return f"0x{data[:max_bytes].hex().upper()}...({len(data)} bytes)"
+
+
+# Exact types with a converter that needs no options; this runs once per value.
+_BY_TYPE: dict[type, Callable[[Any], JsonValue]] = {
+    Decimal: _decimal_text,
+    datetime: datetime.isoformat,
+    date: date.isoformat,
+    time: time.isoformat,
+    uuid.UUID: _uuid_text,
+}
 
 
 class ResultColumn(BaseModel):
@@ -91,7 +112,9 @@ def result_to_structured(
     max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES,
 ) -> StructuredResult:
     """Columns with their SQL types, converted rows, count, truncation and next cursor."""
-    return StructuredResult(
+    # model_construct: the rows are JSON values by construction; validating each one
+    # again would cost more than converting them.
+    return StructuredResult.model_construct(
         columns=[ResultColumn(name=c.name, sql_type=c.sql_type) for c in result.columns],
         rows=rows_to_json(result.rows, max_binary_bytes=max_binary_bytes),
         row_count=len(result.rows),

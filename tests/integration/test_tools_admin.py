@@ -63,3 +63,18 @@ async def test_list_available_tools_lists_what_the_client_sees(mcp_client):
     assert "read_data" in names and "describe_table" in names
     assert "insert_data" not in names  # hidden while read_only holds
     assert len(result.content[0].text.splitlines()) == len(names)
+
+
+async def test_missing_permission_is_a_clear_message(mcp_client, tds_server):
+    from azsql_mcp.testing.tds_server.faults import Fault
+
+    await call(mcp_client, "health_check")  # the pool is open: the next query is ours
+    tds_server.add_fault(Fault.parse("error:300@query:1"))
+    try:
+        result = await mcp_client.call_tool(
+            "list_long_running_queries", {"min_seconds": 1}, raise_on_error=False
+        )
+    finally:
+        tds_server.clear_faults()
+    assert result.is_error
+    assert "GRANT VIEW SERVER STATE" in result.content[0].text

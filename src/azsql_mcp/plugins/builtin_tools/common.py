@@ -38,7 +38,7 @@ def respond(structured: BaseModel, text: str) -> ToolResult:
     """
     return ToolResult(
         content=[TextContent(type="text", text=text)],
-        structured_content=structured.model_dump(mode="json"),
+        structured_content=structured,  # serialised once, by FastMCP
     )
 
 
