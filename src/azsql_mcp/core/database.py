@@ -45,10 +45,6 @@ from azsql_mcp.core.retry import RetryBudget, inspect_error, to_database_error
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# uniqueidentifier values come back as uuid.UUID, as the Database protocol promises
-pyodbc.native_uuid = True
-
-
 @dataclass(frozen=True)
 class Readiness:
     ready: bool
@@ -462,6 +458,8 @@ def _connect(connection_string: str, before: dict[int, bytes] | None, timeout_s:
         kwargs["attrs_before"] = before
     cnxn = pyodbc.connect(connection_string, **kwargs)
     cnxn.add_output_converter(SQL_SS_TIMESTAMPOFFSET, _datetimeoffset)
+    # Per connection, not pyodbc.native_uuid: that global would change the host process.
+    cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
     return cnxn
 
 
@@ -608,11 +606,13 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
     there is one, a value of the column.
 
     ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
-    datetimeoffset is described as str too; its values (decoded by _datetimeoffset)
-    give it away."""
+    datetimeoffset and uniqueidentifier are described as str too; their values (decoded
+    by this module's output converters) give them away."""
     _, python_type, _, size, precision, scale, _ = entry
     if python_type is str and isinstance(sample, dt.datetime):
         return f"datetimeoffset({scale})"
+    if python_type is str and isinstance(sample, uuid.UUID):
+        return "uniqueidentifier"
     if python_type is bool:
         return "bit"
     if python_type is int:
@@ -625,8 +625,6 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
         return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
     if python_type in (bytes, bytearray):
         return "varbinary(max)" if not size or size > 8000 else f"varbinary({size})"
-    if python_type is uuid.UUID:
-        return "uniqueidentifier"
     if python_type is dt.date:
         return "date"
     if python_type is dt.time:
@@ -638,6 +636,11 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
             return "datetime"
         return f"datetime2({scale})" if scale is not None else "datetime2"
     return getattr(python_type, "__name__", str(python_type))
+
+
+def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:
+    """SQLGUID arrives in its in-memory (mixed-endian) layout."""
+    return None if raw is None else uuid.UUID(bytes_le=raw)
 
 
 def _datetimeoffset(raw: bytes | None) -> dt.datetime | None:
