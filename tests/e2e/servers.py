@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,30 +52,67 @@ def free_port() -> int:
 @contextmanager
 def http_server(env: dict[str, str], cwd: str, *args: str) -> Iterator[str]:
     """`azsql-mcp serve --transport http` on a free loopback port; yields its base URL."""
+    with http_process(env, cwd, *args) as (_, base):
+        yield base
+
+
+@contextmanager
+def http_process(
+    env: dict[str, str], cwd: str, *args: str, stderr: Any = subprocess.PIPE, stdout: Any = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Like `http_server`, yielding the process too (for signals and exit codes)."""
     port = free_port()
     argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port), *args]
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=stdout, stderr=stderr, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
+                detail = proc.stderr.read() if proc.stderr else ""
+                raise AssertionError(f"server exited {proc.returncode}: {detail}")
             try:
-                httpx.get(base + "/health", timeout=1)
+                httpx.get(base + "/health/live", timeout=1)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        yield base
+        yield proc, base
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+SLOW_PLUGIN = {
+    "azsql_slow.py": (
+        "import asyncio\n"
+        "from azsql_mcp import hookimpl\n\n"
+        "async def nap(seconds: float) -> str:\n"
+        '    """Sleep, then say so (no database)."""\n'
+        "    await asyncio.sleep(seconds)\n"
+        "    return f'slept {seconds}'\n\n"
+        "@hookimpl\n"
+        "def register_tools(register, config):\n"
+        "    register(nap)\n"
+    ),
+    "azsql_slow-1.0.dist-info/METADATA": "Name: azsql-slow\nVersion: 1.0\n",
+    "azsql_slow-1.0.dist-info/entry_points.txt": "[azsql_mcp]\nslow = azsql_slow\n",
+}
+
+
+def slow_plugin_site(root: Path) -> Path:
+    """A site directory with plugin `slow` (tool `nap(seconds)`); put it on PYTHONPATH."""
+    site = root / "site"
+    for name, text in SLOW_PLUGIN.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    return site
 
 
 def wait_ready(base: str, timeout: float = 30) -> dict[str, Any]:

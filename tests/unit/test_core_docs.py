@@ -57,6 +57,13 @@ def documented_tables() -> list[tuple[str, type[BaseModel]]]:
     ]
     for name in ("security", "limits", "server", "plugins", "audit", "logging"):
         tables.append((f"[{name}]", model_of(fields[name].annotation)))
+    server = model_of(fields["server"].annotation).model_fields
+    auth = model_of(server["auth"].annotation)
+    tables += [
+        ("[server.auth]", auth),
+        ("[[server.auth.static_tokens]]", model_of(auth.model_fields["static_tokens"].annotation)),
+        ("[server.limits]", model_of(server["limits"].annotation)),
+    ]
     return tables
 
 

@@ -221,6 +221,23 @@ def test_kustomization_lists_every_manifest() -> None:
     )
 
 
+async def test_the_server_answers_both_probe_paths() -> None:
+    import httpx
+
+    from azsql_mcp.core.config import settings_from_mapping
+    from azsql_mcp.core.server import build_app, http_app
+
+    # A source that is never reachable: readiness says 503, liveness still 200.
+    source = {"server": "127.0.0.1,1", "username": "u", "password": "p"}
+    app = build_app(settings_from_mapping({"sources": {"main": source}}))
+    transport = httpx.ASGITransport(app=http_app(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        live = await client.get(LIVENESS_PATH)
+        ready = await client.get(READINESS_PATH)
+    assert live.status_code == 200
+    assert ready.status_code == 503 and ready.json()["sources"]["main"]["ready"] is False
+
+
 def test_probes_use_the_paths_the_server_serves() -> None:
     probes = container()
     assert probes["readinessProbe"]["httpGet"]["path"] == READINESS_PATH
@@ -311,9 +328,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-@pytest.mark.xfail(
-    strict=True, reason="[server.auth] (issue 6) is not in Settings yet: drop this mark then"
-)
 def test_deployment_configs_load_with_the_server_settings(
     dockerfile: Dockerfile, clean_env: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

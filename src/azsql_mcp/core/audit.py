@@ -6,6 +6,7 @@ parameter values, passwords or tokens.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 
 import mcp.types as mt
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+from fastmcp.server.middleware.rate_limiting import RateLimitError
 from fastmcp.tools import ToolResult
 
 from azsql_mcp.api import DatabaseError, QueryRefused
@@ -47,7 +49,7 @@ def audit_logger(settings: AuditSettings) -> logging.Logger | None:
 
 
 class ToolCallMiddleware(Middleware):
-    """Counts, times and audits every tool call."""
+    """Counts, times and audits every tool call. A config reload swaps `audit`."""
 
     def __init__(self, plugin_of_tool: Mapping[str, str], audit: logging.Logger | None):
         self.plugin_of_tool = plugin_of_tool
@@ -66,6 +68,9 @@ class ToolCallMiddleware(Middleware):
         outcome, number = "ok", None
         try:
             result = await call_next(context)
+        except asyncio.CancelledError:
+            outcome = "cancelled"  # the client went away, or shutdown cut the call
+            raise
         except Exception as exc:
             outcome, number = _classify(exc)
             raise
@@ -81,6 +86,8 @@ class ToolCallMiddleware(Middleware):
 
 def _classify(exc: BaseException) -> tuple[str, int | None]:
     """Outcome label and SQL Server error number of a failed call."""
+    if isinstance(exc, RateLimitError):
+        return "limited", None
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, QueryRefused):
@@ -99,9 +106,11 @@ def _line(
     outcome: str,
     number: int | None,
 ) -> str:
+    client = client_identity()
     entry: dict[str, Any] = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "client": client_identity().subject,
+        "client": client.subject,
+        "client_id": client.client_id,
         "tool": tool,
         "plugin": plugin,
         "source": record.source,

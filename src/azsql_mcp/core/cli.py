@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.config import config_path
+    from azsql_mcp.core.reload import ConfigSource
     from azsql_mcp.core.server import build_app, serve
 
     server: dict[str, Any] = {}
@@ -88,15 +90,25 @@ def _serve(args: argparse.Namespace) -> int:
             server[key] = getattr(args, flag)
     if args.stateless:
         server["stateless_http"] = True
-    settings = load_settings(args.config, {"server": server} if server else None)
+    overrides = {"server": server} if server else None
+    settings = load_settings(args.config, overrides)
     setup_logging(settings.logging)
-    if args.demo:
-        from azsql_mcp.core.demo import demo_settings
+    path = config_path(args.config)
+    if not args.demo:
+        source = ConfigSource(lambda: load_settings(args.config, overrides), path)
+        asyncio.run(serve(build_app(settings), settings.server.transport, source))
+        return 0
+    from azsql_mcp.core.demo import demo_settings
 
-        with demo_settings(settings) as demo:
-            asyncio.run(serve(build_app(demo), demo.server.transport))
-    else:
-        asyncio.run(serve(build_app(settings), settings.server.transport))
+    with demo_settings(settings) as demo:
+        # A reload keeps the demo's own source: the file cannot name the test server.
+        def load_demo() -> Settings:
+            reloaded = load_settings(args.config, overrides)
+            server = reloaded.server.model_copy(update={"default_source": None})
+            return reloaded.model_copy(update={"sources": demo.sources, "server": server})
+
+        source = ConfigSource(load_demo, path)
+        asyncio.run(serve(build_app(demo), demo.server.transport, source))
     return 0
 
 
@@ -139,12 +151,17 @@ def _plugins(args: argparse.Namespace) -> int:
 
 
 def _tools(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.auth import required_scopes
+    from azsql_mcp.core.config import AuthSettings
     from azsql_mcp.core.server import build_app
 
     settings = load_settings(args.config)
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
-    app = build_app(settings)
+    # Every tool the configuration offers, as a client holding every scope would see it.
+    server = settings.server.model_copy(update={"auth": AuthSettings()})
+    app = build_app(settings.model_copy(update={"server": server}))
     tools = asyncio.run(app.mcp.list_tools())
+    scopes = required_scopes(settings.server.auth, app.plugins)
     plugin_of = {t.name: t.plugin for t in app.plugins.tools.values()}
     if args.json:
         out = [
@@ -157,6 +174,7 @@ def _tools(args: argparse.Namespace) -> int:
                 if t.annotations
                 else None,
                 "input_schema": t.parameters,
+                "scopes": sorted(scopes.get(t.key, ())),
             }
             for t in tools
         ]

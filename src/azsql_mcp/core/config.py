@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -63,7 +63,8 @@ AUTH_ALIASES = {
 ENCRYPT_ALIASES = {"true": "yes", "false": "no", "mandatory": "yes", "1": "yes", "0": "no"}
 
 # Keys whose values never leave the process (redacted by `azsql-mcp config`, never logged).
-SECRET_KEYS = frozenset({"password", "client_secret", "token"})
+# `public_key` is the shared secret with HS* algorithms.
+SECRET_KEYS = frozenset({"password", "client_secret", "token", "public_key"})
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -74,6 +75,73 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]):
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
         self.problems = problems
+
+
+class StaticToken(BaseModel):
+    """`[[server.auth.static_tokens]]`: a fixed bearer token with its identity and scopes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: SecretStr | None = None
+    token_env: str | None = None
+    subject: str = Field(..., min_length=1)
+    scopes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_token(self) -> StaticToken:
+        if (self.token is None) == (self.token_env is None):
+            raise ValueError(f"static token {self.subject!r}: give exactly one of token, token_env")
+        return self
+
+
+AuthMode = Literal["none", "jwt", "entra", "static_tokens"]
+
+
+class AuthSettings(BaseModel):
+    """`[server.auth]`: how HTTP clients authenticate and which scopes open which tools."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: AuthMode = "none"
+    allow_unauthenticated: bool = False
+    jwks_uri: str | None = None
+    public_key: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    algorithm: str = "RS256"
+    tenant_id: str | None = None
+    client_id: str | None = None
+    base_url: str | None = None
+    static_tokens: list[StaticToken] = Field(default_factory=list)
+    tool_scopes: dict[str, list[str]] = Field(default_factory=dict)
+    plugin_scopes: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _mode_keys(self) -> AuthSettings:
+        if self.mode == "jwt" and (self.jwks_uri is None) == (self.public_key is None):
+            raise ValueError("mode 'jwt' needs exactly one of jwks_uri, public_key")
+        if self.mode == "entra" and not (self.tenant_id and (self.audience or self.client_id)):
+            raise ValueError(
+                "mode 'entra' needs tenant_id and audience (the app registration's client id"
+                " or application ID URI)"
+            )
+        if self.mode == "static_tokens" and not self.static_tokens:
+            raise ValueError(
+                "mode 'static_tokens' needs at least one [[server.auth.static_tokens]] entry"
+            )
+        return self
+
+
+class ServerLimits(BaseModel):
+    """`[server.limits]`: what one HTTP client, and all of them together, may ask for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate_per_minute: int = Field(600, ge=0)
+    rate_burst: int = Field(60, ge=1)
+    max_concurrent_calls: int = Field(64, ge=1)
+    queue_timeout_s: float = Field(5, ge=0)
+    max_body_bytes: int = Field(1_048_576, ge=1024)
 
 
 class ServerSettings(BaseModel):
@@ -90,7 +158,11 @@ class ServerSettings(BaseModel):
     json_response: bool = False
     allowed_hosts: list[str] = Field(default_factory=list)
     allowed_origins: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=list)
     default_source: str | None = None
+    shutdown_grace_s: int = Field(30, ge=0, le=3600)
+    auth: AuthSettings = AuthSettings()
+    limits: ServerLimits = ServerLimits()
 
 
 class PluginsSettings(BaseModel):
@@ -211,7 +283,7 @@ def load_settings(
     config_file: str | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
     """Read the config file, the environment and command-line overrides; validate all of it."""
-    path = _config_path(config_file)
+    path = config_path(config_file)
     token = _config_file.set(path)
     try:
         return Settings(**dict(overrides or {}))
@@ -244,7 +316,8 @@ class _SeedEnvSource(PydanticBaseSettingsSource):
         return _seed_env(os.environ)
 
 
-def _config_path(config_file: str | None) -> Path | None:
+def config_path(config_file: str | None) -> Path | None:
+    """The config file in use: `--config`, else $AZSQL_MCP_CONFIG, else ./azsql-mcp.toml."""
     named = config_file or os.environ.get(CONFIG_ENV)
     if named:
         path = Path(named)

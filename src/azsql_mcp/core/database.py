@@ -45,6 +45,7 @@ from azsql_mcp.core.retry import RetryBudget, inspect_error, to_database_error
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+
 @dataclass(frozen=True)
 class Readiness:
     ready: bool

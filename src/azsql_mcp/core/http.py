@@ -1,4 +1,8 @@
-"""`/health` (liveness and readiness) and `/metrics` (Prometheus) beside `/mcp`."""
+"""`/health` (readiness), `/health/live` (liveness) and `/metrics` (Prometheus) beside `/mcp`.
+
+None of them needs a token: probes and scrapers do not authenticate. Keep them
+off the public route (docs/deployment.md).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,12 @@ def add_routes(app: App) -> None:
     @app.mcp.custom_route("/health", methods=["GET"])
     async def health(request: Request) -> Response:
         return JSONResponse(*health_report(app))
+
+    @app.mcp.custom_route("/health/live", methods=["GET"])
+    async def live(request: Request) -> Response:
+        # The process answers HTTP: nothing else is checked, so a database outage
+        # takes replicas out of rotation (/health) instead of restarting them.
+        return JSONResponse({"status": "alive", "version": __version__})
 
     @app.mcp.custom_route("/metrics", methods=["GET"])
     async def metrics(request: Request) -> Response:

@@ -8,7 +8,7 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 
 TOOL_CALLS = Counter(
     "azsql_mcp_tool_calls",
-    "Tool calls by tool, plugin and outcome (ok, error, refused).",
+    "Tool calls by tool, plugin and outcome (ok, error, refused, limited, cancelled).",
     ["tool", "plugin", "outcome"],
     registry=REGISTRY,
 )
@@ -35,5 +35,23 @@ DB_RETRIES = Counter(
     "azsql_mcp_db_retries",
     "Retries of idempotent reads after transient faults.",
     ["source"],
+    registry=REGISTRY,
+)
+AUTH_FAILURES = Counter(
+    "azsql_mcp_auth_failures",
+    "HTTP requests refused for authentication (reason: missing_token, invalid_token).",
+    ["reason"],
+    registry=REGISTRY,
+)
+LIMITED_REQUESTS = Counter(
+    "azsql_mcp_limited_requests",
+    "Requests refused by a limit (limit: rate, concurrency, body).",
+    ["limit"],
+    registry=REGISTRY,
+)
+CONFIG_RELOADS = Counter(
+    "azsql_mcp_config_reloads",
+    "Config reloads by outcome (applied, unchanged, invalid).",
+    ["outcome"],
     registry=REGISTRY,
 )

@@ -27,6 +27,7 @@ GROUP = "azsql_mcp"
 BUILTIN_DISTRIBUTION = "azsql-mcp"
 DISABLED_TOOLS_KEY = "disabled_tools"
 REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
+IN_PROCESS = "(in-process)"  # plugins handed to build_app as objects (tests); always loaded
 
 
 class PluginError(Exception):
@@ -130,8 +131,42 @@ class PluginSet:
         statuses = [r.status for r in self.records]
         return {s: statuses.count(s) for s in ("loaded", "disabled", "failed")}
 
-    def hidden_tools(self) -> set[str]:
-        return {t for r in self.loaded() for t in r.disabled_tools}
+    def switched_off(self, settings: Settings) -> tuple[set[str], set[str], list[str]]:
+        """What `settings` turn off among the loaded plugins: (plugins, tools, problems).
+
+        At start this repeats what loading applied; on a config reload it is how
+        `[plugins] disabled/enabled` and `disabled_tools` take effect without a restart.
+        """
+        plugins: set[str] = set()
+        tools: set[str] = set()
+        problems: list[str] = []
+        for record in self.loaded():
+            if disabled_reason(settings, record) is not None:
+                plugins.add(record.name)
+            section = settings.plugins.sections.get(record.name, {})
+            names = section.get(DISABLED_TOOLS_KEY, [])
+            if not isinstance(names, list) or not all(isinstance(t, str) for t in names):
+                problems.append(
+                    f"plugins.{record.name}.{DISABLED_TOOLS_KEY}: must be a list of tool names"
+                    f" (got {names!r})"
+                )
+                continue
+            unknown = [t for t in names if t not in record.tools]
+            if unknown:
+                problems.append(
+                    f"plugins.{record.name}.{DISABLED_TOOLS_KEY}: {', '.join(unknown)}: no such"
+                    f" tool in {record.name} (its tools: {', '.join(record.tools) or 'none'})"
+                )
+            tools.update(t for t in names if t in record.tools)
+        return plugins, tools, problems
+
+    def enabled_later(self, settings: Settings) -> list[str]:
+        """Plugins not loaded at start that `settings` would load: they need a restart."""
+        return [
+            r.name
+            for r in self.records
+            if r.status == "disabled" and disabled_reason(settings, r) is None
+        ]
 
     def call_lifecycle(self, hook: Literal["startup", "shutdown"], app: Any, strict: bool) -> None:
         """Run startup/shutdown per plugin; a failure is logged (raised when strict)."""
@@ -170,6 +205,24 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
         config_problems=loader.config_problems,
         manager=manager,
     )
+
+
+def disabled_reason(settings: Settings, record: PluginRecord) -> str | None:
+    """Why the settings keep this plugin from loading, or None."""
+    if record.distribution == IN_PROCESS:
+        return None
+    names = {_normalize(record.name), _normalize(record.distribution)}
+    plugins = settings.plugins
+    if names & _normalized(plugins.disabled):
+        return "disabled by [plugins] disabled"
+    if plugins.enabled is not None and not names & _normalized(plugins.enabled):
+        return "not listed in [plugins] enabled"
+    allow = settings.load_plugins
+    if allow is not None and not record.builtin:
+        allowed = _normalized(p for p in allow.split(",") if p.strip())
+        if not names & allowed:
+            return "not listed in AZSQL_MCP_LOAD_PLUGINS"
+    return None
 
 
 def _unique_entry_points(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
@@ -211,7 +264,7 @@ class _Loader:
         self.records.append(record)
         if self._duplicate_name(record):
             return
-        reason = self._disabled_reason(record)
+        reason = disabled_reason(self.settings, record)
         if reason is not None:
             record.status, record.reason = "disabled", reason
             return
@@ -225,7 +278,7 @@ class _Loader:
     def add_object(self, name: str, plugin: object) -> None:
         record = PluginRecord(
             name=name,
-            distribution="(in-process)",
+            distribution=IN_PROCESS,
             version="",
             module=getattr(plugin, "__name__", type(plugin).__name__),
             builtin=False,
@@ -243,20 +296,6 @@ class _Loader:
                 )
                 return True
         return False
-
-    def _disabled_reason(self, record: PluginRecord) -> str | None:
-        names = {_normalize(record.name), _normalize(record.distribution)}
-        plugins = self.settings.plugins
-        if names & _normalized(plugins.disabled):
-            return "disabled by [plugins] disabled"
-        if plugins.enabled is not None and not names & _normalized(plugins.enabled):
-            return "not listed in [plugins] enabled"
-        allow = self.settings.load_plugins
-        if allow is not None and not record.builtin:
-            allowed = _normalized(p for p in allow.split(",") if p.strip())
-            if not names & allowed:
-                return "not listed in AZSQL_MCP_LOAD_PLUGINS"
-        return None
 
     # --- registration ------------------------------------------------------------
 

@@ -10,26 +10,35 @@ import asyncio
 import importlib
 import ipaddress
 import logging
+import signal
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import mcp.types as mt
 from fastmcp import FastMCP
 from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+from fastmcp.server.transforms.visibility import Visibility
 from fastmcp.tools import Tool
 
 from azsql_mcp import __version__
 from azsql_mcp.api import Database
 from azsql_mcp.core.audit import ToolCallMiddleware, audit_logger
+from azsql_mcp.core.auth import ScopePolicy, build_auth_provider, component_key
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.context import Runtime, UnavailableDatabase, inject
 from azsql_mcp.core.http import add_routes
+from azsql_mcp.core.limits import ConcurrencyLimit, Drain, LimitState, McpRequestGuard
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from azsql_mcp.core.reload import ConfigSource
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +54,12 @@ class App:
     plugins: PluginSet
     runtime: Runtime
     mcp: FastMCP
+    policy: ScopePolicy
+    limits: LimitState
+    tool_calls: ToolCallMiddleware
+    # One visibility transform whose keys a config reload replaces (never stacked).
+    hidden: Visibility = field(default_factory=lambda: Visibility(False, keys=set()))
+    drain: Drain = field(default_factory=Drain)
     started_at: float = field(default_factory=time.monotonic)
     source_errors: dict[str, str] = field(default_factory=dict)
     # Over stdio the sources open once the client is initialized, so nothing slows
@@ -54,6 +69,23 @@ class App:
     @property
     def databases(self) -> dict[str, Database]:
         return self.runtime.databases
+
+    def hidden_keys(self, settings: Settings) -> set[str]:
+        """Components clients must not see: of plugins or tools switched off in
+        `settings`, and write tools while every source is read-only."""
+        plugins, tools, _ = self.plugins.switched_off(settings)
+        keys = set()
+        for name, tool in self.plugins.tools.items():
+            writes_refused = tool.writes and self.runtime.all_read_only
+            if tool.plugin in plugins or name in tools or writes_refused:
+                keys.add(component_key("tool", name))
+        for uri, resource in self.plugins.resources.items():
+            if resource.plugin in plugins:
+                keys.add(component_key("template" if "{" in uri else "resource", uri))
+        for name, prompt in self.plugins.prompts.items():
+            if prompt.plugin in plugins:
+                keys.add(component_key("prompt", name))
+        return keys
 
     def readiness(self) -> dict[str, dict[str, Any]]:
         """Per source: ready, reason, latency_ms (as /health reports them)."""
@@ -147,18 +179,26 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
         lifespan=lifespan,
         mask_error_details=True,
         on_duplicate="error",
+        auth=build_auth_provider(settings.server.auth),
     )
-    app = App(settings=settings, plugins=plugins, runtime=runtime, mcp=mcp)
+    plugin_of_tool = {t.name: t.plugin for t in plugins.tools.values()}
+    app = App(
+        settings=settings,
+        plugins=plugins,
+        runtime=runtime,
+        mcp=mcp,
+        policy=ScopePolicy(),
+        limits=LimitState(settings.server.limits),
+        tool_calls=ToolCallMiddleware(plugin_of_tool, audit_logger(settings.audit)),
+    )
     for record in plugins.loaded():
         _add_components(app, record)
-    hidden = plugins.hidden_tools()
-    if runtime.all_read_only:
-        hidden |= {t.name for t in plugins.tools.values() if t.writes}
-    if hidden:
-        mcp.disable(names=hidden, components={"tool"})
-    plugin_of_tool = {t.name: t.plugin for t in plugins.tools.values()}
+    app.policy.update(settings.server.auth, plugins)
+    app.hidden.keys = app.hidden_keys(settings)
+    mcp.add_transform(app.hidden)
     mcp.add_middleware(_OpenSourcesWhenInitialized(runtime))
-    mcp.add_middleware(ToolCallMiddleware(plugin_of_tool, audit_logger(settings.audit)))
+    mcp.add_middleware(app.tool_calls)
+    mcp.add_middleware(ConcurrencyLimit(app.limits))
     add_routes(app)
     return app
 
@@ -209,6 +249,7 @@ def _add_components(app: App, record: PluginRecord) -> None:
                     description=spec.description,
                     tags=spec.tags,
                     annotations=annotations,
+                    auth=app.policy,
                 )
             )
         for uri in record.resources:
@@ -216,18 +257,30 @@ def _add_components(app: App, record: PluginRecord) -> None:
             fn = inject(res.fn, runtime, plugin=record.name, kind="resource")
             if "{" in uri:
                 template = ResourceTemplate.from_function(
-                    fn, uri, name=res.name, description=res.description, mime_type=res.mime_type
+                    fn,
+                    uri,
+                    name=res.name,
+                    description=res.description,
+                    mime_type=res.mime_type,
+                    auth=app.policy,
                 )
                 components.append(template)
             else:
                 resource = Resource.from_function(
-                    fn, uri, name=res.name, description=res.description, mime_type=res.mime_type
+                    fn,
+                    uri,
+                    name=res.name,
+                    description=res.description,
+                    mime_type=res.mime_type,
+                    auth=app.policy,
                 )
                 components.append(resource)
         for name in record.prompts:
             prompt = plugins.prompts[name]
             fn = inject(prompt.fn, runtime, plugin=record.name, kind="prompt")
-            components.append(Prompt.from_function(fn, name=name, description=prompt.description))
+            components.append(
+                Prompt.from_function(fn, name=name, description=prompt.description, auth=app.policy)
+            )
     except Exception as exc:
         message = f"{record.describe()} registered a component FastMCP refused: {exc}"
         for name in record.tools:
@@ -252,27 +305,100 @@ def _add_components(app: App, record: PluginRecord) -> None:
             app.mcp.add_prompt(component)
 
 
-async def serve(app: App, transport: Transport) -> None:
-    """Serve until stopped: stdio (nothing but protocol on stdout) or streamable HTTP."""
+async def serve(app: App, transport: Transport, config: ConfigSource | None = None) -> None:
+    """Serve until stopped: stdio (nothing but protocol on stdout) or streamable HTTP.
+
+    With `config` (how to re-read the configuration), SIGHUP and edits of the config
+    file reload it (core/reload.py).
+    """
+    from azsql_mcp.core.reload import watch_config
+
+    async with watch_config(app, config):
+        if transport == "stdio":
+            app.open_sources_at_start = False
+            await app.mcp.run_stdio_async(show_banner=False)
+            return
+        check_binding(app.settings)
+        await _serve_http(app)
+
+
+def check_binding(settings: Settings) -> None:
+    """Refuse to listen beyond loopback without client authentication."""
+    server, auth = settings.server, settings.server.auth
+    if auth.mode == "none" and not auth.allow_unauthenticated and not _is_loopback(server.host):
+        raise ConfigError(
+            [
+                f"server.host: {server.host!r} is not a loopback address and [server.auth] mode"
+                " is 'none', so anyone who reaches the port could use the database. Set"
+                " [server.auth] mode to 'entra', 'jwt' or 'static_tokens', or, only when a"
+                " gateway in front authenticates every request, allow_unauthenticated = true"
+            ]
+        )
+
+
+def http_app(app: App) -> Starlette:
+    """The ASGI app `serve` runs: MCP endpoint, auth, limits, CORS, health, metrics."""
+    from starlette.middleware import Middleware as AsgiMiddleware
+    from starlette.middleware.cors import CORSMiddleware
+
     server = app.settings.server
-    if transport == "stdio":
-        app.open_sources_at_start = False
-        await app.mcp.run_stdio_async(show_banner=False)
-        return
     protection, allowed_hosts = host_protection(server.host, server.allowed_hosts)
-    await app.mcp.run_http_async(
-        show_banner=False,
-        transport="http",
-        host=server.host,
-        port=server.port,
+    middleware = [
+        AsgiMiddleware(McpRequestGuard, state=app.limits, drain=app.drain, path=server.path)
+    ]
+    if server.cors_origins:
+        cors = AsgiMiddleware(
+            CORSMiddleware,
+            allow_origins=server.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["*"],
+            expose_headers=["Mcp-Session-Id", "WWW-Authenticate", "Retry-After"],
+        )
+        middleware.insert(0, cors)  # outermost: 401/413/429 answers carry CORS headers too
+    origins = [*server.allowed_origins, *server.cors_origins]
+    return app.mcp.http_app(
         path=server.path,
+        middleware=middleware,
         json_response=server.json_response,
         stateless_http=server.stateless_http,
         host_origin_protection=protection,
         allowed_hosts=allowed_hosts,
-        allowed_origins=server.allowed_origins or None,
-        uvicorn_config={"log_config": None},
+        allowed_origins=origins or None,
     )
+
+
+async def _serve_http(app: App) -> None:
+    """uvicorn on `http_app(app)`; SIGTERM drains calls in flight and exits 0."""
+    import uvicorn
+
+    server = app.settings.server
+    config = uvicorn.Config(
+        http_app(app),
+        host=server.host,
+        port=server.port,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=server.shutdown_grace_s,
+    )
+    httpd = uvicorn.Server(config)
+    app.drain.hold()
+    # uvicorn re-raises the signal it stopped on once it is done; with this handler in
+    # place that is a no-op, so the process exits 0 after closing the pools.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    draining = asyncio.create_task(_drain_on_exit(app, httpd))
+    try:
+        log.info("serving MCP at http://%s:%s%s", server.host, server.port, server.path)
+        await httpd.serve()
+    finally:
+        draining.cancel()
+
+
+async def _drain_on_exit(app: App, httpd: Any) -> None:
+    while not httpd.should_exit:
+        await asyncio.sleep(0.1)
+    grace = app.settings.server.shutdown_grace_s
+    log.info("shutting down: finishing calls in flight (up to %s s)", grace)
+    await app.drain.drain(grace)
 
 
 def host_protection(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -19,10 +20,10 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlglot import exp
 from sqlglot.tokens import TokenType
@@ -72,7 +73,7 @@ from .translate import (
     word,
 )
 
-_FETCH = 512
+_FETCH = 1000
 _DEFAULT_BUSY_MS = 60_000
 _NONAME = "__azsql_noname_"
 
@@ -83,6 +84,27 @@ def _now_text() -> str:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+Chunks = Generator[Iterable[tuple[Any, ...]], None, None]
+
+
+class RowStream(itertools.chain[tuple[Any, ...]]):
+    """The rows of a result set, fetched and converted a chunk at a time.
+
+    Iterating it is chain's C-level `next`, not a generator resumed per row;
+    `close()` ends the producer (closes the cursor, records @@ROWCOUNT).
+    """
+
+    _chunks: Chunks
+
+    def __new__(cls, chunks: Chunks) -> RowStream:
+        stream = cast(RowStream, cls.from_iterable(chunks))
+        stream._chunks = chunks
+        return stream
+
+    def close(self) -> None:
+        self._chunks.close()
 
 
 @dataclass
@@ -659,7 +681,7 @@ class EngineSession:
         convs = [
             (i, f)
             for i, t in enumerate(types)
-            if t is not None and (f := functions.converter(t, trusted[i])) is not None
+            if t is not None and (f := functions.column_converter(t, trusted[i])) is not None
         ]
         if self.fmtonly:
             cursor.close()
@@ -670,30 +692,32 @@ class EngineSession:
         self,
         cursor: sqlite3.Cursor,
         head: list[tuple[Any, ...]],
-        convs: list[tuple[int, Callable[[Any], Any]]],
+        convs: list[tuple[int, functions.ColumnConverter]],
         q: Query,
-    ) -> Iterator[tuple[Any, ...]]:
+    ) -> RowStream:
+        return RowStream(self._chunks(cursor, head, convs, q))
+
+    def _chunks(
+        self,
+        cursor: sqlite3.Cursor,
+        head: list[tuple[Any, ...]],
+        convs: list[tuple[int, functions.ColumnConverter]],
+        q: Query,
+    ) -> Chunks:
         count = 0
         cancel = self._cancel
-
-        def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-            values = list(row)
-            for i, f in convs:
-                v = values[i]
-                if v is not None:
-                    values[i] = f(v)
-            return tuple(values)
-
         try:
             chunk = head
             while True:
                 if chunk:
                     count += len(chunk)
-                    if convs:
-                        for row in chunk:
-                            yield convert(row)
+                    if convs:  # column at a time: the converters run in C-level loops
+                        columns: list[Any] = list(zip(*chunk, strict=True))
+                        for i, convert in convs:
+                            columns[i] = convert(columns[i])
+                        yield zip(*columns, strict=True)
                     else:
-                        yield from chunk
+                        yield chunk
                 if cancel.is_set():
                     return
                 try:

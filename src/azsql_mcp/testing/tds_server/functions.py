@@ -13,8 +13,9 @@ import datetime as dt
 import math
 import sqlite3
 import uuid
-from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Callable, Sequence
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from itertools import repeat
 from typing import Any, Protocol
 
 from . import errors
@@ -86,14 +87,16 @@ def format_time(value: dt.time, scale: int | None) -> str:
 
 
 def parse_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        try:  # the stored ISO form: C-speed, fractions beyond microseconds truncated
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
-    text = str(value).strip()
-    if len(text) > 26 and text[19:20] == "." and text[26].isdigit() is not False:
-        pass
-    text = _trim_fraction(text)
+    text = _trim_fraction(str(value).strip())
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
@@ -147,12 +150,16 @@ def to_sqlite(value: Any, ctype: ColumnType | None = None) -> Any:
     return str(value)
 
 
+# decimal(38) needs more digits than the default context's 28.
+_EXACT = Context(prec=80)
+
+
 def _to_decimal(scale: int) -> Callable[[Any], Decimal]:
     quantum = Decimal(1).scaleb(-scale)
 
     def convert(v: Any) -> Decimal:
         d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
-        return d.quantize(quantum, rounding=ROUND_HALF_UP)
+        return d.quantize(quantum, ROUND_HALF_UP, _EXACT)
 
     return convert
 
@@ -222,7 +229,7 @@ def converter(ctype: ColumnType, trusted: bool) -> Callable[[Any], Any] | None:
     if name in DECIMAL_TYPES:
         return _to_decimal(ctype.scale or 0)
     if name in ("float", "real"):
-        return float
+        return None if trusted else float
     if name == "date":
         return lambda v: parse_datetime(v).date()
     if name in ("datetime", "datetime2", "smalldatetime"):
@@ -235,6 +242,56 @@ def converter(ctype: ColumnType, trusted: bool) -> Callable[[Any], Any] | None:
         return lambda v: v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
     if name in ("binary", "varbinary"):
         return None if trusted else _to_bytes
+    return None
+
+
+ColumnConverter = Callable[[Sequence[Any]], list[Any]]
+
+
+def column_converter(ctype: ColumnType, trusted: bool) -> ColumnConverter | None:
+    """`converter` for a whole column of stored values at once (None: values pass through).
+
+    Columns without NULLs go through C-level `map` loops where the type allows; a value
+    the fast path cannot take sends the column through the per-value converter.
+    """
+    one = converter(ctype, trusted)
+    if one is None:
+        return None
+    fast = _fast_column(ctype)
+
+    def convert(values: Sequence[Any]) -> list[Any]:
+        if None in values:
+            return [None if v is None else one(v) for v in values]
+        if fast is not None:
+            try:
+                return fast(values)
+            except (TypeError, ValueError, ArithmeticError):
+                pass
+        return list(map(one, values))
+
+    return convert
+
+
+def _fast_column(ctype: ColumnType) -> ColumnConverter | None:
+    name = ctype.name
+    if name in ("datetime", "datetime2", "smalldatetime"):
+        return lambda values: list(map(dt.datetime.fromisoformat, values))
+    if name == "date":
+        return lambda values: list(map(dt.date.fromisoformat, values))
+    if name in DECIMAL_TYPES:  # stored as REAL or INTEGER (NUMERIC affinity)
+        quantum = Decimal(1).scaleb(-(ctype.scale or 0))
+        # repr of stored text is quoted, which Decimal refuses: such columns go the slow way.
+        return lambda values: list(
+            map(
+                Decimal.quantize,
+                map(Decimal, map(repr, values)),
+                repeat(quantum),
+                repeat(ROUND_HALF_UP),
+                repeat(_EXACT),
+            )
+        )
+    if name == "bit":
+        return lambda values: list(map(bool, values))
     return None
 
 

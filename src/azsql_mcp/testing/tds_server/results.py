@@ -83,8 +83,9 @@ Result = ResultSet | Done | Message | ReturnValue
 class TdsError(Exception):
     """An error SQL Server would report: number, state, class (severity)."""
 
-    def __init__(self, number: int, message: str, *, state: int = 1, severity: int = 16,
-                 line: int = 1):
+    def __init__(
+        self, number: int, message: str, *, state: int = 1, severity: int = 16, line: int = 1
+    ):
         super().__init__(message)
         self.number = number
         self.message = message

@@ -60,7 +60,7 @@ PROC_IDS = {
 DRIVER_PROBES = ("sp_datatype_info", "sp_describe_undeclared_parameters", SP_UNPREPARE)
 
 ROWS_PER_CHUNK = 1000
-FLUSH_BYTES = 64 * 1024
+FLUSH_BYTES = 256 * 1024
 _INT_TYPE = ColumnType("int")
 _INT_ENCODER = column_encoder(_INT_TYPE)
 

@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 
 FIRST_SPID = 51
 CLOSE_TIMEOUT = 5.0  # seconds a closing session may take to flush what it sent
+PUMP_AHEAD = 4  # reply chunks a worker may produce before the socket has taken them
 _ENCRYPTION_NAMES = {ENCRYPT_NOT_SUP: "none", ENCRYPT_OFF: "login"}
 
 
@@ -502,25 +503,52 @@ class Connection:
         self.state.reset_pending = True
 
     async def _pump(self, handler: Generator[bytes, None, None], *, drop: bool) -> bool:
-        """Send what the handler yields; False when the session must end."""
+        """Send what the handler yields; False when the session must end.
+
+        The worker runs the handler ahead of the socket (up to PUMP_AHEAD chunks), so
+        producing the next rows never waits for the event loop to send the last ones.
+        """
         loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
+        room = threading.Semaphore(PUMP_AHEAD)
+        stopped = threading.Event()
+
+        def produce() -> None:
+            try:
+                for chunk in handler:
+                    room.acquire()
+                    if stopped.is_set():
+                        return
+                    loop.call_soon_threadsafe(chunks.put_nowait, chunk)
+                loop.call_soon_threadsafe(chunks.put_nowait, None)
+            except BaseException as exc:
+                with contextlib.suppress(RuntimeError):  # the loop is gone: server closing
+                    loop.call_soon_threadsafe(chunks.put_nowait, exc)
+            finally:
+                handler.close()
+
+        producer = loop.run_in_executor(self.executor, produce)
         try:
             while True:
-                try:
-                    chunk = await loop.run_in_executor(self.executor, next, handler, None)
-                except SessionEnded:
-                    return False
-                if chunk is None:
+                item = await chunks.get()
+                if item is None:
                     return True
+                if isinstance(item, SessionEnded):
+                    return False
+                if isinstance(item, BaseException):
+                    raise item
                 if drop:  # the fault: half a result, then the connection is gone
-                    self.channel.write(chunk[: max(len(chunk) // 2, 9)])
+                    self.channel.write(item[: max(len(item) // 2, 9)])
                     await self.channel.drain()
                     self.channel.abort()
                     return False
-                self.channel.write(chunk)
+                self.channel.write(item)
                 await self.channel.drain()
+                room.release()
         finally:
-            await self._in_worker(_close_generator, handler)
+            stopped.set()
+            room.release()
+            await producer
 
     async def _wait_for_attention(self, seconds: float) -> bool:
         try:
@@ -565,10 +593,6 @@ class Connection:
             await asyncio.wait_for(self.channel.writer.wait_closed(), CLOSE_TIMEOUT)
         except (TimeoutError, OSError):
             self.channel.abort()
-
-
-def _close_generator(handler: Generator[bytes, None, None]) -> None:
-    handler.close()
 
 
 class TdsServer(ConnectionHelpers):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
-from itertools import chain, groupby, repeat
+from collections.abc import Sequence
+from itertools import groupby, repeat
 from operator import is_, itemgetter
 from typing import Any
 
@@ -187,10 +187,16 @@ class RowWriter:
         return b"".join(out)
 
     def _columnar(self, columns: Sequence[Sequence[Any]], count: int) -> bytes:
-        parts: list[Iterable[bytes]] = [repeat(b"\xd1", count)]
+        parts: list[list[bytes]] = [[b"\xd1"] * count]
         for encoder, values in zip(self.encoders, columns, strict=True):
             parts.extend(encoder.encode_column(values))
-        return b"".join(chain.from_iterable(zip(*parts, strict=True)))
+        # Interleave per row by extended-slice assignment (C loops): part i of each row
+        # lands at i, i + width, i + 2 * width, ...
+        width = len(parts)
+        flat: list[bytes] = [b""] * (count * width)
+        for i, part in enumerate(parts):
+            flat[i::width] = part
+        return b"".join(flat)
 
     def _nbcrow(self, row: Sequence[Any]) -> bytes:
         if len(row) != self._width:
