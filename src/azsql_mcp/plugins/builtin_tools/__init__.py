@@ -15,6 +15,9 @@ from azsql_mcp import RegisterTool, hookimpl
 from azsql_mcp.plugins.builtin_tools import admin, catalog, query, write
 from azsql_mcp.plugins.builtin_tools.common import READ, write_annotations
 
+# Tools that show plans or other sessions' queries; the core asks sql.admin for them.
+ADMIN = {"explain_query", "list_long_running_queries"}
+
 # name -> (function, MCP annotations, writes)
 TOOLS: dict[str, tuple[Callable[..., Awaitable[Any]], dict[str, Any], bool]] = {
     "list_tables": (catalog.list_tables, READ, False),
@@ -34,4 +37,5 @@ TOOLS: dict[str, tuple[Callable[..., Awaitable[Any]], dict[str, Any], bool]] = {
 @hookimpl
 def register_tools(register: RegisterTool, config: BaseModel | None) -> None:
     for name, (fn, hints, writes) in TOOLS.items():
-        register(fn, name=name, annotations=hints, writes=writes)
+        tags = {"admin"} if name in ADMIN else None
+        register(fn, name=name, annotations=hints, tags=tags, writes=writes)
