@@ -196,6 +196,10 @@ class Database(Protocol):
         """Round-trip time of a trivial query in milliseconds."""
         ...
 
+    def pool_stats(self) -> dict[str, int]:
+        """Connections of this source's pool: in_use, idle, size."""
+        ...
+
 
 @dataclass(frozen=True)
 class ClientIdentity:

@@ -49,6 +49,7 @@ async def test_health_check_reports_connection_and_permissions(mcp_client):
     assert health["source"] == "main" and health["sources"] == ["main"]
     assert health["read_only"] is True
     assert health["permissions"]["can_select"] is True
+    assert health["pool"]["size"] >= 1 and health["pool"]["in_use"] >= 0
     assert result.content[0].text.startswith("source main: connected")
 
 

@@ -295,6 +295,9 @@ class _RecordingDatabase:
     async def ping(self) -> float:
         return await self._db.ping()
 
+    def pool_stats(self) -> dict[str, int]:
+        return self._db.pool_stats()
+
 
 def _note(sql: str) -> None:
     record = CURRENT_CALL.get()
@@ -333,6 +336,9 @@ class UnavailableDatabase:
 
     async def ping(self) -> float:
         raise DatabaseUnavailable(self.reason)
+
+    def pool_stats(self) -> dict[str, int]:
+        return {}
 
 
 _NO_SOURCE: Database = UnavailableDatabase(

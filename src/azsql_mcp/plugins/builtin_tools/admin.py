@@ -52,7 +52,7 @@ class HealthResult(BaseModel):
     latency_ms: float | None
     error: str | None
     read_only: bool
-    pool: dict[str, int] | None
+    pool: dict[str, int]
     permissions: catalog.Permissions | None
     notes: list[str]
 
@@ -68,7 +68,6 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         grants = await catalog.permissions(ctx.db)
     except DatabaseError as e:
         error = str(e)
-    pool_stats = getattr(ctx.db, "pool_stats", None)
     health = HealthResult(
         source=ctx.source,
         sources=ctx.sources,
@@ -76,7 +75,7 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         latency_ms=latency,
         error=error,
         read_only=ctx.db.security.read_only,
-        pool=pool_stats() if callable(pool_stats) else None,
+        pool=ctx.db.pool_stats(),
         permissions=grants,
         notes=_permission_notes(grants),
     )
