@@ -1,0 +1,253 @@
+"""Client authentication and scopes over real HTTP (uvicorn on loopback, the official
+MCP client): 401s, JWTs, static tokens, tools by scope, audit and metrics."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+from fastmcp.server.auth.providers.jwt import RSAKeyPair
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from servers import CLI, clean_env, free_port, http_server, source_env, wait_ready
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
+READ_TOOLS = {"list_tables", "describe_table", "read_data"}
+WRITE_TOOLS = {"insert_data", "update_data", "execute_batch"}
+ADMIN_TOOLS = {"explain_query", "list_long_running_queries"}
+
+STATIC_CONFIG = """
+[server.auth]
+mode = "static_tokens"
+
+[[server.auth.static_tokens]]
+token_env = "READER_TOKEN"
+subject = "reader"
+scopes = ["sql.read"]
+
+[[server.auth.static_tokens]]
+token_env = "WRITER_TOKEN"
+subject = "writer"
+scopes = ["sql.read", "sql.write", "sql.admin"]
+
+[security]
+read_only = false
+
+[audit]
+path = "audit.jsonl"
+"""
+
+
+@asynccontextmanager
+async def session(base: str, token: str | None) -> AsyncIterator[ClientSession]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=60) as http,
+        streamable_http_client(base + "/mcp", http_client=http) as (read, write),
+        ClientSession(read, write) as client,
+    ):
+        await client.initialize()
+        yield client
+
+
+def post_initialize(base: str, token: str | None = None) -> httpx.Response:
+    headers = dict(MCP_HEADERS)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.post(base + "/mcp", json=INITIALIZE, headers=headers, timeout=10)
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text, 0 when absent."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        match = re.match(r"^(\w+)(?:\{(.*)\})? (\S+)$", line)
+        if match and match.group(1) == name:
+            got = ",".join(sorted((match.group(2) or "").split(","))) if match.group(2) else ""
+            if got == wanted:
+                return float(match.group(3))
+    return 0.0
+
+
+@pytest.fixture(scope="module")
+def static_server(
+    tds_server: Any, tds_password: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    cwd = tmp_path_factory.mktemp("static")
+    (cwd / "azsql-mcp.toml").write_text(STATIC_CONFIG)
+    env = clean_env(source_env(tds_server, tds_password))
+    env |= {"READER_TOKEN": "reader-secret-1", "WRITER_TOKEN": "writer-secret-2"}
+    with http_server(env, str(cwd), "--stateless") as base:
+        wait_ready(base)
+        yield base, cwd
+
+
+def test_no_token_gets_401_with_www_authenticate(static_server: tuple[str, Path]) -> None:
+    base, _ = static_server
+    missing = post_initialize(base)
+    wrong = post_initialize(base, "not-a-token")
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"].startswith("Bearer")
+    assert wrong.status_code == 401
+    assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
+    # Probes and scrapers need no token.
+    assert httpx.get(base + "/health/live").status_code == 200
+    assert httpx.get(base + "/health").status_code == 200
+
+
+async def test_read_scope_sees_and_calls_only_read_tools(static_server: tuple[str, Path]) -> None:
+    base, cwd = static_server
+    audit = cwd / "audit.jsonl"
+    before = len(audit.read_text().splitlines()) if audit.exists() else 0
+    async with session(base, "reader-secret-1") as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        read = await client.call_tool("read_data", {"query": QUERY})
+        write = await client.call_tool(
+            "insert_data", {"table": "SalesLT.ProductCategory", "rows": [{"Name": "x"}]}
+        )
+        admin = await client.call_tool("explain_query", {"query": QUERY})
+    assert names >= READ_TOOLS
+    assert not (WRITE_TOOLS | ADMIN_TOOLS) & names
+    assert not read.is_error, read.content
+    assert write.is_error and "Unknown tool" in write.content[0].text
+    assert admin.is_error
+    lines = [json.loads(line) for line in audit.read_text().splitlines()[before:]]
+    assert [(e["tool"], e["client"]) for e in lines] == [
+        ("read_data", "reader"),
+        ("insert_data", "reader"),
+        ("explain_query", "reader"),
+    ]
+    assert lines[0]["outcome"] == "ok" and lines[0]["fingerprint"]
+    # Refused before any tool code ran: no source chosen, no statement seen.
+    assert lines[1]["outcome"] == "error" and lines[1]["source"] is None
+    assert lines[1]["fingerprint"] is None
+
+
+async def test_write_scope_sees_write_tools(static_server: tuple[str, Path]) -> None:
+    base, _ = static_server
+    async with session(base, "writer-secret-2") as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        plan = await client.call_tool("explain_query", {"query": QUERY})
+    assert names >= (READ_TOOLS | WRITE_TOOLS | ADMIN_TOOLS)
+    assert not plan.is_error, plan.content
+
+
+async def test_metrics_families_change_with_calls(static_server: tuple[str, Path]) -> None:
+    base, _ = static_server
+    before = httpx.get(base + "/metrics").text
+    post_initialize(base)
+    post_initialize(base, "bogus")
+    async with session(base, "reader-secret-1") as client:
+        await client.call_tool("read_data", {"query": QUERY})
+    after = httpx.get(base + "/metrics").text
+    calls = {"tool": "read_data", "plugin": "builtin_tools", "outcome": "ok"}
+    assert metric(after, "azsql_mcp_tool_calls_total", **calls) == (
+        metric(before, "azsql_mcp_tool_calls_total", **calls) + 1
+    )
+    latency = {"tool": "read_data", "plugin": "builtin_tools"}
+    assert metric(after, "azsql_mcp_tool_latency_seconds_count", **latency) > metric(
+        before, "azsql_mcp_tool_latency_seconds_count", **latency
+    )
+    for reason in ("missing_token", "invalid_token"):
+        assert metric(after, "azsql_mcp_auth_failures_total", reason=reason) == (
+            metric(before, "azsql_mcp_auth_failures_total", reason=reason) + 1
+        )
+    assert 'azsql_mcp_pool_connections{source="main",state="idle"}' in after
+    for family in (
+        "azsql_mcp_db_errors",
+        "azsql_mcp_db_retries",
+        "azsql_mcp_limited_requests",
+        "azsql_mcp_config_reloads",
+    ):
+        assert f"# TYPE {family}_total counter" in after or f"# TYPE {family} counter" in after
+
+
+# --- JWT ------------------------------------------------------------------------------
+
+ISSUER = "https://issuer.test/"
+AUDIENCE = "azsql-mcp-test"
+
+
+@pytest.fixture(scope="module")
+def keys() -> RSAKeyPair:
+    return RSAKeyPair.generate()
+
+
+@pytest.fixture(scope="module")
+def jwt_server(
+    keys: RSAKeyPair, tds_server: Any, tds_password: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    cwd = tmp_path_factory.mktemp("jwt")
+    env = clean_env(source_env(tds_server, tds_password))
+    env |= {
+        "AZSQL_MCP_SERVER__AUTH__MODE": "jwt",
+        "AZSQL_MCP_SERVER__AUTH__PUBLIC_KEY": keys.public_key,
+        "AZSQL_MCP_SERVER__AUTH__ISSUER": ISSUER,
+        "AZSQL_MCP_SERVER__AUTH__AUDIENCE": AUDIENCE,
+        "AZSQL_MCP_AUDIT__ENABLED": "false",
+    }
+    with http_server(env, str(cwd)) as base:
+        yield base
+
+
+def token(keys: RSAKeyPair, **overrides: Any) -> str:
+    claims: dict[str, Any] = {
+        "subject": "agent-7",
+        "issuer": ISSUER,
+        "audience": AUDIENCE,
+        "scopes": ["sql.read"],
+    }
+    claims |= overrides
+    return keys.create_token(**claims)
+
+
+def test_expired_or_wrong_audience_jwt_gets_401(keys: RSAKeyPair, jwt_server: str) -> None:
+    assert post_initialize(jwt_server, token(keys, expires_in_seconds=-60)).status_code == 401
+    assert post_initialize(jwt_server, token(keys, audience="someone-else")).status_code == 401
+    assert post_initialize(jwt_server, token(keys, issuer="https://evil.test/")).status_code == 401
+    forged = RSAKeyPair.generate().create_token(subject="x", issuer=ISSUER, audience=AUDIENCE)
+    assert post_initialize(jwt_server, forged).status_code == 401
+    assert post_initialize(jwt_server, token(keys)).status_code == 200
+
+
+async def test_valid_jwt_lists_by_scope_and_reaches_tools_as_identity(
+    keys: RSAKeyPair, jwt_server: str
+) -> None:
+    async with session(jwt_server, token(keys)) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        result = await client.call_tool("read_data", {"query": QUERY})
+    assert names >= READ_TOOLS and not ADMIN_TOOLS & names
+    assert not result.is_error, result.content
+
+
+# --- the safe default -------------------------------------------------------------------
+
+
+def test_no_auth_beyond_loopback_is_refused_at_start(tmp_path: Path) -> None:
+    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--host", "0.0.0.0"]
+    argv += ["--port", str(free_port())]
+    result = subprocess.run(
+        argv, env=clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "not a loopback address" in result.stderr and "allow_unauthenticated" in result.stderr

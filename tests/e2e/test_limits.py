@@ -1,0 +1,100 @@
+"""`[server.limits]` over real HTTP: 429 with Retry-After, 413, and an MCP error past
+the concurrent-call limit; each counted in /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from mcp.shared.exceptions import MCPError
+from servers import clean_env, http_server, slow_plugin_site
+from test_http_auth import INITIALIZE, MCP_HEADERS, metric, session
+
+CONFIG = """
+[server.auth]
+mode = "static_tokens"
+
+[[server.auth.static_tokens]]
+token = "limits-token"
+subject = "limited"
+scopes = ["sql.read"]
+
+[[server.auth.static_tokens]]
+token = "other-token"
+subject = "other"
+scopes = ["sql.read"]
+
+[server.limits]
+rate_per_minute = 60
+rate_burst = 3
+max_concurrent_calls = 1
+queue_timeout_s = 0
+max_body_bytes = 4096
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    cwd = tmp_path_factory.mktemp("limits")
+    (cwd / "azsql-mcp.toml").write_text(CONFIG)
+    env = clean_env({"PYTHONPATH": str(slow_plugin_site(cwd))})
+    with http_server(env, str(cwd), "--stateless") as base:
+        yield base
+
+
+def post(base: str, token: str, body: bytes | None = None) -> httpx.Response:
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}"}
+    if body is None:
+        return httpx.post(base + "/mcp", json=INITIALIZE, headers=headers)
+    headers["Content-Type"] = "application/json"
+    return httpx.post(base + "/mcp", content=body, headers=headers)
+
+
+def test_rate_limit_answers_429_with_retry_after_per_client(server: str) -> None:
+    before = metric(
+        httpx.get(server + "/metrics").text, "azsql_mcp_limited_requests_total", limit="rate"
+    )
+    answers = [post(server, "limits-token") for _ in range(6)]
+    statuses = [a.status_code for a in answers]
+    assert statuses[:3] == [200, 200, 200] and 429 in statuses[3:]
+    limited = next(a for a in answers if a.status_code == 429)
+    assert int(limited.headers["retry-after"]) >= 1
+    assert "rate limit" in limited.json()["error"]
+    # Another client has its own budget; probes are never limited.
+    assert post(server, "other-token").status_code == 200
+    assert all(httpx.get(server + "/health/live").status_code == 200 for _ in range(5))
+    after = metric(
+        httpx.get(server + "/metrics").text, "azsql_mcp_limited_requests_total", limit="rate"
+    )
+    assert after >= before + 1
+
+
+def test_large_body_answers_413(server: str) -> None:
+    body = b'{"jsonrpc": "2.0", "id": 1, "method": "ping", "pad": "' + b"x" * 8000 + b'"}'
+    answer = post(server, "other-token", body)
+    assert answer.status_code == 413
+    assert "max_body_bytes" in answer.json()["error"]
+    text = httpx.get(server + "/metrics").text
+    assert metric(text, "azsql_mcp_limited_requests_total", limit="body") >= 1
+
+
+async def test_concurrent_calls_past_the_limit_get_an_mcp_error(tmp_path: Path) -> None:
+    config = CONFIG.replace("rate_per_minute = 60", "rate_per_minute = 0")
+    (tmp_path / "azsql-mcp.toml").write_text(config)
+    env = clean_env({"PYTHONPATH": str(slow_plugin_site(tmp_path))})
+    with http_server(env, str(tmp_path), "--stateless") as base:
+        async with session(base, "limits-token") as first, session(base, "other-token") as second:
+            slow = asyncio.create_task(first.call_tool("nap", {"seconds": 1.5}))
+            await asyncio.sleep(0.5)
+            with pytest.raises(MCPError, match="server busy") as busy:
+                await second.call_tool("nap", {"seconds": 0})
+            done = await slow
+        text = httpx.get(base + "/metrics").text
+    assert not done.is_error
+    assert busy.value.error.code == -32000
+    assert metric(text, "azsql_mcp_limited_requests_total", limit="concurrency") == 1
+    limited = {"tool": "nap", "plugin": "slow", "outcome": "limited"}
+    assert metric(text, "azsql_mcp_tool_calls_total", **limited) == 1

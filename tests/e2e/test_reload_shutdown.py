@@ -1,0 +1,136 @@
+"""Hot reload (file edits and SIGHUP) and graceful shutdown (SIGTERM) of a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+from servers import clean_env, http_process, slow_plugin_site, source_env, wait_ready
+from test_http_auth import metric, session
+
+BASE_CONFIG = """
+[server.auth]
+mode = "static_tokens"
+
+[[server.auth.static_tokens]]
+token = "reload-token"
+subject = "reloader"
+scopes = {scopes}
+"""
+
+
+def write_config(path: Path, extra: str = "", scopes: str = '["sql.read"]') -> None:
+    path.write_text(BASE_CONFIG.format(scopes=scopes) + extra)
+
+
+async def tool_names(base: str) -> set[str]:
+    async with session(base, "reload-token") as client:
+        return {t.name for t in (await client.list_tools()).tools}
+
+
+async def until(base: str, check: Any, timeout: float = 15) -> set[str]:
+    """Poll tools/list until `check(names)` holds (the file is polled every 2 s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        names = await tool_names(base)
+        if check(names) or time.monotonic() > deadline:
+            return names
+        await asyncio.sleep(0.3)
+
+
+def reloads(base: str, outcome: str) -> float:
+    text = httpx.get(base + "/metrics").text
+    return metric(text, "azsql_mcp_config_reloads_total", outcome=outcome)
+
+
+async def test_reload_applies_switches_and_scopes_and_keeps_running_on_errors(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "azsql-mcp.toml"
+    write_config(config)
+    env = clean_env({"PYTHONPATH": str(slow_plugin_site(tmp_path))})
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr, http_process(env, str(tmp_path), stderr=stderr) as (proc, base):
+        assert "nap" in await tool_names(base)
+
+        write_config(config, '[plugins.slow]\ndisabled_tools = ["nap"]\n')
+        assert "nap" not in await until(base, lambda names: "nap" not in names)
+
+        # A scope the token lacks hides the tool; granting it (static tokens reload too)
+        # shows it again, all on the same running process.
+        write_config(config, '[server.auth.tool_scopes]\nnap = ["nap.use"]\n')
+        await asyncio.sleep(3)
+        assert "nap" not in await tool_names(base)
+        write_config(
+            config,
+            '[server.auth.tool_scopes]\nnap = ["nap.use"]\n',
+            scopes='["sql.read", "nap.use"]',
+        )
+        assert "nap" in await until(base, lambda names: "nap" in names)
+
+        # Invalid: every problem is logged, the running config stays.
+        invalid_before = reloads(base, "invalid")
+        config.write_text(
+            config.read_text() + "[server.limits]\nrate_per_minute = -5\nnot_a_key = 1\n"
+        )
+        await asyncio.sleep(3)
+        assert reloads(base, "invalid") == invalid_before + 1
+        assert "nap" in await tool_names(base)
+
+        # Needs a restart: said in the log, and the rest (the token's scopes) applies.
+        write_config(
+            config,
+            '[server.auth.tool_scopes]\nnap = ["nap.use"]\n[security]\nread_only = false\n',
+            scopes='["sql.read"]',
+        )
+        assert "nap" not in await until(base, lambda names: "nap" not in names)
+
+        unchanged_before = reloads(base, "unchanged")
+        proc.send_signal(signal.SIGHUP)
+        await asyncio.sleep(1)
+        assert reloads(base, "unchanged") == unchanged_before + 1
+        assert proc.poll() is None
+    messages = [json.loads(line)["message"] for line in log.read_text().splitlines() if line]
+    refused = [m for m in messages if "refused" in m]
+    assert any("server.limits.rate_per_minute" in m for m in refused)
+    assert any("server.limits.not_a_key" in m for m in refused)
+    assert any("security.read_only changed" in m and "restart" in m for m in messages)
+    assert any(m.startswith("config reloaded") for m in messages)
+
+
+async def test_sigterm_finishes_calls_in_flight_then_exits_0(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    env = clean_env(source_env(tds_server, tds_password))
+    env["PYTHONPATH"] = str(slow_plugin_site(tmp_path))
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr, http_process(env, str(tmp_path), stderr=stderr) as (proc, base):
+        wait_ready(base)
+        # Session mode: the client also holds a GET stream open, which must not make
+        # the server wait out its whole grace period.
+        try:
+            async with session(base, None) as client:
+                # The SDK client checks results against output schemas it lists first.
+                await client.list_tools()
+                call = asyncio.create_task(client.call_tool("nap", {"seconds": 2}))
+                await asyncio.sleep(0.5)
+                proc.send_signal(signal.SIGTERM)
+                stopped_at = time.monotonic()
+                result = await call
+                await asyncio.to_thread(proc.wait, 20)
+                took = time.monotonic() - stopped_at
+        except* httpx2.TransportError:
+            pass  # closing, the client finds the server gone: expected
+    assert not result.is_error
+    assert result.content[0].text == "slept 2.0"
+    assert proc.returncode == 0
+    assert took < 15  # well under shutdown_grace_s (30 s): the idle stream was ended
+    text = log.read_text()
+    assert "Traceback" not in text
+    assert "Application shutdown complete" in text

@@ -1,0 +1,140 @@
+"""Config reload applied to a built server (in memory, no database, no signals)."""
+
+from __future__ import annotations
+
+import logging
+import types
+from typing import Any
+
+import pytest
+from fastmcp.server.auth import AccessToken
+
+from azsql_mcp import hookimpl
+from azsql_mcp.core.auth import component_key, required_scopes
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.core.reload import apply
+from azsql_mcp.core.server import App, build_app
+
+UNREACHABLE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
+
+
+async def peek() -> str:
+    """Read something."""
+    return "peeked"
+
+
+async def poke() -> str:
+    """Change something."""
+    return "poked"
+
+
+async def plan() -> str:
+    """Show a plan."""
+    return "planned"
+
+
+def plugin() -> types.ModuleType:
+    module = types.ModuleType("reload_tools")
+
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        register(peek)
+        register(poke, writes=True)
+        register(plan, name="explain_query")
+
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    return module
+
+
+def config(**extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "sources": {"main": {**UNREACHABLE, "security": {"read_only": False}}},
+        "server": {
+            "auth": {
+                "mode": "static_tokens",
+                "static_tokens": [{"token": "t1", "subject": "ann", "scopes": ["sql.read"]}],
+            }
+        },
+        "plugins": {"enabled": ["builtin_auth"]},
+        "audit": {"enabled": False},
+    }
+    for key, value in extra.items():
+        base[key] = value if not isinstance(value, dict) else {**base.get(key, {}), **value}
+    return base
+
+
+def build(**extra: Any) -> App:
+    return build_app(settings_from_mapping(config(**extra)), extra_plugins={"tools": plugin()})
+
+
+def allowed(app: App, tool: str, scopes: list[str]) -> bool:
+    token = AccessToken(token="x", client_id="c", scopes=scopes)
+    tool_key = component_key("tool", tool)
+    return app.policy.allows(tool_key, token)
+
+
+def test_default_scopes_by_kind_and_overrides() -> None:
+    app = build()
+    table = required_scopes(app.settings.server.auth, app.plugins)
+    assert table[component_key("tool", "peek")] == {"sql.read"}
+    assert table[component_key("tool", "poke")] == {"sql.write"}
+    assert table[component_key("tool", "explain_query")] == {"sql.admin"}
+    auth = {**config()["server"]["auth"], "tool_scopes": {"explain_query": ["sql.read"]}}
+    auth["plugin_scopes"] = {"tools": ["acme.use"]}
+    app = build(server={"auth": auth})
+    assert allowed(app, "explain_query", ["sql.read"])
+    assert not allowed(app, "peek", ["sql.read"]) and allowed(app, "peek", ["acme.use"])
+
+
+def test_policy_keeps_unknown_components_and_missing_tokens_out() -> None:
+    app = build()
+    token = AccessToken(token="x", client_id="c", scopes=["sql.read"])
+    assert app.policy.allows(component_key("tool", "nope"), token) is False
+    assert app.policy.allows(component_key("tool", "peek"), None) is False
+    assert build(server={"auth": {"mode": "none"}}).policy.allows("tool:nope@", None) is True
+
+
+def test_reload_switches_tools_scopes_and_tokens() -> None:
+    app = build()
+    hidden = component_key("tool", "peek")
+    assert hidden not in app.hidden.keys
+    new = settings_from_mapping(
+        config(
+            plugins={"tools": {"disabled_tools": ["peek"]}},
+            server={
+                "auth": {
+                    "mode": "static_tokens",
+                    "static_tokens": [{"token": "t2", "subject": "bob", "scopes": ["sql.write"]}],
+                    "tool_scopes": {"poke": ["sql.special"]},
+                },
+                "limits": {"rate_per_minute": 5},
+            },
+        )
+    )
+    assert apply(app, new) == "applied"
+    assert hidden in app.hidden.keys
+    assert not allowed(app, "poke", ["sql.write"]) and allowed(app, "poke", ["sql.special"])
+    assert list(app.mcp.auth.tokens) == ["t2"]  # type: ignore[union-attr]
+    assert app.limits.limits.rate_per_minute == 5
+    assert apply(app, new) == "unchanged"
+
+
+def test_invalid_reload_changes_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    app = build()
+    before = (set(app.hidden.keys), dict(app.policy.table), app.settings)
+    new = settings_from_mapping(config(plugins={"tools": {"disabled_tools": ["nope"]}}))
+    with caplog.at_level(logging.ERROR):
+        assert apply(app, new) == "invalid"
+    assert (set(app.hidden.keys), dict(app.policy.table), app.settings) == before
+    assert "plugins.tools.disabled_tools: nope: no such tool" in caplog.text
+
+
+def test_restart_only_changes_keep_running_values(caplog: pytest.LogCaptureFixture) -> None:
+    app = build()
+    moved = {"main": {**UNREACHABLE, "server": "elsewhere", "security": {"read_only": False}}}
+    new = settings_from_mapping(config(sources=moved, logging={"level": "WARNING"}))
+    with caplog.at_level(logging.WARNING):
+        assert apply(app, new) == "applied"
+    assert app.settings.sources["main"].server == "127.0.0.1,1"
+    assert app.settings.logging.level == "WARNING"
+    assert "sources.main.server changed; it takes effect after a restart" in caplog.text
