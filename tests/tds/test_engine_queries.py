@@ -361,3 +361,122 @@ def test_a_database_file_keeps_its_catalog(tmp_path: Any) -> None:
         columns, data = run(s, "SELECT * FROM dbo.Kept")[0]
         assert data == [(Decimal("1.500"),)]
         assert columns[0].type == ColumnType("decimal", precision=9, scale=3, nullable=False)
+
+
+def test_replicate_and_drop_table_if_exists(session: EngineSession) -> None:
+    assert rows(session, "SELECT REPLICATE('ab', 3), REPLICATE(N'é', 2), REPLICATE('x', -1)") == [
+        ("ababab", "éé", None)
+    ]
+    run(session, "DROP TABLE IF EXISTS dbo.NoSuch CREATE TABLE dbo.Gone (a int)")
+    run(session, "DROP TABLE IF EXISTS dbo.Gone; DROP TABLE IF EXISTS dbo.Gone")
+    assert error(session, "SELECT * FROM dbo.Gone").number == 208
+
+
+def test_sum_of_decimal_and_money_is_exact(session: EngineSession) -> None:
+    run(session, "CREATE TABLE dbo.Sums (d decimal(12,4), m money, i int, g int)")
+    try:
+        run(
+            session,
+            "INSERT dbo.Sums VALUES (0.1, 0.1, 1, 1), (0.2, 0.2, 2, 1), (NULL, NULL, NULL, 2)",
+        )
+        (row,) = rows(session, "SELECT SUM(d), SUM(m), SUM(i) FROM dbo.Sums")
+        assert row == (Decimal("0.3000"), Decimal("0.3000"), 3)
+        # 10,000 x 0.01 drifts in binary floating point; SUM stays exact.
+        run(
+            session,
+            "INSERT dbo.Sums SELECT TOP 10000 0.01, 0.01, 0, 3 FROM dbo.Items a, dbo.Items b",
+        )
+        assert rows(session, "SELECT g, SUM(m) FROM dbo.Sums GROUP BY g HAVING SUM(m) > 50") == [
+            (3, Decimal("100.0000"))
+        ]
+        running = rows(session, "SELECT i, SUM(d) OVER (ORDER BY i) FROM dbo.Sums WHERE g = 1")
+        assert running == [(1, Decimal("0.1000")), (2, Decimal("0.3000"))]
+    finally:
+        run(session, "DROP TABLE dbo.Sums")
+
+
+def test_stored_values_convert_column_at_a_time_like_value_by_value() -> None:
+    from azsql_mcp.testing.tds_server import functions
+
+    cases: list[tuple[ColumnType, list[Any]]] = [
+        (ColumnType("datetime2", scale=7), ["2024-01-02 03:04:05.1234567", "2024-01-02"]),
+        (ColumnType("datetime2", scale=7), ["2024-01-02 03:04:05.123 +01:00"]),  # slow path
+        (ColumnType("date"), ["2024-02-29", "2024-02-29 10:00:00"]),
+        (ColumnType("decimal", precision=10, scale=2), [1.005, 7, 0.1 + 0.2, "2.5"]),
+        (ColumnType("money"), [922337203685477.5, -0.0001]),
+        (ColumnType("bit"), [0, 1, 1]),
+    ]
+    for ctype, stored in cases:
+        convert = functions.column_converter(ctype, trusted=True)
+        one = functions.converter(ctype, trusted=True)
+        assert convert is not None and one is not None
+        assert convert(stored) == [one(v) for v in stored], ctype
+        assert convert([*stored, None]) == [*(one(v) for v in stored), None], ctype
+
+
+def test_datetimes_are_stored_in_iso_form() -> None:
+    from azsql_mcp.testing.tds_server.functions import format_datetime
+
+    value = dt.datetime(987, 6, 5, 4, 3, 2, 100900, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert [
+        format_datetime(value, name, scale)
+        for name, scale in [
+            ("date", None),
+            ("smalldatetime", None),
+            ("datetime", None),
+            ("datetime2", None),
+            ("datetime2", 0),
+            ("datetime2", 3),
+            ("datetimeoffset", 7),
+        ]
+    ] == [
+        "0987-06-05",
+        "0987-06-05 04:03:00",
+        "0987-06-05 04:03:02.100",
+        "0987-06-05 04:03:02.1009000",
+        "0987-06-05 04:03:02",
+        "0987-06-05 04:03:02.100",
+        "0987-06-05 04:03:02.1009000 -05:00",
+    ]
+
+
+def test_bulk_insert_with_explicit_identity_values(engine: Engine) -> None:
+    s = engine.session(SessionInfo(spid=95, user="sa", database="qdb"))
+    try:
+        run(s, "CREATE TABLE dbo.Loaded (Id int IDENTITY(1,1) PRIMARY KEY, At datetime2(3) NULL)")
+        stamp = dt.datetime(2024, 1, 2, 3, 4, 5, 678901)
+        engine.bulk_insert("dbo.Loaded", ["Id", "At"], [(10, stamp), (20, None)])
+        run(s, "INSERT dbo.Loaded (At) VALUES (NULL)")
+        assert rows(s, "SELECT Id, At FROM dbo.Loaded ORDER BY Id") == [
+            (10, dt.datetime(2024, 1, 2, 3, 4, 5, 678000)),
+            (20, None),
+            (21, None),
+        ]
+        assert rows(s, "SELECT IDENT_CURRENT('dbo.Loaded')")[0][0] == 21
+    finally:
+        run(s, "DROP TABLE dbo.Loaded")
+        s.close()
+
+
+def test_case_expressions_stay_inside_their_statement(session: EngineSession) -> None:
+    assert split_batch("SELECT CASE WHEN 1 = 1 THEN 1 ELSE 0 END SELECT 2")[1].text == "SELECT 2"
+    got = rows(
+        session,
+        "SELECT CASE WHEN Qty = 1 THEN CASE WHEN Id > 5 THEN 'x' ELSE 'y' END ELSE 'z' END"
+        " FROM dbo.Items WHERE Id IN (1, 8) ORDER BY Id",
+    )
+    assert got == [("y",), ("x",)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "what"),
+    [
+        ("BEGIN SELECT 1 END", "BEGIN ... END"),
+        ("DECLARE c CURSOR FOR SELECT 1", "cursors"),
+        ("SELECT 1 AS a FOR JSON PATH", "FOR JSON"),
+        ("SELECT 1 AS a FOR XML PATH", "FOR XML"),
+    ],
+)
+def test_unsupported_constructs_are_named(session: EngineSession, sql: str, what: str) -> None:
+    found = error(session, sql)
+    assert found.number == 40517 and what in found.message

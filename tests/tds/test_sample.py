@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -11,9 +12,10 @@ import sqlglot
 from sqlglot import exp
 
 from azsql_mcp.testing.tds_server.engine import Engine
-from azsql_mcp.testing.tds_server.results import ResultSet, SessionInfo
+from azsql_mcp.testing.tds_server.results import ResultSet, SessionInfo, TdsError
 from azsql_mcp.testing.tds_server.sample import (
     DESCRIPTIONS,
+    SAMPLE_DATABASE,
     SAMPLE_ROW_COUNTS,
     SAMPLE_TABLES,
     SAMPLE_VIEW_NAMES,
@@ -392,3 +394,60 @@ def test_engine_holds_exactly_the_generated_values(db: Session, generated: list[
         " ORDER BY SalesOrderDetailID"
     )
     assert first == [details.rows[0]]
+
+
+# -- The built sample: cached, copied, named AdventureWorksLT ------------------------------
+
+
+def test_each_engine_starts_from_its_own_copy_of_the_cached_sample(tmp_path: Any) -> None:
+    from azsql_mcp.testing.tds_server.sample import _cached_sample
+
+    cached = _cached_sample()
+    size = os.path.getsize(cached)
+    with Engine(sample=True) as first, Engine(sample=True) as second:
+        a, b = Session(first), Session(second)
+        try:
+            a.rows("DELETE FROM SalesLT.SalesOrderDetail; SELECT 1")
+            assert a.scalar("SELECT COUNT(*) FROM SalesLT.SalesOrderDetail") == 0
+            count = SAMPLE_ROW_COUNTS["SalesLT.SalesOrderDetail"]
+            assert b.scalar("SELECT COUNT(*) FROM SalesLT.SalesOrderDetail") == count
+            b.rows("INSERT SalesLT.ProductCategory (Name) VALUES ('New'); SELECT 1")
+            expected = SAMPLE_ROW_COUNTS["SalesLT.ProductCategory"] + 1
+            assert b.scalar("SELECT IDENT_CURRENT('SalesLT.ProductCategory')") == expected
+        finally:
+            a.close()
+            b.close()
+    assert os.path.getsize(cached) == size  # the cached build itself is never written to
+    path = str(tmp_path / "kept.sqlite")
+    with Engine(path, sample=True):
+        pass
+    with Engine(path, sample=True) as reopened:  # an existing sample file is not loaded again
+        session = Session(reopened)
+        assert (
+            session.scalar("SELECT COUNT(*) FROM SalesLT.Customer")
+            == SAMPLE_ROW_COUNTS["SalesLT.Customer"]
+        )
+        session.close()
+
+
+def test_the_sample_is_the_database_adventureworkslt(db: Session) -> None:
+    assert db.rows("SELECT name, database_id FROM sys.databases ORDER BY database_id") == [
+        ("master", 1),
+        (SAMPLE_DATABASE, 5),
+    ]
+    assert db.rows("SELECT DB_NAME(), DB_ID(), DB_NAME(5), DB_ID('adventureworkslt')") == [
+        ("master", 1, SAMPLE_DATABASE, 5)
+    ]
+
+
+def test_the_login_database_must_exist() -> None:
+    with Engine(sample=True) as engine:
+        session = engine.session(SessionInfo(spid=60, user="sa", database="adventureworksLT"))
+        assert session.info.database == SAMPLE_DATABASE  # spelled as the server spells it
+        session.close()
+        with pytest.raises(TdsError) as info:
+            engine.session(SessionInfo(spid=61, user="sa", database="Northwind"))
+        assert (info.value.number, info.value.severity) == (4060, 11)
+        assert info.value.message == (
+            'Cannot open database "Northwind" requested by the login. The login failed.'
+        )

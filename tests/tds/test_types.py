@@ -226,3 +226,44 @@ def test_decoding_what_the_encoders_write(ctype: ColumnType, value: Any) -> None
         assert decoded_type.name == ctype.name
         assert read_value(reader) == sent
         assert reader.remaining() == 0
+
+
+@pytest.mark.parametrize(
+    ("ctype", "values"),
+    [
+        (ColumnType("int"), [0, 1, -(2**31), 2**31 - 1]),
+        (ColumnType("float"), [0.0, -1.5, 1e300]),
+        (ColumnType("decimal", precision=12, scale=2), [Decimal("0.00"), Decimal("1.005")]),
+        (ColumnType("decimal", precision=12, scale=2), [Decimal("1.5"), Decimal("-2.25")]),
+        (ColumnType("decimal", precision=38, scale=4), [Decimal("1234567890123456789.5")]),
+        (ColumnType("money"), [Decimal("922337203685477.5807"), Decimal("-1")]),
+        (
+            ColumnType("datetime2", scale=7),
+            [dt.datetime(1, 1, 1), dt.datetime(2024, 2, 29, 23, 59, 59, 999999)],
+        ),
+        (ColumnType("datetime2", scale=3), [dt.datetime(2024, 2, 29, 23, 59, 59, 999600)]),
+        (ColumnType("nvarchar", 20), ["", "naïve", "日本"]),
+        (ColumnType("bit"), [True, False, 1, 0]),
+    ],
+)
+def test_column_encoding_matches_value_encoding(ctype: ColumnType, values: list[Any]) -> None:
+    """The column-at-a-time fast paths write exactly what the per-value encoder writes."""
+    encoder = column_encoder(ctype)
+    parts = encoder.encode_column(values)
+    by_column = [b"".join(row) for row in zip(*parts, strict=True)]
+    assert by_column == [encoder.value(v) for v in values]
+
+
+def test_decimal_column_overflow_is_an_error() -> None:
+    encoder = column_encoder(ColumnType("decimal", precision=3, scale=0))
+    with pytest.raises(TdsError) as info:
+        encoder.encode_column([Decimal(1), Decimal(1000)])
+    assert info.value.number == 8115
+
+
+def test_datetime2_takes_aware_values_by_their_wall_clock() -> None:
+    naive = dt.datetime(2024, 5, 6, 7, 8, 9)
+    aware = naive.replace(tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert encode(ColumnType("datetime2", scale=7), aware) == encode(
+        ColumnType("datetime2", scale=7), naive
+    )

@@ -262,3 +262,26 @@ def test_pytds_reads_the_sample(wire_sample_server: ThreadedTdsServer) -> None:
         cur.execute("SELECT TOP 5 CustomerID, LastName FROM SalesLT.Customer ORDER BY CustomerID")
         rows = cur.fetchall()
         assert len(rows) == 5 and all(isinstance(r[1], str) for r in rows)
+
+
+def test_the_sample_is_adventureworkslt_and_other_databases_refuse_the_login(
+    wire_sample_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    with connect(wire_sample_server, odbc_driver) as cnxn:  # the helpers' default database
+        assert cnxn.execute("SELECT DB_NAME(), COUNT(*) FROM SalesLT.Customer").fetchone()[0] == (
+            "AdventureWorksLT"
+        )
+    with connect(wire_sample_server, odbc_driver, database="master") as cnxn:
+        names = [r[0] for r in cnxn.execute("SELECT name FROM sys.databases ORDER BY 1")]
+        assert names == ["AdventureWorksLT", "master"]
+    with pytest.raises(pyodbc.Error, match=r"Cannot open database \"Northwind\".*\(4060\)"):
+        connect(wire_sample_server, odbc_driver, database="Northwind")
+
+
+def test_use_changes_the_database_the_driver_reports(
+    wire_sample_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    with connect(wire_sample_server, odbc_driver) as cnxn:
+        cnxn.execute("USE master")
+        assert cnxn.getinfo(pyodbc.SQL_DATABASE_NAME) == "master"
+        assert cnxn.execute("SELECT DB_NAME()").fetchone()[0] == "master"

@@ -14,7 +14,7 @@ from azsql_mcp.api import SourceSettings
 from azsql_mcp.core.config import Settings
 
 DEMO_SOURCE = "demo"
-DEMO_DATABASE = "master"
+DEMO_DATABASE = "AdventureWorksLT"  # the test server's sample database
 DEMO_USER = "demo"
 
 

@@ -55,14 +55,13 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 
 @pytest.fixture
 def azsql_config(tds_server: ThreadedTdsServer, tds_password: str) -> dict[str, Any]:
-    """Config (the shape of azsql-mcp.toml) with one source, `main`, on the test server."""
-    from azsql_mcp.core.demo import DEMO_DATABASE
-
+    """Config (the shape of azsql-mcp.toml) with one source, `main`, on the test server's
+    sample database (AdventureWorksLT)."""
     return {
         "sources": {
             TEST_SOURCE: {
                 "server": f"{tds_server.host},{tds_server.port}",
-                "database": DEMO_DATABASE,
+                "database": tds_server.default_database,
                 "auth": "sql",
                 "username": TEST_USER,
                 "password": tds_password,

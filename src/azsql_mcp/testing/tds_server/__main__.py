@@ -32,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
     parser.add_argument("--database", default=":memory:", help="SQLite file to serve, or :memory:")
     parser.add_argument(
-        "--sample", action="store_true", help="load the AdventureWorksLT-shaped sample data"
+        "--sample",
+        action="store_true",
+        help="serve the AdventureWorksLT-shaped sample as database AdventureWorksLT",
     )
     parser.add_argument("--user", default="sa", help="SQL login name")
     parser.add_argument("--password", default="Password1!", help="SQL login password")

@@ -601,6 +601,7 @@ _RULE = (
     " ELSE 'NO ACTION' END"
 )
 _DB = "(SELECT value FROM temp.__azsql_session WHERE key = 'db')"
+_USER_DB = "(SELECT value FROM temp.__azsql_session WHERE key = 'userdb')"
 _DB_CREATED = "(SELECT value FROM __azsql_meta WHERE key = 'create_date')"
 _SCHEMA_NAME = "(SELECT name FROM __azsql_schemas s WHERE s.schema_id = {0}.schema_id)"
 _TABLE_OBJECTS = "__azsql_objects t JOIN __azsql_schemas s ON s.schema_id = t.schema_id"
@@ -829,8 +830,9 @@ SYSTEM_VIEWS: list[SystemView] = [
         "SELECT 'master', 1, NULL, x'01', '2003-04-08 09:13:36.390', 160, "
         f"'{COLLATION}', 0, 'MULTI_USER', 0, 0, 0, 0, 'ONLINE', 0, 0, 1, 'ON', 1, 1, 'FULL',"
         " 2, 'CHECKSUM', 0 UNION ALL"
-        f" SELECT {_DB}, 5, NULL, x'01', {_DB_CREATED}, 160, '{COLLATION}', 0, 'MULTI_USER',"
-        " 0, 0, 0, 0, 'ONLINE', 0, 0, 1, 'ON', 1, 1, 'FULL', 2, 'CHECKSUM', 1",
+        f" SELECT {_USER_DB}, 5, NULL, x'01', {_DB_CREATED}, 160, '{COLLATION}', 0,"
+        " 'MULTI_USER', 0, 0, 0, 0, 'ONLINE', 0, 0, 1, 'ON', 1, 1, 'FULL', 2, 'CHECKSUM', 1"
+        f" WHERE {_USER_DB} <> 'master' COLLATE NOCASE",
     ),
     _view(
         -407,

@@ -56,6 +56,7 @@ from .results import (
     SessionInfo,
     TdsError,
 )
+from .sample import SAMPLE_DATABASE
 from .translate import (
     AlterTable,
     ColumnDef,
@@ -131,6 +132,13 @@ class Engine:
             self.path = os.path.join(self._tempdir, "db.sqlite")
         else:
             self.path = database
+        # With the sample the user database is AdventureWorksLT; without it, the user
+        # database takes the name each login asks for (None).
+        self.user_database: str | None = SAMPLE_DATABASE if sample else None
+        if sample and not os.path.exists(self.path):
+            from .sample import copy_cached_sample  # a new file: a copy of the built sample
+
+            copy_cached_sample(self.path)
         self.catalog = Catalog()
         self.translator = Translator(self.catalog)
         self._batches: OrderedDict[str, list[Statement]] = OrderedDict()
@@ -145,8 +153,8 @@ class Engine:
         self.catalog.load(self._admin)
         self._admin_ctx = _AdminContext(self.catalog)
         functions.register(self._admin, self._admin_ctx)
-        if sample:
-            from .sample import load_sample
+        if sample and self.catalog.table("SalesLT", "Customer") is None:
+            from .sample import load_sample  # an existing file without the sample yet
 
             load_sample(self)
 
@@ -177,10 +185,26 @@ class Engine:
     def session(self, info: SessionInfo) -> EngineSession:
         if self._closed:
             raise TdsError(6005, "SHUTDOWN is in progress.", severity=14)
+        if not self.has_database(info.database or "master"):
+            raise TdsError(
+                4060,
+                f'Cannot open database "{info.database}" requested by the login. The login failed.',
+                severity=11,
+            )
+        for known in ("master", "tempdb", self.user_database or ""):
+            if info.database.casefold() == known.casefold():
+                info.database = known  # as SQL Server spells it, whatever the login wrote
         session = EngineSession(self, info)
         with self._sessions_lock:
             self._sessions[info.spid] = session
         return session
+
+    def has_database(self, name: str) -> bool:
+        """master and tempdb, and the user database (any name when it has none yet)."""
+        known = {"master", "tempdb"}
+        if self.user_database is None:
+            return True
+        return name.casefold() in known | {self.user_database.casefold()}
 
     def sessions(self) -> list[EngineSession]:
         with self._sessions_lock:
@@ -192,7 +216,8 @@ class Engine:
                 del self._sessions[session.info.spid]
 
     def bulk_insert(self, table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
-        """Load rows fast: one transaction, no translation. Identity values may be given."""
+        """Load rows fast: one transaction, no translation. Identity values may be given
+        (then for every row: the identity triggers are off during the load)."""
         parts = split_name(table)
         name = parts[-1]
         schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
@@ -205,32 +230,43 @@ class Engine:
             if col is None:
                 raise errors.invalid_column(c)
             cols.append(col)
-        plain = {"int", "bigint", "smallint", "tinyint", "varchar", "nvarchar", "float"}
-        convs = [None if c.type.name in plain else c.type for c in cols]
-
-        def prepared() -> Iterable[tuple[Any, ...]]:
-            if all(t is None for t in convs):
-                return rows
-            return converted()
+        convs = [(i, f) for i, c in enumerate(cols) if (f := functions.storage_converter(c.type))]
 
         def converted() -> Iterator[tuple[Any, ...]]:
-            for row in rows:
-                yield tuple(
-                    v if t is None else functions.to_sqlite(v, t)
-                    for v, t in zip(row, convs, strict=True)
-                )
+            batch = list(itertools.islice(iter_rows, _FETCH))
+            while batch:
+                columns: list[Any] = list(zip(*batch, strict=True))
+                for i, convert in convs:
+                    values = columns[i]
+                    columns[i] = (
+                        [None if v is None else convert(v) for v in values]
+                        if None in values
+                        else list(map(convert, values))
+                    )
+                yield from zip(*columns, strict=True)
+                batch = list(itertools.islice(iter_rows, _FETCH))
 
+        iter_rows = iter(rows)
         sql = (
             f"INSERT INTO {_q(meta.sqlite_name)} ({', '.join(_q(c.name) for c in cols)})"
             f" VALUES ({', '.join('?' for _ in cols)})"
         )
+        ident = meta.identity
+        explicit_identity = ident is not None and meta.identity_mode == "trigger" and ident in cols
         with self._admin_lock:
             conn = self._admin
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(sql, prepared())
-                ident = meta.identity
-                if ident is not None and meta.identity_mode == "trigger" and ident in cols:
+                # Explicit identity values: the per-row identity triggers are dropped for the
+                # load and the identity's last value is set once at the end.
+                triggers = self._identity_trigger_sql(meta) if explicit_identity else []
+                for trigger_name, _ in triggers:
+                    conn.execute(f"DROP TRIGGER {_q(trigger_name)}")
+                conn.executemany(sql, converted() if convs else iter_rows)
+                for _, trigger_sql in triggers:
+                    conn.execute(trigger_sql)
+                if explicit_identity:
+                    assert ident is not None
                     conn.execute(
                         "UPDATE __azsql_columns SET last_value = (SELECT max("
                         f"{_q(ident.name)}) FROM {_q(meta.sqlite_name)})"
@@ -241,6 +277,23 @@ class Engine:
             except sqlite3.Error as exc:
                 conn.execute("ROLLBACK")
                 raise errors.from_sqlite(exc, {}, 0) from None
+
+    def _identity_trigger_sql(self, table: Table) -> list[tuple[str, str]]:
+        """(name, CREATE TRIGGER text) of a table's identity triggers."""
+        names = [table.sqlite_name + ".__identity", table.sqlite_name + ".__identity_explicit"]
+        return self._admin.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
+            names,
+        ).fetchall()
+
+    def save_copy(self, path: str) -> None:
+        """Write a consistent copy of the whole database to `path` (SQLite's backup API)."""
+        target = sqlite3.connect(path)
+        try:
+            with self._admin_lock:
+                self._admin.backup(target)
+        finally:
+            target.close()
 
     def close(self) -> None:
         if self._closed:
@@ -269,6 +322,7 @@ class _AdminContext:
     catalog: Catalog
     spid: int = 0
     database: str = "master"
+    user_database: str = "master"
     login: str = "sa"
     app_name: str = ""
     host_name: str = ""
@@ -414,8 +468,9 @@ class EngineSession:
         self.conn = engine._connect()
         create_session_objects(self.conn)
         self.conn.execute(
-            "INSERT OR REPLACE INTO temp.__azsql_session VALUES ('db', ?), ('file', ?)",
-            (info.database or "master", engine.path),
+            "INSERT OR REPLACE INTO temp.__azsql_session VALUES ('db', ?), ('file', ?),"
+            " ('userdb', ?)",
+            (self.database, engine.path, engine.user_database or self.database),
         )
         functions.register(self.conn, self)
 
@@ -427,6 +482,11 @@ class EngineSession:
     @property
     def database(self) -> str:
         return self.info.database or "master"
+
+    @property
+    def user_database(self) -> str:
+        """The database with id 5: the sample's, else the one this session logged in to."""
+        return self.engine.user_database or self.database
 
     @property
     def login(self) -> str:
@@ -786,6 +846,8 @@ class EngineSession:
     def _declare(self, stmt: Statement, scope: dict[str, Variable]) -> None:
         ts = Tokens(stmt)
         ts.expect("DECLARE")
+        if not ts.peek_is(TokenType.PARAMETER) and "CURSOR" in stmt.words(5):
+            raise errors.unsupported("cursors (DECLARE ... CURSOR)")
         while True:
             ts.expect_type(TokenType.PARAMETER)
             name = ts.name().lower()
@@ -912,7 +974,7 @@ class EngineSession:
         ts.next()
         name = ts.name()
         ts.end()
-        known = {self.info.database.casefold(), "master", "tempdb"}
+        known = {n.casefold() for n in (self.database, self.user_database, "master", "tempdb")}
         if name.casefold() not in known:
             raise errors.database_missing(name)
         self.info.database = name

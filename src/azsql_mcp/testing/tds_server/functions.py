@@ -49,6 +49,8 @@ class SessionContext(Protocol):
     def host_name(self) -> str: ...
     @property
     def trancount(self) -> int: ...
+    @property
+    def user_database(self) -> str: ...
 
     rowcount: int
     last_identity: int | None
@@ -61,17 +63,17 @@ class SessionContext(Protocol):
 
 
 def format_datetime(value: dt.datetime, type_name: str, scale: int | None = None) -> str:
-    """How a datetime is stored for a given T-SQL type."""
+    """How a datetime is stored for a given T-SQL type (fractions truncated to the scale)."""
+    clock = value.replace(tzinfo=None) if value.tzinfo is not None else value
     if type_name == "date":
-        return value.strftime("%Y-%m-%d")
+        return clock.isoformat()[:10]
     if type_name == "smalldatetime":
-        return value.strftime("%Y-%m-%d %H:%M:00")
+        return clock.isoformat(" ", "minutes") + ":00"
     if type_name == "datetime":
-        return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+        return clock.isoformat(" ", "milliseconds")
     s = 7 if scale is None else scale
-    base = value.strftime("%Y-%m-%d %H:%M:%S")
-    if s:
-        base += "." + f"{value.microsecond:06d}0"[:s]
+    base = clock.isoformat(" ", "microseconds")  # 'YYYY-MM-DD HH:MM:SS.ffffff'
+    base = base + "0" if s == 7 else base[: 20 + s] if s else base[:19]
     if type_name == "datetimeoffset":
         offset = value.utcoffset() or dt.timedelta(0)
         minutes = int(offset.total_seconds() // 60)
@@ -152,6 +154,26 @@ def to_sqlite(value: Any, ctype: ColumnType | None = None) -> Any:
 
 # decimal(38) needs more digits than the default context's 28.
 _EXACT = Context(prec=80)
+
+
+def storage_converter(ctype: ColumnType) -> Callable[[Any], Any] | None:
+    """`to_sqlite` for one column type, for bulk loads (values not NULL); None when
+    values of the column's usual Python types are stored as they are."""
+    name = ctype.name
+    if name in INTEGER_TYPES or name in ("float", "varchar", "nvarchar"):
+        return None
+    if name in ("datetime", "datetime2", "smalldatetime", "date", "datetimeoffset"):
+        scale = ctype.scale
+
+        def temporal(v: Any) -> Any:
+            if type(v) is dt.datetime:
+                return format_datetime(v, name, scale)
+            return to_sqlite(v, ctype)
+
+        return temporal
+    if name in DECIMAL_TYPES:
+        return lambda v: str(v) if type(v) is Decimal else to_sqlite(v, ctype)
+    return lambda v: to_sqlite(v, ctype)
 
 
 def _to_decimal(scale: int) -> Callable[[Any], Decimal]:
@@ -582,6 +604,39 @@ def _concat(*args: Any) -> str:
     return "".join(_to_str(a) for a in args if a is not None)
 
 
+def _replicate(text: Any, count: Any) -> str | None:
+    if text is None or count is None or int(count) < 0:
+        return None
+    return _to_str(text) * int(count)
+
+
+class DecimalSum:
+    """SUM in exact decimal arithmetic (DECSUM): decimal and money values are stored as
+    REAL, and adding binary fractions row by row drifts (0.1 + 0.2). Integers stay exact
+    integers; the result goes back as the nearest REAL, exact to 15 significant digits."""
+
+    def __init__(self) -> None:
+        self.total: int | Decimal | None = None
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        if type(value) is not int:
+            try:
+                value = Decimal(repr(value)) if type(value) is float else Decimal(value)
+            except (InvalidOperation, TypeError, ValueError):
+                value = 0  # like SQLite's SUM, text that is not a number counts as 0
+        if self.total is None:
+            self.total = value
+        elif type(self.total) is int and type(value) is int:
+            self.total += value
+        else:
+            self.total = _EXACT.add(self.total, value)
+
+    def finalize(self) -> int | float | None:
+        return float(self.total) if isinstance(self.total, Decimal) else self.total
+
+
 def _len(v: Any) -> int | None:
     return None if v is None else len(_to_str(v).rstrip(" "))
 
@@ -628,6 +683,8 @@ def _utcnow() -> dt.datetime:
 
 
 _TYPE_NAMES = {v: k for k, v in TYPE_IDS.items()} | {256: "sysname"}
+_SYSTEM_DATABASE_IDS = {"master": 1, "tempdb": 2, "model": 3, "msdb": 4}
+_SYSTEM_DATABASE_NAMES = {v: k for k, v in _SYSTEM_DATABASE_IDS.items()}
 
 
 STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
@@ -657,7 +714,8 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "LEFT": (2, _left, True),
     "RIGHT": (2, _right, True),
     "SPACE": (1, lambda n: None if n is None else " " * int(n), True),
-    "REPLICATE": (2, lambda s, n: None if s is None or n is None else _to_str(s) * int(n), True),
+    "REPLICATE": (2, _replicate, True),
+    "REPEAT": (2, _replicate, True),  # sqlglot writes REPLICATE as SQLite's (missing) REPEAT
     "REVERSE": (1, lambda s: None if s is None else _to_str(s)[::-1], True),
     "HAS_PERMS_BY_NAME": (-1, lambda *a: 1, True),
     "IS_SRVROLEMEMBER": (-1, lambda *a: 1, True),
@@ -707,6 +765,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
 
     for name, (arity, fn, deterministic) in STATIC_FUNCTIONS.items():
         conn.create_function(name, arity, guard(fn), deterministic=deterministic)
+    conn.create_aggregate("DECSUM", 1, DecimalSum)  # type: ignore[arg-type]  # typeshed: int only
 
     cat = ctx.catalog
 
@@ -732,15 +791,19 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
             "DBTS": b"\0" * 8,
         }.get(str(name).upper())
 
+    # The user database is id 5; master, tempdb, model and msdb keep their real ids.
     def db_name(db_id: Any = None) -> Any:
-        if db_id is None or int(db_id) == 5:
+        if db_id is None:
             return ctx.database
-        return {1: "master", 2: "tempdb", 3: "model", 4: "msdb"}.get(int(db_id))
+        if int(db_id) == 5:
+            return ctx.user_database
+        return _SYSTEM_DATABASE_NAMES.get(int(db_id))
 
     def db_id(name: Any = None) -> Any:
-        if name is None or str(name).casefold() == ctx.database.casefold():
+        name = ctx.database if name is None else str(name)
+        if name.casefold() == ctx.user_database.casefold():
             return 5
-        return {"master": 1, "tempdb": 2, "model": 3, "msdb": 4}.get(str(name).lower())
+        return _SYSTEM_DATABASE_IDS.get(name.lower())
 
     def schema_name(schema_id: Any = None) -> Any:
         return cat.schema_names.get(1 if schema_id is None else int(schema_id))

@@ -276,6 +276,7 @@ def run_batch(state: SessionState, sql: str) -> Generator[bytes, None, None]:
     resp = Response(state)
     state.statements.append(sql)
     before = state.engine.trancount
+    database = state.engine.info.database
     pending: DoneInfo | None = None
     failure: TdsError | None = None
     returns: list[ReturnValue] = []
@@ -297,6 +298,8 @@ def run_batch(state: SessionState, sql: str) -> Generator[bytes, None, None]:
     if resp.attention.is_set():
         yield resp.acknowledge_attention()
         return
+    if state.engine.info.database != database:  # USE: the client tracks the current database
+        resp.add(tokens.envchange(tokens.ENV_DATABASE, state.engine.info.database, database))
     if failure is not None:
         if pending is not None:
             resp.add(tokens.done(pending[0] | tokens.DONE_MORE, pending[1], curcmd=pending[2]))

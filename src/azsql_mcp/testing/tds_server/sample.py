@@ -12,13 +12,22 @@ AdventureWorksLT schema, with two deliberate differences:
 Every row is generated from a fixed seed (no data is copied from the original),
 so the same sample comes out on every run. Each DDL statement is sent as its own
 batch, exactly as it would run on SQL Server; rows go in through the engine's
-bulk loader with explicit identity values.
+bulk loader with explicit identity values. The database is built once per
+version of this package's code and kept in the temp directory; each
+Engine(sample=True) starts from a copy of that file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import os
 import random
+import shutil
+import sqlite3
+import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +39,7 @@ from azsql_mcp.testing.tds_server.results import SessionInfo
 if TYPE_CHECKING:
     from azsql_mcp.testing.tds_server.engine import Engine
 
+SAMPLE_DATABASE = "AdventureWorksLT"  # the name the sample's user database goes by
 SEED = 20240229
 SCHEMA = "SalesLT"
 
@@ -1091,3 +1101,69 @@ def load_sample(engine: Engine) -> None:
                 pass
     finally:
         session.close()
+
+
+# -- The built sample, cached -------------------------------------------------------------
+
+_CACHE_DIR = "azsql-tds-sample"
+_STALE_SECONDS = 3600  # builds of other code versions unused for an hour are removed
+
+
+def copy_cached_sample(path: str) -> None:
+    """Write the sample database to `path` (a new file) from the cached build. Where the
+    temp directory cannot hold the cache nothing is written, and the engine loads the
+    sample into `path` itself."""
+    try:
+        shutil.copyfile(_cached_sample(), path)
+    except OSError:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
+def _cached_sample() -> str:
+    """The built sample for this code version; built now if missing. Concurrent
+    processes may both build it: each writes a private file and renames it into place."""
+    directory = os.path.join(tempfile.gettempdir(), _CACHE_DIR)
+    os.makedirs(directory, exist_ok=True)
+    final = os.path.join(directory, f"sample-{_code_version()}.sqlite")
+    if os.path.exists(final):
+        with contextlib.suppress(OSError):
+            os.utime(final)  # in use: not stale
+        return final
+    from azsql_mcp.testing.tds_server.engine import Engine
+
+    building = os.path.join(directory, f"building-{os.getpid()}-{uuid.uuid4().hex}.sqlite")
+    try:
+        with Engine() as engine:  # a private file without fsyncs, then copied out whole
+            load_sample(engine)
+            engine.save_copy(building)
+        os.replace(building, final)
+    finally:
+        for leftover in (building, building + "-wal", building + "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(leftover)
+    _remove_stale(directory, keep=final)
+    return final
+
+
+@functools.cache
+def _code_version() -> str:
+    """A hash of everything the built file depends on: this package's code, SQLite, sqlglot."""
+    import sqlglot
+
+    digest = hashlib.sha256(f"{sqlite3.sqlite_version} {sqlglot.__version__}".encode())
+    package = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(package)):
+        if name.endswith(".py"):
+            with open(os.path.join(package, name), "rb") as source:
+                digest.update(name.encode() + b"\0" + source.read())
+    return digest.hexdigest()[:16]
+
+
+def _remove_stale(directory: str, keep: str) -> None:
+    cutoff = time.time() - _STALE_SECONDS
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        with contextlib.suppress(OSError):
+            if path != keep and os.path.getmtime(path) < cutoff:
+                os.remove(path)

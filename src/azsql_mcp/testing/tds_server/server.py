@@ -60,6 +60,7 @@ from .rpc import (
     run_rpcs,
     run_transaction,
 )
+from .sample import SAMPLE_DATABASE
 from .tls import TlsEngine, server_context
 
 log = logging.getLogger(__name__)
@@ -127,17 +128,23 @@ def _odbc_value(value: str) -> str:
 
 
 class ConnectionHelpers:
-    """Connection strings for the drivers the tests use; needs host, port, user, password."""
+    """Connection strings for the drivers the tests use; needs host, port, user, password,
+    sample. The database defaults to the sample's (AdventureWorksLT) or master."""
 
     host: str
     port: int
     user: str
     password: str
+    sample: bool
+
+    @property
+    def default_database(self) -> str:
+        return SAMPLE_DATABASE if self.sample else "master"
 
     def odbc_connection_string(
         self,
         driver: str = "msodbc",
-        database: str = "master",
+        database: str | None = None,
         encrypt: bool = False,
         trust_server_certificate: bool = True,
         user: str | None = None,
@@ -146,6 +153,7 @@ class ConnectionHelpers:
         """An ODBC connection string; user="" leaves out UID/PWD (access-token logins)."""
         uid = self.user if user is None else user
         pwd = self.password if password is None else password
+        database = self.default_database if database is None else database
         credentials = f"UID={_odbc_value(uid)};PWD={_odbc_value(pwd)};" if uid else ""
         if driver == "msodbc":
             path = find_msodbc_driver()
@@ -168,11 +176,11 @@ class ConnectionHelpers:
             )
         raise ValueError(f"unknown driver {driver!r}: use 'msodbc' or 'freetds'")
 
-    def pytds_kwargs(self, database: str = "master") -> dict[str, Any]:
+    def pytds_kwargs(self, database: str | None = None) -> dict[str, Any]:
         return {
             "dsn": self.host,
             "port": self.port,
-            "database": database,
+            "database": self.default_database if database is None else database,
             "user": self.user,
             "password": self.password,
         }
@@ -713,6 +721,10 @@ class ThreadedTdsServer(ConnectionHelpers):
     @property
     def password(self) -> str:  # type: ignore[override]
         return self._server.password
+
+    @property
+    def sample(self) -> bool:  # type: ignore[override]
+        return self._server.sample
 
     @property
     def record(self) -> ServerRecord:

@@ -149,7 +149,9 @@ class Statement:
     line: int
 
     def words(self, n: int) -> list[str | None]:
-        return [word(t) for t in self.tokens[:n]]
+        """The first n words, None where the statement is shorter or a token is no word."""
+        found = [word(t) for t in self.tokens[:n]]
+        return found + [None] * (n - len(found))
 
 
 def tokenize(text: str) -> list[Token]:
@@ -189,6 +191,7 @@ def split_batch(text: str) -> list[Statement]:
     current: list[Token] = []
     state: dict[str, Any] = {}
     depth = 0
+    cases = 0  # open CASE expressions: their ELSE and END belong to the statement
 
     def flush() -> None:
         if current:
@@ -203,8 +206,13 @@ def split_batch(text: str) -> list[Statement]:
             continue
         w = word(tok)
         after = word(tokens[i + 1]) if i + 1 < len(tokens) else None
-        if (
+        if w == "CASE":
+            cases += 1
+        elif w == "END" and cases:
+            cases -= 1
+        elif (
             depth == 0
+            and not cases
             and current
             and w in STATEMENT_WORDS
             and not _continues(w, after, current, state)
@@ -786,6 +794,7 @@ _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
     exp.Into: "SELECT ... INTO",
     exp.Returning: "the OUTPUT clause",
     exp.Merge: "MERGE",
+    exp.ForClause: "FOR XML / FOR JSON / FOR BROWSE",
 }
 _STRINGY = (exp.National, exp.DPipe, exp.Concat)
 
@@ -1171,6 +1180,8 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         if isinstance(this, exp.Order):
             node.set("this", this.this)
         return None
+    if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Window):
+        return _fn("DECSUM", node.this)  # exact for decimal/money (stored as REAL)
     if isinstance(node, exp.Anonymous) and node.name.upper() == "SCOPE_IDENTITY":
         return _fn("AZSQL_GLOBAL", exp.Literal.string("SCOPE_IDENTITY"))
     return None
