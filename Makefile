@@ -45,7 +45,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The example plugin is its own project: its tests run from its folder, as its authors would.
 pytest: install
+	cd examples/azsql-mcp-hello && ../../$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest

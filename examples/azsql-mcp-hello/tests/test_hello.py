@@ -43,3 +43,18 @@ async def test_env_token_provider_reads_the_variable(monkeypatch) -> None:
     attributes = await azsql_mcp_hello.EnvTokenAuth(settings).connect_attributes()
     assert attributes.access_token is not None
     assert attributes.access_token.token == "eyJ.test"
+
+
+async def test_env_token_is_selectable_and_its_token_reaches_the_database(
+    make_azsql_server, tds_server, monkeypatch
+) -> None:
+    """A provider from a third-party plugin is chosen in config like the built-ins."""
+    token = "eyJ.hello-plugin-token"
+    monkeypatch.setenv("MY_TOKEN", token)
+    main = {"auth": "env_token", "auth_options": {"variable": "MY_TOKEN"}}
+    main |= {"username": None, "password": None}
+    server = make_azsql_server(plugins=PLUGINS, config={"sources": {"main": main}})
+    async with Client(server) as client:
+        result = await client.call_tool("hello", {"name": "Ada"})
+    assert result.structured_content["database"]
+    assert any(login.access_token == token for login in tds_server.record.logins)
