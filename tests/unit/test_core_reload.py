@@ -40,7 +40,7 @@ def plugin() -> types.ModuleType:
     def register_tools(register: Any, config: Any) -> None:
         register(peek)
         register(poke, writes=True)
-        register(plan, name="explain_query")
+        register(plan, name="explain_query", tags={"admin"})
 
     module.register_tools = register_tools  # type: ignore[attr-defined]
     return module
