@@ -1,14 +1,25 @@
-"""HTTP load benchmark: N concurrent clients for T seconds against the demo, then the same
-load against a bare FastMCP tool that returns the same 10 rows from memory.
+"""HTTP load benchmark: N concurrent clients for T seconds against azsql-mcp serving the
+sample database, then the same load against a bare FastMCP tool that returns the same 10
+rows from memory.
 
-Both servers run stateless streamable HTTP with JSON responses, in their own process, in
-the same run. azsql-mcp runs `serve --demo` (the TDS test server with the sample
-database, through the ODBC driver and pool) with static-token auth, the audit log (to a
-file) and metrics on, and the rate limiter on (its ceiling set above the load); each
-client is a plain httpx JSON-RPC loop calling `read_data` for 10 rows. The bare server
-has no auth, audit or metrics: it is the protocol's own floor. Logging is at WARNING for
-both. Prints throughput, p50/p99 latency, errors and the server's RSS growth over the
-run, and the ratio of the two throughputs.
+Which process runs what:
+- the TDS test server (sample database AdventureWorksLT) runs in its own process,
+  `python -m azsql_mcp.testing.tds_server --sample`, so the test double's CPU is not
+  charged to azsql-mcp (issue 2: the test server never dominates the MCP server's own
+  benchmarks);
+- azsql-mcp runs in its own process, `azsql-mcp serve --config FILE`, reaching the test
+  server through an ordinary [sources.NAME] section (SQL login, password from an
+  environment variable), through the ODBC driver and pool;
+- the bare server runs in its own process;
+- this process runs the load generator and measures the servers' RSS.
+
+Both servers run stateless streamable HTTP with JSON responses, in the same run.
+azsql-mcp runs with static-token auth, the audit log (to a file) and metrics on, and the
+rate limiter on (its ceiling set above the load); each client is a plain httpx JSON-RPC
+loop calling `read_data` for 10 rows. The bare server has no auth, audit or metrics: it
+is the protocol's own floor. Logging is at WARNING for both. Prints throughput, p50/p99
+latency, errors and the server's RSS growth over the run, and the ratio of the two
+throughputs.
 
 Targets (issue 6), on a 2-core machine: 32 clients for 60 s with zero errors; azsql-mcp
 at least 60% of the bare tool's calls per second; RSS growth under 30 MB. It prints; it
@@ -23,6 +34,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import secrets
 import socket
 import statistics
@@ -41,7 +53,16 @@ QUERY = (
     " FROM SalesLT.Customer ORDER BY CustomerID"
 )
 TOOL = "read_data"
+PROCESSES = """processes:
+  TDS test server (sample database)  its own process (python -m azsql_mcp.testing.tds_server)
+  azsql-mcp                          its own process (azsql-mcp serve --config FILE)
+  bare FastMCP tool                  its own process
+  load generator                     this process
+"""
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+SOURCE = "sample"
+TDS_USER = "bench"
+PASSWORD_ENV = "BENCH_TDS_PASSWORD"  # how azsql-mcp gets the test server's password
 TARGET_RATIO = 0.60
 TARGET_GROWTH_MB = 30.0
 
@@ -54,6 +75,7 @@ class Run:
     elapsed: float = 0.0
     rss_start_mb: float = 0.0
     rss_end_mb: float = 0.0
+    cpu_s: float = 0.0  # CPU time the server process used while measured
 
     @property
     def rate(self) -> float:
@@ -73,7 +95,12 @@ class Run:
             f"  p99 {self.percentile(0.99):8.2f} ms  calls {len(self.latencies):7d}"
             f"  errors {self.errors:5d}  RSS {self.rss_start_mb:6.1f} -> {self.rss_end_mb:6.1f} MB"
             f" (+{self.rss_end_mb - self.rss_start_mb:.1f})"
+            f"  CPU/call {self.cpu_ms_per_call:5.2f} ms"
         )
+
+    @property
+    def cpu_ms_per_call(self) -> float:
+        return self.cpu_s * 1000 / len(self.latencies) if self.latencies else float("nan")
 
 
 def rss_mb(pid: int) -> float:
@@ -81,6 +108,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -140,12 +173,14 @@ async def load(url: str, token: str | None, args: argparse.Namespace, pid: int) 
     tasks = [asyncio.create_task(worker()) for _ in range(args.clients)]
     await asyncio.sleep(args.warmup)
     run.rss_start_mb = rss_mb(pid)
+    cpu_start = cpu_seconds(pid)
     started = time.perf_counter()
     stop_at = started + args.seconds
     measuring = True
     await asyncio.gather(*tasks)
     run.elapsed = time.perf_counter() - started
     run.rss_end_mb = rss_mb(pid)
+    run.cpu_s = cpu_seconds(pid) - cpu_start
     return run
 
 
@@ -179,11 +214,39 @@ def server(argv: list[str], port: int, env: dict[str, str]) -> Iterator[subproce
             proc.kill()
 
 
-def ours_config(tmp: Path) -> Path:
+@contextmanager
+def tds_process(password: str) -> Iterator[tuple[str, int]]:
+    """The TDS test server with the sample database in its own process: (host, port)."""
+    argv = [sys.executable, "-m", "azsql_mcp.testing.tds_server", "--sample"]
+    argv += ["--user", TDS_USER, f"--password={password}", "--port", "0"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.fullmatch(r"listening on (\S+):(\d+)\n", line)
+        if match is None:
+            raise RuntimeError(f"the TDS test server did not start: {line!r}")
+        yield match.group(1), int(match.group(2))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def ours_config(tmp: Path, tds: tuple[str, int]) -> Path:
+    from azsql_mcp.core.demo import DEMO_DATABASE  # the test server's sample database
+
+    host, port = tds
     config = tmp / "azsql-mcp.toml"
     config.write_text(
         "\n".join(
             [
+                f"[sources.{SOURCE}]",
+                f'server = "{host},{port}"',
+                f'database = "{DEMO_DATABASE}"',
+                'auth = "sql"',
+                f'username = "{TDS_USER}"',
+                f'password_env = "{PASSWORD_ENV}"',
+                'encrypt = "no"',
                 "[server]",
                 "stateless_http = true",
                 "json_response = true",
@@ -208,7 +271,7 @@ def ours_config(tmp: Path) -> Path:
 
 
 async def wait_ready(port: int, token: str) -> dict[str, Any]:
-    """Until the demo source answers; returns one read_data result (for the bare tool)."""
+    """Until the source answers; returns one read_data result (for the bare tool)."""
     import httpx
 
     url = f"http://127.0.0.1:{port}/mcp"
@@ -217,7 +280,7 @@ async def wait_ready(port: int, token: str) -> dict[str, Any]:
             if (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
                 return (await one_call(http, url, 0))["result"]
             await asyncio.sleep(0.1)
-    raise RuntimeError("the demo source did not become ready")
+    raise RuntimeError(f"source {SOURCE!r} did not become ready")
 
 
 def run_bare(port: int, payload_file: str) -> None:
@@ -252,15 +315,18 @@ async def bench(args: argparse.Namespace) -> None:
     token = secrets.token_urlsafe(24)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
     env["BENCH_TOKEN"] = token
-    with tempfile.TemporaryDirectory() as tmp_name:
+    password = secrets.token_urlsafe(18)
+    env[PASSWORD_ENV] = password
+    with tempfile.TemporaryDirectory() as tmp_name, tds_process(password) as tds:
         tmp = Path(tmp_name)
-        config = ours_config(tmp)
+        config = ours_config(tmp, tds)
         port = free_port()
         cli = str(Path(sys.executable).parent / "azsql-mcp")
-        argv = [cli, "serve", "--demo", "--transport", "http", "--port", str(port)]
+        argv = [cli, "serve", "--transport", "http", "--port", str(port)]
         argv += ["--config", str(config)]
         print(f"{args.clients} clients x {args.seconds:g} s (after {args.warmup:g} s warm-up),")
-        print(f"stateless JSON over HTTP, {TOOL} of 10 rows\n")
+        print(f"stateless JSON over HTTP, {TOOL} of 10 rows")
+        print(PROCESSES)
         with server(argv, port, env) as proc:
             recorded = await wait_ready(port, token)
             ours = await load(f"http://127.0.0.1:{port}/mcp", token, args, proc.pid)

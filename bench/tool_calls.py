@@ -8,6 +8,16 @@ so the client's own cost does not hide the server's). Baselines measured in the 
 raw aioodbc running the same SQL on the same TDS test server, and a bare FastMCP tool that
 returns the same result from memory over the same transport (the protocol's own cost).
 
+Which process runs what:
+- the TDS test server (sample database AdventureWorksLT) runs in its own process,
+  `python -m azsql_mcp.testing.tds_server --sample`, so the test double's CPU is never
+  charged to azsql-mcp or to the raw-driver baseline;
+- this process runs the clients, the raw aioodbc baseline, and, for the in-memory
+  transport, azsql-mcp and the bare tool themselves;
+- for stdio and HTTP, azsql-mcp (`azsql-mcp serve --config FILE`) and the bare tool each
+  run in their own process. azsql-mcp reaches the TDS server through an ordinary config
+  file ([sources.bench], SQL login, password from an environment variable).
+
 Target (issue 5): read_data of 100 rows at p50 <= 1.25 x (raw driver p50 + bare tool p50)
 per transport; the capped 50,000-row read under 0.5 s with peak memory growth under 50 MB.
 Also prints the size of tools/list for the default read-only toolset (budget 8 KB).
@@ -21,6 +31,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import secrets
 import socket
 import statistics
@@ -29,13 +40,14 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 SOURCE = "bench"
 USER = "bench"
+PASSWORD_ENV = "BENCH_TDS_PASSWORD"  # how azsql-mcp gets the test server's password
 READ_100 = "SELECT TOP (100) * FROM SalesLT.SalesOrderDetail ORDER BY SalesOrderID"
 READ_ALL = "SELECT * FROM SalesLT.SalesOrderDetail"
 CAP = 500
@@ -48,6 +60,12 @@ CASES: dict[str, tuple[str, dict[str, Any], str | None, int]] = {
     "read_data_500_of_50k": ("read_data", {"query": READ_ALL, "max_rows": CAP}, READ_ALL, CAP),
 }
 TARGET_CASE = "read_data_100"
+PROCESSES = """processes:
+  TDS test server (sample database)   its own process (python -m azsql_mcp.testing.tds_server)
+  raw aioodbc baseline, clients       this process
+  azsql-mcp, bare tool: memory        this process
+  azsql-mcp, bare tool: stdio, HTTP   one process each (azsql-mcp serve --config FILE)
+"""
 
 
 # --- measuring -------------------------------------------------------------------------
@@ -122,14 +140,35 @@ def jsonrpc_caller(
 # --- servers -----------------------------------------------------------------------------
 
 
-def write_config(tmp: Path, tds: Any, password: str, **server: Any) -> Path:
+@contextmanager
+def tds_process(password: str) -> Iterator[tuple[str, int]]:
+    """The TDS test server with the sample database in its own process: (host, port)."""
+    argv = [sys.executable, "-m", "azsql_mcp.testing.tds_server", "--sample"]
+    argv += ["--user", USER, f"--password={password}", "--port", "0"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.fullmatch(r"listening on (\S+):(\d+)\n", line)
+        if match is None:
+            raise RuntimeError(f"the TDS test server did not start: {line!r}")
+        yield match.group(1), int(match.group(2))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def write_config(tmp: Path, tds: tuple[str, int], **server: Any) -> Path:
+    from azsql_mcp.core.demo import DEMO_DATABASE  # the test server's sample database
+
+    host, port = tds
     lines = [
         f"[sources.{SOURCE}]",
-        f'server = "{tds.host},{tds.port}"',
-        'database = "master"',
+        f'server = "{host},{port}"',
+        f'database = "{DEMO_DATABASE}"',
         'auth = "sql"',
         f'username = "{USER}"',
-        f'password = "{password}"',
+        f'password_env = "{PASSWORD_ENV}"',
         'encrypt = "no"',
         "[limits]",
         f"max_rows = {CAP}",
@@ -220,10 +259,19 @@ def run_bare(args: argparse.Namespace) -> None:
 # --- the benchmark -------------------------------------------------------------------------
 
 
-async def raw_driver(tds: Any, calls: int) -> dict[str, Stats]:
+async def raw_driver(tds: tuple[str, int], password: str, calls: int) -> dict[str, Stats]:
+    """aioodbc over Microsoft's driver, from this process to the TDS server's process."""
     import aioodbc
 
-    conn = await aioodbc.connect(dsn=tds.odbc_connection_string(driver="msodbc"), autocommit=False)
+    from azsql_mcp.core.demo import DEMO_DATABASE
+    from azsql_mcp.testing.tds_server import find_msodbc_driver
+
+    host, port = tds
+    dsn = (
+        f"DRIVER={{{find_msodbc_driver()}}};SERVER=tcp:{host},{port};"
+        f"DATABASE={DEMO_DATABASE};UID={USER};PWD={password};Encrypt=no;"
+    )
+    conn = await aioodbc.connect(dsn=dsn, autocommit=False)
     results = {}
     try:
         for name, (_, _, sql, rows) in CASES.items():
@@ -271,20 +319,18 @@ async def bench(args: argparse.Namespace) -> int:
 
     from azsql_mcp.core.config import load_settings
     from azsql_mcp.core.server import build_app
-    from azsql_mcp.testing.tds_server import ThreadedTdsServer
 
     transports = args.transports.split(",")
     password = secrets.token_urlsafe(12)
+    os.environ[PASSWORD_ENV] = password  # read by azsql-mcp here and in its processes
     table: dict[str, dict[str, Stats]] = {}
-    with (
-        ThreadedTdsServer(sample=True, user=USER, password=password) as tds,
-        tempfile.TemporaryDirectory() as tmpdir,
-    ):
+    print(PROCESSES)
+    with tds_process(password) as tds, tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        config = write_config(tmp, tds, password)
+        config = write_config(tmp, tds)
         settings = load_settings(str(config), {})
         app = build_app(settings)
-        raw = await raw_driver(tds, args.calls)
+        raw = await raw_driver(tds, password, args.calls)
         payload: dict[str, Any] = {}
         async with Client(app.mcp) as client:
             print(f"tools/list (default read-only toolset): {await tools_list_size(client)} bytes")
@@ -333,7 +379,7 @@ async def bench(args: argparse.Namespace) -> int:
                 for mode, json_mode in (("http session/SSE", False), ("http stateless JSON", True)):
                     port, bare_port = free_port(), free_port()
                     mode_config = (
-                        write_config(tmp, tds, password, stateless_http=True, json_response=True)
+                        write_config(tmp, tds, stateless_http=True, json_response=True)
                         if json_mode
                         else config
                     )

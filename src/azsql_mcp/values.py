@@ -18,6 +18,7 @@ no row can close the fence or start a new line.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import secrets
@@ -25,9 +26,9 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PlainSerializer
 
 from azsql_mcp.api import Column, QueryResult
 
@@ -36,7 +37,8 @@ MAX_CELL_CHARS = 200  # text rendering only; structured content keeps the full v
 
 JsonValue = None | bool | int | float | str
 # Types that are already JSON; checked by exact type first because this runs per value.
-_PLAIN = frozenset({type(None), bool, int, str})
+_NONE = type(None)
+_PLAIN = frozenset({_NONE, bool, int, str})
 
 
 def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES) -> JsonValue:
@@ -59,7 +61,7 @@ def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTE
     if isinstance(value, bytes | bytearray | memoryview):
         return _binary_text(bytes(value), max_binary_bytes)
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        return _float_value(value)
     return str(value)
 
 
@@ -72,6 +74,14 @@ def _decimal_text(value: Decimal) -> str:
 def _uuid_text(value: uuid.UUID) -> str:
     h = value.hex.upper()  # faster than str(value).upper(), which matters per row
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _binary_value(value: bytes | bytearray | memoryview, max_bytes: int) -> str:
+    return _binary_text(bytes(value), max_bytes)
+
+
+def _float_value(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)  # JSON has no NaN or Infinity
 
 
 def _binary_text(data: bytes, max_bytes: int) -> str:
@@ -87,7 +97,9 @@ _BY_TYPE: dict[type, Callable[[Any], JsonValue]] = {
     date: date.isoformat,
     time: time.isoformat,
     uuid.UUID: _uuid_text,
+    float: _float_value,
 }
+_BINARY = frozenset({bytes, bytearray, memoryview})
 
 
 class ResultColumn(BaseModel):
@@ -95,11 +107,20 @@ class ResultColumn(BaseModel):
     sql_type: str
 
 
+def _as_built(rows: list[list[JsonValue]]) -> Any:
+    return rows
+
+
+# The rows are JSON values by construction: serialised as they are, since checking each
+# value against the JsonValue union would cost more than converting it did.
+JsonRows = Annotated[list[list[JsonValue]], PlainSerializer(_as_built, return_type=Any)]
+
+
 class StructuredResult(BaseModel):
     """A query result as tools return it in structured content."""
 
     columns: list[ResultColumn]
-    rows: list[list[JsonValue]]
+    rows: JsonRows
     row_count: int
     truncated: bool
     next_cursor: str | None = None
@@ -126,13 +147,34 @@ def result_to_structured(
 def rows_to_json(
     rows: Iterable[Sequence[Any]], *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES
 ) -> list[list[JsonValue]]:
-    return [
-        [
-            v if type(v) in _PLAIN else to_json_value(v, max_binary_bytes=max_binary_bytes)
-            for v in row
-        ]
-        for row in rows
-    ]
+    """Driver rows as JSON rows, converted column by column: the values of one column
+    nearly always share one type, so its converter is chosen once, not per value."""
+    rows = list(rows)
+    if not rows or not rows[0]:
+        return [[] for _ in rows]
+    columns = [_column_to_json(column, max_binary_bytes) for column in zip(*rows, strict=True)]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[JsonValue]:
+    kinds = set(map(type, column))
+    if kinds <= _PLAIN:
+        return column
+    has_null = _NONE in kinds
+    kinds.discard(_NONE)
+    convert = _converter(kinds.pop(), max_binary_bytes) if len(kinds) == 1 else None
+    if convert is None:  # mixed types (sql_variant) or subclasses: value by value
+        return [to_json_value(v, max_binary_bytes=max_binary_bytes) for v in column]
+    if has_null:
+        return [None if v is None else convert(v) for v in column]
+    return list(map(convert, column))
+
+
+def _converter(kind: type, max_binary_bytes: int) -> Callable[[Any], JsonValue] | None:
+    """The converter for values of exactly type `kind`, if it has one."""
+    if kind in _BINARY:
+        return functools.partial(_binary_value, max_bytes=max_binary_bytes)
+    return _BY_TYPE.get(kind)
 
 
 def records(result: QueryResult) -> list[dict[str, Any]]:
@@ -148,6 +190,8 @@ _FENCE_START = re.compile(r"<(?=\s*/?\s*untrusted-data)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 # Anything _escape would change; most cells have none of it and are returned as they are.
 _SPECIAL = re.compile(r"[\\|<\x00-\x1f\x7f\u2028\u2029]")
+_TEXT_OR_NULL = frozenset({str, _NONE})
+_INT = frozenset({int})
 
 
 def cell_text(value: JsonValue, *, max_chars: int = MAX_CELL_CHARS) -> str:
@@ -183,8 +227,26 @@ def render_table(
     """Header line of `name (type)` then one `|`-separated line per row."""
     header = " | ".join(_escape(f"{c.name} ({c.sql_type})") for c in columns)
     lines = [header]
-    lines.extend(" | ".join(cell_text(v) for v in row) for row in rows)
+    if rows and rows[0]:
+        cells = [_column_text(column) for column in zip(*rows, strict=True)]
+        lines.extend(map(" | ".join, zip(*cells, strict=True)))
+    else:
+        lines.extend("" for _ in rows)
     return "\n".join(lines)
+
+
+def _column_text(column: Sequence[JsonValue]) -> Sequence[str]:
+    """cell_text of each value, with fast paths for the usual text and int columns."""
+    kinds = set(map(type, column))
+    if str in kinds and kinds <= _TEXT_OR_NULL:
+        strings = cast("Sequence[str | None]", column)
+        texts = [v for v in strings if v is not None]
+        # Nothing to cut or escape in the whole column: the values are their own text.
+        if max(map(len, texts)) <= MAX_CELL_CHARS and not _SPECIAL.search("".join(texts)):
+            return ["NULL" if v is None else v for v in strings]
+    elif kinds == _INT:
+        return list(map(str, column))
+    return [cell_text(v) for v in column]
 
 
 def fence_untrusted(body: str, *, what: str = "rows returned by the database") -> str:

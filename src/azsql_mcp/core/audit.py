@@ -7,6 +7,7 @@ parameter values, passwords or tokens.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import sys
@@ -77,11 +78,16 @@ class ToolCallMiddleware(Middleware):
         finally:
             CURRENT_CALL.reset(token)
             duration = time.perf_counter() - started
-            TOOL_CALLS.labels(tool, plugin, outcome).inc()
-            TOOL_LATENCY.labels(tool, plugin).observe(duration)
+            _calls(tool, plugin, outcome).inc()
+            _latency(tool, plugin).observe(duration)
             if self.audit is not None:
                 self.audit.info(_line(tool, plugin, record, duration, outcome, number))
         return result
+
+
+# Labelled metric children, looked up once per label set instead of on every call.
+_calls = functools.lru_cache(maxsize=256)(TOOL_CALLS.labels)
+_latency = functools.lru_cache(maxsize=256)(TOOL_LATENCY.labels)
 
 
 def _classify(exc: BaseException) -> tuple[str, int | None]:

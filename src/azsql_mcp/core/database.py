@@ -15,6 +15,7 @@ import datetime as dt
 import decimal
 import logging
 import math
+import random
 import struct
 import time
 import uuid
@@ -44,6 +45,8 @@ from azsql_mcp.core.retry import RetryBudget, inspect_error, to_database_error
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Retry jitter for every read: one generator, not one seeded from os.urandom per call.
+_JITTER = random.Random()
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,7 @@ class SourceDatabase:
 
     async def _retrying(self, fn: Callable[..., T], *args: Any) -> T:
         """Run an idempotent read, retrying transient faults within retry_budget_s."""
-        budget = RetryBudget(self.settings.retry_budget_s)
+        budget = RetryBudget(self.settings.retry_budget_s, rng=_JITTER)
         while True:
             try:
                 return await self._once(fn, *args)
@@ -553,6 +556,7 @@ def _fetch_page(
         if cursor.description is None:
             return QueryResult([], [], duration_ms=(time.perf_counter() - started) * 1000)
         description = cursor.description
+        row_size = row_sizer(description)
         if offset:
             cursor.skip(offset)
         size = 0
@@ -561,11 +565,11 @@ def _fetch_page(
             if not batch:
                 break
             for row in batch:
-                row_size = approx_size(row)
-                if len(rows) == max_rows or (rows and size + row_size > max_bytes):
+                this_size = row_size(row)
+                if len(rows) == max_rows or (rows and size + this_size > max_bytes):
                     truncated = True
                     break
-                size += row_size
+                size += this_size
                 rows.append(tuple(row))
         if truncated:
             cursor.cancel()  # ATTENTION: the server stops sending the rest
@@ -578,17 +582,30 @@ def _fetch_page(
     )
 
 
-def approx_size(row: Sequence[Any]) -> int:
-    """About how many bytes a row takes once rendered (text and hex dominate)."""
-    total = 0
-    for value in row:
-        if isinstance(value, str):
-            total += len(value) + 2
-        elif isinstance(value, bytes | bytearray):
-            total += 2 * len(value) + 2
-        else:
-            total += 8
-    return total
+# Column types whose values always count 8 bytes in row_sizer: no need to look at them.
+_FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.time, dt.datetime})
+
+
+def row_sizer(description: Sequence[Sequence[Any]]) -> Callable[[Sequence[Any]], int]:
+    """About how many bytes a row takes once rendered (text and hex dominate), as a
+    function built once per result: only the columns that may hold text or binary values
+    are looked at for each row."""
+    variable = [i for i, entry in enumerate(description) if entry[1] not in _FIXED_SIZE_TYPES]
+    fixed = 8 * (len(description) - len(variable))
+
+    def size(row: Sequence[Any]) -> int:
+        total = fixed
+        for index in variable:
+            value = row[index]
+            if isinstance(value, str):
+                total += len(value) + 2
+            elif isinstance(value, bytes | bytearray):
+                total += 2 * len(value) + 2
+            else:
+                total += 8
+        return total
+
+    return size
 
 
 def describe_columns(

@@ -75,6 +75,9 @@ class ConnectionPool:
             max_workers=size + 2, thread_name_prefix=f"azsql-{source}"
         )
         self._closed = False
+        # labelled once: set on every acquire and release
+        self._in_use_gauge = metrics.POOL_CONNECTIONS.labels(source, "in_use")
+        self._idle_gauge = metrics.POOL_CONNECTIONS.labels(source, "idle")
 
     # --- running blocking driver calls -------------------------------------------
 
@@ -166,8 +169,8 @@ class ConnectionPool:
             _close_quietly(conn.cnxn)
 
     def _publish(self) -> None:
-        metrics.POOL_CONNECTIONS.labels(self.source, "in_use").set(self._in_use)
-        metrics.POOL_CONNECTIONS.labels(self.source, "idle").set(len(self._idle))
+        self._in_use_gauge.set(self._in_use)
+        self._idle_gauge.set(len(self._idle))
 
 
 class Lease:

@@ -184,6 +184,13 @@ def check_write(sql: str, kinds: Collection[str], *, allow_unfiltered: bool) -> 
 
 def fingerprint(sql: str) -> str:
     """A 16-hex-digit hash of the statement with literals, comments and case normalized."""
+    # Audit asks for it on every call, and tools repeat their statements: remember them.
+    if len(sql) <= MAX_CACHED_CHARS:
+        return _fingerprint_cached(sql)
+    return _fingerprint(sql)
+
+
+def _fingerprint(sql: str) -> str:
     from sqlglot.errors import TokenError
 
     try:
@@ -191,6 +198,9 @@ def fingerprint(sql: str) -> str:
     except TokenError:
         return _hash(_rough_normal_form(sql))
     return _hash(_normal_form(sql, tokens))
+
+
+_fingerprint_cached = lru_cache(maxsize=512)(_fingerprint)
 
 
 # --- the check ----------------------------------------------------------------------
