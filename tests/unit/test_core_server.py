@@ -195,6 +195,23 @@ async def test_metrics_and_one_audit_line_per_call(tmp_path: Path) -> None:
     assert "do-not-log-me" not in audit.read_text()
 
 
+async def test_made_up_tool_names_share_one_metric_label(tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = build(audit={"path": str(audit)})
+    unknown = {"tool": "(unknown)", "plugin": "", "outcome": "error"}
+    before = sample("azsql_mcp_tool_calls_total", unknown)
+    async with Client(app.mcp) as client:
+        for n in range(3):
+            await client.call_tool(f"made-up-{n}", {}, raise_on_error=False)
+    assert sample("azsql_mcp_tool_calls_total", unknown) == before + 3
+    labelled = {
+        s.labels["tool"] for m in REGISTRY.collect() for s in m.samples if "tool" in s.labels
+    }
+    assert not any(name.startswith("made-up-") for name in labelled)
+    audited = [json.loads(line)["tool"] for line in audit.read_text().splitlines()]
+    assert audited == ["made-up-0", "made-up-1", "made-up-2"]
+
+
 def test_health_is_503_until_sources_are_ready() -> None:
     app = build(sources={"prod": UNREACHABLE})
     body, status = health_report(app)

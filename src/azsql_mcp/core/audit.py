@@ -61,8 +61,10 @@ class ToolCallMiddleware(Middleware):
         context: MiddlewareContext[mt.CallToolRequestParams],
         call_next: CallNext[mt.CallToolRequestParams, ToolResult],
     ) -> ToolResult:
-        tool = context.message.name
-        plugin = self.plugin_of_tool.get(tool, "")
+        requested = context.message.name
+        plugin = self.plugin_of_tool.get(requested, "")
+        # Names a client made up share one label: metric label sets stay bounded.
+        tool = requested if requested in self.plugin_of_tool else UNKNOWN_TOOL
         record = CallRecord()
         token = CURRENT_CALL.set(record)
         started = time.perf_counter()
@@ -81,9 +83,13 @@ class ToolCallMiddleware(Middleware):
             _calls(tool, plugin, outcome).inc()
             _latency(tool, plugin).observe(duration)
             if self.audit is not None:
-                self.audit.info(_line(tool, plugin, record, duration, outcome, number))
+                audited = requested[:MAX_AUDITED_NAME]
+                self.audit.info(_line(audited, plugin, record, duration, outcome, number))
         return result
 
+
+UNKNOWN_TOOL = "(unknown)"
+MAX_AUDITED_NAME = 128
 
 # Labelled metric children, looked up once per label set instead of on every call.
 _calls = functools.lru_cache(maxsize=256)(TOOL_CALLS.labels)
