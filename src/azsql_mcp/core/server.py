@@ -196,7 +196,6 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     app.policy.update(settings.server.auth, plugins)
     app.hidden.keys = app.hidden_keys(settings)
     mcp.add_transform(app.hidden)
-    mcp.add_middleware(_OpenSourcesWhenInitialized(runtime))
     mcp.add_middleware(app.tool_calls)
     mcp.add_middleware(ConcurrencyLimit(app.limits))
     add_routes(app)
@@ -315,7 +314,9 @@ async def serve(app: App, transport: Transport, config: ConfigSource | None = No
 
     async with watch_config(app, config):
         if transport == "stdio":
+            # Open sources only after `initialize` is answered; other transports open at start.
             app.open_sources_at_start = False
+            app.mcp.add_middleware(_OpenSourcesWhenInitialized(app.runtime))
             await app.mcp.run_stdio_async(show_banner=False)
             return
         check_binding(app.settings)
