@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +26,7 @@ from typing import Any
 
 import pyodbc
 
-from azsql_mcp.testing.tds_server import ThreadedTdsServer, find_msodbc_driver
+from azsql_mcp.testing.tds_server import ThreadedTdsServer, find_msodbc_driver, server_process
 from azsql_mcp.testing.tds_server.engine import Engine
 from azsql_mcp.testing.tds_server.results import ResultSet, SessionInfo
 
@@ -75,24 +73,10 @@ def create_database(path: str, rows: int) -> Engine:
 
 
 @contextmanager
-def server_process(path: str) -> Iterator[str]:
-    """The CLI server on the prepared database; yields its host:port."""
-    command = [sys.executable, "-m", "azsql_mcp.testing.tds_server", "--database", path]
-    process = subprocess.Popen(
-        [*command, "--password", PASSWORD],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.fullmatch(r"listening on (\S+):(\d+)\n", line)
-        if match is None:
-            raise RuntimeError(f"the server did not start: {line!r}")
-        yield f"{match.group(1)},{match.group(2)}"
-    finally:
-        process.terminate()
-        process.wait(10)
+def cli_server(path: str) -> Iterator[str]:
+    """The CLI server, in its own process, on the prepared database; yields host,port."""
+    with server_process("--database", path, "--password", PASSWORD) as server:
+        yield f"{server.host},{server.port}"
 
 
 def read_all(connection_string: str) -> tuple[int, float]:
@@ -155,7 +139,7 @@ def main() -> None:
         engine = create_database(path, args.rows)
         print(f"loaded {args.rows:,} rows in {time.perf_counter() - started:.2f} s")
         shape = f"{args.rows:,} rows x {len(COLUMNS)} columns, best of {RUNS}"
-        with server_process(path) as address:
+        with cli_server(path) as address:
             connection_string = (
                 f"DRIVER={{{driver}}};SERVER=tcp:{address};UID=sa;PWD={PASSWORD};Encrypt=no;"
             )

@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import secrets
 import socket
 import statistics
@@ -143,19 +142,10 @@ def jsonrpc_caller(
 @contextmanager
 def tds_process(password: str) -> Iterator[tuple[str, int]]:
     """The TDS test server with the sample database in its own process: (host, port)."""
-    argv = [sys.executable, "-m", "azsql_mcp.testing.tds_server", "--sample"]
-    argv += ["--user", USER, f"--password={password}", "--port", "0"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.fullmatch(r"listening on (\S+):(\d+)\n", line)
-        if match is None:
-            raise RuntimeError(f"the TDS test server did not start: {line!r}")
-        yield match.group(1), int(match.group(2))
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    from azsql_mcp.testing.tds_server import server_process
+
+    with server_process("--sample", "--user", USER, f"--password={password}") as tds:
+        yield tds.host, tds.port
 
 
 def write_config(tmp: Path, tds: tuple[str, int], **server: Any) -> Path:

@@ -1,13 +1,16 @@
 """A pure-Python TDS 7.4 test server backed by SQLite. A test double, not SQL Server."""
 
 from .faults import Fault
+from .process import ServerProcess, server_process
 from .server import LoginRecord, ServerRecord, TdsServer, ThreadedTdsServer, find_msodbc_driver
 
 __all__ = [
     "Fault",
     "LoginRecord",
+    "ServerProcess",
     "ServerRecord",
     "TdsServer",
     "ThreadedTdsServer",
     "find_msodbc_driver",
+    "server_process",
 ]
