@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from engine_helpers import rows, run
 
 from azsql_mcp.testing.tds_server.engine import Engine, EngineSession
 from azsql_mcp.testing.tds_server.results import (
@@ -57,17 +57,6 @@ def session(engine: Engine) -> Iterator[EngineSession]:
     s = engine.session(SessionInfo(spid=51, user="sa", database="catdb", app_name="tool"))
     yield s
     s.close()
-
-
-def run(s: EngineSession, sql: str, params: Any = None) -> list[Any]:
-    out: list[Any] = []
-    for r in s.execute(sql, params):
-        out.append((r.columns, list(r.rows)) if isinstance(r, ResultSet) else r)
-    return out
-
-
-def rows(s: EngineSession, sql: str) -> list[tuple[Any, ...]]:
-    return [r for item in run(s, sql) if isinstance(item, tuple) for r in item[1]]
 
 
 def test_information_schema_columns(session: EngineSession) -> None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from engine_helpers import rows, run
 
 from azsql_mcp.testing.tds_server.engine import Engine, EngineSession
 from azsql_mcp.testing.tds_server.results import (
@@ -57,17 +58,6 @@ def session(engine: Engine) -> Iterator[EngineSession]:
     if s.trancount:
         s.rollback()
     s.close()
-
-
-def run(s: EngineSession, sql: str, params: Any = None) -> list[Any]:
-    out: list[Any] = []
-    for r in s.execute(sql, params):
-        out.append((r.columns, list(r.rows)) if isinstance(r, ResultSet) else r)
-    return out
-
-
-def rows(s: EngineSession, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-    return [r for item in run(s, sql, params) if isinstance(item, tuple) for r in item[1]]
 
 
 def error(s: EngineSession, sql: str) -> TdsError:
