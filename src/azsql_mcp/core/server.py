@@ -254,8 +254,9 @@ def _add_components(app: App, record: PluginRecord) -> None:
         for uri in record.resources:
             res = plugins.resources[uri]
             fn = inject(res.fn, runtime, plugin=record.name, kind="resource")
-            if "{" in uri:
-                template = ResourceTemplate.from_function(
+            kind = ResourceTemplate if "{" in uri else Resource  # a URI template or not
+            components.append(
+                kind.from_function(
                     fn,
                     uri,
                     name=res.name,
@@ -263,17 +264,7 @@ def _add_components(app: App, record: PluginRecord) -> None:
                     mime_type=res.mime_type,
                     auth=app.policy,
                 )
-                components.append(template)
-            else:
-                resource = Resource.from_function(
-                    fn,
-                    uri,
-                    name=res.name,
-                    description=res.description,
-                    mime_type=res.mime_type,
-                    auth=app.policy,
-                )
-                components.append(resource)
+            )
         for name in record.prompts:
             prompt = plugins.prompts[name]
             fn = inject(prompt.fn, runtime, plugin=record.name, kind="prompt")
