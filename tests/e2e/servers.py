@@ -15,6 +15,17 @@ from typing import Any
 import httpx
 
 CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
+# The first JSON-RPC request of an MCP session, for raw HTTP tests.
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

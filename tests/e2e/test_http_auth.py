@@ -18,18 +18,16 @@ import pytest
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from servers import CLI, clean_env, free_port, http_server, source_env, wait_ready
+from servers import (
+    CLI,
+    INITIALIZE,
+    clean_env,
+    free_port,
+    http_server,
+    source_env,
+    wait_ready,
+)
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "test", "version": "1"},
-    },
-}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
 READ_TOOLS = {"list_tables", "describe_table", "read_data"}

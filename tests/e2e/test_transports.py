@@ -13,18 +13,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from servers import CLI, clean_env, http_server, source_env, wait_ready
-
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "test", "version": "1"},
-    },
-}
+from servers import CLI, INITIALIZE, clean_env, http_server, source_env, wait_ready
 
 
 async def use(session: ClientSession) -> Any:
