@@ -403,40 +403,16 @@ _CONTROL_FLOW = frozenset(
         "SAVE",
     ]
 )
+# Positional parameters of sp_addextendedproperty and its siblings, as documented.
+_LEVELS = ["@level0type", "@level0name", "@level1type", "@level1name", "@level2type", "@level2name"]
 _PROC_PARAMS: dict[str, list[str]] = {
     "sp_datatype_info_100": ["@data_type", "@odbcver"],
     "sp_datatype_info": ["@data_type", "@odbcver"],
     "sp_describe_undeclared_parameters": ["@tsql", "@params"],
     "sp_executesql": ["@stmt", "@params"],
-    "sp_addextendedproperty": [
-        "@name",
-        "@value",
-        "@level0type",
-        "@level0name",
-        "@level1type",
-        "@level1name",
-        "@level2type",
-        "@level2name",
-    ],
-    "sp_updateextendedproperty": [
-        "@name",
-        "@value",
-        "@level0type",
-        "@level0name",
-        "@level1type",
-        "@level1name",
-        "@level2type",
-        "@level2name",
-    ],
-    "sp_dropextendedproperty": [
-        "@name",
-        "@level0type",
-        "@level0name",
-        "@level1type",
-        "@level1name",
-        "@level2type",
-        "@level2name",
-    ],
+    "sp_addextendedproperty": ["@name", "@value", *_LEVELS],
+    "sp_updateextendedproperty": ["@name", "@value", *_LEVELS],
+    "sp_dropextendedproperty": ["@name", *_LEVELS],
 }
 
 
