@@ -251,3 +251,26 @@ def test_building_the_server_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("environ", "sdk", "expected"),
+    [
+        ({}, False, "propagation_only"),  # nothing would record FastMCP's spans
+        ({}, True, "native"),  # an SDK is set up (opentelemetry-instrument)
+        ({"FASTMCP_TELEMETRY_MODE": "native"}, False, "native"),  # the operator decides
+    ],
+)
+def test_fastmcp_spans_only_when_an_sdk_records_them(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], sdk: bool, expected: str
+) -> None:
+    import fastmcp
+    from opentelemetry import trace
+
+    from azsql_mcp.core.server import choose_telemetry_mode
+
+    monkeypatch.setattr(fastmcp.settings, "telemetry_mode", "native")
+    if sdk:
+        monkeypatch.setattr(trace, "get_tracer_provider", trace.NoOpTracerProvider)
+    choose_telemetry_mode(environ)
+    assert fastmcp.settings.telemetry_mode == expected

@@ -1,4 +1,5 @@
-"""One JSON line per tool call, and the tool metrics, from a FastMCP middleware.
+"""Every tool call passes one FastMCP middleware: a concurrency slot, the tool
+metrics and one audit JSON line.
 
 The audit line holds who, what, where, how long and how it ended; never
 parameter values, passwords or tokens.
@@ -16,15 +17,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import mcp.types as mt
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
-from fastmcp.tools import ToolResult
 
 from azsql_mcp.api import DatabaseError, QueryRefused
 from azsql_mcp.core.config import AuditSettings
 from azsql_mcp.core.context import CURRENT_CALL, CallRecord, client_identity
-from azsql_mcp.core.metrics import TOOL_CALLS, TOOL_LATENCY
+from azsql_mcp.core.limits import LimitState
+from azsql_mcp.core.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
 
 AUDIT_LOGGER = "azsql_mcp.audit"
 
@@ -50,17 +50,26 @@ def audit_logger(settings: AuditSettings) -> logging.Logger | None:
 
 
 class ToolCallMiddleware(Middleware):
-    """Counts, times and audits every tool call. A config reload swaps `audit`."""
+    """Limits, counts, times and audits every tool call. A config reload swaps `audit`
+    and updates `limits` in place.
 
-    def __init__(self, plugin_of_tool: Mapping[str, str], audit: logging.Logger | None):
+    It overrides `__call__` (FastMCP's documented entry point) rather than
+    `on_call_tool`: this runs on every request, and the hook dispatch it skips would
+    cost more than the work below."""
+
+    def __init__(
+        self,
+        plugin_of_tool: Mapping[str, str],
+        audit: logging.Logger | None,
+        limits: LimitState,
+    ):
         self.plugin_of_tool = plugin_of_tool
         self.audit = audit
+        self.limits = limits
 
-    async def on_call_tool(
-        self,
-        context: MiddlewareContext[mt.CallToolRequestParams],
-        call_next: CallNext[mt.CallToolRequestParams, ToolResult],
-    ) -> ToolResult:
+    async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
+        if context.method != "tools/call":
+            return await call_next(context)
         requested = context.message.name
         plugin = self.plugin_of_tool.get(requested, "")
         # Names a client made up share one label: metric label sets stay bounded.
@@ -69,7 +78,11 @@ class ToolCallMiddleware(Middleware):
         token = CURRENT_CALL.set(record)
         started = time.perf_counter()
         outcome, number = "ok", None
+        slot = False
         try:
+            slot = await self.limits.acquire()
+            if not slot:
+                raise _busy(self.limits)
             result = await call_next(context)
         except asyncio.CancelledError:
             outcome = "cancelled"  # the client went away, or shutdown cut the call
@@ -78,6 +91,8 @@ class ToolCallMiddleware(Middleware):
             outcome, number = _classify(exc)
             raise
         finally:
+            if slot:
+                await self.limits.release()
             CURRENT_CALL.reset(token)
             duration = time.perf_counter() - started
             _calls(tool, plugin, outcome).inc()
@@ -86,6 +101,14 @@ class ToolCallMiddleware(Middleware):
                 audited = requested[:MAX_AUDITED_NAME]
                 self.audit.info(_line(audited, plugin, record, duration, outcome, number))
         return result
+
+
+def _busy(limits: LimitState) -> RateLimitError:
+    LIMITED_REQUESTS.labels("concurrency").inc()
+    return RateLimitError(
+        f"server busy: {limits.limits.max_concurrent_calls} tool call(s) already running,"
+        " the limit set by [server.limits] max_concurrent_calls; retry in a few seconds"
+    )
 
 
 UNKNOWN_TOOL = "(unknown)"

@@ -1,9 +1,9 @@
 """ToolContext injection for tools, resources and prompts.
 
 A plugin function declares `ctx: ToolContext`; we hand FastMCP a wrapper whose
-signature carries that parameter with a FastMCP dependency as its default, so
-it stays out of the input schema and is built per call. With several sources,
-tools and prompts also get a `source` argument (an enum of the source names).
+signature leaves that parameter out (so it is not in the input schema) and which
+builds the ToolContext per call. With several sources, tools and prompts also get
+a `source` argument (an enum of the source names).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from typing import Annotated, Any, Literal
 
 from fastmcp.exceptions import FastMCPError, PromptError, ResourceError, ToolError
 from pydantic import BaseModel, Field
-from uncalled_for import Dependency
-from uncalled_for.frames import current_frame
 
 from azsql_mcp.api import (
     ClientIdentity,
@@ -111,7 +109,10 @@ def inject(
     kind: Kind,
     writes: bool = False,
 ) -> Callable[..., Awaitable[Any]]:
-    """A wrapper of `fn` for FastMCP: ToolContext injected, `source` added, errors mapped."""
+    """A wrapper of `fn` for FastMCP: ToolContext injected, `source` added, errors mapped.
+
+    The wrapper's signature leaves out the ToolContext parameter, so it is not part of
+    the input schema; the wrapper builds the ToolContext itself on every call."""
     hints = typing.get_type_hints(fn, include_extras=True)
     signature = inspect.signature(fn)
     ctx_params = [n for n in signature.parameters if _is_tool_context(hints.get(n))]
@@ -122,21 +123,24 @@ def inject(
         and len(runtime.sources) > 1
         and SOURCE_ARG not in signature.parameters
     )
-    params = []
-    for param in signature.parameters.values():
-        annotation = hints.get(param.name, param.annotation)
-        if param.name in ctx_params:
-            dependency = _InjectToolContext(runtime, plugin, fn.__name__, writes, error)
-            param = param.replace(kind=inspect.Parameter.KEYWORD_ONLY, default=dependency)
-        params.append(param.replace(annotation=annotation))
+    params = [
+        param.replace(annotation=hints.get(param.name, param.annotation))
+        for param in signature.parameters.values()
+        if param.name not in ctx_params
+    ]
     if add_source:
         params.append(_source_parameter(runtime))
     params.sort(key=lambda p: p.kind)  # keyword-only parameters after the others
+    builder = _ContextBuilder(runtime, plugin, fn.__name__, writes, error)
 
     async def call(**kwargs: Any) -> Any:
-        if add_source:
-            kwargs.pop(SOURCE_ARG, None)
         try:
+            if ctx_params:
+                # the caller's choice: the added argument, or the function's own `source`
+                # (a resource template's URI part); None for the default source
+                source = kwargs.pop(SOURCE_ARG, None) if add_source else kwargs.get(SOURCE_ARG)
+                ctx = await builder.build(source)
+                kwargs.update(dict.fromkeys(ctx_params, ctx))
             return await fn(**kwargs)
         except QueryRefused as exc:
             raise error(str(exc)) from exc
@@ -180,8 +184,8 @@ def _database_message(exc: DatabaseError) -> str:
     return text
 
 
-class _InjectToolContext(Dependency[ToolContext]):
-    """Builds the ToolContext for one call (a FastMCP/uncalled-for dependency)."""
+class _ContextBuilder:
+    """Builds the ToolContext of one call to one component."""
 
     def __init__(
         self,
@@ -197,9 +201,14 @@ class _InjectToolContext(Dependency[ToolContext]):
         self.writes = writes
         self.error = error
 
-    async def __aenter__(self) -> ToolContext:
+    async def build(self, source: str | None) -> ToolContext:
+        """`source` is the caller's choice (None: the default source)."""
         runtime = self.runtime
-        source = await self._chosen_source()
+        if source is None:
+            source = runtime.default_source
+        elif source not in runtime.sources:
+            known = ", ".join(runtime.sources) or "none configured"
+            raise self.error(f"unknown source {source!r}; configured sources: {known}")
         if source is not None and self.writes and runtime.read_only[source]:
             raise self.error(
                 f"{self.component} changes data, but source {source!r} is read-only. An operator"
@@ -217,16 +226,6 @@ class _InjectToolContext(Dependency[ToolContext]):
             client=client_identity(),
             report_progress=_progress_reporter(),
         )
-
-    async def _chosen_source(self) -> str | None:
-        try:
-            source = await current_frame().resolve(SOURCE_ARG, provided_only=True)
-        except LookupError:
-            return self.runtime.default_source
-        if source not in self.runtime.sources:
-            known = ", ".join(self.runtime.sources) or "none configured"
-            raise self.error(f"unknown source {source!r}; configured sources: {known}")
-        return str(source)
 
 
 def _progress_reporter() -> Callable[[float, float | None, str | None], Awaitable[None]]:

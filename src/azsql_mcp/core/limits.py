@@ -5,9 +5,9 @@
   and the count of 401 answers. It also drains the server on shutdown: once no
   POST is in flight, open GET streams are told the client left, so the process
   does not wait out the grace period for idle listeners.
-- `ConcurrencyLimit` (FastMCP middleware): at most `max_concurrent_calls` tool
-  calls run at once; a call waits up to `queue_timeout_s` for a slot, then gets
-  an MCP error.
+- tool-call slots, taken by the tool-call middleware (core/audit.py): at most
+  `max_concurrent_calls` tool calls run at once; a call waits up to
+  `queue_timeout_s` for a slot, then gets an MCP error.
 
 The limits live in one `LimitState` that a config reload updates in place.
 """
@@ -20,10 +20,7 @@ import math
 import time
 from typing import Any
 
-import mcp.types as mt
-from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
-from fastmcp.server.middleware.rate_limiting import RateLimitError, TokenBucketRateLimiter
-from fastmcp.tools import ToolResult
+from fastmcp.server.middleware.rate_limiting import TokenBucketRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azsql_mcp.core.config import ServerLimits
@@ -42,6 +39,7 @@ class LimitState:
         self._buckets: dict[str, TokenBucketRateLimiter] = {}
         self._since_prune = 0
         self._in_use = 0
+        self._waiting = 0  # calls queued for a slot
         self._slot_freed: asyncio.Condition | None = None  # bound to the serving loop lazily
 
     def update(self, limits: ServerLimits) -> None:
@@ -80,17 +78,17 @@ class LimitState:
 
     # --- concurrency ----------------------------------------------------------------
 
-    @property
-    def calls_in_flight(self) -> int:
-        return self._in_use
-
     async def acquire(self) -> bool:
         """Take a tool-call slot, waiting up to queue_timeout_s; False when none freed."""
+        if self._waiting == 0 and self._in_use < self.limits.max_concurrent_calls:
+            self._in_use += 1  # the usual case: a slot is free and nobody queues for it
+            return True
         if self._slot_freed is None:
             self._slot_freed = asyncio.Condition()
         freed = self._slot_freed
-        async with freed:
-            if self._in_use >= self.limits.max_concurrent_calls:
+        self._waiting += 1
+        try:
+            async with freed:
                 try:
                     await asyncio.wait_for(
                         freed.wait_for(lambda: self._in_use < self.limits.max_concurrent_calls),
@@ -98,38 +96,16 @@ class LimitState:
                     )
                 except TimeoutError:
                     return False
-            self._in_use += 1
-            return True
+                self._in_use += 1
+                return True
+        finally:
+            self._waiting -= 1
 
     async def release(self) -> None:
-        assert self._slot_freed is not None
-        async with self._slot_freed:
-            self._in_use -= 1
-            self._slot_freed.notify()
-
-
-class ConcurrencyLimit(Middleware):
-    """Global cap on tool calls running at once (an MCP error past the wait)."""
-
-    def __init__(self, state: LimitState):
-        self.state = state
-
-    async def on_call_tool(
-        self,
-        context: MiddlewareContext[mt.CallToolRequestParams],
-        call_next: CallNext[mt.CallToolRequestParams, ToolResult],
-    ) -> ToolResult:
-        if not await self.state.acquire():
-            LIMITED_REQUESTS.labels("concurrency").inc()
-            limit = self.state.limits.max_concurrent_calls
-            raise RateLimitError(
-                f"server busy: {limit} tool call(s) already running, the limit set by"
-                " [server.limits] max_concurrent_calls; retry in a few seconds"
-            )
-        try:
-            return await call_next(context)
-        finally:
-            await self.state.release()
+        self._in_use -= 1
+        if self._waiting and self._slot_freed is not None:
+            async with self._slot_freed:
+                self._slot_freed.notify()
 
 
 class _BodyTooLarge(Exception):

@@ -75,9 +75,9 @@ class ConnectionPool:
             max_workers=size + 2, thread_name_prefix=f"azsql-{source}"
         )
         self._closed = False
-        # labelled once: set on every acquire and release
-        self._in_use_gauge = metrics.POOL_CONNECTIONS.labels(source, "in_use")
-        self._idle_gauge = metrics.POOL_CONNECTIONS.labels(source, "idle")
+        # read when /metrics is scraped, not updated on every acquire and release
+        metrics.POOL_CONNECTIONS.labels(source, "in_use").set_function(lambda: self._in_use)
+        metrics.POOL_CONNECTIONS.labels(source, "idle").set_function(lambda: len(self._idle))
 
     # --- running blocking driver calls -------------------------------------------
 
@@ -102,7 +102,11 @@ class ConnectionPool:
         if self._closed:
             raise DatabaseUnavailable(f"source {self.source!r} is closed")
         try:
-            await asyncio.wait_for(self._slots.acquire(), self._acquire_timeout_s)
+            if self._slots.locked():  # every connection busy: wait, but not forever
+                async with asyncio.timeout(self._acquire_timeout_s):
+                    await self._slots.acquire()
+            else:
+                await self._slots.acquire()  # returns at once
         except TimeoutError:
             raise DatabaseError(
                 f"all {self.size} connections of source {self.source!r} stayed busy for "
@@ -115,7 +119,6 @@ class ConnectionPool:
             self._slots.release()
             raise
         self._in_use += 1
-        self._publish()
         return conn
 
     def release(self, conn: PooledConnection, *, keep: bool) -> None:
@@ -126,14 +129,12 @@ class ConnectionPool:
             self._idle.append(conn)
         else:
             self._close_soon(conn)
-        self._publish()
 
     def discard_idle(self) -> None:
         """Close every idle connection (the server went away; they are all dead)."""
         idle, self._idle = self._idle, []
         for conn in idle:
             self._close_soon(conn)
-        self._publish()
 
     def stats(self) -> dict[str, int]:
         return {"in_use": self._in_use, "idle": len(self._idle), "size": self.size}
@@ -167,10 +168,6 @@ class ConnectionPool:
             self._executor.submit(_close_quietly, conn.cnxn)
         except RuntimeError:  # executor shut down: close here
             _close_quietly(conn.cnxn)
-
-    def _publish(self) -> None:
-        self._in_use_gauge.set(self._in_use)
-        self._idle_gauge.set(len(self._idle))
 
 
 class Lease:

@@ -10,6 +10,7 @@ import asyncio
 import importlib
 import ipaddress
 import logging
+import os
 import signal
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -32,7 +33,7 @@ from azsql_mcp.core.auth import ScopePolicy, build_auth_provider, component_key
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.context import Runtime, UnavailableDatabase, inject
 from azsql_mcp.core.http import add_routes
-from azsql_mcp.core.limits import ConcurrencyLimit, Drain, LimitState, McpRequestGuard
+from azsql_mcp.core.limits import Drain, LimitState, McpRequestGuard
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 
 if TYPE_CHECKING:
@@ -182,14 +183,15 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
         auth=build_auth_provider(settings.server.auth),
     )
     plugin_of_tool = {t.name: t.plugin for t in plugins.tools.values()}
+    limits = LimitState(settings.server.limits)
     app = App(
         settings=settings,
         plugins=plugins,
         runtime=runtime,
         mcp=mcp,
         policy=ScopePolicy(),
-        limits=LimitState(settings.server.limits),
-        tool_calls=ToolCallMiddleware(plugin_of_tool, audit_logger(settings.audit)),
+        limits=limits,
+        tool_calls=ToolCallMiddleware(plugin_of_tool, audit_logger(settings.audit), limits),
     )
     for record in plugins.loaded():
         _add_components(app, record)
@@ -197,7 +199,6 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     app.hidden.keys = app.hidden_keys(settings)
     mcp.add_transform(app.hidden)
     mcp.add_middleware(app.tool_calls)
-    mcp.add_middleware(ConcurrencyLimit(app.limits))
     add_routes(app)
     return app
 
@@ -303,6 +304,7 @@ async def serve(app: App, transport: Transport, config: ConfigSource | None = No
     """
     from azsql_mcp.core.reload import watch_config
 
+    choose_telemetry_mode()
     async with watch_config(app, config):
         if transport == "stdio":
             # Open sources only after `initialize` is answered; other transports open at start.
@@ -312,6 +314,21 @@ async def serve(app: App, transport: Transport, config: ConfigSource | None = No
             return
         check_binding(app.settings)
         await _serve_http(app)
+
+
+def choose_telemetry_mode(environ: Mapping[str, str] = os.environ) -> None:
+    """FastMCP builds span attributes on every request, which costs CPU even when no
+    OpenTelemetry SDK records the spans. Without an SDK (no tracer provider set, as when
+    the server is not started under `opentelemetry-instrument`) it is set to create no
+    spans and only pass on the caller's trace context ("off" would still build the
+    attributes). FASTMCP_TELEMETRY_MODE, when the operator sets it, decides instead."""
+    import fastmcp
+    from opentelemetry import trace
+
+    if "FASTMCP_TELEMETRY_MODE" in environ:
+        return
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        fastmcp.settings.telemetry_mode = "propagation_only"
 
 
 def check_binding(settings: Settings) -> None:

@@ -68,13 +68,13 @@ async def read_data(
     capped; when truncated, call again with the same query, params and the returned
     next_cursor. Add ORDER BY for stable pages.
     """
-    fingerprint = query_fingerprint(ctx.source, query, params)
-    offset = decode_cursor(cursor, fingerprint) if cursor else 0
+    offset = decode_cursor(cursor, query_fingerprint(ctx.source, query, params)) if cursor else 0
     cap = ctx.db.limits.max_rows
     page = min(max_rows or cap, cap)
     result = await ctx.db.read(query, params, max_rows=page, offset=offset)
     next_cursor = None
     if result.truncated and result.next_offset is not None:
+        fingerprint = query_fingerprint(ctx.source, query, params)
         next_cursor = encode_cursor(result.next_offset, fingerprint)
     structured = result_to_structured(result, next_cursor=next_cursor)
     text = render_result(structured)
