@@ -15,11 +15,20 @@ Which process runs what:
 
 Both servers run stateless streamable HTTP with JSON responses, in the same run.
 azsql-mcp runs with static-token auth, the audit log (to a file) and metrics on, and the
-rate limiter on (its ceiling set above the load); each client is a plain httpx JSON-RPC
-loop calling `read_data` for 10 rows. The bare server has no auth, audit or metrics: it
-is the protocol's own floor. Logging is at WARNING for both. Prints throughput, p50/p99
-latency, errors and the server's RSS growth over the run, and the ratio of the two
-throughputs.
+rate limiter on (its ceiling set above the load); each client is a JSON-RPC loop calling
+`read_data` for 10 rows over one keep-alive connection. The bare server has no auth, audit
+or metrics: it is the protocol's own floor. Logging is at WARNING for both.
+
+The load generator is light on purpose: all the processes share the machine's cores, so
+CPU the generator spends is CPU the servers lack. Its clients use bench/_http_load.py, a
+minimal asyncio HTTP/1.1 client (request head built once per connection, body read by
+Content-Length or chunked), instead of httpx, which costs several times more CPU per
+call.
+
+Prints, per run: throughput, p50/p99 latency, errors, the server's RSS growth and CPU time
+per call; beneath it, the CPU time per call of the load generator itself and (azsql-mcp's
+run) of the TDS test server, so one can see what the servers were competing with. Then
+the ratio of the two throughputs.
 
 Targets (issue 6), on a 2-core machine: 32 clients for 60 s with zero errors; azsql-mcp
 at least 60% of the bare tool's calls per second; RSS growth under 30 MB. It prints; it
@@ -42,10 +51,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from _http_load import HttpConnection  # bench/_http_load.py, beside this file
+
+if TYPE_CHECKING:
+    from azsql_mcp.testing.tds_server.process import ServerProcess
 
 QUERY = (
     "SELECT TOP (10) CustomerID, FirstName, LastName, CompanyName, EmailAddress"
@@ -58,7 +72,6 @@ PROCESSES = """processes:
   bare FastMCP tool                  its own process
   load generator                     this process
 """
-HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 SOURCE = "sample"
 TDS_USER = "bench"
 PASSWORD_ENV = "BENCH_TDS_PASSWORD"  # how azsql-mcp gets the test server's password
@@ -75,6 +88,8 @@ class Run:
     rss_start_mb: float = 0.0
     rss_end_mb: float = 0.0
     cpu_s: float = 0.0  # CPU time the server process used while measured
+    generator_cpu_s: float = 0.0  # CPU time this process (the load generator) used meanwhile
+    tds_cpu_s: float | None = None  # CPU time the TDS test server used meanwhile, if any
 
     @property
     def rate(self) -> float:
@@ -97,9 +112,19 @@ class Run:
             f"  CPU/call {self.cpu_ms_per_call:5.2f} ms"
         )
 
+    def cpu_line(self) -> str:
+        """Beneath `line`: what the server competed with for CPU, per call."""
+        text = f"{'':<10} load generator CPU/call {self.per_call_ms(self.generator_cpu_s):5.2f} ms"
+        if self.tds_cpu_s is not None:
+            text += f"  TDS test server CPU/call {self.per_call_ms(self.tds_cpu_s):5.2f} ms"
+        return text
+
     @property
     def cpu_ms_per_call(self) -> float:
-        return self.cpu_s * 1000 / len(self.latencies) if self.latencies else float("nan")
+        return self.per_call_ms(self.cpu_s)
+
+    def per_call_ms(self, cpu_s: float) -> float:
+        return cpu_s * 1000 / len(self.latencies) if self.latencies else float("nan")
 
 
 def rss_mb(pid: int) -> float:
@@ -134,33 +159,39 @@ def call_body(request_id: int) -> bytes:
     return json.dumps(body).encode()
 
 
-async def one_call(http: Any, url: str, request_id: int) -> dict[str, Any]:
-    response = await http.post(url, content=call_body(request_id), headers=HEADERS)
-    if response.status_code != 200:
-        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
-    reply: dict[str, Any] = response.json()
+def connection(port: int, token: str | None) -> HttpConnection:
+    """One client's keep-alive connection to a server's /mcp endpoint."""
+    return HttpConnection("127.0.0.1", port, "/mcp", f"Bearer {token}" if token else None)
+
+
+async def one_call(http: HttpConnection, request_id: int) -> dict[str, Any]:
+    response = await http.post(call_body(request_id))
+    if response.status != 200:
+        text = response.body[:200].decode(errors="replace")
+        raise RuntimeError(f"HTTP {response.status}: {text}")
+    reply: dict[str, Any] = json.loads(response.body)
     if "error" in reply or reply["result"].get("isError"):
         raise RuntimeError(f"call failed: {json.dumps(reply)[:300]}")
     return reply
 
 
-async def load(url: str, token: str | None, args: argparse.Namespace, pid: int) -> Run:
-    import httpx
-
+async def load(
+    port: int, token: str | None, args: argparse.Namespace, pid: int, tds_pid: int | None = None
+) -> Run:
+    """Load the server on PORT (process PID); TDS_PID: the TDS test server's, if it has one."""
     run = Run()
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    counter = iter(range(1, 1 << 62))
+    counter = iter(range(1, 1 << 62))  # JSON-RPC request ids
     measuring = False
     stop_at = 0.0
 
     async def worker() -> None:
-        async with httpx.AsyncClient(headers=headers, timeout=30) as http:
+        with closing(connection(port, token)) as http:
             while True:
                 now = time.perf_counter()
                 if measuring and now >= stop_at:
                     return
                 try:
-                    await one_call(http, url, next(counter))
+                    await one_call(http, next(counter))
                 except Exception as exc:
                     if measuring:
                         run.errors += 1
@@ -173,13 +204,18 @@ async def load(url: str, token: str | None, args: argparse.Namespace, pid: int) 
     await asyncio.sleep(args.warmup)
     run.rss_start_mb = rss_mb(pid)
     cpu_start = cpu_seconds(pid)
+    tds_cpu_start = cpu_seconds(tds_pid) if tds_pid is not None else 0.0
+    generator_cpu_start = time.process_time()
     started = time.perf_counter()
     stop_at = started + args.seconds
     measuring = True
     await asyncio.gather(*tasks)
     run.elapsed = time.perf_counter() - started
     run.rss_end_mb = rss_mb(pid)
+    run.generator_cpu_s = time.process_time() - generator_cpu_start
     run.cpu_s = cpu_seconds(pid) - cpu_start
+    if tds_pid is not None:
+        run.tds_cpu_s = cpu_seconds(tds_pid) - tds_cpu_start
     return run
 
 
@@ -214,18 +250,17 @@ def server(argv: list[str], port: int, env: dict[str, str]) -> Iterator[subproce
 
 
 @contextmanager
-def tds_process(password: str) -> Iterator[tuple[str, int]]:
-    """The TDS test server with the sample database in its own process: (host, port)."""
+def tds_process(password: str) -> Iterator[ServerProcess]:
+    """The TDS test server with the sample database in its own process."""
     from azsql_mcp.testing.tds_server import server_process
 
     with server_process("--sample", "--user", TDS_USER, f"--password={password}") as tds:
-        yield tds.host, tds.port
+        yield tds
 
 
-def ours_config(tmp: Path, tds: tuple[str, int]) -> Path:
+def ours_config(tmp: Path, host: str, port: int) -> Path:
     from azsql_mcp.core.demo import DEMO_DATABASE  # the test server's sample database
 
-    host, port = tds
     config = tmp / "azsql-mcp.toml"
     config.write_text(
         "\n".join(
@@ -264,11 +299,11 @@ async def wait_ready(port: int, token: str) -> dict[str, Any]:
     """Until the source answers; returns one read_data result (for the bare tool)."""
     import httpx
 
-    url = f"http://127.0.0.1:{port}/mcp"
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+    async with httpx.AsyncClient() as health:
         for _ in range(300):
-            if (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
-                return (await one_call(http, url, 0))["result"]
+            if (await health.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
+                with closing(connection(port, token)) as http:
+                    return (await one_call(http, 0))["result"]
             await asyncio.sleep(0.1)
     raise RuntimeError(f"source {SOURCE!r} did not become ready")
 
@@ -309,7 +344,7 @@ async def bench(args: argparse.Namespace) -> None:
     env[PASSWORD_ENV] = password
     with tempfile.TemporaryDirectory() as tmp_name, tds_process(password) as tds:
         tmp = Path(tmp_name)
-        config = ours_config(tmp, tds)
+        config = ours_config(tmp, tds.host, tds.port)
         port = free_port()
         cli = str(Path(sys.executable).parent / "azsql-mcp")
         argv = [cli, "serve", "--transport", "http", "--port", str(port)]
@@ -319,16 +354,18 @@ async def bench(args: argparse.Namespace) -> None:
         print(PROCESSES)
         with server(argv, port, env) as proc:
             recorded = await wait_ready(port, token)
-            ours = await load(f"http://127.0.0.1:{port}/mcp", token, args, proc.pid)
+            ours = await load(port, token, args, proc.pid, tds.process.pid)
         audit_lines = len((tmp / "audit.jsonl").read_text().splitlines())
         payload = tmp / "payload.json"
         payload.write_text(json.dumps(recorded))
         bare_port = free_port()
         bare_argv = [sys.executable, __file__, "--bare", str(bare_port), str(payload)]
         with server(bare_argv, bare_port, env) as proc:
-            bare = await load(f"http://127.0.0.1:{bare_port}/mcp", None, args, proc.pid)
+            bare = await load(bare_port, None, args, proc.pid)
     print(ours.line("azsql-mcp"))
+    print(ours.cpu_line())
     print(bare.line("bare"))
+    print(bare.cpu_line())
     for label, run in (("azsql-mcp", ours), ("bare", bare)):
         if run.first_error:
             print(f"first error ({label}): {run.first_error}")
