@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
@@ -26,27 +26,45 @@ from azsql_mcp.core.context import CURRENT_CALL, CallRecord, client_identity
 from azsql_mcp.core.limits import LimitState
 from azsql_mcp.core.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
 
-AUDIT_LOGGER = "azsql_mcp.audit"
+log = logging.getLogger(__name__)
 
 
-def audit_logger(settings: AuditSettings) -> logging.Logger | None:
-    """The audit log: its own logger writing bare JSON lines to a file or stderr."""
-    if not settings.enabled:
-        return None
-    logger = logging.getLogger(AUDIT_LOGGER)
-    logger.propagate = False
-    logger.setLevel(logging.INFO)
-    for old in logger.handlers[:]:
-        logger.removeHandler(old)
-        old.close()
-    handler: logging.Handler = (
-        logging.FileHandler(settings.path, encoding="utf-8")
-        if settings.path
-        else logging.StreamHandler(sys.stderr)
-    )
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    return logger
+class AuditLog:
+    """Appends one JSON line per call to `[audit] path`, or writes it to stderr.
+
+    A plain line-buffered file rather than a logging handler: it runs on every call,
+    and an audit line needs no levels, formatting or caller lookup."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+        # held open for the server's life (closed by a reload that replaces it)
+        self._file: TextIO = (
+            open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+            if path
+            else sys.stderr
+        )
+        self._failing = False
+
+    def write(self, line: str) -> None:
+        try:
+            self._file.write(line + "\n")
+            if self.path is None:
+                self._file.flush()
+        except (OSError, ValueError) as exc:  # disk full, file gone: the call still counts
+            if not self._failing:
+                log.error("audit log %s: cannot write: %s", self.path or "stderr", exc)
+            self._failing = True
+        else:
+            self._failing = False
+
+    def close(self) -> None:
+        if self.path is not None:
+            self._file.close()
+
+
+def open_audit_log(settings: AuditSettings) -> AuditLog | None:
+    """The audit log `[audit]` asks for; None when it is switched off."""
+    return AuditLog(settings.path) if settings.enabled else None
 
 
 class ToolCallMiddleware(Middleware):
@@ -60,7 +78,7 @@ class ToolCallMiddleware(Middleware):
     def __init__(
         self,
         plugin_of_tool: Mapping[str, str],
-        audit: logging.Logger | None,
+        audit: AuditLog | None,
         limits: LimitState,
     ):
         self.plugin_of_tool = plugin_of_tool
@@ -99,7 +117,7 @@ class ToolCallMiddleware(Middleware):
             _latency(tool, plugin).observe(duration)
             if self.audit is not None:
                 audited = requested[:MAX_AUDITED_NAME]
-                self.audit.info(_line(audited, plugin, record, duration, outcome, number))
+                self.audit.write(_line(audited, plugin, record, duration, outcome, number))
         return result
 
 

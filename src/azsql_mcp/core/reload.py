@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core.audit import audit_logger
+from azsql_mcp.core.audit import open_audit_log
 from azsql_mcp.core.auth import static_token_table
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.logging import setup_logging
@@ -143,7 +143,9 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
     if effective.logging != current.logging:
         setup_logging(effective.logging)
     if effective.audit != current.audit:
-        app.tool_calls.audit = audit_logger(effective.audit)
+        old_audit, app.tool_calls.audit = app.tool_calls.audit, open_audit_log(effective.audit)
+        if old_audit is not None:
+            old_audit.close()
     log.info("config reloaded (%s): %s", reason, ", ".join(sorted(changed)))
     return "applied"
 

@@ -28,7 +28,7 @@ from fastmcp.tools import Tool
 
 from azsql_mcp import __version__
 from azsql_mcp.api import Database
-from azsql_mcp.core.audit import ToolCallMiddleware, audit_logger
+from azsql_mcp.core.audit import ToolCallMiddleware, open_audit_log
 from azsql_mcp.core.auth import ScopePolicy, build_auth_provider, component_key
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.context import Runtime, UnavailableDatabase, inject
@@ -191,7 +191,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
         mcp=mcp,
         policy=ScopePolicy(),
         limits=limits,
-        tool_calls=ToolCallMiddleware(plugin_of_tool, audit_logger(settings.audit), limits),
+        tool_calls=ToolCallMiddleware(plugin_of_tool, open_audit_log(settings.audit), limits),
     )
     for record in plugins.loaded():
         _add_components(app, record)

@@ -1,0 +1,32 @@
+"""The audit log file: one line per call, and a write failure never fails the call."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from azsql_mcp.core.audit import AuditLog
+
+
+def test_lines_are_appended_and_readable_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    path.write_text('{"earlier":true}\n')
+    audit = AuditLog(str(path))
+    audit.write('{"n":1}')
+    assert path.read_text().splitlines() == ['{"earlier":true}', '{"n":1}']  # not buffered
+    audit.close()
+
+
+def test_a_failing_write_is_reported_once_and_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    audit = AuditLog(str(tmp_path / "audit.jsonl"))
+    audit.close()  # stands in for a file that can no longer be written
+    with caplog.at_level(logging.ERROR, logger="azsql_mcp.core.audit"):
+        audit.write('{"n":1}')
+        audit.write('{"n":2}')
+    assert [r.getMessage() for r in caplog.records if "audit log" in r.getMessage()] == [
+        f"audit log {tmp_path / 'audit.jsonl'}: cannot write: I/O operation on closed file."
+    ]
