@@ -4,9 +4,10 @@ For list_tables, describe_table, read_data of 100 rows and read_data capped at 5
 50,000-row SalesOrderDetail, prints calls per second and p50/p99 latency over the in-memory
 client, stdio and streamable HTTP (session/SSE mode with the official client; stateless
 JSON-response mode with the official client and with a plain HTTP/JSON-RPC load generator,
-so the client's own cost does not hide the server's). Baselines measured in the same run:
-raw aioodbc running the same SQL on the same TDS test server, and a bare FastMCP tool that
-returns the same result from memory over the same transport (the protocol's own cost).
+bench/_http_load.py, so the client's own cost does not hide the server's). Baselines
+measured in the same run: raw aioodbc running the same SQL on the same TDS test server, and
+a bare FastMCP tool that returns the same result from memory over the same transport (the
+protocol's own cost).
 
 Which process runs what:
 - the TDS test server (sample database AdventureWorksLT) runs in its own process,
@@ -43,6 +44,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from _http_load import HttpConnection  # bench/_http_load.py, beside this file
 
 SOURCE = "bench"
 USER = "bench"
@@ -112,11 +116,11 @@ def tool_caller(client: Any, tool: str, args: dict[str, Any]) -> Callable[[], Aw
     return call
 
 
-def jsonrpc_caller(
-    http: Any, url: str, tool: str, args: dict[str, Any]
-) -> Callable[[], Awaitable[Any]]:
-    """A plain JSON-RPC POST per call: the light load generator for stateless JSON mode."""
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+def jsonrpc_caller(url: str, tool: str, args: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+    """A plain JSON-RPC POST per call over one keep-alive connection (bench/_http_load.py):
+    the light load generator for stateless JSON mode."""
+    parts = urlsplit(url)
+    http = HttpConnection(parts.hostname or "127.0.0.1", parts.port or 80, parts.path)
     counter = iter(range(1, 1 << 62))
 
     async def call() -> Any:
@@ -126,9 +130,10 @@ def jsonrpc_caller(
             "method": "tools/call",
             "params": {"name": tool, "arguments": args},
         }
-        response = await http.post(url, json=body, headers=headers)
-        response.raise_for_status()
-        reply = response.json()
+        response = await http.post(json.dumps(body).encode())
+        if response.status != 200:
+            raise RuntimeError(f"{tool}: HTTP {response.status}: {response.body[:200]!r}")
+        reply = json.loads(response.body)
         if "error" in reply or reply["result"].get("isError"):
             raise RuntimeError(f"{tool} failed: {reply}")
         return reply
@@ -175,7 +180,7 @@ def write_config(tmp: Path, tds: tuple[str, int], **server: Any) -> Path:
 
 
 @asynccontextmanager
-async def http_process(argv: list[str], port: int):  # type: ignore[no-untyped-def]
+async def http_process(argv: list[str], port: int):
     import httpx
 
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -364,8 +369,6 @@ async def bench(args: argparse.Namespace) -> int:
                 )
                 await run_pair("stdio", ours, theirs, tool_caller)
             if "http" in transports:
-                import httpx
-
                 for mode, json_mode in (("http session/SSE", False), ("http stateless JSON", True)):
                     port, bare_port = free_port(), free_port()
                     mode_config = (
@@ -385,13 +388,8 @@ async def bench(args: argparse.Namespace) -> int:
                     theirs = await stack.enter_async_context(Client(bare_url))
                     await run_pair(mode, ours, theirs, tool_caller)
                     if json_mode:
-                        http = await stack.enter_async_context(httpx.AsyncClient())
-                        await run_pair(
-                            "http stateless JSON (raw POST)",
-                            url,
-                            bare_url,
-                            lambda u, tool, targs, http=http: jsonrpc_caller(http, u, tool, targs),
-                        )
+                        raw_post = "http stateless JSON (raw POST)"
+                        await run_pair(raw_post, url, bare_url, jsonrpc_caller)
 
     failed = report(table, raw)
     return 1 if failed else 0
