@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from azsql_mcp.core.audit import AuditLog
+from azsql_mcp.core.audit import AuditLog, open_audit_log
+from azsql_mcp.core.config import AuditSettings, ConfigError
 
 
 def test_lines_are_appended_and_readable_at_once(tmp_path: Path) -> None:
@@ -29,4 +30,13 @@ def test_a_failing_write_is_reported_once_and_not_raised(
         audit.write('{"n":2}')
     assert [r.getMessage() for r in caplog.records if "audit log" in r.getMessage()] == [
         f"audit log {tmp_path / 'audit.jsonl'}: cannot write: I/O operation on closed file."
+    ]
+
+
+def test_a_path_that_cannot_be_opened_is_a_config_error(tmp_path: Path) -> None:
+    path = str(tmp_path / "missing" / "audit.jsonl")
+    with pytest.raises(ConfigError) as error:
+        open_audit_log(AuditSettings(path=path))
+    assert error.value.problems == [
+        f"audit.path: cannot append to {path!r}: [Errno 2] No such file or directory: {path!r}"
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -138,3 +139,22 @@ def test_restart_only_changes_keep_running_values(caplog: pytest.LogCaptureFixtu
     assert app.settings.sources["main"].server == "127.0.0.1,1"
     assert app.settings.logging.level == "WARNING"
     assert "sources.main.server changed; it takes effect after a restart" in caplog.text
+
+
+def test_reload_moves_the_audit_log_or_keeps_it_when_the_new_path_fails(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    app = build(audit={"enabled": True, "path": str(first)})
+    running = app.tool_calls.audit
+    unwritable = str(tmp_path / "missing" / "audit.jsonl")
+    new = settings_from_mapping(config(audit={"enabled": True, "path": unwritable}))
+    with caplog.at_level(logging.ERROR):
+        assert apply(app, new) == "invalid"
+    assert app.tool_calls.audit is running
+    assert f"audit.path: cannot append to {unwritable!r}" in caplog.text
+    new = settings_from_mapping(config(audit={"enabled": True, "path": str(second)}))
+    assert apply(app, new) == "applied"
+    assert app.tool_calls.audit is not None and app.tool_calls.audit.path == str(second)
+    app.tool_calls.audit.write('{"n":1}')
+    assert second.read_text() == '{"n":1}\n'

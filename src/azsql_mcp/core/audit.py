@@ -21,7 +21,7 @@ from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
 
 from azsql_mcp.api import DatabaseError, QueryRefused
-from azsql_mcp.core.config import AuditSettings
+from azsql_mcp.core.config import AuditSettings, ConfigError
 from azsql_mcp.core.context import CURRENT_CALL, CallRecord, client_identity
 from azsql_mcp.core.limits import LimitState
 from azsql_mcp.core.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
@@ -63,8 +63,14 @@ class AuditLog:
 
 
 def open_audit_log(settings: AuditSettings) -> AuditLog | None:
-    """The audit log `[audit]` asks for; None when it is switched off."""
-    return AuditLog(settings.path) if settings.enabled else None
+    """The audit log `[audit]` asks for; None when it is switched off. ConfigError
+    when the file cannot be opened for appending."""
+    if not settings.enabled:
+        return None
+    try:
+        return AuditLog(settings.path)
+    except OSError as exc:
+        raise ConfigError([f"audit.path: cannot append to {settings.path!r}: {exc}"]) from None
 
 
 class ToolCallMiddleware(Middleware):

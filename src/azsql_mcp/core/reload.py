@@ -119,12 +119,16 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
             tokens = static_token_table(auth)
         except ConfigError as exc:
             problems += exc.problems
-    if effective.audit != current.audit and effective.audit.path:
+    audit_changed = effective.audit != current.audit
+    audit = None
+    if audit_changed:
         try:
-            open(effective.audit.path, "a", encoding="utf-8").close()
-        except OSError as exc:
-            problems.append(f"audit.path: cannot append to {effective.audit.path!r}: {exc}")
+            audit = open_audit_log(effective.audit)
+        except ConfigError as exc:
+            problems += exc.problems
     if problems:
+        if audit is not None:
+            audit.close()
         return _refused(reason, problems)
     _warn_restart_needed(app, current, new)
     changed = _changed_paths(_dump(current), _dump(effective))
@@ -142,8 +146,8 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
             app.mcp.auth.tokens = tokens  # read per request: rotated tokens apply at once
     if effective.logging != current.logging:
         setup_logging(effective.logging)
-    if effective.audit != current.audit:
-        old_audit, app.tool_calls.audit = app.tool_calls.audit, open_audit_log(effective.audit)
+    if audit_changed:
+        old_audit, app.tool_calls.audit = app.tool_calls.audit, audit
         if old_audit is not None:
             old_audit.close()
     log.info("config reloaded (%s): %s", reason, ", ".join(sorted(changed)))
