@@ -11,7 +11,9 @@ chunked transfer coding. No TLS, redirects, pipelining or `Expect: 100-continue`
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
+from typing import Any
 
 NO_BODY = (204, 304)  # statuses whose responses never carry a body
 
@@ -108,3 +110,24 @@ async def read_chunked(reader: asyncio.StreamReader) -> bytes:
     while await reader.readuntil(b"\r\n") != b"\r\n":
         pass  # a trailer field
     return b"".join(parts)
+
+
+async def call_tool(
+    http: HttpConnection, request_id: int, name: str, arguments: dict[str, Any]
+) -> dict[str, Any]:
+    """One JSON-RPC `tools/call`; the reply, or RuntimeError unless it is a 200 answer
+    holding a result that is not an error."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "method": "tools/call",
+        "params": {"name": name, "arguments": arguments},
+    }
+    response = await http.post(json.dumps(body).encode())
+    if response.status != 200:
+        text = response.body[:200].decode(errors="replace")
+        raise RuntimeError(f"{name}: HTTP {response.status}: {text}")
+    reply: dict[str, Any] = json.loads(response.body)
+    if "error" in reply or reply["result"].get("isError"):
+        raise RuntimeError(f"{name} failed: {json.dumps(reply)[:300]}")
+    return reply

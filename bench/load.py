@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from _http_load import HttpConnection  # bench/_http_load.py, beside this file
+from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
 
 if TYPE_CHECKING:
     from azsql_mcp.testing.tds_server.process import ServerProcess
@@ -149,30 +149,13 @@ def free_port() -> int:
 # --- load ----------------------------------------------------------------------------------
 
 
-def call_body(request_id: int) -> bytes:
-    body = {
-        "jsonrpc": "2.0",
-        "id": request_id,
-        "method": "tools/call",
-        "params": {"name": TOOL, "arguments": {"query": QUERY}},
-    }
-    return json.dumps(body).encode()
-
-
 def connection(port: int, token: str | None) -> HttpConnection:
     """One client's keep-alive connection to a server's /mcp endpoint."""
     return HttpConnection("127.0.0.1", port, "/mcp", f"Bearer {token}" if token else None)
 
 
 async def one_call(http: HttpConnection, request_id: int) -> dict[str, Any]:
-    response = await http.post(call_body(request_id))
-    if response.status != 200:
-        text = response.body[:200].decode(errors="replace")
-        raise RuntimeError(f"HTTP {response.status}: {text}")
-    reply: dict[str, Any] = json.loads(response.body)
-    if "error" in reply or reply["result"].get("isError"):
-        raise RuntimeError(f"call failed: {json.dumps(reply)[:300]}")
-    return reply
+    return await call_tool(http, request_id, TOOL, {"query": QUERY})
 
 
 async def load(

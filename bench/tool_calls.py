@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from _http_load import HttpConnection  # bench/_http_load.py, beside this file
+from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
 
 SOURCE = "bench"
 USER = "bench"
@@ -124,19 +124,7 @@ def jsonrpc_caller(url: str, tool: str, args: dict[str, Any]) -> Callable[[], Aw
     counter = iter(range(1, 1 << 62))
 
     async def call() -> Any:
-        body = {
-            "jsonrpc": "2.0",
-            "id": next(counter),
-            "method": "tools/call",
-            "params": {"name": tool, "arguments": args},
-        }
-        response = await http.post(json.dumps(body).encode())
-        if response.status != 200:
-            raise RuntimeError(f"{tool}: HTTP {response.status}: {response.body[:200]!r}")
-        reply = json.loads(response.body)
-        if "error" in reply or reply["result"].get("isError"):
-            raise RuntimeError(f"{tool} failed: {reply}")
-        return reply
+        return await call_tool(http, next(counter), tool, args)
 
     return call
 
