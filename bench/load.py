@@ -9,7 +9,8 @@ Which process runs what:
   benchmarks);
 - azsql-mcp runs in its own process, `azsql-mcp serve --config FILE`, reaching the test
   server through an ordinary [sources.NAME] section (SQL login, password from an
-  environment variable), through the ODBC driver and pool;
+  environment variable), through the pool and the ODBC driver, which runs in azsql-mcp's
+  driver process (a child process, counted with the server in RSS);
 - the bare server runs in its own process;
 - this process runs the load generator and measures the servers' RSS.
 
@@ -25,9 +26,10 @@ minimal asyncio HTTP/1.1 client (request head built once per connection, body re
 Content-Length or chunked), instead of httpx, which costs several times more CPU per
 call.
 
-Prints, per run: throughput, p50/p99 latency, errors, the server's RSS growth and CPU time
-per call; beneath it, the CPU time per call of the load generator itself and (azsql-mcp's
-run) of the TDS test server, so one can see what the servers were competing with. Then
+Prints, per run: throughput, p50/p99 latency, errors, the server's RSS growth (child
+processes included) and CPU time per call; beneath it, the CPU time per call of the load
+generator itself and (azsql-mcp's run) of the driver process and the TDS test server, so
+one can see what the servers were competing with. Then
 the ratio of the two throughputs.
 
 Targets (issue 6), on a 2-core machine: 32 clients for 60 s with zero errors; azsql-mcp
@@ -51,7 +53,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +92,7 @@ class Run:
     cpu_s: float = 0.0  # CPU time the server process used while measured
     generator_cpu_s: float = 0.0  # CPU time this process (the load generator) used meanwhile
     tds_cpu_s: float | None = None  # CPU time the TDS test server used meanwhile, if any
+    driver_cpu_s: float | None = None  # CPU time azsql-mcp's driver processes used meanwhile
 
     @property
     def rate(self) -> float:
@@ -115,6 +118,8 @@ class Run:
     def cpu_line(self) -> str:
         """Beneath `line`: what the server competed with for CPU, per call."""
         text = f"{'':<10} load generator CPU/call {self.per_call_ms(self.generator_cpu_s):5.2f} ms"
+        if self.driver_cpu_s is not None:
+            text += f"  driver process CPU/call {self.per_call_ms(self.driver_cpu_s):5.2f} ms"
         if self.tds_cpu_s is not None:
             text += f"  TDS test server CPU/call {self.per_call_ms(self.tds_cpu_s):5.2f} ms"
         return text
@@ -127,11 +132,23 @@ class Run:
         return cpu_s * 1000 / len(self.latencies) if self.latencies else float("nan")
 
 
+def child_pids(pid: int) -> list[int]:
+    """A server's child processes: azsql-mcp runs the ODBC driver in one per source."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of a server, its child processes included."""
+    total_kb = 0
+    for member in (pid, *child_pids(pid)):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
 
 
 def cpu_seconds(pid: int) -> float:
@@ -187,6 +204,8 @@ async def load(
     await asyncio.sleep(args.warmup)
     run.rss_start_mb = rss_mb(pid)
     cpu_start = cpu_seconds(pid)
+    drivers = child_pids(pid)
+    driver_cpu_start = sum(cpu_seconds(child) for child in drivers)
     tds_cpu_start = cpu_seconds(tds_pid) if tds_pid is not None else 0.0
     generator_cpu_start = time.process_time()
     started = time.perf_counter()
@@ -197,6 +216,8 @@ async def load(
     run.rss_end_mb = rss_mb(pid)
     run.generator_cpu_s = time.process_time() - generator_cpu_start
     run.cpu_s = cpu_seconds(pid) - cpu_start
+    if drivers:
+        run.driver_cpu_s = sum(cpu_seconds(child) for child in drivers) - driver_cpu_start
     if tds_pid is not None:
         run.tds_cpu_s = cpu_seconds(tds_pid) - tds_cpu_start
     return run

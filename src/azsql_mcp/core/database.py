@@ -16,7 +16,6 @@ import decimal
 import logging
 import math
 import random
-import struct
 import time
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -37,7 +36,7 @@ from azsql_mcp.api import (
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.core import metrics, sqlguard
+from azsql_mcp.core import driverhost, metrics, sqlguard
 from azsql_mcp.core.connstr import attrs_before, build_connection_string, parse_server
 from azsql_mcp.core.drivers import find_driver
 from azsql_mcp.core.pool import ConnectionPool, PooledConnection
@@ -145,14 +144,24 @@ class SourceDatabase:
         if offset < 0:
             raise ValueError("offset must be 0 or more")
         cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
-        return await self._retrying(
-            _fetch_page,
+        page = await self._retrying(
+            driverhost.fetch_page,
             checked.sql,
             args,
             cap,
             offset,
             self.limits.max_result_bytes,
             self._query_timeout(),
+        )
+        description, rows = page["description"], page["rows"]
+        if description is None:  # the statement returned no result set
+            return QueryResult([], [], duration_ms=page["duration_ms"])
+        return QueryResult(
+            describe_columns(description, rows),
+            rows,
+            truncated=page["truncated"],
+            next_offset=offset + len(rows) if page["truncated"] else None,
+            duration_ms=page["duration_ms"],
         )
 
     async def write(
@@ -191,8 +200,11 @@ class SourceDatabase:
     async def _write(self, statements: list[tuple[str, list[Any]]]) -> list[QueryResult]:
         """One transaction, never retried: a write that failed midway may have happened."""
         try:
-            return await self._once(
-                _run_writes, statements, self.limits.max_affected_rows, self._query_timeout()
+            done = await self._once(
+                driverhost.run_writes,
+                statements,
+                self.limits.max_affected_rows,
+                self._query_timeout(),
             )
         except DatabaseUnavailable:
             raise
@@ -205,17 +217,23 @@ class SourceDatabase:
                 err.number,
                 transient=True,
             ) from err
+        return [
+            QueryResult([], [], rows_affected=affected, duration_ms=duration_ms)
+            for affected, duration_ms in done
+        ]
 
     async def explain(self, sql: str) -> str:
         checked = sqlguard.check_select(sql)
         # Under SHOWPLAN_XML nothing runs, so parameters need no values.
         args = [None] * len(checked.param_names)
         # The session had SHOWPLAN on: it never goes back to the pool.
-        return await self._once(_showplan, checked.sql, args, self._query_timeout(), keep=False)
+        return await self._once(
+            driverhost.showplan, checked.sql, args, self._query_timeout(), keep=False
+        )
 
     async def ping(self) -> float:
         started = time.perf_counter()
-        await self._once(_select_one, self._query_timeout())
+        await self._once(driverhost.select_one, self._query_timeout())
         return (time.perf_counter() - started) * 1000
 
     # --- running operations --------------------------------------------------------------
@@ -313,11 +331,11 @@ class SourceDatabase:
             retire_at = min(retire_at, time.monotonic() + life_s - self._tuning.token_margin_s)
         connection_string = build_connection_string(self.settings, driver, attrs)
         try:
-            cnxn = await self._pool.run_blocking(
-                _connect,
+            return await self._pool.connect(
                 connection_string,
                 attrs_before(attrs),
                 self.settings.connection_timeout_s,
+                retire_at=retire_at,
             )
         except pyodbc.Error as exc:
             info = inspect_error(exc)
@@ -326,7 +344,6 @@ class SourceDatabase:
             if info.transient and not info.connection_lost:
                 raise ConnectFailed(reason, info.number, transient=True) from exc
             raise self._enter_outage(reason, credentials=info.number == 18456) from exc
-        return PooledConnection(cnxn, retire_at)
 
     # --- availability --------------------------------------------------------------------
 
@@ -378,7 +395,7 @@ class SourceDatabase:
             started = time.perf_counter()
             try:
                 async with self._pool.lease() as lease:
-                    await lease.run(_select_one, self._query_timeout())
+                    await lease.run(driverhost.select_one, self._query_timeout())
             except DatabaseUnavailable:
                 return  # _enter_outage already recorded why
             except DatabaseError as err:
@@ -453,159 +470,7 @@ def login_failure_reason(message: str, number: int | None, timed_out: bool, addr
     return f"cannot connect to {address}: {message}"
 
 
-# --- blocking work, run in the pool's threads --------------------------------------------
-
-
-def _connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: int) -> Any:
-    kwargs: dict[str, Any] = {"autocommit": False, "timeout": timeout_s}
-    if before is not None:
-        kwargs["attrs_before"] = before
-    cnxn = pyodbc.connect(connection_string, **kwargs)
-    cnxn.add_output_converter(SQL_SS_TIMESTAMPOFFSET, _datetimeoffset)
-    # Per connection, not pyodbc.native_uuid: that global would change the host process.
-    cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
-    return cnxn
-
-
-@contextlib.contextmanager
-def _statement(conn: PooledConnection, timeout_s: int) -> Any:
-    """A cursor in a transaction that is rolled back unless the work committed it."""
-    cnxn = conn.cnxn
-    cnxn.timeout = timeout_s  # the driver sends ATTENTION when it expires
-    cursor = cnxn.cursor()
-    conn.cursor = cursor
-    try:
-        yield cursor
-    finally:
-        try:
-            with conn.cursor_lock:
-                conn.cursor = None
-                cursor.close()
-            cnxn.rollback()
-        except pyodbc.Error:
-            conn.broken = True
-
-
-def _select_one(conn: PooledConnection, timeout_s: int) -> None:
-    with _statement(conn, timeout_s) as cursor:
-        cursor.execute("SELECT 1").fetchall()
-
-
-def _run_writes(
-    conn: PooledConnection,
-    statements: list[tuple[str, list[Any]]],
-    max_affected_rows: int,
-    timeout_s: int,
-) -> list[QueryResult]:
-    results = []
-    total = 0
-    with _statement(conn, timeout_s) as cursor:
-        for sql, args in statements:
-            started = time.perf_counter()
-            cursor.execute(sql, *args)
-            affected = cursor.rowcount
-            if affected < 0:
-                raise DatabaseError(
-                    "the server did not report how many rows the statement changed "
-                    "(SET NOCOUNT ON?), so it was rolled back"
-                )
-            total += affected
-            if total > max_affected_rows:
-                raise DatabaseError(
-                    f"the statement would change {total} rows, more than max_affected_rows = "
-                    f"{max_affected_rows}; everything was rolled back. Narrow the WHERE clause, "
-                    "or an operator can raise [limits] max_affected_rows"
-                )
-            duration_ms = (time.perf_counter() - started) * 1000
-            results.append(QueryResult([], [], rows_affected=affected, duration_ms=duration_ms))
-        conn.cnxn.commit()
-    return results
-
-
-def _showplan(conn: PooledConnection, sql: str, args: list[Any], timeout_s: int) -> str:
-    with _statement(conn, timeout_s) as cursor:
-        cursor.execute("SET SHOWPLAN_XML ON")  # must be alone in its batch
-        try:
-            cursor.execute(sql, *args)
-            parts = [str(row[0]) for row in cursor.fetchall() if row[0] is not None]
-        finally:
-            cursor.execute("SET SHOWPLAN_XML OFF")
-    return "".join(parts)
-
-
-FETCH_BATCH = 500
-SQL_SS_TIMESTAMPOFFSET = -155  # datetimeoffset, which pyodbc does not decode by itself
-
-
-def _fetch_page(
-    conn: PooledConnection,
-    sql: str,
-    args: list[Any],
-    max_rows: int,
-    offset: int,
-    max_bytes: int,
-    timeout_s: int,
-) -> QueryResult:
-    """Skip `offset` rows, keep at most `max_rows` rows / about `max_bytes`, then cancel
-    the rest on the server so a huge result costs only the rows returned."""
-    started = time.perf_counter()
-    rows: list[tuple[Any, ...]] = []
-    truncated = False
-    with _statement(conn, timeout_s) as cursor:
-        cursor.execute(sql, *args)
-        if cursor.description is None:
-            return QueryResult([], [], duration_ms=(time.perf_counter() - started) * 1000)
-        description = cursor.description
-        row_size = row_sizer(description)
-        if offset:
-            cursor.skip(offset)
-        size = 0
-        while not truncated:
-            batch = cursor.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))
-            if not batch:
-                break
-            for row in batch:
-                this_size = row_size(row)
-                if len(rows) == max_rows or (rows and size + this_size > max_bytes):
-                    truncated = True
-                    break
-                size += this_size
-                rows.append(tuple(row))
-        if truncated:
-            cursor.cancel()  # ATTENTION: the server stops sending the rest
-    return QueryResult(
-        describe_columns(description, rows),
-        rows,
-        truncated=truncated,
-        next_offset=offset + len(rows) if truncated else None,
-        duration_ms=(time.perf_counter() - started) * 1000,
-    )
-
-
-# Column types whose values always count 8 bytes in row_sizer: no need to look at them.
-_FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.time, dt.datetime})
-
-
-def row_sizer(description: Sequence[Sequence[Any]]) -> Callable[[Sequence[Any]], int]:
-    """About how many bytes a row takes once rendered (text and hex dominate), as a
-    function built once per result: only the columns that may hold text or binary values
-    are looked at for each row."""
-    variable = [i for i, entry in enumerate(description) if entry[1] not in _FIXED_SIZE_TYPES]
-    fixed = 8 * (len(description) - len(variable))
-
-    def size(row: Sequence[Any]) -> int:
-        total = fixed
-        for index in variable:
-            value = row[index]
-            if isinstance(value, str):
-                total += len(value) + 2
-            elif isinstance(value, bytes | bytearray):
-                total += 2 * len(value) + 2
-            else:
-                total += 8
-        return total
-
-    return size
+# --- describing result columns ----------------------------------------------------------
 
 
 def describe_columns(
@@ -654,17 +519,3 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
             return "datetime"
         return f"datetime2({scale})" if scale is not None else "datetime2"
     return getattr(python_type, "__name__", str(python_type))
-
-
-def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:
-    """SQLGUID arrives in its in-memory (mixed-endian) layout."""
-    return None if raw is None else uuid.UUID(bytes_le=raw)
-
-
-def _datetimeoffset(raw: bytes | None) -> dt.datetime | None:
-    """Decode SQL_SS_TIMESTAMPOFFSET_STRUCT into an aware datetime."""
-    if raw is None:
-        return None
-    year, month, day, hour, minute, second, nanos, tz_hour, tz_minute = struct.unpack("<6hI2h", raw)
-    zone = dt.timezone(dt.timedelta(hours=tz_hour, minutes=tz_minute))
-    return dt.datetime(year, month, day, hour, minute, second, nanos // 1000, tzinfo=zone)

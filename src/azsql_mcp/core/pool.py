@@ -1,46 +1,183 @@
-"""A bounded pool of pyodbc connections for one source, with blocking calls in threads.
+"""A bounded pool of connections for one source, held in the source's driver process.
+
+The connections live in a process of their own (driverhost.py, started with the pool's
+first connection), where pyodbc and the ODBC driver run in threads without taking the
+GIL from this process's event loop. Each database operation is one request to it: a
+blocking function of driverhost.py, run on one connection, whose answer the event loop
+reads from a socket like any other network reply.
 
 Why not aioodbc: it exposes neither the query timeout (`Connection.timeout`, which makes
 the driver send ATTENTION) nor `Cursor.cancel()`, and it hops to a thread for every
-fetch. Each database operation here runs as one blocking function in the pool's own
-threads, with direct access to pyodbc.
+fetch.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import builtins
 import contextlib
-import functools
-import threading
+import itertools
+import logging
+import pickle
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import pyodbc
+
 from azsql_mcp.api import DatabaseError, DatabaseUnavailable
-from azsql_mcp.core import metrics
+from azsql_mcp.core import driverhost, metrics
 from azsql_mcp.core.retry import inspect_error
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+VALIDATE_TIMEOUT_S = 5  # for the SELECT 1 that checks a connection idle for long
+EXIT_TIMEOUT_S = 10.0  # how long a closed driver process may take to finish and exit
+
+
+class DriverProcess(asyncio.Protocol):
+    """One driver process (driverhost.py) and the requests in flight to it. As the
+    protocol of its socket, it resolves each request's future as its answer arrives."""
+
+    def __init__(self, source: str, workers: int):
+        self.source = source
+        self._workers = workers
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[asyncio.Future[Any], PooledConnection]] = {}
+        self._process: asyncio.subprocess.Process | None = None
+        self._transport: asyncio.Transport | None = None
+        self._received = bytearray()
+        self._lost = asyncio.Event()
+        self._closing = False
+        self.alive = False
+
+    async def start(self) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            with theirs:
+                self._process = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-P",  # not driverhost.py's folder first on sys.path: core/logging.py
+                    driverhost.__file__,
+                    str(theirs.fileno()),
+                    str(self._workers),
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,  # stdout may be the MCP stdio channel
+                )
+            await asyncio.get_running_loop().create_unix_connection(lambda: self, sock=ours)
+        except OSError as exc:
+            ours.close()
+            raise DatabaseError(
+                f"cannot start the driver process of source {self.source!r}: {exc}"
+            ) from exc
+        self.alive = True
+
+    def request(self, op: str, conn: PooledConnection, args: Any) -> asyncio.Future[Any]:
+        """Ask for `op` on `conn`; the future gets the answer."""
+        future = asyncio.get_running_loop().create_future()
+        if not self.alive or self._closing or self._transport is None:
+            future.set_exception(self._gone())
+            return future
+        request_id = next(self._ids)
+        self._pending[request_id] = (future, conn)
+        self._transport.write(driverhost.frame((request_id, op, conn.id, args)))
+        return future
+
+    def tell(self, op: str, connection_id: int) -> None:
+        """Send `op` with no answer expected (cancel, close)."""
+        if self.alive and not self._closing and self._transport is not None:
+            self._transport.write(driverhost.frame((None, op, connection_id, None)))
+
+    async def close(self) -> None:
+        """Close the socket: the process cancels what still runs, closes its
+        connections and exits."""
+        self._closing = True
+        if self._transport is not None:
+            self._transport.close()
+            await self._lost.wait()
+        if self._process is not None:
+            try:
+                await asyncio.wait_for(self._process.wait(), EXIT_TIMEOUT_S)
+            except TimeoutError:
+                self._process.kill()
+                await self._process.wait()
+
+    # --- asyncio.Protocol ------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        received = self._received
+        received += data
+        header = driverhost.HEADER
+        while len(received) >= header.size:
+            (length,) = header.unpack_from(received)
+            end = header.size + length
+            if len(received) < end:
+                return
+            request_id, ok, value, broken = pickle.loads(received[header.size : end])
+            del received[:end]
+            future, conn = self._pending.pop(request_id)
+            conn.broken = broken
+            if future.done():  # its caller was cancelled and did not shield it
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(_rebuild_error(*value))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.alive = False
+        self._lost.set()
+        pending, self._pending = self._pending, {}
+        for future, _ in pending.values():
+            if not future.done():
+                future.set_exception(self._gone())
+        if not self._closing:
+            log.error(
+                "source %s: the driver process exited; its connections are lost, "
+                "and a new one starts with the next connection",
+                self.source,
+            )
+
+    def _gone(self) -> pyodbc.Error:
+        # a lost connection to the caller: reads are retried, idle connections dropped
+        return pyodbc.OperationalError(
+            "08S01", f"the driver process of source {self.source!r} is gone"
+        )
+
+
+def _rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
+    """The exception driverhost.error_value described, on this side."""
+    if kind == "pyodbc":
+        error_class = getattr(pyodbc, name, pyodbc.Error)
+        return error_class(*args)
+    if kind == "refused":
+        return DatabaseError(args[0])
+    builtin = getattr(builtins, name, None)
+    if isinstance(builtin, type) and issubclass(builtin, Exception):
+        return builtin(*args)
+    return RuntimeError(f"{name}: {args[0]}")
 
 
 @dataclass
 class PooledConnection:
-    cnxn: Any  # pyodbc.Connection
+    id: int
+    driver: DriverProcess  # the process that holds it
     retire_at: float  # monotonic time after which it is closed instead of reused
     last_used: float = field(default_factory=time.monotonic)
-    cursor: Any = None  # the statement running now, so a cancelled caller can cancel it
-    broken: bool = False  # rollback failed: the session state is unknown
-    # cancelling a cursor while another thread closes it crashes the driver
-    cursor_lock: threading.Lock = field(default_factory=threading.Lock)
+    broken: bool = False  # its rollback failed: the session state is unknown
 
     def cancel_statement(self) -> None:
-        """Best effort, from another thread: SQLCancel makes the driver send ATTENTION."""
-        with self.cursor_lock:
-            if self.cursor is not None:
-                with contextlib.suppress(Exception):
-                    self.cursor.cancel()
+        """Best effort: SQLCancel, which makes the driver send ATTENTION."""
+        self.driver.tell("cancel", self.id)
 
 
 Opener = Callable[[], Awaitable[PooledConnection]]
@@ -70,20 +207,45 @@ class ConnectionPool:
         self._slots = asyncio.Semaphore(size)
         self._idle: list[PooledConnection] = []
         self._in_use = 0
-        # one thread per connection, plus room for the health probe and closing
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=size + 2, thread_name_prefix=f"azsql-{source}"
-        )
+        self._driver: DriverProcess | None = None
+        self._driver_starting = asyncio.Lock()
+        self._connection_ids = itertools.count(1)
         self._closed = False
         # read when /metrics is scraped, not updated on every acquire and release
         metrics.POOL_CONNECTIONS.labels(source, "in_use").set_function(lambda: self._in_use)
         metrics.POOL_CONNECTIONS.labels(source, "idle").set_function(lambda: len(self._idle))
 
-    # --- running blocking driver calls -------------------------------------------
+    async def connect(
+        self,
+        connection_string: str,
+        before: dict[int, bytes] | None,
+        timeout_s: int,
+        *,
+        retire_at: float,
+    ) -> PooledConnection:
+        """Open a connection in the driver process; the opener calls this."""
+        driver = await self._driver_process()
+        conn = PooledConnection(next(self._connection_ids), driver, retire_at)
+        opening = driver.request("connect", conn, (connection_string, before, timeout_s))
+        try:
+            await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # the login may still succeed: close that connection then
+            opening.add_done_callback(lambda done: _close_if_opened(done, conn))
+            raise
+        return conn
 
-    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(*args)` in the pool's threads."""
-        return await asyncio.wrap_future(self._executor.submit(fn, *args))
+    async def _driver_process(self) -> DriverProcess:
+        if self._driver is not None and self._driver.alive:
+            return self._driver
+        async with self._driver_starting:
+            if self._driver is None or not self._driver.alive:
+                if self._closed:
+                    raise DatabaseUnavailable(f"source {self.source!r} is closed")
+                driver = DriverProcess(self.source, workers=self.size + 2)
+                await driver.start()  # one thread per connection, plus probe and closing
+                self._driver = driver
+            return self._driver
 
     # --- leasing connections ---------------------------------------------------------
 
@@ -128,13 +290,13 @@ class ConnectionPool:
             conn.last_used = time.monotonic()
             self._idle.append(conn)
         else:
-            self._close_soon(conn)
+            _close(conn)
 
     def discard_idle(self) -> None:
         """Close every idle connection (the server went away; they are all dead)."""
         idle, self._idle = self._idle, []
         for conn in idle:
-            self._close_soon(conn)
+            _close(conn)
 
     def stats(self) -> dict[str, int]:
         return {"in_use": self._in_use, "idle": len(self._idle), "size": self.size}
@@ -142,32 +304,37 @@ class ConnectionPool:
     async def close(self) -> None:
         self._closed = True
         self.discard_idle()
-        self._executor.shutdown(wait=False, cancel_futures=False)
+        async with self._driver_starting:
+            if self._driver is not None:
+                await self._driver.close()
 
     async def _reuse_idle(self) -> PooledConnection | None:
         while self._idle:
             conn = self._idle.pop()  # most recently used first: likely alive
             now = time.monotonic()
-            if conn.retire_at <= now:
-                self._close_soon(conn)
+            if conn.retire_at <= now or not conn.driver.alive:
+                _close(conn)
             elif now - conn.last_used <= self._validate_after_s or await self._alive(conn):
                 return conn
             else:
-                self._close_soon(conn)
+                _close(conn)
         return None
 
     async def _alive(self, conn: PooledConnection) -> bool:
         try:
-            await self.run_blocking(_select_one, conn.cnxn)
+            await conn.driver.request("run", conn, ("select_one", (VALIDATE_TIMEOUT_S,)))
         except Exception:
             return False
         return True
 
-    def _close_soon(self, conn: PooledConnection) -> None:
-        try:
-            self._executor.submit(_close_quietly, conn.cnxn)
-        except RuntimeError:  # executor shut down: close here
-            _close_quietly(conn.cnxn)
+
+def _close(conn: PooledConnection) -> None:
+    conn.driver.tell("close", conn.id)
+
+
+def _close_if_opened(opening: asyncio.Future[Any], conn: PooledConnection) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        _close(conn)
 
 
 class Lease:
@@ -177,15 +344,17 @@ class Lease:
         self._pool = pool
         self.conn = conn
         self._keep = keep
-        self._running: concurrent.futures.Future[Any] | None = None
+        self._running: asyncio.Future[Any] | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(conn, *args)` in a pool thread. Driver errors that mean the
-        connection is gone make the lease drop it."""
-        future = self._pool._executor.submit(fn, self.conn, *args)
-        self._running = future
+        """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.
+        Driver errors that mean the connection is gone make the lease drop it."""
+        if driverhost.WORK.get(fn.__name__) is not fn:
+            raise ValueError(f"{fn.__name__} is not work the driver process knows")
+        running = self.conn.driver.request("run", self.conn, (fn.__name__, args))
+        self._running = running
         try:
-            return await asyncio.wrap_future(future)
+            result: T = await asyncio.shield(running)
         except asyncio.CancelledError:
             self.conn.cancel_statement()
             raise
@@ -195,6 +364,7 @@ class Lease:
                 self._keep = False
                 self._pool.discard_idle()
             raise
+        return result
 
     def discard(self) -> None:
         self._keep = False
@@ -203,28 +373,12 @@ class Lease:
         running = self._running
         if running is not None and not running.done():
             # cancelled while the driver works: give the connection back only when the
-            # thread is done with it, and then close it, as its state is unknown
-            loop = asyncio.get_running_loop()
-            release = functools.partial(self._pool.release, self.conn, keep=False)
+            # driver is done with it, and then close it, as its state is unknown
+            def release_when_done(done: asyncio.Future[Any]) -> None:
+                if not done.cancelled():
+                    done.exception()  # retrieved: nobody awaits it any more
+                self._pool.release(self.conn, keep=False)
 
-            def release_from_thread(_: object) -> None:
-                with contextlib.suppress(RuntimeError):  # the event loop is gone
-                    loop.call_soon_threadsafe(release)
-
-            running.add_done_callback(release_from_thread)
+            running.add_done_callback(release_when_done)
             return
         self._pool.release(self.conn, keep=self._keep and not self.conn.broken)
-
-
-def _select_one(cnxn: Any) -> None:
-    cursor = cnxn.cursor()
-    try:
-        cursor.execute("SELECT 1").fetchall()
-    finally:
-        cursor.close()
-        cnxn.rollback()
-
-
-def _close_quietly(cnxn: Any) -> None:
-    with contextlib.suppress(Exception):
-        cnxn.close()

@@ -1,0 +1,331 @@
+"""The driver process: where pyodbc and the ODBC driver run, apart from the server.
+
+Why a process of its own: pyodbc releases and retakes the GIL around every ODBC call
+(every SQLFetch, every SQLGetData), so driver threads inside the server kept taking
+the GIL from the event loop thread, dozens of times per query. Under load that cost
+the server about a third of its throughput (bench/load.py). Here the server's event
+loop only writes requests to a socket and reads the answers. A crash in a native
+driver also ends only this process: the server sees its connections lost and starts a
+new one.
+
+`ConnectionPool` (pool.py) starts one per source, as `python -P driverhost.py FD`. This
+file therefore imports only the standard library and pyodbc, never azsql_mcp (whose
+API pulls in pydantic), and only builtin, standard-library and pyodbc values cross the
+socket (a class defined here would be `__main__.X` on this side).
+
+The socket carries frames: a 4-byte big-endian length, then a pickle. Requests are
+`(request_id, op, connection_id, args)`; an answer `(request_id, ok, value, broken)`
+comes back for each request with an id. The socket is a private socketpair between the
+two processes, so unpickling what arrives is safe.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import datetime as dt
+import decimal
+import os
+import pickle
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, TypedDict
+
+import pyodbc
+
+HEADER = struct.Struct("!I")
+FETCH_BATCH = 500
+SQL_SS_TIMESTAMPOFFSET = -155  # datetimeoffset, which pyodbc does not decode by itself
+
+
+def frame(message: object) -> bytes:
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(body)) + body
+
+
+class Refused(Exception):
+    """The work itself declined (too many rows affected...): the server raises
+    DatabaseError with this message."""
+
+
+@dataclass
+class Connection:
+    cnxn: Any  # pyodbc.Connection
+    cursor: Any = None  # the statement running now, so another thread can cancel it
+    broken: bool = False  # rollback failed: the session state is unknown
+    # cancelling a cursor while another thread closes it crashes the driver
+    cursor_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cancel_statement(self) -> None:
+        """Best effort, from another thread: SQLCancel makes the driver send ATTENTION."""
+        with self.cursor_lock:
+            if self.cursor is not None:
+                with contextlib.suppress(Exception):
+                    self.cursor.cancel()
+
+
+# --- the work: each runs on one connection, in one of this process's threads ------------
+
+
+def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: int) -> Any:
+    kwargs: dict[str, Any] = {"autocommit": False, "timeout": timeout_s}
+    if before is not None:
+        kwargs["attrs_before"] = before
+    cnxn = pyodbc.connect(connection_string, **kwargs)
+    cnxn.add_output_converter(SQL_SS_TIMESTAMPOFFSET, _datetimeoffset)
+    # Per connection, not pyodbc.native_uuid: that global would change the whole process.
+    cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
+    return cnxn
+
+
+@contextlib.contextmanager
+def _statement(conn: Connection, timeout_s: int) -> Iterator[Any]:
+    """A cursor in a transaction that is rolled back unless the work committed it."""
+    cnxn = conn.cnxn
+    cnxn.timeout = timeout_s  # the driver sends ATTENTION when it expires
+    cursor = cnxn.cursor()
+    conn.cursor = cursor
+    try:
+        yield cursor
+    finally:
+        try:
+            with conn.cursor_lock:
+                conn.cursor = None
+                cursor.close()
+            cnxn.rollback()
+        except pyodbc.Error:
+            conn.broken = True
+
+
+def select_one(conn: Connection, timeout_s: int) -> None:
+    with _statement(conn, timeout_s) as cursor:
+        cursor.execute("SELECT 1").fetchall()
+
+
+def run_writes(
+    conn: Connection,
+    statements: list[tuple[str, list[Any]]],
+    max_affected_rows: int,
+    timeout_s: int,
+) -> list[tuple[int, float]]:
+    """All statements in one transaction: (rows affected, duration in ms) of each."""
+    results = []
+    total = 0
+    with _statement(conn, timeout_s) as cursor:
+        for sql, args in statements:
+            started = time.perf_counter()
+            cursor.execute(sql, *args)
+            affected = cursor.rowcount
+            if affected < 0:
+                raise Refused(
+                    "the server did not report how many rows the statement changed "
+                    "(SET NOCOUNT ON?), so it was rolled back"
+                )
+            total += affected
+            if total > max_affected_rows:
+                raise Refused(
+                    f"the statement would change {total} rows, more than max_affected_rows = "
+                    f"{max_affected_rows}; everything was rolled back. Narrow the WHERE clause, "
+                    "or an operator can raise [limits] max_affected_rows"
+                )
+            results.append((affected, (time.perf_counter() - started) * 1000))
+        conn.cnxn.commit()
+    return results
+
+
+def showplan(conn: Connection, sql: str, args: list[Any], timeout_s: int) -> str:
+    with _statement(conn, timeout_s) as cursor:
+        cursor.execute("SET SHOWPLAN_XML ON")  # must be alone in its batch
+        try:
+            cursor.execute(sql, *args)
+            parts = [str(row[0]) for row in cursor.fetchall() if row[0] is not None]
+        finally:
+            cursor.execute("SET SHOWPLAN_XML OFF")
+    return "".join(parts)
+
+
+class Page(TypedDict):
+    """What fetch_page returns (a plain dict on the wire)."""
+
+    description: list[tuple[Any, ...]] | None  # pyodbc's cursor.description; None: no result
+    rows: list[tuple[Any, ...]]
+    truncated: bool
+    duration_ms: float
+
+
+def fetch_page(
+    conn: Connection,
+    sql: str,
+    args: list[Any],
+    max_rows: int,
+    offset: int,
+    max_bytes: int,
+    timeout_s: int,
+) -> Page:
+    """Skip `offset` rows, keep at most `max_rows` rows / about `max_bytes`, then cancel
+    the rest on the server so a huge result costs only the rows returned."""
+    started = time.perf_counter()
+    rows: list[tuple[Any, ...]] = []
+    truncated = False
+    with _statement(conn, timeout_s) as cursor:
+        cursor.execute(sql, *args)
+        description = cursor.description
+        if description is not None:
+            row_size = row_sizer(description)
+            if offset:
+                cursor.skip(offset)
+            size = 0
+            while not truncated:
+                batch = cursor.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))
+                if not batch:
+                    break
+                for row in batch:
+                    this_size = row_size(row)
+                    if len(rows) == max_rows or (rows and size + this_size > max_bytes):
+                        truncated = True
+                        break
+                    size += this_size
+                    rows.append(tuple(row))
+            if truncated:
+                cursor.cancel()  # ATTENTION: the server stops sending the rest
+    return Page(
+        description=None if description is None else [tuple(entry) for entry in description],
+        rows=rows,
+        truncated=truncated,
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+# Column types whose values always count 8 bytes in row_sizer: no need to look at them.
+_FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.time, dt.datetime})
+
+
+def row_sizer(description: Sequence[Sequence[Any]]) -> Callable[[Sequence[Any]], int]:
+    """About how many bytes a row takes once rendered (text and hex dominate), as a
+    function built once per result: only the columns that may hold text or binary values
+    are looked at for each row."""
+    variable = [i for i, entry in enumerate(description) if entry[1] not in _FIXED_SIZE_TYPES]
+    fixed = 8 * (len(description) - len(variable))
+
+    def size(row: Sequence[Any]) -> int:
+        total = fixed
+        for index in variable:
+            value = row[index]
+            if isinstance(value, str):
+                total += len(value) + 2
+            elif isinstance(value, bytes | bytearray):
+                total += 2 * len(value) + 2
+            else:
+                total += 8
+        return total
+
+    return size
+
+
+def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:
+    """SQLGUID arrives in its in-memory (mixed-endian) layout."""
+    return None if raw is None else uuid.UUID(bytes_le=raw)
+
+
+def _datetimeoffset(raw: bytes | None) -> dt.datetime | None:
+    """Decode SQL_SS_TIMESTAMPOFFSET_STRUCT into an aware datetime."""
+    if raw is None:
+        return None
+    year, month, day, hour, minute, second, nanos, tz_hour, tz_minute = struct.unpack("<6hI2h", raw)
+    zone = dt.timezone(dt.timedelta(hours=tz_hour, minutes=tz_minute))
+    return dt.datetime(year, month, day, hour, minute, second, nanos // 1000, tzinfo=zone)
+
+
+# What the server may ask for by name.
+WORK: dict[str, Callable[..., Any]] = {
+    fn.__name__: fn for fn in (select_one, run_writes, showplan, fetch_page)
+}
+
+
+# --- serving the server ------------------------------------------------------------------
+
+
+def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
+    """An exception as (kind, class name, args), rebuilt on the server's side: pyodbc
+    errors as themselves, Refused as DatabaseError, builtin exceptions as themselves,
+    anything else as RuntimeError."""
+    if isinstance(exc, pyodbc.Error):
+        return ("pyodbc", type(exc).__name__, tuple(str(arg) for arg in exc.args))
+    if isinstance(exc, Refused):
+        return ("refused", "Refused", (str(exc),))
+    return ("other", type(exc).__name__, (str(exc),))
+
+
+class Host:
+    def __init__(self, sock: socket.socket, workers: int):
+        self._sock = sock
+        self._send_lock = threading.Lock()
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+        self._connections: dict[int, Connection] = {}
+
+    def serve(self, incoming: BinaryIO) -> None:
+        """Answer requests until the server closes its end, then close every connection."""
+        while (header := incoming.read(HEADER.size)) and len(header) == HEADER.size:
+            (length,) = HEADER.unpack(header)
+            request_id, op, connection_id, args = pickle.loads(incoming.read(length))
+            if op == "cancel":  # now, from this thread: the connection's thread is busy
+                if (conn := self._connections.get(connection_id)) is not None:
+                    conn.cancel_statement()
+            else:
+                self._executor.submit(self._handle, request_id, op, connection_id, args)
+        for conn in list(self._connections.values()):
+            conn.cancel_statement()
+        self._executor.shutdown(wait=True)
+        for conn in self._connections.values():
+            with contextlib.suppress(Exception):
+                conn.cnxn.close()
+
+    def _handle(self, request_id: int | None, op: str, connection_id: int, args: Any) -> None:
+        conn = self._connections.get(connection_id)
+        try:
+            if op == "connect":
+                self._connections[connection_id] = Connection(connect(*args))
+                value: Any = None
+            elif op == "close":
+                if conn is not None:
+                    del self._connections[connection_id]
+                    conn.cnxn.close()
+                value = None
+            elif conn is None:
+                raise pyodbc.OperationalError("08003", f"no connection {connection_id}")
+            else:
+                name, work_args = args
+                value = WORK[name](conn, *work_args)
+            answer = (request_id, True, value, conn is not None and conn.broken)
+        except Exception as exc:
+            answer = (request_id, False, error_value(exc), conn is not None and conn.broken)
+        if request_id is not None:
+            try:
+                data = frame(answer)
+            except Exception as exc:  # a value pickle cannot carry
+                data = frame((request_id, False, error_value(exc), answer[3]))
+            with self._send_lock:
+                self._sock.sendall(data)
+
+
+def main() -> None:
+    # The server decides when this process ends (by closing the socket), after it has
+    # finished its calls: signals meant for the server's process group do not end it.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    fd, workers = int(sys.argv[1]), int(sys.argv[2])
+    sock = socket.socket(fileno=fd)
+    with sock, sock.makefile("rb") as incoming:
+        Host(sock, workers).serve(incoming)
+    os._exit(0)  # without waiting on the driver's own threads
+
+
+if __name__ == "__main__":
+    main()
