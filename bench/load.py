@@ -46,22 +46,19 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
-
-if TYPE_CHECKING:
-    from azsql_mcp.testing.tds_server.process import ServerProcess
+from _processes import child_pids, cpu_seconds, free_port, rss_mb, tds_process
 
 QUERY = (
     "SELECT TOP (10) CustomerID, FirstName, LastName, CompanyName, EmailAddress"
@@ -130,37 +127,6 @@ class Run:
 
     def per_call_ms(self, cpu_s: float) -> float:
         return cpu_s * 1000 / len(self.latencies) if self.latencies else float("nan")
-
-
-def child_pids(pid: int) -> list[int]:
-    """A server's child processes: azsql-mcp runs the ODBC driver in one per source."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with suppress(OSError):
-            found += [int(child) for child in (task / "children").read_text().split()]
-    return found
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a server, its child processes included."""
-    total_kb = 0
-    for member in (pid, *child_pids(pid)):
-        for line in Path(f"/proc/{member}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total_kb += int(line.split()[1])
-    return total_kb / 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- load ----------------------------------------------------------------------------------
@@ -253,15 +219,6 @@ def server(argv: list[str], port: int, env: dict[str, str]) -> Iterator[subproce
             proc.kill()
 
 
-@contextmanager
-def tds_process(password: str) -> Iterator[ServerProcess]:
-    """The TDS test server with the sample database in its own process."""
-    from azsql_mcp.testing.tds_server import server_process
-
-    with server_process("--sample", "--user", TDS_USER, f"--password={password}") as tds:
-        yield tds
-
-
 def ours_config(tmp: Path, host: str, port: int) -> Path:
     from azsql_mcp.core.demo import DEMO_DATABASE  # the test server's sample database
 
@@ -346,7 +303,7 @@ async def bench(args: argparse.Namespace) -> None:
     env["BENCH_TOKEN"] = token
     password = secrets.token_urlsafe(18)
     env[PASSWORD_ENV] = password
-    with tempfile.TemporaryDirectory() as tmp_name, tds_process(password) as tds:
+    with tempfile.TemporaryDirectory() as tmp_name, tds_process(TDS_USER, password) as tds:
         tmp = Path(tmp_name)
         config = ours_config(tmp, tds.host, tds.port)
         port = free_port()

@@ -1,0 +1,67 @@
+"""Processes the benchmarks start and measure: free ports, the TDS test server, and the
+memory and CPU of a server together with its child processes (azsql-mcp runs the ODBC
+driver in a driver process per source)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from azsql_mcp.testing.tds_server.process import ServerProcess
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def tds_process(user: str, password: str) -> Iterator[ServerProcess]:
+    """The TDS test server with the sample database in its own process."""
+    from azsql_mcp.testing.tds_server import server_process
+
+    with server_process("--sample", "--user", user, f"--password={password}") as tds:
+        yield tds
+
+
+def child_pids(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def driver_pids(pid: int) -> list[int]:
+    """azsql-mcp's driver processes among PID's children."""
+    found = []
+    for child in child_pids(pid):
+        with suppress(OSError):
+            if b"driverhost.py" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+    return found
+
+
+def status_mb(pid: int, field: str) -> float:
+    """A memory figure of /proc/PID/status (VmRSS, VmHWM...) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a server, its child processes included."""
+    return sum(status_mb(member, "VmRSS") for member in (pid, *child_pids(pid)))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
