@@ -21,10 +21,11 @@ two processes, so unpickling what arrives is safe.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
+import copyreg
 import datetime as dt
 import decimal
+import io
 import os
 import pickle
 import signal
@@ -45,9 +46,20 @@ FETCH_BATCH = 500
 SQL_SS_TIMESTAMPOFFSET = -155  # datetimeoffset, which pyodbc does not decode by itself
 
 
+class _Pickler(pickle.Pickler):
+    # A UUID as its integer: pickle's default for UUID (its __getstate__ dict) costs
+    # three times as much, and uniqueidentifier columns are common.
+    dispatch_table = copyreg.dispatch_table | {
+        uuid.UUID: lambda value: (uuid.UUID, (None, None, None, None, value.int))
+    }
+
+
 def frame(message: object) -> bytes:
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return HEADER.pack(len(body)) + body
+    buffer = io.BytesIO()
+    buffer.write(bytes(HEADER.size))
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(message)
+    HEADER.pack_into(buffer.getbuffer(), 0, buffer.tell() - HEADER.size)
+    return buffer.getvalue()
 
 
 class Refused(Exception):
@@ -264,28 +276,54 @@ def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
 
 
 class Host:
-    def __init__(self, sock: socket.socket, workers: int):
+    """Threads that take turns reading the socket: the one that reads a request runs it,
+    so a request wakes one thread, not a reader and then a worker. The server starts
+    two more of them than its pool has connections, so one is always free to read a
+    cancel while the connections are busy."""
+
+    def __init__(self, sock: socket.socket, incoming: BinaryIO):
         self._sock = sock
+        self._incoming = incoming
+        self._read_lock = threading.Lock()
         self._send_lock = threading.Lock()
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
         self._connections: dict[int, Connection] = {}
 
-    def serve(self, incoming: BinaryIO) -> None:
+    def serve(self, threads: int) -> None:
         """Answer requests until the server closes its end, then close every connection."""
-        while (header := incoming.read(HEADER.size)) and len(header) == HEADER.size:
-            (length,) = HEADER.unpack(header)
-            request_id, op, connection_id, args = pickle.loads(incoming.read(length))
-            if op == "cancel":  # now, from this thread: the connection's thread is busy
-                if (conn := self._connections.get(connection_id)) is not None:
-                    conn.cancel_statement()
-            else:
-                self._executor.submit(self._handle, request_id, op, connection_id, args)
-        for conn in list(self._connections.values()):
-            conn.cancel_statement()
-        self._executor.shutdown(wait=True)
+        workers = [threading.Thread(target=self._take_turns) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
         for conn in self._connections.values():
             with contextlib.suppress(Exception):
                 conn.cnxn.close()
+
+    def _take_turns(self) -> None:
+        while True:
+            with self._read_lock:
+                request = self._next_request()
+            if request is None:  # the server closed its end: stop what still runs
+                for running in list(self._connections.values()):
+                    running.cancel_statement()
+                return
+            request_id, op, connection_id, args = request
+            if op == "cancel":  # the connection's own thread is busy running it
+                if (conn := self._connections.get(connection_id)) is not None:
+                    conn.cancel_statement()
+            else:
+                self._handle(request_id, op, connection_id, args)
+
+    def _next_request(self) -> tuple[int | None, str, int, Any] | None:
+        header = self._incoming.read(HEADER.size)
+        if len(header) < HEADER.size:
+            return None
+        (length,) = HEADER.unpack(header)
+        body = self._incoming.read(length)
+        if len(body) < length:
+            return None
+        request: tuple[int | None, str, int, Any] = pickle.loads(body)
+        return request
 
     def _handle(self, request_id: int | None, op: str, connection_id: int, args: Any) -> None:
         conn = self._connections.get(connection_id)
@@ -311,7 +349,7 @@ class Host:
                 data = frame(answer)
             except Exception as exc:  # a value pickle cannot carry
                 data = frame((request_id, False, error_value(exc), answer[3]))
-            with self._send_lock:
+            with self._send_lock, contextlib.suppress(OSError):  # OSError: server gone
                 self._sock.sendall(data)
 
 
@@ -320,10 +358,10 @@ def main() -> None:
     # finished its calls: signals meant for the server's process group do not end it.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
-    fd, workers = int(sys.argv[1]), int(sys.argv[2])
+    fd, threads = int(sys.argv[1]), int(sys.argv[2])
     sock = socket.socket(fileno=fd)
     with sock, sock.makefile("rb") as incoming:
-        Host(sock, workers).serve(incoming)
+        Host(sock, incoming).serve(threads)
     os._exit(0)  # without waiting on the driver's own threads
 
 

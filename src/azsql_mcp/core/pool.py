@@ -43,9 +43,9 @@ class DriverProcess(asyncio.Protocol):
     """One driver process (driverhost.py) and the requests in flight to it. As the
     protocol of its socket, it resolves each request's future as its answer arrives."""
 
-    def __init__(self, source: str, workers: int):
+    def __init__(self, source: str, threads: int):
         self.source = source
-        self._workers = workers
+        self._threads = threads
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[asyncio.Future[Any], PooledConnection]] = {}
         self._process: asyncio.subprocess.Process | None = None
@@ -64,7 +64,7 @@ class DriverProcess(asyncio.Protocol):
                     "-P",  # not driverhost.py's folder first on sys.path: core/logging.py
                     driverhost.__file__,
                     str(theirs.fileno()),
-                    str(self._workers),
+                    str(self._threads),
                     pass_fds=(theirs.fileno(),),
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,  # stdout may be the MCP stdio channel
@@ -242,8 +242,9 @@ class ConnectionPool:
             if self._driver is None or not self._driver.alive:
                 if self._closed:
                     raise DatabaseUnavailable(f"source {self.source!r} is closed")
-                driver = DriverProcess(self.source, workers=self.size + 2)
-                await driver.start()  # one thread per connection, plus probe and closing
+                # a thread per connection, and two to spare for reading cancels
+                driver = DriverProcess(self.source, threads=self.size + 2)
+                await driver.start()
                 self._driver = driver
             return self._driver
 
