@@ -274,3 +274,28 @@ def test_fastmcp_spans_only_when_an_sdk_records_them(
         monkeypatch.setattr(trace, "get_tracer_provider", trace.NoOpTracerProvider)
     choose_telemetry_mode(environ)
     assert fastmcp.settings.telemetry_mode == expected
+
+
+@pytest.mark.parametrize("served", [False, True])
+def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> None:
+    """Under `serve`, once the sources are set up, sqlglot is loaded and what the server
+    keeps for life leaves the garbage collector's full passes; apps built for tests and
+    embedding are left alone. In a subprocess: freezing is for good."""
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, gc, sys\n"
+        "from azsql_mcp.core.config import settings_from_mapping\n"
+        "from azsql_mcp.core.server import build_app\n"
+        "settings = settings_from_mapping({'sources': {'a': {'server': 'x', 'password': 'p'}}})\n"
+        "app = build_app(settings)\n"
+        f"app.freeze_heap_when_open = {served}\n"
+        "async def main():\n"
+        "    async with app.running():\n"
+        "        await app.runtime.opening\n"
+        "        print(gc.get_freeze_count() > 0, 'sqlglot' in sys.modules)\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(served), str(served)]

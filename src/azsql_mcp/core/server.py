@@ -7,6 +7,7 @@ server lifespan, in the background, so `initialize` is answered first.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import ipaddress
 import logging
@@ -66,6 +67,8 @@ class App:
     # Over stdio the sources open once the client is initialized, so nothing slows
     # the `initialize` answer; elsewhere (HTTP, in-memory clients) right at start.
     open_sources_at_start: bool = True
+    # `serve` sets it: once the sources are set up, freeze the heap (freeze_heap).
+    freeze_heap_when_open: bool = False
 
     @property
     def databases(self) -> dict[str, Database]:
@@ -145,6 +148,10 @@ class App:
                 self.runtime.databases[name] = UnavailableDatabase(name, message)
             else:
                 self.runtime.databases[name] = db
+        if self.freeze_heap_when_open:
+            # what the first statement check loads (sqlglot), loaded now, off the loop
+            await asyncio.to_thread(database.sqlguard.check_select, "SELECT 1")
+            freeze_heap()
 
     async def _close_sources(self) -> None:
         opening = self.runtime.opening
@@ -305,6 +312,7 @@ async def serve(app: App, transport: Transport, config: ConfigSource | None = No
     from azsql_mcp.core.reload import watch_config
 
     choose_telemetry_mode()
+    app.freeze_heap_when_open = True
     async with watch_config(app, config):
         if transport == "stdio":
             # Open sources only after `initialize` is answered; other transports open at start.
@@ -314,6 +322,23 @@ async def serve(app: App, transport: Transport, config: ConfigSource | None = No
             return
         check_binding(app.settings)
         await _serve_http(app)
+
+
+def freeze_heap() -> None:
+    """Move every object alive now into the garbage collector's permanent generation.
+
+    Once the sources are set up and sqlglot is loaded, the modules, plugins and schemas
+    the server keeps for its whole life are in memory: hundreds of thousands of objects
+    that each full collection would walk again, while requests only create short-lived
+    ones. Frozen, they are left out of collections (bench/load.py: about 0.3-0.7 ms less
+    CPU per call). Not done in tests and embedded apps, where a frozen object that later
+    becomes cyclic garbage would never be freed."""
+    started = time.perf_counter()
+    gc.collect()
+    gc.freeze()
+    log.debug(
+        "froze %d objects in %.0f ms", gc.get_freeze_count(), (time.perf_counter() - started) * 1000
+    )
 
 
 def choose_telemetry_mode(environ: Mapping[str, str] = os.environ) -> None:
