@@ -53,7 +53,11 @@ class DriverProcess(asyncio.Protocol):
         self._received = bytearray()
         self._lost = asyncio.Event()
         self._closing = False
-        self.alive = False
+
+    @property
+    def alive(self) -> bool:
+        """Started, not closed, and its socket still open."""
+        return self._transport is not None and not self._closing and not self._lost.is_set()
 
     async def start(self) -> None:
         ours, theirs = socket.socketpair()
@@ -75,22 +79,31 @@ class DriverProcess(asyncio.Protocol):
             raise DatabaseError(
                 f"cannot start the driver process of source {self.source!r}: {exc}"
             ) from exc
-        self.alive = True
 
     def request(self, op: str, conn: PooledConnection, args: Any) -> asyncio.Future[Any]:
         """Ask for `op` on `conn`; the future gets the answer."""
         future = asyncio.get_running_loop().create_future()
-        if not self.alive or self._closing or self._transport is None:
+        if not self.alive:
             future.set_exception(self._gone())
             return future
+        assert self._transport is not None
         request_id = next(self._ids)
         self._pending[request_id] = (future, conn)
         self._transport.write(driverhost.frame((request_id, op, conn.id, args)))
         return future
 
+    def run(
+        self, conn: PooledConnection, fn: Callable[..., Any], args: tuple[Any, ...]
+    ) -> asyncio.Future[Any]:
+        """Ask for `fn(connection, *args)`, one of driverhost.WORK, on `conn`."""
+        if driverhost.WORK.get(fn.__name__) is not fn:
+            raise ValueError(f"{fn.__name__} is not work the driver process knows")
+        return self.request("run", conn, (fn.__name__, args))
+
     def tell(self, op: str, connection_id: int) -> None:
         """Send `op` with no answer expected (cancel, close)."""
-        if self.alive and not self._closing and self._transport is not None:
+        if self.alive:
+            assert self._transport is not None
             self._transport.write(driverhost.frame((None, op, connection_id, None)))
 
     async def close(self) -> None:
@@ -134,7 +147,6 @@ class DriverProcess(asyncio.Protocol):
                 future.set_exception(_rebuild_error(*value))
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.alive = False
         self._lost.set()
         pending, self._pending = self._pending, {}
         for future, _ in pending.values():
@@ -323,7 +335,7 @@ class ConnectionPool:
 
     async def _alive(self, conn: PooledConnection) -> bool:
         try:
-            await conn.driver.request("run", conn, ("select_one", (VALIDATE_TIMEOUT_S,)))
+            await conn.driver.run(conn, driverhost.select_one, (VALIDATE_TIMEOUT_S,))
         except Exception:
             return False
         return True
@@ -350,9 +362,7 @@ class Lease:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.
         Driver errors that mean the connection is gone make the lease drop it."""
-        if driverhost.WORK.get(fn.__name__) is not fn:
-            raise ValueError(f"{fn.__name__} is not work the driver process knows")
-        running = self.conn.driver.request("run", self.conn, (fn.__name__, args))
+        running = self.conn.driver.run(self.conn, fn, args)
         self._running = running
         try:
             result: T = await asyncio.shield(running)

@@ -29,6 +29,7 @@ from fastmcp.tools import Tool
 
 from azsql_mcp import __version__
 from azsql_mcp.api import Database
+from azsql_mcp.core import sqlguard
 from azsql_mcp.core.audit import ToolCallMiddleware, open_audit_log
 from azsql_mcp.core.auth import ScopePolicy, build_auth_provider, component_key
 from azsql_mcp.core.config import ConfigError, Settings
@@ -150,7 +151,7 @@ class App:
                 self.runtime.databases[name] = db
         if self.freeze_heap_when_open:
             # what the first statement check loads (sqlglot), loaded now, off the loop
-            await asyncio.to_thread(database.sqlguard.check_select, "SELECT 1")
+            await asyncio.to_thread(sqlguard.check_select, "SELECT 1")
             freeze_heap()
 
     async def _close_sources(self) -> None:
