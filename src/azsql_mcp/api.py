@@ -117,7 +117,9 @@ class Column:
 @dataclass
 class QueryResult:
     columns: list[Column]
-    rows: list[tuple[Any, ...]]  # driver values: int, str, Decimal, datetime, bytes, UUID...
+    # tuples of driver values (int, str, Decimal, datetime, bytes, UUID...); lists of JSON
+    # values from Database.read(json_values=True)
+    rows: Sequence[Sequence[Any]]
     truncated: bool = False  # True when max_rows or max_result_bytes cut the result
     next_offset: int | None = None  # pass as `offset` to read the next page
     rows_affected: int | None = None
@@ -168,8 +170,13 @@ class Database(Protocol):
         *,
         max_rows: int | None = None,
         offset: int = 0,
+        json_values: bool = False,
     ) -> QueryResult:
-        """Run one SELECT (CTEs allowed) in a transaction that is rolled back."""
+        """Run one SELECT (CTEs allowed) in a transaction that is rolled back.
+
+        With `json_values`, the rows come as lists of JSON values converted by the
+        rules of `azsql_mcp.values` (converted where they are fetched, which is
+        cheaper than converting driver values afterwards)."""
         ...
 
     async def write(

@@ -11,6 +11,11 @@ Public helper for plugins. Conversions are faithful and lossless where JSON allo
 - ``uuid.UUID`` (uniqueidentifier) becomes its upper-case string, as SQL Server prints it.
 - ``None`` is JSON null; ``bool`` (bit) stays a boolean; ``str`` is unchanged.
 
+``Database.read(..., json_values=True)`` returns rows already converted by these rules,
+with binary capped at ``DEFAULT_MAX_BINARY_BYTES``: the driver process converts them where
+it fetches them, which costs less than carrying the driver values across and converting
+them here. ``rows_to_json`` and ``result_to_structured`` leave such rows as they are.
+
 Text renderings of rows are framed as untrusted data: a fence with a per-rendering random
 tag, a note that the content is data and not instructions, and cell text escaped so that
 no row can close the fence or start a new line.
@@ -18,88 +23,42 @@ no row can close the fence or start a new line.
 
 from __future__ import annotations
 
-import functools
-import math
 import re
 import secrets
-import uuid
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, time
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, PlainSerializer
 
 from azsql_mcp.api import Column, QueryResult
 
-DEFAULT_MAX_BINARY_BYTES = 256
+# The conversion runs where the rows are fetched too (Database.read(json_values=True)),
+# in the driver process, which imports no azsql_mcp module: the rules live there.
+from azsql_mcp.core.driverhost import (
+    DEFAULT_MAX_BINARY_BYTES,
+    JsonValue,
+    rows_to_json,
+    to_json_value,
+)
+
+__all__ = [
+    "DEFAULT_MAX_BINARY_BYTES",
+    "MAX_CELL_CHARS",
+    "JsonValue",
+    "ResultColumn",
+    "StructuredResult",
+    "cell_text",
+    "fence_untrusted",
+    "records",
+    "render_result",
+    "render_table",
+    "result_to_structured",
+    "rows_to_json",
+    "to_json_value",
+]
+
 MAX_CELL_CHARS = 200  # text rendering only; structured content keeps the full value
-
-JsonValue = None | bool | int | float | str
-# Types that are already JSON; checked by exact type first because this runs per value.
 _NONE = type(None)
-_PLAIN = frozenset({_NONE, bool, int, str})
-
-
-def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES) -> JsonValue:
-    """One driver value as a JSON-safe value (see the module docstring for the rules)."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    convert = _BY_TYPE.get(kind)
-    if convert is not None:
-        return convert(value)
-    # Subclasses and the rarer types.
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Decimal):
-        return _decimal_text(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return _uuid_text(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return _binary_text(bytes(value), max_binary_bytes)
-    if isinstance(value, float):
-        return _float_value(value)
-    return str(value)
-
-
-def _decimal_text(value: Decimal) -> str:
-    text = str(value)
-    # Plain notation: Decimal("1E+3") would otherwise print in scientific form.
-    return format(value, "f") if "E" in text and value.is_finite() else text
-
-
-def _uuid_text(value: uuid.UUID) -> str:
-    h = value.hex.upper()  # faster than str(value).upper(), which matters per row
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _binary_value(value: bytes | bytearray | memoryview, max_bytes: int) -> str:
-    return _binary_text(bytes(value), max_bytes)
-
-
-def _float_value(value: float) -> float | str:
-    return value if math.isfinite(value) else str(value)  # JSON has no NaN or Infinity
-
-
-def _binary_text(data: bytes, max_bytes: int) -> str:
-    if len(data) <= max_bytes:
-        return "0x" + data.hex().upper()
-    return f"0x{data[:max_bytes].hex().upper()}...({len(data)} bytes)"
-
-
-# Exact types with a converter that needs no options; this runs once per value.
-_BY_TYPE: dict[type, Callable[[Any], JsonValue]] = {
-    Decimal: _decimal_text,
-    datetime: datetime.isoformat,
-    date: date.isoformat,
-    time: time.isoformat,
-    uuid.UUID: _uuid_text,
-    float: _float_value,
-}
-_BINARY = frozenset({bytes, bytearray, memoryview})
 
 
 class ResultColumn(BaseModel):
@@ -142,39 +101,6 @@ def result_to_structured(
         truncated=result.truncated,
         next_cursor=next_cursor,
     )
-
-
-def rows_to_json(
-    rows: Iterable[Sequence[Any]], *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES
-) -> list[list[JsonValue]]:
-    """Driver rows as JSON rows, converted column by column: the values of one column
-    nearly always share one type, so its converter is chosen once, not per value."""
-    rows = list(rows)
-    if not rows or not rows[0]:
-        return [[] for _ in rows]
-    columns = [_column_to_json(column, max_binary_bytes) for column in zip(*rows, strict=True)]
-    return [list(row) for row in zip(*columns, strict=True)]
-
-
-def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[JsonValue]:
-    kinds = set(map(type, column))
-    if kinds <= _PLAIN:
-        return column
-    has_null = _NONE in kinds
-    kinds.discard(_NONE)
-    convert = _converter(kinds.pop(), max_binary_bytes) if len(kinds) == 1 else None
-    if convert is None:  # mixed types (sql_variant) or subclasses: value by value
-        return [to_json_value(v, max_binary_bytes=max_binary_bytes) for v in column]
-    if has_null:
-        return [None if v is None else convert(v) for v in column]
-    return list(map(convert, column))
-
-
-def _converter(kind: type, max_binary_bytes: int) -> Callable[[Any], JsonValue] | None:
-    """The converter for values of exactly type `kind`, if it has one."""
-    if kind in _BINARY:
-        return functools.partial(_binary_value, max_bytes=max_binary_bytes)
-    return _BY_TYPE.get(kind)
 
 
 def records(result: QueryResult) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from azsql_mcp import (
 from azsql_mcp.core.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
 from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
+from azsql_mcp.values import rows_to_json
 
 DETAIL = "SalesLT.SalesOrderDetail"
 
@@ -95,6 +96,26 @@ async def test_read_with_parameters_and_types(db: SourceDatabase) -> None:
     ]  # fmt: skip
     assert result.rows[0][5].tzinfo is not None
     assert len(result.rows) == 3 and not result.truncated and result.next_offset is None
+
+
+async def test_json_values_are_the_driver_values_converted(db: SourceDatabase) -> None:
+    """json_values converts in the driver process by the rules of azsql_mcp.values; the
+    columns are named as in a plain read (uniqueidentifier and datetimeoffset included)."""
+    sql = (
+        "SELECT TOP (3) SalesOrderID, UnitPrice, ModifiedDate, rowguid, "
+        "CAST(rowguid AS varbinary(16)) AS raw, CAST(NULL AS int) AS missing, "
+        "CAST('2024-01-02T03:04:05.1234567+05:30' AS datetimeoffset(7)) AS stamp "
+        f"FROM {DETAIL} ORDER BY SalesOrderDetailID"
+    )
+    plain = await db.read(sql)
+    converted = await db.read(sql, json_values=True)
+    assert converted.columns == plain.columns
+    assert converted.rows == rows_to_json(plain.rows)
+    first = converted.rows[0]
+    assert isinstance(first[1], str) and first[1] == str(plain.rows[0][1])  # every digit
+    assert first[3] == str(plain.rows[0][3]).upper()
+    assert first[4].startswith("0x") and first[5] is None
+    assert first[6] == "2024-01-02T03:04:05.123456+05:30"
 
 
 async def test_cap_truncates_and_pages(db: SourceDatabase) -> None:

@@ -261,9 +261,12 @@ class _RecordingDatabase:
         *,
         max_rows: int | None = None,
         offset: int = 0,
+        json_values: bool = False,
     ) -> QueryResult:
         _note(sql)
-        result = await self._db.read(sql, params, max_rows=max_rows, offset=offset)
+        result = await self._db.read(
+            sql, params, max_rows=max_rows, offset=offset, json_values=json_values
+        )
         _note_rows(len(result.rows))
         return result
 

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
-import decimal
 import logging
 import math
 import random
 import time
-import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -138,6 +135,7 @@ class SourceDatabase:
         *,
         max_rows: int | None = None,
         offset: int = 0,
+        json_values: bool = False,
     ) -> QueryResult:
         checked = sqlguard.check_select(sql)
         args = bind_params(checked.param_names, params)
@@ -152,12 +150,13 @@ class SourceDatabase:
             offset,
             self.limits.max_result_bytes,
             self._query_timeout(),
+            json_values,
         )
-        description, rows = page["description"], page["rows"]
-        if description is None:  # the statement returned no result set
+        columns, rows = page["columns"], page["rows"]
+        if columns is None:  # the statement returned no result set
             return QueryResult([], [], duration_ms=page["duration_ms"])
         return QueryResult(
-            describe_columns(description, rows),
+            [Column(name, sql_type) for name, sql_type in columns],
             rows,
             truncated=page["truncated"],
             next_offset=offset + len(rows) if page["truncated"] else None,
@@ -468,54 +467,3 @@ def login_failure_reason(message: str, number: int | None, timed_out: bool, addr
     if number == 18456:
         return f"login failed: {message}"
     return f"cannot connect to {address}: {message}"
-
-
-# --- describing result columns ----------------------------------------------------------
-
-
-def describe_columns(
-    description: Sequence[Sequence[Any]], rows: Sequence[Sequence[Any]] = ()
-) -> list[Column]:
-    columns = []
-    for index, entry in enumerate(description):
-        sample = next((row[index] for row in rows if row[index] is not None), None)
-        columns.append(Column(str(entry[0]), sql_type_name(entry, sample)))
-    return columns
-
-
-def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
-    """SQL Server's name for a column's type, from pyodbc's cursor.description entry
-    (name, type_code, display_size, internal_size, precision, scale, null_ok) and, when
-    there is one, a value of the column.
-
-    ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
-    datetimeoffset and uniqueidentifier are described as str too; their values (decoded
-    by this module's output converters) give them away."""
-    _, python_type, _, size, precision, scale, _ = entry
-    if python_type is str and isinstance(sample, dt.datetime):
-        return f"datetimeoffset({scale})"
-    if python_type is str and isinstance(sample, uuid.UUID):
-        return "uniqueidentifier"
-    if python_type is bool:
-        return "bit"
-    if python_type is int:
-        return {3: "tinyint", 5: "smallint", 10: "int"}.get(precision, "bigint")
-    if python_type is float:
-        return "real" if precision and precision <= 24 else "float"
-    if python_type is decimal.Decimal:
-        return f"decimal({precision},{scale})"
-    if python_type is str:
-        return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
-    if python_type in (bytes, bytearray):
-        return "varbinary(max)" if not size or size > 8000 else f"varbinary({size})"
-    if python_type is dt.date:
-        return "date"
-    if python_type is dt.time:
-        return f"time({scale})" if scale is not None else "time"
-    if python_type is dt.datetime:
-        if precision == 16:
-            return "smalldatetime"
-        if precision == 23 and scale == 3:
-            return "datetime"
-        return f"datetime2({scale})" if scale is not None else "datetime2"
-    return getattr(python_type, "__name__", str(python_type))

@@ -11,7 +11,9 @@ new one.
 `ConnectionPool` (pool.py) starts one per source, as `python -P driverhost.py FD THREADS`.
 This file therefore imports only the standard library and pyodbc, never azsql_mcp (whose
 API pulls in pydantic), and only builtin, standard-library and pyodbc values cross the
-socket (a class defined here would be `__main__.X` on this side).
+socket (a class defined here would be `__main__.X` on this side). pyodbc is imported in
+the functions that run in the driver process: the server imports this file early, for
+the JSON rules of values (azsql_mcp.values), and loads no driver before it must.
 
 The socket carries frames: a 4-byte big-endian length, then a pickle. Requests are
 `(request_id, op, connection_id, args)`; an answer `(request_id, ok, value, broken)`
@@ -25,7 +27,9 @@ import contextlib
 import copyreg
 import datetime as dt
 import decimal
+import functools
 import io
+import math
 import os
 import pickle
 import signal
@@ -35,11 +39,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TypedDict
-
-import pyodbc
 
 HEADER = struct.Struct("!I")
 FETCH_BATCH = 500
@@ -87,6 +89,8 @@ class Connection:
 
 
 def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: int) -> Any:
+    import pyodbc
+
     kwargs: dict[str, Any] = {"autocommit": False, "timeout": timeout_s}
     if before is not None:
         kwargs["attrs_before"] = before
@@ -100,6 +104,8 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
 @contextlib.contextmanager
 def _statement(conn: Connection, timeout_s: int) -> Iterator[Any]:
     """A cursor in a transaction that is rolled back unless the work committed it."""
+    import pyodbc
+
     cnxn = conn.cnxn
     cnxn.timeout = timeout_s  # the driver sends ATTENTION when it expires
     cursor = cnxn.cursor()
@@ -166,8 +172,8 @@ def showplan(conn: Connection, sql: str, args: list[Any], timeout_s: int) -> str
 class Page(TypedDict):
     """What fetch_page returns (a plain dict on the wire)."""
 
-    description: list[tuple[Any, ...]] | None  # pyodbc's cursor.description; None: no result
-    rows: list[tuple[Any, ...]]
+    columns: list[tuple[str, str]] | None  # (name, SQL type) each; None: no result set
+    rows: Sequence[Sequence[Any]]  # tuples of driver values, or lists of JSON values
     truncated: bool
     duration_ms: float
 
@@ -180,9 +186,14 @@ def fetch_page(
     offset: int,
     max_bytes: int,
     timeout_s: int,
+    json_values: bool,
 ) -> Page:
     """Skip `offset` rows, keep at most `max_rows` rows / about `max_bytes`, then cancel
-    the rest on the server so a huge result costs only the rows returned."""
+    the rest on the server so a huge result costs only the rows returned.
+
+    With `json_values`, the rows leave as JSON values (rows_to_json): strings and
+    numbers pickle and unpickle several times faster than Decimals, UUIDs and datetimes,
+    and the server need not convert them again."""
     started = time.perf_counter()
     rows: list[tuple[Any, ...]] = []
     truncated = False
@@ -207,12 +218,168 @@ def fetch_page(
                     rows.append(tuple(row))
             if truncated:
                 cursor.cancel()  # ATTENTION: the server stops sending the rest
+    columns = None if description is None else describe(description, rows)
     return Page(
-        description=None if description is None else [tuple(entry) for entry in description],
-        rows=rows,
+        columns=columns,
+        rows=rows_to_json(rows) if json_values else rows,
         truncated=truncated,
         duration_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+# --- result columns --------------------------------------------------------------------
+
+
+def describe(
+    description: Sequence[Sequence[Any]], rows: Sequence[Sequence[Any]]
+) -> list[tuple[str, str]]:
+    """(name, SQL type) of each column, from cursor.description and the driver rows."""
+    columns = []
+    for index, entry in enumerate(description):
+        sample = next((row[index] for row in rows if row[index] is not None), None)
+        columns.append((str(entry[0]), sql_type_name(entry, sample)))
+    return columns
+
+
+def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
+    """SQL Server's name for a column's type, from pyodbc's cursor.description entry
+    (name, type_code, display_size, internal_size, precision, scale, null_ok) and, when
+    there is one, a value of the column.
+
+    ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
+    datetimeoffset and uniqueidentifier are described as str too; their values (decoded
+    by this module's output converters) give them away."""
+    _, python_type, _, size, precision, scale, _ = entry
+    if python_type is str and isinstance(sample, dt.datetime):
+        return f"datetimeoffset({scale})"
+    if python_type is str and isinstance(sample, uuid.UUID):
+        return "uniqueidentifier"
+    if python_type is bool:
+        return "bit"
+    if python_type is int:
+        return {3: "tinyint", 5: "smallint", 10: "int"}.get(precision, "bigint")
+    if python_type is float:
+        return "real" if precision and precision <= 24 else "float"
+    if python_type is decimal.Decimal:
+        return f"decimal({precision},{scale})"
+    if python_type is str:
+        return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
+    if python_type in (bytes, bytearray):
+        return "varbinary(max)" if not size or size > 8000 else f"varbinary({size})"
+    if python_type is dt.date:
+        return "date"
+    if python_type is dt.time:
+        return f"time({scale})" if scale is not None else "time"
+    if python_type is dt.datetime:
+        if precision == 16:
+            return "smalldatetime"
+        if precision == 23 and scale == 3:
+            return "datetime"
+        return f"datetime2({scale})" if scale is not None else "datetime2"
+    return getattr(python_type, "__name__", str(python_type))
+
+
+# --- values as JSON: the rules azsql_mcp.values documents, and exports to plugins ---------
+
+DEFAULT_MAX_BINARY_BYTES = 256
+JsonValue = None | bool | int | float | str
+# Types that are already JSON; checked by exact type first because this runs per value.
+_NONE = type(None)
+_PLAIN = frozenset({_NONE, bool, int, str})
+
+
+def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES) -> JsonValue:
+    """One driver value as a JSON-safe value (see azsql_mcp.values for the rules)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    convert = _BY_TYPE.get(kind)
+    if convert is not None:
+        return convert(value)
+    # Subclasses and the rarer types.
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return _decimal_text(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return _uuid_text(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _binary_text(bytes(value), max_binary_bytes)
+    if isinstance(value, float):
+        return _float_value(value)
+    return str(value)
+
+
+def _decimal_text(value: decimal.Decimal) -> str:
+    text = str(value)
+    # Plain notation: Decimal("1E+3") would otherwise print in scientific form.
+    return format(value, "f") if "E" in text and value.is_finite() else text
+
+
+def _uuid_text(value: uuid.UUID) -> str:
+    h = value.hex.upper()  # faster than str(value).upper(), which matters per row
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _binary_value(value: bytes | bytearray | memoryview, max_bytes: int) -> str:
+    return _binary_text(bytes(value), max_bytes)
+
+
+def _float_value(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)  # JSON has no NaN or Infinity
+
+
+def _binary_text(data: bytes, max_bytes: int) -> str:
+    if len(data) <= max_bytes:
+        return "0x" + data.hex().upper()
+    return f"0x{data[:max_bytes].hex().upper()}...({len(data)} bytes)"
+
+
+# Exact types with a converter that needs no options; this runs once per value.
+_BY_TYPE: dict[type, Callable[[Any], JsonValue]] = {
+    decimal.Decimal: _decimal_text,
+    dt.datetime: dt.datetime.isoformat,
+    dt.date: dt.date.isoformat,
+    dt.time: dt.time.isoformat,
+    uuid.UUID: _uuid_text,
+    float: _float_value,
+}
+_BINARY = frozenset({bytes, bytearray, memoryview})
+
+
+def rows_to_json(
+    rows: Iterable[Sequence[Any]], *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES
+) -> list[list[JsonValue]]:
+    """Driver rows as JSON rows, converted column by column: the values of one column
+    nearly always share one type, so its converter is chosen once, not per value."""
+    rows = list(rows)
+    if not rows or not rows[0]:
+        return [[] for _ in rows]
+    columns = [_column_to_json(column, max_binary_bytes) for column in zip(*rows, strict=True)]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[JsonValue]:
+    kinds = set(map(type, column))
+    if kinds <= _PLAIN:
+        return column
+    has_null = _NONE in kinds
+    kinds.discard(_NONE)
+    convert = _converter(kinds.pop(), max_binary_bytes) if len(kinds) == 1 else None
+    if convert is None:  # mixed types (sql_variant) or subclasses: value by value
+        return [to_json_value(v, max_binary_bytes=max_binary_bytes) for v in column]
+    if has_null:
+        return [None if v is None else convert(v) for v in column]
+    return list(map(convert, column))
+
+
+def _converter(kind: type, max_binary_bytes: int) -> Callable[[Any], JsonValue] | None:
+    """The converter for values of exactly type `kind`, if it has one."""
+    if kind in _BINARY:
+        return functools.partial(_binary_value, max_bytes=max_binary_bytes)
+    return _BY_TYPE.get(kind)
 
 
 # Column types whose values always count 8 bytes in row_sizer: no need to look at them.
@@ -268,6 +435,8 @@ def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
     """An exception as (kind, class name, args), rebuilt on the server's side: pyodbc
     errors as themselves, Refused as DatabaseError, builtin exceptions as themselves,
     anything else as RuntimeError."""
+    import pyodbc
+
     if isinstance(exc, pyodbc.Error):
         return ("pyodbc", type(exc).__name__, tuple(str(arg) for arg in exc.args))
     if isinstance(exc, Refused):
@@ -337,6 +506,8 @@ class Host:
                     conn.cnxn.close()
                 value = None
             elif conn is None:
+                import pyodbc
+
                 raise pyodbc.OperationalError("08003", f"no connection {connection_id}")
             else:
                 name, work_args = args

@@ -71,7 +71,7 @@ async def read_data(
     offset = decode_cursor(cursor, query_fingerprint(ctx.source, query, params)) if cursor else 0
     cap = ctx.db.limits.max_rows
     page = min(max_rows or cap, cap)
-    result = await ctx.db.read(query, params, max_rows=page, offset=offset)
+    result = await ctx.db.read(query, params, max_rows=page, offset=offset, json_values=True)
     next_cursor = None
     if result.truncated and result.next_offset is not None:
         fingerprint = query_fingerprint(ctx.source, query, params)
