@@ -1,6 +1,13 @@
 """HTTP load benchmark: N concurrent clients for T seconds against azsql-mcp serving the
-sample database, then the same load against a bare FastMCP tool that returns the same 10
+sample database, and the same load against a bare FastMCP tool that returns the same 10
 rows from memory.
+
+The two take turns: each gets its T seconds in slices (6 by default: azsql-mcp 10 s, bare
+10 s, azsql-mcp 10 s...), after a warm-up each. This machine's cores are shared, and its
+speed drifts: run one after the other, the bare server's throughput alone varied from 290
+to 510 calls/s within an hour, and the ratio of two back-to-back 15 s runs from 45% to
+77%. Taking turns lets a drift weigh on both alike. Between its slices, a server's
+clients are idle and keep their connections.
 
 Which process runs what:
 - the TDS test server (sample database AdventureWorksLT) runs in its own process,
@@ -26,17 +33,18 @@ minimal asyncio HTTP/1.1 client (request head built once per connection, body re
 Content-Length or chunked), instead of httpx, which costs several times more CPU per
 call.
 
-Prints, per run: throughput, p50/p99 latency, errors, the server's RSS growth (child
-processes included) and CPU time per call; beneath it, the CPU time per call of the load
-generator itself and (azsql-mcp's run) of the driver process and the TDS test server, so
-one can see what the servers were competing with. Then
-the ratio of the two throughputs.
+Prints, per server over its slices: throughput, p50/p99 latency, errors, the server's RSS
+growth from the end of its warm-up to the end of its last slice (child processes
+included) and CPU time per call; beneath it, the CPU time per call of the load generator
+itself and (azsql-mcp's) of the driver process and the TDS test server, so one can see
+what the servers were competing with. Then the ratio of each pair of slices, and the
+ratio of the two throughputs.
 
 Targets (issue 6), on a 2-core machine: 32 clients for 60 s with zero errors; azsql-mcp
 at least 60% of the bare tool's calls per second; RSS growth under 30 MB. It prints; it
 does not assert.
 
-    .venv/bin/python bench/load.py [--clients 32] [--seconds 60] [--warmup 3]
+    .venv/bin/python bench/load.py [--clients 32] [--seconds 60] [--slices 6] [--warmup 3]
 """
 
 from __future__ import annotations
@@ -141,52 +149,79 @@ async def one_call(http: HttpConnection, request_id: int) -> dict[str, Any]:
     return await call_tool(http, request_id, TOOL, {"query": QUERY})
 
 
-async def load(
-    port: int, token: str | None, args: argparse.Namespace, pid: int, tds_pid: int | None = None
-) -> Run:
-    """Load the server on PORT (process PID); TDS_PID: the TDS test server's, if it has one."""
-    run = Run()
-    counter = iter(range(1, 1 << 62))  # JSON-RPC request ids
-    measuring = False
-    stop_at = 0.0
+class Load:
+    """The clients of one server, each on its own keep-alive connection, driven in slices:
+    between slices they are idle and keep their connections."""
 
-    async def worker() -> None:
-        with closing(connection(port, token)) as http:
-            while True:
-                now = time.perf_counter()
-                if measuring and now >= stop_at:
-                    return
+    def __init__(self, port: int, token: str | None, clients: int, pid: int, tds_pid: int | None):
+        self.connections = [connection(port, token) for _ in range(clients)]
+        self.pid = pid
+        self.tds_pid = tds_pid  # the TDS test server's process, when this server uses it
+        self.run = Run()
+        self._ids = iter(range(1, 1 << 62))  # JSON-RPC request ids
+
+    def close(self) -> None:
+        for http in self.connections:
+            http.close()
+
+    async def drive(self, seconds: float, *, measured: bool = True) -> float:
+        """All clients call for `seconds`; returns the slice's calls per second."""
+        run = self.run if measured else Run()
+        calls_before = len(run.latencies)
+        cpu_before = self._cpu()
+        started = time.perf_counter()
+        stop_at = started + seconds
+
+        async def client(http: HttpConnection) -> None:
+            while (now := time.perf_counter()) < stop_at:
                 try:
-                    await one_call(http, next(counter))
+                    await one_call(http, next(self._ids))
                 except Exception as exc:
-                    if measuring:
-                        run.errors += 1
-                        run.first_error = run.first_error or repr(exc)
+                    run.errors += 1
+                    run.first_error = run.first_error or repr(exc)
                     continue
-                if measuring:
-                    run.latencies.append(time.perf_counter() - now)
+                run.latencies.append(time.perf_counter() - now)
 
-    tasks = [asyncio.create_task(worker()) for _ in range(args.clients)]
-    await asyncio.sleep(args.warmup)
-    run.rss_start_mb = rss_mb(pid)
-    cpu_start = cpu_seconds(pid)
-    drivers = child_pids(pid)
-    driver_cpu_start = sum(cpu_seconds(child) for child in drivers)
-    tds_cpu_start = cpu_seconds(tds_pid) if tds_pid is not None else 0.0
-    generator_cpu_start = time.process_time()
-    started = time.perf_counter()
-    stop_at = started + args.seconds
-    measuring = True
-    await asyncio.gather(*tasks)
-    run.elapsed = time.perf_counter() - started
-    run.rss_end_mb = rss_mb(pid)
-    run.generator_cpu_s = time.process_time() - generator_cpu_start
-    run.cpu_s = cpu_seconds(pid) - cpu_start
-    if drivers:
-        run.driver_cpu_s = sum(cpu_seconds(child) for child in drivers) - driver_cpu_start
-    if tds_pid is not None:
-        run.tds_cpu_s = cpu_seconds(tds_pid) - tds_cpu_start
-    return run
+        await asyncio.gather(*(client(http) for http in self.connections))
+        elapsed = time.perf_counter() - started
+        run.elapsed += elapsed
+        spent = [after - before for before, after in zip(cpu_before, self._cpu(), strict=True)]
+        run.cpu_s += spent[0]
+        run.driver_cpu_s = (run.driver_cpu_s or 0.0) + spent[1] if self.drivers else None
+        run.tds_cpu_s = (run.tds_cpu_s or 0.0) + spent[2] if self.tds_pid else None
+        run.generator_cpu_s += spent[3]
+        return (len(run.latencies) - calls_before) / elapsed
+
+    @property
+    def drivers(self) -> list[int]:
+        return child_pids(self.pid)
+
+    def _cpu(self) -> tuple[float, float, float, float]:
+        """CPU seconds so far of the server, its driver processes, the TDS test server
+        and this process (the load generator)."""
+        return (
+            cpu_seconds(self.pid),
+            sum(cpu_seconds(child) for child in self.drivers),
+            cpu_seconds(self.tds_pid) if self.tds_pid else 0.0,
+            time.process_time(),
+        )
+
+
+async def alternate(ours: Load, bare: Load, args: argparse.Namespace) -> list[float]:
+    """Warm both up, then give each `args.seconds` of load in `args.slices` slices, taking
+    turns (azsql-mcp, bare, azsql-mcp...), so that a change in the shared machine's speed
+    weighs on both alike. Returns the ratio of each pair of slices."""
+    for load in (ours, bare):
+        await load.drive(args.warmup, measured=False)
+        load.run.rss_start_mb = rss_mb(load.pid)
+    ratios = []
+    for _ in range(args.slices):
+        ours_rate = await ours.drive(args.seconds / args.slices)
+        bare_rate = await bare.drive(args.seconds / args.slices)
+        ratios.append(ours_rate / bare_rate if bare_rate else float("nan"))
+    for load in (ours, bare):
+        load.run.rss_end_mb = rss_mb(load.pid)
+    return ratios
 
 
 # --- servers -------------------------------------------------------------------------------
@@ -306,38 +341,46 @@ async def bench(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp_name, tds_process(TDS_USER, password) as tds:
         tmp = Path(tmp_name)
         config = ours_config(tmp, tds.host, tds.port)
-        port = free_port()
+        port, bare_port = free_port(), free_port()
         cli = str(Path(sys.executable).parent / "azsql-mcp")
         argv = [cli, "serve", "--transport", "http", "--port", str(port)]
         argv += ["--config", str(config)]
-        print(f"{args.clients} clients x {args.seconds:g} s (after {args.warmup:g} s warm-up),")
+        print(
+            f"{args.clients} clients x {args.seconds:g} s per server (after {args.warmup:g} s"
+            f" warm-up), in {args.slices} slices taking turns,"
+        )
         print(f"stateless JSON over HTTP, {TOOL} of 10 rows")
         print(PROCESSES)
-        with server(argv, port, env) as proc:
-            recorded = await wait_ready(port, token)
-            ours = await load(port, token, args, proc.pid, tds.process.pid)
-        audit_lines = len((tmp / "audit.jsonl").read_text().splitlines())
         payload = tmp / "payload.json"
-        payload.write_text(json.dumps(recorded))
-        bare_port = free_port()
         bare_argv = [sys.executable, __file__, "--bare", str(bare_port), str(payload)]
-        with server(bare_argv, bare_port, env) as proc:
-            bare = await load(bare_port, None, args, proc.pid)
-    print(ours.line("azsql-mcp"))
-    print(ours.cpu_line())
-    print(bare.line("bare"))
-    print(bare.cpu_line())
-    for label, run in (("azsql-mcp", ours), ("bare", bare)):
+        with server(argv, port, env) as ours_proc:
+            payload.write_text(json.dumps(await wait_ready(port, token)))
+            with server(bare_argv, bare_port, env) as bare_proc:
+                ours = Load(port, token, args.clients, ours_proc.pid, tds.process.pid)
+                bare = Load(bare_port, None, args.clients, bare_proc.pid, None)
+                try:
+                    ratios = await alternate(ours, bare, args)
+                finally:
+                    ours.close()
+                    bare.close()
+        audit_lines = len((tmp / "audit.jsonl").read_text().splitlines())
+    print(ours.run.line("azsql-mcp"))
+    print(ours.run.cpu_line())
+    print(bare.run.line("bare"))
+    print(bare.run.cpu_line())
+    for label, run in (("azsql-mcp", ours.run), ("bare", bare.run)):
         if run.first_error:
             print(f"first error ({label}): {run.first_error}")
     print(f"audit lines written by azsql-mcp: {audit_lines}")
-    ratio = ours.rate / bare.rate if bare.rate else float("nan")
-    growth = ours.rss_end_mb - ours.rss_start_mb
+    print("ratio of each pair of slices: " + " ".join(f"{r:.0%}" for r in ratios))
+    ratio = ours.run.rate / bare.run.rate if bare.run.rate else float("nan")
+    growth = ours.run.rss_end_mb - ours.run.rss_start_mb
+    errors = ours.run.errors
     print(
-        f"\nratio {ratio:.0%} (target >= {TARGET_RATIO:.0%}), errors {ours.errors} (target 0),"
+        f"\nratio {ratio:.0%} (target >= {TARGET_RATIO:.0%}), errors {errors} (target 0),"
         f" RSS growth {growth:.1f} MB (target < {TARGET_GROWTH_MB:g} MB)"
     )
-    met = ratio >= TARGET_RATIO and ours.errors == 0 and growth < TARGET_GROWTH_MB
+    met = ratio >= TARGET_RATIO and errors == 0 and growth < TARGET_GROWTH_MB
     print("targets met" if met else "targets NOT met")
 
 
@@ -347,7 +390,10 @@ def main() -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
-    parser.add_argument("--seconds", type=float, default=60, help="measured seconds (60)")
+    parser.add_argument(
+        "--seconds", type=float, default=60, help="measured seconds per server (60)"
+    )
+    parser.add_argument("--slices", type=int, default=6, help="turns per server (6)")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds first (3)")
     asyncio.run(bench(parser.parse_args()))
     return 0
