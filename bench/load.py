@@ -168,7 +168,8 @@ class Load:
         """All clients call for `seconds`; returns the slice's calls per second."""
         run = self.run if measured else Run()
         calls_before = len(run.latencies)
-        cpu_before = self._cpu()
+        drivers = child_pids(self.pid)  # azsql-mcp's driver process; none for the bare tool
+        cpu_before = self._cpu(drivers)
         started = time.perf_counter()
         stop_at = started + seconds
 
@@ -185,23 +186,20 @@ class Load:
         await asyncio.gather(*(client(http) for http in self.connections))
         elapsed = time.perf_counter() - started
         run.elapsed += elapsed
-        spent = [after - before for before, after in zip(cpu_before, self._cpu(), strict=True)]
+        cpu_after = self._cpu(drivers)
+        spent = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
         run.cpu_s += spent[0]
-        run.driver_cpu_s = (run.driver_cpu_s or 0.0) + spent[1] if self.drivers else None
+        run.driver_cpu_s = (run.driver_cpu_s or 0.0) + spent[1] if drivers else None
         run.tds_cpu_s = (run.tds_cpu_s or 0.0) + spent[2] if self.tds_pid else None
         run.generator_cpu_s += spent[3]
         return (len(run.latencies) - calls_before) / elapsed
 
-    @property
-    def drivers(self) -> list[int]:
-        return child_pids(self.pid)
-
-    def _cpu(self) -> tuple[float, float, float, float]:
+    def _cpu(self, drivers: list[int]) -> tuple[float, float, float, float]:
         """CPU seconds so far of the server, its driver processes, the TDS test server
         and this process (the load generator)."""
         return (
             cpu_seconds(self.pid),
-            sum(cpu_seconds(child) for child in self.drivers),
+            sum(cpu_seconds(child) for child in drivers),
             cpu_seconds(self.tds_pid) if self.tds_pid else 0.0,
             time.process_time(),
         )

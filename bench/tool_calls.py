@@ -336,16 +336,19 @@ async def bench(args: argparse.Namespace) -> int:
         payload_file.write_text(json.dumps(payload))
         bare = bare_server(payload)
 
-        async def run_pair(label: str, ours: Any, theirs: Any, make: Callable[..., Any]) -> None:
-            for name, (tool, targs, _, _) in CASES.items():
-                calls = {label: make(ours, tool, targs)}
-                if name in raw:
-                    calls[label + RAW] = raw[name]
-                calls[label + BARE] = make(theirs, "recorded", {"case": name})
-                table.setdefault(name, {}).update(await measure_together(calls, args.calls))
-
         async with AsyncExitStack() as stack:
             raw = await stack.enter_async_context(raw_driver(tds, password))
+
+            async def run_pair(
+                label: str, ours: Any, theirs: Any, make: Callable[..., Any]
+            ) -> None:
+                for name, (tool, targs, _, _) in CASES.items():
+                    calls = {label: make(ours, tool, targs)}
+                    if name in raw:
+                        calls[label + RAW] = raw[name]
+                    calls[label + BARE] = make(theirs, "recorded", {"case": name})
+                    table.setdefault(name, {}).update(await measure_together(calls, args.calls))
+
             if "memory" in transports:
                 ours = await stack.enter_async_context(Client(app.mcp))
                 theirs = await stack.enter_async_context(Client(bare))
