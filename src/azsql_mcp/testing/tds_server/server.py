@@ -71,6 +71,38 @@ PUMP_AHEAD = 4  # reply chunks a worker may produce before the socket has taken 
 _ENCRYPTION_NAMES = {ENCRYPT_NOT_SUP: "none", ENCRYPT_OFF: "login"}
 
 
+_END = object()  # the worker's last word when the handler finished
+
+
+class _Outbox:
+    """What a session's worker thread hands to the event loop, in batches: the worker
+    wakes the loop only when the loop has taken all it posted before, so a small reply
+    (one chunk, then the end) costs the loop one wake-up, not one per item."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._items: list[object] = []
+        self._ready = asyncio.Event()
+
+    def post(self, item: object) -> None:
+        """From the worker thread."""
+        with self._lock:
+            self._items.append(item)
+            wake = len(self._items) == 1
+        if wake:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: server closing
+                self._loop.call_soon_threadsafe(self._ready.set)
+
+    async def take(self) -> list[object]:
+        """On the event loop: everything posted since the last take."""
+        await self._ready.wait()
+        self._ready.clear()
+        with self._lock:
+            items, self._items = self._items, []
+        return items
+
+
 @dataclass
 class LoginRecord:
     """One LOGIN7 as the client sent it. `encryption`: none, login (only) or full."""
@@ -515,48 +547,49 @@ class Connection:
 
         The worker runs the handler ahead of the socket (up to PUMP_AHEAD chunks), so
         producing the next rows never waits for the event loop to send the last ones.
+        The worker's last word is _END or the exception the handler raised, posted once
+        the handler is closed, so the session's next request finds the worker free.
         """
-        loop = asyncio.get_running_loop()
-        chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
+        assert self.executor is not None
+        outbox = _Outbox(asyncio.get_running_loop())
         room = threading.Semaphore(PUMP_AHEAD)
         stopped = threading.Event()
 
         def produce() -> None:
+            last: object = _END
             try:
-                for chunk in handler:
-                    room.acquire()
-                    if stopped.is_set():
-                        return
-                    loop.call_soon_threadsafe(chunks.put_nowait, chunk)
-                loop.call_soon_threadsafe(chunks.put_nowait, None)
+                with contextlib.closing(handler):
+                    for chunk in handler:
+                        room.acquire()
+                        if stopped.is_set():
+                            return
+                        outbox.post(chunk)
             except BaseException as exc:
-                with contextlib.suppress(RuntimeError):  # the loop is gone: server closing
-                    loop.call_soon_threadsafe(chunks.put_nowait, exc)
-            finally:
-                handler.close()
+                last = exc
+            outbox.post(last)
 
-        producer = loop.run_in_executor(self.executor, produce)
+        self.executor.submit(produce)
         try:
             while True:
-                item = await chunks.get()
-                if item is None:
-                    return True
-                if isinstance(item, SessionEnded):
-                    return False
-                if isinstance(item, BaseException):
-                    raise item
-                if drop:  # the fault: half a result, then the connection is gone
-                    self.channel.write(item[: max(len(item) // 2, 9)])
+                for item in await outbox.take():
+                    if item is _END:
+                        return True
+                    if isinstance(item, SessionEnded):
+                        return False
+                    if isinstance(item, BaseException):
+                        raise item
+                    assert isinstance(item, bytes)
+                    if drop:  # the fault: half a result, then the connection is gone
+                        self.channel.write(item[: max(len(item) // 2, 9)])
+                        await self.channel.drain()
+                        self.channel.abort()
+                        return False
+                    self.channel.write(item)
                     await self.channel.drain()
-                    self.channel.abort()
-                    return False
-                self.channel.write(item)
-                await self.channel.drain()
-                room.release()
+                    room.release()
         finally:
             stopped.set()
             room.release()
-            await producer
 
     async def _wait_for_attention(self, seconds: float) -> bool:
         try:
