@@ -131,10 +131,12 @@ def cell_text(value: JsonValue, *, max_chars: int = MAX_CELL_CHARS) -> str:
     text = str(value)
     if len(text) > max_chars:
         text = f"{text[:max_chars]}...({len(text)} chars)"
-    return _escape(text) if _SPECIAL.search(text) else text
+    return _escape(text)
 
 
 def _escape(text: str) -> str:
+    if not _SPECIAL.search(text):
+        return text
     text = (
         text.replace("\\", "\\\\")
         .replace("|", "\\|")

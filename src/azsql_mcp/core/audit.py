@@ -98,7 +98,7 @@ class ToolCallMiddleware(Middleware):
         plugin = self.plugin_of_tool.get(requested, "")
         # Names a client made up share one label: metric label sets stay bounded.
         tool = requested if requested in self.plugin_of_tool else UNKNOWN_TOOL
-        record = CallRecord()
+        record = CallRecord(client_identity())
         token = CURRENT_CALL.set(record)
         started = time.perf_counter()
         outcome, number = "ok", None
@@ -165,7 +165,7 @@ def _line(
     outcome: str,
     number: int | None,
 ) -> str:
-    client = client_identity()
+    client = record.client
     entry: dict[str, Any] = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "client": client.subject,

@@ -44,8 +44,10 @@ _ERRORS: dict[Kind, type[FastMCPError]] = {
 
 @dataclass
 class CallRecord:
-    """What one tool call did, filled in during the call and read by the audit middleware."""
+    """Who made one tool call and what it did, filled in during the call and read by the
+    audit middleware."""
 
+    client: ClientIdentity
     source: str | None = None
     fingerprint: str | None = None
     rows: int | None = None
@@ -223,7 +225,7 @@ class _ContextBuilder:
             source=source or "",
             sources=list(runtime.sources),
             config=runtime.plugin_configs.get(self.plugin),
-            client=client_identity(),
+            client=record.client if record is not None else client_identity(),
             report_progress=_progress_reporter(),
         )
 
