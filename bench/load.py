@@ -21,7 +21,8 @@ Which process runs what:
 - the bare server runs in its own process;
 - this process runs the load generator and measures the servers' RSS.
 
-Both servers run stateless streamable HTTP with JSON responses, in the same run.
+Both servers run stateless streamable HTTP with JSON responses and the same DNS-rebinding
+protection (Host and Origin checked against the loopback names), in the same run.
 azsql-mcp runs with static-token auth, the audit log (to a file) and metrics on, and the
 rate limiter on (its ceiling set above the load); each client is a JSON-RPC loop calling
 `read_data` for 10 rows over one keep-alive connection. The bare server has no auth, audit
@@ -308,6 +309,8 @@ def run_bare(port: int, payload_file: str) -> None:
     from fastmcp.tools import ToolResult
     from mcp_types import TextContent
 
+    from azsql_mcp.core.server import host_protection
+
     recorded = json.loads(Path(payload_file).read_text())
     text = "".join(c["text"] for c in recorded["content"] if c["type"] == "text")
     structured = recorded.get("structuredContent")
@@ -319,6 +322,8 @@ def run_bare(port: int, payload_file: str) -> None:
         return ToolResult(content=content, structured_content=structured)
 
     mcp.tool(read_data, output_schema=None)
+    # azsql-mcp's transport settings on loopback, DNS-rebinding protection included.
+    protection, allowed_hosts = host_protection("127.0.0.1", [])
     mcp.run(
         transport="http",
         host="127.0.0.1",
@@ -326,6 +331,8 @@ def run_bare(port: int, payload_file: str) -> None:
         show_banner=False,
         stateless_http=True,
         json_response=True,
+        host_origin_protection=protection,
+        allowed_hosts=allowed_hosts,
         uvicorn_config={"log_level": "warning"},
     )
 
