@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import time
@@ -315,3 +316,25 @@ async def test_signals_for_the_process_group_leave_it_running(server: ThreadedTd
     finally:
         await database.close()
     assert not running(pid)
+
+
+async def test_a_caller_cancelled_while_an_idle_connection_is_checked_closes_it(
+    server: ThreadedTdsServer,
+) -> None:
+    """The check (SELECT 1) goes on in the driver process; once it is done the
+    connection is closed there, not left open with no pool holding it."""
+    quiet = dataclasses.replace(FAST, probe_interval_up_s=600, validate_after_s=0)
+    database = make_db(server, "checking", tuning=quiet)
+    try:
+        await database.read("SELECT 1 AS one")  # leaves one idle connection
+        sessions = len(server.engine.sessions())
+        server.add_fault(Fault.parse("delay:1@query:1"))  # the check of that connection
+        reading = asyncio.create_task(database.read("SELECT 2 AS two"))
+        await asyncio.sleep(0.3)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        await wait_until(lambda: len(server.engine.sessions()) == sessions - 1)
+        assert database.pool_stats()["in_use"] == 0
+    finally:
+        await database.close()

@@ -334,8 +334,13 @@ class ConnectionPool:
         return None
 
     async def _alive(self, conn: PooledConnection) -> bool:
+        checking = conn.driver.run(conn, driverhost.select_one, (VALIDATE_TIMEOUT_S,))
         try:
-            await conn.driver.run(conn, driverhost.select_one, (VALIDATE_TIMEOUT_S,))
+            await asyncio.shield(checking)
+        except asyncio.CancelledError:
+            # no pool holds the connection now: close it once the driver is done with it
+            checking.add_done_callback(lambda done: _close_when_done(done, conn))
+            raise
         except Exception:
             return False
         return True
@@ -348,6 +353,12 @@ def _close(conn: PooledConnection) -> None:
 def _close_if_opened(opening: asyncio.Future[Any], conn: PooledConnection) -> None:
     if not opening.cancelled() and opening.exception() is None:
         _close(conn)
+
+
+def _close_when_done(running: asyncio.Future[Any], conn: PooledConnection) -> None:
+    if not running.cancelled():
+        running.exception()  # retrieved: nobody awaits it any more
+    _close(conn)
 
 
 class Lease:
