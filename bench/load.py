@@ -67,7 +67,7 @@ from pathlib import Path
 from typing import Any
 
 from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
-from _processes import child_pids, cpu_seconds, free_port, rss_mb, tds_process
+from _processes import cpu_seconds, driver_pids, free_port, rss_mb, tds_process
 
 QUERY = (
     "SELECT TOP (10) CustomerID, FirstName, LastName, CompanyName, EmailAddress"
@@ -169,7 +169,7 @@ class Load:
         """All clients call for `seconds`; returns the slice's calls per second."""
         run = self.run if measured else Run()
         calls_before = len(run.latencies)
-        drivers = child_pids(self.pid)  # azsql-mcp's driver process; none for the bare tool
+        drivers = driver_pids(self.pid)  # none for the bare tool
         cpu_before = self._cpu(drivers)
         started = time.perf_counter()
         stop_at = started + seconds
