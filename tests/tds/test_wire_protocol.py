@@ -24,7 +24,7 @@ import pyodbc
 import pytds
 import pytest
 
-from azsql_mcp.testing.tds_server import Fault, TdsServer, ThreadedTdsServer
+from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
 from azsql_mcp.testing.tds_server.results import (
     ColumnType,
     Done,
@@ -185,17 +185,17 @@ def test_aioodbc_over_driver_18(server: ThreadedTdsServer) -> None:
     assert asyncio.run(run()) == [0, 1, 2, 3, 4]
 
 
-async def test_async_server_with_faults_given_up_front() -> None:
+def test_server_with_faults_given_up_front() -> None:
     def query(conn_str: str) -> int:
         with closing(pyodbc.connect(conn_str, autocommit=True, timeout=10)) as cnxn:
             return int(cnxn.cursor().execute("ROWS 4").fetchall()[-1][0])
 
     faults = [Fault.parse("error:18456@login:1")]
-    async with TdsServer(engine=StandInEngine(), faults=faults) as srv:
+    with ThreadedTdsServer(engine=StandInEngine(), faults=faults) as srv:
         conn_str = srv.odbc_connection_string(driver="freetds")
         with pytest.raises(pyodbc.Error, match=r"Login failed.*\(18456\)"):
-            await asyncio.to_thread(query, conn_str)
-        assert await asyncio.to_thread(query, conn_str) == 3  # drivers block: not on the loop
+            query(conn_str)
+        assert query(conn_str) == 3
 
 
 def test_wrong_password_is_login_failed_18456(server: ThreadedTdsServer, odbc_driver: str) -> None:
@@ -456,3 +456,28 @@ def test_stop_and_start_on_the_same_port() -> None:
         assert srv.port == port
         with connect(srv, "freetds") as again:
             assert again.cursor().execute("SELECT 1").fetchone()[0] == 1
+
+
+def test_stop_ends_a_session_in_the_middle_of_a_request() -> None:
+    """A session waiting out a 30 s query delay must not hold stop() (or a test) up."""
+    failures: list[BaseException] = []
+    with ThreadedTdsServer(engine=StandInEngine()) as srv, connect(srv, "freetds") as cnxn:
+        cur = cnxn.cursor()
+        cur.execute("SELECT 1")  # the driver's own first requests are not "queries"
+        srv.add_fault(Fault.parse("delay:30@query:1"))
+
+        def slow_query() -> None:
+            try:
+                cur.execute("ROWS 3").fetchall()
+            except pyodbc.Error as exc:
+                failures.append(exc)
+
+        client = threading.Thread(target=slow_query)
+        client.start()
+        time.sleep(0.5)  # the request is in the server, waiting out its delay
+        started = time.monotonic()
+        srv.stop()
+        client.join(10)
+        assert time.monotonic() - started < 5
+        assert not client.is_alive()
+        assert len(failures) == 1  # the client saw its connection end

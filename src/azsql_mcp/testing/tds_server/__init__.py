@@ -2,14 +2,13 @@
 
 from .faults import Fault
 from .process import ServerProcess, server_process
-from .server import LoginRecord, ServerRecord, TdsServer, ThreadedTdsServer, find_msodbc_driver
+from .server import LoginRecord, ServerRecord, ThreadedTdsServer, find_msodbc_driver
 
 __all__ = [
     "Fault",
     "LoginRecord",
     "ServerProcess",
     "ServerRecord",
-    "TdsServer",
     "ThreadedTdsServer",
     "find_msodbc_driver",
     "server_process",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import signal
 import sys
+import threading
 
 from .faults import FAULT_HELP, Fault
-from .server import TdsServer
+from .server import ThreadedTdsServer
 
 
 def _fault(spec: str) -> Fault:
@@ -57,12 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def serve(args: argparse.Namespace) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
+def serve(args: argparse.Namespace) -> int:
+    stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    server = TdsServer(
+        signal.signal(sig, lambda signum, frame: stop.set())
+    server = ThreadedTdsServer(
         host=args.host,
         port=args.port,
         database=args.database,
@@ -73,9 +72,9 @@ async def serve(args: argparse.Namespace) -> int:
         tls=args.tls,
         faults=args.fault,
     )
-    async with server:
+    with server:
         print(f"listening on {server.host}:{server.port}", flush=True)
-        await stop.wait()
+        stop.wait()
     return 0
 
 
@@ -86,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return asyncio.run(serve(args))
+    return serve(args)
 
 
 if __name__ == "__main__":

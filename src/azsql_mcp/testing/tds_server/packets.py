@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from enum import IntEnum
 
 HEADER = struct.Struct(">BBHHBB")  # type, status, length, spid, packet id, window
@@ -48,17 +48,17 @@ class Message:
         self.payload = payload
 
 
-async def read_message(read_exactly: Callable[[int], Awaitable[bytes]]) -> Message:
+def read_message(read_exactly: Callable[[int], bytes]) -> Message:
     """Read packets until one carries the end-of-message bit."""
     parts: list[bytes] = []
     total = 0
     first_type: int | None = None
     first_status = 0
     while True:
-        ptype, status, length, _spid, _pid, _window = HEADER.unpack(await read_exactly(HEADER_SIZE))
+        ptype, status, length, _spid, _pid, _window = HEADER.unpack(read_exactly(HEADER_SIZE))
         if length < HEADER_SIZE or length > MAX_PACKET_SIZE + 1:
             raise ProtocolError(f"malformed TDS packet header: length {length}")
-        body = await read_exactly(length - HEADER_SIZE) if length > HEADER_SIZE else b""
+        body = read_exactly(length - HEADER_SIZE) if length > HEADER_SIZE else b""
         if first_type is None:
             first_type, first_status = ptype, status
         elif ptype != first_type:

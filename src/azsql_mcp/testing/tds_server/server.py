@@ -1,22 +1,27 @@
-"""The asyncio TDS server: connections, sessions, ATTENTION, faults and the record.
+"""The TDS test server: connections, sessions, ATTENTION, faults and the record.
 
-Each session runs engine work in its own single worker thread (SQLite
-connections stay on one thread) while the event loop keeps reading the
-socket, so ATTENTION is seen in the middle of a long result or a WAITFOR.
+One thread per connection runs the session: it reads a request, runs it on the
+session's SQLite connection and writes the reply straight to the socket. While a
+request runs, a second thread per connection keeps reading the socket, so ATTENTION
+is seen in the middle of a long result or a WAITFOR. A request thus crosses one
+thread hand-off, where an event loop handing requests to a worker thread took
+several: the test server shares the machine with the process under test
+(bench/load.py), so its CPU per request matters.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import glob
 import logging
 import os
 import platform
+import queue
+import socket
+import socketserver
 import ssl
 import threading
 from collections.abc import Generator, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,41 +71,8 @@ from .tls import TlsEngine, server_context
 log = logging.getLogger(__name__)
 
 FIRST_SPID = 51
-CLOSE_TIMEOUT = 5.0  # seconds a closing session may take to flush what it sent
-PUMP_AHEAD = 4  # reply chunks a worker may produce before the socket has taken them
+ACCEPT_POLL_S = 0.05  # how soon stop() sees the accept loop end
 _ENCRYPTION_NAMES = {ENCRYPT_NOT_SUP: "none", ENCRYPT_OFF: "login"}
-
-
-_END = object()  # the worker's last word when the handler finished
-
-
-class _Outbox:
-    """What a session's worker thread hands to the event loop, in batches: the worker
-    wakes the loop only when the loop has taken all it posted before, so a small reply
-    (one chunk, then the end) costs the loop one wake-up, not one per item."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop):
-        self._loop = loop
-        self._lock = threading.Lock()
-        self._items: list[object] = []
-        self._ready = asyncio.Event()
-
-    def post(self, item: object) -> None:
-        """From the worker thread."""
-        with self._lock:
-            self._items.append(item)
-            wake = len(self._items) == 1
-        if wake:
-            with contextlib.suppress(RuntimeError):  # the loop is gone: server closing
-                self._loop.call_soon_threadsafe(self._ready.set)
-
-    async def take(self) -> list[object]:
-        """On the event loop: everything posted since the last take."""
-        await self._ready.wait()
-        self._ready.clear()
-        with self._lock:
-            items, self._items = self._items, []
-        return items
 
 
 @dataclass
@@ -219,97 +191,102 @@ class ConnectionHelpers:
 
 
 class Channel:
-    """The byte stream of one connection, with TLS switched on and off as TDS requires."""
+    """The byte stream of one connection, with TLS switched on and off as TDS requires.
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader = reader
-        self.writer = writer
+    The reader thread reads and the session thread writes; with TLS both go through
+    one SSL object, which is not safe to use from two threads at once, hence the lock.
+    """
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
         self.tls: TlsEngine | None = None
         self._buffer = bytearray()
+        self._tls_lock = threading.Lock()
 
-    async def read_exactly(self, n: int) -> bytes:
-        if self.tls is None and not self._buffer:
-            return await self.reader.readexactly(n)
-        while len(self._buffer) < n:
-            data = await self.reader.read(65536)
+    def read_exactly(self, n: int) -> bytes:
+        buffer = self._buffer
+        while len(buffer) < n:
+            data = self.sock.recv(65536)
             if not data:
-                raise asyncio.IncompleteReadError(bytes(self._buffer), n)
-            self._buffer += self.tls.decrypt(data) if self.tls is not None else data
-        out = bytes(self._buffer[:n])
-        del self._buffer[:n]
+                raise _ConnectionClosed
+            if self.tls is not None:
+                with self._tls_lock:
+                    data = self.tls.decrypt(data)
+            buffer += data
+        out = bytes(buffer[:n])
+        del buffer[:n]
         return out
 
     def unread(self, data: bytes) -> None:
         self._buffer[:0] = data
 
     def write(self, data: bytes) -> None:
-        self.writer.write(self.tls.encrypt(data) if self.tls is not None else data)
-
-    async def drain(self) -> None:
-        await self.writer.drain()
+        if self.tls is not None:
+            with self._tls_lock:
+                data = self.tls.encrypt(data)
+        self.sock.sendall(data)
 
     def abort(self) -> None:
-        self.writer.transport.abort()
+        """Cut the connection: the client sees it closed, and blocked reads and writes on
+        it return at once (the socket itself is closed when its thread ends)."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
 
 
 class _Attention:
     """Marks an ATTENTION that arrived while no request was running."""
 
 
-class _ConnectionClosed(Exception):
-    pass
+class _ConnectionClosed(ConnectionError):
+    """The client closed the connection."""
 
 
 class Connection:
-    """One client connection from PRELOGIN to close."""
+    """One client connection from PRELOGIN to close, run by its own thread."""
 
-    def __init__(
-        self,
-        server: TdsServer,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        spid: int,
-    ):
+    def __init__(self, server: ThreadedTdsServer, sock: socket.socket, spid: int):
         self.server = server
-        self.channel = Channel(reader, writer)
+        self.channel = Channel(sock)
         self.spid = spid
-        self.executor: ThreadPoolExecutor | None = None
         self.engine_session: EngineSession | None = None
         self.state: SessionState | None = None
-        self.queue: asyncio.Queue[Message | ProtocolError | _Attention | None] = asyncio.Queue()
-        self.busy = False
-        self.attention_event = asyncio.Event()
+        self.requests: queue.SimpleQueue[Message | ProtocolError | _Attention | None] = (
+            queue.SimpleQueue()
+        )
+        self._reader: threading.Thread | None = None
+        self._lock = threading.Lock()  # orders ATTENTION against the start and end of requests
+        self._busy = False
         self.user = ""
         self.database = "master"
 
-    async def run(self) -> None:
+    def run(self) -> None:
         try:
-            encryption = await self._prelogin()
+            encryption = self._prelogin()
             if encryption is None:
                 return
-            if await self._login(encryption):
-                await self._serve()
-        except (asyncio.IncompleteReadError, ConnectionError, _ConnectionClosed):
-            pass
+            if self._login(encryption):
+                self._serve()
         except ssl.SSLError as exc:
             log.info("TLS failed on session %d: %s", self.spid, exc)
+        except OSError:  # the client went away, or the server cut the connection
+            pass
         except ProtocolError as exc:
             log.warning("session %d: %s", self.spid, exc)
             with contextlib.suppress(Exception):
-                await self._send_error(TdsError(0, f"TDS test server: {exc}", severity=20))
+                self._send_error(TdsError(0, f"TDS test server: {exc}", severity=20))
         except Exception:
             log.exception("session %d ended by an unexpected error", self.spid)
         finally:
-            await self._cleanup()
+            self._cleanup()
 
     # --- PRELOGIN, TLS and LOGIN7 -------------------------------------------------------
 
-    async def _prelogin(self) -> int | None:
+    def _prelogin(self) -> int | None:
         triggered = self.server.faults.trigger("connect")
         if triggered.action is not None:  # refuse
             self.channel.abort()
             return None
-        head = await self.channel.read_exactly(1)
+        head = self.channel.read_exactly(1)
         if head[0] == 0x16:
             log.warning(
                 "session %d: a raw TLS ClientHello (TDS 8, Encrypt=strict) is not "
@@ -318,7 +295,7 @@ class Connection:
             )
             return None
         self.channel.unread(head)
-        message = await read_message(self.channel.read_exactly)
+        message = read_message(self.channel.read_exactly)
         if message.type != PacketType.PRELOGIN:
             raise ProtocolError(f"expected PRELOGIN, got TDS packet type {message.type}")
         options = parse_prelogin(message.payload)
@@ -326,30 +303,30 @@ class Connection:
             client_encryption(options), self.server.tls_context is not None
         )
         if triggered.delay:
-            await asyncio.sleep(triggered.delay)
+            self.server.stopping.wait(triggered.delay)
         reply = prelogin_response(encryption, fedauth_required=FEDAUTHREQUIRED in options)
-        await self._send(frame_message(reply))
+        self._send(frame_message(reply))
         if encryption != ENCRYPT_NOT_SUP:
-            await self._tls_handshake()
+            self._tls_handshake()
         return encryption
 
-    async def _tls_handshake(self) -> None:
+    def _tls_handshake(self) -> None:
         assert self.server.tls_context is not None
         engine = TlsEngine(self.server.tls_context)
         finished = False
         while not finished:
-            message = await read_message(self.channel.read_exactly)
+            message = read_message(self.channel.read_exactly)
             if message.type != PacketType.PRELOGIN:
                 raise ProtocolError(
                     f"expected a TLS handshake in PRELOGIN packets, got packet type {message.type}"
                 )
             out, finished = engine.handshake(message.payload)
             if out:
-                await self._send(frame_message(out, ptype=PacketType.PRELOGIN))
+                self._send(frame_message(out, ptype=PacketType.PRELOGIN))
         self.channel.tls = engine
 
-    async def _login(self, encryption: int) -> bool:
-        message = await read_message(self.channel.read_exactly)
+    def _login(self, encryption: int) -> bool:
+        message = read_message(self.channel.read_exactly)
         if encryption == ENCRYPT_OFF:
             self.channel.tls = None  # ENCRYPT_OFF: only the login travels encrypted
         if message.type != PacketType.LOGIN7:
@@ -357,7 +334,7 @@ class Connection:
         try:
             login = parse_login7(message.payload)
         except TdsError as exc:
-            await self._send_error(exc)
+            self._send_error(exc)
             return False
         record = LoginRecord(
             user=login.user_name,
@@ -373,7 +350,7 @@ class Connection:
         self.database = record.database
         triggered = self.server.faults.trigger("login")
         if triggered.delay:
-            await asyncio.sleep(triggered.delay)
+            self.server.stopping.wait(triggered.delay)
         try:
             self.user = authenticate(
                 login,
@@ -388,9 +365,9 @@ class Connection:
                 raise self._fault_error(triggered.action, login.user_name)
             tds_version = negotiated_tds_version(login.tds_version)
             packet_size = negotiated_packet_size(login.packet_size)
-            await self._open_session(login, packet_size)
+            self._open_session(login, packet_size)
         except TdsError as exc:
-            await self._send_error(exc)
+            self._send_error(exc)
             return False
         record.accepted = True
         reply = login_reply(
@@ -399,7 +376,7 @@ class Connection:
             tds_version=tds_version,
             features=login.features,
         )
-        await self._send(frame_message(reply))
+        self._send(frame_message(reply))
         return True
 
     def _fault_error(self, fault: Fault, user: str) -> TdsError:
@@ -411,8 +388,7 @@ class Connection:
             spid=self.spid,
         )
 
-    async def _open_session(self, login: Login7, packet_size: int) -> None:
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"tds-session-{self.spid}")
+    def _open_session(self, login: Login7, packet_size: int) -> None:
         info = SessionInfo(
             spid=self.spid,
             user=self.user,
@@ -420,60 +396,62 @@ class Connection:
             app_name=login.app_name,
             host_name=login.host_name,
         )
-        engine = self.server.engine
-        self.engine_session = await self._in_worker(engine.session, info)
+        self.engine_session = self.server.engine.session(info)
         self.state = SessionState(
             self.engine_session, packet_size, self.server.record.statements, self.server.record.rpcs
         )
 
     # --- requests -------------------------------------------------------------------------
 
-    async def _serve(self) -> None:
-        reader = asyncio.create_task(self._read_requests())
-        try:
-            while True:
-                item = await self.queue.get()
-                if item is None:
-                    return
-                if isinstance(item, ProtocolError):
-                    raise item
-                if isinstance(item, _Attention):
-                    await self._send(frame_message(tokens.done(tokens.DONE_ATTN)))
-                    continue
-                if not await self._handle(item):
-                    return
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+    def _serve(self) -> None:
+        self._reader = threading.Thread(
+            target=self._read_requests, name=f"tds-reader-{self.spid}", daemon=True
+        )
+        self._reader.start()
+        while True:
+            item = self.requests.get()
+            if item is None:
+                return
+            if isinstance(item, ProtocolError):
+                raise item
+            if isinstance(item, _Attention):
+                self._send(frame_message(tokens.done(tokens.DONE_ATTN)))
+                continue
+            if not self._handle(item):
+                return
 
-    async def _read_requests(self) -> None:
-        """Keep reading while requests run: ATTENTION must be seen at once."""
+    def _read_requests(self) -> None:
+        """The reader thread: keeps reading while requests run, so ATTENTION is seen at once.
+        When the connection ends it stops the running request, as ATTENTION would."""
+        last: ProtocolError | None = None
         try:
             while True:
-                message = await read_message(self.channel.read_exactly)
+                message = read_message(self.channel.read_exactly)
                 if message.type == PacketType.ATTENTION:
-                    self._on_attention()
+                    self._on_attention(queue_when_idle=True)
                 else:
-                    self.queue.put_nowait(message)
-        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-            self.queue.put_nowait(None)
+                    self.requests.put(message)
         except ProtocolError as exc:
-            self.queue.put_nowait(exc)
+            last = exc
+        except OSError:  # closed by the client or cut by the server; ssl.SSLError too
+            self._on_attention(queue_when_idle=False)
+        finally:
+            self.requests.put(last)
 
-    def _on_attention(self) -> None:
+    def _on_attention(self, *, queue_when_idle: bool) -> None:
         assert self.state is not None and self.engine_session is not None
-        if not self.busy:
-            self.queue.put_nowait(_Attention())
-            return
-        self.state.attention.set()
-        self.attention_event.set()
-        try:
-            self.engine_session.cancel()
-        except Exception:
-            log.exception("session %d: engine cancel failed", self.spid)
+        with self._lock:
+            if not self._busy:
+                if queue_when_idle:
+                    self.requests.put(_Attention())
+                return
+            self.state.attention.set()
+            try:
+                self.engine_session.cancel()
+            except Exception:
+                log.exception("session %d: engine cancel failed", self.spid)
 
-    async def _handle(self, message: Message) -> bool:
+    def _handle(self, message: Message) -> bool:
         """Run one request; False when the session must end."""
         assert self.state is not None
         log.debug(
@@ -482,35 +460,37 @@ class Connection:
         state = self.state
         state.attention.clear()
         state.attention_acked = False
-        self.attention_event.clear()
-        self.busy = True
+        with self._lock:
+            self._busy = True
         try:
             if message.status & (STATUS_RESET_CONNECTION | STATUS_RESET_CONNECTION_SKIP_TRAN):
-                await self._in_worker(self._reset, message.status)
+                self._reset(message.status)
             try:
                 handler, is_query = self._dispatch(message)
             except (ProtocolError, TdsError) as exc:
                 error = exc if isinstance(exc, TdsError) else TdsError(0, f"TDS test server: {exc}")
-                await self._send_error(error)
+                self._send_error(error)
                 return True
             drop = False
             if is_query:
                 triggered = self.server.faults.trigger("query")
-                if triggered.delay and await self._wait_for_attention(triggered.delay):
-                    await self._in_worker(handler.close)
-                    return await self._acknowledge_attention()
+                if triggered.delay and state.attention.wait(triggered.delay):
+                    handler.close()
+                    return self._acknowledge_attention()
                 if triggered.action is not None and triggered.action.kind == "error":
-                    await self._in_worker(handler.close)
+                    handler.close()
                     error = self._fault_error(triggered.action, self.user)
-                    await self._send_error(error)
+                    self._send_error(error)
                     return error.severity < 20
                 drop = triggered.action is not None and triggered.action.kind == "drop"
-            if not await self._pump(handler, drop=drop):
+            if not self._pump(handler, drop=drop):
                 return False
         finally:
-            self.busy = False
-        if state.attention.is_set() and not state.attention_acked:
-            return await self._acknowledge_attention()
+            with self._lock:
+                self._busy = False
+                unanswered = state.attention.is_set() and not state.attention_acked
+        if unanswered:
+            return self._acknowledge_attention()
         return True
 
     def _dispatch(self, message: Message) -> tuple[Generator[bytes, None, None], bool]:
@@ -542,107 +522,71 @@ class Connection:
         self.state.prepared.clear()
         self.state.reset_pending = True
 
-    async def _pump(self, handler: Generator[bytes, None, None], *, drop: bool) -> bool:
-        """Send what the handler yields; False when the session must end.
-
-        The worker runs the handler ahead of the socket (up to PUMP_AHEAD chunks), so
-        producing the next rows never waits for the event loop to send the last ones.
-        The worker's last word is _END or the exception the handler raised, posted once
-        the handler is closed, so the session's next request finds the worker free.
-        """
-        assert self.executor is not None
-        outbox = _Outbox(asyncio.get_running_loop())
-        room = threading.Semaphore(PUMP_AHEAD)
-        stopped = threading.Event()
-
-        def produce() -> None:
-            last: object = _END
+    def _pump(self, handler: Generator[bytes, None, None], *, drop: bool) -> bool:
+        """Send what the handler yields; False when the session must end."""
+        with contextlib.closing(handler):
             try:
-                with contextlib.closing(handler):
-                    for chunk in handler:
-                        room.acquire()
-                        if stopped.is_set():
-                            return
-                        outbox.post(chunk)
-            except BaseException as exc:
-                last = exc
-            outbox.post(last)
-
-        self.executor.submit(produce)
-        try:
-            while True:
-                for item in await outbox.take():
-                    if item is _END:
-                        return True
-                    if isinstance(item, SessionEnded):
-                        return False
-                    if isinstance(item, BaseException):
-                        raise item
-                    assert isinstance(item, bytes)
+                for chunk in handler:
                     if drop:  # the fault: half a result, then the connection is gone
-                        self.channel.write(item[: max(len(item) // 2, 9)])
-                        await self.channel.drain()
+                        self.channel.write(chunk[: max(len(chunk) // 2, 9)])
                         self.channel.abort()
                         return False
-                    self.channel.write(item)
-                    await self.channel.drain()
-                    room.release()
-        finally:
-            stopped.set()
-            room.release()
-
-    async def _wait_for_attention(self, seconds: float) -> bool:
-        try:
-            await asyncio.wait_for(self.attention_event.wait(), seconds)
-        except TimeoutError:
-            return False
+                    self.channel.write(chunk)
+            except SessionEnded:
+                return False
         return True
 
-    async def _acknowledge_attention(self) -> bool:
-        await self._send(frame_message(tokens.done(tokens.DONE_ATTN)))
+    def _acknowledge_attention(self) -> bool:
+        self._send(frame_message(tokens.done(tokens.DONE_ATTN)))
         return True
 
     # --- plumbing ---------------------------------------------------------------------------
 
-    async def _in_worker(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
-
-    async def _send(self, data: bytes) -> None:
+    def _send(self, data: bytes) -> None:
         self.channel.write(data)
-        await self.channel.drain()
 
-    async def _send_error(self, error: TdsError) -> None:
+    def _send_error(self, error: TdsError) -> None:
         """An ERROR and DONE as a whole reply (login failures, faults, bad requests)."""
         payload = tokens.message(
             error.number, error.message, state=error.state, severity=error.severity, line=error.line
         )
         packet_size = self.state.packet_size if self.state else 4096
-        await self._send(frame_message(payload + tokens.done(tokens.DONE_ERROR), packet_size))
+        self._send(frame_message(payload + tokens.done(tokens.DONE_ERROR), packet_size))
 
-    async def _cleanup(self) -> None:
-        session, executor = self.engine_session, self.executor
-        self.engine_session = None
-        if session is not None and executor is not None:
+    def _cleanup(self) -> None:
+        self.channel.abort()
+        if self._reader is not None:
+            self._reader.join()
+        session, self.engine_session = self.engine_session, None
+        if session is not None:
             try:
-                await asyncio.get_running_loop().run_in_executor(executor, session.close)
+                session.close()
             except Exception:
                 log.exception("session %d: engine close failed", self.spid)
-        if executor is not None:
-            executor.shutdown(wait=False)
-        self.channel.writer.close()
-        try:  # a client that stopped reading must not keep the session alive
-            await asyncio.wait_for(self.channel.writer.wait_closed(), CLOSE_TIMEOUT)
-        except (TimeoutError, OSError):
-            self.channel.abort()
 
 
-class TdsServer(ConnectionHelpers):
-    """The TDS test server as an async context manager.
+class _Listener(socketserver.ThreadingTCPServer):
+    """Accepts connections and gives each its own thread; server_close() joins them."""
 
-    `start()`/`stop()` are coroutines: stop closes the listener and every session,
-    start listens again on the same port (the database survives; `close()` ends it).
-    `engine` replaces the SQLite engine with any object that has `session(info)` and
-    `close()` (protocol tests use small stand-ins).
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, tds: ThreadedTdsServer):
+        self.tds = tds
+        self.address_family = socket.getaddrinfo(tds.host, tds.port, type=socket.SOCK_STREAM)[0][0]
+        super().__init__((tds.host, tds.port), socketserver.BaseRequestHandler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        self.tds._serve_connection(request)
+
+
+class ThreadedTdsServer(ConnectionHelpers):
+    """The TDS test server, listening on a background thread; a context manager.
+
+    `start()` listens (again on the same port after `stop()`); `stop()` closes the
+    listener and every session (the database survives); `close()` also closes the
+    database. `engine` replaces the SQLite engine with any object that has
+    `session(info)` and `close()` (protocol tests use small stand-ins).
     """
 
     def __init__(
@@ -669,139 +613,47 @@ class TdsServer(ConnectionHelpers):
         self.record = ServerRecord()
         self.engine: Any = engine
         self.tls_context: ssl.SSLContext | None = server_context() if tls else None
+        self.stopping = threading.Event()  # cuts fault delays short
         self._own_engine = engine is None
-        self._server: asyncio.Server | None = None
-        self._connections: dict[asyncio.Task[None], Connection] = {}
+        self._listener: _Listener | None = None
+        self._lock = threading.Lock()  # the sessions and the next SPID
+        self._connections: set[Connection] = set()
         self._next_spid = FIRST_SPID
 
-    async def start(self) -> None:
-        if self._server is not None:
+    def start(self) -> None:
+        if self._listener is not None:
             return
         if self.engine is None:
             from .engine import Engine  # the SQLite engine loads only when it is needed
 
-            self.engine = await asyncio.to_thread(Engine, self.database, self.sample)
-        self._server = await asyncio.start_server(
-            self._accept, self.host, self.port, limit=1 << 20, backlog=256
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-            await server.wait_closed()
-        for task, connection in list(self._connections.items()):
-            connection.channel.abort()
-            task.cancel()
-        if self._connections:
-            await asyncio.gather(*self._connections, return_exceptions=True)
-
-    async def close(self) -> None:
-        await self.stop()
-        if self._own_engine and self.engine is not None:
-            engine, self.engine = self.engine, None
-            await asyncio.to_thread(engine.close)
-
-    async def __aenter__(self) -> TdsServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def add_fault(self, fault: Fault) -> None:
-        self.faults.add(fault)
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        spid = self._next_spid
-        self._next_spid = spid + 1 if spid < 32000 else FIRST_SPID
-        task = asyncio.current_task()
-        assert task is not None
-        connection = Connection(self, reader, writer, spid)
-        self._connections[task] = connection
-        try:
-            await connection.run()
-        except asyncio.CancelledError:
-            connection.channel.abort()
-        finally:
-            self._connections.pop(task, None)
-
-
-class ThreadedTdsServer(ConnectionHelpers):
-    """The same server on an event loop in a background thread, for synchronous tests."""
-
-    def __init__(self, **kwargs: Any):
-        self._server = TdsServer(**kwargs)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def host(self) -> str:  # type: ignore[override]
-        return self._server.host
-
-    @property
-    def port(self) -> int:  # type: ignore[override]
-        return self._server.port
-
-    @property
-    def user(self) -> str:  # type: ignore[override]
-        return self._server.user
-
-    @property
-    def password(self) -> str:  # type: ignore[override]
-        return self._server.password
-
-    @property
-    def sample(self) -> bool:  # type: ignore[override]
-        return self._server.sample
-
-    @property
-    def record(self) -> ServerRecord:
-        return self._server.record
-
-    @property
-    def engine(self) -> Any:
-        return self._server.engine
-
-    def add_fault(self, fault: Fault) -> None:
-        self._server.add_fault(fault)
-
-    def clear_faults(self) -> None:
-        self._server.clear_faults()
-
-    def _run(self, coro: Any) -> Any:
-        assert self._loop is not None
-        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        return future.result()
-
-    def start(self) -> None:
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-            self._thread = threading.Thread(
-                target=self._loop.run_forever, name="tds-test-server", daemon=True
-            )
-            self._thread.start()
-        self._run(self._server.start())
+            self.engine = Engine(self.database, self.sample)
+        self.stopping.clear()
+        self._listener = _Listener(self)
+        self.port = self._listener.server_address[1]
+        threading.Thread(
+            target=self._listener.serve_forever,
+            args=(ACCEPT_POLL_S,),
+            name="tds-test-server",
+            daemon=True,
+        ).start()
 
     def stop(self) -> None:
-        if self._loop is not None:
-            self._run(self._server.stop())
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        self.stopping.set()
+        listener.shutdown()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            connection.channel.abort()
+        listener.server_close()  # closes the listening socket, joins the session threads
 
     def close(self) -> None:
-        if self._loop is None:
-            return
-        try:
-            self._run(self._server.close())
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            assert self._thread is not None
-            self._thread.join(10)
-            self._loop.close()
-            self._loop = None
+        self.stop()
+        if self._own_engine and self.engine is not None:
+            engine, self.engine = self.engine, None
+            engine.close()
 
     def __enter__(self) -> ThreadedTdsServer:
         try:
@@ -813,3 +665,25 @@ class ThreadedTdsServer(ConnectionHelpers):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def add_fault(self, fault: Fault) -> None:
+        self.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def _serve_connection(self, sock: socket.socket) -> None:
+        """On the connection's own thread, until the session ends."""
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # replies are small writes
+        with self._lock:
+            if self.stopping.is_set():  # accepted just as stop() began
+                return
+            spid = self._next_spid
+            self._next_spid = spid + 1 if spid < 32000 else FIRST_SPID
+            connection = Connection(self, sock, spid)
+            self._connections.add(connection)
+        try:
+            connection.run()
+        finally:
+            with self._lock:
+                self._connections.discard(connection)
