@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from functools import partial
+from functools import lru_cache, partial
 from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any, cast
@@ -539,6 +539,7 @@ def _xml() -> ColumnEncoder:
     return ColumnEncoder(b"\xf1\x00", encode, PLP_NULL, _coercer("xml", _to_str))
 
 
+@lru_cache(maxsize=1024)  # immutable; every result set asks again for its column types
 def column_encoder(ctype: ColumnType) -> ColumnEncoder:
     """The encoder of a column type; an unknown type is a TdsError naming it."""
     return replace(_column_encoder(ctype), type_name=ctype.name.lower())
