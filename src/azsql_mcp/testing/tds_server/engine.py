@@ -552,8 +552,8 @@ class EngineSession:
                     return
                 self.request.command = (word(stmt.tokens[0]) or "EXECUTE").upper()
                 try:
-                    # No lock is held across this yield: the protocol layer may resume the
-                    # generator from a different worker thread for each chunk of rows.
+                    # No lock is held across this yield: the protocol layer takes the rows
+                    # a chunk at a time, sending each before it asks for the next.
                     yield from self._statement(stmt, scope, index == 0)
                 except TdsError as exc:
                     exc.line = stmt.line

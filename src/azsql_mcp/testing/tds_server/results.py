@@ -1,8 +1,8 @@
 """What the SQL engine hands to the protocol layer, and what it takes from it.
 
 The engine (engine.py) is synchronous and thread-safe per session; the protocol
-layer (server.py) runs each request in a worker thread and pulls rows lazily,
-so it can keep reading the socket and honour ATTENTION mid-result.
+layer (server.py) runs each request on the session's thread and pulls rows lazily,
+while another thread keeps reading the socket to honour ATTENTION mid-result.
 """
 
 from __future__ import annotations

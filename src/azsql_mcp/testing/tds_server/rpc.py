@@ -1,9 +1,9 @@
 """Running requests: SQL batches and RPCs (several per message), streaming their results.
 
-Everything here runs in the session's worker thread. Handlers are generators
-that yield framed packets; the event loop sends each chunk, so a long result
+Everything here runs on the session's thread. Handlers are generators that
+yield framed packets; the session sends each chunk as it comes, so a long result
 travels while more rows are produced, and ATTENTION (a threading.Event set by
-the loop) is checked between row chunks and statements.
+the connection's reader thread) is checked between row chunks and statements.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ class Prepared:
 
 @dataclass
 class SessionState:
-    """What one session keeps between requests; used from its worker thread."""
+    """What one session keeps between requests; used from the session's thread."""
 
     engine: EngineSession
     packet_size: int
