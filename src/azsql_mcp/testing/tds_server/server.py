@@ -305,7 +305,7 @@ class Connection:
         if triggered.delay:
             self.server.stopping.wait(triggered.delay)
         reply = prelogin_response(encryption, fedauth_required=FEDAUTHREQUIRED in options)
-        self._send(frame_message(reply))
+        self.channel.write(frame_message(reply))
         if encryption != ENCRYPT_NOT_SUP:
             self._tls_handshake()
         return encryption
@@ -322,7 +322,7 @@ class Connection:
                 )
             out, finished = engine.handshake(message.payload)
             if out:
-                self._send(frame_message(out, ptype=PacketType.PRELOGIN))
+                self.channel.write(frame_message(out, ptype=PacketType.PRELOGIN))
         self.channel.tls = engine
 
     def _login(self, encryption: int) -> bool:
@@ -376,7 +376,7 @@ class Connection:
             tds_version=tds_version,
             features=login.features,
         )
-        self._send(frame_message(reply))
+        self.channel.write(frame_message(reply))
         return True
 
     def _fault_error(self, fault: Fault, user: str) -> TdsError:
@@ -415,7 +415,7 @@ class Connection:
             if isinstance(item, ProtocolError):
                 raise item
             if isinstance(item, _Attention):
-                self._send(frame_message(tokens.done(tokens.DONE_ATTN)))
+                self._acknowledge_attention()
                 continue
             if not self._handle(item):
                 return
@@ -537,13 +537,10 @@ class Connection:
         return True
 
     def _acknowledge_attention(self) -> bool:
-        self._send(frame_message(tokens.done(tokens.DONE_ATTN)))
+        self.channel.write(frame_message(tokens.done(tokens.DONE_ATTN)))
         return True
 
     # --- plumbing ---------------------------------------------------------------------------
-
-    def _send(self, data: bytes) -> None:
-        self.channel.write(data)
 
     def _send_error(self, error: TdsError) -> None:
         """An ERROR and DONE as a whole reply (login failures, faults, bad requests)."""
@@ -551,7 +548,7 @@ class Connection:
             error.number, error.message, state=error.state, severity=error.severity, line=error.line
         )
         packet_size = self.state.packet_size if self.state else 4096
-        self._send(frame_message(payload + tokens.done(tokens.DONE_ERROR), packet_size))
+        self.channel.write(frame_message(payload + tokens.done(tokens.DONE_ERROR), packet_size))
 
     def _cleanup(self) -> None:
         self.channel.abort()
