@@ -311,6 +311,21 @@ def test_cancel_in_the_middle_of_a_long_result(server: ThreadedTdsServer, odbc_d
         assert cnxn.cursor().execute("SELECT 1").fetchone()[0] == 1
 
 
+def test_cancel_in_the_middle_of_a_long_result_over_tls(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """ATTENTION arrives as a TLS record, decrypted by the connection's reader thread while
+    the session thread encrypts the rows it sends."""
+    with connect(server, odbc_driver, encrypt=True, trust_server_certificate=True) as cnxn:
+        cur = cnxn.cursor()
+        for _ in range(5):
+            cur.execute("ROWS 500000")
+            assert len(cur.fetchmany(10)) == 10
+            cur.cancel()
+            assert cur.execute("ROWS 3").fetchall()[-1][0] == 2
+    assert server.record.logins[-1].encryption == "full"
+
+
 def test_64_concurrent_sessions(server: ThreadedTdsServer) -> None:
     count = 64
     barrier = threading.Barrier(count, timeout=60)
