@@ -56,6 +56,16 @@ def test_bad_fault_spec_is_a_usage_error() -> None:
     assert "unknown kind 'boom'" in result.stderr
 
 
+def test_a_port_in_use_is_refused_with_a_clear_error(start_cli: Callable[..., Any]) -> None:
+    server = start_cli()
+    result = subprocess.run(
+        [*MODULE, "--port", str(server.port)], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{server.port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_help_documents_the_fault_syntax() -> None:
     result = subprocess.run([*MODULE, "--help"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0

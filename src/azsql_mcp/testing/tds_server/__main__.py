@@ -72,6 +72,16 @@ def serve(args: argparse.Namespace) -> int:
         tls=args.tls,
         faults=args.fault,
     )
+    try:
+        server.start()
+    except OSError as exc:  # a name that does not resolve, a port in use
+        server.close()
+        print(
+            f"cannot listen on {args.host}:{args.port}: {exc}; choose another --host or"
+            " --port (0 picks a free port)",
+            file=sys.stderr,
+        )
+        return 1
     with server:
         print(f"listening on {server.host}:{server.port}", flush=True)
         stop.wait()
