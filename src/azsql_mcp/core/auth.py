@@ -46,11 +46,13 @@ def build_auth_provider(server: ServerSettings) -> AuthProvider | None:
         else:
             verifier = _entra_verifier(auth)
             issuer = f"{ENTRA_AUTHORITY}/{auth.tenant_id}/v2.0"
+        # As clients request them: Entra's verifier prefixes its app ID URI (api://<id>/sql.read).
+        scopes = verifier.get_challenge_scopes(scope_names(auth))
         verifier.claim_policy = ClaimPolicy.of(auth)
         base_url = _public_url(server)
         if base_url is None:  # stdio on a non-loopback host: no HTTP, nothing to advertise
             return verifier
-        return _advertised(verifier, issuer, base_url)
+        return _advertised(verifier, issuer, base_url, scopes)
     except ValueError as exc:  # the verifiers validate their arguments
         raise ConfigError([f"server.auth: {exc}"]) from None
 
@@ -145,7 +147,13 @@ def _public_url(server: ServerSettings) -> str | None:
     )
 
 
-def _advertised(verifier: Any, issuer: str, base_url: str) -> AuthProvider:
+def scope_names(auth: AuthSettings) -> list[str]:
+    """Every scope some component may need: the built-in three and the configured ones."""
+    configured = [*auth.tool_scopes.values(), *auth.plugin_scopes.values()]
+    return sorted({READ_SCOPE, WRITE_SCOPE, ADMIN_SCOPE, *(s for v in configured for s in v)})
+
+
+def _advertised(verifier: Any, issuer: str, base_url: str, scopes: list[str]) -> AuthProvider:
     """Serve RFC 9728 protected-resource metadata so clients can find the issuer."""
     from fastmcp.server.auth import RemoteAuthProvider
     from mcp.server.auth.routes import build_resource_metadata_url
@@ -175,6 +183,7 @@ def _advertised(verifier: Any, issuer: str, base_url: str) -> AuthProvider:
         token_verifier=verifier,
         authorization_servers=[AnyHttpUrl(issuer)],
         base_url=base_url,
+        scopes_supported=scopes,
         resource_name="azsql-mcp",
     )
 

@@ -96,7 +96,14 @@ class CheckedJWTVerifier(_Base):
 
     async def load_access_token(self, token: str) -> AccessToken | None:
         REFUSAL.set(None)
-        access = await super().load_access_token(token)
+        try:
+            access = await super().load_access_token(token)
+        except OverflowError:  # FastMCP's int(exp) on an infinite exp; a 500 otherwise
+            log.info("bearer token refused: a time claim is not a finite number")
+            REFUSAL.set(
+                "the token's exp claim is not a valid NumericDate (RFC 7519): get a new one"
+            )
+            return None
         if access is None:
             return None
         reason = self.claim_policy.refusal(access.claims)
