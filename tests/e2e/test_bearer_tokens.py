@@ -220,3 +220,13 @@ def test_metadata_lists_the_configured_base_url(
     assert challenge(missing)["resource_metadata"] == url
     assert document["resource"] == "https://mcp.example.com/mcp"
     assert json.dumps(document["authorization_servers"]) == json.dumps([ISSUER])
+
+
+def test_mode_none_leaves_the_query_alone(tmp_path: Path) -> None:
+    env = clean_env({"AZSQL_MCP_LOGGING__LEVEL": "INFO", "AZSQL_MCP_LOGGING__FORMAT": "text"})
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr, http_process(env, str(tmp_path), stderr=stderr) as (_, base):
+        response = httpx.get(f"{base}/health/live?access_token={OPAQUE}")
+        time.sleep(0.5)
+    assert response.status_code == 200  # a gateway in front may use the query its own way
+    assert OPAQUE not in log.read_text()  # ...and it is still not logged

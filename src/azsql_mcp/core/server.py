@@ -381,9 +381,11 @@ def http_app(app: App) -> Starlette:
     protection, allowed_hosts = host_protection(server.host, server.allowed_hosts)
     provider = app.mcp.auth
     middleware = [
-        AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider)),
-        AsgiMiddleware(McpRequestGuard, state=app.limits, drain=app.drain, path=server.path),
+        AsgiMiddleware(McpRequestGuard, state=app.limits, drain=app.drain, path=server.path)
     ]
+    if provider is not None:  # mode "none": a gateway in front may use the query its own way
+        bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
+        middleware.insert(0, bearer)
     if server.cors_origins:
         cors = AsgiMiddleware(
             CORSMiddleware,
