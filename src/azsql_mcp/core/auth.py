@@ -5,6 +5,11 @@ StaticTokenVerifier) answer 401 with WWW-Authenticate, and a per-component
 `auth` check hides from `tools/list` and refuses at `tools/call` whatever the
 token's scopes do not cover. FastMCP skips component checks on stdio (the local
 user). The provider modules are imported only when a mode needs them.
+
+In the `jwt` and `entra` modes the verifier also applies our time-claim policy
+(core/tokens.py), and FastMCP's RemoteAuthProvider serves the RFC 9728
+protected-resource metadata that every 401 points at; core/bearer.py words
+those 401s and refuses tokens sent in the URL.
 """
 
 from __future__ import annotations
