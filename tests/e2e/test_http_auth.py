@@ -113,6 +113,20 @@ def test_no_token_gets_401_with_www_authenticate(static_server: tuple[str, Path]
     assert httpx.get(base + "/health").status_code == 200
 
 
+def test_static_token_in_the_query_is_refused(static_server: tuple[str, Path]) -> None:
+    base, _ = static_server
+    response = httpx.post(
+        base + "/mcp?access_token=reader-secret-1", json=INITIALIZE, headers=MCP_HEADERS
+    )
+    assert response.status_code == 401
+    challenge = response.headers["www-authenticate"]
+    assert 'error="invalid_request"' in challenge and "Authorization header" in challenge
+    # static_tokens has no authorization server to advertise.
+    assert "resource_metadata" not in challenge
+    missing = post_initialize(base).json()["error_description"]
+    assert "Authorization: Bearer <token>" in missing
+
+
 async def test_read_scope_sees_and_calls_only_read_tools(static_server: tuple[str, Path]) -> None:
     base, cwd = static_server
     audit = cwd / "audit.jsonl"

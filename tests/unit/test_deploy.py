@@ -289,7 +289,8 @@ def test_configmap_config_is_stateless_entra_and_workload_identity() -> None:
     config = tomllib.loads(manifest("ConfigMap")["data"]["azsql-mcp.toml"])
     assert config["server"]["stateless_http"] is True
     assert config["server"]["auth"]["mode"] == "entra"
-    assert {"tenant_id", "audience"} <= set(config["server"]["auth"])
+    # base_url: on 0.0.0.0 the server cannot know the URL its 401s must advertise.
+    assert {"tenant_id", "audience", "base_url"} <= set(config["server"]["auth"])
     (source,) = config["sources"].values()
     assert source["auth"] == "default_credential"
 

@@ -5,6 +5,11 @@ StaticTokenVerifier) answer 401 with WWW-Authenticate, and a per-component
 `auth` check hides from `tools/list` and refuses at `tools/call` whatever the
 token's scopes do not cover. FastMCP skips component checks on stdio (the local
 user). The provider modules are imported only when a mode needs them.
+
+In the `jwt` and `entra` modes the verifier also applies our time-claim policy
+(core/tokens.py), and FastMCP's RemoteAuthProvider serves the RFC 9728
+protected-resource metadata that every 401 points at; core/bearer.py words
+those 401s and refuses tokens sent in the URL.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ import os
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core.config import AuthSettings, ConfigError
+from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings
+from azsql_mcp.core.tokens import CheckedJWTVerifier, ClaimPolicy
 
 if TYPE_CHECKING:
     from fastmcp.server.auth import AccessToken, AuthContext, AuthProvider
@@ -26,10 +32,12 @@ ADMIN_SCOPE = "sql.admin"
 # Tools tagged "admin" (plans, other sessions' queries) need ADMIN_SCOPE by default.
 ADMIN_TAG = "admin"
 ENTRA_AUTHORITY = "https://login.microsoftonline.com"
+WELL_KNOWN = "/.well-known/oauth-protected-resource"
 
 
-def build_auth_provider(auth: AuthSettings) -> AuthProvider | None:
+def build_auth_provider(server: ServerSettings) -> AuthProvider | None:
     """The FastMCP auth provider for `[server.auth]`; None when mode is "none"."""
+    auth = server.auth
     if auth.mode == "none":
         return None
     try:
@@ -38,8 +46,18 @@ def build_auth_provider(auth: AuthSettings) -> AuthProvider | None:
 
             return StaticTokenVerifier(static_token_table(auth))
         if auth.mode == "jwt":
-            return _jwt_provider(auth)
-        return _entra_provider(auth)
+            verifier = _jwt_verifier(auth)
+            issuer = auth.issuer or ""
+        else:
+            verifier = _entra_verifier(auth)
+            issuer = f"{ENTRA_AUTHORITY}/{auth.tenant_id}/v2.0"
+        # As clients request them: Entra's verifier prefixes its app ID URI (api://<id>/sql.read).
+        scopes = verifier.get_challenge_scopes(scope_names(auth))
+        verifier.claim_policy = ClaimPolicy.of(auth)
+        base_url = _public_url(server)
+        if base_url is None:  # stdio on a non-loopback host: no HTTP, nothing to advertise
+            return verifier
+        return _advertised(verifier, issuer, base_url, scopes)
     except ValueError as exc:  # the verifiers validate their arguments
         raise ConfigError([f"server.auth: {exc}"]) from None
 
@@ -67,27 +85,25 @@ def static_token_table(auth: AuthSettings) -> dict[str, dict[str, Any]]:
     return table
 
 
-def _jwt_provider(auth: AuthSettings) -> AuthProvider:
+def _jwt_verifier(auth: AuthSettings) -> CheckedJWTVerifier:
     from fastmcp.server.auth.providers.jwt import JWTVerifier
 
-    verifier = JWTVerifier(
+    class Verifier(CheckedJWTVerifier, JWTVerifier):
+        pass
+
+    return Verifier(
         public_key=auth.public_key,
         jwks_uri=auth.jwks_uri,
         issuer=auth.issuer,
         audience=auth.audience,
         algorithm=auth.algorithm,
     )
-    if auth.base_url is None:
-        return verifier
-    if auth.issuer is None:
-        raise ConfigError(["server.auth.base_url: with mode 'jwt' it needs issuer as well"])
-    return _advertised(verifier, auth.issuer, auth.base_url)
 
 
-def _entra_provider(auth: AuthSettings) -> AuthProvider:
+def _entra_verifier(auth: AuthSettings) -> CheckedJWTVerifier:
     from fastmcp.server.auth.providers.azure import AzureJWTVerifier
 
-    class EntraVerifier(AzureJWTVerifier):
+    class EntraVerifier(CheckedJWTVerifier, AzureJWTVerifier):
         """App-only tokens (client credentials) carry app roles in `roles`, not `scp`."""
 
         def _extract_scopes(self, claims: dict[str, Any]) -> list[str]:
@@ -104,27 +120,83 @@ def _entra_provider(auth: AuthSettings) -> AuthProvider:
                 " not contain the app registration's client id (a GUID)"
             ]
         )
-    tenant = auth.tenant_id or ""
-    verifier = EntraVerifier(
+    return EntraVerifier(
         client_id=client_id,
-        tenant_id=tenant,
+        tenant_id=auth.tenant_id or "",
         identifier_uri=audience if "://" in audience else None,
     )
-    if auth.base_url is None:
-        return verifier
-    return _advertised(verifier, f"{ENTRA_AUTHORITY}/{tenant}/v2.0", auth.base_url)
 
 
-def _advertised(verifier: Any, issuer: str, base_url: str) -> AuthProvider:
+def _public_url(server: ServerSettings) -> str | None:
+    """The URL clients reach this server at, for protected-resource metadata.
+
+    `base_url` when set; on loopback the listener's own address. Elsewhere only
+    the operator knows the public name (ingress, gateway), so it must be given.
+    """
+    from azsql_mcp.core.server import _is_loopback
+
+    if server.auth.base_url:
+        return server.auth.base_url
+    if _is_loopback(server.host) and server.port:
+        host = f"[{server.host}]" if ":" in server.host else server.host
+        return f"http://{host}:{server.port}"
+    if server.transport != "http":
+        return None
+    raise ConfigError(
+        [
+            f"server.auth.base_url: needed with mode {server.auth.mode!r} when listening on"
+            f" {server.host!r}: the URL clients use to reach this server"
+            " (https://mcp.example.com). 401 answers point clients at its OAuth"
+            " protected-resource metadata, /.well-known/oauth-protected-resource"
+        ]
+    )
+
+
+def scope_names(auth: AuthSettings) -> list[str]:
+    """Every scope some component may need: the built-in three and the configured ones."""
+    configured = [*auth.tool_scopes.values(), *auth.plugin_scopes.values()]
+    return sorted({READ_SCOPE, WRITE_SCOPE, ADMIN_SCOPE, *(s for v in configured for s in v)})
+
+
+def _advertised(verifier: Any, issuer: str, base_url: str, scopes: list[str]) -> AuthProvider:
     """Serve RFC 9728 protected-resource metadata so clients can find the issuer."""
     from fastmcp.server.auth import RemoteAuthProvider
+    from mcp.server.auth.routes import build_resource_metadata_url
     from pydantic import AnyHttpUrl
+    from starlette.routing import Route
 
-    return RemoteAuthProvider(
+    class ProtectedResource(RemoteAuthProvider):
+        """FastMCP serves the document at the path-suffixed URL RFC 9728 §3.1 names
+        (`/.well-known/oauth-protected-resource/mcp`); clients that look at the bare
+        well-known path get the same document."""
+
+        metadata_url: str | None = None
+
+        def get_routes(self, mcp_path: str | None = None) -> list[Route]:
+            routes = super().get_routes(mcp_path)
+            resource = self._get_resource_url(mcp_path)
+            self.metadata_url = str(build_resource_metadata_url(resource)) if resource else None
+            paths = {r.path for r in routes if isinstance(r, Route)}
+            for route in routes:
+                if isinstance(route, Route) and route.path.startswith(WELL_KNOWN + "/"):
+                    if WELL_KNOWN not in paths:
+                        routes.append(Route(WELL_KNOWN, route.endpoint, methods=route.methods))
+                    break
+            return routes
+
+    return ProtectedResource(
         token_verifier=verifier,
         authorization_servers=[AnyHttpUrl(issuer)],
         base_url=base_url,
+        scopes_supported=scopes,
+        resource_name="azsql-mcp",
     )
+
+
+def metadata_url(provider: AuthProvider | None) -> str | None:
+    """The RFC 9728 metadata URL the provider serves (known once the app is built)."""
+    url = getattr(provider, "metadata_url", None)
+    return url if isinstance(url, str) else None
 
 
 def _client_id_in(audience: str) -> str | None:

@@ -112,6 +112,10 @@ class AuthSettings(BaseModel):
     tenant_id: str | None = None
     client_id: str | None = None
     base_url: str | None = None
+    # RFC 7519 makes exp and iat optional; a token without exp would be good forever.
+    allow_tokens_without_exp: bool = False
+    max_token_age_s: int = Field(3600, ge=1)
+    clock_skew_s: int = Field(60, ge=0, le=300)
     static_tokens: list[StaticToken] = Field(default_factory=list)
     tool_scopes: dict[str, list[str]] = Field(default_factory=dict)
     plugin_scopes: dict[str, list[str]] = Field(default_factory=dict)
@@ -120,6 +124,11 @@ class AuthSettings(BaseModel):
     def _mode_keys(self) -> AuthSettings:
         if self.mode == "jwt" and (self.jwks_uri is None) == (self.public_key is None):
             raise ValueError("mode 'jwt' needs exactly one of jwks_uri, public_key")
+        if self.mode == "jwt" and not self.issuer:
+            raise ValueError(
+                "mode 'jwt' needs issuer: the 'iss' of the tokens, which 401 answers advertise"
+                " to clients as the authorization server (OAuth protected-resource metadata)"
+            )
         if self.mode == "entra" and not (self.tenant_id and (self.audience or self.client_id)):
             raise ValueError(
                 "mode 'entra' needs tenant_id and audience (the app registration's client id"

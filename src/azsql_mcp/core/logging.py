@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 
 from azsql_mcp.core.config import LoggingSettings
+from azsql_mcp.core.redact import AccessLogQueries, RedactingFormatter
 
 # Attributes every LogRecord has; anything else was passed as `extra=` and is kept.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
@@ -35,9 +36,12 @@ def setup_logging(settings: LoggingSettings) -> None:
     """Send every log record (ours, FastMCP's, uvicorn's) to stderr in one format."""
     handler = logging.StreamHandler(sys.stderr)
     if settings.format == "json":
-        handler.setFormatter(JsonFormatter())
+        inner: logging.Formatter = JsonFormatter()
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        inner = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # No credential in any line, whoever logs it (core/redact.py).
+    handler.setFormatter(RedactingFormatter(inner))
+    handler.addFilter(AccessLogQueries())
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)

@@ -39,7 +39,8 @@ DB_RETRIES = Counter(
 )
 AUTH_FAILURES = Counter(
     "azsql_mcp_auth_failures",
-    "HTTP requests refused for authentication (reason: missing_token, invalid_token).",
+    "HTTP requests refused for authentication"
+    " (reason: missing_token, invalid_token, token_in_query).",
     ["reason"],
     registry=REGISTRY,
 )

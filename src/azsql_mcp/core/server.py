@@ -31,7 +31,8 @@ from azsql_mcp import __version__
 from azsql_mcp.api import Database
 from azsql_mcp.core import sqlguard
 from azsql_mcp.core.audit import ToolCallMiddleware, open_audit_log
-from azsql_mcp.core.auth import ScopePolicy, build_auth_provider, component_key
+from azsql_mcp.core.auth import ScopePolicy, build_auth_provider, component_key, metadata_url
+from azsql_mcp.core.bearer import BearerChallenge
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.context import Runtime, UnavailableDatabase, inject
 from azsql_mcp.core.http import add_routes
@@ -188,7 +189,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
         lifespan=lifespan,
         mask_error_details=True,
         on_duplicate="error",
-        auth=build_auth_provider(settings.server.auth),
+        auth=build_auth_provider(settings.server),
     )
     plugin_of_tool = {t.name: t.plugin for t in plugins.tools.values()}
     limits = LimitState(settings.server.limits)
@@ -378,9 +379,13 @@ def http_app(app: App) -> Starlette:
 
     server = app.settings.server
     protection, allowed_hosts = host_protection(server.host, server.allowed_hosts)
+    provider = app.mcp.auth
     middleware = [
         AsgiMiddleware(McpRequestGuard, state=app.limits, drain=app.drain, path=server.path)
     ]
+    if provider is not None:  # mode "none": a gateway in front may use the query its own way
+        bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
+        middleware.insert(0, bearer)
     if server.cors_origins:
         cors = AsgiMiddleware(
             CORSMiddleware,
