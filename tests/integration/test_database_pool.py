@@ -257,3 +257,24 @@ async def test_outage_probing_backs_off(server: ThreadedTdsServer) -> None:
         assert 3 <= attempts <= 12  # 40 without the back-off
     finally:
         await db.close()
+
+
+# --- connection options (issue 14.9) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("driver", [None, "FreeTDS"])
+async def test_application_intent_read_only_reaches_the_login(
+    server: ThreadedTdsServer, driver: str | None
+) -> None:
+    db = make_db(server, "intent", application_intent="read_only", driver=driver)
+    try:
+        await db.read("SELECT 1 AS one")
+        assert server.record.logins[-1].read_only_intent
+    finally:
+        await db.close()
+    db = make_db(server, "no-intent", driver=driver)
+    try:
+        await db.read("SELECT 1 AS one")
+        assert not server.record.logins[-1].read_only_intent
+    finally:
+        await db.close()

@@ -38,7 +38,12 @@ from azsql_mcp.api import (
     WriteKind,
 )
 from azsql_mcp.core import driverhost, metrics, sqlguard
-from azsql_mcp.core.connstr import attrs_before, build_connection_string, parse_server
+from azsql_mcp.core.connstr import (
+    attrs_before,
+    build_connection_string,
+    check_driver_settings,
+    parse_server,
+)
 from azsql_mcp.core.drivers import find_driver
 from azsql_mcp.core.pool import ConnectionPool, PoolBusy, PooledConnection
 from azsql_mcp.core.retry import (
@@ -108,6 +113,7 @@ class SourceDatabase:
         self._tuning = tuning or Tuning()
         self._address = parse_server(settings.server)
         self.driver = find_driver(settings.driver)  # DriverNotFound says what to install
+        check_driver_settings(settings, self.driver)  # UnsupportedSetting says the fix
         self._pool = ConnectionPool(
             name,
             self._open_connection,

@@ -87,6 +87,7 @@ class LoginRecord:
     encryption: str
     host_name: str
     library_name: str
+    read_only_intent: bool = False  # ApplicationIntent=ReadOnly
     accepted: bool = False
 
 
@@ -345,6 +346,7 @@ class Connection:
             encryption=_ENCRYPTION_NAMES.get(encryption, "full"),
             host_name=login.host_name,
             library_name=login.library_name,
+            read_only_intent=login.read_only_intent,
         )
         self.server.record.logins.append(record)
         self.database = record.database
