@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastmcp import Client
 
 from azsql_mcp import DatabaseError, DatabaseUnavailable, Limits, Security, SourceSettings
 from azsql_mcp.core.database import SourceDatabase, Tuning
@@ -203,6 +204,36 @@ async def test_a_slow_login_while_others_run_is_busy_not_an_outage(
         assert (await db.read("SELECT 3 AS three")).rows == [(3,)]  # no outage
     finally:
         await db.close()
+
+
+async def test_read_data_says_busy_and_the_source_stays_up(
+    make_azsql_server: Any, tds_server: ThreadedTdsServer
+) -> None:
+    """Through the tool: slow queries fill a 2-connection pool; the other callers are told
+    to retry, nobody is told the database is unavailable."""
+    app = make_azsql_server(
+        config={"sources": {"main": {"pool_size": 2, "pool_acquire_timeout_s": 0.3}}}
+    )
+    tds_server.add_fault(Fault.parse("delay:1@query:2"))
+    try:
+        async with Client(app) as client:
+            results = await asyncio.gather(
+                *(
+                    client.call_tool(
+                        "read_data", {"query": f"SELECT {n} AS n"}, raise_on_error=False
+                    )
+                    for n in range(8)
+                )
+            )
+            errors = [r.content[0].text for r in results if r.is_error]
+            assert errors and len(errors) < len(results)
+            for text in errors:
+                assert "is busy" in text and "retry in 1 s" in text
+                assert "unavailable" not in text
+            after = await client.call_tool("read_data", {"query": "SELECT 1 AS one"})
+            assert after.structured_content["rows"] == [[1]]
+    finally:
+        tds_server.clear_faults()
 
 
 # --- idle connections and the probe (issue 14.8) ---------------------------------------------
