@@ -152,6 +152,25 @@ async def test_a_deadlocked_read_is_rerun_a_bounded_number_of_times(
         await db.close()
 
 
+@pytest.mark.parametrize("driver", [None, "FreeTDS"])
+async def test_a_reply_the_driver_cannot_parse_is_not_retried(
+    server: ThreadedTdsServer, driver: str | None
+) -> None:
+    """Deterministic: not retried; the connection is closed, so the next read is clean."""
+    db = make_db(server, f"garbled-{driver}", driver=driver)
+    try:
+        await db.ping()
+        server.add_fault(Fault.parse("garble@query:1"))
+        with pytest.raises(DatabaseError) as failure:
+            await db.read("SELECT 1 AS one")
+        assert not failure.value.transient
+        assert retries(f"garbled-{driver}") == 0
+        assert (await db.read("SELECT 2 AS two")).rows == [(2,)]
+        assert retries(f"garbled-{driver}") == 0
+    finally:
+        await db.close()
+
+
 async def test_retry_budget_0_turns_retrying_off(server: ThreadedTdsServer) -> None:
     db = make_db(server, "no-retry", retry_budget_s=0)
     try:

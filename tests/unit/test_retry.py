@@ -42,12 +42,17 @@ def test_freetds_mid_result_drop_counts_as_a_lost_connection() -> None:
     assert inspect_error(_error("01000", text)).connection_lost
 
 
-def test_a_protocol_error_is_deterministic_and_not_retried() -> None:
-    """Driver 18 says this for a malformed stream; the same request meets it again."""
-    exc = _error(
-        "HY000",
-        "[Microsoft][ODBC Driver 18 for SQL Server]Protocol error in TDS stream (0) (SQLFetch)",
-    )
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        ("HY000", "[Microsoft][ODBC Driver 18 for SQL Server]Protocol error in TDS stream (0)"),
+        ("HY000", "[Microsoft][ODBC Driver 18 for SQL Server]Unknown token received from SQL"),
+        ("08S01", "[FreeTDS][SQL Server]Bad token from the server: Datastream processing out"),
+    ],
+)
+def test_a_protocol_error_is_deterministic_and_not_retried(state: str, text: str) -> None:
+    """What the drivers say for a malformed stream; the same request meets it again."""
+    exc = _error(state, text + " (0) (SQLFetch)")
     info = inspect_error(exc)
     assert info.protocol_error and not info.connection_lost and not info.transient
     assert not to_database_error(exc).transient

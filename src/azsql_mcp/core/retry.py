@@ -42,7 +42,14 @@ TRANSIENT_NUMBERS = frozenset(
 CONNECTION_STATES = frozenset({"08S01", "08001", "08003", "08004", "08007", "HYT01"})
 TIMEOUT_STATE = "HYT00"
 DEADLOCK_VICTIM = 1205  # the transaction was rolled back; running it again may succeed
-_PROTOCOL_ERROR = re.compile(r"Protocol error in TDS stream", re.IGNORECASE)
+# A reply the driver could not parse (Driver 18: "Protocol error in TDS stream", "Unknown
+# token received", and "...was incorrectly formatted" on the next use; FreeTDS: "Bad token
+# from the server", under 08S01): the same request gets the same reply, so no retry.
+_PROTOCOL_ERROR = re.compile(
+    r"Protocol error in TDS stream|Unknown token received|incorrectly formatted|"
+    r"Bad token from the server",
+    re.IGNORECASE,
+)
 FIRST_RETRY_S = 5.0  # Microsoft: at least 5 s before the first retry
 MAX_RETRY_DELAY_S = 60.0  # Microsoft: the delay grows exponentially up to 60 s
 # What the drivers say, under other states, when the server vanished mid-conversation
@@ -74,6 +81,8 @@ class DriverErrorInfo:
 
     @property
     def connection_lost(self) -> bool:
+        if self.protocol_error:  # the connection is unusable, but for a reason that repeats
+            return False
         return self.state in CONNECTION_STATES or bool(_CONNECTION_LOST_TEXT.search(self.message))
 
     @property
