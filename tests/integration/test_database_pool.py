@@ -225,6 +225,27 @@ async def test_a_slow_login_while_others_run_is_busy_not_an_outage(
         await db.close()
 
 
+async def test_an_unanswered_connect_while_others_run_is_busy_not_an_outage(
+    server: ThreadedTdsServer,
+) -> None:
+    """The TCP check before a new login times out (here: a timeout too short for any
+    answer, as when the event loop was held up) while a query runs: busy, not down."""
+    db = make_db(server, "slow-connect", pool_size=3)
+    try:
+        await db.ping()
+        server.add_fault(Fault.parse("delay:2@query:1"))
+        slow = asyncio.create_task(db.read("SELECT 1 AS one"))
+        await wait_until(lambda: db.pool_stats()["in_use"] == 1)
+        db._tuning = dataclasses.replace(FAST, reachability_timeout_s=1e-9)
+        with pytest.raises(PoolBusy, match="no answer within"):
+            await db.read("SELECT 2 AS two")
+        assert (await slow).rows == [(1,)]
+        db._tuning = FAST
+        assert (await db.read("SELECT 3 AS three")).rows == [(3,)]  # no outage
+    finally:
+        await db.close()
+
+
 async def test_read_data_says_busy_and_the_source_stays_up(
     make_azsql_server: Any, tds_server: ThreadedTdsServer
 ) -> None:
