@@ -436,7 +436,8 @@ class SourceDatabase:
 
     def _leave_outage(self, latency_ms: float | None) -> None:
         if self._outage is not None or not self._readiness.ready:
-            log.info("source %s: database available", self.source)
+            took = "" if latency_ms is None else f" ({latency_ms:.1f} ms)"
+            log.info("source %s: database available%s", self.source, took)
         self._outage = None
         self._credentials_refused = False
         self._readiness = Readiness(True, None, latency_ms)
