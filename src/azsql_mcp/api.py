@@ -68,8 +68,14 @@ class SourceSettings(BaseModel):
     connection_timeout_s: int = Field(15, ge=1, le=600)
     pool_size: int = Field(10, ge=1, le=200)
     pool_acquire_timeout_s: float = Field(5, gt=0)
+    pool_idle_timeout_s: float = Field(
+        300, gt=0, description="close connections idle this long (serverless databases pause)"
+    )
     connection_max_lifetime_s: float = Field(1800, gt=0)
     retry_budget_s: float = Field(20, ge=0)
+    application_intent: Literal["read_write", "read_only"] = Field(
+        "read_write", description="read_only: ApplicationIntent=ReadOnly (readable secondaries)"
+    )
     security: Security | None = None
     limits: Limits | None = None
 

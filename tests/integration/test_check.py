@@ -12,7 +12,7 @@ import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
 
 from azsql_mcp import SourceSettings
-from azsql_mcp.core.check import parse_prelogin, prelogin_packet, run_check
+from azsql_mcp.core.check import _permission_lines, parse_prelogin, prelogin_packet, run_check
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin, SuppliedAccessToken
 from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
@@ -185,3 +185,18 @@ def test_firewall_advice_names_the_client_ip() -> None:
     )
     advice = login_advice(info, SourceSettings(server="h"), ConnectAttributes())
     assert "--start-ip-address 203.0.113.7" in advice
+
+
+def test_permission_advice_names_the_database_user_and_the_login() -> None:
+    """ALTER ROLE and database GRANTs take the user (USER_NAME()), server GRANTs the login."""
+    lines = dict(
+        (text.split(":")[0], text) for _, text in _permission_lines((0, 0, 0), "app_user", "app")
+    )
+    assert "ALTER ROLE db_datareader ADD MEMBER [app_user]" in lines["SELECT on the database"]
+    assert "GRANT VIEW DATABASE STATE TO [app_user]" in lines["VIEW DATABASE STATE"]
+    assert "GRANT VIEW SERVER STATE TO [app]" in lines["VIEW SERVER STATE"]
+
+
+async def test_check_reports_the_database_user(server: ThreadedTdsServer) -> None:
+    code, text = await check({"main": source(server)})
+    assert code == 0 and f"as {server.user}, user dbo" in text

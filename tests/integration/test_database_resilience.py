@@ -23,7 +23,10 @@ from azsql_mcp.core.metrics import REGISTRY
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin
 from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
 
-FAST = Tuning(probe_interval_up_s=0.5, probe_interval_down_s=0.2)
+# Microsoft's retry schedule (5 s, 10 s, ...) scaled down for tests
+FAST = Tuning(
+    probe_interval_up_s=0.5, probe_interval_down_s=0.2, retry_first_s=0.05, retry_max_delay_s=0.4
+)
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +182,7 @@ async def test_pool_acquire_timeout_bounds_waiting(server: ThreadedTdsServer) ->
         server.add_fault(Fault.parse("delay:1.5@query:1"))
         slow = asyncio.create_task(db.read("SELECT 1"))
         await asyncio.sleep(0.2)
-        with pytest.raises(DatabaseError, match="stayed busy"):
+        with pytest.raises(DatabaseError, match="is busy: all 1 connections"):
             await db.read("SELECT 2")
         assert (await slow).rows == [(1,)]
     finally:

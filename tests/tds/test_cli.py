@@ -75,6 +75,7 @@ def test_help_documents_the_fault_syntax() -> None:
         "delay:2.5@query",
         "refuse@connect",
         "drop@query",
+        "garble@query",
         "--require-token",
         "--tls",
         "--sample",

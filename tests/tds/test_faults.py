@@ -16,6 +16,7 @@ from azsql_mcp.testing.tds_server.faults import FaultSet, fault_error
         ("drop@query:1", Fault("drop", "query", None, 1)),
         ("delay:2.5@query", Fault("delay", "query", 2.5, None)),
         ("refuse@connect:3", Fault("refuse", "connect", None, 3)),
+        ("garble@query:1", Fault("garble", "query", None, 1)),
         (" ERROR:4060@LOGIN ", Fault("error", "login", 4060, None)),
     ],
 )
@@ -31,6 +32,7 @@ def test_parse(spec: str, fault: Fault) -> None:
         ("error:40613", "expected KIND"),
         ("boom@query", "unknown kind"),
         ("refuse@query", "refuse works @connect"),
+        ("garble@login", "garble works @query"),
         ("error@query", "needs an error number"),
         ("delay@query", "needs seconds"),
         ("error:x@query", "not a number"),

@@ -12,8 +12,10 @@ from azsql_mcp import AccessToken, ConnectAttributes, SourceSettings
 from azsql_mcp.core import drivers
 from azsql_mcp.core.connstr import (
     ServerAddress,
+    UnsupportedSetting,
     attrs_before,
     build_connection_string,
+    check_driver_settings,
     parse_server,
     quote_value,
     token_struct,
@@ -97,6 +99,41 @@ def test_freetds_keywords() -> None:
         "TDS_Version=7.4",
         "Encryption=off",
     ]
+
+
+def test_application_intent_read_only_only_when_asked() -> None:
+    for driver in (MS, FREETDS):
+        asked = SourceSettings(server="h", application_intent="read_only")
+        assert "ApplicationIntent=ReadOnly" in _pairs(build_connection_string(asked, driver, LOGIN))
+        default = build_connection_string(SourceSettings(server="h"), driver, LOGIN)
+        assert "ApplicationIntent" not in default
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("ODBC Driver 17 for SQL Server", 17),
+        ("ODBC Driver 18 for SQL Server", 18),
+        ("/opt/microsoft/msodbcsql17/lib64/libmsodbcsql-17.10.so.6.1", 17),
+        ("/opt/lib/libmsodbcsql-18.so", 18),
+        ("MyDriverAlias", None),
+    ],
+)
+def test_driver_major_version(name: str, version: int | None) -> None:
+    assert Driver("msodbc", name, "test").major_version == version
+
+
+@pytest.mark.parametrize("encrypt", ["strict", "optional"])
+def test_driver_17_refuses_encrypt_strict_and_optional(encrypt: str) -> None:
+    driver17 = Driver("msodbc", "ODBC Driver 17 for SQL Server", "ODBC Driver 17 (registered)")
+    settings = SourceSettings(server="h", encrypt=encrypt)
+    with pytest.raises(UnsupportedSetting, match="needs Microsoft ODBC Driver 18") as refused:
+        check_driver_settings(settings, driver17)
+    assert 'Set encrypt = "yes"' in str(refused.value) and "Driver 17" in str(refused.value)
+    for fine in ("yes", "no"):
+        check_driver_settings(SourceSettings(server="h", encrypt=fine), driver17)
+    check_driver_settings(settings, MS)  # Driver 18
+    check_driver_settings(settings, FREETDS)
 
 
 def test_values_with_special_characters_are_escaped() -> None:

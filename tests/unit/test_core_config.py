@@ -200,3 +200,22 @@ def test_redacted_hides_secrets() -> None:
     assert shown["sources"]["a"]["client_secret"] == "***"
     assert "hunter2" not in str(shown) and "s3cret" not in str(shown)
     assert shown["plugins"] == {"disabled": [], "enabled": None, "strict": False}
+
+
+def test_pool_and_intent_settings_are_validated() -> None:
+    settings = settings_from_mapping(
+        {"sources": {"ro": {"server": "h", "application_intent": "read_only"}}}
+    )
+    source = settings.sources["ro"]
+    assert source.application_intent == "read_only" and source.pool_idle_timeout_s == 300
+    with pytest.raises(ConfigError) as bad:
+        settings_from_mapping(
+            {
+                "sources": {
+                    "x": {"server": "h", "application_intent": "ReadOnly", "pool_idle_timeout_s": 0}
+                }
+            }
+        )
+    problems = "\n".join(bad.value.problems)
+    assert "sources.x.application_intent: Input should be 'read_write' or 'read_only'" in problems
+    assert "sources.x.pool_idle_timeout_s: Input should be greater than 0" in problems

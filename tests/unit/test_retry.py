@@ -7,7 +7,7 @@ import random
 import pyodbc
 import pytest
 
-from azsql_mcp.core.retry import RetryBudget, inspect_error, to_database_error
+from azsql_mcp.core.retry import ConnectionLost, RetryBudget, inspect_error, to_database_error
 
 MS = "[Microsoft][ODBC Driver 18 for SQL Server][SQL Server]"
 
@@ -16,7 +16,9 @@ def _error(state: str, text: str) -> pyodbc.Error:
     return pyodbc.Error(state, f"[{state}] {text}")
 
 
-@pytest.mark.parametrize("number", [40613, 40197, 40501, 49918, 49919, 49920, 10928, 10929, 4060])
+@pytest.mark.parametrize(
+    "number", [40613, 40197, 40501, 40540, 40143, 49918, 49919, 49920, 10928, 10929, 4060, 4221]
+)
 def test_azure_transient_numbers(number: int) -> None:
     info = inspect_error(_error("42000", f"{MS}Database is busy. ({number}) (SQLExecDirectW)"))
     assert info.number == number and info.transient and not info.connection_lost
@@ -32,17 +34,35 @@ def test_dropped_connection_is_transient() -> None:
     assert info.message == "Communication link failure"
     error = to_database_error(exc)
     assert error.transient and "connection to the database was lost" in str(error)
+    assert isinstance(error, ConnectionLost)
+
+
+def test_freetds_mid_result_drop_counts_as_a_lost_connection() -> None:
+    text = "[FreeTDS][SQL Server]Unexpected EOF from the server (20017) (SQLFetch)"
+    assert inspect_error(_error("01000", text)).connection_lost
 
 
 @pytest.mark.parametrize(
     ("state", "text"),
     [
         ("HY000", "[Microsoft][ODBC Driver 18 for SQL Server]Protocol error in TDS stream (0)"),
-        ("01000", "[FreeTDS][SQL Server]Unexpected EOF from the server (20017) (SQLFetch)"),
+        ("HY000", "[Microsoft][ODBC Driver 18 for SQL Server]Unknown token received from SQL"),
+        ("08S01", "[FreeTDS][SQL Server]Bad token from the server: Datastream processing out"),
     ],
 )
-def test_mid_result_drops_count_as_lost_connections(state: str, text: str) -> None:
-    assert inspect_error(_error(state, text)).connection_lost
+def test_a_protocol_error_is_deterministic_and_not_retried(state: str, text: str) -> None:
+    """What the drivers say for a malformed stream; the same request meets it again."""
+    exc = _error(state, text + " (0) (SQLFetch)")
+    info = inspect_error(exc)
+    assert info.protocol_error and not info.connection_lost and not info.transient
+    assert not to_database_error(exc).transient
+
+
+def test_a_deadlock_is_not_transient_by_itself() -> None:
+    """Only reads are rerun (at once, by SourceDatabase); writes never are."""
+    exc = _error("40001", f"{MS}Transaction (Process ID 52) was deadlocked (1205) (SQLFetch)")
+    error = to_database_error(exc)
+    assert error.number == 1205 and not error.transient
 
 
 def test_call_names_with_attributes_are_stripped() -> None:
@@ -78,20 +98,34 @@ def test_timeout_state() -> None:
     assert info.timed_out and not info.transient
 
 
+def test_microsofts_schedule_first_retry_after_5_s_then_doubling_up_to_60_s() -> None:
+    now = [0.0]
+    budget = RetryBudget(1000, clock=lambda: now[0], rng=random.Random(1))
+    delays = []
+    for _ in range(7):
+        delay = budget.next_delay()
+        assert delay is not None
+        delays.append(delay)
+        now[0] += delay
+    assert 5 <= delays[0] <= 6
+    for n, delay in enumerate(delays):
+        ceiling = min(60, 5 * 2**n)
+        assert ceiling <= delay <= min(60, ceiling * 1.2)
+    assert delays[-1] == 60
+
+
 def test_budget_bounds_the_total_delay() -> None:
     now = [0.0]
-    budget = RetryBudget(10, base_s=0.5, cap_s=4, clock=lambda: now[0], rng=random.Random(1))
+    budget = RetryBudget(20, clock=lambda: now[0], rng=random.Random(1))
     delays = []
     while (delay := budget.next_delay()) is not None:
         delays.append(delay)
-        now[0] += delay + 0.1  # the attempt itself takes time too
-    assert delays and now[0] <= 10 + 0.1
-    assert all(d <= 4 for d in delays)
-    # exponential: ceilings 0.5, 1, 2, 4 -> later delays can grow beyond the first ceiling
-    assert delays[0] <= 0.5
+        now[0] += delay + 0.5  # the attempt itself takes time too
+    assert len(delays) == 2 and now[0] <= 20  # about 5 s, then about 10 s
 
 
-def test_zero_budget_never_retries() -> None:
+def test_a_budget_shorter_than_the_first_delay_never_retries() -> None:
+    assert RetryBudget(4).next_delay() is None
     assert RetryBudget(0).next_delay() is None
 
 

@@ -13,7 +13,12 @@ from typing import Any, TextIO
 
 from azsql_mcp.api import AuthProvider, AuthProviderFactory, ConnectAttributes, SourceSettings
 from azsql_mcp.core.config import Settings
-from azsql_mcp.core.connstr import ServerAddress, attrs_before, build_connection_string
+from azsql_mcp.core.connstr import (
+    ServerAddress,
+    attrs_before,
+    build_connection_string,
+    check_driver_settings,
+)
 from azsql_mcp.core.connstr import parse_server as parse_server_setting
 from azsql_mcp.core.database import reachability_problem
 from azsql_mcp.core.drivers import Driver, find_driver
@@ -29,7 +34,12 @@ PERMISSIONS_SQL = (
     "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE STATE'), "
     "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT')"
 )
-WHO_SQL = "SELECT DB_NAME(), SUSER_SNAME(), CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128))"
+# SUSER_SNAME() is the login (server level), USER_NAME() the database user it maps to:
+# ALTER ROLE and database GRANTs name the user, server GRANTs the login.
+WHO_SQL = (
+    "SELECT DB_NAME(), SUSER_SNAME(), USER_NAME(), "
+    "CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128))"
+)
 CATALOG_SQL = "SELECT TOP (1) name FROM sys.objects"
 
 
@@ -128,13 +138,13 @@ async def _check_source(
         try:
             report.ok(step, f"logged in with auth {source_settings.auth!r}")
             step = "database"
-            database, login_name, version = await _query_one(cnxn, WHO_SQL)
-            report.ok(step, f"{database} as {login_name} (SQL Server {version})")
+            database, login_name, user_name, version = await _query_one(cnxn, WHO_SQL)
+            report.ok(step, f"{database} as {login_name}, user {user_name} (SQL Server {version})")
             step = "permissions"
             await _query_one(cnxn, CATALOG_SQL, allow_empty=True)
             report.ok(step, "can read the catalog (sys.objects)")
             for fine, text in _permission_lines(
-                await _query_one(cnxn, PERMISSIONS_SQL), login_name
+                await _query_one(cnxn, PERMISSIONS_SQL), user_name, login_name
             ):
                 (report.ok if fine else report.warn)(step, text)
         finally:
@@ -187,9 +197,11 @@ def _make_auth(
 
 def _driver(settings: SourceSettings) -> Driver:
     try:
-        return find_driver(settings.driver)
+        driver = find_driver(settings.driver)
+        check_driver_settings(settings, driver)
     except Exception as exc:
         raise CheckFailed(str(exc)) from exc
+    return driver
 
 
 async def _resolve(address: ServerAddress) -> str:
@@ -418,8 +430,9 @@ async def _query_one(cnxn: Any, sql: str, *, allow_empty: bool = False) -> tuple
     return row
 
 
-def _permission_lines(row: tuple[Any, ...], user: str) -> list[tuple[bool, str]]:
-    """(fine?, text) per permission; missing ones are warnings, not failures."""
+def _permission_lines(row: tuple[Any, ...], user: str, login: str) -> list[tuple[bool, str]]:
+    """(fine?, text) per permission; missing ones are warnings, not failures. `user` is the
+    database user (USER_NAME()), `login` the server login (SUSER_SNAME())."""
     server_state, database_state, select = (bool(value) for value in row)
     grants = {
         "SELECT on the database": (select, f"ALTER ROLE db_datareader ADD MEMBER [{user}]"),
@@ -429,7 +442,7 @@ def _permission_lines(row: tuple[Any, ...], user: str) -> list[tuple[bool, str]]
         ),
         "VIEW SERVER STATE": (
             server_state,
-            "optional, SQL Server only: GRANT VIEW SERVER STATE TO [<login>]",
+            f"optional, SQL Server only: GRANT VIEW SERVER STATE TO [{login}]",
         ),
     }
     lines = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from azsql_mcp.api import AccessToken, ConnectAttributes, SourceSettings
+from azsql_mcp.api import AccessToken, ConnectAttributes, DatabaseError, SourceSettings
 from azsql_mcp.core.drivers import Driver
 
 APP_NAME = "azsql-mcp"
@@ -14,6 +14,26 @@ SQL_COPT_SS_ACCESS_TOKEN = 1256
 
 # FreeTDS spells encryption differently from Microsoft's driver.
 _FREETDS_ENCRYPTION = {"yes": "require", "strict": "require", "optional": "request", "no": "off"}
+# Microsoft's drivers before 18 accept only Encrypt=yes/no ("DSN and connection string
+# keywords and attributes"); strict (TDS 8) and optional came with Driver 18.
+_DRIVER_18_ENCRYPT = frozenset({"strict", "optional"})
+
+
+class UnsupportedSetting(DatabaseError):
+    """A source setting the chosen driver cannot honour; the message says the fix."""
+
+
+def check_driver_settings(settings: SourceSettings, driver: Driver) -> None:
+    """Refuse settings the driver would reject or silently misread, naming the fix."""
+    version = driver.major_version
+    if settings.encrypt in _DRIVER_18_ENCRYPT and version is not None and version < 18:
+        raise UnsupportedSetting(
+            f"encrypt = {settings.encrypt!r} needs Microsoft ODBC Driver 18 or later, but the "
+            f"driver in use is {driver.description}, which accepts only encrypt = 'yes' or "
+            "'no'. Set encrypt = \"yes\" for this source, or install Driver 18 "
+            "(`pip install mssql-python-odbc`, or Microsoft's msodbcsql18 package) and "
+            "set driver to it."
+        )
 
 
 @dataclass(frozen=True)
@@ -84,6 +104,9 @@ def build_connection_string(
         if settings.trust_server_certificate:
             pairs.append(("TrustServerCertificate", "yes"))
     pairs += [("DATABASE", settings.database), ("APP", APP_NAME)]
+    if settings.application_intent == "read_only":
+        # readable secondaries and read scale-out; both drivers know this keyword
+        pairs.append(("ApplicationIntent", "ReadOnly"))
     if attrs.access_token is None and attrs.username is not None:
         pairs += [("UID", attrs.username), ("PWD", attrs.password or "")]
     return ";".join(

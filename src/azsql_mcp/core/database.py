@@ -1,10 +1,14 @@
 """SourceDatabase: the `azsql_mcp.Database` of one configured source.
 
 Reads run in a transaction that is always rolled back, with the source's limits and
-query timeout, and transient faults are retried within `retry_budget_s`. Writes are
-never retried. A background probe tracks availability: while the database cannot be
-reached, calls fail at once with DatabaseUnavailable instead of hanging, and service
-comes back by itself when the database does.
+query timeout, and transient faults are retried on Microsoft's schedule within
+`retry_budget_s`. Writes are never retried. A background probe tracks availability:
+while the database cannot be reached, calls fail at once with DatabaseUnavailable
+instead of hanging, and service comes back by itself when the database does.
+
+The probe never keeps an idle database awake (a serverless Azure SQL database pauses
+only with no session open): while the database is up it runs only after calls used the
+database, and during an outage its logins back off unless callers are waiting.
 """
 
 from __future__ import annotations
@@ -34,13 +38,27 @@ from azsql_mcp.api import (
     WriteKind,
 )
 from azsql_mcp.core import driverhost, metrics, sqlguard
-from azsql_mcp.core.connstr import attrs_before, build_connection_string, parse_server
+from azsql_mcp.core.connstr import (
+    attrs_before,
+    build_connection_string,
+    check_driver_settings,
+    parse_server,
+)
 from azsql_mcp.core.drivers import find_driver
-from azsql_mcp.core.pool import ConnectionPool, PooledConnection
-from azsql_mcp.core.retry import RetryBudget, inspect_error, to_database_error
+from azsql_mcp.core.pool import ConnectionPool, PoolBusy, PooledConnection
+from azsql_mcp.core.retry import (
+    DEADLOCK_VICTIM,
+    FIRST_RETRY_S,
+    MAX_RETRY_DELAY_S,
+    ConnectionLost,
+    RetryBudget,
+    inspect_error,
+    to_database_error,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+UNANSWERED = "(host down, or a firewall drops the traffic)"  # ends a reachability timeout
 # Retry jitter for every read: one generator, not one seeded from os.urandom per call.
 _JITTER = random.Random()
 
@@ -56,13 +74,18 @@ class Readiness:
 class Tuning:
     """Timings of the availability machinery; the defaults suit production."""
 
-    probe_interval_up_s: float = 15.0
-    probe_interval_down_s: float = 0.5  # how fast service resumes after an outage
+    probe_interval_up_s: float = 15.0  # while up, and only after calls used the database
+    probe_interval_down_s: float = 0.5  # first outage re-probe; also the fastest callers
+    # can make it re-probe (how fast service resumes after an outage)
+    probe_interval_down_max_s: float = 30.0  # the outage back-off doubles up to this
     probe_interval_refused_s: float = 30.0  # after a refused login or token
     reachability_timeout_s: float = 2.0  # TCP connect check before each new login
     validate_after_s: float = 30.0  # idle time after which a pooled connection is checked
     token_margin_s: float = 300.0  # recycle connections this long before their token expires
     min_token_life_s: float = 60.0  # never open a connection with a token closer to expiry
+    retry_first_s: float = FIRST_RETRY_S  # a read's first retry after a transient fault
+    retry_max_delay_s: float = MAX_RETRY_DELAY_S
+    deadlock_retries: int = 2  # immediate reruns of a read chosen as deadlock victim
 
 
 class ConnectFailed(DatabaseError):
@@ -90,18 +113,22 @@ class SourceDatabase:
         self._tuning = tuning or Tuning()
         self._address = parse_server(settings.server)
         self.driver = find_driver(settings.driver)  # DriverNotFound says what to install
+        check_driver_settings(settings, self.driver)  # UnsupportedSetting says the fix
         self._pool = ConnectionPool(
             name,
             self._open_connection,
             size=settings.pool_size,
             acquire_timeout_s=settings.pool_acquire_timeout_s,
             validate_after_s=self._tuning.validate_after_s,
+            idle_timeout_s=settings.pool_idle_timeout_s,
         )
         self._outage: str | None = None  # set while calls must fail fast
         self._credentials_refused = False
         self._readiness = Readiness(False, "starting: not connected yet")
         self._probe_task: asyncio.Task[None] | None = None
         self._wake_probe = asyncio.Event()
+        self._last_call = -math.inf  # monotonic time of the last call that used the pool
+        self._last_probe = -math.inf  # monotonic time the last probe started
 
     # --- lifecycle and state -----------------------------------------------------------
 
@@ -244,6 +271,7 @@ class SourceDatabase:
     async def _once(self, fn: Callable[..., T], *args: Any, keep: bool = True) -> T:
         """Run `fn(conn, *args)` once on a pooled connection."""
         self._fail_fast_when_down()
+        self._last_call = time.monotonic()
         async with self._pool.lease(keep=keep) as lease:
             try:
                 return await lease.run(fn, *args)
@@ -251,14 +279,37 @@ class SourceDatabase:
                 raise self._query_error(exc) from exc
 
     async def _retrying(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run an idempotent read, retrying transient faults within retry_budget_s."""
-        budget = RetryBudget(self.settings.retry_budget_s, rng=_JITTER)
+        """Run an idempotent read, retrying transient faults on Microsoft's schedule within
+        min(retry_budget_s, query_timeout_s). Two retries come at once: the first after a
+        lost connection (it runs on a freshly opened one; only reconnecting waits), and
+        those of a deadlock victim (its transaction was rolled back; a read changes
+        nothing)."""
+        tuning = self._tuning
+        budget = RetryBudget(
+            min(self.settings.retry_budget_s, self.limits.query_timeout_s),
+            first_s=tuning.retry_first_s,
+            cap_s=tuning.retry_max_delay_s,
+            rng=_JITTER,
+        )
+        retrying = self.settings.retry_budget_s > 0  # 0 turns retrying off
+        deadlocks = 0 if retrying else tuning.deadlock_retries
+        reconnected = not retrying
         while True:
             try:
                 return await self._once(fn, *args)
             except DatabaseUnavailable:
                 raise
             except DatabaseError as err:
+                if err.number == DEADLOCK_VICTIM and deadlocks < tuning.deadlock_retries:
+                    deadlocks += 1
+                    metrics.DB_RETRIES.labels(self.source).inc()
+                    log.info("source %s: read chosen as deadlock victim, retrying", self.source)
+                    continue
+                if isinstance(err, ConnectionLost) and not reconnected:
+                    reconnected = True  # the pool dropped its idle connections with it
+                    metrics.DB_RETRIES.labels(self.source).inc()
+                    log.info("source %s: connection lost, retrying on a new one", self.source)
+                    continue
                 delay = budget.next_delay() if err.transient else None
                 if delay is None:
                     if isinstance(err, ConnectFailed):
@@ -304,6 +355,8 @@ class SourceDatabase:
                 self._tuning.reachability_timeout_s,
             )
             if reason is not None:
+                if reason.endswith(UNANSWERED) and self._pool.in_use:
+                    raise self._busy(reason)
                 raise self._enter_outage(reason)
         driver = self.driver
         try:
@@ -340,14 +393,31 @@ class SourceDatabase:
             info = inspect_error(exc)
             metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
             reason = login_failure_reason(info.message, info.number, info.timed_out, self._address)
+            if info.timed_out and self._pool.in_use:
+                raise self._busy(reason) from exc
             if info.transient and not info.connection_lost:
                 raise ConnectFailed(reason, info.number, transient=True) from exc
             raise self._enter_outage(reason, credentials=info.number == 18456) from exc
+
+    def _busy(self, reason: str) -> PoolBusy:
+        """A new connection timed out while others are answering: the server is slow
+        under load, not down, so the source stays up."""
+        retry_s = max(1, math.ceil(self.settings.pool_acquire_timeout_s))
+        return PoolBusy(
+            f"source {self.source!r} is busy: {self._pool.in_use} connections are running "
+            f"queries and one more could not be opened ({reason}); retry in {retry_s} s",
+            retry_s,
+        )
 
     # --- availability --------------------------------------------------------------------
 
     def _fail_fast_when_down(self) -> None:
         if self._outage is not None:
+            if (
+                not self._credentials_refused
+                and time.monotonic() - self._last_probe >= self._tuning.probe_interval_down_s
+            ):
+                self._wake_probe.set()  # a caller is waiting: probe now, not after the back-off
             raise DatabaseUnavailable(
                 f"database unavailable: {self._outage}; retrying in background"
             )
@@ -364,39 +434,54 @@ class SourceDatabase:
         self._wake_probe.set()
         return DatabaseUnavailable(f"database unavailable: {reason}; retrying in background")
 
-    def _leave_outage(self, latency_ms: float) -> None:
+    def _leave_outage(self, latency_ms: float | None) -> None:
         if self._outage is not None or not self._readiness.ready:
-            log.info("source %s: database available (%.1f ms)", self.source, latency_ms)
+            took = "" if latency_ms is None else f" ({latency_ms:.1f} ms)"
+            log.info("source %s: database available%s", self.source, took)
         self._outage = None
         self._credentials_refused = False
         self._readiness = Readiness(True, None, latency_ms)
 
     async def _probe_loop(self) -> None:
+        tuning = self._tuning
+        backoff = tuning.probe_interval_down_s
         while True:
-            try:
-                await self._probe()
-            except Exception as exc:  # the probe must outlive any surprise
-                log.exception("source %s: health probe failed", self.source)
-                self._readiness = Readiness(False, f"health probe failed: {exc}")
+            if not self._readiness.ready or self._last_call > self._last_probe:
+                try:
+                    await self._probe()
+                except Exception as exc:  # the probe must outlive any surprise
+                    log.exception("source %s: health probe failed", self.source)
+                    self._readiness = Readiness(False, f"health probe failed: {exc}")
+            # else: no call since the last probe; probing would keep an idle database awake
             if self._readiness.ready:
-                interval = self._tuning.probe_interval_up_s
+                interval = tuning.probe_interval_up_s
+                backoff = tuning.probe_interval_down_s
             elif self._credentials_refused:
-                interval = self._tuning.probe_interval_refused_s
+                interval = tuning.probe_interval_refused_s
             else:
-                interval = self._tuning.probe_interval_down_s
+                interval = backoff
+                backoff = min(backoff * 2, tuning.probe_interval_down_max_s)
             self._wake_probe.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake_probe.wait(), interval)
 
     async def _probe(self) -> None:
         """One health check: a SELECT 1 that bypasses the fail-fast gate."""
+        self._last_probe = time.monotonic()
         for _ in range(2):  # a second try on a fresh connection if a pooled one was dead
+            if self._outage is None and self._pool.full:
+                self._leave_outage(self._readiness.latency_ms)  # busy answering: it is up
+                return
             started = time.perf_counter()
             try:
                 async with self._pool.lease() as lease:
                     await lease.run(driverhost.select_one, self._query_timeout())
             except DatabaseUnavailable:
                 return  # _enter_outage already recorded why
+            except PoolBusy:
+                if self._outage is None:
+                    self._leave_outage(self._readiness.latency_ms)
+                return
             except DatabaseError as err:
                 self._readiness = Readiness(False, str(err))
                 return
@@ -447,10 +532,7 @@ async def reachability_problem(host: str, port: int, timeout_s: float) -> str | 
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
     except TimeoutError:
-        return (
-            f"cannot reach {host}:{port}: no answer within {timeout_s:g} s "
-            "(host down, or a firewall drops the traffic)"
-        )
+        return f"cannot reach {host}:{port}: no answer within {timeout_s:g} s {UNANSWERED}"
     except ConnectionRefusedError:
         return f"cannot reach {host}:{port}: connection refused (nothing listens on that port)"
     except OSError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import platform
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -66,6 +67,18 @@ class Driver:
     # never enables fast_executemany.
     name: str
     description: str
+
+    @property
+    def major_version(self) -> int | None:
+        """Microsoft's driver version from its name or library file (17, 18), if known."""
+        if self.kind != "msodbc":
+            return None
+        found = _MS_VERSION.search(self.name)
+        return int(found.group(1) or found.group(2)) if found else None
+
+
+# "ODBC Driver 17 for SQL Server", ".../libmsodbcsql-17.10.so.6.1", "libmsodbcsql.18.dylib"
+_MS_VERSION = re.compile(r"ODBC Driver (\d+)|msodbcsql[-.]?(\d+)", re.IGNORECASE)
 
 
 def kind_of(driver_name: str) -> DriverKind:

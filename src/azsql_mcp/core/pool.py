@@ -18,6 +18,7 @@ import builtins
 import contextlib
 import itertools
 import logging
+import math
 import pickle
 import socket
 import subprocess
@@ -195,11 +196,21 @@ class PooledConnection:
 Opener = Callable[[], Awaitable[PooledConnection]]
 
 
+class PoolBusy(DatabaseError):
+    """Every connection stayed in use: the source is busy, not down."""
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class ConnectionPool:
     """At most `size` connections; `acquire` waits at most `acquire_timeout_s`.
 
     Idle connections are checked with a cheap query only when they sat idle longer than
-    `validate_after_s`; dead and retired ones are closed, never handed out.
+    `validate_after_s`; dead and retired ones are closed, never handed out. Connections
+    idle for `idle_timeout_s` are closed: a serverless Azure SQL database pauses only
+    when no session is open.
     """
 
     def __init__(
@@ -210,12 +221,15 @@ class ConnectionPool:
         size: int,
         acquire_timeout_s: float,
         validate_after_s: float = 30.0,
+        idle_timeout_s: float = 300.0,
     ):
         self.source = source
         self._open = opener
         self.size = size
         self._acquire_timeout_s = acquire_timeout_s
         self._validate_after_s = validate_after_s
+        self._idle_timeout_s = idle_timeout_s
+        self._reaper: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(size)
         self._idle: list[PooledConnection] = []
         self._in_use = 0
@@ -283,11 +297,7 @@ class ConnectionPool:
             else:
                 await self._slots.acquire()  # returns at once
         except TimeoutError:
-            raise DatabaseError(
-                f"all {self.size} connections of source {self.source!r} stayed busy for "
-                f"{self._acquire_timeout_s:g} s; try again shortly, or raise pool_size / "
-                "pool_acquire_timeout_s for this source",
-            ) from None  # not retried: waiting longer is what the timeout prevents
+            raise self.busy_error() from None  # not retried: the caller decides
         try:
             conn = await self._reuse_idle() or await self._open()
         except BaseException:
@@ -296,14 +306,51 @@ class ConnectionPool:
         self._in_use += 1
         return conn
 
+    @property
+    def full(self) -> bool:
+        """Every connection is in use (by calls that are being answered)."""
+        return self._slots.locked()
+
+    @property
+    def in_use(self) -> int:
+        return self._in_use
+
+    def busy_error(self) -> PoolBusy:
+        retry_s = max(1, math.ceil(self._acquire_timeout_s))
+        return PoolBusy(
+            f"source {self.source!r} is busy: all {self.size} connections are running other "
+            f"queries and none came free within {self._acquire_timeout_s:g} s; retry in "
+            f"{retry_s} s (the database is up; an operator can raise pool_size or "
+            "pool_acquire_timeout_s for this source)",
+            retry_s,
+        )
+
     def release(self, conn: PooledConnection, *, keep: bool) -> None:
         self._in_use -= 1
         self._slots.release()
         if keep and not self._closed and conn.retire_at > time.monotonic():
             conn.last_used = time.monotonic()
             self._idle.append(conn)
+            if self._reaper is None or self._reaper.done():
+                self._reaper = asyncio.get_running_loop().create_task(
+                    self._close_when_idle(), name=f"azsql-idle-{self.source}"
+                )
         else:
             _close(conn)
+
+    async def _close_when_idle(self) -> None:
+        """Close connections idle for idle_timeout_s; ends when none is idle."""
+        while self._idle:
+            now = time.monotonic()
+            expired = [c for c in self._idle if now - c.last_used >= self._idle_timeout_s]
+            if expired:
+                self._idle = [c for c in self._idle if c not in expired]
+                for conn in expired:
+                    _close(conn)
+                log.debug("source %s: closed %d idle connections", self.source, len(expired))
+                continue
+            oldest = min(c.last_used for c in self._idle)
+            await asyncio.sleep(oldest + self._idle_timeout_s - now)
 
     def discard_idle(self) -> None:
         """Close every idle connection (the server went away; they are all dead)."""
@@ -317,6 +364,10 @@ class ConnectionPool:
     async def close(self) -> None:
         self._closed = True
         self.discard_idle()
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
         async with self._driver_starting:
             if self._driver is not None:
                 await self._driver.close()
@@ -325,7 +376,11 @@ class ConnectionPool:
         while self._idle:
             conn = self._idle.pop()  # most recently used first: likely alive
             now = time.monotonic()
-            if conn.retire_at <= now or not conn.driver.alive:
+            if (
+                conn.retire_at <= now
+                or now - conn.last_used >= self._idle_timeout_s
+                or not conn.driver.alive
+            ):
                 _close(conn)
             elif now - conn.last_used <= self._validate_after_s or await self._alive(conn):
                 return conn
@@ -381,10 +436,13 @@ class Lease:
             self.conn.cancel_statement()
             raise
         except Exception as exc:
-            if inspect_error(exc).connection_lost:
+            info = inspect_error(exc)
+            if info.connection_lost:
                 # the server went away or restarted: the idle connections are dead too
                 self._keep = False
                 self._pool.discard_idle()
+            elif info.protocol_error:
+                self._keep = False  # where this session's stream stands is unknown
             raise
         return result
 

@@ -1,4 +1,9 @@
-"""Which driver errors are transient, how to say them clearly, and backoff with jitter."""
+"""Which driver errors are transient, how to say them clearly, and the retry schedule.
+
+The schedule follows Microsoft's "Troubleshoot transient connection errors" (Azure SQL):
+wait about 5 s before the first retry (sooner risks overwhelming a service that is
+reconfiguring), then let the delay grow exponentially up to 60 s.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,15 @@ from dataclasses import dataclass
 
 from azsql_mcp.api import DatabaseError
 
-# Azure SQL errors worth retrying (Microsoft: "Troubleshoot transient connection errors").
+# Azure SQL errors worth retrying (Microsoft: "Troubleshoot transient connection errors"
+# and "Troubleshoot connectivity issues and other errors").
 TRANSIENT_NUMBERS = frozenset(
     {
         40613,  # database not currently available (failover, paused serverless resuming)
         40197,  # service error processing the request (reconfiguration)
         40501,  # service is busy
+        40540,  # service error processing the request (reconfiguration)
+        40143,  # service error processing the request (reconfiguration)
         49918,  # not enough resources to process the request
         49919,  # too many create/update operations in progress
         49920,  # too many operations in progress
@@ -33,10 +41,23 @@ TRANSIENT_NUMBERS = frozenset(
 # ODBC states for a connection that is broken or could not be made.
 CONNECTION_STATES = frozenset({"08S01", "08001", "08003", "08004", "08007", "HYT01"})
 TIMEOUT_STATE = "HYT00"
+DEADLOCK_VICTIM = 1205  # the transaction was rolled back; running it again may succeed
+# A reply the driver could not parse (Driver 18: "Protocol error in TDS stream", "Unknown
+# token received", and "...was incorrectly formatted" on the next use; FreeTDS: "Bad token
+# from the server", under 08S01): the same request gets the same reply, so no retry.
+_PROTOCOL_ERROR = re.compile(
+    r"Protocol error in TDS stream|Unknown token received|incorrectly formatted|"
+    r"Bad token from the server",
+    re.IGNORECASE,
+)
+FIRST_RETRY_S = 5.0  # Microsoft: at least 5 s before the first retry
+MAX_RETRY_DELAY_S = 60.0  # Microsoft: the delay grows exponentially up to 60 s
 # What the drivers say, under other states, when the server vanished mid-conversation
-# (Driver 18: HY000 "Protocol error in TDS stream"; FreeTDS: 01000 "Unexpected EOF").
+# (FreeTDS: 01000 "Unexpected EOF"; Driver 18 says 08S01 "TCP Provider"). Driver 18's
+# "Protocol error in TDS stream" is not here: it means a malformed stream, which a
+# retry would only meet again.
 _CONNECTION_LOST_TEXT = re.compile(
-    r"Protocol error in TDS stream|Communication link failure|TCP Provider|"
+    r"Communication link failure|TCP Provider|"
     r"connection is no longer usable|Unexpected EOF from the server|"
     r"Read from the server failed|Write to the server failed|Adaptive Server is unavailable",
     re.IGNORECASE,
@@ -60,7 +81,15 @@ class DriverErrorInfo:
 
     @property
     def connection_lost(self) -> bool:
+        if self.protocol_error:  # the connection is unusable, but for a reason that repeats
+            return False
         return self.state in CONNECTION_STATES or bool(_CONNECTION_LOST_TEXT.search(self.message))
+
+    @property
+    def protocol_error(self) -> bool:
+        """The driver could not make sense of the stream: deterministic, never retried,
+        and the session is in an unknown state."""
+        return bool(_PROTOCOL_ERROR.search(self.message))
 
     @property
     def transient(self) -> bool:
@@ -88,34 +117,42 @@ def _clean(part: str) -> str:
     return _TRAILER.sub("", text).strip()
 
 
+class ConnectionLost(DatabaseError):
+    """The connection broke (or could not be made) under a call: always transient."""
+
+
 def to_database_error(exc: BaseException) -> DatabaseError:
     """A DatabaseError with the SQL Server number and whether retrying could help."""
     info = inspect_error(exc)
     if info.connection_lost:
-        message = f"the connection to the database was lost or could not be made: {info.message}"
-    else:
-        message = info.message
-    return DatabaseError(message, info.number, transient=info.transient)
+        return ConnectionLost(
+            f"the connection to the database was lost or could not be made: {info.message}",
+            info.number,
+            transient=True,
+        )
+    return DatabaseError(info.message, info.number, transient=info.transient)
 
 
 class RetryBudget:
-    """Exponential backoff with jitter within a total time budget (attempts included).
+    """Microsoft's reconnect schedule within a total time budget (attempts included).
 
-    Delay n is uniform in [ceiling/10, ceiling] with ceiling = min(cap, base * 2**n): the
-    jitter spreads reconnecting replicas apart, the floor keeps retries from spinning.
+    Delay n is min(cap, first * 2**n), stretched by up to a fifth at random: the jitter
+    spreads reconnecting replicas apart and never makes a retry come sooner than the
+    schedule. No retry starts after the budget: a caller waits at most the budget plus
+    its last attempt.
     """
 
     def __init__(
         self,
         budget_s: float,
         *,
-        base_s: float = 0.25,
-        cap_s: float = 5.0,
+        first_s: float = FIRST_RETRY_S,
+        cap_s: float = MAX_RETRY_DELAY_S,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ):
         self._deadline = clock() + budget_s
-        self._base_s = base_s
+        self._first_s = first_s
         self._cap_s = cap_s
         self._clock = clock
         self._uniform = (rng or random.Random()).uniform
@@ -123,8 +160,8 @@ class RetryBudget:
 
     def next_delay(self) -> float | None:
         """How long to wait before the next attempt, or None when the budget is spent."""
-        ceiling = min(self._cap_s, self._base_s * 2**self.attempts)
-        delay = self._uniform(ceiling / 10, ceiling)
+        ceiling = min(self._cap_s, self._first_s * 2**self.attempts)
+        delay = min(self._cap_s, self._uniform(ceiling, ceiling * 1.2))
         if self._clock() + delay > self._deadline:
             return None
         self.attempts += 1

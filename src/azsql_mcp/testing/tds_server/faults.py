@@ -9,7 +9,7 @@ from typing import Literal
 
 from .results import TdsError
 
-Kind = Literal["error", "drop", "delay", "refuse"]
+Kind = Literal["error", "drop", "delay", "refuse", "garble"]
 When = Literal["connect", "login", "query"]
 
 FAULT_HELP = """\
@@ -19,6 +19,8 @@ fault specs (--fault KIND[:ARG]@WHEN[:COUNT], repeatable; no COUNT = every time)
                           closes the connection after the error, as SQL Server does)
   drop@query[:COUNT]      drop the connection in the middle of the next result
   drop@login[:COUNT]      drop the connection instead of answering LOGIN7
+  garble@query[:COUNT]    answer the next COUNT queries with a token stream no client
+                          can read (Driver 18: "Protocol error in TDS stream")
   delay:SECONDS@query     every query waits SECONDS before it runs (ATTENTION cancels)
   delay:SECONDS@login     logins wait SECONDS;  delay:SECONDS@connect delays PRELOGIN
   refuse@connect[:COUNT]  close the next COUNT TCP connections at once
@@ -30,6 +32,7 @@ examples: error:40613@login:2  error:40501@query:1  drop@query:1  delay:2.5@quer
 _ALLOWED: dict[str, tuple[str, ...]] = {
     "error": ("login", "query"),
     "drop": ("login", "query"),
+    "garble": ("query",),
     "delay": ("connect", "login", "query"),
     "refuse": ("connect",),
 }

@@ -40,11 +40,15 @@ _STRINGS = (
 )
 
 
+TYPE_FLAGS_READ_ONLY_INTENT = 0x20
+
+
 @dataclass
 class Login7:
     tds_version: int
     packet_size: int
     option_flags2: int
+    type_flags: int = 0
     host_name: str = ""
     user_name: str = ""
     password: str = ""
@@ -56,6 +60,11 @@ class Login7:
     sspi: bytes = b""
     access_token: str | None = None
     features: dict[int, bytes] = field(default_factory=dict)
+
+    @property
+    def read_only_intent(self) -> bool:
+        """TypeFlags fReadOnlyIntent ([MS-TDS] 2.2.6.4): ApplicationIntent=ReadOnly."""
+        return bool(self.type_flags & TYPE_FLAGS_READ_ONLY_INTENT)
 
     @property
     def tds_version_name(self) -> str:
@@ -80,12 +89,17 @@ def parse_login7(payload: bytes) -> Login7:
         _conn,
         _flags1,
         flags2,
-        _type_flags,
+        type_flags,
         flags3,
         _tz,
         _lcid,
     ) = _FIXED.unpack_from(payload, 0)
-    login = Login7(tds_version=tds_version, packet_size=packet_size, option_flags2=flags2)
+    login = Login7(
+        tds_version=tds_version,
+        packet_size=packet_size,
+        option_flags2=flags2,
+        type_flags=type_flags,
+    )
     pos = _FIXED.size
     extension = b""
     for name in _STRINGS:

@@ -71,6 +71,8 @@ from .tls import TlsEngine, server_context
 log = logging.getLogger(__name__)
 
 FIRST_SPID = 51
+# a whole reply message whose first token type (0x02) [MS-TDS] does not define
+GARBLED_REPLY = b"\x02\x00\x00\x00\x00"
 ACCEPT_POLL_S = 0.05  # how soon stop() sees the accept loop end
 _ENCRYPTION_NAMES = {ENCRYPT_NOT_SUP: "none", ENCRYPT_OFF: "login"}
 
@@ -87,6 +89,7 @@ class LoginRecord:
     encryption: str
     host_name: str
     library_name: str
+    read_only_intent: bool = False  # ApplicationIntent=ReadOnly
     accepted: bool = False
 
 
@@ -345,6 +348,7 @@ class Connection:
             encryption=_ENCRYPTION_NAMES.get(encryption, "full"),
             host_name=login.host_name,
             library_name=login.library_name,
+            read_only_intent=login.read_only_intent,
         )
         self.server.record.logins.append(record)
         self.database = record.database
@@ -482,6 +486,10 @@ class Connection:
                     error = self._fault_error(triggered.action, self.user)
                     self._send_error(error)
                     return error.severity < 20
+                if triggered.action is not None and triggered.action.kind == "garble":
+                    handler.close()
+                    self.channel.write(frame_message(GARBLED_REPLY))
+                    return True
                 drop = triggered.action is not None and triggered.action.kind == "drop"
             if not self._pump(handler, drop=drop):
                 return False
