@@ -28,6 +28,7 @@ import copyreg
 import datetime as dt
 import decimal
 import functools
+import importlib.util
 import io
 import math
 import os
@@ -41,11 +42,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any, BinaryIO, TypedDict
 
 HEADER = struct.Struct("!I")
 FETCH_BATCH = 500
 SQL_SS_TIMESTAMPOFFSET = -155  # datetimeoffset, which pyodbc does not decode by itself
+SQL_SS_UDT = -151  # CLR types (geography, geometry, hierarchyid): pyodbc refuses them raw
 
 
 class _Pickler(pickle.Pickler):
@@ -98,7 +102,20 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     cnxn.add_output_converter(SQL_SS_TIMESTAMPOFFSET, _datetimeoffset)
     # Per connection, not pyodbc.native_uuid: that global would change the whole process.
     cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
+    cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
     return cnxn
+
+
+@functools.cache
+def clrtypes() -> ModuleType:
+    """core/clrtypes.py (the CLR type decoders), loaded by path: this process runs this
+    file as a script and must not import the azsql_mcp package."""
+    path = Path(__file__).with_name("clrtypes.py")
+    spec = importlib.util.spec_from_file_location("azsql_mcp_driverhost_clrtypes", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @contextlib.contextmanager
