@@ -119,11 +119,10 @@ def hierarchyid_to_string(data: bytes) -> str:
     labels: list[int] = []
     at = 0
     while len(bits) - at >= 8 or "1" in bits[at:]:
-        for first, _, prefix, layout in _LABEL_RANGES:
-            if bits.startswith(prefix, at):
-                break
-        else:
+        found = next((r for r in _LABEL_RANGES if bits.startswith(r[2], at)), None)
+        if found is None:
             raise ClrValueError("not a hierarchyid serialization")
+        first, _, prefix, layout = found
         at += len(prefix)
         body, ends = bits[at : at + len(layout)], bits[at + len(layout) : at + len(layout) + 1]
         at += len(layout) + 1
