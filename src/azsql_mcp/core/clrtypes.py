@@ -7,7 +7,8 @@ process (driverhost.py) turns them into text here, so this module imports only t
 standard library (it is loaded there by path, without the azsql_mcp package).
 
 - geography and geometry become Well-Known Text as `.STAsText()` writes it, Z and M
-  included (`POINT (-122.35 47.65)`, `POLYGON ((0 0, 1 0, 1 1, 0 0))`).
+  included, after their spatial reference id in the extended form
+  (`SRID=4326;POINT (-122.35 47.65)`, `SRID=0;POLYGON ((0 0, 1 0, 1 1, 0 0))`).
 - hierarchyid becomes its path as `.ToString()` writes it (`/1/3/`, `/1/-2.18/`).
 - Anything else stays hex, with a hint to ask SQL Server for the text.
 
@@ -21,7 +22,14 @@ from __future__ import annotations
 
 import struct
 
-__all__ = ["UNDECODED_HINT", "hierarchyid_text", "spatial_text", "udt_text"]
+__all__ = [
+    "UNDECODED_HINT",
+    "clr_type_name",
+    "decoded_or_bytes",
+    "hierarchyid_text",
+    "spatial_text",
+    "udt_text",
+]
 
 MAX_HEX_BYTES = 256  # the same cap as binary values (driverhost.DEFAULT_MAX_BINARY_BYTES)
 UNDECODED_HINT = "CLR type value not decoded; select it as col.STAsText() or col.ToString()"
@@ -32,19 +40,47 @@ class _Undecodable(ValueError):
     pass
 
 
-def udt_text(raw: bytes | None) -> str | None:
-    """A CLR type value as readable text: WKT, a hierarchyid path, or hex with a hint."""
-    if raw is None:
-        return None
-    data = bytes(raw)
+def _decoded(data: bytes) -> str | None:
     for decode in (spatial_text, hierarchyid_text):
         try:
             return decode(data)
         except _Undecodable:
             pass
+    return None
+
+
+def udt_text(raw: bytes | None) -> str | None:
+    """A CLR type value (SQL_SS_UDT) as readable text: WKT, a path, or hex with a hint."""
+    if raw is None:
+        return None
+    data = bytes(raw)
+    text = _decoded(data)
+    if text is not None:
+        return text
     shown = data[:MAX_HEX_BYTES].hex().upper()
     more = f"...({len(data)} bytes)" if len(data) > MAX_HEX_BYTES else ""
     return f"0x{shown}{more} ({UNDECODED_HINT})"
+
+
+def decoded_or_bytes(raw: bytes | None) -> str | bytes | None:
+    """For FreeTDS, which hands CLR type values over as SQL_LONGVARBINARY (as it does the
+    legacy image type): the text where the bytes are a spatial or hierarchyid
+    serialization, else the bytes themselves."""
+    if raw is None:
+        return None
+    data = bytes(raw)
+    text = _decoded(data)
+    return data if text is None else text
+
+
+def clr_type_name(text: str) -> str:
+    """The type a decoded value came from, for naming a result column."""
+    if text.startswith("/"):
+        return "hierarchyid"
+    if text.startswith("SRID="):
+        srid = int(text[5 : text.index(";")])
+        return "geography" if is_geography_srid(srid) else "geometry"
+    return "CLR type"
 
 
 # --- geography and geometry ([MS-SSCLRT] 2.1) -------------------------------------------
@@ -176,7 +212,7 @@ class _Spatial:
 
     # -- text
     def text(self) -> str:
-        return self._shape_text(0, tagged=True)
+        return f"SRID={self.srid};{self._shape_text(0, tagged=True)}"
 
     def _figure_range(self, index: int) -> range:
         """The figures of a shape without child shapes."""
@@ -276,7 +312,7 @@ def _number(value: float) -> str:
 
 
 def spatial_text(data: bytes) -> str:
-    """A geography or geometry serialization as WKT (raises ValueError if it is not one)."""
+    """A geography or geometry serialization as `SRID=n;WKT` (ValueError if it is not one)."""
     return _Spatial(data).text()
 
 

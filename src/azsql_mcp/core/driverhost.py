@@ -103,6 +103,9 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     # Per connection, not pyodbc.native_uuid: that global would change the whole process.
     cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
     cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
+    if "tdsodbc" in str(cnxn.getinfo(pyodbc.SQL_DRIVER_NAME)).lower():
+        # FreeTDS hands CLR type values over as SQL_LONGVARBINARY, not SQL_SS_UDT
+        cnxn.add_output_converter(pyodbc.SQL_LONGVARBINARY, clrtypes().decoded_or_bytes)
     return cnxn
 
 
@@ -265,8 +268,12 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
 
     ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
     datetimeoffset and uniqueidentifier are described as str too; their values (decoded
-    by this module's output converters) give them away."""
+    by this module's output converters) give them away. So do CLR type values, described
+    as binary and decoded into text (core/clrtypes.py)."""
     _, python_type, _, size, precision, scale, _ = entry
+    if python_type in (bytes, bytearray) and isinstance(sample, str):
+        name: str = clrtypes().clr_type_name(sample)
+        return name
     if python_type is str and isinstance(sample, dt.datetime):
         return f"datetimeoffset({scale})"
     if python_type is str and isinstance(sample, uuid.UUID):

@@ -35,6 +35,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.testing.tds_server.results import SessionInfo
+from azsql_mcp.testing.tds_server.sample_clr import (
+    EMPLOYEE_COLUMNS,
+    EMPLOYEE_COUNT,
+    EMPLOYEE_DDL,
+    EMPLOYEE_TABLE,
+    SPATIAL_COLUMN,
+    employee_rows,
+    spatial_location,
+)
 
 if TYPE_CHECKING:
     from azsql_mcp.testing.tds_server.engine import Engine
@@ -328,7 +337,8 @@ SAMPLE_DDL: tuple[str, ...] = (
     City nvarchar(30) NOT NULL,
     StateProvince nvarchar(50) NOT NULL,
     CountryRegion nvarchar(50) NOT NULL,
-    PostalCode nvarchar(15) NOT NULL,{_audit("Address")}
+    PostalCode nvarchar(15) NOT NULL,
+    SpatialLocation geography NULL,{_audit("Address")}
     CONSTRAINT PK_Address_AddressID PRIMARY KEY CLUSTERED (AddressID),
     CONSTRAINT AK_Address_rowguid UNIQUE NONCLUSTERED (rowguid)
 )""",
@@ -401,6 +411,7 @@ SAMPLE_DDL: tuple[str, ...] = (
     CONSTRAINT CK_SalesOrderDetail_UnitPrice CHECK (UnitPrice >= 0.00),
     CONSTRAINT CK_SalesOrderDetail_UnitPriceDiscount CHECK (UnitPriceDiscount >= 0.00)
 )""",
+    EMPLOYEE_DDL,
 )
 
 # Nonclustered indexes are built after the rows are loaded: cheaper than
@@ -889,6 +900,7 @@ class _Generator:
                     state,
                     country,
                     postal.format(rng.randint(1, largest)),
+                    spatial_location(address_id, state),
                     self.guid(),
                     stamp,
                 )
@@ -909,6 +921,7 @@ class _Generator:
                     "StateProvince",
                     "CountryRegion",
                     "PostalCode",
+                    SPATIAL_COLUMN,
                     "rowguid",
                     "ModifiedDate",
                 ],
@@ -1052,6 +1065,7 @@ def generate_rows(seed: int = SEED) -> list[TableRows]:
         customer_addresses,
         headers,
         details,
+        TableRows(EMPLOYEE_TABLE, EMPLOYEE_COLUMNS, employee_rows()),
     ]
 
 
@@ -1066,6 +1080,7 @@ SAMPLE_TABLES: list[str] = [
     "SalesLT.CustomerAddress",
     "SalesLT.SalesOrderHeader",
     "SalesLT.SalesOrderDetail",
+    EMPLOYEE_TABLE,
 ]
 SAMPLE_VIEW_NAMES: list[str] = ["SalesLT.vProductAndDescription", "SalesLT.vGetAllCategories"]
 
@@ -1081,6 +1096,7 @@ SAMPLE_ROW_COUNTS: dict[str, int] = {
     "SalesLT.CustomerAddress": _ADDRESSES,
     "SalesLT.SalesOrderHeader": _ORDERS,
     "SalesLT.SalesOrderDetail": sum(_lines_in_order(n) for n in range(1, _ORDERS + 1)),
+    EMPLOYEE_TABLE: EMPLOYEE_COUNT,
 }
 
 
