@@ -287,3 +287,71 @@ def _serialize(
         out += struct.pack("<I", len(shapes))
         out += b"".join(struct.pack("<iiB", p, f, t) for p, f, t in shapes)
     return bytes(out)
+
+
+def spatial_to_text(data: bytes, *, geography: bool) -> str:
+    """.STAsText() of a version 1 serialization such as this module builds."""
+    _, version, props = struct.unpack_from("<iBB", data)
+    if version != 1:
+        raise ClrValueError("only version 1 serializations are read here")
+    at = 6
+    if props & (_PROPS_POINT | _PROPS_SEGMENT):
+        count = 1 if props & _PROPS_POINT else 2
+    else:
+        (count,) = struct.unpack_from("<I", data, at)
+        at += 4
+    raw = struct.unpack_from(f"<{2 * count}d", data, at)
+    at += 16 * count
+    z = struct.unpack_from(f"<{count}d", data, at) if props & _PROPS_Z else None
+    at += 8 * count if z else 0
+    points = []
+    for i in range(count):
+        a, b = raw[2 * i], raw[2 * i + 1]
+        xy = [b, a] if geography else [a, b]
+        if z is not None and z[i] == z[i]:
+            xy.append(z[i])
+        points.append(" ".join(_coordinate(v) for v in xy))
+    if props & _PROPS_POINT:
+        return f"POINT ({points[0]})"
+    if props & _PROPS_SEGMENT:
+        return f"LINESTRING ({points[0]}, {points[1]})"
+    (n_figures,) = struct.unpack_from("<I", data, at)
+    figures = [struct.unpack_from("<Bi", data, at + 4 + 5 * i) for i in range(n_figures)]
+    at += 4 + 5 * n_figures
+    (n_shapes,) = struct.unpack_from("<I", data, at)
+    shapes = [struct.unpack_from("<iiB", data, at + 4 + 9 * i) for i in range(n_shapes)]
+    names = {v: k for k, v in _SHAPE_TYPES.items()}
+
+    def figure_text(f: int) -> str:
+        end = figures[f + 1][1] if f + 1 < len(figures) else len(points)
+        return "(" + ", ".join(points[figures[f][1] : end]) + ")"
+
+    def shape_text(i: int, tagged: bool) -> str:
+        _, first, kind = shapes[i]
+        tag = names[kind] + " " if tagged else ""
+        children = [j for j, s in enumerate(shapes) if s[0] == i]
+        if kind >= 4:
+            if not children:
+                return f"{names[kind]} EMPTY" if tagged else "EMPTY"
+            return tag + "(" + ", ".join(shape_text(j, kind == 7) for j in children) + ")"
+        if first == -1:
+            return f"{names[kind]} EMPTY" if tagged else "EMPTY"
+        last = next((s[1] for s in shapes[i + 1 :] if s[1] != -1), len(figures))
+        if kind == 3:
+            return tag + "(" + ", ".join(figure_text(f) for f in range(first, last)) + ")"
+        return tag + figure_text(first)
+
+    return shape_text(0, True)
+
+
+def _coordinate(value: float) -> str:
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def geography_lat_long(data: bytes) -> tuple[float, float] | None:
+    """.Lat and .Long of a geography point (None for other shapes)."""
+    if len(data) < 22 or not data[5] & _PROPS_POINT:
+        return None
+    lat, long = struct.unpack_from("<2d", data, 6)
+    return lat, long

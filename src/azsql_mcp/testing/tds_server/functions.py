@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from . import errors
 from .catalog import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS, Catalog, split_name, type_text
+from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
 from .results import ColumnType, TdsError
 
@@ -773,7 +774,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
 
         return call
 
-    for name, (arity, fn, deterministic) in STATIC_FUNCTIONS.items():
+    for name, (arity, fn, deterministic) in (STATIC_FUNCTIONS | CLR_FUNCTIONS).items():
         conn.create_function(name, arity, guard(fn), deterministic=deterministic)
     conn.create_aggregate("DECSUM", 1, DecimalSum)  # type: ignore[arg-type]  # typeshed: int only
 
