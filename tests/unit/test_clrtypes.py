@@ -6,6 +6,7 @@ GEOGRAPHY/GEOMETRY structure (2.1): SRID, version, properties, points, figures, 
 
 from __future__ import annotations
 
+import pickle
 import struct
 
 import pytest
@@ -13,7 +14,6 @@ import pytest
 from azsql_mcp.core import driverhost
 from azsql_mcp.core.clrtypes import (
     UNDECODED_HINT,
-    clr_type_name,
     decoded_or_bytes,
     hierarchyid_text,
     spatial_text,
@@ -206,12 +206,20 @@ def test_freetds_values_are_decoded_or_left_as_bytes() -> None:
 
 
 def test_result_columns_are_named_after_the_decoded_values() -> None:
-    assert clr_type_name("/1/") == "hierarchyid"
-    assert clr_type_name("SRID=4326;POINT (1 2)") == "geography"
-    assert clr_type_name("SRID=0;POINT (1 2)") == "geometry"
-    entry = ("Location", bytearray, None, 0, 0, 0, True)
-    assert driverhost.sql_type_name(entry, "SRID=4326;POINT (1 2)") == "geography"
-    assert driverhost.sql_type_name(entry, b"\x01") == "varbinary(max)"
+    """ODBC describes a column with an output converter as text: the values name it."""
+    entry = ("Location", str, None, 0, 0, 0, True)
+    geography = udt_text(header(4326, VALID | POINT_ONLY) + doubles(1, 2))
+    geometry = udt_text(header(0, VALID | POINT_ONLY) + doubles(1, 2))
+    assert driverhost.sql_type_name(entry, geography) == "geography"
+    assert driverhost.sql_type_name(entry, geometry) == "geometry"
+    assert driverhost.sql_type_name(entry, udt_text(bytes.fromhex("58"))) == "hierarchyid"
+    assert driverhost.sql_type_name(entry, "/1/") == "nvarchar(max)"  # text that looks alike
+
+
+def test_decoded_values_leave_the_driver_process_as_plain_text() -> None:
+    value = udt_text(bytes.fromhex("58"))
+    assert type(pickle.loads(driverhost.frame(value)[4:])) is str
+    assert driverhost.to_json_value(value) == "/1/"
 
 
 def test_the_driver_process_loads_the_decoders_by_path() -> None:

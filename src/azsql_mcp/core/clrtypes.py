@@ -24,7 +24,7 @@ import struct
 
 __all__ = [
     "UNDECODED_HINT",
-    "clr_type_name",
+    "ClrText",
     "decoded_or_bytes",
     "hierarchyid_text",
     "spatial_text",
@@ -40,16 +40,36 @@ class _Undecodable(ValueError):
     pass
 
 
-def _decoded(data: bytes) -> str | None:
-    for decode in (spatial_text, hierarchyid_text):
-        try:
-            return decode(data)
-        except _Undecodable:
-            pass
-    return None
+class ClrText(str):
+    """Decoded text that knows the type it came from, so the result column can be named
+    after it (ODBC describes a column with an output converter as text). It leaves the
+    driver process as a plain str."""
+
+    clr_type: str
+
+    def __new__(cls, text: str, clr_type: str) -> ClrText:
+        value = super().__new__(cls, text)
+        value.clr_type = clr_type
+        return value
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return (str, (str(self),))
 
 
-def udt_text(raw: bytes | None) -> str | None:
+def _decoded(data: bytes) -> ClrText | None:
+    try:
+        spatial = _Spatial(data)
+        kind = "geography" if spatial.geography else "geometry"
+        return ClrText(spatial.text(), kind)
+    except _Undecodable:
+        pass
+    try:
+        return ClrText(hierarchyid_text(data), "hierarchyid")
+    except _Undecodable:
+        return None
+
+
+def udt_text(raw: bytes | None) -> ClrText | None:
     """A CLR type value (SQL_SS_UDT) as readable text: WKT, a path, or hex with a hint."""
     if raw is None:
         return None
@@ -59,7 +79,7 @@ def udt_text(raw: bytes | None) -> str | None:
         return text
     shown = data[:MAX_HEX_BYTES].hex().upper()
     more = f"...({len(data)} bytes)" if len(data) > MAX_HEX_BYTES else ""
-    return f"0x{shown}{more} ({UNDECODED_HINT})"
+    return ClrText(f"0x{shown}{more} ({UNDECODED_HINT})", "CLR type")
 
 
 def decoded_or_bytes(raw: bytes | None) -> str | bytes | None:
@@ -71,16 +91,6 @@ def decoded_or_bytes(raw: bytes | None) -> str | bytes | None:
     data = bytes(raw)
     text = _decoded(data)
     return data if text is None else text
-
-
-def clr_type_name(text: str) -> str:
-    """The type a decoded value came from, for naming a result column."""
-    if text.startswith("/"):
-        return "hierarchyid"
-    if text.startswith("SRID="):
-        srid = int(text[5 : text.index(";")])
-        return "geography" if is_geography_srid(srid) else "geometry"
-    return "CLR type"
 
 
 # --- geography and geometry ([MS-SSCLRT] 2.1) -------------------------------------------

@@ -268,12 +268,12 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
 
     ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
     datetimeoffset and uniqueidentifier are described as str too; their values (decoded
-    by this module's output converters) give them away. So do CLR type values, described
-    as binary and decoded into text (core/clrtypes.py)."""
+    by this module's output converters) give them away. So do CLR type values, decoded
+    into text that carries its type (core/clrtypes.py ClrText)."""
     _, python_type, _, size, precision, scale, _ = entry
-    if python_type in (bytes, bytearray) and isinstance(sample, str):
-        name: str = clrtypes().clr_type_name(sample)
-        return name
+    clr_type: str | None = getattr(sample, "clr_type", None)
+    if clr_type is not None:
+        return clr_type
     if python_type is str and isinstance(sample, dt.datetime):
         return f"datetimeoffset({scale})"
     if python_type is str and isinstance(sample, uuid.UUID):
