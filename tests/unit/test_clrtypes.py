@@ -214,6 +214,8 @@ def test_result_columns_are_named_after_the_decoded_values() -> None:
     assert driverhost.sql_type_name(entry, geometry) == "geometry"
     assert driverhost.sql_type_name(entry, udt_text(bytes.fromhex("58"))) == "hierarchyid"
     assert driverhost.sql_type_name(entry, "/1/") == "nvarchar(max)"  # text that looks alike
+    # FreeTDS long varbinary left as bytes by its converter is still binary
+    assert driverhost.sql_type_name(entry, b"\x00") == "varbinary(max)"
 
 
 def test_decoded_values_leave_the_driver_process_as_plain_text() -> None:

@@ -274,6 +274,8 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
     clr_type: str | None = getattr(sample, "clr_type", None)
     if clr_type is not None:
         return clr_type
+    if python_type is str and isinstance(sample, bytes | bytearray):
+        python_type = bytes  # FreeTDS long varbinary: described as text for its converter
     if python_type is str and isinstance(sample, dt.datetime):
         return f"datetimeoffset({scale})"
     if python_type is str and isinstance(sample, uuid.UUID):
