@@ -34,16 +34,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from azsql_mcp.testing.tds_server import sample_clr as clr
 from azsql_mcp.testing.tds_server.results import SessionInfo
-from azsql_mcp.testing.tds_server.sample_clr import (
-    EMPLOYEE_COLUMNS,
-    EMPLOYEE_COUNT,
-    EMPLOYEE_DDL,
-    EMPLOYEE_TABLE,
-    SPATIAL_COLUMN,
-    employee_rows,
-    spatial_location,
-)
 
 if TYPE_CHECKING:
     from azsql_mcp.testing.tds_server.engine import Engine
@@ -411,7 +403,7 @@ SAMPLE_DDL: tuple[str, ...] = (
     CONSTRAINT CK_SalesOrderDetail_UnitPrice CHECK (UnitPrice >= 0.00),
     CONSTRAINT CK_SalesOrderDetail_UnitPriceDiscount CHECK (UnitPriceDiscount >= 0.00)
 )""",
-    EMPLOYEE_DDL,
+    clr.EMPLOYEE_DDL,
 )
 
 # Nonclustered indexes are built after the rows are loaded: cheaper than
@@ -900,7 +892,7 @@ class _Generator:
                     state,
                     country,
                     postal.format(rng.randint(1, largest)),
-                    spatial_location(address_id, state),
+                    clr.spatial_location(address_id, state),
                     self.guid(),
                     stamp,
                 )
@@ -921,7 +913,7 @@ class _Generator:
                     "StateProvince",
                     "CountryRegion",
                     "PostalCode",
-                    SPATIAL_COLUMN,
+                    clr.SPATIAL_COLUMN,
                     "rowguid",
                     "ModifiedDate",
                 ],
@@ -1065,7 +1057,7 @@ def generate_rows(seed: int = SEED) -> list[TableRows]:
         customer_addresses,
         headers,
         details,
-        TableRows(EMPLOYEE_TABLE, EMPLOYEE_COLUMNS, employee_rows()),
+        TableRows(clr.EMPLOYEE_TABLE, clr.EMPLOYEE_COLUMNS, clr.employee_rows()),
     ]
 
 
@@ -1080,7 +1072,7 @@ SAMPLE_TABLES: list[str] = [
     "SalesLT.CustomerAddress",
     "SalesLT.SalesOrderHeader",
     "SalesLT.SalesOrderDetail",
-    EMPLOYEE_TABLE,
+    clr.EMPLOYEE_TABLE,
 ]
 SAMPLE_VIEW_NAMES: list[str] = ["SalesLT.vProductAndDescription", "SalesLT.vGetAllCategories"]
 
@@ -1096,7 +1088,7 @@ SAMPLE_ROW_COUNTS: dict[str, int] = {
     "SalesLT.CustomerAddress": _ADDRESSES,
     "SalesLT.SalesOrderHeader": _ORDERS,
     "SalesLT.SalesOrderDetail": sum(_lines_in_order(n) for n in range(1, _ORDERS + 1)),
-    EMPLOYEE_TABLE: EMPLOYEE_COUNT,
+    clr.EMPLOYEE_TABLE: clr.EMPLOYEE_COUNT,
 }
 
 
