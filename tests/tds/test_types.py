@@ -182,8 +182,17 @@ def test_conversion_and_overflow_errors() -> None:
 
 
 def test_unknown_column_type_is_named() -> None:
-    with pytest.raises(TdsError, match="geography"):
-        column_encoder(ColumnType("geography"))
+    with pytest.raises(TdsError, match="sql_variant"):
+        column_encoder(ColumnType("sql_variant"))
+
+
+def test_clr_type_columns_carry_udt_info() -> None:
+    """[MS-TDS] UDT_INFO: 0xF0, max byte size, database, schema, type, assembly name."""
+    info = column_encoder(ColumnType("hierarchyid")).type_info
+    assert info[:3] == b"\xf0" + (892).to_bytes(2, "little")
+    assert "sys".encode("utf-16-le") in info and "hierarchyid".encode("utf-16-le") in info
+    assert "SqlHierarchyId".encode("utf-16-le") in info
+    assert column_encoder(ColumnType("geography")).type_info[1:3] == b"\xff\xff"
 
 
 ROUND_TRIP = [

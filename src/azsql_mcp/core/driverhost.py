@@ -28,6 +28,7 @@ import copyreg
 import datetime as dt
 import decimal
 import functools
+import importlib.util
 import io
 import math
 import os
@@ -41,11 +42,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any, BinaryIO, TypedDict
 
 HEADER = struct.Struct("!I")
 FETCH_BATCH = 500
 SQL_SS_TIMESTAMPOFFSET = -155  # datetimeoffset, which pyodbc does not decode by itself
+SQL_SS_UDT = -151  # CLR types (geography, geometry, hierarchyid): pyodbc refuses them raw
 
 
 class _Pickler(pickle.Pickler):
@@ -98,7 +102,23 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     cnxn.add_output_converter(SQL_SS_TIMESTAMPOFFSET, _datetimeoffset)
     # Per connection, not pyodbc.native_uuid: that global would change the whole process.
     cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
+    cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
+    if "tdsodbc" in str(cnxn.getinfo(pyodbc.SQL_DRIVER_NAME)).lower():
+        # FreeTDS hands CLR type values over as SQL_LONGVARBINARY, not SQL_SS_UDT
+        cnxn.add_output_converter(pyodbc.SQL_LONGVARBINARY, clrtypes().decoded_or_bytes)
     return cnxn
+
+
+@functools.cache
+def clrtypes() -> ModuleType:
+    """core/clrtypes.py (the CLR type decoders), loaded by path: this process runs this
+    file as a script and must not import the azsql_mcp package."""
+    path = Path(__file__).with_name("clrtypes.py")
+    spec = importlib.util.spec_from_file_location("azsql_mcp_driverhost_clrtypes", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @contextlib.contextmanager
@@ -248,8 +268,14 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
 
     ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
     datetimeoffset and uniqueidentifier are described as str too; their values (decoded
-    by this module's output converters) give them away."""
+    by this module's output converters) give them away. So do CLR type values, decoded
+    into text that carries its type (core/clrtypes.py ClrText)."""
     _, python_type, _, size, precision, scale, _ = entry
+    clr_type: str | None = getattr(sample, "clr_type", None)
+    if clr_type is not None:
+        return clr_type
+    if python_type is str and isinstance(sample, bytes | bytearray):
+        python_type = bytes  # FreeTDS long varbinary: described as text for its converter
     if python_type is str and isinstance(sample, dt.datetime):
         return f"datetimeoffset({scale})"
     if python_type is str and isinstance(sample, uuid.UUID):

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .results import ColumnType
 
 DEFAULT_SCHEMA = "dbo"
@@ -54,6 +55,8 @@ TYPE_IDS: dict[str, int] = {
     "nvarchar": 231,
     "nchar": 239,
     "xml": 241,
+    # CLR types share system_type_id 240; their user_type_id tells them apart (clr_types.py)
+    **dict.fromkeys(CLR_TYPES, SYSTEM_TYPE_ID),
 }
 
 INTEGER_TYPES = frozenset({"tinyint", "smallint", "int", "bigint"})
@@ -81,6 +84,7 @@ _FIXED_STORAGE: dict[str, tuple[int, int, int]] = {
     "smalldatetime": (4, 16, 0),
     "uniqueidentifier": (16, 0, 0),
     "xml": (-1, 0, 0),
+    **{name: (clr.max_length, 0, 0) for name, clr in CLR_TYPES.items()},
 }
 
 _SYNONYMS = {
@@ -200,7 +204,7 @@ def affinity(t: ColumnType) -> str:
         return "REAL"
     if t.name in DECIMAL_TYPES:
         return "NUMERIC"
-    if t.name in BINARY_TYPES:
+    if t.name in BINARY_TYPES or t.name in CLR_TYPES:
         return "BLOB"
     if t.name in CHAR_TYPES or t.name == "uniqueidentifier":
         return "TEXT COLLATE NOCASE"  # the default collation is case-insensitive
@@ -545,8 +549,14 @@ _COL_COLS = (
     " column_encryption_key_id int, column_encryption_key_database_name sysname,"
     " is_hidden bit, is_masked bit, graph_type int, graph_type_desc nvarchar(60)"
 )
+# sys.columns.user_type_id: the system type id, except for the CLR types (clr_types.py).
+_CLR_USER_TYPE_ID = (
+    "CASE c.type_name "
+    + " ".join(f"WHEN '{name}' THEN {clr.user_type_id}" for name, clr in CLR_TYPES.items())
+    + " ELSE c.system_type_id END"
+)
 _COL_SELECT = (
-    "c.object_id, c.name, c.column_id, c.system_type_id, c.system_type_id, c.max_length,"
+    "c.object_id, c.name, c.column_id, c.system_type_id, " + _CLR_USER_TYPE_ID + ", c.max_length,"
     " c.precision, c.scale, c.collation, c.is_nullable,"
     " CASE WHEN c.type_name IN ('char','varchar','binary','varbinary','nchar','nvarchar')"
     " THEN 1 ELSE 0 END, c.is_rowguidcol, c.is_identity, c.is_computed, 0, 0, 0, 0, 0, 0,"
@@ -555,6 +565,10 @@ _COL_SELECT = (
 )
 _USER_OBJECTS = "__azsql_objects o"
 _INFO_COLS = "TABLE_CATALOG nvarchar(128), TABLE_SCHEMA nvarchar(128), TABLE_NAME sysname"
+_CLR_TYPE_ROWS = "".join(
+    f", ('{name}', {SYSTEM_TYPE_ID}, {clr.user_type_id}, {clr.max_length}, 0, 0, NULL)"
+    for name, clr in CLR_TYPES.items()
+)
 _SYSTEM_TYPES_ROWS = ", ".join(
     f"('{name}', {tid}, {256 if name == 'sysname' else tid}, {ml}, {p}, {s},"
     f" {'NULL' if name not in ('char', 'varchar', 'nchar', 'nvarchar', 'text', 'ntext', 'sysname') else repr(COLLATION)})"  # noqa: E501
@@ -698,9 +712,9 @@ SYSTEM_VIEWS: list[SystemView] = [
         " is_assembly_type bit, default_object_id int, rule_object_id int,"
         " is_table_type bit",
         "WITH v(name, system_type_id, user_type_id, max_length, precision, scale,"
-        " collation_name) AS (VALUES " + _SYSTEM_TYPES_ROWS + ")"
+        " collation_name) AS (VALUES " + _SYSTEM_TYPES_ROWS + _CLR_TYPE_ROWS + ")"
         " SELECT name, system_type_id, user_type_id, 4, NULL, max_length, precision, scale,"
-        " collation_name, 1, 0, 0, 0, 0, 0 FROM v",
+        f" collation_name, 1, 0, system_type_id = {SYSTEM_TYPE_ID}, 0, 0, 0 FROM v",
     ),
     _view(
         -396,

@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 from . import errors
 from .catalog import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS, Catalog, split_name, type_text
+from .clr_sql import CLR_FUNCTIONS
+from .clr_types import CLR_TYPES
 from .results import ColumnType, TdsError
 
 PRODUCT_VERSION = "16.0.1000.6"
@@ -682,7 +684,16 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-_TYPE_NAMES = {v: k for k, v in TYPE_IDS.items()} | {256: "sysname"}
+_TYPE_NAMES = {v: k for k, v in TYPE_IDS.items() if k not in CLR_TYPES} | {256: "sysname"}
+_TYPE_NAMES |= {clr.user_type_id: name for name, clr in CLR_TYPES.items()}
+
+
+def _type_id(name: str) -> int | None:
+    """TYPE_ID answers with the user type id: 130 for geography, not its system id 240."""
+    clr = CLR_TYPES.get(name.lower())
+    return clr.user_type_id if clr else TYPE_IDS.get(name.lower())
+
+
 _SYSTEM_DATABASE_IDS = {"master": 1, "tempdb": 2, "model": 3, "msdb": 4}
 _SYSTEM_DATABASE_NAMES = {v: k for k, v in _SYSTEM_DATABASE_IDS.items()}
 
@@ -722,7 +733,7 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "IS_MEMBER": (-1, lambda *a: 1, True),
     "IS_ROLEMEMBER": (-1, lambda *a: 1, True),
     "TYPE_NAME": (1, lambda i: _TYPE_NAMES.get(i), True),
-    "TYPE_ID": (1, lambda n: TYPE_IDS.get(str(n).lower()) if n is not None else None, True),
+    "TYPE_ID": (1, lambda n: _type_id(str(n)) if n is not None else None, True),
 }
 
 
@@ -763,7 +774,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
 
         return call
 
-    for name, (arity, fn, deterministic) in STATIC_FUNCTIONS.items():
+    for name, (arity, fn, deterministic) in (STATIC_FUNCTIONS | CLR_FUNCTIONS).items():
         conn.create_function(name, arity, guard(fn), deterministic=deterministic)
     conn.create_aggregate("DECSUM", 1, DecimalSum)  # type: ignore[arg-type]  # typeshed: int only
 

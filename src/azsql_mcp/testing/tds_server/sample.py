@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from azsql_mcp.testing.tds_server import sample_clr as clr
 from azsql_mcp.testing.tds_server.results import SessionInfo
 
 if TYPE_CHECKING:
@@ -328,7 +329,8 @@ SAMPLE_DDL: tuple[str, ...] = (
     City nvarchar(30) NOT NULL,
     StateProvince nvarchar(50) NOT NULL,
     CountryRegion nvarchar(50) NOT NULL,
-    PostalCode nvarchar(15) NOT NULL,{_audit("Address")}
+    PostalCode nvarchar(15) NOT NULL,
+    SpatialLocation geography NULL,{_audit("Address")}
     CONSTRAINT PK_Address_AddressID PRIMARY KEY CLUSTERED (AddressID),
     CONSTRAINT AK_Address_rowguid UNIQUE NONCLUSTERED (rowguid)
 )""",
@@ -401,6 +403,7 @@ SAMPLE_DDL: tuple[str, ...] = (
     CONSTRAINT CK_SalesOrderDetail_UnitPrice CHECK (UnitPrice >= 0.00),
     CONSTRAINT CK_SalesOrderDetail_UnitPriceDiscount CHECK (UnitPriceDiscount >= 0.00)
 )""",
+    clr.EMPLOYEE_DDL,
 )
 
 # Nonclustered indexes are built after the rows are loaded: cheaper than
@@ -889,6 +892,7 @@ class _Generator:
                     state,
                     country,
                     postal.format(rng.randint(1, largest)),
+                    clr.spatial_location(address_id, state),
                     self.guid(),
                     stamp,
                 )
@@ -909,6 +913,7 @@ class _Generator:
                     "StateProvince",
                     "CountryRegion",
                     "PostalCode",
+                    clr.SPATIAL_COLUMN,
                     "rowguid",
                     "ModifiedDate",
                 ],
@@ -1052,6 +1057,7 @@ def generate_rows(seed: int = SEED) -> list[TableRows]:
         customer_addresses,
         headers,
         details,
+        TableRows(clr.EMPLOYEE_TABLE, clr.EMPLOYEE_COLUMNS, clr.employee_rows()),
     ]
 
 
@@ -1066,6 +1072,7 @@ SAMPLE_TABLES: list[str] = [
     "SalesLT.CustomerAddress",
     "SalesLT.SalesOrderHeader",
     "SalesLT.SalesOrderDetail",
+    clr.EMPLOYEE_TABLE,
 ]
 SAMPLE_VIEW_NAMES: list[str] = ["SalesLT.vProductAndDescription", "SalesLT.vGetAllCategories"]
 
@@ -1081,6 +1088,7 @@ SAMPLE_ROW_COUNTS: dict[str, int] = {
     "SalesLT.CustomerAddress": _ADDRESSES,
     "SalesLT.SalesOrderHeader": _ORDERS,
     "SalesLT.SalesOrderDetail": sum(_lines_in_order(n) for n in range(1, _ORDERS + 1)),
+    clr.EMPLOYEE_TABLE: clr.EMPLOYEE_COUNT,
 }
 
 

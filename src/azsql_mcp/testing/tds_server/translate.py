@@ -24,6 +24,7 @@ from sqlglot.tokens import Token, TokenType
 
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog, UnknownType, parse_type
+from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
 from .results import ColumnType
 
 _TOKENIZER = sqlglot.Dialect.get_or_raise("tsql").tokenizer()
@@ -1122,6 +1123,9 @@ def _unit(node: exp.Expression) -> exp.Literal:
 
 def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
     """T-SQL semantics SQLite lacks: one node at a time."""
+    clr = rewrite_clr(node)
+    if clr is not None:
+        return clr
     if isinstance(node, exp.National):
         return exp.Literal.string(node.name)
     if isinstance(node, exp.Parameter):
@@ -1280,6 +1284,7 @@ _FUNCTION_TYPES: dict[str, ColumnType] = {
     "COLUMNPROPERTY": ColumnType("int"),
     "QUOTENAME": ColumnType("nvarchar", 258),
     "CONCAT": ColumnType("nvarchar", -1),
+    **CLR_FUNCTION_TYPES,
 }
 _GLOBAL_TYPES: dict[str, ColumnType] = {
     "VERSION": ColumnType("nvarchar", 300),
@@ -1305,6 +1310,8 @@ _GLOBAL_TYPES: dict[str, ColumnType] = {
 
 def _expression_type(node: exp.Expr) -> ColumnType | None:
     """The SQL Server type of a projection, where it can be told from the tree."""
+    if (clr := clr_expression_type(node)) is not None:
+        return clr
     if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Parameter):
         return _GLOBAL_TYPES.get(node.this.name.upper())
     if isinstance(node, exp.Anonymous):

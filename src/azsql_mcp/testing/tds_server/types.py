@@ -20,6 +20,7 @@ from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any, cast
 
+from .clr_types import CLR_TYPES, udt_type_info
 from .packets import ProtocolError, Reader
 from .results import ColumnType, TdsError
 
@@ -539,6 +540,11 @@ def _xml() -> ColumnEncoder:
     return ColumnEncoder(b"\xf1\x00", encode, PLP_NULL, _coercer("xml", _to_str))
 
 
+def _udt(name: str) -> ColumnEncoder:
+    """geography, geometry, hierarchyid: UDT_INFO, and the serialization as PLP bytes."""
+    return ColumnEncoder(udt_type_info(name), _plp, PLP_NULL, _coercer(name, _to_bytes))
+
+
 @lru_cache(maxsize=1024)  # immutable; every result set asks again for its column types
 def column_encoder(ctype: ColumnType) -> ColumnEncoder:
     """The encoder of a column type; an unknown type is a TdsError naming it."""
@@ -578,6 +584,8 @@ def _column_encoder(ctype: ColumnType) -> ColumnEncoder:
         return _binary(name, ctype.length)
     if name == "xml":
         return _xml()
+    if name in CLR_TYPES:
+        return _udt(name)
     raise TdsError(0, f"The TDS test server cannot send columns of type '{ctype.name}'.")
 
 

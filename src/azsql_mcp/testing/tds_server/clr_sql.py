@@ -1,0 +1,144 @@
+"""T-SQL on the CLR types: the static methods and instance methods this server runs.
+
+`geography::Point(lat, long, srid)`, `geography::STGeomFromText(wkt, srid)` (and the
+geometry one), `hierarchyid::Parse(path)` and `hierarchyid::GetRoot()`; on a value,
+`.STAsText()`, `.ToString()`, `.GetLevel()` and `.STSrid`. Each becomes a SQLite function
+over the stored serialization (clr_types.py). `col.Lat` and `col.Long` are not supported:
+T-SQL spells them like a column of a table named `col`.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+
+from .clr_types import (
+    CLR_TYPES,
+    ClrValueError,
+    geography_point,
+    hierarchyid_level,
+    hierarchyid_parse,
+    hierarchyid_to_string,
+    spatial_from_wkt,
+    spatial_to_text,
+)
+from .results import ColumnType, TdsError
+
+
+def _clr_error(type_name: str, exc: Exception) -> TdsError:
+    return TdsError(
+        6522,
+        "A .NET Framework error occurred during execution of user-defined routine or"
+        f' aggregate "{type_name}": System.FormatException: {exc}',
+    )
+
+
+def _guarded(type_name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
+        try:
+            return fn(*args)
+        except (ClrValueError, ValueError, struct.error) as exc:
+            raise _clr_error(type_name, exc) from exc
+
+    return call
+
+
+def _as_text(data: bytes) -> str:
+    """.STAsText() / .ToString(): spatial values start with an SRID and version 1."""
+    if len(data) >= 6 and data[4] == 1 and data[5] & 0x04:
+        srid = struct.unpack_from("<i", data)[0]
+        return spatial_to_text(data, geography=4120 <= srid < 5000 or srid == 104001)
+    return hierarchyid_to_string(data)
+
+
+def _srid(data: bytes) -> int:
+    srid: int = struct.unpack_from("<i", data)[0]
+    return srid
+
+
+# SQLite functions: name -> (arity, function, deterministic)
+CLR_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
+    "CLR_GEOGRAPHY_POINT": (
+        3,
+        _guarded("geography", lambda lat, long, srid: geography_point(lat, long, int(srid))),
+        True,
+    ),
+    "CLR_GEOGRAPHY_FROM_TEXT": (
+        2,
+        _guarded("geography", lambda w, srid: spatial_from_wkt(w, int(srid), geography=True)),
+        True,
+    ),
+    "CLR_GEOMETRY_FROM_TEXT": (
+        2,
+        _guarded("geometry", lambda w, srid: spatial_from_wkt(w, int(srid), geography=False)),
+        True,
+    ),
+    "CLR_HIERARCHYID_PARSE": (1, _guarded("hierarchyid", hierarchyid_parse), True),
+    "CLR_AS_TEXT": (1, _guarded("clr", _as_text), True),
+    "CLR_GET_LEVEL": (1, _guarded("hierarchyid", hierarchyid_level), True),
+    "CLR_SRID": (1, _guarded("clr", _srid), True),
+}
+
+CLR_FUNCTION_TYPES: dict[str, ColumnType] = {
+    "CLR_GEOGRAPHY_POINT": ColumnType("geography"),
+    "CLR_GEOGRAPHY_FROM_TEXT": ColumnType("geography"),
+    "CLR_GEOMETRY_FROM_TEXT": ColumnType("geometry"),
+    "CLR_HIERARCHYID_PARSE": ColumnType("hierarchyid"),
+    "CLR_AS_TEXT": ColumnType("nvarchar", -1),
+    "CLR_GET_LEVEL": ColumnType("smallint"),
+    "CLR_SRID": ColumnType("int"),
+}
+
+_STATIC = {
+    ("geography", "point"): "CLR_GEOGRAPHY_POINT",
+    ("geography", "stgeomfromtext"): "CLR_GEOGRAPHY_FROM_TEXT",
+    ("geography", "stpointfromtext"): "CLR_GEOGRAPHY_FROM_TEXT",
+    ("geometry", "stgeomfromtext"): "CLR_GEOMETRY_FROM_TEXT",
+    ("geometry", "stpointfromtext"): "CLR_GEOMETRY_FROM_TEXT",
+    ("hierarchyid", "parse"): "CLR_HIERARCHYID_PARSE",
+}
+_METHODS = {"stastext": "CLR_AS_TEXT", "tostring": "CLR_AS_TEXT", "getlevel": "CLR_GET_LEVEL"}
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def clr_expression_type(node: exp.Expr) -> ColumnType | None:
+    """The type of a CLR method call in a select list, before it is rewritten."""
+    try:
+        call = rewrite_clr(node.copy())
+    except TdsError:
+        return None
+    return CLR_FUNCTION_TYPES.get(call.name) if isinstance(call, exp.Anonymous) else None
+
+
+def rewrite_clr(node: exp.Expr) -> exp.Expression | None:
+    """`type::Method(...)` and `value.Method()` as calls of CLR_FUNCTIONS; None if `node`
+    is neither. An unknown method is an error naming it."""
+    if isinstance(node, exp.ScopeResolution) and isinstance(node.expression, exp.Anonymous):
+        type_name = node.this.name.lower() if node.this is not None else ""
+        if type_name not in CLR_TYPES:
+            return None
+        method = node.expression
+        if (type_name, method.name.lower()) == ("hierarchyid", "getroot"):
+            return _call("CLR_HIERARCHYID_PARSE", exp.Literal.string("/"))
+        function = _STATIC.get((type_name, method.name.lower()))
+        if function is None:
+            raise TdsError(
+                0, f"{type_name}::{method.name} is not supported by the azsql-mcp TDS test server."
+            )
+        return _call(function, *method.expressions)
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Anonymous):
+        function = _METHODS.get(node.expression.name.lower())
+        if function is not None and not node.expression.expressions:
+            return _call(function, node.this)
+    if isinstance(node, exp.Column) and node.name.lower() == "stsrid" and node.table:
+        inner = exp.column(node.table, table=node.db) if node.db else exp.column(node.table)
+        return _call("CLR_SRID", inner)
+    return None
