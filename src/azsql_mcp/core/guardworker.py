@@ -228,7 +228,10 @@ class _Worker:
 def serve(fd: int) -> None:
     """The worker process: answer check and fingerprint requests until the socket closes."""
     conn = Connection(fd)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+    # Signals sent to the whole process group are the server's to handle; this process
+    # ends when the server closes the socket or is gone.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     if hasattr(os, "nice"):
         os.nice(10)  # the server's event loop goes first
     sqlguard.check_select("SELECT 1")  # load sqlglot before saying ready
@@ -240,13 +243,18 @@ def serve(fd: int) -> None:
             return
         try:
             if op == "check":
-                value: object = sqlguard.compute_verdict(sql, write_kinds, allow_unfiltered)
+                answer: tuple[bool, object] = (
+                    True,
+                    sqlguard.compute_verdict(sql, write_kinds, allow_unfiltered),
+                )
             else:
-                value = sqlguard.compute_fingerprint(sql)
+                answer = (True, sqlguard.compute_fingerprint(sql))
         except Exception as exc:  # a bug in the check: the server says so
-            conn.send((False, f"{type(exc).__name__}: {exc}"))
-        else:
-            conn.send((True, value))
+            answer = (False, f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(answer)
+        except OSError:  # the server is gone
+            return
 
 
 CHECKER = Checker()
