@@ -1,14 +1,17 @@
 """Statement checks that never stall the event loop.
 
-Checking costs about 7 microseconds of pure-Python CPU a character (measured on sqlglot
-30.31: 20 ms for 4,000 characters, 0.55 s for 80,000), so one long statement run on the
-event loop stops every client and `/health/live` meanwhile, and a thread would not help
-(the check holds the GIL). So:
+Checking is pure-Python CPU that grows with the number of tokens: about 25 to 130
+microseconds a token, depending on the shape (measured with sqlglot 30.31 on 2 shared
+cores: 0.55 s for an 80,000-character IN list, 5 s for 94,000 characters of `a = 1 OR
+...`, 9 s for 95,000 of `a+a+...`). On the event loop one long statement stops every
+client and `/health/live` meanwhile, and a thread would not help (the check holds the
+GIL). So:
 
 - a statement seen before costs a dictionary look-up (guardcache.py remembers accepted
   statements and refusals alike);
-- a short one (up to INLINE_CHARS, a few milliseconds of CPU) is checked inline, where a
-  round trip to another process would cost more than the check;
+- a short one (up to INLINE_TOKENS words and symbols, at most a few milliseconds of
+  CPU) is checked inline: a round trip to the worker costs about 0.5 ms on top of the
+  check, as much as checking `SELECT TOP (10) a, b FROM t ORDER BY a` (0.2 to 0.7 ms);
 - a longer one is checked in a worker process, started on first need, niced below the
   server, doing one check at a time. A check that takes longer than `timeout_s` is a
   refusal that says so, and the worker is killed and replaced on the next need.
@@ -23,6 +26,7 @@ import asyncio
 import hashlib
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -30,15 +34,17 @@ import sys
 import threading
 from collections.abc import Collection, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 from multiprocessing.connection import Connection
 from typing import Any
 
 from azsql_mcp.core import sqlguard
 from azsql_mcp.core.guardcache import VERDICTS, Refusal, check_key, remember, settle
 
-INLINE_CHARS = 1000  # about 5 ms of checking: cheaper inline than a round trip
-CHECK_TIMEOUT_S = 5.0  # about 6 times the longest honest check (100,000 characters)
+INLINE_TOKENS = 64  # words and symbols: at most a few milliseconds of checking
+CHECK_TIMEOUT_S = 10.0  # an 80,000-character IN list takes 0.5 s, the densest text 9 s
 START_TIMEOUT_S = 60.0  # a worker imports pydantic and sqlglot before it is ready
+_ROUGH_TOKEN = re.compile(r"\w+|\S")  # counts at least the tokens sqlglot will see
 _READY = "ready"
 _BOOT = "import sys; from azsql_mcp.core.guardworker import serve; serve(int(sys.argv[1]))"
 
@@ -53,10 +59,10 @@ class Checker:
         *,
         processes: int = 1,
         timeout_s: float = CHECK_TIMEOUT_S,
-        inline_chars: int = INLINE_CHARS,
+        inline_tokens: int = INLINE_TOKENS,
     ):
         self.timeout_s = timeout_s
-        self.inline_chars = inline_chars
+        self.inline_tokens = inline_tokens
         # One thread per worker process waits on it, so the event loop never does; calls
         # beyond that queue in the executor, not in blocked threads.
         self._threads = ThreadPoolExecutor(processes, thread_name_prefix="azsql-guard")
@@ -102,9 +108,10 @@ class Checker:
     def _inline(self, sql: str) -> bool:
         # Over MAX_SQL_CHARS the first test of the check refuses at once. Without POSIX
         # (pass_fds) there is no worker process, as there is no driver process (pool.py).
-        return (
-            len(sql) <= self.inline_chars or len(sql) > sqlguard.MAX_SQL_CHARS or os.name != "posix"
-        )
+        if len(sql) > sqlguard.MAX_SQL_CHARS or os.name != "posix":
+            return True
+        limit = self.inline_tokens
+        return sum(1 for _ in islice(_ROUGH_TOKEN.finditer(sql), limit + 1)) <= limit
 
     async def _check(
         self, sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
