@@ -29,7 +29,7 @@ def long_select(chars: int = 20_000) -> str:
 @pytest.fixture(scope="module")
 def checker() -> Iterator[Checker]:
     """Every statement goes to the worker process (one for the whole module)."""
-    worker = Checker(inline_tokens=0, timeout_s=60)
+    worker = Checker(inline_tokens=0, budget_tokens=0, timeout_s=60)
     yield worker
     worker.close()
 
@@ -100,7 +100,7 @@ async def test_a_check_that_takes_too_long_is_refused_saying_so() -> None:
 
 
 async def test_a_cached_refusal_is_still_a_refusal() -> None:
-    checker = Checker(inline_tokens=0, timeout_s=60)
+    checker = Checker(inline_tokens=0, budget_tokens=0, timeout_s=60)
     try:
         sql = long_select() + " ; DROP TABLE dbo.t"
         first = await verdict_in_worker(checker, sql)
@@ -156,7 +156,7 @@ async def test_over_the_size_cap_is_refused_without_the_worker() -> None:
 
 
 async def test_short_statements_are_checked_inline_and_dense_ones_are_not() -> None:
-    slow = Checker(timeout_s=0.001)  # whatever reaches the worker is refused as too slow
+    slow = Checker(timeout_s=0.001, budget_tokens=0)  # the worker refuses all: too slow
     try:
         assert (await slow.check_select("SELECT TOP (10) a, b FROM dbo.t ORDER BY a")).sql
         assert len(await slow.fingerprint("SELECT TOP (10) a FROM dbo.t")) == 16
@@ -164,6 +164,21 @@ async def test_short_statements_are_checked_inline_and_dense_ones_are_not() -> N
         assert len(dense) < 250
         with pytest.raises(QueryRefused, match="took longer than"):
             await slow.check_select(dense)
+    finally:
+        slow.close()
+
+
+async def test_medium_statements_are_inline_until_the_budget_is_spent() -> None:
+    slow = Checker(timeout_s=0.001)  # the worker refuses all: too slow
+    try:
+        verdicts: list[object] = []
+        for n in range(500):  # about 1 ms each: far more than the 50 ms budget
+            medium = f"SELECT {n} AS n FROM dbo.t WHERE id IN ({','.join(['1'] * 150)})"
+            verdicts.append(await verdict_in_worker(slow, medium))
+            if isinstance(verdicts[-1], str):
+                break
+        assert not isinstance(verdicts[0], str)  # the first is checked inline
+        assert isinstance(verdicts[-1], str) and "took longer than" in verdicts[-1]
     finally:
         slow.close()
 

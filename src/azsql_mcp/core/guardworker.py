@@ -12,6 +12,10 @@ GIL). So:
 - a short one (up to INLINE_TOKENS words and symbols, at most a few milliseconds of
   CPU) is checked inline: a round trip to the worker costs about 0.5 ms on top of the
   check, as much as checking `SELECT TOP (10) a, b FROM t ORDER BY a` (0.2 to 0.7 ms);
+- a medium one (up to BUDGET_TOKENS) is checked inline too while inline checking has
+  taken less than BUDGET_S lately (a leaky bucket refilled at BUDGET_SHARE of the
+  time), so the worker process is not started for the few distinct statements a
+  server normally sees, while a flood of them goes to the worker;
 - a longer one is checked in a worker process, started on first need, niced below the
   server, doing one check at a time. A check that takes longer than `timeout_s` is a
   refusal that says so, and the worker is killed and replaced on the next need.
@@ -32,8 +36,10 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Collection, Hashable
+import time
+from collections.abc import Collection, Hashable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from itertools import islice
 from multiprocessing.connection import Connection
 from typing import Any
@@ -42,6 +48,9 @@ from azsql_mcp.core import sqlguard
 from azsql_mcp.core.guardcache import VERDICTS, Refusal, check_key, remember, settle
 
 INLINE_TOKENS = 64  # words and symbols: at most a few milliseconds of checking
+BUDGET_TOKENS = 512  # inline too while the budget lasts: up to about 50 ms of checking
+BUDGET_S = 0.05  # inline checking the loop may do in a burst...
+BUDGET_SHARE = 0.05  # ...and in the long run, as a share of its time
 CHECK_TIMEOUT_S = 10.0  # an 80,000-character IN list takes 0.5 s, the densest text 9 s
 START_TIMEOUT_S = 60.0  # a worker imports pydantic and sqlglot before it is ready
 _ROUGH_TOKEN = re.compile(r"\w+|\S")  # counts at least the tokens sqlglot will see
@@ -60,9 +69,12 @@ class Checker:
         processes: int = 1,
         timeout_s: float = CHECK_TIMEOUT_S,
         inline_tokens: int = INLINE_TOKENS,
+        budget_tokens: int = BUDGET_TOKENS,
     ):
         self.timeout_s = timeout_s
         self.inline_tokens = inline_tokens
+        self.budget_tokens = budget_tokens
+        self._budget = _Budget(BUDGET_S, BUDGET_SHARE)
         # One thread per worker process waits on it, so the event loop never does; calls
         # beyond that queue in the executor, not in blocked threads.
         self._threads = ThreadPoolExecutor(processes, thread_name_prefix="azsql-guard")
@@ -76,7 +88,8 @@ class Checker:
     async def check_select(self, sql: str) -> sqlguard.CheckedStatement:
         """sqlguard.check_select, off the event loop for long statements."""
         if self._inline(sql):
-            return sqlguard.check_select(sql)
+            with self._budget.charged():
+                return sqlguard.check_select(sql)
         return await self._check(sql, None, False)
 
     async def check_write(
@@ -85,7 +98,8 @@ class Checker:
         """sqlguard.check_write, off the event loop for long statements."""
         wanted = sqlguard.write_kinds(kinds)
         if self._inline(sql):
-            return sqlguard.check_write(sql, wanted, allow_unfiltered=allow_unfiltered)
+            with self._budget.charged():
+                return sqlguard.check_write(sql, wanted, allow_unfiltered=allow_unfiltered)
         return await self._check(sql, wanted, allow_unfiltered)
 
     async def fingerprint(self, sql: str) -> str:
@@ -93,7 +107,8 @@ class Checker:
         if len(sql) > sqlguard.MAX_SQL_CHARS:  # refused unread: a hash of the raw text
             return _raw_hash(sql)
         if self._inline(sql):
-            return sqlguard.fingerprint(sql)
+            with self._budget.charged():
+                return sqlguard.fingerprint(sql)
         key = ("fingerprint", sql)
         found = VERDICTS.get(key)
         if isinstance(found, str):
@@ -110,8 +125,14 @@ class Checker:
         # (pass_fds) there is no worker process, as there is no driver process (pool.py).
         if len(sql) > sqlguard.MAX_SQL_CHARS or os.name != "posix":
             return True
-        limit = self.inline_tokens
-        return sum(1 for _ in islice(_ROUGH_TOKEN.finditer(sql), limit + 1)) <= limit
+        limit = max(self.inline_tokens, self.budget_tokens)
+        tokens = sum(1 for _ in islice(_ROUGH_TOKEN.finditer(sql), limit + 1))
+        if tokens <= self.inline_tokens:
+            return True
+        # Medium statements (the built-in catalog queries have 30 to 260) are checked
+        # inline while that stays a small share of the loop's time, so a server that
+        # is not under a flood of them never needs the worker process.
+        return tokens <= self.budget_tokens and self._budget.allows()
 
     async def _check(
         self, sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
@@ -168,6 +189,35 @@ class Checker:
         assert isinstance(key, tuple)
         remember(key, answer)
         return answer
+
+
+class _Budget:
+    """A leaky bucket of event-loop time for inline checks: up to `burst_s` at once,
+    refilled at `share` seconds a second."""
+
+    def __init__(self, burst_s: float, share: float):
+        self.burst_s = burst_s
+        self.share = share
+        self._spent = 0.0
+        self._at = time.monotonic()
+
+    def allows(self) -> bool:
+        self._leak()
+        return self._spent < self.burst_s
+
+    @contextmanager
+    def charged(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._leak()
+            self._spent += time.perf_counter() - started
+
+    def _leak(self) -> None:
+        now = time.monotonic()
+        self._spent = max(0.0, self._spent - (now - self._at) * self.share)
+        self._at = now
 
 
 def _raw_hash(sql: str) -> str:
