@@ -125,7 +125,7 @@ class Checker:
         # (pass_fds) there is no worker process, as there is no driver process (pool.py).
         if len(sql) > sqlguard.MAX_SQL_CHARS or os.name != "posix":
             return True
-        limit = max(self.inline_tokens, self.budget_tokens)
+        limit = min(max(self.inline_tokens, self.budget_tokens), len(sql))  # no more tokens
         tokens = sum(1 for _ in islice(_ROUGH_TOKEN.finditer(sql), limit + 1))
         if tokens <= self.inline_tokens:
             return True
