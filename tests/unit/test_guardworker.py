@@ -99,6 +99,20 @@ async def test_a_check_that_takes_too_long_is_refused_saying_so() -> None:
         slow.close()
 
 
+async def test_a_worker_that_dies_mid_check_is_a_refusal_then_replaced(checker: Checker) -> None:
+    await checker.check_select("SELECT 1")  # the worker is up
+    sql = long_select(90_000)
+    check = asyncio.create_task(verdict_in_worker(checker, sql))
+    await asyncio.sleep(0.05)  # the request is with the worker, which needs far longer
+    process = checker._workers[0]._process
+    assert process is not None
+    process.kill()
+    verdict = await check
+    assert isinstance(verdict, str) and "ended while checking" in verdict
+    # Not remembered (the process may have died of something else): checked again.
+    assert (await checker.check_select(sql)).kind == "select"
+
+
 async def test_a_cached_refusal_is_still_a_refusal() -> None:
     checker = Checker(inline_tokens=0, budget_tokens=0, timeout_s=60)
     try:

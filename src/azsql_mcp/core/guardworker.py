@@ -40,6 +40,7 @@ import time
 from collections.abc import Collection, Hashable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
 from typing import Any
@@ -178,14 +179,15 @@ class Checker:
                 "as @name parameters).",
                 sqlguard.allowed_for(write_kinds),
             )
-        elif answer is _CRASHED:
-            answer = Refusal(
-                "Checking the statement stopped the guard's checker process. Shorten or "
-                "simplify it.",
+        elif answer is _CRASHED:  # not remembered: the process may have died of something else
+            return Refusal(
+                "The guard's checker process ended while checking the statement. Try "
+                "again; if it happens again, shorten or simplify the statement.",
                 sqlguard.allowed_for(write_kinds),
             )
         if not isinstance(answer, Verdict):
-            raise RuntimeError(f"the guard's checker process failed: {answer}")
+            message = answer.message if isinstance(answer, _Failed) else repr(answer)
+            raise RuntimeError(f"the guard's checker process failed: {message}")
         assert isinstance(key, tuple)
         remember(key, answer)
         return answer
@@ -228,6 +230,13 @@ _TIMED_OUT = object()
 _CRASHED = object()
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """The worker raised while checking (a bug): its message."""
+
+    message: str
+
+
 class _Worker:
     """One checker process; used by one thread at a time."""
 
@@ -236,7 +245,8 @@ class _Worker:
         self._conn: Connection | None = None
 
     def ask(self, request: tuple[str, str, Any, bool], timeout_s: float) -> object:
-        """The worker's answer; _TIMED_OUT or _CRASHED if it gave none (then it is gone)."""
+        """The worker's answer, _Failed if the check raised, or _TIMED_OUT or _CRASHED if
+        it gave none (then the worker is gone)."""
         conn = self._started()
         try:
             conn.send(request)
@@ -247,7 +257,7 @@ class _Worker:
         except (EOFError, OSError):
             self.stop()
             return _CRASHED
-        return value if ok else str(value)
+        return value if ok else _Failed(str(value))
 
     def _started(self) -> Connection:
         if self._conn is not None and self._process is not None and self._process.poll() is None:
