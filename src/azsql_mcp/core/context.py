@@ -265,7 +265,7 @@ class _RecordingDatabase:
         offset: int = 0,
         json_values: bool = False,
     ) -> QueryResult:
-        _note(sql)
+        await _note(sql)
         result = await self._db.read(
             sql, params, max_rows=max_rows, offset=offset, json_values=json_values
         )
@@ -279,7 +279,7 @@ class _RecordingDatabase:
         *,
         kinds: Sequence[WriteKind],
     ) -> QueryResult:
-        _note(sql)
+        await _note(sql)
         result = await self._db.write(sql, params, kinds=kinds)
         _note_rows(result.rows_affected or 0)
         return result
@@ -287,13 +287,13 @@ class _RecordingDatabase:
     async def write_batch(
         self, statements: Sequence[str], params: Mapping[str, Any] | None = None
     ) -> list[QueryResult]:
-        _note(";\n".join(statements))
+        await _note(";\n".join(statements))
         results = await self._db.write_batch(statements, params)
         _note_rows(sum(r.rows_affected or 0 for r in results))
         return results
 
     async def explain(self, sql: str) -> str:
-        _note(sql)
+        await _note(sql)
         return await self._db.explain(sql)
 
     async def ping(self) -> float:
@@ -303,12 +303,12 @@ class _RecordingDatabase:
         return self._db.pool_stats()
 
 
-def _note(sql: str) -> None:
+async def _note(sql: str) -> None:
     record = CURRENT_CALL.get()
     if record is not None and record.fingerprint is None:
-        from azsql_mcp.core.sqlguard import fingerprint
+        from azsql_mcp.core import guardworker  # long statements: off the event loop
 
-        record.fingerprint = fingerprint(sql)
+        record.fingerprint = await guardworker.fingerprint(sql)
 
 
 def _note_rows(rows: int) -> None:

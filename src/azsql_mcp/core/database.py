@@ -37,7 +37,7 @@ from azsql_mcp.api import (
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.core import driverhost, metrics, sqlguard
+from azsql_mcp.core import driverhost, guardworker, metrics
 from azsql_mcp.core.connstr import (
     attrs_before,
     build_connection_string,
@@ -164,7 +164,7 @@ class SourceDatabase:
         offset: int = 0,
         json_values: bool = False,
     ) -> QueryResult:
-        checked = sqlguard.check_select(sql)
+        checked = await guardworker.check_select(sql)
         args = bind_params(checked.param_names, params)
         if offset < 0:
             raise ValueError("offset must be 0 or more")
@@ -198,7 +198,7 @@ class SourceDatabase:
         kinds: Sequence[WriteKind],
     ) -> QueryResult:
         self._refuse_if_read_only()
-        checked = sqlguard.check_write(
+        checked = await guardworker.check_write(
             sql, kinds, allow_unfiltered=self.security.allow_unfiltered_writes
         )
         statement = (checked.sql, bind_params(checked.param_names, params))
@@ -211,7 +211,7 @@ class SourceDatabase:
         if not statements:
             raise ValueError("write_batch needs at least one statement")
         checked = [
-            sqlguard.check_write(
+            await guardworker.check_write(
                 sql,
                 ("insert", "update", "delete"),
                 allow_unfiltered=self.security.allow_unfiltered_writes,
@@ -249,7 +249,7 @@ class SourceDatabase:
         ]
 
     async def explain(self, sql: str) -> str:
-        checked = sqlguard.check_select(sql)
+        checked = await guardworker.check_select(sql)
         # Under SHOWPLAN_XML nothing runs, so parameters need no values.
         args = [None] * len(checked.param_names)
         # The session had SHOWPLAN on: it never goes back to the pool.

@@ -36,6 +36,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NoReturn
 
 from azsql_mcp.api import QueryRefused
+from azsql_mcp.core.guardcache import VERDICTS, Refusal, check_key, remember, settle
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -47,7 +48,6 @@ WRITE_KINDS: frozenset[str] = frozenset({"insert", "update", "delete"})
 
 MAX_SQL_CHARS = 100_000
 MAX_NESTING = 100
-MAX_CACHED_CHARS = 4096
 
 ALLOWED_SELECT = (
     "one SELECT statement (CTEs, UNION/INTERSECT/EXCEPT, FOR JSON/XML allowed); "
@@ -176,21 +176,35 @@ def check_write(sql: str, kinds: Collection[str], *, allow_unfiltered: bool) -> 
     UPDATE and DELETE need a WHERE clause that filters on a column unless
     `allow_unfiltered`.
     """
+    return _checked(sql, write_kinds(kinds), allow_unfiltered)
+
+
+def write_kinds(kinds: Collection[str]) -> frozenset[str]:
+    """`kinds` as check_write takes them, or ValueError."""
     wanted = frozenset(k.lower() for k in kinds)
     if not wanted or not wanted <= WRITE_KINDS:
         raise ValueError(f"kinds must be a non-empty subset of {sorted(WRITE_KINDS)}: {kinds!r}")
-    return _checked(sql, wanted, allow_unfiltered)
+    return wanted
+
+
+def allowed_for(write_kinds: frozenset[str] | None) -> str:
+    """What a refusal says is allowed, for a read (None) or these write kinds."""
+    return ALLOWED_SELECT if write_kinds is None else _allowed_write(write_kinds)
 
 
 def fingerprint(sql: str) -> str:
     """A 16-hex-digit hash of the statement with literals, comments and case normalized."""
     # Audit asks for it on every call, and tools repeat their statements: remember them.
-    if len(sql) <= MAX_CACHED_CHARS:
-        return _fingerprint_cached(sql)
-    return _fingerprint(sql)
+    key = ("fingerprint", sql)
+    found = VERDICTS.get(key)
+    if not isinstance(found, str):
+        found = compute_fingerprint(sql)
+        VERDICTS.put(key, found, len(sql) + 16)
+    return found
 
 
-def _fingerprint(sql: str) -> str:
+def compute_fingerprint(sql: str) -> str:
+    """`fingerprint` without the cache (guardworker computes it in its worker process)."""
     from sqlglot.errors import TokenError
 
     try:
@@ -198,9 +212,6 @@ def _fingerprint(sql: str) -> str:
     except TokenError:
         return _hash(_rough_normal_form(sql))
     return _hash(_normal_form(sql, tokens))
-
-
-_fingerprint_cached = lru_cache(maxsize=512)(_fingerprint)
 
 
 # --- the check ----------------------------------------------------------------------
@@ -216,11 +227,24 @@ class _Scanned:
 def _checked(
     sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
 ) -> CheckedStatement:
-    # Tools repeat the same statements with new parameter values: remember the verdicts
-    # on short ones (refusals are not cached; they raise).
-    if len(sql) <= MAX_CACHED_CHARS:
-        return _check_cached(sql, write_kinds, allow_unfiltered)
-    return _check(sql, write_kinds, allow_unfiltered)
+    # Tools repeat the same statements with new parameter values: remember the verdicts,
+    # refusals included (guardcache.py).
+    key = check_key(sql, write_kinds, allow_unfiltered)
+    verdict = VERDICTS.get(key)
+    if not isinstance(verdict, CheckedStatement | Refusal):
+        verdict = compute_verdict(sql, write_kinds, allow_unfiltered)
+        remember(key, verdict)
+    return settle(verdict)
+
+
+def compute_verdict(
+    sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
+) -> CheckedStatement | Refusal:
+    """The check without the cache: the accepted statement or the refusal."""
+    try:
+        return _check(sql, write_kinds, allow_unfiltered)
+    except QueryRefused as exc:
+        return Refusal(exc.reason, exc.allowed)
 
 
 def _check(
@@ -229,7 +253,7 @@ def _check(
     from sqlglot.errors import ParseError, TokenError
     from sqlglot.tokens import TokenType
 
-    allowed = ALLOWED_SELECT if write_kinds is None else _allowed_write(write_kinds)
+    allowed = allowed_for(write_kinds)
     _check_characters(sql, allowed)
     dialect = _dialect()
     try:
@@ -277,9 +301,6 @@ def _check(
         has_where=has_where,
         fingerprint=_hash(_normal_form(sql, tokens)),
     )
-
-
-_check_cached = lru_cache(maxsize=512)(_check)
 
 
 def _allowed_write(kinds: frozenset[str]) -> str:
