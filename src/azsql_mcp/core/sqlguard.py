@@ -36,6 +36,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NoReturn
 
 from azsql_mcp.api import QueryRefused
+from azsql_mcp.core import write_filters
+from azsql_mcp.core.sqlpolicy import STRICT, ReadPolicy, check_reach
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -161,25 +163,44 @@ class CheckedStatement:
     sql: str  # `?` placeholders in place of @name parameters; comments removed
     param_names: tuple[str, ...]  # the parameter for each `?`, in order, without '@'
     kind: StatementKind
-    has_where: bool  # a WHERE clause that references at least one column
+    has_where: bool  # a WHERE clause that filters (not always true)
     fingerprint: str  # hash of the normalized statement (literals replaced), for audit
+    # Writes: columns the WHERE tests with IS NOT NULL, and the tables named; if such a
+    # column cannot be NULL the test is always true (see check_write's non_nullable).
+    not_null_tests: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
 
 
-def check_select(sql: str) -> CheckedStatement:
-    """Accept exactly one read-only SELECT, or raise QueryRefused saying why."""
-    return _checked(sql, None, False)
+def check_select(sql: str, *, policy: ReadPolicy = STRICT) -> CheckedStatement:
+    """Accept exactly one read-only SELECT, or raise QueryRefused saying why.
+
+    `policy` says which databases and server state the statement may reach; the
+    default reaches no other database and no server state.
+    """
+    return _checked(sql, None, False, policy, frozenset())
 
 
-def check_write(sql: str, kinds: Collection[str], *, allow_unfiltered: bool) -> CheckedStatement:
+def check_write(
+    sql: str,
+    kinds: Collection[str],
+    *,
+    allow_unfiltered: bool,
+    policy: ReadPolicy = STRICT,
+    non_nullable: Collection[str] = (),
+) -> CheckedStatement:
     """Accept exactly one INSERT/UPDATE/DELETE of one of `kinds`, or raise QueryRefused.
 
-    UPDATE and DELETE need a WHERE clause that filters on a column unless
-    `allow_unfiltered`.
+    UPDATE and DELETE need a WHERE clause that filters unless `allow_unfiltered`: one
+    that references a column and is not always true (`WHERE id = id`, `WHERE 1 = 1 OR
+    a = 1`, or `WHERE c IS NOT NULL` where `c` is one of `non_nullable`, the
+    columns the catalog says cannot be NULL; the caller looks them up from
+    `not_null_tests` and `tables` of a first check).
     """
     wanted = frozenset(k.lower() for k in kinds)
     if not wanted or not wanted <= WRITE_KINDS:
         raise ValueError(f"kinds must be a non-empty subset of {sorted(WRITE_KINDS)}: {kinds!r}")
-    return _checked(sql, wanted, allow_unfiltered)
+    columns = frozenset(c.casefold() for c in non_nullable)
+    return _checked(sql, wanted, allow_unfiltered, policy, columns)
 
 
 def fingerprint(sql: str) -> str:
@@ -214,17 +235,25 @@ class _Scanned:
 
 
 def _checked(
-    sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
+    sql: str,
+    write_kinds: frozenset[str] | None,
+    allow_unfiltered: bool,
+    policy: ReadPolicy,
+    non_nullable: frozenset[str],
 ) -> CheckedStatement:
     # Tools repeat the same statements with new parameter values: remember the verdicts
     # on short ones (refusals are not cached; they raise).
     if len(sql) <= MAX_CACHED_CHARS:
-        return _check_cached(sql, write_kinds, allow_unfiltered)
-    return _check(sql, write_kinds, allow_unfiltered)
+        return _check_cached(sql, write_kinds, allow_unfiltered, policy, non_nullable)
+    return _check(sql, write_kinds, allow_unfiltered, policy, non_nullable)
 
 
 def _check(
-    sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
+    sql: str,
+    write_kinds: frozenset[str] | None,
+    allow_unfiltered: bool,
+    policy: ReadPolicy,
+    non_nullable: frozenset[str],
 ) -> CheckedStatement:
     from sqlglot.errors import ParseError, TokenError
     from sqlglot.tokens import TokenType
@@ -264,18 +293,28 @@ def _check(
     except RecursionError:
         _refuse("The statement is nested too deeply to check.", allowed)
     _check_tree(tree, allowed)
+    check_reach(tree, policy, allowed)
     if _count_parameters(tree) != len(scanned.param_names):
         _refuse("A parameter is used where a value cannot go.", allowed)
+    not_null_tests: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
     if write_kinds is None:
         kind, has_where = _check_select_tree(tree, allowed)
     else:
-        kind, has_where = _check_write_tree(tree, write_kinds, allow_unfiltered, allowed)
+        kind, has_where = _check_write_tree(
+            tree, write_kinds, allow_unfiltered, non_nullable, allowed
+        )
+        where = tree.args.get("where")
+        not_null_tests = write_filters.not_null_tests(where) if where is not None else ()
+        tables = write_filters.table_names(tree)
     return CheckedStatement(
         sql=scanned.sent,
         param_names=scanned.param_names,
         kind=kind,
         has_where=has_where,
         fingerprint=_hash(_normal_form(sql, tokens)),
+        not_null_tests=not_null_tests,
+        tables=tables,
     )
 
 
@@ -651,7 +690,11 @@ def _check_select_tree(tree: exp.Expr, allowed: str) -> tuple[StatementKind, boo
 
 
 def _check_write_tree(
-    tree: exp.Expr, kinds: frozenset[str], allow_unfiltered: bool, allowed: str
+    tree: exp.Expr,
+    kinds: frozenset[str],
+    allow_unfiltered: bool,
+    non_nullable: frozenset[str],
+    allowed: str,
 ) -> tuple[StatementKind, bool]:
     from sqlglot import exp
 
@@ -666,11 +709,15 @@ def _check_write_tree(
         kind = "delete"
     if kind not in kinds:
         _refuse(f"{kind.upper()} statements are not accepted by this tool.", allowed)
-    has_where = _filters(tree.args.get("where"))
+    where = tree.args.get("where")
+    has_where = write_filters.filters(where, non_nullable)
     if kind != "insert" and not has_where and not allow_unfiltered:
+        found = "without a WHERE clause" if where is None else "whose WHERE clause is always true"
         _refuse(
-            f"{kind.upper()} without a WHERE clause that filters on a column would change "
-            "every row (the operator has not set allow_unfiltered_writes).",
+            f"{kind.upper()} {found} would change every row (the operator has not set "
+            "allow_unfiltered_writes). Filter on a column with a condition that can be "
+            "false, such as WHERE id = @id; `WHERE 1 = 1`, `WHERE id = id` and "
+            "`WHERE key IS NOT NULL` do not count.",
             allowed,
         )
     return kind, has_where

@@ -211,10 +211,6 @@ SELECT c.name, ty.name AS type_name, c.max_length, c.is_nullable
 FROM sys.columns c JOIN sys.types ty ON ty.user_type_id = c.user_type_id
 WHERE c.object_id = OBJECT_ID(@table)
 -- next
-SELECT r.session_id, r.status, r.total_elapsed_time, t.text
-FROM sys.dm_exec_requests r CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) t
-WHERE r.session_id <> @@SPID
--- next
 SELECT * FROM OPENJSON(@json) WITH (id int '$.id', name nvarchar(100) '$.name')
 -- next
 SELECT JSON_VALUE(@json, '$.a'), JSON_QUERY(@json, '$.b'), ISJSON(@json)
