@@ -48,7 +48,10 @@ StatementKind = Literal["select", "insert", "update", "delete"]
 WRITE_KINDS: frozenset[str] = frozenset({"insert", "update", "delete"})
 
 MAX_SQL_CHARS = 100_000
-MAX_NESTING = 100
+# Parentheses (calls, subqueries, grouping) nest at most this deep. sqlglot parses and
+# compares trees recursively: 32 levels stay well inside Python's recursion limit
+# (about 47 levels of function calls, measured with sqlglot 30.30, fail).
+MAX_NESTING = 32
 MAX_CACHED_CHARS = 4096
 
 ALLOWED_SELECT = (
@@ -88,7 +91,7 @@ SELECT_KEYWORDS: frozenset[str] = frozenset(
     CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER DESC DISTINCT
     DOUBLE ELSE END ESCAPE EXCEPT EXISTS FETCH FOR FREETEXT FREETEXTTABLE FROM FULL GROUP
     HAVING HOLDLOCK IDENTITYCOL IN INDEX INNER INTERSECT IS JOIN LEFT LIKE NOT NULL NULLIF
-    OF ON OPTION OR ORDER OUTER OVER PERCENT PIVOT PRECISION RIGHT ROWGUIDCOL SELECT
+    OF ON OPTION OR ORDER OUTER OVER PERCENT PIVOT PLAN PRECISION RIGHT ROWGUIDCOL SELECT
     SEMANTICKEYPHRASETABLE SEMANTICSIMILARITYDETAILSTABLE SEMANTICSIMILARITYTABLE
     SESSION_USER SOME SYSTEM_USER TABLESAMPLE THEN TO TOP TRY_CONVERT UNION UNPIVOT USER
     VALUES WHEN WHERE WITH WITHIN
@@ -133,7 +136,9 @@ _WHY: dict[str, str] = {
     "GO": "GO is a batch separator of client tools, not T-SQL; send one statement.",
     "DECLARE": "Variables are not allowed; pass values as @name parameters.",
     "SET": "SET statements are not allowed; pass values as @name parameters.",
-    "USE": "USE switches the database; choose the source instead.",
+    "USE": "USE switches the database; choose the source instead (the query hints "
+    "USE PLAN and USE HINT are refused too).",
+    "TABLE": "(The query hint TABLE HINT is refused: it applies lock hints indirectly.)",
     "UPDLOCK": "UPDLOCK takes write locks.",
     "XLOCK": "XLOCK takes exclusive locks.",
     "TABLOCKX": "TABLOCKX takes an exclusive table lock.",
@@ -292,21 +297,24 @@ def _check(
         _refuse(f"The statement does not parse as T-SQL: {_describe(exc)}", allowed)
     except RecursionError:
         _refuse("The statement is nested too deeply to check.", allowed)
-    _check_tree(tree, allowed)
-    check_reach(tree, policy, allowed)
-    if _count_parameters(tree) != len(scanned.param_names):
-        _refuse("A parameter is used where a value cannot go.", allowed)
-    not_null_tests: tuple[str, ...] = ()
-    tables: tuple[str, ...] = ()
-    if write_kinds is None:
-        kind, has_where = _check_select_tree(tree, allowed)
-    else:
-        kind, has_where = _check_write_tree(
-            tree, write_kinds, allow_unfiltered, non_nullable, allowed
-        )
-        where = tree.args.get("where")
-        not_null_tests = write_filters.not_null_tests(where) if where is not None else ()
-        tables = write_filters.table_names(tree)
+    try:
+        _check_tree(tree, allowed)
+        check_reach(tree, policy, allowed)
+        if _count_parameters(tree) != len(scanned.param_names):
+            _refuse("A parameter is used where a value cannot go.", allowed)
+        not_null_tests: tuple[str, ...] = ()
+        tables: tuple[str, ...] = ()
+        if write_kinds is None:
+            kind, has_where = _check_select_tree(tree, allowed)
+        else:
+            kind, has_where = _check_write_tree(
+                tree, write_kinds, allow_unfiltered, non_nullable, allowed
+            )
+            where = tree.args.get("where")
+            not_null_tests = write_filters.not_null_tests(where) if where is not None else ()
+            tables = write_filters.table_names(tree)
+    except RecursionError:
+        _refuse("The statement is nested too deeply to check (CASE in CASE?).", allowed)
     return CheckedStatement(
         sql=scanned.sent,
         param_names=scanned.param_names,
