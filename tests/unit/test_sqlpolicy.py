@@ -3,6 +3,8 @@ and which WHERE clauses count as a filter for writes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from azsql_mcp import QueryRefused
@@ -57,7 +59,7 @@ def test_three_part_names_of_the_own_database_are_accepted(sql: str) -> None:
 def test_other_databases_are_refused_until_allowed(sql: str, database: str) -> None:
     reason = refused(sql)
     assert f"names the database {database}" in reason
-    assert "(sales)" in reason and "allowed_databases" in reason
+    assert "(Sales)" in reason and "allowed_databases" in reason
     opened = ReadPolicy.of("Sales", [database.upper()])
     assert check_select(sql, policy=opened).kind == "select"
 
@@ -279,3 +281,30 @@ def test_cte_names_are_not_tables() -> None:
         allow_unfiltered=False,
     )
     assert checked.tables == ("[dbo].[t]",)
+
+
+# --- docs --------------------------------------------------------------------------------
+
+
+def test_security_docs_list_every_denied_object_and_allowed_hint() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+    for name in sql_objects.DENIED_OBJECTS:
+        assert f"`sys.{name}`" in docs or f"`{name.upper()}`" in docs, name
+    for hint in sql_hints.ALLOWED_TABLE_HINTS:
+        assert f"`{hint}" in docs, hint
+    assert f"1 <= n <= {sql_hints.MAX_RECURSION}" in docs
+
+
+def test_security_docs_examples_are_the_real_refusals() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+    for sql in (
+        "SELECT * FROM OtherDb..Secrets",
+        "SELECT * FROM t WITH (HOLDLOCK)",
+        "SELECT * FROM sys.fn_get_audit_file('x', NULL, NULL)",
+        "SELECT * FROM sys.dm_exec_requests",
+        "SELECT RAND(1)",
+    ):
+        assert refused(sql) in docs, sql
+    with pytest.raises(QueryRefused) as caught:
+        check_write("DELETE FROM t WHERE 1 = 1 OR a = 1", ALL_KINDS, allow_unfiltered=False)
+    assert caught.value.reason in docs

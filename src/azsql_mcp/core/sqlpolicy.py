@@ -44,7 +44,7 @@ class ReadPolicy:
         allow_server_state: bool = False,
     ) -> ReadPolicy:
         return cls(
-            database.casefold() if database else None,
+            database or None,
             frozenset(name.casefold() for name in allowed_databases),
             allow_server_state,
         )
@@ -52,7 +52,8 @@ class ReadPolicy:
     def may_read(self, database: str) -> bool:
         # Database names compare case-insensitively, as under the usual server collations.
         name = database.casefold()
-        return name == self.database or name in self.allowed_databases
+        own = self.database.casefold() if self.database else None
+        return name == own or name in self.allowed_databases
 
 
 STRICT = ReadPolicy()
