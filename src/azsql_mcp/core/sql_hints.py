@@ -64,6 +64,7 @@ ALLOWED_QUERY_HINTS: frozenset[str] = frozenset(
         "RECOMPILE",
         "ROBUST PLAN",
         "NO_PERFORMANCE_SPOOL",
+        "DISABLE_OPTIMIZED_PLAN_FORCING",
     }
 )
 REFUSED_QUERY_HINTS: dict[str, str] = {
