@@ -3,10 +3,11 @@
 The one list of them: the guard refuses each name below, whatever the tool and its
 scopes. Names come from Microsoft's documentation of the system catalog views,
 dynamic management views and system functions; each carries the reason given in the
-refusal. Views and table-valued functions match when written `sys.NAME` or plain
-`NAME` (SQL Server resolves `fn_...` and compatibility views without the schema); a
-user object such as `dbo.credentials` is not matched. Scalar functions (PWDCOMPARE...)
-match by name.
+refusal. Views and table-valued functions match when written `sys.NAME`; written
+without a schema they match only when their name starts `sys`, `fn_` or `dm_`
+(SQL Server finds compatibility views and system functions without the schema,
+catalog views such as sys.credentials only with it), so a user table `credentials`
+or `dbo.credentials` is not matched. Scalar functions (PWDCOMPARE...) match by name.
 """
 
 from __future__ import annotations
@@ -67,6 +68,15 @@ DENIED_OBJECTS: dict[str, str] = {
 # Views that show server state (other sessions, their statements, locks, memory)
 # without the dm_ prefix: compatibility views from before the DMVs.
 SERVER_STATE_VIEWS: frozenset[str] = frozenset({"sysprocesses", "syslockinfo", "sysperfinfo"})
+
+
+# Prefixes of system objects SQL Server resolves without the `sys.` schema.
+UNQUALIFIED_PREFIXES = ("sys", "fn_", "dm_")
+
+
+def resolves_unqualified(name: str) -> bool:
+    """Whether a one-part name may reach a system object of that name."""
+    return name.lower().startswith(UNQUALIFIED_PREFIXES)
 
 
 def denied_reason(name: str) -> str | None:

@@ -137,6 +137,7 @@ _WHY: dict[str, str] = {
     "WAITFOR": "WAITFOR holds the connection and is used for timing attacks.",
     "GO": "GO is a batch separator of client tools, not T-SQL; send one statement.",
     "DECLARE": "Variables are not allowed; pass values as @name parameters.",
+    "DEFAULT": "For a function argument, write NULL where the function accepts it.",
     "SET": "SET statements are not allowed; pass values as @name parameters.",
     "USE": "USE switches the database; choose the source instead (the query hints "
     "USE PLAN and USE HINT are refused too).",

@@ -160,8 +160,11 @@ def _how_to_open(database: str) -> str:
 
 
 def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: str) -> None:
+    """`schema` is None for a function call outside FROM, "" for a one-part name."""
     if (schema or "").lower() not in SYSTEM_SCHEMAS:
         return  # a user object such as dbo.credentials
+    if schema == "" and not sql_objects.resolves_unqualified(name):
+        return  # a user table such as `credentials`: catalog views need `sys.`
     written = f"{schema}.{name}" if schema else name
     reason = sql_objects.denied_reason(name)
     if reason is not None:
