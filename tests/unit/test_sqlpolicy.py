@@ -54,6 +54,7 @@ def test_three_part_names_of_the_own_database_are_accepted(sql: str) -> None:
         ("SELECT OtherDb.dbo.fn(1) AS x", "OtherDb"),
         ("SELECT * FROM t CROSS APPLY OtherDb.dbo.tvf(t.a) AS f", "OtherDb"),
         ("SELECT [master].[sys].[objects].[name] FROM t", "master"),
+        ("SELECT * FROM [master ].sys.objects", "master "),
     ],
 )
 def test_other_databases_are_refused_until_allowed(sql: str, database: str) -> None:
@@ -182,6 +183,13 @@ def test_denied_object(name: str, schema: str) -> None:
     reason = refused(sql, policy)
     assert name in reason.lower()
     assert sql_objects.DENIED_OBJECTS[name] in reason
+
+
+@pytest.mark.parametrize(
+    "sql", ["SELECT * FROM [sys ].[sql_logins ]", "SELECT * FROM [SYS].[SQL_LOGINS]"]
+)
+def test_system_names_match_as_sql_server_compares_them(sql: str) -> None:
+    assert "password hashes" in refused(sql)
 
 
 def test_user_objects_named_like_system_views_are_not_denied() -> None:

@@ -45,15 +45,20 @@ class ReadPolicy:
     ) -> ReadPolicy:
         return cls(
             database or None,
-            frozenset(name.casefold() for name in allowed_databases),
+            frozenset(_key(name) for name in allowed_databases),
             allow_server_state,
         )
 
     def may_read(self, database: str) -> bool:
         # Database names compare case-insensitively, as under the usual server collations.
-        name = database.casefold()
-        own = self.database.casefold() if self.database else None
-        return name == own or name in self.allowed_databases
+        own = _key(self.database) if self.database else None
+        return _key(database) in (own, *self.allowed_databases)
+
+
+def _key(name: str) -> str:
+    """How SQL Server compares names: case-insensitively under the usual collations,
+    and ignoring trailing spaces ([master ] is master)."""
+    return name.rstrip(" ").casefold()
 
 
 STRICT = ReadPolicy()
@@ -161,7 +166,8 @@ def _how_to_open(database: str) -> str:
 
 def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: str) -> None:
     """`schema` is None for a function call outside FROM, "" for a one-part name."""
-    if (schema or "").lower() not in SYSTEM_SCHEMAS:
+    name = name.rstrip(" ")
+    if _key(schema or "") not in SYSTEM_SCHEMAS:
         return  # a user object such as dbo.credentials
     if schema == "" and not sql_objects.resolves_unqualified(name):
         return  # a user table such as `credentials`: catalog views need `sys.`
