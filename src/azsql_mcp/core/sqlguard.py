@@ -141,7 +141,8 @@ _WHY: dict[str, str] = {
     "SET": "SET statements are not allowed; pass values as @name parameters.",
     "USE": "USE switches the database; choose the source instead (the query hints "
     "USE PLAN and USE HINT are refused too).",
-    "TABLE": "(The query hint TABLE HINT is refused: it applies lock hints indirectly.)",
+    "TABLE": "TABLE starts statements such as CREATE TABLE; in OPTION (TABLE HINT ...) "
+    "it would apply lock hints from outside the FROM clause.",
     "UPDLOCK": "UPDLOCK takes write locks.",
     "XLOCK": "XLOCK takes exclusive locks.",
     "TABLOCKX": "TABLOCKX takes an exclusive table lock.",
