@@ -6,6 +6,7 @@ server must answer ``initialize`` before heavy libraries are loaded.
 """
 
 from azsql_mcp.api import (
+    ADMIN_SCOPE,
     AccessToken,
     AuthProvider,
     ClientIdentity,
@@ -30,6 +31,7 @@ from azsql_mcp.api import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ADMIN_SCOPE",
     "AccessToken",
     "AuthProvider",
     "ClientIdentity",

@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 hookimpl = pluggy.HookimplMarker("azsql_mcp")
 
 
+# The scope of admin tools (plans, other sessions' queries) when clients authenticate.
+ADMIN_SCOPE = "sql.admin"
+
 # --- settings that describe one database source ---------------------------------
 
 
@@ -26,6 +29,9 @@ class Security(BaseModel):
 
     read_only: bool = True
     allow_unfiltered_writes: bool = False
+    # Databases other than the source's own that statements may name (three-part
+    # names; "tempdb" also opens global temporary tables ##name).
+    allowed_databases: list[str] = Field(default_factory=list)
 
 
 class Limits(BaseModel):
@@ -177,12 +183,15 @@ class Database(Protocol):
         max_rows: int | None = None,
         offset: int = 0,
         json_values: bool = False,
+        server_state: bool = False,
     ) -> QueryResult:
         """Run one SELECT (CTEs allowed) in a transaction that is rolled back.
 
         With `json_values`, the rows come as lists of JSON values converted by the
         rules of `azsql_mcp.values` (converted where they are fetched, which is
-        cheaper than converting driver values afterwards)."""
+        cheaper than converting driver values afterwards). Server-state views
+        (sys.dm_... : other sessions and their statements) are refused unless
+        `server_state`, which a tool passes only for callers with the sql.admin scope."""
         ...
 
     async def write(

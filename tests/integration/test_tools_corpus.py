@@ -71,16 +71,19 @@ async def test_hostile_corpus_is_refused_and_the_database_is_unchanged(mcp_clien
     assert await snapshot(mcp_client) == before
 
 
-async def test_legit_corpus_is_accepted(mcp_client):
+async def test_legit_corpus_is_accepted(make_azsql_server):
     """The guard lets every one through (the corpus names tables of its own, so the
-    database may then answer "invalid object"; that is not a refusal)."""
+    database may then answer "invalid object"; that is not a refusal). The corpus
+    reads one other database, which this source opens."""
+    app = make_azsql_server(config={"security": {"allowed_databases": ["Reporting"]}})
     refused = []
-    for statement in sql_corpus.load_corpus("legit"):
-        args: dict[str, Any] = {"query": statement}
-        names = set(PARAMETER.findall(statement))
-        if names:
-            args["params"] = dict.fromkeys(names, 1)
-        result = await mcp_client.call_tool("read_data", args, raise_on_error=False)
-        if result.is_error and REFUSED in result.content[0].text:
-            refused.append((statement, result.content[0].text[:200]))
+    async with Client(app) as client:
+        for statement in sql_corpus.load_corpus("legit"):
+            args: dict[str, Any] = {"query": statement}
+            names = set(PARAMETER.findall(statement))
+            if names:
+                args["params"] = dict.fromkeys(names, 1)
+            result = await client.call_tool("read_data", args, raise_on_error=False)
+            if result.is_error and REFUSED in result.content[0].text:
+                refused.append((statement, result.content[0].text[:200]))
     assert refused == []

@@ -140,3 +140,42 @@ async def test_batch_is_all_or_nothing(writer):
     )
     assert done["rows_affected"] == [1, 1, 1] and done["total_rows_affected"] == 3
     assert await scalar(writer, count, p="Test Batch%") == 0
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM SalesLT.SalesOrderDetail WHERE SalesOrderDetailID IS NOT NULL",
+        "UPDATE SalesLT.Customer SET Suffix = 'X' WHERE CustomerID = CustomerID",
+        "UPDATE SalesLT.Customer SET Suffix = 'X' WHERE CustomerID IS NOT NULL OR 1 = 0",
+        "DELETE FROM SalesLT.SalesOrderDetail WHERE 1 = 1 OR OrderQty = 5",
+    ],
+)
+async def test_always_true_where_is_refused_before_anything_runs(writer, sql):
+    count = "SELECT COUNT(*) FROM SalesLT.SalesOrderDetail"
+    before = await scalar(writer, count)
+    message = await refused(writer, "update_data", sql=sql)
+    assert "always true" in message and "allow_unfiltered_writes" in message
+    assert await scalar(writer, count) == before
+    assert await scalar(writer, "SELECT COUNT(*) FROM SalesLT.Customer WHERE Suffix = 'X'") == 0
+
+
+async def test_is_not_null_on_a_nullable_column_filters(writer):
+    done = await ok(
+        writer,
+        "update_data",
+        sql="UPDATE SalesLT.Customer SET Suffix = Suffix"
+        " WHERE Suffix IS NOT NULL AND CustomerID < 0",
+    )
+    assert done["rows_affected"] == 0
+
+
+async def test_writes_stay_in_the_source_database_and_refuse_lock_hints(writer):
+    message = await refused(writer, "update_data", sql="DELETE FROM OtherDb.dbo.t WHERE id = 1")
+    assert "names the database OtherDb" in message
+    message = await refused(
+        writer,
+        "update_data",
+        sql="UPDATE SalesLT.Customer WITH (TABLOCK) SET Suffix = 'X' WHERE CustomerID = 1",
+    )
+    assert "table hint TABLOCK" in message

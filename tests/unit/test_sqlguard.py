@@ -19,9 +19,13 @@ from azsql_mcp.core.sqlguard import (
     check_write,
     fingerprint,
 )
+from azsql_mcp.core.sqlpolicy import ReadPolicy
 
 HOSTILE = load_corpus("hostile")
 LEGIT = load_corpus("legit")
+# The legitimate corpus reads its own database by three-part names, and one other
+# database the operator opened (the integration test configures the same).
+LEGIT_POLICY = ReadPolicy.of("AdventureWorksLT", ["Reporting"])
 ALL_KINDS = ("insert", "update", "delete")
 
 
@@ -39,8 +43,8 @@ def _with_names(checked_sql: str, names: tuple[str, ...]) -> str:
 
 
 def test_corpora_are_large_enough() -> None:
-    assert len(HOSTILE) >= 150
-    assert len(LEGIT) >= 60
+    assert len(HOSTILE) >= 340
+    assert len(LEGIT) >= 100
     assert len(set(HOSTILE)) == len(HOSTILE), "duplicate hostile entries"
 
 
@@ -55,7 +59,7 @@ def test_hostile_statement_is_refused(sql: str) -> None:
 
 @pytest.mark.parametrize("sql", LEGIT, ids=[f"legit{i:03d}" for i in range(len(LEGIT))])
 def test_legit_select_is_accepted_and_sent_unchanged_in_meaning(sql: str) -> None:
-    checked = check_select(sql)
+    checked = check_select(sql, policy=LEGIT_POLICY)
     assert checked.kind == "select"
     assert checked.sql.count("?") >= len(checked.param_names)
     # What is sent parses to the same tree as what the caller wrote.
@@ -284,3 +288,26 @@ def test_importing_the_guard_does_not_import_sqlglot() -> None:
     code = "import sys, azsql_mcp.core.sqlguard; print('sqlglot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT " + "(" * MAX_NESTING + "1" + ")" * MAX_NESTING,
+        "SELECT " + "ABS(" * MAX_NESTING + "1" + ")" * MAX_NESTING,
+        "SELECT " + "CAST(" * MAX_NESTING + "1" + " AS int)" * MAX_NESTING,
+        "SELECT * FROM " + "(SELECT * FROM " * MAX_NESTING + "t" + " AS x)" * MAX_NESTING,
+        "SELECT * FROM t WHERE a IN "
+        + "(SELECT a FROM t WHERE a IN " * (MAX_NESTING - 1)
+        + "(1)"
+        + ")" * (MAX_NESTING - 1),
+    ],
+)
+def test_nesting_up_to_the_limit_is_checked(sql: str) -> None:
+    # The documented limit is the real one: anything within it parses and is checked.
+    assert check_select(sql).kind == "select"
+
+
+def test_offset_fetch_with_parameters_is_accepted() -> None:
+    checked = check_select("SELECT * FROM t ORDER BY a OFFSET @o ROWS FETCH NEXT @n ROWS ONLY")
+    assert checked.param_names == ("o", "n")

@@ -19,12 +19,15 @@ async def read_all(
     params: Mapping[str, Any] | None = None,
     *,
     limit: int = CATALOG_MAX_ROWS,
+    server_state: bool = False,
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Rows as dicts, following next_offset; and whether rows beyond `limit` were left."""
+    """Rows as dicts, following next_offset; and whether rows beyond `limit` were left.
+
+    `server_state` lets the statement read sys.dm_... views (admin tools only)."""
     rows: list[dict[str, Any]] = []
     offset = 0
     while True:
-        result = await db.read(sql, params, offset=offset)
+        result = await db.read(sql, params, offset=offset, server_state=server_state)
         rows.extend(records(result))
         more = result.truncated
         if not more or result.next_offset is None or len(rows) >= limit:

@@ -108,7 +108,11 @@ async def long_running_queries(db: Database, min_seconds: float) -> tuple[list[R
     """Requests running for at least `min_seconds`, longest first; and whether cut."""
     try:
         rows, truncated = await read_all(
-            db, sql.LONG_RUNNING_QUERIES, {"min_ms": int(min_seconds * 1000)}, limit=500
+            db,
+            sql.LONG_RUNNING_QUERIES,
+            {"min_ms": int(min_seconds * 1000)},
+            limit=500,
+            server_state=True,  # behind the sql.admin scope, like every admin tool
         )
     except DatabaseError as e:
         if e.number in PERMISSION_DENIED:

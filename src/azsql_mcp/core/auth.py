@@ -18,6 +18,7 @@ import os
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from azsql_mcp.api import ADMIN_SCOPE
 from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings
 from azsql_mcp.core.tokens import CheckedJWTVerifier, ClaimPolicy
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 READ_SCOPE = "sql.read"
 WRITE_SCOPE = "sql.write"
-ADMIN_SCOPE = "sql.admin"
 # Tools tagged "admin" (plans, other sessions' queries) need ADMIN_SCOPE by default.
 ADMIN_TAG = "admin"
 ENTRA_AUTHORITY = "https://login.microsoftonline.com"

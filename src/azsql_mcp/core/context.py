@@ -264,10 +264,16 @@ class _RecordingDatabase:
         max_rows: int | None = None,
         offset: int = 0,
         json_values: bool = False,
+        server_state: bool = False,
     ) -> QueryResult:
         await _note(sql)
         result = await self._db.read(
-            sql, params, max_rows=max_rows, offset=offset, json_values=json_values
+            sql,
+            params,
+            max_rows=max_rows,
+            offset=offset,
+            json_values=json_values,
+            server_state=server_state,
         )
         _note_rows(len(result.rows))
         return result

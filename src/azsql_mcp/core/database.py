@@ -37,7 +37,7 @@ from azsql_mcp.api import (
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.core import driverhost, guardworker, metrics
+from azsql_mcp.core import driverhost, guardworker, metrics, sqlguard
 from azsql_mcp.core.connstr import (
     attrs_before,
     build_connection_string,
@@ -55,6 +55,7 @@ from azsql_mcp.core.retry import (
     inspect_error,
     to_database_error,
 )
+from azsql_mcp.core.sqlpolicy import ReadPolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,6 +87,13 @@ class Tuning:
     retry_first_s: float = FIRST_RETRY_S  # a read's first retry after a transient fault
     retry_max_delay_s: float = MAX_RETRY_DELAY_S
     deadlock_retries: int = 2  # immediate reruns of a read chosen as deadlock victim
+
+
+# Whether a table (name as written, bracket-quoted parts) has a NOT NULL column of that name.
+NOT_NULL_COLUMN = """
+SELECT c.column_id FROM sys.columns AS c
+WHERE c.object_id = OBJECT_ID(@table) AND c.name = @column AND c.is_nullable = 0
+"""
 
 
 class ConnectFailed(DatabaseError):
@@ -147,6 +155,14 @@ class SourceDatabase:
             self._probe_task = None
         await self._pool.close()
 
+    def policy(self, *, server_state: bool = False) -> ReadPolicy:
+        """What this source's statements may reach (databases, server state)."""
+        return ReadPolicy.of(
+            self.settings.database,
+            self.security.allowed_databases,
+            allow_server_state=server_state,
+        )
+
     def readiness(self) -> Readiness:
         return self._readiness
 
@@ -163,8 +179,9 @@ class SourceDatabase:
         max_rows: int | None = None,
         offset: int = 0,
         json_values: bool = False,
+        server_state: bool = False,
     ) -> QueryResult:
-        checked = await guardworker.check_select(sql)
+        checked = await guardworker.check_select(sql, policy=self.policy(server_state=server_state))
         args = bind_params(checked.param_names, params)
         if offset < 0:
             raise ValueError("offset must be 0 or more")
@@ -198,9 +215,7 @@ class SourceDatabase:
         kinds: Sequence[WriteKind],
     ) -> QueryResult:
         self._refuse_if_read_only()
-        checked = await guardworker.check_write(
-            sql, kinds, allow_unfiltered=self.security.allow_unfiltered_writes
-        )
+        checked = await self._check_write(sql, kinds)
         statement = (checked.sql, bind_params(checked.param_names, params))
         return (await self._write([statement]))[0]
 
@@ -211,17 +226,40 @@ class SourceDatabase:
         if not statements:
             raise ValueError("write_batch needs at least one statement")
         checked = [
-            await guardworker.check_write(
-                sql,
-                ("insert", "update", "delete"),
-                allow_unfiltered=self.security.allow_unfiltered_writes,
-            )
-            for sql in statements
+            await self._check_write(sql, ("insert", "update", "delete")) for sql in statements
         ]
         used = {name for c in checked for name in c.param_names}
         _refuse_unused(params, used)
         batch = [(c.sql, bind_params(c.param_names, params, check_unused=False)) for c in checked]
         return await self._write(batch)
+
+    async def _check_write(self, sql: str, kinds: Collection[str]) -> sqlguard.CheckedStatement:
+        """check_write, then again knowing which columns tested IS NOT NULL cannot be NULL
+        (`WHERE key IS NOT NULL` is always true and must not pass for a filter)."""
+        allow = self.security.allow_unfiltered_writes
+        checked = await guardworker.check_write(
+            sql, kinds, allow_unfiltered=allow, policy=self.policy()
+        )
+        if allow or checked.kind == "insert" or not checked.not_null_tests:
+            return checked
+        non_nullable = [
+            column
+            for column in checked.not_null_tests
+            if await self._never_null(checked.tables, column)
+        ]
+        if not non_nullable:
+            return checked
+        return await guardworker.check_write(
+            sql, kinds, allow_unfiltered=allow, policy=self.policy(), non_nullable=non_nullable
+        )
+
+    async def _never_null(self, tables: Sequence[str], column: str) -> bool:
+        """Whether a column of that name is NOT NULL in one of the statement's tables."""
+        for table in tables:
+            found = await self.read(NOT_NULL_COLUMN, {"table": table, "column": column})
+            if found.rows:
+                return True
+        return False
 
     async def _write(self, statements: list[tuple[str, list[Any]]]) -> list[QueryResult]:
         """One transaction, never retried: a write that failed midway may have happened."""
@@ -249,8 +287,9 @@ class SourceDatabase:
         ]
 
     async def explain(self, sql: str) -> str:
-        checked = await guardworker.check_select(sql)
-        # Under SHOWPLAN_XML nothing runs, so parameters need no values.
+        # Under SHOWPLAN_XML nothing runs: parameters need no values, and a plan of a
+        # server-state view shows no other session's data.
+        checked = await guardworker.check_select(sql, policy=self.policy(server_state=True))
         args = [None] * len(checked.param_names)
         # The session had SHOWPLAN on: it never goes back to the pool.
         return await self._once(

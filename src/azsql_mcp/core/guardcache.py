@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from azsql_mcp.api import QueryRefused
 
 if TYPE_CHECKING:
-    from azsql_mcp.core.sqlguard import CheckedStatement
+    from azsql_mcp.core.sqlguard import CheckedStatement, Rules
 
 # About 16 MB at most (4 bytes a character in the worst case, 1 for ASCII text).
 BUDGET_CHARS = 4_000_000
@@ -84,12 +84,12 @@ class VerdictCache:
 
 VERDICTS = VerdictCache()
 
-CheckKey = tuple[str, str, frozenset[str] | None, bool]
+CheckKey = tuple[str, str, "Rules"]
 
 
-def check_key(sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool) -> CheckKey:
-    """The key of a check: the same text checked for another kind is another check."""
-    return ("check", sql, write_kinds, allow_unfiltered)
+def check_key(sql: str, rules: Rules) -> CheckKey:
+    """The key of a check: the same text checked under other rules is another check."""
+    return ("check", sql, rules)
 
 
 def remember(key: CheckKey, verdict: CheckedStatement | Refusal) -> None:

@@ -47,6 +47,7 @@ from typing import Any
 
 from azsql_mcp.core import sqlguard
 from azsql_mcp.core.guardcache import VERDICTS, Refusal, check_key, remember, settle
+from azsql_mcp.core.sqlpolicy import STRICT, ReadPolicy
 
 INLINE_TOKENS = 64  # words and symbols: at most a few milliseconds of checking
 BUDGET_TOKENS = 512  # inline too while the budget lasts: up to about 50 ms of checking
@@ -59,6 +60,8 @@ _READY = "ready"
 _BOOT = "import sys; from azsql_mcp.core.guardworker import serve; serve(int(sys.argv[1]))"
 
 Verdict = sqlguard.CheckedStatement | Refusal
+# ("check", text, rules) or ("fingerprint", text, None): what a worker is asked
+Request = tuple[str, str, sqlguard.Rules | None]
 
 
 class Checker:
@@ -86,22 +89,37 @@ class Checker:
         self._pending: dict[Hashable, Future[Any]] = {}
         self._lock = threading.Lock()
 
-    async def check_select(self, sql: str) -> sqlguard.CheckedStatement:
+    async def check_select(
+        self, sql: str, *, policy: ReadPolicy = STRICT
+    ) -> sqlguard.CheckedStatement:
         """sqlguard.check_select, off the event loop for long statements."""
         if self._inline(sql):
             with self._budget.charged():
-                return sqlguard.check_select(sql)
-        return await self._check(sql, None, False)
+                return sqlguard.check_select(sql, policy=policy)
+        return await self._check(sql, sqlguard.Rules(None, False, policy, frozenset()))
 
     async def check_write(
-        self, sql: str, kinds: Collection[str], *, allow_unfiltered: bool
+        self,
+        sql: str,
+        kinds: Collection[str],
+        *,
+        allow_unfiltered: bool,
+        policy: ReadPolicy = STRICT,
+        non_nullable: Collection[str] = (),
     ) -> sqlguard.CheckedStatement:
         """sqlguard.check_write, off the event loop for long statements."""
         wanted = sqlguard.write_kinds(kinds)
         if self._inline(sql):
             with self._budget.charged():
-                return sqlguard.check_write(sql, wanted, allow_unfiltered=allow_unfiltered)
-        return await self._check(sql, wanted, allow_unfiltered)
+                return sqlguard.check_write(
+                    sql,
+                    wanted,
+                    allow_unfiltered=allow_unfiltered,
+                    policy=policy,
+                    non_nullable=non_nullable,
+                )
+        columns = frozenset(c.casefold() for c in non_nullable)
+        return await self._check(sql, sqlguard.Rules(wanted, allow_unfiltered, policy, columns))
 
     async def fingerprint(self, sql: str) -> str:
         """sqlguard.fingerprint, off the event loop for long statements."""
@@ -114,7 +132,7 @@ class Checker:
         found = VERDICTS.get(key)
         if isinstance(found, str):
             return found
-        return str(await self._ask(key, ("fingerprint", sql, None, False)))
+        return str(await self._ask(key, ("fingerprint", sql, None)))
 
     def close(self) -> None:
         """Stop the worker processes (a later check starts new ones)."""
@@ -135,17 +153,15 @@ class Checker:
         # is not under a flood of them never needs the worker process.
         return tokens <= self.budget_tokens and self._budget.allows()
 
-    async def _check(
-        self, sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
-    ) -> sqlguard.CheckedStatement:
-        key = check_key(sql, write_kinds, allow_unfiltered)
+    async def _check(self, sql: str, rules: sqlguard.Rules) -> sqlguard.CheckedStatement:
+        key = check_key(sql, rules)
         verdict = VERDICTS.get(key)
         if not isinstance(verdict, Verdict):
-            verdict = await self._ask(key, ("check", sql, write_kinds, allow_unfiltered))
+            verdict = await self._ask(key, ("check", sql, rules))
         assert isinstance(verdict, Verdict)  # _answer gives nothing else
         return settle(verdict)
 
-    async def _ask(self, key: Hashable, request: tuple[str, str, Any, bool]) -> object:
+    async def _ask(self, key: Hashable, request: Request) -> object:
         with self._lock:
             future = self._pending.get(key)
             if future is None:
@@ -159,9 +175,10 @@ class Checker:
         with self._lock:
             self._pending.pop(key, None)
 
-    def _answer(self, key: Hashable, request: tuple[str, str, Any, bool]) -> object:
+    def _answer(self, key: Hashable, request: Request) -> object:
         """In a thread of the executor: ask an idle worker, remember the answer."""
-        op, sql, write_kinds, _ = request
+        op, sql, rules = request
+        write_kinds = rules.write_kinds if rules is not None else None
         worker = self._idle.get()  # never waits long: one thread per worker
         try:
             answer = worker.ask(request, self.timeout_s)
@@ -244,7 +261,7 @@ class _Worker:
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
 
-    def ask(self, request: tuple[str, str, Any, bool], timeout_s: float) -> object:
+    def ask(self, request: Request, timeout_s: float) -> object:
         """The worker's answer, _Failed if the check raised, or _TIMED_OUT or _CRASHED if
         it gave none (then the worker is gone)."""
         conn = self._started()
@@ -305,14 +322,14 @@ def serve(fd: int) -> None:
     conn.send(_READY)
     while True:
         try:
-            op, sql, write_kinds, allow_unfiltered = conn.recv()
+            op, sql, rules = conn.recv()
         except EOFError:
             return
         try:
             if op == "check":
                 answer: tuple[bool, object] = (
                     True,
-                    sqlguard.compute_verdict(sql, write_kinds, allow_unfiltered),
+                    sqlguard.compute_verdict(sql, rules),
                 )
             else:
                 answer = (True, sqlguard.compute_fingerprint(sql))
@@ -327,14 +344,21 @@ def serve(fd: int) -> None:
 CHECKER = Checker()
 
 
-async def check_select(sql: str) -> sqlguard.CheckedStatement:
-    return await CHECKER.check_select(sql)
+async def check_select(sql: str, *, policy: ReadPolicy = STRICT) -> sqlguard.CheckedStatement:
+    return await CHECKER.check_select(sql, policy=policy)
 
 
 async def check_write(
-    sql: str, kinds: Collection[str], *, allow_unfiltered: bool
+    sql: str,
+    kinds: Collection[str],
+    *,
+    allow_unfiltered: bool,
+    policy: ReadPolicy = STRICT,
+    non_nullable: Collection[str] = (),
 ) -> sqlguard.CheckedStatement:
-    return await CHECKER.check_write(sql, kinds, allow_unfiltered=allow_unfiltered)
+    return await CHECKER.check_write(
+        sql, kinds, allow_unfiltered=allow_unfiltered, policy=policy, non_nullable=non_nullable
+    )
 
 
 async def fingerprint(sql: str) -> str:

@@ -10,7 +10,9 @@ A statement is checked in three layers, and only what passed all three is sent:
    sqlglot reads as an alias but SQL Server as a second statement, is refused);
    no ODBC escapes, `?` markers, `xp_`/`sp_` names, write-locking hints, `GO`.
 3. Tree (sqlglot's T-SQL parser): exactly one statement of an allowed kind, and
-   nothing dangerous anywhere inside it (DML in CTEs, SELECT INTO, linked servers...).
+   nothing dangerous anywhere inside it (DML in CTEs, SELECT INTO, linked servers...),
+   nor anything outside what it may reach (`sqlpolicy`: other databases, system
+   objects that read files or credentials, server state, lock hints, RAND(seed)).
 
 What runs is what was checked: the text sent is rebuilt from the checked tokens
 (comments dropped, strings and quoted names re-quoted canonically, `@name` as `?`),
@@ -36,7 +38,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NoReturn
 
 from azsql_mcp.api import QueryRefused
+from azsql_mcp.core import write_filters
 from azsql_mcp.core.guardcache import VERDICTS, Refusal, check_key, remember, settle
+from azsql_mcp.core.sqlpolicy import STRICT, ReadPolicy, check_reach
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -47,7 +51,10 @@ StatementKind = Literal["select", "insert", "update", "delete"]
 WRITE_KINDS: frozenset[str] = frozenset({"insert", "update", "delete"})
 
 MAX_SQL_CHARS = 100_000
-MAX_NESTING = 100
+# Parentheses (calls, subqueries, grouping) nest at most this deep. sqlglot parses and
+# compares trees recursively: 32 levels stay well inside Python's recursion limit
+# (about 47 levels of function calls, measured with sqlglot 30.30, fail).
+MAX_NESTING = 32
 
 ALLOWED_SELECT = (
     "one SELECT statement (CTEs, UNION/INTERSECT/EXCEPT, FOR JSON/XML allowed); "
@@ -86,7 +93,7 @@ SELECT_KEYWORDS: frozenset[str] = frozenset(
     CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER DESC DISTINCT
     DOUBLE ELSE END ESCAPE EXCEPT EXISTS FETCH FOR FREETEXT FREETEXTTABLE FROM FULL GROUP
     HAVING HOLDLOCK IDENTITYCOL IN INDEX INNER INTERSECT IS JOIN LEFT LIKE NOT NULL NULLIF
-    OF ON OPTION OR ORDER OUTER OVER PERCENT PIVOT PRECISION RIGHT ROWGUIDCOL SELECT
+    OF ON OPTION OR ORDER OUTER OVER PERCENT PIVOT PLAN PRECISION RIGHT ROWGUIDCOL SELECT
     SEMANTICKEYPHRASETABLE SEMANTICSIMILARITYDETAILSTABLE SEMANTICSIMILARITYTABLE
     SESSION_USER SOME SYSTEM_USER TABLESAMPLE THEN TO TOP TRY_CONVERT UNION UNPIVOT USER
     VALUES WHEN WHERE WITH WITHIN
@@ -130,8 +137,12 @@ _WHY: dict[str, str] = {
     "WAITFOR": "WAITFOR holds the connection and is used for timing attacks.",
     "GO": "GO is a batch separator of client tools, not T-SQL; send one statement.",
     "DECLARE": "Variables are not allowed; pass values as @name parameters.",
+    "DEFAULT": "For a function argument, write NULL where the function accepts it.",
     "SET": "SET statements are not allowed; pass values as @name parameters.",
-    "USE": "USE switches the database; choose the source instead.",
+    "USE": "USE switches the database; choose the source instead (the query hints "
+    "USE PLAN and USE HINT are refused too).",
+    "TABLE": "TABLE starts statements such as CREATE TABLE; in OPTION (TABLE HINT ...) "
+    "it would apply lock hints from outside the FROM clause.",
     "UPDLOCK": "UPDLOCK takes write locks.",
     "XLOCK": "XLOCK takes exclusive locks.",
     "TABLOCKX": "TABLOCKX takes an exclusive table lock.",
@@ -161,22 +172,51 @@ class CheckedStatement:
     sql: str  # `?` placeholders in place of @name parameters; comments removed
     param_names: tuple[str, ...]  # the parameter for each `?`, in order, without '@'
     kind: StatementKind
-    has_where: bool  # a WHERE clause that references at least one column
+    has_where: bool  # a WHERE clause that filters (not always true)
     fingerprint: str  # hash of the normalized statement (literals replaced), for audit
+    # Writes: columns the WHERE tests with IS NOT NULL, and the tables named; if such a
+    # column cannot be NULL the test is always true (see check_write's non_nullable).
+    not_null_tests: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
 
 
-def check_select(sql: str) -> CheckedStatement:
-    """Accept exactly one read-only SELECT, or raise QueryRefused saying why."""
-    return _checked(sql, None, False)
+@dataclass(frozen=True)
+class Rules:
+    """What one check accepts; hashable, so it keys the verdict cache with the text."""
+
+    write_kinds: frozenset[str] | None  # None: a read
+    allow_unfiltered: bool
+    policy: ReadPolicy
+    non_nullable: frozenset[str]  # casefolded columns the catalog says cannot be NULL
 
 
-def check_write(sql: str, kinds: Collection[str], *, allow_unfiltered: bool) -> CheckedStatement:
+def check_select(sql: str, *, policy: ReadPolicy = STRICT) -> CheckedStatement:
+    """Accept exactly one read-only SELECT, or raise QueryRefused saying why.
+
+    `policy` says which databases and server state the statement may reach; the
+    default reaches no other database and no server state.
+    """
+    return _checked(sql, None, False, policy, frozenset())
+
+
+def check_write(
+    sql: str,
+    kinds: Collection[str],
+    *,
+    allow_unfiltered: bool,
+    policy: ReadPolicy = STRICT,
+    non_nullable: Collection[str] = (),
+) -> CheckedStatement:
     """Accept exactly one INSERT/UPDATE/DELETE of one of `kinds`, or raise QueryRefused.
 
-    UPDATE and DELETE need a WHERE clause that filters on a column unless
-    `allow_unfiltered`.
+    UPDATE and DELETE need a WHERE clause that filters unless `allow_unfiltered`: one
+    that references a column and is not always true (`WHERE id = id`, `WHERE 1 = 1 OR
+    a = 1`, or `WHERE c IS NOT NULL` where `c` is one of `non_nullable`, the
+    columns the catalog says cannot be NULL; the caller looks them up from
+    `not_null_tests` and `tables` of a first check).
     """
-    return _checked(sql, write_kinds(kinds), allow_unfiltered)
+    columns = frozenset(c.casefold() for c in non_nullable)
+    return _checked(sql, write_kinds(kinds), allow_unfiltered, policy, columns)
 
 
 def write_kinds(kinds: Collection[str]) -> frozenset[str]:
@@ -225,30 +265,39 @@ class _Scanned:
 
 
 def _checked(
-    sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
+    sql: str,
+    write_kinds: frozenset[str] | None,
+    allow_unfiltered: bool,
+    policy: ReadPolicy,
+    non_nullable: frozenset[str],
 ) -> CheckedStatement:
     # Tools repeat the same statements with new parameter values: remember the verdicts,
     # refusals included (guardcache.py).
-    key = check_key(sql, write_kinds, allow_unfiltered)
+    rules = Rules(write_kinds, allow_unfiltered, policy, non_nullable)
+    key = check_key(sql, rules)
     verdict = VERDICTS.get(key)
     if not isinstance(verdict, CheckedStatement | Refusal):
-        verdict = compute_verdict(sql, write_kinds, allow_unfiltered)
+        verdict = compute_verdict(sql, rules)
         remember(key, verdict)
     return settle(verdict)
 
 
-def compute_verdict(
-    sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
-) -> CheckedStatement | Refusal:
+def compute_verdict(sql: str, rules: Rules) -> CheckedStatement | Refusal:
     """The check without the cache: the accepted statement or the refusal."""
     try:
-        return _check(sql, write_kinds, allow_unfiltered)
+        return _check(
+            sql, rules.write_kinds, rules.allow_unfiltered, rules.policy, rules.non_nullable
+        )
     except QueryRefused as exc:
         return Refusal(exc.reason, exc.allowed)
 
 
 def _check(
-    sql: str, write_kinds: frozenset[str] | None, allow_unfiltered: bool
+    sql: str,
+    write_kinds: frozenset[str] | None,
+    allow_unfiltered: bool,
+    policy: ReadPolicy,
+    non_nullable: frozenset[str],
 ) -> CheckedStatement:
     from sqlglot.errors import ParseError, TokenError
     from sqlglot.tokens import TokenType
@@ -287,19 +336,32 @@ def _check(
         _refuse(f"The statement does not parse as T-SQL: {_describe(exc)}", allowed)
     except RecursionError:
         _refuse("The statement is nested too deeply to check.", allowed)
-    _check_tree(tree, allowed)
-    if _count_parameters(tree) != len(scanned.param_names):
-        _refuse("A parameter is used where a value cannot go.", allowed)
-    if write_kinds is None:
-        kind, has_where = _check_select_tree(tree, allowed)
-    else:
-        kind, has_where = _check_write_tree(tree, write_kinds, allow_unfiltered, allowed)
+    try:
+        _check_tree(tree, allowed)
+        check_reach(tree, policy, allowed)
+        if _count_parameters(tree) != len(scanned.param_names):
+            _refuse("A parameter is used where a value cannot go.", allowed)
+        not_null_tests: tuple[str, ...] = ()
+        tables: tuple[str, ...] = ()
+        if write_kinds is None:
+            kind, has_where = _check_select_tree(tree, allowed)
+        else:
+            kind, has_where = _check_write_tree(
+                tree, write_kinds, allow_unfiltered, non_nullable, allowed
+            )
+            where = tree.args.get("where")
+            not_null_tests = write_filters.not_null_tests(where) if where is not None else ()
+            tables = write_filters.table_names(tree)
+    except RecursionError:
+        _refuse("The statement is nested too deeply to check (CASE in CASE?).", allowed)
     return CheckedStatement(
         sql=scanned.sent,
         param_names=scanned.param_names,
         kind=kind,
         has_where=has_where,
         fingerprint=_hash(_normal_form(sql, tokens)),
+        not_null_tests=not_null_tests,
+        tables=tables,
     )
 
 
@@ -672,7 +734,11 @@ def _check_select_tree(tree: exp.Expr, allowed: str) -> tuple[StatementKind, boo
 
 
 def _check_write_tree(
-    tree: exp.Expr, kinds: frozenset[str], allow_unfiltered: bool, allowed: str
+    tree: exp.Expr,
+    kinds: frozenset[str],
+    allow_unfiltered: bool,
+    non_nullable: frozenset[str],
+    allowed: str,
 ) -> tuple[StatementKind, bool]:
     from sqlglot import exp
 
@@ -687,11 +753,15 @@ def _check_write_tree(
         kind = "delete"
     if kind not in kinds:
         _refuse(f"{kind.upper()} statements are not accepted by this tool.", allowed)
-    has_where = _filters(tree.args.get("where"))
+    where = tree.args.get("where")
+    has_where = write_filters.filters(where, non_nullable)
     if kind != "insert" and not has_where and not allow_unfiltered:
+        found = "without a WHERE clause" if where is None else "whose WHERE clause is always true"
         _refuse(
-            f"{kind.upper()} without a WHERE clause that filters on a column would change "
-            "every row (the operator has not set allow_unfiltered_writes).",
+            f"{kind.upper()} {found} would change every row (the operator has not set "
+            "allow_unfiltered_writes). Filter on a column with a condition that can be "
+            "false, such as WHERE id = @id; `WHERE 1 = 1`, `WHERE id = id` and "
+            "`WHERE key IS NOT NULL` do not count.",
             allowed,
         )
     return kind, has_where

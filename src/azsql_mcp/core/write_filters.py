@@ -1,0 +1,90 @@
+"""Whether the WHERE clause of an UPDATE or DELETE really filters.
+
+`allow_unfiltered_writes = false` asks for a WHERE clause that can be false for some
+row. A clause is treated as always true when, after sqlglot's `simplify`, it names no
+column, or it is true once every self-comparison (`a = a`, `a >= a`, `a IN (a)`,
+`a LIKE a`) and every `c IS NOT NULL` on a column that cannot be NULL is taken as
+true. This catches the usual bypasses, not every tautology (`id > 0` on an identity
+key passes): `max_affected_rows` is the bound that holds whatever the WHERE says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+
+def filters(where: exp.Expr | None, non_nullable: Collection[str] = ()) -> bool:
+    """False when `where` is missing or always true; `non_nullable` casefolded names."""
+    from sqlglot import exp
+    from sqlglot.optimizer.simplify import simplify
+
+    if where is None or where.find(exp.Column) is None:
+        return False
+    condition = where.this if isinstance(where, exp.Where) else where
+    simplified = simplify(condition.copy(), dialect="tsql")
+    replaced = simplified.transform(lambda node: _true_if_tautology(node, non_nullable))
+    result = simplify(replaced, dialect="tsql")
+    if isinstance(result, exp.Boolean) and result.this:
+        return False
+    return result.find(exp.Column) is not None
+
+
+def not_null_tests(where: exp.Expr) -> tuple[str, ...]:
+    """Names of the columns the clause tests with IS NOT NULL, as written."""
+    from sqlglot import exp
+
+    columns = (_not_null_column(node) for node in where.find_all(exp.Not))
+    return tuple(sorted({column.name for column in columns if column is not None}))
+
+
+def table_names(tree: exp.Expr) -> tuple[str, ...]:
+    """The tables a write names, bracket-quoted for OBJECT_ID (CTE names left out)."""
+    from sqlglot import exp
+
+    ctes = {cte.alias_or_name.casefold() for cte in tree.find_all(exp.CTE)}
+    names: set[str] = set()
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier) or table.name.casefold() in ctes:
+            continue
+        names.add(".".join("[" + part.name.replace("]", "]]") + "]" for part in table.parts))
+    return tuple(sorted(names))
+
+
+def _true_if_tautology(node: exp.Expr, non_nullable: Collection[str]) -> exp.Expr:
+    from sqlglot import exp
+
+    comparisons = (exp.EQ, exp.GTE, exp.LTE, exp.NullSafeEQ, exp.Like)
+    if isinstance(node, comparisons) and _same(node.this, node.expression):
+        return exp.true()
+    if isinstance(node, exp.In) and any(_same(node.this, e) for e in node.expressions):
+        return exp.true()
+    column = _not_null_column(node)
+    if column is not None and column.name.casefold() in non_nullable:
+        return exp.true()
+    return node
+
+
+def _same(a: exp.Expr | None, b: exp.Expr | None) -> bool:
+    from sqlglot import exp
+
+    return a is not None and a == b and a.find(exp.Column) is not None
+
+
+def _not_null_column(node: exp.Expr) -> exp.Column | None:
+    """The column of `NOT c IS NULL` (how sqlglot reads `c IS NOT NULL`), else None."""
+    from sqlglot import exp
+
+    inner = node.this if isinstance(node, exp.Not) else None
+    if isinstance(inner, exp.Paren):
+        inner = inner.this
+    if (
+        isinstance(inner, exp.Is)
+        and isinstance(inner.this, exp.Column)
+        and isinstance(inner.expression, exp.Null)
+    ):
+        return inner.this
+    return None

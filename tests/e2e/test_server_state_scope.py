@@ -1,0 +1,70 @@
+"""read_data reads server-state views (sys.dm_...) only for callers with sql.admin, the
+scope list_long_running_queries needs: over real HTTP with static tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx2
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from servers import clean_env, http_server, source_env, wait_ready
+
+CONFIG = """
+[server.auth]
+mode = "static_tokens"
+
+[[server.auth.static_tokens]]
+token_env = "READER_TOKEN"
+subject = "reader"
+scopes = ["sql.read"]
+
+[[server.auth.static_tokens]]
+token_env = "ADMIN_TOKEN"
+subject = "admin"
+scopes = ["sql.read", "sql.admin"]
+
+[audit]
+enabled = false
+"""
+SESSIONS = "SELECT session_id FROM sys.dm_exec_sessions WHERE session_id = @@SPID"
+
+
+@pytest.fixture(scope="module")
+def server(
+    tds_server: Any, tds_password: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    cwd = tmp_path_factory.mktemp("state")
+    (cwd / "azsql-mcp.toml").write_text(CONFIG)
+    env = clean_env(source_env(tds_server, tds_password))
+    env |= {"READER_TOKEN": "reader-secret-1", "ADMIN_TOKEN": "admin-secret-2"}
+    with http_server(env, str(cwd), "--stateless") as base:
+        wait_ready(base)
+        yield base
+
+
+@asynccontextmanager
+async def session(base: str, token: str) -> AsyncIterator[ClientSession]:
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http,
+        streamable_http_client(base + "/mcp", http_client=http) as (read, write),
+        ClientSession(read, write) as client,
+    ):
+        await client.initialize()
+        yield client
+
+
+async def test_reader_is_refused_server_state(server: str) -> None:
+    async with session(server, "reader-secret-1") as client:
+        result = await client.call_tool("read_data", {"query": SESSIONS})
+    assert result.is_error
+    assert "needs the sql.admin scope" in result.content[0].text
+
+
+async def test_admin_reads_server_state(server: str) -> None:
+    async with session(server, "admin-secret-2") as client:
+        result = await client.call_tool("read_data", {"query": SESSIONS})
+    assert "needs the sql.admin scope" not in result.content[0].text

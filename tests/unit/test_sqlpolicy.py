@@ -1,0 +1,329 @@
+"""What an accepted statement may reach: databases, system objects, hints, session state,
+and which WHERE clauses count as a filter for writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from azsql_mcp import QueryRefused
+from azsql_mcp.core import sql_hints, sql_objects
+from azsql_mcp.core.sqlguard import check_select, check_write
+from azsql_mcp.core.sqlpolicy import ReadPolicy
+
+OWN = ReadPolicy.of("Sales")
+ALL_KINDS = ("insert", "update", "delete")
+
+# Scalar functions; every other entry is a view or table-valued function.
+SCALAR = {"pwdcompare", "pwdencrypt", "loginproperty", "certprivatekey"}
+
+
+def refused(sql: str, policy: ReadPolicy = OWN) -> str:
+    with pytest.raises(QueryRefused) as caught:
+        check_select(sql, policy=policy)
+    return caught.value.reason
+
+
+# --- 15.2 a read stays in its source's database ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM Sales.dbo.Orders",
+        "SELECT * FROM [Sales].[dbo].[Orders] AS o",
+        'SELECT * FROM "sales"."dbo"."Orders"',
+        "SELECT * FROM SALES..Orders",
+        "SELECT Sales.dbo.fn_total(1) AS total",
+    ],
+)
+def test_three_part_names_of_the_own_database_are_accepted(sql: str) -> None:
+    assert check_select(sql, policy=OWN).kind == "select"
+
+
+@pytest.mark.parametrize(
+    ("sql", "database"),
+    [
+        ("SELECT * FROM master.sys.objects", "master"),
+        ("SELECT * FROM msdb.dbo.sysjobs", "msdb"),
+        ("SELECT * FROM OtherDb..Secrets", "OtherDb"),
+        ("SELECT * FROM [OtherDb].[dbo].[Secrets]", "OtherDb"),
+        ("SELECT * FROM tempdb.sys.objects", "tempdb"),
+        ("SELECT * FROM t WHERE a IN (SELECT a FROM OtherDb.dbo.u)", "OtherDb"),
+        ("SELECT OtherDb.dbo.fn(1) AS x", "OtherDb"),
+        ("SELECT * FROM t CROSS APPLY OtherDb.dbo.tvf(t.a) AS f", "OtherDb"),
+        ("SELECT [master].[sys].[objects].[name] FROM t", "master"),
+        ("SELECT * FROM [master ].sys.objects", "master "),
+    ],
+)
+def test_other_databases_are_refused_until_allowed(sql: str, database: str) -> None:
+    reason = refused(sql)
+    assert f"names the database {database}" in reason
+    assert "(Sales)" in reason and "allowed_databases" in reason
+    opened = ReadPolicy.of("Sales", [database.upper()])
+    assert check_select(sql, policy=opened).kind == "select"
+
+
+def test_without_a_database_every_three_part_name_is_refused() -> None:
+    with pytest.raises(QueryRefused, match="names the database Sales"):
+        check_select("SELECT * FROM Sales.dbo.Orders")
+
+
+def test_global_temporary_tables_need_tempdb() -> None:
+    assert "global temporary table" in refused("SELECT * FROM ##t")
+    assert check_select("SELECT * FROM ##t", policy=ReadPolicy.of("Sales", ["tempdb"]))
+    assert check_select("SELECT * FROM #mine", policy=OWN).kind == "select"
+
+
+def test_four_part_names_stay_refused_even_when_the_database_is_allowed() -> None:
+    allowed = ReadPolicy.of("Sales", ["db"])
+    assert "linked servers" in refused("SELECT * FROM srv.db.dbo.t", allowed)
+    assert "linked servers" in refused("SELECT srv.db.dbo.fn(1) AS x", allowed)
+
+
+def test_writes_follow_the_same_rule() -> None:
+    with pytest.raises(QueryRefused, match="names the database OtherDb"):
+        check_write("INSERT INTO OtherDb.dbo.t (a) VALUES (1)", ALL_KINDS, allow_unfiltered=False)
+    checked = check_write(
+        "UPDATE Sales.dbo.t SET a = 1 WHERE id = 1",
+        ALL_KINDS,
+        allow_unfiltered=False,
+        policy=OWN,
+    )
+    assert checked.kind == "update"
+
+
+# --- 15.3 hints -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hint", sorted(sql_hints.ALLOWED_TABLE_HINTS))
+def test_allowed_table_hint(hint: str) -> None:
+    written = f"{hint}(ix1)" if hint == "INDEX" else hint
+    assert check_select(f"SELECT * FROM t WITH ({written})").kind == "select"
+
+
+@pytest.mark.parametrize("hint", sorted(sql_hints.REFUSED_TABLE_HINTS))
+def test_refused_table_hint(hint: str) -> None:
+    with pytest.raises(QueryRefused) as caught:
+        check_select(f"SELECT * FROM t WITH (NOLOCK, {hint})")
+    assert hint in caught.value.reason
+    if "table hint" in caught.value.reason:  # UPDLOCK, XLOCK, TABLOCKX go at the word
+        assert "Allowed table hints: FORCESCAN" in caught.value.reason
+
+
+@pytest.mark.parametrize("hint", ["TABLOCK", "HOLDLOCK", "PAGLOCK", "SERIALIZABLE"])
+def test_lock_hints_in_writes_follow_the_same_rule(hint: str) -> None:
+    with pytest.raises(QueryRefused, match=f"table hint {hint}"):
+        check_write(f"DELETE FROM t WITH ({hint}) WHERE id = 1", ALL_KINDS, allow_unfiltered=False)
+    assert check_write(
+        "UPDATE t WITH (ROWLOCK) SET a = 1 WHERE id = 1", ALL_KINDS, allow_unfiltered=False
+    )
+
+
+@pytest.mark.parametrize("option", sorted(sql_hints.ALLOWED_QUERY_HINTS - {"FAST", "MAXRECURSION"}))
+def test_allowed_query_hint(option: str) -> None:
+    assert check_select(f"SELECT * FROM t OPTION ({option})").kind == "select"
+
+
+@pytest.mark.parametrize(
+    "option", ["FAST 10", "MAXRECURSION 1", "MAXRECURSION 1000", "MAXDOP 1", "RECOMPILE, HASH JOIN"]
+)
+def test_allowed_query_hint_with_values(option: str) -> None:
+    assert check_select(f"SELECT * FROM t OPTION ({option})").kind == "select"
+
+
+@pytest.mark.parametrize(
+    ("option", "fragment"),
+    [
+        ("MAXRECURSION 0", "from 1 to 1000"),
+        ("MAXRECURSION 1001", "from 1 to 1000"),
+        ("MAXDOP 0", "degree of parallelism"),
+        ("MAXDOP 8", "degree of parallelism"),
+        ("MIN_GRANT_PERCENT = 50", "memory grant"),
+        ("MAX_GRANT_PERCENT = 50", "memory grant"),
+        ("QUERYTRACEON 8649", "trace flags"),
+        ("PARAMETERIZATION FORCED", "plan guides"),
+        ("LABEL = 'x'", "allow-list"),
+        ("USE PLAN N'<x/>'", "USE"),
+        ("TABLE HINT (t, TABLOCK)", "TABLE"),
+    ],
+)
+def test_refused_query_hint(option: str, fragment: str) -> None:
+    assert fragment in refused(f"SELECT * FROM t OPTION ({option})")
+
+
+def test_join_hints() -> None:
+    assert check_select("SELECT * FROM t AS a INNER HASH JOIN u AS b ON a.id = b.id")
+    assert check_select("SELECT * FROM t AS a LEFT LOOP JOIN u AS b ON a.id = b.id")
+    assert "MERGE" in refused("SELECT * FROM t AS a INNER MERGE JOIN u AS b ON a.id = b.id")
+    assert "REMOTE" in refused("SELECT * FROM t AS a INNER REMOTE JOIN u AS b ON a.id = b.id")
+
+
+# --- 15.4 files, logs, registry, credentials; server state -----------------------------------
+
+
+def _reference(name: str, schema: str) -> str:
+    if name in SCALAR:
+        return f"SELECT {name.upper()}(N'a', N'b') AS x"
+    if name.startswith(("fn_", "dm_")) and name not in {"dm_server_registry"}:
+        return f"SELECT * FROM {schema}{name}(NULL, NULL)"
+    return f"SELECT * FROM {schema}{name}"
+
+
+@pytest.mark.parametrize("name", sorted(sql_objects.DENIED_OBJECTS))
+@pytest.mark.parametrize("schema", ["sys.", "[sys].", ""])
+def test_denied_object(name: str, schema: str) -> None:
+    sql = _reference(name, schema)
+    policy = ReadPolicy.of("Sales", allow_server_state=True)
+    if schema == "" and name not in SCALAR and not sql_objects.resolves_unqualified(name):
+        # A catalog view needs `sys.`: without it the name is a user table.
+        assert check_select(sql, policy=policy).kind == "select"
+        return
+    reason = refused(sql, policy)
+    assert name in reason.lower()
+    assert sql_objects.DENIED_OBJECTS[name] in reason
+
+
+@pytest.mark.parametrize(
+    "sql", ["SELECT * FROM [sys ].[sql_logins ]", "SELECT * FROM [SYS].[SQL_LOGINS]"]
+)
+def test_system_names_match_as_sql_server_compares_them(sql: str) -> None:
+    assert "password hashes" in refused(sql)
+
+
+def test_user_objects_named_like_system_views_are_not_denied() -> None:
+    for sql in (
+        "SELECT * FROM dbo.credentials",
+        "SELECT * FROM credentials",
+        "SELECT * FROM hr.sql_logins",
+        "SELECT name FROM servers",
+    ):
+        assert check_select(sql).kind == "select"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT r.session_id, t.text FROM sys.dm_exec_requests AS r "
+        "CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t",
+        "SELECT * FROM sys.dm_exec_sessions",
+        "SELECT * FROM sys.sysprocesses",
+        "SELECT * FROM sys.dm_tran_locks",
+    ],
+)
+def test_server_state_needs_the_policy(sql: str) -> None:
+    assert "sql.admin" in refused(sql)
+    assert check_select(sql, policy=ReadPolicy.of("Sales", allow_server_state=True))
+
+
+def test_own_database_catalog_views_stay_readable() -> None:
+    for sql in (
+        "SELECT name FROM sys.tables",
+        "SELECT name, size FROM sys.database_files",
+        "SELECT name FROM sys.database_principals",
+    ):
+        assert check_select(sql).kind == "select"
+
+
+# --- 15.5 session state ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sql", ["SELECT RAND(12345)", "SELECT RAND(@s)", "SELECT rand(0) AS r"])
+def test_seeding_rand_is_refused(sql: str) -> None:
+    assert "RAND(seed)" in refused(sql)
+
+
+def test_reading_session_values_is_accepted() -> None:
+    sql = "SELECT RAND() AS r, SESSION_CONTEXT(N'k') AS k, CONTEXT_INFO() AS c, @@SPID AS s"
+    assert check_select(sql).kind == "select"
+
+
+# --- 15.6 writes: a WHERE that is always true does not filter --------------------------------
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "CustomerID = CustomerID",
+        "c.CustomerID = c.CustomerID",
+        "CustomerID >= CustomerID",
+        "CustomerID <= CustomerID",
+        "NOT CustomerID <> CustomerID",
+        "CustomerID IN (CustomerID)",
+        "CustomerID BETWEEN CustomerID AND CustomerID",
+        "Name LIKE Name",
+        "1 = 1 OR CustomerID = @id",
+        "CustomerID = CustomerID OR CustomerID = @id",
+        "(CustomerID = CustomerID) AND 1 = 1",
+    ],
+)
+def test_always_true_where_is_unfiltered(where: str) -> None:
+    sql = f"DELETE FROM SalesLT.Customer WHERE {where}"
+    with pytest.raises(QueryRefused, match="always true"):
+        check_write(sql, ALL_KINDS, allow_unfiltered=False)
+    assert not check_write(sql, ALL_KINDS, allow_unfiltered=True).has_where
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "CustomerID = @id",
+        "CustomerID = CustomerID AND Name = @name",
+        "CustomerID IN (1, 2)",
+        "CustomerID = OtherID",
+        "ModifiedDate IS NOT NULL",  # nullable: a filter
+    ],
+)
+def test_real_filters_pass(where: str) -> None:
+    sql = f"UPDATE SalesLT.Customer SET Name = @n WHERE {where}"
+    assert check_write(sql, ALL_KINDS, allow_unfiltered=False).has_where
+
+
+def test_is_not_null_on_a_non_nullable_column_is_unfiltered() -> None:
+    sql = "DELETE FROM SalesLT.SalesOrderDetail WHERE SalesOrderDetailID IS NOT NULL"
+    first = check_write(sql, ALL_KINDS, allow_unfiltered=False)
+    assert first.not_null_tests == ("SalesOrderDetailID",)
+    assert first.tables == ("[SalesLT].[SalesOrderDetail]",)
+    with pytest.raises(QueryRefused, match="always true"):
+        check_write(sql, ALL_KINDS, allow_unfiltered=False, non_nullable=["salesorderdetailid"])
+    both = sql + " AND OrderQty > @q"
+    assert check_write(
+        both, ALL_KINDS, allow_unfiltered=False, non_nullable=["SalesOrderDetailID"]
+    ).has_where
+
+
+def test_cte_names_are_not_tables() -> None:
+    checked = check_write(
+        "WITH c AS (SELECT id FROM dbo.t) DELETE FROM c WHERE id IS NOT NULL",
+        ALL_KINDS,
+        allow_unfiltered=False,
+    )
+    assert checked.tables == ("[dbo].[t]",)
+
+
+# --- docs --------------------------------------------------------------------------------
+
+
+def test_security_docs_list_every_denied_object_and_allowed_hint() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+    for name in sql_objects.DENIED_OBJECTS:
+        assert f"`sys.{name}`" in docs or f"`{name.upper()}`" in docs, name
+    for hint in sql_hints.ALLOWED_TABLE_HINTS:
+        assert f"`{hint}" in docs, hint
+    assert f"1 <= n <= {sql_hints.MAX_RECURSION}" in docs
+
+
+def test_security_docs_examples_are_the_real_refusals() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+    for sql in (
+        "SELECT * FROM OtherDb..Secrets",
+        "SELECT * FROM t WITH (HOLDLOCK)",
+        "SELECT * FROM sys.fn_get_audit_file('x', NULL, NULL)",
+        "SELECT * FROM sys.dm_exec_requests",
+        "SELECT RAND(1)",
+    ):
+        assert refused(sql) in docs, sql
+    with pytest.raises(QueryRefused) as caught:
+        check_write("DELETE FROM t WHERE 1 = 1 OR a = 1", ALL_KINDS, allow_unfiltered=False)
+    assert caught.value.reason in docs
