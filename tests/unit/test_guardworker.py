@@ -76,7 +76,7 @@ async def test_the_worker_gives_the_inline_verdicts_on_both_corpora(checker: Che
 async def test_a_long_statement_is_accepted_as_inline(checker: Checker) -> None:
     sql = long_select()
     checked = await checker.check_select(sql)
-    assert checked == sqlguard.compute_verdict(sql, None, False)
+    assert checked == sqlguard.compute_verdict(sql, sqlguard.Rules.read())
     assert checked.fingerprint == await checker.fingerprint(sql) == sqlguard.fingerprint(sql)
 
 
@@ -134,7 +134,7 @@ def test_a_short_refusal_is_cached_and_raised_afresh() -> None:
             sqlguard.check_select(sql)
         errors.append(refused.value)
     assert errors[0] is not errors[1] and str(errors[0]) == str(errors[1])
-    assert isinstance(VERDICTS.get(guardcache.check_key(sql, None, False)), Refusal)
+    assert isinstance(VERDICTS.get(guardcache.check_key(sql, sqlguard.Rules.read())), Refusal)
 
 
 async def test_the_loop_serves_others_while_a_long_check_runs(checker: Checker) -> None:

@@ -96,7 +96,7 @@ class Checker:
         if self._inline(sql):
             with self._budget.charged():
                 return sqlguard.check_select(sql, policy=policy)
-        return await self._check(sql, sqlguard.Rules(None, False, policy, frozenset()))
+        return await self._check(sql, sqlguard.Rules.read(policy))
 
     async def check_write(
         self,

@@ -189,6 +189,11 @@ class Rules:
     policy: ReadPolicy
     non_nullable: frozenset[str]  # casefolded columns the catalog says cannot be NULL
 
+    @classmethod
+    def read(cls, policy: ReadPolicy = STRICT) -> Rules:
+        """The rules of a read (check_select) under `policy`."""
+        return cls(None, False, policy, frozenset())
+
 
 def check_select(sql: str, *, policy: ReadPolicy = STRICT) -> CheckedStatement:
     """Accept exactly one read-only SELECT, or raise QueryRefused saying why.
@@ -196,7 +201,7 @@ def check_select(sql: str, *, policy: ReadPolicy = STRICT) -> CheckedStatement:
     `policy` says which databases and server state the statement may reach; the
     default reaches no other database and no server state.
     """
-    return _checked(sql, None, False, policy, frozenset())
+    return _checked(sql, Rules.read(policy))
 
 
 def check_write(
@@ -216,7 +221,7 @@ def check_write(
     `not_null_tests` and `tables` of a first check).
     """
     columns = frozenset(c.casefold() for c in non_nullable)
-    return _checked(sql, write_kinds(kinds), allow_unfiltered, policy, columns)
+    return _checked(sql, Rules(write_kinds(kinds), allow_unfiltered, policy, columns))
 
 
 def write_kinds(kinds: Collection[str]) -> frozenset[str]:
@@ -264,16 +269,9 @@ class _Scanned:
     param_names: tuple[str, ...]
 
 
-def _checked(
-    sql: str,
-    write_kinds: frozenset[str] | None,
-    allow_unfiltered: bool,
-    policy: ReadPolicy,
-    non_nullable: frozenset[str],
-) -> CheckedStatement:
+def _checked(sql: str, rules: Rules) -> CheckedStatement:
     # Tools repeat the same statements with new parameter values: remember the verdicts,
     # refusals included (guardcache.py).
-    rules = Rules(write_kinds, allow_unfiltered, policy, non_nullable)
     key = check_key(sql, rules)
     verdict = VERDICTS.get(key)
     if not isinstance(verdict, CheckedStatement | Refusal):
