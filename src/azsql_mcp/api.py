@@ -230,6 +230,13 @@ class ClientIdentity:
     subject: str = "local"
     client_id: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # False without client authentication (stdio, or HTTP with mode "none"): then every
+    # component is visible, as FastMCP checks no scopes, and `may` says yes to each.
+    authenticated: bool = False
+
+    def may(self, scope: str) -> bool:
+        """Whether this caller holds `scope`: a token carrying it, or no client auth."""
+        return not self.authenticated or scope in self.scopes
 
 
 @dataclass

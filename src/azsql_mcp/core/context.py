@@ -99,7 +99,10 @@ def client_identity() -> ClientIdentity:
         return ClientIdentity()
     subject = token.claims.get("sub") or token.client_id
     return ClientIdentity(
-        subject=str(subject), client_id=token.client_id, scopes=frozenset(token.scopes)
+        subject=str(subject),
+        client_id=token.client_id,
+        scopes=frozenset(token.scopes),
+        authenticated=True,
     )
 
 

@@ -77,7 +77,7 @@ async def read_data(
         max_rows=page,
         offset=offset,
         json_values=True,
-        server_state=ADMIN_SCOPE in ctx.client.scopes,
+        server_state=ctx.client.may(ADMIN_SCOPE),
     )
     next_cursor = None
     if result.truncated and result.next_offset is not None:
