@@ -163,9 +163,14 @@ def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> st
     with _statement(conn, timeout_s) as cursor:
         types: dict[str, str] = {}
         if names:
-            described = cursor.execute(
-                "EXEC sp_describe_undeclared_parameters @tsql = ?", sql
-            ).fetchall()
+            import pyodbc
+
+            try:
+                described = cursor.execute(
+                    "EXEC sp_describe_undeclared_parameters @tsql = ?", sql
+                ).fetchall()
+            except pyodbc.Error:  # no type could be inferred (e.g. SELECT @x): sql_variant
+                described = []
             # columns 1 and 3: the parameter's name and its suggested type name
             types = {str(row[1]).lstrip("@").lower(): str(row[3]) for row in described}
         cursor.execute("SET SHOWPLAN_XML ON")  # must be alone in its batch
