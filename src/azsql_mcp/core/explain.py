@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlglot.dialects.tsql import TSQL
-from sqlglot.tokens import TokenType
-
 
 def named_parameters(sql: str, names: Sequence[str]) -> str:
     """`sql` with each `?` placeholder written back as its `@name`, in order."""
     if not names:
         return sql
+    # sqlglot loads only when it is needed (the server loads it once its sources are up)
+    from sqlglot.dialects.tsql import TSQL
+    from sqlglot.tokens import TokenType
+
     placeholders = [t for t in TSQL().tokenize(sql) if t.token_type == TokenType.PLACEHOLDER]
     if len(placeholders) != len(names):
         raise ValueError(f"{len(placeholders)} placeholders for {len(names)} parameter names")

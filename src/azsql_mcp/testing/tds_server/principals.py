@@ -145,16 +145,17 @@ class Principal:
             return int(answers.get(perm, False))
         if klass not in ("DATABASE", "SCHEMA", "OBJECT"):
             return 0
-        if perm in ("SELECT", "CONNECT", "REFERENCES"):
-            return 1 if perm != "REFERENCES" else 0
+        if perm in ("SELECT", "CONNECT"):  # db_datareader: SELECT on every object
+            return 1
         if perm in _WRITE_PERMISSIONS:
             return int(self.can_write)
+        # The server-level VIEW SERVER STATE covers the database-level state permissions.
+        state = self.has(VIEW_DATABASE_STATE) or self.has(VIEW_SERVER_STATE)
         answers = {
             "VIEW DEFINITION": self.has(VIEW_DEFINITION),
             "SHOWPLAN": self.has(SHOWPLAN),
-            "VIEW DATABASE STATE": self.has(VIEW_DATABASE_STATE) or self.has(VIEW_SERVER_STATE),
-            "VIEW DATABASE PERFORMANCE STATE": self.has(VIEW_DATABASE_STATE)
-            or self.has(VIEW_SERVER_STATE),
+            "VIEW DATABASE STATE": state,
+            "VIEW DATABASE PERFORMANCE STATE": state,
         }
         return int(answers.get(perm, False))
 
