@@ -1502,7 +1502,8 @@ class EngineSession:
         action = self._ddl_action(stmt)
         temp = any(t.token_type == TokenType.HASH for t in stmt.tokens[:4])
         if not temp and not self.principal.privileged:
-            self.principal.check_ddl(*_ddl_target(stmt), self.database)
+            target = principals.ddl_target(stmt.words(4), [t.text for t in stmt.tokens])
+            self.principal.check_ddl(*target, self.database)
         self._in_ddl_transaction(lambda: action(stmt), reload=not temp)
 
     def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
@@ -2410,26 +2411,6 @@ class EngineSession:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _ddl_target(stmt: Statement) -> tuple[str, str, str]:
-    """(verb, object kind, object name as written) of a DDL statement, for permission errors.
-    CREATE INDEX names the table it is on: that is the object SQL Server reports."""
-    w = [x or "" for x in stmt.words(4)]
-    verb, kind = w[0], w[1]
-    texts = [t.text for t in stmt.tokens]
-    start = 2
-    if kind in ("UNIQUE", "CLUSTERED", "NONCLUSTERED", "INDEX"):
-        kind = "INDEX"
-        start = next((i + 1 for i, t in enumerate(texts) if t.upper() == "ON"), len(texts))
-    elif w[2:4] == ["IF", "EXISTS"]:
-        start = 4
-    name: list[str] = []
-    for text in texts[start:]:
-        if text in ("(", ";") or (text != "." and name and name[-1] != "."):
-            break
-        name.append(text)
-    return verb, kind, "".join(name)
 
 
 def _tail(stmt: Statement, skip: int) -> str:

@@ -239,6 +239,26 @@ def privileged(login: str) -> Principal:
     return Principal(login, privileged=True)
 
 
+def ddl_target(words: list[str | None], texts: list[str]) -> tuple[str, str, str]:
+    """(verb, object kind, object name as written) of a DDL statement from its first
+    words and its tokens' texts, for the permission errors. CREATE INDEX names the
+    table it is on: that is the object SQL Server reports."""
+    w = [x or "" for x in words]
+    verb, kind = w[0], w[1]
+    start = 2
+    if kind in ("UNIQUE", "CLUSTERED", "NONCLUSTERED", "INDEX"):
+        kind = "INDEX"
+        start = next((i + 1 for i, t in enumerate(texts) if t.upper() == "ON"), len(texts))
+    elif w[2:4] == ["IF", "EXISTS"]:
+        start = 4
+    name: list[str] = []
+    for text in texts[start:]:
+        if text in ("(", ";") or (text != "." and name and name[-1] != "."):
+            break
+        name.append(text)
+    return verb, kind, "".join(name)
+
+
 def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
     """The security functions of one session's connection, answering for its principal."""
 
