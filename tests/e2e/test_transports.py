@@ -84,10 +84,11 @@ def test_stdio_writes_nothing_but_protocol(tmp_path: Path) -> None:
     assert out == ""  # nothing else, not even at shutdown
 
 
+@pytest.mark.parametrize("principal", PRINCIPALS)
 async def test_http_answers_the_sdk_client_with_health_and_metrics(
-    tds_server: Any, tds_password: str, tmp_path: Path
+    tds_server: Any, tds_password: str, tmp_path: Path, principal: str
 ) -> None:
-    env = clean_env(source_env(tds_server, tds_password))
+    env = clean_env(source_env(tds_server, tds_password, principal=principal))
     with http_server(env, str(tmp_path)) as base:
         health = wait_ready(base)
         async with (
@@ -95,10 +96,15 @@ async def test_http_answers_the_sdk_client_with_health_and_metrics(
             ClientSession(read, write) as session,
         ):
             await use(session)
+            running = await session.call_tool("list_long_running_queries", {"min_seconds": 0})
         metrics = httpx.get(base + "/metrics").text
         rebinding = httpx.post(
             base + "/mcp", json=INITIALIZE, headers={"Host": "evil.example", "Accept": "*/*"}
         )
+    # The reader cannot see other sessions: it is told which GRANT, never "none running".
+    assert running.is_error is (principal == READER), running.content
+    if principal == READER:
+        assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in running.content[0].text
     assert health["status"] == "ok"
     assert health["sources"]["main"]["ready"] is True
     assert health["plugins"]["loaded"] >= 4 and health["plugins"]["failed"] == 0
