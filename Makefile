@@ -7,7 +7,7 @@ DEB_PACKAGES := unixodbc tdsodbc libkrb5-3 libgssapi-krb5-2 libssl3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages demo test lint typecheck pytest bench clean
+.PHONY: install system-packages demo test lint typecheck pytest test-sqlserver bench clean
 
 install: system-packages $(STAMP)
 
@@ -51,6 +51,13 @@ pytest: install
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# The database tests against a real SQL Server or Azure SQL database, as a privileged user
+# and (with AZSQL_MCP_TEST_SQLSERVER_READER) a db_datareader one: see docs/testing.md.
+test-sqlserver: install
+	@test -n "$$AZSQL_MCP_TEST_SQLSERVER" || { \
+	  echo "set AZSQL_MCP_TEST_SQLSERVER to an ODBC connection string (docs/testing.md)"; exit 1; }
+	$(BIN)/python -m pytest -q -m sqlserver tests/integration
 
 bench: install
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -38,17 +38,20 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env | dict(extra or {})
 
 
-def source_env(tds_server: Any, password: str, name: str = "main") -> dict[str, str]:
-    """AZSQL_MCP_* variables describing one source on the TDS test server."""
+def source_env(
+    tds_server: Any, password: str, name: str = "main", principal: str = "privileged"
+) -> dict[str, str]:
+    """AZSQL_MCP_* variables describing one source on the TDS test server, as the
+    privileged login or (principal="reader") the db_datareader one."""
     from azsql_mcp.core.demo import DEMO_DATABASE
-    from azsql_mcp.testing.pytest_plugin import TEST_USER
+    from azsql_mcp.testing.pytest_plugin import READER, READER_USER, TEST_USER
 
     prefix = f"AZSQL_MCP_SOURCES__{name.upper()}__"
     return {
         prefix + "SERVER": f"{tds_server.host},{tds_server.port}",
         prefix + "DATABASE": DEMO_DATABASE,
         prefix + "AUTH": "sql",
-        prefix + "USERNAME": TEST_USER,
+        prefix + "USERNAME": READER_USER if principal == READER else TEST_USER,
         prefix + "PASSWORD": password,
         prefix + "ENCRYPT": "no",
     }

@@ -15,6 +15,8 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from servers import CLI, INITIALIZE, clean_env, http_server, source_env, wait_ready
 
+from azsql_mcp.testing.pytest_plugin import PRINCIPALS, READER
+
 
 async def use(session: ClientSession) -> Any:
     await session.initialize()
@@ -26,8 +28,11 @@ async def use(session: ClientSession) -> Any:
     return result
 
 
-async def test_stdio_answers_the_sdk_client(tds_server: Any, tds_password: str, tmp_path: Path):
-    env = clean_env(source_env(tds_server, tds_password))
+@pytest.mark.parametrize("principal", PRINCIPALS)
+async def test_stdio_answers_the_sdk_client(
+    tds_server: Any, tds_password: str, tmp_path: Path, principal: str
+):
+    env = clean_env(source_env(tds_server, tds_password, principal=principal))
     params = StdioServerParameters(
         command=sys.executable, args=["-c", CLI, "serve"], env=env, cwd=str(tmp_path)
     )
@@ -37,7 +42,15 @@ async def test_stdio_answers_the_sdk_client(tds_server: Any, tds_password: str, 
             ClientSession(read, write) as session,
         ):
             result = await use(session)
+            explained = await session.call_tool(
+                "explain_query", {"query": "SELECT LastName FROM SalesLT.Customer"}
+            )
     assert "3 row(s)" in result.content[0].text
+    if principal == READER:  # the recommended user: a clear message, not a crash
+        assert explained.is_error
+        assert "GRANT SHOWPLAN TO [azsql_reader];" in explained.content[0].text
+    else:
+        assert not explained.is_error, explained.content
     # Logs and the audit line went to stderr, as JSON.
     lines = (tmp_path / "stderr.txt").read_text().splitlines()
     assert any(json.loads(line).get("tool") == "read_data" for line in lines if line)
@@ -71,10 +84,11 @@ def test_stdio_writes_nothing_but_protocol(tmp_path: Path) -> None:
     assert out == ""  # nothing else, not even at shutdown
 
 
+@pytest.mark.parametrize("principal", PRINCIPALS)
 async def test_http_answers_the_sdk_client_with_health_and_metrics(
-    tds_server: Any, tds_password: str, tmp_path: Path
+    tds_server: Any, tds_password: str, tmp_path: Path, principal: str
 ) -> None:
-    env = clean_env(source_env(tds_server, tds_password))
+    env = clean_env(source_env(tds_server, tds_password, principal=principal))
     with http_server(env, str(tmp_path)) as base:
         health = wait_ready(base)
         async with (
@@ -82,10 +96,15 @@ async def test_http_answers_the_sdk_client_with_health_and_metrics(
             ClientSession(read, write) as session,
         ):
             await use(session)
+            running = await session.call_tool("list_long_running_queries", {"min_seconds": 0})
         metrics = httpx.get(base + "/metrics").text
         rebinding = httpx.post(
             base + "/mcp", json=INITIALIZE, headers={"Host": "evil.example", "Accept": "*/*"}
         )
+    # The reader cannot see other sessions: it is told which GRANT, never "none running".
+    assert running.is_error is (principal == READER), running.content
+    if principal == READER:
+        assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in running.content[0].text
     assert health["status"] == "ok"
     assert health["sources"]["main"]["ready"] is True
     assert health["plugins"]["loaded"] >= 4 and health["plugins"]["failed"] == 0

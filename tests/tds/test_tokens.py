@@ -254,7 +254,8 @@ def test_login7_with_an_access_token() -> None:
     assert login.user_name == "" and login.password == ""
     assert login.access_token == token.decode(UTF16)
     assert token_principal(login.access_token) == "alice@example.com"
-    assert authenticate(login, user="sa", password="x", require_token=None) == "alice@example.com"
+    principal = authenticate(login, user="sa", password="x", require_token=None)
+    assert (principal.login, principal.privileged) == ("alice@example.com", True)
     with pytest.raises(TdsError) as info:
         authenticate(login, user="sa", password="x", require_token="other")
     assert info.value.number == 18456 and info.value.severity == 14
@@ -262,7 +263,7 @@ def test_login7_with_an_access_token() -> None:
 
 def test_wrong_password_is_18456() -> None:
     login = parse_login7(DRIVER18_LOGIN7)
-    assert authenticate(login, user="SA", password="Secr3t!", require_token=None) == "SA"
+    assert authenticate(login, user="SA", password="Secr3t!", require_token=None).login == "SA"
     with pytest.raises(TdsError) as info:
         authenticate(login, user="sa", password="other", require_token=None)
     assert (info.value.number, info.value.severity) == (18456, 14)

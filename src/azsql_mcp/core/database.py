@@ -37,7 +37,7 @@ from azsql_mcp.api import (
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.core import driverhost, guardworker, metrics, sqlguard
+from azsql_mcp.core import driverhost, explain, guardworker, metrics, sqlguard
 from azsql_mcp.core.connstr import (
     attrs_before,
     build_connection_string,
@@ -287,14 +287,14 @@ class SourceDatabase:
         ]
 
     async def explain(self, sql: str) -> str:
-        # Under SHOWPLAN_XML nothing runs: parameters need no values, and a plan of a
-        # server-state view shows no other session's data.
+        # Under SHOWPLAN_XML nothing runs, so a plan of a server-state view shows no other
+        # session's data.
         checked = await guardworker.check_select(sql, policy=self.policy(server_state=True))
-        args = [None] * len(checked.param_names)
+        # Parameters are declared in the batch, not bound (see core/explain.py).
+        names = list(checked.param_names)
+        text = explain.named_parameters(checked.sql, names)
         # The session had SHOWPLAN on: it never goes back to the pool.
-        return await self._once(
-            driverhost.showplan, checked.sql, args, self._query_timeout(), keep=False
-        )
+        return await self._once(driverhost.showplan, text, names, self._query_timeout(), keep=False)
 
     async def ping(self) -> float:
         started = time.perf_counter()

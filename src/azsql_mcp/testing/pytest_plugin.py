@@ -1,8 +1,21 @@
 """pytest fixtures for azsql-mcp and its plugins (registered through the `pytest11` entry point).
 
-- `tds_server`: the TDS test server with its sample database (one per session);
-  `tds_password` is the password of its SQL login.
+- `tds_server`: the TDS test server with its sample database (one per session), with
+  two SQL logins: the privileged `azsql_test` and the least-privileged `azsql_reader`
+  (a db_datareader member with no other grant: the user docs/security.md recommends).
+  `tds_password` is the password of both.
+- `azsql_principal`: which of the two logins `azsql_config` uses, "privileged" (the
+  default) or "reader"; parametrize it indirectly to run a test as both
+  (`@pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True)`).
 - `azsql_config`: a config dict pointing at it; tweak it in a test or fixture.
+  `source_config(server, password, principal)` builds the source part of it.
+- `azsql_scratch_schema`: a schema of its own with a few small tables (CHECK, DEFAULT,
+  computed column, foreign key) and a view, dropped after the session; tests marked
+  `sqlserver` use only it, so they also run against a real server.
+
+With `AZSQL_MCP_TEST_SQLSERVER` set (an ODBC connection string, see
+azsql_mcp/testing/sqlserver.py), `azsql_config` and `azsql_scratch_schema` use that
+real SQL Server or Azure SQL database and only the tests marked `sqlserver` run.
 - `make_azsql_server(plugins=..., config=...)`: a FastMCP server built from that config.
 - `azsql_app`: `make_azsql_server()` with every installed plugin.
 - `mcp_client`: an in-memory `fastmcp.Client` connected to `azsql_app`.
@@ -13,12 +26,15 @@ costs nothing in test runs that do not use them.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from azsql_mcp.testing import sqlserver
 
 try:  # strict-mode pytest-asyncio needs its own marker on async fixtures
     from pytest_asyncio import fixture as async_fixture
@@ -31,6 +47,10 @@ if TYPE_CHECKING:
     from azsql_mcp.testing.tds_server import ThreadedTdsServer
 
 TEST_USER = "azsql_test"
+READER_USER = "azsql_reader"
+PRIVILEGED = "privileged"
+READER = "reader"
+PRINCIPALS = (PRIVILEGED, READER)
 TEST_SOURCE = "main"
 # Always loaded, so the test source's SQL login works whatever plugins a test picks.
 AUTH_PLUGIN = "builtin_auth"
@@ -40,36 +60,129 @@ MakeServer = Callable[..., "FastMCP"]
 
 @pytest.fixture(scope="session")
 def tds_password() -> str:
-    """The password of the test server's SQL login (`azsql_test`), new each session."""
+    """The password of the test server's SQL logins (`azsql_test`, `azsql_reader`), new
+    each session."""
     return secrets.token_urlsafe(12)
 
 
 @pytest.fixture(scope="session")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    """The TDS test server with the sample database, on a free loopback port."""
+    """The TDS test server with the sample database, on a free loopback port, with the
+    privileged login and the reader login."""
     from azsql_mcp.testing.tds_server import ThreadedTdsServer
 
-    with ThreadedTdsServer(sample=True, user=TEST_USER, password=tds_password) as server:
+    with ThreadedTdsServer(
+        sample=True,
+        user=TEST_USER,
+        password=tds_password,
+        logins=[f"{READER_USER}:{tds_password}"],
+    ) as server:
         yield server
 
 
 @pytest.fixture
-def azsql_config(tds_server: ThreadedTdsServer, tds_password: str) -> dict[str, Any]:
-    """Config (the shape of azsql-mcp.toml) with one source, `main`, on the test server's
-    sample database (AdventureWorksLT)."""
+def azsql_principal(request: pytest.FixtureRequest) -> str:
+    """The login `azsql_config` uses: "privileged" unless parametrized (indirectly)."""
+    principal = str(getattr(request, "param", PRIVILEGED))
+    if principal not in PRINCIPALS:
+        raise ValueError(f"azsql_principal: {principal!r} is not one of {PRINCIPALS}")
+    return principal
+
+
+def source_config(server: Any, password: str, principal: str = PRIVILEGED) -> dict[str, Any]:
+    """A source on the test server's default database as the privileged or reader login."""
     return {
-        "sources": {
-            TEST_SOURCE: {
-                "server": f"{tds_server.host},{tds_server.port}",
-                "database": tds_server.default_database,
-                "auth": "sql",
-                "username": TEST_USER,
-                "password": tds_password,
-                "encrypt": "no",
-            }
-        },
-        "audit": {"enabled": False},
+        "server": f"{server.host},{server.port}",
+        "database": server.default_database,
+        "auth": "sql",
+        "username": READER_USER if principal == READER else TEST_USER,
+        "password": password,
+        "encrypt": "no",
     }
+
+
+@pytest.fixture
+def azsql_config(request: pytest.FixtureRequest, azsql_principal: str) -> dict[str, Any]:
+    """Config (the shape of azsql-mcp.toml) with one source, `main`, on the test server's
+    sample database (AdventureWorksLT), as the `azsql_principal` login; or on the real
+    server of AZSQL_MCP_TEST_SQLSERVER[_READER]."""
+    if sqlserver.active():
+        odbc = sqlserver.connection_string(reader=azsql_principal == READER)
+        if odbc is None:
+            pytest.skip(f"{sqlserver.ENV_READER} is not set: no least-privileged run")
+        source = sqlserver.source_config(odbc)
+    else:
+        server = request.getfixturevalue("tds_server")
+        source = source_config(server, request.getfixturevalue("tds_password"), azsql_principal)
+    return {"sources": {TEST_SOURCE: source}, "audit": {"enabled": False}}
+
+
+# Created as the privileged user; every statement is one batch (CREATE VIEW must be).
+_SCRATCH_DDL = [
+    "CREATE SCHEMA {s}",
+    "CREATE TABLE {s}.Parent (ParentID int IDENTITY(1,1) CONSTRAINT PK_{s}_Parent"
+    " PRIMARY KEY, Name nvarchar(50) NOT NULL)",
+    "CREATE TABLE {s}.Item (ItemID int IDENTITY(1,1) CONSTRAINT PK_{s}_Item PRIMARY KEY,"
+    " ParentID int NOT NULL CONSTRAINT FK_{s}_Item_Parent REFERENCES {s}.Parent (ParentID),"
+    " Qty int NOT NULL CONSTRAINT DF_{s}_Item_Qty DEFAULT (1)"
+    " CONSTRAINT CK_{s}_Item_Qty CHECK (Qty > 0),"
+    " Price decimal(10, 2) NOT NULL, Total AS (Qty * Price))",
+    "INSERT INTO {s}.Parent (Name) VALUES (N'first'), (N'second')",
+    "INSERT INTO {s}.Item (ParentID, Qty, Price) VALUES (1, 2, 5.50), (1, 1, 3.00), (2, 4, 1.25)",
+    "CREATE VIEW {s}.vItem AS SELECT i.ItemID, p.Name, i.Total FROM {s}.Item AS i"
+    " JOIN {s}.Parent AS p ON p.ParentID = i.ParentID",
+]
+_SCRATCH_DROP = [
+    "DROP VIEW {s}.vItem",
+    "DROP TABLE {s}.Item",
+    "DROP TABLE {s}.Parent",
+    "DROP SCHEMA {s}",
+]
+
+
+@pytest.fixture(scope="session")
+def azsql_scratch_schema(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The name of a schema of the test's own (see _SCRATCH_DDL), dropped afterwards."""
+    import pyodbc
+
+    if sqlserver.active():
+        odbc = sqlserver.connection_string(reader=False)
+        assert odbc is not None
+    else:
+        from azsql_mcp.testing.tds_server import find_msodbc_driver
+
+        server = request.getfixturevalue("tds_server")
+        odbc = server.odbc_connection_string(driver="msodbc" if find_msodbc_driver() else "freetds")
+    schema = f"azsql_scratch_{secrets.token_hex(4)}"
+    cnxn = pyodbc.connect(odbc, autocommit=True, timeout=30)
+    try:
+        for statement in _SCRATCH_DDL:
+            cnxn.cursor().execute(statement.format(s=schema))
+        yield schema
+    finally:
+        for statement in _SCRATCH_DROP:
+            with contextlib.suppress(pyodbc.Error):  # half created: drop what there is
+                cnxn.cursor().execute(statement.format(s=schema))
+        cnxn.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{sqlserver.MARKER}: uses only azsql_scratch_schema, so it also runs against a real"
+        f" server ({sqlserver.ENV_PRIVILEGED})",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not sqlserver.active():
+        return
+    skip = pytest.mark.skip(
+        reason=f"{sqlserver.ENV_PRIVILEGED} is set: only tests marked {sqlserver.MARKER} run"
+    )
+    for item in items:
+        if item.get_closest_marker(sqlserver.MARKER) is None:
+            item.add_marker(skip)
 
 
 @pytest.fixture
