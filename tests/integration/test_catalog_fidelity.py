@@ -1,0 +1,103 @@
+"""describe_table and the schema overview on catalog shapes the sample database lacks:
+same-named foreign keys in two schemas, defaults, check constraints and computed columns,
+through the TDS test server with Microsoft's ODBC Driver 18 and FreeTDS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pyodbc
+import pytest
+
+from azsql_mcp import Limits, Security, SourceSettings, catalog
+from azsql_mcp.core.database import SourceDatabase
+from azsql_mcp.plugins.builtin_auth import SqlLogin
+from azsql_mcp.testing.tds_server import ThreadedTdsServer
+
+SETUP = [
+    "CREATE SCHEMA A",
+    "CREATE SCHEMA B",
+    "CREATE TABLE dbo.Parent (ParentID int NOT NULL CONSTRAINT PK_Parent PRIMARY KEY,"
+    " Name nvarchar(20) NULL)",
+    # Constraint names are unique per schema only: both schemas have FK_Child_Parent.
+    "CREATE TABLE A.Child (ChildID int NOT NULL PRIMARY KEY, ParentID int NOT NULL,"
+    " CONSTRAINT FK_Child_Parent FOREIGN KEY (ParentID) REFERENCES dbo.Parent (ParentID))",
+    "CREATE TABLE B.Child (ChildID int NOT NULL PRIMARY KEY, ParentRef int NULL,"
+    " CONSTRAINT FK_Child_Parent FOREIGN KEY (ParentRef) REFERENCES dbo.Parent (ParentID))",
+    "CREATE TABLE dbo.Line (LineID int NOT NULL CONSTRAINT PK_Line PRIMARY KEY,"
+    " Qty int NOT NULL CONSTRAINT DF_Line_Qty DEFAULT 1 CONSTRAINT CK_Line_Qty CHECK (Qty > 0),"
+    " Price decimal(10,2) NOT NULL, Total AS (Qty * Price), Doubled AS (Qty * 2) PERSISTED)",
+    "CREATE INDEX IX_Line_Qty ON dbo.Line (Qty DESC, LineID) INCLUDE (Price)",
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadedTdsServer]:
+    with ThreadedTdsServer(sample=False) as srv:
+        cnxn = pyodbc.connect(srv.odbc_connection_string("msodbc"), autocommit=True)
+        for statement in SETUP:
+            cnxn.execute(statement)
+        cnxn.close()
+        yield srv
+
+
+@pytest.fixture(params=[None, "FreeTDS"], ids=["msodbc", "freetds"])
+async def db(
+    request: pytest.FixtureRequest, server: ThreadedTdsServer
+) -> AsyncIterator[SourceDatabase]:
+    settings = SourceSettings(
+        server=f"{server.host},{server.port}",
+        database=server.default_database,
+        username=server.user,
+        password=server.password,
+        encrypt="no",
+        driver=request.param,
+        retry_budget_s=0,
+    )
+    database = SourceDatabase("main", settings, Security(), Limits(), SqlLogin(settings))
+    yield database
+    await database.close()
+
+
+async def test_same_named_foreign_keys_of_two_schemas_stay_apart(db: SourceDatabase) -> None:
+    parent = await catalog.describe_table(db, "dbo.Parent")
+    incoming = sorted((fk.from_table, fk.from_columns, fk.name) for fk in parent.referenced_by)
+    assert incoming == [
+        ("A.Child", ["ParentID"], "FK_Child_Parent"),
+        ("B.Child", ["ParentRef"], "FK_Child_Parent"),
+    ]
+    child = await catalog.describe_table(db, "B.Child")
+    assert [(fk.from_columns, fk.to_columns) for fk in child.foreign_keys] == [
+        (["ParentRef"], ["ParentID"])
+    ]
+
+
+async def test_schema_overview_keeps_same_named_keys_with_their_tables(db: SourceDatabase) -> None:
+    overview = await catalog.schema_overview(db)
+    tables = {t.name: t for t in overview.tables}
+    assert tables["A.Child"].references == ["ParentID -> dbo.Parent(ParentID)"]
+    assert tables["B.Child"].references == ["ParentRef -> dbo.Parent(ParentID)"]
+    assert tables["dbo.Line"].primary_key == ["LineID"]
+    text = catalog.render_schema(overview)
+    assert "B.Child: ChildID int! PK, ParentRef int; FK ParentRef -> dbo.Parent(ParentID)" in text
+
+
+async def test_defaults_checks_and_computed_columns(db: SourceDatabase) -> None:
+    info = await catalog.describe_table(db, "dbo.Line")
+    columns = {c.name: c for c in info.columns}
+    assert columns["Qty"].default is not None and "1" in columns["Qty"].default
+    assert not columns["Qty"].is_computed and columns["Price"].default is None
+    assert columns["Total"].is_computed and columns["Total"].computed is not None
+    assert columns["Doubled"].is_computed
+    assert columns["Doubled"].computed is not None
+    assert columns["Doubled"].computed.endswith(" PERSISTED")
+    assert [(c.name, c.disabled) for c in info.check_constraints] == [("CK_Line_Qty", False)]
+    assert catalog.DEFINITION_HIDDEN not in info.check_constraints[0].definition
+    indexes = {ix.name: ix for ix in info.indexes}
+    qty = indexes["IX_Line_Qty"]
+    assert (qty.columns, qty.included, qty.partition_columns) == (
+        ["Qty DESC", "LineID"],
+        ["Price"],
+        [],
+    )
+    assert not qty.disabled and indexes["PK_Line"].columns == ["LineID"]
