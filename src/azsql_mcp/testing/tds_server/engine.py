@@ -38,13 +38,13 @@ from .catalog import (
     affinity,
     create_session_objects,
     default_definition,
-    information_schema_facts,
     init_metadata,
     parse_type,
     split_name,
     storage,
     type_text,
 )
+from .infoschema import information_schema_facts
 from .results import (
     ColumnType,
     Done,
