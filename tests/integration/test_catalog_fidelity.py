@@ -1,6 +1,6 @@
 """describe_table and the schema overview on catalog shapes the sample database lacks:
-same-named foreign keys in two schemas, defaults, check constraints and computed columns,
-through the TDS test server with Microsoft's ODBC Driver 18 and FreeTDS."""
+same-named foreign keys in two schemas, defaults, check constraints, computed columns and
+a disabled index, through the TDS test server with Microsoft's ODBC Driver 18 and FreeTDS."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ SETUP = [
     " Qty int NOT NULL CONSTRAINT DF_Line_Qty DEFAULT 1 CONSTRAINT CK_Line_Qty CHECK (Qty > 0),"
     " Price decimal(10,2) NOT NULL, Total AS (Qty * Price), Doubled AS (Qty * 2) PERSISTED)",
     "CREATE INDEX IX_Line_Qty ON dbo.Line (Qty DESC, LineID) INCLUDE (Price)",
+    "CREATE INDEX IX_Line_Price ON dbo.Line (Price)",
+    "ALTER INDEX IX_Line_Price ON dbo.Line DISABLE",
 ]
 
 
@@ -101,3 +103,5 @@ async def test_defaults_checks_and_computed_columns(db: SourceDatabase) -> None:
         [],
     )
     assert not qty.disabled and indexes["PK_Line"].columns == ["LineID"]
+    assert indexes["IX_Line_Price"].disabled
+    assert "INDEX IX_Line_Price NONCLUSTERED (Price) (disabled)" in catalog.render_description(info)

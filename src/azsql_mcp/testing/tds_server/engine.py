@@ -44,6 +44,7 @@ from .catalog import (
     storage,
     type_text,
 )
+from .index_state import alter_index
 from .infoschema import information_schema_facts
 from .results import (
     ColumnType,
@@ -1490,6 +1491,8 @@ class EngineSession:
             return self._create_view
         if verb == "ALTER" and kind == "TABLE":
             return lambda s: self._alter_table(parse_alter_table(s))
+        if verb == "ALTER" and kind == "INDEX":
+            return lambda s: alter_index(self.conn, self.catalog, self._resolve, s)
         if verb == "DROP" and kind in ("TABLE", "VIEW", "INDEX", "SCHEMA"):
             return self._drop
         if verb == "TRUNCATE" and kind == "TABLE":
@@ -1596,7 +1599,7 @@ class EngineSession:
         ) or any(i.clustered for i in ddl.indexes)
         if not has_clustered:
             conn.execute(
-                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL)", (object_id,)
+                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL, 0)", (object_id,)
             )
         for c in ddl.constraints:
             self._add_constraint_metadata(temp_table, c, now)
@@ -1945,7 +1948,7 @@ class EngineSession:
             index_id = max(row[0] or 0, 1) + 1
         sqlite_name = f"{table.sqlite_name}.{idx.name}" if sqlite else None
         conn.execute(
-            "INSERT INTO __azsql_indexes VALUES (?, ?, ?, ?, ?, 0, 0, ?)",
+            "INSERT INTO __azsql_indexes VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0)",
             (
                 table.object_id,
                 index_id,
@@ -2166,7 +2169,7 @@ class EngineSession:
         )
         if row and row[1] == 1:
             self.conn.execute(
-                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL)",
+                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL, 0)",
                 (table.object_id,),
             )
 
