@@ -1,8 +1,14 @@
 """pytest fixtures for azsql-mcp and its plugins (registered through the `pytest11` entry point).
 
-- `tds_server`: the TDS test server with its sample database (one per session);
-  `tds_password` is the password of its SQL login.
+- `tds_server`: the TDS test server with its sample database (one per session), with
+  two SQL logins: the privileged `azsql_test` and the least-privileged `azsql_reader`
+  (a db_datareader member with no other grant: the user docs/security.md recommends).
+  `tds_password` is the password of both.
+- `azsql_principal`: which of the two logins `azsql_config` uses, "privileged" (the
+  default) or "reader"; parametrize it indirectly to run a test as both
+  (`@pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True)`).
 - `azsql_config`: a config dict pointing at it; tweak it in a test or fixture.
+  `source_config(server, password, principal)` builds the source part of it.
 - `make_azsql_server(plugins=..., config=...)`: a FastMCP server built from that config.
 - `azsql_app`: `make_azsql_server()` with every installed plugin.
 - `mcp_client`: an in-memory `fastmcp.Client` connected to `azsql_app`.
@@ -31,6 +37,10 @@ if TYPE_CHECKING:
     from azsql_mcp.testing.tds_server import ThreadedTdsServer
 
 TEST_USER = "azsql_test"
+READER_USER = "azsql_reader"
+PRIVILEGED = "privileged"
+READER = "reader"
+PRINCIPALS = (PRIVILEGED, READER)
 TEST_SOURCE = "main"
 # Always loaded, so the test source's SQL login works whatever plugins a test picks.
 AUTH_PLUGIN = "builtin_auth"
@@ -40,34 +50,55 @@ MakeServer = Callable[..., "FastMCP"]
 
 @pytest.fixture(scope="session")
 def tds_password() -> str:
-    """The password of the test server's SQL login (`azsql_test`), new each session."""
+    """The password of the test server's SQL logins (`azsql_test`, `azsql_reader`), new
+    each session."""
     return secrets.token_urlsafe(12)
 
 
 @pytest.fixture(scope="session")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    """The TDS test server with the sample database, on a free loopback port."""
+    """The TDS test server with the sample database, on a free loopback port, with the
+    privileged login and the reader login."""
     from azsql_mcp.testing.tds_server import ThreadedTdsServer
 
-    with ThreadedTdsServer(sample=True, user=TEST_USER, password=tds_password) as server:
+    with ThreadedTdsServer(
+        sample=True,
+        user=TEST_USER,
+        password=tds_password,
+        logins=[f"{READER_USER}:{tds_password}"],
+    ) as server:
         yield server
 
 
 @pytest.fixture
-def azsql_config(tds_server: ThreadedTdsServer, tds_password: str) -> dict[str, Any]:
-    """Config (the shape of azsql-mcp.toml) with one source, `main`, on the test server's
-    sample database (AdventureWorksLT)."""
+def azsql_principal(request: pytest.FixtureRequest) -> str:
+    """The login `azsql_config` uses: "privileged" unless parametrized (indirectly)."""
+    principal = str(getattr(request, "param", PRIVILEGED))
+    if principal not in PRINCIPALS:
+        raise ValueError(f"azsql_principal: {principal!r} is not one of {PRINCIPALS}")
+    return principal
+
+
+def source_config(server: Any, password: str, principal: str = PRIVILEGED) -> dict[str, Any]:
+    """A source on the test server's default database as the privileged or reader login."""
     return {
-        "sources": {
-            TEST_SOURCE: {
-                "server": f"{tds_server.host},{tds_server.port}",
-                "database": tds_server.default_database,
-                "auth": "sql",
-                "username": TEST_USER,
-                "password": tds_password,
-                "encrypt": "no",
-            }
-        },
+        "server": f"{server.host},{server.port}",
+        "database": server.default_database,
+        "auth": "sql",
+        "username": READER_USER if principal == READER else TEST_USER,
+        "password": password,
+        "encrypt": "no",
+    }
+
+
+@pytest.fixture
+def azsql_config(
+    tds_server: ThreadedTdsServer, tds_password: str, azsql_principal: str
+) -> dict[str, Any]:
+    """Config (the shape of azsql-mcp.toml) with one source, `main`, on the test server's
+    sample database (AdventureWorksLT), as the `azsql_principal` login."""
+    return {
+        "sources": {TEST_SOURCE: source_config(tds_server, tds_password, azsql_principal)},
         "audit": {"enabled": False},
     }
 

@@ -9,6 +9,7 @@ import sys
 import threading
 
 from .faults import FAULT_HELP, Fault
+from .principals import LOGIN_HELP, Principal
 from .server import ThreadedTdsServer
 
 
@@ -19,13 +20,20 @@ def _fault(spec: str) -> Fault:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _login(spec: str) -> Principal:
+    try:
+        return Principal.parse(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m azsql_mcp.testing.tds_server",
         description="A TDS 7.4 test server backed by SQLite, for tests and demos. It is a test "
         "double that real SQL Server drivers can talk to, not SQL Server. The first line on "
         "stdout is 'listening on HOST:PORT'.",
-        epilog=FAULT_HELP,
+        epilog=LOGIN_HELP + "\n\n" + FAULT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -36,8 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve the AdventureWorksLT-shaped sample as database AdventureWorksLT",
     )
-    parser.add_argument("--user", default="sa", help="SQL login name")
+    parser.add_argument(
+        "--user", default="sa", help="SQL login name of the privileged login (sysadmin, dbo)"
+    )
     parser.add_argument("--password", default="Password1!", help="SQL login password")
+    parser.add_argument(
+        "--login",
+        action="append",
+        type=_login,
+        default=[],
+        metavar="NAME:PASSWORD[:GRANT,...]",
+        help="add a least-privileged login (db_datareader plus grants; see below)",
+    )
     parser.add_argument(
         "--require-token",
         metavar="TOKEN",
@@ -61,17 +79,22 @@ def serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, frame: stop.set())
-    server = ThreadedTdsServer(
-        host=args.host,
-        port=args.port,
-        database=args.database,
-        sample=args.sample,
-        user=args.user,
-        password=args.password,
-        require_token=args.require_token,
-        tls=args.tls,
-        faults=args.fault,
-    )
+    try:
+        server = ThreadedTdsServer(
+            host=args.host,
+            port=args.port,
+            database=args.database,
+            sample=args.sample,
+            user=args.user,
+            password=args.password,
+            require_token=args.require_token,
+            tls=args.tls,
+            faults=args.fault,
+            logins=args.login,
+        )
+    except ValueError as exc:  # a --login that clashes with --user
+        print(str(exc), file=sys.stderr)
+        return 2
     try:
         server.start()
     except OSError as exc:  # a name that does not resolve, a port in use

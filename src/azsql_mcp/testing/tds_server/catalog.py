@@ -542,6 +542,9 @@ _RULE = (
 )
 _DB = "(SELECT value FROM temp.__azsql_session WHERE key = 'db')"
 _USER_DB = "(SELECT value FROM temp.__azsql_session WHERE key = 'userdb')"
+# 1 when the session's principal may see definitions (VIEW DEFINITION), else 0.
+_SEES_DEFINITIONS = "(SELECT value FROM temp.__azsql_session WHERE key = 'view_definition')"
+_DEFINITION = "CASE WHEN " + _SEES_DEFINITIONS + " THEN {0} END"
 _DB_CREATED = "(SELECT value FROM __azsql_meta WHERE key = 'create_date')"
 _SCHEMA_NAME = "(SELECT name FROM __azsql_schemas s WHERE s.schema_id = {0}.schema_id)"
 _TABLE_OBJECTS = "__azsql_objects t JOIN __azsql_schemas s ON s.schema_id = t.schema_id"
@@ -603,7 +606,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         " uses_quoted_identifier bit, is_schema_bound bit,"
         " uses_database_collation bit, is_recompiled bit, null_on_null_input bit,"
         " execute_as_principal_id int, uses_native_compilation bit",
-        "SELECT object_id, definition, 1, 1, 0, 0, 0, 0, NULL, 0 FROM __azsql_objects"
+        f"SELECT object_id, {_DEFINITION.format('definition')}, 1, 1, 0, 0, 0, 0, NULL, 0"
+        " FROM __azsql_objects"
         " WHERE type = 'V'",
     ),
     _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM __azsql_columns c"),
@@ -613,7 +617,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         "sys",
         "computed_columns",
         _COL_COLS + ", definition nvarchar(max), uses_database_collation bit, is_persisted bit",
-        f"SELECT {_COL_SELECT}, c.computed_definition, 1, c.is_persisted"
+        f"SELECT {_COL_SELECT}, {_DEFINITION.format('c.computed_definition')}, 1,"
+        " c.is_persisted"
         " FROM __azsql_columns c WHERE c.is_computed = 1",
     ),
     _view(
@@ -703,7 +708,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         "sys",
         "default_constraints",
         _OBJ_COLS + ", parent_column_id int, definition nvarchar(max), is_system_named bit",
-        f"SELECT {_OBJ_SELECT}, o.parent_column_id, o.definition, o.is_system_named"
+        f"SELECT {_OBJ_SELECT}, o.parent_column_id, {_DEFINITION.format('o.definition')},"
+        " o.is_system_named"
         f" FROM {_USER_OBJECTS} WHERE o.type = 'D'",
     ),
     _view(
@@ -713,7 +719,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         _OBJ_COLS + ", is_disabled bit, is_not_for_replication bit, is_not_trusted bit,"
         " parent_column_id int, definition nvarchar(max), uses_database_collation bit,"
         " is_system_named bit",
-        f"SELECT {_OBJ_SELECT}, 0, 0, 0, o.parent_column_id, o.definition, 1,"
+        f"SELECT {_OBJ_SELECT}, 0, 0, 0, o.parent_column_id,"
+        f" {_DEFINITION.format('o.definition')}, 1,"
         f" o.is_system_named FROM {_USER_OBJECTS} WHERE o.type = 'C'",
     ),
     _view(
@@ -866,8 +873,9 @@ SYSTEM_VIEWS: list[SystemView] = [
         " COLLATION_CATALOG sysname, COLLATION_SCHEMA sysname, COLLATION_NAME sysname,"
         " DOMAIN_CATALOG sysname, DOMAIN_SCHEMA sysname, DOMAIN_NAME sysname",
         f"SELECT {_DB}, s.name, t.name, c.name, c.column_id,"
-        " (SELECT d.definition FROM __azsql_objects d WHERE d.object_id ="
-        " c.default_object_id), CASE c.is_nullable WHEN 1 THEN 'YES' ELSE 'NO' END,"
+        f" (SELECT {_DEFINITION.format('d.definition')} FROM __azsql_objects d"
+        " WHERE d.object_id = c.default_object_id),"
+        " CASE c.is_nullable WHEN 1 THEN 'YES' ELSE 'NO' END,"
         " c.type_name, c.char_length, c.octet_length, c.num_precision, c.num_radix,"
         " c.num_scale, c.dt_precision, NULL, NULL, c.charset, NULL, NULL, c.collation,"
         f" NULL, NULL, NULL FROM {_TABLE_OBJECTS} JOIN __azsql_columns c"
@@ -879,7 +887,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         "VIEWS",
         _INFO_COLS + ", VIEW_DEFINITION nvarchar(4000), CHECK_OPTION varchar(7),"
         " IS_UPDATABLE varchar(2)",
-        f"SELECT {_DB}, s.name, t.name, substr(t.definition, 1, 4000), 'NONE', 'NO'"
+        f"SELECT {_DB}, s.name, t.name,"
+        f" {_DEFINITION.format('substr(t.definition, 1, 4000)')}, 'NONE', 'NO'"
         f" FROM {_TABLE_OBJECTS} WHERE t.type = 'V'",
     ),
     _view(

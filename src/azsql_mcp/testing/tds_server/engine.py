@@ -28,7 +28,7 @@ from typing import Any, cast
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
-from . import errors, functions, showplan
+from . import errors, functions, principals, showplan
 from .catalog import (
     DEFAULT_SCHEMA,
     TYPE_IDS,
@@ -423,6 +423,7 @@ class EngineSession:
     def __init__(self, engine: Engine, info: SessionInfo):
         self.engine = engine
         self.info = info
+        self.principal = info.principal or principals.privileged(info.user)
         self.catalog = engine.catalog
         self.rowcount = 0
         self.last_identity: int | None = None
@@ -446,10 +447,16 @@ class EngineSession:
         create_session_objects(self.conn)
         self.conn.execute(
             "INSERT OR REPLACE INTO temp.__azsql_session VALUES ('db', ?), ('file', ?),"
-            " ('userdb', ?)",
-            (self.database, engine.path, engine.user_database or self.database),
+            " ('userdb', ?), ('view_definition', ?)",
+            (
+                self.database,
+                engine.path,
+                engine.user_database or self.database,
+                int(self.principal.sees_definitions),
+            ),
         )
         functions.register(self.conn, self)
+        principals.register_functions(self.conn, self.principal)
 
     # -- context for functions.py
     @property
@@ -639,6 +646,8 @@ class EngineSession:
     # -- queries and DML
     def _query(self, stmt: Statement, scope: dict[str, Variable]) -> Iterator[Result]:
         q = self.engine.translator.translate(stmt.text, self.database)
+        if q.kind != "select":
+            self._check_write(q)
         if q.kind == "insert":
             self._check_identity_insert(q)
         self._refresh(q.needs)
@@ -669,6 +678,16 @@ class EngineSession:
             self._note_identity(q.target, cursor)
         self.rowcount = count
         yield Done(None if self.nocount else count)
+
+    def _check_write(self, q: Query) -> None:
+        """A write needs db_datawriter (or INSERT/UPDATE/DELETE); temporary tables do not."""
+        if self.principal.can_write or q.target is None or q.target.startswith("#"):
+            return
+        schema, _, name = q.target.partition(".")
+        table = self.catalog.table(schema, name)
+        if table is not None:
+            schema, name = table.schema, table.name
+        self.principal.check_write(q.kind.upper(), name, self.database, schema)
 
     def _run(self, q: Query, bindings: dict[str, Any]) -> sqlite3.Cursor:
         try:
@@ -881,6 +900,8 @@ class EngineSession:
         if option == "NOCOUNT":
             self.nocount = on
         elif option == "SHOWPLAN_XML":
+            if on:
+                self.principal.check_showplan(self.database)
             self.showplan = on
         elif option == "FMTONLY":
             self.fmtonly = on
@@ -953,6 +974,10 @@ class EngineSession:
         ts.end()
         known = {n.casefold() for n in (self.database, self.user_database, "master", "tempdb")}
         if name.casefold() not in known:
+            if self.engine.user_database is None and not self.principal.privileged:
+                # Without the sample every name is a database, and the user of a
+                # least-privileged login exists only in the one it logged in to.
+                raise self.principal.no_database_access(name)
             raise errors.database_missing(name)
         self.info.database = name
         self.conn.execute("UPDATE temp.__azsql_session SET value = ? WHERE key = 'db'", (name,))
@@ -963,7 +988,8 @@ class EngineSession:
             return
         conn = self.conn
         if "dmv" in needs:
-            sessions = self.engine.sessions()
+            # Without VIEW SERVER STATE the session DMVs show the caller's own session only.
+            sessions = self.engine.sessions() if self.principal.sees_all_sessions else [self]
             conn.execute("DELETE FROM temp.__azsql_dmv_sessions")
             conn.execute("DELETE FROM temp.__azsql_dmv_requests")
             conn.execute("DELETE FROM temp.__azsql_dmv_sql_text")
@@ -1476,6 +1502,8 @@ class EngineSession:
     def _ddl(self, stmt: Statement) -> None:
         action = self._ddl_action(stmt)
         temp = any(t.token_type == TokenType.HASH for t in stmt.tokens[:4])
+        if not temp and not self.principal.privileged:
+            self.principal.check_ddl(*_ddl_target(stmt), self.database)
         self._in_ddl_transaction(lambda: action(stmt), reload=not temp)
 
     def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
@@ -2385,6 +2413,26 @@ class EngineSession:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _ddl_target(stmt: Statement) -> tuple[str, str, str]:
+    """(verb, object kind, object name as written) of a DDL statement, for permission errors.
+    CREATE INDEX names the table it is on: that is the object SQL Server reports."""
+    w = [x or "" for x in stmt.words(4)]
+    verb, kind = w[0], w[1]
+    texts = [t.text for t in stmt.tokens]
+    start = 2
+    if kind in ("UNIQUE", "CLUSTERED", "NONCLUSTERED", "INDEX"):
+        kind = "INDEX"
+        start = next((i + 1 for i, t in enumerate(texts) if t.upper() == "ON"), len(texts))
+    elif w[2:4] == ["IF", "EXISTS"]:
+        start = 4
+    name: list[str] = []
+    for text in texts[start:]:
+        if text in ("(", ";") or (text != "." and name and name[-1] != "."):
+            break
+        name.append(text)
+    return verb, kind, "".join(name)
 
 
 def _tail(stmt: Statement, skip: int) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import tokens
 from .packets import ProtocolError, Reader
+from .principals import Principal, privileged
 from .results import TdsError
 from .types import COLLATION
 
@@ -158,8 +160,16 @@ def login_failed(user: str) -> TdsError:
     return TdsError(18456, f"Login failed for user '{user}'.", state=1, severity=14)
 
 
-def authenticate(login: Login7, *, user: str, password: str, require_token: str | None) -> str:
-    """The session's user name, or a TdsError 18456 as SQL Server reports it."""
+def authenticate(
+    login: Login7,
+    *,
+    user: str,
+    password: str,
+    require_token: str | None,
+    logins: Mapping[str, Principal] | None = None,
+) -> Principal:
+    """Who the session is (`logins`: the least-privileged ones by lower-case name), or a
+    TdsError 18456 as SQL Server reports it."""
     if login.sspi or login.option_flags2 & OPTION_FLAGS2_INTEGRATED_SECURITY:
         raise TdsError(
             18452,
@@ -170,10 +180,15 @@ def authenticate(login: Login7, *, user: str, password: str, require_token: str 
     if login.access_token is not None:
         if require_token is not None and login.access_token != require_token:
             raise login_failed("<token-identified principal>")
-        return token_principal(login.access_token)
+        return privileged(token_principal(login.access_token))
+    least = (logins or {}).get(login.user_name.lower())
+    if least is not None:
+        if login.password != least.password:
+            raise login_failed(login.user_name)
+        return least
     if login.user_name.lower() != user.lower() or login.password != password:
         raise login_failed(login.user_name)
-    return user
+    return privileged(user)
 
 
 def negotiated_tds_version(client: int) -> int:

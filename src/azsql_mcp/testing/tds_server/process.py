@@ -28,7 +28,8 @@ class ServerProcess:
 def server_process(*args: str) -> Iterator[ServerProcess]:
     """Run `python -m azsql_mcp.testing.tds_server --port 0 ARGS...` until the block ends.
 
-    ARGS are the CLI's flags (`--sample`, `--user`, `--password=...`, `--fault ...`).
+    ARGS are the CLI's flags (`--sample`, `--user`, `--password=...`, `--login ...`,
+    `--fault ...`).
     """
     process = subprocess.Popen(
         [sys.executable, "-m", "azsql_mcp.testing.tds_server", "--port", "0", *args],

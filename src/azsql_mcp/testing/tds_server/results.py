@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .principals import Principal
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class SessionInfo:
     app_name: str = ""
     host_name: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    principal: Principal | None = None  # None: the privileged login
 
 
 class EngineSession(Protocol):

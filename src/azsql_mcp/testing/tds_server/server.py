@@ -53,6 +53,7 @@ from .prelogin import (
     parse_prelogin,
     prelogin_response,
 )
+from .principals import Principal
 from .results import EngineSession, SessionInfo, TdsError
 from .rpc import (
     SessionEnded,
@@ -257,6 +258,7 @@ class Connection:
         self._lock = threading.Lock()  # orders ATTENTION against the start and end of requests
         self._busy = False
         self.user = ""
+        self.principal: Principal | None = None
         self.database = "master"
 
     def run(self) -> None:
@@ -352,12 +354,14 @@ class Connection:
         if triggered.delay:
             self.server.stopping.wait(triggered.delay)
         try:
-            self.user = authenticate(
+            self.principal = authenticate(
                 login,
                 user=self.server.user,
                 password=self.server.password,
                 require_token=self.server.require_token,
+                logins=self.server.logins,
             )
+            self.user = self.principal.login
             if triggered.action is not None:
                 if triggered.action.kind == "drop":
                     self.channel.abort()
@@ -395,6 +399,7 @@ class Connection:
             database=self.database,
             app_name=login.app_name,
             host_name=login.host_name,
+            principal=self.principal,
         )
         self.engine_session = self.server.engine.session(info)
         self.state = SessionState(
@@ -583,7 +588,9 @@ class ThreadedTdsServer(ConnectionHelpers):
     `start()` listens (again on the same port after `stop()`); `stop()` closes the
     listener and every session (the database survives); `close()` also closes the
     database. `engine` replaces the SQLite engine with any object that has
-    `session(info)` and `close()` (protocol tests use small stand-ins).
+    `session(info)` and `close()` (protocol tests use small stand-ins). `user` and
+    `password` are the privileged login; `logins` adds least-privileged ones
+    (`Principal`s or `NAME:PASSWORD[:GRANT,...]` specs, see principals.py).
     """
 
     def __init__(
@@ -598,6 +605,7 @@ class ThreadedTdsServer(ConnectionHelpers):
         tls: bool = False,
         faults: Iterable[Fault] = (),
         engine: Any = None,
+        logins: Iterable[Principal | str] = (),
     ):
         self.host = host
         self.port = port
@@ -606,6 +614,13 @@ class ThreadedTdsServer(ConnectionHelpers):
         self.user = user
         self.password = password
         self.require_token = require_token
+        # Least-privileged logins (db_datareader plus grants), by lower-case name.
+        self.logins: dict[str, Principal] = {}
+        for spec in logins:
+            principal = Principal.parse(spec) if isinstance(spec, str) else spec
+            if principal.login.lower() == user.lower():
+                raise ValueError(f"login {principal.login!r} is the privileged --user login")
+            self.logins[principal.login.lower()] = principal
         self.faults = FaultSet(list(faults))
         self.record = ServerRecord()
         self.engine: Any = engine

@@ -1,0 +1,257 @@
+"""Who a session is: the privileged login, or a least-privileged one.
+
+The `--user` login is privileged (sysadmin, `dbo` in every database). Each `--login
+NAME:PASSWORD[:GRANT,...]` adds a login whose database user (named like the login)
+is a member of db_datareader, plus the listed grants. For such a principal the
+engine reproduces what Microsoft documents:
+
+- "Metadata visibility configuration": without VIEW DEFINITION the `definition`
+  columns of sys.sql_modules, sys.check_constraints, sys.default_constraints and
+  sys.computed_columns, and OBJECT_DEFINITION(), are NULL.
+- sys.dm_exec_requests / sys.dm_exec_sessions: without VIEW SERVER STATE (VIEW SERVER
+  PERFORMANCE STATE on SQL Server 2022, which the test server emulates) a user sees
+  only their own session.
+- SET SHOWPLAN_XML ON without SHOWPLAN: error 262. A write without db_datawriter:
+  error 229. DDL without the permission: 262 (CREATE), 3701 (DROP), 1088 (ALTER,
+  TRUNCATE). Another database the user has no access to: 916.
+- HAS_PERMS_BY_NAME, IS_ROLEMEMBER, IS_MEMBER, IS_SRVROLEMEMBER and USER_NAME()
+  answer for the principal.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from .results import TdsError
+
+VIEW_DEFINITION = "VIEW_DEFINITION"
+SHOWPLAN = "SHOWPLAN"
+VIEW_DATABASE_STATE = "VIEW_DATABASE_STATE"
+VIEW_SERVER_STATE = "VIEW_SERVER_STATE"
+DB_DATAWRITER = "db_datawriter"
+GRANTS = (VIEW_DEFINITION, SHOWPLAN, VIEW_DATABASE_STATE, VIEW_SERVER_STATE, DB_DATAWRITER)
+_GRANTS_BY_KEY = {g.casefold(): g for g in GRANTS}
+
+LOGIN_HELP = (
+    "--login NAME:PASSWORD[:GRANT[,GRANT...]] adds a least-privileged login: its database\n"
+    "user is a member of db_datareader only, plus the grants listed, among "
+    + ", ".join(GRANTS)
+    + ".\nThe --user login stays privileged (sysadmin, dbo)."
+)
+
+# Fixed database roles IS_ROLEMEMBER knows; any other name is not a role (NULL).
+_DATABASE_ROLES = frozenset(
+    [
+        "public",
+        "db_owner",
+        "db_securityadmin",
+        "db_accessadmin",
+        "db_backupoperator",
+        "db_ddladmin",
+        "db_datawriter",
+        "db_datareader",
+        "db_denydatawriter",
+        "db_denydatareader",
+    ]
+)
+_SERVER_ROLES = frozenset(
+    [
+        "public",
+        "sysadmin",
+        "serveradmin",
+        "dbcreator",
+        "setupadmin",
+        "bulkadmin",
+        "securityadmin",
+        "diskadmin",
+        "processadmin",
+    ]
+)
+_WRITE_PERMISSIONS = frozenset(["INSERT", "UPDATE", "DELETE"])
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A login and its database user. `privileged`: the --user login (sysadmin, dbo)."""
+
+    login: str
+    password: str = ""
+    grants: frozenset[str] = frozenset()
+    privileged: bool = False
+
+    @classmethod
+    def parse(cls, spec: str) -> Principal:
+        """`NAME:PASSWORD[:GRANT[,GRANT...]]`, as --login takes it."""
+        parts = spec.split(":", 2)
+        if len(parts) < 2 or not parts[0] or not parts[1]:
+            raise ValueError(
+                f"--login {spec!r}: expected NAME:PASSWORD[:GRANT[,GRANT...]], e.g."
+                " reader:Password1! or reader:Password1!:SHOWPLAN,VIEW_DEFINITION"
+            )
+        grants = set()
+        for grant in parts[2].split(",") if len(parts) == 3 and parts[2] else []:
+            known = _GRANTS_BY_KEY.get(grant.strip().casefold())
+            if known is None:
+                raise ValueError(f"--login {parts[0]}: unknown grant {grant!r}; use {GRANTS}")
+            grants.add(known)
+        return cls(parts[0], parts[1], frozenset(grants))
+
+    @property
+    def user_name(self) -> str:
+        """The database user: dbo for the privileged login, else named like the login."""
+        return "dbo" if self.privileged else self.login
+
+    @property
+    def user_id(self) -> int:
+        return 1 if self.privileged else 5
+
+    def has(self, grant: str) -> bool:
+        return self.privileged or grant in self.grants
+
+    @property
+    def sees_definitions(self) -> bool:
+        return self.has(VIEW_DEFINITION)
+
+    @property
+    def sees_all_sessions(self) -> bool:
+        # VIEW SERVER STATE covers VIEW SERVER PERFORMANCE STATE; VIEW DATABASE STATE
+        # does not reach the server-scoped session DMVs on SQL Server.
+        return self.has(VIEW_SERVER_STATE)
+
+    @property
+    def can_write(self) -> bool:
+        return self.has(DB_DATAWRITER)
+
+    # -- the security functions
+    def has_perms_by_name(
+        self, securable: Any, securable_class: Any, permission: Any, *sub: Any
+    ) -> int | None:
+        """HAS_PERMS_BY_NAME for this principal (sub-securables: as the securable)."""
+        if permission is None:
+            return None
+        if self.privileged:
+            return 1
+        perm = " ".join(str(permission).upper().split())
+        klass = "SERVER" if securable_class is None else str(securable_class).upper()
+        if klass == "SERVER":
+            answers = {
+                "CONNECT SQL": True,
+                "VIEW ANY DATABASE": True,
+                "VIEW SERVER STATE": self.has(VIEW_SERVER_STATE),
+                "VIEW SERVER PERFORMANCE STATE": self.has(VIEW_SERVER_STATE),
+            }
+            return int(answers.get(perm, False))
+        if klass not in ("DATABASE", "SCHEMA", "OBJECT"):
+            return 0
+        if perm in ("SELECT", "CONNECT", "REFERENCES"):
+            return 1 if perm != "REFERENCES" else 0
+        if perm in _WRITE_PERMISSIONS:
+            return int(self.can_write)
+        answers = {
+            "VIEW DEFINITION": self.has(VIEW_DEFINITION),
+            "SHOWPLAN": self.has(SHOWPLAN),
+            "VIEW DATABASE STATE": self.has(VIEW_DATABASE_STATE) or self.has(VIEW_SERVER_STATE),
+            "VIEW DATABASE PERFORMANCE STATE": self.has(VIEW_DATABASE_STATE)
+            or self.has(VIEW_SERVER_STATE),
+        }
+        return int(answers.get(perm, False))
+
+    def is_role_member(self, role: Any, principal: Any = None) -> int | None:
+        """IS_ROLEMEMBER / IS_MEMBER for the current user (another principal: NULL)."""
+        if role is None or (principal is not None and str(principal) != self.user_name):
+            return None
+        name = str(role).lower()
+        if name not in _DATABASE_ROLES:
+            return None
+        if self.privileged:
+            return 1
+        return int(
+            name in ("public", "db_datareader") or (name == "db_datawriter" and self.can_write)
+        )
+
+    def is_srvrole_member(self, role: Any, login: Any = None) -> int | None:
+        if role is None or (login is not None and str(login).lower() != self.login.lower()):
+            return None
+        name = str(role).lower()
+        if name not in _SERVER_ROLES:
+            return None
+        return 1 if self.privileged else int(name == "public")
+
+    def user_name_of(self, user_id: Any = None) -> str | None:
+        """USER_NAME([id])."""
+        if user_id is None:
+            return self.user_name
+        return {1: "dbo", 2: "guest", 3: "INFORMATION_SCHEMA", 4: "sys"}.get(
+            int(user_id), self.login if int(user_id) == self.user_id else None
+        )
+
+    # -- the errors
+    def check_showplan(self, database: str) -> None:
+        if not self.has(SHOWPLAN):
+            raise TdsError(
+                262, f"SHOWPLAN permission denied in database '{database}'.", severity=14
+            )
+
+    def check_write(self, verb: str, obj: str, database: str, schema: str) -> None:
+        if not self.can_write:
+            raise TdsError(
+                229,
+                f"The {verb} permission was denied on the object '{obj}', database"
+                f" '{database}', schema '{schema}'.",
+                severity=14,
+                state=5,
+            )
+
+    def check_ddl(self, verb: str, kind: str, name: str, database: str) -> None:
+        """db_datareader and db_datawriter hold no DDL permission."""
+        if self.privileged:
+            return
+        if verb == "CREATE" and kind != "INDEX":
+            raise TdsError(
+                262, f"CREATE {kind} permission denied in database '{database}'.", severity=14
+            )
+        if verb == "DROP":
+            raise TdsError(
+                3701,
+                f"Cannot drop the {kind.lower()} '{name}', because it does not exist or you do"
+                " not have permission.",
+                severity=14,
+            )
+        raise TdsError(
+            1088,
+            f'Cannot find the object "{name}" because it does not exist or you do not have'
+            " permissions.",
+        )
+
+    def no_database_access(self, database: str) -> TdsError:
+        return TdsError(
+            916,
+            f'The server principal "{self.login}" is not able to access the database'
+            f' "{database}" under the current security context.',
+            severity=14,
+        )
+
+
+def privileged(login: str) -> Principal:
+    return Principal(login, privileged=True)
+
+
+def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
+    """The security functions of one session's connection, answering for its principal."""
+
+    def object_definition(object_id: Any) -> str | None:
+        if object_id is None or not principal.sees_definitions:
+            return None
+        row = conn.execute(
+            "SELECT definition FROM __azsql_objects WHERE object_id = ?", (int(object_id),)
+        ).fetchone()
+        return None if row is None else row[0]
+
+    conn.create_function("OBJECT_DEFINITION", 1, object_definition)
+    conn.create_function("HAS_PERMS_BY_NAME", -1, principal.has_perms_by_name)
+    conn.create_function("IS_ROLEMEMBER", -1, principal.is_role_member)
+    conn.create_function("IS_MEMBER", -1, principal.is_role_member)
+    conn.create_function("IS_SRVROLEMEMBER", -1, principal.is_srvrole_member)
+    conn.create_function("USER_NAME", -1, principal.user_name_of)
