@@ -33,9 +33,15 @@ SETUP = [
 ]
 
 
+READER = "catalog_reader"  # db_datareader only: the user docs/security.md recommends
+VIEWER = "catalog_viewer"  # db_datareader and VIEW DEFINITION
+PASSWORD = "Reader-pw-1"
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[ThreadedTdsServer]:
-    with ThreadedTdsServer(sample=False) as srv:
+    logins = [f"{READER}:{PASSWORD}", f"{VIEWER}:{PASSWORD}:VIEW_DEFINITION"]
+    with ThreadedTdsServer(sample=False, logins=logins) as srv:
         cnxn = pyodbc.connect(srv.odbc_connection_string("msodbc"), autocommit=True)
         for statement in SETUP:
             cnxn.execute(statement)
@@ -43,12 +49,14 @@ def server() -> Iterator[ThreadedTdsServer]:
         yield srv
 
 
-def make_db(server: ThreadedTdsServer, driver: str | None, limits: Limits) -> SourceDatabase:
+def make_db(
+    server: ThreadedTdsServer, driver: str | None, limits: Limits, login: str | None = None
+) -> SourceDatabase:
     settings = SourceSettings(
         server=f"{server.host},{server.port}",
         database=server.default_database,
-        username=server.user,
-        password=server.password,
+        username=login or server.user,
+        password=PASSWORD if login else server.password,
         encrypt="no",
         driver=driver,
         retry_budget_s=0,
@@ -61,6 +69,15 @@ async def db(
     request: pytest.FixtureRequest, server: ThreadedTdsServer
 ) -> AsyncIterator[SourceDatabase]:
     database = make_db(server, request.param, Limits())
+    yield database
+    await database.close()
+
+
+@pytest.fixture(params=[None, "FreeTDS"], ids=["msodbc", "freetds"])
+async def reader(
+    request: pytest.FixtureRequest, server: ThreadedTdsServer
+) -> AsyncIterator[SourceDatabase]:
+    database = make_db(server, request.param, Limits(), login=READER)
     yield database
     await database.close()
 
@@ -125,3 +142,49 @@ async def test_catalog_reads_paged_two_rows_at_a_time_lose_nothing(
             )
     finally:
         await paged.close()
+
+
+async def test_a_reader_without_view_definition_is_told_what_is_hidden(
+    reader: SourceDatabase,
+) -> None:
+    # sys.check_constraints / sys.default_constraints / sys.computed_columns.definition
+    # are NULL for this user; sys.columns.is_computed and default_object_id are not.
+    info = await catalog.describe_table(reader, "dbo.Line")
+    hidden = catalog.DEFINITION_HIDDEN
+    columns = {c.name: c for c in info.columns}
+    assert columns["Qty"].default == hidden and not columns["Qty"].is_computed
+    assert columns["Price"].default is None and not columns["Price"].is_computed
+    assert columns["Total"].is_computed and columns["Total"].computed == hidden
+    assert columns["Doubled"].is_computed and columns["Doubled"].computed == hidden
+    assert [(c.name, c.definition) for c in info.check_constraints] == [("CK_Line_Qty", hidden)]
+    text = catalog.render_description(info)
+    assert f"Qty int NOT NULL DEFAULT ({hidden})" in text
+    assert f"Doubled int NULL COMPUTED ({hidden})" in text
+    assert f"CHECK CK_Line_Qty ({hidden})" in text
+    # What needs no VIEW DEFINITION is all there.
+    assert info.primary_key is not None and info.primary_key.columns == ["LineID"]
+    assert {ix.name for ix in info.indexes} == {"PK_Line", "IX_Line_Qty", "IX_Line_Price"}
+    parent = await catalog.describe_table(reader, "dbo.Parent")
+    assert len(parent.referenced_by) == 2
+
+
+async def test_a_reader_gets_the_same_schema_overview(
+    reader: SourceDatabase, server: ThreadedTdsServer
+) -> None:
+    privileged = make_db(server, None, Limits())
+    try:
+        assert await catalog.schema_overview(reader) == await catalog.schema_overview(privileged)
+    finally:
+        await privileged.close()
+
+
+async def test_view_definition_shows_the_definitions(server: ThreadedTdsServer) -> None:
+    viewer = make_db(server, None, Limits(), login=VIEWER)
+    try:
+        info = await catalog.describe_table(viewer, "dbo.Line")
+    finally:
+        await viewer.close()
+    columns = {c.name: c for c in info.columns}
+    assert columns["Qty"].default not in (None, catalog.DEFINITION_HIDDEN)
+    assert columns["Total"].computed not in (None, catalog.DEFINITION_HIDDEN)
+    assert info.check_constraints[0].definition != catalog.DEFINITION_HIDDEN
