@@ -2,6 +2,8 @@
 
 import pytest
 
+from azsql_mcp.testing.pytest_plugin import READER
+
 
 async def prompt_text(client, name: str, **args: str) -> str:
     result = await client.get_prompt(name, args)
@@ -18,6 +20,7 @@ async def test_prompts_are_listed(mcp_client):
     }
 
 
+@pytest.mark.usefixtures("needs_definitions")
 async def test_sql_query_builder_uses_the_tables_columns_and_keys(mcp_client):
     text = await prompt_text(
         mcp_client, "sql_query_builder", table="SalesLT.SalesOrderHeader", operation="select"
@@ -35,13 +38,19 @@ async def test_sql_query_builder_refuses_unknown_operations(mcp_client):
         )
 
 
-async def test_analyze_performance_includes_the_plan(mcp_client):
+async def test_analyze_performance_includes_the_plan(mcp_client, azsql_principal):
     text = await prompt_text(
         mcp_client,
         "analyze_performance",
-        query="SELECT * FROM SalesLT.SalesOrderDetail WHERE ProductID = 712",
+        query="SELECT * FROM SalesLT.SalesOrderDetail WHERE ProductID = @id",
     )
-    assert "Estimated plan summary" in text and "Operators" in text
+    assert "Estimated plan summary" in text
+    if azsql_principal == READER:  # no SHOWPLAN: the prompt says which GRANT is missing
+        assert "Operators" not in text
+        assert "needs the SHOWPLAN permission" in text
+        assert "GRANT SHOWPLAN TO [azsql_reader];" in text
+    else:
+        assert "Operators" in text
 
 
 async def test_data_migration_guide_knows_the_target(mcp_client):
@@ -51,7 +60,13 @@ async def test_data_migration_guide_knows_the_target(mcp_client):
     assert "SalesLT.SalesOrderDetail (table, ~" in text
 
 
-async def test_database_troubleshooting_reports_live_facts(mcp_client):
+async def test_database_troubleshooting_reports_live_facts(mcp_client, azsql_principal):
     text = await prompt_text(mcp_client, "database_troubleshooting", symptom="queries time out")
     assert "queries time out" in text
     assert "Connection round trip" in text and "compatibility level" in text
+    hidden = "Running requests of other sessions are not visible without"
+    if azsql_principal == READER:  # never "no request running" when it cannot see them
+        assert hidden in text and "No request has been running" not in text
+        assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
+    else:
+        assert hidden not in text

@@ -1,8 +1,14 @@
 """explain_query, database_info, health_check, list_long_running_queries, list_available_tools."""
 
+import asyncio
+import contextlib
+import threading
 from typing import Any
 
+import pyodbc
 from fastmcp import Client
+
+from azsql_mcp.testing.pytest_plugin import READER, TEST_USER
 
 
 async def call(client: Client[Any], tool: str, **args: Any) -> Any:
@@ -11,13 +17,24 @@ async def call(client: Client[Any], tool: str, **args: Any) -> Any:
     return result
 
 
-async def test_explain_query_summarises_the_plan(mcp_client):
+async def test_explain_query_summarises_the_plan(mcp_client, azsql_principal, tds_server):
     query = (
         "SELECT c.LastName, h.TotalDue FROM SalesLT.Customer AS c"
         " JOIN SalesLT.SalesOrderHeader AS h ON h.CustomerID = c.CustomerID"
         " WHERE h.TotalDue > @min"
     )
+    if azsql_principal == READER:  # no SHOWPLAN: say so, and the GRANT that fixes it
+        result = await mcp_client.call_tool("explain_query", {"query": query}, raise_on_error=False)
+        assert result.is_error
+        text = result.content[0].text
+        assert "needs the SHOWPLAN permission" in text
+        assert "GRANT SHOWPLAN TO [azsql_reader];" in text
+        return
+    tds_server.record.clear()
     result = await call(mcp_client, "explain_query", query=query)
+    # The parameter is declared in the batch, typed as SQL Server suggests, not bound as NULL.
+    sent = "\n".join(tds_server.record.statements)
+    assert "DECLARE @min money;" in sent, sent
     plan = result.structured_content["plan"]
     assert plan["operators"], plan
     assert all(op["physical_op"] for op in plan["operators"])
@@ -42,7 +59,7 @@ async def test_database_info(mcp_client):
     assert info["collation"]
 
 
-async def test_health_check_reports_connection_and_permissions(mcp_client):
+async def test_health_check_reports_connection_and_permissions(mcp_client, azsql_principal):
     result = await call(mcp_client, "health_check")
     health = result.structured_content
     assert health["connected"] is True and health["latency_ms"] >= 0
@@ -50,12 +67,67 @@ async def test_health_check_reports_connection_and_permissions(mcp_client):
     assert health["read_only"] is True
     assert health["permissions"]["can_select"] is True
     assert health["pool"]["size"] >= 1 and health["pool"]["in_use"] >= 0
-    assert result.content[0].text.startswith("source main: connected")
+    text = result.content[0].text
+    assert text.startswith("source main: connected")
+    reader = azsql_principal == READER
+    assert health["permissions"]["showplan"] is not reader
+    assert health["permissions"]["user_name"] == ("azsql_reader" if reader else "dbo")
+    state = health["state_access"]
+    assert state["permission"] == "VIEW SERVER PERFORMANCE STATE"  # the test server is 2022
+    assert state["sees_all_sessions"] is not reader
+    if reader:
+        assert "no SHOWPLAN" in text and "GRANT SHOWPLAN TO [azsql_reader];" in text
+        assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
+    else:
+        assert health["notes"] == ["the login is db_owner: prefer a least-privilege user"]
 
 
-async def test_list_long_running_queries(mcp_client):
-    result = await call(mcp_client, "list_long_running_queries", min_seconds=0)
-    assert isinstance(result.structured_content["queries"], list)
+async def test_list_long_running_queries(mcp_client, azsql_principal, tds_server, tds_password):
+    """Another session's WAITFOR is listed, or the tool says which permission it lacks:
+    never "no queries running" when it cannot see other sessions."""
+    busy = pyodbc.connect(
+        tds_server.odbc_connection_string(driver="freetds", user=TEST_USER, password=tds_password),
+        autocommit=True,
+        timeout=10,
+    )
+    cursor = busy.cursor()
+
+    def wait() -> None:
+        with contextlib.suppress(pyodbc.Error):  # cancelled at the end
+            cursor.execute("WAITFOR DELAY '00:01'")
+
+    waiting = threading.Thread(target=wait, daemon=True)
+    waiting.start()
+    try:
+        running = await asyncio.to_thread(_wait_until_running, tds_server)
+        assert running
+        result = await mcp_client.call_tool(
+            "list_long_running_queries", {"min_seconds": 0}, raise_on_error=False
+        )
+    finally:
+        cursor.cancel()
+        await asyncio.to_thread(waiting.join)
+        busy.close()
+    if azsql_principal == READER:
+        assert result.is_error
+        text = result.content[0].text
+        assert "lacks VIEW SERVER PERFORMANCE STATE" in text
+        assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
+    else:
+        assert not result.is_error, result.content
+        commands = [q["statement_text"] for q in result.structured_content["queries"]]
+        assert any("WAITFOR" in c for c in commands), commands
+
+
+def _wait_until_running(tds_server: Any) -> bool:
+    """Whether the WAITFOR shows in the server's sessions (polled, never slept on)."""
+    for _ in range(100_000):
+        if any(
+            s.request is not None and "WAITFOR" in s.request.text
+            for s in tds_server.engine.sessions()
+        ):
+            return True
+    return False
 
 
 async def test_list_available_tools_lists_what_the_client_sees(mcp_client):

@@ -31,6 +31,7 @@ async def test_list_tables_filters_by_schema_and_pattern(mcp_client):
     assert none.structured_content["tables"] == []
 
 
+@pytest.mark.usefixtures("needs_definitions")
 async def test_describe_table_customer(mcp_client):
     result = await call(mcp_client, "describe_table", table="SalesLT.Customer")
     info = result.structured_content
@@ -58,6 +59,7 @@ async def test_describe_table_customer(mcp_client):
     assert "PRIMARY KEY PK_Customer_CustomerID (CustomerID)" in text
 
 
+@pytest.mark.usefixtures("needs_definitions")
 async def test_describe_table_keys_checks_and_types(mcp_client):
     result = await call(mcp_client, "describe_table", table="[SalesLT].[SalesOrderDetail]")
     info = result.structured_content

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
-from azsql_mcp.testing.pytest_plugin import TEST_USER
+from azsql_mcp.testing.pytest_plugin import READER, READER_USER, TEST_USER
 from azsql_mcp.testing.tds_server import ThreadedTdsServer
 
 MAX_AFFECTED = 5
@@ -15,7 +15,12 @@ MAX_AFFECTED = 5
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
     """A sample database for this module only: these tests change data."""
-    with ThreadedTdsServer(sample=True, user=TEST_USER, password=tds_password) as server:
+    with ThreadedTdsServer(
+        sample=True,
+        user=TEST_USER,
+        password=tds_password,
+        logins=[f"{READER_USER}:{tds_password}"],
+    ) as server:
         yield server
 
 
@@ -56,6 +61,32 @@ async def test_write_tools_are_listed_with_their_annotations(writer):
     assert tools["execute_batch"].annotations.destructive_hint is True
 
 
+GRANT_HINT = "ALTER ROLE db_datawriter ADD MEMBER [azsql_reader];"
+
+
+async def test_a_reader_is_told_which_grant_allows_writes(writer, azsql_principal):
+    """The reader (db_datareader only) gets SQL Server's error 229 and the GRANT."""
+    if azsql_principal != READER:
+        pytest.skip("the privileged login may write")
+    insert = "INSERT INTO SalesLT.ProductCategory (Name) VALUES (@n)"
+    update = "UPDATE SalesLT.ProductCategory SET Name = @n WHERE ProductCategoryID = -1"
+    for tool, args in [
+        ("insert_data", {"sql": insert, "params": {"n": "x"}}),
+        ("update_data", {"sql": update, "params": {"n": "x"}}),
+        ("execute_batch", {"statements": [insert], "params": {"n": "x"}}),
+    ]:
+        message = await refused(writer, tool, **args)
+        assert "permission was denied on the object 'ProductCategory'" in message, message
+        assert GRANT_HINT in message
+
+
+@pytest.fixture
+def privileged_only(azsql_principal: str) -> None:
+    if azsql_principal == READER:
+        pytest.skip("writes as the reader: test_a_reader_is_told_which_grant_allows_writes")
+
+
+@pytest.mark.usefixtures("privileged_only")
 async def test_insert_then_update_then_delete(writer):
     inserted = await ok(
         writer,
@@ -95,6 +126,7 @@ async def test_update_and_delete_without_where_are_refused(writer, sql):
     assert await scalar(writer, "SELECT COUNT(*) FROM SalesLT.CustomerAddress") > 0
 
 
+@pytest.mark.usefixtures("privileged_only")
 async def test_too_many_affected_rows_roll_back(writer):
     message = await refused(
         writer,
@@ -118,6 +150,7 @@ async def test_each_tool_takes_only_its_kind(writer):
     await refused(writer, "insert_data", sql="SELECT 1")
 
 
+@pytest.mark.usefixtures("privileged_only")
 async def test_batch_is_all_or_nothing(writer):
     insert = "INSERT INTO SalesLT.ProductCategory (ParentProductCategoryID, Name) VALUES (1, @name)"
     await refused(

@@ -33,7 +33,7 @@ from azsql_mcp.api import (
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.core import driverhost, metrics, sqlguard
+from azsql_mcp.core import driverhost, explain, metrics, sqlguard
 from azsql_mcp.core.connstr import attrs_before, build_connection_string, parse_server
 from azsql_mcp.core.drivers import find_driver
 from azsql_mcp.core.pool import ConnectionPool, PooledConnection
@@ -223,12 +223,11 @@ class SourceDatabase:
 
     async def explain(self, sql: str) -> str:
         checked = sqlguard.check_select(sql)
-        # Under SHOWPLAN_XML nothing runs, so parameters need no values.
-        args = [None] * len(checked.param_names)
+        # Parameters are declared in the batch, not bound (see core/explain.py).
+        names = list(checked.param_names)
+        text = explain.named_parameters(checked.sql, names)
         # The session had SHOWPLAN on: it never goes back to the pool.
-        return await self._once(
-            driverhost.showplan, checked.sql, args, self._query_timeout(), keep=False
-        )
+        return await self._once(driverhost.showplan, text, names, self._query_timeout(), keep=False)
 
     async def ping(self) -> float:
         started = time.perf_counter()

@@ -158,15 +158,45 @@ def run_writes(
     return results
 
 
-def showplan(conn: Connection, sql: str, args: list[Any], timeout_s: int) -> str:
+def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> str:
+    """The estimated plan of `sql` (parameters written `@name`), as ShowPlanXML."""
     with _statement(conn, timeout_s) as cursor:
+        types: dict[str, str] = {}
+        if names:
+            import pyodbc
+
+            try:
+                described = cursor.execute(
+                    "EXEC sp_describe_undeclared_parameters @tsql = ?", sql
+                ).fetchall()
+            except pyodbc.Error:  # no type could be inferred (e.g. SELECT @x): sql_variant
+                described = []
+            # columns 1 and 3: the parameter's name and its suggested type name
+            types = {str(row[1]).lstrip("@").lower(): str(row[3]) for row in described}
         cursor.execute("SET SHOWPLAN_XML ON")  # must be alone in its batch
         try:
-            cursor.execute(sql, *args)
-            parts = [str(row[0]) for row in cursor.fetchall() if row[0] is not None]
+            cursor.execute(_declared_batch(sql, names, types))
+            documents = []  # one per batch on SQL Server; the plan of the query comes last
+            while True:
+                if cursor.description is not None:
+                    text = "".join(str(r[0]) for r in cursor.fetchall() if r[0] is not None)
+                    if text:
+                        documents.append(text)
+                if not cursor.nextset():
+                    break
         finally:
             cursor.execute("SET SHOWPLAN_XML OFF")
-    return "".join(parts)
+    return documents[-1] if documents else ""
+
+
+def _declared_batch(sql: str, names: list[str], types: dict[str, str]) -> str:
+    """`DECLARE @a type, ...;` then the statement (see core/explain.py for why)."""
+    unique = list(dict.fromkeys(names))
+    if not unique:
+        return sql
+    # sql_variant where SQL Server could not suggest a type
+    declared = ", ".join(f"@{n} {types.get(n.lower(), 'sql_variant')}" for n in unique)
+    return f"DECLARE {declared};\n{sql}"
 
 
 class Page(TypedDict):

@@ -11,6 +11,7 @@ from fastmcp.exceptions import PromptError
 from pydantic import Field
 
 from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp.catalog import access
 from azsql_mcp.values import cell_text, fence_untrusted
 
 OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")
@@ -61,7 +62,11 @@ async def analyze_performance(
     try:
         plan = catalog.render_plan(catalog.summarize_plan(await ctx.db.explain(query)))
         facts = fence_untrusted(plan, what="the estimated plan")
-    except (DatabaseError, catalog.CatalogError) as e:
+    except DatabaseError as e:
+        if e.number == access.SHOWPLAN_DENIED:
+            e = DatabaseError(access.showplan_missing(await access.database_user(ctx.db)))
+        facts = f"(the estimated plan could not be obtained: {e})"
+    except catalog.CatalogError as e:
         facts = f"(the estimated plan could not be obtained: {e})"
     return (
         "Analyse the performance of this SQL Server query and suggest concrete improvements"
@@ -116,7 +121,13 @@ async def database_troubleshooting(
             f"Login {grants.login_name}: VIEW SERVER STATE {grants.view_server_state},"
             f" VIEW DATABASE STATE {grants.view_database_state}, SHOWPLAN {grants.showplan}"
         )
-        if grants.view_server_state or grants.view_database_state:
+        state = await access.state_access(ctx.db)
+        if not state.sees_all_sessions:
+            facts.append(
+                f"Running requests of other sessions are not visible without {state.permission}"
+                f" ({state.grant})"
+            )
+        else:
             running, _ = await catalog.long_running_queries(ctx.db, 5)
             facts.extend(
                 f"Running {q.elapsed_s:g}s (wait {q.wait_type}, blocked by"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastmcp.exceptions import ToolError
 from fastmcp.server.dependencies import get_context
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
 from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
 from azsql_mcp.values import cell_text, fence_untrusted
 
@@ -26,9 +28,14 @@ async def explain_query(
     """Show the estimated plan of a SELECT without running it.
 
     Operators with estimated rows and cost, warnings, and missing-index suggestions.
-    Use to find why a query is slow.
+    Use to find why a query is slow. Needs the SHOWPLAN permission in the database.
     """
-    xml = await ctx.db.explain(query)
+    try:
+        xml = await ctx.db.explain(query)
+    except DatabaseError as e:
+        if e.number != access.SHOWPLAN_DENIED:
+            raise
+        raise ToolError(access.showplan_missing(await access.database_user(ctx.db))) from e
     with clear_errors():
         plan = catalog.summarize_plan(xml)
     text = fence_untrusted(catalog.render_plan(plan), what="the estimated plan")
@@ -54,6 +61,7 @@ class HealthResult(BaseModel):
     read_only: bool
     pool: dict[str, int]
     permissions: catalog.Permissions | None
+    state_access: access.StateAccess | None
     notes: list[str]
 
 
@@ -63,9 +71,11 @@ async def health_check(ctx: ToolContext) -> ToolResult:
     latency: float | None = None
     error: str | None = None
     grants: catalog.Permissions | None = None
+    state: access.StateAccess | None = None
     try:
         latency = round(await ctx.db.ping(), 2)
         grants = await catalog.permissions(ctx.db)
+        state = await access.state_access(ctx.db)
     except DatabaseError as e:
         error = str(e)
     health = HealthResult(
@@ -77,7 +87,8 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         read_only=ctx.db.security.read_only,
         pool=ctx.db.pool_stats(),
         permissions=grants,
-        notes=_permission_notes(grants),
+        state_access=state,
+        notes=_permission_notes(grants, state),
     )
     status = f"connected, {latency} ms" if latency is not None else f"NOT connected: {error}"
     lines = [f"source {ctx.source}: {status}", f"read_only: {health.read_only}"]
@@ -89,16 +100,22 @@ async def health_check(ctx: ToolContext) -> ToolResult:
     return respond(health, "\n".join(lines))
 
 
-def _permission_notes(grants: catalog.Permissions | None) -> list[str]:
+def _permission_notes(
+    grants: catalog.Permissions | None, state: access.StateAccess | None
+) -> list[str]:
     if grants is None:
         return []
     notes = []
-    if not (grants.view_server_state or grants.view_database_state):
+    if state is not None and not state.sees_all_sessions:
         notes.append(
-            "no VIEW SERVER STATE / VIEW DATABASE STATE: list_long_running_queries will fail"
+            f"no {state.permission}: list_long_running_queries cannot see other sessions"
+            f" ({state.grant})"
         )
     if not grants.showplan:
-        notes.append("no SHOWPLAN: explain_query will fail")
+        notes.append(
+            "no SHOWPLAN: explain_query and analyze_performance cannot show plans"
+            f" ({access.showplan_grant(grants.user_name or '')})"
+        )
     if grants.is_db_owner:
         notes.append("the login is db_owner: prefer a least-privilege user")
     return notes
@@ -114,8 +131,16 @@ async def list_long_running_queries(
     min_seconds: Annotated[float, Field(ge=0, description="minimum elapsed seconds")] = 5,
 ) -> ToolResult:
     """List queries running now for at least min_seconds, longest first, with waits and
-    blockers. Needs VIEW SERVER STATE (VIEW DATABASE STATE on Azure SQL Database)."""
+    blockers. Needs VIEW SERVER STATE (SQL Server 2019 and earlier), VIEW SERVER
+    PERFORMANCE STATE (SQL Server 2022) or VIEW DATABASE STATE (Azure SQL Database)."""
     queries, truncated = await catalog.long_running_queries(ctx.db, min_seconds)
+    state = await access.state_access(ctx.db)
+    if not state.sees_all_sessions:
+        # The DMVs showed this session only: "none running" would be a wrong answer.
+        raise ToolError(
+            f"Cannot list running queries: the login lacks {state.permission}, so SQL Server"
+            " shows it only its own session. A DBA can grant it with: " + state.grant
+        )
     result = RunningQueries(queries=queries, truncated=truncated)
     if not queries:
         return respond(result, f"No queries running for {min_seconds:g} s or more.")

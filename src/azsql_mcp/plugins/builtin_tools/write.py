@@ -6,12 +6,15 @@ The core hides these tools while read_only holds; `Database.write` enforces the 
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, TypeVar
 
+from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
-from azsql_mcp import QueryResult, ToolContext
+from azsql_mcp import DatabaseError, QueryResult, ToolContext
+from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
 
@@ -29,6 +32,20 @@ class BatchResult(BaseModel):
     duration_ms: float
 
 
+T = TypeVar("T")
+
+
+async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
+    """The write's result; a reader's error 229 names the GRANT that allows writes."""
+    try:
+        return await write
+    except DatabaseError as e:
+        if e.number != access.OBJECT_PERMISSION_DENIED:
+            raise
+        user = await access.database_user(ctx.db)
+        raise ToolError(access.write_missing(str(e), user)) from e
+
+
 def _written(result: QueryResult, verb: str) -> ToolResult:
     count = result.rows_affected or 0
     structured = WriteResult(rows_affected=count, duration_ms=round(result.duration_ms, 1))
@@ -41,7 +58,7 @@ async def insert_data(
     params: Params = None,
 ) -> ToolResult:
     """Insert rows with one INSERT statement, committed in a transaction."""
-    return _written(await ctx.db.write(sql, params, kinds=["insert"]), "INSERT")
+    return _written(await _permitted(ctx, ctx.db.write(sql, params, kinds=["insert"])), "INSERT")
 
 
 async def update_data(
@@ -53,7 +70,8 @@ async def update_data(
 
     Rolled back with an error if it would touch more rows than the server allows.
     """
-    return _written(await ctx.db.write(sql, params, kinds=["update", "delete"]), "Statement")
+    written = await _permitted(ctx, ctx.db.write(sql, params, kinds=["update", "delete"]))
+    return _written(written, "Statement")
 
 
 async def execute_batch(
@@ -64,7 +82,7 @@ async def execute_batch(
     params: Params = None,
 ) -> ToolResult:
     """Run several INSERT/UPDATE/DELETE statements in one transaction: all or nothing."""
-    results = await ctx.db.write_batch(statements, params)
+    results = await _permitted(ctx, ctx.db.write_batch(statements, params))
     counts = [r.rows_affected or 0 for r in results]
     structured = BatchResult(
         rows_affected=counts,

@@ -1,0 +1,95 @@
+"""What a least-privileged user lacks, asked before it turns into a wrong answer.
+
+Without the state permission the request and session DMVs return only the caller's
+own session, not an error, so "no queries running" would be a silent wrong answer.
+Which permission lifts that depends on the engine (Microsoft's DMV docs):
+SQL Server 2019 and earlier need VIEW SERVER STATE; SQL Server 2022 and later VIEW
+SERVER PERFORMANCE STATE (which VIEW SERVER STATE covers); Azure SQL Database
+(SERVERPROPERTY('EngineEdition') = 5) VIEW DATABASE STATE. Estimated plans need
+SHOWPLAN in the database; without it SET SHOWPLAN_XML ON fails with error 262.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from azsql_mcp.api import Database
+from azsql_mcp.values import records
+
+SHOWPLAN_DENIED = 262
+OBJECT_PERMISSION_DENIED = 229  # "The INSERT permission was denied on the object ..."
+AZURE_SQL_DATABASE = 5  # SERVERPROPERTY('EngineEdition')
+
+# HAS_PERMS_BY_NAME answers NULL for a permission the server does not know
+# (VIEW SERVER PERFORMANCE STATE before SQL Server 2022).
+STATE_ACCESS = """
+SELECT SUSER_SNAME() AS login_name,
+       USER_NAME() AS user_name,
+       CAST(SERVERPROPERTY('EngineEdition') AS int) AS engine_edition,
+       CAST(SERVERPROPERTY('ProductMajorVersion') AS int) AS major_version,
+       HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE') AS view_server_state,
+       HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER PERFORMANCE STATE')
+         AS view_server_performance_state,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE STATE') AS view_database_state
+"""
+
+
+class StateAccess(BaseModel):
+    """Whether the user sees every session in sys.dm_exec_requests, and if not, why."""
+
+    sees_all_sessions: bool
+    permission: str  # the one that applies on this engine
+    grant: str  # the statement that gives it
+
+
+async def state_access(db: Database) -> StateAccess:
+    r = records(await db.read(STATE_ACCESS))[0]
+    login, user = r["login_name"] or "", r["user_name"] or ""
+    if r["engine_edition"] == AZURE_SQL_DATABASE:
+        return StateAccess(
+            sees_all_sessions=bool(r["view_database_state"]),
+            permission="VIEW DATABASE STATE",
+            grant=f"GRANT VIEW DATABASE STATE TO {quote(user)};",
+        )
+    if (r["major_version"] or 0) >= 16:
+        return StateAccess(
+            sees_all_sessions=bool(r["view_server_performance_state"] or r["view_server_state"]),
+            permission="VIEW SERVER PERFORMANCE STATE",
+            grant=f"GRANT VIEW SERVER PERFORMANCE STATE TO {quote(login)};  -- in master",
+        )
+    return StateAccess(
+        sees_all_sessions=bool(r["view_server_state"]),
+        permission="VIEW SERVER STATE",
+        grant=f"GRANT VIEW SERVER STATE TO {quote(login)};  -- in master",
+    )
+
+
+def showplan_grant(user: str) -> str:
+    return f"GRANT SHOWPLAN TO {quote(user)};"
+
+
+def showplan_missing(user: str) -> str:
+    """The message for error 262 on SET SHOWPLAN_XML ON."""
+    return (
+        f"The estimated plan needs the SHOWPLAN permission in this database, which the"
+        f" database user {quote(user)} does not have. A DBA can grant it with:"
+        f" {showplan_grant(user)}"
+    )
+
+
+def write_missing(error: str, user: str) -> str:
+    """The message for error 229 on a write: SQL Server's text, and the GRANT that fixes it."""
+    return (
+        f"{error} The database user {quote(user)} may read but not write. A DBA can allow"
+        f" writes with: ALTER ROLE db_datawriter ADD MEMBER {quote(user)}; (or GRANT INSERT,"
+        f" UPDATE, DELETE ON the table TO {quote(user)};)"
+    )
+
+
+async def database_user(db: Database) -> str:
+    return str(records(await db.read("SELECT USER_NAME() AS user_name"))[0]["user_name"])
+
+
+def quote(name: str) -> str:
+    """A name as a T-SQL bracketed identifier."""
+    return "[" + name.replace("]", "]]") + "]"

@@ -1,0 +1,34 @@
+"""The batch explain_query sends under SET SHOWPLAN_XML ON.
+
+Under SHOWPLAN_XML nothing runs, but a parameterized statement sent as an RPC
+(sp_executesql with every parameter bound as NULL) would have those NULLs sniffed
+when the plan is compiled, so `WHERE x > @p` would be estimated for `x > NULL`.
+The estimate SQL Server documents for an unknown value is that of a local variable,
+so the statement goes as a plain batch that declares its parameters, typed as
+sp_describe_undeclared_parameters suggests (it needs no permission beyond the
+statement's own, and runs before SHOWPLAN is switched on): driverhost.showplan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot.dialects.tsql import TSQL
+from sqlglot.tokens import TokenType
+
+
+def named_parameters(sql: str, names: Sequence[str]) -> str:
+    """`sql` with each `?` placeholder written back as its `@name`, in order."""
+    if not names:
+        return sql
+    placeholders = [t for t in TSQL().tokenize(sql) if t.token_type == TokenType.PLACEHOLDER]
+    if len(placeholders) != len(names):
+        raise ValueError(f"{len(placeholders)} placeholders for {len(names)} parameter names")
+    parts: list[str] = []
+    last = 0
+    for token, name in zip(placeholders, names, strict=True):
+        parts.append(sql[last : token.start])
+        parts.append(f"@{name}")
+        last = token.end + 1
+    parts.append(sql[last:])
+    return "".join(parts)
