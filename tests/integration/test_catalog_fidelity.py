@@ -30,6 +30,7 @@ SETUP = [
     "CREATE INDEX IX_Line_Qty ON dbo.Line (Qty DESC, LineID) INCLUDE (Price)",
     "CREATE INDEX IX_Line_Price ON dbo.Line (Price)",
     "ALTER INDEX IX_Line_Price ON dbo.Line DISABLE",
+    "CREATE INDEX IX_Line_Big ON dbo.Line (LineID) WHERE Qty > 10",
 ]
 
 
@@ -125,6 +126,7 @@ async def test_defaults_checks_and_computed_columns(db: SourceDatabase) -> None:
     )
     assert not qty.disabled and indexes["PK_Line"].columns == ["LineID"]
     assert indexes["IX_Line_Price"].disabled
+    assert indexes["IX_Line_Big"].filter == "(Qty > 10)" and indexes["IX_Line_Qty"].filter is None
     assert "INDEX IX_Line_Price NONCLUSTERED (Price) (disabled)" in catalog.render_description(info)
 
 
@@ -163,7 +165,11 @@ async def test_a_reader_without_view_definition_is_told_what_is_hidden(
     assert f"CHECK CK_Line_Qty ({hidden})" in text
     # What needs no VIEW DEFINITION is all there.
     assert info.primary_key is not None and info.primary_key.columns == ["LineID"]
-    assert {ix.name for ix in info.indexes} == {"PK_Line", "IX_Line_Qty", "IX_Line_Price"}
+    indexes = {ix.name: ix for ix in info.indexes}
+    assert set(indexes) == {"PK_Line", "IX_Line_Qty", "IX_Line_Price", "IX_Line_Big"}
+    # sys.indexes.has_filter stays visible; filter_definition is NULL for this user.
+    assert indexes["IX_Line_Big"].filter == hidden and indexes["IX_Line_Qty"].filter is None
+    assert f"INDEX IX_Line_Big NONCLUSTERED (LineID) FILTERED ({hidden})" in text
     parent = await catalog.describe_table(reader, "dbo.Parent")
     assert len(parent.referenced_by) == 2
 
@@ -188,3 +194,4 @@ async def test_view_definition_shows_the_definitions(server: ThreadedTdsServer) 
     assert columns["Qty"].default not in (None, catalog.DEFINITION_HIDDEN)
     assert columns["Total"].computed not in (None, catalog.DEFINITION_HIDDEN)
     assert info.check_constraints[0].definition != catalog.DEFINITION_HIDDEN
+    assert {ix.name: ix.filter for ix in info.indexes}["IX_Line_Big"] == "(Qty > 10)"

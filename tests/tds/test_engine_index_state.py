@@ -1,4 +1,5 @@
-"""ALTER INDEX ... DISABLE / REBUILD and sys.indexes.is_disabled, straight against the engine."""
+"""sys.indexes.is_disabled (ALTER INDEX ... DISABLE / REBUILD) and has_filter /
+filter_definition, straight against the engine."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ CREATE TABLE dbo.Part (PartID int NOT NULL CONSTRAINT PK_Part PRIMARY KEY,
   Size int NULL)
 CREATE INDEX IX_Part_Colour ON dbo.Part (Colour) INCLUDE (Size)
 CREATE INDEX IX_Part_Size ON dbo.Part (Size DESC)
+CREATE INDEX IX_Part_Big ON dbo.Part (Name) WHERE Size > 2
 INSERT INTO dbo.Part VALUES (1, N'bolt', 'red', 3), (2, N'nut', 'blue', 1)
 """
 
@@ -49,6 +51,7 @@ def test_disable_and_rebuild_show_in_sys_indexes(session: EngineSession) -> None
         "AK_Part_Name": False,
         "IX_Part_Colour": True,
         "IX_Part_Size": False,
+        "IX_Part_Big": False,
     }
     # The index keeps its columns in sys.index_columns; the table stays readable.
     columns = rows(
@@ -88,3 +91,14 @@ def test_what_is_not_modelled_is_refused(session: EngineSession) -> None:
 def test_missing_index_or_table(session: EngineSession) -> None:
     assert error(session, "ALTER INDEX IX_Nope ON dbo.Part DISABLE").number == 1088
     assert error(session, "ALTER INDEX IX_Part_Size ON dbo.Nope DISABLE").number == 208
+
+
+def test_a_filtered_index_has_its_filter_in_sys_indexes(session: EngineSession) -> None:
+    found = rows(
+        session,
+        "SELECT name, has_filter, filter_definition FROM sys.indexes"
+        " WHERE object_id = OBJECT_ID('dbo.Part') AND index_id > 0 ORDER BY index_id",
+    )
+    filters = {name: (has_filter, definition) for name, has_filter, definition in found}
+    assert filters["IX_Part_Big"] == (True, "(Size > 2)")
+    assert filters["IX_Part_Size"] == (False, None)

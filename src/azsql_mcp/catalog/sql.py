@@ -124,7 +124,8 @@ ORDER BY fk.name, fk.object_id, fkc.constraint_column_id
 # key_ordinal 0 and not included with partition_ordinal > 0 is the partitioning column
 # added to the index of a partitioned table. tables.py sorts key columns by key_ordinal.
 # (column_store_order_ordinal is not read: SQL Server 2019 and earlier lack it.)
-# filter_definition, like other definitions, is NULL without VIEW DEFINITION.
+# filter_definition is NULL "for heap, nonfiltered index, or insufficient permissions on
+# the table" (sys.indexes); has_filter tells the last case apart.
 INDEXES = """
 SELECT i.index_id,
        i.name AS index_name,

@@ -235,7 +235,7 @@ CREATE TABLE IF NOT EXISTS __azsql_columns (
 CREATE TABLE IF NOT EXISTS __azsql_indexes (
     object_id INTEGER, index_id INTEGER, name TEXT COLLATE NOCASE, type INTEGER,
     is_unique INTEGER, is_primary_key INTEGER, is_unique_constraint INTEGER, sqlite_name TEXT,
-    is_disabled INTEGER DEFAULT 0, PRIMARY KEY (object_id, index_id));
+    is_disabled INTEGER DEFAULT 0, filter_definition TEXT, PRIMARY KEY (object_id, index_id));
 CREATE TABLE IF NOT EXISTS __azsql_index_columns (
     object_id INTEGER, index_id INTEGER, index_column_id INTEGER, column_id INTEGER,
     key_ordinal INTEGER, is_descending_key INTEGER, is_included_column INTEGER);
@@ -660,7 +660,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         " optimize_for_sequential_key bit",
         "SELECT object_id, name, index_id, type, CASE type WHEN 0 THEN 'HEAP'"
         " WHEN 1 THEN 'CLUSTERED' ELSE 'NONCLUSTERED' END, is_unique, 1, 0,"
-        " is_primary_key, is_unique_constraint, 0, 0, is_disabled, 0, 0, 1, 1, 0, NULL, NULL,"
+        " is_primary_key, is_unique_constraint, 0, 0, is_disabled, 0, 0, 1, 1,"
+        f" filter_definition IS NOT NULL, {_DEFINITION.format('filter_definition')}, NULL,"
         " 0, 0, 0 FROM __azsql_indexes",
     ),
     _view(

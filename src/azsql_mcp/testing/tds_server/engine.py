@@ -1627,7 +1627,8 @@ class EngineSession:
         ) or any(i.clustered for i in ddl.indexes)
         if not has_clustered:
             conn.execute(
-                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL, 0)", (object_id,)
+                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL)",
+                (object_id,),
             )
         for c in ddl.constraints:
             self._add_constraint_metadata(temp_table, c, now)
@@ -1976,7 +1977,7 @@ class EngineSession:
             index_id = max(row[0] or 0, 1) + 1
         sqlite_name = f"{table.sqlite_name}.{idx.name}" if sqlite else None
         conn.execute(
-            "INSERT INTO __azsql_indexes VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0)",
+            "INSERT INTO __azsql_indexes VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?)",
             (
                 table.object_id,
                 index_id,
@@ -1984,6 +1985,7 @@ class EngineSession:
                 1 if idx.clustered else 2,
                 int(idx.unique),
                 sqlite_name,
+                default_definition(idx.where) if idx.where else None,
             ),
         )
         key_sql = []
@@ -2197,7 +2199,7 @@ class EngineSession:
         )
         if row and row[1] == 1:
             self.conn.execute(
-                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL, 0)",
+                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL)",
                 (table.object_id,),
             )
 
