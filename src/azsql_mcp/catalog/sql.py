@@ -193,6 +193,7 @@ SELECT SUSER_SNAME() AS login_name,
 
 # The statement text is cut out of the batch with the request's byte offsets
 # (statement_end_offset -1 means "to the end"); the offsets count bytes of nvarchar text.
+# (session_id, request_id) breaks ties, though live requests may change between pages.
 LONG_RUNNING_QUERIES = """
 SELECT r.session_id,
        r.status,
@@ -218,7 +219,7 @@ CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t
 WHERE r.session_id <> @@SPID
   AND s.is_user_process = 1
   AND r.total_elapsed_time >= @min_ms
-ORDER BY r.total_elapsed_time DESC
+ORDER BY r.total_elapsed_time DESC, r.session_id, r.request_id
 """
 
 # Every column of every user table and view, for the whole-schema overview; tables are
