@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from azsql_mcp.testing.pytest_plugin import PRINCIPALS, READER
+from azsql_mcp.testing.pytest_plugin import PRINCIPALS
 
 # The modules whose tests run once per principal.
 _PER_PRINCIPAL = ("test_tools_", "test_resources", "test_prompts")
@@ -20,12 +20,3 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__.rpartition(".")[2]
     if "azsql_principal" in metafunc.fixturenames and module.startswith(_PER_PRINCIPAL):
         metafunc.parametrize("azsql_principal", PRINCIPALS, indirect=True)
-
-
-@pytest.fixture
-def needs_definitions(request: pytest.FixtureRequest, azsql_principal: str) -> None:
-    """The test reads CHECK/DEFAULT/computed definitions through describe_table, which the
-    reader cannot see (NULL without VIEW DEFINITION) and which the catalog code does not
-    handle yet: expected to fail as the reader until that fix lands."""
-    if azsql_principal == READER:
-        request.applymarker(pytest.mark.xfail(reason="issue 14 point 1, catalog branch"))

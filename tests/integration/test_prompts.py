@@ -20,7 +20,6 @@ async def test_prompts_are_listed(mcp_client):
     }
 
 
-@pytest.mark.usefixtures("needs_definitions")
 async def test_sql_query_builder_uses_the_tables_columns_and_keys(mcp_client):
     text = await prompt_text(
         mcp_client, "sql_query_builder", table="SalesLT.SalesOrderHeader", operation="select"

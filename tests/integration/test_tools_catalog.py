@@ -5,6 +5,9 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
+from azsql_mcp.catalog import DEFINITION_HIDDEN
+from azsql_mcp.testing.pytest_plugin import READER
+
 
 async def call(client: Client[Any], tool: str, **args: Any) -> Any:
     result = await client.call_tool(tool, args, raise_on_error=False)
@@ -31,8 +34,7 @@ async def test_list_tables_filters_by_schema_and_pattern(mcp_client):
     assert none.structured_content["tables"] == []
 
 
-@pytest.mark.usefixtures("needs_definitions")
-async def test_describe_table_customer(mcp_client):
+async def test_describe_table_customer(mcp_client, azsql_principal):
     result = await call(mcp_client, "describe_table", table="SalesLT.Customer")
     info = result.structured_content
     assert (info["schema_name"], info["name"], info["type"]) == ("SalesLT", "Customer", "table")
@@ -42,7 +44,10 @@ async def test_describe_table_customer(mcp_client):
     assert columns["FirstName"]["type"] == "nvarchar(50)"
     assert columns["PasswordHash"]["type"] == "varchar(128)"
     assert columns["MiddleName"]["nullable"] is True
-    assert "0" in columns["NameStyle"]["default"]
+    if azsql_principal == READER:  # no VIEW DEFINITION: the default is there, hidden
+        assert columns["NameStyle"]["default"] == DEFINITION_HIDDEN
+    else:
+        assert "0" in columns["NameStyle"]["default"]
     assert info["primary_key"] == {"name": "PK_Customer_CustomerID", "columns": ["CustomerID"]}
     assert {u["name"] for u in info["unique_constraints"]} == {"AK_Customer_rowguid"}
     assert info["foreign_keys"] == []
@@ -59,7 +64,6 @@ async def test_describe_table_customer(mcp_client):
     assert "PRIMARY KEY PK_Customer_CustomerID (CustomerID)" in text
 
 
-@pytest.mark.usefixtures("needs_definitions")
 async def test_describe_table_keys_checks_and_types(mcp_client):
     result = await call(mcp_client, "describe_table", table="[SalesLT].[SalesOrderDetail]")
     info = result.structured_content

@@ -49,7 +49,6 @@ async def test_read_data_and_list_tables(mcp_client, schema):
     assert names == {"Parent": "table", "Item": "table", "vItem": "view"}
 
 
-@pytest.mark.usefixtures("needs_definitions")
 async def test_describe_table_shows_checks_defaults_and_computed_columns(
     mcp_client, schema, reader
 ):
@@ -101,7 +100,6 @@ async def test_health_check_reports_what_the_user_lacks(mcp_client, reader):
         assert "GRANT SHOWPLAN" in notes and "list_long_running_queries" in notes
 
 
-@pytest.mark.usefixtures("needs_definitions")
 async def test_table_resource_and_query_builder(mcp_client, schema):
     (content,) = await mcp_client.read_resource(f"database://tables/{schema}/Item")
     assert json.loads(content.text)["name"] == "Item"

@@ -47,7 +47,6 @@ async def test_cursors_belong_to_their_source(two_sources):
     assert other.is_error and "different query, params or source" in other.content[0].text
 
 
-@pytest.mark.usefixtures("needs_definitions")  # the table resource is describe_table
 async def test_resources_name_the_source(two_sources):
     (content,) = await two_sources.read_resource("database://second/status")
     assert json.loads(content.text)["source"] == "second"

@@ -29,6 +29,7 @@ from azsql_mcp.catalog.showplan import (
     summarize_plan,
 )
 from azsql_mcp.catalog.tables import (
+    DEFINITION_HIDDEN,
     CatalogError,
     CheckConstraint,
     ColumnDetail,
@@ -46,6 +47,7 @@ from azsql_mcp.catalog.tables import (
 )
 
 __all__ = [
+    "DEFINITION_HIDDEN",
     "CatalogError",
     "CheckConstraint",
     "ColumnDetail",

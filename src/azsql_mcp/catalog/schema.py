@@ -39,16 +39,19 @@ async def schema_overview(db: Database) -> SchemaOverview:
         columns = group.create_task(read_all(db, sql.ALL_COLUMNS, limit=SCHEMA_MAX_COLUMNS))
         keys = group.create_task(read_all(db, sql.ALL_PRIMARY_KEYS, limit=SCHEMA_MAX_COLUMNS))
         foreign = group.create_task(read_all(db, sql.ALL_FOREIGN_KEYS, limit=SCHEMA_MAX_COLUMNS))
-    tables: dict[str, TableOutline] = {}
+    # Keyed on object ids: names of constraints are unique only per schema.
+    tables: dict[int, TableOutline] = {}
     column_rows, truncated = columns.result()
     for r in column_rows:
-        name = f"{r['schema_name']}.{r['object_name']}"
-        table = tables.setdefault(
-            name,
-            TableOutline(
-                name=name, type=r["object_type"], columns=[], primary_key=[], references=[]
-            ),
-        )
+        table = tables.get(r["object_id"])
+        if table is None:
+            table = tables[r["object_id"]] = TableOutline(
+                name=f"{r['schema_name']}.{r['object_name']}",
+                type=r["object_type"],
+                columns=[],
+                primary_key=[],
+                references=[],
+            )
         table.columns.append(
             OutlineColumn(
                 name=r["column_name"],
@@ -59,14 +62,14 @@ async def schema_overview(db: Database) -> SchemaOverview:
             )
         )
     for r in keys.result()[0]:
-        keyed = tables.get(f"{r['schema_name']}.{r['object_name']}")
+        keyed = tables.get(r["object_id"])
         if keyed:
             keyed.primary_key.append(r["column_name"])
-    pairs: dict[str, tuple[str, str, list[str], list[str]]] = {}
+    pairs: dict[int, tuple[int, str, list[str], list[str]]] = {}
     for r in foreign.result()[0]:
         entry = pairs.setdefault(
-            r["constraint_name"],
-            (f"{r['from_schema']}.{r['from_table']}", f"{r['to_schema']}.{r['to_table']}", [], []),
+            r["constraint_id"],
+            (r["parent_object_id"], f"{r['to_schema']}.{r['to_table']}", [], []),
         )
         entry[2].append(r["from_column"])
         entry[3].append(r["to_column"])

@@ -17,7 +17,7 @@ JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND (@pattern IS NULL OR o.name LIKE @pattern)
-ORDER BY s.name, o.name
+ORDER BY s.name, o.name, o.object_id
 """
 
 FIND_OBJECT = """
@@ -35,11 +35,15 @@ LEFT JOIN sys.extended_properties AS ep
  AND ep.name = N'MS_Description'
 WHERE o.type IN ('U', 'V') AND o.name = @name
   AND (@schema IS NULL OR s.name = @schema)
-ORDER BY s.name
+ORDER BY s.name, o.object_id
 """
 
 # A column of an alias type (AdventureWorks' dbo.Name) reports the alias as `type_name`
 # and the system type it is built on as `base_type`; CLR types are their own base.
+# Without VIEW DEFINITION the `definition` of sys.default_constraints and
+# sys.computed_columns is NULL ("Metadata visibility configuration"), while
+# sys.columns.is_computed and default_object_id stay visible: they say whether there
+# is a definition the user cannot see.
 COLUMNS = """
 SELECT c.column_id,
        c.name AS column_name,
@@ -52,6 +56,7 @@ SELECT c.column_id,
        c.is_nullable,
        c.is_identity,
        c.is_computed,
+       CASE WHEN c.default_object_id <> 0 THEN 1 ELSE 0 END AS has_default,
        dc.definition AS default_definition,
        CAST(ic.seed_value AS nvarchar(40)) AS identity_seed,
        CAST(ic.increment_value AS nvarchar(40)) AS identity_increment,
@@ -72,9 +77,13 @@ WHERE c.object_id = @object_id
 ORDER BY c.column_id
 """
 
-# Primary key and unique constraints with their columns in key order.
+# Primary key and unique constraints with their key columns in key order (the index of
+# a partitioned table also lists its partitioning column, with key_ordinal 0).
+# Every ORDER BY here ends on a unique key: read_all pages with OFFSET, and a
+# non-unique order can skip or repeat rows between pages.
 KEY_CONSTRAINTS = """
-SELECT kc.name AS constraint_name,
+SELECT kc.object_id AS constraint_id,
+       kc.name AS constraint_name,
        kc.type AS constraint_type,
        col.name AS column_name
 FROM sys.key_constraints AS kc
@@ -82,13 +91,15 @@ JOIN sys.index_columns AS ic
   ON ic.object_id = kc.parent_object_id AND ic.index_id = kc.unique_index_id
 JOIN sys.columns AS col
   ON col.object_id = ic.object_id AND col.column_id = ic.column_id
-WHERE kc.parent_object_id = @object_id
-ORDER BY kc.type, kc.name, ic.key_ordinal
+WHERE kc.parent_object_id = @object_id AND ic.key_ordinal > 0
+ORDER BY kc.type, kc.name, kc.object_id, ic.key_ordinal
 """
 
 # Foreign keys from this table (parent) and to it (referenced), one row per column pair.
+# Constraint names are unique only per schema, so keys are told apart by object_id.
 FOREIGN_KEYS = """
-SELECT fk.name AS constraint_name,
+SELECT fk.object_id AS constraint_id,
+       fk.name AS constraint_name,
        OBJECT_SCHEMA_NAME(fk.parent_object_id) AS from_schema,
        OBJECT_NAME(fk.parent_object_id) AS from_table,
        pc.name AS from_column,
@@ -104,31 +115,45 @@ JOIN sys.columns AS pc
 JOIN sys.columns AS rc
   ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
 WHERE fk.parent_object_id = @object_id OR fk.referenced_object_id = @object_id
-ORDER BY fk.name, fkc.constraint_column_id
+ORDER BY fk.name, fk.object_id, fkc.constraint_column_id
 """
 
-# Indexes (not the heap, not hypothetical ones) with key columns first, then included ones.
+# Indexes (not the heap, not hypothetical ones), one row per index column. What a row
+# is follows sys.index_columns: key_ordinal > 0 is a key column; is_included_column = 1
+# an INCLUDE column, or a column of a columnstore index (type 5 or 6, key_ordinal 0);
+# key_ordinal 0 and not included with partition_ordinal > 0 is the partitioning column
+# added to the index of a partitioned table. tables.py sorts key columns by key_ordinal.
+# (column_store_order_ordinal is not read: SQL Server 2019 and earlier lack it.)
+# filter_definition is NULL "for heap, nonfiltered index, or insufficient permissions on
+# the table" (sys.indexes); has_filter tells the last case apart.
 INDEXES = """
-SELECT i.name AS index_name,
+SELECT i.index_id,
+       i.name AS index_name,
+       i.type AS index_type,
        i.type_desc,
        i.is_unique,
        i.is_primary_key,
+       i.is_disabled,
+       i.has_filter,
        i.filter_definition,
        col.name AS column_name,
+       ic.key_ordinal,
+       ic.partition_ordinal,
        ic.is_descending_key,
        ic.is_included_column
 FROM sys.indexes AS i
 JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
 JOIN sys.columns AS col ON col.object_id = ic.object_id AND col.column_id = ic.column_id
 WHERE i.object_id = @object_id AND i.index_id > 0 AND i.is_hypothetical = 0
-ORDER BY i.index_id, ic.is_included_column, ic.key_ordinal, ic.index_column_id
+ORDER BY i.index_id, ic.index_column_id
 """
 
+# definition is NULL without VIEW DEFINITION.
 CHECK_CONSTRAINTS = """
 SELECT cc.name AS constraint_name, cc.definition, cc.is_disabled
 FROM sys.check_constraints AS cc
 WHERE cc.parent_object_id = @object_id
-ORDER BY cc.name
+ORDER BY cc.name, cc.object_id
 """
 
 # Sizes: sys.database_files.size is in 8 KB pages; type 0 = rows (data), 1 = log.
@@ -168,6 +193,7 @@ SELECT SUSER_SNAME() AS login_name,
 
 # The statement text is cut out of the batch with the request's byte offsets
 # (statement_end_offset -1 means "to the end"); the offsets count bytes of nvarchar text.
+# (session_id, request_id) breaks ties, though live requests may change between pages.
 LONG_RUNNING_QUERIES = """
 SELECT r.session_id,
        r.status,
@@ -193,12 +219,14 @@ CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t
 WHERE r.session_id <> @@SPID
   AND s.is_user_process = 1
   AND r.total_elapsed_time >= @min_ms
-ORDER BY r.total_elapsed_time DESC
+ORDER BY r.total_elapsed_time DESC, r.session_id, r.request_id
 """
 
-# Every column of every user table and view, for the whole-schema overview.
+# Every column of every user table and view, for the whole-schema overview; tables are
+# matched to their keys by object_id.
 ALL_COLUMNS = """
-SELECT s.name AS schema_name,
+SELECT o.object_id,
+       s.name AS schema_name,
        o.name AS object_name,
        CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
        c.name AS column_name,
@@ -213,28 +241,26 @@ JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 JOIN sys.columns AS c ON c.object_id = o.object_id
 JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
-ORDER BY s.name, o.name, c.column_id
+ORDER BY s.name, o.name, o.object_id, c.column_id
 """
 
 # Primary-key columns of every user table.
 ALL_PRIMARY_KEYS = """
-SELECT OBJECT_SCHEMA_NAME(kc.parent_object_id) AS schema_name,
-       OBJECT_NAME(kc.parent_object_id) AS object_name,
+SELECT kc.parent_object_id AS object_id,
        col.name AS column_name
 FROM sys.key_constraints AS kc
 JOIN sys.index_columns AS ic
   ON ic.object_id = kc.parent_object_id AND ic.index_id = kc.unique_index_id
 JOIN sys.columns AS col
   ON col.object_id = ic.object_id AND col.column_id = ic.column_id
-WHERE kc.type = 'PK'
-ORDER BY schema_name, object_name, ic.key_ordinal
+WHERE kc.type = 'PK' AND ic.key_ordinal > 0
+ORDER BY kc.parent_object_id, ic.key_ordinal
 """
 
-# Every foreign key, one row per column pair.
+# Every foreign key, one row per column pair, keyed on the constraint's object_id.
 ALL_FOREIGN_KEYS = """
-SELECT fk.name AS constraint_name,
-       OBJECT_SCHEMA_NAME(fk.parent_object_id) AS from_schema,
-       OBJECT_NAME(fk.parent_object_id) AS from_table,
+SELECT fk.object_id AS constraint_id,
+       fk.parent_object_id,
        pc.name AS from_column,
        OBJECT_SCHEMA_NAME(fk.referenced_object_id) AS to_schema,
        OBJECT_NAME(fk.referenced_object_id) AS to_table,
@@ -245,5 +271,5 @@ JOIN sys.columns AS pc
   ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
 JOIN sys.columns AS rc
   ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
-ORDER BY fk.name, fkc.constraint_column_id
+ORDER BY fk.object_id, fkc.constraint_column_id
 """

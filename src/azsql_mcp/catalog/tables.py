@@ -17,6 +17,12 @@ class CatalogError(ValueError):
     """Bad input or a missing object; the message says what to do instead."""
 
 
+# What stands for a definition (default, computed column, check constraint, index
+# filter) that the catalog returns as NULL: it does so to a user without VIEW DEFINITION
+# ("Metadata visibility configuration"), while the object itself stays visible.
+DEFINITION_HIDDEN = "definition hidden (needs VIEW DEFINITION)"
+
+
 class TableSummary(BaseModel):
     schema_name: str
     name: str
@@ -34,9 +40,12 @@ class ColumnDetail(BaseModel):
     type: str  # e.g. nvarchar(50), decimal(19,4), varchar(max)
     alias_type: str | None = None  # a user-defined alias type such as dbo.Name
     nullable: bool
-    default: str | None = None
+    default: str | None = None  # the expression, or DEFINITION_HIDDEN
     identity: str | None = None  # IDENTITY(seed,increment)
-    computed: str | None = None  # the expression, with " PERSISTED" when stored
+    # From sys.columns.is_computed, which every user who sees the table sees: such a
+    # column cannot be written.
+    is_computed: bool = False
+    computed: str | None = None  # the expression (" PERSISTED" when stored), or DEFINITION_HIDDEN
     description: str | None = None
 
 
@@ -57,17 +66,23 @@ class ForeignKey(BaseModel):
 
 class IndexDetail(BaseModel):
     name: str | None
-    type: str
+    type: str  # sys.indexes.type_desc: CLUSTERED, NONCLUSTERED, CLUSTERED COLUMNSTORE...
     unique: bool
     primary_key: bool
-    columns: list[str]  # key columns, " DESC" appended when descending
+    # Key columns in key order, " DESC" appended when descending; for a columnstore
+    # index (which has no key) the columns it stores.
+    columns: list[str]
     included: list[str]
-    filter: str | None = None
+    # The partitioning column SQL Server adds to an index of a partitioned table when
+    # it is not already a key or included column: part of the index, not of its key.
+    partition_columns: list[str] = []
+    filter: str | None = None  # the WHERE of a filtered index, or DEFINITION_HIDDEN
+    disabled: bool = False  # a disabled index is not used; a disabled clustered one blocks reads
 
 
 class CheckConstraint(BaseModel):
     name: str
-    definition: str
+    definition: str  # the expression, or DEFINITION_HIDDEN
     disabled: bool
 
 
@@ -186,7 +201,7 @@ async def describe_table(db: Database, table: str) -> TableDescription:
         check_constraints=[
             CheckConstraint(
                 name=r["constraint_name"],
-                definition=r["definition"],
+                definition=_definition(r["definition"]),
                 disabled=bool(r["is_disabled"]),
             )
             for r in checks.result()
@@ -213,12 +228,20 @@ def format_sql_type(base: str, max_length: int, precision: int, scale: int) -> s
     return base
 
 
+def _definition(text: str | None) -> str:
+    return DEFINITION_HIDDEN if text is None else text
+
+
 def _column(r: dict[str, Any]) -> ColumnDetail:
     base = r["base_type"]
     alias = r["type_name"] if r["type_name"] != base else None
-    computed = r["computed_definition"]
-    if computed and r["is_persisted"]:
-        computed += " PERSISTED"
+    is_computed = bool(r["is_computed"])
+    computed = None
+    if is_computed:
+        computed = _definition(r["computed_definition"])
+        if r["computed_definition"] is not None and r["is_persisted"]:
+            computed += " PERSISTED"
+    default = _definition(r["default_definition"]) if r["has_default"] else None
     identity = None
     if r["is_identity"]:
         identity = f"IDENTITY({r['identity_seed']},{r['identity_increment']})"
@@ -227,8 +250,9 @@ def _column(r: dict[str, Any]) -> ColumnDetail:
         type=format_sql_type(base, int(r["max_length"]), int(r["precision"]), int(r["scale"])),
         alias_type=alias,
         nullable=bool(r["is_nullable"]),
-        default=r["default_definition"],
+        default=default,
         identity=identity,
+        is_computed=is_computed,
         computed=computed,
         description=r["description"],
     )
@@ -237,13 +261,14 @@ def _column(r: dict[str, Any]) -> ColumnDetail:
 def _key_constraints(
     rows: list[dict[str, Any]],
 ) -> tuple[KeyConstraint | None, list[KeyConstraint]]:
-    grouped: dict[tuple[str, str], list[str]] = {}
+    grouped: dict[int, tuple[str, str, list[str]]] = {}
     for r in rows:
         kind = str(r["constraint_type"]).strip()
-        grouped.setdefault((kind, r["constraint_name"]), []).append(r["column_name"])
+        entry = grouped.setdefault(r["constraint_id"], (kind, r["constraint_name"], []))
+        entry[2].append(r["column_name"])
     primary = None
     uniques = []
-    for (kind, name), columns in grouped.items():
+    for kind, name, columns in grouped.values():
         if kind == "PK":
             primary = KeyConstraint(name=name, columns=columns)
         else:
@@ -254,11 +279,12 @@ def _key_constraints(
 def _foreign_keys(
     rows: list[dict[str, Any]], full_name: str
 ) -> tuple[list[ForeignKey], list[ForeignKey]]:
-    grouped: dict[str, ForeignKey] = {}
+    # Keyed on object_id: two schemas may each have a key of the same name.
+    grouped: dict[int, ForeignKey] = {}
     for r in rows:
-        fk = grouped.get(r["constraint_name"])
+        fk = grouped.get(r["constraint_id"])
         if fk is None:
-            fk = grouped[r["constraint_name"]] = ForeignKey(
+            fk = grouped[r["constraint_id"]] = ForeignKey(
                 name=r["constraint_name"],
                 from_table=f"{r['from_schema']}.{r['from_table']}",
                 from_columns=[],
@@ -275,26 +301,47 @@ def _foreign_keys(
     return outgoing, incoming
 
 
+# sys.indexes.type of clustered (5) and nonclustered (6) columnstore indexes.
+_COLUMNSTORE = {5, 6}
+
+
 def _indexes(rows: list[dict[str, Any]]) -> list[IndexDetail]:
-    grouped: dict[str | None, IndexDetail] = {}
+    """Index rows (ordered by index_id, index_column_id) by sys.index_columns' rules."""
+    grouped: dict[int, tuple[IndexDetail, list[tuple[int, str]]]] = {}
     for r in rows:
-        index = grouped.get(r["index_name"])
-        if index is None:
-            index = grouped[r["index_name"]] = IndexDetail(
-                name=r["index_name"],
-                type=r["type_desc"],
-                unique=bool(r["is_unique"]),
-                primary_key=bool(r["is_primary_key"]),
-                columns=[],
-                included=[],
-                filter=r["filter_definition"],
+        entry = grouped.get(r["index_id"])
+        if entry is None:
+            has_filter = bool(r["has_filter"])
+            entry = grouped[r["index_id"]] = (
+                IndexDetail(
+                    name=r["index_name"],
+                    type=r["type_desc"],
+                    unique=bool(r["is_unique"]),
+                    primary_key=bool(r["is_primary_key"]),
+                    columns=[],
+                    included=[],
+                    filter=_definition(r["filter_definition"]) if has_filter else None,
+                    disabled=bool(r["is_disabled"]),
+                ),
+                [],
             )
-        if r["is_included_column"]:
+        index, keys = entry
+        key_ordinal = int(r["key_ordinal"])
+        if key_ordinal > 0:
+            keys.append(
+                (key_ordinal, r["column_name"] + (" DESC" if r["is_descending_key"] else ""))
+            )
+        elif int(r["index_type"]) in _COLUMNSTORE:
+            index.columns.append(r["column_name"])  # no key: every column is "included"
+        elif r["is_included_column"]:
             index.included.append(r["column_name"])
-        else:
-            desc = " DESC" if r["is_descending_key"] else ""
-            index.columns.append(r["column_name"] + desc)
-    return list(grouped.values())
+        elif int(r["partition_ordinal"]) > 0:
+            index.partition_columns.append(r["column_name"])
+        else:  # an XML or spatial index: the indexed column, which cannot be a key
+            index.columns.append(r["column_name"])
+    for index, keys in grouped.values():
+        index.columns[:0] = [name for _, name in sorted(keys)]
+    return [index for index, _ in grouped.values()]
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -309,9 +356,13 @@ def render_description(info: TableDescription) -> str:
         parts.append("NULL" if c.nullable else "NOT NULL")
         if c.identity:
             parts.append(c.identity)
-        if c.default:
+        if c.default == DEFINITION_HIDDEN:
+            parts.append(f"DEFAULT ({DEFINITION_HIDDEN})")
+        elif c.default:
             parts.append(f"DEFAULT {c.default}")
-        if c.computed:
+        if c.computed == DEFINITION_HIDDEN:
+            parts.append(f"COMPUTED ({DEFINITION_HIDDEN})")
+        elif c.computed:
             parts.append(f"AS {c.computed}")
         if c.description:
             parts.append(f"-- {c.description}")
@@ -332,11 +383,20 @@ def render_description(info: TableDescription) -> str:
         text = f"INDEX {ix.name} {kind} ({', '.join(ix.columns)})"
         if ix.included:
             text += f" INCLUDE ({', '.join(ix.included)})"
-        if ix.filter:
+        if ix.partition_columns:
+            text += f" PARTITIONED ON ({', '.join(ix.partition_columns)})"
+        if ix.filter == DEFINITION_HIDDEN:
+            text += f" FILTERED ({DEFINITION_HIDDEN})"
+        elif ix.filter:
             text += f" WHERE {ix.filter}"
+        if ix.disabled:
+            text += " (disabled)"
         lines.append(text)
     for ck in info.check_constraints:
-        lines.append(f"CHECK {ck.name} {ck.definition}" + (" (disabled)" if ck.disabled else ""))
+        definition = (
+            f"({DEFINITION_HIDDEN})" if ck.definition == DEFINITION_HIDDEN else ck.definition
+        )
+        lines.append(f"CHECK {ck.name} {definition}" + (" (disabled)" if ck.disabled else ""))
     if info.description:
         lines.append(f"Description: {info.description}")
     rows = f", ~{info.row_count} rows" if info.row_count is not None else ""

@@ -15,10 +15,11 @@ import re
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .results import ColumnType
+from .sqltext import default_definition as default_definition
+from .sqltext import split_name as split_name
 
 DEFAULT_SCHEMA = "dbo"
 COLLATION = "SQL_Latin1_General_CP1_CI_AS"
@@ -211,34 +212,6 @@ def affinity(t: ColumnType) -> str:
     return "TEXT"
 
 
-def information_schema_facts(t: ColumnType) -> dict[str, Any]:
-    """CHARACTER_*/NUMERIC_*/DATETIME_PRECISION for INFORMATION_SCHEMA.COLUMNS."""
-    max_length, precision, scale = storage(t)
-    facts: dict[str, Any] = {
-        "char_length": None,
-        "octet_length": None,
-        "num_precision": None,
-        "num_radix": None,
-        "num_scale": None,
-        "dt_precision": None,
-        "charset": None,
-        "collation": None,
-    }
-    if t.name in CHAR_TYPES or t.name in BINARY_TYPES:
-        facts["char_length"] = t.length if t.name != "xml" else -1
-        facts["octet_length"] = max_length
-        if t.name in CHAR_TYPES and t.name != "xml":
-            facts["charset"] = "UNICODE" if t.name in UNICODE_TYPES else "iso_1"
-            facts["collation"] = COLLATION
-    elif t.name in INTEGER_TYPES or t.name in DECIMAL_TYPES:
-        facts.update(num_precision=precision, num_radix=10, num_scale=scale)
-    elif t.name in FLOAT_TYPES:
-        facts.update(num_precision=precision, num_radix=2)
-    elif t.name in DATE_TYPES:
-        facts["dt_precision"] = {"date": 0, "smalldatetime": 0, "datetime": 3}.get(t.name, scale)
-    return facts
-
-
 # ---------------------------------------------------------------- metadata tables
 
 METADATA_DDL = """
@@ -266,7 +239,7 @@ CREATE TABLE IF NOT EXISTS __azsql_columns (
 CREATE TABLE IF NOT EXISTS __azsql_indexes (
     object_id INTEGER, index_id INTEGER, name TEXT COLLATE NOCASE, type INTEGER,
     is_unique INTEGER, is_primary_key INTEGER, is_unique_constraint INTEGER, sqlite_name TEXT,
-    PRIMARY KEY (object_id, index_id));
+    is_disabled INTEGER DEFAULT 0, filter_definition TEXT, PRIMARY KEY (object_id, index_id));
 CREATE TABLE IF NOT EXISTS __azsql_index_columns (
     object_id INTEGER, index_id INTEGER, index_column_id INTEGER, column_id INTEGER,
     key_ordinal INTEGER, is_descending_key INTEGER, is_included_column INTEGER);
@@ -467,39 +440,6 @@ class Catalog:
                     result.setdefault(t.schema, {})[t.name] = cols
                 self._typing_schema = result
             return self._typing_schema
-
-
-def split_name(text: str) -> list[str]:
-    """'[SalesLT].[Customer]' -> ['SalesLT', 'Customer']; 'db..t' keeps the empty part."""
-    parts: list[str] = []
-    current = ""
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "[":
-            end = text.find("]", i)
-            while end != -1 and text[end + 1 : end + 2] == "]":
-                end = text.find("]", end + 2)
-            if end == -1:
-                return []
-            current += text[i + 1 : end].replace("]]", "]")
-            i = end + 1
-            continue
-        if ch == '"':
-            end = text.find('"', i + 1)
-            if end == -1:
-                return []
-            current += text[i + 1 : end]
-            i = end + 1
-            continue
-        if ch == ".":
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += ch
-        i += 1
-    parts.append(current.strip())
-    return parts
 
 
 # ---------------------------------------------------------------- catalog views
@@ -734,8 +674,9 @@ SYSTEM_VIEWS: list[SystemView] = [
         " optimize_for_sequential_key bit",
         "SELECT object_id, name, index_id, type, CASE type WHEN 0 THEN 'HEAP'"
         " WHEN 1 THEN 'CLUSTERED' ELSE 'NONCLUSTERED' END, is_unique, 1, 0,"
-        " is_primary_key, is_unique_constraint, 0, 0, 0, 0, 0, 1, 1, 0, NULL, NULL, 0, 0,"
-        " 0 FROM __azsql_indexes",
+        " is_primary_key, is_unique_constraint, 0, 0, is_disabled, 0, 0, 1, 1,"
+        f" filter_definition IS NOT NULL, {_DEFINITION.format('filter_definition')}, NULL,"
+        " 0, 0, 0 FROM __azsql_indexes",
     ),
     _view(
         -397,
@@ -1059,22 +1000,3 @@ def create_session_objects(conn: sqlite3.Connection) -> None:
         conn.execute(
             f'CREATE TEMP VIEW IF NOT EXISTS "{view.table.sqlite_name}" ({cols}) AS {view.sql}'
         )
-
-
-def default_definition(expr_text: str) -> str:
-    """How SQL Server shows a DEFAULT/CHECK definition: ((0)), (getdate()), (N'x')."""
-    text = expr_text.strip()
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        text = text[1:-1].strip()
-    if re.fullmatch(r"[-+]?\d+(\.\d*)?", text):
-        return f"(({text}))"
-    return f"({text})"
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        depth += (ch == "(") - (ch == ")")
-        if depth < 0:
-            return False
-    return depth == 0

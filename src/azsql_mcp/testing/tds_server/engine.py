@@ -38,13 +38,14 @@ from .catalog import (
     affinity,
     create_session_objects,
     default_definition,
-    information_schema_facts,
     init_metadata,
     parse_type,
     split_name,
     storage,
     type_text,
 )
+from .index_state import alter_index
+from .infoschema import information_schema_facts
 from .results import (
     ColumnType,
     Done,
@@ -1519,6 +1520,8 @@ class EngineSession:
             return self._create_view
         if verb == "ALTER" and kind == "TABLE":
             return lambda s: self._alter_table(parse_alter_table(s))
+        if verb == "ALTER" and kind == "INDEX":
+            return lambda s: alter_index(self.conn, self.catalog, self._resolve, s)
         if verb == "DROP" and kind in ("TABLE", "VIEW", "INDEX", "SCHEMA"):
             return self._drop
         if verb == "TRUNCATE" and kind == "TABLE":
@@ -1625,7 +1628,8 @@ class EngineSession:
         ) or any(i.clustered for i in ddl.indexes)
         if not has_clustered:
             conn.execute(
-                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL)", (object_id,)
+                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL)",
+                (object_id,),
             )
         for c in ddl.constraints:
             self._add_constraint_metadata(temp_table, c, now)
@@ -1974,7 +1978,7 @@ class EngineSession:
             index_id = max(row[0] or 0, 1) + 1
         sqlite_name = f"{table.sqlite_name}.{idx.name}" if sqlite else None
         conn.execute(
-            "INSERT INTO __azsql_indexes VALUES (?, ?, ?, ?, ?, 0, 0, ?)",
+            "INSERT INTO __azsql_indexes VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?)",
             (
                 table.object_id,
                 index_id,
@@ -1982,6 +1986,7 @@ class EngineSession:
                 1 if idx.clustered else 2,
                 int(idx.unique),
                 sqlite_name,
+                default_definition(idx.where) if idx.where else None,
             ),
         )
         key_sql = []
@@ -2195,7 +2200,7 @@ class EngineSession:
         )
         if row and row[1] == 1:
             self.conn.execute(
-                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL)",
+                "INSERT INTO __azsql_indexes VALUES (?, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL)",
                 (table.object_id,),
             )
 

@@ -1,0 +1,244 @@
+"""Catalog rows the TDS test server cannot produce, shaped as Microsoft documents them.
+
+Partitioned tables, columnstore indexes and the NULL definitions a user without VIEW
+DEFINITION gets are fed to the row-shaping functions of `azsql_mcp.catalog.tables`
+as sys.indexes / sys.index_columns / sys.columns rows would come back (see the
+"sys.index_columns", "sys.indexes" and "Metadata visibility configuration" pages).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azsql_mcp.catalog import (
+    DEFINITION_HIDDEN,
+    CheckConstraint,
+    TableDescription,
+    render_description,
+)
+from azsql_mcp.catalog.tables import _column, _foreign_keys, _indexes, _key_constraints
+
+
+def index_row(
+    index_id: int,
+    name: str,
+    column: str,
+    *,
+    index_type: int = 2,
+    type_desc: str = "NONCLUSTERED",
+    key_ordinal: int = 1,
+    partition_ordinal: int = 0,
+    included: bool = False,
+    descending: bool = False,
+    disabled: bool = False,
+    filter_definition: str | None = None,
+    has_filter: bool = False,
+    unique: bool = False,
+    primary_key: bool = False,
+) -> dict[str, Any]:
+    """One row of the INDEXES query (sys.indexes joined to sys.index_columns)."""
+    return {
+        "index_id": index_id,
+        "index_name": name,
+        "index_type": index_type,
+        "type_desc": type_desc,
+        "is_unique": unique,
+        "is_primary_key": primary_key,
+        "is_disabled": disabled,
+        "has_filter": has_filter,
+        "filter_definition": filter_definition,
+        "column_name": column,
+        "key_ordinal": key_ordinal,
+        "partition_ordinal": partition_ordinal,
+        "is_descending_key": descending,
+        "is_included_column": included,
+    }
+
+
+def test_the_partitioning_column_of_a_partitioned_table_is_not_a_key_column() -> None:
+    # A nonclustered index on CustomerID of a table partitioned on OrderDate: SQL Server
+    # adds OrderDate to the index with key_ordinal 0, is_included_column 0 and
+    # partition_ordinal 1 ("Columns implicitly added because they are a partitioning
+    # column are returned as 0").
+    rows = [
+        index_row(1, "PK_Orders", "OrderID", index_type=1, type_desc="CLUSTERED", unique=True,
+                  primary_key=True),
+        index_row(1, "PK_Orders", "OrderDate", index_type=1, type_desc="CLUSTERED",
+                  key_ordinal=2, partition_ordinal=1, unique=True, primary_key=True),
+        index_row(2, "IX_Orders_CustomerID", "CustomerID"),
+        index_row(2, "IX_Orders_CustomerID", "Status", key_ordinal=0, included=True),
+        index_row(2, "IX_Orders_CustomerID", "OrderDate", key_ordinal=0, partition_ordinal=1),
+    ]  # fmt: skip
+    pk, ix = _indexes(rows)
+    assert pk.columns == ["OrderID", "OrderDate"]  # a partitioning column in the key stays
+    assert pk.partition_columns == []
+    assert ix.columns == ["CustomerID"]
+    assert ix.included == ["Status"]
+    assert ix.partition_columns == ["OrderDate"]
+
+
+def test_key_columns_follow_key_ordinal_not_index_column_id() -> None:
+    rows = [
+        index_row(3, "IX_T", "Region", key_ordinal=0, partition_ordinal=1),
+        index_row(3, "IX_T", "B", key_ordinal=2, descending=True),
+        index_row(3, "IX_T", "A", key_ordinal=1),
+    ]
+    (ix,) = _indexes(rows)
+    assert ix.columns == ["A", "B DESC"]
+    assert ix.partition_columns == ["Region"]
+
+
+def test_columnstore_indexes_show_their_columns() -> None:
+    # Columnstore indexes have no key: every column has key_ordinal 0 and
+    # is_included_column 1; sys.indexes.type is 5 (clustered) or 6 (nonclustered).
+    rows = [
+        index_row(1, "CCI_Sales", col, index_type=5, type_desc="CLUSTERED COLUMNSTORE",
+                  key_ordinal=0, included=True)
+        for col in ("SaleID", "Amount", "SoldAt")
+    ] + [
+        index_row(2, "NCCI_Sales", col, index_type=6, type_desc="NONCLUSTERED COLUMNSTORE",
+                  key_ordinal=0, included=True)
+        for col in ("Amount", "SoldAt")
+    ]  # fmt: skip
+    cci, ncci = _indexes(rows)
+    assert (cci.type, cci.columns, cci.included) == (
+        "CLUSTERED COLUMNSTORE",
+        ["SaleID", "Amount", "SoldAt"],
+        [],
+    )
+    assert (ncci.columns, ncci.included) == (["Amount", "SoldAt"], [])
+
+
+def test_disabled_indexes_and_hidden_filters_are_marked() -> None:
+    rows = [
+        index_row(2, "IX_Old", "A", disabled=True),
+        index_row(3, "IX_Open", "B", has_filter=True, filter_definition="([Status]=(1))"),
+        index_row(4, "IX_Hidden", "C", has_filter=True, filter_definition=None),
+        index_row(5, "IX_Plain", "D"),
+    ]
+    old, open_, hidden, plain = _indexes(rows)
+    assert old.disabled and not open_.disabled
+    assert open_.filter == "([Status]=(1))"
+    assert hidden.filter == DEFINITION_HIDDEN
+    assert plain.filter is None
+    text = render_description(table(indexes=[old, open_, hidden, plain]))
+    assert "INDEX IX_Old NONCLUSTERED (A) (disabled)" in text
+    assert f"INDEX IX_Hidden NONCLUSTERED (C) FILTERED ({DEFINITION_HIDDEN})" in text
+    assert "INDEX IX_Open NONCLUSTERED (B) WHERE ([Status]=(1))" in text
+
+
+def column_row(name: str, **overrides: Any) -> dict[str, Any]:
+    """One row of the COLUMNS query for an int column."""
+    row = {
+        "column_id": 1,
+        "column_name": name,
+        "type_name": "int",
+        "base_type": "int",
+        "max_length": 4,
+        "precision": 10,
+        "scale": 0,
+        "is_nullable": False,
+        "is_identity": False,
+        "is_computed": False,
+        "has_default": False,
+        "default_definition": None,
+        "identity_seed": None,
+        "identity_increment": None,
+        "computed_definition": None,
+        "is_persisted": None,
+        "description": None,
+    }
+    return row | overrides
+
+
+def test_definitions_hidden_without_view_definition_are_said_so() -> None:
+    # Without VIEW DEFINITION, sys.default_constraints.definition and
+    # sys.computed_columns.definition are NULL; sys.columns.is_computed and
+    # default_object_id are not.
+    hidden_default = _column(column_row("Qty", has_default=True))
+    hidden_computed = _column(column_row("Total", is_computed=True, is_persisted=True))
+    shown = _column(
+        column_row(
+            "Net",
+            is_computed=True,
+            computed_definition="([Qty]*(2))",
+            is_persisted=True,
+        )
+    )
+    plain = _column(column_row("Id"))
+    assert hidden_default.default == DEFINITION_HIDDEN and not hidden_default.is_computed
+    assert hidden_computed.is_computed and hidden_computed.computed == DEFINITION_HIDDEN
+    assert shown.is_computed and shown.computed == "([Qty]*(2)) PERSISTED"
+    assert (plain.default, plain.computed, plain.is_computed) == (None, None, False)
+    text = render_description(
+        table(
+            columns=[hidden_default, hidden_computed, shown, plain],
+            check_constraints=[
+                CheckConstraint(name="CK_Qty", definition=DEFINITION_HIDDEN, disabled=False)
+            ],
+        )
+    )
+    assert f"Qty int NOT NULL DEFAULT ({DEFINITION_HIDDEN})" in text
+    assert f"Total int NOT NULL COMPUTED ({DEFINITION_HIDDEN})" in text
+    assert "Net int NOT NULL AS ([Qty]*(2)) PERSISTED" in text
+    assert f"CHECK CK_Qty ({DEFINITION_HIDDEN})" in text
+
+
+def fk_row(constraint_id: int, from_schema: str, from_column: str) -> dict[str, Any]:
+    return {
+        "constraint_id": constraint_id,
+        "constraint_name": "FK_Child_Parent",
+        "from_schema": from_schema,
+        "from_table": "Child",
+        "from_column": from_column,
+        "to_schema": "dbo",
+        "to_table": "Parent",
+        "to_column": "ParentID",
+        "on_delete": "NO_ACTION",
+        "on_update": "NO_ACTION",
+    }
+
+
+def test_same_named_foreign_keys_of_two_schemas_stay_apart() -> None:
+    # Constraint names are unique per schema only: A.FK_Child_Parent and
+    # B.FK_Child_Parent both reference dbo.Parent.
+    outgoing, incoming = _foreign_keys(
+        [fk_row(901, "A", "ParentID"), fk_row(902, "B", "ParentRef")], "dbo.Parent"
+    )
+    assert outgoing == []
+    assert [(fk.from_table, fk.from_columns) for fk in incoming] == [
+        ("A.Child", ["ParentID"]),
+        ("B.Child", ["ParentRef"]),
+    ]
+
+
+def test_key_constraints_are_grouped_by_object_id() -> None:
+    rows = [
+        {"constraint_id": 7, "constraint_type": "PK", "constraint_name": "PK_T",
+         "column_name": "A"},
+        {"constraint_id": 7, "constraint_type": "PK", "constraint_name": "PK_T",
+         "column_name": "B"},
+        {"constraint_id": 8, "constraint_type": "UQ", "constraint_name": "AK_T",
+         "column_name": "C"},
+    ]  # fmt: skip
+    primary, uniques = _key_constraints(rows)
+    assert primary is not None and primary.columns == ["A", "B"]
+    assert [(u.name, u.columns) for u in uniques] == [("AK_T", ["C"])]
+
+
+def table(**parts: Any) -> TableDescription:
+    base: dict[str, Any] = {
+        "schema_name": "dbo",
+        "name": "T",
+        "type": "table",
+        "description": None,
+        "row_count": None,
+        "columns": [],
+        "primary_key": None,
+        "unique_constraints": [],
+        "foreign_keys": [],
+        "referenced_by": [],
+        "indexes": [],
+        "check_constraints": [],
+    }
+    return TableDescription(**(base | parts))
