@@ -3,8 +3,10 @@ scope list_long_running_queries needs: over real HTTP with static tokens."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -12,6 +14,13 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from servers import clean_env, http_server, source_env, wait_ready
+
+_spec = importlib.util.spec_from_file_location(
+    "sql_corpus", Path(__file__).parents[1] / "unit" / "sql_corpus" / "__init__.py"
+)
+assert _spec and _spec.loader
+sql_corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sql_corpus)
 
 CONFIG = """
 [server.auth]
@@ -62,6 +71,18 @@ async def test_reader_is_refused_server_state(server: str) -> None:
         result = await client.call_tool("read_data", {"query": SESSIONS})
     assert result.is_error
     assert "needs the sql.admin scope" in result.content[0].text
+
+
+async def test_reader_is_refused_every_server_state_entry_of_the_hostile_corpus(
+    server: str,
+) -> None:
+    entries = [s for s in sql_corpus.load_corpus("hostile") if sql_corpus.server_state_only(s)]
+    assert entries
+    async with session(server, "reader-secret-1") as client:
+        for statement in entries:
+            result = await client.call_tool("read_data", {"query": statement})
+            assert result.is_error, statement
+            assert "Allowed here:" in result.content[0].text, statement
 
 
 async def test_admin_reads_server_state(server: str) -> None:

@@ -193,6 +193,7 @@ async def test_always_true_where_is_refused_before_anything_runs(writer, sql):
     assert await scalar(writer, "SELECT COUNT(*) FROM SalesLT.Customer WHERE Suffix = 'X'") == 0
 
 
+@pytest.mark.usefixtures("privileged_only")
 async def test_is_not_null_on_a_nullable_column_filters(writer):
     done = await ok(
         writer,

@@ -29,3 +29,21 @@ def load_corpus(name: str) -> list[str]:
 
 def _expand(entry: str) -> str:
     return re.sub(r"<U\+([0-9A-Fa-f]{4,6})>", lambda m: chr(int(m.group(1), 16)), entry)
+
+
+def server_state_only(statement: str) -> bool:
+    """Whether the guard refuses `statement` only because it reads server state (sys.dm_...),
+    which a caller with sql.admin, or without client authentication, may read."""
+    from azsql_mcp import QueryRefused
+    from azsql_mcp.core.sqlguard import check_select
+    from azsql_mcp.core.sqlpolicy import ReadPolicy
+
+    try:
+        check_select(statement)
+    except QueryRefused:
+        try:
+            check_select(statement, policy=ReadPolicy(allow_server_state=True))
+        except QueryRefused:
+            return False
+        return True
+    return False
