@@ -22,10 +22,10 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.tokens import Token, TokenType
 
+from ..results import ColumnType
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog, UnknownType, parse_type
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
-from .results import ColumnType
 
 _TOKENIZER = sqlglot.Dialect.get_or_raise("tsql").tokenizer()
 _TOKENIZE_LOCK = threading.Lock()

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .sqlerror import TdsError as TdsError  # part of the contract; defined apart for principals
+
 if TYPE_CHECKING:
     from .principals import Principal
 
@@ -81,20 +83,6 @@ class ReturnValue:
 
 
 Result = ResultSet | Done | Message | ReturnValue
-
-
-class TdsError(Exception):
-    """An error SQL Server would report: number, state, class (severity)."""
-
-    def __init__(
-        self, number: int, message: str, *, state: int = 1, severity: int = 16, line: int = 1
-    ):
-        super().__init__(message)
-        self.number = number
-        self.message = message
-        self.state = state
-        self.severity = severity
-        self.line = line
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,24 @@ from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
-from . import errors, functions, principals, showplan
+from .. import principals
+from ..results import (
+    ColumnType,
+    Done,
+    Message,
+    Param,
+    Result,
+    ResultColumn,
+    ResultSet,
+    SessionInfo,
+    TdsError,
+)
+from . import errors, functions, showplan
 from .catalog import (
     DEFAULT_SCHEMA,
     TYPE_IDS,
@@ -46,18 +58,6 @@ from .catalog import (
 )
 from .index_state import alter_index
 from .infoschema import information_schema_facts
-from .results import (
-    ColumnType,
-    Done,
-    Message,
-    Param,
-    Result,
-    ResultColumn,
-    ResultSet,
-    SessionInfo,
-    TdsError,
-)
-from .sample import SAMPLE_DATABASE
 from .translate import (
     AlterTable,
     ColumnDef,
@@ -123,23 +123,38 @@ class Request:
     command: str = "SELECT"
 
 
+class Seed(Protocol):
+    """What an Engine starts from besides the empty database: the sample implements it,
+    so the engine never imports the sample."""
+
+    database: str  # the user database's name (database id 5)
+
+    def copy_to(self, path: str) -> None:
+        """Write a prebuilt copy to the new file `path`; write nothing if there is none."""
+        ...
+
+    def is_loaded(self, catalog: Catalog) -> bool: ...
+
+    def load(self, engine: Engine) -> None:
+        """Create the seed's objects and rows in `engine`."""
+        ...
+
+
 class Engine:
     """A SQLite-backed T-SQL engine shared by many sessions."""
 
-    def __init__(self, database: str = ":memory:", sample: bool = False):
+    def __init__(self, database: str = ":memory:", seed: Seed | None = None):
         self._tempdir: str | None = None
         if database == ":memory:":
             self._tempdir = tempfile.mkdtemp(prefix="azsql-tds-")
             self.path = os.path.join(self._tempdir, "db.sqlite")
         else:
             self.path = database
-        # With the sample the user database is AdventureWorksLT; without it, the user
-        # database takes the name each login asks for (None).
-        self.user_database: str | None = SAMPLE_DATABASE if sample else None
-        if sample and not os.path.exists(self.path):
-            from .sample import copy_cached_sample  # a new file: a copy of the built sample
-
-            copy_cached_sample(self.path)
+        # With a seed (the sample) the user database is the seed's (AdventureWorksLT);
+        # without one, the user database takes the name each login asks for (None).
+        self.user_database: str | None = seed.database if seed else None
+        if seed and not os.path.exists(self.path):
+            seed.copy_to(self.path)  # a new file: a copy of the seed's prebuilt database
         self.catalog = Catalog()
         self.translator = Translator(self.catalog)
         self._batches: OrderedDict[str, list[Statement]] = OrderedDict()
@@ -154,10 +169,8 @@ class Engine:
         self.catalog.load(self._admin)
         self._admin_ctx = _AdminContext(self.catalog)
         functions.register(self._admin, self._admin_ctx)
-        if sample and self.catalog.table("SalesLT", "Customer") is None:
-            from .sample import load_sample  # an existing file without the sample yet
-
-            load_sample(self)
+        if seed and not seed.is_loaded(self.catalog):
+            seed.load(self)  # an existing file without the seed's data yet
 
     # -- plumbing
     def _connect(self) -> sqlite3.Connection:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from ..results import TdsError
 from . import errors
 from .catalog import Catalog
-from .results import TdsError
 from .translate import Statement, Tokens
 
 

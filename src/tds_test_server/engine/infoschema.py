@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..results import ColumnType
 from .catalog import (
     BINARY_TYPES,
     CHAR_TYPES,
@@ -15,7 +16,6 @@ from .catalog import (
     UNICODE_TYPES,
     storage,
 )
-from .results import ColumnType
 
 
 def information_schema_facts(t: ColumnType) -> dict[str, Any]:

@@ -16,8 +16,8 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 
+from ..results import ColumnType
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
-from .results import ColumnType
 from .sqltext import default_definition as default_definition
 from .sqltext import split_name as split_name
 

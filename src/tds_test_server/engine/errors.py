@@ -12,7 +12,7 @@ import re
 import sqlite3
 from collections.abc import Mapping
 
-from .results import TdsError
+from ..results import TdsError
 
 # Number used for constructs this server does not emulate. SQL Server's own
 # 40517 ("Keyword or statement option ... is not supported") fits best.

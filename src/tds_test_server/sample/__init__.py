@@ -14,7 +14,7 @@ so the same sample comes out on every run. Each DDL statement is sent as its own
 batch, exactly as it would run on SQL Server; rows go in through the engine's
 bulk loader with explicit identity values. The database is built once per
 version of this package's code and kept in the temp directory; each
-Engine(sample=True) starts from a copy of that file.
+Engine(seed=SAMPLE) starts from a copy of that file.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.testing.tds_server import sample_clr as clr
-from azsql_mcp.testing.tds_server.results import SessionInfo
+from ..results import SessionInfo
+from . import clr
 
 if TYPE_CHECKING:
-    from azsql_mcp.testing.tds_server.engine import Engine
+    from ..engine.catalog import Catalog
+    from ..engine.engine import Engine
 
 SAMPLE_DATABASE = "AdventureWorksLT"  # the name the sample's user database goes by
 SEED = 20240229
@@ -1138,7 +1139,7 @@ def _cached_sample() -> str:
         with contextlib.suppress(OSError):
             os.utime(final)  # in use: not stale
         return final
-    from azsql_mcp.testing.tds_server.engine import Engine
+    from ..engine.engine import Engine
 
     building = os.path.join(directory, f"building-{os.getpid()}-{uuid.uuid4().hex}.sqlite")
     try:
@@ -1156,15 +1157,19 @@ def _cached_sample() -> str:
 
 @functools.cache
 def _code_version() -> str:
-    """A hash of everything the built file depends on: this package's code, SQLite, sqlglot."""
+    """A hash of everything the built file depends on: the test server's code, SQLite, sqlglot."""
     import sqlglot
 
     digest = hashlib.sha256(f"{sqlite3.sqlite_version} {sqlglot.__version__}".encode())
-    package = os.path.dirname(os.path.abspath(__file__))
-    for name in sorted(os.listdir(package)):
-        if name.endswith(".py"):
-            with open(os.path.join(package, name), "rb") as source:
-                digest.update(name.encode() + b"\0" + source.read())
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for directory, subdirectories, names in sorted(os.walk(package)):
+        subdirectories.sort()
+        for name in sorted(names):
+            if name.endswith(".py"):
+                path = os.path.join(directory, name)
+                with open(path, "rb") as source:
+                    relative = os.path.relpath(path, package)
+                    digest.update(relative.encode() + b"\0" + source.read())
     return digest.hexdigest()[:16]
 
 
@@ -1175,3 +1180,22 @@ def _remove_stale(directory: str, keep: str) -> None:
         with contextlib.suppress(OSError):
             if path != keep and os.path.getmtime(path) < cutoff:
                 os.remove(path)
+
+
+class _SampleSeed:
+    """The sample as an engine seed (see engine.Seed)."""
+
+    database = SAMPLE_DATABASE
+
+    def copy_to(self, path: str) -> None:
+        copy_cached_sample(path)
+
+    def is_loaded(self, catalog: Catalog) -> bool:
+        return catalog.table("SalesLT", "Customer") is not None
+
+    def load(self, engine: Engine) -> None:
+        load_sample(engine)
+
+
+SAMPLE = _SampleSeed()
+"""Pass as `Engine(seed=SAMPLE)` for an engine holding AdventureWorksLT."""
