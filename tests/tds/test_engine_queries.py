@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from engine_helpers import rows, run
 
+from tds_test_server.engine.batches import split_batch
 from tds_test_server.engine.engine import Engine, EngineSession
-from tds_test_server.engine.translate import split_batch
 from tds_test_server.results import (
     ColumnType,
     Done,

@@ -13,18 +13,15 @@ from sqlglot import exp
 
 from tds_test_server.engine.engine import Engine
 from tds_test_server.results import ResultSet, SessionInfo, TdsError
-from tds_test_server.sample import (
-    DESCRIPTIONS,
-    SAMPLE,
-    SAMPLE_DATABASE,
+from tds_test_server.sample import SAMPLE, SAMPLE_DATABASE
+from tds_test_server.sample.rows import (
     SAMPLE_ROW_COUNTS,
     SAMPLE_TABLES,
     SAMPLE_VIEW_NAMES,
-    VIEW_DESCRIPTIONS,
     TableRows,
     generate_rows,
-    sample_statements,
 )
+from tds_test_server.sample.schema import DESCRIPTIONS, VIEW_DESCRIPTIONS, sample_statements
 
 
 @pytest.fixture(scope="module")

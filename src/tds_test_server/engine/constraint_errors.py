@@ -11,13 +11,9 @@ from ..results import (
     TdsError,
 )
 from . import errors, functions
-from .catalog import (
-    Table,
-)
+from .catalog import Table
 from .session_state import SessionState, _q
-from .translate import (
-    Query,
-)
+from .translate import Query
 
 
 class ConstraintErrors(SessionState):

@@ -16,25 +16,21 @@ from ..results import (
     TdsError,
 )
 from . import errors
-from .catalog import (
-    DEFAULT_SCHEMA,
-    Table,
-    affinity,
+from .batches import Statement, word
+from .catalog import DEFAULT_SCHEMA, Table
+from .ddl_parse import (
+    AlterTable,
+    ColumnDef,
+    CreateTable,
+    parse_alter_table,
+    parse_create_index,
+    parse_create_table,
 )
 from .index_state import alter_index
 from .schema_objects import SchemaObjects
 from .session_state import _NONAME, _now_text, _q
-from .translate import (
-    AlterTable,
-    ColumnDef,
-    CreateTable,
-    Statement,
-    Tokens,
-    parse_alter_table,
-    parse_create_index,
-    parse_create_table,
-    word,
-)
+from .sql_types import affinity
+from .token_stream import Tokens
 
 
 class Ddl(SchemaObjects):

@@ -38,13 +38,8 @@ from ..results import (
     TdsError,
 )
 from . import errors, functions
-from .catalog import (
-    DEFAULT_SCHEMA,
-    Catalog,
-    Table,
-    init_metadata,
-    split_name,
-)
+from .batches import Statement, split_batch, word
+from .catalog import DEFAULT_SCHEMA, Catalog, Table, init_metadata
 from .procedures import (
     Procedures,
     _bind_positional,
@@ -61,14 +56,10 @@ from .session_state import (
     _now_text,
     _q,
 )
+from .sqltext import split_name
 from .statements import _tail
-from .translate import (
-    Statement,
-    Tokens,
-    Translator,
-    split_batch,
-    word,
-)
+from .token_stream import Tokens
+from .translate import Translator
 
 
 class Seed(Protocol):

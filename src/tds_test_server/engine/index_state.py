@@ -16,8 +16,9 @@ from collections.abc import Callable
 
 from ..results import TdsError
 from . import errors
+from .batches import Statement
 from .catalog import Catalog
-from .translate import Statement, Tokens
+from .token_stream import Tokens
 
 
 def alter_index(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..results import ColumnType
-from .catalog import (
+from .catalog import COLLATION
+from .sql_types import (
     BINARY_TYPES,
     CHAR_TYPES,
-    COLLATION,
     DATE_TYPES,
     DECIMAL_TYPES,
     FLOAT_TYPES,

@@ -18,23 +18,13 @@ from ..results import (
     TdsError,
 )
 from . import errors
-from .catalog import (
-    DEFAULT_SCHEMA,
-    TYPE_IDS,
-    Catalog,
-    Table,
-    UnknownType,
-    parse_type,
-    split_name,
-    storage,
-    type_text,
-)
+from .batches import word
+from .catalog import DEFAULT_SCHEMA, Catalog, Table
 from .ddl import Ddl
 from .session_state import Variable
-from .translate import (
-    Tokens,
-    word,
-)
+from .sql_types import TYPE_IDS, UnknownType, parse_type, storage, type_text
+from .sqltext import split_name
+from .token_stream import Tokens
 
 # Positional parameters of sp_addextendedproperty and its siblings, as documented.
 _LEVELS = ["@level0type", "@level0name", "@level1type", "@level1name", "@level2type", "@level2name"]

@@ -12,23 +12,13 @@ from ..results import (
     TdsError,
 )
 from . import errors
-from .catalog import (
-    DEFAULT_SCHEMA,
-    TYPE_IDS,
-    Table,
-    affinity,
-    default_definition,
-    storage,
-)
+from .catalog import DEFAULT_SCHEMA, Table
+from .ddl_parse import ColumnDef, ConstraintDef, CreateTable, IndexDef
 from .infoschema import information_schema_facts
 from .session_state import _q
+from .sql_types import TYPE_IDS, affinity, storage
+from .sqltext import default_definition
 from .statements import Statements
-from .translate import (
-    ColumnDef,
-    ConstraintDef,
-    CreateTable,
-    IndexDef,
-)
 
 
 class SchemaObjects(Statements):

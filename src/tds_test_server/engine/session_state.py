@@ -19,8 +19,9 @@ from ..results import (
     TdsError,
 )
 from . import functions
+from .batches import Statement
 from .catalog import Catalog, create_session_objects
-from .translate import Statement, Translator
+from .translate import Translator
 
 _FETCH = 1000
 

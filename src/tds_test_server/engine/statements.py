@@ -23,19 +23,13 @@ from ..results import (
     TdsError,
 )
 from . import errors, functions, showplan
-from .catalog import (
-    DEFAULT_SCHEMA,
-    UnknownType,
-    parse_type,
-)
+from .batches import Statement, word
+from .catalog import DEFAULT_SCHEMA
 from .constraint_errors import ConstraintErrors
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
-from .translate import (
-    Query,
-    Statement,
-    Tokens,
-    word,
-)
+from .sql_types import UnknownType, parse_type
+from .token_stream import Tokens
+from .translate import Query
 
 _SET_ACCEPTED = frozenset(
     [
