@@ -1,7 +1,7 @@
 """What the SQL engine hands to the protocol layer, and what it takes from it.
 
-The engine (engine.py) is synchronous and thread-safe per session; the protocol
-layer (server.py) runs each request on the session's thread and pulls rows lazily,
+The engine (engine/engine.py) is synchronous and thread-safe per session; the protocol
+layer (protocol/server.py) runs each request on the session's thread and pulls rows lazily,
 while another thread keeps reading the socket to honour ATTENTION mid-result.
 """
 
