@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from azsql_mcp.testing.tds_server.process import ServerProcess
+    from tds_test_server.process import ServerProcess
 
 
 def free_port() -> int:
@@ -24,7 +24,7 @@ def free_port() -> int:
 @contextmanager
 def tds_process(user: str, password: str) -> Iterator[ServerProcess]:
     """The TDS test server with the sample database in its own process."""
-    from azsql_mcp.testing.tds_server import server_process
+    from tds_test_server import server_process
 
     with server_process("--sample", "--user", user, f"--password={password}") as tds:
         yield tds

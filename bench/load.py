@@ -11,7 +11,7 @@ clients are idle and keep their connections.
 
 Which process runs what:
 - the TDS test server (sample database AdventureWorksLT) runs in its own process,
-  `python -m azsql_mcp.testing.tds_server --sample`, so the test double's CPU is not
+  `python -m tds_test_server --sample`, so the test double's CPU is not
   charged to azsql-mcp (issue 2: the test server never dominates the MCP server's own
   benchmarks);
 - azsql-mcp runs in its own process, `azsql-mcp serve --config FILE`, reaching the test
@@ -75,7 +75,7 @@ QUERY = (
 )
 TOOL = "read_data"
 PROCESSES = """processes:
-  TDS test server (sample database)  its own process (python -m azsql_mcp.testing.tds_server)
+  TDS test server (sample database)  its own process (python -m tds_test_server)
   azsql-mcp                          its own process (azsql-mcp serve --config FILE)
   bare FastMCP tool                  its own process
   load generator                     this process

@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-HEAVY = ("azure.identity", "sqlglot", "aioodbc", "pyodbc", "azsql_mcp.testing.tds_server")
+HEAVY = ("azure.identity", "sqlglot", "aioodbc", "pyodbc", "tds_test_server")
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,

@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/tds_server.py [--rows N] [--connects N]
 
 Prints rows per second for reading a 6-column table with pyodbc (fetchmany in a
-loop) from the server in its own process (`python -m azsql_mcp.testing.tds_server`,
+loop) from the server in its own process (`python -m tds_test_server`,
 one core: the server's work holds one GIL), next to the target; the same read
 from a server in this process (ThreadedTdsServer, which shares the GIL with
 pyodbc, as most tests do); the engine alone; and the connection setup time
@@ -26,9 +26,9 @@ from typing import Any
 
 import pyodbc
 
-from azsql_mcp.testing.tds_server import ThreadedTdsServer, find_msodbc_driver, server_process
-from azsql_mcp.testing.tds_server.engine import Engine
-from azsql_mcp.testing.tds_server.results import ResultSet, SessionInfo
+from tds_test_server import ThreadedTdsServer, find_msodbc_driver, server_process
+from tds_test_server.engine.engine import Engine
+from tds_test_server.results import ResultSet, SessionInfo
 
 TARGET_ROWS_PER_SECOND = 100_000
 PASSWORD = "Bench-Passw0rd!"

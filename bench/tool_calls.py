@@ -12,7 +12,7 @@ so a change in the shared machine's speed during the run weighs on all three ali
 
 Which process runs what:
 - the TDS test server (sample database AdventureWorksLT) runs in its own process,
-  `python -m azsql_mcp.testing.tds_server --sample`, so the test double's CPU is never
+  `python -m tds_test_server --sample`, so the test double's CPU is never
   charged to azsql-mcp or to the raw-driver baseline;
 - this process runs the clients, the raw aioodbc baseline, and, for the in-memory
   transport, azsql-mcp and the bare tool themselves;
@@ -66,7 +66,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str | None, int]] = {
 TARGET_CASE = "read_data_100"
 RAW, BARE = " raw aioodbc", " bare"  # suffixes of the baselines' labels
 PROCESSES = """processes:
-  TDS test server (sample database)   its own process (python -m azsql_mcp.testing.tds_server)
+  TDS test server (sample database)   its own process (python -m tds_test_server)
   raw aioodbc baseline, clients       this process
   azsql-mcp, bare tool: memory        this process
   azsql-mcp, bare tool: stdio, HTTP   one process each (azsql-mcp serve --config FILE)
@@ -243,7 +243,7 @@ async def raw_driver(tds: tuple[str, int], password: str):
     import aioodbc
 
     from azsql_mcp.core.demo import DEMO_DATABASE
-    from azsql_mcp.testing.tds_server import find_msodbc_driver
+    from tds_test_server import find_msodbc_driver
 
     host, port = tds
     dsn = (

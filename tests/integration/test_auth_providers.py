@@ -25,7 +25,7 @@ from azsql_mcp.plugins.builtin_auth import (
     register_auth_providers,
 )
 from azsql_mcp.plugins.builtin_auth.tokens import SQL_SCOPE
-from azsql_mcp.testing.tds_server import ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 PASSWORD = "S3cret;{pw}"
 

@@ -12,7 +12,7 @@ import pytest
 from azsql_mcp import Limits, Security, SourceSettings, catalog
 from azsql_mcp.core.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
-from azsql_mcp.testing.tds_server import ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 SETUP = [
     "CREATE SCHEMA A",

@@ -15,7 +15,7 @@ from azsql_mcp import SourceSettings
 from azsql_mcp.core.check import _permission_lines, parse_prelogin, prelogin_packet, run_check
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin, SuppliedAccessToken
-from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
+from tds_test_server import Fault, ThreadedTdsServer
 
 
 class Credential:

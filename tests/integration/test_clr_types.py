@@ -15,7 +15,7 @@ from fastmcp import Client
 from azsql_mcp import Limits, Security, SourceSettings
 from azsql_mcp.core.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
-from azsql_mcp.testing.tds_server import ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 POINT = re.compile(r"^SRID=4326;POINT \(-?\d+(\.\d+)? -?\d+(\.\d+)?\)$")
 

@@ -17,7 +17,7 @@ from azsql_mcp.core.database import SourceDatabase, Tuning
 from azsql_mcp.core.metrics import REGISTRY
 from azsql_mcp.core.pool import PoolBusy
 from azsql_mcp.plugins.builtin_auth import SqlLogin
-from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
+from tds_test_server import Fault, ThreadedTdsServer
 
 # Microsoft's schedule (first retry after 5 s) scaled down, and quick probing
 FAST = Tuning(

@@ -19,8 +19,8 @@ from azsql_mcp import (
 )
 from azsql_mcp.core.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
-from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
 from azsql_mcp.values import rows_to_json
+from tds_test_server import Fault, ThreadedTdsServer
 
 DETAIL = "SalesLT.SalesOrderDetail"
 

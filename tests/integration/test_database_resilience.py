@@ -21,7 +21,7 @@ from azsql_mcp import DatabaseError, DatabaseUnavailable, Limits, Security, Sour
 from azsql_mcp.core.database import SourceDatabase, Tuning
 from azsql_mcp.core.metrics import REGISTRY
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin
-from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
+from tds_test_server import Fault, ThreadedTdsServer
 
 # Microsoft's retry schedule (5 s, 10 s, ...) scaled down for tests
 FAST = Tuning(

@@ -139,7 +139,7 @@ async def test_list_available_tools_lists_what_the_client_sees(mcp_client):
 
 
 async def test_missing_permission_is_a_clear_message(mcp_client, tds_server):
-    from azsql_mcp.testing.tds_server.faults import Fault
+    from tds_test_server.faults import Fault
 
     await call(mcp_client, "health_check")  # the pool is open: the next query is ours
     tds_server.add_fault(Fault.parse("error:300@query:1"))

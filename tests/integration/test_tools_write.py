@@ -7,7 +7,7 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp.testing.pytest_plugin import READER, READER_USER, TEST_USER
-from azsql_mcp.testing.tds_server import ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 MAX_AFFECTED = 5
 

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from azsql_mcp.testing.tds_server import (
+from tds_test_server import (
     ServerProcess,
     ThreadedTdsServer,
     find_msodbc_driver,
@@ -39,7 +39,7 @@ def wire_sample_server() -> Iterator[ThreadedTdsServer]:
 
 @pytest.fixture
 def start_cli() -> Iterator[Callable[..., ServerProcess]]:
-    """Start `python -m azsql_mcp.testing.tds_server ARGS...` in its own process (a server
+    """Start `python -m tds_test_server ARGS...` in its own process (a server
     in another process is needed where a driver holds the GIL while it waits, as pyodbc's
     fast_executemany does); every process started is terminated afterwards."""
     with ExitStack() as stack:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from azsql_mcp.testing.tds_server.engine import EngineSession
-from azsql_mcp.testing.tds_server.results import ResultSet
+from tds_test_server.engine.engine import EngineSession
+from tds_test_server.results import ResultSet
 
 
 def run(s: EngineSession, sql: str, params: Any = None) -> list[Any]:

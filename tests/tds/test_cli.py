@@ -1,4 +1,4 @@
-"""`python -m azsql_mcp.testing.tds_server`: first line, faults, signals, help."""
+"""`python -m tds_test_server` (and its old name): first line, faults, signals, help."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pyodbc
 import pytest
 
-MODULE = [sys.executable, "-m", "azsql_mcp.testing.tds_server"]
+MODULE = [sys.executable, "-m", "tds_test_server"]
 
 
 def freetds(server: Any, password: str = "Password1!") -> closing[pyodbc.Connection]:
@@ -81,3 +81,22 @@ def test_help_documents_the_fault_syntax() -> None:
         "--sample",
     ):
         assert text in result.stdout
+
+
+def test_the_old_module_path_still_runs_the_cli() -> None:
+    """`python -m azsql_mcp.testing.tds_server` is documented for plugin authors."""
+    old = [sys.executable, "-m", "azsql_mcp.testing.tds_server"]
+    result = subprocess.run(
+        [*old, "--fault", "boom@query"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "unknown kind 'boom'" in result.stderr
+
+
+def test_the_old_package_exports_the_same_objects() -> None:
+    import tds_test_server
+    from azsql_mcp.testing import tds_server
+
+    for name in tds_server.__all__:
+        assert getattr(tds_server, name) is getattr(tds_test_server, name)
+    assert set(tds_server.__all__) == set(tds_test_server.__all__)

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from engine_helpers import rows, run
 
-from azsql_mcp.testing.tds_server.engine import Engine, EngineSession
-from azsql_mcp.testing.tds_server.results import (
+from tds_test_server.engine.engine import Engine, EngineSession
+from tds_test_server.results import (
     ColumnType,
     Param,
     ResultSet,

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from engine_helpers import rows, run
 
-from azsql_mcp.testing.tds_server.engine import Engine, EngineSession
-from azsql_mcp.testing.tds_server.results import Done, SessionInfo, TdsError
+from tds_test_server.engine.engine import Engine, EngineSession
+from tds_test_server.results import Done, SessionInfo, TdsError
 
 SCHEMA = """
 CREATE SCHEMA Shop

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from engine_helpers import rows, run
 
-from azsql_mcp.testing.tds_server.engine import Engine, EngineSession
-from azsql_mcp.testing.tds_server.errors import UNSUPPORTED
-from azsql_mcp.testing.tds_server.results import SessionInfo, TdsError
+from tds_test_server.engine.engine import Engine, EngineSession
+from tds_test_server.engine.errors import UNSUPPORTED
+from tds_test_server.results import SessionInfo, TdsError
 
 SCHEMA = """
 CREATE TABLE dbo.Part (PartID int NOT NULL CONSTRAINT PK_Part PRIMARY KEY,

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from engine_helpers import rows, run
 
-from azsql_mcp.testing.tds_server.engine import Engine, EngineSession
-from azsql_mcp.testing.tds_server.results import (
+from tds_test_server.engine.batches import split_batch
+from tds_test_server.engine.engine import Engine, EngineSession
+from tds_test_server.results import (
     ColumnType,
     Done,
     Message,
@@ -23,7 +24,6 @@ from azsql_mcp.testing.tds_server.results import (
     SessionInfo,
     TdsError,
 )
-from azsql_mcp.testing.tds_server.translate import split_batch
 
 
 @pytest.fixture(scope="module")
@@ -386,7 +386,7 @@ def test_sum_of_decimal_and_money_is_exact(session: EngineSession) -> None:
 
 
 def test_stored_values_convert_column_at_a_time_like_value_by_value() -> None:
-    from azsql_mcp.testing.tds_server import functions
+    from tds_test_server.engine import functions
 
     cases: list[tuple[ColumnType, list[Any]]] = [
         (ColumnType("datetime2", scale=7), ["2024-01-02 03:04:05.1234567", "2024-01-02"]),
@@ -405,7 +405,7 @@ def test_stored_values_convert_column_at_a_time_like_value_by_value() -> None:
 
 
 def test_datetimes_are_stored_in_iso_form() -> None:
-    from azsql_mcp.testing.tds_server.functions import format_datetime
+    from tds_test_server.engine.functions import format_datetime
 
     value = dt.datetime(987, 6, 5, 4, 3, 2, 100900, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
     assert [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from azsql_mcp.testing.tds_server import Fault
-from azsql_mcp.testing.tds_server.faults import FaultSet, fault_error
+from tds_test_server import Fault
+from tds_test_server.faults import FaultSet, fault_error
 
 
 @pytest.mark.parametrize(

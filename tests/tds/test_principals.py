@@ -13,8 +13,8 @@ from typing import Any
 import pyodbc
 import pytest
 
-from azsql_mcp.testing.tds_server import ThreadedTdsServer
-from azsql_mcp.testing.tds_server.principals import Principal
+from tds_test_server import ThreadedTdsServer
+from tds_test_server.principals import Principal
 
 PASSWORD = "Reader-Pass1"
 
@@ -267,7 +267,7 @@ def test_login_specs(spec: str, expected: Principal | None) -> None:
 
 
 def test_the_cli_takes_logins_and_documents_them(start_cli: Callable[..., Any]) -> None:
-    module = [sys.executable, "-m", "azsql_mcp.testing.tds_server"]
+    module = [sys.executable, "-m", "tds_test_server"]
     helped = subprocess.run([*module, "--help"], capture_output=True, text=True, timeout=30)
     assert "--login NAME:PASSWORD[:GRANT,...]" in helped.stdout
     assert "VIEW_SERVER_STATE" in helped.stdout and "db_datareader" in helped.stdout

@@ -11,19 +11,17 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from azsql_mcp.testing.tds_server.engine import Engine
-from azsql_mcp.testing.tds_server.results import ResultSet, SessionInfo, TdsError
-from azsql_mcp.testing.tds_server.sample import (
-    DESCRIPTIONS,
-    SAMPLE_DATABASE,
+from tds_test_server.engine.engine import Engine
+from tds_test_server.results import ResultSet, SessionInfo, TdsError
+from tds_test_server.sample import SAMPLE, SAMPLE_DATABASE
+from tds_test_server.sample.rows import (
     SAMPLE_ROW_COUNTS,
     SAMPLE_TABLES,
     SAMPLE_VIEW_NAMES,
-    VIEW_DESCRIPTIONS,
     TableRows,
     generate_rows,
-    sample_statements,
 )
+from tds_test_server.sample.schema import DESCRIPTIONS, VIEW_DESCRIPTIONS, sample_statements
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +78,7 @@ class Session:
 
 @pytest.fixture(scope="module")
 def db() -> Iterator[Session]:
-    with Engine(database=":memory:", sample=True) as engine:
+    with Engine(database=":memory:", seed=SAMPLE) as engine:
         session = Session(engine)
         yield session
         session.close()
@@ -400,11 +398,11 @@ def test_engine_holds_exactly_the_generated_values(db: Session, generated: list[
 
 
 def test_each_engine_starts_from_its_own_copy_of_the_cached_sample(tmp_path: Any) -> None:
-    from azsql_mcp.testing.tds_server.sample import _cached_sample
+    from tds_test_server.sample import _cached_sample
 
     cached = _cached_sample()
     size = os.path.getsize(cached)
-    with Engine(sample=True) as first, Engine(sample=True) as second:
+    with Engine(seed=SAMPLE) as first, Engine(seed=SAMPLE) as second:
         a, b = Session(first), Session(second)
         try:
             a.rows("DELETE FROM SalesLT.SalesOrderDetail; SELECT 1")
@@ -419,9 +417,9 @@ def test_each_engine_starts_from_its_own_copy_of_the_cached_sample(tmp_path: Any
             b.close()
     assert os.path.getsize(cached) == size  # the cached build itself is never written to
     path = str(tmp_path / "kept.sqlite")
-    with Engine(path, sample=True):
+    with Engine(path, seed=SAMPLE):
         pass
-    with Engine(path, sample=True) as reopened:  # an existing sample file is not loaded again
+    with Engine(path, seed=SAMPLE) as reopened:  # an existing sample file is not loaded again
         session = Session(reopened)
         assert (
             session.scalar("SELECT COUNT(*) FROM SalesLT.Customer")
@@ -441,7 +439,7 @@ def test_the_sample_is_the_database_adventureworkslt(db: Session) -> None:
 
 
 def test_the_login_database_must_exist() -> None:
-    with Engine(sample=True) as engine:
+    with Engine(seed=SAMPLE) as engine:
         session = engine.session(SessionInfo(spid=60, user="sa", database="adventureworksLT"))
         assert session.info.database == SAMPLE_DATABASE  # spelled as the server spells it
         session.close()

@@ -10,20 +10,20 @@ from decimal import Decimal
 
 import pytest
 
-from azsql_mcp.testing.tds_server import tokens
-from azsql_mcp.testing.tds_server.login import (
+from tds_test_server.protocol import tokens
+from tds_test_server.protocol.login import (
     authenticate,
     parse_login7,
     token_principal,
     unscramble_password,
 )
-from azsql_mcp.testing.tds_server.packets import (
+from tds_test_server.protocol.packets import (
     PacketFramer,
     ProtocolError,
     frame_message,
     skip_all_headers,
 )
-from azsql_mcp.testing.tds_server.prelogin import (
+from tds_test_server.protocol.prelogin import (
     ENCRYPT_NOT_SUP,
     ENCRYPT_OFF,
     ENCRYPT_ON,
@@ -32,9 +32,9 @@ from azsql_mcp.testing.tds_server.prelogin import (
     parse_prelogin,
     prelogin_response,
 )
-from azsql_mcp.testing.tds_server.results import ColumnType, ResultColumn, TdsError
-from azsql_mcp.testing.tds_server.rpc import parse_batch, parse_declarations, parse_rpc
-from azsql_mcp.testing.tds_server.types import column_encoder
+from tds_test_server.protocol.rpc import parse_batch, parse_declarations, parse_rpc
+from tds_test_server.protocol.types import column_encoder
+from tds_test_server.results import ColumnType, ResultColumn, TdsError
 
 H = bytes.fromhex
 UTF16 = "utf-16-le"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from azsql_mcp.testing.tds_server.packets import Reader
-from azsql_mcp.testing.tds_server.results import ColumnType, TdsError
-from azsql_mcp.testing.tds_server.types import column_encoder, read_type_info
+from tds_test_server.protocol.packets import Reader
+from tds_test_server.protocol.types import column_encoder, read_type_info
+from tds_test_server.results import ColumnType, TdsError
 
 H = bytes.fromhex
 UTC = dt.UTC

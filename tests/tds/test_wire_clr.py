@@ -14,7 +14,7 @@ import pyodbc
 import pytest
 
 from azsql_mcp.core import driverhost
-from azsql_mcp.testing.tds_server import ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 _names = itertools.count()
 

@@ -16,7 +16,7 @@ import pyodbc
 import pytds
 import pytest
 
-from azsql_mcp.testing.tds_server import ThreadedTdsServer, find_msodbc_driver
+from tds_test_server import ThreadedTdsServer, find_msodbc_driver
 
 _names = itertools.count()
 

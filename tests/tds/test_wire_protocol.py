@@ -24,8 +24,8 @@ import pyodbc
 import pytds
 import pytest
 
-from azsql_mcp.testing.tds_server import Fault, ThreadedTdsServer
-from azsql_mcp.testing.tds_server.results import (
+from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server.results import (
     ColumnType,
     Done,
     Message,

@@ -44,7 +44,7 @@ except ImportError:  # without pytest-asyncio, async tests need another plugin (
 if TYPE_CHECKING:
     from fastmcp import Client, FastMCP
 
-    from azsql_mcp.testing.tds_server import ThreadedTdsServer
+    from tds_test_server import ThreadedTdsServer
 
 TEST_USER = "azsql_test"
 READER_USER = "azsql_reader"
@@ -69,7 +69,7 @@ def tds_password() -> str:
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
     """The TDS test server with the sample database, on a free loopback port, with the
     privileged login and the reader login."""
-    from azsql_mcp.testing.tds_server import ThreadedTdsServer
+    from tds_test_server import ThreadedTdsServer
 
     with ThreadedTdsServer(
         sample=True,
@@ -149,7 +149,7 @@ def azsql_scratch_schema(request: pytest.FixtureRequest) -> Iterator[str]:
         odbc = sqlserver.connection_string(reader=False)
         assert odbc is not None
     else:
-        from azsql_mcp.testing.tds_server import find_msodbc_driver
+        from tds_test_server import find_msodbc_driver
 
         server = request.getfixturevalue("tds_server")
         odbc = server.odbc_connection_string(driver="msodbc" if find_msodbc_driver() else "freetds")

@@ -1,8 +1,18 @@
-"""A pure-Python TDS 7.4 test server backed by SQLite. A test double, not SQL Server."""
+"""The old home of the TDS test server, kept so that documented imports keep working.
 
-from .faults import Fault
-from .process import ServerProcess, server_process
-from .server import LoginRecord, ServerRecord, ThreadedTdsServer, find_msodbc_driver
+The test server is its own top-level package now, `tds_test_server`; this package
+re-exports what it exported before. New code imports `tds_test_server`.
+"""
+
+from tds_test_server import (
+    Fault,
+    LoginRecord,
+    ServerProcess,
+    ServerRecord,
+    ThreadedTdsServer,
+    find_msodbc_driver,
+    server_process,
+)
 
 __all__ = [
     "Fault",

@@ -25,8 +25,11 @@ from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..faults import Fault, FaultSet, fault_error
+from ..principals import Principal
+from ..results import EngineSession, SessionInfo, TdsError
+from ..sample import SAMPLE, SAMPLE_DATABASE
 from . import tokens
-from .faults import Fault, FaultSet, fault_error
 from .login import (
     Login7,
     authenticate,
@@ -53,8 +56,6 @@ from .prelogin import (
     parse_prelogin,
     prelogin_response,
 )
-from .principals import Principal
-from .results import EngineSession, SessionInfo, TdsError
 from .rpc import (
     SessionEnded,
     SessionState,
@@ -66,7 +67,6 @@ from .rpc import (
     run_rpcs,
     run_transaction,
 )
-from .sample import SAMPLE_DATABASE
 from .tls import TlsEngine, server_context
 
 log = logging.getLogger(__name__)
@@ -644,9 +644,9 @@ class ThreadedTdsServer(ConnectionHelpers):
         if self._listener is not None:
             return
         if self.engine is None:
-            from .engine import Engine  # the SQLite engine loads only when it is needed
+            from ..engine.engine import Engine  # the SQLite engine loads only when it is needed
 
-            self.engine = Engine(self.database, self.sample)
+            self.engine = Engine(self.database, SAMPLE if self.sample else None)
         self.stopping.clear()
         self._listener = _Listener(self)
         self.port = self._listener.server_address[1]

@@ -16,9 +16,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import tokens
-from .packets import PacketFramer, ProtocolError, Reader, skip_all_headers
-from .results import (
+from ..results import (
     ColumnType,
     Done,
     EngineSession,
@@ -29,6 +27,8 @@ from .results import (
     ReturnValue,
     TdsError,
 )
+from . import tokens
+from .packets import PacketFramer, ProtocolError, Reader, skip_all_headers
 from .types import column_encoder, read_type_info
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """What the SQL engine hands to the protocol layer, and what it takes from it.
 
-The engine (engine.py) is synchronous and thread-safe per session; the protocol
-layer (server.py) runs each request on the session's thread and pulls rows lazily,
+The engine (engine/engine.py) is synchronous and thread-safe per session; the protocol
+layer (protocol/server.py) runs each request on the session's thread and pulls rows lazily,
 while another thread keeps reading the socket to honour ATTENTION mid-result.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from .sqlerror import TdsError as TdsError  # part of the contract; defined apart for principals
 
 if TYPE_CHECKING:
     from .principals import Principal
@@ -81,20 +83,6 @@ class ReturnValue:
 
 
 Result = ResultSet | Done | Message | ReturnValue
-
-
-class TdsError(Exception):
-    """An error SQL Server would report: number, state, class (severity)."""
-
-    def __init__(
-        self, number: int, message: str, *, state: int = 1, severity: int = 16, line: int = 1
-    ):
-        super().__init__(message)
-        self.number = number
-        self.message = message
-        self.state = state
-        self.severity = severity
-        self.line = line
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,13 @@ class ServerProcess:
 
 @contextmanager
 def server_process(*args: str) -> Iterator[ServerProcess]:
-    """Run `python -m azsql_mcp.testing.tds_server --port 0 ARGS...` until the block ends.
+    """Run `python -m tds_test_server --port 0 ARGS...` until the block ends.
 
     ARGS are the CLI's flags (`--sample`, `--user`, `--password=...`, `--login ...`,
     `--fault ...`).
     """
     process = subprocess.Popen(
-        [sys.executable, "-m", "azsql_mcp.testing.tds_server", "--port", "0", *args],
+        [sys.executable, "-m", "tds_test_server", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

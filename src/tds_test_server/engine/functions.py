@@ -18,11 +18,13 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from itertools import repeat
 from typing import Any, Protocol
 
+from ..results import ColumnType, TdsError
 from . import errors
-from .catalog import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS, Catalog, split_name, type_text
+from .catalog import Catalog
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
-from .results import ColumnType, TdsError
+from .sql_types import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS, type_text
+from .sqltext import split_name
 
 PRODUCT_VERSION = "16.0.1000.6"
 SERVER_NAME = "azsql-mcp-test"

@@ -2,7 +2,7 @@
 
 Texts follow SQL Server's message catalog (sys.messages) so that clients that
 match on numbers or words see what a real server would send. Errors that need
-catalog lookups to word (duplicate keys, foreign keys) are built by engine.py
+catalog lookups to word (duplicate keys, foreign keys) are built by constraint_errors.py
 from the helpers here.
 """
 
@@ -12,7 +12,7 @@ import re
 import sqlite3
 from collections.abc import Mapping
 
-from .results import TdsError
+from ..results import TdsError
 
 # Number used for constructs this server does not emulate. SQL Server's own
 # 40517 ("Keyword or statement option ... is not supported") fits best.

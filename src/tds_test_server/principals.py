@@ -24,7 +24,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .results import TdsError
+from .sqlerror import TdsError
 
 VIEW_DEFINITION = "VIEW_DEFINITION"
 SHOWPLAN = "SHOWPLAN"

@@ -8,7 +8,7 @@ from itertools import groupby, repeat
 from operator import is_, itemgetter
 from typing import Any
 
-from .results import ResultColumn
+from ..results import ResultColumn
 from .types import ColumnEncoder, column_encoder
 
 SERVER_NAME = "azsql-tds-test"

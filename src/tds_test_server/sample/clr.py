@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from .clr_types import geography_point, hierarchyid_parse
+from ..engine.clr_types import geography_point, hierarchyid_parse
 
 EMPLOYEE_TABLE = "SalesLT.Employee"
 SPATIAL_COLUMN = "SpatialLocation"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import (
+from ..results import ColumnType
+from .catalog import COLLATION
+from .sql_types import (
     BINARY_TYPES,
     CHAR_TYPES,
-    COLLATION,
     DATE_TYPES,
     DECIMAL_TYPES,
     FLOAT_TYPES,
@@ -15,7 +16,6 @@ from .catalog import (
     UNICODE_TYPES,
     storage,
 )
-from .results import ColumnType
 
 
 def information_schema_facts(t: ColumnType) -> dict[str, Any]:

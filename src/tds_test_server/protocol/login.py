@@ -8,10 +8,10 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..principals import Principal, privileged
+from ..results import TdsError
 from . import tokens
 from .packets import ProtocolError, Reader
-from .principals import Principal, privileged
-from .results import TdsError
 from .types import COLLATION
 
 FEATURE_FEDAUTH = 0x02

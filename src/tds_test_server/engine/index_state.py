@@ -14,10 +14,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from ..results import TdsError
 from . import errors
+from .batches import Statement
 from .catalog import Catalog
-from .results import TdsError
-from .translate import Statement, Tokens
+from .token_stream import Tokens
 
 
 def alter_index(

@@ -20,9 +20,9 @@ from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any, cast
 
-from .clr_types import CLR_TYPES, udt_type_info
+from ..engine.clr_types import CLR_TYPES, udt_type_info
+from ..results import ColumnType, TdsError
 from .packets import ProtocolError, Reader
-from .results import ColumnType, TdsError
 
 # SQL_Latin1_General_CP1_CI_AS: LCID 1033, case-insensitive, sort id 52, code page 1252.
 COLLATION = bytes.fromhex("0904d00034")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from ..results import ColumnType, TdsError
 from .clr_types import (
     CLR_TYPES,
     ClrValueError,
@@ -25,7 +26,6 @@ from .clr_types import (
     spatial_from_wkt,
     spatial_to_text,
 )
-from .results import ColumnType, TdsError
 
 
 def _clr_error(type_name: str, exc: Exception) -> TdsError:

@@ -1,0 +1,272 @@
+"""T-SQL text to statements: sqlglot's T-SQL tokens, and batches split into statements on
+the token stream (T-SQL needs no semicolons).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token, TokenType
+
+from . import errors
+
+_TOKENIZER = sqlglot.Dialect.get_or_raise("tsql").tokenizer()
+
+
+_TOKENIZE_LOCK = threading.Lock()
+
+
+_NOT_WORDS = {
+    TokenType.IDENTIFIER,
+    TokenType.STRING,
+    TokenType.NATIONAL_STRING,
+    TokenType.NUMBER,
+    TokenType.HEX_STRING,
+    TokenType.BIT_STRING,
+    TokenType.BYTE_STRING,
+}
+
+
+STATEMENT_WORDS = frozenset(
+    [
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "MERGE",
+        "CREATE",
+        "ALTER",
+        "DROP",
+        "TRUNCATE",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "SAVE",
+        "SET",
+        "DECLARE",
+        "EXEC",
+        "EXECUTE",
+        "WAITFOR",
+        "PRINT",
+        "USE",
+        "IF",
+        "ELSE",
+        "WHILE",
+        "RETURN",
+        "RAISERROR",
+        "THROW",
+        "GRANT",
+        "DENY",
+        "REVOKE",
+        "DBCC",
+        "BACKUP",
+        "RESTORE",
+        "OPEN",
+        "FETCH",
+        "CLOSE",
+        "DEALLOCATE",
+        "GOTO",
+        "BREAK",
+        "CONTINUE",
+        "BULK",
+        "KILL",
+        "CHECKPOINT",
+        "SHUTDOWN",
+        "GO",
+        "WITH",
+        "END",
+    ]
+)
+
+
+KEYWORDS = STATEMENT_WORDS | frozenset(
+    [
+        "FROM",
+        "WHERE",
+        "GROUP",
+        "ORDER",
+        "BY",
+        "HAVING",
+        "AND",
+        "OR",
+        "NOT",
+        "NULL",
+        "IS",
+        "IN",
+        "AS",
+        "ON",
+        "JOIN",
+        "INNER",
+        "LEFT",
+        "RIGHT",
+        "FULL",
+        "OUTER",
+        "CROSS",
+        "UNION",
+        "ALL",
+        "DISTINCT",
+        "TOP",
+        "VALUES",
+        "INTO",
+        "TABLE",
+        "VIEW",
+        "INDEX",
+        "CASE",
+        "WHEN",
+        "THEN",
+        "PRIMARY",
+        "KEY",
+        "FOREIGN",
+        "REFERENCES",
+        "CONSTRAINT",
+        "DEFAULT",
+        "CHECK",
+        "UNIQUE",
+    ]
+)
+
+
+def word(tok: Token) -> str | None:
+    """The upper-cased keyword a token spells, or None for names, strings, numbers."""
+    if tok.token_type in _NOT_WORDS:
+        return None
+    return tok.text.upper()
+
+
+@dataclass
+class Statement:
+    text: str
+    tokens: list[Token]
+    line: int
+
+    def words(self, n: int) -> list[str | None]:
+        """The first n words, None where the statement is shorter or a token is no word."""
+        found = [word(t) for t in self.tokens[:n]]
+        return found + [None] * (n - len(found))
+
+
+def tokenize(text: str) -> list[Token]:
+    """sqlglot's T-SQL tokens, with multi-word keywords ('PRIMARY KEY') split into words."""
+    try:
+        with _TOKENIZE_LOCK:
+            tokens = _TOKENIZER.tokenize(text)
+    except SqlglotError as exc:  # unterminated string or comment
+        near = text.strip().split()[-1] if text.strip() else ""
+        raise errors.syntax_error(near, str(exc)) from None
+    result: list[Token] = []
+    for tok in tokens:
+        if tok.token_type in _NOT_WORDS or not any(ch.isspace() for ch in tok.text):
+            result.append(tok)
+            continue
+        source = text[tok.start : tok.end + 1]
+        for m in re.finditer(r"\S+", source):
+            start = tok.start + m.start()
+            result.append(
+                Token(
+                    TokenType.VAR,
+                    m.group(),
+                    tok.line,
+                    tok.col,
+                    start,
+                    start + len(m.group()) - 1,
+                    tok.comments,
+                )
+            )
+    return result
+
+
+def split_batch(text: str) -> list[Statement]:
+    """Split a batch into statements the way SQL Server delimits them."""
+    tokens = tokenize(text)
+    statements: list[Statement] = []
+    current: list[Token] = []
+    state: dict[str, Any] = {}
+    depth = 0
+    cases = 0  # open CASE expressions: their ELSE and END belong to the statement
+
+    def flush() -> None:
+        if current:
+            start, end = current[0].start, current[-1].end + 1
+            statements.append(Statement(text[start:end], list(current), current[0].line))
+            current.clear()
+            state.clear()
+
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.SEMICOLON and depth == 0:
+            flush()
+            continue
+        w = word(tok)
+        after = word(tokens[i + 1]) if i + 1 < len(tokens) else None
+        if w == "CASE":
+            cases += 1
+        elif w == "END" and cases:
+            cases -= 1
+        elif (
+            depth == 0
+            and not cases
+            and current
+            and w in STATEMENT_WORDS
+            and not _continues(w, after, current, state)
+        ):
+            flush()
+        if not current:
+            state["kind"] = w or ""
+        if depth == 0 and w is not None:
+            _track(w, current, state)
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.R_PAREN:
+            depth = max(0, depth - 1)
+        current.append(tok)
+    flush()
+    return statements
+
+
+def _track(w: str, current: list[Token], state: dict[str, Any]) -> None:
+    kind = state.get("kind")
+    if kind == "CREATE" and w == "VIEW" and len(current) <= 3:
+        state["view"] = True
+    body_words = ("SELECT", "VALUES", "DEFAULT", "INSERT", "UPDATE", "DELETE", "MERGE")
+    fk_action = w in ("UPDATE", "DELETE") and word(current[-1]) == "ON" if current else False
+    if current and w in body_words and not fk_action:
+        state["body"] = True
+    if kind == "UPDATE" and w == "SET":
+        state["set"] = True
+
+
+def _continues(w: str, after: str | None, current: list[Token], state: dict[str, Any]) -> bool:
+    """Whether statement keyword `w` at paren depth 0 belongs to the current statement."""
+    kind = state.get("kind")
+    prev = word(current[-1])
+    body = state.get("body", False)
+    if w == "WITH":
+        return True
+    ddl = kind in ("CREATE", "ALTER")
+    if w in ("DELETE", "UPDATE") and prev == "ON" and ddl:
+        return True  # ON DELETE CASCADE
+    if w == "SET":
+        if prev in ("DELETE", "UPDATE") and len(current) > 1 and word(current[-2]) == "ON" and ddl:
+            return True  # ON DELETE SET NULL
+        return (kind == "UPDATE" and not state.get("set")) or kind == "ALTER"
+    if w == "SELECT":
+        if prev in ("UNION", "ALL", "EXCEPT", "INTERSECT", "AS", "FOR"):
+            return True
+        return (kind in ("INSERT", "WITH") or state.get("view", False)) and not body
+    if w in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+        return kind == "WITH" and not body
+    if w in ("DROP", "ALTER"):  # ALTER TABLE t DROP CONSTRAINT x / ALTER COLUMN c ...
+        return kind == "ALTER" and after in ("COLUMN", "CONSTRAINT", "INDEX", "PERIOD")
+    if w in ("EXEC", "EXECUTE"):
+        return kind == "INSERT" and not body
+    if w == "IF":
+        return kind in ("DROP", "CREATE", "ALTER")  # DROP TABLE IF EXISTS
+    if w == "FETCH":
+        return prev in ("ROWS", "ROW")
+    if w == "END":
+        return kind in ("SELECT", "UPDATE", "INSERT", "DELETE", "SET", "WITH", "DECLARE")
+    return False

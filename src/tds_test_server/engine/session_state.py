@@ -1,0 +1,162 @@
+"""A session's state (its SQLite connection, SET options, request) and what functions.py
+reads from it: the base of every concern of EngineSession (see engine.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sqlite3
+import threading
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from .. import principals
+from ..results import (
+    ColumnType,
+    SessionInfo,
+    TdsError,
+)
+from . import functions
+from .batches import Statement
+from .catalog import Catalog, create_session_objects
+from .translate import Translator
+
+_FETCH = 1000
+
+
+_DEFAULT_BUSY_MS = 60_000
+
+
+_NONAME = "__azsql_noname_"
+
+
+def _now_text() -> str:
+    return functions.format_datetime(dt.datetime.now(), "datetime")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+Chunks = Generator[Iterable[tuple[Any, ...]], None, None]
+
+
+class RowStream(itertools.chain[tuple[Any, ...]]):
+    """The rows of a result set, fetched and converted a chunk at a time.
+
+    Iterating it is chain's C-level `next`, not a generator resumed per row;
+    `close()` ends the producer (closes the cursor, records @@ROWCOUNT).
+    """
+
+    _chunks: Chunks
+
+    def __new__(cls, chunks: Chunks) -> RowStream:
+        stream = cast(RowStream, cls.from_iterable(chunks))
+        stream._chunks = chunks
+        return stream
+
+    def close(self) -> None:
+        self._chunks.close()
+
+
+@dataclass
+class Variable:
+    type: ColumnType | None
+    value: Any  # in SQLite storage form
+
+
+@dataclass
+class Request:
+    text: str
+    start: str
+    started: float
+    command: str = "SELECT"
+
+
+class EngineHandle(Protocol):
+    """What a session uses of its engine.Engine: a protocol, so that the session modules
+    need not import the module that builds sessions."""
+
+    path: str
+    catalog: Catalog
+    translator: Translator
+    user_database: str | None
+
+    def _connect(self) -> sqlite3.Connection: ...
+    def split(self, text: str) -> list[Statement]: ...
+    def sessions(self) -> Sequence[SessionState]: ...
+    def _forget(self, session: SessionState) -> None: ...
+
+
+class SessionState:
+    """The state every concern of a session reads."""
+
+    def __init__(self, engine: EngineHandle, info: SessionInfo):
+        self.engine = engine
+        self.info = info
+        self.principal = info.principal or principals.privileged(info.user)
+        self.catalog = engine.catalog
+        self.rowcount = 0
+        self.last_identity: int | None = None
+        self.lock_timeout_ms = -1
+        self.pending_error: TdsError | None = None
+        self.nocount = False
+        self.showplan = False
+        self.fmtonly = False
+        self.xact_abort = False
+        self.identity_insert: set[str] = set()
+        self.login_time = _now_text()
+        self.last_request_start: str | None = None
+        self.last_request_end: str | None = None
+        self.request: Request | None = None
+        self._depth = 0
+        self._ddl_in_tran = False
+        self._cancel = threading.Event()
+        self._lock = threading.RLock()
+        self._closed = False
+        self.conn = engine._connect()
+        create_session_objects(self.conn)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO temp.__azsql_session VALUES ('db', ?), ('file', ?),"
+            " ('userdb', ?), ('view_definition', ?)",
+            (
+                self.database,
+                engine.path,
+                engine.user_database or self.database,
+                int(self.principal.sees_definitions),
+            ),
+        )
+        functions.register(self.conn, self)
+        principals.register_functions(self.conn, self.principal)
+
+    # -- context for functions.py
+    @property
+    def spid(self) -> int:
+        return self.info.spid
+
+    @property
+    def database(self) -> str:
+        return self.info.database or "master"
+
+    @property
+    def user_database(self) -> str:
+        """The database with id 5: the sample's, else the one this session logged in to."""
+        return self.engine.user_database or self.database
+
+    @property
+    def login(self) -> str:
+        return self.info.user
+
+    @property
+    def app_name(self) -> str:
+        return self.info.app_name
+
+    @property
+    def host_name(self) -> str:
+        return self.info.host_name
+
+    @property
+    def trancount(self) -> int:
+        return self._depth

@@ -1,0 +1,603 @@
+"""Transactions, queries and DML, variables, SET, WAITFOR, USE, the live DMV refresh and
+SHOWPLAN_XML for one session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from sqlglot.tokens import TokenType
+
+from ..results import (
+    ColumnType,
+    Done,
+    Result,
+    ResultColumn,
+    ResultSet,
+    TdsError,
+)
+from . import errors, functions, showplan
+from .batches import Statement, word
+from .catalog import DEFAULT_SCHEMA
+from .constraint_errors import ConstraintErrors
+from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
+from .sql_types import UnknownType, parse_type
+from .token_stream import Tokens
+from .translate import Query
+
+_SET_ACCEPTED = frozenset(
+    [
+        "ANSI_NULLS",
+        "ANSI_PADDING",
+        "ANSI_WARNINGS",
+        "ANSI_NULL_DFLT_ON",
+        "ANSI_NULL_DFLT_OFF",
+        "ANSI_DEFAULTS",
+        "QUOTED_IDENTIFIER",
+        "ARITHABORT",
+        "ARITHIGNORE",
+        "CONCAT_NULL_YIELDS_NULL",
+        "NUMERIC_ROUNDABORT",
+        "TEXTSIZE",
+        "DATEFORMAT",
+        "DATEFIRST",
+        "LANGUAGE",
+        "DEADLOCK_PRIORITY",
+        "CURSOR_CLOSE_ON_COMMIT",
+        "STATISTICS",
+        "NOEXEC",
+        "PARSEONLY",
+        "CONTEXT_INFO",
+        "QUERY_GOVERNOR_COST_LIMIT",
+        "XACT_ABORT",
+        "NOCOUNT",
+        "LOCK_TIMEOUT",
+        "TRANSACTION",
+        "IMPLICIT_TRANSACTIONS",
+        "SHOWPLAN_XML",
+        "FMTONLY",
+        "ROWCOUNT",
+        "IDENTITY_INSERT",
+        "FORCEPLAN",
+    ]
+)
+
+
+def _tail(stmt: Statement, skip: int) -> str:
+    if len(stmt.tokens) <= skip:
+        raise errors.syntax_near(stmt.tokens[-1].text)
+    start = stmt.tokens[skip].start - stmt.tokens[0].start
+    return stmt.text[start:]
+
+
+def _sql_handle(text: str) -> bytes:
+    return b"\x02\x00\x00\x00" + hashlib.sha1(text.encode("utf-16-le")).digest() + bytes(16)
+
+
+def _connection_id(spid: int) -> str:
+    return f"{spid:08X}-0000-4000-8000-000000000000"
+
+
+class Statements(ConstraintErrors):
+    """Transactions, statements that are not DDL or EXEC, and their results."""
+
+    # -- transactions
+    def begin(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self.conn.execute("BEGIN")
+            self._depth += 1
+
+    def commit(self) -> None:
+        """Transaction-manager commit: ends the whole transaction."""
+        with self._lock:
+            if self._depth == 0:
+                raise errors.no_begin("COMMIT")
+            self._depth = 0
+            self._finish("COMMIT")
+
+    def rollback(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                raise errors.no_begin("ROLLBACK")
+            self._depth = 0
+            self._finish("ROLLBACK")
+
+    def _finish(self, verb: str) -> None:
+        try:
+            self.conn.execute(verb)
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                raise self._map(exc, None, None) from None
+        if verb == "ROLLBACK" and self._ddl_in_tran:
+            self.catalog.load(self.conn)
+        self._ddl_in_tran = False
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.interrupt()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._cancel.set()
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.interrupt()
+        with self._lock:
+            with contextlib.suppress(sqlite3.Error):
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+            self.conn.close()
+        self.engine._forget(self)
+
+    # -- queries and DML
+    def _query(self, stmt: Statement, scope: dict[str, Variable]) -> Iterator[Result]:
+        q = self.engine.translator.translate(stmt.text, self.database)
+        if q.kind != "select":
+            self._check_write(q)
+        if q.kind == "insert":
+            self._check_identity_insert(q)
+        self._refresh(q.needs)
+        bindings = self._bindings(q, scope)
+        self.pending_error = None
+        if q.kind == "select":
+            cursor = self._run(q, bindings)
+            if q.assign:
+                rows = cursor.fetchall()
+                cursor.close()
+                if rows:
+                    for name, value in zip(q.assign, rows[-1], strict=True):
+                        self._assign(scope, name, value)
+                self.rowcount = len(rows)
+                return
+            result = self._result_set(cursor, q, scope)
+            try:
+                yield result
+            finally:
+                close = getattr(result.rows, "close", None)
+                if close is not None:
+                    close()
+            return
+        cursor = self._run(q, bindings)
+        count = cursor.rowcount
+        cursor.close()
+        if q.kind == "insert" and q.target is not None:
+            self._note_identity(q.target, cursor)
+        self.rowcount = count
+        yield Done(None if self.nocount else count)
+
+    def _check_write(self, q: Query) -> None:
+        """A write needs db_datawriter (or INSERT/UPDATE/DELETE); temporary tables do not."""
+        if self.principal.can_write or q.target is None or q.target.startswith("#"):
+            return
+        schema, _, name = q.target.partition(".")
+        table = self.catalog.table(schema, name)
+        if table is not None:
+            schema, name = table.schema, table.name
+        self.principal.check_write(q.kind.upper(), name, self.database, schema)
+
+    def _run(self, q: Query, bindings: dict[str, Any]) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(q.sql, bindings)
+        except sqlite3.Error as exc:
+            raise self._map(exc, q, bindings) from None
+
+    def _bindings(self, q: Query, scope: dict[str, Variable]) -> dict[str, Any]:
+        bindings = {}
+        for name in q.params:
+            var = scope.get(name)
+            if var is None:
+                raise errors.must_declare(name)
+            bindings[name] = var.value
+        return bindings
+
+    def _result_set(
+        self, cursor: sqlite3.Cursor, q: Query, scope: dict[str, Variable]
+    ) -> ResultSet:
+        desc = cursor.description or []
+        typed = q.columns if q.columns is not None and len(q.columns) == len(desc) else None
+        types: list[ColumnType | None] = []
+        trusted: list[bool] = []
+        for i in range(len(desc)):
+            col = typed[i] if typed else None
+            ctype = col.type if col else None
+            if col is not None and col.param is not None:
+                var = scope.get(col.param)
+                ctype = var.type if var is not None else None
+            types.append(ctype)
+            trusted.append(bool(col and col.base))
+        head: list[tuple[Any, ...]] = []
+        if any(t is None for t in types):
+            try:
+                head = cursor.fetchmany(_FETCH)
+            except sqlite3.Error as exc:
+                cursor.close()
+                raise self._map(exc, q, None) from None
+            for i, t in enumerate(types):
+                if t is None:
+                    sample = next((r[i] for r in head if r[i] is not None), None)
+                    types[i] = functions.infer_type(sample)
+        columns = []
+        for (name, *_), ctype in zip(desc, types, strict=True):
+            assert ctype is not None
+            columns.append(ResultColumn("" if name.startswith(_NONAME) else name, ctype))
+        convs = [
+            (i, f)
+            for i, t in enumerate(types)
+            if t is not None and (f := functions.column_converter(t, trusted[i])) is not None
+        ]
+        if self.fmtonly:
+            cursor.close()
+            return ResultSet(columns, iter(()))
+        return ResultSet(columns, self._rows(cursor, head, convs, q))
+
+    def _rows(
+        self,
+        cursor: sqlite3.Cursor,
+        head: list[tuple[Any, ...]],
+        convs: list[tuple[int, functions.ColumnConverter]],
+        q: Query,
+    ) -> RowStream:
+        return RowStream(self._chunks(cursor, head, convs, q))
+
+    def _chunks(
+        self,
+        cursor: sqlite3.Cursor,
+        head: list[tuple[Any, ...]],
+        convs: list[tuple[int, functions.ColumnConverter]],
+        q: Query,
+    ) -> Chunks:
+        count = 0
+        cancel = self._cancel
+        try:
+            chunk = head
+            while True:
+                if chunk:
+                    count += len(chunk)
+                    if convs:  # column at a time: the converters run in C-level loops
+                        columns: list[Any] = list(zip(*chunk, strict=True))
+                        for i, convert in convs:
+                            columns[i] = convert(columns[i])
+                        yield zip(*columns, strict=True)
+                    else:
+                        yield chunk
+                if cancel.is_set():
+                    return
+                try:
+                    chunk = cursor.fetchmany(_FETCH)
+                except sqlite3.Error as exc:
+                    if cancel.is_set():
+                        return
+                    raise self._map(exc, q, None) from None
+                if not chunk:
+                    return
+        finally:
+            cursor.close()
+            self.rowcount = count
+
+    def _check_identity_insert(self, q: Query) -> None:
+        if q.target is None:
+            return
+        table = self.catalog.tables.get(q.target.casefold())
+        ident = table.identity if table else None
+        if table is None or ident is None or q.target.casefold() in self.identity_insert:
+            return
+        cols = q.insert_columns
+        if cols and any(c.casefold() == ident.name.casefold() for c in cols):
+            raise errors.identity_insert(table.display_name)
+
+    def _note_identity(self, target: str, cursor: sqlite3.Cursor) -> None:
+        table = self.catalog.tables.get(target.casefold())
+        if table is None:
+            if target.startswith("#") and cursor.lastrowid:
+                self.last_identity = cursor.lastrowid
+            return
+        ident = table.identity
+        if ident is None:
+            return
+        if table.identity_mode == "rowid":
+            self.last_identity = cursor.lastrowid
+        else:
+            row = self.conn.execute(
+                "SELECT last_value FROM __azsql_columns WHERE object_id = ? AND column_id = ?",
+                (table.object_id, ident.column_id),
+            ).fetchone()
+            self.last_identity = row[0] if row else None
+
+    # -- variables
+    def _assign(self, scope: dict[str, Variable], name: str, value: Any) -> None:
+        var = scope.get(name)
+        if var is None:
+            raise errors.must_declare(name)
+        if var.type is not None and value is not None:
+            t = var.type
+            value = functions.tsql_cast(value, t.name, t.length or 0, t.scale or 0)
+        var.value = value
+
+    def _evaluate(self, text: str, scope: dict[str, Variable]) -> Any:
+        q = self.engine.translator.translate(f"SELECT {text}", self.database)
+        self._refresh(q.needs)
+        cursor = self._run(q, self._bindings(q, scope))
+        try:
+            row = cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise self._map(exc, q, None) from None
+        finally:
+            cursor.close()
+        return row[0] if row else None
+
+    def _declare(self, stmt: Statement, scope: dict[str, Variable]) -> None:
+        ts = Tokens(stmt)
+        ts.expect("DECLARE")
+        if not ts.peek_is(TokenType.PARAMETER) and "CURSOR" in stmt.words(5):
+            raise errors.unsupported("cursors (DECLARE ... CURSOR)")
+        while True:
+            ts.expect_type(TokenType.PARAMETER)
+            name = ts.name().lower()
+            ts.accept("AS")
+            if ts.peek_word() in ("TABLE", "CURSOR"):
+                raise errors.unsupported(f"DECLARE ... {ts.peek_word()}")
+            start = ts.i
+            ts.next()
+            while ts.peek_word() in ("PRECISION", "VARYING"):
+                ts.next()
+            if ts.peek_is(TokenType.L_PAREN):
+                ts.parenthesized()
+            type_text_ = ts.text_between(start, ts.i)
+            try:
+                ctype = parse_type(type_text_)
+            except (UnknownType, ValueError):
+                raise errors.unknown_type(type_text_) from None
+            scope[name] = Variable(ctype, None)
+            if ts.accept_type(TokenType.EQ):
+                expr = ts.expression(frozenset())
+                self._assign(scope, name, self._evaluate(expr, scope))
+            if not ts.accept_type(TokenType.COMMA):
+                break
+        ts.end()
+
+    # -- SET
+    def _set(self, stmt: Statement, scope: dict[str, Variable]) -> Iterator[Result]:
+        toks = stmt.tokens
+        if len(toks) > 1 and toks[1].token_type == TokenType.PARAMETER:
+            ts = Tokens(stmt)
+            ts.next()
+            ts.next()
+            name = ts.name().lower()
+            op = ts.next()
+            rest = ts.text_between(ts.i, len(toks))
+            if op.token_type != TokenType.EQ:
+                compound = op.text
+                if compound in ("+", "-", "*", "/", "%") and ts.accept_type(TokenType.EQ):
+                    rest = f"@{name} {compound} ({ts.text_between(ts.i, len(toks))})"
+                else:
+                    raise errors.syntax_near(op.text)
+            if name not in scope:
+                raise errors.must_declare(name)
+            self._assign(scope, name, self._evaluate(rest, scope))
+            return
+        words = [word(t) or t.text.upper() for t in toks[1:]]
+        if not words:
+            raise errors.syntax_near("SET")
+        option = words[0]
+        value = words[-1]
+        on = value == "ON"
+        if option not in _SET_ACCEPTED:
+            raise errors.unsupported(f"SET {option}")
+        if option == "NOCOUNT":
+            self.nocount = on
+        elif option == "SHOWPLAN_XML":
+            if on:
+                self.principal.check_showplan(self.database)
+            self.showplan = on
+        elif option == "FMTONLY":
+            self.fmtonly = on
+        elif option == "XACT_ABORT":
+            self.xact_abort = on
+        elif option == "LOCK_TIMEOUT":
+            ms = int(toks[-1].text) if toks[-1].token_type == TokenType.NUMBER else -1
+            if toks[-2].token_type == TokenType.DASH:
+                ms = -ms
+            self.lock_timeout_ms = ms
+            self.conn.execute(f"PRAGMA busy_timeout={_DEFAULT_BUSY_MS if ms < 0 else ms}")
+        elif option == "IMPLICIT_TRANSACTIONS" and on:
+            raise errors.unsupported("SET IMPLICIT_TRANSACTIONS ON")
+        elif option == "ROWCOUNT" and value != "0":
+            raise errors.unsupported("SET ROWCOUNT other than 0 (use TOP)")
+        elif option == "IDENTITY_INSERT":
+            ts = Tokens(stmt)
+            ts.next()
+            ts.next()
+            parts = ts.multipart()
+            name = parts[-1]
+            schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
+            table = self.catalog.table(schema, name)
+            if table is None:
+                raise errors.invalid_object(".".join(parts))
+            if table.identity is None:
+                raise TdsError(
+                    8106,
+                    f"Table '{table.display_name}' does not have the identity property."
+                    " Cannot perform SET operation.",
+                )
+            key = table.sqlite_name.casefold()
+            if on:
+                self.identity_insert = {key}
+            else:
+                self.identity_insert.discard(key)
+        return
+        yield  # a generator, like the other statement handlers
+
+    # -- WAITFOR, USE
+    def _waitfor(self, stmt: Statement, scope: dict[str, Variable]) -> None:
+        w = stmt.words(2)
+        if w[1] not in ("DELAY", "TIME"):
+            raise errors.unsupported("WAITFOR other than DELAY/TIME")
+        value = self._evaluate(_tail(stmt, 2), scope)
+        try:
+            parsed = functions.parse_datetime(f"1900-01-01 {value}")
+        except TdsError:
+            raise TdsError(
+                148,
+                f"Incorrect time syntax in time string '{value}' used with WAITFOR.",
+                severity=15,
+            ) from None
+        seconds = (parsed - dt.datetime(1900, 1, 1)).total_seconds()
+        if w[1] == "TIME":
+            now = dt.datetime.now()
+            target = now.replace(
+                hour=parsed.hour,
+                minute=parsed.minute,
+                second=parsed.second,
+                microsecond=parsed.microsecond,
+            )
+            seconds = (target - now).total_seconds() % 86400
+        self._cancel.wait(seconds)
+
+    def _use(self, stmt: Statement) -> None:
+        ts = Tokens(stmt)
+        ts.next()
+        name = ts.name()
+        ts.end()
+        known = {n.casefold() for n in (self.database, self.user_database, "master", "tempdb")}
+        if name.casefold() not in known:
+            if self.engine.user_database is None and not self.principal.privileged:
+                # Without the sample every name is a database, and the user of a
+                # least-privileged login exists only in the one it logged in to.
+                raise self.principal.no_database_access(name)
+            raise errors.database_missing(name)
+        self.info.database = name
+        self.conn.execute("UPDATE temp.__azsql_session SET value = ? WHERE key = 'db'", (name,))
+
+    # -- live DMV data and row counts, refreshed only for statements that read them
+    def _refresh(self, needs: frozenset[str]) -> None:
+        if not needs:
+            return
+        conn = self.conn
+        if "dmv" in needs:
+            # Without VIEW SERVER STATE the session DMVs show the caller's own session only.
+            sessions = self.engine.sessions() if self.principal.sees_all_sessions else [self]
+            conn.execute("DELETE FROM temp.__azsql_dmv_sessions")
+            conn.execute("DELETE FROM temp.__azsql_dmv_requests")
+            conn.execute("DELETE FROM temp.__azsql_dmv_sql_text")
+            now = time.monotonic()
+            for s in sessions:
+                req = s.request
+                conn.execute(
+                    "INSERT INTO temp.__azsql_dmv_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        s.spid,
+                        s.login_time,
+                        s.host_name,
+                        s.app_name,
+                        s.login,
+                        "running" if req else "sleeping",
+                        s.last_request_start,
+                        s.last_request_end,
+                        s.lock_timeout_ms,
+                        s.rowcount,
+                        s.trancount,
+                    ),
+                )
+                if req is None:
+                    continue
+                handle = _sql_handle(req.text)
+                conn.execute(
+                    "INSERT INTO temp.__azsql_dmv_requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        s.spid,
+                        req.start,
+                        "running" if s is self else "suspended",
+                        req.command,
+                        handle,
+                        b"\x06" + handle[1:],
+                        _connection_id(s.spid),
+                        None if s is self or "WAITFOR" not in req.command else "WAITFOR",
+                        int((now - req.started) * 1000),
+                        s.trancount,
+                        int((now - req.started) * 1000),
+                        s.lock_timeout_ms,
+                    ),
+                )
+                conn.execute(
+                    "INSERT INTO temp.__azsql_dmv_sql_text VALUES (?, ?)", (handle, req.text)
+                )
+        if "rowcounts" in needs or "files" in needs:
+            conn.execute("DELETE FROM temp.__azsql_rowcounts")
+            for table in list(self.catalog.tables.values()):
+                if table.kind != "U" or table.object_id < 0:
+                    continue
+                try:
+                    rows = conn.execute(f"SELECT count(*) FROM {_q(table.sqlite_name)}").fetchone()[
+                        0
+                    ]
+                except sqlite3.Error:
+                    continue
+                conn.execute(
+                    "INSERT INTO temp.__azsql_rowcounts VALUES (?, ?, ?)",
+                    (table.object_id, rows, max(1, -(-rows * 64 // 8192))),
+                )
+            page_count = conn.execute("PRAGMA page_count").fetchone()[0]
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            conn.execute(
+                "INSERT OR REPLACE INTO temp.__azsql_session VALUES ('pages', ?)",
+                (max(1, page_count * page_size // 8192),),
+            )
+
+    # -- SHOWPLAN_XML
+    def _showplan(self, stmt: Statement, scope: dict[str, Variable]) -> ResultSet:
+        head = (word(stmt.tokens[0]) or "EXECUTE").upper()
+        plan: list[tuple[int, int, str]] | None = None
+        q: Query | None = None
+        if head in ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"):
+            q = self.engine.translator.translate(stmt.text, self.database)
+            self._refresh(q.needs)
+            bindings = {name: scope[name].value if name in scope else None for name in q.params}
+            try:
+                plan = [
+                    (r[0], r[1], r[3])
+                    for r in self.conn.execute(f"EXPLAIN QUERY PLAN {q.sql}", bindings)
+                ]
+            except sqlite3.Error as exc:
+                raise self._map(exc, q, bindings) from None
+        xml = showplan.build(stmt.text, head, q, plan, self._plan_facts(q))
+        column = ResultColumn("Microsoft SQL Server 2005 XML Showplan", ColumnType("nvarchar", -1))
+        return ResultSet([column], iter([(xml,)]))
+
+    def _plan_facts(self, q: Query | None) -> showplan.Facts:
+        facts = showplan.Facts(self.database)
+        if q is None:
+            return facts
+        for sqlite_name in q.names:
+            table = self.catalog.tables.get(sqlite_name)
+            if table is None or table.kind != "U":
+                continue
+            try:
+                rows = self.conn.execute(
+                    f"SELECT count(*) FROM {_q(table.sqlite_name)}"
+                ).fetchone()[0]
+            except sqlite3.Error:
+                rows = 0
+            indexes = self.conn.execute(
+                "SELECT i.name, i.type, i.sqlite_name, group_concat(c.name)"
+                " FROM __azsql_indexes i LEFT JOIN __azsql_index_columns ic"
+                " ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.key_ordinal = 1"
+                " LEFT JOIN __azsql_columns c ON c.object_id = ic.object_id"
+                " AND c.column_id = ic.column_id WHERE i.object_id = ? GROUP BY i.index_id",
+                (table.object_id,),
+            ).fetchall()
+            facts.tables[table.sqlite_name.casefold()] = showplan.TableFacts(
+                table,
+                rows,
+                {(r[2] or "").casefold(): (r[0], r[1]) for r in indexes},
+                {(r[3] or "").casefold() for r in indexes if r[3]},
+            )
+        return facts
