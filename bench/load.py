@@ -254,7 +254,7 @@ def server(argv: list[str], port: int, env: dict[str, str]) -> Iterator[subproce
 
 
 def ours_config(tmp: Path, host: str, port: int) -> Path:
-    from azsql_mcp.core.demo import DEMO_DATABASE  # the test server's sample database
+    from azsql_mcp.diagnostics.demo import DEMO_DATABASE  # the test server's sample database
 
     config = tmp / "azsql-mcp.toml"
     config.write_text(

@@ -11,8 +11,8 @@ import struct
 
 import pytest
 
-from azsql_mcp.core import driverhost
-from azsql_mcp.core.clrtypes import (
+from azsql_mcp.db import driverhost
+from azsql_mcp.db.clrtypes import (
     UNDECODED_HINT,
     decoded_or_bytes,
     hierarchyid_text,
@@ -227,4 +227,4 @@ def test_decoded_values_leave_the_driver_process_as_plain_text() -> None:
 def test_the_driver_process_loads_the_decoders_by_path() -> None:
     module = driverhost.clrtypes()
     assert module.udt_text(bytes.fromhex("58")) == "/1/"
-    assert module.__name__ != "azsql_mcp.core.clrtypes"  # no azsql_mcp import there
+    assert module.__name__ != "azsql_mcp.db.clrtypes"  # no azsql_mcp import there

@@ -14,9 +14,9 @@ from fastmcp import Client
 from azsql_mcp import QueryRefused, ToolContext, hookimpl
 from azsql_mcp.api import DatabaseError
 from azsql_mcp.core.config import settings_from_mapping
-from azsql_mcp.core.http import health_report
-from azsql_mcp.core.metrics import REGISTRY
 from azsql_mcp.core.server import build_app, host_protection
+from azsql_mcp.serving.http import health_report
+from azsql_mcp.serving.metrics import REGISTRY
 
 UNREACHABLE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
 

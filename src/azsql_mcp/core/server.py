@@ -29,20 +29,20 @@ from fastmcp.tools import Tool
 
 from azsql_mcp import __version__
 from azsql_mcp.api import Database
-from azsql_mcp.core import sqlguard
-from azsql_mcp.core.audit import ToolCallMiddleware, open_audit_log
-from azsql_mcp.core.auth import ScopePolicy, build_auth_provider, component_key, metadata_url
-from azsql_mcp.core.bearer import BearerChallenge
 from azsql_mcp.core.config import ConfigError, Settings
-from azsql_mcp.core.context import Runtime, UnavailableDatabase, inject
-from azsql_mcp.core.http import add_routes
-from azsql_mcp.core.limits import Drain, LimitState, McpRequestGuard
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
+from azsql_mcp.db import sqlguard
+from azsql_mcp.serving.audit import ToolCallMiddleware, open_audit_log
+from azsql_mcp.serving.auth import ScopePolicy, build_auth_provider, component_key, metadata_url
+from azsql_mcp.serving.bearer import BearerChallenge
+from azsql_mcp.serving.context import Runtime, UnavailableDatabase, inject
+from azsql_mcp.serving.http import add_routes
+from azsql_mcp.serving.limits import Drain, LimitState, McpRequestGuard
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from azsql_mcp.core.reload import ConfigSource
+    from azsql_mcp.serving.reload import ConfigSource
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class App:
         if not self.settings.sources:
             return
         # Imported here, off the event loop: drivers are not needed to answer `initialize`.
-        database = await asyncio.to_thread(importlib.import_module, "azsql_mcp.core.database")
+        database = await asyncio.to_thread(importlib.import_module, "azsql_mcp.db.database")
         for name, source in self.settings.sources.items():
             try:
                 factory = self.plugins.auth_providers[source.auth]
@@ -309,9 +309,9 @@ async def serve(app: App, transport: Transport, config: ConfigSource | None = No
     """Serve until stopped: stdio (nothing but protocol on stdout) or streamable HTTP.
 
     With `config` (how to re-read the configuration), SIGHUP and edits of the config
-    file reload it (core/reload.py).
+    file reload it (serving/reload.py).
     """
-    from azsql_mcp.core.reload import watch_config
+    from azsql_mcp.serving.reload import watch_config
 
     choose_telemetry_mode()
     app.freeze_heap_when_open = True

@@ -8,7 +8,7 @@ bounded), and `iat`/`nbf` may lie at most `clock_skew_s` in the future. joserfc'
 claims registry (FastMCP's own JWT library) does the checking.
 
 Why a token was refused is kept for the request (`REFUSAL`), so the 401 can say
-it (core/bearer.py).
+it (serving/bearer.py).
 """
 
 from __future__ import annotations

@@ -31,8 +31,9 @@ from typing import Any, TypeVar
 import pyodbc
 
 from azsql_mcp.api import DatabaseError, DatabaseUnavailable
-from azsql_mcp.core import driverhost, metrics
-from azsql_mcp.core.retry import inspect_error
+from azsql_mcp.db import driverhost
+from azsql_mcp.db.retry import inspect_error
+from azsql_mcp.serving import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,7 +67,7 @@ class DriverProcess(asyncio.Protocol):
             with theirs:
                 self._process = await asyncio.create_subprocess_exec(
                     sys.executable,
-                    "-P",  # not driverhost.py's folder first on sys.path: core/logging.py
+                    "-P",  # not driverhost.py's folder first on sys.path: serving/logging.py
                     driverhost.__file__,
                     str(theirs.fileno()),
                     str(self._threads),

@@ -111,7 +111,7 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
 
 @functools.cache
 def clrtypes() -> ModuleType:
-    """core/clrtypes.py (the CLR type decoders), loaded by path: this process runs this
+    """db/clrtypes.py (the CLR type decoders), loaded by path: this process runs this
     file as a script and must not import the azsql_mcp package."""
     path = Path(__file__).with_name("clrtypes.py")
     spec = importlib.util.spec_from_file_location("azsql_mcp_driverhost_clrtypes", path)
@@ -210,7 +210,7 @@ def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> st
 
 
 def _declared_batch(sql: str, names: list[str], types: dict[str, str]) -> str:
-    """`DECLARE @a type, ...;` then the statement (see core/explain.py for why)."""
+    """`DECLARE @a type, ...;` then the statement (see db/explain.py for why)."""
     unique = list(dict.fromkeys(names))
     if not unique:
         return sql
@@ -299,7 +299,7 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
     ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
     datetimeoffset and uniqueidentifier are described as str too; their values (decoded
     by this module's output converters) give them away. So do CLR type values, decoded
-    into text that carries its type (core/clrtypes.py ClrText)."""
+    into text that carries its type (db/clrtypes.py ClrText)."""
     _, python_type, _, size, precision, scale, _ = entry
     clr_type: str | None = getattr(sample, "clr_type", None)
     if clr_type is not None:

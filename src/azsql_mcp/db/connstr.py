@@ -6,7 +6,7 @@ import struct
 from dataclasses import dataclass
 
 from azsql_mcp.api import AccessToken, ConnectAttributes, DatabaseError, SourceSettings
-from azsql_mcp.core.drivers import Driver
+from azsql_mcp.db.drivers import Driver
 
 APP_NAME = "azsql-mcp"
 DEFAULT_PORT = 1433

@@ -5,7 +5,7 @@
   and the count of 401 answers. It also drains the server on shutdown: once no
   POST is in flight, open GET streams are told the client left, so the process
   does not wait out the grace period for idle listeners.
-- tool-call slots, taken by the tool-call middleware (core/audit.py): at most
+- tool-call slots, taken by the tool-call middleware (serving/audit.py): at most
   `max_concurrent_calls` tool calls run at once; a call waits up to
   `queue_timeout_s` for a slot, then gets an MCP error.
 
@@ -24,7 +24,7 @@ from fastmcp.server.middleware.rate_limiting import TokenBucketRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azsql_mcp.core.config import ServerLimits
-from azsql_mcp.core.metrics import AUTH_FAILURES, LIMITED_REQUESTS
+from azsql_mcp.serving.metrics import AUTH_FAILURES, LIMITED_REQUESTS
 
 # Forget a client's bucket once it has been idle this long (it would be full again anyway).
 _IDLE_BUCKET_S = 600.0

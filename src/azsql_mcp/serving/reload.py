@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core.audit import open_audit_log
-from azsql_mcp.core.auth import static_token_table
 from azsql_mcp.core.config import ConfigError, Settings
-from azsql_mcp.core.logging import setup_logging
-from azsql_mcp.core.metrics import CONFIG_RELOADS
+from azsql_mcp.serving.audit import open_audit_log
+from azsql_mcp.serving.auth import static_token_table
+from azsql_mcp.serving.logging import setup_logging
+from azsql_mcp.serving.metrics import CONFIG_RELOADS
 
 if TYPE_CHECKING:
     from azsql_mcp.core.server import App

@@ -45,9 +45,9 @@ from itertools import islice
 from multiprocessing.connection import Connection
 from typing import Any
 
-from azsql_mcp.core import sqlguard
-from azsql_mcp.core.guardcache import VERDICTS, Refusal, check_key, remember, settle
-from azsql_mcp.core.sqlpolicy import STRICT, ReadPolicy
+from azsql_mcp.db import sqlguard
+from azsql_mcp.db.guardcache import VERDICTS, Refusal, check_key, remember, settle
+from azsql_mcp.db.sqlpolicy import STRICT, ReadPolicy
 
 INLINE_TOKENS = 64  # words and symbols: at most a few milliseconds of checking
 BUDGET_TOKENS = 512  # inline too while the budget lasts: up to about 50 ms of checking
@@ -57,7 +57,7 @@ CHECK_TIMEOUT_S = 10.0  # an 80,000-character IN list takes 0.5 s, the densest t
 START_TIMEOUT_S = 60.0  # a worker imports pydantic and sqlglot before it is ready
 _ROUGH_TOKEN = re.compile(r"\w+|\S")  # counts at least the tokens sqlglot will see
 _READY = "ready"
-_BOOT = "import sys; from azsql_mcp.core.guardworker import serve; serve(int(sys.argv[1]))"
+_BOOT = "import sys; from azsql_mcp.db.guardworker import serve; serve(int(sys.argv[1]))"
 
 Verdict = sqlguard.CheckedStatement | Refusal
 # ("check", text, rules) or ("fingerprint", text, None): what a worker is asked

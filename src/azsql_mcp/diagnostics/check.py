@@ -13,16 +13,16 @@ from typing import Any, TextIO
 
 from azsql_mcp.api import AuthProvider, AuthProviderFactory, ConnectAttributes, SourceSettings
 from azsql_mcp.core.config import Settings
-from azsql_mcp.core.connstr import (
+from azsql_mcp.db.connstr import (
     ServerAddress,
     attrs_before,
     build_connection_string,
     check_driver_settings,
 )
-from azsql_mcp.core.connstr import parse_server as parse_server_setting
-from azsql_mcp.core.database import reachability_problem
-from azsql_mcp.core.drivers import Driver, find_driver
-from azsql_mcp.core.retry import DriverErrorInfo, inspect_error
+from azsql_mcp.db.connstr import parse_server as parse_server_setting
+from azsql_mcp.db.database import reachability_problem
+from azsql_mcp.db.drivers import Driver, find_driver
+from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 
 PRELOGIN = 0x12
 # PRELOGIN option tokens (MS-TDS 2.2.6.5)

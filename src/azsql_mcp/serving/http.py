@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from azsql_mcp import __version__
-from azsql_mcp.core.metrics import POOL_CONNECTIONS, REGISTRY
+from azsql_mcp.serving.metrics import POOL_CONNECTIONS, REGISTRY
 
 if TYPE_CHECKING:
     from azsql_mcp.core.server import App

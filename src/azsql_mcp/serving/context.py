@@ -315,7 +315,7 @@ class _RecordingDatabase:
 async def _note(sql: str) -> None:
     record = CURRENT_CALL.get()
     if record is not None and record.fingerprint is None:
-        from azsql_mcp.core import guardworker  # long statements: off the event loop
+        from azsql_mcp.db import guardworker  # long statements: off the event loop
 
         record.fingerprint = await guardworker.fingerprint(sql)
 

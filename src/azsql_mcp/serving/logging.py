@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 
 from azsql_mcp.core.config import LoggingSettings
-from azsql_mcp.core.redact import AccessLogQueries, RedactingFormatter
+from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
 
 # Attributes every LogRecord has; anything else was passed as `extra=` and is kept.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
@@ -39,7 +39,7 @@ def setup_logging(settings: LoggingSettings) -> None:
         inner: logging.Formatter = JsonFormatter()
     else:
         inner = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # No credential in any line, whoever logs it (core/redact.py).
+    # No credential in any line, whoever logs it (serving/redact.py).
     handler.setFormatter(RedactingFormatter(inner))
     handler.addFilter(AccessLogQueries())
     root = logging.getLogger()

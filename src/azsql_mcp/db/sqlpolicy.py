@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
 from azsql_mcp.api import QueryRefused
-from azsql_mcp.core import sql_hints, sql_objects
+from azsql_mcp.db import sql_hints, sql_objects
 
 if TYPE_CHECKING:
     from sqlglot import exp

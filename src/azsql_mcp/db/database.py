@@ -37,16 +37,16 @@ from azsql_mcp.api import (
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.core import driverhost, explain, guardworker, metrics, sqlguard
-from azsql_mcp.core.connstr import (
+from azsql_mcp.db import driverhost, explain, guardworker, sqlguard
+from azsql_mcp.db.connstr import (
     attrs_before,
     build_connection_string,
     check_driver_settings,
     parse_server,
 )
-from azsql_mcp.core.drivers import find_driver
-from azsql_mcp.core.pool import ConnectionPool, PoolBusy, PooledConnection
-from azsql_mcp.core.retry import (
+from azsql_mcp.db.drivers import find_driver
+from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
+from azsql_mcp.db.retry import (
     DEADLOCK_VICTIM,
     FIRST_RETRY_S,
     MAX_RETRY_DELAY_S,
@@ -55,7 +55,8 @@ from azsql_mcp.core.retry import (
     inspect_error,
     to_database_error,
 )
-from azsql_mcp.core.sqlpolicy import ReadPolicy
+from azsql_mcp.db.sqlpolicy import ReadPolicy
+from azsql_mcp.serving import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -290,7 +291,7 @@ class SourceDatabase:
         # Under SHOWPLAN_XML nothing runs, so a plan of a server-state view shows no other
         # session's data.
         checked = await guardworker.check_select(sql, policy=self.policy(server_state=True))
-        # Parameters are declared in the batch, not bound (see core/explain.py).
+        # Parameters are declared in the batch, not bound (see db/explain.py).
         names = list(checked.param_names)
         text = explain.named_parameters(checked.sql, names)
         # The session had SHOWPLAN on: it never goes back to the pool.

@@ -38,9 +38,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NoReturn
 
 from azsql_mcp.api import QueryRefused
-from azsql_mcp.core import write_filters
-from azsql_mcp.core.guardcache import VERDICTS, Refusal, check_key, remember, settle
-from azsql_mcp.core.sqlpolicy import STRICT, ReadPolicy, check_reach
+from azsql_mcp.db import write_filters
+from azsql_mcp.db.guardcache import VERDICTS, Refusal, check_key, remember, settle
+from azsql_mcp.db.sqlpolicy import STRICT, ReadPolicy, check_reach
 
 if TYPE_CHECKING:
     from sqlglot import exp

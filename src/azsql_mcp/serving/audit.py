@@ -22,9 +22,9 @@ from fastmcp.server.middleware.rate_limiting import RateLimitError
 
 from azsql_mcp.api import DatabaseError, QueryRefused
 from azsql_mcp.core.config import AuditSettings, ConfigError
-from azsql_mcp.core.context import CURRENT_CALL, CallRecord, client_identity
-from azsql_mcp.core.limits import LimitState
-from azsql_mcp.core.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
+from azsql_mcp.serving.context import CURRENT_CALL, CallRecord, client_identity
+from azsql_mcp.serving.limits import LimitState
+from azsql_mcp.serving.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
 
 log = logging.getLogger(__name__)
 
