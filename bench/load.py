@@ -309,7 +309,7 @@ def run_bare(port: int, payload_file: str) -> None:
     from fastmcp.tools import ToolResult
     from mcp_types import TextContent
 
-    from azsql_mcp.core.server import host_protection
+    from azsql_mcp.serving.http import host_protection
 
     recorded = json.loads(Path(payload_file).read_text())
     text = "".join(c["text"] for c in recorded["content"] if c["type"] == "text")

@@ -300,8 +300,8 @@ async def capped_read_cost(client: Any) -> tuple[float, float]:
 async def bench(args: argparse.Namespace) -> int:
     from fastmcp import Client
 
+    from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import load_settings
-    from azsql_mcp.core.server import build_app
 
     transports = args.transports.split(",")
     password = secrets.token_urlsafe(12)

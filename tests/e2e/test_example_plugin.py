@@ -27,7 +27,7 @@ PROBE = """
 import asyncio, json, sys
 from fastmcp import Client
 from azsql_mcp.core.config import load_settings
-from azsql_mcp.core.server import build_app
+from azsql_mcp.core.assembly import build_app
 
 async def main():
     app = build_app(load_settings())

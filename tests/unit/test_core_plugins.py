@@ -11,9 +11,9 @@ import pytest
 from fake_dists import TOOL_PLUGIN, make_dist
 from fastmcp import Client
 
+from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import ConfigError, settings_from_mapping
 from azsql_mcp.core.plugins import PluginError, load_plugins
-from azsql_mcp.core.server import build_app
 
 BUILTINS = {"builtin_tools", "builtin_resources", "builtin_prompts", "builtin_auth"}
 

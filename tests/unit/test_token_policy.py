@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from azsql_mcp.core.config import AuthSettings, ConfigError, LoggingSettings, ServerSettings
-from azsql_mcp.serving.auth import build_auth_provider
-from azsql_mcp.serving.logging import setup_logging
+from azsql_mcp.serving.clientauth import build_auth_provider
+from azsql_mcp.serving.logsetup import setup_logging
 from azsql_mcp.serving.redact import redact_query, redact_text
 from azsql_mcp.serving.tokens import ClaimPolicy
 

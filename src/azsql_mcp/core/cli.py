@@ -16,7 +16,7 @@ from typing import Any
 from azsql_mcp import __version__
 from azsql_mcp.core.config import ConfigError, Settings, load_settings, redacted
 from azsql_mcp.core.plugins import PluginError
-from azsql_mcp.serving.logging import setup_logging
+from azsql_mcp.serving.logsetup import setup_logging
 
 EXIT_CONFIG = 2
 
@@ -80,9 +80,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import config_path
-    from azsql_mcp.core.server import build_app, serve
     from azsql_mcp.serving.reload import ConfigSource
+    from azsql_mcp.serving.run import serve
 
     server: dict[str, Any] = {}
     for flag, key in (("transport", "transport"), ("host", "host"), ("port", "port")):
@@ -151,9 +152,9 @@ def _plugins(args: argparse.Namespace) -> int:
 
 
 def _tools(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import AuthSettings
-    from azsql_mcp.core.server import build_app
-    from azsql_mcp.serving.auth import required_scopes
+    from azsql_mcp.serving.clientauth import required_scopes
 
     settings = load_settings(args.config)
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))

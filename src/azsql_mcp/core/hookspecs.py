@@ -45,7 +45,7 @@ def plugin_config_model() -> type[BaseModel] | None:
 
 @hookspec
 def startup(app: Any) -> None:
-    """Called once when the server starts, with the running `azsql_mcp.core.server.App`."""
+    """Called once when the server starts, with the running `azsql_mcp.core.app.App`."""
 
 
 @hookspec

@@ -8,7 +8,7 @@ loop only writes requests to a socket and reads the answers. A crash in a native
 driver also ends only this process: the server sees its connections lost and starts a
 new one.
 
-`ConnectionPool` (pool.py) starts one per source, as `python -P driverhost.py FD THREADS`.
+`ConnectionPool` (pool.py) starts one per source, as `python driverhost.py FD THREADS`.
 This file therefore imports only the standard library and pyodbc, never azsql_mcp (whose
 API pulls in pydantic), and only builtin, standard-library and pyodbc values cross the
 socket (a class defined here would be `__main__.X` on this side). pyodbc is imported in

@@ -285,6 +285,8 @@ class _Worker:
             # A process of its own, like the driver process (pool.py): not a fork of a
             # server that has threads, and no re-run of the server's main module.
             self._process = subprocess.Popen(
+                # -P: with -c the working directory would come first on sys.path, and a
+                # file there named like a module we import would replace it
                 [sys.executable, "-P", "-c", _BOOT, str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,

@@ -67,7 +67,6 @@ class DriverProcess(asyncio.Protocol):
             with theirs:
                 self._process = await asyncio.create_subprocess_exec(
                     sys.executable,
-                    "-P",  # not driverhost.py's folder first on sys.path: serving/logging.py
                     driverhost.__file__,
                     str(theirs.fileno()),
                     str(self._threads),

@@ -1,6 +1,6 @@
 """No credential reaches a log line, whatever a client sends.
 
-Two layers on the one log handler (serving/logging.py):
+Two layers on the one log handler (serving/logsetup.py):
 
 - uvicorn's access log gets each request's path with its query string; the
   query is replaced whole (`/mcp?***`), since any parameter may carry a secret.

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import ConfigError, Settings
-from azsql_mcp.serving.audit import open_audit_log
-from azsql_mcp.serving.auth import static_token_table
-from azsql_mcp.serving.logging import setup_logging
+from azsql_mcp.serving.auditlog import open_audit_log
+from azsql_mcp.serving.clientauth import static_token_table
+from azsql_mcp.serving.logsetup import setup_logging
 from azsql_mcp.serving.metrics import CONFIG_RELOADS
 
 if TYPE_CHECKING:
-    from azsql_mcp.core.server import App
+    from azsql_mcp.core.app import App
 
 log = logging.getLogger(__name__)
 

@@ -199,8 +199,8 @@ def make_azsql_server(azsql_config: dict[str, Any]) -> MakeServer:
         plugins: Sequence[str] | Mapping[str, object] | None = None,
         config: Mapping[str, Any] | None = None,
     ) -> FastMCP:
+        from azsql_mcp.core.assembly import build_app
         from azsql_mcp.core.config import settings_from_mapping
-        from azsql_mcp.core.server import build_app
 
         data = _merge(copy.deepcopy(azsql_config), config or {})
         extra: Mapping[str, object] = {}

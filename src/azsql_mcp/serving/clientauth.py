@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.api import ADMIN_SCOPE
 from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings
+from azsql_mcp.serving.hosts import is_loopback
 from azsql_mcp.serving.tokens import CheckedJWTVerifier, ClaimPolicy
 
 if TYPE_CHECKING:
@@ -133,11 +134,9 @@ def _public_url(server: ServerSettings) -> str | None:
     `base_url` when set; on loopback the listener's own address. Elsewhere only
     the operator knows the public name (ingress, gateway), so it must be given.
     """
-    from azsql_mcp.core.server import _is_loopback
-
     if server.auth.base_url:
         return server.auth.base_url
-    if _is_loopback(server.host) and server.port:
+    if is_loopback(server.host) and server.port:
         host = f"[{server.host}]" if ":" in server.host else server.host
         return f"http://{host}:{server.port}"
     if server.transport != "http":
