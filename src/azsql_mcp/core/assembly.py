@@ -17,7 +17,6 @@ from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
 from fastmcp.tools import Tool
 
-from azsql_mcp import __version__
 from azsql_mcp.core.app import App
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
@@ -28,6 +27,7 @@ from azsql_mcp.serving.injection import inject
 from azsql_mcp.serving.routes import add_routes
 from azsql_mcp.serving.runtime import Runtime
 from azsql_mcp.serving.toolcalls import ToolCallMiddleware
+from azsql_mcp.version import __version__
 
 log = logging.getLogger(__name__)
 

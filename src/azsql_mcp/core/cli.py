@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from azsql_mcp import __version__
 from azsql_mcp.core.config import ConfigError, Settings, load_settings, redacted
 from azsql_mcp.core.plugins import PluginError
 from azsql_mcp.serving.logsetup import setup_logging
+from azsql_mcp.version import __version__
 
 EXIT_CONFIG = 2
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from azsql_mcp.api import QueryRefused
 
 if TYPE_CHECKING:
-    from azsql_mcp.db.sqlguard import CheckedStatement, Rules
+    from azsql_mcp.db.statements import CheckedStatement, Rules
 
 # About 16 MB at most (4 bytes a character in the worst case, 1 for ASCII text).
 BUDGET_CHARS = 4_000_000

@@ -35,19 +35,19 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from azsql_mcp.api import QueryRefused
 from azsql_mcp.db import write_filters
 from azsql_mcp.db.guardcache import VERDICTS, Refusal, check_key, remember, settle
 from azsql_mcp.db.sqlpolicy import STRICT, ReadPolicy, check_reach
+from azsql_mcp.db.statements import CheckedStatement, Rules, StatementKind
 
 if TYPE_CHECKING:
     from sqlglot import exp
     from sqlglot.dialects.dialect import Dialect
     from sqlglot.tokens import Token
 
-StatementKind = Literal["select", "insert", "update", "delete"]
 WRITE_KINDS: frozenset[str] = frozenset({"insert", "update", "delete"})
 
 MAX_SQL_CHARS = 100_000
@@ -163,36 +163,6 @@ _SET_OPERATORS = frozenset({"UNION", "ALL", "EXCEPT", "INTERSECT"})
 _DML_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE"})
 _CONTROL_OK = frozenset("\t\n\r")
 _BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-
-
-@dataclass(frozen=True)
-class CheckedStatement:
-    """A statement the guard accepted, in the form to send to SQL Server."""
-
-    sql: str  # `?` placeholders in place of @name parameters; comments removed
-    param_names: tuple[str, ...]  # the parameter for each `?`, in order, without '@'
-    kind: StatementKind
-    has_where: bool  # a WHERE clause that filters (not always true)
-    fingerprint: str  # hash of the normalized statement (literals replaced), for audit
-    # Writes: columns the WHERE tests with IS NOT NULL, and the tables named; if such a
-    # column cannot be NULL the test is always true (see check_write's non_nullable).
-    not_null_tests: tuple[str, ...] = ()
-    tables: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What one check accepts; hashable, so it keys the verdict cache with the text."""
-
-    write_kinds: frozenset[str] | None  # None: a read
-    allow_unfiltered: bool
-    policy: ReadPolicy
-    non_nullable: frozenset[str]  # casefolded columns the catalog says cannot be NULL
-
-    @classmethod
-    def read(cls, policy: ReadPolicy = STRICT) -> Rules:
-        """The rules of a read (check_select) under `policy`."""
-        return cls(None, False, policy, frozenset())
 
 
 def check_select(sql: str, *, policy: ReadPolicy = STRICT) -> CheckedStatement:

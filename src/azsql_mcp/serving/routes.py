@@ -13,8 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from azsql_mcp import __version__
 from azsql_mcp.serving.metrics import POOL_CONNECTIONS, REGISTRY
+from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
