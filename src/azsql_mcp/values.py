@@ -39,9 +39,9 @@ from pydantic import BaseModel, PlainSerializer
 
 from azsql_mcp.api import Column, QueryResult
 
-# The conversion runs where the rows are fetched too (Database.read(json_values=True)),
-# in the driver process, which imports no azsql_mcp module: the rules live there.
-from azsql_mcp.db.driverhost import (
+# The conversion runs where the rows are fetched too (Database.read(json_values=True)):
+# the driver process loads the same module, so there is one set of rules.
+from azsql_mcp.db.jsonvalues import (
     DEFAULT_MAX_BINARY_BYTES,
     JsonValue,
     rows_to_json,

@@ -156,3 +156,27 @@ def test_no_source_file_over_1000_lines(path: Path) -> None:
         assert lines > MAX_LINES, "short enough now: take it off SPLIT_PENDING"
         pytest.xfail("split pending in the test server's own package")
     assert lines <= MAX_LINES, f"{path.relative_to(SRC)} has {lines} lines: split it by concern"
+
+
+# The public API's own modules, and the internals they may name: the JSON rules (shared
+# with the driver process), the version, and the core behind build_server.
+PUBLIC_FILES = ["__init__.py", "api.py", "values.py", "version.py", "embedding.py"]
+PUBLIC_MAY_USE = {
+    "azsql_mcp.db.jsonvalues",
+    "azsql_mcp.version",
+    "azsql_mcp.embedding",
+    "azsql_mcp.core.assembly",
+    "azsql_mcp.core.config",
+}
+
+
+@pytest.mark.parametrize("name", PUBLIC_FILES)
+def test_the_public_api_stands_on_its_own(name: str) -> None:
+    wrong = [
+        f"line {line}: {target}"
+        for target, line in imports_of(PACKAGE / name)
+        if target.startswith("azsql_mcp")
+        and not public(target, "azsql_mcp.catalog")
+        and target not in PUBLIC_MAY_USE
+    ]
+    assert not wrong, f"{name} imports internals: {wrong}"

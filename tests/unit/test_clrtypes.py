@@ -19,6 +19,7 @@ from azsql_mcp.db.clrtypes import (
     spatial_text,
     udt_text,
 )
+from azsql_mcp.values import to_json_value
 
 VALID, POINT_ONLY, SEGMENT_ONLY, HAS_Z, HAS_M = 0x04, 0x08, 0x10, 0x01, 0x02
 
@@ -221,7 +222,7 @@ def test_result_columns_are_named_after_the_decoded_values() -> None:
 def test_decoded_values_leave_the_driver_process_as_plain_text() -> None:
     value = udt_text(bytes.fromhex("58"))
     assert type(pickle.loads(driverhost.frame(value)[4:])) is str
-    assert driverhost.to_json_value(value) == "/1/"
+    assert to_json_value(value) == "/1/"
 
 
 def test_the_driver_process_loads_the_decoders_by_path() -> None:

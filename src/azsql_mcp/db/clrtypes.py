@@ -31,7 +31,7 @@ __all__ = [
     "udt_text",
 ]
 
-MAX_HEX_BYTES = 256  # the same cap as binary values (driverhost.DEFAULT_MAX_BINARY_BYTES)
+MAX_HEX_BYTES = 256  # the same cap as binary values (jsonvalues.DEFAULT_MAX_BINARY_BYTES)
 UNDECODED_HINT = "CLR type value not decoded; select it as col.STAsText() or col.ToString()"
 HIERARCHYID_MAX_BYTES = 892  # [MS-SSCLRT] 2.2: the encoding is limited to 892 bytes
 

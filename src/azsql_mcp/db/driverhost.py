@@ -12,8 +12,8 @@ new one.
 This file therefore imports only the standard library and pyodbc, never azsql_mcp (whose
 API pulls in pydantic), and only builtin, standard-library and pyodbc values cross the
 socket (a class defined here would be `__main__.X` on this side). pyodbc is imported in
-the functions that run in the driver process: the server imports this file early, for
-the JSON rules of values (azsql_mcp.values), and loads no driver before it must.
+the functions that run in the driver process, so the server loads no driver before it
+must.
 
 The socket carries frames: a 4-byte big-endian length, then a pickle. Requests are
 `(request_id, op, connection_id, args)`; an answer `(request_id, ok, value, broken)`
@@ -30,7 +30,6 @@ import decimal
 import functools
 import importlib.util
 import io
-import math
 import os
 import pickle
 import signal
@@ -40,7 +39,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -109,16 +108,27 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     return cnxn
 
 
-@functools.cache
-def clrtypes() -> ModuleType:
-    """db/clrtypes.py (the CLR type decoders), loaded by path: this process runs this
-    file as a script and must not import the azsql_mcp package."""
-    path = Path(__file__).with_name("clrtypes.py")
-    spec = importlib.util.spec_from_file_location("azsql_mcp_driverhost_clrtypes", path)
+def _sibling(name: str) -> ModuleType:
+    """db/NAME.py loaded by path: this process runs this file as a script and must not
+    import the azsql_mcp package. Those modules import only the standard library."""
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"azsql_mcp_driverhost_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@functools.cache
+def clrtypes() -> ModuleType:
+    """db/clrtypes.py: the CLR type decoders."""
+    return _sibling("clrtypes")
+
+
+@functools.cache
+def jsonvalues() -> ModuleType:
+    """db/jsonvalues.py: the JSON rules of azsql_mcp.values."""
+    return _sibling("jsonvalues")
 
 
 @contextlib.contextmanager
@@ -271,7 +281,7 @@ def fetch_page(
     columns = None if description is None else describe(description, rows)
     return Page(
         columns=columns,
-        rows=rows_to_json(rows) if json_values else rows,
+        rows=jsonvalues().rows_to_json(rows) if json_values else rows,
         truncated=truncated,
         duration_ms=(time.perf_counter() - started) * 1000,
     )
@@ -333,109 +343,6 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
             return "datetime"
         return f"datetime2({scale})" if scale is not None else "datetime2"
     return getattr(python_type, "__name__", str(python_type))
-
-
-# --- values as JSON: the rules azsql_mcp.values documents, and exports to plugins ---------
-
-DEFAULT_MAX_BINARY_BYTES = 256
-JsonValue = None | bool | int | float | str
-# Types that are already JSON; checked by exact type first because this runs per value.
-_NONE = type(None)
-_PLAIN = frozenset({_NONE, bool, int, str})
-
-
-def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES) -> JsonValue:
-    """One driver value as a JSON-safe value (see azsql_mcp.values for the rules)."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    convert = _BY_TYPE.get(kind)
-    if convert is not None:
-        return convert(value)
-    # Subclasses and the rarer types.
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, decimal.Decimal):
-        return _decimal_text(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return _uuid_text(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return _binary_text(bytes(value), max_binary_bytes)
-    if isinstance(value, float):
-        return _float_value(value)
-    return str(value)
-
-
-def _decimal_text(value: decimal.Decimal) -> str:
-    text = str(value)
-    # Plain notation: Decimal("1E+3") would otherwise print in scientific form.
-    return format(value, "f") if "E" in text and value.is_finite() else text
-
-
-def _uuid_text(value: uuid.UUID) -> str:
-    h = value.hex.upper()  # faster than str(value).upper(), which matters per row
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _binary_value(value: bytes | bytearray | memoryview, max_bytes: int) -> str:
-    return _binary_text(bytes(value), max_bytes)
-
-
-def _float_value(value: float) -> float | str:
-    return value if math.isfinite(value) else str(value)  # JSON has no NaN or Infinity
-
-
-def _binary_text(data: bytes, max_bytes: int) -> str:
-    if len(data) <= max_bytes:
-        return "0x" + data.hex().upper()
-    return f"0x{data[:max_bytes].hex().upper()}...({len(data)} bytes)"
-
-
-# Exact types with a converter that needs no options; this runs once per value.
-_BY_TYPE: dict[type, Callable[[Any], JsonValue]] = {
-    decimal.Decimal: _decimal_text,
-    dt.datetime: dt.datetime.isoformat,
-    dt.date: dt.date.isoformat,
-    dt.time: dt.time.isoformat,
-    uuid.UUID: _uuid_text,
-    float: _float_value,
-}
-_BINARY = frozenset({bytes, bytearray, memoryview})
-
-
-def rows_to_json(
-    rows: Iterable[Sequence[Any]], *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES
-) -> list[list[JsonValue]]:
-    """Driver rows as JSON rows, converted column by column: the values of one column
-    nearly always share one type, so its converter is chosen once, not per value."""
-    rows = list(rows)
-    if not rows or not rows[0]:
-        return [[] for _ in rows]
-    columns = [_column_to_json(column, max_binary_bytes) for column in zip(*rows, strict=True)]
-    return [list(row) for row in zip(*columns, strict=True)]
-
-
-def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[JsonValue]:
-    kinds = set(map(type, column))
-    if kinds <= _PLAIN:
-        return column
-    has_null = _NONE in kinds
-    kinds.discard(_NONE)
-    convert = _converter(kinds.pop(), max_binary_bytes) if len(kinds) == 1 else None
-    if convert is None:  # mixed types (sql_variant) or subclasses: value by value
-        return [to_json_value(v, max_binary_bytes=max_binary_bytes) for v in column]
-    if has_null:
-        return [None if v is None else convert(v) for v in column]
-    return list(map(convert, column))
-
-
-def _converter(kind: type, max_binary_bytes: int) -> Callable[[Any], JsonValue] | None:
-    """The converter for values of exactly type `kind`, if it has one."""
-    if kind in _BINARY:
-        return functools.partial(_binary_value, max_bytes=max_binary_bytes)
-    return _BY_TYPE.get(kind)
 
 
 # Column types whose values always count 8 bytes in row_sizer: no need to look at them.
