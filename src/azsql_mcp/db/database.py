@@ -28,6 +28,7 @@ import pyodbc
 from azsql_mcp.api import (
     AuthProvider,
     Column,
+    Database,
     DatabaseError,
     DatabaseUnavailable,
     Limits,
@@ -101,8 +102,9 @@ class ConnectFailed(DatabaseError):
     """A new connection could not be opened (as opposed to a query failing)."""
 
 
-class SourceDatabase:
-    """The database handle for one source; see the `azsql_mcp.Database` protocol."""
+class SourceDatabase(Database):
+    """The database handle for one source: implements the `azsql_mcp.Database` protocol
+    (declared as its base so that mypy checks every signature against it)."""
 
     def __init__(
         self,

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from azsql_mcp.api import Database, Limits, QueryResult, Security, WriteKind
+from azsql_mcp.api import Database, Limits, QueryResult, Security
 from azsql_mcp.serving.callrecord import CURRENT_CALL
 
 
-class RecordingDatabase:
-    """Passes every call through and notes the statement fingerprint and rows for audit."""
+class RecordingDatabase(Database):
+    """Passes every call through and notes the statement fingerprint and rows for audit.
+
+    The signatures are the `Database` protocol's, not repeated: the options pass through
+    as they came, and mypy checks the calls against the protocol."""
 
     def __init__(self, db: Database):
         self._db = db
@@ -20,36 +23,18 @@ class RecordingDatabase:
         self.limits: Limits = db.limits
 
     async def read(
-        self,
-        sql: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        max_rows: int | None = None,
-        offset: int = 0,
-        json_values: bool = False,
-        server_state: bool = False,
+        self, sql: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> QueryResult:
         await _note(sql)
-        result = await self._db.read(
-            sql,
-            params,
-            max_rows=max_rows,
-            offset=offset,
-            json_values=json_values,
-            server_state=server_state,
-        )
+        result = await self._db.read(sql, params, **options)
         _note_rows(len(result.rows))
         return result
 
     async def write(
-        self,
-        sql: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        kinds: Sequence[WriteKind],
+        self, sql: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> QueryResult:
         await _note(sql)
-        result = await self._db.write(sql, params, kinds=kinds)
+        result = await self._db.write(sql, params, **options)
         _note_rows(result.rows_affected or 0)
         return result
 

@@ -8,7 +8,7 @@ from typing import Any
 from azsql_mcp.api import Database, DatabaseUnavailable, Limits, QueryResult, Security
 
 
-class UnavailableDatabase:
+class UnavailableDatabase(Database):
     """Stands in for a source that is missing or could not be set up: every call says why."""
 
     def __init__(self, source: str, reason: str):
