@@ -123,7 +123,7 @@ def test_installed_plugin_loads_and_its_tool_answers(
     [
         {"AZSQL_MCP_PLUGINS__DISABLED": '["hello"]'},
         {"AZSQL_MCP_PLUGINS__DISABLED": '["azsql-mcp-hello"]'},
-        {"AZSQL_MCP_LOAD_PLUGINS": ""},
+        {"AZSQL_MCP_PLUGINS__ENABLED": '["builtin_auth"]'},
     ],
 )
 def test_disabled_plugin_is_not_imported(

@@ -12,7 +12,7 @@ from fake_dists import TOOL_PLUGIN, make_dist
 from fastmcp import Client
 
 from azsql_mcp.core.assembly import build_app
-from azsql_mcp.core.config import ConfigError, settings_from_mapping
+from azsql_mcp.core.config import ConfigError, load_settings, settings_from_mapping
 from azsql_mcp.core.plugins import PluginError, load_plugins
 
 BUILTINS = {"builtin_tools", "builtin_resources", "builtin_prompts", "builtin_auth"}
@@ -53,8 +53,7 @@ def test_builtins_and_a_third_party_plugin_load(site: Path) -> None:
         {"plugins": {"disabled": ["echo"]}},
         {"plugins": {"disabled": ["fake-echo"]}},  # by distribution name
         {"plugins": {"enabled": ["builtin_auth"]}},
-        {"load_plugins": ""},  # AZSQL_MCP_LOAD_PLUGINS="" : built-ins only
-        {"load_plugins": "something-else"},
+        {"plugins": {"enabled": sorted(BUILTINS)}},  # built-ins only
     ],
 )
 def test_disabled_plugin_is_never_imported(site: Path, config: dict[str, Any]) -> None:
@@ -66,11 +65,21 @@ def test_disabled_plugin_is_never_imported(site: Path, config: dict[str, Any]) -
     assert "echo" not in plugins.tools
 
 
-def test_load_plugins_allow_list_keeps_builtins(site: Path) -> None:
+@pytest.mark.parametrize("key", ["enabled", "disabled"])
+def test_an_unknown_plugin_name_is_an_error_naming_the_installed_ones(site: Path, key: str) -> None:
     make_dist(site, "fake-echo", {"fake_echo": TOOL_PLUGIN}, {"echo": "fake_echo"})
-    plugins = load_plugins(settings(load_plugins="echo"))
-    assert record(plugins, "echo").status == "loaded"
-    assert {r.name for r in plugins.loaded()} >= BUILTINS
+    plugins = load_plugins(settings(plugins={key: ["builtin_auth", "ecoh"]}))
+    (problem,) = plugins.config_problems
+    assert f"plugins.{key}: no plugin named 'ecoh'" in problem
+    assert "did you mean 'echo'?" in problem and "builtin_auth" in problem
+
+
+def test_the_old_allow_list_variable_says_what_replaces_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZSQL_MCP_LOAD_PLUGINS", "echo")
+    with pytest.raises(ConfigError, match="AZSQL_MCP_PLUGINS__ENABLED"):
+        load_settings()
 
 
 BROKEN = "raise RuntimeError('boom at import')\n"

@@ -235,11 +235,6 @@ class Settings(BaseSettings):
     plugins: PluginsSettings = PluginsSettings()
     audit: AuditSettings = AuditSettings()
     logging: LoggingSettings = LoggingSettings()
-    load_plugins: str | None = Field(
-        None,
-        description="comma-separated allow-list of third-party plugins (AZSQL_MCP_LOAD_PLUGINS);"
-        " empty: built-ins only",
-    )
 
     @model_validator(mode="after")
     def _check_default_source(self) -> Settings:
@@ -292,6 +287,14 @@ def load_settings(
     config_file: str | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
     """Read the config file, the environment and command-line overrides; validate all of it."""
+    if "AZSQL_MCP_LOAD_PLUGINS" in os.environ:
+        raise ConfigError(
+            [
+                "AZSQL_MCP_LOAD_PLUGINS is no longer read: list the plugins to load in"
+                ' AZSQL_MCP_PLUGINS__ENABLED (a JSON list, e.g. \'["builtin_auth", "hello"]\')'
+                " or [plugins] enabled, or those to skip in AZSQL_MCP_PLUGINS__DISABLED"
+            ]
+        )
     path = config_path(config_file)
     token = _config_file.set(path)
     try:

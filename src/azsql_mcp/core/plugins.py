@@ -7,6 +7,7 @@ cannot skip a plugin before importing it. A disabled plugin is never imported.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -195,6 +196,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
         loader.add_entry_point(ep)
     for name, obj in (extra or {}).items():
         loader.add_object(name, obj)
+    loader.check_selection()
     loader.check_sections()
     return PluginSet(
         records=loader.records,
@@ -217,11 +219,6 @@ def disabled_reason(settings: Settings, record: PluginRecord) -> str | None:
         return "disabled by [plugins] disabled"
     if plugins.enabled is not None and not names & _normalized(plugins.enabled):
         return "not listed in [plugins] enabled"
-    allow = settings.load_plugins
-    if allow is not None and not record.builtin:
-        allowed = _normalized(p for p in allow.split(",") if p.strip())
-        if not names & allowed:
-            return "not listed in AZSQL_MCP_LOAD_PLUGINS"
     return None
 
 
@@ -394,6 +391,24 @@ class _Loader:
         if self.settings.plugins.strict:
             raise PluginError(message) from exc
         log.error(message + "; the server starts without it", exc_info=exc)
+
+    def check_selection(self) -> None:
+        """Every name in `[plugins] enabled` / `disabled` is a plugin or distribution
+        that is installed: a misspelt name would otherwise switch nothing, silently."""
+        known = {_normalize(n): n for r in self.records for n in (r.name, r.distribution)}
+        known.pop(_normalize(IN_PROCESS), None)
+        plugins = self.settings.plugins
+        for key, names in (("enabled", plugins.enabled or []), ("disabled", plugins.disabled)):
+            for name in names:
+                if _normalize(name) in known:
+                    continue
+                close = difflib.get_close_matches(_normalize(name), list(known), n=1)
+                hint = f"; did you mean {known[close[0]]!r}?" if close else ""
+                listed = ", ".join(sorted({r.name for r in self.records})) or "none"
+                self.config_problems.append(
+                    f"plugins.{key}: no plugin named {name!r} is installed{hint}"
+                    f" (installed: {listed})"
+                )
 
     def check_sections(self) -> None:
         known = {r.name for r in self.records}
