@@ -38,7 +38,7 @@ def register_auth_providers(register: RegisterAuthProvider) -> None:
     """Register database auth providers with `register(name, factory)`."""
 
 
-@hookspec(firstresult=True)
+@hookspec
 def plugin_config_model() -> type[BaseModel] | None:
     """The pydantic model that validates this plugin's `[plugins.NAME]` section."""
 

@@ -1,4 +1,4 @@
-"""Find an ODBC driver for SQL Server, in the order DESIGN.md gives.
+"""Find an ODBC driver for SQL Server, in this order:
 
 1. the configured `driver` (a registered name or the full path of a driver library);
 2. "ODBC Driver 18 for SQL Server" registered with unixODBC;
