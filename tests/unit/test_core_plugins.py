@@ -11,6 +11,7 @@ import pytest
 from fake_dists import TOOL_PLUGIN, make_dist
 from fastmcp import Client
 
+from azsql_mcp import ToolContext, hookimpl
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import ConfigError, load_settings, settings_from_mapping
 from azsql_mcp.core.plugins import PluginError, load_plugins
@@ -226,3 +227,33 @@ def test_in_process_plugin_objects_load_like_entry_points() -> None:
     plugins = load_plugins(settings(), {"inline": module})
     assert record(plugins, "inline").status == "loaded"
     assert plugins.tools["echo"].plugin == "inline"
+
+
+class _Resources:
+    """A plugin with one resource that reads a database and one that does not."""
+
+    @staticmethod
+    @hookimpl
+    def register_resources(register: Any, config: Any) -> None:
+        async def rows(table: str, ctx: ToolContext) -> str:
+            return table
+
+        async def version() -> str:
+            return "1"
+
+        register(rows, "acme://rows/{table}", name="rows", description="Rows of a table")
+        register(version, "acme://version")
+
+
+def test_resources_that_read_a_database_get_a_variant_naming_the_source() -> None:
+    plugins = load_plugins(settings(), {"acme": _Resources()})
+    assert plugins.config_problems == []
+    variant = plugins.resources["acme://{source}/rows/{table}"]
+    assert variant.source_from_uri and variant.name == "rows_by_source"
+    assert variant.description == "Rows of a table of the named source"
+    assert "acme://{source}/version" not in plugins.resources
+    assert record(plugins, "acme").resources == [
+        "acme://rows/{table}",
+        "acme://{source}/rows/{table}",
+        "acme://version",
+    ]

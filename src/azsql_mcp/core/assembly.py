@@ -109,7 +109,13 @@ def _add_components(app: App, record: PluginRecord) -> None:
             )
         for uri in record.resources:
             res = plugins.resources[uri]
-            fn = inject(res.fn, runtime, plugin=record.name, kind="resource")
+            fn = inject(
+                res.fn,
+                runtime,
+                plugin=record.name,
+                kind="resource",
+                source_from_uri=res.source_from_uri,
+            )
             kind = ResourceTemplate if "{" in uri else Resource  # a URI template or not
             components.append(
                 kind.from_function(

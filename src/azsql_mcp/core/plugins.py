@@ -7,9 +7,11 @@ cannot skip a plugin before importing it. A disabled plugin is never imported.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import inspect
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from azsql_mcp.api import AuthProviderFactory
 from azsql_mcp.core import hookspecs
 from azsql_mcp.core.config import Settings
+from azsql_mcp.serving.injection import SOURCE_ARG, context_params
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ class ResourceSpec:
     name: str | None = None
     description: str | None = None
     mime_type: str | None = None
+    # The core's variant that names the source in its URI (`scheme://{source}/...`).
+    source_from_uri: bool = False
 
 
 @dataclass
@@ -478,16 +483,11 @@ class _Staging:
         mime_type: str | None = None,
     ) -> None:
         _require_async(fn, "resource")
-        self.resources.append(
-            ResourceSpec(
-                fn=fn,
-                uri=uri,
-                plugin=self.record.name,
-                name=name,
-                description=description,
-                mime_type=mime_type,
-            )
-        )
+        spec = ResourceSpec(fn, uri, self.record.name, name, description, mime_type)
+        self.resources.append(spec)
+        variant = _by_source_variant(spec)
+        if variant is not None:
+            self.resources.append(variant)
 
     def register_prompt(
         self,
@@ -518,6 +518,27 @@ def _require_async(fn: Callable[..., Any], kind: str) -> None:
 def _impls_of(manager: pluggy.PluginManager, hook: str, plugin_name: str) -> list[Any]:
     caller = getattr(manager.hook, hook)
     return [impl for impl in caller.get_hookimpls() if impl.plugin_name == plugin_name]
+
+
+def _by_source_variant(spec: ResourceSpec) -> ResourceSpec | None:
+    """`scheme://{source}/rest` beside `scheme://rest`, for a resource that reads a
+    database: as tools get a `source` argument, resources get a URI that names the
+    source. None when the resource needs no database or already names the source."""
+    scheme, sep, rest = spec.uri.partition("://")
+    if not sep or SOURCE_ARG in template_fields(spec.uri) or not context_params(spec.fn):
+        return None
+    return dataclasses.replace(
+        spec,
+        uri=f"{scheme}://{{{SOURCE_ARG}}}/{rest}",
+        name=f"{spec.name or spec.fn.__name__}_by_source",
+        description=f"{spec.description} of the named source" if spec.description else None,
+        source_from_uri=True,
+    )
+
+
+def template_fields(uri: str) -> set[str]:
+    """The `{name}` fields of a URI template."""
+    return set(re.findall(r"{(\w+)}", uri))
 
 
 def _normalize(name: str) -> str:

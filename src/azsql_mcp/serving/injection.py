@@ -37,6 +37,7 @@ def inject(
     plugin: str,
     kind: Kind,
     writes: bool = False,
+    source_from_uri: bool = False,
 ) -> Callable[..., Awaitable[Any]]:
     """A wrapper of `fn` for FastMCP: ToolContext injected, `source` added, errors mapped.
 
@@ -44,7 +45,7 @@ def inject(
     the input schema; the wrapper builds the ToolContext itself on every call."""
     hints = typing.get_type_hints(fn, include_extras=True)
     signature = inspect.signature(fn)
-    ctx_params = [n for n in signature.parameters if _is_tool_context(hints.get(n))]
+    ctx_params = context_params(fn)
     error = _ERRORS[kind]
     add_source = (
         bool(ctx_params)
@@ -59,6 +60,8 @@ def inject(
     ]
     if add_source:
         params.append(_source_parameter(runtime))
+    if source_from_uri:  # the core's `scheme://{source}/...` variant of a resource
+        params.insert(0, inspect.Parameter(SOURCE_ARG, _POSITIONAL, annotation=str))
     params.sort(key=lambda p: p.kind)  # keyword-only parameters after the others
     builder = _ContextBuilder(runtime, plugin, fn.__name__, writes, error)
 
@@ -67,7 +70,10 @@ def inject(
             if ctx_params:
                 # the caller's choice: the added argument, or the function's own `source`
                 # (a resource template's URI part); None for the default source
-                source = kwargs.pop(SOURCE_ARG, None) if add_source else kwargs.get(SOURCE_ARG)
+                if add_source or source_from_uri:
+                    source = kwargs.pop(SOURCE_ARG, None)
+                else:
+                    source = kwargs.get(SOURCE_ARG)
                 ctx = await builder.build(source)
                 kwargs.update(dict.fromkeys(ctx_params, ctx))
             return await fn(**kwargs)
@@ -87,6 +93,15 @@ def inject(
     call.__doc__ = fn.__doc__
     call.__module__ = fn.__module__
     return call
+
+
+def context_params(fn: Callable[..., Any]) -> list[str]:
+    """The parameters of `fn` that take the ToolContext."""
+    hints = typing.get_type_hints(fn, include_extras=True)
+    return [n for n in inspect.signature(fn).parameters if _is_tool_context(hints.get(n))]
+
+
+_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 def _is_tool_context(annotation: Any) -> bool:
