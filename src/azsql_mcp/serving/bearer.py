@@ -9,7 +9,7 @@ know:
 - a token in the URL query (`?access_token=...`, RFC 6750 §2.3) is refused
   before anything reads it: the MCP authorization spec forbids tokens in query
   strings, and URLs end up in access logs and proxies;
-- when our verifier refused a token for a reason it can name (serving/tokens.py),
+- when our verifier refused a token for a reason it can name (serving/jwtclaims.py),
   that reason replaces the generic description;
 - a 401 without credentials gets a JSON body saying how to authenticate.
 """
@@ -23,8 +23,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from azsql_mcp.serving.jwtclaims import REFUSAL
 from azsql_mcp.serving.metrics import AUTH_FAILURES
-from azsql_mcp.serving.tokens import REFUSAL
 
 QUERY_TOKEN = (
     "access tokens are not accepted in the URL query (access_token): send the token in the"

@@ -7,7 +7,7 @@ token's scopes do not cover. FastMCP skips component checks on stdio (the local
 user). The provider modules are imported only when a mode needs them.
 
 In the `jwt` and `entra` modes the verifier also applies our time-claim policy
-(serving/tokens.py), and FastMCP's RemoteAuthProvider serves the RFC 9728
+(serving/jwtclaims.py), and FastMCP's RemoteAuthProvider serves the RFC 9728
 protected-resource metadata that every 401 points at; serving/bearer.py words
 those 401s and refuses tokens sent in the URL.
 """
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from azsql_mcp.api import ADMIN_SCOPE
 from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings
 from azsql_mcp.serving.hosts import is_loopback
-from azsql_mcp.serving.tokens import CheckedJWTVerifier, ClaimPolicy
+from azsql_mcp.serving.jwtclaims import CheckedJWTVerifier, ClaimPolicy
 
 if TYPE_CHECKING:
     from fastmcp.server.auth import AccessToken, AuthContext, AuthProvider
