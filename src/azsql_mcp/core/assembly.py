@@ -86,6 +86,8 @@ def _auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
 def _add_components(app: App, record: PluginRecord) -> None:
     """Turn one plugin's registrations into FastMCP components, all or nothing."""
     plugins, runtime = app.plugins, app.runtime
+    # the plugin's resources and the by-source variants the core added to them
+    own = [uri for uri, res in plugins.resources.items() if res.plugin == record.name]
     try:
         components: list[Tool | Resource | ResourceTemplate | Prompt] = []
         for name in record.tools:
@@ -107,7 +109,7 @@ def _add_components(app: App, record: PluginRecord) -> None:
                     auth=app.policy,
                 )
             )
-        for uri in record.resources:
+        for uri in own:
             res = plugins.resources[uri]
             fn = inject(
                 res.fn,
@@ -137,7 +139,7 @@ def _add_components(app: App, record: PluginRecord) -> None:
         message = f"{record.describe()} registered a component FastMCP refused: {exc}"
         for name in record.tools:
             plugins.tools.pop(name, None)
-        for uri in record.resources:
+        for uri in own:
             plugins.resources.pop(uri, None)
         for name in record.prompts:
             plugins.prompts.pop(name, None)

@@ -380,7 +380,8 @@ class _Loader:
         self.prompts.update((p.name, p) for p in staged.prompts)
         self.auth_providers.update(staged.auth)
         record.tools = [t.name for t in staged.tools]
-        record.resources = [r.uri for r in staged.resources]
+        # what the plugin registered; the core's by-source variants are not listed
+        record.resources = [r.uri for r in staged.resources if not r.source_from_uri]
         record.prompts = [p.name for p in staged.prompts]
         record.auth_providers = [name for name, _ in staged.auth]
         unknown = [t for t in record.disabled_tools if t not in record.tools]
