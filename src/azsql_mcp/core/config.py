@@ -21,7 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from azsql_mcp.api import Limits, Security, SourceSettings
+from azsql_mcp.api import ConfigError, Limits, Security, SourceSettings
 
 CONFIG_FILE_NAME = "azsql-mcp.toml"
 CONFIG_ENV = "AZSQL_MCP_CONFIG"
@@ -67,14 +67,6 @@ ENCRYPT_ALIASES = {"true": "yes", "false": "no", "mandatory": "yes", "1": "yes",
 SECRET_KEYS = frozenset({"password", "client_secret", "token", "public_key"})
 
 _M = TypeVar("_M", bound=BaseModel)
-
-
-class ConfigError(Exception):
-    """The configuration is invalid; `problems` lists every problem, one per line."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
-        self.problems = problems
 
 
 class StaticToken(BaseModel):

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import pluggy
 from pydantic import BaseModel, ValidationError
 
-from azsql_mcp.api import AuthProviderFactory
+from azsql_mcp.api import AuthProviderFactory, PluginError
 from azsql_mcp.core import hookspecs
 from azsql_mcp.core.config import Settings
 from azsql_mcp.serving.injection import SOURCE_ARG, context_params
@@ -32,10 +32,6 @@ BUILTIN_DISTRIBUTION = "azsql-mcp"
 DISABLED_TOOLS_KEY = "disabled_tools"
 REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
 IN_PROCESS = "(in-process)"  # plugins handed to build_app as objects (tests); always loaded
-
-
-class PluginError(Exception):
-    """A plugin failed to load while `[plugins] strict = true`."""
 
 
 @dataclass
