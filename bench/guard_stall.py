@@ -5,7 +5,7 @@ statements in a loop, how long do other clients wait for a small `read_data` and
 Checking a statement costs 25 to 130 microseconds of CPU a token (0.55 s for an
 80,000-character IN list), so checked on the event loop, ten such clients stop the server
 for every other client. azsql-mcp checks long statements in a worker process
-(src/azsql_mcp/core/guardworker.py); this benchmark measures that, and, in the same run,
+(src/azsql_mcp/db/guardworker.py); this benchmark measures that, and, in the same run,
 the same load against the same server with checking forced onto the event loop (the
 baseline, what the server did before).
 
@@ -55,7 +55,7 @@ SMALL_QUERY = (
 PERIOD_S = 0.05  # between two small calls of one client, and between two probes
 # The baseline: the same server, with every statement checked inline, on the event loop.
 ON_LOOP = (
-    "import sys; from azsql_mcp.core import guardworker; "
+    "import sys; from azsql_mcp.db import guardworker; "
     "guardworker.CHECKER.inline_tokens = sys.maxsize; "
     "from azsql_mcp.core.cli import main; sys.exit(main())"
 )

@@ -254,7 +254,7 @@ def server(argv: list[str], port: int, env: dict[str, str]) -> Iterator[subproce
 
 
 def ours_config(tmp: Path, host: str, port: int) -> Path:
-    from azsql_mcp.core.demo import DEMO_DATABASE  # the test server's sample database
+    from azsql_mcp.diagnostics.demo import DEMO_DATABASE  # the test server's sample database
 
     config = tmp / "azsql-mcp.toml"
     config.write_text(
@@ -309,7 +309,7 @@ def run_bare(port: int, payload_file: str) -> None:
     from fastmcp.tools import ToolResult
     from mcp_types import TextContent
 
-    from azsql_mcp.core.server import host_protection
+    from azsql_mcp.serving.http import host_protection
 
     recorded = json.loads(Path(payload_file).read_text())
     text = "".join(c["text"] for c in recorded["content"] if c["type"] == "text")

@@ -29,8 +29,8 @@ from typing import Any
 
 from fastmcp import Client
 
+from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
-from azsql_mcp.core.server import build_app
 from tds_test_server import ThreadedTdsServer
 
 CALL_GAP_S = 0.02  # a client retrying quickly

@@ -136,7 +136,7 @@ def jsonrpc_caller(url: str, tool: str, args: dict[str, Any]) -> Callable[[], Aw
 
 
 def write_config(tmp: Path, tds: tuple[str, int], **server: Any) -> Path:
-    from azsql_mcp.core.demo import DEMO_DATABASE  # the test server's sample database
+    from azsql_mcp.diagnostics.demo import DEMO_DATABASE  # the test server's sample database
 
     host, port = tds
     lines = [
@@ -242,7 +242,7 @@ async def raw_driver(tds: tuple[str, int], password: str):
     TDS server's process, running the case's SQL."""
     import aioodbc
 
-    from azsql_mcp.core.demo import DEMO_DATABASE
+    from azsql_mcp.diagnostics.demo import DEMO_DATABASE
     from tds_test_server import find_msodbc_driver
 
     host, port = tds
@@ -300,8 +300,8 @@ async def capped_read_cost(client: Any) -> tuple[float, float]:
 async def bench(args: argparse.Namespace) -> int:
     from fastmcp import Client
 
+    from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import load_settings
-    from azsql_mcp.core.server import build_app
 
     transports = args.transports.split(",")
     password = secrets.token_urlsafe(12)

@@ -1,7 +1,7 @@
 """azsql-mcp: a plugin-based MCP server for SQL Server and Azure SQL Database.
 
 This module is the public plugin API. Built-in and third-party plugins import
-only from here (never from ``azsql_mcp.core``). It stays cheap to import: the
+only from here (never from ``azsql_mcp.core``, ``.db``, ``.serving``). It stays cheap to import: the
 server must answer ``initialize`` before heavy libraries are loaded.
 """
 
@@ -11,11 +11,13 @@ from azsql_mcp.api import (
     AuthProvider,
     ClientIdentity,
     Column,
+    ConfigError,
     ConnectAttributes,
     Database,
     DatabaseError,
     DatabaseUnavailable,
     Limits,
+    PluginError,
     QueryRefused,
     QueryResult,
     RegisterAuthProvider,
@@ -27,8 +29,8 @@ from azsql_mcp.api import (
     ToolContext,
     hookimpl,
 )
-
-__version__ = "0.1.0"
+from azsql_mcp.embedding import build_server
+from azsql_mcp.version import __version__
 
 __all__ = [
     "ADMIN_SCOPE",
@@ -36,11 +38,13 @@ __all__ = [
     "AuthProvider",
     "ClientIdentity",
     "Column",
+    "ConfigError",
     "ConnectAttributes",
     "Database",
     "DatabaseError",
     "DatabaseUnavailable",
     "Limits",
+    "PluginError",
     "QueryRefused",
     "QueryResult",
     "RegisterAuthProvider",
@@ -51,5 +55,6 @@ __all__ = [
     "SourceSettings",
     "ToolContext",
     "__version__",
+    "build_server",
     "hookimpl",
 ]

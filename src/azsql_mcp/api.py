@@ -16,6 +16,18 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 hookimpl = pluggy.HookimplMarker("azsql_mcp")
 
 
+class ConfigError(Exception):
+    """The configuration is invalid; `problems` lists every problem, one per line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+class PluginError(Exception):
+    """A plugin failed to load while `[plugins] strict = true`."""
+
+
 # The scope of admin tools (plans, other sessions' queries) when clients authenticate.
 ADMIN_SCOPE = "sql.admin"
 

@@ -15,7 +15,7 @@ Public helper for plugins. Conversions are faithful and lossless where JSON allo
   give; hierarchyid as its path, ``/1/3/``. The driver process decodes them from their
   documented serialization ([MS-SSCLRT]); a value it cannot decode is hex followed by a
   hint to select ``col.STAsText()`` or ``col.ToString()`` instead. Result columns are
-  named geography, geometry or hierarchyid after the values (see core/clrtypes.py for
+  named geography, geometry or hierarchyid after the values (see db/clrtypes.py for
   how geography is told from geometry).
 
 ``Database.read(..., json_values=True)`` returns rows already converted by these rules,
@@ -39,9 +39,9 @@ from pydantic import BaseModel, PlainSerializer
 
 from azsql_mcp.api import Column, QueryResult
 
-# The conversion runs where the rows are fetched too (Database.read(json_values=True)),
-# in the driver process, which imports no azsql_mcp module: the rules live there.
-from azsql_mcp.core.driverhost import (
+# The conversion runs where the rows are fetched too (Database.read(json_values=True)):
+# the driver process loads the same module, so there is one set of rules.
+from azsql_mcp.db.jsonvalues import (
     DEFAULT_MAX_BINARY_BYTES,
     JsonValue,
     rows_to_json,

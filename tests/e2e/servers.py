@@ -43,7 +43,7 @@ def source_env(
 ) -> dict[str, str]:
     """AZSQL_MCP_* variables describing one source on the TDS test server, as the
     privileged login or (principal="reader") the db_datareader one."""
-    from azsql_mcp.core.demo import DEMO_DATABASE
+    from azsql_mcp.diagnostics.demo import DEMO_DATABASE
     from azsql_mcp.testing.pytest_plugin import READER, READER_USER, TEST_USER
 
     prefix = f"AZSQL_MCP_SOURCES__{name.upper()}__"

@@ -27,7 +27,7 @@ PROBE = """
 import asyncio, json, sys
 from fastmcp import Client
 from azsql_mcp.core.config import load_settings
-from azsql_mcp.core.server import build_app
+from azsql_mcp.core.assembly import build_app
 
 async def main():
     app = build_app(load_settings())
@@ -123,7 +123,7 @@ def test_installed_plugin_loads_and_its_tool_answers(
     [
         {"AZSQL_MCP_PLUGINS__DISABLED": '["hello"]'},
         {"AZSQL_MCP_PLUGINS__DISABLED": '["azsql-mcp-hello"]'},
-        {"AZSQL_MCP_LOAD_PLUGINS": ""},
+        {"AZSQL_MCP_PLUGINS__ENABLED": '["builtin_auth"]'},
     ],
 )
 def test_disabled_plugin_is_not_imported(

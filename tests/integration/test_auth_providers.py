@@ -15,7 +15,7 @@ import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
 
 from azsql_mcp import AuthProvider, DatabaseUnavailable, Limits, Security, SourceSettings
-from azsql_mcp.core.database import SourceDatabase
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import (
     DefaultCredential,
     ManagedIdentity,

@@ -10,7 +10,7 @@ import pyodbc
 import pytest
 
 from azsql_mcp import Limits, Security, SourceSettings, catalog
-from azsql_mcp.core.database import SourceDatabase
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
 from tds_test_server import ThreadedTdsServer
 

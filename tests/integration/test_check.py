@@ -1,4 +1,4 @@
-"""`azsql-mcp check` (core.check.run_check) against the TDS test server: a good config and
+"""`azsql-mcp check` (diagnostics.check.run_check) against the TDS test server: a good config and
 each failure the server can produce, with the advice printed."""
 
 from __future__ import annotations
@@ -12,8 +12,13 @@ import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
 
 from azsql_mcp import SourceSettings
-from azsql_mcp.core.check import _permission_lines, parse_prelogin, prelogin_packet, run_check
 from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.diagnostics.check import (
+    _permission_lines,
+    parse_prelogin,
+    prelogin_packet,
+    run_check,
+)
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin, SuppliedAccessToken
 from tds_test_server import Fault, ThreadedTdsServer
 
@@ -174,8 +179,8 @@ def test_prelogin_packet_round_trip() -> None:
 
 def test_firewall_advice_names_the_client_ip() -> None:
     from azsql_mcp import ConnectAttributes
-    from azsql_mcp.core.check import login_advice
-    from azsql_mcp.core.retry import DriverErrorInfo
+    from azsql_mcp.db.retry import DriverErrorInfo
+    from azsql_mcp.diagnostics.check import login_advice
 
     info = DriverErrorInfo(
         "42000",

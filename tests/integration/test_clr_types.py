@@ -13,7 +13,7 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp import Limits, Security, SourceSettings
-from azsql_mcp.core.database import SourceDatabase
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
 from tds_test_server import ThreadedTdsServer
 

@@ -17,7 +17,7 @@ from azsql_mcp import (
     Security,
     SourceSettings,
 )
-from azsql_mcp.core.database import SourceDatabase
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
 from azsql_mcp.values import rows_to_json
 from tds_test_server import Fault, ThreadedTdsServer

@@ -18,9 +18,9 @@ import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
 
 from azsql_mcp import DatabaseError, DatabaseUnavailable, Limits, Security, SourceSettings
-from azsql_mcp.core.database import SourceDatabase, Tuning
-from azsql_mcp.core.metrics import REGISTRY
+from azsql_mcp.db.database import SourceDatabase, Tuning
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin
+from azsql_mcp.serving.metrics import REGISTRY
 from tds_test_server import Fault, ThreadedTdsServer
 
 # Microsoft's retry schedule (5 s, 10 s, ...) scaled down for tests
@@ -242,7 +242,7 @@ async def test_never_connects_with_a_token_about_to_expire(server: ThreadedTdsSe
         await db.close()
 
 
-# --- the driver process (core/driverhost.py): a child process per source ----------------
+# --- the driver process (db/driverhost.py): a child process per source ----------------
 
 
 def driver_pids() -> set[int]:

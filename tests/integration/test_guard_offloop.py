@@ -9,7 +9,7 @@ from typing import Any
 
 from fastmcp import Client
 
-from azsql_mcp.core import guardworker
+from azsql_mcp.db import guardworker
 
 _serial = itertools.count()
 

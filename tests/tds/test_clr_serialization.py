@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from azsql_mcp.core.clrtypes import udt_text
+from azsql_mcp.db.clrtypes import udt_text
 from tds_test_server.engine.clr_types import (
     ClrValueError,
     geography_point,

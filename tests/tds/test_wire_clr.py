@@ -13,7 +13,7 @@ from contextlib import closing
 import pyodbc
 import pytest
 
-from azsql_mcp.core import driverhost
+from azsql_mcp.db import driverhost
 from tds_test_server import ThreadedTdsServer
 
 _names = itertools.count()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from azsql_mcp.core.audit import AuditLog, open_audit_log
 from azsql_mcp.core.config import AuditSettings, ConfigError
+from azsql_mcp.serving.auditlog import AuditLog, open_audit_log
 
 
 def test_lines_are_appended_and_readable_at_once(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_a_failing_write_is_reported_once_and_not_raised(
 ) -> None:
     audit = AuditLog(str(tmp_path / "audit.jsonl"))
     audit.close()  # stands in for a file that can no longer be written
-    with caplog.at_level(logging.ERROR, logger="azsql_mcp.core.audit"):
+    with caplog.at_level(logging.ERROR, logger="azsql_mcp.serving.auditlog"):
         audit.write('{"n":1}')
         audit.write('{"n":2}')
     assert [r.getMessage() for r in caplog.records if "audit log" in r.getMessage()] == [

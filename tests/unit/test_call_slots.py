@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from azsql_mcp.core.config import ServerLimits
-from azsql_mcp.core.limits import LimitState
+from azsql_mcp.serving.admission import LimitState
 
 
 async def test_a_waiting_call_gets_the_slot_a_finished_call_frees() -> None:

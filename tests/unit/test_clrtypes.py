@@ -11,14 +11,15 @@ import struct
 
 import pytest
 
-from azsql_mcp.core import driverhost
-from azsql_mcp.core.clrtypes import (
+from azsql_mcp.db import driverhost
+from azsql_mcp.db.clrtypes import (
     UNDECODED_HINT,
     decoded_or_bytes,
     hierarchyid_text,
     spatial_text,
     udt_text,
 )
+from azsql_mcp.values import to_json_value
 
 VALID, POINT_ONLY, SEGMENT_ONLY, HAS_Z, HAS_M = 0x04, 0x08, 0x10, 0x01, 0x02
 
@@ -221,10 +222,10 @@ def test_result_columns_are_named_after_the_decoded_values() -> None:
 def test_decoded_values_leave_the_driver_process_as_plain_text() -> None:
     value = udt_text(bytes.fromhex("58"))
     assert type(pickle.loads(driverhost.frame(value)[4:])) is str
-    assert driverhost.to_json_value(value) == "/1/"
+    assert to_json_value(value) == "/1/"
 
 
 def test_the_driver_process_loads_the_decoders_by_path() -> None:
     module = driverhost.clrtypes()
     assert module.udt_text(bytes.fromhex("58")) == "/1/"
-    assert module.__name__ != "azsql_mcp.core.clrtypes"  # no azsql_mcp import there
+    assert module.__name__ != "azsql_mcp.db.clrtypes"  # no azsql_mcp import there

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from azsql_mcp import AccessToken, ConnectAttributes, SourceSettings
-from azsql_mcp.core import drivers
-from azsql_mcp.core.connstr import (
+from azsql_mcp.db import drivers
+from azsql_mcp.db.connstr import (
     ServerAddress,
     UnsupportedSetting,
     attrs_before,
@@ -20,7 +20,7 @@ from azsql_mcp.core.connstr import (
     quote_value,
     token_struct,
 )
-from azsql_mcp.core.drivers import Driver, DriverNotFound, find_driver
+from azsql_mcp.db.drivers import Driver, DriverNotFound, find_driver
 
 MS = Driver("msodbc", "/opt/lib/libmsodbcsql-18.so", "test")
 FREETDS = Driver("freetds", "FreeTDS", "test")

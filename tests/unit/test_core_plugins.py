@@ -11,9 +11,10 @@ import pytest
 from fake_dists import TOOL_PLUGIN, make_dist
 from fastmcp import Client
 
-from azsql_mcp.core.config import ConfigError, settings_from_mapping
+from azsql_mcp import ToolContext, hookimpl
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import ConfigError, load_settings, settings_from_mapping
 from azsql_mcp.core.plugins import PluginError, load_plugins
-from azsql_mcp.core.server import build_app
 
 BUILTINS = {"builtin_tools", "builtin_resources", "builtin_prompts", "builtin_auth"}
 
@@ -53,8 +54,7 @@ def test_builtins_and_a_third_party_plugin_load(site: Path) -> None:
         {"plugins": {"disabled": ["echo"]}},
         {"plugins": {"disabled": ["fake-echo"]}},  # by distribution name
         {"plugins": {"enabled": ["builtin_auth"]}},
-        {"load_plugins": ""},  # AZSQL_MCP_LOAD_PLUGINS="" : built-ins only
-        {"load_plugins": "something-else"},
+        {"plugins": {"enabled": sorted(BUILTINS)}},  # built-ins only
     ],
 )
 def test_disabled_plugin_is_never_imported(site: Path, config: dict[str, Any]) -> None:
@@ -66,11 +66,21 @@ def test_disabled_plugin_is_never_imported(site: Path, config: dict[str, Any]) -
     assert "echo" not in plugins.tools
 
 
-def test_load_plugins_allow_list_keeps_builtins(site: Path) -> None:
+@pytest.mark.parametrize("key", ["enabled", "disabled"])
+def test_an_unknown_plugin_name_is_an_error_naming_the_installed_ones(site: Path, key: str) -> None:
     make_dist(site, "fake-echo", {"fake_echo": TOOL_PLUGIN}, {"echo": "fake_echo"})
-    plugins = load_plugins(settings(load_plugins="echo"))
-    assert record(plugins, "echo").status == "loaded"
-    assert {r.name for r in plugins.loaded()} >= BUILTINS
+    plugins = load_plugins(settings(plugins={key: ["builtin_auth", "ecoh"]}))
+    (problem,) = plugins.config_problems
+    assert f"plugins.{key}: no plugin named 'ecoh'" in problem
+    assert "did you mean 'echo'?" in problem and "builtin_auth" in problem
+
+
+def test_the_old_allow_list_variable_says_what_replaces_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZSQL_MCP_LOAD_PLUGINS", "echo")
+    with pytest.raises(ConfigError, match="AZSQL_MCP_PLUGINS__ENABLED"):
+        load_settings()
 
 
 BROKEN = "raise RuntimeError('boom at import')\n"
@@ -217,3 +227,30 @@ def test_in_process_plugin_objects_load_like_entry_points() -> None:
     plugins = load_plugins(settings(), {"inline": module})
     assert record(plugins, "inline").status == "loaded"
     assert plugins.tools["echo"].plugin == "inline"
+
+
+class _Resources:
+    """A plugin with one resource that reads a database and one that does not."""
+
+    @staticmethod
+    @hookimpl
+    def register_resources(register: Any, config: Any) -> None:
+        async def rows(table: str, ctx: ToolContext) -> str:
+            return table
+
+        async def version() -> str:
+            return "1"
+
+        register(rows, "acme://rows/{table}", name="rows", description="Rows of a table")
+        register(version, "acme://version")
+
+
+def test_resources_that_read_a_database_get_a_variant_naming_the_source() -> None:
+    plugins = load_plugins(settings(), {"acme": _Resources()})
+    assert plugins.config_problems == []
+    variant = plugins.resources["acme://{source}/rows/{table}"]
+    assert variant.source_from_uri and variant.name == "rows_by_source"
+    assert variant.description == "Rows of a table of the named source"
+    assert "acme://{source}/version" not in plugins.resources
+    # the plugin's own registrations; the variant is the core's
+    assert record(plugins, "acme").resources == ["acme://rows/{table}", "acme://version"]

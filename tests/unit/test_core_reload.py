@@ -11,10 +11,11 @@ import pytest
 from fastmcp.server.auth import AccessToken
 
 from azsql_mcp import hookimpl
-from azsql_mcp.core.auth import component_key, required_scopes
+from azsql_mcp.core.app import App
+from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
-from azsql_mcp.core.reload import apply
-from azsql_mcp.core.server import App, build_app
+from azsql_mcp.serving.clientauth import component_key, required_scopes
+from azsql_mcp.serving.reload import apply
 
 UNREACHABLE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
 

@@ -13,10 +13,11 @@ from fastmcp import Client
 
 from azsql_mcp import QueryRefused, ToolContext, hookimpl
 from azsql_mcp.api import DatabaseError
+from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
-from azsql_mcp.core.http import health_report
-from azsql_mcp.core.metrics import REGISTRY
-from azsql_mcp.core.server import build_app, host_protection
+from azsql_mcp.serving.http import host_protection
+from azsql_mcp.serving.metrics import REGISTRY
+from azsql_mcp.serving.routes import health_report
 
 UNREACHABLE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
 
@@ -244,7 +245,7 @@ def test_building_the_server_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
         "from azsql_mcp.core.config import settings_from_mapping\n"
-        "from azsql_mcp.core.server import build_app\n"
+        "from azsql_mcp.core.assembly import build_app\n"
         "build_app(settings_from_mapping({'sources': {'a': {'server': 'x', 'password': 'p'}}}))\n"
         "heavy = ('sqlglot', 'azure.identity', 'aioodbc', 'pyodbc', 'azsql_mcp.testing')\n"
         "print([m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)])\n"
@@ -267,7 +268,7 @@ def test_fastmcp_spans_only_when_an_sdk_records_them(
     import fastmcp
     from opentelemetry import trace
 
-    from azsql_mcp.core.server import choose_telemetry_mode
+    from azsql_mcp.serving.run import choose_telemetry_mode
 
     monkeypatch.setattr(fastmcp.settings, "telemetry_mode", "native")
     if sdk:
@@ -287,7 +288,7 @@ def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> Non
     code = (
         "import asyncio, gc, sys\n"
         "from azsql_mcp.core.config import settings_from_mapping\n"
-        "from azsql_mcp.core.server import build_app\n"
+        "from azsql_mcp.core.assembly import build_app\n"
         "settings = settings_from_mapping({'sources': {'a': {'server': 'x', 'password': 'p'}}})\n"
         "app = build_app(settings)\n"
         f"app.freeze_heap_when_open = {served}\n"

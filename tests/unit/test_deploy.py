@@ -224,8 +224,9 @@ def test_kustomization_lists_every_manifest() -> None:
 async def test_the_server_answers_both_probe_paths() -> None:
     import httpx
 
+    from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import settings_from_mapping
-    from azsql_mcp.core.server import build_app, http_app
+    from azsql_mcp.serving.http import http_app
 
     # A source that is never reachable: readiness says 503, liveness still 200.
     source = {"server": "127.0.0.1,1", "username": "u", "password": "p"}

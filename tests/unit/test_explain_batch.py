@@ -2,7 +2,7 @@
 
 import pytest
 
-from azsql_mcp.core import driverhost, explain
+from azsql_mcp.db import driverhost, explain
 
 
 def test_placeholders_become_names_in_order() -> None:

@@ -13,9 +13,9 @@ import pytest
 from sql_corpus import load_corpus
 
 from azsql_mcp import QueryRefused
-from azsql_mcp.core import guardcache, sqlguard
-from azsql_mcp.core.guardcache import VERDICTS, Refusal, VerdictCache
-from azsql_mcp.core.guardworker import Checker
+from azsql_mcp.db import guardcache, sqlguard
+from azsql_mcp.db.guardcache import VERDICTS, Refusal, VerdictCache
+from azsql_mcp.db.guardworker import Checker
 
 _serial = itertools.count()
 

@@ -7,7 +7,7 @@ import random
 import pyodbc
 import pytest
 
-from azsql_mcp.core.retry import ConnectionLost, RetryBudget, inspect_error, to_database_error
+from azsql_mcp.db.retry import ConnectionLost, RetryBudget, inspect_error, to_database_error
 
 MS = "[Microsoft][ODBC Driver 18 for SQL Server][SQL Server]"
 

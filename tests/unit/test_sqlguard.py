@@ -11,7 +11,7 @@ import sqlglot
 from sql_corpus import load_corpus
 
 from azsql_mcp import QueryRefused
-from azsql_mcp.core.sqlguard import (
+from azsql_mcp.db.sqlguard import (
     ALLOWED_SELECT,
     MAX_NESTING,
     MAX_SQL_CHARS,
@@ -19,7 +19,7 @@ from azsql_mcp.core.sqlguard import (
     check_write,
     fingerprint,
 )
-from azsql_mcp.core.sqlpolicy import ReadPolicy
+from azsql_mcp.db.sqlpolicy import ReadPolicy
 
 HOSTILE = load_corpus("hostile")
 LEGIT = load_corpus("legit")
@@ -285,7 +285,7 @@ def test_fingerprint_of_untokenizable_text_hides_values() -> None:
 
 
 def test_importing_the_guard_does_not_import_sqlglot() -> None:
-    code = "import sys, azsql_mcp.core.sqlguard; print('sqlglot' in sys.modules)"
+    code = "import sys, azsql_mcp.db.sqlguard; print('sqlglot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

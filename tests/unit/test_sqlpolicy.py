@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from azsql_mcp import QueryRefused
-from azsql_mcp.core import sql_hints, sql_objects
-from azsql_mcp.core.sqlguard import check_select, check_write
-from azsql_mcp.core.sqlpolicy import ReadPolicy
+from azsql_mcp.db import sql_hints, sql_objects
+from azsql_mcp.db.sqlguard import check_select, check_write
+from azsql_mcp.db.sqlpolicy import ReadPolicy
 
 OWN = ReadPolicy.of("Sales")
 ALL_KINDS = ("insert", "update", "delete")

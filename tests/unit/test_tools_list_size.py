@@ -4,8 +4,8 @@ import json
 
 from fastmcp import Client
 
+from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import load_settings
-from azsql_mcp.core.server import build_app
 
 BUDGET = 8 * 1024
 READ_ONLY_TOOLS = {

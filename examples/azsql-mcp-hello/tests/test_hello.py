@@ -27,7 +27,7 @@ async def test_resource_and_prompt(make_azsql_server) -> None:
 
 
 def test_bad_config_names_the_key(make_azsql_server) -> None:
-    from azsql_mcp.core.config import ConfigError
+    from azsql_mcp import ConfigError
 
     with pytest.raises(ConfigError, match=r"plugins\.hello\.greting"):
         make_azsql_server(plugins=PLUGINS, config={"plugins": {"hello": {"greting": "x"}}})

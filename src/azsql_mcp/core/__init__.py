@@ -1,1 +1,1 @@
-"""azsql-mcp core: hookspecs, plugin loading, config, database access, server."""
+"""azsql-mcp core: hookspecs, plugin loading, config, app assembly and the CLI; nothing else."""

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from azsql_mcp import __version__
 from azsql_mcp.core.config import ConfigError, Settings, load_settings, redacted
-from azsql_mcp.core.logging import setup_logging
 from azsql_mcp.core.plugins import PluginError
+from azsql_mcp.serving.logsetup import setup_logging
+from azsql_mcp.version import __version__
 
 EXIT_CONFIG = 2
 
@@ -80,9 +80,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import config_path
-    from azsql_mcp.core.reload import ConfigSource
-    from azsql_mcp.core.server import build_app, serve
+    from azsql_mcp.serving.reload import ConfigSource
+    from azsql_mcp.serving.run import serve
 
     server: dict[str, Any] = {}
     for flag, key in (("transport", "transport"), ("host", "host"), ("port", "port")):
@@ -98,7 +99,7 @@ def _serve(args: argparse.Namespace) -> int:
         source = ConfigSource(lambda: load_settings(args.config, overrides), path)
         asyncio.run(serve(build_app(settings), settings.server.transport, source))
         return 0
-    from azsql_mcp.core.demo import demo_settings
+    from azsql_mcp.diagnostics.demo import demo_settings
 
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
@@ -151,9 +152,9 @@ def _plugins(args: argparse.Namespace) -> int:
 
 
 def _tools(args: argparse.Namespace) -> int:
-    from azsql_mcp.core.auth import required_scopes
+    from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import AuthSettings
-    from azsql_mcp.core.server import build_app
+    from azsql_mcp.serving.clientauth import required_scopes
 
     settings = load_settings(args.config)
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
@@ -193,7 +194,7 @@ def _config(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from azsql_mcp.core.check import run_check
+    from azsql_mcp.diagnostics.check import run_check
 
     settings: Settings = load_settings(args.config)
     return asyncio.run(run_check(settings, args.source, sys.stdout))

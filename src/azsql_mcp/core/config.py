@@ -21,7 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from azsql_mcp.api import Limits, Security, SourceSettings
+from azsql_mcp.api import ConfigError, Limits, Security, SourceSettings
 
 CONFIG_FILE_NAME = "azsql-mcp.toml"
 CONFIG_ENV = "AZSQL_MCP_CONFIG"
@@ -67,14 +67,6 @@ ENCRYPT_ALIASES = {"true": "yes", "false": "no", "mandatory": "yes", "1": "yes",
 SECRET_KEYS = frozenset({"password", "client_secret", "token", "public_key"})
 
 _M = TypeVar("_M", bound=BaseModel)
-
-
-class ConfigError(Exception):
-    """The configuration is invalid; `problems` lists every problem, one per line."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
-        self.problems = problems
 
 
 class StaticToken(BaseModel):
@@ -235,11 +227,6 @@ class Settings(BaseSettings):
     plugins: PluginsSettings = PluginsSettings()
     audit: AuditSettings = AuditSettings()
     logging: LoggingSettings = LoggingSettings()
-    load_plugins: str | None = Field(
-        None,
-        description="comma-separated allow-list of third-party plugins (AZSQL_MCP_LOAD_PLUGINS);"
-        " empty: built-ins only",
-    )
 
     @model_validator(mode="after")
     def _check_default_source(self) -> Settings:
@@ -292,6 +279,14 @@ def load_settings(
     config_file: str | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
     """Read the config file, the environment and command-line overrides; validate all of it."""
+    if "AZSQL_MCP_LOAD_PLUGINS" in os.environ:
+        raise ConfigError(
+            [
+                "AZSQL_MCP_LOAD_PLUGINS is no longer read: list the plugins to load in"
+                ' AZSQL_MCP_PLUGINS__ENABLED (a JSON list, e.g. \'["builtin_auth", "hello"]\')'
+                " or [plugins] enabled, or those to skip in AZSQL_MCP_PLUGINS__DISABLED"
+            ]
+        )
     path = config_path(config_file)
     token = _config_file.set(path)
     try:

@@ -38,14 +38,14 @@ def register_auth_providers(register: RegisterAuthProvider) -> None:
     """Register database auth providers with `register(name, factory)`."""
 
 
-@hookspec(firstresult=True)
+@hookspec
 def plugin_config_model() -> type[BaseModel] | None:
     """The pydantic model that validates this plugin's `[plugins.NAME]` section."""
 
 
 @hookspec
 def startup(app: Any) -> None:
-    """Called once when the server starts, with the running `azsql_mcp.core.server.App`."""
+    """Called once when the server starts, with the running `azsql_mcp.core.app.App`."""
 
 
 @hookspec

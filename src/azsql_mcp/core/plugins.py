@@ -7,8 +7,11 @@ cannot skip a plugin before importing it. A disabled plugin is never imported.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import inspect
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -17,9 +20,10 @@ from typing import Any, Literal
 import pluggy
 from pydantic import BaseModel, ValidationError
 
-from azsql_mcp.api import AuthProviderFactory
+from azsql_mcp.api import AuthProviderFactory, PluginError
 from azsql_mcp.core import hookspecs
 from azsql_mcp.core.config import Settings
+from azsql_mcp.serving.injection import SOURCE_ARG, context_params
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +32,6 @@ BUILTIN_DISTRIBUTION = "azsql-mcp"
 DISABLED_TOOLS_KEY = "disabled_tools"
 REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
 IN_PROCESS = "(in-process)"  # plugins handed to build_app as objects (tests); always loaded
-
-
-class PluginError(Exception):
-    """A plugin failed to load while `[plugins] strict = true`."""
 
 
 @dataclass
@@ -54,6 +54,8 @@ class ResourceSpec:
     name: str | None = None
     description: str | None = None
     mime_type: str | None = None
+    # The core's variant that names the source in its URI (`scheme://{source}/...`).
+    source_from_uri: bool = False
 
 
 @dataclass
@@ -195,6 +197,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
         loader.add_entry_point(ep)
     for name, obj in (extra or {}).items():
         loader.add_object(name, obj)
+    loader.check_selection()
     loader.check_sections()
     return PluginSet(
         records=loader.records,
@@ -217,11 +220,6 @@ def disabled_reason(settings: Settings, record: PluginRecord) -> str | None:
         return "disabled by [plugins] disabled"
     if plugins.enabled is not None and not names & _normalized(plugins.enabled):
         return "not listed in [plugins] enabled"
-    allow = settings.load_plugins
-    if allow is not None and not record.builtin:
-        allowed = _normalized(p for p in allow.split(",") if p.strip())
-        if not names & allowed:
-            return "not listed in AZSQL_MCP_LOAD_PLUGINS"
     return None
 
 
@@ -378,7 +376,8 @@ class _Loader:
         self.prompts.update((p.name, p) for p in staged.prompts)
         self.auth_providers.update(staged.auth)
         record.tools = [t.name for t in staged.tools]
-        record.resources = [r.uri for r in staged.resources]
+        # what the plugin registered; the core's by-source variants are not listed
+        record.resources = [r.uri for r in staged.resources if not r.source_from_uri]
         record.prompts = [p.name for p in staged.prompts]
         record.auth_providers = [name for name, _ in staged.auth]
         unknown = [t for t in record.disabled_tools if t not in record.tools]
@@ -394,6 +393,24 @@ class _Loader:
         if self.settings.plugins.strict:
             raise PluginError(message) from exc
         log.error(message + "; the server starts without it", exc_info=exc)
+
+    def check_selection(self) -> None:
+        """Every name in `[plugins] enabled` / `disabled` is a plugin or distribution
+        that is installed: a misspelt name would otherwise switch nothing, silently."""
+        known = {_normalize(n): n for r in self.records for n in (r.name, r.distribution)}
+        known.pop(_normalize(IN_PROCESS), None)
+        plugins = self.settings.plugins
+        for key, names in (("enabled", plugins.enabled or []), ("disabled", plugins.disabled)):
+            for name in names:
+                if _normalize(name) in known:
+                    continue
+                close = difflib.get_close_matches(_normalize(name), list(known), n=1)
+                hint = f"; did you mean {known[close[0]]!r}?" if close else ""
+                listed = ", ".join(sorted({r.name for r in self.records})) or "none"
+                self.config_problems.append(
+                    f"plugins.{key}: no plugin named {name!r} is installed{hint}"
+                    f" (installed: {listed})"
+                )
 
     def check_sections(self) -> None:
         known = {r.name for r in self.records}
@@ -463,16 +480,11 @@ class _Staging:
         mime_type: str | None = None,
     ) -> None:
         _require_async(fn, "resource")
-        self.resources.append(
-            ResourceSpec(
-                fn=fn,
-                uri=uri,
-                plugin=self.record.name,
-                name=name,
-                description=description,
-                mime_type=mime_type,
-            )
-        )
+        spec = ResourceSpec(fn, uri, self.record.name, name, description, mime_type)
+        self.resources.append(spec)
+        variant = _by_source_variant(spec)
+        if variant is not None:
+            self.resources.append(variant)
 
     def register_prompt(
         self,
@@ -503,6 +515,27 @@ def _require_async(fn: Callable[..., Any], kind: str) -> None:
 def _impls_of(manager: pluggy.PluginManager, hook: str, plugin_name: str) -> list[Any]:
     caller = getattr(manager.hook, hook)
     return [impl for impl in caller.get_hookimpls() if impl.plugin_name == plugin_name]
+
+
+def _by_source_variant(spec: ResourceSpec) -> ResourceSpec | None:
+    """`scheme://{source}/rest` beside `scheme://rest`, for a resource that reads a
+    database: as tools get a `source` argument, resources get a URI that names the
+    source. None when the resource needs no database or already names the source."""
+    scheme, sep, rest = spec.uri.partition("://")
+    if not sep or SOURCE_ARG in template_fields(spec.uri) or not context_params(spec.fn):
+        return None
+    return dataclasses.replace(
+        spec,
+        uri=f"{scheme}://{{{SOURCE_ARG}}}/{rest}",
+        name=f"{spec.name or spec.fn.__name__}_by_source",
+        description=f"{spec.description} of the named source" if spec.description else None,
+        source_from_uri=True,
+    )
+
+
+def template_fields(uri: str) -> set[str]:
+    """The `{name}` fields of a URI template."""
+    return set(re.findall(r"{(\w+)}", uri))
 
 
 def _normalize(name: str) -> str:

@@ -1,1 +1,1 @@
-"""Test support: the TDS test server and a pytest plugin. Imports nothing from core."""
+"""Test support: the TDS test server, the pytest kit (public API only), a real-server target."""

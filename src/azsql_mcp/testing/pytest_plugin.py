@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from azsql_mcp import build_server
 from azsql_mcp.testing import sqlserver
 
 try:  # strict-mode pytest-asyncio needs its own marker on async fixtures
@@ -199,9 +200,6 @@ def make_azsql_server(azsql_config: dict[str, Any]) -> MakeServer:
         plugins: Sequence[str] | Mapping[str, object] | None = None,
         config: Mapping[str, Any] | None = None,
     ) -> FastMCP:
-        from azsql_mcp.core.config import settings_from_mapping
-        from azsql_mcp.core.server import build_app
-
         data = _merge(copy.deepcopy(azsql_config), config or {})
         extra: Mapping[str, object] = {}
         if isinstance(plugins, Mapping):
@@ -209,7 +207,7 @@ def make_azsql_server(azsql_config: dict[str, Any]) -> MakeServer:
             data.setdefault("plugins", {})["enabled"] = [AUTH_PLUGIN]
         elif plugins is not None:
             data.setdefault("plugins", {})["enabled"] = [AUTH_PLUGIN, *plugins]
-        return build_app(settings_from_mapping(data), extra_plugins=extra).mcp
+        return build_server(data, extra_plugins=extra)
 
     return make
 

@@ -35,8 +35,8 @@ def server_state_only(statement: str) -> bool:
     """Whether the guard refuses `statement` only because it reads server state (sys.dm_...),
     which a caller with sql.admin, or without client authentication, may read."""
     from azsql_mcp import QueryRefused
-    from azsql_mcp.core.sqlguard import check_select
-    from azsql_mcp.core.sqlpolicy import ReadPolicy
+    from azsql_mcp.db.sqlguard import check_select
+    from azsql_mcp.db.sqlpolicy import ReadPolicy
 
     try:
         check_select(statement)

@@ -1,8 +1,5 @@
-"""What each resource returns; the `source_*` variants take the source from the URI.
-
-The core picks the database from an argument named `source`, so the `source_*`
-functions only need to declare it.
-"""
+"""What each built-in resource returns, from the source the call names (the core adds
+the `database://{source}/...` variants and picks the database from the URI)."""
 
 from __future__ import annotations
 
@@ -57,22 +54,6 @@ async def status_json(ctx: ToolContext) -> str:
         read_only=ctx.db.security.read_only,
         database=info,
     ).model_dump_json()
-
-
-async def source_schema_text(source: str, ctx: ToolContext) -> str:
-    return await schema_text(ctx)
-
-
-async def source_table_list(source: str, ctx: ToolContext) -> str:
-    return await table_list(ctx)
-
-
-async def source_table_detail(source: str, schema: str, table: str, ctx: ToolContext) -> str:
-    return await table_detail(schema, table, ctx)
-
-
-async def source_status_json(source: str, ctx: ToolContext) -> str:
-    return await status_json(ctx)
 
 
 def _quote(name: str) -> str:

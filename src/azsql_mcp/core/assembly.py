@@ -1,0 +1,159 @@
+"""App assembly: plugins + config -> one FastMCP server (`build_app`), each plugin's
+registrations turned into FastMCP components, all or nothing.
+
+Nothing here opens a database: the App opens its sources when it starts running.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import mcp.types as mt
+from fastmcp import FastMCP
+from fastmcp.prompts import Prompt
+from fastmcp.resources import Resource, ResourceTemplate
+from fastmcp.tools import Tool
+
+from azsql_mcp.core.app import App
+from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
+from azsql_mcp.serving.admission import LimitState
+from azsql_mcp.serving.auditlog import open_audit_log
+from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
+from azsql_mcp.serving.injection import inject
+from azsql_mcp.serving.routes import add_routes
+from azsql_mcp.serving.runtime import Runtime
+from azsql_mcp.serving.toolcalls import ToolCallMiddleware
+from azsql_mcp.version import __version__
+
+log = logging.getLogger(__name__)
+
+
+def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None = None) -> App:
+    """Load plugins and assemble the FastMCP server; raises ConfigError or PluginError."""
+    plugins = load_plugins(settings, extra_plugins)
+    problems = plugins.config_problems + _auth_problems(settings, plugins)
+    if problems:
+        raise ConfigError(problems)
+    runtime = Runtime(settings, {r.name: r.config for r in plugins.loaded()})
+
+    @asynccontextmanager
+    async def lifespan(server: FastMCP) -> AsyncIterator[dict[str, Any]]:
+        async with app.running():
+            yield {}
+
+    mcp = FastMCP(
+        settings.server.name,
+        version=__version__,
+        lifespan=lifespan,
+        mask_error_details=True,
+        on_duplicate="error",
+        auth=build_auth_provider(settings.server),
+    )
+    plugin_of_tool = {t.name: t.plugin for t in plugins.tools.values()}
+    limits = LimitState(settings.server.limits)
+    app = App(
+        settings=settings,
+        plugins=plugins,
+        runtime=runtime,
+        mcp=mcp,
+        policy=ScopePolicy(),
+        limits=limits,
+        tool_calls=ToolCallMiddleware(plugin_of_tool, open_audit_log(settings.audit), limits),
+    )
+    for record in plugins.loaded():
+        _add_components(app, record)
+    app.policy.update(settings.server.auth, plugins)
+    app.hidden.keys = app.hidden_keys(settings)
+    mcp.add_transform(app.hidden)
+    mcp.add_middleware(app.tool_calls)
+    add_routes(app)
+    return app
+
+
+def _auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
+    known = ", ".join(sorted(plugins.auth_providers)) or "none (is builtin_auth disabled?)"
+    return [
+        f"sources.{name}.auth: unknown auth provider {source.auth!r} (registered: {known})"
+        for name, source in settings.sources.items()
+        if source.auth not in plugins.auth_providers
+    ]
+
+
+def _add_components(app: App, record: PluginRecord) -> None:
+    """Turn one plugin's registrations into FastMCP components, all or nothing."""
+    plugins, runtime = app.plugins, app.runtime
+    # the plugin's resources and the by-source variants the core added to them
+    own = [uri for uri, res in plugins.resources.items() if res.plugin == record.name]
+    try:
+        components: list[Tool | Resource | ResourceTemplate | Prompt] = []
+        for name in record.tools:
+            spec = plugins.tools[name]
+            fn = inject(spec.fn, runtime, plugin=record.name, kind="tool", writes=spec.writes)
+            annotations = (
+                mt.ToolAnnotations.model_validate(dict(spec.annotations))
+                if spec.annotations
+                else None
+            )
+            components.append(
+                Tool.from_function(
+                    fn,
+                    name=spec.name,
+                    title=spec.title,
+                    description=spec.description,
+                    tags=spec.tags,
+                    annotations=annotations,
+                    auth=app.policy,
+                )
+            )
+        for uri in own:
+            res = plugins.resources[uri]
+            fn = inject(
+                res.fn,
+                runtime,
+                plugin=record.name,
+                kind="resource",
+                source_from_uri=res.source_from_uri,
+            )
+            kind = ResourceTemplate if "{" in uri else Resource  # a URI template or not
+            components.append(
+                kind.from_function(
+                    fn,
+                    uri,
+                    name=res.name,
+                    description=res.description,
+                    mime_type=res.mime_type,
+                    auth=app.policy,
+                )
+            )
+        for name in record.prompts:
+            prompt = plugins.prompts[name]
+            fn = inject(prompt.fn, runtime, plugin=record.name, kind="prompt")
+            components.append(
+                Prompt.from_function(fn, name=name, description=prompt.description, auth=app.policy)
+            )
+    except Exception as exc:
+        message = f"{record.describe()} registered a component FastMCP refused: {exc}"
+        for name in record.tools:
+            plugins.tools.pop(name, None)
+        for uri in own:
+            plugins.resources.pop(uri, None)
+        for name in record.prompts:
+            plugins.prompts.pop(name, None)
+        record.fail(message)
+        if app.settings.plugins.strict:
+            raise PluginError(message) from exc
+        log.error(message + "; the server starts without it", exc_info=exc)
+        return
+    for component in components:
+        if isinstance(component, Tool):
+            app.mcp.add_tool(component)
+        elif isinstance(component, ResourceTemplate):
+            app.mcp.add_template(component)
+        elif isinstance(component, Resource):
+            app.mcp.add_resource(component)
+        else:
+            app.mcp.add_prompt(component)

@@ -1,0 +1,389 @@
+"""geography, geometry and hierarchyid values as text, decoded from their documented
+serialization ([MS-SSCLRT] 2.1 GEOGRAPHY/GEOMETRY structure, 2.2 HIERARCHYID structure).
+
+These are CLR user-defined types: ODBC reports them as SQL_SS_UDT (-151) and hands over
+the bytes SQL Server stores; FreeTDS hands over the same bytes as varbinary. The driver
+process (driverhost.py) turns them into text here, so this module imports only the
+standard library (it is loaded there by path, without the azsql_mcp package).
+
+- geography and geometry become Well-Known Text as `.STAsText()` writes it, Z and M
+  included, after their spatial reference id in the extended form
+  (`SRID=4326;POINT (-122.35 47.65)`, `SRID=0;POLYGON ((0 0, 1 0, 1 1, 0 0))`).
+- hierarchyid becomes its path as `.ToString()` writes it (`/1/3/`, `/1/-2.18/`).
+- Anything else stays hex, with a hint to ask SQL Server for the text.
+
+The bytes do not say whether a spatial value is geography or geometry, and geography
+stores latitude before longitude. A spatial reference id that SQL Server accepts only
+for geography (the geographic systems of sys.spatial_reference_systems: 4120-4999 and
+104001) is read as geography, any other as geometry.
+"""
+
+from __future__ import annotations
+
+import struct
+
+__all__ = [
+    "UNDECODED_HINT",
+    "ClrText",
+    "decoded_or_bytes",
+    "hierarchyid_text",
+    "spatial_text",
+    "udt_text",
+]
+
+MAX_HEX_BYTES = 256  # the same cap as binary values (jsonvalues.DEFAULT_MAX_BINARY_BYTES)
+UNDECODED_HINT = "CLR type value not decoded; select it as col.STAsText() or col.ToString()"
+HIERARCHYID_MAX_BYTES = 892  # [MS-SSCLRT] 2.2: the encoding is limited to 892 bytes
+
+
+class _Undecodable(ValueError):
+    pass
+
+
+class ClrText(str):
+    """Decoded text that knows the type it came from, so the result column can be named
+    after it (ODBC describes a column with an output converter as text). It leaves the
+    driver process as a plain str."""
+
+    clr_type: str
+
+    def __new__(cls, text: str, clr_type: str) -> ClrText:
+        value = super().__new__(cls, text)
+        value.clr_type = clr_type
+        return value
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return (str, (str(self),))
+
+
+def _decoded(data: bytes) -> ClrText | None:
+    try:
+        spatial = _Spatial(data)
+        kind = "geography" if spatial.geography else "geometry"
+        return ClrText(spatial.text(), kind)
+    except _Undecodable:
+        pass
+    try:
+        return ClrText(hierarchyid_text(data), "hierarchyid")
+    except _Undecodable:
+        return None
+
+
+def udt_text(raw: bytes | None) -> ClrText | None:
+    """A CLR type value (SQL_SS_UDT) as readable text: WKT, a path, or hex with a hint."""
+    if raw is None:
+        return None
+    data = bytes(raw)
+    text = _decoded(data)
+    if text is not None:
+        return text
+    shown = data[:MAX_HEX_BYTES].hex().upper()
+    more = f"...({len(data)} bytes)" if len(data) > MAX_HEX_BYTES else ""
+    return ClrText(f"0x{shown}{more} ({UNDECODED_HINT})", "CLR type")
+
+
+def decoded_or_bytes(raw: bytes | None) -> str | bytes | None:
+    """For FreeTDS, which hands CLR type values over as SQL_LONGVARBINARY (as it does the
+    legacy image type): the text where the bytes are a spatial or hierarchyid
+    serialization, else the bytes themselves."""
+    if raw is None:
+        return None
+    data = bytes(raw)
+    text = _decoded(data)
+    return data if text is None else text
+
+
+# --- geography and geometry ([MS-SSCLRT] 2.1) -------------------------------------------
+
+# SerializationProps bits (2.1.1)
+_HAS_Z = 0x01
+_HAS_M = 0x02
+_SINGLE_POINT = 0x08
+_SINGLE_LINE_SEGMENT = 0x10
+_KNOWN_PROPS = 0x3F  # Z, M, V (valid), P, S, L (larger than a hemisphere)
+
+# OpenGisType of a SHAPE (2.1.4)
+_POINT, _LINESTRING, _POLYGON = 1, 2, 3
+_MULTIPOINT, _MULTILINESTRING, _MULTIPOLYGON, _COLLECTION = 4, 5, 6, 7
+_CIRCULARSTRING, _COMPOUNDCURVE, _CURVEPOLYGON, _FULLGLOBE = 8, 9, 10, 11
+_TAGS = {
+    _POINT: "POINT",
+    _LINESTRING: "LINESTRING",
+    _POLYGON: "POLYGON",
+    _MULTIPOINT: "MULTIPOINT",
+    _MULTILINESTRING: "MULTILINESTRING",
+    _MULTIPOLYGON: "MULTIPOLYGON",
+    _COLLECTION: "GEOMETRYCOLLECTION",
+    _CIRCULARSTRING: "CIRCULARSTRING",
+    _COMPOUNDCURVE: "COMPOUNDCURVE",
+    _CURVEPOLYGON: "CURVEPOLYGON",
+    _FULLGLOBE: "FULLGLOBE",
+}
+# FigureAttribute in version 2 (2.1.3); version 1's values (0 interior ring, 1 stroke,
+# 2 exterior ring) all describe straight-line figures.
+_FIGURE_ARC, _FIGURE_COMPOSITE = 2, 3
+# SEGMENT types (2.1.7): a line adds one point, an arc two; "first" starts a new piece.
+_SEG_LINE, _SEG_ARC, _SEG_FIRST_LINE, _SEG_FIRST_ARC = 0, 1, 2, 3
+
+_GEOGRAPHIC_SRIDS = range(4120, 5000)
+_UNIT_SPHERE_SRID = 104001
+
+
+def is_geography_srid(srid: int) -> bool:
+    return srid in _GEOGRAPHIC_SRIDS or srid == _UNIT_SPHERE_SRID
+
+
+class _Spatial:
+    """One parsed GEOGRAPHY/GEOMETRY structure."""
+
+    def __init__(self, data: bytes):
+        if len(data) < 6:
+            raise _Undecodable("too short")
+        self.data = data
+        self.pos = 6
+        self.srid = struct.unpack_from("<i", data)[0]
+        version, props = data[4], data[5]
+        if version not in (1, 2) or props & ~_KNOWN_PROPS:
+            raise _Undecodable("not a spatial serialization")
+        self.version = version
+        self.geography = is_geography_srid(self.srid)
+        has_z, has_m = bool(props & _HAS_Z), bool(props & _HAS_M)
+        self.figures: list[tuple[int, int]] = []  # (attribute, point offset)
+        self.shapes: list[tuple[int, int, int]] = []  # (parent, figure offset, type)
+        self.segments: list[int] = []
+        if props & _SINGLE_POINT and props & _SINGLE_LINE_SEGMENT:
+            raise _Undecodable("both single point and single segment")
+        if props & _SINGLE_POINT:
+            count = 1
+        elif props & _SINGLE_LINE_SEGMENT:
+            count = 2
+        else:
+            count = self._u32()
+        xy = self._doubles(2 * count)
+        z = self._doubles(count) if has_z else None
+        m = self._doubles(count) if has_m else None
+        self.points = [self._point(xy, z, m, i) for i in range(count)]
+        if props & _SINGLE_POINT:
+            self.figures, self.shapes = [(1, 0)], [(-1, 0, _POINT)]
+        elif props & _SINGLE_LINE_SEGMENT:
+            self.figures, self.shapes = [(1, 0)], [(-1, 0, _LINESTRING)]
+        else:
+            self.figures = [self._figure() for _ in range(self._u32())]
+            self.shapes = [self._shape() for _ in range(self._u32())]
+            if version == 2 and self.pos < len(data):
+                self.segments = list(self._take(self._u32()))
+        if self.pos != len(data) or not self.shapes:
+            raise _Undecodable("length does not match the structure")
+
+    def _take(self, size: int) -> bytes:
+        if size < 0 or self.pos + size > len(self.data):
+            raise _Undecodable("truncated")
+        chunk = self.data[self.pos : self.pos + size]
+        self.pos += size
+        return chunk
+
+    def _u32(self) -> int:
+        value: int = struct.unpack("<I", self._take(4))[0]
+        return value
+
+    def _doubles(self, count: int) -> tuple[float, ...]:
+        return struct.unpack(f"<{count}d", self._take(8 * count))
+
+    def _figure(self) -> tuple[int, int]:
+        attribute, offset = struct.unpack("<Bi", self._take(5))
+        if not 0 <= offset <= len(self.points) or attribute > _FIGURE_COMPOSITE:
+            raise _Undecodable("bad figure")
+        return attribute, offset
+
+    def _shape(self) -> tuple[int, int, int]:
+        parent, figure, kind = struct.unpack("<iiB", self._take(9))
+        if kind not in _TAGS or not -1 <= figure <= len(self.figures):
+            raise _Undecodable("bad shape")
+        return parent, figure, kind
+
+    def _point(
+        self,
+        xy: tuple[float, ...],
+        z: tuple[float, ...] | None,
+        m: tuple[float, ...] | None,
+        i: int,
+    ) -> str:
+        first, second = xy[2 * i], xy[2 * i + 1]
+        # geography stores latitude first; WKT writes longitude (x) first
+        x, y = (second, first) if self.geography else (first, second)
+        parts = [_number(x), _number(y)]
+        zi = None if z is None or z[i] != z[i] else z[i]  # NaN: no Z for this point
+        mi = None if m is None or m[i] != m[i] else m[i]
+        if zi is not None or mi is not None:
+            parts.append("NULL" if zi is None else _number(zi))
+        if mi is not None:
+            parts.append(_number(mi))
+        return " ".join(parts)
+
+    # -- text
+    def text(self) -> str:
+        return f"SRID={self.srid};{self._shape_text(0, tagged=True)}"
+
+    def _figure_range(self, index: int) -> range:
+        """The figures of a shape without child shapes."""
+        start = self.shapes[index][1]
+        end = len(self.figures)
+        for _, figure, _ in self.shapes[index + 1 :]:
+            if figure != -1:
+                end = figure
+                break
+        if start == -1:
+            return range(0)
+        if end < start:
+            raise _Undecodable("figures out of order")
+        return range(start, end)
+
+    def _figure_points(self, figure: int) -> list[str]:
+        start = self.figures[figure][1]
+        end = self.figures[figure + 1][1] if figure + 1 < len(self.figures) else len(self.points)
+        if end < start:
+            raise _Undecodable("points out of order")
+        return self.points[start:end]
+
+    def _shape_text(self, index: int, *, tagged: bool) -> str:
+        kind = self.shapes[index][2]
+        tag = _TAGS[kind] + " " if tagged else ""
+        if kind == _FULLGLOBE:
+            return "FULLGLOBE"
+        if kind in (_MULTIPOINT, _MULTILINESTRING, _MULTIPOLYGON, _COLLECTION):
+            children = [i for i, shape in enumerate(self.shapes) if shape[0] == index]
+            if not children:
+                return f"{_TAGS[kind]} EMPTY" if tagged else "EMPTY"
+            inner = [self._shape_text(i, tagged=kind == _COLLECTION) for i in children]
+            return f"{tag}({', '.join(inner)})"
+        figures = self._figure_range(index)
+        if not figures:
+            return f"{_TAGS[kind]} EMPTY" if tagged else "EMPTY"
+        if kind in (_POINT, _LINESTRING, _CIRCULARSTRING):
+            return f"{tag}({', '.join(self._figure_points(figures[0]))})"
+        if kind == _POLYGON:
+            rings = [f"({', '.join(self._figure_points(f))})" for f in figures]
+            return f"{tag}({', '.join(rings)})"
+        if kind == _COMPOUNDCURVE:
+            return f"{tag}{self._compound(figures[0])}"
+        rings = [self._ring(f) for f in figures]  # CURVEPOLYGON
+        return f"{tag}({', '.join(rings)})"
+
+    def _ring(self, figure: int) -> str:
+        attribute = self.figures[figure][0]
+        if self.version == 2 and attribute == _FIGURE_ARC:
+            return f"CIRCULARSTRING ({', '.join(self._figure_points(figure))})"
+        if self.version == 2 and attribute == _FIGURE_COMPOSITE:
+            return f"COMPOUNDCURVE {self._compound(figure)}"
+        return f"({', '.join(self._figure_points(figure))})"
+
+    def _compound(self, figure: int) -> str:
+        """A composite-curve figure, drawn piece by piece from its segments."""
+        points = self._figure_points(figure)
+        pieces: list[tuple[bool, list[str]]] = []  # (is arc, points)
+        at = 0
+        for segment in self._segments_of(figure):
+            arc = segment in (_SEG_ARC, _SEG_FIRST_ARC)
+            step = 2 if arc else 1
+            if segment in (_SEG_FIRST_LINE, _SEG_FIRST_ARC) or not pieces:
+                pieces.append((arc, [points[at]]))
+            pieces[-1][1].extend(points[at + 1 : at + 1 + step])
+            at += step
+        if at != len(points) - 1:
+            raise _Undecodable("segments do not cover the figure")
+        parts = [f"{'CIRCULARSTRING ' if arc else ''}({', '.join(piece)})" for arc, piece in pieces]
+        return f"({', '.join(parts)})"
+
+    def _segments_of(self, figure: int) -> list[int]:
+        """The segments of one composite figure: the segment list is shared by all of
+        them, in figure order, each taking as many as cover its points."""
+        cursor = 0
+        for f, (attribute, _) in enumerate(self.figures):
+            if attribute != _FIGURE_COMPOSITE:
+                continue
+            needed = len(self._figure_points(f)) - 1
+            taken: list[int] = []
+            while needed > 0 and cursor < len(self.segments):
+                segment = self.segments[cursor]
+                cursor += 1
+                taken.append(segment)
+                needed -= 2 if segment in (_SEG_ARC, _SEG_FIRST_ARC) else 1
+            if f == figure:
+                return taken
+        return []
+
+
+def _number(value: float) -> str:
+    """A coordinate as SQL Server writes it: 47.65, -122, 1E-05."""
+    text = repr(value)
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text.replace("e", "E").replace("inf", "Infinity")
+
+
+def spatial_text(data: bytes) -> str:
+    """A geography or geometry serialization as `SRID=n;WKT` (ValueError if it is not one)."""
+    return _Spatial(data).text()
+
+
+# --- hierarchyid ([MS-SSCLRT] 2.2) -------------------------------------------------------
+
+# Each label is a prefix (Li) naming a range, then the offset in that range (Oi) with fixed
+# bits among its bits, then Fi: 1 ends the level, 0 means a dot follows and the label is
+# one less than encoded. `x` marks an offset bit, 0/1 a fixed bit. (2.2.2 table)
+_LABEL_PATTERNS: tuple[tuple[str, str, int], ...] = (
+    ("01", "xx", 0),
+    ("100", "xx", 4),
+    ("101", "xxx", 8),
+    ("110", "xx0x1xxx", 16),
+    ("1110", "xxx0xxx0x1xxx", 80),
+    ("11110", "xxxxx0xxx0x1xxx", 1104),
+    ("111110", "x" * 19 + "0xxxxxx0xxx0x1xxx", 5200),
+    ("111111", "x" * 14 + "0" + "x" * 21 + "0xxxxxx0xxx0x1xxx", 4294972496),
+    ("00111", "xxx", -8),
+    ("0010", "xx0x1xxx", -72),
+    ("000110", "xxxxx0xxx0x1xxx", -4168),
+    ("000101", "x" * 19 + "0xxxxxx0xxx0x1xxx", -4294971464),
+    ("000100", "x" * 14 + "0" + "x" * 21 + "0xxxxxx0xxx0x1xxx", -281479271682120),
+)
+
+
+def _read_label(bits: str, at: int) -> tuple[int, bool, int]:
+    """(label, ends the level, position after it) for the label starting at `at`."""
+    for prefix, layout, base in _LABEL_PATTERNS:
+        if not bits.startswith(prefix, at):
+            continue
+        pos = at + len(prefix)
+        body = bits[pos : pos + len(layout) + 1]
+        if len(body) < len(layout) + 1:
+            raise _Undecodable("truncated label")
+        offset = ""
+        for expected, bit in zip(layout, body, strict=False):
+            if expected == "x":
+                offset += bit
+            elif bit != expected:
+                raise _Undecodable("fixed bit mismatch")
+        ends = body[-1] == "1"
+        value = base + int(offset, 2)
+        return (value if ends else value - 1), ends, pos + len(layout) + 1
+    raise _Undecodable("no label pattern matches")
+
+
+def hierarchyid_text(data: bytes) -> str:
+    """A hierarchyid serialization as its path, e.g. `/1/3/` (ValueError if it is not one)."""
+    if len(data) > HIERARCHYID_MAX_BYTES:
+        raise _Undecodable("longer than a hierarchyid")
+    bits = "".join(f"{byte:08b}" for byte in data)
+    levels: list[str] = []
+    labels: list[str] = []
+    at = 0
+    # W: the last byte is padded with zero bits; they are not a label
+    while not (len(bits) - at < 8 and "1" not in bits[at:]):
+        label, ends, at = _read_label(bits, at)
+        labels.append(str(label))
+        if ends:
+            levels.append(".".join(labels))
+            labels = []
+    if labels:
+        raise _Undecodable("the last level is not closed")
+    return "/" + "".join(f"{level}/" for level in levels)

@@ -1,0 +1,593 @@
+"""SourceDatabase: the `azsql_mcp.Database` of one configured source.
+
+Reads run in a transaction that is always rolled back, with the source's limits and
+query timeout, and transient faults are retried on Microsoft's schedule within
+`retry_budget_s`. Writes are never retried. A background probe tracks availability:
+while the database cannot be reached, calls fail at once with DatabaseUnavailable
+instead of hanging, and service comes back by itself when the database does.
+
+The probe never keeps an idle database awake (a serverless Azure SQL database pauses
+only with no session open): while the database is up it runs only after calls used the
+database, and during an outage its logins back off unless callers are waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pyodbc
+
+from azsql_mcp.api import (
+    AuthProvider,
+    Column,
+    Database,
+    DatabaseError,
+    DatabaseUnavailable,
+    Limits,
+    QueryRefused,
+    QueryResult,
+    Security,
+    SourceSettings,
+    WriteKind,
+)
+from azsql_mcp.db import driverhost, explain, guardworker, sqlguard
+from azsql_mcp.db.connstr import (
+    attrs_before,
+    build_connection_string,
+    check_driver_settings,
+    parse_server,
+)
+from azsql_mcp.db.drivers import find_driver
+from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
+from azsql_mcp.db.retry import (
+    DEADLOCK_VICTIM,
+    FIRST_RETRY_S,
+    MAX_RETRY_DELAY_S,
+    ConnectionLost,
+    RetryBudget,
+    inspect_error,
+    to_database_error,
+)
+from azsql_mcp.db.sqlpolicy import ReadPolicy
+from azsql_mcp.serving import metrics
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+UNANSWERED = "(host down, or a firewall drops the traffic)"  # ends a reachability timeout
+# Retry jitter for every read: one generator, not one seeded from os.urandom per call.
+_JITTER = random.Random()
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    reason: str | None = None
+    latency_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Timings of the availability machinery; the defaults suit production."""
+
+    probe_interval_up_s: float = 15.0  # while up, and only after calls used the database
+    probe_interval_down_s: float = 0.5  # first outage re-probe; also the fastest callers
+    # can make it re-probe (how fast service resumes after an outage)
+    probe_interval_down_max_s: float = 30.0  # the outage back-off doubles up to this
+    probe_interval_refused_s: float = 30.0  # after a refused login or token
+    reachability_timeout_s: float = 2.0  # TCP connect check before each new login
+    validate_after_s: float = 30.0  # idle time after which a pooled connection is checked
+    token_margin_s: float = 300.0  # recycle connections this long before their token expires
+    min_token_life_s: float = 60.0  # never open a connection with a token closer to expiry
+    retry_first_s: float = FIRST_RETRY_S  # a read's first retry after a transient fault
+    retry_max_delay_s: float = MAX_RETRY_DELAY_S
+    deadlock_retries: int = 2  # immediate reruns of a read chosen as deadlock victim
+
+
+# Whether a table (name as written, bracket-quoted parts) has a NOT NULL column of that name.
+NOT_NULL_COLUMN = """
+SELECT c.column_id FROM sys.columns AS c
+WHERE c.object_id = OBJECT_ID(@table) AND c.name = @column AND c.is_nullable = 0
+"""
+
+
+class ConnectFailed(DatabaseError):
+    """A new connection could not be opened (as opposed to a query failing)."""
+
+
+class SourceDatabase(Database):
+    """The database handle for one source: implements the `azsql_mcp.Database` protocol
+    (declared as its base so that mypy checks every signature against it)."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: SourceSettings,
+        security: Security,
+        limits: Limits,
+        auth: AuthProvider,
+        *,
+        tuning: Tuning | None = None,
+    ):
+        self.source = name
+        self.settings = settings
+        self.security = security
+        self.limits = limits
+        self._auth = auth
+        self._tuning = tuning or Tuning()
+        self._address = parse_server(settings.server)
+        self.driver = find_driver(settings.driver)  # DriverNotFound says what to install
+        check_driver_settings(settings, self.driver)  # UnsupportedSetting says the fix
+        self._pool = ConnectionPool(
+            name,
+            self._open_connection,
+            size=settings.pool_size,
+            acquire_timeout_s=settings.pool_acquire_timeout_s,
+            validate_after_s=self._tuning.validate_after_s,
+            idle_timeout_s=settings.pool_idle_timeout_s,
+        )
+        self._outage: str | None = None  # set while calls must fail fast
+        self._credentials_refused = False
+        self._readiness = Readiness(False, "starting: not connected yet")
+        self._probe_task: asyncio.Task[None] | None = None
+        self._wake_probe = asyncio.Event()
+        self._last_call = -math.inf  # monotonic time of the last call that used the pool
+        self._last_probe = -math.inf  # monotonic time the last probe started
+
+    # --- lifecycle and state -----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start connecting and health probing in the background; returns at once."""
+        if self._probe_task is None:
+            self._probe_task = asyncio.create_task(
+                self._probe_loop(), name=f"azsql-probe-{self.source}"
+            )
+
+    async def close(self) -> None:
+        if self._probe_task is not None:
+            self._probe_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe_task
+            self._probe_task = None
+        await self._pool.close()
+
+    def policy(self, *, server_state: bool = False) -> ReadPolicy:
+        """What this source's statements may reach (databases, server state)."""
+        return ReadPolicy.of(
+            self.settings.database,
+            self.security.allowed_databases,
+            allow_server_state=server_state,
+        )
+
+    def readiness(self) -> Readiness:
+        return self._readiness
+
+    def pool_stats(self) -> dict[str, int]:
+        return self._pool.stats()
+
+    # --- the Database protocol ---------------------------------------------------------
+
+    async def read(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        max_rows: int | None = None,
+        offset: int = 0,
+        json_values: bool = False,
+        server_state: bool = False,
+    ) -> QueryResult:
+        checked = await guardworker.check_select(sql, policy=self.policy(server_state=server_state))
+        args = bind_params(checked.param_names, params)
+        if offset < 0:
+            raise ValueError("offset must be 0 or more")
+        cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
+        page = await self._retrying(
+            driverhost.fetch_page,
+            checked.sql,
+            args,
+            cap,
+            offset,
+            self.limits.max_result_bytes,
+            self._query_timeout(),
+            json_values,
+        )
+        columns, rows = page["columns"], page["rows"]
+        if columns is None:  # the statement returned no result set
+            return QueryResult([], [], duration_ms=page["duration_ms"])
+        return QueryResult(
+            [Column(name, sql_type) for name, sql_type in columns],
+            rows,
+            truncated=page["truncated"],
+            next_offset=offset + len(rows) if page["truncated"] else None,
+            duration_ms=page["duration_ms"],
+        )
+
+    async def write(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        kinds: Sequence[WriteKind],
+    ) -> QueryResult:
+        self._refuse_if_read_only()
+        checked = await self._check_write(sql, kinds)
+        statement = (checked.sql, bind_params(checked.param_names, params))
+        return (await self._write([statement]))[0]
+
+    async def write_batch(
+        self, statements: Sequence[str], params: Mapping[str, Any] | None = None
+    ) -> list[QueryResult]:
+        self._refuse_if_read_only()
+        if not statements:
+            raise ValueError("write_batch needs at least one statement")
+        checked = [
+            await self._check_write(sql, ("insert", "update", "delete")) for sql in statements
+        ]
+        used = {name for c in checked for name in c.param_names}
+        _refuse_unused(params, used)
+        batch = [(c.sql, bind_params(c.param_names, params, check_unused=False)) for c in checked]
+        return await self._write(batch)
+
+    async def _check_write(self, sql: str, kinds: Collection[str]) -> sqlguard.CheckedStatement:
+        """check_write, then again knowing which columns tested IS NOT NULL cannot be NULL
+        (`WHERE key IS NOT NULL` is always true and must not pass for a filter)."""
+        allow = self.security.allow_unfiltered_writes
+        checked = await guardworker.check_write(
+            sql, kinds, allow_unfiltered=allow, policy=self.policy()
+        )
+        if allow or checked.kind == "insert" or not checked.not_null_tests:
+            return checked
+        non_nullable = [
+            column
+            for column in checked.not_null_tests
+            if await self._never_null(checked.tables, column)
+        ]
+        if not non_nullable:
+            return checked
+        return await guardworker.check_write(
+            sql, kinds, allow_unfiltered=allow, policy=self.policy(), non_nullable=non_nullable
+        )
+
+    async def _never_null(self, tables: Sequence[str], column: str) -> bool:
+        """Whether a column of that name is NOT NULL in one of the statement's tables."""
+        for table in tables:
+            found = await self.read(NOT_NULL_COLUMN, {"table": table, "column": column})
+            if found.rows:
+                return True
+        return False
+
+    async def _write(self, statements: list[tuple[str, list[Any]]]) -> list[QueryResult]:
+        """One transaction, never retried: a write that failed midway may have happened."""
+        try:
+            done = await self._once(
+                driverhost.run_writes,
+                statements,
+                self.limits.max_affected_rows,
+                self._query_timeout(),
+            )
+        except DatabaseUnavailable:
+            raise
+        except DatabaseError as err:
+            if not err.transient:
+                raise
+            raise DatabaseError(
+                f"{err}; writes are not retried automatically: check whether the change "
+                "took effect before running it again",
+                err.number,
+                transient=True,
+            ) from err
+        return [
+            QueryResult([], [], rows_affected=affected, duration_ms=duration_ms)
+            for affected, duration_ms in done
+        ]
+
+    async def explain(self, sql: str) -> str:
+        # Under SHOWPLAN_XML nothing runs, so a plan of a server-state view shows no other
+        # session's data.
+        checked = await guardworker.check_select(sql, policy=self.policy(server_state=True))
+        # Parameters are declared in the batch, not bound (see db/explain.py).
+        names = list(checked.param_names)
+        text = explain.named_parameters(checked.sql, names)
+        # The session had SHOWPLAN on: it never goes back to the pool.
+        return await self._once(driverhost.showplan, text, names, self._query_timeout(), keep=False)
+
+    async def ping(self) -> float:
+        started = time.perf_counter()
+        await self._once(driverhost.select_one, self._query_timeout())
+        return (time.perf_counter() - started) * 1000
+
+    # --- running operations --------------------------------------------------------------
+
+    def _query_timeout(self) -> int:
+        # pyodbc takes whole seconds; 0 would mean "no timeout"
+        return max(1, math.ceil(self.limits.query_timeout_s))
+
+    async def _once(self, fn: Callable[..., T], *args: Any, keep: bool = True) -> T:
+        """Run `fn(conn, *args)` once on a pooled connection."""
+        self._fail_fast_when_down()
+        self._last_call = time.monotonic()
+        async with self._pool.lease(keep=keep) as lease:
+            try:
+                return await lease.run(fn, *args)
+            except pyodbc.Error as exc:
+                raise self._query_error(exc) from exc
+
+    async def _retrying(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run an idempotent read, retrying transient faults on Microsoft's schedule within
+        min(retry_budget_s, query_timeout_s). Two retries come at once: the first after a
+        lost connection (it runs on a freshly opened one; only reconnecting waits), and
+        those of a deadlock victim (its transaction was rolled back; a read changes
+        nothing)."""
+        tuning = self._tuning
+        budget = RetryBudget(
+            min(self.settings.retry_budget_s, self.limits.query_timeout_s),
+            first_s=tuning.retry_first_s,
+            cap_s=tuning.retry_max_delay_s,
+            rng=_JITTER,
+        )
+        retrying = self.settings.retry_budget_s > 0  # 0 turns retrying off
+        deadlocks = 0 if retrying else tuning.deadlock_retries
+        reconnected = not retrying
+        while True:
+            try:
+                return await self._once(fn, *args)
+            except DatabaseUnavailable:
+                raise
+            except DatabaseError as err:
+                if err.number == DEADLOCK_VICTIM and deadlocks < tuning.deadlock_retries:
+                    deadlocks += 1
+                    metrics.DB_RETRIES.labels(self.source).inc()
+                    log.info("source %s: read chosen as deadlock victim, retrying", self.source)
+                    continue
+                if isinstance(err, ConnectionLost) and not reconnected:
+                    reconnected = True  # the pool dropped its idle connections with it
+                    metrics.DB_RETRIES.labels(self.source).inc()
+                    log.info("source %s: connection lost, retrying on a new one", self.source)
+                    continue
+                delay = budget.next_delay() if err.transient else None
+                if delay is None:
+                    if isinstance(err, ConnectFailed):
+                        raise self._enter_outage(str(err)) from err
+                    raise
+                metrics.DB_RETRIES.labels(self.source).inc()
+                log.info(
+                    "source %s: transient error %s, retry %d in %.2f s",
+                    self.source,
+                    err.number,
+                    budget.attempts,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+
+    def _query_error(self, exc: pyodbc.Error) -> DatabaseError:
+        info = inspect_error(exc)
+        metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
+        if info.timed_out:
+            return DatabaseError(
+                f"the query did not finish within query_timeout_s = "
+                f"{self.limits.query_timeout_s:g} s and was cancelled on the server; "
+                "narrow it (WHERE, TOP) or raise [limits] query_timeout_s"
+            )
+        return to_database_error(exc)
+
+    def _refuse_if_read_only(self) -> None:
+        if self.security.read_only:
+            raise QueryRefused(
+                f"Source {self.source!r} is read-only (read_only = true), so nothing is written.",
+                "SELECT statements through read_data; an operator can set read_only = false "
+                f"in [security] or [sources.{self.source}.security] to allow writes",
+            )
+
+    # --- opening connections -------------------------------------------------------------
+
+    async def _open_connection(self) -> PooledConnection:
+        """Open one connection with fresh credentials; the pool calls this."""
+        if not self._address.named_instance:  # its port comes from SQL Browser (UDP)
+            reason = await reachability_problem(
+                self._address.host,
+                self._address.effective_port,
+                self._tuning.reachability_timeout_s,
+            )
+            if reason is not None:
+                if reason.endswith(UNANSWERED) and self._pool.in_use:
+                    raise self._busy(reason)
+                raise self._enter_outage(reason)
+        driver = self.driver
+        try:
+            attrs = await self._auth.connect_attributes()
+        except (DatabaseError, ValueError) as exc:
+            raise self._enter_outage(
+                f"auth {self.settings.auth!r} failed: {exc}", credentials=True
+            ) from exc
+        retire_at = time.monotonic() + self.settings.connection_max_lifetime_s
+        token = attrs.access_token
+        if token is not None:
+            life_s = token.expires_on.timestamp() - time.time()
+            if life_s < self._tuning.min_token_life_s:
+                raise self._enter_outage(
+                    f"auth {self.settings.auth!r} returned an access token that expires at "
+                    f"{token.expires_on.isoformat()}; refusing to connect with it",
+                    credentials=True,
+                )
+            if driver.kind == "freetds":
+                raise self._enter_outage(
+                    "FreeTDS cannot pass access tokens; install Microsoft's driver "
+                    "(`pip install mssql-python-odbc`) for Entra ID authentication"
+                )
+            retire_at = min(retire_at, time.monotonic() + life_s - self._tuning.token_margin_s)
+        connection_string = build_connection_string(self.settings, driver, attrs)
+        try:
+            return await self._pool.connect(
+                connection_string,
+                attrs_before(attrs),
+                self.settings.connection_timeout_s,
+                retire_at=retire_at,
+            )
+        except pyodbc.Error as exc:
+            info = inspect_error(exc)
+            metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
+            reason = login_failure_reason(info.message, info.number, info.timed_out, self._address)
+            if info.timed_out and self._pool.in_use:
+                raise self._busy(reason) from exc
+            if info.transient and not info.connection_lost:
+                raise ConnectFailed(reason, info.number, transient=True) from exc
+            raise self._enter_outage(reason, credentials=info.number == 18456) from exc
+
+    def _busy(self, reason: str) -> PoolBusy:
+        """A new connection timed out while others are answering: the server is slow
+        under load, not down, so the source stays up."""
+        retry_s = max(1, math.ceil(self.settings.pool_acquire_timeout_s))
+        return PoolBusy(
+            f"source {self.source!r} is busy: {self._pool.in_use} connections are running "
+            f"queries and one more could not be opened ({reason}); retry in {retry_s} s",
+            retry_s,
+        )
+
+    # --- availability --------------------------------------------------------------------
+
+    def _fail_fast_when_down(self) -> None:
+        if self._outage is not None:
+            if (
+                not self._credentials_refused
+                and time.monotonic() - self._last_probe >= self._tuning.probe_interval_down_s
+            ):
+                self._wake_probe.set()  # a caller is waiting: probe now, not after the back-off
+            raise DatabaseUnavailable(
+                f"database unavailable: {self._outage}; retrying in background"
+            )
+
+    def _enter_outage(self, reason: str, *, credentials: bool = False) -> DatabaseUnavailable:
+        """Calls fail fast from now on; the probe keeps trying, slowly when the credentials
+        were refused (repeated failed logins can lock an account)."""
+        if self._outage is None:
+            log.warning("source %s: database unavailable: %s", self.source, reason)
+        self._outage = reason
+        self._credentials_refused = credentials
+        self._readiness = Readiness(False, reason)
+        self._pool.discard_idle()
+        self._wake_probe.set()
+        return DatabaseUnavailable(f"database unavailable: {reason}; retrying in background")
+
+    def _leave_outage(self, latency_ms: float | None) -> None:
+        if self._outage is not None or not self._readiness.ready:
+            took = "" if latency_ms is None else f" ({latency_ms:.1f} ms)"
+            log.info("source %s: database available%s", self.source, took)
+        self._outage = None
+        self._credentials_refused = False
+        self._readiness = Readiness(True, None, latency_ms)
+
+    async def _probe_loop(self) -> None:
+        tuning = self._tuning
+        backoff = tuning.probe_interval_down_s
+        while True:
+            if not self._readiness.ready or self._last_call > self._last_probe:
+                try:
+                    await self._probe()
+                except Exception as exc:  # the probe must outlive any surprise
+                    log.exception("source %s: health probe failed", self.source)
+                    self._readiness = Readiness(False, f"health probe failed: {exc}")
+            # else: no call since the last probe; probing would keep an idle database awake
+            if self._readiness.ready:
+                interval = tuning.probe_interval_up_s
+                backoff = tuning.probe_interval_down_s
+            elif self._credentials_refused:
+                interval = tuning.probe_interval_refused_s
+            else:
+                interval = backoff
+                backoff = min(backoff * 2, tuning.probe_interval_down_max_s)
+            self._wake_probe.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake_probe.wait(), interval)
+
+    async def _probe(self) -> None:
+        """One health check: a SELECT 1 that bypasses the fail-fast gate."""
+        self._last_probe = time.monotonic()
+        for _ in range(2):  # a second try on a fresh connection if a pooled one was dead
+            if self._outage is None and self._pool.full:
+                self._leave_outage(self._readiness.latency_ms)  # busy answering: it is up
+                return
+            started = time.perf_counter()
+            try:
+                async with self._pool.lease() as lease:
+                    await lease.run(driverhost.select_one, self._query_timeout())
+            except DatabaseUnavailable:
+                return  # _enter_outage already recorded why
+            except PoolBusy:
+                if self._outage is None:
+                    self._leave_outage(self._readiness.latency_ms)
+                return
+            except DatabaseError as err:
+                self._readiness = Readiness(False, str(err))
+                return
+            except pyodbc.Error as exc:
+                info = inspect_error(exc)
+                if info.connection_lost:
+                    continue
+                self._readiness = Readiness(False, self._query_error(exc).args[0])
+                return
+            self._leave_outage((time.perf_counter() - started) * 1000)
+            return
+        self._readiness = Readiness(False, "the connection was lost during the health check")
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+def bind_params(
+    names: Sequence[str], params: Mapping[str, Any] | None, *, check_unused: bool = True
+) -> list[Any]:
+    """Values for the `?` placeholders, in order, from `@name` parameters."""
+    values = {key.lstrip("@"): value for key, value in (params or {}).items()}
+    missing = [name for name in dict.fromkeys(names) if name not in values]
+    if missing:
+        raise QueryRefused(
+            f"No value for parameter {', '.join('@' + m for m in missing)}.",
+            "every @name in the statement needs a value in params",
+        )
+    if check_unused:
+        _refuse_unused(params, set(names))
+    return [values[name] for name in names]
+
+
+def _refuse_unused(params: Mapping[str, Any] | None, used: Collection[str]) -> None:
+    unused = sorted(key for key in (params or {}) if key.lstrip("@") not in used)
+    if unused:
+        raise QueryRefused(
+            f"params has names the statement does not use: {', '.join(unused)}.",
+            "only the @name parameters that appear in the statement",
+        )
+
+
+# --- reachability and login failures, shared with `azsql-mcp check` ----------------------
+
+
+async def reachability_problem(host: str, port: int, timeout_s: float) -> str | None:
+    """None if a TCP connection to host:port opens within timeout_s, else why not."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
+    except TimeoutError:
+        return f"cannot reach {host}:{port}: no answer within {timeout_s:g} s {UNANSWERED}"
+    except ConnectionRefusedError:
+        return f"cannot reach {host}:{port}: connection refused (nothing listens on that port)"
+    except OSError as exc:
+        return f"cannot reach {host}:{port}: {exc.strerror or exc}"
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return None
+
+
+def login_failure_reason(message: str, number: int | None, timed_out: bool, address: Any) -> str:
+    if timed_out:
+        return f"login to {address} timed out: {message}"
+    if number == 18456:
+        return f"login failed: {message}"
+    return f"cannot connect to {address}: {message}"

@@ -1,0 +1,503 @@
+"""The driver process: where pyodbc and the ODBC driver run, apart from the server.
+
+Why a process of its own: pyodbc releases and retakes the GIL around every ODBC call
+(every SQLFetch, every SQLGetData), so driver threads inside the server kept taking
+the GIL from the event loop thread, dozens of times per query. Under load that cost
+the server about a third of its throughput (bench/load.py). Here the server's event
+loop only writes requests to a socket and reads the answers. A crash in a native
+driver also ends only this process: the server sees its connections lost and starts a
+new one.
+
+`ConnectionPool` (pool.py) starts one per source, as `python driverhost.py FD THREADS`.
+This file therefore imports only the standard library and pyodbc, never azsql_mcp (whose
+API pulls in pydantic), and only builtin, standard-library and pyodbc values cross the
+socket (a class defined here would be `__main__.X` on this side). pyodbc is imported in
+the functions that run in the driver process, so the server loads no driver before it
+must.
+
+The socket carries frames: a 4-byte big-endian length, then a pickle. Requests are
+`(request_id, op, connection_id, args)`; an answer `(request_id, ok, value, broken)`
+comes back for each request with an id. The socket is a private socketpair between the
+two processes, so unpickling what arrives is safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copyreg
+import datetime as dt
+import decimal
+import functools
+import importlib.util
+import io
+import os
+import pickle
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, BinaryIO, TypedDict
+
+HEADER = struct.Struct("!I")
+FETCH_BATCH = 500
+SQL_SS_TIMESTAMPOFFSET = -155  # datetimeoffset, which pyodbc does not decode by itself
+SQL_SS_UDT = -151  # CLR types (geography, geometry, hierarchyid): pyodbc refuses them raw
+
+
+class _Pickler(pickle.Pickler):
+    # A UUID as its integer: pickle's default for UUID (its __getstate__ dict) costs
+    # three times as much, and uniqueidentifier columns are common.
+    dispatch_table = copyreg.dispatch_table | {
+        uuid.UUID: lambda value: (uuid.UUID, (None, None, None, None, value.int))
+    }
+
+
+def frame(message: object) -> bytes:
+    buffer = io.BytesIO()
+    buffer.write(bytes(HEADER.size))
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(message)
+    HEADER.pack_into(buffer.getbuffer(), 0, buffer.tell() - HEADER.size)
+    return buffer.getvalue()
+
+
+class Refused(Exception):
+    """The work itself declined (too many rows affected...): the server raises
+    DatabaseError with this message."""
+
+
+@dataclass
+class Connection:
+    cnxn: Any  # pyodbc.Connection
+    cursor: Any = None  # the statement running now, so another thread can cancel it
+    broken: bool = False  # rollback failed: the session state is unknown
+    # cancelling a cursor while another thread closes it crashes the driver
+    cursor_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cancel_statement(self) -> None:
+        """Best effort, from another thread: SQLCancel makes the driver send ATTENTION."""
+        with self.cursor_lock:
+            if self.cursor is not None:
+                with contextlib.suppress(Exception):
+                    self.cursor.cancel()
+
+
+# --- the work: each runs on one connection, in one of this process's threads ------------
+
+
+def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: int) -> Any:
+    import pyodbc
+
+    kwargs: dict[str, Any] = {"autocommit": False, "timeout": timeout_s}
+    if before is not None:
+        kwargs["attrs_before"] = before
+    cnxn = pyodbc.connect(connection_string, **kwargs)
+    cnxn.add_output_converter(SQL_SS_TIMESTAMPOFFSET, _datetimeoffset)
+    # Per connection, not pyodbc.native_uuid: that global would change the whole process.
+    cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
+    cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
+    if "tdsodbc" in str(cnxn.getinfo(pyodbc.SQL_DRIVER_NAME)).lower():
+        # FreeTDS hands CLR type values over as SQL_LONGVARBINARY, not SQL_SS_UDT
+        cnxn.add_output_converter(pyodbc.SQL_LONGVARBINARY, clrtypes().decoded_or_bytes)
+    return cnxn
+
+
+def _sibling(name: str) -> ModuleType:
+    """db/NAME.py loaded by path: this process runs this file as a script and must not
+    import the azsql_mcp package. Those modules import only the standard library."""
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"azsql_mcp_driverhost_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.cache
+def clrtypes() -> ModuleType:
+    """db/clrtypes.py: the CLR type decoders."""
+    return _sibling("clrtypes")
+
+
+@functools.cache
+def jsonvalues() -> ModuleType:
+    """db/jsonvalues.py: the JSON rules of azsql_mcp.values."""
+    return _sibling("jsonvalues")
+
+
+@contextlib.contextmanager
+def _statement(conn: Connection, timeout_s: int) -> Iterator[Any]:
+    """A cursor in a transaction that is rolled back unless the work committed it."""
+    import pyodbc
+
+    cnxn = conn.cnxn
+    cnxn.timeout = timeout_s  # the driver sends ATTENTION when it expires
+    cursor = cnxn.cursor()
+    conn.cursor = cursor
+    try:
+        yield cursor
+    finally:
+        try:
+            with conn.cursor_lock:
+                conn.cursor = None
+                cursor.close()
+            cnxn.rollback()
+        except pyodbc.Error:
+            conn.broken = True
+
+
+def select_one(conn: Connection, timeout_s: int) -> None:
+    with _statement(conn, timeout_s) as cursor:
+        cursor.execute("SELECT 1").fetchall()
+
+
+def run_writes(
+    conn: Connection,
+    statements: list[tuple[str, list[Any]]],
+    max_affected_rows: int,
+    timeout_s: int,
+) -> list[tuple[int, float]]:
+    """All statements in one transaction: (rows affected, duration in ms) of each."""
+    results = []
+    total = 0
+    with _statement(conn, timeout_s) as cursor:
+        for sql, args in statements:
+            started = time.perf_counter()
+            cursor.execute(sql, *args)
+            affected = cursor.rowcount
+            if affected < 0:
+                raise Refused(
+                    "the server did not report how many rows the statement changed "
+                    "(SET NOCOUNT ON?), so it was rolled back"
+                )
+            total += affected
+            if total > max_affected_rows:
+                raise Refused(
+                    f"the statement would change {total} rows, more than max_affected_rows = "
+                    f"{max_affected_rows}; everything was rolled back. Narrow the WHERE clause, "
+                    "or an operator can raise [limits] max_affected_rows"
+                )
+            results.append((affected, (time.perf_counter() - started) * 1000))
+        conn.cnxn.commit()
+    return results
+
+
+def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> str:
+    """The estimated plan of `sql` (parameters written `@name`), as ShowPlanXML."""
+    with _statement(conn, timeout_s) as cursor:
+        types: dict[str, str] = {}
+        if names:
+            import pyodbc
+
+            try:
+                described = cursor.execute(
+                    "EXEC sp_describe_undeclared_parameters @tsql = ?", sql
+                ).fetchall()
+            except pyodbc.Error:  # no type could be inferred (e.g. SELECT @x): sql_variant
+                described = []
+            # columns 1 and 3: the parameter's name and its suggested type name
+            types = {str(row[1]).lstrip("@").lower(): str(row[3]) for row in described}
+        cursor.execute("SET SHOWPLAN_XML ON")  # must be alone in its batch
+        try:
+            cursor.execute(_declared_batch(sql, names, types))
+            documents = []  # one per batch on SQL Server; the plan of the query comes last
+            while True:
+                if cursor.description is not None:
+                    text = "".join(str(r[0]) for r in cursor.fetchall() if r[0] is not None)
+                    if text:
+                        documents.append(text)
+                if not cursor.nextset():
+                    break
+        finally:
+            cursor.execute("SET SHOWPLAN_XML OFF")
+    return documents[-1] if documents else ""
+
+
+def _declared_batch(sql: str, names: list[str], types: dict[str, str]) -> str:
+    """`DECLARE @a type, ...;` then the statement (see db/explain.py for why)."""
+    unique = list(dict.fromkeys(names))
+    if not unique:
+        return sql
+    # sql_variant where SQL Server could not suggest a type
+    declared = ", ".join(f"@{n} {types.get(n.lower(), 'sql_variant')}" for n in unique)
+    return f"DECLARE {declared};\n{sql}"
+
+
+class Page(TypedDict):
+    """What fetch_page returns (a plain dict on the wire)."""
+
+    columns: list[tuple[str, str]] | None  # (name, SQL type) each; None: no result set
+    rows: Sequence[Sequence[Any]]  # tuples of driver values, or lists of JSON values
+    truncated: bool
+    duration_ms: float
+
+
+def fetch_page(
+    conn: Connection,
+    sql: str,
+    args: list[Any],
+    max_rows: int,
+    offset: int,
+    max_bytes: int,
+    timeout_s: int,
+    json_values: bool,
+) -> Page:
+    """Skip `offset` rows, keep at most `max_rows` rows / about `max_bytes`, then cancel
+    the rest on the server so a huge result costs only the rows returned.
+
+    With `json_values`, the rows leave as JSON values (rows_to_json): strings and
+    numbers pickle and unpickle several times faster than Decimals, UUIDs and datetimes,
+    and the server need not convert them again."""
+    started = time.perf_counter()
+    rows: list[tuple[Any, ...]] = []
+    truncated = False
+    with _statement(conn, timeout_s) as cursor:
+        cursor.execute(sql, *args)
+        description = cursor.description
+        if description is not None:
+            row_size = row_sizer(description)
+            if offset:
+                cursor.skip(offset)
+            size = 0
+            while not truncated:
+                batch = cursor.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))
+                if not batch:
+                    break
+                for row in batch:
+                    this_size = row_size(row)
+                    if len(rows) == max_rows or (rows and size + this_size > max_bytes):
+                        truncated = True
+                        break
+                    size += this_size
+                    rows.append(tuple(row))
+            if truncated:
+                cursor.cancel()  # ATTENTION: the server stops sending the rest
+    columns = None if description is None else describe(description, rows)
+    return Page(
+        columns=columns,
+        rows=jsonvalues().rows_to_json(rows) if json_values else rows,
+        truncated=truncated,
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+# --- result columns --------------------------------------------------------------------
+
+
+def describe(
+    description: Sequence[Sequence[Any]], rows: Sequence[Sequence[Any]]
+) -> list[tuple[str, str]]:
+    """(name, SQL type) of each column, from cursor.description and the driver rows."""
+    columns = []
+    for index, entry in enumerate(description):
+        sample = next((row[index] for row in rows if row[index] is not None), None)
+        columns.append((str(entry[0]), sql_type_name(entry, sample)))
+    return columns
+
+
+def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
+    """SQL Server's name for a column's type, from pyodbc's cursor.description entry
+    (name, type_code, display_size, internal_size, precision, scale, null_ok) and, when
+    there is one, a value of the column.
+
+    ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
+    datetimeoffset and uniqueidentifier are described as str too; their values (decoded
+    by this module's output converters) give them away. So do CLR type values, decoded
+    into text that carries its type (db/clrtypes.py ClrText)."""
+    _, python_type, _, size, precision, scale, _ = entry
+    clr_type: str | None = getattr(sample, "clr_type", None)
+    if clr_type is not None:
+        return clr_type
+    if python_type is str and isinstance(sample, bytes | bytearray):
+        python_type = bytes  # FreeTDS long varbinary: described as text for its converter
+    if python_type is str and isinstance(sample, dt.datetime):
+        return f"datetimeoffset({scale})"
+    if python_type is str and isinstance(sample, uuid.UUID):
+        return "uniqueidentifier"
+    if python_type is bool:
+        return "bit"
+    if python_type is int:
+        return {3: "tinyint", 5: "smallint", 10: "int"}.get(precision, "bigint")
+    if python_type is float:
+        return "real" if precision and precision <= 24 else "float"
+    if python_type is decimal.Decimal:
+        return f"decimal({precision},{scale})"
+    if python_type is str:
+        return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
+    if python_type in (bytes, bytearray):
+        return "varbinary(max)" if not size or size > 8000 else f"varbinary({size})"
+    if python_type is dt.date:
+        return "date"
+    if python_type is dt.time:
+        return f"time({scale})" if scale is not None else "time"
+    if python_type is dt.datetime:
+        if precision == 16:
+            return "smalldatetime"
+        if precision == 23 and scale == 3:
+            return "datetime"
+        return f"datetime2({scale})" if scale is not None else "datetime2"
+    return getattr(python_type, "__name__", str(python_type))
+
+
+# Column types whose values always count 8 bytes in row_sizer: no need to look at them.
+_FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.time, dt.datetime})
+
+
+def row_sizer(description: Sequence[Sequence[Any]]) -> Callable[[Sequence[Any]], int]:
+    """About how many bytes a row takes once rendered (text and hex dominate), as a
+    function built once per result: only the columns that may hold text or binary values
+    are looked at for each row."""
+    variable = [i for i, entry in enumerate(description) if entry[1] not in _FIXED_SIZE_TYPES]
+    fixed = 8 * (len(description) - len(variable))
+
+    def size(row: Sequence[Any]) -> int:
+        total = fixed
+        for index in variable:
+            value = row[index]
+            if isinstance(value, str):
+                total += len(value) + 2
+            elif isinstance(value, bytes | bytearray):
+                total += 2 * len(value) + 2
+            else:
+                total += 8
+        return total
+
+    return size
+
+
+def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:
+    """SQLGUID arrives in its in-memory (mixed-endian) layout."""
+    return None if raw is None else uuid.UUID(bytes_le=raw)
+
+
+def _datetimeoffset(raw: bytes | None) -> dt.datetime | None:
+    """Decode SQL_SS_TIMESTAMPOFFSET_STRUCT into an aware datetime."""
+    if raw is None:
+        return None
+    year, month, day, hour, minute, second, nanos, tz_hour, tz_minute = struct.unpack("<6hI2h", raw)
+    zone = dt.timezone(dt.timedelta(hours=tz_hour, minutes=tz_minute))
+    return dt.datetime(year, month, day, hour, minute, second, nanos // 1000, tzinfo=zone)
+
+
+# What the server may ask for by name.
+WORK: dict[str, Callable[..., Any]] = {
+    fn.__name__: fn for fn in (select_one, run_writes, showplan, fetch_page)
+}
+
+
+# --- serving the server ------------------------------------------------------------------
+
+
+def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
+    """An exception as (kind, class name, args), rebuilt on the server's side: pyodbc
+    errors as themselves, Refused as DatabaseError, builtin exceptions as themselves,
+    anything else as RuntimeError."""
+    import pyodbc
+
+    if isinstance(exc, pyodbc.Error):
+        return ("pyodbc", type(exc).__name__, tuple(str(arg) for arg in exc.args))
+    if isinstance(exc, Refused):
+        return ("refused", "Refused", (str(exc),))
+    return ("other", type(exc).__name__, (str(exc),))
+
+
+class Host:
+    """Threads that take turns reading the socket: the one that reads a request runs it,
+    so a request wakes one thread, not a reader and then a worker. The server starts
+    two more of them than its pool has connections, so one is always free to read a
+    cancel while the connections are busy."""
+
+    def __init__(self, sock: socket.socket, incoming: BinaryIO):
+        self._sock = sock
+        self._incoming = incoming
+        self._read_lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._connections: dict[int, Connection] = {}
+
+    def serve(self, threads: int) -> None:
+        """Answer requests until the server closes its end, then close every connection."""
+        workers = [threading.Thread(target=self._take_turns) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        for conn in self._connections.values():
+            with contextlib.suppress(Exception):
+                conn.cnxn.close()
+
+    def _take_turns(self) -> None:
+        while True:
+            with self._read_lock:
+                request = self._next_request()
+            if request is None:  # the server closed its end: stop what still runs
+                for running in list(self._connections.values()):
+                    running.cancel_statement()
+                return
+            request_id, op, connection_id, args = request
+            if op == "cancel":  # the connection's own thread is busy running it
+                if (conn := self._connections.get(connection_id)) is not None:
+                    conn.cancel_statement()
+            else:
+                self._handle(request_id, op, connection_id, args)
+
+    def _next_request(self) -> tuple[int | None, str, int, Any] | None:
+        header = self._incoming.read(HEADER.size)
+        if len(header) < HEADER.size:
+            return None
+        (length,) = HEADER.unpack(header)
+        body = self._incoming.read(length)
+        if len(body) < length:
+            return None
+        request: tuple[int | None, str, int, Any] = pickle.loads(body)
+        return request
+
+    def _handle(self, request_id: int | None, op: str, connection_id: int, args: Any) -> None:
+        conn = self._connections.get(connection_id)
+        try:
+            if op == "connect":
+                self._connections[connection_id] = Connection(connect(*args))
+                value: Any = None
+            elif op == "close":
+                if conn is not None:
+                    del self._connections[connection_id]
+                    conn.cnxn.close()
+                value = None
+            elif conn is None:
+                import pyodbc
+
+                raise pyodbc.OperationalError("08003", f"no connection {connection_id}")
+            else:
+                name, work_args = args
+                value = WORK[name](conn, *work_args)
+            answer = (request_id, True, value, conn is not None and conn.broken)
+        except Exception as exc:
+            answer = (request_id, False, error_value(exc), conn is not None and conn.broken)
+        if request_id is not None:
+            try:
+                data = frame(answer)
+            except Exception as exc:  # a value pickle cannot carry
+                data = frame((request_id, False, error_value(exc), answer[3]))
+            with self._send_lock, contextlib.suppress(OSError):  # OSError: server gone
+                self._sock.sendall(data)
+
+
+def main() -> None:
+    # The server decides when this process ends (by closing the socket), after it has
+    # finished its calls: signals meant for the server's process group do not end it.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    fd, threads = int(sys.argv[1]), int(sys.argv[2])
+    sock = socket.socket(fileno=fd)
+    with sock, sock.makefile("rb") as incoming:
+        Host(sock, incoming).serve(threads)
+    os._exit(0)  # without waiting on the driver's own threads
+
+
+if __name__ == "__main__":
+    main()

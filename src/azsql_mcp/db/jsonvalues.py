@@ -1,0 +1,117 @@
+"""Driver values as JSON values: the rules azsql_mcp.values documents and exports to
+plugins, in one module that both the server and the driver process use.
+
+The driver process converts rows where it fetches them (Database.read(json_values=True));
+it runs driverhost.py as a script and loads this file by path, so this file imports
+only the standard library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import functools
+import math
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+DEFAULT_MAX_BINARY_BYTES = 256
+JsonValue = None | bool | int | float | str
+# Types that are already JSON; checked by exact type first because this runs per value.
+_NONE = type(None)
+_PLAIN = frozenset({_NONE, bool, int, str})
+
+
+def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES) -> JsonValue:
+    """One driver value as a JSON-safe value (see azsql_mcp.values for the rules)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    convert = _BY_TYPE.get(kind)
+    if convert is not None:
+        return convert(value)
+    # Subclasses and the rarer types.
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return _decimal_text(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return _uuid_text(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _binary_text(bytes(value), max_binary_bytes)
+    if isinstance(value, float):
+        return _float_value(value)
+    return str(value)
+
+
+def _decimal_text(value: decimal.Decimal) -> str:
+    text = str(value)
+    # Plain notation: Decimal("1E+3") would otherwise print in scientific form.
+    return format(value, "f") if "E" in text and value.is_finite() else text
+
+
+def _uuid_text(value: uuid.UUID) -> str:
+    h = value.hex.upper()  # faster than str(value).upper(), which matters per row
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _binary_value(value: bytes | bytearray | memoryview, max_bytes: int) -> str:
+    return _binary_text(bytes(value), max_bytes)
+
+
+def _float_value(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)  # JSON has no NaN or Infinity
+
+
+def _binary_text(data: bytes, max_bytes: int) -> str:
+    if len(data) <= max_bytes:
+        return "0x" + data.hex().upper()
+    return f"0x{data[:max_bytes].hex().upper()}...({len(data)} bytes)"
+
+
+# Exact types with a converter that needs no options; this runs once per value.
+_BY_TYPE: dict[type, Callable[[Any], JsonValue]] = {
+    decimal.Decimal: _decimal_text,
+    dt.datetime: dt.datetime.isoformat,
+    dt.date: dt.date.isoformat,
+    dt.time: dt.time.isoformat,
+    uuid.UUID: _uuid_text,
+    float: _float_value,
+}
+_BINARY = frozenset({bytes, bytearray, memoryview})
+
+
+def rows_to_json(
+    rows: Iterable[Sequence[Any]], *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES
+) -> list[list[JsonValue]]:
+    """Driver rows as JSON rows, converted column by column: the values of one column
+    nearly always share one type, so its converter is chosen once, not per value."""
+    rows = list(rows)
+    if not rows or not rows[0]:
+        return [[] for _ in rows]
+    columns = [_column_to_json(column, max_binary_bytes) for column in zip(*rows, strict=True)]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[JsonValue]:
+    kinds = set(map(type, column))
+    if kinds <= _PLAIN:
+        return column
+    has_null = _NONE in kinds
+    kinds.discard(_NONE)
+    convert = _converter(kinds.pop(), max_binary_bytes) if len(kinds) == 1 else None
+    if convert is None:  # mixed types (sql_variant) or subclasses: value by value
+        return [to_json_value(v, max_binary_bytes=max_binary_bytes) for v in column]
+    if has_null:
+        return [None if v is None else convert(v) for v in column]
+    return list(map(convert, column))
+
+
+def _converter(kind: type, max_binary_bytes: int) -> Callable[[Any], JsonValue] | None:
+    """The converter for values of exactly type `kind`, if it has one."""
+    if kind in _BINARY:
+        return functools.partial(_binary_value, max_bytes=max_binary_bytes)
+    return _BY_TYPE.get(kind)

@@ -1,0 +1,464 @@
+"""A bounded pool of connections for one source, held in the source's driver process.
+
+The connections live in a process of their own (driverhost.py, started with the pool's
+first connection), where pyodbc and the ODBC driver run in threads without taking the
+GIL from this process's event loop. Each database operation is one request to it: a
+blocking function of driverhost.py, run on one connection, whose answer the event loop
+reads from a socket like any other network reply.
+
+Why not aioodbc: it exposes neither the query timeout (`Connection.timeout`, which makes
+the driver send ATTENTION) nor `Cursor.cancel()`, and it hops to a thread for every
+fetch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import itertools
+import logging
+import math
+import pickle
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pyodbc
+
+from azsql_mcp.api import DatabaseError, DatabaseUnavailable
+from azsql_mcp.db import driverhost
+from azsql_mcp.db.retry import inspect_error
+from azsql_mcp.serving import metrics
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+VALIDATE_TIMEOUT_S = 5  # for the SELECT 1 that checks a connection idle for long
+EXIT_TIMEOUT_S = 10.0  # how long a closed driver process may take to finish and exit
+
+
+class DriverProcess(asyncio.Protocol):
+    """One driver process (driverhost.py) and the requests in flight to it. As the
+    protocol of its socket, it resolves each request's future as its answer arrives."""
+
+    def __init__(self, source: str, threads: int):
+        self.source = source
+        self._threads = threads
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[asyncio.Future[Any], PooledConnection]] = {}
+        self._process: asyncio.subprocess.Process | None = None
+        self._transport: asyncio.Transport | None = None
+        self._received = bytearray()
+        self._lost = asyncio.Event()
+        self._closing = False
+
+    @property
+    def alive(self) -> bool:
+        """Started, not closed, and its socket still open."""
+        return self._transport is not None and not self._closing and not self._lost.is_set()
+
+    async def start(self) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            with theirs:
+                self._process = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    driverhost.__file__,
+                    str(theirs.fileno()),
+                    str(self._threads),
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,  # stdout may be the MCP stdio channel
+                )
+            await asyncio.get_running_loop().create_unix_connection(lambda: self, sock=ours)
+        except OSError as exc:
+            ours.close()
+            raise DatabaseError(
+                f"cannot start the driver process of source {self.source!r}: {exc}"
+            ) from exc
+
+    def request(self, op: str, conn: PooledConnection, args: Any) -> asyncio.Future[Any]:
+        """Ask for `op` on `conn`; the future gets the answer."""
+        future = asyncio.get_running_loop().create_future()
+        if not self.alive:
+            future.set_exception(self._gone())
+            return future
+        assert self._transport is not None
+        request_id = next(self._ids)
+        self._pending[request_id] = (future, conn)
+        self._transport.write(driverhost.frame((request_id, op, conn.id, args)))
+        return future
+
+    def run(
+        self, conn: PooledConnection, fn: Callable[..., Any], args: tuple[Any, ...]
+    ) -> asyncio.Future[Any]:
+        """Ask for `fn(connection, *args)`, one of driverhost.WORK, on `conn`."""
+        if driverhost.WORK.get(fn.__name__) is not fn:
+            raise ValueError(f"{fn.__name__} is not work the driver process knows")
+        return self.request("run", conn, (fn.__name__, args))
+
+    def tell(self, op: str, connection_id: int) -> None:
+        """Send `op` with no answer expected (cancel, close)."""
+        if self.alive:
+            assert self._transport is not None
+            self._transport.write(driverhost.frame((None, op, connection_id, None)))
+
+    async def close(self) -> None:
+        """Close the socket: the process cancels what still runs, closes its
+        connections and exits."""
+        self._closing = True
+        if self._transport is not None:
+            self._transport.close()
+            await self._lost.wait()
+        if self._process is not None:
+            try:
+                await asyncio.wait_for(self._process.wait(), EXIT_TIMEOUT_S)
+            except TimeoutError:
+                self._process.kill()
+                await self._process.wait()
+
+    # --- asyncio.Protocol ------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        received = self._received
+        received += data
+        header = driverhost.HEADER
+        while len(received) >= header.size:
+            (length,) = header.unpack_from(received)
+            end = header.size + length
+            if len(received) < end:
+                return
+            request_id, ok, value, broken = pickle.loads(received[header.size : end])
+            del received[:end]
+            future, conn = self._pending.pop(request_id)
+            conn.broken = broken
+            if future.done():  # its caller was cancelled and did not shield it
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(_rebuild_error(*value))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost.set()
+        pending, self._pending = self._pending, {}
+        for future, _ in pending.values():
+            if not future.done():
+                future.set_exception(self._gone())
+        if not self._closing:
+            log.error(
+                "source %s: the driver process exited; its connections are lost, "
+                "and a new one starts with the next connection",
+                self.source,
+            )
+
+    def _gone(self) -> pyodbc.Error:
+        # a lost connection to the caller: reads are retried, idle connections dropped
+        return pyodbc.OperationalError(
+            "08S01", f"the driver process of source {self.source!r} is gone"
+        )
+
+
+def _rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
+    """The exception driverhost.error_value described, on this side."""
+    if kind == "pyodbc":
+        error_class = getattr(pyodbc, name, pyodbc.Error)
+        return error_class(*args)
+    if kind == "refused":
+        return DatabaseError(args[0])
+    builtin = getattr(builtins, name, None)
+    if isinstance(builtin, type) and issubclass(builtin, Exception):
+        return builtin(*args)
+    return RuntimeError(f"{name}: {args[0]}")
+
+
+@dataclass
+class PooledConnection:
+    id: int
+    driver: DriverProcess  # the process that holds it
+    retire_at: float  # monotonic time after which it is closed instead of reused
+    last_used: float = field(default_factory=time.monotonic)
+    broken: bool = False  # its rollback failed: the session state is unknown
+
+    def cancel_statement(self) -> None:
+        """Best effort: SQLCancel, which makes the driver send ATTENTION."""
+        self.driver.tell("cancel", self.id)
+
+
+Opener = Callable[[], Awaitable[PooledConnection]]
+
+
+class PoolBusy(DatabaseError):
+    """Every connection stayed in use: the source is busy, not down."""
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ConnectionPool:
+    """At most `size` connections; `acquire` waits at most `acquire_timeout_s`.
+
+    Idle connections are checked with a cheap query only when they sat idle longer than
+    `validate_after_s`; dead and retired ones are closed, never handed out. Connections
+    idle for `idle_timeout_s` are closed: a serverless Azure SQL database pauses only
+    when no session is open.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        opener: Opener,
+        *,
+        size: int,
+        acquire_timeout_s: float,
+        validate_after_s: float = 30.0,
+        idle_timeout_s: float = 300.0,
+    ):
+        self.source = source
+        self._open = opener
+        self.size = size
+        self._acquire_timeout_s = acquire_timeout_s
+        self._validate_after_s = validate_after_s
+        self._idle_timeout_s = idle_timeout_s
+        self._reaper: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[PooledConnection] = []
+        self._in_use = 0
+        self._driver: DriverProcess | None = None
+        self._driver_starting = asyncio.Lock()
+        self._connection_ids = itertools.count(1)
+        self._closed = False
+        # read when /metrics is scraped, not updated on every acquire and release
+        metrics.POOL_CONNECTIONS.labels(source, "in_use").set_function(lambda: self._in_use)
+        metrics.POOL_CONNECTIONS.labels(source, "idle").set_function(lambda: len(self._idle))
+
+    async def connect(
+        self,
+        connection_string: str,
+        before: dict[int, bytes] | None,
+        timeout_s: int,
+        *,
+        retire_at: float,
+    ) -> PooledConnection:
+        """Open a connection in the driver process; the opener calls this."""
+        driver = await self._driver_process()
+        conn = PooledConnection(next(self._connection_ids), driver, retire_at)
+        opening = driver.request("connect", conn, (connection_string, before, timeout_s))
+        try:
+            await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # the login may still succeed: close that connection then
+            opening.add_done_callback(lambda done: _close_if_opened(done, conn))
+            raise
+        return conn
+
+    async def _driver_process(self) -> DriverProcess:
+        if self._driver is not None and self._driver.alive:
+            return self._driver
+        async with self._driver_starting:
+            if self._driver is None or not self._driver.alive:
+                if self._closed:
+                    raise DatabaseUnavailable(f"source {self.source!r} is closed")
+                # a thread per connection, and two to spare for reading cancels
+                driver = DriverProcess(self.source, threads=self.size + 2)
+                await driver.start()
+                self._driver = driver
+            return self._driver
+
+    # --- leasing connections ---------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lease(self, *, keep: bool = True) -> AsyncIterator[Lease]:
+        """A connection for one operation; returned to the pool afterwards unless
+        `keep` is False, its connection was lost, or the caller was cancelled mid-call."""
+        conn = await self.acquire()
+        lease = Lease(self, conn, keep)
+        try:
+            yield lease
+        finally:
+            lease.finish()
+
+    async def acquire(self) -> PooledConnection:
+        if self._closed:
+            raise DatabaseUnavailable(f"source {self.source!r} is closed")
+        try:
+            if self._slots.locked():  # every connection busy: wait, but not forever
+                async with asyncio.timeout(self._acquire_timeout_s):
+                    await self._slots.acquire()
+            else:
+                await self._slots.acquire()  # returns at once
+        except TimeoutError:
+            raise self.busy_error() from None  # not retried: the caller decides
+        try:
+            conn = await self._reuse_idle() or await self._open()
+        except BaseException:
+            self._slots.release()
+            raise
+        self._in_use += 1
+        return conn
+
+    @property
+    def full(self) -> bool:
+        """Every connection is in use (by calls that are being answered)."""
+        return self._slots.locked()
+
+    @property
+    def in_use(self) -> int:
+        return self._in_use
+
+    def busy_error(self) -> PoolBusy:
+        retry_s = max(1, math.ceil(self._acquire_timeout_s))
+        return PoolBusy(
+            f"source {self.source!r} is busy: all {self.size} connections are running other "
+            f"queries and none came free within {self._acquire_timeout_s:g} s; retry in "
+            f"{retry_s} s (the database is up; an operator can raise pool_size or "
+            "pool_acquire_timeout_s for this source)",
+            retry_s,
+        )
+
+    def release(self, conn: PooledConnection, *, keep: bool) -> None:
+        self._in_use -= 1
+        self._slots.release()
+        if keep and not self._closed and conn.retire_at > time.monotonic():
+            conn.last_used = time.monotonic()
+            self._idle.append(conn)
+            if self._reaper is None or self._reaper.done():
+                self._reaper = asyncio.get_running_loop().create_task(
+                    self._close_when_idle(), name=f"azsql-idle-{self.source}"
+                )
+        else:
+            _close(conn)
+
+    async def _close_when_idle(self) -> None:
+        """Close connections idle for idle_timeout_s; ends when none is idle."""
+        while self._idle:
+            now = time.monotonic()
+            expired = [c for c in self._idle if now - c.last_used >= self._idle_timeout_s]
+            if expired:
+                self._idle = [c for c in self._idle if c not in expired]
+                for conn in expired:
+                    _close(conn)
+                log.debug("source %s: closed %d idle connections", self.source, len(expired))
+                continue
+            oldest = min(c.last_used for c in self._idle)
+            await asyncio.sleep(oldest + self._idle_timeout_s - now)
+
+    def discard_idle(self) -> None:
+        """Close every idle connection (the server went away; they are all dead)."""
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            _close(conn)
+
+    def stats(self) -> dict[str, int]:
+        return {"in_use": self._in_use, "idle": len(self._idle), "size": self.size}
+
+    async def close(self) -> None:
+        self._closed = True
+        self.discard_idle()
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        async with self._driver_starting:
+            if self._driver is not None:
+                await self._driver.close()
+
+    async def _reuse_idle(self) -> PooledConnection | None:
+        while self._idle:
+            conn = self._idle.pop()  # most recently used first: likely alive
+            now = time.monotonic()
+            if (
+                conn.retire_at <= now
+                or now - conn.last_used >= self._idle_timeout_s
+                or not conn.driver.alive
+            ):
+                _close(conn)
+            elif now - conn.last_used <= self._validate_after_s or await self._alive(conn):
+                return conn
+            else:
+                _close(conn)
+        return None
+
+    async def _alive(self, conn: PooledConnection) -> bool:
+        checking = conn.driver.run(conn, driverhost.select_one, (VALIDATE_TIMEOUT_S,))
+        try:
+            await asyncio.shield(checking)
+        except asyncio.CancelledError:
+            # no pool holds the connection now: close it once the driver is done with it
+            checking.add_done_callback(lambda done: _close_when_done(done, conn))
+            raise
+        except Exception:
+            return False
+        return True
+
+
+def _close(conn: PooledConnection) -> None:
+    conn.driver.tell("close", conn.id)
+
+
+def _close_if_opened(opening: asyncio.Future[Any], conn: PooledConnection) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        _close(conn)
+
+
+def _close_when_done(running: asyncio.Future[Any], conn: PooledConnection) -> None:
+    if not running.cancelled():
+        running.exception()  # retrieved: nobody awaits it any more
+    _close(conn)
+
+
+class Lease:
+    """One connection lent to one operation."""
+
+    def __init__(self, pool: ConnectionPool, conn: PooledConnection, keep: bool):
+        self._pool = pool
+        self.conn = conn
+        self._keep = keep
+        self._running: asyncio.Future[Any] | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.
+        Driver errors that mean the connection is gone make the lease drop it."""
+        running = self.conn.driver.run(self.conn, fn, args)
+        self._running = running
+        try:
+            result: T = await asyncio.shield(running)
+        except asyncio.CancelledError:
+            self.conn.cancel_statement()
+            raise
+        except Exception as exc:
+            info = inspect_error(exc)
+            if info.connection_lost:
+                # the server went away or restarted: the idle connections are dead too
+                self._keep = False
+                self._pool.discard_idle()
+            elif info.protocol_error:
+                self._keep = False  # where this session's stream stands is unknown
+            raise
+        return result
+
+    def discard(self) -> None:
+        self._keep = False
+
+    def finish(self) -> None:
+        running = self._running
+        if running is not None and not running.done():
+            # cancelled while the driver works: give the connection back only when the
+            # driver is done with it, and then close it, as its state is unknown
+            def release_when_done(done: asyncio.Future[Any]) -> None:
+                if not done.cancelled():
+                    done.exception()  # retrieved: nobody awaits it any more
+                self._pool.release(self.conn, keep=False)
+
+            running.add_done_callback(release_when_done)
+            return
+        self._pool.release(self.conn, keep=self._keep and not self.conn.broken)

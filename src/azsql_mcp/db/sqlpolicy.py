@@ -1,0 +1,240 @@
+"""What an accepted statement may reach: databases, system objects, hints, session state.
+
+The guard (`sqlguard`) decides whether a text is one statement of an allowed kind;
+this module walks its tree and refuses what such a statement may not touch:
+
+- other databases (three-part names, global temporary tables in tempdb) unless the
+  source's `allowed_databases` opens them; four-part names are refused in sqlguard;
+- the system objects of `sql_objects` (files, logs, registry, credentials), and
+  server-state views (sys.dm_...) unless the caller may see server state;
+- table, join and query hints outside the allow-list of `sql_hints`;
+- what leaves state on the pooled connection for the next caller (RAND(seed)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NoReturn
+
+from azsql_mcp.api import QueryRefused
+from azsql_mcp.db import sql_hints, sql_objects
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+TEMPDB = "tempdb"
+SYSTEM_SCHEMAS = frozenset({"", "sys"})
+
+
+@dataclass(frozen=True)
+class ReadPolicy:
+    """Where a statement of one source may reach; hashable, so checks can be cached."""
+
+    database: str | None = None  # the source's database: three-part names naming it are fine
+    allowed_databases: frozenset[str] = field(default_factory=frozenset)  # casefolded
+    allow_server_state: bool = False  # sys.dm_... and their kin
+
+    @classmethod
+    def of(
+        cls,
+        database: str | None,
+        allowed_databases: Collection[str] = (),
+        *,
+        allow_server_state: bool = False,
+    ) -> ReadPolicy:
+        return cls(
+            database or None,
+            frozenset(_key(name) for name in allowed_databases),
+            allow_server_state,
+        )
+
+    def may_read(self, database: str) -> bool:
+        # Database names compare case-insensitively, as under the usual server collations.
+        own = _key(self.database) if self.database else None
+        return _key(database) in (own, *self.allowed_databases)
+
+
+def _key(name: str) -> str:
+    """How SQL Server compares names: case-insensitively under the usual collations,
+    and ignoring trailing spaces ([master ] is master)."""
+    return name.rstrip(" ").casefold()
+
+
+STRICT = ReadPolicy()
+
+
+def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
+    """Refuse what the statement may not reach or leave behind (see the module doc)."""
+    from sqlglot import exp
+
+    for node in tree.walk():
+        if isinstance(node, exp.Table):
+            _check_table(node, policy, allowed)
+        elif isinstance(node, exp.Dot) and not isinstance(node.parent, exp.Dot):
+            _check_qualified_call(node, policy, allowed)
+        elif isinstance(node, exp.Anonymous) and not isinstance(node.parent, exp.Dot | exp.Table):
+            if not isinstance(node.parent, exp.WithTableHint):
+                _check_object(node.name, None, policy, allowed)
+        elif isinstance(node, exp.Column) and node.args.get("catalog"):
+            _check_database(node.text("catalog"), node.sql(dialect="tsql"), policy, allowed)
+        elif isinstance(node, exp.WithTableHint):
+            for hint in node.expressions:
+                _check_table_hint(hint, allowed)
+        elif isinstance(node, exp.Join) and node.args.get("hint"):
+            _check_join_hint(str(node.args["hint"]), allowed)
+        elif isinstance(node, exp.QueryOption) and node.arg_key == "options":
+            _check_query_hint(node, allowed)
+        elif isinstance(node, exp.Rand) and node.this is not None:
+            _refuse(
+                "RAND(seed) reseeds the connection's random generator, which the next "
+                "caller of the pooled connection would inherit; use RAND() without a "
+                "seed, or CHECKSUM(NEWID()).",
+                allowed,
+            )
+
+
+def _refuse(reason: str, allowed: str) -> NoReturn:
+    raise QueryRefused(reason, allowed)
+
+
+# --- databases and objects -------------------------------------------------------------
+
+
+def _check_table(table: exp.Table, policy: ReadPolicy, allowed: str) -> None:
+    from sqlglot import exp
+
+    written = table.sql(dialect="tsql")
+    if table.args.get("catalog"):
+        _check_database(table.text("catalog"), written, policy, allowed)
+    name = table.this
+    global_temp = isinstance(name, exp.Identifier) and name.args.get("global_")
+    if global_temp and not policy.may_read(TEMPDB):
+        _refuse(
+            f"##{name.name} is a global temporary table in tempdb, shared by every "
+            "session; a statement stays in the source's database. " + _how_to_open(TEMPDB),
+            allowed,
+        )
+    if isinstance(name, exp.Identifier | exp.Anonymous):
+        _check_object(name.name, table.text("db"), policy, allowed)
+
+
+def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> None:
+    """`schema.fn(...)`, `db.schema.fn(...)`: a function named by its parts."""
+    from sqlglot import exp
+
+    parts = _dot_parts(dot)
+    if not isinstance(parts[-1], exp.Anonymous):
+        return
+    qualifiers = parts[:-1]
+    if not all(isinstance(part, exp.Identifier) for part in qualifiers):
+        return  # a method call on a column, such as x.value('...', 'int')
+    written = dot.sql(dialect="tsql")
+    if len(qualifiers) >= 3:
+        _refuse(f"{written}: four-part names reach linked servers.", allowed)
+    if len(qualifiers) == 2:
+        _check_database(qualifiers[0].name, written, policy, allowed)
+    _check_object(parts[-1].name, qualifiers[-1].name, policy, allowed)
+
+
+def _dot_parts(node: exp.Expr) -> list[exp.Expr]:
+    from sqlglot import exp
+
+    if isinstance(node, exp.Dot):
+        return [*_dot_parts(node.this), *_dot_parts(node.expression)]
+    return [node]
+
+
+def _check_database(database: str, written: str, policy: ReadPolicy, allowed: str) -> None:
+    if not database:
+        return
+    if not policy.may_read(database):
+        own = f" ({policy.database})" if policy.database else ""
+        _refuse(
+            f"{written} names the database {database}; a statement stays in the "
+            f"source's database{own}. " + _how_to_open(database),
+            allowed,
+        )
+
+
+def _how_to_open(database: str) -> str:
+    return (
+        f"An operator may open it with allowed_databases = [{database!r}] in "
+        "[sources.NAME.security]."
+    )
+
+
+def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: str) -> None:
+    """`schema` is None for a function call outside FROM, "" for a one-part name."""
+    name = name.rstrip(" ")
+    if _key(schema or "") not in SYSTEM_SCHEMAS:
+        return  # a user object such as dbo.credentials
+    if schema == "" and not sql_objects.resolves_unqualified(name):
+        return  # a user table such as `credentials`: catalog views need `sys.`
+    written = f"{schema}.{name}" if schema else name
+    reason = sql_objects.denied_reason(name)
+    if reason is not None:
+        _refuse(
+            f"{written} {reason}. System views and functions that read files, logs, "
+            "the registry or credentials are refused.",
+            allowed,
+        )
+    if sql_objects.is_server_state(name) and not policy.allow_server_state:
+        _refuse(
+            f"{written} shows server state (other sessions, their statements, locks, "
+            "waits); reading it needs the sql.admin scope (list_long_running_queries "
+            "shows running queries).",
+            allowed,
+        )
+
+
+# --- hints -----------------------------------------------------------------------------
+
+
+def _check_table_hint(hint: exp.Expr, allowed: str) -> None:
+    name = hint.name if hint.name else hint.sql(dialect="tsql")
+    reason = sql_hints.table_hint_refusal(name)
+    if reason is not None:
+        _refuse(
+            f"The table hint {name.upper()} {reason}. Allowed table hints: "
+            + ", ".join(sorted(sql_hints.ALLOWED_TABLE_HINTS))
+            + ".",
+            allowed,
+        )
+
+
+def _check_join_hint(hint: str, allowed: str) -> None:
+    upper = hint.upper()
+    if upper not in sql_hints.ALLOWED_JOIN_HINTS:
+        reason = sql_hints.REFUSED_JOIN_HINTS.get(upper, "is not on the allow-list")
+        _refuse(
+            f"The join hint {upper} {reason}. Allowed join hints: "
+            + ", ".join(sorted(sql_hints.ALLOWED_JOIN_HINTS))
+            + ".",
+            allowed,
+        )
+
+
+def _check_query_hint(option: exp.QueryOption, allowed: str) -> None:
+    name = " ".join(option.this.name.upper().split())
+    reason = sql_hints.query_hint_refusal(name)
+    if name == "MAXDOP" and _literal_int(option) == 1:
+        reason = None  # a serial plan: never more than the operator's setting
+    if reason is None and name == "MAXRECURSION":
+        bound = sql_hints.MAX_RECURSION
+        if not 1 <= (_literal_int(option) or 0) <= bound:
+            reason = f"must be a number from 1 to {bound} (0 would mean no limit)"
+    if reason is not None:
+        _refuse(
+            f"The query hint {option.sql(dialect='tsql')} {reason}. Allowed query hints: "
+            + ", ".join(sorted(sql_hints.ALLOWED_QUERY_HINTS))
+            + f" (MAXRECURSION up to {sql_hints.MAX_RECURSION}), MAXDOP 1.",
+            allowed,
+        )
+
+
+def _literal_int(option: exp.QueryOption) -> int | None:
+    from sqlglot import exp
+
+    value = option.args.get("expression")
+    return int(value.this) if isinstance(value, exp.Literal) and value.is_int else None

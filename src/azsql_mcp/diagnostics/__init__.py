@@ -1,0 +1,1 @@
+"""Diagnostics: `azsql-mcp check` and the demo configuration."""

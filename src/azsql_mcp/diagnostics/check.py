@@ -1,0 +1,457 @@
+"""`azsql-mcp check`: walk the path to a source step by step and stop at the first failure
+with a message that says what to do."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import socket
+import struct
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from azsql_mcp.api import AuthProvider, AuthProviderFactory, ConnectAttributes, SourceSettings
+from azsql_mcp.core.config import Settings
+from azsql_mcp.db.connstr import (
+    ServerAddress,
+    attrs_before,
+    build_connection_string,
+    check_driver_settings,
+)
+from azsql_mcp.db.connstr import parse_server as parse_server_setting
+from azsql_mcp.db.database import reachability_problem
+from azsql_mcp.db.drivers import Driver, find_driver
+from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
+
+PRELOGIN = 0x12
+# PRELOGIN option tokens (MS-TDS 2.2.6.5)
+_VERSION, _ENCRYPTION, _INSTOPT, _THREADID, _MARS, _TERMINATOR = 0, 1, 2, 3, 4, 0xFF
+_ENCRYPTION_NAMES = {0: "off (login only)", 1: "on", 2: "not supported", 3: "required"}
+
+PERMISSIONS_SQL = (
+    "SELECT HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE'), "
+    "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE STATE'), "
+    "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT')"
+)
+# SUSER_SNAME() is the login (server level), USER_NAME() the database user it maps to:
+# ALTER ROLE and database GRANTs name the user, server GRANTs the login.
+WHO_SQL = (
+    "SELECT DB_NAME(), SUSER_SNAME(), USER_NAME(), "
+    "CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128))"
+)
+CATALOG_SQL = "SELECT TOP (1) name FROM sys.objects"
+
+
+class CheckFailed(Exception):
+    """A step failed; `advice` says what to do about it."""
+
+    def __init__(self, problem: str, advice: str = ""):
+        super().__init__(problem)
+        self.problem = problem
+        self.advice = advice
+
+
+class _Report:
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def ok(self, step: str, text: str) -> None:
+        self.out.write(f"ok    {step}: {text}\n")
+
+    def warn(self, step: str, text: str) -> None:
+        self.out.write(f"warn  {step}: {text}\n")
+
+    def fail(self, step: str, failure: CheckFailed) -> None:
+        self.out.write(f"FAIL  {step}: {failure.problem}\n")
+        if failure.advice:
+            self.out.write(f"      what to do: {failure.advice}\n")
+
+
+async def run_check(
+    settings: Settings,
+    source: str | None,
+    out: TextIO,
+    *,
+    auth_providers: Mapping[str, AuthProviderFactory] | None = None,
+) -> int:
+    """Check one source, or every source when `source` is None. Returns the exit code:
+    0 when every step passed, 1 otherwise.
+
+    `auth_providers` defaults to what the configured plugins register."""
+    report = _Report(out)
+    try:
+        names = _source_names(settings, source)
+    except CheckFailed as failure:
+        report.fail("config", failure)
+        return 1
+    if auth_providers is None:
+        from azsql_mcp.core.plugins import load_plugins
+
+        auth_providers = load_plugins(settings).auth_providers
+    failed = [
+        name for name in names if not await _check_source(name, settings, auth_providers, report)
+    ]
+    if failed:
+        out.write(f"check failed for source {', '.join(failed)}\n")
+        return 1
+    out.write("all checks passed\n")
+    return 0
+
+
+async def _check_source(
+    name: str,
+    settings: Settings,
+    auth_providers: Mapping[str, AuthProviderFactory],
+    report: _Report,
+) -> bool:
+    source_settings = settings.sources[name]
+    step = "config"
+    try:
+        report.ok(
+            step,
+            f"source {name!r}: server {source_settings.server}, "
+            f"database {source_settings.database}, auth {source_settings.auth}",
+        )
+        step = "auth config"
+        auth = _make_auth(source_settings, auth_providers)
+        report.ok(step, f"provider {source_settings.auth!r} accepted the settings")
+        step = "driver"
+        driver = _driver(source_settings)
+        report.ok(step, f"{driver.description} [{driver.kind}]")
+        address = _address(source_settings)
+        step = "name"
+        report.ok(step, await _resolve(address))
+        if address.named_instance:
+            report.warn("tcp", "named instance: SQL Browser gives the port; skipped to login")
+        else:
+            step = "tcp"
+            await _tcp(address, source_settings)
+            report.ok(step, f"{address.host}:{address.effective_port} accepts connections")
+            step = "pre-login"
+            report.ok(step, await _prelogin(address, source_settings))
+        step = "credentials"
+        attrs = await _credentials(auth, source_settings)
+        report.ok(step, attrs.identity or "obtained")
+        step = "login"
+        cnxn = await _login(source_settings, driver, attrs)
+        try:
+            report.ok(step, f"logged in with auth {source_settings.auth!r}")
+            step = "database"
+            database, login_name, user_name, version = await _query_one(cnxn, WHO_SQL)
+            report.ok(step, f"{database} as {login_name}, user {user_name} (SQL Server {version})")
+            step = "permissions"
+            await _query_one(cnxn, CATALOG_SQL, allow_empty=True)
+            report.ok(step, "can read the catalog (sys.objects)")
+            for fine, text in _permission_lines(
+                await _query_one(cnxn, PERMISSIONS_SQL), user_name, login_name
+            ):
+                (report.ok if fine else report.warn)(step, text)
+        finally:
+            await asyncio.to_thread(_close, cnxn)
+    except CheckFailed as failure:
+        report.fail(step, failure)
+        return False
+    return True
+
+
+def _source_names(settings: Settings, source: str | None) -> list[str]:
+    if not settings.sources:
+        raise CheckFailed(
+            "no database source is configured",
+            "add a [sources.NAME] section with at least `server` to azsql-mcp.toml, "
+            "or set AZURE_SQL_SERVER and AZURE_SQL_DATABASE",
+        )
+    if source is None:
+        return list(settings.sources)
+    if source not in settings.sources:
+        raise CheckFailed(
+            f"there is no source {source!r}", f"use one of: {', '.join(settings.sources)}"
+        )
+    return [source]
+
+
+def _address(settings: SourceSettings) -> ServerAddress:
+    try:
+        return parse_server_setting(settings.server)
+    except ValueError as exc:
+        raise CheckFailed(str(exc)) from exc
+
+
+def _make_auth(
+    settings: SourceSettings, providers: Mapping[str, AuthProviderFactory]
+) -> AuthProvider:
+    factory = providers.get(settings.auth)
+    if factory is None:
+        raise CheckFailed(
+            f"auth {settings.auth!r} is not a known auth provider",
+            f"set auth to one of: {', '.join(sorted(providers)) or 'none (is builtin_auth off?)'}",
+        )
+    try:
+        return factory(settings)
+    except (ValueError, TypeError) as exc:
+        raise CheckFailed(
+            str(exc), "fix the source's auth settings (docs/authentication.md)"
+        ) from exc
+
+
+def _driver(settings: SourceSettings) -> Driver:
+    try:
+        driver = find_driver(settings.driver)
+        check_driver_settings(settings, driver)
+    except Exception as exc:
+        raise CheckFailed(str(exc)) from exc
+    return driver
+
+
+async def _resolve(address: ServerAddress) -> str:
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(
+            address.host, address.effective_port, type=socket.SOCK_STREAM
+        )
+    except socket.gaierror as exc:
+        raise CheckFailed(
+            f"cannot resolve {address.host}: {exc.strerror}",
+            "check `server`; an Azure SQL server is named <server>.database.windows.net",
+        ) from exc
+    addresses = sorted({str(info[4][0]) for info in infos})
+    return f"{address.host} resolves to {', '.join(addresses)}"
+
+
+async def _tcp(address: ServerAddress, settings: SourceSettings) -> None:
+    timeout = min(settings.connection_timeout_s, 10)
+    problem = await reachability_problem(address.host, address.effective_port, timeout)
+    if problem is not None:
+        raise CheckFailed(
+            problem,
+            "check the port (Azure SQL: 1433), that the server is running, and that no "
+            "firewall or network security group blocks outbound TCP to it",
+        )
+
+
+async def _prelogin(address: ServerAddress, settings: SourceSettings) -> str:
+    if settings.encrypt == "strict":
+        return "encrypt = strict (TDS 8): TLS comes before PRE-LOGIN; verified by the login"
+    client_encryption = 0 if settings.encrypt in ("no", "optional") else 1
+    try:
+        reply = await asyncio.wait_for(
+            _exchange_prelogin(address, client_encryption), min(settings.connection_timeout_s, 10)
+        )
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise CheckFailed(
+            f"the server did not answer PRE-LOGIN like SQL Server: {exc or type(exc).__name__}",
+            "check that server and port point at SQL Server (not a proxy or another service)",
+        ) from exc
+    version = reply.get(_VERSION, b"")
+    encryption = reply.get(_ENCRYPTION, b"\x02")[0]
+    text = f"server answered PRE-LOGIN, encryption {_ENCRYPTION_NAMES.get(encryption, encryption)}"
+    if len(version) >= 4:
+        text += f", version {version[0]}.{version[1]}.{int.from_bytes(version[2:4], 'big')}"
+    if encryption == 2 and client_encryption:
+        raise CheckFailed(
+            "the server does not support encryption but encrypt = "
+            f"{settings.encrypt!r} requires it",
+            "enable TLS on the server, or on a trusted network only set encrypt = 'optional'",
+        )
+    return text
+
+
+async def _exchange_prelogin(address: ServerAddress, encryption: int) -> dict[int, bytes]:
+    reader, writer = await asyncio.open_connection(address.host, address.effective_port)
+    try:
+        writer.write(prelogin_packet(encryption))
+        await writer.drain()
+        header = await reader.readexactly(8)
+        if header[0] != 0x04:  # TABULAR RESULT
+            raise ValueError(f"unexpected packet type 0x{header[0]:02x}")
+        (length,) = struct.unpack(">H", header[2:4])
+        return parse_prelogin(await reader.readexactly(length - 8))
+    except asyncio.IncompleteReadError as exc:
+        raise ValueError("the connection closed during PRE-LOGIN") from exc
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+def prelogin_packet(encryption: int) -> bytes:
+    """A client PRE-LOGIN packet: version, encryption, instance, thread id, MARS."""
+    options = [
+        (_VERSION, bytes([18, 0]) + (0).to_bytes(2, "big") + b"\x00\x00"),
+        (_ENCRYPTION, bytes([encryption])),
+        (_INSTOPT, b"\x00"),
+        (_THREADID, b"\x00\x00\x00\x00"),
+        (_MARS, b"\x00"),
+    ]
+    offset = 5 * len(options) + 1
+    head, body = b"", b""
+    for token, data in options:
+        head += struct.pack(">BHH", token, offset + len(body), len(data))
+        body += data
+    payload = head + bytes([_TERMINATOR]) + body
+    return struct.pack(">BBHHBB", PRELOGIN, 0x01, 8 + len(payload), 0, 1, 0) + payload
+
+
+def parse_prelogin(payload: bytes) -> dict[int, bytes]:
+    options: dict[int, bytes] = {}
+    position = 0
+    while position < len(payload) and payload[position] != _TERMINATOR:
+        if position + 5 > len(payload):
+            raise ValueError("truncated PRE-LOGIN reply")
+        token, offset, length = struct.unpack(">BHH", payload[position : position + 5])
+        options[token] = payload[offset : offset + length]
+        position += 5
+    return options
+
+
+async def _credentials(auth: AuthProvider, settings: SourceSettings) -> ConnectAttributes:
+    try:
+        return await auth.connect_attributes()
+    except Exception as exc:
+        raise CheckFailed(
+            f"auth {settings.auth!r} could not produce credentials: {exc}", _auth_advice(settings)
+        ) from exc
+
+
+def _auth_advice(settings: SourceSettings) -> str:
+    return {
+        "sql": "set password_env to a variable that holds the password, or password_file",
+        "managed_identity": "run on an Azure resource with a managed identity assigned; for a "
+        "user-assigned identity set client_id (or AZURE_MANAGED_IDENTITY_CLIENT_ID)",
+        "default_credential": "sign in with `az login` (laptop) or configure workload / managed "
+        "identity (AZURE_CLIENT_ID, AZURE_TENANT_ID); the error above lists what was tried",
+        "service_principal": "check tenant_id, client_id and the secret or certificate; "
+        "AADSTS codes in the error name the problem (AADSTS7000215: wrong secret, "
+        "AADSTS700016: application not in the tenant, AADSTS90002: tenant not found)",
+        "access_token": f"put a fresh Entra ID token for https://database.windows.net/ in "
+        f"{settings.access_token_file or settings.access_token_env}",
+    }.get(settings.auth, "see the auth provider's documentation")
+
+
+async def _login(settings: SourceSettings, driver: Driver, attrs: ConnectAttributes) -> Any:
+    import pyodbc
+
+    connection_string = build_connection_string(settings, driver, attrs)
+    kwargs: dict[str, Any] = {"autocommit": True, "timeout": settings.connection_timeout_s}
+    before = attrs_before(attrs)
+    if before is not None:
+        kwargs["attrs_before"] = before
+    try:
+        return await asyncio.to_thread(pyodbc.connect, connection_string, **kwargs)
+    except pyodbc.Error as exc:
+        info = inspect_error(exc)
+        raise CheckFailed(info.message, login_advice(info, settings, attrs)) from exc
+
+
+def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: ConnectAttributes) -> str:
+    """What to do about a failed login, for the failures Azure SQL users meet most."""
+    message = info.message
+    if info.number == 40615:
+        match = re.search(r"IP address '([^']+)'", message)
+        ip = match.group(1) if match else "<your client IP>"
+        return (
+            f"the server's firewall blocks this client ({ip}). Add a rule: az sql server "
+            f"firewall-rule create -g <resource-group> -s <server> -n azsql-mcp "
+            f"--start-ip-address {ip} --end-ip-address {ip} (or Networking in the portal)"
+        )
+    if info.number == 18456:
+        if attrs.access_token is not None:
+            return (
+                "the database rejected the Entra ID token. Create the identity in the database "
+                f"{settings.database!r}: CREATE USER [<identity name>] FROM EXTERNAL PROVIDER; "
+                "ALTER ROLE db_datareader ADD MEMBER [<identity name>]; and check that the "
+                "token's audience is https://database.windows.net/ and its tenant is the "
+                "server's (see the identity printed above)"
+            )
+        return (
+            f"check the user name ({settings.username}) and the password "
+            f"({_password_origin(settings)}); in Azure SQL the login must exist on the server, "
+            f"or be a contained user of database {settings.database!r}"
+        )
+    if info.number == 40532:
+        return (
+            "the server name in the login does not match: use the full name "
+            "<server>.database.windows.net and a user name without @server"
+        )
+    if info.number == 4060:
+        return (
+            f"check `database` ({settings.database!r}) and that the login has a user in it: "
+            "CREATE USER [<login>] FOR LOGIN [<login>] (or FROM EXTERNAL PROVIDER)"
+        )
+    if info.number == 40613:
+        return (
+            "the database is not available right now: a serverless database may be paused "
+            "and resuming (try again in a minute), or a failover is in progress"
+        )
+    if "Encryption not supported" in message:
+        return "the server does not support TLS; on a trusted network set encrypt = 'optional'"
+    if "certificate" in message.lower():
+        return (
+            "the server's TLS certificate is not trusted: install its CA on this machine; for "
+            "test servers only, set trust_server_certificate = true"
+        )
+    if info.timed_out or info.connection_lost:
+        return (
+            "the login did not complete: check the network path, the port, and connection_timeout_s"
+        )
+    return "see the server's message above"
+
+
+def _password_origin(settings: SourceSettings) -> str:
+    if settings.password_env:
+        return f"from ${settings.password_env}"
+    if settings.password_file:
+        return f"from {settings.password_file}"
+    return "from the config"
+
+
+async def _query_one(cnxn: Any, sql: str, *, allow_empty: bool = False) -> tuple[Any, ...]:
+    import pyodbc
+
+    def run() -> tuple[Any, ...]:
+        cursor = cnxn.cursor()
+        try:
+            row = cursor.execute(sql).fetchone()
+        finally:
+            cursor.close()
+        return tuple(row) if row is not None else ()
+
+    try:
+        row = await asyncio.to_thread(run)
+    except pyodbc.Error as exc:
+        info = inspect_error(exc)
+        raise CheckFailed(
+            f"{info.message} (while running: {sql})",
+            "grant the user read access: ALTER ROLE db_datareader ADD MEMBER [<user>]",
+        ) from exc
+    if not row and not allow_empty:
+        raise CheckFailed(f"no row came back from: {sql}")
+    return row
+
+
+def _permission_lines(row: tuple[Any, ...], user: str, login: str) -> list[tuple[bool, str]]:
+    """(fine?, text) per permission; missing ones are warnings, not failures. `user` is the
+    database user (USER_NAME()), `login` the server login (SUSER_SNAME())."""
+    server_state, database_state, select = (bool(value) for value in row)
+    grants = {
+        "SELECT on the database": (select, f"ALTER ROLE db_datareader ADD MEMBER [{user}]"),
+        "VIEW DATABASE STATE": (
+            database_state,
+            f"list_long_running_queries needs it: GRANT VIEW DATABASE STATE TO [{user}]",
+        ),
+        "VIEW SERVER STATE": (
+            server_state,
+            f"optional, SQL Server only: GRANT VIEW SERVER STATE TO [{login}]",
+        ),
+    }
+    lines = []
+    for name, (granted, remedy) in grants.items():
+        text = f"{name}: yes" if granted else f"{name}: no ({remedy})"
+        lines.append((granted or name == "VIEW SERVER STATE", text))
+    return lines
+
+
+def _close(cnxn: Any) -> None:
+    with contextlib.suppress(Exception):
+        cnxn.close()

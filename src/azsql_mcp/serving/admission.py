@@ -1,0 +1,259 @@
+"""`[server.limits]`: per-client rate, request body size, concurrent tool calls.
+
+- `McpRequestGuard` (ASGI, on the MCP path only, so probes and /metrics are never
+  limited): 429 with Retry-After past the client's rate, 413 past the body size,
+  and the count of 401 answers. It also drains the server on shutdown: once no
+  POST is in flight, open GET streams are told the client left, so the process
+  does not wait out the grace period for idle listeners.
+- tool-call slots, taken by the tool-call middleware (serving/audit.py): at most
+  `max_concurrent_calls` tool calls run at once; a call waits up to
+  `queue_timeout_s` for a slot, then gets an MCP error.
+
+The limits live in one `LimitState` that a config reload updates in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from typing import Any
+
+from fastmcp.server.middleware.rate_limiting import TokenBucketRateLimiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from azsql_mcp.core.config import ServerLimits
+from azsql_mcp.serving.metrics import AUTH_FAILURES, LIMITED_REQUESTS
+
+# Forget a client's bucket once it has been idle this long (it would be full again anyway).
+_IDLE_BUCKET_S = 600.0
+_PRUNE_EVERY = 1024
+
+
+class LimitState:
+    """The current limits, the per-client token buckets and the tool-call slots."""
+
+    def __init__(self, limits: ServerLimits):
+        self.limits = limits
+        self._buckets: dict[str, TokenBucketRateLimiter] = {}
+        self._since_prune = 0
+        self._in_use = 0
+        self._waiting = 0  # calls queued for a slot
+        self._slot_freed: asyncio.Condition | None = None  # bound to the serving loop lazily
+
+    def update(self, limits: ServerLimits) -> None:
+        rate_changed = (limits.rate_per_minute, limits.rate_burst) != (
+            self.limits.rate_per_minute,
+            self.limits.rate_burst,
+        )
+        self.limits = limits
+        if rate_changed:
+            self._buckets.clear()  # refilled at the new rate from the next request on
+
+    # --- rate ---------------------------------------------------------------------
+
+    async def take(self, client: str) -> float | None:
+        """None when the client may go on; else seconds until it may retry."""
+        limits = self.limits
+        if limits.rate_per_minute == 0:
+            return None
+        bucket = self._buckets.get(client)
+        if bucket is None:
+            self._prune()
+            refill = limits.rate_per_minute / 60
+            bucket = self._buckets[client] = TokenBucketRateLimiter(limits.rate_burst, refill)
+        if await bucket.consume():
+            return None
+        return (1 - bucket.tokens) / bucket.refill_rate
+
+    def _prune(self) -> None:
+        self._since_prune += 1
+        if self._since_prune < _PRUNE_EVERY:
+            return
+        self._since_prune = 0
+        cutoff = time.monotonic() - _IDLE_BUCKET_S
+        for key in [k for k, b in self._buckets.items() if b.last_refill < cutoff]:
+            del self._buckets[key]
+
+    # --- concurrency ----------------------------------------------------------------
+
+    async def acquire(self) -> bool:
+        """Take a tool-call slot, waiting up to queue_timeout_s; False when none freed."""
+        if self._waiting == 0 and self._in_use < self.limits.max_concurrent_calls:
+            self._in_use += 1  # the usual case: a slot is free and nobody queues for it
+            return True
+        if self._slot_freed is None:
+            self._slot_freed = asyncio.Condition()
+        freed = self._slot_freed
+        self._waiting += 1
+        try:
+            async with freed:
+                try:
+                    await asyncio.wait_for(
+                        freed.wait_for(lambda: self._in_use < self.limits.max_concurrent_calls),
+                        self.limits.queue_timeout_s,
+                    )
+                except TimeoutError:
+                    return False
+                self._in_use += 1
+                return True
+        finally:
+            self._waiting -= 1
+
+    async def release(self) -> None:
+        self._in_use -= 1
+        if self._waiting and self._slot_freed is not None:
+            async with self._slot_freed:
+                self._slot_freed.notify()
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class Drain:
+    """Shutdown: let POSTs in flight finish, then end the long-lived SSE streams.
+
+    sse_starlette (the SSE layer of the MCP SDK) would end every stream, calls in
+    flight included, the moment uvicorn starts shutting down; `hold` turns that
+    off and `drain` lets it happen once the calls are answered.
+    """
+
+    def __init__(self) -> None:
+        self.posts_in_flight = 0
+
+    @staticmethod
+    def hold() -> None:
+        from sse_starlette.sse import AppStatus
+
+        AppStatus.disable_automatic_graceful_drain()
+
+    async def drain(self, grace_s: float) -> None:
+        """Wait (up to grace_s) for POSTs in flight, then end the SSE streams."""
+        from sse_starlette.sse import AppStatus
+
+        deadline = time.monotonic() + grace_s
+        while self.posts_in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        AppStatus.should_exit = True
+
+
+class McpRequestGuard:
+    """ASGI middleware for the MCP endpoint: rate, body size, 401 counting, draining."""
+
+    def __init__(self, app: ASGIApp, *, state: LimitState, drain: Drain, path: str):
+        self.app = app
+        self.state = state
+        self.drain = drain
+        self.path = path.rstrip("/") or "/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
+            await self.app(scope, receive, send)
+            return
+        retry_after = await self.state.take(_client_key(scope))
+        if retry_after is not None:
+            LIMITED_REQUESTS.labels("rate").inc()
+            await _answer(
+                send,
+                429,
+                "rate limit exceeded: slow down and retry after the Retry-After seconds",
+                [(b"retry-after", str(max(1, math.ceil(retry_after))).encode())],
+            )
+            return
+        max_body = self.state.limits.max_body_bytes
+        length = _content_length(scope)
+        if length is not None and length > max_body:
+            await self._too_large(send, max_body)
+            return
+        started = False
+
+        async def send_counting(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if message["status"] == 401:
+                    AUTH_FAILURES.labels(_auth_failure_reason(scope)).inc()
+            await send(message)
+
+        if scope["method"] == "GET":  # the session's listening stream: ends on shutdown
+            await self.app(scope, receive, send_counting)
+            return
+        self.drain.posts_in_flight += 1
+        try:
+            await self.app(scope, _capped(receive, max_body), send_counting)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await self._too_large(send, max_body)
+        finally:
+            self.drain.posts_in_flight -= 1
+
+    async def _too_large(self, send: Send, max_body: int) -> None:
+        LIMITED_REQUESTS.labels("body").inc()
+        await _answer(
+            send,
+            413,
+            f"request body larger than {max_body} bytes ([server.limits] max_body_bytes)",
+        )
+
+
+def _capped(receive: Receive, max_body: int) -> Receive:
+    seen = 0
+
+    async def receive_capped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > max_body:
+                raise _BodyTooLarge
+        return message
+
+    return receive_capped
+
+
+def _client_key(scope: Scope) -> str:
+    """The token's subject when authenticated, else the peer address."""
+    token = getattr(scope.get("user"), "access_token", None)
+    subject = getattr(token, "subject", None) or getattr(token, "client_id", None)
+    if subject:
+        return f"sub:{subject}"
+    client = scope.get("client")
+    return f"ip:{client[0]}" if client else "ip:unknown"
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _auth_failure_reason(scope: Scope) -> str:
+    has_bearer = any(
+        name == b"authorization" and value[:7].lower() == b"bearer "
+        for name, value in scope.get("headers", [])
+    )
+    return "invalid_token" if has_bearer else "missing_token"
+
+
+async def _answer(
+    send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = json.dumps({"error": message}).encode()
+    start: dict[str, Any] = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *(headers or []),
+        ],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body})

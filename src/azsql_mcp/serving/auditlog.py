@@ -1,0 +1,84 @@
+"""The audit log: one JSON line per tool call (who, what, where, how long, how it
+ended; never parameter values, passwords or tokens), appended to a file or stderr."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from azsql_mcp.core.config import AuditSettings, ConfigError
+from azsql_mcp.serving.callrecord import CallRecord
+
+log = logging.getLogger(__name__)
+
+
+class AuditLog:
+    """Appends one JSON line per call to `[audit] path`, or writes it to stderr.
+
+    A plain line-buffered file rather than a logging handler: it runs on every call,
+    and an audit line needs no levels, formatting or caller lookup."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+        # held open for the server's life (closed by a reload that replaces it)
+        self._file: TextIO = (
+            open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+            if path
+            else sys.stderr
+        )
+        self._failing = False
+
+    def write(self, line: str) -> None:
+        try:
+            self._file.write(line + "\n")
+            if self.path is None:
+                self._file.flush()
+        except (OSError, ValueError) as exc:  # disk full, file gone: the call still counts
+            if not self._failing:
+                log.error("audit log %s: cannot write: %s", self.path or "stderr", exc)
+            self._failing = True
+        else:
+            self._failing = False
+
+    def close(self) -> None:
+        if self.path is not None:
+            self._file.close()
+
+
+def open_audit_log(settings: AuditSettings) -> AuditLog | None:
+    """The audit log `[audit]` asks for; None when it is switched off. ConfigError
+    when the file cannot be opened for appending."""
+    if not settings.enabled:
+        return None
+    try:
+        return AuditLog(settings.path)
+    except OSError as exc:
+        raise ConfigError([f"audit.path: cannot append to {settings.path!r}: {exc}"]) from None
+
+
+def audit_line(
+    tool: str,
+    plugin: str,
+    record: CallRecord,
+    duration_s: float,
+    outcome: str,
+    number: int | None,
+) -> str:
+    client = record.client
+    entry: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "client": client.subject,
+        "client_id": client.client_id,
+        "tool": tool,
+        "plugin": plugin,
+        "source": record.source,
+        "fingerprint": record.fingerprint,
+        "rows": record.rows,
+        "duration_ms": round(duration_s * 1000, 3),
+        "outcome": outcome,
+        "error_number": number,
+    }
+    return json.dumps(entry, separators=(",", ":"))

@@ -1,0 +1,40 @@
+"""The record of one tool call (who called, which source, statement fingerprint, rows),
+kept in a context variable while the call runs and read by the tool-call middleware for
+the audit line; and the caller's identity."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from azsql_mcp.api import ClientIdentity
+
+
+@dataclass
+class CallRecord:
+    """Who made one tool call and what it did, filled in during the call and read by the
+    audit middleware."""
+
+    client: ClientIdentity
+    source: str | None = None
+    fingerprint: str | None = None
+    rows: int | None = None
+
+
+CURRENT_CALL: ContextVar[CallRecord | None] = ContextVar("azsql_mcp_call", default=None)
+
+
+def client_identity() -> ClientIdentity:
+    """The caller: from the verified bearer token over HTTP, else the local user."""
+    from fastmcp.server.dependencies import get_access_token
+
+    token = get_access_token()
+    if token is None:
+        return ClientIdentity()
+    subject = token.claims.get("sub") or token.client_id
+    return ClientIdentity(
+        subject=str(subject),
+        client_id=token.client_id,
+        scopes=frozenset(token.scopes),
+        authenticated=True,
+    )

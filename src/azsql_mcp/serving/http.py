@@ -1,0 +1,123 @@
+"""Serving over streamable HTTP: the ASGI app (MCP endpoint, bearer challenge, request
+admission, CORS, DNS-rebinding protection), the refusal to listen beyond loopback
+without client authentication, and uvicorn with a draining shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING, Any, Literal
+
+from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.serving.admission import McpRequestGuard
+from azsql_mcp.serving.bearer import BearerChallenge
+from azsql_mcp.serving.clientauth import metadata_url
+from azsql_mcp.serving.hosts import LOOPBACK_HOSTS, is_loopback
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from azsql_mcp.core.app import App
+
+log = logging.getLogger(__name__)
+
+
+def check_binding(settings: Settings) -> None:
+    """Refuse to listen beyond loopback without client authentication."""
+    server, auth = settings.server, settings.server.auth
+    if auth.mode == "none" and not auth.allow_unauthenticated and not is_loopback(server.host):
+        raise ConfigError(
+            [
+                f"server.host: {server.host!r} is not a loopback address and [server.auth] mode"
+                " is 'none', so anyone who reaches the port could use the database. Set"
+                " [server.auth] mode to 'entra', 'jwt' or 'static_tokens', or, only when a"
+                " gateway in front authenticates every request, allow_unauthenticated = true"
+            ]
+        )
+
+
+def http_app(app: App) -> Starlette:
+    """The ASGI app `serve` runs: MCP endpoint, auth, limits, CORS, health, metrics."""
+    from starlette.middleware import Middleware as AsgiMiddleware
+    from starlette.middleware.cors import CORSMiddleware
+
+    server = app.settings.server
+    protection, allowed_hosts = host_protection(server.host, server.allowed_hosts)
+    provider = app.mcp.auth
+    middleware = [
+        AsgiMiddleware(McpRequestGuard, state=app.limits, drain=app.drain, path=server.path)
+    ]
+    if provider is not None:  # mode "none": a gateway in front may use the query its own way
+        bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
+        middleware.insert(0, bearer)
+    if server.cors_origins:
+        cors = AsgiMiddleware(
+            CORSMiddleware,
+            allow_origins=server.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["*"],
+            expose_headers=["Mcp-Session-Id", "WWW-Authenticate", "Retry-After"],
+        )
+        middleware.insert(0, cors)  # outermost: 401/413/429 answers carry CORS headers too
+    origins = [*server.allowed_origins, *server.cors_origins]
+    return app.mcp.http_app(
+        path=server.path,
+        middleware=middleware,
+        json_response=server.json_response,
+        stateless_http=server.stateless_http,
+        host_origin_protection=protection,
+        allowed_hosts=allowed_hosts,
+        allowed_origins=origins or None,
+    )
+
+
+async def serve_http(app: App) -> None:
+    """uvicorn on `http_app(app)`; SIGTERM drains calls in flight and exits 0."""
+    import uvicorn
+
+    server = app.settings.server
+    config = uvicorn.Config(
+        http_app(app),
+        host=server.host,
+        port=server.port,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=server.shutdown_grace_s,
+    )
+    httpd = uvicorn.Server(config)
+    app.drain.hold()
+    # uvicorn re-raises the signal it stopped on once it is done; with this handler in
+    # place that is a no-op, so the process exits 0 after closing the pools.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    draining = asyncio.create_task(_drain_on_exit(app, httpd))
+    try:
+        log.info("serving MCP at http://%s:%s%s", server.host, server.port, server.path)
+        await httpd.serve()
+    finally:
+        draining.cancel()
+
+
+async def _drain_on_exit(app: App, httpd: Any) -> None:
+    while not httpd.should_exit:
+        await asyncio.sleep(0.1)
+    grace = app.settings.server.shutdown_grace_s
+    log.info("shutting down: finishing calls in flight (up to %s s)", grace)
+    await app.drain.drain(grace)
+
+
+def host_protection(
+    host: str, allowed_hosts: list[str]
+) -> tuple[bool | Literal["auto"], list[str]]:
+    """DNS-rebinding protection, set explicitly: on loopback only loopback names are
+    accepted in Host/Origin; elsewhere the configured `allowed_hosts`."""
+    if is_loopback(host):
+        return True, [*LOOPBACK_HOSTS, *allowed_hosts]
+    if allowed_hosts:
+        return True, list(allowed_hosts)
+    log.warning(
+        "HTTP bound to %s without [server] allowed_hosts: Host headers are not checked;"
+        " list the names clients use in allowed_hosts",
+        host,
+    )
+    return "auto", []

@@ -1,0 +1,189 @@
+"""ToolContext injection for tools, resources and prompts.
+
+A plugin function declares `ctx: ToolContext`; we hand FastMCP a wrapper whose
+signature leaves that parameter out (so it is not in the input schema) and which
+builds the ToolContext per call. With several sources, tools and prompts also get
+a `source` argument (an enum of the source names).
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal
+
+from fastmcp.exceptions import FastMCPError, PromptError, ResourceError, ToolError
+from pydantic import Field
+
+from azsql_mcp.api import DatabaseError, QueryRefused, ToolContext
+from azsql_mcp.serving.callrecord import CURRENT_CALL, client_identity
+from azsql_mcp.serving.recording import RecordingDatabase
+from azsql_mcp.serving.runtime import Runtime
+
+SOURCE_ARG = "source"
+Kind = Literal["tool", "resource", "prompt"]
+_ERRORS: dict[Kind, type[FastMCPError]] = {
+    "tool": ToolError,
+    "resource": ResourceError,
+    "prompt": PromptError,
+}
+
+
+def inject(
+    fn: Callable[..., Awaitable[Any]],
+    runtime: Runtime,
+    *,
+    plugin: str,
+    kind: Kind,
+    writes: bool = False,
+    source_from_uri: bool = False,
+) -> Callable[..., Awaitable[Any]]:
+    """A wrapper of `fn` for FastMCP: ToolContext injected, `source` added, errors mapped.
+
+    The wrapper's signature leaves out the ToolContext parameter, so it is not part of
+    the input schema; the wrapper builds the ToolContext itself on every call."""
+    hints = typing.get_type_hints(fn, include_extras=True)
+    signature = inspect.signature(fn)
+    ctx_params = context_params(fn)
+    error = _ERRORS[kind]
+    add_source = (
+        bool(ctx_params)
+        and kind != "resource"
+        and len(runtime.sources) > 1
+        and SOURCE_ARG not in signature.parameters
+    )
+    params = [
+        param.replace(annotation=hints.get(param.name, param.annotation))
+        for param in signature.parameters.values()
+        if param.name not in ctx_params
+    ]
+    if add_source:
+        params.append(_source_parameter(runtime))
+    if source_from_uri:  # the core's `scheme://{source}/...` variant of a resource
+        params.insert(0, inspect.Parameter(SOURCE_ARG, _POSITIONAL, annotation=str))
+    params.sort(key=lambda p: p.kind)  # keyword-only parameters after the others
+    builder = _ContextBuilder(runtime, plugin, fn.__name__, writes, error)
+
+    async def call(**kwargs: Any) -> Any:
+        try:
+            if ctx_params:
+                # the caller's choice: the added argument, or the function's own `source`
+                # (a resource template's URI part); None for the default source
+                if add_source or source_from_uri:
+                    source = kwargs.pop(SOURCE_ARG, None)
+                else:
+                    source = kwargs.get(SOURCE_ARG)
+                ctx = await builder.build(source)
+                kwargs.update(dict.fromkeys(ctx_params, ctx))
+            return await fn(**kwargs)
+        except QueryRefused as exc:
+            raise error(str(exc)) from exc
+        except DatabaseError as exc:
+            raise error(_database_message(exc)) from exc
+
+    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=params, return_annotation=hints.get("return", signature.return_annotation)
+    )
+    call.__annotations__ = {p.name: p.annotation for p in params}
+    if "return" in hints:
+        call.__annotations__["return"] = hints["return"]
+    call.__name__ = fn.__name__
+    call.__qualname__ = fn.__qualname__
+    call.__doc__ = fn.__doc__
+    call.__module__ = fn.__module__
+    return call
+
+
+def context_params(fn: Callable[..., Any]) -> list[str]:
+    """The parameters of `fn` that take the ToolContext."""
+    hints = typing.get_type_hints(fn, include_extras=True)
+    return [n for n in inspect.signature(fn).parameters if _is_tool_context(hints.get(n))]
+
+
+_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
+def _is_tool_context(annotation: Any) -> bool:
+    if annotation is ToolContext:
+        return True
+    return any(_is_tool_context(arg) for arg in typing.get_args(annotation))
+
+
+def _source_parameter(runtime: Runtime) -> inspect.Parameter:
+    names: Any = Literal.__getitem__(tuple(runtime.sources))
+    annotation = Annotated[names, Field(description="Database source to use.")]
+    return inspect.Parameter(
+        SOURCE_ARG,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=runtime.default_source,
+        annotation=annotation,
+    )
+
+
+def _database_message(exc: DatabaseError) -> str:
+    text = str(exc)
+    if exc.number is not None and str(exc.number) not in text:
+        text += f" (SQL Server error {exc.number})"
+    return text
+
+
+class _ContextBuilder:
+    """Builds the ToolContext of one call to one component."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        plugin: str,
+        component: str,
+        writes: bool,
+        error: type[FastMCPError],
+    ):
+        self.runtime = runtime
+        self.plugin = plugin
+        self.component = component
+        self.writes = writes
+        self.error = error
+
+    async def build(self, source: str | None) -> ToolContext:
+        """`source` is the caller's choice (None: the default source)."""
+        runtime = self.runtime
+        if source is None:
+            source = runtime.default_source
+        elif source not in runtime.sources:
+            known = ", ".join(runtime.sources) or "none configured"
+            raise self.error(f"unknown source {source!r}; configured sources: {known}")
+        if source is not None and self.writes and runtime.read_only[source]:
+            raise self.error(
+                f"{self.component} changes data, but source {source!r} is read-only. An operator"
+                f" can allow writes with read_only = false in [sources.{source}.security]."
+            )
+        record = CURRENT_CALL.get()
+        if record is not None:
+            record.source = source
+        db = await runtime.database(source)
+        return ToolContext(
+            db=RecordingDatabase(db) if record is not None else db,
+            source=source or "",
+            sources=list(runtime.sources),
+            config=runtime.plugin_configs.get(self.plugin),
+            client=record.client if record is not None else client_identity(),
+            report_progress=_progress_reporter(),
+        )
+
+
+def _progress_reporter() -> Callable[[float, float | None, str | None], Awaitable[None]]:
+    from fastmcp.server.context import _current_context
+
+    fastmcp_context = _current_context.get()
+    if fastmcp_context is None:
+        return _no_progress
+
+    async def report(progress: float, total: float | None = None, message: str | None = None):
+        await fastmcp_context.report_progress(progress, total, message)
+
+    return report
+
+
+async def _no_progress(progress: float, total: float | None = None, message: str | None = None):
+    return None

@@ -1,0 +1,56 @@
+"""The one logging set-up of the process: structured records on stderr.
+
+stdout belongs to the stdio transport, so nothing here ever writes to it.
+FastMCP's own loggers are routed through the same handler.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from azsql_mcp.core.config import LoggingSettings
+from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
+
+# Attributes every LogRecord has; anything else was passed as `extra=` and is kept.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def setup_logging(settings: LoggingSettings) -> None:
+    """Send every log record (ours, FastMCP's, uvicorn's) to stderr in one format."""
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.format == "json":
+        inner: logging.Formatter = JsonFormatter()
+    else:
+        inner = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # No credential in any line, whoever logs it (serving/redact.py).
+    handler.setFormatter(RedactingFormatter(inner))
+    handler.addFilter(AccessLogQueries())
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.level)
+    # FastMCP and uvicorn install their own handlers; let their records reach ours instead.
+    for name in ("fastmcp", "uvicorn", "uvicorn.error", "uvicorn.access", "mcp"):
+        logger = logging.getLogger(name)
+        for old in logger.handlers[:]:
+            logger.removeHandler(old)
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)

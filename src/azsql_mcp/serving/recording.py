@@ -1,0 +1,71 @@
+"""The database a tool gets while its call is audited: it passes every call through to
+the source and notes the statement fingerprint and the rows in the call record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from azsql_mcp.api import Database, Limits, QueryResult, Security
+from azsql_mcp.serving.callrecord import CURRENT_CALL
+
+
+class RecordingDatabase(Database):
+    """Passes every call through and notes the statement fingerprint and rows for audit.
+
+    The signatures are the `Database` protocol's, not repeated: the options pass through
+    as they came, and mypy checks the calls against the protocol."""
+
+    def __init__(self, db: Database):
+        self._db = db
+        self.source = db.source
+        self.security: Security = db.security
+        self.limits: Limits = db.limits
+
+    async def read(
+        self, sql: str, params: Mapping[str, Any] | None = None, **options: Any
+    ) -> QueryResult:
+        await _note(sql)
+        result = await self._db.read(sql, params, **options)
+        _note_rows(len(result.rows))
+        return result
+
+    async def write(
+        self, sql: str, params: Mapping[str, Any] | None = None, **options: Any
+    ) -> QueryResult:
+        await _note(sql)
+        result = await self._db.write(sql, params, **options)
+        _note_rows(result.rows_affected or 0)
+        return result
+
+    async def write_batch(
+        self, statements: Sequence[str], params: Mapping[str, Any] | None = None
+    ) -> list[QueryResult]:
+        await _note(";\n".join(statements))
+        results = await self._db.write_batch(statements, params)
+        _note_rows(sum(r.rows_affected or 0 for r in results))
+        return results
+
+    async def explain(self, sql: str) -> str:
+        await _note(sql)
+        return await self._db.explain(sql)
+
+    async def ping(self) -> float:
+        return await self._db.ping()
+
+    def pool_stats(self) -> dict[str, int]:
+        return self._db.pool_stats()
+
+
+async def _note(sql: str) -> None:
+    record = CURRENT_CALL.get()
+    if record is not None and record.fingerprint is None:
+        from azsql_mcp.db import guardworker  # long statements: off the event loop
+
+        record.fingerprint = await guardworker.fingerprint(sql)
+
+
+def _note_rows(rows: int) -> None:
+    record = CURRENT_CALL.get()
+    if record is not None:
+        record.rows = (record.rows or 0) + rows

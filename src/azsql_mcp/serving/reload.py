@@ -1,0 +1,263 @@
+"""Config hot reload: on SIGHUP, and when the config file changes (polled every 2 s).
+
+The new configuration is validated in full first; an invalid one leaves the
+running configuration in place and every problem is logged. What can change
+while serving takes effect for the next request, without dropping connections
+or calls in flight: plugin and tool switches (through one FastMCP visibility
+transform), `[server.limits]`, scopes and static tokens, `[logging]`, `[audit]`.
+Anything else (sources, security, query limits, the listener, the auth mode) is
+logged as needing a restart and keeps its running value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.serving.auditlog import open_audit_log
+from azsql_mcp.serving.clientauth import static_token_table
+from azsql_mcp.serving.logsetup import setup_logging
+from azsql_mcp.serving.metrics import CONFIG_RELOADS
+
+if TYPE_CHECKING:
+    from azsql_mcp.core.app import App
+
+log = logging.getLogger(__name__)
+
+POLL_S = 2.0
+# Dotted paths into the settings that apply while serving; `*` is any plugin name.
+RELOADABLE = (
+    "plugins.disabled",
+    "plugins.enabled",
+    "plugins.sections.*.disabled_tools",
+    "server.limits",
+    "server.auth.tool_scopes",
+    "server.auth.plugin_scopes",
+    "server.auth.static_tokens",
+    "logging",
+    "audit",
+)
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """How to read the configuration again: the loader and the file to watch."""
+
+    load: Callable[[], Settings]
+    path: Path | None
+
+
+@asynccontextmanager
+async def watch_config(app: App, source: ConfigSource | None) -> AsyncIterator[None]:
+    """Reload on SIGHUP and on file changes while the block runs."""
+    if source is None:
+        yield
+        return
+    reloader = Reloader(app, source)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, reloader.wake.set)
+    task = asyncio.create_task(reloader.watch())
+    try:
+        yield
+    finally:
+        task.cancel()
+        loop.remove_signal_handler(signal.SIGHUP)
+
+
+class Reloader:
+    def __init__(self, app: App, source: ConfigSource):
+        self.app = app
+        self.source = source
+        self.wake = asyncio.Event()
+        self.stamp = _stamp(source.path)
+
+    async def watch(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self.wake.wait(), POLL_S)
+                reason = "SIGHUP"
+            except TimeoutError:
+                stamp = _stamp(self.source.path)
+                if stamp is None or stamp == self.stamp:
+                    continue
+                reason = f"{self.source.path} changed"
+            self.wake.clear()
+            self.stamp = _stamp(self.source.path)
+            try:
+                self.reload(reason)
+            except Exception:  # a reload must never take the server down
+                log.exception("config reload (%s) failed; the running config stays", reason)
+
+    def reload(self, reason: str) -> str:
+        """Read, validate and apply the configuration; the outcome label it counted."""
+        try:
+            outcome = apply(self.app, self.source.load(), reason)
+        except ConfigError as exc:
+            outcome = _refused(reason, exc.problems)
+        CONFIG_RELOADS.labels(outcome).inc()
+        return outcome
+
+
+def apply(app: App, new: Settings, reason: str = "reload") -> str:
+    """Apply what can change while serving; 'applied', 'unchanged' or 'invalid'."""
+    current = app.settings
+    effective = _merged(current, new)
+    problems = app.plugins.switched_off(effective)[2]
+    tokens = None
+    auth = effective.server.auth
+    if auth.mode == "static_tokens" and auth.static_tokens != current.server.auth.static_tokens:
+        try:
+            tokens = static_token_table(auth)
+        except ConfigError as exc:
+            problems += exc.problems
+    audit_changed = effective.audit != current.audit
+    audit = None
+    if audit_changed:
+        try:
+            audit = open_audit_log(effective.audit)
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        if audit is not None:
+            audit.close()
+        return _refused(reason, problems)
+    _warn_restart_needed(app, current, new)
+    changed = _changed_paths(_dump(current), _dump(effective))
+    if not changed:
+        log.info("config reload (%s): nothing that applies while serving changed", reason)
+        return "unchanged"
+    app.settings = effective
+    app.hidden.keys = app.hidden_keys(effective)
+    app.policy.update(auth, app.plugins)
+    app.limits.update(effective.server.limits)
+    if tokens is not None:
+        from fastmcp.server.auth.providers.jwt import StaticTokenVerifier
+
+        if isinstance(app.mcp.auth, StaticTokenVerifier):
+            app.mcp.auth.tokens = tokens  # read per request: rotated tokens apply at once
+    if effective.logging != current.logging:
+        setup_logging(effective.logging)
+    if audit_changed:
+        old_audit, app.tool_calls.audit = app.tool_calls.audit, audit
+        if old_audit is not None:
+            old_audit.close()
+    log.info("config reloaded (%s): %s", reason, ", ".join(sorted(changed)))
+    return "applied"
+
+
+def _refused(reason: str, problems: list[str]) -> str:
+    for problem in problems:
+        log.error("config reload (%s) refused: %s", reason, problem)
+    log.error("config reload (%s): the running configuration stays in place", reason)
+    return "invalid"
+
+
+def _warn_restart_needed(app: App, current: Settings, new: Settings) -> None:
+    fixed_now = _without_reloadable(_dump(current))
+    fixed_new = _without_reloadable(_dump(new))
+    for path in sorted(_changed_paths(fixed_now, fixed_new)):
+        log.warning(
+            "config reload: %s changed; it takes effect after a restart"
+            " (database sources, security, query limits, listener and auth mode keep"
+            " their running values)",
+            path,
+        )
+    for name in app.plugins.enabled_later(new):
+        log.warning(
+            "config reload: plugin %r is enabled now but was not loaded at start;"
+            " it loads after a restart",
+            name,
+        )
+
+
+# --- the settings as nested dicts -----------------------------------------------------
+
+
+def _dump(settings: Settings) -> dict[str, Any]:
+    # Python mode keeps SecretStr objects, so a merged dump validates back unchanged.
+    return settings.model_dump()
+
+
+def _merged(current: Settings, new: Settings) -> Settings:
+    """The running settings with the reloadable parts taken from `new`."""
+    out, incoming = _dump(current), _dump(new)
+    for path in _reloadable_paths(out, incoming):
+        value = _get(incoming, path)
+        if value is _MISSING:
+            _delete(out, path)
+        else:
+            _set(out, path, copy.deepcopy(value))
+    return Settings.model_validate(out)
+
+
+def _reloadable_paths(*dumps: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    paths = []
+    for pattern in RELOADABLE:
+        parts = tuple(pattern.split("."))
+        if "*" not in parts:
+            paths.append(parts)
+            continue
+        star = parts.index("*")
+        names = {n for d in dumps for n in (_get(d, parts[:star]) or {})}
+        paths += [(*parts[:star], n, *parts[star + 1 :]) for n in sorted(names)]
+    return paths
+
+
+def _without_reloadable(dump: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dump)
+    for path in _reloadable_paths(out):
+        _delete(out, path)
+    return out
+
+
+def _changed_paths(old: Any, new: Any, prefix: str = "") -> set[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        changed: set[str] = set()
+        for key in old.keys() | new.keys():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            changed |= _changed_paths(old.get(key, _MISSING), new.get(key, _MISSING), path)
+        return changed
+    return set() if old == new else {prefix}
+
+
+_MISSING: Any = object()
+
+
+def _get(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(data, Mapping) or part not in data:
+            return _MISSING
+        data = data[part]
+    return data
+
+
+def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        data = data.setdefault(part, {})
+    data[path[-1]] = value
+
+
+def _delete(data: dict[str, Any], path: tuple[str, ...]) -> None:
+    parent = _get(data, path[:-1])
+    if isinstance(parent, dict):
+        parent.pop(path[-1], None)
+
+
+def _stamp(path: Path | None) -> tuple[int, int, int] | None:
+    """What changes when the file is rewritten or a ConfigMap swaps its symlink."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)

@@ -1,0 +1,61 @@
+"""`/health` (readiness), `/health/live` (liveness) and `/metrics` (Prometheus) beside `/mcp`.
+
+None of them needs a token: probes and scrapers do not authenticate. Keep them
+off the public route (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from azsql_mcp.serving.metrics import POOL_CONNECTIONS, REGISTRY
+from azsql_mcp.version import __version__
+
+if TYPE_CHECKING:
+    from azsql_mcp.core.app import App
+
+
+def add_routes(app: App) -> None:
+    @app.mcp.custom_route("/health", methods=["GET"])
+    async def health(request: Request) -> Response:
+        return JSONResponse(*health_report(app))
+
+    @app.mcp.custom_route("/health/live", methods=["GET"])
+    async def live(request: Request) -> Response:
+        # The process answers HTTP: nothing else is checked, so a database outage
+        # takes replicas out of rotation (/health) instead of restarting them.
+        return JSONResponse({"status": "alive", "version": __version__})
+
+    @app.mcp.custom_route("/metrics", methods=["GET"])
+    async def metrics(request: Request) -> Response:
+        update_pool_gauges(app)
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def health_report(app: App) -> tuple[dict[str, Any], int]:
+    """The /health body and status: 503 while any source is not ready."""
+    sources = app.readiness()
+    ready = all(s["ready"] for s in sources.values())
+    body = {
+        "status": "ok" if ready else "not_ready",
+        "version": __version__,
+        "uptime_s": round(time.monotonic() - app.started_at, 3),
+        "plugins": app.plugins.counts(),
+        "sources": sources,
+    }
+    return body, 200 if ready else 503
+
+
+def update_pool_gauges(app: App) -> None:
+    for name, db in app.databases.items():
+        pool_stats = getattr(db, "pool_stats", None)
+        if pool_stats is None:
+            continue
+        stats = pool_stats()
+        for state in ("in_use", "idle"):
+            POOL_CONNECTIONS.labels(name, state).set(stats.get(state, 0))

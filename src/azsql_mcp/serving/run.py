@@ -1,0 +1,49 @@
+"""Serving an assembled App until stopped: `serve` picks stdio or HTTP, watches the
+config for reloads, and chooses FastMCP's telemetry mode."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal
+
+from azsql_mcp.serving.http import check_binding, serve_http
+from azsql_mcp.serving.reload import watch_config
+from azsql_mcp.serving.stdio import serve_stdio
+
+if TYPE_CHECKING:
+    from azsql_mcp.core.app import App
+    from azsql_mcp.serving.reload import ConfigSource
+
+Transport = Literal["stdio", "http"]
+
+
+async def serve(app: App, transport: Transport, config: ConfigSource | None = None) -> None:
+    """Serve until stopped: stdio (nothing but protocol on stdout) or streamable HTTP.
+
+    With `config` (how to re-read the configuration), SIGHUP and edits of the config
+    file reload it (serving/reload.py).
+    """
+    choose_telemetry_mode()
+    app.freeze_heap_when_open = True
+    async with watch_config(app, config):
+        if transport == "stdio":
+            await serve_stdio(app)
+            return
+        check_binding(app.settings)
+        await serve_http(app)
+
+
+def choose_telemetry_mode(environ: Mapping[str, str] = os.environ) -> None:
+    """FastMCP builds span attributes on every request, which costs CPU even when no
+    OpenTelemetry SDK records the spans. Without an SDK (no tracer provider set, as when
+    the server is not started under `opentelemetry-instrument`) it is set to create no
+    spans and only pass on the caller's trace context ("off" would still build the
+    attributes). FASTMCP_TELEMETRY_MODE, when the operator sets it, decides instead."""
+    import fastmcp
+    from opentelemetry import trace
+
+    if "FASTMCP_TELEMETRY_MODE" in environ:
+        return
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        fastmcp.settings.telemetry_mode = "propagation_only"

@@ -1,0 +1,37 @@
+"""Serving over stdio: nothing but protocol on stdout, and the sources opened only once
+the client has the `initialize` answer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mcp.types as mt
+from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+
+from azsql_mcp.serving.runtime import Runtime
+
+if TYPE_CHECKING:
+    from azsql_mcp.core.app import App
+
+
+class OpenSourcesWhenInitialized(Middleware):
+    """Starts opening the sources when the client says it got the `initialize` answer."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+
+    async def on_notification(
+        self,
+        context: MiddlewareContext[mt.Notification[Any, Any]],
+        call_next: CallNext[mt.Notification[Any, Any], Any],
+    ) -> Any:
+        if context.method == "notifications/initialized":
+            self.runtime.open()
+        return await call_next(context)
+
+
+async def serve_stdio(app: App) -> None:
+    """Open sources only after `initialize` is answered; other transports open at start."""
+    app.open_sources_at_start = False
+    app.mcp.add_middleware(OpenSourcesWhenInitialized(app.runtime))
+    await app.mcp.run_stdio_async(show_banner=False)

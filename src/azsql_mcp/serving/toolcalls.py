@@ -1,0 +1,106 @@
+"""The tool-call middleware: every tool call passes it for a concurrency slot, the tool
+metrics and one audit line (auditlog.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+from fastmcp.server.middleware.rate_limiting import RateLimitError
+
+from azsql_mcp.api import DatabaseError, QueryRefused
+from azsql_mcp.serving.admission import LimitState
+from azsql_mcp.serving.auditlog import AuditLog, audit_line
+from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
+from azsql_mcp.serving.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
+
+log = logging.getLogger(__name__)
+
+
+class ToolCallMiddleware(Middleware):
+    """Limits, counts, times and audits every tool call. A config reload swaps `audit`
+    and updates `limits` in place.
+
+    It overrides `__call__` (FastMCP's documented entry point) rather than
+    `on_call_tool`: this runs on every request, and the hook dispatch it skips would
+    cost more than the work below."""
+
+    def __init__(
+        self,
+        plugin_of_tool: Mapping[str, str],
+        audit: AuditLog | None,
+        limits: LimitState,
+    ):
+        self.plugin_of_tool = plugin_of_tool
+        self.audit = audit
+        self.limits = limits
+
+    async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
+        if context.method != "tools/call":
+            return await call_next(context)
+        requested = context.message.name
+        plugin = self.plugin_of_tool.get(requested, "")
+        # Names a client made up share one label: metric label sets stay bounded.
+        tool = requested if requested in self.plugin_of_tool else UNKNOWN_TOOL
+        record = CallRecord(client_identity())
+        token = CURRENT_CALL.set(record)
+        started = time.perf_counter()
+        outcome, number = "ok", None
+        slot = False
+        try:
+            slot = await self.limits.acquire()
+            if not slot:
+                raise _busy(self.limits)
+            result = await call_next(context)
+        except asyncio.CancelledError:
+            outcome = "cancelled"  # the client went away, or shutdown cut the call
+            raise
+        except Exception as exc:
+            outcome, number = _classify(exc)
+            raise
+        finally:
+            if slot:
+                await self.limits.release()
+            CURRENT_CALL.reset(token)
+            duration = time.perf_counter() - started
+            _calls(tool, plugin, outcome).inc()
+            _latency(tool, plugin).observe(duration)
+            if self.audit is not None:
+                audited = requested[:MAX_AUDITED_NAME]
+                self.audit.write(audit_line(audited, plugin, record, duration, outcome, number))
+        return result
+
+
+def _busy(limits: LimitState) -> RateLimitError:
+    LIMITED_REQUESTS.labels("concurrency").inc()
+    return RateLimitError(
+        f"server busy: {limits.limits.max_concurrent_calls} tool call(s) already running,"
+        " the limit set by [server.limits] max_concurrent_calls; retry in a few seconds"
+    )
+
+
+UNKNOWN_TOOL = "(unknown)"
+MAX_AUDITED_NAME = 128
+
+# Labelled metric children, looked up once per label set instead of on every call.
+_calls = functools.lru_cache(maxsize=256)(TOOL_CALLS.labels)
+_latency = functools.lru_cache(maxsize=256)(TOOL_LATENCY.labels)
+
+
+def _classify(exc: BaseException) -> tuple[str, int | None]:
+    """Outcome label and SQL Server error number of a failed call."""
+    if isinstance(exc, RateLimitError):
+        return "limited", None
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, QueryRefused):
+            return "refused", None
+        if isinstance(cause, DatabaseError):
+            return "error", cause.number
+        cause = cause.__cause__
+    return "error", None
