@@ -94,6 +94,11 @@ class SourceSettings(BaseModel):
     application_intent: Literal["read_write", "read_only"] = Field(
         "read_write", description="read_only: ApplicationIntent=ReadOnly (readable secondaries)"
     )
+    executor: Literal["auto", "process", "thread"] = Field(
+        "auto",
+        description="where pyodbc runs: a driver process (POSIX) or threads of the server;"
+        " auto picks the driver process where it can run",
+    )
     security: Security | None = None
     limits: Limits | None = None
 

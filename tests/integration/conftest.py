@@ -1,4 +1,5 @@
-"""Tests of tools, resources and prompts run as both logins of the test server.
+"""Tests of tools, resources and prompts run as both logins of the test server; the
+database tests run on both executors.
 
 The privileged login and `azsql_reader`, the db_datareader user that docs/security.md
 recommends. A test that expects a difference takes `azsql_principal` and asserts it: a
@@ -10,13 +11,32 @@ from __future__ import annotations
 
 import pytest
 
+from azsql_mcp.db import executors
+from azsql_mcp.serving import metrics
 from azsql_mcp.testing.pytest_plugin import PRINCIPALS
 
 # The modules whose tests run once per principal.
 _PER_PRINCIPAL = ("test_tools_", "test_resources", "test_prompts")
+# The modules whose tests run once per executor (db/executors.py): the driver process
+# and threads of the server's own process (the default where no driver process can run).
+_PER_EXECUTOR = "test_database_"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__.rpartition(".")[2]
     if "azsql_principal" in metafunc.fixturenames and module.startswith(_PER_PRINCIPAL):
         metafunc.parametrize("azsql_principal", PRINCIPALS, indirect=True)
+    if module.startswith(_PER_EXECUTOR):
+        metafunc.parametrize("executor", ["process", "thread"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def executor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The executor that `executor = "auto"` (every source here) picks: each in turn for
+    the database tests, the driver process elsewhere."""
+    kind = str(getattr(request, "param", "process"))
+    if kind != "process" and request.node.get_closest_marker("driver_process"):
+        pytest.skip("about the driver process itself")
+    monkeypatch.setattr(executors, "default_kind", lambda: kind)
+    metrics.DB_RETRIES.clear()  # tests count a source's retries, and sources repeat by name
+    return kind

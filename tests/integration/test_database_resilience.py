@@ -266,6 +266,7 @@ def running(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.driver_process
 async def test_one_driver_process_per_source_ended_by_close(server: ThreadedTdsServer) -> None:
     before = driver_pids()
     first, second = make_db(server, "first"), make_db(server, "second")
@@ -283,6 +284,30 @@ async def test_one_driver_process_per_source_ended_by_close(server: ThreadedTdsS
     assert not any(running(pid) for pid in started)
 
 
+async def test_executor_thread_keeps_the_connections_in_the_server_process(
+    server: ThreadedTdsServer,
+) -> None:
+    """`executor = "thread"` (the portable choice, Windows' default) starts no driver
+    process; cancelling mid-query still cancels on the server and frees the connection."""
+    before = driver_pids()
+    database = make_db(server, "threads", executor="thread")
+    try:
+        assert (await database.read("SELECT 1 AS one")).rows == [(1,)]
+        assert driver_pids() == before
+        server.add_fault(Fault.parse("delay:30@query:1"))
+        reading = asyncio.create_task(database.read("SELECT 2 AS two"))
+        await asyncio.sleep(0.5)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        await wait_until(lambda: database.pool_stats()["in_use"] == 0)
+        assert (await database.read("SELECT 3 AS three")).rows == [(3,)]
+    finally:
+        server.clear_faults()
+        await database.close()
+
+
+@pytest.mark.driver_process
 async def test_reads_carry_on_after_the_driver_process_dies(server: ThreadedTdsServer) -> None:
     database = make_db(server, "crashing")
     try:
@@ -303,6 +328,7 @@ async def test_reads_carry_on_after_the_driver_process_dies(server: ThreadedTdsS
         await database.close()
 
 
+@pytest.mark.driver_process
 async def test_signals_for_the_process_group_leave_it_running(server: ThreadedTdsServer) -> None:
     """Ctrl-C and a supervisor's SIGTERM reach the whole group; the server ends the
     driver process itself, once its calls are done."""

@@ -132,6 +132,7 @@ class SourceDatabase(Database):
             acquire_timeout_s=settings.pool_acquire_timeout_s,
             validate_after_s=self._tuning.validate_after_s,
             idle_timeout_s=settings.pool_idle_timeout_s,
+            executor=settings.executor,
         )
         self._outage: str | None = None  # set while calls must fail fast
         self._credentials_refused = False

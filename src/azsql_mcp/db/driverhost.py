@@ -407,6 +407,50 @@ def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
     return ("other", type(exc).__name__, (str(exc),))
 
 
+class Connections:
+    """The open connections by id, and the operations on them: the one dispatcher of
+    both executors (this process's Host, and the server's in-process thread executor)."""
+
+    def __init__(self) -> None:
+        self._open: dict[int, Connection] = {}
+
+    def perform(self, op: str, connection_id: int, args: Any) -> Any:
+        """Run `op` ("connect", "close", "cancel" or "run") on the connection; its value."""
+        conn = self._open.get(connection_id)
+        if op == "connect":
+            self._open[connection_id] = Connection(connect(*args))
+            return None
+        if op == "close":
+            if conn is not None:
+                del self._open[connection_id]
+                conn.cnxn.close()
+            return None
+        if op == "cancel":  # from another thread than the one running the statement
+            if conn is not None:
+                conn.cancel_statement()
+            return None
+        if conn is None:
+            import pyodbc
+
+            raise pyodbc.OperationalError("08003", f"no connection {connection_id}")
+        name, work_args = args
+        return WORK[name](conn, *work_args)
+
+    def broken(self, connection_id: int) -> bool:
+        conn = self._open.get(connection_id)
+        return conn is not None and conn.broken
+
+    def cancel_all(self) -> None:
+        for conn in list(self._open.values()):
+            conn.cancel_statement()
+
+    def close_all(self) -> None:
+        for conn in list(self._open.values()):
+            with contextlib.suppress(Exception):
+                conn.cnxn.close()
+        self._open.clear()
+
+
 class Host:
     """Threads that take turns reading the socket: the one that reads a request runs it,
     so a request wakes one thread, not a reader and then a worker. The server starts
@@ -418,7 +462,7 @@ class Host:
         self._incoming = incoming
         self._read_lock = threading.Lock()
         self._send_lock = threading.Lock()
-        self._connections: dict[int, Connection] = {}
+        self._connections = Connections()
 
     def serve(self, threads: int) -> None:
         """Answer requests until the server closes its end, then close every connection."""
@@ -427,22 +471,18 @@ class Host:
             worker.start()
         for worker in workers:
             worker.join()
-        for conn in self._connections.values():
-            with contextlib.suppress(Exception):
-                conn.cnxn.close()
+        self._connections.close_all()
 
     def _take_turns(self) -> None:
         while True:
             with self._read_lock:
                 request = self._next_request()
             if request is None:  # the server closed its end: stop what still runs
-                for running in list(self._connections.values()):
-                    running.cancel_statement()
+                self._connections.cancel_all()
                 return
             request_id, op, connection_id, args = request
-            if op == "cancel":  # the connection's own thread is busy running it
-                if (conn := self._connections.get(connection_id)) is not None:
-                    conn.cancel_statement()
+            if op == "cancel":  # the connection's own thread is busy running it: no answer
+                self._connections.perform(op, connection_id, args)
             else:
                 self._handle(request_id, op, connection_id, args)
 
@@ -458,31 +498,16 @@ class Host:
         return request
 
     def _handle(self, request_id: int | None, op: str, connection_id: int, args: Any) -> None:
-        conn = self._connections.get(connection_id)
         try:
-            if op == "connect":
-                self._connections[connection_id] = Connection(connect(*args))
-                value: Any = None
-            elif op == "close":
-                if conn is not None:
-                    del self._connections[connection_id]
-                    conn.cnxn.close()
-                value = None
-            elif conn is None:
-                import pyodbc
-
-                raise pyodbc.OperationalError("08003", f"no connection {connection_id}")
-            else:
-                name, work_args = args
-                value = WORK[name](conn, *work_args)
-            answer = (request_id, True, value, conn is not None and conn.broken)
+            ok, value = True, self._connections.perform(op, connection_id, args)
         except Exception as exc:
-            answer = (request_id, False, error_value(exc), conn is not None and conn.broken)
+            ok, value = False, error_value(exc)
+        broken = self._connections.broken(connection_id)
         if request_id is not None:
             try:
-                data = frame(answer)
+                data = frame((request_id, ok, value, broken))
             except Exception as exc:  # a value pickle cannot carry
-                data = frame((request_id, False, error_value(exc), answer[3]))
+                data = frame((request_id, False, error_value(exc), broken))
             with self._send_lock, contextlib.suppress(OSError):  # OSError: server gone
                 self._sock.sendall(data)
 

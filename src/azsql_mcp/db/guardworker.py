@@ -141,7 +141,7 @@ class Checker:
 
     def _inline(self, sql: str) -> bool:
         # Over MAX_SQL_CHARS the first test of the check refuses at once. Without POSIX
-        # (pass_fds) there is no worker process, as there is no driver process (pool.py).
+        # (pass_fds) there is no worker process, as there is no driver process (executors.py).
         if len(sql) > sqlguard.MAX_SQL_CHARS or os.name != "posix":
             return True
         limit = min(max(self.inline_tokens, self.budget_tokens), len(sql))  # no more tokens

@@ -1,10 +1,10 @@
-"""A bounded pool of connections for one source, held in the source's driver process.
+"""A bounded pool of connections for one source, held by the source's executor.
 
-The connections live in a process of their own (driverhost.py, started with the pool's
-first connection), where pyodbc and the ODBC driver run in threads without taking the
-GIL from this process's event loop. Each database operation is one request to it: a
-blocking function of driverhost.py, run on one connection, whose answer the event loop
-reads from a socket like any other network reply.
+The connections live in an executor (executors.py, started with the pool's first
+connection): by default the source's driver process, where pyodbc and the ODBC driver
+run in threads without taking the GIL from this process's event loop; or threads of
+this process where a driver process cannot run (Windows). Each database operation is
+one request to it: a blocking function of driverhost.py, run on one connection.
 
 Why not aioodbc: it exposes neither the query timeout (`Connection.timeout`, which makes
 the driver send ATTENTION) nor `Cursor.cancel()`, and it hops to a thread for every
@@ -14,176 +14,30 @@ fetch.
 from __future__ import annotations
 
 import asyncio
-import builtins
 import contextlib
 import itertools
 import logging
 import math
-import pickle
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import pyodbc
-
 from azsql_mcp.api import DatabaseError, DatabaseUnavailable
 from azsql_mcp.db import driverhost
+from azsql_mcp.db.executors import Executor, ExecutorKind, make_executor
 from azsql_mcp.db.retry import inspect_error
 from azsql_mcp.serving import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 VALIDATE_TIMEOUT_S = 5  # for the SELECT 1 that checks a connection idle for long
-EXIT_TIMEOUT_S = 10.0  # how long a closed driver process may take to finish and exit
-
-
-class DriverProcess(asyncio.Protocol):
-    """One driver process (driverhost.py) and the requests in flight to it. As the
-    protocol of its socket, it resolves each request's future as its answer arrives."""
-
-    def __init__(self, source: str, threads: int):
-        self.source = source
-        self._threads = threads
-        self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[asyncio.Future[Any], PooledConnection]] = {}
-        self._process: asyncio.subprocess.Process | None = None
-        self._transport: asyncio.Transport | None = None
-        self._received = bytearray()
-        self._lost = asyncio.Event()
-        self._closing = False
-
-    @property
-    def alive(self) -> bool:
-        """Started, not closed, and its socket still open."""
-        return self._transport is not None and not self._closing and not self._lost.is_set()
-
-    async def start(self) -> None:
-        ours, theirs = socket.socketpair()
-        try:
-            with theirs:
-                self._process = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    driverhost.__file__,
-                    str(theirs.fileno()),
-                    str(self._threads),
-                    pass_fds=(theirs.fileno(),),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,  # stdout may be the MCP stdio channel
-                )
-            await asyncio.get_running_loop().create_unix_connection(lambda: self, sock=ours)
-        except OSError as exc:
-            ours.close()
-            raise DatabaseError(
-                f"cannot start the driver process of source {self.source!r}: {exc}"
-            ) from exc
-
-    def request(self, op: str, conn: PooledConnection, args: Any) -> asyncio.Future[Any]:
-        """Ask for `op` on `conn`; the future gets the answer."""
-        future = asyncio.get_running_loop().create_future()
-        if not self.alive:
-            future.set_exception(self._gone())
-            return future
-        assert self._transport is not None
-        request_id = next(self._ids)
-        self._pending[request_id] = (future, conn)
-        self._transport.write(driverhost.frame((request_id, op, conn.id, args)))
-        return future
-
-    def run(
-        self, conn: PooledConnection, fn: Callable[..., Any], args: tuple[Any, ...]
-    ) -> asyncio.Future[Any]:
-        """Ask for `fn(connection, *args)`, one of driverhost.WORK, on `conn`."""
-        if driverhost.WORK.get(fn.__name__) is not fn:
-            raise ValueError(f"{fn.__name__} is not work the driver process knows")
-        return self.request("run", conn, (fn.__name__, args))
-
-    def tell(self, op: str, connection_id: int) -> None:
-        """Send `op` with no answer expected (cancel, close)."""
-        if self.alive:
-            assert self._transport is not None
-            self._transport.write(driverhost.frame((None, op, connection_id, None)))
-
-    async def close(self) -> None:
-        """Close the socket: the process cancels what still runs, closes its
-        connections and exits."""
-        self._closing = True
-        if self._transport is not None:
-            self._transport.close()
-            await self._lost.wait()
-        if self._process is not None:
-            try:
-                await asyncio.wait_for(self._process.wait(), EXIT_TIMEOUT_S)
-            except TimeoutError:
-                self._process.kill()
-                await self._process.wait()
-
-    # --- asyncio.Protocol ------------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        received = self._received
-        received += data
-        header = driverhost.HEADER
-        while len(received) >= header.size:
-            (length,) = header.unpack_from(received)
-            end = header.size + length
-            if len(received) < end:
-                return
-            request_id, ok, value, broken = pickle.loads(received[header.size : end])
-            del received[:end]
-            future, conn = self._pending.pop(request_id)
-            conn.broken = broken
-            if future.done():  # its caller was cancelled and did not shield it
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(_rebuild_error(*value))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._lost.set()
-        pending, self._pending = self._pending, {}
-        for future, _ in pending.values():
-            if not future.done():
-                future.set_exception(self._gone())
-        if not self._closing:
-            log.error(
-                "source %s: the driver process exited; its connections are lost, "
-                "and a new one starts with the next connection",
-                self.source,
-            )
-
-    def _gone(self) -> pyodbc.Error:
-        # a lost connection to the caller: reads are retried, idle connections dropped
-        return pyodbc.OperationalError(
-            "08S01", f"the driver process of source {self.source!r} is gone"
-        )
-
-
-def _rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
-    """The exception driverhost.error_value described, on this side."""
-    if kind == "pyodbc":
-        error_class = getattr(pyodbc, name, pyodbc.Error)
-        return error_class(*args)
-    if kind == "refused":
-        return DatabaseError(args[0])
-    builtin = getattr(builtins, name, None)
-    if isinstance(builtin, type) and issubclass(builtin, Exception):
-        return builtin(*args)
-    return RuntimeError(f"{name}: {args[0]}")
 
 
 @dataclass
 class PooledConnection:
     id: int
-    driver: DriverProcess  # the process that holds it
+    driver: Executor  # the driver process or thread executor that holds it
     retire_at: float  # monotonic time after which it is closed instead of reused
     last_used: float = field(default_factory=time.monotonic)
     broken: bool = False  # its rollback failed: the session state is unknown
@@ -219,6 +73,7 @@ class ConnectionPool:
         opener: Opener,
         *,
         size: int,
+        executor: ExecutorKind = "auto",
         acquire_timeout_s: float,
         validate_after_s: float = 30.0,
         idle_timeout_s: float = 300.0,
@@ -233,7 +88,8 @@ class ConnectionPool:
         self._slots = asyncio.Semaphore(size)
         self._idle: list[PooledConnection] = []
         self._in_use = 0
-        self._driver: DriverProcess | None = None
+        self._executor_kind = executor
+        self._driver: Executor | None = None
         self._driver_starting = asyncio.Lock()
         self._connection_ids = itertools.count(1)
         self._closed = False
@@ -261,7 +117,7 @@ class ConnectionPool:
             raise
         return conn
 
-    async def _driver_process(self) -> DriverProcess:
+    async def _driver_process(self) -> Executor:
         if self._driver is not None and self._driver.alive:
             return self._driver
         async with self._driver_starting:
@@ -269,7 +125,7 @@ class ConnectionPool:
                 if self._closed:
                     raise DatabaseUnavailable(f"source {self.source!r} is closed")
                 # a thread per connection, and two to spare for reading cancels
-                driver = DriverProcess(self.source, threads=self.size + 2)
+                driver = make_executor(self._executor_kind, self.source, threads=self.size + 2)
                 await driver.start()
                 self._driver = driver
             return self._driver
@@ -426,7 +282,7 @@ class Lease:
         self._running: asyncio.Future[Any] | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.
+        """Run `fn(connection, *args)`, one of driverhost.WORK, in the source's executor.
         Driver errors that mean the connection is gone make the lease drop it."""
         running = self.conn.driver.run(self.conn, fn, args)
         self._running = running
