@@ -21,7 +21,14 @@ from tds_test_server.sample.rows import (
     TableRows,
     generate_rows,
 )
-from tds_test_server.sample.schema import DESCRIPTIONS, VIEW_DESCRIPTIONS, sample_statements
+from tds_test_server.sample.schema import (
+    DESCRIPTIONS,
+    SAMPLE_DDL,
+    SAMPLE_INDEXES,
+    SAMPLE_VIEWS,
+    VIEW_DESCRIPTIONS,
+    description_statements,
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +40,7 @@ def generated() -> list[TableRows]:
 
 
 def test_every_statement_is_one_tsql_statement() -> None:
-    for statement in sample_statements():
+    for statement in [*SAMPLE_DDL, *SAMPLE_INDEXES, *SAMPLE_VIEWS, *description_statements()]:
         parsed = sqlglot.parse(statement, read="tsql")
         assert len(parsed) == 1, statement
         assert not isinstance(parsed[0], exp.Command), statement

@@ -23,7 +23,7 @@ from . import errors
 from .catalog import Catalog
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
-from .sql_types import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS, type_text
+from .sql_types import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 
 PRODUCT_VERSION = "16.0.1000.6"
@@ -929,7 +929,3 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
     }
     for name, (arity, fn) in session_functions.items():
         conn.create_function(name, arity, guard(fn), deterministic=False)
-
-
-def type_display(ctype: ColumnType) -> str:
-    return type_text(ctype)

@@ -438,8 +438,3 @@ def description_statements() -> list[str]:
         _add_description(text, "VIEW", view, None) for view, text in VIEW_DESCRIPTIONS.items()
     )
     return statements
-
-
-def sample_statements() -> list[str]:
-    """Every T-SQL statement of the sample except the rows, in the order they run."""
-    return [*SAMPLE_DDL, *SAMPLE_INDEXES, *SAMPLE_VIEWS, *description_statements()]
