@@ -1,5 +1,5 @@
-"""Tests of tools, resources and prompts run as both logins of the test server; the
-database tests run on both executors.
+"""Tests of tools, resources and prompts run as both logins of the test server, through
+both ODBC drivers; the database tests run on both executors.
 
 The privileged login and `azsql_reader`, the db_datareader user that docs/security.md
 recommends. A test that expects a difference takes `azsql_principal` and asserts it: a
@@ -13,7 +13,7 @@ import pytest
 
 from azsql_mcp.db import executors
 from azsql_mcp.serving import metrics
-from azsql_mcp.testing.pytest_plugin import PRINCIPALS
+from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS
 
 # The modules whose tests run once per principal.
 _PER_PRINCIPAL = ("test_tools_", "test_resources", "test_prompts")
@@ -26,6 +26,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__.rpartition(".")[2]
     if "azsql_principal" in metafunc.fixturenames and module.startswith(_PER_PRINCIPAL):
         metafunc.parametrize("azsql_principal", PRINCIPALS, indirect=True)
+        metafunc.parametrize("azsql_driver", DRIVERS, indirect=True)
     if module.startswith(_PER_EXECUTOR):
         metafunc.parametrize("executor", ["process", "thread"], indirect=True)
 

@@ -7,8 +7,11 @@
 - `azsql_principal`: which of the two logins `azsql_config` uses, "privileged" (the
   default) or "reader"; parametrize it indirectly to run a test as both
   (`@pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True)`).
+- `azsql_driver`: the ODBC driver `azsql_config` uses, "msodbc" (Microsoft's Driver 18,
+  the default when installed) or "freetds"; parametrize it indirectly likewise
+  (`DRIVERS`).
 - `azsql_config`: a config dict pointing at it; tweak it in a test or fixture.
-  `source_config(server, password, principal)` builds the source part of it.
+  `source_config(server, password, principal, driver)` builds the source part of it.
 - `azsql_scratch_schema`: a schema of its own with a few small tables (CHECK, DEFAULT,
   computed column, foreign key) and a view, dropped after the session; tests marked
   `sqlserver` use only it, so they also run against a real server.
@@ -52,6 +55,8 @@ READER_USER = "azsql_reader"
 PRIVILEGED = "privileged"
 READER = "reader"
 PRINCIPALS = (PRIVILEGED, READER)
+MSODBC, FREETDS = "msodbc", "freetds"
+DRIVERS = (MSODBC, FREETDS)
 TEST_SOURCE = "main"
 # Always loaded, so the test source's SQL login works whatever plugins a test picks.
 AUTH_PLUGIN = "builtin_auth"
@@ -90,9 +95,28 @@ def azsql_principal(request: pytest.FixtureRequest) -> str:
     return principal
 
 
-def source_config(server: Any, password: str, principal: str = PRIVILEGED) -> dict[str, Any]:
-    """A source on the test server's default database as the privileged or reader login."""
-    return {
+@pytest.fixture
+def azsql_driver(request: pytest.FixtureRequest) -> str:
+    """The ODBC driver `azsql_config` uses: "msodbc" (Microsoft's, when installed, else
+    FreeTDS) unless parametrized (indirectly) with "msodbc" or "freetds"."""
+    from tds_test_server import find_msodbc_driver
+
+    driver = str(getattr(request, "param", MSODBC))
+    if driver not in DRIVERS:
+        raise ValueError(f"azsql_driver: {driver!r} is not one of {DRIVERS}")
+    if driver == MSODBC and find_msodbc_driver() is None:
+        if hasattr(request, "param"):
+            pytest.skip("Microsoft ODBC Driver 18 (package mssql-python-odbc) is not installed")
+        driver = FREETDS
+    return driver
+
+
+def source_config(
+    server: Any, password: str, principal: str = PRIVILEGED, driver: str = MSODBC
+) -> dict[str, Any]:
+    """A source on the test server's default database as the privileged or reader login,
+    through Microsoft's driver (found as azsql-mcp finds it) or FreeTDS."""
+    source = {
         "server": f"{server.host},{server.port}",
         "database": server.default_database,
         "auth": "sql",
@@ -100,13 +124,18 @@ def source_config(server: Any, password: str, principal: str = PRIVILEGED) -> di
         "password": password,
         "encrypt": "no",
     }
+    if driver == FREETDS:
+        source["driver"] = "FreeTDS"
+    return source
 
 
 @pytest.fixture
-def azsql_config(request: pytest.FixtureRequest, azsql_principal: str) -> dict[str, Any]:
+def azsql_config(
+    request: pytest.FixtureRequest, azsql_principal: str, azsql_driver: str
+) -> dict[str, Any]:
     """Config (the shape of azsql-mcp.toml) with one source, `main`, on the test server's
-    sample database (AdventureWorksLT), as the `azsql_principal` login; or on the real
-    server of AZSQL_MCP_TEST_SQLSERVER[_READER]."""
+    sample database (AdventureWorksLT), as the `azsql_principal` login through
+    `azsql_driver`; or on the real server of AZSQL_MCP_TEST_SQLSERVER[_READER]."""
     if sqlserver.active():
         odbc = sqlserver.connection_string(reader=azsql_principal == READER)
         if odbc is None:
@@ -114,7 +143,8 @@ def azsql_config(request: pytest.FixtureRequest, azsql_principal: str) -> dict[s
         source = sqlserver.source_config(odbc)
     else:
         server = request.getfixturevalue("tds_server")
-        source = source_config(server, request.getfixturevalue("tds_password"), azsql_principal)
+        password = request.getfixturevalue("tds_password")
+        source = source_config(server, password, azsql_principal, azsql_driver)
     return {"sources": {TEST_SOURCE: source}, "audit": {"enabled": False}}
 
 
