@@ -480,6 +480,9 @@ class EngineSession(Procedures):
             yield Done(None)
         elif proc == "sp_executesql":
             yield from self._executesql(args, params)
+        elif proc == "sp_set_session_context":
+            self.session_keys.set(args.get("@key"), args.get("@value"), args.get("@read_only"))
+            yield Done(None)
         else:
             raise errors.proc_not_found(written or proc)
 
