@@ -80,6 +80,7 @@ class ReturnValue:
     name: str
     type: ColumnType
     value: Any
+    position: int | None = None  # the parameter's index in the procedure call's parameters
 
 
 @dataclass(frozen=True)

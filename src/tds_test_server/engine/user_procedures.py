@@ -59,6 +59,7 @@ class Arg:
     output: bool = False
     target: str | None = None  # the batch variable an OUTPUT argument writes back to
     default: bool = False  # the DEFAULT keyword
+    position: int | None = None  # its index among an RPC's parameters
 
 
 def is_create_procedure(stmt: Statement) -> bool:
@@ -278,8 +279,8 @@ class UserProcedures(Procedures):
 
     def _rpc_arguments(self, params: list[Param]) -> list[Arg]:
         return [
-            Arg(p.name.lower() or None, functions.to_sqlite(p.value, p.type), p.output)
-            for p in params
+            Arg(p.name.lower() or None, functions.to_sqlite(p.value, p.type), p.output, position=i)
+            for i, p in enumerate(params)
         ]
 
     def _run_user_procedure(
@@ -316,7 +317,7 @@ class UserProcedures(Procedures):
             if rpc:
                 convert = functions.converter(param.type, False)
                 shown = value if value is None or convert is None else convert(value)
-                yield ReturnValue(param.name, param.type, shown)
+                yield ReturnValue(param.name, param.type, shown, arg.position)
             elif arg.target is not None and outer is not None:
                 self._assign(outer, arg.target, value)
         if rpc:

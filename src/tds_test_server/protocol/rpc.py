@@ -440,7 +440,7 @@ def run_rpc(state: SessionState, resp: Response, call: RpcCall) -> Generator[byt
             severity=16,
         )
     else:
-        yield from _statements(resp, state.engine.call_procedure(name, call.params), returns)
+        yield from _statements(resp, state.engine.call_procedure(call.name, call.params), returns)
     resp.add(tokens.return_status(resp.return_status))
     resp.return_status = 0
     if handle is not None:
@@ -449,7 +449,11 @@ def run_rpc(state: SessionState, resp: Response, call: RpcCall) -> Generator[byt
                 0, call.param_names[0] if call.param_names else "", _INT_ENCODER, handle
             )
         )
+    # ParamOrdinal ([MS-TDS] RETURNVALUE): the parameter's position in this RPC's parameters.
+    skipped = {SP_PREPEXECRPC: 2, SP_EXECUTE: 1}.get(name, 0)
     for ordinal, value in enumerate(returns, start=1):
+        if value.position is not None:
+            ordinal = value.position + skipped
         resp.add(tokens.return_value(ordinal, value.name, column_encoder(value.type), value.value))
     return 0
 
