@@ -7,9 +7,9 @@ contract with the protocol layer.
 
 EngineSession is built from one class per concern, each in its own module and each
 on top of the one before: session_state -> constraint_errors -> statements ->
-schema_objects -> ddl -> procedures -> EngineSession (here: batches, EXEC and the
-statement dispatch). The engine starts empty or from a Seed (the sample is one), so
-it never imports the sample.
+schema_objects -> ddl -> procedures -> user_procedures -> row_security -> EngineSession
+(here: batches, EXEC and the statement dispatch). The engine starts empty or from a Seed
+(the sample is one), so it never imports the sample.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from .procedures import (
     _parse_param_declarations,
     _proc_name,
 )
+from .row_security import RowSecurity
 from .session_state import (
     _DEFAULT_BUSY_MS,
     _FETCH,
@@ -59,7 +60,6 @@ from .sqltext import split_name
 from .statements import _tail
 from .token_stream import Tokens
 from .translate import Translator
-from .user_procedures import UserProcedures
 
 
 class Seed(Protocol):
@@ -322,11 +322,12 @@ _CONTROL_FLOW = frozenset(
 )
 
 
-class EngineSession(UserProcedures):
+class EngineSession(RowSecurity):
     """One client session: its own SQLite connection, transaction and SET state.
 
     Its concerns live in the classes it builds on, one module each: session_state,
-    constraint_errors, statements, schema_objects, ddl, procedures, user_procedures. Here:
+    constraint_errors, statements, schema_objects, ddl, procedures, user_procedures, row_security.
+    Here:
     batches, EXEC and
     the statement dispatch."""
 

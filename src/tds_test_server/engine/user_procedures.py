@@ -62,9 +62,8 @@ class Arg:
     position: int | None = None  # its index among an RPC's parameters
 
 
-def is_create_procedure(stmt: Statement) -> bool:
+def is_create_procedure(stmt: Statement, kinds: tuple[str, ...] = ("PROC", "PROCEDURE")) -> bool:
     w = stmt.words(4)
-    kinds = ("PROC", "PROCEDURE")
     return (w[0] in ("CREATE", "ALTER") and w[1] in kinds) or (
         w[0] == "CREATE" and w[1] == "OR" and w[2] == "ALTER" and w[3] in kinds
     )
@@ -151,18 +150,22 @@ class UserProcedures(Procedures):
         """A batch's statements; CREATE PROCEDURE takes the whole batch as one statement."""
         statements = self.engine.split(sql)
         # The splitter cuts CREATE OR | ALTER PROCEDURE in two: look at the whole batch.
+        # CREATE FUNCTION, too, takes its whole batch.
+        modules = ("PROC", "PROCEDURE", "FUNCTION")
         if statements and (
-            is_create_procedure(statements[0]) or statements[0].words(3) == ["CREATE", "OR", None]
+            is_create_procedure(statements[0], modules)
+            or statements[0].words(3) == ["CREATE", "OR", None]
         ):
             first = statements[0]
             whole = Statement(sql[first.tokens[0].start :], tokenize(sql), first.line)
-            if is_create_procedure(whole):
+            if is_create_procedure(whole, modules):
                 return [whole]
         for stmt in statements[1:]:
-            if is_create_procedure(stmt):
+            if is_create_procedure(stmt, modules):
+                what = "FUNCTION" if "FUNCTION" in stmt.words(4) else "PROCEDURE"
                 raise TdsError(
                     111,
-                    "'CREATE/ALTER PROCEDURE' must be the first statement in a query batch.",
+                    f"'CREATE/ALTER {what}' must be the first statement in a query batch.",
                     line=stmt.line,
                 )
         return statements
