@@ -25,6 +25,7 @@ LOGGER_NAME = "azsql_mcp"
 FLUSH_S = 1.0  # at most this long at the end of a call for notices still being sent
 
 log = logging.getLogger(__name__)
+_SENDING: set[asyncio.Task[None]] = set()  # the event loop holds tasks only weakly
 
 # Sent on purpose, to the clients that still ask for it: no warning on every notification.
 warnings.filterwarnings("ignore", message="The logging capability is deprecated")
@@ -40,8 +41,9 @@ async def client_notices(ctx: Context | None) -> AsyncIterator[None]:
 
     def send(level: Level, message: str) -> None:
         task = asyncio.get_running_loop().create_task(_send(ctx, level, message))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
+        for tasks in (pending, _SENDING):  # _SENDING: a strong reference past the call
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
 
     token = NOTICE_SINK.set(send)
     try:
