@@ -7,7 +7,7 @@ DEB_PACKAGES := unixodbc tdsodbc libkrb5-3 libgssapi-krb5-2 libssl3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages demo test lint typecheck pytest test-sqlserver bench clean
+.PHONY: install system-packages demo test lint typecheck pytest test-sqlserver conformance bench clean
 
 install: system-packages $(STAMP)
 
@@ -51,6 +51,22 @@ pytest: install
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# The MCP conformance suite's generic server scenarios against `serve --demo` over HTTP.
+# Node 22 (npm's node@22 package) and the suite are installed once into a cache folder
+# outside the repository; npm itself comes from Debian when missing and we are root.
+CONFORMANCE_DIR ?= $(HOME)/.cache/azsql-mcp-conformance
+CONFORMANCE_VERSION ?= 0.1.16
+conformance: install
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing: run sudo apt-get install -y npm"; exit 1; fi; }
+	@test -x $(CONFORMANCE_DIR)/node_modules/.bin/conformance \
+	  && test -x $(CONFORMANCE_DIR)/node_modules/.bin/node \
+	  || npm install --prefix $(CONFORMANCE_DIR) --no-audit --no-fund --loglevel=error \
+	    node@22 @modelcontextprotocol/conformance@$(CONFORMANCE_VERSION)
+	$(BIN)/python tests/conformance/run.py $(CONFORMANCE_DIR)
 
 # The database tests against a real SQL Server or Azure SQL database, as a privileged user
 # and (with AZSQL_MCP_TEST_SQLSERVER_READER) a db_datareader one: see docs/testing.md.

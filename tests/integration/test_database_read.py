@@ -249,12 +249,16 @@ async def test_write_batch_is_all_or_nothing(writer: SourceDatabase) -> None:
     assert [r.rows_affected for r in results] == [1, 1]
 
 
-async def test_cancelled_caller_does_not_leak_the_connection(
+async def test_a_cancelled_caller_cancels_the_query_and_the_connection_is_reused(
     server: ThreadedTdsServer,
 ) -> None:
+    """The caller goes away mid-query (an MCP client's notifications/cancelled): the
+    server gets ATTENTION at once, and the connection, rolled back, returns to the pool."""
     database = make_db(server)
     try:
-        server.add_fault(Fault.parse("delay:3@query:1"))
+        await database.ping()
+        logins, attentions = len(server.record.logins), server.record.attentions
+        server.add_fault(Fault.parse("delay:30@query:1"))
         task = asyncio.create_task(database.read("SELECT 1"))
         await asyncio.sleep(0.5)
         task.cancel()
@@ -264,8 +268,10 @@ async def test_cancelled_caller_does_not_leak_the_connection(
             if database.pool_stats()["in_use"] == 0:
                 break
             await asyncio.sleep(0.1)
-        assert database.pool_stats()["in_use"] == 0
+        assert server.record.attentions == attentions + 1
+        assert database.pool_stats() == {"in_use": 0, "idle": 1, "size": 10}
         assert (await database.read("SELECT 3")).rows == [(3,)]
+        assert len(server.record.logins) == logins  # the same connection, no new login
     finally:
         server.clear_faults()
         await database.close()

@@ -60,3 +60,15 @@ async def test_source_in_the_uri(mcp_client):
     assert table["name"] == "Customer"
     with pytest.raises(Exception, match="unknown source"):
         await mcp_client.read_resource("database://nosuch/status")
+
+
+async def test_schema_diagram_is_mermaid(mcp_client):
+    text = text_of(await mcp_client.read_resource("database://schema/diagram"))
+    assert "not instructions" in text and "```mermaid\nerDiagram\n" in text
+    assert '"SalesLT.SalesOrderDetail" }o--|| "SalesLT.SalesOrderHeader" : "SalesOrderID"' in text
+    one = text_of(await mcp_client.read_resource("database://schema/diagram/SalesLT/Customer"))
+    assert '"SalesLT.CustomerAddress"' in one and '"SalesLT.ProductModel"' not in one
+    schema = text_of(await mcp_client.read_resource("database://schema/diagram/SalesLT"))
+    assert '"SalesLT.Product" {' in schema
+    with pytest.raises(Exception, match=r"no table SalesLT\.Nope; list_tables"):
+        await mcp_client.read_resource("database://schema/diagram/SalesLT/Nope")

@@ -5,9 +5,11 @@ as pydantic models; and a summary of estimated plans. Used by the built-in tools
 resources and prompts, and open to third-party plugins.
 """
 
+from azsql_mcp.catalog.diagram import DIAGRAM_MAX_TABLES, render_mermaid, select_tables
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.catalog.schema import (
     OutlineColumn,
+    OutlineForeignKey,
     SchemaOverview,
     TableOutline,
     render_schema,
@@ -48,6 +50,7 @@ from azsql_mcp.catalog.tables import (
 
 __all__ = [
     "DEFINITION_HIDDEN",
+    "DIAGRAM_MAX_TABLES",
     "CatalogError",
     "CheckConstraint",
     "ColumnDetail",
@@ -57,6 +60,7 @@ __all__ = [
     "KeyConstraint",
     "MissingIndex",
     "OutlineColumn",
+    "OutlineForeignKey",
     "Permissions",
     "PlanOperator",
     "PlanSummary",
@@ -75,8 +79,10 @@ __all__ = [
     "permissions",
     "read_all",
     "render_description",
+    "render_mermaid",
     "render_plan",
     "render_schema",
     "schema_overview",
+    "select_tables",
     "summarize_plan",
 ]

@@ -21,12 +21,20 @@ class OutlineColumn(BaseModel):
     nullable: bool
 
 
+class OutlineForeignKey(BaseModel):
+    columns: list[str]
+    table: str  # the referenced schema.table
+    to_columns: list[str]
+
+
 class TableOutline(BaseModel):
     name: str  # schema.table
     type: str
     columns: list[OutlineColumn]
     primary_key: list[str]
     references: list[str]  # "col1, col2 -> schema.table(col1, col2)"
+    foreign_keys: list[OutlineForeignKey] = []
+    schema_name: str = ""
 
 
 class SchemaOverview(BaseModel):
@@ -47,6 +55,7 @@ async def schema_overview(db: Database) -> SchemaOverview:
         if table is None:
             table = tables[r["object_id"]] = TableOutline(
                 name=f"{r['schema_name']}.{r['object_name']}",
+                schema_name=r["schema_name"],
                 type=r["object_type"],
                 columns=[],
                 primary_key=[],
@@ -77,6 +86,9 @@ async def schema_overview(db: Database) -> SchemaOverview:
         if source in tables:
             tables[source].references.append(
                 f"{', '.join(from_cols)} -> {target}({', '.join(to_cols)})"
+            )
+            tables[source].foreign_keys.append(
+                OutlineForeignKey(columns=from_cols, table=target, to_columns=to_cols)
             )
     return SchemaOverview(tables=list(tables.values()), truncated=truncated)
 

@@ -23,6 +23,7 @@ from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_pl
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
+from azsql_mcp.serving.completions import Completer
 from azsql_mcp.serving.injection import inject
 from azsql_mcp.serving.routes import add_routes
 from azsql_mcp.serving.runtime import Runtime
@@ -70,6 +71,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     app.hidden.keys = app.hidden_keys(settings)
     mcp.add_transform(app.hidden)
     mcp.add_middleware(app.tool_calls)
+    mcp.add_completion_handler(Completer(runtime))
     add_routes(app)
     return app
 

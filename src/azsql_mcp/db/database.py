@@ -46,6 +46,7 @@ from azsql_mcp.db.connstr import (
     parse_server,
 )
 from azsql_mcp.db.drivers import find_driver
+from azsql_mcp.db.notices import notice
 from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
 from azsql_mcp.db.retry import (
     DEADLOCK_VICTIM,
@@ -203,6 +204,13 @@ class SourceDatabase(Database):
         columns, rows = page["columns"], page["rows"]
         if columns is None:  # the statement returned no result set
             return QueryResult([], [], duration_ms=page["duration_ms"])
+        if page["truncated"]:
+            cut_by = (
+                f"the row cap ({cap})"
+                if len(rows) >= cap
+                else f"the size cap (max_result_bytes = {self.limits.max_result_bytes})"
+            )
+            notice("info", f"source {self.source}: result cut at {len(rows)} row(s) by {cut_by}")
         return QueryResult(
             [Column(name, sql_type) for name, sql_type in columns],
             rows,
@@ -347,11 +355,13 @@ class SourceDatabase(Database):
                     deadlocks += 1
                     metrics.DB_RETRIES.labels(self.source).inc()
                     log.info("source %s: read chosen as deadlock victim, retrying", self.source)
+                    notice("warning", f"source {self.source}: deadlock victim, retrying")
                     continue
                 if isinstance(err, ConnectionLost) and not reconnected:
                     reconnected = True  # the pool dropped its idle connections with it
                     metrics.DB_RETRIES.labels(self.source).inc()
                     log.info("source %s: connection lost, retrying on a new one", self.source)
+                    notice("warning", f"source {self.source}: connection lost, retrying")
                     continue
                 delay = budget.next_delay() if err.transient else None
                 if delay is None:
@@ -365,6 +375,11 @@ class SourceDatabase(Database):
                     err.number,
                     budget.attempts,
                     delay,
+                )
+                notice(
+                    "warning",
+                    f"source {self.source}: transient error {err.number}, retry"
+                    f" {budget.attempts} in {delay:.2f} s",
                 )
                 await asyncio.sleep(delay)
 
@@ -470,6 +485,7 @@ class SourceDatabase(Database):
         were refused (repeated failed logins can lock an account)."""
         if self._outage is None:
             log.warning("source %s: database unavailable: %s", self.source, reason)
+            notice("error", f"source {self.source}: database unavailable: {reason}")
         self._outage = reason
         self._credentials_refused = credentials
         self._readiness = Readiness(False, reason)
@@ -481,6 +497,8 @@ class SourceDatabase(Database):
         if self._outage is not None or not self._readiness.ready:
             took = "" if latency_ms is None else f" ({latency_ms:.1f} ms)"
             log.info("source %s: database available%s", self.source, took)
+            if self._outage is not None:
+                notice("info", f"source {self.source}: database available again")
         self._outage = None
         self._credentials_refused = False
         self._readiness = Readiness(True, None, latency_ms)

@@ -308,12 +308,18 @@ class Lease:
     def finish(self) -> None:
         running = self._running
         if running is not None and not running.done():
-            # cancelled while the driver works: give the connection back only when the
-            # driver is done with it, and then close it, as its state is unknown
+            # cancelled while the driver works (the caller went away and ATTENTION is on
+            # its way): give the connection back when the driver is done with it. Every
+            # operation rolls back at its end, so it is kept unless that failed (broken)
+            # or the error says the session is gone or its stream is lost.
             def release_when_done(done: asyncio.Future[Any]) -> None:
+                keep = self._keep and not done.cancelled()
                 if not done.cancelled():
-                    done.exception()  # retrieved: nobody awaits it any more
-                self._pool.release(self.conn, keep=False)
+                    exc = done.exception()  # retrieved: nobody awaits it any more
+                    if exc is not None:
+                        info = inspect_error(exc)
+                        keep = keep and not (info.connection_lost or info.protocol_error)
+                self._pool.release(self.conn, keep=keep and not self.conn.broken)
 
             running.add_done_callback(release_when_done)
             return

@@ -17,7 +17,9 @@ from azsql_mcp.api import DatabaseError, QueryRefused
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.auditlog import AuditLog, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
+from azsql_mcp.serving.clientlog import client_notices
 from azsql_mcp.serving.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
+from azsql_mcp.serving.progress import heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,9 @@ class ToolCallMiddleware(Middleware):
             slot = await self.limits.acquire()
             if not slot:
                 raise _busy(self.limits)
-            result = await call_next(context)
+            fastmcp_context = context.fastmcp_context
+            async with client_notices(fastmcp_context), heartbeat(fastmcp_context, record):
+                result = await call_next(context)
         except asyncio.CancelledError:
             outcome = "cancelled"  # the client went away, or shutdown cut the call
             raise

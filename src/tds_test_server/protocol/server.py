@@ -101,11 +101,13 @@ class ServerRecord:
     logins: list[LoginRecord] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)
     rpcs: list[str] = field(default_factory=list)
+    attentions: int = 0  # ATTENTION signals acknowledged (each cancel the server saw)
 
     def clear(self) -> None:
         self.logins.clear()
         self.statements.clear()
         self.rpcs.clear()
+        self.attentions = 0
 
 
 def find_msodbc_driver() -> str | None:
@@ -551,6 +553,7 @@ class Connection:
         return True
 
     def _acknowledge_attention(self) -> bool:
+        self.server.record.attentions += 1
         self.channel.write(frame_message(tokens.done(tokens.DONE_ATTN)))
         return True
 

@@ -1,4 +1,5 @@
-"""Built-in resources: the schema, the tables, one table, and the connection status.
+"""Built-in resources: the schema (as text and as a diagram), the tables, one table, and
+the connection status.
 
 Each is registered once as `database://...` (the default source); the core adds
 `database://{source}/...`, which names the source, for servers with several sources.
@@ -13,6 +14,7 @@ from azsql_mcp.plugins.builtin_resources import views
 
 JSON = "application/json"
 TEXT = "text/plain"
+MARKDOWN = "text/markdown"
 
 
 @hookimpl
@@ -37,6 +39,27 @@ def register_resources(register: RegisterResource, config: BaseModel | None) -> 
         name="table",
         description="One table's columns, keys, indexes and constraints",
         mime_type=JSON,
+    )
+    register(
+        views.diagram,
+        "database://schema/diagram",
+        name="schema_diagram",
+        description="Tables and foreign keys as a Mermaid erDiagram (Markdown)",
+        mime_type=MARKDOWN,
+    )
+    register(
+        views.schema_diagram,
+        "database://schema/diagram/{schema}",
+        name="schema_diagram_of_schema",
+        description="The Mermaid erDiagram of one schema's tables",
+        mime_type=MARKDOWN,
+    )
+    register(
+        views.table_diagram,
+        "database://schema/diagram/{schema}/{table}",
+        name="table_diagram",
+        description="The Mermaid erDiagram of one table and the tables it shares foreign keys with",
+        mime_type=MARKDOWN,
     )
     register(
         views.status_json,

@@ -58,3 +58,30 @@ async def status_json(ctx: ToolContext) -> str:
 
 def _quote(name: str) -> str:
     return name.replace("]", "]]")
+
+
+async def diagram(ctx: ToolContext) -> str:
+    return await _diagram(ctx, None, None)
+
+
+async def schema_diagram(schema: str, ctx: ToolContext) -> str:
+    return await _diagram(ctx, schema, None)
+
+
+async def table_diagram(schema: str, table: str, ctx: ToolContext) -> str:
+    return await _diagram(ctx, schema, table)
+
+
+async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> str:
+    """Markdown with a Mermaid block, so a client that renders Markdown shows a picture."""
+    overview = await catalog.schema_overview(ctx.db)
+    tables = catalog.select_tables(overview, schema=schema, table=table)
+    if not tables:
+        what = f"no table {schema}.{table}" if table else f"no tables in schema {schema!r}"
+        raise ResourceError(f"{what}; list_tables (or database://tables) shows the names")
+    scope = f"{schema}.{table} and its neighbours" if table else (schema or "all schemas")
+    header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"
+    if overview.truncated:
+        header += "; the schema was cut short (too many columns)"
+    block = "\n```mermaid\n" + catalog.render_mermaid(tables) + "\n```\n"
+    return header + "\n" + fence_untrusted(block, what="tables and keys named by the database")

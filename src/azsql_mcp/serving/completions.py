@@ -1,0 +1,87 @@
+"""`completion/complete`: candidate values for prompt arguments and resource-template variables.
+
+Completed by the argument's name, whichever prompt or template asks: `source` (the
+configured names), `schema` and `table` (from the catalog of the source the other
+arguments name, cached for a minute), and `operation` (the query builder's verbs).
+A prompt's `table` takes `schema.table`; a template's `{table}` the bare name, of the
+`{schema}` already given if any.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import mcp_types
+
+from azsql_mcp import catalog
+from azsql_mcp.api import DatabaseError, QueryRefused
+from azsql_mcp.serving.runtime import Runtime
+
+# The query builder prompt's `operation` values.
+OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+CACHE_TTL_S = 60.0
+
+Names = list[tuple[str, str]]  # (schema, table)
+
+
+class Completer:
+    """The server's one completion handler (`FastMCP.add_completion_handler`)."""
+
+    def __init__(self, runtime: Runtime, ttl_s: float = CACHE_TTL_S):
+        self.runtime = runtime
+        self.ttl_s = ttl_s
+        self._tables: dict[str, tuple[float, Names]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def __call__(
+        self,
+        ref: mcp_types.PromptReference | mcp_types.ResourceTemplateReference,
+        argument: mcp_types.CompletionArgument,
+        context: mcp_types.CompletionContext | None,
+    ) -> list[str]:
+        given = dict(context.arguments or {}) if context is not None else {}
+        prefix = argument.value.lower()
+        name = argument.name
+        if name == "source":
+            return _starting(self.runtime.sources, prefix)
+        if name == "operation":
+            return _starting(OPERATIONS, prefix)
+        if name not in ("schema", "table"):
+            return []
+        source = given.get("source") or self.runtime.default_source
+        if source not in self.runtime.sources:
+            return []
+        tables = await self.tables(source)
+        if name == "schema":
+            return _starting(sorted({s for s, _ in tables}), prefix)
+        schema = given.get("schema")
+        if isinstance(ref, mcp_types.ResourceTemplateReference):
+            bare = [t for s, t in tables if schema is None or s.lower() == schema.lower()]
+            return _starting(sorted(set(bare)), prefix)
+        full = [f"{s}.{t}" for s, t in tables]
+        matches = _starting(full, prefix)
+        # "cust" finds SalesLT.Customer: a prompt user often types the table first
+        return matches or [f"{s}.{t}" for s, t in tables if t.lower().startswith(prefix)]
+
+    async def tables(self, source: str) -> Names:
+        """The source's tables and views, from the catalog at most `ttl_s` ago; none
+        when the database cannot be read (a completion is a hint, never an error)."""
+        cached = self._tables.get(source)
+        if cached is not None and time.monotonic() - cached[0] < self.ttl_s:
+            return cached[1]
+        async with self._locks.setdefault(source, asyncio.Lock()):
+            cached = self._tables.get(source)
+            if cached is not None and time.monotonic() - cached[0] < self.ttl_s:
+                return cached[1]
+            try:
+                listed = await catalog.list_tables(await self.runtime.database(source))
+            except (DatabaseError, QueryRefused):
+                return []
+            names = [(t.schema_name, t.name) for t in listed.tables]
+            self._tables[source] = (time.monotonic(), names)
+            return names
+
+
+def _starting(values: tuple[str, ...] | list[str], prefix: str) -> list[str]:
+    return [v for v in values if v.lower().startswith(prefix)]

@@ -1,0 +1,98 @@
+"""Run the MCP conformance suite's generic server scenarios against `azsql-mcp serve
+--demo` over streamable HTTP (`make conformance` installs the suite, then calls this).
+
+Usage: python tests/conformance/run.py SUITE_DIR   (SUITE_DIR holds node_modules with
+the npm packages `node@22` and `@modelcontextprotocol/conformance`). Exit status 0 when
+every scenario passes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+SCENARIOS = (
+    "server-initialize",
+    "ping",
+    "logging-set-level",
+    "completion-complete",
+    "tools-list",
+    "resources-list",
+    "prompts-list",
+    "dns-rebinding-protection",
+)
+SERVE = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
+READY_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(
+                f"azsql-mcp exited with status {server.returncode} before it was ready"
+            )
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"azsql-mcp was not ready within {READY_S:g} s")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    bin_dir = Path(argv[0]) / "node_modules" / ".bin"
+    node, suite = bin_dir / "node", bin_dir / "conformance"
+    if not (node.exists() and suite.exists()):
+        print(f"no node or conformance under {bin_dir}: run `make conformance`", file=sys.stderr)
+        return 2
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AZSQL_MCP_")}
+    serve = [sys.executable, "-c", SERVE, "serve", "--demo", "--transport", "http"]
+    listen = ["--host", "127.0.0.1", "--port", str(port)]
+    check = [str(node), str(suite), "server", "--url", base + "/mcp", "--scenario"]
+    with tempfile.TemporaryDirectory() as cwd, tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [*serve, *listen],
+            cwd=cwd,  # no azsql-mcp.toml of the checkout is read
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            wait_ready(base, server)
+            failed = [
+                scenario for scenario in SCENARIOS if subprocess.call([*check, scenario]) != 0
+            ]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        if server.returncode not in (0, -15):
+            log.seek(0)
+            sys.stderr.write(log.read().decode(errors="replace")[-4000:])
+    passed = len(SCENARIOS) - len(failed)
+    print(f"\nconformance: {passed} of {len(SCENARIOS)} scenarios passed", end="")
+    print(f"; failed: {', '.join(failed)}" if failed else "")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,91 @@
+"""Through the official MCP SDK client over streamable HTTP, against a real server
+process: completions, progress, cancellation (ATTENTION on the database), log
+notifications and the schema diagram."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import mcp.types as types
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from servers import clean_env, http_server, source_env, wait_ready
+
+from tds_test_server import Fault, ThreadedTdsServer
+
+QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
+
+
+async def test_the_sdk_client_gets_completions_progress_cancel_logs_and_diagram(
+    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path
+) -> None:
+    logs: list[types.LoggingMessageNotificationParams] = []
+
+    async def on_log(params: types.LoggingMessageNotificationParams) -> None:
+        logs.append(params)
+
+    progress: list[tuple[float, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, message))
+
+    env = clean_env(source_env(tds_server, tds_password))
+    tds_server.clear_faults()
+    with http_server(env, str(tmp_path)) as base:
+        wait_ready(base)
+        async with (
+            streamable_http_client(base + "/mcp") as (read, write),
+            ClientSession(read, write, logging_callback=on_log) as session,
+        ):
+            init = await session.initialize()
+            assert init.capabilities.completions is not None
+            await session.set_logging_level("info")
+
+            # completions: a prompt argument and a template variable
+            prompt = types.PromptReference(name="sql_query_builder")
+            tables = await session.complete(prompt, {"name": "table", "value": "SalesLT.Prod"})
+            assert "SalesLT.Product" in tables.completion.values
+            template = types.ResourceTemplateReference(uri="database://tables/{schema}/{table}")
+            bare = await session.complete(
+                template, {"name": "table", "value": "Cust"}, {"schema": "SalesLT"}
+            )
+            assert "Customer" in bare.completion.values
+
+            # progress while a slow query runs
+            await session.call_tool("read_data", {"query": QUERY})  # a pooled connection
+            tds_server.add_fault(Fault.parse("delay:2.5@query:1"))
+            slow = await session.call_tool(
+                "read_data", {"query": QUERY}, progress_callback=on_progress
+            )
+            assert not slow.is_error and len(progress) >= 2
+            assert all(m and m.startswith("running: ") for _, m in progress)
+
+            # cancel: ATTENTION reaches the database, the connection serves the next call
+            logins, attentions = len(tds_server.record.logins), tds_server.record.attentions
+            tds_server.add_fault(Fault.parse("delay:30@query:1"))
+            call: asyncio.Task[Any] = asyncio.create_task(
+                session.call_tool("read_data", {"query": QUERY})
+            )
+            await asyncio.sleep(1.0)
+            call.cancel()
+            await asyncio.gather(call, return_exceptions=True)
+            for _ in range(50):
+                if tds_server.record.attentions > attentions:
+                    break
+                await asyncio.sleep(0.1)
+            assert tds_server.record.attentions == attentions + 1
+            after = await session.call_tool("read_data", {"query": QUERY})
+            assert not after.is_error
+            assert len(tds_server.record.logins) == logins
+
+            # a log notification for a capped result
+            await session.call_tool("read_data", {"query": QUERY, "max_rows": 1})
+            assert any("result cut at 1 row(s) by the row cap" in str(p.data) for p in logs)
+
+            # the diagram
+            diagram = await session.read_resource("database://schema/diagram/SalesLT/Customer")
+            text = diagram.contents[0].text  # type: ignore[union-attr]
+            assert "```mermaid\nerDiagram" in text and '"SalesLT.CustomerAddress"' in text
+    tds_server.clear_faults()

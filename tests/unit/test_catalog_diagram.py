@@ -1,0 +1,73 @@
+"""catalog.render_mermaid and select_tables: the erDiagram text Mermaid parses."""
+
+from __future__ import annotations
+
+from azsql_mcp import catalog
+from azsql_mcp.catalog import OutlineColumn, OutlineForeignKey, SchemaOverview, TableOutline
+
+
+def table(schema: str, name: str, columns: list[tuple[str, str, bool]], **kw) -> TableOutline:
+    return TableOutline(
+        name=f"{schema}.{name}",
+        schema_name=schema,
+        type=kw.pop("type", "table"),
+        columns=[OutlineColumn(name=n, type=t, nullable=nl) for n, t, nl in columns],
+        primary_key=kw.pop("pk", []),
+        references=[],
+        foreign_keys=kw.pop("fks", []),
+    )
+
+
+CUSTOMER = table("Sales", "Customer", [("CustomerID", "int", False)], pk=["CustomerID"])
+ORDER = table(
+    "Sales",
+    "Order Header",
+    [("OrderID", "int", False), ("CustomerID", "int", True), ("Total", "decimal(19,4)", False)],
+    pk=["OrderID"],
+    fks=[
+        OutlineForeignKey(columns=["CustomerID"], table="Sales.Customer", to_columns=["CustomerID"])
+    ],
+)
+LINE = table(
+    "Sales",
+    "Line",
+    [("OrderID", "int", False)],
+    fks=[
+        OutlineForeignKey(columns=["OrderID"], table="Sales.Order Header", to_columns=["OrderID"])
+    ],
+)
+LOG = table("dbo", "Log", [("Message", "nvarchar(max)", True)])
+VIEW = table("Sales", "vOrders", [("OrderID", "int", False)], type="view")
+OVERVIEW = SchemaOverview(tables=[CUSTOMER, ORDER, LINE, LOG, VIEW], truncated=False)
+
+
+def test_diagram_of_tables_keys_and_relationships() -> None:
+    text = catalog.render_mermaid(catalog.select_tables(OVERVIEW))
+    lines = text.splitlines()
+    assert lines[0] == "erDiagram"
+    assert '    "Sales.Order Header" {' in lines
+    assert "        decimal(19-4) Total" in lines  # no comma in an attribute type
+    assert "        int CustomerID FK" in lines
+    assert "        int OrderID PK" in lines
+    # a nullable key: zero or one customer; a NOT NULL key: exactly one order
+    assert '    "Sales.Order Header" }o--o| "Sales.Customer" : "CustomerID"' in lines
+    assert '    "Sales.Line" }o--|| "Sales.Order Header" : "OrderID"' in lines
+    assert "vOrders" not in text  # views carry no keys
+
+
+def test_one_schema_and_one_table_with_its_neighbours() -> None:
+    names = {t.name for t in catalog.select_tables(OVERVIEW, schema="dbo")}
+    assert names == {"dbo.Log"}
+    near = catalog.select_tables(OVERVIEW, schema="sales", table="order header")
+    assert {t.name for t in near} == {"Sales.Customer", "Sales.Order Header", "Sales.Line"}
+    assert catalog.select_tables(OVERVIEW, schema="Sales", table="nope") == []
+    # a key to a table left out keeps its FK mark but draws no line
+    text = catalog.render_mermaid([LINE])
+    assert "}o--" not in text and "int OrderID FK" in text
+
+
+def test_a_big_schema_is_cut_and_says_how_to_narrow_it() -> None:
+    many = [table("s", f"t{i}", [("id", "int", False)]) for i in range(5)]
+    text = catalog.render_mermaid(many, max_tables=2)
+    assert "%% 2 of 5 tables" in text and "database://schema/diagram/{schema}" in text
+    assert text.count("{\n") == 2
