@@ -133,7 +133,7 @@ def _plugins(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
         return 0
     for r in records:
-        print(f"{r.name}  {r.status}  ({r.distribution} {r.version})".replace(" )", ")"))
+        print(f"{r.name}  {r.status}  ({r.origin()})")
         if r.reason:
             print(f"    {'error' if r.status == 'failed' else 'why'}: {r.reason}")
         for label, items in (
@@ -171,7 +171,8 @@ def _tools(args: argparse.Namespace) -> int:
                 "plugin": plugin_of.get(t.name),
                 "title": t.title,
                 "description": t.description,
-                "annotations": t.annotations.model_dump(exclude_none=True)
+                # camelCase, as MCP names them and `register(annotations=...)` takes them
+                "annotations": t.annotations.model_dump(exclude_none=True, by_alias=True)
                 if t.annotations
                 else None,
                 "input_schema": t.parameters,

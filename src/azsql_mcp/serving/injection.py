@@ -105,8 +105,8 @@ _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 def _is_tool_context(annotation: Any) -> bool:
-    if annotation is ToolContext:
-        return True
+    if annotation is ToolContext or typing.get_origin(annotation) is ToolContext:
+        return True  # `ToolContext` or `ToolContext[MyConfig]`
     return any(_is_tool_context(arg) for arg in typing.get_args(annotation))
 
 
