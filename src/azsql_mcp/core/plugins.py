@@ -7,6 +7,7 @@ cannot skip a plugin before importing it. A disabled plugin is never imported.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import inspect
@@ -348,15 +349,13 @@ class _Loader:
     def _auth_names(self, record: PluginRecord) -> list[str]:
         """The auth providers a failing plugin registers (its hook takes no config)."""
         names: list[str] = []
-        try:
+        with contextlib.suppress(Exception):  # the failure that matters is reported already
             call_plugin_hook(
                 self.manager,
                 "register_auth_providers",
                 record.name,
                 register=lambda name, factory: names.append(name),
             )
-        except Exception:
-            pass  # the failure that matters is already reported
         return names
 
     def _plugin_config(self, record: PluginRecord) -> BaseModel | None:

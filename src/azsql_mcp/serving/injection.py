@@ -76,7 +76,8 @@ def inject(
                     source = kwargs.get(SOURCE_ARG)
                 ctx = await builder.build(source)
                 kwargs.update(dict.fromkeys(ctx_params, ctx))
-            return await fn(**kwargs)
+            result = await fn(**kwargs)
+            return resource_value(result) if kind == "resource" else result
         except QueryRefused as exc:
             raise error(str(exc)) from exc
         except DatabaseError as exc:
@@ -93,6 +94,21 @@ def inject(
     call.__doc__ = fn.__doc__
     call.__module__ = fn.__module__
     return call
+
+
+def resource_value(result: Any) -> Any:
+    """What a resource returned, as FastMCP takes it: str, bytes and lists of
+    ResourceContent as they are; anything pydantic can serialize (a model such as
+    `values.result_to_structured(...)`, dicts and lists holding Decimal or datetime)
+    as JSON values, which FastMCP sends as application/json."""
+    from fastmcp.resources import ResourceContent
+    from pydantic_core import to_jsonable_python
+
+    if isinstance(result, str | bytes):
+        return result
+    if isinstance(result, list) and result and all(isinstance(r, ResourceContent) for r in result):
+        return result
+    return to_jsonable_python(result)
 
 
 def context_params(fn: Callable[..., Any]) -> list[str]:
