@@ -193,7 +193,7 @@ async def test_a_startup_failure_withdraws_the_plugin_when_not_strict() -> None:
 async def test_a_startup_failure_stops_a_strict_server() -> None:
     settings = settings_from_mapping({"plugins": {"strict": True}})
     app = build_app(settings, extra_plugins={"fails": FailsAtStartup()})
-    with pytest.raises(Exception) as caught:  # noqa: PT011 (FastMCP may wrap it)
+    with pytest.raises(Exception) as caught:  # FastMCP may wrap it
         async with Client(app.mcp):
             pass
     assert isinstance(app.startup_error, PluginError)

@@ -94,9 +94,7 @@ def _auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
             if disabled
             else ""
         )
-        problems.append(
-            f"{key}: unknown auth provider {source.auth!r} (registered: {known}){hint}"
-        )
+        problems.append(f"{key}: unknown auth provider {source.auth!r} (registered: {known}){hint}")
     return problems
 
 

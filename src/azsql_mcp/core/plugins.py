@@ -576,9 +576,7 @@ def _check_hook_names(manager: pluggy.PluginManager, plugin: object) -> None:
             continue
         close = difflib.get_close_matches(caller.name, HOOKS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise PluginError(
-            f"unknown hook {caller.name!r}{hint} (hooks: {', '.join(sorted(HOOKS))})"
-        )
+        raise PluginError(f"unknown hook {caller.name!r}{hint} (hooks: {', '.join(sorted(HOOKS))})")
 
 
 def _by_source_variant(spec: ResourceSpec) -> ResourceSpec | None:
