@@ -353,3 +353,41 @@ def test_tools_json_prints_annotations_in_camel_case(
 def test_the_public_api_exports_what_plugin_authors_need() -> None:
     for name in ("ConfigError", "PluginError", "AuthError", "ServerHandle", "PluginInfo"):
         assert name in azsql_mcp.__all__
+
+
+FAILS_AT_STARTUP = """
+    from azsql_mcp import hookimpl
+
+    @hookimpl
+    async def startup(app):
+        raise RuntimeError("no licence key")
+"""
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+def test_a_strict_startup_failure_is_one_line_and_exit_2_on_both_transports(
+    site: Path, transport: str
+) -> None:
+    import os
+    import subprocess
+
+    make_dist(site, "fake-fails", {"fake_fails": FAILS_AT_STARTUP}, {"fails": "fake_fails"})
+    config = site / "azsql-mcp.toml"
+    config.write_text("[plugins]\nstrict = true\n[server]\nport = 0\n")
+    src = str(Path(azsql_mcp.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, str(site)])}
+    code = "import sys; from azsql_mcp.core.cli import main; sys.exit(main(sys.argv[1:]))"
+    argv = ["serve", "--transport", transport, "--config", str(config)]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "azsql-mcp: plugin 'fails' (fake-fails 1.0) failed in startup: RuntimeError: no licence key"
+    )
