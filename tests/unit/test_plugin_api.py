@@ -391,3 +391,25 @@ def test_a_strict_startup_failure_is_one_line_and_exit_2_on_both_transports(
     assert done.stderr.strip().splitlines()[-1] == (
         "azsql-mcp: plugin 'fails' (fake-fails 1.0) failed in startup: RuntimeError: no licence key"
     )
+
+
+# --- 12. the scaffold (its package is installed and tested in tests/e2e) ----------------
+
+
+def test_plugin_new_writes_a_package_and_refuses_bad_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tomllib
+
+    from azsql_mcp.core.cli import main
+
+    assert main(["plugin", "new", "acme", "--dir", str(tmp_path)]) == 0
+    root = tmp_path / "azsql-mcp-acme"
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert project["entry-points"]["azsql_mcp"] == {"acme": "azsql_mcp_acme"}
+    for path in ("README.md", "src/azsql_mcp_acme/__init__.py", "tests/test_plugin.py"):
+        assert (root / path).is_file(), path
+    assert main(["plugin", "new", "acme", "--dir", str(tmp_path)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["plugin", "new", "9 lives", "--dir", str(tmp_path)]) == 2
+    assert "use lowercase letters, digits and _" in capsys.readouterr().err
