@@ -294,11 +294,30 @@ class ServerHandle(Protocol):
     """What `startup(server)` and `shutdown(server)` receive: the running server as one
     plugin sees it. Treat it as read-only."""
 
-    name: str  # [server] name
-    sources: list[str]  # the configured source names
-    default_source: str | None
-    config: BaseModel | None  # this plugin's validated `[plugins.NAME]` section
-    plugins: list[PluginInfo]  # every plugin seen, loaded or not
+    @property
+    def name(self) -> str:
+        """`[server] name`."""
+        ...
+
+    @property
+    def sources(self) -> list[str]:
+        """The configured source names."""
+        ...
+
+    @property
+    def default_source(self) -> str | None:
+        """The source tools use when the caller names none."""
+        ...
+
+    @property
+    def config(self) -> BaseModel | None:
+        """This plugin's validated `[plugins.NAME]` section."""
+        ...
+
+    @property
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin seen, loaded or not."""
+        ...
 
     async def database(self, source: str | None = None) -> Database:
         """The `Database` of `source` (default: the default source), waiting until the

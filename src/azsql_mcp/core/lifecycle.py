@@ -11,7 +11,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database, PluginError, PluginInfo
+from azsql_mcp.api import Database, PluginError, PluginInfo, ServerHandle
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginRecord, PluginSet, call_plugin_hook, error_text
 from azsql_mcp.serving.runtime import Runtime
@@ -35,7 +35,11 @@ class PluginServerHandle:
     """The `azsql_mcp.ServerHandle` one plugin's startup and shutdown hooks receive."""
 
     app: App
-    config: BaseModel | None
+    plugin_config: BaseModel | None
+
+    @property
+    def config(self) -> BaseModel | None:
+        return self.plugin_config
 
     @property
     def name(self) -> str:
@@ -88,7 +92,7 @@ async def run_shutdown(app: App) -> None:
 
 
 async def _call(app: App, record: PluginRecord, hook: Literal["startup", "shutdown"]) -> None:
-    handle = PluginServerHandle(app, record.config)
+    handle: ServerHandle = PluginServerHandle(app, record.config)
     for result in call_plugin_hook(app.plugins.manager, hook, record.name, app=handle):
         if inspect.isawaitable(result):
             await result
