@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Generic, Literal, Protocol, runtime_checkable
 
 import pluggy
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from typing_extensions import TypeVar
 
 hookimpl = pluggy.HookimplMarker("azsql_mcp")
 
@@ -25,7 +26,8 @@ class ConfigError(Exception):
 
 
 class PluginError(Exception):
-    """A plugin failed to load while `[plugins] strict = true`."""
+    """A plugin failed (to load, or in its startup hook) while `[plugins] strict = true`;
+    or, raised by a plugin's hook, a clear error of the plugin's own."""
 
 
 # The scope of admin tools (plans, other sessions' queries) when clients authenticate.
@@ -168,6 +170,12 @@ class DatabaseUnavailable(DatabaseError):
     """The source cannot be reached now; the server keeps trying in the background."""
 
 
+class AuthError(DatabaseError):
+    """Raised by an auth provider's `connect_attributes` when it has no credentials
+    (a variable unset, a file missing) or they are refused: the client sees this message
+    as the tool error, and `azsql-mcp check` reports it."""
+
+
 class QueryRefused(ValueError):
     """The safety model refused a statement before it reached the database."""
 
@@ -256,16 +264,71 @@ class ClientIdentity:
         return not self.authenticated or scope in self.scopes
 
 
+ConfigT = TypeVar("ConfigT", bound="BaseModel | None", default="BaseModel | None")
+
+
 @dataclass
-class ToolContext:
-    """Everything a tool, resource or prompt gets: declare a `ctx: ToolContext` parameter."""
+class ToolContext(Generic[ConfigT]):
+    """Everything a tool, resource or prompt gets: declare a `ctx: ToolContext` parameter,
+    or `ctx: ToolContext[MyConfig]` so that a type checker knows `ctx.config`'s type."""
 
     db: Database
     source: str
     sources: list[str]
-    config: BaseModel | None  # the plugin's validated `[plugins.NAME]` section
+    config: ConfigT  # the plugin's validated `[plugins.NAME]` section
     client: ClientIdentity
     report_progress: Callable[[float, float | None, str | None], Awaitable[None]]
+
+
+# --- what the startup and shutdown hooks receive --------------------------------
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One plugin as `azsql-mcp plugins` lists it."""
+
+    name: str
+    distribution: str
+    version: str
+    status: Literal["loaded", "disabled", "failed"]
+    reason: str | None = None  # why disabled, or the error it failed with
+
+
+@runtime_checkable
+class ServerHandle(Protocol):
+    """What `startup(server)` and `shutdown(server)` receive: the running server as one
+    plugin sees it. Treat it as read-only."""
+
+    @property
+    def name(self) -> str:
+        """`[server] name`."""
+        ...
+
+    @property
+    def sources(self) -> list[str]:
+        """The configured source names."""
+        ...
+
+    @property
+    def default_source(self) -> str | None:
+        """The source tools use when the caller names none."""
+        ...
+
+    @property
+    def config(self) -> BaseModel | None:
+        """This plugin's validated `[plugins.NAME]` section."""
+        ...
+
+    @property
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin seen, loaded or not."""
+        ...
+
+    async def database(self, source: str | None = None) -> Database:
+        """The `Database` of `source` (default: the default source), waiting until the
+        sources are open. Over stdio the sources open once the client is initialized:
+        waiting for one in `startup` makes them open at once instead."""
+        ...
 
 
 # --- callables handed to the registration hooks ----------------------------------

@@ -1,8 +1,9 @@
-"""The example plugin, pip-installed into a fresh virtual environment, works like any plugin.
+"""The example plugin and a plugin written by `azsql-mcp plugin new`, pip-installed into
+a fresh virtual environment, work like any plugin and pass their own tests there.
 
 The new environment sees this project's environment through a `.pth` file (so
-nothing is downloaded) and gets only `azsql-mcp-hello` installed into it, by
-pip, from a wheel. The wheel is assembled here from the example's pyproject
+nothing is downloaded) and gets only the two plugins installed into it, by
+pip, from wheels. The wheel is assembled here from the example's pyproject
 (name, version, entry points) and sources: this environment has setuptools 65
 without the `wheel` package, so its build backend cannot build wheels offline.
 """
@@ -22,6 +23,7 @@ import pytest
 from servers import clean_env, source_env
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "azsql-mcp-hello"
+SCAFFOLD_NAME = "acme_sales"
 
 PROBE = """
 import asyncio, json, sys
@@ -73,7 +75,17 @@ def build_wheel(project: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def venv_python(tmp_path_factory: pytest.TempPathFactory) -> str:
+def scaffolded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package `azsql-mcp plugin new acme_sales` writes."""
+    from azsql_mcp.core.cli import main
+
+    parent = tmp_path_factory.mktemp("scaffold")
+    assert main(["plugin", "new", SCAFFOLD_NAME, "--dir", str(parent)]) == 0
+    return parent / "azsql-mcp-acme-sales"
+
+
+@pytest.fixture(scope="module")
+def venv_python(tmp_path_factory: pytest.TempPathFactory, scaffolded: Path) -> str:
     root = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
     python = root / "bin" / "python"
@@ -86,13 +98,52 @@ def venv_python(tmp_path_factory: pytest.TempPathFactory) -> str:
     ours = sysconfig.get_paths()["purelib"]
     # addsitedir (not a bare path) so the editable azsql-mcp install's .pth is honoured too.
     (Path(site) / "_azsql_parent_env.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
-    wheel = build_wheel(EXAMPLE, root)
+    wheels = [str(build_wheel(project, root)) for project in (EXAMPLE, scaffolded)]
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", *wheels],
         check=True,
         cwd=root,
     )
     return str(python)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("project", ["example", "scaffolded"])
+def test_installed_plugins_pass_their_own_tests(
+    venv_python: str, scaffolded: Path, project: str
+) -> None:
+    """With the plugin installed, its tests hand the same module to the kit in-process:
+    that one replaces the installed one, as docs/plugins.md's recipe expects."""
+    cwd = EXAMPLE if project == "example" else scaffolded
+    done = subprocess.run(
+        [venv_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"],
+        cwd=cwd,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " passed" in done.stdout and "failed" not in done.stdout
+
+
+def test_the_scaffolded_plugin_is_listed_with_everything_it_registers(
+    venv_python: str, tmp_path: Path
+) -> None:
+    cli = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
+    listing = subprocess.run(
+        [venv_python, "-c", cli, "plugins", "--json"],
+        env=clean_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    acme = next(p for p in json.loads(listing.stdout)["plugins"] if p["name"] == SCAFFOLD_NAME)
+    assert (acme["status"], acme["distribution"]) == ("loaded", "azsql-mcp-acme-sales")
+    assert acme["tools"] == ["acme_sales_count_tables"]
+    assert acme["resources"] == ["acme-sales://settings"]
+    assert acme["prompts"] == ["acme_sales_explore"]
 
 
 def probe(python: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:

@@ -86,3 +86,33 @@ def test_top_level_settings_and_seed_names_are_documented() -> None:
     for variable in [*SEED_SOURCE_ENV, *SEED_SERVER_ENV, "AZSQL_MCP_PLUGINS__ENABLED"]:
         assert f"`{variable}`" in text, variable
     assert "| `disabled_tools` |" in sections(DOCS / "configuration.md", "##")["`[plugins.NAME]`"]
+
+
+def public_names() -> list[tuple[str, str]]:
+    import azsql_mcp
+    from azsql_mcp import catalog, values
+
+    return [
+        (module.__name__, name)
+        for module in (azsql_mcp, values, catalog)
+        for name in module.__all__
+    ]
+
+
+@pytest.mark.parametrize(("module", "name"), public_names())
+def test_every_public_name_is_documented_in_plugins_md(module: str, name: str) -> None:
+    """As datasette does: an export docs/plugins.md does not mention fails here."""
+    text = (DOCS / "plugins.md").read_text()
+    if module == "azsql_mcp":
+        text = sections(DOCS / "plugins.md", "##")["The public API"]
+    assert re.search(rf"`(\w+\.)?{re.escape(name)}\b", text), f"docs/plugins.md: {module}.{name}"
+
+
+def test_every_server_handle_member_is_documented() -> None:
+    from azsql_mcp import ServerHandle
+
+    text = sections(DOCS / "plugins.md", "###")["`startup(app)`"]
+    members = [n for n in vars(ServerHandle) if not n.startswith("_")]
+    missing = [m for m in members if f"app.{m}" not in text]
+    assert len(members) == 6
+    assert not missing, f"docs/plugins.md, startup(app): undocumented {missing}"

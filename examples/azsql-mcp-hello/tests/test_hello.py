@@ -58,3 +58,17 @@ async def test_env_token_is_selectable_and_its_token_reaches_the_database(
         result = await client.call_tool("hello", {"name": "Ada"})
     assert result.structured_content["database"]
     assert any(login.access_token == token for login in tds_server.record.logins)
+
+
+async def test_a_missing_token_reaches_the_client_as_the_providers_message(
+    make_azsql_server, monkeypatch
+) -> None:
+    from fastmcp.exceptions import ToolError
+
+    monkeypatch.delenv("MY_TOKEN", raising=False)
+    main = {"auth": "env_token", "auth_options": {"variable": "MY_TOKEN"}}
+    main |= {"username": None, "password": None}
+    server = make_azsql_server(plugins=PLUGINS, config={"sources": {"main": main}})
+    async with Client(server) as client:
+        with pytest.raises(ToolError, match="set MY_TOKEN to an access token"):
+            await client.call_tool("hello", {"name": "Ada"})

@@ -1,6 +1,6 @@
 """`App`: the assembled server (settings, plugins, runtime, FastMCP, policies) and the
 opening and closing of its database sources. `startup(app)` / `shutdown(app)` hooks
-receive it.
+receive a public `ServerHandle` of it (core/lifecycle.py).
 
 Nothing here opens a database while building: sources are opened in the server
 lifespan, in the background, so `initialize` is answered first.
@@ -23,6 +23,7 @@ from fastmcp.server.transforms.visibility import Visibility
 
 from azsql_mcp.api import Database
 from azsql_mcp.core.config import Settings
+from azsql_mcp.core.lifecycle import run_shutdown, run_startup
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.db import sqlguard
 from azsql_mcp.serving.admission import Drain, LimitState
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class App:
-    """The assembled server. `startup(app)` / `shutdown(app)` hooks receive this."""
+    """The assembled server (plugins see it through `azsql_mcp.ServerHandle`)."""
 
     settings: Settings
     plugins: PluginSet
@@ -55,6 +56,8 @@ class App:
     open_sources_at_start: bool = True
     # `serve` sets it: once the sources are set up, freeze the heap (freeze_heap).
     freeze_heap_when_open: bool = False
+    # what stopped the startup hooks (strict mode); `serve` reports it as one line
+    startup_error: BaseException | None = None
 
     @property
     def databases(self) -> dict[str, Database]:
@@ -64,6 +67,8 @@ class App:
         """Components clients must not see: of plugins or tools switched off in
         `settings`, and write tools while every source is read-only."""
         plugins, tools, _ = self.plugins.switched_off(settings)
+        # a plugin whose startup hook failed keeps nothing visible
+        plugins |= {r.name for r in self.plugins.records if r.status == "failed"}
         keys = set()
         for name, tool in self.plugins.tools.items():
             writes_refused = tool.writes and self.runtime.all_read_only
@@ -76,6 +81,9 @@ class App:
             if prompt.plugin in plugins:
                 keys.add(component_key("prompt", name))
         return keys
+
+    def withdraw_failed(self) -> None:
+        self.hidden.keys = self.hidden_keys(self.settings)
 
     def readiness(self) -> dict[str, dict[str, Any]]:
         """Per source: ready, reason, latency_ms (as /health reports them)."""
@@ -96,17 +104,22 @@ class App:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Open the sources in the background, run startup hooks; undo both on exit."""
-        strict = self.settings.plugins.strict
+        """Open the sources in the background, run startup hooks (which may wait for
+        the sources through their handle); undo both on exit."""
         self.runtime.opener = self._open_sources
         if self.open_sources_at_start:
             self.runtime.open()
-        self.plugins.call_lifecycle("startup", self, strict)
+        try:
+            await run_startup(self)
+        except BaseException as exc:
+            self.startup_error = exc
+            await self._close_sources()
+            raise
         try:
             yield
         finally:
             try:
-                self.plugins.call_lifecycle("shutdown", self, strict=False)
+                await run_shutdown(self)
             finally:
                 await self._close_sources()
 

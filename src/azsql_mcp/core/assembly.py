@@ -78,11 +78,26 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
 
 def _auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     known = ", ".join(sorted(plugins.auth_providers)) or "none (is builtin_auth disabled?)"
-    return [
-        f"sources.{name}.auth: unknown auth provider {source.auth!r} (registered: {known})"
-        for name, source in settings.sources.items()
-        if source.auth not in plugins.auth_providers
-    ]
+    problems = []
+    for name, source in settings.sources.items():
+        if source.auth in plugins.auth_providers:
+            continue
+        key = f"sources.{name}.auth"
+        failed = [r for r in plugins.records if source.auth in r.failed_auth_providers]
+        if failed:
+            problems.append(
+                f"{key}: auth provider {source.auth!r} comes from {failed[0].describe()},"
+                " which failed to load (its error is above); fix it or pick another provider"
+            )
+            continue
+        disabled = [r.name for r in plugins.records if r.status == "disabled"]
+        hint = (
+            f"; it may come from a plugin that is not loaded: {', '.join(disabled)}"
+            if disabled
+            else ""
+        )
+        problems.append(f"{key}: unknown auth provider {source.auth!r} (registered: {known}){hint}")
+    return problems
 
 
 def _add_components(app: App, record: PluginRecord) -> None:

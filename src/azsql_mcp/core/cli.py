@@ -1,4 +1,4 @@
-"""`azsql-mcp serve | plugins | tools | config | check`.
+"""`azsql-mcp serve | plugins | tools | config | check | plugin new`.
 
 Exit codes: 0 ok, 1 a check failed, 2 invalid configuration or a plugin
 failure in strict mode. Heavy modules are imported inside the commands.
@@ -71,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     config.set_defaults(run=_config)
 
+    plugin = commands.add_parser("plugin", help="write a new plugin package")
+    plugin_commands = plugin.add_subparsers(dest="plugin_command", required=True, metavar="ACTION")
+    new = plugin_commands.add_parser(
+        "new",
+        help="write a ready plugin package azsql-mcp-NAME (a tool, resource, prompt,"
+        " config model, tests, README)",
+    )
+    new.add_argument("name", metavar="NAME", help="the plugin's name, e.g. acme")
+    new.add_argument("--dir", default=".", help="where to create it (default: here)")
+    new.set_defaults(run=_plugin_new)
+
     check = commands.add_parser(
         "check", parents=[common], help="test the path to the database step by step"
     )
@@ -133,7 +144,7 @@ def _plugins(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
         return 0
     for r in records:
-        print(f"{r.name}  {r.status}  ({r.distribution} {r.version})".replace(" )", ")"))
+        print(f"{r.name}  {r.status}  ({r.origin()})")
         if r.reason:
             print(f"    {'error' if r.status == 'failed' else 'why'}: {r.reason}")
         for label, items in (
@@ -171,7 +182,8 @@ def _tools(args: argparse.Namespace) -> int:
                 "plugin": plugin_of.get(t.name),
                 "title": t.title,
                 "description": t.description,
-                "annotations": t.annotations.model_dump(exclude_none=True)
+                # camelCase, as MCP names them and `register(annotations=...)` takes them
+                "annotations": t.annotations.model_dump(exclude_none=True, by_alias=True)
                 if t.annotations
                 else None,
                 "input_schema": t.parameters,
@@ -185,6 +197,20 @@ def _tools(args: argparse.Namespace) -> int:
     for t in tools:
         summary = (t.description or "").strip().splitlines()[0:1]
         print(f"{t.name:<{width}}  [{plugin_of.get(t.name)}]  {''.join(summary)}")
+    return 0
+
+
+def _plugin_new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from azsql_mcp.core.scaffold import new_plugin
+
+    try:
+        root = new_plugin(args.name, Path(args.dir))
+    except (ValueError, FileExistsError) as exc:
+        print(f"azsql-mcp: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"wrote {root}; next: pip install -e '{root}[test]' && cd {root} && python -m pytest")
     return 0
 
 

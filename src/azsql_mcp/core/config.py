@@ -352,8 +352,10 @@ def _seed_env(environ: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def describe_errors(exc: ValidationError) -> list[str]:
-    """One line per problem: key, the value given (secrets hidden), what is allowed."""
+def describe_errors(exc: ValidationError, root: type[BaseModel] | None = None) -> list[str]:
+    """One line per problem: key, the value given (secrets hidden), what is allowed.
+
+    `root` is the model `exc` comes from when it is not Settings (a plugin's section)."""
     problems = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
@@ -361,7 +363,7 @@ def describe_errors(exc: ValidationError) -> list[str]:
             del loc[1]
         key = ".".join(loc) or "(top level)"
         if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1])
+            allowed = _allowed_keys(loc[:-1], root or Settings)
             hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
             problems.append(f"{key}: unknown setting{hint}")
             continue
@@ -375,9 +377,9 @@ def describe_errors(exc: ValidationError) -> list[str]:
     return problems
 
 
-def _allowed_keys(loc: list[str]) -> list[str]:
-    """Field names of the model found at `loc` inside Settings (dict keys are skipped)."""
-    model: Any = Settings
+def _allowed_keys(loc: list[str], root: type[BaseModel]) -> list[str]:
+    """Field names of the model found at `loc` inside `root` (dict keys are skipped)."""
+    model: Any = root
     for part in loc:
         fields = getattr(model, "model_fields", None)
         if fields is None:

@@ -1,18 +1,23 @@
 """Hook specifications of the `azsql_mcp` pluggy project.
 
-Hooks are synchronous and only register things; what they register (tools,
-resources, prompts) is async. Every hook is documented in docs/plugins.md
-(a test checks that).
+The registration hooks are synchronous and only register things; what they register
+(tools, resources, prompts) is async; `startup` and `shutdown` may be async. An
+implementation may declare any subset of a hook's arguments. Every hook is documented
+in docs/plugins.md (a test checks that).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pluggy
 from pydantic import BaseModel
 
-from azsql_mcp.api import RegisterAuthProvider, RegisterPrompt, RegisterResource, RegisterTool
+from azsql_mcp.api import (
+    RegisterAuthProvider,
+    RegisterPrompt,
+    RegisterResource,
+    RegisterTool,
+    ServerHandle,
+)
 
 PROJECT = "azsql_mcp"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -44,10 +49,11 @@ def plugin_config_model() -> type[BaseModel] | None:
 
 
 @hookspec
-def startup(app: Any) -> None:
-    """Called once when the server starts, with the running `azsql_mcp.core.app.App`."""
+def startup(app: ServerHandle) -> None:
+    """Called once when the server starts (may be `async def`); `app.database()` waits
+    for a source to be open."""
 
 
 @hookspec
-def shutdown(app: Any) -> None:
-    """Called once when the server stops."""
+def shutdown(app: ServerHandle) -> None:
+    """Called once when the server stops, before the sources close (may be `async def`)."""

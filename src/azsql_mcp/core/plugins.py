@@ -7,6 +7,7 @@ cannot skip a plugin before importing it. A disabled plugin is never imported.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import inspect
@@ -31,7 +32,14 @@ GROUP = "azsql_mcp"
 BUILTIN_DISTRIBUTION = "azsql-mcp"
 DISABLED_TOOLS_KEY = "disabled_tools"
 REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
-IN_PROCESS = "(in-process)"  # plugins handed to build_app as objects (tests); always loaded
+HOOKS = (
+    *REGISTRATION_HOOKS,
+    "register_auth_providers",
+    "plugin_config_model",
+    "startup",
+    "shutdown",
+)
+IN_PROCESS = "in-process"  # plugins handed to build_app as objects (tests); always loaded
 
 
 @dataclass
@@ -87,6 +95,9 @@ class PluginRecord:
     auth_providers: list[str] = field(default_factory=list)
     disabled_tools: list[str] = field(default_factory=list)
     config: BaseModel | None = None
+    # auth providers a plugin that failed would have registered, to say so when a
+    # source names one of them
+    failed_auth_providers: list[str] = field(default_factory=list)
 
     def fail(self, error: str) -> None:
         self.status = "failed"
@@ -94,7 +105,11 @@ class PluginRecord:
         self.tools, self.resources, self.prompts, self.auth_providers = [], [], [], []
 
     def describe(self) -> str:
-        return f"plugin {self.name!r} ({self.distribution} {self.version})".replace(" )", ")")
+        return f"plugin {self.name!r} ({self.origin()})"
+
+    def origin(self) -> str:
+        """`distribution version`, or `in-process` for a plugin handed over as an object."""
+        return f"{self.distribution} {self.version}".strip()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -170,19 +185,6 @@ class PluginSet:
             if r.status == "disabled" and disabled_reason(settings, r) is None
         ]
 
-    def call_lifecycle(self, hook: Literal["startup", "shutdown"], app: Any, strict: bool) -> None:
-        """Run startup/shutdown per plugin; a failure is logged (raised when strict)."""
-        for record in self.loaded():
-            impls = _impls_of(self.manager, hook, record.name)
-            for impl in impls:
-                try:
-                    impl.function(app=app)
-                except Exception as exc:
-                    message = f"{record.describe()} failed in {hook}: {_error_text(exc)}"
-                    if strict:
-                        raise PluginError(message) from exc
-                    log.exception(message)
-
 
 def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) -> PluginSet:
     """Discover, filter, import and register plugins as the settings say.
@@ -192,7 +194,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
     """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    loader = _Loader(settings, manager)
+    loader = _Loader(settings, manager, replaced=set(extra or {}))
     for ep in _unique_entry_points(entry_points(group=GROUP)):
         loader.add_entry_point(ep)
     for name, obj in (extra or {}).items():
@@ -235,9 +237,16 @@ def _unique_entry_points(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
     return out
 
 
+_REPLACED = "replaced by the in-process plugin of the same name"
+
+
 class _Loader:
-    def __init__(self, settings: Settings, manager: pluggy.PluginManager):
+    def __init__(
+        self, settings: Settings, manager: pluggy.PluginManager, replaced: set[str] | None = None
+    ):
         self.settings = settings
+        # names of in-process plugins: an installed plugin of the same name is not loaded
+        self.replaced = replaced or set()
         self.manager = manager
         self.records: list[PluginRecord] = []
         self.tools: dict[str, ToolSpec] = {}
@@ -260,6 +269,10 @@ class _Loader:
             builtin=_normalize(dist_name) == BUILTIN_DISTRIBUTION,
         )
         self.records.append(record)
+        if record.name in self.replaced:
+            record.status = "disabled"
+            record.reason = _REPLACED
+            return
         if self._duplicate_name(record):
             return
         reason = disabled_reason(self.settings, record)
@@ -269,7 +282,7 @@ class _Loader:
         try:
             plugin = ep.load()
         except BaseException as exc:  # SystemExit from a plugin must not stop the server
-            self._failed(record, f"import of {ep.value!r} failed: {_error_text(exc)}", exc)
+            self._failed(record, f"import of {ep.value!r} failed: {error_text(exc)}", exc)
             return
         self._register(record, plugin)
 
@@ -287,7 +300,7 @@ class _Loader:
 
     def _duplicate_name(self, record: PluginRecord) -> bool:
         for other in self.records[:-1]:
-            if other.name == record.name:
+            if other.name == record.name and other.reason != _REPLACED:
                 self._failed(
                     record,
                     f"plugin name {record.name!r} is already used by {other.describe()}",
@@ -301,25 +314,49 @@ class _Loader:
         try:
             self.manager.register(plugin, name=record.name)
         except Exception as exc:
-            self._failed(record, f"invalid hook implementation: {_error_text(exc)}", exc)
+            self._failed(record, f"invalid hook implementation: {error_text(exc)}", exc)
             return
         record.hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
         try:
+            _check_hook_names(self.manager, plugin)
             record.config = self._plugin_config(record)
             staged = _Staging(record)
             for hook in REGISTRATION_HOOKS:
-                for impl in _impls_of(self.manager, hook, record.name):
-                    impl.function(register=staged.register_for(hook), config=record.config)
-            for impl in _impls_of(self.manager, "register_auth_providers", record.name):
-                impl.function(register=staged.register_auth_provider)
+                call_plugin_hook(
+                    self.manager,
+                    hook,
+                    record.name,
+                    register=staged.register_for(hook),
+                    config=record.config,
+                )
+            call_plugin_hook(
+                self.manager,
+                "register_auth_providers",
+                record.name,
+                register=staged.register_auth_provider,
+            )
             self._commit(staged)
         except _ConfigProblem as problem:
+            record.failed_auth_providers = self._auth_names(record)
             self.manager.unregister(name=record.name)
             record.fail(f"invalid configuration: {problem}")
-            self.config_problems.append(str(problem))
+            self.config_problems.extend(problem.lines)
         except Exception as exc:
+            record.failed_auth_providers = self._auth_names(record)
             self.manager.unregister(name=record.name)
-            self._failed(record, _error_text(exc), exc)
+            self._failed(record, error_text(exc), exc)
+
+    def _auth_names(self, record: PluginRecord) -> list[str]:
+        """The auth providers a failing plugin registers (its hook takes no config)."""
+        names: list[str] = []
+        with contextlib.suppress(Exception):  # the failure that matters is reported already
+            call_plugin_hook(
+                self.manager,
+                "register_auth_providers",
+                record.name,
+                register=lambda name, factory: names.append(name),
+            )
+        return names
 
     def _plugin_config(self, record: PluginRecord) -> BaseModel | None:
         section = dict(self.settings.plugins.sections.get(record.name, {}))
@@ -332,8 +369,8 @@ class _Loader:
                 f" (got {disabled_tools!r})"
             )
         record.disabled_tools = disabled_tools
-        impls = _impls_of(self.manager, "plugin_config_model", record.name)
-        model = impls[0].function() if impls else None
+        models = call_plugin_hook(self.manager, "plugin_config_model", record.name)
+        model = models[0] if models else None
         if model is None:
             if section:
                 keys = ", ".join(sorted(section))
@@ -347,8 +384,8 @@ class _Loader:
         except ValidationError as exc:
             from azsql_mcp.core.config import describe_errors
 
-            lines = [f"plugins.{record.name}.{line}" for line in describe_errors(exc)]
-            raise _ConfigProblem("; ".join(lines)) from None
+            lines = describe_errors(exc, root=model)
+            raise _ConfigProblem(*[f"plugins.{record.name}.{line}" for line in lines]) from None
         return config
 
     def _commit(self, staged: _Staging) -> None:
@@ -424,7 +461,11 @@ class _Loader:
 
 
 class _ConfigProblem(Exception):
-    pass
+    """Problems in a plugin's section, one line each."""
+
+    def __init__(self, *lines: str):
+        super().__init__("\n".join(lines))
+        self.lines = list(lines)
 
 
 class _Staging:
@@ -512,9 +553,30 @@ def _require_async(fn: Callable[..., Any], kind: str) -> None:
         raise TypeError(f"{kind} {name} must be an async function (async def)")
 
 
-def _impls_of(manager: pluggy.PluginManager, hook: str, plugin_name: str) -> list[Any]:
-    caller = getattr(manager.hook, hook)
-    return [impl for impl in caller.get_hookimpls() if impl.plugin_name == plugin_name]
+def call_plugin_hook(
+    manager: pluggy.PluginManager, hook: str, plugin_name: str, **kwargs: Any
+) -> list[Any]:
+    """Call one plugin's implementations of `hook` through pluggy, so that each is called
+    with only the arguments it declares, and hookwrappers, tryfirst/trylast and hook-call
+    monitoring apply; the other plugins are left out, which keeps one error boundary
+    per plugin."""
+    plugin = manager.get_plugin(plugin_name)
+    others = [p for p in manager.get_plugins() if p is not plugin]
+    results: list[Any] = manager.subset_hook_caller(hook, others)(**kwargs)
+    return results
+
+
+def _check_hook_names(manager: pluggy.PluginManager, plugin: object) -> None:
+    """A hookimpl whose name is no hook of ours (`register_prompt`) would never be called."""
+    for caller in manager.get_hookcallers(plugin) or []:
+        if caller.has_spec():
+            continue
+        impls = [i for i in caller.get_hookimpls() if i.plugin is plugin]
+        if all(i.optionalhook for i in impls):
+            continue
+        close = difflib.get_close_matches(caller.name, HOOKS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise PluginError(f"unknown hook {caller.name!r}{hint} (hooks: {', '.join(sorted(HOOKS))})")
 
 
 def _by_source_variant(spec: ResourceSpec) -> ResourceSpec | None:
@@ -547,6 +609,6 @@ def _normalized(names: Iterable[str]) -> set[str]:
     return {_normalize(name) for name in names}
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

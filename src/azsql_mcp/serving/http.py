@@ -91,11 +91,31 @@ async def serve_http(app: App) -> None:
     # place that is a no-op, so the process exits 0 after closing the pools.
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
     draining = asyncio.create_task(_drain_on_exit(app, httpd))
+    quiet = _QuietStartupFailure(app)
+    logging.getLogger("uvicorn.error").addFilter(quiet)
     try:
         log.info("serving MCP at http://%s:%s%s", server.host, server.port, server.path)
         await httpd.serve()
+    except SystemExit:
+        # uvicorn exits 3 when the lifespan fails; a plugin's failed startup (strict)
+        # is reported like over stdio instead: one line, exit 2 (core/cli.py)
+        if app.startup_error is not None:
+            raise app.startup_error from None
+        raise
     finally:
         draining.cancel()
+        logging.getLogger("uvicorn.error").removeFilter(quiet)
+
+
+class _QuietStartupFailure(logging.Filter):
+    """Drops uvicorn's traceback of a failed startup hook: `serve` reports it as one line."""
+
+    def __init__(self, app: App):
+        super().__init__()
+        self.app = app
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.app.startup_error is None or record.levelno < logging.ERROR
 
 
 async def _drain_on_exit(app: App, httpd: Any) -> None:

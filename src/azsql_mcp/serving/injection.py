@@ -76,7 +76,8 @@ def inject(
                     source = kwargs.get(SOURCE_ARG)
                 ctx = await builder.build(source)
                 kwargs.update(dict.fromkeys(ctx_params, ctx))
-            return await fn(**kwargs)
+            result = await fn(**kwargs)
+            return resource_value(result) if kind == "resource" else result
         except QueryRefused as exc:
             raise error(str(exc)) from exc
         except DatabaseError as exc:
@@ -95,6 +96,21 @@ def inject(
     return call
 
 
+def resource_value(result: Any) -> Any:
+    """What a resource returned, as FastMCP takes it: str, bytes and lists of
+    ResourceContent as they are; anything pydantic can serialize (a model such as
+    `values.result_to_structured(...)`, dicts and lists holding Decimal or datetime)
+    as JSON values, which FastMCP sends as application/json."""
+    from fastmcp.resources import ResourceContent
+    from pydantic_core import to_jsonable_python
+
+    if isinstance(result, str | bytes):
+        return result
+    if isinstance(result, list) and result and all(isinstance(r, ResourceContent) for r in result):
+        return result
+    return to_jsonable_python(result)
+
+
 def context_params(fn: Callable[..., Any]) -> list[str]:
     """The parameters of `fn` that take the ToolContext."""
     hints = typing.get_type_hints(fn, include_extras=True)
@@ -105,8 +121,8 @@ _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 def _is_tool_context(annotation: Any) -> bool:
-    if annotation is ToolContext:
-        return True
+    if annotation is ToolContext or typing.get_origin(annotation) is ToolContext:
+        return True  # `ToolContext` or `ToolContext[MyConfig]`
     return any(_is_tool_context(arg) for arg in typing.get_args(annotation))
 
 

@@ -222,8 +222,9 @@ def make_azsql_server(azsql_config: dict[str, Any]) -> MakeServer:
 
     `plugins` is either a list of installed plugin names (entry-point or
     distribution names) or a mapping name -> plugin object (a module with
-    hookimpls) for plugins that are not installed; builtin_auth always loads.
-    The environment and any azsql-mcp.toml are ignored.
+    hookimpls), which replaces an installed plugin of the same name; builtin_auth
+    always loads. Strict unless `config` sets `plugins.strict`: a broken plugin fails
+    the test at once with its error. The environment and any azsql-mcp.toml are ignored.
     """
 
     def make(
@@ -231,6 +232,7 @@ def make_azsql_server(azsql_config: dict[str, Any]) -> MakeServer:
         config: Mapping[str, Any] | None = None,
     ) -> FastMCP:
         data = _merge(copy.deepcopy(azsql_config), config or {})
+        data.setdefault("plugins", {}).setdefault("strict", True)
         extra: Mapping[str, object] = {}
         if isinstance(plugins, Mapping):
             extra = plugins

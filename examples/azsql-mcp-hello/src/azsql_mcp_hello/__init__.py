@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from azsql_mcp import (
     AccessToken,
+    AuthError,
     ConnectAttributes,
     RegisterAuthProvider,
     RegisterPrompt,
@@ -40,17 +41,17 @@ def plugin_config_model() -> type[BaseModel]:
 
 
 @hookimpl
-def register_tools(register: RegisterTool, config: HelloConfig) -> None:
+def register_tools(register: RegisterTool) -> None:  # a hook may take a subset of its arguments
     register(hello, annotations={"readOnlyHint": True, "openWorldHint": False})
 
 
 @hookimpl
-def register_resources(register: RegisterResource, config: HelloConfig) -> None:
+def register_resources(register: RegisterResource) -> None:
     register(greeting, "hello://greeting", mime_type="text/plain")
 
 
 @hookimpl
-def register_prompts(register: RegisterPrompt, config: HelloConfig) -> None:
+def register_prompts(register: RegisterPrompt) -> None:
     register(introduce_database)
 
 
@@ -64,16 +65,14 @@ def _greet(config: HelloConfig, name: str) -> str:
     return text.upper() if config.shout else text
 
 
-async def hello(name: str, ctx: ToolContext) -> dict[str, str]:
+async def hello(name: str, ctx: ToolContext[HelloConfig]) -> dict[str, str]:
     """Greet someone and say which database answered."""
-    assert isinstance(ctx.config, HelloConfig)
     result = await ctx.db.read("SELECT DB_NAME() AS name")
     return {"greeting": _greet(ctx.config, name), "database": str(result.rows[0][0])}
 
 
-async def greeting(ctx: ToolContext) -> str:
+async def greeting(ctx: ToolContext[HelloConfig]) -> str:
     """The configured greeting."""
-    assert isinstance(ctx.config, HelloConfig)
     return _greet(ctx.config, "world")
 
 
@@ -99,7 +98,8 @@ class EnvTokenAuth:
     async def connect_attributes(self) -> ConnectAttributes:
         token = os.environ.get(self.variable)
         if not token:
-            raise RuntimeError(f"set {self.variable} to an access token for Azure SQL")
+            # AuthError: the client sees this message (any other error would be hidden)
+            raise AuthError(f"set {self.variable} to an access token for Azure SQL")
         expires = datetime.now(UTC) + timedelta(minutes=50)
         return ConnectAttributes(
             access_token=AccessToken(token=token, expires_on=expires),
