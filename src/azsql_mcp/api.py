@@ -245,6 +245,9 @@ class ClientIdentity:
     # False without client authentication (stdio, or HTTP with mode "none"): then every
     # component is visible, as FastMCP checks no scopes, and `may` says yes to each.
     authenticated: bool = False
+    # The verified token's claims (empty without client authentication): what declared
+    # tools bind `from_claim` parameters from.
+    claims: Mapping[str, Any] = field(default_factory=dict)
 
     def may(self, scope: str) -> bool:
         """Whether this caller holds `scope`: a token carrying it, or no client auth."""
@@ -277,7 +280,18 @@ class RegisterTool(Protocol):
         annotations: Mapping[str, Any] | None = None,
         tags: set[str] | None = None,
         writes: bool = False,
+        scopes: Sequence[str] | None = None,
+        source: str | None = None,
     ) -> None: ...
+
+
+class CheckStatement(Protocol):
+    """Checks a statement as the guard will at call time: a read as `read_data`'s, a
+    write as the write tools', under the rules of `source` (None: the default source).
+    Returns the `@name` parameters it uses (without '@'); raises QueryRefused saying why
+    it is refused."""
+
+    def __call__(self, sql: str, *, writes: bool, source: str | None) -> tuple[str, ...]: ...
 
 
 class RegisterResource(Protocol):

@@ -66,7 +66,10 @@ class App:
         plugins, tools, _ = self.plugins.switched_off(settings)
         keys = set()
         for name, tool in self.plugins.tools.items():
-            writes_refused = tool.writes and self.runtime.all_read_only
+            if tool.source is not None:  # a tool bound to one source (declared tools)
+                writes_refused = tool.writes and self.runtime.read_only.get(tool.source, True)
+            else:
+                writes_refused = tool.writes and self.runtime.all_read_only
             if tool.plugin in plugins or name in tools or writes_refused:
                 keys.add(component_key("tool", name))
         for uri, resource in self.plugins.resources.items():

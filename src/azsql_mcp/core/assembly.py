@@ -19,7 +19,8 @@ from fastmcp.tools import Tool
 
 from azsql_mcp.core.app import App
 from azsql_mcp.core.config import ConfigError, Settings
-from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
+from azsql_mcp.core.declared import declare_tools
+from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, ToolSpec, load_plugins
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
@@ -36,6 +37,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     """Load plugins and assemble the FastMCP server; raises ConfigError or PluginError."""
     plugins = load_plugins(settings, extra_plugins)
     problems = plugins.config_problems + _auth_problems(settings, plugins)
+    problems += declare_tools(plugins, settings)
     if problems:
         raise ConfigError(problems)
     runtime = Runtime(settings, {r.name: r.config for r in plugins.loaded()})
@@ -83,6 +85,30 @@ def _auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     ]
 
 
+def tool_component(app: App, spec: ToolSpec) -> Tool:
+    """The FastMCP tool of one registered tool, its ToolContext injected."""
+    fn = inject(
+        spec.fn,
+        app.runtime,
+        plugin=spec.plugin,
+        kind="tool",
+        writes=spec.writes,
+        fixed_source=spec.source,
+    )
+    annotations = (
+        mt.ToolAnnotations.model_validate(dict(spec.annotations)) if spec.annotations else None
+    )
+    return Tool.from_function(
+        fn,
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        tags=spec.tags,
+        annotations=annotations,
+        auth=app.policy,
+    )
+
+
 def _add_components(app: App, record: PluginRecord) -> None:
     """Turn one plugin's registrations into FastMCP components, all or nothing."""
     plugins, runtime = app.plugins, app.runtime
@@ -90,25 +116,7 @@ def _add_components(app: App, record: PluginRecord) -> None:
     own = [uri for uri, res in plugins.resources.items() if res.plugin == record.name]
     try:
         components: list[Tool | Resource | ResourceTemplate | Prompt] = []
-        for name in record.tools:
-            spec = plugins.tools[name]
-            fn = inject(spec.fn, runtime, plugin=record.name, kind="tool", writes=spec.writes)
-            annotations = (
-                mt.ToolAnnotations.model_validate(dict(spec.annotations))
-                if spec.annotations
-                else None
-            )
-            components.append(
-                Tool.from_function(
-                    fn,
-                    name=spec.name,
-                    title=spec.title,
-                    description=spec.description,
-                    tags=spec.tags,
-                    annotations=annotations,
-                    auth=app.policy,
-                )
-            )
+        components += [tool_component(app, plugins.tools[name]) for name in record.tools]
         for uri in own:
             res = plugins.resources[uri]
             fn = inject(

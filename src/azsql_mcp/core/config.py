@@ -227,6 +227,9 @@ class Settings(BaseSettings):
     plugins: PluginsSettings = PluginsSettings()
     audit: AuditSettings = AuditSettings()
     logging: LoggingSettings = LoggingSettings()
+    # `[tools.NAME]`: tools declared in config, validated by the plugin that serves them
+    # (builtin_declared), which reports problems as "tools.NAME.key: ...".
+    tools: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_default_source(self) -> Settings:

@@ -12,7 +12,7 @@ import difflib
 import inspect
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal
@@ -44,6 +44,9 @@ class ToolSpec:
     annotations: Mapping[str, Any] | None = None
     tags: set[str] | None = None
     writes: bool = False
+    scopes: tuple[str, ...] | None = None  # the default scopes (server.auth.tool_scopes wins)
+    declared: bool = False  # from a `[tools.NAME]` table of the config
+    source: str | None = None  # the one source it uses; None: the caller's choice
 
 
 @dataclass
@@ -455,6 +458,8 @@ class _Staging:
         annotations: Mapping[str, Any] | None = None,
         tags: set[str] | None = None,
         writes: bool = False,
+        scopes: Sequence[str] | None = None,
+        source: str | None = None,
     ) -> None:
         _require_async(fn, "tool")
         self.tools.append(
@@ -467,6 +472,8 @@ class _Staging:
                 annotations=annotations,
                 tags=tags,
                 writes=writes,
+                scopes=tuple(scopes) if scopes is not None else None,
+                source=source,
             )
         )
 

@@ -38,11 +38,13 @@ def inject(
     kind: Kind,
     writes: bool = False,
     source_from_uri: bool = False,
+    fixed_source: str | None = None,
 ) -> Callable[..., Awaitable[Any]]:
     """A wrapper of `fn` for FastMCP: ToolContext injected, `source` added, errors mapped.
 
     The wrapper's signature leaves out the ToolContext parameter, so it is not part of
-    the input schema; the wrapper builds the ToolContext itself on every call."""
+    the input schema; the wrapper builds the ToolContext itself on every call. A tool
+    with a `fixed_source` always uses that source and gets no `source` argument."""
     hints = typing.get_type_hints(fn, include_extras=True)
     signature = inspect.signature(fn)
     ctx_params = context_params(fn)
@@ -50,6 +52,7 @@ def inject(
     add_source = (
         bool(ctx_params)
         and kind != "resource"
+        and fixed_source is None
         and len(runtime.sources) > 1
         and SOURCE_ARG not in signature.parameters
     )
@@ -68,11 +71,13 @@ def inject(
     async def call(**kwargs: Any) -> Any:
         try:
             if ctx_params:
-                # the caller's choice: the added argument, or the function's own `source`
-                # (a resource template's URI part); None for the default source
-                if add_source or source_from_uri:
+                # the tool's fixed source, else the caller's choice: the added argument, or
+                # the function's own `source` (a resource template's URI part); None for
+                # the default source
+                source: str | None = fixed_source
+                if fixed_source is None and (add_source or source_from_uri):
                     source = kwargs.pop(SOURCE_ARG, None)
-                else:
+                elif fixed_source is None:
                     source = kwargs.get(SOURCE_ARG)
                 ctx = await builder.build(source)
                 kwargs.update(dict.fromkeys(ctx_params, ctx))
