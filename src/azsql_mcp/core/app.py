@@ -28,6 +28,7 @@ from azsql_mcp.db import sqlguard
 from azsql_mcp.serving.admission import Drain, LimitState
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key
 from azsql_mcp.serving.runtime import Runtime
+from azsql_mcp.serving.sessions import ConnectedSessions
 from azsql_mcp.serving.toolcalls import ToolCallMiddleware
 from azsql_mcp.serving.unavailable import UnavailableDatabase
 
@@ -48,6 +49,7 @@ class App:
     # One visibility transform whose keys a config reload replaces (never stacked).
     hidden: Visibility = field(default_factory=lambda: Visibility(False, keys=set()))
     drain: Drain = field(default_factory=Drain)
+    sessions: ConnectedSessions = field(default_factory=ConnectedSessions)
     started_at: float = field(default_factory=time.monotonic)
     source_errors: dict[str, str] = field(default_factory=dict)
     # Over stdio the sources open once the client is initialized, so nothing slows

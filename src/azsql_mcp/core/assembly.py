@@ -11,16 +11,16 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-import mcp.types as mt
 from fastmcp import FastMCP
 from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
 from fastmcp.tools import Tool
 
 from azsql_mcp.core.app import App
+from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.declared import declare_tools
-from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, ToolSpec, load_plugins
+from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
@@ -72,6 +72,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     app.hidden.keys = app.hidden_keys(settings)
     mcp.add_transform(app.hidden)
     mcp.add_middleware(app.tool_calls)
+    mcp.add_middleware(app.sessions)
     add_routes(app)
     return app
 
@@ -83,30 +84,6 @@ def _auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
         for name, source in settings.sources.items()
         if source.auth not in plugins.auth_providers
     ]
-
-
-def tool_component(app: App, spec: ToolSpec) -> Tool:
-    """The FastMCP tool of one registered tool, its ToolContext injected."""
-    fn = inject(
-        spec.fn,
-        app.runtime,
-        plugin=spec.plugin,
-        kind="tool",
-        writes=spec.writes,
-        fixed_source=spec.source,
-    )
-    annotations = (
-        mt.ToolAnnotations.model_validate(dict(spec.annotations)) if spec.annotations else None
-    )
-    return Tool.from_function(
-        fn,
-        name=spec.name,
-        title=spec.title,
-        description=spec.description,
-        tags=spec.tags,
-        annotations=annotations,
-        auth=app.policy,
-    )
 
 
 def _add_components(app: App, record: PluginRecord) -> None:

@@ -5,6 +5,8 @@ register beside the other plugins' tools, at start and again on every reload."""
 from __future__ import annotations
 
 from azsql_mcp.api import CheckStatement
+from azsql_mcp.core.app import App
+from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginSet, ToolSpec, _impls_of, _Staging
 
@@ -61,6 +63,21 @@ def _replace(plugins: PluginSet, staged: list[_Staging], settings: Settings) -> 
 
 def declared_specs(plugins: PluginSet) -> dict[str, ToolSpec]:
     return {name: spec for name, spec in plugins.tools.items() if spec.declared}
+
+
+def redeclare(app: App, settings: Settings) -> list[str]:
+    """On reload: the declared tools of `settings` replace the running ones, in the
+    plugins and in FastMCP; problems leave everything as it was."""
+    old = list(declared_specs(app.plugins))
+    problems = declare_tools(app.plugins, settings)
+    if problems:
+        return problems
+    for name in old:
+        app.mcp.local_provider.remove_tool(name)
+    for spec in declared_specs(app.plugins).values():
+        app.mcp.add_tool(tool_component(app, spec))
+    app.tool_calls.plugin_of_tool = {t.name: t.plugin for t in app.plugins.tools.values()}
+    return []
 
 
 def statement_checker(settings: Settings) -> CheckStatement:
