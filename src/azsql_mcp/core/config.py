@@ -78,6 +78,9 @@ class StaticToken(BaseModel):
     token_env: str | None = None
     subject: str = Field(..., min_length=1)
     scopes: list[str] = Field(default_factory=list)
+    # Further claims of the token (e.g. oid, tid): what declared tools' `from_claim`
+    # parameters and a source's `session_context` read.
+    claims: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_token(self) -> StaticToken:

@@ -81,7 +81,11 @@ def static_token_table(auth: AuthSettings) -> dict[str, dict[str, Any]]:
                 continue
         if token in table:
             problems.append(f"server.auth.static_tokens.{i}: the same token is given twice")
-        table[token] = {"client_id": entry.subject, "sub": entry.subject, "scopes": entry.scopes}
+        table[token] = entry.claims | {
+            "client_id": entry.subject,
+            "sub": entry.subject,
+            "scopes": entry.scopes,
+        }
     if problems:
         raise ConfigError(problems)
     return table
