@@ -80,9 +80,17 @@ class ReturnValue:
     name: str
     type: ColumnType
     value: Any
+    position: int | None = None  # the parameter's index in the procedure call's parameters
 
 
-Result = ResultSet | Done | Message | ReturnValue
+@dataclass(frozen=True)
+class ReturnStatus:
+    """The value a procedure's RETURN gave, for the RETURNSTATUS token of an RPC."""
+
+    value: int
+
+
+Result = ResultSet | Done | Message | ReturnValue | ReturnStatus
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,11 @@ class EngineSession(Protocol):
 
     @property
     def trancount(self) -> int: ...
+
+    def reset_connection(self) -> None:
+        """sp_reset_connection (the RESETCONNECTION status bit): a new logical connection
+        starts, so session-scoped state such as SESSION_CONTEXT is cleared."""
+        ...
 
     def cancel(self) -> None:
         """Called from another thread on ATTENTION: stop the running statement

@@ -62,6 +62,14 @@ CREATE TABLE IF NOT EXISTS __azsql_fk_columns (
 CREATE TABLE IF NOT EXISTS __azsql_extended_properties (
     class INTEGER, major_id INTEGER, minor_id INTEGER, name TEXT COLLATE NOCASE, value,
     PRIMARY KEY (class, major_id, minor_id, name));
+CREATE TABLE IF NOT EXISTS __azsql_parameters (
+    object_id INTEGER, parameter_id INTEGER, name TEXT COLLATE NOCASE, type_name TEXT,
+    system_type_id INTEGER, max_length INTEGER, precision INTEGER, scale INTEGER,
+    is_output INTEGER, PRIMARY KEY (object_id, parameter_id));
+CREATE TABLE IF NOT EXISTS __azsql_security_predicates (
+    object_id INTEGER, security_predicate_id INTEGER, target_object_id INTEGER,
+    predicate_definition TEXT, filter TEXT, is_enabled INTEGER DEFAULT 1,
+    PRIMARY KEY (object_id, security_predicate_id));
 CREATE TABLE IF NOT EXISTS __azsql_identity_seq (seq INTEGER PRIMARY KEY AUTOINCREMENT);
 """
 
@@ -138,6 +146,9 @@ class Catalog:
         self.schema_names: dict[int, str] = {}
         self.tables: dict[str, Table] = {}  # key: "schema.name" casefolded
         self.objects: dict[int, ObjectRow] = {}
+        # Row-level security: "schema.table" casefolded -> the T-SQL condition its enabled
+        # filter predicates put on every read (row_security.py writes them).
+        self.filters: dict[str, str] = {}
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
 
@@ -154,6 +165,9 @@ class Catalog:
             " FROM __azsql_columns ORDER BY object_id, column_id"
         ).fetchall()
         max_id = conn.execute("SELECT max(object_id) FROM __azsql_objects").fetchone()[0]
+        filters = conn.execute(
+            "SELECT target_object_id, filter FROM __azsql_security_predicates WHERE is_enabled = 1"
+        ).fetchall()
         with self._lock:
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
             self.schema_names = {sid: name for sid, name in schemas}
@@ -196,6 +210,13 @@ class Catalog:
             for view in SYSTEM_VIEWS:
                 tables[view.table.sqlite_name.casefold()] = view.table
             self.tables = tables
+            self.filters = {}
+            for target, condition in filters:
+                table = by_id.get(target)
+                if table is not None:
+                    key = table.sqlite_name.casefold()
+                    known = self.filters.get(key)
+                    self.filters[key] = f"({known}) AND ({condition})" if known else condition
             self._next_object_id = max(self._next_object_id, max_id or 0)
             self._typing_schema = None
             self.generation += 1
@@ -279,7 +300,8 @@ _TYPE_DESC = (
     "CASE o.type WHEN 'U' THEN 'USER_TABLE' WHEN 'V' THEN 'VIEW'"
     " WHEN 'PK' THEN 'PRIMARY_KEY_CONSTRAINT' WHEN 'UQ' THEN 'UNIQUE_CONSTRAINT'"
     " WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' WHEN 'D' THEN 'DEFAULT_CONSTRAINT'"
-    " WHEN 'C' THEN 'CHECK_CONSTRAINT' END"
+    " WHEN 'C' THEN 'CHECK_CONSTRAINT' WHEN 'P' THEN 'SQL_STORED_PROCEDURE'"
+    " WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' WHEN 'SP' THEN 'SECURITY_POLICY' END"
 )
 
 
@@ -455,7 +477,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         "sys",
         "procedures",
         _OBJ_COLS + ", is_auto_executed bit",
-        f"SELECT {_OBJ_SELECT}, 0 FROM {_USER_OBJECTS} WHERE 0",
+        f"SELECT {_OBJ_SELECT}, 0 FROM {_USER_OBJECTS} WHERE o.type = 'P'",
     ),
     _view(
         -390,
@@ -467,7 +489,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         " execute_as_principal_id int, uses_native_compilation bit",
         f"SELECT object_id, {_DEFINITION.format('definition')}, 1, 1, 0, 0, 0, 0, NULL, 0"
         " FROM __azsql_objects"
-        " WHERE type = 'V'",
+        " WHERE type IN ('V', 'P', 'IF')",
     ),
     _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM __azsql_columns c"),
     _view(-392, "sys", "all_columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM __azsql_columns c"),
@@ -820,6 +842,23 @@ SYSTEM_VIEWS: list[SystemView] = [
         " DEFAULT_CHARACTER_SET_NAME sysname",
         f"SELECT {_DB}, name, CASE WHEN schema_id <= 4 THEN name ELSE 'dbo' END, NULL,"
         " NULL, 'iso_1' FROM __azsql_schemas",
+    ),
+    # T-SQL procedures keep no defaults here (has_default_value 0, default_value NULL):
+    # they are in sys.sql_modules.definition, as Microsoft documents.
+    _view(
+        -419,
+        "sys",
+        "parameters",
+        "object_id int, name sysname, parameter_id int, system_type_id tinyint,"
+        " user_type_id int, max_length smallint, precision tinyint, scale tinyint,"
+        " is_output bit, is_cursor_ref bit, has_default_value bit, is_xml_document bit,"
+        " default_value nvarchar(4000), xml_collection_id int, is_readonly bit,"
+        " is_nullable bit, encryption_type int, encryption_type_desc nvarchar(64),"
+        " encryption_algorithm_name sysname, column_encryption_key_id int,"
+        " column_encryption_key_database_name sysname",
+        "SELECT object_id, name, parameter_id, system_type_id, system_type_id, max_length,"
+        " precision, scale, is_output, 0, 0, 0, NULL, 0, 0, 1, NULL, NULL, NULL, NULL, NULL"
+        " FROM __azsql_parameters",
     ),
 ]
 

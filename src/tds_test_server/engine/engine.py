@@ -7,9 +7,9 @@ contract with the protocol layer.
 
 EngineSession is built from one class per concern, each in its own module and each
 on top of the one before: session_state -> constraint_errors -> statements ->
-schema_objects -> ddl -> procedures -> EngineSession (here: batches, EXEC and the
-statement dispatch). The engine starts empty or from a Seed (the sample is one), so
-it never imports the sample.
+schema_objects -> ddl -> procedures -> user_procedures -> row_security -> EngineSession
+(here: batches, EXEC and the statement dispatch). The engine starts empty or from a Seed
+(the sample is one), so it never imports the sample.
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ from . import errors, functions
 from .batches import Statement, split_batch, word
 from .catalog import DEFAULT_SCHEMA, Catalog, Table, init_metadata
 from .procedures import (
-    Procedures,
     _bind_positional,
     _datatype_info,
     _parse_param_declarations,
     _proc_name,
 )
+from .row_security import RowSecurity
 from .session_state import (
     _DEFAULT_BUSY_MS,
     _FETCH,
@@ -322,11 +322,13 @@ _CONTROL_FLOW = frozenset(
 )
 
 
-class EngineSession(Procedures):
+class EngineSession(RowSecurity):
     """One client session: its own SQLite connection, transaction and SET state.
 
     Its concerns live in the classes it builds on, one module each: session_state,
-    constraint_errors, statements, schema_objects, ddl, procedures. Here: batches, EXEC and
+    constraint_errors, statements, schema_objects, ddl, procedures, user_procedures, row_security.
+    Here:
+    batches, EXEC and
     the statement dispatch."""
 
     # -- batches
@@ -336,7 +338,7 @@ class EngineSession(Procedures):
             p.name.lstrip("@").lower(): Variable(p.type, functions.to_sqlite(p.value, p.type))
             for p in params or []
         }
-        statements = self.engine.split(sql)
+        statements = self._batch_statements(sql)
         yield from self._run_batch(sql, statements, scope)
 
     def _run_batch(
@@ -366,6 +368,16 @@ class EngineSession(Procedures):
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         self._cancel.clear()
+        found = self._user_procedure(name)
+        if found is not None:
+            self.request = Request(f"EXEC {name}", _now_text(), time.monotonic(), "EXECUTE")
+            try:
+                yield from self._run_user_procedure(
+                    found[0], found[1], self._rpc_arguments(params), rpc=True
+                )
+            finally:
+                self.request = None
+            return
         proc = _proc_name(name)
         args = {p.name.lower(): functions.to_sqlite(p.value, p.type) for p in params}
         positional = [functions.to_sqlite(p.value, p.type) for p in params if not p.name]
@@ -438,11 +450,20 @@ class EngineSession(Procedures):
         ts = Tokens(stmt)
         for _ in range(skip):
             ts.next()
-        if ts.peek_is(TokenType.PARAMETER):
-            raise errors.unsupported("EXEC @return_status = ...")
+        status_target = None
+        if ts.peek_is(TokenType.PARAMETER) and ts.peek_is(TokenType.EQ, 2):
+            ts.next()
+            status_target = ts.name().lower()
+            ts.next()
         if ts.peek_is(TokenType.L_PAREN):
             raise errors.unsupported("EXEC (dynamic SQL string)")
         written = ".".join(ts.multipart())
+        found = self._user_procedure(written)
+        if found is not None:
+            yield from self._exec_user(ts, scope, written, found, status_target)
+            return
+        if status_target is not None:
+            raise errors.unsupported("EXEC @return_status = ... of a system procedure")
         proc = _proc_name(written)
         positional: list[Any] = []
         named: dict[str, Any] = {}
@@ -480,6 +501,9 @@ class EngineSession(Procedures):
             yield Done(None)
         elif proc == "sp_executesql":
             yield from self._executesql(args, params)
+        elif proc == "sp_set_session_context":
+            self.session_keys.set(args.get("@key"), args.get("@value"), args.get("@read_only"))
+            yield Done(None)
         else:
             raise errors.proc_not_found(written or proc)
 

@@ -35,6 +35,7 @@ _PROC_PARAMS: dict[str, list[str]] = {
     "sp_datatype_info": ["@data_type", "@odbcver"],
     "sp_describe_undeclared_parameters": ["@tsql", "@params"],
     "sp_executesql": ["@stmt", "@params"],
+    "sp_set_session_context": ["@key", "@value", "@read_only"],
     "sp_addextendedproperty": ["@name", "@value", *_LEVELS],
     "sp_updateextendedproperty": ["@name", "@value", *_LEVELS],
     "sp_dropextendedproperty": ["@name", *_LEVELS],

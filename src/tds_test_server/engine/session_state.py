@@ -21,6 +21,7 @@ from ..results import (
 from . import functions
 from .batches import Statement
 from .catalog import Catalog, create_session_objects
+from .session_context import SessionKeys
 from .translate import Translator
 
 _FETCH = 1000
@@ -130,6 +131,8 @@ class SessionState:
         )
         functions.register(self.conn, self)
         principals.register_functions(self.conn, self.principal)
+        self.session_keys = SessionKeys()  # sp_set_session_context / SESSION_CONTEXT(N'key')
+        self.conn.create_function("SESSION_CONTEXT", 1, self.session_keys.get, deterministic=False)
 
     # -- context for functions.py
     @property
@@ -160,3 +163,7 @@ class SessionState:
     @property
     def trancount(self) -> int:
         return self._depth
+
+    def reset_connection(self) -> None:
+        """sp_reset_connection: the session context belongs to the logical connection."""
+        self.session_keys.clear()

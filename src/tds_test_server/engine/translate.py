@@ -199,6 +199,13 @@ class Translator:
             if folded == "sys.database_files":
                 needs.add("files")
             alias = table.alias
+            condition = self.catalog.filters.get(folded) if kind == "select" else None
+            if condition is not None:  # row-level security: the table's filter predicates
+                inner = parse_tsql(f"SELECT * FROM [{sqlite_name}] WHERE {condition}")
+                filtered = exp.Subquery(this=inner)
+                filtered.set("alias", exp.TableAlias(this=exp.to_identifier(alias or table.name)))
+                table.replace(filtered)
+                continue
             new = exp.Table(this=exp.to_identifier(sqlite_name, quoted=True))
             if alias:
                 new.set("alias", table.args["alias"])

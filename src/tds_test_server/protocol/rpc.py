@@ -24,6 +24,7 @@ from ..results import (
     Param,
     Result,
     ResultSet,
+    ReturnStatus,
     ReturnValue,
     TdsError,
 )
@@ -38,6 +39,7 @@ SP_PREPARE = "sp_prepare"
 SP_EXECUTE = "sp_execute"
 SP_PREPEXEC = "sp_prepexec"
 SP_UNPREPARE = "sp_unprepare"
+SP_PREPEXECRPC = "sp_prepexecrpc"
 
 PROC_IDS = {
     1: "sp_cursor",
@@ -53,7 +55,7 @@ PROC_IDS = {
     11: SP_PREPARE,
     12: SP_EXECUTE,
     13: SP_PREPEXEC,
-    14: "sp_prepexecrpc",
+    14: SP_PREPEXECRPC,
     15: SP_UNPREPARE,
 }
 # Driver probes that faults (error/delay/drop @query) leave alone.
@@ -144,7 +146,8 @@ def parse_declarations(text: str) -> list[tuple[str, bool]]:
 @dataclass
 class Prepared:
     declarations: str
-    statement: str
+    statement: str  # for sp_prepexecrpc, the name of the procedure it calls
+    procedure: bool = False
 
 
 @dataclass
@@ -184,6 +187,7 @@ class Response:
         self.state = state
         self.attention = state.attention
         self.close_after = False  # a severity >= 20 error ends the session
+        self.return_status = 0  # RETURN's value in the procedure an RPC called
         if state.reset_pending:  # the client asked for a connection reset with this request
             state.reset_pending = False
             self.add(tokens.envchange_bytes(tokens.ENV_RESET_ACK, b"", b""))
@@ -260,6 +264,9 @@ def stream_result(
         return None
     if isinstance(result, ReturnValue):
         returns.append(result)
+        return None
+    if isinstance(result, ReturnStatus):
+        resp.return_status = result.value
         return None
     raise TypeError(f"engine yielded {type(result).__name__}, not a Result")
 
@@ -389,6 +396,7 @@ def run_rpc(state: SessionState, resp: Response, call: RpcCall) -> Generator[byt
     name = proc_name(call.name)
     returns: list[ReturnValue] = []
     handle: int | None = None
+    resp.return_status = 0
     if name == SP_EXECUTESQL:
         statement = _text(_positional(call, 0, "@stmt"))
         declarations = _text(call.params[1].value) if len(call.params) > 1 else ""
@@ -405,11 +413,23 @@ def run_rpc(state: SessionState, resp: Response, call: RpcCall) -> Generator[byt
         if name == SP_PREPEXEC:
             params = _bind(declarations, call.params[3:])
             yield from _statements(resp, state.engine.execute(statement, params), returns)
+    elif name == SP_PREPEXECRPC:
+        # ODBC Driver 18 sends {CALL proc (?, ?)} this way: a handle, the procedure's
+        # name, then the procedure's own parameters.
+        procedure = _text(_positional(call, 1, "@procedure"))
+        handle = state.new_handle()
+        state.prepared[handle] = Prepared("", procedure, procedure=True)
+        results = state.engine.call_procedure(procedure, call.params[2:])
+        yield from _statements(resp, results, returns)
     elif name == SP_EXECUTE:
         prepared = _prepared(state, _positional(call, 0, "@handle"))
-        params = _bind(prepared.declarations, call.params[1:])
-        state.statements.append(prepared.statement)
-        yield from _statements(resp, state.engine.execute(prepared.statement, params), returns)
+        if prepared.procedure:
+            results = state.engine.call_procedure(prepared.statement, call.params[1:])
+        else:
+            params = _bind(prepared.declarations, call.params[1:])
+            state.statements.append(prepared.statement)
+            results = state.engine.execute(prepared.statement, params)
+        yield from _statements(resp, results, returns)
     elif name == SP_UNPREPARE:
         state.prepared.pop(int(_positional(call, 0, "@handle") or 0), None)
     elif name.startswith("sp_cursor") or name.startswith("procedure id"):
@@ -420,15 +440,20 @@ def run_rpc(state: SessionState, resp: Response, call: RpcCall) -> Generator[byt
             severity=16,
         )
     else:
-        yield from _statements(resp, state.engine.call_procedure(name, call.params), returns)
-    resp.add(tokens.return_status(0))
+        yield from _statements(resp, state.engine.call_procedure(call.name, call.params), returns)
+    resp.add(tokens.return_status(resp.return_status))
+    resp.return_status = 0
     if handle is not None:
         resp.add(
             tokens.return_value(
                 0, call.param_names[0] if call.param_names else "", _INT_ENCODER, handle
             )
         )
+    # ParamOrdinal ([MS-TDS] RETURNVALUE): the parameter's position in this RPC's parameters.
+    skipped = {SP_PREPEXECRPC: 2, SP_EXECUTE: 1}.get(name, 0)
     for ordinal, value in enumerate(returns, start=1):
+        if value.position is not None:
+            ordinal = value.position + skipped
         resp.add(tokens.return_value(ordinal, value.name, column_encoder(value.type), value.value))
     return 0
 

@@ -533,6 +533,7 @@ class Connection:
             while self.engine_session.trancount > 0:
                 self.engine_session.rollback()
         self.state.prepared.clear()
+        self.engine_session.reset_connection()
         self.state.reset_pending = True
 
     def _pump(self, handler: Generator[bytes, None, None], *, drop: bool) -> bool:

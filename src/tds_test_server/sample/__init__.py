@@ -17,7 +17,8 @@ version of this package's code and kept in the temp directory; each
 Engine(seed=SAMPLE) starts from a copy of that file.
 
 Here: loading, the cached build and SAMPLE, the seed the engine takes. The DDL is in
-schema.py, the generated rows in rows.py, the CLR-typed table in clr.py.
+schema.py, the generated rows in rows.py, the CLR-typed table in clr.py, the stored
+procedures in procedures.py.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ..results import SessionInfo
+from .procedures import SAMPLE_PROCEDURES
 from .rows import generate_rows
 from .schema import SAMPLE_DDL, SAMPLE_INDEXES, SAMPLE_VIEWS, description_statements
 
@@ -54,7 +56,12 @@ def load_sample(engine: Engine) -> None:
                 pass
         for table in generate_rows():
             engine.bulk_insert(table.table, table.columns, table.rows)
-        for statement in [*SAMPLE_INDEXES, *SAMPLE_VIEWS, *description_statements()]:
+        for statement in [
+            *SAMPLE_INDEXES,
+            *SAMPLE_VIEWS,
+            *description_statements(),
+            *SAMPLE_PROCEDURES,
+        ]:
             for _ in session.execute(statement):
                 pass
     finally:

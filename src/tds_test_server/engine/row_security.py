@@ -1,0 +1,231 @@
+"""Row-level security, the filter-predicate part: inline table-valued functions
+(CREATE FUNCTION ... RETURNS TABLE AS RETURN SELECT ...) and CREATE SECURITY POLICY ...
+ADD FILTER PREDICATE fn(column, ...) ON table, so reads see only the rows the predicate
+function returns a row for, per session (typically keyed on SESSION_CONTEXT).
+
+Written from Microsoft's "Row-level security", CREATE SECURITY POLICY and CREATE FUNCTION
+pages. What is emulated: filter predicates on SELECT (the function body is inlined with
+the table's columns as its arguments, as SQL Server inlines it), WITH (STATE = ON|OFF),
+DROP SECURITY POLICY and DROP FUNCTION. Not emulated: BLOCK predicates, filtering of
+UPDATE and DELETE, ALTER SECURITY POLICY, and catalog views for policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot.tokens import TokenType
+
+from ..results import TdsError
+from . import errors
+from .batches import Statement, tokenize
+from .session_state import _now_text
+from .sql_types import TYPE_IDS, storage
+from .token_stream import Tokens
+from .user_procedures import ProcParam, UserProcedures, _parse_param, is_create_procedure
+
+
+def _parse_function(stmt: Statement) -> tuple[list[str], list[ProcParam], str]:
+    """(name parts, parameters, the body's SELECT) of an inline table-valued function."""
+    ts = Tokens(stmt)
+    ts.expect("CREATE", "ALTER")
+    if ts.accept("OR"):
+        ts.expect("ALTER")
+    ts.expect("FUNCTION")
+    parts = ts.multipart()
+    ts.expect_type(TokenType.L_PAREN)
+    params: list[ProcParam] = []
+    while ts.peek_is(TokenType.PARAMETER):
+        params.append(_parse_param(ts))
+        if not ts.accept_type(TokenType.COMMA):
+            break
+    ts.expect_type(TokenType.R_PAREN)
+    ts.expect("RETURNS")
+    if not ts.accept("TABLE"):
+        raise errors.unsupported("functions other than inline table-valued ones (RETURNS TABLE)")
+    if ts.accept("WITH"):
+        while not ts.at_end() and ts.peek_word() != "AS":
+            ts.next()  # SCHEMABINDING
+    ts.expect("AS")
+    ts.expect("RETURN")
+    body = ts.text_between(ts.i, len(ts.toks)).strip().rstrip(";").strip()
+    if body.startswith("(") and body.endswith(")"):
+        body = body[1:-1].strip()
+    return parts, params, body
+
+
+class RowSecurity(UserProcedures):
+    """CREATE/DROP FUNCTION (inline table-valued) and CREATE/DROP SECURITY POLICY."""
+
+    def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
+        w = stmt.words(4)
+        if is_create_procedure(stmt, ("FUNCTION",)):
+            return self._create_function
+        if w[0] == "CREATE" and w[1] == "SECURITY" and w[2] == "POLICY":
+            return self._create_policy
+        if w[0] == "DROP" and (w[1] == "FUNCTION" or (w[1], w[2]) == ("SECURITY", "POLICY")):
+            return self._drop_module
+        return super()._ddl_action(stmt)
+
+    def _create_function(self, stmt: Statement) -> None:
+        parts, params, body = _parse_function(stmt)
+        schema, name = self._resolve(parts)
+        schema_id = self.catalog.schema_id(schema)
+        if schema_id is None:
+            raise errors.schema_missing(schema)
+        existing = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        now = _now_text()
+        if existing is not None:
+            if stmt.words(2)[1] != "OR":
+                raise errors.object_exists(name)
+            self._forget_object(existing)
+        object_id = self.catalog.next_object_id()
+        self.conn.execute(
+            "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
+            " modify_date, definition) VALUES (?, ?, ?, 'IF', ?, ?, ?)",
+            (object_id, name, schema_id, now, now, stmt.text),
+        )
+        for i, p in enumerate(params, start=1):
+            sizes = storage(p.type)
+            self.conn.execute(
+                "INSERT INTO __azsql_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (object_id, i, p.name, p.type.name, TYPE_IDS.get(p.type.name, 0), *sizes),
+            )
+        self.engine.translator.translate(body, self.database)  # a body that cannot run fails now
+
+    def _create_policy(self, stmt: Statement) -> None:
+        ts = Tokens(stmt)
+        for expected in ("CREATE", "SECURITY", "POLICY"):
+            ts.expect(expected)
+        schema, name = self._resolve(ts.multipart())
+        schema_id = self.catalog.schema_id(schema)
+        if schema_id is None:
+            raise errors.schema_missing(schema)
+        if self.catalog.resolve_object_id(f"[{schema}].[{name}]") is not None:
+            raise errors.object_exists(name)
+        predicates: list[tuple[int, str, str]] = []
+        while ts.accept("ADD"):
+            kind = ts.expect("FILTER", "BLOCK")
+            if kind == "BLOCK":
+                raise errors.unsupported("BLOCK predicates (only FILTER predicates)")
+            ts.expect("PREDICATE")
+            start = ts.i
+            function = ts.multipart()
+            arguments = [a.strip() for a in _split_arguments(ts.parenthesized())]
+            written = ts.text_between(start, ts.i)
+            ts.expect("ON")
+            target_schema, target_name = self._resolve(ts.multipart())
+            table = self.catalog.table(target_schema, target_name)
+            if table is None or table.kind != "U":
+                raise errors.invalid_object(f"{target_schema}.{target_name}")
+            condition = self._inline(function, arguments)
+            predicates.append((table.object_id, written, condition))
+            ts.accept_type(TokenType.COMMA)
+        if not predicates:
+            raise errors.syntax_near(ts.peek_text("POLICY"))
+        enabled = True
+        if ts.accept("WITH"):
+            options = ts.parenthesized().upper().replace(" ", "")
+            enabled = "STATE=OFF" not in options
+        if ts.accept("NOT"):
+            ts.expect("FOR")
+            ts.next()  # REPLICATION
+        ts.end()
+        now = _now_text()
+        object_id = self.catalog.next_object_id()
+        self.conn.execute(
+            "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
+            " modify_date, definition) VALUES (?, ?, ?, 'SP', ?, ?, ?)",
+            (object_id, name, schema_id, now, now, stmt.text),
+        )
+        for i, (target, written, condition) in enumerate(predicates, start=1):
+            self.conn.execute(
+                "INSERT INTO __azsql_security_predicates VALUES (?, ?, ?, ?, ?, ?)",
+                (object_id, i, target, written, condition, int(enabled)),
+            )
+
+    def _inline(self, function: list[str], arguments: list[str]) -> str:
+        """The T-SQL condition `EXISTS (body)`, the function's parameters replaced by the
+        table's columns given as its arguments."""
+        schema, name = self._resolve(function)
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        if row is None or row.type != "IF":
+            raise errors.invalid_object(f"{schema}.{name}")
+        definition = self.conn.execute(
+            "SELECT definition FROM __azsql_objects WHERE object_id = ?", (oid,)
+        ).fetchone()[0]
+        _, params, body = _parse_function(Statement(definition, tokenize(definition), 1))
+        if len(params) != len(arguments):
+            raise TdsError(
+                33262,
+                f"The number of arguments of the predicate function '{name}' does not match"
+                " its parameters.",
+            )
+        columns = {p.name[1:].casefold(): arg for p, arg in zip(params, arguments, strict=True)}
+        out: list[str] = []
+        toks = tokenize(body)
+        pos = 0
+        for i, tok in enumerate(toks):
+            if tok.token_type == TokenType.PARAMETER and i + 1 < len(toks):
+                ref = columns.get(toks[i + 1].text.casefold())
+                if ref is not None:
+                    out.append(body[pos : tok.start] + ref)
+                    pos = toks[i + 1].end + 1
+        out.append(body[pos:])
+        return f"EXISTS ({''.join(out)})"
+
+    def _drop_module(self, stmt: Statement) -> None:
+        ts = Tokens(stmt)
+        ts.expect("DROP")
+        kind = "IF" if ts.accept("FUNCTION") else "SP"
+        if kind == "SP":
+            ts.expect("SECURITY")
+            ts.expect("POLICY")
+        if_exists = ts.accept("IF")
+        if if_exists:
+            ts.expect("EXISTS")
+        schema, name = self._resolve(ts.multipart())
+        ts.end()
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        if row is None or row.type != kind:
+            if if_exists:
+                return
+            what = "function" if kind == "IF" else "security policy"
+            raise TdsError(
+                3701,
+                f"Cannot drop the {what} '{name}', because it does not exist or you do not"
+                " have permission.",
+            )
+        if kind == "IF":
+            used = self.conn.execute(
+                "SELECT 1 FROM __azsql_security_predicates WHERE predicate_definition LIKE ?",
+                (f"%{name}%",),
+            ).fetchone()
+            if used:
+                raise TdsError(
+                    3729,
+                    f"Cannot DROP FUNCTION '{schema}.{name}' because it is being referenced by"
+                    " a security policy.",
+                )
+        assert oid is not None
+        self._forget_object(oid)
+
+    def _forget_object(self, oid: int) -> None:
+        for table in ("__azsql_parameters", "__azsql_security_predicates"):
+            self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (oid,))
+        self.conn.execute("DELETE FROM __azsql_objects WHERE object_id = ?", (oid,))
+
+
+def _split_arguments(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return [p for p in parts if p.strip()]

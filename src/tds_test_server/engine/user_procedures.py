@@ -1,0 +1,409 @@
+"""User stored procedures: CREATE [OR ALTER] PROCEDURE, DROP PROCEDURE, and running one by
+EXEC in a batch or by RPC, with parameters (defaults, OUTPUT), several result sets and RETURN.
+
+Written from Microsoft's CREATE PROCEDURE and EXECUTE pages: CREATE PROCEDURE must be the
+first statement of its batch and takes the rest of it as its body; arguments come by
+position first, then by name; a parameter without a default must be given; OUTPUT
+parameters hand their last value back; RETURN ends the procedure with an integer status
+(0 without a value). sys.parameters keeps no defaults for T-SQL procedures
+(has_default_value is 0): they live in sys.sql_modules.definition, as on SQL Server.
+A body is a list of plain statements: no IF, WHILE or TRY (see docs/testing.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot.tokens import TokenType
+
+from ..results import ColumnType, Param, Result, ReturnStatus, ReturnValue, TdsError
+from . import errors, functions
+from .batches import Statement, tokenize, word
+from .catalog import DEFAULT_SCHEMA
+from .procedures import Procedures
+from .session_state import Variable, _now_text
+from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
+from .sqltext import split_name
+from .statements import _tail
+from .token_stream import Tokens
+
+_PARAM_END = frozenset(["OUTPUT", "OUT", "READONLY", "AS", "WITH", "FOR"])
+_NOT_BODY_BEGIN = frozenset(["TRAN", "TRANSACTION", "TRY", "DISTRIBUTED", "CATCH"])
+
+
+@dataclass(frozen=True)
+class ProcParam:
+    name: str  # as declared, with its '@'
+    type: ColumnType
+    default: str | None  # the default's T-SQL text; None when it has none
+    output: bool
+
+
+@dataclass(frozen=True)
+class ProcDefinition:
+    parts: list[str]  # the name as written
+    alter: bool  # ALTER or CREATE OR ALTER
+    create: bool  # CREATE or CREATE OR ALTER
+    params: list[ProcParam]
+    body: str  # the statements, without an enclosing BEGIN ... END
+
+
+@dataclass
+class Arg:
+    """One argument of a call: by name (lower-case, with '@') or by position."""
+
+    name: str | None
+    value: Any  # in SQLite storage form
+    output: bool = False
+    target: str | None = None  # the batch variable an OUTPUT argument writes back to
+    default: bool = False  # the DEFAULT keyword
+    position: int | None = None  # its index among an RPC's parameters
+
+
+def is_create_procedure(stmt: Statement, kinds: tuple[str, ...] = ("PROC", "PROCEDURE")) -> bool:
+    w = stmt.words(4)
+    return (w[0] in ("CREATE", "ALTER") and w[1] in kinds) or (
+        w[0] == "CREATE" and w[1] == "OR" and w[2] == "ALTER" and w[3] in kinds
+    )
+
+
+def parse_procedure(stmt: Statement) -> ProcDefinition:
+    ts = Tokens(stmt)
+    first = ts.expect("CREATE", "ALTER")
+    alter, create = first == "ALTER", first == "CREATE"
+    if ts.accept("OR"):
+        ts.expect("ALTER")
+        alter = True
+    ts.expect("PROC", "PROCEDURE")
+    parts = ts.multipart()
+    if ts.accept_type(TokenType.SEMICOLON):
+        raise errors.unsupported("numbered procedures")
+    params: list[ProcParam] = []
+    parenthesized = ts.accept_type(TokenType.L_PAREN)
+    while ts.peek_is(TokenType.PARAMETER):
+        params.append(_parse_param(ts))
+        if not ts.accept_type(TokenType.COMMA):
+            break
+    if parenthesized:
+        ts.expect_type(TokenType.R_PAREN)
+    if ts.accept("WITH"):
+        while not ts.at_end() and ts.peek_word() != "AS":
+            ts.next()  # RECOMPILE, ENCRYPTION, EXECUTE AS ...: nothing to honour here
+    ts.expect("AS")
+    body = ts.text_between(ts.i, len(ts.toks))
+    return ProcDefinition(parts, alter, create, params, _unwrap(body))
+
+
+def _parse_param(ts: Tokens) -> ProcParam:
+    ts.expect_type(TokenType.PARAMETER)
+    name = "@" + ts.name()
+    ts.accept("AS")
+    start, depth = ts.i, 0
+    while not ts.at_end():
+        tok = ts.peek()
+        assert tok is not None
+        if depth == 0 and (
+            tok.token_type in (TokenType.COMMA, TokenType.R_PAREN, TokenType.EQ)
+            or word(tok) in _PARAM_END
+        ):
+            break
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        ts.next()
+    type_text = ts.text_between(start, ts.i)
+    try:
+        ctype = parse_type(type_text)
+    except (UnknownType, ValueError):
+        raise errors.unknown_type(type_text) from None
+    default = None
+    if ts.accept_type(TokenType.EQ):
+        default = ts.expression(_PARAM_END)
+    output = False
+    if ts.accept("OUTPUT", "OUT"):
+        output = True
+    if ts.accept("READONLY"):
+        raise errors.unsupported("table-valued parameters (READONLY)")
+    return ProcParam(name, ctype, default, output)
+
+
+def _unwrap(body: str) -> str:
+    """The statements inside a body's enclosing BEGIN ... END, if it has one."""
+    toks = [t for t in tokenize(body) if t.token_type != TokenType.SEMICOLON]
+    if (
+        len(toks) >= 2
+        and word(toks[0]) == "BEGIN"
+        and word(toks[1]) not in _NOT_BODY_BEGIN
+        and word(toks[-1]) == "END"
+    ):
+        return body[toks[0].end + 1 : toks[-1].start]
+    return body
+
+
+class UserProcedures(Procedures):
+    """CREATE/ALTER/DROP PROCEDURE and calls of user procedures."""
+
+    # The statement dispatch of EngineSession (engine.py), which runs a procedure's body.
+    _statement: Callable[[Statement, dict[str, Variable], bool], Iterator[Result]]
+
+    def _batch_statements(self, sql: str) -> list[Statement]:
+        """A batch's statements; CREATE PROCEDURE takes the whole batch as one statement."""
+        statements = self.engine.split(sql)
+        # The splitter cuts CREATE OR | ALTER PROCEDURE in two: look at the whole batch.
+        # CREATE FUNCTION, too, takes its whole batch.
+        modules = ("PROC", "PROCEDURE", "FUNCTION")
+        if statements and (
+            is_create_procedure(statements[0], modules)
+            or statements[0].words(3) == ["CREATE", "OR", None]
+        ):
+            first = statements[0]
+            whole = Statement(sql[first.tokens[0].start :], tokenize(sql), first.line)
+            if is_create_procedure(whole, modules):
+                return [whole]
+        for stmt in statements[1:]:
+            if is_create_procedure(stmt, modules):
+                what = "FUNCTION" if "FUNCTION" in stmt.words(4) else "PROCEDURE"
+                raise TdsError(
+                    111,
+                    f"'CREATE/ALTER {what}' must be the first statement in a query batch.",
+                    line=stmt.line,
+                )
+        return statements
+
+    def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
+        w = stmt.words(2)
+        if is_create_procedure(stmt):
+            return self._create_procedure
+        if w[0] == "DROP" and w[1] in ("PROC", "PROCEDURE"):
+            return self._drop_procedure
+        return super()._ddl_action(stmt)
+
+    # -- DDL
+    def _create_procedure(self, stmt: Statement) -> None:
+        proc = parse_procedure(stmt)
+        schema, name = self._resolve(proc.parts)
+        schema_id = self.catalog.schema_id(schema)
+        if schema_id is None:
+            raise errors.schema_missing(schema)
+        seen: set[str] = set()
+        for p in proc.params:
+            if p.name.casefold() in seen:
+                raise TdsError(
+                    134,
+                    f"The variable name '{p.name}' has already been declared. Variable names"
+                    " must be unique within a query batch or stored procedure.",
+                )
+            seen.add(p.name.casefold())
+        existing = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        now = _now_text()
+        if existing is not None:
+            row = self.catalog.object_row(existing)
+            if not proc.alter or row is None or row.type != "P":
+                raise errors.object_exists(name)
+            object_id = existing
+            self.conn.execute(
+                "UPDATE __azsql_objects SET modify_date = ?, definition = ? WHERE object_id = ?",
+                (now, stmt.text, object_id),
+            )
+            self.conn.execute("DELETE FROM __azsql_parameters WHERE object_id = ?", (object_id,))
+        elif not proc.create:
+            raise errors.invalid_object(f"{schema}.{name}")
+        else:
+            object_id = self.catalog.next_object_id()
+            self.conn.execute(
+                "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
+                " modify_date, definition) VALUES (?, ?, ?, 'P', ?, ?, ?)",
+                (object_id, name, schema_id, now, now, stmt.text),
+            )
+        for i, p in enumerate(proc.params, start=1):
+            max_length, precision, scale = storage(p.type)
+            self.conn.execute(
+                "INSERT INTO __azsql_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    object_id,
+                    i,
+                    p.name,
+                    p.type.name,
+                    TYPE_IDS.get(p.type.name, 0),
+                    max_length,
+                    precision,
+                    scale,
+                    int(p.output),
+                ),
+            )
+
+    def _drop_procedure(self, stmt: Statement) -> None:
+        ts = Tokens(stmt)
+        ts.expect("DROP")
+        ts.expect("PROC", "PROCEDURE")
+        if_exists = ts.accept("IF")
+        if if_exists:
+            ts.expect("EXISTS")
+        while True:
+            parts = ts.multipart()
+            schema, name = self._resolve(parts)
+            oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+            row = self.catalog.object_row(oid) if oid is not None else None
+            if row is None or row.type != "P":
+                if not if_exists:
+                    raise TdsError(
+                        3701,
+                        f"Cannot drop the procedure '{'.'.join(parts)}', because it does not"
+                        " exist or you do not have permission.",
+                    )
+            else:
+                self.conn.execute("DELETE FROM __azsql_parameters WHERE object_id = ?", (oid,))
+                self.conn.execute(
+                    "DELETE FROM __azsql_extended_properties WHERE major_id = ?", (oid,)
+                )
+                self.conn.execute("DELETE FROM __azsql_objects WHERE object_id = ?", (oid,))
+            if not ts.accept_type(TokenType.COMMA):
+                break
+        ts.end()
+
+    # -- calls
+    def _user_procedure(self, written: str) -> tuple[str, ProcDefinition] | None:
+        """(display name, definition) of a user procedure named `written`, if there is one."""
+        parts = split_name(written)
+        if not parts or len(parts) > 3:
+            return None
+        schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{parts[-1]}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        if row is None or row.type != "P":
+            return None
+        found = self.conn.execute(
+            "SELECT definition FROM __azsql_objects WHERE object_id = ?", (oid,)
+        ).fetchone()
+        if found is None:
+            return None
+        stmt = Statement(found[0], tokenize(found[0]), 1)
+        return row.name, parse_procedure(stmt)
+
+    def _rpc_arguments(self, params: list[Param]) -> list[Arg]:
+        return [
+            Arg(p.name.lower() or None, functions.to_sqlite(p.value, p.type), p.output, position=i)
+            for i, p in enumerate(params)
+        ]
+
+    def _run_user_procedure(
+        self,
+        name: str,
+        proc: ProcDefinition,
+        args: list[Arg],
+        *,
+        rpc: bool,
+        outer: dict[str, Variable] | None = None,
+        status_target: str | None = None,
+    ) -> Iterator[Result]:
+        """Bind the arguments, run the body, hand back OUTPUT values and the status: as
+        RETURNVALUE/RETURNSTATUS for an RPC, into the caller's variables for EXEC."""
+        scope, bound = self._bind_arguments(name, proc, args)
+        status = 0
+        nocount = self.nocount  # SET NOCOUNT inside a procedure ends with it
+        try:
+            for stmt in self.engine.split(proc.body) if proc.body.strip() else []:
+                if self._cancel.is_set():
+                    return
+                if stmt.words(1)[0] == "RETURN":
+                    text = _tail(stmt, 1).strip()
+                    value = self._evaluate(text, scope) if text else 0
+                    status = 0 if value is None else int(value)
+                    break
+                yield from self._statement(stmt, scope, False)
+        finally:
+            self.nocount = nocount
+        for param, arg in bound:
+            if not (param.output and arg.output):
+                continue
+            value = scope[param.name[1:].lower()].value
+            if rpc:
+                convert = functions.converter(param.type, False)
+                shown = value if value is None or convert is None else convert(value)
+                yield ReturnValue(param.name, param.type, shown, arg.position)
+            elif arg.target is not None and outer is not None:
+                self._assign(outer, arg.target, value)
+        if rpc:
+            yield ReturnStatus(status)
+        elif status_target is not None and outer is not None:
+            self._assign(outer, status_target, status)
+
+    def _bind_arguments(
+        self, name: str, proc: ProcDefinition, args: list[Arg]
+    ) -> tuple[dict[str, Variable], list[tuple[ProcParam, Arg]]]:
+        by_name = {p.name.lower(): p for p in proc.params}
+        given: dict[str, Arg] = {}
+        named_seen = False
+        for i, arg in enumerate(args):
+            if arg.name is None:
+                if named_seen:
+                    raise TdsError(
+                        119,
+                        "Must pass parameter number 2 and subsequent parameters as"
+                        " '@name = value'. After the form '@name = value' has been used, all"
+                        " subsequent parameters must be passed in the form '@name = value'.",
+                    )
+                if i >= len(proc.params):
+                    raise TdsError(
+                        8144, f"Procedure or function {name} has too many arguments specified."
+                    )
+                given[proc.params[i].name.lower()] = arg
+            else:
+                named_seen = True
+                if arg.name not in by_name:
+                    raise TdsError(
+                        8145, f"{arg.name} is not a parameter for procedure {name}.", state=2
+                    )
+                given[arg.name] = arg
+        scope: dict[str, Variable] = {}
+        bound: list[tuple[ProcParam, Arg]] = []
+        for p in proc.params:
+            found = given.get(p.name.lower())
+            var = Variable(p.type, None)
+            scope[p.name[1:].lower()] = var
+            if found is None or found.default:
+                if p.default is None:
+                    raise TdsError(
+                        201,
+                        f"Procedure or function '{name}' expects parameter '{p.name}', which"
+                        " was not supplied.",
+                        state=4,
+                    )
+                self._assign(scope, p.name[1:].lower(), self._evaluate(p.default, {}))
+            else:
+                self._assign(scope, p.name[1:].lower(), found.value)
+            if found is not None:
+                bound.append((p, found))
+        return scope, bound
+
+    def _exec_user(
+        self,
+        ts: Tokens,
+        scope: dict[str, Variable],
+        written: str,
+        found: tuple[str, ProcDefinition],
+        status_target: str | None,
+    ) -> Iterator[Result]:
+        """The arguments of `EXEC [@rc =] proc ...` in a batch, then the call."""
+        args: list[Arg] = []
+        while not ts.at_end():
+            name = None
+            if ts.peek_is(TokenType.PARAMETER) and ts.peek_is(TokenType.EQ, 2):
+                ts.next()
+                name = "@" + ts.name().lower()
+                ts.next()
+            target = None
+            default = ts.peek_word() == "DEFAULT"
+            variable = ts.peek(1)
+            if ts.peek_is(TokenType.PARAMETER) and variable is not None:
+                target = variable.text.lower()
+            value = self._exec_value(ts, scope)
+            output = ts.accept("OUTPUT", "OUT")
+            args.append(Arg(name, value, output, target if output else None, default))
+            if not ts.accept_type(TokenType.COMMA):
+                break
+        ts.end()
+        display, proc = found
+        yield from self._run_user_procedure(
+            display, proc, args, rpc=False, outer=scope, status_target=status_target
+        )

@@ -1,0 +1,196 @@
+"""User stored procedures: CREATE/ALTER/DROP PROCEDURE, calls by EXEC in a batch and by RPC
+(ODBC {CALL}, pytds callproc) with defaults, OUTPUT parameters, several result sets and
+RETURN, and the catalog views that describe them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pyodbc
+import pytds
+import pytest
+from engine_helpers import rows, run
+
+from tds_test_server import ThreadedTdsServer
+from tds_test_server.engine.engine import Engine, EngineSession
+from tds_test_server.results import (
+    ColumnType,
+    Param,
+    ResultSet,
+    ReturnStatus,
+    ReturnValue,
+    SessionInfo,
+    TdsError,
+)
+
+ADDUP = """CREATE PROCEDURE dbo.addup
+    @a int,
+    @b int = 10,
+    @sum int OUTPUT,
+    @label nvarchar(20) = N'x' OUTPUT
+AS
+BEGIN
+    SET NOCOUNT ON;
+    SELECT @a AS a, @b AS b;
+    SELECT N'second' AS what;
+    SET @sum = @a + @b;
+    SET @label = @label + N'!';
+    RETURN @sum * 2;
+    SELECT N'never' AS what;
+END"""
+
+
+@pytest.fixture
+def session() -> Iterator[EngineSession]:
+    with Engine() as engine:
+        s = engine.session(SessionInfo(spid=51, user="sa", database="master"))
+        run(s, ADDUP)
+        yield s
+        s.close()
+
+
+def test_exec_in_a_batch_binds_defaults_outputs_and_the_status(session: EngineSession) -> None:
+    results = run(
+        session,
+        "DECLARE @s int, @l nvarchar(20) = N'hey', @rc int;"
+        " EXEC @rc = dbo.addup 1, @sum = @s OUTPUT, @label = @l OUTPUT;"
+        " SELECT @rc, @s, @l",
+    )
+    sets = [r[1] for r in results if isinstance(r, tuple)]
+    assert sets == [[(1, 10)], [("second",)], [(22, 11, "hey!")]]
+
+
+def test_positional_and_named_argument_errors(session: EngineSession) -> None:
+    cases: list[tuple[str, int]] = [
+        ("EXEC dbo.addup @b = 1", 201),  # @a has no default
+        ("EXEC dbo.addup 1, 2, 3, N'x', 5", 8144),
+        ("EXEC dbo.addup @a = 1, @nope = 2", 8145),
+        ("EXEC dbo.addup @a = 1, 2", 119),
+        ("EXEC dbo.nothere", 2812),
+    ]
+    for sql, number in cases:
+        with pytest.raises(TdsError) as caught:
+            run(session, sql)
+        assert caught.value.number == number, sql
+
+
+def test_ddl_rules_and_catalog_views(session: EngineSession) -> None:
+    with pytest.raises(TdsError) as exists:
+        run(session, ADDUP)
+    assert exists.value.number == 2714
+    with pytest.raises(TdsError) as not_first:
+        run(session, "SELECT 1\nCREATE PROCEDURE dbo.p2 AS SELECT 1")
+    assert not_first.value.number == 111
+    params = rows(
+        session,
+        "SELECT name, parameter_id, TYPE_NAME(system_type_id), max_length, is_output,"
+        " has_default_value FROM sys.parameters WHERE object_id = OBJECT_ID(N'dbo.addup', 'P')"
+        " ORDER BY parameter_id",
+    )
+    # Like SQL Server, T-SQL procedures keep their defaults only in the definition.
+    assert params == [
+        ("@a", 1, "int", 4, False, False),
+        ("@b", 2, "int", 4, False, False),
+        ("@sum", 3, "int", 4, True, False),
+        ("@label", 4, "nvarchar", 40, True, False),
+    ]
+    assert rows(session, "SELECT name, type_desc FROM sys.procedures") == [
+        ("addup", "SQL_STORED_PROCEDURE")
+    ]
+    definition = rows(
+        session, "SELECT definition FROM sys.sql_modules WHERE object_id = OBJECT_ID('addup')"
+    )
+    assert definition == [(ADDUP,)]
+    run(session, "CREATE OR ALTER PROCEDURE dbo.addup @a int AS RETURN @a")
+    assert rows(session, "SELECT COUNT(*) FROM sys.parameters") == [(1,)]
+    assert rows(session, "DECLARE @r int; EXEC @r = addup 5; SELECT @r") == [(5,)]
+    run(session, "DROP PROCEDURE dbo.addup")
+    assert rows(session, "SELECT OBJECT_ID('dbo.addup'), COUNT(*) FROM sys.parameters") == [
+        (None, 0)
+    ]
+    run(session, "DROP PROCEDURE IF EXISTS dbo.addup")
+    with pytest.raises(TdsError) as missing:
+        run(session, "DROP PROCEDURE dbo.addup")
+    assert missing.value.number == 3701
+
+
+def test_rpc_by_name_yields_return_values_and_status(session: EngineSession) -> None:
+    int_type = ColumnType("int")
+    results = list(
+        session.call_procedure(
+            "[dbo].[addup]",
+            [Param("", int_type, 4), Param("@sum", int_type, None, output=True)],
+        )
+    )
+    tail: list[Any] = [r for r in results if not isinstance(r, ResultSet)]
+    assert ReturnValue("@sum", int_type, 14, 1) in tail
+    assert tail[-1] == ReturnStatus(28)
+
+
+def _sets(cur: pyodbc.Cursor) -> list[list[tuple[Any, ...]]]:
+    out = []
+    while True:
+        out.append([tuple(r) for r in cur.fetchall()])
+        if not cur.nextset():
+            return out
+
+
+def test_sample_procedure_through_odbc(
+    wire_sample_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    cnxn = pyodbc.connect(
+        wire_sample_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    try:
+        cur = cnxn.cursor()
+        # pyodbc has no OUTPUT parameters: the SQL batch idiom returns them as a result set.
+        cur.execute(
+            "DECLARE @n int, @rc int;"
+            " EXEC @rc = SalesLT.uspCustomerOrders @CustomerID = ?, @OrderCount = @n OUTPUT;"
+            " SELECT @rc AS rc, @n AS orders",
+            17,
+        )
+        customer, orders, outputs = _sets(cur)
+        assert customer[0][0] == 17 and len(orders) == 8
+        assert outputs == [(0, 8)]
+        cur.execute(
+            "DECLARE @n int, @rc int;"
+            " EXEC @rc = SalesLT.uspCustomerOrders ?, @n OUTPUT; SELECT @rc, @n",
+            999999,
+        )
+        assert _sets(cur) == [[], [], [(1, 0)]]
+        # {CALL} is an RPC (Driver 18 sends sp_prepexecrpc, FreeTDS the procedure's name).
+        posts = cur.execute("{CALL SalesLT.uspProductsByCategory (?)}", "Seat Posts").fetchall()
+        cheap = cur.execute(
+            "{CALL SalesLT.uspProductsByCategory (?, ?)}", "Seat Posts", 1000
+        ).fetchall()
+        assert posts and 0 < len(cheap) < len(posts)
+        assert all(r.ListPrice <= 1000 for r in cheap)
+    finally:
+        cnxn.close()
+
+
+def test_rpc_output_parameters_and_return_status_through_pytds(
+    wire_server: ThreadedTdsServer,
+) -> None:
+    with pytds.connect(**wire_server.pytds_kwargs(), autocommit=True) as conn:
+        cur = conn.cursor()
+        cur.execute(
+            "CREATE OR ALTER PROCEDURE dbo.outs @a int, @b int = 10, @sum int OUTPUT,"
+            " @label nvarchar(20) = N'x' OUTPUT AS SET NOCOUNT ON; SET @sum = @a + @b;"
+            " SET @label = @label + N'!'; RETURN @sum * 2"
+        )
+        got = cur.callproc(
+            "dbo.outs",
+            (
+                1,
+                2,
+                pytds.output(param_type="int"),
+                pytds.output(value="hi", param_type="nvarchar(20)"),
+            ),
+        )
+        assert got == [1, 2, 3, "hi!"]
+        assert cur.return_value == 6
+        cur.callproc("dbo.outs", {"@a": 5, "@sum": pytds.output(param_type="int")})
+        assert cur.return_value == 30
