@@ -96,6 +96,9 @@ class SourceSettings(BaseModel):
     )
     security: Security | None = None
     limits: Limits | None = None
+    # sp_set_session_context key -> the caller's token claim it is set from, before
+    # every call on this source (NULL without that claim); see docs/security.md.
+    session_context: dict[str, str] = Field(default_factory=dict)
 
 
 # --- what auth providers hand to the database layer -----------------------------

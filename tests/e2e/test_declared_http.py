@@ -11,9 +11,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+import pyodbc
 import pytest
 from servers import CLI, clean_env, http_server, source_env, wait_ready
 from test_http_auth import session
+
+from azsql_mcp.testing.pytest_plugin import READER_USER, TEST_USER
+from tds_test_server import ThreadedTdsServer
 
 SRC = Path(__file__).parents[2] / "src"
 
@@ -25,13 +29,18 @@ mode = "static_tokens"
 token = "alice-token"
 subject = "alice"
 scopes = ["sql.read", "orders.read"]
-claims = { customer = "17" }
+claims = { customer = "17", tenant = "10" }
 
 [[server.auth.static_tokens]]
 token = "bob-token"
 subject = "bob"
 scopes = ["sql.read"]
-claims = { customer = "319" }
+claims = { customer = "319", tenant = "20" }
+
+[[server.auth.static_tokens]]
+token = "nobody-token"
+subject = "nobody"
+scopes = ["sql.read"]
 
 [tools.my_orders]
 description = "The caller's own orders"
@@ -49,6 +58,39 @@ statement = "SELECT SalesOrderID FROM SalesLT.SalesOrderHeader WHERE CustomerID 
 [tools.orders_of.parameters.customer]
 type = "integer"
 """
+
+
+# Row-level security keyed on SESSION_CONTEXT(N'tenant'), as docs/security.md shows it.
+RLS = [
+    "CREATE SCHEMA Sec",
+    "CREATE TABLE Sec.Orders (OrderID int PRIMARY KEY, TenantID int NOT NULL, Total money)",
+    "INSERT INTO Sec.Orders VALUES (1, 10, 5.00), (2, 10, 7.50), (3, 20, 1.25), (4, 30, 9.00)",
+    """CREATE FUNCTION Sec.fn_tenant(@TenantID AS int)
+    RETURNS TABLE
+WITH SCHEMABINDING
+AS
+    RETURN SELECT 1 AS fn_securitypredicate_result
+    WHERE @TenantID = CAST(SESSION_CONTEXT(N'tenant') AS int)""",
+    "CREATE SECURITY POLICY Sec.TenantFilter"
+    " ADD FILTER PREDICATE Sec.fn_tenant(TenantID) ON Sec.Orders WITH (STATE = ON)",
+]
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    """A sample database of this module's own, with a row-level security policy."""
+    with ThreadedTdsServer(
+        sample=True,
+        user=TEST_USER,
+        password=tds_password,
+        logins=[f"{READER_USER}:{tds_password}"],
+    ) as server:
+        odbc = server.odbc_connection_string()
+        cnxn = pyodbc.connect(odbc, autocommit=True, timeout=10)
+        for statement in RLS:
+            cnxn.execute(statement)
+        cnxn.close()
+        yield server
 
 
 def plugin_site(root: Path) -> str:
@@ -72,7 +114,12 @@ def declared_server(
 ) -> Iterator[str]:
     cwd = tmp_path_factory.mktemp("declared")
     (cwd / "azsql-mcp.toml").write_text(CONFIG)
-    env = clean_env(source_env(tds_server, tds_password)) | {"PYTHONPATH": plugin_site(cwd)}
+    env = clean_env(source_env(tds_server, tds_password)) | {
+        "PYTHONPATH": plugin_site(cwd),
+        # one connection, so every caller reuses the one the previous caller had
+        "AZSQL_MCP_SOURCES__MAIN__POOL_SIZE": "1",
+        "AZSQL_MCP_SOURCES__MAIN__SESSION_CONTEXT": '{"tenant": "tenant"}',
+    }
     with http_server(env, str(cwd), "--stateless") as base:
         wait_ready(base)
         yield base
@@ -99,6 +146,24 @@ async def test_a_claim_bound_parameter_comes_from_the_token(declared_server: str
         assert rows and {row[1] for row in rows} == {17}
         smuggled = await alice.call_tool("my_orders", {"me": 319})
         assert smuggled.is_error  # not in the schema: the client cannot set it
+
+
+async def test_session_context_filters_read_data_per_caller(declared_server: str) -> None:
+    query = {"query": "SELECT OrderID FROM Sec.Orders ORDER BY OrderID"}
+    seen = {}
+    for token in ("alice-token", "bob-token", "nobody-token", "alice-token"):
+        async with session(declared_server, token) as client:
+            result = await client.call_tool("read_data", query)
+            assert not result.is_error, result.content
+            seen.setdefault(token, []).append([r[0] for r in result.structured_content["rows"]])
+    assert seen["alice-token"] == [[1, 2], [1, 2]]
+    assert seen["bob-token"] == [[3]]
+    assert seen["nobody-token"] == [[]]  # no claim: the key is NULL, the policy shows nothing
+    async with session(declared_server, "bob-token") as bob:
+        forged = {
+            "query": "SELECT OrderID FROM Sec.Orders; EXEC sp_set_session_context N'tenant', N'10'"
+        }
+        assert (await bob.call_tool("read_data", forged)).is_error
 
 
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -56,6 +56,7 @@ from azsql_mcp.db.retry import (
     inspect_error,
     to_database_error,
 )
+from azsql_mcp.db.sessioncontext import session_values
 from azsql_mcp.db.sqlpolicy import ReadPolicy
 from azsql_mcp.serving import metrics
 
@@ -316,6 +317,9 @@ class SourceDatabase(Database):
         self._last_call = time.monotonic()
         async with self._pool.lease(keep=keep) as lease:
             try:
+                if self.settings.session_context:  # every key, on every lease
+                    pairs = session_values(self.settings.session_context)
+                    await lease.run(driverhost.set_session_context, pairs, self._query_timeout())
                 return await lease.run(fn, *args)
             except pyodbc.Error as exc:
                 raise self._query_error(exc) from exc

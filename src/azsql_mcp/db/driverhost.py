@@ -157,6 +157,17 @@ def select_one(conn: Connection, timeout_s: int) -> None:
         cursor.execute("SELECT 1").fetchall()
 
 
+def set_session_context(
+    conn: Connection, pairs: Sequence[tuple[str, str | None]], timeout_s: int
+) -> None:
+    """sp_set_session_context for every (key, value) pair, in one batch; never
+    read-only, so the next lease can overwrite every key (NULL deletes one)."""
+    with _statement(conn, timeout_s) as cursor:
+        batch = "; ".join("EXEC sp_set_session_context @key = ?, @value = ?" for _ in pairs)
+        cursor.execute(batch, [part for pair in pairs for part in pair])
+        conn.cnxn.commit()
+
+
 def run_writes(
     conn: Connection,
     statements: list[tuple[str, list[Any]]],
@@ -387,7 +398,7 @@ def _datetimeoffset(raw: bytes | None) -> dt.datetime | None:
 
 # What the server may ask for by name.
 WORK: dict[str, Callable[..., Any]] = {
-    fn.__name__: fn for fn in (select_one, run_writes, showplan, fetch_page)
+    fn.__name__: fn for fn in (select_one, run_writes, showplan, fetch_page, set_session_context)
 }
 
 

@@ -17,6 +17,7 @@ from fastmcp.exceptions import FastMCPError, PromptError, ResourceError, ToolErr
 from pydantic import Field
 
 from azsql_mcp.api import DatabaseError, QueryRefused, ToolContext
+from azsql_mcp.db.sessioncontext import CALLER_CLAIMS
 from azsql_mcp.serving.callrecord import CURRENT_CALL, client_identity
 from azsql_mcp.serving.recording import RecordingDatabase
 from azsql_mcp.serving.runtime import Runtime
@@ -167,12 +168,15 @@ class _ContextBuilder:
         if record is not None:
             record.source = source
         db = await runtime.database(source)
+        client = record.client if record is not None else client_identity()
+        # what the source's `session_context` keys are set from, for this call only
+        CALLER_CLAIMS.set(client.claims)
         return ToolContext(
             db=RecordingDatabase(db) if record is not None else db,
             source=source or "",
             sources=list(runtime.sources),
             config=runtime.plugin_configs.get(self.plugin),
-            client=record.client if record is not None else client_identity(),
+            client=client,
             report_progress=_progress_reporter(),
         )
 
