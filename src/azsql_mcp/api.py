@@ -153,6 +153,16 @@ class QueryResult:
     duration_ms: float = 0.0
 
 
+@dataclass
+class ProcedureResult:
+    """What one stored procedure call returned."""
+
+    result_sets: list[QueryResult]  # every result set, in order, each capped
+    outputs: dict[str, Any]  # OUTPUT parameter -> its JSON value after the call
+    return_value: int | None
+    duration_ms: float = 0.0
+
+
 class DatabaseError(Exception):
     """A database failure with SQL Server's error number when there is one."""
 
@@ -227,6 +237,24 @@ class Database(Protocol):
 
     async def explain(self, sql: str) -> str:
         """The estimated plan of one SELECT as ShowPlanXML; never executes it."""
+        ...
+
+    async def call_procedure(
+        self,
+        procedure: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        outputs: Mapping[str, str] | None = None,
+        writes: bool = False,
+        max_rows: int | None = None,
+    ) -> ProcedureResult:
+        """Call one stored procedure (`schema.name`) with `params` bound by name.
+
+        `outputs` maps OUTPUT parameters to their SQL types. Without `writes` the call
+        runs in a transaction that is rolled back (like `read`); with it, the call is
+        committed and needs read_only = false. Every result set comes back, each capped
+        at `max_rows` (and the source's byte cap), rows as JSON values. For tools built
+        by the server from a declaration, never from a client's text."""
         ...
 
     async def ping(self) -> float:

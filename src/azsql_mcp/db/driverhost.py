@@ -168,6 +168,55 @@ def set_session_context(
         conn.cnxn.commit()
 
 
+def run_procedure(
+    conn: Connection,
+    sql: str,
+    args: list[Any],
+    max_rows: int,
+    max_bytes: int,
+    timeout_s: int,
+    commit: bool,
+) -> list[Page]:
+    """One procedure call batch: every result set (each capped at max_rows / about
+    max_bytes; the rest of it is read and dropped, as later result sets follow it), in a
+    transaction that is rolled back unless `commit`."""
+    pages: list[Page] = []
+    with _statement(conn, timeout_s) as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, *args)
+        while True:
+            description = cursor.description
+            if description is not None:
+                pages.append(_capped_set(cursor, description, max_rows, max_bytes, started))
+            if not cursor.nextset():
+                break
+        if commit:
+            conn.cnxn.commit()
+    return pages
+
+
+def _capped_set(
+    cursor: Any, description: Any, max_rows: int, max_bytes: int, started: float
+) -> Page:
+    row_size = row_sizer(description)
+    rows: list[tuple[Any, ...]] = []
+    size, truncated = 0, False
+    while batch := cursor.fetchmany(FETCH_BATCH):
+        for row in batch:
+            this_size = row_size(row)
+            if len(rows) == max_rows or (rows and size + this_size > max_bytes):
+                truncated = True
+                continue
+            size += this_size
+            rows.append(tuple(row))
+    return Page(
+        columns=describe(description, rows),
+        rows=jsonvalues().rows_to_json(rows),
+        truncated=truncated,
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
 def run_writes(
     conn: Connection,
     statements: list[tuple[str, list[Any]]],
@@ -398,7 +447,8 @@ def _datetimeoffset(raw: bytes | None) -> dt.datetime | None:
 
 # What the server may ask for by name.
 WORK: dict[str, Callable[..., Any]] = {
-    fn.__name__: fn for fn in (select_one, run_writes, showplan, fetch_page, set_session_context)
+    fn.__name__: fn
+    for fn in (select_one, run_writes, showplan, fetch_page, set_session_context, run_procedure)
 }
 
 
