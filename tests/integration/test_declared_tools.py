@@ -251,3 +251,39 @@ async def test_a_reload_adds_and_removes_declared_tools(azsql_config: dict[str, 
         assert apply(app, settings_from_mapping(copy.deepcopy(azsql_config))) == "applied"
         await asyncio.wait_for(changes.seen.wait(), 10)
         assert "orders" not in {t.name for t in await client.list_tools()}
+
+
+CUSTOMER_ORDERS = {
+    "procedure": "SalesLT.uspCustomerOrders",
+    "description": "Orders of one customer",
+    "parameters": {"CustomerID": {"type": "integer", "minimum": 1}},
+}
+
+
+async def test_a_procedure_tool_returns_result_sets_outputs_and_status(
+    azsql_config: dict[str, Any],
+) -> None:
+    missing = {"procedure": "SalesLT.uspNothing", "description": "no such procedure"}
+    app = make_app(
+        azsql_config,
+        tools={"customer_orders": CUSTOMER_ORDERS, "nothing": missing},
+        limits={"max_rows": 3},
+    )
+    async with Client(app.mcp) as client:
+        tool = {t.name: t for t in await client.list_tools()}["customer_orders"]
+        assert tool.input_schema["required"] == ["CustomerID"]
+        assert "SalesLT.uspCustomerOrders" in tool.description
+        done = (await client.call_tool("customer_orders", {"CustomerID": 17})).structured_content
+        customer, orders = done["result_sets"]
+        assert customer["rows"][0][0] == 17 and customer["columns"][1]["name"] == "CompanyName"
+        assert len(orders["rows"]) == 3 and orders["truncated"]  # each set capped
+        assert done["outputs"]["OrderCount"] > 3 and done["return_value"] == 0
+        none = await client.call_tool("customer_orders", {"CustomerID": 999999})
+        assert none.structured_content["return_value"] == 1
+        assert none.structured_content["outputs"] == {"OrderCount": 0}
+        absent = await client.call_tool("nothing", {}, raise_on_error=False)
+        assert absent.is_error and "tools.nothing.procedure:" in absent.content[0].text
+        refused = await client.call_tool(
+            "read_data", {"query": "EXEC SalesLT.uspCustomerOrders 17"}, raise_on_error=False
+        )
+        assert refused.is_error  # EXEC stays refused for clients

@@ -14,7 +14,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from azsql_mcp import CheckStatement, QueryRefused, RegisterTool, hookimpl
-from azsql_mcp.plugins.builtin_declared.model import NAME, RESERVED, TOOL_NAME, ToolDecl
+from azsql_mcp.plugins.builtin_declared.model import (
+    NAME,
+    PROCEDURE_NAME,
+    RESERVED,
+    TOOL_NAME,
+    ToolDecl,
+)
+from azsql_mcp.plugins.builtin_declared.procedure import make_procedure
 from azsql_mcp.plugins.builtin_declared.tool import READ_HINTS, WRITE_HINTS, make_tool
 
 
@@ -32,8 +39,9 @@ def register_config_tools(
             problems += found
             continue
         decl = ToolDecl.model_validate(dict(table))
+        make = make_procedure if decl.procedure is not None else make_tool
         register(
-            make_tool(name, decl),
+            make(name, decl),
             name=name,
             title=decl.title,
             description=_description(decl),
@@ -69,11 +77,9 @@ def _problems_of(
         if p in RESERVED
     ]
     if decl.procedure is not None:
-        return [
-            *problems,
-            f"{key}.procedure: stored procedure tools are not available in this version;"
-            " declare a statement instead",
-        ]
+        if not PROCEDURE_NAME.match(decl.procedure):
+            problems.append(f"{key}.procedure: {decl.procedure!r} is not schema.name")
+        return problems
     try:
         used = set(check(decl.statement or "", writes=decl.writes, source=decl.source))
     except KeyError as exc:
@@ -107,8 +113,18 @@ def _description(decl: ToolDecl) -> str:
     """The declared description, plus what the model needs to know about the call."""
     claimed = [p for p, d in decl.parameters.items() if d.from_claim is not None]
     lines = [decl.description]
+    if decl.procedure is not None:
+        lines.append(
+            f"Calls the stored procedure {decl.procedure}; returns every result set (each"
+            " capped), the OUTPUT parameters and the return value."
+        )
+        if decl.parameters:
+            declared = ", ".join(f"@{p} {d.type}" for p, d in decl.parameters.items())
+            lines.append(f"Parameters: {declared}.")
     if decl.writes:
         lines.append("Changes data, committed in one transaction.")
+    elif decl.procedure is not None:
+        lines.append("Read-only: its changes are rolled back.")
     else:
         lines.append("Read-only; results are capped: pass next_cursor as cursor for more.")
     if claimed:

@@ -22,6 +22,7 @@ PYTHON_TYPES: dict[str, type] = {
 RESERVED = frozenset({"source", "cursor", "ctx"})
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PROCEDURE_NAME = re.compile(r"^(\[?[A-Za-z_]\w*\]?\.)?\[?[A-Za-z_]\w*\]?$")
 
 
 class ParameterDecl(BaseModel):

@@ -49,12 +49,12 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
 
     async def declared_tool(ctx: ToolContext, **arguments: Any) -> ToolResult:
         cursor = arguments.pop(CURSOR, None)
-        params = dict(arguments) | _claimed_values(name, claimed, ctx.client.claims)
+        params = dict(arguments) | claimed_values(name, claimed, ctx.client.claims)
         if decl.writes:
             result = await ctx.db.write(statement, params, kinds=["insert", "update", "delete"])
             count = result.rows_affected or 0
             written = WriteResult(rows_affected=count, duration_ms=round(result.duration_ms, 1))
-            return _respond(written, f"{name} committed: {count} row(s) affected.")
+            return respond(written, f"{name} committed: {count} row(s) affected.")
         fingerprint = _fingerprint(ctx.source, name, params)
         offset = _decode_cursor(cursor, fingerprint) if cursor else 0
         result = await ctx.db.read(statement, params, offset=offset, json_values=True)
@@ -62,14 +62,14 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
         if result.truncated and result.next_offset is not None:
             next_cursor = _encode_cursor(result.next_offset, fingerprint)
         structured = result_to_structured(result, next_cursor=next_cursor)
-        return _respond(structured, render_result(structured))
+        return respond(structured, render_result(structured))
 
     parameters = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext)
     ]
     for param, spec in decl.parameters.items():
         if spec.from_claim is None:
-            parameters.append(_parameter(param, spec))
+            parameters.append(parameter(param, spec))
     if not decl.writes:
         cursor_type = Annotated[
             str | None, Field(description="next_cursor from the previous page of this tool")
@@ -87,7 +87,7 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     return declared_tool
 
 
-def _parameter(name: str, spec: ParameterDecl) -> inspect.Parameter:
+def parameter(name: str, spec: ParameterDecl) -> inspect.Parameter:
     base: Any = PYTHON_TYPES[spec.type]
     if spec.enum is not None:
         base = Literal.__getitem__(tuple(spec.enum))
@@ -105,7 +105,7 @@ def _parameter(name: str, spec: ParameterDecl) -> inspect.Parameter:
     return inspect.Parameter(name, _KEYWORD, default=default, annotation=annotation)
 
 
-def _claimed_values(
+def claimed_values(
     tool: str, claimed: Mapping[str, ParameterDecl], claims: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Values of the `from_claim` parameters, from the caller's verified token."""
@@ -124,7 +124,7 @@ def _claimed_values(
     return values
 
 
-def _respond(structured: BaseModel, text: str) -> ToolResult:
+def respond(structured: BaseModel, text: str) -> ToolResult:
     return ToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
 
 
