@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections.abc import AsyncIterator, Iterator
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import mcp.types as mt
@@ -18,6 +20,7 @@ from azsql_mcp import ConfigError
 from azsql_mcp.core.app import App
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.db import guardworker
 from azsql_mcp.serving.reload import apply
 from azsql_mcp.testing.pytest_plugin import READER_USER, TEST_USER
 from tds_test_server import ThreadedTdsServer
@@ -287,3 +290,21 @@ async def test_a_procedure_tool_returns_result_sets_outputs_and_status(
             "read_data", {"query": "EXEC SalesLT.uspCustomerOrders 17"}, raise_on_error=False
         )
         assert refused.is_error  # EXEC stays refused for clients
+
+
+async def test_the_audit_line_of_a_procedure_call_is_about_the_call(
+    azsql_config: dict[str, Any], tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = make_app(
+        azsql_config,
+        tools={"customer_orders": CUSTOMER_ORDERS},
+        audit={"enabled": True, "path": str(audit)},
+    )
+    async with Client(app.mcp) as client:
+        await client.call_tool("customer_orders", {"CustomerID": 17})
+    line = json.loads(audit.read_text().splitlines()[-1])
+    assert line["tool"] == "customer_orders"
+    # the catalog read of the first call is not what the line records
+    assert line["fingerprint"] == await guardworker.fingerprint("EXEC SalesLT.uspCustomerOrders")
+    assert line["rows"] == 1 + 8  # the customer and their orders

@@ -53,6 +53,9 @@ class RecordingDatabase(Database):
     async def call_procedure(
         self, procedure: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> ProcedureResult:
+        record = CURRENT_CALL.get()
+        if record is not None:  # the audit line is about the call, not a catalog read before it
+            record.fingerprint, record.rows = None, None
         await _note(f"EXEC {procedure}")
         result = await self._db.call_procedure(procedure, params, **options)
         _note_rows(sum(len(r.rows) for r in result.result_sets))
