@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pyodbc
+import pytds
 import pytest
 from engine_helpers import rows
 
@@ -91,3 +92,20 @@ def test_sizes_are_checked(session: EngineSession) -> None:
             break
     else:
         pytest.fail("the 1 MB limit was not enforced")
+
+
+def test_pooled_connection_reset_clears_read_only_keys(wire_server: ThreadedTdsServer) -> None:
+    # pytds's pool resets a reused connection with the RPC sp_reset_connection.
+    kwargs = {**wire_server.pytds_kwargs(), "autocommit": True, "pooling": True}
+    with pytds.connect(**kwargs) as first:
+        cur = first.cursor()
+        cur.execute("EXEC sp_set_session_context N'user_oid', N'alice', @read_only = 1")
+        cur.execute("SELECT @@SPID")
+        spid = cur.fetchone()[0]
+    with pytds.connect(**kwargs) as second:
+        cur = second.cursor()
+        cur.execute("SELECT @@SPID, SESSION_CONTEXT(N'user_oid')")
+        assert cur.fetchone() == (spid, None)  # the same session, its context cleared
+        cur.execute("EXEC sp_set_session_context N'user_oid', N'bob'")
+        cur.execute("SELECT SESSION_CONTEXT(N'user_oid')")
+        assert cur.fetchone()[0] == "bob"

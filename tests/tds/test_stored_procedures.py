@@ -194,3 +194,11 @@ def test_rpc_output_parameters_and_return_status_through_pytds(
         assert cur.return_value == 6
         cur.callproc("dbo.outs", {"@a": 5, "@sum": pytds.output(param_type="int")})
         assert cur.return_value == 30
+
+
+def test_information_schema_routines_lists_procedures(session: EngineSession) -> None:
+    assert rows(
+        session,
+        "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DATA_TYPE, SQL_DATA_ACCESS,"
+        " SUBSTRING(ROUTINE_DEFINITION, 1, 26) FROM INFORMATION_SCHEMA.ROUTINES",
+    ) == [("dbo", "addup", "PROCEDURE", None, "MODIFIES", "CREATE PROCEDURE dbo.addup")]

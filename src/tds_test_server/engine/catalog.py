@@ -783,8 +783,14 @@ SYSTEM_VIEWS: list[SystemView] = [
         " DATA_TYPE sysname, ROUTINE_BODY nvarchar(30), ROUTINE_DEFINITION nvarchar(4000),"
         " IS_DETERMINISTIC nvarchar(10), SQL_DATA_ACCESS nvarchar(30),"
         " CREATED datetime, LAST_ALTERED datetime",
-        "SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-        " NULL, NULL WHERE 0",
+        # Procedures: DATA_TYPE NULL, never deterministic, SQL_DATA_ACCESS MODIFIES;
+        # functions READS (inline table-valued ones return TABLE).
+        f"SELECT {_DB}, s.name, t.name, {_DB}, s.name, t.name,"
+        " CASE t.type WHEN 'P' THEN 'PROCEDURE' ELSE 'FUNCTION' END,"
+        " CASE t.type WHEN 'IF' THEN 'TABLE' END, 'SQL',"
+        f" {_DEFINITION.format('substr(t.definition, 1, 4000)')}, 'NO',"
+        " CASE t.type WHEN 'P' THEN 'MODIFIES' ELSE 'READS' END, t.create_date,"
+        f" t.modify_date FROM {_TABLE_OBJECTS} WHERE t.type IN ('P', 'IF')",
     ),
     _view(
         -415,

@@ -460,7 +460,7 @@ class EngineSession(RowSecurity):
         written = ".".join(ts.multipart())
         found = self._user_procedure(written)
         if found is not None:
-            yield from self._exec_user(ts, scope, written, found, status_target)
+            yield from self._exec_user(ts, scope, found, status_target)
             return
         if status_target is not None:
             raise errors.unsupported("EXEC @return_status = ... of a system procedure")

@@ -380,7 +380,6 @@ class UserProcedures(Procedures):
         self,
         ts: Tokens,
         scope: dict[str, Variable],
-        written: str,
         found: tuple[str, ProcDefinition],
         status_target: str | None,
     ) -> Iterator[Result]:

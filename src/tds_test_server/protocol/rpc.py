@@ -40,6 +40,7 @@ SP_EXECUTE = "sp_execute"
 SP_PREPEXEC = "sp_prepexec"
 SP_UNPREPARE = "sp_unprepare"
 SP_PREPEXECRPC = "sp_prepexecrpc"
+SP_RESET_CONNECTION = "sp_reset_connection"
 
 PROC_IDS = {
     1: "sp_cursor",
@@ -430,6 +431,11 @@ def run_rpc(state: SessionState, resp: Response, call: RpcCall) -> Generator[byt
             state.statements.append(prepared.statement)
             results = state.engine.execute(prepared.statement, params)
         yield from _statements(resp, results, returns)
+    elif name == SP_RESET_CONNECTION:  # by name, as pytds's pool sends it
+        while state.engine.trancount > 0:
+            state.engine.rollback()
+        state.prepared.clear()
+        state.engine.reset_connection()
     elif name == SP_UNPREPARE:
         state.prepared.pop(int(_positional(call, 0, "@handle") or 0), None)
     elif name.startswith("sp_cursor") or name.startswith("procedure id"):
