@@ -103,6 +103,9 @@ class SourceSettings(BaseModel):
     )
     security: Security | None = None
     limits: Limits | None = None
+    # sp_set_session_context key -> the caller's token claim it is set from, before
+    # every call on this source (NULL without that claim); see docs/security.md.
+    session_context: dict[str, str] = Field(default_factory=dict)
 
 
 # --- what auth providers hand to the database layer -----------------------------
@@ -154,6 +157,16 @@ class QueryResult:
     truncated: bool = False  # True when max_rows or max_result_bytes cut the result
     next_offset: int | None = None  # pass as `offset` to read the next page
     rows_affected: int | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass
+class ProcedureResult:
+    """What one stored procedure call returned."""
+
+    result_sets: list[QueryResult]  # every result set, in order, each capped
+    outputs: dict[str, Any]  # OUTPUT parameter -> its JSON value after the call
+    return_value: int | None
     duration_ms: float = 0.0
 
 
@@ -239,6 +252,24 @@ class Database(Protocol):
         """The estimated plan of one SELECT as ShowPlanXML; never executes it."""
         ...
 
+    async def call_procedure(
+        self,
+        procedure: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        outputs: Mapping[str, str] | None = None,
+        writes: bool = False,
+        max_rows: int | None = None,
+    ) -> ProcedureResult:
+        """Call one stored procedure (`schema.name`) with `params` bound by name.
+
+        `outputs` maps OUTPUT parameters to their SQL types. Without `writes` the call
+        runs in a transaction that is rolled back (like `read`); with it, the call is
+        committed and needs read_only = false. Every result set comes back, each capped
+        at `max_rows` (and the source's byte cap), rows as JSON values. For tools built
+        by the server from a declaration, never from a client's text."""
+        ...
+
     async def ping(self) -> float:
         """Round-trip time of a trivial query in milliseconds."""
         ...
@@ -258,6 +289,9 @@ class ClientIdentity:
     # False without client authentication (stdio, or HTTP with mode "none"): then every
     # component is visible, as FastMCP checks no scopes, and `may` says yes to each.
     authenticated: bool = False
+    # The verified token's claims (empty without client authentication): what declared
+    # tools bind `from_claim` parameters from.
+    claims: Mapping[str, Any] = field(default_factory=dict)
 
     def may(self, scope: str) -> bool:
         """Whether this caller holds `scope`: a token carrying it, or no client auth."""
@@ -345,7 +379,18 @@ class RegisterTool(Protocol):
         annotations: Mapping[str, Any] | None = None,
         tags: set[str] | None = None,
         writes: bool = False,
+        scopes: Sequence[str] | None = None,
+        source: str | None = None,
     ) -> None: ...
+
+
+class CheckStatement(Protocol):
+    """Checks a statement as the guard will at call time: a read as `read_data`'s, a
+    write as the write tools', under the rules of `source` (None: the default source).
+    Returns the `@name` parameters it uses (without '@'); raises QueryRefused saying why
+    it is refused."""
+
+    def __call__(self, sql: str, *, writes: bool, source: str | None) -> tuple[str, ...]: ...
 
 
 class RegisterResource(Protocol):

@@ -30,7 +30,7 @@ def sections(path: Path, level: str) -> dict[str, str]:
 
 
 def test_there_are_hooks() -> None:
-    assert len(hook_names()) == 7
+    assert len(hook_names()) == 8
 
 
 @pytest.mark.parametrize("hook", hook_names())

@@ -29,6 +29,7 @@ from azsql_mcp.db import sqlguard
 from azsql_mcp.serving.admission import Drain, LimitState
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key
 from azsql_mcp.serving.runtime import Runtime
+from azsql_mcp.serving.sessions import ConnectedSessions
 from azsql_mcp.serving.toolcalls import ToolCallMiddleware
 from azsql_mcp.serving.unavailable import UnavailableDatabase
 
@@ -49,6 +50,7 @@ class App:
     # One visibility transform whose keys a config reload replaces (never stacked).
     hidden: Visibility = field(default_factory=lambda: Visibility(False, keys=set()))
     drain: Drain = field(default_factory=Drain)
+    sessions: ConnectedSessions = field(default_factory=ConnectedSessions)
     started_at: float = field(default_factory=time.monotonic)
     source_errors: dict[str, str] = field(default_factory=dict)
     # Over stdio the sources open once the client is initialized, so nothing slows
@@ -71,7 +73,10 @@ class App:
         plugins |= {r.name for r in self.plugins.records if r.status == "failed"}
         keys = set()
         for name, tool in self.plugins.tools.items():
-            writes_refused = tool.writes and self.runtime.all_read_only
+            if tool.source is not None:  # a tool bound to one source (declared tools)
+                writes_refused = tool.writes and self.runtime.read_only.get(tool.source, True)
+            else:
+                writes_refused = tool.writes and self.runtime.all_read_only
             if tool.plugin in plugins or name in tools or writes_refused:
                 keys.add(component_key("tool", name))
         for uri, resource in self.plugins.resources.items():

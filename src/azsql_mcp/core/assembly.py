@@ -11,14 +11,15 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-import mcp.types as mt
 from fastmcp import FastMCP
 from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
 from fastmcp.tools import Tool
 
 from azsql_mcp.core.app import App
+from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.core.declared import declare_tools
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.auditlog import open_audit_log
@@ -37,6 +38,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     """Load plugins and assemble the FastMCP server; raises ConfigError or PluginError."""
     plugins = load_plugins(settings, extra_plugins)
     problems = plugins.config_problems + _auth_problems(settings, plugins)
+    problems += declare_tools(plugins, settings)
     if problems:
         raise ConfigError(problems)
     runtime = Runtime(settings, {r.name: r.config for r in plugins.loaded()})
@@ -72,6 +74,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     mcp.add_transform(app.hidden)
     mcp.add_middleware(app.tool_calls)
     mcp.add_completion_handler(Completer(runtime))
+    mcp.add_middleware(app.sessions)
     add_routes(app)
     return app
 
@@ -107,25 +110,7 @@ def _add_components(app: App, record: PluginRecord) -> None:
     own = [uri for uri, res in plugins.resources.items() if res.plugin == record.name]
     try:
         components: list[Tool | Resource | ResourceTemplate | Prompt] = []
-        for name in record.tools:
-            spec = plugins.tools[name]
-            fn = inject(spec.fn, runtime, plugin=record.name, kind="tool", writes=spec.writes)
-            annotations = (
-                mt.ToolAnnotations.model_validate(dict(spec.annotations))
-                if spec.annotations
-                else None
-            )
-            components.append(
-                Tool.from_function(
-                    fn,
-                    name=spec.name,
-                    title=spec.title,
-                    description=spec.description,
-                    tags=spec.tags,
-                    annotations=annotations,
-                    auth=app.policy,
-                )
-            )
+        components += [tool_component(app, plugins.tools[name]) for name in record.tools]
         for uri in own:
             res = plugins.resources[uri]
             fn = inject(

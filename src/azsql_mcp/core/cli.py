@@ -175,11 +175,13 @@ def _tools(args: argparse.Namespace) -> int:
     tools = asyncio.run(app.mcp.list_tools())
     scopes = required_scopes(settings.server.auth, app.plugins)
     plugin_of = {t.name: t.plugin for t in app.plugins.tools.values()}
+    declared = {t.name for t in app.plugins.tools.values() if t.declared}
     if args.json:
         out = [
             {
                 "name": t.name,
                 "plugin": plugin_of.get(t.name),
+                "declared_in_config": t.name in declared,
                 "title": t.title,
                 "description": t.description,
                 # camelCase, as MCP names them and `register(annotations=...)` takes them
@@ -196,7 +198,10 @@ def _tools(args: argparse.Namespace) -> int:
     width = max((len(t.name) for t in tools), default=0)
     for t in tools:
         summary = (t.description or "").strip().splitlines()[0:1]
-        print(f"{t.name:<{width}}  [{plugin_of.get(t.name)}]  {''.join(summary)}")
+        origin = plugin_of.get(t.name)
+        if t.name in declared:
+            origin = f"{origin}, declared in config"
+        print(f"{t.name:<{width}}  [{origin}]  {''.join(summary)}")
     return 0
 
 
@@ -215,7 +220,12 @@ def _plugin_new(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> int:
-    print(json.dumps(redacted(load_settings(args.config)), indent=2))
+    settings = load_settings(args.config)
+    if settings.tools:  # the plugin that serves them checks them: names, types, the guard
+        from azsql_mcp.core.assembly import build_app
+
+        build_app(settings)
+    print(json.dumps(redacted(settings), indent=2))
     return 0
 
 

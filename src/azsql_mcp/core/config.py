@@ -78,6 +78,9 @@ class StaticToken(BaseModel):
     token_env: str | None = None
     subject: str = Field(..., min_length=1)
     scopes: list[str] = Field(default_factory=list)
+    # Further claims of the token (e.g. oid, tid): what declared tools' `from_claim`
+    # parameters and a source's `session_context` read.
+    claims: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_token(self) -> StaticToken:
@@ -227,6 +230,9 @@ class Settings(BaseSettings):
     plugins: PluginsSettings = PluginsSettings()
     audit: AuditSettings = AuditSettings()
     logging: LoggingSettings = LoggingSettings()
+    # `[tools.NAME]`: tools declared in config, validated by the plugin that serves them
+    # (builtin_declared), which reports problems as "tools.NAME.key: ...".
+    tools: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_default_source(self) -> Settings:

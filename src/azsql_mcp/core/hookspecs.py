@@ -8,10 +8,14 @@ in docs/plugins.md (a test checks that).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pluggy
 from pydantic import BaseModel
 
 from azsql_mcp.api import (
+    CheckStatement,
     RegisterAuthProvider,
     RegisterPrompt,
     RegisterResource,
@@ -26,6 +30,20 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 @hookspec
 def register_tools(register: RegisterTool, config: BaseModel | None) -> None:
     """Register tools with `register(fn, name=..., annotations=..., tags=..., writes=...)`."""
+
+
+@hookspec
+def register_config_tools(
+    register: RegisterTool,
+    tables: Mapping[str, Mapping[str, Any]],
+    taken: frozenset[str],
+    check: CheckStatement,
+) -> list[str] | None:
+    """Turn the `[tools.NAME]` tables of the config into tools with `register(...)`.
+
+    `taken` holds the names of the other plugins' tools; `check` runs the SQL guard.
+    Return every problem found (each naming the tool and key, e.g. "tools.x.type: ..."):
+    any problem refuses the whole configuration. Called at start and on every reload."""
 
 
 @hookspec

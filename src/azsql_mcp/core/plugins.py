@@ -13,7 +13,7 @@ import difflib
 import inspect
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal
@@ -52,6 +52,9 @@ class ToolSpec:
     annotations: Mapping[str, Any] | None = None
     tags: set[str] | None = None
     writes: bool = False
+    scopes: tuple[str, ...] | None = None  # the default scopes (server.auth.tool_scopes wins)
+    declared: bool = False  # from a `[tools.NAME]` table of the config
+    source: str | None = None  # the one source it uses; None: the caller's choice
 
 
 @dataclass
@@ -320,7 +323,7 @@ class _Loader:
         try:
             _check_hook_names(self.manager, plugin)
             record.config = self._plugin_config(record)
-            staged = _Staging(record)
+            staged = Staging(record)
             for hook in REGISTRATION_HOOKS:
                 call_plugin_hook(
                     self.manager,
@@ -388,7 +391,7 @@ class _Loader:
             raise _ConfigProblem(*[f"plugins.{record.name}.{line}" for line in lines]) from None
         return config
 
-    def _commit(self, staged: _Staging) -> None:
+    def _commit(self, staged: Staging) -> None:
         record = staged.record
         keys = (
             [("tool", t.name) for t in staged.tools]
@@ -468,7 +471,7 @@ class _ConfigProblem(Exception):
         self.lines = list(lines)
 
 
-class _Staging:
+class Staging:
     """Collects one plugin's registrations; committed only if all its hooks succeed."""
 
     def __init__(self, record: PluginRecord):
@@ -496,6 +499,8 @@ class _Staging:
         annotations: Mapping[str, Any] | None = None,
         tags: set[str] | None = None,
         writes: bool = False,
+        scopes: Sequence[str] | None = None,
+        source: str | None = None,
     ) -> None:
         _require_async(fn, "tool")
         self.tools.append(
@@ -508,6 +513,8 @@ class _Staging:
                 annotations=annotations,
                 tags=tags,
                 writes=writes,
+                scopes=tuple(scopes) if scopes is not None else None,
+                source=source,
             )
         )
 

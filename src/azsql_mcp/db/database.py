@@ -32,13 +32,14 @@ from azsql_mcp.api import (
     DatabaseError,
     DatabaseUnavailable,
     Limits,
+    ProcedureResult,
     QueryRefused,
     QueryResult,
     Security,
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.db import driverhost, explain, guardworker, sqlguard
+from azsql_mcp.db import driverhost, explain, guardworker, procedures, sqlguard
 from azsql_mcp.db.connstr import (
     attrs_before,
     build_connection_string,
@@ -57,6 +58,7 @@ from azsql_mcp.db.retry import (
     inspect_error,
     to_database_error,
 )
+from azsql_mcp.db.sessioncontext import session_values
 from azsql_mcp.db.sqlpolicy import ReadPolicy
 from azsql_mcp.serving import metrics
 
@@ -298,6 +300,42 @@ class SourceDatabase(Database):
             for affected, duration_ms in done
         ]
 
+    async def call_procedure(
+        self,
+        procedure: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        outputs: Mapping[str, str] | None = None,
+        writes: bool = False,
+        max_rows: int | None = None,
+    ) -> ProcedureResult:
+        if writes:
+            self._refuse_if_read_only()
+        values = {key.lstrip("@"): value for key, value in (params or {}).items()}
+        batch, last = procedures.call_batch(procedure, list(values), outputs or {})
+        cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
+        args = (batch, list(values.values()), cap, self.limits.max_result_bytes)
+        run = self._once if writes else self._retrying  # a write is never retried
+        pages = await run(driverhost.run_procedure, *args, self._query_timeout(), writes)
+        *sets, final = pages
+        if final["columns"] is None or [c for c, _ in final["columns"]] != last:
+            raise DatabaseError(f"procedure {procedure} returned no status row")
+        status = dict(zip(last, final["rows"][0], strict=True)) if final["rows"] else {}
+        return ProcedureResult(
+            [
+                QueryResult(
+                    [Column(name, sql_type) for name, sql_type in page["columns"] or []],
+                    page["rows"],
+                    truncated=page["truncated"],
+                    duration_ms=page["duration_ms"],
+                )
+                for page in sets
+            ],
+            {k: v for k, v in status.items() if k != procedures.RETURN_VALUE},
+            status.get(procedures.RETURN_VALUE),
+            final["duration_ms"],
+        )
+
     async def explain(self, sql: str) -> str:
         # Under SHOWPLAN_XML nothing runs, so a plan of a server-state view shows no other
         # session's data.
@@ -325,6 +363,9 @@ class SourceDatabase(Database):
         self._last_call = time.monotonic()
         async with self._pool.lease(keep=keep) as lease:
             try:
+                if self.settings.session_context:  # every key, on every lease
+                    pairs = session_values(self.settings.session_context)
+                    await lease.run(driverhost.set_session_context, pairs, self._query_timeout())
                 return await lease.run(fn, *args)
             except pyodbc.Error as exc:
                 raise self._query_error(exc) from exc

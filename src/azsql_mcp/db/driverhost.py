@@ -157,6 +157,66 @@ def select_one(conn: Connection, timeout_s: int) -> None:
         cursor.execute("SELECT 1").fetchall()
 
 
+def set_session_context(
+    conn: Connection, pairs: Sequence[tuple[str, str | None]], timeout_s: int
+) -> None:
+    """sp_set_session_context for every (key, value) pair, in one batch; never
+    read-only, so the next lease can overwrite every key (NULL deletes one)."""
+    with _statement(conn, timeout_s) as cursor:
+        batch = "; ".join("EXEC sp_set_session_context @key = ?, @value = ?" for _ in pairs)
+        cursor.execute(batch, [part for pair in pairs for part in pair])
+        conn.cnxn.commit()
+
+
+def run_procedure(
+    conn: Connection,
+    sql: str,
+    args: list[Any],
+    max_rows: int,
+    max_bytes: int,
+    timeout_s: int,
+    commit: bool,
+) -> list[Page]:
+    """One procedure call batch: every result set (each capped at max_rows / about
+    max_bytes; the rest of it is read and dropped, as later result sets follow it), in a
+    transaction that is rolled back unless `commit`."""
+    pages: list[Page] = []
+    with _statement(conn, timeout_s) as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, *args)
+        while True:
+            description = cursor.description
+            if description is not None:
+                pages.append(_capped_set(cursor, description, max_rows, max_bytes, started))
+            if not cursor.nextset():
+                break
+        if commit:
+            conn.cnxn.commit()
+    return pages
+
+
+def _capped_set(
+    cursor: Any, description: Any, max_rows: int, max_bytes: int, started: float
+) -> Page:
+    row_size = row_sizer(description)
+    rows: list[tuple[Any, ...]] = []
+    size, truncated = 0, False
+    while batch := cursor.fetchmany(FETCH_BATCH):
+        for row in batch:
+            this_size = row_size(row)
+            if len(rows) == max_rows or (rows and size + this_size > max_bytes):
+                truncated = True
+                continue
+            size += this_size
+            rows.append(tuple(row))
+    return Page(
+        columns=describe(description, rows),
+        rows=jsonvalues().rows_to_json(rows),
+        truncated=truncated,
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
 def run_writes(
     conn: Connection,
     statements: list[tuple[str, list[Any]]],
@@ -387,7 +447,8 @@ def _datetimeoffset(raw: bytes | None) -> dt.datetime | None:
 
 # What the server may ask for by name.
 WORK: dict[str, Callable[..., Any]] = {
-    fn.__name__: fn for fn in (select_one, run_writes, showplan, fetch_page)
+    fn.__name__: fn
+    for fn in (select_one, run_writes, showplan, fetch_page, set_session_context, run_procedure)
 }
 
 

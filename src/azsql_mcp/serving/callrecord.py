@@ -37,4 +37,5 @@ def client_identity() -> ClientIdentity:
         client_id=token.client_id,
         scopes=frozenset(token.scopes),
         authenticated=True,
+        claims=dict(token.claims or {}),
     )

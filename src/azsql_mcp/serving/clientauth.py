@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.api import ADMIN_SCOPE
@@ -80,7 +81,11 @@ def static_token_table(auth: AuthSettings) -> dict[str, dict[str, Any]]:
                 continue
         if token in table:
             problems.append(f"server.auth.static_tokens.{i}: the same token is given twice")
-        table[token] = {"client_id": entry.subject, "sub": entry.subject, "scopes": entry.scopes}
+        table[token] = entry.claims | {
+            "client_id": entry.subject,
+            "sub": entry.subject,
+            "scopes": entry.scopes,
+        }
     if problems:
         raise ConfigError(problems)
     return table
@@ -218,10 +223,10 @@ def component_key(kind: str, identifier: str) -> str:
 def required_scopes(auth: AuthSettings, plugins: PluginSet) -> dict[str, frozenset[str]]:
     """Component key -> the scopes a token needs for it, all of them.
 
-    Tools: `tool_scopes[name]`, else `plugin_scopes[plugin]`, else the built-in
-    default (sql.admin for tools tagged "admin", sql.write for write tools,
-    sql.read otherwise). Resources: `plugin_scopes[plugin]`, else sql.read.
-    Prompts touch no data: any authenticated client.
+    Tools: `tool_scopes[name]`, else the scopes the plugin registered the tool with,
+    else `plugin_scopes[plugin]`, else the built-in default (sql.admin for tools tagged
+    "admin", sql.write for write tools, sql.read otherwise). Resources:
+    `plugin_scopes[plugin]`, else sql.read. Prompts touch no data: any authenticated client.
     """
     out: dict[str, frozenset[str]] = {}
     for tool in plugins.tools.values():
@@ -229,7 +234,11 @@ def required_scopes(auth: AuthSettings, plugins: PluginSet) -> dict[str, frozens
             default: tuple[str, ...] = (ADMIN_SCOPE,)
         else:
             default = (WRITE_SCOPE,) if tool.writes else (READ_SCOPE,)
-        scopes = auth.tool_scopes.get(tool.name, auth.plugin_scopes.get(tool.plugin, default))
+        scopes: Sequence[str] | None = auth.tool_scopes.get(tool.name)
+        if scopes is None:  # what the plugin registered it with (a declared tool's `scopes`)
+            scopes = tool.scopes
+        if scopes is None:
+            scopes = auth.plugin_scopes.get(tool.plugin, default)
         out[component_key("tool", tool.name)] = frozenset(scopes)
     for uri, resource in plugins.resources.items():
         kind = "template" if "{" in uri else "resource"

@@ -17,6 +17,7 @@ from fastmcp.exceptions import FastMCPError, PromptError, ResourceError, ToolErr
 from pydantic import Field
 
 from azsql_mcp.api import DatabaseError, QueryRefused, ToolContext
+from azsql_mcp.db.sessioncontext import CALLER_CLAIMS
 from azsql_mcp.serving.callrecord import CURRENT_CALL, client_identity
 from azsql_mcp.serving.recording import RecordingDatabase
 from azsql_mcp.serving.runtime import Runtime
@@ -38,11 +39,13 @@ def inject(
     kind: Kind,
     writes: bool = False,
     source_from_uri: bool = False,
+    fixed_source: str | None = None,
 ) -> Callable[..., Awaitable[Any]]:
     """A wrapper of `fn` for FastMCP: ToolContext injected, `source` added, errors mapped.
 
     The wrapper's signature leaves out the ToolContext parameter, so it is not part of
-    the input schema; the wrapper builds the ToolContext itself on every call."""
+    the input schema; the wrapper builds the ToolContext itself on every call. A tool
+    with a `fixed_source` always uses that source and gets no `source` argument."""
     hints = typing.get_type_hints(fn, include_extras=True)
     signature = inspect.signature(fn)
     ctx_params = context_params(fn)
@@ -50,6 +53,7 @@ def inject(
     add_source = (
         bool(ctx_params)
         and kind != "resource"
+        and fixed_source is None
         and len(runtime.sources) > 1
         and SOURCE_ARG not in signature.parameters
     )
@@ -68,11 +72,13 @@ def inject(
     async def call(**kwargs: Any) -> Any:
         try:
             if ctx_params:
-                # the caller's choice: the added argument, or the function's own `source`
-                # (a resource template's URI part); None for the default source
-                if add_source or source_from_uri:
+                # the tool's fixed source, else the caller's choice: the added argument, or
+                # the function's own `source` (a resource template's URI part); None for
+                # the default source
+                source: str | None = fixed_source
+                if fixed_source is None and (add_source or source_from_uri):
                     source = kwargs.pop(SOURCE_ARG, None)
-                else:
+                elif fixed_source is None:
                     source = kwargs.get(SOURCE_ARG)
                 ctx = await builder.build(source)
                 kwargs.update(dict.fromkeys(ctx_params, ctx))
@@ -178,12 +184,15 @@ class _ContextBuilder:
         if record is not None:
             record.source = source
         db = await runtime.database(source)
+        client = record.client if record is not None else client_identity()
+        # what the source's `session_context` keys are set from, for this call only
+        CALLER_CLAIMS.set(client.claims)
         return ToolContext(
             db=RecordingDatabase(db) if record is not None else db,
             source=source or "",
             sources=list(runtime.sources),
             config=runtime.plugin_configs.get(self.plugin),
-            client=record.client if record is not None else client_identity(),
+            client=client,
             report_progress=_progress_reporter(),
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from azsql_mcp.api import Database, Limits, QueryResult, Security
+from azsql_mcp.api import Database, Limits, ProcedureResult, QueryResult, Security
 from azsql_mcp.serving.callrecord import CURRENT_CALL
 
 
@@ -49,6 +49,17 @@ class RecordingDatabase(Database):
     async def explain(self, sql: str) -> str:
         await _note(sql)
         return await self._db.explain(sql)
+
+    async def call_procedure(
+        self, procedure: str, params: Mapping[str, Any] | None = None, **options: Any
+    ) -> ProcedureResult:
+        record = CURRENT_CALL.get()
+        if record is not None:  # the audit line is about the call, not a catalog read before it
+            record.fingerprint, record.rows = None, None
+        await _note(f"EXEC {procedure}")
+        result = await self._db.call_procedure(procedure, params, **options)
+        _note_rows(sum(len(r.rows) for r in result.result_sets))
+        return result
 
     async def ping(self) -> float:
         return await self._db.ping()

@@ -4,7 +4,9 @@ The new configuration is validated in full first; an invalid one leaves the
 running configuration in place and every problem is logged. What can change
 while serving takes effect for the next request, without dropping connections
 or calls in flight: plugin and tool switches (through one FastMCP visibility
-transform), `[server.limits]`, scopes and static tokens, `[logging]`, `[audit]`.
+transform), `[server.limits]`, scopes and static tokens, `[logging]`, `[audit]`,
+and the tools declared in `[tools.NAME]`. When the tool list changes, connected
+clients get `notifications/tools/list_changed`.
 Anything else (sources, security, query limits, the listener, the auth mode) is
 logged as needing a restart and keeps its running value.
 """
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.core.declared import redeclare
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import static_token_table
 from azsql_mcp.serving.logsetup import setup_logging
@@ -45,6 +48,7 @@ RELOADABLE = (
     "server.auth.static_tokens",
     "logging",
     "audit",
+    "tools",
 )
 
 
@@ -126,6 +130,8 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
             audit = open_audit_log(effective.audit)
         except ConfigError as exc:
             problems += exc.problems
+    if not problems and effective.tools != current.tools:
+        problems += redeclare(app, effective)
     if problems:
         if audit is not None:
             audit.close()
@@ -136,7 +142,10 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
         log.info("config reload (%s): nothing that applies while serving changed", reason)
         return "unchanged"
     app.settings = effective
-    app.hidden.keys = app.hidden_keys(effective)
+    hidden = app.hidden_keys(effective)
+    if hidden != app.hidden.keys or effective.tools != current.tools:
+        app.sessions.tools_changed()
+    app.hidden.keys = hidden
     app.policy.update(auth, app.plugins)
     app.limits.update(effective.server.limits)
     if tokens is not None:

@@ -29,6 +29,9 @@ class UnavailableDatabase(Database):
     async def explain(self, sql: str) -> str:
         raise DatabaseUnavailable(self.reason)
 
+    async def call_procedure(self, procedure: str, params: Any = None, **kwargs: Any) -> Any:
+        raise DatabaseUnavailable(self.reason)
+
     async def ping(self) -> float:
         raise DatabaseUnavailable(self.reason)
 

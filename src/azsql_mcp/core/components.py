@@ -1,0 +1,35 @@
+"""A registered tool as a FastMCP component: at assembly, and when a reload changes the
+tools declared in config."""
+
+from __future__ import annotations
+
+import mcp.types as mt
+from fastmcp.tools import Tool
+
+from azsql_mcp.core.app import App
+from azsql_mcp.core.plugins import ToolSpec
+from azsql_mcp.serving.injection import inject
+
+
+def tool_component(app: App, spec: ToolSpec) -> Tool:
+    """The FastMCP tool of one registered tool, its ToolContext injected."""
+    fn = inject(
+        spec.fn,
+        app.runtime,
+        plugin=spec.plugin,
+        kind="tool",
+        writes=spec.writes,
+        fixed_source=spec.source,
+    )
+    annotations = (
+        mt.ToolAnnotations.model_validate(dict(spec.annotations)) if spec.annotations else None
+    )
+    return Tool.from_function(
+        fn,
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        tags=spec.tags,
+        annotations=annotations,
+        auth=app.policy,
+    )

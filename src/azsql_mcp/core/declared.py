@@ -1,0 +1,113 @@
+"""Tools declared in the config (`[tools.NAME]`): the core hands the tables to the
+plugins that implement `register_config_tools` (builtin_declared) and keeps what they
+register beside the other plugins' tools, at start and again on every reload."""
+
+from __future__ import annotations
+
+from azsql_mcp.api import CheckStatement
+from azsql_mcp.core.app import App
+from azsql_mcp.core.components import tool_component
+from azsql_mcp.core.config import Settings
+from azsql_mcp.core.plugins import PluginSet, Staging, ToolSpec, call_plugin_hook
+
+HOOK = "register_config_tools"
+WRITE_KINDS = ("insert", "update", "delete")
+
+
+def declare_tools(plugins: PluginSet, settings: Settings) -> list[str]:
+    """Replace the declared tools in `plugins` with those of `settings.tools`.
+
+    Returns every problem found; with any, `plugins` is left as it was."""
+    taken = frozenset(name for name, spec in plugins.tools.items() if not spec.declared)
+    check = statement_checker(settings)
+    staged: list[Staging] = []
+    problems: list[str] = []
+    implementers = {
+        impl.plugin_name for impl in getattr(plugins.manager.hook, HOOK).get_hookimpls()
+    }
+    for record in plugins.loaded():
+        if record.name not in implementers:
+            continue
+        staging = Staging(record)
+        try:
+            # through pluggy, like every hook: each implementation gets the arguments it names
+            results = call_plugin_hook(
+                plugins.manager,
+                HOOK,
+                record.name,
+                register=staging.register_tool,
+                tables=settings.tools,
+                taken=taken,
+                check=check,
+            )
+            problems += [problem for found in results for problem in found or []]
+        except Exception as exc:
+            problems.append(f"tools: {record.describe()} failed: {type(exc).__name__}: {exc}")
+        staged.append(staging)
+    if settings.tools and not staged:
+        problems.append(
+            "tools: [tools.*] tables need the builtin_declared plugin, which is not loaded"
+            " (remove it from [plugins] disabled, or add it to [plugins] enabled)"
+        )
+    names = [spec.name for staging in staged for spec in staging.tools]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    problems += [f"tools.{n}: declared by more than one plugin" for n in twice]
+    if problems:
+        return problems
+    _replace(plugins, staged, settings)
+    return []
+
+
+def _replace(plugins: PluginSet, staged: list[Staging], settings: Settings) -> None:
+    old = {name for name, spec in plugins.tools.items() if spec.declared}
+    for name in old:
+        del plugins.tools[name]
+    for record in plugins.records:
+        record.tools = [t for t in record.tools if t not in old]
+    for staging in staged:
+        for spec in staging.tools:
+            spec.declared = True
+            spec.source = spec.source or settings.default_source
+            plugins.tools[spec.name] = spec
+            staging.record.tools.append(spec.name)
+
+
+def declared_specs(plugins: PluginSet) -> dict[str, ToolSpec]:
+    return {name: spec for name, spec in plugins.tools.items() if spec.declared}
+
+
+def redeclare(app: App, settings: Settings) -> list[str]:
+    """On reload: the declared tools of `settings` replace the running ones, in the
+    plugins and in FastMCP; problems leave everything as it was."""
+    old = list(declared_specs(app.plugins))
+    problems = declare_tools(app.plugins, settings)
+    if problems:
+        return problems
+    for name in old:
+        app.mcp.local_provider.remove_tool(name)
+    for spec in declared_specs(app.plugins).values():
+        app.mcp.add_tool(tool_component(app, spec))
+    app.tool_calls.plugin_of_tool = {t.name: t.plugin for t in app.plugins.tools.values()}
+    return []
+
+
+def statement_checker(settings: Settings) -> CheckStatement:
+    """The guard's check of one source's statements, run in this process (at load)."""
+    from azsql_mcp.db import sqlguard
+    from azsql_mcp.db.sqlpolicy import ReadPolicy
+
+    def check(sql: str, *, writes: bool, source: str | None) -> tuple[str, ...]:
+        name = source or settings.default_source
+        if name is None or name not in settings.sources:
+            known = ", ".join(settings.sources) or "none configured"
+            raise KeyError(f"no source {name!r} (sources: {known})")
+        security = settings.source_security(name)
+        policy = ReadPolicy.of(settings.sources[name].database, security.allowed_databases)
+        if writes:
+            allow = security.allow_unfiltered_writes
+            checked = sqlguard.check_write(sql, WRITE_KINDS, allow_unfiltered=allow, policy=policy)
+        else:
+            checked = sqlguard.check_select(sql, policy=policy)
+        return tuple(checked.param_names)
+
+    return check

@@ -1,0 +1,64 @@
+"""The batch that calls one declared stored procedure, built from names the server
+checked (never from a client's text; EXEC stays refused in read_data).
+
+pyodbc has no OUTPUT parameters, so OUTPUT values and the return status come back as a
+last result set: DECLARE the variables, EXEC @rc = proc ..., SELECT them (the idiom of
+the EXECUTE documentation: `EXEC @return_status = proc`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from azsql_mcp.api import QueryRefused
+
+_PART = re.compile(r"^\[?([A-Za-z_][A-Za-z0-9_]{0,127})\]?$")
+_PARAM = re.compile(r"^@?([A-Za-z_][A-Za-z0-9_]{0,127})$")
+_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\s*\(\s*(\d+|max)\s*(,\s*\d+\s*)?\))?$", re.IGNORECASE)
+RETURN_VALUE = "return_value"
+_ALLOWED = "a procedure name (schema.name), parameter names and SQL types of OUTPUT parameters"
+
+
+def quoted_procedure(name: str) -> str:
+    """`schema.name` as [schema].[name]; refuses anything else."""
+    parts = name.split(".")
+    matches = [_PART.match(p) for p in parts]
+    if not 1 <= len(parts) <= 2 or not all(matches):
+        raise QueryRefused(f"{name!r} is not a procedure name (schema.name).", _ALLOWED)
+    return ".".join(f"[{m.group(1)}]" for m in matches if m)
+
+
+def _param(name: str) -> str:
+    match = _PARAM.match(name)
+    if match is None:
+        raise QueryRefused(f"{name!r} is not a parameter name.", _ALLOWED)
+    return match.group(1)
+
+
+def call_batch(
+    procedure: str, inputs: list[str], outputs: Mapping[str, str]
+) -> tuple[str, list[str]]:
+    """The batch and the names of its last result set's columns (return value first).
+
+    `inputs` are bound as `?` in that order; `outputs` maps each OUTPUT parameter to its
+    SQL type (from sys.parameters)."""
+    target = quoted_procedure(procedure)
+    names = [_param(n) for n in inputs]
+    declares = ["@__rc int"]
+    arguments = [f"@{n} = ?" for n in names]
+    selected = [f"@__rc AS [{RETURN_VALUE}]"]
+    out_names = []
+    for raw, sql_type in outputs.items():
+        name = _param(raw)
+        if not _TYPE.match(sql_type):
+            raise QueryRefused(f"{sql_type!r} is not a SQL type.", _ALLOWED)
+        declares.append(f"@__o_{name} {sql_type}")
+        arguments.append(f"@{name} = @__o_{name} OUTPUT")
+        selected.append(f"@__o_{name} AS [{name}]")
+        out_names.append(name)
+    batch = (
+        f"SET NOCOUNT ON; DECLARE {', '.join(declares)}; "
+        f"EXEC @__rc = {target} {', '.join(arguments)}; "
+        f"SELECT {', '.join(selected)}"
+    )
+    return batch, [RETURN_VALUE, *out_names]

@@ -1,0 +1,132 @@
+"""Declared tools: `[tools.NAME]` tables of the config, each a vetted SQL statement with
+typed parameters, offered as an MCP tool. Written like a third-party plugin: it sees the
+tables through the `register_config_tools` hook and runs statements through ToolContext.
+
+Every problem is reported at load, naming the tool and the key; the core refuses the
+configuration (exit 2) when there is any, at start and on reload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from azsql_mcp import CheckStatement, QueryRefused, RegisterTool, hookimpl
+from azsql_mcp.plugins.builtin_declared.model import (
+    NAME,
+    PROCEDURE_NAME,
+    RESERVED,
+    TOOL_NAME,
+    ToolDecl,
+)
+from azsql_mcp.plugins.builtin_declared.procedure import make_procedure
+from azsql_mcp.plugins.builtin_declared.tool import READ_HINTS, WRITE_HINTS, make_tool
+
+
+@hookimpl
+def register_config_tools(
+    register: RegisterTool,
+    tables: Mapping[str, Mapping[str, Any]],
+    taken: frozenset[str],
+    check: CheckStatement,
+) -> list[str]:
+    problems: list[str] = []
+    for name, table in tables.items():
+        found = _problems_of(name, table, taken, check)
+        if found:
+            problems += found
+            continue
+        decl = ToolDecl.model_validate(dict(table))
+        make = make_procedure if decl.procedure is not None else make_tool
+        register(
+            make(name, decl),
+            name=name,
+            title=decl.title,
+            description=_description(decl),
+            annotations=WRITE_HINTS if decl.writes else READ_HINTS,
+            tags={"declared"},
+            writes=decl.writes,
+            scopes=decl.scopes,
+            source=decl.source,
+        )
+    return problems
+
+
+def _problems_of(
+    name: str, table: Mapping[str, Any], taken: frozenset[str], check: CheckStatement
+) -> list[str]:
+    key = f"tools.{name}"
+    if not TOOL_NAME.match(name):
+        return [f"{key}: a tool name is 1-64 letters, digits, '_' or '-'"]
+    if name in taken:
+        return [f"{key}: a built-in or plugin tool is already named {name!r}; choose another"]
+    try:
+        decl = ToolDecl.model_validate(dict(table))
+    except ValidationError as exc:
+        return [_validation_line(key, err) for err in exc.errors()]
+    problems = [
+        f"{key}.parameters.{p}: a parameter name is a letter or '_' then letters, digits, '_'"
+        for p in decl.parameters
+        if not NAME.match(p)
+    ]
+    problems += [
+        f"{key}.parameters.{p}: {p!r} is reserved (the tool adds it); rename the parameter"
+        for p in decl.parameters
+        if p in RESERVED
+    ]
+    if decl.procedure is not None:
+        if not PROCEDURE_NAME.match(decl.procedure):
+            problems.append(f"{key}.procedure: {decl.procedure!r} is not schema.name")
+        return problems
+    try:
+        used = set(check(decl.statement or "", writes=decl.writes, source=decl.source))
+    except KeyError as exc:
+        return [*problems, f"{key}.source: {exc.args[0]}"]
+    except QueryRefused as exc:
+        return [*problems, f"{key}.statement: {exc}"]
+    declared = set(decl.parameters)
+    problems += [
+        f"{key}.statement: @{p} is used but not declared; add [{key}.parameters.{p}]"
+        for p in sorted(used - declared)
+    ]
+    problems += [
+        f"{key}.parameters.{p}: declared but the statement does not use @{p}"
+        for p in sorted(declared - used)
+    ]
+    return problems
+
+
+def _validation_line(key: str, err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    where = f"{key}.{loc}" if loc else key
+    if err["type"] == "extra_forbidden":
+        return f"{where}: unknown key"
+    if err["type"] == "missing":
+        return f"{where}: required, but not set"
+    message = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {message} (got {err.get('input')!r})" if loc else f"{where}: {message}"
+
+
+def _description(decl: ToolDecl) -> str:
+    """The declared description, plus what the model needs to know about the call."""
+    claimed = [p for p, d in decl.parameters.items() if d.from_claim is not None]
+    lines = [decl.description]
+    if decl.procedure is not None:
+        lines.append(
+            f"Calls the stored procedure {decl.procedure}; returns every result set (each"
+            " capped), the OUTPUT parameters and the return value."
+        )
+        if decl.parameters:
+            declared = ", ".join(f"@{p} {d.type}" for p, d in decl.parameters.items())
+            lines.append(f"Parameters: {declared}.")
+    if decl.writes:
+        lines.append("Changes data, committed in one transaction.")
+    elif decl.procedure is not None:
+        lines.append("Read-only: its changes are rolled back.")
+    else:
+        lines.append("Read-only; results are capped: pass next_cursor as cursor for more.")
+    if claimed:
+        lines.append(f"Filled from the caller's identity: {', '.join(claimed)}.")
+    return "\n".join(lines)

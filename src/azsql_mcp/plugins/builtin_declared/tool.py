@@ -1,0 +1,158 @@
+"""One declared statement as a tool function: a signature built from the declaration
+(so the input schema is typed), values bound as parameters, the same Database calls as
+read_data and the write tools (guard, caps, rollback, max_affected_rows, audit)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import inspect
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Annotated, Any, Literal
+
+from fastmcp.exceptions import ToolError
+from fastmcp.tools import ToolResult
+from mcp_types import TextContent
+from pydantic import BaseModel, Field
+
+from azsql_mcp import ToolContext
+from azsql_mcp.plugins.builtin_declared.model import PYTHON_TYPES, ParameterDecl, ToolDecl
+from azsql_mcp.values import render_result, result_to_structured
+
+READ_HINTS = {
+    "readOnlyHint": True,
+    "destructiveHint": False,
+    "idempotentHint": True,
+    "openWorldHint": False,
+}
+WRITE_HINTS = {
+    "readOnlyHint": False,
+    "destructiveHint": True,
+    "idempotentHint": False,
+    "openWorldHint": False,
+}
+CURSOR = "cursor"
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
+
+
+class WriteResult(BaseModel):
+    rows_affected: int
+    duration_ms: float
+
+
+def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]:
+    """The async function FastMCP calls for `[tools.NAME]` (ToolContext injected)."""
+    statement = decl.statement or ""
+    claimed = {p: d for p, d in decl.parameters.items() if d.from_claim is not None}
+
+    async def declared_tool(ctx: ToolContext, **arguments: Any) -> ToolResult:
+        cursor = arguments.pop(CURSOR, None)
+        params = dict(arguments) | claimed_values(name, claimed, ctx.client.claims)
+        if decl.writes:
+            result = await ctx.db.write(statement, params, kinds=["insert", "update", "delete"])
+            count = result.rows_affected or 0
+            written = WriteResult(rows_affected=count, duration_ms=round(result.duration_ms, 1))
+            return respond(written, f"{name} committed: {count} row(s) affected.")
+        fingerprint = _fingerprint(ctx.source, name, params)
+        offset = _decode_cursor(cursor, fingerprint) if cursor else 0
+        result = await ctx.db.read(statement, params, offset=offset, json_values=True)
+        next_cursor = None
+        if result.truncated and result.next_offset is not None:
+            next_cursor = _encode_cursor(result.next_offset, fingerprint)
+        structured = result_to_structured(result, next_cursor=next_cursor)
+        return respond(structured, render_result(structured))
+
+    parameters = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext)
+    ]
+    for param, spec in decl.parameters.items():
+        if spec.from_claim is None:
+            parameters.append(parameter(param, spec))
+    if not decl.writes:
+        cursor_type = Annotated[
+            str | None, Field(description="next_cursor from the previous page of this tool")
+        ]
+        parameters.append(inspect.Parameter(CURSOR, _KEYWORD, default=None, annotation=cursor_type))
+    # required parameters first: Python signatures want them before those with defaults
+    parameters[1:] = sorted(parameters[1:], key=lambda p: p.default is not inspect.Parameter.empty)
+    signature = inspect.Signature(parameters, return_annotation=ToolResult)
+    declared_tool.__signature__ = signature  # type: ignore[attr-defined]
+    declared_tool.__annotations__ = {p.name: p.annotation for p in parameters} | {
+        "return": ToolResult
+    }
+    declared_tool.__name__ = declared_tool.__qualname__ = name
+    declared_tool.__doc__ = decl.description
+    return declared_tool
+
+
+def parameter(name: str, spec: ParameterDecl) -> inspect.Parameter:
+    base: Any = PYTHON_TYPES[spec.type]
+    if spec.enum is not None:
+        base = Literal.__getitem__(tuple(spec.enum))
+    bounds: dict[str, Any] = {}
+    if spec.minimum is not None:
+        bounds["ge"] = int(spec.minimum) if spec.type == "integer" else spec.minimum
+    if spec.maximum is not None:
+        bounds["le"] = int(spec.maximum) if spec.type == "integer" else spec.maximum
+    if spec.min_length is not None:
+        bounds["min_length"] = spec.min_length
+    if spec.max_length is not None:
+        bounds["max_length"] = spec.max_length
+    annotation = Annotated[base, Field(description=spec.description, **bounds)]
+    default = inspect.Parameter.empty if spec.default is None else spec.default
+    return inspect.Parameter(name, _KEYWORD, default=default, annotation=annotation)
+
+
+def claimed_values(
+    tool: str, claimed: Mapping[str, ParameterDecl], claims: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Values of the `from_claim` parameters, from the caller's verified token."""
+    values = {}
+    for param, spec in claimed.items():
+        claim = spec.from_claim or ""
+        if claims.get(claim) is None:
+            raise ToolError(
+                f"{tool} needs the claim {claim!r} of an authenticated caller's token, and this"
+                " call has none. Call it with a bearer token that carries that claim."
+            )
+        try:
+            values[param] = spec.convert(claims[claim], f"claim {claim!r}")
+        except ValueError as exc:
+            raise ToolError(f"{tool}: {exc}") from None
+    return values
+
+
+def respond(structured: BaseModel, text: str) -> ToolResult:
+    return ToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+
+
+# --- cursors: which page of which call (source, tool and values) ------------------------
+
+
+def _fingerprint(source: str, tool: str, params: Mapping[str, Any]) -> str:
+    canonical = json.dumps([source, tool, params], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _encode_cursor(offset: int, fingerprint: str) -> str:
+    raw = json.dumps({"o": offset, "f": fingerprint}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, fingerprint: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        offset, owner = data["o"], data["f"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as e:
+        raise ToolError(
+            "The cursor is not one this tool issued. Pass next_cursor exactly as returned,"
+            " or omit cursor to start from the first row."
+        ) from e
+    if owner != fingerprint or not isinstance(offset, int) or offset < 0:
+        raise ToolError(
+            "This cursor belongs to a call with other values. Repeat the same arguments with"
+            " it, or omit cursor to start from the first row."
+        )
+    return offset
