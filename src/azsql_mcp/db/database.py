@@ -45,6 +45,7 @@ from azsql_mcp.db.connstr import (
     check_driver_settings,
     parse_server,
 )
+from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.drivers import find_driver
 from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
 from azsql_mcp.db.retry import (
@@ -115,6 +116,7 @@ class SourceDatabase(Database):
         auth: AuthProvider,
         *,
         tuning: Tuning | None = None,
+        drivers: DriverHosts | None = None,
     ):
         self.source = name
         self.settings = settings
@@ -132,6 +134,7 @@ class SourceDatabase(Database):
             acquire_timeout_s=settings.pool_acquire_timeout_s,
             validate_after_s=self._tuning.validate_after_s,
             idle_timeout_s=settings.pool_idle_timeout_s,
+            drivers=drivers,
         )
         self._outage: str | None = None  # set while calls must fail fast
         self._credentials_refused = False

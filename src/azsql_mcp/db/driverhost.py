@@ -419,17 +419,29 @@ class Host:
         self._read_lock = threading.Lock()
         self._send_lock = threading.Lock()
         self._connections: dict[int, Connection] = {}
+        self._workers: list[threading.Thread] = []
+        self._workers_lock = threading.Lock()
 
     def serve(self, threads: int) -> None:
         """Answer requests until the server closes its end, then close every connection."""
-        workers = [threading.Thread(target=self._take_turns) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
+        self._start_workers(threads)
+        while True:
+            with self._workers_lock:
+                if not self._workers:
+                    break
+                worker = self._workers.pop()
             worker.join()
         for conn in self._connections.values():
             with contextlib.suppress(Exception):
                 conn.cnxn.close()
+
+    def _start_workers(self, count: int) -> None:
+        """More threads: each source sharing this process brings its own."""
+        with self._workers_lock:
+            for _ in range(count):
+                worker = threading.Thread(target=self._take_turns)
+                worker.start()
+                self._workers.append(worker)
 
     def _take_turns(self) -> None:
         while True:
@@ -443,6 +455,8 @@ class Host:
             if op == "cancel":  # the connection's own thread is busy running it
                 if (conn := self._connections.get(connection_id)) is not None:
                     conn.cancel_statement()
+            elif op == "threads":  # another source joined this process
+                self._start_workers(int(args))
             else:
                 self._handle(request_id, op, connection_id, args)
 

@@ -1,7 +1,8 @@
-"""A bounded pool of connections for one source, held in the source's driver process.
+"""A bounded pool of connections for one source, held in a driver process.
 
 The connections live in a process of their own (driverhost.py, started with the pool's
-first connection), where pyodbc and the ODBC driver run in threads without taking the
+first connection and stopped once no source holds a connection in it; driverhosts.py
+decides which sources share one), where pyodbc and the ODBC driver run in threads without taking the
 GIL from this process's event loop. Each database operation is one request to it: a
 blocking function of driverhost.py, run on one connection, whose answer the event loop
 reads from a socket like any other network reply.
@@ -14,183 +15,23 @@ fetch.
 from __future__ import annotations
 
 import asyncio
-import builtins
 import contextlib
-import itertools
 import logging
 import math
-import pickle
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
-
-import pyodbc
 
 from azsql_mcp.api import DatabaseError, DatabaseUnavailable
 from azsql_mcp.db import driverhost
+from azsql_mcp.db.driverhosts import DriverHosts
+from azsql_mcp.db.driverprocess import PooledConnection
 from azsql_mcp.db.retry import inspect_error
 from azsql_mcp.serving import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 VALIDATE_TIMEOUT_S = 5  # for the SELECT 1 that checks a connection idle for long
-EXIT_TIMEOUT_S = 10.0  # how long a closed driver process may take to finish and exit
-
-
-class DriverProcess(asyncio.Protocol):
-    """One driver process (driverhost.py) and the requests in flight to it. As the
-    protocol of its socket, it resolves each request's future as its answer arrives."""
-
-    def __init__(self, source: str, threads: int):
-        self.source = source
-        self._threads = threads
-        self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[asyncio.Future[Any], PooledConnection]] = {}
-        self._process: asyncio.subprocess.Process | None = None
-        self._transport: asyncio.Transport | None = None
-        self._received = bytearray()
-        self._lost = asyncio.Event()
-        self._closing = False
-
-    @property
-    def alive(self) -> bool:
-        """Started, not closed, and its socket still open."""
-        return self._transport is not None and not self._closing and not self._lost.is_set()
-
-    async def start(self) -> None:
-        ours, theirs = socket.socketpair()
-        try:
-            with theirs:
-                self._process = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    driverhost.__file__,
-                    str(theirs.fileno()),
-                    str(self._threads),
-                    pass_fds=(theirs.fileno(),),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,  # stdout may be the MCP stdio channel
-                )
-            await asyncio.get_running_loop().create_unix_connection(lambda: self, sock=ours)
-        except OSError as exc:
-            ours.close()
-            raise DatabaseError(
-                f"cannot start the driver process of source {self.source!r}: {exc}"
-            ) from exc
-
-    def request(self, op: str, conn: PooledConnection, args: Any) -> asyncio.Future[Any]:
-        """Ask for `op` on `conn`; the future gets the answer."""
-        future = asyncio.get_running_loop().create_future()
-        if not self.alive:
-            future.set_exception(self._gone())
-            return future
-        assert self._transport is not None
-        request_id = next(self._ids)
-        self._pending[request_id] = (future, conn)
-        self._transport.write(driverhost.frame((request_id, op, conn.id, args)))
-        return future
-
-    def run(
-        self, conn: PooledConnection, fn: Callable[..., Any], args: tuple[Any, ...]
-    ) -> asyncio.Future[Any]:
-        """Ask for `fn(connection, *args)`, one of driverhost.WORK, on `conn`."""
-        if driverhost.WORK.get(fn.__name__) is not fn:
-            raise ValueError(f"{fn.__name__} is not work the driver process knows")
-        return self.request("run", conn, (fn.__name__, args))
-
-    def tell(self, op: str, connection_id: int) -> None:
-        """Send `op` with no answer expected (cancel, close)."""
-        if self.alive:
-            assert self._transport is not None
-            self._transport.write(driverhost.frame((None, op, connection_id, None)))
-
-    async def close(self) -> None:
-        """Close the socket: the process cancels what still runs, closes its
-        connections and exits."""
-        self._closing = True
-        if self._transport is not None:
-            self._transport.close()
-            await self._lost.wait()
-        if self._process is not None:
-            try:
-                await asyncio.wait_for(self._process.wait(), EXIT_TIMEOUT_S)
-            except TimeoutError:
-                self._process.kill()
-                await self._process.wait()
-
-    # --- asyncio.Protocol ------------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        received = self._received
-        received += data
-        header = driverhost.HEADER
-        while len(received) >= header.size:
-            (length,) = header.unpack_from(received)
-            end = header.size + length
-            if len(received) < end:
-                return
-            request_id, ok, value, broken = pickle.loads(received[header.size : end])
-            del received[:end]
-            future, conn = self._pending.pop(request_id)
-            conn.broken = broken
-            if future.done():  # its caller was cancelled and did not shield it
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(_rebuild_error(*value))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._lost.set()
-        pending, self._pending = self._pending, {}
-        for future, _ in pending.values():
-            if not future.done():
-                future.set_exception(self._gone())
-        if not self._closing:
-            log.error(
-                "source %s: the driver process exited; its connections are lost, "
-                "and a new one starts with the next connection",
-                self.source,
-            )
-
-    def _gone(self) -> pyodbc.Error:
-        # a lost connection to the caller: reads are retried, idle connections dropped
-        return pyodbc.OperationalError(
-            "08S01", f"the driver process of source {self.source!r} is gone"
-        )
-
-
-def _rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
-    """The exception driverhost.error_value described, on this side."""
-    if kind == "pyodbc":
-        error_class = getattr(pyodbc, name, pyodbc.Error)
-        return error_class(*args)
-    if kind == "refused":
-        return DatabaseError(args[0])
-    builtin = getattr(builtins, name, None)
-    if isinstance(builtin, type) and issubclass(builtin, Exception):
-        return builtin(*args)
-    return RuntimeError(f"{name}: {args[0]}")
-
-
-@dataclass
-class PooledConnection:
-    id: int
-    driver: DriverProcess  # the process that holds it
-    retire_at: float  # monotonic time after which it is closed instead of reused
-    last_used: float = field(default_factory=time.monotonic)
-    broken: bool = False  # its rollback failed: the session state is unknown
-
-    def cancel_statement(self) -> None:
-        """Best effort: SQLCancel, which makes the driver send ATTENTION."""
-        self.driver.tell("cancel", self.id)
 
 
 Opener = Callable[[], Awaitable[PooledConnection]]
@@ -222,6 +63,7 @@ class ConnectionPool:
         acquire_timeout_s: float,
         validate_after_s: float = 30.0,
         idle_timeout_s: float = 300.0,
+        drivers: DriverHosts | None = None,
     ):
         self.source = source
         self._open = opener
@@ -233,9 +75,8 @@ class ConnectionPool:
         self._slots = asyncio.Semaphore(size)
         self._idle: list[PooledConnection] = []
         self._in_use = 0
-        self._driver: DriverProcess | None = None
-        self._driver_starting = asyncio.Lock()
-        self._connection_ids = itertools.count(1)
+        self._drivers = drivers or DriverHosts(1)  # shared by the server's sources
+        self._opening = 0  # connections being opened
         self._closed = False
         # read when /metrics is scraped, not updated on every acquire and release
         metrics.POOL_CONNECTIONS.labels(source, "in_use").set_function(lambda: self._in_use)
@@ -250,29 +91,23 @@ class ConnectionPool:
         retire_at: float,
     ) -> PooledConnection:
         """Open a connection in the driver process; the opener calls this."""
-        driver = await self._driver_process()
-        conn = PooledConnection(next(self._connection_ids), driver, retire_at)
-        opening = driver.request("connect", conn, (connection_string, before, timeout_s))
+        if self._closed:
+            raise DatabaseUnavailable(f"source {self.source!r} is closed")
+        # a thread per connection, and two to spare for reading cancels
+        self._opening += 1  # the idle reaper must not stop the process meanwhile
         try:
-            await asyncio.shield(opening)
-        except asyncio.CancelledError:
-            # the login may still succeed: close that connection then
-            opening.add_done_callback(lambda done: _close_if_opened(done, conn))
-            raise
+            driver = await self._drivers.join(self, self.source, threads=self.size + 2)
+            conn = PooledConnection(driver.new_connection_id(), driver, retire_at)
+            opening = driver.request("connect", conn, (connection_string, before, timeout_s))
+            try:
+                await asyncio.shield(opening)
+            except asyncio.CancelledError:
+                # the login may still succeed: close that connection then
+                opening.add_done_callback(lambda done: _close_if_opened(done, conn))
+                raise
+        finally:
+            self._opening -= 1
         return conn
-
-    async def _driver_process(self) -> DriverProcess:
-        if self._driver is not None and self._driver.alive:
-            return self._driver
-        async with self._driver_starting:
-            if self._driver is None or not self._driver.alive:
-                if self._closed:
-                    raise DatabaseUnavailable(f"source {self.source!r} is closed")
-                # a thread per connection, and two to spare for reading cancels
-                driver = DriverProcess(self.source, threads=self.size + 2)
-                await driver.start()
-                self._driver = driver
-            return self._driver
 
     # --- leasing connections ---------------------------------------------------------
 
@@ -351,6 +186,9 @@ class ConnectionPool:
                 continue
             oldest = min(c.last_used for c in self._idle)
             await asyncio.sleep(oldest + self._idle_timeout_s - now)
+        if self._in_use == 0 and self._opening == 0 and not self._closed:
+            # nothing held: let the driver process stop if no other source uses it
+            await self._drivers.leave(self)
 
     def discard_idle(self) -> None:
         """Close every idle connection (the server went away; they are all dead)."""
@@ -368,9 +206,7 @@ class ConnectionPool:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
-        async with self._driver_starting:
-            if self._driver is not None:
-                await self._driver.close()
+        await self._drivers.leave(self)
 
     async def _reuse_idle(self) -> PooledConnection | None:
         while self._idle:
