@@ -43,6 +43,7 @@ class DriverProcess(asyncio.Protocol):
         self._process: asyncio.subprocess.Process | None = None
         self._transport: asyncio.Transport | None = None
         self._received = bytearray()
+        self._outbox: list[bytes] = []  # requests of this loop iteration, sent in one write
         self._lost = asyncio.Event()
         self._closing = False
 
@@ -80,8 +81,21 @@ class DriverProcess(asyncio.Protocol):
         assert self._transport is not None
         request_id = next(self._ids)
         self._pending[request_id] = (future, conn)
-        self._transport.write(driverhost.frame((request_id, op, conn.id, args)))
+        self._send(driverhost.frame((request_id, op, conn.id, args)))
         return future
+
+    def _send(self, data: bytes) -> None:
+        # One write (a system call that wakes the process) for all the requests made in
+        # this iteration of the event loop, sent at its end.
+        if not self._outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outbox.append(data)
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        if self.alive and outbox:
+            assert self._transport is not None
+            self._transport.write(b"".join(outbox))
 
     def run(
         self, conn: PooledConnection, fn: Callable[..., Any], args: tuple[Any, ...]
@@ -99,17 +113,17 @@ class DriverProcess(asyncio.Protocol):
         """Start `count` more threads in the process, for a source that joins it."""
         if self.alive:
             assert self._transport is not None
-            self._transport.write(driverhost.frame((None, "threads", 0, count)))
+            self._send(driverhost.frame((None, "threads", 0, count)))
 
     def tell(self, op: str, connection_id: int) -> None:
         """Send `op` with no answer expected (cancel, close)."""
         if self.alive:
-            assert self._transport is not None
-            self._transport.write(driverhost.frame((None, op, connection_id, None)))
+            self._send(driverhost.frame((None, op, connection_id, None)))
 
     async def close(self) -> None:
         """Close the socket: the process cancels what still runs, closes its
         connections and exits."""
+        self._flush()  # the closes and cancels told this iteration still go out
         self._closing = True
         if self._transport is not None:
             self._transport.close()
