@@ -409,9 +409,10 @@ def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
 
 class Host:
     """Threads that take turns reading the socket: the one that reads a request runs it,
-    so a request wakes one thread, not a reader and then a worker. The server starts
-    two more of them than its pool has connections, so one is always free to read a
-    cancel while the connections are busy."""
+    so a request wakes one thread, not a reader and then a worker. Each source that uses
+    the process brings two more of them than its pool has connections (the first at
+    start, the others with a "threads" request), so one is always free to read a cancel
+    while the connections are busy."""
 
     def __init__(self, sock: socket.socket, incoming: BinaryIO):
         self._sock = sock
