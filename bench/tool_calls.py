@@ -20,7 +20,7 @@ Which process runs what:
   run in their own process. azsql-mcp reaches the TDS server through an ordinary config
   file ([sources.bench], SQL login, password from an environment variable).
 
-Target (issue 5): read_data of 100 rows at p50 <= 1.25 x (raw driver p50 + bare tool p50)
+Target (issues 5 and 22): read_data of 100 rows at p50 <= 1.1 x (raw driver p50 + bare tool p50)
 per transport; the capped 50,000-row read under 0.5 s with peak memory growth under 50 MB.
 Also prints the size of tools/list for the default read-only toolset (budget 8 KB).
 
@@ -64,6 +64,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str | None, int]] = {
     "read_data_500_of_50k": ("read_data", {"query": READ_ALL, "max_rows": CAP}, READ_ALL, CAP),
 }
 TARGET_CASE = "read_data_100"
+TARGET_FACTOR = 1.1  # issue 22 (issue 5 asked for 1.25)
 RAW, BARE = " raw aioodbc", " bare"  # suffixes of the baselines' labels
 PROCESSES = """processes:
   TDS test server (sample database)   its own process (python -m tds_test_server)
@@ -400,14 +401,14 @@ def report(table: dict[str, dict[str, Stats]]) -> bool:
         for label, stats in rows.items():
             print(f"  {label:44s} {stats}")
     print(
-        f"\n== target: {TARGET_CASE} p50 <= 1.25 x (raw driver p50 + bare tool p50),"
+        f"\n== target: {TARGET_CASE} p50 <= {TARGET_FACTOR:g} x (raw driver p50 + bare tool p50),"
         " each measured alongside"
     )
     rows = table.get(TARGET_CASE, {})
     for label, stats in rows.items():
         if label.endswith((BARE, RAW)):
             continue
-        budget = 1.25 * (rows[label + RAW].p50 + rows[label + BARE].p50)
+        budget = TARGET_FACTOR * (rows[label + RAW].p50 + rows[label + BARE].p50)
         ok = stats.p50 <= budget
         failed |= not ok
         verdict = "ok" if ok else "OVER"

@@ -133,6 +133,7 @@ class App:
             return
         # Imported here, off the event loop: drivers are not needed to answer `initialize`.
         database = await asyncio.to_thread(importlib.import_module, "azsql_mcp.db.database")
+        drivers = database.DriverHosts(self.settings.server.sources_per_driver_process)
         for name, source in self.settings.sources.items():
             try:
                 factory = self.plugins.auth_providers[source.auth]
@@ -143,6 +144,7 @@ class App:
                     self.settings.source_security(name),
                     self.settings.source_limits(name),
                     auth,
+                    drivers=drivers,
                 )
                 await db.start()
             except Exception as exc:

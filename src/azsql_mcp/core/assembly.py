@@ -26,6 +26,7 @@ from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.completions import Completer
 from azsql_mcp.serving.injection import inject
+from azsql_mcp.serving.listing import ListDereferenceMiddleware
 from azsql_mcp.serving.routes import add_routes
 from azsql_mcp.serving.runtime import Runtime
 from azsql_mcp.serving.toolcalls import ToolCallMiddleware
@@ -55,6 +56,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
         mask_error_details=True,
         on_duplicate="error",
         auth=build_auth_provider(settings.server),
+        dereference_schemas=False,  # ListDereferenceMiddleware does it, for the lists only
     )
     plugin_of_tool = {t.name: t.plugin for t in plugins.tools.values()}
     limits = LimitState(settings.server.limits)
@@ -72,6 +74,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     app.policy.update(settings.server.auth, plugins)
     app.hidden.keys = app.hidden_keys(settings)
     mcp.add_transform(app.hidden)
+    mcp.add_middleware(ListDereferenceMiddleware())
     mcp.add_middleware(app.tool_calls)
     mcp.add_completion_handler(Completer(runtime))
     mcp.add_middleware(app.sessions)

@@ -94,7 +94,7 @@ def _serve(args: argparse.Namespace) -> int:
     from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import config_path
     from azsql_mcp.serving.reload import ConfigSource
-    from azsql_mcp.serving.run import serve
+    from azsql_mcp.serving.run import run_loop, serve
 
     server: dict[str, Any] = {}
     for flag, key in (("transport", "transport"), ("host", "host"), ("port", "port")):
@@ -108,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     path = config_path(args.config)
     if not args.demo:
         source = ConfigSource(lambda: load_settings(args.config, overrides), path)
-        asyncio.run(serve(build_app(settings), settings.server.transport, source))
+        run_loop(serve(build_app(settings), settings.server.transport, source))
         return 0
     from azsql_mcp.diagnostics.demo import demo_settings
 
@@ -120,7 +120,7 @@ def _serve(args: argparse.Namespace) -> int:
             return reloaded.model_copy(update={"sources": demo.sources, "server": server})
 
         source = ConfigSource(load_demo, path)
-        asyncio.run(serve(build_app(demo), demo.server.transport, source))
+        run_loop(serve(build_app(demo), demo.server.transport, source))
     return 0
 
 

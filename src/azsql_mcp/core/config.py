@@ -165,6 +165,8 @@ class ServerSettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     default_source: str | None = None
     shutdown_grace_s: int = Field(30, ge=0, le=3600)
+    # sources whose connections share one driver process (about 25 MB each); 1 isolates
+    sources_per_driver_process: int = Field(10, ge=1, le=1000)
     auth: AuthSettings = AuthSettings()
     limits: ServerLimits = ServerLimits()
 

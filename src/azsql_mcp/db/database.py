@@ -46,6 +46,7 @@ from azsql_mcp.db.connstr import (
     check_driver_settings,
     parse_server,
 )
+from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.drivers import find_driver
 from azsql_mcp.db.notices import notice
 from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
@@ -118,6 +119,7 @@ class SourceDatabase(Database):
         auth: AuthProvider,
         *,
         tuning: Tuning | None = None,
+        drivers: DriverHosts | None = None,
     ):
         self.source = name
         self.settings = settings
@@ -136,6 +138,7 @@ class SourceDatabase(Database):
             validate_after_s=self._tuning.validate_after_s,
             idle_timeout_s=settings.pool_idle_timeout_s,
             executor=settings.executor,
+            drivers=drivers,
         )
         self._outage: str | None = None  # set while calls must fail fast
         self._credentials_refused = False

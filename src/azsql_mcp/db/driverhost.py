@@ -514,9 +514,10 @@ class Connections:
 
 class Host:
     """Threads that take turns reading the socket: the one that reads a request runs it,
-    so a request wakes one thread, not a reader and then a worker. The server starts
-    two more of them than its pool has connections, so one is always free to read a
-    cancel while the connections are busy."""
+    so a request wakes one thread, not a reader and then a worker. Each source that uses
+    the process brings two more of them than its pool has connections (the first at
+    start, the others with a "threads" request), so one is always free to read a cancel
+    while the connections are busy."""
 
     def __init__(self, sock: socket.socket, incoming: BinaryIO):
         self._sock = sock
@@ -524,15 +525,27 @@ class Host:
         self._read_lock = threading.Lock()
         self._send_lock = threading.Lock()
         self._connections = Connections()
+        self._workers: list[threading.Thread] = []
+        self._workers_lock = threading.Lock()
 
     def serve(self, threads: int) -> None:
         """Answer requests until the server closes its end, then close every connection."""
-        workers = [threading.Thread(target=self._take_turns) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
+        self._start_workers(threads)
+        while True:
+            with self._workers_lock:
+                if not self._workers:
+                    break
+                worker = self._workers.pop()
             worker.join()
         self._connections.close_all()
+
+    def _start_workers(self, count: int) -> None:
+        """More threads: each source sharing this process brings its own."""
+        with self._workers_lock:
+            for _ in range(count):
+                worker = threading.Thread(target=self._take_turns)
+                worker.start()
+                self._workers.append(worker)
 
     def _take_turns(self) -> None:
         while True:
@@ -544,6 +557,8 @@ class Host:
             request_id, op, connection_id, args = request
             if op == "cancel":  # the connection's own thread is busy running it: no answer
                 self._connections.perform(op, connection_id, args)
+            elif op == "threads":  # another source joined this process
+                self._start_workers(int(args))
             else:
                 self._handle(request_id, op, connection_id, args)
 

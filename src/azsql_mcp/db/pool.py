@@ -1,10 +1,11 @@
-"""A bounded pool of connections for one source, held by the source's executor.
+"""A bounded pool of connections for one source, held in its executor (executors.py).
 
-The connections live in an executor (executors.py, started with the pool's first
-connection): by default the source's driver process, where pyodbc and the ODBC driver
-run in threads without taking the GIL from this process's event loop; or threads of
-this process where a driver process cannot run (Windows). Each database operation is
-one request to it: a blocking function of driverhost.py, run on one connection.
+By default the connections live in a driver process (driverhost.py, started with the
+pool's first connection and stopped once no source holds a connection in it;
+driverhosts.py decides which sources share one), where pyodbc and the ODBC driver run in
+threads without taking the GIL from this process's event loop; where no driver process
+can run, in threads of this process. Each database operation is one request to the
+executor: a blocking function of driverhost.py, run on one connection.
 
 Why not aioodbc: it exposes neither the query timeout (`Connection.timeout`, which makes
 the driver send ATTENTION) nor `Cursor.cancel()`, and it hops to a thread for every
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import math
 import time
@@ -25,7 +25,8 @@ from typing import Any, TypeVar
 
 from azsql_mcp.api import DatabaseError, DatabaseUnavailable
 from azsql_mcp.db import driverhost
-from azsql_mcp.db.executors import Executor, ExecutorKind, make_executor
+from azsql_mcp.db.driverhosts import DriverHosts
+from azsql_mcp.db.executors import Executor, ExecutorKind
 from azsql_mcp.db.retry import inspect_error
 from azsql_mcp.serving import metrics
 
@@ -73,10 +74,11 @@ class ConnectionPool:
         opener: Opener,
         *,
         size: int,
-        executor: ExecutorKind = "auto",
         acquire_timeout_s: float,
         validate_after_s: float = 30.0,
         idle_timeout_s: float = 300.0,
+        executor: ExecutorKind = "auto",
+        drivers: DriverHosts | None = None,
     ):
         self.source = source
         self._open = opener
@@ -88,10 +90,9 @@ class ConnectionPool:
         self._slots = asyncio.Semaphore(size)
         self._idle: list[PooledConnection] = []
         self._in_use = 0
-        self._executor_kind = executor
-        self._driver: Executor | None = None
-        self._driver_starting = asyncio.Lock()
-        self._connection_ids = itertools.count(1)
+        self._executor = executor
+        self._drivers = drivers or DriverHosts(1)  # shared by the server's sources
+        self._opening = 0  # connections being opened
         self._closed = False
         # read when /metrics is scraped, not updated on every acquire and release
         metrics.POOL_CONNECTIONS.labels(source, "in_use").set_function(lambda: self._in_use)
@@ -105,30 +106,26 @@ class ConnectionPool:
         *,
         retire_at: float,
     ) -> PooledConnection:
-        """Open a connection in the driver process; the opener calls this."""
-        driver = await self._driver_process()
-        conn = PooledConnection(next(self._connection_ids), driver, retire_at)
-        opening = driver.request("connect", conn, (connection_string, before, timeout_s))
+        """Open a connection in the source's executor; the opener calls this."""
+        if self._closed:
+            raise DatabaseUnavailable(f"source {self.source!r} is closed")
+        # a thread per connection, and two to spare for reading cancels
+        self._opening += 1  # the idle reaper must not stop the process meanwhile
         try:
-            await asyncio.shield(opening)
-        except asyncio.CancelledError:
-            # the login may still succeed: close that connection then
-            opening.add_done_callback(lambda done: _close_if_opened(done, conn))
-            raise
+            driver = await self._drivers.join(
+                self, self.source, threads=self.size + 2, kind=self._executor
+            )
+            conn = PooledConnection(driver.new_connection_id(), driver, retire_at)
+            opening = driver.request("connect", conn, (connection_string, before, timeout_s))
+            try:
+                await asyncio.shield(opening)
+            except asyncio.CancelledError:
+                # the login may still succeed: close that connection then
+                opening.add_done_callback(lambda done: _close_if_opened(done, conn))
+                raise
+        finally:
+            self._opening -= 1
         return conn
-
-    async def _driver_process(self) -> Executor:
-        if self._driver is not None and self._driver.alive:
-            return self._driver
-        async with self._driver_starting:
-            if self._driver is None or not self._driver.alive:
-                if self._closed:
-                    raise DatabaseUnavailable(f"source {self.source!r} is closed")
-                # a thread per connection, and two to spare for reading cancels
-                driver = make_executor(self._executor_kind, self.source, threads=self.size + 2)
-                await driver.start()
-                self._driver = driver
-            return self._driver
 
     # --- leasing connections ---------------------------------------------------------
 
@@ -207,6 +204,9 @@ class ConnectionPool:
                 continue
             oldest = min(c.last_used for c in self._idle)
             await asyncio.sleep(oldest + self._idle_timeout_s - now)
+        if self._in_use == 0 and self._opening == 0 and not self._closed:
+            # nothing held: let the driver process stop if no other source uses it
+            await self._drivers.leave(self)
 
     def discard_idle(self) -> None:
         """Close every idle connection (the server went away; they are all dead)."""
@@ -224,9 +224,7 @@ class ConnectionPool:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
-        async with self._driver_starting:
-            if self._driver is not None:
-                await self._driver.close()
+        await self._drivers.leave(self)
 
     async def _reuse_idle(self) -> PooledConnection | None:
         while self._idle:
@@ -282,7 +280,7 @@ class Lease:
         self._running: asyncio.Future[Any] | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(connection, *args)`, one of driverhost.WORK, in the source's executor.
+        """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.
         Driver errors that mean the connection is gone make the lease drop it."""
         running = self.conn.driver.run(self.conn, fn, args)
         self._running = running

@@ -1,0 +1,93 @@
+"""Sources sharing driver processes, and driver processes stopping when idle (issue 22)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from azsql_mcp import Limits, Security, SourceSettings
+from azsql_mcp.db.database import SourceDatabase, Tuning
+from azsql_mcp.db.driverhosts import DriverHosts
+from azsql_mcp.plugins.builtin_auth import SqlLogin
+from tds_test_server import ThreadedTdsServer
+
+QUIET = Tuning(probe_interval_up_s=60)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadedTdsServer]:
+    with ThreadedTdsServer(sample=True) as srv:
+        yield srv
+
+
+def make_db(
+    server: ThreadedTdsServer, name: str, drivers: DriverHosts, **values: Any
+) -> SourceDatabase:
+    base: dict[str, Any] = {
+        "server": f"tcp:{server.host},{server.port}",
+        "username": server.user,
+        "password": server.password,
+        "encrypt": "no",
+        "connection_timeout_s": 5,
+        "pool_size": 3,
+    }
+    source = SourceSettings.model_validate(base | values)
+    return SourceDatabase(
+        name, source, Security(), Limits(), SqlLogin(source), tuning=QUIET, drivers=drivers
+    )
+
+
+async def wait_until(predicate: Any, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_sources_share_a_driver_process_up_to_the_limit(
+    server: ThreadedTdsServer,
+) -> None:
+    drivers = DriverHosts(sources_per_process=2)
+    dbs = [make_db(server, f"s{i}", drivers) for i in range(3)]
+    try:
+        # concurrent reads on every source: connection ids must not collide in a shared process
+        reads = [
+            db.read(f"SELECT {i} AS n, {j} AS m") for i, db in enumerate(dbs) for j in range(3)
+        ]
+        results = await asyncio.gather(*reads)
+        assert [r.rows[0] for r in results] == [(i, j) for i in range(3) for j in range(3)]
+        assert drivers.processes == 2  # two sources in one, the third in its own
+    finally:
+        for db in dbs:
+            await db.close()
+    assert drivers.processes == 0
+
+
+async def test_a_driver_process_stops_when_its_sources_are_idle_and_restarts_on_use(
+    server: ThreadedTdsServer,
+) -> None:
+    drivers = DriverHosts(sources_per_process=4)
+    a = make_db(server, "idle_a", drivers, pool_idle_timeout_s=0.3)
+    b = make_db(server, "idle_b", drivers, pool_idle_timeout_s=30)
+    try:
+        await a.read("SELECT 1 AS one")
+        await b.read("SELECT 1 AS one")
+        assert drivers.processes == 1
+        await wait_until(lambda: a.pool_stats()["idle"] == 0)
+        await asyncio.sleep(0.1)
+        assert drivers.processes == 1  # b still holds a connection in it
+        await b.close()
+        assert drivers.processes == 0  # a left when idle, b on closing: nobody uses it
+        assert (await a.read("SELECT 2 AS two")).rows == [(2,)]
+        await wait_until(lambda: drivers.processes == 0)
+        assert (await a.read("SELECT 3 AS three")).rows == [(3,)]  # starts a new one
+        assert drivers.processes == 1
+    finally:
+        await a.close()
+        await b.close()
+    assert drivers.processes == 0
