@@ -776,7 +776,11 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
 
         return call
 
-    for name, (arity, fn, deterministic) in (STATIC_FUNCTIONS | CLR_FUNCTIONS).items():
+    from .convert import CONVERT_FUNCTIONS  # convert.py builds on this module's casts
+
+    for name, (arity, fn, deterministic) in (
+        STATIC_FUNCTIONS | CLR_FUNCTIONS | CONVERT_FUNCTIONS
+    ).items():
         conn.create_function(name, arity, guard(fn), deterministic=deterministic)
     conn.create_aggregate("DECSUM", 1, DecimalSum)  # type: ignore[arg-type]  # typeshed: int only
 

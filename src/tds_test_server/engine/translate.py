@@ -21,6 +21,8 @@ from ..results import ColumnType
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
+from .convert_sql import convert_call, convert_target, rewrite_converts
+from .result_types import arithmetic, concatenation, utf16_length
 from .sql_types import UnknownType, parse_type
 
 
@@ -176,6 +178,7 @@ class Translator:
         params: set[str],
         kind: str,
     ) -> None:
+        rewrite_converts(tree, self.catalog)
         ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
         dml_target = tree.this if kind != "select" else None
         if isinstance(dml_target, exp.Schema):
@@ -445,6 +448,8 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         return None
     if isinstance(node, (exp.Cast, exp.TryCast)):
         return _rewrite_cast(node)
+    if isinstance(node, exp.Convert):
+        return convert_call(node, "")
     if isinstance(node, exp.Length):
         return _fn("LEN", _unwrap_text(node.this))
     if isinstance(node, exp.Concat):
@@ -499,7 +504,7 @@ def _is_number(node: exp.Expression) -> bool:
 
 def _rewrite_cast(node: exp.Cast) -> exp.Expression:
     try:
-        target = parse_type(node.to.sql("tsql"))
+        target = convert_target(node.to)
     except (UnknownType, ValueError):
         raise errors.unsupported(f"CAST to {node.to.sql('tsql')}") from None
     value = node.this
@@ -580,6 +585,15 @@ _GLOBAL_TYPES: dict[str, ColumnType] = {
 }
 
 
+_ARITHMETIC: dict[type[exp.Expr], str] = {
+    exp.Add: "+",
+    exp.Sub: "-",
+    exp.Mul: "*",
+    exp.Div: "/",
+    exp.Mod: "%",
+}
+
+
 def _expression_type(node: exp.Expr) -> ColumnType | None:
     """The SQL Server type of a projection, where it can be told from the tree."""
     if (clr := clr_expression_type(node)) is not None:
@@ -595,7 +609,7 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
     if isinstance(node, exp.Length):
         return ColumnType("int")
     if isinstance(node, exp.National):
-        return ColumnType("nvarchar", max(len(node.name), 1))
+        return ColumnType("nvarchar", max(utf16_length(node.name), 1))
     if isinstance(node, exp.Literal):
         if node.is_string:
             return ColumnType("varchar", max(len(node.name), 1))
@@ -606,10 +620,27 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             whole, _, frac = digits.partition(".")
             return ColumnType("numeric", precision=max(len(whole + frac), 1), scale=len(frac))
         return ColumnType("int") if abs(int(node.name)) < 2**31 else ColumnType("bigint")
+    operator = _ARITHMETIC.get(type(node))
+    if operator is not None:
+        left, right = _expression_type(node.this), _expression_type(node.expression)
+        if left is not None and right is not None:
+            return arithmetic(operator, left, right)
+    if isinstance(node, exp.Paren):
+        return _expression_type(node.this)
+    if isinstance(node, (exp.Concat, exp.ConcatWs, exp.DPipe)):
+        parts = (
+            node.expressions
+            if isinstance(node, (exp.Concat, exp.ConcatWs))
+            else [
+                node.this,
+                node.expression,
+            ]
+        )
+        return concatenation([_expression_type(p) for p in parts])
     if isinstance(node, (exp.Cast, exp.TryCast, exp.Convert)):
         to = node.to if isinstance(node, (exp.Cast, exp.TryCast)) else node.this
         try:
-            return parse_type(to.sql("tsql"))
+            return convert_target(to)
         except (UnknownType, ValueError):
             return None
     if isinstance(node, exp.Count):
