@@ -776,13 +776,17 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
 
         return call
 
-    from .convert import CONVERT_FUNCTIONS  # convert.py builds on this module's casts
+    # These modules build on this one's casts and dates: imported here, not at the top.
+    from .convert import CONVERT_FUNCTIONS
+    from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS
 
     for name, (arity, fn, deterministic) in (
-        STATIC_FUNCTIONS | CLR_FUNCTIONS | CONVERT_FUNCTIONS
+        STATIC_FUNCTIONS | CLR_FUNCTIONS | CONVERT_FUNCTIONS | TSQL_FUNCTIONS
     ).items():
         conn.create_function(name, arity, guard(fn), deterministic=deterministic)
     conn.create_aggregate("DECSUM", 1, DecimalSum)  # type: ignore[arg-type]  # typeshed: int only
+    for name, aggregate in TSQL_AGGREGATES.items():
+        conn.create_aggregate(name, 1, aggregate)  # type: ignore[arg-type]
 
     cat = ctx.catalog
 

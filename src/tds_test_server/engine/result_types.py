@@ -141,3 +141,23 @@ def concatenation(parts: list[ColumnType | None]) -> ColumnType:
     name = "nvarchar" if unicode else "varchar"
     limit = 4000 if unicode else 8000
     return ColumnType(name, -1 if total == -1 or total > limit else max(total, 1))
+
+
+def result_of_branches(types: list[ColumnType | None]) -> ColumnType | None:
+    """CASE / IIF / COALESCE: the highest-precedence branch type; strings take the
+    longest length among the string branches."""
+    known = [t for t in types if t is not None]
+    if not known or (len(known) < len(types) and all(t.name in _STRINGS for t in known)):
+        return None
+    win = known[0]
+    for t in known[1:]:
+        win = precedence(win, t)
+    if win.name in _STRINGS:
+        lengths = [t.length or 1 for t in known if t.name in _STRINGS]
+        return ColumnType(win.name, -1 if -1 in lengths else max(lengths))
+    if win.name in ("decimal", "numeric"):
+        decimals = [_as_decimal(t) for t in known if t.name in _AS_DECIMAL or t.name == win.name]
+        scale = max(s for _, s in decimals)
+        integral = max(p - s for p, s in decimals)
+        return ColumnType(win.name, precision=min(integral + scale, 38), scale=scale)
+    return win

@@ -22,8 +22,11 @@ from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
 from .convert_sql import convert_call, convert_target, rewrite_converts
-from .result_types import arithmetic, concatenation, utf16_length
+from .hints import strip_option_clause
+from .result_types import arithmetic, concatenation, result_of_branches, utf16_length
 from .sql_types import UnknownType, parse_type
+from .top import needs_top_rewrite, rewrite_top
+from .tsql_functions import rewrite_function
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,8 @@ class Translator:
         for node_type, what in _UNSUPPORTED_NODES.items():
             if tree.find(node_type):
                 raise errors.unsupported(what)
-        limit = tree.args.get("limit")
-        if isinstance(limit, exp.Limit):
-            opts = limit.args.get("limit_options")
-            if opts is not None and (opts.args.get("percent") or opts.args.get("with_ties")):
-                raise errors.unsupported("TOP ... PERCENT / WITH TIES")
+        if needs_top_rewrite(tree) and not isinstance(tree, exp.Select):
+            raise errors.unsupported("TOP ... PERCENT / WITH TIES outside a SELECT")
         assign: tuple[str, ...] = ()
         if (
             isinstance(tree, exp.Select)
@@ -138,6 +138,8 @@ class Translator:
             for i, proj in enumerate(work.selects if isinstance(work, exp.Query) else []):
                 if not isinstance(proj, (exp.Alias, exp.Column, exp.Star)):
                     proj.replace(exp.alias_(proj.copy(), f"{_NONAME}{i}", quoted=True))
+            if isinstance(work, exp.Select) and needs_top_rewrite(work):
+                work = rewrite_top(work)
         try:
             sql = work.sql("sqlite", unsupported_level=ErrorLevel.RAISE)
         except UnsupportedError as exc:
@@ -296,6 +298,7 @@ class Translator:
 
 
 def parse_tsql(text: str) -> exp.Expression:
+    text = strip_option_clause(text)
     try:
         trees = sqlglot.parse(text, read="tsql", error_level=ErrorLevel.RAISE)
     except ParseError as exc:
@@ -450,6 +453,9 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         return _rewrite_cast(node)
     if isinstance(node, exp.Convert):
         return convert_call(node, "")
+    function = rewrite_function(node)
+    if function is not None:
+        return function
     if isinstance(node, exp.Length):
         return _fn("LEN", _unwrap_text(node.this))
     if isinstance(node, exp.Concat):
@@ -644,7 +650,16 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         except (UnknownType, ValueError):
             return None
     if isinstance(node, exp.Count):
-        return ColumnType("int")
+        return ColumnType("bigint" if node.args.get("big_int") else "int")
+    if isinstance(node, exp.TimestampTrunc):  # DATETRUNC keeps its argument's type
+        return _expression_type(node.this)
+    if isinstance(node, (exp.If, exp.Case)):  # the branch type that wins by precedence
+        branches = (
+            [node.args.get("true"), node.args.get("false")]
+            if isinstance(node, exp.If)
+            else [i.args.get("true") for i in node.args["ifs"]] + [node.args.get("default")]
+        )
+        return result_of_branches([_expression_type(b) for b in branches if b is not None])
     if isinstance(node, exp.CurrentUser):
         return ColumnType("nvarchar", 128)
     if isinstance(node, exp.DateAdd):
@@ -664,6 +679,11 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         arg = node.this.type if node.this is not None else None
         if arg is not None and arg.is_type(*exp.DataType.INTEGER_TYPES):
             return ColumnType("int")
+        inner = _datatype_to_column(arg)
+        if inner is not None and inner.name in ("money", "smallmoney"):
+            return ColumnType("money", precision=19, scale=4)
+        if inner is not None and inner.name in ("decimal", "numeric"):
+            return ColumnType("decimal", precision=38, scale=max(inner.scale or 0, 6))
     if isinstance(node, exp.Sum):
         inner = _datatype_to_column(node.this.type) if node.this is not None else None
         if inner is not None and inner.name in ("decimal", "numeric"):
