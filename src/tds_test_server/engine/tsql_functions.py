@@ -68,7 +68,8 @@ def _datefromparts(year: Any, month: Any, day: Any) -> str | None:
     except ValueError:
         raise TdsError(
             289,
-            "Cannot construct data type date, some of the arguments have values which are not valid.",
+            "Cannot construct data type date, some of the arguments have values which are"
+            " not valid.",
         ) from None
 
 
