@@ -779,9 +779,10 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
     # These modules build on this one's casts and dates: imported here, not at the top.
     from .convert import CONVERT_FUNCTIONS
     from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS
+    from .tvf import TVF_FUNCTIONS
 
     for name, (arity, fn, deterministic) in (
-        STATIC_FUNCTIONS | CLR_FUNCTIONS | CONVERT_FUNCTIONS | TSQL_FUNCTIONS
+        STATIC_FUNCTIONS | CLR_FUNCTIONS | CONVERT_FUNCTIONS | TSQL_FUNCTIONS | TVF_FUNCTIONS
     ).items():
         conn.create_function(name, arity, guard(fn), deterministic=deterministic)
     conn.create_aggregate("DECSUM", 1, DecimalSum)  # type: ignore[arg-type]  # typeshed: int only

@@ -26,6 +26,7 @@ from .hints import strip_option_clause
 from .result_types import arithmetic, concatenation, result_of_branches, utf16_length
 from .sql_types import UnknownType, parse_type
 from .top import needs_top_rewrite, rewrite_top
+from .tvf import apply_join, from_subquery, is_table_function
 from .tsql_functions import rewrite_function
 
 
@@ -187,7 +188,7 @@ class Translator:
             dml_target = dml_target.this
         functions = []
         for table in list(tree.find_all(exp.Table)):
-            if isinstance(table.this, exp.Anonymous):
+            if isinstance(table.this, (exp.Anonymous, exp.OpenJSON)):
                 functions.append(table)
                 continue
             if not table.db and table.name.casefold() in ctes:
@@ -211,10 +212,15 @@ class Translator:
                 new.set("alias", exp.TableAlias(this=exp.to_identifier(table.name, quoted=True)))
             table.replace(new)
         for join in list(tree.find_all(exp.Join)):
-            if isinstance(join.this, exp.Lateral):
+            if isinstance(join.this, exp.Lateral) and is_table_function(join.this.this):
+                join.replace(apply_join(join.this))
+            elif isinstance(join.this, exp.Lateral):
                 join.replace(_sql_text_join(join.this, join))
                 needs.add("dmv")
         for table in functions:
+            if is_table_function(table.this):
+                from_subquery(table)
+                continue
             _sql_text_from(table)
             needs.add("dmv")
         for node in list(tree.walk()):
