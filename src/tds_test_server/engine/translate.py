@@ -26,8 +26,8 @@ from .hints import strip_option_clause
 from .result_types import arithmetic, concatenation, result_of_branches, utf16_length
 from .sql_types import UnknownType, parse_type
 from .top import needs_top_rewrite, rewrite_top
-from .tvf import apply_join, from_subquery, is_table_function
 from .tsql_functions import rewrite_function
+from .tvf import apply_join, from_subquery, is_table_function
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def from_subquery(table: exp.Table) -> None:
     src = "__azsql_each"
     each = exp.Table(this=_each(func), alias=exp.TableAlias(this=exp.to_identifier(src)))
     if isinstance(func, exp.OpenJSON) and func.expressions:
-        projections = [_with_column(c, src) for c in func.expressions]
+        projections: list[exp.Expr] = [_with_column(c, src) for c in func.expressions]
     elif isinstance(func, exp.OpenJSON):
         projections = [
             exp.alias_(_text(_column("key", src)), "key", quoted=True),
@@ -80,12 +80,12 @@ def apply_join(lateral: exp.Lateral) -> exp.Join:
     return exp.Join(this=table, side=side, on=exp.true() if side else None)
 
 
-def _text(node: exp.Expression) -> exp.Expression:
+def _text(node: exp.Expr) -> exp.Expr:
     """nvarchar, as OPENJSON returns key and value (json_each gives numbers as numbers)."""
     return exp.Cast(this=node, to=exp.DataType.build("TEXT"))
 
 
-def _type_of(src: str) -> exp.Expression:
+def _type_of(src: str) -> exp.Expr:
     return exp.Case(
         this=_column("type", src),
         ifs=[
@@ -104,7 +104,7 @@ def _type_of(src: str) -> exp.Expression:
     )
 
 
-def _json_value(src: str) -> exp.Expression:
+def _json_value(src: str) -> exp.Expr:
     """OPENJSON's value: true/false as words, objects and arrays as JSON text."""
     return exp.Case(
         this=_column("type", src),
@@ -116,7 +116,7 @@ def _json_value(src: str) -> exp.Expression:
     )
 
 
-def _with_column(coldef: exp.Expression, src: str) -> exp.Expression:
+def _with_column(coldef: exp.Expression, src: str) -> exp.Expr:
     name = coldef.name
     path = coldef.args.get("path")
     path_text = path.name if isinstance(path, exp.Literal) else f"$.{name}"
