@@ -22,6 +22,7 @@ from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
 from .convert_sql import convert_call, convert_target, rewrite_converts
+from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .result_types import arithmetic, concatenation, result_of_branches, utf16_length
 from .sql_types import UnknownType, parse_type
@@ -139,6 +140,11 @@ class Translator:
             for i, proj in enumerate(work.selects if isinstance(work, exp.Query) else []):
                 if not isinstance(proj, (exp.Alias, exp.Column, exp.Star)):
                     proj.replace(exp.alias_(proj.copy(), f"{_NONAME}{i}", quoted=True))
+            if isinstance(work, exp.Select) and has_grouping_sets(work):
+                work = rewrite_grouping_sets(work)
+            for select in list(work.find_all(exp.Select)):  # subqueries and CTEs too
+                if select is not work and has_grouping_sets(select):
+                    select.replace(rewrite_grouping_sets(_named(select)))
             if isinstance(work, exp.Select) and needs_top_rewrite(work):
                 work = rewrite_top(work)
         try:
@@ -321,6 +327,14 @@ def parse_tsql(text: str) -> exp.Expression:
     if isinstance(tree, exp.Command):
         raise errors.unsupported(f"{tree.this} {str(tree.expression)[:40]}".strip())
     return tree
+
+
+def _named(select: exp.Select) -> exp.Select:
+    """A subquery's unnamed projections get names (only the top query's names are seen)."""
+    for i, proj in enumerate(select.selects):
+        if not isinstance(proj, (exp.Alias, exp.Column, exp.Star)):
+            proj.replace(exp.alias_(proj.copy(), f"{_NONAME}{i}", quoted=True))
+    return select
 
 
 def _describe(node: exp.Expression) -> str:
@@ -655,6 +669,10 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             return convert_target(to)
         except (UnknownType, ValueError):
             return None
+    if isinstance(node, exp.Grouping):
+        return ColumnType("tinyint")
+    if isinstance(node, exp.GroupingId):
+        return ColumnType("int")
     if isinstance(node, exp.Count):
         return ColumnType("bigint" if node.args.get("big_int") else "int")
     if isinstance(node, exp.TimestampTrunc):  # DATETRUNC keeps its argument's type
