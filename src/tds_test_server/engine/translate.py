@@ -24,6 +24,7 @@ from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
 from .convert_sql import convert_call, convert_target, rewrite_converts
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
+from .pivot import rewrite_pivots
 from .result_types import arithmetic, concatenation, result_of_branches, utf16_length
 from .sql_types import UnknownType, parse_type
 from .top import needs_top_rewrite, rewrite_top
@@ -66,7 +67,6 @@ _ROWCOUNT_TABLES = {"sys.partitions", "sys.dm_db_partition_stats"}
 
 
 _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
-    exp.Pivot: "PIVOT/UNPIVOT",
     exp.Into: "SELECT ... INTO",
     exp.Returning: "the OUTPUT clause",
     exp.Merge: "MERGE",
@@ -104,6 +104,7 @@ class Translator:
         tree = parse_tsql(text)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
+        rewrite_pivots(tree, self.catalog)
         for node_type, what in _UNSUPPORTED_NODES.items():
             if tree.find(node_type):
                 raise errors.unsupported(what)
