@@ -25,11 +25,13 @@ from .convert_sql import convert_call, convert_target, rewrite_converts
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .pivot import rewrite_pivots
+from .quantified import rewrite_percentiles, rewrite_quantified
 from .result_types import arithmetic, concatenation, result_of_branches, utf16_length
 from .sql_types import UnknownType, parse_type
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_functions import rewrite_function
 from .tvf import apply_join, from_subquery, is_table_function
+from .values_alias import rewrite_values_aliases
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,9 @@ class Translator:
         kind: str,
     ) -> None:
         rewrite_converts(tree, self.catalog)
+        rewrite_quantified(tree)
+        rewrite_values_aliases(tree)
+        rewrite_percentiles(tree)
         ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
         dml_target = tree.this if kind != "select" else None
         if isinstance(dml_target, exp.Schema):
@@ -670,6 +675,12 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             return convert_target(to)
         except (UnknownType, ValueError):
             return None
+    if isinstance(node, exp.Window) and isinstance(node.this, exp.WithinGroup):
+        func, order = node.this.this, node.this.expression
+        if isinstance(func, exp.PercentileCont):
+            return ColumnType("float")
+        if isinstance(func, exp.PercentileDisc) and isinstance(order, exp.Order):
+            return _expression_type(order.expressions[0].this)
     if isinstance(node, exp.Grouping):
         return ColumnType("tinyint")
     if isinstance(node, exp.GroupingId):
