@@ -779,7 +779,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
     # These modules build on this one's casts and dates: imported here, not at the top.
     from .convert import CONVERT_FUNCTIONS
     from .quantified import PERCENTILE_WINDOWS
-    from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS
+    from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
     from .tvf import TVF_FUNCTIONS
 
     for name, (arity, fn, deterministic) in (
@@ -789,6 +789,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
     conn.create_aggregate("DECSUM", 1, DecimalSum)  # type: ignore[arg-type]  # typeshed: int only
     for name, aggregate in TSQL_AGGREGATES.items():
         conn.create_aggregate(name, 1, aggregate)  # type: ignore[arg-type]
+    conn.create_aggregate("TSQL_STRING_AGG", 4, StringAgg)  # type: ignore[arg-type]
     for name, window in PERCENTILE_WINDOWS.items():
         conn.create_window_function(name, 3, window)  # type: ignore[arg-type]
 

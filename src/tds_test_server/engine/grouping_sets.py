@@ -96,7 +96,12 @@ def rewrite_grouping_sets(select: exp.Select) -> exp.Select:
         branch.set("order", None)
         branch.set("limit", None)
         branch.set("group", exp.Group(expressions=[c.copy() for c in members]) if members else None)
-        branch.set("expressions", [_fill(p, absent) for p in branch.expressions])
+        # every projection keeps its name when it becomes NULL (UNION takes the first's)
+        named = [
+            p if isinstance(p, exp.Alias) else exp.alias_(p, p.alias_or_name, quoted=True)
+            for p in branch.expressions
+        ]
+        branch.set("expressions", [_fill(p, absent) for p in named])
         having = branch.args.get("having")
         if having is not None:
             branch.set("having", _fill(having, absent))
@@ -117,7 +122,7 @@ def rewrite_grouping_sets(select: exp.Select) -> exp.Select:
     return outer
 
 
-def _fill(node: exp.Expression, absent: set[str]) -> exp.Expression:
+def _fill(node: exp.Expr, absent: set[str]) -> exp.Expr:
     """NULL for the grouped columns a set leaves out (outside aggregates); GROUPING values."""
     if isinstance(node, exp.Grouping):
         return exp.Literal.number(int(any(_key(a) in absent for a in node.expressions)))

@@ -72,7 +72,8 @@ _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
     exp.Into: "SELECT ... INTO",
     exp.Returning: "the OUTPUT clause",
     exp.Merge: "MERGE",
-    exp.ForClause: "FOR XML / FOR JSON / FOR BROWSE",
+    exp.ForClause: "FOR XML / FOR JSON / FOR BROWSE (select the rows and build the document"
+    " in the client, or use STRING_AGG and CONCAT)",
 }
 
 
@@ -150,6 +151,9 @@ class Translator:
                     select.replace(rewrite_grouping_sets(_named(select)))
             if isinstance(work, exp.Select) and needs_top_rewrite(work):
                 work = rewrite_top(work)
+            for select in list(work.find_all(exp.Select)):
+                if select is not work and needs_top_rewrite(select):
+                    select.replace(rewrite_top(_named(select)))
         try:
             sql = work.sql("sqlite", unsupported_level=ErrorLevel.RAISE)
         except UnsupportedError as exc:
@@ -366,7 +370,11 @@ def _sql_text_join(lateral: exp.Lateral, join: exp.Join) -> exp.Join:
     if isinstance(func, exp.Dot):
         func = func.expression
     if not (isinstance(func, exp.Anonymous) and func.name.lower() == "dm_exec_sql_text"):
-        raise errors.unsupported("CROSS APPLY / OUTER APPLY (except with sys.dm_exec_sql_text)")
+        raise errors.unsupported(
+            "CROSS APPLY / OUTER APPLY over a subquery or function (only STRING_SPLIT,"
+            " OPENJSON and sys.dm_exec_sql_text); for the top rows per group use"
+            " ROW_NUMBER() OVER (PARTITION BY ...) in a subquery and join it"
+        )
     alias = lateral.alias or "__sqltext"
     handle = func.expressions[0]
     condition = exp.EQ(
@@ -474,7 +482,8 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         if fmt in ("%B", "%A"):
             unit = "MONTH" if fmt == "%B" else "WEEKDAY"
             return _fn("DATENAME", exp.Literal.string(unit), _unwrap_time(node.this))
-        return None
+        culture = node.args.get("culture")
+        return _fn("TSQL_FORMAT", node.this, node.args["format"], *([culture] if culture else []))
     if isinstance(node, (exp.Cast, exp.TryCast)):
         return _rewrite_cast(node)
     if isinstance(node, exp.Convert):
@@ -486,11 +495,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         return _fn("LEN", _unwrap_text(node.this))
     if isinstance(node, exp.Concat):
         return _fn("CONCAT", *node.expressions)
-    if isinstance(node, exp.GroupConcat):  # SQLite before 3.44 has no ORDER BY in aggregates
-        this = node.this
-        if isinstance(this, exp.Order):
-            node.set("this", this.this)
-        return None
+
     if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Window):
         return _fn("DECSUM", node.this)  # exact for decimal/money (stored as REAL)
     if isinstance(node, exp.Anonymous) and node.name.upper() == "SCOPE_IDENTITY":
@@ -681,6 +686,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             return ColumnType("float")
         if isinstance(func, exp.PercentileDisc) and isinstance(order, exp.Order):
             return _expression_type(order.expressions[0].this)
+    if isinstance(node, exp.Round):  # ROUND keeps its argument's type
+        return _expression_type(node.this)
     if isinstance(node, exp.Grouping):
         return ColumnType("tinyint")
     if isinstance(node, exp.GroupingId):

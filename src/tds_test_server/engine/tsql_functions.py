@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import re
 import statistics
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlglot import exp
@@ -43,6 +44,26 @@ def rewrite_function(node: exp.Expr) -> exp.Expression | None:
     if isinstance(node, exp.Stuff):
         return _call(
             "STUFF", node.this, node.args.get("start"), node.args.get("length"), node.expression
+        )
+    if isinstance(node, (exp.Left, exp.Right)):  # LEFT/RIGHT are keywords to SQLite
+        name = "TSQL_LEFT" if isinstance(node, exp.Left) else "TSQL_RIGHT"
+        return _call(name, node.this, node.expression)
+    if isinstance(node, exp.Round):
+        return _call(
+            "TSQL_ROUND",
+            node.this,
+            node.args.get("decimals") or exp.Literal.number(0),
+            node.args.get("truncate") or exp.Literal.number(0),
+        )
+    if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order):
+        order = node.this
+        key = order.expressions[0]
+        return _call(
+            "TSQL_STRING_AGG",
+            order.this,
+            node.args.get("separator") or exp.Literal.string(","),
+            key.this,
+            exp.Literal.number(1 if key.args.get("desc") else 0),
         )
     if isinstance(node, exp.Stddev):
         return _call("STDEV", node.this)
@@ -133,6 +154,25 @@ def _str(value: Any, length: Any = 10, decimals: Any = 0) -> str | None:
         whole = f"{float(value):.0f}"
         return whole.rjust(width) if len(whole) <= width else "*" * width
     return text.rjust(width)
+
+
+def _round(value: Any, length: Any, truncate: Any) -> float | int | None:
+    """ROUND on the exact decimal value (1.255 is 1.255, not the float below it)."""
+    if value is None or length is None:
+        return None
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+    mode = ROUND_DOWN if truncate else ROUND_HALF_UP
+    rounded = exact.quantize(Decimal(1).scaleb(-int(length)), rounding=mode)
+    return int(rounded) if isinstance(value, int) else float(rounded)
+
+
+def format_value(value: Any, fmt: Any, culture: Any = None) -> str | None:
+    """FORMAT: numbers by .NET numeric formats, dates by the (already strftime) pattern."""
+    if value is None or fmt is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _format_number(value, fmt, culture)
+    return parse_datetime(value).strftime(str(fmt))
 
 
 def _choose(index: Any, *values: Any) -> Any:
@@ -314,6 +354,18 @@ TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
     "DATETRUNC": (2, _datetrunc, True),
     "CHOOSE": (-1, _choose, True),
     "STUFF": (4, _stuff, True),
+    "TSQL_LEFT": (
+        2,
+        lambda t, n: None if t is None or n is None else str(t)[: max(int(n), 0)],
+        True,
+    ),
+    "TSQL_RIGHT": (
+        2,
+        lambda t, n: None if t is None or n is None else (str(t)[-int(n) :] if int(n) > 0 else ""),
+        True,
+    ),
+    "TSQL_ROUND": (3, _round, True),
+    "TSQL_FORMAT": (-1, format_value, True),
     "STR": (-1, _str, True),
     "NCHAR": (1, lambda n: None if n is None else chr(int(n)), True),
     "ASCII": (1, lambda t: None if not t else ord(str(t)[0].encode("cp1252", "replace")[:1]), True),
@@ -360,6 +412,31 @@ class _Var(_Collect):
 class _VarP(_Collect):
     def finalize(self) -> float | None:
         return statistics.pvariance(self.values) if self.values else None
+
+
+class StringAgg:
+    """STRING_AGG(value, sep) WITHIN GROUP (ORDER BY key [DESC]) (SQLite 3.40 has no
+    ORDER BY inside aggregates)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Any, str]] = []
+        self.sep = ","
+        self.desc = False
+
+    def step(self, value: Any, sep: Any, key: Any, desc: Any) -> None:
+        self.sep, self.desc = "" if sep is None else str(sep), bool(desc)
+        if value is not None:
+            self.items.append((key, _text(value)))
+
+    def finalize(self) -> str | None:
+        if not self.items:
+            return None
+        present = sorted((i for i in self.items if i[0] is not None), key=lambda i: i[0])
+        nulls = [i for i in self.items if i[0] is None]
+        ordered = nulls + present  # NULLs sort first ascending, as in SQL Server
+        if self.desc:
+            ordered.reverse()
+        return self.sep.join(v for _, v in ordered)
 
 
 TSQL_AGGREGATES: dict[str, type[_Collect]] = {
