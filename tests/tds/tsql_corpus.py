@@ -596,4 +596,59 @@ CASES: list[Case] = [
         "SELECT a + b FROM (VALUES (1, 2), (3, 4)) AS t(a, b) ORDER BY 1",
         [(3,), (7,)],
     ),
+    Case(
+        "TOP WITH TIES",
+        "SELECT TOP (1) WITH TIES a, b FROM (VALUES (1, 'x'), (1, 'y'), (2, 'z')) AS t(a, b) ORDER BY a",
+        [(1, "x"), (1, "y")],
+    ),
+    Case(
+        "TOP PERCENT",
+        f"SELECT TOP (100) PERCENT v FROM {V5} ORDER BY v",
+        [(1,), (2,), (3,), (4,), (10,)],
+    ),
+    Case(
+        "ROLLUP",
+        "SELECT a, b, SUM(c) AS s FROM (VALUES (1, 1, 10), (1, 2, 20), (2, 1, 5)) AS t(a, b, c) GROUP BY ROLLUP (a, b) ORDER BY GROUPING_ID(a, b), a, b",
+        error="order by a column of the select list",
+    ),
+    Case(
+        "ROLLUP",
+        "SELECT a, b, SUM(c) AS s, GROUPING_ID(a, b) AS gid FROM (VALUES (1, 1, 10), (1, 2, 20), (2, 1, 5)) AS t(a, b, c) GROUP BY ROLLUP (a, b) ORDER BY gid, a, b",
+        [
+            (1, 1, 10, 0),
+            (1, 2, 20, 0),
+            (2, 1, 5, 0),
+            (1, None, 30, 1),
+            (2, None, 5, 1),
+            (None, None, 35, 3),
+        ],
+    ),
+    Case(
+        "PIVOT",
+        "SELECT * FROM (SELECT k, v FROM (VALUES ('x', 1), ('x', 2), ('y', 3)) AS t(k, v)) s PIVOT (AVG(v) FOR k IN ([x], [y])) p",
+        [(1, 3)],
+    ),
+    Case(
+        "STRING_SPLIT",
+        f"SELECT COUNT(*) FROM {P} p CROSS APPLY STRING_SPLIT(p.Name, ' ') s",
+        same_as=f"SELECT SUM(LEN(Name) - LEN(REPLACE(Name, ' ', '')) + 1) FROM {P}",
+    ),
+    Case(
+        "EOMONTH",
+        f"SELECT COUNT(*) FROM {H} WHERE DATEDIFF(day, OrderDate, EOMONTH(OrderDate)) BETWEEN 0 AND 30",
+        same_as=f"SELECT COUNT(*) FROM {H}",
+    ),
+    Case(
+        "DATEFROMPARTS",
+        "SELECT DATEFROMPARTS(2024, 2, 30)",
+        error="Cannot construct data type date",
+    ),
+    Case("CONCAT_WS", "SELECT CONCAT_WS(',', NULL, NULL)", [("",)]),
+    Case("CHOOSE", "SELECT CHOOSE(1, 10, 20)", [(10,)]),
+    Case(
+        "IIF",
+        f"SELECT SUM(IIF(Color = 'Red', 1, 0)) FROM {P}",
+        same_as=f"SELECT COUNT(*) FROM {P} WHERE Color = 'Red'",
+    ),
+    Case("GREATEST/LEAST", "SELECT GREATEST(1.5, 2), LEAST('b', 'a')", [(D("2.0"), "a")]),
 ]

@@ -762,36 +762,25 @@ def _server_property(name: Any) -> Any:
     }.get(str(name).lower())
 
 
+def guarded(fn: Callable[..., Any], ctx: SessionContext) -> Callable[..., Any]:
+    """`fn` for SQLite, which replaces a UDF's exception with a generic message: keep ours."""
+
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except TdsError as exc:
+            ctx.pending_error = exc
+            raise
+
+    return call
+
+
 def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
-    """Install every function on one session's connection."""
-
-    def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-        # SQLite replaces a UDF's exception with a generic message: keep ours.
-        def call(*args: Any) -> Any:
-            try:
-                return fn(*args)
-            except TdsError as exc:
-                ctx.pending_error = exc
-                raise
-
-        return call
-
-    # These modules build on this one's casts and dates: imported here, not at the top.
-    from .convert import CONVERT_FUNCTIONS
-    from .quantified import PERCENTILE_WINDOWS
-    from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
-    from .tvf import TVF_FUNCTIONS
-
-    for name, (arity, fn, deterministic) in (
-        STATIC_FUNCTIONS | CLR_FUNCTIONS | CONVERT_FUNCTIONS | TSQL_FUNCTIONS | TVF_FUNCTIONS
-    ).items():
-        conn.create_function(name, arity, guard(fn), deterministic=deterministic)
+    """Install this module's functions on one session's connection (builtins.py adds
+    the rest)."""
+    for name, (arity, fn, deterministic) in (STATIC_FUNCTIONS | CLR_FUNCTIONS).items():
+        conn.create_function(name, arity, guarded(fn, ctx), deterministic=deterministic)
     conn.create_aggregate("DECSUM", 1, DecimalSum)  # type: ignore[arg-type]  # typeshed: int only
-    for name, aggregate in TSQL_AGGREGATES.items():
-        conn.create_aggregate(name, 1, aggregate)  # type: ignore[arg-type]
-    conn.create_aggregate("TSQL_STRING_AGG", 4, StringAgg)  # type: ignore[arg-type]
-    for name, window in PERCENTILE_WINDOWS.items():
-        conn.create_window_function(name, 3, window)  # type: ignore[arg-type]
 
     cat = ctx.catalog
 
@@ -941,7 +930,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
         "APP_NAME": (0, lambda: ctx.app_name),
     }
     for name, (arity, fn) in session_functions.items():
-        conn.create_function(name, arity, guard(fn), deterministic=False)
+        conn.create_function(name, arity, guarded(fn, ctx), deterministic=False)
 
 
 def type_display(ctype: ColumnType) -> str:

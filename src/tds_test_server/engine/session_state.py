@@ -18,7 +18,7 @@ from ..results import (
     SessionInfo,
     TdsError,
 )
-from . import functions
+from . import builtins, functions
 from .batches import Statement
 from .catalog import Catalog, create_session_objects
 from .translate import Translator
@@ -128,7 +128,7 @@ class SessionState:
                 int(self.principal.sees_definitions),
             ),
         )
-        functions.register(self.conn, self)
+        builtins.register(self.conn, self)
         principals.register_functions(self.conn, self.principal)
 
     # -- context for functions.py

@@ -279,7 +279,8 @@ class Translator:
             if base is not None:
                 out.append(OutputColumn(proj.alias_or_name, base, base=True))
                 continue
-            out.append(OutputColumn(proj.alias_or_name, _expression_type(inner)))
+            derived = _derived_type(root, inner) if isinstance(inner, exp.Column) else None
+            out.append(OutputColumn(proj.alias_or_name, derived or _expression_type(inner)))
         return tuple(out)
 
     def _resolve_base(
@@ -337,6 +338,22 @@ def parse_tsql(text: str) -> exp.Expression:
     if isinstance(tree, exp.Command):
         raise errors.unsupported(f"{tree.this} {str(tree.expression)[:40]}".strip())
     return tree
+
+
+def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> ColumnType | None:
+    """A column of a derived table typed by the expression that computes it."""
+    source = scope.sources.get(col.table) if scope is not None else None
+    if depth > 8 or not isinstance(source, Scope):
+        return None
+    if not isinstance(source.expression, exp.Select):
+        return None
+    for proj in source.expression.selects:
+        if proj.alias_or_name.casefold() == col.name.casefold():
+            inner = proj.this if isinstance(proj, exp.Alias) else proj
+            if isinstance(inner, exp.Column):
+                return _derived_type(source, inner, depth + 1)
+            return _expression_type(inner)
+    return None
 
 
 def _named(select: exp.Select) -> exp.Select:
@@ -722,7 +739,11 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         arg = node.this.type if node.this is not None else None
         if arg is not None and arg.is_type(*exp.DataType.INTEGER_TYPES):
             return ColumnType("int")
-        inner = _datatype_to_column(arg)
+        inner = _datatype_to_column(arg) or (
+            _expression_type(node.this) if node.this is not None else None
+        )
+        if inner is not None and inner.name in ("tinyint", "smallint", "int"):
+            return ColumnType("int")  # integer AVG truncates, as SQL Server's does
         if inner is not None and inner.name in ("money", "smallmoney"):
             return ColumnType("money", precision=19, scale=4)
         if inner is not None and inner.name in ("decimal", "numeric"):
