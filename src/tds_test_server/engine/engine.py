@@ -37,7 +37,7 @@ from ..results import (
     SessionInfo,
     TdsError,
 )
-from . import errors, functions
+from . import builtins, errors, functions
 from .batches import Statement, split_batch, word
 from .catalog import DEFAULT_SCHEMA, Catalog, Table, init_metadata
 from .procedures import (
@@ -107,7 +107,7 @@ class Engine:
         init_metadata(self._admin, _now_text())
         self.catalog.load(self._admin)
         self._admin_ctx = _AdminContext(self.catalog)
-        functions.register(self._admin, self._admin_ctx)
+        builtins.register(self._admin, self._admin_ctx)
         if seed and not seed.is_loaded(self.catalog):
             seed.load(self)  # an existing file without the seed's data yet
 

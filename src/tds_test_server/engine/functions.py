@@ -762,22 +762,24 @@ def _server_property(name: Any) -> Any:
     }.get(str(name).lower())
 
 
+def guarded(fn: Callable[..., Any], ctx: SessionContext) -> Callable[..., Any]:
+    """`fn` for SQLite, which replaces a UDF's exception with a generic message: keep ours."""
+
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except TdsError as exc:
+            ctx.pending_error = exc
+            raise
+
+    return call
+
+
 def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
-    """Install every function on one session's connection."""
-
-    def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-        # SQLite replaces a UDF's exception with a generic message: keep ours.
-        def call(*args: Any) -> Any:
-            try:
-                return fn(*args)
-            except TdsError as exc:
-                ctx.pending_error = exc
-                raise
-
-        return call
-
+    """Install this module's functions on one session's connection (builtins.py adds
+    the rest)."""
     for name, (arity, fn, deterministic) in (STATIC_FUNCTIONS | CLR_FUNCTIONS).items():
-        conn.create_function(name, arity, guard(fn), deterministic=deterministic)
+        conn.create_function(name, arity, guarded(fn, ctx), deterministic=deterministic)
     conn.create_aggregate("DECSUM", 1, DecimalSum)  # type: ignore[arg-type]  # typeshed: int only
 
     cat = ctx.catalog
@@ -928,4 +930,4 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
         "APP_NAME": (0, lambda: ctx.app_name),
     }
     for name, (arity, fn) in session_functions.items():
-        conn.create_function(name, arity, guard(fn), deterministic=False)
+        conn.create_function(name, arity, guarded(fn, ctx), deterministic=False)

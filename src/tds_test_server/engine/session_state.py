@@ -18,7 +18,7 @@ from ..results import (
     SessionInfo,
     TdsError,
 )
-from . import functions
+from . import builtins, functions
 from .batches import Statement
 from .catalog import Catalog, create_session_objects
 from .session_context import SessionKeys
@@ -129,7 +129,7 @@ class SessionState:
                 int(self.principal.sees_definitions),
             ),
         )
-        functions.register(self.conn, self)
+        builtins.register(self.conn, self)
         principals.register_functions(self.conn, self.principal)
         self.session_keys = SessionKeys()  # sp_set_session_context / SESSION_CONTEXT(N'key')
         self.conn.create_function("SESSION_CONTEXT", 1, self.session_keys.get, deterministic=False)

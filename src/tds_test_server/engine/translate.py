@@ -21,7 +21,17 @@ from ..results import ColumnType
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
+from .convert_sql import convert_call, convert_target, rewrite_converts
+from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
+from .hints import strip_option_clause
+from .pivot import rewrite_pivots
+from .quantified import rewrite_percentiles, rewrite_quantified
+from .result_types import arithmetic, concatenation, result_of_branches, utf16_length
 from .sql_types import UnknownType, parse_type
+from .top import needs_top_rewrite, rewrite_top
+from .tsql_functions import rewrite_function
+from .tvf import apply_join, from_subquery, is_table_function
+from .values_alias import rewrite_values_aliases
 
 
 @dataclass(frozen=True)
@@ -59,11 +69,11 @@ _ROWCOUNT_TABLES = {"sys.partitions", "sys.dm_db_partition_stats"}
 
 
 _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
-    exp.Pivot: "PIVOT/UNPIVOT",
     exp.Into: "SELECT ... INTO",
     exp.Returning: "the OUTPUT clause",
     exp.Merge: "MERGE",
-    exp.ForClause: "FOR XML / FOR JSON / FOR BROWSE",
+    exp.ForClause: "FOR XML / FOR JSON / FOR BROWSE (select the rows and build the document"
+    " in the client, or use STRING_AGG and CONCAT)",
 }
 
 
@@ -97,14 +107,12 @@ class Translator:
         tree = parse_tsql(text)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
+        rewrite_pivots(tree, self.catalog)
         for node_type, what in _UNSUPPORTED_NODES.items():
             if tree.find(node_type):
                 raise errors.unsupported(what)
-        limit = tree.args.get("limit")
-        if isinstance(limit, exp.Limit):
-            opts = limit.args.get("limit_options")
-            if opts is not None and (opts.args.get("percent") or opts.args.get("with_ties")):
-                raise errors.unsupported("TOP ... PERCENT / WITH TIES")
+        if needs_top_rewrite(tree) and not isinstance(tree, exp.Select):
+            raise errors.unsupported("TOP ... PERCENT / WITH TIES outside a SELECT")
         assign: tuple[str, ...] = ()
         if (
             isinstance(tree, exp.Select)
@@ -136,6 +144,16 @@ class Translator:
             for i, proj in enumerate(work.selects if isinstance(work, exp.Query) else []):
                 if not isinstance(proj, (exp.Alias, exp.Column, exp.Star)):
                     proj.replace(exp.alias_(proj.copy(), f"{_NONAME}{i}", quoted=True))
+            if isinstance(work, exp.Select) and has_grouping_sets(work):
+                work = rewrite_grouping_sets(work)
+            for select in list(work.find_all(exp.Select)):  # subqueries and CTEs too
+                if select is not work and has_grouping_sets(select):
+                    select.replace(rewrite_grouping_sets(_named(select)))
+            if isinstance(work, exp.Select) and needs_top_rewrite(work):
+                work = rewrite_top(work)
+            for select in list(work.find_all(exp.Select)):
+                if select is not work and needs_top_rewrite(select):
+                    select.replace(rewrite_top(_named(select)))
         try:
             sql = work.sql("sqlite", unsupported_level=ErrorLevel.RAISE)
         except UnsupportedError as exc:
@@ -176,13 +194,17 @@ class Translator:
         params: set[str],
         kind: str,
     ) -> None:
+        rewrite_converts(tree, self.catalog)
+        rewrite_quantified(tree)
+        rewrite_values_aliases(tree)
+        rewrite_percentiles(tree)
         ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
         dml_target = tree.this if kind != "select" else None
         if isinstance(dml_target, exp.Schema):
             dml_target = dml_target.this
         functions = []
         for table in list(tree.find_all(exp.Table)):
-            if isinstance(table.this, exp.Anonymous):
+            if isinstance(table.this, (exp.Anonymous, exp.OpenJSON)):
                 functions.append(table)
                 continue
             if not table.db and table.name.casefold() in ctes:
@@ -213,10 +235,15 @@ class Translator:
                 new.set("alias", exp.TableAlias(this=exp.to_identifier(table.name, quoted=True)))
             table.replace(new)
         for join in list(tree.find_all(exp.Join)):
-            if isinstance(join.this, exp.Lateral):
+            if isinstance(join.this, exp.Lateral) and is_table_function(join.this.this):
+                join.replace(apply_join(join.this))
+            elif isinstance(join.this, exp.Lateral):
                 join.replace(_sql_text_join(join.this, join))
                 needs.add("dmv")
         for table in functions:
+            if is_table_function(table.this):
+                from_subquery(table)
+                continue
             _sql_text_from(table)
             needs.add("dmv")
         for node in list(tree.walk()):
@@ -259,7 +286,8 @@ class Translator:
             if base is not None:
                 out.append(OutputColumn(proj.alias_or_name, base, base=True))
                 continue
-            out.append(OutputColumn(proj.alias_or_name, _expression_type(inner)))
+            derived = _derived_type(root, inner) if isinstance(inner, exp.Column) else None
+            out.append(OutputColumn(proj.alias_or_name, derived or _expression_type(inner)))
         return tuple(out)
 
     def _resolve_base(
@@ -300,6 +328,7 @@ class Translator:
 
 
 def parse_tsql(text: str) -> exp.Expression:
+    text = strip_option_clause(text)
     try:
         trees = sqlglot.parse(text, read="tsql", error_level=ErrorLevel.RAISE)
     except ParseError as exc:
@@ -316,6 +345,30 @@ def parse_tsql(text: str) -> exp.Expression:
     if isinstance(tree, exp.Command):
         raise errors.unsupported(f"{tree.this} {str(tree.expression)[:40]}".strip())
     return tree
+
+
+def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> ColumnType | None:
+    """A column of a derived table typed by the expression that computes it."""
+    source = scope.sources.get(col.table) if scope is not None else None
+    if depth > 8 or not isinstance(source, Scope):
+        return None
+    if not isinstance(source.expression, exp.Select):
+        return None
+    for proj in source.expression.selects:
+        if proj.alias_or_name.casefold() == col.name.casefold():
+            inner = proj.this if isinstance(proj, exp.Alias) else proj
+            if isinstance(inner, exp.Column):
+                return _derived_type(source, inner, depth + 1)
+            return _expression_type(inner)
+    return None
+
+
+def _named(select: exp.Select) -> exp.Select:
+    """A subquery's unnamed projections get names (only the top query's names are seen)."""
+    for i, proj in enumerate(select.selects):
+        if not isinstance(proj, (exp.Alias, exp.Column, exp.Star)):
+            proj.replace(exp.alias_(proj.copy(), f"{_NONAME}{i}", quoted=True))
+    return select
 
 
 def _describe(node: exp.Expression) -> str:
@@ -341,7 +394,11 @@ def _sql_text_join(lateral: exp.Lateral, join: exp.Join) -> exp.Join:
     if isinstance(func, exp.Dot):
         func = func.expression
     if not (isinstance(func, exp.Anonymous) and func.name.lower() == "dm_exec_sql_text"):
-        raise errors.unsupported("CROSS APPLY / OUTER APPLY (except with sys.dm_exec_sql_text)")
+        raise errors.unsupported(
+            "CROSS APPLY / OUTER APPLY over a subquery or function (only STRING_SPLIT,"
+            " OPENJSON and sys.dm_exec_sql_text); for the top rows per group use"
+            " ROW_NUMBER() OVER (PARTITION BY ...) in a subquery and join it"
+        )
     alias = lateral.alias or "__sqltext"
     handle = func.expressions[0]
     condition = exp.EQ(
@@ -449,18 +506,20 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         if fmt in ("%B", "%A"):
             unit = "MONTH" if fmt == "%B" else "WEEKDAY"
             return _fn("DATENAME", exp.Literal.string(unit), _unwrap_time(node.this))
-        return None
+        culture = node.args.get("culture")
+        return _fn("TSQL_FORMAT", node.this, node.args["format"], *([culture] if culture else []))
     if isinstance(node, (exp.Cast, exp.TryCast)):
         return _rewrite_cast(node)
+    if isinstance(node, exp.Convert):
+        return convert_call(node, "")
+    function = rewrite_function(node)
+    if function is not None:
+        return function
     if isinstance(node, exp.Length):
         return _fn("LEN", _unwrap_text(node.this))
     if isinstance(node, exp.Concat):
         return _fn("CONCAT", *node.expressions)
-    if isinstance(node, exp.GroupConcat):  # SQLite before 3.44 has no ORDER BY in aggregates
-        this = node.this
-        if isinstance(this, exp.Order):
-            node.set("this", this.this)
-        return None
+
     if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Window):
         return _fn("DECSUM", node.this)  # exact for decimal/money (stored as REAL)
     if isinstance(node, exp.Anonymous) and node.name.upper() == "SCOPE_IDENTITY":
@@ -506,7 +565,7 @@ def _is_number(node: exp.Expression) -> bool:
 
 def _rewrite_cast(node: exp.Cast) -> exp.Expression:
     try:
-        target = parse_type(node.to.sql("tsql"))
+        target = convert_target(node.to)
     except (UnknownType, ValueError):
         raise errors.unsupported(f"CAST to {node.to.sql('tsql')}") from None
     value = node.this
@@ -587,6 +646,15 @@ _GLOBAL_TYPES: dict[str, ColumnType] = {
 }
 
 
+_ARITHMETIC: dict[type[exp.Expr], str] = {
+    exp.Add: "+",
+    exp.Sub: "-",
+    exp.Mul: "*",
+    exp.Div: "/",
+    exp.Mod: "%",
+}
+
+
 def _expression_type(node: exp.Expr) -> ColumnType | None:
     """The SQL Server type of a projection, where it can be told from the tree."""
     if (clr := clr_expression_type(node)) is not None:
@@ -602,7 +670,7 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
     if isinstance(node, exp.Length):
         return ColumnType("int")
     if isinstance(node, exp.National):
-        return ColumnType("nvarchar", max(len(node.name), 1))
+        return ColumnType("nvarchar", max(utf16_length(node.name), 1))
     if isinstance(node, exp.Literal):
         if node.is_string:
             return ColumnType("varchar", max(len(node.name), 1))
@@ -613,14 +681,52 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             whole, _, frac = digits.partition(".")
             return ColumnType("numeric", precision=max(len(whole + frac), 1), scale=len(frac))
         return ColumnType("int") if abs(int(node.name)) < 2**31 else ColumnType("bigint")
+    operator = _ARITHMETIC.get(type(node))
+    if operator is not None:
+        left, right = _expression_type(node.this), _expression_type(node.expression)
+        if left is not None and right is not None:
+            return arithmetic(operator, left, right)
+    if isinstance(node, exp.Paren):
+        return _expression_type(node.this)
+    if isinstance(node, (exp.Concat, exp.ConcatWs, exp.DPipe)):
+        parts = (
+            node.expressions
+            if isinstance(node, (exp.Concat, exp.ConcatWs))
+            else [
+                node.this,
+                node.expression,
+            ]
+        )
+        return concatenation([_expression_type(p) for p in parts])
     if isinstance(node, (exp.Cast, exp.TryCast, exp.Convert)):
         to = node.to if isinstance(node, (exp.Cast, exp.TryCast)) else node.this
         try:
-            return parse_type(to.sql("tsql"))
+            return convert_target(to)
         except (UnknownType, ValueError):
             return None
-    if isinstance(node, exp.Count):
+    if isinstance(node, exp.Window) and isinstance(node.this, exp.WithinGroup):
+        func, order = node.this.this, node.this.expression
+        if isinstance(func, exp.PercentileCont):
+            return ColumnType("float")
+        if isinstance(func, exp.PercentileDisc) and isinstance(order, exp.Order):
+            return _expression_type(order.expressions[0].this)
+    if isinstance(node, exp.Round):  # ROUND keeps its argument's type
+        return _expression_type(node.this)
+    if isinstance(node, exp.Grouping):
+        return ColumnType("tinyint")
+    if isinstance(node, exp.GroupingId):
         return ColumnType("int")
+    if isinstance(node, exp.Count):
+        return ColumnType("bigint" if node.args.get("big_int") else "int")
+    if isinstance(node, exp.TimestampTrunc):  # DATETRUNC keeps its argument's type
+        return _expression_type(node.this)
+    if isinstance(node, (exp.If, exp.Case)):  # the branch type that wins by precedence
+        branches = (
+            [node.args.get("true"), node.args.get("false")]
+            if isinstance(node, exp.If)
+            else [i.args.get("true") for i in node.args["ifs"]] + [node.args.get("default")]
+        )
+        return result_of_branches([_expression_type(b) for b in branches if b is not None])
     if isinstance(node, exp.CurrentUser):
         return ColumnType("nvarchar", 128)
     if isinstance(node, exp.DateAdd):
@@ -640,6 +746,15 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         arg = node.this.type if node.this is not None else None
         if arg is not None and arg.is_type(*exp.DataType.INTEGER_TYPES):
             return ColumnType("int")
+        inner = _datatype_to_column(arg) or (
+            _expression_type(node.this) if node.this is not None else None
+        )
+        if inner is not None and inner.name in ("tinyint", "smallint", "int"):
+            return ColumnType("int")  # integer AVG truncates, as SQL Server's does
+        if inner is not None and inner.name in ("money", "smallmoney"):
+            return ColumnType("money", precision=19, scale=4)
+        if inner is not None and inner.name in ("decimal", "numeric"):
+            return ColumnType("decimal", precision=38, scale=max(inner.scale or 0, 6))
     if isinstance(node, exp.Sum):
         inner = _datatype_to_column(node.this.type) if node.this is not None else None
         if inner is not None and inner.name in ("decimal", "numeric"):

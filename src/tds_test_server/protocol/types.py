@@ -474,6 +474,17 @@ def _to_bytes(value: Any) -> bytes:
     return bytes(value)
 
 
+def _clip(data: bytes, max_bytes: int, unicode: bool) -> bytes:
+    """A value longer than its column's declared size would break the stream (the driver
+    reads exactly the declared maximum): cut it, never inside a UTF-16 surrogate pair."""
+    if len(data) <= max_bytes:
+        return data
+    data = data[:max_bytes]
+    if unicode and len(data) >= 2 and 0xD8 <= data[-1] <= 0xDB:  # a lone high surrogate
+        data = data[:-2]
+    return data
+
+
 def _string(name: str, length: int | None) -> ColumnEncoder:
     unicode = name in ("nchar", "nvarchar")
     fixed = name in ("char", "nchar")
@@ -496,20 +507,28 @@ def _string(name: str, length: int | None) -> ColumnEncoder:
 
         return ColumnEncoder(type_info, encode_max, PLP_NULL, coerce)
     if fixed:
+        pad = b" \x00" if unicode else b" "
 
         def encode_fixed(value: str) -> bytes:
-            data = to_wire(value.ljust(chars))
+            data = _clip(to_wire(value), max_bytes, unicode)
+            data += pad * ((max_bytes - len(data)) // unit)
             return _H(len(data)) + data
 
         return ColumnEncoder(type_info, encode_fixed, b"\xff\xff", coerce)
 
     def encode(value: str) -> bytes:
         data = to_wire(value)
+        if len(data) > max_bytes:
+            data = _clip(data, max_bytes, unicode)
         return _H(len(data)) + data
 
     def column(values: Sequence[Any]) -> list[list[bytes]]:
         data = to_wire_column(values)
-        return [list(map(_H, map(len, data))), data]
+        sizes = list(map(len, data))
+        if sizes and max(sizes) > max_bytes:
+            data = [_clip(d, max_bytes, unicode) for d in data]
+            sizes = list(map(len, data))
+        return [list(map(_H, sizes)), data]
 
     return ColumnEncoder(type_info, encode, b"\xff\xff", coerce, column=column)
 

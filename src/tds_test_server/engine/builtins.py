@@ -1,0 +1,26 @@
+"""Every function a session's SQLite connection gets: functions.py's own, and the T-SQL
+built-ins written in the modules that build on it (CONVERT styles, the analytic
+functions, STRING_SPLIT's helper, the percentile windows)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from . import functions
+from .convert import CONVERT_FUNCTIONS
+from .quantified import PERCENTILE_WINDOWS
+from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
+from .tvf import TVF_FUNCTIONS
+
+
+def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
+    functions.register(conn, ctx)
+    for name, (arity, fn, deterministic) in (
+        CONVERT_FUNCTIONS | TSQL_FUNCTIONS | TVF_FUNCTIONS
+    ).items():
+        conn.create_function(name, arity, functions.guarded(fn, ctx), deterministic=deterministic)
+    for name, aggregate in TSQL_AGGREGATES.items():
+        conn.create_aggregate(name, 1, aggregate)  # type: ignore[arg-type]
+    conn.create_aggregate("TSQL_STRING_AGG", 4, StringAgg)  # type: ignore[arg-type]
+    for name, window in PERCENTILE_WINDOWS.items():
+        conn.create_window_function(name, 3, window)  # type: ignore[arg-type]

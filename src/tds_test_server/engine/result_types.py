@@ -1,0 +1,163 @@
+"""Result types of operators by SQL Server's rules ("Data type precedence" and
+"Precision, scale, and length" on learn.microsoft.com), for result-set metadata.
+"""
+
+from __future__ import annotations
+
+from ..results import ColumnType
+
+# Highest first, as Microsoft lists them.
+_PRECEDENCE = (
+    "sql_variant",
+    "xml",
+    "datetimeoffset",
+    "datetime2",
+    "datetime",
+    "smalldatetime",
+    "date",
+    "time",
+    "float",
+    "real",
+    "decimal",
+    "numeric",
+    "money",
+    "smallmoney",
+    "bigint",
+    "int",
+    "smallint",
+    "tinyint",
+    "bit",
+    "ntext",
+    "text",
+    "image",
+    "timestamp",
+    "uniqueidentifier",
+    "nvarchar",
+    "nchar",
+    "varchar",
+    "char",
+    "varbinary",
+    "binary",
+)
+_RANK = {name: len(_PRECEDENCE) - i for i, name in enumerate(_PRECEDENCE)}
+
+# Exact numerics seen as decimal(p, s) in decimal arithmetic.
+_AS_DECIMAL = {
+    "bit": (1, 0),
+    "tinyint": (3, 0),
+    "smallint": (5, 0),
+    "int": (10, 0),
+    "bigint": (19, 0),
+    "smallmoney": (10, 4),
+    "money": (19, 4),
+}
+_STRINGS = ("char", "varchar", "nchar", "nvarchar")
+_MAX_PRECISION = 38
+
+
+def precedence(a: ColumnType, b: ColumnType) -> ColumnType:
+    """The operand whose type wins by data type precedence."""
+    return a if _RANK.get(a.name, 0) >= _RANK.get(b.name, 0) else b
+
+
+def arithmetic(op: str, a: ColumnType, b: ColumnType) -> ColumnType:
+    """The type of `a op b` for op in + - * / %."""
+    if op == "+" and a.name in _STRINGS and b.name in _STRINGS:
+        return _concatenation(a, b)
+    win = precedence(a, b)
+    if win.name in ("tinyint", "smallint", "bit"):  # integer arithmetic is at least int
+        return ColumnType("int")
+    if win.name in ("money", "smallmoney"):
+        # money with money or a smaller integer stays money (smallmoney widens to money
+        # unless both sides are smallmoney).
+        if a.name == b.name == "smallmoney":
+            return ColumnType("smallmoney", precision=10, scale=4)
+        return ColumnType("money", precision=19, scale=4)
+    if win.name in ("decimal", "numeric"):
+        return _decimal(op, _as_decimal(a), _as_decimal(b))
+    if win.name in _STRINGS:  # both strings under + is concatenation; else numbers
+        return ColumnType("int")
+    return ColumnType(win.name, win.length, win.precision, win.scale)
+
+
+def _as_decimal(t: ColumnType) -> tuple[int, int]:
+    if t.name in ("decimal", "numeric"):
+        return t.precision or 18, t.scale or 0
+    return _AS_DECIMAL.get(t.name, (38, 0))
+
+
+def _decimal(op: str, left: tuple[int, int], right: tuple[int, int]) -> ColumnType:
+    (p1, s1), (p2, s2) = left, right
+    if op in ("+", "-"):
+        scale = max(s1, s2)
+        integral = max(p1 - s1, p2 - s2)
+        precision = scale + integral + 1
+        if precision > _MAX_PRECISION:
+            precision = _MAX_PRECISION
+            scale = max(min(scale, _MAX_PRECISION - integral), 0)
+        return ColumnType("decimal", precision=precision, scale=scale)
+    if op == "*":
+        precision, scale = p1 + p2 + 1, s1 + s2
+    elif op == "/":
+        scale = max(6, s1 + p2 + 1)
+        precision = p1 - s1 + s2 + scale
+    else:  # %
+        scale = max(s1, s2)
+        precision = min(p1 - s1, p2 - s2) + scale
+    if precision > _MAX_PRECISION:
+        integral = precision - scale
+        if integral < 32:
+            scale = min(scale, _MAX_PRECISION - integral)
+        elif scale > 6:
+            scale = 6
+        precision = _MAX_PRECISION
+    return ColumnType("decimal", precision=precision, scale=scale)
+
+
+def _concatenation(a: ColumnType, b: ColumnType) -> ColumnType:
+    unicode = "n" in (a.name[0], b.name[0])
+    limit = 4000 if unicode else 8000
+    la, lb = a.length or 1, b.length or 1
+    if la == -1 or lb == -1:
+        return ColumnType("nvarchar" if unicode else "varchar", -1)
+    return ColumnType("nvarchar" if unicode else "varchar", min(la + lb, limit))
+
+
+def utf16_length(text: str) -> int:
+    """Characters as SQL Server counts them for nvarchar(n): UTF-16 code units."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def concatenation(parts: list[ColumnType | None]) -> ColumnType:
+    """CONCAT / CONCAT_WS / +: nvarchar when any argument is Unicode; other types count
+    as the characters they convert to (unknown ones make it (max))."""
+    unicode = any(p is not None and p.name in ("nchar", "nvarchar", "ntext") for p in parts)
+    total = 0
+    for part in parts:
+        if part is None or part.length == -1:
+            total = -1
+            break
+        total += part.length if part.name in _STRINGS and part.length else 30
+    name = "nvarchar" if unicode else "varchar"
+    limit = 4000 if unicode else 8000
+    return ColumnType(name, -1 if total == -1 or total > limit else max(total, 1))
+
+
+def result_of_branches(types: list[ColumnType | None]) -> ColumnType | None:
+    """CASE / IIF / COALESCE: the highest-precedence branch type; strings take the
+    longest length among the string branches."""
+    known = [t for t in types if t is not None]
+    if not known or (len(known) < len(types) and all(t.name in _STRINGS for t in known)):
+        return None
+    win = known[0]
+    for t in known[1:]:
+        win = precedence(win, t)
+    if win.name in _STRINGS:
+        lengths = [t.length or 1 for t in known if t.name in _STRINGS]
+        return ColumnType(win.name, -1 if -1 in lengths else max(lengths))
+    if win.name in ("decimal", "numeric"):
+        decimals = [_as_decimal(t) for t in known if t.name in _AS_DECIMAL or t.name == win.name]
+        scale = max(s for _, s in decimals)
+        integral = max(p - s for p, s in decimals)
+        return ColumnType(win.name, precision=min(integral + scale, 38), scale=scale)
+    return win

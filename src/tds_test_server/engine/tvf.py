@@ -1,0 +1,146 @@
+"""STRING_SPLIT and OPENJSON, in FROM and in CROSS/OUTER APPLY, on SQLite's json_each
+(which may take columns of the tables before it, the way APPLY does).
+
+In FROM they become a subquery with SQL Server's columns (value [, ordinal]; key, value,
+type; or the WITH schema). Under APPLY they stay json_each itself, whose key, value and
+type columns are there by name (SQLite cannot correlate a subquery in FROM).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlglot import exp
+
+from . import errors
+
+
+def is_table_function(node: exp.Expression) -> bool:
+    return isinstance(node, exp.OpenJSON) or (
+        isinstance(node, exp.Anonymous) and node.name.upper() == "STRING_SPLIT"
+    )
+
+
+def _each(func: exp.Expression) -> exp.Anonymous:
+    """json_each(...) over what the T-SQL function reads."""
+    if isinstance(func, exp.OpenJSON):
+        args = [func.this]
+        path = func.args.get("path")
+        if isinstance(path, exp.Expression):
+            args.append(path)
+        return exp.Anonymous(this="json_each", expressions=args)
+    if len(func.expressions) < 2:
+        raise errors.syntax_error(
+            "STRING_SPLIT",
+            "STRING_SPLIT takes a string, a one-character separator and optionally enable_ordinal.",
+        )
+    split = exp.Anonymous(this="TSQL_SPLIT_JSON", expressions=func.expressions[:2])
+    return exp.Anonymous(this="json_each", expressions=[split])
+
+
+def _column(name: str, table: str) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def from_subquery(table: exp.Table) -> None:
+    """FROM STRING_SPLIT(...) / OPENJSON(...) [WITH (...)] -> a subquery with its columns."""
+    func = table.this
+    alias = table.alias or "__azsql_tvf"
+    src = "__azsql_each"
+    each = exp.Table(this=_each(func), alias=exp.TableAlias(this=exp.to_identifier(src)))
+    if isinstance(func, exp.OpenJSON) and func.expressions:
+        projections: list[exp.Expr] = [_with_column(c, src) for c in func.expressions]
+    elif isinstance(func, exp.OpenJSON):
+        projections = [
+            exp.alias_(_text(_column("key", src)), "key", quoted=True),
+            exp.alias_(_text(_json_value(src)), "value", quoted=True),
+            exp.alias_(_type_of(src), "type", quoted=True),
+        ]
+    else:
+        projections = [exp.alias_(_column("value", src), "value", quoted=True)]
+        if len(func.expressions) > 2 and func.expressions[2].name not in ("0", ""):
+            ordinal = exp.Add(this=_column("key", src), expression=exp.Literal.number(1))
+            projections.append(exp.alias_(ordinal, "ordinal", quoted=True))
+    sub = exp.select(*projections).from_(each)
+    table.replace(exp.Subquery(this=sub, alias=exp.TableAlias(this=exp.to_identifier(alias))))
+
+
+def apply_join(lateral: exp.Lateral) -> exp.Join:
+    """CROSS/OUTER APPLY STRING_SPLIT(...) / OPENJSON(...) -> [LEFT] JOIN json_each(...)."""
+    func = lateral.this
+    if isinstance(func, exp.OpenJSON) and func.expressions:
+        raise errors.unsupported(
+            "OPENJSON ... WITH (...) under APPLY; use JSON_VALUE(j.value, '$.name') on"
+            " OPENJSON without WITH"
+        )
+    alias = lateral.alias or "__azsql_each"
+    table = exp.Table(this=_each(func), alias=exp.TableAlias(this=exp.to_identifier(alias)))
+    side = None if lateral.args.get("cross_apply") else "LEFT"
+    return exp.Join(this=table, side=side, on=exp.true() if side else None)
+
+
+def _text(node: exp.Expr) -> exp.Expr:
+    """nvarchar, as OPENJSON returns key and value (json_each gives numbers as numbers)."""
+    return exp.Cast(this=node, to=exp.DataType.build("TEXT"))
+
+
+def _type_of(src: str) -> exp.Expr:
+    return exp.Case(
+        this=_column("type", src),
+        ifs=[
+            exp.If(this=exp.Literal.string(k), true=exp.Literal.number(v))
+            for k, v in (
+                ("null", 0),
+                ("text", 1),
+                ("integer", 2),
+                ("real", 2),
+                ("true", 3),
+                ("false", 3),
+                ("array", 4),
+            )
+        ],
+        default=exp.Literal.number(5),
+    )
+
+
+def _json_value(src: str) -> exp.Expr:
+    """OPENJSON's value: true/false as words, objects and arrays as JSON text."""
+    return exp.Case(
+        this=_column("type", src),
+        ifs=[
+            exp.If(this=exp.Literal.string("true"), true=exp.Literal.string("true")),
+            exp.If(this=exp.Literal.string("false"), true=exp.Literal.string("false")),
+        ],
+        default=_column("value", src),
+    )
+
+
+def _with_column(coldef: exp.Expression, src: str) -> exp.Expr:
+    name = coldef.name
+    path = coldef.args.get("path")
+    path_text = path.name if isinstance(path, exp.Literal) else f"$.{name}"
+    lax = path_text.removeprefix("lax ").strip()
+    value: exp.Expression = exp.Anonymous(
+        this="json_extract", expressions=[_column("value", src), exp.Literal.string(lax)]
+    )
+    kind = coldef.args.get("kind")
+    if isinstance(kind, exp.DataType) and not coldef.args.get("as_json"):
+        value = exp.Cast(this=value, to=kind.copy())
+    return exp.alias_(value, name, quoted=True)
+
+
+def split_json(text: Any, separator: Any) -> str | None:
+    """STRING_SPLIT's pieces as a JSON array for json_each."""
+    if text is None:
+        return json.dumps([])
+    sep = "" if separator is None else str(separator)
+    if len(sep) != 1:
+        raise errors.syntax_error(
+            "STRING_SPLIT",
+            "Procedure expects parameter 'separator' of type 'nchar(1)/nvarchar(1)'.",
+        )
+    return json.dumps(str(text).split(sep))
+
+
+TVF_FUNCTIONS = {"TSQL_SPLIT_JSON": (2, split_json, True)}

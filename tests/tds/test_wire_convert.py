@@ -1,0 +1,178 @@
+"""No result can break the connection: every CONVERT style Microsoft documents for dates,
+times and numbers, and non-BMP characters (UTF-16 surrogate pairs) in every string type,
+through both ODBC drivers; the values are the ones the "CAST and CONVERT" page shows."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from decimal import Decimal
+
+import pyodbc
+import pytest
+
+from tds_test_server import ThreadedTdsServer
+
+DATE_STYLES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 25]
+DATE_STYLES += [100 + s for s in range(15)] + [120, 121, 126, 127]
+NUMBER_STYLES = {"float": [0, 1, 2, 3, 126, 128, 129], "money": [0, 1, 2, 126]}
+SOURCES = {
+    "datetime": "CAST('2024-02-09 13:05:07.123' AS datetime)",
+    "datetime2": "CAST('2024-02-09 13:05:07.1234560' AS datetime2)",
+    "smalldatetime": "CAST('2024-02-09 13:05:00' AS smalldatetime)",
+    "datetimeoffset": "CAST('2024-02-09 13:05:07.1234560 +02:00' AS datetimeoffset)",
+}
+# Documented layouts for 2024-02-09 13:05:07.123 (datetime).
+EXPECTED_DATETIME = {
+    0: "Feb  9 2024  1:05PM",
+    1: "02/09/24",
+    101: "02/09/2024",
+    2: "24.02.09",
+    102: "2024.02.09",
+    3: "09/02/24",
+    103: "09/02/2024",
+    104: "09.02.2024",
+    105: "09-02-2024",
+    106: "09 Feb 2024",
+    107: "Feb 09, 2024",
+    108: "13:05:07",
+    109: "Feb  9 2024  1:05:07:123PM",
+    110: "02-09-2024",
+    111: "2024/02/09",
+    112: "20240209",
+    113: "09 Feb 2024 13:05:07:123",
+    114: "13:05:07:123",
+    120: "2024-02-09 13:05:07",
+    121: "2024-02-09 13:05:07.123",
+    22: "02/09/24  1:05:07 PM",
+    23: "2024-02-09",
+    126: "2024-02-09T13:05:07.123",
+    127: "2024-02-09T13:05:07.123Z",
+}
+STRING_TYPES = ["char(8)", "varchar(8)", "nchar(8)", "nvarchar(8)", "varchar(max)"]
+STRING_TYPES += ["nvarchar(max)", "nvarchar(2)", "nchar(3)", "nvarchar(1)", "nchar(1)"]
+
+
+@pytest.fixture
+def cursor(wire_server: ThreadedTdsServer, odbc_driver: str) -> closing[pyodbc.Cursor]:
+    cnxn = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    return closing(cnxn.cursor())
+
+
+def _one(cur: pyodbc.Cursor, sql: str) -> object:
+    cur.execute(sql)
+    (row,) = cur.fetchall()
+    return row[0]
+
+
+def test_every_date_style_from_every_date_type(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        for source, literal in SOURCES.items():
+            for style in DATE_STYLES:
+                text = _one(cur, f"SELECT CONVERT(varchar(40), {literal}, {style})")
+                assert isinstance(text, str) and text, (source, style)
+                if source == "datetime" and style in EXPECTED_DATETIME:
+                    assert text == EXPECTED_DATETIME[style], style
+        # date and time keep only their part of a style's layout
+        assert _one(cur, "SELECT CONVERT(varchar(20), CAST('2024-02-09' AS date), 103)") == (
+            "09/02/2024"
+        )
+        assert _one(cur, "SELECT CONVERT(varchar(10), CAST('2024-01-02' AS date), 120)") == (
+            "2024-01-02"
+        )
+        assert _one(cur, "SELECT CONVERT(varchar(20), CAST('13:05:07' AS time(0)), 108)") == (
+            "13:05:07"
+        )
+        # the connection survives and still answers
+        assert _one(cur, "SELECT 1") == 1
+
+
+def test_datetime2_iso_styles_keep_the_type_scale(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        literal = SOURCES["datetime2"]
+        assert _one(cur, f"SELECT CONVERT(varchar(40), {literal}, 121)") == (
+            "2024-02-09 13:05:07.1234560"
+        )
+        assert _one(cur, f"SELECT CONVERT(varchar(40), {literal}, 126)") == (
+            "2024-02-09T13:05:07.1234560"
+        )
+        # datetime drops a zero fraction in 126
+        assert _one(cur, "SELECT CONVERT(varchar(30), CAST('2024-02-09' AS datetime), 126)") == (
+            "2024-02-09T00:00:00"
+        )
+
+
+def test_strings_to_dates_by_style(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        for text, style in [
+            ("09/02/2024", 103),
+            ("02/09/2024", 101),
+            ("09.02.2024", 104),
+            ("20240209", 112),
+            ("2024-02-09T00:00:00", 126),
+        ]:
+            value = _one(cur, f"SELECT CONVERT(date, '{text}', {style})")
+            assert str(value) == "2024-02-09", (text, style)
+        assert _one(cur, "SELECT TRY_CONVERT(date, 'not a date', 103)") is None
+
+
+def test_every_number_style(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        for style in NUMBER_STYLES["float"]:
+            text = _one(cur, f"SELECT CONVERT(varchar(40), CAST(1234567.891 AS float), {style})")
+            assert isinstance(text, str) and text
+        assert _one(cur, "SELECT CONVERT(varchar(40), CAST(1234567.891 AS float), 0)") == (
+            "1.23457e+006"
+        )
+        assert _one(cur, "SELECT CONVERT(varchar(40), CAST(1234567.891 AS float), 1)") == (
+            "1.2345679e+006"
+        )
+        money = "CAST(3510.9231 AS money)"
+        expected = {0: "3510.92", 1: "3,510.92", 2: "3510.9231", 126: "3510.9231"}
+        for style in NUMBER_STYLES["money"]:
+            assert _one(cur, f"SELECT CONVERT(varchar(40), {money}, {style})") == expected[style]
+        with pytest.raises(pyodbc.Error, match="not a valid style"):
+            _one(cur, "SELECT CONVERT(varchar(40), CAST(1 AS money), 7)")
+        assert _one(cur, "SELECT 1") == 1
+
+
+def test_hijri_styles_are_refused_with_a_suggestion(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        for style in (130, 131):
+            with pytest.raises(pyodbc.Error, match="Hijri"):
+                _one(cur, f"SELECT CONVERT(nvarchar(40), GETDATE(), {style})")
+        assert _one(cur, "SELECT 1") == 1
+
+
+def test_non_bmp_characters_in_every_string_type(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        assert _one(cur, "SELECT N'😀'") == "😀"
+        cur.execute("SELECT N'a😀b', N'😀😀'")
+        assert cur.description[0][3] == 4  # nvarchar(4): UTF-16 code units
+        assert list(cur.fetchall()[0]) == ["a😀b", "😀😀"]
+        for ctype in STRING_TYPES:
+            value = _one(cur, f"SELECT CAST(N'x😀y' AS {ctype})")
+            assert isinstance(value, str), ctype
+            if ctype.startswith("n") and "max" in ctype:
+                assert value == "x😀y"
+            if ctype.startswith("var"):
+                assert "😀" not in value  # code page 1252 has no emoji: '?'
+        assert _one(cur, "SELECT CONCAT(N'😀', 'a', N'\U0001f600')") == "😀a😀"
+        assert _one(cur, "SELECT 1") == 1
+
+
+def test_smallint_times_money_is_money(
+    wire_sample_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    cnxn = pyodbc.connect(
+        wire_sample_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    with closing(cnxn.cursor()) as cur:
+        cur.execute(
+            "SELECT TOP 1 d.OrderQty, d.UnitPrice, d.OrderQty * d.UnitPrice AS Amount"
+            " FROM SalesLT.SalesOrderDetail d WHERE d.OrderQty > 1 ORDER BY d.SalesOrderDetailID"
+        )
+        qty, price, amount = cur.fetchone()
+        assert cur.description[2][1] is Decimal and cur.description[2][4:6] == (19, 4)
+        assert amount == (qty * price).quantize(Decimal("0.0001"))

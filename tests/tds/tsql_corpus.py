@@ -1,0 +1,654 @@
+# ruff: noqa: E501  (a data file: one case, one line, the SQL as written)
+"""The differential corpus: analytic T-SQL as analysts write it, against the sample, with
+the result SQL Server gives (values and result column types, from Microsoft's function and
+operator pages) or with an equivalent formulation whose result must be the same.
+
+`kind` names the feature; docs/testing.md lists every kind (test_tsql_corpus checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+D = Decimal
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    sql: str
+    rows: list[tuple[Any, ...]] | None = None
+    types: list[str] = field(default_factory=list)  # one per column; [] = not checked
+    same_as: str | None = None  # an equivalent query: its rows must be the same
+    error: str | None = None  # refused: the message must contain this
+
+
+P = "SalesLT.Product"
+H = "SalesLT.SalesOrderHeader"
+OD = "SalesLT.SalesOrderDetail"
+V5 = "(VALUES (1), (2), (3), (4), (10)) AS t(v)"
+VG = "(VALUES ('a', 1), ('a', 3), ('b', 5), ('b', NULL), ('c', 2)) AS t(g, v)"
+
+CASES: list[Case] = [
+    # -- data type precedence and decimal precision/scale
+    Case(
+        "result types",
+        "SELECT CAST(3 AS smallint) * CAST(2.5 AS money)",
+        [(D("7.5000"),)],
+        ["money"],
+    ),
+    Case("result types", "SELECT CAST(7 AS tinyint) + CAST(1 AS tinyint)", [(8,)], ["int"]),
+    Case("result types", "SELECT CAST(7 AS int) + CAST(1 AS bigint)", [(8,)], ["bigint"]),
+    Case(
+        "result types",
+        "SELECT CAST(1.5 AS decimal(5,2)) * CAST(2 AS decimal(4,1))",
+        [(D("3.000"),)],
+        ["decimal(10,3)"],
+    ),
+    Case(
+        "result types",
+        "SELECT CAST(1.5 AS decimal(5,2)) + CAST(2 AS decimal(4,1))",
+        [(D("3.50"),)],
+        ["decimal(6,2)"],
+    ),
+    Case(
+        "result types",
+        "SELECT CAST(1 AS decimal(5,2)) / CAST(3 AS decimal(4,1))",
+        [(D("0.3333333"),)],
+        ["decimal(11,7)"],
+    ),
+    Case("result types", "SELECT CAST(2 AS float) * CAST(3 AS money)", [(6.0,)], ["float"]),
+    Case("result types", "SELECT 7 / 2", [(3,)], ["int"]),
+    Case("result types", "SELECT 7 % 3", [(1,)], ["int"]),
+    Case("result types", "SELECT 1.5 * 2", [(D("3.0"),)], ["decimal(13,1)"]),
+    Case("result types", "SELECT 'abc'", [("abc",)], ["varchar(3)"]),
+    Case("result types", "SELECT N'abc'", [("abc",)], ["nvarchar(3)"]),
+    Case("result types", "SELECT 'ab' + 'cde'", [("abcde",)], ["varchar(5)"]),
+    Case(
+        "result types",
+        "SELECT CASE WHEN 1 = 1 THEN 'yes' ELSE 'no' END",
+        [("yes",)],
+        ["varchar(3)"],
+    ),
+    Case(
+        "result types",
+        "SELECT CASE WHEN 1 = 0 THEN 1 ELSE 2.5 END",
+        [(D("2.5"),)],
+        ["decimal(11,1)"],
+    ),
+    Case("result types", f"SELECT COUNT(*), COUNT_BIG(*) FROM {V5}", [(5, 5)], ["int", "bigint"]),
+    Case("result types", f"SELECT SUM(v), AVG(v) FROM {V5}", [(20, 4)], ["int", "int"]),
+    Case("result types", "SELECT N'😀'", [("😀",)], ["nvarchar(2)"]),
+    Case("result types", "SELECT CONCAT('a', N'b', 1)", [("ab1",)], ["nvarchar(32)"]),
+    Case(
+        "result types",
+        f"SELECT TOP 1 d.OrderQty * d.UnitPrice FROM {OD} d ORDER BY d.SalesOrderDetailID",
+        same_as=f"SELECT TOP 1 CAST(d.OrderQty AS money) * d.UnitPrice FROM {OD} d ORDER BY d.SalesOrderDetailID",
+        types=["money"],
+    ),
+    # -- TOP WITH TIES / PERCENT
+    Case(
+        "TOP WITH TIES",
+        "SELECT TOP 2 WITH TIES v FROM (VALUES (1), (2), (2), (3)) AS t(v) ORDER BY v",
+        [(1,), (2,), (2,)],
+        ["int"],
+    ),
+    Case(
+        "TOP WITH TIES",
+        "SELECT TOP 1 WITH TIES g FROM (VALUES ('a', 1), ('b', 1), ('c', 2)) AS t(g, v) ORDER BY v",
+        [("a",), ("b",)],
+    ),
+    Case(
+        "TOP WITH TIES",
+        f"SELECT TOP 3 WITH TIES Color, COUNT(*) AS n FROM {P} GROUP BY Color ORDER BY COUNT(*) DESC",
+        same_as=f"SELECT Color, n FROM (SELECT Color, COUNT(*) AS n, RANK() OVER (ORDER BY COUNT(*) DESC) AS r FROM {P} GROUP BY Color) x WHERE r <= 3 ORDER BY n DESC",
+    ),
+    Case("TOP PERCENT", f"SELECT TOP (40) PERCENT v FROM {V5} ORDER BY v", [(1,), (2,)]),
+    Case(
+        "TOP PERCENT", f"SELECT TOP (50) PERCENT v FROM {V5} ORDER BY v DESC", [(10,), (4,), (3,)]
+    ),
+    Case(
+        "TOP PERCENT",
+        f"SELECT COUNT(*) FROM (SELECT TOP (10) PERCENT ProductID FROM {P} ORDER BY ListPrice) x",
+        same_as=f"SELECT (COUNT(*) + 9) / 10 FROM {P}",
+    ),
+    # -- ROLLUP / CUBE / GROUPING SETS
+    Case(
+        "ROLLUP",
+        f"SELECT g, SUM(v) AS s, GROUPING(g) AS gg FROM {VG} GROUP BY ROLLUP (g) ORDER BY gg, g",
+        [("a", 4, 0), ("b", 5, 0), ("c", 2, 0), (None, 11, 1)],
+        ["varchar", "int", "tinyint"],
+    ),
+    Case(
+        "ROLLUP",
+        f"SELECT g, SUM(v) AS s FROM {VG} GROUP BY g WITH ROLLUP ORDER BY s",
+        [("c", 2), ("a", 4), ("b", 5), (None, 11)],
+    ),
+    Case(
+        "ROLLUP",
+        f"SELECT COUNT(*) FROM (SELECT Color, Size, COUNT(*) AS n FROM {P} GROUP BY ROLLUP (Color, Size)) x",
+        same_as=f"SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT Color, Size FROM {P}) a) + (SELECT COUNT(*) FROM (SELECT DISTINCT Color FROM {P}) b) + 1",
+    ),
+    Case(
+        "CUBE",
+        "SELECT a, b, COUNT(*) AS n, GROUPING_ID(a, b) AS gid FROM (VALUES (1, 'x'), (1, 'y'), (2, 'x')) AS t(a, b) GROUP BY CUBE (a, b) ORDER BY gid, a, b",
+        [
+            (1, "x", 1, 0),
+            (1, "y", 1, 0),
+            (2, "x", 1, 0),
+            (1, None, 2, 1),
+            (2, None, 1, 1),
+            (None, "x", 2, 2),
+            (None, "y", 1, 2),
+            (None, None, 3, 3),
+        ],
+        ["int", "varchar", "int", "int"],
+    ),
+    Case(
+        "GROUPING SETS",
+        "SELECT a, b, COUNT(*) AS n FROM (VALUES (1, 'x'), (1, 'y'), (2, 'x')) AS t(a, b) GROUP BY GROUPING SETS ((a), (b)) ORDER BY a, b",
+        [(None, "x", 2), (None, "y", 1), (1, None, 2), (2, None, 1)],
+    ),
+    Case(
+        "GROUPING SETS",
+        "SELECT a, COUNT(*) AS n FROM (VALUES (1), (1), (2)) AS t(a) GROUP BY GROUPING SETS ((a), ()) HAVING COUNT(*) > 1 ORDER BY n",
+        [(1, 2), (None, 3)],
+    ),
+    Case(
+        "GROUPING SETS",
+        f"SELECT SUM(ListPrice) FROM (SELECT Color, SUM(ListPrice) AS ListPrice FROM {P} GROUP BY GROUPING SETS ((Color))) x",
+        same_as=f"SELECT SUM(ListPrice) FROM {P}",
+    ),
+    # -- PIVOT / UNPIVOT
+    Case(
+        "PIVOT",
+        f"SELECT * FROM (SELECT g, v FROM {VG}) s PIVOT (SUM(v) FOR g IN ([a], [b], [z])) AS p",
+        [(4, 5, None)],
+        ["int", "int", "int"],
+    ),
+    Case(
+        "PIVOT",
+        "SELECT k, [1] AS one, [2] AS two FROM (SELECT k, y, v FROM (VALUES ('p', 1, 10), ('p', 2, 20), ('q', 1, 5)) AS t(k, y, v)) s PIVOT (MAX(v) FOR y IN ([1], [2])) p ORDER BY k",
+        [("p", 10, 20), ("q", 5, None)],
+    ),
+    Case(
+        "PIVOT",
+        f"SELECT [Red] FROM (SELECT Color, ProductID FROM {P}) s PIVOT (COUNT(ProductID) FOR Color IN ([Red])) p",
+        same_as=f"SELECT COUNT(*) FROM {P} WHERE Color = 'Red'",
+    ),
+    Case(
+        "UNPIVOT",
+        "SELECT id, q, qty FROM (SELECT id, q1, q2 FROM (VALUES (1, 5, 6), (2, 7, NULL)) AS t(id, q1, q2)) s UNPIVOT (qty FOR q IN (q1, q2)) AS u ORDER BY id, q",
+        [(1, "q1", 5), (1, "q2", 6), (2, "q1", 7)],
+    ),
+    # -- APPLY
+    Case(
+        "APPLY STRING_SPLIT",
+        "SELECT t.id, s.value FROM (VALUES (1, 'a b'), (2, 'c')) AS t(id, txt) CROSS APPLY STRING_SPLIT(t.txt, ' ') s ORDER BY t.id, s.value",
+        [(1, "a"), (1, "b"), (2, "c")],
+    ),
+    Case(
+        "APPLY OPENJSON",
+        """SELECT t.id, j.value FROM (VALUES (1, '["10","20"]'), (2, '[]')) AS t(id, js) OUTER APPLY OPENJSON(t.js) j ORDER BY t.id, j.value""",
+        [(1, "10"), (1, "20"), (2, None)],
+    ),
+    Case(
+        "APPLY subquery",
+        f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c CROSS APPLY (SELECT TOP 1 h.SalesOrderID FROM {H} h WHERE h.CustomerID = c.CustomerID ORDER BY h.OrderDate DESC) o",
+        error="ROW_NUMBER() OVER (PARTITION BY",
+    ),
+    # -- PERCENTILE_* and ALL / ANY / SOME
+    Case(
+        "PERCENTILE_CONT",
+        f"SELECT DISTINCT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY v) OVER () FROM {V5}",
+        [(3.0,)],
+        ["float"],
+    ),
+    Case(
+        "PERCENTILE_CONT",
+        f"SELECT DISTINCT PERCENTILE_CONT(0.75) WITHIN GROUP (ORDER BY v) OVER () FROM {V5}",
+        [(4.0,)],
+    ),
+    Case(
+        "PERCENTILE_CONT",
+        f"SELECT DISTINCT g, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY v) OVER (PARTITION BY g) FROM {VG} ORDER BY g",
+        [("a", 2.0), ("b", 5.0), ("c", 2.0)],
+    ),
+    Case(
+        "PERCENTILE_DISC",
+        f"SELECT DISTINCT PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY v) OVER () FROM {V5}",
+        [(3,)],
+        ["int"],
+    ),
+    Case(
+        "PERCENTILE_DISC",
+        f"SELECT DISTINCT PERCENTILE_DISC(0.25) WITHIN GROUP (ORDER BY v DESC) OVER () FROM {V5}",
+        [(4,)],
+    ),
+    Case(
+        "ALL/ANY/SOME",
+        f"SELECT v FROM {V5} WHERE v > ALL (SELECT v FROM (VALUES (1), (3)) AS u(v)) ORDER BY v",
+        [(4,), (10,)],
+    ),
+    Case(
+        "ALL/ANY/SOME",
+        f"SELECT v FROM {V5} WHERE v < ANY (SELECT v FROM (VALUES (2), (3)) AS u(v)) ORDER BY v",
+        [(1,), (2,)],
+    ),
+    Case(
+        "ALL/ANY/SOME",
+        f"SELECT v FROM {V5} WHERE v = SOME (SELECT v FROM (VALUES (2), (10)) AS u(v)) ORDER BY v",
+        [(2,), (10,)],
+    ),
+    Case("ALL/ANY/SOME", f"SELECT COUNT(*) FROM {V5} WHERE v > ALL (SELECT 1 WHERE 1 = 0)", [(5,)]),
+    Case(
+        "ALL/ANY/SOME",
+        f"SELECT COUNT(*) FROM {V5} WHERE v > ALL (SELECT v FROM (VALUES (1), (NULL)) AS u(v))",
+        [(0,)],
+    ),
+    Case(
+        "ALL/ANY/SOME",
+        f"SELECT COUNT(*) FROM {P} WHERE ListPrice >= ALL (SELECT ListPrice FROM {P} WHERE Color = 'Red')",
+        same_as=f"SELECT COUNT(*) FROM {P} WHERE ListPrice >= (SELECT MAX(ListPrice) FROM {P} WHERE Color = 'Red')",
+    ),
+    Case(
+        "ALL/ANY/SOME",
+        f"SELECT COUNT(*) FROM {P} WHERE ListPrice > ANY (SELECT ListPrice FROM {P} WHERE Color = 'Black')",
+        same_as=f"SELECT COUNT(*) FROM {P} WHERE ListPrice > (SELECT MIN(ListPrice) FROM {P} WHERE Color = 'Black')",
+    ),
+    # -- STRING_SPLIT / OPENJSON / JSON_VALUE / JSON_QUERY
+    Case(
+        "STRING_SPLIT",
+        "SELECT value FROM STRING_SPLIT('red,green,,blue', ',')",
+        [("red",), ("green",), ("",), ("blue",)],
+    ),
+    Case(
+        "STRING_SPLIT",
+        "SELECT value, ordinal FROM STRING_SPLIT('a b', ' ', 1) ORDER BY ordinal DESC",
+        [("b", 2), ("a", 1)],
+    ),
+    Case("STRING_SPLIT", "SELECT COUNT(*) FROM STRING_SPLIT('x', ',')", [(1,)]),
+    Case(
+        "OPENJSON",
+        """SELECT [key], value, type FROM OPENJSON('{"a":1,"b":"x","c":[1,2],"d":true,"e":null,"f":{"g":1}}')""",
+        [
+            ("a", "1", 2),
+            ("b", "x", 1),
+            ("c", "[1,2]", 4),
+            ("d", "true", 3),
+            ("e", None, 0),
+            ("f", '{"g":1}', 5),
+        ],
+    ),
+    Case(
+        "OPENJSON",
+        """SELECT id, name FROM OPENJSON('[{"id":1,"name":"x"},{"id":2,"name":"y"}]') WITH (id int '$.id', name nvarchar(50) '$.name') ORDER BY id DESC""",
+        [(2, "y"), (1, "x")],
+    ),
+    Case(
+        "OPENJSON", """SELECT value FROM OPENJSON('{"a":{"b":[7,8]}}', '$.a.b')""", [("7",), ("8",)]
+    ),
+    Case("JSON_VALUE", """SELECT JSON_VALUE('{"a":{"b":"5"}}', '$.a.b')""", [("5",)]),
+    Case("JSON_QUERY", """SELECT JSON_QUERY('{"a":{"b":5}}', '$.a')""", [('{"b":5}',)]),
+    # -- FOR JSON / FOR XML: refused with a rewrite
+    Case("FOR JSON", f"SELECT TOP 2 Name FROM {P} FOR JSON PATH", error="FOR JSON"),
+    Case("FOR XML", f"SELECT TOP 2 Name FROM {P} FOR XML RAW", error="FOR XML"),
+    # -- hints
+    Case(
+        "query hints",
+        f"SELECT COUNT(*) FROM {P} OPTION (RECOMPILE)",
+        same_as=f"SELECT COUNT(*) FROM {P}",
+    ),
+    Case(
+        "query hints",
+        f"SELECT COUNT(*) FROM {P} WHERE Color = 'Red' OPTION (OPTIMIZE FOR UNKNOWN)",
+        same_as=f"SELECT COUNT(*) FROM {P} WHERE Color = 'Red'",
+    ),
+    Case(
+        "query hints",
+        f"SELECT COUNT(*) FROM {P} OPTION (MAXDOP 1, RECOMPILE);",
+        same_as=f"SELECT COUNT(*) FROM {P}",
+    ),
+    Case(
+        "query hints",
+        f"SELECT COUNT(*) FROM {P} WITH (NOLOCK)",
+        same_as=f"SELECT COUNT(*) FROM {P}",
+    ),
+    # -- date functions
+    Case("EOMONTH", "SELECT EOMONTH('2024-02-10')", [(dt.date(2024, 2, 29),)], ["date"]),
+    Case("EOMONTH", "SELECT EOMONTH('2024-01-31', 1)", [(dt.date(2024, 2, 29),)]),
+    Case("EOMONTH", "SELECT EOMONTH('2024-03-15', -1)", [(dt.date(2024, 2, 29),)]),
+    Case("DATEFROMPARTS", "SELECT DATEFROMPARTS(2024, 2, 9)", [(dt.date(2024, 2, 9),)], ["date"]),
+    Case(
+        "DATETRUNC",
+        "SELECT DATETRUNC(month, CAST('2024-02-09 10:11:12' AS datetime2(0)))",
+        [(dt.datetime(2024, 2, 1),)],
+    ),
+    Case(
+        "DATETRUNC",
+        "SELECT DATETRUNC(quarter, CAST('2024-05-09' AS date))",
+        [(dt.date(2024, 4, 1),)],
+        ["date"],
+    ),
+    Case(
+        "DATETRUNC",
+        "SELECT DATETRUNC(year, CAST('2024-05-09 01:02:03' AS datetime))",
+        [(dt.datetime(2024, 1, 1),)],
+        ["datetime"],
+    ),
+    Case(
+        "DATEADD/DATEDIFF",
+        "SELECT DATEADD(month, 1, CAST('2024-01-31' AS date))",
+        [(dt.date(2024, 2, 29),)],
+    ),
+    Case("DATEADD/DATEDIFF", "SELECT DATEDIFF(day, '2024-01-01', '2024-03-01')", [(60,)], ["int"]),
+    Case("DATEADD/DATEDIFF", "SELECT DATEDIFF(month, '2024-01-31', '2024-02-01')", [(1,)]),
+    Case("DATEADD/DATEDIFF", "SELECT DATEDIFF(year, '2023-12-31', '2024-01-01')", [(1,)]),
+    Case(
+        "DATEPART/DATENAME",
+        "SELECT DATEPART(quarter, '2024-08-09'), DATEPART(weekday, '2024-02-09')",
+        [(3, 6)],
+    ),
+    Case("DATEPART/DATENAME", "SELECT DATENAME(month, '2024-02-09')", [("February",)]),
+    Case(
+        "DATEPART/DATENAME",
+        "SELECT YEAR('2024-02-09'), MONTH('2024-02-09'), DAY('2024-02-09')",
+        [(2024, 2, 9)],
+    ),
+    Case("ISDATE", "SELECT ISDATE('2024-02-29'), ISDATE('2023-02-29'), ISDATE('x')", [(1, 0, 0)]),
+    # -- conditional and choice
+    Case("IIF", "SELECT IIF(2 > 1, 'yes', 'no')", [("yes",)], ["varchar(3)"]),
+    Case("IIF", "SELECT IIF(NULL > 1, 1, 2)", [(2,)]),
+    Case("CHOOSE", "SELECT CHOOSE(2, 'a', 'b', 'c'), CHOOSE(4, 'a', 'b', 'c')", [("b", None)]),
+    Case(
+        "NULLIF/COALESCE/ISNULL",
+        "SELECT NULLIF(1, 1), COALESCE(NULL, NULL, 3), ISNULL(NULL, 'x')",
+        [(None, 3, "x")],
+    ),
+    Case("GREATEST/LEAST", "SELECT GREATEST(1, 5, 3), LEAST(4, 2, 8)", [(5, 2)]),
+    Case("GREATEST/LEAST", "SELECT GREATEST('apple', 'pear', 'fig')", [("pear",)]),
+    # -- string functions
+    Case("TRIM", "SELECT TRIM('  a b  '), LTRIM('  x'), RTRIM('y  ')", [("a b", "x", "y")]),
+    Case("CONCAT_WS", "SELECT CONCAT_WS('-', 'a', NULL, 'b')", [("a-b",)]),
+    Case("CONCAT_WS", "SELECT CONCAT_WS(', ', 'x', 1, 2.5)", [("x, 1, 2.5",)]),
+    Case("CONCAT", "SELECT CONCAT('a', NULL, 'b', 1)", [("ab1",)]),
+    Case("TRANSLATE", "SELECT TRANSLATE('2*[3+4]/{7-2}', '[]{}', '()()')", [("2*(3+4)/(7-2)",)]),
+    Case("TRANSLATE", "SELECT TRANSLATE('abc', 'ab', 'x')", error="equal number of characters"),
+    Case(
+        "STRING_AGG",
+        "SELECT STRING_AGG(g, ',') WITHIN GROUP (ORDER BY g DESC) FROM (VALUES ('a'), ('c'), ('b')) AS t(g)",
+        [("c,b,a",)],
+    ),
+    Case(
+        "STRING_AGG",
+        f"SELECT g, STRING_AGG(CAST(v AS varchar(5)), '+') WITHIN GROUP (ORDER BY v) FROM {VG} GROUP BY g ORDER BY g",
+        [("a", "1+3"), ("b", "5"), ("c", "2")],
+    ),
+    Case("STUFF", "SELECT STUFF('abcdef', 2, 3, 'ijklmn')", [("aijklmnef",)]),
+    Case("STUFF", "SELECT STUFF('abc', 5, 1, 'x')", [(None,)]),
+    Case(
+        "PATINDEX",
+        "SELECT PATINDEX('%ter%', 'interesting data'), PATINDEX('%[0-9]%', 'ab3c'), PATINDEX('zz%', 'abc')",
+        [(3, 3, 0)],
+    ),
+    Case(
+        "CHARINDEX",
+        "SELECT CHARINDEX('c', 'abcabc'), CHARINDEX('c', 'abcabc', 4), CHARINDEX('z', 'abc')",
+        [(3, 6, 0)],
+    ),
+    Case(
+        "SUBSTRING/LEFT/RIGHT",
+        "SELECT SUBSTRING('abcdef', 2, 3), LEFT('abcdef', 2), RIGHT('abcdef', 2)",
+        [("bcd", "ab", "ef")],
+    ),
+    Case(
+        "REPLACE/REPLICATE/REVERSE",
+        "SELECT REPLACE('aXbX', 'X', '-'), REPLICATE('ab', 3), REVERSE('abc')",
+        [("a-b-", "ababab", "cba")],
+    ),
+    Case(
+        "UPPER/LOWER/LEN",
+        "SELECT UPPER('ab'), LOWER('CD'), LEN('ab  '), DATALENGTH(N'ab  ')",
+        [("AB", "cd", 2, 8)],
+    ),
+    Case(
+        "SOUNDEX/DIFFERENCE",
+        "SELECT SOUNDEX('Robert'), SOUNDEX('Rupert'), DIFFERENCE('Smith', 'Smyth')",
+        [("R163", "R163", 4)],
+    ),
+    Case("STR", "SELECT STR(123.45, 6, 1), STR(12345, 3)", [(" 123.5", "***")]),
+    Case(
+        "ASCII/CHAR/UNICODE/NCHAR",
+        "SELECT ASCII('A'), CHAR(66), UNICODE(N'😀'), NCHAR(67)",
+        [(65, "B", 128512, "C")],
+    ),
+    Case("QUOTENAME", "SELECT QUOTENAME('a]b'), QUOTENAME('x', '''')", [("[a]]b]", "'x'")]),
+    Case(
+        "FORMAT",
+        "SELECT FORMAT(1234.5, 'N2'), FORMAT(0.256, 'P1'), FORMAT(1234.5, 'C', 'en-US'), FORMAT(42, 'D5')",
+        [("1,234.50", "25.6%", "$1,234.50", "00042")],
+    ),
+    Case(
+        "FORMAT",
+        "SELECT FORMAT(1234.5, '#,##0.00'), FORMAT(3.14159, '0.##')",
+        [("1,234.50", "3.14")],
+    ),
+    Case(
+        "FORMAT",
+        "SELECT FORMAT(CAST('2024-02-09' AS date), 'yyyy-MM'), FORMAT(CAST('2024-02-09' AS date), 'dd/MM/yyyy')",
+        [("2024-02", "09/02/2024")],
+    ),
+    # -- math and aggregates
+    Case("math", "SELECT ABS(-2), CEILING(1.2), FLOOR(1.8), SIGN(-3)", [(2, D("2"), D("1"), -1)]),
+    Case(
+        "math",
+        "SELECT ROUND(1.255, 2), ROUND(-1.5, 0), ROUND(1234.5, -2)",
+        [(D("1.260"), D("-2.0"), D("1200.0"))],
+    ),
+    Case("math", "SELECT POWER(2, 10), SQUARE(3), SQRT(16.0)", [(1024, 9.0, 4.0)]),
+    Case(
+        "STDEV/VAR",
+        "SELECT STDEV(v), VAR(v), STDEVP(v), VARP(v) FROM (VALUES (2), (4), (4), (4), (5), (5), (7), (9)) AS t(v)",
+        [(2.138089935299395, 4.571428571428571, 2.0, 4.0)],
+        ["float", "float", "float", "float"],
+    ),
+    Case(
+        "aggregates",
+        f"SELECT MIN(v), MAX(v), SUM(v), COUNT(v), COUNT(DISTINCT g) FROM {VG}",
+        [(1, 5, 11, 4, 3)],
+    ),
+    Case("aggregates", f"SELECT g, AVG(v) FROM {VG} GROUP BY g HAVING COUNT(v) > 1", [("a", 2)]),
+    Case(
+        "aggregates",
+        f"SELECT SUM(ListPrice) FROM {P}",
+        same_as=f"SELECT SUM(s) FROM (SELECT Color, SUM(ListPrice) AS s FROM {P} GROUP BY Color) x",
+    ),
+    # -- windows
+    Case(
+        "window functions",
+        f"SELECT v, ROW_NUMBER() OVER (ORDER BY v DESC) FROM {V5} ORDER BY v",
+        [(1, 5), (2, 4), (3, 3), (4, 2), (10, 1)],
+        ["int", "bigint"],
+    ),
+    Case(
+        "window functions",
+        "SELECT v, RANK() OVER (ORDER BY v), DENSE_RANK() OVER (ORDER BY v) FROM (VALUES (1), (1), (2)) AS t(v) ORDER BY v",
+        [(1, 1, 1), (1, 1, 1), (2, 3, 2)],
+    ),
+    Case(
+        "window functions",
+        f"SELECT v, NTILE(2) OVER (ORDER BY v) FROM {V5} ORDER BY v",
+        [(1, 1), (2, 1), (3, 1), (4, 2), (10, 2)],
+    ),
+    Case(
+        "window functions",
+        f"SELECT v, LAG(v) OVER (ORDER BY v), LEAD(v, 1, 0) OVER (ORDER BY v) FROM {V5} ORDER BY v",
+        [(1, None, 2), (2, 1, 3), (3, 2, 4), (4, 3, 10), (10, 4, 0)],
+    ),
+    Case(
+        "window functions",
+        f"SELECT v, SUM(v) OVER (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM {V5} ORDER BY v",
+        [(1, 1), (2, 3), (3, 6), (4, 10), (10, 20)],
+    ),
+    Case(
+        "window functions",
+        f"SELECT g, v, FIRST_VALUE(v) OVER (PARTITION BY g ORDER BY v DESC) FROM {VG} WHERE v IS NOT NULL ORDER BY g, v",
+        [("a", 1, 3), ("a", 3, 3), ("b", 5, 5), ("c", 2, 2)],
+    ),
+    Case(
+        "window functions",
+        f"SELECT TOP 5 ProductID, SUM(ListPrice) OVER (PARTITION BY Color) FROM {P} ORDER BY ProductID",
+        same_as=f"SELECT TOP 5 p.ProductID, (SELECT SUM(q.ListPrice) FROM {P} q WHERE q.Color = p.Color OR (q.Color IS NULL AND p.Color IS NULL)) FROM {P} p ORDER BY p.ProductID",
+    ),
+    # -- conversions
+    Case(
+        "CONVERT styles",
+        "SELECT CONVERT(varchar(10), CAST('2024-01-02' AS date), 120)",
+        [("2024-01-02",)],
+        ["varchar(10)"],
+    ),
+    Case(
+        "CONVERT styles",
+        "SELECT CONVERT(varchar, CAST('2024-02-09 13:05:07.123' AS datetime), 121)",
+        [("2024-02-09 13:05:07.123",)],
+        ["varchar(30)"],
+    ),
+    Case(
+        "CONVERT styles",
+        "SELECT CONVERT(char(8), CAST('2024-02-09' AS date), 112)",
+        [("20240209",)],
+    ),
+    Case(
+        "CONVERT styles",
+        "SELECT CONVERT(varchar(11), CAST('2024-02-09' AS date), 106)",
+        [("09 Feb 2024",)],
+    ),
+    Case(
+        "CONVERT styles", "SELECT CONVERT(varchar(20), CAST(1234.5 AS money), 1)", [("1,234.50",)]
+    ),
+    Case(
+        "CONVERT styles",
+        "SELECT CONVERT(date, '09/02/2024', 103), CONVERT(date, '02/09/2024', 101)",
+        [(dt.date(2024, 2, 9), dt.date(2024, 2, 9))],
+    ),
+    Case(
+        "TRY_CONVERT/TRY_CAST",
+        "SELECT TRY_CONVERT(int, 'x'), TRY_CONVERT(int, '12'), TRY_CONVERT(date, '2024-02-30')",
+        [(None, 12, None)],
+    ),
+    Case("ISNUMERIC", "SELECT ISNUMERIC('1.5'), ISNUMERIC('$12'), ISNUMERIC('abc')", [(1, 1, 0)]),
+    Case(
+        "CAST",
+        "SELECT CAST(1.5 AS varchar), CAST('12' AS int) + 1, CAST(2.675 AS decimal(5,2))",
+        [("1.5", 13, D("2.68"))],
+    ),
+    # -- joins, subqueries, sets, CTEs on the sample
+    Case(
+        "joins",
+        f"SELECT COUNT(*) FROM {OD} d JOIN {P} p ON p.ProductID = d.ProductID",
+        same_as=f"SELECT COUNT(*) FROM {OD}",
+    ),
+    Case(
+        "joins",
+        f"SELECT COUNT(*) FROM {P} p LEFT JOIN {OD} d ON d.ProductID = p.ProductID WHERE d.ProductID IS NULL",
+        same_as=f"SELECT COUNT(*) FROM {P} p WHERE NOT EXISTS (SELECT 1 FROM {OD} d WHERE d.ProductID = p.ProductID)",
+    ),
+    Case(
+        "subqueries",
+        f"SELECT COUNT(*) FROM {P} WHERE ProductID IN (SELECT ProductID FROM {OD})",
+        same_as=f"SELECT COUNT(DISTINCT ProductID) FROM {OD}",
+    ),
+    Case(
+        "CTE",
+        f"WITH c AS (SELECT Color, COUNT(*) AS n FROM {P} GROUP BY Color) SELECT SUM(n) FROM c",
+        same_as=f"SELECT COUNT(*) FROM {P}",
+    ),
+    Case(
+        "CTE",
+        "WITH r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT SUM(n) FROM r",
+        [(15,)],
+    ),
+    Case(
+        "set operators",
+        "SELECT v FROM (VALUES (1), (2)) AS a(v) UNION SELECT v FROM (VALUES (2), (3)) AS b(v) ORDER BY v",
+        [(1,), (2,), (3,)],
+    ),
+    Case(
+        "set operators",
+        "SELECT v FROM (VALUES (1), (2)) AS a(v) INTERSECT SELECT v FROM (VALUES (2), (3)) AS b(v)",
+        [(2,)],
+    ),
+    Case(
+        "set operators",
+        "SELECT v FROM (VALUES (1), (2)) AS a(v) EXCEPT SELECT v FROM (VALUES (2), (3)) AS b(v)",
+        [(1,)],
+    ),
+    Case(
+        "OFFSET/FETCH",
+        f"SELECT v FROM {V5} ORDER BY v OFFSET 1 ROWS FETCH NEXT 2 ROWS ONLY",
+        [(2,), (3,)],
+    ),
+    Case(
+        "VALUES column lists",
+        "SELECT a + b FROM (VALUES (1, 2), (3, 4)) AS t(a, b) ORDER BY 1",
+        [(3,), (7,)],
+    ),
+    Case(
+        "TOP WITH TIES",
+        "SELECT TOP (1) WITH TIES a, b FROM (VALUES (1, 'x'), (1, 'y'), (2, 'z')) AS t(a, b) ORDER BY a",
+        [(1, "x"), (1, "y")],
+    ),
+    Case(
+        "TOP PERCENT",
+        f"SELECT TOP (100) PERCENT v FROM {V5} ORDER BY v",
+        [(1,), (2,), (3,), (4,), (10,)],
+    ),
+    Case(
+        "ROLLUP",
+        "SELECT a, b, SUM(c) AS s FROM (VALUES (1, 1, 10), (1, 2, 20), (2, 1, 5)) AS t(a, b, c) GROUP BY ROLLUP (a, b) ORDER BY GROUPING_ID(a, b), a, b",
+        error="order by a column of the select list",
+    ),
+    Case(
+        "ROLLUP",
+        "SELECT a, b, SUM(c) AS s, GROUPING_ID(a, b) AS gid FROM (VALUES (1, 1, 10), (1, 2, 20), (2, 1, 5)) AS t(a, b, c) GROUP BY ROLLUP (a, b) ORDER BY gid, a, b",
+        [
+            (1, 1, 10, 0),
+            (1, 2, 20, 0),
+            (2, 1, 5, 0),
+            (1, None, 30, 1),
+            (2, None, 5, 1),
+            (None, None, 35, 3),
+        ],
+    ),
+    Case(
+        "PIVOT",
+        "SELECT * FROM (SELECT k, v FROM (VALUES ('x', 1), ('x', 2), ('y', 3)) AS t(k, v)) s PIVOT (AVG(v) FOR k IN ([x], [y])) p",
+        [(1, 3)],
+    ),
+    Case(
+        "STRING_SPLIT",
+        f"SELECT COUNT(*) FROM {P} p CROSS APPLY STRING_SPLIT(p.Name, ' ') s",
+        same_as=f"SELECT SUM(LEN(Name) - LEN(REPLACE(Name, ' ', '')) + 1) FROM {P}",
+    ),
+    Case(
+        "EOMONTH",
+        f"SELECT COUNT(*) FROM {H} WHERE DATEDIFF(day, OrderDate, EOMONTH(OrderDate)) BETWEEN 0 AND 30",
+        same_as=f"SELECT COUNT(*) FROM {H}",
+    ),
+    Case(
+        "DATEFROMPARTS",
+        "SELECT DATEFROMPARTS(2024, 2, 30)",
+        error="Cannot construct data type date",
+    ),
+    Case("CONCAT_WS", "SELECT CONCAT_WS(',', NULL, NULL)", [("",)]),
+    Case("CHOOSE", "SELECT CHOOSE(1, 10, 20)", [(10,)]),
+    Case(
+        "IIF",
+        f"SELECT SUM(IIF(Color = 'Red', 1, 0)) FROM {P}",
+        same_as=f"SELECT COUNT(*) FROM {P} WHERE Color = 'Red'",
+    ),
+    Case("GREATEST/LEAST", "SELECT GREATEST(1.5, 2), LEAST('b', 'a')", [(D("2.0"), "a")]),
+]
