@@ -23,6 +23,7 @@ from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_pl
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
+from azsql_mcp.serving.console import add_console
 from azsql_mcp.serving.injection import inject
 from azsql_mcp.serving.routes import add_routes
 from azsql_mcp.serving.runtime import Runtime
@@ -71,6 +72,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     mcp.add_transform(app.hidden)
     mcp.add_middleware(app.tool_calls)
     add_routes(app)
+    add_console(app)
     return app
 
 

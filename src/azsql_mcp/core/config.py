@@ -162,6 +162,8 @@ class ServerSettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     default_source: str | None = None
     shutdown_grace_s: int = Field(30, ge=0, le=3600)
+    # The web console at `/`: "auto" serves it when bound to loopback (docs/console.md).
+    console: Literal["auto", "on", "off"] = "auto"
     auth: AuthSettings = AuthSettings()
     limits: ServerLimits = ServerLimits()
 

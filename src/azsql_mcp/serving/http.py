@@ -13,6 +13,8 @@ from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.serving.admission import McpRequestGuard
 from azsql_mcp.serving.bearer import BearerChallenge
 from azsql_mcp.serving.clientauth import metadata_url
+from azsql_mcp.serving.console.access import console_enabled
+from azsql_mcp.serving.console.mcp_page import BrowserPage
 from azsql_mcp.serving.hosts import LOOPBACK_HOSTS, is_loopback
 
 if TYPE_CHECKING:
@@ -51,6 +53,9 @@ def http_app(app: App) -> Starlette:
     if provider is not None:  # mode "none": a gateway in front may use the query its own way
         bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
         middleware.insert(0, bearer)
+    # a browser's GET of the endpoint gets a page rather than a 401 or a JSON-RPC error
+    page = AsgiMiddleware(BrowserPage, path=server.path, console=console_enabled(app.settings))
+    middleware.insert(0, page)
     if server.cors_origins:
         cors = AsgiMiddleware(
             CORSMiddleware,
