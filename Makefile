@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := unixodbc tdsodbc libkrb5-3 libgssapi-krb5-2 libssl3
+DEB_PACKAGES := unixodbc tdsodbc libkrb5-3 libgssapi-krb5-2 libssl3 chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -11,7 +11,8 @@ PORT ?= 8000
 
 install: system-packages $(STAMP)
 
-# Debian packages for the ODBC stack: unixODBC (needed by Microsoft's driver too) and FreeTDS.
+# Debian packages for the ODBC stack: unixODBC (needed by Microsoft's driver too) and FreeTDS;
+# chromium for the console's browser test (tests/e2e/test_console_browser.py).
 system-packages:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \

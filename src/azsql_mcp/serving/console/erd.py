@@ -60,9 +60,9 @@ def er_svg(overview: SchemaOverview) -> str:
     ]
     for box in boxes.values():
         for ref in box.table.references:
-            target = boxes.get(reference_target(ref))
-            if target is not None and target is not box:
-                parts.append(_edge(box, target, ref))
+            linked = boxes.get(reference_target(ref))
+            if linked is not None and linked is not box:
+                parts.append(_edge(box, linked, ref))
     parts.extend(_box(box) for box in boxes.values())
     parts.append("</svg>")
     return "".join(parts)
