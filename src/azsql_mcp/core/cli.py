@@ -15,6 +15,7 @@ from typing import Any
 
 from azsql_mcp.core.config import ConfigError, Settings, load_settings, redacted
 from azsql_mcp.core.plugins import PluginError
+from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging
 from azsql_mcp.version import __version__
 
@@ -28,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, PluginError) as exc:
         print(f"azsql-mcp: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except PortInUse as exc:
+        print(f"azsql-mcp: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
 

@@ -209,7 +209,9 @@ class LoggingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    format: Literal["json", "text"] = "json"
+    # "auto": readable lines when stderr is a terminal, JSON lines otherwise
+    format: Literal["auto", "json", "text"] = "auto"
+    access_log: bool = False  # one line per HTTP request (uvicorn's access log)
 
 
 class Settings(BaseSettings):

@@ -87,6 +87,7 @@ async def serve_http(app: App) -> None:
         host=server.host,
         port=server.port,
         log_config=None,
+        access_log=app.settings.logging.access_log,
         lifespan="on",
         timeout_graceful_shutdown=server.shutdown_grace_s,
     )

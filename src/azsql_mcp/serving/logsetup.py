@@ -35,10 +35,10 @@ class JsonFormatter(logging.Formatter):
 def setup_logging(settings: LoggingSettings) -> None:
     """Send every log record (ours, FastMCP's, uvicorn's) to stderr in one format."""
     handler = logging.StreamHandler(sys.stderr)
-    if settings.format == "json":
+    if log_format(settings) == "json":
         inner: logging.Formatter = JsonFormatter()
     else:
-        inner = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        inner = logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S")
     # No credential in any line, whoever logs it (serving/redact.py).
     handler.setFormatter(RedactingFormatter(inner))
     handler.addFilter(AccessLogQueries())
@@ -54,3 +54,12 @@ def setup_logging(settings: LoggingSettings) -> None:
             logger.removeHandler(old)
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+    if not settings.access_log:
+        logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+
+
+def log_format(settings: LoggingSettings) -> str:
+    """ "json" or "text": "auto" is text for a person at a terminal, JSON for collectors."""
+    if settings.format != "auto":
+        return settings.format
+    return "text" if sys.stderr.isatty() else "json"
