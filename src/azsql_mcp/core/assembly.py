@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None = None) -> App:
     """Load plugins and assemble the FastMCP server; raises ConfigError or PluginError."""
     plugins = load_plugins(settings, extra_plugins)
-    problems = plugins.config_problems + _auth_problems(settings, plugins)
+    problems = plugins.config_problems + auth_problems(settings, plugins)
     if problems:
         raise ConfigError(problems)
     runtime = Runtime(settings, {r.name: r.config for r in plugins.loaded()})
@@ -76,7 +76,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     return app
 
 
-def _auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
+def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     known = ", ".join(sorted(plugins.auth_providers)) or "none (is builtin_auth disabled?)"
     return [
         f"sources.{name}.auth: unknown auth provider {source.auth!r} (registered: {known})"

@@ -18,6 +18,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -299,6 +300,10 @@ def load_settings(
         raise ConfigError(describe_errors(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}"]) from None
+    except SettingsError as exc:  # a variable that should hold JSON does not
+        from azsql_mcp.core.envjson import non_json_variables
+
+        raise ConfigError(non_json_variables(Settings, os.environ) or [str(exc)]) from None
     finally:
         _config_file.reset(token)
 

@@ -27,16 +27,21 @@ log = logging.getLogger(__name__)
 
 def check_binding(settings: Settings) -> None:
     """Refuse to listen beyond loopback without client authentication."""
+    problems = binding_problems(settings)
+    if problems:
+        raise ConfigError(problems)
+
+
+def binding_problems(settings: Settings) -> list[str]:
     server, auth = settings.server, settings.server.auth
     if auth.mode == "none" and not auth.allow_unauthenticated and not is_loopback(server.host):
-        raise ConfigError(
-            [
-                f"server.host: {server.host!r} is not a loopback address and [server.auth] mode"
-                " is 'none', so anyone who reaches the port could use the database. Set"
-                " [server.auth] mode to 'entra', 'jwt' or 'static_tokens', or, only when a"
-                " gateway in front authenticates every request, allow_unauthenticated = true"
-            ]
-        )
+        return [
+            f"server.host: {server.host!r} is not a loopback address and [server.auth] mode"
+            " is 'none', so anyone who reaches the port could use the database. Set"
+            " [server.auth] mode to 'entra', 'jwt' or 'static_tokens', or, only when a"
+            " gateway in front authenticates every request, allow_unauthenticated = true"
+        ]
+    return []
 
 
 def http_app(app: App) -> Starlette:
