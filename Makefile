@@ -34,9 +34,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: install
-	@echo "Serving the demo database (TDS test server) over MCP streamable HTTP."
-	@echo "  MCP endpoint: http://$(HOST):$(PORT)/mcp   health: http://$(HOST):$(PORT)/health"
-	@echo "  Claude Desktop / VS Code (stdio): see README.md"
+	@echo "Serving the demo database (TDS test server); the banner below lists the URLs."
 	$(BIN)/azsql-mcp serve --demo --transport http --host $(HOST) --port $(PORT)
 
 lint: install
