@@ -89,3 +89,31 @@ def test_access_log_is_off_unless_asked() -> None:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
         logging.getLogger("uvicorn.access").setLevel(logging.NOTSET)
+
+
+def test_routine_database_errors_of_resources_and_prompts_are_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fastmcp.exceptions import PromptError
+
+    from azsql_mcp.api import DatabaseUnavailable
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        setup_logging(LoggingSettings(format="text"))
+        try:
+            try:
+                raise DatabaseUnavailable("database unavailable: cannot reach db:1433")
+            except DatabaseUnavailable as cause:
+                raise PromptError("database unavailable: cannot reach db:1433") from cause
+        except PromptError:
+            logging.getLogger("fastmcp.server.server").warning(
+                "Error rendering prompt %r", "guide", exc_info=True
+            )
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert "Error rendering prompt 'guide': database unavailable" in err
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])

@@ -11,6 +11,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from azsql_mcp.api import DatabaseError
 from azsql_mcp.core.config import LoggingSettings
 from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
 
@@ -32,6 +33,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class RoutineDatabaseErrors(logging.Filter):
+    """FastMCP logs a resource's or prompt's error with its traceback. When the cause is
+    the database (unavailable, a SQL error) the traceback says nothing the message does
+    not, and an outage would fill the log: one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if record.name.startswith("fastmcp") and isinstance(
+            getattr(exc, "__cause__", None), DatabaseError
+        ):
+            record.msg, record.args = f"{record.getMessage()}: {exc}", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def setup_logging(settings: LoggingSettings) -> None:
     """Send every log record (ours, FastMCP's, uvicorn's) to stderr in one format."""
     handler = logging.StreamHandler(sys.stderr)
@@ -42,6 +58,7 @@ def setup_logging(settings: LoggingSettings) -> None:
     # No credential in any line, whoever logs it (serving/redact.py).
     handler.setFormatter(RedactingFormatter(inner))
     handler.addFilter(AccessLogQueries())
+    handler.addFilter(RoutineDatabaseErrors())
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)
