@@ -102,6 +102,26 @@ def test_seed_variable_names(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.default_source == "default"
 
 
+def test_seed_variables_for_a_service_principal(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AZURE_SQL_SERVER": "s.database.windows.net",
+        "AZURE_SQL_DATABASE": "db",
+        "AZURE_SQL_AUTH_TYPE": "service_principal",
+        "AZURE_SQL_TENANT_ID": "tenant-1",
+        "AZURE_SQL_CLIENT_ID": "app-1",
+        "AZURE_SQL_CLIENT_SECRET": "s3cret",
+    }.items():
+        monkeypatch.setenv(name, value)
+    source = load_settings().sources["default"]
+    assert (source.auth, source.tenant_id, source.client_id) == (
+        "service_principal",
+        "tenant-1",
+        "app-1",
+    )
+    assert source.client_secret is not None
+    assert source.client_secret.get_secret_value() == "s3cret"
+
+
 @pytest.mark.parametrize(
     ("given", "provider"),
     [

@@ -36,6 +36,10 @@ SEED_SOURCE_ENV = {
     "AZURE_SQL_USERNAME": "username",
     "AZURE_SQL_PASSWORD": "password",
     "AZURE_MANAGED_IDENTITY_CLIENT_ID": "client_id",
+    # a service principal's (auth = service_principal)
+    "AZURE_SQL_TENANT_ID": "tenant_id",
+    "AZURE_SQL_CLIENT_ID": "client_id",
+    "AZURE_SQL_CLIENT_SECRET": "client_secret",
     "AZURE_SQL_DRIVER": "driver",
     "AZURE_SQL_ENCRYPT": "encrypt",
     "AZURE_SQL_TRUST_SERVER_CERTIFICATE": "trust_server_certificate",
