@@ -301,7 +301,7 @@ def load_settings(
     try:
         return Settings(**dict(overrides or {}))
     except ValidationError as exc:
-        raise ConfigError(describe_errors(exc)) from None
+        raise ConfigError(describe_errors(exc, os.environ)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}"]) from None
     except SettingsError as exc:  # a variable that should hold JSON does not
@@ -365,14 +365,18 @@ def _seed_env(environ: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def describe_errors(exc: ValidationError) -> list[str]:
-    """One line per problem: key, the value given (secrets hidden), what is allowed."""
+def describe_errors(exc: ValidationError, environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line per problem: key (and the variable it came from, when `environ` set it),
+    the value given (secrets hidden), what is allowed."""
     problems = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         if loc[:2] == ["plugins", "sections"]:
             del loc[1]
         key = ".".join(loc) or "(top level)"
+        variable = _variable_of(loc, environ or {})
+        if variable:
+            key += f" (from {variable})"
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
@@ -386,6 +390,21 @@ def describe_errors(exc: ValidationError) -> list[str]:
         else:
             problems.append(f"{key}: {message} (got {err.get('input')!r})")
     return problems
+
+
+def _variable_of(loc: list[str], environ: Mapping[str, str]) -> str | None:
+    """The environment variable that set the value at `loc`, if one did: ours first (they
+    win over the seed server's names)."""
+    ours = "AZSQL_MCP_" + "__".join(loc).upper()
+    if ours in environ:
+        return ours
+    seed = {v: k for k, v in SEED_SOURCE_ENV.items() if environ.get(k)}
+    if loc[:2] == ["sources", SEED_SOURCE_NAME] and len(loc) == 3 and loc[2] in seed:
+        return seed[loc[2]]
+    server = {v: k for k, v in SEED_SERVER_ENV.items() if environ.get(k)}
+    if loc[:1] == ["server"] and len(loc) == 2 and loc[1] in server:
+        return server[loc[1]]
+    return None
 
 
 def _allowed_keys(loc: list[str]) -> list[str]:
