@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEB_PACKAGES := unixodbc tdsodbc libkrb5-3 libgssapi-krb5-2 libssl3
+# only for the tests (the console's browser test); the image installs DEB_PACKAGES alone
+TEST_DEB_PACKAGES := chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -11,9 +13,10 @@ PORT ?= 8000
 
 install: system-packages $(STAMP)
 
-# Debian packages for the ODBC stack: unixODBC (needed by Microsoft's driver too) and FreeTDS.
+# Debian packages for the ODBC stack: unixODBC (needed by Microsoft's driver too) and FreeTDS;
+# chromium for the console's browser test (tests/e2e/test_console_browser.py).
 system-packages:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(TEST_DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -33,9 +36,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: install
-	@echo "Serving the demo database (TDS test server) over MCP streamable HTTP."
-	@echo "  MCP endpoint: http://$(HOST):$(PORT)/mcp   health: http://$(HOST):$(PORT)/health"
-	@echo "  Claude Desktop / VS Code (stdio): see README.md"
+	@echo "Serving the demo database (TDS test server); the banner below lists the URLs."
 	$(BIN)/azsql-mcp serve --demo --transport http --host $(HOST) --port $(PORT)
 
 lint: install

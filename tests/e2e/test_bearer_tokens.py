@@ -54,6 +54,7 @@ def jwt_env(keys: RSAKeyPair, tds_server: Any, password: str) -> dict[str, str]:
         "AZSQL_MCP_AUDIT__ENABLED": "false",
         "AZSQL_MCP_LOGGING__LEVEL": "DEBUG",
         "AZSQL_MCP_LOGGING__FORMAT": "text",
+        "AZSQL_MCP_LOGGING__ACCESS_LOG": "true",
     }
 
 
@@ -223,7 +224,13 @@ def test_metadata_lists_the_configured_base_url(
 
 
 def test_mode_none_leaves_the_query_alone(tmp_path: Path) -> None:
-    env = clean_env({"AZSQL_MCP_LOGGING__LEVEL": "INFO", "AZSQL_MCP_LOGGING__FORMAT": "text"})
+    env = clean_env(
+        {
+            "AZSQL_MCP_LOGGING__LEVEL": "INFO",
+            "AZSQL_MCP_LOGGING__FORMAT": "text",
+            "AZSQL_MCP_LOGGING__ACCESS_LOG": "true",
+        }
+    )
     log = tmp_path / "stderr.txt"
     with log.open("w") as stderr, http_process(env, str(tmp_path), stderr=stderr) as (_, base):
         response = httpx.get(f"{base}/health/live?access_token={OPAQUE}")

@@ -51,9 +51,11 @@ async def test_stdio_answers_the_sdk_client(
         assert "GRANT SHOWPLAN TO [azsql_reader];" in explained.content[0].text
     else:
         assert not explained.is_error, explained.content
-    # Logs and the audit line went to stderr, as JSON.
+    # The start banner, then logs and the audit line went to stderr, as JSON.
     lines = (tmp_path / "stderr.txt").read_text().splitlines()
-    assert any(json.loads(line).get("tool") == "read_data" for line in lines if line)
+    assert lines[0].startswith("azsql-mcp ") and "stdio" in lines[0]
+    logged = [json.loads(line) for line in lines if line.startswith('{"time"')]
+    assert any(entry.get("tool") == "read_data" for entry in logged)
 
 
 def test_stdio_writes_nothing_but_protocol(tmp_path: Path) -> None:

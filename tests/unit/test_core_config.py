@@ -102,6 +102,26 @@ def test_seed_variable_names(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.default_source == "default"
 
 
+def test_seed_variables_for_a_service_principal(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AZURE_SQL_SERVER": "s.database.windows.net",
+        "AZURE_SQL_DATABASE": "db",
+        "AZURE_SQL_AUTH_TYPE": "service_principal",
+        "AZURE_SQL_TENANT_ID": "tenant-1",
+        "AZURE_SQL_CLIENT_ID": "app-1",
+        "AZURE_SQL_CLIENT_SECRET": "s3cret",
+    }.items():
+        monkeypatch.setenv(name, value)
+    source = load_settings().sources["default"]
+    assert (source.auth, source.tenant_id, source.client_id) == (
+        "service_principal",
+        "tenant-1",
+        "app-1",
+    )
+    assert source.client_secret is not None
+    assert source.client_secret.get_secret_value() == "s3cret"
+
+
 @pytest.mark.parametrize(
     ("given", "provider"),
     [
@@ -219,3 +239,16 @@ def test_pool_and_intent_settings_are_validated() -> None:
     problems = "\n".join(bad.value.problems)
     assert "sources.x.application_intent: Input should be 'read_write' or 'read_only'" in problems
     assert "sources.x.pool_idle_timeout_s: Input should be greater than 0" in problems
+
+
+def test_problems_name_the_variable_a_value_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_SQL_SERVER", "s.database.windows.net")
+    monkeypatch.setenv("AZURE_SQL_CONNECTION_TIMEOUT", "soon")
+    monkeypatch.setenv("MCP_PORT", "eighty")
+    monkeypatch.setenv("AZSQL_MCP_SERVER__SHUTDOWN_GRACE_S", "-1")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    text = str(caught.value)
+    assert "sources.default.connection_timeout_s (from AZURE_SQL_CONNECTION_TIMEOUT)" in text
+    assert "server.port (from MCP_PORT)" in text
+    assert "server.shutdown_grace_s (from AZSQL_MCP_SERVER__SHUTDOWN_GRACE_S)" in text

@@ -159,3 +159,20 @@ def test_reload_moves_the_audit_log_or_keeps_it_when_the_new_path_fails(
     assert app.tool_calls.audit is not None and app.tool_calls.audit.path == str(second)
     app.tool_calls.audit.write('{"n":1}')
     assert second.read_text() == '{"n":1}\n'
+
+
+def test_reload_names_only_what_needs_a_restart_as_toml_paths(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = build()
+    new = settings_from_mapping(config(plugins={"tools": {"disabled_tools": ["peek"]}}))
+    with caplog.at_level(logging.WARNING):
+        assert apply(app, new) == "applied"
+    assert "restart" not in caplog.text  # disabled_tools applies at once
+    assert component_key("tool", "peek") in app.hidden.keys
+    caplog.clear()
+    other = config(plugins={"tools": {"disabled_tools": ["peek"], "colour": "red"}})
+    with caplog.at_level(logging.WARNING):
+        apply(app, settings_from_mapping(other))
+    assert "plugins.tools changed; it takes effect after a restart" in caplog.text
+    assert "sections" not in caplog.text

@@ -221,7 +221,7 @@ def test_health_is_503_until_sources_are_ready() -> None:
     assert body["sources"]["prod"] == {"ready": False, "reason": "starting", "latency_ms": None}
     assert body["plugins"]["loaded"] == 2
     assert {"version", "uptime_s"} <= set(body)
-    assert health_report(build())[1] == 200
+    assert health_report(build())[1] == 503  # no source: not ok (issue 20)
 
 
 @pytest.mark.parametrize(

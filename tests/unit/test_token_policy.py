@@ -162,7 +162,7 @@ def restore_logging() -> Iterator[None]:
 @pytest.mark.parametrize("form", ["json", "text"])
 @pytest.mark.usefixtures("restore_logging")
 def test_every_log_line_is_masked(form: str, capsys: pytest.CaptureFixture[str]) -> None:
-    setup_logging(LoggingSettings(level="DEBUG", format=form))
+    setup_logging(LoggingSettings(level="DEBUG", format=form, access_log=True))
     access = logging.getLogger("uvicorn.access")
     access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", "/mcp?opaque-secret-1", "1.1", 401)
     logging.getLogger("some.library").debug("headers %s", {"authorization": "opaque-secret-2"})

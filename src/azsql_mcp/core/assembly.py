@@ -25,6 +25,7 @@ from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.completions import Completer
+from azsql_mcp.serving.console import add_console
 from azsql_mcp.serving.injection import inject
 from azsql_mcp.serving.listing import ListDereferenceMiddleware
 from azsql_mcp.serving.routes import add_routes
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None = None) -> App:
     """Load plugins and assemble the FastMCP server; raises ConfigError or PluginError."""
     plugins = load_plugins(settings, extra_plugins)
-    problems = plugins.config_problems + _auth_problems(settings, plugins)
+    problems = plugins.config_problems + auth_problems(settings, plugins)
     problems += declare_tools(plugins, settings)
     if problems:
         raise ConfigError(problems)
@@ -79,10 +80,11 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     mcp.add_completion_handler(Completer(runtime))
     mcp.add_middleware(app.sessions)
     add_routes(app)
+    add_console(app)
     return app
 
 
-def _auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
+def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     known = ", ".join(sorted(plugins.auth_providers)) or "none (is builtin_auth disabled?)"
     problems = []
     for name, source in settings.sources.items():

@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from azsql_mcp.core.config import ConfigError, Settings, load_settings, redacted
 from azsql_mcp.core.plugins import PluginError
+from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging
 from azsql_mcp.version import __version__
 
@@ -28,6 +31,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, PluginError) as exc:
         print(f"azsql-mcp: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except PortInUse as exc:
+        print(f"azsql-mcp: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # the reader went away (`azsql-mcp config | head`): stop quietly; point stdout at
+        # nothing so the interpreter's final flush does not complain either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return 0
 
@@ -64,11 +75,13 @@ def _parser() -> argparse.ArgumentParser:
 
     tools = commands.add_parser("tools", parents=[common], help="list the tools clients see")
     tools.add_argument("--json", action="store_true", help="machine-readable output")
+    tools.add_argument("--demo", action="store_true", help="as `serve --demo` would serve")
     tools.set_defaults(run=_tools)
 
     config = commands.add_parser(
         "config", parents=[common], help="print the effective config (secrets redacted)"
     )
+    config.add_argument("--demo", action="store_true", help="as `serve --demo` would use it")
     config.set_defaults(run=_config)
 
     plugin = commands.add_parser("plugin", help="write a new plugin package")
@@ -86,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="test the path to the database step by step"
     )
     check.add_argument("--source", help="source to check (default: all)")
+    check.add_argument("--demo", action="store_true", help="check the demo database")
     check.set_defaults(run=_check)
     return parser
 
@@ -104,6 +118,9 @@ def _serve(args: argparse.Namespace) -> int:
         server["stateless_http"] = True
     overrides = {"server": server} if server else None
     settings = load_settings(args.config, overrides)
+    # quietly: the plugins load again below, and a failure is logged there once
+    setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
+    _validate(settings)
     setup_logging(settings.logging)
     path = config_path(args.config)
     if not args.demo:
@@ -125,24 +142,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _plugins(args: argparse.Namespace) -> int:
-    from azsql_mcp.core.plugins import load_plugins
+    from azsql_mcp.core.validation import config_problems
 
     settings = load_settings(args.config)
-    # Report every plugin, even when strict mode would stop the server at the first failure.
-    lenient = settings.model_copy(
-        update={"plugins": settings.plugins.model_copy(update={"strict": False})}
-    )
     # Failures are part of the listing below; keep tracebacks out of the way.
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
-    plugin_set = load_plugins(lenient)
+    # Every plugin is reported, even when strict mode would stop the server at the first.
+    problems, plugin_set = config_problems(settings)
     records = [r for r in plugin_set.records if args.all or r.status != "disabled"]
     if args.json:
-        out = {
-            "plugins": [r.as_dict() for r in records],
-            "config_problems": plugin_set.config_problems,
-        }
+        out = {"plugins": [r.as_dict() for r in records], "config_problems": problems}
         print(json.dumps(out, indent=2))
-        return 0
+        return EXIT_CONFIG if problems else 0
     for r in records:
         print(f"{r.name}  {r.status}  ({r.origin()})")
         if r.reason:
@@ -157,8 +168,9 @@ def _plugins(args: argparse.Namespace) -> int:
         ):
             if items:
                 print(f"    {label}: {', '.join(items)}")
-    for problem in plugin_set.config_problems:
-        print(f"config problem: {problem}")
+    if problems:
+        print(f"azsql-mcp: {ConfigError(problems)}", file=sys.stderr)
+        return EXIT_CONFIG
     return 0
 
 
@@ -167,28 +179,23 @@ def _tools(args: argparse.Namespace) -> int:
     from azsql_mcp.core.config import AuthSettings
     from azsql_mcp.serving.clientauth import required_scopes
 
-    settings = load_settings(args.config)
-    setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
-    # Every tool the configuration offers, as a client holding every scope would see it.
-    server = settings.server.model_copy(update={"auth": AuthSettings()})
-    app = build_app(settings.model_copy(update={"server": server}))
-    tools = asyncio.run(app.mcp.list_tools())
+    with _loaded(args) as settings:
+        setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
+        _validate(settings)
+        # Every tool the configuration offers, as a client holding every scope would see it.
+        server = settings.server.model_copy(update={"auth": AuthSettings()})
+        app = build_app(settings.model_copy(update={"server": server}))
+        tools = asyncio.run(app.mcp.list_tools())
     scopes = required_scopes(settings.server.auth, app.plugins)
     plugin_of = {t.name: t.plugin for t in app.plugins.tools.values()}
     declared = {t.name for t in app.plugins.tools.values() if t.declared}
     if args.json:
+        # as MCP's tools/list names the fields (camelCase), plus where each comes from
         out = [
-            {
-                "name": t.name,
+            t.to_mcp_tool().model_dump(mode="json", by_alias=True, exclude_none=True)
+            | {
                 "plugin": plugin_of.get(t.name),
-                "declared_in_config": t.name in declared,
-                "title": t.title,
-                "description": t.description,
-                # camelCase, as MCP names them and `register(annotations=...)` takes them
-                "annotations": t.annotations.model_dump(exclude_none=True, by_alias=True)
-                if t.annotations
-                else None,
-                "input_schema": t.parameters,
+                "declaredInConfig": t.name in declared,
                 "scopes": sorted(scopes.get(t.key, ())),
             }
             for t in tools
@@ -197,11 +204,10 @@ def _tools(args: argparse.Namespace) -> int:
         return 0
     width = max((len(t.name) for t in tools), default=0)
     for t in tools:
-        summary = (t.description or "").strip().splitlines()[0:1]
         origin = plugin_of.get(t.name)
         if t.name in declared:
             origin = f"{origin}, declared in config"
-        print(f"{t.name:<{width}}  [{origin}]  {''.join(summary)}")
+        print(f"{t.name:<{width}}  [{origin}]  {first_paragraph(t.description)}")
     return 0
 
 
@@ -219,18 +225,44 @@ def _plugin_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
-    if settings.tools:  # the plugin that serves them checks them: names, types, the guard
-        from azsql_mcp.core.assembly import build_app
+def first_paragraph(text: str | None) -> str:
+    """A docstring's first paragraph on one line: whole sentences, never cut mid-line."""
+    paragraph = (text or "").strip().split("\n\n", 1)[0]
+    return " ".join(paragraph.split())
 
-        build_app(settings)
-    print(json.dumps(redacted(settings), indent=2))
+
+def _config(args: argparse.Namespace) -> int:
+    with _loaded(args) as settings:
+        setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
+        _validate(settings)
+        print(json.dumps(redacted(settings), indent=2))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from azsql_mcp.diagnostics.check import run_check
 
-    settings: Settings = load_settings(args.config)
-    return asyncio.run(run_check(settings, args.source, sys.stdout))
+    with _loaded(args) as settings:
+        _validate(settings)
+        return asyncio.run(run_check(settings, args.source, sys.stdout))
+
+
+@contextmanager
+def _loaded(args: argparse.Namespace) -> Iterator[Settings]:
+    """The settings a command works on; with --demo, those `serve --demo` uses (the
+    test server runs while the block does)."""
+    settings = load_settings(args.config)
+    if not getattr(args, "demo", False):
+        yield settings
+        return
+    from azsql_mcp.diagnostics.demo import demo_settings
+
+    with demo_settings(settings) as demo:
+        yield demo
+
+
+def _validate(settings: Settings) -> None:
+    """The one validation every command runs (core/validation.py): exit 2 on a problem."""
+    from azsql_mcp.core.validation import validate
+
+    validate(settings)

@@ -18,6 +18,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -35,6 +36,10 @@ SEED_SOURCE_ENV = {
     "AZURE_SQL_USERNAME": "username",
     "AZURE_SQL_PASSWORD": "password",
     "AZURE_MANAGED_IDENTITY_CLIENT_ID": "client_id",
+    # a service principal's (auth = service_principal)
+    "AZURE_SQL_TENANT_ID": "tenant_id",
+    "AZURE_SQL_CLIENT_ID": "client_id",
+    "AZURE_SQL_CLIENT_SECRET": "client_secret",
     "AZURE_SQL_DRIVER": "driver",
     "AZURE_SQL_ENCRYPT": "encrypt",
     "AZURE_SQL_TRUST_SERVER_CERTIFICATE": "trust_server_certificate",
@@ -167,6 +172,8 @@ class ServerSettings(BaseModel):
     shutdown_grace_s: int = Field(30, ge=0, le=3600)
     # sources whose connections share one driver process (about 25 MB each); 1 isolates
     sources_per_driver_process: int = Field(10, ge=1, le=1000)
+    # The web console at `/`: "auto" serves it when bound to loopback (docs/console.md).
+    console: Literal["auto", "on", "off"] = "auto"
     auth: AuthSettings = AuthSettings()
     limits: ServerLimits = ServerLimits()
 
@@ -212,7 +219,9 @@ class LoggingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    format: Literal["json", "text"] = "json"
+    # "auto": readable lines when stderr is a terminal, JSON lines otherwise
+    format: Literal["auto", "json", "text"] = "auto"
+    access_log: bool = False  # one line per HTTP request (uvicorn's access log)
 
 
 class Settings(BaseSettings):
@@ -300,9 +309,13 @@ def load_settings(
     try:
         return Settings(**dict(overrides or {}))
     except ValidationError as exc:
-        raise ConfigError(describe_errors(exc)) from None
+        raise ConfigError(describe_errors(exc, environ=os.environ)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}"]) from None
+    except SettingsError as exc:  # a variable that should hold JSON does not
+        from azsql_mcp.core.envjson import non_json_variables
+
+        raise ConfigError(non_json_variables(Settings, os.environ) or [str(exc)]) from None
     finally:
         _config_file.reset(token)
 
@@ -360,8 +373,13 @@ def _seed_env(environ: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def describe_errors(exc: ValidationError, root: type[BaseModel] | None = None) -> list[str]:
-    """One line per problem: key, the value given (secrets hidden), what is allowed.
+def describe_errors(
+    exc: ValidationError,
+    root: type[BaseModel] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[str]:
+    """One line per problem: key (and the variable it came from, when `environ` set it),
+    the value given (secrets hidden), what is allowed.
 
     `root` is the model `exc` comes from when it is not Settings (a plugin's section)."""
     problems = []
@@ -370,6 +388,9 @@ def describe_errors(exc: ValidationError, root: type[BaseModel] | None = None) -
         if loc[:2] == ["plugins", "sections"]:
             del loc[1]
         key = ".".join(loc) or "(top level)"
+        variable = _variable_of(loc, environ or {})
+        if variable:
+            key += f" (from {variable})"
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1], root or Settings)
             hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
@@ -383,6 +404,21 @@ def describe_errors(exc: ValidationError, root: type[BaseModel] | None = None) -
         else:
             problems.append(f"{key}: {message} (got {err.get('input')!r})")
     return problems
+
+
+def _variable_of(loc: list[str], environ: Mapping[str, str]) -> str | None:
+    """The environment variable that set the value at `loc`, if one did: ours first (they
+    win over the seed server's names)."""
+    ours = "AZSQL_MCP_" + "__".join(loc).upper()
+    if ours in environ:
+        return ours
+    seed = {v: k for k, v in SEED_SOURCE_ENV.items() if environ.get(k)}
+    if loc[:2] == ["sources", SEED_SOURCE_NAME] and len(loc) == 3 and loc[2] in seed:
+        return seed[loc[2]]
+    server = {v: k for k, v in SEED_SERVER_ENV.items() if environ.get(k)}
+    if loc[:1] == ["server"] and len(loc) == 2 and loc[1] in server:
+        return server[loc[1]]
+    return None
 
 
 def _allowed_keys(loc: list[str], root: type[BaseModel]) -> list[str]:

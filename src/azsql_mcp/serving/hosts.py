@@ -1,5 +1,5 @@
 """Loopback host names and addresses: what counts as "this machine" for binding checks,
-DNS-rebinding protection and the protected-resource URL."""
+DNS-rebinding protection and the protected-resource URL; and whether a port is free."""
 
 from __future__ import annotations
 
@@ -15,3 +15,23 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+class PortInUse(Exception):
+    """The HTTP port is taken: said in one line, without a traceback."""
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Bind the address once, as uvicorn will, so a taken port is one clear line."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}. Another process"
+                f" holds the port: choose another with --port (make demo PORT=8001)"
+            ) from None

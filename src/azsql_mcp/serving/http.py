@@ -13,6 +13,8 @@ from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.serving.admission import McpRequestGuard
 from azsql_mcp.serving.bearer import BearerChallenge
 from azsql_mcp.serving.clientauth import metadata_url
+from azsql_mcp.serving.console.access import console_enabled
+from azsql_mcp.serving.console.mcp_page import BrowserPage
 from azsql_mcp.serving.hosts import LOOPBACK_HOSTS, is_loopback
 
 if TYPE_CHECKING:
@@ -25,16 +27,21 @@ log = logging.getLogger(__name__)
 
 def check_binding(settings: Settings) -> None:
     """Refuse to listen beyond loopback without client authentication."""
+    problems = binding_problems(settings)
+    if problems:
+        raise ConfigError(problems)
+
+
+def binding_problems(settings: Settings) -> list[str]:
     server, auth = settings.server, settings.server.auth
     if auth.mode == "none" and not auth.allow_unauthenticated and not is_loopback(server.host):
-        raise ConfigError(
-            [
-                f"server.host: {server.host!r} is not a loopback address and [server.auth] mode"
-                " is 'none', so anyone who reaches the port could use the database. Set"
-                " [server.auth] mode to 'entra', 'jwt' or 'static_tokens', or, only when a"
-                " gateway in front authenticates every request, allow_unauthenticated = true"
-            ]
-        )
+        return [
+            f"server.host: {server.host!r} is not a loopback address and [server.auth] mode"
+            " is 'none', so anyone who reaches the port could use the database. Set"
+            " [server.auth] mode to 'entra', 'jwt' or 'static_tokens', or, only when a"
+            " gateway in front authenticates every request, allow_unauthenticated = true"
+        ]
+    return []
 
 
 def http_app(app: App) -> Starlette:
@@ -51,6 +58,9 @@ def http_app(app: App) -> Starlette:
     if provider is not None:  # mode "none": a gateway in front may use the query its own way
         bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
         middleware.insert(0, bearer)
+    # a browser's GET of the endpoint gets a page rather than a 401 or a JSON-RPC error
+    page = AsgiMiddleware(BrowserPage, path=server.path, console=console_enabled(app.settings))
+    middleware.insert(0, page)
     if server.cors_origins:
         cors = AsgiMiddleware(
             CORSMiddleware,
@@ -82,6 +92,7 @@ async def serve_http(app: App) -> None:
         host=server.host,
         port=server.port,
         log_config=None,
+        access_log=app.settings.logging.access_log,
         lifespan="on",
         timeout_graceful_shutdown=server.shutdown_grace_s,
     )

@@ -11,6 +11,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from azsql_mcp.api import DatabaseError
 from azsql_mcp.core.config import LoggingSettings
 from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
 
@@ -32,16 +33,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class RoutineDatabaseErrors(logging.Filter):
+    """FastMCP logs a resource's or prompt's error with its traceback. When the cause is
+    the database (unavailable, a SQL error) the traceback says nothing the message does
+    not, and an outage would fill the log: one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if record.name.startswith("fastmcp") and isinstance(
+            getattr(exc, "__cause__", None), DatabaseError
+        ):
+            record.msg, record.args = f"{record.getMessage()}: {exc}", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def setup_logging(settings: LoggingSettings) -> None:
     """Send every log record (ours, FastMCP's, uvicorn's) to stderr in one format."""
     handler = logging.StreamHandler(sys.stderr)
-    if settings.format == "json":
+    if log_format(settings) == "json":
         inner: logging.Formatter = JsonFormatter()
     else:
-        inner = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        inner = logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S")
     # No credential in any line, whoever logs it (serving/redact.py).
     handler.setFormatter(RedactingFormatter(inner))
     handler.addFilter(AccessLogQueries())
+    handler.addFilter(RoutineDatabaseErrors())
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)
@@ -54,3 +71,12 @@ def setup_logging(settings: LoggingSettings) -> None:
             logger.removeHandler(old)
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+    if not settings.access_log:
+        logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+
+
+def log_format(settings: LoggingSettings) -> str:
+    """ "json" or "text": "auto" is text for a person at a terminal, JSON for collectors."""
+    if settings.format != "auto":
+        return settings.format
+    return "text" if sys.stderr.isatty() else "json"

@@ -178,7 +178,7 @@ def _warn_restart_needed(app: App, current: Settings, new: Settings) -> None:
             "config reload: %s changed; it takes effect after a restart"
             " (database sources, security, query limits, listener and auth mode keep"
             " their running values)",
-            path,
+            toml_path(path),
         )
     for name in app.plugins.enabled_later(new):
         log.warning(
@@ -225,7 +225,17 @@ def _without_reloadable(dump: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(dump)
     for path in _reloadable_paths(out):
         _delete(out, path)
+    # a [plugins.NAME] table that held only reloadable keys is no change at all
+    sections = out["plugins"]["sections"]
+    for name in [n for n, table in sections.items() if table == {}]:
+        del sections[name]
     return out
+
+
+def toml_path(path: str) -> str:
+    """A settings path as the config file writes it: `[plugins.NAME]` tables are
+    collected under `sections` in the settings, not in the file."""
+    return path.replace("plugins.sections.", "plugins.", 1)
 
 
 def _changed_paths(old: Any, new: Any, prefix: str = "") -> set[str]:

@@ -38,11 +38,12 @@ def add_routes(app: App) -> None:
 
 
 def health_report(app: App) -> tuple[dict[str, Any], int]:
-    """The /health body and status: 503 while any source is not ready."""
+    """The /health body and status: 503 while any source is not ready, or none is
+    configured (a server that can reach no database is not ready to serve)."""
     sources = app.readiness()
-    ready = all(s["ready"] for s in sources.values())
+    ready = bool(sources) and all(s["ready"] for s in sources.values())
     body = {
-        "status": "ok" if ready else "not_ready",
+        "status": "ok" if ready else ("not_ready" if sources else "no_source"),
         "version": __version__,
         "uptime_s": round(time.monotonic() - app.started_at, 3),
         "plugins": app.plugins.counts(),

@@ -4,10 +4,14 @@ config for reloads, and chooses FastMCP's telemetry mode."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import sys
 from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from azsql_mcp.serving.banner import NO_SOURCE, banner
+from azsql_mcp.serving.hosts import check_port_free
 from azsql_mcp.serving.http import check_binding, serve_http
 from azsql_mcp.serving.reload import watch_config
 from azsql_mcp.serving.stdio import serve_stdio
@@ -17,6 +21,7 @@ if TYPE_CHECKING:
     from azsql_mcp.serving.reload import ConfigSource
 
 Transport = Literal["stdio", "http"]
+log = logging.getLogger(__name__)
 
 
 async def serve(app: App, transport: Transport, config: ConfigSource | None = None) -> None:
@@ -27,11 +32,16 @@ async def serve(app: App, transport: Transport, config: ConfigSource | None = No
     """
     choose_telemetry_mode()
     app.freeze_heap_when_open = True
+    if transport == "http":
+        check_binding(app.settings)
+        check_port_free(app.settings.server.host, app.settings.server.port)
+    print(await banner(app, transport, config.path if config else None), file=sys.stderr)
+    if not app.settings.sources:
+        log.warning(NO_SOURCE)
     async with watch_config(app, config):
         if transport == "stdio":
             await serve_stdio(app)
             return
-        check_binding(app.settings)
         await serve_http(app)
 
 

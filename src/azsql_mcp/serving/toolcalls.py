@@ -7,6 +7,7 @@ import asyncio
 import functools
 import logging
 import time
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +42,8 @@ class ToolCallMiddleware(Middleware):
         self.plugin_of_tool = plugin_of_tool
         self.audit = audit
         self.limits = limits
+        # the last audit lines, for the console's activity page (kept with audit off too)
+        self.recent: deque[str] = deque(maxlen=RECENT_CALLS)
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         if context.method != "tools/call":
@@ -74,9 +77,12 @@ class ToolCallMiddleware(Middleware):
             duration = time.perf_counter() - started
             _calls(tool, plugin, outcome).inc()
             _latency(tool, plugin).observe(duration)
+            line = audit_line(
+                requested[:MAX_AUDITED_NAME], plugin, record, duration, outcome, number
+            )
+            self.recent.append(line)
             if self.audit is not None:
-                audited = requested[:MAX_AUDITED_NAME]
-                self.audit.write(audit_line(audited, plugin, record, duration, outcome, number))
+                self.audit.write(line)
         return result
 
 
@@ -89,6 +95,7 @@ def _busy(limits: LimitState) -> RateLimitError:
 
 
 UNKNOWN_TOOL = "(unknown)"
+RECENT_CALLS = 200
 MAX_AUDITED_NAME = 128
 
 # Labelled metric children, looked up once per label set instead of on every call.

@@ -101,14 +101,20 @@ class ServicePrincipal(_CredentialProvider):
         s = settings
         if credential is None:
             if not (s.tenant_id and s.client_id):
-                raise ValueError("auth 'service_principal' needs `tenant_id` and `client_id`")
+                raise ValueError(
+                    "auth 'service_principal' needs `tenant_id` and `client_id`: set them in"
+                    " the source's table, in AZSQL_MCP_SOURCES__<NAME>__TENANT_ID and"
+                    " __CLIENT_ID, or for the AZURE_SQL_* source in AZURE_SQL_TENANT_ID and"
+                    " AZURE_SQL_CLIENT_ID"
+                )
             has_client_secret = has_secret(
                 s.client_secret, s.client_secret_env, s.client_secret_file
             )
             if not (has_client_secret or s.certificate_path):
                 raise ValueError(
                     "auth 'service_principal' needs client_secret_env, client_secret_file "
-                    "or certificate_path"
+                    "or certificate_path (AZSQL_MCP_SOURCES__<NAME>__CLIENT_SECRET_ENV, or"
+                    " AZURE_SQL_CLIENT_SECRET for the AZURE_SQL_* source)"
                 )
         self.description = f"service principal {s.client_id} in tenant {s.tenant_id}"
 

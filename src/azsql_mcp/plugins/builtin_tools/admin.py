@@ -68,6 +68,11 @@ class HealthResult(BaseModel):
 async def health_check(ctx: ToolContext) -> ToolResult:
     """Check the connection: latency, pool state, read-only mode, and what the database
     login may do, such as VIEW SERVER STATE or SHOWPLAN."""
+    if not ctx.sources:  # nothing to check: an error, not a healthy-looking answer
+        raise ToolError(
+            "no database source is configured: add a [sources.NAME] table to the config"
+            " file, or set AZURE_SQL_SERVER and AZURE_SQL_DATABASE (docs/configuration.md)"
+        )
     latency: float | None = None
     error: str | None = None
     grants: catalog.Permissions | None = None

@@ -1,0 +1,91 @@
+"""The start banner on stderr: what is running, where to reach it, what a client will
+see, and for stdio a client configuration to paste. stdout stays the protocol's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from azsql_mcp.serving.console.access import console_enabled
+from azsql_mcp.version import __version__
+
+if TYPE_CHECKING:
+    from azsql_mcp.core.app import App
+
+NO_SOURCE = (
+    "no database source is configured: add a [sources.NAME] table (server, database) to"
+    " the config file, or set AZURE_SQL_SERVER and AZURE_SQL_DATABASE; try"
+    " `azsql-mcp serve --demo` for a sample database"
+)
+
+
+async def banner(app: App, transport: str, config_file: Path | None) -> str:
+    settings = app.settings
+    server = settings.server
+    lines = [f"azsql-mcp {__version__}, serving MCP over {_transport_name(transport)}"]
+    if transport == "http":
+        base = f"http://{_url_host(server.host)}:{server.port}"
+        lines.append(f"  MCP endpoint  {base}{server.path}")
+        if console_enabled(settings):
+            lines.append(f"  console       {base}/")
+        lines += [f"  health        {base}/health", f"  metrics       {base}/metrics"]
+        lines.append(f"  client auth   {server.auth.mode}")
+    lines.append(f"  config        {config_file or '(none: defaults and environment)'}")
+    if settings.sources:
+        for name, source in settings.sources.items():
+            where = f"{source.database or '(default database)'} on {source.server}"
+            read_only = " read-only" if settings.source_security(name).read_only else ""
+            lines.append(f"  source        {name}: {where}, {source.auth} auth{read_only}, opening")
+    else:
+        lines.append(f"  source        NONE: {NO_SOURCE}")
+    tools = sorted(t.name for t in await app.mcp.list_tools())
+    lines.append(f"  tools ({len(tools)})     {', '.join(tools)}")
+    if transport == "stdio":
+        lines += [
+            "",
+            "Client configuration (paste into the client's settings):",
+            *_snippets(config_file),
+        ]
+    return "\n".join(lines)
+
+
+def _transport_name(transport: str) -> str:
+    return "streamable HTTP" if transport == "http" else "stdio"
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _command() -> list[str]:
+    """This installation's absolute command: the console script beside the interpreter,
+    else the one on PATH, else the interpreter running the CLI module."""
+    beside = Path(sys.executable).parent / "azsql-mcp"
+    if beside.exists():
+        return [str(beside.absolute())]
+    found = shutil.which("azsql-mcp")
+    if found:
+        return [str(Path(found).absolute())]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from azsql_mcp.core.cli import main; sys.exit(main())",
+    ]
+
+
+def _snippets(config_file: Path | None) -> list[str]:
+    command, *args = _command()
+    args.append("serve")
+    if config_file is not None:
+        args += ["--config", str(config_file.absolute())]
+    claude = {"mcpServers": {"azsql": {"command": command, "args": args}}}
+    vscode = {"servers": {"azsql": {"type": "stdio", "command": command, "args": args}}}
+    return [
+        "  Claude Desktop (claude_desktop_config.json):",
+        json.dumps(claude, indent=2),
+        "  VS Code (.vscode/mcp.json):",
+        json.dumps(vscode, indent=2),
+    ]

@@ -1,0 +1,277 @@
+"""The console's pages: overview, components, schema, activity and the query runner.
+
+Each function returns a page body (HTML); `routes.py` wraps it in the shell. They read
+the assembled `App` and go through the same paths clients use: the component lists
+through FastMCP (visibility and scopes applied), the runner through `read_data`."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from azsql_mcp.catalog.schema import schema_overview
+from azsql_mcp.serving.console.erd import er_svg, reference_target
+from azsql_mcp.serving.console.layout import esc, state, table
+from azsql_mcp.version import __version__
+
+if TYPE_CHECKING:
+    from fastmcp.tools import ToolResult
+
+    from azsql_mcp.core.app import App
+
+ACTIVITY_ROWS = 50
+ERROR_OUTCOMES = ("error", "refused", "limited")
+
+
+def overview(app: App) -> str:
+    settings = app.settings
+    uptime = time.monotonic() - app.started_at
+    facts = table(
+        ["version", "transport", "uptime", "client auth", "default source"],
+        [
+            [
+                esc(__version__),
+                esc(settings.server.transport),
+                esc(f"{uptime:.0f} s"),
+                esc(settings.server.auth.mode),
+                esc(settings.server.default_source or "(first source)"),
+            ]
+        ],
+    )
+    sources = []
+    for name, info in app.readiness().items():
+        db = app.databases.get(name)
+        stats = getattr(db, "pool_stats", None)
+        pool = stats() if stats else {}
+        latency = info["latency_ms"]
+        sources.append(
+            [
+                esc(name),
+                state(info["ready"], "ready" if info["ready"] else "not ready"),
+                esc(info["reason"] or ""),
+                esc("" if latency is None else f"{latency:.1f} ms"),
+                esc(f"{pool.get('in_use', 0)} in use, {pool.get('idle', 0)} idle" if pool else ""),
+            ]
+        )
+    if not sources:
+        source_html = (
+            '<p class="bad">No source is configured: add a [sources.NAME] table to the'
+            " config file or set AZSQL_MCP_SOURCES__NAME__SERVER and __DATABASE"
+            " (docs/configuration.md).</p>"
+        )
+    else:
+        source_html = table(["source", "state", "reason", "latency", "pool"], sources)
+    plugins = table(
+        ["plugin", "version", "status", "why / error", "tools"],
+        [
+            [
+                esc(r.name),
+                esc(r.version),
+                state(r.status == "loaded", r.status),
+                esc(r.reason or ""),
+                esc(", ".join(r.tools)),
+            ]
+            for r in app.plugins.records
+        ],
+    )
+    errors = [e for e in _activity(app) if e.get("outcome") in ERROR_OUTCOMES][:10]
+    error_rows = [[esc(msg), "", ""] for msg in app.source_errors.values()]
+    error_rows += [
+        [
+            esc(e.get("time")),
+            esc(e.get("tool")),
+            esc(f"{e.get('outcome')} {e.get('error_number') or ''}"),
+        ]
+        for e in errors
+    ]
+    recent = (
+        table(["when / message", "tool", "outcome"], error_rows)
+        if error_rows
+        else '<p class="muted">No errors.</p>'
+    )
+    return (
+        f"{facts}<h2>Sources</h2>{source_html}<h2>Plugins</h2>{plugins}"
+        f"<h2>Recent errors</h2>{recent}"
+    )
+
+
+async def components(app: App) -> str:
+    plugin_of_tool = {name: spec.plugin for name, spec in app.plugins.tools.items()}
+    tools = await app.mcp.list_tools()
+    tool_rows = [
+        [
+            f"<code>{esc(t.name)}</code>",
+            esc(plugin_of_tool.get(t.name, "")),
+            esc(t.description or ""),
+            _schema_details(t.parameters),
+        ]
+        for t in sorted(tools, key=lambda t: t.name)
+    ]
+    plugin_of_uri = {uri: spec.plugin for uri, spec in app.plugins.resources.items()}
+    resources = [*await app.mcp.list_resources(), *await app.mcp.list_resource_templates()]
+    resource_rows = []
+    for r in resources:
+        uri = str(getattr(r, "uri_template", None) or getattr(r, "uri", ""))
+        resource_rows.append(
+            [f"<code>{esc(uri)}</code>", esc(plugin_of_uri.get(uri, "")), esc(r.description or "")]
+        )
+    plugin_of_prompt = {name: spec.plugin for name, spec in app.plugins.prompts.items()}
+    prompt_rows = []
+    for p in await app.mcp.list_prompts():
+        args = ", ".join(f"{a.name}{'' if a.required else '?'}" for a in (p.arguments or []))
+        prompt_rows.append(
+            [
+                f"<code>{esc(p.name)}</code>",
+                esc(plugin_of_prompt.get(p.name, "")),
+                esc(p.description or ""),
+                esc(args),
+            ]
+        )
+    return (
+        '<p class="muted">What a client without scopes restrictions sees.</p>'
+        f"<h2>Tools ({len(tool_rows)})</h2>"
+        + table(["tool", "plugin", "description", "input schema"], tool_rows, row_id="tools")
+        + f"<h2>Resources ({len(resource_rows)})</h2>"
+        + table(["uri", "plugin", "description"], resource_rows)
+        + f"<h2>Prompts ({len(prompt_rows)})</h2>"
+        + table(["prompt", "plugin", "description", "arguments"], prompt_rows)
+    )
+
+
+def _schema_details(schema: dict[str, Any]) -> str:
+    props = schema.get("properties") or {}
+    summary = ", ".join(props) or "(none)"
+    body = esc(json.dumps(schema, indent=2))
+    return f"<details><summary>{esc(summary)}</summary><pre>{body}</pre></details>"
+
+
+async def schema(app: App, source: str | None) -> str:
+    names = list(app.settings.sources)
+    if not names:
+        return '<p class="bad">No source is configured.</p>'
+    source = source if source in names else (app.settings.server.default_source or names[0])
+    picker = " · ".join(
+        f"<b>{esc(n)}</b>" if n == source else f'<a href="?source={esc(n)}">{esc(n)}</a>'
+        for n in names
+    )
+    db = app.databases.get(source)
+    if db is None:
+        return f"<p>Source: {picker}</p><p class='bad'>Source {esc(source)!s} is still opening.</p>"
+    try:
+        outline = await schema_overview(db)
+    except Exception as exc:  # an outage shows on the page, not as a 500
+        return f"<p>Source: {picker}</p><p class='bad'>Cannot read the catalog: {esc(exc)}</p>"
+    by_schema: dict[str, list[str]] = {}
+    for t in outline.tables:
+        cols = table(
+            ["column", "type", "null", "key"],
+            [
+                [
+                    esc(c.name),
+                    f"<code>{esc(c.type)}</code>",
+                    "yes" if c.nullable else "no",
+                    _key_of(c.name, t.primary_key, t.references),
+                ]
+                for c in t.columns
+            ],
+        )
+        block = (
+            f'<details class="table"><summary><b>{esc(t.name)}</b>'
+            f' <span class="muted">{esc(t.type)}, {len(t.columns)} columns</span></summary>'
+            f"{cols}</details>"
+        )
+        by_schema.setdefault(t.name.split(".", 1)[0], []).append(block)
+    listing = "".join(
+        f"<h2>Schema {esc(name)}</h2>{''.join(blocks)}" for name, blocks in by_schema.items()
+    )
+    note = '<p class="bad">The catalog was cut short.</p>' if outline.truncated else ""
+    return (
+        f"<p>Source: {picker}</p>{note}<h2>ER diagram</h2>"
+        f'<div style="overflow:auto">{er_svg(outline)}</div>{listing}'
+    )
+
+
+def _key_of(column: str, primary: list[str], references: list[str]) -> str:
+    keys = ["PK"] if column in primary else []
+    for ref in references:
+        if column in [c.strip() for c in ref.split(" -> ", 1)[0].split(",")]:
+            keys.append(f"FK → {esc(reference_target(ref))}")
+    return " ".join(keys)
+
+
+def _activity(app: App) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in reversed(app.tool_calls.recent)]
+
+
+def activity_rows(app: App) -> str:
+    rows = [
+        [
+            esc(e.get("time")),
+            esc(e.get("client")),
+            f"<code>{esc(e.get('tool'))}</code>",
+            esc(e.get("source") or ""),
+            esc(e.get("duration_ms")),
+            esc("" if e.get("rows") is None else e.get("rows")),
+            state(e.get("outcome") == "ok", str(e.get("outcome"))),
+        ]
+        for e in _activity(app)[:ACTIVITY_ROWS]
+    ]
+    return "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+
+
+def activity(app: App) -> str:
+    headers = ["time", "who", "tool", "source", "ms", "rows", "outcome"]
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    # Live updates: the rows are fetched again every two seconds (no build step, no library).
+    script = """<script>
+setInterval(async () => {
+  const r = await fetch('/console/activity/rows');
+  if (r.ok) document.getElementById('activity').innerHTML = await r.text();
+}, 2000);
+</script>"""
+    return (
+        f'<p class="muted">The last {ACTIVITY_ROWS} tool calls from the audit stream,'
+        " newest first; refreshed every 2 s.</p>"
+        f'<table><thead><tr>{head}</tr></thead><tbody id="activity">{activity_rows(app)}'
+        f"</tbody></table>{script}"
+    )
+
+
+def query_form(app: App, sql: str = "", source: str | None = None, result: str = "") -> str:
+    options = "".join(
+        f"<option{' selected' if n == source else ''}>{esc(n)}</option>"
+        for n in app.settings.sources
+    )
+    return (
+        '<p class="muted">Runs one statement through the <code>read_data</code> tool, as a'
+        " client would: the same guard, caps, rollback and audit line.</p>"
+        '<form method="post" action="/console/query" id="runner">'
+        f'<p>Source <select name="source">{options}</select></p>'
+        f'<textarea name="sql" id="sql">{esc(sql)}</textarea>'
+        '<p><button type="submit" id="run">Run</button></p></form>'
+        f'<div id="result">{result}</div>'
+    )
+
+
+def query_result(result: ToolResult) -> str:
+    data = result.structured_content or {}
+    columns = [c.get("name", "") for c in data.get("columns", [])]
+    rows = data.get("rows", [])
+    cells = [
+        [esc(_cell(v)) for v in (row.values() if isinstance(row, dict) else row)] for row in rows
+    ]
+    more = " (truncated: add TOP or a WHERE clause)" if data.get("truncated") else ""
+    return f'<p class="ok">{len(rows)} row(s){esc(more)}</p>' + table(columns, cells)
+
+
+def query_error(message: str) -> str:
+    return f'<p class="bad" id="error">{esc(message)}</p>'
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)

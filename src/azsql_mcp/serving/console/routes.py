@@ -1,0 +1,92 @@
+"""The console's routes beside `/mcp`: `/` and `/console/...` (docs/console.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from azsql_mcp.serving.console import pages
+from azsql_mcp.serving.console.access import console_enabled, refusal
+from azsql_mcp.serving.console.layout import page
+
+if TYPE_CHECKING:
+    from azsql_mcp.core.app import App
+
+Handler = Callable[[Request], Awaitable[Response]]
+MAX_FORM_BYTES = 200_000
+
+
+def add_console(app: App) -> None:
+    """Register the console's routes when `[server] console` allows it here."""
+    if not console_enabled(app.settings):
+        return
+
+    def route(path: str, methods: list[str]) -> Callable[[Handler], Handler]:
+        def wrap(handler: Handler) -> Handler:
+            async def guarded(request: Request) -> Response:
+                refused = await refusal(app, request)
+                return refused if refused is not None else await handler(request)
+
+            app.mcp.custom_route(path, methods=methods)(guarded)
+            return handler
+
+        return wrap
+
+    @route("/", ["GET"])
+    async def overview(request: Request) -> Response:
+        return HTMLResponse(page("Overview", "/", pages.overview(app)))
+
+    @route("/console/tools", ["GET"])
+    async def components(request: Request) -> Response:
+        body = await pages.components(app)
+        return HTMLResponse(page("Tools, resources, prompts", "/console/tools", body))
+
+    @route("/console/schema", ["GET"])
+    async def schema(request: Request) -> Response:
+        body = await pages.schema(app, request.query_params.get("source"))
+        return HTMLResponse(page("Schema", "/console/schema", body))
+
+    @route("/console/activity", ["GET"])
+    async def activity(request: Request) -> Response:
+        return HTMLResponse(page("Activity", "/console/activity", pages.activity(app)))
+
+    @route("/console/activity/rows", ["GET"])
+    async def activity_rows(request: Request) -> Response:
+        return HTMLResponse(pages.activity_rows(app))
+
+    @route("/console/query", ["GET", "POST"])
+    async def query(request: Request) -> Response:
+        if request.method == "GET":
+            return HTMLResponse(page("Query runner", "/console/query", pages.query_form(app)))
+        body = await request.body()
+        if len(body) > MAX_FORM_BYTES:
+            return Response("statement too long", status_code=413)
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        sql, source = form.get("sql", ""), form.get("source") or None
+        result = await run_query(app, sql, source)
+        body_html = pages.query_form(app, sql, source, result)
+        return HTMLResponse(page("Query runner", "/console/query", body_html))
+
+
+async def run_query(app: App, sql: str, source: str | None) -> str:
+    """`read_data` called through FastMCP with its middleware: visibility, scopes, the
+    concurrency slot, the guard, caps, rollback and the audit line, as for a client."""
+    from fastmcp.exceptions import FastMCPError, NotFoundError
+    from pydantic import ValidationError
+
+    if not sql.strip():
+        return pages.query_error("Type a SELECT statement, then Run.")
+    arguments: dict[str, object] = {"query": sql}
+    if source and len(app.settings.sources) > 1:
+        arguments["source"] = source
+    try:
+        result = await app.mcp.call_tool("read_data", arguments)
+    except NotFoundError:
+        return pages.query_error("read_data is switched off or hidden on this server.")
+    except (FastMCPError, ValidationError) as exc:
+        return pages.query_error(str(exc))
+    return pages.query_result(result)

@@ -1,0 +1,113 @@
+"""One validation path: every command accepts and refuses the same configs, exits 2 and
+lists every problem at once; env-var JSON errors name the variable; `--demo` on check,
+tools and config; `tools` prints whole first paragraphs, `tools --json` MCP's names."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from azsql_mcp.core.cli import main
+
+COMMANDS = ["check", "config", "plugins", "tools", "serve"]
+BAD = """
+[server]
+transport = "http"
+host = "0.0.0.0"
+[plugins.nosuch]
+x = 1
+[sources.a]
+server = "x"
+auth = "sqll"
+"""
+CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_the_same_config_listing_every_problem(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(BAD)
+    assert main([command, "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "plugins.nosuch: no plugin named 'nosuch'" in err
+    assert "sources.a.auth: unknown auth provider 'sqll'" in err
+    assert "server.host: '0.0.0.0' is not a loopback address" in err
+
+
+@pytest.mark.parametrize("command", ["config", "plugins", "tools"])
+def test_a_valid_config_is_accepted_by_every_command(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command]) == 0
+
+
+def test_list_variable_that_is_not_json_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AZSQL_MCP_PLUGINS__DISABLED", "builtin_prompts")
+    assert main(["config"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert (
+        "AZSQL_MCP_PLUGINS__DISABLED: 'builtin_prompts' is not JSON; this setting takes a"
+        """ JSON list, e.g. AZSQL_MCP_PLUGINS__DISABLED='["builtin_prompts"]'"""
+    ) in err
+
+
+def test_tools_prints_whole_first_paragraphs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("health_check"))
+    assert line.endswith("such as VIEW SERVER STATE or SHOWPLAN.")
+
+
+def test_tools_json_uses_mcp_field_names(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "--json"]) == 0
+    read_data = next(t for t in json.loads(capsys.readouterr().out) if t["name"] == "read_data")
+    assert {"inputSchema", "annotations", "plugin", "scopes"} <= set(read_data)
+    assert "input_schema" not in read_data
+    assert read_data["annotations"]["readOnlyHint"] is True
+
+
+def test_demo_on_check_tools_and_config(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "--demo"]) == 0
+    assert "demo" in json.loads(capsys.readouterr().out)["sources"]
+    assert main(["tools", "--demo"]) == 0
+    assert "read_data" in capsys.readouterr().out
+    assert main(["check", "--demo"]) == 0
+    assert "all checks passed" in capsys.readouterr().out
+
+
+def test_config_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """As `azsql-mcp config | head` once head has gone: no BrokenPipeError traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", CLI, "config"],
+            env=env,
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 0

@@ -1,0 +1,68 @@
+"""Who reaches the console: loopback without client auth; elsewhere only a token with
+sql.admin; never with a foreign Host or a cross-site form post; off by switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.serving.http import http_app
+
+TOKENS = [
+    {"token": "reader-token", "subject": "reader", "scopes": ["sql.read"]},
+    {"token": "admin-token", "subject": "admin", "scopes": ["sql.read", "sql.admin"]},
+]
+
+
+def client(**server: Any) -> TestClient:
+    app = build_app(settings_from_mapping({"server": {"transport": "http", **server}}))
+    return TestClient(http_app(app), base_url="http://127.0.0.1:8000")
+
+
+def test_loopback_without_auth_serves_every_page() -> None:
+    web = client()
+    for path in ("/", "/console/tools", "/console/schema", "/console/activity", "/console/query"):
+        response = web.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/html")
+    assert "No source is configured" in web.get("/").text
+
+
+def test_foreign_host_and_cross_site_posts_are_refused() -> None:
+    web = client()
+    assert web.get("/", headers={"Host": "evil.example"}).status_code == 421
+    post = web.post("/console/query", data={"sql": "SELECT 1"}, headers={"Origin": "http://evil"})
+    assert post.status_code == 403
+
+
+def test_switched_off_or_off_loopback_by_default() -> None:
+    assert client(console="off").get("/").status_code == 404
+    assert client(host="0.0.0.0", allowed_hosts=["127.0.0.1"]).get("/").status_code == 404
+
+
+def test_beyond_loopback_needs_client_auth_and_sql_admin() -> None:
+    open_web = client(host="0.0.0.0", console="on", allowed_hosts=["127.0.0.1"])
+    assert "client authentication" in open_web.get("/").text
+    web = client(
+        host="0.0.0.0",
+        console="on",
+        allowed_hosts=["127.0.0.1"],
+        auth={"mode": "static_tokens", "static_tokens": TOKENS},
+    )
+    assert web.get("/").status_code == 401
+    reader = web.get("/", headers={"Authorization": "Bearer reader-token"})
+    assert reader.status_code == 403 and "sql.admin" in reader.text
+    assert web.get("/", headers={"Authorization": "Bearer admin-token"}).status_code == 200
+
+
+def test_a_browser_at_the_mcp_endpoint_gets_a_page() -> None:
+    with client() as web:  # the lifespan runs the MCP session manager
+        page = web.get("/mcp", headers={"Accept": "text/html,application/xhtml+xml"})
+        assert page.status_code == 200
+        assert "MCP endpoint" in page.text and "http://127.0.0.1:8000/mcp" in page.text
+        # an MCP client's GET is still the protocol's (no session yet: refused as before)
+        protocol = web.get("/mcp", headers={"Accept": "text/event-stream"})
+        assert protocol.status_code == 400 and "session" in protocol.text.lower()

@@ -1,0 +1,119 @@
+"""A readable start: the banner, log format by terminal, no access log by default, and a
+server without a source that says so (banner, /health, health_check)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import LoggingSettings, settings_from_mapping
+from azsql_mcp.serving.banner import banner
+from azsql_mcp.serving.logsetup import JsonFormatter, log_format, setup_logging
+from azsql_mcp.serving.redact import RedactingFormatter
+from azsql_mcp.serving.routes import health_report
+
+SOURCE = {"server": "db.example.net", "database": "sales", "password": "p"}
+
+
+def build(**config: Any) -> Any:
+    return build_app(settings_from_mapping(config))
+
+
+async def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
+    app = build(sources={"sales": SOURCE}, server={"transport": "http", "port": 8123})
+    text = await banner(app, "http", None)
+    for line in (
+        "MCP endpoint  http://127.0.0.1:8123/mcp",
+        "console       http://127.0.0.1:8123/",
+        "health        http://127.0.0.1:8123/health",
+        "metrics       http://127.0.0.1:8123/metrics",
+        "client auth   none",
+        "source        sales: sales on db.example.net",
+    ):
+        assert line in text
+    assert "read_data" in text and "list_tables" in text
+    assert "Claude Desktop" not in text
+
+
+async def test_stdio_banner_has_paste_ready_snippets_with_absolute_paths(tmp_path: Path) -> None:
+    config = tmp_path / "azsql-mcp.toml"
+    text = await banner(build(sources={"sales": SOURCE}), "stdio", config)
+    start = text.index("{", text.index("Claude Desktop"))
+    claude = json.JSONDecoder().raw_decode(text[start:])[0]
+    entry = claude["mcpServers"]["azsql"]
+    assert Path(entry["command"]).is_absolute()
+    assert entry["args"][-3:] == ["serve", "--config", str(config)]
+    vscode_at = text.index("{", text.index("VS Code"))
+    assert json.JSONDecoder().raw_decode(text[vscode_at:])[0]["servers"]["azsql"]["type"] == "stdio"
+
+
+async def test_no_source_is_said_everywhere() -> None:
+    app = build()
+    assert "source        NONE: no database source is configured" in await banner(app, "http", None)
+    body, status = health_report(app)
+    assert (status, body["status"]) == (503, "no_source")
+    async with Client(app.mcp) as client:
+        result = await client.call_tool("health_check", {}, raise_on_error=False)
+    assert result.is_error
+    assert "no database source is configured" in result.content[0].text
+
+
+@pytest.mark.parametrize(("tty", "expected"), [(True, "text"), (False, "json")])
+def test_log_format_auto_follows_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, tty: bool, expected: str
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    assert log_format(LoggingSettings()) == expected
+    assert log_format(LoggingSettings(format="json")) == "json"
+
+
+def test_access_log_is_off_unless_asked() -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        setup_logging(LoggingSettings(format="json"))
+        formatter = root.handlers[0].formatter
+        assert isinstance(formatter, RedactingFormatter)
+        assert isinstance(formatter.inner, JsonFormatter)
+        assert not logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO)
+        setup_logging(LoggingSettings(access_log=True))
+        assert logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO)
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("uvicorn.access").setLevel(logging.NOTSET)
+
+
+def test_routine_database_errors_of_resources_and_prompts_are_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fastmcp.exceptions import PromptError
+
+    from azsql_mcp.api import DatabaseUnavailable
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        setup_logging(LoggingSettings(format="text"))
+        try:
+            try:
+                raise DatabaseUnavailable("database unavailable: cannot reach db:1433")
+            except DatabaseUnavailable as cause:
+                raise PromptError("database unavailable: cannot reach db:1433") from cause
+        except PromptError:
+            logging.getLogger("fastmcp.server.server").warning(
+                "Error rendering prompt %r", "guide", exc_info=True
+            )
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert "Error rendering prompt 'guide': database unavailable" in err
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
