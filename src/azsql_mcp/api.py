@@ -277,6 +277,7 @@ class RegisterTool(Protocol):
         annotations: Mapping[str, Any] | None = None,
         tags: set[str] | None = None,
         writes: bool = False,
+        output_schema: type[BaseModel] | Mapping[str, Any] | None = None,
     ) -> None: ...
 
 

@@ -16,11 +16,14 @@ from fastmcp import FastMCP
 from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
 from fastmcp.tools import Tool
+from fastmcp.utilities.types import NotSet
 
 from azsql_mcp.core.app import App
 from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.core.outputs import output_schema
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
+from azsql_mcp.serving.argerrors import ArgumentErrors
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.injection import inject
@@ -70,6 +73,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     app.hidden.keys = app.hidden_keys(settings)
     mcp.add_transform(app.hidden)
     mcp.add_middleware(app.tool_calls)
+    mcp.add_middleware(ArgumentErrors())
     add_routes(app)
     return app
 
@@ -98,9 +102,12 @@ def _add_components(app: App, record: PluginRecord) -> None:
                 if spec.annotations
                 else None
             )
+            declared = spec.output_schema
             components.append(
                 Tool.from_function(
                     fn,
+                    # a declared result model, else FastMCP infers one from the return type
+                    output_schema=NotSet if declared is None else output_schema(declared),
                     name=spec.name,
                     title=spec.title,
                     description=spec.description,

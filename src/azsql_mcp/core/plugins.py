@@ -44,6 +44,8 @@ class ToolSpec:
     annotations: Mapping[str, Any] | None = None
     tags: set[str] | None = None
     writes: bool = False
+    # the result model (or a JSON schema) of a tool that returns a ToolResult
+    output_schema: type[BaseModel] | Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -455,6 +457,7 @@ class _Staging:
         annotations: Mapping[str, Any] | None = None,
         tags: set[str] | None = None,
         writes: bool = False,
+        output_schema: type[BaseModel] | Mapping[str, Any] | None = None,
     ) -> None:
         _require_async(fn, "tool")
         self.tools.append(
@@ -467,6 +470,7 @@ class _Staging:
                 annotations=annotations,
                 tags=tags,
                 writes=writes,
+                output_schema=output_schema,
             )
         )
 
