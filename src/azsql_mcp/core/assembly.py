@@ -27,6 +27,7 @@ from azsql_mcp.serving.argerrors import ArgumentErrors
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.injection import inject
+from azsql_mcp.serving.instructions import server_instructions
 from azsql_mcp.serving.routes import add_routes
 from azsql_mcp.serving.runtime import Runtime
 from azsql_mcp.serving.toolcalls import ToolCallMiddleware
@@ -50,6 +51,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
 
     mcp = FastMCP(
         settings.server.name,
+        instructions=server_instructions(settings, _listed_tools(plugins)),
         version=__version__,
         lifespan=lifespan,
         mask_error_details=True,
@@ -76,6 +78,12 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     mcp.add_middleware(ArgumentErrors())
     add_routes(app)
     return app
+
+
+def _listed_tools(plugins: PluginSet) -> set[str]:
+    """The registered tools less those an operator switched off."""
+    off = {name for record in plugins.loaded() for name in record.disabled_tools}
+    return set(plugins.tools) - off
 
 
 def _auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
