@@ -28,6 +28,7 @@ from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.injection import inject
 from azsql_mcp.serving.instructions import server_instructions
+from azsql_mcp.serving.promptargs import plain_arguments
 from azsql_mcp.serving.routes import add_routes
 from azsql_mcp.serving.runtime import Runtime
 from azsql_mcp.serving.toolcalls import ToolCallMiddleware
@@ -100,6 +101,8 @@ def _add_components(app: App, record: PluginRecord) -> None:
     plugins, runtime = app.plugins, app.runtime
     # the plugin's resources and the by-source variants the core added to them
     own = [uri for uri, res in plugins.resources.items() if res.plugin == record.name]
+    if len(runtime.sources) <= 1:  # with one source `database://{source}/...` repeats
+        own = [uri for uri in own if not plugins.resources[uri].source_from_uri]
     try:
         components: list[Tool | Resource | ResourceTemplate | Prompt] = []
         for name in record.tools:
@@ -147,9 +150,10 @@ def _add_components(app: App, record: PluginRecord) -> None:
         for name in record.prompts:
             prompt = plugins.prompts[name]
             fn = inject(prompt.fn, runtime, plugin=record.name, kind="prompt")
-            components.append(
-                Prompt.from_function(fn, name=name, description=prompt.description, auth=app.policy)
+            made = Prompt.from_function(
+                fn, name=name, description=prompt.description, auth=app.policy
             )
+            components.append(plain_arguments(made))
     except Exception as exc:
         message = f"{record.describe()} registered a component FastMCP refused: {exc}"
         for name in record.tools:

@@ -88,7 +88,7 @@ async def read_data(
     if result.truncated and result.next_offset is not None:
         fingerprint = query_fingerprint(ctx.source, query, params)
         next_cursor = encode_cursor(result.next_offset, fingerprint)
-    structured = result_to_structured(result, next_cursor=next_cursor)
+    structured = result_to_structured(result, next_cursor=next_cursor, page_rows=page)
     text = render_result(structured)
     if max_rows and max_rows > cap:
         text = f"(max_rows lowered to the server's cap of {cap})\n{text}"
