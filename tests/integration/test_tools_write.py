@@ -159,7 +159,7 @@ async def test_batch_is_all_or_nothing(writer):
         statements=[insert, insert],  # the second breaks AK_ProductCategory_Name
         params={"name": "Test Batch"},
     )
-    assert message.startswith("statement 2 of 2 failed: ")
+    assert message.startswith("Statement 2 of 2 failed: ")
     assert message.endswith("The batch was rolled back: nothing was written.")
     refusal = await refused(
         writer, "execute_batch", statements=[insert, "DROP TABLE SalesLT.ProductCategory"]

@@ -161,7 +161,7 @@ def _name_statement(exc: Any, number: int, count: int) -> None:
     """Say which statement of a batch failed, in the driver message (args[1]); the
     server's error number and the ODBC state stay where retry.inspect_error reads them."""
     if len(exc.args) >= 2:
-        where = f"statement {number} of {count} failed:; "  # "; " parts are joined by spaces
+        where = f"Statement {number} of {count} failed:; "  # "; " parts are joined by spaces
         exc.args = (exc.args[0], where + str(exc.args[1]), *exc.args[2:])
 
 
