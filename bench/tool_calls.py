@@ -22,7 +22,8 @@ Which process runs what:
 
 Target (issues 5 and 22): read_data of 100 rows at p50 <= 1.1 x (raw driver p50 + bare tool p50)
 per transport; the capped 50,000-row read under 0.5 s with peak memory growth under 50 MB.
-Also prints the size of tools/list for the default read-only toolset (budget 8 KB).
+Also prints the size of tools/list for the default read-only toolset (issue 18): names,
+descriptions and input schemas under 6 KB, the whole answer with output schemas under 10 KB.
 
     .venv/bin/python bench/tool_calls.py [--calls 200] [--transports memory,stdio,http]
 """
@@ -269,10 +270,13 @@ async def raw_driver(tds: tuple[str, int], password: str):
         await conn.close()
 
 
-async def tools_list_size(client: Any) -> int:
+async def tools_list_sizes(client: Any) -> tuple[int, int]:
+    """Bytes of JSON of tools/list: names, descriptions and input schemas (what most
+    clients put in front of the model), and the whole answer with output schemas."""
     tools = await client.list_tools()
     listed = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
-    return len(json.dumps(listed))
+    seen = [{k: t[k] for k in ("name", "description", "inputSchema") if k in t} for t in listed]
+    return len(json.dumps(seen)), len(json.dumps({"tools": listed}))
 
 
 def driver_memory_mb(field: str) -> float:
@@ -317,7 +321,12 @@ async def bench(args: argparse.Namespace) -> int:
         app = build_app(settings)
         payload: dict[str, Any] = {}
         async with Client(app.mcp) as client:
-            print(f"tools/list (default read-only toolset): {await tools_list_size(client)} bytes")
+            model_facing, whole = await tools_list_sizes(client)
+            print(
+                f"tools/list (default read-only toolset): {model_facing} bytes of names,"
+                f" descriptions and input schemas (target < 6144), {whole} bytes in all with"
+                " output schemas (target < 10240)"
+            )
             driver_rss = 0.0
             for name, (tool, targs, _, _) in CASES.items():
                 if name == "read_data_500_of_50k":  # the driver process runs by now

@@ -66,6 +66,9 @@ class SourceSettings(BaseModel):
 
     server: str = Field(..., description="host, host,port or tcp:host,port")
     database: str = "master"
+    description: str | None = Field(
+        None, max_length=200, description="what this source holds, shown to the agent"
+    )
     auth: str = Field("sql", description="name of an auth provider")
     username: str | None = None
     password: SecretStr | None = None
@@ -381,6 +384,7 @@ class RegisterTool(Protocol):
         writes: bool = False,
         scopes: Sequence[str] | None = None,
         source: str | None = None,
+        output_schema: type[BaseModel] | Mapping[str, Any] | None = None,
     ) -> None: ...
 
 

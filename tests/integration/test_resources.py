@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from fastmcp import Client
 
 
 def text_of(contents) -> str:
@@ -15,7 +16,8 @@ async def test_resources_are_listed(mcp_client):
     assert {"database://schema", "database://tables", "database://status"} <= uris
     templates = {t.uri_template for t in await mcp_client.list_resource_templates()}
     assert "database://tables/{schema}/{table}" in templates
-    assert "database://{source}/schema" in templates
+    # with one source, database://{source}/... would only repeat the plain resources
+    assert not any("{source}" in t for t in templates)
 
 
 async def test_schema_is_compact_and_fenced(mcp_client):
@@ -51,15 +53,19 @@ async def test_status(mcp_client):
     assert data["database"]["database_name"]
 
 
-async def test_source_in_the_uri(mcp_client):
-    data = json.loads(text_of(await mcp_client.read_resource("database://main/status")))
-    assert data["source"] == "main"
-    table = json.loads(
-        text_of(await mcp_client.read_resource("database://main/tables/SalesLT/Customer"))
-    )
+async def test_source_in_the_uri(make_azsql_server, azsql_config):
+    second = {"sources": {"other": azsql_config["sources"]["main"]}}
+    async with Client(make_azsql_server(config=second)) as client:
+        templates = {t.uri_template for t in await client.list_resource_templates()}
+        data = json.loads(text_of(await client.read_resource("database://other/status")))
+        table = json.loads(
+            text_of(await client.read_resource("database://main/tables/SalesLT/Customer"))
+        )
+        with pytest.raises(Exception, match="unknown source"):
+            await client.read_resource("database://nosuch/status")
+    assert "database://{source}/schema" in templates
+    assert data["source"] == "other"
     assert table["name"] == "Customer"
-    with pytest.raises(Exception, match="unknown source"):
-        await mcp_client.read_resource("database://nosuch/status")
 
 
 async def test_schema_diagram_is_mermaid(mcp_client):

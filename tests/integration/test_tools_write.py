@@ -153,12 +153,18 @@ async def test_each_tool_takes_only_its_kind(writer):
 @pytest.mark.usefixtures("privileged_only")
 async def test_batch_is_all_or_nothing(writer):
     insert = "INSERT INTO SalesLT.ProductCategory (ParentProductCategoryID, Name) VALUES (1, @name)"
-    await refused(
+    message = await refused(
         writer,
         "execute_batch",
         statements=[insert, insert],  # the second breaks AK_ProductCategory_Name
         params={"name": "Test Batch"},
     )
+    assert message.startswith("Statement 2 of 2 failed: ")
+    assert message.endswith("The batch was rolled back: nothing was written.")
+    refusal = await refused(
+        writer, "execute_batch", statements=[insert, "DROP TABLE SalesLT.ProductCategory"]
+    )
+    assert refusal.startswith("Statement 2 of 2: ") and "rolled back" in refusal
     count = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE Name LIKE @p"
     assert await scalar(writer, count, p="Test Batch%") == 0
     done = await ok(

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from azsql_mcp.api import Database
 from azsql_mcp.values import records
+
+
+@asynccontextmanager
+async def first_error() -> AsyncIterator[None]:
+    """Around a TaskGroup of reads: their first error, not the group. A group error
+    would reach the client as a bare "Error reading resource", without the reason
+    (the database is unavailable, a permission is missing)."""
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        raise group.exceptions[0] from group
+
 
 # The database caps every page at the operator's max_rows (meant for ad-hoc queries);
 # catalog reads page past it up to this ceiling, so 150 columns are not cut at 100.

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database
 from azsql_mcp.catalog import sql
-from azsql_mcp.catalog.reading import read_all
+from azsql_mcp.catalog.reading import first_error, read_all
 from azsql_mcp.catalog.tables import format_sql_type
 
 # Enough for large databases; the overview says when it stopped.
@@ -43,7 +43,7 @@ class SchemaOverview(BaseModel):
 
 
 async def schema_overview(db: Database) -> SchemaOverview:
-    async with asyncio.TaskGroup() as group:
+    async with first_error(), asyncio.TaskGroup() as group:
         columns = group.create_task(read_all(db, sql.ALL_COLUMNS, limit=SCHEMA_MAX_COLUMNS))
         keys = group.create_task(read_all(db, sql.ALL_PRIMARY_KEYS, limit=SCHEMA_MAX_COLUMNS))
         foreign = group.create_task(read_all(db, sql.ALL_FOREIGN_KEYS, limit=SCHEMA_MAX_COLUMNS))

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database
 from azsql_mcp.catalog import sql
-from azsql_mcp.catalog.reading import read_all
+from azsql_mcp.catalog.reading import first_error, read_all
 from azsql_mcp.values import cell_text, fence_untrusted
 
 
@@ -176,7 +176,7 @@ async def describe_table(db: Database, table: str) -> TableDescription:
     async def fetch(query: str) -> list[dict[str, Any]]:
         return (await read_all(db, query, params))[0]
 
-    async with asyncio.TaskGroup() as group:
+    async with first_error(), asyncio.TaskGroup() as group:
         columns = group.create_task(fetch(sql.COLUMNS))
         keys = group.create_task(fetch(sql.KEY_CONSTRAINTS))
         foreign = group.create_task(fetch(sql.FOREIGN_KEYS))

@@ -22,12 +22,15 @@ from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.declared import declare_tools
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
+from azsql_mcp.serving.argerrors import ArgumentErrors
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.completions import Completer
 from azsql_mcp.serving.console import add_console
 from azsql_mcp.serving.injection import inject
+from azsql_mcp.serving.instructions import server_instructions
 from azsql_mcp.serving.listing import ListDereferenceMiddleware
+from azsql_mcp.serving.promptargs import plain_arguments
 from azsql_mcp.serving.routes import add_routes
 from azsql_mcp.serving.runtime import Runtime
 from azsql_mcp.serving.toolcalls import ToolCallMiddleware
@@ -52,6 +55,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
 
     mcp = FastMCP(
         settings.server.name,
+        instructions=server_instructions(settings, _listed_tools(plugins)),
         version=__version__,
         lifespan=lifespan,
         mask_error_details=True,
@@ -79,9 +83,16 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     mcp.add_middleware(app.tool_calls)
     mcp.add_completion_handler(Completer(runtime))
     mcp.add_middleware(app.sessions)
+    mcp.add_middleware(ArgumentErrors())
     add_routes(app)
     add_console(app)
     return app
+
+
+def _listed_tools(plugins: PluginSet) -> set[str]:
+    """The registered tools less those an operator switched off."""
+    off = {name for record in plugins.loaded() for name in record.disabled_tools}
+    return set(plugins.tools) - off
 
 
 def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
@@ -113,6 +124,8 @@ def _add_components(app: App, record: PluginRecord) -> None:
     plugins, runtime = app.plugins, app.runtime
     # the plugin's resources and the by-source variants the core added to them
     own = [uri for uri, res in plugins.resources.items() if res.plugin == record.name]
+    if len(runtime.sources) <= 1:  # with one source `database://{source}/...` repeats
+        own = [uri for uri in own if not plugins.resources[uri].source_from_uri]
     try:
         components: list[Tool | Resource | ResourceTemplate | Prompt] = []
         components += [tool_component(app, plugins.tools[name]) for name in record.tools]
@@ -139,9 +152,10 @@ def _add_components(app: App, record: PluginRecord) -> None:
         for name in record.prompts:
             prompt = plugins.prompts[name]
             fn = inject(prompt.fn, runtime, plugin=record.name, kind="prompt")
-            components.append(
-                Prompt.from_function(fn, name=name, description=prompt.description, auth=app.policy)
+            made = Prompt.from_function(
+                fn, name=name, description=prompt.description, auth=app.policy
             )
+            components.append(plain_arguments(made))
     except Exception as exc:
         message = f"{record.describe()} registered a component FastMCP refused: {exc}"
         for name in record.tools:

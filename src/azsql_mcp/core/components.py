@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import mcp.types as mt
 from fastmcp.tools import Tool
+from fastmcp.utilities.types import NotSet
 
 from azsql_mcp.core.app import App
+from azsql_mcp.core.outputs import output_schema
 from azsql_mcp.core.plugins import ToolSpec
 from azsql_mcp.serving.injection import inject
 
@@ -24,8 +26,11 @@ def tool_component(app: App, spec: ToolSpec) -> Tool:
     annotations = (
         mt.ToolAnnotations.model_validate(dict(spec.annotations)) if spec.annotations else None
     )
+    declared = spec.output_schema
     return Tool.from_function(
         fn,
+        # a declared result model, else FastMCP infers one from the return type
+        output_schema=NotSet if declared is None else output_schema(declared),
         name=spec.name,
         title=spec.title,
         description=spec.description,

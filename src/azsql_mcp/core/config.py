@@ -169,6 +169,9 @@ class ServerSettings(BaseModel):
     allowed_origins: list[str] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=list)
     default_source: str | None = None
+    # the `instructions` of the initialize answer: replace the built-in text, or add to it
+    instructions: str | None = Field(None, max_length=4000)
+    extra_instructions: str | None = Field(None, max_length=4000)
     shutdown_grace_s: int = Field(30, ge=0, le=3600)
     # sources whose connections share one driver process (about 25 MB each); 1 isolates
     sources_per_driver_process: int = Field(10, ge=1, le=1000)

@@ -55,6 +55,8 @@ class ToolSpec:
     scopes: tuple[str, ...] | None = None  # the default scopes (server.auth.tool_scopes wins)
     declared: bool = False  # from a `[tools.NAME]` table of the config
     source: str | None = None  # the one source it uses; None: the caller's choice
+    # the result model (or a JSON schema) of a tool that returns a ToolResult
+    output_schema: type[BaseModel] | Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -501,6 +503,7 @@ class Staging:
         writes: bool = False,
         scopes: Sequence[str] | None = None,
         source: str | None = None,
+        output_schema: type[BaseModel] | Mapping[str, Any] | None = None,
     ) -> None:
         _require_async(fn, "tool")
         self.tools.append(
@@ -515,6 +518,7 @@ class Staging:
                 writes=writes,
                 scopes=tuple(scopes) if scopes is not None else None,
                 source=source,
+                output_schema=output_schema,
             )
         )
 

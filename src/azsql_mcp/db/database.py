@@ -242,9 +242,13 @@ class SourceDatabase(Database):
         self._refuse_if_read_only()
         if not statements:
             raise ValueError("write_batch needs at least one statement")
-        checked = [
-            await self._check_write(sql, ("insert", "update", "delete")) for sql in statements
-        ]
+        checked = []
+        for number, sql in enumerate(statements, 1):
+            try:
+                checked.append(await self._check_write(sql, ("insert", "update", "delete")))
+            except QueryRefused as exc:
+                where = f"Statement {number} of {len(statements)}: " if len(statements) > 1 else ""
+                raise QueryRefused(where + exc.reason, exc.allowed) from exc
         used = {name for c in checked for name in c.param_names}
         _refuse_unused(params, used)
         batch = [(c.sql, bind_params(c.param_names, params, check_unused=False)) for c in checked]

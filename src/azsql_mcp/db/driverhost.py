@@ -217,6 +217,14 @@ def _capped_set(
     )
 
 
+def _name_statement(exc: Any, number: int, count: int) -> None:
+    """Say which statement of a batch failed, in the driver message (args[1]); the
+    server's error number and the ODBC state stay where retry.inspect_error reads them."""
+    if len(exc.args) >= 2:
+        where = f"Statement {number} of {count} failed:; "  # "; " parts are joined by spaces
+        exc.args = (exc.args[0], where + str(exc.args[1]), *exc.args[2:])
+
+
 def run_writes(
     conn: Connection,
     statements: list[tuple[str, list[Any]]],
@@ -224,12 +232,19 @@ def run_writes(
     timeout_s: int,
 ) -> list[tuple[int, float]]:
     """All statements in one transaction: (rows affected, duration in ms) of each."""
+    import pyodbc
+
     results = []
     total = 0
     with _statement(conn, timeout_s) as cursor:
-        for sql, args in statements:
+        for number, (sql, args) in enumerate(statements, 1):
             started = time.perf_counter()
-            cursor.execute(sql, *args)
+            try:
+                cursor.execute(sql, *args)
+            except pyodbc.Error as exc:
+                if len(statements) > 1:
+                    _name_statement(exc, number, len(statements))
+                raise
             affected = cursor.rowcount
             if affected < 0:
                 raise Refused(

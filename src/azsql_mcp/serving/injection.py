@@ -134,13 +134,22 @@ def _is_tool_context(annotation: Any) -> bool:
 
 def _source_parameter(runtime: Runtime) -> inspect.Parameter:
     names: Any = Literal.__getitem__(tuple(runtime.sources))
-    annotation = Annotated[names, Field(description="Database source to use.")]
+    annotation = Annotated[names, Field(description=source_description(runtime))]
     return inspect.Parameter(
         SOURCE_ARG,
         inspect.Parameter.KEYWORD_ONLY,
         default=runtime.default_source,
         annotation=annotation,
     )
+
+
+def source_description(runtime: Runtime) -> str:
+    """The `source` argument's description: each name with what the config says it holds."""
+    described = [
+        f"{name} - {text}" if (text := runtime.descriptions.get(name)) else name
+        for name in runtime.sources
+    ]
+    return "Database source: " + "; ".join(described) + "."
 
 
 def _database_message(exc: DatabaseError) -> str:

@@ -20,6 +20,7 @@ class Runtime:
         self.sources = list(settings.sources)
         self.default_source = settings.default_source
         self.read_only = {name: settings.source_security(name).read_only for name in self.sources}
+        self.descriptions = {name: s.description for name, s in settings.sources.items()}
         self.plugin_configs = dict(plugin_configs)
         self.databases: dict[str, Database] = {}
         self.opener: Callable[[], Awaitable[None]] | None = None  # set by the server

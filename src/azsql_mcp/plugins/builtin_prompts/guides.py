@@ -39,18 +39,23 @@ async def sql_query_builder(
     tool = (
         "read_data" if verb == "SELECT" else ("insert_data" if verb == "INSERT" else "update_data")
     )
+    if verb == "SELECT":
+        run = "Use TOP or OFFSET/FETCH with ORDER BY to keep results small. "
+        run += f"Run it with the {tool} tool, with the parameters in params."
+    elif ctx.db.security.read_only:
+        # the write tools are not listed: naming one would send the model after it
+        run = (
+            "This server is read-only, so no tool here runs it: show me the statement and"
+            " its parameters to run elsewhere."
+        )
+    else:
+        run = WRITE_NOTE + " " + f"Run it with the {tool} tool, with the parameters in params."
     return (
         f"Help me write a T-SQL {verb} statement for {info.full_name}.\n\n"
         f"This is the table as the database describes it:\n{catalog.render_description(info)}\n\n"
         "Rules: SQL Server T-SQL only; one statement; name the columns explicitly; pass every"
         " value as an @name parameter (never inside the SQL text); use the keys above for joins"
-        " and filters. "
-        + (
-            "Use TOP or OFFSET/FETCH with ORDER BY to keep results small. "
-            if verb == "SELECT"
-            else WRITE_NOTE + " "
-        )
-        + f"Run it with the {tool} tool, with the parameters in params."
+        " and filters. " + run
     )
 
 

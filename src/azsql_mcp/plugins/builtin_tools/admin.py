@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from azsql_mcp import DatabaseError, ToolContext, catalog
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
+from azsql_mcp.plugins.builtin_tools.query import ParamValue
 from azsql_mcp.values import cell_text, fence_untrusted
 
 
@@ -23,6 +24,10 @@ class ExplainResult(BaseModel):
 async def explain_query(
     ctx: ToolContext,
     query: Annotated[str, Field(description="one SELECT, as for read_data")],
+    params: Annotated[
+        dict[str, ParamValue] | None,
+        Field(description="as for read_data; the plan is estimated for unknown values"),
+    ] = None,
     include_xml: Annotated[bool, Field(description="also return the raw ShowPlanXML")] = False,
 ) -> ToolResult:
     """Show the estimated plan of a SELECT without running it.
@@ -30,6 +35,10 @@ async def explain_query(
     Operators with estimated rows and cost, warnings, and missing-index suggestions.
     Use to find why a query is slow. Needs the SHOWPLAN permission in the database.
     """
+    # params are accepted so a read_data call can be explained as it stands; the batch
+    # declares each @name without a value (db/explain.py), as SQL Server estimates a
+    # local variable, so their values do not change the plan.
+    del params
     try:
         xml = await ctx.db.explain(query)
     except DatabaseError as e:

@@ -8,7 +8,7 @@ from fastmcp.tools import ToolResult
 from pydantic import Field
 
 from azsql_mcp import ToolContext, catalog
-from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
+from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, clear_errors, respond
 from azsql_mcp.values import cell_text, fence_untrusted
 
 
@@ -37,7 +37,13 @@ async def list_tables(
 
 async def describe_table(
     ctx: ToolContext,
-    table: Annotated[str, Field(description="schema.table, or table if unambiguous")],
+    table: Annotated[
+        str,
+        Field(
+            description="schema.table, or table if unambiguous",
+            validation_alias=SEED_NAMES["table"],
+        ),
+    ],
 ) -> ToolResult:
     """Describe one table or view before querying it.
 

@@ -9,9 +9,18 @@ from typing import Any
 from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from mcp_types import TextContent
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel
 
 from azsql_mcp.catalog import CatalogError
+
+# Argument names of the server this project started from (its README's usage examples:
+# describe_table {"table_name": ...}, read_data {"limit": ...}), accepted beside ours so
+# prompts written for it keep working. Aliases keep them out of the input schema: the
+# model sees one name per argument (docs/tools.md says why).
+SEED_NAMES = {
+    "table": AliasChoices("table", "table_name"),
+    "max_rows": AliasChoices("max_rows", "limit"),
+}
 
 READ = {
     "readOnlyHint": True,

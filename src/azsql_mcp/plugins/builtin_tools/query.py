@@ -13,7 +13,7 @@ from fastmcp.tools import ToolResult
 from pydantic import Field
 
 from azsql_mcp import ADMIN_SCOPE, ToolContext
-from azsql_mcp.plugins.builtin_tools.common import respond
+from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, respond
 from azsql_mcp.values import render_result, result_to_structured
 
 ParamValue = str | int | float | bool | None
@@ -56,7 +56,12 @@ async def read_data(
         dict[str, ParamValue] | None, Field(description="values for @name placeholders")
     ] = None,
     max_rows: Annotated[
-        int | None, Field(ge=1, description="rows per page, up to the server's cap")
+        int | None,
+        Field(
+            ge=1,
+            description="rows per page, up to the server's cap",
+            validation_alias=SEED_NAMES["max_rows"],
+        ),
     ] = None,
     cursor: Annotated[
         str | None, Field(description="next_cursor from the previous page of this query")
@@ -83,7 +88,7 @@ async def read_data(
     if result.truncated and result.next_offset is not None:
         fingerprint = query_fingerprint(ctx.source, query, params)
         next_cursor = encode_cursor(result.next_offset, fingerprint)
-    structured = result_to_structured(result, next_cursor=next_cursor)
+    structured = result_to_structured(result, next_cursor=next_cursor, page_rows=page)
     text = render_result(structured)
     if max_rows and max_rows > cap:
         text = f"(max_rows lowered to the server's cap of {cap})\n{text}"

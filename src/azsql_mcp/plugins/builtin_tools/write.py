@@ -13,7 +13,7 @@ from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
-from azsql_mcp import DatabaseError, QueryResult, ToolContext
+from azsql_mcp import DatabaseError, QueryRefused, QueryResult, ToolContext
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
@@ -82,7 +82,14 @@ async def execute_batch(
     params: Params = None,
 ) -> ToolResult:
     """Run several INSERT/UPDATE/DELETE statements in one transaction: all or nothing."""
-    results = await _permitted(ctx, ctx.db.write_batch(statements, params))
+    try:
+        results = await _permitted(ctx, ctx.db.write_batch(statements, params))
+    except (DatabaseError, QueryRefused, ToolError) as e:
+        if isinstance(e, DatabaseError) and e.transient:
+            raise  # its message says to check whether the change took effect
+        # the message names the statement (db/database.py, driverhost.run_writes)
+        text = str(e).rstrip(". ")
+        raise ToolError(f"{text}. The batch was rolled back: nothing was written.") from e
     counts = [r.rows_affected or 0 for r in results]
     structured = BatchResult(
         rows_affected=counts,

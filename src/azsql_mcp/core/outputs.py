@@ -1,0 +1,53 @@
+"""Output schemas for tools: a result model's JSON schema, kept small for tools/list.
+
+A full pydantic schema of every built-in result would triple tools/list (issue 18 keeps
+it under 10 KB with output schemas). The result's own fields keep their names and
+types; objects below them say only "object", which still validates what
+the tool returns (clients such as the MCP Python SDK check structuredContent against it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastmcp.utilities.json_schema import compress_schema
+from pydantic import BaseModel, TypeAdapter
+
+# Levels of properties kept: the result's own fields; objects below them are "object".
+DEPTH = 1
+_DROPPED = ("title", "description", "default", "examples")
+
+
+def output_schema(declared: type[BaseModel] | Mapping[str, Any]) -> dict[str, Any]:
+    """The outputSchema of a tool from a result model (made compact) or a schema (as is)."""
+    if isinstance(declared, Mapping):
+        return dict(declared)
+    full = TypeAdapter(declared).json_schema(mode="serialization")
+    defs = full.get("$defs", {})
+    return _compact(compress_schema(full, prune_titles=True), defs, DEPTH)
+
+
+def _compact(node: dict[str, Any], defs: dict[str, Any], depth: int) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        node = defs[ref.rsplit("/", 1)[-1]]
+    if "anyOf" in node:
+        options = [_compact(option, defs, depth) for option in node["anyOf"]]
+        types = [o.get("type") for o in options]
+        if all(isinstance(t, str) for t in types) and all(len(o) == 1 for o in options):
+            return {"type": sorted(set(types), key=types.index)}  # X | None -> [X, "null"]
+        return {"anyOf": options}
+    kind = node.get("type")
+    out = {k: v for k, v in node.items() if k not in (*_DROPPED, "$defs", "properties", "items")}
+    if kind == "object" and "properties" in node:
+        if depth <= 0:
+            return {"type": "object"}
+        out["properties"] = {
+            name: _compact(sub, defs, depth - 1) for name, sub in node["properties"].items()
+        }
+    if kind == "array" and "items" in node:
+        items = _compact(node["items"], defs, depth)
+        if items != {}:
+            out["items"] = items
+    return out
