@@ -22,7 +22,12 @@ MAX_SHOWN = 60  # characters of a given value quoted back
 
 
 class ArgumentErrors(Middleware):
-    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]):
+    """Only tool calls, dispatched here: the base dispatch would wrap every request in
+    three more hook layers (serving/listing.py says what that costs)."""
+
+    async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
+        if context.method != "tools/call":
+            return await call_next(context)
         try:
             return await call_next(context)
         except ValidationError as exc:
