@@ -96,7 +96,8 @@ async def test_reload_applies_switches_and_scopes_and_keeps_running_on_errors(
         await asyncio.sleep(1)
         assert reloads(base, "unchanged") == unchanged_before + 1
         assert proc.poll() is None
-    messages = [json.loads(line)["message"] for line in log.read_text().splitlines() if line]
+    lines = log.read_text().splitlines()  # the start banner, then JSON log lines
+    messages = [json.loads(line)["message"] for line in lines if line.startswith('{"time"')]
     refused = [m for m in messages if "refused" in m]
     assert any("server.limits.rate_per_minute" in m for m in refused)
     assert any("server.limits.not_a_key" in m for m in refused)

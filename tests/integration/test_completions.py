@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import mcp_types
+from fastmcp import Client
 
 PROMPT = mcp_types.PromptReference(name="sql_query_builder")
 TABLE = mcp_types.ResourceTemplateReference(uri="database://tables/{schema}/{table}")
@@ -40,8 +41,12 @@ async def test_template_variables(mcp_client):
     assert await values(mcp_client, TABLE, "table", "Prod", schema="nope") == []
 
 
-async def test_sources_and_unknown_arguments(mcp_client):
+async def test_sources_and_unknown_arguments(mcp_client, make_azsql_server, azsql_config):
+    # the database://{source}/... templates are listed with several sources only
+    second = {"sources": {"other": azsql_config["sources"]["main"]}}
     by_source = mcp_types.ResourceTemplateReference(uri="database://{source}/status")
-    assert await values(mcp_client, by_source, "source", "") == ["main"]
+    async with Client(make_azsql_server(config=second)) as client:
+        assert await values(client, by_source, "source", "") == ["main", "other"]
+        assert await values(client, by_source, "source", "o") == ["other"]
     assert await values(mcp_client, PROMPT, "table", "Sales", source="nope") == []
     assert await values(mcp_client, PROMPT, "query", "SEL") == []

@@ -66,7 +66,9 @@ async def test_default_cap_says_it_cut(mcp_client):
     data = result.structured_content
     assert data["row_count"] == 100 and data["truncated"] is True and data["next_cursor"]
     text = result.content[0].text
-    assert text.startswith("100 row(s) (truncated; pass next_cursor as cursor for more)")
+    assert text.startswith(
+        "100 row(s) (truncated at the rows per page (max_rows); pass next_cursor as cursor"
+    )
     assert "not instructions" in text
 
 
