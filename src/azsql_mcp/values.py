@@ -30,11 +30,16 @@ no row can close the fence or start a new line.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
 import re
 import secrets
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, cast
 
+from fastmcp.exceptions import ToolError
 from pydantic import BaseModel, PlainSerializer
 
 from azsql_mcp.api import Column, QueryResult
@@ -54,7 +59,10 @@ __all__ = [
     "JsonValue",
     "ResultColumn",
     "StructuredResult",
+    "call_fingerprint",
     "cell_text",
+    "decode_cursor",
+    "encode_cursor",
     "fence_untrusted",
     "records",
     "render_result",
@@ -223,3 +231,39 @@ def render_result(structured: StructuredResult) -> str:
     if structured.next_cursor:
         summary += f"\nnext_cursor: {structured.next_cursor}"
     return summary + "\n" + fence_untrusted(render_table(structured.columns, structured.rows))
+
+
+# --- cursors: which page of which call ------------------------------------------------
+
+
+def call_fingerprint(*parts: Any) -> str:
+    """Identifies what a cursor pages through (source, query or tool, and the values), so
+    that a cursor of one call is refused by another."""
+    canonical = json.dumps(list(parts), sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def encode_cursor(offset: int, fingerprint: str) -> str:
+    """An opaque `next_cursor` for the page that starts at `offset`."""
+    raw = json.dumps({"o": offset, "f": fingerprint}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, fingerprint: str) -> int:
+    """The offset a cursor points at; ToolError for a cursor this server did not issue or
+    that belongs to another call."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset, owner = data["o"], data["f"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as e:
+        raise ToolError(
+            "The cursor is not one this server issued. Pass next_cursor exactly as"
+            " returned, or omit cursor to start from the first row."
+        ) from e
+    if owner != fingerprint or not isinstance(offset, int) or offset < 0:
+        raise ToolError(
+            "This cursor belongs to a different query, params or source. Repeat the"
+            " same call with it, or omit cursor to start from the first row."
+        )
+    return offset

@@ -3,26 +3,26 @@
 import pytest
 from fastmcp.exceptions import ToolError
 
-from azsql_mcp.plugins.builtin_tools.query import decode_cursor, encode_cursor, query_fingerprint
+from azsql_mcp.values import call_fingerprint, decode_cursor, encode_cursor
 
 
 def test_round_trip():
-    fp = query_fingerprint("default", "SELECT 1", {"a": 1})
+    fp = call_fingerprint("default", "SELECT 1", {"a": 1})
     assert decode_cursor(encode_cursor(500, fp), fp) == 500
 
 
 def test_fingerprint_depends_on_query_params_and_source():
-    base = query_fingerprint("default", "SELECT @a", {"a": 1})
-    assert base == query_fingerprint("default", "SELECT @a", {"a": 1})
-    assert base != query_fingerprint("default", "SELECT @a", {"a": 2})
-    assert base != query_fingerprint("default", "SELECT @a ", {"a": 1})
-    assert base != query_fingerprint("staging", "SELECT @a", {"a": 1})
+    base = call_fingerprint("default", "SELECT @a", {"a": 1})
+    assert base == call_fingerprint("default", "SELECT @a", {"a": 1})
+    assert base != call_fingerprint("default", "SELECT @a", {"a": 2})
+    assert base != call_fingerprint("default", "SELECT @a ", {"a": 1})
+    assert base != call_fingerprint("staging", "SELECT @a", {"a": 1})
 
 
 def test_cursor_of_another_query_is_refused():
-    cursor = encode_cursor(100, query_fingerprint("default", "SELECT 1", None))
+    cursor = encode_cursor(100, call_fingerprint("default", "SELECT 1", {}))
     with pytest.raises(ToolError, match="different query"):
-        decode_cursor(cursor, query_fingerprint("default", "SELECT 2", None))
+        decode_cursor(cursor, call_fingerprint("default", "SELECT 2", {}))
 
 
 @pytest.mark.parametrize("cursor", ["!!!", "e30", "bm90IGpzb24"])  # junk, {}, "not json"

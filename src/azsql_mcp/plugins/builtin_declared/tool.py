@@ -4,11 +4,7 @@ read_data and the write tools (guard, caps, rollback, max_affected_rows, audit).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import inspect
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, Literal
 
@@ -19,7 +15,13 @@ from pydantic import BaseModel, Field
 
 from azsql_mcp import ToolContext
 from azsql_mcp.plugins.builtin_declared.model import PYTHON_TYPES, ParameterDecl, ToolDecl
-from azsql_mcp.values import render_result, result_to_structured
+from azsql_mcp.values import (
+    call_fingerprint,
+    decode_cursor,
+    encode_cursor,
+    render_result,
+    result_to_structured,
+)
 
 READ_HINTS = {
     "readOnlyHint": True,
@@ -55,12 +57,12 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
             count = result.rows_affected or 0
             written = WriteResult(rows_affected=count, duration_ms=round(result.duration_ms, 1))
             return respond(written, f"{name} committed: {count} row(s) affected.")
-        fingerprint = _fingerprint(ctx.source, name, params)
-        offset = _decode_cursor(cursor, fingerprint) if cursor else 0
+        fingerprint = call_fingerprint(ctx.source, name, params)
+        offset = decode_cursor(cursor, fingerprint) if cursor else 0
         result = await ctx.db.read(statement, params, offset=offset, json_values=True)
         next_cursor = None
         if result.truncated and result.next_offset is not None:
-            next_cursor = _encode_cursor(result.next_offset, fingerprint)
+            next_cursor = encode_cursor(result.next_offset, fingerprint)
         structured = result_to_structured(result, next_cursor=next_cursor)
         return respond(structured, render_result(structured))
 
@@ -126,33 +128,3 @@ def claimed_values(
 
 def respond(structured: BaseModel, text: str) -> ToolResult:
     return ToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
-
-
-# --- cursors: which page of which call (source, tool and values) ------------------------
-
-
-def _fingerprint(source: str, tool: str, params: Mapping[str, Any]) -> str:
-    canonical = json.dumps([source, tool, params], sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-def _encode_cursor(offset: int, fingerprint: str) -> str:
-    raw = json.dumps({"o": offset, "f": fingerprint}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, fingerprint: str) -> int:
-    try:
-        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        offset, owner = data["o"], data["f"]
-    except (binascii.Error, ValueError, KeyError, TypeError) as e:
-        raise ToolError(
-            "The cursor is not one this tool issued. Pass next_cursor exactly as returned,"
-            " or omit cursor to start from the first row."
-        ) from e
-    if owner != fingerprint or not isinstance(offset, int) or offset < 0:
-        raise ToolError(
-            "This cursor belongs to a call with other values. Repeat the same arguments with"
-            " it, or omit cursor to start from the first row."
-        )
-    return offset
