@@ -9,14 +9,13 @@ TEST_DEB_PACKAGES := chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages demo test lint typecheck pytest test-sqlserver conformance bench clean
+.PHONY: install system-packages test-packages demo test lint typecheck pytest test-sqlserver conformance bench clean
 
 install: system-packages $(STAMP)
 
-# Debian packages for the ODBC stack: unixODBC (needed by Microsoft's driver too) and FreeTDS;
-# chromium for the console's browser test (tests/e2e/test_console_browser.py).
-system-packages:
-	@missing=""; for p in $(DEB_PACKAGES) $(TEST_DEB_PACKAGES); do \
+# Installs the Debian packages of $(1) that are missing (as root; otherwise says how).
+define ensure_debs
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -28,6 +27,16 @@ system-packages:
 	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
+
+# Debian packages for the ODBC stack: unixODBC (needed by Microsoft's driver too) and FreeTDS.
+system-packages:
+	$(call ensure_debs,$(DEB_PACKAGES))
+
+# chromium for the console's browser test (tests/e2e/test_console_browser.py): tests only,
+# so `make demo` does not download a browser.
+test-packages:
+	$(call ensure_debs,$(TEST_DEB_PACKAGES))
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +56,7 @@ typecheck: install
 	$(BIN)/mypy
 
 # The example plugin is its own project: its tests run from its folder, as its authors would.
-pytest: install
+pytest: install test-packages
 	cd examples/azsql-mcp-hello && ../../$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q
 
