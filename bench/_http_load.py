@@ -12,10 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 NO_BODY = (204, 304)  # statuses whose responses never carry a body
+
+
+def percentile_ms(latencies: Sequence[float], q: float) -> float:
+    """The q-quantile of latencies in seconds, in milliseconds (the median for 0.5)."""
+    ordered = sorted(latencies)
+    if not ordered:
+        return float("nan")
+    if q == 0.5:
+        return statistics.median(ordered) * 1000
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,6 @@ import asyncio
 import json
 import os
 import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,7 +65,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
+from _http_load import (  # bench/_http_load.py, beside this file
+    HttpConnection,
+    call_tool,
+    percentile_ms,
+)
 from _processes import cpu_seconds, driver_pids, free_port, rss_mb, tds_process
 
 QUERY = (
@@ -105,12 +108,7 @@ class Run:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
     def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        if q == 0.5:
-            return statistics.median(ordered) * 1000
-        return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+        return percentile_ms(self.latencies, q)
 
     def line(self, label: str) -> str:
         return (

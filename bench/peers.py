@@ -26,7 +26,6 @@ import json
 import os
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _http_load import HttpConnection, Response  # bench/_http_load.py, beside this file
+from _http_load import (  # bench/_http_load.py, beside this file
+    HttpConnection,
+    Response,
+    percentile_ms,
+)
 from _processes import free_port, tds_process
 
 QUERY = (
@@ -202,12 +205,7 @@ class Server:
         return n / self.elapsed[clients] if self.elapsed.get(clients) else 0.0
 
     def percentile(self, clients: int, q: float) -> float:
-        ordered = sorted(self.latencies.get(clients, []))
-        if not ordered:
-            return float("nan")
-        if q == 0.5:
-            return statistics.median(ordered) * 1000
-        return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+        return percentile_ms(self.latencies.get(clients, []), q)
 
     def line(self, clients: int) -> str:
         return (
