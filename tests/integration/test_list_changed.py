@@ -1,7 +1,7 @@
 """A config reload tells connected clients what changed: 2026-07-28 clients through the
 `subscriptions/listen` stream they opened, older ones by notifications on their
 connection (serving/sessions.py). Real MCP clients, in memory; the stdio and HTTP
-transports are covered in tests/e2e/test_list_changed.py."""
+transports are covered in tests/e2e/test_list_changed_transports.py."""
 
 from __future__ import annotations
 

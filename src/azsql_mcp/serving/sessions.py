@@ -92,7 +92,8 @@ class ConnectedSessions(Middleware):
 
     def lists_changed(self, kinds: Iterable[ListKind]) -> None:
         """Tell every connected client which lists changed, in the background."""
-        changed = [kind for kind in _EVENTS if kind in set(kinds)]
+        wanted = set(kinds)
+        changed = [kind for kind in _EVENTS if kind in wanted]
         if not changed:
             return
         try:
