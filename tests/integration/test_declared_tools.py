@@ -234,7 +234,7 @@ class ListChanges(MessageHandler):
 async def test_a_reload_adds_and_removes_declared_tools(azsql_config: dict[str, Any]) -> None:
     app = make_app(azsql_config)
     changes = ListChanges()
-    # a handshake-era connection: 2026-07-28 ones have no channel for notifications
+    # a handshake-era connection (test_list_changed.py: 2026-07-28 clients that listen)
     async with Client(app.mcp, message_handler=changes, mode="legacy") as client:
         assert "orders" not in {t.name for t in await client.list_tools()}
         added = settings_from_mapping(

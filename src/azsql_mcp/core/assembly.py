@@ -83,6 +83,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     mcp.add_middleware(app.tool_calls)
     mcp.add_completion_handler(Completer(runtime))
     mcp.add_middleware(app.sessions)
+    app.sessions.serve_listen(mcp)
     mcp.add_middleware(ArgumentErrors())
     add_routes(app)
     add_console(app)

@@ -134,6 +134,7 @@ async def _drain_on_exit(app: App, httpd: Any) -> None:
         await asyncio.sleep(0.1)
     grace = app.settings.server.shutdown_grace_s
     log.info("shutting down: finishing calls in flight (up to %s s)", grace)
+    app.sessions.end_streams()  # a listen stream is a POST that never finishes by itself
     await app.drain.drain(grace)
 
 

@@ -5,8 +5,8 @@ running configuration in place and every problem is logged. What can change
 while serving takes effect for the next request, without dropping connections
 or calls in flight: plugin and tool switches (through one FastMCP visibility
 transform), `[server.limits]`, scopes and static tokens, `[logging]`, `[audit]`,
-and the tools declared in `[tools.NAME]`. When the tool list changes, connected
-clients get `notifications/tools/list_changed`.
+and the tools declared in `[tools.NAME]`. When what clients can list changes, connected
+clients are told (`notifications/tools/list_changed` and the like; serving/sessions.py).
 Anything else (sources, security, query limits, the listener, the auth mode) is
 logged as needing a restart and keeps its running value.
 """
@@ -18,7 +18,7 @@ import copy
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import static_token_table
 from azsql_mcp.serving.logsetup import setup_logging
 from azsql_mcp.serving.metrics import CONFIG_RELOADS
+from azsql_mcp.serving.sessions import ListKind
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
@@ -142,17 +143,23 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
         log.info("config reload (%s): nothing that applies while serving changed", reason)
         return "unchanged"
     app.settings = effective
-    hidden = app.hidden_keys(effective)
-    if hidden != app.hidden.keys or effective.tools != current.tools:
-        app.sessions.tools_changed()
+    hidden, scopes = app.hidden_keys(effective), app.policy.table
+    listed = _kinds((app.hidden.keys or set()) ^ hidden)
     app.hidden.keys = hidden
     app.policy.update(auth, app.plugins)
+    listed |= _kinds(
+        k for k in scopes.keys() | app.policy.table if scopes.get(k) != app.policy.table.get(k)
+    )
+    if effective.tools != current.tools:
+        listed.add("tools")
     app.limits.update(effective.server.limits)
     if tokens is not None:
         from fastmcp.server.auth.providers.jwt import StaticTokenVerifier
 
         if isinstance(app.mcp.auth, StaticTokenVerifier):
             app.mcp.auth.tokens = tokens  # read per request: rotated tokens apply at once
+            listed |= {"tools", "resources"}  # a token's scopes decide what it lists
+    app.sessions.lists_changed(listed)
     if effective.logging != current.logging:
         setup_logging(effective.logging)
     if audit_changed:
@@ -161,6 +168,19 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
             old_audit.close()
     log.info("config reloaded (%s): %s", reason, ", ".join(sorted(changed)))
     return "applied"
+
+
+_LIST_OF_KIND: dict[str, ListKind] = {
+    "tool": "tools",
+    "prompt": "prompts",
+    "resource": "resources",
+    "template": "resources",
+}
+
+
+def _kinds(keys: Iterable[str]) -> set[ListKind]:
+    """The lists that hold these components (FastMCP keys: `tool:name@`, ...)."""
+    return {_LIST_OF_KIND[key.partition(":")[0]] for key in keys}
 
 
 def _refused(reason: str, problems: list[str]) -> str:
