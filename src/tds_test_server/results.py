@@ -101,9 +101,7 @@ class ProcedureEnded:
     """That procedure has run all its statements: a DONEPROC token ([MS-TDS] 2.2.7.8)."""
 
 
-Result = (
-    ResultSet | Done | Message | ReturnValue | ReturnStatus | ProcedureStarted | ProcedureEnded
-)
+Result = ResultSet | Done | Message | ReturnValue | ReturnStatus | ProcedureStarted | ProcedureEnded
 
 
 @dataclass(frozen=True)
