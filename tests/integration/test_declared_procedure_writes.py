@@ -3,6 +3,7 @@ MCP client on the TDS test server, with both ODBC drivers."""
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -27,6 +28,9 @@ BEGIN
     WHERE [ProductID] BETWEEN @FirstID AND @LastID;
     SELECT COUNT(*) AS [Products] FROM [SalesLT].[Product] WHERE [Color] = @Color;
 END"""
+COUNT_PRODUCTS = """CREATE PROCEDURE [SalesLT].[uspCountProducts]
+AS
+SELECT COUNT(*) AS [Products] FROM [SalesLT].[Product]"""
 PARAMETERS = {
     "Color": {"type": "string", "max_length": 15},
     "FirstID": {"type": "integer"},
@@ -63,6 +67,7 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
         try:
             cnxn.execute(RECOLOUR.format(name="uspRecolour", nocount=""))
             cnxn.execute(RECOLOUR.format(name="uspRecolourQuietly", nocount="SET NOCOUNT ON;"))
+            cnxn.execute(COUNT_PRODUCTS)
         finally:
             cnxn.close()
         yield server
@@ -148,3 +153,21 @@ async def test_a_procedure_under_nocount_on_escapes_the_cap_with_one_warning(
     assert "SalesLT.uspRecolourQuietly" in warnings[0]
     assert f"max_affected_rows = {MAX_AFFECTED}" in warnings[0]
     assert ("FreeTDS" if azsql_driver == FREETDS else "SET NOCOUNT ON") in warnings[0]
+
+
+async def test_a_procedure_call_leaves_its_pooled_session_reporting_row_counts(
+    azsql_config: dict[str, Any],
+) -> None:
+    """A call without arguments is a plain batch, whose SET options outlive it on the
+    session: the next write on the same connection must still see its row count."""
+    config = copy.deepcopy(azsql_config)
+    config["sources"]["main"]["pool_size"] = 1
+    count = {"procedure": "SalesLT.uspCountProducts", "description": "How many products"}
+    app = make_app(config, tools={"count_products": count}, security={"read_only": False})
+    async with Client(app.mcp) as client:
+        ids = await product_ids(client)
+        counted = await client.call_tool("count_products", {})
+        assert counted.structured_content["result_sets"][0]["rows"][0][0] > 0
+        update = f"UPDATE SalesLT.Product SET Color = N'Counted' WHERE ProductID = {ids[0]}"
+        done = await client.call_tool("update_data", {"sql": update})
+        assert done.structured_content["rows_affected"] == 1
