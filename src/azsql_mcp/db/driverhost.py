@@ -196,6 +196,7 @@ def run_procedure(
             elif cursor.rowcount >= 0:
                 affected = (affected or 0) + cursor.rowcount
                 if max_affected_rows is not None and affected > max_affected_rows:
+                    cursor.cancel()  # ATTENTION: the procedure stops; the rollback follows
                     raise Refused(
                         f"the procedure changed {affected} rows, more than max_affected_rows = "
                         f"{max_affected_rows}; everything was rolled back. Call it with "
