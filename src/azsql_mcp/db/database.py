@@ -361,7 +361,7 @@ class SourceDatabase(Database):
             "Microsoft's ODBC Driver 18 does"
             if self.driver.kind == "freetds"
             else "it runs SET NOCOUNT ON, which hides them (remove it for the cap to "
-            "apply), or it changed nothing on this call"
+            "apply), or it ran no INSERT, UPDATE or DELETE on this call"
         )
         log.warning(
             "source %s: procedure %s (writes = true) reported no row counts, so "
