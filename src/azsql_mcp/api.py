@@ -267,10 +267,13 @@ class Database(Protocol):
         """Call one stored procedure (`schema.name`) with `params` bound by name.
 
         `outputs` maps OUTPUT parameters to their SQL types. Without `writes` the call
-        runs in a transaction that is rolled back (like `read`); with it, the call is
-        committed and needs read_only = false. Every result set comes back, each capped
-        at `max_rows` (and the source's byte cap), rows as JSON values. For tools built
-        by the server from a declaration, never from a client's text."""
+        runs in a transaction that is rolled back (like `read`); with it, the call needs
+        read_only = false and is committed, unless its statements affected more rows
+        than max_affected_rows (counted as the driver reports them: none under SET
+        NOCOUNT ON, nor through FreeTDS), which rolls it back and raises DatabaseError.
+        Every result set comes back, each capped at `max_rows` (and the source's byte
+        cap), rows as JSON values. For tools built by the server from a declaration,
+        never from a client's text."""
         ...
 
     async def ping(self) -> float:

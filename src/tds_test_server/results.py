@@ -90,7 +90,18 @@ class ReturnStatus:
     value: int
 
 
-Result = ResultSet | Done | Message | ReturnValue | ReturnStatus
+@dataclass(frozen=True)
+class ProcedureStarted:
+    """A user procedure that EXEC runs inside a batch begins: until its ProcedureEnded,
+    statements end with DONEINPROC tokens, not DONE ([MS-TDS] 2.2.7.7)."""
+
+
+@dataclass(frozen=True)
+class ProcedureEnded:
+    """That procedure has run all its statements: a DONEPROC token ([MS-TDS] 2.2.7.8)."""
+
+
+Result = ResultSet | Done | Message | ReturnValue | ReturnStatus | ProcedureStarted | ProcedureEnded
 
 
 @dataclass(frozen=True)

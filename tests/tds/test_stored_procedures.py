@@ -4,8 +4,9 @@ RETURN, and the catalog views that describe them."""
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pyodbc
 import pytds
@@ -14,9 +15,15 @@ from engine_helpers import rows, run
 
 from tds_test_server import ThreadedTdsServer
 from tds_test_server.engine.engine import Engine, EngineSession
+from tds_test_server.protocol.packets import HEADER_SIZE
+from tds_test_server.protocol.rpc import SessionState, run_batch
 from tds_test_server.results import (
     ColumnType,
+    Done,
     Param,
+    ProcedureEnded,
+    ProcedureStarted,
+    Result,
     ResultSet,
     ReturnStatus,
     ReturnValue,
@@ -202,3 +209,110 @@ def test_information_schema_routines_lists_procedures(session: EngineSession) ->
         "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DATA_TYPE, SQL_DATA_ACCESS,"
         " SUBSTRING(ROUTINE_DEFINITION, 1, 26) FROM INFORMATION_SCHEMA.ROUTINES",
     ) == [("dbo", "addup", "PROCEDURE", None, "MODIFIES", "CREATE PROCEDURE dbo.addup")]
+
+
+# --- row counts of a procedure's statements ([MS-TDS] DONEINPROC / DONEPROC) -------------
+
+COUNTED = """CREATE OR ALTER PROCEDURE dbo.{name} @step int
+AS
+BEGIN
+    {nocount}
+    UPDATE dbo.counted_items SET n = n + @step;
+    SELECT id FROM dbo.counted_items WHERE id = 1;
+    DELETE FROM dbo.counted_items WHERE id > 99;
+    RETURN 0;
+END"""
+
+
+def test_exec_in_a_batch_marks_where_the_procedure_runs(session: EngineSession) -> None:
+    run(session, "CREATE TABLE dbo.counted_items (id int, n int)")
+    run(session, "INSERT INTO dbo.counted_items VALUES (1, 0), (2, 0), (3, 0)")
+    run(session, COUNTED.format(name="counted", nocount=""))
+    out = run(session, "EXEC dbo.counted 1")
+    assert out[0] == ProcedureStarted() and out[-1] == ProcedureEnded()
+    assert out[1] == Done(3) and out[3] == Done(0)
+    # an RPC ends with its own DONEPROC: no markers
+    called = list(session.call_procedure("dbo.counted", [Param("", ColumnType("int"), 1)]))
+    assert not [r for r in called if isinstance(r, ProcedureStarted | ProcedureEnded)]
+
+
+class _Scripted:
+    """An engine session whose batch yields the given results, for the token stream."""
+
+    def __init__(self, results: list[Result]):
+        self.results = results
+        self.info = SessionInfo(spid=51, user="sa", database="master")
+        self.trancount = 0
+
+    def execute(self, sql: str, params: list[Param] | None = None) -> Iterator[Result]:
+        yield from self.results
+
+
+def _done_tokens(results: list[Result]) -> list[tuple[int, int, int]]:
+    """(token, status, row count) of each token a batch sends: all DONE kinds here."""
+    engine = cast(EngineSession, _Scripted(results))
+    state = SessionState(engine=engine, packet_size=4096, statements=[], rpcs=[])
+    reply = b"".join(run_batch(state, "EXEC dbo.whatever"))[HEADER_SIZE:]
+    done = struct.Struct("<BHHQ")
+    assert len(reply) % done.size == 0
+    return [
+        (token, status, count)
+        for token, status, _, count in (
+            done.unpack_from(reply, i) for i in range(0, len(reply), done.size)
+        )
+    ]
+
+
+def test_a_procedure_run_by_exec_ends_its_statements_with_doneinproc() -> None:
+    tokens = _done_tokens([Done(1), ProcedureStarted(), Done(3), Done(None), ProcedureEnded()])
+    more, count = 0x01, 0x10  # DONE_MORE, DONE_COUNT
+    assert tokens == [
+        (0xFD, more | count, 1),  # the statement before the EXEC: DONE
+        (0xFF, more | count, 3),  # inside: DONEINPROC with its count
+        # no token for the statement without a count (as under SET NOCOUNT ON)
+        (0xFE, more, 0),  # the procedure ends: DONEPROC
+        (0xFD, 0, 0),  # the end of the batch
+    ]
+
+
+def _results(cur: pyodbc.Cursor) -> list[tuple[str, int]]:
+    """("count", rows affected) for a row count result, ("set", rows) for a result set."""
+    out = []
+    while True:
+        if cur.description is None:
+            out.append(("count", cur.rowcount))
+        else:
+            out.append(("set", len(cur.fetchall())))
+        if not cur.nextset():
+            return out
+
+
+def test_drivers_see_the_counts_of_a_procedures_statements(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    cnxn = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    try:
+        cur = cnxn.cursor()
+        cur.execute("DROP TABLE IF EXISTS dbo.counted_items")
+        cur.execute("CREATE TABLE dbo.counted_items (id int, n int)")
+        cur.execute("INSERT INTO dbo.counted_items VALUES (1, 0), (2, 0), (3, 0)")
+        cur.execute(COUNTED.format(name="counted", nocount=""))
+        cur.execute(COUNTED.format(name="quiet", nocount="SET NOCOUNT ON;"))
+        seen = {}
+        for name in ("counted", "quiet"):
+            # a batch without parameters; with them the drivers send sp_executesql (an RPC)
+            cur.execute(f"DECLARE @rc int; EXEC @rc = dbo.{name} 1; SELECT @rc")
+            seen[name, "batch"] = _results(cur)
+            cur.execute(f"DECLARE @rc int; EXEC @rc = dbo.{name} ?; SELECT @rc", 1)
+            seen[name, "rpc"] = _results(cur)
+        sets_only = [("set", 1), ("set", 1)]
+        for how in ("batch", "rpc"):
+            assert seen["quiet", how] == sets_only  # SET NOCOUNT ON: no counts
+            if odbc_driver == "msodbc":  # Driver 18: each DONEINPROC count is a result
+                assert seen["counted", how] == [("count", 3), ("set", 1), ("count", 0), ("set", 1)]
+            else:  # FreeTDS hands no DONEINPROC count to the application, as with SQL Server
+                assert seen["counted", how] == sets_only
+    finally:
+        cnxn.close()

@@ -147,6 +147,7 @@ class SourceDatabase(Database):
         self._wake_probe = asyncio.Event()
         self._last_call = -math.inf  # monotonic time of the last call that used the pool
         self._last_probe = -math.inf  # monotonic time the last probe started
+        self._uncounted: set[str] = set()  # writing procedures warned about: no row counts
 
     # --- lifecycle and state -----------------------------------------------------------
 
@@ -321,9 +322,15 @@ class SourceDatabase(Database):
         values = {key.lstrip("@"): value for key, value in (params or {}).items()}
         batch, last = procedures.call_batch(procedure, list(values), outputs or {})
         cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
+        # None: rolled back; a number: committed unless more rows were affected
+        max_affected = self.limits.max_affected_rows if writes else None
         args = (batch, list(values.values()), cap, self.limits.max_result_bytes)
         run = self._once if writes else self._retrying  # a write is never retried
-        pages = await run(driverhost.run_procedure, *args, self._query_timeout(), writes)
+        pages, affected = await run(
+            driverhost.run_procedure, *args, self._query_timeout(), max_affected
+        )
+        if writes and affected is None:
+            self._warn_uncounted(procedure)
         *sets, final = pages
         if final["columns"] is None or [c for c, _ in final["columns"]] != last:
             raise DatabaseError(f"procedure {procedure} returned no status row")
@@ -341,6 +348,28 @@ class SourceDatabase(Database):
             {k: v for k, v in status.items() if k != procedures.RETURN_VALUE},
             status.get(procedures.RETURN_VALUE),
             final["duration_ms"],
+        )
+
+    def _warn_uncounted(self, procedure: str) -> None:
+        """Once per procedure: a writing call that reported no row counts committed
+        whatever it changed, as max_affected_rows had nothing to count."""
+        if procedure in self._uncounted:
+            return
+        self._uncounted.add(procedure)
+        why = (
+            "the FreeTDS driver passes no row counts of a procedure's statements on; "
+            "Microsoft's ODBC Driver 18 does"
+            if self.driver.kind == "freetds"
+            else "it runs SET NOCOUNT ON, which hides them (remove it for the cap to "
+            "apply), or it ran no INSERT, UPDATE or DELETE on this call"
+        )
+        log.warning(
+            "source %s: procedure %s (writes = true) reported no row counts, so "
+            "max_affected_rows = %d cannot bound what it changes: %s",
+            self.source,
+            procedure,
+            self.limits.max_affected_rows,
+            why,
         )
 
     async def explain(self, sql: str) -> str:

@@ -175,12 +175,17 @@ def run_procedure(
     max_rows: int,
     max_bytes: int,
     timeout_s: int,
-    commit: bool,
-) -> list[Page]:
+    max_affected_rows: int | None,
+) -> tuple[list[Page], int | None]:
     """One procedure call batch: every result set (each capped at max_rows / about
-    max_bytes; the rest of it is read and dropped, as later result sets follow it), in a
-    transaction that is rolled back unless `commit`."""
+    max_bytes; the rest of it is read and dropped, as later result sets follow it), and
+    the rows its statements affected as the driver reports them (None: no count came).
+
+    Without `max_affected_rows` the transaction is rolled back. With it, the call commits
+    unless more rows than that were affected; a statement's count is a result of its own
+    (SQL Server's DONEINPROC token), one that SET NOCOUNT ON suppresses."""
     pages: list[Page] = []
+    affected: int | None = None
     with _statement(conn, timeout_s) as cursor:
         started = time.perf_counter()
         cursor.execute(sql, *args)
@@ -188,11 +193,21 @@ def run_procedure(
             description = cursor.description
             if description is not None:
                 pages.append(_capped_set(cursor, description, max_rows, max_bytes, started))
+            elif cursor.rowcount >= 0:
+                affected = (affected or 0) + cursor.rowcount
+                if max_affected_rows is not None and affected > max_affected_rows:
+                    cursor.cancel()  # ATTENTION: the procedure stops; the rollback follows
+                    raise Refused(
+                        f"the procedure changed {affected} rows, more than max_affected_rows = "
+                        f"{max_affected_rows}; everything was rolled back. Call it with "
+                        "arguments that touch fewer rows, or an operator can raise [limits] "
+                        "max_affected_rows"
+                    )
             if not cursor.nextset():
                 break
-        if commit:
+        if max_affected_rows is not None:
             conn.cnxn.commit()
-    return pages
+    return pages, affected
 
 
 def _capped_set(

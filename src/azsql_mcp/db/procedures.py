@@ -3,7 +3,9 @@ checked (never from a client's text; EXEC stays refused in read_data).
 
 pyodbc has no OUTPUT parameters, so OUTPUT values and the return status come back as a
 last result set: DECLARE the variables, EXEC @rc = proc ..., SELECT them (the idiom of
-the EXECUTE documentation: `EXEC @return_status = proc`)."""
+the EXECUTE documentation: `EXEC @return_status = proc`). The batch sets NOCOUNT OFF:
+a procedure inherits it, and the counts it then reports are what max_affected_rows
+bounds (a NOCOUNT left on by an earlier batch of the pooled session would hide them)."""
 
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def call_batch(
         selected.append(f"@__o_{name} AS [{name}]")
         out_names.append(name)
     batch = (
-        f"SET NOCOUNT ON; DECLARE {', '.join(declares)}; "
+        f"SET NOCOUNT OFF; DECLARE {', '.join(declares)}; "
         f"EXEC @__rc = {target} {', '.join(arguments)}; "
         f"SELECT {', '.join(selected)}"
     )

@@ -18,7 +18,16 @@ from typing import Any
 
 from sqlglot.tokens import TokenType
 
-from ..results import ColumnType, Param, Result, ReturnStatus, ReturnValue, TdsError
+from ..results import (
+    ColumnType,
+    Param,
+    ProcedureEnded,
+    ProcedureStarted,
+    Result,
+    ReturnStatus,
+    ReturnValue,
+    TdsError,
+)
 from . import errors, functions
 from .batches import Statement, tokenize, word
 from .catalog import DEFAULT_SCHEMA
@@ -301,6 +310,8 @@ class UserProcedures(Procedures):
         scope, bound = self._bind_arguments(name, proc, args)
         status = 0
         nocount = self.nocount  # SET NOCOUNT inside a procedure ends with it
+        if not rpc:  # an RPC's own DONEPROC ends it; EXEC in a batch needs the markers
+            yield ProcedureStarted()
         try:
             for stmt in self.engine.split(proc.body) if proc.body.strip() else []:
                 if self._cancel.is_set():
@@ -325,8 +336,10 @@ class UserProcedures(Procedures):
                 self._assign(outer, arg.target, value)
         if rpc:
             yield ReturnStatus(status)
-        elif status_target is not None and outer is not None:
+            return
+        if status_target is not None and outer is not None:
             self._assign(outer, status_target, status)
+        yield ProcedureEnded()
 
     def _bind_arguments(
         self, name: str, proc: ProcDefinition, args: list[Arg]

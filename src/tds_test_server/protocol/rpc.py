@@ -22,6 +22,8 @@ from ..results import (
     EngineSession,
     Message,
     Param,
+    ProcedureEnded,
+    ProcedureStarted,
     Result,
     ResultSet,
     ReturnStatus,
@@ -269,6 +271,11 @@ def stream_result(
     if isinstance(result, ReturnStatus):
         resp.return_status = result.value
         return None
+    if isinstance(result, ProcedureEnded):
+        resp.add(tokens.done(tokens.DONE_MORE, token=tokens.DONEPROC))
+        return None
+    if isinstance(result, ProcedureStarted):
+        return None
     raise TypeError(f"engine yielded {type(result).__name__}, not a Result")
 
 
@@ -288,15 +295,19 @@ def run_batch(state: SessionState, sql: str) -> Generator[bytes, None, None]:
     pending: DoneInfo | None = None
     failure: TdsError | None = None
     returns: list[ReturnValue] = []
+    procedures = 0  # how deep in procedures that EXEC runs: their statements end in proc
     try:
         for result in state.engine.execute(sql):
             if pending is not None:  # another result follows: the held DONE gets MORE
                 resp.add(tokens.done(pending[0] | tokens.DONE_MORE, pending[1], curcmd=pending[2]))
                 pending = None
+            procedures += isinstance(result, ProcedureStarted) - isinstance(result, ProcedureEnded)
             done_info = yield from stream_result(resp, result, returns)
             if resp.attention.is_set():
                 break
-            if done_info is not None:
+            if done_info is not None and procedures:
+                add_doneinproc(resp, done_info)
+            elif done_info is not None:
                 pending = done_info
     except TdsError as exc:
         failure = exc
@@ -473,12 +484,18 @@ def _statements(
         if resp.attention.is_set():
             return
         if done_info is not None:
-            status, rowcount, curcmd = done_info
-            resp.add(
-                tokens.done(
-                    status | tokens.DONE_MORE, rowcount, token=tokens.DONEINPROC, curcmd=curcmd
-                )
-            )
+            add_doneinproc(resp, done_info)
+
+
+def add_doneinproc(resp: Response, done_info: DoneInfo) -> None:
+    """The DONEINPROC that ends a statement inside a procedure. A statement that reports
+    no count (DML under SET NOCOUNT ON, SET, ...) sends none: NOCOUNT ON "prevents the
+    sending of DONEINPROC messages" (SET NOCOUNT); a result set still ends with one."""
+    status, rowcount, curcmd = done_info
+    if status & tokens.DONE_COUNT:
+        resp.add(
+            tokens.done(status | tokens.DONE_MORE, rowcount, token=tokens.DONEINPROC, curcmd=curcmd)
+        )
 
 
 def _prepared(state: SessionState, handle: Any) -> Prepared:
