@@ -98,7 +98,10 @@ def overview(app: App) -> str:
 
 
 async def components(app: App) -> str:
-    plugin_of_tool = {name: spec.plugin for name, spec in app.plugins.tools.items()}
+    plugin_of_tool = {
+        name: f"{spec.plugin}, declared in config" if spec.declared else spec.plugin
+        for name, spec in app.plugins.tools.items()
+    }
     tools = await app.mcp.list_tools()
     tool_rows = [
         [
