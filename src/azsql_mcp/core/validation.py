@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from azsql_mcp.core.assembly import auth_problems
+from azsql_mcp.core.assembly import assembly_problems
 from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
-from azsql_mcp.core.declared import declare_tools
 from azsql_mcp.core.plugins import PluginSet, load_plugins
 from azsql_mcp.serving.http import binding_problems
 
@@ -28,16 +27,15 @@ def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = N
 
 
 def config_problems(settings: Settings, refused: Sequence[str] = ()) -> tuple[list[str], PluginSet]:
-    """What `serve` would refuse in these (already parsed) settings: plugin selection,
-    plugin sections and their configs, each source's auth provider, declared tools, and
-    the binding rule for HTTP. Plugin failures are not among them: `[plugins] strict` decides.
+    """What `serve` would refuse in these (already parsed) settings: what `build_app`
+    refuses (plugin selection and sections, auth providers, declared tools) and the
+    binding rule for HTTP. Plugin failures are not among them: `[plugins] strict` decides.
     `refused`: keys the schema refused (and left out), so rules that read them are skipped."""
     lenient = settings.model_copy(
         update={"plugins": settings.plugins.model_copy(update={"strict": False})}
     )
     plugins = load_plugins(lenient)
-    problems = [*plugins.config_problems, *auth_problems(settings, plugins)]
-    problems += declare_tools(plugins, settings)  # [tools.*]: names, types, the guard
+    problems = assembly_problems(settings, plugins)  # what build_app refuses
     judged = not any(k == b or k.startswith(b + ".") for k in refused for b in BINDING_KEYS)
     if settings.server.transport == "http" and judged:
         problems += binding_problems(settings)
