@@ -151,3 +151,24 @@ def test_config_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         os.close(write_end)
     assert done.stderr == ""
     assert done.returncode == 0
+
+
+def test_rules_over_a_table_are_judged_once_its_own_errors_are_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[server.auth]'s rule (jwt needs issuer) cannot run while the table has an unknown
+    key; it is listed all the same. A rule over a table a value was cut from is not: it
+    would judge the cut (no static token left), not the file."""
+    config = tmp_path / "auth.toml"
+    config.write_text('[server.auth]\nmode = "jwt"\ncolour = "red"\n')
+    assert main(["config", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "server.auth.colour: unknown setting" in err
+    assert "server.auth: mode 'jwt' needs exactly one of jwks_uri, public_key\n" in err
+    config.write_text(
+        '[server.auth]\nmode = "static_tokens"\n[[server.auth.static_tokens]]\ntoken = "t"\n'
+    )
+    assert main(["config", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "server.auth.static_tokens.0.subject: required, but not set" in err
+    assert "needs at least one" not in err

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -308,14 +309,14 @@ def _merged(base: _M, override: _M | None) -> _M:
 
 
 class PartlyInvalid(ConfigError):
-    """The schema refused some values (`problems`); `settings` holds the values it accepted,
-    the refused keys (`refused`) left out, so that the checks that need parsed settings run
-    on the rest (core/validation.py) and one run lists every problem."""
+    """The schema refused some values (`problems`); `settings` holds what it accepted,
+    so that the checks that need parsed settings run on the rest (core/validation.py) and
+    one run lists every problem. `cut`: the keys whose values were left out."""
 
-    def __init__(self, problems: list[str], settings: Settings, refused: list[str]):
+    def __init__(self, problems: list[str], settings: Settings, cut: list[str]):
         super().__init__(problems)
         self.settings = settings
-        self.refused = refused
+        self.cut = cut
 
 
 def load_settings(
@@ -336,11 +337,10 @@ def load_settings(
     try:
         settings = Settings(**dict(overrides or {}))
     except ValidationError as exc:
-        problems = [*retired, *describe_errors(exc, environ=os.environ)]
-        accepted = _accepted_part((_inputs.get() or [{}])[0], exc)
+        problems, accepted, cut = _accepted_part((_inputs.get() or [{}])[0], exc)
         if accepted is None:
-            raise ConfigError(problems) from None
-        raise PartlyInvalid(problems, *accepted) from None
+            raise ConfigError([*retired, *problems]) from None
+        raise PartlyInvalid([*retired, *problems], accepted, cut) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}"]) from None
     except SettingsError as exc:  # a variable that should hold JSON does not
@@ -355,13 +355,22 @@ def load_settings(
     return settings
 
 
-def _accepted_part(data: Any, exc: ValidationError) -> tuple[Settings, list[str]] | None:
-    """The settings without the values `exc` refuses, and the keys left out. A value left
-    out can make its parent invalid in turn, so this repeats a few times; None when the
-    schema refuses something no key names (a rule over the whole file)."""
+def _accepted_part(data: Any, exc: ValidationError) -> tuple[list[str], Settings | None, list[str]]:
+    """The problems `exc` names, the settings without what it refuses, and the keys whose
+    values were left out (not unknown keys: no rule reads them). Without them a rule over
+    a table can fail that could not run before (the table had errors of its own), so
+    this repeats a few times, listing those problems too, unless a value was cut from
+    that table (the rule would judge the cut); no settings when the schema refuses
+    something no key names (a rule over the whole file)."""
     data = copy.deepcopy(data)
-    refused: list[str] = []
+    problems: list[str] = []
+    cut: list[list[str]] = []  # values left out; an unknown key is no value of a table's
     for _ in range(5):
+        for err in exc.errors():
+            key = [str(p) for p in _key_path(err["loc"])]
+            line = describe_error(err, environ=os.environ)
+            if line not in problems and not any(path[: len(key)] == key for path in cut):
+                problems.append(line)
         removed = False
         # last first: removing an item of a list moves the ones after it
         for err in reversed(exc.errors()):
@@ -369,15 +378,16 @@ def _accepted_part(data: Any, exc: ValidationError) -> tuple[Settings, list[str]
             # a required key that is missing: its table goes
             path = _remove(data, loc[:-1] if err["type"] == "missing" else loc)
             if path:
-                refused.append(".".join(path))
                 removed = True
+                if err["type"] != "extra_forbidden":
+                    cut.append(path)
         if not removed:
-            return None
+            break
         try:
-            return _from_mapping(data), refused
+            return problems, _from_mapping(data), [".".join(path) for path in cut]
         except ValidationError as again:
             exc = again
-    return None
+    return problems, None, []
 
 
 def _remove(data: Any, loc: list[str | int]) -> list[str]:
@@ -473,26 +483,32 @@ def describe_errors(
     the value given (secrets hidden), what is allowed.
 
     `root` is the model `exc` comes from when it is not Settings (a plugin's section)."""
-    problems = []
-    for err in exc.errors():
-        loc = [str(p) for p in _key_path(err["loc"])]
-        key = ".".join(loc) or "(top level)"
-        variable = _variable_of(loc, environ or {})
-        if variable:
-            key += f" (from {variable})"
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1], root or Settings)
-            hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-            problems.append(f"{key}: unknown setting{hint}")
-            continue
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            problems.append(f"{key}: required, but not set")
-        elif loc and loc[-1] in SECRET_KEYS:
-            problems.append(f"{key}: {message}")
-        else:
-            problems.append(f"{key}: {message} (got {err.get('input')!r})")
-    return problems
+    return [describe_error(err, root, environ) for err in exc.errors()]
+
+
+def describe_error(
+    err: ErrorDetails,
+    root: type[BaseModel] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """One problem of `describe_errors`."""
+    loc = [str(p) for p in _key_path(err["loc"])]
+    key = ".".join(loc)
+    variable = _variable_of(loc, environ or {})
+    if variable:
+        key += f" (from {variable})"
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1], root or Settings)
+        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+        return f"{key}: unknown setting{hint}"
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        return f"{key}: required, but not set"
+    if not key:  # a rule over the whole config: its message names the keys
+        return message
+    if (loc and loc[-1] in SECRET_KEYS) or isinstance(err.get("input"), dict):
+        return f"{key}: {message}"  # a table's rule names its keys; secrets stay hidden
+    return f"{key}: {message} (got {err.get('input')!r})"
 
 
 def _key_path(loc: tuple[str | int, ...]) -> list[str | int]:

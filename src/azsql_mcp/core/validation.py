@@ -11,8 +11,8 @@ from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_set
 from azsql_mcp.core.plugins import PluginSet, load_plugins
 from azsql_mcp.serving.http import binding_problems
 
-# What the HTTP binding rule reads: when the schema refused one of them, the rule would
-# judge a default in its place.
+# What the HTTP binding rule reads: when the schema refused a value of one of them, the
+# rule would judge a default in its place.
 BINDING_KEYS = ("server.transport", "server.host", "server.auth")
 
 
@@ -22,21 +22,21 @@ def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = N
     try:
         return load_settings(config_file, overrides)
     except PartlyInvalid as exc:
-        more, _ = config_problems(exc.settings, refused=exc.refused)
+        more, _ = config_problems(exc.settings, cut=exc.cut)
         raise ConfigError([*exc.problems, *more]) from None
 
 
-def config_problems(settings: Settings, refused: Sequence[str] = ()) -> tuple[list[str], PluginSet]:
+def config_problems(settings: Settings, cut: Sequence[str] = ()) -> tuple[list[str], PluginSet]:
     """What `serve` would refuse in these (already parsed) settings: what `build_app`
     refuses (plugin selection and sections, auth providers, declared tools) and the
     binding rule for HTTP. Plugin failures are not among them: `[plugins] strict` decides.
-    `refused`: keys the schema refused (and left out), so rules that read them are skipped."""
+    `cut`: keys whose values the schema refused (and left out): rules that read them are skipped."""
     lenient = settings.model_copy(
         update={"plugins": settings.plugins.model_copy(update={"strict": False})}
     )
     plugins = load_plugins(lenient)
     problems = assembly_problems(settings, plugins)  # what build_app refuses
-    judged = not any(k == b or k.startswith(b + ".") for k in refused for b in BINDING_KEYS)
+    judged = not any(k == b or k.startswith(b + ".") for k in cut for b in BINDING_KEYS)
     if settings.server.transport == "http" and judged:
         problems += binding_problems(settings)
     return problems, plugins
