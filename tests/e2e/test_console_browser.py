@@ -42,6 +42,15 @@ def test_every_console_page_in_chromium(tmp_path: Path) -> None:
                 assert word in text, (path, word)
             if name == "schema":  # the ER diagram is drawn in the page: one box per table
                 assert page.eval("document.querySelectorAll('#er-diagram g.entity').length") >= 10
+                # every name and column is whole: its text ends inside its box
+                cut = page.eval(
+                    "[...document.querySelectorAll('#er-diagram g.entity')].flatMap(g => {"
+                    " const r = g.querySelector('rect').getBBox();"
+                    " return [...g.querySelectorAll('text')]"
+                    ".filter(t => t.getBBox().x + t.getBBox().width > r.x + r.width)"
+                    ".map(t => t.textContent); })"
+                )
+                assert cut == [], cut
             page.screenshot(SCREENSHOTS / f"{name}.png")
 
         # The runner: type a statement, press Run, see the rows.

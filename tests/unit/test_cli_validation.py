@@ -15,16 +15,29 @@ import pytest
 from azsql_mcp.core.cli import main
 
 COMMANDS = ["check", "config", "plugins", "tools", "serve"]
+# Six mistakes: two the schema refuses, four found once the rest is parsed.
 BAD = """
 [server]
 transport = "http"
 host = "0.0.0.0"
+port = "eighty"
+colour = "red"
+[plugins]
+enabled = ["builtin_auth", "builtin_toolz"]
 [plugins.nosuch]
 x = 1
 [sources.a]
 server = "x"
 auth = "sqll"
 """
+SIX = [
+    "server.port: Input should be a valid integer",
+    "server.colour: unknown setting; allowed keys: name,",
+    "plugins.enabled: no plugin named 'builtin_toolz' is installed; did you mean 'builtin_tools'?",
+    "plugins.nosuch: no plugin named 'nosuch'",
+    "sources.a.auth: unknown auth provider 'sqll'",
+    "server.host: '0.0.0.0' is not a loopback address",
+]
 CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
 
 
@@ -44,9 +57,36 @@ def test_every_command_refuses_the_same_config_listing_every_problem(
     config.write_text(BAD)
     assert main([command, "--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert "plugins.nosuch: no plugin named 'nosuch'" in err
-    assert "sources.a.auth: unknown auth provider 'sqll'" in err
-    assert "server.host: '0.0.0.0' is not a loopback address" in err
+    assert [line for line in SIX if line not in err] == []
+    assert err.count("\n  - ") == len(SIX)
+
+
+def test_environment_mistakes_are_listed_with_the_schemas(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AZSQL_MCP_PLUGINS__DISABLED", '["builtin_promts"]')
+    monkeypatch.setenv("AZSQL_MCP_LOAD_PLUGINS", "builtin_tools")
+    monkeypatch.setenv("AZSQL_MCP_SERVER__PORT", "eighty")
+    assert main(["config"]) == 2
+    err = capsys.readouterr().err
+    assert "server.port (from AZSQL_MCP_SERVER__PORT): Input should be a valid integer" in err
+    assert "AZSQL_MCP_LOAD_PLUGINS is no longer read" in err
+    assert "no plugin named 'builtin_promts' is installed; did you mean 'builtin_prompts'?" in err
+
+
+def test_a_refused_auth_table_is_not_judged_as_mode_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The binding rule reads [server.auth]: refused, it is left out rather than taken as
+    its default (mode "none"), which would add a problem the file does not have."""
+    config = tmp_path / "jwt.toml"
+    config.write_text(
+        '[server]\ntransport = "http"\nhost = "0.0.0.0"\n[server.auth]\nmode = "jwt"\n'
+    )
+    assert main(["config", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "server.auth: mode 'jwt' needs exactly one of jwks_uri, public_key" in err
+    assert "server.host" not in err
 
 
 @pytest.mark.parametrize("command", ["config", "plugins", "tools"])
@@ -111,3 +151,24 @@ def test_config_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         os.close(write_end)
     assert done.stderr == ""
     assert done.returncode == 0
+
+
+def test_rules_over_a_table_are_judged_once_its_own_errors_are_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[server.auth]'s rule (jwt needs issuer) cannot run while the table has an unknown
+    key; it is listed all the same. A rule over a table a value was cut from is not: it
+    would judge the cut (no static token left), not the file."""
+    config = tmp_path / "auth.toml"
+    config.write_text('[server.auth]\nmode = "jwt"\ncolour = "red"\n')
+    assert main(["config", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "server.auth.colour: unknown setting" in err
+    assert "server.auth: mode 'jwt' needs exactly one of jwks_uri, public_key\n" in err
+    config.write_text(
+        '[server.auth]\nmode = "static_tokens"\n[[server.auth.static_tokens]]\ntoken = "t"\n'
+    )
+    assert main(["config", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "server.auth.static_tokens.0.subject: required, but not set" in err
+    assert "needs at least one" not in err

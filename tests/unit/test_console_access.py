@@ -66,3 +66,17 @@ def test_a_browser_at_the_mcp_endpoint_gets_a_page() -> None:
         # an MCP client's GET is still the protocol's (no session yet: refused as before)
         protocol = web.get("/mcp", headers={"Accept": "text/event-stream"})
         assert protocol.status_code == 400 and "session" in protocol.text.lower()
+
+
+def test_tools_are_marked_by_plugin_and_declared_ones_as_such() -> None:
+    config = {
+        "server": {"transport": "http"},
+        "sources": {"main": {"server": "db.example"}},
+        "tools": {"one": {"description": "One.", "statement": "SELECT 1 AS one"}},
+    }
+    web = TestClient(
+        http_app(build_app(settings_from_mapping(config))), base_url="http://127.0.0.1"
+    )
+    rows = web.get("/console/tools").text.split('<tbody id="tools">', 1)[1].split("</tbody>")[0]
+    assert "<td><code>one</code></td><td>builtin_declared, declared in config</td>" in rows
+    assert "<td><code>read_data</code></td><td>builtin_tools</td>" in rows

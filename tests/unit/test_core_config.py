@@ -252,3 +252,12 @@ def test_problems_name_the_variable_a_value_came_from(monkeypatch: pytest.Monkey
     assert "sources.default.connection_timeout_s (from AZURE_SQL_CONNECTION_TIMEOUT)" in text
     assert "server.port (from MCP_PORT)" in text
     assert "server.shutdown_grace_s (from AZSQL_MCP_SERVER__SHUTDOWN_GRACE_S)" in text
+
+
+def test_a_mapping_is_all_there_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """build_server and the pytest kit: the environment does not change the config."""
+    monkeypatch.setenv("AZSQL_MCP_SERVER__NAME", "from-env")
+    monkeypatch.setenv("AZURE_SQL_SERVER", "seed")
+    settings = settings_from_mapping({"server": {"port": 9100}})
+    assert (settings.server.name, settings.server.port) == ("azsql-mcp", 9100)
+    assert settings.sources == {}

@@ -1,13 +1,16 @@
-"""The schema as a Mermaid `erDiagram`: tables, their columns and keys, and foreign keys.
+"""An ER diagram of the schema: tables, their columns and keys, and foreign keys.
 
-Public: the diagram resources and the console draw from it. Entity names are quoted
-(`"SalesLT.Customer"`), which Mermaid allows for any text without `"` or `%`; column
-names and types keep to the characters Mermaid's attribute syntax takes.
+`er_diagram` builds the one model of it; `render_mermaid` writes it as a Mermaid
+`erDiagram` (the diagram resources) and the console draws it as SVG
+(serving/console/erd.py). Entity names are quoted (`"SalesLT.Customer"`), which Mermaid
+allows for any text without `"` or `%`; column names and types keep to the characters
+Mermaid's attribute syntax takes.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from azsql_mcp.catalog.schema import SchemaOverview, TableOutline
 
@@ -43,36 +46,84 @@ def select_tables(
     ]
 
 
-def render_mermaid(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABLES) -> str:
-    """An `erDiagram` of `tables` and the foreign keys between them (a key to a table
-    left out is drawn as a column marked FK, without a line)."""
+@dataclass(frozen=True)
+class DiagramColumn:
+    name: str
+    type: str
+    primary: bool  # in the primary key
+    foreign: bool  # in a foreign key
+
+    @property
+    def marks(self) -> list[str]:
+        return [m for m, on in (("PK", self.primary), ("FK", self.foreign)) if on]
+
+
+@dataclass(frozen=True)
+class DiagramTable:
+    name: str  # schema.table
+    columns: list[DiagramColumn]
+
+
+@dataclass(frozen=True)
+class DiagramRelation:
+    """A foreign key: many rows of `table` to one of `to_table`."""
+
+    table: str
+    to_table: str
+    columns: list[str]
+    optional: bool  # the key may be NULL: "zero or one" row of `to_table`
+
+
+@dataclass(frozen=True)
+class ERDiagram:
+    tables: list[DiagramTable]
+    relations: list[DiagramRelation]  # between the tables drawn only
+    total: int  # the tables asked for: more than drawn when cut at `max_tables`
+
+
+def er_diagram(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABLES) -> ERDiagram:
+    """`tables` (at most `max_tables`) and the foreign keys between them; a key to a
+    table left out is a column marked foreign, without a relation."""
     shown = tables[:max_tables]
     names = {t.name for t in shown}
-    lines = ["erDiagram"]
-    if len(tables) > max_tables:
-        lines.append(
-            f"    %% {max_tables} of {len(tables)} tables: read database://schema/diagram/"
-            "{schema} or database://schema/diagram/{schema}/{table} for a part"
-        )
+    drawn, relations = [], []
     for t in shown:
         keyed = {c for fk in t.foreign_keys for c in fk.columns}
         primary = set(t.primary_key)
+        columns = [
+            DiagramColumn(c.name, c.type, c.name in primary, c.name in keyed) for c in t.columns
+        ]
+        drawn.append(DiagramTable(t.name, columns))
+        nullable = {c.name for c in t.columns if c.nullable}
+        relations += [
+            DiagramRelation(t.name, fk.table, fk.columns, any(c in nullable for c in fk.columns))
+            for fk in t.foreign_keys
+            if fk.table in names
+        ]
+    return ERDiagram(drawn, relations, len(tables))
+
+
+def render_mermaid(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABLES) -> str:
+    """An `erDiagram` of `tables` and the foreign keys between them (a key to a table
+    left out is drawn as a column marked FK, without a line)."""
+    diagram = er_diagram(tables, max_tables=max_tables)
+    lines = ["erDiagram"]
+    if diagram.total > len(diagram.tables):
+        lines.append(
+            f"    %% {len(diagram.tables)} of {diagram.total} tables: read"
+            " database://schema/diagram/{schema} or database://schema/diagram/{schema}/{table}"
+            " for a part"
+        )
+    for t in diagram.tables:
         lines.append(f"    {_entity(t.name)} {{")
         for c in t.columns:
-            marks = ", ".join(
-                m for m, on in (("PK", c.name in primary), ("FK", c.name in keyed)) if on
-            )
+            marks = ", ".join(c.marks)
             lines.append(f"        {_word(c.type)} {_word(c.name)}{' ' + marks if marks else ''}")
         lines.append("    }")
-    for t in shown:
-        nullable = {c.name for c in t.columns if c.nullable}
-        for fk in t.foreign_keys:
-            if fk.table not in names:
-                continue
-            # many rows here to one there; "zero or one" there when the key may be NULL
-            there = "o|" if any(c in nullable for c in fk.columns) else "||"
-            label = _NOT_IN_NAME.sub("", ", ".join(fk.columns))
-            lines.append(f'    {_entity(t.name)} }}o--{there} {_entity(fk.table)} : "{label}"')
+    for r in diagram.relations:
+        there = "o|" if r.optional else "||"
+        label = _NOT_IN_NAME.sub("", ", ".join(r.columns))
+        lines.append(f'    {_entity(r.table)} }}o--{there} {_entity(r.to_table)} : "{label}"')
     return "\n".join(lines)
 
 

@@ -42,8 +42,7 @@ log = logging.getLogger(__name__)
 def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None = None) -> App:
     """Load plugins and assemble the FastMCP server; raises ConfigError or PluginError."""
     plugins = load_plugins(settings, extra_plugins)
-    problems = plugins.config_problems + auth_problems(settings, plugins)
-    problems += declare_tools(plugins, settings)
+    problems = assembly_problems(settings, plugins)
     if problems:
         raise ConfigError(problems)
     runtime = Runtime(settings, {r.name: r.config for r in plugins.loaded()})
@@ -94,6 +93,13 @@ def _listed_tools(plugins: PluginSet) -> set[str]:
     """The registered tools less those an operator switched off."""
     off = {name for record in plugins.loaded() for name in record.disabled_tools}
     return set(plugins.tools) - off
+
+
+def assembly_problems(settings: Settings, plugins: PluginSet) -> list[str]:
+    """What keeps these plugins and settings from being assembled: plugin selection,
+    plugin sections and their configs, each source's auth provider, declared tools."""
+    problems = [*plugins.config_problems, *auth_problems(settings, plugins)]
+    return problems + declare_tools(plugins, settings)  # [tools.*]: names, types, the guard
 
 
 def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:

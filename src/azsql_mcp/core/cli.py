@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from azsql_mcp.core.config import ConfigError, Settings, load_settings, redacted
+from azsql_mcp.core.config import ConfigError, Settings, redacted
 from azsql_mcp.core.plugins import PluginError
 from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging
@@ -117,14 +117,14 @@ def _serve(args: argparse.Namespace) -> int:
     if args.stateless:
         server["stateless_http"] = True
     overrides = {"server": server} if server else None
-    settings = load_settings(args.config, overrides)
+    settings = _load(args.config, overrides)
     # quietly: the plugins load again below, and a failure is logged there once
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
     _validate(settings)
     setup_logging(settings.logging)
     path = config_path(args.config)
     if not args.demo:
-        source = ConfigSource(lambda: load_settings(args.config, overrides), path)
+        source = ConfigSource(lambda: _load(args.config, overrides), path)
         run_loop(serve(build_app(settings), settings.server.transport, source))
         return 0
     from azsql_mcp.diagnostics.demo import demo_settings
@@ -132,7 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
         def load_demo() -> Settings:
-            reloaded = load_settings(args.config, overrides)
+            reloaded = _load(args.config, overrides)
             server = reloaded.server.model_copy(update={"default_source": None})
             return reloaded.model_copy(update={"sources": demo.sources, "server": server})
 
@@ -144,7 +144,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _plugins(args: argparse.Namespace) -> int:
     from azsql_mcp.core.validation import config_problems
 
-    settings = load_settings(args.config)
+    settings = _load(args.config)
     # Failures are part of the listing below; keep tracebacks out of the way.
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
     # Every plugin is reported, even when strict mode would stop the server at the first.
@@ -251,7 +251,7 @@ def _check(args: argparse.Namespace) -> int:
 def _loaded(args: argparse.Namespace) -> Iterator[Settings]:
     """The settings a command works on; with --demo, those `serve --demo` uses (the
     test server runs while the block does)."""
-    settings = load_settings(args.config)
+    settings = _load(args.config)
     if not getattr(args, "demo", False):
         yield settings
         return
@@ -259,6 +259,13 @@ def _loaded(args: argparse.Namespace) -> Iterator[Settings]:
 
     with demo_settings(settings) as demo:
         yield demo
+
+
+def _load(config_file: str | None, overrides: dict[str, Any] | None = None) -> Settings:
+    """The settings, every problem listed when some are invalid (core/validation.py)."""
+    from azsql_mcp.core.validation import load
+
+    return load(config_file, overrides)
 
 
 def _validate(settings: Settings) -> None:

@@ -6,6 +6,7 @@ listing every problem (key, value, what is allowed); nothing starts half-configu
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -248,6 +250,15 @@ class Settings(BaseSettings):
     # (builtin_declared), which reports problems as "tools.NAME.key: ...".
     tools: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _remember_input(cls, data: Any) -> Any:
+        # the merged input of file, environment and flags, for `_accepted_part`
+        seen = _inputs.get()
+        if seen is not None:
+            seen.append(data)
+        return data
+
     @model_validator(mode="after")
     def _check_default_source(self) -> Settings:
         name = self.server.default_source
@@ -267,6 +278,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _mapping_only.get():  # settings_from_mapping
+            return (init_settings,)
         # Highest priority first: command-line flags, AZSQL_MCP_*, seed names, the file.
         return (
             init_settings,
@@ -295,24 +308,39 @@ def _merged(base: _M, override: _M | None) -> _M:
     return type(base).model_validate(values)
 
 
+class PartlyInvalid(ConfigError):
+    """The schema refused some values (`problems`); `settings` holds what it accepted,
+    so that the checks that need parsed settings run on the rest (core/validation.py) and
+    one run lists every problem. `cut`: the keys whose values were left out."""
+
+    def __init__(self, problems: list[str], settings: Settings, cut: list[str]):
+        super().__init__(problems)
+        self.settings = settings
+        self.cut = cut
+
+
 def load_settings(
     config_file: str | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
-    """Read the config file, the environment and command-line overrides; validate all of it."""
+    """Read the config file, the environment and command-line overrides; validate all of it.
+
+    Raises PartlyInvalid when the rest of the validation can still run, else ConfigError."""
+    retired = []
     if "AZSQL_MCP_LOAD_PLUGINS" in os.environ:
-        raise ConfigError(
-            [
-                "AZSQL_MCP_LOAD_PLUGINS is no longer read: list the plugins to load in"
-                ' AZSQL_MCP_PLUGINS__ENABLED (a JSON list, e.g. \'["builtin_auth", "hello"]\')'
-                " or [plugins] enabled, or those to skip in AZSQL_MCP_PLUGINS__DISABLED"
-            ]
+        retired.append(
+            "AZSQL_MCP_LOAD_PLUGINS is no longer read: list the plugins to load in"
+            ' AZSQL_MCP_PLUGINS__ENABLED (a JSON list, e.g. \'["builtin_auth", "hello"]\')'
+            " or [plugins] enabled, or those to skip in AZSQL_MCP_PLUGINS__DISABLED"
         )
     path = config_path(config_file)
-    token = _config_file.set(path)
+    file_token, inputs_token = _config_file.set(path), _inputs.set([])
     try:
-        return Settings(**dict(overrides or {}))
+        settings = Settings(**dict(overrides or {}))
     except ValidationError as exc:
-        raise ConfigError(describe_errors(exc, environ=os.environ)) from None
+        problems, accepted, cut = _accepted_part((_inputs.get() or [{}])[0], exc)
+        if accepted is None:
+            raise ConfigError([*retired, *problems]) from None
+        raise PartlyInvalid([*retired, *problems], accepted, cut) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}"]) from None
     except SettingsError as exc:  # a variable that should hold JSON does not
@@ -320,18 +348,88 @@ def load_settings(
 
         raise ConfigError(non_json_variables(Settings, os.environ) or [str(exc)]) from None
     finally:
-        _config_file.reset(token)
+        _config_file.reset(file_token)
+        _inputs.reset(inputs_token)
+    if retired:
+        raise PartlyInvalid(retired, settings, [])
+    return settings
+
+
+def _accepted_part(data: Any, exc: ValidationError) -> tuple[list[str], Settings | None, list[str]]:
+    """The problems `exc` names, the settings without what it refuses, and the keys whose
+    values were left out (not unknown keys: no rule reads them). Without them a rule over
+    a table can fail that could not run before (the table had errors of its own), so
+    this repeats a few times, listing those problems too, unless a value was cut from
+    that table (the rule would judge the cut); no settings when the schema refuses
+    something no key names (a rule over the whole file)."""
+    data = copy.deepcopy(data)
+    problems: list[str] = []
+    cut: list[list[str]] = []  # values left out; an unknown key is no value of a table's
+    for _ in range(5):
+        for err in exc.errors():
+            key = [str(p) for p in _key_path(err["loc"])]
+            line = describe_error(err, environ=os.environ)
+            if line not in problems and not any(path[: len(key)] == key for path in cut):
+                problems.append(line)
+        removed = False
+        # last first: removing an item of a list moves the ones after it
+        for err in reversed(exc.errors()):
+            loc = _key_path(err["loc"])
+            # a required key that is missing: its table goes
+            path = _remove(data, loc[:-1] if err["type"] == "missing" else loc)
+            if path:
+                removed = True
+                if err["type"] != "extra_forbidden":
+                    cut.append(path)
+        if not removed:
+            break
+        try:
+            return problems, _from_mapping(data), [".".join(path) for path in cut]
+        except ValidationError as again:
+            exc = again
+    return problems, None, []
+
+
+def _remove(data: Any, loc: list[str | int]) -> list[str]:
+    """Delete the deepest value of `data` that `loc` reaches; the path deleted, or []."""
+    parent: Any = None
+    key: str | int = ""
+    path: list[str] = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_dict or in_list):
+            continue  # a step of the schema's that the input does not have (a union's tag)
+        parent, key, node = node, part, node[part]
+        path.append(str(part))
+    if parent is None:
+        return []
+    del parent[key]
+    return path
 
 
 def settings_from_mapping(data: Mapping[str, Any]) -> Settings:
     """Validate a config given as a mapping only (no file, no environment), e.g. in tests."""
     try:
-        return Settings.model_validate(dict(data))
+        return _from_mapping(data)
     except ValidationError as exc:
         raise ConfigError(describe_errors(exc)) from None
 
 
+def _from_mapping(data: Mapping[str, Any]) -> Settings:
+    # Settings.model_validate would read the environment too: pydantic-settings runs the
+    # sources whenever a Settings is built.
+    token = _mapping_only.set(True)
+    try:
+        return Settings(**dict(data))
+    finally:
+        _mapping_only.reset(token)
+
+
 _config_file: ContextVar[Path | None] = ContextVar("azsql_mcp_config_file", default=None)
+_inputs: ContextVar[list[Any] | None] = ContextVar("azsql_mcp_settings_inputs", default=None)
+_mapping_only: ContextVar[bool] = ContextVar("azsql_mcp_mapping_only", default=False)
 
 
 class _SeedEnvSource(PydanticBaseSettingsSource):
@@ -385,28 +483,41 @@ def describe_errors(
     the value given (secrets hidden), what is allowed.
 
     `root` is the model `exc` comes from when it is not Settings (a plugin's section)."""
-    problems = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        if loc[:2] == ["plugins", "sections"]:
-            del loc[1]
-        key = ".".join(loc) or "(top level)"
-        variable = _variable_of(loc, environ or {})
-        if variable:
-            key += f" (from {variable})"
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1], root or Settings)
-            hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-            problems.append(f"{key}: unknown setting{hint}")
-            continue
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            problems.append(f"{key}: required, but not set")
-        elif loc and loc[-1] in SECRET_KEYS:
-            problems.append(f"{key}: {message}")
-        else:
-            problems.append(f"{key}: {message} (got {err.get('input')!r})")
-    return problems
+    return [describe_error(err, root, environ) for err in exc.errors()]
+
+
+def describe_error(
+    err: ErrorDetails,
+    root: type[BaseModel] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """One problem of `describe_errors`."""
+    loc = [str(p) for p in _key_path(err["loc"])]
+    key = ".".join(loc)
+    variable = _variable_of(loc, environ or {})
+    if variable:
+        key += f" (from {variable})"
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1], root or Settings)
+        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+        return f"{key}: unknown setting{hint}"
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        return f"{key}: required, but not set"
+    if not key:  # a rule over the whole config: its message names the keys
+        return message
+    if (loc and loc[-1] in SECRET_KEYS) or isinstance(err.get("input"), dict):
+        return f"{key}: {message}"  # a table's rule names its keys; secrets stay hidden
+    return f"{key}: {message} (got {err.get('input')!r})"
+
+
+def _key_path(loc: tuple[str | int, ...]) -> list[str | int]:
+    """An error's location as the keys of the file: `[plugins.NAME]` tables sit in
+    `plugins.sections` in the model only."""
+    path = list(loc)
+    if path[:2] == ["plugins", "sections"]:
+        del path[1]
+    return path
 
 
 def _variable_of(loc: list[str], environ: Mapping[str, str]) -> str | None:

@@ -3,24 +3,41 @@
 
 from __future__ import annotations
 
-from azsql_mcp.core.assembly import auth_problems
-from azsql_mcp.core.config import ConfigError, Settings
-from azsql_mcp.core.declared import declare_tools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from azsql_mcp.core.assembly import assembly_problems
+from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
 from azsql_mcp.core.plugins import PluginSet, load_plugins
 from azsql_mcp.serving.http import binding_problems
 
+# What the HTTP binding rule reads: when the schema refused a value of one of them, the
+# rule would judge a default in its place.
+BINDING_KEYS = ("server.transport", "server.host", "server.auth")
 
-def config_problems(settings: Settings) -> tuple[list[str], PluginSet]:
-    """What `serve` would refuse in these (already parsed) settings: plugin selection,
-    plugin sections and their configs, each source's auth provider, declared tools, and
-    the binding rule for HTTP. Plugin failures are not among them: `[plugins] strict` decides."""
+
+def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """`load_settings`; when the schema refuses some values, the problems of the values it
+    accepted are listed with them (unknown plugin names, auth providers, ...)."""
+    try:
+        return load_settings(config_file, overrides)
+    except PartlyInvalid as exc:
+        more, _ = config_problems(exc.settings, cut=exc.cut)
+        raise ConfigError([*exc.problems, *more]) from None
+
+
+def config_problems(settings: Settings, cut: Sequence[str] = ()) -> tuple[list[str], PluginSet]:
+    """What `serve` would refuse in these (already parsed) settings: what `build_app`
+    refuses (plugin selection and sections, auth providers, declared tools) and the
+    binding rule for HTTP. Plugin failures are not among them: `[plugins] strict` decides.
+    `cut`: keys whose values the schema refused (and left out): rules that read them are skipped."""
     lenient = settings.model_copy(
         update={"plugins": settings.plugins.model_copy(update={"strict": False})}
     )
     plugins = load_plugins(lenient)
-    problems = [*plugins.config_problems, *auth_problems(settings, plugins)]
-    problems += declare_tools(plugins, settings)  # [tools.*]: names, types, the guard
-    if settings.server.transport == "http":
+    problems = assembly_problems(settings, plugins)  # what build_app refuses
+    judged = not any(k == b or k.startswith(b + ".") for k in cut for b in BINDING_KEYS)
+    if settings.server.transport == "http" and judged:
         problems += binding_problems(settings)
     return problems, plugins
 

@@ -10,8 +10,9 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.catalog.schema import schema_overview
-from azsql_mcp.serving.console.erd import er_svg, reference_target
+from azsql_mcp.catalog.diagram import er_diagram, select_tables
+from azsql_mcp.catalog.schema import OutlineForeignKey, schema_overview
+from azsql_mcp.serving.console.erd import er_svg
 from azsql_mcp.serving.console.layout import esc, state, table
 from azsql_mcp.version import __version__
 
@@ -97,7 +98,10 @@ def overview(app: App) -> str:
 
 
 async def components(app: App) -> str:
-    plugin_of_tool = {name: spec.plugin for name, spec in app.plugins.tools.items()}
+    plugin_of_tool = {
+        name: f"{spec.plugin}, declared in config" if spec.declared else spec.plugin
+        for name, spec in app.plugins.tools.items()
+    }
     tools = await app.mcp.list_tools()
     tool_rows = [
         [
@@ -171,7 +175,7 @@ async def schema(app: App, source: str | None) -> str:
                     esc(c.name),
                     f"<code>{esc(c.type)}</code>",
                     "yes" if c.nullable else "no",
-                    _key_of(c.name, t.primary_key, t.references),
+                    _key_of(c.name, t.primary_key, t.foreign_keys),
                 ]
                 for c in t.columns
             ],
@@ -188,15 +192,13 @@ async def schema(app: App, source: str | None) -> str:
     note = '<p class="bad">The catalog was cut short.</p>' if outline.truncated else ""
     return (
         f"<p>Source: {picker}</p>{note}<h2>ER diagram</h2>"
-        f'<div style="overflow:auto">{er_svg(outline)}</div>{listing}'
+        f'<div style="overflow:auto">{er_svg(er_diagram(select_tables(outline)))}</div>{listing}'
     )
 
 
-def _key_of(column: str, primary: list[str], references: list[str]) -> str:
+def _key_of(column: str, primary: list[str], foreign_keys: list[OutlineForeignKey]) -> str:
     keys = ["PK"] if column in primary else []
-    for ref in references:
-        if column in [c.strip() for c in ref.split(" -> ", 1)[0].split(",")]:
-            keys.append(f"FK → {esc(reference_target(ref))}")
+    keys += [f"FK → {esc(fk.table)}" for fk in foreign_keys if column in fk.columns]
     return " ".join(keys)
 
 
