@@ -15,13 +15,14 @@ import pytest
 from azsql_mcp.core.cli import main
 
 COMMANDS = ["check", "config", "plugins", "tools", "serve"]
-# Six mistakes: two the schema refuses, four found once the rest is parsed.
+# Seven mistakes: two the schema refuses, five found once the rest is parsed.
 BAD = """
 [server]
 transport = "http"
 host = "0.0.0.0"
 port = "eighty"
 colour = "red"
+default_source = "nope"
 [plugins]
 enabled = ["builtin_auth", "builtin_toolz"]
 [plugins.nosuch]
@@ -30,13 +31,14 @@ x = 1
 server = "x"
 auth = "sqll"
 """
-SIX = [
+SEVEN = [
     "server.port: Input should be a valid integer",
     "server.colour: unknown setting; allowed keys: name,",
     "plugins.enabled: no plugin named 'builtin_toolz' is installed; did you mean 'builtin_tools'?",
     "plugins.nosuch: no plugin named 'nosuch'",
     "sources.a.auth: unknown auth provider 'sqll'",
     "server.host: '0.0.0.0' is not a loopback address",
+    "server.default_source: 'nope' is not a configured source (sources: a)",
 ]
 CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
 
@@ -57,8 +59,8 @@ def test_every_command_refuses_the_same_config_listing_every_problem(
     config.write_text(BAD)
     assert main([command, "--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert [line for line in SIX if line not in err] == []
-    assert err.count("\n  - ") == len(SIX)
+    assert [line for line in SEVEN if line not in err] == []
+    assert err.count("\n  - ") == len(SEVEN)
 
 
 def test_environment_mistakes_are_listed_with_the_schemas(

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from azsql_mcp.core.config import ConfigError, load_settings, redacted, settings_from_mapping
+from azsql_mcp.core.config import (
+    ConfigError,
+    load_settings,
+    redacted,
+    reference_problems,
+    settings_from_mapping,
+)
 
 SEED_AND_OWN_ENV = (
     "AZSQL_MCP_CONFIG",
@@ -178,10 +184,12 @@ def test_missing_or_broken_file(tmp_path: Path) -> None:
 
 
 def test_default_source_must_exist() -> None:
-    with pytest.raises(ConfigError, match="default_source 'b' is not a configured source"):
-        settings_from_mapping(
-            {"sources": {"a": {"server": "x"}}, "server": {"default_source": "b"}}
-        )
+    settings = settings_from_mapping(
+        {"sources": {"a": {"server": "x"}}, "server": {"default_source": "b"}}
+    )
+    assert reference_problems(settings) == [
+        "server.default_source: 'b' is not a configured source (sources: a)"
+    ]
 
 
 def test_source_overrides_merge_over_globals() -> None:

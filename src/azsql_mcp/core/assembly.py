@@ -18,7 +18,7 @@ from fastmcp.tools import Tool
 
 from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
-from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.core.config import ConfigError, Settings, reference_problems
 from azsql_mcp.core.declared import declare_tools
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
@@ -96,9 +96,11 @@ def _listed_tools(plugins: PluginSet) -> set[str]:
 
 
 def assembly_problems(settings: Settings, plugins: PluginSet) -> list[str]:
-    """What keeps these plugins and settings from being assembled: plugin selection,
-    plugin sections and their configs, each source's auth provider, declared tools."""
-    problems = [*plugins.config_problems, *auth_problems(settings, plugins)]
+    """What keeps these plugins and settings from being assembled: references across
+    tables, plugin selection, plugin sections and their configs, each source's auth
+    provider, declared tools."""
+    problems = [*reference_problems(settings), *plugins.config_problems]
+    problems += auth_problems(settings, plugins)
     return problems + declare_tools(plugins, settings)  # [tools.*]: names, types, the guard
 
 

@@ -259,16 +259,6 @@ class Settings(BaseSettings):
             seen.append(data)
         return data
 
-    @model_validator(mode="after")
-    def _check_default_source(self) -> Settings:
-        name = self.server.default_source
-        if name is not None and name not in self.sources:
-            known = ", ".join(self.sources) or "none configured"
-            raise ValueError(
-                f"server.default_source {name!r} is not a configured source (sources: {known})"
-            )
-        return self
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -306,6 +296,16 @@ def _merged(base: _M, override: _M | None) -> _M:
         return base
     values = base.model_dump() | override.model_dump(exclude_unset=True)
     return type(base).model_validate(values)
+
+
+def reference_problems(settings: Settings) -> list[str]:
+    """Rules across tables (a name in one that must be a key of another). They run on
+    parsed settings, so they are judged even when the schema refused values elsewhere."""
+    name = settings.server.default_source
+    if name is None or name in settings.sources:
+        return []
+    known = ", ".join(settings.sources) or "none configured"
+    return [f"server.default_source: {name!r} is not a configured source (sources: {known})"]
 
 
 class PartlyInvalid(ConfigError):

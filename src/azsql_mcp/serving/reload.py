@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.core.config import ConfigError, Settings, reference_problems
 from azsql_mcp.core.declared import redeclare
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import static_token_table
@@ -116,7 +116,7 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
     """Apply what can change while serving; 'applied', 'unchanged' or 'invalid'."""
     current = app.settings
     effective = _merged(current, new)
-    problems = app.plugins.switched_off(effective)[2]
+    problems = reference_problems(new) + app.plugins.switched_off(effective)[2]
     tokens = None
     auth = effective.server.auth
     if auth.mode == "static_tokens" and auth.static_tokens != current.server.auth.static_tokens:
