@@ -23,6 +23,7 @@ from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.serving.reload import apply
 from azsql_mcp.testing.pytest_plugin import PRINCIPALS
+from tds_test_server import Fault, ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True)
 
@@ -134,6 +135,25 @@ async def test_a_missing_procedure_or_parameter_withdraws_the_tool(
     assert "GRANT EXECUTE ON SalesLT.uspNothing TO [" in errors
     assert "tools.typo.parameters.Customer: procedure 'SalesLT.uspCustomerOrders' has no" in errors
     assert "tools.typo.parameters.CustomerId" not in errors  # names match case-insensitively
+
+
+async def test_a_source_down_at_start_is_resolved_once_it_answers(
+    azsql_config: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    server: ThreadedTdsServer = request.getfixturevalue("tds_server")
+    config = copy.deepcopy(azsql_config)
+    config["sources"]["main"]["retry_budget_s"] = 0  # fail at once while it is down
+    app = build_app(settings_from_mapping(config | {"tools": {"p": PRODUCTS}}))
+    server.add_fault(Fault.parse("refuse@connect"))
+    try:
+        async with Client(app.mcp) as client:
+            down = await client.call_tool("read_data", {"query": "SELECT 1"}, raise_on_error=False)
+            assert down.is_error and "unavailable" in down.content[0].text
+            assert "Category" not in _props({t.name: t for t in await client.list_tools()}["p"])
+            server.clear_faults()
+            await listed_until(client, lambda t: "Category" in _props(t["p"]))
+    finally:
+        server.clear_faults()
 
 
 async def test_a_call_before_the_resolution_names_the_key(azsql_config: dict[str, Any]) -> None:

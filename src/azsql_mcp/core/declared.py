@@ -90,11 +90,11 @@ def redeclare(app: App, settings: Settings) -> list[str]:
     for spec in declared_specs(app.plugins).values():
         app.mcp.add_tool(tool_component(spec, app.runtime, app.policy))
     app.tool_calls.plugin_of_tool = {t.name: t.plugin for t in app.plugins.tools.values()}
-    # a withdrawn tool whose table is unchanged stays withdrawn until resolved again
+    # a declared tool withdrawn with an unchanged table stays so until resolved again
     app.withdrawn = {
         name
         for name in app.withdrawn
-        if name in settings.tools and settings.tools[name] == app.settings.tools.get(name)
+        if name not in old or settings.tools.get(name) == app.settings.tools.get(name)
     }
     for source in list(app.runtime.databases):
         resolve_when_reached(app, source)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from fastmcp import FastMCP
@@ -34,15 +34,18 @@ log = logging.getLogger(__name__)
 
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 60.0
+MAX_FAILURES = 5  # errors other than an unavailable source before giving up
 
 
 @dataclass
 class Resolution:
-    """One pending tool, resolved: the completed spec, or the problems it has."""
+    """One pending tool, resolved: the completed spec; or the problems that withdraw it;
+    or the error its `resolve` failed with (the tool stays as registered)."""
 
     pending: ToolSpec
-    resolved: ToolSpec | None
-    problems: list[str]
+    resolved: ToolSpec | None = None
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
 
 
 def pending_tools(plugins: PluginSet, source: str, default_source: str | None) -> list[ToolSpec]:
@@ -56,25 +59,21 @@ def pending_tools(plugins: PluginSet, source: str, default_source: str | None) -
 
 
 async def resolve_tools(specs: list[ToolSpec], db: Database) -> list[Resolution]:
-    """Each tool's `resolve` against `db`. DatabaseUnavailable (and transient errors)
-    propagate, to be tried again later; any other failure is a problem of that tool."""
+    """Each tool's `resolve` against `db`. A DatabaseError propagates (the caller
+    decides whether to try again); any other failure is that tool's `error`."""
     out = []
     for spec in specs:
         assert spec.resolve is not None
         try:
             found = await spec.resolve(db)
-        except DatabaseError as exc:
-            if isinstance(exc, DatabaseUnavailable) or exc.transient:
-                raise
-            problem = f"tools.{spec.name}: could not be checked on source {db.source!r}: {exc}"
-            out.append(Resolution(spec, None, [problem]))
-            continue
+        except DatabaseError:
+            raise
         except Exception as exc:
-            problem = f"tools.{spec.name}: resolving it failed: {error_text(exc)}"
-            out.append(Resolution(spec, None, [problem]))
+            log.error("plugin %r: resolving tool %r failed", spec.plugin, spec.name, exc_info=exc)
+            out.append(Resolution(spec, error=f"resolving it failed: {error_text(exc)}"))
             continue
         if found.problems:
-            out.append(Resolution(spec, None, list(found.problems)))
+            out.append(Resolution(spec, problems=list(found.problems)))
             continue
         resolved = dataclasses.replace(
             spec,
@@ -82,7 +81,7 @@ async def resolve_tools(specs: list[ToolSpec], db: Database) -> list[Resolution]
             description=found.description or spec.description,
             resolve=None,
         )
-        out.append(Resolution(spec, resolved, []))
+        out.append(Resolution(spec, resolved=resolved))
     return out
 
 
@@ -131,7 +130,7 @@ def stop_resolving(app: App) -> None:
 
 
 async def _resolve_source(app: App, source: str) -> None:
-    delay = RETRY_FIRST_S
+    delay, failures = RETRY_FIRST_S, 0
     while True:
         db = app.runtime.databases.get(source)
         if db is None or isinstance(db, UnavailableDatabase):
@@ -139,7 +138,20 @@ async def _resolve_source(app: App, source: str) -> None:
         specs = pending_tools(app.plugins, source, app.runtime.default_source)
         try:
             outcome = await resolve_tools(specs, db)
-        except DatabaseError as exc:  # unavailable or transient: the source comes back
+        except DatabaseError as exc:
+            # Down: wait for it (no load while it is down: calls fail fast then). Any
+            # other error a few times only, so an idle serverless database may pause.
+            if not isinstance(exc, DatabaseUnavailable):
+                failures += 1
+                if failures >= MAX_FAILURES:
+                    log.error(
+                        "source %s: tools %s could not be checked against its catalog: %s;"
+                        " each is checked at its first call instead",
+                        source,
+                        ", ".join(spec.name for spec in specs),
+                        exc,
+                    )
+                    return
             log.debug("source %s: tools not resolved yet (%s); again in %.0f s", source, exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
@@ -156,6 +168,8 @@ def apply_resolutions(app: App, outcome: list[Resolution]) -> None:
         name = item.pending.name
         if app.plugins.tools.get(name) is not item.pending:
             continue  # a reload replaced the tool meanwhile; its own resolution follows
+        if item.error is not None:
+            continue  # logged; the tool stays as registered and checks its own calls
         if item.resolved is None:
             for problem in item.problems:
                 log.error("%s; tool %r is withdrawn until it is fixed", problem, name)

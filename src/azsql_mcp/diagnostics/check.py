@@ -9,7 +9,7 @@ import re
 import socket
 import struct
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from azsql_mcp.api import (
     AuthProvider,
@@ -109,8 +109,12 @@ async def run_check(
     for name in names:
         if not await _check_source(name, settings, auth_providers, report):
             failed.append(name)
-        elif not await _check_tools(name, settings, plugins, auth_providers, report):
+            continue
+        outcome = await _check_tools(name, settings, plugins, auth_providers, report)
+        if outcome == "mismatch":
             mismatched.append(name)
+        elif outcome == "failed":
+            failed.append(name)
     if mismatched:
         out.write(
             f"check failed: declared tools do not match source {', '.join(mismatched)}"
@@ -130,13 +134,14 @@ async def _check_tools(
     plugins: PluginSet,
     auth_providers: Mapping[str, AuthProviderFactory],
     report: _Report,
-) -> bool:
+) -> Literal["ok", "mismatch", "failed"]:
     """The tools that need this source's catalog (declared procedures), resolved as
-    `serve` resolves them once the source is reached; False when any has a problem."""
+    `serve` resolves them once the source is reached: "mismatch" when the config names
+    what the catalog lacks, "failed" when the catalog could not be read."""
     step = "declared tools"
     specs = pending_tools(plugins, name, settings.default_source)
     if not specs:
-        return True
+        return "ok"
     source_settings = settings.sources[name]
     # threads, like the login above: no driver process for one check
     one_connection = {"executor": "thread", "pool_size": 1}
@@ -151,16 +156,21 @@ async def _check_tools(
         outcome = await resolve_tools(specs, db)
     except DatabaseError as exc:
         report.fail(step, CheckFailed(f"could not read the catalog: {exc}"))
-        return False
+        return "failed"
     finally:
         await db.close()
-    problems = [problem for item in outcome for problem in item.problems]
     advice = "fix the tool in the config (docs/configuration.md, [tools.NAME])"
-    for problem in problems:
-        report.fail(step, CheckFailed(problem, advice))
-    if not problems:
-        report.ok(step, f"{', '.join(s.name for s in specs)} match the catalog")
-    return not problems
+    for item in outcome:
+        for problem in item.problems:
+            report.fail(step, CheckFailed(problem, advice))
+        if item.error is not None:
+            report.fail(step, CheckFailed(f"tools.{item.pending.name}: {item.error}"))
+    if any(item.problems for item in outcome):
+        return "mismatch"
+    if any(item.error is not None for item in outcome):
+        return "failed"
+    report.ok(step, f"{', '.join(s.name for s in specs)} match the catalog")
+    return "ok"
 
 
 async def _check_source(
