@@ -130,6 +130,7 @@ def stop_resolving(app: App) -> None:
 
 
 async def _resolve_source(app: App, source: str) -> None:
+    """Resolve the source's pending tools, waiting while it is down."""
     delay, failures = RETRY_FIRST_S, 0
     while True:
         db = app.runtime.databases.get(source)
@@ -146,7 +147,7 @@ async def _resolve_source(app: App, source: str) -> None:
                 if failures >= MAX_FAILURES:
                     log.error(
                         "source %s: tools %s could not be checked against its catalog: %s;"
-                        " each is checked at its first call instead",
+                        " they stay as registered until a reload or restart",
                         source,
                         ", ".join(spec.name for spec in specs),
                         exc,

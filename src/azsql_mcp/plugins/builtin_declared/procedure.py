@@ -90,13 +90,12 @@ def resolver(
     """The tool's `resolve`: its problems, or the tool with the catalog's parameters."""
 
     async def resolve(db: Database) -> ResolvedTool:
-        found = await catalog.procedure(db, decl.procedure or "")
-        problems = problems_of(name, decl, db.source, found)
-        if problems or found.parameters is None:
+        found, problems = await _lookup(name, decl, catalog, db)
+        if problems:
             return ResolvedTool(problems=problems)
         return ResolvedTool(
-            fn=make_procedure(name, decl, catalog, found.parameters),
-            description=describe(decl, found.parameters),
+            fn=make_procedure(name, decl, catalog, found),
+            description=describe(decl, found),
         )
 
     return resolve
@@ -106,8 +105,15 @@ async def checked(
     name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database
 ) -> list[CatalogParameter]:
     """The procedure's catalog parameters, or ToolError naming every problem."""
-    found = await catalog.procedure(db, decl.procedure or "")
-    problems = problems_of(name, decl, db.source, found)
-    if problems or found.parameters is None:
+    found, problems = await _lookup(name, decl, catalog, db)
+    if problems:
         raise ToolError("\n".join(problems))
-    return found.parameters
+    return found
+
+
+async def _lookup(
+    name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database
+) -> tuple[list[CatalogParameter], list[str]]:
+    found = await catalog.procedure(db, decl.procedure or "")
+    # no parameters list means no procedure, which is a problem
+    return found.parameters or [], problems_of(name, decl, db.source, found)
