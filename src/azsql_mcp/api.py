@@ -374,6 +374,18 @@ class ServerHandle(Protocol):
 # --- callables handed to the registration hooks ----------------------------------
 
 
+@dataclass(frozen=True)
+class ResolvedTool:
+    """What a tool's `resolve` found in its source's catalog once the source was first
+    reached: the function (its input schema) and description that replace the
+    registered ones (None keeps them), or the problems, each naming the tool and key
+    ("tools.x.procedure: ..."), that withdraw the tool."""
+
+    fn: Callable[..., Awaitable[Any]] | None = None
+    description: str | None = None
+    problems: Sequence[str] = ()
+
+
 class RegisterTool(Protocol):
     def __call__(
         self,
@@ -388,6 +400,7 @@ class RegisterTool(Protocol):
         scopes: Sequence[str] | None = None,
         source: str | None = None,
         output_schema: type[BaseModel] | Mapping[str, Any] | None = None,
+        resolve: Callable[[Database], Awaitable[ResolvedTool]] | None = None,
     ) -> None: ...
 
 

@@ -25,6 +25,7 @@ from azsql_mcp.api import Database
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.lifecycle import run_shutdown, run_startup
 from azsql_mcp.core.plugins import PluginSet
+from azsql_mcp.core.resolution import resolve_when_reached, stop_resolving
 from azsql_mcp.db import sqlguard
 from azsql_mcp.serving.admission import Drain, LimitState
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key
@@ -60,6 +61,9 @@ class App:
     freeze_heap_when_open: bool = False
     # what stopped the startup hooks (strict mode); `serve` reports it as one line
     startup_error: BaseException | None = None
+    # tools whose resolution against their source found problems (core/resolution.py)
+    withdrawn: set[str] = field(default_factory=set)
+    resolving: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
     @property
     def databases(self) -> dict[str, Database]:
@@ -77,7 +81,8 @@ class App:
                 writes_refused = tool.writes and self.runtime.read_only.get(tool.source, True)
             else:
                 writes_refused = tool.writes and self.runtime.all_read_only
-            if tool.plugin in plugins or name in tools or writes_refused:
+            withdrawn = name in self.withdrawn
+            if tool.plugin in plugins or name in tools or writes_refused or withdrawn:
                 keys.add(component_key("tool", name))
         for uri, resource in self.plugins.resources.items():
             if resource.plugin in plugins:
@@ -154,12 +159,14 @@ class App:
                 self.runtime.databases[name] = UnavailableDatabase(name, message)
             else:
                 self.runtime.databases[name] = db
+                resolve_when_reached(self, name)
         if self.freeze_heap_when_open:
             # what the first statement check loads (sqlglot), loaded now, off the loop
             await asyncio.to_thread(sqlguard.check_select, "SELECT 1")
             freeze_heap()
 
     async def _close_sources(self) -> None:
+        stop_resolving(self)
         opening = self.runtime.opening
         if opening is not None and not opening.done():
             opening.cancel()

@@ -137,7 +137,9 @@ def _add_components(app: App, record: PluginRecord) -> None:
         own = [uri for uri in own if not plugins.resources[uri].source_from_uri]
     try:
         components: list[Tool | Resource | ResourceTemplate | Prompt] = []
-        components += [tool_component(app, plugins.tools[name]) for name in record.tools]
+        components += [
+            tool_component(plugins.tools[name], runtime, app.policy) for name in record.tools
+        ]
         for uri in own:
             res = plugins.resources[uri]
             fn = inject(

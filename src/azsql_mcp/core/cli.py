@@ -1,7 +1,8 @@
 """`azsql-mcp serve | plugins | tools | config | check | plugin new`.
 
-Exit codes: 0 ok, 1 a check failed, 2 invalid configuration or a plugin
-failure in strict mode. Heavy modules are imported inside the commands.
+Exit codes: 0 ok, 1 a check failed, 2 invalid configuration (`check`: also a declared
+tool that does not match its source's catalog) or a plugin failure in strict mode.
+Heavy modules are imported inside the commands.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from azsql_mcp.core.config import ConfigError, Settings, redacted
-from azsql_mcp.core.plugins import PluginError
+from azsql_mcp.core.plugins import PluginError, PluginSet
 from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging
 from azsql_mcp.version import __version__
@@ -243,8 +244,8 @@ def _check(args: argparse.Namespace) -> int:
     from azsql_mcp.diagnostics.check import run_check
 
     with _loaded(args) as settings:
-        _validate(settings)
-        return asyncio.run(run_check(settings, args.source, sys.stdout))
+        plugins = _validate(settings)
+        return asyncio.run(run_check(settings, args.source, sys.stdout, plugins=plugins))
 
 
 @contextmanager
@@ -268,8 +269,8 @@ def _load(config_file: str | None, overrides: dict[str, Any] | None = None) -> S
     return load(config_file, overrides)
 
 
-def _validate(settings: Settings) -> None:
+def _validate(settings: Settings) -> PluginSet:
     """The one validation every command runs (core/validation.py): exit 2 on a problem."""
     from azsql_mcp.core.validation import validate
 
-    validate(settings)
+    return validate(settings)

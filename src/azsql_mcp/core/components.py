@@ -1,5 +1,5 @@
-"""A registered tool as a FastMCP component: at assembly, and when a reload changes the
-tools declared in config."""
+"""A registered tool as a FastMCP component: at assembly, when a reload changes the
+tools declared in config, and when a tool is completed from its source's catalog."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ import mcp.types as mt
 from fastmcp.tools import Tool
 from fastmcp.utilities.types import NotSet
 
-from azsql_mcp.core.app import App
 from azsql_mcp.core.outputs import output_schema
 from azsql_mcp.core.plugins import ToolSpec
+from azsql_mcp.serving.clientauth import ScopePolicy
 from azsql_mcp.serving.injection import inject
+from azsql_mcp.serving.runtime import Runtime
 
 
-def tool_component(app: App, spec: ToolSpec) -> Tool:
+def tool_component(spec: ToolSpec, runtime: Runtime, policy: ScopePolicy) -> Tool:
     """The FastMCP tool of one registered tool, its ToolContext injected."""
     fn = inject(
         spec.fn,
-        app.runtime,
+        runtime,
         plugin=spec.plugin,
         kind="tool",
         writes=spec.writes,
@@ -36,5 +37,5 @@ def tool_component(app: App, spec: ToolSpec) -> Tool:
         description=spec.description,
         tags=spec.tags,
         annotations=annotations,
-        auth=app.policy,
+        auth=policy,
     )

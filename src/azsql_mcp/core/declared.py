@@ -9,6 +9,7 @@ from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginSet, Staging, ToolSpec, call_plugin_hook
+from azsql_mcp.core.resolution import resolve_when_reached
 
 HOOK = "register_config_tools"
 WRITE_KINDS = ("insert", "update", "delete")
@@ -78,7 +79,8 @@ def declared_specs(plugins: PluginSet) -> dict[str, ToolSpec]:
 
 def redeclare(app: App, settings: Settings) -> list[str]:
     """On reload: the declared tools of `settings` replace the running ones, in the
-    plugins and in FastMCP; problems leave everything as it was."""
+    plugins and in FastMCP; problems leave everything as it was. Tools that need their
+    source's catalog are resolved again on the sources that are open."""
     old = list(declared_specs(app.plugins))
     problems = declare_tools(app.plugins, settings)
     if problems:
@@ -86,8 +88,16 @@ def redeclare(app: App, settings: Settings) -> list[str]:
     for name in old:
         app.mcp.local_provider.remove_tool(name)
     for spec in declared_specs(app.plugins).values():
-        app.mcp.add_tool(tool_component(app, spec))
+        app.mcp.add_tool(tool_component(spec, app.runtime, app.policy))
     app.tool_calls.plugin_of_tool = {t.name: t.plugin for t in app.plugins.tools.values()}
+    # a declared tool withdrawn with an unchanged table stays so until resolved again
+    app.withdrawn = {
+        name
+        for name in app.withdrawn
+        if name not in old or settings.tools.get(name) == app.settings.tools.get(name)
+    }
+    for source in list(app.runtime.databases):
+        resolve_when_reached(app, source)
     return []
 
 

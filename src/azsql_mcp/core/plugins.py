@@ -13,7 +13,7 @@ import difflib
 import inspect
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from typing import Any, Literal
 import pluggy
 from pydantic import BaseModel, ValidationError
 
-from azsql_mcp.api import AuthProviderFactory, PluginError
+from azsql_mcp.api import AuthProviderFactory, Database, PluginError, ResolvedTool
 from azsql_mcp.core import hookspecs
 from azsql_mcp.core.config import Settings
 from azsql_mcp.serving.injection import SOURCE_ARG, context_params
@@ -57,6 +57,9 @@ class ToolSpec:
     source: str | None = None  # the one source it uses; None: the caller's choice
     # the result model (or a JSON schema) of a tool that returns a ToolResult
     output_schema: type[BaseModel] | Mapping[str, Any] | None = None
+    # completes the tool from its source's catalog once the source is first reached
+    # (core/resolution.py); None once done, or for a tool that needs nothing of it
+    resolve: Callable[[Database], Awaitable[ResolvedTool]] | None = None
 
 
 @dataclass
@@ -504,8 +507,11 @@ class Staging:
         scopes: Sequence[str] | None = None,
         source: str | None = None,
         output_schema: type[BaseModel] | Mapping[str, Any] | None = None,
+        resolve: Callable[[Database], Awaitable[ResolvedTool]] | None = None,
     ) -> None:
         _require_async(fn, "tool")
+        if resolve is not None:
+            _require_async(resolve, "resolve of tool")
         self.tools.append(
             ToolSpec(
                 fn=fn,
@@ -519,6 +525,7 @@ class Staging:
                 scopes=tuple(scopes) if scopes is not None else None,
                 source=source,
                 output_schema=output_schema,
+                resolve=resolve,
             )
         )
 

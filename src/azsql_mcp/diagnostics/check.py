@@ -9,10 +9,18 @@ import re
 import socket
 import struct
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
-from azsql_mcp.api import AuthProvider, AuthProviderFactory, ConnectAttributes, SourceSettings
+from azsql_mcp.api import (
+    AuthProvider,
+    AuthProviderFactory,
+    ConnectAttributes,
+    DatabaseError,
+    SourceSettings,
+)
 from azsql_mcp.core.config import Settings
+from azsql_mcp.core.plugins import PluginSet
+from azsql_mcp.core.resolution import pending_tools, resolve_tools
 from azsql_mcp.db.connstr import (
     ServerAddress,
     attrs_before,
@@ -20,10 +28,11 @@ from azsql_mcp.db.connstr import (
     check_driver_settings,
 )
 from azsql_mcp.db.connstr import parse_server as parse_server_setting
-from azsql_mcp.db.database import reachability_problem
+from azsql_mcp.db.database import SourceDatabase, reachability_problem
 from azsql_mcp.db.drivers import Driver, find_driver
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 
+EXIT_CONFIG = 2  # as every command exits on an invalid configuration
 PRELOGIN = 0x12
 # PRELOGIN option tokens (MS-TDS 2.2.6.5)
 _VERSION, _ENCRYPTION, _INSTOPT, _THREADID, _MARS, _TERMINATOR = 0, 1, 2, 3, 4, 0xFF
@@ -74,29 +83,94 @@ async def run_check(
     out: TextIO,
     *,
     auth_providers: Mapping[str, AuthProviderFactory] | None = None,
+    plugins: PluginSet | None = None,
 ) -> int:
     """Check one source, or every source when `source` is None. Returns the exit code:
-    0 when every step passed, 1 otherwise.
+    0 when every step passed, 2 when a tool declared in config does not match its
+    source's catalog (an invalid configuration), 1 when another step failed.
 
-    `auth_providers` defaults to what the configured plugins register."""
+    `plugins` (the loaded plugins, their config tools declared) defaults to what the
+    configuration loads; `auth_providers` to what they register."""
     report = _Report(out)
     try:
         names = _source_names(settings, source)
     except CheckFailed as failure:
         report.fail("config", failure)
         return 1
-    if auth_providers is None:
+    if plugins is None:
+        from azsql_mcp.core.declared import declare_tools
         from azsql_mcp.core.plugins import load_plugins
 
-        auth_providers = load_plugins(settings).auth_providers
-    failed = [
-        name for name in names if not await _check_source(name, settings, auth_providers, report)
-    ]
+        plugins = load_plugins(settings)
+        declare_tools(plugins, settings)  # what is wrong without a database: `config` says
+    if auth_providers is None:
+        auth_providers = plugins.auth_providers
+    failed, mismatched = [], []
+    for name in names:
+        if not await _check_source(name, settings, auth_providers, report):
+            failed.append(name)
+            continue
+        outcome = await _check_tools(name, settings, plugins, auth_providers, report)
+        if outcome == "mismatch":
+            mismatched.append(name)
+        elif outcome == "failed":
+            failed.append(name)
+    if mismatched:
+        out.write(
+            f"check failed: declared tools do not match source {', '.join(mismatched)}"
+            " (fix [tools.NAME] in the config)\n"
+        )
+        return EXIT_CONFIG
     if failed:
         out.write(f"check failed for source {', '.join(failed)}\n")
         return 1
     out.write("all checks passed\n")
     return 0
+
+
+async def _check_tools(
+    name: str,
+    settings: Settings,
+    plugins: PluginSet,
+    auth_providers: Mapping[str, AuthProviderFactory],
+    report: _Report,
+) -> Literal["ok", "mismatch", "failed"]:
+    """The tools that need this source's catalog (declared procedures), resolved as
+    `serve` resolves them once the source is reached: "mismatch" when the config names
+    what the catalog lacks, "failed" when the catalog could not be read."""
+    step = "declared tools"
+    specs = pending_tools(plugins, name, settings.default_source)
+    if not specs:
+        return "ok"
+    source_settings = settings.sources[name]
+    # threads, like the login above: no driver process for one check
+    one_connection = {"executor": "thread", "pool_size": 1}
+    db = SourceDatabase(
+        name,
+        source_settings.model_copy(update=one_connection),
+        settings.source_security(name),
+        settings.source_limits(name),
+        auth_providers[source_settings.auth](source_settings),
+    )
+    try:
+        outcome = await resolve_tools(specs, db)
+    except DatabaseError as exc:
+        report.fail(step, CheckFailed(f"could not read the catalog: {exc}"))
+        return "failed"
+    finally:
+        await db.close()
+    advice = "fix the tool in the config (docs/configuration.md, [tools.NAME])"
+    for item in outcome:
+        for problem in item.problems:
+            report.fail(step, CheckFailed(problem, advice))
+        if item.error is not None:
+            report.fail(step, CheckFailed(f"tools.{item.pending.name}: {item.error}"))
+    if any(item.problems for item in outcome):
+        return "mismatch"
+    if any(item.error is not None for item in outcome):
+        return "failed"
+    report.ok(step, f"{', '.join(s.name for s in specs)} match the catalog")
+    return "ok"
 
 
 async def _check_source(

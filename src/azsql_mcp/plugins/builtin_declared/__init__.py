@@ -3,7 +3,9 @@ typed parameters, offered as an MCP tool. Written like a third-party plugin: it 
 tables through the `register_config_tools` hook and runs statements through ToolContext.
 
 Every problem is reported at load, naming the tool and the key; the core refuses the
-configuration (exit 2) when there is any, at start and on reload.
+configuration (exit 2) when there is any, at start and on reload. What needs the
+database (a procedure and its parameters) is checked when the tool's source is first
+reached, through the tool's `resolve`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from azsql_mcp import CheckStatement, QueryRefused, RegisterTool, hookimpl
+from azsql_mcp.plugins.builtin_declared.description import describe
 from azsql_mcp.plugins.builtin_declared.model import (
     NAME,
     PROCEDURE_NAME,
@@ -21,7 +24,8 @@ from azsql_mcp.plugins.builtin_declared.model import (
     TOOL_NAME,
     ToolDecl,
 )
-from azsql_mcp.plugins.builtin_declared.procedure import make_procedure
+from azsql_mcp.plugins.builtin_declared.parameters import ProcedureCatalog
+from azsql_mcp.plugins.builtin_declared.procedure import make_procedure, resolver
 from azsql_mcp.plugins.builtin_declared.tool import READ_HINTS, WRITE_HINTS, make_tool
 
 
@@ -33,23 +37,30 @@ def register_config_tools(
     check: CheckStatement,
 ) -> list[str]:
     problems: list[str] = []
+    # the procedures of this configuration, read from each source in one query
+    catalog = ProcedureCatalog()
     for name, table in tables.items():
         found = _problems_of(name, table, taken, check)
         if found:
             problems += found
             continue
         decl = ToolDecl.model_validate(dict(table))
-        make = make_procedure if decl.procedure is not None else make_tool
+        if decl.procedure is not None:
+            catalog.want(decl.procedure, decl.source)
+            fn, resolve = make_procedure(name, decl, catalog), resolver(name, decl, catalog)
+        else:
+            fn, resolve = make_tool(name, decl), None
         register(
-            make(name, decl),
+            fn,
             name=name,
             title=decl.title,
-            description=_description(decl),
+            description=describe(decl),
             annotations=WRITE_HINTS if decl.writes else READ_HINTS,
             tags={"declared"},
             writes=decl.writes,
             scopes=decl.scopes,
             source=decl.source,
+            resolve=resolve,
         )
     return problems
 
@@ -107,26 +118,3 @@ def _validation_line(key: str, err: Any) -> str:
         return f"{where}: required, but not set"
     message = err["msg"].removeprefix("Value error, ")
     return f"{where}: {message} (got {err.get('input')!r})" if loc else f"{where}: {message}"
-
-
-def _description(decl: ToolDecl) -> str:
-    """The declared description, plus what the model needs to know about the call."""
-    claimed = [p for p, d in decl.parameters.items() if d.from_claim is not None]
-    lines = [decl.description]
-    if decl.procedure is not None:
-        lines.append(
-            f"Calls the stored procedure {decl.procedure}; returns every result set (each"
-            " capped), the OUTPUT parameters and the return value."
-        )
-        if decl.parameters:
-            declared = ", ".join(f"@{p} {d.type}" for p, d in decl.parameters.items())
-            lines.append(f"Parameters: {declared}.")
-    if decl.writes:
-        lines.append("Changes data, committed in one transaction.")
-    elif decl.procedure is not None:
-        lines.append("Read-only: its changes are rolled back.")
-    else:
-        lines.append("Read-only; results are capped: pass next_cursor as cursor for more.")
-    if claimed:
-        lines.append(f"Filled from the caller's identity: {', '.join(claimed)}.")
-    return "\n".join(lines)

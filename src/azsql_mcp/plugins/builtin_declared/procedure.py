@@ -1,31 +1,31 @@
 """One declared stored procedure as a tool: the call is built by the database layer from
-the declaration (never from a client's text); OUTPUT parameters and their types come
-from sys.parameters, read once per source at the first call, which also checks that the
-procedure and every declared parameter exist."""
+the declaration (never from a client's text). What the declaration leaves out comes
+from sys.parameters (parameters.py): the tool's `resolve` reads it once the source is
+first reached, checks that the procedure and every declared parameter exist, and
+returns the tool again with the undeclared parameters in its input schema and every
+parameter in its description. A call that comes first reads it itself."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel
 
-from azsql_mcp import ToolContext
-from azsql_mcp.catalog.tables import format_sql_type
+from azsql_mcp import Database, ResolvedTool, ToolContext
+from azsql_mcp.plugins.builtin_declared.description import describe
 from azsql_mcp.plugins.builtin_declared.model import ToolDecl
+from azsql_mcp.plugins.builtin_declared.parameters import (
+    CatalogParameter,
+    ProcedureCatalog,
+    offered,
+    problems_of,
+)
 from azsql_mcp.plugins.builtin_declared.tool import claimed_values, parameter, respond
 from azsql_mcp.values import StructuredResult, render_result, result_to_structured
-
-PARAMETERS = """
-SELECT p.name, TYPE_NAME(p.user_type_id) AS type_name, p.max_length, p.[precision], p.scale,
-       p.is_output
-FROM sys.parameters AS p
-WHERE p.object_id = OBJECT_ID(@procedure, 'P')
-ORDER BY p.parameter_id"""
-EXISTS = "SELECT OBJECT_ID(@procedure, 'P')"
 
 
 class ProcedureOutput(BaseModel):
@@ -35,18 +35,24 @@ class ProcedureOutput(BaseModel):
     duration_ms: float
 
 
-def make_procedure(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]:
+def make_procedure(
+    name: str,
+    decl: ToolDecl,
+    catalog: ProcedureCatalog,
+    found: Sequence[CatalogParameter] | None = None,
+) -> Callable[..., Awaitable[ToolResult]]:
+    """The tool function; with `found` (the procedure's catalog parameters) its
+    signature offers the undeclared ones too, each optional."""
     procedure = decl.procedure or ""
     claimed = {p: d for p, d in decl.parameters.items() if d.from_claim is not None}
-    outputs_of: dict[str, dict[str, str]] = {}  # source -> OUTPUT parameter -> SQL type
 
     async def declared_procedure(ctx: ToolContext, **arguments: Any) -> ToolResult:
-        if ctx.source not in outputs_of:
-            outputs_of[ctx.source] = await _outputs(ctx, name, decl)
-        params = dict(arguments) | claimed_values(name, claimed, ctx.client.claims)
-        result = await ctx.db.call_procedure(
-            procedure, params, outputs=outputs_of[ctx.source], writes=decl.writes
-        )
+        parameters = await checked(name, decl, catalog, ctx.db)
+        outputs = {p.name: p.sql_type for p in parameters if p.is_output}
+        # an omitted catalog parameter is not passed: the procedure's default applies
+        given = {k: v for k, v in arguments.items() if v is not None}
+        params = given | claimed_values(name, claimed, ctx.client.claims)
+        result = await ctx.db.call_procedure(procedure, params, outputs=outputs, writes=decl.writes)
         sets = [result_to_structured(r) for r in result.result_sets]
         structured = ProcedureOutput(
             result_sets=sets,
@@ -65,6 +71,8 @@ def make_procedure(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolRes
     ]
     parameters += [parameter(p, d) for p, d in decl.parameters.items() if d.from_claim is None]
     parameters[1:] = sorted(parameters[1:], key=lambda p: p.default is not inspect.Parameter.empty)
+    if found is not None:
+        parameters += [parameter(p, d, optional=True) for p, d in offered(decl, found).items()]
     declared_procedure.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         parameters, return_annotation=ToolResult
     )
@@ -76,26 +84,36 @@ def make_procedure(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolRes
     return declared_procedure
 
 
-async def _outputs(ctx: ToolContext, tool: str, decl: ToolDecl) -> dict[str, str]:
-    """OUTPUT parameter -> SQL type, from the catalog; checks the declaration against it."""
-    procedure = decl.procedure or ""
-    rows = (await ctx.db.read(PARAMETERS, {"procedure": procedure}, max_rows=2100)).rows
-    if not rows:
-        found = (await ctx.db.read(EXISTS, {"procedure": procedure})).rows
-        if not found or found[0][0] is None:
-            raise ToolError(
-                f"tools.{tool}.procedure: source {ctx.source!r} has no procedure {procedure!r}"
-                " (or this login may not see it); fix the name in the config"
-            )
-    known = {str(r[0]).lstrip("@").casefold() for r in rows}
-    missing = [p for p in decl.parameters if p.casefold() not in known]
-    if missing:
-        raise ToolError(
-            f"tools.{tool}.parameters.{missing[0]}: procedure {procedure!r} has no parameter"
-            f" @{missing[0]} (its parameters: {', '.join(sorted(known)) or 'none'})"
+def resolver(
+    name: str, decl: ToolDecl, catalog: ProcedureCatalog
+) -> Callable[[Database], Awaitable[ResolvedTool]]:
+    """The tool's `resolve`: its problems, or the tool with the catalog's parameters."""
+
+    async def resolve(db: Database) -> ResolvedTool:
+        found, problems = await _lookup(name, decl, catalog, db)
+        if problems:
+            return ResolvedTool(problems=problems)
+        return ResolvedTool(
+            fn=make_procedure(name, decl, catalog, found),
+            description=describe(decl, found),
         )
-    return {
-        str(r[0]).lstrip("@"): format_sql_type(str(r[1]), int(r[2]), int(r[3]), int(r[4]))
-        for r in rows
-        if r[5]
-    }
+
+    return resolve
+
+
+async def checked(
+    name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database
+) -> list[CatalogParameter]:
+    """The procedure's catalog parameters, or ToolError naming every problem."""
+    found, problems = await _lookup(name, decl, catalog, db)
+    if problems:
+        raise ToolError("\n".join(problems))
+    return found
+
+
+async def _lookup(
+    name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database
+) -> tuple[list[CatalogParameter], list[str]]:
+    found = await catalog.procedure(db, decl.procedure or "")
+    # no parameters list means no procedure, which is a problem
+    return found.parameters or [], problems_of(name, decl, db.source, found)

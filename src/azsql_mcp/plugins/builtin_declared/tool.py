@@ -89,7 +89,9 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     return declared_tool
 
 
-def parameter(name: str, spec: ParameterDecl) -> inspect.Parameter:
+def parameter(name: str, spec: ParameterDecl, *, optional: bool = False) -> inspect.Parameter:
+    """The keyword parameter of one declared parameter; `optional`: omitted, it is None
+    (a default factory, not a default, so that the schema shows no `"default": null`)."""
     base: Any = PYTHON_TYPES[spec.type]
     if spec.enum is not None:
         base = Literal.__getitem__(tuple(spec.enum))
@@ -102,9 +104,15 @@ def parameter(name: str, spec: ParameterDecl) -> inspect.Parameter:
         bounds["min_length"] = spec.min_length
     if spec.max_length is not None:
         bounds["max_length"] = spec.max_length
+    if optional:
+        bounds["default_factory"] = _none
     annotation = Annotated[base, Field(description=spec.description, **bounds)]
     default = inspect.Parameter.empty if spec.default is None else spec.default
     return inspect.Parameter(name, _KEYWORD, default=default, annotation=annotation)
+
+
+def _none() -> None:
+    return None
 
 
 def claimed_values(

@@ -1,0 +1,192 @@
+"""Tools completed from their source's catalog (`register(..., resolve=...)`), such as
+declared procedure tools whose parameters come from sys.parameters.
+
+Sources open in the background, after `initialize` is answered, so nothing here can
+refuse to start the server: once a source is first reached (and again after a reload
+replaces the declared tools), each pending tool of that source is resolved. A resolved
+tool's component is replaced (its input schema and description); a tool with problems
+is withdrawn from the tool list and every problem is logged as an ERROR. Connected
+clients get `notifications/tools/list_changed` when the list changed. `azsql-mcp
+check` runs the same resolution and reports the problems (exit 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from fastmcp import FastMCP
+from fastmcp.server.transforms.visibility import Visibility
+
+from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
+from azsql_mcp.core.components import tool_component
+from azsql_mcp.core.config import Settings
+from azsql_mcp.core.plugins import PluginSet, ToolSpec, error_text
+from azsql_mcp.serving.clientauth import ScopePolicy
+from azsql_mcp.serving.runtime import Runtime
+from azsql_mcp.serving.sessions import ConnectedSessions
+from azsql_mcp.serving.unavailable import UnavailableDatabase
+
+log = logging.getLogger(__name__)
+
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 60.0
+MAX_FAILURES = 5  # errors other than an unavailable source before giving up
+
+
+@dataclass
+class Resolution:
+    """One pending tool, resolved: the completed spec; or the problems that withdraw it;
+    or the error its `resolve` failed with (the tool stays as registered)."""
+
+    pending: ToolSpec
+    resolved: ToolSpec | None = None
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def pending_tools(plugins: PluginSet, source: str, default_source: str | None) -> list[ToolSpec]:
+    """The tools of `source` (a tool bound to none uses the default source) that still
+    wait for their resolution."""
+    return [
+        spec
+        for spec in plugins.tools.values()
+        if spec.resolve is not None and (spec.source or default_source) == source
+    ]
+
+
+async def resolve_tools(specs: list[ToolSpec], db: Database) -> list[Resolution]:
+    """Each tool's `resolve` against `db`. A DatabaseError propagates (the caller
+    decides whether to try again); any other failure is that tool's `error`."""
+    out = []
+    for spec in specs:
+        assert spec.resolve is not None
+        try:
+            found = await spec.resolve(db)
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            log.error("plugin %r: resolving tool %r failed", spec.plugin, spec.name, exc_info=exc)
+            out.append(Resolution(spec, error=f"resolving it failed: {error_text(exc)}"))
+            continue
+        if found.problems:
+            out.append(Resolution(spec, problems=list(found.problems)))
+            continue
+        resolved = dataclasses.replace(
+            spec,
+            fn=found.fn or spec.fn,
+            description=found.description or spec.description,
+            resolve=None,
+        )
+        out.append(Resolution(spec, resolved=resolved))
+    return out
+
+
+class App(Protocol):
+    """What resolution needs of `core.app.App` (which imports this module)."""
+
+    settings: Settings
+    plugins: PluginSet
+    runtime: Runtime
+    mcp: FastMCP
+    policy: ScopePolicy
+    hidden: Visibility
+    sessions: ConnectedSessions
+    withdrawn: set[str]
+    resolving: dict[str, asyncio.Task[None]]
+
+    def hidden_keys(self, settings: Settings) -> set[str]: ...
+
+
+def resolve_when_reached(app: App, source: str) -> None:
+    """Resolve the pending tools of `source` in the background, once it answers; a
+    resolution already under way for it is replaced (a reload changed the tools)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no server running: nothing is open to resolve against
+        return
+    if not pending_tools(app.plugins, source, app.runtime.default_source):
+        return
+    running = app.resolving.pop(source, None)
+    if running is not None:
+        running.cancel()
+    task = loop.create_task(_resolve_source(app, source), name=f"azsql-resolve-{source}")
+    app.resolving[source] = task
+    task.add_done_callback(lambda done: _forget(app, source, done))
+
+
+def _forget(app: App, source: str, task: asyncio.Task[None]) -> None:
+    if app.resolving.get(source) is task:
+        del app.resolving[source]
+
+
+def stop_resolving(app: App) -> None:
+    for task in app.resolving.values():
+        task.cancel()
+    app.resolving.clear()
+
+
+async def _resolve_source(app: App, source: str) -> None:
+    """Resolve the source's pending tools, waiting while it is down."""
+    delay, failures = RETRY_FIRST_S, 0
+    while True:
+        db = app.runtime.databases.get(source)
+        if db is None or isinstance(db, UnavailableDatabase):
+            return  # never set up: its tools fail at call time, saying why
+        specs = pending_tools(app.plugins, source, app.runtime.default_source)
+        try:
+            outcome = await resolve_tools(specs, db)
+        except DatabaseError as exc:
+            # Down: wait for it (no load while it is down: calls fail fast then). Any
+            # other error a few times only, so an idle serverless database may pause.
+            if not isinstance(exc, DatabaseUnavailable):
+                failures += 1
+                if failures >= MAX_FAILURES:
+                    log.error(
+                        "source %s: tools %s could not be checked against its catalog: %s;"
+                        " they stay as registered until a reload or restart",
+                        source,
+                        ", ".join(spec.name for spec in specs),
+                        exc,
+                    )
+                    return
+            log.debug("source %s: tools not resolved yet (%s); again in %.0f s", source, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+            continue
+        apply_resolutions(app, outcome)
+        return
+
+
+def apply_resolutions(app: App, outcome: list[Resolution]) -> None:
+    """Replace the resolved tools' components and withdraw those with problems; tell
+    connected clients when the tool list changed."""
+    changed = False
+    for item in outcome:
+        name = item.pending.name
+        if app.plugins.tools.get(name) is not item.pending:
+            continue  # a reload replaced the tool meanwhile; its own resolution follows
+        if item.error is not None:
+            continue  # logged; the tool stays as registered and checks its own calls
+        if item.resolved is None:
+            for problem in item.problems:
+                log.error("%s; tool %r is withdrawn until it is fixed", problem, name)
+            app.withdrawn.add(name)
+            continue
+        app.withdrawn.discard(name)
+        app.plugins.tools[name] = item.resolved
+        if item.resolved.fn is not item.pending.fn or (
+            item.resolved.description != item.pending.description
+        ):
+            app.mcp.local_provider.remove_tool(name)
+            app.mcp.add_tool(tool_component(item.resolved, app.runtime, app.policy))
+            changed = True
+    hidden = app.hidden_keys(app.settings)
+    if hidden != app.hidden.keys:
+        app.hidden.keys = hidden
+        changed = True
+    if changed:
+        app.sessions.lists_changed(["tools"])

@@ -1,0 +1,172 @@
+"""What sys.parameters says about the declared procedures: read once per source for
+every procedure tool of one configuration (one query), checked against the
+declarations, and turned into typed inputs for the parameters left undeclared."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from azsql_mcp import Database
+from azsql_mcp.catalog import format_sql_type, read_all
+from azsql_mcp.plugins.builtin_declared.model import NAME, RESERVED, ParameterDecl, ToolDecl
+
+# One row per parameter of each procedure, in order; one row with a NULL name for a
+# procedure without parameters, and a NULL object_id for one this login cannot find.
+# OBJECT_ID(name, 'P') is NULL without a permission on the procedure (metadata
+# visibility): a db_datareader login sees it with EXECUTE (or VIEW DEFINITION) on it.
+# An alias type (AdventureWorks' dbo.Name) reports the system type it is built on as
+# base_type; CLR and table types are their own base.
+CATALOG = """
+SELECT n.ordinal, n.object_id, p.name, t.name AS type_name,
+       COALESCE(CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
+                          AND t.is_table_type = 0
+                     THEN TYPE_NAME(p.system_type_id) END, t.name) AS base_type,
+       p.max_length, p.[precision], p.scale, p.is_output, USER_NAME() AS user_name
+FROM (VALUES {rows}) AS n(ordinal, object_id)
+LEFT JOIN sys.parameters AS p ON p.object_id = n.object_id
+LEFT JOIN sys.types AS t ON t.user_type_id = p.user_type_id
+ORDER BY n.ordinal, p.parameter_id"""
+
+_INTEGERS = {"tinyint": (0, 255), "smallint": (-32768, 32767), "int": (-(2**31), 2**31 - 1)}
+_NUMBERS = {"decimal", "numeric", "money", "smallmoney", "float", "real"}
+_STRINGS = {"char", "varchar", "nchar", "nvarchar", "text", "ntext"}
+_DATETIMES = {"datetime", "datetime2", "smalldatetime", "datetimeoffset"}
+
+
+@dataclass(frozen=True)
+class CatalogParameter:
+    """One row of sys.parameters: the name without '@'."""
+
+    name: str
+    type_name: str
+    base_type: str
+    max_length: int
+    precision: int
+    scale: int
+    is_output: bool
+
+    @property
+    def sql_type(self) -> str:
+        """As declared on its base type (nvarchar(50), decimal(19,4)): what a DECLARE of
+        the OUTPUT variable takes, and what the description shows."""
+        return format_sql_type(self.base_type, self.max_length, self.precision, self.scale)
+
+    def as_input(self) -> ParameterDecl | None:
+        """A parameter declaration for a client's value, or None when its type has no
+        JSON form (binary, xml, sql_variant, uniqueidentifier, CLR and table types)."""
+        base = self.base_type
+        text = f"{self.sql_type}; omit it for the procedure's default"
+        if base in _INTEGERS:
+            low, high = _INTEGERS[base]
+            return ParameterDecl(type="integer", description=text, minimum=low, maximum=high)
+        if base == "bigint":
+            return ParameterDecl(type="integer", description=text)
+        if base in _NUMBERS:
+            return ParameterDecl(type="number", description=text)
+        if base == "bit":
+            return ParameterDecl(type="boolean", description=text)
+        if base == "date":
+            return ParameterDecl(type="date", description=text)
+        if base in _DATETIMES:
+            return ParameterDecl(type="datetime", description=text)
+        if base in _STRINGS:
+            bounded = self.max_length > 0 and base not in ("text", "ntext")
+            length = self.max_length // 2 if base.startswith("n") else self.max_length
+            return ParameterDecl(
+                type="string", description=text, max_length=length if bounded else None
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """What the catalog holds of one procedure: None for `parameters` when this login
+    finds no such procedure."""
+
+    parameters: list[CatalogParameter] | None
+    user: str  # the database user, for the GRANT the message suggests
+
+
+class ProcedureCatalog:
+    """sys.parameters of the procedures of one configuration's tools, read once per
+    source for all of them, by the first tool that asks."""
+
+    def __init__(self) -> None:
+        self.wanted: list[tuple[str, str | None]] = []  # (procedure, source or None)
+        self._found: dict[str, dict[str, Procedure]] = {}  # source -> procedure -> it
+        self._lock = asyncio.Lock()
+
+    def want(self, procedure: str, source: str | None) -> None:
+        self.wanted.append((procedure, source))
+
+    async def procedure(self, db: Database, procedure: str) -> Procedure:
+        async with self._lock:
+            if db.source not in self._found:
+                self._found[db.source] = await self._read(db)
+        return self._found[db.source][procedure]
+
+    async def _read(self, db: Database) -> dict[str, Procedure]:
+        # a tool without `source` uses the default source, which may be this one
+        names = sorted({p for p, source in self.wanted if source in (None, db.source)})
+        values = ", ".join(f"({i}, OBJECT_ID(@p{i}, 'P'))" for i in range(len(names)))
+        params = {f"p{i}": name for i, name in enumerate(names)}
+        rows, _ = await read_all(db, CATALOG.format(rows=values), params)
+        found: dict[str, list[CatalogParameter] | None] = {name: None for name in names}
+        user = ""
+        for row in rows:
+            user = str(row["user_name"])
+            if row["object_id"] is None:
+                continue
+            parameters = found[names[int(row["ordinal"])]]
+            if parameters is None:
+                parameters = found[names[int(row["ordinal"])]] = []
+            if row["name"] is not None:
+                parameters.append(
+                    CatalogParameter(
+                        name=str(row["name"]).lstrip("@"),
+                        type_name=str(row["type_name"]),
+                        base_type=str(row["base_type"] or row["type_name"]),
+                        max_length=int(row["max_length"]),
+                        precision=int(row["precision"]),
+                        scale=int(row["scale"]),
+                        is_output=bool(row["is_output"]),
+                    )
+                )
+        return {name: Procedure(parameters, user) for name, parameters in found.items()}
+
+
+def problems_of(tool: str, decl: ToolDecl, source: str, found: Procedure) -> list[str]:
+    """The declaration checked against the catalog, one line per problem."""
+    procedure = decl.procedure or ""
+    if found.parameters is None:
+        return [
+            f"tools.{tool}.procedure: source {source!r} has no procedure {procedure!r} (or this"
+            f" login cannot see it: GRANT EXECUTE ON {procedure} TO [{found.user or '<user>'}]);"
+            " fix the name in the config"
+        ]
+    known = {p.name.casefold() for p in found.parameters}
+    listed = ", ".join(f"@{p.name}" for p in found.parameters) or "none"
+    return [
+        f"tools.{tool}.parameters.{p}: procedure {procedure!r} has no parameter @{p} (its"
+        f" parameters: {listed}); remove or rename [tools.{tool}.parameters.{p}]"
+        for p in decl.parameters
+        if p.casefold() not in known
+    ]
+
+
+def undeclared(decl: ToolDecl, found: Sequence[CatalogParameter]) -> list[CatalogParameter]:
+    declared = {p.casefold() for p in decl.parameters}
+    return [p for p in found if p.name.casefold() not in declared]
+
+
+def offered(decl: ToolDecl, found: Sequence[CatalogParameter]) -> Mapping[str, ParameterDecl]:
+    """The undeclared input parameters a client may pass: those with a JSON type and a
+    name that can be an argument."""
+    out = {}
+    for param in undeclared(decl, found):
+        spec = None if param.is_output else param.as_input()
+        if spec is not None and NAME.match(param.name) and param.name not in RESERVED:
+            out[param.name] = spec
+    return out

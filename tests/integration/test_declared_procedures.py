@@ -1,0 +1,198 @@
+"""Declared procedure tools resolved from sys.parameters once their source is reached:
+undeclared parameters in the input schema, every parameter in the description, and a
+missing procedure or parameter withdrawn (serve) or reported (check, exit 2). Through
+an MCP client on the TDS test server, as both logins."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import io
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import mcp.types as mt
+import pytest
+from fastmcp import Client
+from fastmcp.client.messages import MessageHandler
+
+from azsql_mcp.core.app import App
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.diagnostics.check import run_check
+from azsql_mcp.serving.reload import apply
+from azsql_mcp.testing.pytest_plugin import PRINCIPALS
+from tds_test_server import Fault, ThreadedTdsServer
+
+pytestmark = pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True)
+
+PRODUCTS = {
+    "procedure": "SalesLT.uspProductsByCategory",
+    "description": "Products of one category",
+}
+CUSTOMER_ORDERS = {"procedure": "SalesLT.uspCustomerOrders", "description": "Orders"}
+NOTHING = {"procedure": "SalesLT.uspNothing", "description": "no such procedure"}
+TYPO = {
+    "procedure": "SalesLT.uspCustomerOrders",
+    "description": "a parameter the procedure lacks",
+    "parameters": {"CustomerId": {"type": "integer"}, "Customer": {"type": "integer"}},
+}
+TIMEOUT_S = 30
+
+
+class ListChanges(MessageHandler):
+    def __init__(self) -> None:
+        self.seen = asyncio.Event()
+
+    async def on_tool_list_changed(self, message: mt.ToolListChangedNotification) -> None:
+        self.seen.set()
+
+
+def make_app(azsql_config: dict[str, Any], tools: dict[str, Any]) -> App:
+    app = build_app(settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": tools}))
+    # the sources open at the first database use, as over stdio: the client is
+    # connected (and told about list changes) before the source is reached
+    app.open_sources_at_start = False
+    return app
+
+
+async def reach_source(client: Client[Any]) -> None:
+    await client.call_tool("read_data", {"query": "SELECT 1 AS one"})
+
+
+async def listed_until(
+    client: Client[Any], done: Callable[[dict[str, mt.Tool]], bool]
+) -> dict[str, mt.Tool]:
+    async def poll() -> dict[str, mt.Tool]:
+        while True:
+            tools = {t.name: t for t in await client.list_tools()}
+            if done(tools):
+                return tools
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(poll(), TIMEOUT_S)
+
+
+async def test_undeclared_parameters_come_from_the_catalog(azsql_config: dict[str, Any]) -> None:
+    app = make_app(azsql_config, {"products": PRODUCTS, "orders": CUSTOMER_ORDERS})
+    changes = ListChanges()
+    async with Client(app.mcp, message_handler=changes, mode="legacy") as client:
+        before = {t.name: t for t in await client.list_tools()}
+        assert before["products"].input_schema["properties"] == {}
+        await reach_source(client)
+        await asyncio.wait_for(changes.seen.wait(), TIMEOUT_S)
+        tools = await listed_until(client, lambda t: "Category" in _props(t["products"]))
+        products = tools["products"].input_schema
+        assert products["properties"]["Category"] == {
+            "type": "string",
+            "description": "nvarchar(50); omit it for the procedure's default",
+            "maxLength": 50,
+        }
+        assert products["properties"]["MaxListPrice"]["type"] == "number"
+        assert "default" not in products["properties"]["MaxListPrice"]
+        assert not products.get("required")  # omitted: the procedure's default applies
+        text = tools["products"].description
+        assert "Parameters: @Category nvarchar(50), @MaxListPrice money." in text
+        orders = tools["orders"]
+        assert _props(orders)["CustomerID"]["type"] == "integer"
+        assert "OrderCount" not in _props(orders)  # OUTPUT: part of the result
+        assert "@CustomerID int, @OrderCount int OUTPUT" in orders.description
+
+        cheap = await client.call_tool("products", {"Category": "Saddles", "MaxListPrice": 30})
+        every = await client.call_tool("products", {"Category": "Saddles"})
+        prices = [float(r[3]) for r in every.structured_content["result_sets"][0]["rows"]]
+        cheap_rows = cheap.structured_content["result_sets"][0]["rows"]
+        assert prices and all(float(r[3]) <= 30 for r in cheap_rows)
+        assert len(cheap_rows) == len([p for p in prices if p <= 30]) < len(prices)
+        none = await client.call_tool("products", {}, raise_on_error=False)
+        assert none.is_error and "Category" in none.content[0].text  # error 201
+        done = await client.call_tool("orders", {"CustomerID": 17})
+        assert done.structured_content["outputs"] == {"OrderCount": 8}
+
+
+def _props(tool: mt.Tool) -> dict[str, Any]:
+    props: dict[str, Any] = tool.input_schema.get("properties", {})
+    return props
+
+
+async def test_a_missing_procedure_or_parameter_withdraws_the_tool(
+    azsql_config: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(azsql_config, {"nothing": NOTHING, "typo": TYPO, "orders": CUSTOMER_ORDERS})
+    changes = ListChanges()
+    caplog.set_level(logging.ERROR, logger="azsql_mcp")
+    async with Client(app.mcp, message_handler=changes, mode="legacy") as client:
+        assert {"nothing", "typo", "orders"} <= {t.name for t in await client.list_tools()}
+        await reach_source(client)
+        await asyncio.wait_for(changes.seen.wait(), TIMEOUT_S)
+        tools = await listed_until(client, lambda t: "nothing" not in t and "typo" not in t)
+        assert "orders" in tools
+        refused = await client.call_tool("nothing", {}, raise_on_error=False)
+        assert refused.is_error
+    errors = "\n".join(r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+    assert "tools.nothing.procedure: source 'main' has no procedure 'SalesLT.uspNothing'" in errors
+    assert "GRANT EXECUTE ON SalesLT.uspNothing TO [" in errors
+    assert "tools.typo.parameters.Customer: procedure 'SalesLT.uspCustomerOrders' has no" in errors
+    assert "tools.typo.parameters.CustomerId" not in errors  # names match case-insensitively
+
+
+async def test_a_source_down_at_start_is_resolved_once_it_answers(
+    azsql_config: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    server: ThreadedTdsServer = request.getfixturevalue("tds_server")
+    config = copy.deepcopy(azsql_config)
+    config["sources"]["main"]["retry_budget_s"] = 0  # fail at once while it is down
+    app = build_app(settings_from_mapping(config | {"tools": {"p": PRODUCTS}}))
+    server.add_fault(Fault.parse("refuse@connect"))
+    try:
+        async with Client(app.mcp) as client:
+            down = await client.call_tool("read_data", {"query": "SELECT 1"}, raise_on_error=False)
+            assert down.is_error and "unavailable" in down.content[0].text
+            assert "Category" not in _props({t.name: t for t in await client.list_tools()}["p"])
+            server.clear_faults()
+            await listed_until(client, lambda t: "Category" in _props(t["p"]))
+    finally:
+        server.clear_faults()
+
+
+async def test_a_call_before_the_resolution_names_the_key(azsql_config: dict[str, Any]) -> None:
+    app = make_app(azsql_config, {"nothing": NOTHING})
+    async with Client(app.mcp) as client:
+        # the first database use: the call checks the catalog itself
+        result = await client.call_tool("nothing", {}, raise_on_error=False)
+        assert result.is_error and "tools.nothing.procedure:" in result.content[0].text
+
+
+async def test_a_reload_resolves_procedure_tools_on_a_source_that_is_up(
+    azsql_config: dict[str, Any],
+) -> None:
+    app = make_app(azsql_config, {})
+    async with Client(app.mcp) as client:
+        await reach_source(client)
+        added = settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": {"p": PRODUCTS}})
+        assert apply(app, added) == "applied"
+        await listed_until(client, lambda t: "p" in t and "Category" in _props(t["p"]))
+        broken = copy.deepcopy(azsql_config) | {"tools": {"p": PRODUCTS, "n": NOTHING}}
+        assert apply(app, settings_from_mapping(broken)) == "applied"
+        tools = await listed_until(client, lambda t: "n" not in t and "Category" in _props(t["p"]))
+        assert "p" in tools
+
+
+async def test_check_reports_what_does_not_match_and_exits_2(
+    azsql_config: dict[str, Any],
+) -> None:
+    out = io.StringIO()
+    tools = {"nothing": NOTHING, "typo": TYPO, "orders": CUSTOMER_ORDERS}
+    settings = settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": tools})
+    code = await run_check(settings, None, out)
+    text = out.getvalue()
+    assert code == 2, text
+    assert "FAIL  declared tools: tools.nothing.procedure: source 'main' has no procedure" in text
+    assert "FAIL  declared tools: tools.typo.parameters.Customer:" in text
+    assert "fix [tools.NAME] in the config" in text
+
+    fine = settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": {"o": CUSTOMER_ORDERS}})
+    out = io.StringIO()
+    assert await run_check(fine, None, out) == 0, out.getvalue()
+    assert "ok    declared tools: o match the catalog" in out.getvalue()

@@ -1,0 +1,78 @@
+"""Catalog parameters of a declared procedure as tool inputs: the JSON type of each SQL
+type, bounds and lengths, and which are not offered."""
+
+from __future__ import annotations
+
+import pytest
+
+from azsql_mcp.plugins.builtin_declared.description import describe
+from azsql_mcp.plugins.builtin_declared.model import ToolDecl
+from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter, offered
+
+
+def param(
+    base: str, max_length: int = 4, *, name: str = "p", output: bool = False
+) -> CatalogParameter:
+    return CatalogParameter(name, base, base, max_length, 0, 0, output)
+
+
+@pytest.mark.parametrize(
+    ("base", "max_length", "expected"),
+    [
+        ("tinyint", 1, ("integer", 0, 255, None)),
+        ("int", 4, ("integer", -(2**31), 2**31 - 1, None)),
+        ("bigint", 8, ("integer", None, None, None)),
+        ("money", 8, ("number", None, None, None)),
+        ("decimal", 9, ("number", None, None, None)),
+        ("bit", 1, ("boolean", None, None, None)),
+        ("date", 3, ("date", None, None, None)),
+        ("datetimeoffset", 10, ("datetime", None, None, None)),
+        ("smalldatetime", 4, ("datetime", None, None, None)),
+        ("nvarchar", 100, ("string", None, None, 50)),
+        ("varchar", 30, ("string", None, None, 30)),
+        ("nvarchar", -1, ("string", None, None, None)),
+    ],
+)
+def test_each_sql_type_has_its_json_type(
+    base: str, max_length: int, expected: tuple[str, float | None, float | None, int | None]
+) -> None:
+    spec = param(base, max_length).as_input()
+    assert spec is not None
+    assert (spec.type, spec.minimum, spec.maximum, spec.max_length) == expected
+    assert spec.default is None and spec.description is not None
+
+
+@pytest.mark.parametrize(
+    "base", ["varbinary", "xml", "sql_variant", "uniqueidentifier", "hierarchyid", "time"]
+)
+def test_types_without_a_json_form_are_not_offered(base: str) -> None:
+    assert param(base).as_input() is None
+
+
+def test_declared_output_and_unnamable_parameters_are_not_offered() -> None:
+    decl = ToolDecl.model_validate(
+        {"procedure": "dbo.p", "description": "x", "parameters": {"Id": {"type": "integer"}}}
+    )
+    found = [
+        param("int", name="ID"),  # declared (names match case-insensitively)
+        param("int", name="Count", output=True),
+        param("int", name="source"),  # the tools' own argument
+        param("int", name="a#b"),
+        param("xml", name="Doc"),
+        param("nvarchar", 20, name="Name"),
+    ]
+    assert list(offered(decl, found)) == ["Name"]
+
+
+def test_the_description_lists_every_parameter_and_marks_output() -> None:
+    decl = ToolDecl.model_validate({"procedure": "dbo.p", "description": "Does p."})
+    found = [
+        param("int", name="Id"),
+        param("int", name="Count", output=True),
+        param("xml", -1, name="Doc"),
+    ]
+    text = describe(decl, found)
+    assert "Parameters: @Id int, @Count int OUTPUT, @Doc xml." in text
+    assert "OUTPUT values come back in `outputs`." in text
+    assert "Not offered (the procedure's default applies): @Doc xml." in text
+    assert describe(decl, []).count("Parameters: none.") == 1
