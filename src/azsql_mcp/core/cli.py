@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
         "--stateless", action="store_true", help="stateless HTTP, for replicas behind a balancer"
     )
     serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="HTTP worker processes sharing the port (default 1; needs --stateless)",
+    )
+    serve.add_argument(
         "--demo", action="store_true", help="serve the sample database of the TDS test server"
     )
     serve.set_defaults(run=_serve)
@@ -105,40 +111,34 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from azsql_mcp.core.assembly import build_app
-    from azsql_mcp.core.config import config_path
+    from azsql_mcp.core.config import SettingsLoader, config_path
     from azsql_mcp.serving.reload import ConfigSource
-    from azsql_mcp.serving.run import run_loop, serve
+    from azsql_mcp.serving.run import run
 
     server: dict[str, Any] = {}
-    for flag, key in (("transport", "transport"), ("host", "host"), ("port", "port")):
+    for flag in ("transport", "host", "port", "workers"):
         if getattr(args, flag) is not None:
-            server[key] = getattr(args, flag)
+            server[flag] = getattr(args, flag)
     if args.stateless:
         server["stateless_http"] = True
-    overrides = {"server": server} if server else None
-    settings = load_settings(args.config, overrides)
+    loader = SettingsLoader(args.config, {"server": server} if server else None)
+    settings = loader()
     # quietly: the plugins load again below, and a failure is logged there once
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
     _validate(settings)
     setup_logging(settings.logging)
     path = config_path(args.config)
     if not args.demo:
-        source = ConfigSource(lambda: load_settings(args.config, overrides), path)
-        run_loop(serve(build_app(settings), settings.server.transport, source))
-        return 0
+        return run(build_app(settings), ConfigSource(loader, path))
     from azsql_mcp.diagnostics.demo import demo_settings
 
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
-        def load_demo() -> Settings:
-            reloaded = load_settings(args.config, overrides)
-            server = reloaded.server.model_copy(update={"default_source": None})
-            return reloaded.model_copy(update={"sources": demo.sources, "server": server})
-
-        source = ConfigSource(load_demo, path)
-        run_loop(serve(build_app(demo), demo.server.transport, source))
-    return 0
+        source = ConfigSource(replace(loader, sources=demo.sources), path)
+        return run(build_app(demo), source)
 
 
 def _plugins(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -165,6 +166,8 @@ class ServerSettings(BaseModel):
     path: str = "/mcp"
     stateless_http: bool = False
     json_response: bool = False
+    # worker processes sharing the HTTP port, each with its own pools (needs stateless_http)
+    workers: int = Field(default=1, ge=1, le=64)
     allowed_hosts: list[str] = Field(default_factory=list)
     allowed_origins: list[str] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=list)
@@ -321,6 +324,24 @@ def load_settings(
         raise ConfigError(non_json_variables(Settings, os.environ) or [str(exc)]) from None
     finally:
         _config_file.reset(token)
+
+
+@dataclass(frozen=True)
+class SettingsLoader:
+    """How `serve` reads its settings, again on each reload and in each worker process
+    (it is pickled to them): the config file, the environment and the command-line
+    overrides. `sources`, when given, replace the file's (the demo's test server)."""
+
+    config_file: str | None = None
+    overrides: Mapping[str, Any] | None = None
+    sources: dict[str, SourceSettings] | None = None
+
+    def __call__(self) -> Settings:
+        settings = load_settings(self.config_file, self.overrides)
+        if self.sources is None:
+            return settings
+        server = settings.server.model_copy(update={"default_source": None})
+        return settings.model_copy(update={"sources": self.sources, "server": server})
 
 
 def settings_from_mapping(data: Mapping[str, Any]) -> Settings:

@@ -8,12 +8,14 @@ from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.declared import declare_tools
 from azsql_mcp.core.plugins import PluginSet, load_plugins
 from azsql_mcp.serving.http import binding_problems
+from azsql_mcp.serving.workers import worker_problems
 
 
 def config_problems(settings: Settings) -> tuple[list[str], PluginSet]:
     """What `serve` would refuse in these (already parsed) settings: plugin selection,
-    plugin sections and their configs, each source's auth provider, declared tools, and
-    the binding rule for HTTP. Plugin failures are not among them: `[plugins] strict` decides."""
+    plugin sections and their configs, each source's auth provider, declared tools, the
+    binding rule for HTTP and worker processes. Plugin failures are not among them:
+    `[plugins] strict` decides."""
     lenient = settings.model_copy(
         update={"plugins": settings.plugins.model_copy(update={"strict": False})}
     )
@@ -22,6 +24,7 @@ def config_problems(settings: Settings) -> tuple[list[str], PluginSet]:
     problems += declare_tools(plugins, settings)  # [tools.*]: names, types, the guard
     if settings.server.transport == "http":
         problems += binding_problems(settings)
+    problems += worker_problems(settings)
     return problems, plugins
 
 

@@ -24,25 +24,47 @@ Transport = Literal["stdio", "http"]
 log = logging.getLogger(__name__)
 
 
+def run(app: App, config: ConfigSource) -> int:
+    """Serve until stopped, over the transport the settings name: in this process, or
+    with `[server] workers` above 1, in that many worker processes (serving/workers.py).
+    Returns the exit code."""
+    if app.settings.server.workers > 1:
+        from azsql_mcp.serving.workers import serve_workers
+
+        return serve_workers(app, config)
+    run_loop(serve(app, app.settings.server.transport, config))
+    return 0
+
+
 async def serve(app: App, transport: Transport, config: ConfigSource | None = None) -> None:
     """Serve until stopped: stdio (nothing but protocol on stdout) or streamable HTTP.
 
     With `config` (how to re-read the configuration), SIGHUP and edits of the config
     file reload it (serving/reload.py).
     """
-    choose_telemetry_mode()
-    app.freeze_heap_when_open = True
+    prepare(app)
     if transport == "http":
         check_binding(app.settings)
         check_port_free(app.settings.server.host, app.settings.server.port)
-    print(await banner(app, transport, config.path if config else None), file=sys.stderr)
-    if not app.settings.sources:
-        log.warning(NO_SOURCE)
+    await announce(app, transport, config)
     async with watch_config(app, config):
         if transport == "stdio":
             await serve_stdio(app)
             return
         await serve_http(app)
+
+
+def prepare(app: App) -> None:
+    """What every serving process sets before it serves."""
+    choose_telemetry_mode()
+    app.freeze_heap_when_open = True
+
+
+async def announce(app: App, transport: Transport, config: ConfigSource | None) -> None:
+    """The start banner on stderr, and a warning when no source is configured."""
+    print(await banner(app, transport, config.path if config else None), file=sys.stderr)
+    if not app.settings.sources:
+        log.warning(NO_SOURCE)
 
 
 def run_loop(main: Coroutine[Any, Any, None]) -> None:
