@@ -111,3 +111,27 @@ def test_config_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         os.close(write_end)
     assert done.stderr == ""
     assert done.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("transport", "expected"),
+    [
+        ("http", "need stateless_http = true"),
+        ("stdio", "serve HTTP only; over stdio"),
+    ],
+)
+def test_workers_need_stateless_http(
+    transport: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several worker processes: only for stateless HTTP, refused before anything starts,
+    by `serve` (the flag) and `config` (the [server] key) alike."""
+    assert main(["serve", "--workers", "2", "--transport", transport]) == 2
+    assert f"server.workers: 2 worker processes {expected}" in capsys.readouterr().err
+    Path("azsql-mcp.toml").write_text(f'[server]\nworkers = 2\ntransport = "{transport}"\n')
+    assert main(["config"]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_workers_must_be_at_least_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "0", "--transport", "http", "--stateless"]) == 2
+    assert "server.workers: Input should be greater than or equal to 1" in capsys.readouterr().err

@@ -219,6 +219,8 @@ def worker_main(config: ConfigSource, sock: socket.socket, parent: int) -> None:
     from azsql_mcp.serving.logsetup import setup_logging
     from azsql_mcp.serving.run import run_loop
 
+    # until watch_config handles it: the worker reads the configuration as it starts anyway
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         settings = config.load()
         setup_logging(settings.logging)
