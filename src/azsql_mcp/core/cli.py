@@ -13,13 +13,17 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import ConfigError, Settings, load_settings, redacted
 from azsql_mcp.core.plugins import PluginError
 from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging
 from azsql_mcp.version import __version__
+
+if TYPE_CHECKING:
+    from azsql_mcp.core.app import App
+    from azsql_mcp.serving.reload import ConfigSource
 
 EXIT_CONFIG = 2
 
@@ -116,7 +120,6 @@ def _serve(args: argparse.Namespace) -> int:
     from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import SettingsLoader, config_path
     from azsql_mcp.serving.reload import ConfigSource
-    from azsql_mcp.serving.run import run
 
     server: dict[str, Any] = {}
     for flag in ("transport", "host", "port", "workers"):
@@ -132,13 +135,26 @@ def _serve(args: argparse.Namespace) -> int:
     setup_logging(settings.logging)
     path = config_path(args.config)
     if not args.demo:
-        return run(build_app(settings), ConfigSource(loader, path))
+        return _run(build_app(settings), ConfigSource(loader, path))
     from azsql_mcp.diagnostics.demo import demo_settings
 
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
         source = ConfigSource(replace(loader, sources=demo.sources), path)
-        return run(build_app(demo), source)
+        return _run(build_app(demo), source)
+
+
+def _run(app: App, config: ConfigSource) -> int:
+    """Serve until stopped, in this process or, with `[server] workers` above 1, in that
+    many worker processes (serving/workers.py); the exit code."""
+    if app.settings.server.workers > 1:
+        from azsql_mcp.serving.workers import serve_workers
+
+        return serve_workers(app, config)
+    from azsql_mcp.serving.run import run_loop, serve
+
+    run_loop(serve(app, app.settings.server.transport, config))
+    return 0
 
 
 def _plugins(args: argparse.Namespace) -> int:

@@ -24,18 +24,6 @@ Transport = Literal["stdio", "http"]
 log = logging.getLogger(__name__)
 
 
-def run(app: App, config: ConfigSource) -> int:
-    """Serve until stopped, over the transport the settings name: in this process, or
-    with `[server] workers` above 1, in that many worker processes (serving/workers.py).
-    Returns the exit code."""
-    if app.settings.server.workers > 1:
-        from azsql_mcp.serving.workers import serve_workers
-
-        return serve_workers(app, config)
-    run_loop(serve(app, app.settings.server.transport, config))
-    return 0
-
-
 async def serve(app: App, transport: Transport, config: ConfigSource | None = None) -> None:
     """Serve until stopped: stdio (nothing but protocol on stdout) or streamable HTTP.
 
