@@ -89,18 +89,33 @@ def serve_workers(app: App, config: ConfigSource) -> int:
 
     server = app.settings.server
     check_binding(app.settings)
-    sockets = listeners(server.host, server.port, server.workers)
-    asyncio.run(announce(app, "http", config))
-    metrics_dir = tempfile.mkdtemp(prefix="azsql-mcp-metrics-")
-    # set before any worker starts: they import prometheus_client with it set
-    os.environ[MULTIPROC_DIR_ENV] = metrics_dir
+    metrics_dir = _metrics_dir()
     try:
-        return Supervisor(config, sockets, server.shutdown_grace_s).run()
+        sockets = listeners(server.host, server.port, server.workers)
+        try:
+            asyncio.run(announce(app, "http", config))
+            # set before any worker starts: they import prometheus_client with it set
+            os.environ[MULTIPROC_DIR_ENV] = metrics_dir
+            return Supervisor(config, sockets, server.shutdown_grace_s).run()
+        finally:
+            for sock in set(sockets):
+                sock.close()
     finally:
-        for sock in set(sockets):
-            sock.close()
-        del os.environ[MULTIPROC_DIR_ENV]
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir() -> str:
+    """A fresh folder for the workers' metrics (prometheus-client's multiprocess mode)."""
+    try:
+        return tempfile.mkdtemp(prefix="azsql-mcp-metrics-")
+    except OSError as exc:
+        raise ConfigError(
+            [
+                f"server.workers: cannot create a folder for the workers' metrics in"
+                f" {tempfile.gettempdir()!r}: {exc.strerror or exc}. Point TMPDIR at a"
+                " writable folder (a read-only container needs one mounted, e.g. /tmp)"
+            ]
+        ) from None
 
 
 def listeners(host: str, port: int, count: int) -> list[socket.socket]:
