@@ -7,13 +7,14 @@ import asyncio
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-from servers import clean_env, http_process, source_env
+from servers import CLI, clean_env, http_process, source_env
 from test_http_auth import metric, session
 
 QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
@@ -180,3 +181,32 @@ def test_a_dead_worker_is_replaced_and_leaves_the_gauges(
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
     eventually(lambda: not any(Path(f"/proc/{pid}").exists() for pid in processes), 20)
+
+
+FAILING_STARTUP = {
+    "azsql_late.py": (
+        "from azsql_mcp import hookimpl\n\n"
+        "@hookimpl\n"
+        "def startup(app):\n"
+        "    raise RuntimeError('the licence server is unreachable')\n"
+    ),
+    "azsql_late-1.0.dist-info/METADATA": "Name: azsql-late\nVersion: 1.0\n",
+    "azsql_late-1.0.dist-info/entry_points.txt": "[azsql_mcp]\nlate = azsql_late\n",
+}
+
+
+def test_a_worker_that_cannot_start_stops_the_server_with_exit_2(tmp_path: Path) -> None:
+    """A strict plugin whose startup fails in the workers: exit 2 and why, as one process
+    would, instead of replacing the workers forever."""
+    site = tmp_path / "site"
+    for name, text in FAILING_STARTUP.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    env = clean_env({"PYTHONPATH": path, "AZSQL_MCP_PLUGINS__STRICT": "true"})
+    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", "0"]
+    argv += ["--stateless", "--workers", "2"]
+    done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "the licence server is unreachable" in done.stderr
+    assert "could not start (see above): stopping" in done.stderr

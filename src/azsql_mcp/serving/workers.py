@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2  # as core/cli.py: the worker could not start
+# ... nor could it when it exits 3: uvicorn's code for a failed startup
+NOT_STARTED = (EXIT_CONFIG, 3)
 BACKLOG = 2048  # uvicorn's default
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # after shutdown_grace_s, how long a worker may take to close its pools before SIGKILL
@@ -190,7 +192,7 @@ class Supervisor:
             if worker.exitcode is None:
                 continue
             _forget(worker)
-            if worker.exitcode == EXIT_CONFIG:
+            if worker.exitcode in NOT_STARTED:
                 log.error("worker process %s could not start (see above): stopping", worker.pid)
                 return EXIT_CONFIG
             log.error(
