@@ -15,7 +15,7 @@ Prints calls/s, p50 and p99 for each server at each client count, and the ratios
 Targets (issue 22): at 16 clients azsql-mcp >= 1.0x DBHub's calls/s (1.3x with 2 workers);
 at 1 client azsql-mcp's p50 <= DBHub's. It prints; it does not assert.
 
-    .venv/bin/python bench/peers.py [--seconds 20] [--slices 4] [--clients 1,16]
+    .venv/bin/python bench/peers.py [--seconds 20] [--slices 4] [--clients 1,16] [--workers 2]
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,9 @@ def dbhub_command(cache: Path) -> list[str]:
 
 
 @contextmanager
-def started(argv: list[str], env: dict[str, str], port: int, cwd: str) -> Iterator[int]:
+def started(
+    argv: list[str], env: dict[str, str], port: int, cwd: str, ready: Callable[[int], bool]
+) -> Iterator[int]:
     # stderr to a file: azsql-mcp's default audit log is stderr, and a pipe nobody reads
     # would fill and stop the server
     log = Path(cwd) / f"{port}.stderr"
@@ -93,12 +96,12 @@ def started(argv: list[str], env: dict[str, str], port: int, cwd: str) -> Iterat
                 err = log.read_text(errors="replace")
                 raise RuntimeError(f"{argv[0]} exited {proc.returncode}: {err[-2000:]}")
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
+                if ready(port):
+                    break
             except OSError:
                 if time.monotonic() > deadline:
                     raise
-                time.sleep(0.2)
+            time.sleep(0.2)
         yield proc.pid
     finally:
         proc.terminate()
@@ -106,6 +109,29 @@ def started(argv: list[str], env: dict[str, str], port: int, cwd: str) -> Iterat
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def listening(port: int) -> bool:
+    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    return True
+
+
+def every_worker_ready(workers: int) -> Callable[[int], bool]:
+    """azsql-mcp's parent listens before its workers have started: wait until each
+    worker has opened its pool (its probe leaves one connection per worker), so that
+    no worker takes every connection while the others are still starting."""
+
+    def ready(port: int) -> bool:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as reply:
+            text = reply.read().decode()
+        pooled = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("azsql_mcp_pool_connections{")
+        )
+        return pooled >= workers
+
+    return ready
 
 
 @contextmanager
@@ -235,15 +261,17 @@ def bench(args: argparse.Namespace) -> None:
         ours_port, dbhub_port = free_port(), free_port()
         cli = str(Path(sys.executable).parent / "azsql-mcp")
         ours_argv = [cli, "serve", "--transport", "http", "--port", str(ours_port)]
+        ours_argv += ["--workers", str(args.workers)]
         ours_argv += ["--config", str(ours_config(tmp, tds.host, tds.port))]
         dbhub_argv = [*node_dbhub, "--transport", "http", "--host", "127.0.0.1"]
         dbhub_argv += ["--port", str(dbhub_port)]
         dbhub_argv += ["--config", str(dbhub_config(tmp, tds.host, tds.port, password))]
-        ours = Server("azsql-mcp", ours_port, call_body("read_data", {"query": QUERY}))
+        label = "azsql-mcp" if args.workers == 1 else f"azsql x{args.workers}"
+        ours = Server(label, ours_port, call_body("read_data", {"query": QUERY}))
         dbhub = Server("DBHub", dbhub_port, call_body("execute_sql", {"sql": QUERY}))
         with (
-            started(ours_argv, env, ours_port, tmp_name),
-            started(dbhub_argv, env, dbhub_port, tmp_name),
+            started(ours_argv, env, ours_port, tmp_name, every_worker_ready(args.workers)),
+            started(dbhub_argv, env, dbhub_port, tmp_name, listening),
         ):
             for clients in counts:
                 asyncio.run(alternate([ours, dbhub], clients, args))
@@ -257,7 +285,8 @@ def bench(args: argparse.Namespace) -> None:
     for server in (ours, dbhub):
         if server.errors:
             print(f"{server.label}: {server.errors} errors, first: {server.first_error}")
-    print("targets: 16 clients calls/s >= 1.0x; 1 client p50 <= 1.0x")
+    target = "1.0x" if args.workers == 1 else "1.3x (2 workers)"
+    print(f"targets: 16 clients calls/s >= {target}; 1 client p50 <= 1.0x")
 
 
 def main() -> int:
@@ -266,6 +295,9 @@ def main() -> int:
     parser.add_argument("--slices", type=int, default=4, help="turns per server (4)")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds (2)")
     parser.add_argument("--clients", default="1,16", help="client counts (1,16)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="azsql-mcp worker processes (serve --workers)"
+    )
     parser.add_argument("--cache", default="~/.cache/azsql-mcp-peers", help="npm installs")
     bench(parser.parse_args())
     return 0

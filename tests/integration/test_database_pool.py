@@ -294,6 +294,41 @@ async def test_idle_connections_close_after_pool_idle_timeout_s(
         await db.close()
 
 
+async def test_the_pool_gauges_follow_the_pool(server: ThreadedTdsServer) -> None:
+    """azsql_mcp_pool_connections is counted where the pool changes (not read when
+    scraped), so that worker processes can sum it: it must match the pool throughout."""
+    db = make_db(server, "gauged", pool_idle_timeout_s=0.3)
+
+    def gauges() -> dict[str, float | None]:
+        labels = {"source": "gauged"}
+        return {
+            state: REGISTRY.get_sample_value(
+                "azsql_mcp_pool_connections", labels | {"state": state}
+            )
+            for state in ("in_use", "idle")
+        }
+
+    def matches() -> bool:
+        stats = db.pool_stats()
+        return gauges() == {"in_use": stats["in_use"], "idle": stats["idle"]}
+
+    try:
+        await asyncio.gather(*(db.read("SELECT 1 AS one") for _ in range(3)))
+        assert gauges()["idle"] == db.pool_stats()["idle"] >= 1 and matches()
+        server.add_fault(Fault.parse("delay:1@query:1"))
+        slow = asyncio.create_task(db.read("SELECT 1 AS one"))
+        await wait_until(lambda: gauges()["in_use"] == 1)  # reused an idle one
+        assert matches()
+        await slow
+        assert matches()
+        await wait_until(lambda: gauges() == {"in_use": 0, "idle": 0})  # closed when idle
+        await db.read("SELECT 1 AS one")
+        assert gauges() == {"in_use": 0, "idle": 1}
+    finally:
+        await db.close()
+    assert gauges() == {"in_use": 0, "idle": 0}
+
+
 async def test_the_probe_lets_an_idle_database_pause(server: ThreadedTdsServer) -> None:
     """No call, no probe: once the idle connection closed, nothing logs in any more,
     and readiness keeps the last result."""

@@ -174,3 +174,27 @@ def test_rules_over_a_table_are_judged_once_its_own_errors_are_left_out(
     err = capsys.readouterr().err
     assert "server.auth.static_tokens.0.subject: required, but not set" in err
     assert "needs at least one" not in err
+
+
+@pytest.mark.parametrize(
+    ("transport", "expected"),
+    [
+        ("http", "need stateless_http = true"),
+        ("stdio", "serve HTTP only; over stdio"),
+    ],
+)
+def test_workers_need_stateless_http(
+    transport: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several worker processes: only for stateless HTTP, refused before anything starts,
+    by `serve` (the flag) and `config` (the [server] key) alike."""
+    assert main(["serve", "--workers", "2", "--transport", transport]) == 2
+    assert f"server.workers: 2 worker processes {expected}" in capsys.readouterr().err
+    Path("azsql-mcp.toml").write_text(f'[server]\nworkers = 2\ntransport = "{transport}"\n')
+    assert main(["config"]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_workers_must_be_at_least_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "0", "--transport", "http", "--stateless"]) == 2
+    assert "server.workers: Input should be greater than or equal to 1" in capsys.readouterr().err

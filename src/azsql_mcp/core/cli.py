@@ -14,13 +14,17 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import ConfigError, Settings, redacted
 from azsql_mcp.core.plugins import PluginError, PluginSet
 from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging
 from azsql_mcp.version import __version__
+
+if TYPE_CHECKING:
+    from azsql_mcp.core.app import App
+    from azsql_mcp.serving.reload import ConfigSource
 
 EXIT_CONFIG = 2
 
@@ -65,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         "--stateless", action="store_true", help="stateless HTTP, for replicas behind a balancer"
     )
     serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="HTTP worker processes sharing the port (default 1; needs --stateless)",
+    )
+    serve.add_argument(
         "--demo", action="store_true", help="serve the sample database of the TDS test server"
     )
     serve.set_defaults(run=_serve)
@@ -106,39 +116,46 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import config_path
+    from azsql_mcp.core.validation import SettingsLoader
     from azsql_mcp.serving.reload import ConfigSource
-    from azsql_mcp.serving.run import run_loop, serve
 
     server: dict[str, Any] = {}
-    for flag, key in (("transport", "transport"), ("host", "host"), ("port", "port")):
+    for flag in ("transport", "host", "port", "workers"):
         if getattr(args, flag) is not None:
-            server[key] = getattr(args, flag)
+            server[flag] = getattr(args, flag)
     if args.stateless:
         server["stateless_http"] = True
-    overrides = {"server": server} if server else None
-    settings = _load(args.config, overrides)
+    loader = SettingsLoader(args.config, {"server": server} if server else None)
+    settings = loader()
     # quietly: the plugins load again below, and a failure is logged there once
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
     _validate(settings)
     setup_logging(settings.logging)
     path = config_path(args.config)
     if not args.demo:
-        source = ConfigSource(lambda: _load(args.config, overrides), path)
-        run_loop(serve(build_app(settings), settings.server.transport, source))
-        return 0
+        return _run(build_app(settings), ConfigSource(loader, path))
     from azsql_mcp.diagnostics.demo import demo_settings
 
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
-        def load_demo() -> Settings:
-            reloaded = _load(args.config, overrides)
-            server = reloaded.server.model_copy(update={"default_source": None})
-            return reloaded.model_copy(update={"sources": demo.sources, "server": server})
+        source = ConfigSource(replace(loader, sources=demo.sources), path)
+        return _run(build_app(demo), source)
 
-        source = ConfigSource(load_demo, path)
-        run_loop(serve(build_app(demo), demo.server.transport, source))
+
+def _run(app: App, config: ConfigSource) -> int:
+    """Serve until stopped, in this process or, with `[server] workers` above 1, in that
+    many worker processes (serving/workers.py); the exit code."""
+    if app.settings.server.workers > 1:
+        from azsql_mcp.serving.workers import serve_workers
+
+        return serve_workers(app, config)
+    from azsql_mcp.serving.run import run_loop, serve
+
+    run_loop(serve(app, app.settings.server.transport, config))
     return 0
 
 
@@ -262,11 +279,11 @@ def _loaded(args: argparse.Namespace) -> Iterator[Settings]:
         yield demo
 
 
-def _load(config_file: str | None, overrides: dict[str, Any] | None = None) -> Settings:
+def _load(config_file: str | None) -> Settings:
     """The settings, every problem listed when some are invalid (core/validation.py)."""
     from azsql_mcp.core.validation import load
 
-    return load(config_file, overrides)
+    return load(config_file)
 
 
 def _validate(settings: Settings) -> PluginSet:

@@ -167,6 +167,8 @@ class ServerSettings(BaseModel):
     path: str = "/mcp"
     stateless_http: bool = False
     json_response: bool = False
+    # worker processes sharing the HTTP port, each with its own pools (needs stateless_http)
+    workers: int = Field(default=1, ge=1, le=64)
     allowed_hosts: list[str] = Field(default_factory=list)
     allowed_origins: list[str] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=list)

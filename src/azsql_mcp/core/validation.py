@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from azsql_mcp.api import SourceSettings
 from azsql_mcp.core.assembly import assembly_problems
 from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
 from azsql_mcp.core.plugins import PluginSet, load_plugins
 from azsql_mcp.serving.http import binding_problems
+from azsql_mcp.serving.workers import worker_problems
 
 # What the HTTP binding rule reads: when the schema refused a value of one of them, the
 # rule would judge a default in its place.
@@ -26,11 +29,31 @@ def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = N
         raise ConfigError([*exc.problems, *more]) from None
 
 
+@dataclass(frozen=True)
+class SettingsLoader:
+    """How `serve` reads its settings, again on each reload and in each worker process
+    (it is pickled to them): the config file, the environment and the command-line
+    overrides, through `load`. `sources`, when given, replace the file's (the demo's
+    test server)."""
+
+    config_file: str | None = None
+    overrides: Mapping[str, Any] | None = None
+    sources: dict[str, SourceSettings] | None = None
+
+    def __call__(self) -> Settings:
+        settings = load(self.config_file, self.overrides)
+        if self.sources is None:
+            return settings
+        server = settings.server.model_copy(update={"default_source": None})
+        return settings.model_copy(update={"sources": self.sources, "server": server})
+
+
 def config_problems(settings: Settings, cut: Sequence[str] = ()) -> tuple[list[str], PluginSet]:
     """What `serve` would refuse in these (already parsed) settings: what `build_app`
     refuses (plugin selection and sections, auth providers, declared tools) and the
-    binding rule for HTTP. Plugin failures are not among them: `[plugins] strict` decides.
-    `cut`: keys whose values the schema refused (and left out): rules that read them are skipped."""
+    binding rule for HTTP and worker processes. Plugin failures are not among them:
+    `[plugins] strict` decides. `cut`: keys whose values the schema refused (and left
+    out): rules that read them are skipped."""
     lenient = settings.model_copy(
         update={"plugins": settings.plugins.model_copy(update={"strict": False})}
     )
@@ -39,6 +62,7 @@ def config_problems(settings: Settings, cut: Sequence[str] = ()) -> tuple[list[s
     judged = not any(k == b or k.startswith(b + ".") for k in cut for b in BINDING_KEYS)
     if settings.server.transport == "http" and judged:
         problems += binding_problems(settings)
+    problems += worker_problems(settings)
     return problems, plugins
 
 

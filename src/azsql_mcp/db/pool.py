@@ -94,9 +94,10 @@ class ConnectionPool:
         self._drivers = drivers or DriverHosts(1)  # shared by the server's sources
         self._opening = 0  # connections being opened
         self._closed = False
-        # read when /metrics is scraped, not updated on every acquire and release
-        metrics.POOL_CONNECTIONS.labels(source, "in_use").set_function(lambda: self._in_use)
-        metrics.POOL_CONNECTIONS.labels(source, "idle").set_function(lambda: len(self._idle))
+        # counted as they change (not read at scrape time): with worker processes
+        # /metrics sums the gauges every worker wrote, the scraped worker's and the others'
+        self._in_use_gauge = metrics.POOL_CONNECTIONS.labels(source, "in_use")
+        self._idle_gauge = metrics.POOL_CONNECTIONS.labels(source, "idle")
 
     async def connect(
         self,
@@ -157,6 +158,7 @@ class ConnectionPool:
             self._slots.release()
             raise
         self._in_use += 1
+        self._in_use_gauge.inc()
         return conn
 
     @property
@@ -180,10 +182,12 @@ class ConnectionPool:
 
     def release(self, conn: PooledConnection, *, keep: bool) -> None:
         self._in_use -= 1
+        self._in_use_gauge.dec()
         self._slots.release()
         if keep and not self._closed and conn.retire_at > time.monotonic():
             conn.last_used = time.monotonic()
             self._idle.append(conn)
+            self._idle_gauge.inc()
             if self._reaper is None or self._reaper.done():
                 self._reaper = asyncio.get_running_loop().create_task(
                     self._close_when_idle(), name=f"azsql-idle-{self.source}"
@@ -198,6 +202,7 @@ class ConnectionPool:
             expired = [c for c in self._idle if now - c.last_used >= self._idle_timeout_s]
             if expired:
                 self._idle = [c for c in self._idle if c not in expired]
+                self._idle_gauge.dec(len(expired))
                 for conn in expired:
                     _close(conn)
                 log.debug("source %s: closed %d idle connections", self.source, len(expired))
@@ -211,6 +216,7 @@ class ConnectionPool:
     def discard_idle(self) -> None:
         """Close every idle connection (the server went away; they are all dead)."""
         idle, self._idle = self._idle, []
+        self._idle_gauge.dec(len(idle))
         for conn in idle:
             _close(conn)
 
@@ -229,6 +235,7 @@ class ConnectionPool:
     async def _reuse_idle(self) -> PooledConnection | None:
         while self._idle:
             conn = self._idle.pop()  # most recently used first: likely alive
+            self._idle_gauge.dec()
             now = time.monotonic()
             if (
                 conn.retire_at <= now

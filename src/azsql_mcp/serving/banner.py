@@ -33,6 +33,8 @@ async def banner(app: App, transport: str, config_file: Path | None) -> str:
             lines.append(f"  console       {base}/")
         lines += [f"  health        {base}/health", f"  metrics       {base}/metrics"]
         lines.append(f"  client auth   {server.auth.mode}")
+        if server.workers > 1:
+            lines.append(f"  workers       {server.workers} processes on one port, stateless")
     lines.append(f"  config        {config_file or '(none: defaults and environment)'}")
     if settings.sources:
         for name, source in settings.sources.items():

@@ -4,6 +4,7 @@ DNS-rebinding protection and the protected-resource URL; and whether a port is f
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -23,15 +24,23 @@ class PortInUse(Exception):
 
 def check_port_free(host: str, port: int) -> None:
     """Bind the address once, as uvicorn will, so a taken port is one clear line."""
-    import socket
+    bind_socket(host, port).close()
 
+
+def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """The address bound as uvicorn binds it (SO_REUSEADDR); PortInUse when taken.
+    With `reuse_port`, SO_REUSEPORT too: several such sockets may share the port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise PortInUse(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}. Another process"
-                f" holds the port: choose another with --port (make demo PORT=8001)"
-            ) from None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortInUse(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Another process"
+            f" holds the port: choose another with --port (make demo PORT=8001)"
+        ) from None
+    return sock

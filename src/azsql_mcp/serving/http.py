@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from typing import TYPE_CHECKING, Any, Literal
 
 from azsql_mcp.core.config import ConfigError, Settings
@@ -82,8 +83,9 @@ def http_app(app: App) -> Starlette:
     )
 
 
-async def serve_http(app: App) -> None:
-    """uvicorn on `http_app(app)`; SIGTERM drains calls in flight and exits 0."""
+async def serve_http(app: App, sockets: list[socket.socket] | None = None) -> None:
+    """uvicorn on `http_app(app)`; SIGTERM drains calls in flight and exits 0. A worker
+    process passes the listening socket its parent bound (serving/workers.py)."""
     import uvicorn
 
     server = app.settings.server
@@ -106,7 +108,7 @@ async def serve_http(app: App) -> None:
     logging.getLogger("uvicorn.error").addFilter(quiet)
     try:
         log.info("serving MCP at http://%s:%s%s", server.host, server.port, server.path)
-        await httpd.serve()
+        await httpd.serve(sockets=sockets)
     except SystemExit:
         # uvicorn exits 3 when the lifespan fails; a plugin's failed startup (strict)
         # is reported like over stdio instead: one line, exit 2 (core/cli.py)

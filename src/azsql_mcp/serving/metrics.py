@@ -1,10 +1,17 @@
-"""Prometheus metrics, one registry for the whole process, all named `azsql_mcp_*`."""
+"""Prometheus metrics, one registry for the whole process, all named `azsql_mcp_*`.
+
+With worker processes (`[server] workers`), the parent points PROMETHEUS_MULTIPROC_DIR
+at a fresh folder before any worker imports prometheus_client: each worker then keeps
+its values in files there, and /metrics sums them across the workers
+(prometheus-client's multiprocess mode). In one process nothing of that happens.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 TOOL_CALLS = Counter(
     "azsql_mcp_tool_calls",
@@ -24,6 +31,7 @@ POOL_CONNECTIONS = Gauge(
     "Pooled database connections per source and state (in_use, idle).",
     ["source", "state"],
     registry=REGISTRY,
+    multiprocess_mode="livesum",  # with workers: the sum over the running ones
 )
 DB_ERRORS = Counter(
     "azsql_mcp_db_errors",
@@ -56,3 +64,15 @@ CONFIG_RELOADS = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+
+
+def exposition(across_workers: bool) -> bytes:
+    """The /metrics body: this process's metrics, or, in a worker process, every
+    worker's, read from the multiprocess folder."""
+    if not across_workers:
+        return generate_latest(REGISTRY)
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)  # reads the folder when collected
+    return generate_latest(registry)

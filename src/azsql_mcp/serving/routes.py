@@ -1,19 +1,23 @@
 """`/health` (readiness), `/health/live` (liveness) and `/metrics` (Prometheus) beside `/mcp`.
 
+With worker processes, /health and /health/live answer for the worker that took the
+request; /metrics sums every worker's metrics (serving/metrics.py).
+
 None of them needs a token: probes and scrapers do not authenticate. Keep them
 off the public route (docs/deployment.md).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from azsql_mcp.serving.metrics import POOL_CONNECTIONS, REGISTRY
+from azsql_mcp.serving.metrics import exposition
 from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
@@ -33,8 +37,8 @@ def add_routes(app: App) -> None:
 
     @app.mcp.custom_route("/metrics", methods=["GET"])
     async def metrics(request: Request) -> Response:
-        update_pool_gauges(app)
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        body = exposition(across_workers=app.settings.server.workers > 1)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 def health_report(app: App) -> tuple[dict[str, Any], int]:
@@ -46,17 +50,9 @@ def health_report(app: App) -> tuple[dict[str, Any], int]:
         "status": "ok" if ready else ("not_ready" if sources else "no_source"),
         "version": __version__,
         "uptime_s": round(time.monotonic() - app.started_at, 3),
+        # the process that answered: one of several with [server] workers
+        "pid": os.getpid(),
         "plugins": app.plugins.counts(),
         "sources": sources,
     }
     return body, 200 if ready else 503
-
-
-def update_pool_gauges(app: App) -> None:
-    for name, db in app.databases.items():
-        pool_stats = getattr(db, "pool_stats", None)
-        if pool_stats is None:
-            continue
-        stats = pool_stats()
-        for state in ("in_use", "idle"):
-            POOL_CONNECTIONS.labels(name, state).set(stats.get(state, 0))

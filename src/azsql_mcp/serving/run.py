@@ -30,19 +30,29 @@ async def serve(app: App, transport: Transport, config: ConfigSource | None = No
     With `config` (how to re-read the configuration), SIGHUP and edits of the config
     file reload it (serving/reload.py).
     """
-    choose_telemetry_mode()
-    app.freeze_heap_when_open = True
+    prepare(app)
     if transport == "http":
         check_binding(app.settings)
         check_port_free(app.settings.server.host, app.settings.server.port)
-    print(await banner(app, transport, config.path if config else None), file=sys.stderr)
-    if not app.settings.sources:
-        log.warning(NO_SOURCE)
+    await announce(app, transport, config)
     async with watch_config(app, config):
         if transport == "stdio":
             await serve_stdio(app)
             return
         await serve_http(app)
+
+
+def prepare(app: App) -> None:
+    """What every serving process sets before it serves."""
+    choose_telemetry_mode()
+    app.freeze_heap_when_open = True
+
+
+async def announce(app: App, transport: Transport, config: ConfigSource | None) -> None:
+    """The start banner on stderr, and a warning when no source is configured."""
+    print(await banner(app, transport, config.path if config else None), file=sys.stderr)
+    if not app.settings.sources:
+        log.warning(NO_SOURCE)
 
 
 def run_loop(main: Coroutine[Any, Any, None]) -> None:
