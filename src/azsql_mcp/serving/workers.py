@@ -61,6 +61,10 @@ BACKLOG = 2048  # uvicorn's default
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # after shutdown_grace_s, how long a worker may take to close its pools before SIGKILL
 CLOSE_MARGIN_S = 15
+# a worker that dies sooner than this after its start is replaced after a pause that
+# doubles each time (up to the last figure), so a crash at start does not spin the host
+STEADY_S = 10.0
+RESTART_PAUSE_S = (1.0, 30.0)
 
 
 def worker_problems(settings: Settings) -> list[str]:
@@ -152,14 +156,20 @@ class Supervisor:
         self.grace_s = grace_s
         self.workers: list[BaseProcess] = []
         self.signals: list[int] = []
+        self.started: list[float] = []  # when each worker started
+        self.pause: list[float] = []  # each worker's last pause before a restart
+        self.due: dict[int, float] = {}  # dead workers' slots -> when to restart them
 
     def run(self) -> int:
         previous = {sig: signal.signal(sig, self._queue) for sig in (*STOP_SIGNALS, signal.SIGHUP)}
         try:
             self.workers = [self._start(sock) for sock in self.sockets]
+            self.started = [time.monotonic()] * len(self.workers)
+            self.pause = [0.0] * len(self.workers)
             log.info("serving with %d worker processes", len(self.workers))
             while True:
-                wait([w.sentinel for w in self.workers], timeout=0.5)
+                live = [i for i in range(len(self.workers)) if i not in self.due]
+                wait([self.workers[i].sentinel for i in live], timeout=0.5)
                 while self.signals:
                     sig = self.signals.pop(0)
                     if sig in STOP_SIGNALS:
@@ -187,18 +197,31 @@ class Supervisor:
         return worker
 
     def _replace_dead(self) -> int | None:
-        """Replace workers that exited; the exit code to stop with when one could not start."""
+        """Replace workers that exited (after a pause when they died young); the exit
+        code to stop with when one could not start."""
+        now = time.monotonic()
         for i, worker in enumerate(self.workers):
-            if worker.exitcode is None:
+            if worker.exitcode is None or i in self.due:
                 continue
             _forget(worker)
             if worker.exitcode in NOT_STARTED:
                 log.error("worker process %s could not start (see above): stopping", worker.pid)
                 return EXIT_CONFIG
+            young = now - self.started[i] < STEADY_S
+            first, most = RESTART_PAUSE_S
+            self.pause[i] = min(max(self.pause[i] * 2, first), most) if young else 0.0
             log.error(
-                "worker process %s exited (%s): starting another", worker.pid, worker.exitcode
+                "worker process %s exited (%s): starting another%s",
+                worker.pid,
+                worker.exitcode,
+                f" in {self.pause[i]:.0f} s" if self.pause[i] else "",
             )
-            self.workers[i] = self._start(self.sockets[i])
+            self.due[i] = now + self.pause[i]
+        for i, when in list(self.due.items()):
+            if when <= now:
+                del self.due[i]
+                self.workers[i] = self._start(self.sockets[i])
+                self.started[i] = time.monotonic()
         return None
 
     def _tell(self, sig: int) -> None:
@@ -212,7 +235,9 @@ class Supervisor:
         shutdown_grace_s) and closes its pools. One that outlasts that is killed."""
         self._tell(signal.SIGTERM)
         deadline = time.monotonic() + self.grace_s + CLOSE_MARGIN_S
-        for worker in self.workers:
+        for i, worker in enumerate(self.workers):
+            if i in self.due:
+                continue  # dead, and already forgotten
             worker.join(max(0.0, deadline - time.monotonic()))
             if worker.exitcode is None:
                 log.error("worker process %s did not stop in time: killed", worker.pid)
