@@ -21,9 +21,9 @@ from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.argerrors import rewritten
 from azsql_mcp.serving.auditlog import AuditLog, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
-from azsql_mcp.serving.clientlog import client_notices
+from azsql_mcp.serving.clientlog import ClientNotices
 from azsql_mcp.serving.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
-from azsql_mcp.serving.progress import heartbeat
+from azsql_mcp.serving.progress import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class ToolCallMiddleware(Middleware):
                 raise _busy(self.limits)
             fastmcp_context = context.fastmcp_context
             try:
-                async with client_notices(fastmcp_context), heartbeat(fastmcp_context, record):
+                async with ClientNotices(fastmcp_context), Heartbeat(fastmcp_context, record):
                     result = await call_next(context)
             except ValidationError as exc:
                 error = await rewritten(context, exc)
