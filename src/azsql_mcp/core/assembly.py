@@ -22,7 +22,6 @@ from azsql_mcp.core.config import ConfigError, Settings, reference_problems
 from azsql_mcp.core.declared import declare_tools
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
-from azsql_mcp.serving.argerrors import ArgumentErrors
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.completions import Completer
@@ -81,9 +80,10 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     mcp.add_middleware(ListDereferenceMiddleware())
     mcp.add_middleware(app.tool_calls)
     mcp.add_completion_handler(Completer(runtime))
-    mcp.add_middleware(app.sessions)
+    if not (settings.server.transport == "http" and settings.server.stateless_http):
+        # stateless HTTP keeps no connection to notify: off the call path there
+        mcp.add_middleware(app.sessions)
     app.sessions.serve_listen(mcp)
-    mcp.add_middleware(ArgumentErrors())
     add_routes(app)
     add_console(app)
     return app

@@ -93,10 +93,14 @@ class Checker:
         self, sql: str, *, policy: ReadPolicy = STRICT
     ) -> sqlguard.CheckedStatement:
         """sqlguard.check_select, off the event loop for long statements."""
+        rules = sqlguard.Rules.read(policy)
+        known = _remembered(sql, rules)
+        if known is not None:
+            return known
         if self._inline(sql):
             with self._budget.charged():
                 return sqlguard.check_select(sql, policy=policy)
-        return await self._check(sql, sqlguard.Rules.read(policy))
+        return await self._check(sql, rules)
 
     async def check_write(
         self,
@@ -109,6 +113,11 @@ class Checker:
     ) -> sqlguard.CheckedStatement:
         """sqlguard.check_write, off the event loop for long statements."""
         wanted = sqlguard.write_kinds(kinds)
+        columns = frozenset(c.casefold() for c in non_nullable)
+        rules = sqlguard.Rules(wanted, allow_unfiltered, policy, columns)
+        known = _remembered(sql, rules)
+        if known is not None:
+            return known
         if self._inline(sql):
             with self._budget.charged():
                 return sqlguard.check_write(
@@ -118,20 +127,19 @@ class Checker:
                     policy=policy,
                     non_nullable=non_nullable,
                 )
-        columns = frozenset(c.casefold() for c in non_nullable)
-        return await self._check(sql, sqlguard.Rules(wanted, allow_unfiltered, policy, columns))
+        return await self._check(sql, rules)
 
     async def fingerprint(self, sql: str) -> str:
         """sqlguard.fingerprint, off the event loop for long statements."""
         if len(sql) > sqlguard.MAX_SQL_CHARS:  # refused unread: a hash of the raw text
             return _raw_hash(sql)
+        key = ("fingerprint", sql)
+        found = VERDICTS.get(key)
+        if isinstance(found, str):  # before counting tokens: most statements are repeats
+            return found
         if self._inline(sql):
             with self._budget.charged():
                 return sqlguard.fingerprint(sql)
-        key = ("fingerprint", sql)
-        found = VERDICTS.get(key)
-        if isinstance(found, str):
-            return found
         return str(await self._ask(key, ("fingerprint", sql, None)))
 
     def close(self) -> None:
@@ -237,6 +245,13 @@ class _Budget:
         now = time.monotonic()
         self._spent = max(0.0, self._spent - (now - self._at) * self.share)
         self._at = now
+
+
+def _remembered(sql: str, rules: sqlguard.Rules) -> sqlguard.CheckedStatement | None:
+    """The cached verdict of this check (QueryRefused for a refusal), None if not seen.
+    Looked up before the tokens are counted: most statements are repeats."""
+    verdict = VERDICTS.get(check_key(sql, rules))
+    return settle(verdict) if isinstance(verdict, Verdict) else None
 
 
 def _raw_hash(sql: str) -> str:

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -130,16 +130,11 @@ class ConnectionPool:
 
     # --- leasing connections ---------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def lease(self, *, keep: bool = True) -> AsyncIterator[Lease]:
-        """A connection for one operation; returned to the pool afterwards unless
-        `keep` is False, its connection was lost, or the caller was cancelled mid-call."""
-        conn = await self.acquire()
-        lease = Lease(self, conn, keep)
-        try:
-            yield lease
-        finally:
-            lease.finish()
+    def lease(self, *, keep: bool = True) -> Lease:
+        """A connection for one operation (`async with pool.lease() as lease`); returned
+        to the pool afterwards unless `keep` is False, its connection was lost, or the
+        caller was cancelled mid-call."""
+        return Lease(self, keep)
 
     async def acquire(self) -> PooledConnection:
         if self._closed:
@@ -278,13 +273,23 @@ def _close_when_done(running: asyncio.Future[Any], conn: PooledConnection) -> No
 
 
 class Lease:
-    """One connection lent to one operation."""
+    """One connection lent to one operation, for the `async with` block. A class rather
+    than an `asynccontextmanager`: every database call enters one, and a generator
+    costs more to enter and leave."""
 
-    def __init__(self, pool: ConnectionPool, conn: PooledConnection, keep: bool):
+    conn: PooledConnection
+
+    def __init__(self, pool: ConnectionPool, keep: bool):
         self._pool = pool
-        self.conn = conn
         self._keep = keep
         self._running: asyncio.Future[Any] | None = None
+
+    async def __aenter__(self) -> Lease:
+        self.conn = await self._pool.acquire()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.finish()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.

@@ -5,7 +5,7 @@
   and the count of 401 answers. It also drains the server on shutdown: once no
   POST is in flight, open GET streams are told the client left, so the process
   does not wait out the grace period for idle listeners.
-- tool-call slots, taken by the tool-call middleware (serving/audit.py): at most
+- tool-call slots, taken by the tool-call middleware (serving/toolcalls.py): at most
   `max_concurrent_calls` tool calls run at once; a call waits up to
   `queue_timeout_s` for a slot, then gets an MCP error.
 
@@ -20,7 +20,6 @@ import math
 import time
 from typing import Any
 
-from fastmcp.server.middleware.rate_limiting import TokenBucketRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azsql_mcp.core.config import ServerLimits
@@ -36,7 +35,7 @@ class LimitState:
 
     def __init__(self, limits: ServerLimits):
         self.limits = limits
-        self._buckets: dict[str, TokenBucketRateLimiter] = {}
+        self._buckets: dict[str, _Bucket] = {}
         self._since_prune = 0
         self._in_use = 0
         self._waiting = 0  # calls queued for a slot
@@ -53,7 +52,7 @@ class LimitState:
 
     # --- rate ---------------------------------------------------------------------
 
-    async def take(self, client: str) -> float | None:
+    def take(self, client: str) -> float | None:
         """None when the client may go on; else seconds until it may retry."""
         limits = self.limits
         if limits.rate_per_minute == 0:
@@ -61,11 +60,8 @@ class LimitState:
         bucket = self._buckets.get(client)
         if bucket is None:
             self._prune()
-            refill = limits.rate_per_minute / 60
-            bucket = self._buckets[client] = TokenBucketRateLimiter(limits.rate_burst, refill)
-        if await bucket.consume():
-            return None
-        return (1 - bucket.tokens) / bucket.refill_rate
+            bucket = self._buckets[client] = _Bucket(limits.rate_burst, limits.rate_per_minute / 60)
+        return bucket.take()
 
     def _prune(self) -> None:
         self._since_prune += 1
@@ -106,6 +102,31 @@ class LimitState:
         if self._waiting and self._slot_freed is not None:
             async with self._slot_freed:
                 self._slot_freed.notify()
+
+
+class _Bucket:
+    """One client's token bucket: `capacity` requests at once, refilled at `refill_rate`
+    a second. Synchronous: with nothing to wait for, it needs no lock (FastMCP's
+    `TokenBucketRateLimiter` takes an anyio lock, whose acquire yields to the event loop
+    once per request)."""
+
+    __slots__ = ("capacity", "last_refill", "refill_rate", "tokens")
+
+    def __init__(self, capacity: int, refill_rate: float):
+        self.capacity = capacity
+        self.refill_rate = refill_rate
+        self.tokens = float(capacity)
+        self.last_refill = time.monotonic()
+
+    def take(self) -> float | None:
+        """None when a token was taken; else seconds until one is there."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.last_refill) * self.refill_rate)
+        self.last_refill = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return None
+        return (1 - self.tokens) / self.refill_rate
 
 
 class _BodyTooLarge(Exception):
@@ -152,7 +173,7 @@ class McpRequestGuard:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
             await self.app(scope, receive, send)
             return
-        retry_after = await self.state.take(_client_key(scope))
+        retry_after = self.state.take(_client_key(scope))
         if retry_after is not None:
             LIMITED_REQUESTS.labels("rate").inc()
             await _answer(

@@ -3,8 +3,9 @@ rewritten as one or two sentences naming the argument, what was given and what t
 tool accepts.
 
 FastMCP validates a call's arguments before the tool runs and raises its
-`ValidationError` (caused by pydantic's); this middleware turns that into a ToolError,
-whose message reaches the client even with error details masked.
+`ValidationError` (caused by pydantic's); the tool-call middleware (toolcalls.py) turns
+that into the ToolError made here, whose message reaches the client even with error
+details masked.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastmcp.exceptions import ToolError, ValidationError
-from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+from fastmcp.server.middleware import MiddlewareContext
 from fastmcp.tools import Tool
 from pydantic import ValidationError as PydanticValidationError
 
@@ -21,24 +22,17 @@ from azsql_mcp.serving.injection import SOURCE_ARG
 MAX_SHOWN = 60  # characters of a given value quoted back
 
 
-class ArgumentErrors(Middleware):
-    """Only tool calls, dispatched here: the base dispatch would wrap every request in
-    three more hook layers (serving/listing.py says what that costs)."""
-
-    async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
-        if context.method != "tools/call":
-            return await call_next(context)
-        try:
-            return await call_next(context)
-        except ValidationError as exc:
-            cause = exc.__cause__
-            if not isinstance(cause, PydanticValidationError):
-                raise
-            name = context.message.name
-            tool = None
-            if context.fastmcp_context is not None:
-                tool = await context.fastmcp_context.fastmcp.get_tool(name)
-            raise ToolError(argument_error(name, tool, cause)) from exc
+async def rewritten(context: MiddlewareContext[Any], exc: ValidationError) -> ToolError | None:
+    """The ToolError for a tool call whose arguments failed validation; None when the
+    error did not come from pydantic (it is raised as it is)."""
+    cause = exc.__cause__
+    if not isinstance(cause, PydanticValidationError):
+        return None
+    name = context.message.name
+    tool = None
+    if context.fastmcp_context is not None:
+        tool = await context.fastmcp_context.fastmcp.get_tool(name)
+    return ToolError(argument_error(name, tool, cause))
 
 
 def argument_error(name: str, tool: Tool | None, error: PydanticValidationError) -> str:

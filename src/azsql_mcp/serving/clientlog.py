@@ -12,14 +12,13 @@ server log: there is no stream to carry it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import contextvars
 import logging
 import warnings
-from collections.abc import AsyncIterator
 
 from fastmcp.server.context import Context
 
-from azsql_mcp.db.notices import NOTICE_SINK, Level
+from azsql_mcp.db.notices import NOTICE_SINK, Level, Sink
 
 LOGGER_NAME = "azsql_mcp"
 FLUSH_S = 1.0  # at most this long at the end of a call for notices still being sent
@@ -31,27 +30,33 @@ _SENDING: set[asyncio.Task[None]] = set()  # the event loop holds tasks only wea
 warnings.filterwarnings("ignore", message="The logging capability is deprecated")
 
 
-@contextlib.asynccontextmanager
-async def client_notices(ctx: Context | None) -> AsyncIterator[None]:
-    """Send the call's notices as log notifications, all before the call's result."""
-    if ctx is None:
-        yield
-        return
-    pending: set[asyncio.Task[None]] = set()
+class ClientNotices:
+    """`async with ClientNotices(ctx)`: the call's notices sent as log notifications,
+    all before the call's result. A class rather than an `asynccontextmanager`: every
+    tool call enters one, and a generator costs more to enter and leave."""
 
-    def send(level: Level, message: str) -> None:
-        task = asyncio.get_running_loop().create_task(_send(ctx, level, message))
-        for tasks in (pending, _SENDING):  # _SENDING: a strong reference past the call
+    def __init__(self, ctx: Context | None):
+        self.ctx = ctx
+        self._pending: set[asyncio.Task[None]] = set()
+        self._token: contextvars.Token[Sink | None] | None = None
+
+    async def __aenter__(self) -> None:
+        if self.ctx is not None:
+            self._token = NOTICE_SINK.set(self._notify)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._token is None:
+            return
+        NOTICE_SINK.reset(self._token)
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=FLUSH_S)
+
+    def _notify(self, level: Level, message: str) -> None:
+        assert self.ctx is not None  # the sink is set only with a context
+        task = asyncio.get_running_loop().create_task(_send(self.ctx, level, message))
+        for tasks in (self._pending, _SENDING):  # _SENDING: a strong reference past the call
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-
-    token = NOTICE_SINK.set(send)
-    try:
-        yield
-    finally:
-        NOTICE_SINK.reset(token)
-        if pending:
-            await asyncio.wait(set(pending), timeout=FLUSH_S)
 
 
 async def _send(ctx: Context, level: Level, message: str) -> None:

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastmcp.server.context import Context
@@ -32,21 +31,29 @@ def progress_token(ctx: Context | None) -> Any:
     return meta.get("progressToken") if meta else None
 
 
-@contextlib.asynccontextmanager
-async def heartbeat(
-    ctx: Context | None, record: CallRecord, every_s: float = HEARTBEAT_S
-) -> AsyncIterator[None]:
-    """Send progress while the body runs, if the request carries a progress token."""
-    if ctx is None or progress_token(ctx) is None:
-        yield
-        return
-    beating = asyncio.create_task(_beat(ctx, record, every_s, time.monotonic()))
-    try:
-        yield
-    finally:
-        beating.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beating
+class Heartbeat:
+    """`async with Heartbeat(ctx, record)`: progress while the body runs, if the request
+    carries a progress token. A class rather than an `asynccontextmanager`: every tool
+    call enters one, and a generator costs more to enter and leave."""
+
+    def __init__(self, ctx: Context | None, record: CallRecord, every_s: float = HEARTBEAT_S):
+        self.ctx = ctx
+        self.record = record
+        self.every_s = every_s
+        self._beating: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> None:
+        ctx = self.ctx
+        if ctx is not None and progress_token(ctx) is not None:
+            beat = _beat(ctx, self.record, self.every_s, time.monotonic())
+            self._beating = asyncio.create_task(beat)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        beating = self._beating
+        if beating is not None:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
 
 
 async def _beat(ctx: Context, record: CallRecord, every_s: float, started: float) -> None:

@@ -1,5 +1,6 @@
 """The tool-call middleware: every tool call passes it for a concurrency slot, the tool
-metrics and one audit line (auditlog.py)."""
+metrics, one audit line (auditlog.py) and argument errors worded for the agent
+(argerrors.py)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,30 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from fastmcp.exceptions import ValidationError
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
 
 from azsql_mcp.api import DatabaseError, QueryRefused
 from azsql_mcp.serving.admission import LimitState
+from azsql_mcp.serving.argerrors import rewritten
 from azsql_mcp.serving.auditlog import AuditLog, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
-from azsql_mcp.serving.clientlog import client_notices
+from azsql_mcp.serving.clientlog import ClientNotices
 from azsql_mcp.serving.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
-from azsql_mcp.serving.progress import heartbeat
+from azsql_mcp.serving.progress import Heartbeat
 
 log = logging.getLogger(__name__)
 
 
 class ToolCallMiddleware(Middleware):
-    """Limits, counts, times and audits every tool call. A config reload swaps `audit`
-    and updates `limits` in place.
+    """Limits, counts, times and audits every tool call, and words its argument errors.
+    A config reload swaps `audit` and updates `limits` in place.
 
     It overrides `__call__` (FastMCP's documented entry point) rather than
     `on_call_tool`: this runs on every request, and the hook dispatch it skips would
-    cost more than the work below."""
+    cost more than the work below. One middleware for all of it: each one more wraps
+    every request in another layer."""
 
     def __init__(
         self,
@@ -62,8 +66,14 @@ class ToolCallMiddleware(Middleware):
             if not slot:
                 raise _busy(self.limits)
             fastmcp_context = context.fastmcp_context
-            async with client_notices(fastmcp_context), heartbeat(fastmcp_context, record):
-                result = await call_next(context)
+            try:
+                async with ClientNotices(fastmcp_context), Heartbeat(fastmcp_context, record):
+                    result = await call_next(context)
+            except ValidationError as exc:
+                error = await rewritten(context, exc)
+                if error is None:
+                    raise
+                raise error from exc
         except asyncio.CancelledError:
             outcome = "cancelled"  # the client went away, or shutdown cut the call
             raise

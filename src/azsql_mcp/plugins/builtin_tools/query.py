@@ -44,8 +44,11 @@ async def read_data(
     capped; when truncated, call again with the same query, params and the returned
     next_cursor. Add ORDER BY for stable pages.
     """
-    fingerprint = call_fingerprint(ctx.source, query, params or {})
-    offset = decode_cursor(cursor, fingerprint) if cursor else 0
+
+    def this_call() -> str:  # hashed only when a cursor is read or issued
+        return call_fingerprint(ctx.source, query, params or {})
+
+    offset = decode_cursor(cursor, this_call()) if cursor else 0
     cap = ctx.db.limits.max_rows
     page = min(max_rows or cap, cap)
     result = await ctx.db.read(
@@ -58,7 +61,7 @@ async def read_data(
     )
     next_cursor = None
     if result.truncated and result.next_offset is not None:
-        next_cursor = encode_cursor(result.next_offset, fingerprint)
+        next_cursor = encode_cursor(result.next_offset, this_call())
     structured = result_to_structured(result, next_cursor=next_cursor, page_rows=page)
     text = render_result(structured)
     if max_rows and max_rows > cap:
