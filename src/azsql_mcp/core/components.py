@@ -10,7 +10,7 @@ from fastmcp.utilities.types import NotSet
 from azsql_mcp.core.app import App
 from azsql_mcp.core.outputs import output_schema
 from azsql_mcp.core.plugins import ToolSpec
-from azsql_mcp.serving.injection import inject
+from azsql_mcp.serving.injection import docstring_description, inject
 
 
 def tool_component(app: App, spec: ToolSpec) -> Tool:
@@ -33,7 +33,7 @@ def tool_component(app: App, spec: ToolSpec) -> Tool:
         output_schema=NotSet if declared is None else output_schema(declared),
         name=spec.name,
         title=spec.title,
-        description=spec.description,
+        description=docstring_description(fn, spec.description),
         tags=spec.tags,
         annotations=annotations,
         auth=app.policy,
