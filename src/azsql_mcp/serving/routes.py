@@ -9,11 +9,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from azsql_mcp.serving.metrics import POOL_CONNECTIONS, REGISTRY
+from azsql_mcp.serving import metrics as prometheus
 from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
@@ -33,8 +32,11 @@ def add_routes(app: App) -> None:
 
     @app.mcp.custom_route("/metrics", methods=["GET"])
     async def metrics(request: Request) -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
         update_pool_gauges(app)
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        body = generate_latest(prometheus.REGISTRY)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 def health_report(app: App) -> tuple[dict[str, Any], int]:
@@ -59,4 +61,4 @@ def update_pool_gauges(app: App) -> None:
             continue
         stats = pool_stats()
         for state in ("in_use", "idle"):
-            POOL_CONNECTIONS.labels(name, state).set(stats.get(state, 0))
+            prometheus.POOL_CONNECTIONS.labels(name, state).set(stats.get(state, 0))
