@@ -310,6 +310,32 @@ def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> Non
     assert out.stdout.split() == [str(served), str(served)]
 
 
+def test_serve_freezes_what_is_loaded_before_assembly() -> None:
+    """`azsql-mcp serve` freezes the heap loaded before it validates and assembles, so the
+    collections start-up triggers do not walk it again before `initialize`. In a
+    subprocess, with the serving itself replaced: freezing is for good."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys\n"
+        "import azsql_mcp.serving.run as run\n"
+        "async def serve(app, transport, config=None):\n"
+        "    print(gc.get_freeze_count() > 0, app.settings.server.transport)\n"
+        "run.serve = serve\n"
+        "from azsql_mcp.core.cli import main\n"
+        "print(gc.get_freeze_count() > 0)\n"
+        "sys.exit(main(['serve']))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_"))}
+    env |= {"AZURE_SQL_SERVER": "127.0.0.1,1", "AZURE_SQL_PASSWORD": "p"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["False", "True", "stdio"]
+
+
 async def documented(table: str, limit: int, ctx: ToolContext) -> str:
     """Read a table.
 
