@@ -143,7 +143,9 @@ def main() -> None:
         # One source, as a real deployment has; it connects in the background.
         env |= {"AZURE_SQL_SERVER": "127.0.0.1,1", "AZURE_SQL_PASSWORD": "x"}
         env |= {"AZURE_SQL_USERNAME": "bench", "AZSQL_MCP_AUDIT__ENABLED": "false"}
-        with_plugins = env | {"PYTHONPATH": str(plugins)}
+        # in front of any PYTHONPATH given (a checkout's src), not instead of it
+        path = os.pathsep.join(p for p in (str(plugins), env.get("PYTHONPATH")) if p)
+        with_plugins = env | {"PYTHONPATH": path}
         py = sys.executable
 
         variants = [

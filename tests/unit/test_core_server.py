@@ -238,16 +238,24 @@ def test_host_protection_is_explicit(host: str, allowed: list[str], expected: An
 
 
 def test_building_the_server_imports_nothing_heavy() -> None:
-    """`initialize` must not wait for drivers, Azure SDKs, sqlglot or the test server."""
+    """`initialize` must not wait for drivers, Azure SDKs, sqlglot or the test server, nor
+    for what only later calls need: the SQL guard, prometheus_client (metrics are created
+    on first use), griffe (FastMCP's docstring parser), joserfc's claim checks (JWT client
+    auth) and the XML parser (showplans). bench/README.md, "Many sources", has the cost."""
     import subprocess
     import sys
 
     code = (
         "import sys\n"
         "from azsql_mcp.core.config import settings_from_mapping\n"
+        "from azsql_mcp.core.validation import validate\n"
         "from azsql_mcp.core.assembly import build_app\n"
-        "build_app(settings_from_mapping({'sources': {'a': {'server': 'x', 'password': 'p'}}}))\n"
-        "heavy = ('sqlglot', 'azure.identity', 'aioodbc', 'pyodbc', 'azsql_mcp.testing')\n"
+        "settings = settings_from_mapping({'sources': {'a': {'server': 'x', 'password': 'p'}}})\n"
+        "validate(settings)\n"
+        "build_app(settings)\n"
+        "heavy = ('sqlglot', 'azure.identity', 'aioodbc', 'pyodbc', 'azsql_mcp.testing',\n"
+        "         'azsql_mcp.db.sqlguard', 'prometheus_client', 'griffe', 'joserfc.jwt',\n"
+        "         'xml.etree')\n"
         "print([m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -300,3 +308,93 @@ def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> Non
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(served), str(served)]
+
+
+def test_serve_freezes_what_is_loaded_before_assembly() -> None:
+    """`azsql-mcp serve` freezes the heap loaded before it validates and assembles, so the
+    collections start-up triggers do not walk it again before `initialize`. In a
+    subprocess, with the serving itself replaced: freezing is for good."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys\n"
+        "import azsql_mcp.serving.run as run\n"
+        "async def serve(app, transport, config=None):\n"
+        "    print(gc.get_freeze_count() > 0, app.settings.server.transport)\n"
+        "run.serve = serve\n"
+        "from azsql_mcp.core.cli import main\n"
+        "print(gc.get_freeze_count() > 0)\n"
+        "sys.exit(main(['serve']))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_"))}
+    env |= {"AZURE_SQL_SERVER": "127.0.0.1,1", "AZURE_SQL_PASSWORD": "p"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["False", "True", "stdio"]
+
+
+async def documented(table: str, limit: int, ctx: ToolContext) -> str:
+    """Read a table.
+
+    Args:
+        table: schema.table to read
+        limit: rows at most
+    """
+    return table
+
+
+async def summarised(topic: str) -> str:
+    """Summarise a topic.
+
+    :param topic: what to summarise
+    """
+    return topic
+
+
+async def test_plain_docstrings_describe_as_fastmcp_would_parse_them() -> None:
+    """A docstring that can hold no section becomes the description without griffe: the
+    same text FastMCP's own parse gives, for every built-in tool and prompt."""
+    from fastmcp.utilities.docstring_parsing import parse_docstring
+
+    app = build_app(settings_from_mapping({"sources": {"a": UNREACHABLE}}))
+    listed = [*await app.mcp.list_tools(), *await app.mcp.list_prompts()]
+    specs = {**app.plugins.tools, **app.plugins.prompts}
+    assert {"read_data", "health_check", "sql_query_builder"} <= {c.name for c in listed}
+    for component in listed:
+        spec = specs[component.name]
+        parsed = parse_docstring(spec.fn)
+        assert not parsed.parameters, component.name  # a section is left to FastMCP
+        assert component.description == (spec.description or parsed.description)
+
+
+async def test_docstring_sections_still_describe_parameters() -> None:
+    """Google and Sphinx sections still reach FastMCP's parser: the parameters get their
+    descriptions and the description stops at the section."""
+    module = types.ModuleType("sectioned")
+
+    @hookimpl
+    def register_tools(register: Any) -> None:
+        register(documented)
+
+    @hookimpl
+    def register_prompts(register: Any) -> None:
+        register(summarised)
+
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    module.register_prompts = register_prompts  # type: ignore[attr-defined]
+    settings = settings_from_mapping(
+        {"sources": {"a": UNREACHABLE}, "plugins": {"enabled": ["builtin_auth"]}}
+    )
+    app = build_app(settings, extra_plugins={"sectioned": module})
+    async with Client(app.mcp) as client:
+        tool = next(t for t in await client.list_tools() if t.name == "documented")
+        prompt = next(p for p in await client.list_prompts() if p.name == "summarised")
+    assert tool.description == "Read a table."
+    properties = tool.input_schema["properties"]
+    assert properties["table"]["description"] == "schema.table to read"
+    assert properties["limit"]["description"] == "rows at most"
+    assert prompt.description == "Summarise a topic."
+    assert prompt.arguments and prompt.arguments[0].description == "what to summarise"

@@ -7,12 +7,15 @@ statement's cost, QueryPlan holds RelOp trees, Warnings and MissingIndexes.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from azsql_mcp.catalog.tables import CatalogError
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 NS = "{http://schemas.microsoft.com/sqlserver/2004/07/showplan}"
 # Children of a RelOp that describe it rather than being the operator's own element.
@@ -57,6 +60,8 @@ class PlanSummary(BaseModel):
 
 
 def summarize_plan(showplan_xml: str) -> PlanSummary:
+    import xml.etree.ElementTree as ET  # only plans need an XML parser: not imported at start
+
     try:
         root = ET.fromstring(showplan_xml)
     except ET.ParseError as e:

@@ -26,7 +26,6 @@ from azsql_mcp.core.config import Settings
 from azsql_mcp.core.lifecycle import run_shutdown, run_startup
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import resolve_when_reached, stop_resolving
-from azsql_mcp.db import sqlguard
 from azsql_mcp.serving.admission import Drain, LimitState
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key
 from azsql_mcp.serving.runtime import Runtime
@@ -161,6 +160,8 @@ class App:
                 self.runtime.databases[name] = db
                 resolve_when_reached(self, name)
         if self.freeze_heap_when_open:
+            from azsql_mcp.db import sqlguard  # loaded with the database module above
+
             # what the first statement check loads (sqlglot), loaded now, off the loop
             await asyncio.to_thread(sqlguard.check_select, "SELECT 1")
             freeze_heap()

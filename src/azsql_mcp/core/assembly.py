@@ -26,7 +26,7 @@ from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.completions import Completer
 from azsql_mcp.serving.console import add_console
-from azsql_mcp.serving.injection import inject
+from azsql_mcp.serving.injection import docstring_description, inject
 from azsql_mcp.serving.instructions import server_instructions
 from azsql_mcp.serving.listing import ListDereferenceMiddleware
 from azsql_mcp.serving.promptargs import plain_arguments
@@ -163,9 +163,8 @@ def _add_components(app: App, record: PluginRecord) -> None:
         for name in record.prompts:
             prompt = plugins.prompts[name]
             fn = inject(prompt.fn, runtime, plugin=record.name, kind="prompt")
-            made = Prompt.from_function(
-                fn, name=name, description=prompt.description, auth=app.policy
-            )
+            description = docstring_description(fn, prompt.description)
+            made = Prompt.from_function(fn, name=name, description=description, auth=app.policy)
             components.append(plain_arguments(made))
     except Exception as exc:
         message = f"{record.describe()} registered a component FastMCP refused: {exc}"

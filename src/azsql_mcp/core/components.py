@@ -10,7 +10,7 @@ from fastmcp.utilities.types import NotSet
 from azsql_mcp.core.outputs import output_schema
 from azsql_mcp.core.plugins import ToolSpec
 from azsql_mcp.serving.clientauth import ScopePolicy
-from azsql_mcp.serving.injection import inject
+from azsql_mcp.serving.injection import docstring_description, inject
 from azsql_mcp.serving.runtime import Runtime
 
 
@@ -34,7 +34,7 @@ def tool_component(spec: ToolSpec, runtime: Runtime, policy: ScopePolicy) -> Too
         output_schema=NotSet if declared is None else output_schema(declared),
         name=spec.name,
         title=spec.title,
-        description=spec.description,
+        description=docstring_description(fn, spec.description),
         tags=spec.tags,
         annotations=annotations,
         auth=policy,

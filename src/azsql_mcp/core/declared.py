@@ -103,10 +103,12 @@ def redeclare(app: App, settings: Settings) -> list[str]:
 
 def statement_checker(settings: Settings) -> CheckStatement:
     """The guard's check of one source's statements, run in this process (at load)."""
-    from azsql_mcp.db import sqlguard
-    from azsql_mcp.db.sqlpolicy import ReadPolicy
 
     def check(sql: str, *, writes: bool, source: str | None) -> tuple[str, ...]:
+        # imported on the first [tools.*] statement: without one, start-up does not need them
+        from azsql_mcp.db import sqlguard
+        from azsql_mcp.db.sqlpolicy import ReadPolicy
+
         name = source or settings.default_source
         if name is None or name not in settings.sources:
             known = ", ".join(settings.sources) or "none configured"

@@ -267,12 +267,13 @@ class _Loader:
     # --- discovery and selection -------------------------------------------------
 
     def add_entry_point(self, ep: EntryPoint) -> None:
-        dist = ep.dist
-        dist_name = dist.name if dist is not None else "(unknown distribution)"
+        # METADATA parsed once for both fields (each of dist.name and dist.version parses it)
+        metadata = ep.dist.metadata if ep.dist is not None else None
+        dist_name = metadata["Name"] if metadata is not None else "(unknown distribution)"
         record = PluginRecord(
             name=ep.name,
             distribution=dist_name,
-            version=dist.version if dist is not None else "",
+            version=metadata["Version"] if metadata is not None else "",
             module=ep.value,
             builtin=_normalize(dist_name) == BUILTIN_DISTRIBUTION,
         )

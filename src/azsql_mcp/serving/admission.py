@@ -23,7 +23,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azsql_mcp.core.config import ServerLimits
-from azsql_mcp.serving.metrics import AUTH_FAILURES, LIMITED_REQUESTS
+from azsql_mcp.serving import metrics
 
 # Forget a client's bucket once it has been idle this long (it would be full again anyway).
 _IDLE_BUCKET_S = 600.0
@@ -175,7 +175,7 @@ class McpRequestGuard:
             return
         retry_after = self.state.take(_client_key(scope))
         if retry_after is not None:
-            LIMITED_REQUESTS.labels("rate").inc()
+            metrics.LIMITED_REQUESTS.labels("rate").inc()
             await _answer(
                 send,
                 429,
@@ -195,7 +195,7 @@ class McpRequestGuard:
             if message["type"] == "http.response.start":
                 started = True
                 if message["status"] == 401:
-                    AUTH_FAILURES.labels(_auth_failure_reason(scope)).inc()
+                    metrics.AUTH_FAILURES.labels(_auth_failure_reason(scope)).inc()
             await send(message)
 
         if scope["method"] == "GET":  # the session's listening stream: ends on shutdown
@@ -212,7 +212,7 @@ class McpRequestGuard:
             self.drain.posts_in_flight -= 1
 
     async def _too_large(self, send: Send, max_body: int) -> None:
-        LIMITED_REQUESTS.labels("body").inc()
+        metrics.LIMITED_REQUESTS.labels("body").inc()
         await _answer(
             send,
             413,

@@ -23,8 +23,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from azsql_mcp.serving import metrics
 from azsql_mcp.serving.jwtclaims import REFUSAL
-from azsql_mcp.serving.metrics import AUTH_FAILURES
 
 QUERY_TOKEN = (
     "access tokens are not accepted in the URL query (access_token): send the token in the"
@@ -54,7 +54,7 @@ class BearerChallenge:
             await self.app(scope, receive, send)
             return
         if _token_in_query(scope):
-            AUTH_FAILURES.labels("token_in_query").inc()
+            metrics.AUTH_FAILURES.labels("token_in_query").inc()
             params = {"error": "invalid_request", "error_description": QUERY_TOKEN}
             if url := self.metadata_url():
                 params["resource_metadata"] = url

@@ -9,6 +9,7 @@ a `source` argument (an enum of the source names).
 from __future__ import annotations
 
 import inspect
+import re
 import typing
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
@@ -100,6 +101,26 @@ def inject(
     call.__doc__ = fn.__doc__
     call.__module__ = fn.__module__
     return call
+
+
+# A line that may start a docstring section: an indented one (a Google section's body),
+# a Sphinx field (`:param x:`) or a NumPy underline.
+_MAY_START_SECTION = re.compile(r"^(?:[ \t]+\S|:|-{3,})", re.MULTILINE)
+
+
+def docstring_description(call: Callable[..., Any], description: str | None) -> str | None:
+    """The description to give FastMCP for the wrapper `call` of a tool or prompt.
+
+    FastMCP parses a docstring with griffe (tens of milliseconds to import, before
+    `initialize` is answered) for the description, when none is given, and for the
+    parameters' descriptions in a section (`Args:`). A docstring that can hold no
+    section parses to itself: it is handed over as the description and taken off the
+    wrapper, so FastMCP has nothing to parse. Any other docstring stays for FastMCP."""
+    doc = inspect.getdoc(call)
+    if doc is None or _MAY_START_SECTION.search(doc):
+        return description
+    call.__doc__ = None
+    return doc if description is None else description
 
 
 def resource_value(result: Any) -> Any:

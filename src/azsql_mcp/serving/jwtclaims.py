@@ -19,14 +19,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from joserfc.errors import ExpiredTokenError, InvalidClaimError, MissingClaimError
-from joserfc.jwt import ClaimsOption, JWTClaimsRegistry
-
 from azsql_mcp.core.config import AuthSettings
 
 if TYPE_CHECKING:
     from fastmcp.server.auth import AccessToken
     from fastmcp.server.auth.providers.jwt import JWTVerifier as _Base
+    from joserfc.jwt import ClaimsOption
 else:
     _Base = object
 
@@ -53,6 +51,10 @@ class ClaimPolicy:
 
         The text goes to the client in the 401's error_description: plain ASCII, no quotes.
         """
+        # only JWT client auth needs joserfc: not imported before `initialize` otherwise
+        from joserfc.errors import ExpiredTokenError, InvalidClaimError, MissingClaimError
+        from joserfc.jwt import JWTClaimsRegistry
+
         now = int(time.time()) if now is None else now
         without_exp = claims.get("exp") is None and self.allow_without_exp
         needed = "iat" if without_exp else "exp"

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import ConfigError, Settings, reference_problems
 from azsql_mcp.core.declared import redeclare
+from azsql_mcp.serving import metrics
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import static_token_table
 from azsql_mcp.serving.logsetup import setup_logging
-from azsql_mcp.serving.metrics import CONFIG_RELOADS
 from azsql_mcp.serving.sessions import ListKind
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class Reloader:
             outcome = apply(self.app, self.source.load(), reason)
         except ConfigError as exc:
             outcome = _refused(reason, exc.problems)
-        CONFIG_RELOADS.labels(outcome).inc()
+        metrics.CONFIG_RELOADS.labels(outcome).inc()
         return outcome
 
 

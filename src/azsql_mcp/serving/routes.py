@@ -13,7 +13,6 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -37,6 +36,8 @@ def add_routes(app: App) -> None:
 
     @app.mcp.custom_route("/metrics", methods=["GET"])
     async def metrics(request: Request) -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST
+
         body = exposition(across_workers=app.settings.server.workers > 1)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 

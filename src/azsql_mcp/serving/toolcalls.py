@@ -10,20 +10,23 @@ import logging
 import time
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastmcp.exceptions import ValidationError
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
 
 from azsql_mcp.api import DatabaseError, QueryRefused
+from azsql_mcp.serving import metrics
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.argerrors import rewritten
 from azsql_mcp.serving.auditlog import AuditLog, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
 from azsql_mcp.serving.clientlog import ClientNotices
-from azsql_mcp.serving.metrics import LIMITED_REQUESTS, TOOL_CALLS, TOOL_LATENCY
 from azsql_mcp.serving.progress import Heartbeat
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Histogram
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ class ToolCallMiddleware(Middleware):
 
 
 def _busy(limits: LimitState) -> RateLimitError:
-    LIMITED_REQUESTS.labels("concurrency").inc()
+    metrics.LIMITED_REQUESTS.labels("concurrency").inc()
     return RateLimitError(
         f"server busy: {limits.limits.max_concurrent_calls} tool call(s) already running,"
         " the limit set by [server.limits] max_concurrent_calls; retry in a few seconds"
@@ -108,9 +111,16 @@ UNKNOWN_TOOL = "(unknown)"
 RECENT_CALLS = 200
 MAX_AUDITED_NAME = 128
 
+
 # Labelled metric children, looked up once per label set instead of on every call.
-_calls = functools.lru_cache(maxsize=256)(TOOL_CALLS.labels)
-_latency = functools.lru_cache(maxsize=256)(TOOL_LATENCY.labels)
+@functools.lru_cache(maxsize=256)
+def _calls(tool: str, plugin: str, outcome: str) -> Counter:
+    return metrics.TOOL_CALLS.labels(tool, plugin, outcome)
+
+
+@functools.lru_cache(maxsize=256)
+def _latency(tool: str, plugin: str) -> Histogram:
+    return metrics.TOOL_LATENCY.labels(tool, plugin)
 
 
 def _classify(exc: BaseException) -> tuple[str, int | None]:
