@@ -94,8 +94,8 @@ class ConnectionPool:
         self._drivers = drivers or DriverHosts(1)  # shared by the server's sources
         self._opening = 0  # connections being opened
         self._closed = False
-        # counted as they change (not read at scrape time): with worker processes
-        # /metrics sums the gauges every worker wrote, the scraped worker's and the others'
+        # set as they change (not read at scrape time): with worker processes /metrics
+        # sums the gauges every worker wrote, the scraped worker's and the others'
         self._in_use_gauge = metrics.POOL_CONNECTIONS.labels(source, "in_use")
         self._idle_gauge = metrics.POOL_CONNECTIONS.labels(source, "idle")
 
@@ -153,7 +153,7 @@ class ConnectionPool:
             self._slots.release()
             raise
         self._in_use += 1
-        self._in_use_gauge.inc()
+        self._count()
         return conn
 
     @property
@@ -177,18 +177,17 @@ class ConnectionPool:
 
     def release(self, conn: PooledConnection, *, keep: bool) -> None:
         self._in_use -= 1
-        self._in_use_gauge.dec()
         self._slots.release()
         if keep and not self._closed and conn.retire_at > time.monotonic():
             conn.last_used = time.monotonic()
             self._idle.append(conn)
-            self._idle_gauge.inc()
             if self._reaper is None or self._reaper.done():
                 self._reaper = asyncio.get_running_loop().create_task(
                     self._close_when_idle(), name=f"azsql-idle-{self.source}"
                 )
         else:
             _close(conn)
+        self._count()
 
     async def _close_when_idle(self) -> None:
         """Close connections idle for idle_timeout_s; ends when none is idle."""
@@ -197,7 +196,7 @@ class ConnectionPool:
             expired = [c for c in self._idle if now - c.last_used >= self._idle_timeout_s]
             if expired:
                 self._idle = [c for c in self._idle if c not in expired]
-                self._idle_gauge.dec(len(expired))
+                self._count()
                 for conn in expired:
                     _close(conn)
                 log.debug("source %s: closed %d idle connections", self.source, len(expired))
@@ -211,12 +210,17 @@ class ConnectionPool:
     def discard_idle(self) -> None:
         """Close every idle connection (the server went away; they are all dead)."""
         idle, self._idle = self._idle, []
-        self._idle_gauge.dec(len(idle))
+        self._count()
         for conn in idle:
             _close(conn)
 
     def stats(self) -> dict[str, int]:
         return {"in_use": self._in_use, "idle": len(self._idle), "size": self.size}
+
+    def _count(self) -> None:
+        """The gauges, from the pool's own state, after each change of it."""
+        self._in_use_gauge.set(self._in_use)
+        self._idle_gauge.set(len(self._idle))
 
     async def close(self) -> None:
         self._closed = True
@@ -230,7 +234,7 @@ class ConnectionPool:
     async def _reuse_idle(self) -> PooledConnection | None:
         while self._idle:
             conn = self._idle.pop()  # most recently used first: likely alive
-            self._idle_gauge.dec()
+            self._count()
             now = time.monotonic()
             if (
                 conn.retire_at <= now
