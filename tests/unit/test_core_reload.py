@@ -131,6 +131,23 @@ def test_invalid_reload_changes_nothing(caplog: pytest.LogCaptureFixture) -> Non
     assert "plugins.tools.disabled_tools: nope: no such tool" in caplog.text
 
 
+def test_a_reload_naming_no_configured_source_is_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """server.default_source is checked against the sources on reload as at start,
+    though it takes effect only after a restart."""
+    app = build()
+    before = app.settings
+    server = {**config()["server"], "default_source": "nope"}
+    new = settings_from_mapping(config(server=server))
+    with caplog.at_level(logging.ERROR):
+        assert apply(app, new) == "invalid"
+    assert app.settings is before
+    assert "server.default_source: 'nope' is not a configured source (sources: main)" in (
+        caplog.text
+    )
+
+
 def test_restart_only_changes_keep_running_values(caplog: pytest.LogCaptureFixture) -> None:
     app = build()
     moved = {"main": {**UNREACHABLE, "server": "elsewhere", "security": {"read_only": False}}}
