@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -13,6 +14,17 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tds_test_server.process import ServerProcess
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, up to 15 s to exit (a server drains its calls and closes its pools),
+    then SIGKILL."""
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def free_port() -> int:

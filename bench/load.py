@@ -70,7 +70,7 @@ from _http_load import (  # bench/_http_load.py, beside this file
     call_tool,
     percentile_ms,
 )
-from _processes import cpu_seconds, driver_pids, free_port, rss_mb, tds_process
+from _processes import cpu_seconds, driver_pids, free_port, rss_mb, stop, tds_process
 
 QUERY = (
     "SELECT TOP (10) CustomerID, FirstName, LastName, CompanyName, EmailAddress"
@@ -244,11 +244,7 @@ def server(argv: list[str], port: int, env: dict[str, str]) -> Iterator[subproce
                 time.sleep(0.1)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def ours_config(tmp: Path, host: str, port: int) -> Path:

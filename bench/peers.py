@@ -41,7 +41,7 @@ from _http_load import (  # bench/_http_load.py, beside this file
     Response,
     percentile_ms,
 )
-from _processes import free_port, tds_process
+from _processes import free_port, stop, tds_process
 
 QUERY = (
     "SELECT TOP (10) CustomerID, FirstName, LastName, CompanyName, EmailAddress"
@@ -104,11 +104,7 @@ def started(
             time.sleep(0.2)
         yield proc.pid
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def listening(port: int) -> bool:

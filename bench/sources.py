@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
-from _processes import driver_pids, free_port, rss_mb, tds_process
+from _processes import driver_pids, free_port, rss_mb, stop, tds_process
 from startup import BARE, median_times
 
 TDS_USER = "bench"
@@ -93,11 +93,7 @@ async def serve_and_measure(config: Path, env: dict[str, str], count: int) -> tu
         await asyncio.sleep(0.5)
         return rss_mb(proc.pid), len(driver_pids(proc.pid))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def startup_ratio(config: Path, env: dict[str, str], runs: int, tmp: Path) -> None:

@@ -48,7 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
-from _processes import driver_pids, free_port, status_mb, tds_process
+from _processes import driver_pids, free_port, status_mb, stop, tds_process
 
 SOURCE = "bench"
 USER = "bench"
@@ -180,8 +180,7 @@ async def http_process(argv: list[str], port: int):
                 raise RuntimeError(f"server did not start: {argv}")
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
 
 
 def ours_argv(config: Path, transport: str, port: int | None = None) -> list[str]:
