@@ -23,7 +23,7 @@ from .catalog import DEFAULT_SCHEMA, Catalog, Table
 from .ddl import Ddl
 from .session_state import Variable
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage, type_text
-from .sqltext import split_name
+from .sqltext import split_name, split_top_level
 from .token_stream import Tokens
 
 # Positional parameters of sp_addextendedproperty and its siblings, as documented.
@@ -67,16 +67,7 @@ _DECL = re.compile(r"@(\w+)\s+([^,]+?)(?:\s+(?:OUTPUT|OUT))?\s*(?:,|$)", re.IGNO
 def _parse_param_declarations(text: str) -> dict[str, ColumnType]:
     """'@P1 int, @name nvarchar(50) OUTPUT' -> {'p1': int, 'name': nvarchar(50)}."""
     result: dict[str, ColumnType] = {}
-    depth, current, parts = 0, "", []
-    for ch in str(text):
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += ch
-    parts.append(current)
-    for part in parts:
+    for part in split_top_level(str(text)):
         m = re.match(r"\s*@(\w+)\s+(.+?)(?:\s+(?:OUTPUT|OUT))?\s*$", part, re.IGNORECASE)
         if not m:
             continue

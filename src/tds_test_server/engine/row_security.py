@@ -21,6 +21,7 @@ from . import errors
 from .batches import Statement, tokenize
 from .session_state import _now_text
 from .sql_types import TYPE_IDS, storage
+from .sqltext import split_top_level
 from .token_stream import Tokens
 from .user_procedures import ProcParam, UserProcedures, _parse_param, is_create_procedure
 
@@ -111,7 +112,7 @@ class RowSecurity(UserProcedures):
             ts.expect("PREDICATE")
             start = ts.i
             function = ts.multipart()
-            arguments = [a.strip() for a in _split_arguments(ts.parenthesized())]
+            arguments = [a.strip() for a in split_top_level(ts.parenthesized())]
             written = ts.text_between(start, ts.i)
             ts.expect("ON")
             target_schema, target_name = self._resolve(ts.multipart())
@@ -216,16 +217,3 @@ class RowSecurity(UserProcedures):
         for table in ("__azsql_parameters", "__azsql_security_predicates"):
             self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (oid,))
         self.conn.execute("DELETE FROM __azsql_objects WHERE object_id = ?", (oid,))
-
-
-def _split_arguments(text: str) -> list[str]:
-    parts, depth, current = [], 0, ""
-    for ch in text:
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += ch
-    parts.append(current)
-    return [p for p in parts if p.strip()]

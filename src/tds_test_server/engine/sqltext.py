@@ -49,6 +49,21 @@ def default_definition(expr_text: str) -> str:
     return f"({text})"
 
 
+def split_top_level(text: str) -> list[str]:
+    """The comma-separated parts of `text` outside parentheses, blank ones left out:
+    'a, f(b, c), d' -> ['a', ' f(b, c)', ' d']."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return [p for p in parts if p.strip()]
+
+
 def _balanced(text: str) -> bool:
     depth = 0
     for ch in text:
