@@ -19,6 +19,14 @@ from typing import Any
 
 NO_BODY = (204, 304)  # statuses whose responses never carry a body
 
+# MCP revisions a benchmark can speak. In CURRENT every request is one self-contained POST
+# (no `initialize`, no session); the Python MCP SDK answers it without the per-request
+# session, task group and memory streams it runs for a stateless request of an earlier
+# revision. LEGACY is the newest revision before it (DBHub 1.4's newest).
+CURRENT = "2026-07-28"
+LEGACY = "2025-11-25"
+PROTOCOLS = (CURRENT, LEGACY)
+
 
 def percentile_ms(latencies: Sequence[float], q: float) -> float:
     """The q-quantile of latencies in seconds, in milliseconds (the median for 0.5)."""
@@ -52,16 +60,17 @@ class HttpConnection:
         path: str,
         authorization: str | None = None,
         timeout: float = 30,
+        protocol: str = CURRENT,
     ) -> None:
-        self.host, self.port, self.timeout = host, port, timeout
+        self.host, self.port, self.timeout, self.protocol = host, port, timeout, protocol
         auth = f"Authorization: {authorization}\r\n" if authorization else ""
         self._head = (
             f"POST {path} HTTP/1.1\r\n"
             f"Host: {host}:{port}\r\n"
             "Content-Type: application/json\r\n"
             "Accept: application/json, text/event-stream\r\n"
+            f"MCP-Protocol-Version: {protocol}\r\n"
             f"{auth}"
-            "Content-Length: "
         ).encode("latin-1")
         self._stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
@@ -70,21 +79,22 @@ class HttpConnection:
             self._stream[1].close()
             self._stream = None
 
-    async def post(self, body: bytes) -> Response:
-        """POST BODY (JSON); returns the response once its whole body has been read."""
+    async def post(self, body: bytes, headers: bytes = b"") -> Response:
+        """POST BODY (JSON) with HEADERS (CRLF-terminated lines) besides the connection's
+        own; returns the response once its whole body has been read."""
         try:
             async with asyncio.timeout(self.timeout):
-                return await self._exchange(body)
+                return await self._exchange(body, headers)
         except BaseException:
             self.close()
             raise
 
-    async def _exchange(self, body: bytes) -> Response:
+    async def _exchange(self, body: bytes, headers: bytes) -> Response:
         if self._stream is None or self._stream[0].at_eof():  # at EOF: closed while idle
             self.close()
             self._stream = await asyncio.open_connection(self.host, self.port)
         reader, writer = self._stream
-        writer.write(b"%s%d\r\n\r\n%s" % (self._head, len(body), body))
+        writer.write(b"%s%sContent-Length: %d\r\n\r\n%s" % (self._head, headers, len(body), body))
         await writer.drain()
         status_line, *lines = (await reader.readuntil(b"\r\n\r\n"))[:-4].split(b"\r\n")
         status = int(status_line.split(b" ", 2)[1])
@@ -124,18 +134,32 @@ async def read_chunked(reader: asyncio.StreamReader) -> bytes:
     return b"".join(parts)
 
 
+def tool_call(
+    name: str, arguments: dict[str, Any], protocol: str, request_id: int = 1
+) -> tuple[bytes, bytes]:
+    """The body and the per-request headers of a JSON-RPC `tools/call` in PROTOCOL.
+
+    From 2026-07-28 a request carries its protocol version and the client's capabilities
+    in `params._meta`, and repeats its method and tool name in headers; before, it relied
+    on an earlier `initialize` (or, stateless, on the version header alone)."""
+    params: dict[str, Any] = {"name": name, "arguments": arguments}
+    headers = b""
+    if protocol == CURRENT:
+        params["_meta"] = {
+            "io.modelcontextprotocol/protocolVersion": protocol,
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }
+        headers = b"Mcp-Method: tools/call\r\nMcp-Name: %s\r\n" % name.encode()
+    body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+    return json.dumps(body).encode(), headers
+
+
 async def call_tool(
     http: HttpConnection, request_id: int, name: str, arguments: dict[str, Any]
 ) -> dict[str, Any]:
-    """One JSON-RPC `tools/call`; the reply, or RuntimeError unless it is a 200 answer
-    holding a result that is not an error."""
-    body = {
-        "jsonrpc": "2.0",
-        "id": request_id,
-        "method": "tools/call",
-        "params": {"name": name, "arguments": arguments},
-    }
-    response = await http.post(json.dumps(body).encode())
+    """One JSON-RPC `tools/call` in the connection's protocol; the reply, or RuntimeError
+    unless it is a 200 answer holding a result that is not an error."""
+    response = await http.post(*tool_call(name, arguments, http.protocol, request_id))
     if response.status != 200:
         text = response.body[:200].decode(errors="replace")
         raise RuntimeError(f"{name}: HTTP {response.status}: {text}")

@@ -25,7 +25,8 @@ Both servers run stateless streamable HTTP with JSON responses and the same DNS-
 protection (Host and Origin checked against the loopback names), in the same run.
 azsql-mcp runs with static-token auth, the audit log (to a file) and metrics on, and the
 rate limiter on (its ceiling set above the load); each client is a JSON-RPC loop calling
-`read_data` for 10 rows over one keep-alive connection. The bare server has no auth, audit
+`read_data` for 10 rows over one keep-alive connection, in MCP 2026-07-28 (one
+self-contained POST per call) unless --protocol says 2025-11-25. The bare server has no auth, audit
 or metrics: it is the protocol's own floor. Logging is at WARNING for both.
 
 The load generator is light on purpose: all the processes share the machine's cores, so
@@ -46,6 +47,7 @@ azsql-mcp at least 80% of the bare tool's calls per second; RSS growth under 30 
 prints; it does not assert.
 
     .venv/bin/python bench/load.py [--clients 32] [--seconds 60] [--slices 6] [--warmup 3]
+                                   [--protocol 2026-07-28|2025-11-25]
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from _http_load import (  # bench/_http_load.py, beside this file
+    PROTOCOLS,
     HttpConnection,
     call_tool,
     percentile_ms,
@@ -139,9 +142,10 @@ class Run:
 # --- load ----------------------------------------------------------------------------------
 
 
-def connection(port: int, token: str | None) -> HttpConnection:
+def connection(port: int, token: str | None, protocol: str = PROTOCOLS[0]) -> HttpConnection:
     """One client's keep-alive connection to a server's /mcp endpoint."""
-    return HttpConnection("127.0.0.1", port, "/mcp", f"Bearer {token}" if token else None)
+    authorization = f"Bearer {token}" if token else None
+    return HttpConnection("127.0.0.1", port, "/mcp", authorization, protocol=protocol)
 
 
 async def one_call(http: HttpConnection, request_id: int) -> dict[str, Any]:
@@ -152,8 +156,16 @@ class Load:
     """The clients of one server, each on its own keep-alive connection, driven in slices:
     between slices they are idle and keep their connections."""
 
-    def __init__(self, port: int, token: str | None, clients: int, pid: int, tds_pid: int | None):
-        self.connections = [connection(port, token) for _ in range(clients)]
+    def __init__(
+        self,
+        port: int,
+        token: str | None,
+        clients: int,
+        pid: int,
+        tds_pid: int | None,
+        protocol: str,
+    ):
+        self.connections = [connection(port, token, protocol) for _ in range(clients)]
         self.pid = pid
         self.tds_pid = tds_pid  # the TDS test server's process, when this server uses it
         self.run = Run()
@@ -348,15 +360,16 @@ async def bench(args: argparse.Namespace) -> None:
             f"{args.clients} clients x {args.seconds:g} s per server (after {args.warmup:g} s"
             f" warm-up), in {args.slices} slices taking turns,"
         )
-        print(f"stateless JSON over HTTP, {TOOL} of 10 rows")
+        print(f"stateless JSON over HTTP, MCP {args.protocol}, {TOOL} of 10 rows")
         print(PROCESSES)
         payload = tmp / "payload.json"
         bare_argv = [sys.executable, __file__, "--bare", str(bare_port), str(payload)]
         with server(argv, port, env) as ours_proc:
             payload.write_text(json.dumps(await wait_ready(port, token)))
             with server(bare_argv, bare_port, env) as bare_proc:
-                ours = Load(port, token, args.clients, ours_proc.pid, tds.process.pid)
-                bare = Load(bare_port, None, args.clients, bare_proc.pid, None)
+                tds_pid = tds.process.pid
+                ours = Load(port, token, args.clients, ours_proc.pid, tds_pid, args.protocol)
+                bare = Load(bare_port, None, args.clients, bare_proc.pid, None, args.protocol)
                 try:
                     ratios = await alternate(ours, bare, args)
                 finally:
@@ -394,6 +407,9 @@ def main() -> int:
     )
     parser.add_argument("--slices", type=int, default=6, help="turns per server (6)")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds first (3)")
+    parser.add_argument(
+        "--protocol", choices=PROTOCOLS, default=PROTOCOLS[0], help="MCP revision (%(default)s)"
+    )
     asyncio.run(bench(parser.parse_args()))
     return 0
 

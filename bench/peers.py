@@ -6,6 +6,8 @@ it runs reads in a transaction it does not commit), azsql-mcp its `read_data` (s
 JSON answers, the default audit). The same light load generator (bench/_http_load.py)
 sends the same 10-row query to each, taking turns in slices (azsql-mcp, DBHub, azsql-mcp...)
 so a drift in the shared machine's speed weighs on both alike, at 1 and at 16 clients.
+Each is spoken to in the newest MCP revision it supports, as a current client would:
+azsql-mcp in 2026-07-28 (or --protocol 2025-11-25), DBHub in 2025-11-25, its newest.
 
 DBHub and a Node 22 runtime (npm package `node@22`; DBHub 1.4 needs Node >= 22.5) are
 installed with npm into a cache folder outside the repository when missing
@@ -16,6 +18,7 @@ Targets (issue 22): at 16 clients azsql-mcp >= 1.0x DBHub's calls/s (1.3x with 2
 at 1 client azsql-mcp's p50 <= DBHub's. It prints; it does not assert.
 
     .venv/bin/python bench/peers.py [--seconds 20] [--slices 4] [--clients 1,16] [--workers 2]
+                                    [--protocol 2026-07-28|2025-11-25]
 """
 
 from __future__ import annotations
@@ -37,9 +40,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from _http_load import (  # bench/_http_load.py, beside this file
+    LEGACY,
+    PROTOCOLS,
     HttpConnection,
     Response,
     percentile_ms,
+    tool_call,
 )
 from _processes import free_port, stop, tds_process
 
@@ -131,8 +137,8 @@ def every_worker_ready(workers: int) -> Callable[[int], bool]:
 
 
 @contextmanager
-def HttpConnectionClosing(port: int) -> Iterator[HttpConnection]:
-    http = HttpConnection("127.0.0.1", port, "/mcp", timeout=5)
+def HttpConnectionClosing(port: int, protocol: str) -> Iterator[HttpConnection]:
+    http = HttpConnection("127.0.0.1", port, "/mcp", timeout=5, protocol=protocol)
     try:
         yield http
     finally:
@@ -168,12 +174,6 @@ def dbhub_config(tmp: Path, host: str, port: int, password: str) -> Path:
 # --- the load ----------------------------------------------------------------------------
 
 
-def call_body(tool: str, arguments: dict[str, str]) -> bytes:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
-    body["params"] = {"name": tool, "arguments": arguments}  # type: ignore[assignment]
-    return json.dumps(body).encode()
-
-
 def reply_of(response: Response) -> dict[str, object]:
     """The JSON-RPC reply of a JSON or an SSE answer."""
     text = response.body.decode()
@@ -187,7 +187,9 @@ def reply_of(response: Response) -> dict[str, object]:
 class Server:
     label: str
     port: int
-    body: bytes
+    protocol: str  # the MCP revision its clients speak
+    tool: str
+    arguments: dict[str, str]
     latencies: dict[int, list[float]] = field(default_factory=dict)
     elapsed: dict[int, float] = field(default_factory=dict)
     errors: int = 0
@@ -198,11 +200,12 @@ class Server:
         samples = self.latencies.setdefault(clients, [])
 
         async def client() -> None:
-            with HttpConnectionClosing(self.port) as http:
+            body, headers = tool_call(self.tool, self.arguments, self.protocol)
+            with HttpConnectionClosing(self.port, self.protocol) as http:
                 while time.monotonic() < stop:
                     started = time.perf_counter()
                     try:
-                        response = await http.post(self.body)
+                        response = await http.post(body, headers)
                         reply = reply_of(response)
                         result = reply.get("result")
                         if response.status != 200 or not isinstance(result, dict):
@@ -263,8 +266,9 @@ def bench(args: argparse.Namespace) -> None:
         dbhub_argv += ["--port", str(dbhub_port)]
         dbhub_argv += ["--config", str(dbhub_config(tmp, tds.host, tds.port, password))]
         label = "azsql-mcp" if args.workers == 1 else f"azsql x{args.workers}"
-        ours = Server(label, ours_port, call_body("read_data", {"query": QUERY}))
-        dbhub = Server("DBHub", dbhub_port, call_body("execute_sql", {"sql": QUERY}))
+        ours = Server(label, ours_port, args.protocol, "read_data", {"query": QUERY})
+        # DBHub 1.4's MCP SDK knows no revision after 2025-11-25.
+        dbhub = Server("DBHub", dbhub_port, LEGACY, "execute_sql", {"sql": QUERY})
         with (
             started(ours_argv, env, ours_port, tmp_name, every_worker_ready(args.workers)),
             started(dbhub_argv, env, dbhub_port, tmp_name, listening),
@@ -272,6 +276,7 @@ def bench(args: argparse.Namespace) -> None:
             for clients in counts:
                 asyncio.run(alternate([ours, dbhub], clients, args))
     print(f"{args.seconds:g} s per server and client count in {args.slices} slices, 10 rows")
+    print(f"MCP revision spoken: azsql-mcp {ours.protocol}, DBHub {dbhub.protocol}")
     for clients in counts:
         print(ours.line(clients))
         print(dbhub.line(clients))
@@ -293,6 +298,9 @@ def main() -> int:
     parser.add_argument("--clients", default="1,16", help="client counts (1,16)")
     parser.add_argument(
         "--workers", type=int, default=1, help="azsql-mcp worker processes (serve --workers)"
+    )
+    parser.add_argument(
+        "--protocol", choices=PROTOCOLS, default=PROTOCOLS[0], help="azsql-mcp's (%(default)s)"
     )
     parser.add_argument("--cache", default="~/.cache/azsql-mcp-peers", help="npm installs")
     bench(parser.parse_args())
