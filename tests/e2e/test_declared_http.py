@@ -16,7 +16,7 @@ import pytest
 from servers import CLI, clean_env, http_server, source_env, wait_ready
 from test_http_auth import session
 
-from azsql_mcp.testing.pytest_plugin import READER_USER, TEST_USER
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
 from tds_test_server import ThreadedTdsServer
 
 SRC = Path(__file__).parents[2] / "src"
@@ -79,12 +79,7 @@ AS
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
     """A sample database of this module's own, with a row-level security policy."""
-    with ThreadedTdsServer(
-        sample=True,
-        user=TEST_USER,
-        password=tds_password,
-        logins=[f"{READER_USER}:{tds_password}"],
-    ) as server:
+    with sample_tds_server(tds_password) as server:
         odbc = server.odbc_connection_string()
         cnxn = pyodbc.connect(odbc, autocommit=True, timeout=10)
         for statement in RLS:

@@ -13,7 +13,7 @@ import pytest
 from fastmcp import Client
 from test_declared_tools import make_app
 
-from azsql_mcp.testing.pytest_plugin import DRIVERS, FREETDS, MSODBC, READER_USER, TEST_USER
+from azsql_mcp.testing.pytest_plugin import DRIVERS, FREETDS, MSODBC, sample_tds_server
 from tds_test_server import ThreadedTdsServer, find_msodbc_driver
 
 MAX_AFFECTED = 3
@@ -56,12 +56,7 @@ pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
     """A sample database for this module only, with the two writing procedures."""
-    with ThreadedTdsServer(
-        sample=True,
-        user=TEST_USER,
-        password=tds_password,
-        logins=[f"{READER_USER}:{tds_password}"],
-    ) as server:
+    with sample_tds_server(tds_password) as server:
         driver = MSODBC if find_msodbc_driver() else FREETDS
         cnxn = pyodbc.connect(server.odbc_connection_string(driver=driver), autocommit=True)
         try:

@@ -22,7 +22,7 @@ from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.db import guardworker
 from azsql_mcp.serving.reload import apply
-from azsql_mcp.testing.pytest_plugin import READER_USER, TEST_USER
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
 from tds_test_server import ThreadedTdsServer
 
 ORDERS = """
@@ -62,12 +62,7 @@ RENAME = {
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
     """A sample database for this module only: the write tests change data."""
-    with ThreadedTdsServer(
-        sample=True,
-        user=TEST_USER,
-        password=tds_password,
-        logins=[f"{READER_USER}:{tds_password}"],
-    ) as server:
+    with sample_tds_server(tds_password) as server:
         yield server
 
 

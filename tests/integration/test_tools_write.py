@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
-from azsql_mcp.testing.pytest_plugin import READER, READER_USER, TEST_USER
+from azsql_mcp.testing.pytest_plugin import READER, sample_tds_server
 from tds_test_server import ThreadedTdsServer
 
 MAX_AFFECTED = 5
@@ -15,12 +15,7 @@ MAX_AFFECTED = 5
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
     """A sample database for this module only: these tests change data."""
-    with ThreadedTdsServer(
-        sample=True,
-        user=TEST_USER,
-        password=tds_password,
-        logins=[f"{READER_USER}:{tds_password}"],
-    ) as server:
+    with sample_tds_server(tds_password) as server:
         yield server
 
 

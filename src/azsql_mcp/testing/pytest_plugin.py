@@ -3,7 +3,8 @@
 - `tds_server`: the TDS test server with its sample database (one per session), with
   two SQL logins: the privileged `azsql_test` and the least-privileged `azsql_reader`
   (a db_datareader member with no other grant: the user docs/security.md recommends).
-  `tds_password` is the password of both.
+  `tds_password` is the password of both. `sample_tds_server(password)` starts another
+  such server, for a module that changes data (a module-scoped `tds_server` of its own).
 - `azsql_principal`: which of the two logins `azsql_config` uses, "privileged" (the
   default) or "reader"; parametrize it indirectly to run a test as both
   (`@pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True)`).
@@ -71,18 +72,26 @@ def tds_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-@pytest.fixture(scope="session")
-def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    """The TDS test server with the sample database, on a free loopback port, with the
-    privileged login and the reader login."""
+@contextlib.contextmanager
+def sample_tds_server(password: str) -> Iterator[ThreadedTdsServer]:
+    """A TDS test server of its own with the sample database, on a free loopback port,
+    with the privileged login and the reader login (both with `password`): what
+    `tds_server` yields, for a module that changes data or sets up objects of its own."""
     from tds_test_server import ThreadedTdsServer
 
     with ThreadedTdsServer(
         sample=True,
         user=TEST_USER,
-        password=tds_password,
-        logins=[f"{READER_USER}:{tds_password}"],
+        password=password,
+        logins=[f"{READER_USER}:{password}"],
     ) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    """The TDS test server with the sample database, shared by the session."""
+    with sample_tds_server(tds_password) as server:
         yield server
 
 
