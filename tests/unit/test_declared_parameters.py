@@ -13,7 +13,7 @@ from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter, offe
 def param(
     base: str, max_length: int = 4, *, name: str = "p", output: bool = False
 ) -> CatalogParameter:
-    return CatalogParameter(name, base, base, max_length, 0, 0, output)
+    return CatalogParameter(name, base, max_length, 0, 0, output)
 
 
 @pytest.mark.parametrize(

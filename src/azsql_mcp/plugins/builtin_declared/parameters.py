@@ -19,7 +19,7 @@ from azsql_mcp.plugins.builtin_declared.model import NAME, RESERVED, ParameterDe
 # An alias type (AdventureWorks' dbo.Name) reports the system type it is built on as
 # base_type; CLR and table types are their own base.
 CATALOG = """
-SELECT n.ordinal, n.object_id, p.name, t.name AS type_name,
+SELECT n.ordinal, n.object_id, p.name,
        COALESCE(CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
                           AND t.is_table_type = 0
                      THEN TYPE_NAME(p.system_type_id) END, t.name) AS base_type,
@@ -40,7 +40,6 @@ class CatalogParameter:
     """One row of sys.parameters: the name without '@'."""
 
     name: str
-    type_name: str
     base_type: str
     max_length: int
     precision: int
@@ -126,8 +125,7 @@ class ProcedureCatalog:
                 parameters.append(
                     CatalogParameter(
                         name=str(row["name"]).lstrip("@"),
-                        type_name=str(row["type_name"]),
-                        base_type=str(row["base_type"] or row["type_name"]),
+                        base_type=str(row["base_type"]),
                         max_length=int(row["max_length"]),
                         precision=int(row["precision"]),
                         scale=int(row["scale"]),
