@@ -336,8 +336,12 @@ async def test_the_probe_lets_an_idle_database_pause(server: ThreadedTdsServer) 
     await db.start()
     try:
         await wait_until(lambda: db.readiness().ready)
+        before = len(server.record.statements)
         await db.read("SELECT 2 AS two")
-        await wait_until(lambda: db.pool_stats()["idle"] == 0)
+        # the probe that follows the call borrows the idle connection: wait for it to
+        # finish and for the pool to empty, or its SELECT 1 lands after the snapshot
+        await wait_until(lambda: probes(server, before) >= 1)
+        await wait_until(lambda: db.pool_stats()["idle"] == db.pool_stats()["in_use"] == 0)
         logins, statements = len(server.record.logins), len(server.record.statements)
         await asyncio.sleep(1)  # ten probe intervals
         assert len(server.record.logins) == logins
