@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from azsql_mcp import metrics
 from azsql_mcp.db import executors
-from azsql_mcp.serving import metrics
 from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS
 
 # The modules whose tests run once per principal.

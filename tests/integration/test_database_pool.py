@@ -15,8 +15,8 @@ from fastmcp import Client
 from azsql_mcp import DatabaseError, DatabaseUnavailable, Limits, Security, SourceSettings
 from azsql_mcp.db.database import SourceDatabase, Tuning
 from azsql_mcp.db.pool import PoolBusy
+from azsql_mcp.metrics import REGISTRY
 from azsql_mcp.plugins.builtin_auth import SqlLogin
-from azsql_mcp.serving.metrics import REGISTRY
 from tds_test_server import Fault, ThreadedTdsServer
 
 # Microsoft's schedule (first retry after 5 s) scaled down, and quick probing

@@ -19,8 +19,8 @@ from azure.core.credentials import AccessToken as AzureAccessToken
 
 from azsql_mcp import DatabaseError, DatabaseUnavailable, Limits, Security, SourceSettings
 from azsql_mcp.db.database import SourceDatabase, Tuning
+from azsql_mcp.metrics import REGISTRY
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin
-from azsql_mcp.serving.metrics import REGISTRY
 from tds_test_server import Fault, ThreadedTdsServer
 
 # Microsoft's retry schedule (5 s, 10 s, ...) scaled down for tests

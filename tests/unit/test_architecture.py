@@ -1,6 +1,7 @@
 """The layout's rules (docs/architecture.md), read from the source with `ast`: no import
 cycle among azsql_mcp modules (type-only and function-level imports included), built-in
-plugins and the pytest kit import only the public API, no source file over 1,000 lines."""
+plugins and the pytest kit import only the public API, no source file over 1,000 lines,
+the database path imports nothing above it."""
 
 from __future__ import annotations
 
@@ -166,3 +167,21 @@ def test_the_public_api_stands_on_its_own(name: str) -> None:
         and target not in PUBLIC_MAY_USE
     ]
     assert not wrong, f"{name} imports internals: {wrong}"
+
+
+# The database path is the bottom layer: it names the API it implements, the process's
+# metrics and its own modules, never the core, serving or diagnostics above it.
+DB_MAY_USE = ("azsql_mcp.api", "azsql_mcp.metrics")
+DB_FILES = sorted((PACKAGE / "db").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", DB_FILES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_database_path_imports_nothing_above_it(path: Path) -> None:
+    wrong = [
+        f"line {line}: {target}"
+        for target, line in imports_of(path)
+        if target.startswith("azsql_mcp")
+        and target not in DB_MAY_USE
+        and not target.startswith("azsql_mcp.db")
+    ]
+    assert not wrong, f"db/{path.name} imports from a layer above it: {wrong}"

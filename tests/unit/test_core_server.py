@@ -15,8 +15,8 @@ from azsql_mcp import QueryRefused, ToolContext, hookimpl
 from azsql_mcp.api import DatabaseError
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.metrics import REGISTRY
 from azsql_mcp.serving.http import host_protection
-from azsql_mcp.serving.metrics import REGISTRY
 from azsql_mcp.serving.routes import health_report
 
 UNREACHABLE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}

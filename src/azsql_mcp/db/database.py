@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import pyodbc
 
+from azsql_mcp import metrics
 from azsql_mcp.api import (
     AuthProvider,
     Column,
@@ -61,7 +62,6 @@ from azsql_mcp.db.retry import (
 )
 from azsql_mcp.db.sessioncontext import session_values
 from azsql_mcp.db.sqlpolicy import ReadPolicy
-from azsql_mcp.serving import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -23,12 +23,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseError, DatabaseUnavailable
 from azsql_mcp.db import driverhost
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.executors import Executor, ExecutorKind
 from azsql_mcp.db.retry import inspect_error
-from azsql_mcp.serving import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

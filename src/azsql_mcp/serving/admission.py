@@ -22,8 +22,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from azsql_mcp import metrics
 from azsql_mcp.core.config import ServerLimits
-from azsql_mcp.serving import metrics
 
 # Forget a client's bucket once it has been idle this long (it would be full again anyway).
 _IDLE_BUCKET_S = 600.0

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from azsql_mcp.serving import metrics
+from azsql_mcp import metrics
 from azsql_mcp.serving.jwtclaims import REFUSAL
 
 QUERY_TOKEN = (

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from azsql_mcp import metrics
 from azsql_mcp.core.config import ConfigError, Settings, reference_problems
 from azsql_mcp.core.declared import redeclare
-from azsql_mcp.serving import metrics
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import static_token_table
 from azsql_mcp.serving.logsetup import setup_logging

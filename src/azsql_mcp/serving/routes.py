@@ -1,7 +1,7 @@
 """`/health` (readiness), `/health/live` (liveness) and `/metrics` (Prometheus) beside `/mcp`.
 
 With worker processes, /health and /health/live answer for the worker that took the
-request; /metrics sums every worker's metrics (serving/metrics.py).
+request; /metrics sums every worker's metrics (azsql_mcp/metrics.py).
 
 None of them needs a token: probes and scrapers do not authenticate. Keep them
 off the public route (docs/deployment.md).
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from azsql_mcp.serving.metrics import exposition
+from azsql_mcp.metrics import exposition
 from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from fastmcp.exceptions import ValidationError
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
 
+from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseError, QueryRefused
-from azsql_mcp.serving import metrics
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.argerrors import rewritten
 from azsql_mcp.serving.auditlog import AuditLog, audit_line

@@ -44,9 +44,9 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.metrics import MULTIPROC_DIR_ENV
 from azsql_mcp.serving.hosts import bind_socket, check_port_free
 from azsql_mcp.serving.http import check_binding
-from azsql_mcp.serving.metrics import MULTIPROC_DIR_ENV
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
