@@ -61,9 +61,6 @@ def _bind_positional(proc: str, positional: list[Any], named: dict[str, Any]) ->
     return args
 
 
-_DECL = re.compile(r"@(\w+)\s+([^,]+?)(?:\s+(?:OUTPUT|OUT))?\s*(?:,|$)", re.IGNORECASE)
-
-
 def _parse_param_declarations(text: str) -> dict[str, ColumnType]:
     """'@P1 int, @name nvarchar(50) OUTPUT' -> {'p1': int, 'name': nvarchar(50)}."""
     result: dict[str, ColumnType] = {}
