@@ -68,6 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from _http_load import (  # bench/_http_load.py, beside this file
+    CURRENT,
     PROTOCOLS,
     HttpConnection,
     call_tool,
@@ -142,7 +143,7 @@ class Run:
 # --- load ----------------------------------------------------------------------------------
 
 
-def connection(port: int, token: str | None, protocol: str = PROTOCOLS[0]) -> HttpConnection:
+def connection(port: int, token: str | None, protocol: str = CURRENT) -> HttpConnection:
     """One client's keep-alive connection to a server's /mcp endpoint."""
     authorization = f"Bearer {token}" if token else None
     return HttpConnection("127.0.0.1", port, "/mcp", authorization, protocol=protocol)
@@ -408,7 +409,7 @@ def main() -> int:
     parser.add_argument("--slices", type=int, default=6, help="turns per server (6)")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds first (3)")
     parser.add_argument(
-        "--protocol", choices=PROTOCOLS, default=PROTOCOLS[0], help="MCP revision (%(default)s)"
+        "--protocol", choices=PROTOCOLS, default=CURRENT, help="MCP revision (%(default)s)"
     )
     asyncio.run(bench(parser.parse_args()))
     return 0

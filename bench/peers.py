@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from _http_load import (  # bench/_http_load.py, beside this file
+    CURRENT,
     LEGACY,
     PROTOCOLS,
     HttpConnection,
@@ -300,7 +301,7 @@ def main() -> int:
         "--workers", type=int, default=1, help="azsql-mcp worker processes (serve --workers)"
     )
     parser.add_argument(
-        "--protocol", choices=PROTOCOLS, default=PROTOCOLS[0], help="azsql-mcp's (%(default)s)"
+        "--protocol", choices=PROTOCOLS, default=CURRENT, help="azsql-mcp's (%(default)s)"
     )
     parser.add_argument("--cache", default="~/.cache/azsql-mcp-peers", help="npm installs")
     bench(parser.parse_args())
