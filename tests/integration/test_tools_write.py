@@ -205,6 +205,48 @@ async def test_is_not_null_on_a_nullable_column_filters(writer):
     assert done["rows_affected"] == 0
 
 
+async def test_is_not_null_in_a_table_the_catalog_cannot_show_is_not_a_filter(make_azsql_server):
+    """OBJECT_ID resolves another database's name to that database's object id, which
+    this database's sys.columns knows nothing of: such an IS NOT NULL test counts as
+    always true, where the lookup used to find no NOT NULL column and let it pass."""
+    app = make_azsql_server(
+        config={
+            "security": {"read_only": False, "allowed_databases": ["OtherDb"]},
+            "limits": {"max_affected_rows": MAX_AFFECTED},
+        }
+    )
+    async with Client(app) as client:
+        count = "SELECT COUNT(*) FROM SalesLT.SalesOrderDetail"
+        before = await scalar(client, count)
+        message = await refused(
+            client,
+            "update_data",
+            sql="DELETE FROM OtherDb.SalesLT.SalesOrderDetail WHERE ModifiedDate IS NOT NULL",
+        )
+        assert "always true" in message and "[OtherDb].[SalesLT].[SalesOrderDetail]" in message
+        assert "cannot look up the columns" in message
+        # The source's own database, named in full, is looked up as usual.
+        message = await refused(
+            client,
+            "update_data",
+            sql="DELETE FROM AdventureWorksLT.SalesLT.SalesOrderDetail"
+            " WHERE SalesOrderDetailID IS NOT NULL",
+        )
+        assert "always true" in message and "cannot look up" not in message
+        # A real filter beside the test still counts: the guard passes it on (the test
+        # server has no OtherDb, so the database answers with an error).
+        result = await client.call_tool(
+            "update_data",
+            {
+                "sql": "DELETE FROM OtherDb.SalesLT.SalesOrderDetail"
+                " WHERE ModifiedDate IS NOT NULL AND SalesOrderDetailID = -1"
+            },
+            raise_on_error=False,
+        )
+        assert "Allowed here" not in result.content[0].text
+        assert await scalar(client, count) == before
+
+
 async def test_writes_stay_in_the_source_database_and_refuse_lock_hints(writer):
     message = await refused(writer, "update_data", sql="DELETE FROM OtherDb.dbo.t WHERE id = 1")
     assert "names the database OtherDb" in message

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from azsql_mcp import QueryRefused
-from azsql_mcp.db import sql_hints, sql_objects
+from azsql_mcp.db import sql_hints, sql_objects, write_filters
 from azsql_mcp.db.sqlguard import check_select, check_write
 from azsql_mcp.db.sqlpolicy import ReadPolicy
 
@@ -284,7 +284,7 @@ def test_is_not_null_on_a_non_nullable_column_is_unfiltered() -> None:
     sql = "DELETE FROM SalesLT.SalesOrderDetail WHERE SalesOrderDetailID IS NOT NULL"
     first = check_write(sql, ALL_KINDS, allow_unfiltered=False)
     assert first.not_null_tests == ("SalesOrderDetailID",)
-    assert first.tables == ("[SalesLT].[SalesOrderDetail]",)
+    assert first.tables == (("SalesLT", "SalesOrderDetail"),)
     with pytest.raises(QueryRefused, match="always true"):
         check_write(sql, ALL_KINDS, allow_unfiltered=False, non_nullable=["salesorderdetailid"])
     both = sql + " AND OrderQty > @q"
@@ -299,7 +299,18 @@ def test_cte_names_are_not_tables() -> None:
         ALL_KINDS,
         allow_unfiltered=False,
     )
-    assert checked.tables == ("[dbo].[t]",)
+    assert checked.tables == (("dbo", "t"),)
+
+
+def test_table_names_keep_their_parts_and_are_quoted_for_object_id() -> None:
+    checked = check_write(
+        "DELETE FROM [Other Db].dbo.[a]]b] WHERE id IS NOT NULL",
+        ALL_KINDS,
+        allow_unfiltered=False,
+        policy=ReadPolicy.of(None, ["Other Db"]),
+    )
+    assert checked.tables == (("Other Db", "dbo", "a]b"),)
+    assert write_filters.object_name(checked.tables[0]) == "[Other Db].[dbo].[a]]b]"
 
 
 # --- docs --------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from azsql_mcp.api import (
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.db import driverhost, explain, guardworker, procedures, sqlguard
+from azsql_mcp.db import driverhost, explain, guardworker, procedures, sqlguard, write_filters
 from azsql_mcp.db.connstr import (
     attrs_before,
     build_connection_string,
@@ -95,10 +95,14 @@ class Tuning:
     deadlock_retries: int = 2  # immediate reruns of a read chosen as deadlock victim
 
 
-# Whether a table (name as written, bracket-quoted parts) has a NOT NULL column of that name.
-NOT_NULL_COLUMN = """
-SELECT c.column_id FROM sys.columns AS c
-WHERE c.object_id = OBJECT_ID(@table) AND c.name = @column AND c.is_nullable = 0
+# A table of this database (name as written, bracket-quoted parts): its type (SN for a
+# synonym, whose columns sys.columns does not list) and whether a column of that name
+# may be NULL (NULL when it has no such column). No row: not an object of this database
+# that this login can see.
+TABLE_COLUMN = """
+SELECT o.type, c.is_nullable FROM sys.objects AS o
+LEFT JOIN sys.columns AS c ON c.object_id = o.object_id AND c.name = @column
+WHERE o.object_id = OBJECT_ID(@table)
 """
 
 
@@ -257,31 +261,57 @@ class SourceDatabase(Database):
 
     async def _check_write(self, sql: str, kinds: Collection[str]) -> sqlguard.CheckedStatement:
         """check_write, then again knowing which columns tested IS NOT NULL cannot be NULL
-        (`WHERE key IS NOT NULL` is always true and must not pass for a filter)."""
+        (`WHERE key IS NOT NULL` is always true and must not pass for a filter). A column
+        of a table whose columns cannot be looked up counts as one that cannot be NULL."""
         allow = self.security.allow_unfiltered_writes
         checked = await guardworker.check_write(
             sql, kinds, allow_unfiltered=allow, policy=self.policy()
         )
         if allow or checked.kind == "insert" or not checked.not_null_tests:
             return checked
-        non_nullable = [
-            column
-            for column in checked.not_null_tests
-            if await self._never_null(checked.tables, column)
-        ]
+        non_nullable: list[str] = []
+        unseen: set[str] = set()
+        for column in checked.not_null_tests:
+            never_null, unknown = await self._never_null(checked.tables, column)
+            if never_null or unknown:
+                non_nullable.append(column)
+                unseen.update(unknown)
         if not non_nullable:
             return checked
-        return await guardworker.check_write(
-            sql, kinds, allow_unfiltered=allow, policy=self.policy(), non_nullable=non_nullable
-        )
+        try:
+            return await guardworker.check_write(
+                sql, kinds, allow_unfiltered=allow, policy=self.policy(), non_nullable=non_nullable
+            )
+        except QueryRefused as exc:
+            if not unseen:
+                raise
+            raise QueryRefused(
+                f"{exc.reason} The server cannot look up the columns of"
+                f" {', '.join(sorted(unseen))} (a table of another database, a synonym, a"
+                " temporary table, or one this login cannot see), so it cannot tell whether"
+                " an IS NOT NULL test on them filters, and counts it as always true.",
+                exc.allowed,
+            ) from None
 
-    async def _never_null(self, tables: Sequence[str], column: str) -> bool:
-        """Whether a column of that name is NOT NULL in one of the statement's tables."""
-        for table in tables:
-            found = await self.read(NOT_NULL_COLUMN, {"table": table, "column": column})
-            if found.rows:
-                return True
-        return False
+    async def _never_null(
+        self, tables: Sequence[tuple[str, ...]], column: str
+    ) -> tuple[bool, list[str]]:
+        """Whether a column of that name is NOT NULL in one of the statement's tables; if
+        not, the tables whose columns could not be looked up."""
+        unknown: list[str] = []
+        for parts in tables:
+            name = write_filters.object_name(parts)
+            # OBJECT_ID resolves another database's name to that database's id, which
+            # this database's catalog views know nothing of (or give to another object).
+            if len(parts) == 3 and not self.policy().is_own(parts[0]):
+                unknown.append(name)
+                continue
+            found = await self.read(TABLE_COLUMN, {"table": name, "column": column})
+            if not found.rows or str(found.rows[0][0]).strip() == "SN":
+                unknown.append(name)
+            elif found.rows[0][1] is not None and not found.rows[0][1]:
+                return True, []
+        return False, unknown
 
     async def _write(self, statements: list[tuple[str, list[Any]]]) -> list[QueryResult]:
         """One transaction, never retried: a write that failed midway may have happened."""

@@ -310,7 +310,7 @@ def _check(
         if _count_parameters(tree) != len(scanned.param_names):
             _refuse("A parameter is used where a value cannot go.", allowed)
         not_null_tests: tuple[str, ...] = ()
-        tables: tuple[str, ...] = ()
+        tables: tuple[tuple[str, ...], ...] = ()
         if write_kinds is None:
             kind, has_where = _check_select_tree(tree, allowed)
         else:

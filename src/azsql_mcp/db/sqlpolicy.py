@@ -49,10 +49,13 @@ class ReadPolicy:
             allow_server_state,
         )
 
+    def is_own(self, database: str) -> bool:
+        """Whether `database` is the source's own database."""
+        return self.database is not None and _key(database) == _key(self.database)
+
     def may_read(self, database: str) -> bool:
         # Database names compare case-insensitively, as under the usual server collations.
-        own = _key(self.database) if self.database else None
-        return _key(database) in (own, *self.allowed_databases)
+        return self.is_own(database) or _key(database) in self.allowed_databases
 
 
 def _key(name: str) -> str:

@@ -21,10 +21,11 @@ class CheckedStatement:
     kind: StatementKind
     has_where: bool  # a WHERE clause that filters (not always true)
     fingerprint: str  # hash of the normalized statement (literals replaced), for audit
-    # Writes: columns the WHERE tests with IS NOT NULL, and the tables named; if such a
-    # column cannot be NULL the test is always true (see check_write's non_nullable).
+    # Writes: columns the WHERE tests with IS NOT NULL, and the tables named (the parts
+    # of each name); if such a column cannot be NULL the test is always true (see
+    # check_write's non_nullable).
     not_null_tests: tuple[str, ...] = ()
-    tables: tuple[str, ...] = ()
+    tables: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ key passes): `max_affected_rows` is the bound that holds whatever the WHERE says
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,17 +41,22 @@ def not_null_tests(where: exp.Expr) -> tuple[str, ...]:
     return tuple(sorted({column.name for column in columns if column is not None}))
 
 
-def table_names(tree: exp.Expr) -> tuple[str, ...]:
-    """The tables a write names, bracket-quoted for OBJECT_ID (CTE names left out)."""
+def table_names(tree: exp.Expr) -> tuple[tuple[str, ...], ...]:
+    """The tables a write names, each as the parts written (CTE names left out)."""
     from sqlglot import exp
 
     ctes = {cte.alias_or_name.casefold() for cte in tree.find_all(exp.CTE)}
-    names: set[str] = set()
+    names: set[tuple[str, ...]] = set()
     for table in tree.find_all(exp.Table):
         if not isinstance(table.this, exp.Identifier) or table.name.casefold() in ctes:
             continue
-        names.add(".".join("[" + part.name.replace("]", "]]") + "]" for part in table.parts))
+        names.add(tuple(part.name for part in table.parts))
     return tuple(sorted(names))
+
+
+def object_name(parts: Sequence[str]) -> str:
+    """A name's parts bracket-quoted and joined, as OBJECT_ID takes it."""
+    return ".".join("[" + part.replace("]", "]]") + "]" for part in parts)
 
 
 def _true_if_tautology(node: exp.Expr, non_nullable: Collection[str]) -> exp.Expr:
