@@ -7,6 +7,7 @@ permission) gets answers; the reader (db_datareader only) gets the same data, or
 message naming the permission and the GRANT that gives it.
 """
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
+from azsql_mcp.testing import sqlserver
 from azsql_mcp.testing.pytest_plugin import READER
 
 pytestmark = pytest.mark.sqlserver
@@ -142,3 +144,30 @@ async def test_writes_or_the_grant_that_allows_them(writer, schema, reader):
     delete = f"DELETE FROM {schema}.Parent WHERE Name = @name"
     deleted = await ok(writer, "update_data", sql=delete, params={"name": "scratch write"})
     assert deleted.structured_content["rows_affected"] == 1
+
+
+async def test_a_sysname_parameter_of_a_declared_procedure_is_a_string(
+    make_azsql_server, schema, reader
+):
+    """sysname is an alias type that is not is_user_defined: its base type, nvarchar,
+    comes from its system_type_id like any alias's. It used to be dropped as a type
+    with no JSON form."""
+    if reader and sqlserver.active():
+        pytest.skip("the reader has no EXECUTE permission on the scratch procedure")
+    tool = {"procedure": f"{schema}.uspParentNamed", "description": "The parent of that name"}
+    async with Client(make_azsql_server(config={"tools": {"parent_named": tool}})) as client:
+        await ok(client, "read_data", query="SELECT 1 AS one")  # the source is reached
+
+        async def resolved() -> dict[str, Any]:
+            while True:
+                tools = {t.name: t for t in await client.list_tools()}
+                props: dict[str, Any] = tools["parent_named"].input_schema.get("properties", {})
+                if props:
+                    return props
+                await asyncio.sleep(0.05)
+
+        props = await asyncio.wait_for(resolved(), 30)
+        assert props["Name"]["type"] == "string" and props["Name"]["maxLength"] == 128
+        assert props["Name"]["description"].startswith("nvarchar(128)")
+        result = await ok(client, "parent_named", Name="second")
+        assert result.structured_content["result_sets"][0]["rows"] == [[2, "second"]]

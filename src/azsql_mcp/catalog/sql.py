@@ -38,8 +38,10 @@ WHERE o.type IN ('U', 'V') AND o.name = @name
 ORDER BY s.name, o.object_id
 """
 
-# A column of an alias type (AdventureWorks' dbo.Name) reports the alias as `type_name`
-# and the system type it is built on as `base_type`; CLR types are their own base.
+# A column of an alias type (AdventureWorks' dbo.Name, or sysname, the system's alias of
+# nvarchar(128)) reports the alias as `type_name` and the system type it is built on as
+# `base_type` (an alias's user_type_id differs from its system_type_id); CLR types are
+# their own base.
 # Without VIEW DEFINITION the `definition` of sys.default_constraints and
 # sys.computed_columns is NULL ("Metadata visibility configuration"), while
 # sys.columns.is_computed and default_object_id stay visible: they say whether there
@@ -48,7 +50,7 @@ COLUMNS = """
 SELECT c.column_id,
        c.name AS column_name,
        t.name AS type_name,
-       COALESCE(CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
+       COALESCE(CASE WHEN t.user_type_id <> t.system_type_id AND t.is_assembly_type = 0
                      THEN TYPE_NAME(c.system_type_id) END, t.name) AS base_type,
        c.max_length,
        c.[precision],
@@ -230,7 +232,7 @@ SELECT o.object_id,
        o.name AS object_name,
        CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
        c.name AS column_name,
-       COALESCE(CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
+       COALESCE(CASE WHEN t.user_type_id <> t.system_type_id AND t.is_assembly_type = 0
                      THEN TYPE_NAME(c.system_type_id) END, t.name) AS base_type,
        c.max_length,
        c.[precision],

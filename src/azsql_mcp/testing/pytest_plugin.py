@@ -171,8 +171,12 @@ _SCRATCH_DDL = [
     "INSERT INTO {s}.Item (ParentID, Qty, Price) VALUES (1, 2, 5.50), (1, 1, 3.00), (2, 4, 1.25)",
     "CREATE VIEW {s}.vItem AS SELECT i.ItemID, p.Name, i.Total FROM {s}.Item AS i"
     " JOIN {s}.Parent AS p ON p.ParentID = i.ParentID",
+    # sysname: the system's own alias type (of nvarchar(128)), common in procedures
+    "CREATE PROCEDURE {s}.uspParentNamed @Name sysname AS"
+    " SELECT ParentID, Name FROM {s}.Parent WHERE Name = @Name",
 ]
 _SCRATCH_DROP = [
+    "DROP PROCEDURE {s}.uspParentNamed",
     "DROP VIEW {s}.vItem",
     "DROP TABLE {s}.Item",
     "DROP TABLE {s}.Parent",

@@ -862,7 +862,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         " is_nullable bit, encryption_type int, encryption_type_desc nvarchar(64),"
         " encryption_algorithm_name sysname, column_encryption_key_id int,"
         " column_encryption_key_database_name sysname",
-        "SELECT object_id, name, parameter_id, system_type_id, system_type_id, max_length,"
+        "SELECT object_id, name, parameter_id, system_type_id,"
+        " CASE type_name WHEN 'sysname' THEN 256 ELSE system_type_id END, max_length,"
         " precision, scale, is_output, 0, 0, 0, NULL, 0, 0, 1, NULL, NULL, NULL, NULL, NULL"
         " FROM __azsql_parameters",
     ),

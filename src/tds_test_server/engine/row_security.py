@@ -90,7 +90,7 @@ class RowSecurity(UserProcedures):
             sizes = storage(p.type)
             self.conn.execute(
                 "INSERT INTO __azsql_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (object_id, i, p.name, p.type.name, TYPE_IDS.get(p.type.name, 0), *sizes),
+                (object_id, i, p.name, p.type_name, TYPE_IDS.get(p.type.name, 0), *sizes),
             )
         self.engine.translator.translate(body, self.database)  # a body that cannot run fails now
 

@@ -48,6 +48,7 @@ class ProcParam:
     type: ColumnType
     default: str | None  # the default's T-SQL text; None when it has none
     output: bool
+    type_name: str  # sys.types name: the system type, or sysname (an alias of nvarchar(128))
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,9 @@ def _parse_param(ts: Tokens) -> ProcParam:
         output = True
     if ts.accept("READONLY"):
         raise errors.unsupported("table-valued parameters (READONLY)")
-    return ProcParam(name, ctype, default, output)
+    declared = type_text.replace("[", "").replace("]", "").strip().lower()
+    type_name = "sysname" if declared == "sysname" else ctype.name
+    return ProcParam(name, ctype, default, output, type_name)
 
 
 def _unwrap(body: str) -> str:
@@ -232,7 +235,7 @@ class UserProcedures(Procedures):
                     object_id,
                     i,
                     p.name,
-                    p.type.name,
+                    p.type_name,
                     TYPE_IDS.get(p.type.name, 0),
                     max_length,
                     precision,

@@ -16,11 +16,13 @@ from azsql_mcp.plugins.builtin_declared.model import NAME, RESERVED, ParameterDe
 # procedure without parameters, and a NULL object_id for one this login cannot find.
 # OBJECT_ID(name, 'P') is NULL without a permission on the procedure (metadata
 # visibility): a db_datareader login sees it with EXECUTE (or VIEW DEFINITION) on it.
-# An alias type (AdventureWorks' dbo.Name) reports the system type it is built on as
-# base_type; CLR and table types are their own base.
+# An alias type (AdventureWorks' dbo.Name, and sysname, the system's own alias of
+# nvarchar(128), which is not is_user_defined) reports the system type it is built on as
+# base_type: its user_type_id differs from its system_type_id. CLR and table types are
+# their own base.
 CATALOG = """
 SELECT n.ordinal, n.object_id, p.name,
-       COALESCE(CASE WHEN t.is_user_defined = 1 AND t.is_assembly_type = 0
+       COALESCE(CASE WHEN t.user_type_id <> t.system_type_id AND t.is_assembly_type = 0
                           AND t.is_table_type = 0
                      THEN TYPE_NAME(p.system_type_id) END, t.name) AS base_type,
        p.max_length, p.[precision], p.scale, p.is_output, USER_NAME() AS user_name
