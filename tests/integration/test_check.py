@@ -192,14 +192,39 @@ def test_firewall_advice_names_the_client_ip() -> None:
     assert "--start-ip-address 203.0.113.7" in advice
 
 
-def test_permission_advice_names_the_database_user_and_the_login() -> None:
-    """ALTER ROLE and database GRANTs take the user (USER_NAME()), server GRANTs the login."""
+@pytest.mark.parametrize(
+    ("edition", "major", "permission", "grant"),
+    [
+        (5, 12, "VIEW DATABASE STATE", "GRANT VIEW DATABASE STATE TO [app]]user];"),
+        (3, 16, "VIEW SERVER PERFORMANCE STATE", "GRANT VIEW SERVER PERFORMANCE STATE TO [app];"),
+        (3, 15, "VIEW SERVER STATE", "GRANT VIEW SERVER STATE TO [app];"),
+    ],
+)
+def test_permission_advice_names_the_state_permission_this_engine_needs(
+    edition: int, major: int, permission: str, grant: str
+) -> None:
+    """list_long_running_queries sees other sessions with VIEW DATABASE STATE on Azure SQL
+    Database only; on SQL Server it takes the server permission of its version, granted
+    to the login. ALTER ROLE and database GRANTs take the user (USER_NAME())."""
+    from azsql_mcp.catalog.access import state_access_of
+
+    row = {
+        "login_name": "app",
+        "user_name": "app]user",
+        "engine_edition": edition,
+        "major_version": major,
+        "view_server_state": 0,
+        "view_server_performance_state": None if major < 16 else 0,
+        "view_database_state": 1 if edition != 5 else 0,  # db_owner has it on SQL Server
+    }
     lines = dict(
-        (text.split(":")[0], text) for _, text in _permission_lines((0, 0, 0), "app_user", "app")
+        (text.split(":")[0], (fine, text))
+        for fine, text in _permission_lines(False, state_access_of(row), "app]user")
     )
-    assert "ALTER ROLE db_datareader ADD MEMBER [app_user]" in lines["SELECT on the database"]
-    assert "GRANT VIEW DATABASE STATE TO [app_user]" in lines["VIEW DATABASE STATE"]
-    assert "GRANT VIEW SERVER STATE TO [app]" in lines["VIEW SERVER STATE"]
+    assert "ALTER ROLE db_datareader ADD MEMBER [app]]user]" in lines["SELECT on the database"][1]
+    fine, text = lines[permission]
+    assert not fine and grant in text and "own session" in text
+    assert len(lines) == 2
 
 
 async def test_check_reports_the_database_user(server: ThreadedTdsServer) -> None:

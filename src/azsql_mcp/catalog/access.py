@@ -11,6 +11,9 @@ SHOWPLAN in the database; without it SET SHOWPLAN_XML ON fails with error 262.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import BaseModel
 
 from azsql_mcp.api import Database
@@ -43,7 +46,11 @@ class StateAccess(BaseModel):
 
 
 async def state_access(db: Database) -> StateAccess:
-    r = records(await db.read(STATE_ACCESS))[0]
+    return state_access_of(records(await db.read(STATE_ACCESS))[0])
+
+
+def state_access_of(r: Mapping[str, Any]) -> StateAccess:
+    """The StateAccess of one row of STATE_ACCESS (by column name)."""
     login, user = r["login_name"] or "", r["user_name"] or ""
     if r["engine_edition"] == AZURE_SQL_DATABASE:
         return StateAccess(

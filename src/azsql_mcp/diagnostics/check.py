@@ -18,6 +18,7 @@ from azsql_mcp.api import (
     DatabaseError,
     SourceSettings,
 )
+from azsql_mcp.catalog.access import STATE_ACCESS, StateAccess, quote, state_access_of
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import pending_tools, resolve_tools
@@ -38,11 +39,7 @@ PRELOGIN = 0x12
 _VERSION, _ENCRYPTION, _INSTOPT, _THREADID, _MARS, _TERMINATOR = 0, 1, 2, 3, 4, 0xFF
 _ENCRYPTION_NAMES = {0: "off (login only)", 1: "on", 2: "not supported", 3: "required"}
 
-PERMISSIONS_SQL = (
-    "SELECT HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE'), "
-    "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE STATE'), "
-    "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT')"
-)
+SELECT_SQL = "SELECT HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT')"
 # SUSER_SNAME() is the login (server level), USER_NAME() the database user it maps to:
 # ALTER ROLE and database GRANTs name the user, server GRANTs the login.
 WHO_SQL = (
@@ -217,9 +214,10 @@ async def _check_source(
             step = "permissions"
             await _query_one(cnxn, CATALOG_SQL, allow_empty=True)
             report.ok(step, "can read the catalog (sys.objects)")
-            for fine, text in _permission_lines(
-                await _query_one(cnxn, PERMISSIONS_SQL), user_name, login_name
-            ):
+            select = bool((await _query_one(cnxn, SELECT_SQL))[0])
+            names, row = await _fetch_one(cnxn, STATE_ACCESS)
+            access = state_access_of(dict(zip(names, row, strict=True)))
+            for fine, text in _permission_lines(select, access, user_name):
                 (report.ok if fine else report.warn)(step, text)
         finally:
             await asyncio.to_thread(_close, cnxn)
@@ -481,18 +479,26 @@ def _password_origin(settings: SourceSettings) -> str:
 
 
 async def _query_one(cnxn: Any, sql: str, *, allow_empty: bool = False) -> tuple[Any, ...]:
+    return (await _fetch_one(cnxn, sql, allow_empty=allow_empty))[1]
+
+
+async def _fetch_one(
+    cnxn: Any, sql: str, *, allow_empty: bool = False
+) -> tuple[list[str], tuple[Any, ...]]:
+    """The column names and the first row of `sql`; CheckFailed on an error."""
     import pyodbc
 
-    def run() -> tuple[Any, ...]:
+    def run() -> tuple[list[str], tuple[Any, ...]]:
         cursor = cnxn.cursor()
         try:
             row = cursor.execute(sql).fetchone()
+            names = [entry[0] for entry in cursor.description or ()]
         finally:
             cursor.close()
-        return tuple(row) if row is not None else ()
+        return names, tuple(row) if row is not None else ()
 
     try:
-        row = await asyncio.to_thread(run)
+        names, row = await asyncio.to_thread(run)
     except pyodbc.Error as exc:
         info = inspect_error(exc)
         raise CheckFailed(
@@ -501,29 +507,23 @@ async def _query_one(cnxn: Any, sql: str, *, allow_empty: bool = False) -> tuple
         ) from exc
     if not row and not allow_empty:
         raise CheckFailed(f"no row came back from: {sql}")
-    return row
+    return names, row
 
 
-def _permission_lines(row: tuple[Any, ...], user: str, login: str) -> list[tuple[bool, str]]:
+def _permission_lines(select: bool, access: StateAccess, user: str) -> list[tuple[bool, str]]:
     """(fine?, text) per permission; missing ones are warnings, not failures. `user` is the
-    database user (USER_NAME()), `login` the server login (SUSER_SNAME())."""
-    server_state, database_state, select = (bool(value) for value in row)
-    grants = {
-        "SELECT on the database": (select, f"ALTER ROLE db_datareader ADD MEMBER [{user}]"),
-        "VIEW DATABASE STATE": (
-            database_state,
-            f"list_long_running_queries needs it: GRANT VIEW DATABASE STATE TO [{user}]",
-        ),
-        "VIEW SERVER STATE": (
-            server_state,
-            f"optional, SQL Server only: GRANT VIEW SERVER STATE TO [{login}]",
-        ),
-    }
-    lines = []
-    for name, (granted, remedy) in grants.items():
-        text = f"{name}: yes" if granted else f"{name}: no ({remedy})"
-        lines.append((granted or name == "VIEW SERVER STATE", text))
-    return lines
+    database user (USER_NAME()); the state permission is the one this engine needs for
+    list_long_running_queries to see other sessions (catalog/access.py)."""
+    read = f"ALTER ROLE db_datareader ADD MEMBER {quote(user)}"
+    state = f"list_long_running_queries sees only its own session without it: {access.grant}"
+    return [
+        _permission_line("SELECT on the database", select, read),
+        _permission_line(access.permission, access.sees_all_sessions, state),
+    ]
+
+
+def _permission_line(name: str, granted: bool, remedy: str) -> tuple[bool, str]:
+    return granted, f"{name}: yes" if granted else f"{name}: no ({remedy})"
 
 
 def _close(cnxn: Any) -> None:
