@@ -195,6 +195,7 @@ SELECT SUSER_SNAME() AS login_name,
 
 # The statement text is cut out of the batch with the request's byte offsets
 # (statement_end_offset -1 means "to the end"); the offsets count bytes of nvarchar text.
+# OUTER APPLY: sql_handle is nullable, and a request without one is listed with no text.
 # (session_id, request_id) breaks ties, though live requests may change between pages.
 LONG_RUNNING_QUERIES = """
 SELECT r.session_id,
@@ -217,7 +218,7 @@ SELECT r.session_id,
          AS statement_text
 FROM sys.dm_exec_requests AS r
 JOIN sys.dm_exec_sessions AS s ON s.session_id = r.session_id
-CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t
+OUTER APPLY sys.dm_exec_sql_text(r.sql_handle) AS t
 WHERE r.session_id <> @@SPID
   AND s.is_user_process = 1
   AND r.total_elapsed_time >= @min_ms

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from azsql_mcp import Database
 from azsql_mcp.catalog import format_sql_type, read_all
+from azsql_mcp.catalog.access import quote
 from azsql_mcp.plugins.builtin_declared.model import NAME, RESERVED, ParameterDecl, ToolDecl
 
 # One row per parameter of each procedure, in order; one row with a NULL name for a
@@ -143,7 +144,8 @@ def problems_of(tool: str, decl: ToolDecl, source: str, found: Procedure) -> lis
     if found.parameters is None:
         return [
             f"tools.{tool}.procedure: source {source!r} has no procedure {procedure!r} (or this"
-            f" login cannot see it: GRANT EXECUTE ON {procedure} TO [{found.user or '<user>'}]);"
+            f" login cannot see it: GRANT EXECUTE ON {procedure} TO"
+            f" {quote(found.user) if found.user else '[<user>]'});"
             " fix the name in the config"
         ]
     known = {p.name.casefold() for p in found.parameters}
