@@ -9,7 +9,7 @@ TEST_DEB_PACKAGES := chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages test-packages demo test lint typecheck pytest test-sqlserver conformance bench clean
+.PHONY: install system-packages venv-package test-packages demo test lint typecheck pytest test-sqlserver conformance bench clean
 
 install: system-packages $(STAMP)
 
@@ -33,12 +33,19 @@ endef
 system-packages:
 	$(call ensure_debs,$(DEB_PACKAGES))
 
+venv-package:
+	$(call ensure_debs,python3-venv)
+
 # chromium for the console's browser test (tests/e2e/test_console_browser.py): tests only,
 # so `make demo` does not download a browser.
 test-packages:
 	$(call ensure_debs,$(TEST_DEB_PACKAGES))
 
+# Debian's own python3 makes virtual environments only with python3-venv (ensurepip);
+# other builds of Python (pyenv, python.org, the python images) carry it.
 $(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -c "import ensurepip" 2>/dev/null \
+	  || $(MAKE) --no-print-directory venv-package
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
