@@ -4,6 +4,7 @@ metrics and audit. No database is reached: the tools here do not query."""
 from __future__ import annotations
 
 import json
+import logging
 import types
 from pathlib import Path
 from typing import Any
@@ -235,6 +236,28 @@ def test_health_is_503_until_sources_are_ready() -> None:
 )
 def test_host_protection_is_explicit(host: str, allowed: list[str], expected: Any) -> None:
     assert host_protection(host, allowed) == expected
+
+
+def test_without_allowed_hosts_beyond_loopback_a_dns_name_gets_421(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What the warning says: Host is still checked, so a client that reaches the server
+    by a DNS name is refused until that name is listed."""
+    from starlette.testclient import TestClient
+
+    from azsql_mcp.serving.http import http_app
+
+    def get(**server: Any) -> int:
+        settings = settings_from_mapping(
+            {"server": {"transport": "http", "host": "0.0.0.0", **server}}
+        )
+        web = TestClient(http_app(build_app(settings)), base_url="http://10.0.0.5:8000")
+        return web.get("/health/live", headers={"Host": "mcp.example.com"}).status_code
+
+    with caplog.at_level(logging.WARNING, logger="azsql_mcp.serving.http"):
+        assert get() == 421
+    assert "gets 421" in caplog.text and "allowed_hosts" in caplog.text
+    assert get(allowed_hosts=["mcp.example.com"]) == 200
 
 
 def test_building_the_server_imports_nothing_heavy() -> None:

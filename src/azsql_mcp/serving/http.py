@@ -149,9 +149,12 @@ def host_protection(
         return True, [*LOOPBACK_HOSTS, *allowed_hosts]
     if allowed_hosts:
         return True, list(allowed_hosts)
+    # FastMCP takes the empty list as explicit: Host is still checked, against the
+    # loopback names and the address each request came in on.
     log.warning(
-        "HTTP bound to %s without [server] allowed_hosts: Host headers are not checked;"
-        " list the names clients use in allowed_hosts",
+        "HTTP bound to %s without [server] allowed_hosts: a request whose Host is not a"
+        " loopback name or the address it came in on gets 421 Misdirected Request; list"
+        " the names clients use (a DNS name, an ingress host) in allowed_hosts",
         host,
     )
     return "auto", []
