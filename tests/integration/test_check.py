@@ -198,6 +198,9 @@ def test_firewall_advice_names_the_client_ip() -> None:
         (5, 12, "VIEW DATABASE STATE", "GRANT VIEW DATABASE STATE TO [app]]user];"),
         (3, 16, "VIEW SERVER PERFORMANCE STATE", "GRANT VIEW SERVER PERFORMANCE STATE TO [app];"),
         (3, 15, "VIEW SERVER STATE", "GRANT VIEW SERVER STATE TO [app];"),
+        # Managed Instance reports version 12 whatever its engine; it knows the 2022
+        # permission or not, as HAS_PERMS_BY_NAME tells (NULL: unknown)
+        (8, 12, "VIEW SERVER PERFORMANCE STATE", "GRANT VIEW SERVER PERFORMANCE STATE TO"),
     ],
 )
 def test_permission_advice_names_the_state_permission_this_engine_needs(
@@ -214,7 +217,7 @@ def test_permission_advice_names_the_state_permission_this_engine_needs(
         "engine_edition": edition,
         "major_version": major,
         "view_server_state": 0,
-        "view_server_performance_state": None if major < 16 else 0,
+        "view_server_performance_state": None if major < 16 and edition != 8 else 0,
         "view_database_state": 1 if edition != 5 else 0,  # db_owner has it on SQL Server
     }
     lines = dict(
@@ -225,6 +228,24 @@ def test_permission_advice_names_the_state_permission_this_engine_needs(
     fine, text = lines[permission]
     assert not fine and grant in text and "own session" in text
     assert len(lines) == 2
+
+
+def test_a_managed_instance_granted_the_2022_permission_sees_every_session() -> None:
+    from azsql_mcp.catalog.access import state_access_of
+
+    row = {
+        "login_name": "app",
+        "user_name": "app",
+        "engine_edition": 8,
+        "major_version": 12,
+        "view_server_state": 0,
+        "view_server_performance_state": 1,
+        "view_database_state": 1,
+    }
+    access = state_access_of(row)
+    assert access.sees_all_sessions and access.permission == "VIEW SERVER PERFORMANCE STATE"
+    unknown = state_access_of(row | {"view_server_performance_state": None})
+    assert not unknown.sees_all_sessions and unknown.permission == "VIEW SERVER STATE"
 
 
 async def test_check_reports_the_database_user(server: ThreadedTdsServer) -> None:

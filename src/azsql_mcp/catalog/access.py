@@ -58,7 +58,10 @@ def state_access_of(r: Mapping[str, Any]) -> StateAccess:
             permission="VIEW DATABASE STATE",
             grant=f"GRANT VIEW DATABASE STATE TO {quote(user)};",
         )
-    if (r["major_version"] or 0) >= 16:
+    # Known to the server (not NULL): SQL Server 2022 and later, and a Managed Instance
+    # that has it, whose ProductMajorVersion (12) says nothing of SQL Server's.
+    knows_performance_state = r["view_server_performance_state"] is not None
+    if knows_performance_state or (r["major_version"] or 0) >= 16:
         return StateAccess(
             sees_all_sessions=bool(r["view_server_performance_state"] or r["view_server_state"]),
             permission="VIEW SERVER PERFORMANCE STATE",
