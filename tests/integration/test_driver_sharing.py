@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,3 +93,40 @@ async def test_a_driver_process_stops_when_its_sources_are_idle_and_restarts_on_
         await a.close()
         await b.close()
     assert drivers.processes == 0
+
+
+async def test_a_source_that_rejoins_a_shared_process_adds_no_threads(
+    server: ThreadedTdsServer,
+) -> None:
+    """A source whose pool idles out leaves the process another source keeps alive, and
+    joins again on its next call: the threads it brought the first time serve it again.
+    Each rejoin used to start pool_size + 2 more threads, never stopped."""
+    drivers = DriverHosts(sources_per_process=4)
+    a = make_db(server, "rejoin_a", drivers, pool_idle_timeout_s=0.3)
+    b = make_db(server, "rejoin_b", drivers, pool_idle_timeout_s=30)
+
+    def threads() -> int:
+        """Threads of this test's one driver process (a child of this process)."""
+        children = [
+            int(pid)
+            for task in Path(f"/proc/{os.getpid()}/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        ]
+        (pid,) = [
+            pid for pid in children if b"driverhost.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+    try:
+        await b.read("SELECT 1 AS one")
+        await a.read("SELECT 1 AS one")
+        counts = []
+        for _ in range(4):
+            await wait_until(lambda: a.pool_stats()["idle"] == 0)  # a left the process
+            await a.read("SELECT 1 AS one")  # and joins it again
+            counts.append(threads())
+        assert drivers.processes == 1
+        assert max(counts) == min(counts), counts
+    finally:
+        await a.close()
+        await b.close()

@@ -22,7 +22,10 @@ from azsql_mcp.db.executors import Executor, ExecutorKind, ThreadExecutor, defau
 @dataclass
 class _Hosted:
     driver: Executor
-    members: set[object] = field(default_factory=set)
+    members: dict[object, int] = field(default_factory=dict)  # member -> threads it brought
+    # Threads that members which left brought: a process cannot stop one of its threads
+    # from outside, so the next member to join uses them before more are started.
+    spare: int = 0
     shared: bool = True  # a driver process; a thread executor serves its one source
 
 
@@ -53,12 +56,12 @@ class DriverHosts:
                 if member in hosted.members:
                     if hosted.driver.alive:
                         return hosted.driver
-                    hosted.members.discard(member)  # its process died: find another
+                    del hosted.members[member]  # its process died: find another
             self._hosted = [h for h in self._hosted if h.members or h.driver.alive]
             if (default_kind() if kind == "auto" else kind) == "thread":
                 executor: Executor = ThreadExecutor(source, threads)
                 await executor.start()
-                self._hosted.append(_Hosted(executor, {member}, shared=False))
+                self._hosted.append(_Hosted(executor, {member: threads}, shared=False))
                 return executor
             for hosted in self._hosted:
                 if (
@@ -66,12 +69,15 @@ class DriverHosts:
                     and hosted.driver.alive
                     and len(hosted.members) < self.sources_per_process
                 ):
-                    hosted.driver.add_threads(threads)
-                    hosted.members.add(member)
+                    reused = min(hosted.spare, threads)
+                    hosted.spare -= reused
+                    if threads > reused:
+                        hosted.driver.add_threads(threads - reused)
+                    hosted.members[member] = threads
                     return hosted.driver
             driver = DriverProcess(source, threads=threads)
             await driver.start()
-            self._hosted.append(_Hosted(driver, {member}))
+            self._hosted.append(_Hosted(driver, {member: threads}))
             return driver
 
     async def leave(self, member: object) -> None:
@@ -79,7 +85,7 @@ class DriverHosts:
         async with self._lock:
             for hosted in list(self._hosted):
                 if member in hosted.members:
-                    hosted.members.discard(member)
+                    hosted.spare += hosted.members.pop(member)
                     if not hosted.members:
                         self._hosted.remove(hosted)
                         await hosted.driver.close()
