@@ -79,13 +79,35 @@ class Connection:
     broken: bool = False  # rollback failed: the session state is unknown
     # cancelling a cursor while another thread closes it crashes the driver
     cursor_lock: threading.Lock = field(default_factory=threading.Lock)
+    # From when a request to run work on it is taken (before the work starts) until the
+    # work ends: a cancel in that time is for this work. SQLCancel stops only a
+    # statement in flight; between statements, or before the first, the work itself
+    # stops at its next step (see stop_if_cancelled), so a cancelled write never commits.
+    running: bool = False
+    cancelled: bool = False
+
+    def expect_work(self) -> None:
+        with self.cursor_lock:
+            self.running, self.cancelled = True, False
+
+    def work_done(self) -> None:
+        with self.cursor_lock:
+            self.running = False
 
     def cancel_statement(self) -> None:
-        """Best effort, from another thread: SQLCancel makes the driver send ATTENTION."""
+        """Best effort, from another thread: SQLCancel makes the driver send ATTENTION.
+        A cancel that comes once the work is over (its answer crossed it) is ignored."""
         with self.cursor_lock:
+            if not self.running:
+                return
+            self.cancelled = True
             if self.cursor is not None:
                 with contextlib.suppress(Exception):
                     self.cursor.cancel()
+
+    def stop_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise Refused("the call was cancelled; everything it did was rolled back")
 
 
 # --- the work: each runs on one connection, in one of this process's threads ------------
@@ -136,6 +158,7 @@ def _statement(conn: Connection, timeout_s: int) -> Iterator[Any]:
     """A cursor in a transaction that is rolled back unless the work committed it."""
     import pyodbc
 
+    conn.stop_if_cancelled()  # cancelled before its thread took it up: nothing to do
     cnxn = conn.cnxn
     cnxn.timeout = timeout_s  # the driver sends ATTENTION when it expires
     cursor = cnxn.cursor()
@@ -206,6 +229,7 @@ def run_procedure(
             if not cursor.nextset():
                 break
         if max_affected_rows is not None:
+            conn.stop_if_cancelled()
             conn.cnxn.commit()
     return pages, affected
 
@@ -253,6 +277,7 @@ def run_writes(
     total = 0
     with _statement(conn, timeout_s) as cursor:
         for number, (sql, args) in enumerate(statements, 1):
+            conn.stop_if_cancelled()
             started = time.perf_counter()
             try:
                 cursor.execute(sql, *args)
@@ -260,6 +285,7 @@ def run_writes(
                 if len(statements) > 1:
                     _name_statement(exc, number, len(statements))
                 raise
+            conn.stop_if_cancelled()  # a statement the cancel cut short may report no count
             affected = cursor.rowcount
             if affected < 0:
                 raise Refused(
@@ -274,6 +300,7 @@ def run_writes(
                     "or an operator can raise [limits] max_affected_rows"
                 )
             results.append((affected, (time.perf_counter() - started) * 1000))
+        conn.stop_if_cancelled()
         conn.cnxn.commit()
     return results
 
@@ -525,7 +552,17 @@ class Connections:
 
             raise pyodbc.OperationalError("08003", f"no connection {connection_id}")
         name, work_args = args
-        return WORK[name](conn, *work_args)
+        try:
+            return WORK[name](conn, *work_args)
+        finally:
+            conn.work_done()
+
+    def expect_work(self, connection_id: int) -> None:
+        """A request to run work on the connection was taken: a cancel from now on is for
+        it (called before the work is handed to the thread that runs it)."""
+        conn = self._open.get(connection_id)
+        if conn is not None:
+            conn.expect_work()
 
     def broken(self, connection_id: int) -> bool:
         conn = self._open.get(connection_id)
@@ -581,6 +618,9 @@ class Host:
         while True:
             with self._read_lock:
                 request = self._next_request()
+                if request is not None and request[1] == "run":
+                    # before the next request is read: a cancel read after it is for it
+                    self._connections.expect_work(request[2])
             if request is None:  # the server closed its end: stop what still runs
                 self._connections.cancel_all()
                 return

@@ -135,6 +135,8 @@ class ThreadExecutor:
                 )
             )
             return future
+        if op == "run":  # a cancel from now on is for this work, queued or running
+            self._connections.expect_work(conn.id)
         return asyncio.ensure_future(
             loop.run_in_executor(self._pool, self._perform, op, conn, args)
         )

@@ -1,0 +1,73 @@
+"""A write cancelled by its caller never commits, wherever the cancel finds it.
+
+SQLCancel stops only a statement in flight: a cancel that reached the driver before the
+work's first statement, or between two statements of a batch, used to do nothing, and
+the batch went on to commit while the caller was told it was cancelled. Through the
+driver process (the default executor) and the thread executor, on the TDS test server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyodbc
+import pytest
+
+from azsql_mcp.db import driverhost
+from azsql_mcp.db.driverprocess import DriverProcess
+from azsql_mcp.db.executors import Executor, ThreadExecutor
+from tds_test_server import ThreadedTdsServer
+
+INSERT = "INSERT INTO dbo.Marks (Note) VALUES ('x')"
+COUNT = "SELECT COUNT(*) FROM dbo.Marks"
+
+
+@dataclass
+class Conn:  # what an executor needs of a connection (executors.Held)
+    id: int
+    broken: bool = False
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadedTdsServer]:
+    with ThreadedTdsServer(sample=False) as srv:
+        cnxn = pyodbc.connect(srv.odbc_connection_string(), autocommit=True, timeout=10)
+        cnxn.execute("CREATE TABLE dbo.Marks (ID int IDENTITY(1,1) PRIMARY KEY, Note nvarchar(10))")
+        cnxn.close()
+        yield srv
+
+
+def count(server: ThreadedTdsServer) -> int:
+    with pyodbc.connect(server.odbc_connection_string(), autocommit=True, timeout=10) as cnxn:
+        return int(cnxn.execute(COUNT).fetchone()[0])
+
+
+@pytest.mark.parametrize("kind", ["process", "thread"])
+async def test_a_write_cancelled_as_soon_as_it_is_sent_never_commits(
+    server: ThreadedTdsServer, kind: str
+) -> None:
+    executor: Executor = (
+        DriverProcess("cancel", threads=3) if kind == "process" else ThreadExecutor("cancel", 3)
+    )
+    await executor.start()
+    try:
+        conn = Conn(executor.new_connection_id())
+        await executor.request("connect", conn, (server.odbc_connection_string(), None, 10))
+        before = count(server)
+        for _ in range(5):
+            # the run and its cancel leave together: the cancel reaches the driver before
+            # or during the first statements, never after the batch is done
+            running = executor.run(conn, driverhost.run_writes, ([(INSERT, [])] * 40, 1000, 10))
+            executor.tell("cancel", conn.id)
+            with pytest.raises(Exception, match="cancel"):
+                await running
+            assert count(server) == before
+        # a cancel that comes when no work runs is for nothing: the next write commits
+        executor.tell("cancel", conn.id)
+        await asyncio.sleep(0.05)
+        done = await executor.run(conn, driverhost.run_writes, ([(INSERT, [])], 1000, 10))
+        assert [affected for affected, _ in done] == [1]
+        assert count(server) == before + 1
+    finally:
+        await executor.close()
