@@ -388,3 +388,40 @@ async def test_application_intent_read_only_reaches_the_login(
         assert not server.record.logins[-1].read_only_intent
     finally:
         await db.close()
+
+
+PIN_TENANT = """CREATE OR ALTER PROCEDURE dbo.uspPinTenant AS
+BEGIN
+    EXEC sp_set_session_context @key = N'tenant', @value = N'10', @read_only = 1;
+    EXEC sp_set_session_context @key = N'other', @value = N'left behind';
+    SELECT 1 AS done;
+END"""
+
+
+async def test_what_a_procedure_leaves_on_its_session_reaches_no_later_caller(
+    server: ThreadedTdsServer,
+) -> None:
+    """A procedure that sets a session context key read-only made every later
+    sp_set_session_context of that key fail (error 15664) on its pooled connection, for
+    every caller after it; and keys it set were seen by the next caller. A procedure
+    now runs on a connection that is closed afterwards."""
+    import pyodbc
+
+    from azsql_mcp.db.sessioncontext import CALLER_CLAIMS
+
+    with pyodbc.connect(server.odbc_connection_string(), autocommit=True, timeout=10) as cnxn:
+        cnxn.execute(PIN_TENANT)
+    db = make_db(server, "pinned", pool_size=1, session_context={"tenant": "tenant_id"})
+    check = (
+        "SELECT CAST(SESSION_CONTEXT(N'tenant') AS nvarchar(10)) AS tenant,"
+        " CAST(SESSION_CONTEXT(N'other') AS nvarchar(20)) AS other"
+    )
+    try:
+        CALLER_CLAIMS.set({"tenant_id": "7"})
+        assert (await db.read(check)).rows == [("7", None)]
+        await db.call_procedure("dbo.uspPinTenant")
+        CALLER_CLAIMS.set({"tenant_id": "8"})
+        for _ in range(3):
+            assert (await db.read(check)).rows == [("8", None)]
+    finally:
+        await db.close()

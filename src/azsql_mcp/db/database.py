@@ -356,8 +356,12 @@ class SourceDatabase(Database):
         max_affected = self.limits.max_affected_rows if writes else None
         args = (batch, list(values.values()), cap, self.limits.max_result_bytes)
         run = self._once if writes else self._retrying  # a write is never retried
+        # On a connection closed afterwards: what a procedure leaves on its session
+        # (session context keys, some set read_only, which would make every later
+        # sp_set_session_context of that key fail; CONTEXT_INFO; cursors) must not
+        # reach the next caller, and only a new session clears it all.
         pages, affected = await run(
-            driverhost.run_procedure, *args, self._query_timeout(), max_affected
+            driverhost.run_procedure, *args, self._query_timeout(), max_affected, keep=False
         )
         if writes and affected is None:
             self._warn_uncounted(procedure)
@@ -436,7 +440,7 @@ class SourceDatabase(Database):
             except pyodbc.Error as exc:
                 raise self._query_error(exc) from exc
 
-    async def _retrying(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _retrying(self, fn: Callable[..., T], *args: Any, keep: bool = True) -> T:
         """Run an idempotent read, retrying transient faults on Microsoft's schedule within
         min(retry_budget_s, query_timeout_s). Two retries come at once: the first after a
         lost connection (it runs on a freshly opened one; only reconnecting waits), and
@@ -454,7 +458,7 @@ class SourceDatabase(Database):
         reconnected = not retrying
         while True:
             try:
-                return await self._once(fn, *args)
+                return await self._once(fn, *args, keep=keep)
             except DatabaseUnavailable:
                 raise
             except DatabaseError as err:
