@@ -71,3 +71,45 @@ async def test_a_write_cancelled_as_soon_as_it_is_sent_never_commits(
         assert count(server) == before + 1
     finally:
         await executor.close()
+
+
+TWO_COUNTS = """CREATE OR ALTER PROCEDURE dbo.uspTwoCounts AS
+BEGIN
+    UPDATE dbo.Marks SET Note = 'y' WHERE ID = (SELECT MIN(ID) FROM dbo.Marks);
+    UPDATE dbo.Marks SET Note = 'z';
+END"""
+
+
+async def test_every_row_count_of_a_statement_counts_against_max_affected_rows(
+    server: ThreadedTdsServer,
+) -> None:
+    """A trigger without SET NOCOUNT ON reports its statements' counts before the
+    statement's own (SQL Server sends them as DONEINPROC tokens), and pyodbc's rowcount
+    after execute is only the first: an UPDATE of every row behind a one-row trigger
+    statement passed a cap of 3. The test server runs no triggers, so a procedure called
+    as the write (run_writes itself takes any statement) sends the same tokens."""
+    with pyodbc.connect(server.odbc_connection_string(), autocommit=True, timeout=10) as cnxn:
+        cnxn.execute(TWO_COUNTS)
+        for _ in range(5):
+            cnxn.execute(INSERT)
+        rows = int(cnxn.execute(COUNT).fetchone()[0])
+    executor = DriverProcess("counts", threads=3)
+    await executor.start()
+    try:
+        conn = Conn(executor.new_connection_id())
+        await executor.request("connect", conn, (server.odbc_connection_string(), None, 10))
+        running = executor.run(
+            conn, driverhost.run_writes, ([("EXEC dbo.uspTwoCounts", [])], 3, 10)
+        )
+        with pytest.raises(Exception, match=f"change {rows + 1} rows with what its triggers"):
+            await running
+        with pyodbc.connect(server.odbc_connection_string(), autocommit=True) as cnxn:
+            assert (
+                cnxn.execute("SELECT COUNT(*) FROM dbo.Marks WHERE Note <> 'x'").fetchone()[0] == 0
+            )
+        done = await executor.run(
+            conn, driverhost.run_writes, ([("EXEC dbo.uspTwoCounts", [])], 1000, 10)
+        )
+        assert [affected for affected, _ in done] == [rows]  # the last count: the statement's
+    finally:
+        await executor.close()

@@ -282,27 +282,43 @@ def run_writes(
             try:
                 cursor.execute(sql, *args)
             except pyodbc.Error as exc:
+                conn.stop_if_cancelled()  # the cancel's doing, whatever the driver says
                 if len(statements) > 1:
                     _name_statement(exc, number, len(statements))
                 raise
             conn.stop_if_cancelled()  # a statement the cancel cut short may report no count
-            affected = cursor.rowcount
-            if affected < 0:
+            counts = _row_counts(cursor)
+            if not counts:
                 raise Refused(
                     "the server did not report how many rows the statement changed "
                     "(SET NOCOUNT ON?), so it was rolled back"
                 )
-            total += affected
+            # The statement's own count comes last; a trigger's statements (without SET
+            # NOCOUNT ON) report theirs before it, and they count against the cap too.
+            affected = counts[-1]
+            total += sum(counts)
             if total > max_affected_rows:
+                triggers = " with what its triggers changed" if len(counts) > 1 else ""
                 raise Refused(
-                    f"the statement would change {total} rows, more than max_affected_rows = "
-                    f"{max_affected_rows}; everything was rolled back. Narrow the WHERE clause, "
-                    "or an operator can raise [limits] max_affected_rows"
+                    f"the statement would change {total} rows{triggers}, more than"
+                    f" max_affected_rows = {max_affected_rows}; everything was rolled back."
+                    " Narrow the WHERE clause, or an operator can raise [limits]"
+                    " max_affected_rows"
                 )
             results.append((affected, (time.perf_counter() - started) * 1000))
         conn.stop_if_cancelled()
         conn.cnxn.commit()
     return results
+
+
+def _row_counts(cursor: Any) -> list[int]:
+    """Every row count the statement reported, in order (SQL Server's DONEINPROC and
+    DONE tokens; the ODBC driver gives each as a result of its own)."""
+    counts = [cursor.rowcount] if cursor.rowcount >= 0 else []
+    while cursor.nextset():
+        if cursor.rowcount >= 0:
+            counts.append(cursor.rowcount)
+    return counts
 
 
 def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> str:
