@@ -81,14 +81,32 @@ PEM_KEY = (
 
 def jwt_server(**server: Any) -> ServerSettings:
     auth = AuthSettings(
-        mode="jwt", jwks_uri="https://issuer.test/jwks", issuer="https://issuer.test/"
+        mode="jwt",
+        jwks_uri="https://issuer.test/jwks",
+        issuer="https://issuer.test/",
+        audience="azsql-mcp",
     )
     return ServerSettings(auth=auth, **server)
 
 
 def test_jwt_mode_needs_an_issuer_to_advertise() -> None:
     with pytest.raises(ValidationError, match="needs issuer"):
-        AuthSettings(mode="jwt", jwks_uri="https://issuer.test/jwks")
+        AuthSettings(mode="jwt", jwks_uri="https://issuer.test/jwks", audience="azsql-mcp")
+
+
+def test_jwt_mode_needs_the_audience_of_its_tokens() -> None:
+    """Without an audience FastMCP checks no 'aud': a token the issuer minted for any
+    other API would pass."""
+    with pytest.raises(ValidationError, match="needs audience"):
+        AuthSettings(mode="jwt", jwks_uri="https://issuer.test/jwks", issuer="https://issuer.test/")
+
+
+@pytest.mark.parametrize("tenant", ["common", "organizations", "Consumers"])
+def test_entra_mode_refuses_a_multi_tenant_authority(tenant: str) -> None:
+    """FastMCP checks no issuer for these: an app of any tenant could be given this
+    server's app roles (scopes) by that tenant's own administrator."""
+    with pytest.raises(ValidationError, match="any Entra tenant"):
+        AuthSettings(mode="entra", tenant_id=tenant, audience="api://azsql-mcp")
 
 
 def test_loopback_listener_advertises_itself() -> None:

@@ -99,6 +99,10 @@ class StaticToken(BaseModel):
 AuthMode = Literal["none", "jwt", "entra", "static_tokens"]
 
 
+# Entra's multi-tenant authorities: FastMCP checks no issuer for them.
+MULTI_TENANT = frozenset({"common", "organizations", "consumers"})
+
+
 class AuthSettings(BaseModel):
     """`[server.auth]`: how HTTP clients authenticate and which scopes open which tools."""
 
@@ -131,10 +135,21 @@ class AuthSettings(BaseModel):
                 "mode 'jwt' needs issuer: the 'iss' of the tokens, which 401 answers advertise"
                 " to clients as the authorization server (OAuth protected-resource metadata)"
             )
+        if self.mode == "jwt" and not self.audience:
+            raise ValueError(
+                "mode 'jwt' needs audience: the 'aud' that tokens meant for this server"
+                " carry; without it a token the issuer minted for any other API would pass"
+            )
         if self.mode == "entra" and not (self.tenant_id and (self.audience or self.client_id)):
             raise ValueError(
                 "mode 'entra' needs tenant_id and audience (the app registration's client id"
                 " or application ID URI)"
+            )
+        if self.mode == "entra" and (self.tenant_id or "").lower() in MULTI_TENANT:
+            raise ValueError(
+                f"mode 'entra': tenant_id {self.tenant_id!r} would accept tokens of any"
+                " Entra tenant (their app roles count as scopes here); set it to your"
+                " tenant's id (a GUID) or its domain name"
             )
         if self.mode == "static_tokens" and not self.static_tokens:
             raise ValueError(
