@@ -18,6 +18,7 @@ import pytest
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 from servers import (
     CLI,
     INITIALIZE,
@@ -47,6 +48,11 @@ scopes = ["sql.read"]
 token_env = "WRITER_TOKEN"
 subject = "writer"
 scopes = ["sql.read", "sql.write", "sql.admin"]
+
+[[server.auth.static_tokens]]
+token_env = "NOBODY_TOKEN"
+subject = "nobody"
+scopes = []
 
 [security]
 read_only = false
@@ -94,7 +100,11 @@ def static_server(
     cwd = tmp_path_factory.mktemp("static")
     (cwd / "azsql-mcp.toml").write_text(STATIC_CONFIG)
     env = clean_env(source_env(tds_server, tds_password))
-    env |= {"READER_TOKEN": "reader-secret-1", "WRITER_TOKEN": "writer-secret-2"}
+    env |= {
+        "READER_TOKEN": "reader-secret-1",
+        "WRITER_TOKEN": "writer-secret-2",
+        "NOBODY_TOKEN": "nobody-secret-3",
+    }
     with http_server(env, str(cwd), "--stateless") as base:
         wait_ready(base)
         yield base, cwd
@@ -162,6 +172,35 @@ async def test_write_scope_sees_write_tools(static_server: tuple[str, Path]) -> 
         plan = await client.call_tool("explain_query", {"query": QUERY})
     assert names >= (READ_TOOLS | WRITE_TOOLS | ADMIN_TOOLS)
     assert not plan.is_error, plan.content
+
+
+async def test_prompts_need_the_read_scope_and_show_admin_facts_to_admins(
+    static_server: tuple[str, Path],
+) -> None:
+    """Prompts read the catalog, plans and other sessions' SQL to write their text: a
+    token without sql.read sees none, and only sql.admin gets what the admin tools give
+    (the estimated plan, the running requests). They used to need no scope at all."""
+    base, _ = static_server
+    async with session(base, "nobody-secret-3") as client:
+        assert (await client.list_prompts()).prompts == []
+        with pytest.raises(MCPError):
+            await client.get_prompt("database_troubleshooting", {"symptom": "slow"})
+
+    def text(result: Any) -> str:
+        return "\n".join(m.content.text for m in result.messages)
+
+    async with session(base, "reader-secret-1") as client:
+        names = {p.name for p in (await client.list_prompts()).prompts}
+        assert {"database_troubleshooting", "analyze_performance"} <= names
+        trouble = text(await client.get_prompt("database_troubleshooting", {"symptom": "slow"}))
+        plan = text(await client.get_prompt("analyze_performance", {"query": QUERY}))
+    assert "Running requests are shown to callers with the sql.admin scope" in trouble
+    assert "plans are for callers with the sql.admin scope" in plan
+    async with session(base, "writer-secret-2") as client:
+        trouble = text(await client.get_prompt("database_troubleshooting", {"symptom": "slow"}))
+        plan = text(await client.get_prompt("analyze_performance", {"query": QUERY}))
+    assert "sql.admin scope" not in trouble + plan
+    assert "could not be obtained" not in plan
 
 
 async def test_metrics_families_change_with_calls(static_server: tuple[str, Path]) -> None:

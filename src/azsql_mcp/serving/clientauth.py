@@ -225,8 +225,9 @@ def required_scopes(auth: AuthSettings, plugins: PluginSet) -> dict[str, frozens
 
     Tools: `tool_scopes[name]`, else the scopes the plugin registered the tool with,
     else `plugin_scopes[plugin]`, else the built-in default (sql.admin for tools tagged
-    "admin", sql.write for write tools, sql.read otherwise). Resources:
-    `plugin_scopes[plugin]`, else sql.read. Prompts touch no data: any authenticated client.
+    "admin", sql.write for write tools, sql.read otherwise). Resources and prompts
+    (which read the catalog and data to write their text): `plugin_scopes[plugin]`,
+    else sql.read.
     """
     out: dict[str, frozenset[str]] = {}
     for tool in plugins.tools.values():
@@ -244,8 +245,9 @@ def required_scopes(auth: AuthSettings, plugins: PluginSet) -> dict[str, frozens
         kind = "template" if "{" in uri else "resource"
         scopes = auth.plugin_scopes.get(resource.plugin, [READ_SCOPE])
         out[component_key(kind, uri)] = frozenset(scopes)
-    for name in plugins.prompts:
-        out[component_key("prompt", name)] = frozenset()
+    for name, prompt in plugins.prompts.items():
+        scopes = auth.plugin_scopes.get(prompt.plugin, [READ_SCOPE])
+        out[component_key("prompt", name)] = frozenset(scopes)
     return out
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastmcp.exceptions import PromptError
 from pydantic import Field
 
-from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext, catalog
 from azsql_mcp.catalog import access
 from azsql_mcp.values import cell_text, fence_untrusted
 
@@ -65,6 +65,8 @@ async def analyze_performance(
 ) -> str:
     """Analyse a slow query using its estimated execution plan."""
     try:
+        if not ctx.client.may(ADMIN_SCOPE):  # what explain_query gives, by default
+            raise catalog.CatalogError(f"plans are for callers with the {ADMIN_SCOPE} scope")
         plan = catalog.render_plan(catalog.summarize_plan(await ctx.db.explain(query)))
         facts = fence_untrusted(plan, what="the estimated plan")
     except DatabaseError as e:
@@ -127,7 +129,9 @@ async def database_troubleshooting(
             f" VIEW DATABASE STATE {grants.view_database_state}, SHOWPLAN {grants.showplan}"
         )
         state = await access.state_access(ctx.db)
-        if not state.sees_all_sessions:
+        if not ctx.client.may(ADMIN_SCOPE):  # other sessions' SQL: list_long_running_queries'
+            facts.append(f"Running requests are shown to callers with the {ADMIN_SCOPE} scope")
+        elif not state.sees_all_sessions:
             facts.append(
                 f"Running requests of other sessions are not visible without {state.permission}"
                 f" ({state.grant})"
