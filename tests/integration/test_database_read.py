@@ -275,3 +275,56 @@ async def test_a_cancelled_caller_cancels_the_query_and_the_connection_is_reused
     finally:
         server.clear_faults()
         await database.close()
+
+
+# 542 x 6000 rows, streamed by the server as fast as they are read
+CROSS = (
+    "SELECT a.SalesOrderDetailID AS a, b.n AS b FROM SalesLT.SalesOrderDetail AS a"
+    " CROSS JOIN (SELECT TOP (6000) SalesOrderDetailID AS n FROM SalesLT.SalesOrderDetail) AS b"
+)
+
+
+async def test_an_offset_past_millions_of_rows_times_out_by_query_timeout_s(
+    server: ThreadedTdsServer,
+) -> None:
+    """The driver's timeout bounds only the wait for the server's first answer: skipping
+    to a page's offset (a cursor is the client's to edit) ran as long as the server sent
+    rows. The skip now looks at the clock between chunks and cancels."""
+    db = make_db(server, max_rows=5, query_timeout_s=1)
+    try:
+        with pytest.raises(DatabaseError, match="query_timeout_s"):
+            await db.read(CROSS, offset=3_000_000)
+        assert (await db.read("SELECT 1 AS one")).rows == [(1,)]  # the connection is fine
+    finally:
+        await db.close()
+
+
+async def test_offsets_land_on_the_same_rows_across_skip_chunks(db: SourceDatabase) -> None:
+    """Offsets are skipped in chunks of 10,000 rows: a page that spans a chunk's end and
+    pages that start on either side of it agree row for row."""
+    wide = (await db.read(CROSS, offset=9_500, max_rows=1000)).rows
+    assert len(wide) == 1000
+    for offset in (9_999, 10_000, 10_001):
+        assert (await db.read(CROSS, offset=offset, max_rows=1)).rows == [wide[offset - 9_500]]
+
+
+async def test_a_procedure_streaming_a_capped_set_times_out_and_later_sets_still_come(
+    server: ThreadedTdsServer,
+) -> None:
+    """Past max_rows a procedure's result set is skipped, not read row by row, and by
+    query_timeout_s at most; the sets after a capped one still come back."""
+    with pyodbc.connect(server.odbc_connection_string(), autocommit=True, timeout=10) as cnxn:
+        cnxn.execute(f"CREATE OR ALTER PROCEDURE dbo.uspHuge AS {CROSS}")
+        cnxn.execute(
+            "CREATE OR ALTER PROCEDURE dbo.uspTwoSets AS BEGIN"
+            f" SELECT TOP (10) SalesOrderDetailID FROM {DETAIL} ORDER BY SalesOrderDetailID;"
+            f" SELECT TOP (10) ProductID FROM {DETAIL} ORDER BY SalesOrderDetailID; END"
+        )
+    db = make_db(server, max_rows=5, query_timeout_s=1)
+    try:
+        with pytest.raises(DatabaseError, match="query_timeout_s"):
+            await db.call_procedure("dbo.uspHuge")
+        two = await db.call_procedure("dbo.uspTwoSets")
+        assert [(len(s.rows), s.truncated) for s in two.result_sets] == [(5, True), (5, True)]
+    finally:
+        await db.close()

@@ -211,11 +211,14 @@ def run_procedure(
     affected: int | None = None
     with _statement(conn, timeout_s) as cursor:
         started = time.perf_counter()
+        deadline = time.monotonic() + timeout_s
         cursor.execute(sql, *args)
         while True:
             description = cursor.description
             if description is not None:
-                pages.append(_capped_set(cursor, description, max_rows, max_bytes, started))
+                pages.append(
+                    _capped_set(cursor, description, max_rows, max_bytes, started, deadline)
+                )
             elif cursor.rowcount >= 0:
                 affected = (affected or 0) + cursor.rowcount
                 if max_affected_rows is not None and affected > max_affected_rows:
@@ -235,19 +238,21 @@ def run_procedure(
 
 
 def _capped_set(
-    cursor: Any, description: Any, max_rows: int, max_bytes: int, started: float
+    cursor: Any, description: Any, max_rows: int, max_bytes: int, started: float, deadline: float
 ) -> Page:
     row_size = row_sizer(description)
     rows: list[tuple[Any, ...]] = []
     size, truncated = 0, False
-    while batch := cursor.fetchmany(FETCH_BATCH):
+    while not truncated and (batch := cursor.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))):
         for row in batch:
             this_size = row_size(row)
             if len(rows) == max_rows or (rows and size + this_size > max_bytes):
                 truncated = True
-                continue
+                break
             size += this_size
             rows.append(tuple(row))
+    if truncated:  # the rest of the set goes unread, by query_timeout_s at most
+        _skip(cursor, sys.maxsize, deadline)
     return Page(
         columns=describe(description, rows),
         rows=jsonvalues().rows_to_json(rows),
@@ -362,6 +367,32 @@ def _declared_batch(sql: str, names: list[str], types: dict[str, str]) -> str:
     return f"DECLARE {declared};\n{sql}"
 
 
+SKIP_CHUNK = 10_000  # rows skipped between two looks at the clock
+TIMEOUT_STATE = "HYT00"  # ODBC's "timeout expired", as the driver's own timeouts say it
+
+
+def _skip(cursor: Any, count: int, deadline: float) -> None:
+    """Skip `count` rows of the result set (up to its end) by `deadline` at most, else
+    cancel the statement and time out. The driver's own timeout only bounds the wait
+    for the server's first answer, so a skip over millions of rows (a page's offset,
+    or the rest of a capped result set) would run as long as the server sends them."""
+    while count > 0:
+        if time.monotonic() > deadline:
+            import pyodbc
+
+            cursor.cancel()  # ATTENTION: the server stops sending the rest
+            raise pyodbc.OperationalError(
+                TIMEOUT_STATE,
+                f"[{TIMEOUT_STATE}] Query timeout expired while skipping rows (query_timeout_s);"
+                " page through with smaller steps, or return fewer rows",
+            )
+        step = min(count, SKIP_CHUNK)
+        cursor.skip(step - 1)
+        if cursor.fetchone() is None:  # the end of the set
+            return
+        count -= step
+
+
 class Page(TypedDict):
     """What fetch_page returns (a plain dict on the wire)."""
 
@@ -395,8 +426,7 @@ def fetch_page(
         description = cursor.description
         if description is not None:
             row_size = row_sizer(description)
-            if offset:
-                cursor.skip(offset)
+            _skip(cursor, offset, time.monotonic() + timeout_s)
             size = 0
             while not truncated:
                 batch = cursor.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))
