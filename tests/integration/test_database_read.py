@@ -328,3 +328,27 @@ async def test_a_procedure_streaming_a_capped_set_times_out_and_later_sets_still
         assert [(len(s.rows), s.truncated) for s in two.result_sets] == [(5, True), (5, True)]
     finally:
         await db.close()
+
+
+async def test_one_row_over_max_result_bytes_is_refused_and_binary_counts_as_cut(
+    server: ThreadedTdsServer,
+) -> None:
+    """The first row was always kept, so one 5,000,000-character value came back whole
+    under a cap of 10,000 bytes. Binary values leave JSON reads cut to 256 bytes and
+    count so; raw driver values count in full."""
+    db = make_db(server, max_rows=10, max_result_bytes=2000)
+    big_text = "SELECT REPLICATE(CAST(N'x' AS nvarchar(max)), 5000) AS t"
+    big_binary = "SELECT CAST(REPLICATE(CAST('a' AS varchar(max)), 5000) AS varbinary(max)) AS b"
+    try:
+        with pytest.raises(DatabaseError, match="more than max_result_bytes = 2000"):
+            await db.read(big_text, json_values=True)
+        shown = await db.read(big_binary, json_values=True)
+        assert len(shown.rows) == 1 and str(shown.rows[0][0]).endswith("...(5000 bytes)")
+        with pytest.raises(DatabaseError, match="max_result_bytes"):
+            await db.read(big_binary)
+        assert (await db.read("SELECT 1 AS one")).rows == [(1,)]  # the connection is fine
+        wide = f"SELECT REPLICATE(N'y', 600) AS t FROM {DETAIL}"
+        page = await db.read(wide, json_values=True)
+        assert page.truncated and len(page.rows) == 3
+    finally:
+        await db.close()

@@ -240,17 +240,8 @@ def run_procedure(
 def _capped_set(
     cursor: Any, description: Any, max_rows: int, max_bytes: int, started: float, deadline: float
 ) -> Page:
-    row_size = row_sizer(description)
-    rows: list[tuple[Any, ...]] = []
-    size, truncated = 0, False
-    while not truncated and (batch := cursor.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))):
-        for row in batch:
-            this_size = row_size(row)
-            if len(rows) == max_rows or (rows and size + this_size > max_bytes):
-                truncated = True
-                break
-            size += this_size
-            rows.append(tuple(row))
+    max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES  # procedure rows leave as JSON
+    rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary)
     if truncated:  # the rest of the set goes unread, by query_timeout_s at most
         _skip(cursor, sys.maxsize, deadline)
     return Page(
@@ -367,6 +358,38 @@ def _declared_batch(sql: str, names: list[str], types: dict[str, str]) -> str:
     return f"DECLARE {declared};\n{sql}"
 
 
+def _take_rows(
+    cursor: Any, description: Any, max_rows: int, max_bytes: int, max_binary: int | None
+) -> tuple[list[tuple[Any, ...]], bool]:
+    """The rows of the current result set up to `max_rows` rows and about `max_bytes`
+    (rendered size, binary counted as cut to `max_binary` bytes), and whether there were
+    more. Batches are sized by the bytes left, so a few huge rows are not all fetched
+    (into memory) only to be dropped; a first row alone over the cap is refused."""
+    row_size = row_sizer(description, max_binary)
+    rows: list[tuple[Any, ...]] = []
+    size = 0
+    while True:
+        wanted = min(FETCH_BATCH, max_rows + 1 - len(rows))
+        if rows:  # at the rows' average size, what the bytes left still hold (and one)
+            wanted = min(wanted, (max_bytes - size) * len(rows) // max(size, 1) + 1)
+        batch = cursor.fetchmany(max(1, wanted) if rows else 1)
+        if not batch:
+            return rows, False
+        for row in batch:
+            this_size = row_size(row)
+            if not rows and this_size > max_bytes:
+                cursor.cancel()  # ATTENTION: the server stops sending the rest
+                raise Refused(
+                    f"one row is about {this_size} bytes, more than max_result_bytes ="
+                    f" {max_bytes}. Select fewer or shorter columns (LEFT(col, 1000),"
+                    " DATALENGTH(col)), or an operator can raise [limits] max_result_bytes"
+                )
+            if len(rows) == max_rows or (rows and size + this_size > max_bytes):
+                return rows, True
+            size += this_size
+            rows.append(tuple(row))
+
+
 SKIP_CHUNK = 10_000  # rows skipped between two looks at the clock
 TIMEOUT_STATE = "HYT00"  # ODBC's "timeout expired", as the driver's own timeouts say it
 
@@ -425,20 +448,9 @@ def fetch_page(
         cursor.execute(sql, *args)
         description = cursor.description
         if description is not None:
-            row_size = row_sizer(description)
             _skip(cursor, offset, time.monotonic() + timeout_s)
-            size = 0
-            while not truncated:
-                batch = cursor.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))
-                if not batch:
-                    break
-                for row in batch:
-                    this_size = row_size(row)
-                    if len(rows) == max_rows or (rows and size + this_size > max_bytes):
-                        truncated = True
-                        break
-                    size += this_size
-                    rows.append(tuple(row))
+            max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES if json_values else None
+            rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary)
             if truncated:
                 cursor.cancel()  # ATTENTION: the server stops sending the rest
     columns = None if description is None else describe(description, rows)
@@ -512,10 +524,14 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
 _FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.time, dt.datetime})
 
 
-def row_sizer(description: Sequence[Sequence[Any]]) -> Callable[[Sequence[Any]], int]:
+def row_sizer(
+    description: Sequence[Sequence[Any]], max_binary: int | None = None
+) -> Callable[[Sequence[Any]], int]:
     """About how many bytes a row takes once rendered (text and hex dominate), as a
     function built once per result: only the columns that may hold text or binary values
-    are looked at for each row."""
+    are looked at for each row. `max_binary`: binary values are cut to that many bytes
+    (JSON values, see jsonvalues.py), so they count as cut."""
+    binary_cap = sys.maxsize if max_binary is None else max_binary
     variable = [i for i, entry in enumerate(description) if entry[1] not in _FIXED_SIZE_TYPES]
     fixed = 8 * (len(description) - len(variable))
 
@@ -526,7 +542,7 @@ def row_sizer(description: Sequence[Sequence[Any]]) -> Callable[[Sequence[Any]],
             if isinstance(value, str):
                 total += len(value) + 2
             elif isinstance(value, bytes | bytearray):
-                total += 2 * len(value) + 2
+                total += 2 * min(len(value), binary_cap) + 2
             else:
                 total += 8
         return total
