@@ -113,3 +113,24 @@ async def test_every_row_count_of_a_statement_counts_against_max_affected_rows(
         assert [affected for affected, _ in done] == [rows]  # the last count: the statement's
     finally:
         await executor.close()
+
+
+async def test_a_write_that_returns_rows_is_rolled_back_and_says_why(
+    server: ThreadedTdsServer,
+) -> None:
+    """The guard lets a plain OUTPUT clause through, and such a statement answers with
+    rows and no count of its own: it was refused as "SET NOCOUNT ON?". The test server
+    has no OUTPUT, so a statement that answers with rows stands in for it (run_writes
+    takes any statement; the guard is not on this path)."""
+    executor = DriverProcess("rows", threads=3)
+    await executor.start()
+    try:
+        conn = Conn(executor.new_connection_id())
+        await executor.request("connect", conn, (server.odbc_connection_string(), None, 10))
+        before = count(server)
+        statements = [(INSERT, []), ("SELECT ID FROM dbo.Marks", [])]
+        with pytest.raises(Exception, match="returns rows \\(an OUTPUT clause\\?\\)"):
+            await executor.run(conn, driverhost.run_writes, (statements, 1000, 10))
+        assert count(server) == before
+    finally:
+        await executor.close()

@@ -283,6 +283,12 @@ def run_writes(
                     _name_statement(exc, number, len(statements))
                 raise
             conn.stop_if_cancelled()  # a statement the cancel cut short may report no count
+            if cursor.description is not None:
+                raise Refused(
+                    "the statement returns rows (an OUTPUT clause?), which the write tools"
+                    " do not pass on, so it was rolled back; remove the OUTPUT clause: the"
+                    " answer says how many rows changed"
+                )
             counts = _row_counts(cursor)
             if not counts:
                 raise Refused(
