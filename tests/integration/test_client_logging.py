@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -11,6 +12,13 @@ from fastmcp.client.logging import LogMessage
 from tds_test_server import Fault, ThreadedTdsServer
 
 QUERY = "SELECT CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
+
+
+async def wait_for_probe(server: ThreadedTdsServer, since: int, timeout_s: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not any(s.strip().upper() == "SELECT 1" for s in server.record.statements[since:]):
+        assert asyncio.get_running_loop().time() < deadline, "no health probe came"
+        await asyncio.sleep(0.02)
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
@@ -23,6 +31,7 @@ async def test_truncation_and_retries_are_logged_to_the_client(
     async def on_log(message: LogMessage) -> None:
         got.append(message)
 
+    since = len(tds_server.record.statements)
     async with Client(azsql_app, log_handler=on_log, mode=mode) as client:
         if mode == "legacy":
             await client.set_logging_level("info")
@@ -30,6 +39,9 @@ async def test_truncation_and_retries_are_logged_to_the_client(
         texts = [str(m.data.get("msg")) for m in got]
         assert any("result cut at 5 row(s) by the row cap (5)" in t for t in texts), texts
         got.clear()
+        # The health probe the source starts with (SELECT 1) must have run: the fault
+        # below is for the next query, and it is meant for the read, not the probe.
+        await wait_for_probe(tds_server, since)
         tds_server.add_fault(Fault.parse("error:40613@query:1"))  # transient: retried
         try:
             result = await client.call_tool("read_data", {"query": QUERY, "max_rows": 2})
