@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from azsql_mcp.api import DatabaseError
+from azsql_mcp.db.driverhost import TIMEOUT_STATE  # the driver process raises it too
 
 # Azure SQL errors worth retrying (Microsoft: "Troubleshoot transient connection errors"
 # and "Troubleshoot connectivity issues and other errors").
@@ -40,7 +41,6 @@ TRANSIENT_NUMBERS = frozenset(
 )
 # ODBC states for a connection that is broken or could not be made.
 CONNECTION_STATES = frozenset({"08S01", "08001", "08003", "08004", "08007", "HYT01"})
-TIMEOUT_STATE = "HYT00"
 DEADLOCK_VICTIM = 1205  # the transaction was rolled back; running it again may succeed
 # A reply the driver could not parse (Driver 18: "Protocol error in TDS stream", "Unknown
 # token received", and "...was incorrectly formatted" on the next use; FreeTDS: "Bad token
