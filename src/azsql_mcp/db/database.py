@@ -299,11 +299,12 @@ class SourceDatabase(Database):
         """Whether a column of that name is NOT NULL in one of the statement's tables; if
         not, the tables whose columns could not be looked up."""
         unknown: list[str] = []
+        policy = self.policy()
         for parts in tables:
             name = write_filters.object_name(parts)
             # OBJECT_ID resolves another database's name to that database's id, which
             # this database's catalog views know nothing of (or give to another object).
-            if len(parts) == 3 and not self.policy().is_own(parts[0]):
+            if len(parts) == 3 and not policy.is_own(parts[0]):
                 unknown.append(name)
                 continue
             found = await self.read(TABLE_COLUMN, {"table": name, "column": column})

@@ -375,10 +375,11 @@ def _take_rows(
     rows: list[tuple[Any, ...]] = []
     size = 0
     while True:
-        wanted = min(FETCH_BATCH, max_rows + 1 - len(rows))
+        wanted = 1  # the first row alone: its size tells how many more the bytes hold
         if rows:  # at the rows' average size, what the bytes left still hold (and one)
-            wanted = min(wanted, (max_bytes - size) * len(rows) // max(size, 1) + 1)
-        batch = cursor.fetchmany(max(1, wanted) if rows else 1)
+            room = (max_bytes - size) * len(rows) // max(size, 1) + 1
+            wanted = min(FETCH_BATCH, max_rows + 1 - len(rows), room)
+        batch = cursor.fetchmany(wanted)
         if not batch:
             return rows, False
         for row in batch:
