@@ -80,3 +80,23 @@ def test_tools_are_marked_by_plugin_and_declared_ones_as_such() -> None:
     rows = web.get("/console/tools").text.split('<tbody id="tools">', 1)[1].split("</tbody>")[0]
     assert "<td><code>one</code></td><td>builtin_declared, declared in config</td>" in rows
     assert "<td><code>read_data</code></td><td>builtin_tools</td>" in rows
+
+
+def test_an_oversized_query_form_is_refused_unread() -> None:
+    web = client()
+    big = "x" * 300_000
+    response = web.post("/console/query", data={"sql": big})
+    assert response.status_code == 413
+    assert "200000 bytes" in response.text
+
+    def chunks():  # no Content-Length: the limit applies while reading
+        for _ in range(50):
+            yield b"sql=" + b"x" * 10_000
+
+    response = web.post(
+        "/console/query",
+        content=chunks(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+    assert web.post("/console/query", data={"sql": "SELECT 1"}).status_code == 200

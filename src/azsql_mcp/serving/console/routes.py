@@ -62,14 +62,28 @@ def add_console(app: App) -> None:
     async def query(request: Request) -> Response:
         if request.method == "GET":
             return HTMLResponse(page("Query runner", "/console/query", pages.query_form(app)))
-        body = await request.body()
-        if len(body) > MAX_FORM_BYTES:
-            return Response("statement too long", status_code=413)
+        body = await form_body(request)
+        if body is None:
+            return Response(f"form larger than {MAX_FORM_BYTES} bytes", status_code=413)
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         sql, source = form.get("sql", ""), form.get("source") or None
         result = await run_query(app, sql, source)
         body_html = pages.query_form(app, sql, source, result)
         return HTMLResponse(page("Query runner", "/console/query", body_html))
+
+
+async def form_body(request: Request) -> bytes | None:
+    """The posted form, or None once it passes MAX_FORM_BYTES: read in chunks, so an
+    oversized post is refused without being held in memory whole."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_FORM_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    return bytes(body)
 
 
 async def run_query(app: App, sql: str, source: str | None) -> str:
