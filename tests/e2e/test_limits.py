@@ -98,3 +98,25 @@ async def test_concurrent_calls_past_the_limit_get_an_mcp_error(tmp_path: Path) 
     assert metric(text, "azsql_mcp_limited_requests_total", limit="concurrency") == 1
     limited = {"tool": "nap", "plugin": "slow", "outcome": "limited"}
     assert metric(text, "azsql_mcp_tool_calls_total", **limited) == 1
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_forwarded_for_keys_the_rate_limit_only_from_a_trusted_proxy(
+    tmp_path: Path, trusted: bool
+) -> None:
+    config = "[server.limits]\nrate_per_minute = 60\nrate_burst = 3\n"
+    if trusted:
+        config = '[server]\ntrusted_proxies = ["127.0.0.1"]\n' + config
+    (tmp_path / "azsql-mcp.toml").write_text(config)
+    with http_server(clean_env({}), str(tmp_path), "--stateless") as base:
+        statuses = [
+            httpx.post(
+                base + "/mcp",
+                json=INITIALIZE,
+                headers={**MCP_HEADERS, "X-Forwarded-For": f"203.0.113.{n}"},
+            ).status_code
+            for n in range(6)
+        ]
+    # Each forwarded address is its own client only when the proxy is trusted; otherwise
+    # a client cannot pick its own bucket by sending the header.
+    assert (429 in statuses) is not trusted, statuses

@@ -7,6 +7,7 @@ listing every problem (key, value, what is allowed); nothing starts half-configu
 from __future__ import annotations
 
 import copy
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -14,7 +15,15 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -187,6 +196,9 @@ class ServerSettings(BaseModel):
     allowed_hosts: list[str] = Field(default_factory=list)
     allowed_origins: list[str] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=list)
+    # reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses,
+    # networks or "*"; empty, the peer address is the client (it keys the rate limit)
+    trusted_proxies: list[str] = Field(default_factory=list)
     default_source: str | None = None
     # the `instructions` of the initialize answer: replace the built-in text, or add to it
     instructions: str | None = Field(None, max_length=4000)
@@ -198,6 +210,20 @@ class ServerSettings(BaseModel):
     console: Literal["auto", "on", "off"] = "auto"
     auth: AuthSettings = AuthSettings()
     limits: ServerLimits = ServerLimits()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if value != "*":
+                try:
+                    ipaddress.ip_network(value, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{value!r} is not an IP address or network (e.g. 10.0.0.5,"
+                        ' 10.0.0.0/24) or "*"'
+                    ) from None
+        return values
 
 
 class PluginsSettings(BaseModel):

@@ -96,6 +96,10 @@ async def serve_http(app: App, sockets: list[socket.socket] | None = None) -> No
         log_config=None,
         access_log=app.settings.logging.access_log,
         lifespan="on",
+        # uvicorn believes X-Forwarded-For from loopback unless told otherwise: only the
+        # proxies the operator names may set the client address (the rate limit's key)
+        proxy_headers=bool(server.trusted_proxies),
+        forwarded_allow_ips=server.trusted_proxies,
         timeout_graceful_shutdown=server.shutdown_grace_s,
     )
     httpd = uvicorn.Server(config)
