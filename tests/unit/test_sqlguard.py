@@ -232,6 +232,13 @@ def test_unfiltered_writes_need_permission(sql: str) -> None:
         ("UPDATE t WITH (TABLOCKX) SET a = 1 WHERE id = 1", "TABLOCKX"),
         ("DELETE FROM t WHERE id = 1 WAITFOR DELAY '0:0:5'", "WAITFOR"),
         ("TRUNCATE TABLE t", "TRUNCATE"),
+        # sqlglot keeps only the last SET list or OUTPUT clause: the tree would not hold
+        # the UPDATE's real one (a subquery on another database, OUTPUT ... INTO)
+        (
+            "UPDATE t SET a = (SELECT TOP 1 x FROM OtherDb.dbo.s) WHERE id = 1 SET @p = 1",
+            "A second SET",
+        ),
+        ("UPDATE t SET a = 1 OUTPUT inserted.a INTO u OUTPUT inserted.a WHERE id = 1", "OUTPUT"),
     ],
 )
 def test_write_refusals(sql: str, fragment: str) -> None:

@@ -53,6 +53,13 @@ def test_three_part_names_of_the_own_database_are_accepted(sql: str) -> None:
         ("SELECT * FROM t WHERE a IN (SELECT a FROM OtherDb.dbo.u)", "OtherDb"),
         ("SELECT OtherDb.dbo.fn(1) AS x", "OtherDb"),
         ("SELECT * FROM t CROSS APPLY OtherDb.dbo.tvf(t.a) AS f", "OtherDb"),
+        # a function name sqlglot knows, and an omitted schema, are still names
+        ("SELECT * FROM t CROSS APPLY OtherDb.dbo.Split(t.a, ',') AS f", "OtherDb"),
+        ("SELECT * FROM t OUTER APPLY [OtherDb]..[tvf](t.a) AS f", "OtherDb"),
+        # full-text functions take a table name, three-part included
+        ("SELECT * FROM CONTAINSTABLE(OtherDb.dbo.Docs, *, N'\"abc*\"') AS k", "OtherDb"),
+        ("SELECT * FROM FREETEXTTABLE(OtherDb.dbo.Docs, Body, N'x') AS k", "OtherDb"),
+        ("SELECT * FROM SEMANTICKEYPHRASETABLE(OtherDb.dbo.Docs, *) AS k", "OtherDb"),
         ("SELECT [master].[sys].[objects].[name] FROM t", "master"),
         ("SELECT * FROM [master ].sys.objects", "master "),
     ],
@@ -63,6 +70,12 @@ def test_other_databases_are_refused_until_allowed(sql: str, database: str) -> N
     assert "(Sales)" in reason and "allowed_databases" in reason
     opened = ReadPolicy.of("Sales", [database.upper()])
     assert check_select(sql, policy=opened).kind == "select"
+
+
+def test_denied_functions_are_found_behind_apply_with_an_omitted_schema() -> None:
+    assert "transaction log" in refused("SELECT * FROM t CROSS APPLY Sales..fn_dblog(NULL, NULL) f")
+    audit = "SELECT * FROM t CROSS APPLY master..fn_get_audit_file(N'x', NULL, NULL) AS f"
+    assert "audit files" in refused(audit, ReadPolicy.of("Sales", ["master"]))
 
 
 def test_without_a_database_every_three_part_name_is_refused() -> None:

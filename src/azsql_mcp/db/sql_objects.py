@@ -35,6 +35,8 @@ DENIED_OBJECTS: dict[str, str] = {
     "fn_virtualfilestats": "shows I/O on the files of every database on the server",
     "master_files": "shows the physical files of every database on the server",
     "sysaltfiles": "shows the physical files of every database on the server",
+    "backup_devices": "shows the paths of the server's backup devices",
+    "sysdevices": "shows the paths of the server's backup devices",
     "server_file_audits": "shows audit definitions and their file paths",
     "dm_server_audit_status": "shows audits and their file paths",
     # the registry
@@ -59,6 +61,10 @@ DENIED_OBJECTS: dict[str, str] = {
     "linked_logins": "shows logins mapped to linked servers",
     "remote_logins": "shows logins mapped to remote servers",
     "servers": "shows linked and remote server definitions",
+    # the compatibility views of the three above show the same
+    "sysservers": "shows linked and remote server definitions",
+    "sysoledbusers": "shows logins mapped to linked servers",
+    "sysremotelogins": "shows logins mapped to remote servers",
     "pwdcompare": "tests passwords against login password hashes",
     "pwdencrypt": "computes password hashes",
     "loginproperty": "returns login password hashes and lockout state",

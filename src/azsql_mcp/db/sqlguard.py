@@ -399,6 +399,7 @@ def _scan(
     depth = 0
     top_selects = 0
     dml_words = 0
+    clauses: set[str] = set()  # SET and OUTPUT seen outside parentheses, in a write
     previous_word = ""  # the last word of the previous token ("" if not a keyword or name)
     end = -1  # offset of the last character of the previous token
     i = 0
@@ -491,6 +492,8 @@ def _scan(
             if words and words[0] == "SELECT" and depth == 0 and last_word not in _SET_OPERATORS:
                 top_selects += 1
             dml_words += sum(word in _DML_WORDS for word in words)
+            if write_kinds is not None and depth == 0:
+                _check_clause_once(words, clauses, where, allowed)
             if words:
                 previous_word = words[-1]
         end = tok.end
@@ -539,6 +542,22 @@ def _check_word(
     if upper.startswith("$") and not _DOLLAR_WORD.fullmatch(upper):
         _refuse(f"Unexpected word {word!r} at {where}.", allowed)
     _check_name(word, where, allowed)
+
+
+def _check_clause_once(words: list[str], seen: set[str], where: _At, allowed: str) -> None:
+    """A write has one SET list and one OUTPUT clause. sqlglot keeps only the last of
+    each, so in `UPDATE t SET a = (...) WHERE ... SET @p = 1` the tree would hold `@p = 1`
+    alone while SQL Server runs the UPDATE as written and then a second statement."""
+    for word in words:
+        if word in ("SET", "OUTPUT"):
+            if word in seen:
+                why = (
+                    "what follows would run as another statement"
+                    if word == "SET"
+                    else "a second one could write its rows INTO another table"
+                )
+                _refuse(f"A second {word} at {where}: a write takes one; {why}.", allowed)
+            seen.add(word)
 
 
 def _check_context(words: list[str], last_word: str, where: _At, allowed: str) -> None:

@@ -81,6 +81,9 @@ def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
                 _check_object(node.name, None, policy, allowed)
         elif isinstance(node, exp.Column) and node.args.get("catalog"):
             _check_database(node.text("catalog"), node.sql(dialect="tsql"), policy, allowed)
+        elif isinstance(node, exp.Column) and node.args.get("db") and _names_table(node):
+            # CONTAINSTABLE(db.schema.table, ...): a three-part table name, not a column
+            _check_database(node.text("db"), node.sql(dialect="tsql"), policy, allowed)
         elif isinstance(node, exp.WithTableHint):
             for hint in node.expressions:
                 _check_table_hint(hint, allowed)
@@ -95,6 +98,30 @@ def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
                 "seed, or CHECKSUM(NEWID()).",
                 allowed,
             )
+
+
+# Full-text and semantic functions whose first argument names a table (which may be in
+# another database), not a column.
+_TABLE_ARGUMENT_FUNCTIONS = frozenset(
+    {
+        "CONTAINSTABLE",
+        "FREETEXTTABLE",
+        "SEMANTICKEYPHRASETABLE",
+        "SEMANTICSIMILARITYTABLE",
+        "SEMANTICSIMILARITYDETAILSTABLE",
+    }
+)
+
+
+def _names_table(column: exp.Column) -> bool:
+    from sqlglot import exp
+
+    call = column.parent
+    return (
+        isinstance(call, exp.Anonymous)
+        and call.name.upper() in _TABLE_ARGUMENT_FUNCTIONS
+        and call.expressions[:1] == [column]
+    )
 
 
 def _refuse(reason: str, allowed: str) -> NoReturn:
@@ -127,17 +154,25 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
     from sqlglot import exp
 
     parts = _dot_parts(dot)
-    if not isinstance(parts[-1], exp.Anonymous):
+    function = parts[-1]
+    # Any function, not only one sqlglot does not know: in `OtherDb.dbo.Split(...)` the
+    # name is a user function of that database whatever sqlglot calls it.
+    if not isinstance(function, exp.Func):
         return
     qualifiers = parts[:-1]
-    if not all(isinstance(part, exp.Identifier) for part in qualifiers):
+    # An empty part (None) is an omitted schema: `OtherDb..tvf(...)`.
+    if not all(isinstance(part, exp.Identifier) or part is None for part in qualifiers):
         return  # a method call on a column, such as x.value('...', 'int')
+    if qualifiers[0] is None:
+        return
     written = dot.sql(dialect="tsql")
     if len(qualifiers) >= 3:
         _refuse(f"{written}: four-part names reach linked servers.", allowed)
     if len(qualifiers) == 2:
         _check_database(qualifiers[0].name, written, policy, allowed)
-    _check_object(parts[-1].name, qualifiers[-1].name, policy, allowed)
+    schema = qualifiers[-1]
+    name = function.name if isinstance(function, exp.Anonymous) else function.sql_name()
+    _check_object(name, schema.name if schema is not None else "", policy, allowed)
 
 
 def _dot_parts(node: exp.Expr) -> list[exp.Expr]:
