@@ -334,10 +334,9 @@ def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> st
                 described = cursor.execute(
                     "EXEC sp_describe_undeclared_parameters @tsql = ?", sql
                 ).fetchall()
-            except pyodbc.Error:  # no type could be inferred (e.g. SELECT @x): sql_variant
+            except pyodbc.Error:  # a type SQL Server cannot deduce (`@a = @b`) fails them all
                 described = []
-            # columns 1 and 3: the parameter's name and its suggested type name
-            types = {str(row[1]).lstrip("@").lower(): str(row[3]) for row in described}
+            types = suggested_types(described)
         cursor.execute("SET SHOWPLAN_XML ON")  # must be alone in its batch
         try:
             cursor.execute(_declared_batch(sql, names, types))
@@ -354,13 +353,24 @@ def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> st
     return documents[-1] if documents else ""
 
 
+UNKNOWN_TYPE = "nvarchar(4000)"
+
+
+def suggested_types(described: list[Any]) -> dict[str, str]:
+    """Parameter name -> type from sp_describe_undeclared_parameters' rows (columns 1 and
+    3); a NULL suggestion (a CLR type, or one it cannot deduce) is left out."""
+    return {str(row[1]).lstrip("@").lower(): str(row[3]) for row in described if row[3] is not None}
+
+
 def _declared_batch(sql: str, names: list[str], types: dict[str, str]) -> str:
     """`DECLARE @a type, ...;` then the statement (see db/explain.py for why)."""
     unique = list(dict.fromkeys(names))
     if not unique:
         return sql
-    # sql_variant where SQL Server could not suggest a type
-    declared = ", ".join(f"@{n} {types.get(n.lower(), 'sql_variant')}" for n in unique)
+    # Where SQL Server suggests no type: nvarchar(4000), which LIKE, string functions and
+    # arithmetic accept and which converts implicitly to the other side of a comparison
+    # (sql_variant would fail LIKE with 8116 and arithmetic with 8117).
+    declared = ", ".join(f"@{n} {types.get(n.lower(), UNKNOWN_TYPE)}" for n in unique)
     return f"DECLARE {declared};\n{sql}"
 
 

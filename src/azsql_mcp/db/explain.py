@@ -7,6 +7,8 @@ The estimate SQL Server documents for an unknown value is that of a local variab
 so the statement goes as a plain batch that declares its parameters, typed as
 sp_describe_undeclared_parameters suggests (it needs no permission beyond the
 statement's own, and runs before SHOWPLAN is switched on): driverhost.showplan.
+Where it suggests none (a CLR type, or `@a = @b`, which fails the whole call) the
+parameter is declared nvarchar(4000).
 """
 
 from __future__ import annotations
