@@ -40,8 +40,10 @@ ORDER BY s.name, o.object_id
 
 # A column of an alias type (AdventureWorks' dbo.Name, or sysname, the system's alias of
 # nvarchar(128)) reports the alias as `type_name` and the system type it is built on as
-# `base_type` (an alias's user_type_id differs from its system_type_id); CLR types are
-# their own base.
+# `base_type` (an alias's user_type_id differs from its system_type_id); CLR types
+# (system_type_id 240) are their own base. Both come from sys.columns: a user may see a
+# column whose alias type's sys.types row it cannot see (metadata visibility), so that
+# join is an outer one and never drops a column.
 # Without VIEW DEFINITION the `definition` of sys.default_constraints and
 # sys.computed_columns is NULL ("Metadata visibility configuration"), while
 # sys.columns.is_computed and default_object_id stay visible: they say whether there
@@ -49,9 +51,10 @@ ORDER BY s.name, o.object_id
 COLUMNS = """
 SELECT c.column_id,
        c.name AS column_name,
-       t.name AS type_name,
-       COALESCE(CASE WHEN t.user_type_id <> t.system_type_id AND t.is_assembly_type = 0
-                     THEN TYPE_NAME(c.system_type_id) END, t.name) AS base_type,
+       COALESCE(t.name, TYPE_NAME(c.user_type_id), TYPE_NAME(c.system_type_id)) AS type_name,
+       CASE WHEN c.user_type_id <> c.system_type_id AND c.system_type_id <> 240
+            THEN TYPE_NAME(c.system_type_id)
+            ELSE COALESCE(t.name, TYPE_NAME(c.user_type_id)) END AS base_type,
        c.max_length,
        c.[precision],
        c.scale,
@@ -66,7 +69,7 @@ SELECT c.column_id,
        cc.is_persisted,
        CAST(ep.value AS nvarchar(4000)) AS description
 FROM sys.columns AS c
-JOIN sys.types AS t ON t.user_type_id = c.user_type_id
+LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 LEFT JOIN sys.default_constraints AS dc ON dc.object_id = c.default_object_id
 LEFT JOIN sys.identity_columns AS ic
   ON ic.object_id = c.object_id AND ic.column_id = c.column_id
@@ -233,8 +236,9 @@ SELECT o.object_id,
        o.name AS object_name,
        CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
        c.name AS column_name,
-       COALESCE(CASE WHEN t.user_type_id <> t.system_type_id AND t.is_assembly_type = 0
-                     THEN TYPE_NAME(c.system_type_id) END, t.name) AS base_type,
+       CASE WHEN c.user_type_id <> c.system_type_id AND c.system_type_id <> 240
+            THEN TYPE_NAME(c.system_type_id)
+            ELSE COALESCE(t.name, TYPE_NAME(c.user_type_id)) END AS base_type,
        c.max_length,
        c.[precision],
        c.scale,
@@ -242,7 +246,7 @@ SELECT o.object_id,
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 JOIN sys.columns AS c ON c.object_id = o.object_id
-JOIN sys.types AS t ON t.user_type_id = c.user_type_id
+LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
 ORDER BY s.name, o.name, o.object_id, c.column_id
 """
