@@ -16,6 +16,16 @@ engine reproduces what Microsoft documents:
   TRUNCATE). Another database the user has no access to: 916.
 - HAS_PERMS_BY_NAME, IS_ROLEMEMBER, IS_MEMBER, IS_SRVROLEMEMBER and USER_NAME()
   answer for the principal.
+- EXECUTE on a procedure: db_datareader does not hold it. GRANT, DENY and REVOKE
+  EXECUTE on a procedure (`ON [OBJECT::]s.p`), a schema (`ON SCHEMA::s`) or the database
+  (no ON), to the user, `public` or a role it is in, are kept in `__azsql_permissions`
+  (transactional, like every catalog change). From "Permissions hierarchy" and the
+  GRANT/DENY pages: EXECUTE on the database or the schema covers every procedure in it,
+  and a DENY at any of the three levels overrides every GRANT. Without EXECUTE, EXEC
+  fails with error 229. dbo (the privileged login) is not checked, and a procedure's
+  own statements are not checked either (ownership chaining: every object belongs to
+  dbo). Metadata visibility stays as db_datareader has it: SELECT on the database lets
+  the user see every procedure and its parameters.
 """
 
 from __future__ import annotations
@@ -24,7 +34,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from .engine.sqltext import split_name
 from .sqlerror import TdsError
+
+_EXECUTE_CLASSES = frozenset(["DATABASE", "SCHEMA", "OBJECT"])
 
 VIEW_DEFINITION = "VIEW_DEFINITION"
 SHOWPLAN = "SHOWPLAN"
@@ -70,6 +83,9 @@ _SERVER_ROLES = frozenset(
     ]
 )
 _WRITE_PERMISSIONS = frozenset(["INSERT", "UPDATE", "DELETE"])
+
+# sys.database_permissions' classes, as __azsql_permissions keeps them.
+DATABASE_CLASS, OBJECT_CLASS, SCHEMA_CLASS = 0, 1, 3
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,35 @@ class Principal:
     @property
     def can_write(self) -> bool:
         return self.has(DB_DATAWRITER)
+
+    @property
+    def grantees(self) -> tuple[str, ...]:
+        """The principals whose permissions this user holds: itself, public, its roles."""
+        roles = ("db_datawriter",) if self.can_write else ()
+        return (self.user_name, "public", "db_datareader", *roles)
+
+    def may_execute(
+        self, conn: sqlite3.Connection, object_id: int | None, schema_id: int | None
+    ) -> bool:
+        """EXECUTE on an object (object_id), a schema (schema_id alone) or the database
+        (neither): some GRANT on it, its schema or the database, and no DENY on any."""
+        if self.privileged:
+            return True
+        found = conn.execute(
+            "SELECT state FROM __azsql_permissions WHERE permission_name = 'EXECUTE'"
+            f" AND grantee IN ({', '.join('?' for _ in self.grantees)}) AND (class = ?"
+            " OR (class = ? AND major_id = ?) OR (class = ? AND major_id = ?))",
+            (
+                *self.grantees,
+                DATABASE_CLASS,
+                SCHEMA_CLASS,
+                -1 if schema_id is None else schema_id,
+                OBJECT_CLASS,
+                -1 if object_id is None else object_id,
+            ),
+        ).fetchall()
+        states = {row[0] for row in found}
+        return "G" in states and "D" not in states
 
     # -- the security functions
     def has_perms_by_name(
@@ -205,6 +250,24 @@ class Principal:
                 state=5,
             )
 
+    def check_execute(
+        self,
+        conn: sqlite3.Connection,
+        obj: str,
+        object_id: int,
+        schema_id: int,
+        where: tuple[str, str],
+    ) -> None:
+        """Error 229 unless the user may EXECUTE the procedure; `where`: (database, schema)."""
+        if not self.may_execute(conn, object_id, schema_id):
+            raise TdsError(
+                229,
+                f"The EXECUTE permission was denied on the object '{obj}', database"
+                f" '{where[0]}', schema '{where[1]}'.",
+                severity=14,
+                state=5,
+            )
+
     def check_ddl(self, verb: str, kind: str, name: str, database: str) -> None:
         """db_datareader and db_datawriter hold no DDL permission."""
         if self.privileged:
@@ -270,8 +333,35 @@ def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
         ).fetchone()
         return None if row is None else row[0]
 
+    def has_perms_by_name(
+        securable: Any, securable_class: Any, permission: Any, *sub: Any
+    ) -> int | None:
+        perm = " ".join(str(permission or "").upper().split())
+        klass = str(securable_class or "").upper()
+        if perm != "EXECUTE" or principal.privileged or klass not in _EXECUTE_CLASSES:
+            return principal.has_perms_by_name(securable, securable_class, permission, *sub)
+        if klass == "DATABASE":
+            return int(principal.may_execute(conn, None, None))
+        if securable is None:
+            return None
+        if klass == "SCHEMA":
+            row = conn.execute(
+                "SELECT schema_id FROM __azsql_schemas WHERE name = ?", (str(securable),)
+            ).fetchone()
+            return None if row is None else int(principal.may_execute(conn, None, row[0]))
+        parts = [p for p in split_name(str(securable)) if p is not None]
+        if not parts or len(parts) > 3:
+            return None
+        schema = parts[-2] if len(parts) > 1 and parts[-2] else "dbo"
+        row = conn.execute(
+            "SELECT o.object_id, o.schema_id FROM __azsql_objects AS o JOIN __azsql_schemas"
+            " AS s ON s.schema_id = o.schema_id WHERE o.name = ? AND s.name = ?",
+            (parts[-1], schema),
+        ).fetchone()
+        return None if row is None else int(principal.may_execute(conn, row[0], row[1]))
+
     conn.create_function("OBJECT_DEFINITION", 1, object_definition)
-    conn.create_function("HAS_PERMS_BY_NAME", -1, principal.has_perms_by_name)
+    conn.create_function("HAS_PERMS_BY_NAME", -1, has_perms_by_name)
     conn.create_function("IS_ROLEMEMBER", -1, principal.is_role_member)
     conn.create_function("IS_MEMBER", -1, principal.is_role_member)
     conn.create_function("IS_SRVROLEMEMBER", -1, principal.is_srvrole_member)

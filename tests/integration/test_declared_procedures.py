@@ -9,10 +9,12 @@ import asyncio
 import copy
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from typing import Any
 
 import mcp.types as mt
+import pyodbc
 import pytest
 from fastmcp import Client
 from fastmcp.client.messages import MessageHandler
@@ -22,10 +24,30 @@ from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.serving.reload import apply
-from azsql_mcp.testing.pytest_plugin import PRINCIPALS
+from azsql_mcp.testing.pytest_plugin import PRINCIPALS, READER, READER_USER
 from tds_test_server import Fault, ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True)
+
+# What a deployment grants the reader (db_datareader holds no EXECUTE): EXECUTE on just
+# the procedures it declares as tools.
+EXECUTABLE = ("SalesLT.uspProductsByCategory", "SalesLT.uspCustomerOrders")
+
+
+def admin_sql(server: ThreadedTdsServer, *statements: str) -> None:
+    with closing(pyodbc.connect(server.odbc_connection_string(), autocommit=True)) as cnxn:
+        for sql in statements:
+            cnxn.cursor().execute(sql)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def reader_may_execute(tds_server: ThreadedTdsServer) -> Iterator[None]:
+    admin_sql(tds_server, *(f"GRANT EXECUTE ON OBJECT::{p} TO {READER_USER}" for p in EXECUTABLE))
+    yield
+    admin_sql(
+        tds_server, *(f"REVOKE EXECUTE ON OBJECT::{p} FROM {READER_USER}" for p in EXECUTABLE)
+    )
+
 
 PRODUCTS = {
     "procedure": "SalesLT.uspProductsByCategory",
@@ -132,7 +154,7 @@ async def test_a_missing_procedure_or_parameter_withdraws_the_tool(
         assert refused.is_error
     errors = "\n".join(r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
     assert "tools.nothing.procedure: source 'main' has no procedure 'SalesLT.uspNothing'" in errors
-    assert "GRANT EXECUTE ON SalesLT.uspNothing TO [" in errors
+    assert "GRANT EXECUTE ON OBJECT::SalesLT.uspNothing TO [" in errors
     assert "tools.typo.parameters.Customer: procedure 'SalesLT.uspCustomerOrders' has no" in errors
     assert "tools.typo.parameters.CustomerId" not in errors  # names match case-insensitively
 
@@ -196,3 +218,29 @@ async def test_check_reports_what_does_not_match_and_exits_2(
     out = io.StringIO()
     assert await run_check(fine, None, out) == 0, out.getvalue()
     assert "ok    declared tools: o match the catalog" in out.getvalue()
+
+
+async def test_a_reader_without_execute_is_told_the_grant_and_then_runs_it(
+    azsql_config: dict[str, Any], azsql_principal: str, tds_server: ThreadedTdsServer
+) -> None:
+    """The procedure is visible to db_datareader, so the tool resolves; without EXECUTE the
+    call is error 229 with the GRANT that allows it, and after that GRANT the call runs."""
+    if azsql_principal != READER:
+        pytest.skip("dbo holds EXECUTE on every procedure")
+    proc = "SalesLT.uspProductsByCategory"
+    admin_sql(tds_server, f"REVOKE EXECUTE ON OBJECT::{proc} FROM {READER_USER}")
+    try:
+        declared = PRODUCTS | {"parameters": {"Category": {"type": "string"}}}
+        async with Client(make_app(azsql_config, {"products": declared}).mcp) as client:
+            args = {"Category": "Seat Posts"}
+            denied = await client.call_tool("products", args, raise_on_error=False)
+            assert denied.is_error
+            text = denied.content[0].text  # type: ignore[union-attr]
+            assert "The EXECUTE permission was denied on the object 'uspProductsByCategory'" in text
+            grant = f"GRANT EXECUTE ON OBJECT::{proc} TO [{READER_USER}];"
+            assert grant in text
+            admin_sql(tds_server, grant)
+            allowed = await client.call_tool("products", args)
+            assert allowed.structured_content["result_sets"][0]["rows"]  # type: ignore[index]
+    finally:
+        admin_sql(tds_server, f"GRANT EXECUTE ON OBJECT::{proc} TO {READER_USER}")

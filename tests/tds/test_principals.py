@@ -289,3 +289,97 @@ def test_the_cli_takes_logins_and_documents_them(start_cli: Callable[..., Any]) 
         )
     ) as cnxn:
         assert scalar(cnxn, "SELECT IS_ROLEMEMBER('db_datareader')") == 1
+
+
+def _denied(proc: str) -> str:
+    return (
+        rf"The EXECUTE permission was denied on the object '{proc}', database"
+        r" 'AdventureWorksLT', schema 'perm_exec'\. \(229\)"
+    )
+
+
+def test_execute_needs_a_grant_and_a_deny_anywhere_overrides_it(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """db_datareader holds no EXECUTE. A GRANT on the procedure, its schema or the database
+    allows it (EXEC in a batch and an ODBC {CALL}); a DENY on any of them wins over every
+    GRANT; HAS_PERMS_BY_NAME says what EXEC does; the procedure stays visible (SELECT)."""
+    with connect(server, "freetds") as admin:
+        a = admin.cursor()
+        a.execute("CREATE SCHEMA perm_exec")
+        a.execute("CREATE TABLE perm_exec.t (n int)")
+        a.execute("CREATE PROCEDURE perm_exec.p1 AS SELECT 1 AS one")
+        a.execute("CREATE PROCEDURE perm_exec.p2 AS INSERT INTO perm_exec.t VALUES (2)")
+        try:
+            with connect(server, odbc_driver, "reader") as cnxn:
+
+                def runs(proc: str) -> bool:
+                    perm = scalar(
+                        cnxn, f"SELECT HAS_PERMS_BY_NAME('perm_exec.{proc}', 'OBJECT', 'EXECUTE')"
+                    )
+                    try:
+                        cnxn.cursor().execute(f"EXEC perm_exec.{proc}")
+                    except pyodbc.Error as exc:
+                        assert perm == 0
+                        assert pyodbc_text(exc, _denied(proc))
+                        with pytest.raises(pyodbc.Error, match=_denied(proc)):
+                            cnxn.cursor().execute(f"{{CALL perm_exec.{proc}}}")
+                        return False
+                    assert perm == 1
+                    cnxn.cursor().execute(f"{{CALL perm_exec.{proc}}}")
+                    return True
+
+                visible = (
+                    "SELECT count(*) FROM sys.objects"
+                    " WHERE schema_id = SCHEMA_ID('perm_exec') AND type = 'P'"
+                )
+                assert scalar(cnxn, visible) == 2
+                assert (runs("p1"), runs("p2")) == (False, False)
+                a.execute("GRANT EXECUTE ON perm_exec.p1 TO reader")
+                assert (runs("p1"), runs("p2")) == (True, False)
+                a.execute("GRANT EXECUTE ON SCHEMA::perm_exec TO reader")
+                # p2 INSERTs without db_datawriter: ownership chaining (both are dbo's)
+                assert (runs("p1"), runs("p2")) == (True, True)
+                a.execute("REVOKE EXECUTE ON SCHEMA::perm_exec FROM reader")
+                a.execute("REVOKE EXECUTE ON OBJECT::perm_exec.p1 FROM reader")
+                assert (runs("p1"), runs("p2")) == (False, False)
+                a.execute("GRANT EXECUTE TO public")
+                assert (runs("p1"), runs("p2")) == (True, True)
+                a.execute("DENY EXECUTE ON OBJECT::perm_exec.p1 TO reader")
+                assert (runs("p1"), runs("p2")) == (False, True)
+                a.execute("REVOKE EXECUTE FROM public")
+                a.execute("GRANT EXECUTE ON perm_exec.p1 TO reader")  # replaces the DENY
+                a.execute("DENY EXECUTE TO reader")  # the database-wide DENY wins
+                assert (runs("p1"), runs("p2")) == (False, False)
+                assert scalar(cnxn, "SELECT HAS_PERMS_BY_NAME(NULL, 'DATABASE', 'EXECUTE')") == 0
+                with pytest.raises(pyodbc.Error, match=r"Grantor does not have GRANT permission"):
+                    cnxn.cursor().execute("GRANT EXECUTE ON perm_exec.p1 TO reader")
+                a.execute("REVOKE EXECUTE FROM reader")
+                assert (runs("p1"), runs("p2")) == (True, False)
+                assert (
+                    scalar(cnxn, "SELECT HAS_PERMS_BY_NAME('perm_exec', 'SCHEMA', 'EXECUTE')") == 0
+                )
+        finally:
+            a.execute("REVOKE EXECUTE ON perm_exec.p1 FROM reader")
+            a.execute("DROP PROCEDURE perm_exec.p1, perm_exec.p2")
+            a.execute("DROP TABLE perm_exec.t")
+            a.execute("DROP SCHEMA perm_exec")
+
+
+def test_grant_names_what_exists_and_takes_a_procedure(server: ThreadedTdsServer) -> None:
+    with connect(server, "freetds") as admin:
+        a = admin.cursor()
+        with pytest.raises(pyodbc.Error, match=r"Cannot find the object 'nope'.*\(15151\)"):
+            a.execute("GRANT EXECUTE ON dbo.nope TO reader")
+        with pytest.raises(pyodbc.Error, match=r"Cannot find the schema 'nope'.*\(15151\)"):
+            a.execute("GRANT EXECUTE ON SCHEMA::nope TO reader")
+        with pytest.raises(pyodbc.Error, match=r"not compatible with object\. \(4606\)"):
+            a.execute("GRANT EXECUTE ON SalesLT.Product TO reader")
+        with pytest.raises(pyodbc.Error, match=r"only EXECUTE is modelled"):
+            a.execute("GRANT SELECT ON SalesLT.Product TO reader")
+
+
+def pyodbc_text(exc: pyodbc.Error, pattern: str) -> bool:
+    import re
+
+    return re.search(pattern, str(exc)) is not None

@@ -316,3 +316,29 @@ def test_drivers_see_the_counts_of_a_procedures_statements(
                 assert seen["counted", how] == sets_only
     finally:
         cnxn.close()
+
+
+def test_a_transaction_count_changed_by_a_procedure_is_error_266(session: EngineSession) -> None:
+    """A ROLLBACK inside rolls back the caller's transaction (to the outermost BEGIN); a
+    BEGIN TRAN left open raises the count: either way the call ends with error 266."""
+    run(session, "CREATE TABLE dbo.t266 (n int)")
+    run(session, "CREATE PROCEDURE dbo.undo AS INSERT INTO dbo.t266 VALUES (1); ROLLBACK")
+    run(session, "CREATE PROCEDURE dbo.opens AS BEGIN TRAN; INSERT INTO dbo.t266 VALUES (2)")
+    run(session, "CREATE PROCEDURE dbo.balanced AS BEGIN TRAN; ROLLBACK; BEGIN TRAN")
+    run(session, "BEGIN TRAN")
+    with pytest.raises(TdsError) as caught:
+        run(session, "EXEC dbo.undo")
+    assert (caught.value.number, caught.value.severity, caught.value.message) == (
+        266,
+        16,
+        "Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT"
+        " statements. Previous count = 1, current count = 0.",
+    )
+    assert rows(session, "SELECT @@TRANCOUNT, count(*) FROM dbo.t266") == [(0, 0)]
+    with pytest.raises(TdsError, match=r"Previous count = 0, current count = 1\."):
+        list(session.call_procedure("dbo.opens", []))
+    run(session, "ROLLBACK")
+    run(session, "BEGIN TRAN")
+    run(session, "EXEC dbo.balanced")  # the same count at the end: no error
+    assert rows(session, "SELECT @@TRANCOUNT") == [(1,)]
+    run(session, "ROLLBACK")

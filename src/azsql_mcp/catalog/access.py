@@ -96,6 +96,21 @@ def write_missing(error: str, user: str) -> str:
     )
 
 
+def execute_grant(procedure: str, user: str) -> str:
+    return f"GRANT EXECUTE ON OBJECT::{procedure} TO {quote(user)};"
+
+
+def execute_missing(error: str, user: str, procedure: str) -> str:
+    """The message for error 229 on a procedure call: SQL Server's text, and the GRANT that
+    fixes it. A DENY EXECUTE on the procedure, its schema or the database overrides any
+    GRANT ("DENY (Transact-SQL)"), so the message says to look for one."""
+    return (
+        f"{error} The database user {quote(user)} may not run {procedure}. A DBA can allow it"
+        f" with: {execute_grant(procedure, user)} (it has no effect while a DENY EXECUTE on"
+        " the procedure, its schema or the database applies to the user: REVOKE that first)"
+    )
+
+
 async def database_user(db: Database) -> str:
     return str(records(await db.read("SELECT USER_NAME() AS user_name"))[0]["user_name"])
 

@@ -246,6 +246,10 @@ def _continues(w: str, after: str | None, current: list[Token], state: dict[str,
     body = state.get("body", False)
     if w == "WITH":
         return True
+    if kind in ("GRANT", "DENY", "REVOKE") and (
+        prev in ("GRANT", "DENY", "REVOKE", "FOR") or current[-1].text == ","
+    ):
+        return True  # a permission: GRANT EXECUTE, SELECT, ...; REVOKE GRANT OPTION FOR ...
     ddl = kind in ("CREATE", "ALTER")
     if w in ("DELETE", "UPDATE") and prev == "ON" and ddl:
         return True  # ON DELETE CASCADE

@@ -29,6 +29,9 @@ COLLATION = "SQL_Latin1_General_CP1_CI_AS"
 
 METADATA_DDL = """
 CREATE TABLE IF NOT EXISTS __azsql_meta (key TEXT PRIMARY KEY, value);
+CREATE TABLE IF NOT EXISTS __azsql_permissions (
+    class INTEGER, major_id INTEGER, grantee TEXT COLLATE NOCASE, permission_name TEXT,
+    state TEXT, PRIMARY KEY (class, major_id, grantee, permission_name));
 CREATE TABLE IF NOT EXISTS __azsql_schemas (
     schema_id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE UNIQUE, principal_id INTEGER);
 CREATE TABLE IF NOT EXISTS __azsql_objects (

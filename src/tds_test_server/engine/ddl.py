@@ -32,12 +32,19 @@ from .session_state import _NONAME, _now_text, _q
 from .sql_types import affinity
 from .token_stream import Tokens
 
+_PERMISSION_VERBS = ("GRANT", "DENY", "REVOKE")
+
 
 class Ddl(SchemaObjects):
     """The DDL statements."""
 
     # -- DDL
     def _ddl(self, stmt: Statement) -> None:
+        if stmt.words(1)[0] in _PERMISSION_VERBS:
+            if not self.principal.privileged:
+                raise TdsError(4613, "Grantor does not have GRANT permission.", severity=16)
+            self._in_ddl_transaction(lambda: self._permission(stmt), reload=False)
+            return
         action = self._ddl_action(stmt)
         temp = any(t.token_type == TokenType.HASH for t in stmt.tokens[:4])
         if not temp and not self.principal.privileged:
@@ -94,6 +101,78 @@ class Ddl(SchemaObjects):
         finally:
             if reload:
                 self.catalog.load(conn)
+
+    def _permission(self, stmt: Statement) -> None:
+        """GRANT / DENY / REVOKE EXECUTE [ON [OBJECT::]s.p | ON SCHEMA::s] TO principal, ...
+        (no ON: the database). Other permissions are not modelled."""
+        ts = Tokens(stmt)
+        verb = ts.expect(*_PERMISSION_VERBS)
+        if verb == "REVOKE" and ts.accept("GRANT"):
+            ts.expect("OPTION")
+            ts.expect("FOR")
+        permission = ts.name().upper()
+        if permission not in ("EXECUTE", "EXEC") or ts.peek_is(TokenType.COMMA):
+            raise errors.unsupported(f"{verb} {permission} (only EXECUTE is modelled)")
+        klass, major_id = principals.DATABASE_CLASS, 0
+        if ts.accept("ON"):
+            kind = "OBJECT"
+            if ts.peek_word() in ("OBJECT", "SCHEMA") and ts.peek_is(TokenType.DCOLON, 1):
+                kind = ts.expect("OBJECT", "SCHEMA")
+                ts.next()
+            parts = ts.multipart()
+            klass, major_id = self._permission_target(kind, parts)
+        ts.expect("TO", "FROM")
+        grantees = [ts.name()]
+        while ts.accept_type(TokenType.COMMA):
+            grantees.append(ts.name())
+        if ts.accept("WITH"):
+            ts.expect("GRANT")
+            ts.expect("OPTION")
+        ts.accept("CASCADE")
+        if ts.accept("AS"):
+            ts.name()
+        ts.end()
+        for grantee in grantees:
+            key = (klass, major_id, grantee, "EXECUTE")
+            if verb == "REVOKE":
+                self.conn.execute(
+                    "DELETE FROM __azsql_permissions WHERE class = ? AND major_id = ?"
+                    " AND grantee = ? AND permission_name = ?",
+                    key,
+                )
+            else:  # a GRANT replaces a DENY of the same permission, and the reverse
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO __azsql_permissions VALUES (?, ?, ?, ?, ?)",
+                    (*key, "G" if verb == "GRANT" else "D"),
+                )
+
+    def _permission_target(self, kind: str, parts: list[str]) -> tuple[int, int]:
+        """(class, major_id) of `ON SCHEMA::s` or `ON [OBJECT::]s.p`, as
+        sys.database_permissions has them."""
+        written = ".".join(parts)
+        if kind == "SCHEMA":
+            schema_id = self.catalog.schema_id(parts[-1]) if len(parts) == 1 else None
+            if schema_id is None:
+                raise TdsError(
+                    15151,
+                    f"Cannot find the schema '{written}', because it does not exist or you do"
+                    " not have permission.",
+                )
+            return principals.SCHEMA_CLASS, schema_id
+        schema, name = self._resolve(parts)
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        if row is None:
+            raise TdsError(
+                15151,
+                f"Cannot find the object '{name}', because it does not exist or you do not"
+                " have permission.",
+            )
+        if row.type not in ("P", "PC", "FN", "FS", "X"):
+            raise TdsError(
+                4606, "Granted or revoked privilege EXECUTE is not compatible with object."
+            )
+        return principals.OBJECT_CLASS, row.object_id
 
     def _create_schema(self, stmt: Statement) -> None:
         ts = Tokens(stmt)

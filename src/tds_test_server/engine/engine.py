@@ -428,7 +428,7 @@ class EngineSession(RowSecurity):
             self._use(stmt)
         elif head in ("EXEC", "EXECUTE"):
             yield from self._exec(stmt, scope, 1)
-        elif head in ("CREATE", "ALTER", "DROP", "TRUNCATE"):
+        elif head in ("CREATE", "ALTER", "DROP", "TRUNCATE", "GRANT", "DENY", "REVOKE"):
             self._ddl(stmt)
             yield Done(None)
         elif (

@@ -113,6 +113,7 @@ class SessionState:
         self.last_request_end: str | None = None
         self.request: Request | None = None
         self._depth = 0
+        self._proc_depth = 0  # user procedures running (nested EXEC included)
         self._ddl_in_tran = False
         self._cancel = threading.Event()
         self._lock = threading.RLock()

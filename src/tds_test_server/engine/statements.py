@@ -175,8 +175,14 @@ class Statements(ConstraintErrors):
         yield Done(None if self.nocount else count)
 
     def _check_write(self, q: Query) -> None:
-        """A write needs db_datawriter (or INSERT/UPDATE/DELETE); temporary tables do not."""
-        if self.principal.can_write or q.target is None or q.target.startswith("#"):
+        """A write needs db_datawriter (or INSERT/UPDATE/DELETE); temporary tables do not,
+        nor does a procedure's own statement (ownership chaining: everything is dbo's)."""
+        if (
+            self.principal.can_write
+            or self._proc_depth
+            or q.target is None
+            or q.target.startswith("#")
+        ):
             return
         schema, _, name = q.target.partition(".")
         table = self.catalog.table(schema, name)

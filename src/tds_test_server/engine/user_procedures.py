@@ -268,6 +268,9 @@ class UserProcedures(Procedures):
                 self.conn.execute(
                     "DELETE FROM __azsql_extended_properties WHERE major_id = ?", (oid,)
                 )
+                self.conn.execute(
+                    "DELETE FROM __azsql_permissions WHERE class = 1 AND major_id = ?", (oid,)
+                )
                 self.conn.execute("DELETE FROM __azsql_objects WHERE object_id = ?", (oid,))
             if not ts.accept_type(TokenType.COMMA):
                 break
@@ -289,6 +292,12 @@ class UserProcedures(Procedures):
         ).fetchone()
         if found is None:
             return None
+        if not self._proc_depth:  # a procedure's own EXEC: ownership chaining, no check
+            schema_row = self.conn.execute(
+                "SELECT name FROM __azsql_schemas WHERE schema_id = ?", (row.schema_id,)
+            ).fetchone()
+            where = (self.database, schema_row[0] if schema_row else schema)
+            self.principal.check_execute(self.conn, row.name, row.object_id, row.schema_id, where)
         stmt = Statement(found[0], tokenize(found[0]), 1)
         return row.name, parse_procedure(stmt)
 
@@ -313,8 +322,10 @@ class UserProcedures(Procedures):
         scope, bound = self._bind_arguments(name, proc, args)
         status = 0
         nocount = self.nocount  # SET NOCOUNT inside a procedure ends with it
+        trancount = self._depth
         if not rpc:  # an RPC's own DONEPROC ends it; EXEC in a batch needs the markers
             yield ProcedureStarted()
+        self._proc_depth += 1
         try:
             for stmt in self.engine.split(proc.body) if proc.body.strip() else []:
                 if self._cancel.is_set():
@@ -326,7 +337,19 @@ class UserProcedures(Procedures):
                     break
                 yield from self._statement(stmt, scope, False)
         finally:
+            self._proc_depth -= 1
             self.nocount = nocount
+        if self._depth != trancount:
+            # A ROLLBACK inside rolls back the caller's transaction too (to the outermost
+            # BEGIN), a BEGIN TRAN left open raises the count: SQL Server ends the call
+            # with error 266 (ROLLBACK TRANSACTION page, Remarks).
+            raise TdsError(
+                266,
+                "Transaction count after EXECUTE indicates a mismatching number of BEGIN and"
+                f" COMMIT statements. Previous count = {trancount}, current count ="
+                f" {self._depth}.",
+                state=2,
+            )
         for param, arg in bound:
             if not (param.output and arg.output):
                 continue

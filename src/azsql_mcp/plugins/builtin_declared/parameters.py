@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from azsql_mcp import Database
 from azsql_mcp.catalog import format_sql_type, read_all
-from azsql_mcp.catalog.access import quote
+from azsql_mcp.catalog.access import execute_grant
 from azsql_mcp.plugins.builtin_declared.model import NAME, RESERVED, ParameterDecl, ToolDecl
 
 # One row per parameter of each procedure, in order; one row with a NULL name for a
 # procedure without parameters, and a NULL object_id for one this login cannot find.
-# OBJECT_ID(name, 'P') is NULL without a permission on the procedure (metadata
-# visibility): a db_datareader login sees it with EXECUTE (or VIEW DEFINITION) on it.
+# OBJECT_ID(name, 'P') is NULL without any permission on the procedure, its schema or
+# the database (metadata visibility): a db_datareader login sees every procedure (its
+# SELECT on the database covers the schemas), yet may run only those it holds EXECUTE on.
 # An alias type (AdventureWorks' dbo.Name, and sysname, the system's own alias of
 # nvarchar(128), which is not is_user_defined) reports the system type it is built on as
 # base_type: its user_type_id differs from its system_type_id. CLR and table types are
@@ -144,8 +145,8 @@ def problems_of(tool: str, decl: ToolDecl, source: str, found: Procedure) -> lis
     if found.parameters is None:
         return [
             f"tools.{tool}.procedure: source {source!r} has no procedure {procedure!r} (or this"
-            f" login cannot see it: GRANT EXECUTE ON {procedure} TO"
-            f" {quote(found.user) if found.user else '[<user>]'});"
+            f" login cannot see it: {execute_grant(procedure, found.user or '<user>')}"
+            " shows it, unless a DENY EXECUTE on it, its schema or the database applies);"
             " fix the name in the config"
         ]
     known = {p.name.casefold() for p in found.parameters}

@@ -15,7 +15,8 @@ from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel
 
-from azsql_mcp import Database, ResolvedTool, ToolContext
+from azsql_mcp import Database, DatabaseError, ResolvedTool, ToolContext
+from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_declared.description import describe
 from azsql_mcp.plugins.builtin_declared.model import ToolDecl
 from azsql_mcp.plugins.builtin_declared.parameters import (
@@ -52,7 +53,15 @@ def make_procedure(
         # an omitted catalog parameter is not passed: the procedure's default applies
         given = {k: v for k, v in arguments.items() if v is not None}
         params = given | claimed_values(name, claimed, ctx.client.claims)
-        result = await ctx.db.call_procedure(procedure, params, outputs=outputs, writes=decl.writes)
+        try:
+            result = await ctx.db.call_procedure(
+                procedure, params, outputs=outputs, writes=decl.writes
+            )
+        except DatabaseError as e:
+            if e.number != access.OBJECT_PERMISSION_DENIED:
+                raise
+            user = await access.database_user(ctx.db)
+            raise ToolError(access.execute_missing(str(e), user, procedure)) from e
         sets = [result_to_structured(r) for r in result.result_sets]
         structured = ProcedureOutput(
             result_sets=sets,
