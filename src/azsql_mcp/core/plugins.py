@@ -30,6 +30,15 @@ log = logging.getLogger(__name__)
 
 GROUP = "azsql_mcp"
 BUILTIN_DISTRIBUTION = "azsql-mcp"
+# The built-in plugins' load order: as declared in pyproject.toml, which installers do
+# not keep (setuptools writes entry_points.txt sorted).
+BUILTIN_ORDER = (
+    "builtin_tools",
+    "builtin_resources",
+    "builtin_prompts",
+    "builtin_auth",
+    "builtin_declared",
+)
 DISABLED_TOOLS_KEY = "disabled_tools"
 REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
 HOOKS = (
@@ -203,7 +212,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     loader = _Loader(settings, manager, replaced=set(extra or {}))
-    for ep in _unique_entry_points(entry_points(group=GROUP)):
+    for ep in load_order(_unique_entry_points(entry_points(group=GROUP))):
         loader.add_entry_point(ep)
     for name, obj in (extra or {}).items():
         loader.add_object(name, obj)
@@ -243,6 +252,32 @@ def _unique_entry_points(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
             seen.add(key)
             out.append(ep)
     return out
+
+
+def load_order(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
+    """The built-in plugins (distribution azsql-mcp) first, in their declared order, then
+    the others by (distribution name, entry-point name).
+
+    `entry_points()` follows sys.path and directory listing order, which can put a
+    third-party plugin first; as a later plugin that takes a name already registered is
+    the one that fails, a collision with a built-in must fail the newcomer, every time.
+    """
+
+    def key(ep: EntryPoint) -> tuple[int, int, str, str]:
+        dist = _normalize(_dist_name(ep))
+        if dist == BUILTIN_DISTRIBUTION:
+            if ep.name in BUILTIN_ORDER:
+                return (0, BUILTIN_ORDER.index(ep.name), "", "")
+            return (0, len(BUILTIN_ORDER), "", ep.name)
+        return (1, 0, dist, ep.name)
+
+    return sorted(eps, key=key)
+
+
+def _dist_name(ep: EntryPoint) -> str:
+    metadata = ep.dist.metadata if ep.dist is not None else None
+    name = metadata["Name"] if metadata is not None else None
+    return name or "(unknown distribution)"
 
 
 _REPLACED = "replaced by the in-process plugin of the same name"
