@@ -323,3 +323,21 @@ def test_the_builtin_load_order_is_the_one_pyproject_declares() -> None:
     pyproject = Path(__file__).parents[2] / "pyproject.toml"
     declared = tomllib.loads(pyproject.read_text())["project"]["entry-points"]["azsql_mcp"]
     assert tuple(declared) == BUILTIN_ORDER
+
+
+class _StringScopes:
+    @staticmethod
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        async def sc() -> str:
+            return "x"
+
+        register(sc, scopes="sql.read")
+
+
+def test_scopes_given_as_one_string_fail_the_plugin_with_a_clear_error() -> None:
+    plugins = load_plugins(settings(), {"sc": _StringScopes()})
+    sc = record(plugins, "sc")
+    assert sc.status == "failed" and "sc" not in plugins.tools
+    assert "PluginError: tool 'sc': scopes must be a list of scope names" in sc.reason
+    assert "scopes=['sql.read']" in sc.reason

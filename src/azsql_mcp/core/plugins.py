@@ -548,6 +548,11 @@ class Staging:
         _require_async(fn, "tool")
         if resolve is not None:
             _require_async(resolve, "resolve of tool")
+        if isinstance(scopes, str):  # a str is a Sequence[str]: one scope per character
+            raise PluginError(
+                f"tool {name or fn.__name__!r}: scopes must be a list of scope names,"
+                f" e.g. scopes=[{scopes!r}] (got the string {scopes!r})"
+            )
         self.tools.append(
             ToolSpec(
                 fn=fn,
