@@ -19,6 +19,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Secret,
+    SecretBytes,
     SecretStr,
     ValidationError,
     field_validator,
@@ -609,17 +611,60 @@ def _model_of(annotation: Any) -> Any:
     return None
 
 
-def redacted(settings: Settings) -> dict[str, Any]:
-    """The effective settings as plain data (as the file would say), secrets as '***'."""
+REDACTED = "***"
+
+
+def redacted(
+    settings: Settings, plugin_configs: Mapping[str, BaseModel | None] | None = None
+) -> dict[str, Any]:
+    """The effective settings as plain data (as the file would say), secrets as '***'.
+
+    Besides the core's secret keys: every value of a source's `auth_options` (the
+    options of third-party auth providers, whose secrets the core cannot tell), and in
+    a `[plugins.NAME]` section every value its plugin's validated config holds as a
+    `SecretStr`/`SecretBytes`/`Secret`. `plugin_configs` maps a loaded plugin's name to
+    that config (None: it takes no settings); the section of a plugin not in it
+    (disabled, failed) has every value but `disabled_tools` hidden, since nothing says
+    which of them are secret.
+    """
     data = settings.model_dump(mode="json")
-    data["plugins"] |= data["plugins"].pop("sections")
+    sections = data["plugins"].pop("sections")
+    configs = plugin_configs or {}
+    for name, section in sections.items():
+        if name in configs:
+            config = configs[name]
+            sections[name] = section if config is None else _redact_as(section, config)
+        else:
+            sections[name] = {
+                k: v if k == "disabled_tools" else REDACTED for k, v in section.items()
+            }
+    data["plugins"] |= sections
+    for source in data["sources"].values():
+        source["auth_options"] = dict.fromkeys(source["auth_options"], REDACTED)
     return _redact(data)
+
+
+def _redact_as(raw: Any, value: Any) -> Any:
+    """`raw` (as configured) with what became a secret in `value` (validated) hidden."""
+    if isinstance(value, SecretStr | SecretBytes | Secret):
+        return REDACTED
+    if isinstance(value, BaseModel) and isinstance(raw, dict):
+        fields = type(value).model_fields
+        names = {k: k for k in fields} | {f.alias: k for k, f in fields.items() if f.alias}
+        return {
+            k: _redact_as(v, getattr(value, names[k])) if k in names else v for k, v in raw.items()
+        }
+    if isinstance(value, Mapping) and isinstance(raw, dict):
+        return {k: _redact_as(v, value[k]) if k in value else v for k, v in raw.items()}
+    if isinstance(value, list | tuple) and isinstance(raw, list) and len(raw) == len(value):
+        return [_redact_as(r, v) for r, v in zip(raw, value, strict=True)]
+    return raw
 
 
 def _redact(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            k: ("***" if k in SECRET_KEYS and v is not None else _redact(v))
+            k: (REDACTED if k in SECRET_KEYS and v is not None else _redact(v))
             for k, v in value.items()
         }
     if isinstance(value, list):
