@@ -183,6 +183,25 @@ def test_missing_or_broken_file(tmp_path: Path) -> None:
         load_settings(write(tmp_path, "[server\n"))
 
 
+def test_a_file_that_is_not_utf8_is_one_problem_naming_the_file_and_the_byte(
+    tmp_path: Path,
+) -> None:
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes(b'[server]\nname = "caf\xe9"\n')  # as a Windows editor may save it
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(latin1))
+    assert info.value.problems == [
+        f"config file {str(latin1)!r} is not UTF-8 text: byte 0xe9 at offset 20 (line 2);"
+        " save it as UTF-8"
+    ]
+
+
+def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b'\xef\xbb\xbf[server]\nname = "caf\xc3\xa9"\n')
+    assert load_settings(str(bom)).server.name == "caf\u00e9"
+
+
 def test_default_source_must_exist() -> None:
     settings = settings_from_mapping(
         {"sources": {"a": {"server": "x"}}, "server": {"default_source": "b"}}

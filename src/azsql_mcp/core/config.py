@@ -6,6 +6,7 @@ listing every problem (key, value, what is allowed); nothing starts half-configu
 
 from __future__ import annotations
 
+import codecs
 import copy
 import ipaddress
 import os
@@ -320,7 +321,7 @@ class Settings(BaseSettings):
             init_settings,
             env_settings,
             _SeedEnvSource(settings_cls),
-            TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get()),
+            _TomlFile(settings_cls, toml_file=_config_file.get()),
         )
 
     def source_security(self, name: str) -> Security:
@@ -364,6 +365,33 @@ class PartlyInvalid(ConfigError):
         self.cut = cut
 
 
+class _NotText(Exception):
+    """The config file cannot be read as UTF-8 text; the message says why, in one line."""
+
+
+class _TomlFile(TomlConfigSettingsSource):
+    """The config file, read as UTF-8 (a leading byte-order mark is allowed, as Windows
+    editors write one); any other encoding is one clear line, not a traceback."""
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        try:
+            data = file_path.read_bytes()
+        except OSError as exc:
+            raise _NotText(
+                f"config file {str(file_path)!r} cannot be read: {exc.strerror or exc}"
+            ) from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            offset = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
+            line = data.count(b"\n", 0, offset) + 1
+            raise _NotText(
+                f"config file {str(file_path)!r} is not UTF-8 text: byte"
+                f" 0x{data[offset]:02x} at offset {offset} (line {line}); save it as UTF-8"
+            ) from None
+        return tomllib.loads(text)
+
+
 def load_settings(
     config_file: str | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
@@ -388,6 +416,8 @@ def load_settings(
         raise PartlyInvalid([*retired, *problems], accepted, cut) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}"]) from None
+    except _NotText as exc:
+        raise ConfigError([str(exc)]) from None
     except SettingsError as exc:  # a variable that should hold JSON does not
         from azsql_mcp.core.envjson import non_json_variables
 
