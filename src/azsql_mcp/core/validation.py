@@ -12,7 +12,6 @@ from azsql_mcp.core.assembly import assembly_problems
 from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
 from azsql_mcp.core.plugins import PluginSet, load_plugins
 from azsql_mcp.serving.http import binding_problems
-from azsql_mcp.serving.workers import worker_problems
 
 # What the HTTP binding rule reads: when the schema refused a value of one of them, the
 # rule would judge a default in its place.
@@ -72,3 +71,24 @@ def validate(settings: Settings) -> PluginSet:
     if problems:
         raise ConfigError(problems)
     return plugins
+
+
+def worker_problems(settings: Settings) -> list[str]:
+    """What makes `workers` above 1 impossible in these settings (serving/workers.py)."""
+    server = settings.server
+    if server.workers == 1:
+        return []
+    if server.transport != "http":
+        return [
+            f"server.workers: {server.workers} worker processes serve HTTP only; over stdio"
+            " one client talks to one process. Set workers = 1 (drop --workers), or"
+            " transport = 'http' (flag --transport http)"
+        ]
+    if not server.stateless_http:
+        return [
+            f"server.workers: {server.workers} worker processes need stateless_http = true:"
+            " an MCP session lives in the one process that created it, and the next request"
+            " may reach another worker. Set [server] stateless_http = true (flag"
+            " --stateless), or workers = 1"
+        ]
+    return []
