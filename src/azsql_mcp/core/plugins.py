@@ -157,6 +157,8 @@ class PluginSet:
     auth_providers: dict[str, AuthProviderFactory]
     config_problems: list[str]
     manager: pluggy.PluginManager
+    # the plugins handed to load_plugins as objects (tests), to validate a reload with
+    in_process: Mapping[str, object] = field(default_factory=dict)
 
     def loaded(self) -> list[PluginRecord]:
         return [r for r in self.records if r.status == "loaded"]
@@ -226,6 +228,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
         auth_providers=loader.auth_providers,
         config_problems=loader.config_problems,
         manager=manager,
+        in_process=dict(extra or {}),
     )
 
 

@@ -47,16 +47,21 @@ class SettingsLoader:
         return settings.model_copy(update={"sources": self.sources, "server": server})
 
 
-def config_problems(settings: Settings, cut: Sequence[str] = ()) -> tuple[list[str], PluginSet]:
+def config_problems(
+    settings: Settings,
+    cut: Sequence[str] = (),
+    extra_plugins: Mapping[str, object] | None = None,
+) -> tuple[list[str], PluginSet]:
     """What `serve` would refuse in these (already parsed) settings: what `build_app`
     refuses (plugin selection and sections, auth providers, declared tools) and the
     binding rule for HTTP and worker processes. Plugin failures are not among them:
     `[plugins] strict` decides. `cut`: keys whose values the schema refused (and left
-    out): rules that read them are skipped."""
+    out): rules that read them are skipped. `extra_plugins`: in-process plugins, as
+    `build_app` takes them."""
     lenient = settings.model_copy(
         update={"plugins": settings.plugins.model_copy(update={"strict": False})}
     )
-    plugins = load_plugins(lenient)
+    plugins = load_plugins(lenient, extra_plugins)
     problems = assembly_problems(settings, plugins)  # what build_app refuses
     judged = not any(k == b or k.startswith(b + ".") for k in cut for b in BINDING_KEYS)
     if settings.server.transport == "http" and judged:
