@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, PackageMetadata, entry_points
 from typing import Any, Literal
 
 import pluggy
@@ -214,8 +214,8 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     loader = _Loader(settings, manager, replaced=set(extra or {}))
-    for ep in load_order(_unique_entry_points(entry_points(group=GROUP))):
-        loader.add_entry_point(ep)
+    for ep, metadata in load_order(_unique_entry_points(entry_points(group=GROUP))):
+        loader.add_entry_point(ep, metadata)
     for name, obj in (extra or {}).items():
         loader.add_object(name, obj)
     loader.check_selection()
@@ -257,7 +257,7 @@ def _unique_entry_points(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
     return out
 
 
-def load_order(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
+def load_order(eps: Iterable[EntryPoint]) -> list[tuple[EntryPoint, PackageMetadata | None]]:
     """The built-in plugins (distribution azsql-mcp) first, in their declared order, then
     the others by (distribution name, entry-point name).
 
@@ -266,19 +266,20 @@ def load_order(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
     the one that fails, a collision with a built-in must fail the newcomer, every time.
     """
 
-    def key(ep: EntryPoint) -> tuple[int, int, str, str]:
-        dist = _normalize(_dist_name(ep))
+    def key(entry: tuple[EntryPoint, PackageMetadata | None]) -> tuple[int, int, str, str]:
+        ep, metadata = entry
+        dist = _normalize(_dist_name(metadata))
         if dist == BUILTIN_DISTRIBUTION:
             if ep.name in BUILTIN_ORDER:
                 return (0, BUILTIN_ORDER.index(ep.name), "", "")
             return (0, len(BUILTIN_ORDER), "", ep.name)
         return (1, 0, dist, ep.name)
 
-    return sorted(eps, key=key)
+    # METADATA is parsed once per entry point (each read of dist.name parses it again)
+    return sorted(((ep, ep.dist.metadata if ep.dist is not None else None) for ep in eps), key=key)
 
 
-def _dist_name(ep: EntryPoint) -> str:
-    metadata = ep.dist.metadata if ep.dist is not None else None
+def _dist_name(metadata: PackageMetadata | None) -> str:
     name = metadata["Name"] if metadata is not None else None
     return name or "(unknown distribution)"
 
@@ -304,10 +305,8 @@ class _Loader:
 
     # --- discovery and selection -------------------------------------------------
 
-    def add_entry_point(self, ep: EntryPoint) -> None:
-        # METADATA parsed once for both fields (each of dist.name and dist.version parses it)
-        metadata = ep.dist.metadata if ep.dist is not None else None
-        dist_name = metadata["Name"] if metadata is not None else "(unknown distribution)"
+    def add_entry_point(self, ep: EntryPoint, metadata: PackageMetadata | None) -> None:
+        dist_name = _dist_name(metadata)
         record = PluginRecord(
             name=ep.name,
             distribution=dist_name,
