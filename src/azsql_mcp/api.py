@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, runtime_checkable
 
 import pluggy
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import TypeVar
 
 hookimpl = pluggy.HookimplMarker("azsql_mcp")
@@ -109,6 +109,22 @@ class SourceSettings(BaseModel):
     # sp_set_session_context key -> the caller's token claim it is set from, before
     # every call on this source (NULL without that claim); see docs/security.md.
     session_context: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_form_per_secret(self) -> SourceSettings:
+        """A secret comes inline, from `*_env` or from `*_file`: given two ways, one would
+        be used and the other ignored without a word."""
+        for secret in ("password", "client_secret", "access_token"):
+            given = [
+                key
+                for key in (secret, f"{secret}_env", f"{secret}_file")
+                if key in self.model_fields_set and getattr(self, key, None) not in (None, "")
+            ]
+            if len(given) > 1:
+                both = "both" if len(given) == 2 else "all"
+                names = f"{', '.join(given[:-1])} and {given[-1]}"
+                raise ValueError(f"{names} are {both} set; keep one of them")
+        return self
 
 
 # --- what auth providers hand to the database layer -----------------------------

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fake_dists import make_dist
 
 from azsql_mcp.core.cli import main
 
@@ -198,3 +199,67 @@ def test_workers_need_stateless_http(
 def test_workers_must_be_at_least_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--workers", "0", "--transport", "http", "--stateless"]) == 2
     assert "server.workers: Input should be greater than or equal to 1" in capsys.readouterr().err
+
+
+SECRET_PLUGIN = """
+    from pydantic import BaseModel, SecretStr
+    from azsql_mcp import hookimpl
+
+    class Upstream(BaseModel):
+        url: str
+        token: SecretStr
+
+    class Config(BaseModel):
+        api_key: SecretStr
+        region: str = "eu"
+        upstreams: list[Upstream] = []
+
+    @hookimpl
+    def plugin_config_model():
+        return Config
+"""
+
+
+def test_config_hides_plugin_secrets_and_auth_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    make_dist(
+        site, "fake-secretive", {"fake_secretive": SECRET_PLUGIN}, {"secretive": "fake_secretive"}
+    )
+    make_dist(site, "fake-off", {"fake_off": "\n"}, {"off": "fake_off"})
+    monkeypatch.syspath_prepend(str(site))
+    config = tmp_path / "sec.toml"
+    config.write_text(
+        """
+[plugins]
+disabled = ["off"]
+[plugins.secretive]
+api_key = "SuperSecret123"
+region = "us"
+upstreams = [{url = "https://a", token = "Tok3n"}]
+[plugins.off]
+password_like = "Hidden1"
+disabled_tools = []
+[sources.main]
+server = "h"
+username = "u"
+password = "Passw0rd"
+auth_options = {api_key = "ak-123", anything = "x"}
+"""
+    )
+    try:
+        assert main(["config", "--config", str(config)]) == 0
+    finally:
+        sys.modules.pop("fake_secretive", None)
+    out = capsys.readouterr().out
+    for secret in ("SuperSecret123", "Tok3n", "Hidden1", "ak-123", "Passw0rd"):
+        assert secret not in out
+    shown = json.loads(out)
+    assert shown["plugins"]["secretive"] == {
+        "api_key": "***",
+        "region": "us",
+        "upstreams": [{"url": "https://a", "token": "***"}],
+    }
+    assert shown["plugins"]["off"] == {"password_like": "***", "disabled_tools": []}
+    assert shown["sources"]["main"]["auth_options"] == {"api_key": "***", "anything": "***"}

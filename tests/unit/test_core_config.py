@@ -183,6 +183,25 @@ def test_missing_or_broken_file(tmp_path: Path) -> None:
         load_settings(write(tmp_path, "[server\n"))
 
 
+def test_a_file_that_is_not_utf8_is_one_problem_naming_the_file_and_the_byte(
+    tmp_path: Path,
+) -> None:
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes(b'[server]\nname = "caf\xe9"\n')  # as a Windows editor may save it
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(latin1))
+    assert info.value.problems == [
+        f"config file {str(latin1)!r} is not UTF-8 text: byte 0xe9 at offset 20 (line 2);"
+        " save it as UTF-8"
+    ]
+
+
+def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b'\xef\xbb\xbf[server]\nname = "caf\xc3\xa9"\n')
+    assert load_settings(str(bom)).server.name == "caf\u00e9"
+
+
 def test_default_source_must_exist() -> None:
     settings = settings_from_mapping(
         {"sources": {"a": {"server": "x"}}, "server": {"default_source": "b"}}
@@ -269,3 +288,34 @@ def test_a_mapping_is_all_there_is(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = settings_from_mapping({"server": {"port": 9100}})
     assert (settings.server.name, settings.server.port) == ("azsql-mcp", 9100)
     assert settings.sources == {}
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (("password", "password_env"), "password and password_env are both set"),
+        (("password", "password_file"), "password and password_file are both set"),
+        (("client_secret", "client_secret_env"), "client_secret and client_secret_env are"),
+        (("client_secret_env", "client_secret_file"), "client_secret_env and client_secret_file"),
+        (("access_token_env", "access_token_file"), "access_token_env and access_token_file"),
+        (
+            ("password", "password_env", "password_file"),
+            "password, password_env and password_file are all set",
+        ),
+    ],
+)
+def test_a_secret_given_two_ways_is_refused_naming_both_keys(
+    keys: tuple[str, ...], message: str
+) -> None:
+    source = {"server": "h", "username": "u"} | {key: "x" for key in keys}
+    with pytest.raises(ConfigError) as info:
+        settings_from_mapping({"sources": {"main": source}})
+    assert f"sources.main: {message}" in str(info.value)
+    assert "keep one of them" in str(info.value)
+
+
+def test_a_secret_given_one_way_is_accepted() -> None:
+    settings = settings_from_mapping(
+        {"sources": {"a": {"server": "h", "password_env": "PW", "client_secret_file": "f"}}}
+    )
+    assert settings.sources["a"].access_token_env == "AZURE_SQL_ACCESS_TOKEN"  # the default

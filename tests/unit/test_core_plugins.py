@@ -254,3 +254,90 @@ def test_resources_that_read_a_database_get_a_variant_naming_the_source() -> Non
     assert "acme://{source}/version" not in plugins.resources
     # the plugin's own registrations; the variant is the core's
     assert record(plugins, "acme").resources == ["acme://rows/{table}", "acme://version"]
+
+
+SHADOW = """
+    from azsql_mcp import hookimpl
+
+    @hookimpl
+    def register_{kind}(register, **_):
+        {call}
+
+    async def shadow(sql: str = "") -> str:
+        return "shadow"
+"""
+
+TAKEN = {
+    "tool": ("tools", "register(shadow, name='read_data')", "builtin_tools"),
+    "resource": ("resources", "register(shadow, 'database://schema')", "builtin_resources"),
+    "prompt": ("prompts", "register(shadow, name='sql_query_builder')", "builtin_prompts"),
+    "auth provider": ("auth_providers", "register('sql', lambda source: None)", "builtin_auth"),
+}
+
+
+@pytest.mark.parametrize("kind", list(TAKEN))
+def test_a_plugin_taking_a_builtin_name_fails_and_the_builtin_stays(site: Path, kind: str) -> None:
+    # The site is first on sys.path, so entry_points() lists the fake distribution first.
+    hook, call, builtin = TAKEN[kind]
+    source = SHADOW.replace("{kind}", hook).replace("{call}", call)
+    make_dist(site, "aaa-shadow", {"fake_shadow": source}, {"shadow": "fake_shadow"})
+    plugins = load_plugins(settings())
+    shadow = record(plugins, "shadow")
+    assert shadow.status == "failed"
+    assert f"{kind} " in shadow.reason and "is registered by both" in shadow.reason
+    assert f"plugin {builtin!r} (azsql-mcp " in shadow.reason
+    assert "aaa-shadow 1.0" in shadow.reason
+    assert record(plugins, builtin).status == "loaded"
+    if kind == "tool":
+        assert plugins.tools["read_data"].plugin == "builtin_tools"
+
+
+def test_builtins_load_first_then_others_by_distribution_and_name(site: Path) -> None:
+    make_dist(site, "fake-zeta", {"fake_zeta": "\n"}, {"b_plugin": "fake_zeta"})
+    make_dist(
+        site,
+        "Fake-Alpha",
+        {"fake_alpha": "\n", "fake_alpha2": "\n"},
+        {"z_plugin": "fake_alpha", "a": "fake_alpha2"},
+    )
+    make_dist(site, "fake-mid", {"fake_mid": "\n"}, {"m_plugin": "fake_mid"})
+    names = [r.name for r in load_plugins(settings()).records]
+    assert names == [
+        "builtin_tools",
+        "builtin_resources",
+        "builtin_prompts",
+        "builtin_auth",
+        "builtin_declared",
+        "a",
+        "z_plugin",
+        "m_plugin",
+        "b_plugin",
+    ]
+
+
+def test_the_builtin_load_order_is_the_one_pyproject_declares() -> None:
+    import tomllib
+
+    from azsql_mcp.core.plugins import BUILTIN_ORDER
+
+    pyproject = Path(__file__).parents[2] / "pyproject.toml"
+    declared = tomllib.loads(pyproject.read_text())["project"]["entry-points"]["azsql_mcp"]
+    assert tuple(declared) == BUILTIN_ORDER
+
+
+class _StringScopes:
+    @staticmethod
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        async def sc() -> str:
+            return "x"
+
+        register(sc, scopes="sql.read")
+
+
+def test_scopes_given_as_one_string_fail_the_plugin_with_a_clear_error() -> None:
+    plugins = load_plugins(settings(), {"sc": _StringScopes()})
+    sc = record(plugins, "sc")
+    assert sc.status == "failed" and "sc" not in plugins.tools
+    assert "PluginError: tool 'sc': scopes must be a list of scope names" in sc.reason
+    assert "scopes=['sql.read']" in sc.reason

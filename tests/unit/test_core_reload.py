@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 from fastmcp.server.auth import AccessToken
+from pydantic import BaseModel, ConfigDict, Field
 
 from azsql_mcp import hookimpl
 from azsql_mcp.core.app import App
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.serving.clientauth import component_key, required_scopes
-from azsql_mcp.serving.reload import apply
+from azsql_mcp.serving.reload import Reloader, apply
 
 UNREACHABLE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
 
@@ -35,8 +36,18 @@ async def plan() -> str:
     return "planned"
 
 
+class ToolsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    colour: str = "blue"
+    size: int = Field(1, ge=1)
+
+
 def plugin() -> types.ModuleType:
     module = types.ModuleType("reload_tools")
+
+    @hookimpl
+    def plugin_config_model() -> type[BaseModel]:
+        return ToolsConfig
 
     @hookimpl
     def register_tools(register: Any, config: Any) -> None:
@@ -45,6 +56,7 @@ def plugin() -> types.ModuleType:
         register(plan, name="explain_query", tags={"admin"})
 
     module.register_tools = register_tools  # type: ignore[attr-defined]
+    module.plugin_config_model = plugin_config_model  # type: ignore[attr-defined]
     return module
 
 
@@ -192,4 +204,40 @@ def test_reload_names_only_what_needs_a_restart_as_toml_paths(
     with caplog.at_level(logging.WARNING):
         apply(app, settings_from_mapping(other))
     assert "plugins.tools changed; it takes effect after a restart" in caplog.text
+    assert "sections" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("plugins", "problem"),
+    [
+        ({"disabled": ["builtin_toolz"]}, "plugins.disabled: no plugin named 'builtin_toolz'"),
+        ({"tools": {"colur": "red"}}, "plugins.tools.colur: unknown setting"),
+        ({"tools": {"size": 0}}, "plugins.tools.size: Input should be greater than or equal to 1"),
+        ({"nosuch": {"x": 1}}, "plugins.nosuch: no plugin named 'nosuch' is installed"),
+    ],
+)
+def test_a_reload_startup_would_refuse_is_invalid_and_changes_nothing(
+    plugins: dict[str, Any], problem: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = build()
+    before = (set(app.hidden.keys), app.settings)
+    # a change that applies while serving, so that only the problem can stop it
+    new = config(
+        plugins={**plugins, "tools": {"disabled_tools": ["peek"], **plugins.get("tools", {})}}
+    )
+    source = types.SimpleNamespace(load=lambda: settings_from_mapping(new), path=None)
+    with caplog.at_level(logging.ERROR):
+        assert Reloader(app, source).reload("test") == "invalid"  # type: ignore[arg-type]
+    assert f"config reload (test) refused: {problem}" in caplog.text
+    assert (set(app.hidden.keys), app.settings) == before
+
+
+def test_the_reloaded_line_names_keys_as_the_file_writes_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = build(plugins={"tools": {"disabled_tools": ["poke"]}})
+    new = settings_from_mapping(config(plugins={"tools": {"disabled_tools": ["peek"]}}))
+    with caplog.at_level(logging.INFO):
+        assert apply(app, new) == "applied"
+    assert "config reloaded (reload): plugins.tools.disabled_tools" in caplog.text
     assert "sections" not in caplog.text

@@ -259,8 +259,9 @@ def first_paragraph(text: str | None) -> str:
 def _config(args: argparse.Namespace) -> int:
     with _loaded(args) as settings:
         setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
-        _validate(settings)
-        print(json.dumps(redacted(settings), indent=2))
+        plugins = _validate(settings)
+        configs = {r.name: r.config for r in plugins.loaded()}
+        print(json.dumps(redacted(settings, configs), indent=2))
     return 0
 
 

@@ -6,6 +6,7 @@ listing every problem (key, value, what is allowed); nothing starts half-configu
 
 from __future__ import annotations
 
+import codecs
 import copy
 import ipaddress
 import os
@@ -19,6 +20,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Secret,
+    SecretBytes,
     SecretStr,
     ValidationError,
     field_validator,
@@ -318,7 +321,7 @@ class Settings(BaseSettings):
             init_settings,
             env_settings,
             _SeedEnvSource(settings_cls),
-            TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get()),
+            _TomlFile(settings_cls, toml_file=_config_file.get()),
         )
 
     def source_security(self, name: str) -> Security:
@@ -362,6 +365,33 @@ class PartlyInvalid(ConfigError):
         self.cut = cut
 
 
+class _NotText(Exception):
+    """The config file cannot be read as UTF-8 text; the message says why, in one line."""
+
+
+class _TomlFile(TomlConfigSettingsSource):
+    """The config file, read as UTF-8 (a leading byte-order mark is allowed, as Windows
+    editors write one); any other encoding is one clear line, not a traceback."""
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        try:
+            data = file_path.read_bytes()
+        except OSError as exc:
+            raise _NotText(
+                f"config file {str(file_path)!r} cannot be read: {exc.strerror or exc}"
+            ) from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            offset = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
+            line = data.count(b"\n", 0, offset) + 1
+            raise _NotText(
+                f"config file {str(file_path)!r} is not UTF-8 text: byte"
+                f" 0x{data[offset]:02x} at offset {offset} (line {line}); save it as UTF-8"
+            ) from None
+        return tomllib.loads(text)
+
+
 def load_settings(
     config_file: str | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
@@ -386,6 +416,8 @@ def load_settings(
         raise PartlyInvalid([*retired, *problems], accepted, cut) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}"]) from None
+    except _NotText as exc:
+        raise ConfigError([str(exc)]) from None
     except SettingsError as exc:  # a variable that should hold JSON does not
         from azsql_mcp.core.envjson import non_json_variables
 
@@ -609,17 +641,60 @@ def _model_of(annotation: Any) -> Any:
     return None
 
 
-def redacted(settings: Settings) -> dict[str, Any]:
-    """The effective settings as plain data (as the file would say), secrets as '***'."""
+REDACTED = "***"
+
+
+def redacted(
+    settings: Settings, plugin_configs: Mapping[str, BaseModel | None] | None = None
+) -> dict[str, Any]:
+    """The effective settings as plain data (as the file would say), secrets as '***'.
+
+    Besides the core's secret keys: every value of a source's `auth_options` (the
+    options of third-party auth providers, whose secrets the core cannot tell), and in
+    a `[plugins.NAME]` section every value its plugin's validated config holds as a
+    `SecretStr`/`SecretBytes`/`Secret`. `plugin_configs` maps a loaded plugin's name to
+    that config (None: it takes no settings); the section of a plugin not in it
+    (disabled, failed) has every value but `disabled_tools` hidden, since nothing says
+    which of them are secret.
+    """
     data = settings.model_dump(mode="json")
-    data["plugins"] |= data["plugins"].pop("sections")
+    sections = data["plugins"].pop("sections")
+    configs = plugin_configs or {}
+    for name, section in sections.items():
+        if name in configs:
+            config = configs[name]
+            sections[name] = section if config is None else _redact_as(section, config)
+        else:
+            sections[name] = {
+                k: v if k == "disabled_tools" else REDACTED for k, v in section.items()
+            }
+    data["plugins"] |= sections
+    for source in data["sources"].values():
+        source["auth_options"] = dict.fromkeys(source["auth_options"], REDACTED)
     return _redact(data)
+
+
+def _redact_as(raw: Any, value: Any) -> Any:
+    """`raw` (as configured) with what became a secret in `value` (validated) hidden."""
+    if isinstance(value, SecretStr | SecretBytes | Secret):
+        return REDACTED
+    if isinstance(value, BaseModel) and isinstance(raw, dict):
+        fields = type(value).model_fields
+        names = {k: k for k in fields} | {f.alias: k for k, f in fields.items() if f.alias}
+        return {
+            k: _redact_as(v, getattr(value, names[k])) if k in names else v for k, v in raw.items()
+        }
+    if isinstance(value, Mapping) and isinstance(raw, dict):
+        return {k: _redact_as(v, value[k]) if k in value else v for k, v in raw.items()}
+    if isinstance(value, list | tuple) and isinstance(raw, list) and len(raw) == len(value):
+        return [_redact_as(r, v) for r, v in zip(raw, value, strict=True)]
+    return raw
 
 
 def _redact(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            k: ("***" if k in SECRET_KEYS and v is not None else _redact(v))
+            k: (REDACTED if k in SECRET_KEYS and v is not None else _redact(v))
             for k, v in value.items()
         }
     if isinstance(value, list):

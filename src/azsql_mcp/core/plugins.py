@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, PackageMetadata, entry_points
 from typing import Any, Literal
 
 import pluggy
@@ -30,6 +30,15 @@ log = logging.getLogger(__name__)
 
 GROUP = "azsql_mcp"
 BUILTIN_DISTRIBUTION = "azsql-mcp"
+# The built-in plugins' load order: as declared in pyproject.toml, which installers do
+# not keep (setuptools writes entry_points.txt sorted).
+BUILTIN_ORDER = (
+    "builtin_tools",
+    "builtin_resources",
+    "builtin_prompts",
+    "builtin_auth",
+    "builtin_declared",
+)
 DISABLED_TOOLS_KEY = "disabled_tools"
 REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
 HOOKS = (
@@ -148,6 +157,8 @@ class PluginSet:
     auth_providers: dict[str, AuthProviderFactory]
     config_problems: list[str]
     manager: pluggy.PluginManager
+    # the plugins handed to load_plugins as objects (tests), to validate a reload with
+    in_process: Mapping[str, object] = field(default_factory=dict)
 
     def loaded(self) -> list[PluginRecord]:
         return [r for r in self.records if r.status == "loaded"]
@@ -203,8 +214,8 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     loader = _Loader(settings, manager, replaced=set(extra or {}))
-    for ep in _unique_entry_points(entry_points(group=GROUP)):
-        loader.add_entry_point(ep)
+    for ep, metadata in load_order(_unique_entry_points(entry_points(group=GROUP))):
+        loader.add_entry_point(ep, metadata)
     for name, obj in (extra or {}).items():
         loader.add_object(name, obj)
     loader.check_selection()
@@ -217,6 +228,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
         auth_providers=loader.auth_providers,
         config_problems=loader.config_problems,
         manager=manager,
+        in_process=dict(extra or {}),
     )
 
 
@@ -245,6 +257,33 @@ def _unique_entry_points(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
     return out
 
 
+def load_order(eps: Iterable[EntryPoint]) -> list[tuple[EntryPoint, PackageMetadata | None]]:
+    """The built-in plugins (distribution azsql-mcp) first, in their declared order, then
+    the others by (distribution name, entry-point name).
+
+    `entry_points()` follows sys.path and directory listing order, which can put a
+    third-party plugin first; as a later plugin that takes a name already registered is
+    the one that fails, a collision with a built-in must fail the newcomer, every time.
+    """
+
+    def key(entry: tuple[EntryPoint, PackageMetadata | None]) -> tuple[int, int, str, str]:
+        ep, metadata = entry
+        dist = _normalize(_dist_name(metadata))
+        if dist == BUILTIN_DISTRIBUTION:
+            if ep.name in BUILTIN_ORDER:
+                return (0, BUILTIN_ORDER.index(ep.name), "", "")
+            return (0, len(BUILTIN_ORDER), "", ep.name)
+        return (1, 0, dist, ep.name)
+
+    # METADATA is parsed once per entry point (each read of dist.name parses it again)
+    return sorted(((ep, ep.dist.metadata if ep.dist is not None else None) for ep in eps), key=key)
+
+
+def _dist_name(metadata: PackageMetadata | None) -> str:
+    name = metadata["Name"] if metadata is not None else None
+    return name or "(unknown distribution)"
+
+
 _REPLACED = "replaced by the in-process plugin of the same name"
 
 
@@ -266,10 +305,8 @@ class _Loader:
 
     # --- discovery and selection -------------------------------------------------
 
-    def add_entry_point(self, ep: EntryPoint) -> None:
-        # METADATA parsed once for both fields (each of dist.name and dist.version parses it)
-        metadata = ep.dist.metadata if ep.dist is not None else None
-        dist_name = metadata["Name"] if metadata is not None else "(unknown distribution)"
+    def add_entry_point(self, ep: EntryPoint, metadata: PackageMetadata | None) -> None:
+        dist_name = _dist_name(metadata)
         record = PluginRecord(
             name=ep.name,
             distribution=dist_name,
@@ -513,6 +550,11 @@ class Staging:
         _require_async(fn, "tool")
         if resolve is not None:
             _require_async(resolve, "resolve of tool")
+        if isinstance(scopes, str):  # a str is a Sequence[str]: one scope per character
+            raise PluginError(
+                f"tool {name or fn.__name__!r}: scopes must be a list of scope names,"
+                f" e.g. scopes=[{scopes!r}] (got the string {scopes!r})"
+            )
         self.tools.append(
             ToolSpec(
                 fn=fn,

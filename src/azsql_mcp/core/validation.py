@@ -12,7 +12,6 @@ from azsql_mcp.core.assembly import assembly_problems
 from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
 from azsql_mcp.core.plugins import PluginSet, load_plugins
 from azsql_mcp.serving.http import binding_problems
-from azsql_mcp.serving.workers import worker_problems
 
 # What the HTTP binding rule reads: when the schema refused a value of one of them, the
 # rule would judge a default in its place.
@@ -48,16 +47,21 @@ class SettingsLoader:
         return settings.model_copy(update={"sources": self.sources, "server": server})
 
 
-def config_problems(settings: Settings, cut: Sequence[str] = ()) -> tuple[list[str], PluginSet]:
+def config_problems(
+    settings: Settings,
+    cut: Sequence[str] = (),
+    extra_plugins: Mapping[str, object] | None = None,
+) -> tuple[list[str], PluginSet]:
     """What `serve` would refuse in these (already parsed) settings: what `build_app`
     refuses (plugin selection and sections, auth providers, declared tools) and the
     binding rule for HTTP and worker processes. Plugin failures are not among them:
     `[plugins] strict` decides. `cut`: keys whose values the schema refused (and left
-    out): rules that read them are skipped."""
+    out): rules that read them are skipped. `extra_plugins`: in-process plugins, as
+    `build_app` takes them."""
     lenient = settings.model_copy(
         update={"plugins": settings.plugins.model_copy(update={"strict": False})}
     )
-    plugins = load_plugins(lenient)
+    plugins = load_plugins(lenient, extra_plugins)
     problems = assembly_problems(settings, plugins)  # what build_app refuses
     judged = not any(k == b or k.startswith(b + ".") for k in cut for b in BINDING_KEYS)
     if settings.server.transport == "http" and judged:
@@ -72,3 +76,24 @@ def validate(settings: Settings) -> PluginSet:
     if problems:
         raise ConfigError(problems)
     return plugins
+
+
+def worker_problems(settings: Settings) -> list[str]:
+    """What makes `workers` above 1 impossible in these settings (serving/workers.py)."""
+    server = settings.server
+    if server.workers == 1:
+        return []
+    if server.transport != "http":
+        return [
+            f"server.workers: {server.workers} worker processes serve HTTP only; over stdio"
+            " one client talks to one process. Set workers = 1 (drop --workers), or"
+            " transport = 'http' (flag --transport http)"
+        ]
+    if not server.stateless_http:
+        return [
+            f"server.workers: {server.workers} worker processes need stateless_http = true:"
+            " an MCP session lives in the one process that created it, and the next request"
+            " may reach another worker. Set [server] stateless_http = true (flag"
+            " --stateless), or workers = 1"
+        ]
+    return []

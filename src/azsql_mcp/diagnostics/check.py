@@ -471,6 +471,9 @@ def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: Connect
 
 
 def _password_origin(settings: SourceSettings) -> str:
+    # read_secret's order; the config gives at most one of the three
+    if settings.password is not None:
+        return "from the config"
     if settings.password_env:
         return f"from ${settings.password_env}"
     if settings.password_file:

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp import metrics
-from azsql_mcp.core.config import ConfigError, Settings, reference_problems
+from azsql_mcp.core import plugins as plugins_module
+from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.declared import redeclare
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import static_token_table
@@ -116,7 +117,9 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
     """Apply what can change while serving; 'applied', 'unchanged' or 'invalid'."""
     current = app.settings
     effective = _merged(current, new)
-    problems = reference_problems(new) + app.plugins.switched_off(effective)[2]
+    # what a restart would refuse, then what the running plugins make of the switches
+    problems = _startup_problems(app, new) + app.plugins.switched_off(effective)[2]
+    problems = list(dict.fromkeys(problems))  # both report an unknown disabled tool
     tokens = None
     auth = effective.server.auth
     if auth.mode == "static_tokens" and auth.static_tokens != current.server.auth.static_tokens:
@@ -166,8 +169,29 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
         old_audit, app.tool_calls.audit = app.tool_calls.audit, audit
         if old_audit is not None:
             old_audit.close()
-    log.info("config reloaded (%s): %s", reason, ", ".join(sorted(changed)))
+    log.info("config reloaded (%s): %s", reason, ", ".join(sorted(map(toml_path, changed))))
     return "applied"
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+def _startup_problems(app: App, new: Settings) -> list[str]:
+    """The validation every command runs at start (core/validation.py) on the new
+    settings: plugin selection and sections against the installed plugins, auth
+    providers, references, declared tools, the binding rules. Plugins are loaded again
+    to judge them; that they fail to import or register was logged at start already."""
+    from azsql_mcp.core.validation import config_problems
+
+    plugin_log, quiet = logging.getLogger(plugins_module.__name__), _DropAll()
+    plugin_log.addFilter(quiet)
+    try:
+        problems, _ = config_problems(new, extra_plugins=app.plugins.in_process)
+    finally:
+        plugin_log.removeFilter(quiet)
+    return problems
 
 
 _LIST_OF_KIND: dict[str, ListKind] = {

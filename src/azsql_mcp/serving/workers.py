@@ -43,7 +43,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.core.config import ConfigError
 from azsql_mcp.metrics import MULTIPROC_DIR_ENV
 from azsql_mcp.serving.hosts import bind_socket, check_port_free
 from azsql_mcp.serving.http import check_binding
@@ -65,27 +65,6 @@ CLOSE_MARGIN_S = 15
 # doubles each time (up to the last figure), so a crash at start does not spin the host
 STEADY_S = 10.0
 RESTART_PAUSE_S = (1.0, 30.0)
-
-
-def worker_problems(settings: Settings) -> list[str]:
-    """What makes `workers` above 1 impossible in these settings (core/validation.py)."""
-    server = settings.server
-    if server.workers == 1:
-        return []
-    if server.transport != "http":
-        return [
-            f"server.workers: {server.workers} worker processes serve HTTP only; over stdio"
-            " one client talks to one process. Set workers = 1 (drop --workers), or"
-            " transport = 'http' (flag --transport http)"
-        ]
-    if not server.stateless_http:
-        return [
-            f"server.workers: {server.workers} worker processes need stateless_http = true:"
-            " an MCP session lives in the one process that created it, and the next request"
-            " may reach another worker. Set [server] stateless_http = true (flag"
-            " --stateless), or workers = 1"
-        ]
-    return []
 
 
 def serve_workers(app: App, config: ConfigSource) -> int:
