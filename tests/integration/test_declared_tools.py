@@ -91,7 +91,12 @@ async def test_the_input_schema_comes_from_the_declaration(reader: Client[Any]) 
     assert props["name"] == {"type": "string", "description": "LIKE pattern", "maxLength": 40}
     assert props["min_total"]["type"] == "number"
     assert props["since"] == {"type": "string", "format": "date"}
-    assert props["before"] == {"type": "string", "format": "date-time"}
+    assert props["before"] == {
+        "type": "string",
+        "format": "date-time",
+        "description": "A value with a UTC offset is passed as the same instant in UTC,"
+        " without the offset.",
+    }
     assert props["big"] == {"type": "boolean", "default": False}
     assert sorted(tool.input_schema["required"]) == ["before", "name", "since"]
     assert tool.annotations is not None and tool.annotations.read_only_hint is True
@@ -186,7 +191,7 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
             "typo": {
                 "description": "bad type",
                 "statement": "SELECT @a",
-                "parameters": {"a": {"type": "decimal"}},
+                "parameters": {"a": {"type": "money"}},
             },
             "bounds": {
                 "description": "default outside",

@@ -3,11 +3,15 @@ type, bounds and lengths, and which are not offered."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from azsql_mcp.plugins.builtin_declared.description import describe
 from azsql_mcp.plugins.builtin_declared.model import ToolDecl
 from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter, offered
+
+MONEY = (Decimal("-922337203685477.5808"), Decimal("922337203685477.5807"))
 
 
 def param(
@@ -21,9 +25,10 @@ def param(
     [
         ("tinyint", 1, ("integer", 0, 255, None)),
         ("int", 4, ("integer", -(2**31), 2**31 - 1, None)),
-        ("bigint", 8, ("integer", None, None, None)),
-        ("money", 8, ("number", None, None, None)),
-        ("decimal", 9, ("number", None, None, None)),
+        ("bigint", 8, ("integer", -(2**63), 2**63 - 1, None)),
+        ("money", 8, ("decimal", MONEY[0], MONEY[1], None)),
+        ("decimal", 9, ("decimal", None, None, None)),
+        ("float", 8, ("number", None, None, None)),
         ("bit", 1, ("boolean", None, None, None)),
         ("date", 3, ("date", None, None, None)),
         ("datetimeoffset", 10, ("datetime", None, None, None)),

@@ -7,11 +7,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from azsql_mcp import Database
 from azsql_mcp.catalog import format_sql_type, read_all
 from azsql_mcp.catalog.access import quote
-from azsql_mcp.plugins.builtin_declared.model import NAME, RESERVED, ParameterDecl, ToolDecl
+from azsql_mcp.plugins.builtin_declared.model import (
+    BIGINT,
+    NAME,
+    RESERVED,
+    ParameterDecl,
+    ToolDecl,
+)
 
 # One row per parameter of each procedure, in order; one row with a NULL name for a
 # procedure without parameters, and a NULL object_id for one this login cannot find.
@@ -32,8 +39,20 @@ LEFT JOIN sys.parameters AS p ON p.object_id = n.object_id
 LEFT JOIN sys.types AS t ON t.user_type_id = p.user_type_id
 ORDER BY n.ordinal, p.parameter_id"""
 
-_INTEGERS = {"tinyint": (0, 255), "smallint": (-32768, 32767), "int": (-(2**31), 2**31 - 1)}
-_NUMBERS = {"decimal", "numeric", "money", "smallmoney", "float", "real"}
+_INTEGERS = {
+    "tinyint": (0, 255),
+    "smallint": (-32768, 32767),
+    "int": (-(2**31), 2**31 - 1),
+    "bigint": BIGINT,
+}
+_FLOATS = {"float", "real"}
+_DECIMALS = {"decimal", "numeric"}
+# (max_digits, bounds) of the money types, scale 4: their ranges are narrower than the
+# digits allow
+_MONEY = {
+    "money": (19, (Decimal("-922337203685477.5808"), Decimal("922337203685477.5807"))),
+    "smallmoney": (10, (Decimal("-214748.3648"), Decimal("214748.3647"))),
+}
 _STRINGS = {"char", "varchar", "nchar", "nvarchar", "text", "ntext"}
 _DATETIMES = {"datetime", "datetime2", "smalldatetime", "datetimeoffset"}
 
@@ -59,14 +78,34 @@ class CatalogParameter:
         """A parameter declaration for a client's value, or None when its type has no
         JSON form (binary, xml, sql_variant, uniqueidentifier, CLR and table types)."""
         base = self.base_type
-        text = f"{self.sql_type}; omit it for the procedure's default"
+        note = ""
+        if base == "datetimeoffset":
+            note = "; its UTC offset is kept (a value without one is taken as UTC)"
+        elif base in _DATETIMES:
+            note = "; a value with a UTC offset is converted to UTC"
+        text = f"{self.sql_type}{note}; omit it for the procedure's default"
         if base in _INTEGERS:
             low, high = _INTEGERS[base]
             return ParameterDecl(type="integer", description=text, minimum=low, maximum=high)
-        if base == "bigint":
-            return ParameterDecl(type="integer", description=text)
-        if base in _NUMBERS:
+        if base in _FLOATS:
             return ParameterDecl(type="number", description=text)
+        if base in _DECIMALS:
+            return ParameterDecl(
+                type="decimal",
+                description=text,
+                max_digits=self.precision or None,
+                decimal_places=self.scale if self.precision else None,
+            )
+        if base in _MONEY:
+            digits, (low_money, high_money) = _MONEY[base]
+            return ParameterDecl(
+                type="decimal",
+                description=text,
+                max_digits=digits,
+                decimal_places=4,
+                minimum=low_money,
+                maximum=high_money,
+            )
         if base == "bit":
             return ParameterDecl(type="boolean", description=text)
         if base == "date":

@@ -24,8 +24,19 @@ from azsql_mcp.plugins.builtin_declared.parameters import (
     offered,
     problems_of,
 )
-from azsql_mcp.plugins.builtin_declared.tool import claimed_values, parameter, respond
+from azsql_mcp.plugins.builtin_declared.tool import (
+    claimed_values,
+    noted,
+    parameter,
+    respond,
+    sql_value,
+)
 from azsql_mcp.values import StructuredResult, render_result, result_to_structured
+
+OFFSET_KEPT = (
+    "A UTC offset is kept for a datetimeoffset parameter; for another type the value is"
+    " passed as the same instant in UTC."
+)
 
 
 class ProcedureOutput(BaseModel):
@@ -51,7 +62,11 @@ def make_procedure(
         outputs = {p.name: p.sql_type for p in parameters if p.is_output}
         # an omitted catalog parameter is not passed: the procedure's default applies
         given = {k: v for k, v in arguments.items() if v is not None}
-        params = given | claimed_values(name, claimed, ctx.client.claims)
+        types = {p.name.casefold(): p.base_type for p in parameters}
+        params = {
+            key: sql_value(value, types.get(key.casefold()))
+            for key, value in (given | claimed_values(name, claimed, ctx.client.claims)).items()
+        }
         result = await ctx.db.call_procedure(procedure, params, outputs=outputs, writes=decl.writes)
         sets = [result_to_structured(r) for r in result.result_sets]
         structured = ProcedureOutput(
@@ -69,7 +84,11 @@ def make_procedure(
     parameters = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext)
     ]
-    parameters += [parameter(p, d) for p, d in decl.parameters.items() if d.from_claim is None]
+    parameters += [
+        parameter(p, noted(d, OFFSET_KEPT))
+        for p, d in decl.parameters.items()
+        if d.from_claim is None
+    ]
     parameters[1:] = sorted(parameters[1:], key=lambda p: p.default is not inspect.Parameter.empty)
     if found is not None:
         parameters += [parameter(p, d, optional=True) for p, d in offered(decl, found).items()]
