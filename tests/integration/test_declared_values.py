@@ -25,6 +25,13 @@ TYPES = {
     "uspBig": "bigint",
 }
 PROCEDURES = {name[3:].lower(): {"procedure": f"dbo.{name}", "description": name} for name in TYPES}
+IN_OUT = """CREATE PROCEDURE dbo.uspInOut @Counter int OUTPUT, @Step int = 1, @Seen int OUTPUT
+AS SELECT @Seen = @Counter; SET @Counter = @Counter + @Step"""
+COUNTER = {
+    "procedure": "dbo.uspInOut",
+    "description": "adds Step to Counter",
+    "parameters": {"counter": {"type": "integer"}},  # names match case-insensitively
+}
 STATEMENTS = {
     "at_utc": {
         "statement": "SELECT CONVERT(nvarchar(60), @at) AS t",
@@ -67,6 +74,7 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
         try:
             for name, sql_type in TYPES.items():
                 cnxn.execute(ECHO.format(name=name, type=sql_type))
+            cnxn.execute(IN_OUT)
         finally:
             cnxn.close()
         yield server
@@ -75,7 +83,7 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 @contextlib.asynccontextmanager
 async def connected(azsql_config: dict[str, Any], *names: str) -> AsyncIterator[Client[Any]]:
     """A client of an app with the named tools, the procedure tools resolved."""
-    tools = {name: (PROCEDURES | STATEMENTS)[name] for name in names}
+    tools = {name: (PROCEDURES | STATEMENTS | {"counter": COUNTER})[name] for name in names}
     app = make_app(azsql_config, tools)
     async with Client(app.mcp) as client:
         await reach_source(client)
@@ -184,3 +192,14 @@ async def _nan_and_bounds(client: Client[Any]) -> None:
     assert "n" in await _refused(client, "echo_int", {"n": 0})
     assert "n" in await _refused(client, "echo_int", {"n": 11})
     assert await _text(client, "echo_int", {"n": 1}) == "1"
+
+
+async def test_a_declared_output_parameter_is_input_output(azsql_config: dict[str, Any]) -> None:
+    async with connected(azsql_config, "counter") as client:
+        await listed_until(client, lambda t: "Step" in _props(t["counter"]))
+        tools = {t.name: t for t in await client.list_tools()}
+        assert set(_props(tools["counter"])) == {"counter", "Step"}  # @Seen: OUTPUT only
+        result = await client.call_tool("counter", {"counter": 41})
+        assert result.structured_content["outputs"] == {"Counter": 42, "Seen": 41}
+        result = await client.call_tool("counter", {"counter": 41, "Step": 9})
+        assert result.structured_content["outputs"] == {"Counter": 50, "Seen": 41}

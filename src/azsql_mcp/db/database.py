@@ -354,11 +354,11 @@ class SourceDatabase(Database):
         values = {key.lstrip("@"): value for key, value in (params or {}).items()}
         for name, value in values.items():
             refuse_unbindable(name, value)
-        batch, last = procedures.call_batch(procedure, list(values), outputs or {})
+        batch, last, order = procedures.call_batch(procedure, list(values), outputs or {})
         cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
         # None: rolled back; a number: committed unless more rows were affected
         max_affected = self.limits.max_affected_rows if writes else None
-        args = (batch, list(values.values()), cap, self.limits.max_result_bytes)
+        args = (batch, [values[name] for name in order], cap, self.limits.max_result_bytes)
         run = self._once if writes else self._retrying  # a write is never retried
         # On a connection closed afterwards: what a procedure leaves on its session
         # (session context keys, some set read_only, which would make every later
