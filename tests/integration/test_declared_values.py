@@ -32,6 +32,25 @@ COUNTER = {
     "description": "adds Step to Counter",
     "parameters": {"counter": {"type": "integer"}},  # names match case-insensitively
 }
+RANGE = """CREATE PROCEDURE dbo.uspRange @from date = NULL, @to date = NULL, @class int = NULL
+AS SELECT CONVERT(nvarchar(10), @from) AS f, CONVERT(nvarchar(10), @to) AS t, @class AS c"""
+KEYWORDS = {
+    "range": {"procedure": "dbo.uspRange", "description": "a date range"},
+    "range_to": {
+        "procedure": "dbo.uspRange",
+        "description": "a date range, @to declared",
+        "parameters": {"to": {"type": "date"}},
+    },
+    "keywords": {
+        "statement": "SELECT @class AS c, @from AS f, @from_ AS g",
+        "description": "keyword names, and one that looks like a keyword's Python name",
+        "parameters": {
+            "class": {"type": "integer", "minimum": 0},
+            "from": {"type": "string"},
+            "from_": {"type": "string", "default": "x"},
+        },
+    },
+}
 STATEMENTS = {
     "at_utc": {
         "statement": "SELECT CONVERT(nvarchar(60), @at) AS t",
@@ -75,6 +94,7 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
             for name, sql_type in TYPES.items():
                 cnxn.execute(ECHO.format(name=name, type=sql_type))
             cnxn.execute(IN_OUT)
+            cnxn.execute(RANGE)
         finally:
             cnxn.close()
         yield server
@@ -83,7 +103,8 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 @contextlib.asynccontextmanager
 async def connected(azsql_config: dict[str, Any], *names: str) -> AsyncIterator[Client[Any]]:
     """A client of an app with the named tools, the procedure tools resolved."""
-    tools = {name: (PROCEDURES | STATEMENTS | {"counter": COUNTER})[name] for name in names}
+    every = PROCEDURES | STATEMENTS | KEYWORDS | {"counter": COUNTER}
+    tools = {name: every[name] for name in names}
     app = make_app(azsql_config, tools)
     async with Client(app.mcp) as client:
         await reach_source(client)
@@ -203,3 +224,28 @@ async def test_a_declared_output_parameter_is_input_output(azsql_config: dict[st
         assert result.structured_content["outputs"] == {"Counter": 42, "Seen": 41}
         result = await client.call_tool("counter", {"counter": 41, "Step": 9})
         assert result.structured_content["outputs"] == {"Counter": 50, "Seen": 41}
+
+
+async def test_parameter_names_that_are_python_keywords_work(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "range", "range_to", "keywords") as client:
+        tools = await listed_until(client, lambda t: {"from", "class"} <= set(_props(t["range"])))
+        assert set(_props(tools["range"])) == {"from", "to", "class"}
+        assert set(_props(tools["range_to"])) == {"from", "to", "class"}
+        assert tools["range_to"].input_schema["required"] == ["to"]
+        args = {"from": "2024-01-01", "to": "2024-02-01", "class": 3}
+        result = await client.call_tool("range", args)
+        assert result.structured_content["result_sets"][0]["rows"] == [
+            ["2024-01-01", "2024-02-01", 3]
+        ]
+        result = await client.call_tool("range_to", {"to": "2024-02-01"})
+        assert result.structured_content["result_sets"][0]["rows"] == [[None, "2024-02-01", None]]
+        props = _props(tools["keywords"])
+        assert set(props) == {"class", "from", "from_", "cursor"}
+        assert props["class"]["minimum"] == 0
+        result = await client.call_tool("keywords", {"class": 1, "from": "a"})
+        assert result.structured_content["rows"] == [[1, "a", "x"]]
+        result = await client.call_tool("keywords", {"class": 1, "from": "a", "from_": "b"})
+        assert result.structured_content["rows"] == [[1, "a", "b"]]
+        assert "class" in await _refused(client, "keywords", {"class": -1, "from": "a"})

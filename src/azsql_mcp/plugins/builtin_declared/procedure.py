@@ -28,6 +28,8 @@ from azsql_mcp.plugins.builtin_declared.tool import (
     claimed_values,
     noted,
     parameter,
+    python_name,
+    python_names,
     respond,
     sql_value,
 )
@@ -57,8 +59,12 @@ def make_procedure(
     procedure = decl.procedure or ""
     claimed = {p: d for p, d in decl.parameters.items() if d.from_claim is not None}
 
+    inputs = offered(decl, found) if found is not None else {}
+    real = python_names([*decl.parameters, *inputs])
+
     async def declared_procedure(ctx: ToolContext, **arguments: Any) -> ToolResult:
         parameters = await checked(name, decl, catalog, ctx.db)
+        arguments = {real.get(k, k): v for k, v in arguments.items()}
         outputs = {p.name: p.sql_type for p in parameters if p.is_output}
         # an omitted catalog parameter is not passed: the procedure's default applies
         given = {k: v for k, v in arguments.items() if v is not None}
@@ -85,13 +91,14 @@ def make_procedure(
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext)
     ]
     parameters += [
-        parameter(p, noted(d, OFFSET_KEPT))
+        parameter(p, noted(d, OFFSET_KEPT), python=python_name(real, p))
         for p, d in decl.parameters.items()
         if d.from_claim is None
     ]
     parameters[1:] = sorted(parameters[1:], key=lambda p: p.default is not inspect.Parameter.empty)
-    if found is not None:
-        parameters += [parameter(p, d, optional=True) for p, d in offered(decl, found).items()]
+    parameters += [
+        parameter(p, d, optional=True, python=python_name(real, p)) for p, d in inputs.items()
+    ]
     declared_procedure.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         parameters, return_annotation=ToolResult
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import keyword
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -52,9 +53,12 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     statement = decl.statement or ""
     claimed = {p: d for p, d in decl.parameters.items() if d.from_claim is not None}
 
+    real = python_names(decl.parameters)
+
     async def declared_tool(ctx: ToolContext, **arguments: Any) -> ToolResult:
         cursor = arguments.pop(CURSOR, None)
-        given = dict(arguments) | claimed_values(name, claimed, ctx.client.claims)
+        given = {real.get(k, k): v for k, v in arguments.items()}
+        given |= claimed_values(name, claimed, ctx.client.claims)
         params = {key: sql_value(value) for key, value in given.items()}
         if decl.writes:
             result = await ctx.db.write(statement, params, kinds=["insert", "update", "delete"])
@@ -75,7 +79,9 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     ]
     for param, spec in decl.parameters.items():
         if spec.from_claim is None:
-            parameters.append(parameter(param, noted(spec, TO_UTC)))
+            parameters.append(
+                parameter(param, noted(spec, TO_UTC), python=python_name(real, param))
+            )
     if not decl.writes:
         cursor_type = Annotated[
             str | None, Field(description="next_cursor from the previous page of this tool")
@@ -93,9 +99,36 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     return declared_tool
 
 
-def parameter(name: str, spec: ParameterDecl, *, optional: bool = False) -> inspect.Parameter:
+def python_names(names: Iterable[str]) -> dict[str, str]:
+    """The Python name of each parameter whose name is a Python keyword (@from, @class),
+    which no Python signature takes: '_' appended until it is neither a keyword nor
+    another name (or the tools' own `ctx`, `cursor`). Maps it to the parameter's name,
+    which the input schema keeps (an alias)."""
+    names = list(names)
+    taken = {*names, "ctx", CURSOR}
+    renamed = {}
+    for name in names:
+        python = name
+        while keyword.iskeyword(python):
+            python += "_"
+            while python in taken:
+                python += "_"
+        if python != name:
+            taken.add(python)
+            renamed[python] = name
+    return renamed
+
+
+def python_name(renamed: Mapping[str, str], name: str) -> str:
+    return next((python for python, real in renamed.items() if real == name), name)
+
+
+def parameter(
+    name: str, spec: ParameterDecl, *, optional: bool = False, python: str | None = None
+) -> inspect.Parameter:
     """The keyword parameter of one declared parameter; `optional`: omitted, it is None
-    (a default factory, not a default, so that the schema shows no `"default": null`)."""
+    (a default factory, not a default, so that the schema shows no `"default": null`);
+    `python`: its name in the signature, when `name` cannot be one (see python_names)."""
     base: Any = spec.python_type
     if spec.enum is not None:
         base = Literal.__getitem__(tuple(spec.enum))
@@ -120,9 +153,11 @@ def parameter(name: str, spec: ParameterDecl, *, optional: bool = False) -> insp
         bounds["max_length"] = spec.max_length
     if optional:
         bounds["default_factory"] = _none
+    if python is not None and python != name:
+        bounds["alias"] = name
     annotation = Annotated[base, Field(description=spec.description, **bounds)]
     default = inspect.Parameter.empty if spec.default is None else spec.default
-    return inspect.Parameter(name, _KEYWORD, default=default, annotation=annotation)
+    return inspect.Parameter(python or name, _KEYWORD, default=default, annotation=annotation)
 
 
 TO_UTC = "A value with a UTC offset is passed as the same instant in UTC, without the offset."
