@@ -23,6 +23,7 @@ TYPES = {
     "uspDec": "decimal(5,2)",
     "uspMoney": "money",
     "uspBig": "bigint",
+    "uspSys": "sysname",  # an alias type: its base type from sys.parameters
 }
 PROCEDURES = {name[3:].lower(): {"procedure": f"dbo.{name}", "description": name} for name in TYPES}
 IN_OUT = """CREATE PROCEDURE dbo.uspInOut @Counter int OUTPUT, @Step int = 1, @Seen int OUTPUT
@@ -178,6 +179,14 @@ async def _decimals(client: Client[Any]) -> None:
     column = result.structured_content["columns"][0]
     assert "float" not in str(column).lower()
     assert str(result.structured_content["rows"][0][0]) == "0.1"
+
+
+async def test_an_alias_type_counts_as_its_base_type(azsql_config: dict[str, Any]) -> None:
+    async with connected(azsql_config, "sys") as client:
+        tools = {t.name: t for t in await client.list_tools()}
+        assert _props(tools["sys"])["v"]["maxLength"] == 128
+        assert "@v nvarchar(128)" in (tools["sys"].description or "")
+        assert await _text(client, "sys", {"v": "Ünïcode"}) == "Ünïcode"
 
 
 async def test_an_integer_beyond_bigint_is_refused_naming_the_parameter(
