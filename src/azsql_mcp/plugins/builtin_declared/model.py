@@ -78,6 +78,8 @@ class ParameterDecl(BaseModel):
             raise ValueError("min_length and max_length apply to string parameters only")
         if self.from_claim is not None and self.default is not None:
             raise ValueError("a from_claim parameter takes its value from the token: no default")
+        if self.enum is not None and self.type == "decimal":
+            raise ValueError("enum does not apply to decimal parameters: use minimum and maximum")
         if self.enum is not None:
             self.enum = [self.convert(v, "enum") for v in self.enum]
         if self.default is not None:
