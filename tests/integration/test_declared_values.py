@@ -13,8 +13,10 @@ import pytest
 from fastmcp import Client
 from test_declared_procedures import listed_until, make_app, reach_source
 
-from azsql_mcp.testing.pytest_plugin import FREETDS, MSODBC, sample_tds_server
+from azsql_mcp.testing.pytest_plugin import DRIVERS, FREETDS, MSODBC, sample_tds_server
 from tds_test_server import ThreadedTdsServer, find_msodbc_driver
+
+pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
 
 ECHO = "CREATE PROCEDURE dbo.{name} @v {type} = NULL AS SELECT CONVERT(nvarchar(60), @v) AS t"
 TYPES = {
