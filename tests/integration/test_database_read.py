@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pyodbc
@@ -198,6 +199,21 @@ async def test_guard_and_parameters_are_enforced(db: SourceDatabase) -> None:
         await db.read("SELECT * FROM dbo.Items WHERE id = @id")
     with pytest.raises(QueryRefused, match="does not use: extra"):
         await db.read("SELECT 1", {"extra": 1})
+
+
+async def test_a_value_the_driver_cannot_bind_is_refused(db: SourceDatabase) -> None:
+    # pyodbc raises OverflowError, not a pyodbc.Error, for an int beyond bigint
+    with pytest.raises(QueryRefused, match="@big is 18446744073709551616, outside"):
+        await db.read("SELECT @big AS v", {"big": 2**64})
+    with pytest.raises(QueryRefused, match=r"@low is .*outside the range of bigint"):
+        await db.call_procedure("SalesLT.uspNothing", {"low": -(2**63) - 1})
+    with pytest.raises(QueryRefused, match=r"@d is 1E\+100, which needs more than"):
+        await db.read("SELECT @d AS v", {"d": Decimal("1E+100")})
+    # and whatever else the driver refuses while binding (a lone surrogate: it cannot
+    # encode it), named as such rather than a traceback
+    with pytest.raises(QueryRefused, match="could not be sent to SQL Server"):
+        await db.read("SELECT @s AS v", {"s": "\ud800"})
+    assert (await db.read("SELECT @n AS v", {"n": 2**63 - 1})).rows == [(2**63 - 1,)]
 
 
 async def test_writes_are_refused_while_read_only(db: SourceDatabase) -> None:

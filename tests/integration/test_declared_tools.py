@@ -91,7 +91,12 @@ async def test_the_input_schema_comes_from_the_declaration(reader: Client[Any]) 
     assert props["name"] == {"type": "string", "description": "LIKE pattern", "maxLength": 40}
     assert props["min_total"]["type"] == "number"
     assert props["since"] == {"type": "string", "format": "date"}
-    assert props["before"] == {"type": "string", "format": "date-time"}
+    assert props["before"] == {
+        "type": "string",
+        "format": "date-time",
+        "description": "A value with a UTC offset is passed as the same instant in UTC,"
+        " without the offset.",
+    }
     assert props["big"] == {"type": "boolean", "default": False}
     assert sorted(tool.input_schema["required"]) == ["before", "name", "since"]
     assert tool.annotations is not None and tool.annotations.read_only_hint is True
@@ -186,7 +191,17 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
             "typo": {
                 "description": "bad type",
                 "statement": "SELECT @a",
-                "parameters": {"a": {"type": "decimal"}},
+                "parameters": {"a": {"type": "money"}},
+            },
+            "decimal_enum": {
+                "description": "enum on a decimal",
+                "statement": "SELECT @d",
+                "parameters": {"d": {"type": "decimal", "enum": ["1.5"]}},
+            },
+            "digits": {
+                "description": "max_digits on an integer",
+                "statement": "SELECT @n",
+                "parameters": {"n": {"type": "integer", "max_digits": 5}},
             },
             "bounds": {
                 "description": "default outside",
@@ -208,6 +223,8 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
     text = "\n".join(problems)
     assert "tools.read_data: a built-in or plugin tool is already named" in text
     assert "tools.typo.parameters.a.type:" in text
+    assert "tools.decimal_enum.parameters.d: enum does not apply to decimal" in text
+    assert "tools.digits.parameters.n: max_digits and decimal_places apply to decimal" in text
     assert "tools.bounds.parameters.n: default 0 is below minimum 1" in text
     assert "tools.unused.parameters.b: declared but the statement does not use @b" in text
     assert "tools.undeclared.statement: @x is used but not declared" in text
@@ -215,7 +232,7 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
     assert "tools.nowhere.source: no source 'other'" in text
     assert "tools.both: give exactly one of statement, procedure" in text
     assert "tools.extra.colour: unknown key" in text
-    assert len(problems) == 9, problems
+    assert len(problems) == 11, problems
 
 
 class ListChanges(MessageHandler):

@@ -3,11 +3,22 @@ type, bounds and lengths, and which are not offered."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import pytest
 
+from azsql_mcp.api import Column, QueryResult
 from azsql_mcp.plugins.builtin_declared.description import describe
 from azsql_mcp.plugins.builtin_declared.model import ToolDecl
-from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter, offered
+from azsql_mcp.plugins.builtin_declared.parameters import (
+    CatalogParameter,
+    ProcedureCatalog,
+    offered,
+    problems_of,
+)
+
+MONEY = (Decimal("-922337203685477.5808"), Decimal("922337203685477.5807"))
 
 
 def param(
@@ -21,9 +32,10 @@ def param(
     [
         ("tinyint", 1, ("integer", 0, 255, None)),
         ("int", 4, ("integer", -(2**31), 2**31 - 1, None)),
-        ("bigint", 8, ("integer", None, None, None)),
-        ("money", 8, ("number", None, None, None)),
-        ("decimal", 9, ("number", None, None, None)),
+        ("bigint", 8, ("integer", -(2**63), 2**63 - 1, None)),
+        ("money", 8, ("decimal", MONEY[0], MONEY[1], None)),
+        ("decimal", 9, ("decimal", None, None, None)),
+        ("float", 8, ("number", None, None, None)),
         ("bit", 1, ("boolean", None, None, None)),
         ("date", 3, ("date", None, None, None)),
         ("datetimeoffset", 10, ("datetime", None, None, None)),
@@ -76,3 +88,57 @@ def test_the_description_lists_every_parameter_and_marks_output() -> None:
     assert "OUTPUT values come back in `outputs`." in text
     assert "Not offered (the procedure's default applies): @Doc xml." in text
     assert describe(decl, []).count("Parameters: none.") == 1
+
+
+class _Catalog:
+    """The rows SQL Server gives a login with EXECUTE on dbo.uspRename and no permission
+    on the types of its parameters: a CLR or table type it cannot see has no name."""
+
+    source = "main"
+
+    def __init__(self) -> None:
+        self.sql = ""
+
+    async def read(self, sql: str, params: Any = None, **_: Any) -> QueryResult:
+        self.sql = sql
+        columns = [
+            "ordinal",
+            "object_id",
+            "name",
+            "base_type",
+            "max_length",
+            "precision",
+            "scale",
+            "is_output",
+            "user_name",
+        ]
+        rows = [
+            [0, 1234, "@Name", None, 100, 0, 0, False, "azsql_reader"],
+            [0, 1234, "@Label", None, 100, 0, 0, True, "azsql_reader"],
+            [0, 1234, "@Count", "int", 4, 10, 0, True, "azsql_reader"],
+        ]
+        return QueryResult([Column(c, "x") for c in columns], rows)
+
+
+async def test_a_type_this_login_cannot_see_is_reported_never_named_none() -> None:
+    decl = ToolDecl.model_validate({"procedure": "dbo.uspRename", "description": "rename"})
+    catalog = ProcedureCatalog()
+    catalog.want("dbo.uspRename", None)
+    db = _Catalog()
+    found = await catalog.procedure(db, "dbo.uspRename")  # type: ignore[arg-type]
+    # the base type comes from sys.parameters alone, not from a sys.types row
+    assert "sys.types" not in db.sql and "TYPE_NAME(p.system_type_id)" in db.sql
+    assert found.parameters is not None
+    name, label, _ = found.parameters
+    assert name.base_type is None and name.as_input() is None
+    assert label.sql_type == "(a type this login cannot see)"
+    assert dict(offered(decl, found.parameters)) == {}
+    text = describe(decl, found.parameters)
+    assert "None" not in text
+    assert "@Name (a type this login cannot see)" in text
+    problems = problems_of("rename", decl, "main", found)
+    assert problems == [
+        "tools.rename.procedure: the OUTPUT parameter @Label of 'dbo.uspRename' has a type"
+        " this login cannot see (sys.parameters names none), so the call cannot declare its"
+        " variable; grant [azsql_reader] VIEW DEFINITION on the type"
+    ]

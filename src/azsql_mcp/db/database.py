@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import decimal
 import logging
 import math
 import random
@@ -351,11 +352,13 @@ class SourceDatabase(Database):
         if writes:
             self._refuse_if_read_only()
         values = {key.lstrip("@"): value for key, value in (params or {}).items()}
-        batch, last = procedures.call_batch(procedure, list(values), outputs or {})
+        for name, value in values.items():
+            refuse_unbindable(name, value)
+        batch, last, order = procedures.call_batch(procedure, list(values), outputs or {})
         cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
         # None: rolled back; a number: committed unless more rows were affected
         max_affected = self.limits.max_affected_rows if writes else None
-        args = (batch, list(values.values()), cap, self.limits.max_result_bytes)
+        args = (batch, [values[name] for name in order], cap, self.limits.max_result_bytes)
         run = self._once if writes else self._retrying  # a write is never retried
         # On a connection closed afterwards: what a procedure leaves on its session
         # (session context keys, some set read_only, which would make every later
@@ -685,7 +688,35 @@ def bind_params(
         )
     if check_unused:
         _refuse_unused(params, set(names))
+    for name in dict.fromkeys(names):
+        refuse_unbindable(name, values[name])
     return [values[name] for name in names]
+
+
+_BIGINT = (-(2**63), 2**63 - 1)
+_BINDABLE = "values a SQL Server parameter can hold"
+
+
+def refuse_unbindable(name: str, value: Any) -> None:
+    """QueryRefused naming @name for a value the driver cannot send (pyodbc raises
+    OverflowError for an int beyond bigint, and an ODBC error without the parameter's
+    name for a Decimal of more than 38 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not _BIGINT[0] <= value <= _BIGINT[1]:
+            raise QueryRefused(
+                f"@{name} is {value}, outside the range of bigint"
+                f" ({_BIGINT[0]} to {_BIGINT[1]}), the widest integer SQL Server takes.",
+                _BINDABLE,
+            )
+    elif isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise QueryRefused(f"@{name} is {value}, which SQL Server cannot hold.", _BINDABLE)
+        digits, exponent = len(value.as_tuple().digits), int(value.as_tuple().exponent)
+        if max(digits, digits + exponent, -exponent) > 38:
+            raise QueryRefused(
+                f"@{name} is {value}, which needs more than the 38 digits of a SQL Server decimal.",
+                _BINDABLE,
+            )
 
 
 def _refuse_unused(params: Mapping[str, Any] | None, used: Collection[str]) -> None:

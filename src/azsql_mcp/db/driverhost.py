@@ -72,6 +72,22 @@ class Refused(Exception):
     DatabaseError with this message."""
 
 
+class Unbindable(Exception):
+    """The driver could not bind a parameter value (pyodbc raises OverflowError,
+    TypeError or ValueError before the statement is sent): the server raises
+    QueryRefused with this message."""
+
+
+def _execute(cursor: Any, sql: str, args: Sequence[Any]) -> Any:
+    """cursor.execute, with a value the driver cannot bind refused as Unbindable."""
+    try:
+        return cursor.execute(sql, *args)
+    except (OverflowError, TypeError, ValueError) as exc:
+        raise Unbindable(
+            f"a parameter value could not be sent to SQL Server ({type(exc).__name__}: {exc})."
+        ) from None
+
+
 @dataclass
 class Connection:
     cnxn: Any  # pyodbc.Connection
@@ -212,7 +228,7 @@ def run_procedure(
     with _statement(conn, timeout_s) as cursor:
         started = time.perf_counter()
         deadline = time.monotonic() + timeout_s
-        cursor.execute(sql, *args)
+        _execute(cursor, sql, args)
         while True:
             description = cursor.description
             if description is not None:
@@ -276,7 +292,7 @@ def run_writes(
             conn.stop_if_cancelled()
             started = time.perf_counter()
             try:
-                cursor.execute(sql, *args)
+                _execute(cursor, sql, args)
             except pyodbc.Error as exc:
                 conn.stop_if_cancelled()  # the cancel's doing, whatever the driver says
                 if len(statements) > 1:
@@ -462,7 +478,7 @@ def fetch_page(
     rows: list[tuple[Any, ...]] = []
     truncated = False
     with _statement(conn, timeout_s) as cursor:
-        cursor.execute(sql, *args)
+        _execute(cursor, sql, args)
         description = cursor.description
         if description is not None:
             _skip(cursor, offset, time.monotonic() + timeout_s)
@@ -601,6 +617,8 @@ def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
         return ("pyodbc", type(exc).__name__, tuple(str(arg) for arg in exc.args))
     if isinstance(exc, Refused):
         return ("refused", "Refused", (str(exc),))
+    if isinstance(exc, Unbindable):
+        return ("unbindable", "Unbindable", (str(exc),))
     return ("other", type(exc).__name__, (str(exc),))
 
 

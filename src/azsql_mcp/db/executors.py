@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 
 import pyodbc
 
-from azsql_mcp.api import DatabaseError
+from azsql_mcp.api import DatabaseError, QueryRefused
 from azsql_mcp.db import driverhost
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,8 @@ def rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
         return error_class(*args)
     if kind == "refused":
         return DatabaseError(args[0])
+    if kind == "unbindable":
+        return QueryRefused(args[0], "values of the parameters' SQL types")
     builtin = getattr(builtins, name, None)
     if isinstance(builtin, type) and issubclass(builtin, Exception):
         return builtin(*args)

@@ -39,28 +39,37 @@ def _param(name: str) -> str:
 
 def call_batch(
     procedure: str, inputs: list[str], outputs: Mapping[str, str]
-) -> tuple[str, list[str]]:
-    """The batch and the names of its last result set's columns (return value first).
+) -> tuple[str, list[str], list[str]]:
+    """The batch, the names of its last result set's columns (return value first), and
+    the names of `inputs` in the order their values are bound as `?`.
 
-    `inputs` are bound as `?` in that order; `outputs` maps each OUTPUT parameter to its
-    SQL type (from sys.parameters)."""
+    `outputs` maps each OUTPUT parameter to its SQL type (from sys.parameters). An input
+    that is also an OUTPUT parameter (an input/output one: SQL Server has no other kind)
+    seeds its variable, `DECLARE @__o_x T = ?`, and is passed once, as OUTPUT."""
     target = quoted_procedure(procedure)
-    names = [_param(n) for n in inputs]
+    names = {_param(raw).casefold(): (raw, _param(raw)) for raw in inputs}
     declares = ["@__rc int"]
-    arguments = [f"@{n} = ?" for n in names]
+    seeded: list[str] = []
+    arguments = []
     selected = [f"@__rc AS [{RETURN_VALUE}]"]
     out_names = []
     for raw, sql_type in outputs.items():
         name = _param(raw)
         if not _TYPE.match(sql_type):
             raise QueryRefused(f"{sql_type!r} is not a SQL type.", _ALLOWED)
-        declares.append(f"@__o_{name} {sql_type}")
+        given = names.pop(name.casefold(), None)
+        if given is None:
+            declares.append(f"@__o_{name} {sql_type}")
+        else:
+            declares.append(f"@__o_{name} {sql_type} = ?")
+            seeded.append(given[0])
         arguments.append(f"@{name} = @__o_{name} OUTPUT")
         selected.append(f"@__o_{name} AS [{name}]")
         out_names.append(name)
+    arguments[:0] = [f"@{name} = ?" for _, name in names.values()]
     batch = (
         f"SET NOCOUNT OFF; DECLARE {', '.join(declares)}; "
         f"EXEC @__rc = {target} {', '.join(arguments)}; "
         f"SELECT {', '.join(selected)}"
     )
-    return batch, [RETURN_VALUE, *out_names]
+    return batch, [RETURN_VALUE, *out_names], [*seeded, *(raw for raw, _ in names.values())]

@@ -5,19 +5,38 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-ParamType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
-PYTHON_TYPES: dict[str, type] = {
+ParamType = Literal["string", "integer", "number", "decimal", "boolean", "date", "datetime"]
+PYTHON_TYPES: dict[str, Any] = {
     "string": str,
     "integer": int,
-    "number": float,
+    # SQL Server's float has no NaN or infinity (an RPC value like that is a protocol error)
+    "number": Annotated[float, Field(allow_inf_nan=False)],
+    # exact: a JSON number or a numeric string, bound as a Decimal (never through a float)
+    "decimal": Annotated[
+        Decimal, Field(allow_inf_nan=False, json_schema_extra=lambda s: _numeric_strings(s))
+    ],
     "boolean": bool,
     "date": dt.date,
     "datetime": dt.datetime,
 }
+DECIMAL_TEXT = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+def _numeric_strings(schema: dict[str, Any]) -> None:
+    """A decimal's JSON schema: a number, or a string that holds one (exact: a JSON
+    number with more than 15 significant digits is rounded by most clients' parsers)."""
+    for arm in schema.get("anyOf", []):
+        if arm.get("type") == "string":
+            arm["pattern"] = DECIMAL_TEXT
+
+
+# bigint, the widest integer SQL Server takes: the bounds of an `integer` without its own
+BIGINT = (-(2**63), 2**63 - 1)
 # Arguments the tools add themselves: a declared parameter may not take these names.
 RESERVED = frozenset({"source", "cursor", "ctx"})
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -33,8 +52,11 @@ class ParameterDecl(BaseModel):
     type: ParamType
     description: str | None = None
     default: Any = None
-    minimum: float | None = None
-    maximum: float | None = None
+    # kept as given: an int exact (bigint), a Decimal only from the catalog (money)
+    minimum: int | float | Decimal | None = None
+    maximum: int | float | Decimal | None = None
+    max_digits: int | None = Field(None, ge=1, le=38)
+    decimal_places: int | None = Field(None, ge=0, le=38)
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=1)
     enum: list[Any] | None = Field(None, min_length=1)
@@ -42,13 +64,22 @@ class ParameterDecl(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ParameterDecl:
-        numeric = self.type in ("integer", "number")
+        numeric = self.type in ("integer", "number", "decimal")
         if (self.minimum is not None or self.maximum is not None) and not numeric:
-            raise ValueError("minimum and maximum apply to integer and number parameters only")
+            raise ValueError(
+                "minimum and maximum apply to integer, number and decimal parameters only"
+            )
+        digits = self.max_digits is not None or self.decimal_places is not None
+        if digits and self.type != "decimal":
+            raise ValueError("max_digits and decimal_places apply to decimal parameters only")
+        if (self.max_digits or 38) < (self.decimal_places or 0):
+            raise ValueError("decimal_places cannot exceed max_digits")
         if (self.min_length is not None or self.max_length is not None) and self.type != "string":
             raise ValueError("min_length and max_length apply to string parameters only")
         if self.from_claim is not None and self.default is not None:
             raise ValueError("a from_claim parameter takes its value from the token: no default")
+        if self.enum is not None and self.type == "decimal":
+            raise ValueError("enum does not apply to decimal parameters: use minimum and maximum")
         if self.enum is not None:
             self.enum = [self.convert(v, "enum") for v in self.enum]
         if self.default is not None:
@@ -63,9 +94,18 @@ class ParameterDecl(BaseModel):
     def convert(self, value: Any, what: str) -> Any:
         """`value` as this parameter's Python type, or ValueError naming `what`."""
         try:
-            return TypeAdapter(PYTHON_TYPES[self.type]).validate_python(value, strict=False)
+            return TypeAdapter(self.python_type).validate_python(value, strict=False)
         except ValidationError:
             raise ValueError(f"{what} {value!r} is not a {self.type}") from None
+
+    @property
+    def python_type(self) -> Any:
+        """The type a value is validated as, with the digits of a decimal."""
+        base = PYTHON_TYPES[self.type]
+        if self.max_digits is not None or self.decimal_places is not None:
+            digits = Field(max_digits=self.max_digits, decimal_places=self.decimal_places)
+            return Annotated[base, digits]
+        return base
 
     def check_bounds(self, value: Any, what: str) -> None:
         if self.minimum is not None and value < self.minimum:

@@ -7,34 +7,53 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from azsql_mcp import Database
 from azsql_mcp.catalog import format_sql_type, read_all
-from azsql_mcp.catalog.access import execute_grant
-from azsql_mcp.plugins.builtin_declared.model import NAME, RESERVED, ParameterDecl, ToolDecl
+from azsql_mcp.catalog.access import execute_grant, quote
+from azsql_mcp.plugins.builtin_declared.model import (
+    BIGINT,
+    NAME,
+    RESERVED,
+    ParameterDecl,
+    ToolDecl,
+)
 
 # One row per parameter of each procedure, in order; one row with a NULL name for a
 # procedure without parameters, and a NULL object_id for one this login cannot find.
 # OBJECT_ID(name, 'P') is NULL without any permission on the procedure, its schema or
 # the database (metadata visibility): a db_datareader login sees every procedure (its
 # SELECT on the database covers the schemas), yet may run only those it holds EXECUTE on.
-# An alias type (AdventureWorks' dbo.Name, and sysname, the system's own alias of
-# nvarchar(128), which is not is_user_defined) reports the system type it is built on as
-# base_type: its user_type_id differs from its system_type_id. CLR and table types are
-# their own base.
+# The base type comes from sys.parameters alone: a login with EXECUTE on the procedure
+# and no permission on an alias type it uses (AdventureWorks' dbo.Name) sees no
+# sys.types row for that type, but its system_type_id is the system type it is built on
+# (sysname too: the system's own alias of nvarchar(128)). CLR (240) and table (243)
+# types are their own base; their name is NULL when this login cannot see the type.
 CATALOG = """
 SELECT n.ordinal, n.object_id, p.name,
-       COALESCE(CASE WHEN t.user_type_id <> t.system_type_id AND t.is_assembly_type = 0
-                          AND t.is_table_type = 0
-                     THEN TYPE_NAME(p.system_type_id) END, t.name) AS base_type,
+       CASE WHEN p.user_type_id <> p.system_type_id AND p.system_type_id NOT IN (240, 243)
+            THEN TYPE_NAME(p.system_type_id) ELSE TYPE_NAME(p.user_type_id) END AS base_type,
        p.max_length, p.[precision], p.scale, p.is_output, USER_NAME() AS user_name
 FROM (VALUES {rows}) AS n(ordinal, object_id)
 LEFT JOIN sys.parameters AS p ON p.object_id = n.object_id
-LEFT JOIN sys.types AS t ON t.user_type_id = p.user_type_id
 ORDER BY n.ordinal, p.parameter_id"""
 
-_INTEGERS = {"tinyint": (0, 255), "smallint": (-32768, 32767), "int": (-(2**31), 2**31 - 1)}
-_NUMBERS = {"decimal", "numeric", "money", "smallmoney", "float", "real"}
+UNKNOWN_TYPE = "(a type this login cannot see)"
+_INTEGERS = {
+    "tinyint": (0, 255),
+    "smallint": (-32768, 32767),
+    "int": (-(2**31), 2**31 - 1),
+    "bigint": BIGINT,
+}
+_FLOATS = {"float", "real"}
+_DECIMALS = {"decimal", "numeric"}
+# (max_digits, bounds) of the money types, scale 4: their ranges are narrower than the
+# digits allow
+_MONEY = {
+    "money": (19, (Decimal("-922337203685477.5808"), Decimal("922337203685477.5807"))),
+    "smallmoney": (10, (Decimal("-214748.3648"), Decimal("214748.3647"))),
+}
 _STRINGS = {"char", "varchar", "nchar", "nvarchar", "text", "ntext"}
 _DATETIMES = {"datetime", "datetime2", "smalldatetime", "datetimeoffset"}
 
@@ -44,7 +63,7 @@ class CatalogParameter:
     """One row of sys.parameters: the name without '@'."""
 
     name: str
-    base_type: str
+    base_type: str | None  # None: a type this login cannot see
     max_length: int
     precision: int
     scale: int
@@ -54,20 +73,45 @@ class CatalogParameter:
     def sql_type(self) -> str:
         """As declared on its base type (nvarchar(50), decimal(19,4)): what a DECLARE of
         the OUTPUT variable takes, and what the description shows."""
+        if self.base_type is None:
+            return UNKNOWN_TYPE
         return format_sql_type(self.base_type, self.max_length, self.precision, self.scale)
 
     def as_input(self) -> ParameterDecl | None:
         """A parameter declaration for a client's value, or None when its type has no
-        JSON form (binary, xml, sql_variant, uniqueidentifier, CLR and table types)."""
+        JSON form (binary, xml, sql_variant, uniqueidentifier, CLR and table types, and a
+        type this login cannot see)."""
         base = self.base_type
-        text = f"{self.sql_type}; omit it for the procedure's default"
+        if base is None:
+            return None
+        note = ""
+        if base == "datetimeoffset":
+            note = "; its UTC offset is kept (a value without one is taken as UTC)"
+        elif base in _DATETIMES:
+            note = "; a value with a UTC offset is converted to UTC"
+        text = f"{self.sql_type}{note}; omit it for the procedure's default"
         if base in _INTEGERS:
             low, high = _INTEGERS[base]
             return ParameterDecl(type="integer", description=text, minimum=low, maximum=high)
-        if base == "bigint":
-            return ParameterDecl(type="integer", description=text)
-        if base in _NUMBERS:
+        if base in _FLOATS:
             return ParameterDecl(type="number", description=text)
+        if base in _DECIMALS:
+            return ParameterDecl(
+                type="decimal",
+                description=text,
+                max_digits=self.precision or None,
+                decimal_places=self.scale if self.precision else None,
+            )
+        if base in _MONEY:
+            digits, (low_money, high_money) = _MONEY[base]
+            return ParameterDecl(
+                type="decimal",
+                description=text,
+                max_digits=digits,
+                decimal_places=4,
+                minimum=low_money,
+                maximum=high_money,
+            )
         if base == "bit":
             return ParameterDecl(type="boolean", description=text)
         if base == "date":
@@ -129,7 +173,7 @@ class ProcedureCatalog:
                 parameters.append(
                     CatalogParameter(
                         name=str(row["name"]).lstrip("@"),
-                        base_type=str(row["base_type"]),
+                        base_type=None if row["base_type"] is None else str(row["base_type"]),
                         max_length=int(row["max_length"]),
                         precision=int(row["precision"]),
                         scale=int(row["scale"]),
@@ -149,9 +193,17 @@ def problems_of(tool: str, decl: ToolDecl, source: str, found: Procedure) -> lis
             " shows it, unless a DENY EXECUTE on it, its schema or the database applies);"
             " fix the name in the config"
         ]
+    unseen = [
+        f"tools.{tool}.procedure: the OUTPUT parameter @{p.name} of {procedure!r} has a type"
+        " this login cannot see (sys.parameters names none), so the call cannot declare its"
+        f" variable; grant {quote(found.user) if found.user else '[<user>]'} VIEW DEFINITION"
+        " on the type"
+        for p in found.parameters
+        if p.is_output and p.base_type is None
+    ]
     known = {p.name.casefold() for p in found.parameters}
     listed = ", ".join(f"@{p.name}" for p in found.parameters) or "none"
-    return [
+    return unseen + [
         f"tools.{tool}.parameters.{p}: procedure {procedure!r} has no parameter @{p} (its"
         f" parameters: {listed}); remove or rename [tools.{tool}.parameters.{p}]"
         for p in decl.parameters

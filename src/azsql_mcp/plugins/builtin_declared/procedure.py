@@ -25,8 +25,21 @@ from azsql_mcp.plugins.builtin_declared.parameters import (
     offered,
     problems_of,
 )
-from azsql_mcp.plugins.builtin_declared.tool import claimed_values, parameter, respond
+from azsql_mcp.plugins.builtin_declared.tool import (
+    claimed_values,
+    noted,
+    parameter,
+    python_name,
+    python_names,
+    respond,
+    sql_value,
+)
 from azsql_mcp.values import StructuredResult, render_result, result_to_structured
+
+OFFSET_KEPT = (
+    "A UTC offset is kept for a datetimeoffset parameter; for another type the value is"
+    " passed as the same instant in UTC."
+)
 
 
 class ProcedureOutput(BaseModel):
@@ -47,12 +60,20 @@ def make_procedure(
     procedure = decl.procedure or ""
     claimed = {p: d for p, d in decl.parameters.items() if d.from_claim is not None}
 
+    inputs = offered(decl, found) if found is not None else {}
+    real = python_names([*decl.parameters, *inputs])
+
     async def declared_procedure(ctx: ToolContext, **arguments: Any) -> ToolResult:
         parameters = await checked(name, decl, catalog, ctx.db)
+        arguments = {real.get(k, k): v for k, v in arguments.items()}
         outputs = {p.name: p.sql_type for p in parameters if p.is_output}
         # an omitted catalog parameter is not passed: the procedure's default applies
         given = {k: v for k, v in arguments.items() if v is not None}
-        params = given | claimed_values(name, claimed, ctx.client.claims)
+        types = {p.name.casefold(): p.base_type for p in parameters}
+        params = {
+            key: sql_value(value, types.get(key.casefold()))
+            for key, value in (given | claimed_values(name, claimed, ctx.client.claims)).items()
+        }
         try:
             result = await ctx.db.call_procedure(
                 procedure, params, outputs=outputs, writes=decl.writes
@@ -78,10 +99,15 @@ def make_procedure(
     parameters = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext)
     ]
-    parameters += [parameter(p, d) for p, d in decl.parameters.items() if d.from_claim is None]
+    parameters += [
+        parameter(p, noted(d, OFFSET_KEPT), python=python_name(real, p))
+        for p, d in decl.parameters.items()
+        if d.from_claim is None
+    ]
     parameters[1:] = sorted(parameters[1:], key=lambda p: p.default is not inspect.Parameter.empty)
-    if found is not None:
-        parameters += [parameter(p, d, optional=True) for p, d in offered(decl, found).items()]
+    parameters += [
+        parameter(p, d, optional=True, python=python_name(real, p)) for p, d in inputs.items()
+    ]
     declared_procedure.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         parameters, return_annotation=ToolResult
     )

@@ -4,8 +4,12 @@ read_data and the write tools (guard, caps, rollback, max_affected_rows, audit).
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+import keyword
+import math
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastmcp.exceptions import ToolError
@@ -14,7 +18,7 @@ from mcp_types import TextContent
 from pydantic import BaseModel, Field
 
 from azsql_mcp import ToolContext
-from azsql_mcp.plugins.builtin_declared.model import PYTHON_TYPES, ParameterDecl, ToolDecl
+from azsql_mcp.plugins.builtin_declared.model import BIGINT, ParameterDecl, ToolDecl
 from azsql_mcp.values import (
     call_fingerprint,
     decode_cursor,
@@ -49,9 +53,13 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     statement = decl.statement or ""
     claimed = {p: d for p, d in decl.parameters.items() if d.from_claim is not None}
 
+    real = python_names(decl.parameters)
+
     async def declared_tool(ctx: ToolContext, **arguments: Any) -> ToolResult:
         cursor = arguments.pop(CURSOR, None)
-        params = dict(arguments) | claimed_values(name, claimed, ctx.client.claims)
+        given = {real.get(k, k): v for k, v in arguments.items()}
+        given |= claimed_values(name, claimed, ctx.client.claims)
+        params = {key: sql_value(value) for key, value in given.items()}
         if decl.writes:
             result = await ctx.db.write(statement, params, kinds=["insert", "update", "delete"])
             count = result.rows_affected or 0
@@ -71,7 +79,9 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     ]
     for param, spec in decl.parameters.items():
         if spec.from_claim is None:
-            parameters.append(parameter(param, spec))
+            parameters.append(
+                parameter(param, noted(spec, TO_UTC), python=python_name(real, param))
+            )
     if not decl.writes:
         cursor_type = Annotated[
             str | None, Field(description="next_cursor from the previous page of this tool")
@@ -89,26 +99,97 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     return declared_tool
 
 
-def parameter(name: str, spec: ParameterDecl, *, optional: bool = False) -> inspect.Parameter:
+def python_names(names: Iterable[str]) -> dict[str, str]:
+    """The Python name of each parameter whose name is a Python keyword (@from, @class),
+    which no Python signature takes: '_' appended until it is neither a keyword nor
+    another name (or the tools' own `ctx`, `cursor`). Maps it to the parameter's name,
+    which the input schema keeps (an alias)."""
+    names = list(names)
+    taken = {*names, "ctx", CURSOR}
+    renamed = {}
+    for name in names:
+        python = name
+        while keyword.iskeyword(python):
+            python += "_"
+            while python in taken:
+                python += "_"
+        if python != name:
+            taken.add(python)
+            renamed[python] = name
+    return renamed
+
+
+def python_name(renamed: Mapping[str, str], name: str) -> str:
+    return next((python for python, real in renamed.items() if real == name), name)
+
+
+def parameter(
+    name: str, spec: ParameterDecl, *, optional: bool = False, python: str | None = None
+) -> inspect.Parameter:
     """The keyword parameter of one declared parameter; `optional`: omitted, it is None
-    (a default factory, not a default, so that the schema shows no `"default": null`)."""
-    base: Any = PYTHON_TYPES[spec.type]
+    (a default factory, not a default, so that the schema shows no `"default": null`);
+    `python`: its name in the signature, when `name` cannot be one (see python_names)."""
+    base: Any = spec.python_type
     if spec.enum is not None:
         base = Literal.__getitem__(tuple(spec.enum))
     bounds: dict[str, Any] = {}
-    if spec.minimum is not None:
-        bounds["ge"] = int(spec.minimum) if spec.type == "integer" else spec.minimum
-    if spec.maximum is not None:
-        bounds["le"] = int(spec.maximum) if spec.type == "integer" else spec.maximum
+    if spec.type == "integer":
+        # an integer has to fit bigint; a fractional bound is narrowed, never widened
+        low, high = BIGINT
+        if spec.minimum is not None:
+            low = max(low, math.ceil(spec.minimum))
+        if spec.maximum is not None:
+            high = min(high, math.floor(spec.maximum))
+        bounds["ge"], bounds["le"] = low, high
+    else:
+        exact = spec.type == "decimal"  # a float bound from the config, as written
+        if spec.minimum is not None:
+            bounds["ge"] = Decimal(str(spec.minimum)) if exact else spec.minimum
+        if spec.maximum is not None:
+            bounds["le"] = Decimal(str(spec.maximum)) if exact else spec.maximum
     if spec.min_length is not None:
         bounds["min_length"] = spec.min_length
     if spec.max_length is not None:
         bounds["max_length"] = spec.max_length
     if optional:
         bounds["default_factory"] = _none
+    if python is not None and python != name:
+        bounds["alias"] = name
     annotation = Annotated[base, Field(description=spec.description, **bounds)]
     default = inspect.Parameter.empty if spec.default is None else spec.default
-    return inspect.Parameter(name, _KEYWORD, default=default, annotation=annotation)
+    return inspect.Parameter(python or name, _KEYWORD, default=default, annotation=annotation)
+
+
+TO_UTC = "A value with a UTC offset is passed as the same instant in UTC, without the offset."
+
+
+def noted(spec: ParameterDecl, note: str) -> ParameterDecl:
+    """A declared datetime parameter with what happens to an offset in its description."""
+    if spec.type != "datetime":
+        return spec
+    text = f"{spec.description} {note}" if spec.description else note
+    return spec.model_copy(update={"description": text})
+
+
+def sql_value(value: Any, sql_type: str | None = None) -> Any:
+    """A validated value as it is bound for a parameter of `sql_type` (None: unknown).
+
+    pyodbc binds a datetime without its tzinfo, so an aware one would reach SQL Server
+    as its wall-clock time at +00:00: the wrong instant. For datetimeoffset it goes as
+    text, which SQL Server converts exactly, offset and all; for any other type it is
+    converted to UTC (the same instant, without an offset)."""
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        return value
+    offset = value.utcoffset() or dt.timedelta()
+    if sql_type == "datetimeoffset" and offset % dt.timedelta(minutes=1) == dt.timedelta():
+        minutes = int(offset.total_seconds()) // 60
+        sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
+        return (
+            f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
+            f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+            f" {sign}{minutes // 60:02d}:{minutes % 60:02d}"
+        )
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _none() -> None:

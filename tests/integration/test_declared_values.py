@@ -1,0 +1,262 @@
+"""What reaches SQL Server from a declared tool's arguments: aware datetimes as the same
+instant, decimals exactly and within their precision, integers within bigint, no NaN,
+through an MCP client on a TDS test server with procedures of its own."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pyodbc
+import pytest
+from fastmcp import Client
+from test_declared_procedures import listed_until, make_app, reach_source
+
+from azsql_mcp.testing.pytest_plugin import DRIVERS, FREETDS, MSODBC, sample_tds_server
+from tds_test_server import ThreadedTdsServer, find_msodbc_driver
+
+pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
+
+ECHO = "CREATE PROCEDURE dbo.{name} @v {type} = NULL AS SELECT CONVERT(nvarchar(60), @v) AS t"
+TYPES = {
+    "uspDto": "datetimeoffset(7)",
+    "uspDt2": "datetime2(7)",
+    "uspDec": "decimal(5,2)",
+    "uspMoney": "money",
+    "uspBig": "bigint",
+    "uspSys": "sysname",  # an alias type: its base type from sys.parameters
+}
+PROCEDURES = {name[3:].lower(): {"procedure": f"dbo.{name}", "description": name} for name in TYPES}
+IN_OUT = """CREATE PROCEDURE dbo.uspInOut @Counter int OUTPUT, @Step int = 1, @Seen int OUTPUT
+AS SELECT @Seen = @Counter; SET @Counter = @Counter + @Step"""
+COUNTER = {
+    "procedure": "dbo.uspInOut",
+    "description": "adds Step to Counter",
+    "parameters": {"counter": {"type": "integer"}},  # names match case-insensitively
+}
+RANGE = """CREATE PROCEDURE dbo.uspRange @from date = NULL, @to date = NULL, @class int = NULL
+AS SELECT CONVERT(nvarchar(10), @from) AS f, CONVERT(nvarchar(10), @to) AS t, @class AS c"""
+KEYWORDS = {
+    "range": {"procedure": "dbo.uspRange", "description": "a date range"},
+    "range_to": {
+        "procedure": "dbo.uspRange",
+        "description": "a date range, @to declared",
+        "parameters": {"to": {"type": "date"}},
+    },
+    "keywords": {
+        "statement": "SELECT @class AS c, @from AS f, @from_ AS g",
+        "description": "keyword names, and one that looks like a keyword's Python name",
+        "parameters": {
+            "class": {"type": "integer", "minimum": 0},
+            "from": {"type": "string"},
+            "from_": {"type": "string", "default": "x"},
+        },
+    },
+}
+STATEMENTS = {
+    "at_utc": {
+        "statement": "SELECT CONVERT(nvarchar(60), @at) AS t",
+        "description": "a datetime",
+        "parameters": {"at": {"type": "datetime"}},
+    },
+    "exact": {
+        "statement": "SELECT @d AS d",
+        "description": "a decimal",
+        "parameters": {"d": {"type": "decimal"}},
+    },
+    "cents": {
+        "statement": "SELECT @d AS d",
+        "description": "a decimal(5,2)",
+        "parameters": {"d": {"type": "decimal", "max_digits": 5, "decimal_places": 2}},
+    },
+    "cheaper": {
+        "statement": "SELECT @p AS p",
+        "description": "a number",
+        "parameters": {"p": {"type": "number"}},
+    },
+    "echo_int": {
+        "statement": "SELECT @n AS n",
+        "description": "an integer with fractional bounds",
+        "parameters": {"n": {"type": "integer", "minimum": 0.5, "maximum": 10.5}},
+    },
+    "wide": {
+        "statement": "SELECT @n AS n",
+        "description": "an unbounded integer",
+        "parameters": {"n": {"type": "integer"}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    with sample_tds_server(tds_password) as server:
+        driver = MSODBC if find_msodbc_driver() else FREETDS
+        cnxn = pyodbc.connect(server.odbc_connection_string(driver=driver), autocommit=True)
+        try:
+            for name, sql_type in TYPES.items():
+                cnxn.execute(ECHO.format(name=name, type=sql_type))
+            cnxn.execute(IN_OUT)
+            cnxn.execute(RANGE)
+        finally:
+            cnxn.close()
+        yield server
+
+
+@contextlib.asynccontextmanager
+async def connected(azsql_config: dict[str, Any], *names: str) -> AsyncIterator[Client[Any]]:
+    """A client of an app with the named tools, the procedure tools resolved."""
+    every = PROCEDURES | STATEMENTS | KEYWORDS | {"counter": COUNTER}
+    tools = {name: every[name] for name in names}
+    app = make_app(azsql_config, tools)
+    async with Client(app.mcp) as client:
+        await reach_source(client)
+        procedures = [name for name in names if name in PROCEDURES]
+        await listed_until(client, lambda t: all("v" in _props(t[p]) for p in procedures))
+        yield client
+
+
+def _props(tool: Any) -> dict[str, Any]:
+    props: dict[str, Any] = tool.input_schema.get("properties", {})
+    return props
+
+
+async def _text(client: Client[Any], tool: str, args: dict[str, Any]) -> str:
+    result = await client.call_tool(tool, args)
+    if "result_sets" in result.structured_content:
+        rows = result.structured_content["result_sets"][0]["rows"]
+    else:
+        rows = result.structured_content["rows"]
+    return str(rows[0][0])
+
+
+async def _refused(client: Client[Any], tool: str, args: dict[str, Any]) -> str:
+    result = await client.call_tool(tool, args, raise_on_error=False)
+    assert result.is_error, result.structured_content
+    return str(result.content[0].text)
+
+
+async def test_an_aware_datetime_reaches_sql_server_as_the_same_instant(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "dto", "dt2", "at_utc") as client:
+        await _datetimes(client)
+
+
+async def _datetimes(client: Client[Any]) -> None:
+    kept = await _text(client, "dto", {"v": "2024-01-02T03:04:05.123456+05:00"})
+    assert kept == "2024-01-02 03:04:05.1234560 +05:00"
+    west = await _text(client, "dto", {"v": "2024-01-02T03:04:05-05:30"})
+    assert west == "2024-01-02 03:04:05.0000000 -05:30"
+    utc = await _text(client, "dt2", {"v": "2024-01-02T03:04:05+05:00"})
+    assert utc.startswith("2024-01-01 22:04:05")
+    declared = await _text(client, "at_utc", {"at": "2024-06-01T12:00:00+02:00"})
+    assert declared.startswith("2024-06-01 10:00:00")
+    naive = await _text(client, "dt2", {"v": "2024-01-02T03:04:05"})
+    assert naive.startswith("2024-01-02 03:04:05")
+    tools = {t.name: t for t in await client.list_tools()}
+    assert "UTC offset is kept" in _props(tools["dto"])["v"]["description"]
+    assert "converted to UTC" in _props(tools["dt2"])["v"]["description"]
+    assert "same instant in UTC" in _props(tools["at_utc"])["at"]["description"]
+
+
+async def test_a_decimal_is_exact_and_checked_against_its_precision(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "dec", "money", "exact", "cents") as client:
+        await _decimals(client)
+
+
+async def _decimals(client: Client[Any]) -> None:
+    tools = {t.name: t for t in await client.list_tools()}
+    arms = _props(tools["dec"])["v"]["anyOf"]
+    assert {arm["type"] for arm in arms} == {"number", "string"}
+    assert await _text(client, "dec", {"v": "123.45"}) == "123.45"
+    assert "v" in await _refused(client, "dec", {"v": "123.456"})  # scale 2
+    assert "v" in await _refused(client, "dec", {"v": 1000.5})  # precision 5
+    assert "v" in await _refused(client, "money", {"v": "922337203685477.5808"})
+    assert "d" in await _refused(client, "cents", {"d": "1.005"})
+    # bound as a decimal, never a float: the result column says so
+    result = await client.call_tool("exact", {"d": "0.1"})
+    column = result.structured_content["columns"][0]
+    assert "float" not in str(column).lower()
+    assert str(result.structured_content["rows"][0][0]) == "0.1"
+
+
+async def test_an_alias_type_counts_as_its_base_type(azsql_config: dict[str, Any]) -> None:
+    async with connected(azsql_config, "sys") as client:
+        tools = {t.name: t for t in await client.list_tools()}
+        assert _props(tools["sys"])["v"]["maxLength"] == 128
+        assert "@v nvarchar(128)" in (tools["sys"].description or "")
+        assert await _text(client, "sys", {"v": "Ünïcode"}) == "Ünïcode"
+
+
+async def test_an_integer_beyond_bigint_is_refused_naming_the_parameter(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "big", "wide") as client:
+        await _integers(client)
+
+
+async def _integers(client: Client[Any]) -> None:
+    tools = {t.name: t for t in await client.list_tools()}
+    for name, param in (("wide", "n"), ("big", "v")):
+        schema = _props(tools[name])[param]
+        assert (schema["minimum"], schema["maximum"]) == (-(2**63), 2**63 - 1)
+    assert await _text(client, "wide", {"n": 2**63 - 1}) == str(2**63 - 1)
+    assert "v" in await _refused(client, "big", {"v": 2**63})
+    assert "n" in await _refused(client, "wide", {"n": -(2**64)})
+
+
+async def test_nan_and_fractional_integer_bounds_are_refused(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "cheaper", "echo_int") as client:
+        await _nan_and_bounds(client)
+
+
+async def _nan_and_bounds(client: Client[Any]) -> None:
+    for value in ("NaN", "Infinity", "-inf", "1e400"):
+        assert "p" in await _refused(client, "cheaper", {"p": value})
+    tools = {t.name: t for t in await client.list_tools()}
+    schema = _props(tools["echo_int"])["n"]
+    assert (schema["minimum"], schema["maximum"]) == (1, 10)
+    assert "n" in await _refused(client, "echo_int", {"n": 0})
+    assert "n" in await _refused(client, "echo_int", {"n": 11})
+    assert await _text(client, "echo_int", {"n": 1}) == "1"
+
+
+async def test_a_declared_output_parameter_is_input_output(azsql_config: dict[str, Any]) -> None:
+    async with connected(azsql_config, "counter") as client:
+        await listed_until(client, lambda t: "Step" in _props(t["counter"]))
+        tools = {t.name: t for t in await client.list_tools()}
+        assert set(_props(tools["counter"])) == {"counter", "Step"}  # @Seen: OUTPUT only
+        result = await client.call_tool("counter", {"counter": 41})
+        assert result.structured_content["outputs"] == {"Counter": 42, "Seen": 41}
+        result = await client.call_tool("counter", {"counter": 41, "Step": 9})
+        assert result.structured_content["outputs"] == {"Counter": 50, "Seen": 41}
+
+
+async def test_parameter_names_that_are_python_keywords_work(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "range", "range_to", "keywords") as client:
+        tools = await listed_until(client, lambda t: {"from", "class"} <= set(_props(t["range"])))
+        assert set(_props(tools["range"])) == {"from", "to", "class"}
+        assert set(_props(tools["range_to"])) == {"from", "to", "class"}
+        assert tools["range_to"].input_schema["required"] == ["to"]
+        args = {"from": "2024-01-01", "to": "2024-02-01", "class": 3}
+        result = await client.call_tool("range", args)
+        assert result.structured_content["result_sets"][0]["rows"] == [
+            ["2024-01-01", "2024-02-01", 3]
+        ]
+        result = await client.call_tool("range_to", {"to": "2024-02-01"})
+        assert result.structured_content["result_sets"][0]["rows"] == [[None, "2024-02-01", None]]
+        props = _props(tools["keywords"])
+        assert set(props) == {"class", "from", "from_", "cursor"}
+        assert props["class"]["minimum"] == 0
+        result = await client.call_tool("keywords", {"class": 1, "from": "a"})
+        assert result.structured_content["rows"] == [[1, "a", "x"]]
+        result = await client.call_tool("keywords", {"class": 1, "from": "a", "from_": "b"})
+        assert result.structured_content["rows"] == [[1, "a", "b"]]
+        assert "class" in await _refused(client, "keywords", {"class": -1, "from": "a"})
