@@ -49,6 +49,26 @@ class ProcedureOutput(BaseModel):
     duration_ms: float
 
 
+# "Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT
+# statements": the procedure ran COMMIT or ROLLBACK (or left a transaction open).
+TRANSACTION_COUNT_CHANGED = 266
+
+
+def _ended_transaction(procedure: str, writes: bool, error: str) -> str:
+    kept = (
+        "this tool is declared writes = false, so azsql-mcp would have rolled it back"
+        if not writes
+        else "azsql-mcp did not commit it and cannot tell what the procedure kept"
+    )
+    return (
+        f"{procedure} ended the transaction azsql-mcp runs it in (a COMMIT or ROLLBACK"
+        f" inside it): {error} What it changed before that may already be committed, and"
+        f" cannot be rolled back from here; {kept}. A procedure tool must leave the"
+        " transaction to azsql-mcp: remove COMMIT and ROLLBACK from the procedure, or"
+        " declare one that does not end the caller's transaction."
+    )
+
+
 def make_procedure(
     name: str,
     decl: ToolDecl,
@@ -79,6 +99,8 @@ def make_procedure(
                 procedure, params, outputs=outputs, writes=decl.writes
             )
         except DatabaseError as e:
+            if e.number == TRANSACTION_COUNT_CHANGED:
+                raise ToolError(_ended_transaction(procedure, decl.writes, str(e))) from e
             if e.number != access.OBJECT_PERMISSION_DENIED:
                 raise
             user = await access.database_user(ctx.db)

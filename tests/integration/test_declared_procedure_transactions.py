@@ -1,0 +1,97 @@
+"""A procedure tool whose procedure ends the transaction azsql-mcp runs it in (COMMIT or
+ROLLBACK inside it): SQL Server raises error 266 when the procedure returns, and the tool
+says what that means instead of reporting success, through an MCP client on the TDS test
+server with both ODBC drivers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pyodbc
+import pytest
+from fastmcp import Client
+from test_declared_procedures import listed_until, make_app, reach_source
+
+from azsql_mcp.testing.pytest_plugin import DRIVERS, FREETDS, MSODBC, sample_tds_server
+from tds_test_server import ThreadedTdsServer, find_msodbc_driver
+
+pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
+
+NOTE = "CREATE TABLE dbo.Note (NoteID int IDENTITY(1,1) PRIMARY KEY, Msg nvarchar(50) NOT NULL)"
+ENDING = """CREATE PROCEDURE dbo.{name} @Msg nvarchar(50)
+AS
+BEGIN
+    INSERT INTO dbo.Note (Msg) VALUES (@Msg);
+    {end} TRANSACTION;
+END"""
+TOOLS = {
+    "note_read": {
+        "procedure": "dbo.uspNoteAndCommit",
+        "description": "a read tool whose procedure commits",
+    },
+    "note_write": {
+        "procedure": "dbo.uspNoteAndRollback",
+        "description": "a write tool whose procedure rolls back",
+        "writes": True,
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    with sample_tds_server(tds_password) as server:
+        driver = MSODBC if find_msodbc_driver() else FREETDS
+        cnxn = pyodbc.connect(server.odbc_connection_string(driver=driver), autocommit=True)
+        try:
+            cnxn.execute(NOTE)
+            cnxn.execute(ENDING.format(name="uspNoteAndCommit", end="COMMIT"))
+            cnxn.execute(ENDING.format(name="uspNoteAndRollback", end="ROLLBACK"))
+        finally:
+            cnxn.close()
+        yield server
+
+
+@pytest.fixture
+async def client(azsql_config: dict[str, Any]) -> AsyncIterator[Client[Any]]:
+    config = azsql_config | {"security": {"read_only": False}}
+    async with Client(make_app(config, TOOLS).mcp) as connected:
+        await reach_source(connected)
+        await listed_until(connected, lambda t: all("Msg" in _props(t[n]) for n in TOOLS))
+        yield connected
+
+
+def _props(tool: Any) -> dict[str, Any]:
+    props: dict[str, Any] = tool.input_schema.get("properties", {})
+    return props
+
+
+async def _notes(client: Client[Any], msg: str) -> int:
+    query = "SELECT COUNT(*) AS n FROM dbo.Note WHERE Msg = @msg"
+    result = await client.call_tool("read_data", {"query": query, "params": {"msg": msg}})
+    return int(result.structured_content["rows"][0][0])
+
+
+async def test_a_read_tool_whose_procedure_commits_says_so_and_is_not_retried(
+    client: Client[Any], azsql_driver: str
+) -> None:
+    msg = f"committed {azsql_driver}"
+    result = await client.call_tool("note_read", {"Msg": msg}, raise_on_error=False)
+    assert result.is_error
+    text = result.content[0].text
+    assert "dbo.uspNoteAndCommit ended the transaction" in text
+    assert "may already be committed" in text and "writes = false" in text
+    # What it wrote before its COMMIT stays, as on SQL Server; the call ran once.
+    assert await _notes(client, msg) == 1
+
+
+async def test_a_write_tool_whose_procedure_rolls_back_reports_no_commit(
+    client: Client[Any], azsql_driver: str
+) -> None:
+    msg = f"rolled back {azsql_driver}"
+    result = await client.call_tool("note_write", {"Msg": msg}, raise_on_error=False)
+    assert result.is_error
+    text = result.content[0].text
+    assert "dbo.uspNoteAndRollback ended the transaction" in text
+    assert "Committed." not in text
+    assert await _notes(client, msg) == 0
