@@ -11,7 +11,6 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-import pyodbc
 import pytest
 from servers import CLI, clean_env, http_server, source_env, wait_ready
 from test_http_auth import session
@@ -79,12 +78,7 @@ AS
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
     """A sample database of this module's own, with a row-level security policy."""
-    with sample_tds_server(tds_password) as server:
-        odbc = server.odbc_connection_string()
-        cnxn = pyodbc.connect(odbc, autocommit=True, timeout=10)
-        for statement in RLS:
-            cnxn.execute(statement)
-        cnxn.close()
+    with sample_tds_server(tds_password, RLS) as server:
         yield server
 
 
@@ -184,7 +178,7 @@ statement = "SELECT 1"
 [tools.typo]
 description = "x"
 statement = "SELECT @a"
-parameters = { a = { type = "decimal" } }
+parameters = { a = { type = "float" } }
 
 [tools.far]
 description = "x"

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import pyodbc
 import pytest
 from fastmcp import Client
 from test_declared_procedures import listed_until, make_app, reach_source
 
-from azsql_mcp.testing.pytest_plugin import DRIVERS, FREETDS, MSODBC, sample_tds_server
-from tds_test_server import ThreadedTdsServer, find_msodbc_driver
+from azsql_mcp.testing.pytest_plugin import DRIVERS, sample_tds_server
+from tds_test_server import ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
 
@@ -25,6 +24,11 @@ BEGIN
     INSERT INTO dbo.Note (Msg) VALUES (@Msg);
     {end} TRANSACTION;
 END"""
+SETUP = [
+    NOTE,
+    ENDING.format(name="uspNoteAndCommit", end="COMMIT"),
+    ENDING.format(name="uspNoteAndRollback", end="ROLLBACK"),
+]
 TOOLS = {
     "note_read": {
         "procedure": "dbo.uspNoteAndCommit",
@@ -40,15 +44,16 @@ TOOLS = {
 
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    with sample_tds_server(tds_password) as server:
-        driver = MSODBC if find_msodbc_driver() else FREETDS
-        cnxn = pyodbc.connect(server.odbc_connection_string(driver=driver), autocommit=True)
-        try:
-            cnxn.execute(NOTE)
-            cnxn.execute(ENDING.format(name="uspNoteAndCommit", end="COMMIT"))
-            cnxn.execute(ENDING.format(name="uspNoteAndRollback", end="ROLLBACK"))
-        finally:
-            cnxn.close()
+    with sample_tds_server(
+        tds_password,
+        [
+            NOTE,
+            *(
+                ENDING.format(name=f"uspNoteAnd{end.title()}", end=end)
+                for end in ("COMMIT", "ROLLBACK")
+            ),
+        ],
+    ) as server:
         yield server
 
 

@@ -8,13 +8,12 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import pyodbc
 import pytest
 from fastmcp import Client
 from test_declared_tools import make_app
 
 from azsql_mcp.testing.pytest_plugin import DRIVERS, FREETDS, MSODBC, sample_tds_server
-from tds_test_server import ThreadedTdsServer, find_msodbc_driver
+from tds_test_server import ThreadedTdsServer
 
 MAX_AFFECTED = 3
 RECOLOUR = """CREATE PROCEDURE [SalesLT].[{name}]
@@ -50,21 +49,18 @@ TOOLS = {
         "parameters": PARAMETERS,
     },
 }
+SETUP = [
+    RECOLOUR.format(name="uspRecolour", nocount=""),
+    RECOLOUR.format(name="uspRecolourQuietly", nocount="SET NOCOUNT ON;"),
+    COUNT_PRODUCTS,
+]
 pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
 
 
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
     """A sample database for this module only, with the two writing procedures."""
-    with sample_tds_server(tds_password) as server:
-        driver = MSODBC if find_msodbc_driver() else FREETDS
-        cnxn = pyodbc.connect(server.odbc_connection_string(driver=driver), autocommit=True)
-        try:
-            cnxn.execute(RECOLOUR.format(name="uspRecolour", nocount=""))
-            cnxn.execute(RECOLOUR.format(name="uspRecolourQuietly", nocount="SET NOCOUNT ON;"))
-            cnxn.execute(COUNT_PRODUCTS)
-        finally:
-            cnxn.close()
+    with sample_tds_server(tds_password, SETUP) as server:
         yield server
 
 

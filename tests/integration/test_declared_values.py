@@ -8,13 +8,12 @@ import contextlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import pyodbc
 import pytest
 from fastmcp import Client
 from test_declared_procedures import listed_until, make_app, reach_source
 
-from azsql_mcp.testing.pytest_plugin import DRIVERS, FREETDS, MSODBC, sample_tds_server
-from tds_test_server import ThreadedTdsServer, find_msodbc_driver
+from azsql_mcp.testing.pytest_plugin import DRIVERS, sample_tds_server
+from tds_test_server import ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
 
@@ -86,20 +85,14 @@ STATEMENTS = {
         "parameters": {"n": {"type": "integer"}},
     },
 }
+SETUP = [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), IN_OUT, RANGE]
 
 
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    with sample_tds_server(tds_password) as server:
-        driver = MSODBC if find_msodbc_driver() else FREETDS
-        cnxn = pyodbc.connect(server.odbc_connection_string(driver=driver), autocommit=True)
-        try:
-            for name, sql_type in TYPES.items():
-                cnxn.execute(ECHO.format(name=name, type=sql_type))
-            cnxn.execute(IN_OUT)
-            cnxn.execute(RANGE)
-        finally:
-            cnxn.close()
+    with sample_tds_server(
+        tds_password, [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), IN_OUT, RANGE]
+    ) as server:
         yield server
 
 

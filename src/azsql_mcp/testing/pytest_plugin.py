@@ -73,11 +73,13 @@ def tds_password() -> str:
 
 
 @contextlib.contextmanager
-def sample_tds_server(password: str) -> Iterator[ThreadedTdsServer]:
+def sample_tds_server(password: str, setup: Sequence[str] = ()) -> Iterator[ThreadedTdsServer]:
     """A TDS test server of its own with the sample database, on a free loopback port,
     with the privileged login and the reader login (both with `password`): what
-    `tds_server` yields, for a module that changes data or sets up objects of its own."""
-    from tds_test_server import ThreadedTdsServer
+    `tds_server` yields, for a module that changes data or sets up objects of its own.
+    `setup`: statements the privileged login runs first, each a batch of its own (a
+    table, a procedure, a GRANT)."""
+    from tds_test_server import ThreadedTdsServer, find_msodbc_driver
 
     with ThreadedTdsServer(
         sample=True,
@@ -85,6 +87,14 @@ def sample_tds_server(password: str) -> Iterator[ThreadedTdsServer]:
         password=password,
         logins=[f"{READER_USER}:{password}"],
     ) as server:
+        if setup:
+            import pyodbc
+
+            driver = MSODBC if find_msodbc_driver() else FREETDS
+            odbc = server.odbc_connection_string(driver=driver)
+            with contextlib.closing(pyodbc.connect(odbc, autocommit=True)) as cnxn:
+                for statement in setup:
+                    cnxn.execute(statement)
         yield server
 
 
