@@ -77,6 +77,9 @@ def time_to_initialize(
     """Seconds from spawn to the initialize answer; with `trace`, heavy modules seen before."""
     if trace:
         argv = [argv[0], "-X", "importtime", *argv[1:]]
+    # Bytecode is written (round 0 of median_times writes it): with PYTHONDONTWRITEBYTECODE
+    # set, every start would compile again each module changed since its .pyc was written.
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv,
