@@ -263,3 +263,20 @@ auth_options = {api_key = "ak-123", anything = "x"}
     }
     assert shown["plugins"]["off"] == {"password_like": "***", "disabled_tools": []}
     assert shown["sources"]["main"]["auth_options"] == {"api_key": "***", "anything": "***"}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_built_in_auth_providers_settings_are_checked_by_every_command(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the provider's constructor refuses (no username, no tenant) stops every
+    command, not the first call once `serve` is up."""
+    config = tmp_path / "auth.toml"
+    config.write_text(
+        '[sources.main]\nserver = "h"\npassword_env = "PW"\n'
+        '[sources.sp]\nserver = "h"\nauth = "service_principal"\n'
+    )
+    assert main([command, "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "sources.main.auth: auth 'sql' needs `username`" in err
+    assert "sources.sp.auth: auth 'service_principal' needs `tenant_id` and `client_id`" in err

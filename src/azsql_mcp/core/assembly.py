@@ -16,6 +16,7 @@ from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
 from fastmcp.tools import Tool
 
+from azsql_mcp.api import AuthProviderFactory, SourceSettings
 from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.config import ConfigError, Settings, reference_problems
@@ -107,10 +108,13 @@ def assembly_problems(settings: Settings, plugins: PluginSet) -> list[str]:
 def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     known = ", ".join(sorted(plugins.auth_providers)) or "none (is builtin_auth disabled?)"
     problems = []
+    builtin = {a for r in plugins.loaded() if r.builtin for a in r.auth_providers}
     for name, source in settings.sources.items():
-        if source.auth in plugins.auth_providers:
-            continue
         key = f"sources.{name}.auth"
+        if source.auth in plugins.auth_providers:
+            if source.auth in builtin:
+                problems += _provider_problems(key, plugins.auth_providers[source.auth], source)
+            continue
         failed = [r for r in plugins.records if source.auth in r.failed_auth_providers]
         if failed:
             problems.append(
@@ -126,6 +130,20 @@ def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
         )
         problems.append(f"{key}: unknown auth provider {source.auth!r} (registered: {known}){hint}")
     return problems
+
+
+def _provider_problems(key: str, factory: AuthProviderFactory, source: SourceSettings) -> list[str]:
+    """What a built-in provider's constructor refuses in the source's settings (a missing
+    username, tenant, secret reference). Only built-in providers are constructed here:
+    theirs read no secret and open no connection; a third-party constructor might, so
+    its checks run when `serve` opens the source."""
+    try:
+        factory(source)
+    except ConfigError as exc:
+        return [f"{key}: {problem}" for problem in exc.problems]
+    except ValueError as exc:
+        return [f"{key}: {exc}"]
+    return []
 
 
 def _add_components(app: App, record: PluginRecord) -> None:
