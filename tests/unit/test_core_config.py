@@ -319,3 +319,55 @@ def test_a_secret_given_one_way_is_accepted() -> None:
         {"sources": {"a": {"server": "h", "password_env": "PW", "client_secret_file": "f"}}}
     )
     assert settings.sources["a"].access_token_env == "AZURE_SQL_ACCESS_TOKEN"  # the default
+
+
+@pytest.mark.parametrize(
+    ("variable", "said"),
+    [
+        (
+            "AZSQL_MCP_SERVER_PORT",
+            'AZSQL_MCP_SERVER_PORT: no setting has this name; nested keys are joined with "__",'
+            ' not "_": AZSQL_MCP_SERVER__PORT',
+        ),
+        (
+            "AZSQL_MCP_SERVR__PORT",
+            "AZSQL_MCP_SERVR__PORT: no setting has this name; did you mean AZSQL_MCP_SERVER__PORT?",
+        ),
+        ("AZSQL_MCP_NOTHING", "AZSQL_MCP_NOTHING: no setting has this name; the tables are"),
+    ],
+)
+def test_a_variable_of_ours_that_sets_nothing_is_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, said: str
+) -> None:
+    monkeypatch.setenv(variable, "9000")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert [p for p in info.value.problems if p.startswith(said)] != []
+
+
+def test_variables_of_ours_that_are_no_settings_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The config file's path, the test suite's database and a secret the config names."""
+    path = write(
+        tmp_path, '[sources.a]\nserver = "h"\nusername = "u"\npassword_env = "AZSQL_MCP_DB_PW"\n'
+    )
+    monkeypatch.setenv("AZSQL_MCP_CONFIG", path)
+    monkeypatch.setenv("AZSQL_MCP_TEST_SQLSERVER", "Driver=x")
+    monkeypatch.setenv("AZSQL_MCP_TEST_SQLSERVER_READER", "Driver=x")
+    monkeypatch.setenv("AZSQL_MCP_DB_PW", "secret")
+    monkeypatch.setenv("AZSQL_MCP_SERVER__PORT", "9000")
+    assert load_settings().server.port == 9000
+
+
+def test_a_stray_variable_is_listed_with_the_schemas_problems(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZSQL_MCP_SERVER_PORT", "9000")
+    monkeypatch.setenv("AZSQL_MCP_LIMITS__MAX_ROWS", "0")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert [p.split(":")[0] for p in info.value.problems] == [
+        "AZSQL_MCP_SERVER_PORT",
+        "limits.max_rows (from AZSQL_MCP_LIMITS__MAX_ROWS)",
+    ]

@@ -410,7 +410,9 @@ def load_settings(
     try:
         settings = Settings(**dict(overrides or {}))
     except ValidationError as exc:
-        problems, accepted, cut = _accepted_part((_inputs.get() or [{}])[0], exc)
+        data = (_inputs.get() or [{}])[0]
+        retired += stray_variables(os.environ, data)
+        problems, accepted, cut = _accepted_part(data, exc)
         if accepted is None:
             raise ConfigError([*retired, *problems]) from None
         raise PartlyInvalid([*retired, *problems], accepted, cut) from None
@@ -422,12 +424,66 @@ def load_settings(
         from azsql_mcp.core.envjson import non_json_variables
 
         raise ConfigError(non_json_variables(Settings, os.environ) or [str(exc)]) from None
+    else:
+        retired += stray_variables(os.environ, (_inputs.get() or [{}])[0])
     finally:
         _config_file.reset(file_token)
         _inputs.reset(inputs_token)
     if retired:
         raise PartlyInvalid(retired, settings, [])
     return settings
+
+
+# `AZSQL_MCP_*` variables the project reads that are no setting: the config file's
+# path, the retired plugin list (refused with its own message above) and the test
+# suite's database (azsql_mcp.testing.sqlserver, AZSQL_MCP_TEST_SQLSERVER[_READER]).
+OTHER_VARIABLES = frozenset({CONFIG_ENV, "AZSQL_MCP_LOAD_PLUGINS"})
+OTHER_PREFIXES = ("AZSQL_MCP_TEST_",)
+
+
+def stray_variables(environ: Mapping[str, str], data: Any) -> list[str]:
+    """One problem per `AZSQL_MCP_*` variable that sets nothing: its first part (up to
+    `__`) is no top-level table, so pydantic-settings would drop it without a word
+    (`AZSQL_MCP_SERVER_PORT`, `AZSQL_MCP_SERVR__PORT`). A variable the config names
+    (`password_env = "AZSQL_MCP_DB_PASSWORD"`: any string value of `data`, the merged
+    input) is a secret's, not a setting, and passes."""
+    import difflib
+
+    prefix = "AZSQL_MCP_"
+    tables = list(Settings.model_fields)
+    named = set(_strings(data))
+    problems = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(prefix) or upper in OTHER_VARIABLES or name in named:
+            continue
+        if upper.startswith(OTHER_PREFIXES):
+            continue
+        head, sep, rest = upper[len(prefix) :].partition("__")
+        if head.lower() in tables:
+            continue
+        joined = [t for t in tables if head.lower().startswith(t + "_")]
+        if joined:
+            table = joined[0].upper()
+            tail = head[len(table) + 1 :] + sep + rest
+            hint = f'nested keys are joined with "__", not "_": {prefix}{table}__{tail}'
+        else:
+            close = difflib.get_close_matches(head.lower(), tables, n=1)
+            hint = f"did you mean {prefix}{close[0].upper()}{sep}{rest}?" if close else ""
+            hint = hint or f"the tables are {', '.join(tables)}"
+        problems.append(f"{name}: no setting has this name; {hint}")
+    return problems
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside nested dicts and lists."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _accepted_part(data: Any, exc: ValidationError) -> tuple[list[str], Settings | None, list[str]]:
