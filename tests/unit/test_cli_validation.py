@@ -280,3 +280,33 @@ def test_a_built_in_auth_providers_settings_are_checked_by_every_command(
     err = capsys.readouterr().err
     assert "sources.main.auth: auth 'sql' needs `username`" in err
     assert "sources.sp.auth: auth 'service_principal' needs `tenant_id` and `client_id`" in err
+
+
+def test_an_invalid_config_with_a_broken_plugin_is_one_list_without_tracebacks(
+    tmp_path: Path,
+) -> None:
+    """The plugins load to judge the rest of an invalid config before logging is set up:
+    a plugin that fails is one line of the list, not a chained traceback before it."""
+    site = tmp_path / "site"
+    make_dist(
+        site, "fake-boom", {"fake_boom": "raise RuntimeError('boom')\n"}, {"boom": "fake_boom"}
+    )
+    (tmp_path / "azsql-mcp.toml").write_text('[server]\nport = "abc"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), *sys.path])
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, "config"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "azsql-mcp: invalid configuration:",
+        "  - server.port: Input should be a valid integer, unable to parse string as an"
+        " integer (got 'abc')",
+        "  - plugin 'boom' (fake-boom 1.0) failed to load: import of 'fake_boom' failed:"
+        " RuntimeError: boom",
+    ]
