@@ -310,3 +310,40 @@ def test_an_invalid_config_with_a_broken_plugin_is_one_list_without_tracebacks(
         "  - plugin 'boom' (fake-boom 1.0) failed to load: import of 'fake_boom' failed:"
         " RuntimeError: boom",
     ]
+
+
+REFUSED_PLUGIN = """
+    from azsql_mcp import hookimpl
+
+    @hookimpl
+    def register_tools(register, config):
+        register(varargs)
+
+    async def varargs(*args):
+        \"\"\"Takes anything.\"\"\"
+        return None
+"""
+
+
+def test_plugins_and_tools_report_a_plugin_whose_component_fastmcp_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `serve` would fail it: `plugins` lists it as failed with FastMCP's reason,
+    `tools` says why its tools are missing."""
+    site = tmp_path / "site"
+    make_dist(site, "fake-refused", {"fake_refused": REFUSED_PLUGIN}, {"refused": "fake_refused"})
+    monkeypatch.syspath_prepend(str(site))
+    assert main(["plugins", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    record = next(p for p in listed["plugins"] if p["name"] == "refused")
+    assert record["status"] == "failed"
+    assert record["reason"] == (
+        "registered a component FastMCP refused: Functions with *args are not supported as tools"
+    )
+    assert main(["tools"]) == 0
+    out, err = capsys.readouterr()
+    assert "varargs" not in out
+    assert (
+        "azsql-mcp: plugin 'refused' (fake-refused 1.0) failed: registered a component"
+        " FastMCP refused: Functions with *args are not supported as tools"
+    ) in err

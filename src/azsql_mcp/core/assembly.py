@@ -185,14 +185,15 @@ def _add_components(app: App, record: PluginRecord) -> None:
             made = Prompt.from_function(fn, name=name, description=description, auth=app.policy)
             components.append(plain_arguments(made))
     except Exception as exc:
-        message = f"{record.describe()} registered a component FastMCP refused: {exc}"
+        reason = f"registered a component FastMCP refused: {exc}"
+        message = f"{record.describe()} {reason}"
         for name in record.tools:
             plugins.tools.pop(name, None)
         for uri in own:
             plugins.resources.pop(uri, None)
         for name in record.prompts:
             plugins.prompts.pop(name, None)
-        record.fail(message)
+        record.fail(reason)
         if app.settings.plugins.strict:
             raise PluginError(message) from exc
         log.error(message + "; the server starts without it", exc_info=exc)
