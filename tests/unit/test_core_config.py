@@ -371,3 +371,37 @@ def test_a_stray_variable_is_listed_with_the_schemas_problems(
         "AZSQL_MCP_SERVER_PORT",
         "limits.max_rows (from AZSQL_MCP_LIMITS__MAX_ROWS)",
     ]
+
+
+def test_a_variable_reaches_a_source_whose_name_has_capitals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[sources.Sales]\nserver = "h"\nusername = "u"\npassword_env = "PW"\n')
+    monkeypatch.setenv("AZSQL_MCP_SOURCES__SALES__DATABASE", "SalesDb")
+    settings = load_settings(path)
+    assert list(settings.sources) == ["Sales"]
+    assert settings.sources["Sales"].database == "SalesDb"
+
+
+def test_sources_differing_only_in_case_are_refused() -> None:
+    settings = settings_from_mapping(
+        {"sources": {"Sales": {"server": "h"}, "sales": {"server": "h"}}}
+    )
+    assert reference_problems(settings) == [
+        "sources.sales: differs from source 'Sales' only in case; names are matched without"
+        " case (AZSQL_MCP_SOURCES__NAME__... could not tell them apart): rename one"
+    ]
+
+
+def test_a_source_only_variables_make_names_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[sources.Sales]\nserver = "h"\nusername = "u"\npassword_env = "PW"\n')
+    monkeypatch.setenv("AZSQL_MCP_SOURCES__SALE__DATABASE", "SalesDb")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.problems == [
+        "sources.sale.server: required, but not set; source 'sale' gets values from"
+        " AZSQL_MCP_SOURCES__SALE__DATABASE (a misspelt source name? they reach the file's"
+        " [sources.NAME] whatever the case of NAME)"
+    ]

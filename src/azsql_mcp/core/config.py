@@ -317,11 +317,12 @@ class Settings(BaseSettings):
         if _mapping_only.get():  # settings_from_mapping
             return (init_settings,)
         # Highest priority first: command-line flags, AZSQL_MCP_*, seed names, the file.
+        file = _TomlFile(settings_cls, toml_file=_config_file.get())
         return (
             init_settings,
-            env_settings,
+            _EnvSourcesAsNamed(settings_cls, env_settings, file),
             _SeedEnvSource(settings_cls),
-            _TomlFile(settings_cls, toml_file=_config_file.get()),
+            file,
         )
 
     def source_security(self, name: str) -> Security:
@@ -347,11 +348,24 @@ def _merged(base: _M, override: _M | None) -> _M:
 def reference_problems(settings: Settings) -> list[str]:
     """Rules across tables (a name in one that must be a key of another). They run on
     parsed settings, so they are judged even when the schema refused values elsewhere."""
+    problems = []
+    seen: dict[str, str] = {}
+    for source in settings.sources:
+        other = seen.setdefault(source.lower(), source)
+        if other != source:
+            problems.append(
+                f"sources.{source}: differs from source {other!r} only in case; names are"
+                " matched without case (AZSQL_MCP_SOURCES__NAME__... could not tell them"
+                " apart): rename one"
+            )
     name = settings.server.default_source
     if name is None or name in settings.sources:
-        return []
+        return problems
     known = ", ".join(settings.sources) or "none configured"
-    return [f"server.default_source: {name!r} is not a configured source (sources: {known})"]
+    return [
+        *problems,
+        f"server.default_source: {name!r} is not a configured source (sources: {known})",
+    ]
 
 
 class PartlyInvalid(ConfigError):
@@ -563,6 +577,37 @@ _inputs: ContextVar[list[Any] | None] = ContextVar("azsql_mcp_settings_inputs", 
 _mapping_only: ContextVar[bool] = ContextVar("azsql_mcp_mapping_only", default=False)
 
 
+class _EnvSourcesAsNamed(PydanticBaseSettingsSource):
+    """`AZSQL_MCP_*`, with each source name matched to the file's without regard to
+    case: variable names are read lower-cased, so `AZSQL_MCP_SOURCES__SALES__DATABASE`
+    reaches `[sources.Sales]` (as SQL Server matches names) rather than adding a
+    source `sales`. Two file sources that differ only in case are refused
+    (`reference_problems`), so the match is never a guess."""
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], env: PydanticBaseSettingsSource, file: _TomlFile
+    ):
+        super().__init__(settings_cls)
+        self._env, self._file = env, file
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        data = self._env()
+        sources, named = data.get("sources"), self._file.toml_data.get("sources")
+        if not (isinstance(sources, dict) and isinstance(named, dict)):
+            return data
+        by_case: dict[str, list[str]] = {}
+        for name in named:
+            by_case.setdefault(name.lower(), []).append(name)
+        renamed = {}
+        for key, value in sources.items():
+            found = by_case.get(key.lower(), [])
+            renamed[found[0] if len(found) == 1 else key] = value
+        return data | {"sources": renamed}
+
+
 class _SeedEnvSource(PydanticBaseSettingsSource):
     """The seed server's variable names (see SEED_SOURCE_ENV and SEED_SERVER_ENV)."""
 
@@ -634,7 +679,7 @@ def describe_error(
         return f"{key}: unknown setting{hint}"
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
-        return f"{key}: required, but not set"
+        return f"{key}: required, but not set{_made_by_variables(loc, environ or {})}"
     if not key:  # a rule over the whole config: its message names the keys
         return message
     if (loc and loc[-1] in SECRET_KEYS) or isinstance(err.get("input"), dict):
@@ -664,6 +709,21 @@ def _variable_of(loc: list[str], environ: Mapping[str, str]) -> str | None:
     if loc[:1] == ["server"] and len(loc) == 2 and loc[1] in server:
         return server[loc[1]]
     return None
+
+
+def _made_by_variables(loc: list[str], environ: Mapping[str, str]) -> str:
+    """For a key missing from a source that `AZSQL_MCP_SOURCES__NAME__*` variables set
+    values of (often a misspelt source name, which makes a new source): which."""
+    if len(loc) < 3 or loc[0] != "sources":
+        return ""
+    start = f"AZSQL_MCP_SOURCES__{loc[1].upper()}__"
+    made = sorted(name for name in environ if name.upper().startswith(start))
+    if not made:
+        return ""
+    return (
+        f"; source {loc[1]!r} gets values from {', '.join(made)} (a misspelt source name?"
+        " they reach the file's [sources.NAME] whatever the case of NAME)"
+    )
 
 
 def _allowed_keys(loc: list[str], root: type[BaseModel]) -> list[str]:
