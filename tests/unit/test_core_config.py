@@ -405,3 +405,25 @@ def test_a_source_only_variables_make_names_them(
         " AZSQL_MCP_SOURCES__SALE__DATABASE (a misspelt source name? they reach the file's"
         " [sources.NAME] whatever the case of NAME)"
     ]
+
+
+def test_json_from_the_environment_below_plugin_sections_and_declared_tools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[tools.t]\ndescription = "[x] not JSON from a file"\n')
+    monkeypatch.setenv("AZSQL_MCP_PLUGINS__BUILTIN_TOOLS__DISABLED_TOOLS", '["read_data"]')
+    monkeypatch.setenv("AZSQL_MCP_PLUGINS__ACME", '{"max_tables": 3}')
+    monkeypatch.setenv("AZSQL_MCP_PLUGINS__HELLO__GREETING", "[hi]")  # not JSON: text
+    monkeypatch.setenv("AZSQL_MCP_TOOLS__T__PARAMETERS", '{"n": {"type": "integer"}}')
+    monkeypatch.setenv("AZSQL_MCP_TOOLS__U", '{"statement": "SELECT 1"}')
+    settings = load_settings(path)
+    assert settings.plugins.sections == {
+        "builtin_tools": {"disabled_tools": ["read_data"]},
+        "acme": {"max_tables": 3},
+        "hello": {"greeting": "[hi]"},
+    }
+    assert settings.tools["t"] == {
+        "description": "[x] not JSON from a file",
+        "parameters": {"n": {"type": "integer"}},
+    }
+    assert settings.tools["u"] == {"statement": "SELECT 1"}

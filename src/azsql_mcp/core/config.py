@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import copy
 import ipaddress
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -594,7 +595,7 @@ class _EnvSourcesAsNamed(PydanticBaseSettingsSource):
         return self().get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        data = self._env()
+        data = _json_in_open_tables(self._env())
         sources, named = data.get("sources"), self._file.toml_data.get("sources")
         if not (isinstance(sources, dict) and isinstance(named, dict)):
             return data
@@ -606,6 +607,34 @@ class _EnvSourcesAsNamed(PydanticBaseSettingsSource):
             found = by_case.get(key.lower(), [])
             renamed[found[0] if len(found) == 1 else key] = value
         return data | {"sources": renamed}
+
+
+def _json_in_open_tables(data: dict[str, Any]) -> dict[str, Any]:
+    """Lists and tables given as JSON below `[plugins.NAME]` and `[tools.NAME]`, whose
+    keys the schema does not declare (a plugin's model, the declared-tool plugin judge
+    them), so pydantic-settings leaves their values as text. A string that starts with
+    `[` or `{` and parses as a JSON list or object is that list or object."""
+    plugins, tools = data.get("plugins"), data.get("tools")
+    if isinstance(plugins, dict):
+        own = set(PluginsSettings.model_fields)
+        data = data | {
+            "plugins": {k: v if k in own else _json_values(v) for k, v in plugins.items()}
+        }
+    if isinstance(tools, dict):
+        data = data | {"tools": {k: _json_values(v) for k, v in tools.items()}}
+    return data
+
+
+def _json_values(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_values(v) for k, v in value.items()}
+    if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return parsed if isinstance(parsed, list | dict) else value
+    return value
 
 
 class _SeedEnvSource(PydanticBaseSettingsSource):
