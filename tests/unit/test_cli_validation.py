@@ -347,3 +347,15 @@ def test_plugins_and_tools_report_a_plugin_whose_component_fastmcp_refuses(
         "azsql-mcp: plugin 'refused' (fake-refused 1.0) failed: registered a component"
         " FastMCP refused: Functions with *args are not supported as tools"
     ) in err
+
+
+def test_an_unknown_auth_provider_from_a_seed_variable_names_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AZURE_SQL_SERVER", "h")
+    monkeypatch.setenv("AZURE_SQL_AUTH_TYPE", "foo")
+    assert main(["config"]) == 2
+    assert (
+        "sources.default.auth (from AZURE_SQL_AUTH_TYPE): unknown auth provider 'foo'"
+        in capsys.readouterr().err
+    )

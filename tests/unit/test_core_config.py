@@ -427,3 +427,11 @@ def test_json_from_the_environment_below_plugin_sections_and_declared_tools(
         "parameters": {"n": {"type": "integer"}},
     }
     assert settings.tools["u"] == {"statement": "SELECT 1"}
+
+
+def test_a_directory_given_as_the_config_file_is_named_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(tmp_path))
+    assert info.value.problems == [
+        f"config file {str(tmp_path)!r} is a directory (give the file in it)"
+    ]

@@ -7,6 +7,7 @@ Nothing here opens a database: the App opens its sources when it starts running.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,7 +20,7 @@ from fastmcp.tools import Tool
 from azsql_mcp.api import AuthProviderFactory, SourceSettings
 from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
-from azsql_mcp.core.config import ConfigError, Settings, reference_problems
+from azsql_mcp.core.config import ConfigError, Settings, from_variable, reference_problems
 from azsql_mcp.core.declared import declare_tools
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
@@ -110,7 +111,7 @@ def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     problems = []
     builtin = {a for r in plugins.loaded() if r.builtin for a in r.auth_providers}
     for name, source in settings.sources.items():
-        key = f"sources.{name}.auth"
+        key = f"sources.{name}.auth" + from_variable(["sources", name, "auth"], os.environ)
         if source.auth in plugins.auth_providers:
             if source.auth in builtin:
                 problems += _provider_problems(key, plugins.auth_providers[source.auth], source)

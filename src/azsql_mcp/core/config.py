@@ -652,6 +652,8 @@ def config_path(config_file: str | None) -> Path | None:
     named = config_file or os.environ.get(CONFIG_ENV)
     if named:
         path = Path(named)
+        if path.is_dir():
+            raise ConfigError([f"config file {named!r} is a directory (give the file in it)"])
         if not path.is_file():
             raise ConfigError([f"config file {named!r} does not exist (give an existing file)"])
         return path
@@ -723,6 +725,12 @@ def _key_path(loc: tuple[str | int, ...]) -> list[str | int]:
     if path[:2] == ["plugins", "sections"]:
         del path[1]
     return path
+
+
+def from_variable(loc: list[str], environ: Mapping[str, str]) -> str:
+    """` (from NAME)` when the environment variable NAME set the value at `loc`, else ""."""
+    variable = _variable_of(loc, environ)
+    return f" (from {variable})" if variable else ""
 
 
 def _variable_of(loc: list[str], environ: Mapping[str, str]) -> str | None:
