@@ -359,3 +359,18 @@ def test_an_unknown_auth_provider_from_a_seed_variable_names_it(
         "sources.default.auth (from AZURE_SQL_AUTH_TYPE): unknown auth provider 'foo'"
         in capsys.readouterr().err
     )
+
+
+def test_keys_managed_identity_does_not_use_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "mi.toml"
+    config.write_text(
+        '[sources.m]\nserver = "h"\nauth = "managed_identity"\nclient_id = "c"\n'
+        'username = "u"\npassword_env = "PW"\n'
+    )
+    assert main(["config", "--config", str(config)]) == 2
+    assert (
+        "sources.m.auth: auth 'managed_identity' uses no username, password_env (only"
+        " client_id, for a user-assigned identity); remove them, or set the auth they belong to"
+    ) in capsys.readouterr().err
