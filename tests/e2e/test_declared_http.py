@@ -200,6 +200,8 @@ def test_config_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
 GOOD = """
 [sources.main]
 server = "127.0.0.1,1"
+username = "u"
+password = "p"
 
 [tools.orders_of]
 description = "Orders of one customer"

@@ -191,7 +191,13 @@ def test_invalid_config_exits_2_listing_every_problem(tmp_path: Path) -> None:
 
 
 def test_config_command_redacts_secrets(tmp_path: Path) -> None:
-    env = clean_env({"AZURE_SQL_SERVER": "s.database.windows.net", "AZURE_SQL_PASSWORD": "hunter2"})
+    env = clean_env(
+        {
+            "AZURE_SQL_SERVER": "s.database.windows.net",
+            "AZURE_SQL_USERNAME": "u",
+            "AZURE_SQL_PASSWORD": "hunter2",
+        }
+    )
     result = run_cli("config", env=env, cwd=tmp_path)
     assert result.returncode == 0
     shown = json.loads(result.stdout)

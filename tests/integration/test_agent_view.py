@@ -141,7 +141,7 @@ async def test_a_truncated_page_names_its_cap(mcp_client):
 
 @pytest.mark.usefixtures("privileged_only")
 async def test_schema_resource_says_why_when_the_database_is_unavailable(make_azsql_server):
-    down = {"server": "127.0.0.1,1", "connection_timeout_s": 1}
+    down = {"server": "127.0.0.1,1", "username": "u", "password": "p", "connection_timeout_s": 1}
     app = make_azsql_server(config={"sources": {"main": down}})
     async with Client(app) as client:
         with pytest.raises(Exception, match=r"database unavailable: cannot reach 127\.0\.0\.1:1"):

@@ -263,3 +263,114 @@ auth_options = {api_key = "ak-123", anything = "x"}
     }
     assert shown["plugins"]["off"] == {"password_like": "***", "disabled_tools": []}
     assert shown["sources"]["main"]["auth_options"] == {"api_key": "***", "anything": "***"}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_built_in_auth_providers_settings_are_checked_by_every_command(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the provider's constructor refuses (no username, no tenant) stops every
+    command, not the first call once `serve` is up."""
+    config = tmp_path / "auth.toml"
+    config.write_text(
+        '[sources.main]\nserver = "h"\npassword_env = "PW"\n'
+        '[sources.sp]\nserver = "h"\nauth = "service_principal"\n'
+    )
+    assert main([command, "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "sources.main.auth: auth 'sql' needs `username`" in err
+    assert "sources.sp.auth: auth 'service_principal' needs `tenant_id` and `client_id`" in err
+
+
+def test_an_invalid_config_with_a_broken_plugin_is_one_list_without_tracebacks(
+    tmp_path: Path,
+) -> None:
+    """The plugins load to judge the rest of an invalid config before logging is set up:
+    a plugin that fails is one line of the list, not a chained traceback before it."""
+    site = tmp_path / "site"
+    make_dist(
+        site, "fake-boom", {"fake_boom": "raise RuntimeError('boom')\n"}, {"boom": "fake_boom"}
+    )
+    (tmp_path / "azsql-mcp.toml").write_text('[server]\nport = "abc"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), *sys.path])
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, "config"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "azsql-mcp: invalid configuration:",
+        "  - server.port: Input should be a valid integer, unable to parse string as an"
+        " integer (got 'abc')",
+        "  - plugin 'boom' (fake-boom 1.0) failed to load: import of 'fake_boom' failed:"
+        " RuntimeError: boom",
+    ]
+
+
+REFUSED_PLUGIN = """
+    from azsql_mcp import hookimpl
+
+    @hookimpl
+    def register_tools(register, config):
+        register(varargs)
+
+    async def varargs(*args):
+        \"\"\"Takes anything.\"\"\"
+        return None
+"""
+
+
+def test_plugins_and_tools_report_a_plugin_whose_component_fastmcp_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `serve` would fail it: `plugins` lists it as failed with FastMCP's reason,
+    `tools` says why its tools are missing."""
+    site = tmp_path / "site"
+    make_dist(site, "fake-refused", {"fake_refused": REFUSED_PLUGIN}, {"refused": "fake_refused"})
+    monkeypatch.syspath_prepend(str(site))
+    assert main(["plugins", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    record = next(p for p in listed["plugins"] if p["name"] == "refused")
+    assert record["status"] == "failed"
+    assert record["reason"] == (
+        "registered a component FastMCP refused: Functions with *args are not supported as tools"
+    )
+    assert main(["tools"]) == 0
+    out, err = capsys.readouterr()
+    assert "varargs" not in out
+    assert (
+        "azsql-mcp: plugin 'refused' (fake-refused 1.0) failed: registered a component"
+        " FastMCP refused: Functions with *args are not supported as tools"
+    ) in err
+
+
+def test_an_unknown_auth_provider_from_a_seed_variable_names_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AZURE_SQL_SERVER", "h")
+    monkeypatch.setenv("AZURE_SQL_AUTH_TYPE", "foo")
+    assert main(["config"]) == 2
+    assert (
+        "sources.default.auth (from AZURE_SQL_AUTH_TYPE): unknown auth provider 'foo'"
+        in capsys.readouterr().err
+    )
+
+
+def test_keys_managed_identity_does_not_use_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "mi.toml"
+    config.write_text(
+        '[sources.m]\nserver = "h"\nauth = "managed_identity"\nclient_id = "c"\n'
+        'username = "u"\npassword_env = "PW"\n'
+    )
+    assert main(["config", "--config", str(config)]) == 2
+    assert (
+        "sources.m.auth: auth 'managed_identity' uses no username, password_env (only"
+        " client_id, for a user-assigned identity); remove them, or set the auth they belong to"
+    ) in capsys.readouterr().err

@@ -71,7 +71,7 @@ def test_a_browser_at_the_mcp_endpoint_gets_a_page() -> None:
 def test_tools_are_marked_by_plugin_and_declared_ones_as_such() -> None:
     config = {
         "server": {"transport": "http"},
-        "sources": {"main": {"server": "db.example"}},
+        "sources": {"main": {"server": "db.example", "username": "u", "password": "p"}},
         "tools": {"one": {"description": "One.", "statement": "SELECT 1 AS one"}},
     }
     web = TestClient(

@@ -319,3 +319,119 @@ def test_a_secret_given_one_way_is_accepted() -> None:
         {"sources": {"a": {"server": "h", "password_env": "PW", "client_secret_file": "f"}}}
     )
     assert settings.sources["a"].access_token_env == "AZURE_SQL_ACCESS_TOKEN"  # the default
+
+
+@pytest.mark.parametrize(
+    ("variable", "said"),
+    [
+        (
+            "AZSQL_MCP_SERVER_PORT",
+            'AZSQL_MCP_SERVER_PORT: no setting has this name; nested keys are joined with "__",'
+            ' not "_": AZSQL_MCP_SERVER__PORT',
+        ),
+        (
+            "AZSQL_MCP_SERVR__PORT",
+            "AZSQL_MCP_SERVR__PORT: no setting has this name; did you mean AZSQL_MCP_SERVER__PORT?",
+        ),
+        ("AZSQL_MCP_NOTHING", "AZSQL_MCP_NOTHING: no setting has this name; the tables are"),
+    ],
+)
+def test_a_variable_of_ours_that_sets_nothing_is_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, said: str
+) -> None:
+    monkeypatch.setenv(variable, "9000")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert [p for p in info.value.problems if p.startswith(said)] != []
+
+
+def test_variables_of_ours_that_are_no_settings_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The config file's path, the test suite's database and a secret the config names."""
+    path = write(
+        tmp_path, '[sources.a]\nserver = "h"\nusername = "u"\npassword_env = "AZSQL_MCP_DB_PW"\n'
+    )
+    monkeypatch.setenv("AZSQL_MCP_CONFIG", path)
+    monkeypatch.setenv("AZSQL_MCP_TEST_SQLSERVER", "Driver=x")
+    monkeypatch.setenv("AZSQL_MCP_TEST_SQLSERVER_READER", "Driver=x")
+    monkeypatch.setenv("AZSQL_MCP_DB_PW", "secret")
+    monkeypatch.setenv("AZSQL_MCP_SERVER__PORT", "9000")
+    assert load_settings().server.port == 9000
+
+
+def test_a_stray_variable_is_listed_with_the_schemas_problems(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZSQL_MCP_SERVER_PORT", "9000")
+    monkeypatch.setenv("AZSQL_MCP_LIMITS__MAX_ROWS", "0")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert [p.split(":")[0] for p in info.value.problems] == [
+        "AZSQL_MCP_SERVER_PORT",
+        "limits.max_rows (from AZSQL_MCP_LIMITS__MAX_ROWS)",
+    ]
+
+
+def test_a_variable_reaches_a_source_whose_name_has_capitals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[sources.Sales]\nserver = "h"\nusername = "u"\npassword_env = "PW"\n')
+    monkeypatch.setenv("AZSQL_MCP_SOURCES__SALES__DATABASE", "SalesDb")
+    settings = load_settings(path)
+    assert list(settings.sources) == ["Sales"]
+    assert settings.sources["Sales"].database == "SalesDb"
+
+
+def test_sources_differing_only_in_case_are_refused() -> None:
+    settings = settings_from_mapping(
+        {"sources": {"Sales": {"server": "h"}, "sales": {"server": "h"}}}
+    )
+    assert reference_problems(settings) == [
+        "sources.sales: differs from source 'Sales' only in case; names are matched without"
+        " case (AZSQL_MCP_SOURCES__NAME__... could not tell them apart): rename one"
+    ]
+
+
+def test_a_source_only_variables_make_names_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[sources.Sales]\nserver = "h"\nusername = "u"\npassword_env = "PW"\n')
+    monkeypatch.setenv("AZSQL_MCP_SOURCES__SALE__DATABASE", "SalesDb")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.problems == [
+        "sources.sale.server: required, but not set; source 'sale' gets values from"
+        " AZSQL_MCP_SOURCES__SALE__DATABASE (a misspelt source name? they reach the file's"
+        " [sources.NAME] whatever the case of NAME)"
+    ]
+
+
+def test_json_from_the_environment_below_plugin_sections_and_declared_tools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[tools.t]\ndescription = "[x] not JSON from a file"\n')
+    monkeypatch.setenv("AZSQL_MCP_PLUGINS__BUILTIN_TOOLS__DISABLED_TOOLS", '["read_data"]')
+    monkeypatch.setenv("AZSQL_MCP_PLUGINS__ACME", '{"max_tables": 3}')
+    monkeypatch.setenv("AZSQL_MCP_PLUGINS__HELLO__GREETING", "[hi]")  # not JSON: text
+    monkeypatch.setenv("AZSQL_MCP_TOOLS__T__PARAMETERS", '{"n": {"type": "integer"}}')
+    monkeypatch.setenv("AZSQL_MCP_TOOLS__U", '{"statement": "SELECT 1"}')
+    settings = load_settings(path)
+    assert settings.plugins.sections == {
+        "builtin_tools": {"disabled_tools": ["read_data"]},
+        "acme": {"max_tables": 3},
+        "hello": {"greeting": "[hi]"},
+    }
+    assert settings.tools["t"] == {
+        "description": "[x] not JSON from a file",
+        "parameters": {"n": {"type": "integer"}},
+    }
+    assert settings.tools["u"] == {"statement": "SELECT 1"}
+
+
+def test_a_directory_given_as_the_config_file_is_named_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(tmp_path))
+    assert info.value.problems == [
+        f"config file {str(tmp_path)!r} is a directory (give the file in it)"
+    ]

@@ -273,7 +273,8 @@ def test_building_the_server_imports_nothing_heavy() -> None:
         "from azsql_mcp.core.config import settings_from_mapping\n"
         "from azsql_mcp.core.validation import validate\n"
         "from azsql_mcp.core.assembly import build_app\n"
-        "settings = settings_from_mapping({'sources': {'a': {'server': 'x', 'password': 'p'}}})\n"
+        "source = {'server': 'x', 'username': 'u', 'password': 'p'}\n"
+        "settings = settings_from_mapping({'sources': {'a': source}})\n"
         "validate(settings)\n"
         "build_app(settings)\n"
         "heavy = ('sqlglot', 'azure.identity', 'aioodbc', 'pyodbc', 'azsql_mcp.testing',\n"
@@ -320,7 +321,8 @@ def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> Non
         "import asyncio, gc, sys\n"
         "from azsql_mcp.core.config import settings_from_mapping\n"
         "from azsql_mcp.core.assembly import build_app\n"
-        "settings = settings_from_mapping({'sources': {'a': {'server': 'x', 'password': 'p'}}})\n"
+        "source = {'server': 'x', 'username': 'u', 'password': 'p'}\n"
+        "settings = settings_from_mapping({'sources': {'a': source}})\n"
         "app = build_app(settings)\n"
         f"app.freeze_heap_when_open = {served}\n"
         "async def main():\n"
@@ -352,7 +354,7 @@ def test_serve_freezes_what_is_loaded_before_assembly() -> None:
         "sys.exit(main(['serve']))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_"))}
-    env |= {"AZURE_SQL_SERVER": "127.0.0.1,1", "AZURE_SQL_PASSWORD": "p"}
+    env |= {"AZURE_SQL_SERVER": "127.0.0.1,1", "AZURE_SQL_USERNAME": "u", "AZURE_SQL_PASSWORD": "p"}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )

@@ -19,7 +19,7 @@ from azsql_mcp.serving.logsetup import JsonFormatter, log_format, setup_logging
 from azsql_mcp.serving.redact import RedactingFormatter
 from azsql_mcp.serving.routes import health_report
 
-SOURCE = {"server": "db.example.net", "database": "sales", "password": "p"}
+SOURCE = {"server": "db.example.net", "database": "sales", "username": "u", "password": "p"}
 
 
 def build(**config: Any) -> Any:

@@ -7,6 +7,7 @@ Nothing here opens a database: the App opens its sources when it starts running.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,9 +17,10 @@ from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
 from fastmcp.tools import Tool
 
+from azsql_mcp.api import AuthProviderFactory, SourceSettings
 from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
-from azsql_mcp.core.config import ConfigError, Settings, reference_problems
+from azsql_mcp.core.config import ConfigError, Settings, from_variable, reference_problems
 from azsql_mcp.core.declared import declare_tools
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
@@ -107,10 +109,13 @@ def assembly_problems(settings: Settings, plugins: PluginSet) -> list[str]:
 def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     known = ", ".join(sorted(plugins.auth_providers)) or "none (is builtin_auth disabled?)"
     problems = []
+    builtin = {a for r in plugins.loaded() if r.builtin for a in r.auth_providers}
     for name, source in settings.sources.items():
+        key = f"sources.{name}.auth" + from_variable(["sources", name, "auth"], os.environ)
         if source.auth in plugins.auth_providers:
+            if source.auth in builtin:
+                problems += _provider_problems(key, plugins.auth_providers[source.auth], source)
             continue
-        key = f"sources.{name}.auth"
         failed = [r for r in plugins.records if source.auth in r.failed_auth_providers]
         if failed:
             problems.append(
@@ -126,6 +131,20 @@ def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
         )
         problems.append(f"{key}: unknown auth provider {source.auth!r} (registered: {known}){hint}")
     return problems
+
+
+def _provider_problems(key: str, factory: AuthProviderFactory, source: SourceSettings) -> list[str]:
+    """What a built-in provider's constructor refuses in the source's settings (a missing
+    username, tenant, secret reference). Only built-in providers are constructed here:
+    theirs read no secret and open no connection; a third-party constructor might, so
+    its checks run when `serve` opens the source."""
+    try:
+        factory(source)
+    except ConfigError as exc:
+        return [f"{key}: {problem}" for problem in exc.problems]
+    except ValueError as exc:
+        return [f"{key}: {exc}"]
+    return []
 
 
 def _add_components(app: App, record: PluginRecord) -> None:
@@ -167,14 +186,15 @@ def _add_components(app: App, record: PluginRecord) -> None:
             made = Prompt.from_function(fn, name=name, description=description, auth=app.policy)
             components.append(plain_arguments(made))
     except Exception as exc:
-        message = f"{record.describe()} registered a component FastMCP refused: {exc}"
+        reason = f"registered a component FastMCP refused: {exc}"
+        message = f"{record.describe()} {reason}"
         for name in record.tools:
             plugins.tools.pop(name, None)
         for uri in own:
             plugins.resources.pop(uri, None)
         for name in record.prompts:
             plugins.prompts.pop(name, None)
-        record.fail(message)
+        record.fail(reason)
         if app.settings.plugins.strict:
             raise PluginError(message) from exc
         log.error(message + "; the server starts without it", exc_info=exc)

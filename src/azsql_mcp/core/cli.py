@@ -174,6 +174,10 @@ def _plugins(args: argparse.Namespace) -> int:
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
     # Every plugin is reported, even when strict mode would stop the server at the first.
     problems, plugin_set = config_problems(settings)
+    if not problems:
+        # assembled as `serve` does: a plugin whose component FastMCP refuses failed
+        lenient = settings.plugins.model_copy(update={"strict": False})
+        plugin_set = _listing_app(settings.model_copy(update={"plugins": lenient})).plugins
     records = [r for r in plugin_set.records if args.all or r.status != "disabled"]
     if args.json:
         out = {"plugins": [r.as_dict() for r in records], "config_problems": problems}
@@ -199,18 +203,27 @@ def _plugins(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tools(args: argparse.Namespace) -> int:
+def _listing_app(settings: Settings) -> App:
+    """The server `serve` would assemble, for listing what it offers: every tool as a
+    client holding every scope would see it (no client auth); no source is opened."""
     from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import AuthSettings
+
+    server = settings.server.model_copy(update={"auth": AuthSettings()})
+    return build_app(settings.model_copy(update={"server": server}))
+
+
+def _tools(args: argparse.Namespace) -> int:
     from azsql_mcp.serving.clientauth import required_scopes
 
     with _loaded(args) as settings:
         setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
         _validate(settings)
-        # Every tool the configuration offers, as a client holding every scope would see it.
-        server = settings.server.model_copy(update={"auth": AuthSettings()})
-        app = build_app(settings.model_copy(update={"server": server}))
+        app = _listing_app(settings)
         tools = asyncio.run(app.mcp.list_tools())
+    for record in app.plugins.records:
+        if record.status == "failed":  # its tools are missing below; say why, as serve does
+            print(f"azsql-mcp: {record.describe()} failed: {record.reason}", file=sys.stderr)
     scopes = required_scopes(settings.server.auth, app.plugins)
     plugin_of = {t.name: t.plugin for t in app.plugins.tools.values()}
     declared = {t.name for t in app.plugins.tools.values() if t.declared}

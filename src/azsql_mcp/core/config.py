@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import copy
 import ipaddress
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -317,11 +318,12 @@ class Settings(BaseSettings):
         if _mapping_only.get():  # settings_from_mapping
             return (init_settings,)
         # Highest priority first: command-line flags, AZSQL_MCP_*, seed names, the file.
+        file = _TomlFile(settings_cls, toml_file=_config_file.get())
         return (
             init_settings,
-            env_settings,
+            _EnvSourcesAsNamed(settings_cls, env_settings, file),
             _SeedEnvSource(settings_cls),
-            _TomlFile(settings_cls, toml_file=_config_file.get()),
+            file,
         )
 
     def source_security(self, name: str) -> Security:
@@ -347,11 +349,24 @@ def _merged(base: _M, override: _M | None) -> _M:
 def reference_problems(settings: Settings) -> list[str]:
     """Rules across tables (a name in one that must be a key of another). They run on
     parsed settings, so they are judged even when the schema refused values elsewhere."""
+    problems = []
+    seen: dict[str, str] = {}
+    for source in settings.sources:
+        other = seen.setdefault(source.lower(), source)
+        if other != source:
+            problems.append(
+                f"sources.{source}: differs from source {other!r} only in case; names are"
+                " matched without case (AZSQL_MCP_SOURCES__NAME__... could not tell them"
+                " apart): rename one"
+            )
     name = settings.server.default_source
     if name is None or name in settings.sources:
-        return []
+        return problems
     known = ", ".join(settings.sources) or "none configured"
-    return [f"server.default_source: {name!r} is not a configured source (sources: {known})"]
+    return [
+        *problems,
+        f"server.default_source: {name!r} is not a configured source (sources: {known})",
+    ]
 
 
 class PartlyInvalid(ConfigError):
@@ -410,7 +425,9 @@ def load_settings(
     try:
         settings = Settings(**dict(overrides or {}))
     except ValidationError as exc:
-        problems, accepted, cut = _accepted_part((_inputs.get() or [{}])[0], exc)
+        data = (_inputs.get() or [{}])[0]
+        retired += stray_variables(os.environ, data)
+        problems, accepted, cut = _accepted_part(data, exc)
         if accepted is None:
             raise ConfigError([*retired, *problems]) from None
         raise PartlyInvalid([*retired, *problems], accepted, cut) from None
@@ -422,12 +439,66 @@ def load_settings(
         from azsql_mcp.core.envjson import non_json_variables
 
         raise ConfigError(non_json_variables(Settings, os.environ) or [str(exc)]) from None
+    else:
+        retired += stray_variables(os.environ, (_inputs.get() or [{}])[0])
     finally:
         _config_file.reset(file_token)
         _inputs.reset(inputs_token)
     if retired:
         raise PartlyInvalid(retired, settings, [])
     return settings
+
+
+# `AZSQL_MCP_*` variables the project reads that are no setting: the config file's
+# path, the retired plugin list (refused with its own message above) and the test
+# suite's database (azsql_mcp.testing.sqlserver, AZSQL_MCP_TEST_SQLSERVER[_READER]).
+OTHER_VARIABLES = frozenset({CONFIG_ENV, "AZSQL_MCP_LOAD_PLUGINS"})
+OTHER_PREFIXES = ("AZSQL_MCP_TEST_",)
+
+
+def stray_variables(environ: Mapping[str, str], data: Any) -> list[str]:
+    """One problem per `AZSQL_MCP_*` variable that sets nothing: its first part (up to
+    `__`) is no top-level table, so pydantic-settings would drop it without a word
+    (`AZSQL_MCP_SERVER_PORT`, `AZSQL_MCP_SERVR__PORT`). A variable the config names
+    (`password_env = "AZSQL_MCP_DB_PASSWORD"`: any string value of `data`, the merged
+    input) is a secret's, not a setting, and passes."""
+    import difflib
+
+    prefix = "AZSQL_MCP_"
+    tables = list(Settings.model_fields)
+    named = set(_strings(data))
+    problems = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(prefix) or upper in OTHER_VARIABLES or name in named:
+            continue
+        if upper.startswith(OTHER_PREFIXES):
+            continue
+        head, sep, rest = upper[len(prefix) :].partition("__")
+        if head.lower() in tables:
+            continue
+        joined = [t for t in tables if head.lower().startswith(t + "_")]
+        if joined:
+            table = joined[0].upper()
+            tail = head[len(table) + 1 :] + sep + rest
+            hint = f'nested keys are joined with "__", not "_": {prefix}{table}__{tail}'
+        else:
+            close = difflib.get_close_matches(head.lower(), tables, n=1)
+            hint = f"did you mean {prefix}{close[0].upper()}{sep}{rest}?" if close else ""
+            hint = hint or f"the tables are {', '.join(tables)}"
+        problems.append(f"{name}: no setting has this name; {hint}")
+    return problems
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside nested dicts and lists."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _accepted_part(data: Any, exc: ValidationError) -> tuple[list[str], Settings | None, list[str]]:
@@ -507,6 +578,65 @@ _inputs: ContextVar[list[Any] | None] = ContextVar("azsql_mcp_settings_inputs", 
 _mapping_only: ContextVar[bool] = ContextVar("azsql_mcp_mapping_only", default=False)
 
 
+class _EnvSourcesAsNamed(PydanticBaseSettingsSource):
+    """`AZSQL_MCP_*`, with each source name matched to the file's without regard to
+    case: variable names are read lower-cased, so `AZSQL_MCP_SOURCES__SALES__DATABASE`
+    reaches `[sources.Sales]` (as SQL Server matches names) rather than adding a
+    source `sales`. Two file sources that differ only in case are refused
+    (`reference_problems`), so the match is never a guess."""
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], env: PydanticBaseSettingsSource, file: _TomlFile
+    ):
+        super().__init__(settings_cls)
+        self._env, self._file = env, file
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        data = _json_in_open_tables(self._env())
+        sources, named = data.get("sources"), self._file.toml_data.get("sources")
+        if not (isinstance(sources, dict) and isinstance(named, dict)):
+            return data
+        by_case: dict[str, list[str]] = {}
+        for name in named:
+            by_case.setdefault(name.lower(), []).append(name)
+        renamed = {}
+        for key, value in sources.items():
+            found = by_case.get(key.lower(), [])
+            renamed[found[0] if len(found) == 1 else key] = value
+        return data | {"sources": renamed}
+
+
+def _json_in_open_tables(data: dict[str, Any]) -> dict[str, Any]:
+    """Lists and tables given as JSON below `[plugins.NAME]` and `[tools.NAME]`, whose
+    keys the schema does not declare (a plugin's model, the declared-tool plugin judge
+    them), so pydantic-settings leaves their values as text. A string that starts with
+    `[` or `{` and parses as a JSON list or object is that list or object."""
+    plugins, tools = data.get("plugins"), data.get("tools")
+    if isinstance(plugins, dict):
+        own = set(PluginsSettings.model_fields)
+        data = data | {
+            "plugins": {k: v if k in own else _json_values(v) for k, v in plugins.items()}
+        }
+    if isinstance(tools, dict):
+        data = data | {"tools": {k: _json_values(v) for k, v in tools.items()}}
+    return data
+
+
+def _json_values(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_values(v) for k, v in value.items()}
+    if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return parsed if isinstance(parsed, list | dict) else value
+    return value
+
+
 class _SeedEnvSource(PydanticBaseSettingsSource):
     """The seed server's variable names (see SEED_SOURCE_ENV and SEED_SERVER_ENV)."""
 
@@ -522,6 +652,8 @@ def config_path(config_file: str | None) -> Path | None:
     named = config_file or os.environ.get(CONFIG_ENV)
     if named:
         path = Path(named)
+        if path.is_dir():
+            raise ConfigError([f"config file {named!r} is a directory (give the file in it)"])
         if not path.is_file():
             raise ConfigError([f"config file {named!r} does not exist (give an existing file)"])
         return path
@@ -578,7 +710,7 @@ def describe_error(
         return f"{key}: unknown setting{hint}"
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
-        return f"{key}: required, but not set"
+        return f"{key}: required, but not set{_made_by_variables(loc, environ or {})}"
     if not key:  # a rule over the whole config: its message names the keys
         return message
     if (loc and loc[-1] in SECRET_KEYS) or isinstance(err.get("input"), dict):
@@ -595,6 +727,12 @@ def _key_path(loc: tuple[str | int, ...]) -> list[str | int]:
     return path
 
 
+def from_variable(loc: list[str], environ: Mapping[str, str]) -> str:
+    """` (from NAME)` when the environment variable NAME set the value at `loc`, else ""."""
+    variable = _variable_of(loc, environ)
+    return f" (from {variable})" if variable else ""
+
+
 def _variable_of(loc: list[str], environ: Mapping[str, str]) -> str | None:
     """The environment variable that set the value at `loc`, if one did: ours first (they
     win over the seed server's names)."""
@@ -608,6 +746,21 @@ def _variable_of(loc: list[str], environ: Mapping[str, str]) -> str | None:
     if loc[:1] == ["server"] and len(loc) == 2 and loc[1] in server:
         return server[loc[1]]
     return None
+
+
+def _made_by_variables(loc: list[str], environ: Mapping[str, str]) -> str:
+    """For a key missing from a source that `AZSQL_MCP_SOURCES__NAME__*` variables set
+    values of (often a misspelt source name, which makes a new source): which."""
+    if len(loc) < 3 or loc[0] != "sources":
+        return ""
+    start = f"AZSQL_MCP_SOURCES__{loc[1].upper()}__"
+    made = sorted(name for name in environ if name.upper().startswith(start))
+    if not made:
+        return ""
+    return (
+        f"; source {loc[1]!r} gets values from {', '.join(made)} (a misspelt source name?"
+        " they reach the file's [sources.NAME] whatever the case of NAME)"
+    )
 
 
 def _allowed_keys(loc: list[str], root: type[BaseModel]) -> list[str]:

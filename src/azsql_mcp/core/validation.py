@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +13,7 @@ from azsql_mcp.api import SourceSettings
 from azsql_mcp.core.assembly import assembly_problems
 from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
 from azsql_mcp.core.plugins import PluginSet, load_plugins
+from azsql_mcp.core.plugins import log as plugins_log
 from azsql_mcp.serving.http import binding_problems
 
 # What the HTTP binding rule reads: when the schema refused a value of one of them, the
@@ -24,8 +27,30 @@ def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = N
     try:
         return load_settings(config_file, overrides)
     except PartlyInvalid as exc:
-        more, _ = config_problems(exc.settings, cut=exc.cut)
-        raise ConfigError([*exc.problems, *more]) from None
+        invalid = exc
+    # Out of the `except` block (a plugin's exception is not chained to this one), with
+    # the plugins' own log lines held back: logging is not set up yet, and Python's
+    # last-resort handler would print each failure with its traceback before the list.
+    with _quiet(plugins_log):
+        more, plugins = config_problems(invalid.settings, cut=invalid.cut)
+    failed = [
+        f"{r.describe()} failed to load: {r.reason}"
+        for r in plugins.records
+        if r.status == "failed"
+    ]
+    raise ConfigError([*invalid.problems, *more, *failed])
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    def drop(record: logging.LogRecord) -> bool:
+        return False
+
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 @dataclass(frozen=True)
