@@ -15,8 +15,10 @@ QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
 
 @pytest.fixture
 def slow(tds_server: ThreadedTdsServer):
+    # Two queries, not one: a source's background health probe (this test's app, or one
+    # still open from an earlier test on the shared server) can take the first.
     tds_server.clear_faults()
-    yield lambda seconds: tds_server.add_fault(Fault.parse(f"delay:{seconds}@query:1"))
+    yield lambda seconds: tds_server.add_fault(Fault.parse(f"delay:{seconds}@query:2"))
     tds_server.clear_faults()
 
 
