@@ -357,6 +357,18 @@ def test_variables_of_ours_that_are_no_settings_pass(
     monkeypatch.setenv("AZSQL_MCP_TEST_SQLSERVER_READER", "Driver=x")
     monkeypatch.setenv("AZSQL_MCP_DB_PW", "secret")
     monkeypatch.setenv("AZSQL_MCP_SERVER__PORT", "9000")
+    # what Kubernetes sets in every pod for a Service named azsql-mcp
+    for name, value in {
+        "AZSQL_MCP_SERVICE_HOST": "10.0.0.7",
+        "AZSQL_MCP_SERVICE_PORT": "80",
+        "AZSQL_MCP_SERVICE_PORT_HTTP": "80",
+        "AZSQL_MCP_PORT": "tcp://10.0.0.7:80",
+        "AZSQL_MCP_PORT_80_TCP": "tcp://10.0.0.7:80",
+        "AZSQL_MCP_PORT_80_TCP_PROTO": "tcp",
+        "AZSQL_MCP_PORT_80_TCP_PORT": "80",
+        "AZSQL_MCP_PORT_80_TCP_ADDR": "10.0.0.7",
+    }.items():
+        monkeypatch.setenv(name, value)
     assert load_settings().server.port == 9000
 
 

@@ -11,6 +11,7 @@ import copy
 import ipaddress
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -454,6 +455,12 @@ def load_settings(
 # suite's database (azsql_mcp.testing.sqlserver, AZSQL_MCP_TEST_SQLSERVER[_READER]).
 OTHER_VARIABLES = frozenset({CONFIG_ENV, "AZSQL_MCP_LOAD_PLUGINS"})
 OTHER_PREFIXES = ("AZSQL_MCP_TEST_",)
+# What Kubernetes gives every pod for a Service named azsql-mcp in its namespace
+# (enableServiceLinks): AZSQL_MCP_SERVICE_HOST, AZSQL_MCP_SERVICE_PORT[_NAME],
+# AZSQL_MCP_PORT, AZSQL_MCP_PORT_8000_TCP[_PROTO|_PORT|_ADDR].
+SERVICE_LINKS = re.compile(
+    r"AZSQL_MCP_(SERVICE_(HOST|PORT(_\w+)?)|PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)"
+)
 
 
 def stray_variables(environ: Mapping[str, str], data: Any) -> list[str]:
@@ -472,7 +479,7 @@ def stray_variables(environ: Mapping[str, str], data: Any) -> list[str]:
         upper = name.upper()
         if not upper.startswith(prefix) or upper in OTHER_VARIABLES or name in named:
             continue
-        if upper.startswith(OTHER_PREFIXES):
+        if upper.startswith(OTHER_PREFIXES) or SERVICE_LINKS.fullmatch(upper):
             continue
         head, sep, rest = upper[len(prefix) :].partition("__")
         if head.lower() in tables:
