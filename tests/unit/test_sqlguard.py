@@ -218,6 +218,22 @@ def test_unfiltered_writes_need_permission(sql: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET output = s.output FROM t JOIN s ON s.id = t.id WHERE t.id = 1",
+        "UPDATE t SET a = 1 OUTPUT inserted.output WHERE id = 1",
+        "INSERT INTO t (a) SELECT output FROM s WHERE output > @id",
+    ],
+)
+def test_a_column_named_output_is_not_an_output_clause(sql: str) -> None:
+    """OUTPUT is not reserved: only an INTO after it makes a second table's write."""
+    assert check_write(sql, ("insert", "update"), allow_unfiltered=False).kind in (
+        "insert",
+        "update",
+    )
+
+
+@pytest.mark.parametrize(
     ("sql", "fragment"),
     [
         ("DELETE FROM t WHERE id = 1", "not accepted by this tool"),

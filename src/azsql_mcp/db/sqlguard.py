@@ -545,19 +545,28 @@ def _check_word(
 
 
 def _check_clause_once(words: list[str], seen: set[str], where: _At, allowed: str) -> None:
-    """A write has one SET list and one OUTPUT clause. sqlglot keeps only the last of
-    each, so in `UPDATE t SET a = (...) WHERE ... SET @p = 1` the tree would hold `@p = 1`
-    alone while SQL Server runs the UPDATE as written and then a second statement."""
+    """Outside parentheses, a write has one SET list, and no INTO after an OUTPUT word.
+    sqlglot keeps only the last SET list and the last OUTPUT clause, so in
+    `UPDATE t SET a = (...) WHERE ... SET @p = 1` the tree would hold `@p = 1` alone while
+    SQL Server runs the UPDATE as written and then a second statement, and in
+    `OUTPUT inserted.a INTO u OUTPUT inserted.a` the INTO would be lost. (OUTPUT is not
+    reserved, so a column may be named output: only the INTO after it counts.)"""
     for word in words:
-        if word in ("SET", "OUTPUT"):
+        if word == "SET":
             if word in seen:
-                why = (
-                    "what follows would run as another statement"
-                    if word == "SET"
-                    else "a second one could write its rows INTO another table"
+                _refuse(
+                    f"A second SET at {where}: a write takes one SET list, and what follows"
+                    " would run as another statement.",
+                    allowed,
                 )
-                _refuse(f"A second {word} at {where}: a write takes one; {why}.", allowed)
             seen.add(word)
+        elif word == "OUTPUT":
+            seen.add(word)
+        elif word == "INTO" and "OUTPUT" in seen:
+            _refuse(
+                f"INTO at {where}, after OUTPUT: OUTPUT ... INTO writes to a second table.",
+                allowed,
+            )
 
 
 def _check_context(words: list[str], last_word: str, where: _At, allowed: str) -> None:
