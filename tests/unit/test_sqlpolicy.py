@@ -199,6 +199,19 @@ def test_denied_object(name: str, schema: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "name", sorted(n for n in sql_objects.DENIED_OBJECTS if n.startswith("sys"))
+)
+def test_compatibility_views_answer_to_dbo_too(name: str) -> None:
+    """SQL Server still resolves dbo.sysservers and the like to the compatibility views."""
+    assert sql_objects.DENIED_OBJECTS[name] in refused(f"SELECT * FROM dbo.{name}")
+
+
+def test_server_state_compatibility_views_answer_to_dbo_too() -> None:
+    assert "server state" in refused("SELECT * FROM dbo.sysprocesses")
+    assert check_select("SELECT * FROM dbo.sysobjects").kind == "select"
+
+
+@pytest.mark.parametrize(
     "sql", ["SELECT * FROM [sys ].[sql_logins ]", "SELECT * FROM [SYS].[SQL_LOGINS]"]
 )
 def test_system_names_match_as_sql_server_compares_them(sql: str) -> None:

@@ -6,8 +6,9 @@ dynamic management views and system functions; each carries the reason given in 
 refusal. Views and table-valued functions match when written `sys.NAME`; written
 without a schema they match only when their name starts `sys`, `fn_` or `dm_`
 (SQL Server finds compatibility views and system functions without the schema,
-catalog views such as sys.credentials only with it), so a user table `credentials`
-or `dbo.credentials` is not matched. Scalar functions (PWDCOMPARE...) match by name.
+catalog views such as sys.credentials only with it); compatibility views (`sys...`)
+match as `dbo.NAME` too. So a user table `credentials` or `dbo.credentials` is not
+matched. Scalar functions (PWDCOMPARE...) match by name.
 """
 
 from __future__ import annotations
