@@ -374,3 +374,13 @@ def test_keys_managed_identity_does_not_use_are_refused(
         "sources.m.auth: auth 'managed_identity' uses no username, password_env (only"
         " client_id, for a user-assigned identity); remove them, or set the auth they belong to"
     ) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["plugins", "tools"])
+def test_listing_neither_opens_nor_creates_the_audit_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    log = tmp_path / "audit" / "calls.jsonl"
+    monkeypatch.setenv("AZSQL_MCP_AUDIT__PATH", str(log))
+    assert main([command]) == 0
+    assert not log.exists() and not log.parent.exists()

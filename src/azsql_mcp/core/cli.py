@@ -205,12 +205,14 @@ def _plugins(args: argparse.Namespace) -> int:
 
 def _listing_app(settings: Settings) -> App:
     """The server `serve` would assemble, for listing what it offers: every tool as a
-    client holding every scope would see it (no client auth); no source is opened."""
+    client holding every scope would see it (no client auth); no source is opened, and
+    the audit log is neither opened nor created (no call is made)."""
     from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import AuthSettings
 
     server = settings.server.model_copy(update={"auth": AuthSettings()})
-    return build_app(settings.model_copy(update={"server": server}))
+    audit = settings.audit.model_copy(update={"enabled": False})
+    return build_app(settings.model_copy(update={"server": server, "audit": audit}))
 
 
 def _tools(args: argparse.Namespace) -> int:
