@@ -447,3 +447,14 @@ def test_a_directory_given_as_the_config_file_is_named_so(tmp_path: Path) -> Non
     assert info.value.problems == [
         f"config file {str(tmp_path)!r} is a directory (give the file in it)"
     ]
+
+
+def test_trusted_proxies_are_written_as_uvicorn_reads_them() -> None:
+    """uvicorn skips a network with host bits and anything beside "*" without a word."""
+    server = settings_from_mapping(
+        {"server": {"trusted_proxies": ["10.0.0.5/24", "10.0.0.7/32", "::1"]}}
+    ).server
+    assert server.trusted_proxies == ["10.0.0.0/24", "10.0.0.7", "::1"]
+    for bad, said in ((["*", "10.0.0.1"], "give it alone"), (["nginx"], "not an IP address")):
+        with pytest.raises(ConfigError, match=said):
+            settings_from_mapping({"server": {"trusted_proxies": bad}})

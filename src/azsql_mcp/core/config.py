@@ -219,16 +219,24 @@ class ServerSettings(BaseModel):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_addresses(cls, values: list[str]) -> list[str]:
+        # As uvicorn reads them: it skips, without a word, a network written with host
+        # bits (10.0.0.5/24) and any entry beside "*"; so these are normalised or refused.
+        if "*" in values:
+            if len(values) > 1:
+                raise ValueError('"*" trusts every address: give it alone, or list addresses')
+            return values
+        normalised = []
         for value in values:
-            if value != "*":
-                try:
-                    ipaddress.ip_network(value, strict=False)
-                except ValueError:
-                    raise ValueError(
-                        f"{value!r} is not an IP address or network (e.g. 10.0.0.5,"
-                        ' 10.0.0.0/24) or "*"'
-                    ) from None
-        return values
+            try:
+                network = ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not an IP address or network (e.g. 10.0.0.5,"
+                    ' 10.0.0.0/24) or "*"'
+                ) from None
+            single = network.prefixlen == network.max_prefixlen
+            normalised.append(str(network.network_address) if single else str(network))
+        return normalised
 
 
 class PluginsSettings(BaseModel):
