@@ -361,21 +361,6 @@ def test_an_unknown_auth_provider_from_a_seed_variable_names_it(
     )
 
 
-def test_keys_managed_identity_does_not_use_are_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = tmp_path / "mi.toml"
-    config.write_text(
-        '[sources.m]\nserver = "h"\nauth = "managed_identity"\nclient_id = "c"\n'
-        'username = "u"\npassword_env = "PW"\n'
-    )
-    assert main(["config", "--config", str(config)]) == 2
-    assert (
-        "sources.m.auth: auth 'managed_identity' uses no username, password_env (only"
-        " client_id, for a user-assigned identity); remove them, or set the auth they belong to"
-    ) in capsys.readouterr().err
-
-
 @pytest.mark.parametrize("command", ["plugins", "tools"])
 def test_listing_neither_opens_nor_creates_the_audit_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str

@@ -18,20 +18,6 @@ from azsql_mcp.plugins.builtin_auth.tokens import (
 )
 
 MANAGED_IDENTITY_CLIENT_ID_ENV = "AZURE_MANAGED_IDENTITY_CLIENT_ID"
-# The keys of a source that other auths read: given to managed_identity, they do nothing.
-OTHER_AUTH_KEYS = (
-    "username",
-    "password",
-    "password_env",
-    "password_file",
-    "tenant_id",
-    "client_secret",
-    "client_secret_env",
-    "client_secret_file",
-    "certificate_path",
-    "access_token_env",
-    "access_token_file",
-)
 # A token that is not a JWT carries no expiry; treat it as long-lived.
 LONG_LIVED = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -79,16 +65,6 @@ class ManagedIdentity(_CredentialProvider):
 
     def __init__(self, settings: SourceSettings, *, credential: TokenCredential | None = None):
         super().__init__(settings, credential=credential)
-        unused = [
-            k
-            for k in OTHER_AUTH_KEYS
-            if k in settings.model_fields_set and getattr(settings, k) not in (None, "")
-        ]
-        if credential is None and unused:
-            raise ValueError(
-                f"auth 'managed_identity' uses no {', '.join(unused)} (only client_id, for a"
-                " user-assigned identity); remove them, or set the auth they belong to"
-            )
         self._client_id = settings.client_id or os.environ.get(MANAGED_IDENTITY_CLIENT_ID_ENV)
         self.description = (
             f"managed identity (user-assigned, client id {self._client_id})"
