@@ -151,6 +151,9 @@ async def _datetimes(client: Client[Any]) -> None:
     assert "UTC offset is kept" in _props(tools["dto"])["v"]["description"]
     assert "converted to UTC" in _props(tools["dt2"])["v"]["description"]
     assert "same instant in UTC" in _props(tools["at_utc"])["at"]["description"]
+    # before the year 1 in UTC: refused naming the parameter, not an internal error
+    early = await _refused(client, "at_utc", {"at": "0001-01-01T00:30:00+01:00"})
+    assert "at: 0001-01-01T00:30:00+01:00 is out of range once converted to UTC" in early
 
 
 async def test_a_decimal_is_exact_and_checked_against_its_precision(

@@ -231,8 +231,7 @@ class ServerSettings(BaseModel):
                 network = ipaddress.ip_network(value, strict=False)
             except ValueError:
                 raise ValueError(
-                    f"{value!r} is not an IP address or network (e.g. 10.0.0.5,"
-                    ' 10.0.0.0/24) or "*"'
+                    f'{value!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24) or "*"'
                 ) from None
             single = network.prefixlen == network.max_prefixlen
             normalised.append(str(network.network_address) if single else str(network))

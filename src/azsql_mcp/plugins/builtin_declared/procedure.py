@@ -91,7 +91,7 @@ def make_procedure(
         given = {k: v for k, v in arguments.items() if v is not None}
         types = {p.name.casefold(): p.base_type for p in parameters}
         params = {
-            key: sql_value(value, types.get(key.casefold()))
+            key: sql_value(key, value, types.get(key.casefold()))
             for key, value in (given | claimed_values(name, claimed, ctx.client.claims)).items()
         }
         try:

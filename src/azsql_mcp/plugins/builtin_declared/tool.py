@@ -59,7 +59,7 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
         cursor = arguments.pop(CURSOR, None)
         given = {real.get(k, k): v for k, v in arguments.items()}
         given |= claimed_values(name, claimed, ctx.client.claims)
-        params = {key: sql_value(value) for key, value in given.items()}
+        params = {key: sql_value(key, value) for key, value in given.items()}
         if decl.writes:
             result = await ctx.db.write(statement, params, kinds=["insert", "update", "delete"])
             count = result.rows_affected or 0
@@ -171,7 +171,7 @@ def noted(spec: ParameterDecl, note: str) -> ParameterDecl:
     return spec.model_copy(update={"description": text})
 
 
-def sql_value(value: Any, sql_type: str | None = None) -> Any:
+def sql_value(name: str, value: Any, sql_type: str | None = None) -> Any:
     """A validated value as it is bound for a parameter of `sql_type` (None: unknown).
 
     pyodbc binds a datetime without its tzinfo, so an aware one would reach SQL Server
@@ -189,7 +189,13 @@ def sql_value(value: Any, sql_type: str | None = None) -> Any:
             f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
             f" {sign}{minutes // 60:02d}:{minutes % 60:02d}"
         )
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the year 1 in UTC
+        raise ToolError(
+            f"{name}: {value.isoformat()} is out of range once converted to UTC; send a value"
+            " between 0001-01-02 and 9999-12-30, or one without a UTC offset"
+        ) from None
 
 
 def _none() -> None:
