@@ -31,7 +31,7 @@ def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = N
     # Out of the `except` block (a plugin's exception is not chained to this one), with
     # the plugins' own log lines held back: logging is not set up yet, and Python's
     # last-resort handler would print each failure with its traceback before the list.
-    with _quiet(plugins_log):
+    with plugin_logs_held_back():
         more, plugins = config_problems(invalid.settings, cut=invalid.cut)
     failed = [
         f"{r.describe()} failed to load: {r.reason}"
@@ -42,15 +42,18 @@ def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = N
 
 
 @contextmanager
-def _quiet(logger: logging.Logger) -> Iterator[None]:
+def plugin_logs_held_back() -> Iterator[None]:
+    """The plugin loader's log lines dropped meanwhile: for loading plugins again only to
+    judge a configuration, whose failures are reported some other way."""
+
     def drop(record: logging.LogRecord) -> bool:
         return False
 
-    logger.addFilter(drop)
+    plugins_log.addFilter(drop)
     try:
         yield
     finally:
-        logger.removeFilter(drop)
+        plugins_log.removeFilter(drop)
 
 
 @dataclass(frozen=True)

@@ -694,7 +694,6 @@ def bind_params(
 
 
 _BIGINT = (-(2**63), 2**63 - 1)
-_BINDABLE = "values a SQL Server parameter can hold"
 
 
 def refuse_unbindable(name: str, value: Any) -> None:
@@ -706,16 +705,18 @@ def refuse_unbindable(name: str, value: Any) -> None:
             raise QueryRefused(
                 f"@{name} is {value}, outside the range of bigint"
                 f" ({_BIGINT[0]} to {_BIGINT[1]}), the widest integer SQL Server takes.",
-                _BINDABLE,
+                driverhost.BINDABLE,
             )
     elif isinstance(value, decimal.Decimal):
         if not value.is_finite():
-            raise QueryRefused(f"@{name} is {value}, which SQL Server cannot hold.", _BINDABLE)
+            raise QueryRefused(
+                f"@{name} is {value}, which SQL Server cannot hold.", driverhost.BINDABLE
+            )
         digits, exponent = len(value.as_tuple().digits), int(value.as_tuple().exponent)
         if max(digits, digits + exponent, -exponent) > 38:
             raise QueryRefused(
                 f"@{name} is {value}, which needs more than the 38 digits of a SQL Server decimal.",
-                _BINDABLE,
+                driverhost.BINDABLE,
             )
 
 

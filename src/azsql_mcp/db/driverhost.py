@@ -72,6 +72,10 @@ class Refused(Exception):
     DatabaseError with this message."""
 
 
+# What a parameter refused before it reaches SQL Server may be (QueryRefused's `allowed`).
+BINDABLE = "values a SQL Server parameter can hold"
+
+
 class Unbindable(Exception):
     """The driver could not bind a parameter value (pyodbc raises OverflowError,
     TypeError or ValueError before the statement is sent): the server raises
@@ -369,7 +373,7 @@ def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> st
     return documents[-1] if documents else ""
 
 
-UNKNOWN_TYPE = "nvarchar(4000)"
+UNSUGGESTED_TYPE = "nvarchar(4000)"
 
 
 def suggested_types(described: list[Any]) -> dict[str, str]:
@@ -386,7 +390,7 @@ def _declared_batch(sql: str, names: list[str], types: dict[str, str]) -> str:
     # Where SQL Server suggests no type: nvarchar(4000), which LIKE, string functions and
     # arithmetic accept and which converts implicitly to the other side of a comparison
     # (sql_variant would fail LIKE with 8116 and arithmetic with 8117).
-    declared = ", ".join(f"@{n} {types.get(n.lower(), UNKNOWN_TYPE)}" for n in unique)
+    declared = ", ".join(f"@{n} {types.get(n.lower(), UNSUGGESTED_TYPE)}" for n in unique)
     return f"DECLARE {declared};\n{sql}"
 
 

@@ -95,7 +95,7 @@ def rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
     if kind == "refused":
         return DatabaseError(args[0])
     if kind == "unbindable":
-        return QueryRefused(args[0], "values of the parameters' SQL types")
+        return QueryRefused(args[0], driverhost.BINDABLE)
     builtin = getattr(builtins, name, None)
     if isinstance(builtin, type) and issubclass(builtin, Exception):
         return builtin(*args)

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp import metrics
-from azsql_mcp.core import plugins as plugins_module
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.declared import redeclare
 from azsql_mcp.serving.auditlog import open_audit_log
@@ -173,24 +172,15 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
     return "applied"
 
 
-class _DropAll(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return False
-
-
 def _startup_problems(app: App, new: Settings) -> list[str]:
     """The validation every command runs at start (core/validation.py) on the new
     settings: plugin selection and sections against the installed plugins, auth
     providers, references, declared tools, the binding rules. Plugins are loaded again
     to judge them; that they fail to import or register was logged at start already."""
-    from azsql_mcp.core.validation import config_problems
+    from azsql_mcp.core.validation import config_problems, plugin_logs_held_back
 
-    plugin_log, quiet = logging.getLogger(plugins_module.__name__), _DropAll()
-    plugin_log.addFilter(quiet)
-    try:
+    with plugin_logs_held_back():
         problems, _ = config_problems(new, extra_plugins=app.plugins.in_process)
-    finally:
-        plugin_log.removeFilter(quiet)
     return problems
 
 
