@@ -38,6 +38,7 @@ RANGE = """CREATE PROCEDURE dbo.uspRange @from date = NULL, @to date = NULL, @cl
 AS SELECT CONVERT(nvarchar(10), @from) AS f, CONVERT(nvarchar(10), @to) AS t, @class AS c"""
 KEYWORDS = {
     "range": {"procedure": "dbo.uspRange", "description": "a date range"},
+    "uber": {"procedure": "dbo.uspÜber", "description": "doubles v into @Größe"},
     "range_to": {
         "procedure": "dbo.uspRange",
         "description": "a date range, @to declared",
@@ -85,14 +86,14 @@ STATEMENTS = {
         "parameters": {"n": {"type": "integer"}},
     },
 }
-SETUP = [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), IN_OUT, RANGE]
+# Names in another script: regular identifiers all the same
+UBER = "CREATE PROCEDURE dbo.uspÜber @v int, @Größe int OUTPUT AS SET @Größe = @v * 2"
+SETUP = [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), IN_OUT, RANGE, UBER]
 
 
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    with sample_tds_server(
-        tds_password, [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), IN_OUT, RANGE]
-    ) as server:
+    with sample_tds_server(tds_password, SETUP) as server:
         yield server
 
 
@@ -256,3 +257,10 @@ async def test_parameter_names_that_are_python_keywords_work(
         result = await client.call_tool("keywords", {"class": 1, "from": "a", "from_": "b"})
         assert result.structured_content["rows"] == [[1, "a", "b"]]
         assert "class" in await _refused(client, "keywords", {"class": -1, "from": "a"})
+
+
+async def test_names_in_another_script_reach_the_procedure(azsql_config: dict[str, Any]) -> None:
+    async with connected(azsql_config, "uber") as client:
+        await listed_until(client, lambda t: "v" in _props(t["uber"]))
+        result = await client.call_tool("uber", {"v": 3})
+        assert result.structured_content["outputs"] == {"Größe": 6}

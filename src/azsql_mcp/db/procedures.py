@@ -14,8 +14,11 @@ from collections.abc import Mapping
 
 from azsql_mcp.api import QueryRefused
 
-_PART = re.compile(r"^\[?([A-Za-z_][A-Za-z0-9_]{0,127})\]?$")
-_PARAM = re.compile(r"^@?([A-Za-z_][A-Za-z0-9_]{0,127})$")
+# Regular identifiers, letters of any script included (dbo.uspÜber, @Größe), as the
+# config and the catalog give them: a letter or _, then letters, digits or _. No `]`
+# can occur, so a part is safe in brackets.
+_PART = re.compile(r"^\[?([^\W\d]\w{0,127})\]?$")
+_PARAM = re.compile(r"^@?([^\W\d]\w{0,127})$")
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\s*\(\s*(\d+|max)\s*(,\s*\d+\s*)?\))?$", re.IGNORECASE)
 RETURN_VALUE = "return_value"
 _ALLOWED = "a procedure name (schema.name), parameter names and SQL types of OUTPUT parameters"
