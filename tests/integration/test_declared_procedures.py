@@ -202,6 +202,24 @@ async def test_a_reload_resolves_procedure_tools_on_a_source_that_is_up(
         assert "p" in tools
 
 
+async def test_a_reload_keeps_an_unchanged_procedure_tool_resolved(
+    azsql_config: dict[str, Any],
+) -> None:
+    """Changing another tool's table must not send this one back to unresolved (no
+    parameters) until its source answers again."""
+    first = {"p": PRODUCTS, "s": {"statement": "SELECT 1 AS one", "description": "one"}}
+    app = make_app(azsql_config, first)
+    async with Client(app.mcp) as client:
+        await reach_source(client)
+        await listed_until(client, lambda t: "Category" in _props(t["p"]))
+        changed = first | {"s": {"statement": "SELECT 2 AS two", "description": "two"}}
+        assert apply(app, settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": changed}))
+        tools = {t.name: t for t in await client.list_tools()}  # at once, not eventually
+        assert "Category" in _props(tools["p"])
+        result = await client.call_tool("p", {"Category": "Saddles"})
+        assert result.structured_content["result_sets"][0]["rows"]
+
+
 async def test_check_reports_what_does_not_match_and_exits_2(
     azsql_config: dict[str, Any],
 ) -> None:

@@ -81,14 +81,27 @@ def redeclare(app: App, settings: Settings) -> list[str]:
     """On reload: the declared tools of `settings` replace the running ones, in the
     plugins and in FastMCP; problems leave everything as it was. Tools that need their
     source's catalog are resolved again on the sources that are open."""
-    old = list(declared_specs(app.plugins))
+    old = dict(declared_specs(app.plugins))
     problems = declare_tools(app.plugins, settings)
     if problems:
         return problems
-    for name in old:
+    # A tool whose table, source and plugin are unchanged keeps what it had, resolved
+    # parameters included: it is not withdrawn and resolved again, failing calls meanwhile.
+    kept = {
+        name
+        for name, spec in declared_specs(app.plugins).items()
+        if name in old
+        and name not in app.withdrawn
+        and settings.tools.get(name) == app.settings.tools.get(name)
+        and (old[name].source, old[name].plugin) == (spec.source, spec.plugin)
+    }
+    for name in kept:
+        app.plugins.tools[name] = old[name]
+    for name in set(old) - kept:
         app.mcp.local_provider.remove_tool(name)
-    for spec in declared_specs(app.plugins).values():
-        app.mcp.add_tool(tool_component(spec, app.runtime, app.policy))
+    for name, spec in declared_specs(app.plugins).items():
+        if name not in kept:
+            app.mcp.add_tool(tool_component(spec, app.runtime, app.policy))
     app.tool_calls.plugin_of_tool = {t.name: t.plugin for t in app.plugins.tools.values()}
     # a declared tool withdrawn with an unchanged table stays so until resolved again
     app.withdrawn = {
