@@ -100,3 +100,18 @@ def test_an_oversized_query_form_is_refused_unread() -> None:
     )
     assert response.status_code == 413
     assert web.post("/console/query", data={"sql": "SELECT 1"}).status_code == 200
+
+
+def test_host_names_are_read_as_the_mcp_endpoint_reads_them() -> None:
+    from azsql_mcp.serving.console.access import host_allowed
+
+    loopback = ["127.0.0.1", "localhost", "::1"]
+    assert host_allowed("[::1]:8000", loopback) and host_allowed("[::1]", loopback)
+    assert host_allowed("LOCALHOST:8000", loopback)
+    assert not host_allowed("evil.example:8000", loopback)
+    assert host_allowed("mcp.example.com:8443", ["mcp.example.com:*"])
+    assert host_allowed("mcp.example.com", ["mcp.example.com"])
+    assert not host_allowed("mcp.example.com.evil:1", ["mcp.example.com:*"])
+    assert not host_allowed("[::1", loopback)
+    web = client()
+    assert web.get("/", headers={"Host": "[::1]:8000"}).status_code == 200

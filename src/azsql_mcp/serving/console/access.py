@@ -25,12 +25,30 @@ def console_enabled(settings: Settings) -> bool:
     return mode == "on" or (mode == "auto" and is_loopback(settings.server.host))
 
 
+def host_allowed(header: str, allowed: list[str]) -> bool:
+    """Whether a Host header names this server, read as the MCP endpoint reads
+    `allowed_hosts`: an entry is a name (any port), `name:port`, or `name:*`; IPv6
+    addresses in brackets or not ([::1]:8000 matches ::1)."""
+    if header in allowed:
+        return True
+    try:
+        name = urlsplit("//" + header).hostname or ""
+    except ValueError:
+        return False
+    for entry in allowed:
+        if entry.endswith(":*") and header.startswith(entry[:-2] + ":"):
+            return True
+        if name == entry.strip("[]").lower():
+            return True
+    return False
+
+
 async def refusal(app: App, request: Request) -> Response | None:
     """None when the request may see the console, else the answer that says why not."""
     server = app.settings.server
-    host = (request.headers.get("host") or "").rsplit(":", 1)[0].strip("[]")
+    host = request.headers.get("host") or ""
     names = [*server.allowed_hosts] + (list(LOOPBACK_HOSTS) if is_loopback(server.host) else [])
-    if names and host not in names:
+    if names and not host_allowed(host, names):
         return PlainTextResponse(
             f"Host {host!r} is not one this server answers to; add it to [server] allowed_hosts",
             status_code=421,
