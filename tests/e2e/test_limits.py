@@ -91,11 +91,16 @@ async def test_concurrent_calls_past_the_limit_get_an_mcp_error(tmp_path: Path) 
             await asyncio.sleep(0.5)
             with pytest.raises(MCPError, match="server busy") as busy:
                 await second.call_tool("nap", {"seconds": 0})
+            # prompts and resource reads may query the database too: the same limit
+            with pytest.raises(MCPError, match="server busy"):
+                await second.get_prompt("database_troubleshooting", {"symptom": "slow"})
+            with pytest.raises(MCPError, match="server busy"):
+                await second.read_resource("database://status")
             done = await slow
         text = httpx.get(base + "/metrics").text
     assert not done.is_error
     assert busy.value.error.code == -32000
-    assert metric(text, "azsql_mcp_limited_requests_total", limit="concurrency") == 1
+    assert metric(text, "azsql_mcp_limited_requests_total", limit="concurrency") == 3
     limited = {"tool": "nap", "plugin": "slow", "outcome": "limited"}
     assert metric(text, "azsql_mcp_tool_calls_total", **limited) == 1
 

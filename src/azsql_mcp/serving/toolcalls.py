@@ -1,6 +1,6 @@
 """The tool-call middleware: every tool call passes it for a concurrency slot, the tool
 metrics, one audit line (auditlog.py) and argument errors worded for the agent
-(argerrors.py)."""
+(argerrors.py); a prompt or a resource read, for a slot."""
 
 from __future__ import annotations
 
@@ -54,6 +54,8 @@ class ToolCallMiddleware(Middleware):
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         if context.method != "tools/call":
+            if context.method in SLOTTED:
+                return await self._in_a_slot(context, call_next)
             return await call_next(context)
         requested = context.message.name
         plugin = self.plugin_of_tool.get(requested, "")
@@ -98,13 +100,30 @@ class ToolCallMiddleware(Middleware):
                 self.audit.write(line)
         return result
 
+    async def _in_a_slot(
+        self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]
+    ) -> Any:
+        """A prompt or resource read, which may query the database too, takes a slot of
+        the same limit (no audit line: that is one per tool call)."""
+        if not await self.limits.acquire():
+            raise _busy(self.limits)
+        try:
+            return await call_next(context)
+        finally:
+            await self.limits.release()
+
 
 def _busy(limits: LimitState) -> RateLimitError:
     metrics.LIMITED_REQUESTS.labels("concurrency").inc()
     return RateLimitError(
-        f"server busy: {limits.limits.max_concurrent_calls} tool call(s) already running,"
-        " the limit set by [server.limits] max_concurrent_calls; retry in a few seconds"
+        f"server busy: {limits.limits.max_concurrent_calls} call(s) already running (tool"
+        " calls, prompts and resource reads), the limit set by [server.limits]"
+        " max_concurrent_calls; retry in a few seconds"
     )
+
+
+# Besides tools/call, the requests that may query a database.
+SLOTTED = frozenset({"prompts/get", "resources/read"})
 
 
 UNKNOWN_TOOL = "(unknown)"
