@@ -72,6 +72,13 @@ def tds_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def installed_driver() -> str:
+    """Microsoft's ODBC Driver 18 when it is installed, else FreeTDS."""
+    from tds_test_server import find_msodbc_driver
+
+    return MSODBC if find_msodbc_driver() else FREETDS
+
+
 @contextlib.contextmanager
 def sample_tds_server(password: str, setup: Sequence[str] = ()) -> Iterator[ThreadedTdsServer]:
     """A TDS test server of its own with the sample database, on a free loopback port,
@@ -79,7 +86,7 @@ def sample_tds_server(password: str, setup: Sequence[str] = ()) -> Iterator[Thre
     `tds_server` yields, for a module that changes data or sets up objects of its own.
     `setup`: statements the privileged login runs first, each a batch of its own (a
     table, a procedure, a GRANT)."""
-    from tds_test_server import ThreadedTdsServer, find_msodbc_driver
+    from tds_test_server import ThreadedTdsServer
 
     with ThreadedTdsServer(
         sample=True,
@@ -90,8 +97,7 @@ def sample_tds_server(password: str, setup: Sequence[str] = ()) -> Iterator[Thre
         if setup:
             import pyodbc
 
-            driver = MSODBC if find_msodbc_driver() else FREETDS
-            odbc = server.odbc_connection_string(driver=driver)
+            odbc = server.odbc_connection_string(driver=installed_driver())
             with contextlib.closing(pyodbc.connect(odbc, autocommit=True)) as cnxn:
                 for statement in setup:
                     cnxn.execute(statement)
@@ -203,10 +209,8 @@ def azsql_scratch_schema(request: pytest.FixtureRequest) -> Iterator[str]:
         odbc = sqlserver.connection_string(reader=False)
         assert odbc is not None
     else:
-        from tds_test_server import find_msodbc_driver
-
         server = request.getfixturevalue("tds_server")
-        odbc = server.odbc_connection_string(driver="msodbc" if find_msodbc_driver() else "freetds")
+        odbc = server.odbc_connection_string(driver=installed_driver())
     schema = f"azsql_scratch_{secrets.token_hex(4)}"
     cnxn = pyodbc.connect(odbc, autocommit=True, timeout=30)
     try:
