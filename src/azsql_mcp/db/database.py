@@ -712,7 +712,8 @@ def refuse_unbindable(name: str, value: Any) -> None:
             raise QueryRefused(
                 f"@{name} is {value}, which SQL Server cannot hold.", driverhost.BINDABLE
             )
-        digits, exponent = len(value.as_tuple().digits), int(value.as_tuple().exponent)
+        parts = value.as_tuple()
+        digits, exponent = len(parts.digits), int(parts.exponent)
         if max(digits, digits + exponent, -exponent) > 38:
             raise QueryRefused(
                 f"@{name} is {value}, which needs more than the 38 digits of a SQL Server decimal.",

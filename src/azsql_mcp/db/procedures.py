@@ -50,7 +50,8 @@ def call_batch(
     that is also an OUTPUT parameter (an input/output one: SQL Server has no other kind)
     seeds its variable, `DECLARE @__o_x T = ?`, and is passed once, as OUTPUT."""
     target = quoted_procedure(procedure)
-    names = {_param(raw).casefold(): (raw, _param(raw)) for raw in inputs}
+    checked = {raw: _param(raw) for raw in inputs}
+    names = {name.casefold(): (raw, name) for raw, name in checked.items()}
     declares = ["@__rc int"]
     seeded: list[str] = []
     arguments = []

@@ -207,8 +207,9 @@ def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: st
     name = name.rstrip(" ")
     # The compatibility views (sysservers, sysprocesses...) answer to dbo.NAME too, as
     # they did when they were dbo's system tables.
-    compatibility = _key(schema or "") == "dbo" and name.lower().startswith("sys")
-    if _key(schema or "") not in SYSTEM_SCHEMAS and not compatibility:
+    key = _key(schema or "")
+    compatibility = key == "dbo" and name.lower().startswith("sys")
+    if key not in SYSTEM_SCHEMAS and not compatibility:
         return  # a user object such as dbo.credentials
     if schema == "" and not sql_objects.resolves_unqualified(name):
         return  # a user table such as `credentials`: catalog views need `sys.`
