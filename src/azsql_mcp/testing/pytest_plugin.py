@@ -72,7 +72,7 @@ def tds_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def installed_driver() -> str:
+def _installed_driver() -> str:
     """Microsoft's ODBC Driver 18 when it is installed, else FreeTDS."""
     from tds_test_server import find_msodbc_driver
 
@@ -97,7 +97,7 @@ def sample_tds_server(password: str, setup: Sequence[str] = ()) -> Iterator[Thre
         if setup:
             import pyodbc
 
-            odbc = server.odbc_connection_string(driver=installed_driver())
+            odbc = server.odbc_connection_string(driver=_installed_driver())
             with contextlib.closing(pyodbc.connect(odbc, autocommit=True)) as cnxn:
                 for statement in setup:
                     cnxn.execute(statement)
@@ -210,7 +210,7 @@ def azsql_scratch_schema(request: pytest.FixtureRequest) -> Iterator[str]:
         assert odbc is not None
     else:
         server = request.getfixturevalue("tds_server")
-        odbc = server.odbc_connection_string(driver=installed_driver())
+        odbc = server.odbc_connection_string(driver=_installed_driver())
     schema = f"azsql_scratch_{secrets.token_hex(4)}"
     cnxn = pyodbc.connect(odbc, autocommit=True, timeout=30)
     try:
