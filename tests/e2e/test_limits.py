@@ -4,7 +4,8 @@ the concurrent-call limit; each counted in /metrics."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -125,3 +126,71 @@ def test_forwarded_for_keys_the_rate_limit_only_from_a_trusted_proxy(
     # Each forwarded address is its own client only when the proxy is trusted; otherwise
     # a client cannot pick its own bucket by sending the header.
     assert (429 in statuses) is not trusted, statuses
+
+
+LISTEN_CONFIG = """
+[server.auth]
+mode = "static_tokens"
+
+[[server.auth.static_tokens]]
+token = "listener-token"
+subject = "listener"
+scopes = ["sql.read"]
+
+[[server.auth.static_tokens]]
+token = "other-token"
+subject = "other"
+scopes = ["sql.read"]
+
+[server.limits]
+max_listen_streams_per_client = 2
+"""
+
+
+@asynccontextmanager
+async def listening(http: httpx.AsyncClient, base: str, token: str) -> AsyncIterator[int]:
+    """A 2026-07-28 subscriptions/listen stream, held open until the block ends; yields
+    the status, after the acknowledgement when the stream was opened."""
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "subscriptions/listen",
+        "params": {"notifications": {"toolsListChanged": True}, "_meta": meta},
+    }
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Authorization": f"Bearer {token}",
+        "Mcp-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "subscriptions/listen",
+    }
+    async with http.stream("POST", base + "/mcp", json=body, headers=headers) as answer:
+        if answer.status_code == 200:
+            lines = answer.aiter_lines()
+            while "subscriptions/acknowledged" not in await anext(lines):
+                pass
+        else:
+            await answer.aread()
+            assert "max_listen_streams_per_client" in answer.json()["error"]
+        yield answer.status_code
+
+
+async def test_one_client_cannot_hold_every_listen_stream(tmp_path: Path) -> None:
+    (tmp_path / "azsql-mcp.toml").write_text(LISTEN_CONFIG)
+    with http_server(clean_env({}), str(tmp_path)) as base:
+        async with httpx.AsyncClient(timeout=20) as http, AsyncExitStack() as held:
+            opened = [await held.enter_async_context(listening(http, base, "listener-token"))]
+            opened.append(await held.enter_async_context(listening(http, base, "listener-token")))
+            async with listening(http, base, "listener-token") as third:
+                assert third == 429
+            async with listening(http, base, "other-token") as others:
+                assert others == 200  # the limit is per client
+            assert opened == [200, 200]
+            await held.aclose()  # the client closes its streams: it may open new ones
+            async with listening(http, base, "listener-token") as again:
+                assert again == 200
+        text = httpx.get(base + "/metrics").text
+    assert metric(text, "azsql_mcp_limited_requests_total", limit="listen") == 1

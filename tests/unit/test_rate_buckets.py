@@ -1,5 +1,6 @@
 """Per-client rate ([server.limits] rate_per_minute, rate_burst): each client's token
-bucket lets a burst through, then refuses with the seconds until its next token."""
+bucket lets a burst through, then refuses with the seconds until its next token. And
+the listen streams each client holds (max_listen_streams_per_client)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,22 @@ def test_a_reload_with_a_new_rate_starts_full_buckets() -> None:
 def test_rate_zero_lets_every_request_through() -> None:
     limits = LimitState(ServerLimits(rate_per_minute=0, rate_burst=1))
     assert all(limits.take("sub:a") is None for _ in range(100))
+
+
+def test_listen_streams_are_counted_per_client_and_freed_when_they_end() -> None:
+    limits = LimitState(ServerLimits(max_listen_streams_per_client=2))
+    assert limits.open_listen("sub:a") and limits.open_listen("sub:a")
+    assert not limits.open_listen("sub:a")
+    assert limits.open_listen("sub:b")
+    limits.close_listen("sub:a")
+    assert limits.open_listen("sub:a")
+
+
+def test_a_reload_that_lowers_the_listen_limit_keeps_open_streams_refuses_new_ones() -> None:
+    limits = LimitState(ServerLimits(max_listen_streams_per_client=3))
+    assert all(limits.open_listen("sub:a") for _ in range(3))
+    limits.update(ServerLimits(max_listen_streams_per_client=1))
+    assert not limits.open_listen("sub:a")
+    for _ in range(3):
+        limits.close_listen("sub:a")
+    assert limits.open_listen("sub:a")

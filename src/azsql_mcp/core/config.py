@@ -182,6 +182,8 @@ class ServerLimits(BaseModel):
     max_concurrent_calls: int = Field(64, ge=1)
     queue_timeout_s: float = Field(5, ge=0)
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # 2026-07-28 `subscriptions/listen` streams one client may hold open at once
+    max_listen_streams_per_client: int = Field(32, ge=1)
 
 
 class ServerSettings(BaseModel):

@@ -5,6 +5,8 @@
   and the count of 401 answers. It also drains the server on shutdown: once no
   POST is in flight, open GET streams are told the client left, so the process
   does not wait out the grace period for idle listeners.
+  Past `max_listen_streams_per_client` open `subscriptions/listen` streams, a client's
+  next one gets 429 too, so one client cannot hold every stream the process keeps.
 - tool-call slots, taken by the tool-call middleware (serving/toolcalls.py): at most
   `max_concurrent_calls` tool calls run at once; a call waits up to
   `queue_timeout_s` for a slot, then gets an MCP error.
@@ -40,6 +42,7 @@ class LimitState:
         self._in_use = 0
         self._waiting = 0  # calls queued for a slot
         self._slot_freed: asyncio.Condition | None = None  # bound to the serving loop lazily
+        self._listening: dict[str, int] = {}  # client -> listen streams it holds open
 
     def update(self, limits: ServerLimits) -> None:
         rate_changed = (limits.rate_per_minute, limits.rate_burst) != (
@@ -71,6 +74,23 @@ class LimitState:
         cutoff = time.monotonic() - _IDLE_BUCKET_S
         for key in [k for k, b in self._buckets.items() if b.last_refill < cutoff]:
             del self._buckets[key]
+
+    # --- listen streams -------------------------------------------------------------
+
+    def open_listen(self, client: str) -> bool:
+        """Count one more listen stream of `client`; False when it holds its limit."""
+        held = self._listening.get(client, 0)
+        if held >= self.limits.max_listen_streams_per_client:
+            return False
+        self._listening[client] = held + 1
+        return True
+
+    def close_listen(self, client: str) -> None:
+        held = self._listening[client] - 1
+        if held:
+            self._listening[client] = held
+        else:
+            del self._listening[client]
 
     # --- concurrency ----------------------------------------------------------------
 
@@ -173,7 +193,8 @@ class McpRequestGuard:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
             await self.app(scope, receive, send)
             return
-        retry_after = self.state.take(_client_key(scope))
+        client = _client_key(scope)
+        retry_after = self.state.take(client)
         if retry_after is not None:
             metrics.LIMITED_REQUESTS.labels("rate").inc()
             await _answer(
@@ -188,22 +209,42 @@ class McpRequestGuard:
         if length is not None and length > max_body:
             await self._too_large(send, max_body)
             return
-        started = False
-
-        async def send_counting(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                if message["status"] == 401:
-                    metrics.AUTH_FAILURES.labels(_auth_failure_reason(scope)).inc()
-            await send(message)
-
         if scope["method"] == "GET":  # the session's listening stream: ends on shutdown
-            await self.app(scope, receive, send_counting)
+            await self.app(scope, receive, _counting_401(scope, send))
             return
+        # The SDK refuses a 2026-07-28 request whose Mcp-Method header is not its body's
+        # method, and serves subscriptions/listen to no other: the header tells it.
+        if _header(scope, b"mcp-method") != b"subscriptions/listen":
+            await self._post(scope, receive, send, max_body)
+            return
+        if not self.state.open_listen(client):
+            metrics.LIMITED_REQUESTS.labels("listen").inc()
+            limit = self.state.limits.max_listen_streams_per_client
+            await _answer(
+                send,
+                429,
+                f"this client already holds {limit} open subscriptions/listen streams, the"
+                " limit set by [server.limits] max_listen_streams_per_client: close one"
+                " before opening another",
+            )
+            return
+        try:
+            await self._post(scope, receive, send, max_body)
+        finally:
+            self.state.close_listen(client)
+
+    async def _post(self, scope: Scope, receive: Receive, send: Send, max_body: int) -> None:
+        started = False
+        counting = _counting_401(scope, send)
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await counting(message)
+
         self.drain.posts_in_flight += 1
         try:
-            await self.app(scope, _capped(receive, max_body), send_counting)
+            await self.app(scope, _capped(receive, max_body), send_noting_start)
         except _BodyTooLarge:
             if started:
                 raise
@@ -245,14 +286,28 @@ def _client_key(scope: Scope) -> str:
     return f"ip:{client[0]}" if client else "ip:unknown"
 
 
-def _content_length(scope: Scope) -> int | None:
+def _counting_401(scope: Scope, send: Send) -> Send:
+    async def send_counting(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 401:
+            metrics.AUTH_FAILURES.labels(_auth_failure_reason(scope)).inc()
+        await send(message)
+
+    return send_counting
+
+
+def _header(scope: Scope, wanted: bytes) -> bytes | None:
     for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
+        if name == wanted:
+            return bytes(value)
     return None
+
+
+def _content_length(scope: Scope) -> int | None:
+    value = _header(scope, b"content-length")
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
 
 
 def _auth_failure_reason(scope: Scope) -> str:
