@@ -416,3 +416,50 @@ async def test_mcp_annotations_reach_the_listed_tool() -> None:
         tool = next(t for t in await client.list_tools() if t.name == "tool")
     assert tool.annotations is not None
     assert tool.annotations.model_dump(by_alias=True, exclude_none=True) == hints
+
+
+SOURCE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
+
+
+def _bound_tool(source: str) -> object:
+    """An in-process plugin with one tool, `report`, bound to `source`."""
+
+    class Plugin:
+        @staticmethod
+        @hookimpl
+        def register_tools(register: Any, config: Any) -> None:
+            async def report(ctx: ToolContext) -> str:
+                return ctx.source
+
+            register(report, source=source)
+
+    return Plugin()
+
+
+def test_a_tool_bound_to_a_source_the_config_lacks_is_a_config_problem() -> None:
+    from azsql_mcp.core.validation import config_problems
+
+    plain = settings(sources={"main": SOURCE})
+    problems, _ = config_problems(plain, extra_plugins={"acme": _bound_tool("sales")})
+    assert problems == [
+        "sources.sales: tool 'report' of plugin 'acme' (in-process) is bound to source"
+        " 'sales', which is not configured (sources: main); add a [sources.sales] table (a"
+        " running server opens it after a restart), or switch the tool off with"
+        ' [plugins.acme] disabled_tools = ["report"]'
+    ]
+    with pytest.raises(ConfigError, match=r"sources\.sales: tool 'report' of plugin 'acme'"):
+        build_app(plain, extra_plugins={"acme": _bound_tool("sales")})
+
+
+def test_a_bound_source_is_matched_without_case_and_bound_as_configured() -> None:
+    # as AZSQL_MCP_SOURCES__SALES__... would name it, or the file
+    app = build_app(
+        settings(sources={"main": SOURCE, "Sales": SOURCE}),
+        extra_plugins={"acme": _bound_tool("SALES")},
+    )
+    assert app.plugins.tools["report"].source == "Sales"
+
+
+def test_a_tool_switched_off_may_be_bound_to_a_missing_source() -> None:
+    off = settings(sources={"main": SOURCE}, plugins={"acme": {"disabled_tools": ["report"]}})
+    build_app(off, extra_plugins={"acme": _bound_tool("sales")})
