@@ -121,7 +121,8 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
     # a tool switched on must find its source among the running ones
     problems = _startup_problems(app, new) + app.plugins.switched_off(effective)[2]
     problems += binding_problems(effective, app.plugins)
-    problems = list(dict.fromkeys(problems))  # both report an unknown disabled tool
+    # both may report an unknown disabled tool, or a bound tool's missing source
+    problems = list(dict.fromkeys(problems))
     tokens = None
     auth = effective.server.auth
     if auth.mode == "static_tokens" and auth.static_tokens != current.server.auth.static_tokens:
