@@ -341,3 +341,125 @@ def test_scopes_given_as_one_string_fail_the_plugin_with_a_clear_error() -> None
     assert sc.status == "failed" and "sc" not in plugins.tools
     assert "PluginError: tool 'sc': scopes must be a list of scope names" in sc.reason
     assert "scopes=['sql.read']" in sc.reason
+
+
+def _one_tool(**kwargs: Any) -> object:
+    """An in-process plugin registering one tool with `kwargs`."""
+
+    class Plugin:
+        @staticmethod
+        @hookimpl
+        def register_tools(register: Any, config: Any) -> None:
+            async def tool() -> str:
+                return "x"
+
+            register(tool, **kwargs)
+
+    return Plugin()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("list tables!", "' ', '!' cannot be in a tool name"),
+        ("sales/report", "'/' cannot be in a tool name"),
+        ("t" * 129, "the name is 129 characters long"),
+    ],
+)
+def test_a_tool_name_mcp_clients_cannot_use_fails_the_plugin(name: str, expected: str) -> None:
+    plugins = load_plugins(settings(), {"acme": _one_tool(name=name)})
+    acme = record(plugins, "acme")
+    assert acme.status == "failed" and name not in plugins.tools
+    assert f"PluginError: tool {name[:40]!r}" in acme.reason and expected in acme.reason
+    assert "1 to 128 characters" in acme.reason and "'_', '-' or '.'" in acme.reason
+
+
+def test_a_bad_tool_name_suggests_one_that_keeps_to_the_rule() -> None:
+    plugins = load_plugins(settings(), {"acme": _one_tool(name="list tables!")})
+    assert "name='list_tables'" in record(plugins, "acme").reason
+
+
+@pytest.mark.parametrize("name", ["acme_report", "sales.report-v2", "T" * 128])
+def test_tool_names_that_keep_to_the_rule_load(name: str) -> None:
+    plugins = load_plugins(settings(), {"acme": _one_tool(name=name)})
+    assert record(plugins, "acme").status == "loaded" and name in plugins.tools
+
+
+def test_a_bad_tool_name_stops_startup_in_strict_mode() -> None:
+    with pytest.raises(PluginError, match=r"plugin 'acme' \(in-process\) failed to load.*'!'"):
+        build_app(settings(plugins={"strict": True}), extra_plugins={"acme": _one_tool(name="a!")})
+
+
+@pytest.mark.parametrize(
+    ("annotations", "expected"),
+    [
+        ({"readOnlyHnt": True}, "unknown annotation 'readOnlyHnt' (did you mean 'readOnlyHint'?)"),
+        ({"read_only_hint": True}, "(did you mean 'readOnlyHint'?)"),
+        ({"destructive": True}, "(did you mean 'destructiveHint'?)"),
+        ({"colour": "red"}, "unknown annotation 'colour'; MCP's tool annotations are"),
+        ({"readOnlyHint": "maybe"}, "annotations.readOnlyHint: Input should be a valid boolean"),
+    ],
+)
+def test_a_misspelt_or_mistyped_annotation_fails_the_plugin(
+    annotations: dict[str, Any], expected: str
+) -> None:
+    plugins = load_plugins(settings(), {"acme": _one_tool(annotations=annotations)})
+    acme = record(plugins, "acme")
+    assert acme.status == "failed" and "tool" not in plugins.tools
+    assert "PluginError: tool 'tool': " in acme.reason and expected in acme.reason
+
+
+async def test_mcp_annotations_reach_the_listed_tool() -> None:
+    hints = {"title": "T", "readOnlyHint": True, "openWorldHint": False}
+    app = build_app(settings(), extra_plugins={"acme": _one_tool(annotations=hints)})
+    async with Client(app.mcp) as client:
+        tool = next(t for t in await client.list_tools() if t.name == "tool")
+    assert tool.annotations is not None
+    assert tool.annotations.model_dump(by_alias=True, exclude_none=True) == hints
+
+
+SOURCE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
+
+
+def _bound_tool(source: str) -> object:
+    """An in-process plugin with one tool, `report`, bound to `source`."""
+
+    class Plugin:
+        @staticmethod
+        @hookimpl
+        def register_tools(register: Any, config: Any) -> None:
+            async def report(ctx: ToolContext) -> str:
+                return ctx.source
+
+            register(report, source=source)
+
+    return Plugin()
+
+
+def test_a_tool_bound_to_a_source_the_config_lacks_is_a_config_problem() -> None:
+    from azsql_mcp.core.validation import config_problems
+
+    plain = settings(sources={"main": SOURCE})
+    problems, _ = config_problems(plain, extra_plugins={"acme": _bound_tool("sales")})
+    assert problems == [
+        "sources.sales: tool 'report' of plugin 'acme' (in-process) is bound to source"
+        " 'sales', which is not configured (sources: main); add a [sources.sales] table (a"
+        " running server opens it after a restart), or switch the tool off with"
+        ' [plugins.acme] disabled_tools = ["report"]'
+    ]
+    with pytest.raises(ConfigError, match=r"sources\.sales: tool 'report' of plugin 'acme'"):
+        build_app(plain, extra_plugins={"acme": _bound_tool("sales")})
+
+
+def test_a_bound_source_is_matched_without_case_and_bound_as_configured() -> None:
+    # as AZSQL_MCP_SOURCES__SALES__... would name it, or the file
+    app = build_app(
+        settings(sources={"main": SOURCE, "Sales": SOURCE}),
+        extra_plugins={"acme": _bound_tool("SALES")},
+    )
+    assert app.plugins.tools["report"].source == "Sales"
+
+
+def test_a_tool_switched_off_may_be_bound_to_a_missing_source() -> None:
+    off = settings(sources={"main": SOURCE}, plugins={"acme": {"disabled_tools": ["report"]}})
+    build_app(off, extra_plugins={"acme": _bound_tool("sales")})

@@ -241,3 +241,43 @@ def test_the_reloaded_line_names_keys_as_the_file_writes_them(
         assert apply(app, new) == "applied"
     assert "config reloaded (reload): plugins.tools.disabled_tools" in caplog.text
     assert "sections" not in caplog.text
+
+
+def bound_plugin() -> types.ModuleType:
+    """A plugin whose tool `report` is bound to source `sales`."""
+    module = types.ModuleType("reload_bound")
+
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        async def report() -> str:
+            return "reported"
+
+        register(report, source="sales")
+
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    return module
+
+
+def test_a_reload_dropping_a_source_a_tool_is_bound_to_is_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with_sales = config(sources={"sales": UNREACHABLE})
+    app = build_app(settings_from_mapping(with_sales), extra_plugins={"acme": bound_plugin()})
+    before = app.settings
+    with caplog.at_level(logging.ERROR):
+        assert apply(app, settings_from_mapping(config(logging={"level": "WARNING"}))) == "invalid"
+    assert app.settings is before
+    assert "sources.sales: tool 'report' of plugin 'acme' (in-process) is bound" in caplog.text
+
+
+def test_a_reload_switching_on_a_tool_whose_source_is_not_running_is_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Sources take effect after a restart: the running ones are those the tool gets."""
+    off = config(plugins={"acme": {"disabled_tools": ["report"]}})
+    app = build_app(settings_from_mapping(off), extra_plugins={"acme": bound_plugin()})
+    on = settings_from_mapping(config(sources={"sales": UNREACHABLE}))
+    with caplog.at_level(logging.ERROR):
+        assert apply(app, on) == "invalid"
+    assert component_key("tool", "report") in app.hidden.keys
+    assert "sources.sales: tool 'report'" in caplog.text and "(sources: main)" in caplog.text

@@ -46,6 +46,7 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     problems = assembly_problems(settings, plugins)
     if problems:
         raise ConfigError(problems)
+    _bind_sources(settings, plugins)
     runtime = Runtime(settings, {r.name: r.config for r in plugins.loaded()})
 
     @asynccontextmanager
@@ -102,8 +103,40 @@ def assembly_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     tables, plugin selection, plugin sections and their configs, each source's auth
     provider, declared tools."""
     problems = [*reference_problems(settings), *plugins.config_problems]
-    problems += auth_problems(settings, plugins)
+    problems += auth_problems(settings, plugins) + binding_problems(settings, plugins)
     return problems + declare_tools(plugins, settings)  # [tools.*]: names, types, the guard
+
+
+def binding_problems(settings: Settings, plugins: PluginSet) -> list[str]:
+    """Plugin tools bound to a source (`register(fn, source=...)`) that `settings` do not
+    configure, found here rather than at the tool's first call. Tools the settings switch
+    off are never called, so they may name a source the operator does not have. (Config
+    tools are judged by the plugin that declares them.)"""
+    off_plugins, off_tools, _ = plugins.switched_off(settings)
+    records = {r.name: r for r in plugins.records}
+    known = ", ".join(settings.sources) or "none configured"
+    problems = []
+    for spec in plugins.tools.values():
+        if spec.source is None or spec.declared or settings.source_named(spec.source):
+            continue
+        if spec.plugin in off_plugins or spec.name in off_tools:
+            continue
+        problems.append(
+            f"sources.{spec.source}: tool {spec.name!r} of {records[spec.plugin].describe()}"
+            f" is bound to source {spec.source!r}, which is not configured (sources: {known}); add"
+            f" a [sources.{spec.source}] table (a running server opens it after a restart),"
+            f" or switch the tool off with [plugins.{spec.plugin}] disabled_tools ="
+            f' ["{spec.name}"]'
+        )
+    return problems
+
+
+def _bind_sources(settings: Settings, plugins: PluginSet) -> None:
+    """Each tool's source as the config spells it: a plugin cannot know the case an
+    operator gives a name (environment variables give lower case)."""
+    for spec in plugins.tools.values():
+        if spec.source is not None:
+            spec.source = settings.source_named(spec.source) or spec.source
 
 
 def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:

@@ -3,7 +3,6 @@ tools declared in config, and when a tool is completed from its source's catalog
 
 from __future__ import annotations
 
-import mcp.types as mt
 from fastmcp.tools import Tool
 from fastmcp.utilities.types import NotSet
 
@@ -24,9 +23,6 @@ def tool_component(spec: ToolSpec, runtime: Runtime, policy: ScopePolicy) -> Too
         writes=spec.writes,
         fixed_source=spec.source,
     )
-    annotations = (
-        mt.ToolAnnotations.model_validate(dict(spec.annotations)) if spec.annotations else None
-    )
     declared = spec.output_schema
     return Tool.from_function(
         fn,
@@ -36,6 +32,6 @@ def tool_component(spec: ToolSpec, runtime: Runtime, policy: ScopePolicy) -> Too
         title=spec.title,
         description=docstring_description(fn, spec.description),
         tags=spec.tags,
-        annotations=annotations,
+        annotations=spec.annotations,
         auth=policy,
     )

@@ -336,6 +336,12 @@ class Settings(BaseSettings):
             file,
         )
 
+    def source_named(self, name: str) -> str | None:
+        """The configured source `name`, matched without regard to case as the
+        environment's source names are (no two sources differ only in case), spelt as
+        configured; None when there is none."""
+        return next((s for s in self.sources if s.lower() == name.lower()), None)
+
     def source_security(self, name: str) -> Security:
         """The source's `[sources.NAME.security]` overrides merged over `[security]`."""
         return _merged(self.security, self.sources[name].security)

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, PackageMetadata, entry_points
 from typing import Any, Literal
 
+import mcp.types as mt
 import pluggy
+from mcp.shared.tool_name_validation import TOOL_NAME_REGEX
 from pydantic import BaseModel, ValidationError
 
 from azsql_mcp.api import AuthProviderFactory, Database, PluginError, ResolvedTool
 from azsql_mcp.core import hookspecs
-from azsql_mcp.core.config import Settings
+from azsql_mcp.core.config import Settings, describe_errors
 from azsql_mcp.serving.injection import SOURCE_ARG, context_params
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,13 @@ HOOKS = (
     "shutdown",
 )
 IN_PROCESS = "in-process"  # plugins handed to build_app as objects (tests); always loaded
+# MCP's rule for tool names (specification 2025-11-25, "Tool names"; the SDK's regex)
+TOOL_NAME_RULE = (
+    "a tool name is 1 to 128 characters, each a letter A-Z or a-z, a digit, '_', '-' or '.'"
+    " (the MCP specification's rule for tool names)"
+)
+# MCP's tool annotations as the specification spells them
+ANNOTATION_KEYS = tuple(f.alias or n for n, f in mt.ToolAnnotations.model_fields.items())
 
 
 @dataclass
@@ -58,7 +67,7 @@ class ToolSpec:
     plugin: str
     title: str | None = None
     description: str | None = None
-    annotations: Mapping[str, Any] | None = None
+    annotations: mt.ToolAnnotations | None = None
     tags: set[str] | None = None
     writes: bool = False
     scopes: tuple[str, ...] | None = None  # the default scopes (server.auth.tool_scopes wins)
@@ -428,8 +437,6 @@ class _Loader:
         try:
             config: BaseModel = model.model_validate(section)
         except ValidationError as exc:
-            from azsql_mcp.core.config import describe_errors
-
             lines = describe_errors(exc, root=model)
             raise _ConfigProblem(*[f"plugins.{record.name}.{line}" for line in lines]) from None
         return config
@@ -550,19 +557,21 @@ class Staging:
         _require_async(fn, "tool")
         if resolve is not None:
             _require_async(resolve, "resolve of tool")
+        tool = name or fn.__name__
+        _check_tool_name(tool)
         if isinstance(scopes, str):  # a str is a Sequence[str]: one scope per character
             raise PluginError(
-                f"tool {name or fn.__name__!r}: scopes must be a list of scope names,"
+                f"tool {tool!r}: scopes must be a list of scope names,"
                 f" e.g. scopes=[{scopes!r}] (got the string {scopes!r})"
             )
         self.tools.append(
             ToolSpec(
                 fn=fn,
-                name=name or fn.__name__,
+                name=tool,
                 plugin=self.record.name,
                 title=title,
                 description=description,
-                annotations=annotations,
+                annotations=_tool_annotations(tool, annotations),
                 tags=tags,
                 writes=writes,
                 scopes=tuple(scopes) if scopes is not None else None,
@@ -612,6 +621,47 @@ def _require_async(fn: Callable[..., Any], kind: str) -> None:
     if not inspect.iscoroutinefunction(fn):
         name = getattr(fn, "__qualname__", repr(fn))
         raise TypeError(f"{kind} {name} must be an async function (async def)")
+
+
+def _check_tool_name(name: str) -> None:
+    """FastMCP only logs a warning for a name that breaks MCP's rule, and clients may
+    refuse the whole tool list over it: the plugin fails instead."""
+    if TOOL_NAME_REGEX.fullmatch(name):
+        return
+    if len(name) > 128:
+        raise PluginError(
+            f"tool {name[:40]!r}...: the name is {len(name)} characters long; {TOOL_NAME_RULE}."
+            " Register it with a shorter name=..."
+        )
+    bad = dict.fromkeys(c for c in name if not TOOL_NAME_REGEX.fullmatch(c))
+    fixed = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "tool"
+    raise PluginError(
+        f"tool {name!r}: {', '.join(map(repr, bad))} cannot be in a tool name; {TOOL_NAME_RULE}."
+        f" Register it with a name that keeps to it, e.g. name={fixed!r}"
+    )
+
+
+def _tool_annotations(tool: str, given: Mapping[str, Any] | None) -> mt.ToolAnnotations | None:
+    """`annotations` as MCP's ToolAnnotations, which would drop a misspelt key without a
+    word: an unknown key or a value of the wrong type fails the plugin instead."""
+    if not given:
+        return None
+    # matched without case or '_', so that read_only_hint finds readOnlyHint
+    known = {k.lower(): k for k in ANNOTATION_KEYS}
+    for key in given:
+        if key in ANNOTATION_KEYS:
+            continue
+        close = difflib.get_close_matches(str(key).lower().replace("_", ""), list(known), n=1)
+        hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
+        raise PluginError(
+            f"tool {tool!r}: unknown annotation {key!r}{hint}; MCP's tool annotations are"
+            f" {', '.join(ANNOTATION_KEYS)}, spelt as here"
+        )
+    try:
+        return mt.ToolAnnotations.model_validate(dict(given))
+    except ValidationError as exc:
+        lines = describe_errors(exc, root=mt.ToolAnnotations)
+        raise PluginError(f"tool {tool!r}: annotations.{'; annotations.'.join(lines)}") from None
 
 
 def call_plugin_hook(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp import metrics
+from azsql_mcp.core.assembly import binding_problems
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.declared import redeclare
 from azsql_mcp.serving.auditlog import open_audit_log
@@ -116,9 +117,12 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
     """Apply what can change while serving; 'applied', 'unchanged' or 'invalid'."""
     current = app.settings
     effective = _merged(current, new)
-    # what a restart would refuse, then what the running plugins make of the switches
+    # what a restart would refuse, then what the running plugins make of the switches;
+    # a tool switched on must find its source among the running ones
     problems = _startup_problems(app, new) + app.plugins.switched_off(effective)[2]
-    problems = list(dict.fromkeys(problems))  # both report an unknown disabled tool
+    problems += binding_problems(effective, app.plugins)
+    # both may report an unknown disabled tool, or a bound tool's missing source
+    problems = list(dict.fromkeys(problems))
     tokens = None
     auth = effective.server.auth
     if auth.mode == "static_tokens" and auth.static_tokens != current.server.auth.static_tokens:
