@@ -216,6 +216,7 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
             "undeclared": {"description": "used, not declared", "statement": "SELECT @x"},
             "guarded": {"description": "not a read", "statement": "DELETE FROM SalesLT.Product"},
             "nowhere": {"description": "x", "statement": "SELECT 1", "source": "other"},
+            "no_proc_source": {"description": "x", "procedure": "dbo.p", "source": "other"},
             "both": {"description": "x", "statement": "SELECT 1", "procedure": "dbo.p"},
             "extra": {"description": "x", "statement": "SELECT 1", "colour": 1},
         },
@@ -230,9 +231,10 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
     assert "tools.undeclared.statement: @x is used but not declared" in text
     assert "tools.guarded.statement:" in text
     assert "tools.nowhere.source: no source 'other'" in text
+    assert "tools.no_proc_source.source: no source 'other'" in text
     assert "tools.both: give exactly one of statement, procedure" in text
     assert "tools.extra.colour: unknown key" in text
-    assert len(problems) == 11, problems
+    assert len(problems) == 12, problems
 
 
 class ListChanges(MessageHandler):

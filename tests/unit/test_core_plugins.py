@@ -394,7 +394,7 @@ def test_a_bad_tool_name_stops_startup_in_strict_mode() -> None:
     ("annotations", "expected"),
     [
         ({"readOnlyHnt": True}, "unknown annotation 'readOnlyHnt' (did you mean 'readOnlyHint'?)"),
-        ({"read_only_hint": True}, "(did you mean 'readOnlyHint'?)"),
+        ({"read_only_hnt": True}, "(did you mean 'readOnlyHint'?)"),
         ({"destructive": True}, "(did you mean 'destructiveHint'?)"),
         ({"colour": "red"}, "unknown annotation 'colour'; MCP's tool annotations are"),
         ({"readOnlyHint": "maybe"}, "annotations.readOnlyHint: Input should be a valid boolean"),
@@ -409,9 +409,15 @@ def test_a_misspelt_or_mistyped_annotation_fails_the_plugin(
     assert "PluginError: tool 'tool': " in acme.reason and expected in acme.reason
 
 
-async def test_mcp_annotations_reach_the_listed_tool() -> None:
+@pytest.mark.parametrize("spelling", ["spec", "model"])
+async def test_mcp_annotations_reach_the_listed_tool(spelling: str) -> None:
     hints = {"title": "T", "readOnlyHint": True, "openWorldHint": False}
-    app = build_app(settings(), extra_plugins={"acme": _one_tool(annotations=hints)})
+    given = (
+        hints
+        if spelling == "spec"
+        else {"title": "T", "read_only_hint": True, "open_world_hint": False}
+    )
+    app = build_app(settings(), extra_plugins={"acme": _one_tool(annotations=given)})
     async with Client(app.mcp) as client:
         tool = next(t for t in await client.list_tools() if t.name == "tool")
     assert tool.annotations is not None

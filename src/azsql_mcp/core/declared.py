@@ -50,7 +50,15 @@ def declare_tools(plugins: PluginSet, settings: Settings) -> list[str]:
             "tools: [tools.*] tables need the builtin_declared plugin, which is not loaded"
             " (remove it from [plugins] disabled, or add it to [plugins] enabled)"
         )
-    names = [spec.name for staging in staged for spec in staging.tools]
+    specs = [spec for staging in staged for spec in staging.tools]
+    # a procedure is read from its source only once reached: its source is checked here
+    known = ", ".join(settings.sources) or "none configured"
+    problems += [
+        f"tools.{spec.name}.source: no source {spec.source!r} (sources: {known})"
+        for spec in specs
+        if spec.source is not None and spec.source not in settings.sources
+    ]
+    names = [spec.name for spec in specs]
     twice = sorted({n for n in names if names.count(n) > 1})
     problems += [f"tools.{n}: declared by more than one plugin" for n in twice]
     if problems:

@@ -649,8 +649,8 @@ def _tool_annotations(tool: str, given: Mapping[str, Any] | None) -> mt.ToolAnno
     # matched without case or '_', so that read_only_hint finds readOnlyHint
     known = {k.lower(): k for k in ANNOTATION_KEYS}
     for key in given:
-        if key in ANNOTATION_KEYS:
-            continue
+        if key in ANNOTATION_KEYS or key in mt.ToolAnnotations.model_fields:
+            continue  # readOnlyHint, or read_only_hint as the model also takes it
         close = difflib.get_close_matches(str(key).lower().replace("_", ""), list(known), n=1)
         hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
         raise PluginError(
