@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
 from azsql_mcp.api import QueryRefused
-from azsql_mcp.db import sql_hints, sql_objects
+from azsql_mcp.db import sql_hints, sql_objects, xml_methods
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -150,11 +150,18 @@ def _check_table(table: exp.Table, policy: ReadPolicy, allowed: str) -> None:
 
 
 def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> None:
-    """`schema.fn(...)`, `db.schema.fn(...)`: a function named by its parts."""
+    """`schema.fn(...)`, `db.schema.fn(...)`: a function named by its parts, unless it is
+    an xml method called on a column (`alias.col.value(...)`, see xml_methods)."""
     from sqlglot import exp
 
     parts = _dot_parts(dot)
     function = parts[-1]
+    if xml_methods.calls_modify(function) and not xml_methods.in_update_set(dot):
+        _refuse(
+            f"{dot.sql(dialect='tsql')} calls the xml method modify(), which changes the "
+            "data it is called on; SQL Server allows it only in the SET list of an UPDATE.",
+            allowed,
+        )
     # Any function, not only one sqlglot does not know: in `OtherDb.dbo.Split(...)` the
     # name is a user function of that database whatever sqlglot calls it.
     if not isinstance(function, exp.Func):
@@ -165,6 +172,8 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
         return  # a method call on a column, such as x.value('...', 'int')
     if qualifiers[0] is None:
         return
+    if len(qualifiers) == 2 and xml_methods.is_column_method(dot, qualifiers[0].name, function):
+        return  # p.Doc.value('...', 'int'): the xml method of column Doc of table p
     written = dot.sql(dialect="tsql")
     if len(qualifiers) >= 3:
         _refuse(f"{written}: four-part names reach linked servers.", allowed)
