@@ -4,7 +4,9 @@ The guard (`sqlguard`) decides whether a text is one statement of an allowed kin
 this module walks its tree and refuses what such a statement may not touch:
 
 - other databases (three-part names, global temporary tables in tempdb) unless the
-  source's `allowed_databases` opens them; four-part names are refused in sqlguard;
+  source's `allowed_databases` opens them; four-part names are refused in sqlguard; an
+  xml method on a column (`p.Doc.value(...)`, see `xml_methods`) names no database, and
+  its modify() goes only in an UPDATE's SET list;
 - the system objects of `sql_objects` (files, logs, registry, credentials), and
   server-state views (sys.dm_...) unless the caller may see server state;
 - table, join and query hints outside the allow-list of `sql_hints`;
@@ -76,6 +78,13 @@ def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
             _check_table(node, policy, allowed)
         elif isinstance(node, exp.Dot) and not isinstance(node.parent, exp.Dot):
             _check_qualified_call(node, policy, allowed)
+        elif (modify := xml_methods.misplaced_modify(node)) is not None:
+            _refuse(
+                f"{modify.sql(dialect='tsql')} calls the xml method modify(), which "
+                "changes the data it is called on; SQL Server allows it only in the SET "
+                "list of an UPDATE.",
+                allowed,
+            )
         elif isinstance(node, exp.Anonymous) and not isinstance(node.parent, exp.Dot | exp.Table):
             if not isinstance(node.parent, exp.WithTableHint):
                 _check_object(node.name, None, policy, allowed)
@@ -156,12 +165,6 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
 
     parts = _dot_parts(dot)
     function = parts[-1]
-    if xml_methods.calls_modify(function) and not xml_methods.in_update_set(dot):
-        _refuse(
-            f"{dot.sql(dialect='tsql')} calls the xml method modify(), which changes the "
-            "data it is called on; SQL Server allows it only in the SET list of an UPDATE.",
-            allowed,
-        )
     # Any function, not only one sqlglot does not know: in `OtherDb.dbo.Split(...)` the
     # name is a user function of that database whatever sqlglot calls it.
     if not isinstance(function, exp.Func):

@@ -26,18 +26,23 @@ MODIFY = "modify"
 _SEES_ALL_SOURCES = frozenset({"expressions", "where", "group", "having", "order"})
 
 
-def calls_modify(method: exp.Expr) -> bool:
-    """Whether `method` is a call named modify (the one xml method that writes)."""
+def misplaced_modify(node: exp.Expr) -> exp.Dot | None:
+    """The call `x.modify(...)` that `node` ends, if it is one and stands anywhere but as
+    an item of an UPDATE's SET list, the one place SQL Server allows it
+    (`SET Doc.modify(...)`, not `SET a = (... Doc.modify(...))`, nor in a read)."""
     from sqlglot import exp
 
-    return isinstance(method, exp.Anonymous) and method.name.lower() == MODIFY
-
-
-def in_update_set(dot: exp.Dot) -> bool:
-    """Whether `dot` is an item of an UPDATE's SET list, where modify() belongs."""
-    from sqlglot import exp
-
-    return isinstance(dot.parent, exp.Update) and dot.arg_key == "expressions"
+    dot = node.parent
+    if not isinstance(node, exp.Anonymous) or node.name.lower() != MODIFY:
+        return None
+    if not isinstance(dot, exp.Dot):
+        return None  # a function named modify, not a method
+    in_set = (
+        node.arg_key == "expression"
+        and dot.arg_key == "expressions"
+        and isinstance(dot.parent, exp.Update)
+    )
+    return None if in_set else dot
 
 
 def is_column_method(dot: exp.Dot, table: str, method: exp.Expr) -> bool:
@@ -51,7 +56,7 @@ def is_column_method(dot: exp.Dot, table: str, method: exp.Expr) -> bool:
     arguments = method.expressions
     if count is None or len(arguments) != count or not all(map(_is_string, arguments)):
         return False
-    return _in_scope(dot, table.casefold())
+    return bool(table) and _in_scope(dot, table.casefold())
 
 
 def _is_string(node: exp.Expr) -> bool:
@@ -90,10 +95,11 @@ def _visible_sources(
     if child.arg_key in _SEES_ALL_SOURCES:
         return _sources(query, None)
     if child.arg_key == "joins":
+        joined = child.index or 0  # how many joins come before this one
         if below.arg_key == "on":
-            return _sources(query, child.index + 1)  # ON sees the tables joined so far
+            return _sources(query, joined + 1)  # ON sees the tables joined so far
         if below is child.this and isinstance(below, exp.Lateral):
-            return _sources(query, child.index)  # APPLY sees the tables before it
+            return _sources(query, joined)  # APPLY sees the tables before it
     return None  # inside a table of the FROM clause (or a clause not expected here)
 
 
