@@ -101,3 +101,26 @@ async def test_a_caller_without_client_auth_reads_server_state_like_the_admin_to
     )
     result = await call(mcp_client, query)
     assert not result.is_error, result.content
+
+
+# The xml data-type methods on a column, as analysts write them: sqlglot reads
+# `p.CatalogDescription.value(...)` as a function of a database p.
+XML_READS = [
+    "SELECT p.ProductModelID,"
+    " p.CatalogDescription.value('(/*:ProductDescription/@ProductModelID)[1]', 'int') AS id"
+    " FROM SalesLT.ProductModel AS p"
+    " WHERE p.CatalogDescription.exist('/*:ProductDescription') = 1",
+    "SELECT n.c.value('@ProductModelID', 'int') AS id, n.c.query('.') AS fragment"
+    " FROM SalesLT.ProductModel AS p"
+    " CROSS APPLY p.CatalogDescription.nodes('/*:ProductDescription') AS n(c)",
+]
+
+
+@pytest.mark.parametrize("query", XML_READS, ids=["value-exist", "nodes-apply"])
+async def test_xml_methods_on_a_column_are_not_refused(mcp_client, query):
+    result = await call(mcp_client, query)
+    text = result.content[0].text
+    assert ALLOWED not in text
+    # The guard passed it on: the test server runs no XQuery, and answers as a database
+    # does (a syntax error, or "not supported by the azsql-mcp TDS test server").
+    assert not result.is_error or "(SQL Server error " in text, text

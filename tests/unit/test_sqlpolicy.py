@@ -107,6 +107,85 @@ def test_writes_follow_the_same_rule() -> None:
     assert checked.kind == "update"
 
 
+# xml methods on a column read like three-part function names to sqlglot: `p.Doc.value(...)`
+# is database p, schema Doc, function value. SQL Server reads the xml method of column Doc
+# wherever p is a table or alias the query sees there.
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT p.CatalogDescription.value('(/*:ProductDescription/@ProductModelID)[1]', 'int')"
+        " FROM SalesLT.ProductModel AS p",
+        "SELECT n.c.value('@id', 'int') AS id, n.c.query('.') AS frag FROM dbo.Docs AS d"
+        " CROSS APPLY d.Body.nodes('/root/item') AS n(c) WHERE d.Body.exist('/root') = 1",
+        "SELECT Body.value('(/a)[1]', 'int') FROM dbo.Docs",
+        "SELECT Docs.Body.value(N'(/a)[1]', 'int') FROM dbo.Docs",
+        "SELECT [d].[Body].[value]('(/a)[1]', 'int') FROM dbo.Docs AS d",
+        "SELECT m.i.value('.', 'int') FROM dbo.Docs AS d CROSS APPLY d.Body.nodes('/r') AS n(c)"
+        " OUTER APPLY n.c.nodes('i') AS m(i)",
+        "SELECT * FROM dbo.Docs AS d JOIN dbo.T AS t ON t.id = d.Body.value('(/r/@id)[1]', 'int')",
+        # an enclosing query's table, a derived table's own, a CTE's own
+        "SELECT (SELECT TOP 1 d.Body.value('(/a)[1]', 'int') FROM dbo.T AS t) FROM dbo.Docs AS d",
+        "SELECT s.x FROM (SELECT d.Body.value('(/a)[1]', 'int') AS x FROM dbo.Docs AS d) AS s",
+        "WITH c AS (SELECT d.Body.query('/a') AS q FROM dbo.Docs AS d)"
+        " SELECT c.q.value('(/a)[1]', 'int') FROM c",
+    ],
+)
+def test_xml_methods_on_a_column_of_a_table_in_scope_are_accepted(sql: str) -> None:
+    assert check_select(sql, policy=OWN).kind == "select"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT OtherDb.dbo.value('(/a)[1]', 'int') FROM dbo.Docs AS d",
+        # OtherDb is an alias, but not one the call can see
+        "SELECT * FROM dbo.Docs AS OtherDb"
+        " JOIN (SELECT OtherDb.dbo.value('(/a)[1]', 'int') AS v) AS s ON 1 = 1",
+        "SELECT * FROM (SELECT OtherDb.dbo.value('(/a)[1]', 'int') AS v) AS s, dbo.T AS OtherDb",
+        "WITH c AS (SELECT OtherDb.dbo.query('/a') AS v) SELECT * FROM c, dbo.T AS OtherDb",
+        "SELECT * FROM dbo.T AS a CROSS APPLY OtherDb.dbo.nodes('/a') AS n(c), dbo.U AS OtherDb",
+        # in scope, but not called the way SQL Server calls an xml method
+        "SELECT OtherDb.dbo.value(1, 2) FROM dbo.T AS OtherDb",
+        "SELECT OtherDb.dbo.exist('/a', 'b') FROM dbo.T AS OtherDb",
+        "SELECT OtherDb.dbo.lookup('/a') FROM dbo.T AS OtherDb",
+        # the method is fine, another part of the statement is not
+        "SELECT d.Body.value('(/a)[1]', 'int') FROM dbo.Docs AS d"
+        " WHERE d.id IN (SELECT id FROM OtherDb.dbo.T)",
+        "SELECT * FROM dbo.Docs AS d"
+        " WHERE 1 = (SELECT 1 FROM OtherDb.dbo.T AS t WHERE t.x = d.Body.value('(/a)[1]', 'int'))",
+    ],
+)
+def test_a_three_part_function_of_another_database_stays_refused(sql: str) -> None:
+    assert "names the database OtherDb" in refused(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT d.Body.modify('delete /a') FROM dbo.Docs AS d",
+        "SELECT 1 FROM dbo.Docs WHERE Body.MODIFY('delete /a') IS NULL",
+        "SELECT d.Body.modify('delete /a').query('.') FROM dbo.Docs AS d",
+    ],
+)
+def test_the_xml_modify_method_is_refused_in_a_read(sql: str) -> None:
+    assert "modify()" in refused(sql) and "SET list of an UPDATE" in refused(sql)
+
+
+def test_the_xml_modify_method_stays_a_write_in_an_update_set_list() -> None:
+    update = "UPDATE dbo.Docs SET Body.modify('delete /a') WHERE id = 1"
+    assert check_write(update, ["update"], allow_unfiltered=False, policy=OWN).kind == "update"
+    aliased = (
+        "UPDATE d SET d.Body.modify('delete /a') FROM dbo.Docs AS d JOIN dbo.T AS t"
+        " ON t.id = d.id WHERE t.id = 1"
+    )
+    assert check_write(aliased, ["update"], allow_unfiltered=False, policy=OWN).kind == "update"
+    with pytest.raises(QueryRefused, match="not accepted by this tool"):
+        check_write(update, ["insert"], allow_unfiltered=False, policy=OWN)
+    nested = "UPDATE dbo.Docs SET n = (SELECT d.Body.modify('delete /a') FROM dbo.Docs AS d)"
+    with pytest.raises(QueryRefused, match=r"modify\(\)"):
+        check_write(nested + " WHERE id = 1", ["update"], allow_unfiltered=False, policy=OWN)
+
+
 # --- 15.3 hints -------------------------------------------------------------------------
 
 

@@ -284,3 +284,10 @@ SELECT name, type_desc FROM sys.database_principals
 SELECT name, size FROM sys.database_files
 -- next
 SELECT * FROM dbo.credentials
+-- next
+SELECT p.CatalogDescription.value('(/*:ProductDescription/*:Summary)[1]', 'nvarchar(400)') AS summary
+FROM SalesLT.ProductModel AS p
+-- next
+SELECT n.c.value('(id)[1]', 'int') AS id, n.c.query('.') AS frag
+FROM dbo.Docs AS d CROSS APPLY d.Body.nodes('/root/item') AS n(c)
+WHERE d.Body.exist('/root') = 1
