@@ -134,6 +134,38 @@ def test_xml_methods_on_a_column_of_a_table_in_scope_are_accepted(sql: str) -> N
     assert check_select(sql, policy=OWN).kind == "select"
 
 
+# The system CLR types' methods are called the same way (hierarchyid, geography, geometry).
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT e.OrganizationNode.ToString(), e.OrganizationNode.GetLevel()"
+        " FROM HumanResources.Employee AS e",
+        "SELECT e.LoginID FROM HumanResources.Employee AS e JOIN HumanResources.Employee AS m"
+        " ON e.OrganizationNode.GetAncestor(1) = m.OrganizationNode"
+        " WHERE e.OrganizationNode.IsDescendantOf(m.OrganizationNode) = 1",
+        "SELECT a.SpatialLocation.STDistance(geography::Point(47.6, -122.3, 4326)),"
+        " a.SpatialLocation.STAsText(), a.SpatialLocation.EnvelopeCenter()"
+        " FROM Person.Address AS a",
+    ],
+)
+def test_clr_type_methods_on_a_column_of_a_table_in_scope_are_accepted(sql: str) -> None:
+    assert check_select(sql, policy=OWN).kind == "select"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT OtherDb.dbo.GetLevel() FROM dbo.T AS t",
+        # CLR method names are case-sensitive: this is no hierarchyid method
+        "SELECT OtherDb.dbo.getlevel() FROM dbo.T AS OtherDb",
+        "SELECT OtherDb.dbo.Lookup(1) FROM dbo.T AS OtherDb",
+        "SELECT OtherDb.dbo.Status(1) FROM dbo.T AS OtherDb",
+    ],
+)
+def test_a_function_named_unlike_a_clr_type_method_stays_refused(sql: str) -> None:
+    assert "names the database OtherDb" in refused(sql)
+
+
 @pytest.mark.parametrize(
     "sql",
     [

@@ -4,9 +4,9 @@ The guard (`sqlguard`) decides whether a text is one statement of an allowed kin
 this module walks its tree and refuses what such a statement may not touch:
 
 - other databases (three-part names, global temporary tables in tempdb) unless the
-  source's `allowed_databases` opens them; four-part names are refused in sqlguard; an
-  xml method on a column (`p.Doc.value(...)`, see `xml_methods`) names no database, and
-  its modify() goes only in an UPDATE's SET list;
+  source's `allowed_databases` opens them; four-part names are refused in sqlguard; a
+  method on a column (`p.Doc.value(...)`, `e.Node.GetLevel()`, see `column_methods`)
+  names no database, and xml's modify() goes only in an UPDATE's SET list;
 - the system objects of `sql_objects` (files, logs, registry, credentials), and
   server-state views (sys.dm_...) unless the caller may see server state;
 - table, join and query hints outside the allow-list of `sql_hints`;
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
 from azsql_mcp.api import QueryRefused
-from azsql_mcp.db import sql_hints, sql_objects, xml_methods
+from azsql_mcp.db import column_methods, sql_hints, sql_objects
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -78,7 +78,7 @@ def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
             _check_table(node, policy, allowed)
         elif isinstance(node, exp.Dot) and not isinstance(node.parent, exp.Dot):
             _check_qualified_call(node, policy, allowed)
-        elif (modify := xml_methods.misplaced_modify(node)) is not None:
+        elif (modify := column_methods.misplaced_modify(node)) is not None:
             _refuse(
                 f"{modify.sql(dialect='tsql')} calls the xml method modify(), which "
                 "changes the data it is called on; SQL Server allows it only in the SET "
@@ -160,7 +160,7 @@ def _check_table(table: exp.Table, policy: ReadPolicy, allowed: str) -> None:
 
 def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> None:
     """`schema.fn(...)`, `db.schema.fn(...)`: a function named by its parts, unless it is
-    an xml method called on a column (`alias.col.value(...)`, see xml_methods)."""
+    a method called on a column (`alias.col.value(...)`, see column_methods)."""
     from sqlglot import exp
 
     parts = _dot_parts(dot)
@@ -175,7 +175,7 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
         return  # a method call on a column, such as x.value('...', 'int')
     if qualifiers[0] is None:
         return
-    if len(qualifiers) == 2 and xml_methods.is_column_method(dot, qualifiers[0].name, function):
+    if len(qualifiers) == 2 and column_methods.is_column_method(dot, qualifiers[0].name, function):
         return  # p.Doc.value('...', 'int'): the xml method of column Doc of table p
     written = dot.sql(dialect="tsql")
     if len(qualifiers) >= 3:

@@ -1,18 +1,23 @@
-"""xml data-type methods called on a column: `p.CatalogDescription.value('...', 'int')`.
+"""Methods called on a column: `p.CatalogDescription.value('...', 'int')` (xml),
+`e.OrgNode.GetLevel()` (hierarchyid), `a.Location.STDistance(@p)` (geography, geometry).
 
 sqlglot reads `a.b.m(...)` as the function `m` of schema `b` in database `a`. SQL Server
-calls the xml methods with the user-defined type method syntax ("xml Data Type Methods"):
-when `a` is a table or alias the query can see there, `a.b.m(...)` is the method `m` of
-its column `b`. sqlpolicy asks here before it refuses `a` as another database.
+calls the methods of the xml data type and of the system CLR types with the user-defined
+type method syntax: when `a` is a table or alias the query can see there, `a.b.m(...)` is
+the method `m` of its column `b`. sqlpolicy asks here before it refuses `a` as another
+database.
 
-Only the xml methods count, each with the string literals SQL Server requires as its
-arguments (the XQuery, and value()'s SQL type), so a function of another database that
-merely shares a method's name but not that shape is still refused. modify() writes: SQL
-Server allows it only in the SET list of an UPDATE, and so does the guard.
+Only these types' methods count, so a function of another database that merely sits
+behind an alias of the same name is still refused: the xml methods each with the string
+literals SQL Server requires (the XQuery, and value()'s SQL type); the hierarchyid and
+spatial methods by their names, as written (CLR method names are case-sensitive).
+modify() writes: SQL Server allows it only in the SET list of an UPDATE, and so does the
+guard.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -22,6 +27,21 @@ if TYPE_CHECKING:
 # Each xml method and how many string literals it takes.
 METHOD_ARGUMENTS = {"value": 2, "query": 1, "exist": 1, "nodes": 1, "modify": 1}
 MODIFY = "modify"
+# hierarchyid's instance methods ("hierarchyid data type method reference"; GetRoot and
+# Parse are static, hierarchyid::GetRoot(), and Read and Write are CLR-only)
+HIERARCHYID_METHODS = frozenset(
+    {"GetAncestor", "GetDescendant", "GetLevel", "GetReparentedValue", "IsDescendantOf", "ToString"}
+)
+# geometry's and geography's extended methods; their OGC methods are the ST... ones
+SPATIAL_METHODS = frozenset(
+    {
+        "AsBinaryZM", "AsGml", "AsTextZM", "BufferWithCurves", "BufferWithTolerance",
+        "CurveToLineWithTolerance", "EnvelopeAngle", "EnvelopeCenter", "Filter", "InstanceOf",
+        "IsValidDetailed", "MakeValid", "MinDbCompatibilityLevel", "NumRings", "Reduce",
+        "ReorientObject", "RingN", "ShortestLineTo", "ToString",
+    }
+)  # fmt: skip
+_OGC_METHOD = re.compile(r"ST[A-Z][A-Za-z]*")
 # Where in a query its every table is visible: the SELECT or SET list and the filters.
 _SEES_ALL_SOURCES = frozenset({"expressions", "where", "group", "having", "order"})
 
@@ -46,17 +66,27 @@ def misplaced_modify(node: exp.Expr) -> exp.Dot | None:
 
 
 def is_column_method(dot: exp.Dot, table: str, method: exp.Expr) -> bool:
-    """Whether `table.column.method(...)` (the tree `dot`) calls an xml method on a column
-    of `table`, a table or alias in scope where `dot` sits."""
+    """Whether `table.column.method(...)` (the tree `dot`) calls a method of the xml or a
+    system CLR type on a column of `table`, a table or alias in scope where `dot` sits."""
     from sqlglot import exp
 
     if not isinstance(method, exp.Anonymous):
         return False
-    count = METHOD_ARGUMENTS.get(method.name.lower())
-    arguments = method.expressions
-    if count is None or len(arguments) != count or not all(map(_is_string, arguments)):
+    name = method.name
+    count = METHOD_ARGUMENTS.get(name.lower())
+    if count is not None:
+        arguments = method.expressions
+        if len(arguments) != count or not all(map(_is_string, arguments)):
+            return False
+    elif not _is_clr_method(name):
         return False
     return bool(table) and _in_scope(dot, table.casefold())
+
+
+def _is_clr_method(name: str) -> bool:
+    if name in HIERARCHYID_METHODS or name in SPATIAL_METHODS:
+        return True
+    return _OGC_METHOD.fullmatch(name) is not None
 
 
 def _is_string(node: exp.Expr) -> bool:
