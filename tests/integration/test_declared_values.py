@@ -26,7 +26,12 @@ TYPES = {
     "uspBig": "bigint",
     "uspSys": "sysname",  # an alias type: its base type from sys.parameters
 }
-PROCEDURES = {name[3:].lower(): {"procedure": f"dbo.{name}", "description": name} for name in TYPES}
+# datetime in style 121: SQL Server's default style for it is "Jan  2 2024  3:04AM"
+DATETIME = "CREATE PROCEDURE dbo.uspDt @v datetime AS SELECT CONVERT(nvarchar(60), @v, 121) AS t"
+PROCEDURES = {
+    name[3:].lower(): {"procedure": f"dbo.{name}", "description": name}
+    for name in [*TYPES, "uspDt"]
+}
 IN_OUT = """CREATE PROCEDURE dbo.uspInOut @Counter int OUTPUT, @Step int = 1, @Seen int OUTPUT
 AS SELECT @Seen = @Counter; SET @Counter = @Counter + @Step"""
 COUNTER = {
@@ -88,7 +93,7 @@ STATEMENTS = {
 }
 # Names in another script: regular identifiers all the same
 UBER = "CREATE PROCEDURE dbo.uspÜber @v int, @Größe int OUTPUT AS SET @Größe = @v * 2"
-SETUP = [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), IN_OUT, RANGE, UBER]
+SETUP = [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), DATETIME, IN_OUT, RANGE, UBER]
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +160,28 @@ async def _datetimes(client: Client[Any]) -> None:
     # before the year 1 in UTC: refused naming the parameter, not an internal error
     early = await _refused(client, "at_utc", {"at": "0001-01-01T00:30:00+01:00"})
     assert "at: 0001-01-01T00:30:00+01:00 is out of range once converted to UTC" in early
+
+
+async def test_fractional_seconds_reach_sql_server_whole(azsql_config: dict[str, Any]) -> None:
+    async with connected(azsql_config, "dto", "dt2", "dt") as client:
+        await _microseconds(client)
+
+
+async def _microseconds(client: Client[Any]) -> None:
+    # pyodbc cuts a datetime it binds to the millisecond: these go as ISO 8601 text
+    exact = await _text(client, "dt2", {"v": "2024-01-02T03:04:05.123456"})
+    assert exact == "2024-01-02 03:04:05.1234560"
+    utc = await _text(client, "dt2", {"v": "2024-01-02T03:04:05.000001+01:00"})
+    assert utc == "2024-01-02 02:04:05.0000010"
+    naive = await _text(client, "dto", {"v": "2024-01-02T03:04:05.123456"})
+    assert naive == "2024-01-02 03:04:05.1234560 +00:00"
+    first = await _text(client, "dt2", {"v": "0001-01-01T00:00:00.000001"})
+    assert first == "0001-01-01 00:00:00.0000010"
+    # datetime holds 1/300 s: bound as before (text with more than 3 decimals would
+    # not convert to it)
+    assert await _text(client, "dt", {"v": "2024-01-02T03:04:05.123456"}) == (
+        "2024-01-02 03:04:05.123"
+    )
 
 
 async def test_a_decimal_is_exact_and_checked_against_its_precision(
