@@ -28,9 +28,11 @@ TYPES = {
 }
 # datetime in style 121: SQL Server's default style for it is "Jan  2 2024  3:04AM"
 DATETIME = "CREATE PROCEDURE dbo.uspDt @v datetime AS SELECT CONVERT(nvarchar(60), @v, 121) AS t"
+# the value as its column: the test server's CONVERT drops a decimal's trailing zeros
+SCALED = "CREATE PROCEDURE dbo.uspScaled @v decimal(5,2) = NULL AS SELECT @v AS v"
 PROCEDURES = {
     name[3:].lower(): {"procedure": f"dbo.{name}", "description": name}
-    for name in [*TYPES, "uspDt"]
+    for name in [*TYPES, "uspDt", "uspScaled"]
 }
 IN_OUT = """CREATE PROCEDURE dbo.uspInOut @Counter int OUTPUT, @Step int = 1, @Seen int OUTPUT
 AS SELECT @Seen = @Counter; SET @Counter = @Counter + @Step"""
@@ -93,7 +95,10 @@ STATEMENTS = {
 }
 # Names in another script: regular identifiers all the same
 UBER = "CREATE PROCEDURE dbo.uspÜber @v int, @Größe int OUTPUT AS SET @Größe = @v * 2"
-SETUP = [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), DATETIME, IN_OUT, RANGE, UBER]
+SETUP = [
+    *(ECHO.format(name=n, type=t) for n, t in TYPES.items()),
+    *(DATETIME, SCALED, IN_OUT, RANGE, UBER),
+]
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +210,32 @@ async def _decimals(client: Client[Any]) -> None:
     column = result.structured_content["columns"][0]
     assert "float" not in str(column).lower()
     assert str(result.structured_content["rows"][0][0]) == "0.1"
+
+
+async def test_a_decimal_needs_the_digits_of_its_value_not_of_its_text(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "scaled", "exact", "cents") as client:
+        await _decimal_digits(client)
+
+
+async def _decimal_digits(client: Client[Any]) -> None:
+    # trailing zeros and an exponent are no digits SQL Server needs
+    many_zeros = "1." + "0" * 40
+    assert await _text(client, "exact", {"d": "0E+50"}) == "0"
+    assert await _text(client, "exact", {"d": many_zeros}) == "1"
+    assert await _text(client, "exact", {"d": "1.50"}) == "1.50"  # as written when it fits
+    assert await _text(client, "exact", {"d": "2.5E+36"}) == "25" + "0" * 35
+    assert await _text(client, "scaled", {"v": many_zeros}) == "1.00"
+    assert await _text(client, "scaled", {"v": "0E-50"}) == "0.00"
+    assert await _text(client, "cents", {"d": "123.4500000000000000000000000000000000000000"}) == (
+        "123.45"
+    )
+    # what SQL Server would overflow on, or round, stays refused
+    assert "@d is 1E+38" in await _refused(client, "exact", {"d": "1E+38"})
+    assert "d" in await _refused(client, "exact", {"d": "1." + "0" * 40 + "1"})
+    assert "v" in await _refused(client, "scaled", {"v": "1E+3"})
+    assert "v" in await _refused(client, "scaled", {"v": "1.00" + "0" * 40 + "1"})
 
 
 async def test_an_alias_type_counts_as_its_base_type(azsql_config: dict[str, Any]) -> None:
