@@ -46,6 +46,7 @@ AS SELECT CONVERT(nvarchar(10), @from) AS f, CONVERT(nvarchar(10), @to) AS t, @c
 KEYWORDS = {
     "range": {"procedure": "dbo.uspRange", "description": "a date range"},
     "uber": {"procedure": "dbo.uspÜber", "description": "doubles v into @Größe"},
+    "size": {"procedure": "dbo.uspMaß", "description": "@Größe times @n"},
     "range_to": {
         "procedure": "dbo.uspRange",
         "description": "a date range, @to declared",
@@ -95,9 +96,10 @@ STATEMENTS = {
 }
 # Names in another script: regular identifiers all the same
 UBER = "CREATE PROCEDURE dbo.uspÜber @v int, @Größe int OUTPUT AS SET @Größe = @v * 2"
+SIZE = "CREATE PROCEDURE dbo.uspMaß @Größe int = 2, @n int AS SELECT @Größe * @n AS m"
 SETUP = [
     *(ECHO.format(name=n, type=t) for n, t in TYPES.items()),
-    *(DATETIME, SCALED, IN_OUT, RANGE, UBER),
+    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE),
 ]
 
 
@@ -322,3 +324,13 @@ async def test_names_in_another_script_reach_the_procedure(azsql_config: dict[st
         await listed_until(client, lambda t: "v" in _props(t["uber"]))
         result = await client.call_tool("uber", {"v": 3})
         assert result.structured_content["outputs"] == {"Größe": 6}
+
+
+async def test_an_input_named_in_another_script_is_left_to_its_default(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "size") as client:
+        tools = await listed_until(client, lambda t: "n" in _props(t["size"]))
+        assert set(_props(tools["size"])) == {"n"}
+        assert "letters outside A-Z" in (tools["size"].description or "")
+        assert await _text(client, "size", {"n": 21}) == "42"
