@@ -216,6 +216,15 @@ async def test_a_value_the_driver_cannot_bind_is_refused(db: SourceDatabase) -> 
     assert (await db.read("SELECT @n AS v", {"n": 2**63 - 1})).rows == [(2**63 - 1,)]
 
 
+async def test_a_decimal_takes_the_digits_it_needs(db: SourceDatabase) -> None:
+    # as written, 0E+50 is 51 digits and 1.000... 41: pyodbc could bind neither
+    for given, sent in (("0E+50", "0"), ("1." + "0" * 40, "1"), ("-2.50", "-2.50")):
+        result = await db.read("SELECT @d AS v", {"d": Decimal(given)})
+        assert str(result.rows[0][0]) == sent
+    with pytest.raises(QueryRefused, match=r"@d is 1\.0+1, which needs more than"):
+        await db.read("SELECT @d AS v", {"d": Decimal("1." + "0" * 40 + "1")})
+
+
 async def test_writes_are_refused_while_read_only(db: SourceDatabase) -> None:
     with pytest.raises(QueryRefused, match="read-only"):
         await db.write("INSERT INTO dbo.Items (id) VALUES (1)", kinds=["insert"])

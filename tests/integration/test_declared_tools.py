@@ -219,6 +219,11 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
             "no_proc_source": {"description": "x", "procedure": "dbo.p", "source": "other"},
             "both": {"description": "x", "statement": "SELECT 1", "procedure": "dbo.p"},
             "extra": {"description": "x", "statement": "SELECT 1", "colour": 1},
+            "script": {
+                "description": "an argument's name is ASCII",
+                "procedure": "dbo.uspMaß",
+                "parameters": {"Größe": {"type": "integer"}},
+            },
         },
     )
     text = "\n".join(problems)
@@ -234,7 +239,9 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
     assert "tools.no_proc_source.source: no source 'other'" in text
     assert "tools.both: give exactly one of statement, procedure" in text
     assert "tools.extra.colour: unknown key" in text
-    assert len(problems) == 12, problems
+    assert "tools.script.parameters.Größe: a parameter name is a letter" in text
+    assert "with no letters outside A-Z, which Claude's API and Amazon Bedrock refuse" in text
+    assert len(problems) == 13, problems
 
 
 class ListChanges(MessageHandler):

@@ -26,7 +26,14 @@ TYPES = {
     "uspBig": "bigint",
     "uspSys": "sysname",  # an alias type: its base type from sys.parameters
 }
-PROCEDURES = {name[3:].lower(): {"procedure": f"dbo.{name}", "description": name} for name in TYPES}
+# datetime in style 121: SQL Server's default style for it is "Jan  2 2024  3:04AM"
+DATETIME = "CREATE PROCEDURE dbo.uspDt @v datetime AS SELECT CONVERT(nvarchar(60), @v, 121) AS t"
+# the value as its column: the test server's CONVERT drops a decimal's trailing zeros
+SCALED = "CREATE PROCEDURE dbo.uspScaled @v decimal(5,2) = NULL AS SELECT @v AS v"
+PROCEDURES = {
+    name[3:].lower(): {"procedure": f"dbo.{name}", "description": name}
+    for name in [*TYPES, "uspDt", "uspScaled"]
+}
 IN_OUT = """CREATE PROCEDURE dbo.uspInOut @Counter int OUTPUT, @Step int = 1, @Seen int OUTPUT
 AS SELECT @Seen = @Counter; SET @Counter = @Counter + @Step"""
 COUNTER = {
@@ -39,6 +46,7 @@ AS SELECT CONVERT(nvarchar(10), @from) AS f, CONVERT(nvarchar(10), @to) AS t, @c
 KEYWORDS = {
     "range": {"procedure": "dbo.uspRange", "description": "a date range"},
     "uber": {"procedure": "dbo.uspÜber", "description": "doubles v into @Größe"},
+    "size": {"procedure": "dbo.uspMaß", "description": "@Größe times @n"},
     "range_to": {
         "procedure": "dbo.uspRange",
         "description": "a date range, @to declared",
@@ -88,7 +96,11 @@ STATEMENTS = {
 }
 # Names in another script: regular identifiers all the same
 UBER = "CREATE PROCEDURE dbo.uspÜber @v int, @Größe int OUTPUT AS SET @Größe = @v * 2"
-SETUP = [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), IN_OUT, RANGE, UBER]
+SIZE = "CREATE PROCEDURE dbo.uspMaß @Größe int = 2, @n int AS SELECT @Größe * @n AS m"
+SETUP = [
+    *(ECHO.format(name=n, type=t) for n, t in TYPES.items()),
+    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE),
+]
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +169,28 @@ async def _datetimes(client: Client[Any]) -> None:
     assert "at: 0001-01-01T00:30:00+01:00 is out of range once converted to UTC" in early
 
 
+async def test_fractional_seconds_reach_sql_server_whole(azsql_config: dict[str, Any]) -> None:
+    async with connected(azsql_config, "dto", "dt2", "dt") as client:
+        await _microseconds(client)
+
+
+async def _microseconds(client: Client[Any]) -> None:
+    # pyodbc cuts a datetime it binds to the millisecond: these go as ISO 8601 text
+    exact = await _text(client, "dt2", {"v": "2024-01-02T03:04:05.123456"})
+    assert exact == "2024-01-02 03:04:05.1234560"
+    utc = await _text(client, "dt2", {"v": "2024-01-02T03:04:05.000001+01:00"})
+    assert utc == "2024-01-02 02:04:05.0000010"
+    naive = await _text(client, "dto", {"v": "2024-01-02T03:04:05.123456"})
+    assert naive == "2024-01-02 03:04:05.1234560 +00:00"
+    first = await _text(client, "dt2", {"v": "0001-01-01T00:00:00.000001"})
+    assert first == "0001-01-01 00:00:00.0000010"
+    # datetime holds 1/300 s: bound as before (text with more than 3 decimals would
+    # not convert to it)
+    assert await _text(client, "dt", {"v": "2024-01-02T03:04:05.123456"}) == (
+        "2024-01-02 03:04:05.123"
+    )
+
+
 async def test_a_decimal_is_exact_and_checked_against_its_precision(
     azsql_config: dict[str, Any],
 ) -> None:
@@ -178,6 +212,32 @@ async def _decimals(client: Client[Any]) -> None:
     column = result.structured_content["columns"][0]
     assert "float" not in str(column).lower()
     assert str(result.structured_content["rows"][0][0]) == "0.1"
+
+
+async def test_a_decimal_needs_the_digits_of_its_value_not_of_its_text(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "scaled", "exact", "cents") as client:
+        await _decimal_digits(client)
+
+
+async def _decimal_digits(client: Client[Any]) -> None:
+    # trailing zeros and an exponent are no digits SQL Server needs
+    many_zeros = "1." + "0" * 40
+    assert await _text(client, "exact", {"d": "0E+50"}) == "0"
+    assert await _text(client, "exact", {"d": many_zeros}) == "1"
+    assert await _text(client, "exact", {"d": "1.50"}) == "1.50"  # as written when it fits
+    assert await _text(client, "exact", {"d": "2.5E+36"}) == "25" + "0" * 35
+    assert await _text(client, "scaled", {"v": many_zeros}) == "1.00"
+    assert await _text(client, "scaled", {"v": "0E-50"}) == "0.00"
+    assert await _text(client, "cents", {"d": "123.4500000000000000000000000000000000000000"}) == (
+        "123.45"
+    )
+    # what SQL Server would overflow on, or round, stays refused
+    assert "@d is 1E+38" in await _refused(client, "exact", {"d": "1E+38"})
+    assert "d" in await _refused(client, "exact", {"d": "1." + "0" * 40 + "1"})
+    assert "v" in await _refused(client, "scaled", {"v": "1E+3"})
+    assert "v" in await _refused(client, "scaled", {"v": "1.00" + "0" * 40 + "1"})
 
 
 async def test_an_alias_type_counts_as_its_base_type(azsql_config: dict[str, Any]) -> None:
@@ -264,3 +324,13 @@ async def test_names_in_another_script_reach_the_procedure(azsql_config: dict[st
         await listed_until(client, lambda t: "v" in _props(t["uber"]))
         result = await client.call_tool("uber", {"v": 3})
         assert result.structured_content["outputs"] == {"Größe": 6}
+
+
+async def test_an_input_named_in_another_script_is_left_to_its_default(
+    azsql_config: dict[str, Any],
+) -> None:
+    async with connected(azsql_config, "size") as client:
+        tools = await listed_until(client, lambda t: "n" in _props(t["size"]))
+        assert set(_props(tools["size"])) == {"n"}
+        assert "letters outside A-Z" in (tools["size"].description or "")
+        assert await _text(client, "size", {"n": 21}) == "42"

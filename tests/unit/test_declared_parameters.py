@@ -72,8 +72,13 @@ def test_declared_output_and_unnamable_parameters_are_not_offered() -> None:
         param("int", name="a#b"),
         param("xml", name="Doc"),
         param("nvarchar", 20, name="Name"),
+        # a T-SQL name, but some MCP clients refuse a tool list with it as an argument
+        param("int", name="Größe"),
     ]
     assert list(offered(decl, found)) == ["Name"]
+    described = describe(decl, found)
+    assert "@Doc xml, @Größe int.\n" in described  # the end of "Not offered (...): ..."
+    assert "A name with letters outside A-Z, which Claude's API" in described
 
 
 def test_the_description_lists_every_parameter_and_marks_output() -> None:

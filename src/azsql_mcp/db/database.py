@@ -351,9 +351,8 @@ class SourceDatabase(Database):
     ) -> ProcedureResult:
         if writes:
             self._refuse_if_read_only()
-        values = {key.lstrip("@"): value for key, value in (params or {}).items()}
-        for name, value in values.items():
-            refuse_unbindable(name, value)
+        given = (params or {}).items()
+        values = {key.lstrip("@"): bindable(key.lstrip("@"), value) for key, value in given}
         batch, last, order = procedures.call_batch(procedure, list(values), outputs or {})
         cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
         # None: rolled back; a number: committed unless more rows were affected
@@ -688,18 +687,18 @@ def bind_params(
         )
     if check_unused:
         _refuse_unused(params, set(names))
-    for name in dict.fromkeys(names):
-        refuse_unbindable(name, values[name])
-    return [values[name] for name in names]
+    sent = {name: bindable(name, values[name]) for name in dict.fromkeys(names)}
+    return [sent[name] for name in names]
 
 
 _BIGINT = (-(2**63), 2**63 - 1)
+_MAX_DIGITS = 38  # the precision of a SQL Server decimal
 
 
-def refuse_unbindable(name: str, value: Any) -> None:
-    """QueryRefused naming @name for a value the driver cannot send (pyodbc raises
-    OverflowError for an int beyond bigint, and an ODBC error without the parameter's
-    name for a Decimal of more than 38 digits)."""
+def bindable(name: str, value: Any) -> Any:
+    """`value` as the driver can send it, or QueryRefused naming @name for a value it
+    cannot (pyodbc raises OverflowError for an int beyond bigint, and an ODBC error
+    without the parameter's name for a Decimal of more than 38 digits)."""
     if isinstance(value, int) and not isinstance(value, bool):
         if not _BIGINT[0] <= value <= _BIGINT[1]:
             raise QueryRefused(
@@ -712,13 +711,31 @@ def refuse_unbindable(name: str, value: Any) -> None:
             raise QueryRefused(
                 f"@{name} is {value}, which SQL Server cannot hold.", driverhost.BINDABLE
             )
-        parts = value.as_tuple()
-        digits, exponent = len(parts.digits), int(parts.exponent)
-        if max(digits, digits + exponent, -exponent) > 38:
+        # pyodbc binds the digits as written: 1.000 as decimal(4,3), 0E+50 as 51 digits
+        sent = _shortest(value) if _digits(value) > _MAX_DIGITS else value
+        if _digits(sent) > _MAX_DIGITS:
             raise QueryRefused(
                 f"@{name} is {value}, which needs more than the 38 digits of a SQL Server decimal.",
                 driverhost.BINDABLE,
             )
+        return sent
+    return value
+
+
+def _digits(value: decimal.Decimal) -> int:
+    """The precision pyodbc binds `value` with: its digits as written, trailing zeros
+    and the zeros an exponent stands for included."""
+    parts = value.as_tuple()
+    digits, exponent = len(parts.digits), int(parts.exponent)
+    return max(digits, digits + exponent, -exponent)
+
+
+def _shortest(value: decimal.Decimal) -> decimal.Decimal:
+    """The same number without trailing zeros (`0E+50` is 0, `1.000` is 1): the digits
+    SQL Server needs. Exact: a context as precise as the value never rounds."""
+    digits = len(value.as_tuple().digits)
+    exact = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+    return value.normalize(exact)
 
 
 def _refuse_unused(params: Mapping[str, Any] | None, used: Collection[str]) -> None:

@@ -19,10 +19,12 @@ from azsql_mcp import CheckStatement, QueryRefused, RegisterTool, hookimpl
 from azsql_mcp.plugins.builtin_declared.description import describe
 from azsql_mcp.plugins.builtin_declared.model import (
     NAME,
+    NOT_ASCII,
     PROCEDURE_NAME,
     RESERVED,
     TOOL_NAME,
     ToolDecl,
+    is_other_script,
 )
 from azsql_mcp.plugins.builtin_declared.parameters import ProcedureCatalog
 from azsql_mcp.plugins.builtin_declared.procedure import make_procedure, resolver
@@ -79,6 +81,7 @@ def _problems_of(
         return [_validation_line(key, err) for err in exc.errors()]
     problems = [
         f"{key}.parameters.{p}: a parameter name is a letter or '_' then letters, digits, '_'"
+        + (f", with no {NOT_ASCII}" if is_other_script(p) else "")
         for p in decl.parameters
         if not NAME.match(p)
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from azsql_mcp.plugins.builtin_declared.model import ToolDecl
+from azsql_mcp.plugins.builtin_declared.model import NOT_ASCII, ToolDecl, is_other_script
 from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter, offered, undeclared
 
 
@@ -47,6 +47,8 @@ def _catalog_lines(decl: ToolDecl, found: Sequence[CatalogParameter]) -> list[st
     if kept:
         names = ", ".join(f"@{p.name} {p.sql_type}" for p in kept)
         lines.append(f"Not offered (the procedure's default applies): {names}.")
+        if any(is_other_script(p.name) for p in kept):
+            lines.append(f"A name with {NOT_ASCII}, is not offered.")
     if inputs:
         lines.append(
             "Omit an optional parameter to use the procedure's default (SQL Server"

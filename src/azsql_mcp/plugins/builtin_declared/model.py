@@ -39,9 +39,23 @@ def _numeric_strings(schema: dict[str, Any]) -> None:
 BIGINT = (-(2**63), 2**63 - 1)
 # Arguments the tools add themselves: a declared parameter may not take these names.
 RESERVED = frozenset({"source", "cursor", "ctx"})
+# An argument's name. ASCII: Claude's API and Amazon Bedrock refuse a whole tool list in
+# which one input property name has other characters (^[a-zA-Z0-9_.-]{1,64}$), so a
+# T-SQL name such as @Größe, which MCP and FastMCP would take, is not offered.
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+NOT_ASCII = (
+    "letters outside A-Z, which Claude's API and Amazon Bedrock refuse in a tool's input"
+    " schema, failing every tool of the server for their clients"
+)
+_ANY_SCRIPT = re.compile(r"^[^\W\d]\w*$")
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PROCEDURE_NAME = re.compile(r"^(\[?[A-Za-z_]\w*\]?\.)?\[?[A-Za-z_]\w*\]?$")
+
+
+def is_other_script(name: str) -> bool:
+    """A name of letters of another script (@Größe): a T-SQL regular identifier, not an
+    argument name that every MCP client takes."""
+    return not name.isascii() and _ANY_SCRIPT.match(name) is not None
 
 
 class ParameterDecl(BaseModel):

@@ -174,21 +174,27 @@ def noted(spec: ParameterDecl, note: str) -> ParameterDecl:
 def sql_value(name: str, value: Any, sql_type: str | None = None) -> Any:
     """A validated value as it is bound for a parameter of `sql_type` (None: unknown).
 
-    pyodbc binds a datetime without its tzinfo, so an aware one would reach SQL Server
-    as its wall-clock time at +00:00: the wrong instant. For datetimeoffset it goes as
-    text, which SQL Server converts exactly, offset and all; for any other type it is
-    converted to UTC (the same instant, without an offset)."""
-    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+    pyodbc binds a datetime without its tzinfo and cut to the millisecond, so an aware
+    one would reach SQL Server as its wall-clock time at +00:00 (the wrong instant) and
+    a datetime2 or datetimeoffset would lose its microseconds. For those two types it
+    goes as ISO 8601 text (`2024-01-02T03:04:05.123456+05:00`), which SQL Server
+    converts exactly whatever SET LANGUAGE and SET DATEFORMAT say. Otherwise an aware
+    value is converted to UTC (the same instant, without an offset); a datetime or
+    smalldatetime keeps the driver's binding, as such text with more than 3 decimals
+    would not convert to datetime."""
+    if not isinstance(value, dt.datetime):
         return value
     offset = value.utcoffset() or dt.timedelta()
     if sql_type == "datetimeoffset" and offset % dt.timedelta(minutes=1) == dt.timedelta():
-        minutes = int(offset.total_seconds()) // 60
-        sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
-        return (
-            f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
-            f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-            f" {sign}{minutes // 60:02d}:{minutes % 60:02d}"
-        )
+        return value.replace(tzinfo=value.tzinfo or dt.UTC).isoformat(timespec="microseconds")
+    if value.tzinfo is not None:
+        value = _in_utc(name, value)
+    if sql_type == "datetime2":
+        return value.isoformat(timespec="microseconds")
+    return value
+
+
+def _in_utc(name: str, value: dt.datetime) -> dt.datetime:
     try:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
     except OverflowError:  # 0001-01-01T00:00+01:00 is before the year 1 in UTC
