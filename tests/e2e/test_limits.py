@@ -14,7 +14,7 @@ from mcp.shared.exceptions import MCPError
 from servers import clean_env, http_server, slow_plugin_site
 from test_http_auth import INITIALIZE, MCP_HEADERS, metric, session
 
-CONFIG = """
+TOKENS = """
 [server.auth]
 mode = "static_tokens"
 
@@ -27,7 +27,10 @@ scopes = ["sql.read"]
 token = "other-token"
 subject = "other"
 scopes = ["sql.read"]
-
+"""
+CONFIG = (
+    TOKENS
+    + """
 [server.limits]
 rate_per_minute = 60
 rate_burst = 3
@@ -35,6 +38,7 @@ max_concurrent_calls = 1
 queue_timeout_s = 0
 max_body_bytes = 4096
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -128,23 +132,7 @@ def test_forwarded_for_keys_the_rate_limit_only_from_a_trusted_proxy(
     assert (429 in statuses) is not trusted, statuses
 
 
-LISTEN_CONFIG = """
-[server.auth]
-mode = "static_tokens"
-
-[[server.auth.static_tokens]]
-token = "listener-token"
-subject = "listener"
-scopes = ["sql.read"]
-
-[[server.auth.static_tokens]]
-token = "other-token"
-subject = "other"
-scopes = ["sql.read"]
-
-[server.limits]
-max_listen_streams_per_client = 2
-"""
+LISTEN_CONFIG = TOKENS + "[server.limits]\nmax_listen_streams_per_client = 2\n"
 
 
 @asynccontextmanager
@@ -182,15 +170,15 @@ async def test_one_client_cannot_hold_every_listen_stream(tmp_path: Path) -> Non
     (tmp_path / "azsql-mcp.toml").write_text(LISTEN_CONFIG)
     with http_server(clean_env({}), str(tmp_path)) as base:
         async with httpx.AsyncClient(timeout=20) as http, AsyncExitStack() as held:
-            opened = [await held.enter_async_context(listening(http, base, "listener-token"))]
-            opened.append(await held.enter_async_context(listening(http, base, "listener-token")))
-            async with listening(http, base, "listener-token") as third:
+            opened = [await held.enter_async_context(listening(http, base, "limits-token"))]
+            opened.append(await held.enter_async_context(listening(http, base, "limits-token")))
+            async with listening(http, base, "limits-token") as third:
                 assert third == 429
             async with listening(http, base, "other-token") as others:
                 assert others == 200  # the limit is per client
             assert opened == [200, 200]
             await held.aclose()  # the client closes its streams: it may open new ones
-            async with listening(http, base, "listener-token") as again:
+            async with listening(http, base, "limits-token") as again:
                 assert again == 200
         text = httpx.get(base + "/metrics").text
     assert metric(text, "azsql_mcp_limited_requests_total", limit="listen") == 1
