@@ -220,6 +220,30 @@ def test_unfiltered_writes_need_permission(sql: str) -> None:
 @pytest.mark.parametrize(
     "sql",
     [
+        "DELETE d FROM dbo.Docs AS d WHERE d.Body.exist('/a') = 1",
+        "DELETE FROM dbo.Docs WHERE Body.exist('/a') = 1",
+        "UPDATE e SET Title = 'Lead' FROM dbo.Emp AS e WHERE e.Node.GetLevel() = 1",
+    ],
+)
+def test_a_method_on_a_column_filters_a_write(sql: str) -> None:
+    assert check_write(sql, ALL_KINDS, allow_unfiltered=False).has_where
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE dbo.AlwaysOne() = 1",  # a function of no column
+        "DELETE d FROM dbo.Docs AS d WHERE d.Body.exist('/a') = d.Body.exist('/a')",
+    ],
+)
+def test_a_function_of_no_column_or_a_self_comparison_does_not_filter(sql: str) -> None:
+    with pytest.raises(QueryRefused, match="WHERE"):
+        check_write(sql, ALL_KINDS, allow_unfiltered=False)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
         "UPDATE t SET output = s.output FROM t JOIN s ON s.id = t.id WHERE t.id = 1",
         "UPDATE t SET a = 1 OUTPUT inserted.output WHERE id = 1",
         "INSERT INTO t (a) SELECT output FROM s WHERE output > @id",

@@ -68,19 +68,36 @@ def misplaced_modify(node: exp.Expr) -> exp.Dot | None:
 def is_column_method(dot: exp.Dot, table: str, method: exp.Expr) -> bool:
     """Whether `table.column.method(...)` (the tree `dot`) calls a method of the xml or a
     system CLR type on a column of `table`, a table or alias in scope where `dot` sits."""
+    return _is_method(method) and bool(table) and _in_scope(dot, table.casefold())
+
+
+def reads_a_column(dot: exp.Dot) -> bool:
+    """Whether `dot` is written as a method call on a column (`Doc.exist('/a')`,
+    `d.Doc.exist('/a')`), whose value depends on the row: a WHERE clause testing it
+    filters. Where `d` is visible is sqlpolicy's to check (`is_column_method`)."""
+    from sqlglot import exp
+
+    target = dot.this
+    if isinstance(target, exp.Dot):
+        if not isinstance(target.expression, exp.Identifier):
+            return False
+        target = target.this
+    return isinstance(target, exp.Identifier) and _is_method(dot.expression)
+
+
+def _is_method(method: exp.Expr) -> bool:
+    """An xml method called with the string literals it takes, or a system CLR type's
+    method by its name."""
     from sqlglot import exp
 
     if not isinstance(method, exp.Anonymous):
         return False
     name = method.name
     count = METHOD_ARGUMENTS.get(name.lower())
-    if count is not None:
-        arguments = method.expressions
-        if len(arguments) != count or not all(map(_is_string, arguments)):
-            return False
-    elif not _is_clr_method(name):
-        return False
-    return bool(table) and _in_scope(dot, table.casefold())
+    if count is None:
+        return _is_clr_method(name)
+    arguments = method.expressions
+    return len(arguments) == count and all(map(_is_string, arguments))
 
 
 def _is_clr_method(name: str) -> bool:

@@ -2,16 +2,19 @@
 
 `allow_unfiltered_writes = false` asks for a WHERE clause that can be false for some
 row. A clause is treated as always true when, after sqlglot's `simplify`, it names no
-column, or it is true once every self-comparison (`a = a`, `a >= a`, `a IN (a)`,
-`a LIKE a`) and every `c IS NOT NULL` on a column that cannot be NULL is taken as
-true. This catches the usual bypasses, not every tautology (`id > 0` on an identity
-key passes): `max_affected_rows` is the bound that holds whatever the WHERE says.
+column (a method called on one, `Doc.exist('/a')`, names it), or it is true once every
+self-comparison (`a = a`, `a >= a`, `a IN (a)`, `a LIKE a`) and every `c IS NOT NULL`
+on a column that cannot be NULL is taken as true. This catches the usual bypasses, not
+every tautology (`id > 0` on an identity key passes): `max_affected_rows` is the bound
+that holds whatever the WHERE says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
+
+from azsql_mcp.db import column_methods
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -22,7 +25,7 @@ def filters(where: exp.Expr | None, non_nullable: Collection[str] = ()) -> bool:
     from sqlglot import exp
     from sqlglot.optimizer.simplify import simplify
 
-    if where is None or where.find(exp.Column) is None:
+    if where is None or not _reads_a_column(where):
         return False
     condition = where.this if isinstance(where, exp.Where) else where
     simplified = simplify(condition.copy(), dialect="tsql")
@@ -30,7 +33,15 @@ def filters(where: exp.Expr | None, non_nullable: Collection[str] = ()) -> bool:
     result = simplify(replaced, dialect="tsql")
     if isinstance(result, exp.Boolean) and result.this:
         return False
-    return result.find(exp.Column) is not None
+    return _reads_a_column(result)
+
+
+def _reads_a_column(node: exp.Expr) -> bool:
+    from sqlglot import exp
+
+    if node.find(exp.Column) is not None:
+        return True
+    return any(column_methods.reads_a_column(dot) for dot in node.find_all(exp.Dot))
 
 
 def not_null_tests(where: exp.Expr) -> tuple[str, ...]:
@@ -74,9 +85,7 @@ def _true_if_tautology(node: exp.Expr, non_nullable: Collection[str]) -> exp.Exp
 
 
 def _same(a: exp.Expr | None, b: exp.Expr | None) -> bool:
-    from sqlglot import exp
-
-    return a is not None and a == b and a.find(exp.Column) is not None
+    return a is not None and a == b and _reads_a_column(a)
 
 
 def _not_null_column(node: exp.Expr) -> exp.Column | None:
