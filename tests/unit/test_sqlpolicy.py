@@ -160,6 +160,11 @@ def test_clr_type_methods_on_a_column_of_a_table_in_scope_are_accepted(sql: str)
         "SELECT OtherDb.dbo.getlevel() FROM dbo.T AS OtherDb",
         "SELECT OtherDb.dbo.Lookup(1) FROM dbo.T AS OtherDb",
         "SELECT OtherDb.dbo.Status(1) FROM dbo.T AS OtherDb",
+        # function names are not case-sensitive, method names are: these are no methods
+        "SELECT OtherDb.dbo.STATUS(42) FROM dbo.T AS OtherDb",
+        "SELECT OtherDb.dbo.STOCKLEVEL(42) FROM dbo.T AS OtherDb",
+        "SELECT OtherDb.dbo.VALUE('a', 'b') FROM dbo.T AS OtherDb",
+        "SELECT OtherDb.dbo.Exist('a') FROM dbo.T AS OtherDb",
     ],
 )
 def test_a_function_named_unlike_a_clr_type_method_stays_refused(sql: str) -> None:
@@ -475,3 +480,33 @@ def test_security_docs_examples_are_the_real_refusals() -> None:
     with pytest.raises(QueryRefused) as caught:
         check_write("DELETE FROM t WHERE 1 = 1 OR a = 1", ALL_KINDS, allow_unfiltered=False)
     assert caught.value.reason in docs
+
+
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        ("SELECT OtherDb.dbo.fn(1).value('.', 'int') FROM t", "names the database OtherDb"),
+        ("SELECT OtherDb.dbo.fn(t.a).ToString() FROM t", "names the database OtherDb"),
+        (
+            "SELECT * FROM t CROSS APPLY OtherDb.dbo.fn(1).nodes('/a') AS n(c)",
+            "names the database OtherDb",
+        ),
+        ("SELECT Srv.OtherDb.dbo.fn(1).value('.', 'int') FROM t", "four-part"),
+        (
+            "SELECT master.sys.fn_get_audit_file(N'x', NULL, NULL).value('.', 'int') FROM t",
+            "names the database master",
+        ),
+        (
+            "SELECT fn_get_audit_file(N'x', NULL, NULL).value('.', 'int') FROM t",
+            "fn_get_audit_file",
+        ),
+    ],
+)
+def test_a_method_of_a_function_result_does_not_hide_the_function(sql: str, fragment: str) -> None:
+    """`OtherDb.dbo.fn(1).value(...)` calls OtherDb's fn, then a method of what it returns."""
+    assert fragment in refused(sql)
+
+
+def test_a_method_of_a_function_result_in_the_source_database_is_accepted() -> None:
+    sql = "SELECT dbo.Doc(t.id).value('(/a)[1]', 'int'), CAST(t.x AS xml).query('.') FROM t"
+    assert check_select(sql, policy=OWN).kind == "select"

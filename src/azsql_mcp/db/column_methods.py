@@ -7,17 +7,17 @@ type method syntax: when `a` is a table or alias the query can see there, `a.b.m
 the method `m` of its column `b`. sqlpolicy asks here before it refuses `a` as another
 database.
 
-Only these types' methods count, so a function of another database that merely sits
-behind an alias of the same name is still refused: the xml methods each with the string
-literals SQL Server requires (the XQuery, and value()'s SQL type); the hierarchyid and
-spatial methods by their names, as written (CLR method names are case-sensitive).
-modify() writes: SQL Server allows it only in the SET list of an UPDATE, and so does the
-guard.
+Only these types' methods count, spelt exactly as SQL Server knows them (xml's in lower
+case, the CLR types' as documented: their names are case-sensitive, where a function's
+name is not): the xml methods each with the string literals SQL Server requires (the
+XQuery, and value()'s SQL type), the hierarchyid and spatial methods by their names.
+Any other spelling (`VALUE`, `STATUS`) can only be a function of the database `a`, and
+is refused as one. modify() writes: SQL Server allows it only in the SET list of an
+UPDATE, and so does the guard.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -32,7 +32,7 @@ MODIFY = "modify"
 HIERARCHYID_METHODS = frozenset(
     {"GetAncestor", "GetDescendant", "GetLevel", "GetReparentedValue", "IsDescendantOf", "ToString"}
 )
-# geometry's and geography's extended methods; their OGC methods are the ST... ones
+# geometry's and geography's extended methods
 SPATIAL_METHODS = frozenset(
     {
         "AsBinaryZM", "AsGml", "AsTextZM", "BufferWithCurves", "BufferWithTolerance",
@@ -41,7 +41,20 @@ SPATIAL_METHODS = frozenset(
         "ReorientObject", "RingN", "ShortestLineTo", "ToString",
     }
 )  # fmt: skip
-_OGC_METHOD = re.compile(r"ST[A-Z][A-Za-z]*")
+# geometry's and geography's OGC methods ("OGC Methods on Geometry Instances", and on
+# geography ones; STX, STY and STSrid are properties, written without parentheses)
+OGC_METHODS = frozenset(
+    {
+        "STArea", "STAsBinary", "STAsText", "STBoundary", "STBuffer", "STCentroid",
+        "STContains", "STConvexHull", "STCrosses", "STCurveN", "STCurveToLine",
+        "STDifference", "STDimension", "STDisjoint", "STDistance", "STEndPoint",
+        "STEnvelope", "STEquals", "STExteriorRing", "STGeometryN", "STGeometryType",
+        "STInteriorRingN", "STIntersection", "STIntersects", "STIsClosed", "STIsEmpty",
+        "STIsRing", "STIsSimple", "STIsValid", "STLength", "STNumCurves", "STNumGeometries",
+        "STNumInteriorRing", "STNumPoints", "STOverlaps", "STPointN", "STPointOnSurface",
+        "STRelate", "STStartPoint", "STSymDifference", "STTouches", "STUnion", "STWithin",
+    }
+)  # fmt: skip
 # Where in a query its every table is visible: the SELECT or SET list and the filters.
 _SEES_ALL_SOURCES = frozenset({"expressions", "where", "group", "having", "order"})
 
@@ -93,7 +106,7 @@ def _is_method(method: exp.Expr) -> bool:
     if not isinstance(method, exp.Anonymous):
         return False
     name = method.name
-    count = METHOD_ARGUMENTS.get(name.lower())
+    count = METHOD_ARGUMENTS.get(name)  # xml's method names are lower case, and exact
     if count is None:
         return _is_clr_method(name)
     arguments = method.expressions
@@ -101,9 +114,7 @@ def _is_method(method: exp.Expr) -> bool:
 
 
 def _is_clr_method(name: str) -> bool:
-    if name in HIERARCHYID_METHODS or name in SPATIAL_METHODS:
-        return True
-    return _OGC_METHOD.fullmatch(name) is not None
+    return name in HIERARCHYID_METHODS or name in SPATIAL_METHODS or name in OGC_METHODS
 
 
 def _is_string(node: exp.Expr) -> bool:

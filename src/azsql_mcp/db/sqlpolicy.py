@@ -164,15 +164,21 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
     from sqlglot import exp
 
     parts = _dot_parts(dot)
-    function = parts[-1]
-    # Any function, not only one sqlglot does not know: in `OtherDb.dbo.Split(...)` the
-    # name is a user function of that database whatever sqlglot calls it.
-    if not isinstance(function, exp.Func):
+    # The first call is the function the parts name; what follows it are methods of its
+    # result (`OtherDb.dbo.fn(1).value('.', 'int')` calls OtherDb's fn). Any function,
+    # not only one sqlglot does not know: in `OtherDb.dbo.Split(...)` the name is a user
+    # function of that database whatever sqlglot calls it.
+    first = next((i for i, part in enumerate(parts) if isinstance(part, exp.Func)), None)
+    if first is None:
         return
-    qualifiers = parts[:-1]
+    function, qualifiers = parts[first], parts[:first]
+    if not qualifiers:
+        if isinstance(function, exp.Anonymous):  # fn_x(...).value(...): fn_x named alone
+            _check_object(function.name, None, policy, allowed)
+        return
     # An empty part (None) is an omitted schema: `OtherDb..tvf(...)`.
     if not all(isinstance(part, exp.Identifier) or part is None for part in qualifiers):
-        return  # a method call on a column, such as x.value('...', 'int')
+        return  # a method called on a variable or an expression: @x.value('...', 'int')
     if qualifiers[0] is None:
         return
     if len(qualifiers) == 2 and column_methods.is_column_method(dot, qualifiers[0].name, function):
