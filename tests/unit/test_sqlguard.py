@@ -11,6 +11,7 @@ import sqlglot
 from sql_corpus import load_corpus
 
 from azsql_mcp import QueryRefused
+from azsql_mcp.db import write_filters
 from azsql_mcp.db.sqlguard import (
     ALLOWED_SELECT,
     MAX_NESTING,
@@ -239,6 +240,24 @@ def test_a_method_on_a_column_filters_a_write(sql: str) -> None:
 def test_a_function_of_no_column_or_a_self_comparison_does_not_filter(sql: str) -> None:
     with pytest.raises(QueryRefused, match="WHERE"):
         check_write(sql, ALL_KINDS, allow_unfiltered=False)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "Doc.exist('/a') IS NOT NULL",
+        "d.Node.GetLevel() IS NOT NULL",
+        "Doc.exist('/a') IS NULL OR Doc.exist('/a') IS NOT NULL",
+        "Doc IS NULL OR Doc IS NOT NULL",
+    ],
+)
+def test_a_method_on_a_not_null_column_tested_for_null_does_not_filter(where: str) -> None:
+    """A method of a NOT NULL column is not NULL either: `IS NOT NULL` on it holds for
+    every row, as on the column itself."""
+    tree = sqlglot.parse_one(f"DELETE d FROM t AS d WHERE {where}", read="tsql")
+    clause = tree.args["where"]
+    assert not write_filters.filters(clause, ("doc", "node"))
+    assert set(write_filters.not_null_tests(clause)) <= {"Doc", "Node"}
 
 
 @pytest.mark.parametrize(

@@ -88,14 +88,20 @@ def reads_a_column(dot: exp.Dot) -> bool:
     """Whether `dot` is written as a method call on a column (`Doc.exist('/a')`,
     `d.Doc.exist('/a')`), whose value depends on the row: a WHERE clause testing it
     filters. Where `d` is visible is sqlpolicy's to check (`is_column_method`)."""
+    return column_of(dot) is not None
+
+
+def column_of(dot: exp.Dot) -> str | None:
+    """The column `dot` calls a method on, as written (`Doc` of `d.Doc.exist('/a')`)."""
     from sqlglot import exp
 
     target = dot.this
-    if isinstance(target, exp.Dot):
-        if not isinstance(target.expression, exp.Identifier):
-            return False
-        target = target.this
-    return isinstance(target, exp.Identifier) and _is_method(dot.expression)
+    column = target.expression if isinstance(target, exp.Dot) else target
+    if isinstance(target, exp.Dot) and not isinstance(target.this, exp.Identifier):
+        return None
+    if not isinstance(column, exp.Identifier) or not _is_method(dot.expression):
+        return None
+    return str(column.name)
 
 
 def _is_method(method: exp.Expr) -> bool:

@@ -48,8 +48,8 @@ def not_null_tests(where: exp.Expr) -> tuple[str, ...]:
     """Names of the columns the clause tests with IS NOT NULL, as written."""
     from sqlglot import exp
 
-    columns = (_not_null_column(node) for node in where.find_all(exp.Not))
-    return tuple(sorted({column.name for column in columns if column is not None}))
+    names = (_not_null_name(node) for node in where.find_all(exp.Not))
+    return tuple(sorted({name for name in names if name is not None}))
 
 
 def table_names(tree: exp.Expr) -> tuple[tuple[str, ...], ...]:
@@ -78,8 +78,10 @@ def _true_if_tautology(node: exp.Expr, non_nullable: Collection[str]) -> exp.Exp
         return exp.true()
     if isinstance(node, exp.In) and any(_same(node.this, e) for e in node.expressions):
         return exp.true()
-    column = _not_null_column(node)
-    if column is not None and column.name.casefold() in non_nullable:
+    name = _not_null_name(node)
+    if name is not None and name.casefold() in non_nullable:
+        return exp.true()
+    if isinstance(node, exp.Or) and _null_or_not_null(node.this, node.expression):
         return exp.true()
     return node
 
@@ -88,17 +90,30 @@ def _same(a: exp.Expr | None, b: exp.Expr | None) -> bool:
     return a is not None and a == b and _reads_a_column(a)
 
 
-def _not_null_column(node: exp.Expr) -> exp.Column | None:
-    """The column of `NOT c IS NULL` (how sqlglot reads `c IS NOT NULL`), else None."""
+def _not_null_name(node: exp.Expr) -> str | None:
+    """The column of `NOT c IS NULL` (how sqlglot reads `c IS NOT NULL`), else None. A
+    method called on a column counts as the column (`Doc.exist('/a') IS NOT NULL` is true
+    on every row of a NOT NULL Doc; for value(), which may be NULL, the check is
+    stricter than it need be)."""
     from sqlglot import exp
 
     inner = node.this if isinstance(node, exp.Not) else None
     if isinstance(inner, exp.Paren):
         inner = inner.this
-    if (
-        isinstance(inner, exp.Is)
-        and isinstance(inner.this, exp.Column)
-        and isinstance(inner.expression, exp.Null)
-    ):
-        return inner.this
+    if not isinstance(inner, exp.Is) or not isinstance(inner.expression, exp.Null):
+        return None
+    if isinstance(inner.this, exp.Column):
+        return inner.this.name
+    if isinstance(inner.this, exp.Dot):
+        return column_methods.column_of(inner.this)
     return None
+
+
+def _null_or_not_null(a: exp.Expr, b: exp.Expr) -> bool:
+    """`x IS NULL OR x IS NOT NULL`, either way round: true on every row."""
+    from sqlglot import exp
+
+    return any(
+        isinstance(negated, exp.Not) and isinstance(tested, exp.Is) and _same(tested, negated.this)
+        for tested, negated in ((a, b), (b, a))
+    )
