@@ -172,6 +172,7 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
     if first is None:
         return
     function, qualifiers = parts[first], parts[:first]
+    assert isinstance(function, exp.Func)
     if not qualifiers:
         if isinstance(function, exp.Anonymous):  # fn_x(...).value(...): fn_x named alone
             _check_object(function.name, None, policy, allowed)
