@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, runtime_checkable
 
 import pluggy
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import TypeVar
+
+if TYPE_CHECKING:
+    import mcp.types as mt
 
 hookimpl = pluggy.HookimplMarker("azsql_mcp")
 
@@ -410,7 +413,7 @@ class RegisterTool(Protocol):
         name: str | None = None,
         title: str | None = None,
         description: str | None = None,
-        annotations: Mapping[str, Any] | None = None,
+        annotations: Mapping[str, Any] | mt.ToolAnnotations | None = None,
         tags: set[str] | None = None,
         writes: bool = False,
         scopes: Sequence[str] | None = None,

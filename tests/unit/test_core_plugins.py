@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import mcp.types as mt
 import pytest
 from fake_dists import TOOL_PLUGIN, make_dist
 from fastmcp import Client
@@ -396,7 +397,6 @@ def test_a_bad_tool_name_stops_startup_in_strict_mode() -> None:
         ({"readOnlyHnt": True}, "unknown annotation 'readOnlyHnt' (did you mean 'readOnlyHint'?)"),
         ({"read_only_hnt": True}, "(did you mean 'readOnlyHint'?)"),
         ({"destructive": True}, "(did you mean 'destructiveHint'?)"),
-        ({"colour": "red"}, "unknown annotation 'colour'; MCP's tool annotations are"),
         ({"readOnlyHint": "maybe"}, "annotations.readOnlyHint: Input should be a valid boolean"),
     ],
 )
@@ -409,14 +409,27 @@ def test_a_misspelt_or_mistyped_annotation_fails_the_plugin(
     assert "PluginError: tool 'tool': " in acme.reason and expected in acme.reason
 
 
-@pytest.mark.parametrize("spelling", ["spec", "model"])
+def test_an_annotation_mcp_does_not_define_is_left_out_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    given = {"readOnlyHint": True, "x-acme-cost": "low"}
+    plugins = load_plugins(settings(), {"acme": _one_tool(annotations=given)})
+    assert record(plugins, "acme").status == "loaded"
+    hints = plugins.tools["tool"].annotations
+    assert hints is not None and hints.model_dump(by_alias=True, exclude_none=True) == {
+        "readOnlyHint": True
+    }
+    assert "'x-acme-cost' is not one of MCP's tool annotations" in caplog.text
+
+
+@pytest.mark.parametrize("spelling", ["spec", "model", "object"])
 async def test_mcp_annotations_reach_the_listed_tool(spelling: str) -> None:
     hints = {"title": "T", "readOnlyHint": True, "openWorldHint": False}
-    given = (
-        hints
-        if spelling == "spec"
-        else {"title": "T", "read_only_hint": True, "open_world_hint": False}
-    )
+    given: Any = hints
+    if spelling == "model":
+        given = {"title": "T", "read_only_hint": True, "open_world_hint": False}
+    elif spelling == "object":
+        given = mt.ToolAnnotations(title="T", read_only_hint=True, open_world_hint=False)
     app = build_app(settings(), extra_plugins={"acme": _one_tool(annotations=given)})
     async with Client(app.mcp) as client:
         tool = next(t for t in await client.list_tools() if t.name == "tool")

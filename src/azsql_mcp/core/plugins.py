@@ -546,7 +546,7 @@ class Staging:
         name: str | None = None,
         title: str | None = None,
         description: str | None = None,
-        annotations: Mapping[str, Any] | None = None,
+        annotations: Mapping[str, Any] | mt.ToolAnnotations | None = None,
         tags: set[str] | None = None,
         writes: bool = False,
         scopes: Sequence[str] | None = None,
@@ -641,24 +641,43 @@ def _check_tool_name(name: str) -> None:
     )
 
 
-def _tool_annotations(tool: str, given: Mapping[str, Any] | None) -> mt.ToolAnnotations | None:
+def _tool_annotations(
+    tool: str, given: Mapping[str, Any] | mt.ToolAnnotations | None
+) -> mt.ToolAnnotations | None:
     """`annotations` as MCP's ToolAnnotations, which would drop a misspelt key without a
-    word: an unknown key or a value of the wrong type fails the plugin instead."""
+    word: a key close to a known one (a typo) or a value of the wrong type fails the
+    plugin instead; another key (a newer revision's hint, a vendor's) is left out with a
+    warning, as FastMCP would leave it out."""
+    if isinstance(given, mt.ToolAnnotations):
+        return given
     if not given:
         return None
-    # matched without case or '_', so that read_only_hint finds readOnlyHint
-    known = {k.lower(): k for k in ANNOTATION_KEYS}
-    for key in given:
-        if key in ANNOTATION_KEYS or key in mt.ToolAnnotations.model_fields:
-            continue  # readOnlyHint, or read_only_hint as the model also takes it
-        close = difflib.get_close_matches(str(key).lower().replace("_", ""), list(known), n=1)
-        hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
+    if not isinstance(given, Mapping):
         raise PluginError(
-            f"tool {tool!r}: unknown annotation {key!r}{hint}; MCP's tool annotations are"
-            f" {', '.join(ANNOTATION_KEYS)}, spelt as here"
+            f"tool {tool!r}: annotations must be a dict of MCP's tool annotations or an"
+            f" mcp.types.ToolAnnotations (got {type(given).__name__})"
+        )
+    # matched without case or '_', so that read_only_hnt finds readOnlyHint
+    known = {k.lower(): k for k in ANNOTATION_KEYS}
+    kept = {}
+    for key, value in given.items():
+        if key in ANNOTATION_KEYS or key in mt.ToolAnnotations.model_fields:
+            kept[key] = value  # readOnlyHint, or read_only_hint as the model also takes it
+            continue
+        close = difflib.get_close_matches(str(key).lower().replace("_", ""), list(known), n=1)
+        if close:
+            raise PluginError(
+                f"tool {tool!r}: unknown annotation {key!r} (did you mean {known[close[0]]!r}?);"
+                f" MCP's tool annotations are {', '.join(ANNOTATION_KEYS)}"
+            )
+        log.warning(
+            "tool %r: %r is not one of MCP's tool annotations (%s); it is left out",
+            tool,
+            key,
+            ", ".join(ANNOTATION_KEYS),
         )
     try:
-        return mt.ToolAnnotations.model_validate(dict(given))
+        return mt.ToolAnnotations.model_validate(kept)
     except ValidationError as exc:
         lines = describe_errors(exc, root=mt.ToolAnnotations)
         raise PluginError(f"tool {tool!r}: annotations.{'; annotations.'.join(lines)}") from None
