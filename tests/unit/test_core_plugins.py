@@ -455,19 +455,38 @@ def _bound_tool(source: str) -> object:
     return Plugin()
 
 
-def test_a_tool_bound_to_a_source_the_config_lacks_is_a_config_problem() -> None:
+UNBOUND = (
+    "sources.sales: tool 'report' of plugin 'acme' (in-process) is bound to source"
+    " 'sales', which is not configured (sources: main); add a [sources.sales] table (a"
+    " running server opens it after a restart), or switch the tool off with"
+    ' [plugins.acme] disabled_tools = ["report"]'
+)
+
+
+async def test_a_tool_bound_to_a_source_the_config_lacks_is_not_offered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """As a plugin that fails to load is skipped: the server starts, with a warning, and
+    no client is offered a tool that cannot work."""
     from azsql_mcp.core.validation import config_problems
 
     plain = settings(sources={"main": SOURCE})
     problems, _ = config_problems(plain, extra_plugins={"acme": _bound_tool("sales")})
-    assert problems == [
-        "sources.sales: tool 'report' of plugin 'acme' (in-process) is bound to source"
-        " 'sales', which is not configured (sources: main); add a [sources.sales] table (a"
-        " running server opens it after a restart), or switch the tool off with"
-        ' [plugins.acme] disabled_tools = ["report"]'
-    ]
+    assert problems == []
+    app = build_app(plain, extra_plugins={"acme": _bound_tool("sales")})
+    assert f"{UNBOUND}; until then it is not offered" in caplog.text
+    async with Client(app.mcp) as client:
+        assert "report" not in {t.name for t in await client.list_tools()}
+
+
+def test_in_strict_mode_a_tool_bound_to_a_missing_source_stops_the_server() -> None:
+    from azsql_mcp.core.validation import config_problems
+
+    strict = settings(sources={"main": SOURCE}, plugins={"strict": True})
+    problems, _ = config_problems(strict, extra_plugins={"acme": _bound_tool("sales")})
+    assert problems == [UNBOUND]
     with pytest.raises(ConfigError, match=r"sources\.sales: tool 'report' of plugin 'acme'"):
-        build_app(plain, extra_plugins={"acme": _bound_tool("sales")})
+        build_app(strict, extra_plugins={"acme": _bound_tool("sales")})
 
 
 def test_a_bound_source_is_matched_without_case_and_bound_as_configured() -> None:

@@ -258,26 +258,38 @@ def bound_plugin() -> types.ModuleType:
     return module
 
 
-def test_a_reload_dropping_a_source_a_tool_is_bound_to_is_refused(
+def test_a_reload_dropping_a_source_a_tool_is_bound_to_keeps_the_running_source(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Sources take effect after a restart: until then the tool keeps the running one."""
     with_sales = config(sources={"sales": UNREACHABLE})
     app = build_app(settings_from_mapping(with_sales), extra_plugins={"acme": bound_plugin()})
-    before = app.settings
-    with caplog.at_level(logging.ERROR):
-        assert apply(app, settings_from_mapping(config(logging={"level": "WARNING"}))) == "invalid"
-    assert app.settings is before
-    assert "sources.sales: tool 'report' of plugin 'acme' (in-process) is bound" in caplog.text
+    assert apply(app, settings_from_mapping(config(logging={"level": "WARNING"}))) == "applied"
+    assert component_key("tool", "report") not in app.hidden.keys
 
 
-def test_a_reload_switching_on_a_tool_whose_source_is_not_running_is_refused(
+def test_a_reload_switching_on_a_tool_whose_source_is_not_running_leaves_it_hidden(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Sources take effect after a restart: the running ones are those the tool gets."""
     off = config(plugins={"acme": {"disabled_tools": ["report"]}})
     app = build_app(settings_from_mapping(off), extra_plugins={"acme": bound_plugin()})
     on = settings_from_mapping(config(sources={"sales": UNREACHABLE}))
+    with caplog.at_level(logging.WARNING):
+        assert apply(app, on) == "applied"
+    assert component_key("tool", "report") in app.hidden.keys
+    assert "tool 'report'" in caplog.text and "(sources: main)" in caplog.text
+    assert "until then it is not offered" in caplog.text
+
+
+def test_in_strict_mode_a_reload_switching_on_an_unbound_tool_is_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    strict = {"strict": True}
+    off = config(plugins={**strict, "acme": {"disabled_tools": ["report"]}})
+    app = build_app(settings_from_mapping(off), extra_plugins={"acme": bound_plugin()})
+    on = settings_from_mapping(config(sources={"sales": UNREACHABLE}, plugins=strict))
     with caplog.at_level(logging.ERROR):
         assert apply(app, on) == "invalid"
     assert component_key("tool", "report") in app.hidden.keys
-    assert "sources.sales: tool 'report'" in caplog.text and "(sources: main)" in caplog.text
+    assert "sources.sales: tool 'report'" in caplog.text

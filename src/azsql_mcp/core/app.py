@@ -70,7 +70,8 @@ class App:
 
     def hidden_keys(self, settings: Settings) -> set[str]:
         """Components clients must not see: of plugins or tools switched off in
-        `settings`, and write tools while every source is read-only."""
+        `settings`, tools bound to a source `settings` do not configure, and write tools
+        while every source is read-only."""
         plugins, tools, _ = self.plugins.switched_off(settings)
         # a plugin whose startup hook failed keeps nothing visible
         plugins |= {r.name for r in self.plugins.records if r.status == "failed"}
@@ -81,7 +82,8 @@ class App:
             else:
                 writes_refused = tool.writes and self.runtime.all_read_only
             withdrawn = name in self.withdrawn
-            if tool.plugin in plugins or name in tools or writes_refused or withdrawn:
+            unbound = tool.source is not None and settings.source_named(tool.source) is None
+            if tool.plugin in plugins or name in tools or writes_refused or withdrawn or unbound:
                 keys.add(component_key("tool", name))
         for uri, resource in self.plugins.resources.items():
             if resource.plugin in plugins:

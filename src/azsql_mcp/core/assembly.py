@@ -46,6 +46,8 @@ def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None 
     problems = assembly_problems(settings, plugins)
     if problems:
         raise ConfigError(problems)
+    for why in unbound_tools(settings, plugins):
+        log.warning("%s; until then it is not offered", why)
     _bind_sources(settings, plugins)
     runtime = Runtime(settings, {r.name: r.config for r in plugins.loaded()})
 
@@ -103,15 +105,19 @@ def assembly_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     tables, plugin selection, plugin sections and their configs, each source's auth
     provider, declared tools."""
     problems = [*reference_problems(settings), *plugins.config_problems]
-    problems += auth_problems(settings, plugins) + binding_problems(settings, plugins)
+    problems += auth_problems(settings, plugins)
+    if settings.plugins.strict:  # else such a tool is not offered, with a warning
+        problems += unbound_tools(settings, plugins)
     return problems + declare_tools(plugins, settings)  # [tools.*]: names, types, the guard
 
 
-def binding_problems(settings: Settings, plugins: PluginSet) -> list[str]:
-    """Plugin tools bound to a source (`register(fn, source=...)`) that `settings` do not
-    configure, found here rather than at the tool's first call. Tools the settings switch
-    off are never called, so they may name a source the operator does not have. (Config
-    tools are judged by the plugin that declares them.)"""
+def unbound_tools(settings: Settings, plugins: PluginSet) -> list[str]:
+    """Why each plugin tool bound to a source (`register(fn, source=...)`) that
+    `settings` do not configure cannot work, found before its first call. Such a tool is
+    not offered (App.hidden_keys), as a plugin that fails to load is skipped; in strict
+    mode it stops the server. Tools the settings switch off are never called, so they
+    may name a source the operator does not have. (Config tools are judged by the
+    plugin that declares them.)"""
     off_plugins, off_tools, _ = plugins.switched_off(settings)
     records = {r.name: r for r in plugins.records}
     known = ", ".join(settings.sources) or "none configured"

@@ -216,6 +216,7 @@ def _listing_app(settings: Settings) -> App:
 
 
 def _tools(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.assembly import unbound_tools
     from azsql_mcp.serving.clientauth import required_scopes
 
     with _loaded(args) as settings:
@@ -226,6 +227,8 @@ def _tools(args: argparse.Namespace) -> int:
     for record in app.plugins.records:
         if record.status == "failed":  # its tools are missing below; say why, as serve does
             print(f"azsql-mcp: {record.describe()} failed: {record.reason}", file=sys.stderr)
+    for why in unbound_tools(settings, app.plugins):
+        print(f"azsql-mcp: {why}; until then it is not offered", file=sys.stderr)
     scopes = required_scopes(settings.server.auth, app.plugins)
     plugin_of = {t.name: t.plugin for t in app.plugins.tools.values()}
     declared = {t.name for t in app.plugins.tools.values() if t.declared}

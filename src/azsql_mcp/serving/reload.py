@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp import metrics
-from azsql_mcp.core.assembly import binding_problems
+from azsql_mcp.core.assembly import unbound_tools
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.core.declared import redeclare
 from azsql_mcp.serving.auditlog import open_audit_log
@@ -118,10 +118,12 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
     current = app.settings
     effective = _merged(current, new)
     # what a restart would refuse, then what the running plugins make of the switches;
-    # a tool switched on must find its source among the running ones
+    # a tool switched on is offered only if it finds its source among the running ones
     problems = _startup_problems(app, new) + app.plugins.switched_off(effective)[2]
-    problems += binding_problems(effective, app.plugins)
-    # both may report an unknown disabled tool, or a bound tool's missing source
+    unbound = unbound_tools(effective, app.plugins)
+    if effective.plugins.strict:
+        problems += unbound
+    # both may report an unknown disabled tool, or (strict) a bound tool's missing source
     problems = list(dict.fromkeys(problems))
     tokens = None
     auth = effective.server.auth
@@ -172,6 +174,8 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
         old_audit, app.tool_calls.audit = app.tool_calls.audit, audit
         if old_audit is not None:
             old_audit.close()
+    for why in unbound:
+        log.warning("%s; until then it is not offered", why)
     log.info("config reloaded (%s): %s", reason, ", ".join(sorted(map(toml_path, changed))))
     return "applied"
 
