@@ -181,10 +181,9 @@ def _startup_problems(app: App, new: Settings) -> list[str]:
     settings: plugin selection and sections against the installed plugins, auth
     providers, references, declared tools, the binding rules. Plugins are loaded again
     to judge them; that they fail to import or register was logged at start already."""
-    from azsql_mcp.core.validation import config_problems, plugin_logs_held_back
+    from azsql_mcp.core.validation import config_problems
 
-    with plugin_logs_held_back():
-        problems, _ = config_problems(new, extra_plugins=app.plugins.in_process)
+    problems, _ = config_problems(new, extra_plugins=app.plugins.in_process)
     return problems
 
 
