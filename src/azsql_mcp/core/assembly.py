@@ -43,9 +43,16 @@ log = logging.getLogger(__name__)
 def build_app(settings: Settings, *, extra_plugins: Mapping[str, object] | None = None) -> App:
     """Load plugins and assemble the FastMCP server; raises ConfigError or PluginError."""
     plugins = load_plugins(settings, extra_plugins)
+    plugins.report_failures(settings.plugins.strict)
     problems = assembly_problems(settings, plugins)
     if problems:
         raise ConfigError(problems)
+    return assemble(settings, plugins)
+
+
+def assemble(settings: Settings, plugins: PluginSet) -> App:
+    """The FastMCP server of plugins already loaded and judged against these settings
+    (`assembly_problems` found nothing): their hooks are not run again."""
     for why in unbound_tools(settings, plugins):
         log.warning("%s; until then it is not offered", why)
     _bind_sources(settings, plugins)

@@ -125,7 +125,6 @@ def _serve(args: argparse.Namespace) -> int:
     gc.freeze()
     from dataclasses import replace
 
-    from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import config_path
     from azsql_mcp.core.validation import SettingsLoader
     from azsql_mcp.serving.reload import ConfigSource
@@ -138,19 +137,28 @@ def _serve(args: argparse.Namespace) -> int:
         server["stateless_http"] = True
     loader = SettingsLoader(args.config, {"server": server} if server else None)
     settings = loader()
-    # quietly: the plugins load again below, and a failure is logged there once
-    setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
-    _validate(settings)
-    setup_logging(settings.logging)
     path = config_path(args.config)
     if not args.demo:
-        return _run(build_app(settings), ConfigSource(loader, path))
+        return _run(_serving_app(settings), ConfigSource(loader, path))
     from azsql_mcp.diagnostics.demo import demo_settings
 
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
         source = ConfigSource(replace(loader, sources=demo.sources), path)
-        return _run(build_app(demo), source)
+        return _run(_serving_app(demo), source)
+
+
+def _serving_app(settings: Settings) -> App:
+    """The App `serve` runs: the plugins load once, are judged as every command judges
+    them, then their failures are reported as `[plugins] strict` says."""
+    from azsql_mcp.core.assembly import assemble
+
+    # quietly: a plugin's failure is logged once, after its configuration is judged
+    setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
+    plugins = _validate(settings)
+    setup_logging(settings.logging)
+    plugins.report_failures(settings.plugins.strict)
+    return assemble(settings, plugins)
 
 
 def _run(app: App, config: ConfigSource) -> int:
@@ -177,7 +185,7 @@ def _plugins(args: argparse.Namespace) -> int:
     if not problems:
         # assembled as `serve` does: a plugin whose component FastMCP refuses failed
         lenient = settings.plugins.model_copy(update={"strict": False})
-        plugin_set = _listing_app(settings.model_copy(update={"plugins": lenient})).plugins
+        _listing_app(settings.model_copy(update={"plugins": lenient}), plugin_set)
     records = [r for r in plugin_set.records if args.all or r.status != "disabled"]
     if args.json:
         out = {"plugins": [r.as_dict() for r in records], "config_problems": problems}
@@ -203,16 +211,17 @@ def _plugins(args: argparse.Namespace) -> int:
     return 0
 
 
-def _listing_app(settings: Settings) -> App:
-    """The server `serve` would assemble, for listing what it offers: every tool as a
-    client holding every scope would see it (no client auth); no source is opened, and
-    the audit log is neither opened nor created (no call is made)."""
-    from azsql_mcp.core.assembly import build_app
+def _listing_app(settings: Settings, plugins: PluginSet) -> App:
+    """The server `serve` would assemble from these validated plugins, for listing what
+    it offers: every tool as a client holding every scope would see it (no client auth);
+    no source is opened, and the audit log is neither opened nor created (no call is
+    made)."""
+    from azsql_mcp.core.assembly import assemble
     from azsql_mcp.core.config import AuthSettings
 
     server = settings.server.model_copy(update={"auth": AuthSettings()})
     audit = settings.audit.model_copy(update={"enabled": False})
-    return build_app(settings.model_copy(update={"server": server, "audit": audit}))
+    return assemble(settings.model_copy(update={"server": server, "audit": audit}), plugins)
 
 
 def _tools(args: argparse.Namespace) -> int:
@@ -221,8 +230,9 @@ def _tools(args: argparse.Namespace) -> int:
 
     with _loaded(args) as settings:
         setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
-        _validate(settings)
-        app = _listing_app(settings)
+        plugins = _validate(settings)
+        plugins.report_failures(settings.plugins.strict)  # as `serve`: strict stops here
+        app = _listing_app(settings, plugins)
         tools = asyncio.run(app.mcp.list_tools())
     for record in app.plugins.records:
         if record.status == "failed":  # its tools are missing below; say why, as serve does
@@ -288,6 +298,7 @@ def _check(args: argparse.Namespace) -> int:
 
     with _loaded(args) as settings:
         plugins = _validate(settings)
+        plugins.report_failures(strict=False)  # checks the sources whatever `strict` says
         return asyncio.run(run_check(settings, args.source, sys.stdout, plugins=plugins))
 
 

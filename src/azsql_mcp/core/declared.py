@@ -8,7 +8,13 @@ from azsql_mcp.api import CheckStatement
 from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.config import Settings
-from azsql_mcp.core.plugins import PluginSet, Staging, ToolSpec, call_plugin_hook
+from azsql_mcp.core.plugins import (
+    PluginRecord,
+    PluginSet,
+    Staging,
+    ToolSpec,
+    call_plugin_hook,
+)
 from azsql_mcp.core.resolution import resolve_when_reached
 
 HOOK = "register_config_tools"
@@ -18,17 +24,13 @@ WRITE_KINDS = ("insert", "update", "delete")
 def declare_tools(plugins: PluginSet, settings: Settings) -> list[str]:
     """Replace the declared tools in `plugins` with those of `settings.tools`.
 
-    Returns every problem found; with any, `plugins` is left as it was."""
-    taken = frozenset(name for name, spec in plugins.tools.items() if not spec.declared)
+    Returns every problem found; with any, `plugins` is left as it was. (`_inputs`
+    lists what it reads besides the tables.)"""
+    taken = _taken(plugins)
     check = statement_checker(settings)
     staged: list[Staging] = []
     problems: list[str] = []
-    implementers = {
-        impl.plugin_name for impl in getattr(plugins.manager.hook, HOOK).get_hookimpls()
-    }
-    for record in plugins.loaded():
-        if record.name not in implementers:
-            continue
+    for record in _declarers(plugins):
         staging = Staging(record)
         try:
             # through pluggy, like every hook: each implementation gets the arguments it names
@@ -67,32 +69,61 @@ def declare_tools(plugins: PluginSet, settings: Settings) -> list[str]:
     return []
 
 
+def _taken(plugins: PluginSet) -> frozenset[str]:
+    return frozenset(name for name, spec in plugins.tools.items() if not spec.declared)
+
+
+def _declarers(plugins: PluginSet) -> list[PluginRecord]:
+    """The loaded plugins that implement the hook, in load order."""
+    implementers = {
+        impl.plugin_name for impl in getattr(plugins.manager.hook, HOOK).get_hookimpls()
+    }
+    return [record for record in plugins.loaded() if record.name in implementers]
+
+
 def _replace(plugins: PluginSet, staged: list[Staging], settings: Settings) -> None:
-    old = {name for name, spec in plugins.tools.items() if spec.declared}
-    for name in old:
-        del plugins.tools[name]
-    for record in plugins.records:
-        record.tools = [t for t in record.tools if t not in old]
     for staging in staged:
         for spec in staging.tools:
             spec.declared = True
             spec.source = spec.source or settings.default_source
-            plugins.tools[spec.name] = spec
-            staging.record.tools.append(spec.name)
+    _install(plugins, [spec for staging in staged for spec in staging.tools])
+
+
+def _install(plugins: PluginSet, specs: list[ToolSpec]) -> None:
+    """`specs` in place of the declared tools in `plugins`, each listed by its plugin."""
+    old = set(declared_specs(plugins))
+    for name in old:
+        del plugins.tools[name]
+    for record in plugins.records:
+        record.tools = [t for t in record.tools if t not in old]
+    records = {record.name: record for record in plugins.records}
+    for spec in specs:
+        plugins.tools[spec.name] = spec
+        records[spec.plugin].tools.append(spec.name)
 
 
 def declared_specs(plugins: PluginSet) -> dict[str, ToolSpec]:
     return {name: spec for name, spec in plugins.tools.items() if spec.declared}
 
 
-def redeclare(app: App, settings: Settings) -> list[str]:
-    """On reload: the declared tools of `settings` replace the running ones, in the
-    plugins and in FastMCP; problems leave everything as it was. Tools that need their
-    source's catalog are resolved again on the sources that are open."""
+def redeclare(app: App, settings: Settings, judged: PluginSet, new: Settings) -> list[str]:
+    """On reload: the declared tools of `settings` (the running settings with the new
+    reloadable parts) replace the running ones, in the plugins and in FastMCP; problems
+    leave everything as it was. Tools that need their source's catalog are resolved
+    again on the sources that are open.
+
+    `judged`: the plugins the reload's validation loaded and declared the tools of `new`
+    in. Those tools are taken as they are when the running plugins would declare the
+    same (`_inputs`), which leaves one run of the hook per reload; otherwise (a plugin
+    switched on or off, a source changed in the file) the running plugins declare them
+    again, against the running sources."""
     old = dict(declared_specs(app.plugins))
-    problems = declare_tools(app.plugins, settings)
-    if problems:
-        return problems
+    if _inputs(judged, new) == _inputs(app.plugins, settings):
+        _install(app.plugins, list(declared_specs(judged).values()))
+    else:
+        problems = declare_tools(app.plugins, settings)
+        if problems:
+            return problems
     # A tool whose table, source and plugin are unchanged keeps what it had, resolved
     # parameters included: it is not withdrawn and resolved again, failing calls meanwhile.
     kept = {
@@ -120,6 +151,17 @@ def redeclare(app: App, settings: Settings) -> list[str]:
     for source in list(app.runtime.databases):
         resolve_when_reached(app, source)
     return []
+
+
+def _inputs(plugins: PluginSet, settings: Settings) -> tuple[object, ...]:
+    """What declare_tools and its statement_checker read besides the tables: equal
+    inputs declare equal tools. Keep it in step with them."""
+    sources = {
+        name: (source.database, settings.source_security(name))
+        for name, source in settings.sources.items()
+    }
+    declarers = [record.name for record in _declarers(plugins)]
+    return declarers, _taken(plugins), settings.default_source, sources
 
 
 def statement_checker(settings: Settings) -> CheckStatement:

@@ -168,9 +168,20 @@ class PluginSet:
     manager: pluggy.PluginManager
     # the plugins handed to load_plugins as objects (tests), to validate a reload with
     in_process: Mapping[str, object] = field(default_factory=dict)
+    # each plugin that failed to load: the message and the exception, for report_failures
+    failures: list[tuple[str, BaseException | None]] = field(default_factory=list)
 
     def loaded(self) -> list[PluginRecord]:
         return [r for r in self.records if r.status == "loaded"]
+
+    def report_failures(self, strict: bool) -> None:
+        """Raise PluginError for the first plugin that failed to load (strict), or log
+        each. Loading only records them: a command that judges the configuration first
+        reports its problems, and a failure once."""
+        for message, exc in self.failures:
+            if strict:
+                raise PluginError(message) from exc
+            log.error(message + "; the server starts without it", exc_info=exc)
 
     def counts(self) -> dict[str, int]:
         statuses = [r.status for r in self.records]
@@ -215,7 +226,9 @@ class PluginSet:
 
 
 def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) -> PluginSet:
-    """Discover, filter, import and register plugins as the settings say.
+    """Discover, filter, import and register plugins as the settings say, running each
+    plugin's registration hooks once. A plugin that fails is recorded, not raised or
+    logged: `PluginSet.report_failures` does that as `[plugins] strict` says.
 
     `extra` adds plugins given as objects (modules or classes with hookimpls)
     under a name, for tests; they load like an enabled entry point.
@@ -238,6 +251,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
         config_problems=loader.config_problems,
         manager=manager,
         in_process=dict(extra or {}),
+        failures=loader.failures,
     )
 
 
@@ -310,6 +324,7 @@ class _Loader:
         self.prompts: dict[str, PromptSpec] = {}
         self.auth_providers: dict[str, AuthProviderFactory] = {}
         self.config_problems: list[str] = []
+        self.failures: list[tuple[str, BaseException | None]] = []
         self._owners: dict[tuple[str, str], PluginRecord] = {}
 
     # --- discovery and selection -------------------------------------------------
@@ -479,10 +494,7 @@ class _Loader:
 
     def _failed(self, record: PluginRecord, error: str, exc: BaseException | None = None) -> None:
         record.fail(error)
-        message = f"{record.describe()} failed to load: {error}"
-        if self.settings.plugins.strict:
-            raise PluginError(message) from exc
-        log.error(message + "; the server starts without it", exc_info=exc)
+        self.failures.append((f"{record.describe()} failed to load: {error}", exc))
 
     def check_selection(self) -> None:
         """Every name in `[plugins] enabled` / `disabled` is a plugin or distribution

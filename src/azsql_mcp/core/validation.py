@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +11,6 @@ from azsql_mcp.api import SourceSettings
 from azsql_mcp.core.assembly import assembly_problems
 from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
 from azsql_mcp.core.plugins import PluginSet, load_plugins
-from azsql_mcp.core.plugins import log as plugins_log
 from azsql_mcp.serving.http import binding_problems
 
 # What the HTTP binding rule reads: when the schema refused a value of one of them, the
@@ -28,32 +25,14 @@ def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = N
         return load_settings(config_file, overrides)
     except PartlyInvalid as exc:
         invalid = exc
-    # Out of the `except` block (a plugin's exception is not chained to this one), with
-    # the plugins' own log lines held back: logging is not set up yet, and Python's
-    # last-resort handler would print each failure with its traceback before the list.
-    with plugin_logs_held_back():
-        more, plugins = config_problems(invalid.settings, cut=invalid.cut)
+    # out of the `except` block: a plugin's exception is not chained to this one
+    more, plugins = config_problems(invalid.settings, cut=invalid.cut)
     failed = [
         f"{r.describe()} failed to load: {r.reason}"
         for r in plugins.records
         if r.status == "failed"
     ]
     raise ConfigError([*invalid.problems, *more, *failed])
-
-
-@contextmanager
-def plugin_logs_held_back() -> Iterator[None]:
-    """The plugin loader's log lines dropped meanwhile: for loading plugins again only to
-    judge a configuration, whose failures are reported some other way."""
-
-    def drop(record: logging.LogRecord) -> bool:
-        return False
-
-    plugins_log.addFilter(drop)
-    try:
-        yield
-    finally:
-        plugins_log.removeFilter(drop)
 
 
 @dataclass(frozen=True)
@@ -82,14 +61,12 @@ def config_problems(
 ) -> tuple[list[str], PluginSet]:
     """What `serve` would refuse in these (already parsed) settings: what `build_app`
     refuses (plugin selection and sections, auth providers, declared tools) and the
-    binding rule for HTTP and worker processes. Plugin failures are not among them:
-    `[plugins] strict` decides. `cut`: keys whose values the schema refused (and left
+    binding rule for HTTP and worker processes; and the plugins, loaded once, for
+    `assemble`. Plugin failures are not among the problems: `[plugins] strict` decides
+    (`PluginSet.report_failures`). `cut`: keys whose values the schema refused (and left
     out): rules that read them are skipped. `extra_plugins`: in-process plugins, as
     `build_app` takes them."""
-    lenient = settings.model_copy(
-        update={"plugins": settings.plugins.model_copy(update={"strict": False})}
-    )
-    plugins = load_plugins(lenient, extra_plugins)
+    plugins = load_plugins(settings, extra_plugins)
     problems = assembly_problems(settings, plugins)  # what build_app refuses
     judged = not any(k == b or k.startswith(b + ".") for k in cut for b in BINDING_KEYS)
     if settings.server.transport == "http" and judged:
@@ -99,7 +76,8 @@ def config_problems(
 
 
 def validate(settings: Settings) -> PluginSet:
-    """The plugins of a valid configuration; ConfigError listing every problem otherwise."""
+    """The plugins of a valid configuration, ready for `assemble`; ConfigError listing
+    every problem otherwise."""
     problems, plugins = config_problems(settings)
     if problems:
         raise ConfigError(problems)

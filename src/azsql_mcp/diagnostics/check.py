@@ -99,6 +99,7 @@ async def run_check(
         from azsql_mcp.core.plugins import load_plugins
 
         plugins = load_plugins(settings)
+        plugins.report_failures(settings.plugins.strict)
         declare_tools(plugins, settings)  # what is wrong without a database: `config` says
     if auth_providers is None:
         auth_providers = plugins.auth_providers

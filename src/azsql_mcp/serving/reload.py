@@ -35,6 +35,7 @@ from azsql_mcp.serving.sessions import ListKind
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
+    from azsql_mcp.core.plugins import PluginSet
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,8 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
     effective = _merged(current, new)
     # what a restart would refuse, then what the running plugins make of the switches;
     # a tool switched on is offered only if it finds its source among the running ones
-    problems = _startup_problems(app, new) + app.plugins.switched_off(effective)[2]
+    problems, judged = _startup_problems(app, new)
+    problems += app.plugins.switched_off(effective)[2]
     unbound = unbound_tools(effective, app.plugins)
     if effective.plugins.strict:
         problems += unbound
@@ -140,7 +142,7 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
         except ConfigError as exc:
             problems += exc.problems
     if not problems and effective.tools != current.tools:
-        problems += redeclare(app, effective)
+        problems += redeclare(app, effective, judged, new)
     if problems:
         if audit is not None:
             audit.close()
@@ -180,16 +182,15 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
     return "applied"
 
 
-def _startup_problems(app: App, new: Settings) -> list[str]:
+def _startup_problems(app: App, new: Settings) -> tuple[list[str], PluginSet]:
     """The validation every command runs at start (core/validation.py) on the new
     settings: plugin selection and sections against the installed plugins, auth
-    providers, references, declared tools, the binding rules. Plugins are loaded again
-    to judge them; that they fail to import or register was logged at start already."""
-    from azsql_mcp.core.validation import config_problems, plugin_logs_held_back
+    providers, references, declared tools, the binding rules; and the plugins loaded to
+    judge them, once per reload. That they fail to import or register was logged at
+    start already."""
+    from azsql_mcp.core.validation import config_problems
 
-    with plugin_logs_held_back():
-        problems, _ = config_problems(new, extra_plugins=app.plugins.in_process)
-    return problems
+    return config_problems(new, extra_plugins=app.plugins.in_process)
 
 
 _LIST_OF_KIND: dict[str, ListKind] = {
