@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -413,7 +414,8 @@ def test_an_annotation_mcp_does_not_define_is_left_out_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     given = {"readOnlyHint": True, "x-acme-cost": "low"}
-    plugins = load_plugins(settings(), {"acme": _one_tool(annotations=given)})
+    with caplog.at_level(logging.WARNING, logger="azsql_mcp.core.plugins"):
+        plugins = load_plugins(settings(), {"acme": _one_tool(annotations=given)})
     assert record(plugins, "acme").status == "loaded"
     hints = plugins.tools["tool"].annotations
     assert hints is not None and hints.model_dump(by_alias=True, exclude_none=True) == {
@@ -473,7 +475,8 @@ async def test_a_tool_bound_to_a_source_the_config_lacks_is_not_offered(
     plain = settings(sources={"main": SOURCE})
     problems, _ = config_problems(plain, extra_plugins={"acme": _bound_tool("sales")})
     assert problems == []
-    app = build_app(plain, extra_plugins={"acme": _bound_tool("sales")})
+    with caplog.at_level(logging.WARNING, logger="azsql_mcp.core.assembly"):
+        app = build_app(plain, extra_plugins={"acme": _bound_tool("sales")})
     assert f"{UNBOUND}; until then it is not offered" in caplog.text
     async with Client(app.mcp) as client:
         assert "report" not in {t.name for t in await client.list_tools()}
