@@ -26,6 +26,12 @@ engine reproduces what Microsoft documents:
   own statements are not checked either (ownership chaining: every object belongs to
   dbo). Metadata visibility stays as db_datareader has it: SELECT on the database lets
   the user see every procedure and its parameters.
+- SELECT on a table or view: db_datareader holds it on the database; GRANT, DENY and
+  REVOKE SELECT are kept like EXECUTE, and a DENY on the object, its schema or the
+  database wins (error 229 on a SELECT naming it). Without another permission on every
+  object (VIEW DEFINITION, db_datawriter) the user then holds none on the object, so
+  the catalog views hide it with its subcomponents and the metadata functions return
+  NULL for it (engine/catalog.py, HIDDEN_OBJECTS_VIEW).
 """
 
 from __future__ import annotations
@@ -37,7 +43,10 @@ from typing import Any
 from .engine.sqltext import split_name
 from .sqlerror import TdsError
 
-_EXECUTE_CLASSES = frozenset(["DATABASE", "SCHEMA", "OBJECT"])
+# The permissions GRANT, DENY and REVOKE keep in __azsql_permissions, and their classes.
+KEPT_PERMISSIONS = ("EXECUTE", "SELECT")
+_KEPT_PERMISSIONS = frozenset(KEPT_PERMISSIONS)
+_KEPT_CLASSES = frozenset(["DATABASE", "SCHEMA", "OBJECT"])
 
 VIEW_DEFINITION = "VIEW_DEFINITION"
 SHOWPLAN = "SHOWPLAN"
@@ -146,18 +155,30 @@ class Principal:
         roles = ("db_datawriter",) if self.can_write else ()
         return (self.user_name, "public", "db_datareader", *roles)
 
-    def may_execute(
-        self, conn: sqlite3.Connection, object_id: int | None, schema_id: int | None
+    @property
+    def sees_all_objects(self) -> bool:
+        """Some permission on every object that no DENY SELECT takes away: VIEW
+        DEFINITION or db_datawriter's INSERT, UPDATE and DELETE on the database."""
+        return self.privileged or self.has(VIEW_DEFINITION) or self.can_write
+
+    def may(
+        self,
+        conn: sqlite3.Connection,
+        permission: str,
+        object_id: int | None,
+        schema_id: int | None,
     ) -> bool:
-        """EXECUTE on an object (object_id), a schema (schema_id alone) or the database
-        (neither): some GRANT on it, its schema or the database, and no DENY on any."""
+        """EXECUTE or SELECT on an object (object_id), a schema (schema_id alone) or the
+        database (neither): some GRANT on it, its schema or the database (db_datareader
+        holds SELECT on the database), and no DENY on any."""
         if self.privileged:
             return True
         found = conn.execute(
-            "SELECT state FROM __azsql_permissions WHERE permission_name = 'EXECUTE'"
+            "SELECT state FROM __azsql_permissions WHERE permission_name = ?"
             f" AND grantee IN ({', '.join('?' for _ in self.grantees)}) AND (class = ?"
             " OR (class = ? AND major_id = ?) OR (class = ? AND major_id = ?))",
             (
+                permission,
                 *self.grantees,
                 DATABASE_CLASS,
                 SCHEMA_CLASS,
@@ -167,7 +188,7 @@ class Principal:
             ),
         ).fetchall()
         states = {row[0] for row in found}
-        return "G" in states and "D" not in states
+        return (permission == "SELECT" or "G" in states) and "D" not in states
 
     # -- the security functions
     def has_perms_by_name(
@@ -259,10 +280,29 @@ class Principal:
         where: tuple[str, str],
     ) -> None:
         """Error 229 unless the user may EXECUTE the procedure; `where`: (database, schema)."""
-        if not self.may_execute(conn, object_id, schema_id):
+        if not self.may(conn, "EXECUTE", object_id, schema_id):
             raise TdsError(
                 229,
                 f"The EXECUTE permission was denied on the object '{obj}', database"
+                f" '{where[0]}', schema '{where[1]}'.",
+                severity=14,
+                state=5,
+            )
+
+    def check_select(
+        self,
+        conn: sqlite3.Connection,
+        obj: str,
+        object_id: int,
+        schema_id: int,
+        where: tuple[str, str],
+    ) -> None:
+        """Error 229 when a DENY takes SELECT on the table or view away; `where`:
+        (database, schema)."""
+        if not self.may(conn, "SELECT", object_id, schema_id):
+            raise TdsError(
+                229,
+                f"The SELECT permission was denied on the object '{obj}', database"
                 f" '{where[0]}', schema '{where[1]}'.",
                 severity=14,
                 state=5,
@@ -338,17 +378,17 @@ def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
     ) -> int | None:
         perm = " ".join(str(permission or "").upper().split())
         klass = str(securable_class or "").upper()
-        if perm != "EXECUTE" or principal.privileged or klass not in _EXECUTE_CLASSES:
+        if perm not in _KEPT_PERMISSIONS or principal.privileged or klass not in _KEPT_CLASSES:
             return principal.has_perms_by_name(securable, securable_class, permission, *sub)
         if klass == "DATABASE":
-            return int(principal.may_execute(conn, None, None))
+            return int(principal.may(conn, perm, None, None))
         if securable is None:
             return None
         if klass == "SCHEMA":
             row = conn.execute(
                 "SELECT schema_id FROM __azsql_schemas WHERE name = ?", (str(securable),)
             ).fetchone()
-            return None if row is None else int(principal.may_execute(conn, None, row[0]))
+            return None if row is None else int(principal.may(conn, perm, None, row[0]))
         parts = [p for p in split_name(str(securable)) if p is not None]
         if not parts or len(parts) > 3:
             return None
@@ -358,9 +398,14 @@ def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
             " AS s ON s.schema_id = o.schema_id WHERE o.name = ? AND s.name = ?",
             (parts[-1], schema),
         ).fetchone()
-        return None if row is None else int(principal.may_execute(conn, row[0], row[1]))
+        return None if row is None else int(principal.may(conn, perm, row[0], row[1]))
+
+    def is_grantee(name: Any) -> int:
+        """1 when this user holds the permissions of `name` (itself, public, a role)."""
+        return int(str(name).casefold() in {g.casefold() for g in principal.grantees})
 
     conn.create_function("OBJECT_DEFINITION", 1, object_definition)
+    conn.create_function("AZSQL_IS_GRANTEE", 1, is_grantee)
     conn.create_function("HAS_PERMS_BY_NAME", -1, has_perms_by_name)
     conn.create_function("IS_ROLEMEMBER", -1, principal.is_role_member)
     conn.create_function("IS_MEMBER", -1, principal.is_role_member)

@@ -55,6 +55,17 @@ def test_diagram_of_tables_keys_and_relationships() -> None:
     assert "vOrders" not in text  # views carry no keys
 
 
+def test_a_key_to_a_hidden_table_is_a_column_marked_fk_without_a_line() -> None:
+    hidden = OutlineForeignKey(columns=["OrderID"], table=catalog.TABLE_HIDDEN, to_columns=[])
+    audit = table("Sales", "Audit", [("OrderID", "int", False)], fks=[hidden])
+    text = catalog.render_mermaid([audit, CUSTOMER])
+    assert "        int OrderID FK" in text.splitlines()
+    assert "}o--" not in text
+    overview = SchemaOverview(tables=[audit, CUSTOMER], truncated=False)
+    near = catalog.select_tables(overview, schema="Sales", table="Audit")
+    assert [t.name for t in near] == ["Sales.Audit"]  # the hidden table is no neighbour
+
+
 def test_one_schema_and_one_table_with_its_neighbours() -> None:
     names = {t.name for t in catalog.select_tables(OVERVIEW, schema="dbo")}
     assert names == {"dbo.Log"}

@@ -12,6 +12,7 @@ from typing import Any
 
 from azsql_mcp.catalog import (
     DEFINITION_HIDDEN,
+    TABLE_HIDDEN,
     CheckConstraint,
     TableDescription,
     render_description,
@@ -210,6 +211,20 @@ def test_same_named_foreign_keys_of_two_schemas_stay_apart() -> None:
         ("A.Child", ["ParentID"]),
         ("B.Child", ["ParentRef"]),
     ]
+
+
+def test_a_key_to_a_table_the_user_cannot_see_keeps_its_own_columns() -> None:
+    # Without a permission on the referenced table, OBJECT_SCHEMA_NAME and OBJECT_NAME of
+    # it are NULL and the outer join to its sys.columns rows finds none.
+    hidden = {"to_schema": None, "to_table": None, "to_column": None, "on_delete": "CASCADE"}
+    rows = [fk_row(903, "dbo", "OrderID") | hidden, fk_row(903, "dbo", "LineNo") | hidden]
+    outgoing, incoming = _foreign_keys(rows, "dbo.Child")
+    assert incoming == []
+    (key,) = outgoing
+    assert (key.name, key.from_columns) == ("FK_Child_Parent", ["OrderID", "LineNo"])
+    assert (key.to_table, key.to_columns, key.on_delete) == (TABLE_HIDDEN, [], "CASCADE")
+    text = render_description(table(name="Child", foreign_keys=outgoing))
+    assert f"FK FK_Child_Parent (OrderID, LineNo) -> {TABLE_HIDDEN}\n" in text
 
 
 def test_key_constraints_are_grouped_by_object_id() -> None:

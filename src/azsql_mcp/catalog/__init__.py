@@ -32,6 +32,7 @@ from azsql_mcp.catalog.showplan import (
 )
 from azsql_mcp.catalog.tables import (
     DEFINITION_HIDDEN,
+    TABLE_HIDDEN,
     CatalogError,
     CheckConstraint,
     ColumnDetail,
@@ -51,6 +52,7 @@ from azsql_mcp.catalog.tables import (
 __all__ = [
     "DEFINITION_HIDDEN",
     "DIAGRAM_MAX_TABLES",
+    "TABLE_HIDDEN",
     "CatalogError",
     "CheckConstraint",
     "ColumnDetail",

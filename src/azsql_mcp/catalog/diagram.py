@@ -83,7 +83,8 @@ class ERDiagram:
 
 def er_diagram(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABLES) -> ERDiagram:
     """`tables` (at most `max_tables`) and the foreign keys between them; a key to a
-    table left out is a column marked foreign, without a relation."""
+    table left out, or to one the login cannot see (TABLE_HIDDEN, never a drawn
+    table's name), is a column marked foreign, without a relation."""
     shown = tables[:max_tables]
     names = {t.name for t in shown}
     drawn, relations = [], []
@@ -105,7 +106,7 @@ def er_diagram(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABL
 
 def render_mermaid(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABLES) -> str:
     """An `erDiagram` of `tables` and the foreign keys between them (a key to a table
-    left out is drawn as a column marked FK, without a line)."""
+    left out or hidden from the login is drawn as a column marked FK, without a line)."""
     diagram = er_diagram(tables, max_tables=max_tables)
     lines = ["erDiagram"]
     if diagram.total > len(diagram.tables):

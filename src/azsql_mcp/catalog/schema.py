@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from azsql_mcp.api import Database
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.reading import first_error, read_all
-from azsql_mcp.catalog.tables import format_sql_type
+from azsql_mcp.catalog.tables import TABLE_HIDDEN, format_sql_type, referenced_table
 
 # Enough for large databases; the overview says when it stopped.
 SCHEMA_MAX_COLUMNS = 20_000
@@ -23,8 +23,8 @@ class OutlineColumn(BaseModel):
 
 class OutlineForeignKey(BaseModel):
     columns: list[str]
-    table: str  # the referenced schema.table
-    to_columns: list[str]
+    table: str  # the referenced schema.table, or TABLE_HIDDEN
+    to_columns: list[str]  # empty when table is TABLE_HIDDEN
 
 
 class TableOutline(BaseModel):
@@ -32,7 +32,7 @@ class TableOutline(BaseModel):
     type: str
     columns: list[OutlineColumn]
     primary_key: list[str]
-    references: list[str]  # "col1, col2 -> schema.table(col1, col2)"
+    references: list[str]  # "col1, col2 -> schema.table(col1, col2)", or "col -> " TABLE_HIDDEN
     foreign_keys: list[OutlineForeignKey] = []
     schema_name: str = ""
 
@@ -78,15 +78,15 @@ async def schema_overview(db: Database) -> SchemaOverview:
     for r in foreign.result()[0]:
         entry = pairs.setdefault(
             r["constraint_id"],
-            (r["parent_object_id"], f"{r['to_schema']}.{r['to_table']}", [], []),
+            (r["parent_object_id"], referenced_table(r["to_schema"], r["to_table"]), [], []),
         )
         entry[2].append(r["from_column"])
-        entry[3].append(r["to_column"])
+        if r["to_column"] is not None:
+            entry[3].append(r["to_column"])
     for source, target, from_cols, to_cols in pairs.values():
         if source in tables:
-            tables[source].references.append(
-                f"{', '.join(from_cols)} -> {target}({', '.join(to_cols)})"
-            )
+            to = target if target == TABLE_HIDDEN else f"{target}({', '.join(to_cols)})"
+            tables[source].references.append(f"{', '.join(from_cols)} -> {to}")
             tables[source].foreign_keys.append(
                 OutlineForeignKey(columns=from_cols, table=target, to_columns=to_cols)
             )

@@ -102,6 +102,12 @@ ORDER BY kc.type, kc.name, kc.object_id, ic.key_ordinal
 
 # Foreign keys from this table (parent) and to it (referenced), one row per column pair.
 # Constraint names are unique only per schema, so keys are told apart by object_id.
+# A key is a subcomponent of its parent table ("Metadata visibility configuration": the
+# visibility of subcomponents is determined by permissions on the parent), so a user
+# sees the key, and its sys.foreign_key_columns rows, even when it has no permission on
+# the referenced table; then that table's sys.columns rows are not visible and
+# OBJECT_NAME returns NULL for it ("if a caller does not have permission to view the
+# object"). The outer join keeps such a key, with NULL to_* names.
 FOREIGN_KEYS = """
 SELECT fk.object_id AS constraint_id,
        fk.name AS constraint_name,
@@ -117,7 +123,7 @@ FROM sys.foreign_keys AS fk
 JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
 JOIN sys.columns AS pc
   ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
-JOIN sys.columns AS rc
+LEFT JOIN sys.columns AS rc
   ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
 WHERE fk.parent_object_id = @object_id OR fk.referenced_object_id = @object_id
 ORDER BY fk.name, fk.object_id, fkc.constraint_column_id
@@ -264,7 +270,8 @@ WHERE kc.type = 'PK' AND ic.key_ordinal > 0
 ORDER BY kc.parent_object_id, ic.key_ordinal
 """
 
-# Every foreign key, one row per column pair, keyed on the constraint's object_id.
+# Every foreign key, one row per column pair, keyed on the constraint's object_id; a key
+# to a table the user cannot see has NULL to_* names (see FOREIGN_KEYS).
 ALL_FOREIGN_KEYS = """
 SELECT fk.object_id AS constraint_id,
        fk.parent_object_id,
@@ -276,7 +283,7 @@ FROM sys.foreign_keys AS fk
 JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
 JOIN sys.columns AS pc
   ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
-JOIN sys.columns AS rc
+LEFT JOIN sys.columns AS rc
   ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
 ORDER BY fk.object_id, fkc.constraint_column_id
 """

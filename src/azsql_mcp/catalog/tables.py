@@ -22,6 +22,12 @@ class CatalogError(ValueError):
 # ("Metadata visibility configuration"), while the object itself stays visible.
 DEFINITION_HIDDEN = "definition hidden (needs VIEW DEFINITION)"
 
+# What stands for the table a foreign key references when the user has no permission on
+# it: the key belongs to its parent table and stays visible, while the catalog hides the
+# referenced table's name and columns ("Metadata visibility configuration"). It has no
+# dot, so it never equals a schema.table name.
+TABLE_HIDDEN = "table hidden (needs SELECT or VIEW DEFINITION on it)"
+
 
 class TableSummary(BaseModel):
     schema_name: str
@@ -58,8 +64,8 @@ class ForeignKey(BaseModel):
     name: str
     from_table: str
     from_columns: list[str]
-    to_table: str
-    to_columns: list[str]
+    to_table: str  # schema.table, or TABLE_HIDDEN
+    to_columns: list[str]  # empty when to_table is TABLE_HIDDEN: their names are hidden too
     on_delete: str
     on_update: str
 
@@ -228,6 +234,12 @@ def format_sql_type(base: str, max_length: int, precision: int, scale: int) -> s
     return base
 
 
+def referenced_table(schema: str | None, name: str | None) -> str:
+    """schema.table of a foreign key's referenced table (OBJECT_SCHEMA_NAME and
+    OBJECT_NAME of it), or TABLE_HIDDEN when they are NULL: the user cannot see it."""
+    return TABLE_HIDDEN if name is None else f"{schema}.{name}"
+
+
 def _definition(text: str | None) -> str:
     return DEFINITION_HIDDEN if text is None else text
 
@@ -288,13 +300,14 @@ def _foreign_keys(
                 name=r["constraint_name"],
                 from_table=f"{r['from_schema']}.{r['from_table']}",
                 from_columns=[],
-                to_table=f"{r['to_schema']}.{r['to_table']}",
+                to_table=referenced_table(r["to_schema"], r["to_table"]),
                 to_columns=[],
                 on_delete=r["on_delete"],
                 on_update=r["on_update"],
             )
         fk.from_columns.append(r["from_column"])
-        fk.to_columns.append(r["to_column"])
+        if r["to_column"] is not None:
+            fk.to_columns.append(r["to_column"])
     # A self-referencing key is both outgoing and incoming.
     outgoing = [fk for fk in grouped.values() if fk.from_table == full_name]
     incoming = [fk for fk in grouped.values() if fk.to_table == full_name]
@@ -372,10 +385,10 @@ def render_description(info: TableDescription) -> str:
     for u in info.unique_constraints:
         lines.append(f"UNIQUE {u.name} ({', '.join(u.columns)})")
     for fk in info.foreign_keys:
-        lines.append(
-            f"FK {fk.name} ({', '.join(fk.from_columns)}) -> {fk.to_table}"
-            f" ({', '.join(fk.to_columns)})"
-        )
+        target = fk.to_table
+        if target != TABLE_HIDDEN:
+            target += f" ({', '.join(fk.to_columns)})"
+        lines.append(f"FK {fk.name} ({', '.join(fk.from_columns)}) -> {target}")
     for fk in info.referenced_by:
         lines.append(f"REFERENCED BY {fk.from_table} ({', '.join(fk.from_columns)}) via {fk.name}")
     for ix in info.indexes:

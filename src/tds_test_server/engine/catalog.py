@@ -348,7 +348,15 @@ _COL_SELECT = (
 )
 
 
-_USER_OBJECTS = "__azsql_objects o"
+# Metadata visibility ("Metadata visibility configuration"): a user sees an object it
+# holds some permission on; DENY takes precedence; subcomponents (columns, indexes,
+# constraints, triggers) go with their parent. temp.__azsql_hidden lists what the
+# session's user cannot see; the views below read the objects and columns through it.
+_HIDDEN = "(SELECT object_id FROM temp.__azsql_hidden)"
+_VISIBLE = f"object_id NOT IN {_HIDDEN}"
+_OBJECTS = f"(SELECT * FROM __azsql_objects WHERE {_VISIBLE})"
+_COLUMNS = f"(SELECT * FROM __azsql_columns WHERE {_VISIBLE})"
+_USER_OBJECTS = f"{_OBJECTS} o"
 
 
 _INFO_COLS = "TABLE_CATALOG nvarchar(128), TABLE_SCHEMA nvarchar(128), TABLE_NAME sysname"
@@ -430,7 +438,7 @@ _DB_CREATED = "(SELECT value FROM __azsql_meta WHERE key = 'create_date')"
 _SCHEMA_NAME = "(SELECT name FROM __azsql_schemas s WHERE s.schema_id = {0}.schema_id)"
 
 
-_TABLE_OBJECTS = "__azsql_objects t JOIN __azsql_schemas s ON s.schema_id = t.schema_id"
+_TABLE_OBJECTS = f"{_OBJECTS} t JOIN __azsql_schemas s ON s.schema_id = t.schema_id"
 
 
 SYSTEM_VIEWS: list[SystemView] = [
@@ -491,11 +499,10 @@ SYSTEM_VIEWS: list[SystemView] = [
         " uses_database_collation bit, is_recompiled bit, null_on_null_input bit,"
         " execute_as_principal_id int, uses_native_compilation bit",
         f"SELECT object_id, {_DEFINITION.format('definition')}, 1, 1, 0, 0, 0, 0, NULL, 0"
-        " FROM __azsql_objects"
-        " WHERE type IN ('V', 'P', 'IF')",
+        f" FROM {_OBJECTS} WHERE type IN ('V', 'P', 'IF')",
     ),
-    _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM __azsql_columns c"),
-    _view(-392, "sys", "all_columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM __azsql_columns c"),
+    _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
+    _view(-392, "sys", "all_columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
     _view(
         -393,
         "sys",
@@ -503,7 +510,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         _COL_COLS + ", definition nvarchar(max), uses_database_collation bit, is_persisted bit",
         f"SELECT {_COL_SELECT}, {_DEFINITION.format('c.computed_definition')}, 1,"
         " c.is_persisted"
-        " FROM __azsql_columns c WHERE c.is_computed = 1",
+        f" FROM {_COLUMNS} c WHERE c.is_computed = 1",
     ),
     _view(
         -394,
@@ -515,7 +522,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         " coalesce((SELECT seq FROM sqlite_sequence q JOIN __azsql_objects t"
         " ON q.name = (SELECT name FROM __azsql_schemas s WHERE s.schema_id = t.schema_id)"
         " || '.' || t.name WHERE t.object_id = c.object_id), c.last_value), 0"
-        " FROM __azsql_columns c WHERE c.is_identity = 1",
+        f" FROM {_COLUMNS} c WHERE c.is_identity = 1",
     ),
     _view(
         -395,
@@ -546,7 +553,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         " WHEN 1 THEN 'CLUSTERED' ELSE 'NONCLUSTERED' END, is_unique, 1, 0,"
         " is_primary_key, is_unique_constraint, 0, 0, is_disabled, 0, 0, 1, 1,"
         f" filter_definition IS NOT NULL, {_DEFINITION.format('filter_definition')}, NULL,"
-        " 0, 0, 0 FROM __azsql_indexes",
+        f" 0, 0, 0 FROM __azsql_indexes WHERE {_VISIBLE}",
     ),
     _view(
         -397,
@@ -556,7 +563,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         " key_ordinal tinyint, partition_ordinal tinyint, is_descending_key bit,"
         " is_included_column bit, column_store_order_ordinal tinyint",
         "SELECT object_id, index_id, index_column_id, column_id, key_ordinal, 0,"
-        " is_descending_key, is_included_column, 0 FROM __azsql_index_columns",
+        " is_descending_key, is_included_column, 0"
+        f" FROM __azsql_index_columns WHERE {_VISIBLE}",
     ),
     _view(
         -398,
@@ -578,7 +586,9 @@ SYSTEM_VIEWS: list[SystemView] = [
         "foreign_key_columns",
         "constraint_object_id int, constraint_column_id int, parent_object_id int,"
         " parent_column_id int, referenced_object_id int, referenced_column_id int",
-        "SELECT * FROM __azsql_fk_columns",
+        # A key belongs to its parent table: the referenced table may be one the user
+        # cannot see, and the key's rows stay.
+        f"SELECT * FROM __azsql_fk_columns WHERE constraint_object_id NOT IN {_HIDDEN}",
     ),
     _view(
         -400,
@@ -616,7 +626,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         " value nvarchar(max)",
         "SELECT class, CASE class WHEN 0 THEN 'DATABASE' WHEN 1 THEN 'OBJECT_OR_COLUMN'"
         " WHEN 3 THEN 'SCHEMA' END, major_id, minor_id, name, value"
-        " FROM __azsql_extended_properties",
+        f" FROM __azsql_extended_properties WHERE class <> 1 OR major_id NOT IN {_HIDDEN}",
     ),
     _view(
         -404,
@@ -837,7 +847,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         " MATCH_OPTION varchar(7), UPDATE_RULE varchar(11), DELETE_RULE varchar(11)",
         f"SELECT {_DB}, s.name, t.name, {_DB}, {_SCHEMA_NAME.format('k')}, k.name,"
         f" 'SIMPLE', {_RULE.format('t.update_action')}, {_RULE.format('t.delete_action')}"
-        f" FROM {_TABLE_OBJECTS} LEFT JOIN __azsql_objects k"
+        f" FROM {_TABLE_OBJECTS} LEFT JOIN {_OBJECTS} k"
         " ON k.parent_object_id = t.referenced_object_id"
         " AND k.unique_index_id = t.key_index_id AND k.type IN ('PK', 'UQ')"
         " WHERE t.type = 'F'",
@@ -868,7 +878,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         "SELECT object_id, name, parameter_id, system_type_id,"
         " CASE type_name WHEN 'sysname' THEN 256 ELSE system_type_id END, max_length,"
         " precision, scale, is_output, 0, 0, 0, NULL, 0, 0, 1, NULL, NULL, NULL, NULL, NULL"
-        " FROM __azsql_parameters",
+        f" FROM __azsql_parameters WHERE {_VISIBLE}",
     ),
 ]
 
@@ -887,9 +897,32 @@ CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_sql_text (handle BLOB, text);
 """
 
 
+# What the session's user cannot see: without a permission on every object (the
+# session's 'sees_all_objects'), a table, view or inline function it is denied SELECT on
+# (db_datareader grants
+# SELECT on the database; a DENY on the object, its schema or the database wins: the
+# user holds no other permission on it), and the objects whose parent that is.
+HIDDEN_OBJECTS_VIEW = """
+CREATE TEMP VIEW IF NOT EXISTS __azsql_hidden (object_id) AS
+WITH denied (object_id) AS (
+    SELECT o.object_id FROM __azsql_objects o
+    WHERE o.type IN ('U', 'V', 'IF')
+      AND NOT (SELECT value FROM temp.__azsql_session WHERE key = 'sees_all_objects')
+      AND EXISTS (SELECT 1 FROM __azsql_permissions p
+                  WHERE p.permission_name = 'SELECT' AND p.state = 'D'
+                    AND AZSQL_IS_GRANTEE(p.grantee)
+                    AND (p.class = 0 OR (p.class = 3 AND p.major_id = o.schema_id)
+                         OR (p.class = 1 AND p.major_id = o.object_id))))
+SELECT object_id FROM denied
+UNION ALL
+SELECT c.object_id FROM __azsql_objects c WHERE c.parent_object_id IN denied
+"""
+
+
 def create_session_objects(conn: sqlite3.Connection) -> None:
     """Per-connection temp tables (live DMV data, row counts) and the catalog views."""
     conn.executescript(SESSION_TEMP_DDL)
+    conn.execute(HIDDEN_OBJECTS_VIEW)
     for view in SYSTEM_VIEWS:
         cols = ", ".join(f'"{c.name}"' for c in view.table.columns)
         conn.execute(

@@ -33,6 +33,9 @@ from .sql_types import affinity
 from .token_stream import Tokens
 
 _PERMISSION_VERBS = ("GRANT", "DENY", "REVOKE")
+# The sys.objects types each kept permission applies to (procedures and scalar
+# functions are executed; tables, views and inline table-valued functions selected).
+_PERMISSION_OBJECT_TYPES = {"EXECUTE": ("P", "PC", "FN", "FS", "X"), "SELECT": ("U", "V", "IF")}
 
 
 class Ddl(SchemaObjects):
@@ -103,16 +106,18 @@ class Ddl(SchemaObjects):
                 self.catalog.load(conn)
 
     def _permission(self, stmt: Statement) -> None:
-        """GRANT / DENY / REVOKE EXECUTE [ON [OBJECT::]s.p | ON SCHEMA::s] TO principal, ...
-        (no ON: the database). Other permissions are not modelled."""
+        """GRANT / DENY / REVOKE EXECUTE | SELECT [ON [OBJECT::]s.o | ON SCHEMA::s] TO
+        principal, ... (no ON: the database). Other permissions are not modelled."""
         ts = Tokens(stmt)
         verb = ts.expect(*_PERMISSION_VERBS)
         if verb == "REVOKE" and ts.accept("GRANT"):
             ts.expect("OPTION")
             ts.expect("FOR")
         permission = ts.name().upper()
-        if permission not in ("EXECUTE", "EXEC") or ts.peek_is(TokenType.COMMA):
-            raise errors.unsupported(f"{verb} {permission} (only EXECUTE is modelled)")
+        permission = "EXECUTE" if permission == "EXEC" else permission
+        if permission not in principals.KEPT_PERMISSIONS or ts.peek_is(TokenType.COMMA):
+            modelled = " and ".join(principals.KEPT_PERMISSIONS)
+            raise errors.unsupported(f"{verb} {permission} (only {modelled} are modelled)")
         klass, major_id = principals.DATABASE_CLASS, 0
         if ts.accept("ON"):
             kind = "OBJECT"
@@ -120,7 +125,7 @@ class Ddl(SchemaObjects):
                 kind = ts.expect("OBJECT", "SCHEMA")
                 ts.next()
             parts = ts.multipart()
-            klass, major_id = self._permission_target(kind, parts)
+            klass, major_id = self._permission_target(kind, parts, permission)
         ts.expect("TO", "FROM")
         grantees = [ts.name()]
         while ts.accept_type(TokenType.COMMA):
@@ -133,7 +138,7 @@ class Ddl(SchemaObjects):
             ts.name()
         ts.end()
         for grantee in grantees:
-            key = (klass, major_id, grantee, "EXECUTE")
+            key = (klass, major_id, grantee, permission)
             if verb == "REVOKE":
                 self.conn.execute(
                     "DELETE FROM __azsql_permissions WHERE class = ? AND major_id = ?"
@@ -146,8 +151,8 @@ class Ddl(SchemaObjects):
                     (*key, "G" if verb == "GRANT" else "D"),
                 )
 
-    def _permission_target(self, kind: str, parts: list[str]) -> tuple[int, int]:
-        """(class, major_id) of `ON SCHEMA::s` or `ON [OBJECT::]s.p`, as
+    def _permission_target(self, kind: str, parts: list[str], permission: str) -> tuple[int, int]:
+        """(class, major_id) of `ON SCHEMA::s` or `ON [OBJECT::]s.o`, as
         sys.database_permissions has them."""
         written = ".".join(parts)
         if kind == "SCHEMA":
@@ -168,9 +173,9 @@ class Ddl(SchemaObjects):
                 f"Cannot find the object '{name}', because it does not exist or you do not"
                 " have permission.",
             )
-        if row.type not in ("P", "PC", "FN", "FS", "X"):
+        if row.type not in _PERMISSION_OBJECT_TYPES[permission]:
             raise TdsError(
-                4606, "Granted or revoked privilege EXECUTE is not compatible with object."
+                4606, f"Granted or revoked privilege {permission} is not compatible with object."
             )
         return principals.OBJECT_CLASS, row.object_id
 

@@ -285,6 +285,9 @@ class _AdminContext:
     lock_timeout_ms: int = -1
     pending_error: TdsError | None = None
 
+    def sees_object(self, object_id: int) -> bool:
+        return True  # the engine's own connection sees everything
+
 
 _CONTROL_FLOW = frozenset(
     [

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from ..results import ColumnType, TdsError
 from . import errors
-from .catalog import Catalog
+from .catalog import Catalog, ObjectRow, Table
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
 from .sql_types import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
@@ -55,6 +55,7 @@ class SessionContext(Protocol):
     def trancount(self) -> int: ...
     @property
     def user_database(self) -> str: ...
+    def sees_object(self, object_id: int) -> bool: ...
 
     rowcount: int
     last_identity: int | None
@@ -841,27 +842,38 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
         ):
             return None
         oid = cat.resolve_object_id(str(name))
+        if oid is not None and not ctx.sees_object(oid):
+            return None
         if oid is not None and kind is not None:
             row = cat.object_row(oid)
             if row is None or row.type.strip().upper() != str(kind).strip().upper():
                 return None
         return oid
 
-    def object_name(oid: Any, db: Any = None) -> Any:
+    # Metadata functions answer NULL for an object the user cannot see (OBJECT_NAME:
+    # "Returns NULL on error or if a caller does not have permission to view the object").
+    def visible_row(oid: Any) -> ObjectRow | None:
         row = cat.object_row(int(oid)) if oid is not None else None
+        return row if row is not None and ctx.sees_object(row.object_id) else None
+
+    def visible_table(oid: Any) -> Table | None:
+        return cat.table_by_id(int(oid)) if visible_row(oid) is not None else None
+
+    def object_name(oid: Any, db: Any = None) -> Any:
+        row = visible_row(oid)
         return row.name if row else None
 
     def object_schema_name(oid: Any, db: Any = None) -> Any:
-        row = cat.object_row(int(oid)) if oid is not None else None
+        row = visible_row(oid)
         return cat.schema_names.get(row.schema_id) if row else None
 
     def col_name(oid: Any, cid: Any) -> Any:
-        table = cat.table_by_id(int(oid)) if oid is not None else None
+        table = visible_table(oid)
         col = next((c for c in table.columns if c.column_id == cid), None) if table else None
         return col.name if col else None
 
     def columnproperty(oid: Any, column: Any, prop: Any) -> Any:
-        table = cat.table_by_id(int(oid)) if oid is not None else None
+        table = visible_table(oid)
         col = table.column(str(column)) if table else None
         if col is None:
             return None
@@ -873,7 +885,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
         }.get(str(prop).lower())
 
     def objectproperty(oid: Any, prop: Any) -> Any:
-        row = cat.object_row(int(oid)) if oid is not None else None
+        row = visible_row(oid)
         if row is None:
             return None
         p = str(prop).lower()

@@ -537,5 +537,6 @@ class SchemaObjects(Statements):
             "DELETE FROM __azsql_indexes WHERE object_id = ?",
             "DELETE FROM __azsql_index_columns WHERE object_id = ?",
             "DELETE FROM __azsql_extended_properties WHERE class IN (1, 7) AND major_id = ?",
+            "DELETE FROM __azsql_permissions WHERE class = 1 AND major_id = ?",
         ):
             conn.execute(sql, (oid,))

@@ -122,12 +122,13 @@ class SessionState:
         create_session_objects(self.conn)
         self.conn.execute(
             "INSERT OR REPLACE INTO temp.__azsql_session VALUES ('db', ?), ('file', ?),"
-            " ('userdb', ?), ('view_definition', ?)",
+            " ('userdb', ?), ('view_definition', ?), ('sees_all_objects', ?)",
             (
                 self.database,
                 engine.path,
                 engine.user_database or self.database,
                 int(self.principal.sees_definitions),
+                int(self.principal.sees_all_objects),
             ),
         )
         builtins.register(self.conn, self)
@@ -136,6 +137,15 @@ class SessionState:
         self.conn.create_function("SESSION_CONTEXT", 1, self.session_keys.get, deterministic=False)
 
     # -- context for functions.py
+    def sees_object(self, object_id: int) -> bool:
+        """Metadata visibility of one object, as the catalog views apply it."""
+        if self.principal.sees_all_objects:
+            return True
+        found = self.conn.execute(
+            "SELECT 1 FROM temp.__azsql_hidden WHERE object_id = ?", (object_id,)
+        ).fetchone()
+        return found is None
+
     @property
     def spid(self) -> int:
         return self.info.spid

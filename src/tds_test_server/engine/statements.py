@@ -143,6 +143,8 @@ class Statements(ConstraintErrors):
         q = self.engine.translator.translate(stmt.text, self.database)
         if q.kind != "select":
             self._check_write(q)
+        else:
+            self._check_select(q)
         if q.kind == "insert":
             self._check_identity_insert(q)
         self._refresh(q.needs)
@@ -189,6 +191,23 @@ class Statements(ConstraintErrors):
         if table is not None:
             schema, name = table.schema, table.name
         self.principal.check_write(q.kind.upper(), name, self.database, schema)
+
+    def _check_select(self, q: Query) -> None:
+        """A DENY SELECT on a table or view the query names (not inside a procedure:
+        ownership chaining, as for writes)."""
+        if self.principal.privileged or self._proc_depth:
+            return
+        for sqlite_name in q.names:
+            schema, _, name = sqlite_name.partition(".")
+            table = self.catalog.table(schema, name)
+            if table is not None and table.object_id > 0:
+                self.principal.check_select(
+                    self.conn,
+                    table.name,
+                    table.object_id,
+                    table.schema_id,
+                    (self.database, table.schema),
+                )
 
     def _run(self, q: Query, bindings: dict[str, Any]) -> sqlite3.Cursor:
         try:
