@@ -40,6 +40,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from . import permission_names
 from .engine.sqltext import split_name
 from .sqlerror import TdsError
 
@@ -197,12 +198,15 @@ class Principal:
         """HAS_PERMS_BY_NAME for this principal (sub-securables: as the securable)."""
         if permission is None:
             return None
-        if self.privileged:
-            return 1
         perm = " ".join(str(permission).upper().split())
         klass = "SERVER" if securable_class is None else str(securable_class).upper()
+        if not permission_names.is_valid(klass, perm):
+            return None
+        if self.privileged:
+            return 1
         if klass == "SERVER":
             answers = {
+                "ANY": True,  # CONNECT SQL at least
                 "CONNECT SQL": True,
                 "VIEW ANY DATABASE": True,
                 "VIEW SERVER STATE": self.has(VIEW_SERVER_STATE),
@@ -211,7 +215,7 @@ class Principal:
             return int(answers.get(perm, False))
         if klass not in ("DATABASE", "SCHEMA", "OBJECT"):
             return 0
-        if perm in ("SELECT", "CONNECT"):  # db_datareader: SELECT on every object
+        if perm in ("SELECT", "CONNECT", "ANY"):  # db_datareader: SELECT on every object
             return 1
         if perm in _WRITE_PERMISSIONS:
             return int(self.can_write)

@@ -232,6 +232,25 @@ def test_security_functions_answer_for_the_principal(
             assert tuple(cnxn.cursor().execute(sql).fetchone()) == answers, user
 
 
+def test_an_unknown_permission_or_class_is_null(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """ "HAS_PERMS_BY_NAME (Transact-SQL)": NULL when the securable class or the permission
+    is not valid, whoever asks; a valid permission the user lacks is 0."""
+    sql = (
+        "SELECT HAS_PERMS_BY_NAME(NULL, NULL, 'NOT A PERMISSION'),"
+        " HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELCT'),"
+        " HAS_PERMS_BY_NAME('SalesLT', 'SCHEMA', 'RECEIVE'),"
+        " HAS_PERMS_BY_NAME('SalesLT.Customer', 'TABLE', 'SELECT'),"
+        " HAS_PERMS_BY_NAME('SalesLT.Customer', 'OBJECT', 'ANY'),"
+        " HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'CREATE TABLE')"
+    )
+    expected = {None: (None, None, None, None, 1, 1), "reader": (None, None, None, None, 1, 0)}
+    for user, answers in expected.items():
+        with connect(server, odbc_driver, user) as cnxn:
+            assert tuple(cnxn.cursor().execute(sql).fetchone()) == answers, user
+
+
 def test_another_database_is_error_916_for_a_reader(odbc_driver: str) -> None:
     # Without the sample every name is a database; the reader's user is in its own only.
     with (

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tds_test_server.protocol.packets import Reader
-from tds_test_server.protocol.types import column_encoder, read_type_info
+from tds_test_server.protocol.types import InvalidValue, column_encoder, read_type_info
 from tds_test_server.results import ColumnType, TdsError
 
 H = bytes.fromhex
@@ -235,6 +235,31 @@ def test_decoding_what_the_encoders_write(ctype: ColumnType, value: Any) -> None
         assert decoded_type.name == ctype.name
         assert read_value(reader) == sent
         assert reader.remaining() == 0
+
+
+@pytest.mark.parametrize(
+    ("wire", "type_name"),
+    [
+        ("2a07 08 0000000000 ffffff", "datetime2"),  # day 16777215: FreeTDS's 0001-01-01
+        ("2a00 06 805101 000000", "datetime2"),  # 24:00:00
+        ("28 03 ffffff", "date"),
+        ("2907 05 00c0692ac9", "time"),  # 86400 s in 100 ns units
+        ("2b00 08 000000 000000 4903", "datetimeoffset"),  # +14:01
+        ("2b00 08 000000 000000 30fd", "datetimeoffset"),  # 0001-01-01 UTC at -12:00
+        ("3d 452effff 00000000", "datetime"),  # 1752-12-31
+        ("3d 00000000 00828b01", "datetime"),  # 24:00:00 in 1/300 s ticks
+        ("6f08 08 00000000 00828b01", "datetime"),
+        ("3a 0000 a005", "smalldatetime"),  # 24:00
+    ],
+)
+def test_parameter_values_out_of_range_are_refused(wire: str, type_name: str) -> None:
+    """Bytes of the right shape but outside the type's range: an error the RPC reports as
+    SQL Server's 8023, not an exception that ends the session."""
+    reader = Reader(H(wire.replace(" ", "")))
+    _, read_value = read_type_info(reader)
+    with pytest.raises(InvalidValue) as info:
+        read_value(reader)
+    assert info.value.type_name == type_name
 
 
 @pytest.mark.parametrize(

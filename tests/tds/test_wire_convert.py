@@ -4,6 +4,7 @@ through both ODBC drivers; the values are the ones the "CAST and CONVERT" page s
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import closing
 from decimal import Decimal
 
@@ -176,3 +177,126 @@ def test_smallint_times_money_is_money(
         qty, price, amount = cur.fetchone()
         assert cur.description[2][1] is Decimal and cur.description[2][4:6] == (19, 4)
         assert amount == (qty * price).quantize(Decimal("0.0001"))
+
+
+def test_decimal_and_money_text_keeps_the_scale(cursor: closing[pyodbc.Cursor]) -> None:
+    """decimal and numeric show their scale's digits; money, float and real have style 0
+    when no style is given (the "CAST and CONVERT" number styles)."""
+    with cursor as cur:
+        assert _one(cur, "SELECT CONVERT(nvarchar(30), CAST(1 AS decimal(5,2)))") == "1.00"
+        assert _one(cur, "SELECT CAST(CAST(-0.5 AS numeric(10,3)) AS varchar(20))") == "-0.500"
+        assert _one(cur, "SELECT CONVERT(varchar(20), CAST(2 AS decimal(5,2)), 1)") == "2.00"
+        assert _one(cur, "SELECT CAST(1.50 AS varchar(10))") == "1.50"
+        assert _one(cur, "SELECT CONVERT(varchar, CAST(1 AS money))") == "1.00"
+        assert _one(cur, "SELECT CAST(CAST(3510.9231 AS money) AS varchar(20))") == "3510.92"
+        assert _one(cur, "SELECT CAST(CAST(1234567.891 AS float) AS varchar(20))") == (
+            "1.23457e+006"
+        )
+
+
+def test_decimal_and_money_columns_to_text(
+    wire_sample_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    cnxn = pyodbc.connect(
+        wire_sample_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    with closing(cnxn.cursor()) as cur:
+        cur.execute(
+            "SELECT TOP 1 CAST(p.Weight AS varchar(20)), CONVERT(varchar(20), p.ListPrice),"
+            " p.Weight, p.ListPrice FROM SalesLT.Product p WHERE p.Weight IS NOT NULL"
+            " ORDER BY p.ProductID"
+        )
+        weight_text, price_text, weight, price = cur.fetchone()
+        assert weight_text == f"{weight:.2f}"
+        assert price_text == f"{price:.2f}"
+
+
+def test_date_types_to_text_without_a_style(cursor: closing[pyodbc.Cursor]) -> None:
+    """Style 0 (mon dd yyyy hh:miAM, day and hour padded with a space) is the default for
+    datetime and smalldatetime; date, time, datetime2 and datetimeoffset keep their ISO form
+    with their scale's digits. CAST and CONVERT without a style are the same."""
+    with cursor as cur:
+        for sql, text in [
+            (
+                "CONVERT(nvarchar(30), CAST('2024-01-02T03:04:05' AS datetime))",
+                "Jan  2 2024  3:04AM",
+            ),
+            ("CAST(CAST('2024-11-12T13:04:05' AS datetime) AS varchar(30))", "Nov 12 2024  1:04PM"),
+            (
+                "CAST(CAST('2024-01-02T13:04:05' AS smalldatetime) AS varchar(30))",
+                "Jan  2 2024  1:04PM",
+            ),
+            (
+                "CAST(CAST('2024-01-02T03:04:05' AS datetime2) AS varchar(40))",
+                "2024-01-02 03:04:05.0000000",
+            ),
+            (
+                "CAST(CAST('2024-01-02T03:04:05' AS datetime2(0)) AS varchar(40))",
+                "2024-01-02 03:04:05",
+            ),
+            ("CAST(CAST('2024-01-02' AS date) AS varchar(40))", "2024-01-02"),
+            ("CAST(CAST('03:04:05.5' AS time(3)) AS varchar(40))", "03:04:05.500"),
+            (
+                "CAST(CAST('2024-01-02 03:04:05 +02:00' AS datetimeoffset(0)) AS varchar(40))",
+                "2024-01-02 03:04:05 +02:00",
+            ),
+        ]:
+            assert _one(cur, f"SELECT {sql}") == text, sql
+
+
+def test_text_to_datetime_rounds_to_three_hundredths(cursor: closing[pyodbc.Cursor]) -> None:
+    """The "Rounding of datetime fractional second precision" table of "datetime
+    (Transact-SQL)"; more than three digits is no datetime (error 241)."""
+    with cursor as cur:
+        for written, stored in [
+            ("23:59:59.999", "2024-01-03 00:00:00.000"),
+            ("23:59:59.995", "2024-01-02 23:59:59.997"),
+            ("23:59:59.998", "2024-01-02 23:59:59.997"),
+            ("23:59:59.992", "2024-01-02 23:59:59.993"),
+            ("23:59:59.994", "2024-01-02 23:59:59.993"),
+            ("23:59:59.991", "2024-01-02 23:59:59.990"),
+            ("03:04:05.5", "2024-01-02 03:04:05.500"),
+        ]:
+            sql = f"SELECT CONVERT(varchar(30), CAST('2024-01-02 {written}' AS datetime), 121)"
+            assert _one(cur, sql) == stored, written
+        with pytest.raises(pyodbc.Error, match=r"from character string\. \(241\)"):
+            _one(cur, "SELECT CAST('2024-01-02 03:04:05.1234' AS datetime)")
+        assert _one(cur, "SELECT TRY_CONVERT(datetime, '2024-01-02 03:04:05.1234567')") is None
+        assert _one(cur, "SELECT 1") == 1
+
+
+def test_text_to_smalldatetime_rounds_to_the_minute(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "smalldatetime (Transact-SQL)": 29.998 seconds or less round down, 29.999 or more
+    up (the page's examples, and both sides of the line)."""
+    with cursor as cur:
+        for written, minute in [
+            ("2007-05-08 12:35:29", dt.datetime(2007, 5, 8, 12, 35)),
+            ("2007-05-08 12:35:30", dt.datetime(2007, 5, 8, 12, 36)),
+            ("2007-05-08 12:59:59.998", dt.datetime(2007, 5, 8, 13, 0)),
+            ("2007-05-08 12:35:29.998", dt.datetime(2007, 5, 8, 12, 35)),
+            ("2007-05-08 12:35:29.999", dt.datetime(2007, 5, 8, 12, 36)),
+            ("2007-05-08 23:59:30", dt.datetime(2007, 5, 9, 0, 0)),
+        ]:
+            assert _one(cur, f"SELECT CAST('{written}' AS smalldatetime)") == minute, written
+
+
+def test_text_keeps_100_nanoseconds(cursor: closing[pyodbc.Cursor]) -> None:
+    """datetime2(7), time(7) and datetimeoffset(7) hold the 7th digit; a smaller scale
+    rounds."""
+    with cursor as cur:
+        for sql, text in [
+            (
+                "CONVERT(varchar(40), CAST('2024-01-02 03:04:05.1234567' AS datetime2(7)), 121)",
+                "2024-01-02 03:04:05.1234567",
+            ),
+            ("CAST(CAST('03:04:05.9999999' AS time(7)) AS varchar(20))", "03:04:05.9999999"),
+            (
+                "CAST(CAST('2024-01-02 03:04:05.0000001 +01:00' AS datetimeoffset) AS varchar(40))",
+                "2024-01-02 03:04:05.0000001 +01:00",
+            ),
+            (
+                "CAST(CAST('2024-01-02 03:04:05.1236' AS datetime2(3)) AS varchar(40))",
+                "2024-01-02 03:04:05.124",
+            ),
+        ]:
+            assert _one(cur, f"SELECT {sql}") == text, sql

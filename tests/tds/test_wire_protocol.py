@@ -245,6 +245,23 @@ def test_parameters_travel_by_sp_prepexec(server: ThreadedTdsServer, odbc_driver
     assert "sp_prepexec" in server.record.rpcs
 
 
+def test_a_parameter_out_of_its_type_range_is_error_8023(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """FreeTDS 1.3 sends 0001-01-01 as datetime2 day -1 (0xFFFFFF, past 9999-12-31; its
+    dates before 1600-03-01 are a day or two off): SQL Server refuses the RPC with 8023 and
+    the connection goes on. Driver 18 sends the right day 0."""
+    first = dt.datetime(1, 1, 1)
+    with connect(server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        if odbc_driver == "freetds":
+            with pytest.raises(pyodbc.Error, match=r"data type datetime2\..*\(8023\)"):
+                cur.execute("ECHO ?", first)
+        else:
+            assert cur.execute("ECHO ?", first).fetchone()[0] == first
+        assert cur.execute("ECHO ?", 7).fetchone()[0] == 7
+
+
 def test_multiple_result_sets_and_nextset(server: ThreadedTdsServer, odbc_driver: str) -> None:
     with connect(server, odbc_driver) as cnxn:
         cur = cnxn.cursor().execute("MULTI")

@@ -1,19 +1,21 @@
-"""CONVERT(type, value, style): the date, time and number styles of Microsoft's
-"CAST and CONVERT (Transact-SQL)" page, to and from character strings.
+"""CAST(value AS type) and CONVERT(type, value, style): the date, time and number styles
+of Microsoft's "CAST and CONVERT (Transact-SQL)" page, to and from character strings.
 
-Registered as TSQL_CONVERT(value, type, length, scale, style, source type); the source
-type is what the translator could tell ('' when unknown: the stored value decides).
+Registered as TSQL_CONVERT(value, type, length, scale, style, source type, source scale);
+the source type is what the translator could tell ('' when unknown: the stored value
+decides).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ..results import TdsError
 from . import errors
-from .functions import parse_datetime, tsql_cast
+from .functions import decimal_of_scale, parse_datetime, tsql_cast
+from .temporal import text_fraction
 
 _CHAR_TYPES = ("char", "varchar", "nchar", "nvarchar")
 _DATE_TYPES = ("date", "datetime", "datetime2", "smalldatetime", "datetimeoffset", "time")
@@ -57,45 +59,75 @@ for _style in (0, 8, 9, 13, 14):  # 0, 9, 13 always have a four-digit year
 # Hijri calendar styles: refused with a suggestion rather than approximated.
 _HIJRI = (130, 131)
 
+# Text without a style: "CAST and CONVERT", date and time styles (0 is the default for
+# datetime and smalldatetime; the newer types keep their ISO form) and float and money
+# styles (0 is the default).
+_STYLE_0_DEFAULT = ("datetime", "smalldatetime", "money", "smallmoney", "float", "real")
+_ISO_DEFAULT = ("date", "time", "datetime2", "datetimeoffset")
 _FLOAT_STYLES = {0: 6, 1: 8, 2: 16, 3: 17, 126: 16, 128: 17, 129: 17}
 _MONEY_STYLES = (0, 1, 2, 126)
 
 
 def tsql_convert(
-    value: Any, type_name: str, length: int, scale: int, style: int | None, source: str
+    value: Any,
+    type_name: str,
+    length: int,
+    scale: int,
+    style: int | None,
+    source: str,
+    source_scale: int,
 ) -> Any:
-    """CONVERT with a style; without one (or one that does not apply) it is CAST."""
+    """CAST and CONVERT. Without a style, text gets each source type's default layout
+    (style 0, or the ISO form of the newer date types); a style that does not apply to
+    the types is ignored, as SQL Server ignores it."""
     if value is None:
         return None
-    if style is None:
-        return tsql_cast(value, type_name, length, scale)
-    style = int(style)
+    style = None if style is None else int(style)
     if type_name in _CHAR_TYPES:
-        text = _to_text(value, style, source)
+        text = _to_text(value, style, source, int(source_scale))
         if text is not None:
             return tsql_cast(text, type_name, length, scale)
     elif type_name in _DATE_TYPES and isinstance(value, str) and source in (*_CHAR_TYPES, ""):
-        if style in _HIJRI:
-            raise _hijri(style)
-        if style not in _DATE_STYLES:
-            raise _bad_style(style, type_name)
-        return tsql_cast(_parse_styled(value, style, type_name), type_name, length, scale)
+        if type_name == "datetime" and source and len(text_fraction(value)) > 3:
+            raise errors.date_conversion_failed()  # datetime takes 0 to 3 digits
+        if style is not None:
+            if style in _HIJRI:
+                raise _hijri(style)
+            if style not in _DATE_STYLES:
+                raise _bad_style(style, type_name)
+            return tsql_cast(_parse_styled(value, style, type_name), type_name, length, scale)
     return tsql_cast(value, type_name, length, scale)
 
 
 def tsql_try_convert(
-    value: Any, type_name: str, length: int, scale: int, style: int | None, source: str
+    value: Any,
+    type_name: str,
+    length: int,
+    scale: int,
+    style: int | None,
+    source: str,
+    source_scale: int,
 ) -> Any:
-    """TRY_CONVERT: NULL where CONVERT would fail to convert the value."""
+    """TRY_CONVERT and TRY_CAST: NULL where CONVERT would fail to convert the value."""
     try:
-        return tsql_convert(value, type_name, length, scale, style, source)
+        return tsql_convert(value, type_name, length, scale, style, source, source_scale)
     except TdsError as exc:
         if exc.number in (241, 242, 245, 8114, 8115, 8169, 9807):
             return None
         raise
 
 
-def _to_text(value: Any, style: int, source: str) -> str | None:
+def _to_text(value: Any, style: int | None, source: str, source_scale: int) -> str | None:
+    if source in ("decimal", "numeric"):  # the scale's digits, whatever the style
+        return _decimal_text(value, source_scale)
+    if source in _DATE_TYPES:  # as the type holds it (datetime rounded to 1/300 s, ...)
+        value = tsql_cast(value, source, 0, source_scale)
+    if style is None:
+        if source in _ISO_DEFAULT:
+            return str(value)
+        if source not in _STYLE_0_DEFAULT:
+            return None
+        style = 0
     if source in _DATE_TYPES or (not source and isinstance(value, str) and _is_datetime(value)):
         if style in _HIJRI:
             raise _hijri(style)
@@ -111,6 +143,13 @@ def _to_text(value: Any, style: int, source: str) -> str | None:
             raise _bad_style(style, source or "float")
         return _float_text(float(value), style, source == "real")
     return None  # other sources ignore the style, as SQL Server does
+
+
+def _decimal_text(value: Any, scale: int) -> str:
+    try:
+        return f"{decimal_of_scale(scale)(value):f}"
+    except InvalidOperation:
+        raise errors.conversion_failed(value, "varchar", "decimal") from None
 
 
 def _is_datetime(text: str) -> bool:
@@ -283,6 +322,6 @@ def _hijri(style: int) -> TdsError:
 
 
 CONVERT_FUNCTIONS = {
-    "TSQL_CONVERT": (6, tsql_convert, True),
-    "TSQL_TRY_CONVERT": (6, tsql_try_convert, True),
+    "TSQL_CONVERT": (7, tsql_convert, True),
+    "TSQL_TRY_CONVERT": (7, tsql_try_convert, True),
 }

@@ -1,6 +1,7 @@
-"""CONVERT(...) in a statement -> TSQL_CONVERT(value, type, length, scale, style, source):
-the source type is looked up here (base-table columns, literals, casts) because a style's
-meaning depends on it and SQLite stores dates as text and money as REAL.
+"""CAST(...) and CONVERT(...) in a statement -> TSQL_CONVERT(value, type, length, scale,
+style, source type, source scale): the source type is looked up here (base-table columns,
+literals, casts) because the result depends on it (a style's meaning; decimal's scale and
+a date type's default layout in text) and SQLite stores dates as text and decimals as REAL.
 """
 
 from __future__ import annotations
@@ -12,43 +13,70 @@ from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog, Table
 from .sql_types import UnknownType, parse_type
 
+# Where rewrite_converts leaves a CAST's source type for the translator.
+SOURCE = "azsql_source"
+
 
 def rewrite_converts(tree: exp.Expression, catalog: Catalog) -> None:
-    """Replace every CONVERT in `tree` (before its tables are renamed for SQLite)."""
-    converts = [c for c in tree.find_all(exp.Convert)]
-    if not converts:
+    """Replace every CONVERT in `tree` and note every CAST's source type (before its
+    tables are renamed for SQLite). CASTs stay for the translator, which unwraps the ones
+    sqlglot adds itself (LEN's, DATENAME's)."""
+    nodes = list(tree.find_all(exp.Convert, exp.Cast))
+    if not nodes:
         return
     tables = _tables(tree, catalog)
-    for node in reversed(converts):  # innermost last found first: replace from the leaves
-        node.replace(convert_call(node, source_type(node.expression, tables)))
+    # every source before any replacement, so an outer node still sees its inner CONVERT
+    sources = [
+        (n, source_type(n.expression if isinstance(n, exp.Convert) else n.this, tables))
+        for n in nodes
+    ]
+    for node, source in reversed(sources):  # innermost last found first: from the leaves
+        if isinstance(node, exp.Convert):
+            node.replace(convert_call(node, source))
+        else:
+            node.meta[SOURCE] = source
 
 
-def convert_call(node: exp.Convert, source: str) -> exp.Expression:
-    to = node.this
+def convert_call(node: exp.Convert, source: ColumnType | None) -> exp.Expression:
+    style = node.args.get("style")
+    return conversion_call(
+        node.expression, node.this, style, source, safe=bool(node.args.get("safe"))
+    )
+
+
+def cast_call(node: exp.Cast) -> exp.Expression:
+    return conversion_call(
+        node.this, node.to, None, node.meta.get(SOURCE), safe=isinstance(node, exp.TryCast)
+    )
+
+
+def conversion_call(
+    value: exp.Expression,
+    to: exp.Expression,
+    style: exp.Expression | None,
+    source: ColumnType | None,
+    *,
+    safe: bool,
+) -> exp.Expression:
+    """TSQL_CONVERT, or TSQL_TRY_CONVERT (NULL instead of a conversion error) when `safe`."""
     try:
-        target = parse_type(to.sql("tsql"))
+        target = convert_target(to)
     except (UnknownType, ValueError):
         raise errors.unsupported(f"CONVERT to {to.sql('tsql')}") from None
-    value = node.expression
     if isinstance(value, exp.National):
         value = exp.Literal.string(value.name)
-    style = node.args.get("style")
-    target = convert_target(to)
-    length = target.length if target.length is not None else 0
-    call = exp.Anonymous(
-        this="TSQL_CONVERT",
+    return exp.Anonymous(
+        this="TSQL_TRY_CONVERT" if safe else "TSQL_CONVERT",
         expressions=[
             value,
             exp.Literal.string(target.name),
-            exp.Literal.number(length),
+            exp.Literal.number(target.length if target.length is not None else 0),
             exp.Literal.number(target.scale or 0),
             style.copy() if style is not None else exp.null(),
-            exp.Literal.string(source),
+            exp.Literal.string(source.name if source is not None else ""),
+            exp.Literal.number((source.scale or 0) if source is not None else 0),
         ],
     )
-    if node.args.get("safe"):  # TRY_CONVERT: NULL instead of a conversion error
-        call.set("this", "TSQL_TRY_CONVERT")
-    return call
 
 
 def convert_target(to: exp.Expression) -> ColumnType:
@@ -72,40 +100,46 @@ def _tables(tree: exp.Expression, catalog: Catalog) -> dict[str, Table]:
     return found
 
 
-def source_type(node: exp.Expression, tables: dict[str, Table]) -> str:
-    """The T-SQL type name of an expression where it is plain to see, else ''."""
+def source_type(node: exp.Expression, tables: dict[str, Table]) -> ColumnType | None:
+    """The T-SQL type of an expression where it is plain to see, else None."""
     if isinstance(node, exp.Paren):
         return source_type(node.this, tables)
     if isinstance(node, exp.National):
-        return "nvarchar"
+        return ColumnType("nvarchar")
     if isinstance(node, exp.Literal):
-        if node.is_string:
-            return "varchar"
-        return "float" if "e" in node.name.lower() else "numeric" if "." in node.name else "int"
+        return _literal_type(node)
     if isinstance(node, (exp.Cast, exp.TryCast)):
-        try:
-            return parse_type(node.to.sql("tsql")).name
-        except (UnknownType, ValueError):
-            return ""
+        return _type_of(node.to)
     if isinstance(node, exp.Convert):
-        return _name_of(node.this)
+        return _type_of(node.this)
     if isinstance(node, exp.CurrentTimestamp) or (
         isinstance(node, exp.Anonymous) and node.name.upper() in ("GETDATE", "GETUTCDATE")
     ):
-        return "datetime"
+        return ColumnType("datetime")
     if isinstance(node, exp.Anonymous) and node.name.upper() in ("SYSDATETIME", "SYSUTCDATETIME"):
-        return "datetime2"
+        return ColumnType("datetime2", scale=7)
     if isinstance(node, exp.Column):
         candidates = [tables.get(node.table.casefold())] if node.table else list(tables.values())
         for table in candidates:
             column = table.column(node.name) if table is not None else None
             if column is not None:
-                return str(column.type.name)
-    return ""
+                return column.type
+    return None
 
 
-def _name_of(to: exp.Expression) -> str:
+def _literal_type(node: exp.Literal) -> ColumnType:
+    if node.is_string:
+        return ColumnType("varchar")
+    text = node.name.lower()
+    if "e" in text:
+        return ColumnType("float")
+    if "." in text:  # a numeric of the digits written: 1.50 is numeric(3, 2)
+        return ColumnType("numeric", scale=len(text) - text.index(".") - 1)
+    return ColumnType("int")
+
+
+def _type_of(to: exp.Expression) -> ColumnType | None:
     try:
-        return parse_type(to.sql("tsql")).name
+        return parse_type(to.sql("tsql"))
     except (UnknownType, ValueError):
-        return ""
+        return None

@@ -158,6 +158,13 @@ def conversion_failed(value: object, source: str, target: str) -> TdsError:
     )
 
 
+def date_conversion_failed() -> TdsError:
+    """A string that is no date or time of the target type (SQL Server names no value)."""
+    return TdsError(
+        241, "Conversion failed when converting date and/or time from character string."
+    )
+
+
 def must_declare(name: str) -> TdsError:
     return TdsError(137, f'Must declare the scalar variable "@{name}".', state=2, severity=15)
 

@@ -25,6 +25,7 @@ from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
 from .sql_types import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
+from .temporal import format_datetime, format_time, seventh_digit
 
 PRODUCT_VERSION = "16.0.1000.6"
 SERVER_NAME = "azsql-mcp-test"
@@ -67,32 +68,6 @@ class SessionContext(Protocol):
 # ---------------------------------------------------------------- values
 
 
-def format_datetime(value: dt.datetime, type_name: str, scale: int | None = None) -> str:
-    """How a datetime is stored for a given T-SQL type (fractions truncated to the scale)."""
-    clock = value.replace(tzinfo=None) if value.tzinfo is not None else value
-    if type_name == "date":
-        return clock.isoformat()[:10]
-    if type_name == "smalldatetime":
-        return clock.isoformat(" ", "minutes") + ":00"
-    if type_name == "datetime":
-        return clock.isoformat(" ", "milliseconds")
-    s = 7 if scale is None else scale
-    base = clock.isoformat(" ", "microseconds")  # 'YYYY-MM-DD HH:MM:SS.ffffff'
-    base = base + "0" if s == 7 else base[: 20 + s] if s else base[:19]
-    if type_name == "datetimeoffset":
-        offset = value.utcoffset() or dt.timedelta(0)
-        minutes = int(offset.total_seconds() // 60)
-        sign = "+" if minutes >= 0 else "-"
-        base += f" {sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return base
-
-
-def format_time(value: dt.time, scale: int | None) -> str:
-    s = 7 if scale is None else scale
-    base = value.strftime("%H:%M:%S")
-    return base + ("." + f"{value.microsecond:06d}0"[:s] if s else "")
-
-
 def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, str):
         try:  # the stored ISO form: C-speed, fractions beyond microseconds truncated
@@ -113,7 +88,7 @@ def parse_datetime(value: Any) -> dt.datetime:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise errors.conversion_failed(value, "varchar", "datetime")
+    raise errors.date_conversion_failed()
 
 
 def _trim_fraction(text: str) -> str:
@@ -181,7 +156,8 @@ def storage_converter(ctype: ColumnType) -> Callable[[Any], Any] | None:
     return lambda v: to_sqlite(v, ctype)
 
 
-def _to_decimal(scale: int) -> Callable[[Any], Decimal]:
+def decimal_of_scale(scale: int) -> Callable[[Any], Decimal]:
+    """A converter to Decimal with `scale` digits after the point, rounded half up."""
     quantum = Decimal(1).scaleb(-scale)
 
     def convert(v: Any) -> Decimal:
@@ -254,7 +230,7 @@ def converter(ctype: ColumnType, trusted: bool) -> Callable[[Any], Any] | None:
     if name == "bit":
         return bool
     if name in DECIMAL_TYPES:
-        return _to_decimal(ctype.scale or 0)
+        return decimal_of_scale(ctype.scale or 0)
     if name in ("float", "real"):
         return None if trusted else float
     if name == "date":
@@ -522,6 +498,9 @@ def _number(v: Any) -> Any:
     return v
 
 
+_TEMPORAL = ("date", "datetime", "datetime2", "smalldatetime", "datetimeoffset", "time")
+
+
 def tsql_cast(value: Any, type_name: str, length: int, scale: int) -> Any:
     if value is None:
         return None
@@ -548,10 +527,10 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int) -> Any:
         if type_name in ("char", "varchar", "nchar", "nvarchar", "xml"):
             text = _to_str(value)
             return text[:length] if length > 0 else text
-        if type_name in ("date", "datetime", "datetime2", "smalldatetime", "datetimeoffset"):
-            return format_datetime(parse_datetime(value), type_name, scale)
         if type_name == "time":
-            return format_time(_to_time(value), scale)
+            return format_time(_to_time(value), scale, seventh_digit(value))
+        if type_name in _TEMPORAL:
+            return format_datetime(parse_datetime(value), type_name, scale, seventh_digit(value))
         if type_name == "uniqueidentifier":
             try:
                 return str(uuid.UUID(str(value))).upper()
@@ -565,6 +544,8 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int) -> Any:
             data = _to_bytes(value)
             return data[:length] if length > 0 else data
     except (InvalidOperation, ValueError, OverflowError):
+        if type_name in _TEMPORAL:
+            raise errors.date_conversion_failed() from None
         raise errors.conversion_failed(value, "varchar", type_name) from None
     return value
 
@@ -716,7 +697,6 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "TSQL_DIV": (2, tsql_div, True),
     "TSQL_MOD": (2, tsql_mod, True),
     "TSQL_ADD": (2, tsql_add, True),
-    "TSQL_CAST": (4, tsql_cast, True),
     "DATEADD": (3, dateadd, True),
     "DATEDIFF": (3, datediff, True),
     "DATEPART": (2, datepart, True),

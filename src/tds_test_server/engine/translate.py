@@ -21,7 +21,7 @@ from ..results import ColumnType
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
-from .convert_sql import convert_call, convert_target, rewrite_converts
+from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .pivot import rewrite_pivots
@@ -508,10 +508,10 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
             return _fn("DATENAME", exp.Literal.string(unit), _unwrap_time(node.this))
         culture = node.args.get("culture")
         return _fn("TSQL_FORMAT", node.this, node.args["format"], *([culture] if culture else []))
-    if isinstance(node, (exp.Cast, exp.TryCast)):
-        return _rewrite_cast(node)
+    if isinstance(node, exp.Cast):  # TRY_CAST too
+        return cast_call(node)
     if isinstance(node, exp.Convert):
-        return convert_call(node, "")
+        return convert_call(node, None)
     function = rewrite_function(node)
     if function is not None:
         return function
@@ -561,23 +561,6 @@ def _is_stringy(node: exp.Expression) -> bool:
 
 def _is_number(node: exp.Expression) -> bool:
     return isinstance(node, exp.Literal) and not node.is_string
-
-
-def _rewrite_cast(node: exp.Cast) -> exp.Expression:
-    try:
-        target = convert_target(node.to)
-    except (UnknownType, ValueError):
-        raise errors.unsupported(f"CAST to {node.to.sql('tsql')}") from None
-    value = node.this
-    if isinstance(value, exp.National):
-        value = exp.Literal.string(value.name)
-    return _fn(
-        "TSQL_CAST",
-        value,
-        exp.Literal.string(target.name),
-        exp.Literal.number(target.length if target.length is not None else 0),
-        exp.Literal.number(target.scale or 0),
-    )
 
 
 _FUNCTION_TYPES: dict[str, ColumnType] = {

@@ -32,7 +32,7 @@ from ..results import (
 )
 from . import tokens
 from .packets import PacketFramer, ProtocolError, Reader, skip_all_headers
-from .types import column_encoder, read_type_info
+from .types import InvalidValue, column_encoder, read_type_info
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +108,28 @@ def parse_rpc(payload: bytes) -> list[RpcCall]:
                     "Always Encrypted parameters are not supported by the TDS test server"
                 )
             ctype, read_value = read_type_info(r)
-            params.append(Param(pname, ctype, read_value(r), output=bool(status & PARAM_BYREF)))
+            try:
+                value = read_value(r)
+            except InvalidValue as exc:
+                raise invalid_parameter(len(params) + 1, pname, exc.type_name) from None
+            params.append(Param(pname, ctype, value, output=bool(status & PARAM_BYREF)))
             names.append(pname)
         calls.append(RpcCall(name, params, names))
         if r.remaining():
             r.u8()  # the separator between RPCs of one message
     return calls
+
+
+def invalid_parameter(ordinal: int, name: str, type_name: str) -> TdsError:
+    """SQL Server's 8023, for a parameter value its type cannot hold."""
+    return TdsError(
+        8023,
+        "The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream"
+        f' is incorrect. Parameter {ordinal} ("{name}"): The supplied value is not a valid'
+        f" instance of data type {type_name}. Check the source data for invalid values. An"
+        " example of an invalid value is data of numeric type with scale greater than"
+        " precision.",
+    )
 
 
 _DECLARATION = re.compile(r"^\s*(@[\w@#$]+)\s+(.*?)(\s+(?:OUT|OUTPUT))?\s*$", re.I | re.S)

@@ -64,6 +64,11 @@ _EPOCH_ORDINAL = dt.date(1, 1, 1).toordinal()
 _DATETIME2_EPOCH = dt.datetime(1, 1, 1)
 _DATETIME_EPOCH_ORDINAL = dt.date(1900, 1, 1).toordinal()
 _TICKS_PER_DAY = 300 * 86400
+# Last days of each type's range ([MS-TDS] 2.2.5.5.1.8; "datetime (Transact-SQL)").
+_MAX_DATE_DAYS = dt.date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL
+_MIN_DATETIME_DAYS = dt.date(1753, 1, 1).toordinal() - _DATETIME_EPOCH_ORDINAL
+_MAX_DATETIME_DAYS = dt.date(9999, 12, 31).toordinal() - _DATETIME_EPOCH_ORDINAL
+_MAX_OFFSET_MINUTES = 14 * 60
 
 _H = struct.Struct("<H").pack
 # int.to_bytes(n, length, byteorder) as a plain callable for map() (positional: fastest).
@@ -610,6 +615,16 @@ def _column_encoder(ctype: ColumnType) -> ColumnEncoder:
 
 # --- decoding RPC parameters ----------------------------------------------------------------
 
+
+class InvalidValue(ValueError):
+    """Well-formed bytes outside the type's range (a date past 9999-12-31, a time past
+    midnight): SQL Server answers error 8023 and the connection goes on."""
+
+    def __init__(self, type_name: str):
+        super().__init__(type_name)
+        self.type_name = type_name
+
+
 _FIXED_TYPES: dict[int, tuple[str, int]] = {
     0x30: ("tinyint", 1),
     0x32: ("bit", 1),
@@ -735,10 +750,14 @@ def _decode_fixed(name: str, data: bytes) -> Any:
         return struct.unpack("<d", data)[0]
     if name == "datetime":
         days, ticks = struct.unpack("<iI", data)
+        if not _MIN_DATETIME_DAYS <= days <= _MAX_DATETIME_DAYS or ticks >= _TICKS_PER_DAY:
+            raise InvalidValue(name)
         base = dt.datetime(1900, 1, 1) + dt.timedelta(days=days)
         return base + dt.timedelta(microseconds=(ticks * 10000 + 1) // 3)
     if name == "smalldatetime":
         days, minutes = struct.unpack("<HH", data)
+        if minutes >= 24 * 60:
+            raise InvalidValue(name)
         return dt.datetime(1900, 1, 1) + dt.timedelta(days=days, minutes=minutes)
     if name == "money":
         high, low = struct.unpack("<iI", data)
@@ -775,7 +794,10 @@ def _read_date(r: Reader) -> dt.date | None:
     size = r.u8()
     if size == 0:
         return None
-    return dt.date.fromordinal(int.from_bytes(r.take(3), "little") + _EPOCH_ORDINAL)
+    days = int.from_bytes(r.take(3), "little")
+    if days > _MAX_DATE_DAYS:
+        raise InvalidValue("date")
+    return dt.date.fromordinal(days + _EPOCH_ORDINAL)
 
 
 def _read_temporal(r: Reader, name: str, scale: int) -> Any:
@@ -784,16 +806,26 @@ def _read_temporal(r: Reader, name: str, scale: int) -> Any:
         return None
     length = time_length(scale)
     units = int.from_bytes(r.take(length), "little")
+    if units >= 86400 * 10**scale:
+        raise InvalidValue(name)
     micros = units * 10 ** (6 - scale) if scale <= 6 else units // 10 ** (scale - 6)
     clock = dt.timedelta(microseconds=micros)
     if name == "time":
         return (dt.datetime.min + clock).time()
     days = int.from_bytes(r.take(3), "little")
+    if days > _MAX_DATE_DAYS:
+        raise InvalidValue(name)
     value = dt.datetime.min + dt.timedelta(days=days) + clock
     if name == "datetime2":
         return value
-    offset = dt.timedelta(minutes=struct.unpack("<h", r.take(2))[0])
-    return (value + offset).replace(tzinfo=dt.timezone(offset))
+    minutes = struct.unpack("<h", r.take(2))[0]
+    if abs(minutes) > _MAX_OFFSET_MINUTES:
+        raise InvalidValue(name)
+    offset = dt.timedelta(minutes=minutes)
+    try:  # the local clock of a UTC instant at either end of the range
+        return (value + offset).replace(tzinfo=dt.timezone(offset))
+    except OverflowError:
+        raise InvalidValue(name) from None
 
 
 def _read_ushort_bytes(r: Reader) -> bytes | None:
