@@ -3,6 +3,7 @@ validation and assembly (or a reload's validation and what it applies) share one
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import textwrap
@@ -21,6 +22,7 @@ from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.serving.reload import apply
 
 COUNTED = """
+    import logging
     from collections import Counter
 
     from pydantic import BaseModel
@@ -40,7 +42,8 @@ COUNTED = """
     @hookimpl
     def register_tools(register, config):
         CALLS["register_tools"] += 1
-        register(counted_tool)
+        logging.getLogger("fake_counted").warning("counted: registering its tool")
+        register(counted_tool, annotations={"x-counted": 1})
 
     @hookimpl
     def register_resources(register, config):
@@ -168,3 +171,24 @@ def test_a_reload_that_switches_plugins_judges_its_tools_by_the_running_ones() -
     new = {**before, "plugins": {"enabled": enabled[::2]}, "tools": {"read_data": table}}
     assert apply(app, settings_from_mapping(new)) == "invalid"
     assert not app.plugins.tools["read_data"].declared
+
+
+def test_serve_shows_what_plugins_log_as_they_load_once(
+    installed: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The one load happens after logging is set up: a plugin's own warnings and the
+    loader's (an annotation left out) are shown, each once."""
+    monkeypatch.setattr(cli, "_run", lambda app, config: 0)
+    assert cli.main(["serve", "--config", str(installed)]) == 0
+    err = capfd.readouterr().err
+    assert err.count("counted: registering its tool") == 1
+    assert err.count("'x-counted' is not one of MCP's tool annotations") == 1
+
+
+def test_a_reload_does_not_repeat_the_loaders_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    config = {"sources": {"main": SOURCE}}
+    with caplog.at_level(logging.WARNING, logger="azsql_mcp.core.plugins"):
+        app = build_app(settings_from_mapping(config), extra_plugins={"counted": in_process()})
+        for level in ("INFO", "WARNING"):
+            apply(app, settings_from_mapping(config | {"logging": {"level": level}}))
+    assert caplog.text.count("'x-counted' is not one of MCP's tool annotations") == 1

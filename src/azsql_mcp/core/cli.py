@@ -153,10 +153,10 @@ def _serving_app(settings: Settings) -> App:
     them, then their failures are reported as `[plugins] strict` says."""
     from azsql_mcp.core.assembly import assemble
 
-    # quietly: a plugin's failure is logged once, after its configuration is judged
-    setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
-    plugins = _validate(settings)
+    # before loading: what plugins log as they register is shown (their failures are
+    # recorded, and reported once below)
     setup_logging(settings.logging)
+    plugins = _validate(settings)
     plugins.report_failures(settings.plugins.strict)
     return assemble(settings, plugins)
 
