@@ -222,7 +222,7 @@ def test_unfiltered_writes_need_permission(sql: str) -> None:
     "sql",
     [
         "DELETE d FROM dbo.Docs AS d WHERE d.Body.exist('/a') = 1",
-        "DELETE FROM dbo.Docs WHERE Body.exist('/a') = 1",
+        "DELETE FROM dbo.Docs WHERE Docs.Body.exist('/a') = 1",
         "UPDATE e SET Title = 'Lead' FROM dbo.Emp AS e WHERE e.Node.GetLevel() = 1",
     ],
 )
@@ -234,6 +234,10 @@ def test_a_method_on_a_column_filters_a_write(sql: str) -> None:
     "sql",
     [
         "DELETE FROM t WHERE dbo.AlwaysOne() = 1",  # a function of no column
+        # as the function value of schema dbo, or exist of schema Body: no column read
+        "DELETE FROM dbo.T WHERE dbo.value('a', 'int') = 1",
+        "DELETE FROM dbo.T WHERE dbo.ToString() = 'x'",
+        "DELETE FROM dbo.Docs WHERE Body.exist('/a') = 1",
         "DELETE d FROM dbo.Docs AS d WHERE d.Body.exist('/a') = d.Body.exist('/a')",
     ],
 )
@@ -249,6 +253,7 @@ def test_a_function_of_no_column_or_a_self_comparison_does_not_filter(sql: str) 
         "d.Node.GetLevel() IS NOT NULL",
         "Doc.exist('/a') IS NULL OR Doc.exist('/a') IS NOT NULL",
         "Doc IS NULL OR Doc IS NOT NULL",
+        "(Doc IS NULL OR d.x = 1) OR Doc IS NOT NULL",
     ],
 )
 def test_a_method_on_a_not_null_column_tested_for_null_does_not_filter(where: str) -> None:

@@ -84,6 +84,17 @@ def is_column_method(dot: exp.Dot, table: str, method: exp.Expr) -> bool:
     return _is_method(method) and bool(table) and _in_scope(dot, table.casefold())
 
 
+def in_scope(dot: exp.Dot) -> bool:
+    """Whether `dot` is `t.Col.m(...)`, a column method of a table or alias `t` in scope."""
+    from sqlglot import exp
+
+    target = dot.this
+    if not isinstance(target, exp.Dot) or not isinstance(target.expression, exp.Identifier):
+        return False
+    table = target.this
+    return isinstance(table, exp.Identifier) and is_column_method(dot, table.name, dot.expression)
+
+
 def reads_a_column(dot: exp.Dot) -> bool:
     """Whether `dot` is written as a method call on a column (`Doc.exist('/a')`,
     `d.Doc.exist('/a')`), whose value depends on the row: a WHERE clause testing it

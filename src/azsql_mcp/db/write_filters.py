@@ -2,11 +2,12 @@
 
 `allow_unfiltered_writes = false` asks for a WHERE clause that can be false for some
 row. A clause is treated as always true when, after sqlglot's `simplify`, it names no
-column (a method called on one, `Doc.exist('/a')`, names it), or it is true once every
-self-comparison (`a = a`, `a >= a`, `a IN (a)`, `a LIKE a`) and every `c IS NOT NULL`
-on a column that cannot be NULL is taken as true. This catches the usual bypasses, not
-every tautology (`id > 0` on an identity key passes): `max_affected_rows` is the bound
-that holds whatever the WHERE says.
+column (a method of a column of a table the statement names, `d.Doc.exist('/a')`,
+counts as naming it), or it is true once every self-comparison (`a = a`, `a >= a`,
+`a IN (a)`, `a LIKE a`) and every `c IS NOT NULL` on a column that cannot be NULL is
+taken as true. This catches the usual bypasses, not every tautology (`id > 0` on an
+identity key passes): `max_affected_rows` is the bound that holds whatever the WHERE
+says.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ def filters(where: exp.Expr | None, non_nullable: Collection[str] = ()) -> bool:
     from sqlglot import exp
     from sqlglot.optimizer.simplify import simplify
 
-    if where is None or not _reads_a_column(where):
+    if where is None:
+        return False
+    # `d.Doc.exist('/a')` with d a table of the statement reads a column; `Doc.exist(...)`
+    # may as well be the function exist of schema Doc, which reads none. Told apart here,
+    # where the clause still sits in its statement (the simplified copy does not).
+    methods = {
+        dot.sql(dialect="tsql") for dot in where.find_all(exp.Dot) if column_methods.in_scope(dot)
+    }
+    if not _names_a_column(where, methods):
         return False
     condition = where.this if isinstance(where, exp.Where) else where
     simplified = simplify(condition.copy(), dialect="tsql")
@@ -33,10 +42,20 @@ def filters(where: exp.Expr | None, non_nullable: Collection[str] = ()) -> bool:
     result = simplify(replaced, dialect="tsql")
     if isinstance(result, exp.Boolean) and result.this:
         return False
-    return _reads_a_column(result)
+    return _names_a_column(result, methods)
+
+
+def _names_a_column(node: exp.Expr, methods: set[str]) -> bool:
+    from sqlglot import exp
+
+    if node.find(exp.Column) is not None:
+        return True
+    return any(dot.sql(dialect="tsql") in methods for dot in node.find_all(exp.Dot))
 
 
 def _reads_a_column(node: exp.Expr) -> bool:
+    """Whether `node` names a column or is written like a method of one (to refuse more,
+    never to accept: `Doc.exist(...)` may be a function of schema Doc)."""
     from sqlglot import exp
 
     if node.find(exp.Column) is not None:
@@ -81,7 +100,7 @@ def _true_if_tautology(node: exp.Expr, non_nullable: Collection[str]) -> exp.Exp
     name = _not_null_name(node)
     if name is not None and name.casefold() in non_nullable:
         return exp.true()
-    if isinstance(node, exp.Or) and _null_or_not_null(node.this, node.expression):
+    if isinstance(node, exp.Or) and _null_or_not_null(list(node.flatten())):
         return exp.true()
     return node
 
@@ -109,11 +128,10 @@ def _not_null_name(node: exp.Expr) -> str | None:
     return None
 
 
-def _null_or_not_null(a: exp.Expr, b: exp.Expr) -> bool:
-    """`x IS NULL OR x IS NOT NULL`, either way round: true on every row."""
+def _null_or_not_null(disjuncts: list[exp.Expr]) -> bool:
+    """`x IS NULL OR ... OR x IS NOT NULL`, in any order: true on every row."""
     from sqlglot import exp
 
-    return any(
-        isinstance(negated, exp.Not) and isinstance(tested, exp.Is) and _same(tested, negated.this)
-        for tested, negated in ((a, b), (b, a))
-    )
+    tested = [d for d in disjuncts if isinstance(d, exp.Is)]
+    negated = [d.this for d in disjuncts if isinstance(d, exp.Not) and isinstance(d.this, exp.Is)]
+    return any(_same(a, b) for a in tested for b in negated)
