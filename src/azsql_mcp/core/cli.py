@@ -187,6 +187,8 @@ def _plugins(args: argparse.Namespace) -> int:
         lenient = settings.plugins.model_copy(update={"strict": False})
         _listing_app(settings.model_copy(update={"plugins": lenient}), plugin_set)
     records = [r for r in plugin_set.records if args.all or r.status != "disabled"]
+    if not problems:
+        _say_unbound(settings, plugin_set)
     if args.json:
         out = {"plugins": [r.as_dict() for r in records], "config_problems": problems}
         print(json.dumps(out, indent=2))
@@ -224,8 +226,16 @@ def _listing_app(settings: Settings, plugins: PluginSet) -> App:
     return assemble(settings.model_copy(update={"server": server, "audit": audit}), plugins)
 
 
-def _tools(args: argparse.Namespace) -> int:
+def _say_unbound(settings: Settings, plugins: PluginSet) -> None:
+    """Tools missing from the listing because their source is not configured, as `serve`
+    warns of them."""
     from azsql_mcp.core.assembly import unbound_tools
+
+    for why in unbound_tools(settings, plugins):
+        print(f"azsql-mcp: {why}; until then it is not offered", file=sys.stderr)
+
+
+def _tools(args: argparse.Namespace) -> int:
     from azsql_mcp.serving.clientauth import required_scopes
 
     with _loaded(args) as settings:
@@ -237,8 +247,7 @@ def _tools(args: argparse.Namespace) -> int:
     for record in app.plugins.records:
         if record.status == "failed":  # its tools are missing below; say why, as serve does
             print(f"azsql-mcp: {record.describe()} failed: {record.reason}", file=sys.stderr)
-    for why in unbound_tools(settings, app.plugins):
-        print(f"azsql-mcp: {why}; until then it is not offered", file=sys.stderr)
+    _say_unbound(settings, app.plugins)
     scopes = required_scopes(settings.server.auth, app.plugins)
     plugin_of = {t.name: t.plugin for t in app.plugins.tools.values()}
     declared = {t.name for t in app.plugins.tools.values() if t.declared}

@@ -1,0 +1,65 @@
+"""A plugin tool bound to a source the config lacks: not offered, and every listing
+command says why (serve warns of it as it starts: tests/unit/test_core_plugins.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_dists import make_dist
+
+from azsql_mcp.core import cli
+
+BOUND = '''
+from azsql_mcp import hookimpl
+
+@hookimpl
+def register_tools(register, config):
+    register(report, source="reports")
+
+async def report() -> str:
+    """A report."""
+    return "reported"
+'''
+CONFIG = """
+[sources.main]
+server = "127.0.0.1,1"
+auth = "sql"
+username = "u"
+password = "p"
+"""
+NOTE = (
+    "azsql-mcp: sources.reports: tool 'report' of plugin 'bound' (fake-bound 1.0) is bound"
+    " to source 'reports', which is not configured (sources: main)"
+)
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    for name in list(os.environ):
+        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    site = tmp_path / "site"
+    make_dist(site, "fake-bound", {"fake_bound": BOUND}, {"bound": "fake_bound"})
+    monkeypatch.syspath_prepend(str(site))
+    config = tmp_path / "azsql-mcp.toml"
+    config.write_text(CONFIG)
+    try:
+        yield config
+    finally:
+        sys.modules.pop("fake_bound", None)
+
+
+@pytest.mark.parametrize("command", ["plugins", "tools"])
+def test_the_listing_commands_say_why_a_bound_tool_is_not_offered(
+    installed: Path, command: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([command, "--config", str(installed)]) == 0
+    out, err = capfd.readouterr()
+    assert NOTE in err and "until then it is not offered" in err
+    if command == "tools":
+        assert "report" not in out
