@@ -28,10 +28,19 @@ FK = "FK_SalesOrderHeader_Customer_CustomerID"
 def server() -> Iterator[ThreadedTdsServer]:
     with ThreadedTdsServer(
         sample=True,
-        logins=[f"reader:{PASSWORD}", f"definer:{PASSWORD}:VIEW_DEFINITION"],
+        logins=[
+            f"reader:{PASSWORD}",
+            f"definer:{PASSWORD}:VIEW_DEFINITION",
+            f"writer:{PASSWORD}:db_datawriter",
+        ],
     ) as server:
         with connect(server, "freetds") as admin:
-            admin.cursor().execute(DENY)
+            a = admin.cursor()
+            a.execute(DENY)
+            a.execute("CREATE TABLE dbo.Secret (Id int, Code varchar(10))")
+            a.execute("INSERT INTO dbo.Secret VALUES (1, 'x')")
+            a.execute("CREATE TABLE dbo.Pub (Id int, Code varchar(10))")
+            a.execute("DENY SELECT ON dbo.Secret TO writer")
         yield server
 
 
@@ -128,6 +137,45 @@ def test_select_on_a_denied_table_is_error_229(server: ThreadedTdsServer, odbc_d
         assert scalar(cnxn, perm.format("Product")) == 1
 
 
+_SECRET_DENIED = (
+    r"The SELECT permission was denied on the object 'Secret', database"
+    r" 'AdventureWorksLT', schema 'dbo'\. \(229\)"
+)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO dbo.Pub (Id, Code) SELECT Id, Code FROM dbo.Secret",
+        "UPDATE dbo.Pub SET Code = 'y' WHERE Id IN (SELECT Id FROM dbo.Secret)",
+        "UPDATE p SET Code = s.Code FROM dbo.Pub AS p JOIN dbo.Secret AS s ON s.Id = p.Id",
+        "DELETE FROM dbo.Pub WHERE EXISTS (SELECT 1 FROM dbo.Secret AS s WHERE s.Id = Pub.Id)",
+        "WITH s AS (SELECT Id FROM dbo.Secret) DELETE FROM dbo.Pub WHERE Id IN (SELECT Id FROM s)",
+    ],
+)
+def test_a_write_reading_a_denied_table_is_error_229(
+    server: ThreadedTdsServer, odbc_driver: str, statement: str
+) -> None:
+    """SELECT is checked on every table a statement reads, whatever the statement."""
+    with connect(server, odbc_driver, "writer") as cnxn:
+        with pytest.raises(pyodbc.Error, match=_SECRET_DENIED):
+            cnxn.cursor().execute(statement)
+        assert scalar(cnxn, "SELECT count(*) FROM dbo.Pub") == 0
+
+
+def test_the_target_of_a_write_needs_no_select(server: ThreadedTdsServer, odbc_driver: str) -> None:
+    """Writing to the denied table itself takes db_datawriter's INSERT or UPDATE, not
+    SELECT (an UPDATE or DELETE reading the target in its WHERE would also need SELECT on
+    SQL Server: not modelled)."""
+    with connect(server, odbc_driver, "writer") as cnxn:
+        c = cnxn.cursor()
+        c.execute("INSERT INTO dbo.Secret (Id, Code) SELECT Id, Code FROM dbo.Pub")
+        c.execute("INSERT INTO dbo.Secret (Id, Code) VALUES (3, 'z')")
+        c.execute("UPDATE dbo.Secret SET Code = 'w'")
+        with pytest.raises(pyodbc.Error, match=_SECRET_DENIED):
+            c.execute("SELECT Code FROM dbo.Secret")
+
+
 def test_another_permission_keeps_a_denied_table_visible(server: ThreadedTdsServer) -> None:
     """VIEW DEFINITION on the database is a permission on every object: a DENY SELECT
     takes SELECT away, not the metadata."""
@@ -173,4 +221,4 @@ def test_select_permissions_name_a_table_and_go_with_it(server: ThreadedTdsServe
         a.execute("DENY SELECT ON dbo.perm_gone TO reader")
         a.execute("DROP TABLE dbo.perm_gone")
         left = "SELECT count(*) FROM __azsql_permissions WHERE permission_name = 'SELECT'"
-        assert scalar(admin, left) == 1  # the module's DENY on SalesLT.Customer only
+        assert scalar(admin, left) == 2  # the module's DENYs on SalesLT.Customer and dbo.Secret

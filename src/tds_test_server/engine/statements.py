@@ -143,8 +143,7 @@ class Statements(ConstraintErrors):
         q = self.engine.translator.translate(stmt.text, self.database)
         if q.kind != "select":
             self._check_write(q)
-        else:
-            self._check_select(q)
+        self._check_select(q)
         if q.kind == "insert":
             self._check_identity_insert(q)
         self._refresh(q.needs)
@@ -193,11 +192,12 @@ class Statements(ConstraintErrors):
         self.principal.check_write(q.kind.upper(), name, self.database, schema)
 
     def _check_select(self, q: Query) -> None:
-        """A DENY SELECT on a table or view the query names (not inside a procedure:
-        ownership chaining, as for writes)."""
+        """A DENY SELECT on a table or view the statement reads, whatever its kind (not
+        the target of a write: that is _check_write's; nor inside a procedure: ownership
+        chaining, as for writes)."""
         if self.principal.privileged or self._proc_depth:
             return
-        for sqlite_name in q.names:
+        for sqlite_name in q.reads:
             schema, _, name = sqlite_name.partition(".")
             table = self.catalog.table(schema, name)
             if table is not None and table.object_id > 0:
