@@ -137,6 +137,23 @@ def test_select_on_a_denied_table_is_error_229(server: ThreadedTdsServer, odbc_d
         assert scalar(cnxn, perm.format("Product")) == 1
 
 
+def test_any_permission_is_none_on_a_hidden_table(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """ "HAS_PERMS_BY_NAME (Transact-SQL)": ANY is a wildcard, any permission on the
+    securable. The reader's only one on Customer, SELECT, is denied: none, as the catalog
+    says; VIEW DEFINITION on the database is one on every object."""
+    any_on = "SELECT HAS_PERMS_BY_NAME('{}', 'OBJECT', 'ANY')"
+    with connect(server, odbc_driver, "reader") as cnxn:
+        assert scalar(cnxn, any_on.format("SalesLT.Customer")) == 0
+        assert scalar(cnxn, any_on.format("SalesLT.Product")) == 1
+        assert scalar(cnxn, any_on.format("SalesLT.uspCustomerOrders")) == 1
+        assert scalar(cnxn, any_on.format("SalesLT.NoSuchTable")) is None
+    with connect(server, odbc_driver, "writer") as cnxn:  # db_datawriter's INSERT, ...
+        assert scalar(cnxn, any_on.format("dbo.Secret")) == 1
+        assert scalar(cnxn, "SELECT HAS_PERMS_BY_NAME('dbo.Secret', 'OBJECT', 'SELECT')") == 0
+
+
 _SECRET_DENIED = (
     r"The SELECT permission was denied on the object 'Secret', database"
     r" 'AdventureWorksLT', schema 'dbo'\. \(229\)"
@@ -195,18 +212,22 @@ def test_deny_on_the_schema_or_database_wins_and_revoke_restores(
     server: ThreadedTdsServer,
 ) -> None:
     product = "SELECT count(*) FROM sys.tables WHERE name = 'Product'"
+    any_on_schema = "SELECT HAS_PERMS_BY_NAME('SalesLT', 'SCHEMA', 'ANY')"
     with connect(server, "freetds") as admin, connect(server, "freetds", "reader") as cnxn:
         a = admin.cursor()
         try:
             a.execute("DENY SELECT ON SCHEMA::SalesLT TO public")
             a.execute("GRANT SELECT ON SalesLT.Product TO reader")  # the DENY still wins
             assert scalar(cnxn, product) == 0
+            assert scalar(cnxn, any_on_schema) == 0
             a.execute("REVOKE SELECT ON SCHEMA::SalesLT FROM public")
             assert scalar(cnxn, product) == 1
+            assert scalar(cnxn, any_on_schema) == 1
             a.execute("DENY SELECT TO reader")
             assert scalar(cnxn, "SELECT count(*) FROM sys.tables") == 0
             assert scalar(cnxn, "SELECT HAS_PERMS_BY_NAME(NULL, 'DATABASE', 'SELECT')") == 0
         finally:
+            a.execute("REVOKE SELECT ON SCHEMA::SalesLT FROM public")
             a.execute("REVOKE SELECT FROM reader")
             a.execute("REVOKE SELECT ON SalesLT.Product FROM reader")
         assert scalar(cnxn, product) == 1
