@@ -26,7 +26,7 @@ def server() -> Iterator[ThreadedTdsServer]:
                 " At datetime)"
             )
             cur.execute(
-                "INSERT INTO dbo.Items VALUES (1, 2.5, '2024-01-01', '2024-01-02 03:04:05')"
+                "INSERT INTO dbo.Items VALUES (1, 2.5, '2024-01-01', '2024-01-02 03:04:05.123')"
             )
             cur.execute("CREATE TABLE dbo.Notes (Id int, Note varchar(40))")
             cur.execute("INSERT INTO dbo.Notes VALUES (1, NULL)")
@@ -89,3 +89,17 @@ def test_an_update_converts_its_own_table_s_column(cursor: pyodbc.Cursor) -> Non
         " WHERE Id = 1"
     )
     assert _one(cursor, "SELECT Note FROM dbo.Notes") == "2.5000"
+
+
+@pytest.mark.parametrize(
+    ("sql", "length"),
+    [
+        ("LEN(CAST(Price AS varchar(40)))", len("2.5000")),
+        ("LEN(CAST(Added AS varchar(40)))", len("2024-01-01 00:00:00.0000000")),
+        ("LEN(CONVERT(varchar(40), Added))", len("2024-01-01 00:00:00.0000000")),
+        ("LEN(TRY_CAST(Price AS varchar(40)))", len("2.5000")),
+        ("LEN(CAST(At AS varchar))", len("Jan  2 2024  3:04AM")),
+    ],
+)
+def test_len_measures_the_text_the_cast_gives(cursor: pyodbc.Cursor, sql: str, length: int) -> None:
+    assert _one(cursor, f"SELECT {sql} FROM dbo.Items") == length

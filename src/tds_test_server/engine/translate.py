@@ -253,6 +253,8 @@ class Translator:
             _sql_text_from(table)
             needs.add("dmv")
         for node in list(tree.walk()):
+            if _detached(node, tree):
+                continue
             replacement = _rewrite_node(node, params)
             if replacement is not None and replacement is not node:
                 if node is tree:
@@ -319,9 +321,11 @@ class Translator:
         """A DEFAULT/CHECK/computed/filter expression as SQLite SQL (columns unqualified)."""
         tree = parse_tsql(f"SELECT {text}")
         assert isinstance(tree, exp.Select)
-        expr = tree.expressions[0]
+        expr = tree.expressions[0].pop()  # its own root: see _detached
         params: set[str] = set()
         for node in list(expr.walk()):
+            if _detached(node, expr):
+                continue
             replacement = _rewrite_node(node, params)
             if replacement is not None and replacement is not node:
                 if node is expr:
@@ -450,6 +454,12 @@ def _sql_text_from(table: exp.Table) -> None:
 
 
 _DATE_UNIT_FUNCS = {exp.DateAdd: "DATEADD", exp.DateDiff: "DATEDIFF"}
+
+
+def _detached(node: exp.Expr, root: exp.Expr) -> bool:
+    """A node an earlier rewrite dropped (LEN's and DATENAME's own CAST, unwrapped):
+    rewriting it would move its children, which the rewrite kept, out of the tree."""
+    return node is not root and node.root() is not root
 
 
 def _fn(name: str, *args: exp.Expression) -> exp.Anonymous:
