@@ -168,12 +168,19 @@ class Statements(ConstraintErrors):
                     close()
             return
         cursor = self._run(q, bindings)
-        count = cursor.rowcount
+        count = self._changes(cursor)
         cursor.close()
         if q.kind == "insert" and q.target is not None:
             self._note_identity(q.target, cursor)
         self.rowcount = count
         yield Done(None if self.nocount else count)
+
+    def _changes(self, cursor: sqlite3.Cursor) -> int:
+        """The rows a write changed: Python's sqlite3 (before 3.12) has no rowcount for a
+        statement that starts with WITH."""
+        if cursor.rowcount >= 0:
+            return cursor.rowcount
+        return int(self.conn.execute("SELECT changes()").fetchone()[0])
 
     def _check_write(self, q: Query) -> None:
         """A write needs db_datawriter (or INSERT/UPDATE/DELETE); temporary tables do not,
