@@ -191,6 +191,15 @@ class Principal:
         states = {row[0] for row in found}
         return (permission == "SELECT" or "G" in states) and "D" not in states
 
+    def holds_any_on_schema(self, conn: sqlite3.Connection, schema_id: int) -> bool:
+        """Some permission on the schema: SELECT or EXECUTE on it or the database not
+        denied, or a database-wide permission no DENY SELECT takes away."""
+        return (
+            self.sees_all_objects
+            or self.may(conn, "SELECT", None, schema_id)
+            or self.may(conn, "EXECUTE", None, schema_id)
+        )
+
     # -- the security functions
     def has_perms_by_name(
         self, securable: Any, securable_class: Any, permission: Any, *sub: Any
@@ -382,7 +391,8 @@ def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
     ) -> int | None:
         perm = " ".join(str(permission or "").upper().split())
         klass = str(securable_class or "").upper()
-        if perm not in _KEPT_PERMISSIONS or principal.privileged or klass not in _KEPT_CLASSES:
+        kept = perm in _KEPT_PERMISSIONS or (perm == "ANY" and klass != "DATABASE")
+        if not kept or principal.privileged or klass not in _KEPT_CLASSES:
             return principal.has_perms_by_name(securable, securable_class, permission, *sub)
         if klass == "DATABASE":
             return int(principal.may(conn, perm, None, None))
@@ -392,8 +402,22 @@ def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
             row = conn.execute(
                 "SELECT schema_id FROM __azsql_schemas WHERE name = ?", (str(securable),)
             ).fetchone()
-            return None if row is None else int(principal.may(conn, perm, None, row[0]))
-        parts = [p for p in split_name(str(securable)) if p is not None]
+            if row is None:
+                return None
+            if perm == "ANY":
+                return int(principal.holds_any_on_schema(conn, row[0]))
+            return int(principal.may(conn, perm, None, row[0]))
+        found = object_ids(str(securable))
+        if found is None:
+            return None
+        if perm == "ANY":  # the catalog hides exactly the objects the user holds none on
+            hidden = "SELECT 1 FROM temp.__azsql_hidden WHERE object_id = ?"
+            return int(conn.execute(hidden, (found[0],)).fetchone() is None)
+        return int(principal.may(conn, perm, *found))
+
+    def object_ids(securable: str) -> tuple[int, int] | None:
+        """(object_id, schema_id) of a one-, two- or three-part object name."""
+        parts = [p for p in split_name(securable) if p is not None]
         if not parts or len(parts) > 3:
             return None
         schema = parts[-2] if len(parts) > 1 and parts[-2] else "dbo"
@@ -402,7 +426,7 @@ def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
             " AS s ON s.schema_id = o.schema_id WHERE o.name = ? AND s.name = ?",
             (parts[-1], schema),
         ).fetchone()
-        return None if row is None else int(principal.may(conn, perm, row[0], row[1]))
+        return None if row is None else (row[0], row[1])
 
     def is_grantee(name: Any) -> int:
         """1 when this user holds the permissions of `name` (itself, public, a role)."""

@@ -28,10 +28,19 @@ FK = "FK_SalesOrderHeader_Customer_CustomerID"
 def server() -> Iterator[ThreadedTdsServer]:
     with ThreadedTdsServer(
         sample=True,
-        logins=[f"reader:{PASSWORD}", f"definer:{PASSWORD}:VIEW_DEFINITION"],
+        logins=[
+            f"reader:{PASSWORD}",
+            f"definer:{PASSWORD}:VIEW_DEFINITION",
+            f"writer:{PASSWORD}:db_datawriter",
+        ],
     ) as server:
         with connect(server, "freetds") as admin:
-            admin.cursor().execute(DENY)
+            a = admin.cursor()
+            a.execute(DENY)
+            a.execute("CREATE TABLE dbo.Secret (Id int, Code varchar(10))")
+            a.execute("INSERT INTO dbo.Secret VALUES (1, 'x')")
+            a.execute("CREATE TABLE dbo.Pub (Id int, Code varchar(10))")
+            a.execute("DENY SELECT ON dbo.Secret TO writer")
         yield server
 
 
@@ -128,6 +137,62 @@ def test_select_on_a_denied_table_is_error_229(server: ThreadedTdsServer, odbc_d
         assert scalar(cnxn, perm.format("Product")) == 1
 
 
+def test_any_permission_is_none_on_a_hidden_table(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """ "HAS_PERMS_BY_NAME (Transact-SQL)": ANY is a wildcard, any permission on the
+    securable. The reader's only one on Customer, SELECT, is denied: none, as the catalog
+    says; VIEW DEFINITION on the database is one on every object."""
+    any_on = "SELECT HAS_PERMS_BY_NAME('{}', 'OBJECT', 'ANY')"
+    with connect(server, odbc_driver, "reader") as cnxn:
+        assert scalar(cnxn, any_on.format("SalesLT.Customer")) == 0
+        assert scalar(cnxn, any_on.format("SalesLT.Product")) == 1
+        assert scalar(cnxn, any_on.format("SalesLT.uspCustomerOrders")) == 1
+        assert scalar(cnxn, any_on.format("SalesLT.NoSuchTable")) is None
+    with connect(server, odbc_driver, "writer") as cnxn:  # db_datawriter's INSERT, ...
+        assert scalar(cnxn, any_on.format("dbo.Secret")) == 1
+        assert scalar(cnxn, "SELECT HAS_PERMS_BY_NAME('dbo.Secret', 'OBJECT', 'SELECT')") == 0
+
+
+_SECRET_DENIED = (
+    r"The SELECT permission was denied on the object 'Secret', database"
+    r" 'AdventureWorksLT', schema 'dbo'\. \(229\)"
+)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO dbo.Pub (Id, Code) SELECT Id, Code FROM dbo.Secret",
+        "UPDATE dbo.Pub SET Code = 'y' WHERE Id IN (SELECT Id FROM dbo.Secret)",
+        "UPDATE p SET Code = s.Code FROM dbo.Pub AS p JOIN dbo.Secret AS s ON s.Id = p.Id",
+        "DELETE FROM dbo.Pub WHERE EXISTS (SELECT 1 FROM dbo.Secret AS s WHERE s.Id = Pub.Id)",
+        "WITH s AS (SELECT Id FROM dbo.Secret) DELETE FROM dbo.Pub WHERE Id IN (SELECT Id FROM s)",
+    ],
+)
+def test_a_write_reading_a_denied_table_is_error_229(
+    server: ThreadedTdsServer, odbc_driver: str, statement: str
+) -> None:
+    """SELECT is checked on every table a statement reads, whatever the statement."""
+    with connect(server, odbc_driver, "writer") as cnxn:
+        with pytest.raises(pyodbc.Error, match=_SECRET_DENIED):
+            cnxn.cursor().execute(statement)
+        assert scalar(cnxn, "SELECT count(*) FROM dbo.Pub") == 0
+
+
+def test_the_target_of_a_write_needs_no_select(server: ThreadedTdsServer, odbc_driver: str) -> None:
+    """Writing to the denied table itself takes db_datawriter's INSERT or UPDATE, not
+    SELECT (an UPDATE or DELETE reading the target in its WHERE would also need SELECT on
+    SQL Server: not modelled)."""
+    with connect(server, odbc_driver, "writer") as cnxn:
+        c = cnxn.cursor()
+        c.execute("INSERT INTO dbo.Secret (Id, Code) SELECT Id, Code FROM dbo.Pub")
+        c.execute("INSERT INTO dbo.Secret (Id, Code) VALUES (3, 'z')")
+        c.execute("UPDATE dbo.Secret SET Code = 'w'")
+        with pytest.raises(pyodbc.Error, match=_SECRET_DENIED):
+            c.execute("SELECT Code FROM dbo.Secret")
+
+
 def test_another_permission_keeps_a_denied_table_visible(server: ThreadedTdsServer) -> None:
     """VIEW DEFINITION on the database is a permission on every object: a DENY SELECT
     takes SELECT away, not the metadata."""
@@ -147,18 +212,22 @@ def test_deny_on_the_schema_or_database_wins_and_revoke_restores(
     server: ThreadedTdsServer,
 ) -> None:
     product = "SELECT count(*) FROM sys.tables WHERE name = 'Product'"
+    any_on_schema = "SELECT HAS_PERMS_BY_NAME('SalesLT', 'SCHEMA', 'ANY')"
     with connect(server, "freetds") as admin, connect(server, "freetds", "reader") as cnxn:
         a = admin.cursor()
         try:
             a.execute("DENY SELECT ON SCHEMA::SalesLT TO public")
             a.execute("GRANT SELECT ON SalesLT.Product TO reader")  # the DENY still wins
             assert scalar(cnxn, product) == 0
+            assert scalar(cnxn, any_on_schema) == 0
             a.execute("REVOKE SELECT ON SCHEMA::SalesLT FROM public")
             assert scalar(cnxn, product) == 1
+            assert scalar(cnxn, any_on_schema) == 1
             a.execute("DENY SELECT TO reader")
             assert scalar(cnxn, "SELECT count(*) FROM sys.tables") == 0
             assert scalar(cnxn, "SELECT HAS_PERMS_BY_NAME(NULL, 'DATABASE', 'SELECT')") == 0
         finally:
+            a.execute("REVOKE SELECT ON SCHEMA::SalesLT FROM public")
             a.execute("REVOKE SELECT FROM reader")
             a.execute("REVOKE SELECT ON SalesLT.Product FROM reader")
         assert scalar(cnxn, product) == 1
@@ -173,4 +242,4 @@ def test_select_permissions_name_a_table_and_go_with_it(server: ThreadedTdsServe
         a.execute("DENY SELECT ON dbo.perm_gone TO reader")
         a.execute("DROP TABLE dbo.perm_gone")
         left = "SELECT count(*) FROM __azsql_permissions WHERE permission_name = 'SELECT'"
-        assert scalar(admin, left) == 1  # the module's DENY on SalesLT.Customer only
+        assert scalar(admin, left) == 2  # the module's DENYs on SalesLT.Customer and dbo.Secret

@@ -207,6 +207,21 @@ def test_committed_writes_are_visible_to_other_sessions(
         assert [r[0] for r in rows] == [2]
 
 
+def test_a_delete_after_a_cte_counts_its_rows(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """`WITH … DELETE` reports its row count (Python's sqlite3 before 3.12 has none for a
+    statement that starts with WITH) and the connection stays up."""
+    name = table_name("cte_dml")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (id int)")
+        cur.execute(f"INSERT INTO {name} VALUES (1), (2), (3)")
+        cur.execute(f"WITH s AS (SELECT 2 AS id) DELETE FROM {name} WHERE id >= (SELECT id FROM s)")
+        assert cur.rowcount == 2
+        assert [r[0] for r in cur.execute(f"SELECT id FROM {name}")] == [1]
+
+
 def test_waitfor_timeout_and_the_connection_works(
     wire_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:

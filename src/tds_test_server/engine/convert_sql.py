@@ -1,7 +1,8 @@
 """CAST(...) and CONVERT(...) in a statement -> TSQL_CONVERT(value, type, length, scale,
-style, source type, source scale): the source type is looked up here (base-table columns,
-literals, casts) because the result depends on it (a style's meaning; decimal's scale and
-a date type's default layout in text) and SQLite stores dates as text and decimals as REAL.
+style, source type, source scale): the source type is looked up here (columns, resolved
+in their scope by column_sources; literals, casts) because the result depends on it (a
+style's meaning; decimal's scale and a date type's default layout in text) and SQLite
+stores dates as text and decimals as REAL.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from sqlglot import exp
 
 from ..results import ColumnType
 from . import errors
-from .catalog import DEFAULT_SCHEMA, Catalog, Table
+from .catalog import Catalog
+from .column_sources import ColumnSources
 from .sql_types import UnknownType, parse_type
 
 # Where rewrite_converts leaves a CAST's source type for the translator.
@@ -24,10 +26,10 @@ def rewrite_converts(tree: exp.Expression, catalog: Catalog) -> None:
     nodes = list(tree.find_all(exp.Convert, exp.Cast))
     if not nodes:
         return
-    tables = _tables(tree, catalog)
+    columns = ColumnSources(tree, catalog)
     # every source before any replacement, so an outer node still sees its inner CONVERT
     sources = [
-        (n, source_type(n.expression if isinstance(n, exp.Convert) else n.this, tables))
+        (n, source_type(n.expression if isinstance(n, exp.Convert) else n.this, columns))
         for n in nodes
     ]
     for node, source in reversed(sources):  # innermost last found first: from the leaves
@@ -90,20 +92,10 @@ def convert_target(to: exp.Expression) -> ColumnType:
 _CHARS = ("varchar", "nvarchar", "char", "nchar", "binary", "varbinary")
 
 
-def _tables(tree: exp.Expression, catalog: Catalog) -> dict[str, Table]:
-    """Alias (or name) -> catalog table, for the tables the statement reads."""
-    found: dict[str, Table] = {}
-    for table in tree.find_all(exp.Table):
-        entry = catalog.table(table.db or DEFAULT_SCHEMA, table.name)
-        if entry is not None:
-            found[(table.alias or table.name).casefold()] = entry
-    return found
-
-
-def source_type(node: exp.Expression, tables: dict[str, Table]) -> ColumnType | None:
+def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
     """The T-SQL type of an expression where it is plain to see, else None."""
     if isinstance(node, exp.Paren):
-        return source_type(node.this, tables)
+        return source_type(node.this, columns)
     if isinstance(node, exp.National):
         return ColumnType("nvarchar")
     if isinstance(node, exp.Literal):
@@ -119,11 +111,10 @@ def source_type(node: exp.Expression, tables: dict[str, Table]) -> ColumnType | 
     if isinstance(node, exp.Anonymous) and node.name.upper() in ("SYSDATETIME", "SYSUTCDATETIME"):
         return ColumnType("datetime2", scale=7)
     if isinstance(node, exp.Column):
-        candidates = [tables.get(node.table.casefold())] if node.table else list(tables.values())
-        for table in candidates:
-            column = table.column(node.name) if table is not None else None
-            if column is not None:
-                return column.type
+        found = columns.source(node)
+        if isinstance(found, exp.Expr):  # a derived table's or CTE's projection
+            return source_type(found, columns)
+        return found
     return None
 
 

@@ -143,8 +143,7 @@ class Statements(ConstraintErrors):
         q = self.engine.translator.translate(stmt.text, self.database)
         if q.kind != "select":
             self._check_write(q)
-        else:
-            self._check_select(q)
+        self._check_select(q)
         if q.kind == "insert":
             self._check_identity_insert(q)
         self._refresh(q.needs)
@@ -169,12 +168,19 @@ class Statements(ConstraintErrors):
                     close()
             return
         cursor = self._run(q, bindings)
-        count = cursor.rowcount
+        count = self._changes(cursor)
         cursor.close()
         if q.kind == "insert" and q.target is not None:
             self._note_identity(q.target, cursor)
         self.rowcount = count
         yield Done(None if self.nocount else count)
+
+    def _changes(self, cursor: sqlite3.Cursor) -> int:
+        """The rows a write changed: Python's sqlite3 (before 3.12) has no rowcount for a
+        statement that starts with WITH."""
+        if cursor.rowcount >= 0:
+            return cursor.rowcount
+        return int(self.conn.execute("SELECT changes()").fetchone()[0])
 
     def _check_write(self, q: Query) -> None:
         """A write needs db_datawriter (or INSERT/UPDATE/DELETE); temporary tables do not,
@@ -193,11 +199,12 @@ class Statements(ConstraintErrors):
         self.principal.check_write(q.kind.upper(), name, self.database, schema)
 
     def _check_select(self, q: Query) -> None:
-        """A DENY SELECT on a table or view the query names (not inside a procedure:
-        ownership chaining, as for writes)."""
+        """A DENY SELECT on a table or view the statement reads, whatever its kind (not
+        the target of a write: that is _check_write's; nor inside a procedure: ownership
+        chaining, as for writes)."""
         if self.principal.privileged or self._proc_depth:
             return
-        for sqlite_name in q.names:
+        for sqlite_name in q.reads:
             schema, _, name = sqlite_name.partition(".")
             table = self.catalog.table(schema, name)
             if table is not None and table.object_id > 0:

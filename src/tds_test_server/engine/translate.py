@@ -57,6 +57,7 @@ class Query:
     insert_columns: tuple[str, ...] | None = None
     assign: tuple[str, ...] = ()  # SELECT @a = x, @b = y: the variables in order
     params: frozenset[str] = frozenset()
+    reads: frozenset[str] = frozenset()  # sqlite names of the tables read: not the DML target
 
 
 _NONAME = "__azsql_noname_"
@@ -130,6 +131,7 @@ class Translator:
         names: dict[str, str] = {}
         needs: set[str] = set()
         params: set[str] = set()
+        reads: set[str] = set()
         target = target_display = None
         insert_columns: tuple[str, ...] | None = None
         if kind != "select":
@@ -139,7 +141,7 @@ class Translator:
                 target_node = target_node.this
             if isinstance(target_node, exp.Table):
                 target, target_display = self._table_name(target_node, database)
-        self._rewrite(work, database, names, needs, params, kind)
+        self._rewrite(work, database, names, needs, params, reads, kind)
         if kind == "select":
             for i, proj in enumerate(work.selects if isinstance(work, exp.Query) else []):
                 if not isinstance(proj, (exp.Alias, exp.Column, exp.Star)):
@@ -170,6 +172,7 @@ class Translator:
             insert_columns,
             assign,
             frozenset(params),
+            frozenset(reads),
         )
 
     # -- name mapping
@@ -192,6 +195,7 @@ class Translator:
         names: dict[str, str],
         needs: set[str],
         params: set[str],
+        reads: set[str],
         kind: str,
     ) -> None:
         rewrite_converts(tree, self.catalog)
@@ -214,6 +218,8 @@ class Translator:
             sqlite_name, written = self._table_name(table, database)
             names[sqlite_name.casefold()] = written
             folded = sqlite_name.casefold()
+            if table is not dml_target:
+                reads.add(folded)
             if folded in _DMV_TABLES:
                 needs.add("dmv")
             if folded in _ROWCOUNT_TABLES:
@@ -247,6 +253,8 @@ class Translator:
             _sql_text_from(table)
             needs.add("dmv")
         for node in list(tree.walk()):
+            if _detached(node, tree):
+                continue
             replacement = _rewrite_node(node, params)
             if replacement is not None and replacement is not node:
                 if node is tree:
@@ -313,9 +321,11 @@ class Translator:
         """A DEFAULT/CHECK/computed/filter expression as SQLite SQL (columns unqualified)."""
         tree = parse_tsql(f"SELECT {text}")
         assert isinstance(tree, exp.Select)
-        expr = tree.expressions[0]
+        expr = tree.expressions[0].pop()  # its own root: see _detached
         params: set[str] = set()
         for node in list(expr.walk()):
+            if _detached(node, expr):
+                continue
             replacement = _rewrite_node(node, params)
             if replacement is not None and replacement is not node:
                 if node is expr:
@@ -444,6 +454,12 @@ def _sql_text_from(table: exp.Table) -> None:
 
 
 _DATE_UNIT_FUNCS = {exp.DateAdd: "DATEADD", exp.DateDiff: "DATEDIFF"}
+
+
+def _detached(node: exp.Expr, root: exp.Expr) -> bool:
+    """A node an earlier rewrite dropped (LEN's and DATENAME's own CAST, unwrapped):
+    rewriting it would move its children, which the rewrite kept, out of the tree."""
+    return node is not root and node.root() is not root
 
 
 def _fn(name: str, *args: exp.Expression) -> exp.Anonymous:
