@@ -141,8 +141,10 @@ async def test_list_available_tools_lists_what_the_client_sees(mcp_client):
 async def test_missing_permission_is_a_clear_message(mcp_client, tds_server):
     from tds_test_server.faults import Fault
 
-    await call(mcp_client, "health_check")  # the pool is open: the next query is ours
-    tds_server.add_fault(Fault.parse("error:300@query:1"))
+    await call(mcp_client, "health_check")  # the pool is open
+    # every query until cleared: a background health probe taking a one-query fault
+    # would leave the tool's own query to succeed
+    tds_server.add_fault(Fault.parse("error:300@query"))
     try:
         result = await mcp_client.call_tool(
             "list_long_running_queries", {"min_seconds": 1}, raise_on_error=False
