@@ -284,38 +284,21 @@ class Principal:
                 state=5,
             )
 
-    def check_execute(
+    def check_object(
         self,
         conn: sqlite3.Connection,
+        permission: str,
         obj: str,
-        object_id: int,
-        schema_id: int,
+        ids: tuple[int, int],
         where: tuple[str, str],
     ) -> None:
-        """Error 229 unless the user may EXECUTE the procedure; `where`: (database, schema)."""
-        if not self.may(conn, "EXECUTE", object_id, schema_id):
-            raise TdsError(
-                229,
-                f"The EXECUTE permission was denied on the object '{obj}', database"
-                f" '{where[0]}', schema '{where[1]}'.",
-                severity=14,
-                state=5,
-            )
-
-    def check_select(
-        self,
-        conn: sqlite3.Connection,
-        obj: str,
-        object_id: int,
-        schema_id: int,
-        where: tuple[str, str],
-    ) -> None:
-        """Error 229 when a DENY takes SELECT on the table or view away; `where`:
+        """Error 229 unless the user holds `permission` (EXECUTE on a procedure, SELECT on
+        a table or view: a DENY takes it away); `ids`: (object_id, schema_id); `where`:
         (database, schema)."""
-        if not self.may(conn, "SELECT", object_id, schema_id):
+        if not self.may(conn, permission, *ids):
             raise TdsError(
                 229,
-                f"The SELECT permission was denied on the object '{obj}', database"
+                f"The {permission} permission was denied on the object '{obj}', database"
                 f" '{where[0]}', schema '{where[1]}'.",
                 severity=14,
                 state=5,

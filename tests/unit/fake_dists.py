@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 
 def make_dist(
@@ -25,6 +31,29 @@ def make_dist(
     (info / "entry_points.txt").write_text(f"[azsql_mcp]\n{lines}")
     for module, source in modules.items():
         (root / f"{module}.py").write_text(textwrap.dedent(source))
+
+
+@contextmanager
+def installed_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, source: str, config: str
+) -> Iterator[Path]:
+    """Plugin `name` (module fake_NAME of distribution fake-NAME, from `source`)
+    installed, with no azsql-mcp variables set and `tmp_path` as the working directory;
+    yields the config file `config` written there."""
+    for variable in list(os.environ):
+        if variable.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
+            monkeypatch.delenv(variable)
+    monkeypatch.chdir(tmp_path)
+    site = tmp_path / "site"
+    module = f"fake_{name}"
+    make_dist(site, f"fake-{name}", {module: source}, {name: module})
+    monkeypatch.syspath_prepend(str(site))
+    path = tmp_path / "azsql-mcp.toml"
+    path.write_text(config)
+    try:
+        yield path
+    finally:
+        sys.modules.pop(module, None)
 
 
 TOOL_PLUGIN = """

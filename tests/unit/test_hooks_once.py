@@ -4,7 +4,6 @@ validation and assembly (or a reload's validation and what it applies) share one
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import textwrap
 import types
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_dists import make_dist
+from fake_dists import installed_plugin
 
 from azsql_mcp.core import cli
 from azsql_mcp.core.assembly import build_app
@@ -94,19 +93,8 @@ statement = "SELECT 1 AS x"
 def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The counting plugin installed as `counted` (distribution fake-counted); the
     config file that uses it."""
-    for name in list(os.environ):
-        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    site = tmp_path / "site"
-    make_dist(site, "fake-counted", {"fake_counted": COUNTED}, {"counted": "fake_counted"})
-    monkeypatch.syspath_prepend(str(site))
-    config = tmp_path / "azsql-mcp.toml"
-    config.write_text(CONFIG)
-    try:
+    with installed_plugin(tmp_path, monkeypatch, "counted", COUNTED, CONFIG) as config:
         yield config
-    finally:
-        sys.modules.pop("fake_counted", None)
 
 
 def calls() -> Counter[str]:

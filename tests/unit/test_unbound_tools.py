@@ -3,13 +3,11 @@ command says why (serve warns of it as it starts: tests/unit/test_core_plugins.p
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_dists import make_dist
+from fake_dists import installed_plugin
 
 from azsql_mcp.core import cli
 
@@ -39,19 +37,8 @@ NOTE = (
 
 @pytest.fixture
 def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    site = tmp_path / "site"
-    make_dist(site, "fake-bound", {"fake_bound": BOUND}, {"bound": "fake_bound"})
-    monkeypatch.syspath_prepend(str(site))
-    config = tmp_path / "azsql-mcp.toml"
-    config.write_text(CONFIG)
-    try:
+    with installed_plugin(tmp_path, monkeypatch, "bound", BOUND, CONFIG) as config:
         yield config
-    finally:
-        sys.modules.pop("fake_bound", None)
 
 
 @pytest.mark.parametrize("command", ["plugins", "tools"])

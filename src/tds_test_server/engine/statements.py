@@ -208,13 +208,9 @@ class Statements(ConstraintErrors):
             schema, _, name = sqlite_name.partition(".")
             table = self.catalog.table(schema, name)
             if table is not None and table.object_id > 0:
-                self.principal.check_select(
-                    self.conn,
-                    table.name,
-                    table.object_id,
-                    table.schema_id,
-                    (self.database, table.schema),
-                )
+                ids = (table.object_id, table.schema_id)
+                where = (self.database, table.schema)
+                self.principal.check_object(self.conn, "SELECT", table.name, ids, where)
 
     def _run(self, q: Query, bindings: dict[str, Any]) -> sqlite3.Cursor:
         try:

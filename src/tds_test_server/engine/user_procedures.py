@@ -297,7 +297,8 @@ class UserProcedures(Procedures):
                 "SELECT name FROM __azsql_schemas WHERE schema_id = ?", (row.schema_id,)
             ).fetchone()
             where = (self.database, schema_row[0] if schema_row else schema)
-            self.principal.check_execute(self.conn, row.name, row.object_id, row.schema_id, where)
+            ids = (row.object_id, row.schema_id)
+            self.principal.check_object(self.conn, "EXECUTE", row.name, ids, where)
         stmt = Statement(found[0], tokenize(found[0]), 1)
         return row.name, parse_procedure(stmt)
 
