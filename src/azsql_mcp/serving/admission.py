@@ -210,7 +210,7 @@ class McpRequestGuard:
             await self._too_large(send, max_body)
             return
         if scope["method"] == "GET":  # the session's listening stream: ends on shutdown
-            await self.app(scope, receive, _counting_401(scope, send))
+            await self.app(scope, receive, _Responding(scope, send))
             return
         # The SDK refuses a 2026-07-28 request whose Mcp-Method header is not its body's
         # method, and serves subscriptions/listen to no other: the header tells it.
@@ -234,19 +234,12 @@ class McpRequestGuard:
             self.state.close_listen(client)
 
     async def _post(self, scope: Scope, receive: Receive, send: Send, max_body: int) -> None:
-        started = False
-        counting = _counting_401(scope, send)
-
-        async def send_noting_start(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await counting(message)
-
+        responding = _Responding(scope, send)
         self.drain.posts_in_flight += 1
         try:
-            await self.app(scope, _capped(receive, max_body), send_noting_start)
+            await self.app(scope, _capped(receive, max_body), responding)
         except _BodyTooLarge:
-            if started:
+            if responding.started:
                 raise
             await self._too_large(send, max_body)
         finally:
@@ -286,13 +279,23 @@ def _client_key(scope: Scope) -> str:
     return f"ip:{client[0]}" if client else "ip:unknown"
 
 
-def _counting_401(scope: Scope, send: Send) -> Send:
-    async def send_counting(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] == 401:
-            metrics.AUTH_FAILURES.labels(_auth_failure_reason(scope)).inc()
-        await send(message)
+class _Responding:
+    """`send` for the app: counts 401 answers, and notes whether the response started
+    (a body found too large after that cannot be answered with 413)."""
 
-    return send_counting
+    __slots__ = ("scope", "send", "started")
+
+    def __init__(self, scope: Scope, send: Send):
+        self.scope = scope
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            if message["status"] == 401:
+                metrics.AUTH_FAILURES.labels(_auth_failure_reason(self.scope)).inc()
+        await self.send(message)
 
 
 def _header(scope: Scope, wanted: bytes) -> bytes | None:
