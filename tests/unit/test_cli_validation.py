@@ -312,6 +312,45 @@ def test_an_invalid_config_with_a_broken_plugin_is_one_list_without_tracebacks(
     ]
 
 
+VENDOR_HINT_PLUGIN = """
+    from azsql_mcp import hookimpl
+
+    @hookimpl
+    def register_tools(register, config):
+        register(hinted, annotations={"x-vendor": 1})
+
+    async def hinted() -> str:
+        \"\"\"Hinted.\"\"\"
+        return "hinted"
+"""
+
+
+def test_an_invalid_config_lists_its_problems_without_the_loaders_warnings(
+    tmp_path: Path,
+) -> None:
+    """Judged before logging is set up, the loader's warnings (an annotation left out)
+    would be printed bare by Python's last-resort handler: they are held back."""
+    site = tmp_path / "site"
+    make_dist(site, "fake-hinted", {"fake_hinted": VENDOR_HINT_PLUGIN}, {"hinted": "fake_hinted"})
+    (tmp_path / "azsql-mcp.toml").write_text('[server]\nport = "abc"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), *sys.path])
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, "config"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "azsql-mcp: invalid configuration:",
+        "  - server.port: Input should be a valid integer, unable to parse string as an"
+        " integer (got 'abc')",
+    ]
+
+
 REFUSED_PLUGIN = """
     from azsql_mcp import hookimpl
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +13,7 @@ from azsql_mcp.api import SourceSettings
 from azsql_mcp.core.assembly import assembly_problems
 from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
 from azsql_mcp.core.plugins import PluginSet, load_plugins
+from azsql_mcp.core.plugins import log as plugins_log
 from azsql_mcp.serving.http import binding_problems
 
 # What the HTTP binding rule reads: when the schema refused a value of one of them, the
@@ -25,14 +28,32 @@ def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = N
         return load_settings(config_file, overrides)
     except PartlyInvalid as exc:
         invalid = exc
-    # out of the `except` block: a plugin's exception is not chained to this one
-    more, plugins = config_problems(invalid.settings, cut=invalid.cut)
+    # Out of the `except` block (a plugin's exception is not chained to this one), with
+    # the loader's log lines held back: logging is not set up yet, and Python's
+    # last-resort handler would print its warnings bare before the list.
+    with plugin_logs_held_back():
+        more, plugins = config_problems(invalid.settings, cut=invalid.cut)
     failed = [
         f"{r.describe()} failed to load: {r.reason}"
         for r in plugins.records
         if r.status == "failed"
     ]
     raise ConfigError([*invalid.problems, *more, *failed])
+
+
+@contextmanager
+def plugin_logs_held_back() -> Iterator[None]:
+    """The plugin loader's log lines dropped meanwhile: for loading plugins only to judge
+    a configuration, whose failures are reported some other way."""
+
+    def drop(record: logging.LogRecord) -> bool:
+        return False
+
+    plugins_log.addFilter(drop)
+    try:
+        yield
+    finally:
+        plugins_log.removeFilter(drop)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from azsql_mcp.core.plugins import PluginSet
 
 log = logging.getLogger(__name__)
-plugins_log = logging.getLogger("azsql_mcp.core.plugins")  # the plugin loader's
 
 POLL_S = 2.0
 # Dotted paths into the settings that apply while serving; `*` is any plugin name.
@@ -190,17 +189,10 @@ def _startup_problems(app: App, new: Settings) -> tuple[list[str], PluginSet]:
     judge them, once per reload. That they fail to import or register was logged at
     start already, as were the loader's warnings (an annotation left out): its log lines
     are dropped meanwhile, so a reload does not repeat them."""
-    from azsql_mcp.core.validation import config_problems
+    from azsql_mcp.core.validation import config_problems, plugin_logs_held_back
 
-    plugins_log.addFilter(_drop)
-    try:
+    with plugin_logs_held_back():
         return config_problems(new, extra_plugins=app.plugins.in_process)
-    finally:
-        plugins_log.removeFilter(_drop)
-
-
-def _drop(record: logging.LogRecord) -> bool:
-    return False
 
 
 _LIST_OF_KIND: dict[str, ListKind] = {
