@@ -95,15 +95,10 @@ def in_scope(dot: exp.Dot) -> bool:
     return isinstance(table, exp.Identifier) and is_column_method(dot, table.name, dot.expression)
 
 
-def reads_a_column(dot: exp.Dot) -> bool:
-    """Whether `dot` is written as a method call on a column (`Doc.exist('/a')`,
-    `d.Doc.exist('/a')`), whose value depends on the row: a WHERE clause testing it
-    filters. Where `d` is visible is sqlpolicy's to check (`is_column_method`)."""
-    return column_of(dot) is not None
-
-
 def column_of(dot: exp.Dot) -> str | None:
-    """The column `dot` calls a method on, as written (`Doc` of `d.Doc.exist('/a')`)."""
+    """The column `dot` is written as calling a method on (`Doc` of `Doc.exist('/a')` or
+    `d.Doc.exist('/a')`); None when it is not written so. Whether `d` is visible, or
+    `Doc` is no schema, is not judged here (`in_scope`, `is_column_method`)."""
     from sqlglot import exp
 
     target = dot.this

@@ -712,7 +712,9 @@ def bindable(name: str, value: Any) -> Any:
                 f"@{name} is {value}, which SQL Server cannot hold.", driverhost.BINDABLE
             )
         # pyodbc binds the digits as written: 1.000 as decimal(4,3), 0E+50 as 51 digits
-        sent = _shortest(value) if _digits(value) > _MAX_DIGITS else value
+        if _digits(value) <= _MAX_DIGITS:
+            return value
+        sent = _shortest(value)
         if _digits(sent) > _MAX_DIGITS:
             raise QueryRefused(
                 f"@{name} is {value}, which needs more than the 38 digits of a SQL Server decimal.",

@@ -60,7 +60,7 @@ def _reads_a_column(node: exp.Expr) -> bool:
 
     if node.find(exp.Column) is not None:
         return True
-    return any(column_methods.reads_a_column(dot) for dot in node.find_all(exp.Dot))
+    return any(column_methods.column_of(dot) is not None for dot in node.find_all(exp.Dot))
 
 
 def not_null_tests(where: exp.Expr) -> tuple[str, ...]:
