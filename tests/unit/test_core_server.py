@@ -273,6 +273,7 @@ def test_building_the_server_imports_nothing_heavy() -> None:
         "from azsql_mcp.core.config import settings_from_mapping\n"
         "from azsql_mcp.core.validation import validate\n"
         "from azsql_mcp.core.assembly import build_app\n"
+        "import azsql_mcp.core.app as app_module\n"
         "source = {'server': 'x', 'username': 'u', 'password': 'p'}\n"
         "settings = settings_from_mapping({'sources': {'a': source}})\n"
         "validate(settings)\n"
@@ -312,8 +313,9 @@ def test_fastmcp_spans_only_when_an_sdk_records_them(
 @pytest.mark.parametrize("served", [False, True])
 def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> None:
     """Under `serve`, once the sources are set up, sqlglot is loaded and what the server
-    keeps for life leaves the garbage collector's full passes; apps built for tests and
-    embedding are left alone. In a subprocess: freezing is for good."""
+    keeps for life leaves the garbage collector's full passes, and the youngest
+    generation is collected less often; apps built for tests and embedding are left
+    alone. In a subprocess: freezing is for good."""
     import subprocess
     import sys
 
@@ -321,6 +323,7 @@ def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> Non
         "import asyncio, gc, sys\n"
         "from azsql_mcp.core.config import settings_from_mapping\n"
         "from azsql_mcp.core.assembly import build_app\n"
+        "import azsql_mcp.core.app as app_module\n"
         "source = {'server': 'x', 'username': 'u', 'password': 'p'}\n"
         "settings = settings_from_mapping({'sources': {'a': source}})\n"
         "app = build_app(settings)\n"
@@ -328,11 +331,12 @@ def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> Non
         "async def main():\n"
         "    async with app.running():\n"
         "        await app.runtime.opening\n"
-        "        print(gc.get_freeze_count() > 0, 'sqlglot' in sys.modules)\n"
+        "        young = gc.get_threshold()[0] == app_module.YOUNG_GC_THRESHOLD\n"
+        "        print(gc.get_freeze_count() > 0, 'sqlglot' in sys.modules, young)\n"
         "asyncio.run(main())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == [str(served), str(served)]
+    assert out.stdout.split() == [str(served)] * 3
 
 
 def test_serve_freezes_what_is_loaded_before_assembly() -> None:
