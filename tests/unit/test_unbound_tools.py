@@ -1,5 +1,5 @@
 """A plugin tool bound to a source the config lacks: not offered, and every listing
-command says why (serve warns of it as it starts: tests/unit/test_core_plugins.py)."""
+command, and `check`, says why (serve warns of it as it starts: tests/unit/test_core_plugins.py)."""
 
 from __future__ import annotations
 
@@ -50,3 +50,13 @@ def test_the_listing_commands_say_why_a_bound_tool_is_not_offered(
     assert NOTE in err and "until then it is not offered" in err
     if command == "tools":
         assert "report" not in out
+
+
+def test_check_says_why_a_bound_tool_is_not_offered(
+    installed: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`check` tests the configured sources (main is unreachable here: exit 1) and, as
+    the listing commands do, says which plugin tool waits for a source to be added."""
+    assert cli.main(["check", "--config", str(installed)]) == 1
+    out, err = capfd.readouterr()
+    assert NOTE in err and "until then it is not offered" in err

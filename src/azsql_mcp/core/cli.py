@@ -308,6 +308,7 @@ def _check(args: argparse.Namespace) -> int:
     with _loaded(args) as settings:
         plugins = _validate(settings)
         plugins.report_failures(strict=False)  # checks the sources whatever `strict` says
+        _say_unbound(settings, plugins)
         return asyncio.run(run_check(settings, args.source, sys.stdout, plugins=plugins))
 
 
