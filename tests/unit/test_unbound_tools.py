@@ -60,3 +60,4 @@ def test_check_says_why_a_bound_tool_is_not_offered(
     assert cli.main(["check", "--config", str(installed)]) == 1
     out, err = capfd.readouterr()
     assert NOTE in err and "until then it is not offered" in err
+    assert "check failed for source main" in out
