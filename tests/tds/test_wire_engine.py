@@ -222,6 +222,29 @@ def test_a_delete_after_a_cte_counts_its_rows(
         assert [r[0] for r in cur.execute(f"SELECT id FROM {name}")] == [1]
 
 
+def test_an_insert_and_an_update_after_a_cte_count_their_rows(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """A CTE may introduce an INSERT or an UPDATE as well as a SELECT or DELETE (the
+    statement is not split at the INSERT's SELECT or the UPDATE's SET)."""
+    name = table_name("cte_dml")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (id int, v int)")
+        cur.execute(
+            f"WITH s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 3) "
+            f"INSERT INTO {name} (id, v) SELECT n, n * 10 FROM s"
+        )
+        assert cur.rowcount == 3
+        cur.execute(
+            f"WITH big AS (SELECT id FROM {name} WHERE v >= 20) "
+            f"UPDATE {name} SET v = v + 1 WHERE id IN (SELECT id FROM big)"
+        )
+        assert cur.rowcount == 2
+        rows = cur.execute(f"SELECT id, v FROM {name} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(1, 10), (2, 21), (3, 31)]
+
+
 def test_waitfor_timeout_and_the_connection_works(
     wire_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:
