@@ -245,6 +245,40 @@ def test_an_insert_and_an_update_after_a_cte_count_their_rows(
         assert [tuple(r) for r in rows] == [(1, 10), (2, 21), (3, 31)]
 
 
+def test_update_and_delete_name_their_target_by_its_alias_in_from(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """`UPDATE a SET ... FROM dbo.t AS a JOIN ...` and `DELETE a FROM dbo.t AS a ...`
+    change the rows of the FROM clause's source `a`, with their row counts."""
+    items, prices = table_name("upd_alias"), table_name("upd_price")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {items} (id int PRIMARY KEY, price int, tag varchar(5))")
+        cur.execute(f"CREATE TABLE {prices} (item int, price int)")
+        cur.execute(f"INSERT INTO {items} VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, 'c')")
+        cur.execute(f"INSERT INTO {prices} VALUES (1, 11), (2, 22)")
+        cur.execute(
+            f"UPDATE i SET price = p.price FROM dbo.{items} AS i "
+            f"JOIN dbo.{prices} AS p ON p.item = i.id WHERE i.tag <> 'b'"
+        )
+        assert cur.rowcount == 1
+        cur.execute(f"UPDATE i SET i.tag = 'z' FROM {items} i WHERE i.id >= 2")
+        assert cur.rowcount == 2
+        cur.execute(f"UPDATE {items} SET price = price + 1 FROM {items} WHERE id = 3")
+        assert cur.rowcount == 1
+        cur.execute(
+            f"DELETE i FROM {items} AS i LEFT JOIN {prices} AS p ON p.item = i.id "
+            "WHERE p.item IS NULL"
+        )
+        assert cur.rowcount == 1
+        rows = cur.execute(f"SELECT id, price, tag FROM {items} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(1, 11, "a"), (2, 20, "z")]
+        with pytest.raises(pyodbc.Error, match=r"\(209\)"):
+            cur.execute(
+                f"UPDATE i SET price = price FROM {items} AS i JOIN {prices} AS p ON p.item = i.id"
+            )
+
+
 def test_waitfor_timeout_and_the_connection_works(
     wire_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:
