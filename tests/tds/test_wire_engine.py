@@ -279,6 +279,26 @@ def test_update_and_delete_name_their_target_by_its_alias_in_from(
             )
 
 
+def test_datalength_counts_bytes_by_the_expressions_type(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """DATALENGTH: one byte a character for varchar and char (the default collation's code
+    page is single-byte), two for nvarchar and nchar, char(n) and nchar(n) padded to n."""
+    name = table_name("datalength")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (v varchar(10), n nvarchar(10), c char(5), nc nchar(4))")
+        cur.execute(f"INSERT INTO {name} VALUES ('abc', N'abc', 'ab', N'x')")
+        row = cur.execute(
+            "SELECT DATALENGTH('abc'), DATALENGTH(N'abc'), DATALENGTH(v), DATALENGTH(n),"
+            " DATALENGTH(c), DATALENGTH(nc), DATALENGTH(CAST(n AS varchar(10))),"
+            f" DATALENGTH(CONVERT(nvarchar(10), v)) FROM {name}"
+        ).fetchone()
+        assert list(row) == [3, 6, 3, 6, 5, 8, 3, 6]
+        derived = f"WITH s AS (SELECT v AS x, n AS y FROM {name}) SELECT DATALENGTH(x), DATALENGTH(y) FROM s"
+        assert list(cur.execute(derived).fetchone()) == [3, 6]
+
+
 def test_waitfor_timeout_and_the_connection_works(
     wire_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:

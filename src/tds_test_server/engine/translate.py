@@ -22,6 +22,7 @@ from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
+from .datalength import rewrite_datalengths
 from .dml_from import rewrite_dml_from
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
@@ -200,6 +201,7 @@ class Translator:
         reads: set[str],
         kind: str,
     ) -> None:
+        rewrite_datalengths(tree, self.catalog)
         rewrite_converts(tree, self.catalog)
         rewrite_quantified(tree)
         rewrite_values_aliases(tree)
