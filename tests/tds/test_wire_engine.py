@@ -295,7 +295,10 @@ def test_datalength_counts_bytes_by_the_expressions_type(
             f" DATALENGTH(CONVERT(nvarchar(10), v)) FROM {name}"
         ).fetchone()
         assert list(row) == [3, 6, 3, 6, 5, 8, 3, 6]
-        derived = f"WITH s AS (SELECT v AS x, n AS y FROM {name}) SELECT DATALENGTH(x), DATALENGTH(y) FROM s"
+        derived = (
+            f"WITH s AS (SELECT v AS x, n AS y FROM {name})"
+            " SELECT DATALENGTH(x), DATALENGTH(y) FROM s"
+        )
         assert list(cur.execute(derived).fetchone()) == [3, 6]
 
 
