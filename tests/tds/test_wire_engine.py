@@ -153,6 +153,9 @@ def test_errors_carry_number_state_class_and_server(wire_server: ThreadedTdsServ
         assert (error.number, error.state, error.severity) == (208, 1, 16)
         assert "Invalid object name 'dbo.no_such_table'." in str(error)
         assert error.srvname and error.line == 1
+        with pytest.raises(pytds.OperationalError) as info:
+            cur.execute("SELECT CAST('1700-01-01' AS datetime)")
+        assert (info.value.number, info.value.severity) == (242, 16)
         cur.execute("SELECT 1")
         assert cur.fetchone()[0] == 1
 
