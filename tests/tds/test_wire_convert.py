@@ -290,6 +290,22 @@ def test_text_of_a_date_outside_datetimes_range_is_error_242(
         assert _one(cur, "SELECT CAST('1700-01-01' AS date)") == dt.date(1700, 1, 1)
 
 
+def test_a_null_style_gives_null(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "CAST and CONVERT": for a style value of NULL, NULL is returned (written so, or a
+    variable that is NULL); a style given afterwards applies."""
+    with cursor as cur:
+        assert _one(cur, "SELECT CONVERT(varchar(30), GETDATE(), NULL)") is None
+        assert _one(cur, "SELECT CONVERT(int, '5', NULL)") is None
+        date = "CAST('2024-01-02' AS datetime)"
+        cur.execute(
+            f"DECLARE @s int; SELECT CONVERT(varchar(30), {date}, @s) AS a;"
+            f" SET @s = 112; SELECT CONVERT(varchar(30), {date}, @s) AS b"
+        )
+        assert [r[0] for r in cur.fetchall()] == [None]
+        assert cur.nextset()
+        assert [r[0] for r in cur.fetchall()] == ["20240102"]
+
+
 def test_text_to_smalldatetime_rounds_to_the_minute(cursor: closing[pyodbc.Cursor]) -> None:
     """ "smalldatetime (Transact-SQL)": 29.998 seconds or less round down, 29.999 or more
     up (the page's examples, and both sides of the line)."""
