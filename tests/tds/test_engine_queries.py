@@ -73,7 +73,9 @@ def test_batch_splits_without_semicolons() -> None:
             "SELECT 1 SELECT 2 UNION ALL SELECT 3 INSERT INTO t SELECT 1 UPDATE t SET a = 1; "
             "WITH c AS (SELECT 1 AS x) SELECT * FROM c; DECLARE @x int SET @x = 1 "
             "CREATE TABLE p (a int REFERENCES q(a) ON DELETE SET NULL) DROP TABLE IF EXISTS p "
-            "SELECT a FROM t ORDER BY a OFFSET 1 ROWS FETCH NEXT 2 ROWS ONLY"
+            "SELECT a FROM t ORDER BY a OFFSET 1 ROWS FETCH NEXT 2 ROWS ONLY; "
+            "WITH c AS (SELECT 1 AS x) INSERT INTO t (a) SELECT x FROM c; "
+            "WITH c AS (SELECT 1 AS x) UPDATE t SET a = 2 WHERE a IN (SELECT x FROM c) SELECT 3"
         )
     ]
     assert texts == [
@@ -87,6 +89,9 @@ def test_batch_splits_without_semicolons() -> None:
         "CREATE TABLE p (a int REFERENCES q(a) ON DELETE SET NULL)",
         "DROP TABLE IF EXISTS p",
         "SELECT a FROM t ORDER BY a OFFSET 1 ROWS FETCH NEXT 2 ROWS ONLY",
+        "WITH c AS (SELECT 1 AS x) INSERT INTO t (a) SELECT x FROM c",
+        "WITH c AS (SELECT 1 AS x) UPDATE t SET a = 2 WHERE a IN (SELECT x FROM c)",
+        "SELECT 3",
     ]
 
 

@@ -265,6 +265,47 @@ def test_text_to_datetime_rounds_to_three_hundredths(cursor: closing[pyodbc.Curs
         assert _one(cur, "SELECT 1") == 1
 
 
+def test_text_of_a_date_outside_datetimes_range_is_error_242(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """ "datetime (Transact-SQL)": January 1, 1753, through December 31, 9999; a string of
+    a date outside (and outside smalldatetime's 1900-01-01 to 2079-06-06) is error 242,
+    naming the string's type; TRY_CAST gives NULL and datetime2 and date take it."""
+    with cursor as cur:
+        for sql, source, target in [
+            ("CAST('1700-01-01' AS datetime)", "varchar", "datetime"),
+            ("CONVERT(datetime, N'1752-12-31 23:59:59')", "nvarchar", "datetime"),
+            ("CONVERT(datetime, '12/31/1752', 101)", "varchar", "datetime"),
+            ("CAST('1899-12-31' AS smalldatetime)", "varchar", "smalldatetime"),
+        ]:
+            message = (
+                rf"The conversion of a {source} data type to a {target} data type resulted"
+                r" in an out-of-range value\. \(242\)"
+            )
+            with pytest.raises(pyodbc.Error, match=message):
+                _one(cur, f"SELECT {sql}")
+        assert _one(cur, "SELECT CAST('1753-01-01' AS datetime)") == dt.datetime(1753, 1, 1)
+        assert _one(cur, "SELECT TRY_CAST('1700-01-01' AS datetime)") is None
+        assert _one(cur, "SELECT CAST('1700-01-01' AS datetime2)") == dt.datetime(1700, 1, 1)
+        assert _one(cur, "SELECT CAST('1700-01-01' AS date)") == dt.date(1700, 1, 1)
+
+
+def test_a_null_style_gives_null(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "CAST and CONVERT": for a style value of NULL, NULL is returned (written so, or a
+    variable that is NULL); a style given afterwards applies."""
+    with cursor as cur:
+        assert _one(cur, "SELECT CONVERT(varchar(30), GETDATE(), NULL)") is None
+        assert _one(cur, "SELECT CONVERT(int, '5', NULL)") is None
+        date = "CAST('2024-01-02' AS datetime)"
+        cur.execute(
+            f"DECLARE @s int; SELECT CONVERT(varchar(30), {date}, @s) AS a;"
+            f" SET @s = 112; SELECT CONVERT(varchar(30), {date}, @s) AS b"
+        )
+        assert [r[0] for r in cur.fetchall()] == [None]
+        assert cur.nextset()
+        assert [r[0] for r in cur.fetchall()] == ["20240102"]
+
+
 def test_text_to_smalldatetime_rounds_to_the_minute(cursor: closing[pyodbc.Cursor]) -> None:
     """ "smalldatetime (Transact-SQL)": 29.998 seconds or less round down, 29.999 or more
     up (the page's examples, and both sides of the line)."""

@@ -153,6 +153,9 @@ def test_errors_carry_number_state_class_and_server(wire_server: ThreadedTdsServ
         assert (error.number, error.state, error.severity) == (208, 1, 16)
         assert "Invalid object name 'dbo.no_such_table'." in str(error)
         assert error.srvname and error.line == 1
+        with pytest.raises(pytds.OperationalError) as info:
+            cur.execute("SELECT CAST('1700-01-01' AS datetime)")
+        assert (info.value.number, info.value.severity) == (242, 16)
         cur.execute("SELECT 1")
         assert cur.fetchone()[0] == 1
 
@@ -220,6 +223,86 @@ def test_a_delete_after_a_cte_counts_its_rows(
         cur.execute(f"WITH s AS (SELECT 2 AS id) DELETE FROM {name} WHERE id >= (SELECT id FROM s)")
         assert cur.rowcount == 2
         assert [r[0] for r in cur.execute(f"SELECT id FROM {name}")] == [1]
+
+
+def test_an_insert_and_an_update_after_a_cte_count_their_rows(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """A CTE may introduce an INSERT or an UPDATE as well as a SELECT or DELETE (the
+    statement is not split at the INSERT's SELECT or the UPDATE's SET)."""
+    name = table_name("cte_dml")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (id int, v int)")
+        cur.execute(
+            f"WITH s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 3) "
+            f"INSERT INTO {name} (id, v) SELECT n, n * 10 FROM s"
+        )
+        assert cur.rowcount == 3
+        cur.execute(
+            f"WITH big AS (SELECT id FROM {name} WHERE v >= 20) "
+            f"UPDATE {name} SET v = v + 1 WHERE id IN (SELECT id FROM big)"
+        )
+        assert cur.rowcount == 2
+        rows = cur.execute(f"SELECT id, v FROM {name} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(1, 10), (2, 21), (3, 31)]
+
+
+def test_update_and_delete_name_their_target_by_its_alias_in_from(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """`UPDATE a SET ... FROM dbo.t AS a JOIN ...` and `DELETE a FROM dbo.t AS a ...`
+    change the rows of the FROM clause's source `a`, with their row counts."""
+    items, prices = table_name("upd_alias"), table_name("upd_price")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {items} (id int PRIMARY KEY, price int, tag varchar(5))")
+        cur.execute(f"CREATE TABLE {prices} (item int, price int)")
+        cur.execute(f"INSERT INTO {items} VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, 'c')")
+        cur.execute(f"INSERT INTO {prices} VALUES (1, 11), (2, 22)")
+        cur.execute(
+            f"UPDATE i SET price = p.price FROM dbo.{items} AS i "
+            f"JOIN dbo.{prices} AS p ON p.item = i.id WHERE i.tag <> 'b'"
+        )
+        assert cur.rowcount == 1
+        cur.execute(f"UPDATE i SET i.tag = 'z' FROM {items} i WHERE i.id >= 2")
+        assert cur.rowcount == 2
+        cur.execute(f"UPDATE {items} SET price = price + 1 FROM {items} WHERE id = 3")
+        assert cur.rowcount == 1
+        cur.execute(
+            f"DELETE i FROM {items} AS i LEFT JOIN {prices} AS p ON p.item = i.id "
+            "WHERE p.item IS NULL"
+        )
+        assert cur.rowcount == 1
+        rows = cur.execute(f"SELECT id, price, tag FROM {items} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(1, 11, "a"), (2, 20, "z")]
+        with pytest.raises(pyodbc.Error, match=r"\(209\)"):
+            cur.execute(
+                f"UPDATE i SET price = price FROM {items} AS i JOIN {prices} AS p ON p.item = i.id"
+            )
+
+
+def test_datalength_counts_bytes_by_the_expressions_type(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """DATALENGTH: one byte a character for varchar and char (the default collation's code
+    page is single-byte), two for nvarchar and nchar, char(n) and nchar(n) padded to n."""
+    name = table_name("datalength")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (v varchar(10), n nvarchar(10), c char(5), nc nchar(4))")
+        cur.execute(f"INSERT INTO {name} VALUES ('abc', N'abc', 'ab', N'x')")
+        row = cur.execute(
+            "SELECT DATALENGTH('abc'), DATALENGTH(N'abc'), DATALENGTH(v), DATALENGTH(n),"
+            " DATALENGTH(c), DATALENGTH(nc), DATALENGTH(CAST(n AS varchar(10))),"
+            f" DATALENGTH(CONVERT(nvarchar(10), v)) FROM {name}"
+        ).fetchone()
+        assert list(row) == [3, 6, 3, 6, 5, 8, 3, 6]
+        derived = (
+            f"WITH s AS (SELECT v AS x, n AS y FROM {name})"
+            " SELECT DATALENGTH(x), DATALENGTH(y) FROM s"
+        )
+        assert list(cur.execute(derived).fetchone()) == [3, 6]
 
 
 def test_waitfor_timeout_and_the_connection_works(

@@ -415,6 +415,11 @@ CASES: list[Case] = [
         [("AB", "cd", 2, 8)],
     ),
     Case(
+        "UPPER/LOWER/LEN",
+        "SELECT DATALENGTH('ab  '), DATALENGTH(CAST(N'ab' AS varchar(5))), DATALENGTH(CAST('ab' AS char(5))), DATALENGTH(CAST('ab' AS nchar(3)))",
+        [(4, 2, 5, 6)],
+    ),
+    Case(
         "SOUNDEX/DIFFERENCE",
         "SELECT SOUNDEX('Robert'), SOUNDEX('Rupert'), DIFFERENCE('Smith', 'Smyth')",
         [("R163", "R163", 4)],

@@ -229,6 +229,9 @@ def split_batch(text: str) -> list[Statement]:
 
 def _track(w: str, current: list[Token], state: dict[str, Any]) -> None:
     kind = state.get("kind")
+    if kind == "WITH" and w in ("INSERT", "UPDATE", "DELETE", "MERGE") and not state.get("body"):
+        state["kind"] = w  # the statement the CTEs introduce: WITH c AS (...) UPDATE t SET ...
+        return
     if kind == "CREATE" and w == "VIEW" and len(current) <= 3:
         state["view"] = True
     body_words = ("SELECT", "VALUES", "DEFAULT", "INSERT", "UPDATE", "DELETE", "MERGE")

@@ -90,13 +90,32 @@ def tsql_convert(
     elif type_name in _DATE_TYPES and isinstance(value, str) and source in (*_CHAR_TYPES, ""):
         if type_name == "datetime" and source and len(text_fraction(value)) > 3:
             raise errors.date_conversion_failed()  # datetime takes 0 to 3 digits
+        parsed: Any = value
         if style is not None:
             if style in _HIJRI:
                 raise _hijri(style)
             if style not in _DATE_STYLES:
                 raise _bad_style(style, type_name)
-            return tsql_cast(_parse_styled(value, style, type_name), type_name, length, scale)
+            parsed = _parse_styled(value, style, type_name)
+        return _in_range(tsql_cast(parsed, type_name, length, scale), type_name, source)
     return tsql_cast(value, type_name, length, scale)
+
+
+# The range of the older date types, as stored ('yyyy-mm-dd hh:mi:ss...'): a string of a
+# date outside it is a valid date, but no value of the type (error 242).
+_RANGES = {
+    "datetime": ("1753-01-01", "9999-12-31 23:59:59.997"),
+    "smalldatetime": ("1900-01-01", "2079-06-06 23:59:00"),
+}
+
+
+def _in_range(stored: Any, type_name: str, source: str) -> Any:
+    bounds = _RANGES.get(type_name)
+    if bounds is not None and isinstance(stored, str):
+        low, high = bounds
+        if stored < low or stored[: len(high)] > high:
+            raise errors.date_out_of_range(source or "varchar", type_name)
+    return stored
 
 
 def tsql_try_convert(

@@ -67,7 +67,7 @@ def conversion_call(
         raise errors.unsupported(f"CONVERT to {to.sql('tsql')}") from None
     if isinstance(value, exp.National):
         value = exp.Literal.string(value.name)
-    return exp.Anonymous(
+    call = exp.Anonymous(
         this="TSQL_TRY_CONVERT" if safe else "TSQL_CONVERT",
         expressions=[
             value,
@@ -79,6 +79,12 @@ def conversion_call(
             exp.Literal.number((source.scale or 0) if source is not None else 0),
         ],
     )
+    if style is None or (isinstance(style, exp.Literal) and not style.is_string):
+        return call
+    # A style of NULL (written so, or a NULL variable) makes the result NULL; the call
+    # itself takes a NULL style as none given.
+    is_null = exp.Is(this=style.copy(), expression=exp.null())
+    return exp.Case(ifs=[exp.If(this=is_null, true=exp.null())], default=call)
 
 
 def convert_target(to: exp.Expression) -> ColumnType:

@@ -165,6 +165,16 @@ def date_conversion_failed() -> TdsError:
     )
 
 
+def date_out_of_range(source: str, target: str) -> TdsError:
+    """A string of a date the target type cannot hold (datetime: before 1753)."""
+    return TdsError(
+        242,
+        f"The conversion of a {source} data type to a {target} data type resulted in an"
+        " out-of-range value.",
+        state=3,
+    )
+
+
 def must_declare(name: str) -> TdsError:
     return TdsError(137, f'Must declare the scalar variable "@{name}".', state=2, severity=15)
 

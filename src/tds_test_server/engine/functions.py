@@ -627,7 +627,7 @@ def _len(v: Any) -> int | None:
     return None if v is None else len(_to_str(v).rstrip(" "))
 
 
-def _datalength(v: Any) -> int | None:
+def datalength(v: Any) -> int | None:
     if v is None:
         return None
     if isinstance(v, bytes):
@@ -703,7 +703,7 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "DATENAME": (2, datename, True),
     "CONCAT": (-1, _concat, True),
     "LEN": (1, _len, True),
-    "DATALENGTH": (1, _datalength, True),
+    "DATALENGTH": (1, datalength, True),
     "QUOTENAME": (-1, _quotename, True),
     "LEFT": (2, _left, True),
     "RIGHT": (2, _right, True),

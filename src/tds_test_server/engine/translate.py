@@ -22,6 +22,8 @@ from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
+from .datalength import rewrite_datalengths
+from .dml_from import rewrite_dml_from
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .pivot import rewrite_pivots
@@ -108,6 +110,7 @@ class Translator:
         tree = parse_tsql(text)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
+        tree = rewrite_dml_from(tree)
         rewrite_pivots(tree, self.catalog)
         for node_type, what in _UNSUPPORTED_NODES.items():
             if tree.find(node_type):
@@ -198,6 +201,7 @@ class Translator:
         reads: set[str],
         kind: str,
     ) -> None:
+        rewrite_datalengths(tree, self.catalog)
         rewrite_converts(tree, self.catalog)
         rewrite_quantified(tree)
         rewrite_values_aliases(tree)
@@ -235,6 +239,8 @@ class Translator:
                 table.replace(filtered)
                 continue
             new = exp.Table(this=exp.to_identifier(sqlite_name, quoted=True))
+            if table.args.get("joins"):  # an UPDATE's or DELETE's FROM clause keeps them here
+                new.set("joins", table.args["joins"])
             if alias:
                 new.set("alias", table.args["alias"])
             elif table is not dml_target or kind in ("update", "delete"):

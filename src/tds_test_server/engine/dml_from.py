@@ -1,0 +1,122 @@
+"""UPDATE and DELETE with a FROM clause that names the target: `UPDATE a SET ... FROM
+dbo.t AS a JOIN ...` and `DELETE a FROM dbo.t AS a JOIN ...`. SQL Server takes the
+target as the FROM clause's source of that exposed name (an alias, or the table's own
+name); SQLite's UPDATE ... FROM joins its target to the FROM clause as one more table
+and its DELETE has no FROM clause, so the statement is rewritten:
+
+- UPDATE: the source becomes the target (keeping its alias) and leaves the FROM
+  clause; every join is inner, so the joins' ON conditions move to the WHERE clause
+  (an outer join is refused: SQLite has no way to keep the target's unmatched rows).
+- DELETE: `DELETE FROM t WHERE rowid IN (SELECT a.rowid FROM <the FROM clause> WHERE
+  ...)`, which keeps every kind of join.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from . import errors
+
+_TARGET_ALIAS = "__azsql_target"
+
+
+def rewrite_dml_from(tree: exp.Expression) -> exp.Expression:
+    """The statement with its target resolved against its FROM clause (`tree` itself
+    when there is nothing to resolve)."""
+    if isinstance(tree, exp.Update):
+        _rewrite_update(tree)
+    elif isinstance(tree, exp.Delete) and tree.args.get("tables"):
+        return _rewrite_delete(tree)
+    return tree
+
+
+def _sources(first: exp.Expression) -> list[exp.Expression]:
+    """The FROM clause's sources in order: the first, then each join's."""
+    return [first, *(j.this for j in first.args.get("joins") or [])]
+
+
+def _exposed(source: exp.Expression) -> str:
+    return (source.alias or source.name).casefold()
+
+
+def _find(target: exp.Table, sources: list[exp.Expression]) -> exp.Table | None:
+    """The source the target names: by exposed name when it is written as one part,
+    else the same table without an alias (`UPDATE dbo.t ... FROM dbo.t JOIN ...`)."""
+    for source in sources:
+        if not isinstance(source, exp.Table):
+            continue
+        if not target.db and _exposed(source) == target.name.casefold():
+            return source
+        same = (source.db or "").casefold() == target.db.casefold() and (
+            source.name.casefold() == target.name.casefold()
+        )
+        if target.db and same and not source.alias:
+            return source
+    return None
+
+
+def _rewrite_update(tree: exp.Update) -> None:
+    from_ = tree.args.get("from_")
+    target = tree.this
+    if not isinstance(from_, exp.From) or not isinstance(target, exp.Table):
+        return
+    first = from_.this
+    sources = _sources(first)
+    found = _find(target, sources)
+    if found is None:
+        return
+    joins = list(first.args.get("joins") or [])
+    conditions: list[exp.Expression] = []
+    for join in joins:
+        if join.side or join.kind.upper() not in ("", "INNER", "CROSS"):
+            raise errors.unsupported(
+                "An outer join in an UPDATE whose target is a source of its FROM clause"
+            )
+        on = join.args.get("on")
+        if on is not None:
+            conditions.append(on)
+    alias = found.alias or found.name
+    new_target = exp.Table(this=found.this.copy(), db=found.args.get("db"))
+    new_target.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    tree.set("this", new_target)
+    rest = [s for s in sources if s is not found]
+    if rest:
+        head = rest[0].copy()
+        head.set("joins", [exp.Join(this=s.copy()) for s in rest[1:]] or None)
+        tree.set("from_", exp.From(this=head))
+    else:
+        tree.set("from_", None)
+    where = tree.args.get("where")
+    if where is not None:
+        conditions.append(where.this)
+    if conditions:
+        tree.set("where", exp.Where(this=exp.and_(*[c.copy() for c in conditions])))
+    for assignment in tree.expressions:  # SET a.col = ...: SQLite takes the bare name
+        column = assignment.this
+        if isinstance(column, exp.Column) and column.table.casefold() == alias.casefold():
+            column.set("table", None)
+
+
+def _rewrite_delete(tree: exp.Delete) -> exp.Expression:
+    tables = tree.args["tables"]
+    first = tree.this
+    if len(tables) != 1 or not isinstance(tables[0], exp.Table) or first is None:
+        return tree
+    found = _find(tables[0], _sources(first))
+    if found is None:
+        return tree
+    rowid = exp.column("rowid", table=exp.to_identifier(found.alias or found.name))
+    inner = exp.select(rowid).from_(first.copy())
+    where = tree.args.get("where")
+    if where is not None:
+        inner.set("where", where.copy())
+    target = exp.Table(this=found.this.copy(), db=found.args.get("db"))
+    target.set("alias", exp.TableAlias(this=exp.to_identifier(_TARGET_ALIAS)))
+    keep = exp.In(
+        this=exp.column("rowid", table=exp.to_identifier(_TARGET_ALIAS)),
+        query=exp.Subquery(this=inner),
+    )
+    rewritten = exp.Delete(this=target, where=exp.Where(this=keep))
+    if tree.args.get("with_") is not None:
+        rewritten.set("with_", tree.args["with_"].copy())
+    return rewritten
