@@ -282,6 +282,48 @@ def test_update_and_delete_name_their_target_by_its_alias_in_from(
             )
 
 
+def test_an_update_or_delete_target_may_name_the_table_that_from_aliases(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """The UPDATE page: when the table being changed appears once in FROM, the target may
+    name the table (with or without its schema) though FROM gives it an alias, and only
+    the joined rows change; twice in FROM, the name is ambiguous (8154). A DELETE's
+    OUTPUT is still refused, not dropped with the rows deleted."""
+    base, joined = table_name("upd_base"), table_name("upd_join")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {base} (id int PRIMARY KEY, v int)")
+        cur.execute(f"CREATE TABLE {joined} (id int, w int)")
+        cur.execute(f"INSERT INTO {base} VALUES (1, 10), (2, 20), (3, 30)")
+        cur.execute(f"INSERT INTO {joined} VALUES (1, 100), (2, 200)")
+        cur.execute(
+            f"UPDATE dbo.{base} SET v = 0 FROM dbo.{base} AS a JOIN dbo.{joined} AS b"
+            " ON a.id = b.id"
+        )
+        assert cur.rowcount == 2
+        cur.execute(
+            f"UPDATE {base} SET v = v + 1 FROM {base} AS a JOIN dbo.{joined} AS b"
+            " ON a.id = b.id WHERE b.w = 200"
+        )
+        assert cur.rowcount == 1
+        cur.execute(
+            f"UPDATE dbo.{base} SET v = v + 5 FROM {base} JOIN dbo.{joined}"
+            f" ON {base}.id = {joined}.id WHERE {joined}.w = 100"
+        )
+        assert cur.rowcount == 1
+        rows = cur.execute(f"SELECT id, v FROM {base} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(1, 5), (2, 1), (3, 30)]
+        with pytest.raises(pyodbc.Error, match=r"\(8154\)"):
+            cur.execute(
+                f"UPDATE {base} SET v = 1 FROM dbo.{base} AS a JOIN dbo.{base} AS b ON a.id = b.id"
+            )
+        with pytest.raises(pyodbc.Error, match=r"\(40517\)"):
+            cur.execute(
+                f"DELETE a OUTPUT deleted.id FROM {base} AS a JOIN {joined} AS b ON b.id = a.id"
+            )
+        assert cur.execute(f"SELECT COUNT(*) FROM {base}").fetchone()[0] == 3
+
+
 def test_datalength_counts_bytes_by_the_expressions_type(
     wire_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:
@@ -298,6 +340,12 @@ def test_datalength_counts_bytes_by_the_expressions_type(
             f" DATALENGTH(CONVERT(nvarchar(10), v)) FROM {name}"
         ).fetchone()
         assert list(row) == [3, 6, 3, 6, 5, 8, 3, 6]
+        # CAST and CONVERT without a length give 30 characters: char and nchar pad to them
+        conversions = (
+            "SELECT DATALENGTH(CAST('ab' AS char)), DATALENGTH(CONVERT(nchar, 'ab')),"
+            " DATALENGTH(CAST('ab' AS varchar))"
+        )
+        assert list(cur.execute(conversions).fetchone()) == [30, 60, 2]
         derived = (
             f"WITH s AS (SELECT v AS x, n AS y FROM {name})"
             " SELECT DATALENGTH(x), DATALENGTH(y) FROM s"

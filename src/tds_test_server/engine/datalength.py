@@ -39,16 +39,35 @@ def rewrite_datalengths(tree: exp.Expression, catalog: Catalog) -> None:
     for call, found in typed:
         if found is None or found.name not in _SINGLE_BYTE + _DOUBLE_BYTE:
             continue
+        length = found.length or 0
+        if _converted_without_length(call.expressions[0]):
+            length = CONVERSION_LENGTH  # not the 1 of a column declared `char`
         call.replace(
             exp.Anonymous(
                 this="TSQL_DATALENGTH",
                 expressions=[
                     call.expressions[0],
                     exp.Literal.string(found.name),
-                    exp.Literal.number(found.length or 0),
+                    exp.Literal.number(length),
                 ],
             )
         )
+
+
+# CAST and CONVERT to char, varchar, nchar or nvarchar without a length give 30.
+CONVERSION_LENGTH = 30
+
+
+def _converted_without_length(node: exp.Expression) -> bool:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, (exp.Cast, exp.TryCast)):
+        to = node.to
+    elif isinstance(node, exp.Convert):
+        to = node.this
+    else:
+        return False
+    return isinstance(to, exp.DataType) and not to.expressions
 
 
 def typed_datalength(value: Any, type_name: str, length: int) -> int | None:

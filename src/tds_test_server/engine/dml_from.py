@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from . import errors
+from .catalog import DEFAULT_SCHEMA
 
 _TARGET_ALIAS = "__azsql_target"
 
@@ -39,20 +40,26 @@ def _exposed(source: exp.Expression) -> str:
     return (source.alias or source.name).casefold()
 
 
+def _object(table: exp.Table) -> tuple[str, str]:
+    """Schema and name, the schema defaulted as the catalog defaults it."""
+    return (table.db or DEFAULT_SCHEMA).casefold(), table.name.casefold()
+
+
 def _find(target: exp.Table, sources: list[exp.Expression]) -> exp.Table | None:
-    """The source the target names: by exposed name when it is written as one part,
-    else the same table without an alias (`UPDATE dbo.t ... FROM dbo.t JOIN ...`)."""
-    for source in sources:
-        if not isinstance(source, exp.Table):
-            continue
-        if not target.db and _exposed(source) == target.name.casefold():
-            return source
-        same = (source.db or "").casefold() == target.db.casefold() and (
-            source.name.casefold() == target.name.casefold()
-        )
-        if target.db and same and not source.alias:
-            return source
-    return None
+    """The source the target names: the one whose exposed name (its alias, or the
+    table's own name) it is when written as one part, else the one reference to the
+    same table, aliased or not (`UPDATE dbo.t ... FROM dbo.t AS a JOIN ...`: the UPDATE
+    page allows the alias to be left out when the table appears once in FROM). Two or
+    more references and none named: error 8154, as SQL Server gives."""
+    tables = [s for s in sources if isinstance(s, exp.Table)]
+    if not target.db:
+        for source in tables:
+            if _exposed(source) == target.name.casefold():
+                return source
+    same = [s for s in tables if _object(s) == _object(target)]
+    if len(same) > 1:
+        raise errors.ambiguous_table(target.name)
+    return same[0] if same else None
 
 
 def _rewrite_update(tree: exp.Update) -> None:
@@ -117,6 +124,9 @@ def _rewrite_delete(tree: exp.Delete) -> exp.Expression:
         query=exp.Subquery(this=inner),
     )
     rewritten = exp.Delete(this=target, where=exp.Where(this=keep))
-    if tree.args.get("with_") is not None:
-        rewritten.set("with_", tree.args["with_"].copy())
+    # what the statement carries besides its target, FROM and WHERE: a CTE, and an
+    # OUTPUT clause or TOP, so that what the server does not emulate is still refused
+    for key, value in tree.args.items():
+        if key not in ("this", "tables", "where") and value is not None:
+            rewritten.set(key, value.copy() if isinstance(value, exp.Expression) else value)
     return rewritten

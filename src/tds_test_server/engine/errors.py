@@ -175,6 +175,11 @@ def date_out_of_range(source: str, target: str) -> TdsError:
     )
 
 
+def ambiguous_table(name: str) -> TdsError:
+    """An UPDATE or DELETE target that names a table its FROM clause has twice."""
+    return TdsError(8154, f"The table '{name}' is ambiguous.", state=1)
+
+
 def must_declare(name: str) -> TdsError:
     return TdsError(137, f'Must declare the scalar variable "@{name}".', state=2, severity=15)
 
