@@ -321,6 +321,11 @@ def test_an_update_or_delete_target_may_name_the_table_that_from_aliases(
             cur.execute(
                 f"DELETE a OUTPUT deleted.id FROM {base} AS a JOIN {joined} AS b ON b.id = a.id"
             )
+        with pytest.raises(pyodbc.Error, match=r"APPLY.*\(40517\)"):  # not a syntax error
+            cur.execute(
+                f"UPDATE a SET v = s.value FROM {base} AS a"
+                " CROSS APPLY STRING_SPLIT('1,2', ',') AS s WHERE a.id = 1"
+            )
         assert cur.execute(f"SELECT COUNT(*) FROM {base}").fetchone()[0] == 3
 
 

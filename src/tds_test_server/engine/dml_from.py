@@ -75,6 +75,11 @@ def _rewrite_update(tree: exp.Update) -> None:
     joins = list(first.args.get("joins") or [])
     conditions: list[exp.Expression] = []
     for join in joins:
+        if isinstance(join.this, exp.Lateral):  # as a plain join it would not parse
+            raise errors.unsupported(
+                "CROSS APPLY or OUTER APPLY in an UPDATE whose target is a source of its"
+                " FROM clause"
+            )
         if join.side or join.kind.upper() not in ("", "INNER", "CROSS"):
             raise errors.unsupported(
                 "An outer join in an UPDATE whose target is a source of its FROM clause"
