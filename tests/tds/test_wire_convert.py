@@ -277,6 +277,9 @@ def test_text_of_a_date_outside_datetimes_range_is_error_242(
             ("CONVERT(datetime, N'1752-12-31 23:59:59')", "nvarchar", "datetime"),
             ("CONVERT(datetime, '12/31/1752', 101)", "varchar", "datetime"),
             ("CAST('1899-12-31' AS smalldatetime)", "varchar", "smalldatetime"),
+            # the last day, a time that rounds past it: 10000-01-01 (.997 is the last)
+            ("CAST('9999-12-31 23:59:59.999' AS datetime)", "varchar", "datetime"),
+            ("CAST('2079-06-06 23:59:30' AS smalldatetime)", "varchar", "smalldatetime"),
         ]:
             message = (
                 rf"The conversion of a {source} data type to a {target} data type resulted"
@@ -285,6 +288,8 @@ def test_text_of_a_date_outside_datetimes_range_is_error_242(
             with pytest.raises(pyodbc.Error, match=message):
                 _one(cur, f"SELECT {sql}")
         assert _one(cur, "SELECT CAST('1753-01-01' AS datetime)") == dt.datetime(1753, 1, 1)
+        last = _one(cur, "SELECT CAST('9999-12-31 23:59:59.997' AS datetime)")
+        assert last == dt.datetime(9999, 12, 31, 23, 59, 59, 997000)
         assert _one(cur, "SELECT TRY_CAST('1700-01-01' AS datetime)") is None
         assert _one(cur, "SELECT CAST('1700-01-01' AS datetime2)") == dt.datetime(1700, 1, 1)
         assert _one(cur, "SELECT CAST('1700-01-01' AS date)") == dt.date(1700, 1, 1)

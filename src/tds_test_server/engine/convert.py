@@ -97,7 +97,13 @@ def tsql_convert(
             if style not in _DATE_STYLES:
                 raise _bad_style(style, type_name)
             parsed = _parse_styled(value, style, type_name)
-        return _in_range(tsql_cast(parsed, type_name, length, scale), type_name, source)
+        try:
+            stored = tsql_cast(parsed, type_name, length, scale)
+        except TdsError as exc:
+            if exc.number == _NOT_A_DATE and _rounds_past_the_end(parsed, type_name):
+                raise errors.date_out_of_range(source or "varchar", type_name) from None
+            raise
+        return _in_range(stored, type_name, source)
     return tsql_cast(value, type_name, length, scale)
 
 
@@ -107,6 +113,23 @@ _RANGES = {
     "datetime": ("1753-01-01", "9999-12-31 23:59:59.997"),
     "smalldatetime": ("1900-01-01", "2079-06-06 23:59:00"),
 }
+
+
+_NOT_A_DATE = 241
+
+
+def _rounds_past_the_end(value: Any, type_name: str) -> bool:
+    """A date on the type's last day that failed to convert: its time rounded past the
+    end (`'9999-12-31 23:59:59.999'` is 10000-01-01 as a datetime), which SQL Server
+    calls out of range (242), not a failed conversion (241)."""
+    bounds = _RANGES.get(type_name)
+    if bounds is None:
+        return False
+    try:
+        parsed = parse_datetime(value)
+    except (TdsError, ValueError, OverflowError):
+        return False
+    return parsed.date().isoformat() == bounds[1][:10]
 
 
 def _in_range(stored: Any, type_name: str, source: str) -> Any:
