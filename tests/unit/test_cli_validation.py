@@ -282,6 +282,29 @@ def test_a_built_in_auth_providers_settings_are_checked_by_every_command(
     assert "sources.sp.auth: auth 'service_principal' needs `tenant_id` and `client_id`" in err
 
 
+BAD_PORT = [
+    "azsql-mcp: invalid configuration:",
+    "  - server.port: Input should be a valid integer, unable to parse string as an"
+    " integer (got 'abc')",
+]
+
+
+def _config_with_a_bad_port(tmp_path: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    """`azsql-mcp config` in a fresh process, with the plugins installed in `site` and a
+    config whose port is no number: what it prints before logging is set up."""
+    (tmp_path / "azsql-mcp.toml").write_text('[server]\nport = "abc"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), *sys.path])
+    return subprocess.run(
+        [sys.executable, "-c", CLI, "config"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_an_invalid_config_with_a_broken_plugin_is_one_list_without_tracebacks(
     tmp_path: Path,
 ) -> None:
@@ -291,22 +314,10 @@ def test_an_invalid_config_with_a_broken_plugin_is_one_list_without_tracebacks(
     make_dist(
         site, "fake-boom", {"fake_boom": "raise RuntimeError('boom')\n"}, {"boom": "fake_boom"}
     )
-    (tmp_path / "azsql-mcp.toml").write_text('[server]\nport = "abc"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(site), *sys.path])
-    done = subprocess.run(
-        [sys.executable, "-c", CLI, "config"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _config_with_a_bad_port(tmp_path, site)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        "azsql-mcp: invalid configuration:",
-        "  - server.port: Input should be a valid integer, unable to parse string as an"
-        " integer (got 'abc')",
+        *BAD_PORT,
         "  - plugin 'boom' (fake-boom 1.0) failed to load: import of 'fake_boom' failed:"
         " RuntimeError: boom",
     ]
@@ -332,23 +343,9 @@ def test_an_invalid_config_lists_its_problems_without_the_loaders_warnings(
     would be printed bare by Python's last-resort handler: they are held back."""
     site = tmp_path / "site"
     make_dist(site, "fake-hinted", {"fake_hinted": VENDOR_HINT_PLUGIN}, {"hinted": "fake_hinted"})
-    (tmp_path / "azsql-mcp.toml").write_text('[server]\nport = "abc"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(site), *sys.path])
-    done = subprocess.run(
-        [sys.executable, "-c", CLI, "config"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _config_with_a_bad_port(tmp_path, site)
     assert done.returncode == 2
-    assert done.stderr.splitlines() == [
-        "azsql-mcp: invalid configuration:",
-        "  - server.port: Input should be a valid integer, unable to parse string as an"
-        " integer (got 'abc')",
-    ]
+    assert done.stderr.splitlines() == BAD_PORT
 
 
 REFUSED_PLUGIN = """
