@@ -62,6 +62,13 @@ def _find(target: exp.Table, sources: list[exp.Expression]) -> exp.Table | None:
     return same[0] if same else None
 
 
+def _table_as(source: exp.Table, alias: str) -> exp.Table:
+    """The source's table (schema and name, without its joins) under `alias`."""
+    table = exp.Table(this=source.this.copy(), db=source.args.get("db"))
+    table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    return table
+
+
 def _rewrite_update(tree: exp.Update) -> None:
     from_ = tree.args.get("from_")
     target = tree.this
@@ -88,9 +95,7 @@ def _rewrite_update(tree: exp.Update) -> None:
         if on is not None:
             conditions.append(on)
     alias = found.alias or found.name
-    new_target = exp.Table(this=found.this.copy(), db=found.args.get("db"))
-    new_target.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-    tree.set("this", new_target)
+    tree.set("this", _table_as(found, alias))
     rest = [s for s in sources if s is not found]
     if rest:
         head = rest[0].copy()
@@ -122,8 +127,7 @@ def _rewrite_delete(tree: exp.Delete) -> exp.Expression:
     where = tree.args.get("where")
     if where is not None:
         inner.set("where", where.copy())
-    target = exp.Table(this=found.this.copy(), db=found.args.get("db"))
-    target.set("alias", exp.TableAlias(this=exp.to_identifier(_TARGET_ALIAS)))
+    target = _table_as(found, _TARGET_ALIAS)
     keep = exp.In(
         this=exp.column("rowid", table=exp.to_identifier(_TARGET_ALIAS)),
         query=exp.Subquery(this=inner),
