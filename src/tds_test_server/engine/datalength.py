@@ -1,11 +1,11 @@
 """DATALENGTH by the expression's type: SQLite keeps one text type, so the bytes a
-string takes depend on the T-SQL type the statement gives it. varchar, char and text
-take one byte a character (the default collation, SQL_Latin1_General_CP1_CI_AS, has a
-single-byte code page), nvarchar, nchar and ntext two a UTF-16 code unit; char(n) and
-nchar(n) are padded to n characters. Where the type is plain to see (a column, a
-literal: 'abc' is varchar and N'abc' nvarchar, a CAST or CONVERT) DATALENGTH(x) becomes
-TSQL_DATALENGTH(x, type, length); elsewhere it stays functions.py's DATALENGTH, which
-counts a string as nvarchar.
+string takes depend on the T-SQL type the statement gives it. varchar and char take
+one byte a character (the default collation, SQL_Latin1_General_CP1_CI_AS, has a
+single-byte code page), nvarchar and nchar two a UTF-16 code unit; char(n) and nchar(n)
+are padded to n characters (text and ntext are left to the untyped count). Where the
+type is plain to see (a column, a literal: 'abc' is varchar and N'abc' nvarchar, a CAST
+or CONVERT) DATALENGTH(x) becomes TSQL_DATALENGTH(x, type, length); elsewhere it stays
+functions.py's DATALENGTH, which counts a string as nvarchar.
 """
 
 from __future__ import annotations
