@@ -22,7 +22,7 @@ PAGES = [
     ("overview", "/", ["Sources", "demo", "ready", "builtin_tools"]),
     ("tools", "/console/tools", ["read_data", "list_tables", "Resources", "Prompts"]),
     ("schema", "/console/schema", ["ER diagram", "SalesLT.Customer", "Schema SalesLT"]),
-    ("activity", "/console/activity", ["tool calls from the audit stream"]),
+    ("activity", "/console/activity", ["resource reads from the audit stream"]),
     ("mcp", "/mcp", ["MCP endpoint", "Connect a client"]),
 ]
 

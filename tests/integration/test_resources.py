@@ -78,3 +78,32 @@ async def test_schema_diagram_is_mermaid(mcp_client):
     assert '"SalesLT.Product" {' in schema
     with pytest.raises(Exception, match=r"no table SalesLT\.Nope; list_tables"):
         await mcp_client.read_resource("database://schema/diagram/SalesLT/Nope")
+
+
+async def test_resource_reads_and_prompts_are_audited(make_azsql_server, tmp_path):
+    audit = tmp_path / "audit.jsonl"
+    config = {"audit": {"enabled": True, "path": str(audit)}}
+    async with Client(make_azsql_server(config=config)) as client:
+        await client.read_resource("database://tables/SalesLT/Customer")
+        with pytest.raises(Exception, match="list_tables"):
+            await client.read_resource("database://tables/SalesLT/Nope")
+        await client.get_prompt("sql_query_builder", {"table": "SalesLT.Customer"})
+        with pytest.raises(Exception, match="nothing://here"):
+            await client.read_resource("nothing://here")
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    table, missing, prompt, unknown = lines
+    # named by the template: the URI's arguments are the call's, which audit lines never hold
+    assert table["resource"] == "database://tables/{schema}/{table}"
+    assert (table["plugin"], table["source"]) == ("builtin_resources", "main")
+    assert table["outcome"] == "ok"
+    assert table["fingerprint"] and table["rows"] > 0 and "tool" not in table
+    assert "Customer" not in audit.read_text()
+    assert (missing["resource"], missing["outcome"]) == (table["resource"], "error")
+    assert (prompt["prompt"], prompt["plugin"], prompt["source"]) == (
+        "sql_query_builder",
+        "builtin_prompts",
+        "main",
+    )
+    assert prompt["outcome"] == "ok" and prompt["fingerprint"]
+    assert (unknown["resource"], unknown["plugin"]) == ("(unknown)", "")
+    assert unknown["outcome"] == "error"

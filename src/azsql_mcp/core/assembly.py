@@ -73,7 +73,6 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
         auth=build_auth_provider(settings.server),
         dereference_schemas=False,  # ListDereferenceMiddleware does it, for the lists only
     )
-    plugin_of_tool = {t.name: t.plugin for t in plugins.tools.values()}
     limits = LimitState(settings.server.limits)
     app = App(
         settings=settings,
@@ -82,7 +81,7 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
         mcp=mcp,
         policy=ScopePolicy(),
         limits=limits,
-        tool_calls=ToolCallMiddleware(plugin_of_tool, open_audit_log(settings.audit), limits),
+        tool_calls=ToolCallMiddleware(plugins, open_audit_log(settings.audit), limits),
     )
     for record in plugins.loaded():
         _add_components(app, record)

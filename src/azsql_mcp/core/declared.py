@@ -141,7 +141,6 @@ def redeclare(app: App, settings: Settings, judged: PluginSet, new: Settings) ->
     for name, spec in declared_specs(app.plugins).items():
         if name not in kept:
             app.mcp.add_tool(tool_component(spec, app.runtime, app.policy))
-    app.tool_calls.plugin_of_tool = {t.name: t.plugin for t in app.plugins.tools.values()}
     # a declared tool withdrawn with an unchanged table stays so until resolved again
     app.withdrawn = {
         name

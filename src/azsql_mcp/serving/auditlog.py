@@ -1,5 +1,6 @@
-"""The audit log: one JSON line per tool call (who, what, where, how long, how it
-ended; never parameter values, passwords or tokens), appended to a file or stderr."""
+"""The audit log: one JSON line per tool call, prompt and resource read (who, what,
+where, how long, how it ended; never argument values, passwords or tokens), appended
+to a file or stderr."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from azsql_mcp.core.config import AuditSettings, ConfigError
 from azsql_mcp.serving.callrecord import CallRecord
 
 log = logging.getLogger(__name__)
 
+# What an audit line is about; its name is under this key.
+Audited = Literal["tool", "prompt", "resource"]
+
 
 class AuditLog:
-    """Appends one JSON line per call to `[audit] path`, or writes it to stderr.
+    """Appends one JSON line per request to `[audit] path`, or writes it to stderr.
 
     A plain line-buffered file rather than a logging handler: it runs on every call,
     and an audit line needs no levels, formatting or caller lookup."""
@@ -60,7 +64,8 @@ def open_audit_log(settings: AuditSettings) -> AuditLog | None:
 
 
 def audit_line(
-    tool: str,
+    kind: Audited,
+    name: str,
     plugin: str,
     record: CallRecord,
     duration_s: float,
@@ -72,7 +77,7 @@ def audit_line(
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "client": client.subject,
         "client_id": client.client_id,
-        "tool": tool,
+        kind: name,
         "plugin": plugin,
         "source": record.source,
         "fingerprint": record.fingerprint,

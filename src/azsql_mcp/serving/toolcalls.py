@@ -1,6 +1,6 @@
 """The tool-call middleware: every tool call passes it for a concurrency slot, the tool
 metrics, one audit line (auditlog.py) and argument errors worded for the agent
-(argerrors.py); a prompt or a resource read, for a slot."""
+(argerrors.py); a prompt or a resource read, for a slot and an audit line."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import functools
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fastmcp.exceptions import ValidationError
+from fastmcp.resources.template import match_uri_template
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
 
@@ -20,7 +20,7 @@ from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseError, QueryRefused
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.argerrors import rewritten
-from azsql_mcp.serving.auditlog import AuditLog, audit_line
+from azsql_mcp.serving.auditlog import Audited, AuditLog, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
 from azsql_mcp.serving.clientlog import ClientNotices
 from azsql_mcp.serving.progress import Heartbeat
@@ -28,12 +28,15 @@ from azsql_mcp.serving.progress import Heartbeat
 if TYPE_CHECKING:
     from prometheus_client import Counter, Histogram
 
+    from azsql_mcp.core.plugins import PluginSet
+
 log = logging.getLogger(__name__)
 
 
 class ToolCallMiddleware(Middleware):
-    """Limits, counts, times and audits every tool call, and words its argument errors.
-    A config reload swaps `audit` and updates `limits` in place.
+    """Limits, counts, times and audits every tool call, and words its argument errors;
+    limits and audits every prompt and resource read. A config reload swaps `audit` and
+    updates `limits` in place; the tools a reload declares are looked up in `plugins`.
 
     It overrides `__call__` (FastMCP's documented entry point) rather than
     `on_call_tool`: this runs on every request, and the hook dispatch it skips would
@@ -42,11 +45,11 @@ class ToolCallMiddleware(Middleware):
 
     def __init__(
         self,
-        plugin_of_tool: Mapping[str, str],
+        plugins: PluginSet,
         audit: AuditLog | None,
         limits: LimitState,
     ):
-        self.plugin_of_tool = plugin_of_tool
+        self.plugins = plugins
         self.audit = audit
         self.limits = limits
         # the last audit lines, for the console's activity page (kept with audit off too)
@@ -58,9 +61,10 @@ class ToolCallMiddleware(Middleware):
                 return await self._in_a_slot(context, call_next)
             return await call_next(context)
         requested = context.message.name
-        plugin = self.plugin_of_tool.get(requested, "")
+        spec = self.plugins.tools.get(requested)
+        plugin = spec.plugin if spec is not None else ""
         # Names a client made up share one label: metric label sets stay bounded.
-        tool = requested if requested in self.plugin_of_tool else UNKNOWN_TOOL
+        tool = requested if spec is not None else UNKNOWN
         record = CallRecord(client_identity())
         token = CURRENT_CALL.set(record)
         started = time.perf_counter()
@@ -92,25 +96,65 @@ class ToolCallMiddleware(Middleware):
             duration = time.perf_counter() - started
             _calls(tool, plugin, outcome).inc()
             _latency(tool, plugin).observe(duration)
-            line = audit_line(
-                requested[:MAX_AUDITED_NAME], plugin, record, duration, outcome, number
+            self._audit(
+                audit_line(
+                    "tool", requested[:MAX_AUDITED_NAME], plugin, record, duration, outcome, number
+                )
             )
-            self.recent.append(line)
-            if self.audit is not None:
-                self.audit.write(line)
         return result
 
     async def _in_a_slot(
         self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]
     ) -> Any:
         """A prompt or resource read, which may query the database too, takes a slot of
-        the same limit (no audit line: that is one per tool call)."""
-        if not await self.limits.acquire():
-            raise _busy(self.limits)
+        the same limit and gets an audit line, as a tool call does."""
+        kind, name, plugin = self._component(context)
+        record = CallRecord(client_identity())
+        token = CURRENT_CALL.set(record)
+        started = time.perf_counter()
+        outcome, number = "ok", None
+        slot = False
         try:
+            slot = await self.limits.acquire()
+            if not slot:
+                raise _busy(self.limits)
             return await call_next(context)
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        except Exception as exc:
+            outcome, number = _classify(exc)
+            raise
         finally:
-            await self.limits.release()
+            if slot:
+                await self.limits.release()
+            CURRENT_CALL.reset(token)
+            duration = time.perf_counter() - started
+            self._audit(audit_line(kind, name, plugin, record, duration, outcome, number))
+
+    def _component(self, context: MiddlewareContext[Any]) -> tuple[Audited, str, str]:
+        """(kind, name, plugin) of a prompt or resource request. A resource is named by
+        the URI or URI template it was registered with: a read URI carries its template's
+        arguments, which audit lines never hold (as they hold no tool argument)."""
+        if context.method == "prompts/get":
+            name = context.message.name
+            prompt = self.plugins.prompts.get(name)
+            if prompt is None:
+                return "prompt", UNKNOWN, ""
+            return "prompt", name, prompt.plugin
+        uri = str(context.message.uri)
+        resources = self.plugins.resources
+        if uri in resources:
+            return "resource", uri, resources[uri].plugin
+        for template, resource in resources.items():
+            if "{" in template and match_uri_template(uri, template) is not None:
+                return "resource", template, resource.plugin
+        return "resource", UNKNOWN, ""
+
+    def _audit(self, line: str) -> None:
+        self.recent.append(line)
+        if self.audit is not None:
+            self.audit.write(line)
 
 
 def _busy(limits: LimitState) -> RateLimitError:
@@ -126,7 +170,8 @@ def _busy(limits: LimitState) -> RateLimitError:
 SLOTTED = frozenset({"prompts/get", "resources/read"})
 
 
-UNKNOWN_TOOL = "(unknown)"
+# What a tool, prompt or resource a client asked for and no plugin provides is called.
+UNKNOWN = "(unknown)"
 RECENT_CALLS = 200
 MAX_AUDITED_NAME = 128
 

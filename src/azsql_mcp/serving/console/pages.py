@@ -81,13 +81,13 @@ def overview(app: App) -> str:
     error_rows += [
         [
             esc(e.get("time")),
-            esc(e.get("tool")),
+            _called(e),
             esc(f"{e.get('outcome')} {e.get('error_number') or ''}"),
         ]
         for e in errors
     ]
     recent = (
-        table(["when / message", "tool", "outcome"], error_rows)
+        table(["when / message", "call", "outcome"], error_rows)
         if error_rows
         else '<p class="muted">No errors.</p>'
     )
@@ -206,12 +206,20 @@ def _activity(app: App) -> list[dict[str, Any]]:
     return [json.loads(line) for line in reversed(app.tool_calls.recent)]
 
 
+def _called(entry: dict[str, Any]) -> str:
+    """What an audit line is about: a tool by its name, a prompt or resource marked so."""
+    if "tool" in entry:
+        return f"<code>{esc(entry['tool'])}</code>"
+    kind = "prompt" if "prompt" in entry else "resource"
+    return f"{kind} <code>{esc(entry.get(kind))}</code>"
+
+
 def activity_rows(app: App) -> str:
     rows = [
         [
             esc(e.get("time")),
             esc(e.get("client")),
-            f"<code>{esc(e.get('tool'))}</code>",
+            _called(e),
             esc(e.get("source") or ""),
             esc(e.get("duration_ms")),
             esc("" if e.get("rows") is None else e.get("rows")),
@@ -223,7 +231,7 @@ def activity_rows(app: App) -> str:
 
 
 def activity(app: App) -> str:
-    headers = ["time", "who", "tool", "source", "ms", "rows", "outcome"]
+    headers = ["time", "who", "call", "source", "ms", "rows", "outcome"]
     head = "".join(f"<th>{h}</th>" for h in headers)
     # Live updates: the rows are fetched again every two seconds (no build step, no library).
     script = """<script>
@@ -233,8 +241,8 @@ setInterval(async () => {
 }, 2000);
 </script>"""
     return (
-        f'<p class="muted">The last {ACTIVITY_ROWS} tool calls from the audit stream,'
-        " newest first; refreshed every 2 s.</p>"
+        f'<p class="muted">The last {ACTIVITY_ROWS} tool calls, prompts and resource reads'
+        " from the audit stream, newest first; refreshed every 2 s.</p>"
         f'<table><thead><tr>{head}</tr></thead><tbody id="activity">{activity_rows(app)}'
         f"</tbody></table>{script}"
     )

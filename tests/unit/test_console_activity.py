@@ -1,0 +1,29 @@
+"""The console's activity page and overview show each audit line by what it is about."""
+
+from __future__ import annotations
+
+import json
+
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.serving.console import pages
+
+
+def line(**about: str) -> str:
+    return json.dumps({"time": "t", "client": "local", **about, "outcome": "error"})
+
+
+def test_tools_prompts_and_resources_are_told_apart() -> None:
+    app = build_app(settings_from_mapping({}))
+    app.tool_calls.recent.extend(
+        [
+            line(tool="read_data"),
+            line(prompt="sql_query_builder"),
+            line(resource="database://tables/{schema}/{table}"),
+        ]
+    )
+    rows = pages.activity_rows(app)
+    assert "<code>read_data</code>" in rows
+    assert "prompt <code>sql_query_builder</code>" in rows
+    assert "resource <code>database://tables/{schema}/{table}</code>" in rows
+    assert "prompt <code>sql_query_builder</code>" in pages.overview(app)
