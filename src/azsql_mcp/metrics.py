@@ -93,7 +93,7 @@ def _create() -> dict[str, Any]:
         ),
         "LIMITED_REQUESTS": Counter(
             "azsql_mcp_limited_requests",
-            "Requests refused by a limit (limit: rate, concurrency, body, listen).",
+            "Requests refused by a limit (limit: rate, concurrency, body, listen, sessions).",
             ["limit"],
             registry=registry,
         ),

@@ -4,6 +4,7 @@ the concurrent-call limit; each counted in /metrics."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -182,3 +183,38 @@ async def test_one_client_cannot_hold_every_listen_stream(tmp_path: Path) -> Non
                 assert again == 200
         text = httpx.get(base + "/metrics").text
     assert metric(text, "azsql_mcp_limited_requests_total", limit="listen") == 1
+
+
+SESSION_CONFIG = (
+    TOKENS + "[server]\nsession_idle_timeout_s = 2\n[server.limits]\nmax_sessions_per_client = 2\n"
+)
+
+
+def end_session(base: str, token: str, session_id: str) -> int:
+    headers = {
+        **MCP_HEADERS,
+        "Authorization": f"Bearer {token}",
+        "Mcp-Session-Id": session_id,
+        "Mcp-Protocol-Version": INITIALIZE["params"]["protocolVersion"],
+    }
+    return httpx.delete(base + "/mcp", headers=headers, timeout=10).status_code
+
+
+def test_one_client_cannot_hold_every_session(tmp_path: Path) -> None:
+    (tmp_path / "azsql-mcp.toml").write_text(SESSION_CONFIG)
+    with http_server(clean_env({}), str(tmp_path)) as base:
+        first, second = post(base, "limits-token"), post(base, "limits-token")
+        assert (first.status_code, second.status_code) == (200, 200)
+        third = post(base, "limits-token")
+        assert third.status_code == 429
+        assert "max_sessions_per_client" in third.json()["error"]
+        assert post(base, "other-token").status_code == 200  # the limit is per client
+        # the client ends a session: it may open another
+        assert end_session(base, "limits-token", first.headers["mcp-session-id"]) == 200
+        assert post(base, "limits-token").status_code == 200
+        assert post(base, "limits-token").status_code == 429
+        # sessions with no request for session_idle_timeout_s end, and stop counting
+        time.sleep(2.5)
+        assert post(base, "limits-token").status_code == 200
+        text = httpx.get(base + "/metrics").text
+    assert metric(text, "azsql_mcp_limited_requests_total", limit="sessions") == 2

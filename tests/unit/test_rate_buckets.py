@@ -1,11 +1,12 @@
 """Per-client rate ([server.limits] rate_per_minute, rate_burst): each client's token
 bucket lets a burst through, then refuses with the seconds until its next token. And
-the listen streams each client holds (max_listen_streams_per_client)."""
+the listen streams and HTTP sessions each client holds (max_listen_streams_per_client,
+max_sessions_per_client)."""
 
 from __future__ import annotations
 
 from azsql_mcp.core.config import ServerLimits
-from azsql_mcp.serving.admission import LimitState
+from azsql_mcp.serving.admission import LimitState, SessionTable
 
 
 def test_a_burst_passes_then_the_client_is_told_when_to_retry() -> None:
@@ -52,3 +53,46 @@ def test_a_reload_that_lowers_the_listen_limit_keeps_open_streams_refuses_new_on
     for _ in range(3):
         limits.close_listen("sub:a")
     assert limits.open_listen("sub:a")
+
+
+HOUR = 3600.0
+
+
+def test_sessions_count_once_answered_with_an_id_and_while_being_opened() -> None:
+    table = SessionTable()
+    assert table.reserve("a", 2, HOUR)
+    assert table.reserve("a", 2, HOUR)  # two initialize requests at once
+    assert not table.reserve("a", 2, HOUR)
+    table.settle("a", None)  # refused by the SDK: no session
+    assert table.held("a") == 1
+    table.settle("a", "s1")
+    assert table.held("a") == 1
+    assert table.reserve("a", 2, HOUR) and table.reserve("b", 2, HOUR)
+
+
+def test_a_session_ends_when_deleted_or_unknown_to_the_sdk() -> None:
+    table = SessionTable()
+    for session_id in ("s1", "s2"):
+        table.reserve("a", 2, HOUR)
+        table.settle("a", session_id)
+    table.begin("s1")
+    table.end("s1", gone=False)  # an ordinary request
+    assert table.held("a") == 2
+    table.begin("s2")
+    table.end("s2", gone=True)  # deleted, or answered 404
+    assert table.held("a") == 1
+    table.begin("nope")
+    table.end("nope", gone=True)  # a session this table never saw
+    assert table.held("a") == 1
+
+
+def test_an_idle_session_stops_counting_and_one_in_use_does_not() -> None:
+    table = SessionTable()
+    for session_id in ("busy", "idle"):
+        table.reserve("a", 2, HOUR)
+        table.settle("a", session_id)
+    table.begin("busy")  # a listening GET stream, say: in flight for as long as it lasts
+    assert not table.reserve("a", 2, HOUR)
+    assert table.reserve("a", 2, 0.0)  # "idle" has been idle for the (zero) timeout
+    assert table.held("a") == 2
+    assert not table.reserve("a", 2, 0.0)  # "busy" never idles while in flight

@@ -184,6 +184,8 @@ class ServerLimits(BaseModel):
     max_body_bytes: int = Field(1_048_576, ge=1024)
     # 2026-07-28 `subscriptions/listen` streams one client may hold open at once
     max_listen_streams_per_client: int = Field(32, ge=1)
+    # HTTP sessions (protocol revisions before 2026-07-28) one client may hold open at once
+    max_sessions_per_client: int = Field(100, ge=1)
 
 
 class ServerSettings(BaseModel):
@@ -198,6 +200,8 @@ class ServerSettings(BaseModel):
     path: str = "/mcp"
     stateless_http: bool = False
     json_response: bool = False
+    # an HTTP session ends once no request of it has been in flight for this long
+    session_idle_timeout_s: float = Field(1800, gt=0, le=86400)
     # worker processes sharing the HTTP port, each with its own pools (needs stateless_http)
     workers: int = Field(default=1, ge=1, le=64)
     allowed_hosts: list[str] = Field(default_factory=list)

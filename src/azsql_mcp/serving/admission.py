@@ -7,6 +7,9 @@
   does not wait out the grace period for idle listeners.
   Past `max_listen_streams_per_client` open `subscriptions/listen` streams, a client's
   next one gets 429 too, so one client cannot hold every stream the process keeps.
+  Past `max_sessions_per_client` open HTTP sessions (revisions before 2026-07-28), a
+  client's next `initialize` gets 429, so one client cannot hold every session the
+  MCP SDK keeps (10,000 a process).
 - tool-call slots, taken by the tool-call middleware (serving/toolcalls.py): at most
   `max_concurrent_calls` tool calls run at once; a call waits up to
   `queue_timeout_s` for a slot, then gets an MCP error.
@@ -20,8 +23,10 @@ import asyncio
 import json
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azsql_mcp import metrics
@@ -43,6 +48,7 @@ class LimitState:
         self._waiting = 0  # calls queued for a slot
         self._slot_freed: asyncio.Condition | None = None  # bound to the serving loop lazily
         self._listening: dict[str, int] = {}  # client -> listen streams it holds open
+        self.sessions = SessionTable()
 
     def update(self, limits: ServerLimits) -> None:
         rate_changed = (limits.rate_per_minute, limits.rate_burst) != (
@@ -124,6 +130,87 @@ class LimitState:
                 self._slot_freed.notify()
 
 
+@dataclass
+class _Session:
+    client: str
+    in_flight: int = 0
+    idle_since: float = 0.0
+
+
+class SessionTable:
+    """The HTTP sessions each client holds, as the MCP endpoint sees them pass.
+
+    The SDK keeps its sessions to itself, so they are followed from outside: one opens
+    when an `initialize` without a session ID is answered with one, and ends when the
+    client deletes it, when a request of it gets 404 (the SDK dropped it), or, as the
+    SDK ends it, once no request of it has been in flight for the idle timeout. Expired
+    ones are forgotten when their client is at its limit, and all of them now and then."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, _Session] = {}  # session ID -> its client and activity
+        self._of_client: dict[str, set[str]] = {}
+        self._opening: dict[str, int] = {}  # client -> initialize requests not answered yet
+        self._since_prune = 0
+
+    def held(self, client: str) -> int:
+        return len(self._of_client.get(client, ())) + self._opening.get(client, 0)
+
+    def reserve(self, client: str, limit: int, idle_s: float) -> bool:
+        """Count a session `client` is opening; False when it holds `limit` already."""
+        now = time.monotonic()
+        self._since_prune += 1
+        if self._since_prune >= _PRUNE_EVERY:
+            self._since_prune = 0
+            self._forget(list(self._sessions), now, idle_s)
+        if self.held(client) >= limit:
+            self._forget(list(self._of_client.get(client, ())), now, idle_s)
+            if self.held(client) >= limit:
+                return False
+        self._opening[client] = self._opening.get(client, 0) + 1
+        return True
+
+    def settle(self, client: str, session_id: str | None) -> None:
+        """The opening request is answered: with the new session's ID, or none."""
+        opening = self._opening[client] - 1
+        if opening:
+            self._opening[client] = opening
+        else:
+            del self._opening[client]
+        if session_id is not None:
+            self._sessions[session_id] = _Session(client, 0, time.monotonic())
+            self._of_client.setdefault(client, set()).add(session_id)
+
+    def begin(self, session_id: str) -> None:
+        session = self._sessions.get(session_id)
+        if session is not None:
+            session.in_flight += 1
+
+    def end(self, session_id: str, gone: bool) -> None:
+        session = self._sessions.get(session_id)
+        if session is None:
+            return
+        session.in_flight -= 1
+        session.idle_since = time.monotonic()
+        if gone:
+            self._drop(session_id)
+
+    def _forget(self, session_ids: list[str], now: float, idle_s: float) -> None:
+        for session_id in session_ids:
+            if _expired(self._sessions[session_id], now, idle_s):
+                self._drop(session_id)
+
+    def _drop(self, session_id: str) -> None:
+        client = self._sessions.pop(session_id).client
+        held = self._of_client[client]
+        held.discard(session_id)
+        if not held:
+            del self._of_client[client]
+
+
+def _expired(session: _Session, now: float, idle_s: float) -> bool:
+    return session.in_flight == 0 and now - session.idle_since >= idle_s
+
+
 class _Bucket:
     """One client's token bucket: `capacity` requests at once, refilled at `refill_rate`
     a second. Synchronous: with nothing to wait for, it needs no lock (FastMCP's
@@ -183,11 +270,21 @@ class Drain:
 class McpRequestGuard:
     """ASGI middleware for the MCP endpoint: rate, body size, 401 counting, draining."""
 
-    def __init__(self, app: ASGIApp, *, state: LimitState, drain: Drain, path: str):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        state: LimitState,
+        drain: Drain,
+        path: str,
+        session_idle_s: float | None = None,
+    ):
         self.app = app
         self.state = state
         self.drain = drain
         self.path = path.rstrip("/") or "/"
+        # the SDK's idle timeout of an HTTP session; None: stateless, no session opens
+        self.session_idle_s = session_idle_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
@@ -209,6 +306,14 @@ class McpRequestGuard:
         if length is not None and length > max_body:
             await self._too_large(send, max_body)
             return
+        if self.session_idle_s is not None:
+            session_id = _header(scope, b"mcp-session-id")
+            if session_id is not None:
+                await self._in_session(session_id.decode("latin-1"), scope, receive, send)
+                return
+            if scope["method"] == "POST" and _opens_session(scope):
+                await self._opening(client, self.session_idle_s, scope, receive, send)
+                return
         if scope["method"] == "GET":  # the session's listening stream: ends on shutdown
             await self.app(scope, receive, _Responding(scope, send))
             return
@@ -233,17 +338,61 @@ class McpRequestGuard:
         finally:
             self.state.close_listen(client)
 
-    async def _post(self, scope: Scope, receive: Receive, send: Send, max_body: int) -> None:
+    async def _post(self, scope: Scope, receive: Receive, send: Send, max_body: int) -> _Responding:
         responding = _Responding(scope, send)
         self.drain.posts_in_flight += 1
         try:
             await self.app(scope, _capped(receive, max_body), responding)
         except _BodyTooLarge:
-            if responding.started:
+            if responding.status is not None:
                 raise
             await self._too_large(send, max_body)
         finally:
             self.drain.posts_in_flight -= 1
+        return responding
+
+    async def _in_session(
+        self, session_id: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """A request of an HTTP session: it keeps the session from idling out meanwhile."""
+        sessions = self.state.sessions
+        sessions.begin(session_id)
+        responding: _Responding | None = None
+        try:
+            if scope["method"] == "GET":  # the session's listening stream: ends on shutdown
+                responding = _Responding(scope, send)
+                await self.app(scope, receive, responding)
+            else:
+                max_body = self.state.limits.max_body_bytes
+                responding = await self._post(scope, receive, send, max_body)
+        finally:
+            status = responding.status if responding is not None else None
+            # 404: the SDK no longer has it; a DELETE it answered ended it
+            ended = status == 404 or (scope["method"] == "DELETE" and status == 200)
+            sessions.end(session_id, gone=ended)
+
+    async def _opening(
+        self, client: str, idle_s: float, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """A POST without a session ID, which opens a session when it is an initialize."""
+        sessions, limit = self.state.sessions, self.state.limits.max_sessions_per_client
+        if not sessions.reserve(client, limit, idle_s):
+            metrics.LIMITED_REQUESTS.labels("sessions").inc()
+            await _answer(
+                send,
+                429,
+                f"this client already holds {limit} open MCP sessions, the limit set by"
+                " [server.limits] max_sessions_per_client: end one (an HTTP DELETE with its"
+                " Mcp-Session-Id) before opening another; a session with no request for"
+                f" {idle_s:g} s ([server] session_idle_timeout_s) ends by itself",
+            )
+            return
+        responding: _Responding | None = None
+        try:
+            responding = await self._post(scope, receive, send, self.state.limits.max_body_bytes)
+        finally:
+            opened = responding.session_id if responding is not None else None
+            sessions.settle(client, opened)
 
     async def _too_large(self, send: Send, max_body: int) -> None:
         metrics.LIMITED_REQUESTS.labels("body").inc()
@@ -280,22 +429,39 @@ def _client_key(scope: Scope) -> str:
 
 
 class _Responding:
-    """`send` for the app: counts 401 answers, and notes whether the response started
-    (a body found too large after that cannot be answered with 413)."""
+    """`send` for the app: counts 401 answers, and notes the status (a body found too
+    large once the response started cannot be answered with 413) and the headers."""
 
-    __slots__ = ("scope", "send", "started")
+    __slots__ = ("headers", "scope", "send", "status")
 
     def __init__(self, scope: Scope, send: Send):
         self.scope = scope
         self.send = send
-        self.started = False
+        self.status: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            self.started = True
-            if message["status"] == 401:
+            self.status = status = message["status"]
+            self.headers = message.get("headers", [])
+            if status == 401:
                 metrics.AUTH_FAILURES.labels(_auth_failure_reason(self.scope)).inc()
         await self.send(message)
+
+    @property
+    def session_id(self) -> str | None:
+        """The session an answered initialize opened."""
+        if self.status is None or self.status >= 400:
+            return None
+        value = _header({"headers": self.headers}, b"mcp-session-id")
+        return value.decode("latin-1") if value is not None else None
+
+
+def _opens_session(scope: Scope) -> bool:
+    """Whether the SDK would open a session for this POST without a session ID: one of a
+    handshake-era revision (the header absent, as on initialize, or one of them)."""
+    version = _header(scope, b"mcp-protocol-version")
+    return version is None or version.decode("latin-1") in HANDSHAKE_PROTOCOL_VERSIONS
 
 
 def _header(scope: Scope, wanted: bytes) -> bytes | None:

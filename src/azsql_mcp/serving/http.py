@@ -54,7 +54,14 @@ def http_app(app: App) -> Starlette:
     protection, allowed_hosts = host_protection(server.host, server.allowed_hosts)
     provider = app.mcp.auth
     middleware = [
-        AsgiMiddleware(McpRequestGuard, state=app.limits, drain=app.drain, path=server.path)
+        AsgiMiddleware(
+            McpRequestGuard,
+            state=app.limits,
+            drain=app.drain,
+            path=server.path,
+            # stateless HTTP opens no session
+            session_idle_s=None if server.stateless_http else server.session_idle_timeout_s,
+        )
     ]
     if provider is not None:  # mode "none": a gateway in front may use the query its own way
         bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
@@ -77,6 +84,7 @@ def http_app(app: App) -> Starlette:
         middleware=middleware,
         json_response=server.json_response,
         stateless_http=server.stateless_http,
+        session_idle_timeout=server.session_idle_timeout_s,
         host_origin_protection=protection,
         allowed_hosts=allowed_hosts,
         allowed_origins=origins or None,
