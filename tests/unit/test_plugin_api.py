@@ -413,3 +413,7 @@ def test_plugin_new_writes_a_package_and_refuses_bad_names(
     assert "already exists" in capsys.readouterr().err
     assert main(["plugin", "new", "9 lives", "--dir", str(tmp_path)]) == 2
     assert "use lowercase letters, digits and _" in capsys.readouterr().err
+    # a built-in's name: the new package could never load beside it
+    assert main(["plugin", "new", "builtin-tools", "--dir", str(tmp_path)]) == 2
+    assert "taken by the installed plugin of azsql-mcp" in capsys.readouterr().err
+    assert not (tmp_path / "azsql-mcp-builtin-tools").exists()

@@ -6,12 +6,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 from string import Template
 
+from azsql_mcp.core.plugins import GROUP
 from azsql_mcp.version import __version__
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+def _refuse_installed(plugin: str) -> None:
+    """Two plugins of one name cannot load together: the one loaded later fails (a
+    built-in always loads first), so a new package must not take an installed name."""
+    for ep in entry_points(group=GROUP):
+        if ep.name.strip().lower().replace("-", "_") == plugin:
+            owner = ep.dist.name if ep.dist is not None else "another package"
+            raise ValueError(
+                f"plugin name {plugin!r} is taken by the installed plugin of {owner}, and"
+                " two plugins of one name cannot load together: pick another name"
+            )
 
 
 @dataclass(frozen=True)
@@ -33,8 +47,9 @@ class Names:
 
 def new_plugin(name: str, parent: Path) -> Path:
     """Write the package of plugin `name` into `parent`/azsql-mcp-NAME; return that path.
-    Refuses to write into an existing directory."""
+    Refuses to write into an existing directory, and a name an installed plugin has."""
     names = Names.of(name)
+    _refuse_installed(names.plugin)
     root = parent / names.distribution
     if root.exists():
         raise FileExistsError(f"{root} already exists; pick another name or directory")
