@@ -76,13 +76,16 @@ def test_a_session_ends_when_deleted_or_unknown_to_the_sdk() -> None:
         table.reserve("a", 2, HOUR)
         table.settle("a", session_id)
     table.begin("s1")
-    table.end("s1", gone=False)  # an ordinary request
+    table.end("s1", "a", gone=False)  # an ordinary request
     assert table.held("a") == 2
     table.begin("s2")
-    table.end("s2", gone=True)  # deleted, or answered 404
+    table.end("s2", "b", gone=True)  # another client's request, refused with 404
+    assert table.held("a") == 2
+    table.begin("s2")
+    table.end("s2", "a", gone=True)  # deleted, or answered 404
     assert table.held("a") == 1
     table.begin("nope")
-    table.end("nope", gone=True)  # a session this table never saw
+    table.end("nope", "a", gone=True)  # a session this table never saw
     assert table.held("a") == 1
 
 

@@ -185,13 +185,15 @@ class SessionTable:
         if session is not None:
             session.in_flight += 1
 
-    def end(self, session_id: str, gone: bool) -> None:
+    def end(self, session_id: str, client: str, gone: bool) -> None:
+        """A request of the session is answered; `gone`: with 404, or a DELETE's 200."""
         session = self._sessions.get(session_id)
         if session is None:
             return
         session.in_flight -= 1
         session.idle_since = time.monotonic()
-        if gone:
+        # Another client's request for it is refused as if it did not exist: not its end.
+        if gone and session.client == client:
             self._drop(session_id)
 
     def _forget(self, session_ids: list[str], now: float, idle_s: float) -> None:
@@ -309,7 +311,7 @@ class McpRequestGuard:
         if self.session_idle_s is not None:
             session_id = _header(scope, b"mcp-session-id")
             if session_id is not None:
-                await self._in_session(session_id.decode("latin-1"), scope, receive, send)
+                await self._in_session(session_id.decode("latin-1"), client, scope, receive, send)
                 return
             if scope["method"] == "POST" and _opens_session(scope):
                 await self._opening(client, self.session_idle_s, scope, receive, send)
@@ -352,7 +354,7 @@ class McpRequestGuard:
         return responding
 
     async def _in_session(
-        self, session_id: str, scope: Scope, receive: Receive, send: Send
+        self, session_id: str, client: str, scope: Scope, receive: Receive, send: Send
     ) -> None:
         """A request of an HTTP session: it keeps the session from idling out meanwhile."""
         sessions = self.state.sessions
@@ -369,7 +371,7 @@ class McpRequestGuard:
             status = responding.status if responding is not None else None
             # 404: the SDK no longer has it; a DELETE it answered ended it
             ended = status == 404 or (scope["method"] == "DELETE" and status == 200)
-            sessions.end(session_id, gone=ended)
+            sessions.end(session_id, client, gone=ended)
 
     async def _opening(
         self, client: str, idle_s: float, scope: Scope, receive: Receive, send: Send
