@@ -85,9 +85,13 @@ async def test_good_config_passes_every_step(server: ThreadedTdsServer) -> None:
     assert server.password not in text
 
 
-async def test_no_source_configured() -> None:
+async def test_no_source_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     code, text = await check({})
     assert code == 1 and "FAIL  config: no database source is configured" in text
+    assert "AZURE_SQL_DATABASE" in text and "is set, but" not in text
+    monkeypatch.setenv("AZURE_SQL_DATABASE", "sales")
+    code, text = await check({})
+    assert "AZURE_SQL_DATABASE is set, but without AZURE_SQL_SERVER they make no source" in text
 
 
 async def test_unknown_source_and_auth(server: ThreadedTdsServer) -> None:

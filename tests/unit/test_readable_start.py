@@ -54,6 +54,17 @@ async def test_stdio_banner_has_paste_ready_snippets_with_absolute_paths(tmp_pat
     assert json.JSONDecoder().raw_decode(text[vscode_at:])[0]["servers"]["azsql"]["type"] == "stdio"
 
 
+async def test_no_source_names_the_azure_sql_variables_that_made_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZURE_SQL_DATABASE", "sales")
+    monkeypatch.setenv("AZURE_SQL_SERVERNAME", "sql1.example.net")
+    text = await banner(build(), "http", None)
+    assert "AZURE_SQL_DATABASE is set, but without AZURE_SQL_SERVER they make no source" in text
+    assert "AZURE_SQL_SERVERNAME is not a variable azsql-mcp reads; did you mean" in text
+    assert "AZURE_SQL_SERVER?" in text
+
+
 async def test_no_source_is_said_everywhere() -> None:
     app = build()
     assert "source        NONE: no database source is configured" in await banner(app, "http", None)

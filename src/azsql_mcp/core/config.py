@@ -687,6 +687,39 @@ def config_path(config_file: str | None) -> Path | None:
     return default if default.is_file() else None
 
 
+def unread_seed_variables(environ: Mapping[str, str]) -> list[str]:
+    """Why the AZURE_SQL_* variables set here describe no source: AZURE_SQL_SERVER is not
+    set, or a name is not one azsql-mcp reads. Said where no source is configured."""
+    if environ.get("AZURE_SQL_SERVER"):
+        return []
+    named = sorted(n for n, v in environ.items() if n.startswith("AZURE_SQL_") and v)
+    read = [n for n in named if n in SEED_SOURCE_ENV]
+    notes = []
+    if read:
+        verb = "is" if len(read) == 1 else "are"
+        notes.append(
+            f"{', '.join(read)} {verb} set, but without AZURE_SQL_SERVER they make no source"
+        )
+    for name in (n for n in named if n not in SEED_SOURCE_ENV):
+        notes.append(f"{name} is not a variable azsql-mcp reads{_meant(name)}")
+    return notes
+
+
+def _meant(name: str) -> str:
+    """The seed variable `name` was likely meant to be: one whose name it extends or
+    shortens (AZURE_SQL_SERVERNAME), else a close spelling of what follows AZURE_SQL_."""
+    import difflib
+
+    prefix = "AZURE_SQL_"
+    known = [n for n in SEED_SOURCE_ENV if n.startswith(prefix)]
+    nested = [k for k in known if name.startswith(k) or k.startswith(name)]
+    if nested:
+        return f"; did you mean {max(nested, key=len)}?"
+    tails = {k[len(prefix) :]: k for k in known}
+    close = difflib.get_close_matches(name[len(prefix) :], list(tails), n=1, cutoff=0.8)
+    return f"; did you mean {tails[close[0]]}?" if close else ""
+
+
 def _seed_env(environ: Mapping[str, str]) -> dict[str, Any]:
     """The seed server's variable names; they describe the `default` source when
     AZURE_SQL_SERVER is set, and the HTTP host and port."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import socket
 import struct
@@ -19,7 +20,7 @@ from azsql_mcp.api import (
     SourceSettings,
 )
 from azsql_mcp.catalog.access import STATE_ACCESS, StateAccess, quote, state_access_of
-from azsql_mcp.core.config import Settings
+from azsql_mcp.core.config import Settings, unread_seed_variables
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import pending_tools, resolve_tools
 from azsql_mcp.db.connstr import (
@@ -230,10 +231,11 @@ async def _check_source(
 
 def _source_names(settings: Settings, source: str | None) -> list[str]:
     if not settings.sources:
+        notes = "".join(f"; {note}" for note in unread_seed_variables(os.environ))
         raise CheckFailed(
             "no database source is configured",
             "add a [sources.NAME] section with at least `server` to azsql-mcp.toml, "
-            "or set AZURE_SQL_SERVER and AZURE_SQL_DATABASE",
+            f"or set AZURE_SQL_SERVER and AZURE_SQL_DATABASE{notes}",
         )
     if source is None:
         return list(settings.sources)

@@ -4,22 +4,28 @@ see, and for stdio a client configuration to paste. stdout stays the protocol's.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from azsql_mcp.core.config import unread_seed_variables
 from azsql_mcp.serving.console.access import console_enabled
 from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
 
-NO_SOURCE = (
-    "no database source is configured: add a [sources.NAME] table (server, database) to"
-    " the config file, or set AZURE_SQL_SERVER and AZURE_SQL_DATABASE; try"
-    " `azsql-mcp serve --demo` for a sample database"
-)
+
+def no_source() -> str:
+    """What to do when no source is configured, with what the environment got wrong."""
+    notes = "".join(f"; {note}" for note in unread_seed_variables(os.environ))
+    return (
+        "no database source is configured: add a [sources.NAME] table (server, database) to"
+        " the config file, or set AZURE_SQL_SERVER and AZURE_SQL_DATABASE; try"
+        f" `azsql-mcp serve --demo` for a sample database{notes}"
+    )
 
 
 async def banner(app: App, transport: str, config_file: Path | None) -> str:
@@ -42,7 +48,7 @@ async def banner(app: App, transport: str, config_file: Path | None) -> str:
             read_only = " read-only" if settings.source_security(name).read_only else ""
             lines.append(f"  source        {name}: {where}, {source.auth} auth{read_only}, opening")
     else:
-        lines.append(f"  source        NONE: {NO_SOURCE}")
+        lines.append(f"  source        NONE: {no_source()}")
     tools = sorted(t.name for t in await app.mcp.list_tools())
     lines.append(f"  tools ({len(tools)})     {', '.join(tools)}")
     if transport == "stdio":

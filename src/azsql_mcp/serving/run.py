@@ -10,7 +10,7 @@ import sys
 from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from azsql_mcp.serving.banner import NO_SOURCE, banner
+from azsql_mcp.serving.banner import banner, no_source
 from azsql_mcp.serving.hosts import check_port_free
 from azsql_mcp.serving.http import check_binding, serve_http
 from azsql_mcp.serving.reload import watch_config
@@ -52,7 +52,7 @@ async def announce(app: App, transport: Transport, config: ConfigSource | None) 
     """The start banner on stderr, and a warning when no source is configured."""
     print(await banner(app, transport, config.path if config else None), file=sys.stderr)
     if not app.settings.sources:
-        log.warning(NO_SOURCE)
+        log.warning(no_source())
 
 
 def run_loop(main: Coroutine[Any, Any, None]) -> None:
