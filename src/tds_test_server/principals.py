@@ -83,7 +83,8 @@ LOGIN_HELP = (
     "--login NAME:PASSWORD[:GRANT[,GRANT...]] adds a least-privileged login: its database\n"
     "user is a member of db_datareader only, plus the grants listed, among "
     + ", ".join(GRANTS)
-    + ".\nThe --user login stays privileged (sysadmin, dbo)."
+    + ".\nThe --user login stays privileged (sysadmin, dbo); as it, ALTER ROLE db_datareader"
+    "\nDROP MEMBER NAME leaves the user only the SELECT granted to it."
 )
 
 # Fixed database roles IS_ROLEMEMBER knows; any other name is not a role (NULL).
@@ -296,7 +297,7 @@ class Principal:
         table = ("G" in states or self.reads_all) and "D" not in states
         columns = conn.execute(
             "SELECT column_id, state FROM __azsql_column_permissions WHERE object_id = ?"
-            f" AND permission_name = 'SELECT' AND grantee IN"
+            " AND permission_name = 'SELECT' AND grantee IN"
             f" ({', '.join('?' for _ in self.grantees)})",
             (object_id, *self.grantees),
         ).fetchall()

@@ -257,3 +257,23 @@ def test_execute_makes_a_procedure_visible_to_a_user_outside_db_datareader(
             assert scalar(cnxn, procedures) == 1
         finally:
             admin.cursor().execute("REVOKE EXECUTE ON SalesLT.uspCustomerOrders FROM narrow")
+
+
+def test_select_on_a_schema_reaches_every_table_in_it(server: ThreadedTdsServer) -> None:
+    """ "Metadata visibility configuration", scope of permissions: SELECT on a schema
+    covers, and shows, every table and view in it."""
+    dbo_tables = "SELECT count(*) FROM sys.tables WHERE SCHEMA_NAME(schema_id) = 'dbo'"
+    with connect(server, "freetds") as admin, connect(server, "freetds", "spare") as cnxn:
+        a = admin.cursor()
+        a.execute("ALTER ROLE db_datareader DROP MEMBER spare")
+        try:
+            assert scalar(cnxn, dbo_tables) == 0
+            a.execute("GRANT SELECT ON SCHEMA::dbo TO spare")
+            assert scalar(cnxn, dbo_tables) == scalar(admin, dbo_tables)
+            assert scalar(cnxn, "SELECT HAS_PERMS_BY_NAME('dbo', 'SCHEMA', 'SELECT')") == 1
+            assert scalar(cnxn, "SELECT HAS_PERMS_BY_NAME('SalesLT', 'SCHEMA', 'SELECT')") == 0
+            assert column(cnxn, "SELECT Salary FROM dbo.Wide ORDER BY Id") == [100, 200]
+            assert scalar(cnxn, "SELECT count(*) FROM sys.tables WHERE name = 'Product'") == 0
+        finally:
+            a.execute("REVOKE SELECT ON SCHEMA::dbo FROM spare")
+            a.execute("ALTER ROLE db_datareader ADD MEMBER spare")
