@@ -921,26 +921,26 @@ on_object (object_id, type, class, permission_name, state) AS (
     SELECT o.object_id, o.type, m.class, m.permission_name, m.state
     FROM __azsql_objects o JOIN mine m
       ON m.class = 0 OR (m.class = 3 AND m.major_id = o.schema_id)
-         OR (m.class = 1 AND m.major_id = o.object_id)),
+         OR (m.class = 1 AND m.major_id = o.object_id)
+    WHERE o.type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X')),
 holds (object_id) AS (
-    SELECT g.object_id FROM on_object g
-    WHERE g.state = 'G'
-      AND (g.permission_name = 'SELECT' OR g.type NOT IN ('U', 'V', 'IF'))
-      AND NOT EXISTS (SELECT 1 FROM on_object d WHERE d.object_id = g.object_id
-                      AND d.state = 'D' AND d.permission_name = g.permission_name)
+    SELECT object_id FROM on_object
+    WHERE permission_name = 'SELECT' OR type NOT IN ('U', 'V', 'IF')
+    GROUP BY object_id, permission_name
+    HAVING max(state = 'G') AND NOT max(state = 'D')
     UNION ALL
-    SELECT c.object_id FROM __azsql_column_permissions c
-    WHERE c.state = 'G' AND AZSQL_IS_GRANTEE(c.grantee)
-      AND NOT EXISTS (SELECT 1 FROM on_object d WHERE d.object_id = c.object_id
-                      AND d.state = 'D' AND d.permission_name = 'SELECT' AND d.class <> 1)),
+    SELECT object_id FROM __azsql_column_permissions
+    WHERE state = 'G' AND AZSQL_IS_GRANTEE(grantee)
+      AND object_id NOT IN (SELECT object_id FROM on_object
+                            WHERE state = 'D' AND permission_name = 'SELECT' AND class <> 1)),
 hidden (object_id) AS (
-    SELECT o.object_id FROM __azsql_objects o
-    WHERE o.type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X')
+    SELECT object_id FROM __azsql_objects
+    WHERE type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X')
       AND NOT AZSQL_SEES_ALL_OBJECTS()
-      AND o.object_id NOT IN holds)
+      AND object_id NOT IN holds)
 SELECT object_id FROM hidden
 UNION ALL
-SELECT c.object_id FROM __azsql_objects c WHERE c.parent_object_id IN hidden
+SELECT object_id FROM __azsql_objects WHERE parent_object_id IN hidden
 """
 
 
