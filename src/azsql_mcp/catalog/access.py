@@ -17,12 +17,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database, DatabaseError
+from azsql_mcp.api import Database, DatabaseError, QueryRefused
+from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.values import records
 
 SHOWPLAN_DENIED = 262
 OBJECT_PERMISSION_DENIED = 229  # "The INSERT permission was denied on the object ..."
 COLUMN_PERMISSION_DENIED = 230  # "The SELECT permission was denied on the column ..."
+AZURE_SQL_DATABASE = 5  # SERVERPROPERTY('EngineEdition')
 # SQL Server's texts of errors 229 and 230 on SELECT (in English; another session
 # language gets SQL Server's text alone).
 _SELECT_DENIED = re.compile(
@@ -37,7 +39,6 @@ WHERE c.object_id = OBJECT_ID(@table)
   AND HAS_PERMS_BY_NAME(@table, N'OBJECT', N'SELECT', c.name, N'COLUMN') = 1
 ORDER BY c.column_id
 """
-AZURE_SQL_DATABASE = 5  # SERVERPROPERTY('EngineEdition')
 
 # HAS_PERMS_BY_NAME answers NULL for a permission the server does not know
 # (VIEW SERVER PERFORMANCE STATE before SQL Server 2022).
@@ -145,9 +146,9 @@ async def select_missing(db: Database, error: DatabaseError) -> str | None:
             " the database applies to the user)"
         )
     try:
-        rows = records(await db.read(READABLE_COLUMNS, {"table": table}))
+        rows, _ = await read_all(db, READABLE_COLUMNS, {"table": table})
         readable = ", ".join(str(r["column_name"]) for r in rows) or "none"
-    except DatabaseError:
+    except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
         readable = "see describe_table"
     return (
         f"{error} The database user {user} may not read the column {found['column']} of"
