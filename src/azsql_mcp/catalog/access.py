@@ -135,21 +135,21 @@ async def select_missing(db: Database, error: DatabaseError) -> str | None:
     found = _SELECT_DENIED.search(str(error))
     if error.number not in (OBJECT_PERMISSION_DENIED, COLUMN_PERMISSION_DENIED) or not found:
         return None
-    user = quote(await database_user(db))
     table = f"{quote(found['schema'])}.{quote(found['object'])}"
     shown = f"{found['schema']}.{found['object']}"
-    if found["column"] is None:
-        return (
-            f"{error} The database user {user} may not read {shown}; list_tables shows the"
-            f" tables it can read. A DBA can allow it with: GRANT SELECT ON OBJECT::{table}"
-            f" TO {user}; (it has no effect while a DENY SELECT on the table, its schema or"
-            " the database applies to the user)"
-        )
     try:
+        user = quote(await database_user(db))
+        if found["column"] is None:
+            return (
+                f"{error} The database user {user} may not read {shown}; list_tables shows"
+                f" the tables it can read. A DBA can allow it with: GRANT SELECT ON"
+                f" OBJECT::{table} TO {user}; (it has no effect while a DENY SELECT on the"
+                " table, its schema or the database applies to the user)"
+            )
         rows, _ = await read_all(db, READABLE_COLUMNS, {"table": table})
-        readable = ", ".join(str(r["column_name"]) for r in rows) or "none"
     except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
-        readable = "see describe_table"
+        return None
+    readable = ", ".join(str(r["column_name"]) for r in rows) or "none"
     return (
         f"{error} The database user {user} may not read the column {found['column']} of"
         f" {shown} (SELECT * reads every column). Name only the columns it may read:"
