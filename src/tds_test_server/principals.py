@@ -2,8 +2,11 @@
 
 The `--user` login is privileged (sysadmin, `dbo` in every database). Each `--login
 NAME:PASSWORD[:GRANT,...]` adds a login whose database user (named like the login)
-is a member of db_datareader, plus the listed grants. For such a principal the
-engine reproduces what Microsoft documents:
+is a member of db_datareader (and of db_datawriter with that grant), plus the listed
+grants. `ALTER ROLE db_datareader | db_datawriter DROP | ADD MEMBER user` changes the
+membership (kept in `__azsql_role_members`, transactional like every catalog change;
+a session reads it at each request, a choice: SQL Server rebuilds a user's token at
+its own moments). For such a principal the engine reproduces what Microsoft documents:
 
 - "Metadata visibility configuration": without VIEW DEFINITION the `definition`
   columns of sys.sql_modules, sys.check_constraints, sys.default_constraints and
@@ -13,7 +16,7 @@ engine reproduces what Microsoft documents:
   only their own session.
 - SET SHOWPLAN_XML ON without SHOWPLAN: error 262. A write without db_datawriter:
   error 229. DDL without the permission: 262 (CREATE), 3701 (DROP), 1088 (ALTER,
-  TRUNCATE). Another database the user has no access to: 916.
+  TRUNCATE), 15151 (ALTER ROLE). Another database the user has no access to: 916.
 - HAS_PERMS_BY_NAME, IS_ROLEMEMBER, IS_MEMBER, IS_SRVROLEMEMBER and USER_NAME()
   answer for the principal.
 - EXECUTE on a procedure: db_datareader does not hold it. GRANT, DENY and REVOKE
@@ -24,20 +27,39 @@ engine reproduces what Microsoft documents:
   and a DENY at any of the three levels overrides every GRANT. Without EXECUTE, EXEC
   fails with error 229. dbo (the privileged login) is not checked, and a procedure's
   own statements are not checked either (ownership chaining: every object belongs to
-  dbo). Metadata visibility stays as db_datareader has it: SELECT on the database lets
-  the user see every procedure and its parameters.
+  dbo).
 - SELECT on a table or view: db_datareader holds it on the database; GRANT, DENY and
-  REVOKE SELECT are kept like EXECUTE, and a DENY on the object, its schema or the
-  database wins (error 229 on a SELECT naming it). Without another permission on every
-  object (VIEW DEFINITION, db_datawriter) the user then holds none on the object, so
-  the catalog views hide it with its subcomponents and the metadata functions return
-  NULL for it (engine/catalog.py, HIDDEN_OBJECTS_VIEW).
+  REVOKE SELECT on the object, its schema or the database are kept like EXECUTE, and a
+  DENY at any of the three wins (error 229 on a statement reading it).
+- SELECT on columns (`GRANT SELECT ON t (c, ...)` or `GRANT SELECT (c, ...) ON t`, DENY
+  and REVOKE alike) is kept in `__azsql_column_permissions` (sys.database_permissions'
+  minor_id), apart from the object's rows: a table-level GRANT, DENY or REVOKE leaves
+  the column rows alone (a choice; the docs are silent). From "GRANT Object
+  Permissions" / "DENY Object Permissions": a table-level DENY does not take precedence
+  over a column-level GRANT, and a column DENY takes the column from a table-level
+  GRANT; a DENY on the schema or the database takes every column (a choice: DENY's
+  precedence). A statement needs, for each table or view it reads: SELECT on it; else
+  some column GRANT that counts (else error 229), and SELECT on every column it reads
+  (else error 230 on the first, in the table's column order). The columns read are
+  those its scopes name and those a `*` expands to, in a derived table or CTE too; a
+  statement naming none of the table's columns (`COUNT(*)`) needs the table or some
+  column (a choice).
+- Metadata visibility ("Metadata visibility configuration": a user sees what it holds
+  some permission on, DENY takes precedence, subcomponents go with their parent):
+  without a permission on every object (VIEW DEFINITION, db_datawriter), a table, view
+  or inline function is visible with SELECT on it (undone by a DENY at any level) or a
+  column GRANT that counts, with all of its columns; a procedure or scalar function
+  with SELECT on its schema or the database, or EXECUTE on it (each undone by a DENY
+  of the same permission). The catalog views hide the rest with their subcomponents
+  and the metadata functions return NULL for it (engine/catalog.py,
+  HIDDEN_OBJECTS_VIEW).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import permission_names
@@ -61,7 +83,8 @@ LOGIN_HELP = (
     "--login NAME:PASSWORD[:GRANT[,GRANT...]] adds a least-privileged login: its database\n"
     "user is a member of db_datareader only, plus the grants listed, among "
     + ", ".join(GRANTS)
-    + ".\nThe --user login stays privileged (sysadmin, dbo)."
+    + ".\nThe --user login stays privileged (sysadmin, dbo); as it, ALTER ROLE db_datareader"
+    "\nDROP MEMBER NAME leaves the user only the SELECT granted to it."
 )
 
 # Fixed database roles IS_ROLEMEMBER knows; any other name is not a role (NULL).
@@ -97,6 +120,39 @@ _WRITE_PERMISSIONS = frozenset(["INSERT", "UPDATE", "DELETE"])
 # sys.database_permissions' classes, as __azsql_permissions keeps them.
 DATABASE_CLASS, OBJECT_CLASS, SCHEMA_CLASS = 0, 1, 3
 
+DB_DATAREADER = "db_datareader"
+# The roles ALTER ROLE ... ADD | DROP MEMBER changes (kept in __azsql_role_members).
+MEMBER_ROLES = (DB_DATAREADER, DB_DATAWRITER)
+
+
+@dataclass(frozen=True)
+class Access:
+    """SELECT on one table or view. `table`: the object-level permission (a GRANT on the
+    object, its schema or the database, or db_datareader, and no DENY on any); a DENY on
+    the schema or the database (`above_denied`) takes every column away, a table-level
+    DENY does not take away a column GRANT ("GRANT Object Permissions": kept for backward
+    compatibility), and a column DENY wins over a table-level GRANT. Columns by id."""
+
+    table: bool
+    above_denied: bool
+    granted: frozenset[int]
+    denied: frozenset[int]
+
+    def column(self, column_id: int) -> bool:
+        if self.above_denied or column_id in self.denied:
+            return False
+        return self.table or column_id in self.granted
+
+    @property
+    def any_column(self) -> bool:
+        """Some column GRANT that counts: a permission on the object without the table's."""
+        return not self.above_denied and bool(self.granted)
+
+    @property
+    def whole(self) -> bool:
+        """Every column, without looking at which ones a statement names."""
+        return self.table and not self.denied
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -106,6 +162,9 @@ class Principal:
     password: str = ""
     grants: frozenset[str] = frozenset()
     privileged: bool = False
+    # The database roles it is in, as ALTER ROLE left them; None: as --login made it
+    # (db_datareader, and db_datawriter when granted).
+    roles: frozenset[str] | None = None
 
     @classmethod
     def parse(cls, spec: str) -> Principal:
@@ -137,6 +196,32 @@ class Principal:
         return self.privileged or grant in self.grants
 
     @property
+    def member_of(self) -> frozenset[str]:
+        """The fixed database roles (of MEMBER_ROLES) the user is in."""
+        if self.roles is not None:
+            return self.roles
+        writer = [DB_DATAWRITER] if DB_DATAWRITER in self.grants else []
+        return frozenset([DB_DATAREADER, *writer])
+
+    def with_memberships(self, conn: sqlite3.Connection) -> Principal:
+        """This principal with the role memberships ALTER ROLE keeps in the catalog."""
+        if self.privileged:
+            return self
+        roles = set(replace(self, roles=None).member_of)
+        for role, is_member in conn.execute(
+            "SELECT role, is_member FROM __azsql_role_members WHERE member = ?",
+            (self.user_name,),
+        ):
+            (roles.add if is_member else roles.discard)(role.lower())
+        found = frozenset(roles)
+        return self if found == self.member_of else replace(self, roles=found)
+
+    @property
+    def reads_all(self) -> bool:
+        """SELECT on the database through db_datareader."""
+        return self.privileged or DB_DATAREADER in self.member_of
+
+    @property
     def sees_definitions(self) -> bool:
         return self.has(VIEW_DEFINITION)
 
@@ -148,13 +233,12 @@ class Principal:
 
     @property
     def can_write(self) -> bool:
-        return self.has(DB_DATAWRITER)
+        return self.privileged or DB_DATAWRITER in self.member_of
 
     @property
     def grantees(self) -> tuple[str, ...]:
         """The principals whose permissions this user holds: itself, public, its roles."""
-        roles = ("db_datawriter",) if self.can_write else ()
-        return (self.user_name, "public", "db_datareader", *roles)
+        return (self.user_name, "public", *sorted(self.member_of))
 
     @property
     def sees_all_objects(self) -> bool:
@@ -171,11 +255,23 @@ class Principal:
     ) -> bool:
         """EXECUTE or SELECT on an object (object_id), a schema (schema_id alone) or the
         database (neither): some GRANT on it, its schema or the database (db_datareader
-        holds SELECT on the database), and no DENY on any."""
+        holds SELECT on the database), and no DENY on any. Column permissions aside."""
         if self.privileged:
             return True
-        found = conn.execute(
-            "SELECT state FROM __azsql_permissions WHERE permission_name = ?"
+        states = {state for _, state in self._states(conn, permission, object_id, schema_id)}
+        granted = "G" in states or (permission == "SELECT" and self.reads_all)
+        return granted and "D" not in states
+
+    def _states(
+        self,
+        conn: sqlite3.Connection,
+        permission: str,
+        object_id: int | None,
+        schema_id: int | None,
+    ) -> list[tuple[int, str]]:
+        """(class, state) of the user's `permission` rows on the object, schema, database."""
+        rows = conn.execute(
+            "SELECT class, state FROM __azsql_permissions WHERE permission_name = ?"
             f" AND grantee IN ({', '.join('?' for _ in self.grantees)}) AND (class = ?"
             " OR (class = ? AND major_id = ?) OR (class = ? AND major_id = ?))",
             (
@@ -188,8 +284,26 @@ class Principal:
                 -1 if object_id is None else object_id,
             ),
         ).fetchall()
-        states = {row[0] for row in found}
-        return (permission == "SELECT" or "G" in states) and "D" not in states
+        return [(row[0], row[1]) for row in rows]
+
+    def select_access(self, conn: sqlite3.Connection, object_id: int, schema_id: int) -> Access:
+        """What the user may SELECT of a table or view: the object-level permission, and
+        its column GRANTs and DENYs (__azsql_column_permissions)."""
+        if self.privileged:
+            return Access(True, False, frozenset(), frozenset())
+        rows = self._states(conn, "SELECT", object_id, schema_id)
+        above_denied = any(k != OBJECT_CLASS and state == "D" for k, state in rows)
+        states = {state for _, state in rows}
+        table = ("G" in states or self.reads_all) and "D" not in states
+        columns = conn.execute(
+            "SELECT column_id, state FROM __azsql_column_permissions WHERE object_id = ?"
+            " AND permission_name = 'SELECT' AND grantee IN"
+            f" ({', '.join('?' for _ in self.grantees)})",
+            (object_id, *self.grantees),
+        ).fetchall()
+        denied = frozenset(c for c, state in columns if state == "D")
+        granted = frozenset(c for c, state in columns if state == "G") - denied
+        return Access(table, above_denied, granted, denied)
 
     def holds_any_on_schema(self, conn: sqlite3.Connection, schema_id: int) -> bool:
         """Some permission on the schema: SELECT or EXECUTE on it or the database not
@@ -224,8 +338,10 @@ class Principal:
             return int(answers.get(perm, False))
         if klass not in ("DATABASE", "SCHEMA", "OBJECT"):
             return 0
-        if perm in ("SELECT", "CONNECT", "ANY"):  # db_datareader: SELECT on every object
+        if perm in ("CONNECT", "ANY"):
             return 1
+        if perm == "SELECT":  # db_datareader: SELECT on every object
+            return int(self.reads_all)
         if perm in _WRITE_PERMISSIONS:
             return int(self.can_write)
         # The server-level VIEW SERVER STATE covers the database-level state permissions.
@@ -247,9 +363,7 @@ class Principal:
             return None
         if self.privileged:
             return 1
-        return int(
-            name in ("public", "db_datareader") or (name == "db_datawriter" and self.can_write)
-        )
+        return int(name == "public" or name in self.member_of)
 
     def is_srvrole_member(self, role: Any, login: Any = None) -> int | None:
         if role is None or (login is not None and str(login).lower() != self.login.lower()):
@@ -296,13 +410,29 @@ class Principal:
         a table or view: a DENY takes it away); `ids`: (object_id, schema_id); `where`:
         (database, schema)."""
         if not self.may(conn, permission, *ids):
-            raise TdsError(
-                229,
-                f"The {permission} permission was denied on the object '{obj}', database"
-                f" '{where[0]}', schema '{where[1]}'.",
-                severity=14,
-                state=5,
-            )
+            raise object_denied(permission, obj, where)
+
+    def check_select(
+        self,
+        access: Access,
+        obj: str,
+        named: Sequence[tuple[int, str]],
+        where: tuple[str, str],
+    ) -> None:
+        """Error 229 unless the user holds SELECT on the table or view or on one of its
+        columns; else error 230 on the first column of `named` (the columns the statement
+        reads, in the table's order) it may not read. `where`: (database, schema)."""
+        if not access.table and not access.any_column:
+            raise object_denied("SELECT", obj, where)
+        for column_id, name in named:
+            if not access.column(column_id):
+                raise TdsError(
+                    230,
+                    f"The SELECT permission was denied on the column '{name}' of the object"
+                    f" '{obj}', database '{where[0]}', schema '{where[1]}'.",
+                    severity=14,
+                    state=1,
+                )
 
     def check_ddl(self, verb: str, kind: str, name: str, database: str) -> None:
         """db_datareader and db_datawriter hold no DDL permission."""
@@ -334,6 +464,17 @@ class Principal:
         )
 
 
+def object_denied(permission: str, obj: str, where: tuple[str, str]) -> TdsError:
+    """Error 229 on an object; `where`: (database, schema)."""
+    return TdsError(
+        229,
+        f"The {permission} permission was denied on the object '{obj}', database"
+        f" '{where[0]}', schema '{where[1]}'.",
+        severity=14,
+        state=5,
+    )
+
+
 def privileged(login: str) -> Principal:
     return Principal(login, privileged=True)
 
@@ -358,11 +499,12 @@ def ddl_target(words: list[str | None], texts: list[str]) -> tuple[str, str, str
     return verb, kind, "".join(name)
 
 
-def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
-    """The security functions of one session's connection, answering for its principal."""
+def register_functions(conn: sqlite3.Connection, current: Callable[[], Principal]) -> None:
+    """The security functions of one session's connection, answering for its principal
+    (`current()`: as the session's last ALTER ROLE reload left it)."""
 
     def object_definition(object_id: Any) -> str | None:
-        if object_id is None or not principal.sees_definitions:
+        if object_id is None or not current().sees_definitions:
             return None
         row = conn.execute(
             "SELECT definition FROM __azsql_objects WHERE object_id = ?", (int(object_id),)
@@ -372,6 +514,7 @@ def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
     def has_perms_by_name(
         securable: Any, securable_class: Any, permission: Any, *sub: Any
     ) -> int | None:
+        principal = current()
         perm = " ".join(str(permission or "").upper().split())
         klass = str(securable_class or "").upper()
         kept = perm in _KEPT_PERMISSIONS or (perm == "ANY" and klass != "DATABASE")
@@ -396,6 +539,14 @@ def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
         if perm == "ANY":  # the catalog hides exactly the objects the user holds none on
             hidden = "SELECT 1 FROM temp.__azsql_hidden WHERE object_id = ?"
             return int(conn.execute(hidden, (found[0],)).fetchone() is None)
+        if perm == "SELECT" and len(sub) >= 2 and str(sub[1]).upper() == "COLUMN":
+            column = conn.execute(
+                "SELECT column_id FROM __azsql_columns WHERE object_id = ? AND name = ?",
+                (found[0], str(sub[0])),
+            ).fetchone()
+            if column is None:
+                return None
+            return int(principal.select_access(conn, *found).column(column[0]))
         return int(principal.may(conn, perm, *found))
 
     def object_ids(securable: str) -> tuple[int, int] | None:
@@ -413,12 +564,25 @@ def register_functions(conn: sqlite3.Connection, principal: Principal) -> None:
 
     def is_grantee(name: Any) -> int:
         """1 when this user holds the permissions of `name` (itself, public, a role)."""
-        return int(str(name).casefold() in {g.casefold() for g in principal.grantees})
+        return int(str(name).casefold() in {g.casefold() for g in current().grantees})
+
+    def is_role_member(role: Any, principal: Any = None) -> int | None:
+        return current().is_role_member(role, principal)
+
+    def is_srvrole_member(role: Any, login: Any = None) -> int | None:
+        return current().is_srvrole_member(role, login)
+
+    def user_name_of(user_id: Any = None) -> str | None:
+        return current().user_name_of(user_id)
+
+    def sees_all_objects() -> int:
+        return int(current().sees_all_objects)
 
     conn.create_function("OBJECT_DEFINITION", 1, object_definition)
     conn.create_function("AZSQL_IS_GRANTEE", 1, is_grantee)
+    conn.create_function("AZSQL_SEES_ALL_OBJECTS", 0, sees_all_objects, deterministic=False)
     conn.create_function("HAS_PERMS_BY_NAME", -1, has_perms_by_name)
-    conn.create_function("IS_ROLEMEMBER", -1, principal.is_role_member)
-    conn.create_function("IS_MEMBER", -1, principal.is_role_member)
-    conn.create_function("IS_SRVROLEMEMBER", -1, principal.is_srvrole_member)
-    conn.create_function("USER_NAME", -1, principal.user_name_of)
+    conn.create_function("IS_ROLEMEMBER", -1, is_role_member)
+    conn.create_function("IS_MEMBER", -1, is_role_member)
+    conn.create_function("IS_SRVROLEMEMBER", -1, is_srvrole_member)
+    conn.create_function("USER_NAME", -1, user_name_of)

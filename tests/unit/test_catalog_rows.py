@@ -12,6 +12,8 @@ from typing import Any
 
 from azsql_mcp.catalog import (
     DEFINITION_HIDDEN,
+    NO_SELECT,
+    NO_SELECT_STAR,
     TABLE_HIDDEN,
     CheckConstraint,
     TableDescription,
@@ -148,8 +150,21 @@ def column_row(name: str, **overrides: Any) -> dict[str, Any]:
         "computed_definition": None,
         "is_persisted": None,
         "description": None,
+        "can_select": 1,
     }
     return row | overrides
+
+
+def test_columns_the_user_may_not_select_are_said_so() -> None:
+    # HAS_PERMS_BY_NAME(table, 'OBJECT', 'SELECT', column, 'COLUMN'): 0 for a column the
+    # user may not read, NULL when the server does not answer (then not known denied).
+    denied = _column(column_row("Salary", can_select=0))
+    unknown = _column(column_row("Id", can_select=None))
+    assert (denied.selectable, unknown.selectable) == (False, True)
+    text = render_description(table(columns=[unknown, denied]))
+    assert f"  Salary int NOT NULL {NO_SELECT}" in text
+    assert NO_SELECT_STAR in text
+    assert NO_SELECT_STAR not in render_description(table(columns=[unknown]))
 
 
 def test_definitions_hidden_without_view_definition_are_said_so() -> None:

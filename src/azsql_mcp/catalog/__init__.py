@@ -32,6 +32,8 @@ from azsql_mcp.catalog.showplan import (
 )
 from azsql_mcp.catalog.tables import (
     DEFINITION_HIDDEN,
+    NO_SELECT,
+    NO_SELECT_STAR,
     TABLE_HIDDEN,
     CatalogError,
     CheckConstraint,
@@ -52,6 +54,8 @@ from azsql_mcp.catalog.tables import (
 __all__ = [
     "DEFINITION_HIDDEN",
     "DIAGRAM_MAX_TABLES",
+    "NO_SELECT",
+    "NO_SELECT_STAR",
     "TABLE_HIDDEN",
     "CatalogError",
     "CheckConstraint",

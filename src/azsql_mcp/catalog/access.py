@@ -11,17 +11,34 @@ SHOWPLAN in the database; without it SET SHOWPLAN_XML ON fails with error 262.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database
+from azsql_mcp.api import Database, DatabaseError, QueryRefused
+from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.values import records
 
 SHOWPLAN_DENIED = 262
 OBJECT_PERMISSION_DENIED = 229  # "The INSERT permission was denied on the object ..."
+COLUMN_PERMISSION_DENIED = 230  # "The SELECT permission was denied on the column ..."
 AZURE_SQL_DATABASE = 5  # SERVERPROPERTY('EngineEdition')
+# SQL Server's texts of errors 229 and 230 on SELECT (in English; another session
+# language gets SQL Server's text alone).
+_SELECT_DENIED = re.compile(
+    r"The SELECT permission was denied on (?:the column '(?P<column>.*?)' of )?the object"
+    r" '(?P<object>.*?)', database '.*?', schema '(?P<schema>.*?)'\."
+)
+# "HAS_PERMS_BY_NAME (Transact-SQL)", example H: the columns of a table the user may SELECT.
+READABLE_COLUMNS = """
+SELECT c.name AS column_name
+FROM sys.columns AS c
+WHERE c.object_id = OBJECT_ID(@table)
+  AND HAS_PERMS_BY_NAME(@table, N'OBJECT', N'SELECT', c.name, N'COLUMN') = 1
+ORDER BY c.column_id
+"""
 
 # HAS_PERMS_BY_NAME answers NULL for a permission the server does not know
 # (VIEW SERVER PERFORMANCE STATE before SQL Server 2022).
@@ -108,6 +125,36 @@ def execute_missing(error: str, user: str, procedure: str) -> str:
         f"{error} The database user {quote(user)} may not run {procedure}. A DBA can allow it"
         f" with: {execute_grant(procedure, user)} (it has no effect while a DENY EXECUTE on"
         " the procedure, its schema or the database applies to the user: REVOKE that first)"
+    )
+
+
+async def select_missing(db: Database, error: DatabaseError) -> str | None:
+    """The message for error 229 or 230 on a read: SQL Server's text, what the user may
+    read instead (for a column, the columns it may read) and the GRANT that allows it;
+    None when the error is not SELECT's."""
+    found = _SELECT_DENIED.search(str(error))
+    if error.number not in (OBJECT_PERMISSION_DENIED, COLUMN_PERMISSION_DENIED) or not found:
+        return None
+    table = f"{quote(found['schema'])}.{quote(found['object'])}"
+    shown = f"{found['schema']}.{found['object']}"
+    try:
+        user = quote(await database_user(db))
+        if found["column"] is None:
+            return (
+                f"{error} The database user {user} may not read {shown}; list_tables shows"
+                f" the tables it can read. A DBA can allow it with: GRANT SELECT ON"
+                f" OBJECT::{table} TO {user}; (it has no effect while a DENY SELECT on the"
+                " table, its schema or the database applies to the user)"
+            )
+        rows, _ = await read_all(db, READABLE_COLUMNS, {"table": table})
+    except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
+        return None
+    readable = ", ".join(str(r["column_name"]) for r in rows) or "none"
+    return (
+        f"{error} The database user {user} may not read the column {found['column']} of"
+        f" {shown} (SELECT * reads every column). Name only the columns it may read:"
+        f" {readable}. A DBA can allow it with: GRANT SELECT ON OBJECT::{table}"
+        f" ({quote(found['column'])}) TO {user};"
     )
 
 

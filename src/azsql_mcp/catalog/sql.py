@@ -67,7 +67,10 @@ SELECT c.column_id,
        CAST(ic.increment_value AS nvarchar(40)) AS identity_increment,
        cc.definition AS computed_definition,
        cc.is_persisted,
-       CAST(ep.value AS nvarchar(4000)) AS description
+       CAST(ep.value AS nvarchar(4000)) AS description,
+       HAS_PERMS_BY_NAME(QUOTENAME(OBJECT_SCHEMA_NAME(c.object_id)) + N'.'
+                         + QUOTENAME(OBJECT_NAME(c.object_id)),
+                         N'OBJECT', N'SELECT', c.name, N'COLUMN') AS can_select
 FROM sys.columns AS c
 LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 LEFT JOIN sys.default_constraints AS dc ON dc.object_id = c.default_object_id

@@ -27,6 +27,12 @@ DEFINITION_HIDDEN = "definition hidden (needs VIEW DEFINITION)"
 # referenced table's name and columns ("Metadata visibility configuration"). It has no
 # dot, so it never equals a schema.table name.
 TABLE_HIDDEN = "table hidden (needs SELECT or VIEW DEFINITION on it)"
+# A column the user may not SELECT (error 230 when a query reads it, `*` included).
+NO_SELECT = "(no SELECT permission on this column)"
+NO_SELECT_STAR = (
+    "Some columns cannot be read by this database user: SELECT * fails (error 230); name"
+    " the readable columns instead."
+)
 
 
 class TableSummary(BaseModel):
@@ -53,6 +59,9 @@ class ColumnDetail(BaseModel):
     is_computed: bool = False
     computed: str | None = None  # the expression (" PERSISTED" when stored), or DEFINITION_HIDDEN
     description: str | None = None
+    # HAS_PERMS_BY_NAME(table, 'OBJECT', 'SELECT', column, 'COLUMN'): False where the user
+    # may not read the column (a column DENY, or SELECT granted on other columns only).
+    selectable: bool = True
 
 
 class KeyConstraint(BaseModel):
@@ -267,6 +276,7 @@ def _column(r: dict[str, Any]) -> ColumnDetail:
         is_computed=is_computed,
         computed=computed,
         description=r["description"],
+        selectable=r["can_select"] != 0,  # NULL (not answered): not known to be denied
     )
 
 
@@ -377,9 +387,13 @@ def render_description(info: TableDescription) -> str:
             parts.append(f"COMPUTED ({DEFINITION_HIDDEN})")
         elif c.computed:
             parts.append(f"AS {c.computed}")
+        if not c.selectable:
+            parts.append(NO_SELECT)
         if c.description:
             parts.append(f"-- {c.description}")
         lines.append("  " + " ".join(cell_text(p, max_chars=300) for p in parts))
+    if any(not c.selectable for c in info.columns):
+        lines.append(NO_SELECT_STAR)
     if info.primary_key:
         lines.append(f"PRIMARY KEY {info.primary_key.name} ({', '.join(info.primary_key.columns)})")
     for u in info.unique_constraints:

@@ -267,7 +267,8 @@ def _continues(w: str, after: str | None, current: list[Token], state: dict[str,
     if w in ("INSERT", "UPDATE", "DELETE", "MERGE"):
         return kind == "WITH" and not body
     if w in ("DROP", "ALTER"):  # ALTER TABLE t DROP CONSTRAINT x / ALTER COLUMN c ...
-        return kind == "ALTER" and after in ("COLUMN", "CONSTRAINT", "INDEX", "PERIOD")
+        member = w == "DROP" and after == "MEMBER"  # ALTER ROLE r DROP MEMBER u
+        return kind == "ALTER" and (member or after in ("COLUMN", "CONSTRAINT", "INDEX", "PERIOD"))
     if w in ("EXEC", "EXECUTE"):
         return kind == "INSERT" and not body
     if w == "IF":

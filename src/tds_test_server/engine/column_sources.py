@@ -27,8 +27,10 @@ class ColumnSources:
     def __init__(self, tree: exp.Expression, catalog: Catalog):
         self._catalog = catalog
         self._scopes: dict[int, Scope] = {}
+        self.scopes: list[Scope] = []  # every scope of the statement, subqueries' too
         for root in _root_scopes(tree):
             for scope in root.traverse():
+                self.scopes.append(scope)
                 for column in scope.columns:
                     self._scopes[id(column)] = scope
         # UPDATE and DELETE have no scope: their own tables (target, FROM, joins) are
@@ -44,12 +46,18 @@ class ColumnSources:
         for the column, or None (unknown: ambiguous, not found, a UNION's column)."""
         return self._resolve(column.name, column.table, self._scopes.get(id(column)))
 
+    def base_table(self, column: exp.Column) -> Table | None:
+        """The table or view a column belongs to (None: a derived table's or CTE's
+        column, or one no source resolves)."""
+        source = self._find(column.name, column.table, self._scopes.get(id(column)))
+        return self.table(source) if isinstance(source, exp.Table) else None
+
     def _resolve(
         self, name: str, qualifier: str, scope: Scope | None
     ) -> ColumnType | exp.Expr | None:
         source = self._find(name, qualifier, scope)
         if isinstance(source, exp.Table):
-            table = self._table(source)
+            table = self.table(source)
             column = table.column(name) if table is not None else None
             return column.type if column is not None else None
         if isinstance(source, Scope):
@@ -77,7 +85,7 @@ class ColumnSources:
 
     def _has(self, source: Source, name: str) -> bool:
         if isinstance(source, exp.Table):
-            table = self._table(source)
+            table = self.table(source)
             return table is not None and table.column(name) is not None
         select = source.expression
         if not isinstance(select, exp.Select):
@@ -99,7 +107,7 @@ class ColumnSources:
             return None
         return self._resolve(name, star.table if isinstance(star, exp.Column) else "", scope)
 
-    def _table(self, table: exp.Table) -> Table | None:
+    def table(self, table: exp.Table) -> Table | None:
         return self._catalog.table(table.db or DEFAULT_SCHEMA, table.name)
 
 

@@ -38,6 +38,17 @@ _PERMISSION_VERBS = ("GRANT", "DENY", "REVOKE")
 _PERMISSION_OBJECT_TYPES = {"EXECUTE": ("P", "PC", "FN", "FS", "X"), "SELECT": ("U", "V", "IF")}
 
 
+def _column_list(ts: Tokens) -> list[str]:
+    """`(column, ...)` of a column permission, or nothing."""
+    if not ts.accept_type(TokenType.L_PAREN):
+        return []
+    columns = [ts.name()]
+    while ts.accept_type(TokenType.COMMA):
+        columns.append(ts.name())
+    ts.expect_type(TokenType.R_PAREN)
+    return columns
+
+
 class Ddl(SchemaObjects):
     """The DDL statements."""
 
@@ -47,6 +58,9 @@ class Ddl(SchemaObjects):
             if not self.principal.privileged:
                 raise TdsError(4613, "Grantor does not have GRANT permission.", severity=16)
             self._in_ddl_transaction(lambda: self._permission(stmt), reload=False)
+            return
+        if stmt.words(2) == ["ALTER", "ROLE"]:
+            self._in_ddl_transaction(lambda: self._alter_role(stmt), reload=False)
             return
         action = self._ddl_action(stmt)
         temp = any(t.token_type == TokenType.HASH for t in stmt.tokens[:4])
@@ -105,9 +119,36 @@ class Ddl(SchemaObjects):
             if reload:
                 self.catalog.load(conn)
 
+    def _alter_role(self, stmt: Statement) -> None:
+        """ALTER ROLE db_datareader | db_datawriter ADD | DROP MEMBER user: kept in
+        __azsql_role_members over what --login gave the user (members are not checked to
+        exist, like grantees)."""
+        ts = Tokens(stmt)
+        ts.expect("ALTER")
+        ts.expect("ROLE")
+        role = ts.name()
+        if not self.principal.privileged:
+            raise TdsError(
+                15151,
+                f"Cannot alter the role '{role}', because it does not exist or you do not"
+                " have permission.",
+            )
+        verb = ts.expect("ADD", "DROP")
+        ts.expect("MEMBER")
+        member = ts.name()
+        ts.end()
+        if role.lower() not in principals.MEMBER_ROLES:
+            modelled = " and ".join(principals.MEMBER_ROLES)
+            raise errors.unsupported(f"ALTER ROLE {role} (only {modelled} are modelled)")
+        self.conn.execute(
+            "INSERT OR REPLACE INTO __azsql_role_members VALUES (?, ?, ?)",
+            (role.lower(), member, int(verb == "ADD")),
+        )
+
     def _permission(self, stmt: Statement) -> None:
-        """GRANT / DENY / REVOKE EXECUTE | SELECT [ON [OBJECT::]s.o | ON SCHEMA::s] TO
-        principal, ... (no ON: the database). Other permissions are not modelled."""
+        """GRANT / DENY / REVOKE EXECUTE | SELECT [(column, ...)] [ON [OBJECT::]s.o
+        [(column, ...)] | ON SCHEMA::s] TO principal, ... (no ON: the database). Other
+        permissions are not modelled."""
         ts = Tokens(stmt)
         verb = ts.expect(*_PERMISSION_VERBS)
         if verb == "REVOKE" and ts.accept("GRANT"):
@@ -115,6 +156,7 @@ class Ddl(SchemaObjects):
             ts.expect("FOR")
         permission = ts.name().upper()
         permission = "EXECUTE" if permission == "EXEC" else permission
+        columns = _column_list(ts)
         if permission not in principals.KEPT_PERMISSIONS or ts.peek_is(TokenType.COMMA):
             modelled = " and ".join(principals.KEPT_PERMISSIONS)
             raise errors.unsupported(f"{verb} {permission} (only {modelled} are modelled)")
@@ -126,6 +168,9 @@ class Ddl(SchemaObjects):
                 ts.next()
             parts = ts.multipart()
             klass, major_id = self._permission_target(kind, parts, permission)
+            columns = columns or _column_list(ts)
+        if columns and (klass != principals.OBJECT_CLASS or permission != "SELECT"):
+            raise errors.syntax_near("(")
         ts.expect("TO", "FROM")
         grantees = [ts.name()]
         while ts.accept_type(TokenType.COMMA):
@@ -137,6 +182,9 @@ class Ddl(SchemaObjects):
         if ts.accept("AS"):
             ts.name()
         ts.end()
+        if columns:
+            self._column_permission(verb, major_id, columns, grantees)
+            return
         for grantee in grantees:
             key = (klass, major_id, grantee, permission)
             if verb == "REVOKE":
@@ -150,6 +198,33 @@ class Ddl(SchemaObjects):
                     "INSERT OR REPLACE INTO __azsql_permissions VALUES (?, ?, ?, ?, ?)",
                     (*key, "G" if verb == "GRANT" else "D"),
                 )
+
+    def _column_permission(
+        self, verb: str, object_id: int, columns: list[str], grantees: list[str]
+    ) -> None:
+        """SELECT on columns, one __azsql_column_permissions row per column and grantee
+        (sys.database_permissions' minor_id); the object-level rows stay as they are."""
+        table = self.catalog.table_by_id(object_id)
+        ids = []
+        for name in columns:
+            column = table.column(name) if table is not None else None
+            if column is None:
+                raise errors.invalid_column(name)
+            ids.append(column.column_id)
+        for grantee in grantees:
+            for column_id in ids:
+                key = (object_id, column_id, grantee, "SELECT")
+                if verb == "REVOKE":
+                    self.conn.execute(
+                        "DELETE FROM __azsql_column_permissions WHERE object_id = ?"
+                        " AND column_id = ? AND grantee = ? AND permission_name = ?",
+                        key,
+                    )
+                else:
+                    self.conn.execute(
+                        "INSERT OR REPLACE INTO __azsql_column_permissions VALUES (?, ?, ?, ?, ?)",
+                        (*key, "G" if verb == "GRANT" else "D"),
+                    )
 
     def _permission_target(self, kind: str, parts: list[str], permission: str) -> tuple[int, int]:
         """(class, major_id) of `ON SCHEMA::s` or `ON [OBJECT::]s.o`, as
@@ -337,10 +412,11 @@ class Ddl(SchemaObjects):
             if dropped is None:
                 raise errors.invalid_column(col_name)
             conn.execute(f"ALTER TABLE {_q(table.sqlite_name)} DROP COLUMN {_q(dropped.name)}")
-            conn.execute(
+            for sql in (
                 "DELETE FROM __azsql_columns WHERE object_id = ? AND column_id = ?",
-                (table.object_id, dropped.column_id),
-            )
+                "DELETE FROM __azsql_column_permissions WHERE object_id = ? AND column_id = ?",
+            ):
+                conn.execute(sql, (table.object_id, dropped.column_id))
             self._reload_table(table)
         if rewrite:
             self._rewrite_table_sql(table)

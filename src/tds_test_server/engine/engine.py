@@ -337,6 +337,7 @@ class EngineSession(RowSecurity):
     # -- batches
     def execute(self, sql: str, params: list[Param] | None = None) -> Iterator[Result]:
         self._cancel.clear()
+        self.reload_memberships()
         scope = {
             p.name.lstrip("@").lower(): Variable(p.type, functions.to_sqlite(p.value, p.type))
             for p in params or []
@@ -371,6 +372,7 @@ class EngineSession(RowSecurity):
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         self._cancel.clear()
+        self.reload_memberships()
         found = self._user_procedure(name)
         if found is not None:
             self.request = Request(f"EXEC {name}", _now_text(), time.monotonic(), "EXECUTE")

@@ -538,5 +538,6 @@ class SchemaObjects(Statements):
             "DELETE FROM __azsql_index_columns WHERE object_id = ?",
             "DELETE FROM __azsql_extended_properties WHERE class IN (1, 7) AND major_id = ?",
             "DELETE FROM __azsql_permissions WHERE class = 1 AND major_id = ?",
+            "DELETE FROM __azsql_column_permissions WHERE object_id = ?",
         ):
             conn.execute(sql, (oid,))

@@ -122,19 +122,22 @@ class SessionState:
         create_session_objects(self.conn)
         self.conn.execute(
             "INSERT OR REPLACE INTO temp.__azsql_session VALUES ('db', ?), ('file', ?),"
-            " ('userdb', ?), ('view_definition', ?), ('sees_all_objects', ?)",
+            " ('userdb', ?), ('view_definition', ?)",
             (
                 self.database,
                 engine.path,
                 engine.user_database or self.database,
                 int(self.principal.sees_definitions),
-                int(self.principal.sees_all_objects),
             ),
         )
         builtins.register(self.conn, self)
-        principals.register_functions(self.conn, self.principal)
+        principals.register_functions(self.conn, lambda: self.principal)
         self.session_keys = SessionKeys()  # sp_set_session_context / SESSION_CONTEXT(N'key')
         self.conn.create_function("SESSION_CONTEXT", 1, self.session_keys.get, deterministic=False)
+
+    def reload_memberships(self) -> None:
+        """The role memberships ALTER ROLE left in the catalog, read at each request."""
+        self.principal = self.principal.with_memberships(self.conn)
 
     # -- context for functions.py
     def sees_object(self, object_id: int) -> bool:

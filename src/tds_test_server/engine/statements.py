@@ -25,6 +25,7 @@ from ..results import (
 from . import errors, functions, showplan
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
+from .column_reads import columns_read
 from .constraint_errors import ConstraintErrors
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
@@ -199,18 +200,32 @@ class Statements(ConstraintErrors):
         self.principal.check_write(q.kind.upper(), name, self.database, schema)
 
     def _check_select(self, q: Query) -> None:
-        """A DENY SELECT on a table or view the statement reads, whatever its kind (not
-        the target of a write: that is _check_write's; nor inside a procedure: ownership
-        chaining, as for writes)."""
+        """SELECT on each table or view the statement reads, whatever its kind (not the
+        target of a write: that is _check_write's; nor inside a procedure: ownership
+        chaining, as for writes): the object's permission, or, where that is not enough
+        (column GRANTs or DENYs), the columns the statement reads of it."""
         if self.principal.privileged or self._proc_depth:
             return
-        for sqlite_name in q.reads:
+        reads: dict[int, set[str]] | None = None
+        scoped = False
+        for sqlite_name in sorted(q.reads):
             schema, _, name = sqlite_name.partition(".")
             table = self.catalog.table(schema, name)
-            if table is not None and table.object_id > 0:
-                ids = (table.object_id, table.schema_id)
-                where = (self.database, table.schema)
-                self.principal.check_object(self.conn, "SELECT", table.name, ids, where)
+            if table is None or table.object_id <= 0:
+                continue
+            access = self.principal.select_access(self.conn, table.object_id, table.schema_id)
+            if access.whole:
+                continue
+            if not scoped:
+                reads, scoped = columns_read(q.tsql, self.catalog), True
+            names = None if reads is None else reads.get(table.object_id, set())
+            named = [
+                (c.column_id, c.name)
+                for c in table.columns
+                if names is None or c.name.casefold() in names
+            ]
+            where = (self.database, table.schema)
+            self.principal.check_select(access, table.name, named, where)
 
     def _run(self, q: Query, bindings: dict[str, Any]) -> sqlite3.Cursor:
         try:

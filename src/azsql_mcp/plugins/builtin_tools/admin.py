@@ -120,6 +120,13 @@ def _permission_notes(
     if grants is None:
         return []
     notes = []
+    if not grants.can_select:  # not in db_datareader: SELECT granted table by table, if at all
+        user = access.quote(grants.user_name or "")
+        notes.append(
+            "no SELECT on the database: list_tables, describe_table and read_data reach only"
+            f" the tables and columns granted to the user (ALTER ROLE db_datareader ADD MEMBER"
+            f" {user}; reads every table)"
+        )
     if state is not None and not state.sees_all_sessions:
         notes.append(
             f"no {state.permission}: list_long_running_queries cannot see other sessions"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from pydantic import Field
 
-from azsql_mcp import ADMIN_SCOPE, ToolContext
+from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext
+from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, respond
 from azsql_mcp.values import (
     call_fingerprint,
@@ -51,14 +53,20 @@ async def read_data(
     offset = decode_cursor(cursor, this_call()) if cursor else 0
     cap = ctx.db.limits.max_rows
     page = min(max_rows or cap, cap)
-    result = await ctx.db.read(
-        query,
-        params,
-        max_rows=page,
-        offset=offset,
-        json_values=True,
-        server_state=ctx.client.may(ADMIN_SCOPE),
-    )
+    try:
+        result = await ctx.db.read(
+            query,
+            params,
+            max_rows=page,
+            offset=offset,
+            json_values=True,
+            server_state=ctx.client.may(ADMIN_SCOPE),
+        )
+    except DatabaseError as e:  # a table or column the user may not read: say what it may
+        message = await access.select_missing(ctx.db, e)
+        if message is None:
+            raise
+        raise ToolError(message) from e
     next_cursor = None
     if result.truncated and result.next_offset is not None:
         next_cursor = encode_cursor(result.next_offset, this_call())

@@ -1,0 +1,172 @@
+"""The tools, resources and prompts as a user outside db_datareader, granted SELECT on
+some tables and columns only: the reader is dropped from db_datareader and granted
+SELECT on SalesLT.Product (but for one denied column) and on three columns of
+SalesLT.Customer, through both ODBC drivers; the privileged login sees and reads all.
+
+From "Metadata visibility configuration", the catalog shows the reader those two tables
+only, each with all of its columns; HAS_PERMS_BY_NAME(..., 'COLUMN') ("HAS_PERMS_BY_NAME
+(Transact-SQL)", example H) says which columns it may read, and a read of any other is
+error 230.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+from azsql_mcp.catalog import NO_SELECT, NO_SELECT_STAR
+from azsql_mcp.testing.pytest_plugin import (
+    DRIVERS,
+    PRINCIPALS,
+    READER,
+    READER_USER,
+    sample_tds_server,
+)
+from tds_test_server import ThreadedTdsServer
+
+pytestmark = [
+    pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True),
+    pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True),
+]
+
+CUSTOMER = "SalesLT.Customer"
+READABLE = ["CustomerID", "FirstName", "LastName"]
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    with sample_tds_server(
+        tds_password,
+        [
+            f"ALTER ROLE db_datareader DROP MEMBER [{READER_USER}]",
+            f"GRANT SELECT ON SalesLT.Product TO [{READER_USER}]",
+            f"DENY SELECT ON SalesLT.Product (StandardCost) TO [{READER_USER}]",
+            f"GRANT SELECT ON {CUSTOMER} ({', '.join(READABLE)}) TO [{READER_USER}]",
+        ],
+    ) as server:
+        yield server
+
+
+async def test_list_tables_lists_the_granted_tables_only(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    result = await mcp_client.call_tool("list_tables", {})
+    assert result.structured_content is not None
+    names = {f"{t['schema_name']}.{t['name']}" for t in result.structured_content["tables"]}
+    if azsql_principal == READER:
+        assert names == {CUSTOMER, "SalesLT.Product"}
+    else:
+        assert {CUSTOMER, "SalesLT.Product", "SalesLT.SalesOrderHeader"} <= names
+
+
+async def test_an_ungranted_table_is_described_like_a_missing_one(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    ungranted = await mcp_client.call_tool(
+        "describe_table", {"table": "SalesLT.SalesOrderHeader"}, raise_on_error=False
+    )
+    missing = await mcp_client.call_tool(
+        "describe_table", {"table": "SalesLT.NoSuchTable"}, raise_on_error=False
+    )
+    assert missing.is_error
+    assert ungranted.is_error == (azsql_principal == READER)
+    if azsql_principal == READER:
+        text = ungranted.content[0].text.replace("SalesOrderHeader", "NoSuchTable")
+        assert text == missing.content[0].text
+
+
+async def test_describe_table_marks_the_columns_the_user_may_not_read(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    result = await mcp_client.call_tool("describe_table", {"table": CUSTOMER})
+    info = result.structured_content
+    assert info is not None
+    assert len(info["columns"]) == 15  # every column is visible with its table
+    selectable = [c["name"] for c in info["columns"] if c["selectable"]]
+    text = result.content[0].text
+    if azsql_principal == READER:
+        assert selectable == READABLE
+        assert "  NameStyle bit NOT NULL DEFAULT" in text and NO_SELECT in text
+        assert NO_SELECT_STAR in text
+    else:
+        assert len(selectable) == 15
+        assert NO_SELECT not in text and NO_SELECT_STAR not in text
+    product = await mcp_client.call_tool("describe_table", {"table": "SalesLT.Product"})
+    assert product.structured_content is not None
+    denied = [c["name"] for c in product.structured_content["columns"] if not c["selectable"]]
+    assert denied == (["StandardCost"] if azsql_principal == READER else [])
+
+
+async def test_read_data_of_a_column_it_may_not_read_names_those_it_may(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    star = f"SELECT TOP (2) * FROM {CUSTOMER} ORDER BY CustomerID"
+    result = await mcp_client.call_tool("read_data", {"query": star}, raise_on_error=False)
+    assert result.is_error == (azsql_principal == READER)
+    if azsql_principal == READER:
+        text = result.content[0].text
+        assert (
+            "The SELECT permission was denied on the column 'NameStyle' of the object"
+            " 'Customer', database 'AdventureWorksLT', schema 'SalesLT'." in text
+        )
+        assert f"Name only the columns it may read: {', '.join(READABLE)}." in text
+        assert (
+            f"GRANT SELECT ON OBJECT::[SalesLT].[Customer] ([NameStyle]) TO [{READER_USER}];"
+            in text
+        )
+    named = f"SELECT TOP (2) {', '.join(READABLE)} FROM {CUSTOMER} ORDER BY CustomerID"
+    rows = await mcp_client.call_tool("read_data", {"query": named})
+    assert rows.structured_content is not None
+    assert [c["name"] for c in rows.structured_content["columns"]] == READABLE
+
+
+async def test_read_data_of_an_ungranted_table_says_what_to_grant(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    query = "SELECT TOP (1) SalesOrderID FROM SalesLT.SalesOrderHeader"
+    result = await mcp_client.call_tool("read_data", {"query": query}, raise_on_error=False)
+    assert result.is_error == (azsql_principal == READER)
+    if azsql_principal == READER:
+        text = result.content[0].text
+        assert "The SELECT permission was denied on the object 'SalesOrderHeader'" in text
+        assert "list_tables shows the tables it can read" in text
+        assert f"GRANT SELECT ON OBJECT::[SalesLT].[SalesOrderHeader] TO [{READER_USER}];" in text
+
+
+async def test_schema_resources_show_the_granted_tables(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    (schema,) = await mcp_client.read_resource("database://schema")
+    tables = [line.split(":")[0] for line in schema.text.splitlines() if line.startswith("Sales")]
+    if azsql_principal == READER:
+        assert tables == [CUSTOMER, "SalesLT.Product"]
+    (detail,) = await mcp_client.read_resource("database://tables/SalesLT/Customer")
+    columns = json.loads(detail.text)["columns"]
+    readable = [c["name"] for c in columns if c["selectable"]]
+    assert readable == (READABLE if azsql_principal == READER else [c["name"] for c in columns])
+    (diagram,) = await mcp_client.read_resource("database://schema/diagram/SalesLT/Customer")
+    assert '"SalesLT.Customer" {' in diagram.text
+
+
+async def test_health_check_says_select_is_granted_table_by_table(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    result = await mcp_client.call_tool("health_check", {})
+    text = result.content[0].text
+    assert ("no SELECT on the database" in text) == (azsql_principal == READER)
+    if azsql_principal == READER:
+        assert f"ALTER ROLE db_datareader ADD MEMBER [{READER_USER}]" in text
+
+
+async def test_sql_query_builder_shows_the_columns_it_may_not_read(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    result = await mcp_client.get_prompt(
+        "sql_query_builder", {"table": CUSTOMER, "operation": "SELECT"}
+    )
+    text = "\n".join(m.content.text for m in result.messages)
+    assert (NO_SELECT_STAR in text) == (azsql_principal == READER)
