@@ -137,7 +137,9 @@ LISTEN_CONFIG = TOKENS + "[server.limits]\nmax_listen_streams_per_client = 2\n"
 
 
 @asynccontextmanager
-async def listening(http: httpx.AsyncClient, base: str, token: str) -> AsyncIterator[int]:
+async def listening(
+    http: httpx.AsyncClient, base: str, token: str, session_id: str | None = None
+) -> AsyncIterator[int]:
     """A 2026-07-28 subscriptions/listen stream, held open until the block ends; yields
     the status, after the acknowledgement when the stream was opened."""
     meta = {
@@ -156,6 +158,8 @@ async def listening(http: httpx.AsyncClient, base: str, token: str) -> AsyncIter
         "Mcp-Protocol-Version": "2026-07-28",
         "Mcp-Method": "subscriptions/listen",
     }
+    if session_id is not None:
+        headers["Mcp-Session-Id"] = session_id
     async with http.stream("POST", base + "/mcp", json=body, headers=headers) as answer:
         if answer.status_code == 200:
             lines = answer.aiter_lines()
@@ -175,6 +179,9 @@ async def test_one_client_cannot_hold_every_listen_stream(tmp_path: Path) -> Non
             opened.append(await held.enter_async_context(listening(http, base, "limits-token")))
             async with listening(http, base, "limits-token") as third:
                 assert third == 429
+            # a session ID does not make it a request of a session: still limited
+            async with listening(http, base, "limits-token", session_id="x") as fourth:
+                assert fourth == 429
             async with listening(http, base, "other-token") as others:
                 assert others == 200  # the limit is per client
             assert opened == [200, 200]
@@ -190,7 +197,7 @@ async def test_one_client_cannot_hold_every_listen_stream(tmp_path: Path) -> Non
                 await asyncio.sleep(0.1)
             assert again == 200
         text = httpx.get(base + "/metrics").text
-    assert metric(text, "azsql_mcp_limited_requests_total", limit="listen") == 1 + refused
+    assert metric(text, "azsql_mcp_limited_requests_total", limit="listen") == 2 + refused
 
 
 SESSION_CONFIG = (
@@ -208,6 +215,22 @@ def end_session(base: str, token: str, session_id: str) -> int:
     return httpx.delete(base + "/mcp", headers=headers, timeout=10).status_code
 
 
+def unknown_method(base: str, token: str, session_id: str) -> int:
+    headers = {
+        **MCP_HEADERS,
+        "Authorization": f"Bearer {token}",
+        "Mcp-Session-Id": session_id,
+        "Mcp-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "no/such",
+    }
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    body = {"jsonrpc": "2.0", "id": 9, "method": "no/such", "params": {"_meta": meta}}
+    return httpx.post(base + "/mcp", json=body, headers=headers, timeout=10).status_code
+
+
 def test_one_client_cannot_hold_every_session(tmp_path: Path) -> None:
     (tmp_path / "azsql-mcp.toml").write_text(SESSION_CONFIG)
     with http_server(clean_env({}), str(tmp_path)) as base:
@@ -216,6 +239,9 @@ def test_one_client_cannot_hold_every_session(tmp_path: Path) -> None:
         third = post(base, "limits-token")
         assert third.status_code == 429
         assert "max_sessions_per_client" in third.json()["error"]
+        # a 404 for another reason (a 2026-07-28 request naming the session) ends nothing
+        assert unknown_method(base, "limits-token", first.headers["mcp-session-id"]) == 404
+        assert post(base, "limits-token").status_code == 429
         assert post(base, "other-token").status_code == 200  # the limit is per client
         # the client ends a session: it may open another, once the server has seen it end
         assert end_session(base, "limits-token", first.headers["mcp-session-id"]) == 200
@@ -229,4 +255,4 @@ def test_one_client_cannot_hold_every_session(tmp_path: Path) -> None:
         time.sleep(2.5)
         assert post(base, "limits-token").status_code == 200
         text = httpx.get(base + "/metrics").text
-    assert metric(text, "azsql_mcp_limited_requests_total", limit="sessions") == 2 + refused
+    assert metric(text, "azsql_mcp_limited_requests_total", limit="sessions") == 3 + refused

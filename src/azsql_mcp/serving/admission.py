@@ -141,10 +141,11 @@ class SessionTable:
     """The HTTP sessions each client holds, as the MCP endpoint sees them pass.
 
     The SDK keeps its sessions to itself, so they are followed from outside: one opens
-    when an `initialize` without a session ID is answered with one, and ends when the
-    client deletes it, when a request of it gets 404 (the SDK dropped it), or, as the
-    SDK ends it, once no request of it has been in flight for the idle timeout. Expired
-    ones are forgotten when their client is at its limit, and all of them now and then."""
+    when an `initialize` without a session ID is answered with one, and ends when its
+    client deletes it or, as the SDK ends it, once no request of it has been in flight
+    for the idle timeout (a session the SDK drops otherwise is forgotten then too).
+    Expired ones are forgotten when their client is at its limit, and all of them now
+    and then."""
 
     def __init__(self) -> None:
         self._sessions: dict[str, _Session] = {}  # session ID -> its client and activity
@@ -180,13 +181,17 @@ class SessionTable:
             self._sessions[session_id] = _Session(client, 0, time.monotonic())
             self._of_client.setdefault(client, set()).add(session_id)
 
-    def begin(self, session_id: str) -> None:
+    def begin(self, session_id: str) -> bool:
+        """A request of the session is in flight; False when the session is not counted
+        here (then `end` is not called for it)."""
         session = self._sessions.get(session_id)
-        if session is not None:
-            session.in_flight += 1
+        if session is None:
+            return False
+        session.in_flight += 1
+        return True
 
     def end(self, session_id: str, client: str, gone: bool) -> None:
-        """A request of the session is answered; `gone`: with 404, or a DELETE's 200."""
+        """A request `begin` counted is answered; `gone`: a DELETE the SDK accepted."""
         session = self._sessions.get(session_id)
         if session is None:
             return
@@ -308,12 +313,14 @@ class McpRequestGuard:
         if length is not None and length > max_body:
             await self._too_large(send, max_body)
             return
-        if self.session_idle_s is not None:
+        # Only a request the SDK serves on a session's path is of one: the SDK sends any
+        # other revision's request to its sessionless path, whatever its Mcp-Session-Id.
+        if self.session_idle_s is not None and _of_a_session_era(scope):
             session_id = _header(scope, b"mcp-session-id")
             if session_id is not None:
                 await self._in_session(session_id.decode("latin-1"), client, scope, receive, send)
                 return
-            if scope["method"] == "POST" and _opens_session(scope):
+            if scope["method"] == "POST":
                 await self._opening(client, self.session_idle_s, scope, receive, send)
                 return
         if scope["method"] == "GET":  # the session's listening stream: ends on shutdown
@@ -356,9 +363,13 @@ class McpRequestGuard:
     async def _in_session(
         self, session_id: str, client: str, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """A request of an HTTP session: it keeps the session from idling out meanwhile."""
+        """A request of an HTTP session: it keeps the session from idling out meanwhile.
+
+        The session ends here only by a DELETE the SDK answers 200 (it checks that the
+        caller owns it). A 404 proves nothing: the SDK gives it for other reasons too,
+        and a session it dropped some other way is forgotten once idle as long."""
         sessions = self.state.sessions
-        sessions.begin(session_id)
+        counted = sessions.begin(session_id)
         responding: _Responding | None = None
         try:
             if scope["method"] == "GET":  # the session's listening stream: ends on shutdown
@@ -368,10 +379,10 @@ class McpRequestGuard:
                 max_body = self.state.limits.max_body_bytes
                 responding = await self._post(scope, receive, send, max_body)
         finally:
-            status = responding.status if responding is not None else None
-            # 404: the SDK no longer has it; a DELETE it answered ended it
-            ended = status == 404 or (scope["method"] == "DELETE" and status == 200)
-            sessions.end(session_id, client, gone=ended)
+            if counted:
+                status = responding.status if responding is not None else None
+                deleted = scope["method"] == "DELETE" and status == 200
+                sessions.end(session_id, client, gone=deleted)
 
     async def _opening(
         self, client: str, idle_s: float, scope: Scope, receive: Receive, send: Send
@@ -389,12 +400,21 @@ class McpRequestGuard:
                 f" {idle_s:g} s ([server] session_idle_timeout_s) ends by itself",
             )
             return
-        responding: _Responding | None = None
+        settled = False
+
+        async def send_opening(message: Message) -> None:
+            # Counted before the client can read the new session's ID and use it.
+            nonlocal settled
+            if message["type"] == "http.response.start":
+                settled = True
+                sessions.settle(client, _session_opened(message))
+            await send(message)
+
         try:
-            responding = await self._post(scope, receive, send, self.state.limits.max_body_bytes)
+            await self._post(scope, receive, send_opening, self.state.limits.max_body_bytes)
         finally:
-            opened = responding.session_id if responding is not None else None
-            sessions.settle(client, opened)
+            if not settled:
+                sessions.settle(client, None)
 
     async def _too_large(self, send: Send, max_body: int) -> None:
         metrics.LIMITED_REQUESTS.labels("body").inc()
@@ -432,38 +452,37 @@ def _client_key(scope: Scope) -> str:
 
 class _Responding:
     """`send` for the app: counts 401 answers, and notes the status (a body found too
-    large once the response started cannot be answered with 413) and the headers."""
+    large once the response started cannot be answered with 413)."""
 
-    __slots__ = ("headers", "scope", "send", "status")
+    __slots__ = ("scope", "send", "status")
 
     def __init__(self, scope: Scope, send: Send):
         self.scope = scope
         self.send = send
         self.status: int | None = None
-        self.headers: list[tuple[bytes, bytes]] = []
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = status = message["status"]
-            self.headers = message.get("headers", [])
             if status == 401:
                 metrics.AUTH_FAILURES.labels(_auth_failure_reason(self.scope)).inc()
         await self.send(message)
 
-    @property
-    def session_id(self) -> str | None:
-        """The session an answered initialize opened."""
-        if self.status is None or self.status >= 400:
-            return None
-        value = _header({"headers": self.headers}, b"mcp-session-id")
-        return value.decode("latin-1") if value is not None else None
 
-
-def _opens_session(scope: Scope) -> bool:
-    """Whether the SDK would open a session for this POST without a session ID: one of a
-    handshake-era revision (the header absent, as on initialize, or one of them)."""
+def _of_a_session_era(scope: Scope) -> bool:
+    """Whether the SDK serves this request on its session path: one of a handshake-era
+    revision (the header absent, as on initialize, or one of those revisions)."""
     version = _header(scope, b"mcp-protocol-version")
     return version is None or version.decode("latin-1") in HANDSHAKE_PROTOCOL_VERSIONS
+
+
+def _session_opened(start: Message) -> str | None:
+    """The session ID an initialize's answer carries; None when it opened none (the SDK
+    keeps a session only when it answers below 400)."""
+    if start["status"] >= 400:
+        return None
+    value = _header(start, b"mcp-session-id")
+    return value.decode("latin-1") if value is not None else None
 
 
 def _header(scope: Scope, wanted: bytes) -> bytes | None:
