@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,6 +125,21 @@ async def test_read_data_of_a_column_it_may_not_read_names_those_it_may(
     assert [c["name"] for c in rows.structured_content["columns"]] == READABLE
 
 
+async def test_the_audit_line_of_a_refused_read_counts_no_rows(
+    make_azsql_server: Any, azsql_principal: str, tmp_path: Path
+) -> None:
+    if azsql_principal != READER:
+        pytest.skip("the privileged login may read every column")
+    audit = tmp_path / "audit.jsonl"
+    server = make_azsql_server(config={"audit": {"enabled": True, "path": str(audit)}})
+    async with Client(server) as client:
+        star = f"SELECT TOP (2) * FROM {CUSTOMER} ORDER BY CustomerID"
+        await client.call_tool("read_data", {"query": star}, raise_on_error=False)
+    line = json.loads(audit.read_text().splitlines()[-1])
+    # the hint's catalog reads (the user's name, the readable columns) are not the call's
+    assert (line["outcome"], line["error_number"], line["rows"]) == ("error", 230, None)
+
+
 async def test_read_data_of_an_ungranted_table_says_what_to_grant(
     mcp_client: Client[Any], azsql_principal: str
 ) -> None:
@@ -133,7 +149,7 @@ async def test_read_data_of_an_ungranted_table_says_what_to_grant(
     if azsql_principal == READER:
         text = result.content[0].text
         assert "The SELECT permission was denied on the object 'SalesOrderHeader'" in text
-        assert "list_tables shows the tables it can read" in text
+        assert "list_tables shows the tables it holds a permission on" in text
         assert f"GRANT SELECT ON OBJECT::[SalesLT].[SalesOrderHeader] TO [{READER_USER}];" in text
 
 

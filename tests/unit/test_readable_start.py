@@ -13,7 +13,7 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp.core.assembly import build_app
-from azsql_mcp.core.config import LoggingSettings, settings_from_mapping
+from azsql_mcp.core.config import LoggingSettings, settings_from_mapping, unread_seed_variables
 from azsql_mcp.serving.banner import banner
 from azsql_mcp.serving.logsetup import JsonFormatter, log_format, setup_logging
 from azsql_mcp.serving.redact import RedactingFormatter
@@ -63,6 +63,19 @@ async def test_no_source_names_the_azure_sql_variables_that_made_none(
     assert "AZURE_SQL_DATABASE is set, but without AZURE_SQL_SERVER they make no source" in text
     assert "AZURE_SQL_SERVERNAME is not a variable azsql-mcp reads; did you mean" in text
     assert "AZURE_SQL_SERVER?" in text
+
+
+def test_a_misspelt_azure_sql_variable_gets_the_names_it_may_mean() -> None:
+    notes = unread_seed_variables(
+        {"AZURE_SQL_CLIENT": "x", "AZURE_SQL_PASSWD": "x", "AZURE_SQL_DB": "x", "OTHER": "x"}
+    )
+    assert notes == [
+        "AZURE_SQL_CLIENT is not a variable azsql-mcp reads; did you mean"
+        " AZURE_SQL_CLIENT_ID or AZURE_SQL_CLIENT_SECRET?",
+        "AZURE_SQL_DB is not a variable azsql-mcp reads",  # too short to tell
+        "AZURE_SQL_PASSWD is not a variable azsql-mcp reads; did you mean AZURE_SQL_PASSWORD?",
+    ]
+    assert unread_seed_variables({"AZURE_SQL_SERVER": "s", "AZURE_SQL_DB": "x"}) == []
 
 
 async def test_no_source_is_said_everywhere() -> None:

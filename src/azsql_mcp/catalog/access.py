@@ -29,7 +29,7 @@ AZURE_SQL_DATABASE = 5  # SERVERPROPERTY('EngineEdition')
 # language gets SQL Server's text alone).
 _SELECT_DENIED = re.compile(
     r"The SELECT permission was denied on (?:the column '(?P<column>.*?)' of )?the object"
-    r" '(?P<object>.*?)', database '.*?', schema '(?P<schema>.*?)'\."
+    r" '(?P<object>.*?)', database '(?P<database>.*?)', schema '(?P<schema>.*?)'\."
 )
 # "HAS_PERMS_BY_NAME (Transact-SQL)", example H: the columns of a table the user may SELECT.
 READABLE_COLUMNS = """
@@ -131,18 +131,22 @@ def execute_missing(error: str, user: str, procedure: str) -> str:
 async def select_missing(db: Database, error: DatabaseError) -> str | None:
     """The message for error 229 or 230 on a read: SQL Server's text, what the user may
     read instead (for a column, the columns it may read) and the GRANT that allows it;
-    None when the error is not SELECT's."""
+    None when the error is not SELECT's, or is about another database's object (which
+    the user, the catalog and a GRANT run here would not be)."""
     found = _SELECT_DENIED.search(str(error))
     if error.number not in (OBJECT_PERMISSION_DENIED, COLUMN_PERMISSION_DENIED) or not found:
         return None
     table = f"{quote(found['schema'])}.{quote(found['object'])}"
     shown = f"{found['schema']}.{found['object']}"
     try:
-        user = quote(await database_user(db))
+        here = records(await db.read("SELECT USER_NAME() AS user_name, DB_NAME() AS db"))[0]
+        if here["db"] != found["database"]:
+            return None
+        user = quote(str(here["user_name"]))
         if found["column"] is None:
             return (
                 f"{error} The database user {user} may not read {shown}; list_tables shows"
-                f" the tables it can read. A DBA can allow it with: GRANT SELECT ON"
+                f" the tables it holds a permission on. A DBA can allow it with: GRANT SELECT ON"
                 f" OBJECT::{table} TO {user}; (it has no effect while a DENY SELECT on the"
                 " table, its schema or the database applies to the user)"
             )

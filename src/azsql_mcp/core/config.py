@@ -706,18 +706,21 @@ def unread_seed_variables(environ: Mapping[str, str]) -> list[str]:
 
 
 def _meant(name: str) -> str:
-    """The seed variable `name` was likely meant to be: one whose name it extends or
-    shortens (AZURE_SQL_SERVERNAME), else a close spelling of what follows AZURE_SQL_."""
+    """The seed variable `name` was likely meant to be: those whose name it extends or
+    shortens (AZURE_SQL_SERVERNAME, AZURE_SQL_CLIENT), else a close spelling of what
+    follows AZURE_SQL_; nothing for a name too short to tell."""
     import difflib
 
     prefix = "AZURE_SQL_"
+    tail = name[len(prefix) :]
+    if len(tail) < 3:
+        return ""
     known = [n for n in SEED_SOURCE_ENV if n.startswith(prefix)]
     nested = [k for k in known if name.startswith(k) or k.startswith(name)]
-    if nested:
-        return f"; did you mean {max(nested, key=len)}?"
-    tails = {k[len(prefix) :]: k for k in known}
-    close = difflib.get_close_matches(name[len(prefix) :], list(tails), n=1, cutoff=0.8)
-    return f"; did you mean {tails[close[0]]}?" if close else ""
+    if not nested:
+        tails = {k[len(prefix) :]: k for k in known}
+        nested = [tails[t] for t in difflib.get_close_matches(tail, list(tails), 1, 0.8)]
+    return f"; did you mean {' or '.join(nested)}?" if nested else ""
 
 
 def _seed_env(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -81,7 +81,8 @@ def audit_line(
         "plugin": plugin,
         "source": record.source,
         "fingerprint": record.fingerprint,
-        "rows": record.rows,
+        # what a failed call read on the way (a hint's catalog query) was not its result
+        "rows": record.rows if outcome == "ok" else None,
         "duration_ms": round(duration_s * 1000, 3),
         "outcome": outcome,
         "error_number": number,
