@@ -7,7 +7,8 @@ LOGINACK tokens carry, and, for Azure SQL Database, three rules Microsoft docume
 - SERVERPROPERTY ("SERVERPROPERTY (Transact-SQL)"): EngineEdition 5, Edition 'SQL
   Azure', EditionID 1674378470, ProductVersion 12.0.2000.8 (Azure SQL Database's own
   numbering: "version 12 of Azure SQL Database is newer than version 16 of SQL Server");
-  DATABASEPROPERTYEX answers Edition and ServiceObjective (a Standard S0 database here).
+  DATABASEPROPERTYEX answers Edition and ServiceObjective (a Standard S2 database here:
+  on Basic, S0 and S1 the request DMVs want the server admin instead).
 - The session DMVs: VIEW SERVER STATE cannot be granted in Azure SQL Database; a user
   sees the other sessions of the current database with VIEW DATABASE STATE
   ("sys.dm_exec_sessions": "Requires VIEW DATABASE STATE to see all connections to the
@@ -150,7 +151,7 @@ AZURE_SQL_DATABASE = Edition(
     engine_edition=5,
     edition_id=1674378470,
     database_edition="Standard",
-    service_objective="S0",
+    service_objective="S2",  # above S1: VIEW DATABASE STATE opens the request DMVs
     max_size_bytes=250 * 1024**3,
 )
 EDITIONS = {e.name: e for e in (SQL_SERVER_2022, AZURE_SQL_DATABASE)}

@@ -60,7 +60,7 @@ async def test_database_info_names_azure_sql_database(mcp_client: Client[Any]) -
     assert info["engine"] == "Azure SQL Database"
     assert info["edition"] == "SQL Azure"
     assert info["product_version"] == "12.0.2000.8"
-    assert info["service_objective"] == "S0"
+    assert info["service_objective"] == "S2"
     assert info["database_name"] == "AdventureWorksLT"
 
 
@@ -69,7 +69,7 @@ async def test_status_resource(mcp_client: Client[Any]) -> None:
     status = json.loads(content.text)  # type: ignore[union-attr]
     assert status["connected"] and status["error"] is None
     assert status["database"]["engine"] == "Azure SQL Database"
-    assert status["database"]["service_objective"] == "S0"
+    assert status["database"]["service_objective"] == "S2"
 
 
 async def test_health_check_advises_view_database_state(

@@ -44,7 +44,7 @@ def test_reports_itself_as_azure_sql_database(session: EngineSession) -> None:
         " SERVERPROPERTY('ProductVersion'), SERVERPROPERTY('ProductMajorVersion'),"
         " SERVERPROPERTY('EditionID'), DATABASEPROPERTYEX(DB_NAME(), 'Edition'),"
         " DATABASEPROPERTYEX(DB_NAME(), 'ServiceObjective')",
-    ) == [(5, "SQL Azure", "12.0.2000.8", "12", 1674378470, "Standard", "S0")]
+    ) == [(5, "SQL Azure", "12.0.2000.8", "12", 1674378470, "Standard", "S2")]
     ((version,),) = rows(session, "SELECT @@VERSION")
     assert version.startswith("Microsoft SQL Azure (RTM) - 12.0.2000.8")
     assert "a test double" in version
