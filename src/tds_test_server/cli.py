@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 
+from .editions import EDITIONS, SQL_SERVER_2022
 from .faults import FAULT_HELP, Fault
 from .principals import LOGIN_HELP, Principal
 from .protocol.server import ThreadedTdsServer
@@ -66,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--tls", action="store_true", help="offer TLS 1.2 (self-signed certificate)"
     )
     parser.add_argument(
+        "--edition",
+        choices=sorted(EDITIONS),
+        default=SQL_SERVER_2022.name,
+        help="what the server reports itself as, and the edition's rules (see docs/testing.md)",
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         type=_fault,
@@ -92,8 +99,9 @@ def serve(args: argparse.Namespace) -> int:
             tls=args.tls,
             faults=args.fault,
             logins=args.login,
+            edition=args.edition,
         )
-    except ValueError as exc:  # a --login that clashes with --user
+    except ValueError as exc:  # a --login that clashes with --user or the edition
         print(str(exc), file=sys.stderr)
         return 2
     try:

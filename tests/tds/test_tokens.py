@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from tds_test_server.editions import AZURE_SQL_DATABASE, SQL_SERVER_2022
 from tds_test_server.protocol import tokens
 from tds_test_server.protocol.login import (
     authenticate,
@@ -54,7 +55,9 @@ def test_done_tokens() -> None:
 def test_loginack_carries_the_tds_version_big_endian() -> None:
     name = "Microsoft SQL Server".encode(UTF16)
     expected = H("ad 3200 01 74000004 14") + name + H("10 00 1027")
-    assert tokens.loginack() == expected
+    assert tokens.loginack(tokens.TDS_74, SQL_SERVER_2022.wire_version) == expected
+    azure = H("ad 3200 01 74000004 14") + name + H("0c 00 07d0")
+    assert tokens.loginack(tokens.TDS_74, AZURE_SQL_DATABASE.wire_version) == azure
 
 
 def test_envchange_tokens() -> None:
@@ -186,10 +189,11 @@ def test_prelogin_options_from_driver18() -> None:
 
 def test_prelogin_response_matches_the_capture_shape() -> None:
     # The capture's answer, version bytes aside (we report 16.0.4135).
-    assert prelogin_response(ENCRYPT_NOT_SUP) == H(
+    version = SQL_SERVER_2022.wire_version
+    assert prelogin_response(ENCRYPT_NOT_SUP, version=version) == H(
         "00001a0006 0100200001 0200210001 0300220000 0400220001 ff 10001027 0000 02 00 00"
     )
-    assert prelogin_response(ENCRYPT_NOT_SUP, fedauth_required=True) == H(
+    assert prelogin_response(ENCRYPT_NOT_SUP, version=version, fedauth_required=True) == H(
         "00001f0006 0100250001 0200260001 0300270000 0400270001 0600280001 ff"
         "10001027 0000 02 00 00 01"
     )

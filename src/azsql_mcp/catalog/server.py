@@ -26,6 +26,16 @@ ENGINE_EDITIONS = {
     12: "Microsoft Fabric SQL database",
 }
 AZURE_SQL_EDITIONS = {5, 8}
+SQL_SERVER_EDITIONS = {1, 2, 3, 4}
+
+
+def engine_name(engine_edition: int | None) -> str:
+    """What to call the product: its version numbers mean nothing without it (Azure SQL
+    Database's 12.0 is newer than SQL Server 2022's 16.0)."""
+    if engine_edition is None or engine_edition in SQL_SERVER_EDITIONS:
+        return "SQL Server"
+    return ENGINE_EDITIONS.get(engine_edition, f"EngineEdition {engine_edition}")
+
 
 # 297: "The user does not have permission to perform this action."
 # 300: "VIEW SERVER STATE / VIEW DATABASE STATE permission was denied ..."

@@ -506,6 +506,15 @@ class SourceDatabase(Database):
                 f"{self.limits.query_timeout_s:g} s and was cancelled on the server; "
                 "narrow it (WHERE, TOP) or raise [limits] query_timeout_s"
             )
+        if info.number in ONE_DATABASE_ERRORS:
+            return DatabaseError(
+                f"{info.message} Azure SQL Database reaches only the database a connection"
+                " opened: no USE of another, no three- or four-part names of another"
+                " (security.allowed_databases cannot change that there). Configure a source"
+                " for that database ([sources.NAME] with its own `database`) and query it"
+                " through that source.",
+                info.number,
+            )
         return to_database_error(exc)
 
     def _refuse_if_read_only(self) -> None:
@@ -672,6 +681,11 @@ class SourceDatabase(Database):
 
 
 # --- parameters ---------------------------------------------------------------------------
+
+
+# Azure SQL Database: 40508 "USE statement is not supported to switch between databases",
+# 40515 "Reference to database and/or server name in '...' is not supported".
+ONE_DATABASE_ERRORS = frozenset({40508, 40515})
 
 
 def bind_params(

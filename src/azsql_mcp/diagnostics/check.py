@@ -20,6 +20,7 @@ from azsql_mcp.api import (
     SourceSettings,
 )
 from azsql_mcp.catalog.access import STATE_ACCESS, StateAccess, quote, state_access_of
+from azsql_mcp.catalog.server import engine_name
 from azsql_mcp.core.config import Settings, unread_seed_variables
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import pending_tools, resolve_tools
@@ -45,7 +46,8 @@ SELECT_SQL = "SELECT HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT')"
 # ALTER ROLE and database GRANTs name the user, server GRANTs the login.
 WHO_SQL = (
     "SELECT DB_NAME(), SUSER_SNAME(), USER_NAME(), "
-    "CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128))"
+    "CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)), "
+    "CAST(SERVERPROPERTY('EngineEdition') AS int)"
 )
 CATALOG_SQL = "SELECT TOP (1) name FROM sys.objects"
 
@@ -211,8 +213,11 @@ async def _check_source(
         try:
             report.ok(step, f"logged in with auth {source_settings.auth!r}")
             step = "database"
-            database, login_name, user_name, version = await _query_one(cnxn, WHO_SQL)
-            report.ok(step, f"{database} as {login_name}, user {user_name} (SQL Server {version})")
+            database, login_name, user_name, version, edition = await _query_one(cnxn, WHO_SQL)
+            report.ok(
+                step,
+                f"{database} as {login_name}, user {user_name} ({engine_name(edition)} {version})",
+            )
             step = "permissions"
             await _query_one(cnxn, CATALOG_SQL, allow_empty=True)
             report.ok(step, "can read the catalog (sys.objects)")

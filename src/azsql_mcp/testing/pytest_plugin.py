@@ -80,12 +80,15 @@ def _installed_driver() -> str:
 
 
 @contextlib.contextmanager
-def sample_tds_server(password: str, setup: Sequence[str] = ()) -> Iterator[ThreadedTdsServer]:
+def sample_tds_server(
+    password: str, setup: Sequence[str] = (), edition: str = "sql-server-2022"
+) -> Iterator[ThreadedTdsServer]:
     """A TDS test server of its own with the sample database, on a free loopback port,
     with the privileged login and the reader login (both with `password`): what
     `tds_server` yields, for a module that changes data or sets up objects of its own.
     `setup`: statements the privileged login runs first, each a batch of its own (a
-    table, a procedure, a GRANT)."""
+    table, a procedure, a GRANT). `edition`: what the server acts as, "sql-server-2022"
+    or "azure-sql-database" (the test server's --edition)."""
     from tds_test_server import ThreadedTdsServer
 
     with ThreadedTdsServer(
@@ -93,6 +96,7 @@ def sample_tds_server(password: str, setup: Sequence[str] = ()) -> Iterator[Thre
         user=TEST_USER,
         password=password,
         logins=[f"{READER_USER}:{password}"],
+        edition=edition,
     ) as server:
         if setup:
             import pyodbc

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from sqlglot.tokens import TokenType
 
+from ..editions import SQL_SERVER_2022, Edition
 from ..results import (
     Done,
     Message,
@@ -82,7 +83,13 @@ class Seed(Protocol):
 class Engine:
     """A SQLite-backed T-SQL engine shared by many sessions."""
 
-    def __init__(self, database: str = ":memory:", seed: Seed | None = None):
+    def __init__(
+        self,
+        database: str = ":memory:",
+        seed: Seed | None = None,
+        edition: Edition = SQL_SERVER_2022,
+    ):
+        self.edition = edition
         self._tempdir: str | None = None
         if database == ":memory:":
             self._tempdir = tempfile.mkdtemp(prefix="azsql-tds-")
@@ -95,7 +102,7 @@ class Engine:
         if seed and not os.path.exists(self.path):
             seed.copy_to(self.path)  # a new file: a copy of the seed's prebuilt database
         self.catalog = Catalog()
-        self.translator = Translator(self.catalog)
+        self.translator = Translator(self.catalog, edition)
         self._batches: OrderedDict[str, list[Statement]] = OrderedDict()
         self._batch_lock = threading.Lock()
         self._sessions: dict[int, EngineSession] = {}
@@ -106,7 +113,7 @@ class Engine:
         self._admin.execute("PRAGMA journal_mode=WAL")
         init_metadata(self._admin, _now_text())
         self.catalog.load(self._admin)
-        self._admin_ctx = _AdminContext(self.catalog)
+        self._admin_ctx = _AdminContext(self.catalog, edition)
         builtins.register(self._admin, self._admin_ctx)
         if seed and not seed.is_loaded(self.catalog):
             seed.load(self)  # an existing file without the seed's data yet
@@ -273,6 +280,7 @@ class _AdminContext:
     """Function context for the engine's own loading connection."""
 
     catalog: Catalog
+    edition: Edition
     spid: int = 0
     database: str = "master"
     user_database: str = "master"

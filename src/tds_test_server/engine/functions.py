@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from itertools import repeat
 from typing import Any, Protocol
 
+from ..editions import SERVER_NAME, Edition
 from ..results import ColumnType, TdsError
 from . import errors
 from .catalog import Catalog, ObjectRow, Table
@@ -26,17 +27,6 @@ from .clr_types import CLR_TYPES
 from .sql_types import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit
-
-PRODUCT_VERSION = "16.0.1000.6"
-SERVER_NAME = "azsql-mcp-test"
-
-
-def version_string() -> str:
-    return (
-        "azsql-mcp TDS test server 0.1 (SQLite "
-        f"{sqlite3.sqlite_version}) - emulating Microsoft SQL Server 2022 {PRODUCT_VERSION};"
-        " a test double, not SQL Server"
-    )
 
 
 class SessionContext(Protocol):
@@ -56,6 +46,8 @@ class SessionContext(Protocol):
     def trancount(self) -> int: ...
     @property
     def user_database(self) -> str: ...
+    @property
+    def edition(self) -> Edition: ...
     def sees_object(self, object_id: int) -> bool: ...
 
     rowcount: int
@@ -720,29 +712,6 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
 }
 
 
-def _server_property(name: Any) -> Any:
-    return {
-        "productversion": PRODUCT_VERSION,
-        "productmajorversion": "16",
-        "productminorversion": "0",
-        "productbuild": "1000",
-        "productlevel": "RTM",
-        "edition": "azsql-mcp TDS test server (emulating Developer Edition (64-bit))",
-        "engineedition": 3,
-        "editionid": 1,
-        "servername": SERVER_NAME,
-        "machinename": SERVER_NAME,
-        "instancename": None,
-        "collation": "SQL_Latin1_General_CP1_CI_AS",
-        "isclustered": 0,
-        "isfulltextinstalled": 0,
-        "isintegratedsecurityonly": 0,
-        "ishadrenabled": 0,
-        "issingleuser": 0,
-        "lcid": 1033,
-    }.get(str(name).lower())
-
-
 def guarded(fn: Callable[..., Any], ctx: SessionContext) -> Callable[..., Any]:
     """`fn` for SQLite, which replaces a UDF's exception with a generic message: keep ours."""
 
@@ -767,7 +736,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
 
     def global_var(name: str) -> Any:
         return {
-            "VERSION": version_string(),
+            "VERSION": ctx.edition.version_string(),
             "SPID": ctx.spid,
             "ROWCOUNT": ctx.rowcount,
             "TRANCOUNT": ctx.trancount,
@@ -783,7 +752,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
             "DATEFIRST": 7,
             "TEXTSIZE": 2147483647,
             "FETCH_STATUS": -1,
-            "MICROSOFTVERSION": 0x10000000 | 1000,
+            "MICROSOFTVERSION": ctx.edition.microsoft_version,
             "DBTS": b"\0" * 8,
         }.get(str(name).upper())
 
@@ -889,9 +858,9 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
             "version": 957,
             "isautoshrink": 0,
             "isautoclose": 0,
-            "edition": None,
-            "serviceobjective": None,
-            "maxsizeinbytes": None,
+            "edition": ctx.edition.database_edition,
+            "serviceobjective": ctx.edition.service_objective,
+            "maxsizeinbytes": ctx.edition.max_size_bytes,
         }.get(str(prop).lower())
 
     def ident_current(name: Any) -> Any:
@@ -900,7 +869,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
 
     session_functions: dict[str, tuple[int, Callable[..., Any]]] = {
         "AZSQL_GLOBAL": (1, global_var),
-        "SERVERPROPERTY": (1, _server_property),
+        "SERVERPROPERTY": (1, lambda name: ctx.edition.server_property(str(name))),
         "DATABASEPROPERTYEX": (2, databasepropertyex),
         "DB_NAME": (-1, db_name),
         "DB_ID": (-1, db_id),

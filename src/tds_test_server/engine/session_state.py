@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from .. import principals
+from ..editions import Edition
 from ..results import (
     ColumnType,
     SessionInfo,
@@ -84,6 +85,7 @@ class EngineHandle(Protocol):
     catalog: Catalog
     translator: Translator
     user_database: str | None
+    edition: Edition
 
     def _connect(self) -> sqlite3.Connection: ...
     def split(self, text: str) -> list[Statement]: ...
@@ -161,6 +163,10 @@ class SessionState:
     def user_database(self) -> str:
         """The database with id 5: the sample's, else the one this session logged in to."""
         return self.engine.user_database or self.database
+
+    @property
+    def edition(self) -> Edition:
+        return self.engine.edition
 
     @property
     def login(self) -> str:

@@ -510,6 +510,7 @@ class Statements(ConstraintErrors):
         ts.next()
         name = ts.name()
         ts.end()
+        self.engine.edition.check_use(self.database, name)
         known = {n.casefold() for n in (self.database, self.user_database, "master", "tempdb")}
         if name.casefold() not in known:
             if self.engine.user_database is None and not self.principal.privileged:
@@ -526,8 +527,16 @@ class Statements(ConstraintErrors):
             return
         conn = self.conn
         if "dmv" in needs:
-            # Without VIEW SERVER STATE the session DMVs show the caller's own session only.
-            sessions = self.engine.sessions() if self.principal.sees_all_sessions else [self]
+            # Without the state permission the session DMVs show the caller's own session
+            # only; on Azure SQL Database VIEW DATABASE STATE shows its database's sessions.
+            edition = self.engine.edition
+            sessions = (
+                self.engine.sessions() if edition.sees_all_sessions(self.principal) else [self]
+            )
+            if edition.is_azure_sql_database:
+                sessions = [
+                    s for s in sessions if s.database.casefold() == self.database.casefold()
+                ]
             conn.execute("DELETE FROM temp.__azsql_dmv_sessions")
             conn.execute("DELETE FROM temp.__azsql_dmv_requests")
             conn.execute("DELETE FROM temp.__azsql_dmv_sql_text")

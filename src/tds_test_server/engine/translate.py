@@ -17,6 +17,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
 
+from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
@@ -86,8 +87,9 @@ _STRINGY = (exp.National, exp.DPipe, exp.Concat)
 class Translator:
     """Translates T-SQL statements for one Engine; results cached by text."""
 
-    def __init__(self, catalog: Catalog, size: int = 4096):
+    def __init__(self, catalog: Catalog, edition: Edition = SQL_SERVER_2022, size: int = 4096):
         self.catalog = catalog
+        self.edition = edition
         self._cache: OrderedDict[tuple[str, str, int], Query] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
@@ -185,6 +187,7 @@ class Translator:
             name = "#" + name
         schema = table.db or DEFAULT_SCHEMA
         written = ".".join(p for p in (table.catalog, table.db, name) if p)
+        self.edition.check_reference(_written_name(table), database, _outer_parts(table))
         if table.catalog and table.catalog.casefold() not in (database.casefold(), "tempdb"):
             return f"{table.catalog}.{schema}.{name}", written
         if name.startswith("#"):
@@ -396,6 +399,20 @@ def _variable_name(node: exp.Expression) -> str | None:
     if isinstance(node, exp.Parameter) and isinstance(node.this, (exp.Var, exp.Identifier)):
         return node.this.name.lower()
     return None
+
+
+def _written_name(table: exp.Table) -> str:
+    bare = table.copy()
+    for arg in ("alias", "hints", "joins", "pivots", "laterals"):
+        bare.set(arg, None)
+    return bare.sql(dialect="tsql")
+
+
+def _outer_parts(table: exp.Table) -> tuple[str, ...]:
+    """(server, database) of a four-part name, (database,) of a shorter one."""
+    if isinstance(table.this, exp.Dot):
+        return table.catalog, table.db
+    return (table.catalog,)
 
 
 def _strip_catalog(tree: exp.Expression, database: str) -> None:

@@ -221,7 +221,12 @@ def negotiated_packet_size(requested: int) -> int:
 
 
 def login_reply(
-    *, database: str, packet_size: int, tds_version: int, features: dict[int, bytes]
+    *,
+    database: str,
+    packet_size: int,
+    tds_version: int,
+    version: tuple[int, int, int],
+    features: dict[int, bytes],
 ) -> bytes:
     """The tokens both ODBC drivers and pytds accepted after a successful login."""
     parts = [
@@ -230,7 +235,7 @@ def login_reply(
         tokens.envchange_bytes(tokens.ENV_COLLATION, COLLATION, b""),
         tokens.envchange(tokens.ENV_LANGUAGE, "us_english", ""),
         tokens.message(5703, "Changed language setting to us_english.", state=1, severity=0),
-        tokens.loginack(tds_version),
+        tokens.loginack(tds_version, version),
         tokens.envchange(tokens.ENV_PACKET_SIZE, str(packet_size), str(packet_size)),
     ]
     if features and tds_version >= tokens.TDS_74:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import struct
 
 from .packets import ProtocolError
-from .tokens import SERVER_VERSION
 
 VERSION = 0x00
 ENCRYPTION = 0x01
@@ -55,8 +54,10 @@ def negotiate_encryption(client: int, tls_available: bool) -> int:
     return ENCRYPT_OFF if client == ENCRYPT_OFF else ENCRYPT_ON
 
 
-def prelogin_response(encryption: int, *, fedauth_required: bool = False) -> bytes:
-    major, minor, build = SERVER_VERSION
+def prelogin_response(
+    encryption: int, *, version: tuple[int, int, int], fedauth_required: bool = False
+) -> bytes:
+    major, minor, build = version
     entries = [
         (VERSION, bytes([major, minor]) + struct.pack(">HH", build, 0)),
         (ENCRYPTION, bytes([encryption])),

@@ -25,6 +25,7 @@ from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..editions import EDITIONS, SQL_SERVER_2022, Edition
 from ..faults import Fault, FaultSet, fault_error
 from ..principals import Principal
 from ..results import EngineSession, SessionInfo, TdsError
@@ -311,7 +312,11 @@ class Connection:
         )
         if triggered.delay:
             self.server.stopping.wait(triggered.delay)
-        reply = prelogin_response(encryption, fedauth_required=FEDAUTHREQUIRED in options)
+        reply = prelogin_response(
+            encryption,
+            version=self.server.edition.wire_version,
+            fedauth_required=FEDAUTHREQUIRED in options,
+        )
         self.channel.write(frame_message(reply))
         if encryption != ENCRYPT_NOT_SUP:
             self._tls_handshake()
@@ -384,6 +389,7 @@ class Connection:
             database=self.database,
             packet_size=packet_size,
             tds_version=tds_version,
+            version=self.server.edition.wire_version,
             features=login.features,
         )
         self.channel.write(frame_message(reply))
@@ -618,6 +624,7 @@ class ThreadedTdsServer(ConnectionHelpers):
         faults: Iterable[Fault] = (),
         engine: Any = None,
         logins: Iterable[Principal | str] = (),
+        edition: Edition | str = SQL_SERVER_2022,
     ):
         self.host = host
         self.port = port
@@ -626,12 +633,14 @@ class ThreadedTdsServer(ConnectionHelpers):
         self.user = user
         self.password = password
         self.require_token = require_token
+        self.edition = EDITIONS[edition] if isinstance(edition, str) else edition
         # Least-privileged logins (db_datareader plus grants), by lower-case name.
         self.logins: dict[str, Principal] = {}
         for spec in logins:
             principal = Principal.parse(spec) if isinstance(spec, str) else spec
             if principal.login.lower() == user.lower():
                 raise ValueError(f"login {principal.login!r} is the privileged --user login")
+            self.edition.check_grants(principal)
             self.logins[principal.login.lower()] = principal
         self.faults = FaultSet(list(faults))
         self.record = ServerRecord()
@@ -650,7 +659,7 @@ class ThreadedTdsServer(ConnectionHelpers):
         if self.engine is None:
             from ..engine.engine import Engine  # the SQLite engine loads only when it is needed
 
-            self.engine = Engine(self.database, SAMPLE if self.sample else None)
+            self.engine = Engine(self.database, SAMPLE if self.sample else None, self.edition)
         self.stopping.clear()
         self._listener = _Listener(self)
         self.port = self._listener.server_address[1]

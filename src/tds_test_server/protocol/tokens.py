@@ -13,7 +13,6 @@ from .types import ColumnEncoder, column_encoder
 
 SERVER_NAME = "azsql-tds-test"
 PROGRAM_NAME = "Microsoft SQL Server"  # FreeTDS treats a server as MSSQL only by this name
-SERVER_VERSION = (16, 0, 4135)  # major, minor, build: reported in PRELOGIN and LOGINACK
 TDS_74 = 0x74000004
 
 COLMETADATA = 0x81
@@ -76,9 +75,10 @@ def _with_length(token: int, body: bytes) -> bytes:
     return bytes([token]) + _H(len(body)) + body
 
 
-def loginack(tds_version: int = TDS_74) -> bytes:
-    """LOGINACK; the TDS version goes big-endian here, unlike in LOGIN7."""
-    major, minor, build = SERVER_VERSION
+def loginack(tds_version: int, version: tuple[int, int, int]) -> bytes:
+    """LOGINACK; the TDS version goes big-endian here, unlike in LOGIN7. `version`: the
+    server's major, minor and build (Driver 18 reports them as SQL_DBMS_VER)."""
+    major, minor, build = version
     body = (
         b"\x01"
         + struct.pack(">I", tds_version)

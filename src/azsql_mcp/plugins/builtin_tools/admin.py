@@ -159,7 +159,7 @@ async def list_long_running_queries(
     if not state.sees_all_sessions:
         # The DMVs showed this session only: "none running" would be a wrong answer.
         raise ToolError(
-            f"Cannot list running queries: the login lacks {state.permission}, so SQL Server"
+            f"Cannot list running queries: the login lacks {state.permission}, so the server"
             " shows it only its own session. A DBA can grant it with: " + state.grant
         )
     result = RunningQueries(queries=queries, truncated=truncated)

@@ -1,0 +1,157 @@
+"""What the server says it is: SQL Server 2022 (the default) or Azure SQL Database
+(`--edition azure-sql-database`).
+
+The edition decides what the version functions answer and what the PRELOGIN and
+LOGINACK tokens carry, and, for Azure SQL Database, three rules Microsoft documents:
+
+- SERVERPROPERTY ("SERVERPROPERTY (Transact-SQL)"): EngineEdition 5, Edition 'SQL
+  Azure', EditionID 1674378470, ProductVersion 12.0.2000.8 (Azure SQL Database's own
+  numbering: "version 12 of Azure SQL Database is newer than version 16 of SQL Server");
+  DATABASEPROPERTYEX answers Edition and ServiceObjective (a Standard S2 database here:
+  on Basic, S0 and S1 the request DMVs want the server admin instead).
+- The session DMVs: VIEW SERVER STATE cannot be granted in Azure SQL Database; a user
+  sees the other sessions of the current database with VIEW DATABASE STATE
+  ("sys.dm_exec_sessions": "Requires VIEW DATABASE STATE to see all connections to the
+  current database"), else only its own.
+- One database per connection: `USE` of another database is error 40508 ("USE
+  (Transact-SQL)"), and a three- or four-part name that names another database or a
+  server is error 40515 ("Resolving Transact-SQL differences during migration to SQL
+  Database"). sys.databases lists master and the current database, as the engine's
+  always does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .sqlerror import TdsError
+
+if TYPE_CHECKING:
+    from .principals import Principal
+
+SERVER_NAME = "azsql-mcp-test"
+
+
+@dataclass(frozen=True)
+class Edition:
+    name: str  # as --edition takes it
+    product_version: str  # SERVERPROPERTY('ProductVersion'), major.minor.build.revision
+    wire_version: tuple[int, int, int]  # major, minor, build in PRELOGIN and LOGINACK
+    product: str  # what @@VERSION says it emulates
+    edition: str  # SERVERPROPERTY('Edition')
+    engine_edition: int
+    edition_id: int
+    database_edition: str | None = None  # DATABASEPROPERTYEX(db, 'Edition')
+    service_objective: str | None = None  # DATABASEPROPERTYEX(db, 'ServiceObjective')
+    max_size_bytes: int | None = None  # DATABASEPROPERTYEX(db, 'MaxSizeInBytes')
+
+    @property
+    def is_azure_sql_database(self) -> bool:
+        return self.engine_edition == 5
+
+    def version_string(self) -> str:
+        """@@VERSION, which says what this really is; on Azure SQL Database after the
+        first words clients test for ("Microsoft SQL Azure")."""
+        import sqlite3  # only the engine, which has SQLite loaded, asks
+
+        double = f"azsql-mcp TDS test server 0.1 (SQLite {sqlite3.sqlite_version})"
+        if self.is_azure_sql_database:
+            return (
+                f"Microsoft SQL Azure (RTM) - {self.product_version} \n\t{double}:"
+                f" emulating {self.product}; a test double, not SQL Server"
+            )
+        return (
+            f"{double} - emulating {self.product} {self.product_version}; a test double,"
+            " not SQL Server"
+        )
+
+    def server_property(self, name: str) -> object:
+        major, minor, build, _ = self.product_version.split(".")
+        return {
+            "productversion": self.product_version,
+            "productmajorversion": major,
+            "productminorversion": minor,
+            "productbuild": build,
+            "productlevel": "RTM",
+            "edition": self.edition,
+            "engineedition": self.engine_edition,
+            "editionid": self.edition_id,
+            "servername": SERVER_NAME,
+            "machinename": SERVER_NAME,
+            "instancename": None,
+            "collation": "SQL_Latin1_General_CP1_CI_AS",
+            "isclustered": 0,
+            "isfulltextinstalled": 0,
+            "isintegratedsecurityonly": 0,
+            "ishadrenabled": 0,
+            "issingleuser": 0,
+            "lcid": 1033,
+        }.get(name.lower())
+
+    @property
+    def microsoft_version(self) -> int:
+        """@@MICROSOFTVERSION: major version in the high byte, build in the low word."""
+        major, _, build, _ = (int(n) for n in self.product_version.split("."))
+        return major << 24 | build
+
+    def sees_all_sessions(self, principal: Principal) -> bool:
+        if self.is_azure_sql_database:
+            return principal.has("VIEW_DATABASE_STATE")
+        return principal.sees_all_sessions
+
+    def check_grants(self, principal: Principal) -> None:
+        """A --login's grants must be grantable on this edition."""
+        if self.is_azure_sql_database and principal.has("VIEW_SERVER_STATE"):
+            raise ValueError(
+                f"--login {principal.login}: VIEW SERVER STATE cannot be granted in Azure SQL"
+                " Database; grant VIEW_DATABASE_STATE instead"
+            )
+
+    def check_use(self, current: str, target: str) -> None:
+        if self.is_azure_sql_database and target.casefold() != current.casefold():
+            raise TdsError(
+                40508,
+                "USE statement is not supported to switch between databases. Use a new"
+                " connection to connect to a different database.",
+                severity=16,
+            )
+
+    def check_reference(self, written: str, database: str, parts: tuple[str, ...]) -> None:
+        """`parts`: the server and database parts of a name, outermost first ("" if
+        not written). Azure SQL Database refuses any that names a server or another
+        database (a temporary table's tempdb is the connection's own)."""
+        if not self.is_azure_sql_database:
+            return
+        server, catalog = ("", *parts)[-2:]
+        if server or (catalog and catalog.casefold() not in (database.casefold(), "tempdb")):
+            raise TdsError(
+                40515,
+                f"Reference to database and/or server name in '{written}' is not supported"
+                " in this version of SQL Server.",
+                severity=15,
+            )
+
+
+SQL_SERVER_2022 = Edition(
+    name="sql-server-2022",
+    product_version="16.0.1000.6",
+    wire_version=(16, 0, 4135),
+    product="Microsoft SQL Server 2022",
+    edition="azsql-mcp TDS test server (emulating Developer Edition (64-bit))",
+    engine_edition=3,
+    edition_id=1,
+)
+AZURE_SQL_DATABASE = Edition(
+    name="azure-sql-database",
+    product_version="12.0.2000.8",
+    wire_version=(12, 0, 2000),
+    product="Azure SQL Database",
+    edition="SQL Azure",
+    engine_edition=5,
+    edition_id=1674378470,
+    database_edition="Standard",
+    service_objective="S2",  # above S1: VIEW DATABASE STATE opens the request DMVs
+    max_size_bytes=250 * 1024**3,
+)
+EDITIONS = {e.name: e for e in (SQL_SERVER_2022, AZURE_SQL_DATABASE)}
