@@ -87,6 +87,15 @@ async def test_health_check_advises_view_database_state(
         assert state["sees_all_sessions"]
 
 
+async def test_troubleshooting_prompt_names_no_server_permission(
+    mcp_client: Client[Any],
+) -> None:
+    prompt = await mcp_client.get_prompt("database_troubleshooting", {"symptom": "slow"})
+    text = "\n".join(m.content.text for m in prompt.messages)  # type: ignore[union-attr]
+    assert "VIEW DATABASE STATE" in text
+    assert "VIEW SERVER STATE" not in text  # it cannot be granted on Azure SQL Database
+
+
 async def test_catalog_and_reads_work(mcp_client: Client[Any]) -> None:
     tables = await call(mcp_client, "list_tables", schema="SalesLT")
     assert any(t["name"] == "Customer" for t in tables["tables"])

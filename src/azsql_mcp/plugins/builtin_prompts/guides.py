@@ -122,11 +122,18 @@ async def database_troubleshooting(
     facts: list[str] = []
     try:
         facts.append(f"Connection round trip: {await ctx.db.ping():.1f} ms")
-        facts.append("Server: " + _target_line(await catalog.database_info(ctx.db)))
+        info = await catalog.database_info(ctx.db)
+        facts.append("Server: " + _target_line(info))
         grants = await catalog.permissions(ctx.db)
+        # Azure SQL Database has no server-level permission to grant a database's user.
+        server_state = (
+            ""
+            if info.engine_edition == access.AZURE_SQL_DATABASE
+            else f"VIEW SERVER STATE {grants.view_server_state}, "
+        )
         facts.append(
-            f"Login {grants.login_name}: VIEW SERVER STATE {grants.view_server_state},"
-            f" VIEW DATABASE STATE {grants.view_database_state}, SHOWPLAN {grants.showplan}"
+            f"Login {grants.login_name}: {server_state}VIEW DATABASE STATE"
+            f" {grants.view_database_state}, SHOWPLAN {grants.showplan}"
         )
         state = await access.state_access(ctx.db)
         if not ctx.client.may(ADMIN_SCOPE):  # other sessions' SQL: list_long_running_queries'
