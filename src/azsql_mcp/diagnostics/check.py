@@ -525,7 +525,10 @@ def _permission_lines(select: bool, access: StateAccess, user: str) -> list[tupl
     """(fine?, text) per permission; missing ones are warnings, not failures. `user` is the
     database user (USER_NAME()); the state permission is the one this engine needs for
     list_long_running_queries to see other sessions (catalog/access.py)."""
-    read = f"ALTER ROLE db_datareader ADD MEMBER {quote(user)}"
+    read = (
+        "the tools reach only the tables and columns granted to the user one by one; to"
+        f" read every table: ALTER ROLE db_datareader ADD MEMBER {quote(user)}"
+    )
     state = f"list_long_running_queries sees only its own session without it: {access.grant}"
     return [
         _permission_line("SELECT on the database", select, read),
