@@ -120,9 +120,8 @@ class Edition:
     def check_reference(self, written: str, database: str, parts: tuple[str, ...]) -> None:
         """`parts`: the server and database parts of a name, outermost first ("" if
         not written). Azure SQL Database refuses any that names a server or another
-        database (a temporary table's tempdb is the connection's own)."""
-        if not self.is_azure_sql_database:
-            return
+        database (a temporary table's tempdb is the connection's own). Called on Azure
+        SQL Database only."""
         server, catalog = ("", *parts)[-2:]
         if server or (catalog and catalog.casefold() not in (database.casefold(), "tempdb")):
             raise TdsError(

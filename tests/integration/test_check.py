@@ -256,4 +256,4 @@ def test_a_managed_instance_granted_the_2022_permission_sees_every_session() -> 
 
 async def test_check_reports_the_database_user(server: ThreadedTdsServer) -> None:
     code, text = await check({"main": source(server)})
-    assert code == 0 and f"as {server.user}, user dbo" in text
+    assert code == 0 and f"as {server.user}, user dbo (SQL Server 16.0.1000.6)" in text

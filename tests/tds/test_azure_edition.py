@@ -67,16 +67,24 @@ def test_use_of_another_database_is_error_40508(session: EngineSession) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Other.dbo.t", "master.sys.objects", "Other..t", "srv.azdb.dbo.t", "srv.Other..t"]
+    ("name", "quoted"),
+    [
+        ("Other.dbo.t", "Other.dbo.t"),
+        ("master.sys.objects", "master.sys.objects"),
+        ("Other..t", "Other..t"),
+        ("srv.azdb.dbo.t", "srv.azdb.dbo.t"),
+        ("srv.Other..t", "srv.Other..t"),
+        ("[Other].[dbo].[t]", "Other.dbo.t"),  # Azure quotes the parts without brackets
+    ],
 )
 def test_a_name_of_another_database_or_a_server_is_error_40515(
-    session: EngineSession, name: str
+    session: EngineSession, name: str, quoted: str
 ) -> None:
     with pytest.raises(TdsError) as caught:
         run(session, f"SELECT * FROM {name} AS x")
     assert caught.value.number == 40515
     assert str(caught.value) == (
-        f"Reference to database and/or server name in '{name}' is not supported in this"
+        f"Reference to database and/or server name in '{quoted}' is not supported in this"
         " version of SQL Server."
     )
 
@@ -97,12 +105,25 @@ def _visible_sessions(engine: Engine, principal: Principal | None) -> set[int]:
 
 def test_session_dmvs_need_view_database_state(engine: Engine) -> None:
     other = engine.session(SessionInfo(spid=61, user="sa", database=DB))
+    elsewhere = engine.session(SessionInfo(spid=65, user="sa", database="master"))
     try:
         assert _visible_sessions(engine, READER) == {60}
-        assert {60, 61} <= _visible_sessions(engine, STATE_READER)
-        assert {60, 61} <= _visible_sessions(engine, None)  # the server admin
+        # the connections of the current database only: not the one to master
+        assert _visible_sessions(engine, STATE_READER) == {60, 61}
+        assert _visible_sessions(engine, None) == {60, 61}  # the server admin
     finally:
         other.close()
+        elsewhere.close()
+
+
+def test_databasepropertyex_answers_for_the_current_database_only(
+    session: EngineSession,
+) -> None:
+    # "DATABASEPROPERTYEX": NULL for every property of another database's name
+    asked = "SELECT DATABASEPROPERTYEX({}, 'ServiceObjective'), DATABASEPROPERTYEX({}, 'Status')"
+    assert rows(session, asked.format("DB_NAME()", "DB_NAME()")) == [("S2", "ONLINE")]
+    assert rows(session, asked.format("'AZDB'", "'AZDB'")) == [("S2", "ONLINE")]
+    assert rows(session, asked.format("'master'", "'Nope'")) == [(None, None)]
 
 
 def test_requests_of_the_database_show_with_view_database_state(engine: Engine) -> None:

@@ -32,7 +32,9 @@ SQL_SERVER_EDITIONS = {1, 2, 3, 4}
 def engine_name(engine_edition: int | None) -> str:
     """What to call the product: its version numbers mean nothing without it (Azure SQL
     Database's 12.0 is newer than SQL Server 2022's 16.0)."""
-    if engine_edition is None or engine_edition in SQL_SERVER_EDITIONS:
+    if engine_edition is None:
+        return "unknown engine"
+    if engine_edition in SQL_SERVER_EDITIONS:
         return "SQL Server"
     return ENGINE_EDITIONS.get(engine_edition, f"EngineEdition {engine_edition}")
 

@@ -508,11 +508,12 @@ class SourceDatabase(Database):
             )
         if info.number in ONE_DATABASE_ERRORS:
             return DatabaseError(
-                f"{info.message} Azure SQL Database reaches only the database a connection"
-                " opened: no USE of another, no three- or four-part names of another"
-                " (security.allowed_databases cannot change that there). Configure a source"
-                " for that database ([sources.NAME] with its own `database`) and query it"
-                " through that source.",
+                f"{info.message} This server (Azure SQL Database, or another Azure engine of"
+                " one database per connection) reaches only the database a connection opened:"
+                " no three- or four-part names of another, and security.allowed_databases"
+                " cannot change that there. To read another user database, configure a source"
+                " for it ([sources.NAME] with its own `database`) and query it through that"
+                " source.",
                 info.number,
             )
         return to_database_error(exc)

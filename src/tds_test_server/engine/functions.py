@@ -849,6 +849,10 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
         return int(flags[p]) if p in flags else None
 
     def databasepropertyex(db: Any, prop: Any) -> Any:
+        # "DATABASEPROPERTYEX": on SQL Database it answers for the current database only,
+        # NULL for every property of any other name.
+        if ctx.edition.is_azure_sql_database and str(db).casefold() != ctx.database.casefold():
+            return None
         return {
             "collation": "SQL_Latin1_General_CP1_CI_AS",
             "status": "ONLINE",

@@ -187,7 +187,8 @@ class Translator:
             name = "#" + name
         schema = table.db or DEFAULT_SCHEMA
         written = ".".join(p for p in (table.catalog, table.db, name) if p)
-        self.edition.check_reference(_written_name(table), database, _outer_parts(table))
+        if self.edition.is_azure_sql_database:  # the name is built for its error only
+            self.edition.check_reference(_written_name(table), database, _outer_parts(table))
         if table.catalog and table.catalog.casefold() not in (database.casefold(), "tempdb"):
             return f"{table.catalog}.{schema}.{name}", written
         if name.startswith("#"):
@@ -402,10 +403,15 @@ def _variable_name(node: exp.Expression) -> str | None:
 
 
 def _written_name(table: exp.Table) -> str:
-    bare = table.copy()
-    for arg in ("alias", "hints", "joins", "pivots", "laterals"):
-        bare.set(arg, None)
-    return bare.sql(dialect="tsql")
+    """A table's name as error 40515 quotes it: its parts without brackets, an omitted
+    schema left empty (`Other..t`)."""
+    dot = table.this
+    if isinstance(dot, exp.Dot):  # server.database.schema.table
+        schema = dot.this.name if isinstance(dot.this, exp.Expression) else ""
+        return ".".join((table.catalog, table.db, schema, dot.expression.name))
+    if table.catalog:
+        return ".".join((table.catalog, table.db, table.name))
+    return ".".join(p for p in (table.db, table.name) if p)
 
 
 def _outer_parts(table: exp.Table) -> tuple[str, ...]:
