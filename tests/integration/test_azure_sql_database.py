@@ -4,17 +4,14 @@ db_datareader login and a reader granted VIEW DATABASE STATE, through both drive
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import io
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
-import pyodbc
 import pytest
 from fastmcp import Client
+from long_running import while_another_session_waits
 
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.diagnostics.check import run_check
@@ -134,43 +131,10 @@ async def test_another_database_cannot_be_read(
     assert "Azure SQL Database" in text and "configure a source for it" in text, text
 
 
-def _busy_session(server: ThreadedTdsServer, password: str) -> tuple[Any, threading.Thread]:
-    """A cursor of the privileged login waiting in a WAITFOR, and the thread it waits on."""
-    busy = pyodbc.connect(
-        server.odbc_connection_string(driver="freetds", user=TEST_USER, password=password),
-        autocommit=True,
-        timeout=10,
-    )
-    cursor = busy.cursor()
-
-    def wait() -> None:
-        with contextlib.suppress(pyodbc.Error):  # cancelled at the end
-            cursor.execute("WAITFOR DELAY '00:01'")
-
-    thread = threading.Thread(target=wait, daemon=True)
-    thread.start()
-    for _ in range(100_000):
-        if any(s.request is not None for s in server.engine.sessions()):
-            break
-    return cursor, thread
-
-
-async def _long_running(client: Client[Any], server: ThreadedTdsServer, password: str) -> Any:
-    cursor, thread = await asyncio.to_thread(_busy_session, server, password)
-    try:
-        return await client.call_tool(
-            "list_long_running_queries", {"min_seconds": 0}, raise_on_error=False
-        )
-    finally:
-        cursor.cancel()
-        await asyncio.to_thread(thread.join)
-        cursor.connection.close()
-
-
 async def test_list_long_running_queries(
     mcp_client: Client[Any], azsql_principal: str, tds_server: ThreadedTdsServer, tds_password: str
 ) -> None:
-    result = await _long_running(mcp_client, tds_server, tds_password)
+    result = await while_another_session_waits(mcp_client, tds_server, tds_password)
     if azsql_principal == READER:
         assert result.is_error
         text = result.content[0].text
@@ -189,7 +153,7 @@ async def test_view_database_state_is_enough(
         pytest.skip("one login: the watcher")
     server = make_azsql_server(config={"sources": {"main": {"username": WATCHER}}})
     async with Client(server) as client:
-        result = await _long_running(client, tds_server, tds_password)
+        result = await while_another_session_waits(client, tds_server, tds_password)
     assert not result.is_error, result.content
     texts = [q["statement_text"] for q in result.structured_content["queries"]]
     assert any("WAITFOR" in t for t in texts), texts

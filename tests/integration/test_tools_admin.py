@@ -1,14 +1,11 @@
 """explain_query, database_info, health_check, list_long_running_queries, list_available_tools."""
 
-import asyncio
-import contextlib
-import threading
 from typing import Any
 
-import pyodbc
 from fastmcp import Client
+from long_running import while_another_session_waits
 
-from azsql_mcp.testing.pytest_plugin import READER, TEST_USER
+from azsql_mcp.testing.pytest_plugin import READER
 
 
 async def call(client: Client[Any], tool: str, **args: Any) -> Any:
@@ -85,29 +82,7 @@ async def test_health_check_reports_connection_and_permissions(mcp_client, azsql
 async def test_list_long_running_queries(mcp_client, azsql_principal, tds_server, tds_password):
     """Another session's WAITFOR is listed, or the tool says which permission it lacks:
     never "no queries running" when it cannot see other sessions."""
-    busy = pyodbc.connect(
-        tds_server.odbc_connection_string(driver="freetds", user=TEST_USER, password=tds_password),
-        autocommit=True,
-        timeout=10,
-    )
-    cursor = busy.cursor()
-
-    def wait() -> None:
-        with contextlib.suppress(pyodbc.Error):  # cancelled at the end
-            cursor.execute("WAITFOR DELAY '00:01'")
-
-    waiting = threading.Thread(target=wait, daemon=True)
-    waiting.start()
-    try:
-        running = await asyncio.to_thread(_wait_until_running, tds_server)
-        assert running
-        result = await mcp_client.call_tool(
-            "list_long_running_queries", {"min_seconds": 0}, raise_on_error=False
-        )
-    finally:
-        cursor.cancel()
-        await asyncio.to_thread(waiting.join)
-        busy.close()
+    result = await while_another_session_waits(mcp_client, tds_server, tds_password)
     if azsql_principal == READER:
         assert result.is_error
         text = result.content[0].text
@@ -117,17 +92,6 @@ async def test_list_long_running_queries(mcp_client, azsql_principal, tds_server
         assert not result.is_error, result.content
         commands = [q["statement_text"] for q in result.structured_content["queries"]]
         assert any("WAITFOR" in c for c in commands), commands
-
-
-def _wait_until_running(tds_server: Any) -> bool:
-    """Whether the WAITFOR shows in the server's sessions (polled, never slept on)."""
-    for _ in range(100_000):
-        if any(
-            s.request is not None and "WAITFOR" in s.request.text
-            for s in tds_server.engine.sessions()
-        ):
-            return True
-    return False
 
 
 async def test_list_available_tools_lists_what_the_client_sees(mcp_client):
