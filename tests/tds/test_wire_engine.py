@@ -329,6 +329,47 @@ def test_an_update_or_delete_target_may_name_the_table_that_from_aliases(
         assert cur.execute(f"SELECT COUNT(*) FROM {base}").fetchone()[0] == 3
 
 
+def test_update_and_delete_through_a_cte_change_its_base_tables_rows(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """`WITH c AS (SELECT ... FROM dbo.t WHERE ...) UPDATE c SET ...` and `DELETE FROM c`
+    change the base table's rows the CTE selects (its WHERE and TOP kept), through the
+    CTE's own column names; a CTE column that is an expression cannot be set (4406), and
+    OUTPUT is still refused."""
+    name = table_name("cte_target")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (id int PRIMARY KEY, v int)")
+        cur.execute(f"INSERT INTO {name} VALUES (1, 10), (2, 20), (3, 30), (4, 40)")
+        cur.execute(f"WITH c AS (SELECT id, v FROM dbo.{name} WHERE id > 1) UPDATE c SET v = 0")
+        assert cur.rowcount == 3
+        cur.execute(
+            f"WITH c (k, val) AS (SELECT TOP (1) id, v FROM {name} AS x WHERE id > 1"
+            " ORDER BY id DESC) UPDATE c SET c.val = val + k WHERE k > 1"
+        )
+        assert cur.rowcount == 1
+        cur.execute(
+            f"WITH c AS (SELECT id, v, v * 2 AS d FROM {name}) UPDATE c SET v = d + 1 WHERE id = 1"
+        )
+        assert cur.rowcount == 1
+        cur.execute(f"WITH c AS (SELECT * FROM {name} WHERE v = 0) DELETE FROM c WHERE id = 3")
+        assert cur.rowcount == 1
+        rows = cur.execute(f"SELECT id, v FROM {name} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(1, 21), (2, 0), (4, 4)]
+        with pytest.raises(pyodbc.Error, match=r"\(4406\)"):
+            cur.execute(f"WITH c AS (SELECT id, v * 2 AS d FROM {name}) UPDATE c SET d = 1")
+        with pytest.raises(pyodbc.Error, match=r"\(207\)"):
+            cur.execute(f"WITH c AS (SELECT id FROM {name}) UPDATE c SET v = 1")
+        with pytest.raises(pyodbc.Error, match=r"\(40517\)"):
+            cur.execute(
+                f"WITH c AS (SELECT id, v FROM {name}) UPDATE c SET v = 1 OUTPUT inserted.v"
+            )
+        with pytest.raises(pyodbc.Error, match=r"\(40517\)"):
+            cur.execute(f"WITH c AS (SELECT id, v FROM {name}) DELETE FROM c OUTPUT deleted.id")
+        rows = cur.execute(f"SELECT id, v FROM {name} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(1, 21), (2, 0), (4, 4)]
+
+
 def test_datalength_counts_bytes_by_the_expressions_type(
     wire_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:

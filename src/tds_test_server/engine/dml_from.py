@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from . import errors
 from .catalog import DEFAULT_SCHEMA
+from .dml_cte import rewrite_cte_target
 
 _TARGET_ALIAS = "__azsql_target"
 
@@ -24,6 +25,7 @@ _TARGET_ALIAS = "__azsql_target"
 def rewrite_dml_from(tree: exp.Expression) -> exp.Expression:
     """The statement with its target resolved against its FROM clause (`tree` itself
     when there is nothing to resolve)."""
+    tree = rewrite_cte_target(tree)
     if isinstance(tree, exp.Update):
         _rewrite_update(tree)
     elif isinstance(tree, exp.Delete) and tree.args.get("tables"):

@@ -175,6 +175,16 @@ def date_out_of_range(source: str, target: str) -> TdsError:
     )
 
 
+def derived_field(name: str) -> TdsError:
+    """An UPDATE through a CTE (or view) of a column that is an expression."""
+    return TdsError(
+        4406,
+        f"Update or insert of view or function '{name}' failed because it contains a"
+        " derived or constant field.",
+        state=1,
+    )
+
+
 def ambiguous_table(name: str) -> TdsError:
     """An UPDATE or DELETE target that names a table its FROM clause has twice."""
     return TdsError(8154, f"The table '{name}' is ambiguous.", state=1)
