@@ -329,6 +329,45 @@ def test_an_update_or_delete_target_may_name_the_table_that_from_aliases(
         assert cur.execute(f"SELECT COUNT(*) FROM {base}").fetchone()[0] == 3
 
 
+def test_a_delete_target_may_name_the_table_that_from_aliases(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """The DELETE page: `DELETE dbo.t FROM dbo.t AS a JOIN ...` and `DELETE FROM dbo.t
+    FROM dbo.t AS a JOIN ...` (the first FROM is optional) delete only the joined rows
+    of t; `DELETE dbo.t WHERE ...` needs no FROM at all; t twice in FROM is ambiguous."""
+    base, joined = table_name("del_base"), table_name("del_join")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {base} (id int PRIMARY KEY, v int)")
+        cur.execute(f"CREATE TABLE {joined} (id int, w int)")
+        cur.execute(f"INSERT INTO {base} VALUES (1, 10), (2, 20), (3, 30), (4, 40), (5, 50)")
+        cur.execute(f"INSERT INTO {joined} VALUES (1, 100), (2, 200), (3, 300)")
+        cur.execute(
+            f"DELETE dbo.{base} FROM dbo.{base} AS a JOIN dbo.{joined} AS b ON a.id = b.id"
+            " WHERE b.w = 100"
+        )
+        assert cur.rowcount == 1
+        cur.execute(
+            f"DELETE FROM dbo.{base} FROM {base} AS a JOIN {joined} AS b ON a.id = b.id"
+            " WHERE b.w = 200"
+        )
+        assert cur.rowcount == 1
+        cur.execute(
+            f"DELETE FROM a FROM {base} AS a LEFT JOIN {joined} AS b ON a.id = b.id"
+            " WHERE b.id IS NULL AND a.v = 40"
+        )
+        assert cur.rowcount == 1
+        cur.execute(f"DELETE dbo.{base} WHERE id = 5")
+        assert cur.rowcount == 1
+        rows = cur.execute(f"SELECT id, v FROM {base} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(3, 30)]
+        with pytest.raises(pyodbc.Error, match=r"\(8154\)"):
+            cur.execute(f"DELETE FROM {base} FROM {base} AS a JOIN {base} AS b ON a.id = b.id")
+        with pytest.raises(pyodbc.Error, match=r"\(40517\)"):
+            cur.execute(f"DELETE {base} OUTPUT deleted.id WHERE id = 3")
+        assert cur.execute(f"SELECT COUNT(*) FROM {base}").fetchone()[0] == 1
+
+
 def test_update_and_delete_through_a_cte_change_its_base_tables_rows(
     wire_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:

@@ -14,17 +14,45 @@ and its DELETE has no FROM clause, so the statement is rewritten:
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.dialects.tsql import TSQL
+from sqlglot.tokens import TokenType
 
 from . import errors
 from .catalog import DEFAULT_SCHEMA
 from .dml_cte import rewrite_cte_target
 
 _TARGET_ALIAS = "__azsql_target"
+_NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT, TokenType.HASH)
+
+
+def merge_delete_from(text: str) -> str:
+    """`text` with the first FROM of `DELETE FROM <target> FROM ...` dropped, which
+    sqlglot does not parse: `DELETE <target> FROM ...` means the same (the first FROM is
+    optional in T-SQL)."""
+    folded = text.casefold()
+    if "delete" not in folded or folded.count("from") < 2:
+        return text
+    tokens = TSQL().tokenize(text)
+    for i, tok in enumerate(tokens[:-3]):
+        if tok.token_type != TokenType.DELETE or tokens[i + 1].token_type != TokenType.FROM:
+            continue
+        j = i + 2
+        while j < len(tokens) and tokens[j].token_type in _NAME_TOKENS:
+            j += 1
+        if j > i + 2 and j < len(tokens) and tokens[j].token_type == TokenType.FROM:
+            first = tokens[i + 1]
+            return text[: first.start] + text[first.end + 1 :]
+    return text
 
 
 def rewrite_dml_from(tree: exp.Expression) -> exp.Expression:
     """The statement with its target resolved against its FROM clause (`tree` itself
     when there is nothing to resolve)."""
+    if isinstance(tree, exp.Delete) and not isinstance(tree.this, exp.Expression):
+        tables = tree.args.get("tables") or []
+        if len(tables) == 1:  # `DELETE dbo.t WHERE ...`: FROM is optional
+            tree.set("this", tables[0])
+            tree.set("tables", None)
     tree = rewrite_cte_target(tree)
     if isinstance(tree, exp.Update):
         _rewrite_update(tree)

@@ -24,7 +24,7 @@ from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
-from .dml_from import rewrite_dml_from
+from .dml_from import merge_delete_from, rewrite_dml_from
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .pivot import rewrite_pivots
@@ -348,7 +348,7 @@ class Translator:
 
 
 def parse_tsql(text: str) -> exp.Expression:
-    text = strip_option_clause(text)
+    text = merge_delete_from(strip_option_clause(text))
     try:
         trees = sqlglot.parse(text, read="tsql", error_level=ErrorLevel.RAISE)
     except ParseError as exc:
