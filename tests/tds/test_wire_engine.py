@@ -324,7 +324,7 @@ def test_an_update_or_delete_target_may_name_the_table_that_from_aliases(
         with pytest.raises(pyodbc.Error, match=r"APPLY.*\(40517\)"):  # not a syntax error
             cur.execute(
                 f"UPDATE a SET v = s.value FROM {base} AS a"
-                " CROSS APPLY STRING_SPLIT('1,2', ',') AS s WHERE a.id = 1"
+                " OUTER APPLY STRING_SPLIT('1,2', ',') AS s WHERE a.id = 1"
             )
         assert cur.execute(f"SELECT COUNT(*) FROM {base}").fetchone()[0] == 3
 
@@ -366,6 +366,44 @@ def test_a_delete_target_may_name_the_table_that_from_aliases(
         with pytest.raises(pyodbc.Error, match=r"\(40517\)"):
             cur.execute(f"DELETE {base} OUTPUT deleted.id WHERE id = 3")
         assert cur.execute(f"SELECT COUNT(*) FROM {base}").fetchone()[0] == 1
+
+
+def test_an_update_target_may_cross_apply_string_split(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """`UPDATE a SET ... FROM dbo.t AS a CROSS APPLY STRING_SPLIT(a.csv, ',') AS s`: each
+    row of t that the split gives a row for changes once; OPENJSON too. OUTER APPLY, an
+    APPLY beside a join, and OUTPUT are still refused."""
+    name, other = table_name("upd_apply"), table_name("upd_apply_j")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (id int PRIMARY KEY, csv varchar(20), v varchar(10))")
+        cur.execute(f"CREATE TABLE {other} (id int)")
+        cur.execute(f"INSERT INTO {name} VALUES (1, 'a,b', NULL), (2, 'c', NULL), (3, '', 'k')")
+        cur.execute(
+            f"UPDATE a SET v = s.value FROM dbo.{name} AS a"
+            " CROSS APPLY STRING_SPLIT(a.csv, ',') AS s WHERE s.value IN ('b', 'c')"
+        )
+        assert cur.rowcount == 2
+        cur.execute(
+            f"UPDATE a SET a.v = a.v + j.value FROM {name} AS a"
+            """ CROSS APPLY OPENJSON('["!"]') AS j WHERE a.id = 1"""
+        )
+        assert cur.rowcount == 1
+        rows = cur.execute(f"SELECT id, v FROM {name} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(1, "b!"), (2, "c"), (3, "k")]
+        refused = [
+            f"UPDATE a SET v = s.value FROM {name} AS a OUTER APPLY STRING_SPLIT(a.csv, ',') AS s",
+            f"UPDATE a SET v = s.value FROM {name} AS a JOIN {other} AS o ON o.id = a.id"
+            " CROSS APPLY STRING_SPLIT(a.csv, ',') AS s",
+            f"UPDATE a SET v = s.value OUTPUT inserted.v FROM {name} AS a"
+            " CROSS APPLY STRING_SPLIT(a.csv, ',') AS s",
+        ]
+        for sql in refused:
+            with pytest.raises(pyodbc.Error, match=r"\(40517\)"):
+                cur.execute(sql)
+        rows = cur.execute(f"SELECT id, v FROM {name} ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(1, "b!"), (2, "c"), (3, "k")]
 
 
 def test_update_and_delete_through_a_cte_change_its_base_tables_rows(

@@ -20,6 +20,7 @@ from sqlglot.tokens import TokenType
 from . import errors
 from .catalog import DEFAULT_SCHEMA
 from .dml_cte import rewrite_cte_target
+from .tvf import is_table_function
 
 _TARGET_ALIAS = "__azsql_target"
 _NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT, TokenType.HASH)
@@ -111,11 +112,15 @@ def _rewrite_update(tree: exp.Update) -> None:
         return
     joins = list(first.args.get("joins") or [])
     conditions: list[exp.Expression] = []
+    rest = [s for s in sources if s is not found]
     for join in joins:
-        if isinstance(join.this, exp.Lateral):  # as a plain join it would not parse
+        if isinstance(join.this, exp.Lateral):
+            if _lone_apply(join.this, rest):
+                continue  # the FROM clause is the function alone: the translator joins it
             raise errors.unsupported(
-                "CROSS APPLY or OUTER APPLY in an UPDATE whose target is a source of its"
-                " FROM clause"
+                "OUTER APPLY, or CROSS APPLY beside another source or over a function other"
+                " than STRING_SPLIT and OPENJSON, in an UPDATE whose target is a source of"
+                " its FROM clause"
             )
         if join.side or join.kind.upper() not in ("", "INNER", "CROSS"):
             raise errors.unsupported(
@@ -126,7 +131,6 @@ def _rewrite_update(tree: exp.Update) -> None:
             conditions.append(on)
     alias = found.alias or found.name
     tree.set("this", _table_as(found, alias))
-    rest = [s for s in sources if s is not found]
     if rest:
         head = rest[0].copy()
         head.set("joins", [exp.Join(this=s.copy()) for s in rest[1:]] or None)
@@ -142,6 +146,17 @@ def _rewrite_update(tree: exp.Update) -> None:
         column = assignment.this
         if isinstance(column, exp.Column) and column.table.casefold() == alias.casefold():
             column.set("table", None)
+
+
+def _lone_apply(lateral: exp.Lateral, rest: list[exp.Expression]) -> bool:
+    """A CROSS APPLY of STRING_SPLIT or OPENJSON that is the FROM clause's one source
+    besides the target: SQLite's UPDATE ... FROM joins such a lone json_each to its
+    target (it may read the target's columns), as SQL Server's CROSS APPLY does."""
+    return (
+        rest == [lateral]
+        and bool(lateral.args.get("cross_apply"))
+        and is_table_function(lateral.this)
+    )
 
 
 def _rewrite_delete(tree: exp.Delete) -> exp.Expression:

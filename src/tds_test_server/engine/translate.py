@@ -256,6 +256,9 @@ class Translator:
             elif isinstance(join.this, exp.Lateral):
                 join.replace(_sql_text_join(join.this, join))
                 needs.add("dmv")
+        for lateral in list(tree.find_all(exp.Lateral)):  # an UPDATE's lone CROSS APPLY
+            if isinstance(lateral.parent, exp.From) and is_table_function(lateral.this):
+                lateral.replace(apply_join(lateral).this)
         for table in functions:
             if is_table_function(table.this):
                 from_subquery(table)
