@@ -56,15 +56,20 @@ class ToolCallMiddleware(Middleware):
         self.recent: deque[str] = deque(maxlen=RECENT_CALLS)
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
-        if context.method != "tools/call":
-            if context.method in SLOTTED:
-                return await self._in_a_slot(context, call_next)
+        method = context.method
+        label: str | None = None  # the tool metrics' label; prompts and reads have none
+        kind: Audited
+        if method == "tools/call":
+            requested = context.message.name
+            spec = self.plugins.tools.get(requested)
+            kind, name = "tool", requested[:MAX_AUDITED_NAME]
+            plugin = spec.plugin if spec is not None else ""
+            # Names a client made up share one label: metric label sets stay bounded.
+            label = requested if spec is not None else UNKNOWN
+        elif method in SLOTTED:  # a prompt or resource read may query the database too
+            kind, name, plugin = self._component(context)
+        else:
             return await call_next(context)
-        requested = context.message.name
-        spec = self.plugins.tools.get(requested)
-        plugin = spec.plugin if spec is not None else ""
-        # Names a client made up share one label: metric label sets stay bounded.
-        tool = requested if spec is not None else UNKNOWN
         record = CallRecord(client_identity())
         token = CURRENT_CALL.set(record)
         started = time.perf_counter()
@@ -74,15 +79,10 @@ class ToolCallMiddleware(Middleware):
             slot = await self.limits.acquire()
             if not slot:
                 raise _busy(self.limits)
-            fastmcp_context = context.fastmcp_context
-            try:
-                async with ClientNotices(fastmcp_context), Heartbeat(fastmcp_context, record):
-                    result = await call_next(context)
-            except ValidationError as exc:
-                error = await rewritten(context, exc)
-                if error is None:
-                    raise
-                raise error from exc
+            if label is None:
+                result = await call_next(context)
+            else:
+                result = await _run_tool(context, call_next, record)
         except asyncio.CancelledError:
             outcome = "cancelled"  # the client went away, or shutdown cut the call
             raise
@@ -94,43 +94,14 @@ class ToolCallMiddleware(Middleware):
                 await self.limits.release()
             CURRENT_CALL.reset(token)
             duration = time.perf_counter() - started
-            _calls(tool, plugin, outcome).inc()
-            _latency(tool, plugin).observe(duration)
-            self._audit(
-                audit_line(
-                    "tool", requested[:MAX_AUDITED_NAME], plugin, record, duration, outcome, number
-                )
-            )
+            if label is not None:
+                _calls(label, plugin, outcome).inc()
+                _latency(label, plugin).observe(duration)
+            line = audit_line(kind, name, plugin, record, duration, outcome, number)
+            self.recent.append(line)
+            if self.audit is not None:
+                self.audit.write(line)
         return result
-
-    async def _in_a_slot(
-        self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]
-    ) -> Any:
-        """A prompt or resource read, which may query the database too, takes a slot of
-        the same limit and gets an audit line, as a tool call does."""
-        kind, name, plugin = self._component(context)
-        record = CallRecord(client_identity())
-        token = CURRENT_CALL.set(record)
-        started = time.perf_counter()
-        outcome, number = "ok", None
-        slot = False
-        try:
-            slot = await self.limits.acquire()
-            if not slot:
-                raise _busy(self.limits)
-            return await call_next(context)
-        except asyncio.CancelledError:
-            outcome = "cancelled"
-            raise
-        except Exception as exc:
-            outcome, number = _classify(exc)
-            raise
-        finally:
-            if slot:
-                await self.limits.release()
-            CURRENT_CALL.reset(token)
-            duration = time.perf_counter() - started
-            self._audit(audit_line(kind, name, plugin, record, duration, outcome, number))
 
     def _component(self, context: MiddlewareContext[Any]) -> tuple[Audited, str, str]:
         """(kind, name, plugin) of a prompt or resource request. A resource is named by
@@ -151,10 +122,21 @@ class ToolCallMiddleware(Middleware):
                 return "resource", template, resource.plugin
         return "resource", UNKNOWN, ""
 
-    def _audit(self, line: str) -> None:
-        self.recent.append(line)
-        if self.audit is not None:
-            self.audit.write(line)
+
+async def _run_tool(
+    context: MiddlewareContext[Any], call_next: CallNext[Any, Any], record: CallRecord
+) -> Any:
+    """A tool call with its notices and progress sent to the client, and its argument
+    errors worded for the agent."""
+    fastmcp_context = context.fastmcp_context
+    try:
+        async with ClientNotices(fastmcp_context), Heartbeat(fastmcp_context, record):
+            return await call_next(context)
+    except ValidationError as exc:
+        error = await rewritten(context, exc)
+        if error is None:
+            raise
+        raise error from exc
 
 
 def _busy(limits: LimitState) -> RateLimitError:
@@ -166,7 +148,8 @@ def _busy(limits: LimitState) -> RateLimitError:
     )
 
 
-# Besides tools/call, the requests that may query a database.
+# Besides tools/call, the requests that may query a database: each takes a slot and gets
+# an audit line.
 SLOTTED = frozenset({"prompts/get", "resources/read"})
 
 
