@@ -95,6 +95,16 @@ def showplan_grant(user: str) -> str:
     return f"GRANT SHOWPLAN TO {quote(user)};"
 
 
+def database_select_missing(user: str) -> str:
+    """What a user without SELECT on the database (not in db_datareader) still reaches,
+    and the role that reads every table."""
+    return (
+        "list_tables, describe_table and read_data reach only the tables and columns granted"
+        " to the user one by one; to read every table: ALTER ROLE db_datareader ADD MEMBER"
+        f" {quote(user)};"
+    )
+
+
 def showplan_missing(user: str) -> str:
     """The message for error 262 on SET SHOWPLAN_XML ON."""
     return (

@@ -19,7 +19,12 @@ from azsql_mcp.api import (
     DatabaseError,
     SourceSettings,
 )
-from azsql_mcp.catalog.access import STATE_ACCESS, StateAccess, quote, state_access_of
+from azsql_mcp.catalog.access import (
+    STATE_ACCESS,
+    StateAccess,
+    database_select_missing,
+    state_access_of,
+)
 from azsql_mcp.catalog.server import engine_name
 from azsql_mcp.core.config import Settings, unread_seed_variables
 from azsql_mcp.core.plugins import PluginSet
@@ -525,13 +530,9 @@ def _permission_lines(select: bool, access: StateAccess, user: str) -> list[tupl
     """(fine?, text) per permission; missing ones are warnings, not failures. `user` is the
     database user (USER_NAME()); the state permission is the one this engine needs for
     list_long_running_queries to see other sessions (catalog/access.py)."""
-    read = (
-        "the tools reach only the tables and columns granted to the user one by one; to"
-        f" read every table: ALTER ROLE db_datareader ADD MEMBER {quote(user)}"
-    )
     state = f"list_long_running_queries sees only its own session without it: {access.grant}"
     return [
-        _permission_line("SELECT on the database", select, read),
+        _permission_line("SELECT on the database", select, database_select_missing(user)),
         _permission_line(access.permission, access.sees_all_sessions, state),
     ]
 

@@ -121,11 +121,8 @@ def _permission_notes(
         return []
     notes = []
     if not grants.can_select:  # not in db_datareader: SELECT granted table by table, if at all
-        user = access.quote(grants.user_name or "")
         notes.append(
-            "no SELECT on the database: list_tables, describe_table and read_data reach only"
-            f" the tables and columns granted to the user (ALTER ROLE db_datareader ADD MEMBER"
-            f" {user}; reads every table)"
+            "no SELECT on the database: " + access.database_select_missing(grants.user_name or "")
         )
     if state is not None and not state.sees_all_sessions:
         notes.append(
