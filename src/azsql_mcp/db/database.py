@@ -67,6 +67,9 @@ from azsql_mcp.db.sqlpolicy import ReadPolicy
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 UNANSWERED = "(host down, or a firewall drops the traffic)"  # ends a reachability timeout
+# Azure SQL Database: 40508 "USE statement is not supported to switch between databases",
+# 40515 "Reference to database and/or server name in '...' is not supported".
+ONE_DATABASE_ERRORS = frozenset({40508, 40515})
 # Retry jitter for every read: one generator, not one seeded from os.urandom per call.
 _JITTER = random.Random()
 
@@ -682,11 +685,6 @@ class SourceDatabase(Database):
 
 
 # --- parameters ---------------------------------------------------------------------------
-
-
-# Azure SQL Database: 40508 "USE statement is not supported to switch between databases",
-# 40515 "Reference to database and/or server name in '...' is not supported".
-ONE_DATABASE_ERRORS = frozenset({40508, 40515})
 
 
 def bind_params(

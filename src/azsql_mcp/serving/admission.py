@@ -318,10 +318,12 @@ class McpRequestGuard:
         if self.session_idle_s is not None and _of_a_session_era(scope):
             session_id = _header(scope, b"mcp-session-id")
             if session_id is not None:
-                await self._in_session(session_id.decode("latin-1"), client, scope, receive, send)
+                await self._in_session(
+                    session_id.decode("latin-1"), client, scope, receive, send, max_body
+                )
                 return
             if scope["method"] == "POST":
-                await self._opening(client, self.session_idle_s, scope, receive, send)
+                await self._opening(client, self.session_idle_s, scope, receive, send, max_body)
                 return
         if scope["method"] == "GET":  # the session's listening stream: ends on shutdown
             await self.app(scope, receive, _Responding(scope, send))
@@ -361,7 +363,13 @@ class McpRequestGuard:
         return responding
 
     async def _in_session(
-        self, session_id: str, client: str, scope: Scope, receive: Receive, send: Send
+        self,
+        session_id: str,
+        client: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        max_body: int,
     ) -> None:
         """A request of an HTTP session: it keeps the session from idling out meanwhile.
 
@@ -376,7 +384,6 @@ class McpRequestGuard:
                 responding = _Responding(scope, send)
                 await self.app(scope, receive, responding)
             else:
-                max_body = self.state.limits.max_body_bytes
                 responding = await self._post(scope, receive, send, max_body)
         finally:
             if counted:
@@ -385,7 +392,13 @@ class McpRequestGuard:
                 sessions.end(session_id, client, gone=deleted)
 
     async def _opening(
-        self, client: str, idle_s: float, scope: Scope, receive: Receive, send: Send
+        self,
+        client: str,
+        idle_s: float,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        max_body: int,
     ) -> None:
         """A POST without a session ID, which opens a session when it is an initialize."""
         sessions, limit = self.state.sessions, self.state.limits.max_sessions_per_client
@@ -411,7 +424,7 @@ class McpRequestGuard:
             await send(message)
 
         try:
-            await self._post(scope, receive, send_opening, self.state.limits.max_body_bytes)
+            await self._post(scope, receive, send_opening, max_body)
         finally:
             if not settled:
                 sessions.settle(client, None)
