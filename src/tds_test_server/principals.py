@@ -258,7 +258,12 @@ class Principal:
         holds SELECT on the database), and no DENY on any. Column permissions aside."""
         if self.privileged:
             return True
-        states = {state for _, state in self._states(conn, permission, object_id, schema_id)}
+        return self._holds(permission, self._states(conn, permission, object_id, schema_id))
+
+    def _holds(self, permission: str, rows: list[tuple[int, str]]) -> bool:
+        """Some GRANT among `rows` (`_states`; db_datareader holds SELECT on the
+        database), and no DENY."""
+        states = {state for _, state in rows}
         granted = "G" in states or (permission == "SELECT" and self.reads_all)
         return granted and "D" not in states
 
@@ -293,8 +298,7 @@ class Principal:
             return Access(True, False, frozenset(), frozenset())
         rows = self._states(conn, "SELECT", object_id, schema_id)
         above_denied = any(k != OBJECT_CLASS and state == "D" for k, state in rows)
-        states = {state for _, state in rows}
-        table = ("G" in states or self.reads_all) and "D" not in states
+        table = self._holds("SELECT", rows)
         columns = conn.execute(
             "SELECT column_id, state FROM __azsql_column_permissions WHERE object_id = ?"
             " AND permission_name = 'SELECT' AND grantee IN"

@@ -35,6 +35,12 @@ from .token_stream import Tokens
 _PERMISSION_VERBS = ("GRANT", "DENY", "REVOKE")
 # The sys.objects types each kept permission applies to (procedures and scalar
 # functions are executed; tables, views and inline table-valued functions selected).
+# The tables GRANT, DENY and REVOKE keep their rows in, with each row's key columns.
+_OBJECT_ROWS = ("__azsql_permissions", ("class", "major_id", "grantee", "permission_name"))
+_COLUMN_ROWS = (
+    "__azsql_column_permissions",
+    ("object_id", "column_id", "grantee", "permission_name"),
+)
 _PERMISSION_OBJECT_TYPES = {"EXECUTE": ("P", "PC", "FN", "FS", "X"), "SELECT": ("U", "V", "IF")}
 
 
@@ -186,18 +192,7 @@ class Ddl(SchemaObjects):
             self._column_permission(verb, major_id, columns, grantees)
             return
         for grantee in grantees:
-            key = (klass, major_id, grantee, permission)
-            if verb == "REVOKE":
-                self.conn.execute(
-                    "DELETE FROM __azsql_permissions WHERE class = ? AND major_id = ?"
-                    " AND grantee = ? AND permission_name = ?",
-                    key,
-                )
-            else:  # a GRANT replaces a DENY of the same permission, and the reverse
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO __azsql_permissions VALUES (?, ?, ?, ?, ?)",
-                    (*key, "G" if verb == "GRANT" else "D"),
-                )
+            self._keep(verb, _OBJECT_ROWS, (klass, major_id, grantee, permission))
 
     def _column_permission(
         self, verb: str, object_id: int, columns: list[str], grantees: list[str]
@@ -213,18 +208,23 @@ class Ddl(SchemaObjects):
             ids.append(column.column_id)
         for grantee in grantees:
             for column_id in ids:
-                key = (object_id, column_id, grantee, "SELECT")
-                if verb == "REVOKE":
-                    self.conn.execute(
-                        "DELETE FROM __azsql_column_permissions WHERE object_id = ?"
-                        " AND column_id = ? AND grantee = ? AND permission_name = ?",
-                        key,
-                    )
-                else:
-                    self.conn.execute(
-                        "INSERT OR REPLACE INTO __azsql_column_permissions VALUES (?, ?, ?, ?, ?)",
-                        (*key, "G" if verb == "GRANT" else "D"),
-                    )
+                self._keep(verb, _COLUMN_ROWS, (object_id, column_id, grantee, "SELECT"))
+
+    def _keep(
+        self, verb: str, rows: tuple[str, tuple[str, ...]], key: tuple[int | str, ...]
+    ) -> None:
+        """One permission row of `rows` (table, key columns) after GRANT, DENY or REVOKE:
+        REVOKE removes it, and a GRANT replaces a DENY of the same permission, and the
+        reverse."""
+        table, columns = rows
+        if verb == "REVOKE":
+            where = " AND ".join(f"{c} = ?" for c in columns)
+            self.conn.execute(f"DELETE FROM {table} WHERE {where}", key)
+        else:
+            self.conn.execute(
+                f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?, ?)",
+                (*key, "G" if verb == "GRANT" else "D"),
+            )
 
     def _permission_target(self, kind: str, parts: list[str], permission: str) -> tuple[int, int]:
         """(class, major_id) of `ON SCHEMA::s` or `ON [OBJECT::]s.o`, as
