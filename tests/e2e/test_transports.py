@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,42 @@ def test_health_is_503_while_a_source_is_down(tmp_path: Path) -> None:
     body = response.json()
     assert body["status"] == "not_ready"
     assert body["sources"]["down"]["ready"] is False and body["sources"]["down"]["reason"]
+
+
+def test_health_shows_why_a_source_is_down_only_to_an_admin(tmp_path: Path) -> None:
+    """The database's error text names its server and login: /health is unauthenticated,
+    so only a caller who may open the console (here: a token with sql.admin) reads it."""
+    tokens = [
+        {"token": "reader-token", "subject": "reader", "scopes": ["sql.read"]},
+        {"token": "admin-token", "subject": "admin", "scopes": ["sql.read", "sql.admin"]},
+    ]
+    env = clean_env(
+        {
+            "AZSQL_MCP_SOURCES__DOWN__SERVER": "127.0.0.1,1",
+            "AZSQL_MCP_SOURCES__DOWN__USERNAME": "login-name-7",
+            "AZSQL_MCP_SOURCES__DOWN__PASSWORD": "p",
+            "AZSQL_MCP_SOURCES__DOWN__CONNECTION_TIMEOUT_S": "1",
+            "AZSQL_MCP_SERVER__AUTH__MODE": "static_tokens",
+            "AZSQL_MCP_SERVER__AUTH__STATIC_TOKENS": json.dumps(tokens),
+        }
+    )
+
+    def reason(base: str, token: str | None) -> str:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = httpx.get(base + "/health", headers=headers)
+        assert response.status_code == 503
+        return str(response.json()["sources"]["down"]["reason"])
+
+    with http_server(env, str(tmp_path), "--stateless") as base:
+        deadline = time.monotonic() + 30
+        while (admin := reason(base, "admin-token")).startswith("starting"):
+            assert time.monotonic() < deadline, admin
+            time.sleep(0.2)
+        others = [reason(base, None), reason(base, "reader-token"), reason(base, "wrong")]
+    assert "cannot reach 127.0.0.1:1" in admin
+    for other in others:
+        assert other.startswith("unavailable") and "sql.admin" in other
+        assert "127.0.0.1" not in other and "login-name-7" not in other
 
 
 BROKEN_DIST = {

@@ -81,7 +81,7 @@ def test_a_misspelt_azure_sql_variable_gets_the_names_it_may_mean() -> None:
 async def test_no_source_is_said_everywhere() -> None:
     app = build()
     assert "source        NONE: no database source is configured" in await banner(app, "http", None)
-    body, status = health_report(app)
+    body, status = health_report(app, details=True)
     assert (status, body["status"]) == (503, "no_source")
     async with Client(app.mcp) as client:
         result = await client.call_tool("health_check", {}, raise_on_error=False)

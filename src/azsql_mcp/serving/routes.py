@@ -4,7 +4,9 @@ With worker processes, /health and /health/live answer for the worker that took 
 request; /metrics sums every worker's metrics (azsql_mcp/metrics.py).
 
 None of them needs a token: probes and scrapers do not authenticate. Keep them
-off the public route (docs/deployment.md).
+off the public route (docs/deployment.md). Why a source is not ready is the database's
+own error text, which names its server and login: /health shows it only to a caller
+who may open the console, and says "unavailable" to everyone else.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from azsql_mcp.metrics import exposition
+from azsql_mcp.serving.console.access import admin_refusal
 from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
@@ -26,7 +29,8 @@ if TYPE_CHECKING:
 def add_routes(app: App) -> None:
     @app.mcp.custom_route("/health", methods=["GET"])
     async def health(request: Request) -> Response:
-        return JSONResponse(*health_report(app))
+        details = await admin_refusal(app, request) is None
+        return JSONResponse(*health_report(app, details=details))
 
     @app.mcp.custom_route("/health/live", methods=["GET"])
     async def live(request: Request) -> Response:
@@ -42,10 +46,24 @@ def add_routes(app: App) -> None:
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-def health_report(app: App) -> tuple[dict[str, Any], int]:
+# What a caller without the console's access reads for a source that is not ready
+# and not starting.
+UNAVAILABLE = (
+    "unavailable; the reason is in the server's log and console, and here for a token"
+    " with sql.admin"
+)
+
+
+def health_report(app: App, *, details: bool) -> tuple[dict[str, Any], int]:
     """The /health body and status: 503 while any source is not ready, or none is
-    configured (a server that can reach no database is not ready to serve)."""
+    configured (a server that can reach no database is not ready to serve). Without
+    `details`, a not-ready source's reason is only "starting" or UNAVAILABLE."""
     sources = app.readiness()
+    if not details:
+        for state in sources.values():
+            reason = state["reason"]
+            if reason is not None and not reason.startswith("starting"):
+                state["reason"] = UNAVAILABLE
     ready = bool(sources) and all(s["ready"] for s in sources.values())
     body = {
         "status": "ok" if ready else ("not_ready" if sources else "no_source"),

@@ -57,6 +57,15 @@ async def refusal(app: App, request: Request) -> Response | None:
         origin = request.headers.get("origin")
         if origin and urlsplit(origin).netloc != request.headers.get("host"):
             return PlainTextResponse("cross-site form posts are refused", status_code=403)
+    return await admin_refusal(app, request)
+
+
+async def admin_refusal(app: App, request: Request) -> Response | None:
+    """None when the caller may see what the server knows about itself (the console,
+    `/health`'s reasons): on a loopback server without client authentication anyone,
+    else a client whose bearer token carries `sql.admin`; otherwise the answer that
+    says why not."""
+    server = app.settings.server
     provider = app.mcp.auth
     if provider is None:
         if is_loopback(server.host):
