@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     REGISTRY: CollectorRegistry
     TOOL_CALLS: Counter
     TOOL_LATENCY: Histogram
+    COMPONENT_REQUESTS: Counter
+    COMPONENT_LATENCY: Histogram
     POOL_CONNECTIONS: Gauge
     DB_ERRORS: Counter
     DB_RETRIES: Counter
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     CONFIG_RELOADS: Counter
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _creating = threading.Lock()
 
 
@@ -62,7 +65,21 @@ def _create() -> dict[str, Any]:
             "azsql_mcp_tool_latency_seconds",
             "Tool call latency.",
             ["tool", "plugin"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        ),
+        "COMPONENT_REQUESTS": Counter(
+            "azsql_mcp_prompt_resource_requests",
+            "Prompt gets and resource reads by kind (prompt, resource), name (a resource's"
+            " registered URI or URI template), plugin and outcome.",
+            ["kind", "name", "plugin", "outcome"],
+            registry=registry,
+        ),
+        "COMPONENT_LATENCY": Histogram(
+            "azsql_mcp_prompt_resource_latency_seconds",
+            "Prompt get and resource read latency.",
+            ["kind", "name", "plugin"],
+            buckets=LATENCY_BUCKETS,
             registry=registry,
         ),
         "POOL_CONNECTIONS": Gauge(

@@ -197,6 +197,24 @@ async def test_metrics_and_one_audit_line_per_call(tmp_path: Path) -> None:
     assert "do-not-log-me" not in audit.read_text()
 
 
+async def test_prompts_and_resource_reads_are_counted_and_timed() -> None:
+    app = build(sources={"prod": UNREACHABLE})
+    read = {"kind": "resource", "name": "demo://status", "plugin": "inline", "outcome": "ok"}
+    got = {"kind": "prompt", "name": "ask", "plugin": "inline", "outcome": "ok"}
+    unknown = {"kind": "resource", "name": "(unknown)", "plugin": "", "outcome": "error"}
+    counted = "azsql_mcp_prompt_resource_requests_total"
+    before = [sample(counted, labels) for labels in (read, got, unknown)]
+    async with Client(app.mcp) as client:
+        await client.read_resource("demo://status")
+        await client.get_prompt("ask", {"topic": "x", "source": "prod"})
+        with pytest.raises(Exception, match="demo://made-up"):
+            await client.read_resource("demo://made-up")
+    after = [sample(counted, labels) for labels in (read, got, unknown)]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
+    timed = {"kind": "resource", "name": "demo://status", "plugin": "inline"}
+    assert sample("azsql_mcp_prompt_resource_latency_seconds_count", timed) >= 1
+
+
 async def test_made_up_tool_names_share_one_metric_label(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
     app = build(audit={"path": str(audit)})

@@ -1,6 +1,6 @@
 """The tool-call middleware: every tool call passes it for a concurrency slot, the tool
 metrics, one audit line (auditlog.py) and argument errors worded for the agent
-(argerrors.py); a prompt or a resource read, for a slot and an audit line."""
+(argerrors.py); a prompt or a resource read, for a slot, its metrics and an audit line."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 
 class ToolCallMiddleware(Middleware):
-    """Limits, counts, times and audits every tool call, and words its argument errors;
-    limits and audits every prompt and resource read. A config reload swaps `audit` and
+    """Limits, counts, times and audits every tool call, prompt and resource read, and
+    words a tool call's argument errors. A config reload swaps `audit` and
     updates `limits` in place; the tools a reload declares are looked up in `plugins`.
 
     It overrides `__call__` (FastMCP's documented entry point) rather than
@@ -57,7 +57,7 @@ class ToolCallMiddleware(Middleware):
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         method = context.method
-        label: str | None = None  # the tool metrics' label; prompts and reads have none
+        label: str | None = None  # the tool metrics' label; prompts and reads have their own
         kind: Audited
         if method == "tools/call":
             requested = context.message.name
@@ -97,6 +97,9 @@ class ToolCallMiddleware(Middleware):
             if label is not None:
                 _calls(label, plugin, outcome).inc()
                 _latency(label, plugin).observe(duration)
+            else:
+                _requests(kind, name, plugin, outcome).inc()
+                _component_latency(kind, name, plugin).observe(duration)
             line = audit_line(kind, name, plugin, record, duration, outcome, number)
             self.recent.append(line)
             if self.audit is not None:
@@ -168,6 +171,16 @@ def _calls(tool: str, plugin: str, outcome: str) -> Counter:
 @functools.lru_cache(maxsize=256)
 def _latency(tool: str, plugin: str) -> Histogram:
     return metrics.TOOL_LATENCY.labels(tool, plugin)
+
+
+@functools.lru_cache(maxsize=256)
+def _requests(kind: str, name: str, plugin: str, outcome: str) -> Counter:
+    return metrics.COMPONENT_REQUESTS.labels(kind, name, plugin, outcome)
+
+
+@functools.lru_cache(maxsize=256)
+def _component_latency(kind: str, name: str, plugin: str) -> Histogram:
+    return metrics.COMPONENT_LATENCY.labels(kind, name, plugin)
 
 
 def _classify(exc: BaseException) -> tuple[str, int | None]:
