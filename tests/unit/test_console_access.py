@@ -103,15 +103,59 @@ def test_an_oversized_query_form_is_refused_unread() -> None:
 
 
 def test_host_names_are_read_as_the_mcp_endpoint_reads_them() -> None:
-    from azsql_mcp.serving.console.access import host_allowed
-
-    loopback = ["127.0.0.1", "localhost", "::1"]
-    assert host_allowed("[::1]:8000", loopback) and host_allowed("[::1]", loopback)
-    assert host_allowed("LOCALHOST:8000", loopback)
-    assert not host_allowed("evil.example:8000", loopback)
-    assert host_allowed("mcp.example.com:8443", ["mcp.example.com:*"])
-    assert host_allowed("mcp.example.com", ["mcp.example.com"])
-    assert not host_allowed("mcp.example.com.evil:1", ["mcp.example.com:*"])
-    assert not host_allowed("[::1", loopback)
+    """One host check for every path (FastMCP's): the console accepts exactly the Host
+    headers /mcp does, patterns included."""
     web = client()
-    assert web.get("/", headers={"Host": "[::1]:8000"}).status_code == 200
+    for host in ("[::1]:8000", "[::1]", "LOCALHOST:8000"):
+        assert web.get("/", headers={"Host": host}).status_code == 200, host
+    for host in ("evil.example:8000", "[::1"):
+        assert web.get("/", headers={"Host": host}).status_code == 421, host
+    beyond = client(
+        host="0.0.0.0",
+        console="on",
+        allowed_hosts=["*.example.com"],
+        auth={"mode": "static_tokens", "static_tokens": TOKENS},
+    )
+    admin = {"Authorization": "Bearer admin-token"}
+    assert beyond.get("/", headers=admin | {"Host": "mcp.example.com"}).status_code == 200
+    assert beyond.get("/", headers=admin | {"Host": "mcp.example.org"}).status_code == 421
+
+
+def test_pages_are_never_framed_or_cached() -> None:
+    web = client()
+    for path in ("/", "/console/query", "/console/activity/rows"):
+        headers = web.get(path).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["cache-control"] == "no-store"
+    refused = client(host="0.0.0.0", console="on", allowed_hosts=["127.0.0.1"]).get("/")
+    assert refused.status_code == 403 and refused.headers["x-frame-options"] == "DENY"
+
+
+def test_a_post_another_site_makes_is_refused_by_sec_fetch_site_too() -> None:
+    web = client()
+    for site in ("cross-site", "same-site"):
+        post = web.post("/console/query", data={"sql": ""}, headers={"Sec-Fetch-Site": site})
+        assert post.status_code == 403, site
+    for site in ("same-origin", "none"):
+        post = web.post("/console/query", data={"sql": ""}, headers={"Sec-Fetch-Site": site})
+        assert post.status_code == 200, site
+
+
+def test_the_query_runner_keeps_the_clients_rate_limit() -> None:
+    web = client(limits={"rate_per_minute": 1, "rate_burst": 1})
+    assert web.post("/console/query", data={"sql": ""}).status_code == 200
+    limited = web.post("/console/query", data={"sql": ""})
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert web.get("/console/query").status_code == 200  # pages are not counted
+
+
+def test_a_source_name_is_sent_back_whole_by_the_schema_picker() -> None:
+    sources = {
+        name: {"server": "127.0.0.1,1", "username": "u", "password": "p"}
+        for name in ("main", "eu&x=1")
+    }
+    app = build_app(settings_from_mapping({"server": {"transport": "http"}, "sources": sources}))
+    page = TestClient(http_app(app), base_url="http://127.0.0.1").get("/console/schema").text
+    assert '<a href="?source=eu%26x%3D1">eu&amp;x=1</a>' in page

@@ -297,7 +297,7 @@ class McpRequestGuard:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
             await self.app(scope, receive, send)
             return
-        client = _client_key(scope)
+        client = client_key(scope)
         retry_after = self.state.take(client)
         if retry_after is not None:
             metrics.LIMITED_REQUESTS.labels("rate").inc()
@@ -453,7 +453,7 @@ def _capped(receive: Receive, max_body: int) -> Receive:
     return receive_capped
 
 
-def _client_key(scope: Scope) -> str:
+def client_key(scope: Scope) -> str:
     """The token's subject when authenticated, else the peer address."""
     token = getattr(scope.get("user"), "access_token", None)
     subject = getattr(token, "subject", None) or getattr(token, "client_id", None)

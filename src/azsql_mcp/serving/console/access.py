@@ -1,7 +1,8 @@
 """Who may open the console: anyone on this machine when the server listens on loopback
 without client authentication; otherwise a client whose bearer token carries
-`sql.admin`. Requests must name this server in Host (DNS-rebinding protection) and
-form posts must come from its own pages (Origin)."""
+`sql.admin`. Form posts must come from its own pages (Origin, Sec-Fetch-Site). The
+Host header is checked for every path, the console's too, by FastMCP's host guard
+(DNS-rebinding protection, serving/http.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from azsql_mcp.api import ADMIN_SCOPE
-from azsql_mcp.serving.hosts import LOOPBACK_HOSTS, is_loopback
+from azsql_mcp.serving.hosts import is_loopback
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
@@ -25,39 +26,20 @@ def console_enabled(settings: Settings) -> bool:
     return mode == "on" or (mode == "auto" and is_loopback(settings.server.host))
 
 
-def host_allowed(header: str, allowed: list[str]) -> bool:
-    """Whether a Host header names this server, read as the MCP endpoint reads
-    `allowed_hosts`: an entry is a name (any port), `name:port`, or `name:*`; IPv6
-    addresses in brackets or not ([::1]:8000 matches ::1)."""
-    if header in allowed:
-        return True
-    try:
-        name = urlsplit("//" + header).hostname or ""
-    except ValueError:
-        return False
-    for entry in allowed:
-        if entry.endswith(":*") and header.startswith(entry[:-2] + ":"):
-            return True
-        if name == entry.strip("[]").lower():
-            return True
-    return False
-
-
 async def refusal(app: App, request: Request) -> Response | None:
     """None when the request may see the console, else the answer that says why not."""
-    server = app.settings.server
-    host = request.headers.get("host") or ""
-    names = [*server.allowed_hosts] + (list(LOOPBACK_HOSTS) if is_loopback(server.host) else [])
-    if names and not host_allowed(host, names):
-        return PlainTextResponse(
-            f"Host {host!r} is not one this server answers to; add it to [server] allowed_hosts",
-            status_code=421,
-        )
-    if request.method == "POST":
-        origin = request.headers.get("origin")
-        if origin and urlsplit(origin).netloc != request.headers.get("host"):
-            return PlainTextResponse("cross-site form posts are refused", status_code=403)
+    if request.method == "POST" and not _same_origin(request):
+        return PlainTextResponse("cross-site form posts are refused", status_code=403)
     return await admin_refusal(app, request)
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser names where a post comes from in Origin, and (current ones) in
+    Sec-Fetch-Site; a client that sends neither is not a browser another site drives."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host"):
+        return False
+    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
 
 
 async def admin_refusal(app: App, request: Request) -> Response | None:

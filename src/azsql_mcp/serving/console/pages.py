@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from azsql_mcp.catalog.diagram import er_diagram, select_tables
 from azsql_mcp.catalog.schema import OutlineForeignKey, schema_overview
@@ -133,7 +134,8 @@ async def components(app: App) -> str:
             ]
         )
     return (
-        '<p class="muted">What a client without scopes restrictions sees.</p>'
+        '<p class="muted">What a client with the scopes of your token sees (without client'
+        " authentication, every client sees all of it).</p>"
         f"<h2>Tools ({len(tool_rows)})</h2>"
         + table(["tool", "plugin", "description", "input schema"], tool_rows, row_id="tools")
         + f"<h2>Resources ({len(resource_rows)})</h2>"
@@ -156,7 +158,7 @@ async def schema(app: App, source: str | None) -> str:
         return '<p class="bad">No source is configured.</p>'
     source = source if source in names else (app.settings.server.default_source or names[0])
     picker = " · ".join(
-        f"<b>{esc(n)}</b>" if n == source else f'<a href="?source={esc(n)}">{esc(n)}</a>'
+        f"<b>{esc(n)}</b>" if n == source else f'<a href="?source={_query_value(n)}">{esc(n)}</a>'
         for n in names
     )
     db = app.databases.get(source)
@@ -185,7 +187,7 @@ async def schema(app: App, source: str | None) -> str:
             f' <span class="muted">{esc(t.type)}, {len(t.columns)} columns</span></summary>'
             f"{cols}</details>"
         )
-        by_schema.setdefault(t.name.split(".", 1)[0], []).append(block)
+        by_schema.setdefault(t.schema_name, []).append(block)
     listing = "".join(
         f"<h2>Schema {esc(name)}</h2>{''.join(blocks)}" for name, blocks in by_schema.items()
     )
@@ -194,6 +196,11 @@ async def schema(app: App, source: str | None) -> str:
         f"<p>Source: {picker}</p>{note}<h2>ER diagram</h2>"
         f'<div style="overflow:auto">{er_svg(er_diagram(select_tables(outline)))}</div>{listing}'
     )
+
+
+def _query_value(text: str) -> str:
+    """`text` as one query-string value inside an HTML attribute."""
+    return esc(quote(text, safe=""))
 
 
 def _key_of(column: str, primary: list[str], foreign_keys: list[OutlineForeignKey]) -> str:

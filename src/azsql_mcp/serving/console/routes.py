@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
@@ -9,6 +10,8 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from azsql_mcp import metrics
+from azsql_mcp.serving.admission import client_key
 from azsql_mcp.serving.console import pages
 from azsql_mcp.serving.console.access import console_enabled, refusal
 from azsql_mcp.serving.console.layout import page
@@ -18,6 +21,15 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_FORM_BYTES = 200_000
+# Pages with the server's data and a form that runs queries: never framed by another
+# site (a click in a frame would post with the console's own Origin), never cached.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 
 def add_console(app: App) -> None:
@@ -29,7 +41,9 @@ def add_console(app: App) -> None:
         def wrap(handler: Handler) -> Handler:
             async def guarded(request: Request) -> Response:
                 refused = await refusal(app, request)
-                return refused if refused is not None else await handler(request)
+                response = refused if refused is not None else await handler(request)
+                response.headers.update(SECURITY_HEADERS)
+                return response
 
             app.mcp.custom_route(path, methods=methods)(guarded)
             return handler
@@ -62,6 +76,14 @@ def add_console(app: App) -> None:
     async def query(request: Request) -> Response:
         if request.method == "GET":
             return HTMLResponse(page("Query runner", "/console/query", pages.query_form(app)))
+        retry_after = app.limits.take(client_key(request.scope))
+        if retry_after is not None:  # the runner's calls count as the client's MCP requests do
+            metrics.LIMITED_REQUESTS.labels("rate").inc()
+            return Response(
+                "rate limit exceeded: slow down and retry after the Retry-After seconds",
+                status_code=429,
+                headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+            )
         body = await form_body(request)
         if body is None:
             return Response(f"form larger than {MAX_FORM_BYTES} bytes", status_code=413)
