@@ -3,9 +3,9 @@
 `er_diagram` builds the one model of it; `render_mermaid` writes it as a Mermaid
 `erDiagram` (the diagram resources) and the console draws it as SVG
 (serving/console/erd.py). A column the user may not SELECT carries NO_SELECT_MARK (in
-Mermaid, as the attribute's comment). Entity names are quoted (`"SalesLT.Customer"`), which Mermaid
-allows for any text without `"` or `%`; column names and types keep to the characters
-Mermaid's attribute syntax takes.
+Mermaid, as the attribute's comment). Entity names are quoted (`"SalesLT.Customer"`),
+which Mermaid allows for any text without `"` or `%`; column names and types keep to the
+characters Mermaid's attribute syntax takes.
 """
 
 from __future__ import annotations
