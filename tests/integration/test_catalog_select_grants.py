@@ -12,6 +12,7 @@ error 230.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,17 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
-from azsql_mcp.catalog import NO_SELECT, NO_SELECT_STAR
+from azsql_mcp import Limits, Security, SourceSettings, catalog
+from azsql_mcp.catalog import NO_SELECT, NO_SELECT_MARK, NO_SELECT_STAR
+from azsql_mcp.db.database import SourceDatabase
+from azsql_mcp.plugins.builtin_auth import SqlLogin
 from azsql_mcp.testing.pytest_plugin import (
     DRIVERS,
     PRINCIPALS,
     READER,
     READER_USER,
     sample_tds_server,
+    source_config,
 )
 from tds_test_server import ThreadedTdsServer
 
@@ -186,3 +191,97 @@ async def test_sql_query_builder_shows_the_columns_it_may_not_read(
     )
     text = "\n".join(m.content.text for m in result.messages)
     assert (NO_SELECT_STAR in text) == (azsql_principal == READER)
+
+
+def _columns_of(schema_text: str, table: str) -> dict[str, str]:
+    """database://schema's columns of one table, by name: the rest of each entry."""
+    line = next(x for x in schema_text.splitlines() if x.startswith(f"{table}: "))
+    listed = line.removeprefix(f"{table}: ").split("; FK ")[0]
+    return {c.split(" ")[0]: c for c in listed.split(", ")}
+
+
+async def test_the_schema_marks_the_columns_describe_table_marks(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    (schema,) = await mcp_client.read_resource("database://schema")
+    for table in (CUSTOMER, "SalesLT.Product"):
+        result = await mcp_client.call_tool("describe_table", {"table": table})
+        assert result.structured_content is not None
+        described = {c["name"]: c["selectable"] for c in result.structured_content["columns"]}
+        listed = _columns_of(schema.text, table)
+        assert list(listed) == list(described)
+        marked = {n: not c.endswith(f" ({NO_SELECT_MARK})") for n, c in listed.items()}
+        assert marked == described
+    customer = _columns_of(schema.text, CUSTOMER)
+    if azsql_principal == READER:
+        assert customer["NameStyle"] == f"NameStyle bit! ({NO_SELECT_MARK})"
+        assert customer["CustomerID"] == "CustomerID int! PK"
+        assert _columns_of(schema.text, "SalesLT.Product")["StandardCost"].endswith(
+            f"! ({NO_SELECT_MARK})"
+        )
+        assert NO_SELECT_STAR in schema.text
+    else:
+        assert NO_SELECT_MARK not in schema.text and NO_SELECT_STAR not in schema.text
+
+
+async def test_the_diagrams_mark_the_columns_the_user_may_not_read(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    (diagram,) = await mcp_client.read_resource("database://schema/diagram/SalesLT/Customer")
+    lines = diagram.text.splitlines()
+    denied = f'        bit NameStyle "{NO_SELECT_MARK}"'
+    if azsql_principal == READER:
+        assert denied in lines and "        int CustomerID PK" in lines
+        assert NO_SELECT_STAR in diagram.text
+    else:
+        assert "        bit NameStyle" in lines and NO_SELECT_MARK not in diagram.text
+        assert NO_SELECT_STAR not in diagram.text
+
+
+def _asked(statements: list[str]) -> tuple[int, int]:
+    """How many statements asked for SELECT on the database, and how many per column."""
+    folded = [re.sub(r"\bN'", "'", " ".join(s.upper().split())) for s in statements]
+    database = sum("HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT') AS" in s for s in folded)
+    per_column = sum("'SELECT', C.NAME, 'COLUMN')" in s for s in folded)
+    return database, per_column
+
+
+async def test_the_schema_asks_per_column_only_without_select_on_the_database(
+    mcp_client: Client[Any], azsql_principal: str, tds_server: ThreadedTdsServer
+) -> None:
+    tds_server.record.clear()
+    await mcp_client.read_resource("database://schema")
+    database, per_column = _asked(tds_server.record.statements)
+    assert database == 1
+    # the reader outside db_datareader: one statement for every table's columns
+    assert per_column == (1 if azsql_principal == READER else 0)
+
+
+async def test_the_overview_model_says_selectable_as_describe_table_does(
+    tds_server: ThreadedTdsServer, tds_password: str, azsql_principal: str, azsql_driver: str
+) -> None:
+    """OutlineColumn.selectable against ColumnDetail.selectable, for every table the
+    user sees; read two rows a page too, as the catalog pages past max_rows."""
+    config = source_config(tds_server, tds_password, azsql_principal, azsql_driver)
+    settings = SourceSettings.model_validate({k: v for k, v in config.items() if k != "auth"})
+    dbs = [
+        SourceDatabase("main", settings, Security(), limits, SqlLogin(settings))
+        for limits in (Limits(), Limits(max_rows=2))
+    ]
+    try:
+        overview = await catalog.schema_overview(dbs[0])
+        assert await catalog.schema_overview(dbs[1]) == overview
+        denied = set()
+        for table in overview.tables:
+            described = await catalog.describe_table(dbs[0], table.name)
+            assert [(c.name, c.selectable) for c in table.columns] == [
+                (c.name, c.selectable) for c in described.columns
+            ]
+            denied |= {f"{table.name}.{c.name}" for c in table.columns if not c.selectable}
+    finally:
+        for db in dbs:
+            await db.close()
+    if azsql_principal == READER:
+        assert "SalesLT.Product.StandardCost" in denied and len(denied) == 1 + 15 - len(READABLE)
+    else:
+        assert denied == set()

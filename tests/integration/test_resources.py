@@ -5,6 +5,8 @@ import json
 import pytest
 from fastmcp import Client
 
+from azsql_mcp import catalog
+
 
 def text_of(contents) -> str:
     (content,) = contents
@@ -27,6 +29,20 @@ async def test_schema_is_compact_and_fenced(mcp_client):
     assert "CustomerID int! PK" in line and "FirstName nvarchar(50)!" in line
     detail = next(x for x in text.splitlines() if x.startswith("SalesLT.SalesOrderDetail:"))
     assert "SalesOrderID -> SalesLT.SalesOrderHeader(SalesOrderID)" in detail
+
+
+async def test_schema_asks_nothing_per_column_of_a_reader_of_the_database(
+    mcp_client, tds_server, azsql_principal
+):
+    # Both logins hold SELECT on the database (the reader through db_datareader): one
+    # HAS_PERMS_BY_NAME, for the database, and no column marked.
+    tds_server.record.clear()
+    text = text_of(await mcp_client.read_resource("database://schema"))
+    diagram = text_of(await mcp_client.read_resource("database://schema/diagram/SalesLT"))
+    asked = [s for s in tds_server.record.statements if "HAS_PERMS_BY_NAME" in s.upper()]
+    assert len(asked) == 2 and all("'DATABASE', 'SELECT'" in s for s in asked), asked
+    assert catalog.NO_SELECT_MARK not in text + diagram
+    assert catalog.NO_SELECT_STAR not in text + diagram
 
 
 async def test_tables(mcp_client):

@@ -156,6 +156,39 @@ def test_a_column_deny_wins_over_db_datareader(server: ThreadedTdsServer, odbc_d
         assert scalar(cnxn, "SELECT count(*) FROM sys.tables WHERE name = 'Wide'") == 1
 
 
+# Example H of "HAS_PERMS_BY_NAME (Transact-SQL)", over every column of every table in
+# one statement (as the schema overview asks it), the table named from the catalog row.
+EVERY_COLUMN = """
+SELECT s.name + '.' + o.name + '.' + c.name AS col,
+       HAS_PERMS_BY_NAME(QUOTENAME(s.name) + N'.' + QUOTENAME(o.name),
+                         N'OBJECT', N'SELECT', c.name, N'COLUMN') AS can_select
+FROM sys.objects AS o
+JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+JOIN sys.columns AS c ON c.object_id = o.object_id
+WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+ORDER BY s.name, o.name, c.column_id
+"""
+
+
+def test_has_perms_by_name_answers_per_column_in_a_query_of_many_tables(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    with connect(server, odbc_driver, "narrow") as cnxn:
+        rows = dict(cnxn.cursor().execute(EVERY_COLUMN).fetchall())
+        assert {t.rsplit(".", 1)[0] for t in rows} == {"dbo.Wide", "SalesLT.Product"}
+        assert [c for c, can in rows.items() if can != 1] == ["dbo.Wide.Salary"]
+        denied = EVERY_COLUMN.replace(
+            "ORDER BY",
+            "AND HAS_PERMS_BY_NAME(QUOTENAME(s.name)"
+            " + N'.' + QUOTENAME(o.name), N'OBJECT', N'SELECT', c.name, N'COLUMN') = 0 ORDER BY",
+        )
+        assert column(cnxn, denied) == ["dbo.Wide.Salary"]
+    with connect(server, odbc_driver, "other") as cnxn:
+        rows = dict(cnxn.cursor().execute(EVERY_COLUMN).fetchall())
+        assert len(rows) > 100  # db_datareader: every table
+        assert [c for c, can in rows.items() if can != 1] == ["dbo.Wide.Salary"]
+
+
 def test_a_table_deny_does_not_take_a_column_grant_away(server: ThreadedTdsServer) -> None:
     """ "A table-level DENY does not take precedence over a column-level GRANT"; a DENY
     on the schema or the database does."""

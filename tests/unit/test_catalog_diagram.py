@@ -82,3 +82,17 @@ def test_a_big_schema_is_cut_and_says_how_to_narrow_it() -> None:
     text = catalog.render_mermaid(many, max_tables=2)
     assert "%% 2 of 5 tables" in text and "database://schema/diagram/{schema}" in text
     assert text.count("{\n") == 2
+
+
+def test_a_column_the_user_may_not_select_carries_a_comment() -> None:
+    secret = OutlineColumn(name="Salary", type="money", nullable=True, selectable=False)
+    staff = table("dbo", "Staff", [("StaffID", "int", False)], pk=["StaffID"])
+    staff.columns.append(secret)
+    lines = catalog.render_mermaid([staff]).splitlines()
+    assert f'        money Salary "{catalog.NO_SELECT_MARK}"' in lines
+    assert "        int StaffID PK" in lines
+    text = catalog.render_schema(SchemaOverview(tables=[staff], truncated=False))
+    assert text.splitlines() == [
+        f"dbo.Staff: StaffID int! PK, Salary money ({catalog.NO_SELECT_MARK})",
+        catalog.NO_SELECT_STAR,
+    ]

@@ -76,3 +76,15 @@ def test_a_cut_diagram_says_so() -> None:
     many = [outline(f"s.t{i}", ["id"], ["id"], []) for i in range(5)]
     svg = er_svg(er_diagram(many, max_tables=2))
     assert "2 of 5 tables are drawn" in svg and svg.count('class="entity"') == 2
+
+
+def test_a_column_the_user_may_not_select_is_marked() -> None:
+    staff = outline("dbo.Staff", ["StaffID"], ["StaffID"], [])
+    staff.columns.append(
+        OutlineColumn(name="Salary", type="money", nullable=True, selectable=False)
+    )
+    _, _, lines = boxes(er_svg(er_diagram([staff])))["dbo.Staff"]
+    assert [line.strip() for line in lines] == [
+        "PK StaffID",
+        f"Salary ({catalog.NO_SELECT_MARK})",
+    ]

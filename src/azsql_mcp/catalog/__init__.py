@@ -33,6 +33,7 @@ from azsql_mcp.catalog.showplan import (
 from azsql_mcp.catalog.tables import (
     DEFINITION_HIDDEN,
     NO_SELECT,
+    NO_SELECT_MARK,
     NO_SELECT_STAR,
     TABLE_HIDDEN,
     CatalogError,
@@ -55,6 +56,7 @@ __all__ = [
     "DEFINITION_HIDDEN",
     "DIAGRAM_MAX_TABLES",
     "NO_SELECT",
+    "NO_SELECT_MARK",
     "NO_SELECT_STAR",
     "TABLE_HIDDEN",
     "CatalogError",

@@ -2,9 +2,10 @@
 
 `er_diagram` builds the one model of it; `render_mermaid` writes it as a Mermaid
 `erDiagram` (the diagram resources) and the console draws it as SVG
-(serving/console/erd.py). Entity names are quoted (`"SalesLT.Customer"`), which Mermaid
-allows for any text without `"` or `%`; column names and types keep to the characters
-Mermaid's attribute syntax takes.
+(serving/console/erd.py). A column the user may not SELECT carries NO_SELECT_MARK (in
+Mermaid, as the attribute's comment). Entity names are quoted (`"SalesLT.Customer"`),
+which Mermaid allows for any text without `"` or `%`; column names and types keep to the
+characters Mermaid's attribute syntax takes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from azsql_mcp.catalog.schema import SchemaOverview, TableOutline
+from azsql_mcp.catalog.tables import NO_SELECT_MARK
 
 # A diagram of more tables than this is unreadable: it stops, and says how to narrow it.
 DIAGRAM_MAX_TABLES = 60
@@ -52,6 +54,7 @@ class DiagramColumn:
     type: str
     primary: bool  # in the primary key
     foreign: bool  # in a foreign key
+    selectable: bool = True  # OutlineColumn.selectable: False where SELECT is not held
 
     @property
     def marks(self) -> list[str]:
@@ -92,7 +95,8 @@ def er_diagram(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABL
         keyed = {c for fk in t.foreign_keys for c in fk.columns}
         primary = set(t.primary_key)
         columns = [
-            DiagramColumn(c.name, c.type, c.name in primary, c.name in keyed) for c in t.columns
+            DiagramColumn(c.name, c.type, c.name in primary, c.name in keyed, c.selectable)
+            for c in t.columns
         ]
         drawn.append(DiagramTable(t.name, columns))
         nullable = {c.name for c in t.columns if c.nullable}
@@ -119,7 +123,10 @@ def render_mermaid(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_
         lines.append(f"    {_entity(t.name)} {{")
         for c in t.columns:
             marks = ", ".join(c.marks)
-            lines.append(f"        {_word(c.type)} {_word(c.name)}{' ' + marks if marks else ''}")
+            comment = "" if c.selectable else f' "{NO_SELECT_MARK}"'
+            lines.append(
+                f"        {_word(c.type)} {_word(c.name)}{' ' + marks if marks else ''}{comment}"
+            )
         lines.append("    }")
     for r in diagram.relations:
         there = "o|" if r.optional else "||"

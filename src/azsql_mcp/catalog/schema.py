@@ -9,7 +9,14 @@ from pydantic import BaseModel
 from azsql_mcp.api import Database
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.reading import first_error, read_all
-from azsql_mcp.catalog.tables import TABLE_HIDDEN, format_sql_type, referenced_table
+from azsql_mcp.catalog.tables import (
+    NO_SELECT_MARK,
+    NO_SELECT_STAR,
+    TABLE_HIDDEN,
+    format_sql_type,
+    referenced_table,
+)
+from azsql_mcp.values import records
 
 # Enough for large databases; the overview says when it stopped.
 SCHEMA_MAX_COLUMNS = 20_000
@@ -19,6 +26,9 @@ class OutlineColumn(BaseModel):
     name: str
     type: str
     nullable: bool
+    # As describe_table's ColumnDetail.selectable: False where the user may not SELECT
+    # the column. Asked per column only of a user without SELECT on the database.
+    selectable: bool = True
 
 
 class OutlineForeignKey(BaseModel):
@@ -47,9 +57,11 @@ async def schema_overview(db: Database) -> SchemaOverview:
         columns = group.create_task(read_all(db, sql.ALL_COLUMNS, limit=SCHEMA_MAX_COLUMNS))
         keys = group.create_task(read_all(db, sql.ALL_PRIMARY_KEYS, limit=SCHEMA_MAX_COLUMNS))
         foreign = group.create_task(read_all(db, sql.ALL_FOREIGN_KEYS, limit=SCHEMA_MAX_COLUMNS))
+        denied = group.create_task(_not_selectable(db))
     # Keyed on object ids: names of constraints are unique only per schema.
     tables: dict[int, TableOutline] = {}
     column_rows, truncated = columns.result()
+    not_selectable = denied.result()
     for r in column_rows:
         table = tables.get(r["object_id"])
         if table is None:
@@ -68,6 +80,7 @@ async def schema_overview(db: Database) -> SchemaOverview:
                     r["base_type"], int(r["max_length"]), int(r["precision"]), int(r["scale"])
                 ),
                 nullable=bool(r["is_nullable"]),
+                selectable=(r["object_id"], r["column_name"]) not in not_selectable,
             )
         )
     for r in keys.result()[0]:
@@ -93,19 +106,32 @@ async def schema_overview(db: Database) -> SchemaOverview:
     return SchemaOverview(tables=list(tables.values()), truncated=truncated)
 
 
+async def _not_selectable(db: Database) -> set[tuple[int, str]]:
+    """(object_id, column name) of each column the user may not SELECT: asked only when
+    it does not hold SELECT on the database, in one statement for every table."""
+    if records(await db.read(sql.DATABASE_SELECT))[0]["can_select"] == 1:
+        return set()
+    rows, _ = await read_all(db, sql.ALL_COLUMNS_NO_SELECT, limit=SCHEMA_MAX_COLUMNS)
+    return {(r["object_id"], r["column_name"]) for r in rows}
+
+
 def render_schema(overview: SchemaOverview) -> str:
-    """One line per table: name, columns with types (PK marked, NOT NULL as !), references."""
+    """One line per table: name, columns with types (PK marked, NOT NULL as !, a column
+    the user may not SELECT as "(no SELECT)"), references."""
     lines = []
     for t in overview.tables:
         pk = set(t.primary_key)
         cols = ", ".join(
             f"{c.name} {c.type}{'' if c.nullable else '!'}{' PK' if c.name in pk else ''}"
+            + ("" if c.selectable else f" ({NO_SELECT_MARK})")
             for c in t.columns
         )
         line = f"{t.name}{' (view)' if t.type == 'view' else ''}: {cols}"
         if t.references:
             line += "; FK " + "; ".join(t.references)
         lines.append(line)
+    if any(not c.selectable for t in overview.tables for c in t.columns):
+        lines.append(NO_SELECT_STAR)
     if overview.truncated:
         lines.append("(schema cut short: too many columns; use list_tables and describe_table)")
     return "\n".join(lines)

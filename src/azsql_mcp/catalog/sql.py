@@ -260,6 +260,30 @@ WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
 ORDER BY s.name, o.name, o.object_id, c.column_id
 """
 
+# Whether the user holds SELECT on the database ("HAS_PERMS_BY_NAME (Transact-SQL)":
+# securable class DATABASE), as db_datareader and db_owner members do: the schema
+# overview then asks nothing per column (a column DENY to such a user shows in
+# describe_table only).
+DATABASE_SELECT = "SELECT HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT') AS can_select"
+
+# The columns of ALL_COLUMNS the user may not SELECT, asked of a user without SELECT on
+# the database: HAS_PERMS_BY_NAME(table, 'OBJECT', 'SELECT', column, 'COLUMN') over every
+# column (example H of "HAS_PERMS_BY_NAME (Transact-SQL)", there for one table), in one
+# statement for the whole schema. Only the 0s come back: NULL ("not answered") is not
+# known to be denied, as in COLUMNS. Ordered as ALL_COLUMNS is, so its first N rows hold
+# every denied column among ALL_COLUMNS' first N (both are read up to the same limit).
+ALL_COLUMNS_NO_SELECT = """
+SELECT o.object_id,
+       c.name AS column_name
+FROM sys.objects AS o
+JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+JOIN sys.columns AS c ON c.object_id = o.object_id
+WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+  AND HAS_PERMS_BY_NAME(QUOTENAME(s.name) + N'.' + QUOTENAME(o.name),
+                        N'OBJECT', N'SELECT', c.name, N'COLUMN') = 0
+ORDER BY s.name, o.name, o.object_id, c.column_id
+"""
+
 # Primary-key columns of every user table.
 ALL_PRIMARY_KEYS = """
 SELECT kc.parent_object_id AS object_id,

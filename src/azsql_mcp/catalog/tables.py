@@ -27,8 +27,11 @@ DEFINITION_HIDDEN = "definition hidden (needs VIEW DEFINITION)"
 # referenced table's name and columns ("Metadata visibility configuration"). It has no
 # dot, so it never equals a schema.table name.
 TABLE_HIDDEN = "table hidden (needs SELECT or VIEW DEFINITION on it)"
-# A column the user may not SELECT (error 230 when a query reads it, `*` included).
-NO_SELECT = "(no SELECT permission on this column)"
+# A column the user may not SELECT (error 230 when a query reads it, `*` included):
+# NO_SELECT in a table's description, NO_SELECT_MARK where a listing of many tables
+# needs it short (the schema overview, the diagrams).
+NO_SELECT_MARK = "no SELECT"
+NO_SELECT = f"({NO_SELECT_MARK} permission on this column)"
 NO_SELECT_STAR = (
     "Some columns cannot be read by this database user: SELECT * fails (error 230); name"
     " the readable columns instead."

@@ -83,5 +83,8 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
     header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"
     if overview.truncated:
         header += "; the schema was cut short (too many columns)"
+    drawn = tables[: catalog.DIAGRAM_MAX_TABLES]
+    if any(not c.selectable for t in drawn for c in t.columns):
+        header += "\n" + catalog.NO_SELECT_STAR
     block = "\n```mermaid\n" + catalog.render_mermaid(tables) + "\n```\n"
     return header + "\n" + fence_untrusted(block, what="tables and keys named by the database")

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from azsql_mcp.catalog.diagram import er_diagram, select_tables
 from azsql_mcp.catalog.schema import OutlineForeignKey, schema_overview
+from azsql_mcp.catalog.tables import NO_SELECT_MARK
 from azsql_mcp.serving.console.erd import er_svg
 from azsql_mcp.serving.console.layout import esc, state, table
 from azsql_mcp.version import __version__
@@ -174,7 +175,8 @@ async def schema(app: App, source: str | None) -> str:
             ["column", "type", "null", "key"],
             [
                 [
-                    esc(c.name),
+                    esc(c.name)
+                    + ("" if c.selectable else f' <span class="muted">({NO_SELECT_MARK})</span>'),
                     f"<code>{esc(c.type)}</code>",
                     "yes" if c.nullable else "no",
                     _key_of(c.name, t.primary_key, t.foreign_keys),
