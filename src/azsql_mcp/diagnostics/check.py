@@ -26,6 +26,7 @@ from azsql_mcp.catalog.access import (
     state_access_of,
 )
 from azsql_mcp.catalog.server import engine_name
+from azsql_mcp.catalog.sql import DATABASE_SELECT
 from azsql_mcp.core.config import Settings, unread_seed_variables
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import pending_tools, resolve_tools
@@ -46,7 +47,6 @@ PRELOGIN = 0x12
 _VERSION, _ENCRYPTION, _INSTOPT, _THREADID, _MARS, _TERMINATOR = 0, 1, 2, 3, 4, 0xFF
 _ENCRYPTION_NAMES = {0: "off (login only)", 1: "on", 2: "not supported", 3: "required"}
 
-SELECT_SQL = "SELECT HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT')"
 # SUSER_SNAME() is the login (server level), USER_NAME() the database user it maps to:
 # ALTER ROLE and database GRANTs name the user, server GRANTs the login.
 WHO_SQL = (
@@ -226,7 +226,7 @@ async def _check_source(
             step = "permissions"
             await _query_one(cnxn, CATALOG_SQL, allow_empty=True)
             report.ok(step, "can read the catalog (sys.objects)")
-            select = bool((await _query_one(cnxn, SELECT_SQL))[0])
+            select = bool((await _query_one(cnxn, DATABASE_SELECT))[0])
             names, row = await _fetch_one(cnxn, STATE_ACCESS)
             access = state_access_of(dict(zip(names, row, strict=True)))
             for fine, text in _permission_lines(select, access, user_name):
