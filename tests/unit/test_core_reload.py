@@ -293,3 +293,40 @@ def test_in_strict_mode_a_reload_switching_on_an_unbound_tool_is_refused(
         assert apply(app, on) == "invalid"
     assert component_key("tool", "report") in app.hidden.keys
     assert "sources.sales: tool 'report'" in caplog.text
+
+
+def test_a_reload_keeps_which_settings_a_source_overrides() -> None:
+    """A source's [security] overrides only what it sets: after a reload too, the rest
+    still comes from the global [security] (a round trip through a plain dump would
+    count every default as set, and flip read_only here)."""
+    both: dict[str, Any] = {
+        "security": {"read_only": False, "allow_unfiltered_writes": True},
+        "sources": {"main": {**UNREACHABLE, "security": {"allowed_databases": ["Sales"]}}},
+        "plugins": {"enabled": ["builtin_auth", "builtin_declared"]},
+    }
+    app = build(**both)
+    declared = {"wipe": {"description": "Wipe.", "statement": "DELETE FROM dbo.t", "writes": True}}
+    new = settings_from_mapping(config(**both, logging={"level": "WARNING"}, tools=declared))
+    assert apply(app, new) == "applied"
+    security = app.settings.source_security("main")
+    assert (security.read_only, security.allow_unfiltered_writes) == (False, True)
+    assert "wipe" in app.plugins.tools
+
+
+def test_a_reload_applies_with_a_source_reading_its_token_from_a_file(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("x")
+    source = {"server": "127.0.0.1,1", "auth": "access_token", "access_token_file": str(token)}
+    app = build(sources={"main": source})
+    new = settings_from_mapping(config(sources={"main": source}, logging={"level": "WARNING"}))
+    assert apply(app, new) == "applied"
+    assert app.settings.logging.level == "WARNING"
+
+
+def test_a_reload_does_not_read_the_environment_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The running settings came from the file and the environment once; a reload takes
+    the reloadable parts from the new settings, not from variables read afresh."""
+    app = build()
+    monkeypatch.setenv("AZSQL_MCP_LOGGING__LEVEL", "DEBUG")
+    assert apply(app, settings_from_mapping(config(audit={"enabled": True}))) == "applied"
+    assert app.settings.logging.level == "INFO"

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from azsql_mcp import metrics
 from azsql_mcp.core.assembly import unbound_tools
-from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.core.config import ConfigError, Settings, settings_from_mapping
 from azsql_mcp.core.declared import redeclare
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import static_token_table
@@ -117,7 +117,10 @@ class Reloader:
 def apply(app: App, new: Settings, reason: str = "reload") -> str:
     """Apply what can change while serving; 'applied', 'unchanged' or 'invalid'."""
     current = app.settings
-    effective = _merged(current, new)
+    try:
+        effective = _merged(current, new)
+    except ConfigError as exc:  # the running parts and the new ones break a rule together
+        return _refused(reason, exc.problems)
     # what a restart would refuse, then what the running plugins make of the switches;
     # a tool switched on is offered only if it finds its source among the running ones
     problems, judged = _startup_problems(app, new)
@@ -242,15 +245,20 @@ def _dump(settings: Settings) -> dict[str, Any]:
 
 
 def _merged(current: Settings, new: Settings) -> Settings:
-    """The running settings with the reloadable parts taken from `new`."""
-    out, incoming = _dump(current), _dump(new)
+    """The running settings with the reloadable parts taken from `new`. Only what each
+    one set is carried over: what a model was given, not its defaults, decides a
+    source's overrides (Settings.source_security) and which of two exclusive keys is
+    in use (`access_token_env` or `access_token_file`)."""
+    out = current.model_dump(exclude_unset=True)
+    incoming = new.model_dump(exclude_unset=True)
     for path in _reloadable_paths(out, incoming):
         value = _get(incoming, path)
         if value is _MISSING:
             _delete(out, path)
         else:
             _set(out, path, copy.deepcopy(value))
-    return Settings.model_validate(out)
+    # from the merged values alone: Settings.model_validate would read the environment
+    return settings_from_mapping(out)
 
 
 def _reloadable_paths(*dumps: Mapping[str, Any]) -> list[tuple[str, ...]]:
@@ -261,7 +269,7 @@ def _reloadable_paths(*dumps: Mapping[str, Any]) -> list[tuple[str, ...]]:
             paths.append(parts)
             continue
         star = parts.index("*")
-        names = {n for d in dumps for n in (_get(d, parts[:star]) or {})}
+        names = {n for d in dumps for n in _mapping_at(d, parts[:star])}
         paths += [(*parts[:star], n, *parts[star + 1 :]) for n in sorted(names)]
     return paths
 
@@ -302,6 +310,12 @@ def _get(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
             return _MISSING
         data = data[part]
     return data
+
+
+def _mapping_at(data: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
+    """The table at `path`, empty when a dump has none there (nothing set)."""
+    found = _get(data, path)
+    return found if isinstance(found, Mapping) else {}
 
 
 def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
