@@ -25,7 +25,7 @@ from azsql_mcp import (
     SourceSettings,
 )
 from azsql_mcp.db.database import SourceDatabase
-from azsql_mcp.plugins.builtin_auth import ManagedIdentity, ServicePrincipal
+from azsql_mcp.plugins.builtin_auth import ManagedIdentity, ServicePrincipal, SuppliedAccessToken
 from tds_test_server import ThreadedTdsServer
 
 
@@ -225,6 +225,20 @@ async def test_a_source_survives_a_failed_refresh(server: ThreadedTdsServer) -> 
         db._pool.discard_idle()  # force a new connection, hence a token request
         assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
         assert credential.calls == 2  # and the source never went into outage
+    finally:
+        await db.close()
+
+
+async def test_a_short_lived_supplied_token_keeps_its_connection(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHORT_TOKEN", jwt(oid="a", exp=int(time.time()) + 200))
+    source = settings(server, auth="access_token", access_token_env="SHORT_TOKEN")
+    db = database(source, SuppliedAccessToken(source))
+    try:
+        for _ in range(5):
+            await db.read("SELECT 1 AS one")
+        assert len(server.record.logins) == 1
     finally:
         await db.close()
 

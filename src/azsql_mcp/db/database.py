@@ -563,7 +563,12 @@ class SourceDatabase(Database):
             refusal = token_driver_refusal(driver)
             if refusal is not None:
                 raise self._enter_outage("; ".join(refusal))
-            retire_at = min(retire_at, time.monotonic() + life_s - self._tuning.token_margin_s)
+            # Retire the connection token_margin_s before its token expires; a token with
+            # less than twice that left (a supplied token near its end) keeps it for half
+            # of its remaining life instead, so the connection is reused meanwhile and
+            # still retired at least 30 s before expiry (min_token_life_s is 60 s).
+            margin_s = min(self._tuning.token_margin_s, life_s / 2)
+            retire_at = min(retire_at, time.monotonic() + life_s - margin_s)
         connection_string = build_connection_string(self.settings, driver, attrs)
         try:
             return await self._pool.connect(
