@@ -257,3 +257,43 @@ def test_a_managed_instance_granted_the_2022_permission_sees_every_session() -> 
 async def test_check_reports_the_database_user(server: ThreadedTdsServer) -> None:
     code, text = await check({"main": source(server)})
     assert code == 0 and f"as {server.user}, user dbo (SQL Server 16.0.1000.6)" in text
+
+
+class ChainCredential:
+    def get_token(self, *scopes: str, **kwargs: Any) -> AzureAccessToken:
+        raise RuntimeError(
+            "DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+            "Attempted credentials:\n"
+            "\tEnvironmentCredential: EnvironmentCredential authentication unavailable.\n"
+            "\tAzureCliCredential: Azure CLI not found on path"
+        )
+
+
+async def test_credentials_failure_lists_every_credential_tried(server: ThreadedTdsServer) -> None:
+    out = io.StringIO()
+    settings = settings_from_mapping(
+        {"sources": {"main": source(server, auth="default_credential")}}
+    )
+    providers = {"default_credential": lambda s: ManagedIdentity(s, credential=ChainCredential())}
+    code = await run_check(settings, None, out, auth_providers=providers)
+    text = out.getvalue()
+    assert code == 1 and "FAIL  credentials: auth 'default_credential'" in text
+    assert "\n      EnvironmentCredential: EnvironmentCredential authentication" in text
+    assert "\n      AzureCliCredential: Azure CLI not found on path" in text
+    assert "the error above lists what was tried" in text
+
+
+async def test_freetds_with_a_token_says_so(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOME_TOKEN", "opaque-token")
+    code, text = await check(
+        {
+            "main": source(
+                server, auth="access_token", access_token_env="SOME_TOKEN", driver="FreeTDS"
+            )
+        }
+    )
+    assert code == 1
+    assert "FAIL  credentials: FreeTDS cannot pass access tokens" in text
+    assert "pip install mssql-python-odbc" in text and "network path" not in text

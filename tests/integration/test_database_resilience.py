@@ -210,21 +210,23 @@ class ShortLivedCredential:
 
 
 async def test_connections_retire_before_their_token_expires(server: ThreadedTdsServer) -> None:
-    credential = ShortLivedCredential(lifetime_s=3600)
+    credential = ShortLivedCredential(lifetime_s=4.5)  # 3.5 to 4.5 s (whole seconds)
     source = settings(server, auth="managed_identity")
     auth = ManagedIdentity(source, credential=credential)
-    # retire connections 2 s after they open: token life minus the margin
-    tuning = Tuning(token_margin_s=3600 - 2)
+    # retire connections 1 to 2.25 s after they open: token life minus the margin, the
+    # margin capped at half the token's life
+    tuning = Tuning(token_margin_s=2.5, min_token_life_s=1)
     db = SourceDatabase("tokens", source, Security(), Limits(), auth, tuning=tuning)
     try:
         logins = len(server.record.logins)
         await db.read("SELECT 1")
         await db.read("SELECT 1")
         assert len(server.record.logins) - logins == 1
-        await asyncio.sleep(2.1)
+        assert server.record.logins[-1].access_token == "token-1"
+        await asyncio.sleep(2.6)
         await db.read("SELECT 1")
         assert len(server.record.logins) - logins == 2
-        assert server.record.logins[-1].access_token == "token-1"
+        assert server.record.logins[-1].access_token == "token-2"  # refreshed: near expiry
     finally:
         await db.close()
 

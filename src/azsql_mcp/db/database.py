@@ -48,6 +48,7 @@ from azsql_mcp.db.connstr import (
     check_driver_settings,
     parse_server,
 )
+from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes, token_driver_refusal
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.drivers import find_driver
 from azsql_mcp.db.notices import notice
@@ -545,11 +546,10 @@ class SourceDatabase(Database):
                 raise self._enter_outage(reason)
         driver = self.driver
         try:
-            attrs = await self._auth.connect_attributes()
-        except (DatabaseError, ValueError) as exc:
-            raise self._enter_outage(
-                f"auth {self.settings.auth!r} failed: {exc}", credentials=True
-            ) from exc
+            attrs = await obtain_attributes(self._auth, self.settings, self.source)
+        except CredentialsFailed as exc:
+            # a slow credential is not a refusal: probe at the normal pace
+            raise self._enter_outage(str(exc), credentials=not exc.timed_out) from None
         retire_at = time.monotonic() + self.settings.connection_max_lifetime_s
         token = attrs.access_token
         if token is not None:
@@ -560,12 +560,15 @@ class SourceDatabase(Database):
                     f"{token.expires_on.isoformat()}; refusing to connect with it",
                     credentials=True,
                 )
-            if driver.kind == "freetds":
-                raise self._enter_outage(
-                    "FreeTDS cannot pass access tokens; install Microsoft's driver "
-                    "(`pip install mssql-python-odbc`) for Entra ID authentication"
-                )
-            retire_at = min(retire_at, time.monotonic() + life_s - self._tuning.token_margin_s)
+            refusal = token_driver_refusal(driver)
+            if refusal is not None:
+                raise self._enter_outage("; ".join(refusal))
+            # Retire the connection token_margin_s before its token expires; a token with
+            # less than twice that left (a supplied token near its end) keeps it for half
+            # of its remaining life instead, so the connection is reused meanwhile and
+            # still retired at least 30 s before expiry (min_token_life_s is 60 s).
+            margin_s = min(self._tuning.token_margin_s, life_s / 2)
+            retire_at = min(retire_at, time.monotonic() + life_s - margin_s)
         connection_string = build_connection_string(self.settings, driver, attrs)
         try:
             return await self._pool.connect(
@@ -611,7 +614,8 @@ class SourceDatabase(Database):
         """Calls fail fast from now on; the probe keeps trying, slowly when the credentials
         were refused (repeated failed logins can lock an account)."""
         if self._outage is None:
-            log.warning("source %s: database unavailable: %s", self.source, reason)
+            flat = " | ".join(line.strip() for line in reason.splitlines() if line.strip())
+            log.warning("source %s: database unavailable: %s", self.source, flat)
             notice("error", f"source {self.source}: database unavailable: {reason}")
         self._outage = reason
         self._credentials_refused = credentials

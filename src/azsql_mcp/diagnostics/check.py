@@ -37,6 +37,7 @@ from azsql_mcp.db.connstr import (
     check_driver_settings,
 )
 from azsql_mcp.db.connstr import parse_server as parse_server_setting
+from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes, token_driver_refusal
 from azsql_mcp.db.database import SourceDatabase, reachability_problem
 from azsql_mcp.db.drivers import Driver, find_driver
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
@@ -77,7 +78,8 @@ class _Report:
         self.out.write(f"warn  {step}: {text}\n")
 
     def fail(self, step: str, failure: CheckFailed) -> None:
-        self.out.write(f"FAIL  {step}: {failure.problem}\n")
+        problem = failure.problem.replace("\n", "\n      ")  # e.g. each credential tried
+        self.out.write(f"FAIL  {step}: {problem}\n")
         if failure.advice:
             self.out.write(f"      what to do: {failure.advice}\n")
 
@@ -211,7 +213,7 @@ async def _check_source(
             step = "pre-login"
             report.ok(step, await _prelogin(address, source_settings))
         step = "credentials"
-        attrs = await _credentials(auth, source_settings)
+        attrs = await _credentials(auth, source_settings, name, driver)
         report.ok(step, attrs.identity or "obtained")
         step = "login"
         cnxn = await _login(source_settings, driver, attrs)
@@ -390,28 +392,17 @@ def parse_prelogin(payload: bytes) -> dict[int, bytes]:
     return options
 
 
-async def _credentials(auth: AuthProvider, settings: SourceSettings) -> ConnectAttributes:
+async def _credentials(
+    auth: AuthProvider, settings: SourceSettings, name: str, driver: Driver
+) -> ConnectAttributes:
     try:
-        return await auth.connect_attributes()
-    except Exception as exc:
-        raise CheckFailed(
-            f"auth {settings.auth!r} could not produce credentials: {exc}", _auth_advice(settings)
-        ) from exc
-
-
-def _auth_advice(settings: SourceSettings) -> str:
-    return {
-        "sql": "set password_env to a variable that holds the password, or password_file",
-        "managed_identity": "run on an Azure resource with a managed identity assigned; for a "
-        "user-assigned identity set client_id (or AZURE_MANAGED_IDENTITY_CLIENT_ID)",
-        "default_credential": "sign in with `az login` (laptop) or configure workload / managed "
-        "identity (AZURE_CLIENT_ID, AZURE_TENANT_ID); the error above lists what was tried",
-        "service_principal": "check tenant_id, client_id and the secret or certificate; "
-        "AADSTS codes in the error name the problem (AADSTS7000215: wrong secret, "
-        "AADSTS700016: application not in the tenant, AADSTS90002: tenant not found)",
-        "access_token": f"put a fresh Entra ID token for https://database.windows.net/ in "
-        f"{settings.access_token_file or settings.access_token_env}",
-    }.get(settings.auth, "see the auth provider's documentation")
+        attrs = await obtain_attributes(auth, settings, name)
+    except CredentialsFailed as exc:
+        raise CheckFailed(exc.problem, exc.advice) from exc
+    refusal = token_driver_refusal(driver) if attrs.access_token is not None else None
+    if refusal is not None:  # the server refuses the same way (database.py)
+        raise CheckFailed(*refusal)
+    return attrs
 
 
 async def _login(settings: SourceSettings, driver: Driver, attrs: ConnectAttributes) -> Any:

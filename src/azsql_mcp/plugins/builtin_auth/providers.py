@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from azsql_mcp import AccessToken, ConnectAttributes, DatabaseError, SourceSettings
+from azsql_mcp import AccessToken, AuthError, ConnectAttributes, DatabaseError, SourceSettings
 from azsql_mcp.plugins.builtin_auth.secrets import has_secret, read_secret
 from azsql_mcp.plugins.builtin_auth.tokens import (
     CredentialTokenSource,
@@ -55,9 +55,12 @@ class _CredentialProvider:
 
     async def connect_attributes(self) -> ConnectAttributes:
         if self._tokens is None:
-            credential = self._credential or self.make_credential()
-            self._tokens = CredentialTokenSource(credential, self.description)
+            self._tokens = CredentialTokenSource(self._build_credential, self.description)
         return await self._tokens.connect_attributes()
+
+    def _build_credential(self) -> TokenCredential:
+        """Runs in a worker thread, once (again after a failure)."""
+        return self._credential or self.make_credential()
 
 
 class ManagedIdentity(_CredentialProvider):
@@ -125,12 +128,26 @@ class ServicePrincipal(_CredentialProvider):
         assert s.tenant_id and s.client_id  # checked in __init__
         if s.certificate_path:
             return CertificateCredential(
-                s.tenant_id, s.client_id, certificate_path=s.certificate_path
+                s.tenant_id, s.client_id, certificate_data=_read_certificate(s.certificate_path)
             )
         secret = read_secret(
             "client_secret", s.client_secret, s.client_secret_env, s.client_secret_file
         )
         return ClientSecretCredential(s.tenant_id, s.client_id, secret)
+
+
+def _read_certificate(path: str) -> bytes:
+    """The certificate's bytes, read when the credential is built, so a missing or
+    unreadable file is named in the error rather than surfacing as an OSError."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        problem = f"certificate file {path} not found"
+    except IsADirectoryError:
+        problem = f"certificate_path {path} is a directory, not a certificate file"
+    except OSError as exc:
+        problem = f"cannot read certificate file {path}: {exc.strerror}"
+    raise AuthError(problem)  # the database layer adds what to do (check tenant_id, ...)
 
 
 class SuppliedAccessToken:

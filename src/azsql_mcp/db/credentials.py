@@ -1,0 +1,108 @@
+"""Asking a source's auth provider (built-in or a plugin's) for connection attributes, for
+the server and for `azsql-mcp check` alike: the wait is bounded, and whatever goes wrong
+becomes one CredentialsFailed that names the source and the auth mode, says what failed
+and what to do."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from azsql_mcp.api import (
+    AuthError,
+    AuthProvider,
+    ConnectAttributes,
+    DatabaseError,
+    SourceSettings,
+)
+from azsql_mcp.db.drivers import Driver
+
+log = logging.getLogger(__name__)
+
+FREETDS_NO_TOKENS = "FreeTDS cannot pass access tokens"
+FREETDS_TOKEN_ADVICE = (
+    "install Microsoft's driver (`pip install mssql-python-odbc`) for Entra ID authentication"
+)
+
+
+class CredentialsFailed(AuthError):
+    """The auth provider raised, or did not answer in time. `problem` and `advice` are the
+    two halves of the message; `timed_out` tells a slow credential from a refusal."""
+
+    def __init__(self, problem: str, advice: str, *, timed_out: bool = False):
+        super().__init__(f"{problem}. What to do: {advice}")
+        self.problem = problem
+        self.advice = advice
+        self.timed_out = timed_out
+
+
+def token_driver_refusal(driver: Driver) -> tuple[str, str] | None:
+    """(problem, advice) when `driver` cannot send an access token, else None."""
+    if driver.kind == "freetds":
+        return FREETDS_NO_TOKENS, FREETDS_TOKEN_ADVICE
+    return None
+
+
+async def obtain_attributes(
+    auth: AuthProvider, settings: SourceSettings, source: str
+) -> ConnectAttributes:
+    """`auth.connect_attributes()`, waited for at most the source's connection_timeout_s.
+
+    The wait is bounded by connection_timeout_s even for managed identity, whose IMDS
+    requests azure-identity retries for up to about 70 s: the built-in providers keep
+    refreshing in the background after a waiter gives up, and the next call (or the
+    health probe) picks the token up, so a slow endpoint costs one failed call, not a
+    call that hangs. A plugin's provider is cancelled when the wait ends."""
+    what = f"auth {settings.auth!r} of source {source!r}"
+    timeout_s = settings.connection_timeout_s
+    timeout = asyncio.timeout(timeout_s)
+    try:
+        async with timeout:
+            return await auth.connect_attributes()
+    except Exception as exc:
+        if isinstance(exc, TimeoutError) and timeout.expired():
+            raise CredentialsFailed(
+                f"{what}: the credential did not answer within {timeout_s:g} s"
+                " (connection_timeout_s)",
+                timeout_advice(settings),
+                timed_out=True,
+            ) from None
+        if isinstance(exc, CredentialsFailed):
+            raise
+        if isinstance(exc, DatabaseError | ValueError):  # what providers are meant to raise
+            problem = f"{what} failed: {exc}"
+        else:
+            log.debug("%s raised", what, exc_info=True)
+            problem = f"{what} failed: {type(exc).__name__}: {exc}"
+        raise CredentialsFailed(problem, auth_advice(settings)) from exc
+
+
+def auth_advice(settings: SourceSettings) -> str:
+    """What to do when a built-in auth mode cannot produce credentials."""
+    return {
+        "sql": "set password_env to a variable that holds the password, or password_file",
+        "managed_identity": "run on an Azure resource with a managed identity assigned; for a "
+        "user-assigned identity set client_id (or AZURE_MANAGED_IDENTITY_CLIENT_ID)",
+        "default_credential": "sign in with `az login` (laptop) or configure workload / managed "
+        "identity (AZURE_CLIENT_ID, AZURE_TENANT_ID); the error above lists what was tried",
+        "service_principal": "check tenant_id, client_id and the secret or certificate"
+        " (certificate_path: a readable PEM or PKCS12 file with its private key); "
+        "AADSTS codes in the error name the problem (AADSTS7000215: wrong secret, "
+        "AADSTS700016: application not in the tenant, AADSTS90002: tenant not found)",
+        "access_token": f"put a fresh Entra ID token for https://database.windows.net/ in "
+        f"{settings.access_token_file or settings.access_token_env}",
+    }.get(settings.auth, "see the auth provider's documentation")
+
+
+def timeout_advice(settings: SourceSettings) -> str:
+    endpoint = {
+        "managed_identity": "the managed identity endpoint (IMDS, 169.254.169.254, or the"
+        " App Service / Container Apps IDENTITY_ENDPOINT)",
+        "default_credential": "the credentials DefaultAzureCredential tries (the managed"
+        " identity endpoint, login.microsoftonline.com, the `az` CLI)",
+        "service_principal": "login.microsoftonline.com (directly or through HTTPS_PROXY)",
+    }.get(settings.auth, "the token service the auth provider uses")
+    return (
+        f"check that this host reaches {endpoint}; a token that arrives later is used by"
+        " the next call; raise connection_timeout_s if the endpoint is just slow"
+    )

@@ -1,0 +1,290 @@
+"""What a source does when its credential fails, is slow or hands out short-lived tokens:
+through SourceDatabase, the TDS test server and Microsoft's ODBC driver, with fake
+credentials (azure-identity's TokenCredential protocol) and a fake plugin provider."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+from azure.core.credentials import AccessToken as AzureAccessToken
+
+from azsql_mcp import (
+    AuthProvider,
+    ConnectAttributes,
+    DatabaseUnavailable,
+    Limits,
+    Security,
+    SourceSettings,
+)
+from azsql_mcp.db.database import SourceDatabase
+from azsql_mcp.plugins.builtin_auth import ManagedIdentity, ServicePrincipal, SuppliedAccessToken
+from tds_test_server import ThreadedTdsServer
+
+
+def jwt(**claims: Any) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    body = {"aud": "https://database.windows.net/", "tid": "tenant-1", **claims}
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(body)}.sig"
+
+
+def az_token(lifetime_s: float, oid: str = "x") -> AzureAccessToken:
+    expires_on = int(time.time() + lifetime_s)
+    return AzureAccessToken(jwt(oid=oid, exp=expires_on), expires_on)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadedTdsServer]:
+    with ThreadedTdsServer() as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def fresh_record(server: ThreadedTdsServer) -> None:
+    server.record.clear()
+
+
+def settings(server: ThreadedTdsServer, **values: Any) -> SourceSettings:
+    base: dict[str, Any] = {
+        "server": f"tcp:{server.host},{server.port}",
+        "encrypt": "no",
+        "retry_budget_s": 0,
+    }
+    return SourceSettings.model_validate(base | values)
+
+
+def database(source: SourceSettings, auth: AuthProvider) -> SourceDatabase:
+    return SourceDatabase("main", source, Security(), Limits(), auth)
+
+
+# --- 1: any failure to build a credential or get a token is an authentication outage ----
+
+
+async def test_missing_certificate_is_a_clear_outage(server: ThreadedTdsServer) -> None:
+    source = settings(
+        server,
+        auth="service_principal",
+        tenant_id="t",
+        client_id="c",
+        certificate_path="/nonexistent/sp.pem",
+    )
+    db = database(source, ServicePrincipal(source))
+    try:
+        with pytest.raises(DatabaseUnavailable) as first:
+            await db.read("SELECT 1 AS one")
+        message = str(first.value)
+        assert "auth 'service_principal' of source 'main'" in message
+        assert "certificate file /nonexistent/sp.pem not found" in message
+        assert "What to do:" in message and "certificate_path" in message
+        assert not db.readiness().ready and "sp.pem not found" in (db.readiness().reason or "")
+        with pytest.raises(DatabaseUnavailable, match=r"sp\.pem not found"):
+            await db.read("SELECT 1 AS one")  # fails fast with the same reason
+        assert server.record.logins == []
+    finally:
+        await db.close()
+
+
+class BrokenPlugin:
+    """A third-party provider that fails with an unexpected exception type."""
+
+    async def connect_attributes(self) -> ConnectAttributes:
+        raise OSError(2, "No such file or directory", "/etc/vault/token")
+
+
+async def test_a_plugin_providers_unexpected_exception_is_an_outage(
+    server: ThreadedTdsServer,
+) -> None:
+    db = database(settings(server, auth="vault"), BrokenPlugin())
+    try:
+        with pytest.raises(DatabaseUnavailable) as info:
+            await db.read("SELECT 1 AS one")
+        message = str(info.value)
+        assert "auth 'vault' of source 'main' failed: FileNotFoundError" in message
+        assert "/etc/vault/token" in message
+        assert "see the auth provider's documentation" in message
+        assert not db.readiness().ready
+    finally:
+        await db.close()
+
+
+# --- 2: DefaultAzureCredential's whole message ----------------------------------------
+
+DAC_MESSAGE = """DefaultAzureCredential failed to retrieve a token from the included credentials.
+Attempted credentials:
+\tEnvironmentCredential: EnvironmentCredential authentication unavailable.
+\tManagedIdentityCredential: ManagedIdentityCredential authentication unavailable.
+\tAzureCliCredential: Azure CLI not found on path
+To mitigate this issue, please refer to the troubleshooting guidelines here."""
+
+
+class ChainCredential:
+    def get_token(self, *scopes: str, **kwargs: Any) -> AzureAccessToken:
+        raise RuntimeError(DAC_MESSAGE)
+
+
+async def test_every_credential_tried_reaches_the_error_and_one_log_line(
+    server: ThreadedTdsServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = settings(server, auth="default_credential")
+    db = database(source, ManagedIdentity(source, credential=ChainCredential()))
+    try:
+        with caplog.at_level(logging.WARNING), pytest.raises(DatabaseUnavailable) as info:
+            await db.read("SELECT 1 AS one")
+        for line in (
+            "EnvironmentCredential: ",
+            "ManagedIdentityCredential: ",
+            "AzureCliCredential",
+        ):
+            assert line in str(info.value)
+        [record] = [r for r in caplog.records if "database unavailable" in r.getMessage()]
+        assert "\n" not in record.getMessage() and "Azure CLI not found" in record.getMessage()
+    finally:
+        await db.close()
+
+
+# --- 4: one shared refresh, the cached token kept, short-lived tokens -----------------
+
+
+class SlowCredential:
+    def __init__(self, delay_s: float):
+        self.delay_s = delay_s
+        self.calls = 0
+        self.active = 0
+        self.max_active = 0
+        self.lock = threading.Lock()
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AzureAccessToken:
+        with self.lock:
+            self.calls += 1
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        time.sleep(self.delay_s)
+        with self.lock:
+            self.active -= 1
+        return az_token(3600)
+
+
+async def test_cancelled_waiters_share_one_refresh(server: ThreadedTdsServer) -> None:
+    credential = SlowCredential(1.5)
+    source = settings(server, auth="managed_identity")
+    db = database(source, ManagedIdentity(source, credential=credential))
+    try:
+        for _ in range(4):
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.3):
+                    await db.read("SELECT 1 AS one")
+        await asyncio.sleep(1.5)
+        assert (credential.calls, credential.max_active) == (1, 1)
+        assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+        assert credential.calls == 1
+    finally:
+        await db.close()
+
+
+class FlakyCredential:
+    """A token inside the refresh margin, then a transient failure, then tokens again."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AzureAccessToken:
+        self.calls += 1
+        if self.calls == 2:
+            raise RuntimeError("ManagedIdentityCredential: no response from the IMDS endpoint.")
+        return az_token(200 if self.calls == 1 else 3600, oid=f"oid-{self.calls}")
+
+
+async def test_a_failed_refresh_keeps_the_cached_token(caplog: pytest.LogCaptureFixture) -> None:
+    credential = FlakyCredential()
+    provider = ManagedIdentity(SourceSettings(server="h"), credential=credential)
+    first = await provider.connect_attributes()  # 200 s left: inside the refresh margin
+    with caplog.at_level(logging.WARNING):
+        second = await provider.connect_attributes()  # the refresh fails
+    assert credential.calls == 2 and second.access_token is first.access_token
+    assert "refreshing the access token failed" in caplog.text and "IMDS" in caplog.text
+    third = await provider.connect_attributes()  # no new try until RETRY_REFRESH_S
+    assert credential.calls == 2 and third.access_token is first.access_token
+
+
+async def test_a_source_survives_a_failed_refresh(server: ThreadedTdsServer) -> None:
+    credential = FlakyCredential()
+    source = settings(server, auth="managed_identity")
+    db = database(source, ManagedIdentity(source, credential=credential))
+    try:
+        assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+        # the cached token now has 200 s left: a failed refresh is covered by it
+        db._pool.discard_idle()  # force a new connection, hence a token request
+        assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+        assert credential.calls == 2  # and the source never went into outage
+    finally:
+        await db.close()
+
+
+async def test_a_short_lived_supplied_token_keeps_its_connection(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHORT_TOKEN", jwt(oid="a", exp=int(time.time()) + 200))
+    source = settings(server, auth="access_token", access_token_env="SHORT_TOKEN")
+    db = database(source, SuppliedAccessToken(source))
+    try:
+        for _ in range(5):
+            await db.read("SELECT 1 AS one")
+        assert len(server.record.logins) == 1
+    finally:
+        await db.close()
+
+
+# --- 5: the wait for a token is bounded; the credential is built off the event loop ----
+
+
+async def test_a_slow_credential_fails_the_call_within_connection_timeout(
+    server: ThreadedTdsServer,
+) -> None:
+    credential = SlowCredential(2.5)
+    source = settings(server, auth="managed_identity", connection_timeout_s=1)
+    db = database(source, ManagedIdentity(source, credential=credential))
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable) as info:
+            await db.read("SELECT 1 AS one")
+        assert time.monotonic() - started < 2.0
+        message = str(info.value)
+        assert "auth 'managed_identity' of source 'main'" in message
+        assert "did not answer within 1 s" in message and "169.254.169.254" in message
+        # the refresh went on in the background; the probe and the next calls use its token
+        await db.start()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+                break
+            except DatabaseUnavailable:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.2)
+        assert credential.calls == 1
+    finally:
+        await db.close()
+
+
+class ThreadRecordingIdentity(ManagedIdentity):
+    built_on: ClassVar[list[str]] = []
+
+    def make_credential(self) -> Any:
+        self.built_on.append(threading.current_thread().name)
+        return SlowCredential(0)
+
+
+async def test_the_credential_is_built_off_the_event_loop() -> None:
+    provider = ThreadRecordingIdentity(SourceSettings(server="h"))
+    await asyncio.gather(*(provider.connect_attributes() for _ in range(3)))
+    assert len(provider.built_on) == 1
+    assert provider.built_on[0] != threading.current_thread().name
