@@ -62,3 +62,47 @@ def test_render_plan_is_compact():
 def test_bad_plans_are_clear_errors(bad):
     with pytest.raises(CatalogError):
         summarize_plan(bad)
+
+
+NS = 'xmlns="http://schemas.microsoft.com/sqlserver/2004/07/showplan"'
+SCAN = '<IndexScan><Object Database="[db]" Schema="[dbo]" Table="[t]" Index="[pk]"/></IndexScan>'
+
+
+def relop(node: int, cost: float, op: str, inner: str = "") -> str:
+    return (
+        f'<RelOp NodeId="{node}" PhysicalOp="{op}" LogicalOp="{op}" EstimateRows="1"'
+        f' EstimatedTotalSubtreeCost="{cost}"><OutputList/>{inner}</RelOp>'
+    )
+
+
+# A statement calling a scalar function, whose own statement's plan showplanxml.xsd puts
+# inside the caller (StmtSimple/UDF/Statements/StmtSimple), and a missing index on a
+# column named a]b (bracketed by SQL Server as [a]]b]).
+UDF_PLAN = f"""<ShowPlanXML {NS} Version="1.6"><BatchSequence><Batch><Statements>
+<StmtSimple StatementText="SELECT dbo.f(x) FROM t" StatementSubTreeCost="1.0"
+ StatementEstRows="10"><QueryPlan>
+  <MissingIndexes><MissingIndexGroup Impact="90">
+   <MissingIndex Database="[db]" Schema="[dbo]" Table="[t]">
+    <ColumnGroup Usage="EQUALITY"><Column Name="[a]]b]" ColumnId="2"/></ColumnGroup>
+   </MissingIndex></MissingIndexGroup></MissingIndexes>
+  {relop(0, 1.0, "Compute Scalar", relop(1, 1.0, "Clustered Index Scan", SCAN))}
+ </QueryPlan>
+ <UDF ProcName="[db].[dbo].[f]"><Statements>
+  <StmtSimple StatementText="RETURN (SELECT ...)" StatementSubTreeCost="3.0"
+   StatementEstRows="1"><QueryPlan>{relop(0, 3.0, "Table Scan", SCAN)}</QueryPlan></StmtSimple>
+ </Statements></UDF>
+</StmtSimple></Statements></Batch></BatchSequence></ShowPlanXML>"""
+
+
+def test_a_called_functions_statements_are_not_counted_again():
+    plan = summarize_plan(UDF_PLAN)
+    assert plan.estimated_cost == 1.0
+    assert [(o.node_id, o.physical_op) for o in plan.operators] == [
+        (0, "Compute Scalar"),
+        (1, "Clustered Index Scan"),
+    ]
+
+
+def test_a_suggested_index_name_is_quoted_as_t_sql_needs():
+    (index,) = summarize_plan(UDF_PLAN).missing_indexes
+    assert index.create_statement == "CREATE NONCLUSTERED INDEX [IX_t_a]]b] ON [dbo].[t] ([a]]b])"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from azsql_mcp.catalog.access import quote
 from azsql_mcp.catalog.tables import CatalogError
 
 if TYPE_CHECKING:
@@ -66,7 +67,20 @@ def summarize_plan(showplan_xml: str) -> PlanSummary:
         root = ET.fromstring(showplan_xml)
     except ET.ParseError as e:
         raise CatalogError(f"The server returned a plan that is not valid XML: {e}") from e
-    statements = [s for s in root.iter(f"{NS}StmtSimple") if s.find(f"{NS}QueryPlan") is not None]
+    # A scalar function's or procedure's own statements sit inside the calling statement
+    # (StmtSimple/UDF and StoredProc, showplanxml.xsd's FunctionType): their cost is
+    # already in the caller's subtree cost.
+    called = {
+        s
+        for kind in ("UDF", "StoredProc")
+        for function in root.iter(f"{NS}{kind}")
+        for s in function.iter(f"{NS}StmtSimple")
+    }
+    statements = [
+        s
+        for s in root.iter(f"{NS}StmtSimple")
+        if s not in called and s.find(f"{NS}QueryPlan") is not None
+    ]
     if not statements:
         raise CatalogError("The plan has no query plan for the statement.")
     operators: list[PlanOperator] = []
@@ -162,7 +176,7 @@ def _missing_index(index: ET.Element, impact: float, usage: dict[str, list[str]]
     schema, table = index.get("Schema", ""), index.get("Table", "")
     keys = usage["EQUALITY"] + usage["INEQUALITY"]
     name = "IX_" + "_".join([_unbracket(table), *(_unbracket(k) for k in keys)])
-    statement = f"CREATE NONCLUSTERED INDEX [{name}] ON {schema}.{table} ({', '.join(keys)})"
+    statement = f"CREATE NONCLUSTERED INDEX {quote(name)} ON {schema}.{table} ({', '.join(keys)})"
     if usage["INCLUDE"]:
         statement += f" INCLUDE ({', '.join(usage['INCLUDE'])})"
     return MissingIndex(
