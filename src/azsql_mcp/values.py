@@ -252,16 +252,19 @@ def encode_cursor(offset: int, fingerprint: str) -> str:
 def decode_cursor(cursor: str, fingerprint: str) -> int:
     """The offset a cursor points at; ToolError for a cursor this server did not issue or
     that belongs to another call."""
+    not_issued = ToolError(
+        "The cursor is not one this server issued. Pass next_cursor exactly as"
+        " returned, or omit cursor to start from the first row."
+    )
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         offset, owner = data["o"], data["f"]
     except (binascii.Error, ValueError, KeyError, TypeError) as e:
-        raise ToolError(
-            "The cursor is not one this server issued. Pass next_cursor exactly as"
-            " returned, or omit cursor to start from the first row."
-        ) from e
-    if owner != fingerprint or not isinstance(offset, int) or offset < 0:
+        raise not_issued from e
+    if type(offset) is not int or offset < 0:  # bool is an int too; this server issues neither
+        raise not_issued
+    if owner != fingerprint:
         raise ToolError(
             "This cursor belongs to a different query, params or source. Repeat the"
             " same call with it, or omit cursor to start from the first row."

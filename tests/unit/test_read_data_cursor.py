@@ -29,3 +29,14 @@ def test_cursor_of_another_query_is_refused():
 def test_junk_cursor_is_refused(cursor):
     with pytest.raises(ToolError, match="not one this server issued"):
         decode_cursor(cursor, "x")
+
+
+@pytest.mark.parametrize("offset", [-5, 1.5, True, "3"])
+def test_a_cursor_with_an_offset_this_server_never_issues_is_refused(offset: object) -> None:
+    import base64
+    import json
+
+    fp = call_fingerprint("default", "SELECT 1", {})
+    forged = base64.urlsafe_b64encode(json.dumps({"o": offset, "f": fp}).encode()).decode()
+    with pytest.raises(ToolError, match="not one this server issued"):
+        decode_cursor(forged.rstrip("="), fp)
