@@ -5,7 +5,9 @@ Public helper for plugins. Conversions are faithful and lossless where JSON allo
 - ``decimal.Decimal`` (decimal, numeric, money) becomes a **string** with every digit
   (``"1234.5600"``): a JSON number would be read back as a binary float by most clients
   and lose digits. ``float``/``real`` stay numbers; ``int`` (including bigint) stays a number.
-- ``date``, ``time``, ``datetime`` (aware for datetimeoffset) become ISO 8601 strings.
+- ``date``, ``time``, ``datetime`` (aware for datetimeoffset) become ISO 8601 strings,
+  to the microsecond: the ODBC layer gives no finer, so datetime2(7), time(7) and
+  datetimeoffset(7) lose their seventh fractional digit.
 - ``bytes`` (binary, varbinary, rowversion) become ``"0x"`` + upper-case hex; values longer
   than ``max_binary_bytes`` are cut and end with ``"...(N bytes)"``.
 - ``uuid.UUID`` (uniqueidentifier) becomes its upper-case string, as SQL Server prints it.
