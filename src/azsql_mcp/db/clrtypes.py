@@ -78,7 +78,8 @@ class SpatialText(ClrText):
     spatial: _Spatial
 
     def __new__(cls, spatial: _Spatial) -> SpatialText:
-        value = super().__new__(cls, spatial.text(geography=True), GEOGRAPHY_OR_GEOMETRY)
+        value = str.__new__(cls, spatial.text(geography=True))
+        value.clr_type = GEOGRAPHY_OR_GEOMETRY
         value.spatial = spatial
         return value
 
