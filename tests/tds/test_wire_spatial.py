@@ -51,13 +51,14 @@ def conn(wire_server: ThreadedTdsServer, odbc_driver: str) -> Iterator[driverhos
 def describes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The statements fetch_page asks SQL Server to describe."""
     calls: list[str] = []
-    real = driverhost._first_result_types
+    real = getattr(driverhost, "_first_result_types", None)
 
     def spy(conn: Any, cursor: Any, sql: str, args: Any, width: int) -> dict[int, str]:
         calls.append(sql)
+        assert real is not None
         return real(conn, cursor, sql, args, width)
 
-    monkeypatch.setattr(driverhost, "_first_result_types", spy)
+    monkeypatch.setattr(driverhost, "_first_result_types", spy, raising=False)
     return calls
 
 
