@@ -81,6 +81,12 @@ def test_geometry_and_geography_with_the_same_srid_in_one_result(
         [2, None, None, None],
     ]
     assert len(describes) == 1  # one round trip for the page
+    # a page cut short: the rest is cancelled first, then the statement described
+    cut = driverhost.fetch_page(
+        conn, f"SELECT shape, id FROM {table} ORDER BY id", [], 1, 0, 1_000_000, 10, True
+    )
+    assert cut["truncated"] and cut["rows"] == [[GEOMETRY_WKT, 1]]
+    assert cut["columns"] == [("shape", "geometry"), ("id", "int")]
 
 
 def test_an_srid_only_geometry_accepts_needs_no_round_trip(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+import threading
 import time
 
 import pytest
@@ -141,3 +142,24 @@ def test_decoding_time_grows_linearly_with_the_parts() -> None:
     text = udt_text(large)
     assert text is not None and text.endswith(", (39999 39999))")
     assert _best_time(large) < 25 * _best_time(small)
+
+
+def test_the_driver_process_loads_one_copy_of_the_decoders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Connections open in several threads at once: each must register the converters of
+    the same module that fetch_page asks (SpatialText, ambiguous_seen)."""
+    monkeypatch.setattr(driverhost, "_siblings", {})
+    barrier = threading.Barrier(8)
+    loaded: list[object] = []
+
+    def load() -> None:
+        barrier.wait()
+        loaded.append(driverhost._sibling("clrtypes"))
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loaded) == 8 and all(module is loaded[0] for module in loaded)

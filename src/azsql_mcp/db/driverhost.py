@@ -150,15 +150,27 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     return cnxn
 
 
+_siblings: dict[str, ModuleType] = {}
+_siblings_lock = threading.Lock()
+
+
 def _sibling(name: str) -> ModuleType:
     """db/NAME.py loaded by path: this process runs this file as a script and must not
-    import the azsql_mcp package. Those modules import only the standard library."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"azsql_mcp_driverhost_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import the azsql_mcp package. Those modules import only the standard library.
+
+    Loaded once, under a lock: connections open in several threads at once, and two
+    copies of clrtypes would not know each other's values (SpatialText, the thread's
+    ambiguous_seen), so fetch_page would not settle them."""
+    with _siblings_lock:
+        module = _siblings.get(name)
+        if module is None:
+            path = Path(__file__).with_name(f"{name}.py")
+            spec = importlib.util.spec_from_file_location(f"azsql_mcp_driverhost_{name}", path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            _siblings[name] = module
+        return module
 
 
 @functools.cache
