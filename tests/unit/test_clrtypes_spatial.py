@@ -6,7 +6,6 @@ from __future__ import annotations
 import pickle
 import struct
 import threading
-import time
 
 import pytest
 
@@ -126,22 +125,10 @@ def _multipoint(count: int) -> bytes:
     return complex_shape(0, points, figures, shapes)
 
 
-def _best_time(data: bytes) -> float:
-    best = float("inf")
-    for _ in range(3):
-        started = time.process_time()
-        udt_text(data)
-        best = min(best, time.process_time() - started)
-    return best
-
-
-def test_decoding_time_grows_linearly_with_the_parts() -> None:
-    """8 times the points: about 8 times the time where it is linear (it was 60 times,
-    quadratic); the bound is generous for noisy machines."""
-    small, large = _multipoint(5_000), _multipoint(40_000)
-    text = udt_text(large)
+def test_a_multipoint_of_many_points_decodes() -> None:
+    """How its time grows with the points is printed by bench/clr_decode.py."""
+    text = udt_text(_multipoint(40_000))
     assert text is not None and text.endswith(", (39999 39999))")
-    assert _best_time(large) < 25 * _best_time(small)
 
 
 def test_the_driver_process_loads_one_copy_of_the_decoders(
