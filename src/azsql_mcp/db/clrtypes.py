@@ -6,27 +6,40 @@ the bytes SQL Server stores; FreeTDS hands over the same bytes as varbinary. The
 process (driverhost.py) turns them into text here, so this module imports only the
 standard library (it is loaded there by path, without the azsql_mcp package).
 
-- geography and geometry become Well-Known Text as `.STAsText()` writes it, Z and M
-  included, after their spatial reference id in the extended form
-  (`SRID=4326;POINT (-122.35 47.65)`, `SRID=0;POLYGON ((0 0, 1 0, 1 1, 0 0))`).
+- geography and geometry become Well-Known Text as `.AsTextZM()` (and `.ToString()`)
+  write it, Z and M included (`.STAsText()` leaves them out), after their spatial
+  reference id in the extended form (`SRID=4326;POINT (-122.35 47.65)`,
+  `SRID=0;POLYGON ((0 0, 1 0, 1 1, 0 0))`).
 - hierarchyid becomes its path as `.ToString()` writes it (`/1/3/`, `/1/-2.18/`).
-- Anything else stays hex, with a hint to ask SQL Server for the text.
+- Anything else, or bytes that break the structure, stays hex, with a hint to ask SQL
+  Server for the text.
 
-The bytes do not say whether a spatial value is geography or geometry, and geography
-stores latitude before longitude. A spatial reference id that SQL Server accepts only
-for geography (the geographic systems of sys.spatial_reference_systems: 4120-4999 and
-104001) is read as geography, any other as geometry.
+The bytes do not say whether a spatial value is geography or geometry (only the column
+metadata does, which ODBC does not pass on), and geography stores latitude before
+longitude. A spatial reference id that geography does not accept (0, the usual one of
+geometry; anything outside 4120-4999 and 104001, the geographic systems of
+sys.spatial_reference_systems) is geometry's. One that it accepts may be either's: such a
+value becomes a `SpatialText` written as geography would be, named "geography or
+geometry", which `settled` rewrites once the column's type is known (driverhost asks SQL
+Server with sp_describe_first_result_set). `ambiguous_seen` tells whether the thread
+decoded one since it last asked.
 """
 
 from __future__ import annotations
 
+import itertools
 import struct
+import threading
 
 __all__ = [
+    "GEOGRAPHY_OR_GEOMETRY",
     "UNDECODED_HINT",
     "ClrText",
+    "SpatialText",
+    "ambiguous_seen",
     "decoded_or_bytes",
     "hierarchyid_text",
+    "settled",
     "spatial_text",
     "udt_text",
 ]
@@ -34,6 +47,7 @@ __all__ = [
 MAX_HEX_BYTES = 256  # the same cap as binary values (jsonvalues.DEFAULT_MAX_BINARY_BYTES)
 UNDECODED_HINT = "CLR type value not decoded; select it as col.STAsText() or col.ToString()"
 HIERARCHYID_MAX_BYTES = 892  # [MS-SSCLRT] 2.2: the encoding is limited to 892 bytes
+GEOGRAPHY_OR_GEOMETRY = "geography or geometry"
 
 
 class _Undecodable(ValueError):
@@ -56,16 +70,57 @@ class ClrText(str):
         return (str, (str(self),))
 
 
+class SpatialText(ClrText):
+    """A spatial value whose SRID both types accept: written as geography would be (x and
+    y swapped from how they are stored; the text is as long either way, so the row's
+    size holds), keeping what was parsed so `settled` can write it as geometry."""
+
+    spatial: _Spatial
+
+    def __new__(cls, spatial: _Spatial) -> SpatialText:
+        value = str.__new__(cls, spatial.text(geography=True))
+        value.clr_type = GEOGRAPHY_OR_GEOMETRY
+        value.spatial = spatial
+        return value
+
+
+_seen = threading.local()  # the output converters run in the thread that fetches
+
+
+def ambiguous_seen() -> bool:
+    """Whether this thread decoded a SpatialText since it last asked."""
+    seen = bool(getattr(_seen, "ambiguous", False))
+    _seen.ambiguous = False
+    return seen
+
+
+def settled(value: object, type_name: str | None) -> object:
+    """`value` as a value of a column of type `type_name` ("geography", "geometry"): a
+    SpatialText becomes ClrText of that type; anything else is returned as it is, and so
+    is a SpatialText when the type is neither (not known)."""
+    if not isinstance(value, SpatialText):
+        return value
+    if type_name == "geometry":
+        return ClrText(value.spatial.text(geography=False), "geometry")
+    if type_name == "geography":
+        return ClrText(str(value), "geography")
+    return value
+
+
 def _decoded(data: bytes) -> ClrText | None:
+    # Whatever fails while the bytes are read is bytes of some other kind: the structure
+    # checks (_Undecodable) should catch all of it, this catches what they miss.
     try:
         spatial = _Spatial(data)
-        kind = "geography" if spatial.geography else "geometry"
-        return ClrText(spatial.text(), kind)
-    except _Undecodable:
+        if is_geography_srid(spatial.srid):
+            _seen.ambiguous = True
+            return SpatialText(spatial)
+        return ClrText(spatial.text(geography=False), "geometry")
+    except Exception:  # see above
         pass
     try:
         return ClrText(hierarchyid_text(data), "hierarchyid")
-    except _Undecodable:
+    except Exception:
         return None
 
 
@@ -134,7 +189,9 @@ def is_geography_srid(srid: int) -> bool:
 
 
 class _Spatial:
-    """One parsed GEOGRAPHY/GEOMETRY structure."""
+    """One parsed GEOGRAPHY/GEOMETRY structure, checked so that writing it as text cannot
+    fail: every offset in range and in order, every shape's parent before it. Parsing
+    and writing take time linear in the size of the value, and no recursion."""
 
     def __init__(self, data: bytes):
         if len(data) < 6:
@@ -146,11 +203,12 @@ class _Spatial:
         if version not in (1, 2) or props & ~_KNOWN_PROPS:
             raise _Undecodable("not a spatial serialization")
         self.version = version
-        self.geography = is_geography_srid(self.srid)
         has_z, has_m = bool(props & _HAS_Z), bool(props & _HAS_M)
         self.figures: list[tuple[int, int]] = []  # (attribute, point offset)
         self.shapes: list[tuple[int, int, int]] = []  # (parent, figure offset, type)
-        self.segments: list[int] = []
+        self.segments: bytes = b""
+        self.points: list[str] = []  # while text() runs: each point as WKT writes it
+        self._spans: dict[int, tuple[int, int]] | None = None
         if props & _SINGLE_POINT and props & _SINGLE_LINE_SEGMENT:
             raise _Undecodable("both single point and single segment")
         if props & _SINGLE_POINT:
@@ -158,22 +216,26 @@ class _Spatial:
         elif props & _SINGLE_LINE_SEGMENT:
             count = 2
         else:
-            count = self._u32()
+            count = self._count(16 + 8 * has_z + 8 * has_m)
         xy = self._doubles(2 * count)
         z = self._doubles(count) if has_z else None
         m = self._doubles(count) if has_m else None
-        self.points = [self._point(xy, z, m, i) for i in range(count)]
+        # each point's coordinates as written: the two stored first, then " z m" or ""
+        self.first = [_number(v) for v in xy[0::2]]
+        self.second = [_number(v) for v in xy[1::2]]
+        self.tails = _tails(z, m, count) if z is not None or m is not None else None
         if props & _SINGLE_POINT:
             self.figures, self.shapes = [(1, 0)], [(-1, 0, _POINT)]
         elif props & _SINGLE_LINE_SEGMENT:
             self.figures, self.shapes = [(1, 0)], [(-1, 0, _LINESTRING)]
         else:
-            self.figures = [self._figure() for _ in range(self._u32())]
-            self.shapes = [self._shape() for _ in range(self._u32())]
+            self.figures = [self._figure() for _ in range(self._count(5))]
+            self.shapes = [self._shape(i) for i in range(self._count(9))]
             if version == 2 and self.pos < len(data):
-                self.segments = list(self._take(self._u32()))
+                self.segments = self._take(self._count(1))
         if self.pos != len(data) or not self.shapes:
             raise _Undecodable("length does not match the structure")
+        self._check_order()
 
     def _take(self, size: int) -> bytes:
         if size < 0 or self.pos + size > len(self.data):
@@ -182,8 +244,11 @@ class _Spatial:
         self.pos += size
         return chunk
 
-    def _u32(self) -> int:
+    def _count(self, item_size: int) -> int:
+        """A count of items of `item_size` bytes each, which the bytes left must hold."""
         value: int = struct.unpack("<I", self._take(4))[0]
+        if value * item_size > len(self.data) - self.pos:
+            raise _Undecodable("count beyond the data")
         return value
 
     def _doubles(self, count: int) -> tuple[float, ...]:
@@ -191,72 +256,85 @@ class _Spatial:
 
     def _figure(self) -> tuple[int, int]:
         attribute, offset = struct.unpack("<Bi", self._take(5))
-        if not 0 <= offset <= len(self.points) or attribute > _FIGURE_COMPOSITE:
+        if not 0 <= offset <= len(self.first) or attribute > _FIGURE_COMPOSITE:
             raise _Undecodable("bad figure")
         return attribute, offset
 
-    def _shape(self) -> tuple[int, int, int]:
+    def _shape(self, index: int) -> tuple[int, int, int]:
         parent, figure, kind = struct.unpack("<iiB", self._take(9))
         if kind not in _TAGS or not -1 <= figure <= len(self.figures):
             raise _Undecodable("bad shape")
+        # the first shape is the root; every other one comes after its parent
+        if (parent != -1) if index == 0 else not 0 <= parent < index:
+            raise _Undecodable("bad parent")
         return parent, figure, kind
 
-    def _point(
-        self,
-        xy: tuple[float, ...],
-        z: tuple[float, ...] | None,
-        m: tuple[float, ...] | None,
-        i: int,
-    ) -> str:
-        first, second = xy[2 * i], xy[2 * i + 1]
-        # geography stores latitude first; WKT writes longitude (x) first
-        x, y = (second, first) if self.geography else (first, second)
-        parts = [_number(x), _number(y)]
-        zi = None if z is None or z[i] != z[i] else z[i]  # NaN: no Z for this point
-        mi = None if m is None or m[i] != m[i] else m[i]
-        if zi is not None or mi is not None:
-            parts.append("NULL" if zi is None else _number(zi))
-        if mi is not None:
-            parts.append(_number(mi))
-        return " ".join(parts)
+    def _check_order(self) -> None:
+        offsets = [offset for _, offset in self.figures]
+        if any(a > b for a, b in itertools.pairwise(offsets)):
+            raise _Undecodable("points out of order")
+        # a shape's figures run up to the next shape that has any (or the end)
+        self.figure_end = [len(self.figures)] * len(self.shapes)
+        end = len(self.figures)
+        for index in range(len(self.shapes) - 1, -1, -1):
+            self.figure_end[index] = end
+            figure = self.shapes[index][1]
+            if figure != -1:
+                if figure > end:
+                    raise _Undecodable("figures out of order")
+                end = figure
+        self.children: list[list[int]] = [[] for _ in self.shapes]
+        for index, (parent, _, _) in enumerate(self.shapes[1:], 1):
+            if self.shapes[parent][2] not in _MULTI:
+                raise _Undecodable("a shape inside one that holds none")
+            self.children[parent].append(index)
 
     # -- text
-    def text(self) -> str:
-        return f"SRID={self.srid};{self._shape_text(0, tagged=True)}"
-
-    def _figure_range(self, index: int) -> range:
-        """The figures of a shape without child shapes."""
-        start = self.shapes[index][1]
-        end = len(self.figures)
-        for _, figure, _ in self.shapes[index + 1 :]:
-            if figure != -1:
-                end = figure
-                break
-        if start == -1:
-            return range(0)
-        if end < start:
-            raise _Undecodable("figures out of order")
-        return range(start, end)
+    def text(self, *, geography: bool) -> str:
+        """`SRID=n;WKT`; geography stores latitude first, WKT writes longitude (x) first."""
+        xs, ys = (self.second, self.first) if geography else (self.first, self.second)
+        if self.tails is None:
+            self.points = [f"{x} {y}" for x, y in zip(xs, ys, strict=True)]
+        else:
+            self.points = [f"{x} {y}{t}" for x, y, t in zip(xs, ys, self.tails, strict=True)]
+        out = [f"SRID={self.srid};"]
+        # depth first with a stack of its own: shapes may nest deeper than Python recurses
+        stack: list[tuple[int, bool] | str] = [(0, True)]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                out.append(item)
+                continue
+            index, tagged = item
+            kind = self.shapes[index][2]
+            if kind not in _MULTI:
+                out.append(self._simple_text(index, kind, tagged))
+                continue
+            children = self.children[index]
+            if not children:
+                out.append(f"{_TAGS[kind]} EMPTY" if tagged else "EMPTY")
+                continue
+            out.append(f"{_TAGS[kind]} (" if tagged else "(")
+            stack.append(")")
+            for at in range(len(children) - 1, -1, -1):
+                stack.append((children[at], kind == _COLLECTION))
+                if at:
+                    stack.append(", ")
+        self.points = []
+        return "".join(out)
 
     def _figure_points(self, figure: int) -> list[str]:
         start = self.figures[figure][1]
-        end = self.figures[figure + 1][1] if figure + 1 < len(self.figures) else len(self.points)
-        if end < start:
-            raise _Undecodable("points out of order")
+        end = self.figures[figure + 1][1] if figure + 1 < len(self.figures) else len(self.first)
         return self.points[start:end]
 
-    def _shape_text(self, index: int, *, tagged: bool) -> str:
-        kind = self.shapes[index][2]
+    def _simple_text(self, index: int, kind: int, tagged: bool) -> str:
+        """A shape without child shapes."""
         tag = _TAGS[kind] + " " if tagged else ""
         if kind == _FULLGLOBE:
             return "FULLGLOBE"
-        if kind in (_MULTIPOINT, _MULTILINESTRING, _MULTIPOLYGON, _COLLECTION):
-            children = [i for i, shape in enumerate(self.shapes) if shape[0] == index]
-            if not children:
-                return f"{_TAGS[kind]} EMPTY" if tagged else "EMPTY"
-            inner = [self._shape_text(i, tagged=kind == _COLLECTION) for i in children]
-            return f"{tag}({', '.join(inner)})"
-        figures = self._figure_range(index)
+        start = self.shapes[index][1]
+        figures = range(0) if start == -1 else range(start, self.figure_end[index])
         if not figures:
             return f"{_TAGS[kind]} EMPTY" if tagged else "EMPTY"
         if kind in (_POINT, _LINESTRING, _CIRCULARSTRING):
@@ -282,9 +360,12 @@ class _Spatial:
         points = self._figure_points(figure)
         pieces: list[tuple[bool, list[str]]] = []  # (is arc, points)
         at = 0
-        for segment in self._segments_of(figure):
+        start, end = self._segment_spans().get(figure, (0, 0))
+        for segment in self.segments[start:end]:
             arc = segment in (_SEG_ARC, _SEG_FIRST_ARC)
             step = 2 if arc else 1
+            if at + step >= len(points):
+                raise _Undecodable("segments beyond the figure")
             if segment in (_SEG_FIRST_LINE, _SEG_FIRST_ARC) or not pieces:
                 pieces.append((arc, [points[at]]))
             pieces[-1][1].extend(points[at + 1 : at + 1 + step])
@@ -294,23 +375,46 @@ class _Spatial:
         parts = [f"{'CIRCULARSTRING ' if arc else ''}({', '.join(piece)})" for arc, piece in pieces]
         return f"({', '.join(parts)})"
 
-    def _segments_of(self, figure: int) -> list[int]:
-        """The segments of one composite figure: the segment list is shared by all of
-        them, in figure order, each taking as many as cover its points."""
+    def _segment_spans(self) -> dict[int, tuple[int, int]]:
+        """Where the segments of each composite figure are: the segment list is shared by
+        all of them, in figure order, each taking as many as cover its points. Worked
+        out once per value."""
+        if self._spans is not None:
+            return self._spans
+        spans: dict[int, tuple[int, int]] = {}
         cursor = 0
-        for f, (attribute, _) in enumerate(self.figures):
+        for f, (attribute, start) in enumerate(self.figures):
             if attribute != _FIGURE_COMPOSITE:
                 continue
-            needed = len(self._figure_points(f)) - 1
-            taken: list[int] = []
+            end = self.figures[f + 1][1] if f + 1 < len(self.figures) else len(self.first)
+            needed, first = end - start - 1, cursor
             while needed > 0 and cursor < len(self.segments):
-                segment = self.segments[cursor]
+                needed -= 2 if self.segments[cursor] in (_SEG_ARC, _SEG_FIRST_ARC) else 1
                 cursor += 1
-                taken.append(segment)
-                needed -= 2 if segment in (_SEG_ARC, _SEG_FIRST_ARC) else 1
-            if f == figure:
-                return taken
-        return []
+            spans[f] = (first, cursor)
+        if cursor != len(self.segments):
+            raise _Undecodable("segments left over")
+        self._spans = spans
+        return spans
+
+
+_MULTI = frozenset({_MULTIPOINT, _MULTILINESTRING, _MULTIPOLYGON, _COLLECTION})
+
+
+def _tails(z: tuple[float, ...] | None, m: tuple[float, ...] | None, count: int) -> list[str]:
+    """Each point's " z m" as WKT writes it: NaN is no value, a missing Z before an M is
+    NULL."""
+    tails = []
+    for i in range(count):
+        zi = None if z is None or z[i] != z[i] else z[i]
+        mi = None if m is None or m[i] != m[i] else m[i]
+        tail = ""
+        if zi is not None or mi is not None:
+            tail = " NULL" if zi is None else f" {_number(zi)}"
+        if mi is not None:
+            tail += f" {_number(mi)}"
+        tails.append(tail)
+    return tails
 
 
 def _number(value: float) -> str:
@@ -322,8 +426,10 @@ def _number(value: float) -> str:
 
 
 def spatial_text(data: bytes) -> str:
-    """A geography or geometry serialization as `SRID=n;WKT` (ValueError if it is not one)."""
-    return _Spatial(data).text()
+    """A geography or geometry serialization as `SRID=n;WKT` (ValueError if it is not one),
+    read as geography where its SRID is one geography accepts."""
+    spatial = _Spatial(data)
+    return spatial.text(geography=is_geography_srid(spatial.srid))
 
 
 # --- hierarchyid ([MS-SSCLRT] 2.2) -------------------------------------------------------

@@ -150,15 +150,27 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     return cnxn
 
 
+_siblings: dict[str, ModuleType] = {}
+_siblings_lock = threading.Lock()
+
+
 def _sibling(name: str) -> ModuleType:
     """db/NAME.py loaded by path: this process runs this file as a script and must not
-    import the azsql_mcp package. Those modules import only the standard library."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"azsql_mcp_driverhost_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import the azsql_mcp package. Those modules import only the standard library.
+
+    Loaded once, under a lock: connections open in several threads at once, and two
+    copies of clrtypes would not know each other's values (SpatialText, the thread's
+    ambiguous_seen), so fetch_page would not settle them."""
+    with _siblings_lock:
+        module = _siblings.get(name)
+        if module is None:
+            path = Path(__file__).with_name(f"{name}.py")
+            spec = importlib.util.spec_from_file_location(f"azsql_mcp_driverhost_{name}", path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            _siblings[name] = module
+        return module
 
 
 @functools.cache
@@ -481,6 +493,7 @@ def fetch_page(
     started = time.perf_counter()
     rows: list[tuple[Any, ...]] = []
     truncated = False
+    clrtypes().ambiguous_seen()  # from now on
     with _statement(conn, timeout_s) as cursor:
         _execute(cursor, sql, args)
         description = cursor.description
@@ -490,6 +503,8 @@ def fetch_page(
             rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary)
             if truncated:
                 cursor.cancel()  # ATTENTION: the server stops sending the rest
+            if clrtypes().ambiguous_seen():
+                rows = _settled_spatial(conn, cursor, sql, args, len(description), rows)
     columns = None if description is None else describe(description, rows)
     return Page(
         columns=columns,
@@ -497,6 +512,146 @@ def fetch_page(
         truncated=truncated,
         duration_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+# --- geography or geometry ---------------------------------------------------------------
+
+
+def _settled_spatial(
+    conn: Connection, cursor: Any, sql: str, args: Sequence[Any], width: int, rows: list[Any]
+) -> list[tuple[Any, ...]]:
+    """The rows with each spatial value whose SRID both geography and geometry accept
+    (clrtypes.SpatialText) written as its column's type, which one round trip asks SQL
+    Server for (sp_describe_first_result_set, on the statement's own connection and in
+    its transaction, after its rows). Where SQL Server cannot say, a column that holds a
+    value only geometry accepts is geometry; any other stays "geography or geometry",
+    written as geography would be (db/clrtypes.py)."""
+    clr = clrtypes()
+    pending = [
+        index
+        for index in range(width)
+        if any(isinstance(row[index], clr.SpatialText) for row in rows)
+    ]
+    if not pending:
+        return rows
+    described = _first_result_types(conn, cursor, sql, args, width)
+    types: dict[int, str] = {}
+    for index in pending:
+        kind = described.get(index)
+        if kind not in ("geography", "geometry") and any(
+            getattr(row[index], "clr_type", None) == "geometry" for row in rows
+        ):
+            kind = "geometry"
+        if kind in ("geography", "geometry"):
+            types[index] = kind
+    if not types:
+        return rows
+    return [
+        tuple(clr.settled(value, types.get(index)) for index, value in enumerate(row))
+        if any(isinstance(row[index], clr.SpatialText) for index in types)
+        else row
+        for row in rows
+    ]
+
+
+def _first_result_types(
+    conn: Connection, cursor: Any, sql: str, args: Sequence[Any], width: int
+) -> dict[int, str]:
+    """Column index -> SQL Server's type name (system_type_name) of the statement's result,
+    from sys.sp_describe_first_result_set; {} where it fails (a temporary table, dynamic
+    SQL...) or does not describe `width` columns."""
+    import pyodbc
+
+    conn.stop_if_cancelled()
+    tsql, count = numbered_parameters(sql)
+    if count != len(args):
+        return {}
+    call = "EXEC sys.sp_describe_first_result_set @tsql = ?"
+    values: list[Any] = [tsql]
+    if args:
+        call += ", @params = ?"
+        values.append(", ".join(f"@P{n} {parameter_type(v)}" for n, v in enumerate(args, 1)))
+    try:
+        cursor.execute(call, *values)
+        names = [str(entry[0]).lower() for entry in cursor.description or ()]
+        ordinal, type_name = names.index("column_ordinal"), names.index("system_type_name")
+        hidden = names.index("is_hidden") if "is_hidden" in names else None
+        found: dict[int, str] = {}
+        for row in cursor.fetchall():
+            if hidden is None or not row[hidden]:
+                found[int(row[ordinal]) - 1] = str(row[type_name] or "").lower()
+    except (pyodbc.Error, ValueError, TypeError):
+        conn.stop_if_cancelled()  # a cancel's doing: the call stops here
+        return {}
+    return found if sorted(found) == list(range(width)) else {}
+
+
+def numbered_parameters(sql: str) -> tuple[str, int]:
+    """`sql` with its `?` placeholders written @P1, @P2... as the ODBC driver sends them,
+    and how many there were: a `?` in a string, a quoted name or a comment is none."""
+    out: list[str] = []
+    count = at = 0
+    end = len(sql)
+    while at < end:
+        char = sql[at]
+        if char in "'\"[":
+            close = "]" if char == "[" else char
+            stop = at + 1
+            while stop < end and not (sql[stop] == close and sql[stop + 1 : stop + 2] != close):
+                stop += 2 if sql[stop] == close else 1
+            stop += 1
+        elif sql.startswith("--", at):
+            stop = sql.find("\n", at)
+            stop = end if stop < 0 else stop
+        elif sql.startswith("/*", at):  # T-SQL comments nest
+            depth, stop = 1, at + 2
+            while stop < end and depth:
+                if sql.startswith("/*", stop):
+                    depth, stop = depth + 1, stop + 2
+                elif sql.startswith("*/", stop):
+                    depth, stop = depth - 1, stop + 2
+                else:
+                    stop += 1
+        elif char == "?":
+            count += 1
+            out.append(f"@P{count}")
+            at += 1
+            continue
+        else:
+            stop = at + 1
+            while stop < end and sql[stop] not in "'\"[-/?":
+                stop += 1
+        out.append(sql[at:stop])
+        at = stop
+    return "".join(out), count
+
+
+def parameter_type(value: Any) -> str:
+    """The T-SQL type a parameter value is declared as, as pyodbc binds it (near enough
+    to type a statement's result columns)."""
+    if isinstance(value, bool):
+        return "bit"
+    if isinstance(value, int):
+        return "bigint"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, decimal.Decimal):
+        exponent = value.as_tuple().exponent
+        scale = min(38, max(0, -exponent)) if isinstance(exponent, int) else 0
+        return f"decimal(38,{scale})"
+    if isinstance(value, bytes | bytearray):
+        return "varbinary(max)"
+    if isinstance(value, dt.datetime):
+        return "datetime2(7)" if value.tzinfo is None else "datetimeoffset(7)"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time(7)"
+    if isinstance(value, uuid.UUID):
+        return "uniqueidentifier"
+    if isinstance(value, str) and len(value) > 4000:
+        return "nvarchar(max)"
+    return "nvarchar(4000)"
 
 
 # --- result columns --------------------------------------------------------------------

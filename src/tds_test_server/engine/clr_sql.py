@@ -5,6 +5,11 @@ geometry one), `hierarchyid::Parse(path)` and `hierarchyid::GetRoot()`; on a val
 `.STAsText()`, `.ToString()`, `.GetLevel()` and `.STSrid`. Each becomes a SQLite function
 over the stored serialization (clr_types.py). `col.Lat` and `col.Long` are not supported:
 T-SQL spells them like a column of a table named `col`.
+
+The serialization does not say whether it is geography (latitude stored first) or
+geometry: `.STAsText()` of a column, or of `geography::...`/`geometry::...`, is written by
+the type it is declared with (rewrite_spatial_texts); of any other expression, by its
+SRID (one geography accepts is read as geography).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..results import ColumnType, TdsError
+from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_types import (
     CLR_TYPES,
     ClrValueError,
@@ -56,6 +62,10 @@ def _as_text(data: bytes) -> str:
     return hierarchyid_to_string(data)
 
 
+def _spatial_text(data: bytes, type_name: str) -> str:
+    return spatial_to_text(data, geography=type_name == "geography")
+
+
 def _srid(data: bytes) -> int:
     srid: int = struct.unpack_from("<i", data)[0]
     return srid
@@ -80,6 +90,7 @@ CLR_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     ),
     "CLR_HIERARCHYID_PARSE": (1, _guarded("hierarchyid", hierarchyid_parse), True),
     "CLR_AS_TEXT": (1, _guarded("clr", _as_text), True),
+    "CLR_SPATIAL_TEXT": (2, _guarded("clr", _spatial_text), True),
     "CLR_GET_LEVEL": (1, _guarded("hierarchyid", hierarchyid_level), True),
     "CLR_SRID": (1, _guarded("clr", _srid), True),
 }
@@ -90,6 +101,7 @@ CLR_FUNCTION_TYPES: dict[str, ColumnType] = {
     "CLR_GEOMETRY_FROM_TEXT": ColumnType("geometry"),
     "CLR_HIERARCHYID_PARSE": ColumnType("hierarchyid"),
     "CLR_AS_TEXT": ColumnType("nvarchar", -1),
+    "CLR_SPATIAL_TEXT": ColumnType("nvarchar", -1),
     "CLR_GET_LEVEL": ColumnType("smallint"),
     "CLR_SRID": ColumnType("int"),
 }
@@ -142,3 +154,56 @@ def rewrite_clr(node: exp.Expr) -> exp.Expression | None:
         inner = exp.column(node.table, table=node.db) if node.db else exp.column(node.table)
         return _call("CLR_SRID", inner)
     return None
+
+
+def rewrite_spatial_texts(tree: exp.Expression, catalog: Catalog) -> None:
+    """`.STAsText()` / `.ToString()` of a geography or geometry column of a table (or of a
+    value built by `geography::`/`geometry::`) as CLR_SPATIAL_TEXT(value, type): written
+    by the declared type. Runs before the tables are renamed for SQLite."""
+    for call in list(tree.find_all(exp.Dot)):
+        method = call.expression
+        if not (
+            isinstance(method, exp.Anonymous)
+            and method.name.lower() in ("stastext", "tostring")
+            and not method.expressions
+        ):
+            continue
+        value = call.this
+        if isinstance(value, exp.ScopeResolution) and value.this is not None:
+            type_name = value.this.name.lower()
+        else:
+            type_name = _column_type(value, call, catalog)
+        if type_name in ("geography", "geometry"):
+            call.replace(_call("CLR_SPATIAL_TEXT", value, exp.Literal.string(type_name)))
+
+
+def _column_type(value: exp.Expression, call: exp.Expression, catalog: Catalog) -> str:
+    """The type name of `col` or `alias.col` (as the parser leaves them before a method
+    call: identifiers) among the tables of the SELECT around `call`; "" if not found."""
+    if isinstance(value, exp.Identifier):
+        qualifier, name = "", value.name
+    elif isinstance(value, exp.Dot) and isinstance(value.this, exp.Identifier):
+        qualifier, name = value.this.name, value.expression.name
+    elif isinstance(value, exp.Column):
+        qualifier, name = value.table, value.name
+    else:
+        return ""
+    select = call.find_ancestor(exp.Select)
+    if select is None:
+        return ""
+    found = ""
+    for table in select.find_all(exp.Table):
+        if table.find_ancestor(exp.Select) is not select:
+            continue
+        if qualifier and qualifier.casefold() not in (
+            table.alias_or_name.casefold(),
+            table.name.casefold(),
+        ):
+            continue
+        meta = catalog.table(table.db or DEFAULT_SCHEMA, table.name)
+        column = meta.column(name) if meta is not None else None
+        if column is not None:
+            if found:
+                return ""  # ambiguous: SQL Server would refuse it
+            found = column.type.name
+    return found

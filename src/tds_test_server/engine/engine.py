@@ -505,6 +505,8 @@ class EngineSession(RowSecurity):
             yield _datatype_info(args.get("@data_type"), args.get("@odbcver"))
         elif proc == "sp_describe_undeclared_parameters":
             yield self._describe_parameters(args.get("@tsql"), args.get("@params"))
+        elif proc == "sp_describe_first_result_set":
+            yield self._describe_first_result(args.get("@tsql"), args.get("@params"))
         elif proc in (
             "sp_addextendedproperty",
             "sp_updateextendedproperty",

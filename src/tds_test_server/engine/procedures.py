@@ -1,5 +1,5 @@
 """The system procedures a session answers itself: sp_describe_undeclared_parameters,
-sp_datatype_info and the extended-property procedures.
+sp_describe_first_result_set, sp_datatype_info and the extended-property procedures.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from ..results import (
 )
 from . import errors
 from .batches import word
-from .catalog import DEFAULT_SCHEMA, Catalog, Table
+from .catalog import COLLATION, DEFAULT_SCHEMA, Catalog, Table
+from .clr_types import CLR_TYPES, TYPE_DATABASE
 from .ddl import Ddl
 from .session_state import Variable
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage, type_text
@@ -34,6 +35,7 @@ _PROC_PARAMS: dict[str, list[str]] = {
     "sp_datatype_info_100": ["@data_type", "@odbcver"],
     "sp_datatype_info": ["@data_type", "@odbcver"],
     "sp_describe_undeclared_parameters": ["@tsql", "@params"],
+    "sp_describe_first_result_set": ["@tsql", "@params", "@browse_information_mode"],
     "sp_executesql": ["@stmt", "@params"],
     "sp_set_session_context": ["@key", "@value", "@read_only"],
     "sp_addextendedproperty": ["@name", "@value", *_LEVELS],
@@ -207,6 +209,94 @@ def _describe_row(ordinal: int, name: str, ctype: ColumnType) -> tuple[Any, ...]
         "",
         _TDS_TYPE_IDS.get(ctype.name, 231),
         tds_length,
+    )
+
+
+# sp_describe_first_result_set's result, as documented (learn.microsoft.com).
+_SYSNAME = ColumnType("nvarchar", 128)
+_FIRST_RESULT_COLUMNS: list[tuple[str, ColumnType]] = [
+    ("is_hidden", ColumnType("bit", nullable=False)),
+    ("column_ordinal", ColumnType("int", nullable=False)),
+    ("name", _SYSNAME),
+    ("is_nullable", ColumnType("bit", nullable=False)),
+    ("system_type_id", ColumnType("int", nullable=False)),
+    ("system_type_name", ColumnType("nvarchar", 256)),
+    ("max_length", ColumnType("smallint", nullable=False)),
+    ("precision", ColumnType("tinyint", nullable=False)),
+    ("scale", ColumnType("tinyint", nullable=False)),
+    ("collation_name", _SYSNAME),
+    ("user_type_id", ColumnType("int")),
+    ("user_type_database", _SYSNAME),
+    ("user_type_schema", _SYSNAME),
+    ("user_type_name", _SYSNAME),
+    ("assembly_qualified_type_name", ColumnType("nvarchar", 4000)),
+    ("xml_collection_id", ColumnType("int")),
+    ("xml_collection_database", _SYSNAME),
+    ("xml_collection_schema", _SYSNAME),
+    ("xml_collection_name", _SYSNAME),
+    ("is_xml_document", ColumnType("bit", nullable=False)),
+    ("is_case_sensitive", ColumnType("bit", nullable=False)),
+    ("is_fixed_length_clr_type", ColumnType("bit", nullable=False)),
+    ("source_server", _SYSNAME),
+    ("source_database", _SYSNAME),
+    ("source_schema", _SYSNAME),
+    ("source_table", _SYSNAME),
+    ("source_column", _SYSNAME),
+    ("is_identity_column", ColumnType("bit")),
+    ("is_part_of_unique_key", ColumnType("bit")),
+    ("is_updateable", ColumnType("bit")),
+    ("is_computed_column", ColumnType("bit")),
+    ("is_sparse_column_set", ColumnType("bit")),
+    ("ordinal_in_order_by_list", ColumnType("smallint")),
+    ("order_by_is_descending", ColumnType("smallint")),
+    ("order_by_list_length", ColumnType("smallint")),
+    ("tds_type_id", ColumnType("int", nullable=False)),
+    ("tds_length", ColumnType("int", nullable=False)),
+    ("tds_collation_id", ColumnType("int")),
+    ("tds_collation_sort_id", ColumnType("tinyint")),
+]
+_CHARACTER = ("char", "varchar", "nchar", "nvarchar")
+
+
+def _first_result_row(ordinal: int, column: ResultColumn) -> tuple[Any, ...]:
+    ctype = column.type
+    clr = CLR_TYPES.get(ctype.name)
+    if clr is not None:
+        max_length, precision, scale = clr.max_length, 0, 0
+        user: tuple[Any, ...] = (
+            clr.user_type_id,
+            TYPE_DATABASE,
+            "sys",
+            ctype.name,
+            clr.assembly_qualified_name,
+        )
+    else:
+        max_length, precision, scale = storage(ctype)
+        user = (None, None, None, None, None)  # for CLR and alias types only
+    return (
+        False,
+        ordinal,
+        column.name or None,
+        ctype.nullable,
+        TYPE_IDS.get(ctype.name, 231),
+        type_text(ctype),
+        max_length,
+        precision,
+        scale,
+        COLLATION if ctype.name in _CHARACTER else None,
+        *user,
+        None,
+        None,
+        None,
+        None,
+        ctype.name == "xml",
+        False,
+        clr is not None and clr.max_length > 0,
+        *(None,) * 13,  # source_server ... order_by_list_length
+        0xF0 if clr is not None else _TDS_TYPE_IDS.get(ctype.name, 231),
+        max_length if max_length > 0 else 0xFFFF,
+        None,
+        None,
     )
 
 
@@ -389,6 +479,49 @@ class Procedures(Ddl):
                 seen.add(name)
                 found.append((node.name, hints.get(name, ColumnType("nvarchar", 4000))))
         rows = [_describe_row(i + 1, name, ctype) for i, (name, ctype) in enumerate(found)]
+        return ResultSet(columns, iter(rows))
+
+    def _describe_first_result(self, tsql: Any, declared_text: Any) -> ResultSet:
+        """sp_describe_first_result_set: the columns of the batch's first result set, from
+        compiling its first statement that returns rows (run under FMTONLY: no rows).
+        A temporary table or dynamic SQL fails it, as on SQL Server."""
+        columns = [ResultColumn(n, t) for n, t in _FIRST_RESULT_COLUMNS]
+        if not isinstance(tsql, str):
+            raise TdsError(
+                214, "Procedure expects parameter '@tsql' of type 'ntext/nchar/nvarchar'."
+            )
+        scope = {
+            name: Variable(ctype, None)
+            for name, ctype in _parse_param_declarations(declared_text or "").items()
+        }
+        described: list[ResultColumn] = []
+        for stmt in self.engine.split(tsql):
+            head = (word(stmt.tokens[0]) or "").upper()
+            if head in ("EXEC", "EXECUTE") or "sp_executesql" in stmt.text.lower():
+                raise TdsError(
+                    11514,
+                    f"The metadata could not be determined because statement '{stmt.text}'"
+                    " contains dynamic SQL. Consider using the WITH RESULT SETS clause to"
+                    " explicitly describe the result set.",
+                )
+            if any(t.text.startswith("#") for t in stmt.tokens):
+                raise TdsError(
+                    11525,
+                    f"The metadata could not be determined because statement '{stmt.text}'"
+                    " uses a temp table.",
+                )
+            if head not in ("SELECT", "WITH"):
+                continue
+            fmtonly, self.fmtonly = self.fmtonly, True
+            try:
+                results = list(self._query(stmt, scope))
+            finally:
+                self.fmtonly = fmtonly
+            found = [r for r in results if isinstance(r, ResultSet)]
+            if found:
+                described = found[0].columns
+                break
+        rows = [_first_result_row(i + 1, c) for i, c in enumerate(described)]
         return ResultSet(columns, iter(rows))
 
     def _extended_property(self, proc: str, args: dict[str, Any]) -> None:
