@@ -13,12 +13,13 @@ Public helper for plugins. Conversions are faithful and lossless where JSON allo
 - ``uuid.UUID`` (uniqueidentifier) becomes its upper-case string, as SQL Server prints it.
 - ``None`` is JSON null; ``bool`` (bit) stays a boolean; ``str`` is unchanged.
 - geography and geometry (CLR types) arrive already as text: ``SRID=4326;POINT (-122.35
-  47.65)``, the spatial reference id and then the Well-Known Text ``.STAsText()`` would
-  give; hierarchyid as its path, ``/1/3/``. The driver process decodes them from their
+  47.65)``, the spatial reference id and then the Well-Known Text as ``.AsTextZM()`` and
+  ``.ToString()`` write it (Z and M included; ``.STAsText()`` leaves them out);
+  hierarchyid as its path, ``/1/3/``. The driver process decodes them from their
   documented serialization ([MS-SSCLRT]); a value it cannot decode is hex followed by a
   hint to select ``col.STAsText()`` or ``col.ToString()`` instead. Result columns are
-  named geography, geometry or hierarchyid after the values (see db/clrtypes.py for
-  how geography is told from geometry).
+  named geography, geometry or hierarchyid after the values, or ``geography or
+  geometry`` where SQL Server could not say which (see db/clrtypes.py).
 
 ``Database.read(..., json_values=True)`` returns rows already converted by these rules,
 with binary capped at ``DEFAULT_MAX_BINARY_BYTES``: the driver process converts them where
