@@ -225,7 +225,7 @@ def test_a_reload_startup_would_refuse_is_invalid_and_changes_nothing(
     new = config(
         plugins={**plugins, "tools": {"disabled_tools": ["peek"], **plugins.get("tools", {})}}
     )
-    source = types.SimpleNamespace(load=lambda: settings_from_mapping(new), path=None)
+    source = types.SimpleNamespace(load=lambda: settings_from_mapping(new), path=None, stamp=None)
     with caplog.at_level(logging.ERROR):
         assert Reloader(app, source).reload("test") == "invalid"  # type: ignore[arg-type]
     assert f"config reload (test) refused: {problem}" in caplog.text
@@ -330,3 +330,30 @@ def test_a_reload_does_not_read_the_environment_again(monkeypatch: pytest.Monkey
     monkeypatch.setenv("AZSQL_MCP_LOGGING__LEVEL", "DEBUG")
     assert apply(app, settings_from_mapping(config(audit={"enabled": True}))) == "applied"
     assert app.settings.logging.level == "INFO"
+
+
+def test_a_reload_reopens_the_audit_file_logrotate_moved(tmp_path: Path) -> None:
+    """logrotate renames the file, creates a new one and sends SIGHUP: the lines after
+    it go to the new file, not on into the moved one."""
+    path = tmp_path / "audit.jsonl"
+    app = build(audit={"enabled": True, "path": str(path)})
+    audit = app.tool_calls.audit
+    assert audit is not None
+    audit.write('{"n": 1}')
+    path.rename(tmp_path / "audit.jsonl.1")
+    source = types.SimpleNamespace(load=lambda: app.settings, path=None, stamp=None)
+    assert Reloader(app, source).reload("SIGHUP") == "unchanged"  # type: ignore[arg-type]
+    audit.write('{"n": 2}')
+    assert (tmp_path / "audit.jsonl.1").read_text() == '{"n": 1}\n'
+    assert path.read_text() == '{"n": 2}\n'
+
+
+def test_an_edit_made_while_the_server_started_is_reloaded(tmp_path: Path) -> None:
+    from azsql_mcp.serving.reload import ConfigSource, config_stamp
+
+    path = tmp_path / "azsql-mcp.toml"
+    path.write_text("[logging]\nlevel = 'INFO'\n")
+    source = ConfigSource.before_loading(lambda: settings_from_mapping(config()), path)
+    app = build()  # meanwhile, the file is edited
+    path.write_text("[logging]\nlevel = 'WARNING'\n# a longer file\n")
+    assert config_stamp(path) != Reloader(app, source).stamp

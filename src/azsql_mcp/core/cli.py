@@ -136,15 +136,16 @@ def _serve(args: argparse.Namespace) -> int:
     if args.stateless:
         server["stateless_http"] = True
     loader = SettingsLoader(args.config, {"server": server} if server else None)
-    settings = loader()
     path = config_path(args.config)
+    config_source = ConfigSource.before_loading(loader, path)
+    settings = loader()
     if not args.demo:
-        return _run(_serving_app(settings), ConfigSource(loader, path))
+        return _run(_serving_app(settings), config_source)
     from azsql_mcp.diagnostics.demo import demo_settings
 
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
-        source = ConfigSource(replace(loader, sources=demo.sources), path)
+        source = replace(config_source, load=replace(loader, sources=demo.sources))
         return _run(_serving_app(demo), source)
 
 

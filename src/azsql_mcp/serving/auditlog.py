@@ -47,6 +47,20 @@ class AuditLog:
         else:
             self._failing = False
 
+    def reopen(self) -> None:
+        """Open the file at `path` again: after logrotate moved it away (and created a
+        new one), lines would go on into the moved file. The old file stays in use when
+        the path cannot be opened."""
+        if self.path is None:
+            return
+        try:
+            fresh = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        except OSError as exc:
+            log.error("audit log %s: cannot reopen, still writing the old file: %s", self.path, exc)
+            return
+        old, self._file = self._file, fresh
+        old.close()
+
     def close(self) -> None:
         if self.path is not None:
             self._file.close()

@@ -57,10 +57,17 @@ RELOADABLE = (
 
 @dataclass(frozen=True)
 class ConfigSource:
-    """How to read the configuration again: the loader and the file to watch."""
+    """How to read the configuration again: the loader, the file to watch, and that
+    file's stamp from before the running configuration was read (an edit made while the
+    server started is then a change to reload)."""
 
     load: Callable[[], Settings]
     path: Path | None
+    stamp: tuple[int, int, int] | None = None
+
+    @classmethod
+    def before_loading(cls, load: Callable[[], Settings], path: Path | None) -> ConfigSource:
+        return cls(load, path, config_stamp(path))
 
 
 @asynccontextmanager
@@ -85,7 +92,7 @@ class Reloader:
         self.app = app
         self.source = source
         self.wake = asyncio.Event()
-        self.stamp = _stamp(source.path)
+        self.stamp = source.stamp
 
     async def watch(self) -> None:
         while True:
@@ -93,23 +100,28 @@ class Reloader:
                 await asyncio.wait_for(self.wake.wait(), POLL_S)
                 reason = "SIGHUP"
             except TimeoutError:
-                stamp = _stamp(self.source.path)
+                stamp = config_stamp(self.source.path)
                 if stamp is None or stamp == self.stamp:
                     continue
                 reason = f"{self.source.path} changed"
             self.wake.clear()
-            self.stamp = _stamp(self.source.path)
+            self.stamp = config_stamp(self.source.path)
             try:
                 self.reload(reason)
             except Exception:  # a reload must never take the server down
                 log.exception("config reload (%s) failed; the running config stays", reason)
 
     def reload(self, reason: str) -> str:
-        """Read, validate and apply the configuration; the outcome label it counted."""
+        """Read, validate and apply the configuration; the outcome label it counted. The
+        audit file is opened again too (logrotate moves it and sends SIGHUP), unless the
+        reload has just replaced it."""
+        audit = self.app.tool_calls.audit
         try:
             outcome = apply(self.app, self.source.load(), reason)
         except ConfigError as exc:
             outcome = _refused(reason, exc.problems)
+        if audit is not None and self.app.tool_calls.audit is audit:
+            audit.reopen()
         metrics.CONFIG_RELOADS.labels(outcome).inc()
         return outcome
 
@@ -330,7 +342,7 @@ def _delete(data: dict[str, Any], path: tuple[str, ...]) -> None:
         parent.pop(path[-1], None)
 
 
-def _stamp(path: Path | None) -> tuple[int, int, int] | None:
+def config_stamp(path: Path | None) -> tuple[int, int, int] | None:
     """What changes when the file is rewritten or a ConfigMap swaps its symlink."""
     if path is None:
         return None
