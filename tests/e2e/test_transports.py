@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -251,3 +252,40 @@ async def test_demo_serves_the_sample_database(tmp_path: Path) -> None:
         ):
             await use(session)
     assert list(health["sources"]) == ["demo"]
+
+
+CHATTY_DIST = {
+    "fake_chatty.py": (
+        "from azsql_mcp import hookimpl\n"
+        "print('chatty: imported')\n"
+        "@hookimpl\n"
+        "def register_tools(register, config):\n"
+        "    print('chatty: registering')\n"
+    ),
+    "fake_chatty-0.1.dist-info/METADATA": "Name: fake-chatty\nVersion: 0.1\n",
+    "fake_chatty-0.1.dist-info/entry_points.txt": "[azsql_mcp]\nchatty = fake_chatty\n",
+}
+
+
+def test_a_plugin_printing_as_it_loads_does_not_break_stdio(tmp_path: Path) -> None:
+    """Over stdio, stdout carries the protocol alone: what a plugin prints while it loads
+    (before the MCP SDK diverts stray output itself) goes to stderr."""
+    site = tmp_path / "site"
+    for name, text in CHATTY_DIST.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
+    env = clean_env({"PYTHONPATH": path})
+    answer = subprocess.run(
+        [sys.executable, "-c", CLI, "serve"],
+        input=json.dumps(INITIALIZE) + "\n",
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    first = answer.stdout.splitlines()[0]
+    assert json.loads(first)["id"] == INITIALIZE["id"] and "result" in json.loads(first)
+    assert "chatty" not in answer.stdout
+    assert "chatty: imported" in answer.stderr

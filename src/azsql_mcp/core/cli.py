@@ -26,6 +26,7 @@ from azsql_mcp.version import __version__
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
     from azsql_mcp.serving.reload import ConfigSource
+    from azsql_mcp.serving.stdio import StdoutDiverted
 
 EXIT_CONFIG = 2
 
@@ -123,6 +124,16 @@ def _serve(args: argparse.Namespace) -> int:
     # (bench/README.md, "Many sources"). Once the sources are open, App.freeze_heap
     # collects and freezes what start-up added.
     gc.freeze()
+    from azsql_mcp.serving.stdio import StdoutDiverted
+
+    stdout = StdoutDiverted()  # until the transport takes it: plugins may print as they load
+    try:
+        return _serve_diverted(args, stdout)
+    finally:
+        stdout.end()  # on every way out (a refused config, an in-process caller)
+
+
+def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
     from dataclasses import replace
 
     from azsql_mcp.core.config import config_path
@@ -140,13 +151,17 @@ def _serve(args: argparse.Namespace) -> int:
     config_source = ConfigSource.before_loading(loader, path)
     settings = loader()
     if not args.demo:
-        return _run(_serving_app(settings), config_source)
+        app = _serving_app(settings)
+        stdout.end()
+        return _run(app, config_source)
     from azsql_mcp.diagnostics.demo import demo_settings
 
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
         source = replace(config_source, load=replace(loader, sources=demo.sources))
-        return _run(_serving_app(demo), source)
+        app = _serving_app(demo)
+        stdout.end()
+        return _run(app, source)
 
 
 def _serving_app(settings: Settings) -> App:

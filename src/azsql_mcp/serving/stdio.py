@@ -3,6 +3,8 @@ the client has the `initialize` answer."""
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 import mcp.types as mt
@@ -35,3 +37,23 @@ async def serve_stdio(app: App) -> None:
     app.open_sources_at_start = False
     app.mcp.add_middleware(OpenSourcesWhenInitialized(app.runtime))
     await app.mcp.run_stdio_async(show_banner=False)
+
+
+class StdoutDiverted:
+    """fd 1 pointed at stderr from the start of `serve` until the transport takes it:
+    plugins load (and may print) before the MCP SDK's stdio_server diverts stray output
+    itself, and a line on stdout before the `initialize` answer breaks the protocol."""
+
+    def __init__(self) -> None:
+        sys.stdout.flush()
+        self._saved: int | None = os.dup(1)
+        os.dup2(2, 1)
+
+    def end(self) -> None:
+        """Give fd 1 back (what was printed meanwhile went to stderr); once only."""
+        if self._saved is None:
+            return
+        sys.stdout.flush()
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
+        self._saved = None
