@@ -3,6 +3,7 @@ the catalog names, which may itself hold a dot."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ def test_a_dotted_schema_gets_its_own_heading(
 ) -> None:
     env = clean_env(source_env(tds_server, tds_password))
     with http_server(env, str(tmp_path)) as base:
+        deadline = time.monotonic() + 30
+        while httpx.get(base + "/health", timeout=10).status_code != 200:  # the source opens
+            assert time.monotonic() < deadline, "the source never became ready"
+            time.sleep(0.1)
         page = httpx.get(base + "/console/schema", timeout=30).text
     assert "<h2>Schema a.b</h2>" in page
     assert "<h2>Schema a</h2>" not in page and "<h2>Schema SalesLT</h2>" in page
