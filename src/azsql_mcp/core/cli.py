@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import ConfigError, Settings, redacted
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from azsql_mcp.serving.reload import ConfigSource
 
 EXIT_CONFIG = 2
+HANGUPS: list[int] = []  # SIGHUPs received while `serve` started (_hold_hangups)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    hangups = _hold_hangups()
+    _hold_hangups()
     # What is loaded by now (pydantic, the MCP SDK, FastMCP, the core) lives as long as
     # the server: frozen, it is left out of the full collections the rest of start-up
     # triggers, which would walk it again before `initialize` is answered
@@ -141,23 +142,23 @@ def _serve(args: argparse.Namespace) -> int:
     settings = loader()
     path = config_path(args.config)
     if not args.demo:
-        return _run(_serving_app(settings), ConfigSource(loader, path), hangups)
+        return _run(_serving_app(settings), ConfigSource(loader, path))
     from azsql_mcp.diagnostics.demo import demo_settings
 
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
         source = ConfigSource(replace(loader, sources=demo.sources), path)
-        return _run(_serving_app(demo), source, hangups)
+        return _run(_serving_app(demo), source)
 
 
-def _hold_hangups() -> list[int]:
+def _hold_hangups() -> None:
     """SIGHUP asks for a reload (serving/reload.py), but its default action ends the
-    process: until the reloader takes over it is only noted, in the list returned (the
-    reloader then reloads once, serving/run.py). Worker processes are started with it
-    held too (serving/workers.py)."""
-    held: list[int] = []
-    signal.signal(signal.SIGHUP, lambda signum, frame: held.append(signum))
-    return held
+    process: until the reloader takes over it is only noted, in HANGUPS (the reloader
+    then reloads once, serving/run.py). Worker processes are started with it held too
+    (serving/workers.py)."""
+    HANGUPS.clear()
+    with suppress(ValueError):  # not the main thread (main() called by a test or an embedder)
+        signal.signal(signal.SIGHUP, lambda signum, frame: HANGUPS.append(signum))
 
 
 def _serving_app(settings: Settings) -> App:
@@ -173,7 +174,7 @@ def _serving_app(settings: Settings) -> App:
     return assemble(settings, plugins)
 
 
-def _run(app: App, config: ConfigSource, hangups: list[int]) -> int:
+def _run(app: App, config: ConfigSource) -> int:
     """Serve until stopped, in this process or, with `[server] workers` above 1, in that
     many worker processes (serving/workers.py); the exit code."""
     if app.settings.server.workers > 1:
@@ -182,7 +183,7 @@ def _run(app: App, config: ConfigSource, hangups: list[int]) -> int:
         return serve_workers(app, config)
     from azsql_mcp.serving.run import run_loop, serve
 
-    run_loop(serve(app, app.settings.server.transport, config, hangups))
+    run_loop(serve(app, app.settings.server.transport, config, HANGUPS))
     return 0
 
 
