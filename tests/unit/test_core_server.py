@@ -368,7 +368,7 @@ def test_serve_freezes_what_is_loaded_before_assembly() -> None:
     code = (
         "import gc, sys\n"
         "import azsql_mcp.serving.run as run\n"
-        "async def serve(app, transport, config=None):\n"
+        "async def serve(app, transport, config=None, hangups=None):\n"
         "    print(gc.get_freeze_count() > 0, app.settings.server.transport)\n"
         "run.serve = serve\n"
         "from azsql_mcp.core.cli import main\n"

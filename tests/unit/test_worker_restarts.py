@@ -95,3 +95,60 @@ def test_a_worker_that_cannot_start_stops_the_server(
     started[-1].exitcode = workers.EXIT_CONFIG
     assert sup._replace_dead() == workers.EXIT_CONFIG
     assert len(started) == 1
+
+
+def test_a_worker_that_cannot_start_once_one_served_is_retried(
+    monkeypatch: pytest.MonkeyPatch, clock: list[float]
+) -> None:
+    """After an invalid edit of the file the running workers refused: the replacement
+    of a dead worker exits 2; the others keep serving, and it is tried again."""
+    sup, started = supervisor(monkeypatch)
+    sup.served = True
+    first = workers.RESTART_PAUSE_S[0]
+    clock[0] += workers.STEADY_S  # even after running long: it did not start
+    started[-1].exitcode = workers.EXIT_CONFIG
+    assert sup._replace_dead() is None
+    assert len(started) == 1
+    clock[0] += first
+    assert sup._replace_dead() is None
+    assert len(started) == 2
+    started[-1].exitcode = workers.EXIT_CONFIG
+    assert sup._replace_dead() is None
+    assert sup.pause == [2 * first]
+
+
+def test_a_replacement_whose_port_was_taken_is_tried_again(
+    monkeypatch: pytest.MonkeyPatch, clock: list[float]
+) -> None:
+    sup, started = supervisor(monkeypatch)
+    taken = [True]
+    real_start = workers.Supervisor._start
+
+    def start(self: workers.Supervisor, i: int) -> Any:
+        if taken[0]:
+            raise workers.PortInUse("cannot listen on 127.0.0.1:1: Address already in use")
+        return real_start(self, i)
+
+    monkeypatch.setattr(workers.Supervisor, "_start", start)
+    clock[0] += workers.STEADY_S
+    started[-1].exitcode = 1
+    assert sup._replace_dead() is None  # the port is taken: not now
+    assert len(started) == 1 and 0 in sup.due
+    taken[0] = False
+    clock[0] += workers.RESTART_PAUSE_S[0]
+    sup._replace_dead()
+    assert len(started) == 2 and not sup.due
+
+
+def test_no_usable_temporary_folder_is_one_clear_problem(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A read-only container without TMPDIR: no folder tempfile can use."""
+    monkeypatch.setattr(workers.tempfile, "tempdir", None)
+    monkeypatch.setattr(
+        workers.tempfile, "_candidate_tempdir_list", lambda: [str(tmp_path / "missing")]
+    )
+    with pytest.raises(workers.ConfigError) as caught:
+        workers._metrics_dir()
+    assert "cannot create a folder for the workers' metrics" in str(caught.value)
+    assert "Point TMPDIR at a writable folder" in str(caught.value)

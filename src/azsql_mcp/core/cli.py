@@ -12,9 +12,10 @@ import asyncio
 import gc
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import ConfigError, Settings, redacted
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from azsql_mcp.serving.stdio import StdoutDiverted
 
 EXIT_CONFIG = 2
+HANGUPS: list[int] = []  # SIGHUPs received while `serve` started (_hold_hangups)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    _hold_hangups()
     # What is loaded by now (pydantic, the MCP SDK, FastMCP, the core) lives as long as
     # the server: frozen, it is left out of the full collections the rest of start-up
     # triggers, which would walk it again before `initialize` is answered
@@ -164,6 +167,16 @@ def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
         return _run(app, source)
 
 
+def _hold_hangups() -> None:
+    """SIGHUP asks for a reload (serving/reload.py), but its default action ends the
+    process: until the reloader takes over it is only noted, in HANGUPS (the reloader
+    then reloads once, serving/run.py). Worker processes are started with it held too
+    (serving/workers.py)."""
+    HANGUPS.clear()
+    with suppress(ValueError):  # not the main thread (main() called by a test or an embedder)
+        signal.signal(signal.SIGHUP, lambda signum, frame: HANGUPS.append(signum))
+
+
 def _serving_app(settings: Settings) -> App:
     """The App `serve` runs: the plugins load once, are judged as every command judges
     them, then their failures are reported as `[plugins] strict` says."""
@@ -186,7 +199,7 @@ def _run(app: App, config: ConfigSource) -> int:
         return serve_workers(app, config)
     from azsql_mcp.serving.run import run_loop, serve
 
-    run_loop(serve(app, app.settings.server.transport, config))
+    run_loop(serve(app, app.settings.server.transport, config, HANGUPS))
     return 0
 
 

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import signal
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from azsql_mcp.core.config import ConfigError, Settings
@@ -91,9 +92,14 @@ def http_app(app: App) -> Starlette:
     )
 
 
-async def serve_http(app: App, sockets: list[socket.socket] | None = None) -> None:
+async def serve_http(
+    app: App,
+    sockets: list[socket.socket] | None = None,
+    started: Callable[[], None] | None = None,
+) -> None:
     """uvicorn on `http_app(app)`; SIGTERM drains calls in flight and exits 0. A worker
-    process passes the listening socket its parent bound (serving/workers.py)."""
+    process passes the listening socket its parent bound, and what to call once uvicorn
+    serves (serving/workers.py)."""
     import uvicorn
 
     server = app.settings.server
@@ -116,6 +122,8 @@ async def serve_http(app: App, sockets: list[socket.socket] | None = None) -> No
     # place that is a no-op, so the process exits 0 after closing the pools.
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
     draining = asyncio.create_task(_drain_on_exit(app, httpd))
+    if started is not None:
+        announcing = asyncio.create_task(_when_started(httpd, started))
     quiet = _QuietStartupFailure(app)
     logging.getLogger("uvicorn.error").addFilter(quiet)
     try:
@@ -129,6 +137,8 @@ async def serve_http(app: App, sockets: list[socket.socket] | None = None) -> No
         raise
     finally:
         draining.cancel()
+        if started is not None:
+            announcing.cancel()
         logging.getLogger("uvicorn.error").removeFilter(quiet)
 
 
@@ -141,6 +151,12 @@ class _QuietStartupFailure(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return self.app.startup_error is None or record.levelno < logging.ERROR
+
+
+async def _when_started(httpd: Any, then: Callable[[], None]) -> None:
+    while not httpd.started:
+        await asyncio.sleep(0.1)
+    then()
 
 
 async def _drain_on_exit(app: App, httpd: Any) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,11 +25,17 @@ Transport = Literal["stdio", "http"]
 log = logging.getLogger(__name__)
 
 
-async def serve(app: App, transport: Transport, config: ConfigSource | None = None) -> None:
+async def serve(
+    app: App,
+    transport: Transport,
+    config: ConfigSource | None = None,
+    hangups: list[int] | None = None,
+) -> None:
     """Serve until stopped: stdio (nothing but protocol on stdout) or streamable HTTP.
 
     With `config` (how to re-read the configuration), SIGHUP and edits of the config
-    file reload it (serving/reload.py).
+    file reload it (serving/reload.py). `hangups` are the SIGHUPs noted while the
+    server started (core/cli.py): one reload follows them once the reloader watches.
     """
     prepare(app)
     if transport == "http":
@@ -36,6 +43,9 @@ async def serve(app: App, transport: Transport, config: ConfigSource | None = No
         check_port_free(app.settings.server.host, app.settings.server.port)
     await announce(app, transport, config)
     async with watch_config(app, config):
+        if hangups and config is not None:
+            log.info("SIGHUP received while starting: reloading now")
+            signal.raise_signal(signal.SIGHUP)  # to the reloader's handler
         if transport == "stdio":
             await serve_stdio(app)
             return
