@@ -45,15 +45,24 @@ class StdoutDiverted:
     itself, and a line on stdout before the `initialize` answer breaks the protocol."""
 
     def __init__(self) -> None:
+        self._saved: int | None = None
+        if sys.stdout is None:  # started with fd 1 closed: nothing to protect
+            return
         sys.stdout.flush()
-        self._saved: int | None = os.dup(1)
-        os.dup2(2, 1)
+        try:
+            self._saved = os.dup(1)
+            os.dup2(2, 1)
+        except OSError:  # fd 1 or fd 2 closed
+            if self._saved is not None:
+                os.close(self._saved)
+                self._saved = None
 
     def end(self) -> None:
         """Give fd 1 back (what was printed meanwhile went to stderr); once only."""
         if self._saved is None:
             return
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
         os.dup2(self._saved, 1)
         os.close(self._saved)
         self._saved = None
