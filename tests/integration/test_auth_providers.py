@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
+from token_sources import jwt, settings
 
 from azsql_mcp import AuthProvider, DatabaseUnavailable, Limits, Security, SourceSettings
 from azsql_mcp.db.database import SourceDatabase
@@ -28,14 +29,6 @@ from azsql_mcp.plugins.builtin_auth.tokens import SQL_SCOPE
 from tds_test_server import ThreadedTdsServer
 
 PASSWORD = "S3cret;{pw}"
-
-
-def jwt(**claims: Any) -> str:
-    def part(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-    body = {"aud": "https://database.windows.net/", "tid": "tenant-1", **claims}
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(body)}.sig"
 
 
 class FakeCredential:
@@ -61,15 +54,6 @@ def server() -> Iterator[ThreadedTdsServer]:
 def fresh_record(server: ThreadedTdsServer) -> None:
     server.record.clear()
     server.clear_faults()
-
-
-def settings(server: ThreadedTdsServer, **values: Any) -> SourceSettings:
-    base: dict[str, Any] = {
-        "server": f"tcp:{server.host},{server.port}",
-        "encrypt": "no",
-        "retry_budget_s": 0,
-    }
-    return SourceSettings.model_validate(base | values)
 
 
 async def first_value(source: SourceSettings, auth: AuthProvider) -> Any:

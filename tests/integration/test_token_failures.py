@@ -5,8 +5,6 @@ credentials (azure-identity's TokenCredential protocol) and a fake plugin provid
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import threading
 import time
@@ -15,6 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
+from token_sources import jwt, settings
 
 from azsql_mcp import (
     AuthProvider,
@@ -27,14 +26,6 @@ from azsql_mcp import (
 from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, ServicePrincipal, SuppliedAccessToken
 from tds_test_server import ThreadedTdsServer
-
-
-def jwt(**claims: Any) -> str:
-    def part(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-    body = {"aud": "https://database.windows.net/", "tid": "tenant-1", **claims}
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(body)}.sig"
 
 
 def az_token(lifetime_s: float, oid: str = "x") -> AzureAccessToken:
@@ -51,15 +42,6 @@ def server() -> Iterator[ThreadedTdsServer]:
 @pytest.fixture(autouse=True)
 def fresh_record(server: ThreadedTdsServer) -> None:
     server.record.clear()
-
-
-def settings(server: ThreadedTdsServer, **values: Any) -> SourceSettings:
-    base: dict[str, Any] = {
-        "server": f"tcp:{server.host},{server.port}",
-        "encrypt": "no",
-        "retry_budget_s": 0,
-    }
-    return SourceSettings.model_validate(base | values)
 
 
 def database(source: SourceSettings, auth: AuthProvider) -> SourceDatabase:

@@ -8,6 +8,7 @@ import struct
 import threading
 
 import pytest
+from spatial_bytes import POINT_ONLY, VALID, complex_shape, doubles, header
 
 from azsql_mcp.db import driverhost
 from azsql_mcp.db.clrtypes import (
@@ -19,35 +20,6 @@ from azsql_mcp.db.clrtypes import (
     settled,
     udt_text,
 )
-
-VALID, POINT_ONLY = 0x04, 0x08
-
-
-def header(srid: int, props: int, version: int = 1) -> bytes:
-    return struct.pack("<iBB", srid, version, props)
-
-
-def doubles(*values: float) -> bytes:
-    return struct.pack(f"<{len(values)}d", *values)
-
-
-def complex_shape(
-    srid: int,
-    points: list[tuple[float, float]],
-    figures: list[tuple[int, int]],
-    shapes: list[tuple[int, int, int]],
-    *,
-    version: int = 1,
-    segments: list[int] | None = None,
-) -> bytes:
-    data = header(srid, VALID, version) + struct.pack("<I", len(points))
-    data += b"".join(doubles(*p) for p in points)
-    data += struct.pack("<I", len(figures)) + b"".join(struct.pack("<Bi", *f) for f in figures)
-    data += struct.pack("<I", len(shapes)) + b"".join(struct.pack("<iiB", *s) for s in shapes)
-    if segments is not None:
-        data += struct.pack("<I", len(segments)) + bytes(segments)
-    return data
-
 
 # geometry::Point(-122.35, 47.65, 4326): x first, as geometry stores it
 GEOMETRY_4326 = header(4326, VALID | POINT_ONLY) + doubles(-122.35, 47.65)
