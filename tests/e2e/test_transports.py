@@ -318,3 +318,40 @@ def test_serve_starts_with_stdout_closed(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_sigterm_over_stdio_stops_as_the_end_of_stdin_does(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    """A client that gave up waiting after closing stdin sends SIGTERM: the server says
+    so, closes its pools (its driver process ends) and exits 0."""
+    env = clean_env(source_env(tds_server, tds_password))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "serve"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin and proc.stdout
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call"}
+    call["params"] = {"name": "read_data", "arguments": {"query": "SELECT 1 AS one"}}
+    for message in (INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"}, call):
+        proc.stdin.write(json.dumps(message) + "\n")
+        proc.stdin.flush()
+    answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
+    assert [a.get("id") for a in answers] == [1, 2] and "result" in answers[1]
+    children = subprocess.run(
+        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert children  # the driver process
+    proc.terminate()
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr[-2000:]
+    assert "SIGTERM: stopping" in stderr
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in children):
+        assert time.monotonic() < deadline, "the driver process outlived the server"
+        time.sleep(0.1)

@@ -3,7 +3,10 @@ the client has the `initialize` answer."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +17,8 @@ from azsql_mcp.serving.runtime import Runtime
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
+
+log = logging.getLogger(__name__)
 
 
 class OpenSourcesWhenInitialized(Middleware):
@@ -33,10 +38,32 @@ class OpenSourcesWhenInitialized(Middleware):
 
 
 async def serve_stdio(app: App) -> None:
-    """Open sources only after `initialize` is answered; other transports open at start."""
+    """Open sources only after `initialize` is answered; other transports open at start.
+    SIGTERM (a client that gave up waiting for the server to end after closing stdin)
+    stops it as the end of stdin does: calls in flight are cancelled and audited, the
+    pools closed, exit code 0."""
     app.open_sources_at_start = False
     app.mcp.add_middleware(OpenSourcesWhenInitialized(app.runtime))
-    await app.mcp.run_stdio_async(show_banner=False)
+    loop = asyncio.get_running_loop()
+    serving = asyncio.current_task()
+    assert serving is not None
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        stopped = True
+        log.info("SIGTERM: stopping")
+        serving.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, stop)
+    try:
+        await app.mcp.run_stdio_async(show_banner=False)
+    except asyncio.CancelledError:
+        if not stopped:
+            raise
+        serving.uncancel()
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 class StdoutDiverted:
