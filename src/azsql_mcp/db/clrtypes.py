@@ -207,7 +207,6 @@ class _Spatial:
         self.figures: list[tuple[int, int]] = []  # (attribute, point offset)
         self.shapes: list[tuple[int, int, int]] = []  # (parent, figure offset, type)
         self.segments: bytes = b""
-        self.points: list[str] = []  # while text() runs: each point as WKT writes it
         self._spans: dict[int, tuple[int, int]] | None = None
         if props & _SINGLE_POINT and props & _SINGLE_LINE_SEGMENT:
             raise _Undecodable("both single point and single segment")
@@ -294,9 +293,9 @@ class _Spatial:
         """`SRID=n;WKT`; geography stores latitude first, WKT writes longitude (x) first."""
         xs, ys = (self.second, self.first) if geography else (self.first, self.second)
         if self.tails is None:
-            self.points = [f"{x} {y}" for x, y in zip(xs, ys, strict=True)]
+            points = [f"{x} {y}" for x, y in zip(xs, ys, strict=True)]
         else:
-            self.points = [f"{x} {y}{t}" for x, y, t in zip(xs, ys, self.tails, strict=True)]
+            points = [f"{x} {y}{t}" for x, y, t in zip(xs, ys, self.tails, strict=True)]
         out = [f"SRID={self.srid};"]
         # depth first with a stack of its own: shapes may nest deeper than Python recurses
         stack: list[tuple[int, bool] | str] = [(0, True)]
@@ -308,7 +307,7 @@ class _Spatial:
             index, tagged = item
             kind = self.shapes[index][2]
             if kind not in _MULTI:
-                out.append(self._simple_text(index, kind, tagged))
+                out.append(self._simple_text(index, kind, tagged, points))
                 continue
             children = self.children[index]
             if not children:
@@ -320,15 +319,15 @@ class _Spatial:
                 stack.append((children[at], kind == _COLLECTION))
                 if at:
                     stack.append(", ")
-        self.points = []
         return "".join(out)
 
-    def _figure_points(self, figure: int) -> list[str]:
+    def _figure_points(self, figure: int, points: list[str]) -> list[str]:
+        """The points of one figure, from every point of the value as WKT writes them."""
         start = self.figures[figure][1]
         end = self.figures[figure + 1][1] if figure + 1 < len(self.figures) else len(self.first)
-        return self.points[start:end]
+        return points[start:end]
 
-    def _simple_text(self, index: int, kind: int, tagged: bool) -> str:
+    def _simple_text(self, index: int, kind: int, tagged: bool, points: list[str]) -> str:
         """A shape without child shapes."""
         tag = _TAGS[kind] + " " if tagged else ""
         if kind == _FULLGLOBE:
@@ -338,26 +337,26 @@ class _Spatial:
         if not figures:
             return f"{_TAGS[kind]} EMPTY" if tagged else "EMPTY"
         if kind in (_POINT, _LINESTRING, _CIRCULARSTRING):
-            return f"{tag}({', '.join(self._figure_points(figures[0]))})"
+            return f"{tag}({', '.join(self._figure_points(figures[0], points))})"
         if kind == _POLYGON:
-            rings = [f"({', '.join(self._figure_points(f))})" for f in figures]
+            rings = [f"({', '.join(self._figure_points(f, points))})" for f in figures]
             return f"{tag}({', '.join(rings)})"
         if kind == _COMPOUNDCURVE:
-            return f"{tag}{self._compound(figures[0])}"
-        rings = [self._ring(f) for f in figures]  # CURVEPOLYGON
+            return f"{tag}{self._compound(figures[0], points)}"
+        rings = [self._ring(f, points) for f in figures]  # CURVEPOLYGON
         return f"{tag}({', '.join(rings)})"
 
-    def _ring(self, figure: int) -> str:
+    def _ring(self, figure: int, points: list[str]) -> str:
         attribute = self.figures[figure][0]
         if self.version == 2 and attribute == _FIGURE_ARC:
-            return f"CIRCULARSTRING ({', '.join(self._figure_points(figure))})"
+            return f"CIRCULARSTRING ({', '.join(self._figure_points(figure, points))})"
         if self.version == 2 and attribute == _FIGURE_COMPOSITE:
-            return f"COMPOUNDCURVE {self._compound(figure)}"
-        return f"({', '.join(self._figure_points(figure))})"
+            return f"COMPOUNDCURVE {self._compound(figure, points)}"
+        return f"({', '.join(self._figure_points(figure, points))})"
 
-    def _compound(self, figure: int) -> str:
+    def _compound(self, figure: int, every: list[str]) -> str:
         """A composite-curve figure, drawn piece by piece from its segments."""
-        points = self._figure_points(figure)
+        points = self._figure_points(figure, every)
         pieces: list[tuple[bool, list[str]]] = []  # (is arc, points)
         at = 0
         start, end = self._segment_spans().get(figure, (0, 0))
