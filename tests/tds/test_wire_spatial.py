@@ -14,8 +14,9 @@ from typing import Any
 import pyodbc
 import pytest
 
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverhost, sqlguard
 from azsql_mcp.db.clrtypes import UNDECODED_HINT
+from azsql_mcp.db.database import bind_params
 from tds_test_server import ThreadedTdsServer
 
 _names = itertools.count()
@@ -53,23 +54,31 @@ def describes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = getattr(driverhost, "_first_result_types", None)
 
-    def spy(conn: Any, cursor: Any, sql: str, args: Any, width: int) -> dict[int, str]:
-        calls.append(sql)
+    def spy(conn: Any, cursor: Any, named: driverhost.Named, args: Any, width: int) -> Any:
+        calls.append(named[0])
         assert real is not None
-        return real(conn, cursor, sql, args, width)
+        return real(conn, cursor, named, args, width)
 
     monkeypatch.setattr(driverhost, "_first_result_types", spy, raising=False)
     return calls
 
 
-def _page(conn: driverhost.Connection, sql: str, *args: Any) -> driverhost.Page:
-    return driverhost.fetch_page(conn, sql, list(args), 100, 0, 1_000_000, 10, True)
+def _page(
+    conn: driverhost.Connection, sql: str, max_rows: int = 100, **params: Any
+) -> driverhost.Page:
+    """The page of `sql` (parameters written @name) as Database.read asks for it."""
+    checked = sqlguard.check_select(sql)
+    args = bind_params(checked.param_names, params)
+    named = (checked.named, checked.param_names)
+    return driverhost.fetch_page(conn, checked.sql, args, max_rows, 0, 1_000_000, 10, True, named)
 
 
 def test_geometry_and_geography_with_the_same_srid_in_one_result(
     conn: driverhost.Connection, table: str, describes: list[str]
 ) -> None:
-    page = _page(conn, f"SELECT id, shape, place, plane FROM {table} WHERE id >= ? ORDER BY id", 1)
+    page = _page(
+        conn, f"SELECT id, shape, place, plane FROM {table} WHERE id >= @lo ORDER BY id", lo=1
+    )
     assert page["columns"] == [
         ("id", "int"),
         ("shape", "geometry"),
@@ -82,9 +91,7 @@ def test_geometry_and_geography_with_the_same_srid_in_one_result(
     ]
     assert len(describes) == 1  # one round trip for the page
     # a page cut short: the rest is cancelled first, then the statement described
-    cut = driverhost.fetch_page(
-        conn, f"SELECT shape, id FROM {table} ORDER BY id", [], 1, 0, 1_000_000, 10, True
-    )
+    cut = _page(conn, f"SELECT shape, id FROM {table} ORDER BY id", max_rows=1)
     assert cut["truncated"] and cut["rows"] == [[GEOMETRY_WKT, 1]]
     assert cut["columns"] == [("shape", "geometry"), ("id", "int")]
 
@@ -177,24 +184,26 @@ def test_the_server_describes_the_first_result_set(
             (4, None, "int", True),
         ]
         assert rows[1]["user_type_name"] == "geometry" and rows[1]["system_type_id"] == 240
+        with pytest.raises(pyodbc.Error, match=r"\(134\)"):
+            cnxn.execute(
+                "EXEC sys.sp_describe_first_result_set @tsql = ?, @params = ?",
+                "SELECT @a",
+                "@a int, @A bigint",
+            ).fetchall()
         for tsql, number in (("SELECT * FROM #nowhere", 11525), ("EXEC ('SELECT 1')", 11514)):
             with pytest.raises(pyodbc.Error, match=f"\\({number}\\)"):
                 cnxn.execute("EXEC sys.sp_describe_first_result_set @tsql = ?", tsql).fetchall()
 
 
-@pytest.mark.parametrize(
-    ("sql", "numbered", "count"),
-    [
-        ("SELECT a FROM t WHERE b = ? AND c = ?", "SELECT a FROM t WHERE b = @P1 AND c = @P2", 2),
-        ("SELECT '?''?', [a?]]b], \"x?\" FROM t", "SELECT '?''?', [a?]]b], \"x?\" FROM t", 0),
-        (
-            "SELECT 1 /* ? /* ? */ ? */ -- ?\nWHERE x = ?",
-            "SELECT 1 /* ? /* ? */ ? */ -- ?\nWHERE x = @P1",
-            1,
-        ),
-    ],
-)
-def test_placeholders_are_numbered_as_the_driver_sends_them(
-    sql: str, numbered: str, count: int
+def test_a_parameter_used_twice_is_declared_once(
+    conn: driverhost.Connection, table: str, describes: list[str]
 ) -> None:
-    assert driverhost.numbered_parameters(sql) == (numbered, count)
+    """SQL Server refuses a name declared twice in @params (error 134), which would leave
+    the column unsettled."""
+    page = _page(
+        conn,
+        f"SELECT shape FROM {table} /* @no ? */ WHERE id = @id AND id >= @id AND '?' <> N'@x'",
+        id=1,
+    )
+    assert page["columns"] == [("shape", "geometry")]
+    assert describes == [f"SELECT shape FROM {table} WHERE id = @id AND id >= @id AND '?' <> N'@x'"]

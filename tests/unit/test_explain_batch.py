@@ -1,18 +1,15 @@
-"""The explain batch: `?` placeholders written back as @names, strings untouched."""
+"""The explain batch: the statement as checked, with its @names declared."""
 
-import pytest
-
-from azsql_mcp.db import driverhost, explain
+from azsql_mcp.db import driverhost, sqlguard
 
 
-def test_placeholders_become_names_in_order() -> None:
-    sql = "SELECT '?' AS q FROM t WHERE a > ? AND b = ? AND c = ?"
-    assert explain.named_parameters(sql, ["lo", "name", "lo"]) == (
-        "SELECT '?' AS q FROM t WHERE a > @lo AND b = @name AND c = @lo"
+def test_the_checked_statement_keeps_its_names_beside_the_placeholders() -> None:
+    checked = sqlguard.check_select(
+        "SELECT '@x?' AS q /* @c ? */ FROM t WHERE a > @lo AND b = @name AND c = @lo -- ?"
     )
-    assert explain.named_parameters("SELECT 1", []) == "SELECT 1"
-    with pytest.raises(ValueError, match="2 placeholders for 1"):
-        explain.named_parameters("SELECT ? + ?", ["a"])
+    assert checked.sql == "SELECT '@x?' AS q FROM t WHERE a > ? AND b = ? AND c = ?"
+    assert checked.named == "SELECT '@x?' AS q FROM t WHERE a > @lo AND b = @name AND c = @lo"
+    assert checked.param_names == ("lo", "name", "lo")
 
 
 def test_each_parameter_is_declared_once_with_its_suggested_type() -> None:

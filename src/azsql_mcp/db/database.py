@@ -41,7 +41,7 @@ from azsql_mcp.api import (
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.db import driverhost, explain, guardworker, procedures, sqlguard, write_filters
+from azsql_mcp.db import driverhost, guardworker, procedures, sqlguard, write_filters
 from azsql_mcp.db.connstr import (
     attrs_before,
     build_connection_string,
@@ -215,6 +215,7 @@ class SourceDatabase(Database):
             self.limits.max_result_bytes,
             self._query_timeout(),
             json_values,
+            (checked.named, checked.param_names),
         )
         columns, rows = page["columns"], page["rows"]
         if columns is None:  # the statement returned no result set
@@ -417,11 +418,12 @@ class SourceDatabase(Database):
         # Under SHOWPLAN_XML nothing runs, so a plan of a server-state view shows no other
         # session's data.
         checked = await guardworker.check_select(sql, policy=self.policy(server_state=True))
-        # Parameters are declared in the batch, not bound (see db/explain.py).
+        # Parameters are declared in the batch, not bound (see driverhost.showplan).
         names = list(checked.param_names)
-        text = explain.named_parameters(checked.sql, names)
         # The session had SHOWPLAN on: it never goes back to the pool.
-        return await self._once(driverhost.showplan, text, names, self._query_timeout(), keep=False)
+        return await self._once(
+            driverhost.showplan, checked.named, names, self._query_timeout(), keep=False
+        )
 
     async def ping(self) -> float:
         started = time.perf_counter()

@@ -27,7 +27,6 @@ import contextlib
 import copyreg
 import datetime as dt
 import decimal
-import functools
 import importlib.util
 import io
 import os
@@ -161,25 +160,25 @@ def _sibling(name: str) -> ModuleType:
     Loaded once, under a lock: connections open in several threads at once, and two
     copies of clrtypes would not know each other's values (SpatialText, the thread's
     ambiguous_seen), so fetch_page would not settle them."""
-    with _siblings_lock:
-        module = _siblings.get(name)
-        if module is None:
-            path = Path(__file__).with_name(f"{name}.py")
-            spec = importlib.util.spec_from_file_location(f"azsql_mcp_driverhost_{name}", path)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            _siblings[name] = module
-        return module
+    module = _siblings.get(name)
+    if module is None:
+        with _siblings_lock:
+            module = _siblings.get(name)
+            if module is None:
+                path = Path(__file__).with_name(f"{name}.py")
+                spec = importlib.util.spec_from_file_location(f"azsql_mcp_driverhost_{name}", path)
+                assert spec is not None and spec.loader is not None
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                _siblings[name] = module
+    return module
 
 
-@functools.cache
 def clrtypes() -> ModuleType:
     """db/clrtypes.py: the CLR type decoders."""
     return _sibling("clrtypes")
 
 
-@functools.cache
 def jsonvalues() -> ModuleType:
     """db/jsonvalues.py: the JSON rules of azsql_mcp.values."""
     return _sibling("jsonvalues")
@@ -356,7 +355,17 @@ def _row_counts(cursor: Any) -> list[int]:
 
 
 def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> str:
-    """The estimated plan of `sql` (parameters written `@name`), as ShowPlanXML."""
+    """The estimated plan of `sql` (parameters written `@name`), as ShowPlanXML.
+
+    Under SHOWPLAN_XML nothing runs, but a parameterized statement sent as an RPC
+    (sp_executesql with every parameter bound as NULL) would have those NULLs sniffed
+    when the plan is compiled, so `WHERE x > @p` would be estimated for `x > NULL`.
+    The estimate SQL Server documents for an unknown value is that of a local variable,
+    so the statement goes as a plain batch that declares its parameters, typed as
+    sp_describe_undeclared_parameters suggests (it needs no permission beyond the
+    statement's own, and runs before SHOWPLAN is switched on). Where it suggests none
+    (a CLR type, or `@a = @b`, which fails the whole call) the parameter is declared
+    nvarchar(4000)."""
     with _statement(conn, timeout_s) as cursor:
         types: dict[str, str] = {}
         if names:
@@ -395,7 +404,7 @@ def suggested_types(described: list[Any]) -> dict[str, str]:
 
 
 def _declared_batch(sql: str, names: list[str], types: dict[str, str]) -> str:
-    """`DECLARE @a type, ...;` then the statement (see db/explain.py for why)."""
+    """`DECLARE @a type, ...;` then the statement (see showplan for why)."""
     unique = list(dict.fromkeys(names))
     if not unique:
         return sql
@@ -465,6 +474,11 @@ def _skip(cursor: Any, count: int, deadline: float) -> None:
         count -= step
 
 
+# A statement as the guard checked it, with its parameters written @name, and the name
+# of each `?` placeholder of the form sent (CheckedStatement.named, .param_names).
+Named = tuple[str, tuple[str, ...]]
+
+
 class Page(TypedDict):
     """What fetch_page returns (a plain dict on the wire)."""
 
@@ -483,9 +497,11 @@ def fetch_page(
     max_bytes: int,
     timeout_s: int,
     json_values: bool,
+    named: Named,
 ) -> Page:
     """Skip `offset` rows, keep at most `max_rows` rows / about `max_bytes`, then cancel
-    the rest on the server so a huge result costs only the rows returned.
+    the rest on the server so a huge result costs only the rows returned. `named` is the
+    statement as the guard checked it, for SQL Server to describe (_settled_spatial).
 
     With `json_values`, the rows leave as JSON values (rows_to_json): strings and
     numbers pickle and unpickle several times faster than Decimals, UUIDs and datetimes,
@@ -504,7 +520,7 @@ def fetch_page(
             if truncated:
                 cursor.cancel()  # ATTENTION: the server stops sending the rest
             if clrtypes().ambiguous_seen():
-                rows = _settled_spatial(conn, cursor, sql, args, len(description), rows)
+                rows = _settled_spatial(conn, cursor, named, args, len(description), rows)
     columns = None if description is None else describe(description, rows)
     return Page(
         columns=columns,
@@ -518,7 +534,7 @@ def fetch_page(
 
 
 def _settled_spatial(
-    conn: Connection, cursor: Any, sql: str, args: Sequence[Any], width: int, rows: list[Any]
+    conn: Connection, cursor: Any, named: Named, args: Sequence[Any], width: int, rows: list[Any]
 ) -> list[tuple[Any, ...]]:
     """The rows with each spatial value whose SRID both geography and geometry accept
     (clrtypes.SpatialText) written as its column's type, which one round trip asks SQL
@@ -534,7 +550,7 @@ def _settled_spatial(
     ]
     if not pending:
         return rows
-    described = _first_result_types(conn, cursor, sql, args, width)
+    described = _first_result_types(conn, cursor, named, args, width)
     types: dict[int, str] = {}
     for index in pending:
         kind = described.get(index)
@@ -555,7 +571,7 @@ def _settled_spatial(
 
 
 def _first_result_types(
-    conn: Connection, cursor: Any, sql: str, args: Sequence[Any], width: int
+    conn: Connection, cursor: Any, named: Named, args: Sequence[Any], width: int
 ) -> dict[int, str]:
     """Column index -> SQL Server's type name (system_type_name) of the statement's result,
     from sys.sp_describe_first_result_set; {} where it fails (a temporary table, dynamic
@@ -563,19 +579,19 @@ def _first_result_types(
     import pyodbc
 
     conn.stop_if_cancelled()
-    tsql, count = numbered_parameters(sql)
-    if count != len(args):
-        return {}
+    tsql, names = named
     call = "EXEC sys.sp_describe_first_result_set @tsql = ?"
     values: list[Any] = [tsql]
-    if args:
+    if names:
+        # each name once (args repeat a name's value at each of its placeholders)
+        declared = dict(zip(names, args, strict=True))
         call += ", @params = ?"
-        values.append(", ".join(f"@P{n} {parameter_type(v)}" for n, v in enumerate(args, 1)))
+        values.append(", ".join(f"@{n} {parameter_type(v)}" for n, v in declared.items()))
     try:
         cursor.execute(call, *values)
-        names = [str(entry[0]).lower() for entry in cursor.description or ()]
-        ordinal, type_name = names.index("column_ordinal"), names.index("system_type_name")
-        hidden = names.index("is_hidden") if "is_hidden" in names else None
+        columns = [str(entry[0]).lower() for entry in cursor.description or ()]
+        ordinal, type_name = columns.index("column_ordinal"), columns.index("system_type_name")
+        hidden = columns.index("is_hidden") if "is_hidden" in columns else None
         found: dict[int, str] = {}
         for row in cursor.fetchall():
             if hidden is None or not row[hidden]:
@@ -584,46 +600,6 @@ def _first_result_types(
         conn.stop_if_cancelled()  # a cancel's doing: the call stops here
         return {}
     return found if sorted(found) == list(range(width)) else {}
-
-
-def numbered_parameters(sql: str) -> tuple[str, int]:
-    """`sql` with its `?` placeholders written @P1, @P2... as the ODBC driver sends them,
-    and how many there were: a `?` in a string, a quoted name or a comment is none."""
-    out: list[str] = []
-    count = at = 0
-    end = len(sql)
-    while at < end:
-        char = sql[at]
-        if char in "'\"[":
-            close = "]" if char == "[" else char
-            stop = at + 1
-            while stop < end and not (sql[stop] == close and sql[stop + 1 : stop + 2] != close):
-                stop += 2 if sql[stop] == close else 1
-            stop += 1
-        elif sql.startswith("--", at):
-            stop = sql.find("\n", at)
-            stop = end if stop < 0 else stop
-        elif sql.startswith("/*", at):  # T-SQL comments nest
-            depth, stop = 1, at + 2
-            while stop < end and depth:
-                if sql.startswith("/*", stop):
-                    depth, stop = depth + 1, stop + 2
-                elif sql.startswith("*/", stop):
-                    depth, stop = depth - 1, stop + 2
-                else:
-                    stop += 1
-        elif char == "?":
-            count += 1
-            out.append(f"@P{count}")
-            at += 1
-            continue
-        else:
-            stop = at + 1
-            while stop < end and sql[stop] not in "'\"[-/?":
-                stop += 1
-        out.append(sql[at:stop])
-        at = stop
-    return "".join(out), count
 
 
 def parameter_type(value: Any) -> str:

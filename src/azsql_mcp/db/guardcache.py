@@ -96,7 +96,8 @@ def remember(key: CheckKey, verdict: CheckedStatement | Refusal) -> None:
     if isinstance(verdict, Refusal):
         held = len(verdict.reason) + len(verdict.allowed)
     else:
-        held = len(verdict.sql) + 16 * len(verdict.param_names)
+        named = 0 if verdict.named is verdict.sql else len(verdict.named)
+        held = len(verdict.sql) + named + 16 * len(verdict.param_names)
     VERDICTS.put(key, verdict, len(key[1]) + held)
 
 

@@ -324,6 +324,8 @@ def _check(
         _refuse("The statement is nested too deeply to check (CASE in CASE?).", allowed)
     return CheckedStatement(
         sql=scanned.sent,
+        # without parameters the two are one text: keep one (the verdict cache holds it)
+        named=scanned.canonical if scanned.param_names else scanned.sent,
         param_names=scanned.param_names,
         kind=kind,
         has_where=has_where,

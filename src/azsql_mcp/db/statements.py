@@ -17,6 +17,7 @@ class CheckedStatement:
     """A statement the guard accepted, in the form to send to SQL Server."""
 
     sql: str  # `?` placeholders in place of @name parameters; comments removed
+    named: str  # the same with each parameter written @name (to describe or explain it)
     param_names: tuple[str, ...]  # the parameter for each `?`, in order, without '@'
     kind: StatementKind
     has_where: bool  # a WHERE clause that filters (not always true)

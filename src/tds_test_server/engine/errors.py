@@ -194,6 +194,16 @@ def must_declare(name: str) -> TdsError:
     return TdsError(137, f'Must declare the scalar variable "@{name}".', state=2, severity=15)
 
 
+def already_declared(name: str) -> TdsError:
+    return TdsError(
+        134,
+        f"The variable name '@{name}' has already been declared. Variable names must be "
+        "unique within a query batch or stored procedure.",
+        state=1,
+        severity=15,
+    )
+
+
 def proc_not_found(name: str) -> TdsError:
     return TdsError(2812, f"Could not find stored procedure '{name}'.", state=62)
 

@@ -70,6 +70,8 @@ def _parse_param_declarations(text: str) -> dict[str, ColumnType]:
         m = re.match(r"\s*@(\w+)\s+(.+?)(?:\s+(?:OUTPUT|OUT))?\s*$", part, re.IGNORECASE)
         if not m:
             continue
+        if m.group(1).lower() in result:
+            raise errors.already_declared(m.group(1))
         try:
             result[m.group(1).lower()] = parse_type(m.group(2))
         except (UnknownType, ValueError):
