@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
-from azsql_mcp import Limits, Security, SourceSettings, catalog
+from azsql_mcp import DatabaseError, Limits, Security, SourceSettings, catalog
 from azsql_mcp.catalog import NO_SELECT, NO_SELECT_MARK, NO_SELECT_STAR
 from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
@@ -285,3 +285,32 @@ async def test_the_overview_model_says_selectable_as_describe_table_does(
         assert "SalesLT.Product.StandardCost" in denied and len(denied) == 1 + 15 - len(READABLE)
     else:
         assert denied == set()
+
+
+class _PerColumnTimesOut(SourceDatabase):
+    """The per-column statement fails as a timeout on a very large schema would."""
+
+    async def read(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if sql == catalog.sql.ALL_COLUMNS_NO_SELECT:
+            raise DatabaseError("[HYT00] Query timeout expired (query_timeout_s)")
+        return await super().read(sql, *args, **kwargs)
+
+
+async def test_the_schema_is_given_when_the_per_column_check_fails(
+    tds_server: ThreadedTdsServer, tds_password: str, azsql_principal: str, azsql_driver: str
+) -> None:
+    config = source_config(tds_server, tds_password, azsql_principal, azsql_driver)
+    settings = SourceSettings.model_validate({k: v for k, v in config.items() if k != "auth"})
+    db = _PerColumnTimesOut("main", settings, Security(), Limits(), SqlLogin(settings))
+    try:
+        overview = await catalog.schema_overview(db)
+    finally:
+        await db.close()
+    assert {t.name for t in overview.tables} >= {CUSTOMER, "SalesLT.Product"}
+    assert all(c.selectable for t in overview.tables for c in t.columns)
+    text = catalog.render_schema(overview)
+    if azsql_principal == READER:  # the only one asked per column
+        assert overview.unchecked_columns.endswith("Query timeout expired (query_timeout_s)")
+        assert "columns this user may not SELECT are not marked" in text
+    else:
+        assert overview.unchecked_columns == "" and "not marked" not in text

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database
+from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.reading import first_error, read_all
 from azsql_mcp.catalog.tables import (
@@ -50,6 +51,12 @@ class TableOutline(BaseModel):
 class SchemaOverview(BaseModel):
     tables: list[TableOutline]
     truncated: bool
+    # Why the columns the user may not SELECT could not be asked (every column is then
+    # shown selectable); "" when they were, or did not need to be.
+    unchecked_columns: str = ""
+
+
+log = logging.getLogger(__name__)
 
 
 async def schema_overview(db: Database) -> SchemaOverview:
@@ -61,7 +68,7 @@ async def schema_overview(db: Database) -> SchemaOverview:
     # Keyed on object ids: names of constraints are unique only per schema.
     tables: dict[int, TableOutline] = {}
     column_rows, truncated = columns.result()
-    not_selectable = denied.result()
+    not_selectable, unchecked = denied.result()
     for r in column_rows:
         table = tables.get(r["object_id"])
         if table is None:
@@ -103,16 +110,24 @@ async def schema_overview(db: Database) -> SchemaOverview:
             tables[source].foreign_keys.append(
                 OutlineForeignKey(columns=from_cols, table=target, to_columns=to_cols)
             )
-    return SchemaOverview(tables=list(tables.values()), truncated=truncated)
+    return SchemaOverview(
+        tables=list(tables.values()), truncated=truncated, unchecked_columns=unchecked
+    )
 
 
-async def _not_selectable(db: Database) -> set[tuple[int, str]]:
+async def _not_selectable(db: Database) -> tuple[set[tuple[int, str]], str]:
     """(object_id, column name) of each column the user may not SELECT: asked only when
-    it does not hold SELECT on the database, in one statement for every table."""
-    if records(await db.read(sql.DATABASE_SELECT))[0]["can_select"] == 1:
-        return set()
-    rows, _ = await read_all(db, sql.ALL_COLUMNS_NO_SELECT, limit=SCHEMA_MAX_COLUMNS)
-    return {(r["object_id"], r["column_name"]) for r in rows}
+    it does not hold SELECT on the database, in one statement for every table. The
+    marks are a help, not the schema: if asking fails (a timeout on a large schema), the
+    schema is still given, with why the marks are missing."""
+    try:
+        if records(await db.read(sql.DATABASE_SELECT))[0]["can_select"] == 1:
+            return set(), ""
+        rows, _ = await read_all(db, sql.ALL_COLUMNS_NO_SELECT, limit=SCHEMA_MAX_COLUMNS)
+    except DatabaseError as exc:
+        log.warning("columns the user may not SELECT were not checked: %s", exc)
+        return set(), str(exc)
+    return {(r["object_id"], r["column_name"]) for r in rows}, ""
 
 
 def render_schema(overview: SchemaOverview) -> str:
@@ -132,6 +147,11 @@ def render_schema(overview: SchemaOverview) -> str:
         lines.append(line)
     if any(not c.selectable for t in overview.tables for c in t.columns):
         lines.append(NO_SELECT_STAR)
+    if overview.unchecked_columns:
+        lines.append(
+            "(columns this user may not SELECT are not marked: checking them failed: "
+            f"{overview.unchecked_columns}; describe_table shows them table by table)"
+        )
     if overview.truncated:
         lines.append("(schema cut short: too many columns; use list_tables and describe_table)")
     return "\n".join(lines)
