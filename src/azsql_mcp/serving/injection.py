@@ -9,6 +9,7 @@ a `source` argument (an enum of the source names).
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 import typing
 from collections.abc import Awaitable, Callable
@@ -17,7 +18,13 @@ from typing import Annotated, Any, Literal
 from fastmcp.exceptions import FastMCPError, PromptError, ResourceError, ToolError
 from pydantic import Field
 
-from azsql_mcp.api import DatabaseError, QueryRefused, ToolContext
+from azsql_mcp.api import (
+    AuthError,
+    DatabaseError,
+    DatabaseUnavailable,
+    QueryRefused,
+    ToolContext,
+)
 from azsql_mcp.db.sessioncontext import CALLER_CLAIMS
 from azsql_mcp.serving.callrecord import CURRENT_CALL, client_identity
 from azsql_mcp.serving.recording import RecordingDatabase
@@ -86,9 +93,14 @@ def inject(
             result = await fn(**kwargs)
             return resource_value(result) if kind == "resource" else result
         except QueryRefused as exc:
-            raise error(str(exc)) from exc
+            raise error(str(exc), log_level=logging.INFO) from exc
         except DatabaseError as exc:
-            raise error(_database_message(exc)) from exc
+            raise error(_database_message(exc), log_level=_log_level(exc)) from exc
+        except FastMCPError as exc:
+            # an error raised on purpose: the caller's to fix, not the server's
+            if exc.log_level == logging.ERROR:
+                exc.log_level = logging.INFO
+            raise
 
     call.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=params, return_annotation=hints.get("return", signature.return_annotation)
@@ -171,6 +183,15 @@ def source_description(runtime: Runtime) -> str:
         for name in runtime.sources
     ]
     return "Database source: " + "; ".join(described) + "."
+
+
+def _log_level(exc: DatabaseError) -> int:
+    """The level FastMCP logs a failed call at (the audit line records every failure, with
+    SQL Server's error number): the statement's own error is the caller's to fix; a
+    source that cannot be reached, or refuses the login, is the operator's."""
+    if isinstance(exc, DatabaseUnavailable | AuthError) or exc.transient:
+        return logging.WARNING
+    return logging.INFO
 
 
 def _database_message(exc: DatabaseError) -> str:

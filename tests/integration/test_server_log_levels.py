@@ -1,0 +1,60 @@
+"""The level FastMCP logs a failed call at: a caller's mistake is not a server error (the
+audit line records every failure); a source that cannot serve is a warning."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+from tds_test_server import Fault, ThreadedTdsServer
+
+pytestmark = pytest.mark.parametrize("azsql_principal", ["privileged"], indirect=True)
+
+
+def failed_calls(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [
+        (r.levelno, r.getMessage())
+        for r in caplog.records
+        if r.name.startswith("fastmcp") and r.getMessage().startswith("Error ")
+    ]
+
+
+async def test_a_callers_mistake_is_logged_at_info(
+    mcp_client: Client[Any], caplog: pytest.LogCaptureFixture, azsql_principal: str
+) -> None:
+    with caplog.at_level(logging.INFO):
+        for query in ("DELETE FROM SalesLT.Product", "SELECT * FROM nowhere", "SELECT 1/0 AS x"):
+            result = await mcp_client.call_tool("read_data", {"query": query}, raise_on_error=False)
+            assert result.is_error
+        result = await mcp_client.call_tool(
+            "describe_table", {"table": "no.such"}, raise_on_error=False
+        )
+        assert result.is_error
+        with pytest.raises(Exception, match="No table or view"):
+            await mcp_client.read_resource("database://tables/no/such")
+        with pytest.raises(Exception, match="No table or view"):
+            await mcp_client.get_prompt("sql_query_builder", {"table": "no.such"})
+    logged = failed_calls(caplog)
+    assert len(logged) == 6
+    assert {level for level, _ in logged} == {logging.INFO}, logged
+
+
+async def test_a_source_that_cannot_serve_is_a_warning(
+    mcp_client: Client[Any],
+    tds_server: ThreadedTdsServer,
+    caplog: pytest.LogCaptureFixture,
+    azsql_principal: str,
+) -> None:
+    tds_server.add_fault(Fault.parse("error:40613@query"))  # transient, every time
+    try:
+        with caplog.at_level(logging.INFO):
+            result = await mcp_client.call_tool(
+                "read_data", {"query": "SELECT 1 AS one"}, raise_on_error=False
+            )
+    finally:
+        tds_server.clear_faults()
+    assert result.is_error and "40613" in str(result.content)
+    assert failed_calls(caplog) == [(logging.WARNING, "Error calling tool 'read_data'")]
