@@ -46,6 +46,9 @@ class Security(BaseModel):
 
     read_only: bool = True
     allow_unfiltered_writes: bool = False
+    # Writes on a table a cascading foreign key or an enabled trigger acts on, whose
+    # rows max_affected_rows cannot count (db/write_effects.py).
+    allow_uncounted_writes: bool = False
     # Databases other than the source's own that statements may name (three-part
     # names; "tempdb" also opens global temporary tables ##name).
     allowed_databases: list[str] = Field(default_factory=list)

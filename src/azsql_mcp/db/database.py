@@ -41,7 +41,14 @@ from azsql_mcp.api import (
     SourceSettings,
     WriteKind,
 )
-from azsql_mcp.db import driverhost, guardworker, procedures, sqlguard, write_filters
+from azsql_mcp.db import (
+    driverhost,
+    guardworker,
+    procedures,
+    sqlguard,
+    write_effects,
+    write_filters,
+)
 from azsql_mcp.db.connstr import (
     attrs_before,
     build_connection_string,
@@ -266,6 +273,32 @@ class SourceDatabase(Database):
         return await self._write(batch)
 
     async def _check_write(self, sql: str, kinds: Collection[str]) -> sqlguard.CheckedStatement:
+        """check_write, with what only the catalog knows: whether the WHERE filters, and
+        whether the cap can count every row the write changes."""
+        checked = await self._checked_filter(sql, kinds)
+        if not self.security.allow_uncounted_writes:
+            await self._refuse_uncounted(checked)
+        return checked
+
+    async def _refuse_uncounted(self, checked: sqlguard.CheckedStatement) -> None:
+        """QueryRefused when a cascading foreign key or a trigger acts on a table the
+        write names (db/write_effects.py): the statement's row count leaves those rows
+        out. Every table named is asked, the joined ones too (a false refusal says what
+        to do; a missed cascade would be committed)."""
+        action = checked.kind.upper()
+        policy = self.policy()
+        for parts in checked.tables:
+            if len(parts) == 3 and not policy.is_own(parts[0]):
+                continue  # another database's catalog: OBJECT_ID would name its objects
+            name = write_filters.object_name(parts)
+            result = await self.read(write_effects.UNCOUNTED, {"table": name, "action": action})
+            found = write_effects.uncounted(result, action, checked.updated_columns)
+            if found:
+                raise QueryRefused(
+                    write_effects.refusal(action, name, found), write_effects.ALLOWED
+                )
+
+    async def _checked_filter(self, sql: str, kinds: Collection[str]) -> sqlguard.CheckedStatement:
         """check_write, then again knowing which columns tested IS NOT NULL cannot be NULL
         (`WHERE key IS NOT NULL` is always true and must not pass for a filter). A column
         of a table whose columns cannot be looked up counts as one that cannot be NULL."""

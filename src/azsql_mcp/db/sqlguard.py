@@ -267,6 +267,7 @@ def _check(
     policy: ReadPolicy,
     non_nullable: frozenset[str],
 ) -> CheckedStatement:
+    from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
     from sqlglot.tokens import TokenType
 
@@ -311,6 +312,7 @@ def _check(
             _refuse("A parameter is used where a value cannot go.", allowed)
         not_null_tests: tuple[str, ...] = ()
         tables: tuple[tuple[str, ...], ...] = ()
+        updated: tuple[str, ...] = ()
         if write_kinds is None:
             kind, has_where = _check_select_tree(tree, allowed)
         else:
@@ -320,6 +322,12 @@ def _check(
             where = tree.args.get("where")
             not_null_tests = write_filters.not_null_tests(where) if where is not None else ()
             tables = write_filters.table_names(tree)
+            if isinstance(tree, exp.Update):
+                updated = tuple(
+                    e.this.name
+                    for e in tree.expressions
+                    if isinstance(e, exp.EQ) and isinstance(e.this, exp.Column)
+                )
     except RecursionError:
         _refuse("The statement is nested too deeply to check (CASE in CASE?).", allowed)
     return CheckedStatement(
@@ -332,6 +340,7 @@ def _check(
         fingerprint=_hash(_normal_form(sql, tokens)),
         not_null_tests=not_null_tests,
         tables=tables,
+        updated_columns=updated,
     )
 
 

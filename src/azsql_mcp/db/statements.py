@@ -27,6 +27,7 @@ class CheckedStatement:
     # check_write's non_nullable).
     not_null_tests: tuple[str, ...] = ()
     tables: tuple[tuple[str, ...], ...] = ()
+    updated_columns: tuple[str, ...] = ()  # an UPDATE's SET columns (a cascade's trigger)
 
 
 @dataclass(frozen=True)

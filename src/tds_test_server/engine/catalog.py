@@ -886,6 +886,26 @@ SYSTEM_VIEWS: list[SystemView] = [
         " precision, scale, is_output, 0, 0, 0, NULL, 0, 0, 1, NULL, NULL, NULL, NULL, NULL"
         f" FROM __azsql_parameters WHERE {_VISIBLE}",
     ),
+    # This server runs no triggers: the views are there, empty, as for a database
+    # without any.
+    _view(
+        -420,
+        "sys",
+        "triggers",
+        "name sysname, object_id int, parent_class tinyint, parent_class_desc nvarchar(60),"
+        " parent_id int, type char(2), type_desc nvarchar(60), create_date datetime,"
+        " modify_date datetime, is_ms_shipped bit, is_disabled bit,"
+        " is_not_for_replication bit, is_instead_of_trigger bit",
+        "SELECT " + ", ".join(["NULL"] * 13) + " WHERE 0",
+    ),
+    _view(
+        -421,
+        "sys",
+        "trigger_events",
+        "object_id int, type int, type_desc nvarchar(60), is_first bit, is_last bit,"
+        " event_group_type int, event_group_type_desc nvarchar(60), is_trigger_event bit",
+        "SELECT " + ", ".join(["NULL"] * 8) + " WHERE 0",
+    ),
 ]
 
 

@@ -1,0 +1,77 @@
+"""Rows a write changes that `max_affected_rows` cannot count.
+
+SQL Server's row count of an INSERT, UPDATE or DELETE ("@@ROWCOUNT (Transact-SQL)", and
+the DONE token the driver reads it from) holds the rows of the statement's own table.
+Rows a cascading foreign key changes in other tables (ON DELETE/UPDATE CASCADE, SET NULL,
+SET DEFAULT) are never in it; rows a trigger changes arrive as counts of their own only
+while the trigger leaves SET NOCOUNT OFF, and FreeTDS passes only the last count on; an
+INSTEAD OF trigger replaces the statement altogether. So a one-row DELETE may remove a
+whole order history with the cap none the wiser: such writes are refused unless the
+operator sets `allow_uncounted_writes`.
+
+Asked of the catalog views, so a table's keys and triggers are seen only as far as the
+login may see the tables they belong to ("Metadata visibility configuration"): a
+foreign key of a table the login holds no permission on is not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from azsql_mcp.api import QueryResult
+
+# Per table (as OBJECT_ID takes it) and action (INSERT, UPDATE or DELETE): the foreign
+# keys that act on other tables' rows when this one's change (one row per key column,
+# from "sys.foreign_keys" and "sys.foreign_key_columns"), and the enabled triggers that
+# fire for the action ("sys.triggers", "sys.trigger_events").
+UNCOUNTED = """
+SELECT N'foreign key' AS kind, fk.name AS name,
+       QUOTENAME(OBJECT_SCHEMA_NAME(fk.parent_object_id)) + N'.'
+         + QUOTENAME(OBJECT_NAME(fk.parent_object_id)) AS other_table,
+       CASE @action WHEN N'DELETE' THEN fk.delete_referential_action_desc
+                    ELSE fk.update_referential_action_desc END AS what,
+       COL_NAME(fc.referenced_object_id, fc.referenced_column_id) AS key_column
+FROM sys.foreign_keys AS fk
+JOIN sys.foreign_key_columns AS fc ON fc.constraint_object_id = fk.object_id
+WHERE fk.referenced_object_id = OBJECT_ID(@table)
+  AND CASE @action WHEN N'DELETE' THEN fk.delete_referential_action
+                   WHEN N'UPDATE' THEN fk.update_referential_action ELSE 0 END <> 0
+UNION ALL
+SELECT N'trigger', tr.name, NULL,
+       CASE tr.is_instead_of_trigger WHEN 1 THEN N'INSTEAD OF' ELSE N'AFTER' END, NULL
+FROM sys.triggers AS tr
+JOIN sys.trigger_events AS te ON te.object_id = tr.object_id
+WHERE tr.parent_id = OBJECT_ID(@table) AND tr.is_disabled = 0 AND te.type_desc = @action
+"""
+
+
+def uncounted(result: QueryResult, action: str, updated_columns: Collection[str]) -> list[str]:
+    """What in UNCOUNTED's result would change rows the count leaves out, in words. An
+    UPDATE cascades only through keys whose columns it sets."""
+    names = [column.name for column in result.columns]
+    updated = {column.casefold() for column in updated_columns}
+    found: dict[str, str] = {}
+    for r in (dict(zip(names, row, strict=True)) for row in result.rows):
+        if r["kind"] == "trigger":
+            found[f"t:{r['name']}"] = f"trigger {r['name']} ({r['what']} {action})"
+            continue
+        if action == "UPDATE" and str(r["key_column"]).casefold() not in updated:
+            continue
+        what = str(r["what"]).replace("_", " ")
+        found[f"k:{r['name']}"] = (
+            f"foreign key {r['name']} of {r['other_table']} (ON {action} {what})"
+        )
+    return list(found.values())
+
+
+def refusal(action: str, table: str, found: Sequence[str]) -> str:
+    return (
+        f"This {action} on {table} also changes rows that max_affected_rows cannot count,"
+        f" through {'; '.join(found)}: SQL Server leaves rows changed by cascading foreign"
+        " keys and by triggers out of the statement's row count. Nothing was run. An"
+        " operator can allow such writes with allow_uncounted_writes = true in [security]"
+        " (or a source's [sources.NAME.security])."
+    )
+
+
+ALLOWED = "writes to tables no cascading foreign key or enabled trigger acts on"

@@ -1,0 +1,121 @@
+"""Writes whose rows max_affected_rows cannot count: SQL Server leaves the rows a
+cascading foreign key changes out of the statement's row count, so such a write is refused
+before it runs unless the operator sets allow_uncounted_writes (db/write_effects.py). The
+sample database's SalesOrderDetail cascades deletes from SalesOrderHeader."""
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
+from tds_test_server import ThreadedTdsServer
+
+CAP = 5
+DETAIL_LINES = "SELECT COUNT(*) FROM SalesLT.SalesOrderDetail WHERE SalesOrderID = @id"
+DELETE_ORDER = "DELETE FROM SalesLT.SalesOrderHeader WHERE SalesOrderID = @id"
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    """A sample database for this module only: these tests change data."""
+    with sample_tds_server(
+        tds_password,
+        [
+            "CREATE TABLE dbo.Parent (id int NOT NULL PRIMARY KEY, note nvarchar(20) NULL)",
+            "CREATE TABLE dbo.Child (id int NOT NULL PRIMARY KEY,"
+            " parent int NULL REFERENCES dbo.Parent (id) ON UPDATE CASCADE)",
+            "INSERT INTO dbo.Parent VALUES (1, N'a'), (2, N'b')",
+            "INSERT INTO dbo.Child VALUES (10, 1), (11, 1)",
+        ],
+    ) as server:
+        yield server
+
+
+async def client_of(make_azsql_server: Any, **security: Any) -> Client[Any]:
+    app = make_azsql_server(
+        config={
+            "security": {"read_only": False, **security},
+            "limits": {"max_affected_rows": CAP},
+        }
+    )
+    return Client(app)
+
+
+@pytest.fixture
+async def writer(make_azsql_server: Any) -> AsyncIterator[Client[Any]]:
+    async with await client_of(make_azsql_server) as client:
+        yield client
+
+
+async def scalar(client: Client[Any], query: str, **params: Any) -> Any:
+    result = await client.call_tool("read_data", {"query": query, "params": params or None})
+    return result.structured_content["rows"][0][0]
+
+
+async def biggest_order(client: Client[Any]) -> tuple[int, int]:
+    query = (
+        "SELECT TOP (1) SalesOrderID, COUNT(*) AS n FROM SalesLT.SalesOrderDetail"
+        " GROUP BY SalesOrderID ORDER BY COUNT(*) DESC, SalesOrderID"
+    )
+    result = await client.call_tool("read_data", {"query": query})
+    order, lines = result.structured_content["rows"][0]
+    assert lines > CAP
+    return order, lines
+
+
+async def test_a_delete_that_cascades_is_refused_before_it_runs(writer: Client[Any]) -> None:
+    order, lines = await biggest_order(writer)
+    result = await writer.call_tool(
+        "update_data", {"sql": DELETE_ORDER, "params": {"id": order}}, raise_on_error=False
+    )
+    assert result.is_error
+    text = result.content[0].text
+    assert "[SalesLT].[SalesOrderDetail] (ON DELETE CASCADE)" in text
+    assert "max_affected_rows cannot count" in text and "allow_uncounted_writes = true" in text
+    assert "Nothing was run" in text
+    assert await scalar(writer, DETAIL_LINES, id=order) == lines
+    # in a batch, it is named by its number and nothing of the batch runs
+    batch = await writer.call_tool(
+        "execute_batch",
+        {
+            "statements": [
+                "UPDATE dbo.Parent SET note = N'x' WHERE id = 2",
+                f"DELETE FROM SalesLT.SalesOrderHeader WHERE SalesOrderID = {order}",
+            ]
+        },
+        raise_on_error=False,
+    )
+    assert batch.is_error and "Statement 2 of 2" in batch.content[0].text
+    assert await scalar(writer, "SELECT note FROM dbo.Parent WHERE id = 2") == "b"
+
+
+async def test_an_update_cascades_only_through_the_key_it_sets(writer: Client[Any]) -> None:
+    note = await writer.call_tool(
+        "update_data", {"sql": "UPDATE dbo.Parent SET note = N'c' WHERE id = 1"}
+    )
+    assert note.structured_content["rows_affected"] == 1
+    key = await writer.call_tool(
+        "update_data",
+        {"sql": "UPDATE p SET p.id = 3 FROM dbo.Parent AS p WHERE p.id = 1"},
+        raise_on_error=False,
+    )
+    assert key.is_error and "[dbo].[Child] (ON UPDATE CASCADE)" in key.content[0].text
+    assert await scalar(writer, "SELECT COUNT(*) FROM dbo.Child WHERE parent = 1") == 2
+    # inserts cascade nothing
+    inserted = await writer.call_tool(
+        "insert_data", {"sql": "INSERT INTO dbo.Parent (id, note) VALUES (4, N'd')"}
+    )
+    assert inserted.structured_content["rows_affected"] == 1
+
+
+async def test_the_operator_can_allow_them(make_azsql_server: Any) -> None:
+    async with await client_of(make_azsql_server, allow_uncounted_writes=True) as client:
+        order, _ = await biggest_order(client)
+        result = await client.call_tool(
+            "update_data", {"sql": DELETE_ORDER, "params": {"id": order}}
+        )
+        # the count SQL Server gives is the header's alone
+        assert result.structured_content["rows_affected"] == 1
+        assert await scalar(client, DETAIL_LINES, id=order) == 0
