@@ -98,6 +98,9 @@ def test_default_scopes_by_kind_and_overrides() -> None:
     app = build(server={"auth": auth})
     assert allowed(app, "explain_query", ["sql.read"])
     assert not allowed(app, "peek", ["sql.read"]) and allowed(app, "peek", ["acme.use"])
+    # a plugin-wide scope adds to a write tool's sql.write: it never opens writes alone
+    assert not allowed(app, "poke", ["acme.use"]) and not allowed(app, "poke", ["sql.write"])
+    assert allowed(app, "poke", ["acme.use", "sql.write"])
 
 
 def test_policy_keeps_unknown_components_and_missing_tokens_out() -> None:

@@ -225,12 +225,16 @@ def required_scopes(auth: AuthSettings, plugins: PluginSet) -> dict[str, frozens
 
     Tools: `tool_scopes[name]`, else the scopes the plugin registered the tool with,
     else `plugin_scopes[plugin]`, else the built-in default (sql.admin for tools tagged
-    "admin", sql.write for write tools, sql.read otherwise). Resources and prompts
+    "admin", sql.write for write tools, sql.read otherwise). For admin and write tools,
+    `plugin_scopes` adds to the default rather than replacing it: a plugin-wide scope
+    must not open writes by accident; naming the tool in `tool_scopes` does replace it.
+    Resources and prompts
     (which read the catalog and data to write their text): `plugin_scopes[plugin]`,
     else sql.read.
     """
     out: dict[str, frozenset[str]] = {}
     for tool in plugins.tools.values():
+        kept = ADMIN_TAG in (tool.tags or ()) or tool.writes
         if ADMIN_TAG in (tool.tags or ()):
             default: tuple[str, ...] = (ADMIN_SCOPE,)
         else:
@@ -239,7 +243,11 @@ def required_scopes(auth: AuthSettings, plugins: PluginSet) -> dict[str, frozens
         if scopes is None:  # what the plugin registered it with (a declared tool's `scopes`)
             scopes = tool.scopes
         if scopes is None:
-            scopes = auth.plugin_scopes.get(tool.plugin, default)
+            plugin_wide = auth.plugin_scopes.get(tool.plugin)
+            if plugin_wide is None:
+                scopes = default
+            else:
+                scopes = [*plugin_wide, *default] if kept else plugin_wide
         out[component_key("tool", tool.name)] = frozenset(scopes)
     for uri, resource in plugins.resources.items():
         kind = "template" if "{" in uri else "resource"
