@@ -129,10 +129,15 @@ class App:
         try:
             yield
         finally:
-            try:
-                await run_shutdown(self)
-            finally:
-                await self._close_sources()
+            await self.close()
+
+    async def close(self) -> None:
+        """What leaving `running` does: the shutdown hooks, then the sources closed. Called
+        alone by a process that must end without leaving it (serving/stdio.py)."""
+        try:
+            await run_shutdown(self)
+        finally:
+            await self._close_sources()
 
     async def _open_sources(self) -> None:
         if not self.settings.sources:

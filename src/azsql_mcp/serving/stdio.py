@@ -37,23 +37,29 @@ class OpenSourcesWhenInitialized(Middleware):
         return await call_next(context)
 
 
+# How long SIGTERM waits for the transport to end before ending the process itself.
+STDIN_GRACE_S = 2.0
+
+
 async def serve_stdio(app: App) -> None:
     """Open sources only after `initialize` is answered; other transports open at start.
-    SIGTERM (a client that gave up waiting for the server to end after closing stdin)
-    stops it as the end of stdin does: calls in flight are cancelled and audited, the
-    pools closed, exit code 0."""
+    SIGTERM (`docker stop`, a supervisor, a client that gave up waiting after closing
+    stdin) stops it as the end of stdin does: calls in flight are cancelled and audited,
+    the pools closed, exit code 0."""
     app.open_sources_at_start = False
     app.mcp.add_middleware(OpenSourcesWhenInitialized(app.runtime))
     loop = asyncio.get_running_loop()
     serving = asyncio.current_task()
     assert serving is not None
     stopped = False
+    ending: list[asyncio.Task[None]] = []
 
     def stop() -> None:
         nonlocal stopped
         stopped = True
         log.info("SIGTERM: stopping")
         serving.cancel()
+        ending.append(loop.create_task(_end_if_stdin_holds(app, serving)))
 
     loop.add_signal_handler(signal.SIGTERM, stop)
     try:
@@ -64,6 +70,22 @@ async def serve_stdio(app: App) -> None:
         serving.uncancel()
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _end_if_stdin_holds(app: App, serving: asyncio.Task[Any]) -> None:
+    """The MCP SDK reads stdin in a thread, and a cancelled transport waits for that read:
+    while the client keeps stdin open, the transport (and the sources it would close on
+    its way out) would outlive SIGTERM until SIGKILL. The calls in flight are cancelled
+    by then; close the sources here and end the process."""
+    done, _ = await asyncio.wait({serving}, timeout=STDIN_GRACE_S)
+    if done:
+        return
+    log.info("SIGTERM: stdin is still open; closing the sources and exiting")
+    try:
+        await app.close()
+    finally:
+        logging.shutdown()
+        os._exit(0)
 
 
 class StdoutDiverted:
