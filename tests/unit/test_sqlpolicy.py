@@ -483,6 +483,12 @@ def test_an_alias_of_the_changed_table_is_the_table() -> None:
         # another schema's Customer is another table, joined to every row
         "UPDATE Customer SET ModifiedDate = @d FROM Other.Customer AS o WHERE o.CustomerID = 1",
         "DELETE c FROM SalesLT.Customer AS c CROSS JOIN SalesLT.Address AS a WHERE a.AddressID = 1",
+        # Customer may be another schema's table than SalesLT.Customer: not taken for it
+        "UPDATE Customer SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID WHERE a.AddressID = 1",
+        # twice in FROM: ambiguous, neither is taken for it
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " JOIN SalesLT.Customer AS b ON b.CustomerID = c.CustomerID WHERE b.CustomerID = 1",
     ],
 )
 def test_a_where_that_tests_no_column_of_the_changed_table_is_unfiltered(sql: str) -> None:
@@ -503,6 +509,9 @@ def test_a_where_that_tests_no_column_of_the_changed_table_is_unfiltered(sql: st
         "UPDATE SalesLT.Customer SET ModifiedDate = @d FROM SalesLT.Customer AS c"
         " WHERE c.CustomerID = @id",
         "UPDATE SalesLT.Customer SET ModifiedDate = @d WHERE CustomerID = @id AND @d = @d",
+        # the changed table named as written in FROM, which gives it an alias
+        "UPDATE Customer SET ModifiedDate = @d FROM Customer AS c"
+        " JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID WHERE a.AddressID = 1",
         # an INNER JOIN's ON restricts the changed rows to those with a match
         "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
         " JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID"

@@ -63,17 +63,16 @@ def target(statement: exp.Expr) -> Target:
     sources = [source for source, _ in _sources(statement)]
     if not sources:
         return Target(table.name, frozenset({word}), alone=True)
-    if len(table.parts) == 1:
-        # `UPDATE t ... FROM T AS t`: the name after UPDATE is a source's alias or name
-        matches = [s for s in sources if s.alias_or_name.casefold() == word]
-        names = {word}
-    else:
-        # `UPDATE dbo.T ... FROM dbo.T AS x`: one reference to the same table is the target
-        parts = _folded_parts(table)
+    parts = _folded_parts(table)
+    # `UPDATE t ... FROM T AS t`: the name after UPDATE is a source's alias or name; else
+    # `UPDATE dbo.T ... FROM dbo.T AS x`: the one reference to the same table, written
+    # the same (`T` and `dbo.T` may be two tables: a user's default schema may not be dbo)
+    matches = [s for s in sources if len(parts) == 1 and s.alias_or_name.casefold() == word]
+    if not matches:
         matches = [s for s in sources if isinstance(s, exp.Table) and _folded_parts(s) == parts]
-        if len(matches) > 1:
-            matches = []  # SQL Server refuses such a statement as ambiguous: trust none
-        names = {word} | {s.alias_or_name.casefold() for s in matches}
+    if len(matches) > 1:
+        matches = []  # SQL Server refuses such a statement as ambiguous: trust none
+    names = {word} | {s.alias_or_name.casefold() for s in matches}
     return Target(table.name, frozenset(names), alone=len(sources) == 1 and bool(matches))
 
 
