@@ -194,6 +194,32 @@ async def test_always_true_where_is_refused_before_anything_runs(writer, sql):
     assert await scalar(writer, "SELECT COUNT(*) FROM SalesLT.Customer WHERE Suffix = 'X'") == 0
 
 
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        ("WHERE ProductCategoryID = productcategoryid", "always true"),
+        ("WHERE [ProductCategoryID] = ProductCategoryID", "always true"),
+        ("FROM SalesLT.ProductCategory AS c WHERE c.ProductCategoryID = ProductCategoryID",
+         "always true"),
+        ("WHERE ProductCategoryID = -1 OR @d = @d", "always true"),
+        ("WHERE 1 IN (1, ProductCategoryID)", "always true"),
+        ("FROM (VALUES (1)) AS s(k) WHERE s.k = 1", "tests no column of ProductCategory"),
+        ("FROM SalesLT.ProductCategory AS c CROSS JOIN SalesLT.Address AS a"
+         " WHERE a.AddressID = 9", "tests no column of ProductCategory"),
+    ],
+)  # fmt: skip
+async def test_a_where_that_reads_as_always_true_is_refused(writer, sql, reason):
+    """Each of these changed all 41 categories before the guard read them as SQL Server
+    does (review finding: names differ only in case, brackets, a parameter compared
+    with itself, a value IN a list holding it, a WHERE on another table only)."""
+    stamp = "2031-01-01T00:00:00"
+    update = f"UPDATE SalesLT.ProductCategory SET ModifiedDate = @d {sql}"
+    message = await refused(writer, "update_data", sql=update, params={"d": stamp})
+    assert reason in message and "allow_unfiltered_writes" in message, message
+    changed = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE ModifiedDate = @d"
+    assert await scalar(writer, changed, d=stamp) == 0
+
+
 @pytest.mark.usefixtures("privileged_only")
 async def test_is_not_null_on_a_nullable_column_filters(writer):
     done = await ok(

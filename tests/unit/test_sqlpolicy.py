@@ -422,6 +422,128 @@ def test_real_filters_pass(where: str) -> None:
     assert check_write(sql, ALL_KINDS, allow_unfiltered=False).has_where
 
 
+@pytest.mark.parametrize(
+    "where",
+    [
+        # names compared as the default case-insensitive collations do, brackets removed
+        "CustomerID = customerid",
+        "[CustomerID] = CustomerID",
+        "SalesLT.Customer.CustomerID = CustomerID",
+        "Customer.CustomerID = [customerid]",
+        # a parameter, or any one expression, on both sides
+        "CustomerID = -1 OR @d = @d",
+        "CustomerID = -1 OR @d = @D",
+        "CustomerID = -1 OR LEFT(Name, 1) = left([name], 1)",
+        # a value IN a list holding it
+        "1 IN (1, CustomerID)",
+        "CustomerID = -1 OR @d IN (@e, @d)",
+    ],
+)
+def test_the_same_expression_written_differently_is_unfiltered(where: str) -> None:
+    sql = f"UPDATE SalesLT.Customer SET ModifiedDate = @d WHERE {where}"
+    with pytest.raises(QueryRefused, match="always true"):
+        check_write(sql, ALL_KINDS, allow_unfiltered=False)
+
+
+def test_an_alias_of_the_changed_table_is_the_table() -> None:
+    sql = (
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c WHERE c.CustomerID = CustomerID"
+    )
+    with pytest.raises(QueryRefused, match="always true"):
+        check_write(sql, ALL_KINDS, allow_unfiltered=False)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d FROM (VALUES (1)) AS s(k) WHERE s.k = 1",
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d FROM (SELECT 1 AS k) AS s WHERE s.k = 1",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " CROSS JOIN SalesLT.Address AS a WHERE a.AddressID = 1",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c, SalesLT.Address AS a"
+        " WHERE a.AddressID = 1",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " JOIN SalesLT.Address AS a ON 1 = 1 WHERE a.AddressID = 1",
+        # an outer join's ON keeps every row of the preserved side
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " LEFT JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID"
+        " WHERE a.AddressID = 1",
+        # the join condition compares the changed table's column with itself
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " JOIN SalesLT.Address AS a ON c.CustomerID = C.customerid WHERE a.AddressID = 1",
+        # one branch of the OR tests only the other table
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " CROSS JOIN SalesLT.Address AS a WHERE c.CustomerID = @id OR a.AddressID = 1",
+        # unqualified beside another table: maybe the other table's column
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " CROSS JOIN SalesLT.Address AS a WHERE AddressLine1 = @x",
+        # Customer in the subquery is the subquery's own table
+        "DELETE FROM SalesLT.Customer WHERE EXISTS"
+        " (SELECT 1 FROM SalesLT.Customer WHERE Customer.CustomerID = 1)",
+        # another schema's Customer is another table, joined to every row
+        "UPDATE Customer SET ModifiedDate = @d FROM Other.Customer AS o WHERE o.CustomerID = 1",
+        "DELETE c FROM SalesLT.Customer AS c CROSS JOIN SalesLT.Address AS a WHERE a.AddressID = 1",
+        # Customer may be another schema's table than SalesLT.Customer: not taken for it
+        "UPDATE Customer SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID WHERE a.AddressID = 1",
+        # twice in FROM: ambiguous, neither is taken for it
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " JOIN SalesLT.Customer AS b ON b.CustomerID = c.CustomerID WHERE b.CustomerID = 1",
+    ],
+)
+def test_a_where_that_tests_no_column_of_the_changed_table_is_unfiltered(sql: str) -> None:
+    with pytest.raises(QueryRefused, match="tests no column of") as caught:
+        check_write(sql, ALL_KINDS, allow_unfiltered=False)
+    assert "INNER JOIN ... ON" in caught.value.reason
+    assert not check_write(sql, ALL_KINDS, allow_unfiltered=True).has_where
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d WHERE CustomerID IN (@a, @b)",
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d WHERE LastName LIKE @p",
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d WHERE [CustomerID] = @Id",
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d WHERE Customer.CustomerID = @id",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c WHERE c.CustomerID = @id",
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " WHERE c.CustomerID = @id",
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d WHERE CustomerID = @id AND @d = @d",
+        # the changed table named as written in FROM, which gives it an alias
+        "UPDATE Customer SET ModifiedDate = @d FROM Customer AS c"
+        " JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID WHERE a.AddressID = 1",
+        # an INNER JOIN's ON restricts the changed rows to those with a match
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID"
+        " WHERE a.AddressType = @t",
+        "UPDATE SalesLT.Customer SET ModifiedDate = @d FROM SalesLT.Customer"
+        " INNER JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = Customer.CustomerID"
+        " WHERE a.AddressType = @t OR Customer.CustomerID = @id",
+        "DELETE a FROM SalesLT.CustomerAddress AS a"
+        " JOIN SalesLT.Address AS d ON d.AddressID = a.AddressID WHERE d.City = @city",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " CROSS JOIN SalesLT.Address AS a WHERE c.CustomerID = a.AddressID",
+        "DELETE FROM SalesLT.Customer WHERE EXISTS"
+        " (SELECT 1 FROM SalesLT.CustomerAddress AS a WHERE a.CustomerID = Customer.CustomerID)",
+        "DELETE FROM SalesLT.Customer WHERE CustomerID IN"
+        " (SELECT CustomerID FROM SalesLT.CustomerAddress WHERE AddressType = @t)",
+        "WITH c AS (SELECT * FROM SalesLT.Customer) DELETE FROM c WHERE CustomerID = @id",
+    ],
+)
+def test_filters_on_the_changed_table_pass(sql: str) -> None:
+    assert check_write(sql, ALL_KINDS, allow_unfiltered=False).has_where
+
+
+def test_is_not_null_in_an_inner_join_condition_is_looked_up() -> None:
+    sql = (
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " JOIN SalesLT.Address AS a ON c.CustomerID IS NOT NULL WHERE a.AddressID = 1"
+    )
+    assert check_write(sql, ALL_KINDS, allow_unfiltered=False).not_null_tests == ("CustomerID",)
+    with pytest.raises(QueryRefused, match="tests no column of"):
+        check_write(sql, ALL_KINDS, allow_unfiltered=False, non_nullable=["CustomerID"])
+
+
 def test_is_not_null_on_a_non_nullable_column_is_unfiltered() -> None:
     sql = "DELETE FROM SalesLT.SalesOrderDetail WHERE SalesOrderDetailID IS NOT NULL"
     first = check_write(sql, ALL_KINDS, allow_unfiltered=False)
@@ -479,6 +601,10 @@ def test_security_docs_examples_are_the_real_refusals() -> None:
         assert refused(sql) in docs, sql
     with pytest.raises(QueryRefused) as caught:
         check_write("DELETE FROM t WHERE 1 = 1 OR a = 1", ALL_KINDS, allow_unfiltered=False)
+    assert caught.value.reason in docs
+    cross = "UPDATE t SET a = 1 FROM T t CROSS JOIN U u WHERE u.id = 1"
+    with pytest.raises(QueryRefused) as caught:
+        check_write(cross, ALL_KINDS, allow_unfiltered=False)
     assert caught.value.reason in docs
 
 

@@ -188,7 +188,8 @@ def check_write(
     that references a column and is not always true (`WHERE id = id`, `WHERE 1 = 1 OR
     a = 1`, or `WHERE c IS NOT NULL` where `c` is one of `non_nullable`, the
     columns the catalog says cannot be NULL; the caller looks them up from
-    `not_null_tests` and `tables` of a first check).
+    `not_null_tests` and `tables` of a first check), and that, with the INNER JOINs'
+    ON conditions, tests a column of the table changed (write_filters.py).
     """
     columns = frozenset(c.casefold() for c in non_nullable)
     return _checked(sql, Rules(write_kinds(kinds), allow_unfiltered, policy, columns))
@@ -319,8 +320,7 @@ def _check(
             kind, has_where = _check_write_tree(
                 tree, write_kinds, allow_unfiltered, non_nullable, allowed
             )
-            where = tree.args.get("where")
-            not_null_tests = write_filters.not_null_tests(where) if where is not None else ()
+            not_null_tests = write_filters.not_null_tests(*write_filters.conditions(tree))
             tables = write_filters.table_names(tree)
             if isinstance(tree, exp.Update):
                 updated = tuple(
@@ -761,7 +761,7 @@ def _check_write_tree(
     if kind not in kinds:
         _refuse(f"{kind.upper()} statements are not accepted by this tool.", allowed)
     where = tree.args.get("where")
-    has_where = write_filters.filters(where, non_nullable)
+    has_where, restricted = write_filters.judge(tree, non_nullable)
     if kind != "insert" and not has_where and not allow_unfiltered:
         found = "without a WHERE clause" if where is None else "whose WHERE clause is always true"
         _refuse(
@@ -771,6 +771,20 @@ def _check_write_tree(
             "`WHERE key IS NOT NULL` do not count.",
             allowed,
         )
+    if kind != "insert" and has_where and not restricted:
+        has_where = False
+        if not allow_unfiltered:
+            name = write_filters.target(tree).label
+            _refuse(
+                f"{kind.upper()} whose WHERE clause tests no column of {name} (only other "
+                f"tables, or none) would change every row of {name} (the operator has not "
+                f"set allow_unfiltered_writes). Test a column of {name}, qualified by its "
+                f"name or alias when the statement reads other tables (WHERE {name}.id = "
+                f"@id), or join the other table with INNER JOIN ... ON a condition on a "
+                f"column of {name}; a CROSS JOIN, an outer join's ON and a derived table "
+                "do not count.",
+                allowed,
+            )
     return kind, has_where
 
 

@@ -1,18 +1,28 @@
 """Whether the WHERE clause of an UPDATE or DELETE really filters.
 
 `allow_unfiltered_writes = false` asks for a WHERE clause that can be false for some
-row. A clause is treated as always true when, after sqlglot's `simplify`, it names no
-column (a method of a column of a table the statement names, `d.Doc.exist('/a')`,
-counts as naming it), or it is true once every self-comparison (`a = a`, `a >= a`,
-`a IN (a)`, `a LIKE a`) and every `c IS NOT NULL` on a column that cannot be NULL is
-taken as true. This catches the usual bypasses, not every tautology (`id > 0` on an
-identity key passes): `max_affected_rows` is the bound that holds whatever the WHERE
+row of the table the statement changes. `judge` makes two checks:
+
+- the clause is always true when, after sqlglot's `simplify`, it names no
+  column (a method of a column of a table the statement names, `d.Doc.exist('/a')`,
+  counts as naming it), or it is true once every self-comparison (`a = a`, `a >= a`,
+  `a IN (a)`, `a LIKE a`, `@p = @p`, `1 IN (1, a)`) and every `c IS NOT NULL` on a
+  column that cannot be NULL is taken as true. Names are compared as SQL Server's
+  default, case-insensitive collations compare them: `[Id]`, `id` and `t.id` (t the
+  changed table) are one column.
+- the clause, with the ON conditions of the INNER JOINs, must still test a column
+  of the changed table once every condition on other tables only is taken as true
+  (`FROM T t CROSS JOIN U u WHERE u.id = 1` changes every row of T).
+
+This catches the usual bypasses, not every tautology (`id > 0` on an identity key,
+`id + 0 = id` pass): `max_affected_rows` is the bound that holds whatever the WHERE
 says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from azsql_mcp.db import column_methods
@@ -21,53 +31,98 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
 
-def filters(where: exp.Expr | None, non_nullable: Collection[str] = ()) -> bool:
-    """False when `where` is missing or always true; `non_nullable` casefolded names."""
-    from sqlglot import exp
-    from sqlglot.optimizer.simplify import simplify
+@dataclass(frozen=True)
+class Target:
+    """The table an UPDATE or DELETE changes, as its columns may be written."""
 
+    label: str  # as written after UPDATE/DELETE, for messages
+    names: frozenset[str]  # casefolded names or aliases that qualify its columns
+    alone: bool  # the statement's only table source: an unqualified column is its own
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What judging one statement's conditions needs at every node."""
+
+    changed: Target
+    non_nullable: frozenset[str]
+    nested: bool  # a condition holds a subquery: a name may be bound inside it
+    methods: set[str] = field(hash=False)  # `t.Col.m(...)` calls, as written
+
+
+def target(statement: exp.Expr) -> Target:
+    """The changed table of `statement`; names nothing for what cannot be told (a
+    target that is no plain name), so that nothing counts as its column."""
+    from sqlglot import exp
+
+    table = _target_table(statement)
+    if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+        label = table.sql(dialect="tsql") if isinstance(table, exp.Expr) else "the table"
+        return Target(label, frozenset(), alone=False)
+    word = table.name.casefold()
+    sources = [source for source, _ in _sources(statement)]
+    if not sources:
+        return Target(table.name, frozenset({word}), alone=True)
+    parts = _folded_parts(table)
+    # `UPDATE t ... FROM T AS t`: the name after UPDATE is a source's alias or name; else
+    # `UPDATE dbo.T ... FROM dbo.T AS x`: the one reference to the same table, written
+    # the same (`T` and `dbo.T` may be two tables: a user's default schema may not be dbo)
+    matches = [s for s in sources if len(parts) == 1 and s.alias_or_name.casefold() == word]
+    if not matches:
+        matches = [s for s in sources if isinstance(s, exp.Table) and _folded_parts(s) == parts]
+    if len(matches) > 1:
+        matches = []  # SQL Server refuses such a statement as ambiguous: trust none
+    names = {word} | {s.alias_or_name.casefold() for s in matches}
+    return Target(table.name, frozenset(names), alone=len(sources) == 1 and bool(matches))
+
+
+def conditions(statement: exp.Expr) -> list[exp.Expr]:
+    """The WHERE condition and the ON conditions of the INNER JOINs: each row changed
+    satisfies all of them (an outer join's ON does not restrict the preserved side)."""
+    where = statement.args.get("where")
+    found = [where.this] if where is not None else []
+    for _, join in _sources(statement):
+        if join is None or join.args.get("side") or join.args.get("kind") not in (None, "INNER"):
+            continue
+        on = join.args.get("on")
+        if on is not None:
+            found.append(on)
+    return found
+
+
+def judge(statement: exp.Expr, non_nullable: Collection[str] = ()) -> tuple[bool, bool]:
+    """Whether the WHERE clause of `statement` filters (is there, and not always true;
+    `non_nullable` casefolded names), and whether, with the INNER JOINs' ON conditions,
+    it tests a column of the table changed once every condition on other tables only
+    is taken as true."""
+    from sqlglot import exp
+
+    where = statement.args.get("where")
     if where is None:
-        return False
-    # `d.Doc.exist('/a')` with d a table of the statement reads a column; `Doc.exist(...)`
-    # may as well be the function exist of schema Doc, which reads none. Told apart here,
-    # where the clause still sits in its statement (the simplified copy does not).
-    methods = {
-        dot.sql(dialect="tsql") for dot in where.find_all(exp.Dot) if column_methods.in_scope(dot)
-    }
-    if not _names_a_column(where, methods):
-        return False
-    condition = where.this if isinstance(where, exp.Where) else where
-    simplified = simplify(condition.copy(), dialect="tsql")
-    replaced = simplified.transform(lambda node: _true_if_tautology(node, non_nullable))
-    result = simplify(replaced, dialect="tsql")
-    if isinstance(result, exp.Boolean) and result.this:
-        return False
-    return _names_a_column(result, methods)
+        return False, False
+    found = conditions(statement)
+    reading = _Reading(
+        target(statement),
+        frozenset(non_nullable),
+        nested=any(c.find(exp.Select) is not None for c in found),
+        methods=_methods(found),
+    )
+    if not _names_a_column(where, reading.methods):
+        return False, False
+    left = [_without_tautologies(c, reading) for c in found]
+    if isinstance(left[0], exp.Boolean) and left[0].this:
+        return False, False
+    if not _names_a_column(left[0], reading.methods):
+        return False, False
+    # the conditions hold together: one that can be false for some row of T is enough
+    return True, any(_worst(c, reading, positive=True) is not True for c in left)
 
 
-def _names_a_column(node: exp.Expr, methods: set[str]) -> bool:
+def not_null_tests(*clauses: exp.Expr) -> tuple[str, ...]:
+    """Names of the columns the clauses test with IS NOT NULL, as written."""
     from sqlglot import exp
 
-    if node.find(exp.Column) is not None:
-        return True
-    return any(dot.sql(dialect="tsql") in methods for dot in node.find_all(exp.Dot))
-
-
-def _reads_a_column(node: exp.Expr) -> bool:
-    """Whether `node` names a column or is written like a method of one (to refuse more,
-    never to accept: `Doc.exist(...)` may be a function of schema Doc)."""
-    from sqlglot import exp
-
-    if node.find(exp.Column) is not None:
-        return True
-    return any(column_methods.column_of(dot) is not None for dot in node.find_all(exp.Dot))
-
-
-def not_null_tests(where: exp.Expr) -> tuple[str, ...]:
-    """Names of the columns the clause tests with IS NOT NULL, as written."""
-    from sqlglot import exp
-
-    names = (_not_null_name(node) for node in where.find_all(exp.Not))
+    names = (_not_null_name(node) for clause in clauses for node in clause.find_all(exp.Not))
     return tuple(sorted({name for name in names if name is not None}))
 
 
@@ -89,24 +144,182 @@ def object_name(parts: Sequence[str]) -> str:
     return ".".join("[" + part.replace("]", "]]") + "]" for part in parts)
 
 
-def _true_if_tautology(node: exp.Expr, non_nullable: Collection[str]) -> exp.Expr:
+# --- the statement's tables ------------------------------------------------------------
+
+
+def _target_table(statement: exp.Expr) -> exp.Expr | None:
+    from sqlglot import exp
+
+    if isinstance(statement, exp.Delete) and statement.args.get("tables"):
+        tables: list[exp.Expr] = statement.args["tables"]
+        return tables[0] if len(tables) == 1 else None  # `DELETE d FROM ... AS d`
+    this = statement.this
+    return this if isinstance(this, exp.Expr) else None
+
+
+def _sources(node: exp.Expr) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
+    """The table sources of a statement's or a SELECT's own FROM, each with its join."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.Delete):
+        # `DELETE d FROM src`: sqlglot keeps the FROM source as `this`
+        first = node.this if node.args.get("tables") else None
+    else:
+        from_ = node.args.get("from_")
+        first = from_.this if from_ is not None else None
+    if not isinstance(first, exp.Expr):
+        return
+    yield first, None
+    for join in [*(first.args.get("joins") or ()), *(node.args.get("joins") or ())]:
+        yield join.this, join
+
+
+def _folded_parts(table: exp.Table) -> tuple[str, ...]:
+    return tuple(part.name.casefold() for part in table.parts)
+
+
+def _enclosing_subqueries(node: exp.Expr, reading: _Reading) -> tuple[bool, set[str]]:
+    """Whether `node` sits in a subquery, and the names its subqueries' FROMs bind."""
+    from sqlglot import exp
+
+    inside, names = False, set()
+    parent = node.parent if reading.nested else None  # no walk up long OR chains
+    while parent is not None:
+        if isinstance(parent, exp.Select):
+            inside = True
+            names |= {source.alias_or_name.casefold() for source, _ in _sources(parent)}
+        parent = parent.parent
+    return inside, names
+
+
+def _of_target(qualifier: str, node: exp.Expr, reading: _Reading) -> bool:
+    """Whether a column written with `qualifier` ("" for none) where `node` stands is
+    certainly one of the changed table's (in doubt, not)."""
+    inside, bound = _enclosing_subqueries(node, reading)
+    if not qualifier:
+        return reading.changed.alone and not inside  # in a subquery, maybe the subquery's
+    folded = qualifier.casefold()
+    return folded in reading.changed.names and folded not in bound
+
+
+def _reads_target(node: exp.Expr, reading: _Reading) -> bool:
+    from sqlglot import exp
+
+    for column in node.find_all(exp.Column):
+        if _of_target(column.table, column, reading):
+            return True
+    for dot in node.find_all(exp.Dot):
+        qualifier = dot.this.this if isinstance(dot.this, exp.Dot) else None
+        if (
+            isinstance(qualifier, exp.Identifier)
+            and dot.sql(dialect="tsql") in reading.methods
+            and _of_target(qualifier.name, dot, reading)
+        ):
+            return True
+    return False
+
+
+def _worst(node: exp.Expr, reading: _Reading, positive: bool) -> bool | None:
+    """The value of `node` when each condition that tests no column of the changed
+    table lets the most rows through (true; false under a NOT), or None when it still
+    depends on a column of the changed table."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.Paren):
+        return _worst(node.this, reading, positive)
+    if isinstance(node, exp.Boolean):
+        return bool(node.this)
+    if isinstance(node, exp.Not):
+        value = _worst(node.this, reading, not positive)
+        return None if value is None else not value
+    if isinstance(node, exp.And | exp.Or):
+        values = [_worst(operand, reading, positive) for operand in node.flatten()]
+        absorbing = isinstance(node, exp.Or)  # true decides an OR, false an AND
+        if any(v is absorbing for v in values):
+            return absorbing
+        return None if any(v is None for v in values) else not absorbing
+    return None if _reads_target(node, reading) else positive
+
+
+# --- always true -----------------------------------------------------------------------
+
+
+def _methods(clauses: list[exp.Expr]) -> set[str]:
+    """`d.Doc.exist('/a')` with d a table of the statement reads a column; `Doc.exist(...)`
+    may as well be the function exist of schema Doc, which reads none. Told apart here,
+    where the clauses still sit in their statement (simplified copies do not)."""
+    from sqlglot import exp
+
+    return {
+        dot.sql(dialect="tsql")
+        for clause in clauses
+        for dot in clause.find_all(exp.Dot)
+        if column_methods.in_scope(dot)
+    }
+
+
+def _without_tautologies(condition: exp.Expr, reading: _Reading) -> exp.Expr:
+    from sqlglot.optimizer.simplify import simplify
+
+    simplified = simplify(condition.copy(), dialect="tsql")
+    replaced = simplified.transform(lambda node: _true_if_tautology(node, reading))
+    return simplify(replaced, dialect="tsql")
+
+
+def _names_a_column(node: exp.Expr, methods: set[str]) -> bool:
+    from sqlglot import exp
+
+    if node.find(exp.Column) is not None:
+        return True
+    return any(dot.sql(dialect="tsql") in methods for dot in node.find_all(exp.Dot))
+
+
+def _true_if_tautology(node: exp.Expr, reading: _Reading) -> exp.Expr:
     from sqlglot import exp
 
     comparisons = (exp.EQ, exp.GTE, exp.LTE, exp.NullSafeEQ, exp.Like)
-    if isinstance(node, comparisons) and _same(node.this, node.expression):
+    if isinstance(node, comparisons) and _same(node.this, node.expression, reading):
         return exp.true()
-    if isinstance(node, exp.In) and any(_same(node.this, e) for e in node.expressions):
-        return exp.true()
+    if isinstance(node, exp.In) and node.this is not None:
+        value = _normal(node.this, reading)
+        if any(_normal(item, reading) == value for item in node.expressions):
+            return exp.true()
     name = _not_null_name(node)
-    if name is not None and name.casefold() in non_nullable:
+    if name is not None and name.casefold() in reading.non_nullable:
         return exp.true()
-    if isinstance(node, exp.Or) and _null_or_not_null(list(node.flatten())):
+    if isinstance(node, exp.Or) and _null_or_not_null(list(node.flatten()), reading):
         return exp.true()
     return node
 
 
-def _same(a: exp.Expr | None, b: exp.Expr | None) -> bool:
-    return a is not None and a == b and _reads_a_column(a)
+def _same(a: exp.Expr | None, b: exp.Expr | None, reading: _Reading) -> bool:
+    """Both sides one expression: the same on every row, or NULL (then the comparison
+    is never true and nothing changes), whatever it reads (`@p = @p`, `1 IN (1, a)`)."""
+    return a is not None and b is not None and _normal(a, reading) == _normal(b, reading)
+
+
+def _normal(node: exp.Expr, reading: _Reading) -> exp.Expr:
+    """A copy of `node` as SQL Server's case-insensitive default collations read it:
+    names and parameters casefolded, unquoted, and a column of the changed table
+    written as `t.c` or `dbo.T.c` the same as `c` (both mean it, or the statement
+    fails as ambiguous)."""
+    from sqlglot import exp
+
+    copy = node.copy()
+    # in a subquery, t may name the subquery's own table: only outside one is t.c just c
+    if not _enclosing_subqueries(node, reading)[0]:
+        for column in copy.find_all(exp.Column):
+            qualifier = column.table.casefold()
+            if qualifier in reading.changed.names and not _enclosing_subqueries(column, reading)[0]:
+                for part in ("table", "db", "catalog"):
+                    column.set(part, None)
+    for identifier in copy.find_all(exp.Identifier):
+        identifier.set("this", identifier.name.casefold())
+        identifier.set("quoted", False)
+    for parameter in copy.find_all(exp.Parameter):
+        if isinstance(parameter.this, exp.Var):
+            parameter.this.set("this", parameter.this.name.casefold())
+    return copy
 
 
 def _not_null_name(node: exp.Expr) -> str | None:
@@ -128,10 +341,12 @@ def _not_null_name(node: exp.Expr) -> str | None:
     return None
 
 
-def _null_or_not_null(disjuncts: list[exp.Expr]) -> bool:
+def _null_or_not_null(disjuncts: list[exp.Expr], reading: _Reading) -> bool:
     """`x IS NULL OR ... OR x IS NOT NULL`, in any order: true on every row."""
     from sqlglot import exp
 
-    tested = [d for d in disjuncts if isinstance(d, exp.Is)]
     negated = [d.this for d in disjuncts if isinstance(d, exp.Not) and isinstance(d.this, exp.Is)]
-    return any(_same(a, b) for a in tested for b in negated)
+    if not negated:
+        return False
+    tested = {_normal(d, reading) for d in disjuncts if isinstance(d, exp.Is)}
+    return any(_normal(b, reading) in tested for b in negated)
