@@ -359,3 +359,38 @@ def test_sigterm_over_stdio_stops_as_the_end_of_stdin_does(
     while any(Path(f"/proc/{pid}").exists() for pid in children):
         assert time.monotonic() < deadline, "the driver process outlived the server"
         time.sleep(0.1)
+
+
+def _error_code(response: httpx.Response) -> int:
+    text = response.text
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
+    return int(json.loads(text)["error"]["code"])
+
+
+def test_unreadable_params_are_invalid_params(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    """tools/call without a name, prompts/get and resources/read without theirs: JSON-RPC's
+    invalid params (-32602), not an internal error from the tool-call middleware."""
+    env = clean_env(source_env(tds_server, tds_password))
+    accept = {"Accept": "application/json, text/event-stream"}
+    with http_server(env, str(tmp_path)) as base:
+        url = base + "/mcp"
+        opened = httpx.post(url, json=INITIALIZE, headers=accept)
+        headers = accept | {
+            "Mcp-Session-Id": opened.headers["mcp-session-id"],
+            "MCP-Protocol-Version": INITIALIZE["params"]["protocolVersion"],
+        }
+        httpx.post(
+            url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers
+        )
+        codes = {}
+        for method, params in (
+            ("tools/call", {"arguments": {}}),
+            ("prompts/get", {"name": ["x"]}),
+            ("resources/read", {"uri": 5}),
+        ):
+            request = {"jsonrpc": "2.0", "id": 2, "method": method, "params": params}
+            codes[method] = _error_code(httpx.post(url, json=request, headers=headers))
+    assert codes == dict.fromkeys(codes, -32602)

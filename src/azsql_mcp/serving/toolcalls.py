@@ -57,6 +57,10 @@ class ToolCallMiddleware(Middleware):
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         method = context.method
+        if isinstance(context.message, dict):
+            # params the SDK could not read (no `name`, a `uri` that is a number): passed
+            # on untouched, for FastMCP to answer with its invalid-params error
+            return await call_next(context)
         label: str | None = None  # the tool metrics' label; prompts and reads have their own
         kind: Audited
         if method == "tools/call":
