@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import mcp_types
 from fastmcp import Client
+
+from azsql_mcp import catalog
+from azsql_mcp.serving.completions import ANSWER_WITHIN_S, _part
+from tds_test_server import Fault, ThreadedTdsServer
 
 PROMPT = mcp_types.PromptReference(name="sql_query_builder")
 TABLE = mcp_types.ResourceTemplateReference(uri="database://tables/{schema}/{table}")
@@ -50,3 +56,31 @@ async def test_sources_and_unknown_arguments(mcp_client, make_azsql_server, azsq
         assert await values(client, by_source, "source", "o") == ["other"]
     assert await values(mcp_client, PROMPT, "table", "Sales", source="nope") == []
     assert await values(mcp_client, PROMPT, "query", "SEL") == []
+
+
+async def test_a_slow_catalog_answers_nothing_at_once_then_fills_in(
+    make_azsql_server: Any, tds_server: ThreadedTdsServer
+) -> None:
+    """Each keystroke asks again: a catalog slower than ANSWER_WITHIN_S gives no
+    candidates now (instead of holding the client for query_timeout_s), and its read,
+    which goes on, gives them to a later keystroke."""
+    async with Client(make_azsql_server()) as client:
+        await client.call_tool("read_data", {"query": "SELECT 1 AS one"})  # the source is open
+        tds_server.add_fault(Fault.parse(f"delay:{ANSWER_WITHIN_S + 2}@query"))
+        try:
+            started = time.monotonic()
+            assert await values(client, PROMPT, "table", "SalesLT.Cu") == []
+            assert time.monotonic() - started < ANSWER_WITHIN_S + 1.5
+        finally:
+            tds_server.clear_faults()
+        deadline = time.monotonic() + 30
+        while not await values(client, PROMPT, "table", "SalesLT.Cu"):
+            assert time.monotonic() < deadline, "the catalog read never filled the cache"
+            await asyncio.sleep(0.2)
+
+
+def test_a_name_that_would_split_is_bracketed() -> None:
+    assert _part("odd schema") == "odd schema"
+    assert _part("a.b") == "[a.b]" and _part("x]y") == "[x]]y]"
+    schema, table = catalog.parse_table_name(f"{_part('s.1')}.{_part('t[2]')}")
+    assert (schema, table) == ("s.1", "t[2]")

@@ -21,6 +21,11 @@ from azsql_mcp.serving.runtime import Runtime
 # The query builder prompt's `operation` values.
 OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 CACHE_TTL_S = 60.0
+# A completion answers within this, with nothing if the catalog is slow (the read goes
+# on and fills the cache for the next keystroke); a failed read is not retried for
+# FAILED_TTL_S.
+ANSWER_WITHIN_S = 2.0
+FAILED_TTL_S = 10.0
 
 Names = list[tuple[str, str]]  # (schema, table)
 
@@ -31,8 +36,8 @@ class Completer:
     def __init__(self, runtime: Runtime, ttl_s: float = CACHE_TTL_S):
         self.runtime = runtime
         self.ttl_s = ttl_s
-        self._tables: dict[str, tuple[float, Names]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._tables: dict[str, tuple[float, Names]] = {}  # source -> (good until, names)
+        self._reading: dict[str, asyncio.Task[Names]] = {}
 
     async def __call__(
         self,
@@ -59,28 +64,46 @@ class Completer:
         if isinstance(ref, mcp_types.ResourceTemplateReference):
             bare = [t for s, t in tables if schema is None or s.lower() == schema.lower()]
             return _starting(sorted(set(bare)), prefix)
-        full = [f"{s}.{t}" for s, t in tables]
+        full = [f"{_part(s)}.{_part(t)}" for s, t in tables]
         matches = _starting(full, prefix)
         # "cust" finds SalesLT.Customer: a prompt user often types the table first
-        return matches or [f"{s}.{t}" for s, t in tables if t.lower().startswith(prefix)]
+        return matches or [
+            f"{_part(s)}.{_part(t)}" for s, t in tables if t.lower().startswith(prefix)
+        ]
 
     async def tables(self, source: str) -> Names:
         """The source's tables and views, from the catalog at most `ttl_s` ago; none
-        when the database cannot be read (a completion is a hint, never an error)."""
+        when the database cannot be read, or not within ANSWER_WITHIN_S (a completion is
+        a hint, never an error, and each keystroke asks again)."""
         cached = self._tables.get(source)
-        if cached is not None and time.monotonic() - cached[0] < self.ttl_s:
+        if cached is not None and time.monotonic() < cached[0]:
             return cached[1]
-        async with self._locks.setdefault(source, asyncio.Lock()):
-            cached = self._tables.get(source)
-            if cached is not None and time.monotonic() - cached[0] < self.ttl_s:
-                return cached[1]
-            try:
-                listed = await catalog.list_tables(await self.runtime.database(source))
-            except (DatabaseError, QueryRefused):
-                return []
-            names = [(t.schema_name, t.name) for t in listed.tables]
-            self._tables[source] = (time.monotonic(), names)
-            return names
+        reading = self._reading.get(source)
+        if reading is None:  # one read per source, whoever asks meanwhile
+            reading = self._reading[source] = asyncio.create_task(self._read(source))
+            reading.add_done_callback(lambda _: self._reading.pop(source, None))
+        try:
+            return await asyncio.wait_for(asyncio.shield(reading), ANSWER_WITHIN_S)
+        except TimeoutError:
+            return []
+
+    async def _read(self, source: str) -> Names:
+        try:
+            listed = await catalog.list_tables(await self.runtime.database(source))
+        except (DatabaseError, QueryRefused):
+            self._tables[source] = (time.monotonic() + FAILED_TTL_S, [])
+            return []
+        names = [(t.schema_name, t.name) for t in listed.tables]
+        self._tables[source] = (time.monotonic() + self.ttl_s, names)
+        return names
+
+
+def _part(name: str) -> str:
+    """A name as `schema.table` may hold it: bracket-quoted when it holds what would
+    split or quote it, as the prompt's table argument reads it back."""
+    if any(char in name for char in '.[]"'):
+        return "[" + name.replace("]", "]]") + "]"
+    return name
 
 
 def _starting(values: tuple[str, ...] | list[str], prefix: str) -> list[str]:
