@@ -80,3 +80,12 @@ def _note_rows(rows: int) -> None:
     record = CURRENT_CALL.get()
     if record is not None:
         record.rows = (record.rows or 0) + rows
+
+
+def note_committed(rows: int | None) -> None:
+    """A write of the call committed although the call was cancelled (notices.COMMIT_SINK)."""
+    record = CURRENT_CALL.get()
+    if record is not None:
+        record.committed = True
+        if rows is not None:
+            record.rows = (record.rows or 0) + rows
