@@ -19,6 +19,7 @@ import decimal
 import logging
 import math
 import random
+import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ UNANSWERED = "(host down, or a firewall drops the traffic)"  # ends a reachabili
 # Azure SQL Database: 40508 "USE statement is not supported to switch between databases",
 # 40515 "Reference to database and/or server name in '...' is not supported".
 ONE_DATABASE_ERRORS = frozenset({40508, 40515})
+# driverhost._name_statement's words at the start of a failed batch statement's message
+STATEMENT_NAMED = re.compile(r"(Statement \d+ of \d+) failed:")
 # How long a cancelled write is waited for (query_timeout_s if less): ATTENTION has
 # stopped its statement, so what is left is at most its COMMIT's round trip.
 SETTLE_MAX_S = 5.0
@@ -338,6 +341,10 @@ class SourceDatabase(Database):
         except DatabaseError as err:
             if not err.transient:
                 raise
+            if isinstance(err, ConnectFailed):  # no connection: the write was never sent
+                raise DatabaseError(
+                    f"{err}; nothing was sent, so the write did not run", err.number, transient=True
+                ) from err
             raise DatabaseError(
                 f"{err}; writes are not retried automatically: check whether the change "
                 "took effect before running it again",
@@ -534,8 +541,10 @@ class SourceDatabase(Database):
         info = inspect_error(exc)
         metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
         if info.timed_out:
+            named = STATEMENT_NAMED.match(info.message)  # which of a batch (run_writes)
             return DatabaseError(
-                f"the query did not finish within query_timeout_s = "
+                (f"{named[1]}: " if named else "")
+                + "the query did not finish within query_timeout_s = "
                 f"{self.limits.query_timeout_s:g} s and was cancelled on the server; "
                 "narrow it (WHERE, TOP) or raise [limits] query_timeout_s"
             )

@@ -17,7 +17,7 @@ from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
 
 from azsql_mcp import metrics
-from azsql_mcp.api import DatabaseError, QueryRefused
+from azsql_mcp.api import DatabaseError, QueryRefused, WorkRefused
 from azsql_mcp.db.notices import COMMIT_SINK
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.argerrors import rewritten
@@ -195,7 +195,7 @@ def _classify(exc: BaseException) -> tuple[str, int | None]:
         return "limited", None
     cause: BaseException | None = exc
     while cause is not None:
-        if isinstance(cause, QueryRefused):
+        if isinstance(cause, (QueryRefused, WorkRefused)):
             return "refused", None
         if isinstance(cause, DatabaseError):
             return "error", cause.number
