@@ -190,6 +190,9 @@ class ProcedureResult:
     outputs: dict[str, Any]  # OUTPUT parameter -> its JSON value after the call
     return_value: int | None
     duration_ms: float = 0.0
+    # what a writes=True call changed and committed, as its statements' row counts add
+    # up; None for a read-only call, or when no count came (SET NOCOUNT ON, FreeTDS)
+    rows_affected: int | None = None
 
 
 class DatabaseError(Exception):
@@ -297,7 +300,7 @@ class Database(Protocol):
         read_only = false and is committed, unless its statements affected more rows
         than max_affected_rows (counted as the driver reports them: none under SET
         NOCOUNT ON, nor through FreeTDS), which rolls it back and raises WorkRefused (a
-        DatabaseError).
+        DatabaseError); `rows_affected` of the result is that count.
         Every result set comes back, each capped at `max_rows` (and the source's byte
         cap), rows as JSON values. For tools built by the server from a declaration,
         never from a client's text."""

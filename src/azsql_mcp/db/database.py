@@ -402,6 +402,7 @@ class SourceDatabase(Database):
             {k: v for k, v in status.items() if k != procedures.RETURN_VALUE},
             status.get(procedures.RETURN_VALUE),
             final["duration_ms"],
+            rows_affected=affected if writes else None,
         )
 
     def _warn_uncounted(self, procedure: str) -> None:
