@@ -150,3 +150,37 @@ async def test_a_write_cancelled_before_its_commit_is_rolled_back_and_audited_ca
     assert line["outcome"] == "cancelled"
     assert line["rows"] is None
     assert await marks(client, "stopped") == before
+
+
+async def test_the_wait_for_a_cancelled_write_is_bounded_and_a_late_commit_logged(
+    azsql_config: dict[str, Any],
+    audit: Path,
+    tds_server: ThreadedTdsServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Waited for at most 5 s (query_timeout_s if less; past that the driver gives up
+    on the COMMIT itself): a COMMIT that takes longer leaves the call `cancelled`, with
+    a warning, and a second one once it has committed."""
+    app = make_app(
+        azsql_config,
+        security={"read_only": False},
+        limits={"query_timeout_s": 10},
+        audit={"path": str(audit)},
+    )
+    async with Client(app.mcp) as client:
+        before = await marks(client, "late")
+        commits = tds_server.record.commits
+        tds_server.add_fault(Fault.parse("delay:6.5@commit:1"))
+        statement = {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'late')"}
+        with caplog.at_level(logging.WARNING, logger="azsql_mcp"):
+            call = asyncio.create_task(client.call_tool("insert_data", statement))
+            await cancel_when(call, lambda: tds_server.record.commits > commits)
+            line = await audited(audit, "insert_data")
+            assert line["outcome"] == "cancelled"
+            assert "a cancelled write did not end within 5 s" in caplog.text
+            for _ in range(200):
+                if "had committed: 1 row(s) changed" in caplog.text:
+                    break
+                await asyncio.sleep(0.05)
+        assert "had committed: 1 row(s) changed" in caplog.text
+        assert await marks(client, "late") == before + 1

@@ -339,7 +339,8 @@ class Lease:
                 if not await _settled(running, settle_s):
                     log.warning(
                         "source %s: a cancelled write did not end within %g s after its"
-                        " ATTENTION; whether it committed is logged when it ends",
+                        " ATTENTION: it is audited cancelled; if it commits after all, a"
+                        " warning says so",
                         self._pool.source,
                         settle_s,
                     )
@@ -357,9 +358,9 @@ class Lease:
         return result
 
     def _drop_if_lost(self, exc: BaseException | None) -> None:
-        info = inspect_error(exc) if isinstance(exc, Exception) else None
-        if info is None:
+        if not isinstance(exc, Exception):
             return
+        info = inspect_error(exc)
         if info.connection_lost:
             # the server went away or restarted: the idle connections are dead too
             self._keep = False
