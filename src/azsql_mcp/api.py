@@ -193,6 +193,9 @@ class ProcedureResult:
     outputs: dict[str, Any]  # OUTPUT parameter -> its JSON value after the call
     return_value: int | None
     duration_ms: float = 0.0
+    # what a writes=True call changed and committed, as its statements' row counts add
+    # up; None for a read-only call, or when no count came (SET NOCOUNT ON, FreeTDS)
+    rows_affected: int | None = None
 
 
 class DatabaseError(Exception):
@@ -202,6 +205,13 @@ class DatabaseError(Exception):
         super().__init__(message)
         self.number = number
         self.transient = transient
+
+
+class WorkRefused(DatabaseError):
+    """A limit or rule stopped work the database had begun (more rows changed than
+    max_affected_rows, a write that reports no row count, one row over
+    max_result_bytes), and everything it did was rolled back: a refusal, audited as
+    one, that only the database's answer could show."""
 
 
 class DatabaseUnavailable(DatabaseError):
@@ -292,7 +302,8 @@ class Database(Protocol):
         runs in a transaction that is rolled back (like `read`); with it, the call needs
         read_only = false and is committed, unless its statements affected more rows
         than max_affected_rows (counted as the driver reports them: none under SET
-        NOCOUNT ON, nor through FreeTDS), which rolls it back and raises DatabaseError.
+        NOCOUNT ON, nor through FreeTDS), which rolls it back and raises WorkRefused (a
+        DatabaseError); `rows_affected` of the result is that count.
         Every result set comes back, each capped at `max_rows` (and the source's byte
         cap), rows as JSON values. For tools built by the server from a declaration,
         never from a client's text."""

@@ -10,7 +10,7 @@ from typing import Literal
 from .results import TdsError
 
 Kind = Literal["error", "drop", "delay", "refuse", "garble"]
-When = Literal["connect", "login", "query"]
+When = Literal["connect", "login", "query", "commit"]
 
 FAULT_HELP = """\
 fault specs (--fault KIND[:ARG]@WHEN[:COUNT], repeatable; no COUNT = every time):
@@ -23,6 +23,8 @@ fault specs (--fault KIND[:ARG]@WHEN[:COUNT], repeatable; no COUNT = every time)
                           can read (Driver 18: "Protocol error in TDS stream")
   delay:SECONDS@query     every query waits SECONDS before it runs (ATTENTION cancels)
   delay:SECONDS@login     logins wait SECONDS;  delay:SECONDS@connect delays PRELOGIN
+  delay:SECONDS@commit[:COUNT]  a COMMIT request waits SECONDS, then commits (ATTENTION
+                          does not stop it: the commit is a round trip already sent)
   refuse@connect[:COUNT]  close the next COUNT TCP connections at once
 error numbers with SQL Server's texts: 40613, 40501, 40197, 40540, 49918, 49919,
   49920, 10928, 10929, 4060, 4221, 18456, 1205; others get a generic text.
@@ -33,7 +35,7 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "error": ("login", "query"),
     "drop": ("login", "query"),
     "garble": ("query",),
-    "delay": ("connect", "login", "query"),
+    "delay": ("connect", "login", "query", "commit"),
     "refuse": ("connect",),
 }
 

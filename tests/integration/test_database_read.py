@@ -18,6 +18,7 @@ from azsql_mcp import (
     Security,
     SourceSettings,
 )
+from azsql_mcp.api import WorkRefused
 from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
 from azsql_mcp.values import rows_to_json
@@ -181,6 +182,35 @@ async def test_timeout_cancels_and_the_connection_is_reused(server: ThreadedTdsS
         await database.close()
 
 
+async def test_a_timeout_in_a_batch_says_which_statement_timed_out(
+    server: ThreadedTdsServer,
+) -> None:
+    database = make_db(server, security=Security(read_only=False), query_timeout_s=1)
+    try:
+        await database.ping()
+        server.add_fault(Fault.parse("delay:5@query:1"))
+        insert = "INSERT INTO dbo.Items (id) VALUES ({})"
+        with pytest.raises(DatabaseError, match=r"^Statement 1 of 2: the query did not finish"):
+            await database.write_batch([insert.format(900), insert.format(901)])
+    finally:
+        server.clear_faults()
+        await database.close()
+
+
+async def test_a_write_that_could_not_connect_says_nothing_was_sent(
+    server: ThreadedTdsServer,
+) -> None:
+    database = make_db(server, security=Security(read_only=False))
+    server.add_fault(Fault.parse("error:40613@login:1"))
+    try:
+        with pytest.raises(DatabaseError, match="nothing was sent") as refused:
+            await database.write("DELETE FROM dbo.Items WHERE id = 902", kinds=["delete"])
+        assert "check whether the change took effect" not in str(refused.value)
+    finally:
+        server.clear_faults()
+        await database.close()
+
+
 async def test_explain_returns_showplan_xml_and_never_runs(db: SourceDatabase) -> None:
     plan = await db.explain(f"SELECT * FROM {DETAIL} WHERE ProductID = @p")
     assert plan.lstrip().startswith("<") and "ShowPlanXML" in plan
@@ -246,7 +276,7 @@ async def test_write_commits(writer: SourceDatabase) -> None:
 async def test_write_over_max_affected_rows_is_rolled_back(writer: SourceDatabase) -> None:
     for i in range(3):
         await writer.write(f"INSERT INTO dbo.Items (id) VALUES ({i + 10})", kinds=["insert"])
-    with pytest.raises(DatabaseError, match="3 rows, more than max_affected_rows = 2"):
+    with pytest.raises(WorkRefused, match="3 rows, more than max_affected_rows = 2"):
         await writer.write(
             "UPDATE dbo.Items SET name = @n WHERE id >= @id", {"n": "x", "id": 10}, kinds=["update"]
         )

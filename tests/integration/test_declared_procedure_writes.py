@@ -4,8 +4,10 @@ MCP client on the TDS test server, with both ODBC drivers."""
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,7 +100,12 @@ async def test_a_writing_procedure_commits_within_max_affected_rows(
     colour = f"Ok{azsql_driver}"
     args = {"Color": colour, "FirstID": ids[0], "LastID": ids[1]}
     done = await client.call_tool("recolour", args)
-    assert "Committed." in done.content[0].text
+    counted = 2 if azsql_driver == MSODBC else None  # FreeTDS passes no counts on
+    assert done.structured_content["rows_affected"] == counted
+    if counted is None:
+        assert "Committed. How many rows changed is not known" in done.content[0].text
+    else:
+        assert "Committed: 2 row(s) changed." in done.content[0].text
     assert done.structured_content["result_sets"][0]["rows"] == [[2]]
     assert await colours(client, ids[:2]) == [colour, colour]
 
@@ -162,3 +169,34 @@ async def test_a_procedure_call_leaves_its_pooled_session_reporting_row_counts(
         update = f"UPDATE SalesLT.Product SET Color = N'Counted' WHERE ProductID = {ids[0]}"
         done = await client.call_tool("update_data", {"sql": update})
         assert done.structured_content["rows_affected"] == 1
+
+
+async def test_the_audit_line_has_the_rows_a_writing_procedure_changed(
+    azsql_config: dict[str, Any], azsql_driver: str, tmp_path: Path
+) -> None:
+    """Its `rows` had been the rows of its result sets (0 here): what it changed is
+    what a write's audit line counts; null when no count came. Over the cap, the call is
+    `refused`, as a write the guard refuses is."""
+    audit = tmp_path / "audit.jsonl"
+    app = make_app(
+        azsql_config,
+        tools=TOOLS,
+        security={"read_only": False},
+        limits={"max_affected_rows": MAX_AFFECTED},
+        audit={"path": str(audit)},
+    )
+    async with Client(app.mcp) as client:
+        ids = await product_ids(client)
+        few = {"Color": f"Audit{azsql_driver}", "FirstID": ids[0], "LastID": ids[1]}
+        quiet = await client.call_tool("recolour_quietly", few)
+        assert "How many rows changed is not known" in quiet.content[0].text
+        await client.call_tool("recolour", few)
+        many = few | {"LastID": ids[-1]}
+        await client.call_tool("recolour", many, raise_on_error=False)
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    calls = [(x["tool"], x["rows"], x["outcome"]) for x in lines if x.get("tool") != "read_data"]
+    if azsql_driver == MSODBC:
+        expected = [("recolour_quietly", None, "ok"), ("recolour", 2, "ok")]
+        assert calls == [*expected, ("recolour", None, "refused")]
+    else:  # no counts: committed, and nothing to count
+        assert calls == [("recolour_quietly", None, "ok"), *[("recolour", None, "ok")] * 2]

@@ -19,6 +19,7 @@ import decimal
 import logging
 import math
 import random
+import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ from azsql_mcp.db.connstr import (
 from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes, token_driver_refusal
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.drivers import find_driver
-from azsql_mcp.db.notices import notice
+from azsql_mcp.db.notices import committed_after_cancel, notice
 from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
 from azsql_mcp.db.retry import (
     DEADLOCK_VICTIM,
@@ -78,6 +79,11 @@ UNANSWERED = "(host down, or a firewall drops the traffic)"  # ends a reachabili
 # Azure SQL Database: 40508 "USE statement is not supported to switch between databases",
 # 40515 "Reference to database and/or server name in '...' is not supported".
 ONE_DATABASE_ERRORS = frozenset({40508, 40515})
+# driverhost._name_statement's words at the start of a failed batch statement's message
+STATEMENT_NAMED = re.compile(r"(Statement \d+ of \d+) failed:")
+# How long a cancelled write is waited for (query_timeout_s if less): ATTENTION has
+# stopped its statement, so what is left is at most its COMMIT's round trip.
+SETTLE_MAX_S = 5.0
 # Retry jitter for every read: one generator, not one seeded from os.urandom per call.
 _JITTER = random.Random()
 
@@ -361,12 +367,17 @@ class SourceDatabase(Database):
                 statements,
                 self.limits.max_affected_rows,
                 self._query_timeout(),
+                counted=lambda done: sum(affected for affected, _ in done),
             )
         except DatabaseUnavailable:
             raise
         except DatabaseError as err:
             if not err.transient:
                 raise
+            if isinstance(err, ConnectFailed):  # no connection: the write was never sent
+                raise DatabaseError(
+                    f"{err}; nothing was sent, so the write did not run", err.number, transient=True
+                ) from err
             raise DatabaseError(
                 f"{err}; writes are not retried automatically: check whether the change "
                 "took effect before running it again",
@@ -396,14 +407,15 @@ class SourceDatabase(Database):
         # None: rolled back; a number: committed unless more rows were affected
         max_affected = self.limits.max_affected_rows if writes else None
         args = (batch, [values[name] for name in order], cap, self.limits.max_result_bytes)
-        run = self._once if writes else self._retrying  # a write is never retried
         # On a connection closed afterwards: what a procedure leaves on its session
         # (session context keys, some set read_only, which would make every later
         # sp_set_session_context of that key fail; CONTEXT_INFO; cursors) must not
         # reach the next caller, and only a new session clears it all.
-        pages, affected = await run(
-            driverhost.run_procedure, *args, self._query_timeout(), max_affected, keep=False
-        )
+        work = (driverhost.run_procedure, *args, self._query_timeout(), max_affected)
+        if writes:  # never retried
+            pages, affected = await self._once(*work, keep=False, counted=lambda done: done[1])
+        else:
+            pages, affected = await self._retrying(*work, keep=False)
         if writes and affected is None:
             self._warn_uncounted(procedure)
         *sets, final = pages
@@ -423,6 +435,7 @@ class SourceDatabase(Database):
             {k: v for k, v in status.items() if k != procedures.RETURN_VALUE},
             status.get(procedures.RETURN_VALUE),
             final["duration_ms"],
+            rows_affected=affected if writes else None,
         )
 
     def _warn_uncounted(self, procedure: str) -> None:
@@ -469,16 +482,38 @@ class SourceDatabase(Database):
         # pyodbc takes whole seconds; 0 would mean "no timeout"
         return max(1, math.ceil(self.limits.query_timeout_s))
 
-    async def _once(self, fn: Callable[..., T], *args: Any, keep: bool = True) -> T:
-        """Run `fn(conn, *args)` once on a pooled connection."""
+    async def _once(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        keep: bool = True,
+        counted: Callable[[T], int | None] | None = None,
+    ) -> T:
+        """Run `fn(conn, *args)` once on a pooled connection. A write passes `counted`
+        (the rows its result says it changed): cancelled, it waits for the work's own end
+        (its COMMIT may be on the wire), and one that committed anyway is logged and told
+        to the call's audit record instead of passing for rolled back."""
         self._fail_fast_when_down()
         self._last_call = time.monotonic()
+
+        def committed_anyway(result: T) -> None:
+            assert counted is not None
+            rows = counted(result)
+            log.warning(
+                "source %s: a write whose call was cancelled had committed: %s; the caller"
+                " got no answer",
+                self.source,
+                "it reported no row counts" if rows is None else f"{rows} row(s) changed",
+            )
+            committed_after_cancel(rows)
+
+        settle_s = 0.0 if counted is None else min(self.limits.query_timeout_s, SETTLE_MAX_S)
         async with self._pool.lease(keep=keep) as lease:
             try:
                 if self.settings.session_context:  # every key, on every lease
                     pairs = session_values(self.settings.session_context)
                     await lease.run(driverhost.set_session_context, pairs, self._query_timeout())
-                return await lease.run(fn, *args)
+                return await lease.run(fn, *args, settle_s=settle_s, finished=committed_anyway)
             except pyodbc.Error as exc:
                 raise self._query_error(exc) from exc
 
@@ -540,8 +575,10 @@ class SourceDatabase(Database):
         info = inspect_error(exc)
         metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
         if info.timed_out:
+            named = STATEMENT_NAMED.match(info.message)  # which of a batch (run_writes)
             return DatabaseError(
-                f"the query did not finish within query_timeout_s = "
+                (f"{named[1]}: " if named else "")
+                + "the query did not finish within query_timeout_s = "
                 f"{self.limits.query_timeout_s:g} s and was cancelled on the server; "
                 "narrow it (WHERE, TOP) or raise [limits] query_timeout_s"
             )

@@ -68,7 +68,7 @@ def frame(message: object) -> bytes:
 
 class Refused(Exception):
     """The work itself declined (too many rows affected...): the server raises
-    DatabaseError with this message."""
+    api.WorkRefused with this message."""
 
 
 # What a parameter refused before it reaches SQL Server may be (QueryRefused's `allowed`).
@@ -744,7 +744,7 @@ WORK: dict[str, Callable[..., Any]] = {
 
 def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
     """An exception as (kind, class name, args), rebuilt on the server's side: pyodbc
-    errors as themselves, Refused as DatabaseError, builtin exceptions as themselves,
+    errors as themselves, Refused as WorkRefused, builtin exceptions as themselves,
     anything else as RuntimeError."""
     import pyodbc
 

@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 
 import pyodbc
 
-from azsql_mcp.api import DatabaseError, QueryRefused
+from azsql_mcp.api import QueryRefused, WorkRefused
 from azsql_mcp.db import driverhost
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
         error_class = getattr(pyodbc, name, pyodbc.Error)
         return error_class(*args)
     if kind == "refused":
-        return DatabaseError(args[0])
+        return WorkRefused(args[0])
     if kind == "unbindable":
         return QueryRefused(args[0], driverhost.BINDABLE)
     builtin = getattr(builtins, name, None)

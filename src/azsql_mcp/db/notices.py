@@ -5,6 +5,10 @@ The serving layer sets a sink for each tool call (`serving/clientlog.py` turns a
 into an MCP log notification on that call's stream); outside a call a notice goes
 nowhere, and the server log has the event anyway. Standard library only, so the
 database layer depends on nothing above it.
+
+A write that committed although its caller was cancelled is told to the call's audit
+record the same way (`COMMIT_SINK`, set by serving/toolcalls.py): the caller gets no
+answer, so the audit line is the record of it.
 """
 
 from __future__ import annotations
@@ -24,3 +28,15 @@ def notice(level: Level, message: str) -> None:
     sink = NOTICE_SINK.get()
     if sink is not None:
         sink(level, message)
+
+
+# told the rows (None: not reported) of a write that committed after its call was cancelled
+CommitSink = Callable[[int | None], None]
+COMMIT_SINK: ContextVar[CommitSink | None] = ContextVar("azsql_mcp_commit_sink", default=None)
+
+
+def committed_after_cancel(rows: int | None) -> None:
+    """Tell the current call's audit record, if there is one."""
+    sink = COMMIT_SINK.get()
+    if sink is not None:
+        sink(rows)

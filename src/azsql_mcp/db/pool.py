@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import anyio
+
 from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseError, DatabaseUnavailable
 from azsql_mcp.db import driverhost
@@ -276,6 +278,24 @@ def _close_when_done(running: asyncio.Future[Any], conn: PooledConnection) -> No
     _close(conn)
 
 
+async def _settled(running: asyncio.Future[Any], timeout_s: float) -> bool:
+    """Wait up to `timeout_s` for cancelled work to end; whether it did. Shielded, as an
+    anyio cancel scope (FastMCP's) cancels every await in it again; another
+    task.cancel() (shutdown) is waited through too, as the wait is bounded anyway."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    with anyio.CancelScope(shield=True):
+        while not running.done() and (left := deadline - loop.time()) > 0:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([running], timeout=left)
+    return running.done() and not running.cancelled()
+
+
+def _if_finished(done: asyncio.Future[T], finished: Callable[[T], None]) -> None:
+    if not done.cancelled() and done.exception() is None:
+        finished(done.result())
+
+
 class Lease:
     """One connection lent to one operation, for the `async with` block. A class rather
     than an `asynccontextmanager`: every database call enters one, and a generator
@@ -295,26 +315,58 @@ class Lease:
     async def __aexit__(self, *exc_info: object) -> None:
         self.finish()
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        settle_s: float = 0.0,
+        finished: Callable[[T], None] | None = None,
+    ) -> T:
         """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.
-        Driver errors that mean the connection is gone make the lease drop it."""
+        Driver errors that mean the connection is gone make the lease drop it.
+
+        Cancelled, it sends ATTENTION and re-raises at once; with `settle_s` (a write) it
+        first waits up to that long for the work's own end, and passes the value of work
+        that finished anyway (it committed) to `finished`: the caller hears nothing more,
+        so only the log and the audit can tell that it happened."""
         running = self.conn.driver.run(self.conn, fn, args)
         self._running = running
         try:
             result: T = await asyncio.shield(running)
         except asyncio.CancelledError:
             self.conn.cancel_statement()
+            if settle_s > 0:
+                if not await _settled(running, settle_s):
+                    log.warning(
+                        "source %s: a cancelled write did not end within %g s after its"
+                        " ATTENTION: it is audited cancelled; if it commits after all, a"
+                        " warning says so",
+                        self._pool.source,
+                        settle_s,
+                    )
+                    if finished is not None:  # told late: the audit line is written by then
+                        running.add_done_callback(lambda done: _if_finished(done, finished))
+                elif running.exception() is None:
+                    if finished is not None:
+                        finished(running.result())
+                else:
+                    self._drop_if_lost(running.exception())
             raise
         except Exception as exc:
-            info = inspect_error(exc)
-            if info.connection_lost:
-                # the server went away or restarted: the idle connections are dead too
-                self._keep = False
-                self._pool.discard_idle()
-            elif info.protocol_error:
-                self._keep = False  # where this session's stream stands is unknown
+            self._drop_if_lost(exc)
             raise
         return result
+
+    def _drop_if_lost(self, exc: BaseException | None) -> None:
+        if not isinstance(exc, Exception):
+            return
+        info = inspect_error(exc)
+        if info.connection_lost:
+            # the server went away or restarted: the idle connections are dead too
+            self._keep = False
+            self._pool.discard_idle()
+        elif info.protocol_error:
+            self._keep = False  # where this session's stream stands is unknown
 
     def discard(self) -> None:
         self._keep = False

@@ -95,8 +95,9 @@ def audit_line(
         "plugin": plugin,
         "source": record.source,
         "fingerprint": record.fingerprint,
-        # what a failed call read on the way (a hint's catalog query) was not its result
-        "rows": record.rows if outcome == "ok" else None,
+        # what a failed call read on the way (a hint's catalog query) was not its result;
+        # a cancelled call whose write committed has the rows it changed
+        "rows": record.rows if outcome in ("ok", "committed") else None,
         "duration_ms": round(duration_s * 1000, 3),
         "outcome": outcome,
         "error_number": number,

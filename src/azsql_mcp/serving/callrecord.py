@@ -19,6 +19,7 @@ class CallRecord:
     source: str | None = None
     fingerprint: str | None = None
     rows: int | None = None
+    committed: bool = False  # a write committed, though the call was then cancelled
 
 
 CURRENT_CALL: ContextVar[CallRecord | None] = ContextVar("azsql_mcp_call", default=None)

@@ -58,7 +58,10 @@ class RecordingDatabase(Database):
             record.fingerprint, record.rows = None, None
         await _note(f"EXEC {procedure}")
         result = await self._db.call_procedure(procedure, params, **options)
-        _note_rows(sum(len(r.rows) for r in result.result_sets))
+        if result.rows_affected is not None:  # a writing call: the rows it changed
+            _note_rows(result.rows_affected)
+        elif not options.get("writes"):  # a writing call without counts: rows stays null
+            _note_rows(sum(len(r.rows) for r in result.result_sets))
         return result
 
     async def ping(self) -> float:
@@ -80,3 +83,12 @@ def _note_rows(rows: int) -> None:
     record = CURRENT_CALL.get()
     if record is not None:
         record.rows = (record.rows or 0) + rows
+
+
+def note_committed(rows: int | None) -> None:
+    """A write of the call committed although the call was cancelled (notices.COMMIT_SINK)."""
+    record = CURRENT_CALL.get()
+    if record is not None:
+        record.committed = True
+        if rows is not None:
+            record.rows = (record.rows or 0) + rows

@@ -17,13 +17,15 @@ from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
 
 from azsql_mcp import metrics
-from azsql_mcp.api import DatabaseError, QueryRefused
+from azsql_mcp.api import DatabaseError, QueryRefused, WorkRefused
+from azsql_mcp.db.notices import COMMIT_SINK
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.argerrors import rewritten
 from azsql_mcp.serving.auditlog import Audited, AuditLog, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
 from azsql_mcp.serving.clientlog import ClientNotices
 from azsql_mcp.serving.progress import Heartbeat
+from azsql_mcp.serving.recording import note_committed
 
 if TYPE_CHECKING:
     from prometheus_client import Counter, Histogram
@@ -76,6 +78,7 @@ class ToolCallMiddleware(Middleware):
             return await call_next(context)
         record = CallRecord(client_identity())
         token = CURRENT_CALL.set(record)
+        sink = COMMIT_SINK.set(note_committed)
         started = time.perf_counter()
         outcome, number = "ok", None
         slot = False
@@ -88,7 +91,9 @@ class ToolCallMiddleware(Middleware):
             else:
                 result = await _run_tool(context, call_next, record)
         except asyncio.CancelledError:
-            outcome = "cancelled"  # the client went away, or shutdown cut the call
+            # the client went away, or shutdown cut the call: after a write of it
+            # committed (its COMMIT was under way), "committed"
+            outcome = "committed" if record.committed else "cancelled"
             raise
         except Exception as exc:
             outcome, number = _classify(exc)
@@ -96,6 +101,7 @@ class ToolCallMiddleware(Middleware):
         finally:
             if slot:
                 await self.limits.release()
+            COMMIT_SINK.reset(sink)
             CURRENT_CALL.reset(token)
             duration = time.perf_counter() - started
             if label is not None:
@@ -193,7 +199,7 @@ def _classify(exc: BaseException) -> tuple[str, int | None]:
         return "limited", None
     cause: BaseException | None = exc
     while cause is not None:
-        if isinstance(cause, QueryRefused):
+        if isinstance(cause, (QueryRefused, WorkRefused)):
             return "refused", None
         if isinstance(cause, DatabaseError):
             return "error", cause.number

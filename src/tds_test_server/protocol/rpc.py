@@ -534,6 +534,12 @@ TM_COMMIT = 7
 TM_ROLLBACK = 8
 
 
+def is_commit(payload: bytes) -> bool:
+    """Whether a transaction manager request is a COMMIT."""
+    start, _ = skip_all_headers(payload)
+    return Reader(payload, start).u16() == TM_COMMIT
+
+
 def run_transaction(state: SessionState, payload: bytes) -> Generator[bytes, None, None]:
     """Transaction manager request: begin, commit or rollback (optionally begin again)."""
     resp = Response(state)

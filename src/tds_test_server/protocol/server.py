@@ -21,6 +21,7 @@ import socket
 import socketserver
 import ssl
 import threading
+import time
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,7 @@ from .rpc import (
     SessionEnded,
     SessionState,
     batch_is_driver_probe,
+    is_commit,
     is_driver_probe,
     parse_batch,
     parse_rpc,
@@ -103,12 +105,14 @@ class ServerRecord:
     statements: list[str] = field(default_factory=list)
     rpcs: list[str] = field(default_factory=list)
     attentions: int = 0  # ATTENTION signals acknowledged (each cancel the server saw)
+    commits: int = 0  # COMMIT requests received (counted before a commit fault's delay)
 
     def clear(self) -> None:
         self.logins.clear()
         self.statements.clear()
         self.rpcs.clear()
         self.attentions = 0
+        self.commits = 0
 
 
 def find_msodbc_driver() -> str | None:
@@ -484,6 +488,10 @@ class Connection:
                 self._reset(message.status)
             try:
                 handler, is_query = self._dispatch(message)
+                if message.type == PacketType.TRANSACTION_MANAGER and is_commit(message.payload):
+                    self.server.record.commits += 1
+                    # the COMMIT's round trip, stretched: ATTENTION does not call it back
+                    time.sleep(self.server.faults.trigger("commit").delay)
             except (ProtocolError, TdsError) as exc:
                 error = exc if isinstance(exc, TdsError) else TdsError(0, f"TDS test server: {exc}")
                 self._send_error(error)

@@ -47,6 +47,7 @@ class ProcedureOutput(BaseModel):
     outputs: dict[str, Any]
     return_value: int | None
     duration_ms: float
+    rows_affected: int | None = None  # writes = true: the rows it changed, when counted
 
 
 # "Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT
@@ -66,6 +67,16 @@ def _ended_transaction(procedure: str, writes: bool, error: str) -> str:
         f" cannot be rolled back from here; {kept}. A procedure tool must leave the"
         " transaction to azsql-mcp: remove COMMIT and ROLLBACK from the procedure, or"
         " declare one that does not end the caller's transaction."
+    )
+
+
+def _committed(rows: int | None) -> str:
+    if rows is not None:
+        return f"Committed: {rows} row(s) changed."
+    return (
+        "Committed. How many rows changed is not known: no row count came back (the"
+        " procedure runs SET NOCOUNT ON, the FreeTDS driver passes no counts of a"
+        " procedure's statements on, or it changed nothing)."
     )
 
 
@@ -111,11 +122,12 @@ def make_procedure(
             outputs=result.outputs,
             return_value=result.return_value,
             duration_ms=round(result.duration_ms, 1),
+            rows_affected=result.rows_affected,
         )
         parts = [f"Result set {i + 1}: {render_result(s)}" for i, s in enumerate(sets)]
         parts.append(f"Return value: {result.return_value}; OUTPUT parameters: {result.outputs}")
         if decl.writes:
-            parts.append("Committed.")
+            parts.append(_committed(result.rows_affected))
         return respond(structured, "\n\n".join(parts))
 
     parameters = [
