@@ -185,7 +185,9 @@ async def test_timeout_cancels_and_the_connection_is_reused(server: ThreadedTdsS
 async def test_a_timeout_in_a_batch_says_which_statement_timed_out(
     server: ThreadedTdsServer,
 ) -> None:
-    database = make_db(server, security=Security(read_only=False), query_timeout_s=1)
+    # no catalog read before the writes (write_effects): the fault meets the first one
+    security = Security(read_only=False, allow_uncounted_writes=True)
+    database = make_db(server, security=security, query_timeout_s=1)
     try:
         await database.ping()
         server.add_fault(Fault.parse("delay:5@query:1"))
@@ -200,7 +202,8 @@ async def test_a_timeout_in_a_batch_says_which_statement_timed_out(
 async def test_a_write_that_could_not_connect_says_nothing_was_sent(
     server: ThreadedTdsServer,
 ) -> None:
-    database = make_db(server, security=Security(read_only=False))
+    # no catalog read before the write (write_effects): the login is the write's
+    database = make_db(server, security=Security(read_only=False, allow_uncounted_writes=True))
     server.add_fault(Fault.parse("error:40613@login:1"))
     try:
         with pytest.raises(DatabaseError, match="nothing was sent") as refused:
