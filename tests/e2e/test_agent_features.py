@@ -89,3 +89,37 @@ async def test_the_sdk_client_gets_completions_progress_cancel_logs_and_diagram(
             text = diagram.contents[0].text  # type: ignore[union-attr]
             assert "```mermaid\nerDiagram" in text and '"SalesLT.CustomerAddress"' in text
     tds_server.clear_faults()
+
+
+async def test_a_cancel_reaches_the_database_without_a_session(
+    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path
+) -> None:
+    """Stateless HTTP (the image's default): the client's notifications/cancelled is a
+    POST of its own, which no MCP session ties to the call; the server finds the call by
+    client and request id, and the database gets its ATTENTION."""
+    env = clean_env(source_env(tds_server, tds_password))
+    tds_server.clear_faults()
+    with http_server(env, str(tmp_path), "--stateless") as base:
+        wait_ready(base)
+        async with (
+            streamable_http_client(base + "/mcp") as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            await session.call_tool("read_data", {"query": QUERY})  # a pooled connection
+            attentions = tds_server.record.attentions
+            tds_server.add_fault(Fault.parse("delay:30@query:1"))
+            call: asyncio.Task[Any] = asyncio.create_task(
+                session.call_tool("read_data", {"query": QUERY})
+            )
+            await asyncio.sleep(1.0)
+            call.cancel()
+            await asyncio.gather(call, return_exceptions=True)
+            for _ in range(50):
+                if tds_server.record.attentions > attentions:
+                    break
+                await asyncio.sleep(0.1)
+            assert tds_server.record.attentions == attentions + 1
+            after = await session.call_tool("read_data", {"query": QUERY})
+            assert not after.is_error
+    tds_server.clear_faults()

@@ -28,6 +28,7 @@ from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.completions import Completer
 from azsql_mcp.serving.console import add_console
+from azsql_mcp.serving.inflight import InFlight
 from azsql_mcp.serving.injection import docstring_description, inject
 from azsql_mcp.serving.instructions import server_instructions
 from azsql_mcp.serving.listing import ListDereferenceMiddleware
@@ -81,7 +82,12 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
         mcp=mcp,
         policy=ScopePolicy(),
         limits=limits,
-        tool_calls=ToolCallMiddleware(plugins, open_audit_log(settings.audit), limits),
+        tool_calls=ToolCallMiddleware(
+            plugins,
+            open_audit_log(settings.audit),
+            limits,
+            InFlight() if settings.server.stateless_http else None,
+        ),
     )
     for record in plugins.loaded():
         _add_components(app, record)

@@ -9,6 +9,7 @@ import functools
 import logging
 import time
 from collections import deque
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from fastmcp.exceptions import ValidationError
@@ -24,6 +25,7 @@ from azsql_mcp.serving.argerrors import rewritten
 from azsql_mcp.serving.auditlog import Audited, AuditLog, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
 from azsql_mcp.serving.clientlog import ClientNotices
+from azsql_mcp.serving.inflight import InFlight
 from azsql_mcp.serving.progress import Heartbeat
 from azsql_mcp.serving.recording import note_committed
 
@@ -50,16 +52,21 @@ class ToolCallMiddleware(Middleware):
         plugins: PluginSet,
         audit: AuditLog | None,
         limits: LimitState,
+        in_flight: InFlight | None = None,
     ):
         self.plugins = plugins
         self.audit = audit
         self.limits = limits
+        # a stateless HTTP server's calls, for a client's cancel (serving/inflight.py)
+        self.in_flight = in_flight
         # the last audit lines, for the console's activity page (kept with audit off too)
         self.recent: deque[str] = deque(maxlen=RECENT_CALLS)
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         method = context.method
         if isinstance(context.message, dict):
+            if method == "notifications/cancelled" and self.in_flight is not None:
+                self.in_flight.cancel(context.message)
             # params the SDK could not read (no `name`, a `uri` that is a number): passed
             # on untouched, for FastMCP to answer with its invalid-params error
             return await call_next(context)
@@ -86,10 +93,11 @@ class ToolCallMiddleware(Middleware):
             slot = await self.limits.acquire()
             if not slot:
                 raise _busy(self.limits)
-            if label is None:
-                result = await call_next(context)
-            else:
-                result = await _run_tool(context, call_next, record)
+            with self._cancellable(context):
+                if label is None:
+                    result = await call_next(context)
+                else:
+                    result = await _run_tool(context, call_next, record)
         except asyncio.CancelledError:
             # the client went away, or shutdown cut the call: after a write of it
             # committed (its COMMIT was under way), "committed"
@@ -115,6 +123,13 @@ class ToolCallMiddleware(Middleware):
             if self.audit is not None:
                 self.audit.write(line)
         return result
+
+    def _cancellable(self, context: MiddlewareContext[Any]) -> AbstractContextManager[None]:
+        """Where a stateless server's client may cancel the call (serving/inflight.py)."""
+        fastmcp_context = context.fastmcp_context
+        if self.in_flight is None or fastmcp_context is None:
+            return nullcontext()
+        return self.in_flight.running(str(fastmcp_context.request_id))
 
     def _component(self, context: MiddlewareContext[Any]) -> tuple[Audited, str, str]:
         """(kind, name, plugin) of a prompt or resource request. A resource is named by
