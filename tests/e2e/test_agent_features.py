@@ -63,21 +63,8 @@ async def test_the_sdk_client_gets_completions_progress_cancel_logs_and_diagram(
             assert all(m and m.startswith("running: ") for _, m in progress)
 
             # cancel: ATTENTION reaches the database, the connection serves the next call
-            logins, attentions = len(tds_server.record.logins), tds_server.record.attentions
-            tds_server.add_fault(Fault.parse("delay:30@query:1"))
-            call: asyncio.Task[Any] = asyncio.create_task(
-                session.call_tool("read_data", {"query": QUERY})
-            )
-            await asyncio.sleep(1.0)
-            call.cancel()
-            await asyncio.gather(call, return_exceptions=True)
-            for _ in range(50):
-                if tds_server.record.attentions > attentions:
-                    break
-                await asyncio.sleep(0.1)
-            assert tds_server.record.attentions == attentions + 1
-            after = await session.call_tool("read_data", {"query": QUERY})
-            assert not after.is_error
+            logins = len(tds_server.record.logins)
+            await cancel_a_slow_call(session, tds_server)
             assert len(tds_server.record.logins) == logins
 
             # a log notification for a capped result
@@ -107,19 +94,23 @@ async def test_a_cancel_reaches_the_database_without_a_session(
         ):
             await session.initialize()
             await session.call_tool("read_data", {"query": QUERY})  # a pooled connection
-            attentions = tds_server.record.attentions
-            tds_server.add_fault(Fault.parse("delay:30@query:1"))
-            call: asyncio.Task[Any] = asyncio.create_task(
-                session.call_tool("read_data", {"query": QUERY})
-            )
-            await asyncio.sleep(1.0)
-            call.cancel()
-            await asyncio.gather(call, return_exceptions=True)
-            for _ in range(50):
-                if tds_server.record.attentions > attentions:
-                    break
-                await asyncio.sleep(0.1)
-            assert tds_server.record.attentions == attentions + 1
-            after = await session.call_tool("read_data", {"query": QUERY})
-            assert not after.is_error
+            await cancel_a_slow_call(session, tds_server)
     tds_server.clear_faults()
+
+
+async def cancel_a_slow_call(session: ClientSession, tds_server: ThreadedTdsServer) -> None:
+    """A call cancelled by the client while its query runs: the database gets one
+    ATTENTION, and the next call is served."""
+    attentions = tds_server.record.attentions
+    tds_server.add_fault(Fault.parse("delay:30@query:1"))
+    call: asyncio.Task[Any] = asyncio.create_task(session.call_tool("read_data", {"query": QUERY}))
+    await asyncio.sleep(1.0)
+    call.cancel()
+    await asyncio.gather(call, return_exceptions=True)
+    for _ in range(50):
+        if tds_server.record.attentions > attentions:
+            break
+        await asyncio.sleep(0.1)
+    assert tds_server.record.attentions == attentions + 1
+    after = await session.call_tool("read_data", {"query": QUERY})
+    assert not after.is_error
