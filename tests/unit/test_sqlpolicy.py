@@ -464,10 +464,6 @@ def test_an_alias_of_the_changed_table_is_the_table() -> None:
         " WHERE a.AddressID = 1",
         "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
         " JOIN SalesLT.Address AS a ON 1 = 1 WHERE a.AddressID = 1",
-        # an outer join's ON keeps every row of the preserved side
-        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
-        " LEFT JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID"
-        " WHERE a.AddressID = 1",
         # the join condition compares the changed table's column with itself
         "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
         " JOIN SalesLT.Address AS a ON c.CustomerID = C.customerid WHERE a.AddressID = 1",
@@ -483,6 +479,12 @@ def test_an_alias_of_the_changed_table_is_the_table() -> None:
         # another schema's Customer is another table, joined to every row
         "UPDATE Customer SET ModifiedDate = @d FROM Other.Customer AS o WHERE o.CustomerID = 1",
         "DELETE c FROM SalesLT.Customer AS c CROSS JOIN SalesLT.Address AS a WHERE a.AddressID = 1",
+        # an outer join or APPLY not tied to the changed row
+        "DELETE c FROM SalesLT.Customer AS c LEFT JOIN SalesLT.Address AS a ON 1 = 1"
+        " WHERE a.AddressID IS NULL",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c CROSS APPLY"
+        " (SELECT TOP 1 AddressID FROM SalesLT.Address WHERE City = @city) AS x"
+        " WHERE x.AddressID = 1",
         # Customer may be another schema's table than SalesLT.Customer: not taken for it
         "UPDATE Customer SET ModifiedDate = @d FROM SalesLT.Customer AS c"
         " JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID WHERE a.AddressID = 1",
@@ -528,6 +530,21 @@ def test_a_where_that_tests_no_column_of_the_changed_table_is_unfiltered(sql: st
         "DELETE FROM SalesLT.Customer WHERE CustomerID IN"
         " (SELECT CustomerID FROM SalesLT.CustomerAddress WHERE AddressType = @t)",
         "WITH c AS (SELECT * FROM SalesLT.Customer) DELETE FROM c WHERE CustomerID = @id",
+        # an outer join or APPLY tied to the changed row: a test of it depends on that row
+        "DELETE a FROM SalesLT.CustomerAddress AS a LEFT JOIN SalesLT.Customer AS c"
+        " ON c.CustomerID = a.CustomerID WHERE c.CustomerID IS NULL",
+        "UPDATE a SET ModifiedDate = @d FROM SalesLT.CustomerAddress AS a"
+        " LEFT JOIN SalesLT.Customer AS c ON c.CustomerID = a.CustomerID"
+        " WHERE c.CustomerID IS NULL",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c CROSS APPLY"
+        " (SELECT TOP 1 a.AddressType FROM SalesLT.CustomerAddress AS a"
+        " WHERE a.CustomerID = c.CustomerID) AS x WHERE x.AddressType = @t",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c OUTER APPLY"
+        " (SELECT TOP 1 a.AddressType FROM SalesLT.CustomerAddress AS a"
+        " WHERE a.CustomerID = c.CustomerID) AS x WHERE x.AddressType IS NULL",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " LEFT JOIN SalesLT.CustomerAddress AS a ON a.CustomerID = c.CustomerID"
+        " WHERE a.AddressID = 1",
     ],
 )
 def test_filters_on_the_changed_table_pass(sql: str) -> None:

@@ -22,7 +22,7 @@ says.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from azsql_mcp.db import column_methods
@@ -48,6 +48,9 @@ class _Reading:
     non_nullable: frozenset[str]
     nested: bool  # a condition holds a subquery: a name may be bound inside it
     methods: set[str] = field(hash=False)  # `t.Col.m(...)` calls, as written
+    # outer-joined or APPLY'd sources whose ON or body reads the changed table: a test
+    # of their columns depends on its row (`LEFT JOIN p ON p.id = c.pid WHERE p.id IS NULL`)
+    linked: frozenset[str] = frozenset()
 
 
 def target(statement: exp.Expr) -> Target:
@@ -107,6 +110,7 @@ def judge(statement: exp.Expr, non_nullable: Collection[str] = ()) -> tuple[bool
         nested=any(c.find(exp.Select) is not None for c in found),
         methods=_methods(found),
     )
+    reading = replace(reading, linked=_linked(statement, reading))
     if not _names_a_column(where, reading.methods):
         return False, False
     left = [_without_tautologies(c, reading) for c in found]
@@ -174,6 +178,23 @@ def _sources(node: exp.Expr) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
         yield join.this, join
 
 
+def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
+    """The outer-joined and APPLY'd sources (names or aliases) tied to the changed
+    table's row by their ON condition or their body."""
+    from sqlglot import exp
+
+    tying = replace(reading, nested=True)  # an APPLY's body is a subquery
+    linked = set()
+    for source, join in _sources(statement):
+        if join is None:
+            continue
+        outer = bool(join.args.get("side")) or isinstance(source, exp.Lateral)
+        body = source if isinstance(source, exp.Lateral) else join.args.get("on")
+        if outer and body is not None and _reads_target(body, tying):
+            linked.add(source.alias_or_name.casefold())
+    return frozenset(linked)
+
+
 def _folded_parts(table: exp.Table) -> tuple[str, ...]:
     return tuple(part.name.casefold() for part in table.parts)
 
@@ -199,7 +220,7 @@ def _of_target(qualifier: str, node: exp.Expr, reading: _Reading) -> bool:
     if not qualifier:
         return reading.changed.alone and not inside  # in a subquery, maybe the subquery's
     folded = qualifier.casefold()
-    return folded in reading.changed.names and folded not in bound
+    return (folded in reading.changed.names or folded in reading.linked) and folded not in bound
 
 
 def _reads_target(node: exp.Expr, reading: _Reading) -> bool:
