@@ -119,3 +119,17 @@ async def test_the_operator_can_allow_them(make_azsql_server: Any) -> None:
         # the count SQL Server gives is the header's alone
         assert result.structured_content["rows_affected"] == 1
         assert await scalar(client, DETAIL_LINES, id=order) == 0
+
+
+async def test_a_table_the_write_only_reads_is_not_asked(writer: Client[Any]) -> None:
+    """The header's cascade acts when the header changes, not when a subquery reads it."""
+    line = await scalar(writer, "SELECT MIN(SalesOrderDetailID) FROM SalesLT.SalesOrderDetail")
+    result = await writer.call_tool(
+        "update_data",
+        {
+            "sql": "DELETE FROM SalesLT.SalesOrderDetail WHERE SalesOrderDetailID = @line"
+            " AND SalesOrderID IN (SELECT SalesOrderID FROM SalesLT.SalesOrderHeader)",
+            "params": {"line": line},
+        },
+    )
+    assert result.structured_content["rows_affected"] == 1

@@ -33,3 +33,9 @@ def test_a_key_is_named_once_and_an_update_must_set_one_of_its_columns() -> None
     assert write_effects.uncounted(result, "UPDATE", ("B",)) == [
         "foreign key FK_C_P of [dbo].[C] (ON UPDATE SET NULL)"
     ]
+
+
+def test_a_view_or_synonym_is_named_as_what_cannot_be_checked() -> None:
+    result = answer(("indirect", "vOrders", None, "VIEW", None))
+    [found] = write_effects.uncounted(result, "DELETE", ())
+    assert found.startswith("the view itself") and "write to the table" in found

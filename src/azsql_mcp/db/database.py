@@ -287,13 +287,14 @@ class SourceDatabase(Database):
         return checked
 
     async def _refuse_uncounted(self, checked: sqlguard.CheckedStatement) -> None:
-        """QueryRefused when a cascading foreign key or a trigger acts on a table the
-        write names (db/write_effects.py): the statement's row count leaves those rows
-        out. Every table named is asked, the joined ones too (a false refusal says what
-        to do; a missed cascade would be committed)."""
+        """QueryRefused when a cascading foreign key or a trigger acts on the table the
+        write changes (db/write_effects.py): the statement's row count leaves those rows
+        out. Where the guard could not tell that table (a CTE, a derived table), every
+        table the statement names is asked (a false refusal says what to do; a missed
+        cascade would be committed)."""
         action = checked.kind.upper()
         policy = self.policy()
-        for parts in checked.tables:
+        for parts in (checked.target,) if checked.target else checked.tables:
             if len(parts) == 3 and not policy.is_own(parts[0]):
                 continue  # another database's catalog: OBJECT_ID would name its objects
             name = write_filters.object_name(parts)

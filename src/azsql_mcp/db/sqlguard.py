@@ -314,6 +314,7 @@ def _check(
         not_null_tests: tuple[str, ...] = ()
         tables: tuple[tuple[str, ...], ...] = ()
         updated: tuple[str, ...] = ()
+        target: tuple[str, ...] = ()
         if write_kinds is None:
             kind, has_where = _check_select_tree(tree, allowed)
         else:
@@ -322,6 +323,7 @@ def _check(
             )
             not_null_tests = write_filters.not_null_tests(*write_filters.conditions(tree))
             tables = write_filters.table_names(tree)
+            target = write_filters.target(tree).parts
             if isinstance(tree, exp.Update):
                 updated = tuple(
                     e.this.name
@@ -341,6 +343,7 @@ def _check(
         not_null_tests=not_null_tests,
         tables=tables,
         updated_columns=updated,
+        target=target,
     )
 
 

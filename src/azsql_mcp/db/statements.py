@@ -28,6 +28,7 @@ class CheckedStatement:
     not_null_tests: tuple[str, ...] = ()
     tables: tuple[tuple[str, ...], ...] = ()
     updated_columns: tuple[str, ...] = ()  # an UPDATE's SET columns (a cascade's trigger)
+    target: tuple[str, ...] = ()  # the parts of the table written; () when not one table
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from azsql_mcp.api import QueryResult
 
 # Per table (as OBJECT_ID takes it) and action (INSERT, UPDATE or DELETE): the foreign
 # keys that act on other tables' rows when this one's change (one row per key column,
-# from "sys.foreign_keys" and "sys.foreign_key_columns"), and the enabled triggers that
-# fire for the action ("sys.triggers", "sys.trigger_events").
+# from "sys.foreign_keys" and "sys.foreign_key_columns"), the enabled triggers that
+# fire for the action ("sys.triggers", "sys.trigger_events"), and whether it is a view
+# or a synonym, whose writes reach a table whose keys and triggers are not these.
 UNCOUNTED = """
 SELECT N'foreign key' AS kind, fk.name AS name,
        QUOTENAME(OBJECT_SCHEMA_NAME(fk.parent_object_id)) + N'.'
@@ -42,6 +43,10 @@ SELECT N'trigger', tr.name, NULL,
 FROM sys.triggers AS tr
 JOIN sys.trigger_events AS te ON te.object_id = tr.object_id
 WHERE tr.parent_id = OBJECT_ID(@table) AND tr.is_disabled = 0 AND te.type_desc = @action
+UNION ALL
+SELECT N'indirect', o.name, NULL, o.type_desc, NULL
+FROM sys.objects AS o
+WHERE o.object_id = OBJECT_ID(@table) AND o.type IN ('V', 'SN')
 """
 
 
@@ -54,6 +59,13 @@ def uncounted(result: QueryResult, action: str, updated_columns: Collection[str]
     for r in (dict(zip(names, row, strict=True)) for row in result.rows):
         if r["kind"] == "trigger":
             found[f"t:{r['name']}"] = f"trigger {r['name']} ({r['what']} {action})"
+            continue
+        if r["kind"] == "indirect":
+            what = str(r["what"]).lower()
+            found["indirect"] = (
+                f"the {what} itself (its writes reach tables whose foreign keys and"
+                " triggers are not checked through it: write to the table)"
+            )
             continue
         if action == "UPDATE" and str(r["key_column"]).casefold() not in updated:
             continue

@@ -38,6 +38,9 @@ class Target:
     label: str  # as written after UPDATE/DELETE, for messages
     names: frozenset[str]  # casefolded names or aliases that qualify its columns
     alone: bool  # the statement's only table source: an unqualified column is its own
+    # the table's name as written, through an alias to its FROM source; () when that is
+    # no table of the database (a CTE, a derived table) or cannot be told
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,11 @@ def target(statement: exp.Expr) -> Target:
         label = table.sql(dialect="tsql") if isinstance(table, exp.Expr) else "the table"
         return Target(label, frozenset(), alone=False)
     word = table.name.casefold()
+    ctes = {cte.alias_or_name.casefold() for cte in statement.find_all(exp.CTE)}
+    written = () if len(table.parts) == 1 and word in ctes else _written_parts(table)
     sources = [source for source, _ in _sources(statement)]
     if not sources:
-        return Target(table.name, frozenset({word}), alone=True)
+        return Target(table.name, frozenset({word}), alone=True, parts=written)
     parts = _folded_parts(table)
     # `UPDATE t ... FROM T AS t`: the name after UPDATE is a source's alias or name; else
     # `UPDATE dbo.T ... FROM dbo.T AS x`: the one reference to the same table, written
@@ -76,7 +81,13 @@ def target(statement: exp.Expr) -> Target:
     if len(matches) > 1:
         matches = []  # SQL Server refuses such a statement as ambiguous: trust none
     names = {word} | {s.alias_or_name.casefold() for s in matches}
-    return Target(table.name, frozenset(names), alone=len(sources) == 1 and bool(matches))
+    if matches:
+        source = matches[0]
+        written = _written_parts(source) if isinstance(source, exp.Table) else ()
+    elif any(source.alias_or_name.casefold() == word for source in sources):
+        written = ()  # the alias of a source written twice
+    alone = len(sources) == 1 and bool(matches)
+    return Target(table.name, frozenset(names), alone=alone, parts=written)
 
 
 def conditions(statement: exp.Expr) -> list[exp.Expr]:
@@ -158,6 +169,8 @@ def _target_table(statement: exp.Expr) -> exp.Expr | None:
         tables: list[exp.Expr] = statement.args["tables"]
         return tables[0] if len(tables) == 1 else None  # `DELETE d FROM ... AS d`
     this = statement.this
+    if isinstance(this, exp.Schema):  # INSERT INTO t (a, b)
+        this = this.this
     return this if isinstance(this, exp.Expr) else None
 
 
@@ -193,6 +206,14 @@ def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
         if outer and body is not None and _reads_target(body, tying):
             linked.add(source.alias_or_name.casefold())
     return frozenset(linked)
+
+
+def _written_parts(table: exp.Table) -> tuple[str, ...]:
+    from sqlglot import exp
+
+    if not isinstance(table.this, exp.Identifier):
+        return ()
+    return tuple(part.name for part in table.parts)
 
 
 def _folded_parts(table: exp.Table) -> tuple[str, ...]:
