@@ -63,6 +63,7 @@ class App:
     # tools whose resolution against their source found problems (core/resolution.py)
     withdrawn: set[str] = field(default_factory=set)
     resolving: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    closed: bool = False  # close() ran (or runs): the second caller has nothing to do
 
     @property
     def databases(self) -> dict[str, Database]:
@@ -133,7 +134,10 @@ class App:
 
     async def close(self) -> None:
         """What leaving `running` does: the shutdown hooks, then the sources closed. Called
-        alone by a process that must end without leaving it (serving/stdio.py)."""
+        alone by a process that must end without leaving it (serving/stdio.py); once."""
+        if self.closed:
+            return
+        self.closed = True
         try:
             await run_shutdown(self)
         finally:

@@ -50,6 +50,11 @@ class LimitState:
         self._listening: dict[str, int] = {}  # client -> listen streams it holds open
         self.sessions = SessionTable()
 
+    @property
+    def calls_in_flight(self) -> int:
+        """Calls, prompts and resource reads holding a slot (not those queued for one)."""
+        return self._in_use
+
     def update(self, limits: ServerLimits) -> None:
         rate_changed = (limits.rate_per_minute, limits.rate_burst) != (
             self.limits.rate_per_minute,

@@ -37,8 +37,11 @@ class OpenSourcesWhenInitialized(Middleware):
         return await call_next(context)
 
 
-# How long SIGTERM waits for the transport to end before ending the process itself.
+# How long SIGTERM waits for the transport to end before ending the process itself, and
+# then, at most, for cancelled calls to end: longer than a cancelled write waits for its
+# COMMIT's outcome (db/database.py SETTLE_MAX_S), so its audit line says how it ended.
 STDIN_GRACE_S = 2.0
+CALLS_GRACE_S = 10.0
 
 
 async def serve_stdio(app: App) -> None:
@@ -78,9 +81,13 @@ async def _end_if_stdin_holds(app: App, serving: asyncio.Task[Any]) -> None:
     its way out) would outlive SIGTERM until SIGKILL. The calls in flight are cancelled
     by then; close the sources here and end the process."""
     done, _ = await asyncio.wait({serving}, timeout=STDIN_GRACE_S)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CALLS_GRACE_S
+    while not done and app.limits.calls_in_flight and loop.time() < deadline:
+        done, _ = await asyncio.wait({serving}, timeout=0.05)
     if done:
         return
-    log.info("SIGTERM: stdin is still open; closing the sources and exiting")
+    log.info("SIGTERM: the transport has not ended (stdin still open); closing the sources")
     try:
         await app.close()
     finally:

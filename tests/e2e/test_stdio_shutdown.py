@@ -1,0 +1,97 @@
+"""SIGTERM over stdio while a write's COMMIT is on the wire: the server waits for the
+write's own end before it closes the sources and exits, so its audit line says it
+committed, whether the client closed stdin first or not."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pyodbc
+import pytest
+from servers import CLI, INITIALIZE, clean_env, source_env
+
+from azsql_mcp.serving.stdio import CALLS_GRACE_S
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
+from tds_test_server import Fault, ThreadedTdsServer
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    """A sample database for this module only: these tests write."""
+    marks = "CREATE TABLE dbo.Marks (ID int IDENTITY(1,1) PRIMARY KEY, Note nvarchar(20))"
+    with sample_tds_server(tds_password, [marks]) as server:
+        yield server
+
+
+def _send(proc: subprocess.Popen[str], *messages: dict[str, Any]) -> None:
+    assert proc.stdin is not None
+    for message in messages:
+        proc.stdin.write(json.dumps(message) + "\n")
+    proc.stdin.flush()
+
+
+def _call(request_id: int, tool: str, **arguments: Any) -> dict[str, Any]:
+    params = {"name": tool, "arguments": arguments}
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+
+
+@pytest.mark.parametrize("stdin_open", [True, False])
+def test_sigterm_while_a_write_commits_audits_it_committed(
+    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path, stdin_open: bool
+) -> None:
+    from azsql_mcp.db.database import SETTLE_MAX_S
+
+    assert CALLS_GRACE_S > SETTLE_MAX_S  # the exit waits out a write's wait for its COMMIT
+    audit = tmp_path / "audit.jsonl"
+    env = clean_env(source_env(tds_server, tds_password)) | {
+        "AZSQL_MCP_SECURITY__READ_ONLY": "false",
+        "AZSQL_MCP_AUDIT__PATH": str(audit),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "serve"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin and proc.stdout
+    initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+    _send(proc, INITIALIZE, initialized, _call(2, "read_data", query="SELECT 1 AS one"))
+    answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
+    assert "result" in answers[1], answers
+    commits = tds_server.record.commits
+    tds_server.add_fault(Fault.parse("delay:4@commit:1"))
+    try:
+        _send(proc, _call(3, "insert_data", sql="INSERT INTO dbo.Marks (Note) VALUES (N'x')"))
+        deadline = time.monotonic() + 20
+        while tds_server.record.commits == commits:
+            assert time.monotonic() < deadline, "the write never reached its COMMIT"
+            time.sleep(0.01)
+        if not stdin_open:
+            proc.stdin.close()
+            proc.stdin = None  # for communicate()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        finally:
+            _, stderr = proc.communicate(timeout=30)
+    finally:
+        tds_server.clear_faults()
+    assert proc.returncode == 0, stderr[-2000:]
+    with closing(pyodbc.connect(tds_server.odbc_connection_string(), autocommit=True)) as c:
+        assert c.execute("SELECT COUNT(*) FROM dbo.Marks WHERE Note = N'x'").fetchone()[0] >= 1
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(line["tool"], line["outcome"]) for line in lines if "tool" in line][-1] == (
+        "insert_data",
+        "committed",
+    ), stderr[-2000:]
