@@ -114,3 +114,33 @@ async def cancel_a_slow_call(session: ClientSession, tds_server: ThreadedTdsServ
     assert tds_server.record.attentions == attentions + 1
     after = await session.call_tool("read_data", {"query": QUERY})
     assert not after.is_error
+
+
+async def test_a_stateless_cancel_finds_a_call_queued_for_a_slot(
+    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path
+) -> None:
+    """Under load, when cancels matter most, a call may wait for a slot: cancelled there,
+    it never runs."""
+    env = clean_env(source_env(tds_server, tds_password))
+    env["AZSQL_MCP_SERVER__LIMITS__MAX_CONCURRENT_CALLS"] = "1"
+    tds_server.clear_faults()
+    queued_query = "SELECT 42 AS queued"
+    with http_server(env, str(tmp_path), "--stateless") as base:
+        wait_ready(base)
+        async with (
+            streamable_http_client(base + "/mcp") as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            await session.call_tool("read_data", {"query": QUERY})  # a pooled connection
+            tds_server.add_fault(Fault.parse("delay:3@query:1"))
+            holding = asyncio.create_task(session.call_tool("read_data", {"query": QUERY}))
+            await asyncio.sleep(1.0)
+            queued = asyncio.create_task(session.call_tool("read_data", {"query": queued_query}))
+            await asyncio.sleep(0.5)
+            queued.cancel()
+            await asyncio.gather(queued, return_exceptions=True)
+            assert not (await holding).is_error
+            await asyncio.sleep(0.5)
+    tds_server.clear_faults()
+    assert not any("42 AS queued" in s for s in tds_server.record.statements)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 
 import pytest
 
 from azsql_mcp.serving import inflight
 
+CLIENT: ContextVar[str] = ContextVar("client", default="sub:alice")
+
 
 @pytest.fixture(autouse=True)
-def one_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(inflight, "_key", lambda request_id: ("sub:alice", request_id))
+def clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client of the request being handled, as admission.client_key names it."""
+    monkeypatch.setattr(inflight, "_key", lambda request_id: (CLIENT.get(), request_id))
 
 
 async def test_a_cancel_finds_its_call_and_only_that_one() -> None:
@@ -43,3 +47,18 @@ async def test_two_calls_under_one_id_are_cancelled_by_nothing() -> None:
     calls.cancel({"requestId": "3"})
     await asyncio.gather(*both)
     assert not any(task.cancelled() for task in both) and len(calls) == 0
+
+
+async def test_another_clients_cancel_of_the_same_id_finds_nothing() -> None:
+    calls = inflight.InFlight()
+
+    async def call() -> None:
+        with calls.running("1"):
+            await asyncio.sleep(0.2)
+
+    alices = asyncio.create_task(call())
+    await asyncio.sleep(0)
+    CLIENT.set("sub:bob")
+    calls.cancel({"requestId": 1})
+    await alices
+    assert not alices.cancelled()

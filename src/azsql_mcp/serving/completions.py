@@ -10,6 +10,7 @@ A prompt's `table` takes `schema.table`; a template's `{table}` the bare name, o
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import mcp_types
@@ -28,6 +29,8 @@ ANSWER_WITHIN_S = 2.0
 FAILED_TTL_S = 10.0
 
 Names = list[tuple[str, str]]  # (schema, table)
+
+log = logging.getLogger(__name__)
 
 
 class Completer:
@@ -90,7 +93,9 @@ class Completer:
     async def _read(self, source: str) -> Names:
         try:
             listed = await catalog.list_tables(await self.runtime.database(source))
-        except (DatabaseError, QueryRefused):
+        except Exception as exc:  # read by nobody once the answer went: never raised
+            if not isinstance(exc, DatabaseError | QueryRefused):
+                log.warning("completions: reading the tables of %s failed: %r", source, exc)
             self._tables[source] = (time.monotonic() + FAILED_TTL_S, [])
             return []
         names = [(t.schema_name, t.name) for t in listed.tables]

@@ -90,10 +90,10 @@ class ToolCallMiddleware(Middleware):
         outcome, number = "ok", None
         slot = False
         try:
-            slot = await self.limits.acquire()
-            if not slot:
-                raise _busy(self.limits)
-            with self._cancellable(context):
+            with self._cancellable(context):  # queued for a slot too
+                slot = await self.limits.acquire()
+                if not slot:
+                    raise _busy(self.limits)
                 if label is None:
                     result = await call_next(context)
                 else:
