@@ -297,3 +297,20 @@ async def test_freetds_with_a_token_says_so(
     assert code == 1
     assert "FAIL  credentials: FreeTDS cannot pass access tokens" in text
     assert "pip install mssql-python-odbc" in text and "network path" not in text
+
+
+async def test_write_mode_lists_the_tables_whose_writes_are_refused(
+    server: ThreadedTdsServer,
+) -> None:
+    """The sample's SalesOrderDetail cascades deletes from SalesOrderHeader: with writes
+    on, check says up front that writes to the header are refused (db/write_effects.py)."""
+    writes_on = {"read_only": False}
+    code, text = await check({"main": source(server, security=writes_on)})
+    assert code == 0, text
+    assert "warn  writes: 1 table(s) have a cascading foreign key" in text
+    assert "[SalesLT].[SalesOrderHeader]" in text
+    _, allowed = await check(
+        {"main": source(server, security=writes_on | {"allow_uncounted_writes": True})}
+    )
+    _, read_only = await check({"main": source(server)})
+    assert "writes:" not in allowed and "writes:" not in read_only

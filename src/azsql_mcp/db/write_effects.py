@@ -50,6 +50,22 @@ WHERE o.object_id = OBJECT_ID(@table) AND o.type IN ('V', 'SN')
 """
 
 
+# The user tables of the database a write is refused on for a cascading key (either
+# action) or an enabled trigger (any event), for `azsql-mcp check` to list up front.
+TABLES_UNCOUNTED = """
+SELECT QUOTENAME(s.name) + N'.' + QUOTENAME(o.name) AS table_name
+FROM sys.objects AS o
+JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+WHERE o.type = 'U' AND o.is_ms_shipped = 0
+  AND (EXISTS (SELECT 1 FROM sys.foreign_keys AS fk
+               WHERE fk.referenced_object_id = o.object_id
+                 AND (fk.delete_referential_action <> 0 OR fk.update_referential_action <> 0))
+       OR EXISTS (SELECT 1 FROM sys.triggers AS tr
+                  WHERE tr.parent_id = o.object_id AND tr.is_disabled = 0))
+ORDER BY table_name
+"""
+
+
 def uncounted(result: QueryResult, action: str, updated_columns: Collection[str]) -> list[str]:
     """What in UNCOUNTED's result would change rows the count leaves out, in words. An
     UPDATE cascades only through keys whose columns it sets."""

@@ -41,6 +41,7 @@ from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes, token
 from azsql_mcp.db.database import SourceDatabase, reachability_problem
 from azsql_mcp.db.drivers import Driver, find_driver
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
+from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
 
 EXIT_CONFIG = 2  # as every command exits on an invalid configuration
 PRELOGIN = 0x12
@@ -56,6 +57,7 @@ WHO_SQL = (
     "CAST(SERVERPROPERTY('EngineEdition') AS int)"
 )
 CATALOG_SQL = "SELECT TOP (1) name FROM sys.objects"
+UNCOUNTED_SHOWN = 5  # tables named in the warning; the count says how many
 
 
 class CheckFailed(Exception):
@@ -233,6 +235,10 @@ async def _check_source(
             access = state_access_of(dict(zip(names, row, strict=True)))
             for fine, text in _permission_lines(select, access, user_name):
                 (report.ok if fine else report.warn)(step, text)
+            security = settings.source_security(name)
+            if not security.read_only and not security.allow_uncounted_writes:
+                step = "writes"
+                await _uncounted_tables(cnxn, report)
         finally:
             await asyncio.to_thread(_close, cnxn)
     except CheckFailed as failure:
@@ -515,6 +521,36 @@ async def _fetch_one(
     if not row and not allow_empty:
         raise CheckFailed(f"no row came back from: {sql}")
     return names, row
+
+
+async def _uncounted_tables(cnxn: Any, report: _Report) -> None:
+    """The tables whose writes max_affected_rows cannot count (db/write_effects.py): the
+    server refuses writes to them, which an operator had better know before an agent
+    meets it. A warning, not a failure: reads and other writes work."""
+    import pyodbc
+
+    def run() -> list[str]:
+        cursor = cnxn.cursor()
+        try:
+            return [str(row[0]) for row in cursor.execute(TABLES_UNCOUNTED).fetchall()]
+        finally:
+            cursor.close()
+
+    try:
+        tables = await asyncio.to_thread(run)
+    except pyodbc.Error as exc:
+        report.warn("writes", f"could not list the tables with cascades or triggers: {exc}")
+        return
+    if not tables:
+        report.ok("writes", "no table has a cascading foreign key or an enabled trigger")
+        return
+    shown = ", ".join(tables[:UNCOUNTED_SHOWN]) + (", ..." if len(tables) > UNCOUNTED_SHOWN else "")
+    report.warn(
+        "writes",
+        f"{len(tables)} table(s) have a cascading foreign key or an enabled trigger, whose"
+        " rows max_affected_rows cannot count: writes to them are refused until"
+        f" allow_uncounted_writes = true for this source ({shown})",
+    )
 
 
 def _permission_lines(select: bool, access: StateAccess, user: str) -> list[tuple[bool, str]]:
