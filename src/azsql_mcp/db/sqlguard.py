@@ -318,12 +318,13 @@ def _check(
         if write_kinds is None:
             kind, has_where = _check_select_tree(tree, allowed)
         else:
+            changed = write_filters.target(tree)
             kind, has_where = _check_write_tree(
-                tree, write_kinds, allow_unfiltered, non_nullable, allowed
+                tree, changed, write_kinds, allow_unfiltered, non_nullable, allowed
             )
             not_null_tests = write_filters.not_null_tests(*write_filters.conditions(tree))
             tables = write_filters.table_names(tree)
-            target = write_filters.target(tree).parts
+            target = changed.parts
             if isinstance(tree, exp.Update):
                 updated = tuple(
                     e.this.name
@@ -745,6 +746,7 @@ def _check_select_tree(tree: exp.Expr, allowed: str) -> tuple[StatementKind, boo
 
 def _check_write_tree(
     tree: exp.Expr,
+    changed: write_filters.Target,
     kinds: frozenset[str],
     allow_unfiltered: bool,
     non_nullable: frozenset[str],
@@ -764,7 +766,7 @@ def _check_write_tree(
     if kind not in kinds:
         _refuse(f"{kind.upper()} statements are not accepted by this tool.", allowed)
     where = tree.args.get("where")
-    has_where, restricted = write_filters.judge(tree, non_nullable)
+    has_where, restricted = write_filters.judge(tree, changed, non_nullable)
     if kind != "insert" and not has_where and not allow_unfiltered:
         found = "without a WHERE clause" if where is None else "whose WHERE clause is always true"
         _refuse(
@@ -777,7 +779,7 @@ def _check_write_tree(
     if kind != "insert" and has_where and not restricted:
         has_where = False
         if not allow_unfiltered:
-            name = write_filters.target(tree).label
+            name = changed.label
             _refuse(
                 f"{kind.upper()} whose WHERE clause tests no column of {name} (only other "
                 f"tables, or none) would change every row of {name} (the operator has not "

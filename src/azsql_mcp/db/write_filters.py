@@ -66,8 +66,9 @@ def target(statement: exp.Expr) -> Target:
         label = table.sql(dialect="tsql") if isinstance(table, exp.Expr) else "the table"
         return Target(label, frozenset(), alone=False)
     word = table.name.casefold()
-    ctes = {cte.alias_or_name.casefold() for cte in statement.find_all(exp.CTE)}
-    written = () if len(table.parts) == 1 and word in ctes else _written_parts(table)
+    written = (
+        () if len(table.parts) == 1 and word in _cte_names(statement) else _written_parts(table)
+    )
     sources = [source for source, _ in _sources(statement)]
     if not sources:
         return Target(table.name, frozenset({word}), alone=True, parts=written)
@@ -104,11 +105,13 @@ def conditions(statement: exp.Expr) -> list[exp.Expr]:
     return found
 
 
-def judge(statement: exp.Expr, non_nullable: Collection[str] = ()) -> tuple[bool, bool]:
+def judge(
+    statement: exp.Expr, changed: Target, non_nullable: Collection[str] = ()
+) -> tuple[bool, bool]:
     """Whether the WHERE clause of `statement` filters (is there, and not always true;
     `non_nullable` casefolded names), and whether, with the INNER JOINs' ON conditions,
-    it tests a column of the table changed once every condition on other tables only
-    is taken as true."""
+    it tests a column of the table changed (`target(statement)`) once every condition
+    on other tables only is taken as true."""
     from sqlglot import exp
 
     where = statement.args.get("where")
@@ -116,7 +119,7 @@ def judge(statement: exp.Expr, non_nullable: Collection[str] = ()) -> tuple[bool
         return False, False
     found = conditions(statement)
     reading = _Reading(
-        target(statement),
+        changed,
         frozenset(non_nullable),
         nested=any(c.find(exp.Select) is not None for c in found),
         methods=_methods(found),
@@ -145,12 +148,12 @@ def table_names(tree: exp.Expr) -> tuple[tuple[str, ...], ...]:
     """The tables a write names, each as the parts written (CTE names left out)."""
     from sqlglot import exp
 
-    ctes = {cte.alias_or_name.casefold() for cte in tree.find_all(exp.CTE)}
+    ctes = _cte_names(tree)
     names: set[tuple[str, ...]] = set()
     for table in tree.find_all(exp.Table):
-        if not isinstance(table.this, exp.Identifier) or table.name.casefold() in ctes:
-            continue
-        names.add(tuple(part.name for part in table.parts))
+        parts = _written_parts(table)
+        if parts and table.name.casefold() not in ctes:
+            names.add(parts)
     return tuple(sorted(names))
 
 
@@ -206,6 +209,12 @@ def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
         if outer and body is not None and _reads_target(body, tying):
             linked.add(source.alias_or_name.casefold())
     return frozenset(linked)
+
+
+def _cte_names(statement: exp.Expr) -> set[str]:
+    from sqlglot import exp
+
+    return {cte.alias_or_name.casefold() for cte in statement.find_all(exp.CTE)}
 
 
 def _written_parts(table: exp.Table) -> tuple[str, ...]:
