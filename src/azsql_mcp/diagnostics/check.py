@@ -501,26 +501,29 @@ async def _fetch_one(
     """The column names and the first row of `sql`; CheckFailed on an error."""
     import pyodbc
 
-    def run() -> tuple[list[str], tuple[Any, ...]]:
-        cursor = cnxn.cursor()
-        try:
-            row = cursor.execute(sql).fetchone()
-            names = [entry[0] for entry in cursor.description or ()]
-        finally:
-            cursor.close()
-        return names, tuple(row) if row is not None else ()
-
     try:
-        names, row = await asyncio.to_thread(run)
+        names, rows = await asyncio.to_thread(_rows, cnxn, sql)
     except pyodbc.Error as exc:
         info = inspect_error(exc)
         raise CheckFailed(
             f"{info.message} (while running: {sql})",
             "grant the user read access: ALTER ROLE db_datareader ADD MEMBER [<user>]",
         ) from exc
+    row = rows[0] if rows else ()
     if not row and not allow_empty:
         raise CheckFailed(f"no row came back from: {sql}")
     return names, row
+
+
+def _rows(cnxn: Any, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The column names and rows of `sql` (blocking: run in a thread)."""
+    cursor = cnxn.cursor()
+    try:
+        rows = cursor.execute(sql).fetchall()
+        names = [entry[0] for entry in cursor.description or ()]
+    finally:
+        cursor.close()
+    return names, [tuple(row) for row in rows]
 
 
 async def _uncounted_tables(cnxn: Any, report: _Report) -> None:
@@ -529,18 +532,12 @@ async def _uncounted_tables(cnxn: Any, report: _Report) -> None:
     meets it. A warning, not a failure: reads and other writes work."""
     import pyodbc
 
-    def run() -> list[str]:
-        cursor = cnxn.cursor()
-        try:
-            return [str(row[0]) for row in cursor.execute(TABLES_UNCOUNTED).fetchall()]
-        finally:
-            cursor.close()
-
     try:
-        tables = await asyncio.to_thread(run)
+        _, rows = await asyncio.to_thread(_rows, cnxn, TABLES_UNCOUNTED)
     except pyodbc.Error as exc:
         report.warn("writes", f"could not list the tables with cascades or triggers: {exc}")
         return
+    tables = [str(row[0]) for row in rows]
     if not tables:
         report.ok("writes", "no table has a cascading foreign key or an enabled trigger")
         return
