@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import decimal
+import functools
 import logging
 import math
 import random
@@ -293,10 +294,9 @@ class SourceDatabase(Database):
         table the statement names is asked (a false refusal says what to do; a missed
         cascade would be committed)."""
         action = checked.kind.upper()
-        policy = self.policy()
         for parts in (checked.target,) if checked.target else checked.tables:
-            if len(parts) == 3 and not policy.is_own(parts[0]):
-                continue  # another database's catalog: OBJECT_ID would name its objects
+            if not self._in_catalog(parts):
+                continue
             name = write_filters.object_name(parts)
             result = await self.read(write_effects.UNCOUNTED, {"table": name, "action": action})
             found = write_effects.uncounted(result, action, checked.updated_columns)
@@ -339,18 +339,21 @@ class SourceDatabase(Database):
                 exc.allowed,
             ) from None
 
+    def _in_catalog(self, parts: Sequence[str]) -> bool:
+        """Whether this database's catalog views can tell of a table so named: OBJECT_ID
+        resolves another database's name to that database's id, which they know nothing
+        of (or give to another object)."""
+        return len(parts) < 3 or self.policy().is_own(parts[0])
+
     async def _never_null(
         self, tables: Sequence[tuple[str, ...]], column: str
     ) -> tuple[bool, list[str]]:
         """Whether a column of that name is NOT NULL in one of the statement's tables; if
         not, the tables whose columns could not be looked up."""
         unknown: list[str] = []
-        policy = self.policy()
         for parts in tables:
             name = write_filters.object_name(parts)
-            # OBJECT_ID resolves another database's name to that database's id, which
-            # this database's catalog views know nothing of (or give to another object).
-            if len(parts) == 3 and not policy.is_own(parts[0]):
+            if not self._in_catalog(parts):
                 unknown.append(name)
                 continue
             found = await self.read(TABLE_COLUMN, {"table": name, "column": column})
@@ -496,27 +499,30 @@ class SourceDatabase(Database):
         to the call's audit record instead of passing for rolled back."""
         self._fail_fast_when_down()
         self._last_call = time.monotonic()
-
-        def committed_anyway(result: T) -> None:
-            assert counted is not None
-            rows = counted(result)
-            log.warning(
-                "source %s: a write whose call was cancelled had committed: %s; the caller"
-                " got no answer",
-                self.source,
-                "it reported no row counts" if rows is None else f"{rows} row(s) changed",
-            )
-            committed_after_cancel(rows)
-
-        settle_s = 0.0 if counted is None else min(self.limits.query_timeout_s, SETTLE_MAX_S)
+        settle_s, finished = 0.0, None  # a read is not waited for once cancelled
+        if counted is not None:
+            settle_s = min(self.limits.query_timeout_s, SETTLE_MAX_S)
+            finished = functools.partial(self._committed_anyway, counted)
         async with self._pool.lease(keep=keep) as lease:
             try:
                 if self.settings.session_context:  # every key, on every lease
                     pairs = session_values(self.settings.session_context)
                     await lease.run(driverhost.set_session_context, pairs, self._query_timeout())
-                return await lease.run(fn, *args, settle_s=settle_s, finished=committed_anyway)
+                return await lease.run(fn, *args, settle_s=settle_s, finished=finished)
             except pyodbc.Error as exc:
                 raise self._query_error(exc) from exc
+
+    def _committed_anyway(self, counted: Callable[[T], int | None], result: T) -> None:
+        """A write whose call was cancelled committed: the log and the call's audit
+        record are all that can tell."""
+        rows = counted(result)
+        log.warning(
+            "source %s: a write whose call was cancelled had committed: %s; the caller"
+            " got no answer",
+            self.source,
+            "it reported no row counts" if rows is None else f"{rows} row(s) changed",
+        )
+        committed_after_cancel(rows)
 
     async def _retrying(self, fn: Callable[..., T], *args: Any, keep: bool = True) -> T:
         """Run an idempotent read, retrying transient faults on Microsoft's schedule within
