@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -55,6 +56,39 @@ def source_env(
         prefix + "PASSWORD": password,
         prefix + "ENCRYPT": "no",
     }
+
+
+def send(proc: subprocess.Popen[str], *messages: dict[str, Any]) -> None:
+    """JSON-RPC messages to a stdio server, a line each."""
+    assert proc.stdin is not None
+    for message in messages:
+        proc.stdin.write(json.dumps(message) + "\n")
+    proc.stdin.flush()
+
+
+def tool_call(request_id: int, tool: str, **arguments: Any) -> dict[str, Any]:
+    params = {"name": tool, "arguments": arguments}
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+
+
+def stdio_server_that_read(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """`azsql-mcp serve` over stdio (pipes for all three), once it has answered
+    `initialize` and a first `read_data` (id 2): its source is open."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "serve"],
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+    send(proc, INITIALIZE, initialized, tool_call(2, "read_data", query="SELECT 1 AS one"))
+    answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
+    assert [a.get("id") for a in answers] == [1, 2] and "result" in answers[1], answers
+    return proc
 
 
 def free_port() -> int:

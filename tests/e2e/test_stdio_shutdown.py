@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pyodbc
 import pytest
-from servers import CLI, INITIALIZE, clean_env, source_env
+from servers import clean_env, send, source_env, stdio_server_that_read, tool_call
 
 from azsql_mcp.serving.stdio import CALLS_GRACE_S
 from azsql_mcp.testing.pytest_plugin import sample_tds_server
@@ -31,18 +28,6 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
         yield server
 
 
-def _send(proc: subprocess.Popen[str], *messages: dict[str, Any]) -> None:
-    assert proc.stdin is not None
-    for message in messages:
-        proc.stdin.write(json.dumps(message) + "\n")
-    proc.stdin.flush()
-
-
-def _call(request_id: int, tool: str, **arguments: Any) -> dict[str, Any]:
-    params = {"name": tool, "arguments": arguments}
-    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
-
-
 @pytest.mark.parametrize("stdin_open", [True, False])
 def test_sigterm_while_a_write_commits_audits_it_committed(
     tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path, stdin_open: bool
@@ -55,24 +40,12 @@ def test_sigterm_while_a_write_commits_audits_it_committed(
         "AZSQL_MCP_SECURITY__READ_ONLY": "false",
         "AZSQL_MCP_AUDIT__PATH": str(audit),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdin and proc.stdout
-    initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
-    _send(proc, INITIALIZE, initialized, _call(2, "read_data", query="SELECT 1 AS one"))
-    answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
-    assert "result" in answers[1], answers
+    proc = stdio_server_that_read(env, tmp_path)
+    assert proc.stdin is not None
     commits = tds_server.record.commits
     tds_server.add_fault(Fault.parse("delay:4@commit:1"))
     try:
-        _send(proc, _call(3, "insert_data", sql="INSERT INTO dbo.Marks (Note) VALUES (N'x')"))
+        send(proc, tool_call(3, "insert_data", sql="INSERT INTO dbo.Marks (Note) VALUES (N'x')"))
         deadline = time.monotonic() + 20
         while tds_server.record.commits == commits:
             assert time.monotonic() < deadline, "the write never reached its COMMIT"

@@ -15,7 +15,16 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from servers import CLI, INITIALIZE, clean_env, free_port, http_server, source_env, wait_ready
+from servers import (
+    CLI,
+    INITIALIZE,
+    clean_env,
+    free_port,
+    http_server,
+    source_env,
+    stdio_server_that_read,
+    wait_ready,
+)
 
 from azsql_mcp.testing.pytest_plugin import PRINCIPALS, READER
 
@@ -326,24 +335,7 @@ def test_sigterm_over_stdio_stops_as_the_end_of_stdin_does(
     """SIGTERM with stdin still open (`docker stop`, a supervisor): the server says so,
     closes its pools (its driver process ends) and exits 0, though the MCP SDK's read of
     stdin never returns."""
-    env = clean_env(source_env(tds_server, tds_password))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdin and proc.stdout
-    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call"}
-    call["params"] = {"name": "read_data", "arguments": {"query": "SELECT 1 AS one"}}
-    for message in (INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"}, call):
-        proc.stdin.write(json.dumps(message) + "\n")
-        proc.stdin.flush()
-    answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
-    assert [a.get("id") for a in answers] == [1, 2] and "result" in answers[1]
+    proc = stdio_server_that_read(clean_env(source_env(tds_server, tds_password)), tmp_path)
     children = subprocess.run(
         ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
     ).stdout.split()
