@@ -5,6 +5,8 @@ notifications and the schema diagram."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,16 +88,24 @@ async def test_a_cancel_reaches_the_database_without_a_session(
     client and request id, and the database gets its ATTENTION."""
     env = clean_env(source_env(tds_server, tds_password))
     tds_server.clear_faults()
-    with http_server(env, str(tmp_path), "--stateless") as base:
+    async with stateless_session(env, tmp_path) as session:
+        await cancel_a_slow_call(session, tds_server)
+    tds_server.clear_faults()
+
+
+@asynccontextmanager
+async def stateless_session(env: dict[str, str], cwd: Path) -> AsyncIterator[ClientSession]:
+    """The SDK client's session with a stateless server, after a first read (its source
+    holds a pooled connection)."""
+    with http_server(env, str(cwd), "--stateless") as base:
         wait_ready(base)
         async with (
             streamable_http_client(base + "/mcp") as (read, write),
             ClientSession(read, write) as session,
         ):
             await session.initialize()
-            await session.call_tool("read_data", {"query": QUERY})  # a pooled connection
-            await cancel_a_slow_call(session, tds_server)
-    tds_server.clear_faults()
+            await session.call_tool("read_data", {"query": QUERY})
+            yield session
 
 
 async def cancel_a_slow_call(session: ClientSession, tds_server: ThreadedTdsServer) -> None:
@@ -125,22 +135,15 @@ async def test_a_stateless_cancel_finds_a_call_queued_for_a_slot(
     env["AZSQL_MCP_SERVER__LIMITS__MAX_CONCURRENT_CALLS"] = "1"
     tds_server.clear_faults()
     queued_query = "SELECT 42 AS queued"
-    with http_server(env, str(tmp_path), "--stateless") as base:
-        wait_ready(base)
-        async with (
-            streamable_http_client(base + "/mcp") as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            await session.call_tool("read_data", {"query": QUERY})  # a pooled connection
-            tds_server.add_fault(Fault.parse("delay:3@query:1"))
-            holding = asyncio.create_task(session.call_tool("read_data", {"query": QUERY}))
-            await asyncio.sleep(1.0)
-            queued = asyncio.create_task(session.call_tool("read_data", {"query": queued_query}))
-            await asyncio.sleep(0.5)
-            queued.cancel()
-            await asyncio.gather(queued, return_exceptions=True)
-            assert not (await holding).is_error
-            await asyncio.sleep(0.5)
+    async with stateless_session(env, tmp_path) as session:
+        tds_server.add_fault(Fault.parse("delay:3@query:1"))
+        holding = asyncio.create_task(session.call_tool("read_data", {"query": QUERY}))
+        await asyncio.sleep(1.0)
+        queued = asyncio.create_task(session.call_tool("read_data", {"query": queued_query}))
+        await asyncio.sleep(0.5)
+        queued.cancel()
+        await asyncio.gather(queued, return_exceptions=True)
+        assert not (await holding).is_error
+        await asyncio.sleep(0.5)
     tds_server.clear_faults()
     assert not any("42 AS queued" in s for s in tds_server.record.statements)
