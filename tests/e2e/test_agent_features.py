@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import mcp.types as types
+import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from servers import clean_env, http_server, source_env, wait_ready
@@ -124,6 +126,49 @@ async def cancel_a_slow_call(session: ClientSession, tds_server: ThreadedTdsServ
     assert tds_server.record.attentions == attentions + 1
     after = await session.call_tool("read_data", {"query": QUERY})
     assert not after.is_error
+
+
+async def test_a_client_closing_its_connection_cancels_a_json_answered_call(
+    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path
+) -> None:
+    """A 2026-07-28 client cancels by closing its request's connection; with
+    `json_response = true` the server hears of it only because it watches for it."""
+    env = clean_env(source_env(tds_server, tds_password))
+    env["AZSQL_MCP_SERVER__JSON_RESPONSE"] = "true"
+    tds_server.clear_faults()
+    with http_server(env, str(tmp_path), "--stateless") as base:
+        wait_ready(base)
+        async with httpx.AsyncClient(timeout=30) as http:
+            assert "result" in await read_2026(http, base)  # its source holds a connection
+            attentions = tds_server.record.attentions
+            tds_server.add_fault(Fault.parse("delay:30@query:1"))
+            with pytest.raises(httpx.ReadTimeout):  # httpx drops the connection
+                await read_2026(http, base, timeout=1.0)
+            for _ in range(50):
+                if tds_server.record.attentions > attentions:
+                    break
+                await asyncio.sleep(0.1)
+            assert tds_server.record.attentions == attentions + 1
+            assert "result" in await read_2026(http, base)
+    tds_server.clear_faults()
+
+
+async def read_2026(http: httpx.AsyncClient, base: str, timeout: float = 30) -> Any:
+    """read_data of QUERY as one self-contained MCP 2026-07-28 POST; the JSON answer."""
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    params = {"name": "read_data", "arguments": {"query": QUERY}, "_meta": meta}
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Mcp-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": "read_data",
+    }
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
+    answer = await http.post(base + "/mcp", json=body, headers=headers, timeout=timeout)
+    return answer.json()
 
 
 async def test_a_stateless_cancel_finds_a_call_queued_for_a_slot(

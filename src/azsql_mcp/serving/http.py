@@ -17,6 +17,7 @@ from azsql_mcp.serving.bearer import BearerChallenge
 from azsql_mcp.serving.clientauth import metadata_url
 from azsql_mcp.serving.console.access import console_enabled
 from azsql_mcp.serving.console.mcp_page import BrowserPage
+from azsql_mcp.serving.disconnect import CancelOnDisconnect
 from azsql_mcp.serving.hosts import LOOPBACK_HOSTS, is_loopback
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ def http_app(app: App) -> Starlette:
             session_idle_s=None if server.stateless_http else server.session_idle_timeout_s,
         )
     ]
+    if server.json_response:  # with SSE answers the SDK notices a client going away
+        middleware.append(AsgiMiddleware(CancelOnDisconnect, path=server.path))
     if provider is not None:  # mode "none": a gateway in front may use the query its own way
         bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
         middleware.insert(0, bearer)

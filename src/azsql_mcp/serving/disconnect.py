@@ -1,0 +1,72 @@
+"""A client that closes its connection cancels its call, when answers are plain JSON.
+
+With SSE answers the MCP SDK notices a client going away and cancels the call, and a
+2026-07-28 client cancels exactly that way (the revision has no notifications/cancelled).
+With `json_response = true` nothing reads the connection once the request body is in, so
+a cancelled call's statement ran to its end, holding a pooled connection and a call slot.
+This ASGI middleware reads it: once the body is in, it waits for the server's
+`http.disconnect` and, unless the answer was already sent, cancels the request's handling
+(the database gets its ATTENTION; a write is settled as for any cancel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class CancelOnDisconnect:
+    """Cancels a POST to the MCP endpoint whose client disconnects before its answer."""
+
+    def __init__(self, app: ASGIApp, *, path: str):
+        self.app = app
+        self.path = path.rstrip("/") or "/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"].rstrip("/") != self.path
+        ):
+            await self.app(scope, receive, send)
+            return
+        request = _Request(receive, send)
+        with anyio.CancelScope() as handling:
+            watcher = asyncio.create_task(request.watch(handling))
+            try:
+                await self.app(scope, request.receive, request.send)
+            finally:
+                watcher.cancel()
+
+
+class _Request:
+    """One request's receive and send, and what they have seen."""
+
+    __slots__ = ("_receive", "_send", "answered", "body_in")
+
+    def __init__(self, receive: Receive, send: Send):
+        self._receive = receive
+        self._send = send
+        self.body_in = asyncio.Event()
+        self.answered = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.body_in.set()
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.answered = True  # before the server hears of it: its next receive ends
+        await self._send(message)
+
+    async def watch(self, handling: anyio.CancelScope) -> None:
+        """After the body, the next message can only be `http.disconnect`: the client
+        went away, or (the server's way of ending a receive) the answer was sent."""
+        await self.body_in.wait()
+        message = await self._receive()
+        if message["type"] == "http.disconnect" and not self.answered:
+            handling.cancel()
