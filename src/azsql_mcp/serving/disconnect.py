@@ -32,30 +32,32 @@ class CancelOnDisconnect:
         ):
             await self.app(scope, receive, send)
             return
-        request = _Request(receive, send)
         with anyio.CancelScope() as handling:
-            watcher = asyncio.create_task(request.watch(handling))
+            request = _Request(receive, send, handling)
             try:
                 await self.app(scope, request.receive, request.send)
             finally:
-                watcher.cancel()
+                if request.watcher is not None:
+                    request.watcher.cancel()
 
 
 class _Request:
-    """One request's receive and send, and what they have seen."""
+    """One request's receive and send; once its body is in, a task watching for the
+    client to go away."""
 
-    __slots__ = ("_receive", "_send", "answered", "body_in")
+    __slots__ = ("_receive", "_send", "answered", "handling", "watcher")
 
-    def __init__(self, receive: Receive, send: Send):
+    def __init__(self, receive: Receive, send: Send, handling: anyio.CancelScope):
         self._receive = receive
         self._send = send
-        self.body_in = asyncio.Event()
+        self.handling = handling
         self.answered = False
+        self.watcher: asyncio.Task[None] | None = None
 
     async def receive(self) -> Message:
         message = await self._receive()
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            self.body_in.set()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            self.watcher = asyncio.create_task(self._watch())
         return message
 
     async def send(self, message: Message) -> None:
@@ -63,10 +65,9 @@ class _Request:
             self.answered = True  # before the server hears of it: its next receive ends
         await self._send(message)
 
-    async def watch(self, handling: anyio.CancelScope) -> None:
+    async def _watch(self) -> None:
         """After the body, the next message can only be `http.disconnect`: the client
         went away, or (the server's way of ending a receive) the answer was sent."""
-        await self.body_in.wait()
         message = await self._receive()
         if message["type"] == "http.disconnect" and not self.answered:
-            handling.cancel()
+            self.handling.cancel()
