@@ -28,16 +28,27 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
             " parent int NULL REFERENCES dbo.Parent (id) ON UPDATE CASCADE)",
             "INSERT INTO dbo.Parent VALUES (1, N'a'), (2, N'b')",
             "INSERT INTO dbo.Child VALUES (10, 1), (11, 1)",
+            # two cascading keys, on different columns of one table
+            "CREATE TABLE dbo.Coded (id int NOT NULL PRIMARY KEY,"
+            " code nvarchar(10) NOT NULL UNIQUE)",
+            "CREATE TABLE dbo.ById (id int NOT NULL PRIMARY KEY,"
+            " coded int NULL REFERENCES dbo.Coded (id) ON UPDATE CASCADE)",
+            "CREATE TABLE dbo.ByCode (id int NOT NULL PRIMARY KEY,"
+            " code nvarchar(10) NULL REFERENCES dbo.Coded (code) ON UPDATE CASCADE)",
+            "INSERT INTO dbo.Coded VALUES (1, N'a')",
+            "INSERT INTO dbo.ByCode VALUES (10, N'a'), (11, N'a'), (12, N'a')",
         ],
     ) as server:
         yield server
 
 
-async def client_of(make_azsql_server: Any, **security: Any) -> Client[Any]:
+async def client_of(
+    make_azsql_server: Any, limits: dict[str, Any] | None = None, **security: Any
+) -> Client[Any]:
     app = make_azsql_server(
         config={
             "security": {"read_only": False, **security},
-            "limits": {"max_affected_rows": CAP},
+            "limits": {"max_affected_rows": CAP, **(limits or {})},
         }
     )
     return Client(app)
@@ -102,12 +113,32 @@ async def test_an_update_cascades_only_through_the_key_it_sets(writer: Client[An
         raise_on_error=False,
     )
     assert key.is_error and "[dbo].[Child] (ON UPDATE CASCADE)" in key.content[0].text
+    # SQL Server matches the SET name to the column, under the database's collation
+    cased = await writer.call_tool(
+        "update_data", {"sql": "UPDATE dbo.Parent SET [ID] = 3 WHERE id = 1"}, raise_on_error=False
+    )
+    assert cased.is_error and "[dbo].[Child] (ON UPDATE CASCADE)" in cased.content[0].text
     assert await scalar(writer, "SELECT COUNT(*) FROM dbo.Child WHERE parent = 1") == 2
     # inserts cascade nothing
     inserted = await writer.call_tool(
         "insert_data", {"sql": "INSERT INTO dbo.Parent (id, note) VALUES (4, N'd')"}
     )
     assert inserted.structured_content["rows_affected"] == 1
+
+
+async def test_a_row_cap_of_one_does_not_hide_a_cascade(make_azsql_server: Any) -> None:
+    """The catalog's answer is read under the operator's row cap: a cascade it cut off
+    had let the write through (the key on `id`, which this UPDATE does not set, came
+    first)."""
+    async with await client_of(make_azsql_server, {"max_rows": 1}) as client:
+        result = await client.call_tool(
+            "update_data",
+            {"sql": "UPDATE dbo.Coded SET code = @code WHERE id = 1", "params": {"code": "b"}},
+            raise_on_error=False,
+        )
+        assert result.is_error
+        assert "[dbo].[ByCode] (ON UPDATE CASCADE)" in result.content[0].text
+        assert await scalar(client, "SELECT COUNT(*) FROM dbo.ByCode WHERE code = N'a'") == 3
 
 
 async def test_the_operator_can_allow_them(make_azsql_server: Any) -> None:

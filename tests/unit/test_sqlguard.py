@@ -304,6 +304,9 @@ def test_a_column_named_output_is_not_an_output_clause(sql: str) -> None:
             "A second SET",
         ),
         ("UPDATE t SET a = 1 OUTPUT inserted.a INTO u OUTPUT inserted.a WHERE id = 1", "OUTPUT"),
+        # sets the key too, where the check of what an UPDATE changes does not look
+        ("UPDATE t SET @v = id = @new WHERE id = 1", "assigns a variable"),
+        ("UPDATE t SET a = 1, @v = 2 WHERE id = 1", "assigns a variable"),
     ],
 )
 def test_write_refusals(sql: str, fragment: str) -> None:

@@ -298,8 +298,10 @@ class SourceDatabase(Database):
             if not self._in_catalog(parts):
                 continue
             name = write_filters.object_name(parts)
-            result = await self.read(write_effects.UNCOUNTED, {"table": name, "action": action})
-            found = write_effects.uncounted(result, action, checked.updated_columns)
+            statement, values = write_effects.uncounted_statement(
+                name, action, checked.updated_columns
+            )
+            found = write_effects.uncounted(await self.read(statement, values), action)
             if found:
                 raise QueryRefused(
                     write_effects.refusal(action, name, found), write_effects.ALLOWED

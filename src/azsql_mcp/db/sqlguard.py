@@ -325,12 +325,8 @@ def _check(
             not_null_tests = write_filters.not_null_tests(*write_filters.conditions(tree))
             tables = write_filters.table_names(tree)
             target = changed.parts
-            if isinstance(tree, exp.Update):
-                updated = tuple(
-                    e.this.name
-                    for e in tree.expressions
-                    if isinstance(e, exp.EQ) and isinstance(e.this, exp.Column)
-                )
+            if isinstance(tree, exp.Update):  # every SET item is `column = ...` (checked)
+                updated = tuple(e.this.name for e in tree.expressions)
     except RecursionError:
         _refuse("The statement is nested too deeply to check (CASE in CASE?).", allowed)
     return CheckedStatement(
@@ -765,6 +761,12 @@ def _check_write_tree(
         kind = "delete"
     if kind not in kinds:
         _refuse(f"{kind.upper()} statements are not accepted by this tool.", allowed)
+    if kind == "update" and not all(
+        isinstance(e, exp.EQ) and isinstance(e.this, exp.Column) for e in tree.expressions
+    ):
+        # `SET @v = column = value` sets the column too, unseen by the checks of what an
+        # UPDATE changes (db/write_effects.py)
+        _refuse("UPDATE ... SET @variable = ... assigns a variable; set columns only.", allowed)
     where = tree.args.get("where")
     has_where, restricted = write_filters.judge(tree, changed, non_nullable)
     if kind != "insert" and not has_where and not allow_unfiltered:

@@ -16,7 +16,7 @@ foreign key of a table the login holds no permission on is not seen.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from azsql_mcp.api import QueryResult
 
@@ -24,30 +24,47 @@ from azsql_mcp.api import QueryResult
 # keys that act on other tables' rows when this one's change (one row per key column,
 # from "sys.foreign_keys" and "sys.foreign_key_columns"), the enabled triggers that
 # fire for the action ("sys.triggers", "sys.trigger_events"), and whether it is a view
-# or a synonym, whose writes reach a table whose keys and triggers are not these.
-UNCOUNTED = """
+# or a synonym, whose writes reach a table whose keys and triggers are not these. Every
+# row is a reason to refuse, so a result cut by the row cap still refuses.
+_UNCOUNTED = """
 SELECT N'foreign key' AS kind, fk.name AS name,
        QUOTENAME(OBJECT_SCHEMA_NAME(fk.parent_object_id)) + N'.'
          + QUOTENAME(OBJECT_NAME(fk.parent_object_id)) AS other_table,
        CASE @action WHEN N'DELETE' THEN fk.delete_referential_action_desc
-                    ELSE fk.update_referential_action_desc END AS what,
-       COL_NAME(fc.referenced_object_id, fc.referenced_column_id) AS key_column
+                    ELSE fk.update_referential_action_desc END AS what
 FROM sys.foreign_keys AS fk
 JOIN sys.foreign_key_columns AS fc ON fc.constraint_object_id = fk.object_id
 WHERE fk.referenced_object_id = OBJECT_ID(@table)
   AND CASE @action WHEN N'DELETE' THEN fk.delete_referential_action
-                   WHEN N'UPDATE' THEN fk.update_referential_action ELSE 0 END <> 0
+                   WHEN N'UPDATE' THEN fk.update_referential_action ELSE 0 END <> 0{keys}
 UNION ALL
 SELECT N'trigger', tr.name, NULL,
-       CASE tr.is_instead_of_trigger WHEN 1 THEN N'INSTEAD OF' ELSE N'AFTER' END, NULL
+       CASE tr.is_instead_of_trigger WHEN 1 THEN N'INSTEAD OF' ELSE N'AFTER' END
 FROM sys.triggers AS tr
 JOIN sys.trigger_events AS te ON te.object_id = tr.object_id
 WHERE tr.parent_id = OBJECT_ID(@table) AND tr.is_disabled = 0 AND te.type_desc = @action
 UNION ALL
-SELECT N'indirect', o.name, NULL, o.type_desc, NULL
+SELECT N'indirect', o.name, NULL, o.type_desc
 FROM sys.objects AS o
 WHERE o.object_id = OBJECT_ID(@table) AND o.type IN ('V', 'SN')
+ORDER BY kind, name
 """
+
+
+def uncounted_statement(
+    table: str, action: str, updated_columns: Sequence[str]
+) -> tuple[str, dict[str, str]]:
+    """_UNCOUNTED and its values. An UPDATE cascades only through keys whose columns it
+    sets: SQL Server resolves the SET names to column ids (COLUMNPROPERTY ... 'ColumnId',
+    under the database's collation, as the UPDATE itself does)."""
+    values = {"table": table, "action": action}
+    keys = ""
+    if action == "UPDATE":
+        names = [f"@c{i}" for i in range(len(updated_columns))]
+        values |= {name[1:]: column for name, column in zip(names, updated_columns, strict=True)}
+        ids = ", ".join(f"COLUMNPROPERTY(OBJECT_ID(@table), {name}, 'ColumnId')" for name in names)
+        keys = f"\n  AND fc.referenced_column_id IN ({ids or 'NULL'})"
+    return _UNCOUNTED.format(keys=keys), values
 
 
 # The user tables of the database a write is refused on for a cascading key (either
@@ -66,29 +83,26 @@ ORDER BY table_name
 """
 
 
-def uncounted(result: QueryResult, action: str, updated_columns: Collection[str]) -> list[str]:
-    """What in UNCOUNTED's result would change rows the count leaves out, in words. An
-    UPDATE cascades only through keys whose columns it sets."""
+def uncounted(result: QueryResult, action: str) -> list[str]:
+    """What in _UNCOUNTED's result would change rows the count leaves out, in words."""
     names = [column.name for column in result.columns]
-    updated = {column.casefold() for column in updated_columns}
     found: dict[str, str] = {}
     for r in (dict(zip(names, row, strict=True)) for row in result.rows):
         if r["kind"] == "trigger":
             found[f"t:{r['name']}"] = f"trigger {r['name']} ({r['what']} {action})"
-            continue
-        if r["kind"] == "indirect":
+        elif r["kind"] == "indirect":
             what = str(r["what"]).lower()
             found["indirect"] = (
                 f"the {what} itself (its writes reach tables whose foreign keys and"
                 " triggers are not checked through it: write to the table)"
             )
-            continue
-        if action == "UPDATE" and str(r["key_column"]).casefold() not in updated:
-            continue
-        what = str(r["what"]).replace("_", " ")
-        found[f"k:{r['name']}"] = (
-            f"foreign key {r['name']} of {r['other_table']} (ON {action} {what})"
-        )
+        else:
+            what = str(r["what"]).replace("_", " ")
+            found[f"k:{r['name']}"] = (
+                f"foreign key {r['name']} of {r['other_table']} (ON {action} {what})"
+            )
+    if result.truncated:
+        found["more"] = "more, in a list cut by the row cap"
     return list(found.values())
 
 

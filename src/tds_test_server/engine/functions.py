@@ -831,6 +831,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
             "isidentity": int(col.is_identity),
             "iscomputed": int(col.computed is not None),
             "precision": col.type.precision or col.type.length,
+            "columnid": col.column_id,
         }.get(str(prop).lower())
 
     def objectproperty(oid: Any, prop: Any) -> Any:
