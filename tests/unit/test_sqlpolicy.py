@@ -352,6 +352,10 @@ def test_user_objects_named_like_system_views_are_not_denied() -> None:
         "SELECT * FROM sys.dm_exec_sessions",
         "SELECT * FROM sys.sysprocesses",
         "SELECT * FROM sys.dm_tran_locks",
+        # every user's statements and plans, gated by Microsoft like the DMVs
+        "SELECT query_sql_text FROM sys.query_store_query_text",
+        "SELECT * FROM sys.query_store_plan",
+        "SELECT * FROM sys.query_context_settings",
     ],
 )
 def test_server_state_needs_the_policy(sql: str) -> None:

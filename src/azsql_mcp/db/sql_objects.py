@@ -73,8 +73,13 @@ DENIED_OBJECTS: dict[str, str] = {
 }
 
 # Views that show server state (other sessions, their statements, locks, memory)
-# without the dm_ prefix: compatibility views from before the DMVs.
-SERVER_STATE_VIEWS: frozenset[str] = frozenset({"sysprocesses", "syslockinfo", "sysperfinfo"})
+# without the dm_ prefix: compatibility views from before the DMVs, and Query Store's
+# views (every user's statement text and plans; Microsoft gates them with the DMVs'
+# state permissions).
+SERVER_STATE_VIEWS: frozenset[str] = frozenset(
+    {"sysprocesses", "syslockinfo", "sysperfinfo", "query_context_settings"}
+)
+SERVER_STATE_PREFIXES = ("dm_", "query_store_")
 
 
 # Prefixes of system objects SQL Server resolves without the `sys.` schema.
@@ -94,4 +99,4 @@ def denied_reason(name: str) -> str | None:
 def is_server_state(name: str) -> bool:
     """A dynamic management view or function (sys.dm_...), or a view of its kind."""
     lower = name.lower()
-    return lower.startswith("dm_") or lower in SERVER_STATE_VIEWS
+    return lower.startswith(SERVER_STATE_PREFIXES) or lower in SERVER_STATE_VIEWS

@@ -325,8 +325,12 @@ def _check(
             not_null_tests = write_filters.not_null_tests(*write_filters.conditions(tree))
             tables = write_filters.table_names(tree)
             target = changed.parts
-            if isinstance(tree, exp.Update):  # every SET item is `column = ...` (checked)
-                updated = tuple(e.this.name for e in tree.expressions)
+            if isinstance(tree, exp.Update):  # a method call (xml modify, .WRITE) sets no key
+                updated = tuple(
+                    e.this.name
+                    for e in tree.expressions
+                    if isinstance(e, exp.EQ) and isinstance(e.this, exp.Column)
+                )
     except RecursionError:
         _refuse("The statement is nested too deeply to check (CASE in CASE?).", allowed)
     return CheckedStatement(
@@ -761,8 +765,8 @@ def _check_write_tree(
         kind = "delete"
     if kind not in kinds:
         _refuse(f"{kind.upper()} statements are not accepted by this tool.", allowed)
-    if kind == "update" and not all(
-        isinstance(e, exp.EQ) and isinstance(e.this, exp.Column) for e in tree.expressions
+    if kind == "update" and any(
+        isinstance(e, exp.EQ) and isinstance(e.this, exp.Parameter) for e in tree.expressions
     ):
         # `SET @v = column = value` sets the column too, unseen by the checks of what an
         # UPDATE changes (db/write_effects.py)

@@ -242,8 +242,8 @@ def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: st
         )
     if sql_objects.is_server_state(name) and not policy.allow_server_state:
         _refuse(
-            f"{written} shows server state (other sessions, their statements, locks, "
-            "waits); reading it needs the sql.admin scope (list_long_running_queries "
+            f"{written} shows server state (other sessions, their statements and plans, "
+            "locks, waits); reading it needs the sql.admin scope (list_long_running_queries "
             "shows running queries).",
             allowed,
         )
