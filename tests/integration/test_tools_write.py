@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
-from azsql_mcp.testing.pytest_plugin import READER, sample_tds_server
+from azsql_mcp.embedding import build_server
+from azsql_mcp.testing.pytest_plugin import READER, sample_tds_server, source_config
 from tds_test_server import ThreadedTdsServer
 
 MAX_AFFECTED = 5
@@ -73,6 +74,28 @@ async def test_a_reader_is_told_which_grant_allows_writes(writer, azsql_principa
         message = await refused(writer, tool, **args)
         assert "permission was denied on the object 'ProductCategory'" in message, message
         assert GRANT_HINT in message
+
+
+async def test_a_writer_that_may_not_read_what_it_selects_is_told_so(tds_password: str) -> None:
+    """In db_datawriter but not db_datareader: SQL Server asks SELECT of the rows a write
+    reads, and the answer names that GRANT, not the write role the user already has."""
+    setup = [
+        "CREATE TABLE dbo.Target (id int NOT NULL PRIMARY KEY)",
+        "ALTER ROLE db_datareader DROP MEMBER azsql_reader",
+        "ALTER ROLE db_datawriter ADD MEMBER azsql_reader",
+    ]
+    with sample_tds_server(tds_password, setup) as server:
+        config = {
+            "sources": {"main": source_config(server, tds_password, principal=READER)},
+            "security": {"read_only": False},
+        }
+        async with Client(build_server(config)) as client:
+            sql = "INSERT INTO dbo.Target (id) SELECT TOP (1) CustomerID FROM SalesLT.Customer"
+            message = await refused(client, "insert_data", sql=sql)
+    assert "The SELECT permission was denied on the object 'Customer'" in message
+    assert "GRANT SELECT ON OBJECT::[SalesLT].[Customer] TO [azsql_reader];" in message
+    assert "SQL Server asks SELECT on them as well" in message
+    assert "db_datawriter" not in message
 
 
 @pytest.fixture

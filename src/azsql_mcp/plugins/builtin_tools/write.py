@@ -36,14 +36,27 @@ T = TypeVar("T")
 
 
 async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
-    """The write's result; a reader's error 229 names the GRANT that allows writes."""
+    """The write's result; error 229 or 230 names the GRANT that allows the write, or
+    the read it needs: SQL Server asks SELECT of the rows a write reads (an UPDATE's or
+    DELETE's WHERE, an INSERT's SELECT), as well as the write permission."""
     try:
         return await write
     except DatabaseError as e:
+        if e.number not in (access.OBJECT_PERMISSION_DENIED, access.COLUMN_PERMISSION_DENIED):
+            raise
+        read = await access.select_missing(ctx.db, e)
+        if read is not None:
+            raise ToolError(f"{read} {WRITES_READ}") from e
         if e.number != access.OBJECT_PERMISSION_DENIED:
             raise
         user = await access.database_user(ctx.db)
         raise ToolError(access.write_missing(str(e), user)) from e
+
+
+WRITES_READ = (
+    "(A write reads the rows its WHERE clause tests and an INSERT the rows it selects:"
+    " SQL Server asks SELECT on them as well as the permission to write.)"
+)
 
 
 def _written(result: QueryResult, verb: str) -> ToolResult:
