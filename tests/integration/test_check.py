@@ -314,3 +314,30 @@ async def test_write_mode_lists_the_tables_whose_writes_are_refused(
     )
     _, read_only = await check({"main": source(server)})
     assert "writes:" not in allowed and "writes:" not in read_only
+
+
+async def test_a_writer_that_cannot_see_every_table_is_told_the_list_may_be_short() -> None:
+    """A foreign key shows only to a login with a permission on its table: a login
+    granted the header alone does not see SalesOrderDetail's cascade, and check does not
+    say there is none. db_datawriter sees every table, and is not told so."""
+    logins = ["writer:W-pass1:db_datawriter", "granted:G-pass1"]
+    with ThreadedTdsServer(sample=True, logins=logins) as srv:
+        import pyodbc
+
+        admin = pyodbc.connect(srv.odbc_connection_string(), autocommit=True)
+        admin.execute("ALTER ROLE db_datareader DROP MEMBER writer")
+        admin.execute("ALTER ROLE db_datareader DROP MEMBER granted")
+        admin.execute("GRANT SELECT ON OBJECT::SalesLT.SalesOrderHeader TO granted")
+        admin.close()
+        texts = []
+        for login, password in (("granted", "G-pass1"), ("writer", "W-pass1")):
+            login_source = {"username": login, "password": password}
+            writes_on = {"database": "AdventureWorksLT", "security": {"read_only": False}}
+            code, text = await check({"main": source(srv, **login_source, **writes_on)})
+            assert code == 0, text
+            texts.append(text)
+    granted, writer = texts
+    assert "warn  writes: no table has a cascading foreign key" in granted
+    assert "of the tables this login can see" in granted
+    assert "warn  writes: 1 table(s) have a cascading foreign key" in writer
+    assert "of the tables this login can see" not in writer

@@ -238,7 +238,8 @@ async def _check_source(
             security = settings.source_security(name)
             if not security.read_only and not security.allow_uncounted_writes:
                 step = "writes"
-                await _uncounted_tables(cnxn, report)
+                sees_all = bool((await _query_one(cnxn, SEES_EVERY_TABLE))[0])
+                await _uncounted_tables(cnxn, report, sees_all=sees_all)
         finally:
             await asyncio.to_thread(_close, cnxn)
     except CheckFailed as failure:
@@ -526,10 +527,24 @@ def _rows(cnxn: Any, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     return names, [tuple(row) for row in rows]
 
 
-async def _uncounted_tables(cnxn: Any, report: _Report) -> None:
+# Whether the login sees every table's foreign keys: the catalog shows a table's metadata
+# to a user holding any permission on it ("Metadata visibility configuration"), which
+# these database-wide permissions give on every table (db_datareader, db_datawriter).
+SEES_EVERY_TABLE = """
+SELECT CASE WHEN 1 IN (HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT'),
+                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'INSERT'),
+                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'UPDATE'),
+                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'DELETE'),
+                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION'))
+            THEN 1 ELSE 0 END AS sees_every_table
+"""
+
+
+async def _uncounted_tables(cnxn: Any, report: _Report, *, sees_all: bool) -> None:
     """The tables whose writes max_affected_rows cannot count (db/write_effects.py): the
     server refuses writes to them, which an operator had better know before an agent
-    meets it. A warning, not a failure: reads and other writes work."""
+    meets it. A warning, not a failure: reads and other writes work. Unless the login
+    `sees_all` tables (SEES_EVERY_TABLE), the list may be short."""
     import pyodbc
 
     try:
@@ -538,15 +553,23 @@ async def _uncounted_tables(cnxn: Any, report: _Report) -> None:
         report.warn("writes", f"could not list the tables with cascades or triggers: {exc}")
         return
     tables = [str(row[0]) for row in rows]
+    unseen = (
+        ""
+        if sees_all
+        else "; of the tables this login can see: a foreign key of a table it holds no"
+        " permission on is not seen, and a write it cascades from is not refused"
+    )
     if not tables:
-        report.ok("writes", "no table has a cascading foreign key or an enabled trigger")
+        text = "no table has a cascading foreign key or an enabled trigger" + unseen
+        (report.ok if sees_all else report.warn)("writes", text)
         return
     shown = ", ".join(tables[:UNCOUNTED_SHOWN]) + (", ..." if len(tables) > UNCOUNTED_SHOWN else "")
     report.warn(
         "writes",
         f"{len(tables)} table(s) have a cascading foreign key or an enabled trigger, whose"
-        " rows max_affected_rows cannot count: writes to them are refused until"
-        f" allow_uncounted_writes = true for this source ({shown})",
+        " rows max_affected_rows cannot count: a DELETE, an UPDATE of a cascading key's"
+        " columns, or a write a trigger fires on is refused there until"
+        f" allow_uncounted_writes = true for this source ({shown}){unseen}",
     )
 
 
