@@ -22,7 +22,8 @@ from azsql_mcp.plugins.builtin_declared.model import (
 
 # One row per parameter of each procedure, in order; one row with a NULL name for a
 # procedure without parameters, and a NULL object_id for one this login cannot find.
-# OBJECT_ID(name, 'P') is NULL without any permission on the procedure, its schema or
+# A procedure is of type P (T-SQL) or PC (CLR, "sys.objects"). OBJECT_ID(name, type) is
+# NULL without any permission on the procedure, its schema or
 # the database (metadata visibility): a db_datareader login sees every procedure (its
 # SELECT on the database covers the schemas), yet may run only those it holds EXECUTE on.
 # The base type comes from sys.parameters alone: a login with EXECUTE on the procedure
@@ -157,7 +158,10 @@ class ProcedureCatalog:
     async def _read(self, db: Database) -> dict[str, Procedure]:
         # a tool without `source` uses the default source, which may be this one
         names = sorted({p for p, source in self.wanted if source in (None, db.source)})
-        values = ", ".join(f"({i}, OBJECT_ID(@p{i}, 'P'))" for i in range(len(names)))
+        values = ", ".join(
+            f"({i}, COALESCE(OBJECT_ID(@p{i}, 'P'), OBJECT_ID(@p{i}, 'PC')))"
+            for i in range(len(names))
+        )
         params = {f"p{i}": name for i, name in enumerate(names)}
         rows, _ = await read_all(db, CATALOG.format(rows=values), params)
         found: dict[str, list[CatalogParameter] | None] = {name: None for name in names}
