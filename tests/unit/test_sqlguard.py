@@ -316,6 +316,13 @@ def test_write_refusals(sql: str, fragment: str) -> None:
     assert "UPDATE" in refused.value.allowed
 
 
+@pytest.mark.parametrize("sql", [";WITH c AS (SELECT 1 AS x) SELECT x FROM c", " ;; SELECT 1"])
+def test_semicolons_before_the_statement_are_dropped(sql: str) -> None:
+    """T-SQL habit writes `;WITH` (a CTE must follow a finished statement): nothing comes
+    before the semicolon, so there is no second statement."""
+    assert not check_select(sql).sql.lstrip().startswith(";")
+
+
 def test_write_allows_plain_output_and_cte() -> None:
     checked = check_write(
         "WITH c AS (SELECT id FROM t WHERE x = @x) DELETE FROM c WHERE id > 1",

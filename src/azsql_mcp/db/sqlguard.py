@@ -470,6 +470,8 @@ def _scan(
             )
         elif kind == TokenType.PLACEHOLDER:
             _refuse(f"'?' at {where}: write parameters as @name.", allowed)
+        elif kind == TokenType.SEMICOLON and not canonical:
+            pass  # `;WITH ...`: T-SQL habit ends the statement before a CTE; dropped
         elif kind == TokenType.SEMICOLON:
             if any(t.token_type != TokenType.SEMICOLON for t in tokens[i:]):
                 _refuse(
