@@ -316,6 +316,37 @@ def test_write_refusals(sql: str, fragment: str) -> None:
     assert "UPDATE" in refused.value.allowed
 
 
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        ("SELECT * FROM t ORDER BY a LIMIT 5", "T-SQL has no LIMIT clause. Write SELECT TOP (10)"),
+        ("SELECT * FROM t LIMIT @n", "no LIMIT"),
+        ("SELECT a FROM t WHERE b ILIKE 'x%'", "T-SQL has no ILIKE"),
+        ("SELECT a FROM t OFFSET 5 ROWS FETCH NEXT 5 ROWS ONLY", "needs ORDER BY"),
+        ("SELECT * FROM (SELECT a FROM t OFFSET 5 ROWS) AS x", "needs ORDER BY"),
+    ],
+)
+def test_other_dialects_clauses_are_refused_with_the_t_sql_to_write(
+    sql: str, fragment: str
+) -> None:
+    """SQL Server would say only "Incorrect syntax near 'LIMIT'"."""
+    with pytest.raises(QueryRefused) as refused:
+        check_select(sql)
+    assert fragment in refused.value.reason
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT Limit FROM t ORDER BY Limit",  # LIMIT is no T-SQL keyword: a column may be so named
+        "SELECT t.Limit, [limit] FROM t WHERE Limit > 5",
+        "SELECT a FROM t ORDER BY a OFFSET 5 ROWS FETCH NEXT 5 ROWS ONLY",
+    ],
+)
+def test_names_like_other_dialects_words_pass(sql: str) -> None:
+    assert check_select(sql).kind == "select"
+
+
 @pytest.mark.parametrize("sql", [";WITH c AS (SELECT 1 AS x) SELECT x FROM c", " ;; SELECT 1"])
 def test_semicolons_before_the_statement_are_dropped(sql: str) -> None:
     """T-SQL habit writes `;WITH` (a CTE must follow a finished statement): nothing comes

@@ -29,6 +29,9 @@ def _built_in(settings: Settings, tools: Collection[str]) -> str:
     workflow = [t for t in ("list_tables", "describe_table", "read_data") if t in tools]
     if workflow:
         lines.append("Workflow: " + " -> ".join(workflow) + " (one SELECT per call).")
+        lines.append(
+            "Write T-SQL: TOP (n) or ORDER BY ... OFFSET/FETCH, not LIMIT; [brackets] for names."
+        )
     if "read_data" in tools:
         lines.append(
             "Pass values as @name placeholders with params, never inside the SQL text."
