@@ -90,6 +90,21 @@ async def test_argument_errors_name_the_argument_and_what_is_accepted(
     assert text.count(". ") <= 2  # one or two sentences
 
 
+@pytest.mark.parametrize("tool", ["read_data", "explain_query"])
+@pytest.mark.parametrize(
+    ("query", "said", "next_step"),
+    [
+        ("SELECT LastNme FROM SalesLT.Customer", "Invalid column name 'LastNme'", "describe_table"),
+        ("SELECT 1 FROM SalesLT.Custmer", "Invalid object name 'SalesLT.Custmer'", "list_tables"),
+    ],
+)
+async def test_a_misspelt_name_gets_sql_servers_error_and_where_to_look(
+    mcp_client, tool, query, said, next_step
+):
+    text = await error_text(mcp_client, tool, {"query": query})
+    assert said in text and f"{next_step} shows" in text, text
+
+
 @pytest.mark.usefixtures("privileged_only")
 async def test_explain_query_takes_params_as_read_data_does(mcp_client):
     query = "SELECT CustomerID FROM SalesLT.Customer WHERE CustomerID > @id"

@@ -172,6 +172,23 @@ async def select_missing(db: Database, error: DatabaseError) -> str | None:
     )
 
 
+INVALID_COLUMN = 207  # "Invalid column name 'x'."
+INVALID_OBJECT = 208  # "Invalid object name 'x'."
+
+
+def unknown_name(error: DatabaseError) -> str | None:
+    """SQL Server's error 207 or 208 and where to find the right name; None for others.
+    Metadata visibility makes a table the user holds no permission on unknown (208)."""
+    if error.number == INVALID_COLUMN:
+        return f"{error} describe_table shows a table's columns."
+    if error.number == INVALID_OBJECT:
+        return (
+            f"{error} list_tables shows the tables and views this login can see, as"
+            " schema.name (one it holds no permission on does not exist for it)."
+        )
+    return None
+
+
 async def database_user(db: Database) -> str:
     return str(records(await db.read("SELECT USER_NAME() AS user_name"))[0]["user_name"])
 

@@ -43,7 +43,10 @@ async def explain_query(
         xml = await ctx.db.explain(query)
     except DatabaseError as e:
         if e.number != access.SHOWPLAN_DENIED:
-            raise
+            message = access.unknown_name(e)
+            if message is None:
+                raise
+            raise ToolError(message) from e
         raise ToolError(access.showplan_missing(await access.database_user(ctx.db))) from e
     with clear_errors():
         plan = catalog.summarize_plan(xml)

@@ -63,7 +63,7 @@ async def read_data(
             server_state=ctx.client.may(ADMIN_SCOPE),
         )
     except DatabaseError as e:  # a table or column the user may not read: say what it may
-        message = await access.select_missing(ctx.db, e)
+        message = await access.select_missing(ctx.db, e) or access.unknown_name(e)
         if message is None:
             raise
         raise ToolError(message) from e
