@@ -172,8 +172,10 @@ async def test_timeout_cancels_and_the_connection_is_reused(server: ThreadedTdsS
         await database.ping()
         logins = len(server.record.logins)
         server.add_fault(Fault.parse("delay:5@query:1"))
-        with pytest.raises(DatabaseError, match=r"query_timeout_s = 1 s and was cancelled"):
+        with pytest.raises(DatabaseError, match=r"query_timeout_s = 1 s and was cancelled") as e:
             await database.read("SELECT 1")
+        # what the caller can do, and what only the operator can
+        assert "ask for less" in str(e.value) and "ask the operator" in str(e.value)
         assert database.pool_stats() == {"in_use": 0, "idle": 1, "size": 10}
         assert (await database.read("SELECT 2")).rows == [(2,)]
         assert len(server.record.logins) == logins  # the same connection, no new login

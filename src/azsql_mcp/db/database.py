@@ -589,7 +589,8 @@ class SourceDatabase(Database):
                 (f"{named[1]}: " if named else "")
                 + "the query did not finish within query_timeout_s = "
                 f"{self.limits.query_timeout_s:g} s and was cancelled on the server; "
-                "narrow it (WHERE, TOP) or raise [limits] query_timeout_s"
+                "ask for less (a narrower WHERE, fewer rows or columns, less to sort or"
+                " join), or ask the operator for a longer [limits] query_timeout_s"
             )
         if info.number in ONE_DATABASE_ERRORS:
             return DatabaseError(
