@@ -146,6 +146,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 # Anything _escape would change; most cells have none of it and are returned as they are.
 _SPECIAL = re.compile(r"[\\|<\x00-\x1f\x7f\u2028\u2029]")
 _TEXT_OR_NULL = frozenset({str, _NONE})
+# SQL NULL is written NULL; the text 'NULL' (imported data has it) escaped, as only text
+# can start with a backslash once escaped (a text backslash is written \\).
+TEXT_NULL = "\\NULL"
 _INT = frozenset({int})
 
 
@@ -160,7 +163,7 @@ def cell_text(value: JsonValue, *, max_chars: int = MAX_CELL_CHARS) -> str:
     text = str(value)
     if len(text) > max_chars:
         text = f"{text[:max_chars]}...({len(text)} chars)"
-    return _escape(text)
+    return _escape(text) if text != "NULL" else TEXT_NULL
 
 
 def _escape(text: str) -> str:
@@ -199,7 +202,11 @@ def _column_text(column: Sequence[JsonValue]) -> Sequence[str]:
         strings = cast("Sequence[str | None]", column)
         texts = [v for v in strings if v is not None]
         # Nothing to cut or escape in the whole column: the values are their own text.
-        if max(map(len, texts)) <= MAX_CELL_CHARS and not _SPECIAL.search("".join(texts)):
+        if (
+            max(map(len, texts)) <= MAX_CELL_CHARS
+            and not _SPECIAL.search("".join(texts))
+            and "NULL" not in texts
+        ):
             return ["NULL" if v is None else v for v in strings]
     elif kinds == _INT:
         return list(map(str, column))
