@@ -217,7 +217,8 @@ def _check_database(database: str, written: str, policy: ReadPolicy, allowed: st
 def _how_to_open(database: str) -> str:
     return (
         f"An operator may open it with allowed_databases = [{database!r}] in "
-        "[sources.NAME.security]."
+        "[sources.NAME.security] (not on Azure SQL Database, which has no names of other "
+        "databases: connect a source to that database instead)."
     )
 
 
