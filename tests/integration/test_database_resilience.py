@@ -171,8 +171,10 @@ async def test_login_failure_is_reported_by_readiness(server: ThreadedTdsServer)
     await db.start()
     try:
         await wait_until(lambda: "login failed" in (db.readiness().reason or ""))
-        with pytest.raises(DatabaseUnavailable, match="login failed: Login failed for user"):
+        with pytest.raises(DatabaseUnavailable, match="login failed: Login failed for user") as e:
             await db.read("SELECT 1")
+        # not "retrying in background": waiting does not fix a password
+        assert "an operator must fix" in str(e.value) and "background" not in str(e.value)
     finally:
         await db.close()
 

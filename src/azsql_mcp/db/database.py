@@ -688,9 +688,7 @@ class SourceDatabase(Database):
                 and time.monotonic() - self._last_probe >= self._tuning.probe_interval_down_s
             ):
                 self._wake_probe.set()  # a caller is waiting: probe now, not after the back-off
-            raise DatabaseUnavailable(
-                f"database unavailable: {self._outage}; retrying in background"
-            )
+            raise self._unavailable(self._outage)
 
     def _enter_outage(self, reason: str, *, credentials: bool = False) -> DatabaseUnavailable:
         """Calls fail fast from now on; the probe keeps trying, slowly when the credentials
@@ -704,6 +702,14 @@ class SourceDatabase(Database):
         self._readiness = Readiness(False, reason)
         self._pool.discard_idle()
         self._wake_probe.set()
+        return self._unavailable(reason)
+
+    def _unavailable(self, reason: str) -> DatabaseUnavailable:
+        if self._credentials_refused:  # a wait does not help; the probe keeps trying slowly
+            return DatabaseUnavailable(
+                f"database unavailable: {reason}; the server's credentials for this source"
+                " were refused, which an operator must fix (retrying cannot help before)"
+            )
         return DatabaseUnavailable(f"database unavailable: {reason}; retrying in background")
 
     def _leave_outage(self, latency_ms: float | None) -> None:
