@@ -146,9 +146,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 # Anything _escape would change; most cells have none of it and are returned as they are.
 _SPECIAL = re.compile(r"[\\|<\x00-\x1f\x7f\u2028\u2029]")
 _TEXT_OR_NULL = frozenset({str, _NONE})
-# SQL NULL is written NULL; the text 'NULL' (imported data has it) escaped, as only text
-# can start with a backslash once escaped (a text backslash is written \\).
-TEXT_NULL = "\\NULL"
+# In a result's table SQL NULL is written NULL, the text 'NULL' (imported data has it)
+# escaped: only text can start with a backslash once escaped (its own are written \\).
+_TEXT_NULL = "\\NULL"
 _INT = frozenset({int})
 
 
@@ -163,7 +163,7 @@ def cell_text(value: JsonValue, *, max_chars: int = MAX_CELL_CHARS) -> str:
     text = str(value)
     if len(text) > max_chars:
         text = f"{text[:max_chars]}...({len(text)} chars)"
-    return _escape(text) if text != "NULL" else TEXT_NULL
+    return _escape(text)
 
 
 def _escape(text: str) -> str:
@@ -210,7 +210,7 @@ def _column_text(column: Sequence[JsonValue]) -> Sequence[str]:
             return ["NULL" if v is None else v for v in strings]
     elif kinds == _INT:
         return list(map(str, column))
-    return [cell_text(v) for v in column]
+    return [_TEXT_NULL if v == "NULL" else cell_text(v) for v in column]
 
 
 def fence_untrusted(body: str, *, what: str = "rows returned by the database") -> str:

@@ -160,16 +160,20 @@ async def test_a_reader_without_view_definition_is_told_what_is_hidden(
     assert columns["Doubled"].is_computed and columns["Doubled"].computed == hidden
     assert [(c.name, c.definition) for c in info.check_constraints] == [("CK_Line_Qty", hidden)]
     text = catalog.render_description(info)
-    assert f"Qty int NOT NULL DEFAULT ({hidden})" in text
-    assert f"Doubled int NULL COMPUTED ({hidden})" in text
-    assert f"CHECK CK_Line_Qty ({hidden})" in text
+    assert "Qty int NOT NULL DEFAULT (hidden)" in text
+    assert "Doubled int NULL COMPUTED (hidden)" in text
+    assert "CHECK CK_Line_Qty (hidden)" in text
+    assert text.endswith(
+        "(hidden): a definition this login may not see (needs VIEW DEFINITION)\n"
+        + text.splitlines()[-1]
+    )
     # What needs no VIEW DEFINITION is all there.
     assert info.primary_key is not None and info.primary_key.columns == ["LineID"]
     indexes = {ix.name: ix for ix in info.indexes}
     assert set(indexes) == {"PK_Line", "IX_Line_Qty", "IX_Line_Price", "IX_Line_Big"}
     # sys.indexes.has_filter stays visible; filter_definition is NULL for this user.
     assert indexes["IX_Line_Big"].filter == hidden and indexes["IX_Line_Qty"].filter is None
-    assert f"INDEX IX_Line_Big NONCLUSTERED (LineID) FILTERED ({hidden})" in text
+    assert "INDEX IX_Line_Big NONCLUSTERED (LineID) FILTERED (hidden)" in text
     parent = await catalog.describe_table(reader, "dbo.Parent")
     assert len(parent.referenced_by) == 2
 

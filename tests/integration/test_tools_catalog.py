@@ -46,6 +46,8 @@ async def test_describe_table_customer(mcp_client, azsql_principal):
     assert columns["MiddleName"]["nullable"] is True
     if azsql_principal == READER:  # no VIEW DEFINITION: the default is there, hidden
         assert columns["NameStyle"]["default"] == DEFINITION_HIDDEN
+        text = result.content[0].text  # said once why, not on every line
+        assert "DEFAULT (hidden)" in text and text.count("VIEW DEFINITION") == 1
     else:
         assert "0" in columns["NameStyle"]["default"]
     assert info["primary_key"] == {"name": "PK_Customer_CustomerID", "columns": ["CustomerID"]}

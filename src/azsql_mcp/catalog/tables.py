@@ -374,8 +374,13 @@ def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+_HIDDEN = "(hidden)"
+
+
 def render_description(info: TableDescription) -> str:
-    """Compact text of a table description, database-provided text fenced."""
+    """Compact text of a table description, database-provided text fenced. A definition
+    the login may not see is `(hidden)`, said once at the end why (the structured
+    description holds DEFINITION_HIDDEN)."""
     lines = []
     for c in info.columns:
         parts = [c.name, c.type + (f" [{c.alias_type}]" if c.alias_type else "")]
@@ -383,11 +388,11 @@ def render_description(info: TableDescription) -> str:
         if c.identity:
             parts.append(c.identity)
         if c.default == DEFINITION_HIDDEN:
-            parts.append(f"DEFAULT ({DEFINITION_HIDDEN})")
+            parts.append(f"DEFAULT {_HIDDEN}")
         elif c.default:
             parts.append(f"DEFAULT {c.default}")
         if c.computed == DEFINITION_HIDDEN:
-            parts.append(f"COMPUTED ({DEFINITION_HIDDEN})")
+            parts.append(f"COMPUTED {_HIDDEN}")
         elif c.computed:
             parts.append(f"AS {c.computed}")
         if not c.selectable:
@@ -416,17 +421,17 @@ def render_description(info: TableDescription) -> str:
         if ix.partition_columns:
             text += f" PARTITIONED ON ({', '.join(ix.partition_columns)})"
         if ix.filter == DEFINITION_HIDDEN:
-            text += f" FILTERED ({DEFINITION_HIDDEN})"
+            text += f" FILTERED {_HIDDEN}"
         elif ix.filter:
             text += f" WHERE {ix.filter}"
         if ix.disabled:
             text += " (disabled)"
         lines.append(text)
     for ck in info.check_constraints:
-        definition = (
-            f"({DEFINITION_HIDDEN})" if ck.definition == DEFINITION_HIDDEN else ck.definition
-        )
+        definition = _HIDDEN if ck.definition == DEFINITION_HIDDEN else ck.definition
         lines.append(f"CHECK {ck.name} {definition}" + (" (disabled)" if ck.disabled else ""))
+    if any(_HIDDEN in line for line in lines):
+        lines.append(f"{_HIDDEN}: a definition this login may not see (needs VIEW DEFINITION)")
     if info.description:
         lines.append(f"Description: {info.description}")
     rows = f", ~{info.row_count} rows" if info.row_count is not None else ""
