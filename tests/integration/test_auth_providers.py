@@ -98,8 +98,26 @@ async def test_wrong_password_says_login_failed(server: ThreadedTdsServer) -> No
     source = settings(server, username="app_user", password="wrong")
     with pytest.raises(
         DatabaseUnavailable, match=r"login failed: Login failed for user 'app_user'"
-    ):
+    ) as refused:
         await first_value(source, SqlLogin(source))
+    # waiting does not fix a password; an operator does
+    assert "an operator must fix" in str(refused.value)
+
+
+class FailingProvider(AuthProvider):
+    """A credential that could not be had (a token endpoint answering 503)."""
+
+    async def connect_attributes(self) -> Any:
+        raise ConnectionError("token endpoint answered 503")
+
+
+async def test_a_credential_that_could_not_be_had_is_retried(server: ThreadedTdsServer) -> None:
+    """Not a refusal: the source comes back by itself once the credential can be had."""
+    source = settings(server, username="app_user", password=PASSWORD)
+    with pytest.raises(DatabaseUnavailable, match="token endpoint answered 503") as failed:
+        await first_value(source, FailingProvider())
+    assert "retrying in background" in str(failed.value)
+    assert "operator" not in str(failed.value)
 
 
 def test_sql_login_needs_a_password_reference() -> None:

@@ -80,6 +80,7 @@ UNANSWERED = "(host down, or a firewall drops the traffic)"  # ends a reachabili
 # Azure SQL Database: 40508 "USE statement is not supported to switch between databases",
 # 40515 "Reference to database and/or server name in '...' is not supported".
 ONE_DATABASE_ERRORS = frozenset({40508, 40515})
+LOGIN_FAILED = 18456  # "Login failed for user ..."
 # driverhost._name_statement's words at the start of a failed batch statement's message
 STATEMENT_NAMED = re.compile(r"(Statement \d+ of \d+) failed:")
 # How long a cancelled write is waited for (query_timeout_s if less): ATTENTION has
@@ -165,6 +166,7 @@ class SourceDatabase(Database):
         )
         self._outage: str | None = None  # set while calls must fail fast
         self._credentials_refused = False
+        self._login_refused = False  # SQL Server refused the login itself (error 18456)
         self._readiness = Readiness(False, "starting: not connected yet")
         self._probe_task: asyncio.Task[None] | None = None
         self._wake_probe = asyncio.Event()
@@ -667,7 +669,8 @@ class SourceDatabase(Database):
                 raise self._busy(reason) from exc
             if info.transient and not info.connection_lost:
                 raise ConnectFailed(reason, info.number, transient=True) from exc
-            raise self._enter_outage(reason, credentials=info.number == 18456) from exc
+            refused = info.number == LOGIN_FAILED
+            raise self._enter_outage(reason, credentials=refused, login=refused) from exc
 
     def _busy(self, reason: str) -> PoolBusy:
         """A new connection timed out while others are answering: the server is slow
@@ -690,22 +693,26 @@ class SourceDatabase(Database):
                 self._wake_probe.set()  # a caller is waiting: probe now, not after the back-off
             raise self._unavailable(self._outage)
 
-    def _enter_outage(self, reason: str, *, credentials: bool = False) -> DatabaseUnavailable:
+    def _enter_outage(
+        self, reason: str, *, credentials: bool = False, login: bool = False
+    ) -> DatabaseUnavailable:
         """Calls fail fast from now on; the probe keeps trying, slowly when the credentials
-        were refused (repeated failed logins can lock an account)."""
+        were refused (repeated failed logins can lock an account) or could not be had.
+        `login`: SQL Server refused the login, which waiting does not fix."""
         if self._outage is None:
             flat = " | ".join(line.strip() for line in reason.splitlines() if line.strip())
             log.warning("source %s: database unavailable: %s", self.source, flat)
             notice("error", f"source {self.source}: database unavailable: {reason}")
         self._outage = reason
         self._credentials_refused = credentials
+        self._login_refused = login
         self._readiness = Readiness(False, reason)
         self._pool.discard_idle()
         self._wake_probe.set()
         return self._unavailable(reason)
 
     def _unavailable(self, reason: str) -> DatabaseUnavailable:
-        if self._credentials_refused:  # a wait does not help; the probe keeps trying slowly
+        if self._login_refused:  # a wait does not help; the probe keeps trying slowly
             return DatabaseUnavailable(
                 f"database unavailable: {reason}; the server's credentials for this source"
                 " were refused, which an operator must fix (retrying cannot help before)"
@@ -720,6 +727,7 @@ class SourceDatabase(Database):
                 notice("info", f"source {self.source}: database available again")
         self._outage = None
         self._credentials_refused = False
+        self._login_refused = False
         self._readiness = Readiness(True, None, latency_ms)
 
     async def _probe_loop(self) -> None:
@@ -876,6 +884,6 @@ async def reachability_problem(host: str, port: int, timeout_s: float) -> str | 
 def login_failure_reason(message: str, number: int | None, timed_out: bool, address: Any) -> str:
     if timed_out:
         return f"login to {address} timed out: {message}"
-    if number == 18456:
+    if number == LOGIN_FAILED:
         return f"login failed: {message}"
     return f"cannot connect to {address}: {message}"
