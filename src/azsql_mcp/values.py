@@ -146,9 +146,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 # Anything _escape would change; most cells have none of it and are returned as they are.
 _SPECIAL = re.compile(r"[\\|<\x00-\x1f\x7f\u2028\u2029]")
 _TEXT_OR_NULL = frozenset({str, _NONE})
-# In a result's table SQL NULL is written NULL, the text 'NULL' (imported data has it)
-# escaped: only text can start with a backslash once escaped (its own are written \\).
-_TEXT_NULL = "\\NULL"
+# In a result's table SQL NULL is written NULL, and a text that reads NULL (imported data
+# has it; char(n) pads it with spaces) gets a backslash before it: only text can start
+# with one once escaped (its own are written \\).
 _INT = frozenset({int})
 
 
@@ -202,15 +202,21 @@ def _column_text(column: Sequence[JsonValue]) -> Sequence[str]:
         strings = cast("Sequence[str | None]", column)
         texts = [v for v in strings if v is not None]
         # Nothing to cut or escape in the whole column: the values are their own text.
+        joined = "".join(texts)
         if (
             max(map(len, texts)) <= MAX_CELL_CHARS
-            and not _SPECIAL.search("".join(texts))
-            and "NULL" not in texts
+            and not _SPECIAL.search(joined)
+            and "NULL" not in joined
         ):
             return ["NULL" if v is None else v for v in strings]
     elif kinds == _INT:
         return list(map(str, column))
-    return [_TEXT_NULL if v == "NULL" else cell_text(v) for v in column]
+    return [_data_cell(v) for v in column]
+
+
+def _data_cell(value: JsonValue) -> str:
+    text = cell_text(value)
+    return "\\" + text if isinstance(value, str) and value.rstrip(" ") == "NULL" else text
 
 
 def fence_untrusted(body: str, *, what: str = "rows returned by the database") -> str:

@@ -107,11 +107,12 @@ def test_render_result_fences_rows_and_neutralises_fence_breaking():
 
 def test_sql_null_and_the_text_null_read_apart():
     columns = [Column("a", "nvarchar(10)"), Column("b", "nvarchar(10)")]
-    rows = [["NULL", None], [None, "\\NULL"], ["x", "NULL"]]
+    rows = [["NULL", None], [None, "\\NULL"], ["x", "NULL"], ["NULL  ", "NULLABLE"]]
     assert render_table(columns, rows).splitlines()[1:] == [
         "\\NULL | NULL",
         "NULL | \\\\NULL",
         "x | \\NULL",
+        "\\NULL   | NULLABLE",  # char(n) pads the text with spaces
     ]
 
 
