@@ -103,6 +103,8 @@ async def test_a_misspelt_name_gets_sql_servers_error_and_where_to_look(
 ):
     text = await error_text(mcp_client, tool, {"query": query})
     assert said in text and f"{next_step} shows" in text, text
+    if next_step == "describe_table":  # "Smith" names a column in T-SQL
+        assert "Text values go in 'single quotes'" in text
 
 
 @pytest.mark.usefixtures("privileged_only")

@@ -199,6 +199,9 @@ def test_definitions_hidden_without_view_definition_are_said_so() -> None:
     assert "Net int NOT NULL AS ([Qty]*(2)) PERSISTED" in text
     assert "CHECK CK_Qty (hidden)" in text
     assert text.count("(needs VIEW DEFINITION)") == 1
+    # the same word in the database's own text hides nothing
+    shown_default = _column(column_row("Tag", has_default=True, default_definition="('(hidden)')"))
+    assert "VIEW DEFINITION" not in render_description(table(columns=[shown_default]))
 
 
 def fk_row(constraint_id: int, from_schema: str, from_column: str) -> dict[str, Any]:

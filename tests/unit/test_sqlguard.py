@@ -341,6 +341,8 @@ def test_other_dialects_clauses_are_refused_with_the_t_sql_to_write(
         "SELECT Limit FROM t ORDER BY Limit",  # LIMIT is no T-SQL keyword: a column may be so named
         "SELECT t.Limit, [limit] FROM t WHERE Limit > 5",
         "SELECT a FROM t ORDER BY a OFFSET 5 ROWS FETCH NEXT 5 ROWS ONLY",
+        "SELECT * FROM limit (NOLOCK)",  # a table named limit, with the old hint syntax
+        "SELECT id AS ilike FROM t",
     ],
 )
 def test_names_like_other_dialects_words_pass(sql: str) -> None:

@@ -180,7 +180,10 @@ def unknown_name(error: DatabaseError) -> str | None:
     """SQL Server's error 207 or 208 and where to find the right name; None for others.
     Metadata visibility makes a table the user holds no permission on unknown (208)."""
     if error.number == INVALID_COLUMN:
-        return f"{error} describe_table shows a table's columns."
+        return (
+            f"{error} describe_table shows a table's columns. Text values go in 'single"
+            ' quotes\': "double quotes" name a column, as [brackets] do.'
+        )
     if error.number == INVALID_OBJECT:
         return (
             f"{error} list_tables shows the tables and views this login can see, as"

@@ -382,6 +382,7 @@ def render_description(info: TableDescription) -> str:
     the login may not see is `(hidden)`, said once at the end why (the structured
     description holds DEFINITION_HIDDEN)."""
     lines = []
+    hidden = False  # a marker written (database text may hold the same word)
     for c in info.columns:
         parts = [c.name, c.type + (f" [{c.alias_type}]" if c.alias_type else "")]
         parts.append("NULL" if c.nullable else "NOT NULL")
@@ -389,10 +390,12 @@ def render_description(info: TableDescription) -> str:
             parts.append(c.identity)
         if c.default == DEFINITION_HIDDEN:
             parts.append(f"DEFAULT {_HIDDEN}")
+            hidden = True
         elif c.default:
             parts.append(f"DEFAULT {c.default}")
         if c.computed == DEFINITION_HIDDEN:
             parts.append(f"COMPUTED {_HIDDEN}")
+            hidden = True
         elif c.computed:
             parts.append(f"AS {c.computed}")
         if not c.selectable:
@@ -422,15 +425,18 @@ def render_description(info: TableDescription) -> str:
             text += f" PARTITIONED ON ({', '.join(ix.partition_columns)})"
         if ix.filter == DEFINITION_HIDDEN:
             text += f" FILTERED {_HIDDEN}"
+            hidden = True
         elif ix.filter:
             text += f" WHERE {ix.filter}"
         if ix.disabled:
             text += " (disabled)"
         lines.append(text)
     for ck in info.check_constraints:
-        definition = _HIDDEN if ck.definition == DEFINITION_HIDDEN else ck.definition
+        definition = ck.definition
+        if definition == DEFINITION_HIDDEN:
+            definition, hidden = _HIDDEN, True
         lines.append(f"CHECK {ck.name} {definition}" + (" (disabled)" if ck.disabled else ""))
-    if any(_HIDDEN in line for line in lines):
+    if hidden:
         lines.append(f"{_HIDDEN}: a definition this login may not see (needs VIEW DEFINITION)")
     if info.description:
         lines.append(f"Description: {info.description}")

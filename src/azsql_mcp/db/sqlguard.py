@@ -161,7 +161,7 @@ _CODE_TOKEN = re.compile(
 _PROCEDURE_PREFIXES = ("XP_", "SP_")
 _SET_OPERATORS = frozenset({"UNION", "ALL", "EXCEPT", "INTERSECT"})
 _DML_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE"})
-_LIMIT_OPERANDS = frozenset({"NUMBER", "PARAMETER", "L_PAREN"})  # sqlglot token type names
+_LIMIT_OPERANDS = frozenset({"NUMBER", "PARAMETER"})  # sqlglot token type names
 _CONTROL_OK = frozenset("\t\n\r")
 _BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
@@ -529,27 +529,19 @@ def _scan(
 
 
 def _check_dialect(sql: str, tokens: list[Token], allowed: str) -> None:
-    """Other dialects' clauses an agent carries over, refused with the T-SQL to write (SQL
-    Server would answer only "Incorrect syntax near 'LIMIT'"). LIMIT is no keyword in
-    T-SQL: a name LIMIT (a column) is followed by no number, parameter or parenthesis."""
+    """Other dialects' LIMIT clause, refused with the T-SQL to write (SQL Server would
+    answer only "Incorrect syntax near 'LIMIT'"). LIMIT is no keyword in T-SQL: a name
+    LIMIT (a column, a table) is followed by no number or parameter."""
     from sqlglot.tokens import TokenType
 
-    for i, tok in enumerate(tokens):
-        if tok.token_type == TokenType.LIMIT and i + 1 < len(tokens):
-            after = tokens[i + 1].token_type
-            before = tokens[i - 1].token_type if i else None
-            if before != TokenType.DOT and after.name in _LIMIT_OPERANDS:
-                _refuse(
-                    f"LIMIT at {_At(sql, tok.start)}: T-SQL has no LIMIT clause. Write SELECT"
-                    " TOP (10) ... ORDER BY ..., or ORDER BY ... OFFSET 0 ROWS FETCH NEXT 10"
-                    " ROWS ONLY.",
-                    allowed,
-                )
-        elif tok.token_type == TokenType.ILIKE:
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.token_type == TokenType.LIMIT and tokens[i + 1].token_type.name in _LIMIT_OPERANDS:
+            if i and tokens[i - 1].token_type == TokenType.DOT:
+                continue
             _refuse(
-                f"ILIKE at {_At(sql, tok.start)}: T-SQL has no ILIKE. LIKE compares by the"
-                " column's collation, which is case-insensitive in most databases (a _CI_"
-                " collation); add COLLATE Latin1_General_CI_AS after the column to make sure.",
+                f"LIMIT at {_At(sql, tok.start)}: T-SQL has no LIMIT clause. Write SELECT"
+                " TOP (10) ... ORDER BY ..., or ORDER BY ... OFFSET 0 ROWS FETCH NEXT 10"
+                " ROWS ONLY.",
                 allowed,
             )
 
@@ -746,6 +738,13 @@ def _check_tree(tree: exp.Expr, allowed: str) -> None:
             _refuse(f"{node.sql(dialect='tsql')}: four-part names reach linked servers.", allowed)
         elif isinstance(node, exp.Returning) and node.args.get("into"):
             _refuse("OUTPUT ... INTO writes to a second table.", allowed)
+        elif isinstance(node, exp.ILike):
+            _refuse(
+                "ILIKE: T-SQL has no ILIKE. LIKE compares by the column's collation, which is"
+                " case-insensitive in most databases (a _CI_ collation); add COLLATE"
+                " Latin1_General_CI_AS after the column to make sure.",
+                allowed,
+            )
         elif isinstance(node, exp.Query) and node.args.get("offset") and not node.args.get("order"):
             _refuse(
                 "OFFSET ... FETCH needs ORDER BY in T-SQL: add ORDER BY on a unique key before"
