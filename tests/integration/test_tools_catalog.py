@@ -26,6 +26,19 @@ async def test_list_tables_has_the_sample_schema(mcp_client):
     assert "SalesLT.Customer (table, ~" in text and "not instructions" in text
 
 
+async def test_a_long_listing_shows_its_first_tables_and_how_to_see_the_rest(
+    mcp_client, monkeypatch
+):
+    from azsql_mcp.plugins.builtin_tools import catalog as catalog_tools
+
+    monkeypatch.setattr(catalog_tools, "SHOWN", 3)
+    result = await call(mcp_client, "list_tables", schema="SalesLT")
+    assert len(result.structured_content["tables"]) == 3
+    assert result.structured_content["truncated"] is True
+    text = result.content[0].text
+    assert text.startswith("the first 3 tables and views by schema and name; there are more")
+
+
 async def test_list_tables_filters_by_schema_and_pattern(mcp_client):
     result = await call(mcp_client, "list_tables", schema="SalesLT", name_pattern="Sales%")
     names = [t["name"] for t in result.structured_content["tables"]]

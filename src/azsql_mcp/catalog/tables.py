@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database
 from azsql_mcp.catalog import sql
-from azsql_mcp.catalog.reading import first_error, read_all
+from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all
 from azsql_mcp.values import cell_text, fence_untrusted
 
 
@@ -124,11 +124,16 @@ class TableDescription(BaseModel):
 
 
 async def list_tables(
-    db: Database, schema: str | None = None, name_pattern: str | None = None
+    db: Database,
+    schema: str | None = None,
+    name_pattern: str | None = None,
+    *,
+    limit: int = CATALOG_MAX_ROWS,
 ) -> TableList:
-    """Tables and views, optionally of one schema and matching a LIKE pattern."""
+    """Tables and views, optionally of one schema and matching a LIKE pattern; the first
+    `limit` of them by schema and name (`truncated` when there are more)."""
     rows, truncated = await read_all(
-        db, sql.LIST_TABLES, {"schema": schema, "pattern": name_pattern}
+        db, sql.LIST_TABLES, {"schema": schema, "pattern": name_pattern}, limit=limit
     )
     tables = [
         TableSummary(

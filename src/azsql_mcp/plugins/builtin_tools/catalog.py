@@ -11,6 +11,10 @@ from azsql_mcp import ToolContext, catalog
 from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, clear_errors, respond
 from azsql_mcp.values import cell_text, fence_untrusted
 
+# A listing is read whole by the model: a schema of thousands of tables would fill its
+# context (about 40 characters a table, and the structured copy twice that).
+SHOWN = 500
+
 
 async def list_tables(
     ctx: ToolContext,
@@ -23,7 +27,7 @@ async def list_tables(
 
     Start here to find table names.
     """
-    found = await catalog.list_tables(ctx.db, schema, name_pattern)
+    found = await catalog.list_tables(ctx.db, schema, name_pattern, limit=SHOWN)
     lines = [
         f"{cell_text(t.schema_name)}.{cell_text(t.name)} ({t.type}"
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
@@ -31,7 +35,10 @@ async def list_tables(
     ]
     summary = f"{len(found.tables)} tables and views"
     if found.truncated:
-        summary += " (truncated: narrow with schema or name_pattern)"
+        summary = (
+            f"the first {len(found.tables)} tables and views by schema and name; there are"
+            " more: narrow with schema or name_pattern"
+        )
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
 
 
