@@ -336,7 +336,11 @@ class Lease:
         except asyncio.CancelledError:
             self.conn.cancel_statement()
             if settle_s > 0:
-                if not await _settled(running, settle_s):
+                if await _settled(running, settle_s):
+                    if finished is not None:
+                        _if_finished(running, finished)
+                    self._drop_if_lost(running.exception())
+                else:
                     log.warning(
                         "source %s: a cancelled write did not end within %g s after its"
                         " ATTENTION: it is audited cancelled; if it commits after all, a"
@@ -346,11 +350,6 @@ class Lease:
                     )
                     if finished is not None:  # told late: the audit line is written by then
                         running.add_done_callback(lambda done: _if_finished(done, finished))
-                elif running.exception() is None:
-                    if finished is not None:
-                        finished(running.result())
-                else:
-                    self._drop_if_lost(running.exception())
             raise
         except Exception as exc:
             self._drop_if_lost(exc)

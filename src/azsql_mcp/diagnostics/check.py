@@ -238,7 +238,8 @@ async def _check_source(
             security = settings.source_security(name)
             if not security.read_only and not security.allow_uncounted_writes:
                 step = "writes"
-                sees_all = bool((await _query_one(cnxn, SEES_EVERY_TABLE))[0])
+                # SELECT on the database is one of the permissions that let it see all
+                sees_all = select or bool((await _query_one(cnxn, SEES_EVERY_TABLE))[0])
                 await _uncounted_tables(cnxn, report, sees_all=sees_all)
         finally:
             await asyncio.to_thread(_close, cnxn)

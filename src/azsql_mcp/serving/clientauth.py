@@ -234,7 +234,6 @@ def required_scopes(auth: AuthSettings, plugins: PluginSet) -> dict[str, frozens
     """
     out: dict[str, frozenset[str]] = {}
     for tool in plugins.tools.values():
-        kept = ADMIN_TAG in (tool.tags or ()) or tool.writes
         if ADMIN_TAG in (tool.tags or ()):
             default: tuple[str, ...] = (ADMIN_SCOPE,)
         else:
@@ -246,8 +245,10 @@ def required_scopes(auth: AuthSettings, plugins: PluginSet) -> dict[str, frozens
             plugin_wide = auth.plugin_scopes.get(tool.plugin)
             if plugin_wide is None:
                 scopes = default
-            else:
-                scopes = [*plugin_wide, *default] if kept else plugin_wide
+            elif default == (READ_SCOPE,):
+                scopes = plugin_wide
+            else:  # an admin or write tool: a plugin-wide scope must not open it alone
+                scopes = [*plugin_wide, *default]
         out[component_key("tool", tool.name)] = frozenset(scopes)
     for uri, resource in plugins.resources.items():
         kind = "template" if "{" in uri else "resource"

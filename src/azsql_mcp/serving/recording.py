@@ -90,5 +90,5 @@ def note_committed(rows: int | None) -> None:
     record = CURRENT_CALL.get()
     if record is not None:
         record.committed = True
-        if rows is not None:
-            record.rows = (record.rows or 0) + rows
+    if rows is not None:
+        _note_rows(rows)
