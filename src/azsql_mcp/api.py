@@ -214,6 +214,11 @@ class WorkRefused(DatabaseError):
     one, that only the database's answer could show."""
 
 
+class QueryTimeout(DatabaseError):
+    """A statement ran past query_timeout_s and was cancelled on the server: the source
+    answered the connection, so it is slow or busy, not down."""
+
+
 class DatabaseUnavailable(DatabaseError):
     """The source cannot be reached now; the server keeps trying in the background."""
 

@@ -60,6 +60,7 @@ async def test_health_check_reports_connection_and_permissions(mcp_client, azsql
     result = await call(mcp_client, "health_check")
     health = result.structured_content
     assert health["connected"] is True and health["latency_ms"] >= 0
+    assert health["status"] == "connected"
     assert health["source"] == "main" and health["sources"] == ["main"]
     assert health["read_only"] is True
     assert health["permissions"]["can_select"] is True
@@ -77,6 +78,29 @@ async def test_health_check_reports_connection_and_permissions(mcp_client, azsql
         assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
     else:
         assert health["notes"] == ["the login is db_owner: prefer a least-privilege user"]
+
+
+async def test_health_check_says_a_probe_that_timed_out_is_busy_not_down(
+    make_azsql_server, tds_server
+):
+    from tds_test_server.faults import Fault
+
+    app = make_azsql_server(config={"limits": {"query_timeout_s": 1}})
+    async with Client(app) as client:
+        await call(client, "health_check")  # the pool is open: the server answers
+        tds_server.add_fault(Fault.parse("delay:3@query:1"))  # the next probe is too slow
+        try:
+            result = await call(client, "health_check")
+        finally:
+            tds_server.clear_faults()
+    health = result.structured_content
+    assert health["status"] == "busy" and health["connected"] is True
+    assert health["latency_ms"] is None
+    text = result.content[0].text
+    assert text.startswith("source main: connected but busy: the server accepted the connection")
+    assert "NOT connected" not in text
+    assert "query_timeout_s = 1 s" in text and "Retry in a little while" in text
+    assert "ask for less" not in text  # advice for a caller's query, not for the probe
 
 
 async def test_list_long_running_queries(mcp_client, azsql_principal, tds_server, tds_password):

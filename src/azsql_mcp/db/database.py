@@ -39,6 +39,7 @@ from azsql_mcp.api import (
     ProcedureResult,
     QueryRefused,
     QueryResult,
+    QueryTimeout,
     Security,
     SourceSettings,
     WriteKind,
@@ -587,7 +588,7 @@ class SourceDatabase(Database):
         metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
         if info.timed_out:
             named = STATEMENT_NAMED.match(info.message)  # which of a batch (run_writes)
-            return DatabaseError(
+            return QueryTimeout(
                 (f"{named[1]}: " if named else "")
                 + "the query did not finish within query_timeout_s = "
                 f"{self.limits.query_timeout_s:g} s and was cancelled on the server; "

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastmcp.exceptions import ToolError
 from fastmcp.server.dependencies import get_context
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
-from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp import DatabaseError, QueryTimeout, ToolContext, catalog
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
@@ -64,10 +64,15 @@ async def database_info(ctx: ToolContext) -> ToolResult:
     return respond(info, fence_untrusted("\n".join(lines), what="database properties"))
 
 
+# "busy": the server answered the connection, but a probe query ran past its timeout
+HealthStatus = Literal["connected", "busy", "not connected"]
+
+
 class HealthResult(BaseModel):
     source: str
     sources: list[str]
     connected: bool
+    status: HealthStatus
     latency_ms: float | None
     error: str | None
     read_only: bool
@@ -89,16 +94,23 @@ async def health_check(ctx: ToolContext) -> ToolResult:
     error: str | None = None
     grants: catalog.Permissions | None = None
     state: access.StateAccess | None = None
+    status: HealthStatus = "not connected"
     try:
         latency = round(await ctx.db.ping(), 2)
+        status = "connected"
         grants = await catalog.permissions(ctx.db)
         state = await access.state_access(ctx.db)
+    except QueryTimeout:
+        # A timed-out query ran on a connection the server accepted: slow, not down. The
+        # error's own advice (ask for less) is for a caller's query, not for the probe.
+        status, error = "busy", _probe_timed_out(ctx.db.limits.query_timeout_s)
     except DatabaseError as e:
         error = str(e)
     health = HealthResult(
         source=ctx.source,
         sources=ctx.sources,
-        connected=latency is not None,
+        connected=status != "not connected",
+        status=status,
         latency_ms=latency,
         error=error,
         read_only=ctx.db.security.read_only,
@@ -107,14 +119,28 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         state_access=state,
         notes=_permission_notes(grants, state),
     )
-    status = f"connected, {latency} ms" if latency is not None else f"NOT connected: {error}"
-    lines = [f"source {ctx.source}: {status}", f"read_only: {health.read_only}"]
+    line = {
+        "connected": f"connected, {latency} ms",
+        "busy": f"connected but busy: {error}",
+        "not connected": f"NOT connected: {error}",
+    }[status]
+    lines = [f"source {ctx.source}: {line}", f"read_only: {health.read_only}"]
     if health.pool:
         lines.append("pool: " + ", ".join(f"{k}={v}" for k, v in health.pool.items()))
     if grants:
         lines.append(f"login {cell_text(grants.login_name)}, user {cell_text(grants.user_name)}")
     lines.extend(health.notes)
     return respond(health, "\n".join(lines))
+
+
+def _probe_timed_out(timeout_s: float) -> str:
+    return (
+        f"the server accepted the connection, but a probe query did not answer within"
+        f" query_timeout_s = {timeout_s:g} s, so the server is busy or slow, not down."
+        " Retry in a little while; list_long_running_queries shows what runs now, if the"
+        " login may see other sessions. If it persists, an operator can check the server's"
+        " load (on Azure SQL, its service objective) or raise [limits] query_timeout_s."
+    )
 
 
 def _permission_notes(
