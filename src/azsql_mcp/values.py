@@ -103,6 +103,8 @@ class StructuredResult(BaseModel):
     # which cap cut a truncated page: "rows" (max_rows) or "bytes" (max_result_bytes)
     truncated_by: Literal["rows", "bytes"] | None = None
     next_cursor: str | None = None
+    # the server's cap, when it lowered the max_rows the caller asked for (read_data)
+    max_rows_lowered_to: int | None = None
 
 
 def result_to_structured(
@@ -111,8 +113,10 @@ def result_to_structured(
     next_cursor: str | None = None,
     max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES,
     page_rows: int | None = None,
+    max_rows_lowered_to: int | None = None,
 ) -> StructuredResult:
-    """Columns with their SQL types, converted rows, count, truncation and next cursor."""
+    """Columns with their SQL types, converted rows, count, truncation and next cursor;
+    `max_rows_lowered_to`: the cap that lowered the rows per page the caller asked for."""
     # model_construct: the rows are JSON values by construction; validating each one
     # again would cost more than converting them.
     return StructuredResult.model_construct(
@@ -122,6 +126,7 @@ def result_to_structured(
         truncated=result.truncated,
         truncated_by=_cut_by(result, page_rows),
         next_cursor=next_cursor,
+        max_rows_lowered_to=max_rows_lowered_to,
     )
 
 
@@ -240,6 +245,9 @@ _CAPS = {
 def render_result(structured: StructuredResult) -> str:
     """Compact text for a tool result: a summary line, then the fenced rows."""
     summary = f"{structured.row_count} row(s)"
+    if structured.max_rows_lowered_to is not None:
+        lowered = f"(max_rows lowered to the server's cap of {structured.max_rows_lowered_to})"
+        summary = f"{lowered}\n{summary}"
     if structured.truncated:
         cap = _CAPS.get(structured.truncated_by or "", "")
         more = "; pass next_cursor as cursor for more" if structured.next_cursor else ""

@@ -74,8 +74,13 @@ async def test_default_cap_says_it_cut(mcp_client):
 
 async def test_max_rows_is_lowered_to_the_servers_cap(mcp_client):
     result = await read(mcp_client, query="SELECT ProductID FROM SalesLT.Product", max_rows=5000)
-    assert result.structured_content["row_count"] == 100
-    assert "lowered to the server's cap of 100" in result.content[0].text
+    data = result.structured_content
+    assert data["row_count"] == 100
+    assert data["max_rows_lowered_to"] == 100  # said to a client that reads the JSON only
+    assert result.content[0].text.startswith("(max_rows lowered to the server's cap of 100)\n")
+    within = await read(mcp_client, query="SELECT ProductID FROM SalesLT.Product", max_rows=5)
+    assert within.structured_content["max_rows_lowered_to"] is None
+    assert "lowered" not in within.content[0].text
 
 
 async def test_cursor_of_another_query_is_refused(mcp_client):

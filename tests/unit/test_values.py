@@ -75,6 +75,7 @@ def test_result_to_structured():
         "truncated": True,
         "truncated_by": None,
         "next_cursor": "abc",
+        "max_rows_lowered_to": None,
     }
 
 

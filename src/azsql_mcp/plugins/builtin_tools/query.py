@@ -70,8 +70,10 @@ async def read_data(
     next_cursor = None
     if result.truncated and result.next_offset is not None:
         next_cursor = encode_cursor(result.next_offset, this_call())
-    structured = result_to_structured(result, next_cursor=next_cursor, page_rows=page)
-    text = render_result(structured)
-    if max_rows and max_rows > cap:
-        text = f"(max_rows lowered to the server's cap of {cap})\n{text}"
-    return respond(structured, text)
+    structured = result_to_structured(
+        result,
+        next_cursor=next_cursor,
+        page_rows=page,
+        max_rows_lowered_to=cap if max_rows and max_rows > cap else None,
+    )
+    return respond(structured, render_result(structured))
