@@ -138,8 +138,17 @@ def _cut_by(result: QueryResult, page_rows: int | None) -> Literal["rows", "byte
 
 
 def records(result: QueryResult) -> list[dict[str, Any]]:
-    """Rows as dicts keyed by column name, with raw driver values (for plugin code)."""
+    """Rows as dicts keyed by column name, with raw driver values (for plugin code).
+
+    ValueError when two columns share a name (`SELECT a.x, b.x`): a dict would keep one
+    of the two values without a word."""
     names = [c.name for c in result.columns]
+    if len(set(names)) < len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(
+            f"columns named more than once: {', '.join(twice)}; give each its own name"
+            " with AS, or read result.rows by position"
+        )
     return [dict(zip(names, row, strict=True)) for row in result.rows]
 
 

@@ -44,6 +44,19 @@ async def test_values_are_converted_faithfully(mcp_client):
     assert GUID.match(guid)
 
 
+async def test_columns_without_a_name_are_named_and_no_value_is_lost(mcp_client):
+    count = await read(mcp_client, query="SELECT COUNT(*) FROM SalesLT.Customer")
+    assert count.structured_content["columns"] == [
+        {"name": "(column 1, no name)", "sql_type": "int"}
+    ]
+    assert "(column 1, no name) (int)" in count.content[0].text
+    both = await read(mcp_client, query="SELECT 1, 2, 3 AS x, 4 AS x")
+    data = both.structured_content
+    names = [c["name"] for c in data["columns"]]
+    assert names == ["(column 1, no name)", "(column 2, no name)", "x", "x"]
+    assert data["rows"] == [[1, 2, 3, 4]]  # rows are by position: a shared name loses nothing
+
+
 async def test_pages_follow_the_cursor_to_the_end(mcp_client):
     query = "SELECT ProductID FROM SalesLT.Product ORDER BY ProductID"
     seen: list[int] = []

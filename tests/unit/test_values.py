@@ -92,6 +92,12 @@ def test_records_keeps_driver_values():
     assert records(_result())[0] == {"id": 1, "price": Decimal("1.2300"), "note": "a|b\nc"}
 
 
+def test_records_refuses_a_name_two_columns_share():
+    shared = QueryResult([Column("x", "int"), Column("x", "int")], [(1, 2)])
+    with pytest.raises(ValueError, match="columns named more than once: x; give each"):
+        records(shared)
+
+
 def test_render_result_fences_rows_and_neutralises_fence_breaking():
     text = render_result(result_to_structured(_result(), next_cursor="abc"))
     lines = text.splitlines()

@@ -31,7 +31,6 @@ import pyodbc
 from azsql_mcp import metrics
 from azsql_mcp.api import (
     AuthProvider,
-    Column,
     Database,
     DatabaseError,
     DatabaseUnavailable,
@@ -63,6 +62,7 @@ from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.drivers import find_driver
 from azsql_mcp.db.notices import committed_after_cancel, notice
 from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
+from azsql_mcp.db.result_columns import result_columns
 from azsql_mcp.db.retry import (
     DEADLOCK_VICTIM,
     FIRST_RETRY_S,
@@ -245,7 +245,7 @@ class SourceDatabase(Database):
             )
             notice("info", f"source {self.source}: result cut at {len(rows)} row(s) by {cut_by}")
         return QueryResult(
-            [Column(name, sql_type) for name, sql_type in columns],
+            result_columns(columns),
             rows,
             truncated=page["truncated"],
             next_offset=offset + len(rows) if page["truncated"] else None,
@@ -434,7 +434,7 @@ class SourceDatabase(Database):
         return ProcedureResult(
             [
                 QueryResult(
-                    [Column(name, sql_type) for name, sql_type in page["columns"] or []],
+                    result_columns(page["columns"] or []),
                     page["rows"],
                     truncated=page["truncated"],
                     duration_ms=page["duration_ms"],
