@@ -4,6 +4,8 @@ import json
 
 import pytest
 from fastmcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 
 from azsql_mcp import catalog
 
@@ -58,9 +60,24 @@ async def test_one_table(mcp_client):
     assert any(ix["name"] == "IX_Address_StateProvince" for ix in data["indexes"])
 
 
-async def test_unknown_table_is_a_clear_error(mcp_client):
-    with pytest.raises(Exception, match="list_tables"):
-        await mcp_client.read_resource("database://tables/SalesLT/Nope")
+@pytest.mark.parametrize(
+    ("uri", "said"),
+    [
+        ("database://tables/SalesLT/Nope", "no table or view SalesLT.Nope in this database"),
+        ("database://schema/diagram/SalesLT/Nope", "no table SalesLT.Nope"),
+        ("database://schema/diagram/Nope", "no tables in schema 'Nope'"),
+    ],
+)
+async def test_a_table_that_is_not_there_is_resource_not_found(mcp_client, uri, said):
+    # as FastMCP answers a URI no resource matches (MCP's SEP-2164), not -32603 (internal)
+    with pytest.raises(MCPError) as caught:
+        await mcp_client.read_resource(uri)
+    error = caught.value.error
+    assert error.code == INVALID_PARAMS and error.data == {"uri": uri}
+    assert error.message == (
+        f"Resource not found: {uri!r}: {said}; list_tables (or the resource"
+        " database://tables) lists the tables and views"
+    )
 
 
 async def test_status(mcp_client):

@@ -15,7 +15,13 @@ import typing
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastmcp.exceptions import FastMCPError, PromptError, ResourceError, ToolError
+from fastmcp.exceptions import (
+    FastMCPError,
+    NotFoundError,
+    PromptError,
+    ResourceError,
+    ToolError,
+)
 from pydantic import Field
 
 from azsql_mcp.api import (
@@ -37,6 +43,12 @@ _ERRORS: dict[Kind, type[FastMCPError]] = {
     "resource": ResourceError,
     "prompt": PromptError,
 }
+
+
+class ResourceNotFound(ResourceError):
+    """A resource function's NotFoundError: the instance its URI names does not exist.
+    A ResourceError, so FastMCP logs it at its level and passes it on as it is, for the
+    tool-call middleware to answer as MCP says (toolcalls._run_component)."""
 
 
 def inject(
@@ -94,6 +106,12 @@ def inject(
             return resource_value(result) if kind == "resource" else result
         except QueryRefused as exc:
             raise error(str(exc), log_level=logging.INFO) from exc
+        except NotFoundError as exc:
+            if kind != "resource":
+                raise
+            # FastMCP would log any other exception with its traceback: a caller's URI
+            # naming nothing is no server error
+            raise ResourceNotFound(str(exc), log_level=logging.INFO) from exc
         except DatabaseError as exc:
             raise error(_database_message(exc), log_level=_log_level(exc)) from exc
         except FastMCPError as exc:

@@ -16,6 +16,8 @@ from fastmcp.exceptions import ValidationError
 from fastmcp.resources.template import match_uri_template
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 
 from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseError, QueryRefused, WorkRefused
@@ -26,6 +28,7 @@ from azsql_mcp.serving.auditlog import Audited, AuditLog, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
 from azsql_mcp.serving.clientlog import ClientNotices
 from azsql_mcp.serving.inflight import InFlight
+from azsql_mcp.serving.injection import ResourceNotFound
 from azsql_mcp.serving.progress import Heartbeat
 from azsql_mcp.serving.recording import note_committed
 
@@ -95,7 +98,7 @@ class ToolCallMiddleware(Middleware):
                 if not slot:
                     raise _busy(self.limits)
                 if label is None:
-                    result = await call_next(context)
+                    result = await _run_component(context, call_next)
                 else:
                     result = await _run_tool(context, call_next, record)
         except asyncio.CancelledError:
@@ -165,6 +168,19 @@ async def _run_tool(
         if error is None:
             raise
         raise error from exc
+
+
+async def _run_component(context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
+    """A prompt or a resource read. A resource that does not exist is answered as FastMCP
+    answers a URI it does not know (MCP's SEP-2164: invalid params, the URI in `data`),
+    with the resource's own message of what to read instead."""
+    try:
+        return await call_next(context)
+    except ResourceNotFound as exc:
+        uri = str(context.message.uri)
+        raise MCPError(
+            code=INVALID_PARAMS, message=f"Resource not found: {uri!r}: {exc}", data={"uri": uri}
+        ) from exc
 
 
 def _busy(limits: LimitState) -> RateLimitError:

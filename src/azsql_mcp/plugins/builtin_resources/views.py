@@ -3,7 +3,7 @@ the `database://{source}/...` variants and picks the database from the URI)."""
 
 from __future__ import annotations
 
-from fastmcp.exceptions import ResourceError
+from fastmcp.exceptions import NotFoundError
 from pydantic import BaseModel
 
 from azsql_mcp import DatabaseError, ToolContext, catalog
@@ -20,11 +20,17 @@ async def table_list(ctx: ToolContext) -> str:
     return (await catalog.list_tables(ctx.db)).model_dump_json()
 
 
+# A resource that names no table: the client gets MCP's "resource not found" with this.
+LISTED_BY = "list_tables (or the resource database://tables) lists the tables and views"
+
+
 async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
     try:
         described = await catalog.describe_table(ctx.db, f"[{_quote(schema)}].[{_quote(table)}]")
-    except catalog.CatalogError as e:
-        raise ResourceError(str(e)) from e
+    except catalog.CatalogError as e:  # schema and table are given apart: it is not there
+        raise NotFoundError(
+            f"no table or view {schema}.{table} in this database; {LISTED_BY}"
+        ) from e
     return described.model_dump_json()
 
 
@@ -78,7 +84,7 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
     tables = catalog.select_tables(overview, schema=schema, table=table)
     if not tables:
         what = f"no table {schema}.{table}" if table else f"no tables in schema {schema!r}"
-        raise ResourceError(f"{what}; list_tables (or database://tables) shows the names")
+        raise NotFoundError(f"{what}; {LISTED_BY}")
     scope = f"{schema}.{table} and its neighbours" if table else (schema or "all schemas")
     header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"
     if overview.truncated:
