@@ -1,6 +1,7 @@
 """The prompts carry real context from the sample database."""
 
 import pytest
+from fastmcp import Client
 
 from azsql_mcp.testing.pytest_plugin import READER
 
@@ -48,8 +49,31 @@ async def test_analyze_performance_includes_the_plan(mcp_client, azsql_principal
         assert "Operators" not in text
         assert "needs the SHOWPLAN permission" in text
         assert "GRANT SHOWPLAN TO [azsql_reader];" in text
+        # and does not send the reader to explain_query, which needs it too
+        assert "explain_query checks a rewrite" not in text
+        assert "Without the plan, work from the query and the tables: describe_table" in text
     else:
         assert "Operators" in text
+        assert "explain_query checks a rewrite without running it" in text
+
+
+async def test_without_the_admin_scope_the_prompts_name_the_tools_it_may_use(
+    make_azsql_server, monkeypatch, azsql_principal
+):
+    # a client whose token lacks sql.admin: no plans and no other sessions, whatever the
+    # login may do (explain_query and list_long_running_queries ask for the scope)
+    from azsql_mcp import ClientIdentity
+
+    if azsql_principal == READER:
+        pytest.skip("about the scope, not the login")
+    monkeypatch.setattr(ClientIdentity, "may", lambda self, scope: False)
+    async with Client(make_azsql_server()) as client:
+        plan = await prompt_text(client, "analyze_performance", query="SELECT 1 AS one")
+        trouble = await prompt_text(client, "database_troubleshooting", symptom="slow")
+    assert "plans are for callers with the sql.admin scope" in plan
+    assert "Without the plan" in plan and "explain_query checks a rewrite" not in plan
+    assert "list_long_running_queries" not in trouble and "explain_query" not in trouble
+    assert "plans without the sql.admin scope" in trouble
 
 
 async def test_data_migration_guide_knows_the_target(mcp_client):
@@ -64,8 +88,18 @@ async def test_database_troubleshooting_reports_live_facts(mcp_client, azsql_pri
     assert "queries time out" in text
     assert "Connection round trip" in text and "compatibility level" in text
     hidden = "Running requests of other sessions are not visible without"
+    all_tools = "health_check, list_long_running_queries, explain_query and read_data on DMVs"
     if azsql_principal == READER:  # never "no request running" when it cannot see them
         assert hidden in text and "No request has been running" not in text
         assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
+        assert "Plans need SHOWPLAN (GRANT SHOWPLAN TO [azsql_reader];)" in text
+        # the tools it can use, not those it was just told it lacks permissions for
+        assert "list_long_running_queries" not in text and "explain_query" not in text
+        assert (
+            "the tools health_check, describe_table (indexes) and read_data (row counts,"
+            " recent rows) can help; this caller sees no other sessions' requests or plans"
+            " without the permissions above"
+        ) in text
     else:
-        assert hidden not in text
+        assert hidden not in text and "Plans need SHOWPLAN" not in text
+        assert all_tools in text  # the admin's path, as it was

@@ -64,13 +64,18 @@ async def analyze_performance(
     query: Annotated[str, Field(description="the SELECT to analyse")],
 ) -> str:
     """Analyse a slow query using its estimated execution plan."""
+    # How to go on: a caller denied the plan (no SHOWPLAN, no sql.admin scope) is denied
+    # explain_query too, so it is not sent there.
+    next_steps = WITH_PLAN
     try:
         if not ctx.client.may(ADMIN_SCOPE):  # what explain_query gives, by default
+            next_steps = WITHOUT_PLAN
             raise catalog.CatalogError(f"plans are for callers with the {ADMIN_SCOPE} scope")
         plan = catalog.render_plan(catalog.summarize_plan(await ctx.db.explain(query)))
         facts = fence_untrusted(plan, what="the estimated plan")
     except DatabaseError as e:
         if e.number == access.SHOWPLAN_DENIED:
+            next_steps = WITHOUT_PLAN
             e = DatabaseError(access.showplan_missing(await access.database_user(ctx.db)))
         facts = f"(the estimated plan could not be obtained: {e})"
     except catalog.CatalogError as e:
@@ -79,11 +84,23 @@ async def analyze_performance(
         "Analyse the performance of this SQL Server query and suggest concrete improvements"
         " (indexes, rewrites, statistics), most effective first, with the T-SQL for each.\n\n"
         f"Query:\n{fence_untrusted(query, what='the query text')}\n\n"
-        f"Estimated plan summary:\n{facts}\n\n"
-        "Weigh each missing-index suggestion against its write cost, look for scans of large"
-        " tables, implicit conversions and row-estimate errors. describe_table shows the"
-        " existing indexes; explain_query checks a rewrite without running it."
+        f"Estimated plan summary:\n{facts}\n\n" + next_steps
     )
+
+
+WITH_PLAN = (
+    "Weigh each missing-index suggestion against its write cost, look for scans of large"
+    " tables, implicit conversions and row-estimate errors. describe_table shows the"
+    " existing indexes; explain_query checks a rewrite without running it."
+)
+WITHOUT_PLAN = (
+    "Without the plan, work from the query and the tables: describe_table shows each"
+    " table's indexes and column types (look for filters and joins on columns no index"
+    " starts with, functions or type conversions applied to indexed columns, leading"
+    " wildcards in LIKE, SELECT * of wide tables), and read_data with SELECT COUNT(*) and"
+    " the query's filters shows how many rows each keeps. explain_query needs what the plan"
+    " needed, so say which suggestions someone who can see the plan should check in it."
+)
 
 
 async def data_migration_guide(
@@ -120,6 +137,9 @@ async def database_troubleshooting(
 ) -> str:
     """Diagnose a database problem from its symptom, with live facts from the server."""
     facts: list[str] = []
+    admin = ctx.client.may(ADMIN_SCOPE)
+    grants: catalog.Permissions | None = None
+    state: access.StateAccess | None = None
     try:
         facts.append(f"Connection round trip: {await ctx.db.ping():.1f} ms")
         info = await catalog.database_info(ctx.db)
@@ -135,8 +155,10 @@ async def database_troubleshooting(
             f"Login {grants.login_name}: {server_state}VIEW DATABASE STATE"
             f" {grants.view_database_state}, SHOWPLAN {grants.showplan}"
         )
+        if admin and not grants.showplan:  # what explain_query needs
+            facts.append(f"Plans need SHOWPLAN ({access.showplan_grant(grants.user_name or '')})")
         state = await access.state_access(ctx.db)
-        if not ctx.client.may(ADMIN_SCOPE):  # other sessions' SQL: list_long_running_queries'
+        if not admin:  # other sessions' SQL: list_long_running_queries'
             facts.append(f"Running requests are shown to callers with the {ADMIN_SCOPE} scope")
         elif not state.sees_all_sessions:
             facts.append(
@@ -157,9 +179,42 @@ async def database_troubleshooting(
     return (
         f"Help me troubleshoot this SQL Server / Azure SQL problem: {symptom}\n\n"
         f"What the server reports now:\n{fence_untrusted(chr(10).join(facts), what='server facts')}"
-        "\n\nGive the most likely causes first, how to confirm each (the tools health_check,"
-        " list_long_running_queries, explain_query and read_data on DMVs can help), and the fix."
+        "\n\nGive the most likely causes first, how to confirm each"
+        f" ({_diagnosis_tools(admin, grants, state)}), and the fix."
     )
+
+
+def _diagnosis_tools(
+    admin: bool, grants: catalog.Permissions | None, state: access.StateAccess | None
+) -> str:
+    """The tools that can confirm a cause, for what this caller and login may do: a
+    reader is not sent to the tools the facts say it lacks permissions for."""
+    if grants is None or state is None:  # the database could not say: name them all
+        return FULL_TOOLS
+    sessions = admin and state.sees_all_sessions
+    plans = admin and grants.showplan
+    if sessions and plans:
+        return FULL_TOOLS
+    tools = ["health_check", "describe_table (indexes)"]
+    if sessions:
+        tools.append("list_long_running_queries")
+    if plans:
+        tools.append("explain_query")
+    tools.append("read_data on DMVs" if sessions else "read_data (row counts, recent rows)")
+    shown = (("other sessions' requests", sessions), ("plans", plans))
+    unseen = [what for what, seen in shown if not seen]
+    needs = "the permissions above" if admin else f"the {ADMIN_SCOPE} scope"
+    return (
+        f"the tools {', '.join(tools[:-1])} and {tools[-1]} can help; this caller sees no"
+        f" {' or '.join(unseen)} without {needs}, so where a cause needs them, say what"
+        " someone who has them should check"
+    )
+
+
+FULL_TOOLS = (
+    "the tools health_check, list_long_running_queries, explain_query and read_data on DMVs"
+    " can help"
+)
 
 
 def _target_line(info: catalog.DatabaseInfo) -> str:
