@@ -83,7 +83,23 @@ async def test_a_table_that_is_not_there_is_resource_not_found(mcp_client, uri, 
 async def test_status(mcp_client):
     data = json.loads(text_of(await mcp_client.read_resource("database://status")))
     assert data["connected"] is True and data["source"] == "main"
+    assert data["status"] == "connected"
     assert data["database"]["database_name"]
+
+
+async def test_status_says_a_probe_that_timed_out_is_busy_not_down(make_azsql_server, tds_server):
+    from tds_test_server.faults import Fault
+
+    app = make_azsql_server(config={"limits": {"query_timeout_s": 1}})
+    async with Client(app) as client:
+        await client.read_resource("database://status")  # the pool is open: the server answers
+        tds_server.add_fault(Fault.parse("delay:3@query:1"))  # the next probe is too slow
+        try:
+            data = json.loads(text_of(await client.read_resource("database://status")))
+        finally:
+            tds_server.clear_faults()
+    assert data["status"] == "busy" and data["connected"] is True
+    assert "busy or slow, not down" in data["error"]
 
 
 async def test_source_in_the_uri(make_azsql_server, azsql_config):

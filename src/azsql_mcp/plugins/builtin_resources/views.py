@@ -3,10 +3,12 @@ the `database://{source}/...` variants and picks the database from the URI)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastmcp.exceptions import NotFoundError
 from pydantic import BaseModel
 
-from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp import DatabaseError, QueryTimeout, ToolContext, catalog
 from azsql_mcp.values import fence_untrusted
 
 
@@ -37,6 +39,8 @@ async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
 class Status(BaseModel):
     source: str
     connected: bool
+    # as health_check's: "busy" when the server took the connection but a probe timed out
+    status: Literal["connected", "busy", "not connected"]
     latency_ms: float | None
     error: str | None
     read_only: bool
@@ -47,14 +51,20 @@ async def status_json(ctx: ToolContext) -> str:
     latency: float | None = None
     info: catalog.DatabaseInfo | None = None
     error: str | None = None
+    status: Literal["connected", "busy", "not connected"] = "not connected"
     try:
         latency = round(await ctx.db.ping(), 2)
+        status = "connected"
         info = await catalog.database_info(ctx.db)
+    except QueryTimeout:
+        status = "busy"
+        error = "a probe query ran past query_timeout_s: the server is busy or slow, not down"
     except DatabaseError as e:
         error = str(e)
     return Status(
         source=ctx.source,
-        connected=latency is not None,
+        connected=status != "not connected",
+        status=status,
         latency_ms=latency,
         error=error,
         read_only=ctx.db.security.read_only,
