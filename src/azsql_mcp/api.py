@@ -219,6 +219,11 @@ class QueryTimeout(DatabaseError):
     answered the connection, so it is slow or busy, not down."""
 
 
+class SourceBusy(DatabaseError):
+    """Every connection of the source's pool stayed in use and no other could be opened
+    in time: the source is busy, not down; the message says when to retry."""
+
+
 class DatabaseUnavailable(DatabaseError):
     """The source cannot be reached now; the server keeps trying in the background."""
 

@@ -103,6 +103,30 @@ async def test_health_check_says_a_probe_that_timed_out_is_busy_not_down(
     assert "ask for less" not in text  # advice for a caller's query, not for the probe
 
 
+async def test_health_check_says_a_full_pool_is_busy_not_down(make_azsql_server, tds_server):
+    import asyncio
+
+    from tds_test_server.faults import Fault
+
+    app = make_azsql_server(
+        config={"sources": {"main": {"pool_size": 1, "pool_acquire_timeout_s": 0.3}}}
+    )
+    async with Client(app) as client:
+        await call(client, "health_check")  # the one connection is open
+        tds_server.add_fault(Fault.parse("delay:2@query:1"))
+        try:
+            slow = asyncio.create_task(client.call_tool("read_data", {"query": "SELECT 1 AS n"}))
+            await asyncio.sleep(0.5)  # the slow read holds the only connection
+            result = await call(client, "health_check")
+            await slow
+        finally:
+            tds_server.clear_faults()
+    health = result.structured_content
+    assert health["status"] == "busy" and health["connected"] is True, health
+    text = result.content[0].text
+    assert text.startswith("source main: connected but busy: source 'main' is busy"), text
+
+
 async def test_list_long_running_queries(mcp_client, azsql_principal, tds_server, tds_password):
     """Another session's WAITFOR is listed, or the tool says which permission it lacks:
     never "no queries running" when it cannot see other sessions."""

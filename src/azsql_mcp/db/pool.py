@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import anyio
 
 from azsql_mcp import metrics
-from azsql_mcp.api import DatabaseError, DatabaseUnavailable
+from azsql_mcp.api import DatabaseUnavailable, SourceBusy
 from azsql_mcp.db import driverhost
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.executors import Executor, ExecutorKind
@@ -53,7 +53,7 @@ class PooledConnection:
 Opener = Callable[[], Awaitable[PooledConnection]]
 
 
-class PoolBusy(DatabaseError):
+class PoolBusy(SourceBusy):
     """Every connection stayed in use: the source is busy, not down."""
 
     def __init__(self, message: str, retry_after_s: int):

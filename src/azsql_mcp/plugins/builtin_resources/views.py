@@ -8,7 +8,7 @@ from typing import Literal
 from fastmcp.exceptions import NotFoundError
 from pydantic import BaseModel
 
-from azsql_mcp import DatabaseError, QueryTimeout, ToolContext, catalog
+from azsql_mcp import DatabaseError, QueryTimeout, SourceBusy, ToolContext, catalog
 from azsql_mcp.values import fence_untrusted
 
 
@@ -59,6 +59,8 @@ async def status_json(ctx: ToolContext) -> str:
     except QueryTimeout:
         status = "busy"
         error = "a probe query ran past query_timeout_s: the server is busy or slow, not down"
+    except SourceBusy as e:
+        status, error = "busy", str(e)
     except DatabaseError as e:
         error = str(e)
     return Status(

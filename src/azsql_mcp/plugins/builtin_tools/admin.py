@@ -9,7 +9,7 @@ from fastmcp.server.dependencies import get_context
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
-from azsql_mcp import DatabaseError, QueryTimeout, ToolContext, catalog
+from azsql_mcp import DatabaseError, QueryTimeout, SourceBusy, ToolContext, catalog
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
@@ -104,6 +104,8 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         # A timed-out query ran on a connection the server accepted: slow, not down. The
         # error's own advice (ask for less) is for a caller's query, not for the probe.
         status, error = "busy", _probe_timed_out(ctx.db.limits.query_timeout_s)
+    except SourceBusy as e:  # every pooled connection in use: its message says when to retry
+        status, error = "busy", str(e)
     except DatabaseError as e:
         error = str(e)
     health = HealthResult(
