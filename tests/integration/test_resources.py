@@ -80,6 +80,17 @@ async def test_a_table_that_is_not_there_is_resource_not_found(mcp_client, uri, 
     )
 
 
+async def test_a_source_that_is_not_there_is_resource_not_found(make_azsql_server, azsql_config):
+    second = {"sources": {"other": azsql_config["sources"]["main"]}}
+    uri = "database://nosuch/status"
+    async with Client(make_azsql_server(config=second)) as client:
+        with pytest.raises(MCPError) as caught:
+            await client.read_resource(uri)
+    error = caught.value.error
+    assert error.code == INVALID_PARAMS and error.data == {"uri": uri}
+    assert "unknown source 'nosuch'; configured sources: main, other" in error.message
+
+
 async def test_status(mcp_client):
     data = json.loads(text_of(await mcp_client.read_resource("database://status")))
     assert data["connected"] is True and data["source"] == "main"

@@ -243,7 +243,9 @@ class _ContextBuilder:
             source = runtime.default_source
         elif source not in runtime.sources:
             known = ", ".join(runtime.sources) or "none configured"
-            raise self.error(f"unknown source {source!r}; configured sources: {known}")
+            message = f"unknown source {source!r}; configured sources: {known}"
+            # a resource URI naming no source names no resource: "resource not found"
+            raise NotFoundError(message) if self.error is ResourceError else self.error(message)
         if source is not None and self.writes and runtime.read_only[source]:
             raise self.error(
                 f"{self.component} changes data, but source {source!r} is read-only. An operator"
