@@ -26,6 +26,7 @@ from . import errors, functions, showplan
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
+from .comparisons import TYPE_SUFFIX
 from .constraint_errors import ConstraintErrors
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
@@ -236,6 +237,10 @@ class Statements(ConstraintErrors):
     def _bindings(self, q: Query, scope: dict[str, Variable]) -> dict[str, Any]:
         bindings = {}
         for name in q.params:
+            if name.endswith(TYPE_SUFFIX):  # a variable's declared type (comparisons.py)
+                typed = scope.get(name.removesuffix(TYPE_SUFFIX))
+                bindings[name] = typed.type.name if typed and typed.type else None
+                continue
             var = scope.get(name)
             if var is None:
                 raise errors.must_declare(name)

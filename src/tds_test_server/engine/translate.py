@@ -22,6 +22,7 @@ from ..results import ColumnType
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr, rewrite_spatial_texts
+from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
 from .dml_from import merge_delete_from, rewrite_dml_from
@@ -207,6 +208,7 @@ class Translator:
     ) -> None:
         rewrite_datalengths(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
+        rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
         rewrite_converts(tree, self.catalog)
         rewrite_quantified(tree)
         rewrite_values_aliases(tree)
