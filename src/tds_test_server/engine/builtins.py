@@ -11,6 +11,7 @@ from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
 from .datalength import DATALENGTH_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
+from .replicate import REPLICATE_FUNCTIONS
 from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
 from .tvf import TVF_FUNCTIONS
 
@@ -21,6 +22,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         COMPARISON_FUNCTIONS
         | CONVERT_FUNCTIONS
         | DATALENGTH_FUNCTIONS
+        | REPLICATE_FUNCTIONS
         | TSQL_FUNCTIONS
         | TVF_FUNCTIONS
     ).items():

@@ -30,7 +30,14 @@ from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .pivot import rewrite_pivots
 from .quantified import rewrite_percentiles, rewrite_quantified
-from .result_types import arithmetic, concatenation, result_of_branches, utf16_length
+from .replicate import rewrite_replicates
+from .result_types import (
+    arithmetic,
+    concatenation,
+    replicate_type,
+    result_of_branches,
+    utf16_length,
+)
 from .sql_types import UnknownType, parse_type
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_functions import rewrite_function
@@ -209,6 +216,7 @@ class Translator:
         rewrite_datalengths(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
+        rewrite_replicates(tree, self.catalog)
         rewrite_converts(tree, self.catalog)
         rewrite_quantified(tree)
         rewrite_values_aliases(tree)
@@ -744,6 +752,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             return ColumnType("float")
         if isinstance(func, exp.PercentileDisc) and isinstance(order, exp.Order):
             return _expression_type(order.expressions[0].this)
+    if isinstance(node, exp.Repeat):  # REPLICATE
+        return replicate_type(_expression_type(node.this))
     if isinstance(node, exp.Round):  # ROUND keeps its argument's type
         return _expression_type(node.this)
     if isinstance(node, exp.Grouping):
