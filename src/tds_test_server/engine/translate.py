@@ -26,6 +26,7 @@ from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
 from .dml_from import merge_delete_from, rewrite_dml_from
+from .for_json import JsonShape, take_for_json
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .pivot import rewrite_pivots
@@ -69,6 +70,7 @@ class Query:
     assign: tuple[str, ...] = ()  # SELECT @a = x, @b = y: the variables in order
     params: frozenset[str] = frozenset()
     reads: frozenset[str] = frozenset()  # sqlite names of the tables read: not the DML target
+    json: JsonShape | None = None  # FOR JSON: the rows become one JSON text
 
 
 _NONAME = "__azsql_noname_"
@@ -84,8 +86,8 @@ _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
     exp.Into: "SELECT ... INTO",
     exp.Returning: "the OUTPUT clause",
     exp.Merge: "MERGE",
-    exp.ForClause: "FOR XML / FOR JSON / FOR BROWSE (select the rows and build the document"
-    " in the client, or use STRING_AGG and CONCAT)",
+    exp.ForClause: "FOR XML / FOR BROWSE, or FOR JSON in a subquery (select the rows and build"
+    " the document in the client, or use STRING_AGG and CONCAT)",
 }
 
 
@@ -122,6 +124,7 @@ class Translator:
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)
         rewrite_pivots(tree, self.catalog)
+        json = take_for_json(tree)
         for node_type, what in _UNSUPPORTED_NODES.items():
             if tree.find(node_type):
                 raise errors.unsupported(what)
@@ -186,6 +189,7 @@ class Translator:
             assign,
             frozenset(params),
             frozenset(reads),
+            json,
         )
 
     # -- name mapping
