@@ -468,7 +468,7 @@ def test_case_expressions_stay_inside_their_statement(session: EngineSession) ->
     [
         ("BEGIN SELECT 1 END", "BEGIN ... END"),
         ("DECLARE c CURSOR FOR SELECT 1", "cursors"),
-        ("SELECT 1 AS a FOR JSON PATH", "FOR JSON"),
+        ("SELECT (SELECT 1 AS a FOR JSON PATH) AS j", "FOR JSON in a subquery"),
         ("SELECT 1 AS a FOR XML PATH", "FOR XML"),
     ],
 )

@@ -293,8 +293,17 @@ CASES: list[Case] = [
     ),
     Case("JSON_VALUE", """SELECT JSON_VALUE('{"a":{"b":"5"}}', '$.a.b')""", [("5",)]),
     Case("JSON_QUERY", """SELECT JSON_QUERY('{"a":{"b":5}}', '$.a')""", [('{"b":5}',)]),
-    # -- FOR JSON / FOR XML: refused with a rewrite
-    Case("FOR JSON", f"SELECT TOP 2 Name FROM {P} FOR JSON PATH", error="FOR JSON"),
+    # -- FOR JSON: one JSON text (in a subquery: refused); FOR XML: refused with a rewrite
+    Case(
+        "FOR JSON",
+        f"SELECT TOP 2 ProductID AS id FROM {P} ORDER BY ProductID FOR JSON PATH",
+        [('[{"id":1},{"id":2}]',)],
+    ),
+    Case(
+        "FOR JSON subquery",
+        f"SELECT (SELECT TOP 2 Name FROM {P} FOR JSON PATH) AS j",
+        error="FOR JSON in a subquery",
+    ),
     Case("FOR XML", f"SELECT TOP 2 Name FROM {P} FOR XML RAW", error="FOR XML"),
     # -- hints
     Case(

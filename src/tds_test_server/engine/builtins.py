@@ -7,9 +7,11 @@ from __future__ import annotations
 import sqlite3
 
 from . import functions
+from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
 from .datalength import DATALENGTH_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
+from .replicate import REPLICATE_FUNCTIONS
 from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
 from .tvf import TVF_FUNCTIONS
 
@@ -17,7 +19,12 @@ from .tvf import TVF_FUNCTIONS
 def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
     functions.register(conn, ctx)
     for name, (arity, fn, deterministic) in (
-        CONVERT_FUNCTIONS | DATALENGTH_FUNCTIONS | TSQL_FUNCTIONS | TVF_FUNCTIONS
+        COMPARISON_FUNCTIONS
+        | CONVERT_FUNCTIONS
+        | DATALENGTH_FUNCTIONS
+        | REPLICATE_FUNCTIONS
+        | TSQL_FUNCTIONS
+        | TVF_FUNCTIONS
     ).items():
         conn.create_function(name, arity, functions.guarded(fn, ctx), deterministic=deterministic)
     for name, aggregate in TSQL_AGGREGATES.items():

@@ -13,6 +13,7 @@ from ..results import ColumnType
 from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
+from .result_types import replicate_type
 from .sql_types import UnknownType, parse_type
 
 # Where rewrite_converts leaves a CAST's source type for the translator.
@@ -116,6 +117,9 @@ def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
         return ColumnType("datetime")
     if isinstance(node, exp.Anonymous) and node.name.upper() in ("SYSDATETIME", "SYSUTCDATETIME"):
         return ColumnType("datetime2", scale=7)
+    if isinstance(node, exp.Repeat):  # REPLICATE
+        inner = source_type(node.this, columns)
+        return replicate_type(inner) if inner is not None else None
     if isinstance(node, exp.Column):
         found = columns.source(node)
         if isinstance(found, exp.Expr):  # a derived table's or CTE's projection

@@ -582,7 +582,7 @@ def _concat(*args: Any) -> str:
     return "".join(_to_str(a) for a in args if a is not None)
 
 
-def _replicate(text: Any, count: Any) -> str | None:
+def replicate(text: Any, count: Any) -> str | None:
     if text is None or count is None or int(count) < 0:
         return None
     return _to_str(text) * int(count)
@@ -700,8 +700,8 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "LEFT": (2, _left, True),
     "RIGHT": (2, _right, True),
     "SPACE": (1, lambda n: None if n is None else " " * int(n), True),
-    "REPLICATE": (2, _replicate, True),
-    "REPEAT": (2, _replicate, True),  # sqlglot writes REPLICATE as SQLite's (missing) REPEAT
+    "REPLICATE": (2, replicate, True),
+    "REPEAT": (2, replicate, True),  # sqlglot writes REPLICATE as SQLite's (missing) REPEAT
     "REVERSE": (1, lambda s: None if s is None else _to_str(s)[::-1], True),
     "HAS_PERMS_BY_NAME": (-1, lambda *a: 1, True),
     "IS_SRVROLEMEMBER": (-1, lambda *a: 1, True),

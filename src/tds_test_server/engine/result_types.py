@@ -161,3 +161,15 @@ def result_of_branches(types: list[ColumnType | None]) -> ColumnType | None:
         integral = max(p - s for p, s in decimals)
         return ColumnType(win.name, precision=min(integral + scale, 38), scale=scale)
     return win
+
+
+def replicate_type(argument: ColumnType | None) -> ColumnType:
+    """REPLICATE(argument, n): "Returns the same type as string_expression", cut at 8,000
+    bytes unless that is varchar(max) or nvarchar(max) ("REPLICATE (Transact-SQL)"); an
+    unknown argument gives nvarchar(max), which cuts nothing."""
+    if argument is None:
+        return ColumnType("nvarchar", -1)
+    name = "nvarchar" if argument.name in ("nchar", "nvarchar", "ntext") else "varchar"
+    if argument.length == -1:
+        return ColumnType(name, -1)
+    return ColumnType(name, 4000 if name == "nvarchar" else 8000)

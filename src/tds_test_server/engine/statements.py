@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlglot.tokens import TokenType
@@ -26,7 +26,9 @@ from . import errors, functions, showplan
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
+from .comparisons import TYPE_SUFFIX
 from .constraint_errors import ConstraintErrors
+from .for_json import json_result
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
 from .token_stream import Tokens
@@ -160,7 +162,11 @@ class Statements(ConstraintErrors):
                         self._assign(scope, name, value)
                 self.rowcount = len(rows)
                 return
-            result = self._result_set(cursor, q, scope)
+            result = (
+                self._json_result(cursor, q, scope)
+                if q.json is not None
+                else self._result_set(cursor, q, scope)
+            )
             try:
                 yield result
             finally:
@@ -236,27 +242,56 @@ class Statements(ConstraintErrors):
     def _bindings(self, q: Query, scope: dict[str, Variable]) -> dict[str, Any]:
         bindings = {}
         for name in q.params:
+            if name.endswith(TYPE_SUFFIX):  # a variable's declared type (comparisons.py)
+                typed = scope.get(name.removesuffix(TYPE_SUFFIX))
+                bindings[name] = typed.type.name if typed and typed.type else None
+                continue
             var = scope.get(name)
             if var is None:
                 raise errors.must_declare(name)
             bindings[name] = var.value
         return bindings
 
-    def _result_set(
+    def _json_result(
         self, cursor: sqlite3.Cursor, q: Query, scope: dict[str, Variable]
     ) -> ResultSet:
+        """FOR JSON: the stored values by their T-SQL types (for_json.py)."""
+        assert q.json is not None
         desc = cursor.description or []
-        typed = q.columns if q.columns is not None and len(q.columns) == len(desc) else None
-        types: list[ColumnType | None] = []
-        trusted: list[bool] = []
-        for i in range(len(desc)):
+        types = [t for t, _ in self._declared(q, len(desc), scope)]
+        names = ["" if d[0].startswith(_NONAME) else d[0] for d in desc]
+        rows: Iterable[tuple[Any, ...]] = cursor
+        if self.fmtonly:
+            cursor.close()
+            rows = ()
+        try:
+            return json_result(rows, list(zip(names, types, strict=True)), q.json)
+        except sqlite3.Error as exc:
+            raise self._map(exc, q, None) from None
+
+    def _declared(
+        self, q: Query, count: int, scope: dict[str, Variable]
+    ) -> list[tuple[ColumnType | None, bool]]:
+        """Each output column's type where the statement tells it (a bare @variable's by
+        its declaration), and whether its values are a base column's (need no checking)."""
+        typed = q.columns if q.columns is not None and len(q.columns) == count else None
+        out: list[tuple[ColumnType | None, bool]] = []
+        for i in range(count):
             col = typed[i] if typed else None
             ctype = col.type if col else None
             if col is not None and col.param is not None:
                 var = scope.get(col.param)
                 ctype = var.type if var is not None else None
-            types.append(ctype)
-            trusted.append(bool(col and col.base))
+            out.append((ctype, bool(col and col.base)))
+        return out
+
+    def _result_set(
+        self, cursor: sqlite3.Cursor, q: Query, scope: dict[str, Variable]
+    ) -> ResultSet:
+        desc = cursor.description or []
+        declared = self._declared(q, len(desc), scope)
+        types = [t for t, _ in declared]
+        trusted = [base for _, base in declared]
         head: list[tuple[Any, ...]] = []
         if any(t is None for t in types):
             try:

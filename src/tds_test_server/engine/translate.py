@@ -22,14 +22,23 @@ from ..results import ColumnType
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr, rewrite_spatial_texts
+from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
 from .dml_from import merge_delete_from, rewrite_dml_from
+from .for_json import JsonShape, take_for_json
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .pivot import rewrite_pivots
 from .quantified import rewrite_percentiles, rewrite_quantified
-from .result_types import arithmetic, concatenation, result_of_branches, utf16_length
+from .replicate import rewrite_replicates
+from .result_types import (
+    arithmetic,
+    concatenation,
+    replicate_type,
+    result_of_branches,
+    utf16_length,
+)
 from .sql_types import UnknownType, parse_type
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_functions import rewrite_function
@@ -61,6 +70,7 @@ class Query:
     assign: tuple[str, ...] = ()  # SELECT @a = x, @b = y: the variables in order
     params: frozenset[str] = frozenset()
     reads: frozenset[str] = frozenset()  # sqlite names of the tables read: not the DML target
+    json: JsonShape | None = None  # FOR JSON: the rows become one JSON text
 
 
 _NONAME = "__azsql_noname_"
@@ -76,8 +86,8 @@ _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
     exp.Into: "SELECT ... INTO",
     exp.Returning: "the OUTPUT clause",
     exp.Merge: "MERGE",
-    exp.ForClause: "FOR XML / FOR JSON / FOR BROWSE (select the rows and build the document"
-    " in the client, or use STRING_AGG and CONCAT)",
+    exp.ForClause: "FOR XML / FOR BROWSE, or FOR JSON in a subquery (select the rows and build"
+    " the document in the client, or use STRING_AGG and CONCAT)",
 }
 
 
@@ -114,6 +124,7 @@ class Translator:
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)
         rewrite_pivots(tree, self.catalog)
+        json = take_for_json(tree)
         for node_type, what in _UNSUPPORTED_NODES.items():
             if tree.find(node_type):
                 raise errors.unsupported(what)
@@ -178,6 +189,7 @@ class Translator:
             assign,
             frozenset(params),
             frozenset(reads),
+            json,
         )
 
     # -- name mapping
@@ -207,6 +219,8 @@ class Translator:
     ) -> None:
         rewrite_datalengths(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
+        rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
+        rewrite_replicates(tree, self.catalog)
         rewrite_converts(tree, self.catalog)
         rewrite_quantified(tree)
         rewrite_values_aliases(tree)
@@ -742,6 +756,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             return ColumnType("float")
         if isinstance(func, exp.PercentileDisc) and isinstance(order, exp.Order):
             return _expression_type(order.expressions[0].this)
+    if isinstance(node, exp.Repeat):  # REPLICATE
+        return replicate_type(_expression_type(node.this))
     if isinstance(node, exp.Round):  # ROUND keeps its argument's type
         return _expression_type(node.this)
     if isinstance(node, exp.Grouping):

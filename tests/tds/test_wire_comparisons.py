@@ -1,0 +1,104 @@
+"""A number compared with a string, through both ODBC drivers: by Microsoft's "Data type
+precedence (Transact-SQL)" the string (of lower precedence) is converted to the number's
+type, so a string that is no number fails the statement (Msg 245, level 16, state 1,
+"Conversion failed when converting the varchar value 'abc' to data type int.") where
+SQLite would find no rows; a string of a number compares as that number."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import closing
+
+import pyodbc
+import pytds
+import pytest
+
+from tds_test_server import ThreadedTdsServer
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def table(wire_server: ThreadedTdsServer, odbc_driver: str) -> Iterator[tuple[pyodbc.Cursor, str]]:
+    name = f"compared_{next(_names)}"
+    cnxn = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    with closing(cnxn):
+        cur = cnxn.cursor()
+        cur.execute(
+            f"CREATE TABLE {name} (id int PRIMARY KEY, code varchar(10), n nvarchar(10),"
+            " price decimal(9, 2), ratio float)"
+        )
+        cur.execute(
+            f"INSERT INTO {name} VALUES (1, '10', N'x', 1.50, 0.5), (2, '20', N'y', 2.00, 1),"
+            " (3, 'x5', N'z', 3.25, 2.5)"
+        )
+        yield cur, name
+
+
+def _ids(cur: pyodbc.Cursor, sql: str, *params: object) -> list[int]:
+    return [r[0] for r in cur.execute(sql, *params).fetchall()]
+
+
+def test_strings_of_numbers_compare_as_numbers(table: tuple[pyodbc.Cursor, str]) -> None:
+    cur, name = table
+    assert _ids(cur, f"SELECT id FROM {name} WHERE id = '2'") == [2]
+    assert _ids(cur, f"SELECT id FROM {name} WHERE id IN ('1', ' 3 ') ORDER BY id") == [1, 3]
+    assert _ids(cur, f"SELECT id FROM {name} WHERE id < N'3' ORDER BY id") == [1, 2]
+    assert _ids(cur, f"SELECT id FROM {name} WHERE id BETWEEN '2' AND '9' ORDER BY id") == [2, 3]
+    assert _ids(cur, f"SELECT id FROM {name} WHERE id IN (?)", "2") == [2]
+    assert _ids(cur, f"SELECT id FROM {name} WHERE price = '3.25'") == [3]
+    assert _ids(cur, f"SELECT id FROM {name} WHERE ratio > '1e0'") == [3]
+    # a number parameter compares as it is: 2.5 is no int, so no id equals it
+    assert _ids(cur, f"SELECT id FROM {name} WHERE id = ?", 2.5) == []
+
+
+@pytest.mark.parametrize(
+    ("where", "params", "message"),
+    [
+        ("id = 'abc'", (), "the varchar value 'abc' to data type int"),
+        ("id = N'abc'", (), "the nvarchar value 'abc' to data type int"),
+        ("id IN (?)", ("17,319",), "the nvarchar value '17,319' to data type int"),
+        ("id <> '1.5'", (), "the varchar value '1.5' to data type int"),
+        ("id BETWEEN '1' AND 'z'", (), "the varchar value 'z' to data type int"),
+        ("code = 10", (), "the varchar value 'x5' to data type int"),  # the column converts
+    ],
+)
+def test_a_string_that_is_no_number_fails_the_comparison(
+    table: tuple[pyodbc.Cursor, str], where: str, params: tuple[object, ...], message: str
+) -> None:
+    cur, name = table
+    with pytest.raises(pyodbc.Error, match=rf"22018.*Conversion failed when converting {message}"):
+        cur.execute(f"SELECT id FROM {name} WHERE {where}", *params).fetchall()
+    assert cur.execute("SELECT 7").fetchone()[0] == 7
+
+
+@pytest.mark.parametrize(
+    ("where", "number", "message"),
+    [
+        ("price = 'abc'", 8114, "Error converting data type varchar to numeric."),
+        ("ratio = N'abc'", 8114, "Error converting data type nvarchar to float."),
+        ("id = '99999999999'", 248, "value '99999999999' overflowed an int column."),
+    ],
+)
+def test_other_number_types_and_overflow(
+    table: tuple[pyodbc.Cursor, str], where: str, number: int, message: str
+) -> None:
+    cur, name = table
+    with pytest.raises(pyodbc.Error, match=rf"{message}.*\({number}\)"):
+        cur.execute(f"SELECT id FROM {name} WHERE {where}").fetchall()
+
+
+def test_the_error_has_sql_servers_number_state_and_class(
+    wire_server: ThreadedTdsServer,
+) -> None:
+    with pytds.connect(**wire_server.pytds_kwargs(), autocommit=True) as conn, conn.cursor() as cur:
+        with pytest.raises(pytds.Error) as info:
+            cur.execute("SELECT 1 WHERE 1 = 'abc'")
+        error = info.value
+        assert (error.number, error.state, error.severity) == (245, 1, 16)
+        assert "Conversion failed when converting the varchar value 'abc' to data type int." in (
+            str(error)
+        )
