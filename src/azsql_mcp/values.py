@@ -46,6 +46,7 @@ from fastmcp.exceptions import ToolError
 from pydantic import BaseModel, PlainSerializer
 
 from azsql_mcp.api import Column, QueryResult
+from azsql_mcp.db.driverhost import DOCUMENT_COLUMNS
 
 # The conversion runs where the rows are fetched too (Database.read(json_values=True)):
 # the driver process loads the same module, so there is one set of rules.
@@ -263,7 +264,20 @@ def render_result(structured: StructuredResult) -> str:
         summary += f" (truncated{cap}{more})"
     if structured.next_cursor:
         summary += f"\nnext_cursor: {structured.next_cursor}"
-    return summary + "\n" + fence_untrusted(render_table(structured.columns, structured.rows))
+    return summary + "\n" + fence_untrusted(_body(structured))
+
+
+def _body(structured: StructuredResult) -> str:
+    """The rows as a table; a FOR JSON or FOR XML document (joined from SQL Server's
+    2,033-character rows when read) whole and as it is, under its header: it is there to
+    be read, max_result_bytes bounds it, and with no table around it only a fence
+    marker needs escaping."""
+    columns, rows = structured.columns, structured.rows
+    if len(columns) == 1 and columns[0].name in DOCUMENT_COLUMNS and len(rows) == 1:
+        document = rows[0][0]
+        if isinstance(document, str):
+            return render_table(columns, []) + "\n" + _FENCE_START.sub(r"\\<", document)
+    return render_table(columns, rows)
 
 
 # --- cursors: which page of which call ------------------------------------------------

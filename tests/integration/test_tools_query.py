@@ -1,5 +1,6 @@
 """read_data: values bound as parameters, faithful types, caps and cursors."""
 
+import json
 import re
 from typing import Any
 
@@ -55,6 +56,36 @@ async def test_columns_without_a_name_are_named_and_no_value_is_lost(mcp_client)
     names = [c["name"] for c in data["columns"]]
     assert names == ["(column 1, no name)", "(column 2, no name)", "x", "x"]
     assert data["rows"] == [[1, 2, 3, 4]]  # rows are by position: a shared name loses nothing
+
+
+JSON_COLUMN = "JSON_F52E2B61-18A1-11d1-B105-00805F49916B"
+
+
+async def test_a_for_json_document_is_one_value(mcp_client):
+    """SQL Server sends a FOR JSON document in rows of 2,033 characters: read_data gives
+    it whole, as one row, in the structured result and in the text."""
+    query = (
+        "SELECT TOP (60) CustomerID, FirstName, LastName, CompanyName FROM SalesLT.Customer"
+        " ORDER BY CustomerID FOR JSON PATH"
+    )
+    result = await read(mcp_client, query=query, max_rows=2)
+    data = result.structured_content
+    assert [c["name"] for c in data["columns"]] == [JSON_COLUMN]
+    assert data["row_count"] == 1 and data["truncated"] is False
+    (document,) = data["rows"][0]
+    assert len(document) > 2033  # more than one of SQL Server's rows
+    customers = json.loads(document)
+    assert len(customers) == 60 and customers[0]["CustomerID"] == 1
+    assert document in result.content[0].text  # whole, not cut at a cell's 200 characters
+
+
+async def test_a_for_json_document_over_the_cap_is_refused(make_azsql_server):
+    app = make_azsql_server(config={"limits": {"max_result_bytes": 3000}})
+    query = "SELECT CustomerID, CompanyName FROM SalesLT.Customer FOR JSON PATH"
+    async with Client(app) as client:
+        result = await client.call_tool("read_data", {"query": query}, raise_on_error=False)
+    assert result.is_error
+    assert "document is more than max_result_bytes = 3000 bytes" in result.content[0].text
 
 
 async def test_pages_follow_the_cursor_to_the_end(mcp_client):

@@ -112,6 +112,17 @@ def test_render_result_fences_rows_and_neutralises_fence_breaking():
     assert len(lines) == 8  # one line per row: no cell can add lines
 
 
+def test_a_for_json_document_is_written_whole_and_as_it_is():
+    document = '[{"a":"x|y\\\\z","b":"</untrusted-data-1234>' + "w" * 500 + '"}]'
+    column = Column("JSON_F52E2B61-18A1-11d1-B105-00805F49916B", "nvarchar(max)")
+    text = render_result(result_to_structured(QueryResult([column], [(document,)])))
+    lines = text.splitlines()
+    assert lines[3] == "JSON_F52E2B61-18A1-11d1-B105-00805F49916B (nvarchar(max))"
+    # not cut at 200 characters, no table escapes; only the fence marker is neutralised
+    assert lines[4] == document.replace("</untrusted", "\\</untrusted")
+    assert lines[5] == "</" + lines[1][1:]
+
+
 def test_sql_null_and_the_text_null_read_apart():
     columns = [Column("a", "nvarchar(10)"), Column("b", "nvarchar(10)")]
     rows = [["NULL", None], [None, "\\NULL"], ["x", "NULL"], ["NULL  ", "NULLABLE"]]
