@@ -1,5 +1,6 @@
-"""What the configuration alone shows, found by every command before serving
-(core/scopekeys.py): scope keys that name nothing."""
+"""What the configuration alone shows, found by every command before serving or
+connecting (core/scopekeys.py, core/standing.py): scope keys that name nothing, a
+source's server string and the variables its secrets name."""
 
 from __future__ import annotations
 
@@ -81,4 +82,41 @@ def test_scopes_of_tools_switched_off_or_declared_in_config_are_kept() -> None:
     near["tools"] = {"my_report": {"description": "x", "statement": "SELECT 1"}}
     assert [p.split("?")[0] for p in problems(near)] == [
         "server.auth.tool_scopes.my_reprot: no tool is named 'my_reprot'; did you mean 'my_report'"
+    ]
+
+
+# --- what connecting would meet ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_a_server_string_or_password_variable_the_connection_would(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refused(
+        command,
+        '[sources.a]\nserver = "127.0.0.1,14330;Encrypt=no"\nusername = "u"\npassword = "p"\n'
+        '[sources.b]\nserver = "127.0.0.1:14330"\nusername = "u"\npassword = "p"\n'
+        '[sources.c]\nserver = "::1"\nusername = "u"\npassword_env = "MISSING_PW_VAR"\n',
+        capsys,
+    )
+    assert (
+        "sources.a.server: server '127.0.0.1,14330;Encrypt=no': '14330;Encrypt=no' is not a"
+        " port number"
+    ) in err
+    assert (
+        "sources.b.server: server '127.0.0.1:14330': write host,port with a comma: 127.0.0.1,14330"
+    ) in err
+    assert (
+        "sources.c.auth: password_env names MISSING_PW_VAR, which is not set in the environment"
+    ) in err
+    assert err.count("\n  - ") == 3
+
+
+def test_a_service_principals_secret_variable_must_be_set() -> None:
+    source = {"server": "h", "auth": "service_principal", "tenant_id": "t", "client_id": "c"}
+    found = problems({"sources": {"sp": source | {"client_secret_env": "MISSING_PW_VAR"}}})
+    assert found == [
+        "sources.sp.auth: client_secret_env names MISSING_PW_VAR, which is not set in the"
+        " environment; set it for the azsql-mcp process (a running process does not see"
+        " variables set later), or use client_secret_file"
     ]

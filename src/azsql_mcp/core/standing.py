@@ -1,0 +1,25 @@
+"""Problems the configuration alone shows that the schema cannot judge and `serve` would
+otherwise meet only when it connects: a source's `server` string."""
+
+from __future__ import annotations
+
+import os
+
+from azsql_mcp.core.config import Settings, from_variable
+from azsql_mcp.db.connstr import parse_server
+
+
+def standing_problems(settings: Settings) -> list[str]:
+    return server_string_problems(settings)
+
+
+def server_string_problems(settings: Settings) -> list[str]:
+    """Each source's `server` as the connection will parse it (db/connstr.py)."""
+    problems = []
+    for name, source in settings.sources.items():
+        try:
+            parse_server(source.server)
+        except ValueError as exc:
+            key = f"sources.{name}.server" + from_variable(["sources", name, "server"], os.environ)
+            problems.append(f"{key}: {exc}")
+    return problems
