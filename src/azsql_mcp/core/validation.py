@@ -93,7 +93,7 @@ def config_problems(
     plugins = load_plugins(settings, extra_plugins)
     problems = assembly_problems(settings, plugins)  # what build_app refuses
     problems += scope_key_problems(settings, plugins)  # after declare_tools: all tools known
-    problems += standing_problems(settings)  # what connecting would meet
+    problems += standing_problems(settings)  # what serving or connecting would meet
     judged = not any(k == b or k.startswith(b + ".") for k in cut for b in BINDING_KEYS)
     if settings.server.transport == "http" and judged:
         problems += binding_problems(settings)
