@@ -136,8 +136,11 @@ async def test_tls_server_passes_pre_login() -> None:
 
 
 async def test_wrong_password(server: ThreadedTdsServer) -> None:
+    # a variable that is not set is known before connecting: the provider refuses it
     code, text = await check({"main": source(server, password=None, password_env="NOPE_PW")})
-    assert code == 1 and "FAIL  credentials" in text and "NOPE_PW" in text
+    assert code == 1 and "FAIL  auth config: password_env names NOPE_PW" in text
+    code, text = await check({"main": source(server, password=None, password_file="/nope/pw")})
+    assert code == 1 and "FAIL  credentials" in text and "/nope/pw" in text
     code, text = await check({"main": source(server, password="wrong")})
     assert code == 1 and "FAIL  login: Login failed for user" in text
     assert "check the user name" in text

@@ -35,6 +35,8 @@ LOGIN = ConnectAttributes(username="app", password="pw")
         ("tcp:db.example.com,1433", ServerAddress("db.example.com", 1433)),
         ("TCP:10.0.0.5, 50000", ServerAddress("10.0.0.5", 50000)),
         (" host ", ServerAddress("host", None)),
+        ("::1", ServerAddress("::1", None)),  # a bare IPv6 address is no host:port
+        ("fe80::1,1444", ServerAddress("fe80::1", 1444)),
     ],
 )
 def test_parse_server(text: str, expected: ServerAddress) -> None:
@@ -44,6 +46,13 @@ def test_parse_server(text: str, expected: ServerAddress) -> None:
 @pytest.mark.parametrize("text", ["", "tcp:", ",1433", "host,abc", "host,0", "host,70000"])
 def test_parse_server_rejects_with_guidance(text: str) -> None:
     with pytest.raises(ValueError, match="host"):
+        parse_server(text)
+
+
+@pytest.mark.parametrize("text", ["127.0.0.1:14330", "tcp:db.example.com:1433"])
+def test_parse_server_says_the_port_follows_a_comma(text: str) -> None:
+    host = text.removeprefix("tcp:").partition(":")[0]
+    with pytest.raises(ValueError, match=f"write host,port with a comma: {host},"):
         parse_server(text)
 
 

@@ -185,7 +185,7 @@ def test_reload_moves_the_audit_log_or_keeps_it_when_the_new_path_fails(
     with caplog.at_level(logging.ERROR):
         assert apply(app, new) == "invalid"
     assert app.tool_calls.audit is running
-    assert f"audit.path: cannot append to {unwritable!r}" in caplog.text
+    assert f"audit.path: {unwritable!r} is in directory" in caplog.text
     new = settings_from_mapping(config(audit={"enabled": True, "path": str(second)}))
     assert apply(app, new) == "applied"
     assert app.tool_calls.audit is not None and app.tool_calls.audit.path == str(second)

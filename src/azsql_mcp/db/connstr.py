@@ -65,6 +65,14 @@ def parse_server(server: str) -> ServerAddress:
         raise ValueError(
             f"server {server!r} has no host name; write host, host,port or tcp:host,port"
         )
+    # `host:port` is the habit of other tools; SQL Server's own separator is the comma
+    # (a bare IPv6 address has two colons or more, and passes)
+    name, colon, digits = host.partition(":")
+    if colon and digits.isascii() and digits.isdigit():
+        raise ValueError(
+            f"server {server!r}: write host,port with a comma: {name},{digits}"
+            " (SQL Server does not read a port after a colon)"
+        )
     if not port_text.strip():
         return ServerAddress(host, None)
     try:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from azsql_mcp.core.config import AuditSettings, ConfigError
@@ -75,6 +77,32 @@ def open_audit_log(settings: AuditSettings) -> AuditLog | None:
         return AuditLog(settings.path)
     except OSError as exc:
         raise ConfigError([f"audit.path: cannot append to {settings.path!r}: {exc}"]) from None
+
+
+def audit_path_problems(settings: AuditSettings) -> list[str]:
+    """Why `[audit] path` could not be appended to, judged without opening it (`config`
+    and `check` create no file): its directory must exist (the server creates the file,
+    not directories) and the file, or the directory to create it in, be writable."""
+    if not settings.enabled or not settings.path:
+        return []
+    path = Path(settings.path)
+    folder = path.parent
+    key = f"audit.path: {settings.path!r}"
+    if path.is_dir():
+        return [f"{key} is a directory; give a file in it (e.g. {str(path / 'audit.jsonl')!r})"]
+    if not folder.is_dir():
+        return [
+            f"{key} is in directory {str(folder)!r}, which does not exist; create it (the"
+            " server creates the file, not its directory), or choose another path"
+        ]
+    if path.exists() and not os.access(path, os.W_OK):
+        return [f"{key} is not writable by this user; fix its permissions"]
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return [
+            f"{key} cannot be created: directory {str(folder)!r} is not writable by this"
+            " user; fix its permissions, or choose another path"
+        ]
+    return []
 
 
 def audit_line(

@@ -142,16 +142,20 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
         problems += unbound
     # both may report an unknown disabled tool, or (strict) a bound tool's missing source
     problems = list(dict.fromkeys(problems))
+    # With the new settings judged, the tokens and the audit file are taken in; the
+    # running auth mode may differ from the new file's (it needs a restart), so the
+    # tokens are judged again under it.
     tokens = None
     auth = effective.server.auth
-    if auth.mode == "static_tokens" and auth.static_tokens != current.server.auth.static_tokens:
+    changed_tokens = auth.static_tokens != current.server.auth.static_tokens
+    if not problems and auth.mode == "static_tokens" and changed_tokens:
         try:
             tokens = static_token_table(auth)
         except ConfigError as exc:
             problems += exc.problems
     audit_changed = effective.audit != current.audit
     audit = None
-    if audit_changed:
+    if audit_changed and not problems:
         try:
             audit = open_audit_log(effective.audit)
         except ConfigError as exc:

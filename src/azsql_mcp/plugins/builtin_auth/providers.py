@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from azsql_mcp import AccessToken, AuthError, ConnectAttributes, DatabaseError, SourceSettings
-from azsql_mcp.plugins.builtin_auth.secrets import has_secret, read_secret
+from azsql_mcp.plugins.builtin_auth.secrets import check_variable, has_secret, read_secret
 from azsql_mcp.plugins.builtin_auth.tokens import (
     CredentialTokenSource,
     TokenCredential,
@@ -30,6 +30,7 @@ class SqlLogin:
             raise ValueError("auth 'sql' needs `username`")
         if not has_secret(settings.password, settings.password_env, settings.password_file):
             raise ValueError("auth 'sql' needs a password: set password_env or password_file")
+        check_variable("password", settings.password_env)
         self._settings = settings
 
     async def connect_attributes(self) -> ConnectAttributes:
@@ -119,6 +120,7 @@ class ServicePrincipal(_CredentialProvider):
                     "or certificate_path (AZSQL_MCP_SOURCES__<NAME>__CLIENT_SECRET_ENV, or"
                     " AZURE_SQL_CLIENT_SECRET for the AZURE_SQL_* source)"
                 )
+            check_variable("client_secret", s.client_secret_env)
         self.description = f"service principal {s.client_id} in tenant {s.tenant_id}"
 
     def make_credential(self) -> TokenCredential:

@@ -12,6 +12,18 @@ def has_secret(value: SecretStr | None, env: str | None, file: str | None) -> bo
     return value is not None or bool(env) or bool(file)
 
 
+def check_variable(label: str, env: str | None) -> None:
+    """ValueError when `{label}_env` names a variable this process does not have: its
+    environment is fixed at start, so the secret could never be read. (Only whether it
+    is set: the value is read at each connection.)"""
+    if env and env not in os.environ:
+        raise ValueError(
+            f"{label}_env names {env}, which is not set in the environment; set it for the"
+            f" azsql-mcp process (a running process does not see variables set later), or"
+            f" use {label}_file"
+        )
+
+
 def read_secret(label: str, value: SecretStr | None, env: str | None, file: str | None) -> str:
     """Read a secret now (so rotated secrets are picked up on the next connection)."""
     if value is not None:

@@ -1,0 +1,52 @@
+"""`[server.auth.tool_scopes]` and `[server.auth.plugin_scopes]` keys that name no tool or
+plugin: a misspelt key would leave the tool it meant on its default scope, silently.
+
+Tool names are known only once the plugins are loaded, so this runs with them
+(core/validation.py), not in the schema."""
+
+from __future__ import annotations
+
+import difflib
+
+from azsql_mcp.core.config import Settings
+from azsql_mcp.core.plugins import PluginSet
+
+# how close a key must be to a known name to be called its misspelling
+CLOSE = 0.8
+
+
+def scope_key_problems(settings: Settings, plugins: PluginSet) -> list[str]:
+    """One problem per scope key that names nothing these plugins and settings have.
+
+    A tool switched off (`disabled_tools`) is still known: its scopes apply once it is
+    switched on again. A plugin that is disabled or failed registered no tools, so a tool
+    key matching none is taken as one of its tools, unless it is a close misspelling of a
+    known tool; a plugin key is checked against every installed plugin, loaded or not."""
+    auth = settings.server.auth
+    problems = []
+    tools = sorted({*plugins.tools, *settings.tools})
+    unloaded = sorted(r.name for r in plugins.records if r.status != "loaded")
+    for name in auth.tool_scopes:
+        if name in tools:
+            continue
+        close = difflib.get_close_matches(name, tools, n=1, cutoff=CLOSE)
+        if unloaded and not close:
+            continue  # perhaps a tool of a plugin that is not loaded: nothing can tell
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        problems.append(
+            f"server.auth.tool_scopes.{name}: no tool is named {name!r}; {hint}(tools: "
+            f"{', '.join(tools) or 'none'}; `azsql-mcp tools` lists them). A misspelt key"
+            " leaves the tool it meant on its default scope"
+        )
+    installed = sorted(r.name for r in plugins.records)
+    for name in auth.plugin_scopes:
+        if name in installed:
+            continue
+        close = difflib.get_close_matches(name, installed, n=1, cutoff=CLOSE)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        problems.append(
+            f"server.auth.plugin_scopes.{name}: no plugin named {name!r} is installed; {hint}"
+            f"(plugins, by entry-point name: {', '.join(installed) or 'none'};"
+            " `azsql-mcp plugins --all` lists them)"
+        )
+    return problems

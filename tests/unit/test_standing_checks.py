@@ -1,0 +1,270 @@
+"""What the configuration alone shows, found by every command before serving or
+connecting (core/scopekeys.py, core/standing.py): scope keys that name nothing, static
+tokens' variables, the audit file's directory, JWT algorithm, key and JWKS URL, a
+source's server string and the variables its secrets name; and refused on reload."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from azsql_mcp.core.cli import main
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.core.validation import config_problems
+from azsql_mcp.serving.reload import apply
+
+COMMANDS = ["check", "config", "plugins", "tools", "serve"]
+SOURCE = '[sources.main]\nserver = "127.0.0.1,1"\nusername = "u"\npassword = "p"\n'
+
+
+def _rsa_public_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+PEM = _rsa_public_pem()
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("NOPE_TOKEN_VAR", raising=False)
+    monkeypatch.delenv("MISSING_PW_VAR", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def refused(command: str, text: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """What `command` says of a config file holding `text`; it must exit 2."""
+    path = Path("azsql-mcp.toml")
+    path.write_text(text)
+    assert main([command, "--config", str(path)]) == 2
+    return capsys.readouterr().err
+
+
+def problems(data: dict[str, object]) -> list[str]:
+    return config_problems(settings_from_mapping(data))[0]
+
+
+# --- scope keys ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_scope_keys_that_name_nothing(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refused(
+        command,
+        SOURCE + '[server.auth.tool_scopes]\nread_dta = ["sql.admin"]\n'
+        '[server.auth.plugin_scopes]\nbuiltin_tool = ["x.y"]\n',
+        capsys,
+    )
+    assert (
+        "server.auth.tool_scopes.read_dta: no tool is named 'read_dta'; did you mean 'read_data'?"
+    ) in err
+    assert (
+        "server.auth.plugin_scopes.builtin_tool: no plugin named 'builtin_tool' is installed;"
+        " did you mean 'builtin_tools'?"
+    ) in err
+    assert err.count("\n  - ") == 2
+
+
+def test_scopes_of_tools_switched_off_or_declared_in_config_are_kept() -> None:
+    """A tool in `disabled_tools` is no typo: its scope applies once it is on again. A
+    plugin that is not loaded registered no tools: a key matching none may be one of
+    them (unless it is a near miss of a known tool), and its plugin key stands."""
+    sources = {"main": {"server": "h", "username": "u", "password": "p"}}
+    assert not problems(
+        {
+            "sources": sources,
+            "plugins": {"builtin_tools": {"disabled_tools": ["read_data"]}},
+            "tools": {"mine": {"description": "x", "statement": "SELECT 1"}},
+            "server": {"auth": {"tool_scopes": {"read_data": ["a"], "mine": ["b"]}}},
+        }
+    )
+    off = {"sources": sources, "plugins": {"disabled": ["builtin_tools"]}}
+    auth = {"tool_scopes": {"read_data": ["a"]}, "plugin_scopes": {"builtin_tools": ["a"]}}
+    assert not problems({**off, "server": {"auth": auth}})
+    near = {**off, "server": {"auth": {"tool_scopes": {"my_reprot": ["a"]}}}}
+    near["tools"] = {"my_report": {"description": "x", "statement": "SELECT 1"}}
+    assert [p.split("?")[0] for p in problems(near)] == [
+        "server.auth.tool_scopes.my_reprot: no tool is named 'my_reprot'; did you mean 'my_report'"
+    ]
+
+
+# --- what connecting would meet ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_a_server_string_or_password_variable_the_connection_would(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refused(
+        command,
+        '[sources.a]\nserver = "127.0.0.1,14330;Encrypt=no"\nusername = "u"\npassword = "p"\n'
+        '[sources.b]\nserver = "127.0.0.1:14330"\nusername = "u"\npassword = "p"\n'
+        '[sources.c]\nserver = "::1"\nusername = "u"\npassword_env = "MISSING_PW_VAR"\n',
+        capsys,
+    )
+    assert (
+        "sources.a.server: server '127.0.0.1,14330;Encrypt=no': '14330;Encrypt=no' is not a"
+        " port number"
+    ) in err
+    assert (
+        "sources.b.server: server '127.0.0.1:14330': write host,port with a comma: 127.0.0.1,14330"
+    ) in err
+    assert (
+        "sources.c.auth: password_env names MISSING_PW_VAR, which is not set in the environment"
+    ) in err
+    assert err.count("\n  - ") == 3
+
+
+def test_a_service_principals_secret_variable_must_be_set() -> None:
+    source = {"server": "h", "auth": "service_principal", "tenant_id": "t", "client_id": "c"}
+    found = problems({"sources": {"sp": source | {"client_secret_env": "MISSING_PW_VAR"}}})
+    assert found == [
+        "sources.sp.auth: client_secret_env names MISSING_PW_VAR, which is not set in the"
+        " environment; set it for the azsql-mcp process (a running process does not see"
+        " variables set later), or use client_secret_file"
+    ]
+
+
+# --- what serving would meet ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_lists_token_and_audit_problems_together(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refused(
+        command,
+        SOURCE + '[server.auth]\nmode = "static_tokens"\n'
+        '[[server.auth.static_tokens]]\ntoken_env = "NOPE_TOKEN_VAR"\nsubject = "dev"\n'
+        '[[server.auth.static_tokens]]\ntoken = "tok-1"\nsubject = "a"\n'
+        '[[server.auth.static_tokens]]\ntoken = "tok-1"\nsubject = "b"\n'
+        '[audit]\npath = "no/such/dir/audit.log"\n',
+        capsys,
+    )
+    assert (
+        "server.auth.static_tokens.0.token_env: environment variable 'NOPE_TOKEN_VAR' is not set"
+    ) in err
+    assert "server.auth.static_tokens.2: the same token is given twice" in err
+    assert (
+        "audit.path: 'no/such/dir/audit.log' is in directory 'no/such/dir', which does not exist"
+    ) in err
+    assert err.count("\n  - ") == 3
+    assert "tok-1" not in err
+    assert not Path("no").exists()
+
+
+def test_the_audit_file_is_judged_without_being_created(tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    base = {"sources": {"main": {"server": "h", "username": "u", "password": "p"}}}
+    assert not problems({**base, "audit": {"path": str(log)}})
+    assert not log.exists()
+    assert problems({**base, "audit": {"path": str(tmp_path)}}) == [
+        f"audit.path: {str(tmp_path)!r} is a directory; give a file in it"
+        f" (e.g. {str(tmp_path / 'audit.jsonl')!r})"
+    ]
+    assert not problems({**base, "audit": {"enabled": False, "path": str(tmp_path)}})
+
+
+JWT = '[server.auth]\nmode = "jwt"\nissuer = "https://i/"\naudience = "a"\n'
+
+
+@pytest.mark.parametrize(
+    ("keys", "problem"),
+    [
+        (
+            'jwks_uri = "https://i/jwks"\nalgorithm = "none"\n',
+            "server.auth.algorithm: 'none' is not supported (it would accept unsigned tokens)",
+        ),
+        (
+            'public_key = "not-a-pem-LeakMe"\n',
+            "server.auth.public_key: the key does not parse as a PEM public key",
+        ),
+        (
+            f'public_key = """{PEM}"""\nalgorithm = "ES256"\n',
+            "server.auth.public_key: the key is not an EC key, which ES256 needs",
+        ),
+        (
+            'public_key = "short-LeakMe"\nalgorithm = "HS256"\n',
+            "server.auth.public_key: the HS256 shared secret is 12 bytes; RFC 7518 §3.2"
+            " requires at least 32",
+        ),
+        (
+            'jwks_uri = "not a url"\n',
+            "server.auth.jwks_uri: 'not a url' is not an absolute https URL",
+        ),
+        (
+            'jwks_uri = "http://issuer.example.com/jwks"\n',
+            "server.auth.jwks_uri: 'http://issuer.example.com/jwks' is not an absolute https URL",
+        ),
+        (
+            'jwks_uri = "https://i/jwks"\nalgorithm = "HS256"\n',
+            "server.auth.jwks_uri: HS256 verifies with a shared secret",
+        ),
+    ],
+)
+def test_an_unusable_jwt_setting_is_refused_naming_its_key(
+    keys: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refused("config", SOURCE + JWT + keys, capsys)
+    assert problem in err
+    assert err.count("\n  - ") == 1
+    assert "LeakMe" not in err
+
+
+def test_usable_jwt_keys_pass() -> None:
+    base = {"sources": {"main": {"server": "h", "username": "u", "password": "p"}}}
+    auth = {"mode": "jwt", "issuer": "https://i/", "audience": "a"}
+    for keys in (
+        {"public_key": PEM},
+        {"public_key": "k" * 32, "algorithm": "HS256"},
+        {"jwks_uri": "https://login.example.com/keys"},
+    ):
+        assert not problems({**base, "server": {"auth": auth | keys}})
+
+
+# --- reload -----------------------------------------------------------------------------
+
+
+def test_a_reload_is_refused_what_a_start_would_refuse(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """From mode "none", a file switching to static tokens whose variable is unset (the
+    mode needs a restart, the tokens would apply), a misspelt scope key, a missing audit
+    directory: all refused, nothing applied."""
+    from azsql_mcp.core.assembly import build_app
+
+    base = {
+        "sources": {"main": {"server": "127.0.0.1,1", "username": "u", "password": "p"}},
+        "audit": {"enabled": False},
+    }
+    app = build_app(settings_from_mapping(base))
+    before = app.settings
+    auth = {
+        "mode": "static_tokens",
+        "static_tokens": [{"token_env": "NOPE_TOKEN_VAR", "subject": "dev"}],
+        "tool_scopes": {"read_dta": ["sql.admin"]},
+    }
+    audit = {"path": str(tmp_path / "gone" / "audit.log")}
+    new = settings_from_mapping(base | {"server": {"auth": auth}, "audit": audit})
+    with caplog.at_level(logging.ERROR):
+        assert apply(app, new) == "invalid"
+    assert app.settings is before and app.tool_calls.audit is None
+    for problem in (
+        "server.auth.static_tokens.0.token_env: environment variable 'NOPE_TOKEN_VAR'",
+        "server.auth.tool_scopes.read_dta: no tool is named 'read_dta'",
+        f"audit.path: {audit['path']!r} is in directory",
+    ):
+        assert f"refused: {problem}" in caplog.text
