@@ -17,6 +17,21 @@ log = logging.getLogger(__name__)
 
 # What an audit line is about; its name is under this key.
 Audited = Literal["tool", "prompt", "resource"]
+# Why a call failed (`error_kind`), a few words an alert can count: the server's
+# concurrency limit, the guard, the arguments, an unknown name, the source down, slow or
+# busy, another database error, an error the tool raised with its message, or a bug.
+ErrorKind = Literal[
+    "limited",
+    "refused",
+    "invalid_arguments",
+    "not_found",
+    "unavailable",
+    "timeout",
+    "busy",
+    "database",
+    "tool",
+    "internal",
+]
 
 
 class AuditLog:
@@ -85,6 +100,7 @@ def audit_line(
     duration_s: float,
     outcome: str,
     number: int | None,
+    error_kind: ErrorKind | None = None,
 ) -> str:
     client = record.client
     entry: dict[str, Any] = {
@@ -101,5 +117,6 @@ def audit_line(
         "duration_ms": round(duration_s * 1000, 3),
         "outcome": outcome,
         "error_number": number,
+        "error_kind": error_kind,
     }
     return json.dumps(entry, separators=(",", ":"))
