@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     AUTH_FAILURES: Counter
     LIMITED_REQUESTS: Counter
     CONFIG_RELOADS: Counter
+    SOURCE_UP: Gauge
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -88,6 +89,16 @@ def _create() -> dict[str, Any]:
             ["source", "state"],
             registry=registry,
             multiprocess_mode="livesum",  # with workers: the sum over the running ones
+        ),
+        "SOURCE_UP": Gauge(
+            "azsql_mcp_source_up",
+            "1 while the source is ready (as /health says), 0 while it is starting, down or"
+            " failing its health probe.",
+            ["source"],
+            registry=registry,
+            # with workers: 0 when any running worker finds the source not ready, as its
+            # /health would answer 503 (one series per source, as in one process)
+            multiprocess_mode="livemin",
         ),
         "DB_ERRORS": Counter(
             "azsql_mcp_db_errors",
