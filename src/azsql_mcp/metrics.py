@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     LIMITED_REQUESTS: Counter
     CONFIG_RELOADS: Counter
     SOURCE_UP: Gauge
+    AUDIT_WRITE_FAILURES: Counter
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -129,6 +130,12 @@ def _create() -> dict[str, Any]:
             "azsql_mcp_config_reloads",
             "Config reloads by outcome (applied, unchanged, invalid).",
             ["outcome"],
+            registry=registry,
+        ),
+        "AUDIT_WRITE_FAILURES": Counter(
+            "azsql_mcp_audit_write_failures",
+            "Audit lines that could not be written (disk full, file gone): each a call"
+            " the audit log does not show.",
             registry=registry,
         ),
     }

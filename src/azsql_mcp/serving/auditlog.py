@@ -8,8 +8,10 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from time import monotonic
 from typing import Any, Literal, TextIO
 
+from azsql_mcp import metrics
 from azsql_mcp.core.config import AuditSettings, ConfigError
 from azsql_mcp.serving.callrecord import CallRecord
 
@@ -33,6 +35,9 @@ ErrorKind = Literal[
     "internal",
 ]
 
+# While writing fails, how often the log says so again, with the count of lost lines.
+REPORT_EVERY_S = 60.0
+
 
 class AuditLog:
     """Appends one JSON line per request to `[audit] path`, or writes it to stderr.
@@ -48,7 +53,8 @@ class AuditLog:
             if path
             else sys.stderr
         )
-        self._failing = False
+        self._lost = 0  # lines not written since writing last worked
+        self._next_report = 0.0  # monotonic time before which a failure is not logged again
 
     def write(self, line: str) -> None:
         try:
@@ -56,11 +62,34 @@ class AuditLog:
             if self.path is None:
                 self._file.flush()
         except (OSError, ValueError) as exc:  # disk full, file gone: the call still counts
-            if not self._failing:
-                log.error("audit log %s: cannot write: %s", self.path or "stderr", exc)
-            self._failing = True
+            self._failed(exc)
         else:
-            self._failing = False
+            if self._lost:
+                self._recovered()
+
+    def _failed(self, exc: Exception) -> None:
+        """Count the lost line; log at once, then at most every REPORT_EVERY_S while
+        writing keeps failing, so that a long outage is not one line in the log."""
+        metrics.AUDIT_WRITE_FAILURES.inc()
+        self._lost += 1
+        now = monotonic()
+        if now >= self._next_report:
+            self._next_report = now + REPORT_EVERY_S
+            log.error(
+                "audit log %s: cannot write: %s; %d audit line(s) lost so far",
+                self.path or "stderr",
+                exc,
+                self._lost,
+            )
+
+    def _recovered(self) -> None:
+        log.warning(
+            "audit log %s: writing again; %d audit line(s) were lost",
+            self.path or "stderr",
+            self._lost,
+        )
+        self._lost = 0
+        self._next_report = 0.0
 
     def reopen(self) -> None:
         """Open the file at `path` again: after logrotate moved it away (and created a
@@ -77,6 +106,12 @@ class AuditLog:
         old.close()
 
     def close(self) -> None:
+        if self._lost:  # replaced by a reload, or shut down, while writing failed
+            log.error(
+                "audit log %s: closed while writing failed; %d audit line(s) were lost",
+                self.path or "stderr",
+                self._lost,
+            )
         if self.path is not None:
             self._file.close()
 
