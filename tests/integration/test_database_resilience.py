@@ -187,6 +187,24 @@ async def test_login_failure_is_reported_by_readiness(server: ThreadedTdsServer)
         await db.close()
 
 
+async def test_a_probe_that_times_out_says_so_not_what_a_caller_should_ask(
+    server: ThreadedTdsServer,
+) -> None:
+    """/health's reason: the probe is no caller's query, so no "ask for less" advice."""
+    db = make_db(server, "slowprobe", limits=Limits(query_timeout_s=0.5))
+    server.add_fault(Fault.parse("delay:2@query"))
+    await db.start()
+    try:
+        await wait_until(lambda: db.readiness().reason != "starting: not connected yet")
+        assert db.readiness().reason == (
+            "the health probe (SELECT 1) did not answer within query_timeout_s = 0.5 s:"
+            " the server is slow or busy"
+        )
+        assert source_up("slowprobe") == 0
+    finally:
+        await db.close()
+
+
 async def test_pool_acquire_timeout_bounds_waiting(server: ThreadedTdsServer) -> None:
     db = make_db(server, "busy", pool_size=1, pool_acquire_timeout_s=0.3)
     try:

@@ -779,17 +779,26 @@ class SourceDatabase(Database):
                     self._leave_outage(self._readiness.latency_ms)
                 return
             except DatabaseError as err:
-                self._set_readiness(Readiness(False, str(err)))
+                self._probe_failed(err)
                 return
             except pyodbc.Error as exc:
                 info = inspect_error(exc)
                 if info.connection_lost:
                     continue
-                self._set_readiness(Readiness(False, self._query_error(exc).args[0]))
+                self._probe_failed(self._query_error(exc))
                 return
             self._leave_outage((time.perf_counter() - started) * 1000)
             return
         self._set_readiness(Readiness(False, "the connection was lost during the health check"))
+
+    def _probe_failed(self, err: DatabaseError) -> None:
+        reason = str(err)
+        if isinstance(err, QueryTimeout):  # a query's advice (ask for less) is not for a probe
+            reason = (
+                "the health probe (SELECT 1) did not answer within query_timeout_s ="
+                f" {self.limits.query_timeout_s:g} s: the server is slow or busy"
+            )
+        self._set_readiness(Readiness(False, reason))
 
 
 # --- parameters ---------------------------------------------------------------------------
