@@ -4,6 +4,7 @@ and `error_number` is null."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import types
 from pathlib import Path
@@ -146,3 +147,39 @@ async def test_each_failure_has_its_kind(tmp_path: Path) -> None:
         ("made_up", "error", None, "not_found"),
         ("takes", "ok", None, None),
     ]
+
+
+async def test_a_call_past_max_concurrent_calls_is_limited(tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    release = asyncio.Event()
+
+    async def hold() -> str:
+        await release.wait()
+        return "done"
+
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        register(hold)
+
+    module = types.ModuleType("holding")
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    limits = {"max_concurrent_calls": 1, "queue_timeout_s": 0.1}
+    settings = settings_from_mapping(
+        {
+            "plugins": {"enabled": ["builtin_auth"]},
+            "server": {"limits": limits},
+            "audit": {"path": str(audit)},
+        }
+    )
+    app = build_app(settings, extra_plugins={"holding": module})
+    async with Client(app.mcp) as client:
+        first = asyncio.create_task(client.call_tool("hold", {}))
+        await asyncio.sleep(0.05)
+        with pytest.raises(Exception, match="server busy"):
+            await client.call_tool("hold", {})
+        release.set()
+        await first
+    kinds = [
+        (e["outcome"], e["error_kind"]) for e in map(json.loads, audit.read_text().splitlines())
+    ]
+    assert kinds == [("limited", "limited"), ("ok", None)]
