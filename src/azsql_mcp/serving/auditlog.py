@@ -135,7 +135,7 @@ def audit_line(
     duration_s: float,
     outcome: str,
     number: int | None,
-    error_kind: ErrorKind | None = None,
+    error_kind: ErrorKind | None,
 ) -> str:
     client = record.client
     entry: dict[str, Any] = {
