@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     AUTH_FAILURES: Counter
     LIMITED_REQUESTS: Counter
     CONFIG_RELOADS: Counter
+    SOURCE_UP: Gauge
+    AUDIT_WRITE_FAILURES: Counter
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -89,6 +91,16 @@ def _create() -> dict[str, Any]:
             registry=registry,
             multiprocess_mode="livesum",  # with workers: the sum over the running ones
         ),
+        "SOURCE_UP": Gauge(
+            "azsql_mcp_source_up",
+            "1 while the source is ready (as /health says), 0 while it is starting, down or"
+            " failing its health probe.",
+            ["source"],
+            registry=registry,
+            # with workers: 0 when any running worker finds the source not ready, as its
+            # /health would answer 503 (one series per source, as in one process)
+            multiprocess_mode="livemin",
+        ),
         "DB_ERRORS": Counter(
             "azsql_mcp_db_errors",
             "Database errors by source and SQL Server error number (0 when none).",
@@ -118,6 +130,12 @@ def _create() -> dict[str, Any]:
             "azsql_mcp_config_reloads",
             "Config reloads by outcome (applied, unchanged, invalid).",
             ["outcome"],
+            registry=registry,
+        ),
+        "AUDIT_WRITE_FAILURES": Counter(
+            "azsql_mcp_audit_write_failures",
+            "Audit lines that could not be written (disk full, file gone): each a call"
+            " the audit log does not show.",
             registry=registry,
         ),
     }

@@ -73,6 +73,10 @@ def retries(source: str) -> float:
     return REGISTRY.get_sample_value("azsql_mcp_db_retries_total", {"source": source}) or 0.0
 
 
+def source_up(source: str) -> float | None:
+    return REGISTRY.get_sample_value("azsql_mcp_source_up", {"source": source})
+
+
 async def wait_until(predicate: Any, timeout_s: float = 10) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
@@ -145,9 +149,11 @@ async def test_dropped_connection_is_retried_for_reads(server: ThreadedTdsServer
 async def test_outage_fails_fast_and_recovers_without_a_restart() -> None:
     with ThreadedTdsServer() as srv:
         db = make_db(srv, "outage")
+        assert source_up("outage") == 0  # starting
         await db.start()
         try:
             await wait_until(lambda: db.readiness().ready)
+            assert source_up("outage") == 1
             assert (await db.read("SELECT 1")).rows == [(1,)]
             srv.stop()
             # the first call finds the connection dead, the next ones fail at once
@@ -159,8 +165,10 @@ async def test_outage_fails_fast_and_recovers_without_a_restart() -> None:
             readiness = db.readiness()
             assert not readiness.ready and readiness.reason is not None
             assert "connection refused" in readiness.reason
+            assert source_up("outage") == 0
             srv.start()  # the same port
             await wait_until(lambda: db.readiness().ready)
+            assert source_up("outage") == 1
             assert (await db.read("SELECT 1")).rows == [(1,)]
         finally:
             await db.close()
@@ -175,6 +183,24 @@ async def test_login_failure_is_reported_by_readiness(server: ThreadedTdsServer)
             await db.read("SELECT 1")
         # not "retrying in background": waiting does not fix a password
         assert "an operator must fix" in str(e.value) and "background" not in str(e.value)
+    finally:
+        await db.close()
+
+
+async def test_a_probe_that_times_out_says_so_not_what_a_caller_should_ask(
+    server: ThreadedTdsServer,
+) -> None:
+    """/health's reason: the probe is no caller's query, so no "ask for less" advice."""
+    db = make_db(server, "slowprobe", limits=Limits(query_timeout_s=0.5))
+    server.add_fault(Fault.parse("delay:2@query"))
+    await db.start()
+    try:
+        await wait_until(lambda: db.readiness().reason != "starting: not connected yet")
+        assert db.readiness().reason == (
+            "the health probe (SELECT 1) did not answer within query_timeout_s = 0.5 s:"
+            " the server is slow or busy"
+        )
+        assert source_up("slowprobe") == 0
     finally:
         await db.close()
 

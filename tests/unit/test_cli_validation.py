@@ -107,8 +107,8 @@ def test_list_variable_that_is_not_json_is_one_line(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert (
-        "AZSQL_MCP_PLUGINS__DISABLED: 'builtin_prompts' is not JSON; this setting takes a"
-        """ JSON list, e.g. AZSQL_MCP_PLUGINS__DISABLED='["builtin_prompts"]'"""
+        "AZSQL_MCP_PLUGINS__DISABLED is not JSON (Expecting value at line 1, column 1); this"
+        """ setting takes a JSON list, e.g. AZSQL_MCP_PLUGINS__DISABLED='["builtin_prompts"]'"""
     ) in err
 
 

@@ -3,6 +3,7 @@ metrics and audit. No database is reached: the tools here do not query."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import types
@@ -445,3 +446,12 @@ async def test_docstring_sections_still_describe_parameters() -> None:
     assert properties["limit"]["description"] == "rows at most"
     assert prompt.description == "Summarise a topic."
     assert prompt.arguments and prompt.arguments[0].description == "what to summarise"
+
+
+async def test_a_source_that_cannot_be_set_up_is_down_on_metrics() -> None:
+    app = build(sources={"nodriver": UNREACHABLE | {"driver": "No Such ODBC Driver"}})
+    async with app.running(), asyncio.timeout(10):
+        while app.readiness()["nodriver"]["reason"] == "starting":
+            await asyncio.sleep(0.01)
+        assert "could not be set up" in app.readiness()["nodriver"]["reason"]
+        assert REGISTRY.get_sample_value("azsql_mcp_source_up", {"source": "nodriver"}) == 0

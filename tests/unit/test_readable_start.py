@@ -141,3 +141,32 @@ def test_routine_database_errors_of_resources_and_prompts_are_one_line(
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+
+
+async def test_debug_logs_no_argument_values(capsys: pytest.CaptureFixture[str]) -> None:
+    """FastMCP's request handlers log each call's arguments at DEBUG: a tool call's SQL
+    and its values, a prompt's arguments, a resource URI with its template's values."""
+    app = build(sources={"sales": SOURCE})
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    handlers = logging.getLogger("fastmcp.server.mixins.mcp_operations")
+    try:
+        setup_logging(LoggingSettings(level="DEBUG", format="text"))
+        async with Client(app.mcp) as client:
+            await client.list_tools()
+            await client.call_tool(
+                "read_data",
+                {"query": "SELECT 1 WHERE 'LeakMe-1' = @v", "params": {"v": "LeakMe-2"}},
+                raise_on_error=False,
+            )
+            with pytest.raises(Exception, match="Missing required arguments"):
+                await client.get_prompt("sql_query_builder", {"operation": "LeakMe-3"})
+        err = capsys.readouterr().err
+        assert "DEBUG" in err  # the level is on: other loggers still say what they do
+        assert "LeakMe" not in err
+        setup_logging(LoggingSettings(level="WARNING"))
+        assert not handlers.isEnabledFor(logging.INFO)  # never below the level asked
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        handlers.setLevel(logging.NOTSET)

@@ -21,6 +21,7 @@ from typing import Any
 from fastmcp import FastMCP
 from fastmcp.server.transforms.visibility import Visibility
 
+from azsql_mcp import metrics
 from azsql_mcp.api import Database
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.lifecycle import run_shutdown, run_startup
@@ -167,6 +168,7 @@ class App:
                 log.error(message, exc_info=exc)
                 self.source_errors[name] = message
                 self.runtime.databases[name] = UnavailableDatabase(name, message)
+                metrics.SOURCE_UP.labels(name).set(0)  # a ready source sets it itself
             else:
                 self.runtime.databases[name] = db
                 resolve_when_reached(self, name)

@@ -168,7 +168,8 @@ class SourceDatabase(Database):
         self._outage: str | None = None  # set while calls must fail fast
         self._credentials_refused = False
         self._login_refused = False  # SQL Server refused the login itself (error 18456)
-        self._readiness = Readiness(False, "starting: not connected yet")
+        self._up = metrics.SOURCE_UP.labels(name)
+        self._set_readiness(Readiness(False, "starting: not connected yet"))
         self._probe_task: asyncio.Task[None] | None = None
         self._wake_probe = asyncio.Event()
         self._last_call = -math.inf  # monotonic time of the last call that used the pool
@@ -202,6 +203,12 @@ class SourceDatabase(Database):
 
     def readiness(self) -> Readiness:
         return self._readiness
+
+    def _set_readiness(self, state: Readiness) -> None:
+        """Every change of readiness passes here: /health reads it, and the
+        azsql_mcp_source_up gauge follows it (probes and outages, not each call)."""
+        self._readiness = state
+        self._up.set(1 if state.ready else 0)
 
     def pool_stats(self) -> dict[str, int]:
         return self._pool.stats()
@@ -707,7 +714,7 @@ class SourceDatabase(Database):
         self._outage = reason
         self._credentials_refused = credentials
         self._login_refused = login
-        self._readiness = Readiness(False, reason)
+        self._set_readiness(Readiness(False, reason))
         self._pool.discard_idle()
         self._wake_probe.set()
         return self._unavailable(reason)
@@ -729,7 +736,7 @@ class SourceDatabase(Database):
         self._outage = None
         self._credentials_refused = False
         self._login_refused = False
-        self._readiness = Readiness(True, None, latency_ms)
+        self._set_readiness(Readiness(True, None, latency_ms))
 
     async def _probe_loop(self) -> None:
         tuning = self._tuning
@@ -740,7 +747,7 @@ class SourceDatabase(Database):
                     await self._probe()
                 except Exception as exc:  # the probe must outlive any surprise
                     log.exception("source %s: health probe failed", self.source)
-                    self._readiness = Readiness(False, f"health probe failed: {exc}")
+                    self._set_readiness(Readiness(False, f"health probe failed: {exc}"))
             # else: no call since the last probe; probing would keep an idle database awake
             if self._readiness.ready:
                 interval = tuning.probe_interval_up_s
@@ -772,17 +779,26 @@ class SourceDatabase(Database):
                     self._leave_outage(self._readiness.latency_ms)
                 return
             except DatabaseError as err:
-                self._readiness = Readiness(False, str(err))
+                self._probe_failed(err)
                 return
             except pyodbc.Error as exc:
                 info = inspect_error(exc)
                 if info.connection_lost:
                     continue
-                self._readiness = Readiness(False, self._query_error(exc).args[0])
+                self._probe_failed(self._query_error(exc))
                 return
             self._leave_outage((time.perf_counter() - started) * 1000)
             return
-        self._readiness = Readiness(False, "the connection was lost during the health check")
+        self._set_readiness(Readiness(False, "the connection was lost during the health check"))
+
+    def _probe_failed(self, err: DatabaseError) -> None:
+        reason = str(err)
+        if isinstance(err, QueryTimeout):  # a query's advice (ask for less) is not for a probe
+            reason = (
+                "the health probe (SELECT 1) did not answer within query_timeout_s ="
+                f" {self.limits.query_timeout_s:g} s: the server is slow or busy"
+            )
+        self._set_readiness(Readiness(False, reason))
 
 
 # --- parameters ---------------------------------------------------------------------------

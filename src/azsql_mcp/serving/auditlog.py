@@ -10,8 +10,10 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from time import monotonic
 from typing import Any, Literal, TextIO
 
+from azsql_mcp import metrics
 from azsql_mcp.core.config import AuditSettings, ConfigError
 from azsql_mcp.serving.callrecord import CallRecord
 
@@ -19,6 +21,24 @@ log = logging.getLogger(__name__)
 
 # What an audit line is about; its name is under this key.
 Audited = Literal["tool", "prompt", "resource"]
+# Why a call failed (`error_kind`), a few words an alert can count: the server's
+# concurrency limit, the guard, the arguments, an unknown name, the source down, slow or
+# busy, another database error, an error the tool raised with its message, or a bug.
+ErrorKind = Literal[
+    "limited",
+    "refused",
+    "invalid_arguments",
+    "not_found",
+    "unavailable",
+    "timeout",
+    "busy",
+    "database",
+    "tool",
+    "internal",
+]
+
+# While writing fails, how often the log says so again, with the count of lost lines.
+REPORT_EVERY_S = 60.0
 
 
 class AuditLog:
@@ -35,7 +55,8 @@ class AuditLog:
             if path
             else sys.stderr
         )
-        self._failing = False
+        self._lost = 0  # lines not written since writing last worked
+        self._next_report = 0.0  # monotonic time before which a failure is not logged again
 
     def write(self, line: str) -> None:
         try:
@@ -43,11 +64,34 @@ class AuditLog:
             if self.path is None:
                 self._file.flush()
         except (OSError, ValueError) as exc:  # disk full, file gone: the call still counts
-            if not self._failing:
-                log.error("audit log %s: cannot write: %s", self.path or "stderr", exc)
-            self._failing = True
+            self._failed(exc)
         else:
-            self._failing = False
+            if self._lost:
+                self._recovered()
+
+    def _failed(self, exc: Exception) -> None:
+        """Count the lost line; log at once, then at most every REPORT_EVERY_S while
+        writing keeps failing, so that a long outage is not one line in the log."""
+        metrics.AUDIT_WRITE_FAILURES.inc()
+        self._lost += 1
+        now = monotonic()
+        if now >= self._next_report:
+            self._next_report = now + REPORT_EVERY_S
+            log.error(
+                "audit log %s: cannot write: %s; %d audit line(s) lost so far",
+                self.path or "stderr",
+                exc,
+                self._lost,
+            )
+
+    def _recovered(self) -> None:
+        log.warning(
+            "audit log %s: writing again; %d audit line(s) were lost",
+            self.path or "stderr",
+            self._lost,
+        )
+        self._lost = 0
+        self._next_report = 0.0
 
     def reopen(self) -> None:
         """Open the file at `path` again: after logrotate moved it away (and created a
@@ -64,6 +108,12 @@ class AuditLog:
         old.close()
 
     def close(self) -> None:
+        if self._lost:  # replaced by a reload, or shut down, while writing failed
+            log.error(
+                "audit log %s: closed while writing failed; %d audit line(s) were lost",
+                self.path or "stderr",
+                self._lost,
+            )
         if self.path is not None:
             self._file.close()
 
@@ -113,6 +163,7 @@ def audit_line(
     duration_s: float,
     outcome: str,
     number: int | None,
+    error_kind: ErrorKind | None,
 ) -> str:
     client = record.client
     entry: dict[str, Any] = {
@@ -129,5 +180,6 @@ def audit_line(
         "duration_ms": round(duration_s * 1000, 3),
         "outcome": outcome,
         "error_number": number,
+        "error_kind": error_kind,
     }
     return json.dumps(entry, separators=(",", ":"))

@@ -15,6 +15,7 @@ from azsql_mcp.api import DatabaseError
 from azsql_mcp.core.config import LoggingSettings
 from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
 
+FASTMCP_HANDLERS = "fastmcp.server.mixins.mcp_operations"
 # Attributes every LogRecord has; anything else was passed as `extra=` and is kept.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
@@ -73,6 +74,10 @@ def setup_logging(settings: LoggingSettings) -> None:
         logger.setLevel(logging.NOTSET)
     if not settings.access_log:
         logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # At DEBUG this logger writes every request's arguments (a tool call's SQL and values,
+    # a prompt's arguments, a resource URI with its template's values): never below INFO,
+    # as argument values are never logged (the audit log keeps them out too).
+    logging.getLogger(FASTMCP_HANDLERS).setLevel(max(logging.INFO, root.level))
 
 
 def log_format(settings: LoggingSettings) -> str:

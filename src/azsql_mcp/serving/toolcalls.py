@@ -12,7 +12,7 @@ from collections import deque
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from fastmcp.exceptions import ValidationError
+from fastmcp.exceptions import FastMCPError, NotFoundError, ValidationError
 from fastmcp.resources.template import match_uri_template
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
@@ -20,11 +20,19 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
 from azsql_mcp import metrics
-from azsql_mcp.api import DatabaseError, QueryRefused, WorkRefused
+from azsql_mcp.api import (
+    AuthError,
+    DatabaseError,
+    DatabaseUnavailable,
+    QueryRefused,
+    QueryTimeout,
+    SourceBusy,
+    WorkRefused,
+)
 from azsql_mcp.db.notices import COMMIT_SINK
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.argerrors import rewritten
-from azsql_mcp.serving.auditlog import Audited, AuditLog, audit_line
+from azsql_mcp.serving.auditlog import Audited, AuditLog, ErrorKind, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
 from azsql_mcp.serving.clientlog import ClientNotices
 from azsql_mcp.serving.inflight import InFlight
@@ -91,6 +99,7 @@ class ToolCallMiddleware(Middleware):
         sink = COMMIT_SINK.set(note_committed)
         started = time.perf_counter()
         outcome, number = "ok", None
+        error_kind: ErrorKind | None = None
         slot = False
         try:
             with self._cancellable(context):  # queued for a slot too
@@ -107,7 +116,7 @@ class ToolCallMiddleware(Middleware):
             outcome = "committed" if record.committed else "cancelled"
             raise
         except Exception as exc:
-            outcome, number = _classify(exc)
+            outcome, number, error_kind = _classify(exc)
             raise
         finally:
             if slot:
@@ -121,7 +130,7 @@ class ToolCallMiddleware(Middleware):
             else:
                 _requests(kind, name, plugin, outcome).inc()
                 _component_latency(kind, name, plugin).observe(duration)
-            line = audit_line(kind, name, plugin, record, duration, outcome, number)
+            line = audit_line(kind, name, plugin, record, duration, outcome, number, error_kind)
             self.recent.append(line)
             if self.audit is not None:
                 self.audit.write(line)
@@ -224,15 +233,36 @@ def _component_latency(kind: str, name: str, plugin: str) -> Histogram:
     return metrics.COMPONENT_LATENCY.labels(kind, name, plugin)
 
 
-def _classify(exc: BaseException) -> tuple[str, int | None]:
-    """Outcome label and SQL Server error number of a failed call."""
+def _classify(exc: BaseException) -> tuple[str, int | None, ErrorKind]:
+    """Outcome label, SQL Server error number and error kind of a failed call. The chain
+    of causes is walked: a tool wraps a database error in a ToolError."""
     if isinstance(exc, RateLimitError):
-        return "limited", None
+        return "limited", None, "limited"
+    # Failing the causes below, the outermost FastMCP error decides: raised on purpose
+    # (injection.py logs those below ERROR), the tool's own; else FastMCP's mask over an
+    # unexpected exception, which it logged as an error with its traceback: a bug.
+    kind: ErrorKind | None = None
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, (QueryRefused, WorkRefused)):
-            return "refused", None
+            return "refused", None, "refused"
         if isinstance(cause, DatabaseError):
-            return "error", cause.number
+            return "error", cause.number, _database_kind(cause)
+        if isinstance(cause, ValidationError):
+            return "error", None, "invalid_arguments"
+        if isinstance(cause, (NotFoundError, ResourceNotFound)):
+            return "error", None, "not_found"
+        if kind is None and isinstance(cause, FastMCPError):
+            kind = "internal" if cause.log_level >= logging.ERROR else "tool"
         cause = cause.__cause__
-    return "error", None
+    return "error", None, kind or "internal"
+
+
+def _database_kind(exc: DatabaseError) -> ErrorKind:
+    if isinstance(exc, (DatabaseUnavailable, AuthError)):  # no connection could be had
+        return "unavailable"
+    if isinstance(exc, QueryTimeout):
+        return "timeout"
+    if isinstance(exc, SourceBusy):
+        return "busy"
+    return "database"

@@ -4,6 +4,7 @@ no database: types, bounds, defaults, names."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -90,12 +91,27 @@ class ParameterDecl(BaseModel):
             raise ValueError("decimal_places cannot exceed max_digits")
         if (self.min_length is not None or self.max_length is not None) and self.type != "string":
             raise ValueError("min_length and max_length apply to string parameters only")
+        # bounds no value meets: every call would be refused, so the tool is useless
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            if low > high:
+                raise ValueError(f"minimum {low:g} is above maximum {high:g}: no value is allowed")
+            if self.type == "integer" and math.ceil(low) > math.floor(high):
+                raise ValueError(f"no integer lies between minimum {low:g} and maximum {high:g}")
+        shortest, longest = self.min_length, self.max_length
+        if shortest is not None and longest is not None and shortest > longest:
+            raise ValueError(
+                f"min_length {self.min_length} is above max_length {self.max_length}:"
+                " no value is allowed"
+            )
         if self.from_claim is not None and self.default is not None:
             raise ValueError("a from_claim parameter takes its value from the token: no default")
         if self.enum is not None and self.type == "decimal":
             raise ValueError("enum does not apply to decimal parameters: use minimum and maximum")
         if self.enum is not None:
             self.enum = [self.convert(v, "enum") for v in self.enum]
+            for value in self.enum:  # a choice that every call would have refused
+                self.check_bounds(value, "enum value")
         if self.default is not None:
             self.default = self.convert(self.default, "default")
             self.check_bounds(self.default, "default")
