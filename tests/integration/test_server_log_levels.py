@@ -33,7 +33,7 @@ async def test_a_callers_mistake_is_logged_at_info(
             "describe_table", {"table": "no.such"}, raise_on_error=False
         )
         assert result.is_error
-        with pytest.raises(Exception, match="no table or view no.such"):
+        with pytest.raises(Exception, match=r"no table or view no\.such"):
             await mcp_client.read_resource("database://tables/no/such")
         with pytest.raises(Exception, match="No table or view"):
             await mcp_client.get_prompt("sql_query_builder", {"table": "no.such"})
