@@ -44,12 +44,7 @@ SEVEN = [
 CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.mark.parametrize("command", COMMANDS)

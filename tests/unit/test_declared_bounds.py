@@ -4,7 +4,6 @@ every call."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -36,12 +35,7 @@ parameters.s = { type = "string", min_length = 3, max_length = 3 }
 """
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def test_bounds_no_value_meets_are_refused_at_load(

@@ -4,20 +4,11 @@ from the operator's own names."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from azsql_mcp.core.cli import main
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.mark.parametrize(

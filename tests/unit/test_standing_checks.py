@@ -6,7 +6,6 @@ source's server string and the variables its secrets name; and refused on reload
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import pytest
@@ -34,13 +33,9 @@ PEM = _rsa_public_pem()
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
-            monkeypatch.delenv(name)
+def unset_variables(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NOPE_TOKEN_VAR", raising=False)
     monkeypatch.delenv("MISSING_PW_VAR", raising=False)
-    monkeypatch.chdir(tmp_path)
 
 
 def refused(command: str, text: str, capsys: pytest.CaptureFixture[str]) -> str:

@@ -1,0 +1,16 @@
+"""Fixtures shared by the unit tests."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AZSQL_MCP_* or AZURE_SQL_* variable of the machine's, and a working directory
+    with no ./azsql-mcp.toml: the test sees only the configuration it writes."""
+    for name in list(os.environ):
+        if name.startswith(("AZSQL_MCP_", "AZURE_SQL_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
