@@ -46,12 +46,12 @@ from fastmcp.exceptions import ToolError
 from pydantic import BaseModel, PlainSerializer
 
 from azsql_mcp.api import Column, QueryResult
-from azsql_mcp.db.driverhost import DOCUMENT_COLUMNS
 
 # The conversion runs where the rows are fetched too (Database.read(json_values=True)):
 # the driver process loads the same module, so there is one set of rules.
 from azsql_mcp.db.jsonvalues import (
     DEFAULT_MAX_BINARY_BYTES,
+    DOCUMENT_COLUMNS,
     JsonValue,
     rows_to_json,
     to_json_value,

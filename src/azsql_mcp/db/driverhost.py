@@ -448,15 +448,10 @@ def _take_rows(
             rows.append(tuple(row))
 
 
-# The one column of a FOR JSON or FOR XML result: SQL Server sends its document cut into
-# rows of 2,033 characters, which clients join (as SSMS does); a row each is no use.
-DOCUMENT_COLUMNS = frozenset(
-    f"{kind}_F52E2B61-18A1-11d1-B105-00805F49916B" for kind in ("JSON", "XML")
-)
-
-
 def _is_document(description: Sequence[Sequence[Any]]) -> bool:
-    return len(description) == 1 and description[0][0] in DOCUMENT_COLUMNS
+    """A FOR JSON or FOR XML result: SQL Server sends its document cut into rows of 2,033
+    characters, which clients join (as SSMS does); a row each is no use."""
+    return len(description) == 1 and description[0][0] in jsonvalues().DOCUMENT_COLUMNS
 
 
 def _take_document(

@@ -17,6 +17,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 DEFAULT_MAX_BINARY_BYTES = 256
+# The one column of a FOR JSON or FOR XML result, whose document the driver process
+# joins into one value (driverhost.fetch_page) and the text shows whole (values.py).
+DOCUMENT_COLUMNS = frozenset(
+    f"{kind}_F52E2B61-18A1-11d1-B105-00805F49916B" for kind in ("JSON", "XML")
+)
 JsonValue = None | bool | int | float | str
 # Types that are already JSON; checked by exact type first because this runs per value.
 _NONE = type(None)
