@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database, DatabaseError
+from azsql_mcp.api import Database, DatabaseError, QueryTimeout, SourceBusy
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.values import records
@@ -26,6 +26,10 @@ ENGINE_EDITIONS = {
     12: "Microsoft Fabric SQL database",
 }
 AZURE_SQL_EDITIONS = {5, 8}
+# How a source answered a probe (health_check, database://status). "busy": it took the
+# connection, but a probe query ran past query_timeout_s or every pooled connection was
+# in use: slow, not down.
+SourceStatus = Literal["connected", "busy", "not connected"]
 SQL_SERVER_EDITIONS = {1, 2, 3, 4}
 
 
@@ -167,3 +171,21 @@ def _int(value: Any) -> int | None:
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def busy_reason(exc: DatabaseError, timeout_s: float) -> str | None:
+    """Why a probe's failure means the source is busy, not down (its `SourceStatus`
+    "busy"), said for the caller; None for any other failure. A timeout's own message
+    advises asking for less, which is for a caller's query, not for a probe."""
+    if isinstance(exc, QueryTimeout):
+        return (
+            "the server accepted the connection, but a probe query did not answer within"
+            f" query_timeout_s = {timeout_s:g} s, so the server is busy or slow, not down."
+            " Retry in a little while; list_long_running_queries shows what runs now, if"
+            " the login may see other sessions. If it persists, an operator can check the"
+            " server's load (on Azure SQL, its service objective) or raise [limits]"
+            " query_timeout_s."
+        )
+    if isinstance(exc, SourceBusy):  # every pooled connection in use: it says when to retry
+        return str(exc)
+    return None

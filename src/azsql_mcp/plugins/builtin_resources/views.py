@@ -3,12 +3,10 @@ the `database://{source}/...` variants and picks the database from the URI)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastmcp.exceptions import NotFoundError
 from pydantic import BaseModel
 
-from azsql_mcp import DatabaseError, QueryTimeout, SourceBusy, ToolContext, catalog
+from azsql_mcp import DatabaseError, ToolContext, catalog
 from azsql_mcp.values import fence_untrusted
 
 
@@ -39,8 +37,7 @@ async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
 class Status(BaseModel):
     source: str
     connected: bool
-    # as health_check's: "busy" when the server took the connection but a probe timed out
-    status: Literal["connected", "busy", "not connected"]
+    status: catalog.SourceStatus  # as health_check's
     latency_ms: float | None
     error: str | None
     read_only: bool
@@ -51,18 +48,15 @@ async def status_json(ctx: ToolContext) -> str:
     latency: float | None = None
     info: catalog.DatabaseInfo | None = None
     error: str | None = None
-    status: Literal["connected", "busy", "not connected"] = "not connected"
+    status: catalog.SourceStatus = "not connected"
     try:
         latency = round(await ctx.db.ping(), 2)
         status = "connected"
         info = await catalog.database_info(ctx.db)
-    except QueryTimeout:
-        status = "busy"
-        error = "a probe query ran past query_timeout_s: the server is busy or slow, not down"
-    except SourceBusy as e:
-        status, error = "busy", str(e)
     except DatabaseError as e:
-        error = str(e)
+        busy = catalog.busy_reason(e, ctx.db.limits.query_timeout_s)
+        status = "busy" if busy else status
+        error = busy or str(e)
     return Status(
         source=ctx.source,
         connected=status != "not connected",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastmcp.exceptions import ToolError
 from fastmcp.server.dependencies import get_context
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
-from azsql_mcp import DatabaseError, QueryTimeout, SourceBusy, ToolContext, catalog
+from azsql_mcp import DatabaseError, ToolContext, catalog
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
@@ -64,15 +64,11 @@ async def database_info(ctx: ToolContext) -> ToolResult:
     return respond(info, fence_untrusted("\n".join(lines), what="database properties"))
 
 
-# "busy": the server answered the connection, but a probe query ran past its timeout
-HealthStatus = Literal["connected", "busy", "not connected"]
-
-
 class HealthResult(BaseModel):
     source: str
     sources: list[str]
     connected: bool
-    status: HealthStatus
+    status: catalog.SourceStatus
     latency_ms: float | None
     error: str | None
     read_only: bool
@@ -94,20 +90,16 @@ async def health_check(ctx: ToolContext) -> ToolResult:
     error: str | None = None
     grants: catalog.Permissions | None = None
     state: access.StateAccess | None = None
-    status: HealthStatus = "not connected"
+    status: catalog.SourceStatus = "not connected"
     try:
         latency = round(await ctx.db.ping(), 2)
         status = "connected"
         grants = await catalog.permissions(ctx.db)
         state = await access.state_access(ctx.db)
-    except QueryTimeout:
-        # A timed-out query ran on a connection the server accepted: slow, not down. The
-        # error's own advice (ask for less) is for a caller's query, not for the probe.
-        status, error = "busy", _probe_timed_out(ctx.db.limits.query_timeout_s)
-    except SourceBusy as e:  # every pooled connection in use: its message says when to retry
-        status, error = "busy", str(e)
     except DatabaseError as e:
-        error = str(e)
+        busy = catalog.busy_reason(e, ctx.db.limits.query_timeout_s)
+        status = "busy" if busy else status
+        error = busy or str(e)
     health = HealthResult(
         source=ctx.source,
         sources=ctx.sources,
@@ -133,16 +125,6 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         lines.append(f"login {cell_text(grants.login_name)}, user {cell_text(grants.user_name)}")
     lines.extend(health.notes)
     return respond(health, "\n".join(lines))
-
-
-def _probe_timed_out(timeout_s: float) -> str:
-    return (
-        f"the server accepted the connection, but a probe query did not answer within"
-        f" query_timeout_s = {timeout_s:g} s, so the server is busy or slow, not down."
-        " Retry in a little while; list_long_running_queries shows what runs now, if the"
-        " login may see other sessions. If it persists, an operator can check the server's"
-        " load (on Azure SQL, its service objective) or raise [limits] query_timeout_s."
-    )
 
 
 def _permission_notes(
