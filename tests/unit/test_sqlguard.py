@@ -324,6 +324,11 @@ def test_write_refusals(sql: str, fragment: str) -> None:
         ("SELECT a FROM t WHERE b ILIKE 'x%'", "T-SQL has no ILIKE"),
         ("SELECT a FROM t OFFSET 5 ROWS FETCH NEXT 5 ROWS ONLY", "needs ORDER BY"),
         ("SELECT * FROM (SELECT a FROM t OFFSET 5 ROWS) AS x", "needs ORDER BY"),
+        ("SELECT a::varchar(10) FROM t", "T-SQL has no :: cast. Write CAST(value AS varchar)"),
+        ("SELECT a FROM t WHERE b :: int = 5", "no :: cast"),
+        ("SELECT a::NUMERIC(5, 2) FROM t", "CAST(value AS NUMERIC)"),
+        ("SELECT `order` FROM t", "T-SQL quotes names with [brackets]"),
+        ("SELECT a FROM `SalesLT`.`Customer`", "Backtick at line 1, column 15"),
     ],
 )
 def test_other_dialects_clauses_are_refused_with_the_t_sql_to_write(
@@ -343,6 +348,12 @@ def test_other_dialects_clauses_are_refused_with_the_t_sql_to_write(
         "SELECT a FROM t ORDER BY a OFFSET 5 ROWS FETCH NEXT 5 ROWS ONLY",
         "SELECT * FROM limit (NOLOCK)",  # a table named limit, with the old hint syntax
         "SELECT id AS ilike FROM t",
+        # `::` is T-SQL for a CLR type's static members
+        "SELECT geography::Point(47.6, -122.3, 4326).STAsText() AS p",
+        "SELECT geometry::STGeomFromText('POINT (1 2)', 0).STX AS x",
+        "SELECT hierarchyid::GetRoot().ToString() AS root",
+        "SELECT geometry::[Null] AS n",
+        "SELECT 'a::int' AS s, [x::int] FROM t",
     ],
 )
 def test_names_like_other_dialects_words_pass(sql: str) -> None:

@@ -529,11 +529,33 @@ def _scan(
 
 
 def _check_dialect(sql: str, tokens: list[Token], allowed: str) -> None:
-    """Other dialects' LIMIT clause, refused with the T-SQL to write (SQL Server would
-    answer only "Incorrect syntax near 'LIMIT'"). LIMIT is no keyword in T-SQL: a name
-    LIMIT (a column, a table) is followed by no number or parameter."""
+    """Other dialects' habits, refused with the T-SQL to write (SQL Server would answer
+    only "Incorrect syntax near ..."): a LIMIT clause, a `::` cast, backtick quotes.
+    LIMIT is no keyword in T-SQL: a name LIMIT (a column, a table) is followed by no
+    number or parameter. `::` is T-SQL for a CLR type's static member
+    (`geography::Point(...)`), never followed by a data type."""
+    from sqlglot.parser import Parser
     from sqlglot.tokens import TokenType
 
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.UNKNOWN and tok.text == "`":
+            _refuse(
+                f"Backtick at {_At(sql, tok.start)}: T-SQL quotes names with [brackets] (or"
+                " double quotes), e.g. SELECT [order] FROM [SalesLT].[Customer].",
+                allowed,
+            )
+        if (
+            tok.token_type == TokenType.DCOLON
+            and i + 1 < len(tokens)
+            and tokens[i + 1].token_type in Parser.TYPE_TOKENS
+            and tokens[i + 1].token_type != TokenType.NULL
+        ):
+            _refuse(
+                f"'::' at {_At(sql, tok.start)}: T-SQL has no :: cast. Write"
+                f" CAST(value AS {tokens[i + 1].text}) or TRY_CAST(...), which gives NULL"
+                " where the value does not convert.",
+                allowed,
+            )
     for i, tok in enumerate(tokens[:-1]):
         if tok.token_type == TokenType.LIMIT and tokens[i + 1].token_type.name in _LIMIT_OPERANDS:
             if i and tokens[i - 1].token_type == TokenType.DOT:
