@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
+from azsql_mcp.serving.logsetup import RoutineErrors
 from tds_test_server import Fault, ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_principal", ["privileged"], indirect=True)
@@ -40,6 +41,12 @@ async def test_a_callers_mistake_is_logged_at_info(
     logged = failed_calls(caplog)
     assert len(logged) == 6
     assert {level for level, _ in logged} == {logging.INFO}, logged
+    # the server's log handler writes each as one line, without a traceback
+    for record in caplog.records:
+        if record.name.startswith("fastmcp"):
+            assert RoutineErrors().filter(record)
+            assert not record.exc_info, record.getMessage()
+    assert any("no table or view no.such" in message for _, message in failed_calls(caplog))
 
 
 async def test_a_source_that_cannot_serve_is_a_warning(

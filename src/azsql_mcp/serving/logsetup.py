@@ -34,15 +34,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-class RoutineDatabaseErrors(logging.Filter):
+class RoutineErrors(logging.Filter):
     """FastMCP logs a resource's or prompt's error with its traceback. When the cause is
     the database (unavailable, a SQL error) the traceback says nothing the message does
-    not, and an outage would fill the log: one line instead."""
+    not, and an outage would fill the log; nor does it for a caller's mistake (a URI or
+    table that does not exist), which FastMCP logs below WARNING as the error asked
+    (serving/injection.py): one line instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if record.name.startswith("fastmcp") and isinstance(
-            getattr(exc, "__cause__", None), DatabaseError
+        if (
+            exc is not None
+            and record.name.startswith("fastmcp")
+            and (
+                record.levelno < logging.WARNING
+                or isinstance(getattr(exc, "__cause__", None), DatabaseError)
+            )
         ):
             record.msg, record.args = f"{record.getMessage()}: {exc}", None
             record.exc_info, record.exc_text = None, None
@@ -59,7 +66,7 @@ def setup_logging(settings: LoggingSettings) -> None:
     # No credential in any line, whoever logs it (serving/redact.py).
     handler.setFormatter(RedactingFormatter(inner))
     handler.addFilter(AccessLogQueries())
-    handler.addFilter(RoutineDatabaseErrors())
+    handler.addFilter(RoutineErrors())
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)
