@@ -27,6 +27,7 @@ from azsql_mcp.core.config import Settings
 from azsql_mcp.core.lifecycle import run_shutdown, run_startup
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import resolve_when_reached, stop_resolving
+from azsql_mcp.db.drivers import load_driver_manager
 from azsql_mcp.serving.admission import Drain, LimitState
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key
 from azsql_mcp.serving.runtime import Runtime
@@ -148,6 +149,7 @@ class App:
         if not self.settings.sources:
             return
         # Imported here, off the event loop: drivers are not needed to answer `initialize`.
+        await asyncio.to_thread(load_driver_manager)
         database = await asyncio.to_thread(importlib.import_module, "azsql_mcp.db.database")
         drivers = database.DriverHosts(self.settings.server.sources_per_driver_process)
         for name, source in self.settings.sources.items():

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import Literal
 
 from azsql_mcp.api import DatabaseError
@@ -134,10 +135,22 @@ def _configured_driver(configured: str, registered: tuple[str, ...]) -> Driver:
     )
 
 
-def _registered_drivers() -> list[str]:
-    import pyodbc
+def load_driver_manager() -> ModuleType:
+    """pyodbc, which loads unixODBC's driver manager (libodbc) as it is imported: without
+    it, what to install, not an ImportError's traceback."""
+    try:
+        import pyodbc
+    except ImportError as exc:
+        raise DriverNotFound(
+            f"pyodbc could not load the ODBC driver manager ({exc}). Install unixODBC:"
+            " `apt-get install unixodbc` (Debian, Ubuntu), `dnf install unixODBC` (RHEL,"
+            " Fedora), `brew install unixodbc` (macOS); then a driver. " + INSTALL_HINT
+        ) from exc
+    return pyodbc
 
-    return list(pyodbc.drivers())
+
+def _registered_drivers() -> list[str]:
+    return list(load_driver_manager().drivers())
 
 
 def wheel_driver_path() -> Path | None:

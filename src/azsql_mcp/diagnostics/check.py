@@ -38,7 +38,6 @@ from azsql_mcp.db.connstr import (
 )
 from azsql_mcp.db.connstr import parse_server as parse_server_setting
 from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes, token_driver_refusal
-from azsql_mcp.db.database import SourceDatabase, reachability_problem
 from azsql_mcp.db.drivers import Driver, find_driver
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
@@ -152,6 +151,8 @@ async def _check_tools(
     specs = pending_tools(plugins, name, settings.default_source)
     if not specs:
         return "ok"
+    from azsql_mcp.db.database import SourceDatabase  # pyodbc: the driver step passed
+
     source_settings = settings.sources[name]
     # threads, like the login above: no driver process for one check
     one_connection = {"executor": "thread", "pool_size": 1}
@@ -316,6 +317,8 @@ async def _resolve(address: ServerAddress) -> str:
 
 async def _tcp(address: ServerAddress, settings: SourceSettings) -> None:
     timeout = min(settings.connection_timeout_s, 10)
+    from azsql_mcp.db.database import reachability_problem  # pyodbc: the driver step passed
+
     problem = await reachability_problem(address.host, address.effective_port, timeout)
     if problem is not None:
         raise CheckFailed(
