@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from kubernetes_validate import utils as k8s_validate
 from packaging.requirements import Requirement
 
 from azsql_mcp.core.config import load_settings
+from azsql_mcp.version import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S_DIR = ROOT / "deploy" / "kubernetes"
@@ -346,3 +349,18 @@ def test_deployment_configs_load_with_the_server_settings(
     settings = load_settings(str(image_default), {})
     assert settings.server.stateless_http is True
     assert settings.sources["main"].auth == "managed_identity"
+
+
+def test_the_module_runs_the_command() -> None:
+    """`python -m azsql_mcp`, for a client config that names an interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-m", "azsql_mcp", "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert __version__ in done.stdout
+
+
+def test_the_license_the_metadata_names_ships() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
