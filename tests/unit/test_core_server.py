@@ -448,10 +448,15 @@ async def test_docstring_sections_still_describe_parameters() -> None:
     assert prompt.arguments and prompt.arguments[0].description == "what to summarise"
 
 
-async def test_a_source_that_cannot_be_set_up_is_down_on_metrics() -> None:
+async def test_a_source_that_cannot_be_set_up_is_down_on_metrics(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     app = build(sources={"nodriver": UNREACHABLE | {"driver": "No Such ODBC Driver"}})
     async with app.running(), asyncio.timeout(10):
         while app.readiness()["nodriver"]["reason"] == "starting":
             await asyncio.sleep(0.01)
         assert "could not be set up" in app.readiness()["nodriver"]["reason"]
         assert REGISTRY.get_sample_value("azsql_mcp_source_up", {"source": "nodriver"}) == 0
+    # the message says what to install; a traceback would add nothing
+    (logged,) = [r for r in caplog.records if "could not be set up" in r.getMessage()]
+    assert "No Such ODBC Driver" in logged.getMessage() and not logged.exc_info

@@ -22,7 +22,7 @@ from fastmcp import FastMCP
 from fastmcp.server.transforms.visibility import Visibility
 
 from azsql_mcp import metrics
-from azsql_mcp.api import Database
+from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.lifecycle import run_shutdown, run_startup
 from azsql_mcp.core.plugins import PluginSet
@@ -167,7 +167,8 @@ class App:
                 await db.start()
             except Exception as exc:
                 message = f"source {name!r} could not be set up: {exc}"
-                log.error(message, exc_info=exc)
+                # a DatabaseError's message says what to fix (a driver, a credential)
+                log.error(message, exc_info=None if isinstance(exc, DatabaseError) else exc)
                 self.source_errors[name] = message
                 self.runtime.databases[name] = UnavailableDatabase(name, message)
                 metrics.SOURCE_UP.labels(name).set(0)  # a ready source sets it itself
