@@ -96,6 +96,40 @@ def test_scopes_of_tools_switched_off_or_declared_in_config_are_kept() -> None:
     ]
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_a_static_tokens_misspelt_scope(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refused(
+        command,
+        SOURCE + '[server.auth]\nmode = "static_tokens"\n'
+        '[server.auth.plugin_scopes]\nbuiltin_prompts = ["acme.guides"]\n'
+        '[[server.auth.static_tokens]]\ntoken = "tok-LeakMe"\nsubject = "dev"\n'
+        'scopes = ["sql.raed", "SQL.ADMIN", "acme.guide", "sql.write", "acme.audit"]\n',
+        capsys,
+    )
+    for scope, meant in (("sql.raed", "sql.read"), ("SQL.ADMIN", "sql.admin")):
+        assert (
+            f"server.auth.static_tokens.0.scopes: no tool, resource or prompt needs scope"
+            f" {scope!r} (subject 'dev'); did you mean {meant!r}?"
+        ) in err
+    assert "did you mean 'acme.guides'?" in err  # a scope the configuration names
+    assert "scopes in use: acme.guides, sql.admin, sql.read, sql.write;" in err
+    assert err.count("\n  - ") == 3  # acme.audit: far from all, a plugin may check it
+    assert "LeakMe" not in err
+
+
+def test_a_scope_a_plugin_registers_its_tool_with_is_known() -> None:
+    tools = {"mine": {"description": "x", "statement": "SELECT 1", "scopes": ["hr.read"]}}
+    auth = {"mode": "static_tokens"}
+    source = {"server": "h", "username": "u", "password": "p"}
+    for scopes, found in ((["hr.read"], 0), (["hr.raed"], 1)):
+        token = {"token": "t", "subject": "s", "scopes": scopes}
+        data = {"sources": {"m": source}, "tools": tools}
+        data["server"] = {"auth": auth | {"static_tokens": [token]}}
+        assert len(problems(data)) == found
+
+
 # --- what connecting would meet ----------------------------------------------------------
 
 
