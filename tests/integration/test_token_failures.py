@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -51,21 +52,29 @@ def database(source: SourceSettings, auth: AuthProvider) -> SourceDatabase:
 # --- 1: any failure to build a credential or get a token is an authentication outage ----
 
 
-async def test_missing_certificate_is_a_clear_outage(server: ThreadedTdsServer) -> None:
+async def test_missing_certificate_is_a_clear_outage(
+    server: ThreadedTdsServer, tmp_path: Path
+) -> None:
+    """Gone after the start (the configuration's check found it): read when the credential
+    is first built."""
+    certificate = tmp_path / "sp.pem"
+    certificate.write_text("-----BEGIN CERTIFICATE-----")
     source = settings(
         server,
         auth="service_principal",
         tenant_id="t",
         client_id="c",
-        certificate_path="/nonexistent/sp.pem",
+        certificate_path=str(certificate),
     )
-    db = database(source, ServicePrincipal(source))
+    provider = ServicePrincipal(source)
+    certificate.unlink()
+    db = database(source, provider)
     try:
         with pytest.raises(DatabaseUnavailable) as first:
             await db.read("SELECT 1 AS one")
         message = str(first.value)
         assert "auth 'service_principal' of source 'main'" in message
-        assert "certificate file /nonexistent/sp.pem not found" in message
+        assert f"certificate file {certificate} not found" in message
         assert "What to do:" in message and "certificate_path" in message
         assert not db.readiness().ready and "sp.pem not found" in (db.readiness().reason or "")
         with pytest.raises(DatabaseUnavailable, match=r"sp\.pem not found"):

@@ -73,6 +73,16 @@ def test_precedence_file_env_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert settings.sources["prod"].pool_size == 3
 
 
+def test_a_log_level_is_taken_in_any_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, '[logging]\nlevel = "warning"\n')
+    assert load_settings(path).logging.level == "WARNING"
+    monkeypatch.setenv("AZSQL_MCP_LOGGING__LEVEL", "debug")
+    assert load_settings(path).logging.level == "DEBUG"
+    monkeypatch.setenv("AZSQL_MCP_LOGGING__LEVEL", "verbose")
+    with pytest.raises(ConfigError, match=r"logging\.level .*\(got 'verbose'\)"):
+        load_settings(path)
+
+
 def test_config_file_from_environment_and_cwd(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

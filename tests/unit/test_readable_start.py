@@ -26,9 +26,9 @@ def build(**config: Any) -> Any:
     return build_app(settings_from_mapping(config))
 
 
-async def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
+def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
     app = build(sources={"sales": SOURCE}, server={"transport": "http", "port": 8123})
-    text = await banner(app, "http", None)
+    text = banner(app, "http", None)
     for line in (
         "MCP endpoint  http://127.0.0.1:8123/mcp",
         "console       http://127.0.0.1:8123/",
@@ -42,9 +42,29 @@ async def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
     assert "Claude Desktop" not in text
 
 
-async def test_stdio_banner_has_paste_ready_snippets_with_absolute_paths(tmp_path: Path) -> None:
+async def test_with_client_auth_the_banner_lists_the_tools_configured() -> None:
+    """Not an anonymous client's list (none): every tool offered, as `tools` lists them
+    and without client auth, with a word on scopes."""
+    tokens = [{"token": "t", "subject": "s", "scopes": ["sql.read"]}]
+    auth = {"mode": "static_tokens", "static_tokens": tokens}
+    config = {
+        "sources": {"sales": SOURCE},
+        "plugins": {"builtin_tools": {"disabled_tools": ["read_data"]}},
+    }
+    open_app = build(**config, server={"transport": "http", "port": 8123})
+    listed = sorted(t.name for t in await open_app.mcp.list_tools())
+    assert listed and "read_data" not in listed
+    text = banner(
+        build(**config, server={"transport": "http", "port": 8123, "auth": auth}), "http", None
+    )
+    assert f"  tools ({len(listed)})     {', '.join(listed)}\n" in text
+    assert "\n                each client sees those its token's scopes allow" in text
+    assert "scopes allow" not in banner(open_app, "http", None)
+
+
+def test_stdio_banner_has_paste_ready_snippets_with_absolute_paths(tmp_path: Path) -> None:
     config = tmp_path / "azsql-mcp.toml"
-    text = await banner(build(sources={"sales": SOURCE}), "stdio", config)
+    text = banner(build(sources={"sales": SOURCE}), "stdio", config)
     start = text.index("{", text.index("Claude Desktop"))
     claude = json.JSONDecoder().raw_decode(text[start:])[0]
     entry = claude["mcpServers"]["azsql"]
@@ -54,12 +74,12 @@ async def test_stdio_banner_has_paste_ready_snippets_with_absolute_paths(tmp_pat
     assert json.JSONDecoder().raw_decode(text[vscode_at:])[0]["servers"]["azsql"]["type"] == "stdio"
 
 
-async def test_no_source_names_the_azure_sql_variables_that_made_none(
+def test_no_source_names_the_azure_sql_variables_that_made_none(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AZURE_SQL_DATABASE", "sales")
     monkeypatch.setenv("AZURE_SQL_SERVERNAME", "sql1.example.net")
-    text = await banner(build(), "http", None)
+    text = banner(build(), "http", None)
     assert "AZURE_SQL_DATABASE is set, but without AZURE_SQL_SERVER they make no source" in text
     assert "AZURE_SQL_SERVERNAME is not a variable azsql-mcp reads; did you mean" in text
     assert "AZURE_SQL_SERVER?" in text
@@ -80,7 +100,7 @@ def test_a_misspelt_azure_sql_variable_gets_the_names_it_may_mean() -> None:
 
 async def test_no_source_is_said_everywhere() -> None:
     app = build()
-    assert "source        NONE: no database source is configured" in await banner(app, "http", None)
+    assert "source        NONE: no database source is configured" in banner(app, "http", None)
     body, status = health_report(app, details=True)
     assert (status, body["status"]) == (503, "no_source")
     async with Client(app.mcp) as client:

@@ -1,7 +1,7 @@
 """What the configuration alone shows, found by every command before serving or
 connecting (core/scopekeys.py, core/standing.py): scope keys that name nothing, static
 tokens' variables, the audit file's directory, JWT algorithm, key and JWKS URL, a
-source's server string and the variables its secrets name; and refused on reload."""
+source's server string and the variables and files its secrets name; and refused on reload."""
 
 from __future__ import annotations
 
@@ -94,6 +94,40 @@ def test_scopes_of_tools_switched_off_or_declared_in_config_are_kept() -> None:
     assert [p.split("?")[0] for p in problems(near)] == [
         "server.auth.tool_scopes.my_reprot: no tool is named 'my_reprot'; did you mean 'my_report'"
     ]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_a_static_tokens_misspelt_scope(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refused(
+        command,
+        SOURCE + '[server.auth]\nmode = "static_tokens"\n'
+        '[server.auth.plugin_scopes]\nbuiltin_prompts = ["acme.guides"]\n'
+        '[[server.auth.static_tokens]]\ntoken = "tok-LeakMe"\nsubject = "dev"\n'
+        'scopes = ["sql.raed", "SQL.ADMIN", "acme.guide", "sql.write", "acme.audit"]\n',
+        capsys,
+    )
+    for scope, meant in (("sql.raed", "sql.read"), ("SQL.ADMIN", "sql.admin")):
+        assert (
+            f"server.auth.static_tokens.0.scopes: no tool, resource or prompt needs scope"
+            f" {scope!r} (subject 'dev'); did you mean {meant!r}?"
+        ) in err
+    assert "did you mean 'acme.guides'?" in err  # a scope the configuration names
+    assert "scopes in use: acme.guides, sql.admin, sql.read, sql.write;" in err
+    assert err.count("\n  - ") == 3  # acme.audit: far from all, a plugin may check it
+    assert "LeakMe" not in err
+
+
+def test_a_scope_a_plugin_registers_its_tool_with_is_known() -> None:
+    tools = {"mine": {"description": "x", "statement": "SELECT 1", "scopes": ["hr.read"]}}
+    auth = {"mode": "static_tokens"}
+    source = {"server": "h", "username": "u", "password": "p"}
+    for scopes, found in ((["hr.read"], 0), (["hr.raed"], 1)):
+        token = {"token": "t", "subject": "s", "scopes": scopes}
+        data = {"sources": {"m": source}, "tools": tools}
+        data["server"] = {"auth": auth | {"static_tokens": [token]}}
+        assert len(problems(data)) == found
 
 
 # --- what connecting would meet ----------------------------------------------------------
@@ -263,3 +297,82 @@ def test_a_reload_is_refused_what_a_start_would_refuse(
         f"audit.path: {audit['path']!r} is in directory",
     ):
         assert f"refused: {problem}" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        (
+            {"auth": "access_token", "access_token_env": "MISSING_PW_VAR"},
+            "access_token_env names MISSING_PW_VAR, which is not set in the environment; set it"
+            " for the azsql-mcp process (a running process does not see variables set later),"
+            " or use access_token_file",
+        ),
+        (
+            {"auth": "access_token", "access_token_file": "{dir}/gone"},
+            "access_token_file '{dir}/gone' does not exist; put an access token there, readable"
+            " by the user azsql-mcp runs as, or point access_token_file at the file that holds it",
+        ),
+        (
+            {"username": "u", "password_file": "{dir}/gone"},
+            "password_file '{dir}/gone' does not exist; put the password there",
+        ),
+        (
+            {"username": "u", "password_file": "{dir}"},
+            "password_file '{dir}' is not a file; put the password there",
+        ),
+        (
+            {"auth": "service_principal", "tenant_id": "t", "client_id": "c"}
+            | {"certificate_path": "{dir}/sp.pem"},
+            "certificate_path '{dir}/sp.pem' does not exist; put the certificate (PEM or PKCS12)"
+            " there",
+        ),
+        (
+            {"auth": "service_principal", "tenant_id": "t", "client_id": "c"}
+            | {"client_secret_file": "{dir}/gone"},
+            "client_secret_file '{dir}/gone' does not exist; put the client secret there",
+        ),
+    ],
+)
+def test_a_secret_the_first_connection_could_not_read_is_refused_naming_its_setting(
+    settings: dict[str, str], problem: str, tmp_path: Path
+) -> None:
+    source = {"server": "h"} | {k: v.format(dir=tmp_path) for k, v in settings.items()}
+    found = problems({"sources": {"s": source}})
+    assert len(found) == 1
+    assert found[0].startswith("sources.s.auth: " + problem.format(dir=tmp_path))
+
+
+def test_an_unreadable_secret_file_is_refused_and_its_contents_never_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text("LeakMe")
+    secret.chmod(0)
+    try:
+        secret.open("rb").close()
+    except PermissionError:
+        pass
+    else:
+        pytest.skip("this user reads files whatever their mode (root)")
+    text = f'[sources.s]\nserver = "h"\nusername = "u"\npassword_file = "{secret}"\n'
+    err = refused("config", text, capsys)
+    assert f"sources.s.auth: password_file '{secret}' cannot be opened (Permission denied)" in err
+    assert "LeakMe" not in err
+
+
+def test_secret_files_that_exist_and_set_variables_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "f").write_text("x")
+    monkeypatch.setenv("AZURE_SQL_ACCESS_TOKEN", "t")
+    f = str(tmp_path / "f")
+    sp = {"server": "h", "auth": "service_principal", "tenant_id": "t", "client_id": "c"}
+    sources = {
+        "a": {"server": "h", "auth": "access_token"},
+        "b": {"server": "h", "auth": "access_token", "access_token_file": f},
+        "c": {"server": "h", "username": "u", "password_file": f},
+        "d": sp | {"certificate_path": f},
+        "e": sp | {"client_secret_file": f},
+    }
+    assert not problems({"sources": sources})

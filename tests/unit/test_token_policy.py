@@ -1,5 +1,6 @@
 """Client authentication pieces without a server: the JWT time-claim policy, which
-provider each `[server.auth]` builds, and credentials masked in log lines."""
+provider each `[server.auth]` builds, credentials masked in log lines, and what a 401
+without a token says in each mode."""
 
 from __future__ import annotations
 
@@ -192,3 +193,45 @@ def test_every_log_line_is_masked(form: str, capsys: pytest.CaptureFixture[str])
     assert "/mcp?***" in text and "ValueError: bad token ***" in text
     for secret in ("opaque-secret-1", "opaque-secret-2", JWT):
         assert secret not in text
+
+
+# --- 401 answers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("auth", "says", "not_says"),
+    [
+        (
+            {"mode": "static_tokens", "static_tokens": [{"token": "t", "subject": "s"}]},
+            "tokens its operator configured ([server.auth] static_tokens); no authorization"
+            " server issues them: ask the operator for one",
+            "resource_metadata",
+        ),
+        (
+            {"mode": "jwt", "jwks_uri": "https://issuer.test/jwks"}
+            | {"issuer": "https://issuer.test/", "audience": "azsql-mcp"},
+            "The resource_metadata URL in WWW-Authenticate names the authorization server",
+            "operator",
+        ),
+    ],
+)
+def test_a_401_without_a_token_says_where_tokens_come_from(
+    auth: dict[str, Any], says: str, not_says: str
+) -> None:
+    """Static tokens advertise no issuer: the body must not point at metadata not sent."""
+    from starlette.testclient import TestClient
+
+    from azsql_mcp.core.assembly import build_app
+    from azsql_mcp.core.config import settings_from_mapping
+    from azsql_mcp.serving.http import http_app
+
+    server = {"transport": "http", "port": 8123, "auth": auth}
+    app = build_app(settings_from_mapping({"server": server}))
+    web = TestClient(http_app(app), base_url="http://127.0.0.1:8123")
+    response = web.post("/mcp", json={})
+    assert response.status_code == 401
+    body = response.json()["error_description"]
+    assert body.startswith("this endpoint needs an access token: send it in the Authorization")
+    assert says in body and not_says not in body
+    has_metadata = "resource_metadata=" in response.headers["www-authenticate"]
+    assert has_metadata == (auth["mode"] == "jwt")

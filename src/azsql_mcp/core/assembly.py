@@ -186,7 +186,8 @@ def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
 
 def _provider_problems(key: str, factory: AuthProviderFactory, source: SourceSettings) -> list[str]:
     """What a built-in provider's constructor refuses in the source's settings (a missing
-    username, tenant, secret reference, a `*_env` variable that is not set). Only built-in
+    username, tenant, secret reference, a `*_env` variable that is not set, a `*_file` or
+    `certificate_path` it cannot open). Only built-in
     providers are constructed here: theirs read no secret and open no connection; a
     third-party constructor might, so its checks run when `serve` opens the source."""
     try:

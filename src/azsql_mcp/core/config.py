@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -279,15 +279,27 @@ class AuditSettings(BaseModel):
     path: str | None = None
 
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
 class LoggingSettings(BaseModel):
     """`[logging]`: structured logs on stderr."""
 
     model_config = ConfigDict(extra="forbid")
 
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    level: LogLevel = "INFO"
     # "auto": readable lines when stderr is a terminal, JSON lines otherwise
     format: Literal["auto", "json", "text"] = "auto"
     access_log: bool = False  # one line per HTTP request (uvicorn's access log)
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        # `debug` is as clear as `DEBUG`, in the file or a variable; a value that is no
+        # level is refused as given
+        if isinstance(value, str) and value.upper() in get_args(LogLevel):
+            return value.upper()
+        return value
 
 
 class Settings(BaseSettings):

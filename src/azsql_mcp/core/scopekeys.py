@@ -1,8 +1,10 @@
 """`[server.auth.tool_scopes]` and `[server.auth.plugin_scopes]` keys that name no tool or
-plugin: a misspelt key would leave the tool it meant on its default scope, silently.
+plugin: a misspelt key would leave the tool it meant on its default scope, silently. And
+a static token's scope that is a near miss of one some component needs: the token would
+lack the scope meant, silently.
 
-Tool names are known only once the plugins are loaded, so this runs with them
-(core/validation.py), not in the schema."""
+Tool names and the scopes plugins register are known only once the plugins are loaded,
+so this runs with them (core/validation.py), not in the schema."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import difflib
 
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginSet
+from azsql_mcp.serving.clientauth import scope_names
 
 # how close a key must be to a known name to be called its misspelling
 CLOSE = 0.8
@@ -49,4 +52,36 @@ def scope_key_problems(settings: Settings, plugins: PluginSet) -> list[str]:
             f"(plugins, by entry-point name: {', '.join(installed) or 'none'};"
             " `azsql-mcp plugins --all` lists them)"
         )
+    return problems
+
+
+def token_scope_problems(settings: Settings, plugins: PluginSet) -> list[str]:
+    """One problem per scope of a static token that no component needs but that is a
+    near miss of one that some component does (`sql.raed`, `SQL.READ`). A scope far from
+    every known one passes: a plugin may check it in its own code (`ctx.client.may`)."""
+    auth = settings.server.auth
+    if auth.mode != "static_tokens":
+        return []
+    registered = (s for tool in plugins.tools.values() for s in tool.scopes or ())
+    known = sorted({*scope_names(auth), *registered})
+    by_folded = {name.casefold(): name for name in known}
+    problems = []
+    for i, entry in enumerate(auth.static_tokens):
+        for scope in entry.scopes:
+            if scope in known:
+                continue
+            folded = scope.casefold()
+            meant = by_folded.get(folded)
+            if meant is None:
+                close = difflib.get_close_matches(folded, by_folded, n=1, cutoff=CLOSE)
+                if not close:
+                    continue
+                meant = by_folded[close[0]]
+            problems.append(
+                f"server.auth.static_tokens.{i}.scopes: no tool, resource or prompt needs"
+                f" scope {scope!r} (subject {entry.subject!r}); did you mean {meant!r}? Scope"
+                " names are case-sensitive, and a token granted a misspelt scope lacks the one"
+                f" meant (scopes in use: {', '.join(known)}; `azsql-mcp tools --json`"
+                " shows each tool's)"
+            )
     return problems

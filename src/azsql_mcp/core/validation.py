@@ -14,7 +14,7 @@ from azsql_mcp.core.assembly import assembly_problems
 from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
 from azsql_mcp.core.plugins import PluginSet, load_plugins
 from azsql_mcp.core.plugins import log as plugins_log
-from azsql_mcp.core.scopekeys import scope_key_problems
+from azsql_mcp.core.scopekeys import scope_key_problems, token_scope_problems
 from azsql_mcp.core.standing import standing_problems
 from azsql_mcp.serving.http import binding_problems
 
@@ -84,15 +84,16 @@ def config_problems(
 ) -> tuple[list[str], PluginSet]:
     """What `serve` would refuse in these (already parsed) settings: what `build_app`
     refuses (plugin selection and sections, auth providers, declared tools), scope keys
-    that name no tool or plugin, what serving or connecting would meet
-    (core/standing.py) and the binding rule for HTTP and worker processes; and the
-    plugins, loaded once, for `assemble`. Plugin failures are not among the problems:
-    `[plugins] strict` decides (`PluginSet.report_failures`). `cut`: keys whose values
-    the schema refused (and left out): rules that read them are skipped.
+    that name no tool or plugin and static tokens' misspelt scopes, what serving or
+    connecting would meet (core/standing.py) and the binding rule for HTTP and worker
+    processes; and the plugins, loaded once, for `assemble`. Plugin failures are not
+    among the problems: `[plugins] strict` decides (`PluginSet.report_failures`). `cut`:
+    keys whose values the schema refused (and left out): rules that read them are skipped.
     `extra_plugins`: in-process plugins, as `build_app` takes them."""
     plugins = load_plugins(settings, extra_plugins)
     problems = assembly_problems(settings, plugins)  # what build_app refuses
     problems += scope_key_problems(settings, plugins)  # after declare_tools: all tools known
+    problems += token_scope_problems(settings, plugins)
     problems += standing_problems(settings)  # what serving or connecting would meet
     judged = not any(k == b or k.startswith(b + ".") for k in cut for b in BINDING_KEYS)
     if settings.server.transport == "http" and judged:

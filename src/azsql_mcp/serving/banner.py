@@ -1,5 +1,6 @@
-"""The start banner on stderr: what is running, where to reach it, what a client will
-see, and for stdio a client configuration to paste. stdout stays the protocol's."""
+"""The start banner on stderr: what is running, where to reach it, which tools it offers
+(with client auth, each client sees those its scopes allow), and for stdio a client
+configuration to paste. stdout stays the protocol's."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from azsql_mcp.core.config import unread_seed_variables
+from azsql_mcp.serving.clientauth import component_key
 from azsql_mcp.serving.console.access import console_enabled
 from azsql_mcp.version import __version__
 
@@ -28,7 +30,7 @@ def no_source() -> str:
     )
 
 
-async def banner(app: App, transport: str, config_file: Path | None) -> str:
+def banner(app: App, transport: str, config_file: Path | None) -> str:
     settings = app.settings
     server = settings.server
     lines = [f"azsql-mcp {__version__}, serving MCP over {_transport_name(transport)}"]
@@ -49,8 +51,10 @@ async def banner(app: App, transport: str, config_file: Path | None) -> str:
             lines.append(f"  source        {name}: {where}, {source.auth} auth{read_only}, opening")
     else:
         lines.append(f"  source        NONE: {no_source()}")
-    tools = sorted(t.name for t in await app.mcp.list_tools())
+    tools = offered_tools(app)
     lines.append(f"  tools ({len(tools)})     {', '.join(tools)}")
+    if transport == "http" and server.auth.mode != "none":
+        lines.append(f"{'':16}each client sees those its token's scopes allow")
     if transport == "stdio":
         lines += [
             "",
@@ -58,6 +62,14 @@ async def banner(app: App, transport: str, config_file: Path | None) -> str:
             *_snippets(config_file),
         ]
     return "\n".join(lines)
+
+
+def offered_tools(app: App) -> list[str]:
+    """The tools a client whose token holds every scope lists: those registered and not
+    hidden (switched off, unbound, writes on read-only sources). Not FastMCP's own
+    listing, which outside a request is an anonymous client's: no tool with client auth."""
+    hidden = app.hidden.keys or set()
+    return sorted(name for name in app.plugins.tools if component_key("tool", name) not in hidden)
 
 
 def _transport_name(transport: str) -> str:

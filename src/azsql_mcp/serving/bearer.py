@@ -11,7 +11,8 @@ know:
   strings, and URLs end up in access logs and proxies;
 - when our verifier refused a token for a reason it can name (serving/jwtclaims.py),
   that reason replaces the generic description;
-- a 401 without credentials gets a JSON body saying how to authenticate.
+- a 401 without credentials gets a JSON body saying how to authenticate, and where
+  tokens come from: the advertised issuer, or without one the operator.
 """
 
 from __future__ import annotations
@@ -32,8 +33,17 @@ QUERY_TOKEN = (
 )
 MISSING_TOKEN = (
     "this endpoint needs an access token: send it in the Authorization header, as"
-    " Authorization: Bearer <token>. The resource_metadata URL in WWW-Authenticate names"
-    " the authorization server that issues tokens for this server"
+    " Authorization: Bearer <token>."
+)
+# Where a token comes from: the issuer the metadata names (modes jwt and entra), else
+# the operator, who configured it (mode static_tokens, which advertises no issuer).
+FROM_ISSUER = (
+    " The resource_metadata URL in WWW-Authenticate names the authorization server that"
+    " issues tokens for this server"
+)
+FROM_OPERATOR = (
+    " This server accepts tokens its operator configured ([server.auth] static_tokens); no"
+    " authorization server issues them: ask the operator for one"
 )
 _PARAM = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
@@ -85,7 +95,8 @@ def _worded(send: Send) -> Send:
             params = dict(_PARAM.findall(challenge.decode("latin-1")))
             reason = REFUSAL.get()
             if "error" not in params:
-                body = json.dumps({"error_description": MISSING_TOKEN}).encode()
+                source = FROM_ISSUER if "resource_metadata" in params else FROM_OPERATOR
+                body = json.dumps({"error_description": MISSING_TOKEN + source}).encode()
             elif params["error"] == "invalid_token" and reason:
                 params["error_description"] = reason
                 body = json.dumps({"error": "invalid_token", "error_description": reason}).encode()

@@ -41,7 +41,7 @@ async def serve(
     if transport == "http":
         check_binding(app.settings)
         check_port_free(app.settings.server.host, app.settings.server.port)
-    await announce(app, transport, config)
+    announce(app, transport, config)
     async with watch_config(app, config):
         if hangups and config is not None:
             log.info("SIGHUP received while starting: reloading now")
@@ -58,9 +58,9 @@ def prepare(app: App) -> None:
     app.freeze_heap_when_open = True
 
 
-async def announce(app: App, transport: Transport, config: ConfigSource | None) -> None:
+def announce(app: App, transport: Transport, config: ConfigSource | None) -> None:
     """The start banner on stderr, and a warning when no source is configured."""
-    print(await banner(app, transport, config.path if config else None), file=sys.stderr)
+    print(banner(app, transport, config.path if config else None), file=sys.stderr)
     if not app.settings.sources:
         log.warning(no_source())
 

@@ -94,7 +94,7 @@ def serve_workers(app: App, config: ConfigSource) -> int:
         port = sockets[0].getsockname()[1]  # the one given, or the one port 0 chose
         rebind = None if shared else functools.partial(rebound, server.host, port)
         try:
-            asyncio.run(announce(app, "http", config))
+            announce(app, "http", config)
             # set before any worker starts: they import prometheus_client with it set
             os.environ[MULTIPROC_DIR_ENV] = metrics_dir
             return Supervisor(config, sockets, server.shutdown_grace_s, rebind).run()

@@ -9,7 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from azsql_mcp import AccessToken, AuthError, ConnectAttributes, DatabaseError, SourceSettings
-from azsql_mcp.plugins.builtin_auth.secrets import check_variable, has_secret, read_secret
+from azsql_mcp.plugins.builtin_auth.secrets import (
+    check_file,
+    check_variable,
+    has_secret,
+    read_secret,
+)
 from azsql_mcp.plugins.builtin_auth.tokens import (
     CredentialTokenSource,
     TokenCredential,
@@ -31,6 +36,7 @@ class SqlLogin:
         if not has_secret(settings.password, settings.password_env, settings.password_file):
             raise ValueError("auth 'sql' needs a password: set password_env or password_file")
         check_variable("password", settings.password_env)
+        check_file("password_file", settings.password_file, "the password")
         self._settings = settings
 
     async def connect_attributes(self) -> ConnectAttributes:
@@ -121,6 +127,8 @@ class ServicePrincipal(_CredentialProvider):
                     " AZURE_SQL_CLIENT_SECRET for the AZURE_SQL_* source)"
                 )
             check_variable("client_secret", s.client_secret_env)
+            check_file("client_secret_file", s.client_secret_file, "the client secret")
+            check_file("certificate_path", s.certificate_path, "the certificate (PEM or PKCS12)")
         self.description = f"service principal {s.client_id} in tenant {s.tenant_id}"
 
     def make_credential(self) -> TokenCredential:
@@ -159,6 +167,10 @@ class SuppliedAccessToken:
     def __init__(self, settings: SourceSettings):
         self._env = settings.access_token_env
         self._file = settings.access_token_file
+        if self._file:
+            check_file("access_token_file", self._file, "an access token")
+        else:
+            check_variable("access_token", self._env)
 
     async def connect_attributes(self) -> ConnectAttributes:
         token_text, origin = self._read()

@@ -24,6 +24,30 @@ def check_variable(label: str, env: str | None) -> None:
         )
 
 
+def check_file(setting: str, path: str | None, holds: str) -> None:
+    """ValueError when `setting` names a file this process cannot open: found here, every
+    command refuses it; found at the first connection, the source would stay down. The file
+    is opened and closed unread (its contents are a secret, and change when rotated)."""
+    if not path:
+        return
+    file = Path(path)
+    if not file.exists():
+        why = "does not exist"
+    elif not file.is_file():
+        why = "is not a file"
+    else:
+        try:
+            file.open("rb").close()
+        except OSError as exc:
+            why = f"cannot be opened ({exc.strerror})"
+        else:
+            return
+    raise ValueError(
+        f"{setting} {path!r} {why}; put {holds} there, readable by the user azsql-mcp runs"
+        f" as, or point {setting} at the file that holds it"
+    )
+
+
 def read_secret(label: str, value: SecretStr | None, env: str | None, file: str | None) -> str:
     """Read a secret now (so rotated secrets are picked up on the next connection)."""
     if value is not None:
