@@ -74,6 +74,30 @@ def test_stdio_banner_has_paste_ready_snippets_with_absolute_paths(tmp_path: Pat
     assert json.JSONDecoder().raw_decode(text[vscode_at:])[0]["servers"]["azsql"]["type"] == "stdio"
 
 
+def test_the_demos_snippet_serves_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZSQL_MCP_LIMITS__MAX_ROWS", "50")
+    app = build(sources={"demo": SOURCE})
+    text = banner(app, "stdio", None, demo=True)
+    start = text.index("{", text.index("Claude Desktop"))
+    entry = json.JSONDecoder().raw_decode(text[start:])[0]["mcpServers"]["azsql"]
+    assert entry["args"][-2:] == ["serve", "--demo"]
+    assert "own environment" not in text
+
+
+def test_the_snippet_names_the_variables_a_client_must_set_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pasted config starts the server without this shell's variables."""
+    monkeypatch.setenv("AZURE_SQL_SERVER", "db.example.net")
+    monkeypatch.setenv("AZSQL_MCP_LIMITS__MAX_ROWS", "50")
+    text = banner(build(sources={"sales": SOURCE}), "stdio", None)
+    assert (
+        "The client starts the server with its own environment: set there too, or move"
+        " into the config file, AZSQL_MCP_LIMITS__MAX_ROWS, AZURE_SQL_SERVER"
+    ) in text
+    assert "db.example.net, " not in text.split("own environment")[1]  # names, not values
+
+
 def test_no_source_names_the_azure_sql_variables_that_made_none(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

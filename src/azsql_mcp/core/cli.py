@@ -161,7 +161,7 @@ def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
 
     with demo_settings(settings) as demo:
         # A reload keeps the demo's own source: the file cannot name the test server.
-        source = replace(config_source, load=replace(loader, sources=demo.sources))
+        source = replace(config_source, load=replace(loader, sources=demo.sources), demo=True)
         app = _serving_app(demo)
         stdout.end()
         return _run(app, source)

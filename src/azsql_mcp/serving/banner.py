@@ -19,6 +19,9 @@ from azsql_mcp.version import __version__
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
 
+# variables that configure azsql-mcp: a client starting the server does not pass them on
+SETTING_PREFIXES = ("AZSQL_MCP_", "AZURE_SQL_")
+
 
 def no_source() -> str:
     """What to do when no source is configured, with what the environment got wrong."""
@@ -30,7 +33,7 @@ def no_source() -> str:
     )
 
 
-def banner(app: App, transport: str, config_file: Path | None) -> str:
+def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = False) -> str:
     settings = app.settings
     server = settings.server
     lines = [f"azsql-mcp {__version__}, serving MCP over {_transport_name(transport)}"]
@@ -59,8 +62,14 @@ def banner(app: App, transport: str, config_file: Path | None) -> str:
         lines += [
             "",
             "Client configuration (paste into the client's settings):",
-            *_snippets(config_file),
+            *_snippets(config_file, demo),
         ]
+        variables = sorted(n for n in os.environ if n.startswith(SETTING_PREFIXES))
+        if variables and not demo:
+            lines.append(
+                "  The client starts the server with its own environment: set there too, or"
+                f" move into the config file, {', '.join(variables)}"
+            )
     return "\n".join(lines)
 
 
@@ -96,9 +105,11 @@ def _command() -> list[str]:
     ]
 
 
-def _snippets(config_file: Path | None) -> list[str]:
+def _snippets(config_file: Path | None, demo: bool) -> list[str]:
     command, *args = _command()
     args.append("serve")
+    if demo:
+        args.append("--demo")
     if config_file is not None:
         args += ["--config", str(config_file.absolute())]
     claude = {"mcpServers": {"azsql": {"command": command, "args": args}}}

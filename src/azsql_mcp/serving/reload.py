@@ -64,6 +64,7 @@ class ConfigSource:
     load: Callable[[], Settings]
     path: Path | None
     stamp: tuple[int, int, int] | None = None
+    demo: bool = False  # `serve --demo`: the loader keeps the test server as the source
 
     @classmethod
     def before_loading(cls, load: Callable[[], Settings], path: Path | None) -> ConfigSource:

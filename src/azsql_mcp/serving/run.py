@@ -60,7 +60,8 @@ def prepare(app: App) -> None:
 
 def announce(app: App, transport: Transport, config: ConfigSource | None) -> None:
     """The start banner on stderr, and a warning when no source is configured."""
-    print(banner(app, transport, config.path if config else None), file=sys.stderr)
+    path, demo = (config.path, config.demo) if config else (None, False)
+    print(banner(app, transport, path, demo=demo), file=sys.stderr)
     if not app.settings.sources:
         log.warning(no_source())
 
