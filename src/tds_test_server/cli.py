@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_fault,
         default=[],
         metavar="SPEC",
-        help="inject a fault, KIND[:ARG]@WHEN[:COUNT] (see below)",
+        help="inject a fault, KIND[:ARG]@WHEN[:COUNT][~TEXT] (see below)",
     )
     return parser
 

@@ -1,4 +1,5 @@
-"""Faults on demand: `KIND[:ARG]@WHEN[:COUNT]`, and the errors Azure SQL really sends."""
+"""Faults on demand: `KIND[:ARG]@WHEN[:COUNT][~TEXT]`, and the errors Azure SQL really
+sends."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ Kind = Literal["error", "drop", "delay", "refuse", "garble"]
 When = Literal["connect", "login", "query", "commit"]
 
 FAULT_HELP = """\
-fault specs (--fault KIND[:ARG]@WHEN[:COUNT], repeatable; no COUNT = every time):
+fault specs (--fault KIND[:ARG]@WHEN[:COUNT][~TEXT], repeatable; no COUNT = every time;
+  ~TEXT, after a @query fault: only queries whose text holds TEXT, any case):
   error:N@login[:COUNT]   the next COUNT logins fail with SQL Server error N
   error:N@query[:COUNT]   the next COUNT queries fail with error N (severity >= 20
                           closes the connection after the error, as SQL Server does)
@@ -29,6 +31,7 @@ fault specs (--fault KIND[:ARG]@WHEN[:COUNT], repeatable; no COUNT = every time)
 error numbers with SQL Server's texts: 40613, 40501, 40197, 40540, 49918, 49919,
   49920, 10928, 10929, 4060, 4221, 18456, 1205; others get a generic text.
 examples: error:40613@login:2  error:40501@query:1  drop@query:1  delay:2.5@query
+  error:1205@query:1~HAS_PERMS_BY_NAME
 """
 
 _ALLOWED: dict[str, tuple[str, ...]] = {
@@ -134,12 +137,14 @@ class Fault:
     when: When
     arg: float | None = None
     count: int | None = None
+    matching: str | None = None  # a query fault: only queries whose text holds this
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
-        """Parse `KIND[:ARG]@WHEN[:COUNT]`; a bad spec is a ValueError saying what to write."""
-        text = spec.strip()
-        what, sep, phase = text.partition("@")
+        """Parse `KIND[:ARG]@WHEN[:COUNT][~TEXT]`; a bad spec is a ValueError saying what
+        to write."""
+        text, tilde, matching = spec.strip().partition("~")
+        what, sep, phase = text.strip().partition("@")
         if not sep:
             raise ValueError(
                 f"fault {spec!r}: expected KIND[:ARG]@WHEN[:COUNT], for example error:40613@login:2"
@@ -180,14 +185,19 @@ class Fault:
                 ) from None
             if count < 1:
                 raise ValueError(f"fault {spec!r}: count must be at least 1")
-        return cls(kind, when, arg, count)  # type: ignore[arg-type]
+        if tilde and (when != "query" or not matching):
+            raise ValueError(
+                f"fault {spec!r}: ~TEXT follows a @query fault, e.g. error:1205@query:1~sys.objects"
+            )
+        return cls(kind, when, arg, count, matching or None)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
         arg = ""
         if self.arg is not None:
             arg = f":{int(self.arg)}" if self.kind == "error" else f":{self.arg:g}"
         count = "" if self.count is None else f":{self.count}"
-        return f"{self.kind}{arg}@{self.when}{count}"
+        matching = "" if self.matching is None else f"~{self.matching}"
+        return f"{self.kind}{arg}@{self.when}{count}{matching}"
 
 
 @dataclass
@@ -213,12 +223,15 @@ class FaultSet:
         with self._lock:
             self.faults.clear()
 
-    def trigger(self, when: When) -> Triggered:
-        """Delays add up; the first matching error/drop/refuse wins."""
+    def trigger(self, when: When, text: str = "") -> Triggered:
+        """Delays add up; the first matching error/drop/refuse wins. `text`: the query's,
+        for faults that name what they match."""
         out = Triggered()
         with self._lock:
             for fault in list(self.faults):
                 if fault.when != when or (fault.kind != "delay" and out.action is not None):
+                    continue
+                if fault.matching is not None and fault.matching.lower() not in text.lower():
                     continue
                 if fault.kind == "delay":
                     out.delay += fault.arg or 0.0

@@ -1,6 +1,7 @@
 """The console in a real browser: headless Chromium loads every page of the demo, runs a
-query in the runner and sees its rows, sees the activity page update by itself, and
-writes a screenshot of each page under build/screenshots/ (docs/console.md)."""
+query in the runner and sees its rows, sees the activity page update by itself and say
+why a call failed, and writes a screenshot of each page under build/screenshots/
+(docs/console.md)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,9 @@ def test_every_console_page_in_chromium(tmp_path: Path) -> None:
         form = {"sql": "SELECT 1 AS one"}
         assert httpx.post(base + "/console/query", data=form, timeout=30).status_code == 200
         page.wait_for(f"document.querySelectorAll('#activity tr').length > {before}", timeout=10)
+        # A failed call says why (its audit line's error_kind) and SQL Server's number.
+        form = {"sql": "SELECT x FROM SalesLT.NoSuchTable"}
+        assert httpx.post(base + "/console/query", data=form, timeout=30).status_code == 200
+        page.wait_for("document.getElementById('activity').innerText.includes('error: ')", 10)
+        first = page.eval("document.querySelector('#activity tr').innerText")
+        assert "read_data" in first and "error: database 208" in first, first

@@ -22,7 +22,7 @@ from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.db import guardworker
 from azsql_mcp.serving.reload import apply
-from azsql_mcp.testing.pytest_plugin import sample_tds_server
+from azsql_mcp.testing.pytest_plugin import DRIVERS, sample_tds_server
 from tds_test_server import ThreadedTdsServer
 
 ORDERS = """
@@ -59,10 +59,19 @@ RENAME = {
 }
 
 
+# A FOR JSON document after a plain result set: SQL Server sends the document in rows of
+# 2,033 characters, one column named for it.
+CUSTOMERS_JSON_PROC = """CREATE PROCEDURE dbo.uspCustomersJson @n int AS
+SELECT @n AS asked;
+SELECT TOP (@n) CustomerID, FirstName, CompanyName FROM SalesLT.Customer ORDER BY CustomerID
+FOR JSON PATH"""
+JSON_COLUMN = "JSON_F52E2B61-18A1-11d1-B105-00805F49916B"
+
+
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
     """A sample database for this module only: the write tests change data."""
-    with sample_tds_server(tds_password) as server:
+    with sample_tds_server(tds_password, [CUSTOMERS_JSON_PROC]) as server:
         yield server
 
 
@@ -325,3 +334,35 @@ async def test_the_audit_line_of_a_procedure_call_is_about_the_call(
     # the catalog read of the first call is not what the line records
     assert line["fingerprint"] == await guardworker.fingerprint("EXEC SalesLT.uspCustomerOrders")
     assert line["rows"] == 1 + 8  # the customer and their orders
+
+
+CUSTOMERS_JSON = {
+    "procedure": "dbo.uspCustomersJson",
+    "description": "Customers as JSON",
+    "parameters": {"n": {"type": "integer", "minimum": 1}},
+}
+
+
+@pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
+async def test_a_procedure_result_set_that_is_a_for_json_document_is_one_value(
+    azsql_config: dict[str, Any],
+) -> None:
+    tools = {"customers_json": CUSTOMERS_JSON}
+    app = make_app(azsql_config, tools=tools, limits={"max_rows": 2})
+    async with Client(app.mcp) as client:
+        result = await client.call_tool("customers_json", {"n": 60})
+        asked, document_set = result.structured_content["result_sets"]
+        assert asked["rows"] == [[60]]
+        assert [c["name"] for c in document_set["columns"]] == [JSON_COLUMN]
+        assert document_set["row_count"] == 1 and not document_set["truncated"]
+        (document,) = document_set["rows"][0]
+        assert len(document) > 2033  # more than one of SQL Server's rows, despite max_rows
+        customers = json.loads(document)
+        assert len(customers) == 60 and customers[0]["CustomerID"] == 1
+        assert document in result.content[0].text  # whole, as read_data shows one
+
+    app = make_app(azsql_config, tools=tools, limits={"max_result_bytes": 3000})
+    async with Client(app.mcp) as client:
+        refused = await client.call_tool("customers_json", {"n": 60}, raise_on_error=False)
+    assert refused.is_error
+    assert "document is more than max_result_bytes = 3000 bytes" in refused.content[0].text

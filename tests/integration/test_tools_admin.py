@@ -127,6 +127,36 @@ async def test_health_check_says_a_full_pool_is_busy_not_down(make_azsql_server,
     assert text.startswith("source main: connected but busy: source 'main' is busy"), text
 
 
+async def test_health_check_says_permissions_it_could_not_read(mcp_client, tds_server):
+    """The ping answers, the permission read fails: the text says so, not only `error`."""
+    from tds_test_server.faults import Fault
+
+    await call(mcp_client, "health_check")  # the pool is open
+    tds_server.add_fault(Fault.parse("error:50000@query~HAS_PERMS_BY_NAME"))
+    try:
+        result = await call(mcp_client, "health_check")
+    finally:
+        tds_server.clear_faults()
+    health = result.structured_content
+    assert health["status"] == "connected" and health["permissions"] is None
+    assert "error 50000" in health["error"]
+    text = result.content[0].text
+    assert text.startswith("source main: connected, ")
+    assert "permissions unknown: reading them failed: Injected fault: error 50000" in text
+    assert "explain_query (SHOWPLAN)" in text and "Call health_check again" in text
+
+    # the grants read, the one of whether it sees other sessions (a statement of its own) not
+    tds_server.add_fault(Fault.parse("error:50000@query~VIEW SERVER PERFORMANCE STATE"))
+    try:
+        result = await call(mcp_client, "health_check")
+    finally:
+        tds_server.clear_faults()
+    assert result.structured_content["permissions"] is not None
+    text = result.content[0].text
+    assert "whether this login sees other sessions is unknown: reading it failed: " in text
+    assert "list_long_running_queries may fail" in text and "permissions unknown" not in text
+
+
 async def test_list_long_running_queries(mcp_client, azsql_principal, tds_server, tds_password):
     """Another session's WAITFOR is listed, or the tool says which permission it lacks:
     never "no queries running" when it cannot see other sessions."""

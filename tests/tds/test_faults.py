@@ -18,6 +18,7 @@ from tds_test_server.faults import FaultSet, fault_error
         ("refuse@connect:3", Fault("refuse", "connect", None, 3)),
         ("garble@query:1", Fault("garble", "query", None, 1)),
         (" ERROR:4060@LOGIN ", Fault("error", "login", 4060, None)),
+        ("error:1205@query:1~sys.objects", Fault("error", "query", 1205, 1, "sys.objects")),
     ],
 )
 def test_parse(spec: str, fault: Fault) -> None:
@@ -40,6 +41,8 @@ def test_parse(spec: str, fault: Fault) -> None:
         ("drop@query:0", "at least 1"),
         ("drop@query:two", "not an integer"),
         ("delay:-1@query", "must not be negative"),
+        ("error:4060@login~x", "~TEXT follows a @query fault"),
+        ("drop@query~", "~TEXT follows a @query fault"),
     ],
 )
 def test_bad_specs_say_what_to_write(spec: str, message: str) -> None:
@@ -84,3 +87,12 @@ def test_errors_carry_sql_server_texts_and_severities(
     error = fault_error(number, database="master", server="srv", user="bob", spid=51)
     assert (error.number, error.severity) == (number, severity)
     assert text in error.message
+
+
+def test_a_fault_with_text_takes_only_the_queries_that_hold_it() -> None:
+    faults = FaultSet()
+    faults.add(Fault.parse("error:1205@query:1~HAS_PERMS_BY_NAME"))
+    assert faults.trigger("query", "SELECT 1").action is None
+    hit = faults.trigger("query", "SELECT has_perms_by_name(NULL, NULL, 'X')")
+    assert hit.action is not None and hit.action.arg == 1205
+    assert faults.faults == []  # its one count is used

@@ -27,3 +27,28 @@ def test_tools_prompts_and_resources_are_told_apart() -> None:
     assert "prompt <code>sql_query_builder</code>" in rows
     assert "resource <code>database://tables/{schema}/{table}</code>" in rows
     assert "prompt <code>sql_query_builder</code>" in pages.overview(app)
+
+
+def test_a_failed_call_says_why() -> None:
+    app = build_app(settings_from_mapping({}))
+    app.tool_calls.recent.extend(
+        [
+            json.dumps({"tool": "list_tables", "outcome": "ok", "error_kind": None}),
+            json.dumps({"tool": "read_data", "outcome": "refused", "error_kind": "refused"}),
+            json.dumps(
+                {
+                    "tool": "read_data",
+                    "outcome": "error",
+                    "error_kind": "database",
+                    "error_number": 208,
+                }
+            ),
+            json.dumps({"tool": "describe_table", "outcome": "error", "error_kind": "timeout"}),
+        ]
+    )
+    rows = pages.activity_rows(app)
+    assert ">error: timeout<" in rows
+    assert ">error: database 208<" in rows
+    assert ">refused<" in rows and ">ok<" in rows  # the outcome already says it
+    overview = pages.overview(app)
+    assert "error: timeout" in overview and "error: database 208" in overview

@@ -271,10 +271,13 @@ def run_procedure(
 def _capped_set(
     cursor: Any, description: Any, max_rows: int, max_bytes: int, started: float, deadline: float
 ) -> Page:
-    max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES  # procedure rows leave as JSON
-    rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary)
-    if truncated:  # the rest of the set goes unread, by query_timeout_s at most
-        _skip(cursor, sys.maxsize, deadline)
+    if _is_document(description):  # FOR JSON / FOR XML: whole, as read_data reads it
+        rows, truncated = _take_document(cursor, description, max_bytes), False
+    else:
+        max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES  # procedure rows leave as JSON
+        rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary)
+        if truncated:  # the rest of the set goes unread, by query_timeout_s at most
+            _skip(cursor, sys.maxsize, deadline)
     return Page(
         columns=describe(description, rows),
         rows=jsonvalues().rows_to_json(rows),

@@ -487,7 +487,7 @@ class Connection:
             if message.status & (STATUS_RESET_CONNECTION | STATUS_RESET_CONNECTION_SKIP_TRAN):
                 self._reset(message.status)
             try:
-                handler, is_query = self._dispatch(message)
+                handler, query = self._dispatch(message)
                 if message.type == PacketType.TRANSACTION_MANAGER and is_commit(message.payload):
                     self.server.record.commits += 1
                     # the COMMIT's round trip, stretched: ATTENTION does not call it back
@@ -497,8 +497,8 @@ class Connection:
                 self._send_error(error)
                 return True
             drop = False
-            if is_query:
-                triggered = self.server.faults.trigger("query")
+            if query is not None:
+                triggered = self.server.faults.trigger("query", query)
                 if triggered.delay and state.attention.wait(triggered.delay):
                     handler.close()
                     return self._acknowledge_attention()
@@ -522,17 +522,24 @@ class Connection:
             return self._acknowledge_attention()
         return True
 
-    def _dispatch(self, message: Message) -> tuple[Generator[bytes, None, None], bool]:
-        """The handler generator of a request, and whether query faults apply to it."""
+    def _dispatch(self, message: Message) -> tuple[Generator[bytes, None, None], str | None]:
+        """The handler generator of a request, and its text where query faults apply to
+        it: a batch's SQL; an RPC's procedure names and text arguments (sp_executesql's
+        statement among them)."""
         assert self.state is not None
         if message.type == PacketType.SQL_BATCH:
             sql = parse_batch(message.payload)
-            return run_batch(self.state, sql), not batch_is_driver_probe(sql)
+            return run_batch(self.state, sql), None if batch_is_driver_probe(sql) else sql
         if message.type == PacketType.RPC:
             calls = parse_rpc(message.payload)
-            return run_rpcs(self.state, calls), not is_driver_probe(calls)
+            text = " ".join(
+                part
+                for c in calls
+                for part in (c.name, *(p.value for p in c.params if isinstance(p.value, str)))
+            )
+            return run_rpcs(self.state, calls), None if is_driver_probe(calls) else text
         if message.type == PacketType.TRANSACTION_MANAGER:
-            return run_transaction(self.state, message.payload), False
+            return run_transaction(self.state, message.payload), None
         names: dict[int, str] = {
             PacketType.BULK_LOAD: "bulk load (BCP / fast bulk insert)",
             PacketType.SSPI: "SSPI (integrated authentication)",

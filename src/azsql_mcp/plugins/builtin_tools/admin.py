@@ -123,8 +123,27 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         lines.append("pool: " + ", ".join(f"{k}={v}" for k, v in health.pool.items()))
     if grants:
         lines.append(f"login {cell_text(grants.login_name)}, user {cell_text(grants.user_name)}")
+    if status == "connected" and error:  # the ping answered; a permission read did not
+        lines.append(_unread_permissions(grants, error))
     lines.extend(health.notes)
     return respond(health, "\n".join(lines))
+
+
+def _unread_permissions(grants: catalog.Permissions | None, error: str) -> str:
+    """What a failed permission read (after a good ping) leaves unknown, and which tools
+    may then fail for want of a permission."""
+    failed = error.rstrip(". ")
+    if grants is None:
+        return (
+            f"permissions unknown: reading them failed: {failed}. The connection works, but"
+            " tools may fail for a permission this login lacks: read_data, list_tables and"
+            " describe_table (SELECT), explain_query (SHOWPLAN), list_long_running_queries"
+            " (VIEW SERVER STATE). Call health_check again to retry the read."
+        )
+    return (
+        f"whether this login sees other sessions is unknown: reading it failed: {failed}."
+        " list_long_running_queries may fail. Call health_check again to retry the read."
+    )
 
 
 def _permission_notes(

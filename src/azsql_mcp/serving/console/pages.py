@@ -84,7 +84,7 @@ def overview(app: App) -> str:
         [
             esc(e.get("time")),
             _called(e),
-            esc(f"{e.get('outcome')} {e.get('error_number') or ''}"),
+            esc(_outcome(e)),
         ]
         for e in errors
     ]
@@ -223,6 +223,17 @@ def _called(entry: dict[str, Any]) -> str:
     return f"{kind} <code>{esc(entry.get(kind))}</code>"
 
 
+def _outcome(entry: dict[str, Any]) -> str:
+    """The outcome, with why a failed call failed (`error_kind`, where the outcome does
+    not already say it) and SQL Server's error number: `error: timeout`,
+    `error: database 208`, `refused`."""
+    outcome = str(entry.get("outcome"))
+    why = [str(entry.get(k)) for k in ("error_kind", "error_number") if entry.get(k) is not None]
+    if why and why[0] == outcome:
+        why = why[1:]
+    return f"{outcome}: {' '.join(why)}" if why else outcome
+
+
 def activity_rows(app: App) -> str:
     rows = [
         [
@@ -232,7 +243,7 @@ def activity_rows(app: App) -> str:
             esc(e.get("source") or ""),
             esc(e.get("duration_ms")),
             esc("" if e.get("rows") is None else e.get("rows")),
-            state(e.get("outcome") == "ok", str(e.get("outcome"))),
+            state(e.get("outcome") == "ok", _outcome(e)),
         ]
         for e in _activity(app)[:ACTIVITY_ROWS]
     ]
