@@ -138,7 +138,7 @@ def _unread_permissions(grants: catalog.Permissions | None, error: str) -> str:
             f"permissions unknown: reading them failed: {failed}. The connection works, but"
             " tools may fail for a permission this login lacks: read_data, list_tables and"
             " describe_table (SELECT), explain_query (SHOWPLAN), list_long_running_queries"
-            " (VIEW SERVER STATE). Call health_check again to retry the read."
+            " (the server-state permission). Call health_check again to retry the read."
         )
     return (
         f"whether this login sees other sessions is unknown: reading it failed: {failed}."
