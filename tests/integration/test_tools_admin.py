@@ -113,10 +113,13 @@ async def test_health_check_says_a_full_pool_is_busy_not_down(make_azsql_server,
     )
     async with Client(app) as client:
         await call(client, "health_check")  # the one connection is open
-        tds_server.add_fault(Fault.parse("delay:2@query:1"))
+        tds_server.add_fault(Fault.parse("delay:4@query:1~SELECT 1 AS n"))
         try:
             slow = asyncio.create_task(client.call_tool("read_data", {"query": "SELECT 1 AS n"}))
-            await asyncio.sleep(0.5)  # the slow read holds the only connection
+            async with asyncio.timeout(20):  # a loaded machine may take a while to send it
+                while tds_server.faults.faults:  # not yet on the wire
+                    await asyncio.sleep(0.01)
+            # the slow read holds the only connection now
             result = await call(client, "health_check")
             await slow
         finally:
