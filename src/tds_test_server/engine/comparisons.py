@@ -11,25 +11,24 @@ unequal, so the test server found no rows where SQL Server fails.
 Before the tables are renamed for SQLite, each comparison (= <> < <= > >=, IN with a
 list, BETWEEN) with an operand of a number type gets its string operands wrapped in
 TSQL_COMPARAND(value, number type, source type). A @variable's type is known only when
-the statement runs: it is bound as the parameter `<name>__azsql_type`.
+the statement runs: it is bound as the parameter `<name>__azsql_type`. The conversion
+is text_numbers', as CAST's is.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
 
-from ..results import ColumnType, TdsError
-from . import errors
+from ..results import ColumnType
 from .catalog import Catalog
 from .column_sources import ColumnSources
 from .convert_sql import source_type
 from .result_types import precedence
-from .sql_types import INTEGER_TYPES
+from .text_numbers import NUMBER_TYPES, text_to_number
 
 # A @variable's declared type name is bound under its name with this suffix.
 TYPE_SUFFIX = "__azsql_type"
@@ -37,17 +36,7 @@ TYPE_SUFFIX = "__azsql_type"
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _STRINGS = ("char", "varchar", "nchar", "nvarchar")
 # money and smallmoney are left out: their text forms ('$1,000.00') are not handled here.
-_NUMBERS = (*INTEGER_TYPES, "bit", "decimal", "numeric", "float", "real")
-
-_INTEGER = re.compile(r"[+-]?\d*")  # '' and a lone sign are 0, as in CAST('' AS int)
-_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
-_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|")  # '' is 0 as a float
-_RANGES = {
-    "tinyint": (0, 255),
-    "smallint": (-(2**15), 2**15 - 1),
-    "int": (-(2**31), 2**31 - 1),
-    "bigint": (-(2**63), 2**63 - 1),
-}
+_NUMBERS = NUMBER_TYPES
 
 
 def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
@@ -124,53 +113,11 @@ def comparand(value: Any, target: str, source: str | None) -> Any:
     if value is None:
         return None
     if source in _STRINGS or (not source and isinstance(value, str)):
-        return _number(str(value), target, source or "varchar")
-    return value
-
-
-def _number(text: str, target: str, source: str) -> Any:
-    bare = text.strip(" ")
-    if target in INTEGER_TYPES or target == "bit":
-        if target == "bit" and bare.lower() in ("true", "false"):
-            return int(bare.lower() == "true")
-        if not _INTEGER.fullmatch(bare):
-            raise errors.conversion_failed(text, source, target)
-        number = int(bare) if bare.strip("+-") else 0
-        if target == "bit":
-            return int(number != 0)
-        low, high = _RANGES[target]
-        if not low <= number <= high:
-            raise _overflow(text, source, target)
+        number = text_to_number(str(value), target, source or "varchar")
+        if isinstance(number, Decimal):
+            return int(number) if number == number.to_integral_value() else float(number)
         return number
-    if target in ("float", "real"):
-        if not _FLOAT.fullmatch(bare):
-            raise _not_converted(source, target)
-        return float(bare) if bare else 0.0
-    if not _DECIMAL.fullmatch(bare):  # decimal, numeric: '' is no number
-        raise _not_converted(source, "numeric")
-    exact = Decimal(bare)
-    return int(exact) if exact == exact.to_integral_value() else float(exact)
-
-
-def _not_converted(source: str, target: str) -> TdsError:
-    """Msg 8114 (state 5), as SQL Server reports a string that is no decimal or float."""
-    return TdsError(8114, f"Error converting data type {source} to {target}.", state=5)
-
-
-def _overflow(text: str, source: str, target: str) -> TdsError:
-    """A string of a whole number out of the integer type's range."""
-    if target == "int":
-        return TdsError(
-            248, f"The conversion of the {source} value '{text}' overflowed an int column."
-        )
-    if target == "bigint":
-        return _not_converted(source, "bigint")
-    width = "INT2" if target == "smallint" else "INT1"
-    return TdsError(
-        244,
-        f"The conversion of the {source} value '{text}' overflowed an {width} column."
-        " Use a larger integer column.",
-    )
+    return value
 
 
 COMPARISON_FUNCTIONS = {"TSQL_COMPARAND": (3, comparand, True)}
