@@ -1,8 +1,9 @@
-"""A number compared with a string, through both ODBC drivers: by Microsoft's "Data type
-precedence (Transact-SQL)" the string (of lower precedence) is converted to the number's
-type, so a string that is no number fails the statement (Msg 245, level 16, state 1,
-"Conversion failed when converting the varchar value 'abc' to data type int.") where
-SQLite would find no rows; a string of a number compares as that number."""
+"""A number (or money, or a date) compared with a string, through both ODBC drivers: by
+Microsoft's "Data type precedence (Transact-SQL)" the string (of lower precedence) is
+converted to the other type, so a string that is no number fails the statement (Msg 245,
+level 16, state 1, "Conversion failed when converting the varchar value 'abc' to data
+type int.") where SQLite would find no rows; a string of a number compares as that
+number."""
 
 from __future__ import annotations
 
@@ -29,11 +30,11 @@ def table(wire_server: ThreadedTdsServer, odbc_driver: str) -> Iterator[tuple[py
         cur = cnxn.cursor()
         cur.execute(
             f"CREATE TABLE {name} (id int PRIMARY KEY, code varchar(10), n nvarchar(10),"
-            " price decimal(9, 2), ratio float)"
+            " price decimal(9, 2), ratio float, cost money, day date)"
         )
         cur.execute(
-            f"INSERT INTO {name} VALUES (1, '10', N'x', 1.50, 0.5), (2, '20', N'y', 2.00, 1),"
-            " (3, 'x5', N'z', 3.25, 2.5)"
+            f"INSERT INTO {name} VALUES (1, '10', N'x', 1.50, 0.5, 1000.5, '2024-01-02'),"
+            " (2, '20', N'y', 2.00, 1, 7, '2024-03-04'), (3, 'x5', N'z', 3.25, 2.5, 0, NULL)"
         )
         yield cur, name
 
@@ -51,6 +52,8 @@ def test_strings_of_numbers_compare_as_numbers(table: tuple[pyodbc.Cursor, str])
     assert _ids(cur, f"SELECT id FROM {name} WHERE id IN (?)", "2") == [2]
     assert _ids(cur, f"SELECT id FROM {name} WHERE price = '3.25'") == [3]
     assert _ids(cur, f"SELECT id FROM {name} WHERE ratio > '1e0'") == [3]
+    assert _ids(cur, f"SELECT id FROM {name} WHERE cost = '$1,000.50'") == [1]
+    assert _ids(cur, f"SELECT id FROM {name} WHERE cost < '10' ORDER BY id") == [2, 3]
     # a number parameter compares as it is: 2.5 is no int, so no id equals it
     assert _ids(cur, f"SELECT id FROM {name} WHERE id = ?", 2.5) == []
 
@@ -81,9 +84,12 @@ def test_a_string_that_is_no_number_fails_the_comparison(
         ("price = 'abc'", 8114, "Error converting data type varchar to numeric."),
         ("ratio = N'abc'", 8114, "Error converting data type nvarchar to float."),
         ("id = '99999999999'", 248, "value '99999999999' overflowed an int column."),
+        ("cost = 'abc'", 235, "Cannot convert a char value to money."),
+        ("day = 'not a date'", 241, "converting date and/or time from character string."),
+        ("day BETWEEN '2024-01-01' AND N'tomorrow'", 241, "date and/or time from character"),
     ],
 )
-def test_other_number_types_and_overflow(
+def test_other_types_and_overflow(
     table: tuple[pyodbc.Cursor, str], where: str, number: int, message: str
 ) -> None:
     cur, name = table

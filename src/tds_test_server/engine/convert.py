@@ -1,9 +1,9 @@
 """CAST(value AS type) and CONVERT(type, value, style): the date, time and number styles
 of Microsoft's "CAST and CONVERT (Transact-SQL)" page, to and from character strings.
 
-Registered as TSQL_CONVERT(value, type, length, scale, style, source type, source scale);
-the source type is what the translator could tell ('' when unknown: the stored value
-decides).
+Registered as TSQL_CONVERT(value, type, length (a decimal's precision), scale, style,
+source type, source scale); the source type is what the translator could tell ('' when
+unknown: the stored value decides). A string to a number type: text_numbers.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..results import TdsError
 from . import errors
 from .functions import decimal_of_scale, parse_datetime, tsql_cast
 from .temporal import text_fraction
+from .text_numbers import FAILURES
 
 _CHAR_TYPES = ("char", "varchar", "nchar", "nvarchar")
 _DATE_TYPES = ("date", "datetime", "datetime2", "smalldatetime", "datetimeoffset", "time")
@@ -98,13 +99,15 @@ def tsql_convert(
                 raise _bad_style(style, type_name)
             parsed = _parse_styled(value, style, type_name)
         try:
-            stored = tsql_cast(parsed, type_name, length, scale)
+            stored = tsql_cast(parsed, type_name, length, scale, source or "varchar")
         except TdsError as exc:
             if exc.number == _NOT_A_DATE and _rounds_past_the_end(parsed, type_name):
                 raise errors.date_out_of_range(source or "varchar", type_name) from None
             raise
         return _in_range(stored, type_name, source)
-    return tsql_cast(value, type_name, length, scale)
+    return tsql_cast(
+        value, type_name, length, scale, source if source in _CHAR_TYPES else "varchar"
+    )
 
 
 # The range of the older date types, as stored ('yyyy-mm-dd hh:mi:ss...'): a string of a
@@ -154,7 +157,7 @@ def tsql_try_convert(
     try:
         return tsql_convert(value, type_name, length, scale, style, source, source_scale)
     except TdsError as exc:
-        if exc.number in (241, 242, 245, 8114, 8115, 8169, 9807):
+        if exc.number in (*FAILURES, 241, 242, 8169, 9807):
             return None
         raise
 

@@ -73,7 +73,7 @@ def conversion_call(
         expressions=[
             value,
             exp.Literal.string(target.name),
-            exp.Literal.number(target.length if target.length is not None else 0),
+            exp.Literal.number(_length(target)),
             exp.Literal.number(target.scale or 0),
             style.copy() if style is not None else exp.null(),
             exp.Literal.string(source.name if source is not None else ""),
@@ -86,6 +86,13 @@ def conversion_call(
     # itself takes a NULL style as none given.
     is_null = exp.Is(this=style.copy(), expression=exp.null())
     return exp.Case(ifs=[exp.If(this=is_null, true=exp.null())], default=call)
+
+
+def _length(target: ColumnType) -> int:
+    """The length argument: a decimal's precision (decimal has no length)."""
+    if target.name in ("decimal", "numeric"):
+        return target.precision or 18
+    return target.length if target.length is not None else 0
 
 
 def convert_target(to: exp.Expression) -> ColumnType:

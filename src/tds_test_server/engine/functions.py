@@ -27,6 +27,7 @@ from .clr_types import CLR_TYPES
 from .sql_types import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit
+from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
 
 
 class SessionContext(Protocol):
@@ -478,38 +479,40 @@ def datename(unit: str, value: Any) -> str | None:
     return None if part is None else str(part)
 
 
-def _number(v: Any) -> Any:
-    if isinstance(v, str):
+def _number(v: Any, other: Any) -> Any:
+    """An operand of arithmetic with a number: a string converts to the other operand's
+    type (data type precedence), int or float as SQLite holds it. A decimal parameter
+    is bound as its text, so a string of a decimal is read as one, not refused as an
+    int."""
+    if not isinstance(v, str):
+        return v
+    if isinstance(other, float):
+        return text_to_number(v, "float")
+    try:
+        return text_to_number(v, "int")
+    except TdsError:
         try:
-            return int(v)
-        except ValueError:
-            try:
-                return float(v)
-            except ValueError:
-                raise errors.conversion_failed(v, "varchar", "int") from None
-    return v
+            return float(text_to_number(v, "numeric"))
+        except TdsError:
+            pass
+        raise
 
 
 _TEMPORAL = ("date", "datetime", "datetime2", "smalldatetime", "datetimeoffset", "time")
 
 
-def tsql_cast(value: Any, type_name: str, length: int, scale: int) -> Any:
+def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str = "varchar") -> Any:
+    """`value` as `type_name`; `length` is a decimal's precision, and `source` names a
+    string's type in the conversion errors."""
     if value is None:
         return None
     try:
+        if isinstance(value, str) and type_name in NUMBER_TYPES + MONEY_TYPES:
+            number = text_to_number(value, type_name, source, length, scale)
+            return float(number) if type_name in DECIMAL_TYPES else number
         if type_name in INTEGER_TYPES:
-            if isinstance(value, str):
-                try:
-                    return int(value.strip())
-                except ValueError:
-                    raise errors.conversion_failed(value, "varchar", type_name) from None
             return int(value)
         if type_name == "bit":
-            if isinstance(value, str):
-                low = value.strip().lower()
-                if low in ("true", "false"):
-                    return int(low == "true")
-                value = _number(value)
             return 0 if value == 0 else 1
         if type_name in DECIMAL_TYPES:
             d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
@@ -538,14 +541,14 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int) -> Any:
     except (InvalidOperation, ValueError, OverflowError):
         if type_name in _TEMPORAL:
             raise errors.date_conversion_failed() from None
-        raise errors.conversion_failed(value, "varchar", type_name) from None
+        raise errors.conversion_failed(value, source, type_name) from None
     return value
 
 
 def tsql_div(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
-    a, b = _number(a), _number(b)
+    a, b = _number(a, b), _number(b, a)
     if b == 0:
         raise errors.divide_by_zero()
     if isinstance(a, int) and isinstance(b, int):
@@ -557,7 +560,7 @@ def tsql_div(a: Any, b: Any) -> Any:
 def tsql_mod(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
-    a, b = _number(a), _number(b)
+    a, b = _number(a, b), _number(b, a)
     if b == 0:
         raise errors.divide_by_zero()
     return (
@@ -575,7 +578,7 @@ def tsql_add(a: Any, b: Any) -> Any:
         return a + b
     if isinstance(a, bytes) and isinstance(b, bytes):
         return a + b
-    return _number(a) + _number(b)
+    return _number(a, b) + _number(b, a)
 
 
 def _concat(*args: Any) -> str:

@@ -397,7 +397,8 @@ class Statements(ConstraintErrors):
             raise errors.must_declare(name)
         if var.type is not None and value is not None:
             t = var.type
-            value = functions.tsql_cast(value, t.name, t.length or 0, t.scale or 0)
+            length = t.precision if t.name in ("decimal", "numeric") else t.length
+            value = functions.tsql_cast(value, t.name, length or 0, t.scale or 0)
         var.value = value
 
     def _evaluate(self, text: str, scope: dict[str, Variable]) -> Any:

@@ -1,0 +1,117 @@
+"""A string converted to a number type by CAST, CONVERT, TRY_CAST, TRY_CONVERT, a typed
+variable and arithmetic, through both ODBC drivers: the values and the error numbers and
+messages SQL Server gives ("CAST and CONVERT", "Data type conversion (Database Engine)"
+and the messages of errors 245, 248, 244, 8114, 8115 and 235)."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from decimal import Decimal
+
+import pyodbc
+import pytds
+import pytest
+
+from tds_test_server import ThreadedTdsServer
+
+
+@pytest.fixture
+def cursor(wire_server: ThreadedTdsServer, odbc_driver: str) -> closing[pyodbc.Cursor]:
+    cnxn = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    return closing(cnxn.cursor())
+
+
+def _one(cur: pyodbc.Cursor, sql: str) -> object:
+    (row,) = cur.execute(sql).fetchall()
+    return row[0]
+
+
+def test_what_a_string_converts_to(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        assert _one(cur, "SELECT CAST('' AS int)") == 0  # '' is 0, not an error
+        assert _one(cur, "SELECT CONVERT(bigint, N'')") == 0
+        assert _one(cur, "SELECT CAST(' 12 ' AS int)") == 12
+        assert _one(cur, "SELECT CAST('' AS float)") == 0.0
+        assert _one(cur, "SELECT CAST('1e3' AS float)") == 1000.0
+        assert _one(cur, "SELECT CAST('7d8' AS float)") == 7e8  # D is an exponent too
+        assert _one(cur, "SELECT CAST('$ 1,000.50' AS money)") == Decimal("1000.5000")
+        assert _one(cur, "SELECT CAST('12.345' AS decimal(5, 2))") == Decimal("12.35")
+        assert _one(cur, "DECLARE @i int = ''; SELECT @i") == 0
+        assert _one(cur, "SELECT '' / 5") == 0
+
+
+@pytest.mark.parametrize(
+    ("expression", "number", "message"),
+    [
+        ("CAST('abc' AS decimal(10, 2))", 8114, "Error converting data type varchar to numeric."),
+        ("CAST('' AS decimal)", 8114, "Error converting data type varchar to numeric."),
+        ("CAST('1e3' AS numeric(10, 2))", 8114, "Error converting data type varchar to numeric."),
+        ("CAST('1,234.56' AS numeric(10, 2))", 8114, "Error converting data type varchar to"),
+        ("CONVERT(decimal(10, 2), N'abc')", 8114, "Error converting data type nvarchar to"),
+        ("CAST('abc' AS float)", 8114, "Error converting data type varchar to float."),
+        ("CAST('7d8' AS bigint)", 8114, "Error converting data type varchar to bigint."),
+        (
+            "CAST('12345.6' AS decimal(5, 2))",
+            8115,
+            "Arithmetic overflow error converting varchar to data type numeric.",
+        ),
+        (
+            "CAST('99999999999' AS int)",
+            248,
+            "The conversion of the varchar value '99999999999' overflowed an int column.",
+        ),
+        (
+            "CAST('300' AS tinyint)",
+            244,
+            "The conversion of the varchar value '300' overflowed an INT1 column.",
+        ),
+        (
+            "CAST('abc' AS money)",
+            235,
+            "Cannot convert a char value to money. The char value has incorrect syntax.",
+        ),
+        (
+            "'1e3' / 2",
+            245,
+            "Conversion failed when converting the varchar value '1e3' to data type int.",
+        ),
+    ],
+)
+def test_a_string_that_does_not_convert_fails_as_in_sql_server(
+    cursor: closing[pyodbc.Cursor], expression: str, number: int, message: str
+) -> None:
+    with cursor as cur:
+        with pytest.raises(pyodbc.Error, match=rf"{_escaped(message)}.*\({number}\)"):
+            cur.execute(f"SELECT {expression}").fetchall()
+        assert _one(cur, "SELECT 7") == 7
+
+
+def _escaped(message: str) -> str:
+    return message.replace(".", r"\.").replace("(", r"\(").replace(")", r"\)")
+
+
+def test_a_typed_variable_converts_as_cast_does(cursor: closing[pyodbc.Cursor]) -> None:
+    """Microsoft's forum FAQ: '1234' into a decimal(5,2) variable overflows."""
+    with cursor as cur, pytest.raises(pyodbc.Error, match=r"converting varchar to data type"):
+        cur.execute("DECLARE @d decimal(5, 2); SET @d = '1234'; SELECT @d").fetchall()
+
+
+def test_try_cast_and_try_convert_are_null_where_cast_fails(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    with cursor as cur:
+        row = cur.execute(
+            "SELECT TRY_CAST('12345.6' AS decimal(5, 2)), TRY_CONVERT(int, '99999999999'),"
+            " TRY_CAST('abc' AS money), TRY_CAST('1e3' AS decimal(10, 2)),"
+            " TRY_CONVERT(tinyint, '300'), TRY_CAST('' AS int)"
+        ).fetchone()
+        assert list(row) == [None, None, None, None, None, 0]
+
+
+def test_the_errors_number_state_and_class(wire_server: ThreadedTdsServer) -> None:
+    with pytds.connect(**wire_server.pytds_kwargs(), autocommit=True) as conn, conn.cursor() as cur:
+        with pytest.raises(pytds.Error) as info:
+            cur.execute("SELECT CAST('abc' AS decimal(10, 2))")
+        assert (info.value.number, info.value.state, info.value.severity) == (8114, 5, 16)
