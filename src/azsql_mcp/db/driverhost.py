@@ -323,8 +323,13 @@ def run_writes(
                     " do not pass on, so it was rolled back; remove the OUTPUT clause: the"
                     " answer says how many rows changed"
                 )
-            counts = _row_counts(cursor)
+            try:
+                counts = _row_counts(cursor)
+            except pyodbc.Error:
+                conn.stop_if_cancelled()
+                raise
             if not counts:
+                conn.stop_if_cancelled()  # a cancel that came meanwhile may discard the count
                 raise Refused(
                     "the server did not report how many rows the statement changed "
                     "(SET NOCOUNT ON?), so it was rolled back"
