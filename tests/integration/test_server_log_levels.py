@@ -4,6 +4,7 @@ audit line records every failure); a source that cannot serve is a warning."""
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 import pytest
@@ -65,3 +66,24 @@ async def test_a_source_that_cannot_serve_is_a_warning(
         tds_server.clear_faults()
     assert result.is_error and "40613" in str(result.content)
     assert failed_calls(caplog) == [(logging.WARNING, "Error calling tool 'read_data'")]
+
+
+async def test_calls_during_an_outage_are_info_the_outage_a_warning_once(
+    make_azsql_server: Any, caplog: pytest.LogCaptureFixture, azsql_principal: str
+) -> None:
+    """The source says once that it went down; a warning per failed call would flood the
+    log of a server under load for as long as the outage lasts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens on it once closed
+    app = make_azsql_server(config={"sources": {"main": {"server": f"127.0.0.1,{port}"}}})
+    with caplog.at_level(logging.INFO):
+        async with Client(app) as client:
+            for _ in range(3):
+                result = await client.call_tool(
+                    "read_data", {"query": "SELECT 1 AS one"}, raise_on_error=False
+                )
+                assert result.is_error and "database unavailable" in str(result.content)
+    assert failed_calls(caplog) == [(logging.INFO, "Error calling tool 'read_data'")] * 3
+    down = [r for r in caplog.records if "database unavailable" in r.getMessage()]
+    assert [r.levelno for r in down if r.name == "azsql_mcp.db.database"] == [logging.WARNING]

@@ -7,7 +7,7 @@ import logging
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database, DatabaseError
+from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.reading import first_error, read_all
 from azsql_mcp.catalog.tables import (
@@ -125,7 +125,9 @@ async def _not_selectable(db: Database) -> tuple[set[tuple[int, str]], str]:
             return set(), ""
         rows, _ = await read_all(db, sql.ALL_COLUMNS_NO_SELECT, limit=SCHEMA_MAX_COLUMNS)
     except DatabaseError as exc:
-        log.warning("columns the user may not SELECT were not checked: %s", exc)
+        # an outage is logged by the source itself, once: not again for every read
+        level = logging.INFO if isinstance(exc, DatabaseUnavailable) else logging.WARNING
+        log.log(level, "columns the user may not SELECT were not checked: %s", exc)
         return set(), str(exc)
     return {(r["object_id"], r["column_name"]) for r in rows}, ""
 

@@ -206,8 +206,11 @@ def source_description(runtime: Runtime) -> str:
 def _log_level(exc: DatabaseError) -> int:
     """The level FastMCP logs a failed call at (the audit line records every failure, with
     SQL Server's error number): the statement's own error is the caller's to fix; a
-    source that cannot be reached, or refuses the login, is the operator's."""
-    if isinstance(exc, DatabaseUnavailable | AuthError) or exc.transient:
+    credential refused, or a transient error left after the retries, is the operator's.
+    A source that cannot be reached says so once when it goes down and once when it
+    comes back (db/database.py): each call failing meanwhile is INFO, or an outage
+    under load would write a warning per call."""
+    if isinstance(exc, AuthError) or (exc.transient and not isinstance(exc, DatabaseUnavailable)):
         return logging.WARNING
     return logging.INFO
 
