@@ -132,12 +132,14 @@ async def test_write_tools_hidden_while_every_source_is_read_only() -> None:
     assert "change" not in names and "where" in names
 
 
-async def test_write_tool_refused_on_a_read_only_source() -> None:
+async def test_write_tool_refused_on_a_read_only_source(tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
     app = build(
         sources={
             "prod": UNREACHABLE,
             "staging": {**UNREACHABLE, "security": {"read_only": False}},
-        }
+        },
+        audit={"path": str(audit)},
     )
     async with Client(app.mcp) as client:
         assert "change" in {t.name for t in await client.list_tools()}
@@ -146,6 +148,10 @@ async def test_write_tool_refused_on_a_read_only_source() -> None:
     assert ok.structured_content == {"result": "changed staging"}
     assert refused.is_error
     assert "source 'prod' is read-only" in refused.content[0].text
+    assert "read_only = false in [sources.prod.security]" in refused.content[0].text
+    # the audit line names the source refused, and says it was a refusal
+    line = json.loads(audit.read_text().splitlines()[-1])
+    assert (line["source"], line["outcome"], line["error_kind"]) == ("prod", "refused", "refused")
 
 
 async def test_errors_reach_the_client_clearly_and_internals_do_not() -> None:

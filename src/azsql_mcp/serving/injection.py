@@ -249,14 +249,16 @@ class _ContextBuilder:
             message = f"unknown source {source!r}; configured sources: {known}"
             # a resource URI naming no source names no resource: "resource not found"
             raise NotFoundError(message) if self.error is ResourceError else self.error(message)
-        if source is not None and self.writes and runtime.read_only[source]:
-            raise self.error(
-                f"{self.component} changes data, but source {source!r} is read-only. An operator"
-                f" can allow writes with read_only = false in [sources.{source}.security]."
-            )
         record = CURRENT_CALL.get()
         if record is not None:
             record.source = source
+        if source is not None and self.writes and runtime.read_only[source]:
+            refusal = QueryRefused(
+                f"{self.component} changes data, but source {source!r} is read-only.",
+                "reads only; an operator can allow writes with read_only = false in"
+                f" [sources.{source}.security]",
+            )
+            raise self.error(str(refusal), log_level=logging.INFO) from refusal
         db = await runtime.database(source)
         client = record.client if record is not None else client_identity()
         # what the source's `session_context` keys are set from, for this call only
