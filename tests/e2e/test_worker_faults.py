@@ -20,6 +20,8 @@ from servers import CLI, clean_env, free_port
 from test_http_auth import MCP_HEADERS
 from test_workers import eventually, workers_of
 
+from azsql_mcp.serving.reload import POLL_S
+
 # A plugin with a tool that sleeps (no database), and what the tests below ask of it
 # through files and variables: crash a worker at start, hold the parent while it loads
 # (after writing a mark), leave a child process nobody waits for.
@@ -190,6 +192,24 @@ def test_a_replacement_that_cannot_read_an_edited_config_leaves_the_others_servi
         config.write_text("[server]\nshutdown_grace_s = 5\n")  # fixed: it starts again
         eventually(lambda: len(workers_of(proc.pid)) == 2)
         eventually(lambda: answering(base) == workers_of(proc.pid))
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+
+
+def test_a_replacement_started_after_an_edit_does_not_reload_it(tmp_path: Path) -> None:
+    """It reads the file as it is when it starts: the edit is no change to it (it took
+    the parent's stamp of the file, and reloaded what it had just read)."""
+    config = tmp_path / "azsql-mcp.toml"
+    config.write_text("[server]\nshutdown_grace_s = 5\n")
+    with serving(tmp_path, "--config", str(config), "--workers", "2") as (proc, base, log):
+        victim = min(two_workers_ready(proc, base))
+        config.write_text("# edited\n[server]\nshutdown_grace_s = 5\n")
+        eventually(lambda: log.read_text().count("config reload") == 2)  # each worker's
+        os.kill(victim, signal.SIGKILL)
+        eventually(lambda: len(workers_of(proc.pid)) == 2 and victim not in workers_of(proc.pid))
+        eventually(lambda: answering(base) == workers_of(proc.pid))
+        time.sleep(3 * POLL_S)  # the replacement's watcher has looked at the file
+        assert log.read_text().count("config reload") == 2, log.read_text()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
 

@@ -398,9 +398,12 @@ def _forget(worker: BaseProcess) -> None:
 
 def worker_main(config: ConfigSource, sock: socket.socket, beat: Connection, parent: int) -> None:
     """A worker process: read the configuration, assemble the App, serve on `sock`."""
+    from dataclasses import replace
+
     from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.plugins import PluginError
     from azsql_mcp.serving.logsetup import setup_logging
+    from azsql_mcp.serving.reload import config_stamp
     from azsql_mcp.serving.run import run_loop
 
     # until watch_config handles it: the worker reads the configuration as it starts
@@ -410,6 +413,9 @@ def worker_main(config: ConfigSource, sock: socket.socket, beat: Connection, par
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
     sock.set_inheritable(False)  # for this worker alone, not its driver processes
     os.set_inheritable(beat.fileno(), False)
+    # the file as this worker reads it: the parent's stamp is as old as the parent, and a
+    # replacement started after an edit would take the edit for one to reload
+    config = replace(config, stamp=config_stamp(config.path))
     try:
         settings = config.load()
         setup_logging(settings.logging)
