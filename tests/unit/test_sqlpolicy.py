@@ -60,6 +60,11 @@ def test_three_part_names_of_the_own_database_are_accepted(sql: str) -> None:
         ("SELECT * FROM CONTAINSTABLE(OtherDb.dbo.Docs, *, N'\"abc*\"') AS k", "OtherDb"),
         ("SELECT * FROM FREETEXTTABLE(OtherDb.dbo.Docs, Body, N'x') AS k", "OtherDb"),
         ("SELECT * FROM SEMANTICKEYPHRASETABLE(OtherDb.dbo.Docs, *) AS k", "OtherDb"),
+        ("SELECT * FROM SEMANTICSIMILARITYTABLE(OtherDb.dbo.Docs, *, 1) AS k", "OtherDb"),
+        (
+            "SELECT * FROM SEMANTICSIMILARITYDETAILSTABLE(OtherDb.dbo.Docs, a, 1, a, 2) AS k",
+            "OtherDb",
+        ),
         ("SELECT [master].[sys].[objects].[name] FROM t", "master"),
         ("SELECT * FROM [master ].sys.objects", "master "),
     ],
@@ -93,6 +98,8 @@ def test_four_part_names_stay_refused_even_when_the_database_is_allowed() -> Non
     allowed = ReadPolicy.of("Sales", ["db"])
     assert "linked servers" in refused("SELECT * FROM srv.db.dbo.t", allowed)
     assert "linked servers" in refused("SELECT srv.db.dbo.fn(1) AS x", allowed)
+    # an xml method after three names is no method of a column of p
+    assert "linked servers" in refused("SELECT p.Doc.x.value('.', 'int') FROM dbo.t AS p")
 
 
 def test_writes_follow_the_same_rule() -> None:
@@ -269,6 +276,9 @@ def test_allowed_query_hint_with_values(option: str) -> None:
         ("MAXRECURSION 1001", "from 1 to 1000"),
         ("MAXDOP 0", "degree of parallelism"),
         ("MAXDOP 8", "degree of parallelism"),
+        # not whole numbers: refused, not read as 1 or 10
+        ("MAXDOP 1.0", "degree of parallelism"),
+        ("MAXRECURSION 10.5", "from 1 to 1000"),
         ("MIN_GRANT_PERCENT = 50", "memory grant"),
         ("MAX_GRANT_PERCENT = 50", "memory grant"),
         ("QUERYTRACEON 8649", "trace flags"),
@@ -285,6 +295,8 @@ def test_refused_query_hint(option: str, fragment: str) -> None:
 def test_join_hints() -> None:
     assert check_select("SELECT * FROM t AS a INNER HASH JOIN u AS b ON a.id = b.id")
     assert check_select("SELECT * FROM t AS a LEFT LOOP JOIN u AS b ON a.id = b.id")
+    assert check_select("SELECT * FROM t AS a inner loop join u AS b ON a.id = b.id")
+    assert "REMOTE" in refused("SELECT * FROM t AS a inner remote join u AS b ON a.id = b.id")
     assert "MERGE" in refused("SELECT * FROM t AS a INNER MERGE JOIN u AS b ON a.id = b.id")
     assert "REMOTE" in refused("SELECT * FROM t AS a INNER REMOTE JOIN u AS b ON a.id = b.id")
 
