@@ -414,6 +414,11 @@ def test_reading_session_values_is_accepted() -> None:
         "1 = 1 OR CustomerID = @id",
         "CustomerID = CustomerID OR CustomerID = @id",
         "(CustomerID = CustomerID) AND 1 = 1",
+        "CustomerID IS NOT DISTINCT FROM CustomerID",
+        "Name IS NULL OR Name IS NOT NULL",
+        "Name IS NOT NULL OR CustomerID = @id OR Name IS NULL",
+        "@p = @P",  # parameter names compare as the collation does
+        "CustomerID = CustomerID AND @p = 1",  # what is left tests no column
     ],
 )
 def test_always_true_where_is_unfiltered(where: str) -> None:
@@ -507,6 +512,18 @@ def test_an_alias_of_the_changed_table_is_the_table() -> None:
         # twice in FROM: ambiguous, neither is taken for it
         "UPDATE SalesLT.Customer SET ModifiedDate = @d FROM SalesLT.Customer AS c"
         " JOIN SalesLT.Customer AS b ON b.CustomerID = c.CustomerID WHERE b.CustomerID = 1",
+        # a condition on other tables only, under NOT, lets every row through too
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " CROSS JOIN SalesLT.Address AS a WHERE NOT (a.AddressID = 1)",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " CROSS JOIN SalesLT.Address AS a WHERE a.AddressID = 1 AND a.City = @city",
+        # an outer join's ON restricts nothing, even when it reads the changed table
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " LEFT JOIN SalesLT.CustomerAddress AS ca ON ca.CustomerID = c.CustomerID"
+        " CROSS JOIN SalesLT.Address AS a WHERE a.AddressID = 1",
+        # unqualified inside a subquery, the column may be the subquery's table's
+        "DELETE FROM SalesLT.Customer WHERE EXISTS"
+        " (SELECT 1 FROM SalesLT.Address WHERE AddressID = 5)",
     ],
 )
 def test_a_where_that_tests_no_column_of_the_changed_table_is_unfiltered(sql: str) -> None:
@@ -584,6 +601,13 @@ def test_is_not_null_on_a_non_nullable_column_is_unfiltered() -> None:
     assert first.tables == (("SalesLT", "SalesOrderDetail"),)
     with pytest.raises(QueryRefused, match="always true"):
         check_write(sql, ALL_KINDS, allow_unfiltered=False, non_nullable=["salesorderdetailid"])
+    with pytest.raises(QueryRefused, match="always true"):
+        parenthesized = sql.replace(
+            "SalesOrderDetailID IS NOT NULL", "NOT (SalesOrderDetailID IS NULL)"
+        )
+        check_write(
+            parenthesized, ALL_KINDS, allow_unfiltered=False, non_nullable=["salesorderdetailid"]
+        )
     both = sql + " AND OrderQty > @q"
     assert check_write(
         both, ALL_KINDS, allow_unfiltered=False, non_nullable=["SalesOrderDetailID"]
