@@ -514,7 +514,10 @@ def test_an_alias_of_the_changed_table_is_the_table() -> None:
         " JOIN SalesLT.Customer AS b ON b.CustomerID = c.CustomerID WHERE b.CustomerID = 1",
         # a condition on other tables only, under NOT, lets every row through too
         "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
-        " CROSS JOIN SalesLT.Address AS a WHERE NOT (a.AddressID = 1)",
+        " CROSS JOIN SalesLT.Address AS a WHERE NOT (a.City LIKE @city)",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c CROSS JOIN SalesLT.Address"
+        " AS a WHERE NOT EXISTS (SELECT 1 FROM SalesLT.CustomerAddress AS x"
+        " WHERE x.AddressID = a.AddressID)",
         "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
         " CROSS JOIN SalesLT.Address AS a WHERE a.AddressID = 1 AND a.City = @city",
         # an outer join's ON restricts nothing, even when it reads the changed table
@@ -601,10 +604,14 @@ def test_is_not_null_on_a_non_nullable_column_is_unfiltered() -> None:
     assert first.tables == (("SalesLT", "SalesOrderDetail"),)
     with pytest.raises(QueryRefused, match="always true"):
         check_write(sql, ALL_KINDS, allow_unfiltered=False, non_nullable=["salesorderdetailid"])
+    # written NOT (c IS NULL), the test is found and looked up the same
+    parenthesized = sql.replace(
+        "SalesOrderDetailID IS NOT NULL", "NOT (SalesOrderDetailID IS NULL)"
+    )
+    assert check_write(parenthesized, ALL_KINDS, allow_unfiltered=False).not_null_tests == (
+        "SalesOrderDetailID",
+    )
     with pytest.raises(QueryRefused, match="always true"):
-        parenthesized = sql.replace(
-            "SalesOrderDetailID IS NOT NULL", "NOT (SalesOrderDetailID IS NULL)"
-        )
         check_write(
             parenthesized, ALL_KINDS, allow_unfiltered=False, non_nullable=["salesorderdetailid"]
         )
