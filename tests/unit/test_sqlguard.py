@@ -122,6 +122,9 @@ def test_hostile_corpus_is_refused_by_write_checks_too_except_plain_writes() -> 
         ("SELECT a -- one\n/* two */FROM t", "SELECT a FROM t"),
         ("SELECT a/**/FROM t", "SELECT a FROM t"),
         ("SELECT a /*/ note */ FROM t", "SELECT a FROM t"),
+        ("SELECT a /* one *//* two */ FROM t", "SELECT a FROM t"),
+        ("SELECT 1;;", "SELECT 1"),
+        ("SELECT 1;/* done */", "SELECT 1"),
         (
             "WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < @m) SELECT n FROM r",
             "WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < ?) SELECT n FROM r",
@@ -165,6 +168,7 @@ def test_has_where() -> None:
         ("SELECT dbo.xp_cmdshell('dir')", "xp_cmdshell"),
         ("SELECT 1 WAITFOR DELAY '0:0:5'", "WAITFOR"),
         ("SELECT /* /* */ 1 */ 1", "Nested block comment"),
+        ("SELECT /*/* */ */ 1", "Nested block comment"),
         ("SELECT ＤＥＬＥＴＥ FROM t", "look-alike"),
         ("SELECT 1\u200b", "U+200B"),
         ("SELECT 1\x00", "U+0000"),
@@ -435,6 +439,9 @@ def test_a_write_refusal_names_the_kinds_the_tool_takes() -> None:
         "one INSERT/UPDATE statement (subqueries may SELECT; UPDATE and DELETE need a WHERE "
         "clause); values as @name parameters"
     )
+    with pytest.raises(QueryRefused) as refused:
+        check_write("INSERT INTO t VALUES (1)", ("delete", "update"), allow_unfiltered=False)
+    assert refused.value.allowed.startswith("one UPDATE/DELETE statement (")
 
 
 def test_write_kinds_must_be_known() -> None:
