@@ -114,6 +114,17 @@ def test_hostile_corpus_is_refused_by_write_checks_too_except_plain_writes() -> 
         ("SELECT SYSDATETIME(), SYSTEM_USER", "SELECT SYSDATETIME(), SYSTEM_USER"),
         ("SELECT @@VERSION, @@ROWCOUNT", "SELECT @@VERSION, @@ROWCOUNT"),
         ("SELECT a/*x*/FROM t", "SELECT a FROM t"),
+        # several comments between two tokens, an empty one, one that starts `/*/`
+        (
+            "SELECT a /* one */ /* two */ FROM t -- three\n -- four\nWHERE b = 1",
+            "SELECT a FROM t WHERE b = 1",
+        ),
+        ("SELECT a -- one\n/* two */FROM t", "SELECT a FROM t"),
+        ("SELECT a/**/FROM t", "SELECT a FROM t"),
+        ("SELECT a /*/ note */ FROM t", "SELECT a FROM t"),
+        ("SELECT a /* one *//* two */ FROM t", "SELECT a FROM t"),
+        ("SELECT 1;;", "SELECT 1"),
+        ("SELECT 1;/* done */", "SELECT 1"),
         (
             "WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < @m) SELECT n FROM r",
             "WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < ?) SELECT n FROM r",
@@ -157,21 +168,51 @@ def test_has_where() -> None:
         ("SELECT dbo.xp_cmdshell('dir')", "xp_cmdshell"),
         ("SELECT 1 WAITFOR DELAY '0:0:5'", "WAITFOR"),
         ("SELECT /* /* */ 1 */ 1", "Nested block comment"),
+        ("SELECT /*/* */ */ 1", "Nested block comment"),
         ("SELECT ＤＥＬＥＴＥ FROM t", "look-alike"),
         ("SELECT 1\u200b", "U+200B"),
         ("SELECT 1\x00", "U+0000"),
+        ("SELECT N'\u0378'", "U+0378"),  # unassigned
+        ("SELECT N'\ue000'", "U+E000"),  # private use
+        ("SELECT N'\ud800'", "U+D800"),  # a lone surrogate
+        ("SELECT N'a\u2028b'", "U+2028 (LINE SEPARATOR)"),
+        ("SELECT N'a\u2029b'", "U+2029 (PARAGRAPH SEPARATOR)"),
         ("SELECT 1\nGO", "GO"),
         ("SELECT FROM", "does not parse"),
         ("   ", "empty"),
         ("SELECT {fn NOW()}", "ODBC"),
         ("SELECT * FROM t WHERE a = ?", "@name"),
         ("SELECT 1 AS [a] FROM srv.db.dbo.t", "linked servers"),
+        ("SELECT a FROM t WHERE x = @", "Stray '@' at line 1, column 27"),
+        ("SELECT a FROM t WHERE x = @@", "Stray '@@' at line 1, column 27"),
+        ("SELECT a FROM t FETCH NEXT FROM c", "FETCH at line 1, column 17 is allowed only in"),
+        ("SELECT * FROM sp_helpdb", "SP_HELPDB (line 1, column 15): system and extended"),
+        ("VALUES (1)", "VALUES is not a SELECT statement"),
+        ("SELECT a FROM t WHERE a ILIKE 'x'", "COLLATE Latin1_General_CI_AS after the column"),
+        ("SELECT a FROM t OFFSET 1 ROWS", "add ORDER BY on a unique key before OFFSET."),
+        ("SELECT a FROM t WHERE", "does not parse as T-SQL: Required keyword: 'this' missing"),
+        ("SELECT (1", "does not parse as T-SQL: Expecting ) at line 1, column 9 (near '1')."),
     ],
 )
 def test_refusal_names_what_was_found(sql: str, fragment: str) -> None:
     with pytest.raises(QueryRefused) as refused:
         check_select(sql)
     assert fragment.lower() in refused.value.reason.lower()
+
+
+def test_a_refusal_gives_line_and_column_past_the_first_line() -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_select("\nSELECT a\nFROM t\n  DELETE")
+    assert refused.value.reason.startswith("DELETE at line 4, column 3 is not allowed")
+
+
+def test_tabs_and_crlf_line_ends_are_accepted() -> None:
+    assert check_select("SELECT a,\tb\r\nFROM t\r\n").sql == "SELECT a, b FROM t"
+
+
+def test_offset_fetch_with_row_in_the_singular_is_accepted() -> None:
+    sql = "SELECT a FROM t ORDER BY a OFFSET 1 ROW FETCH NEXT 1 ROW ONLY"
+    assert check_select(sql).sql == sql
 
 
 def test_size_cap() -> None:
@@ -307,6 +348,8 @@ def test_a_column_named_output_is_not_an_output_clause(sql: str) -> None:
         # sets the key too, where the check of what an UPDATE changes does not look
         ("UPDATE t SET @v = id = @new WHERE id = 1", "assigns a variable"),
         ("UPDATE t SET a = 1, @v = 2 WHERE id = 1", "assigns a variable"),
+        # SQL Server runs the INSERT, then a second statement that reads
+        ("INSERT INTO t SELECT a FROM u SELECT b FROM v", "more than one statement"),
     ],
 )
 def test_write_refusals(sql: str, fragment: str) -> None:
@@ -379,6 +422,39 @@ def test_write_allows_plain_output_and_cte() -> None:
     ).sql.startswith("INSERT INTO t (a) OUTPUT inserted.id")
 
 
+@pytest.mark.parametrize(
+    ("sql", "found"),
+    [
+        ("UPDATE t SET a = 1", "UPDATE without a WHERE clause would change every row"),
+        ("DELETE t WHERE 1 = 1", "DELETE whose WHERE clause is always true would change"),
+    ],
+)
+def test_an_unfiltered_write_says_whether_the_where_is_missing_or_always_true(
+    sql: str, found: str
+) -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_write(sql, ("update", "delete"), allow_unfiltered=False)
+    assert refused.value.reason.startswith(found)
+
+
+def test_a_where_on_other_tables_only_is_no_filter_when_unfiltered_writes_are_allowed() -> None:
+    sql = "UPDATE t SET a = 1 FROM t CROSS JOIN u WHERE u.id = 1"
+    assert check_write(sql, ("update",), allow_unfiltered=True).has_where is False
+
+
+def test_a_write_refusal_names_the_kinds_the_tool_takes() -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_write("DELETE FROM t WHERE id = 1", ("update", "insert"), allow_unfiltered=False)
+    assert refused.value.reason == "DELETE statements are not accepted by this tool."
+    assert refused.value.allowed == (
+        "one INSERT/UPDATE statement (subqueries may SELECT; UPDATE and DELETE need a WHERE "
+        "clause); values as @name parameters"
+    )
+    with pytest.raises(QueryRefused) as refused:
+        check_write("INSERT INTO t VALUES (1)", ("delete", "update"), allow_unfiltered=False)
+    assert refused.value.allowed.startswith("one UPDATE/DELETE statement (")
+
+
 def test_write_kinds_must_be_known() -> None:
     with pytest.raises(ValueError, match="kinds"):
         check_write("DELETE FROM t WHERE id = 1", ("drop",), allow_unfiltered=False)
@@ -399,6 +475,40 @@ def test_fingerprint_normalizes_literals_case_whitespace_and_comments() -> None:
 def test_checked_fingerprint_matches_fingerprint() -> None:
     sql = "SELECT TOP 5 * FROM t WHERE a = 'x' -- c"
     assert check_select(sql).fingerprint == fingerprint(sql)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("SELECT a FROM t WHERE a<1", "SELECT a FROM t WHERE a < 1;"),
+        ("SELECT [a] FROM t", "SELECT a FROM t"),
+        ("SELECT @@rowcount, @p FROM t", "SELECT @@ROWCOUNT, @q FROM t"),
+    ],
+)
+def test_fingerprint_is_one_for_one_statement_written_differently(a: str, b: str) -> None:
+    assert fingerprint(a) == fingerprint(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("SELECT 1", "PRINT 1"),
+        ("SELECT a FROM t WHERE a < 1", "SELECT a FROM t WHERE a <= 1"),
+        ("SELECT a FROM t", "SELECT a FROM t ORDER BY a"),
+        ("SELECT [a b] FROM t", "SELECT a b FROM t"),
+        ("SELECT @@ROWCOUNT FROM t", "SELECT @@ROWCOUNT FROM u"),
+        ("SELECT @@ROWCOUNT", "SELECT @@VERSION"),
+        ("SELECT @@ROWCOUNT", "SELECT @rowcount"),
+        ("SELECT a FROM t WHERE b = @p", "SELECT a FROM t WHERE b = @p AND c = @q"),
+    ],
+)
+def test_fingerprint_tells_different_statements_apart(a: str, b: str) -> None:
+    assert fingerprint(a) != fingerprint(b)
+
+
+def test_fingerprint_of_untokenizable_text_drops_comments_over_lines() -> None:
+    commented = fingerprint("SELECT a /* note\n 'b' */ FROM t WHERE x = 'it''s")
+    assert commented == fingerprint("SELECT a FROM t WHERE x = 'other")
 
 
 def test_fingerprint_of_untokenizable_text_hides_values() -> None:

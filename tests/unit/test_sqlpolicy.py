@@ -60,6 +60,11 @@ def test_three_part_names_of_the_own_database_are_accepted(sql: str) -> None:
         ("SELECT * FROM CONTAINSTABLE(OtherDb.dbo.Docs, *, N'\"abc*\"') AS k", "OtherDb"),
         ("SELECT * FROM FREETEXTTABLE(OtherDb.dbo.Docs, Body, N'x') AS k", "OtherDb"),
         ("SELECT * FROM SEMANTICKEYPHRASETABLE(OtherDb.dbo.Docs, *) AS k", "OtherDb"),
+        ("SELECT * FROM SEMANTICSIMILARITYTABLE(OtherDb.dbo.Docs, *, 1) AS k", "OtherDb"),
+        (
+            "SELECT * FROM SEMANTICSIMILARITYDETAILSTABLE(OtherDb.dbo.Docs, a, 1, a, 2) AS k",
+            "OtherDb",
+        ),
         ("SELECT [master].[sys].[objects].[name] FROM t", "master"),
         ("SELECT * FROM [master ].sys.objects", "master "),
     ],
@@ -93,6 +98,8 @@ def test_four_part_names_stay_refused_even_when_the_database_is_allowed() -> Non
     allowed = ReadPolicy.of("Sales", ["db"])
     assert "linked servers" in refused("SELECT * FROM srv.db.dbo.t", allowed)
     assert "linked servers" in refused("SELECT srv.db.dbo.fn(1) AS x", allowed)
+    # an xml method after three names is no method of a column of p
+    assert "linked servers" in refused("SELECT p.Doc.x.value('.', 'int') FROM dbo.t AS p")
 
 
 def test_writes_follow_the_same_rule() -> None:
@@ -269,6 +276,9 @@ def test_allowed_query_hint_with_values(option: str) -> None:
         ("MAXRECURSION 1001", "from 1 to 1000"),
         ("MAXDOP 0", "degree of parallelism"),
         ("MAXDOP 8", "degree of parallelism"),
+        # not whole numbers: refused, not read as 1 or 10
+        ("MAXDOP 1.0", "degree of parallelism"),
+        ("MAXRECURSION 10.5", "from 1 to 1000"),
         ("MIN_GRANT_PERCENT = 50", "memory grant"),
         ("MAX_GRANT_PERCENT = 50", "memory grant"),
         ("QUERYTRACEON 8649", "trace flags"),
@@ -285,6 +295,8 @@ def test_refused_query_hint(option: str, fragment: str) -> None:
 def test_join_hints() -> None:
     assert check_select("SELECT * FROM t AS a INNER HASH JOIN u AS b ON a.id = b.id")
     assert check_select("SELECT * FROM t AS a LEFT LOOP JOIN u AS b ON a.id = b.id")
+    assert check_select("SELECT * FROM t AS a inner loop join u AS b ON a.id = b.id")
+    assert "REMOTE" in refused("SELECT * FROM t AS a inner remote join u AS b ON a.id = b.id")
     assert "MERGE" in refused("SELECT * FROM t AS a INNER MERGE JOIN u AS b ON a.id = b.id")
     assert "REMOTE" in refused("SELECT * FROM t AS a INNER REMOTE JOIN u AS b ON a.id = b.id")
 
@@ -402,6 +414,11 @@ def test_reading_session_values_is_accepted() -> None:
         "1 = 1 OR CustomerID = @id",
         "CustomerID = CustomerID OR CustomerID = @id",
         "(CustomerID = CustomerID) AND 1 = 1",
+        "CustomerID IS NOT DISTINCT FROM CustomerID",
+        "Name IS NULL OR Name IS NOT NULL",
+        "Name IS NOT NULL OR CustomerID = @id OR Name IS NULL",
+        "@p = @P",  # parameter names compare as the collation does
+        "CustomerID = CustomerID AND @p = 1",  # what is left tests no column
     ],
 )
 def test_always_true_where_is_unfiltered(where: str) -> None:
@@ -495,6 +512,21 @@ def test_an_alias_of_the_changed_table_is_the_table() -> None:
         # twice in FROM: ambiguous, neither is taken for it
         "UPDATE SalesLT.Customer SET ModifiedDate = @d FROM SalesLT.Customer AS c"
         " JOIN SalesLT.Customer AS b ON b.CustomerID = c.CustomerID WHERE b.CustomerID = 1",
+        # a condition on other tables only, under NOT, lets every row through too
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " CROSS JOIN SalesLT.Address AS a WHERE NOT (a.City LIKE @city)",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c CROSS JOIN SalesLT.Address"
+        " AS a WHERE NOT EXISTS (SELECT 1 FROM SalesLT.CustomerAddress AS x"
+        " WHERE x.AddressID = a.AddressID)",
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " CROSS JOIN SalesLT.Address AS a WHERE a.AddressID = 1 AND a.City = @city",
+        # an outer join's ON restricts nothing, even when it reads the changed table
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.Customer AS c"
+        " LEFT JOIN SalesLT.CustomerAddress AS ca ON ca.CustomerID = c.CustomerID"
+        " CROSS JOIN SalesLT.Address AS a WHERE a.AddressID = 1",
+        # unqualified inside a subquery, the column may be the subquery's table's
+        "DELETE FROM SalesLT.Customer WHERE EXISTS"
+        " (SELECT 1 FROM SalesLT.Address WHERE AddressID = 5)",
     ],
 )
 def test_a_where_that_tests_no_column_of_the_changed_table_is_unfiltered(sql: str) -> None:
@@ -572,6 +604,17 @@ def test_is_not_null_on_a_non_nullable_column_is_unfiltered() -> None:
     assert first.tables == (("SalesLT", "SalesOrderDetail"),)
     with pytest.raises(QueryRefused, match="always true"):
         check_write(sql, ALL_KINDS, allow_unfiltered=False, non_nullable=["salesorderdetailid"])
+    # written NOT (c IS NULL), the test is found and looked up the same
+    parenthesized = sql.replace(
+        "SalesOrderDetailID IS NOT NULL", "NOT (SalesOrderDetailID IS NULL)"
+    )
+    assert check_write(parenthesized, ALL_KINDS, allow_unfiltered=False).not_null_tests == (
+        "SalesOrderDetailID",
+    )
+    with pytest.raises(QueryRefused, match="always true"):
+        check_write(
+            parenthesized, ALL_KINDS, allow_unfiltered=False, non_nullable=["salesorderdetailid"]
+        )
     both = sql + " AND OrderQty > @q"
     assert check_write(
         both, ALL_KINDS, allow_unfiltered=False, non_nullable=["SalesOrderDetailID"]
