@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 
+import pyodbc
 import pytest
 
 from tds_test_server import (
@@ -28,6 +29,15 @@ def wire_server() -> Iterator[ThreadedTdsServer]:
     """The TDS test server on an empty in-memory database."""
     with ThreadedTdsServer(sample=False) as server:
         yield server
+
+
+@pytest.fixture
+def cursor(wire_server: ThreadedTdsServer, odbc_driver: str) -> closing[pyodbc.Cursor]:
+    """A cursor on the empty server, through each ODBC driver in turn."""
+    cnxn = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    return closing(cnxn.cursor())
 
 
 @pytest.fixture(scope="session")

@@ -53,14 +53,6 @@ STRING_TYPES = ["char(8)", "varchar(8)", "nchar(8)", "nvarchar(8)", "varchar(max
 STRING_TYPES += ["nvarchar(max)", "nvarchar(2)", "nchar(3)", "nvarchar(1)", "nchar(1)"]
 
 
-@pytest.fixture
-def cursor(wire_server: ThreadedTdsServer, odbc_driver: str) -> closing[pyodbc.Cursor]:
-    cnxn = pyodbc.connect(
-        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
-    )
-    return closing(cnxn.cursor())
-
-
 def _one(cur: pyodbc.Cursor, sql: str) -> object:
     cur.execute(sql)
     (row,) = cur.fetchall()

@@ -15,14 +15,6 @@ import pytest
 from tds_test_server import ThreadedTdsServer
 
 
-@pytest.fixture
-def cursor(wire_server: ThreadedTdsServer, odbc_driver: str) -> closing[pyodbc.Cursor]:
-    cnxn = pyodbc.connect(
-        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
-    )
-    return closing(cnxn.cursor())
-
-
 def _one(cur: pyodbc.Cursor, sql: str) -> object:
     (row,) = cur.execute(sql).fetchall()
     return row[0]
