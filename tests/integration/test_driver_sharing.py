@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,6 +129,42 @@ async def test_a_source_that_rejoins_a_shared_process_adds_no_threads(
             counts.append(threads())
         assert drivers.processes == 1
         assert max(counts) == min(counts), counts
+    finally:
+        await a.close()
+        await b.close()
+
+
+def driver_pids() -> list[int]:
+    """This process's driver processes (children running driverhost.py)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and b"driverhost" in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+async def test_a_shared_process_that_dies_names_every_source_it_served(
+    server: ThreadedTdsServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    drivers = DriverHosts(sources_per_process=2)
+    a, b = make_db(server, "crash_a", drivers), make_db(server, "crash_b", drivers)
+    try:
+        await a.read("SELECT 1 AS one")
+        await b.read("SELECT 1 AS one")
+        (pid,) = driver_pids()
+        with caplog.at_level(logging.ERROR, logger="azsql_mcp.db.driverprocess"):
+            os.kill(pid, signal.SIGKILL)
+            await wait_until(lambda: drivers.processes == 0)
+        (logged,) = [r.getMessage() for r in caplog.records if "exited" in r.getMessage()]
+        assert logged.startswith("source crash_a, crash_b: the driver process exited")
+        assert (await b.read("SELECT 2 AS two")).rows == [(2,)]  # on a new process
     finally:
         await a.close()
         await b.close()

@@ -23,6 +23,7 @@ from azsql_mcp.db.executors import Executor, ExecutorKind, ThreadExecutor, defau
 class _Hosted:
     driver: Executor
     members: dict[object, int] = field(default_factory=dict)  # member -> threads it brought
+    names: dict[object, str] = field(default_factory=dict)  # member -> its source's name
     # Threads that members which left brought: a process cannot stop one of its threads
     # from outside, so the next member to join uses them before more are started.
     spare: int = 0
@@ -57,6 +58,7 @@ class DriverHosts:
                     if hosted.driver.alive:
                         return hosted.driver
                     del hosted.members[member]  # its process died: find another
+                    hosted.names.pop(member, None)
             self._hosted = [h for h in self._hosted if h.members or h.driver.alive]
             if (default_kind() if kind == "auto" else kind) == "thread":
                 executor: Executor = ThreadExecutor(source, threads)
@@ -74,10 +76,12 @@ class DriverHosts:
                     if threads > reused:
                         hosted.driver.add_threads(threads - reused)
                     hosted.members[member] = threads
+                    hosted.names[member] = source
+                    _name_sources(hosted)
                     return hosted.driver
             driver = DriverProcess(source, threads=threads)
             await driver.start()
-            self._hosted.append(_Hosted(driver, {member: threads}))
+            self._hosted.append(_Hosted(driver, {member: threads}, {member: source}))
             return driver
 
     async def leave(self, member: object) -> None:
@@ -86,6 +90,14 @@ class DriverHosts:
             for hosted in list(self._hosted):
                 if member in hosted.members:
                     hosted.spare += hosted.members.pop(member)
+                    hosted.names.pop(member, None)
+                    _name_sources(hosted)
                     if not hosted.members:
                         self._hosted.remove(hosted)
                         await hosted.driver.close()
+
+
+def _name_sources(hosted: _Hosted) -> None:
+    """What a shared process's messages name: the sources it serves now."""
+    if isinstance(hosted.driver, DriverProcess) and hosted.names:
+        hosted.driver.sources = sorted(set(hosted.names.values()))

@@ -34,6 +34,9 @@ class DriverProcess(asyncio.Protocol):
 
     def __init__(self, source: str, threads: int):
         self.source = source
+        # every source whose connections it holds (DriverHosts adds and removes them): a
+        # crash ends all of theirs
+        self.sources = [source]
         self._threads = threads
         self._ids = itertools.count(1)
         self._connection_ids = itertools.count(1)
@@ -165,11 +168,11 @@ class DriverProcess(asyncio.Protocol):
             log.error(
                 "source %s: the driver process exited; its connections are lost, "
                 "and a new one starts with the next connection",
-                self.source,
+                ", ".join(self.sources),
             )
 
     def _gone(self) -> pyodbc.Error:
         # a lost connection to the caller: reads are retried, idle connections dropped
         return pyodbc.OperationalError(
-            "08S01", f"the driver process of source {self.source!r} is gone"
+            "08S01", f"the driver process of source {', '.join(self.sources)} is gone"
         )
