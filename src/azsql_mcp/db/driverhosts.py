@@ -22,8 +22,8 @@ from azsql_mcp.db.executors import Executor, ExecutorKind, ThreadExecutor, defau
 @dataclass
 class _Hosted:
     driver: Executor
-    members: dict[object, int] = field(default_factory=dict)  # member -> threads it brought
-    names: dict[object, str] = field(default_factory=dict)  # member -> its source's name
+    # member -> the threads it brought and its source's name
+    members: dict[object, tuple[int, str]] = field(default_factory=dict)
     # Threads that members which left brought: a process cannot stop one of its threads
     # from outside, so the next member to join uses them before more are started.
     spare: int = 0
@@ -58,12 +58,11 @@ class DriverHosts:
                     if hosted.driver.alive:
                         return hosted.driver
                     del hosted.members[member]  # its process died: find another
-                    hosted.names.pop(member, None)
             self._hosted = [h for h in self._hosted if h.members or h.driver.alive]
             if (default_kind() if kind == "auto" else kind) == "thread":
                 executor: Executor = ThreadExecutor(source, threads)
                 await executor.start()
-                self._hosted.append(_Hosted(executor, {member: threads}, shared=False))
+                self._hosted.append(_Hosted(executor, {member: (threads, source)}, shared=False))
                 return executor
             for hosted in self._hosted:
                 if (
@@ -75,13 +74,12 @@ class DriverHosts:
                     hosted.spare -= reused
                     if threads > reused:
                         hosted.driver.add_threads(threads - reused)
-                    hosted.members[member] = threads
-                    hosted.names[member] = source
+                    hosted.members[member] = (threads, source)
                     _name_sources(hosted)
                     return hosted.driver
             driver = DriverProcess(source, threads=threads)
             await driver.start()
-            self._hosted.append(_Hosted(driver, {member: threads}, {member: source}))
+            self._hosted.append(_Hosted(driver, {member: (threads, source)}))
             return driver
 
     async def leave(self, member: object) -> None:
@@ -89,8 +87,7 @@ class DriverHosts:
         async with self._lock:
             for hosted in list(self._hosted):
                 if member in hosted.members:
-                    hosted.spare += hosted.members.pop(member)
-                    hosted.names.pop(member, None)
+                    hosted.spare += hosted.members.pop(member)[0]
                     _name_sources(hosted)
                     if not hosted.members:
                         self._hosted.remove(hosted)
@@ -99,5 +96,5 @@ class DriverHosts:
 
 def _name_sources(hosted: _Hosted) -> None:
     """What a shared process's messages name: the sources it serves now."""
-    if isinstance(hosted.driver, DriverProcess) and hosted.names:
-        hosted.driver.sources = sorted(set(hosted.names.values()))
+    if isinstance(hosted.driver, DriverProcess) and hosted.members:
+        hosted.driver.sources = sorted({name for _, name in hosted.members.values()})
