@@ -253,12 +253,12 @@ class _ContextBuilder:
         if record is not None:
             record.source = source
         if source is not None and self.writes and runtime.read_only[source]:
-            refusal = QueryRefused(
+            # turned into the component's error as every refusal is (inject's `call`)
+            raise QueryRefused(
                 f"{self.component} changes data, but source {source!r} is read-only.",
                 "reads only; an operator can allow writes with read_only = false in"
                 f" [sources.{source}.security]",
             )
-            raise self.error(str(refusal), log_level=logging.INFO) from refusal
         db = await runtime.database(source)
         client = record.client if record is not None else client_identity()
         # what the source's `session_context` keys are set from, for this call only
