@@ -316,9 +316,9 @@ async def _resolve(address: ServerAddress) -> str:
 
 
 async def _tcp(address: ServerAddress, settings: SourceSettings) -> None:
-    timeout = min(settings.connection_timeout_s, 10)
     from azsql_mcp.db.database import reachability_problem  # pyodbc: the driver step passed
 
+    timeout = min(settings.connection_timeout_s, 10)
     problem = await reachability_problem(address.host, address.effective_port, timeout)
     if problem is not None:
         raise CheckFailed(

@@ -32,6 +32,7 @@ from .catalog import Catalog
 from .column_sources import ColumnSources
 from .convert_sql import source_type
 from .result_types import precedence
+from .sql_types import DATE_TYPES
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
 
 # A @variable's declared type name is bound under its name with this suffix.
@@ -40,11 +41,7 @@ TYPE_SUFFIX = "__azsql_type"
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _STRINGS = ("char", "varchar", "nchar", "nvarchar")
 # The types a string converts to, in two families that do not mix.
-_FAMILIES = (
-    (*NUMBER_TYPES, *MONEY_TYPES),
-    ("date", "datetime", "datetime2", "smalldatetime", "datetimeoffset", "time"),
-)
-_TEMPORAL = _FAMILIES[1]
+_FAMILIES = ((*NUMBER_TYPES, *MONEY_TYPES), DATE_TYPES)
 
 
 def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
@@ -119,7 +116,7 @@ def comparand(value: Any, target: str, source: str | None) -> Any:
     if value is None or not (source in _STRINGS or (not source and isinstance(value, str))):
         return value
     source = source or "varchar"
-    if target in _TEMPORAL:
+    if target in DATE_TYPES:
         # Compared as written (INSERT stores a date string as written too); refused only
         # where no format SQL Server reads could take it, as this parser reads fewer.
         text = str(value)

@@ -15,11 +15,11 @@ from typing import Any
 from ..results import TdsError
 from . import errors
 from .functions import decimal_of_scale, parse_datetime, tsql_cast
+from .sql_types import DATE_TYPES
 from .temporal import text_fraction
 from .text_numbers import FAILURES
 
 _CHAR_TYPES = ("char", "varchar", "nchar", "nvarchar")
-_DATE_TYPES = ("date", "datetime", "datetime2", "smalldatetime", "datetimeoffset", "time")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # style -> (date part, time part); two-digit-year styles are the style + 100 with 'yy'.
@@ -88,7 +88,7 @@ def tsql_convert(
         text = _to_text(value, style, source, int(source_scale))
         if text is not None:
             return tsql_cast(text, type_name, length, scale)
-    elif type_name in _DATE_TYPES and isinstance(value, str) and source in (*_CHAR_TYPES, ""):
+    elif type_name in DATE_TYPES and isinstance(value, str) and source in (*_CHAR_TYPES, ""):
         if type_name == "datetime" and source and len(text_fraction(value)) > 3:
             raise errors.date_conversion_failed()  # datetime takes 0 to 3 digits
         parsed: Any = value
@@ -165,7 +165,7 @@ def tsql_try_convert(
 def _to_text(value: Any, style: int | None, source: str, source_scale: int) -> str | None:
     if source in ("decimal", "numeric"):  # the scale's digits, whatever the style
         return _decimal_text(value, source_scale)
-    if source in _DATE_TYPES:  # as the type holds it (datetime rounded to 1/300 s, ...)
+    if source in DATE_TYPES:  # as the type holds it (datetime rounded to 1/300 s, ...)
         value = tsql_cast(value, source, 0, source_scale)
     if style is None:
         if source in _ISO_DEFAULT:
@@ -173,7 +173,7 @@ def _to_text(value: Any, style: int | None, source: str, source_scale: int) -> s
         if source not in _STYLE_0_DEFAULT:
             return None
         style = 0
-    if source in _DATE_TYPES or (not source and isinstance(value, str) and _is_datetime(value)):
+    if source in DATE_TYPES or (not source and isinstance(value, str) and _is_datetime(value)):
         if style in _HIJRI:
             raise _hijri(style)
         if style not in _DATE_STYLES:

@@ -24,7 +24,7 @@ from . import errors
 from .catalog import Catalog, ObjectRow, Table
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
-from .sql_types import DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
+from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
@@ -498,9 +498,6 @@ def _number(v: Any, other: Any) -> Any:
         raise
 
 
-_TEMPORAL = ("date", "datetime", "datetime2", "smalldatetime", "datetimeoffset", "time")
-
-
 def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str = "varchar") -> Any:
     """`value` as `type_name`; `length` is a decimal's precision, and `source` names a
     string's type in the conversion errors."""
@@ -524,7 +521,7 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             return text[:length] if length > 0 else text
         if type_name == "time":
             return format_time(_to_time(value), scale, seventh_digit(value))
-        if type_name in _TEMPORAL:
+        if type_name in DATE_TYPES:
             return format_datetime(parse_datetime(value), type_name, scale, seventh_digit(value))
         if type_name == "uniqueidentifier":
             try:
@@ -539,7 +536,7 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             data = _to_bytes(value)
             return data[:length] if length > 0 else data
     except (InvalidOperation, ValueError, OverflowError):
-        if type_name in _TEMPORAL:
+        if type_name in DATE_TYPES:
             raise errors.date_conversion_failed() from None
         raise errors.conversion_failed(value, source, type_name) from None
     return value
