@@ -25,6 +25,8 @@ import pytds
 import pytest
 
 from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server.protocol.packets import PacketType, frame_message, read_message
+from tds_test_server.protocol.tokens import DONE_ATTN
 from tds_test_server.results import (
     ColumnType,
     Done,
@@ -341,6 +343,50 @@ def test_cancel_in_the_middle_of_a_long_result_over_tls(
             cur.cancel()
             assert cur.execute("ROWS 3").fetchall()[-1][0] == 2
     assert server.record.logins[-1].encryption == "full"
+
+
+def _send_raw(sock: socket.socket, ptype: int, payload: bytes) -> None:
+    sock.sendall(frame_message(payload, ptype=ptype))
+
+
+def _batch(sql: str) -> bytes:
+    # ALL_HEADERS: its length, then a transaction descriptor header (none, one request)
+    headers = struct.pack("<IIHQI", 22, 18, 2, 0, 1)
+    return headers + sql.encode("utf-16-le")
+
+
+def _final_done_status(reply: bytes) -> int:
+    token, status = struct.unpack_from("<BH", reply, len(reply) - 13)
+    assert token == 0xFD
+    return int(status)
+
+
+def test_an_attention_is_for_the_request_sent_last(server: ThreadedTdsServer) -> None:
+    """A client reads one request's last DONE, sends the next and then a cancel at once:
+    the server may still be finishing the first when it reads both. The acknowledgment
+    belongs to the second; given to the first, the client reads it as the second's answer,
+    and every answer after that comes one request late (a write's row count read as the
+    next write's). Here the first request is still running when the others arrive."""
+    with closing(pytds.connect(**server.pytds_kwargs(), autocommit=True)) as cnxn:
+        sock = cnxn._tds_socket.sock
+        attentions = server.record.attentions
+        _send_raw(sock, PacketType.SQL_BATCH, _batch("WAITFOR DELAY '00:00:01'"))
+        _send_raw(sock, PacketType.SQL_BATCH, _batch("ROWS 3"))
+        time.sleep(0.2)  # both read, the first running
+        _send_raw(sock, PacketType.ATTENTION, b"")
+
+        def read_exactly(size: int) -> bytes:
+            data = b""
+            while len(data) < size:
+                chunk = sock.recv(size - len(data))
+                assert chunk, "the server closed the connection"
+                data += chunk
+            return data
+
+        first, second = read_message(read_exactly), read_message(read_exactly)
+    assert not _final_done_status(first.payload) & DONE_ATTN  # the WAITFOR ran to its end
+    assert _final_done_status(second.payload) & DONE_ATTN
+    assert server.record.attentions == attentions + 1
 
 
 def test_64_concurrent_sessions(server: ThreadedTdsServer) -> None:

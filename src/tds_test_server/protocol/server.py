@@ -267,6 +267,12 @@ class Connection:
         self._reader: threading.Thread | None = None
         self._lock = threading.Lock()  # orders ATTENTION against the start and end of requests
         self._busy = False
+        # Requests numbered as the reader reads them and as they start: an ATTENTION is for
+        # the last request the client sent, which may still wait in the queue behind one
+        # that is finishing (the client read its last DONE and sent the next at once).
+        self._read = 0
+        self._started = 0
+        self._attention_for = 0  # a queued request an ATTENTION came for, cancelled at start
         self.user = ""
         self.principal: Principal | None = None
         self.database = "master"
@@ -451,7 +457,9 @@ class Connection:
                 if message.type == PacketType.ATTENTION:
                     self._on_attention(queue_when_idle=True)
                 else:
-                    self.requests.put(message)
+                    with self._lock:
+                        self._read += 1
+                        self.requests.put(message)
         except ProtocolError as exc:
             last = exc
         except OSError:  # closed by the client or cut by the server; ssl.SSLError too
@@ -462,6 +470,9 @@ class Connection:
     def _on_attention(self, *, queue_when_idle: bool) -> None:
         assert self.state is not None and self.engine_session is not None
         with self._lock:
+            if self._read > self._started:  # for a request not started yet, not the running one
+                self._attention_for = self._read
+                return
             if not self._busy:
                 if queue_when_idle:
                     self.requests.put(_Attention())
@@ -483,6 +494,9 @@ class Connection:
         state.attention_acked = False
         with self._lock:
             self._busy = True
+            self._started += 1
+            if self._attention_for == self._started:  # cancelled before it started
+                state.attention.set()
         try:
             if message.status & (STATUS_RESET_CONNECTION | STATUS_RESET_CONNECTION_SKIP_TRAN):
                 self._reset(message.status)
@@ -561,9 +575,13 @@ class Connection:
 
     def _pump(self, handler: Generator[bytes, None, None], *, drop: bool) -> bool:
         """Send what the handler yields; False when the session must end."""
+        assert self.state is not None
+        state = self.state
         with contextlib.closing(handler):
             try:
                 for chunk in handler:
+                    if state.attention_acked:  # the last chunk: counted before it is sent
+                        self.server.record.attentions += 1
                     if drop:  # the fault: half a result, then the connection is gone
                         self.channel.write(chunk[: max(len(chunk) // 2, 9)])
                         self.channel.abort()
