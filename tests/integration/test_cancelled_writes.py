@@ -57,8 +57,9 @@ async def test_a_write_cancelled_as_soon_as_it_is_sent_never_commits(
         before = count(server)
         for _ in range(5):
             # the run and its cancel leave together: the cancel reaches the driver before
-            # or during the first statements, never after the batch is done
-            running = executor.run(conn, driverhost.run_writes, ([(INSERT, [])] * 40, 1000, 10))
+            # or during the first statements, never after the batch is done (200 of them:
+            # on two loaded cores the thread that reads the cancel once waited out 40)
+            running = executor.run(conn, driverhost.run_writes, ([(INSERT, [])] * 200, 1000, 10))
             executor.tell("cancel", conn.id)
             with pytest.raises(Exception, match="cancel"):
                 await running
