@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -214,3 +216,22 @@ def test_the_cache_drops_the_least_recently_used() -> None:
     cache.get("a")  # used: "b" is now the oldest
     cache.put("d", "d", 100)
     assert [cache.get(k) for k in "abcd"] == ["a", None, "c", "d"]
+
+
+def test_importing_sqlglot_is_not_charged_to_the_inline_budget() -> None:
+    """A fresh process's first check imports sqlglot, which takes longer than the whole
+    inline budget: charged, it sent the next medium statements of a server started into
+    traffic to a worker process (about 44 MB each, one per server worker)."""
+    script = (
+        "import asyncio, sys\n"
+        "assert 'sqlglot' not in sys.modules\n"
+        "from azsql_mcp.db.guardworker import Checker\n"
+        "checker = Checker()\n"
+        "asyncio.run(checker.check_select('SELECT TOP (10) a FROM dbo.t'))\n"
+        "assert 'sqlglot' in sys.modules\n"
+        "print(checker._budget.allows())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "True", done.stderr

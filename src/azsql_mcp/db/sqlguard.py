@@ -362,6 +362,11 @@ def _refuse(reason: str, allowed: str) -> NoReturn:
     raise QueryRefused(reason, allowed)
 
 
+def load() -> None:
+    """Import sqlglot and build its T-SQL dialect, which the first check does anyway."""
+    _dialect()
+
+
 @lru_cache(maxsize=1)
 def _dialect() -> Dialect:
     from sqlglot.dialects.dialect import Dialect
