@@ -29,6 +29,7 @@ async def test_sql_query_builder_uses_the_tables_columns_and_keys(mcp_client):
     assert "CustomerID int NOT NULL" in text
     assert "FK FK_SalesOrderHeader_Customer_CustomerID" in text
     assert "read_data" in text
+    assert "to page, ORDER BY a unique key (or columns unique together)" in text
 
 
 async def test_sql_query_builder_refuses_unknown_operations(mcp_client):

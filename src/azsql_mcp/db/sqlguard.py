@@ -569,8 +569,9 @@ def _check_dialect(sql: str, tokens: list[Token], allowed: str) -> None:
                 continue
             _refuse(
                 f"LIMIT at {_At(sql, tok.start)}: T-SQL has no LIMIT clause. Write SELECT"
-                " TOP (10) ... ORDER BY ..., or ORDER BY ... OFFSET 0 ROWS FETCH NEXT 10"
-                " ROWS ONLY.",
+                " TOP (10) ... ORDER BY ..., or, for pages, ORDER BY a unique key (or columns"
+                " unique together) OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY: rows tied on the"
+                " order may repeat or go missing between pages.",
                 allowed,
             )
 

@@ -40,7 +40,11 @@ async def sql_query_builder(
         "read_data" if verb == "SELECT" else ("insert_data" if verb == "INSERT" else "update_data")
     )
     if verb == "SELECT":
-        run = "Use TOP or OFFSET/FETCH with ORDER BY to keep results small. "
+        run = (
+            "Use TOP (n) to keep results small; to page, ORDER BY a unique key (or columns"
+            " unique together), or rows tied on the order may repeat or go missing between"
+            " pages. "
+        )
         run += f"Run it with the {tool} tool, with the parameters in params."
     elif ctx.db.security.read_only:
         # the write tools are not listed: naming one would send the model after it
