@@ -193,9 +193,10 @@ def _diagnosis_tools(
 ) -> str:
     """The tools that can confirm a cause, for what this caller and login may do: a
     reader is not sent to the tools the facts say it lacks permissions for."""
-    if grants is None or state is None:  # the database could not say: name them all
+    if grants is None:  # the database could not say: name them all
         return FULL_TOOLS
-    sessions = admin and state.sees_all_sessions
+    # whether other sessions show is unknown when its read failed: that tool would say
+    sessions = admin and (state is None or state.sees_all_sessions)
     plans = admin and grants.showplan
     if sessions and plans:
         return FULL_TOOLS
