@@ -195,7 +195,7 @@ def _diagnosis_tools(
     reader is not sent to the tools the facts say it lacks permissions for."""
     if grants is None:  # the database could not say: name them all
         return FULL_TOOLS
-    # whether other sessions show is unknown when its read failed: that tool would say
+    # the read of whether other sessions show failed: list_long_running_queries says itself
     sessions = admin and (state is None or state.sees_all_sessions)
     plans = admin and grants.showplan
     if sessions and plans:
