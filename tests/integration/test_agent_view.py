@@ -49,6 +49,7 @@ async def test_instructions_say_the_workflow_and_can_be_replaced_or_extended(
     assert "@name" in built_in and "next_cursor" in built_in and "Read-only" in built_in
     assert "Source: main" in built_in
     assert "T-SQL: TOP (n)" in built_in and "not LIMIT" in built_in
+    assert "stable only with ORDER BY a unique key" in built_in  # ORDER BY alone is not
     assert len(built_in) < 600  # read by the model every session: short
     assert more.startswith(built_in) and more.endswith("Ask before big reads.")
     assert own == "Only the HR tables."

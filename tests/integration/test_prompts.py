@@ -29,6 +29,7 @@ async def test_sql_query_builder_uses_the_tables_columns_and_keys(mcp_client):
     assert "CustomerID int NOT NULL" in text
     assert "FK FK_SalesOrderHeader_Customer_CustomerID" in text
     assert "read_data" in text
+    assert "to page, ORDER BY a unique key (or columns unique together)" in text
 
 
 async def test_sql_query_builder_refuses_unknown_operations(mcp_client):
@@ -103,3 +104,27 @@ async def test_database_troubleshooting_reports_live_facts(mcp_client, azsql_pri
     else:
         assert hidden not in text and "Plans need SHOWPLAN" not in text
         assert all_tools in text  # the admin's path, as it was
+
+
+async def test_database_troubleshooting_names_no_tool_the_facts_rule_out_when_a_read_fails(
+    mcp_client, azsql_principal, tds_server
+):
+    """The read of whether other sessions show fails: the facts still say SHOWPLAN is
+    missing, so explain_query is not named (other sessions may show: that tool stays)."""
+    from tds_test_server.faults import Fault
+
+    if azsql_principal != READER:
+        pytest.skip("about a login without SHOWPLAN")
+    await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")  # pool open
+    tds_server.add_fault(Fault.parse("error:50000@query~VIEW SERVER PERFORMANCE STATE"))
+    try:
+        text = await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")
+    finally:
+        tds_server.clear_faults()
+    assert "Plans need SHOWPLAN (GRANT SHOWPLAN TO [azsql_reader];)" in text
+    assert "The database could not be queried: " in text
+    assert "explain_query" not in text
+    assert (
+        "the tools health_check, describe_table (indexes), list_long_running_queries and"
+        " read_data on DMVs can help; this caller sees no plans without the permissions above"
+    ) in text

@@ -109,7 +109,32 @@ def test_a_refused_word_says_why(sql: str, why: str) -> None:
         "SELECT $node_id FROM n",
         "SELECT $edge_id, $from_id, $to_id FROM e",
         "SELECT $action FROM t",
+        # their deprecated spellings, where a column stands
+        "SELECT IDENTITYCOL, t.ROWGUIDCOL FROM t",
+        "SELECT a FROM t WHERE IDENTITYCOL > 1 ORDER BY ROWGUIDCOL",
     ],
 )
 def test_reads_with_the_rarer_allowed_keywords_are_accepted(sql: str) -> None:
     assert check_select(sql).sql == sql
+
+
+@pytest.mark.parametrize(
+    ("sql", "means"),
+    [
+        ("SELECT a AS IDENTITYCOL FROM t", "the identity column ($IDENTITY)"),
+        ("SELECT a FROM IDENTITYCOL", "the identity column ($IDENTITY)"),
+        ("SELECT ROWGUIDCOL.a FROM t", "the ROWGUIDCOL column ($ROWGUID)"),
+    ],
+)
+def test_a_pseudo_column_keyword_elsewhere_is_refused_naming_its_column(
+    sql: str, means: str
+) -> None:
+    reason = _reason(sql)
+    assert f"reads it as a keyword, meaning {means} only where a column stands" in reason
+
+
+def test_a_pseudo_column_keyword_is_accepted_in_a_write() -> None:
+    sql = "UPDATE t SET a = 1 WHERE IDENTITYCOL = @id"
+    assert check_write(sql, ("update",), allow_unfiltered=False).sql == (
+        "UPDATE t SET a = 1 WHERE IDENTITYCOL = ?"
+    )

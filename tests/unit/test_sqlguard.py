@@ -364,6 +364,7 @@ def test_write_refusals(sql: str, fragment: str) -> None:
     [
         ("SELECT * FROM t ORDER BY a LIMIT 5", "T-SQL has no LIMIT clause. Write SELECT TOP (10)"),
         ("SELECT * FROM t LIMIT @n", "no LIMIT"),
+        ("SELECT * FROM t LIMIT 5", "for pages, ORDER BY a unique key (or columns unique"),
         ("SELECT a FROM t WHERE b ILIKE 'x%'", "T-SQL has no ILIKE"),
         ("SELECT a FROM t OFFSET 5 ROWS FETCH NEXT 5 ROWS ONLY", "needs ORDER BY"),
         ("SELECT * FROM (SELECT a FROM t OFFSET 5 ROWS) AS x", "needs ORDER BY"),

@@ -621,6 +621,13 @@ def test_is_not_null_on_a_non_nullable_column_is_unfiltered() -> None:
     ).has_where
 
 
+@pytest.mark.parametrize("column", ["$IDENTITY", "IDENTITYCOL", "t.$identity", "t.IdentityCol"])
+def test_is_not_null_on_the_identity_column_is_unfiltered(column: str) -> None:
+    # an identity column is never NULL: no catalog lookup needed
+    with pytest.raises(QueryRefused, match="always true"):
+        check_write(f"DELETE FROM t WHERE {column} IS NOT NULL", ALL_KINDS, allow_unfiltered=False)
+
+
 def test_cte_names_are_not_tables() -> None:
     checked = check_write(
         "WITH c AS (SELECT id FROM dbo.t) DELETE FROM c WHERE id IS NOT NULL",

@@ -126,6 +126,13 @@ KEYWORDS_PARSED_AS_NAMES: frozenset[str] = frozenset(
     {"USER", "SESSION_USER", "SYSTEM_USER", "CURRENT_USER", "CURRENT_TIMESTAMP", "DEFAULT"}
 )
 
+# Reserved words that stand for a column, the deprecated spellings of $IDENTITY and
+# $ROWGUID: SQL Server reads them so where a column's name stands (`t.IDENTITYCOL`).
+PSEUDO_COLUMN_KEYWORDS: dict[str, str] = {
+    "IDENTITYCOL": "the identity column ($IDENTITY)",
+    "ROWGUIDCOL": "the ROWGUIDCOL column ($ROWGUID)",
+}
+
 EXTERNAL_DATA_FUNCTIONS: frozenset[str] = frozenset(
     {"OPENROWSET", "OPENQUERY", "OPENDATASOURCE", "OPENXML"}
 )
@@ -567,8 +574,9 @@ def _check_dialect(sql: str, tokens: list[Token], allowed: str) -> None:
                 continue
             _refuse(
                 f"LIMIT at {_At(sql, tok.start)}: T-SQL has no LIMIT clause. Write SELECT"
-                " TOP (10) ... ORDER BY ..., or ORDER BY ... OFFSET 0 ROWS FETCH NEXT 10"
-                " ROWS ONLY.",
+                " TOP (10) ... ORDER BY ..., or, for pages, ORDER BY a unique key (or columns"
+                " unique together) OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY: rows tied on the"
+                " order may repeat or go missing between pages.",
                 allowed,
             )
 
@@ -781,15 +789,27 @@ def _check_tree(tree: exp.Expr, allowed: str) -> None:
 
 
 def _check_identifier(node: exp.Identifier, allowed: str) -> None:
+    from sqlglot import exp
+
     name = node.name
     _check_name(name, "a name", allowed)
     upper = name.upper()
-    if not node.quoted and upper in RESERVED_KEYWORDS and upper not in KEYWORDS_PARSED_AS_NAMES:
+    if node.quoted or upper not in RESERVED_KEYWORDS or upper in KEYWORDS_PARSED_AS_NAMES:
+        return
+    if upper in PSEUDO_COLUMN_KEYWORDS:
+        if isinstance(node.parent, exp.Column) and node.arg_key == "this":
+            return  # the pseudo-column, where both read a column
         _refuse(
-            f"{upper} was read as a name, but SQL Server reads it as a keyword (it may start "
-            f"another statement). Bracket-quote a name that is a keyword: [{name}].",
+            f"{upper} was read as a name, but SQL Server reads it as a keyword, meaning"
+            f" {PSEUDO_COLUMN_KEYWORDS[upper]} only where a column stands (`{upper}`,"
+            f" `t.{upper}`). Bracket-quote a name spelled so: [{name}].",
             allowed,
         )
+    _refuse(
+        f"{upper} was read as a name, but SQL Server reads it as a keyword (it may start "
+        f"another statement). Bracket-quote a name that is a keyword: [{name}].",
+        allowed,
+    )
 
 
 def _check_select_tree(tree: exp.Expr, allowed: str) -> tuple[StatementKind, bool]:

@@ -7,9 +7,9 @@ row of the table the statement changes. `judge` makes two checks:
   column (a method of a column of a table the statement names, `d.Doc.exist('/a')`,
   counts as naming it), or it is true once every self-comparison (`a = a`, `a >= a`,
   `a IN (a)`, `a LIKE a`, `@p = @p`, `1 IN (1, a)`) and every `c IS NOT NULL` on a
-  column that cannot be NULL is taken as true. Names are compared as SQL Server's
-  default, case-insensitive collations compare them: `[Id]`, `id` and `t.id` (t the
-  changed table) are one column.
+  column that cannot be NULL (the identity column, `$IDENTITY`, included) is taken as
+  true. Names are compared as SQL Server's default, case-insensitive collations
+  compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column.
 - the clause, with the ON conditions of the INNER JOINs, must still test a column
   of the changed table once every condition on other tables only is taken as true
   (`FROM T t CROSS JOIN U u WHERE u.id = 1` changes every row of T).
@@ -29,6 +29,11 @@ from azsql_mcp.db import column_methods
 
 if TYPE_CHECKING:
     from sqlglot import exp
+
+
+# The names that stand for a table's identity column, which is never NULL (SQL Server
+# refuses a nullable one): `$IDENTITY IS NOT NULL` is always true, whatever the catalog.
+IDENTITY_NAMES = frozenset({"$identity", "identitycol"})
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ def judge(
     found = conditions(statement)
     reading = _Reading(
         changed,
-        frozenset(non_nullable),
+        frozenset(non_nullable) | IDENTITY_NAMES,
         nested=any(c.find(exp.Select) is not None for c in found),
         methods=_methods(found),
     )

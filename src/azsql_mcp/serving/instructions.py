@@ -36,7 +36,8 @@ def _built_in(settings: Settings, tools: Collection[str]) -> str:
         lines.append(
             "Pass values as @name placeholders with params, never inside the SQL text."
             " Results are capped: when truncated, call again with the same query and params"
-            " and the returned next_cursor."
+            " and the returned next_cursor. Pages (these or OFFSET/FETCH) are stable only"
+            " with ORDER BY a unique key."
         )
     writable = [n for n in settings.sources if not settings.source_security(n).read_only]
     writes = [t for t in WRITE_TOOLS if t in tools]

@@ -40,7 +40,11 @@ async def sql_query_builder(
         "read_data" if verb == "SELECT" else ("insert_data" if verb == "INSERT" else "update_data")
     )
     if verb == "SELECT":
-        run = "Use TOP or OFFSET/FETCH with ORDER BY to keep results small. "
+        run = (
+            "Use TOP (n) to keep results small; to page, ORDER BY a unique key (or columns"
+            " unique together), or rows tied on the order may repeat or go missing between"
+            " pages. "
+        )
         run += f"Run it with the {tool} tool, with the parameters in params."
     elif ctx.db.security.read_only:
         # the write tools are not listed: naming one would send the model after it
@@ -189,9 +193,10 @@ def _diagnosis_tools(
 ) -> str:
     """The tools that can confirm a cause, for what this caller and login may do: a
     reader is not sent to the tools the facts say it lacks permissions for."""
-    if grants is None or state is None:  # the database could not say: name them all
+    if grants is None:  # the database could not say: name them all
         return FULL_TOOLS
-    sessions = admin and state.sees_all_sessions
+    # the read of whether other sessions show failed: list_long_running_queries says itself
+    sessions = admin and (state is None or state.sees_all_sessions)
     plans = admin and grants.showplan
     if sessions and plans:
         return FULL_TOOLS
