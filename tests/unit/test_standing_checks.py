@@ -264,6 +264,37 @@ def test_usable_jwt_keys_pass() -> None:
         assert not problems({**base, "server": {"auth": auth | keys}})
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_an_oauth_mode_without_its_public_url_or_client_id(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`serve` alone refused these (`config` passed the file): off loopback over HTTP,
+    jwt and entra need the URL their 401s point clients at; entra needs the app's client
+    id when the audience does not hold it."""
+    err = refused(
+        command,
+        SOURCE + '[server]\ntransport = "http"\nhost = "0.0.0.0"\nport = 8000\n'
+        '[server.auth]\nmode = "entra"\ntenant_id = "t"\naudience = "https://sql.example.com"\n',
+        capsys,
+    )
+    assert "server.auth.base_url: needed with mode 'entra' when listening on '0.0.0.0'" in err
+    assert "server.auth.client_id: needed with mode 'entra' when audience" in err
+    assert err.count("\n  - ") == 2
+
+
+def test_an_oauth_mode_with_its_url_and_client_id_passes() -> None:
+    base = {"sources": {"main": {"server": "h", "username": "u", "password": "p"}}}
+    http = {"transport": "http", "host": "0.0.0.0", "port": 8000}
+    guid = "00000000-0000-0000-0000-000000000001"
+    for auth in (
+        {"mode": "entra", "tenant_id": "t", "audience": f"api://{guid}"},
+        {"mode": "jwt", "issuer": "https://i/", "audience": "a", "jwks_uri": "https://i/k"},
+    ):
+        with_url = auth | {"base_url": "https://mcp.example.com"}
+        assert not problems({**base, "server": http | {"auth": with_url}})
+        assert not problems({**base, "server": {"auth": auth}})  # stdio: no URL to advertise
+
+
 # --- reload -----------------------------------------------------------------------------
 
 

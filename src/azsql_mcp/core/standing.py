@@ -16,7 +16,7 @@ from azsql_mcp.serving.authsettings import client_auth_problems
 def standing_problems(settings: Settings) -> list[str]:
     return [
         *server_string_problems(settings),
-        *client_auth_problems(settings.server.auth),
+        *client_auth_problems(settings.server),
         *audit_path_problems(settings.audit),
     ]
 

@@ -1,15 +1,17 @@
 """What `[server.auth]` needs beyond the schema, judged without serving: the variables of
-static tokens, the JWT algorithm, key and JWKS URL. Found here, every command refuses
-them (core/validation.py); found by the verifier, every token would be refused with
-nothing logged."""
+static tokens, the JWT algorithm, key and JWKS URL, the public URL (`base_url`) and
+Entra's client id. Found here, every command refuses them (core/validation.py); found by
+the verifier, every token would be refused with nothing logged, or `serve` alone would
+refuse what `config` passed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 from urllib.parse import urlsplit
 
-from azsql_mcp.core.config import AuthSettings, ConfigError
-from azsql_mcp.serving.clientauth import static_token_table
+from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings
+from azsql_mcp.serving.clientauth import entra_client_id, public_url, static_token_table
 
 KeyType = Literal["oct", "RSA", "EC", "OKP"]
 # What FastMCP's JWTVerifier accepts, with the key type each one needs (JWK `kty`).
@@ -23,16 +25,24 @@ JWT_KEY_TYPES: dict[str, KeyType] = {
 HMAC_MIN_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 
-def client_auth_problems(auth: AuthSettings) -> list[str]:
+def client_auth_problems(server: ServerSettings) -> list[str]:
     """What would stop this `[server.auth]` from serving, one line per problem."""
+    auth = server.auth
+    problems: list[str] = []
+    checks: list[Callable[[], object]] = []
     if auth.mode == "static_tokens":
+        checks = [lambda: static_token_table(auth)]
+    elif auth.mode == "jwt":
+        problems = jwt_problems(auth)
+        checks = [lambda: public_url(server)]
+    elif auth.mode == "entra":
+        checks = [lambda: public_url(server), lambda: entra_client_id(auth)]
+    for check in checks:
         try:
-            static_token_table(auth)
+            check()
         except ConfigError as exc:
-            return exc.problems
-    if auth.mode == "jwt":
-        return jwt_problems(auth)
-    return []
+            problems += exc.problems
+    return problems
 
 
 def jwt_problems(auth: AuthSettings) -> list[str]:

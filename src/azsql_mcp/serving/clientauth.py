@@ -56,7 +56,7 @@ def build_auth_provider(server: ServerSettings) -> AuthProvider | None:
         # As clients request them: Entra's verifier prefixes its app ID URI (api://<id>/sql.read).
         scopes = verifier.get_challenge_scopes(scope_names(auth))
         verifier.claim_policy = ClaimPolicy.of(auth)
-        base_url = _public_url(server)
+        base_url = public_url(server)
         if base_url is None:  # stdio on a non-loopback host: no HTTP, nothing to advertise
             return verifier
         return _advertised(verifier, issuer, base_url, scopes)
@@ -118,22 +118,30 @@ def _entra_verifier(auth: AuthSettings) -> CheckedJWTVerifier:
             return [*super()._extract_scopes(claims), *extra]
 
     audience = auth.audience or ""
-    client_id = auth.client_id or _client_id_in(audience)
-    if client_id is None:
-        raise ConfigError(
-            [
-                f"server.auth.client_id: needed with mode 'entra' when audience {audience!r} does"
-                " not contain the app registration's client id (a GUID)"
-            ]
-        )
     return EntraVerifier(
-        client_id=client_id,
+        client_id=entra_client_id(auth),
         tenant_id=auth.tenant_id or "",
         identifier_uri=audience if "://" in audience else None,
     )
 
 
-def _public_url(server: ServerSettings) -> str | None:
+def entra_client_id(auth: AuthSettings) -> str:
+    """`client_id`, or the GUID in `<guid>` or `api://<guid>`, the two usual audiences."""
+    audience = auth.audience or ""
+    if auth.client_id:
+        return auth.client_id
+    try:
+        return str(uuid.UUID(audience.removeprefix("api://")))
+    except ValueError:
+        raise ConfigError(
+            [
+                f"server.auth.client_id: needed with mode 'entra' when audience {audience!r} does"
+                " not contain the app registration's client id (a GUID)"
+            ]
+        ) from None
+
+
+def public_url(server: ServerSettings) -> str | None:
     """The URL clients reach this server at, for protected-resource metadata.
 
     `base_url` when set; on loopback the listener's own address. Elsewhere only
@@ -201,15 +209,6 @@ def metadata_url(provider: AuthProvider | None) -> str | None:
     """The RFC 9728 metadata URL the provider serves (known once the app is built)."""
     url = getattr(provider, "metadata_url", None)
     return url if isinstance(url, str) else None
-
-
-def _client_id_in(audience: str) -> str | None:
-    """The GUID in `<guid>` or `api://<guid>`, the two usual Entra audiences."""
-    candidate = audience.removeprefix("api://")
-    try:
-        return str(uuid.UUID(candidate))
-    except ValueError:
-        return None
 
 
 # --- scopes -------------------------------------------------------------------------
