@@ -142,7 +142,15 @@ def test_driver_17_refuses_encrypt_strict_and_optional(encrypt: str) -> None:
     for fine in ("yes", "no"):
         check_driver_settings(SourceSettings(server="h", encrypt=fine), driver17)
     check_driver_settings(settings, MS)  # Driver 18
-    check_driver_settings(settings, FREETDS)
+
+
+def test_freetds_refuses_encrypt_strict() -> None:
+    """FreeTDS has no TDS 8: strict was sent as Encryption=require, as if it were yes."""
+    with pytest.raises(UnsupportedSetting, match="needs Microsoft ODBC Driver 18") as refused:
+        check_driver_settings(SourceSettings(server="h", encrypt="strict"), FREETDS)
+    assert 'Set encrypt = "yes"' in str(refused.value)
+    for fine in ("yes", "optional", "no"):
+        check_driver_settings(SourceSettings(server="h", encrypt=fine), FREETDS)
 
 
 def test_values_with_special_characters_are_escaped() -> None:

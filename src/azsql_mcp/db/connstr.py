@@ -12,8 +12,8 @@ APP_NAME = "azsql-mcp"
 DEFAULT_PORT = 1433
 SQL_COPT_SS_ACCESS_TOKEN = 1256
 
-# FreeTDS spells encryption differently from Microsoft's driver.
-_FREETDS_ENCRYPTION = {"yes": "require", "strict": "require", "optional": "request", "no": "off"}
+# FreeTDS spells encryption differently from Microsoft's driver, and has no strict (TDS 8).
+_FREETDS_ENCRYPTION = {"yes": "require", "optional": "request", "no": "off"}
 # Microsoft's drivers before 18 accept only Encrypt=yes/no ("DSN and connection string
 # keywords and attributes"); strict (TDS 8) and optional came with Driver 18.
 _DRIVER_18_ENCRYPT = frozenset({"strict", "optional"})
@@ -25,6 +25,14 @@ class UnsupportedSetting(DatabaseError):
 
 def check_driver_settings(settings: SourceSettings, driver: Driver) -> None:
     """Refuse settings the driver would reject or silently misread, naming the fix."""
+    if driver.kind == "freetds" and settings.encrypt not in _FREETDS_ENCRYPTION:
+        raise UnsupportedSetting(
+            f"encrypt = {settings.encrypt!r} (TDS 8, TLS before anything else is sent) needs"
+            f" Microsoft ODBC Driver 18, but the driver in use is {driver.description}, which"
+            " would encrypt only after the first exchange, as with encrypt = 'yes'. Set"
+            ' encrypt = "yes" for this source, or install Driver 18 (`pip install'
+            " mssql-python-odbc`) and set driver to it."
+        )
     version = driver.major_version
     if settings.encrypt in _DRIVER_18_ENCRYPT and version is not None and version < 18:
         raise UnsupportedSetting(
