@@ -59,7 +59,8 @@ def _create() -> dict[str, Any]:
         "REGISTRY": registry,
         "TOOL_CALLS": Counter(
             "azsql_mcp_tool_calls",
-            "Tool calls by tool, plugin and outcome (ok, error, refused, limited, cancelled).",
+            "Tool calls by tool, plugin and outcome (ok, error, refused, limited, cancelled,"
+            " committed: cancelled while its write committed).",
             ["tool", "plugin", "outcome"],
             registry=registry,
         ),

@@ -22,7 +22,7 @@ fault specs (--fault KIND[:ARG]@WHEN[:COUNT][~TEXT], repeatable; no COUNT = ever
   drop@query[:COUNT]      drop the connection in the middle of the next result
   drop@login[:COUNT]      drop the connection instead of answering LOGIN7
   garble@query[:COUNT]    answer the next COUNT queries with a token stream no client
-                          can read (Driver 18: "Protocol error in TDS stream")
+                          can read (Driver 18: "Unknown token received from SQL Server")
   delay:SECONDS@query     every query waits SECONDS before it runs (ATTENTION cancels)
   delay:SECONDS@login     logins wait SECONDS;  delay:SECONDS@connect delays PRELOGIN
   delay:SECONDS@commit[:COUNT]  a COMMIT request waits SECONDS, then commits (ATTENTION
