@@ -174,8 +174,9 @@ async def _drain_on_exit(app: App, httpd: Any) -> None:
 def host_protection(
     host: str, allowed_hosts: list[str]
 ) -> tuple[bool | Literal["auto"], list[str]]:
-    """DNS-rebinding protection, set explicitly: on loopback only loopback names are
-    accepted in Host/Origin; elsewhere the configured `allowed_hosts`."""
+    """DNS-rebinding protection, set explicitly: the loopback names and `allowed_hosts`
+    in Host/Origin. FastMCP's check also always accepts the loopback names and the
+    address a request came in on (docs/deployment.md)."""
     if is_loopback(host):
         return True, [*LOOPBACK_HOSTS, *allowed_hosts]
     if allowed_hosts:
