@@ -27,7 +27,8 @@ def build(**config: Any) -> Any:
 
 
 def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
-    app = build(sources={"sales": SOURCE}, server={"transport": "http", "port": 8123})
+    sources = {"sales": SOURCE, "hr": SOURCE | {"required": False}}
+    app = build(sources=sources, server={"transport": "http", "port": 8123})
     text = banner(app, "http", None)
     for line in (
         "MCP endpoint  http://127.0.0.1:8123/mcp",
@@ -35,7 +36,8 @@ def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
         "health        http://127.0.0.1:8123/health",
         "metrics       http://127.0.0.1:8123/metrics",
         "client auth   none",
-        "source        sales: sales on db.example.net",
+        "source        sales: sales on db.example.net, sql auth read-only, opening",
+        "source        hr: sales on db.example.net, sql auth read-only, optional for /health",
     ):
         assert line in text
     assert "read_data" in text and "list_tables" in text

@@ -51,7 +51,10 @@ def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = F
         for name, source in settings.sources.items():
             where = f"{source.database or '(default database)'} on {source.server}"
             read_only = " read-only" if settings.source_security(name).read_only else ""
-            lines.append(f"  source        {name}: {where}, {source.auth} auth{read_only}, opening")
+            optional = "" if source.required else ", optional for /health"
+            lines.append(
+                f"  source        {name}: {where}, {source.auth} auth{read_only}{optional}, opening"
+            )
     else:
         lines.append(f"  source        NONE: {no_source()}")
     tools = offered_tools(app)
