@@ -149,6 +149,8 @@ def test_two_workers_serve_one_port_and_metrics_sum_across_them(
             return metric(text, "azsql_mcp_config_reloads_total", outcome="unchanged")
 
         eventually(lambda: reloads() == 2, timeout=20)
+        text = httpx.get(base + "/metrics", timeout=10).text
+        assert metric(text, "azsql_mcp_config_last_reload_successful") == 1  # one series
 
         processes = descendants(proc.pid)
         proc.send_signal(signal.SIGTERM)
