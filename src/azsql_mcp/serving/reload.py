@@ -210,7 +210,7 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
             listed |= {"tools", "resources"}  # a token's scopes decide what it lists
     app.sessions.lists_changed(listed)
     if effective.logging != current.logging:
-        setup_logging(effective.logging)
+        setup_logging(effective.logging, with_pid=effective.server.workers > 1)
     if audit_changed:
         old_audit, app.tool_calls.audit = app.tool_calls.audit, audit
         if old_audit is not None:
