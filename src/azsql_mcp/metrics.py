@@ -100,7 +100,7 @@ def _create() -> dict[str, Any]:
             ["source"],
             registry=registry,
             # with workers: 0 when any running worker finds the source not ready, as its
-            # /health would answer 503 (one series per source, as in one process)
+            # /health says (one series per source, as in one process)
             multiprocess_mode="livemin",
         ),
         "DB_ERRORS": Counter(
