@@ -262,6 +262,14 @@ def test_health_is_503_while_no_source_is_ready_even_if_none_is_required() -> No
     assert body["sources"]["a"]["required"] is False
 
 
+def test_the_console_says_which_sources_health_does_not_need() -> None:
+    from azsql_mcp.serving.console.pages import overview
+
+    page = overview(build(sources={"a": UNREACHABLE, "b": UNREACHABLE | {"required": False}}))
+    assert page.count(">not ready<") == 1
+    assert page.count(">not ready (optional for /health)<") == 1
+
+
 @pytest.mark.parametrize(
     ("host", "allowed", "expected"),
     [
