@@ -49,7 +49,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     AZSQL_MCP_CONFIG=/etc/azsql-mcp/azsql-mcp.toml
 USER 10001:10001
 EXPOSE 8000
-# /health answers 503 while a database source is not ready (curl is not in slim images).
+# /health answers 503 while a required database source is not ready (curl is not in slim images).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
 # Exec form: azsql-mcp is PID 1 and receives SIGTERM itself for a graceful shutdown.

@@ -110,6 +110,11 @@ class SourceSettings(BaseModel):
         description="where pyodbc runs: a driver process (POSIX) or threads of the server;"
         " auto picks the driver process where it can run",
     )
+    required: bool = Field(
+        True,
+        description="false: while it is down, /health stays 200 as long as another source"
+        " is ready (the databases that work stay in rotation)",
+    )
     security: Security | None = None
     limits: Limits | None = None
     # sp_set_session_context key -> the caller's token claim it is set from, before

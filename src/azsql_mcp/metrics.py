@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     AUTH_FAILURES: Counter
     LIMITED_REQUESTS: Counter
     CONFIG_RELOADS: Counter
+    CONFIG_RELOAD_OK: Gauge
+    CONFIG_RELOADED_AT: Gauge
     SOURCE_UP: Gauge
     AUDIT_WRITE_FAILURES: Counter
 
@@ -99,7 +101,7 @@ def _create() -> dict[str, Any]:
             ["source"],
             registry=registry,
             # with workers: 0 when any running worker finds the source not ready, as its
-            # /health would answer 503 (one series per source, as in one process)
+            # /health says (one series per source, as in one process)
             multiprocess_mode="livemin",
         ),
         "DB_ERRORS": Counter(
@@ -129,9 +131,24 @@ def _create() -> dict[str, Any]:
         ),
         "CONFIG_RELOADS": Counter(
             "azsql_mcp_config_reloads",
-            "Config reloads by outcome (applied, unchanged, invalid).",
+            "Config reloads by outcome (applied, unchanged, invalid, error).",
             ["outcome"],
             registry=registry,
+        ),
+        "CONFIG_RELOAD_OK": Gauge(
+            "azsql_mcp_config_last_reload_successful",
+            "1 when the last config reload applied the file or found nothing to change (and"
+            " at start), 0 when it was refused (invalid, the file gone) or failed.",
+            registry=registry,
+            # with workers: 0 when any running worker's last reload failed
+            multiprocess_mode="livemin",
+        ),
+        "CONFIG_RELOADED_AT": Gauge(
+            "azsql_mcp_config_last_reload_success_timestamp_seconds",
+            "Unix time of the last successful config reload, or of the start.",
+            registry=registry,
+            # with workers: the oldest running configuration
+            multiprocess_mode="livemin",
         ),
         "AUDIT_WRITE_FAILURES": Counter(
             "azsql_mcp_audit_write_failures",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import time
 from pathlib import Path
@@ -23,6 +24,13 @@ token = "reload-token"
 subject = "reloader"
 scopes = {scopes}
 """
+
+
+def plugin_path(root: Path) -> str:
+    """PYTHONPATH with plugin `slow`, and the one the tests run with (the code under test)."""
+    return os.pathsep.join(
+        filter(None, [str(slow_plugin_site(root)), os.environ.get("PYTHONPATH")])
+    )
 
 
 def write_config(path: Path, extra: str = "", scopes: str = '["sql.read"]') -> None:
@@ -49,15 +57,27 @@ def reloads(base: str, outcome: str) -> float:
     return metric(text, "azsql_mcp_config_reloads_total", outcome=outcome)
 
 
+def last_reload(base: str) -> tuple[float, float]:
+    """Whether the last reload succeeded, and when one last did (or the server started)."""
+    text = httpx.get(base + "/metrics").text
+    return (
+        metric(text, "azsql_mcp_config_last_reload_successful"),
+        metric(text, "azsql_mcp_config_last_reload_success_timestamp_seconds"),
+    )
+
+
 async def test_reload_applies_switches_and_scopes_and_keeps_running_on_errors(
     tmp_path: Path,
 ) -> None:
     config = tmp_path / "azsql-mcp.toml"
     write_config(config)
-    env = clean_env({"PYTHONPATH": str(slow_plugin_site(tmp_path))})
+    env = clean_env({"PYTHONPATH": plugin_path(tmp_path)})
     log = tmp_path / "stderr.txt"
     with log.open("w") as stderr, http_process(env, str(tmp_path), stderr=stderr) as (proc, base):
         assert "nap" in await tool_names(base)
+        started = time.time()
+        ok, at = last_reload(base)
+        assert ok == 1 and started - 60 < at <= started  # the start counts as a success
 
         write_config(config, '[plugins.slow]\ndisabled_tools = ["nap"]\n')
         assert "nap" not in await until(base, lambda names: "nap" not in names)
@@ -82,6 +102,8 @@ async def test_reload_applies_switches_and_scopes_and_keeps_running_on_errors(
         await asyncio.sleep(3)
         assert reloads(base, "invalid") == invalid_before + 1
         assert "nap" in await tool_names(base)
+        ok, failed_at = last_reload(base)
+        assert ok == 0 and failed_at > at  # the last success: the edits before
 
         # Needs a restart: said in the log, and the rest (the token's scopes) applies.
         write_config(
@@ -95,6 +117,19 @@ async def test_reload_applies_switches_and_scopes_and_keeps_running_on_errors(
         proc.send_signal(signal.SIGHUP)
         await asyncio.sleep(1)
         assert reloads(base, "unchanged") == unchanged_before + 1
+        assert last_reload(base)[0] == 1 and last_reload(base)[1] > failed_at
+
+        # A file that vanishes is noticed (a refused reload), as is SIGHUP meanwhile: the
+        # defaults do not replace it. Once it is back, it is reloaded.
+        moved = config.rename(tmp_path / "moved.toml")
+        await asyncio.sleep(3)
+        assert last_reload(base)[0] == 0
+        proc.send_signal(signal.SIGHUP)
+        await asyncio.sleep(1)
+        assert "nap" not in await tool_names(base)  # still the file's nap.use scope
+        moved.rename(config)
+        await asyncio.sleep(3)
+        assert last_reload(base)[0] == 1
         assert proc.poll() is None
     lines = log.read_text().splitlines()  # the start banner, then JSON log lines
     messages = [json.loads(line)["message"] for line in lines if line.startswith('{"time"')]
@@ -103,13 +138,17 @@ async def test_reload_applies_switches_and_scopes_and_keeps_running_on_errors(
     assert any("server.limits.not_a_key" in m for m in refused)
     assert any("security.read_only changed" in m and "restart" in m for m in messages)
     assert any(m.startswith("config reloaded") for m in messages)
+    # the file this server found in its working folder, named as it found it
+    gone = f"the config file {config.name} is gone (deleted, moved or not mounted)"
+    assert any(f"({config.name} is gone) refused: {gone}" in m for m in messages)
+    assert any(f"(SIGHUP) refused: {gone}" in m for m in messages)
 
 
 async def test_sigterm_finishes_calls_in_flight_then_exits_0(
     tds_server: Any, tds_password: str, tmp_path: Path
 ) -> None:
     env = clean_env(source_env(tds_server, tds_password))
-    env["PYTHONPATH"] = str(slow_plugin_site(tmp_path))
+    env["PYTHONPATH"] = plugin_path(tmp_path)
     log = tmp_path / "stderr.txt"
     with log.open("w") as stderr, http_process(env, str(tmp_path), stderr=stderr) as (proc, base):
         wait_ready(base)

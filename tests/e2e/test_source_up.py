@@ -20,17 +20,22 @@ def source_up(text: str) -> dict[str, float]:
     }
 
 
+def dead_source(name: str = "DEAD") -> dict[str, str]:
+    """A source on a port where nothing listens."""
+    prefix = f"AZSQL_MCP_SOURCES__{name}__"
+    return {
+        prefix + "SERVER": f"127.0.0.1,{free_port()}",
+        prefix + "USERNAME": "sa",
+        prefix + "PASSWORD": "x",
+        prefix + "ENCRYPT": "no",
+    }
+
+
 @pytest.mark.parametrize("workers", [[], ["--stateless", "--workers", "2"]])
 def test_source_up_follows_health(
     workers: list[str], tds_server: Any, tds_password: str, tmp_path: Path
 ) -> None:
-    dead = {
-        "AZSQL_MCP_SOURCES__DEAD__SERVER": f"127.0.0.1,{free_port()}",  # nothing listens
-        "AZSQL_MCP_SOURCES__DEAD__USERNAME": "sa",
-        "AZSQL_MCP_SOURCES__DEAD__PASSWORD": "x",
-        "AZSQL_MCP_SOURCES__DEAD__ENCRYPT": "no",
-    }
-    env = clean_env(source_env(tds_server, tds_password) | dead)
+    env = clean_env(source_env(tds_server, tds_password) | dead_source())
     with http_server(env, str(tmp_path), *workers) as base:
         deadline = time.monotonic() + 60
         while True:
@@ -46,3 +51,33 @@ def test_source_up_follows_health(
                 break
             assert time.monotonic() < deadline, (source_up(text), ready)
             time.sleep(0.2)
+
+
+def test_a_source_not_required_that_is_down_leaves_health_200(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    """One database down takes the replica out of rotation only if it is required: with
+    `required = false` /health says "degraded" and stays 200 while another source works;
+    a required one down still makes it 503."""
+    env = source_env(tds_server, tds_password) | dead_source()
+    env["AZSQL_MCP_SOURCES__DEAD__REQUIRED"] = "false"
+    with http_server(clean_env(env), str(tmp_path)) as base:
+        deadline = time.monotonic() + 60
+        while True:
+            response = httpx.get(base + "/health", timeout=10)
+            sources = response.json()["sources"]
+            if sources["main"]["ready"] and not sources["dead"]["reason"].startswith("starting"):
+                break
+            assert time.monotonic() < deadline, sources
+            time.sleep(0.2)
+        assert (response.status_code, response.json()["status"]) == (200, "degraded")
+        assert sources["dead"]["ready"] is False and sources["dead"]["required"] is False
+        assert sources["main"]["required"] is True
+    env = source_env(tds_server, tds_password) | dead_source()
+    with http_server(clean_env(env), str(tmp_path)) as base:
+        deadline = time.monotonic() + 60
+        while not httpx.get(base + "/health", timeout=10).json()["sources"]["main"]["ready"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        response = httpx.get(base + "/health", timeout=10)
+        assert (response.status_code, response.json()["status"]) == (503, "not_ready")

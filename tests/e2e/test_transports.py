@@ -62,10 +62,15 @@ async def test_stdio_answers_the_sdk_client(
         assert "GRANT SHOWPLAN TO [azsql_reader];" in explained.content[0].text
     else:
         assert not explained.is_error, explained.content
-    # The start banner, then logs and the audit line went to stderr, as JSON.
-    lines = (tmp_path / "stderr.txt").read_text().splitlines()
-    assert lines[0].startswith("azsql-mcp ") and "stdio" in lines[0]
-    logged = [json.loads(line) for line in lines if line.startswith('{"time"')]
+    # The start banner, then logs and the audit line went to stderr, every line a JSON
+    # object (stderr is no terminal: the JSON log format), the banner's facts as fields.
+    logged = [json.loads(line) for line in (tmp_path / "stderr.txt").read_text().splitlines()]
+    assert logged[0]["message"].startswith("azsql-mcp ") and logged[0]["transport"] == "stdio"
+    assert logged[0]["sources"][0]["name"] == "main"
+    assert (
+        "--config"
+        not in logged[0]["client_config"]["claude_desktop"]["mcpServers"]["azsql"]["args"]
+    )
     assert any(entry.get("tool") == "read_data" for entry in logged)
 
 

@@ -4,6 +4,7 @@ SIGHUP passed to each, a dead worker replaced, SIGTERM stopping every process.""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -149,16 +150,22 @@ def test_two_workers_serve_one_port_and_metrics_sum_across_them(
             return metric(text, "azsql_mcp_config_reloads_total", outcome="unchanged")
 
         eventually(lambda: reloads() == 2, timeout=20)
+        text = httpx.get(base + "/metrics", timeout=10).text
+        assert metric(text, "azsql_mcp_config_last_reload_successful") == 1  # one series
 
         processes = descendants(proc.pid)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
     eventually(lambda: not any(Path(f"/proc/{pid}").exists() for pid in processes), 20)
     assert not metrics_dir.exists()
-    text = log.read_text()
-    assert text.startswith("azsql-mcp ")
-    assert "  workers       2 processes on one port, stateless" in text
-    assert text.count("azsql-mcp 0") == 1  # one banner, the parent's
+    # Every line JSON (stderr is no terminal), each log record naming the process that
+    # wrote it: the parent (the banner, the supervisor's lines) and both workers.
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    records = [r for r in lines if "message" in r]  # not the audit lines, also on stderr
+    banners = [r for r in records if r["message"].startswith("azsql-mcp ")]
+    assert len(banners) == 1 and banners[0]["workers"] == 2  # one banner, the parent's
+    assert banners[0]["pid"] == proc.pid
+    assert {r["pid"] for r in records} == {proc.pid, *workers}
 
 
 def test_a_dead_worker_is_replaced_and_leaves_the_gauges(

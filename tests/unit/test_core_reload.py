@@ -360,3 +360,35 @@ def test_an_edit_made_while_the_server_started_is_reloaded(tmp_path: Path) -> No
     app = build()  # meanwhile, the file is edited
     path.write_text("[logging]\nlevel = 'WARNING'\n# a longer file\n")
     assert config_stamp(path) != Reloader(app, source).stamp
+
+
+def test_a_config_file_that_vanished_is_a_refused_reload_until_it_is_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without the file the loader would take the defaults and the environment for the
+    configuration: the reload is refused instead, saying why, and the state metrics say
+    it failed until a reload succeeds again."""
+    from azsql_mcp.metrics import REGISTRY
+    from azsql_mcp.serving.reload import ConfigSource
+
+    def state() -> tuple[float | None, float | None]:
+        return (
+            REGISTRY.get_sample_value("azsql_mcp_config_last_reload_successful"),
+            REGISTRY.get_sample_value("azsql_mcp_config_last_reload_success_timestamp_seconds"),
+        )
+
+    path = tmp_path / "azsql-mcp.toml"
+    path.write_text("")
+    app = build()
+    reloader = Reloader(app, ConfigSource.before_loading(lambda: app.settings, path))
+    ok, started = state()
+    assert ok == 1 and started is not None
+    path.unlink()
+    with caplog.at_level(logging.ERROR):
+        assert reloader.reload("SIGHUP") == "invalid"
+    assert f"refused: the config file {path} is gone" in caplog.text
+    assert state() == (0, started)
+    path.write_text("")
+    assert reloader.reload("SIGHUP") == "unchanged"
+    ok, reloaded = state()
+    assert ok == 1 and reloaded is not None and reloaded >= started

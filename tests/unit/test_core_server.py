@@ -244,10 +244,30 @@ def test_health_is_503_until_sources_are_ready() -> None:
     body, status = health_report(app, details=True)
     assert status == 503
     assert body["status"] == "not_ready"
-    assert body["sources"]["prod"] == {"ready": False, "reason": "starting", "latency_ms": None}
+    assert body["sources"]["prod"] == {
+        "ready": False,
+        "reason": "starting",
+        "latency_ms": None,
+        "required": True,
+    }
     assert body["plugins"]["loaded"] == 2
     assert {"version", "uptime_s"} <= set(body)
     assert health_report(build(), details=True)[1] == 503  # no source: not ok (issue 20)
+
+
+def test_health_is_503_while_no_source_is_ready_even_if_none_is_required() -> None:
+    optional = UNREACHABLE | {"required": False}
+    body, status = health_report(build(sources={"a": optional, "b": optional}), details=True)
+    assert (status, body["status"]) == (503, "not_ready")
+    assert body["sources"]["a"]["required"] is False
+
+
+def test_the_console_says_which_sources_health_does_not_need() -> None:
+    from azsql_mcp.serving.console.pages import overview
+
+    page = overview(build(sources={"a": UNREACHABLE, "b": UNREACHABLE | {"required": False}}))
+    assert page.count(">not ready<") == 1
+    assert page.count(">not ready (optional for /health)<") == 1
 
 
 @pytest.mark.parametrize(

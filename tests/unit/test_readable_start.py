@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from fastmcp import Client
@@ -27,7 +28,8 @@ def build(**config: Any) -> Any:
 
 
 def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
-    app = build(sources={"sales": SOURCE}, server={"transport": "http", "port": 8123})
+    sources = {"sales": SOURCE, "hr": SOURCE | {"required": False}}
+    app = build(sources=sources, server={"transport": "http", "port": 8123})
     text = banner(app, "http", None)
     for line in (
         "MCP endpoint  http://127.0.0.1:8123/mcp",
@@ -35,7 +37,8 @@ def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
         "health        http://127.0.0.1:8123/health",
         "metrics       http://127.0.0.1:8123/metrics",
         "client auth   none",
-        "source        sales: sales on db.example.net",
+        "source        sales: sales on db.example.net, sql auth read-only, opening",
+        "source        hr: sales on db.example.net, sql auth read-only, optional for /health",
     ):
         assert line in text
     assert "read_data" in text and "list_tables" in text
@@ -157,6 +160,32 @@ def test_access_log_is_off_unless_asked() -> None:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
         logging.getLogger("uvicorn.access").setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_with_workers_each_log_record_names_its_process(
+    fmt: Literal["json", "text"], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several processes share one stderr with `[server] workers`: each record says
+    which wrote it; one process's records stay as they were."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    log = logging.getLogger("azsql_mcp.test")
+    try:
+        for with_pid in (True, False):
+            setup_logging(LoggingSettings(format=fmt), with_pid=with_pid)
+            log.info("hello")
+            line = capsys.readouterr().err.strip()
+            if fmt == "json":
+                record = json.loads(line)
+                assert record.get("pid") == (os.getpid() if with_pid else None)
+                assert record["message"] == "hello"
+            else:
+                marker = f"INFO    [{os.getpid()}] hello"
+                assert line.endswith(marker if with_pid else "INFO    hello")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
 
 
 def test_routine_database_errors_of_resources_and_prompts_are_one_line(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from azsql_mcp.core.config import LoggingSettings
 from azsql_mcp.serving import workers
 
 
@@ -36,7 +37,12 @@ def supervisor(monkeypatch: pytest.MonkeyPatch) -> tuple[workers.Supervisor, lis
         return started[-1]
 
     monkeypatch.setattr(workers.Supervisor, "_start", start)
-    sup = workers.Supervisor(config=None, sockets=[None], grace_s=1)  # type: ignore[arg-type]
+    sup = workers.Supervisor(
+        config=None,  # type: ignore[arg-type]
+        sockets=[None],  # type: ignore[list-item]
+        grace_s=1,
+        logs=LoggingSettings(),
+    )
     sup.workers = [sup._start(None)]  # type: ignore[arg-type]
     sup.started, sup.pause = [workers.time.monotonic()], [0.0]
     return sup, started

@@ -100,9 +100,10 @@ class App:
         self.hidden.keys = self.hidden_keys(self.settings)
 
     def readiness(self) -> dict[str, dict[str, Any]]:
-        """Per source: ready, reason, latency_ms (as /health reports them)."""
+        """Per source: ready, reason, latency_ms, and whether /health needs it ready
+        (`required`), as /health reports them."""
         out: dict[str, dict[str, Any]] = {}
-        for name in self.settings.sources:
+        for name, source in self.settings.sources.items():
             db = self.runtime.databases.get(name)
             if db is not None and hasattr(db, "readiness"):
                 state = db.readiness()
@@ -114,6 +115,7 @@ class App:
             else:
                 reason = self.source_errors.get(name, "starting")
                 out[name] = {"ready": False, "reason": reason, "latency_ms": None}
+            out[name]["required"] = source.required
         return out
 
     @asynccontextmanager

@@ -184,7 +184,7 @@ def _serving_app(settings: Settings) -> App:
 
     # before loading: what plugins log as they register is shown (their failures are
     # recorded, and reported once below)
-    setup_logging(settings.logging)
+    setup_logging(settings.logging, with_pid=settings.server.workers > 1)
     plugins = _validate(settings)
     plugins.report_failures(settings.plugins.strict)
     return assemble(settings, plugins)

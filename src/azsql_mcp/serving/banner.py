@@ -9,7 +9,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import unread_seed_variables
 from azsql_mcp.serving.clientauth import component_key
@@ -33,43 +33,89 @@ def no_source() -> str:
     )
 
 
-def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = False) -> str:
+def banner_facts(
+    app: App, transport: str, config_file: Path | None, *, demo: bool = False
+) -> dict[str, Any]:
+    """What the banner says, as fields: the JSON log format writes them as one record,
+    `banner` as text."""
     settings = app.settings
     server = settings.server
-    lines = [f"azsql-mcp {__version__}, serving MCP over {_transport_name(transport)}"]
+    facts: dict[str, Any] = {"version": __version__, "transport": _transport_name(transport)}
     if transport == "http":
         base = f"http://{_url_host(server.host)}:{server.port}"
-        lines.append(f"  MCP endpoint  {base}{server.path}")
+        facts["endpoint"] = f"{base}{server.path}"
         if console_enabled(settings):
-            lines.append(f"  console       {base}/")
-        lines += [f"  health        {base}/health", f"  metrics       {base}/metrics"]
-        lines.append(f"  client auth   {server.auth.mode}")
+            facts["console"] = f"{base}/"
+        facts |= {"health": f"{base}/health", "metrics": f"{base}/metrics"}
+        facts["client_auth"] = server.auth.mode
         if server.workers > 1:
-            lines.append(f"  workers       {server.workers} processes on one port, stateless")
-    lines.append(f"  config        {config_file or '(none: defaults and environment)'}")
-    if settings.sources:
-        for name, source in settings.sources.items():
-            where = f"{source.database or '(default database)'} on {source.server}"
-            read_only = " read-only" if settings.source_security(name).read_only else ""
-            lines.append(f"  source        {name}: {where}, {source.auth} auth{read_only}, opening")
-    else:
-        lines.append(f"  source        NONE: {no_source()}")
-    tools = offered_tools(app)
-    lines.append(f"  tools ({len(tools)})     {', '.join(tools)}")
+            facts["workers"] = server.workers
+    facts["config"] = None if config_file is None else str(config_file)
+    facts["sources"] = [
+        {
+            "name": name,
+            "database": source.database,
+            "server": source.server,
+            "auth": source.auth,
+            "read_only": settings.source_security(name).read_only,
+            "required": source.required,
+        }
+        for name, source in settings.sources.items()
+    ]
+    facts["tools"] = offered_tools(app)
     if transport == "http" and server.auth.mode != "none":
-        lines.append(f"{'':16}each client sees those its token's scopes allow")
+        facts["tools_note"] = "each client sees those its token's scopes allow"
     if transport == "stdio":
-        lines += [
-            "",
-            "Client configuration (paste into the client's settings):",
-            *_snippets(config_file, demo),
-        ]
+        facts["client_config"] = _client_config(config_file, demo)
         variables = sorted(n for n in os.environ if n.startswith(SETTING_PREFIXES))
         if variables and not demo:
-            lines.append(
-                "  The client starts the server with its own environment: set there too, or"
+            facts["client_environment"] = (
+                "The client starts the server with its own environment: set there too, or"
                 f" move into the config file, {', '.join(variables)}"
             )
+    return facts
+
+
+def banner_title(facts: dict[str, Any]) -> str:
+    return f"azsql-mcp {facts['version']}, serving MCP over {facts['transport']}"
+
+
+def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = False) -> str:
+    """The banner as text, for a person at a terminal."""
+    facts = banner_facts(app, transport, config_file, demo=demo)
+    lines = [banner_title(facts)]
+    for key, label in (
+        ("endpoint", "MCP endpoint"),
+        ("console", "console"),
+        ("health", "health"),
+        ("metrics", "metrics"),
+        ("client_auth", "client auth"),
+    ):
+        if key in facts:
+            lines.append(f"  {label:<14}{facts[key]}")
+    if "workers" in facts:
+        lines.append(f"  workers       {facts['workers']} processes on one port, stateless")
+    lines.append(f"  config        {facts['config'] or '(none: defaults and environment)'}")
+    for source in facts["sources"]:
+        where = f"{source['database'] or '(default database)'} on {source['server']}"
+        read_only = " read-only" if source["read_only"] else ""
+        optional = "" if source["required"] else ", optional for /health"
+        lines.append(
+            f"  source        {source['name']}: {where}, {source['auth']} auth{read_only}"
+            f"{optional}, opening"
+        )
+    if not facts["sources"]:
+        lines.append(f"  source        NONE: {no_source()}")
+    tools = facts["tools"]
+    lines.append(f"  tools ({len(tools)})     {', '.join(tools)}")
+    if "tools_note" in facts:
+        lines.append(f"{'':16}{facts['tools_note']}")
+    if "client_config" in facts:
+        lines += ["", "Client configuration (paste into the client's settings):"]
+        for client, snippet in facts["client_config"].items():
+            lines += [f"  {_CLIENT_FILES[client]}:", json.dumps(snippet, indent=2)]
+    if "client_environment" in facts:
+        lines.append(f"  {facts['client_environment']}")
     return "\n".join(lines)
 
 
@@ -105,18 +151,21 @@ def _command() -> list[str]:
     ]
 
 
-def _snippets(config_file: Path | None, demo: bool) -> list[str]:
+# the clients `client_config` holds, and where each one keeps it
+_CLIENT_FILES = {
+    "claude_desktop": "Claude Desktop (claude_desktop_config.json)",
+    "vscode": "VS Code (.vscode/mcp.json)",
+}
+
+
+def _client_config(config_file: Path | None, demo: bool) -> dict[str, Any]:
     command, *args = _command()
     args.append("serve")
     if demo:
         args.append("--demo")
     if config_file is not None:
         args += ["--config", str(config_file.absolute())]
-    claude = {"mcpServers": {"azsql": {"command": command, "args": args}}}
-    vscode = {"servers": {"azsql": {"type": "stdio", "command": command, "args": args}}}
-    return [
-        "  Claude Desktop (claude_desktop_config.json):",
-        json.dumps(claude, indent=2),
-        "  VS Code (.vscode/mcp.json):",
-        json.dumps(vscode, indent=2),
-    ]
+    return {
+        "claude_desktop": {"mcpServers": {"azsql": {"command": command, "args": args}}},
+        "vscode": {"servers": {"azsql": {"type": "stdio", "command": command, "args": args}}},
+    }

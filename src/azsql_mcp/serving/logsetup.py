@@ -21,13 +21,18 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self, with_pid: bool = False):
+        super().__init__()
+        self.with_pid = with_pid
+
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
         }
+        if self.with_pid:
+            entry["pid"] = record.process
+        entry |= {"logger": record.name, "message": record.getMessage()}
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -56,13 +61,16 @@ class RoutineErrors(logging.Filter):
         return True
 
 
-def setup_logging(settings: LoggingSettings) -> None:
-    """Send every log record (ours, FastMCP's, uvicorn's) to stderr in one format."""
+def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
+    """Send every log record (ours, FastMCP's, uvicorn's) to stderr in one format.
+    `with_pid` (`[server] workers` above 1, where the parent and its workers share one
+    stderr): each record names the process that wrote it, `pid` in JSON, `[pid]` in text."""
     handler = logging.StreamHandler(sys.stderr)
     if log_format(settings) == "json":
-        inner: logging.Formatter = JsonFormatter()
+        inner: logging.Formatter = JsonFormatter(with_pid)
     else:
-        inner = logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S")
+        pid = "[%(process)d] " if with_pid else ""
+        inner = logging.Formatter(f"%(asctime)s %(levelname)-7s {pid}%(message)s", "%H:%M:%S")
     # No credential in any line, whoever logs it (serving/redact.py).
     handler.setFormatter(RedactingFormatter(inner))
     handler.addFilter(AccessLogQueries())

@@ -1,4 +1,5 @@
 """Config hot reload: on SIGHUP, and when the config file changes (polled every 2 s).
+A config file that vanished is a reload refused, said in the log, until it is back.
 
 The new configuration is validated in full first; an invalid one leaves the
 running configuration in place and every problem is logged. What can change
@@ -18,6 +19,7 @@ import copy
 import logging
 import os
 import signal
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -94,6 +96,9 @@ class Reloader:
         self.source = source
         self.wake = asyncio.Event()
         self.stamp = source.stamp
+        # the running configuration was read at start: that counts as a success
+        metrics.CONFIG_RELOAD_OK.set(1)
+        metrics.CONFIG_RELOADED_AT.set(time.time())
 
     async def watch(self) -> None:
         while True:
@@ -102,28 +107,42 @@ class Reloader:
                 reason = "SIGHUP"
             except TimeoutError:
                 stamp = config_stamp(self.source.path)
-                if stamp is None or stamp == self.stamp:
+                if stamp == self.stamp:
                     continue
-                reason = f"{self.source.path} changed"
+                # a file that vanished is an attempt that fails (once, until it is back)
+                reason = f"{self.source.path} {'changed' if stamp else 'is gone'}"
             self.wake.clear()
             self.stamp = config_stamp(self.source.path)
-            try:
-                self.reload(reason)
-            except Exception:  # a reload must never take the server down
-                log.exception("config reload (%s) failed; the running config stays", reason)
+            self.reload(reason)
 
     def reload(self, reason: str) -> str:
         """Read, validate and apply the configuration; the outcome label it counted. The
         audit file is opened again too (logrotate moves it and sends SIGHUP), unless the
         reload has just replaced it."""
         audit = self.app.tool_calls.audit
+        path = self.source.path
         try:
+            if path is not None and not path.is_file():
+                # else the defaults would replace the file's settings without a word
+                raise ConfigError(
+                    [
+                        f"the config file {path} is gone (deleted, moved or not mounted):"
+                        " put it back; until then the running configuration stays"
+                    ]
+                )
             outcome = apply(self.app, self.source.load(), reason)
         except ConfigError as exc:
             outcome = _refused(reason, exc.problems)
+        except Exception:  # a reload must never take the server down
+            log.exception("config reload (%s) failed; the running configuration stays", reason)
+            outcome = "error"
         if audit is not None and self.app.tool_calls.audit is audit:
             audit.reopen()
         metrics.CONFIG_RELOADS.labels(outcome).inc()
+        succeeded = outcome in ("applied", "unchanged")
+        metrics.CONFIG_RELOAD_OK.set(1 if succeeded else 0)
+        if succeeded:
+            metrics.CONFIG_RELOADED_AT.set(time.time())
         return outcome
 
 
@@ -191,7 +210,7 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
             listed |= {"tools", "resources"}  # a token's scopes decide what it lists
     app.sessions.lists_changed(listed)
     if effective.logging != current.logging:
-        setup_logging(effective.logging)
+        setup_logging(effective.logging, with_pid=effective.server.workers > 1)
     if audit_changed:
         old_audit, app.tool_calls.audit = app.tool_calls.audit, audit
         if old_audit is not None:

@@ -55,18 +55,28 @@ UNAVAILABLE = (
 
 
 def health_report(app: App, *, details: bool) -> tuple[dict[str, Any], int]:
-    """The /health body and status: 503 while any source is not ready, or none is
-    configured (a server that can reach no database is not ready to serve). Without
-    `details`, a not-ready source's reason is only "starting" or UNAVAILABLE."""
+    """The /health body and status: 503 while a required source is not ready, while no
+    source is ready, or when none is configured (a server that can reach no database is
+    not ready to serve). A source with `required = false` that is down makes the status
+    "degraded", still 200, so that one database down does not take the replica, and the
+    databases that work, out of rotation. Without `details`, a not-ready source's reason
+    is only "starting" or UNAVAILABLE."""
     sources = app.readiness()
     if not details:
         for state in sources.values():
             reason = state["reason"]
             if reason is not None and not reason.startswith("starting"):
                 state["reason"] = UNAVAILABLE
-    ready = bool(sources) and all(s["ready"] for s in sources.values())
+    states = sources.values()
+    ready = any(s["ready"] for s in states) and all(s["ready"] for s in states if s["required"])
+    if not sources:
+        status = "no_source"
+    elif not ready:
+        status = "not_ready"
+    else:
+        status = "ok" if all(s["ready"] for s in states) else "degraded"
     body = {
-        "status": "ok" if ready else ("not_ready" if sources else "no_source"),
+        "status": status,
         "version": __version__,
         "uptime_s": round(time.monotonic() - app.started_at, 3),
         # the process that answered: one of several with [server] workers

@@ -11,9 +11,10 @@ import sys
 from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from azsql_mcp.serving.banner import banner, no_source
+from azsql_mcp.serving.banner import banner, banner_facts, banner_title, no_source
 from azsql_mcp.serving.hosts import check_port_free
 from azsql_mcp.serving.http import check_binding, serve_http
+from azsql_mcp.serving.logsetup import log_format
 from azsql_mcp.serving.reload import watch_config
 from azsql_mcp.serving.stdio import serve_stdio
 
@@ -59,9 +60,15 @@ def prepare(app: App) -> None:
 
 
 def announce(app: App, transport: Transport, config: ConfigSource | None) -> None:
-    """The start banner on stderr, and a warning when no source is configured."""
+    """The start banner on stderr, and a warning when no source is configured. With the
+    JSON log format, the banner is one INFO record, its facts as fields: log shippers
+    read one JSON object per line."""
     path, demo = (config.path, config.demo) if config else (None, False)
-    print(banner(app, transport, path, demo=demo), file=sys.stderr)
+    if log_format(app.settings.logging) == "json":
+        facts = banner_facts(app, transport, path, demo=demo)
+        log.info("%s", banner_title(facts), extra=facts)
+    else:
+        print(banner(app, transport, path, demo=demo), file=sys.stderr)
     if not app.settings.sources:
         log.warning(no_source())
 

@@ -51,7 +51,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from azsql_mcp.core.config import ConfigError
+from azsql_mcp.core.config import ConfigError, LoggingSettings
 from azsql_mcp.metrics import MULTIPROC_DIR_ENV
 from azsql_mcp.serving.hosts import PortInUse, bind_socket, check_port_free
 from azsql_mcp.serving.http import check_binding
@@ -97,7 +97,8 @@ def serve_workers(app: App, config: ConfigSource) -> int:
             announce(app, "http", config)
             # set before any worker starts: they import prometheus_client with it set
             os.environ[MULTIPROC_DIR_ENV] = metrics_dir
-            return Supervisor(config, sockets, server.shutdown_grace_s, rebind).run()
+            logs = app.settings.logging
+            return Supervisor(config, sockets, server.shutdown_grace_s, logs, rebind).run()
         finally:
             for sock in set(sockets):
                 sock.close()  # a socket handed to a worker is closed already
@@ -159,9 +160,11 @@ class Supervisor:
         config: ConfigSource,
         sockets: list[socket.socket],
         grace_s: int,
+        logs: LoggingSettings,
         rebind: Callable[[], socket.socket] | None = None,
     ):
         self.config = config
+        self.logs = logs  # how a worker logs until it has read the configuration
         # with `rebind` (Linux), the i-th worker's own socket, closed here once it is
         # handed over, so that the worker alone holds it: a worker that dies or drains
         # takes it out of the port's SO_REUSEPORT group, and the kernel sends new
@@ -232,7 +235,9 @@ class Supervisor:
         reader, writer = multiprocessing.Pipe(duplex=False)
         spawn = multiprocessing.get_context("spawn")
         worker = spawn.Process(
-            target=worker_main, args=(self.config, sock, writer, os.getpid()), name="azsql-worker"
+            target=worker_main,
+            args=(self.config, self.logs, sock, writer, os.getpid()),
+            name="azsql-worker",
         )
         # SIGHUP stays pending in the new process until worker_main ignores it: a
         # Python handler is not inherited across exec, and SIGHUP's default is to end
@@ -396,8 +401,12 @@ def _forget(worker: BaseProcess) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
-def worker_main(config: ConfigSource, sock: socket.socket, beat: Connection, parent: int) -> None:
-    """A worker process: read the configuration, assemble the App, serve on `sock`."""
+def worker_main(
+    config: ConfigSource, logs: LoggingSettings, sock: socket.socket, beat: Connection, parent: int
+) -> None:
+    """A worker process: read the configuration, assemble the App, serve on `sock`. It
+    logs as the parent does (`logs`) until it has read the configuration: what the
+    loader says, and why it could not start, are records in the parent's format."""
     from dataclasses import replace
 
     from azsql_mcp.core.assembly import build_app
@@ -416,15 +425,19 @@ def worker_main(config: ConfigSource, sock: socket.socket, beat: Connection, par
     # the file as this worker reads it: the parent's stamp is as old as the parent, and a
     # replacement started after an edit would take the edit for one to reload
     config = replace(config, stamp=config_stamp(config.path))
+    setup_logging(logs, with_pid=True)  # a worker is one of several processes
     try:
         settings = config.load()
-        setup_logging(settings.logging)
+        setup_logging(settings.logging, with_pid=True)
         run_loop(_serve(build_app(settings), config, sock, beat, parent))
     except (ConfigError, PluginError) as exc:
-        print(f"azsql-mcp: worker process {os.getpid()}: {exc}", file=sys.stderr)
+        log.error("worker process %s: %s", os.getpid(), exc)
         sys.exit(EXIT_CONFIG)
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
         pass
+    except Exception:  # as a record, not multiprocessing's bare traceback; exit 1 as it would
+        log.exception("worker process %s failed", os.getpid())
+        sys.exit(1)
 
 
 async def _serve(

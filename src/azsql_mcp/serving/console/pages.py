@@ -51,7 +51,7 @@ def overview(app: App) -> str:
         sources.append(
             [
                 esc(name),
-                state(info["ready"], "ready" if info["ready"] else "not ready"),
+                state(info["ready"], _readiness_label(info)),
                 esc(info["reason"] or ""),
                 esc("" if latency is None else f"{latency:.1f} ms"),
                 esc(f"{pool.get('in_use', 0)} in use, {pool.get('idle', 0)} idle" if pool else ""),
@@ -144,6 +144,13 @@ async def components(app: App) -> str:
         + f"<h2>Prompts ({len(prompt_rows)})</h2>"
         + table(["prompt", "plugin", "description", "arguments"], prompt_rows)
     )
+
+
+def _readiness_label(info: dict[str, Any]) -> str:
+    if info["ready"]:
+        return "ready"
+    # a source with `required = false` does not take /health to 503
+    return "not ready" if info["required"] else "not ready (optional for /health)"
 
 
 def _schema_details(schema: dict[str, Any]) -> str:
