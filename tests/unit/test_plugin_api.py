@@ -180,7 +180,9 @@ class FailsAtStartup(Acme):
         raise RuntimeError("no licence key")
 
 
-async def test_a_startup_failure_withdraws_the_plugin_when_not_strict() -> None:
+async def test_a_startup_failure_withdraws_the_plugin_when_not_strict(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     app = build_app(settings_from_mapping({}), extra_plugins={"fails": FailsAtStartup()})
     async with Client(app.mcp) as client:
         tools = {t.name for t in await client.list_tools()}
@@ -188,6 +190,9 @@ async def test_a_startup_failure_withdraws_the_plugin_when_not_strict() -> None:
         assert fails.status == "failed" and "no licence key" in fails.reason
         assert "acme_ping" not in tools
         assert app.plugins.counts()["failed"] == 1  # what /health reports
+    # the start banner, printed before the hooks ran, listed the tool: the error names it
+    (logged,) = [r for r in caplog.records if "failed in startup" in r.getMessage()]
+    assert logged.getMessage().endswith("; withdrawn: tools acme_ping")
 
 
 async def test_a_startup_failure_stops_a_strict_server() -> None:

@@ -77,9 +77,20 @@ async def run_startup(app: App) -> None:
             message = f"{record.describe()} failed in startup: {error_text(exc)}"
             if app.settings.plugins.strict:
                 raise PluginError(message) from exc
-            log.error(message + "; its components are withdrawn", exc_info=exc)
+            log.error(f"{message}; {_withdrawn(app, record.name)}", exc_info=exc)
             record.fail(message)
             app.withdraw_failed()
+
+
+def _withdrawn(app: App, plugin: str) -> str:
+    """What a failed plugin's components were, by name: the start banner listed them."""
+    kinds = {
+        "tools": [n for n, t in app.plugins.tools.items() if t.plugin == plugin],
+        "resources": [u for u, r in app.plugins.resources.items() if r.plugin == plugin],
+        "prompts": [n for n, p in app.plugins.prompts.items() if p.plugin == plugin],
+    }
+    named = [f"{kind} {', '.join(sorted(names))}" for kind, names in kinds.items() if names]
+    return f"withdrawn: {'; '.join(named)}" if named else "it had no components to withdraw"
 
 
 async def run_shutdown(app: App) -> None:
