@@ -108,7 +108,7 @@ def to_sqlite(value: Any, ctype: ColumnType | None = None) -> Any:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, Decimal):
-        return str(value)
+        return decimal_storage(value)
     if isinstance(value, uuid.UUID):
         return str(value).upper()
     if isinstance(value, dt.datetime):
@@ -129,6 +129,15 @@ def to_sqlite(value: Any, ctype: ColumnType | None = None) -> Any:
 _EXACT = Context(prec=80)
 
 
+def decimal_storage(value: Decimal) -> int | float:
+    """A decimal as a NUMERIC column stores it (sql_types.affinity): an INTEGER when it is
+    whole and fits, else a REAL, so that a decimal parameter or value is a number to CAST,
+    arithmetic and comparisons, as a decimal column's value is."""
+    if value == value.to_integral_value() and -(2**63) <= value < 2**63:
+        return int(value)
+    return float(value)
+
+
 def storage_converter(ctype: ColumnType) -> Callable[[Any], Any] | None:
     """`to_sqlite` for one column type, for bulk loads (values not NULL); None when
     values of the column's usual Python types are stored as they are."""
@@ -144,8 +153,6 @@ def storage_converter(ctype: ColumnType) -> Callable[[Any], Any] | None:
             return to_sqlite(v, ctype)
 
         return temporal
-    if name in DECIMAL_TYPES:
-        return lambda v: str(v) if type(v) is Decimal else to_sqlite(v, ctype)
     return lambda v: to_sqlite(v, ctype)
 
 
@@ -481,9 +488,10 @@ def datename(unit: str, value: Any) -> str | None:
 
 def _number(v: Any, other: Any) -> Any:
     """An operand of arithmetic with a number: a string converts to the other operand's
-    type (data type precedence), int or float as SQLite holds it. A decimal parameter
-    is bound as its text, so a string of a decimal is read as one, not refused as an
-    int."""
+    type (data type precedence), int or float as SQLite holds it. A whole decimal is
+    held as an INTEGER, so a string of a decimal is read as one, not refused as an int
+    (where the translator knows the other operand's type, comparisons.py has already
+    converted the string by it)."""
     if not isinstance(v, str):
         return v
     if isinstance(other, float):
@@ -576,6 +584,16 @@ def tsql_add(a: Any, b: Any) -> Any:
     if isinstance(a, bytes) and isinstance(b, bytes):
         return a + b
     return _number(a, b) + _number(b, a)
+
+
+def tsql_sub(a: Any, b: Any) -> Any:
+    """`-` with a string operand (SQLite would read a string that is no number as 0)."""
+    return None if a is None or b is None else _number(a, b) - _number(b, a)
+
+
+def tsql_mul(a: Any, b: Any) -> Any:
+    """`*` with a string operand, as tsql_sub."""
+    return None if a is None or b is None else _number(a, b) * _number(b, a)
 
 
 def _concat(*args: Any) -> str:
@@ -689,6 +707,8 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "TSQL_DIV": (2, tsql_div, True),
     "TSQL_MOD": (2, tsql_mod, True),
     "TSQL_ADD": (2, tsql_add, True),
+    "TSQL_SUB": (2, tsql_sub, True),
+    "TSQL_MUL": (2, tsql_mul, True),
     "DATEADD": (3, dateadd, True),
     "DATEDIFF": (3, datediff, True),
     "DATEPART": (2, datepart, True),

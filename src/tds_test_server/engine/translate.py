@@ -550,12 +550,20 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
     if isinstance(node, exp.Mod):
         return _fn("TSQL_MOD", node.this, node.expression)
     if isinstance(node, exp.Add):
+        # A string with a number of a known type was converted by comparisons.py; one
+        # with an operand of a type known only when it runs is TSQL_ADD's to tell.
         left, right = node.this, node.expression
-        if _is_stringy(left) or _is_stringy(right):
+        if _is_stringy(left) and _is_stringy(right):
             return exp.DPipe(this=left, expression=right, safe=False)
         if _is_number(left) and _is_number(right):
             return None
         return _fn("TSQL_ADD", left, right)
+    if isinstance(node, (exp.Sub, exp.Mul)) and (
+        _is_stringy(node.this) or _is_stringy(node.expression)
+    ):  # SQLite would read 'abc' as 0
+        return _fn(
+            "TSQL_SUB" if isinstance(node, exp.Sub) else "TSQL_MUL", node.this, node.expression
+        )
     if isinstance(node, exp.DateAdd):
         return _fn("DATEADD", _unit(node), node.expression, node.this)
     if isinstance(node, exp.DateDiff):
@@ -618,7 +626,7 @@ def _is_stringy(node: exp.Expression) -> bool:
     if isinstance(node, exp.Paren):
         return _is_stringy(node.this)
     if isinstance(node, exp.Add):
-        return _is_stringy(node.this) or _is_stringy(node.expression)
+        return _is_stringy(node.this) and _is_stringy(node.expression)
     return False
 
 
