@@ -8,16 +8,19 @@ fails (Msg 245, level 16, state 1: "Conversion failed when converting the varcha
 'abc' to data type int."), `varchar_column = 5` converts the column, row by row, and
 '17' still compares as the number 17. SQLite instead compares a text with a number as
 unequal, so the test server found no rows where SQL Server fails. The date and time
-types outrank the character types too: `date_column = 'not a date'` fails with Msg 241
-(a string with a digit in it is compared as written). The conversion to a number is
-text_numbers', as CAST's is. Arithmetic (+ - * / %) converts the same way: `'abc' + 1`
-fails with Msg 245 and `'12' + 1` is 13 (+ concatenates only two strings); `'abc' * 1.5`
-fails with Msg 8114 ("Error converting data type varchar to numeric.").
+types outrank the character types too: `date_column = '06/01/2008'` converts the string
+to the column's type, as CAST would, into the text the column stores ('2008-06-01
+00:00:00.000' for datetime: date_literals.py stores INSERT's strings so), and
+`date_column = 'not a date'` fails with Msg 241 (date_strings.py reads the formats).
+The conversion to a number is text_numbers', as CAST's is. Arithmetic (+ - * / %)
+converts the same way: `'abc' + 1` fails with Msg 245 and `'12' + 1` is 13 (+
+concatenates only two strings); `'abc' * 1.5` fails with Msg 8114 ("Error converting
+data type varchar to numeric.").
 
 Before the tables are renamed for SQLite, each comparison (= <> < <= > >=, IN with a
 list, BETWEEN) with an operand of a number, money or date type, and each arithmetic
 operator with an operand of a number or money type, gets its string operands wrapped in
-TSQL_COMPARAND(value, target type, source type). A @variable's type is known
+TSQL_COMPARAND(value, target type, source type, target scale). A @variable's type is known
 only when the statement runs: it is bound as the parameter `<name>__azsql_type`.
 """
 
@@ -30,9 +33,9 @@ from typing import Any
 from sqlglot import exp
 
 from ..results import ColumnType
-from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
+from .convert import tsql_convert
 from .convert_sql import source_type
 from .result_types import precedence
 from .sql_types import DATE_TYPES
@@ -63,7 +66,7 @@ def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
             continue
         for operand, found in group:
             if _variable(operand) is not None or (found is not None and found.name in _STRINGS):
-                _wrap(operand, target.name, found)
+                _wrap(operand, target, found)
 
 
 _Families = tuple[Collection[str], ...]
@@ -109,7 +112,7 @@ def _variable(node: exp.Expression) -> str | None:
     return None
 
 
-def _wrap(operand: exp.Expression, target: str, found: ColumnType | None) -> None:
+def _wrap(operand: exp.Expression, target: ColumnType, found: ColumnType | None) -> None:
     name = _variable(operand)
     source: exp.Expression = (
         exp.Parameter(this=exp.Var(this=name + TYPE_SUFFIX))
@@ -118,26 +121,23 @@ def _wrap(operand: exp.Expression, target: str, found: ColumnType | None) -> Non
     )
     call = exp.Anonymous(this="TSQL_COMPARAND", expressions=[])
     operand.replace(call)  # the operand itself moves into the call: other groups hold it
-    call.set("expressions", [operand, exp.Literal.string(target), source])
+    scale = exp.Literal.number(target.scale or 0)
+    call.set("expressions", [operand, exp.Literal.string(target.name), source, scale])
 
 
-def comparand(value: Any, target: str, source: str | None) -> Any:
-    """`value` as the type `target` where it is a string (by its declared type `source`;
-    by its value where no type is known), else unchanged."""
+def comparand(value: Any, target: str, source: str | None, scale: int) -> Any:
+    """`value` as the type `target` (of `scale`, for the date and time types) where it is
+    a string (by its declared type `source`; by its value where no type is known), else
+    unchanged."""
     if value is None or not (source in _STRINGS or (not source and isinstance(value, str))):
         return value
     source = source or "varchar"
-    if target in DATE_TYPES:
-        # Compared as written (INSERT stores a date string as written too); refused only
-        # where no format SQL Server reads could take it, as this parser reads fewer.
-        text = str(value)
-        if text.strip() and not any(c.isdigit() for c in text):
-            raise errors.date_conversion_failed()
-        return value
+    if target in DATE_TYPES:  # the text the column stores (Msg 241 where it is no date)
+        return tsql_convert(str(value), target, 0, scale, None, source, 0)
     number = text_to_number(str(value), target, source)
     if isinstance(number, Decimal):
         return int(number) if number == number.to_integral_value() else float(number)
     return number
 
 
-COMPARISON_FUNCTIONS = {"TSQL_COMPARAND": (3, comparand, True)}
+COMPARISON_FUNCTIONS = {"TSQL_COMPARAND": (4, comparand, True)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from . import errors
 from .catalog import Catalog, ObjectRow, Table
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
+from .date_strings import read_datetime
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit
@@ -61,8 +63,12 @@ class SessionContext(Protocol):
 # ---------------------------------------------------------------- values
 
 
+# Milliseconds after a colon (10:00:00:5 is 5 ms), which fromisoformat reads as 0.5 s.
+_COLON_FRACTION = re.compile(r":\d{1,2}:\d{1,2}:\d")
+
+
 def parse_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, str):
+    if isinstance(value, str) and not _COLON_FRACTION.search(value):
         try:  # the stored ISO form: C-speed, fractions beyond microseconds truncated
             return dt.datetime.fromisoformat(value)
         except ValueError:
@@ -71,17 +77,13 @@ def parse_datetime(value: Any) -> dt.datetime:
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
-    text = _trim_fraction(str(value).strip())
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    for fmt in ("%Y%m%d", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%b %d %Y %I:%M%p", "%d %b %Y"):
+    text = str(value).strip()
+    if not _COLON_FRACTION.search(text):
         try:
-            return dt.datetime.strptime(text, fmt)
+            return dt.datetime.fromisoformat(_trim_fraction(text))
         except ValueError:
-            continue
-    raise errors.date_conversion_failed()
+            pass
+    return read_datetime(text)  # the other formats SQL Server reads, or Msg 241
 
 
 def _trim_fraction(text: str) -> str:
@@ -204,7 +206,12 @@ def _to_time(v: Any) -> dt.time:
     text = str(v)
     if len(text) > 8 and (" " in text or "T" in text[8:]):
         return parse_datetime(text).time()
-    return dt.time.fromisoformat(_trim_fraction(text) if "." in text else text)
+    if not _COLON_FRACTION.search(text):
+        try:
+            return dt.time.fromisoformat(_trim_fraction(text) if "." in text else text)
+        except ValueError:
+            pass
+    return read_datetime(text.strip()).time()  # 10AM, 10:00:00:123
 
 
 def _pad(length: int) -> Callable[[Any], str]:

@@ -25,6 +25,7 @@ from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr, rewri
 from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
+from .date_literals import store_date_literals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
@@ -157,6 +158,8 @@ class Translator:
                 target_node = target_node.this
             if isinstance(target_node, exp.Table):
                 target, target_display = self._table_name(target_node, database)
+                table = self.catalog.tables.get(target.casefold())
+                store_date_literals(work, table, insert_columns)
         self._rewrite(work, database, names, needs, params, reads, kind)
         if kind == "select":
             for i, proj in enumerate(work.selects if isinstance(work, exp.Query) else []):
