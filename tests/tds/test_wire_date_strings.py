@@ -39,6 +39,7 @@ READ = {
     "Jun  1 2008 10:30PM": JUNE_1.replace(hour=22, minute=30),
     "12AM": dt.datetime(1900, 1, 1),
     "10:00": dt.datetime(1900, 1, 1, 10),
+    "": dt.datetime(1900, 1, 1),  # no date and no time: 1900-01-01 at midnight
 }
 NOT_DATES = ["2008-13-01", "02/30/2008", "x1", "Jun 32 2008", "1/2", "24:00", "13AM", "2008"]
 _names = itertools.count()

@@ -11,7 +11,9 @@ before this (functions.parse_datetime); this module reads the others:
   2008, June 1, 2008, 1 June 2008, 2008 June 1, 1 Jun 08, Jun 2008 (the first);
 - ISO 8601 with a T: 2008-06-01T10:00:00.123;
 - a time before or after the date, or alone (1900-01-01): 10:00, 10:00:00, 10:00:00.1234567
-  (a fraction of a second), 10:00:00:123 (milliseconds, after a colon), 10AM, 4 pm.
+  (a fraction of a second), 10:00:00:123 (milliseconds, after a colon), 10AM, 4 pm;
+- nothing (an empty string): 1900-01-01 at midnight ("CAST and CONVERT": an unspecified
+  date is 1900-01-01, an unspecified time 00:00:00.000).
 
 A two-digit year is 1950 to 2049 (the default two digit year cutoff, 2049). A string in
 no such format, and a date or time that does not exist (month 13, 30 February, 24:00),
