@@ -106,7 +106,23 @@ def test_a_date_column_compares_with_a_string_by_its_date(
         assert ids("day BETWEEN 'Jun 1 2008' AND 'Jun 1 2008'") == [1, 3]
         cur.execute(f"UPDATE {name} SET at = 'Jun 5 2008 10AM' WHERE id = 3")
         assert ids("at = '2008-06-05T10:00:00'") == [3]
+        cur.execute(f"INSERT INTO {name} (id, at) SELECT 4, '6/7/2008'")
+        assert ids("at = '2008-06-07'") == [4]
         with pytest.raises(pyodbc.Error, match=r"\(241\)"):
             cur.execute(f"SELECT id FROM {name} WHERE at = '2008-13-01'").fetchall()
         with pytest.raises(pyodbc.Error, match=r"\(241\)"):
-            cur.execute(f"INSERT INTO {name} (id, day) VALUES (4, '02/30/2008')")
+            cur.execute(f"INSERT INTO {name} (id, day) VALUES (5, '02/30/2008')")
+
+
+def test_a_date_column_default_is_stored_as_its_type(cursor: closing[pyodbc.Cursor]) -> None:
+    name = f"defaulted_{next(_names)}"
+    with cursor as cur:
+        cur.execute(
+            f"CREATE TABLE {name} (id int, at datetime DEFAULT '2020-01-01',"
+            " day date DEFAULT ('Jan 2 2020'))"
+        )
+        cur.execute(f"INSERT INTO {name} (id) VALUES (1)")
+        row = cur.execute(
+            f"SELECT id FROM {name} WHERE at = '01/01/2020' AND day = '2020-01-02'"
+        ).fetchone()
+        assert row is not None and row[0] == 1

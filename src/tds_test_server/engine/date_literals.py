@@ -1,5 +1,6 @@
-"""A string literal or a parameter (or variable) that INSERT ... VALUES or UPDATE puts into
-a date or time column is stored as the text of the column's type, as CAST makes it
+"""A string literal or a parameter (or variable) that INSERT (VALUES, or a plain SELECT) or
+UPDATE puts into a date or time column, and the column's DEFAULT, is stored as the text
+of the column's type, as CAST makes it
 ('2008-06-01 00:00:00.000' for datetime from '06/01/2008', or from a datetime2
 parameter): comparisons.py brings a string compared with the column to that text too,
 so they compare as SQL Server compares the dates. A string that is no date of the type
@@ -19,23 +20,38 @@ from .sql_types import DATE_TYPES
 def store_date_literals(
     tree: exp.Expression, table: Table | None, insert_columns: tuple[str, ...] | None
 ) -> None:
-    """Rewrite, in place, the string literals of `tree` (an INSERT ... VALUES or an
+    """Rewrite, in place, the string literals and parameters of `tree` (an INSERT or
     UPDATE of `table`) that go into date and time columns."""
     if table is None:
         return
-    if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Values):
+    if isinstance(tree, exp.Insert):
         names = insert_columns or [
             c.name for c in table.columns if not c.is_identity and c.computed is None
         ]
         columns = [table.column(name) for name in names]
-        for row in tree.expression.expressions:
-            if isinstance(row, exp.Tuple):
-                for column, value in zip(columns, row.expressions, strict=False):
-                    _store(value, column)
+        rows = (
+            [row.expressions for row in tree.expression.expressions if isinstance(row, exp.Tuple)]
+            if isinstance(tree.expression, exp.Values)
+            else [[p.unalias() for p in tree.expression.selects]]
+            if isinstance(tree.expression, exp.Select)  # INSERT ... SELECT (not a UNION)
+            else []
+        )
+        for row in rows:
+            for column, value in zip(columns, row, strict=False):
+                _store(value, column)
     elif isinstance(tree, exp.Update):
         for assignment in tree.expressions:
             if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
                 _store(assignment.expression, table.column(assignment.this.name))
+
+
+def stored_default(sql: str, column: Column) -> str:
+    """A column's DEFAULT (as SQLite SQL) that stores, for a date or time column, the text
+    of the column's type (DEFAULT '2020-01-01' or GETDATE() on a datetime2 column)."""
+    t = column.type
+    if t.name not in DATE_TYPES:
+        return sql
+    return f"TSQL_CONVERT(({sql}), '{t.name}', 0, {t.scale or 0}, NULL, '', 0)"
 
 
 def _store(value: exp.Expression, column: Column | None) -> None:
