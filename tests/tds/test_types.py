@@ -205,6 +205,7 @@ ROUND_TRIP = [
     (ColumnType("real"), -0.5),
     (ColumnType("decimal", precision=18, scale=4), Decimal("-12345.6789")),
     (ColumnType("numeric", precision=38, scale=10), Decimal("12345678901234567890.0123456789")),
+    (ColumnType("numeric", precision=38, scale=10), Decimal("-12345678901234567890.0123456789")),
     (ColumnType("money"), Decimal("-922337203685477.5808")),
     (ColumnType("smallmoney"), Decimal("214748.3647")),
     (ColumnType("date"), dt.date(9999, 12, 31)),

@@ -107,3 +107,56 @@ def test_the_errors_number_state_and_class(wire_server: ThreadedTdsServer) -> No
         with pytest.raises(pytds.Error) as info:
             cur.execute("SELECT CAST('abc' AS decimal(10, 2))")
         assert (info.value.number, info.value.state, info.value.severity) == (8114, 5, 16)
+
+
+def test_a_decimal_parameter_is_a_decimal(cursor: closing[pyodbc.Cursor]) -> None:
+    """Both drivers send a Python Decimal as a NUMERICN parameter: CAST to int truncates it
+    ("CAST and CONVERT": decimal to int truncates), arithmetic takes it as a number, and
+    a string beside it converts to it by precedence."""
+    with cursor as cur:
+        assert cur.execute("SELECT CAST(? AS int)", Decimal("2.7")).fetchone()[0] == 2
+        assert cur.execute("SELECT CAST(? AS int)", Decimal("-2.7")).fetchone()[0] == -2
+        # (an expression with a parameter is typed by its value here: float, not numeric)
+        assert float(cur.execute("SELECT ? + 1", Decimal("2.7")).fetchone()[0]) == 3.7
+        assert float(cur.execute("SELECT '1.5' / ?", Decimal(2)).fetchone()[0]) == 0.75
+        assert cur.execute("SELECT ?", Decimal("-1234.5678")).fetchone()[0] == Decimal("-1234.5678")
+
+
+def test_arithmetic_converts_a_string_to_the_number_type(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """By "Data type precedence" the string operand converts to the number's type; +
+    concatenates only two strings."""
+    with cursor as cur:
+        row = cur.execute(
+            "SELECT '12' + 1, '12' - 1, '3' * 2, N'7' % 4, '9' / 2, '1.5' + 1.5, 'a' + 'b'"
+        ).fetchone()
+        assert list(row) == [13, 11, 6, 3, 4, Decimal("3.0"), "ab"]
+        cur.execute("CREATE TABLE #n (v varchar(10), d decimal(5, 2))")
+        cur.execute("INSERT #n VALUES ('12', 1.25)")
+        assert list(cur.execute("SELECT v + 1, d - '1' FROM #n").fetchone()) == [
+            13,
+            Decimal("0.25"),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "number", "message"),
+    [
+        ("'abc' + 1", 245, "Conversion failed when converting the varchar value 'abc' to"),
+        ("'abc' - 1", 245, "Conversion failed when converting the varchar value 'abc' to"),
+        ("'1.5' * 2", 245, "Conversion failed when converting the varchar value '1.5' to"),
+        ("N'abc' / 2", 245, "Conversion failed when converting the nvarchar value 'abc' to"),
+        ("'abc' * 1.5", 8114, "Error converting data type varchar to numeric."),
+        ("'abc' + CAST(1 AS bigint)", 8114, "Error converting data type varchar to bigint."),
+        ("1 + 'abc'", 245, "Conversion failed when converting the varchar value 'abc' to"),
+    ],
+)
+def test_arithmetic_on_a_string_that_is_no_number_fails(
+    cursor: closing[pyodbc.Cursor], expression: str, number: int, message: str
+) -> None:
+    with cursor as cur:
+        with pytest.raises(pyodbc.Error, match=rf"{_escaped(message)}.*\({number}\)"):
+            cur.execute(f"SELECT {expression}").fetchall()
+        with pytest.raises(pyodbc.Error, match=r"\(245\)"):
+            cur.execute("DECLARE @s varchar(5) = 'abc'; SELECT @s - 1").fetchall()

@@ -1,5 +1,5 @@
-"""Comparisons of a number, money or date and time value with a string, by data type
-precedence.
+"""Comparisons of a number, money or date and time value with a string, and arithmetic
+on a number and a string, by data type precedence.
 
 Microsoft's "Data type precedence (Transact-SQL)": when an operator combines expressions
 of different types, the one of lower precedence is converted to the higher; every number
@@ -8,28 +8,34 @@ fails (Msg 245, level 16, state 1: "Conversion failed when converting the varcha
 'abc' to data type int."), `varchar_column = 5` converts the column, row by row, and
 '17' still compares as the number 17. SQLite instead compares a text with a number as
 unequal, so the test server found no rows where SQL Server fails. The date and time
-types outrank the character types too: `date_column = 'not a date'` fails with Msg 241
-(a string with a digit in it is compared as written). The conversion to a number is
-text_numbers', as CAST's is.
+types outrank the character types too: `date_column = '06/01/2008'` converts the string
+to the column's type, as CAST would, into the text the column stores ('2008-06-01
+00:00:00.000' for datetime: date_literals.py stores INSERT's strings so), and
+`date_column = 'not a date'` fails with Msg 241 (date_strings.py reads the formats).
+The conversion to a number is text_numbers', as CAST's is. Arithmetic (+ - * / %)
+converts the same way: `'abc' + 1` fails with Msg 245 and `'12' + 1` is 13 (+
+concatenates only two strings); `'abc' * 1.5` fails with Msg 8114 ("Error converting
+data type varchar to numeric.").
 
 Before the tables are renamed for SQLite, each comparison (= <> < <= > >=, IN with a
-list, BETWEEN) with an operand of a number, money or date type gets its string operands
-wrapped in TSQL_COMPARAND(value, target type, source type). A @variable's type is known
+list, BETWEEN) with an operand of a number, money or date type, and each arithmetic
+operator with an operand of a number or money type, gets its string operands wrapped in
+TSQL_COMPARAND(value, target type, source type, target scale). A @variable's type is known
 only when the statement runs: it is bound as the parameter `<name>__azsql_type`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
 
 from ..results import ColumnType
-from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
+from .convert import tsql_convert
 from .convert_sql import source_type
 from .result_types import precedence
 from .sql_types import DATE_TYPES
@@ -39,9 +45,12 @@ from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
 TYPE_SUFFIX = "__azsql_type"
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
 _STRINGS = ("char", "varchar", "nchar", "nvarchar")
-# The types a string converts to, in two families that do not mix.
-_FAMILIES = ((*NUMBER_TYPES, *MONEY_TYPES), DATE_TYPES)
+# The types a string converts to, in two families that do not mix; arithmetic converts
+# strings to numbers only (a date plus a number is date arithmetic, left to DATEADD's rules).
+_NUMBERS = (*NUMBER_TYPES, *MONEY_TYPES)
+_FAMILIES = (_NUMBERS, DATE_TYPES)
 
 
 def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
@@ -50,27 +59,32 @@ def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
         return
     columns = ColumnSources(tree, catalog)
     # every type before any replacement: ColumnSources knows the columns as they are
-    typed = [[(op, _operand_type(op, columns)) for op in group] for group in groups]
-    for group in typed:
-        target = _target_type([found for _, found in group])
+    typed = [[(op, _operand_type(op, columns)) for op in group] for group, _ in groups]
+    for (_, families), group in zip(groups, typed, strict=True):
+        target = _target_type([found for _, found in group], families)
         if target is None:
             continue
         for operand, found in group:
             if _variable(operand) is not None or (found is not None and found.name in _STRINGS):
-                _wrap(operand, target.name, found)
+                _wrap(operand, target, found)
 
 
-def _operand_groups(tree: exp.Expression) -> Iterator[list[exp.Expression]]:
-    """The operands each comparison sets against each other (an UPDATE's SET is no
-    comparison)."""
-    for node in tree.find_all(*_COMPARISONS, exp.In, exp.Between):
-        if isinstance(node, exp.In):
+_Families = tuple[Collection[str], ...]
+
+
+def _operand_groups(tree: exp.Expression) -> Iterator[tuple[list[exp.Expression], _Families]]:
+    """The operands each comparison or arithmetic operator sets against each other, with
+    the type families its strings may convert to (an UPDATE's SET is no comparison)."""
+    for node in tree.find_all(*_COMPARISONS, exp.In, exp.Between, *_ARITHMETIC):
+        if isinstance(node, _ARITHMETIC):
+            yield [node.this, node.expression], (_NUMBERS,)
+        elif isinstance(node, exp.In):
             if not node.args.get("query") and not node.args.get("unnest"):
-                yield [node.this, *node.expressions]
+                yield [node.this, *node.expressions], _FAMILIES
         elif isinstance(node, exp.Between):
-            yield [node.this, node.args["low"], node.args["high"]]
+            yield [node.this, node.args["low"], node.args["high"]], _FAMILIES
         elif not isinstance(node.parent, exp.Update):
-            yield [node.this, node.expression]
+            yield [node.this, node.expression], _FAMILIES
 
 
 def _operand_type(node: exp.Expression, columns: ColumnSources) -> ColumnType | None:
@@ -79,11 +93,11 @@ def _operand_type(node: exp.Expression, columns: ColumnSources) -> ColumnType | 
     return source_type(node, columns)
 
 
-def _target_type(types: list[ColumnType | None]) -> ColumnType | None:
-    """The type the comparison converts its strings to: the highest-precedence one, if
-    every operand whose type is known is a string or of one family."""
+def _target_type(types: list[ColumnType | None], families: _Families) -> ColumnType | None:
+    """The type the operator converts its strings to: the highest-precedence one, if
+    every operand whose type is known is a string or of one of `families`."""
     known = [t for t in types if t is not None and t.name not in _STRINGS]
-    family = next((f for f in _FAMILIES if known and known[0].name in f), None)
+    family = next((f for f in families if known and known[0].name in f), None)
     if family is None or any(t.name not in family for t in known):
         return None
     win = known[0]
@@ -98,7 +112,7 @@ def _variable(node: exp.Expression) -> str | None:
     return None
 
 
-def _wrap(operand: exp.Expression, target: str, found: ColumnType | None) -> None:
+def _wrap(operand: exp.Expression, target: ColumnType, found: ColumnType | None) -> None:
     name = _variable(operand)
     source: exp.Expression = (
         exp.Parameter(this=exp.Var(this=name + TYPE_SUFFIX))
@@ -107,26 +121,23 @@ def _wrap(operand: exp.Expression, target: str, found: ColumnType | None) -> Non
     )
     call = exp.Anonymous(this="TSQL_COMPARAND", expressions=[])
     operand.replace(call)  # the operand itself moves into the call: other groups hold it
-    call.set("expressions", [operand, exp.Literal.string(target), source])
+    scale = exp.Literal.number(target.scale or 0)
+    call.set("expressions", [operand, exp.Literal.string(target.name), source, scale])
 
 
-def comparand(value: Any, target: str, source: str | None) -> Any:
-    """`value` as the type `target` where it is a string (by its declared type `source`;
-    by its value where no type is known), else unchanged."""
+def comparand(value: Any, target: str, source: str | None, scale: int) -> Any:
+    """`value` as the type `target` (of `scale`, for the date and time types) where it is
+    a string (by its declared type `source`; by its value where no type is known), else
+    unchanged."""
     if value is None or not (source in _STRINGS or (not source and isinstance(value, str))):
         return value
     source = source or "varchar"
-    if target in DATE_TYPES:
-        # Compared as written (INSERT stores a date string as written too); refused only
-        # where no format SQL Server reads could take it, as this parser reads fewer.
-        text = str(value)
-        if text.strip() and not any(c.isdigit() for c in text):
-            raise errors.date_conversion_failed()
-        return value
+    if target in DATE_TYPES:  # the text the column stores (Msg 241 where it is no date)
+        return tsql_convert(str(value), target, 0, scale, None, source, 0)
     number = text_to_number(str(value), target, source)
     if isinstance(number, Decimal):
         return int(number) if number == number.to_integral_value() else float(number)
     return number
 
 
-COMPARISON_FUNCTIONS = {"TSQL_COMPARAND": (3, comparand, True)}
+COMPARISON_FUNCTIONS = {"TSQL_COMPARAND": (4, comparand, True)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from . import errors
 from .catalog import Catalog, ObjectRow, Table
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
+from .date_strings import read_datetime
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit
@@ -61,8 +63,12 @@ class SessionContext(Protocol):
 # ---------------------------------------------------------------- values
 
 
+# Milliseconds after a colon (10:00:00:5 is 5 ms), which fromisoformat reads as 0.5 s.
+_COLON_FRACTION = re.compile(r":\d{1,2}:\d{1,2}:\d")
+
+
 def parse_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, str):
+    if isinstance(value, str) and not _COLON_FRACTION.search(value):
         try:  # the stored ISO form: C-speed, fractions beyond microseconds truncated
             return dt.datetime.fromisoformat(value)
         except ValueError:
@@ -71,17 +77,13 @@ def parse_datetime(value: Any) -> dt.datetime:
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
-    text = _trim_fraction(str(value).strip())
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    for fmt in ("%Y%m%d", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%b %d %Y %I:%M%p", "%d %b %Y"):
+    text = str(value).strip()
+    if not _COLON_FRACTION.search(text):
         try:
-            return dt.datetime.strptime(text, fmt)
+            return dt.datetime.fromisoformat(_trim_fraction(text))
         except ValueError:
-            continue
-    raise errors.date_conversion_failed()
+            pass
+    return read_datetime(text)  # the other formats SQL Server reads, or Msg 241
 
 
 def _trim_fraction(text: str) -> str:
@@ -108,7 +110,7 @@ def to_sqlite(value: Any, ctype: ColumnType | None = None) -> Any:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, Decimal):
-        return str(value)
+        return decimal_storage(value)
     if isinstance(value, uuid.UUID):
         return str(value).upper()
     if isinstance(value, dt.datetime):
@@ -129,6 +131,15 @@ def to_sqlite(value: Any, ctype: ColumnType | None = None) -> Any:
 _EXACT = Context(prec=80)
 
 
+def decimal_storage(value: Decimal) -> int | float:
+    """A decimal as a NUMERIC column stores it (sql_types.affinity): an INTEGER when it is
+    whole and fits, else a REAL, so that a decimal parameter or value is a number to CAST,
+    arithmetic and comparisons, as a decimal column's value is."""
+    if value == value.to_integral_value() and -(2**63) <= value < 2**63:
+        return int(value)
+    return float(value)
+
+
 def storage_converter(ctype: ColumnType) -> Callable[[Any], Any] | None:
     """`to_sqlite` for one column type, for bulk loads (values not NULL); None when
     values of the column's usual Python types are stored as they are."""
@@ -144,8 +155,6 @@ def storage_converter(ctype: ColumnType) -> Callable[[Any], Any] | None:
             return to_sqlite(v, ctype)
 
         return temporal
-    if name in DECIMAL_TYPES:
-        return lambda v: str(v) if type(v) is Decimal else to_sqlite(v, ctype)
     return lambda v: to_sqlite(v, ctype)
 
 
@@ -197,7 +206,12 @@ def _to_time(v: Any) -> dt.time:
     text = str(v)
     if len(text) > 8 and (" " in text or "T" in text[8:]):
         return parse_datetime(text).time()
-    return dt.time.fromisoformat(_trim_fraction(text) if "." in text else text)
+    if not _COLON_FRACTION.search(text):
+        try:
+            return dt.time.fromisoformat(_trim_fraction(text) if "." in text else text)
+        except ValueError:
+            pass
+    return read_datetime(text.strip()).time()  # 10AM, 10:00:00:123
 
 
 def _pad(length: int) -> Callable[[Any], str]:
@@ -481,9 +495,10 @@ def datename(unit: str, value: Any) -> str | None:
 
 def _number(v: Any, other: Any) -> Any:
     """An operand of arithmetic with a number: a string converts to the other operand's
-    type (data type precedence), int or float as SQLite holds it. A decimal parameter
-    is bound as its text, so a string of a decimal is read as one, not refused as an
-    int."""
+    type (data type precedence), int or float as SQLite holds it. A whole decimal is
+    held as an INTEGER, so a string of a decimal is read as one, not refused as an int
+    (where the translator knows the other operand's type, comparisons.py has already
+    converted the string by it)."""
     if not isinstance(v, str):
         return v
     if isinstance(other, float):
@@ -576,6 +591,16 @@ def tsql_add(a: Any, b: Any) -> Any:
     if isinstance(a, bytes) and isinstance(b, bytes):
         return a + b
     return _number(a, b) + _number(b, a)
+
+
+def tsql_sub(a: Any, b: Any) -> Any:
+    """`-` with a string operand (SQLite would read a string that is no number as 0)."""
+    return None if a is None or b is None else _number(a, b) - _number(b, a)
+
+
+def tsql_mul(a: Any, b: Any) -> Any:
+    """`*` with a string operand, as tsql_sub."""
+    return None if a is None or b is None else _number(a, b) * _number(b, a)
 
 
 def _concat(*args: Any) -> str:
@@ -689,6 +714,8 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "TSQL_DIV": (2, tsql_div, True),
     "TSQL_MOD": (2, tsql_mod, True),
     "TSQL_ADD": (2, tsql_add, True),
+    "TSQL_SUB": (2, tsql_sub, True),
+    "TSQL_MUL": (2, tsql_mul, True),
     "DATEADD": (3, dateadd, True),
     "DATEDIFF": (3, datediff, True),
     "DATEPART": (2, datepart, True),

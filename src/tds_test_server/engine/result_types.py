@@ -64,6 +64,9 @@ def arithmetic(op: str, a: ColumnType, b: ColumnType) -> ColumnType:
     """The type of `a op b` for op in + - * / %."""
     if op == "+" and a.name in _STRINGS and b.name in _STRINGS:
         return _concatenation(a, b)
+    # A string operand is converted to the other operand's type (comparisons.py).
+    a = b if a.name in _STRINGS else a
+    b = a if b.name in _STRINGS else b
     win = precedence(a, b)
     if win.name in ("tinyint", "smallint", "bit"):  # integer arithmetic is at least int
         return ColumnType("int")
@@ -75,7 +78,7 @@ def arithmetic(op: str, a: ColumnType, b: ColumnType) -> ColumnType:
         return ColumnType("money", precision=19, scale=4)
     if win.name in ("decimal", "numeric"):
         return _decimal(op, _as_decimal(a), _as_decimal(b))
-    if win.name in _STRINGS:  # both strings under + is concatenation; else numbers
+    if win.name in _STRINGS:  # both strings under - * / %: SQL Server refuses them
         return ColumnType("int")
     return ColumnType(win.name, win.length, win.precision, win.scale)
 

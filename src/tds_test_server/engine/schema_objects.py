@@ -13,6 +13,7 @@ from ..results import (
 )
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Table
+from .date_literals import stored_default
 from .ddl_parse import ColumnDef, ConstraintDef, CreateTable, IndexDef
 from .infoschema import information_schema_facts
 from .session_state import _q
@@ -415,7 +416,7 @@ class SchemaObjects(Statements):
             if not col.type.nullable and not col.is_identity:
                 decl += " NOT NULL"
             if col.column_id in defaults:
-                decl += f" DEFAULT ({scalar(defaults[col.column_id])})"
+                decl += f" DEFAULT ({stored_default(scalar(defaults[col.column_id]), col)})"
             parts.append(decl)
         for name, definition in conn.execute(
             "SELECT name, definition FROM __azsql_objects WHERE parent_object_id = ?"

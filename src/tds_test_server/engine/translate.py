@@ -25,6 +25,7 @@ from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr, rewri
 from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
+from .date_literals import store_date_literals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
@@ -157,6 +158,8 @@ class Translator:
                 target_node = target_node.this
             if isinstance(target_node, exp.Table):
                 target, target_display = self._table_name(target_node, database)
+                table = self.catalog.tables.get(target.casefold())
+                store_date_literals(work, table, insert_columns)
         self._rewrite(work, database, names, needs, params, reads, kind)
         if kind == "select":
             for i, proj in enumerate(work.selects if isinstance(work, exp.Query) else []):
@@ -550,12 +553,20 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
     if isinstance(node, exp.Mod):
         return _fn("TSQL_MOD", node.this, node.expression)
     if isinstance(node, exp.Add):
+        # A string with a number of a known type was converted by comparisons.py; one
+        # with an operand of a type known only when it runs is TSQL_ADD's to tell.
         left, right = node.this, node.expression
-        if _is_stringy(left) or _is_stringy(right):
+        if _is_stringy(left) and _is_stringy(right):
             return exp.DPipe(this=left, expression=right, safe=False)
         if _is_number(left) and _is_number(right):
             return None
         return _fn("TSQL_ADD", left, right)
+    if isinstance(node, (exp.Sub, exp.Mul)) and (
+        _is_stringy(node.this) or _is_stringy(node.expression)
+    ):  # SQLite would read 'abc' as 0
+        return _fn(
+            "TSQL_SUB" if isinstance(node, exp.Sub) else "TSQL_MUL", node.this, node.expression
+        )
     if isinstance(node, exp.DateAdd):
         return _fn("DATEADD", _unit(node), node.expression, node.this)
     if isinstance(node, exp.DateDiff):
@@ -618,7 +629,7 @@ def _is_stringy(node: exp.Expression) -> bool:
     if isinstance(node, exp.Paren):
         return _is_stringy(node.this)
     if isinstance(node, exp.Add):
-        return _is_stringy(node.this) or _is_stringy(node.expression)
+        return _is_stringy(node.this) and _is_stringy(node.expression)
     return False
 
 

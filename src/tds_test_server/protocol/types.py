@@ -787,7 +787,7 @@ def _read_decimal(r: Reader, scale: int) -> Decimal | None:
         value = Decimal(magnitude).scaleb(-scale, _EXACT)
     except InvalidOperation as exc:
         raise ProtocolError("invalid decimal parameter") from exc
-    return value if data[0] else -value
+    return value if data[0] else value.copy_negate()  # exact: -value rounds to 28 digits
 
 
 def _read_date(r: Reader) -> dt.date | None:

@@ -1,0 +1,76 @@
+"""A string literal or a parameter (or variable) that INSERT (VALUES, or a plain SELECT) or
+UPDATE puts into a date or time column, and the column's DEFAULT, is stored as the text
+of the column's type, as CAST makes it
+('2008-06-01 00:00:00.000' for datetime from '06/01/2008', or from a datetime2
+parameter): comparisons.py brings a string compared with the column to that text too,
+so they compare as SQL Server compares the dates. A string that is no date of the type
+fails as it does in SQL Server (Msg 241, or 242 out of the type's range): a literal when
+the statement is translated, a parameter's value when it runs (TSQL_CONVERT).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from .catalog import Column, Table
+from .convert import tsql_convert
+from .sql_types import DATE_TYPES
+
+
+def store_date_literals(
+    tree: exp.Expression, table: Table | None, insert_columns: tuple[str, ...] | None
+) -> None:
+    """Rewrite, in place, the string literals and parameters of `tree` (an INSERT or
+    UPDATE of `table`) that go into date and time columns."""
+    if table is None:
+        return
+    if isinstance(tree, exp.Insert):
+        names = insert_columns or [
+            c.name for c in table.columns if not c.is_identity and c.computed is None
+        ]
+        columns = [table.column(name) for name in names]
+        rows = (
+            [row.expressions for row in tree.expression.expressions if isinstance(row, exp.Tuple)]
+            if isinstance(tree.expression, exp.Values)
+            else [[p.unalias() for p in tree.expression.selects]]
+            if isinstance(tree.expression, exp.Select)  # INSERT ... SELECT (not a UNION)
+            else []
+        )
+        for row in rows:
+            for column, value in zip(columns, row, strict=False):
+                _store(value, column)
+    elif isinstance(tree, exp.Update):
+        for assignment in tree.expressions:
+            if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
+                _store(assignment.expression, table.column(assignment.this.name))
+
+
+def stored_default(sql: str, column: Column) -> str:
+    """A column's DEFAULT (as SQLite SQL) that stores, for a date or time column, the text
+    of the column's type (DEFAULT '2020-01-01' or GETDATE() on a datetime2 column)."""
+    t = column.type
+    if t.name not in DATE_TYPES:
+        return sql
+    return f"TSQL_CONVERT(({sql}), '{t.name}', 0, {t.scale or 0}, NULL, '', 0)"
+
+
+def _store(value: exp.Expression, column: Column | None) -> None:
+    if column is None or column.type.name not in DATE_TYPES:
+        return
+    t = column.type
+    if isinstance(value, exp.Parameter) and not isinstance(value.this, exp.Parameter):
+        call = exp.Anonymous(this="TSQL_CONVERT", expressions=[])
+        value.replace(call)  # the parameter moves into the call, for the translator to bind
+        scale, no_style = exp.Literal.number(t.scale or 0), exp.null()
+        zero, no_source = exp.Literal.number(0), exp.Literal.string("")
+        name = exp.Literal.string(t.name)
+        call.set("expressions", [value, name, zero, scale, no_style, no_source, zero.copy()])
+        return
+    if isinstance(value, exp.National):
+        source = "nvarchar"
+    elif isinstance(value, exp.Literal) and value.is_string:
+        source = "varchar"
+    else:
+        return
+    stored = tsql_convert(value.name, t.name, 0, t.scale or 0, None, source, 0)
+    value.replace(exp.Literal.string(stored))

@@ -1,0 +1,144 @@
+"""A character string read as a date and time: the formats SQL Server reads for its date
+and time types ("datetime (Transact-SQL)", "Supported string literal formats for
+datetime"), under us_english, whose DATEFORMAT is mdy (SET DATEFORMAT is accepted and
+not applied). The ISO form the test server stores goes through datetime.fromisoformat
+before this (functions.parse_datetime); this module reads the others:
+
+- unseparated: 20080601, 080601;
+- numeric, month first: 6/1/2008, 06-01-08, 6.1.2008; a four-digit year first:
+  2008/06/01, 2008-6-1;
+- alphabetical, the month by name or its first three letters, commas optional: Jun 1
+  2008, June 1, 2008, 1 June 2008, 2008 June 1, 1 Jun 08, Jun 2008 (the first);
+- ISO 8601 with a T: 2008-06-01T10:00:00.123;
+- a time before or after the date, or alone (1900-01-01): 10:00, 10:00:00, 10:00:00.1234567
+  (a fraction of a second), 10:00:00:123 (milliseconds, after a colon), 10AM, 4 pm;
+- nothing (an empty string): 1900-01-01 at midnight ("CAST and CONVERT": an unspecified
+  date is 1900-01-01, an unspecified time 00:00:00.000).
+
+A two-digit year is 1950 to 2049 (the default two digit year cutoff, 2049). A string in
+no such format, and a date or time that does not exist (month 13, 30 February, 24:00),
+is Msg 241 "Conversion failed when converting date and/or time from character string."
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from . import errors
+
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH_NUMBERS = {name: i for i, full in enumerate(_MONTHS, 1) for name in (full, full[:3])}
+
+# hh:mi[:ss[.fraction | :milliseconds]] [AM|PM], or hh AM|PM; at the start, after a blank
+# or after the T of an ISO date.
+_TIME = re.compile(
+    r"(?:(?<=^)|(?<=\s)|(?<=\dT))(\d{1,2})"
+    r"(?::(\d{1,2})(?::(\d{1,2})(?:([.:])(\d+))?)?\s*([AP]M)?|\s*([AP]M))(?=\s|$)",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(r"(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})")
+_ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+
+def read_datetime(text: str) -> dt.datetime:
+    """`text` as a date and time (midnight where it has no time, 1900-01-01 where it has
+    no date); Msg 241 where SQL Server could not read it."""
+    found = _TIME.search(text)
+    date_text = text
+    clock = dt.time()
+    if found is not None:
+        date_text = (text[: found.start()] + " " + text[found.end() :]).strip()
+        if date_text.endswith("T"):  # 2008-06-01T10:00
+            date_text = date_text[:-1]
+            if not _ISO_DATE.fullmatch(date_text):
+                raise errors.date_conversion_failed()
+        clock = _clock(found)
+    try:
+        return dt.datetime.combine(_date(date_text.strip()), clock)
+    except ValueError:
+        raise errors.date_conversion_failed() from None
+
+
+def _clock(found: re.Match[str]) -> dt.time:
+    hour_text, minute, second, separator, fraction, marker, bare_marker = found.groups()
+    hour = int(hour_text)
+    marker = (marker or bare_marker or "").upper()
+    if marker == "AM":  # 12AM is midnight; 13 to 23 are no morning hours
+        if hour > 12:
+            raise errors.date_conversion_failed()
+        hour %= 12
+    elif marker == "PM" and hour < 12:  # 13PM to 23PM are the afternoon as they are
+        hour += 12
+    micro = 0
+    if fraction:
+        if separator == ":":  # milliseconds: 10:00:00:5 is 5 ms
+            if int(fraction) > 999:
+                raise errors.date_conversion_failed()
+            micro = int(fraction) * 1000
+        else:
+            micro = int(fraction[:6].ljust(6, "0"))
+    try:
+        return dt.time(hour, int(minute or 0), int(second or 0), micro)
+    except ValueError:
+        raise errors.date_conversion_failed() from None
+
+
+def _date(text: str) -> dt.date:
+    if not text:
+        return dt.date(1900, 1, 1)
+    if text.isdigit() and len(text) in (6, 8):  # yyyymmdd, yymmdd
+        year = _year(text[:-4])
+        return dt.date(year, int(text[-4:-2]), int(text[-2:]))
+    numeric = _NUMERIC.fullmatch(text)
+    if numeric is not None:
+        first, _, second, third = numeric.groups()
+        if len(first) == 4:  # y/m/d
+            if len(third) > 2:
+                raise errors.date_conversion_failed()
+            return dt.date(int(first), int(second), int(third))
+        if len(first) > 2 or len(third) not in (1, 2, 4):
+            raise errors.date_conversion_failed()
+        return dt.date(_year(third), int(first), int(second))  # m/d/y
+    return _alphabetical(text)
+
+
+def _alphabetical(text: str) -> dt.date:
+    words = text.replace(",", " ").split()
+    months = [w for w in words if not w.isdigit()]
+    numbers = [w for w in words if w.isdigit()]
+    if len(months) != 1 or months[0].lower() not in _MONTH_NUMBERS or not 1 <= len(numbers) <= 2:
+        raise errors.date_conversion_failed()
+    month = _MONTH_NUMBERS[months[0].lower()]
+    years = [n for n in numbers if len(n) == 4]
+    if years:  # a four-digit number is the year; the other one, if any, the day
+        days = [n for n in numbers if n is not years[0]]
+        day = int(days[0]) if days else 1
+        if days and len(days[0]) > 2:
+            raise errors.date_conversion_failed()
+        return dt.date(int(years[0]), month, day)
+    if len(numbers) != 2 or any(len(n) > 2 for n in numbers):
+        raise errors.date_conversion_failed()
+    return dt.date(_year(numbers[1]), month, int(numbers[0]))  # the day, then the year
+
+
+def _year(text: str) -> int:
+    if len(text) == 4:
+        return int(text)
+    if len(text) != 2:
+        raise errors.date_conversion_failed()
+    year = int(text)
+    return year + (2000 if year < 50 else 1900)
