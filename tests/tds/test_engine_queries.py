@@ -191,7 +191,7 @@ def test_errors_have_sql_server_numbers(session: EngineSession) -> None:
     assert err.number in (102, 156) and err.severity == 15
     assert error(session, "SELECT Qty / 0 FROM dbo.Items").number == 8134
     assert error(session, "SELECT 5 % 0").number == 8134
-    err = error(session, "SELECT Qty FROM dbo.Items FOR XML RAW")
+    err = error(session, "SELECT Qty FROM dbo.Items FOR XML EXPLICIT")
     assert err.number == 40517 and "FOR XML" in err.message and "not supported" in err.message
     assert error(session, "IF 1 = 1 SELECT 1").number == 40517
     assert error(session, "SELECT NO_SUCH_FN(1)").number == 195
@@ -469,7 +469,7 @@ def test_case_expressions_stay_inside_their_statement(session: EngineSession) ->
         ("BEGIN SELECT 1 END", "BEGIN ... END"),
         ("DECLARE c CURSOR FOR SELECT 1", "cursors"),
         ("SELECT (SELECT 1 AS a FOR JSON PATH) AS j", "FOR JSON in a subquery"),
-        ("SELECT 1 AS a FOR XML PATH", "FOR XML"),
+        ("SELECT (SELECT 1 AS a FOR XML PATH) AS x", "FOR XML in a subquery"),
     ],
 )
 def test_unsupported_constructs_are_named(session: EngineSession, sql: str, what: str) -> None:

@@ -293,7 +293,7 @@ CASES: list[Case] = [
     ),
     Case("JSON_VALUE", """SELECT JSON_VALUE('{"a":{"b":"5"}}', '$.a.b')""", [("5",)]),
     Case("JSON_QUERY", """SELECT JSON_QUERY('{"a":{"b":5}}', '$.a')""", [('{"b":5}',)]),
-    # -- FOR JSON: one JSON text (in a subquery: refused); FOR XML: refused with a rewrite
+    # -- FOR JSON and FOR XML: one document (in a subquery: refused)
     Case(
         "FOR JSON",
         f"SELECT TOP 2 ProductID AS id FROM {P} ORDER BY ProductID FOR JSON PATH",
@@ -304,7 +304,16 @@ CASES: list[Case] = [
         f"SELECT (SELECT TOP 2 Name FROM {P} FOR JSON PATH) AS j",
         error="FOR JSON in a subquery",
     ),
-    Case("FOR XML", f"SELECT TOP 2 Name FROM {P} FOR XML RAW", error="FOR XML"),
+    Case(
+        "FOR XML",
+        f"SELECT TOP 2 ProductID AS [@id] FROM {P} ORDER BY ProductID FOR XML PATH('p'), ROOT",
+        [('<root><p id="1"/><p id="2"/></root>',)],
+    ),
+    Case(
+        "FOR XML subquery",
+        f"SELECT (SELECT TOP 2 Name FROM {P} FOR XML PATH) AS x",
+        error="FOR XML in a subquery",
+    ),
     # -- hints
     Case(
         "query hints",

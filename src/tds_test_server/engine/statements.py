@@ -29,6 +29,7 @@ from .column_reads import columns_read
 from .comparisons import TYPE_SUFFIX
 from .constraint_errors import ConstraintErrors
 from .for_json import json_result
+from .for_xml import xml_result
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
 from .token_stream import Tokens
@@ -163,8 +164,8 @@ class Statements(ConstraintErrors):
                 self.rowcount = len(rows)
                 return
             result = (
-                self._json_result(cursor, q, scope)
-                if q.json is not None
+                self._document(cursor, q, scope)
+                if q.json is not None or q.xml is not None
                 else self._result_set(cursor, q, scope)
             )
             try:
@@ -252,11 +253,9 @@ class Statements(ConstraintErrors):
             bindings[name] = var.value
         return bindings
 
-    def _json_result(
-        self, cursor: sqlite3.Cursor, q: Query, scope: dict[str, Variable]
-    ) -> ResultSet:
-        """FOR JSON: the stored values by their T-SQL types (for_json.py)."""
-        assert q.json is not None
+    def _document(self, cursor: sqlite3.Cursor, q: Query, scope: dict[str, Variable]) -> ResultSet:
+        """FOR JSON and FOR XML: the stored values by their T-SQL types (for_json.py,
+        for_xml.py)."""
         desc = cursor.description or []
         types = [t for t, _ in self._declared(q, len(desc), scope)]
         names = ["" if d[0].startswith(_NONAME) else d[0] for d in desc]
@@ -265,7 +264,11 @@ class Statements(ConstraintErrors):
             cursor.close()
             rows = ()
         try:
-            return json_result(rows, list(zip(names, types, strict=True)), q.json)
+            columns = list(zip(names, types, strict=True))
+            if q.json is not None:
+                return json_result(rows, columns, q.json)
+            assert q.xml is not None
+            return xml_result(rows, columns, q.xml)
         except sqlite3.Error as exc:
             raise self._map(exc, q, None) from None
 

@@ -28,6 +28,7 @@ from .datalength import rewrite_datalengths
 from .date_literals import store_date_literals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
+from .for_xml import XmlShape, take_for_xml
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .pivot import rewrite_pivots
@@ -72,6 +73,7 @@ class Query:
     params: frozenset[str] = frozenset()
     reads: frozenset[str] = frozenset()  # sqlite names of the tables read: not the DML target
     json: JsonShape | None = None  # FOR JSON: the rows become one JSON text
+    xml: XmlShape | None = None  # FOR XML: the rows become one XML text
 
 
 _NONAME = "__azsql_noname_"
@@ -87,8 +89,8 @@ _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
     exp.Into: "SELECT ... INTO",
     exp.Returning: "the OUTPUT clause",
     exp.Merge: "MERGE",
-    exp.ForClause: "FOR XML / FOR BROWSE, or FOR JSON in a subquery (select the rows and build"
-    " the document in the client, or use STRING_AGG and CONCAT)",
+    exp.ForClause: "FOR JSON in a subquery, FOR XML in a subquery or FOR BROWSE (select the"
+    " rows and build the document in the client, or use STRING_AGG and CONCAT)",
 }
 
 
@@ -126,6 +128,7 @@ class Translator:
         tree = rewrite_dml_from(tree)
         rewrite_pivots(tree, self.catalog)
         json = take_for_json(tree)
+        xml = take_for_xml(tree)
         for node_type, what in _UNSUPPORTED_NODES.items():
             if tree.find(node_type):
                 raise errors.unsupported(what)
@@ -193,6 +196,7 @@ class Translator:
             frozenset(params),
             frozenset(reads),
             json,
+            xml,
         )
 
     # -- name mapping

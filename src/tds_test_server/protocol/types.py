@@ -564,6 +564,21 @@ def _xml() -> ColumnEncoder:
     return ColumnEncoder(b"\xf1\x00", encode, PLP_NULL, _coercer("xml", _to_str))
 
 
+# ntext's TYPE_INFO: the maximum size, the collation and the table name (one empty part,
+# as for an expression), and SQL Server's placeholder text pointer and timestamp before
+# each value ([MS-TDS] 2.2.5.4.3 TYPE_VARBYTE); only FOR XML's result (for_xml.py) sends it.
+_NTEXT_TYPE_INFO = b"\x63" + struct.pack("<I", 0x7FFFFFFE) + COLLATION + b"\x01\x00\x00"
+_TEXT_POINTER = b"\x10" + b"dummy textptr\x00\x00\x00" + b"dummyTS\x00"
+
+
+def _ntext() -> ColumnEncoder:
+    def encode(value: str) -> bytes:
+        data = utf16(value)
+        return _TEXT_POINTER + struct.pack("<I", len(data)) + data
+
+    return ColumnEncoder(_NTEXT_TYPE_INFO, encode, b"\x00", _coercer("ntext", _to_str))
+
+
 def _udt(name: str) -> ColumnEncoder:
     """geography, geometry, hierarchyid: UDT_INFO, and the serialization as PLP bytes."""
     return ColumnEncoder(udt_type_info(name), _plp, PLP_NULL, _coercer(name, _to_bytes))
@@ -608,6 +623,8 @@ def _column_encoder(ctype: ColumnType) -> ColumnEncoder:
         return _binary(name, ctype.length)
     if name == "xml":
         return _xml()
+    if name == "ntext":
+        return _ntext()
     if name in CLR_TYPES:
         return _udt(name)
     raise TdsError(0, f"The TDS test server cannot send columns of type '{ctype.name}'.")
