@@ -3,6 +3,7 @@
 import json
 import re
 from typing import Any
+from xml.etree import ElementTree
 
 from fastmcp import Client
 
@@ -77,6 +78,28 @@ async def test_a_for_json_document_is_one_value(mcp_client):
     customers = json.loads(document)
     assert len(customers) == 60 and customers[0]["CustomerID"] == 1
     assert document in result.content[0].text  # whole, not cut at a cell's 200 characters
+
+
+XML_COLUMN = "XML_F52E2B61-18A1-11d1-B105-00805F49916B"
+
+
+async def test_a_for_xml_document_is_one_value(mcp_client):
+    """SQL Server sends a FOR XML document (without TYPE) in rows of 2,033 characters:
+    read_data gives it whole, as one row."""
+    query = (
+        "SELECT TOP (60) CustomerID AS [@id], FirstName AS [Name/First], LastName AS"
+        " [Name/Last] FROM SalesLT.Customer ORDER BY CustomerID FOR XML PATH('c'), ROOT('cs')"
+    )
+    result = await read(mcp_client, query=query, max_rows=2)
+    data = result.structured_content
+    assert [c["name"] for c in data["columns"]] == [XML_COLUMN]
+    assert data["row_count"] == 1 and data["truncated"] is False
+    (document,) = data["rows"][0]
+    assert len(document) > 2033  # more than one of SQL Server's rows
+    customers = ElementTree.fromstring(document)
+    assert customers.tag == "cs" and len(customers) == 60
+    assert customers[0].get("id") == "1" and customers[0].find("Name/First") is not None
+    assert document in result.content[0].text
 
 
 async def test_a_for_json_document_over_the_cap_is_refused(make_azsql_server):
