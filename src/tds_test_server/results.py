@@ -24,7 +24,7 @@ class ColumnType:
     `name` is the lower-case T-SQL type name: int, bigint, smallint, tinyint, bit,
     decimal, numeric, float, real, money, smallmoney, date, time, datetime,
     datetime2, smalldatetime, datetimeoffset, uniqueidentifier, char, varchar,
-    nchar, nvarchar, binary, varbinary, xml.
+    nchar, nvarchar, binary, varbinary, xml, and ntext (only FOR XML's result sends it).
     `length` is in characters for character types and bytes for binary types,
     -1 for (max). `precision`/`scale` for decimal/numeric, `scale` (fractional
     seconds digits) for time, datetime2 and datetimeoffset.
