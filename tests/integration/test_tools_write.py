@@ -76,6 +76,23 @@ async def test_a_reader_is_told_which_grant_allows_writes(writer, azsql_principa
         assert GRANT_HINT in message
 
 
+async def test_health_check_says_which_writes_the_login_lacks(writer, azsql_principal):
+    """On a writable source the write tools are listed: health_check says up front that
+    the reader's writes fail, and the role that allows them."""
+    health = await ok(writer, "health_check")
+    writes = [n for n in health["notes"] if "insert_data, update_data and execute_batch" in n]
+    if azsql_principal == READER:
+        (note,) = writes
+        assert note.startswith("no INSERT, UPDATE, DELETE on the database:") and GRANT_HINT in note
+    else:
+        assert writes == []
+
+
+async def test_a_read_only_source_says_nothing_of_writes(mcp_client):
+    health = await ok(mcp_client, "health_check")
+    assert not any("insert_data" in note for note in health["notes"])
+
+
 async def test_a_writer_that_may_not_read_what_it_selects_is_told_so(tds_password: str) -> None:
     """In db_datawriter but not db_datareader: SQL Server asks SELECT of the rows a write
     reads, and the answer names that GRANT, not the write role the user already has."""

@@ -95,6 +95,20 @@ def showplan_grant(user: str) -> str:
     return f"GRANT SHOWPLAN TO {quote(user)};"
 
 
+def view_definition_grant(user: str) -> str:
+    return f"GRANT VIEW DEFINITION TO {quote(user)};"
+
+
+def writes_missing(user: str) -> str:
+    """What a user without INSERT, UPDATE or DELETE on the database meets in the write
+    tools, and the role that writes every table."""
+    return (
+        "insert_data, update_data and execute_batch fail with SQL Server's error 229 on every"
+        " table not granted to the user one by one; to write every table: ALTER ROLE"
+        f" db_datawriter ADD MEMBER {quote(user)};"
+    )
+
+
 def database_select_missing(user: str) -> str:
     """What a user without SELECT on the database (not in db_datareader) still reaches,
     and the role that reads every table."""

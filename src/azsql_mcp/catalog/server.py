@@ -70,6 +70,7 @@ class Permissions(BaseModel):
     view_server_state: bool
     view_database_state: bool
     showplan: bool
+    view_definition: bool
     can_select: bool
     can_insert: bool
     can_update: bool
