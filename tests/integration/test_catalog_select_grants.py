@@ -69,6 +69,19 @@ async def test_list_tables_lists_the_granted_tables_only(
         assert {CUSTOMER, "SalesLT.Product", "SalesLT.SalesOrderHeader"} <= names
 
 
+async def test_list_tables_says_the_list_is_what_the_login_can_see(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """An empty or short list is not "no such tables": the catalog hides the rest."""
+    result = await mcp_client.call_tool("list_tables", {"schema": "dbo"})
+    first = result.content[0].text.splitlines()[0]
+    if azsql_principal == READER:
+        assert first.startswith("0 tables and views that this login can see (it holds no SELECT")
+        assert f"ALTER ROLE db_datareader ADD MEMBER [{READER_USER}];" in first
+    else:
+        assert first.endswith("tables and views")
+
+
 async def test_an_ungranted_table_is_described_like_a_missing_one(
     mcp_client: Client[Any], azsql_principal: str
 ) -> None:
@@ -83,6 +96,10 @@ async def test_an_ungranted_table_is_described_like_a_missing_one(
     if azsql_principal == READER:
         text = ungranted.content[0].text.replace("SalesOrderHeader", "NoSuchTable")
         assert text == missing.content[0].text
+        # neither says the table is not in the database: it may be hidden from this login
+        assert "that this login can see (SQL Server's catalog hides the tables" in text
+    else:
+        assert "'SalesLT.NoSuchTable' in this database." in missing.content[0].text
 
 
 async def test_describe_table_marks_the_columns_the_user_may_not_read(

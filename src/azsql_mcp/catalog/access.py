@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError, QueryRefused
+from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.values import records
 
@@ -88,6 +89,35 @@ def state_access_of(r: Mapping[str, Any]) -> StateAccess:
         sees_all_sessions=bool(r["view_server_state"]),
         permission="VIEW SERVER STATE",
         grant=f"GRANT VIEW SERVER STATE TO {quote(login)};  -- in master",
+    )
+
+
+class TableVisibility(BaseModel):
+    """Which tables the catalog shows the user ("Metadata visibility configuration")."""
+
+    user_name: str
+    sees_every_table: bool  # a database-wide permission reaches every table
+    sees_all_metadata: bool  # VIEW DEFINITION: not even a DENY SELECT hides a table
+
+
+async def table_visibility(db: Database) -> TableVisibility:
+    r = records(await db.read(sql.TABLE_VISIBILITY))[0]
+    return TableVisibility(
+        user_name=r["user_name"] or "",
+        sees_every_table=bool(r["sees_every_table"]),
+        sees_all_metadata=bool(r["sees_denied_tables"]),
+    )
+
+
+async def where_tables_are(db: Database) -> str:
+    """How "no table X" ends: "in this database" for a user the catalog hides nothing
+    from; else why a table that exists may not be shown (without saying which do)."""
+    seen = await table_visibility(db)
+    if seen.sees_all_metadata:
+        return "in this database"
+    return (
+        "that this login can see (SQL Server's catalog hides the tables the database user"
+        f" {quote(seen.user_name)} holds no permission on)"
     )
 
 

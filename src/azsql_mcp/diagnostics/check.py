@@ -26,7 +26,7 @@ from azsql_mcp.catalog.access import (
     state_access_of,
 )
 from azsql_mcp.catalog.server import engine_name
-from azsql_mcp.catalog.sql import DATABASE_SELECT
+from azsql_mcp.catalog.sql import DATABASE_SELECT, SEES_EVERY_TABLE
 from azsql_mcp.core.config import Settings, unread_seed_variables
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import pending_tools, resolve_tools
@@ -529,19 +529,6 @@ def _rows(cnxn: Any, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     finally:
         cursor.close()
     return names, [tuple(row) for row in rows]
-
-
-# Whether the login sees every table's foreign keys: the catalog shows a table's metadata
-# to a user holding any permission on it ("Metadata visibility configuration"), which
-# these database-wide permissions give on every table (db_datareader, db_datawriter).
-SEES_EVERY_TABLE = """
-SELECT CASE WHEN 1 IN (HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT'),
-                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'INSERT'),
-                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'UPDATE'),
-                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'DELETE'),
-                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION'))
-            THEN 1 ELSE 0 END AS sees_every_table
-"""
 
 
 async def _uncounted_tables(cnxn: Any, report: _Report, *, sees_all: bool) -> None:

@@ -7,6 +7,7 @@ from fastmcp.exceptions import NotFoundError
 from pydantic import BaseModel
 
 from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp.catalog import access
 from azsql_mcp.values import fence_untrusted
 
 
@@ -28,9 +29,8 @@ async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
     try:
         described = await catalog.describe_table(ctx.db, f"[{_quote(schema)}].[{_quote(table)}]")
     except catalog.CatalogError as e:  # schema and table are given apart: it is not there
-        raise NotFoundError(
-            f"no table or view {schema}.{table} in this database; {LISTED_BY}"
-        ) from e
+        where = await access.where_tables_are(ctx.db)
+        raise NotFoundError(f"no table or view {schema}.{table} {where}; {LISTED_BY}") from e
     return described.model_dump_json()
 
 
@@ -90,7 +90,7 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
     tables = catalog.select_tables(overview, schema=schema, table=table)
     if not tables:
         what = f"no table {schema}.{table}" if table else f"no tables in schema {schema!r}"
-        raise NotFoundError(f"{what}; {LISTED_BY}")
+        raise NotFoundError(f"{what} {await access.where_tables_are(ctx.db)}; {LISTED_BY}")
     scope = f"{schema}.{table} and its neighbours" if table else (schema or "all schemas")
     header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"
     if overview.truncated:

@@ -8,6 +8,7 @@ from fastmcp.tools import ToolResult
 from pydantic import Field
 
 from azsql_mcp import ToolContext, catalog
+from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, clear_errors, respond
 from azsql_mcp.values import cell_text, fence_untrusted
 
@@ -28,6 +29,7 @@ async def list_tables(
     Start here to find table names.
     """
     found = await catalog.list_tables(ctx.db, schema, name_pattern, limit=SHOWN)
+    seen = await access.table_visibility(ctx.db)
     lines = [
         f"{cell_text(t.schema_name)}.{cell_text(t.name)} ({t.type}"
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
@@ -38,6 +40,12 @@ async def list_tables(
         summary = (
             f"the first {len(found.tables)} tables and views by schema and name; there are"
             " more: narrow with schema or name_pattern"
+        )
+    if not seen.sees_every_table:  # "0 tables" may be tables this user is not shown
+        summary += (
+            " that this login can see (it holds no SELECT on the database: "
+            + access.database_select_missing(seen.user_name)
+            + ")"
         )
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
 
