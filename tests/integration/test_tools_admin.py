@@ -201,4 +201,6 @@ async def test_missing_permission_is_a_clear_message(mcp_client, tds_server):
     finally:
         tds_server.clear_faults()
     assert result.is_error
-    assert "GRANT VIEW SERVER STATE" in result.content[0].text
+    text = result.content[0].text
+    assert "The server refused to list running queries: Injected fault: error 300" in text
+    assert "GRANT VIEW SERVER STATE" in text and "GRANT VIEW SERVER PERFORMANCE STATE" in text

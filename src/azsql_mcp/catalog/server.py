@@ -141,7 +141,15 @@ async def long_running_queries(db: Database, min_seconds: float) -> tuple[list[R
 async def _state_denied(db: Database, error: DatabaseError) -> str:
     """Why reading the request DMVs was refused, naming the permission this engine needs
     and the login or user it goes to, as health_check does."""
-    state = await access.state_access(db)
+    try:
+        state = await access.state_access(db)
+    except DatabaseError:  # the permission read refused too: name what each engine needs
+        return (
+            f"The server refused to list running queries: {error} Listing them needs, granted"
+            " by a DBA: GRANT VIEW SERVER STATE TO [login]; (in master) on SQL Server 2019"
+            " and earlier, GRANT VIEW SERVER PERFORMANCE STATE TO [login]; on SQL Server 2022,"
+            " GRANT VIEW DATABASE STATE TO [user]; on Azure SQL Database."
+        )
     if state.sees_all_sessions:  # held, yet refused: security.md, "least privilege"
         why = (
             f"The login holds {state.permission}, which is not enough here: on Azure SQL"
