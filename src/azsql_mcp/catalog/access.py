@@ -109,6 +109,19 @@ async def table_visibility(db: Database) -> TableVisibility:
     )
 
 
+async def seen_tables(db: Database) -> str:
+    """What follows a count of tables: "" for a user the catalog shows every table, else
+    that the count is of those this login can see, and the role that reads them all."""
+    seen = await table_visibility(db)
+    if seen.sees_every_table:
+        return ""
+    return (
+        " that this login can see (it holds no SELECT on the database: "
+        + database_select_missing(seen.user_name)
+        + ")"
+    )
+
+
 async def where_tables_are(db: Database) -> str:
     """How "no table X" ends: "in this database" for a user the catalog hides nothing
     from; else why a table that exists may not be shown (without saying which do)."""

@@ -13,7 +13,8 @@ from azsql_mcp.values import fence_untrusted
 
 async def schema_text(ctx: ToolContext) -> str:
     overview = await catalog.schema_overview(ctx.db)
-    header = f"{len(overview.tables)} tables and views; '!' marks NOT NULL"
+    seen = await access.seen_tables(ctx.db)
+    header = f"{len(overview.tables)} tables and views{seen}; '!' marks NOT NULL"
     return header + "\n" + fence_untrusted(catalog.render_schema(overview), what="the schema")
 
 
@@ -89,7 +90,13 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
     overview = await catalog.schema_overview(ctx.db)
     tables = catalog.select_tables(overview, schema=schema, table=table)
     if not tables:
-        what = f"no table {schema}.{table}" if table else f"no tables in schema {schema!r}"
+        what = (
+            f"no table {schema}.{table}"
+            if table
+            else f"no tables in schema {schema!r}"
+            if schema
+            else "no tables"
+        )
         raise NotFoundError(f"{what} {await access.where_tables_are(ctx.db)}; {LISTED_BY}")
     scope = f"{schema}.{table} and its neighbours" if table else (schema or "all schemas")
     header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"

@@ -29,7 +29,6 @@ async def list_tables(
     Start here to find table names.
     """
     found = await catalog.list_tables(ctx.db, schema, name_pattern, limit=SHOWN)
-    seen = await access.table_visibility(ctx.db)
     lines = [
         f"{cell_text(t.schema_name)}.{cell_text(t.name)} ({t.type}"
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
@@ -41,12 +40,7 @@ async def list_tables(
             f"the first {len(found.tables)} tables and views by schema and name; there are"
             " more: narrow with schema or name_pattern"
         )
-    if not seen.sees_every_table:  # "0 tables" may be tables this user is not shown
-        summary += (
-            " that this login can see (it holds no SELECT on the database: "
-            + access.database_select_missing(seen.user_name)
-            + ")"
-        )
+    summary += await access.seen_tables(ctx.db)  # "0 tables" may be tables it is not shown
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
 
 
