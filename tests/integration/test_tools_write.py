@@ -88,6 +88,25 @@ async def test_health_check_says_which_writes_the_login_lacks(writer, azsql_prin
         assert writes == []
 
 
+async def test_sql_query_builder_does_not_send_a_reader_to_a_write_it_may_not_do(
+    writer, azsql_principal
+):
+    """The write tools are listed, but the reader holds no DELETE: the prompt says so,
+    with the GRANT, instead of "Run it with the update_data tool"."""
+    prompt = await writer.get_prompt(
+        "sql_query_builder", {"table": "SalesLT.ProductCategory", "operation": "DELETE"}
+    )
+    text = prompt.messages[0].content.text
+    if azsql_principal == READER:
+        assert "Run it with the update_data tool" not in text
+        assert (
+            "The database user [azsql_reader] lacks DELETE on [SalesLT].[ProductCategory]" in text
+        )
+        assert "GRANT DELETE ON OBJECT::[SalesLT].[ProductCategory] TO [azsql_reader];" in text
+    else:
+        assert "Run it with the update_data tool, with the parameters in params." in text
+
+
 async def test_a_read_only_source_says_nothing_of_writes(mcp_client):
     health = await ok(mcp_client, "health_check")
     assert not any("insert_data" in note for note in health["notes"])

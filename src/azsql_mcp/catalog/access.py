@@ -180,6 +180,32 @@ def write_missing(error: str, user: str) -> str:
     )
 
 
+# Whether the user may write one table: a GRANT on it, its schema or the database, or
+# db_datawriter ("HAS_PERMS_BY_NAME (Transact-SQL)"); NULL when the server cannot say.
+TABLE_WRITE = """
+SELECT USER_NAME() AS user_name,
+       HAS_PERMS_BY_NAME(@table, N'OBJECT', @permission) AS held
+"""
+
+
+async def table_write_missing(
+    db: Database, schema: str, table: str, permission: str, tool: str
+) -> str | None:
+    """None unless the server says the user lacks `permission` (INSERT, UPDATE, DELETE) on
+    the table; then why `tool` would fail, and the GRANT that fixes it."""
+    name = f"{quote(schema)}.{quote(table)}"
+    r = records(await db.read(TABLE_WRITE, {"table": name, "permission": permission}))[0]
+    if r["held"] != 0:
+        return None
+    user = quote(r["user_name"] or "")
+    return (
+        f"The database user {user} lacks {permission} on {name}, so {tool} would fail with"
+        f" SQL Server's error 229. A DBA can allow it with: GRANT {permission} ON"
+        f" OBJECT::{name} TO {user}; (or, for every table: ALTER ROLE db_datawriter ADD"
+        f" MEMBER {user};)"
+    )
+
+
 def execute_grant(procedure: str, user: str) -> str:
     return f"GRANT EXECUTE ON OBJECT::{procedure} TO {quote(user)};"
 

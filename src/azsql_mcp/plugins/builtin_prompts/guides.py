@@ -52,7 +52,16 @@ async def sql_query_builder(
             " its parameters to run elsewhere."
         )
     else:
-        run = WRITE_NOTE + " " + f"Run it with the {tool} tool, with the parameters in params."
+        missing = await access.table_write_missing(ctx.db, info.schema_name, info.name, verb, tool)
+        run = (
+            WRITE_NOTE
+            + " "
+            + (
+                f"{missing} Show me the statement and its parameters, to run once it is granted."
+                if missing
+                else f"Run it with the {tool} tool, with the parameters in params."
+            )
+        )
     return (
         f"Help me write a T-SQL {verb} statement for {info.full_name}.\n\n"
         f"This is the table as the database describes it:\n{catalog.render_description(info)}\n\n"
