@@ -112,6 +112,24 @@ async def test_a_read_only_source_says_nothing_of_writes(mcp_client):
     assert not any("insert_data" in note for note in health["notes"])
 
 
+async def test_a_user_that_may_neither_read_nor_write_is_not_told_it_may_read(
+    tds_password: str,
+) -> None:
+    """Out of db_datareader and db_datawriter: error 229 on the INSERT, with the role that
+    allows writes, and no word that the user may read the table (it may not)."""
+    setup = ["ALTER ROLE db_datareader DROP MEMBER azsql_reader"]
+    with sample_tds_server(tds_password, setup) as server:
+        config = {
+            "sources": {"main": source_config(server, tds_password, principal=READER)},
+            "security": {"read_only": False},
+        }
+        async with Client(build_server(config)) as client:
+            sql = "INSERT INTO SalesLT.ProductCategory (Name) VALUES (@n)"
+            message = await refused(client, "insert_data", sql=sql, params={"n": "x"})
+    assert "The INSERT permission was denied on the object 'ProductCategory'" in message
+    assert GRANT_HINT in message and "may read" not in message
+
+
 async def test_a_writer_that_may_not_read_what_it_selects_is_told_so(tds_password: str) -> None:
     """In db_datawriter but not db_datareader: SQL Server asks SELECT of the rows a write
     reads, and the answer names that GRANT, not the write role the user already has."""

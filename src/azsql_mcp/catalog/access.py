@@ -174,7 +174,7 @@ def showplan_missing(user: str) -> str:
 def write_missing(error: str, user: str) -> str:
     """The message for error 229 on a write: SQL Server's text, and the GRANT that fixes it."""
     return (
-        f"{error} The database user {quote(user)} may read but not write. A DBA can allow"
+        f"{error} The database user {quote(user)} may not write this table. A DBA can allow"
         f" writes with: ALTER ROLE db_datawriter ADD MEMBER {quote(user)}; (or GRANT INSERT,"
         f" UPDATE, DELETE ON the table TO {quote(user)};)"
     )
