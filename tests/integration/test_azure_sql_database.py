@@ -182,3 +182,35 @@ async def test_check_names_the_engine_and_its_permission(
         assert "VIEW DATABASE STATE: no (" in text and "GRANT VIEW DATABASE STATE TO" in text
     else:
         assert "VIEW DATABASE STATE: yes" in text
+
+
+@pytest.mark.parametrize("login", ["reader", "watcher"])
+async def test_a_refused_request_dmv_names_what_this_engine_needs(
+    make_azsql_server: Any, azsql_principal: str, tds_server: ThreadedTdsServer, login: str
+) -> None:
+    """Error 300 on the request DMVs, as Azure SQL Database's Basic, S0 and S1 give even
+    with VIEW DATABASE STATE: the message names the permission this engine needs and the
+    user it goes to, or, when the login holds it, the role those objectives need."""
+    from tds_test_server.faults import Fault
+
+    if azsql_principal != READER:
+        pytest.skip("about the least-privileged logins")
+    user = {"reader": READER_USER, "watcher": WATCHER}[login]
+    server = make_azsql_server(config={"sources": {"main": {"username": user}}})
+    tds_server.add_fault(Fault.parse("error:300@query~dm_exec_requests"))
+    try:
+        async with Client(server) as client:
+            result = await client.call_tool(
+                "list_long_running_queries", {"min_seconds": 0}, raise_on_error=False
+            )
+    finally:
+        tds_server.clear_faults()
+    assert result.is_error
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert text.startswith("The server refused to list running queries: Injected fault"), text
+    if login == "reader":
+        assert "needs VIEW DATABASE STATE, which the login lacks" in text
+        assert f"GRANT VIEW DATABASE STATE TO [{READER_USER}];" in text
+    else:
+        assert "holds VIEW DATABASE STATE, which is not enough here" in text
+        assert "##MS_ServerStateReader##" in text

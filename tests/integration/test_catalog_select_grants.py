@@ -23,6 +23,7 @@ from fastmcp import Client
 from azsql_mcp import DatabaseError, Limits, Security, SourceSettings, catalog
 from azsql_mcp.catalog import NO_SELECT, NO_SELECT_MARK, NO_SELECT_STAR
 from azsql_mcp.db.database import SourceDatabase
+from azsql_mcp.embedding import build_server
 from azsql_mcp.plugins.builtin_auth import SqlLogin
 from azsql_mcp.testing.pytest_plugin import (
     DRIVERS,
@@ -69,6 +70,58 @@ async def test_list_tables_lists_the_granted_tables_only(
         assert {CUSTOMER, "SalesLT.Product", "SalesLT.SalesOrderHeader"} <= names
 
 
+async def test_list_tables_says_the_list_is_what_the_login_can_see(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """An empty or short list is not "no such tables": the catalog hides the rest."""
+    result = await mcp_client.call_tool("list_tables", {"schema": "dbo"})
+    first = result.content[0].text.splitlines()[0]
+    if azsql_principal == READER:
+        assert first.startswith("0 tables and views that this login can see (it holds no SELECT")
+        assert f"ALTER ROLE db_datareader ADD MEMBER [{READER_USER}];" in first
+    else:
+        assert first.endswith("tables and views")
+
+
+async def test_the_schema_and_the_migration_guide_count_what_the_login_can_see(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """A migration planned on "Existing tables and views (2)" would take the database for
+    nearly empty: both say whose count it is."""
+    (content,) = await mcp_client.read_resource("database://schema")
+    guide = await mcp_client.get_prompt("data_migration_guide", {"source_system": "Oracle"})
+    header = content.text.splitlines()[0]  # type: ignore[union-attr]
+    existing = next(
+        line
+        for line in guide.messages[0].content.text.splitlines()  # type: ignore[union-attr]
+        if line.startswith("Existing tables and views")
+    )
+    seen = "that this login can see (it holds no SELECT on the database:"
+    if azsql_principal == READER:
+        assert header.startswith(f"2 tables and views {seen}"), header
+        assert existing.startswith(f"Existing tables and views (2) {seen}"), existing
+    else:
+        assert seen not in header and seen not in existing
+
+
+async def test_a_login_that_sees_no_table_gets_no_diagram_of_schema_none(
+    tds_password: str, azsql_principal: str, azsql_driver: str
+) -> None:
+    """Out of db_datareader with no grant: the whole-database diagram has no table, and
+    says so as a missing table, not as a schema named None."""
+    if azsql_principal != READER:
+        pytest.skip("about a login that sees no table")
+    setup = [f"ALTER ROLE db_datareader DROP MEMBER [{READER_USER}]"]
+    with sample_tds_server(tds_password, setup) as server:
+        main = source_config(server, tds_password, principal=READER, driver=azsql_driver)
+        async with Client(build_server({"sources": {"main": main}})) as client:
+            with pytest.raises(Exception) as caught:
+                await client.read_resource("database://schema/diagram")
+    message = str(caught.value)
+    assert "None" not in message
+    assert ": no tables that this login can see (SQL Server's catalog hides" in message
+
+
 async def test_an_ungranted_table_is_described_like_a_missing_one(
     mcp_client: Client[Any], azsql_principal: str
 ) -> None:
@@ -83,6 +136,10 @@ async def test_an_ungranted_table_is_described_like_a_missing_one(
     if azsql_principal == READER:
         text = ungranted.content[0].text.replace("SalesOrderHeader", "NoSuchTable")
         assert text == missing.content[0].text
+        # neither says the table is not in the database: it may be hidden from this login
+        assert "that this login can see (SQL Server's catalog hides the tables" in text
+    else:
+        assert "'SalesLT.NoSuchTable' in this database." in missing.content[0].text
 
 
 async def test_describe_table_marks_the_columns_the_user_may_not_read(

@@ -228,16 +228,18 @@ def test_permission_advice_names_the_state_permission_this_engine_needs(
         "view_server_performance_state": None if major < 16 and edition != 8 else 0,
         "view_database_state": 1 if edition != 5 else 0,  # db_owner has it on SQL Server
     }
+    held = {"can_select": 0, "showplan": 1, "view_definition": 1}
     lines = dict(
         (text.split(":")[0], (fine, text))
-        for fine, text in _permission_lines(False, state_access_of(row), "app]user")
+        for fine, text in _permission_lines(held, state_access_of(row), "app]user", writable=False)
     )
     select = lines["SELECT on the database"][1]
     assert "ALTER ROLE db_datareader ADD MEMBER [app]]user]" in select
     assert "granted to the user one by one" in select  # what a user without it still reaches
     fine, text = lines[permission]
     assert not fine and grant in text and "own session" in text
-    assert len(lines) == 2
+    assert lines["SHOWPLAN"][0] and lines["VIEW DEFINITION"][0]
+    assert len(lines) == 4
 
 
 def test_a_managed_instance_granted_the_2022_permission_sees_every_session() -> None:
@@ -318,6 +320,35 @@ async def test_write_mode_lists_the_tables_whose_writes_are_refused(
     )
     _, read_only = await check({"main": source(server)})
     assert "writes:" not in allowed and "writes:" not in read_only
+
+
+async def test_a_db_datareader_login_is_told_each_permission_a_tool_lacks() -> None:
+    """As health_check: SHOWPLAN for explain_query, VIEW DEFINITION for the definitions
+    describe_table hides, and, where the write tools are listed, the writes, with the
+    GRANT or role for each; db_datawriter is not warned of writes."""
+    logins = ["reader:R-pass1", "writer:W-pass1:db_datawriter"]
+    with ThreadedTdsServer(sample=True, logins=logins) as srv:
+        texts = {}
+        for login, password, read_only in (
+            ("reader", "R-pass1", True),
+            ("reader", "R-pass1", False),
+            ("writer", "W-pass1", False),
+        ):
+            values = {"username": login, "password": password, "database": "AdventureWorksLT"}
+            values["security"] = {"read_only": read_only}
+            code, texts[login, read_only] = await check({"main": source(srv, **values)})
+            assert code == 0, texts[login, read_only]
+    reader = texts["reader", True]
+    assert "ok    permissions: SELECT on the database: yes" in reader
+    assert "warn  permissions: SHOWPLAN: no (explain_query" in reader
+    assert "GRANT SHOWPLAN TO [reader];" in reader
+    assert "warn  permissions: VIEW DEFINITION: no (describe_table" in reader
+    assert "GRANT VIEW DEFINITION TO [reader];" in reader
+    assert "INSERT, UPDATE, DELETE" not in reader  # read-only: no write tool is listed
+    writes = "permissions: INSERT, UPDATE, DELETE on the database:"
+    assert f"warn  {writes} no (" in texts["reader", False]
+    assert "ALTER ROLE db_datawriter ADD MEMBER [reader];" in texts["reader", False]
+    assert f"ok    {writes} yes" in texts["writer", False]
 
 
 async def test_a_writer_that_cannot_see_every_table_is_told_the_list_may_be_short() -> None:

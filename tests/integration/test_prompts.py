@@ -122,9 +122,33 @@ async def test_database_troubleshooting_names_no_tool_the_facts_rule_out_when_a_
     finally:
         tds_server.clear_faults()
     assert "Plans need SHOWPLAN (GRANT SHOWPLAN TO [azsql_reader];)" in text
-    assert "The database could not be queried: " in text
+    assert "Whether the login sees other sessions could not be read: " in text
     assert "explain_query" not in text
     assert (
         "the tools health_check, describe_table (indexes), list_long_running_queries and"
         " read_data on DMVs can help; this caller sees no plans without the permissions above"
     ) in text
+
+
+async def test_database_troubleshooting_tells_what_one_refused_read_leaves(
+    mcp_client, azsql_principal, tds_server
+):
+    """A read the login is refused (error 229 on sys.database_files, a catalog view a DBA
+    may deny) costs that fact alone: the permissions are still told, and the tools named
+    are those this login can use, not every one."""
+    from tds_test_server.faults import Fault
+
+    tds_server.add_fault(Fault.parse("error:229@query~sys.database_files"))
+    try:
+        text = await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")
+    finally:
+        tds_server.clear_faults()
+    assert "The server's properties could not be read: Injected fault: error 229" in text
+    assert "The database could not be queried" not in text
+    assert "Connection round trip" in text and "compatibility level" not in text
+    if azsql_principal == READER:
+        assert "Login azsql_reader: VIEW SERVER STATE False" in text
+        assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
+        assert "list_long_running_queries" not in text and "explain_query" not in text
+    else:
+        assert "SHOWPLAN True" in text

@@ -69,6 +69,7 @@ async def test_health_check_reports_connection_and_permissions(mcp_client, azsql
     assert text.startswith("source main: connected")
     reader = azsql_principal == READER
     assert health["permissions"]["showplan"] is not reader
+    assert health["permissions"]["view_definition"] is not reader
     assert health["permissions"]["user_name"] == ("azsql_reader" if reader else "dbo")
     state = health["state_access"]
     assert state["permission"] == "VIEW SERVER PERFORMANCE STATE"  # the test server is 2022
@@ -76,6 +77,9 @@ async def test_health_check_reports_connection_and_permissions(mcp_client, azsql
     if reader:
         assert "no SHOWPLAN" in text and "GRANT SHOWPLAN TO [azsql_reader];" in text
         assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
+        # describe_table shows defaults and checks as hidden: say so, with the GRANT
+        assert "no VIEW DEFINITION: describe_table" in text
+        assert "GRANT VIEW DEFINITION TO [azsql_reader];" in text
     else:
         assert health["notes"] == ["the login is db_owner: prefer a least-privilege user"]
 
@@ -197,4 +201,6 @@ async def test_missing_permission_is_a_clear_message(mcp_client, tds_server):
     finally:
         tds_server.clear_faults()
     assert result.is_error
-    assert "GRANT VIEW SERVER STATE" in result.content[0].text
+    text = result.content[0].text
+    assert "The server refused to list running queries: Injected fault: error 300" in text
+    assert "GRANT VIEW SERVER STATE" in text and "GRANT VIEW SERVER PERFORMANCE STATE" in text

@@ -76,6 +76,60 @@ async def test_a_reader_is_told_which_grant_allows_writes(writer, azsql_principa
         assert GRANT_HINT in message
 
 
+async def test_health_check_says_which_writes_the_login_lacks(writer, azsql_principal):
+    """On a writable source the write tools are listed: health_check says up front that
+    the reader's writes fail, and the role that allows them."""
+    health = await ok(writer, "health_check")
+    writes = [n for n in health["notes"] if "insert_data, update_data and execute_batch" in n]
+    if azsql_principal == READER:
+        (note,) = writes
+        assert note.startswith("no INSERT, UPDATE, DELETE on the database:") and GRANT_HINT in note
+    else:
+        assert writes == []
+
+
+async def test_sql_query_builder_does_not_send_a_reader_to_a_write_it_may_not_do(
+    writer, azsql_principal
+):
+    """The write tools are listed, but the reader holds no DELETE: the prompt says so,
+    with the GRANT, instead of "Run it with the update_data tool"."""
+    prompt = await writer.get_prompt(
+        "sql_query_builder", {"table": "SalesLT.ProductCategory", "operation": "DELETE"}
+    )
+    text = prompt.messages[0].content.text
+    if azsql_principal == READER:
+        assert "Run it with the update_data tool" not in text
+        assert (
+            "The database user [azsql_reader] lacks DELETE on [SalesLT].[ProductCategory]" in text
+        )
+        assert "GRANT DELETE ON OBJECT::[SalesLT].[ProductCategory] TO [azsql_reader];" in text
+    else:
+        assert "Run it with the update_data tool, with the parameters in params." in text
+
+
+async def test_a_read_only_source_says_nothing_of_writes(mcp_client):
+    health = await ok(mcp_client, "health_check")
+    assert not any("insert_data" in note for note in health["notes"])
+
+
+async def test_a_user_that_may_neither_read_nor_write_is_not_told_it_may_read(
+    tds_password: str,
+) -> None:
+    """Out of db_datareader and db_datawriter: error 229 on the INSERT, with the role that
+    allows writes, and no word that the user may read the table (it may not)."""
+    setup = ["ALTER ROLE db_datareader DROP MEMBER azsql_reader"]
+    with sample_tds_server(tds_password, setup) as server:
+        config = {
+            "sources": {"main": source_config(server, tds_password, principal=READER)},
+            "security": {"read_only": False},
+        }
+        async with Client(build_server(config)) as client:
+            sql = "INSERT INTO SalesLT.ProductCategory (Name) VALUES (@n)"
+            message = await refused(client, "insert_data", sql=sql, params={"n": "x"})
+    assert "The INSERT permission was denied on the object 'ProductCategory'" in message
+    assert GRANT_HINT in message and "may read" not in message
+
+
 async def test_a_writer_that_may_not_read_what_it_selects_is_told_so(tds_password: str) -> None:
     """In db_datawriter but not db_datareader: SQL Server asks SELECT of the rows a write
     reads, and the answer names that GRANT, not the write role the user already has."""

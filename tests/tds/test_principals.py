@@ -91,6 +91,20 @@ def test_definitions_are_null_without_view_definition(
         assert scalar(reader, "SELECT count(*) FROM sys.check_constraints") > 0
 
 
+def test_a_hidden_definition_is_a_null_nvarchar_max(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """OBJECT_DEFINITION returns nvarchar(max) ("OBJECT_DEFINITION (Transact-SQL)"), NULL
+    or not: a client shows the reader's hidden definition as a NULL text, not an int."""
+    sql = "SELECT OBJECT_DEFINITION(OBJECT_ID('SalesLT.vGetAllCategories')) AS d"
+    for user in (None, "reader"):
+        with connect(server, odbc_driver, user) as cnxn:
+            cursor = cnxn.cursor().execute(sql)
+            value = cursor.fetchone()[0]
+            assert cursor.description[0][1] is str, (user, cursor.description)
+            assert (value is None) == (user == "reader")
+
+
 def test_computed_columns_stay_flagged_without_their_definition(
     server: ThreadedTdsServer, odbc_driver: str
 ) -> None:

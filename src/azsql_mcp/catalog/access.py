@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError, QueryRefused
+from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.values import records
 
@@ -91,8 +92,64 @@ def state_access_of(r: Mapping[str, Any]) -> StateAccess:
     )
 
 
+class TableVisibility(BaseModel):
+    """Which tables the catalog shows the user ("Metadata visibility configuration")."""
+
+    user_name: str
+    sees_every_table: bool  # a database-wide permission reaches every table
+    sees_all_metadata: bool  # VIEW DEFINITION: not even a DENY SELECT hides a table
+
+
+async def table_visibility(db: Database) -> TableVisibility:
+    r = records(await db.read(sql.TABLE_VISIBILITY))[0]
+    return TableVisibility(
+        user_name=r["user_name"] or "",
+        sees_every_table=bool(r["sees_every_table"]),
+        sees_all_metadata=bool(r["sees_denied_tables"]),
+    )
+
+
+async def seen_tables(db: Database) -> str:
+    """What follows a count of tables: "" for a user the catalog shows every table, else
+    that the count is of those this login can see, and the role that reads them all."""
+    seen = await table_visibility(db)
+    if seen.sees_every_table:
+        return ""
+    return (
+        " that this login can see (it holds no SELECT on the database: "
+        + database_select_missing(seen.user_name)
+        + ")"
+    )
+
+
+async def where_tables_are(db: Database) -> str:
+    """How "no table X" ends: "in this database" for a user the catalog hides nothing
+    from; else why a table that exists may not be shown (without saying which do)."""
+    seen = await table_visibility(db)
+    if seen.sees_all_metadata:
+        return "in this database"
+    return (
+        "that this login can see (SQL Server's catalog hides the tables the database user"
+        f" {quote(seen.user_name)} holds no permission on)"
+    )
+
+
 def showplan_grant(user: str) -> str:
     return f"GRANT SHOWPLAN TO {quote(user)};"
+
+
+def view_definition_grant(user: str) -> str:
+    return f"GRANT VIEW DEFINITION TO {quote(user)};"
+
+
+def writes_missing(user: str) -> str:
+    """What a user without INSERT, UPDATE or DELETE on the database meets in the write
+    tools, and the role that writes every table."""
+    return (
+        "insert_data, update_data and execute_batch fail with SQL Server's error 229 on every"
+        " table not granted to the user one by one; to write every table: ALTER ROLE"
+        f" db_datawriter ADD MEMBER {quote(user)};"
+    )
 
 
 def database_select_missing(user: str) -> str:
@@ -117,9 +174,35 @@ def showplan_missing(user: str) -> str:
 def write_missing(error: str, user: str) -> str:
     """The message for error 229 on a write: SQL Server's text, and the GRANT that fixes it."""
     return (
-        f"{error} The database user {quote(user)} may read but not write. A DBA can allow"
+        f"{error} The database user {quote(user)} may not write this table. A DBA can allow"
         f" writes with: ALTER ROLE db_datawriter ADD MEMBER {quote(user)}; (or GRANT INSERT,"
         f" UPDATE, DELETE ON the table TO {quote(user)};)"
+    )
+
+
+# Whether the user may write one table: a GRANT on it, its schema or the database, or
+# db_datawriter ("HAS_PERMS_BY_NAME (Transact-SQL)"); NULL when the server cannot say.
+TABLE_WRITE = """
+SELECT USER_NAME() AS user_name,
+       HAS_PERMS_BY_NAME(@table, N'OBJECT', @permission) AS held
+"""
+
+
+async def table_write_missing(
+    db: Database, schema: str, table: str, permission: str, tool: str
+) -> str | None:
+    """None unless the server says the user lacks `permission` (INSERT, UPDATE, DELETE) on
+    the table; then why `tool` would fail, and the GRANT that fixes it."""
+    name = f"{quote(schema)}.{quote(table)}"
+    r = records(await db.read(TABLE_WRITE, {"table": name, "permission": permission}))[0]
+    if r["held"] != 0:
+        return None
+    user = quote(r["user_name"] or "")
+    return (
+        f"The database user {user} lacks {permission} on {name}, so {tool} would fail with"
+        f" SQL Server's error 229. A DBA can allow it with: GRANT {permission} ON"
+        f" OBJECT::{name} TO {user}; (or, for every table: ALTER ROLE db_datawriter ADD"
+        f" MEMBER {user};)"
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError, QueryTimeout, SourceBusy
-from azsql_mcp.catalog import sql
+from azsql_mcp.catalog import access, sql
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.values import records
 
@@ -70,6 +70,7 @@ class Permissions(BaseModel):
     view_server_state: bool
     view_database_state: bool
     showplan: bool
+    view_definition: bool
     can_select: bool
     can_insert: bool
     can_update: bool
@@ -132,16 +133,35 @@ async def long_running_queries(db: Database, min_seconds: float) -> tuple[list[R
         )
     except DatabaseError as e:
         if e.number in PERMISSION_DENIED:
-            raise DatabaseError(
-                "Listing running queries needs the VIEW SERVER STATE permission on SQL"
-                " Server and Managed Instance (VIEW DATABASE STATE on Azure SQL Database)."
-                " Ask an administrator to run: GRANT VIEW SERVER STATE TO [your_login];"
-                " or, in the database on Azure SQL Database: GRANT VIEW DATABASE STATE TO"
-                f" [your_user]; (server said: {e})",
-                e.number,
-            ) from e
+            raise DatabaseError(await _state_denied(db, e), e.number) from e
         raise
     return [_running_query(r) for r in rows], truncated
+
+
+async def _state_denied(db: Database, error: DatabaseError) -> str:
+    """Why reading the request DMVs was refused, naming the permission this engine needs
+    and the login or user it goes to, as health_check does."""
+    try:
+        state = await access.state_access(db)
+    except DatabaseError:  # the permission read refused too: name what each engine needs
+        return (
+            f"The server refused to list running queries: {error} Listing them needs, granted"
+            " by a DBA: GRANT VIEW SERVER STATE TO [login]; (in master) on SQL Server 2019"
+            " and earlier, GRANT VIEW SERVER PERFORMANCE STATE TO [login]; on SQL Server 2022,"
+            " GRANT VIEW DATABASE STATE TO [user]; on Azure SQL Database."
+        )
+    if state.sees_all_sessions:  # held, yet refused: security.md, "least privilege"
+        why = (
+            f"The login holds {state.permission}, which is not enough here: on Azure SQL"
+            " Database's Basic, S0 and S1 objectives and in elastic pools the request DMVs"
+            " need the server admin or membership in the ##MS_ServerStateReader## server role."
+        )
+    else:
+        why = (
+            f"Listing them needs {state.permission}, which the login lacks. A DBA can grant"
+            f" it with: {state.grant}"
+        )
+    return f"The server refused to list running queries: {error} {why}"
 
 
 def _running_query(r: dict[str, Any]) -> RunningQuery:

@@ -191,6 +191,23 @@ FROM sys.databases AS d
 WHERE d.database_id = DB_ID()
 """
 
+# Whether the login sees every table: the catalog shows a table's metadata to a user
+# holding any permission on it ("Metadata visibility configuration"), which these
+# database-wide permissions give on every table (db_datareader, db_datawriter). A DENY
+# on a table still hides it, but for VIEW DEFINITION, which shows every object's.
+_SEES_EVERY_TABLE = """CASE WHEN 1 IN (HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT'),
+                            HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'INSERT'),
+                            HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'UPDATE'),
+                            HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'DELETE'),
+                            HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION'))
+                 THEN 1 ELSE 0 END"""
+SEES_EVERY_TABLE = f"SELECT {_SEES_EVERY_TABLE} AS sees_every_table"
+TABLE_VISIBILITY = f"""
+SELECT USER_NAME() AS user_name,
+       {_SEES_EVERY_TABLE} AS sees_every_table,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION') AS sees_denied_tables
+"""
+
 # What the login may do, without needing any special permission to ask.
 PERMISSIONS = """
 SELECT SUSER_SNAME() AS login_name,
@@ -198,6 +215,7 @@ SELECT SUSER_SNAME() AS login_name,
        HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE') AS view_server_state,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE STATE') AS view_database_state,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SHOWPLAN') AS showplan,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION') AS view_definition,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT') AS can_select,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'INSERT') AS can_insert,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'UPDATE') AS can_update,

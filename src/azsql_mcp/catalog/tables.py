@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from azsql_mcp.api import Database
-from azsql_mcp.catalog import sql
+from azsql_mcp.catalog import access, sql
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all
 from azsql_mcp.values import cell_text, fence_untrusted
 
@@ -186,8 +186,9 @@ async def describe_table(db: Database, table: str) -> TableDescription:
     schema, name = parse_table_name(table)
     found, _ = await read_all(db, sql.FIND_OBJECT, {"name": name, "schema": schema})
     if not found:
+        where = await access.where_tables_are(db)
         raise CatalogError(
-            f"No table or view named {table!r} in this database. "
+            f"No table or view named {table!r} {where}. "
             "Call list_tables to see the names (use schema.table)."
         )
     if len(found) > 1:

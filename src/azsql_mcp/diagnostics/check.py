@@ -23,10 +23,13 @@ from azsql_mcp.catalog.access import (
     STATE_ACCESS,
     StateAccess,
     database_select_missing,
+    showplan_grant,
     state_access_of,
+    view_definition_grant,
+    writes_missing,
 )
 from azsql_mcp.catalog.server import engine_name
-from azsql_mcp.catalog.sql import DATABASE_SELECT
+from azsql_mcp.catalog.sql import PERMISSIONS, SEES_EVERY_TABLE
 from azsql_mcp.core.config import Settings, unread_seed_variables
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import pending_tools, resolve_tools
@@ -231,12 +234,15 @@ async def _check_source(
             step = "permissions"
             await _query_one(cnxn, CATALOG_SQL, allow_empty=True)
             report.ok(step, "can read the catalog (sys.objects)")
-            select = bool((await _query_one(cnxn, DATABASE_SELECT))[0])
+            names, row = await _fetch_one(cnxn, PERMISSIONS)
+            grants = dict(zip(names, row, strict=True))
+            select = bool(grants["can_select"])
             names, row = await _fetch_one(cnxn, STATE_ACCESS)
             access = state_access_of(dict(zip(names, row, strict=True)))
-            for fine, text in _permission_lines(select, access, user_name):
-                (report.ok if fine else report.warn)(step, text)
             security = settings.source_security(name)
+            lines = _permission_lines(grants, access, user_name, writable=not security.read_only)
+            for fine, text in lines:
+                (report.ok if fine else report.warn)(step, text)
             if not security.read_only and not security.allow_uncounted_writes:
                 step = "writes"
                 # SELECT on the database is one of the permissions that let it see all
@@ -531,19 +537,6 @@ def _rows(cnxn: Any, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     return names, [tuple(row) for row in rows]
 
 
-# Whether the login sees every table's foreign keys: the catalog shows a table's metadata
-# to a user holding any permission on it ("Metadata visibility configuration"), which
-# these database-wide permissions give on every table (db_datareader, db_datawriter).
-SEES_EVERY_TABLE = """
-SELECT CASE WHEN 1 IN (HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT'),
-                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'INSERT'),
-                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'UPDATE'),
-                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'DELETE'),
-                       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION'))
-            THEN 1 ELSE 0 END AS sees_every_table
-"""
-
-
 async def _uncounted_tables(cnxn: Any, report: _Report, *, sees_all: bool) -> None:
     """The tables whose writes max_affected_rows cannot count (db/write_effects.py): the
     server refuses writes to them, which an operator had better know before an agent
@@ -577,15 +570,38 @@ async def _uncounted_tables(cnxn: Any, report: _Report, *, sees_all: bool) -> No
     )
 
 
-def _permission_lines(select: bool, access: StateAccess, user: str) -> list[tuple[bool, str]]:
-    """(fine?, text) per permission; missing ones are warnings, not failures. `user` is the
+def _permission_lines(
+    grants: Mapping[str, Any], access: StateAccess, user: str, *, writable: bool
+) -> list[tuple[bool, str]]:
+    """(fine?, text) per permission a tool needs, as health_check notes them; missing ones
+    are warnings, not failures. `grants` is a row of catalog PERMISSIONS, `user` the
     database user (USER_NAME()); the state permission is the one this engine needs for
-    list_long_running_queries to see other sessions (catalog/access.py)."""
+    list_long_running_queries to see other sessions (catalog/access.py). The write
+    permissions only where the write tools are listed."""
     state = f"list_long_running_queries sees only its own session without it: {access.grant}"
-    return [
-        _permission_line("SELECT on the database", select, database_select_missing(user)),
+    lines = [
+        _permission_line(
+            "SELECT on the database", bool(grants["can_select"]), database_select_missing(user)
+        ),
         _permission_line(access.permission, access.sees_all_sessions, state),
+        _permission_line(
+            "SHOWPLAN",
+            bool(grants["showplan"]),
+            f"explain_query cannot show plans without it: {showplan_grant(user)}",
+        ),
+        _permission_line(
+            "VIEW DEFINITION",
+            bool(grants["view_definition"]),
+            "describe_table shows the definitions of defaults, CHECK constraints and computed"
+            f" columns as hidden without it: {view_definition_grant(user)}",
+        ),
     ]
+    if writable:
+        held = all(bool(grants[f"can_{w}"]) for w in ("insert", "update", "delete"))
+        lines.append(
+            _permission_line("INSERT, UPDATE, DELETE on the database", held, writes_missing(user))
+        )
+    return lines
 
 
 def _permission_line(name: str, granted: bool, remedy: str) -> tuple[bool, str]:

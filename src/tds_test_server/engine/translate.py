@@ -655,6 +655,7 @@ _FUNCTION_TYPES: dict[str, ColumnType] = {
     "SCHEMA_NAME": ColumnType("nvarchar", 128),
     "OBJECT_NAME": ColumnType("nvarchar", 128),
     "OBJECT_SCHEMA_NAME": ColumnType("nvarchar", 128),
+    "OBJECT_DEFINITION": ColumnType("nvarchar", -1),
     "COL_NAME": ColumnType("nvarchar", 128),
     "TYPE_NAME": ColumnType("nvarchar", 128),
     "SUSER_SNAME": ColumnType("nvarchar", 128),

@@ -5,7 +5,8 @@ Database-provided text is fenced as untrusted data, as in tool results.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, TypeVar
 
 from fastmcp.exceptions import PromptError
 from pydantic import Field
@@ -13,6 +14,8 @@ from pydantic import Field
 from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext, catalog
 from azsql_mcp.catalog import access
 from azsql_mcp.values import cell_text, fence_untrusted
+
+T = TypeVar("T")
 
 OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
@@ -53,7 +56,16 @@ async def sql_query_builder(
             " its parameters to run elsewhere."
         )
     else:
-        run = WRITE_NOTE + " " + f"Run it with the {tool} tool, with the parameters in params."
+        missing = await access.table_write_missing(ctx.db, info.schema_name, info.name, verb, tool)
+        run = (
+            WRITE_NOTE
+            + " "
+            + (
+                f"{missing} Show me the statement and its parameters, to run once it is granted."
+                if missing
+                else f"Run it with the {tool} tool, with the parameters in params."
+            )
+        )
     return (
         f"Help me write a T-SQL {verb} statement for {info.full_name}.\n\n"
         f"This is the table as the database describes it:\n{catalog.render_description(info)}\n\n"
@@ -125,7 +137,7 @@ async def data_migration_guide(
         f"Plan a migration of data from {source_system} into this"
         f" {info.engine or info.edition or 'SQL Server'} database.\n\n"
         f"Target: {_target_line(info)}\n"
-        f"Existing tables and views ({len(tables.tables)}):\n"
+        f"Existing tables and views ({len(tables.tables)}){await access.seen_tables(ctx.db)}:\n"
         f"{fence_untrusted(listing, what='object names')}\n\n"
         f"Cover, specifically for {source_system}: mapping its data types to SQL Server types"
         " (dates, decimals, text encodings and collation, booleans, identity/sequence columns),"
@@ -146,46 +158,63 @@ async def database_troubleshooting(
     state: access.StateAccess | None = None
     try:
         facts.append(f"Connection round trip: {await ctx.db.ping():.1f} ms")
-        info = await catalog.database_info(ctx.db)
-        facts.append("Server: " + _target_line(info))
-        grants = await catalog.permissions(ctx.db)
-        # Azure SQL Database has no server-level permission to grant a database's user.
-        server_state = (
-            ""
-            if info.engine_edition == access.AZURE_SQL_DATABASE
-            else f"VIEW SERVER STATE {grants.view_server_state}, "
+    except DatabaseError as e:
+        facts.append(f"The database could not be queried: {e}")
+    else:
+        info = await _fact(facts, "The server's properties", catalog.database_info(ctx.db))
+        if info is not None:
+            facts.append("Server: " + _target_line(info))
+        grants = await _fact(facts, "The login's permissions", catalog.permissions(ctx.db))
+        if grants is not None:
+            # Azure SQL Database has no server-level permission to grant a database's user.
+            azure = info is not None and info.engine_edition == access.AZURE_SQL_DATABASE
+            server_state = "" if azure else f"VIEW SERVER STATE {grants.view_server_state}, "
+            facts.append(
+                f"Login {grants.login_name}: {server_state}VIEW DATABASE STATE"
+                f" {grants.view_database_state}, SHOWPLAN {grants.showplan}"
+            )
+            if admin and not grants.showplan:  # what explain_query needs
+                facts.append(
+                    f"Plans need SHOWPLAN ({access.showplan_grant(grants.user_name or '')})"
+                )
+        state = await _fact(
+            facts, "Whether the login sees other sessions", access.state_access(ctx.db)
         )
-        facts.append(
-            f"Login {grants.login_name}: {server_state}VIEW DATABASE STATE"
-            f" {grants.view_database_state}, SHOWPLAN {grants.showplan}"
-        )
-        if admin and not grants.showplan:  # what explain_query needs
-            facts.append(f"Plans need SHOWPLAN ({access.showplan_grant(grants.user_name or '')})")
-        state = await access.state_access(ctx.db)
         if not admin:  # other sessions' SQL: list_long_running_queries'
             facts.append(f"Running requests are shown to callers with the {ADMIN_SCOPE} scope")
-        elif not state.sees_all_sessions:
+        elif state is not None and not state.sees_all_sessions:
             facts.append(
                 f"Running requests of other sessions are not visible without {state.permission}"
                 f" ({state.grant})"
             )
-        else:
-            running, _ = await catalog.long_running_queries(ctx.db, 5)
+        elif state is not None:
+            found = await _fact(
+                facts, "The running requests", catalog.long_running_queries(ctx.db, 5)
+            )
+            running = found[0] if found is not None else []
             facts.extend(
                 f"Running {q.elapsed_s:g}s (wait {q.wait_type}, blocked by"
                 f" {q.blocking_session_id or '-'}): {cell_text(q.statement_text)}"
                 for q in running[:10]
             )
-            if not running:
+            if found is not None and not running:
                 facts.append("No request has been running for 5 s or more.")
-    except DatabaseError as e:
-        facts.append(f"The database could not be queried: {e}")
     return (
         f"Help me troubleshoot this SQL Server / Azure SQL problem: {symptom}\n\n"
         f"What the server reports now:\n{fence_untrusted(chr(10).join(facts), what='server facts')}"
         "\n\nGive the most likely causes first, how to confirm each"
         f" ({_diagnosis_tools(admin, grants, state)}), and the fix."
     )
+
+
+async def _fact(facts: list[str], what: str, read: Awaitable[T]) -> T | None:
+    """What `read` returns, or None and a fact saying it failed: one refused read (a DENY
+    on a catalog view, a DMV the login may not query) leaves the others to be told."""
+    try:
+        return await read
+    except DatabaseError as e:
+        facts.append(f"{what} could not be read: {e}")
+        return None
 
 
 def _diagnosis_tools(

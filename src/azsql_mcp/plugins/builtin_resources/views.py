@@ -7,12 +7,14 @@ from fastmcp.exceptions import NotFoundError
 from pydantic import BaseModel
 
 from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp.catalog import access
 from azsql_mcp.values import fence_untrusted
 
 
 async def schema_text(ctx: ToolContext) -> str:
     overview = await catalog.schema_overview(ctx.db)
-    header = f"{len(overview.tables)} tables and views; '!' marks NOT NULL"
+    seen = await access.seen_tables(ctx.db)
+    header = f"{len(overview.tables)} tables and views{seen}; '!' marks NOT NULL"
     return header + "\n" + fence_untrusted(catalog.render_schema(overview), what="the schema")
 
 
@@ -28,9 +30,8 @@ async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
     try:
         described = await catalog.describe_table(ctx.db, f"[{_quote(schema)}].[{_quote(table)}]")
     except catalog.CatalogError as e:  # schema and table are given apart: it is not there
-        raise NotFoundError(
-            f"no table or view {schema}.{table} in this database; {LISTED_BY}"
-        ) from e
+        where = await access.where_tables_are(ctx.db)
+        raise NotFoundError(f"no table or view {schema}.{table} {where}; {LISTED_BY}") from e
     return described.model_dump_json()
 
 
@@ -89,8 +90,14 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
     overview = await catalog.schema_overview(ctx.db)
     tables = catalog.select_tables(overview, schema=schema, table=table)
     if not tables:
-        what = f"no table {schema}.{table}" if table else f"no tables in schema {schema!r}"
-        raise NotFoundError(f"{what}; {LISTED_BY}")
+        what = (
+            f"no table {schema}.{table}"
+            if table
+            else f"no tables in schema {schema!r}"
+            if schema
+            else "no tables"
+        )
+        raise NotFoundError(f"{what} {await access.where_tables_are(ctx.db)}; {LISTED_BY}")
     scope = f"{schema}.{table} and its neighbours" if table else (schema or "all schemas")
     header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"
     if overview.truncated:

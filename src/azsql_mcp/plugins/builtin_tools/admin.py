@@ -111,7 +111,7 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         pool=ctx.db.pool_stats(),
         permissions=grants,
         state_access=state,
-        notes=_permission_notes(grants, state),
+        notes=_permission_notes(grants, state, writable=not ctx.db.security.read_only),
     )
     line = {
         "connected": f"connected, {latency} ms",
@@ -147,15 +147,25 @@ def _unread_permissions(grants: catalog.Permissions | None, error: str) -> str:
 
 
 def _permission_notes(
-    grants: catalog.Permissions | None, state: access.StateAccess | None
+    grants: catalog.Permissions | None, state: access.StateAccess | None, *, writable: bool
 ) -> list[str]:
     if grants is None:
         return []
+    user = grants.user_name or ""
     notes = []
     if not grants.can_select:  # not in db_datareader: SELECT granted table by table, if at all
-        notes.append(
-            "no SELECT on the database: " + access.database_select_missing(grants.user_name or "")
+        notes.append("no SELECT on the database: " + access.database_select_missing(user))
+    lacking = [
+        name
+        for name, held in (
+            ("INSERT", grants.can_insert),
+            ("UPDATE", grants.can_update),
+            ("DELETE", grants.can_delete),
         )
+        if not held
+    ]
+    if writable and lacking:  # write tools are listed; without these they meet error 229
+        notes.append(f"no {', '.join(lacking)} on the database: " + access.writes_missing(user))
     if state is not None and not state.sees_all_sessions:
         notes.append(
             f"no {state.permission}: list_long_running_queries cannot see other sessions"
@@ -164,7 +174,13 @@ def _permission_notes(
     if not grants.showplan:
         notes.append(
             "no SHOWPLAN: explain_query and analyze_performance cannot show plans"
-            f" ({access.showplan_grant(grants.user_name or '')})"
+            f" ({access.showplan_grant(user)})"
+        )
+    if not grants.view_definition:  # the catalog shows these definitions as NULL
+        notes.append(
+            "no VIEW DEFINITION: describe_table, database://tables and sql_query_builder show"
+            " the definitions of defaults, CHECK constraints and computed columns as hidden"
+            f" ({access.view_definition_grant(user)})"
         )
     if grants.is_db_owner:
         notes.append("the login is db_owner: prefer a least-privilege user")

@@ -8,6 +8,7 @@ from fastmcp.tools import ToolResult
 from pydantic import Field
 
 from azsql_mcp import ToolContext, catalog
+from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, clear_errors, respond
 from azsql_mcp.values import cell_text, fence_untrusted
 
@@ -39,6 +40,7 @@ async def list_tables(
             f"the first {len(found.tables)} tables and views by schema and name; there are"
             " more: narrow with schema or name_pattern"
         )
+    summary += await access.seen_tables(ctx.db)  # "0 tables" may be tables it is not shown
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
 
 

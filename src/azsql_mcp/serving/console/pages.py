@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from azsql_mcp.catalog.access import seen_tables
 from azsql_mcp.catalog.diagram import er_diagram, select_tables
 from azsql_mcp.catalog.schema import OutlineForeignKey, schema_overview
 from azsql_mcp.catalog.tables import NO_SELECT_MARK
@@ -174,6 +175,7 @@ async def schema(app: App, source: str | None) -> str:
         return f"<p>Source: {picker}</p><p class='bad'>Source {esc(source)!s} is still opening.</p>"
     try:
         outline = await schema_overview(db)
+        seen = await seen_tables(db)
     except Exception as exc:  # an outage shows on the page, not as a 500
         return f"<p>Source: {picker}</p><p class='bad'>Cannot read the catalog: {esc(exc)}</p>"
     by_schema: dict[str, list[str]] = {}
@@ -201,6 +203,8 @@ async def schema(app: App, source: str | None) -> str:
         f"<h2>Schema {esc(name)}</h2>{''.join(blocks)}" for name, blocks in by_schema.items()
     )
     note = '<p class="bad">The catalog was cut short.</p>' if outline.truncated else ""
+    if seen:  # "No tables to draw" may be tables this login is not shown
+        note += f'<p class="bad">Shown: the tables{esc(seen)}.</p>'
     return (
         f"<p>Source: {picker}</p>{note}<h2>ER diagram</h2>"
         f'<div style="overflow:auto">{er_svg(er_diagram(select_tables(outline)))}</div>{listing}'
