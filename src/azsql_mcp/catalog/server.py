@@ -75,6 +75,7 @@ class Permissions(BaseModel):
     can_insert: bool
     can_update: bool
     can_delete: bool
+    sees_every_table: bool  # the catalog shows it every table (catalog/sql.py)
     is_db_owner: bool
 
 

@@ -201,7 +201,6 @@ _SEES_EVERY_TABLE = """CASE WHEN 1 IN (HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 
                             HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'DELETE'),
                             HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION'))
                  THEN 1 ELSE 0 END"""
-SEES_EVERY_TABLE = f"SELECT {_SEES_EVERY_TABLE} AS sees_every_table"
 TABLE_VISIBILITY = f"""
 SELECT USER_NAME() AS user_name,
        {_SEES_EVERY_TABLE} AS sees_every_table,
@@ -209,7 +208,7 @@ SELECT USER_NAME() AS user_name,
 """
 
 # What the login may do, without needing any special permission to ask.
-PERMISSIONS = """
+PERMISSIONS = f"""
 SELECT SUSER_SNAME() AS login_name,
        USER_NAME() AS user_name,
        HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE') AS view_server_state,
@@ -220,6 +219,7 @@ SELECT SUSER_SNAME() AS login_name,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'INSERT') AS can_insert,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'UPDATE') AS can_update,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'DELETE') AS can_delete,
+       {_SEES_EVERY_TABLE} AS sees_every_table,
        IS_ROLEMEMBER('db_owner') AS is_db_owner
 """
 

@@ -29,7 +29,7 @@ from azsql_mcp.catalog.access import (
     writes_missing,
 )
 from azsql_mcp.catalog.server import engine_name
-from azsql_mcp.catalog.sql import PERMISSIONS, SEES_EVERY_TABLE
+from azsql_mcp.catalog.sql import PERMISSIONS
 from azsql_mcp.core.config import Settings, unread_seed_variables
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import pending_tools, resolve_tools
@@ -236,7 +236,6 @@ async def _check_source(
             report.ok(step, "can read the catalog (sys.objects)")
             names, row = await _fetch_one(cnxn, PERMISSIONS)
             grants = dict(zip(names, row, strict=True))
-            select = bool(grants["can_select"])
             names, row = await _fetch_one(cnxn, STATE_ACCESS)
             access = state_access_of(dict(zip(names, row, strict=True)))
             security = settings.source_security(name)
@@ -245,8 +244,7 @@ async def _check_source(
                 (report.ok if fine else report.warn)(step, text)
             if not security.read_only and not security.allow_uncounted_writes:
                 step = "writes"
-                # SELECT on the database is one of the permissions that let it see all
-                sees_all = select or bool((await _query_one(cnxn, SEES_EVERY_TABLE))[0])
+                sees_all = bool(grants["sees_every_table"])
                 await _uncounted_tables(cnxn, report, sees_all=sees_all)
         finally:
             await asyncio.to_thread(_close, cnxn)
@@ -541,7 +539,7 @@ async def _uncounted_tables(cnxn: Any, report: _Report, *, sees_all: bool) -> No
     """The tables whose writes max_affected_rows cannot count (db/write_effects.py): the
     server refuses writes to them, which an operator had better know before an agent
     meets it. A warning, not a failure: reads and other writes work. Unless the login
-    `sees_all` tables (SEES_EVERY_TABLE), the list may be short."""
+    `sees_all` tables (PERMISSIONS' sees_every_table), the list may be short."""
     import pyodbc
 
     try:
