@@ -28,21 +28,22 @@ HMAC_MIN_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 def client_auth_problems(server: ServerSettings) -> list[str]:
     """What would stop this `[server.auth]` from serving, one line per problem."""
     auth = server.auth
-    problems: list[str] = []
-    checks: list[Callable[[], object]] = []
     if auth.mode == "static_tokens":
-        checks = [lambda: static_token_table(auth)]
-    elif auth.mode == "jwt":
-        problems = jwt_problems(auth)
-        checks = [lambda: public_url(server)]
-    elif auth.mode == "entra":
-        checks = [lambda: public_url(server), lambda: entra_client_id(auth)]
-    for check in checks:
-        try:
-            check()
-        except ConfigError as exc:
-            problems += exc.problems
-    return problems
+        return _raised(lambda: static_token_table(auth))
+    if auth.mode == "jwt":  # the OAuth modes advertise their metadata at the public URL
+        return jwt_problems(auth) + _raised(lambda: public_url(server))
+    if auth.mode == "entra":
+        return _raised(lambda: public_url(server)) + _raised(lambda: entra_client_id(auth))
+    return []
+
+
+def _raised(build: Callable[[], object]) -> list[str]:
+    """The problems of the ConfigError what serving builds would raise, or none."""
+    try:
+        build()
+    except ConfigError as exc:
+        return exc.problems
+    return []
 
 
 def jwt_problems(auth: AuthSettings) -> list[str]:
