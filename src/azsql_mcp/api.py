@@ -219,6 +219,12 @@ class WorkRefused(DatabaseError):
     one, that only the database's answer could show."""
 
 
+class WriteOutcomeUnknown(DatabaseError):
+    """A write's COMMIT was sent and did not complete (it ran past query_timeout_s, or
+    the connection broke on the way): whether SQL Server committed the change is not
+    known, so it must be looked for before it is made again. Never retried."""
+
+
 class QueryTimeout(DatabaseError):
     """A statement ran past query_timeout_s and was cancelled on the server: the source
     answered the connection, so it is slow or busy, not down."""

@@ -376,15 +376,31 @@ class SourceDatabase(Database):
         return False, unknown
 
     async def _write(self, statements: list[tuple[str, list[Any]]]) -> list[QueryResult]:
-        """One transaction, never retried: a write that failed midway may have happened."""
+        """One transaction, never retried (see _write_once)."""
+        done = await self._write_once(
+            driverhost.run_writes,
+            statements,
+            self.limits.max_affected_rows,
+            self._query_timeout(),
+            counted=lambda done: sum(affected for affected, _ in done),
+        )
+        return [
+            QueryResult([], [], rows_affected=affected, duration_ms=duration_ms)
+            for affected, duration_ms in done
+        ]
+
+    async def _write_once(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        counted: Callable[[T], int | None],
+        keep: bool = True,
+    ) -> T:
+        """Work that writes, run once: a write that failed midway may have happened, so
+        a transient failure is not retried, and says to look before writing again
+        (one whose COMMIT failed raises WriteOutcomeUnknown, which says so itself)."""
         try:
-            done = await self._once(
-                driverhost.run_writes,
-                statements,
-                self.limits.max_affected_rows,
-                self._query_timeout(),
-                counted=lambda done: sum(affected for affected, _ in done),
-            )
+            return await self._once(fn, *args, keep=keep, counted=counted)
         except DatabaseUnavailable:
             raise
         except DatabaseError as err:
@@ -400,10 +416,6 @@ class SourceDatabase(Database):
                 err.number,
                 transient=True,
             ) from err
-        return [
-            QueryResult([], [], rows_affected=affected, duration_ms=duration_ms)
-            for affected, duration_ms in done
-        ]
 
     async def call_procedure(
         self,
@@ -428,8 +440,10 @@ class SourceDatabase(Database):
         # sp_set_session_context of that key fail; CONTEXT_INFO; cursors) must not
         # reach the next caller, and only a new session clears it all.
         work = (driverhost.run_procedure, *args, self._query_timeout(), max_affected)
-        if writes:  # never retried
-            pages, affected = await self._once(*work, keep=False, counted=lambda done: done[1])
+        if writes:
+            pages, affected = await self._write_once(
+                *work, keep=False, counted=lambda done: done[1]
+            )
         else:
             pages, affected = await self._retrying(*work, keep=False)
         if writes and affected is None:

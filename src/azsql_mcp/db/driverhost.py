@@ -71,6 +71,11 @@ class Refused(Exception):
     api.WorkRefused with this message."""
 
 
+class CommitUnknown(Exception):
+    """A write's COMMIT failed once sent: the server raises api.WriteOutcomeUnknown with
+    this message."""
+
+
 # What a parameter refused before it reaches SQL Server may be (QueryRefused's `allowed`).
 BINDABLE = "values a SQL Server parameter can hold"
 
@@ -206,6 +211,29 @@ def _statement(conn: Connection, timeout_s: int) -> Iterator[Any]:
             conn.broken = True
 
 
+def _commit(conn: Connection, timeout_s: int) -> None:
+    """COMMIT a write. One that fails once sent leaves the change's fate unknown: SQL
+    Server may have committed before the driver gave up waiting (Driver 18 applies the
+    query timeout to it) or the connection broke. The connection's transaction state is
+    unknown too, so it is not reused."""
+    import pyodbc
+
+    try:
+        conn.cnxn.commit()
+    except pyodbc.Error as exc:
+        conn.broken = True
+        state = str(exc.args[0]) if exc.args else ""
+        if state in ("HYT00", "HYT01"):
+            failed = f"did not answer within query_timeout_s = {timeout_s} s"
+        else:
+            failed = f"failed ({exc.args[-1] if exc.args else exc})"
+        raise CommitUnknown(
+            f"the change was made, but its COMMIT {failed}: whether SQL Server committed"
+            " it is not known. Read the data to see whether the change is there before"
+            " making it again"
+        ) from None
+
+
 def select_one(conn: Connection, timeout_s: int) -> None:
     with _statement(conn, timeout_s) as cursor:
         cursor.execute("SELECT 1").fetchall()
@@ -264,7 +292,7 @@ def run_procedure(
                 break
         if max_affected_rows is not None:
             conn.stop_if_cancelled()
-            conn.cnxn.commit()
+            _commit(conn, timeout_s)
     return pages, affected
 
 
@@ -348,7 +376,7 @@ def run_writes(
                 )
             results.append((affected, (time.perf_counter() - started) * 1000))
         conn.stop_if_cancelled()
-        conn.cnxn.commit()
+        _commit(conn, timeout_s)
     return results
 
 
@@ -783,7 +811,8 @@ WORK: dict[str, Callable[..., Any]] = {
 
 def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
     """An exception as (kind, class name, args), rebuilt on the server's side: pyodbc
-    errors as themselves, Refused as WorkRefused, builtin exceptions as themselves,
+    errors as themselves, Refused as WorkRefused, CommitUnknown as WriteOutcomeUnknown,
+    builtin exceptions as themselves,
     anything else as RuntimeError."""
     import pyodbc
 
@@ -793,6 +822,8 @@ def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
         return ("refused", "Refused", (str(exc),))
     if isinstance(exc, Unbindable):
         return ("unbindable", "Unbindable", (str(exc),))
+    if isinstance(exc, CommitUnknown):
+        return ("commit_unknown", "CommitUnknown", (str(exc),))
     return ("other", type(exc).__name__, (str(exc),))
 
 

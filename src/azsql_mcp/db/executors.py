@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 
 import pyodbc
 
-from azsql_mcp.api import QueryRefused, WorkRefused
+from azsql_mcp.api import QueryRefused, WorkRefused, WriteOutcomeUnknown
 from azsql_mcp.db import driverhost
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,8 @@ def rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
         return WorkRefused(args[0])
     if kind == "unbindable":
         return QueryRefused(args[0], driverhost.BINDABLE)
+    if kind == "commit_unknown":
+        return WriteOutcomeUnknown(args[0])
     builtin = getattr(builtins, name, None)
     if isinstance(builtin, type) and issubclass(builtin, Exception):
         return builtin(*args)

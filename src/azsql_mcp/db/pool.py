@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import anyio
 
 from azsql_mcp import metrics
-from azsql_mcp.api import DatabaseUnavailable, SourceBusy
+from azsql_mcp.api import DatabaseUnavailable, SourceBusy, WriteOutcomeUnknown
 from azsql_mcp.db import driverhost
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.executors import Executor, ExecutorKind
@@ -291,9 +291,14 @@ async def _settled(running: asyncio.Future[Any], timeout_s: float) -> bool:
     return running.done() and not running.cancelled()
 
 
-def _if_finished(done: asyncio.Future[T], finished: Callable[[T], None]) -> None:
-    if not done.cancelled() and done.exception() is None:
+def _if_finished(done: asyncio.Future[T], finished: Callable[[T], None], source: str) -> None:
+    if done.cancelled():
+        return
+    error = done.exception()
+    if error is None:
         finished(done.result())
+    elif isinstance(error, WriteOutcomeUnknown):  # audited cancelled, yet it may be in
+        log.warning("source %s: a write whose call was cancelled: %s", source, error)
 
 
 class Lease:
@@ -328,7 +333,8 @@ class Lease:
         Cancelled, it sends ATTENTION and re-raises at once; with `settle_s` (a write) it
         first waits up to that long for the work's own end, and passes the value of work
         that finished anyway (it committed) to `finished`: the caller hears nothing more,
-        so only the log and the audit can tell that it happened."""
+        so only the log and the audit can tell that it happened (the log alone, for work
+        whose COMMIT failed: it may have committed)."""
         running = self.conn.driver.run(self.conn, fn, args)
         self._running = running
         try:
@@ -338,7 +344,7 @@ class Lease:
             if settle_s > 0:
                 if await _settled(running, settle_s):
                     if finished is not None:
-                        _if_finished(running, finished)
+                        _if_finished(running, finished, self._pool.source)
                     self._drop_if_lost(running.exception())
                 else:
                     log.warning(
@@ -349,7 +355,9 @@ class Lease:
                         settle_s,
                     )
                     if finished is not None:  # told late: the audit line is written by then
-                        running.add_done_callback(lambda done: _if_finished(done, finished))
+                        running.add_done_callback(
+                            lambda done: _if_finished(done, finished, self._pool.source)
+                        )
             raise
         except Exception as exc:
             self._drop_if_lost(exc)

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 Audited = Literal["tool", "prompt", "resource"]
 # Why a call failed (`error_kind`), a few words an alert can count: the server's
 # concurrency limit, the guard, the arguments, an unknown name, the source down, slow or
-# busy, another database error, an error the tool raised with its message, or a bug.
+# busy, a write whose COMMIT failed, another database error, an error the tool raised
+# with its message, or a bug.
 ErrorKind = Literal[
     "limited",
     "refused",
@@ -32,6 +33,7 @@ ErrorKind = Literal[
     "unavailable",
     "timeout",
     "busy",
+    "outcome_unknown",
     "database",
     "tool",
     "internal",

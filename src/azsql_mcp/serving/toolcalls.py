@@ -28,6 +28,7 @@ from azsql_mcp.api import (
     QueryTimeout,
     SourceBusy,
     WorkRefused,
+    WriteOutcomeUnknown,
 )
 from azsql_mcp.db.notices import COMMIT_SINK
 from azsql_mcp.serving.admission import LimitState
@@ -265,4 +266,6 @@ def _database_kind(exc: DatabaseError) -> ErrorKind:
         return "timeout"
     if isinstance(exc, SourceBusy):
         return "busy"
+    if isinstance(exc, WriteOutcomeUnknown):  # committed or not: someone must look
+        return "outcome_unknown"
     return "database"

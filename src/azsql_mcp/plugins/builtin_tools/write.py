@@ -14,6 +14,7 @@ from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
 from azsql_mcp import DatabaseError, QueryRefused, QueryResult, ToolContext
+from azsql_mcp.api import WriteOutcomeUnknown
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
@@ -98,7 +99,7 @@ async def execute_batch(
     try:
         results = await _permitted(ctx, ctx.db.write_batch(statements, params))
     except (DatabaseError, QueryRefused, ToolError) as e:
-        if isinstance(e, DatabaseError) and e.transient:
+        if isinstance(e, WriteOutcomeUnknown) or (isinstance(e, DatabaseError) and e.transient):
             raise  # its message says to check whether the change took effect
         # the message names the statement (db/database.py, driverhost.run_writes)
         text = str(e).rstrip(". ")
