@@ -26,6 +26,7 @@ from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
 from .date_literals import store_date_literals
+from .decimal_stores import store_decimals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
@@ -163,6 +164,7 @@ class Translator:
                 target, target_display = self._table_name(target_node, database)
                 table = self.catalog.tables.get(target.casefold())
                 store_date_literals(work, table, insert_columns)
+                store_decimals(work, table, insert_columns)
         self._rewrite(work, database, names, needs, params, reads, kind)
         if kind == "select":
             for i, proj in enumerate(work.selects if isinstance(work, exp.Query) else []):

@@ -1,0 +1,81 @@
+"""A value that INSERT (VALUES, or a plain SELECT) or UPDATE puts into a decimal or
+numeric column is converted to the column's precision and scale, as SQL Server converts
+it: rounded half up to the scale, and Msg 8115 "Arithmetic overflow error converting
+numeric to data type numeric." (int, varchar, ... by the value's type) where its whole
+part has more digits than precision - scale allow, which ends the statement. SQLite
+would store any number in the column (a NUMERIC column has no precision), so the error
+came only when the row was read.
+
+Each such value is wrapped in TSQL_CONVERT(value, 'decimal', precision, scale, NULL,
+source type, 0), the CAST the statement makes implicitly; text_numbers' rules apply to a
+string (8114 where it is no number).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from .catalog import Column, Table
+
+
+def store_decimals(
+    tree: exp.Expression, table: Table | None, insert_columns: tuple[str, ...] | None
+) -> None:
+    """Wrap, in place, the values `tree` (an INSERT or UPDATE of `table`) puts into
+    decimal and numeric columns in the conversion to the column's type."""
+    if table is None:
+        return
+    if isinstance(tree, exp.Insert):
+        names = insert_columns or [
+            c.name for c in table.columns if not c.is_identity and c.computed is None
+        ]
+        columns = [table.column(name) for name in names]
+        if isinstance(tree.expression, exp.Values):
+            rows = [r.expressions for r in tree.expression.expressions if isinstance(r, exp.Tuple)]
+        elif isinstance(tree.expression, exp.Select):  # INSERT ... SELECT (not a UNION)
+            rows = [[p.unalias() for p in tree.expression.selects]]
+        else:
+            rows = []
+        for row in rows:
+            for column, value in zip(columns, row, strict=False):
+                _store(value, column)
+    elif isinstance(tree, exp.Update):
+        for assignment in tree.expressions:
+            if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
+                _store(assignment.expression, table.column(assignment.this.name))
+
+
+def _store(value: exp.Expression, column: Column | None) -> None:
+    if column is None or column.type.name not in ("decimal", "numeric"):
+        return
+    if isinstance(value, (exp.Null, exp.Star, exp.Var)):  # NULL, *, DEFAULT
+        return
+    t = column.type
+    call = exp.Anonymous(this="TSQL_CONVERT", expressions=[])
+    value.replace(call)  # the value moves into the call, for the translator to rewrite
+    call.set(
+        "expressions",
+        [
+            value,
+            exp.Literal.string(t.name),
+            exp.Literal.number(t.precision or 18),
+            exp.Literal.number(t.scale or 0),
+            exp.null(),
+            exp.Literal.string(_source(value)),
+            exp.Literal.number(0),
+        ],
+    )
+
+
+def _source(value: exp.Expression) -> str:
+    """The type a literal's value has (an INSERT's 12345.6 is numeric, 5 int); '' for
+    anything else (the stored value decides: a string is varchar)."""
+    literal = value.this if isinstance(value, exp.Neg) else value
+    if isinstance(literal, exp.National):
+        return "nvarchar"
+    if not isinstance(literal, exp.Literal):
+        return ""
+    if literal.is_string:
+        return "varchar"
+    text = literal.name.lower()
+    return "float" if "e" in text else "numeric" if "." in text else "int"

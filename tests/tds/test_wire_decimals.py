@@ -1,0 +1,91 @@
+"""Decimal values through both ODBC drivers: a decimal parameter keeps all of a
+decimal(38, s)'s digits, and a value that does not fit a decimal's precision is error
+8115, as in SQL Server."""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import closing
+from decimal import Decimal
+
+import pyodbc
+import pytds
+import pytest
+
+from tds_test_server import ThreadedTdsServer
+
+WIDE = Decimal("12345678901234567890.123456")  # 26 digits: more than a REAL holds
+# Tables of their own per test and driver (temporary tables are not typed by the server).
+_names = itertools.count()
+
+
+def _one(cur: pyodbc.Cursor, sql: str, *params: object) -> object:
+    (row,) = cur.execute(sql, *params).fetchall()
+    return row[0]
+
+
+def test_a_decimal_parameter_keeps_every_digit(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        assert _one(cur, "SELECT ?", WIDE) == WIDE
+        assert _one(cur, "SELECT ?", -WIDE) == -WIDE
+        assert _one(cur, "SELECT CAST(? AS decimal(38, 6))", WIDE) == WIDE
+        assert _one(cur, "SELECT CAST(? AS varchar(40))", WIDE) == str(WIDE)
+        assert _one(cur, "SELECT CAST(? AS decimal(38, 2))", WIDE) == Decimal(
+            "12345678901234567890.12"
+        )
+        # held exactly, it still compares and computes as a number (to the 15 digits a
+        # decimal column holds, docs/testing.md)
+        assert _one(cur, "SELECT CASE WHEN ? > 2 THEN 'big' ELSE 'small' END", -WIDE) == "small"
+        assert _one(cur, "SELECT CAST(? * 2 AS float)", WIDE) == pytest.approx(2 * float(WIDE))
+        name = f"wide_{next(_names)}"
+        cur.execute(f"CREATE TABLE {name} (v decimal(38, 6))")
+        cur.execute(f"INSERT INTO {name} VALUES (?)", WIDE)
+        assert _one(cur, f"SELECT COUNT(*) FROM {name} WHERE v = ?", WIDE) == 1
+        assert _one(cur, f"SELECT COUNT(*) FROM {name} WHERE v > ?", Decimal(1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CAST(123.45 AS decimal(4, 2))", "converting numeric to data type numeric."),
+        ("CAST(123456 AS decimal(5, 1))", "converting int to data type numeric."),
+        ("CAST(99.995 AS decimal(4, 2))", "converting numeric to data type numeric."),
+    ],
+)
+def test_a_value_wider_than_the_precision_overflows(
+    cursor: closing[pyodbc.Cursor], sql: str, message: str
+) -> None:
+    with cursor as cur, pytest.raises(pyodbc.Error, match=r"\(8115\)") as info:
+        cur.execute(f"SELECT {sql}").fetchall()
+    assert "Arithmetic overflow error " + message in str(info.value)
+
+
+def test_insert_and_update_convert_to_the_columns_precision(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """An INSERT or UPDATE converts its value to the column's decimal(5, 1): rounded to the
+    scale, and 8115 where the whole part has more than 4 digits (the row is not written)."""
+    name = f"narrow_{next(_names)}"
+    with cursor as cur:
+        cur.execute(f"CREATE TABLE {name} (v decimal(5, 1))")
+        cur.execute(f"INSERT INTO {name} VALUES (1234.56)")
+        for sql, params, source in [
+            ("INSERT INTO {} VALUES (12345.6)", (), "numeric"),
+            ("INSERT INTO {} VALUES (?)", (Decimal("12345.6"),), "numeric"),
+            ("INSERT INTO {} VALUES ('12345.6')", (), "varchar"),
+            ("INSERT INTO {} SELECT 99999", (), "int"),
+            ("UPDATE {} SET v = v * 10", (), "numeric"),
+        ]:
+            message = f"Arithmetic overflow error converting {source} to data type numeric"
+            with pytest.raises(pyodbc.Error, match=message):
+                cur.execute(sql.format(name), *params)
+        assert [r[0] for r in cur.execute(f"SELECT v FROM {name}")] == [Decimal("1234.6")]
+        cur.execute(f"UPDATE {name} SET v = ?", Decimal("-0.05"))
+        assert _one(cur, f"SELECT v FROM {name}") == Decimal("-0.1")  # half away from zero
+
+
+def test_the_overflow_errors_number_state_and_class(wire_server: ThreadedTdsServer) -> None:
+    with pytds.connect(**wire_server.pytds_kwargs(), autocommit=True) as conn, conn.cursor() as cur:
+        with pytest.raises(pytds.Error) as info:
+            cur.execute("SELECT CAST(123.45 AS decimal(4, 2))")
+        assert (info.value.number, info.value.state, info.value.severity) == (8115, 8, 16)
