@@ -1,6 +1,7 @@
 """Decimal values through both ODBC drivers: a decimal parameter keeps all of a
-decimal(38, s)'s digits, and a value that does not fit a decimal's precision is error
-8115, as in SQL Server."""
+decimal(38, s)'s digits, arithmetic on one is typed by "Precision, scale, and length
+(Transact-SQL)", and a value that does not fit a decimal's precision is error 8115, as
+in SQL Server."""
 
 from __future__ import annotations
 
@@ -42,6 +43,22 @@ def test_a_decimal_parameter_keeps_every_digit(cursor: closing[pyodbc.Cursor]) -
         cur.execute(f"INSERT INTO {name} VALUES (?)", WIDE)
         assert _one(cur, f"SELECT COUNT(*) FROM {name} WHERE v = ?", WIDE) == 1
         assert _one(cur, f"SELECT COUNT(*) FROM {name} WHERE v > ?", Decimal(1)) == 1
+
+
+def test_arithmetic_on_a_decimal_parameter_is_numeric(cursor: closing[pyodbc.Cursor]) -> None:
+    """Both drivers send Decimal('2.7') as numeric(p, 1): p + 1 is numeric(12, 1) ("e1 + e2":
+    max(s1, s2) + max(p1 - s1, p2 - s2) + 1, int being numeric(10, 0)), p * 2 scale 1."""
+    with cursor as cur:
+        cur.execute(
+            "SELECT ? + 1, ? * 2, ? - ?", Decimal("2.7"), Decimal("2.7"), 5, Decimal("0.25")
+        )
+        row = cur.fetchone()
+        assert list(row) == [Decimal("3.7"), Decimal("5.4"), Decimal("4.75")]
+        kinds = [(d[1], d[5]) for d in cur.description]
+        assert kinds == [(Decimal, 1), (Decimal, 1), (Decimal, 2)]
+        assert cur.description[0][4] == 12
+        cur.execute("SELECT (? + 1) / 4", Decimal("2.7"))
+        assert cur.fetchone()[0] == Decimal("0.925")  # numeric(12,1) / int: scale 12
 
 
 @pytest.mark.parametrize(
