@@ -89,6 +89,7 @@ def test_insert_and_update_convert_to_the_columns_precision(
         for sql, params, source in [
             ("INSERT INTO {} VALUES (12345.6)", (), "numeric"),
             ("INSERT INTO {} VALUES (?)", (Decimal("12345.6"),), "numeric"),
+            ("INSERT INTO {} VALUES (?)", (Decimal("12345"),), "numeric"),  # by its type
             ("INSERT INTO {} VALUES ('12345.6')", (), "varchar"),
             ("INSERT INTO {} SELECT 99999", (), "int"),
             ("UPDATE {} SET v = v * 10", (), "numeric"),

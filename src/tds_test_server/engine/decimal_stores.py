@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .catalog import Column, Table
+from .comparisons import TYPE_SUFFIX
 
 
 def store_decimals(
@@ -61,21 +62,24 @@ def _store(value: exp.Expression, column: Column | None) -> None:
             exp.Literal.number(t.precision or 18),
             exp.Literal.number(t.scale or 0),
             exp.null(),
-            exp.Literal.string(_source(value)),
+            _source(value),
             exp.Literal.number(0),
         ],
     )
 
 
-def _source(value: exp.Expression) -> str:
-    """The type a literal's value has (an INSERT's 12345.6 is numeric, 5 int); '' for
-    anything else (the stored value decides: a string is varchar)."""
+def _source(value: exp.Expression) -> exp.Expression:
+    """The type of the value, which Msg 8115 names: a literal's (an INSERT's 12345.6 is
+    numeric, 5 int), a @variable's or parameter's as declared (bound when the statement
+    runs, as comparisons.py binds it), else '' (the stored value decides)."""
+    if isinstance(value, exp.Parameter) and isinstance(value.this, (exp.Var, exp.Identifier)):
+        return exp.Parameter(this=exp.Var(this=value.this.name.lower() + TYPE_SUFFIX))
     literal = value.this if isinstance(value, exp.Neg) else value
     if isinstance(literal, exp.National):
-        return "nvarchar"
+        return exp.Literal.string("nvarchar")
     if not isinstance(literal, exp.Literal):
-        return ""
+        return exp.Literal.string("")
     if literal.is_string:
-        return "varchar"
+        return exp.Literal.string("varchar")
     text = literal.name.lower()
-    return "float" if "e" in text else "numeric" if "." in text else "int"
+    return exp.Literal.string("float" if "e" in text else "numeric" if "." in text else "int")

@@ -861,7 +861,10 @@ def variable_arithmetic_type(
         found = variables.get(name)
         if found is None:
             return None
-        as_type = exp.DataType.build(type_text(found), dialect="tsql")
+        try:
+            as_type = exp.DataType.build(type_text(found), dialect="tsql")
+        except (SqlglotError, ValueError):  # a type sqlglot does not know (sql_variant, CLR)
+            return None
         param.replace(exp.Cast(this=exp.null(), to=as_type))
     result = _expression_type(typed)
     return result if result is not None and result.name in _NUMBER_RESULTS else None
