@@ -107,3 +107,13 @@ def test_the_overflow_errors_number_state_and_class(wire_server: ThreadedTdsServ
         with pytest.raises(pytds.Error) as info:
             cur.execute("SELECT CAST(123.45 AS decimal(4, 2))")
         assert (info.value.number, info.value.state, info.value.severity) == (8115, 8, 16)
+
+
+def test_a_typed_variable_takes_a_number_as_cast_does(cursor: closing[pyodbc.Cursor]) -> None:
+    """Microsoft's forum FAQ: "The same issue happens if you assign an integer value 1234"
+    to a decimal(5,2) variable."""
+    with cursor as cur:
+        with pytest.raises(pyodbc.Error, match="converting int to data type numeric"):
+            cur.execute("DECLARE @d decimal(5, 2); SET @d = 1234; SELECT @d").fetchall()
+        cur.execute("DECLARE @d decimal(5, 2); SET @d = 123.456; SELECT @d")
+        assert cur.fetchall()[0][0] == Decimal("123.46")

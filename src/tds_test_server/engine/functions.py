@@ -523,8 +523,9 @@ def _number(v: Any, other: Any) -> Any:
 
 
 def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str = "varchar") -> Any:
-    """`value` as `type_name`; `length` is a decimal's precision, and `source` names a
-    string's type in the conversion errors."""
+    """`value` as `type_name`; `length` is a decimal's precision, and `source` is the
+    value's type where it is known (a string's names it in the conversion errors, a
+    number's in Msg 8115)."""
     if value is None:
         return None
     try:
@@ -541,7 +542,6 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
             if type_name in MONEY_TYPES or not length:
                 return float(d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP))
-            # SQL Server names an integer "int" here and a decimal or float "numeric"
             return decimal_number(fit_decimal(d, length, scale, _number_source(value, source)))
         if type_name in ("float", "real"):
             return float(value)
