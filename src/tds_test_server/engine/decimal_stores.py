@@ -1,10 +1,10 @@
 """A value that INSERT (VALUES, or a plain SELECT) or UPDATE puts into a decimal or
 numeric column is converted to the column's precision and scale, as SQL Server converts
-it: rounded half up to the scale, and Msg 8115 "Arithmetic overflow error converting
-numeric to data type numeric." (int, varchar, ... by the value's type) where its whole
-part has more digits than precision - scale allow, which ends the statement. SQLite
-would store any number in the column (a NUMERIC column has no precision), so the error
-came only when the row was read.
+it: rounded half away from zero to the scale, and Msg 8115 "Arithmetic overflow error
+converting numeric to data type numeric." (int, varchar, ... by the value's type) where
+its whole part has more digits than precision - scale allow, which ends the statement.
+SQLite would store any number in the column (a NUMERIC column has no precision), so the
+error came only when the row was read.
 
 Each such value is wrapped in TSQL_CONVERT(value, 'decimal', precision, scale, NULL,
 source type, 0), the CAST the statement makes implicitly; text_numbers' rules apply to a
@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from .catalog import Column, Table
 from .comparisons import TYPE_SUFFIX
+from .stored_values import stored_values
 
 
 def store_decimals(
@@ -26,24 +27,8 @@ def store_decimals(
     decimal and numeric columns in the conversion to the column's type."""
     if table is None:
         return
-    if isinstance(tree, exp.Insert):
-        names = insert_columns or [
-            c.name for c in table.columns if not c.is_identity and c.computed is None
-        ]
-        columns = [table.column(name) for name in names]
-        if isinstance(tree.expression, exp.Values):
-            rows = [r.expressions for r in tree.expression.expressions if isinstance(r, exp.Tuple)]
-        elif isinstance(tree.expression, exp.Select):  # INSERT ... SELECT (not a UNION)
-            rows = [[p.unalias() for p in tree.expression.selects]]
-        else:
-            rows = []
-        for row in rows:
-            for column, value in zip(columns, row, strict=False):
-                _store(value, column)
-    elif isinstance(tree, exp.Update):
-        for assignment in tree.expressions:
-            if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
-                _store(assignment.expression, table.column(assignment.this.name))
+    for value, column in list(stored_values(tree, table, insert_columns)):
+        _store(value, column)
 
 
 def _store(value: exp.Expression, column: Column | None) -> None:
