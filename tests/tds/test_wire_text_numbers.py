@@ -116,8 +116,7 @@ def test_a_decimal_parameter_is_a_decimal(cursor: closing[pyodbc.Cursor]) -> Non
     with cursor as cur:
         assert cur.execute("SELECT CAST(? AS int)", Decimal("2.7")).fetchone()[0] == 2
         assert cur.execute("SELECT CAST(? AS int)", Decimal("-2.7")).fetchone()[0] == -2
-        # (an expression with a parameter is typed by its value here: float, not numeric)
-        assert float(cur.execute("SELECT ? + 1", Decimal("2.7")).fetchone()[0]) == 3.7
+        assert cur.execute("SELECT ? + 1", Decimal("2.7")).fetchone()[0] == Decimal("3.7")
         assert float(cur.execute("SELECT '1.5' / ?", Decimal(2)).fetchone()[0]) == 0.75
         assert cur.execute("SELECT ?", Decimal("-1234.5678")).fetchone()[0] == Decimal("-1234.5678")
 

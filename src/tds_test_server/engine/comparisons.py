@@ -129,6 +129,8 @@ def comparand(value: Any, target: str, source: str | None, scale: int) -> Any:
     """`value` as the type `target` (of `scale`, for the date and time types) where it is
     a string (by its declared type `source`; by its value where no type is known), else
     unchanged."""
+    if source in ("decimal", "numeric") and isinstance(value, str):
+        return float(value)  # a decimal parameter held as its exact text (decimal_number)
     if value is None or not (source in _STRINGS or (not source and isinstance(value, str))):
         return value
     source = source or "varchar"

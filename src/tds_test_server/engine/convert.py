@@ -105,9 +105,8 @@ def tsql_convert(
                 raise errors.date_out_of_range(source or "varchar", type_name) from None
             raise
         return _in_range(stored, type_name, source)
-    return tsql_cast(
-        value, type_name, length, scale, source if source in _CHAR_TYPES else "varchar"
-    )
+    # a string of unknown type is varchar; a number keeps its type for Msg 8115
+    return tsql_cast(value, type_name, length, scale, source or "varchar")
 
 
 # The range of the older date types, as stored ('yyyy-mm-dd hh:mi:ss...'): a string of a

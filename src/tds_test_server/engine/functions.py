@@ -29,7 +29,7 @@ from .date_strings import read_datetime
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit
-from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
+from .text_numbers import MONEY_TYPES, NUMBER_TYPES, fit_decimal, text_to_number
 
 
 class SessionContext(Protocol):
@@ -131,13 +131,22 @@ def to_sqlite(value: Any, ctype: ColumnType | None = None) -> Any:
 _EXACT = Context(prec=80)
 
 
-def decimal_storage(value: Decimal) -> int | float:
-    """A decimal as a NUMERIC column stores it (sql_types.affinity): an INTEGER when it is
-    whole and fits, else a REAL, so that a decimal parameter or value is a number to CAST,
+def decimal_storage(value: Decimal) -> int | float | str:
+    """A decimal parameter as a NUMERIC column stores it (sql_types.affinity): an INTEGER
+    when it is whole and fits, else as `decimal_number`, so that it is a number to CAST,
     arithmetic and comparisons, as a decimal column's value is."""
     if value == value.to_integral_value() and -(2**63) <= value < 2**63:
         return int(value)
-    return float(value)
+    return decimal_number(value)
+
+
+def decimal_number(value: Decimal) -> float | str:
+    """A decimal value as SQLite holds it: a REAL where that keeps every digit (up to 15
+    significant digits, and more where the double is exact), else the decimal's own text,
+    so that `SELECT ?` or a CAST gives back all of a decimal(38, s)'s digits. Text is still
+    a number to SQLite's arithmetic and to a NUMERIC column (which stores it as a REAL)."""
+    real = float(value)
+    return real if Decimal(repr(real)) == value else f"{value:f}"
 
 
 def storage_converter(ctype: ColumnType) -> Callable[[Any], Any] | None:
@@ -514,21 +523,26 @@ def _number(v: Any, other: Any) -> Any:
 
 
 def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str = "varchar") -> Any:
-    """`value` as `type_name`; `length` is a decimal's precision, and `source` names a
-    string's type in the conversion errors."""
+    """`value` as `type_name`; `length` is a decimal's precision, and `source` is the
+    value's type where it is known (a string's names it in the conversion errors, a
+    number's in Msg 8115)."""
     if value is None:
         return None
     try:
+        if isinstance(value, str) and source in ("decimal", "numeric"):
+            value = Decimal(value)  # a decimal held as its exact text (decimal_number)
         if isinstance(value, str) and type_name in NUMBER_TYPES + MONEY_TYPES:
             number = text_to_number(value, type_name, source, length, scale)
-            return float(number) if type_name in DECIMAL_TYPES else number
+            return decimal_number(number) if isinstance(number, Decimal) else number
         if type_name in INTEGER_TYPES:
             return int(value)
         if type_name == "bit":
             return 0 if value == 0 else 1
         if type_name in DECIMAL_TYPES:
             d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-            return float(d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP))
+            if type_name in MONEY_TYPES or not length:
+                return float(d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP))
+            return decimal_number(fit_decimal(d, length, scale, _number_source(value, source)))
         if type_name in ("float", "real"):
             return float(value)
         if type_name in ("char", "varchar", "nchar", "nvarchar", "xml"):
@@ -555,6 +569,16 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             raise errors.date_conversion_failed() from None
         raise errors.conversion_failed(value, source, type_name) from None
     return value
+
+
+def _number_source(value: Any, source: str) -> str:
+    """The type a number converted to decimal has in Msg 8115: its declared type where it
+    is known (decimal and numeric are both "numeric"), else int or numeric by its value."""
+    if source in ("decimal", "numeric"):
+        return "numeric"
+    if source in NUMBER_TYPES or source in MONEY_TYPES:
+        return source
+    return "int" if isinstance(value, int) else "numeric"
 
 
 def tsql_div(a: Any, b: Any) -> Any:

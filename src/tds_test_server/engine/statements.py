@@ -33,7 +33,7 @@ from .for_xml import xml_result
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
 from .token_stream import Tokens
-from .translate import Query
+from .translate import Query, variable_arithmetic_type
 
 _SET_ACCEPTED = frozenset(
     [
@@ -285,6 +285,9 @@ class Statements(ConstraintErrors):
             if col is not None and col.param is not None:
                 var = scope.get(col.param)
                 ctype = var.type if var is not None else None
+            elif col is not None and col.arithmetic is not None:
+                types = {name: var.type for name, var in scope.items()}
+                ctype = variable_arithmetic_type(col.arithmetic, types)
             out.append((ctype, bool(col and col.base)))
         return out
 

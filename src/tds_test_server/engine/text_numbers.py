@@ -73,13 +73,19 @@ def text_to_number(
     if not _DECIMAL.fullmatch(bare):  # decimal, numeric: '' is no number
         raise _not_converted(source, "numeric")
     exact = Decimal(bare)
-    if precision:
-        exact = exact.quantize(Decimal(1).scaleb(-scale), ROUND_HALF_UP, _EXACT)
-        if abs(exact) >= Decimal(10) ** (precision - scale):
-            raise TdsError(
-                8115, f"Arithmetic overflow error converting {source} to data type numeric."
-            )
-    return exact
+    return fit_decimal(exact, precision, scale, source) if precision else exact
+
+
+def fit_decimal(exact: Decimal, precision: int, scale: int, source: str) -> Decimal:
+    """`exact` as a decimal(precision, scale): rounded half up to the scale, Msg 8115
+    (state 8) where its whole part needs more than precision - scale digits, which names
+    the value's type ("converting numeric to data type numeric" for a decimal)."""
+    fitted = exact.quantize(Decimal(1).scaleb(-scale), ROUND_HALF_UP, _EXACT)
+    if abs(fitted) >= Decimal(10) ** (precision - scale):
+        raise TdsError(
+            8115, f"Arithmetic overflow error converting {source} to data type numeric.", state=8
+        )
+    return fitted
 
 
 def _integer(text: str, bare: str, target: str, source: str) -> int:

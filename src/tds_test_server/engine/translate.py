@@ -26,6 +26,7 @@ from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
 from .date_literals import store_date_literals
+from .decimal_stores import store_decimals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
@@ -41,7 +42,8 @@ from .result_types import (
     result_of_branches,
     utf16_length,
 )
-from .sql_types import UnknownType, parse_type
+from .sql_types import UnknownType, parse_type, type_text
+from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_functions import rewrite_function
 from .tvf import apply_join, from_subquery, is_table_function
@@ -54,6 +56,7 @@ class OutputColumn:
     type: ColumnType | None  # None: infer from the values
     param: str | None = None  # a bare @variable: its declared type
     base: bool = False  # a base-table column: values need no checking
+    arithmetic: exp.Expr | None = None  # on @variables: typed by variable_arithmetic_type
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,7 @@ class Translator:
                 target, target_display = self._table_name(target_node, database)
                 table = self.catalog.tables.get(target.casefold())
                 store_date_literals(work, table, insert_columns)
+                store_decimals(work, table, insert_columns)
         self._rewrite(work, database, names, needs, params, reads, kind)
         if kind == "select":
             for i, proj in enumerate(work.selects if isinstance(work, exp.Query) else []):
@@ -328,6 +332,9 @@ class Translator:
             base = self._resolve_base(root, inner) if isinstance(inner, exp.Column) else None
             if base is not None:
                 out.append(OutputColumn(proj.alias_or_name, base, base=True))
+                continue
+            if _is_variable_arithmetic(inner):
+                out.append(OutputColumn(proj.alias_or_name, None, arithmetic=inner))
                 continue
             derived = _derived_type(root, inner) if isinstance(inner, exp.Column) else None
             out.append(OutputColumn(proj.alias_or_name, derived or _expression_type(inner)))
@@ -829,6 +836,41 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             return ColumnType("int")
         return inner
     return _datatype_to_column(node.type)
+
+
+def _is_variable_arithmetic(node: exp.Expr) -> bool:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return type(node) in _ARITHMETIC and any(
+        _variable_name(p) for p in node.find_all(exp.Parameter)
+    )
+
+
+def variable_arithmetic_type(
+    node: exp.Expr, variables: dict[str, ColumnType | None]
+) -> ColumnType | None:
+    """The type of arithmetic on @variables (a statement's parameters among them), once
+    their declared types are known: `@p + 1` of a numeric(2,1) @p is numeric(12,1), by
+    the same rules as for columns. None where a variable's type is unknown or the result
+    is no number (the values' type is used then)."""
+    typed = node.copy()
+    for param in list(typed.find_all(exp.Parameter)):
+        name = _variable_name(param)
+        if name is None:
+            continue
+        found = variables.get(name)
+        if found is None:
+            return None
+        try:
+            as_type = exp.DataType.build(type_text(found), dialect="tsql")
+        except (SqlglotError, ValueError):  # a type sqlglot does not know (sql_variant, CLR)
+            return None
+        param.replace(exp.Cast(this=exp.null(), to=as_type))
+    result = _expression_type(typed)
+    return result if result is not None and result.name in _NUMBER_RESULTS else None
+
+
+_NUMBER_RESULTS = (*NUMBER_TYPES, *MONEY_TYPES)
 
 
 def _datatype_to_column(dt: exp.DataType | None) -> ColumnType | None:

@@ -1,0 +1,35 @@
+"""The values an INSERT (VALUES, or a plain SELECT) or UPDATE puts into a table's
+columns, each with its column: where the server converts a value to its column's type
+before SQLite stores it (decimal_stores.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlglot import exp
+
+from .catalog import Column, Table
+
+
+def stored_values(
+    tree: exp.Expression, table: Table, insert_columns: tuple[str, ...] | None
+) -> Iterator[tuple[exp.Expression, Column | None]]:
+    """Each value node of `tree` (an INSERT or UPDATE of `table`) with the column it goes
+    into; an INSERT ... SELECT that is a UNION, or of a procedure's rows, gives none."""
+    if isinstance(tree, exp.Insert):
+        names = insert_columns or [
+            c.name for c in table.columns if not c.is_identity and c.computed is None
+        ]
+        columns = [table.column(name) for name in names]
+        if isinstance(tree.expression, exp.Values):
+            rows = [r.expressions for r in tree.expression.expressions if isinstance(r, exp.Tuple)]
+        elif isinstance(tree.expression, exp.Select):
+            rows = [[p.unalias() for p in tree.expression.selects]]
+        else:
+            rows = []
+        for row in rows:
+            yield from zip(row, columns, strict=False)
+    elif isinstance(tree, exp.Update):
+        for assignment in tree.expressions:
+            if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
+                yield assignment.expression, table.column(assignment.this.name)

@@ -1,0 +1,119 @@
+"""Decimal values through both ODBC drivers: a decimal parameter keeps all of a
+decimal(38, s)'s digits, arithmetic on one is typed by "Precision, scale, and length
+(Transact-SQL)", and a value that does not fit a decimal's precision is error 8115, as
+in SQL Server."""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import closing
+from decimal import Decimal
+
+import pyodbc
+import pytds
+import pytest
+
+from tds_test_server import ThreadedTdsServer
+
+WIDE = Decimal("12345678901234567890.123456")  # 26 digits: more than a REAL holds
+# Tables of their own per test and driver (temporary tables are not typed by the server).
+_names = itertools.count()
+
+
+def _one(cur: pyodbc.Cursor, sql: str, *params: object) -> object:
+    (row,) = cur.execute(sql, *params).fetchall()
+    return row[0]
+
+
+def test_a_decimal_parameter_keeps_every_digit(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        assert _one(cur, "SELECT ?", WIDE) == WIDE
+        assert _one(cur, "SELECT ?", -WIDE) == -WIDE
+        assert _one(cur, "SELECT CAST(? AS decimal(38, 6))", WIDE) == WIDE
+        assert _one(cur, "SELECT CAST(? AS varchar(40))", WIDE) == str(WIDE)
+        assert _one(cur, "SELECT CAST(? AS decimal(38, 2))", WIDE) == Decimal(
+            "12345678901234567890.12"
+        )
+        # held exactly, it still compares and computes as a number (to the 15 digits a
+        # decimal column holds, docs/testing.md)
+        assert _one(cur, "SELECT CASE WHEN ? > 2 THEN 'big' ELSE 'small' END", -WIDE) == "small"
+        assert _one(cur, "SELECT CAST(? * 2 AS float)", WIDE) == pytest.approx(2 * float(WIDE))
+        name = f"wide_{next(_names)}"
+        cur.execute(f"CREATE TABLE {name} (v decimal(38, 6))")
+        cur.execute(f"INSERT INTO {name} VALUES (?)", WIDE)
+        assert _one(cur, f"SELECT COUNT(*) FROM {name} WHERE v = ?", WIDE) == 1
+        assert _one(cur, f"SELECT COUNT(*) FROM {name} WHERE v > ?", Decimal(1)) == 1
+
+
+def test_arithmetic_on_a_decimal_parameter_is_numeric(cursor: closing[pyodbc.Cursor]) -> None:
+    """Both drivers send Decimal('2.7') as numeric(p, 1): p + 1 is numeric(12, 1) ("e1 + e2":
+    max(s1, s2) + max(p1 - s1, p2 - s2) + 1, int being numeric(10, 0)), p * 2 scale 1."""
+    with cursor as cur:
+        cur.execute(
+            "SELECT ? + 1, ? * 2, ? - ?", Decimal("2.7"), Decimal("2.7"), 5, Decimal("0.25")
+        )
+        row = cur.fetchone()
+        assert list(row) == [Decimal("3.7"), Decimal("5.4"), Decimal("4.75")]
+        kinds = [(d[1], d[5]) for d in cur.description]
+        assert kinds == [(Decimal, 1), (Decimal, 1), (Decimal, 2)]
+        assert cur.description[0][4] == 12
+        cur.execute("SELECT (? + 1) / 4", Decimal("2.7"))
+        assert cur.fetchone()[0] == Decimal("0.925")  # numeric(12,1) / int: scale 12
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CAST(123.45 AS decimal(4, 2))", "converting numeric to data type numeric."),
+        ("CAST(123456 AS decimal(5, 1))", "converting int to data type numeric."),
+        ("CAST(99.995 AS decimal(4, 2))", "converting numeric to data type numeric."),
+    ],
+)
+def test_a_value_wider_than_the_precision_overflows(
+    cursor: closing[pyodbc.Cursor], sql: str, message: str
+) -> None:
+    with cursor as cur, pytest.raises(pyodbc.Error, match=r"\(8115\)") as info:
+        cur.execute(f"SELECT {sql}").fetchall()
+    assert "Arithmetic overflow error " + message in str(info.value)
+
+
+def test_insert_and_update_convert_to_the_columns_precision(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """An INSERT or UPDATE converts its value to the column's decimal(5, 1): rounded to the
+    scale, and 8115 where the whole part has more than 4 digits (the row is not written)."""
+    name = f"narrow_{next(_names)}"
+    with cursor as cur:
+        cur.execute(f"CREATE TABLE {name} (v decimal(5, 1))")
+        cur.execute(f"INSERT INTO {name} VALUES (1234.56)")
+        for sql, params, source in [
+            ("INSERT INTO {} VALUES (12345.6)", (), "numeric"),
+            ("INSERT INTO {} VALUES (?)", (Decimal("12345.6"),), "numeric"),
+            ("INSERT INTO {} VALUES (?)", (Decimal("12345"),), "numeric"),  # by its type
+            ("INSERT INTO {} VALUES ('12345.6')", (), "varchar"),
+            ("INSERT INTO {} SELECT 99999", (), "int"),
+            ("UPDATE {} SET v = v * 10", (), "numeric"),
+        ]:
+            message = f"Arithmetic overflow error converting {source} to data type numeric"
+            with pytest.raises(pyodbc.Error, match=message):
+                cur.execute(sql.format(name), *params)
+        assert [r[0] for r in cur.execute(f"SELECT v FROM {name}")] == [Decimal("1234.6")]
+        cur.execute(f"UPDATE {name} SET v = ?", Decimal("-0.05"))
+        assert _one(cur, f"SELECT v FROM {name}") == Decimal("-0.1")  # half away from zero
+
+
+def test_the_overflow_errors_number_state_and_class(wire_server: ThreadedTdsServer) -> None:
+    with pytds.connect(**wire_server.pytds_kwargs(), autocommit=True) as conn, conn.cursor() as cur:
+        with pytest.raises(pytds.Error) as info:
+            cur.execute("SELECT CAST(123.45 AS decimal(4, 2))")
+        assert (info.value.number, info.value.state, info.value.severity) == (8115, 8, 16)
+
+
+def test_a_typed_variable_takes_a_number_as_cast_does(cursor: closing[pyodbc.Cursor]) -> None:
+    """Microsoft's forum FAQ: "The same issue happens if you assign an integer value 1234"
+    to a decimal(5,2) variable."""
+    with cursor as cur:
+        with pytest.raises(pyodbc.Error, match="converting int to data type numeric"):
+            cur.execute("DECLARE @d decimal(5, 2); SET @d = 1234; SELECT @d").fetchall()
+        cur.execute("DECLARE @d decimal(5, 2); SET @d = 123.456; SELECT @d")
+        assert cur.fetchall()[0][0] == Decimal("123.46")
