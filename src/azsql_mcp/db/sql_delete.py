@@ -1,9 +1,9 @@
 """The tokens the guard's parser gets for a `DELETE FROM t OUTPUT ... WHERE ...`.
 
-sqlglot (30.31, and its main branch as of August 2026) reads a DELETE's OUTPUT clause
-before the optional FROM, or after the WHERE clause, never between the two: so
-`DELETE FROM t OUTPUT deleted.a WHERE id = 1` does not parse, while
-`DELETE t OUTPUT deleted.a WHERE id = 1` does. T-SQL's grammar is
+sqlglot (30.31, the newest release; its main branch parses DELETE alike) reads a
+DELETE's OUTPUT clause before the optional FROM, or after the WHERE clause, never
+between the two: so `DELETE FROM t OUTPUT deleted.a WHERE id = 1` does not parse,
+while `DELETE t OUTPUT deleted.a WHERE id = 1` does. T-SQL's grammar is
 `DELETE [TOP (n)] [FROM] target [OUTPUT ...] [FROM ...] [WHERE ...]`, that first FROM
 "an optional keyword" (Microsoft's DELETE page): the parser is given the statement
 without it. The text sent to SQL Server keeps it.
