@@ -2,43 +2,53 @@
 
 This module is the public plugin API. Built-in and third-party plugins import
 only from here (never from ``azsql_mcp.core``, ``.db``, ``.serving``). It stays cheap to import: the
-server must answer ``initialize`` before heavy libraries are loaded.
+server must answer ``initialize`` before heavy libraries are loaded, and pytest loads the
+pytest kit (``azsql_mcp.testing.pytest_plugin``, below this package) in every test run
+of every project installed beside azsql-mcp. So the names of ``azsql_mcp.api`` (pydantic
+models, pluggy's marker) load on first use (PEP 562); type checkers read the imports under
+``TYPE_CHECKING``.
 """
 
-from azsql_mcp.api import (
-    ADMIN_SCOPE,
-    AccessToken,
-    AuthError,
-    AuthProvider,
-    CheckStatement,
-    ClientIdentity,
-    Column,
-    ConfigError,
-    ConnectAttributes,
-    Database,
-    DatabaseError,
-    DatabaseUnavailable,
-    Limits,
-    PluginError,
-    PluginInfo,
-    ProcedureResult,
-    QueryRefused,
-    QueryResult,
-    QueryTimeout,
-    RegisterAuthProvider,
-    RegisterPrompt,
-    RegisterResource,
-    RegisterTool,
-    ResolvedTool,
-    Security,
-    ServerHandle,
-    SourceBusy,
-    SourceSettings,
-    ToolContext,
-    hookimpl,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from azsql_mcp.embedding import build_server
 from azsql_mcp.version import __version__
+
+if TYPE_CHECKING:
+    from azsql_mcp.api import (
+        ADMIN_SCOPE,
+        AccessToken,
+        AuthError,
+        AuthProvider,
+        CheckStatement,
+        ClientIdentity,
+        Column,
+        ConfigError,
+        ConnectAttributes,
+        Database,
+        DatabaseError,
+        DatabaseUnavailable,
+        Limits,
+        PluginError,
+        PluginInfo,
+        ProcedureResult,
+        QueryRefused,
+        QueryResult,
+        QueryTimeout,
+        RegisterAuthProvider,
+        RegisterPrompt,
+        RegisterResource,
+        RegisterTool,
+        ResolvedTool,
+        Security,
+        ServerHandle,
+        SourceBusy,
+        SourceSettings,
+        ToolContext,
+        hookimpl,
+    )
 
 __all__ = [
     "ADMIN_SCOPE",
@@ -74,3 +84,19 @@ __all__ = [
     "build_server",
     "hookimpl",
 ]
+
+if not TYPE_CHECKING:  # hidden from type checkers, which would let any name through it
+
+    def __getattr__(name: str) -> object:
+        """Every public name not defined above comes from ``azsql_mcp.api``, imported on
+        the first use of one; kept here so later uses skip this function."""
+        if name not in __all__:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from azsql_mcp import api
+
+        value = getattr(api, name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

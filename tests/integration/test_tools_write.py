@@ -260,6 +260,10 @@ async def test_batch_is_all_or_nothing(writer):
         "UPDATE SalesLT.Customer SET Suffix = 'X' WHERE CustomerID = CustomerID",
         "UPDATE SalesLT.Customer SET Suffix = 'X' WHERE CustomerID IS NOT NULL OR 1 = 0",
         "DELETE FROM SalesLT.SalesOrderDetail WHERE 1 = 1 OR OrderQty = 5",
+        # the catalog's NOT NULL columns are looked up for this form too
+        "DELETE FROM SalesLT.SalesOrderDetail OUTPUT deleted.SalesOrderDetailID"
+        " WHERE SalesOrderDetailID IS NOT NULL",
+        "DELETE FROM SalesLT.SalesOrderDetail OUTPUT deleted.OrderQty WHERE 1 = 1 OR OrderQty = 5",
     ],
 )
 async def test_always_true_where_is_refused_before_anything_runs(writer, sql):
@@ -295,6 +299,27 @@ async def test_a_where_that_reads_as_always_true_is_refused(writer, sql, reason)
     assert reason in message and "allow_unfiltered_writes" in message, message
     changed = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE ModifiedDate = @d"
     assert await scalar(writer, changed, d=stamp) == 0
+
+
+@pytest.mark.usefixtures("privileged_only")
+async def test_delete_from_with_output_reaches_the_server(writer):
+    """`DELETE FROM t OUTPUT deleted.x WHERE ...` (which sqlglot does not parse with the
+    FROM) passes the guard as `DELETE t OUTPUT ...` does: the database answers (the test
+    server has no OUTPUT clause; SQL Server's rows are refused by the write tools and
+    rolled back), and nothing is deleted."""
+    name = {"name": "Test Output"}
+    insert = "INSERT INTO SalesLT.ProductCategory (Name) VALUES (@name)"
+    delete = "DELETE FROM SalesLT.ProductCategory WHERE Name = @name"
+    count = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE Name = @name"
+    await ok(writer, "insert_data", sql=insert, params=name)
+    try:
+        for target in ("FROM SalesLT.ProductCategory", "SalesLT.ProductCategory"):
+            sql = f"DELETE {target} OUTPUT deleted.ProductCategoryID WHERE Name = @name"
+            message = await refused(writer, "update_data", sql=sql, params=name)
+            assert "Allowed here" not in message and "SQL Server error" in message, message
+            assert await scalar(writer, count, **name) == 1
+    finally:
+        await ok(writer, "update_data", sql=delete, params=name)
 
 
 @pytest.mark.usefixtures("privileged_only")

@@ -422,3 +422,65 @@ def test_plugin_new_writes_a_package_and_refuses_bad_names(
     assert main(["plugin", "new", "builtin-tools", "--dir", str(tmp_path)]) == 2
     assert "taken by the installed plugin of azsql-mcp" in capsys.readouterr().err
     assert not (tmp_path / "azsql-mcp-builtin-tools").exists()
+
+
+# --- 13. what importing the API and loading the pytest kit cost -------------------------
+
+
+def run_python(code: str) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+def test_loading_the_pytest_kit_imports_no_heavy_library() -> None:
+    """pytest loads the kit (entry point pytest11) in every run of every project installed
+    beside azsql-mcp: pydantic, FastMCP and the API's models wait for a fixture that
+    needs them."""
+    code = (
+        "import sys\n"
+        "import azsql_mcp.testing.pytest_plugin\n"
+        "heavy = ('pydantic', 'fastmcp', 'mcp', 'azsql_mcp.api', 'azsql_mcp.core',\n"
+        "         'sqlglot', 'pyodbc', 'tds_test_server')\n"
+        "print(sorted({m for m in sys.modules for h in heavy"
+        " if m == h or m.startswith(h + '.')}))\n"
+    )
+    assert run_python(code) == "[]"
+
+
+def test_public_names_load_on_first_use_and_type_checkers_see_them() -> None:
+    """`azsql_mcp` imports `azsql_mcp.api` when a plugin first names one of its exports
+    (PEP 562), so mypy and IDEs read the names from the imports under TYPE_CHECKING:
+    those, with the module's own imports, must be exactly `__all__`."""
+    import ast
+
+    code = (
+        "import sys\n"
+        "import azsql_mcp\n"
+        "loaded = 'azsql_mcp.api' in sys.modules\n"
+        "from azsql_mcp import *\n"
+        "from azsql_mcp import api\n"
+        "same = all(globals()[n] is getattr(api, n) for n in azsql_mcp.__all__ if n in vars(api))\n"
+        "print(loaded, same, sorted(set(azsql_mcp.__all__) - set(globals())))\n"
+    )
+    assert run_python(code) == "False True []"
+    tree = ast.parse(Path(azsql_mcp.__file__).read_text())
+    typed = [
+        *tree.body,
+        *(
+            n
+            for s in tree.body
+            if isinstance(s, ast.If) and ast.unparse(s.test) == "TYPE_CHECKING"
+            for n in s.body
+        ),
+    ]
+    seen = {
+        alias.asname or alias.name
+        for node in typed
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("azsql_mcp")
+        for alias in node.names
+    }
+    assert seen == set(azsql_mcp.__all__)

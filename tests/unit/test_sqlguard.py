@@ -345,6 +345,7 @@ def test_a_column_named_output_is_not_an_output_clause(sql: str) -> None:
             "A second SET",
         ),
         ("UPDATE t SET a = 1 OUTPUT inserted.a INTO u OUTPUT inserted.a WHERE id = 1", "OUTPUT"),
+        ("DELETE FROM t OUTPUT deleted.a INTO u WHERE id = 1", "OUTPUT ... INTO"),
         # sets the key too, where the check of what an UPDATE changes does not look
         ("UPDATE t SET @v = id = @new WHERE id = 1", "assigns a variable"),
         ("UPDATE t SET a = 1, @v = 2 WHERE id = 1", "assigns a variable"),
@@ -421,6 +422,48 @@ def test_write_allows_plain_output_and_cte() -> None:
     assert check_write(
         "INSERT INTO t (a) OUTPUT inserted.id VALUES (1)", ("insert",), allow_unfiltered=False
     ).sql.startswith("INSERT INTO t (a) OUTPUT inserted.id")
+
+
+@pytest.mark.parametrize(
+    ("tail", "refusal"),
+    [
+        ("dbo.t OUTPUT deleted.a, deleted.b AS bb WHERE id = @id", None),
+        ("t WITH (ROWLOCK) OUTPUT deleted.* WHERE id = 1", None),
+        ("t OUTPUT deleted.a FROM t AS x JOIN u ON u.id = x.id WHERE u.b = 1", None),
+        ("t OUTPUT deleted.a WHERE id IN (SELECT id FROM u WHERE b = @b)", None),
+        ("t OUTPUT deleted.a WHERE 1 = 1 OR a = a", "always true"),
+        ("t OUTPUT deleted.a FROM t AS x CROSS JOIN u WHERE u.b = 1", "tests no column of t"),
+        ("t OUTPUT deleted.a WHERE id = (SELECT 1 FROM Other.dbo.u)", "names the database"),
+    ],
+)
+def test_delete_from_with_output_reads_as_delete_without_from(
+    tail: str, refusal: str | None
+) -> None:
+    """sqlglot parses `DELETE t OUTPUT ... WHERE ...` but not `DELETE FROM t OUTPUT ...
+    WHERE ...`, the same statement to SQL Server (that FROM is optional): the guard reads
+    both alike, with every write check, and sends the FROM as written."""
+
+    def verdict(sql: str) -> object:
+        try:
+            c = check_write(sql, ("delete",), allow_unfiltered=False)
+        except QueryRefused as exc:
+            return re.sub(r"column \d+", "column N", exc.reason)
+        return (c.sql, c.target, c.tables, c.has_where, c.not_null_tests)
+
+    with_from, without = verdict(f"DELETE FROM {tail}"), verdict(f"DELETE {tail}")
+    if refusal is not None:
+        assert refusal in str(with_from) and with_from == without
+    else:
+        assert isinstance(with_from, tuple) and isinstance(without, tuple)
+        assert with_from[0] == without[0].replace("DELETE ", "DELETE FROM ", 1)
+        assert with_from[1:] == without[1:]
+
+
+def test_a_cte_delete_from_with_output_is_checked_as_any_delete() -> None:
+    cte = "WITH c AS (SELECT id FROM t WHERE x = @x) DELETE FROM c OUTPUT deleted.id"
+    assert check_write(f"{cte} WHERE id > 1", ("delete",), allow_unfiltered=False).has_where
+    with pytest.raises(QueryRefused, match="without a WHERE clause"):
+        check_write(cte, ("delete",), allow_unfiltered=False)
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, NoReturn
 from azsql_mcp.api import QueryRefused
 from azsql_mcp.db import write_filters
 from azsql_mcp.db.guardcache import VERDICTS, Refusal, check_key, remember, settle
+from azsql_mcp.db.sql_delete import parser_tokens
 from azsql_mcp.db.sqlpolicy import STRICT, ReadPolicy, check_reach
 from azsql_mcp.db.statements import CheckedStatement, Rules, StatementKind
 
@@ -310,7 +311,7 @@ def _check(
             allowed,
         )
     try:
-        tree = _parse_one(dialect.parser().parse(statement, sql), allowed)
+        tree = _parse_one(dialect.parser().parse(parser_tokens(statement), sql), allowed)
     except ParseError as exc:
         _refuse(f"The statement does not parse as T-SQL: {_describe(exc)}", allowed)
     except RecursionError:

@@ -24,8 +24,11 @@ real SQL Server or Azure SQL database and only the tests marked `sqlserver` run.
 - `azsql_app`: `make_azsql_server()` with every installed plugin.
 - `mcp_client`: an in-memory `fastmcp.Client` connected to `azsql_app`.
 
-The server-building fixtures import the core lazily, so loading this plugin
-costs nothing in test runs that do not use them.
+pytest loads this plugin in every run of every project installed beside azsql-mcp, so
+it imports little: `azsql_mcp` defers the public API's models (pydantic, pluggy's
+marker) to their first use, and the fixtures import the core, FastMCP, pyodbc and the
+test server when a test uses them. Loading it costs a few milliseconds over pytest and
+pytest-asyncio (tests/unit/test_plugin_api.py checks what it imports).
 """
 
 from __future__ import annotations
