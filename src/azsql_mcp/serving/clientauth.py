@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.api import ADMIN_SCOPE
-from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings
+from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings, StaticToken
 from azsql_mcp.serving.hosts import is_loopback
 from azsql_mcp.serving.jwtclaims import CheckedJWTVerifier, ClaimPolicy
 
@@ -69,16 +69,13 @@ def static_token_table(auth: AuthSettings) -> dict[str, dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
     problems = []
     for i, entry in enumerate(auth.static_tokens):
-        if entry.token is not None:
-            token = entry.token.get_secret_value()
-        else:
-            token = os.environ.get(entry.token_env or "", "")
-            if not token:
-                problems.append(
-                    f"server.auth.static_tokens.{i}.token_env: environment variable"
-                    f" {entry.token_env!r} is not set (subject {entry.subject!r})"
-                )
-                continue
+        token = _token(entry)
+        if entry.token is None and not token:
+            problems.append(
+                f"server.auth.static_tokens.{i}.token_env: environment variable"
+                f" {entry.token_env!r} is not set (subject {entry.subject!r})"
+            )
+            continue
         if token in table:
             problems.append(f"server.auth.static_tokens.{i}: the same token is given twice")
         table[token] = entry.claims | {
@@ -89,6 +86,31 @@ def static_token_table(auth: AuthSettings) -> dict[str, dict[str, Any]]:
     if problems:
         raise ConfigError(problems)
     return table
+
+
+# Beyond loopback a static token is all that stands between the port and the database:
+# one a person could guess or brute-force is refused (HS256's shortest secret is as long).
+MIN_TOKEN_CHARS = 32
+
+
+def short_token_problems(auth: AuthSettings) -> list[str]:
+    """A problem for each static token shorter than MIN_TOKEN_CHARS (an unset
+    `token_env` is static_token_table's problem)."""
+    return [
+        f"server.auth.static_tokens.{i}: the token of subject {entry.subject!r} has"
+        f" {len(token)} characters; a server that listens beyond loopback needs tokens of at"
+        f" least {MIN_TOKEN_CHARS}, as a short one can be guessed. Generate one with:"
+        " python -c \"import secrets; print(secrets.token_urlsafe(32))\""
+        for i, entry in enumerate(auth.static_tokens)
+        if 0 < len(token := _token(entry)) < MIN_TOKEN_CHARS
+    ]
+
+
+def _token(entry: StaticToken) -> str:
+    """The entry's token, from the config or its `token_env` variable ('' when unset)."""
+    if entry.token is not None:
+        return entry.token.get_secret_value()
+    return os.environ.get(entry.token_env or "", "")
 
 
 def _jwt_verifier(auth: AuthSettings) -> CheckedJWTVerifier:

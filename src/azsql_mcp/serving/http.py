@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.serving.admission import McpRequestGuard
 from azsql_mcp.serving.bearer import BearerChallenge
-from azsql_mcp.serving.clientauth import metadata_url
+from azsql_mcp.serving.clientauth import metadata_url, short_token_problems
 from azsql_mcp.serving.console.access import console_enabled
 from azsql_mcp.serving.console.mcp_page import BrowserPage
 from azsql_mcp.serving.disconnect import CancelOnDisconnect
@@ -36,15 +36,29 @@ def check_binding(settings: Settings) -> None:
 
 
 def binding_problems(settings: Settings) -> list[str]:
+    """Who could reach the database through this HTTP server without proving who they
+    are: anyone beyond loopback, any web page through a browser, or a guessable token."""
     server, auth = settings.server, settings.server.auth
-    if auth.mode == "none" and not auth.allow_unauthenticated and not is_loopback(server.host):
-        return [
+    open_to_all = auth.mode == "none" and not auth.allow_unauthenticated
+    problems = []
+    if open_to_all and not is_loopback(server.host):
+        problems.append(
             f"server.host: {server.host!r} is not a loopback address and [server.auth] mode"
             " is 'none', so anyone who reaches the port could use the database. Set"
             " [server.auth] mode to 'entra', 'jwt' or 'static_tokens', or, only when a"
             " gateway in front authenticates every request, allow_unauthenticated = true"
-        ]
-    return []
+        )
+    if open_to_all and "*" in server.cors_origins:
+        # a loopback server too: every browser on the machine reaches it
+        problems.append(
+            "server.cors_origins: '*' lets the JavaScript of any web page a user opens call"
+            " this server from the user's browser, and [server.auth] mode is 'none', so"
+            " any site could read the database. List the origins of the web clients that"
+            " call it (such as 'http://localhost:6274'), or set [server.auth] mode"
+        )
+    if auth.mode == "static_tokens" and not is_loopback(server.host):
+        problems += short_token_problems(auth)
+    return problems
 
 
 def http_app(app: App) -> Starlette:
@@ -54,6 +68,13 @@ def http_app(app: App) -> Starlette:
 
     server = app.settings.server
     protection, allowed_hosts = host_protection(server.host, server.allowed_hosts)
+    if "*" in server.trusted_proxies:
+        log.warning(
+            "[server] trusted_proxies = ['*'] believes X-Forwarded-For from every client:"
+            " one that reaches this port directly picks its own address, and with it its"
+            " rate limit and its sessions' count; list the proxies' addresses or networks"
+            " unless nothing but the proxy can reach the port"
+        )
     provider = app.mcp.auth
     middleware = [
         AsgiMiddleware(
