@@ -193,8 +193,9 @@ def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
 def _logged_settings(loader: SettingsLoader) -> Settings:
     """The settings `serve` runs with, logging set up by them before the plugins load (what
     they log as they register is shown; their failures are recorded, and reported once).
-    A refused configuration is written by the logging that what the schema accepted of it
-    asks for: a JSON record when that is `[logging] format = "json"` (main)."""
+    When the configuration is refused, logging is set up by the part the schema accepted
+    (the defaults when nothing could be read), so that `main` writes the refusal in the
+    format asked for: one JSON record when the logs are JSON lines."""
     try:
         settings = loader()
     except ConfigError:
