@@ -166,6 +166,10 @@ def test_two_workers_serve_one_port_and_metrics_sum_across_them(
     assert len(banners) == 1 and banners[0]["workers"] == 2  # one banner, the parent's
     assert banners[0]["pid"] == proc.pid
     assert {r["pid"] for r in records} == {proc.pid, *workers}
+    # the audit lines, on the same stderr (no [audit] path), name their worker the same way
+    audits = [r for r in lines if "message" not in r]
+    assert len(audits) == CALLS and {a["tool"] for a in audits} == {"read_data"}
+    assert {a["pid"] for a in audits} <= workers
 
 
 def test_a_dead_worker_is_replaced_and_leaves_the_gauges(

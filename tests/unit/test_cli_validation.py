@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -55,8 +56,43 @@ def test_every_command_refuses_the_same_config_listing_every_problem(
     config.write_text(BAD)
     assert main([command, "--config", str(config)]) == 2
     err = capsys.readouterr().err
+    if command == "serve":  # stderr is no terminal: one JSON record, as its logs are
+        err = json.loads(err)["message"]
     assert [line for line in SEVEN if line not in err] == []
     assert err.count("\n  - ") == len(SEVEN)
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_serve_stops_with_one_record_when_its_logs_are_json(
+    log_format: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A refused config, or a port another process holds: with JSON logs the reason is
+    one JSON record like the others (a log shipper parses every line), the exit code as
+    with text, whose bare lines stay as they were."""
+    config = tmp_path / "azsql-mcp.toml"
+    logs = f'[logging]\nformat = "{log_format}"\n'
+    config.write_text(logs + '[server]\ncolour = "red"\n')
+    assert main(["serve", "--config", str(config)]) == 2
+    refused = capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config.write_text(logs + f'[server]\ntransport = "http"\nport = {port}\n')
+        assert main(["serve", "--config", str(config)]) == 1
+    in_use = capsys.readouterr().err.splitlines()[-1]
+    if log_format == "text":
+        assert refused.startswith("azsql-mcp: invalid configuration:\n  - server.colour: ")
+        assert in_use.startswith(f"azsql-mcp: cannot listen on 127.0.0.1:{port}: ")
+        return
+    [record] = [json.loads(line) for line in refused.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(record)
+    assert record["level"] == "CRITICAL"
+    assert record["message"].startswith("invalid configuration:\n  - server.colour: ")
+    assert [p.split(":")[0] for p in record["problems"]] == ["server.colour"]
+    stopped = json.loads(in_use)
+    assert stopped["level"] == "CRITICAL"
+    assert stopped["message"].startswith(f"cannot listen on 127.0.0.1:{port}: ")
 
 
 def test_environment_mistakes_are_listed_with_the_schemas(

@@ -369,16 +369,20 @@ FAILS_AT_STARTUP = """
 """
 
 
-@pytest.mark.parametrize("transport", ["stdio", "http"])
+@pytest.mark.parametrize(("transport", "log_format"), [("stdio", "text"), ("http", "json")])
 def test_a_strict_startup_failure_is_one_line_and_exit_2_on_both_transports(
-    site: Path, transport: str
+    site: Path, transport: str, log_format: str
 ) -> None:
+    """One line a person reads, or with JSON logs one record like the others (a log
+    shipper parses every line)."""
     import os
     import subprocess
 
     make_dist(site, "fake-fails", {"fake_fails": FAILS_AT_STARTUP}, {"fails": "fake_fails"})
     config = site / "azsql-mcp.toml"
-    config.write_text("[plugins]\nstrict = true\n[server]\nport = 0\n")
+    config.write_text(
+        f'[plugins]\nstrict = true\n[server]\nport = 0\n[logging]\nformat = "{log_format}"\n'
+    )
     src = str(Path(azsql_mcp.__file__).parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, str(site)])}
     code = "import sys; from azsql_mcp.core.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -393,9 +397,14 @@ def test_a_strict_startup_failure_is_one_line_and_exit_2_on_both_transports(
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1] == (
-        "azsql-mcp: plugin 'fails' (fake-fails 1.0) failed in startup: RuntimeError: no licence key"
-    )
+    why = "plugin 'fails' (fake-fails 1.0) failed in startup: RuntimeError: no licence key"
+    last = done.stderr.strip().splitlines()[-1]
+    if log_format == "text":
+        assert last == f"azsql-mcp: {why}"
+        return
+    records = [json.loads(line) for line in done.stderr.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(records[-1])
+    assert (records[-1]["level"], records[-1]["message"]) == ("CRITICAL", why)
 
 
 # --- 12. the scaffold (its package is installed and tested in tests/e2e) ----------------

@@ -5,6 +5,7 @@ source's server string and the variables and files its secrets name; and refused
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -43,7 +44,9 @@ def refused(command: str, text: str, capsys: pytest.CaptureFixture[str]) -> str:
     path = Path("azsql-mcp.toml")
     path.write_text(text)
     assert main([command, "--config", str(path)]) == 2
-    return capsys.readouterr().err
+    err = capsys.readouterr().err
+    # `serve` logs it (stderr is no terminal: as one JSON record); the others print it
+    return str(json.loads(err)["message"]) if command == "serve" else err
 
 
 def problems(data: dict[str, object]) -> list[str]:

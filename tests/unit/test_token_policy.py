@@ -235,3 +235,13 @@ def test_a_401_without_a_token_says_where_tokens_come_from(
     assert says in body and not_says not in body
     has_metadata = "resource_metadata=" in response.headers["www-authenticate"]
     assert has_metadata == (auth["mode"] == "jwt")
+    # a static token that is not one of them: nothing about re-registering for a new one
+    refused = web.post("/mcp", json={}, headers={"Authorization": "Bearer not-one-of-them"})
+    assert refused.status_code == 401
+    described = refused.json()["error_description"]
+    challenge = refused.headers["www-authenticate"]
+    assert challenge.startswith('Bearer error="invalid_token"')
+    if auth["mode"] == "static_tokens":
+        assert described.startswith("the token is not one this server accepts: it accepts only")
+        assert "ask the operator for one" in described and described in challenge
+        assert "re-register" not in described and "re-register" not in challenge

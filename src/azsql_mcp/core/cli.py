@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import gc
 import json
+import logging
 import os
 import signal
 import sys
@@ -18,18 +19,27 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core.config import ConfigError, Settings, redacted
+from azsql_mcp.core.config import (
+    ConfigError,
+    LoggingSettings,
+    PartlyInvalid,
+    Settings,
+    load_settings,
+    redacted,
+)
 from azsql_mcp.core.plugins import PluginError, PluginSet
 from azsql_mcp.serving.hosts import PortInUse
-from azsql_mcp.serving.logsetup import setup_logging
+from azsql_mcp.serving.logsetup import setup_logging, writes_json
 from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
+    from azsql_mcp.core.validation import SettingsLoader
     from azsql_mcp.serving.reload import ConfigSource
     from azsql_mcp.serving.stdio import StdoutDiverted
 
 EXIT_CONFIG = 2
+log = logging.getLogger(__name__)
 HANGUPS: list[int] = []  # SIGHUPs received while `serve` started (_hold_hangups)
 
 
@@ -37,11 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (ConfigError, PluginError) as exc:
-        print(f"azsql-mcp: {exc}", file=sys.stderr)
+    except ConfigError as exc:
+        _stopped(args, str(exc), problems=exc.problems)
+        return EXIT_CONFIG
+    except PluginError as exc:
+        _stopped(args, str(exc))
         return EXIT_CONFIG
     except PortInUse as exc:
-        print(f"azsql-mcp: {exc}", file=sys.stderr)
+        _stopped(args, str(exc))
         return 1
     except BrokenPipeError:
         # the reader went away (`azsql-mcp config | head`): stop quietly; point stdout at
@@ -50,6 +63,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 0
+
+
+def _stopped(args: argparse.Namespace, message: str, **fields: object) -> None:
+    """Why the command stops, on stderr. `serve` whose logs are JSON lines writes it as
+    its last record (with `fields`): a log shipper reading them would not parse a bare
+    line at the moment that matters most. Otherwise one line for a person."""
+    if args.command == "serve" and writes_json():
+        log.critical(message, extra=fields)
+    else:
+        print(f"azsql-mcp: {message}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -152,7 +175,7 @@ def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
     loader = SettingsLoader(args.config, {"server": server} if server else None)
     path = config_path(args.config)
     config_source = ConfigSource.before_loading(loader, path)
-    settings = loader()
+    settings = _logged_settings(loader)
     if not args.demo:
         app = _serving_app(settings)
         stdout.end()
@@ -167,6 +190,28 @@ def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
         return _run(app, source)
 
 
+def _logged_settings(loader: SettingsLoader) -> Settings:
+    """The settings `serve` runs with, logging set up by them before the plugins load (what
+    they log as they register is shown; their failures are recorded, and reported once).
+    When the configuration is refused, logging is set up by the part the schema accepted
+    (the defaults when nothing could be read), so that `main` writes the refusal in the
+    format asked for: one JSON record when the logs are JSON lines."""
+    try:
+        settings = loader()
+    except ConfigError:
+        try:
+            accepted: Settings | None = load_settings(loader.config_file, loader.overrides)
+        except PartlyInvalid as exc:
+            accepted = exc.settings
+        except ConfigError:  # nothing could be read
+            accepted = None
+        logs = accepted.logging if accepted else LoggingSettings()
+        setup_logging(logs, with_pid=accepted is not None and accepted.server.workers > 1)
+        raise
+    setup_logging(settings.logging, with_pid=settings.server.workers > 1)
+    return settings
+
+
 def _hold_hangups() -> None:
     """SIGHUP asks for a reload (serving/reload.py), but its default action ends the
     process: until the reloader takes over it is only noted, in HANGUPS (the reloader
@@ -178,13 +223,11 @@ def _hold_hangups() -> None:
 
 
 def _serving_app(settings: Settings) -> App:
-    """The App `serve` runs: the plugins load once, are judged as every command judges
-    them, then their failures are reported as `[plugins] strict` says."""
+    """The App `serve` runs (logging set up already): the plugins load once, are judged as
+    every command judges them, then their failures are reported as `[plugins] strict`
+    says."""
     from azsql_mcp.core.assembly import assemble
 
-    # before loading: what plugins log as they register is shown (their failures are
-    # recorded, and reported once below)
-    setup_logging(settings.logging, with_pid=settings.server.workers > 1)
     plugins = _validate(settings)
     plugins.report_failures(settings.plugins.strict)
     return assemble(settings, plugins)

@@ -16,6 +16,7 @@ from typing import Any, Literal, TextIO
 from azsql_mcp import metrics
 from azsql_mcp.core.config import AuditSettings, ConfigError
 from azsql_mcp.serving.callrecord import CallRecord
+from azsql_mcp.serving.logsetup import names_process
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +169,10 @@ def audit_line(
     error_kind: ErrorKind | None,
 ) -> str:
     client = record.client
-    entry: dict[str, Any] = {
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+    entry: dict[str, Any] = {"time": datetime.now(UTC).isoformat(timespec="milliseconds")}
+    if names_process():  # `[server] workers` above 1: which one, as its log records say
+        entry["pid"] = os.getpid()
+    entry |= {
         "client": client.subject,
         "client_id": client.client_id,
         kind: name,

@@ -10,7 +10,8 @@ know:
   before anything reads it: the MCP authorization spec forbids tokens in query
   strings, and URLs end up in access logs and proxies;
 - when our verifier refused a token for a reason it can name (serving/jwtclaims.py),
-  that reason replaces the generic description;
+  that reason replaces the generic description, and so does, with static tokens, why
+  no token the operator configured matched (no client re-registers for a new one);
 - a 401 without credentials gets a JSON body saying how to authenticate, and where
   tokens come from: the advertised issuer, or without one the operator.
 """
@@ -44,6 +45,13 @@ FROM_ISSUER = (
 FROM_OPERATOR = (
     " This server accepts tokens its operator configured ([server.auth] static_tokens); no"
     " authorization server issues them: ask the operator for one"
+)
+# A token mode static_tokens does not hold. FastMCP's description (reconnect, the client
+# re-registers and obtains new tokens) is true where an authorization server issues them.
+UNKNOWN_STATIC_TOKEN = (
+    "the token is not one this server accepts: it accepts only the tokens its operator"
+    " configured ([server.auth] static_tokens); check the token sent as Authorization:"
+    " Bearer <token>, or ask the operator for one"
 )
 _PARAM = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
@@ -93,9 +101,11 @@ def _worded(send: Send) -> Send:
                 await send(message)
                 return
             params = dict(_PARAM.findall(challenge.decode("latin-1")))
-            reason = REFUSAL.get()
+            # no metadata advertised: the operator's static tokens, no issuer
+            by_operator = "resource_metadata" not in params
+            reason = REFUSAL.get() or (UNKNOWN_STATIC_TOKEN if by_operator else None)
             if "error" not in params:
-                source = FROM_ISSUER if "resource_metadata" in params else FROM_OPERATOR
+                source = FROM_OPERATOR if by_operator else FROM_ISSUER
                 body = json.dumps({"error_description": MISSING_TOKEN + source}).encode()
             elif params["error"] == "invalid_token" and reason:
                 params["error_description"] = reason

@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 from azsql_mcp.api import DatabaseError
 from azsql_mcp.core.config import LoggingSettings
@@ -61,12 +62,22 @@ class RoutineErrors(logging.Filter):
         return True
 
 
+class StderrHandler(logging.StreamHandler[TextIO]):
+    """The one handler of the process (setup_logging); `json`: whether it writes JSON
+    lines; `with_pid`: whether each names the process that wrote it."""
+
+    def __init__(self, json: bool, with_pid: bool) -> None:
+        super().__init__(sys.stderr)
+        self.json = json
+        self.with_pid = with_pid
+
+
 def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
     """Send every log record (ours, FastMCP's, uvicorn's) to stderr in one format.
     `with_pid` (`[server] workers` above 1, where the parent and its workers share one
     stderr): each record names the process that wrote it, `pid` in JSON, `[pid]` in text."""
-    handler = logging.StreamHandler(sys.stderr)
-    if log_format(settings) == "json":
+    handler = StderrHandler(log_format(settings) == "json", with_pid)
+    if handler.json:
         inner: logging.Formatter = JsonFormatter(with_pid)
     else:
         pid = "[%(process)d] " if with_pid else ""
@@ -93,6 +104,16 @@ def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
     # a prompt's arguments, a resource URI with its template's values): never below INFO,
     # as argument values are never logged (the audit log keeps them out too).
     logging.getLogger(FASTMCP_HANDLERS).setLevel(max(logging.INFO, root.level))
+
+
+def writes_json() -> bool:
+    """Whether setup_logging has the process's records written as JSON lines."""
+    return any(isinstance(h, StderrHandler) and h.json for h in logging.getLogger().handlers)
+
+
+def names_process() -> bool:
+    """Whether setup_logging has each record name the process that wrote it (`with_pid`)."""
+    return any(isinstance(h, StderrHandler) and h.with_pid for h in logging.getLogger().handlers)
 
 
 def log_format(settings: LoggingSettings) -> str:
