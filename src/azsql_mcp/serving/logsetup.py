@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import TextIO
@@ -62,6 +63,42 @@ class RoutineErrors(logging.Filter):
         return True
 
 
+# Longest message a record keeps: a message may carry a client's text (a resource URI's
+# parts, a name), of any length, and one request must not write a megabyte of log.
+MAX_MESSAGE_CHARS = 2_000
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+class InertMessages(logging.Filter):
+    """Each message at most MAX_MESSAGE_CHARS long, and in text format on one line: its
+    control characters escaped (`\\n`, `\\x1b`), so a client's newline cannot forge a
+    record that seems to come from the server, nor an escape sequence act on the
+    terminal showing the log. JSON lines escape them already."""
+
+    def __init__(self, escape: bool):
+        super().__init__()
+        self.escape = escape
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose args do not fit: logging reports it itself
+            return True
+        inert = _CONTROL.sub(_escaped, message) if self.escape else message
+        if len(inert) > MAX_MESSAGE_CHARS:
+            inert = (
+                f"{inert[:MAX_MESSAGE_CHARS]}... ({len(inert) - MAX_MESSAGE_CHARS} more characters)"
+            )
+        if inert != message:
+            record.msg, record.args = inert, None
+        return True
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\n": "\\n", "\r": "\\r"}.get(char) or f"\\x{ord(char):02x}"
+
+
 class StderrHandler(logging.StreamHandler[TextIO]):
     """The one handler of the process (setup_logging); `json`: whether it writes JSON
     lines; `with_pid`: whether each names the process that wrote it."""
@@ -86,6 +123,7 @@ def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
     handler.setFormatter(RedactingFormatter(inner))
     handler.addFilter(AccessLogQueries())
     handler.addFilter(RoutineErrors())
+    handler.addFilter(InertMessages(escape=not handler.json))  # after what rewrites them
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)
