@@ -53,6 +53,11 @@ def test_beyond_loopback_needs_client_auth_and_sql_admin() -> None:
         auth={"mode": "static_tokens", "static_tokens": TOKENS},
     )
     assert web.get("/").status_code == 401
+    assert "needs an access token" in web.get("/").text
+    # a token sent and refused is said to be refused, not to be missing (RFC 6750 §3.1)
+    wrong = web.get("/", headers={"Authorization": "Bearer no-such-token"})
+    assert wrong.status_code == 401 and "not one this server accepts" in wrong.text
+    assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
     reader = web.get("/", headers={"Authorization": "Bearer reader-token"})
     assert reader.status_code == 403 and "sql.admin" in reader.text
     assert web.get("/", headers={"Authorization": "Bearer admin-token"}).status_code == 200

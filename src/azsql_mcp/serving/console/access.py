@@ -60,6 +60,13 @@ async def admin_refusal(app: App, request: Request) -> Response | None:
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     access = await provider.verify_token(token) if token else None
+    if access is None and token:  # RFC 6750 §3.1: a token was sent, and refused
+        return PlainTextResponse(
+            "The console did not accept this access token (expired, or not one this server"
+            " accepts); send a valid one with the sql.admin scope",
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     if access is None:
         return PlainTextResponse(
             "The console needs an access token with the sql.admin scope in the"
