@@ -126,3 +126,48 @@ def test_a_date_column_default_is_stored_as_its_type(cursor: closing[pyodbc.Curs
             f"SELECT id FROM {name} WHERE at = '01/01/2020' AND day = '2020-01-02'"
         ).fetchone()
         assert row is not None and row[0] == 1
+
+
+def test_dates_of_different_types_compare_by_their_instants(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """Two date and time types meet by data type precedence: the lower converts to the
+    higher and the values compare, not their texts (a date is its day's midnight as a
+    datetime; a datetimeoffset is its instant in UTC)."""
+    name = f"mixed_{next(_names)}"
+    with cursor as cur:
+        cur.execute(
+            f"CREATE TABLE {name} (id int, day date, at datetime, small smalldatetime,"
+            " t7 datetime2, t0 datetime2(0), off datetimeoffset, off0 datetimeoffset(0))"
+        )
+        cur.execute(
+            f"INSERT INTO {name} VALUES (1, '2024-05-31', '2024-05-31', '2024-05-31',"
+            " '2024-05-31', '2024-05-31', '2024-05-31 02:00 +02:00', '2024-05-31'),"
+            " (2, '2024-05-31', '2024-05-31 10:00', '2024-05-31 10:00',"
+            " '2024-05-31 10:00:00.5', '2024-05-31 10:00', '2024-05-31 10:00 +00:00',"
+            " '2024-05-31 12:00 +02:00')"
+        )
+
+        def ids(where: str) -> list[int]:
+            return [r[0] for r in cur.execute(f"SELECT id FROM {name} WHERE {where} ORDER BY id")]
+
+        assert ids("day = at") == [1]
+        assert ids("day = small AND day = t7 AND day = t0") == [1]
+        assert ids("at = small AND small = t0 AND t0 = off0") == [1, 2]
+        assert ids("day < at") == [2]
+        assert ids("t7 > at") == [2]  # 10:00:00.5 against 10:00:00.000
+        assert ids("t7 = off") == [1]  # 02:00 +02:00 is midnight in UTC, as t7 is
+        assert ids("off = off0") == [
+            1,
+            2,
+        ]  # 02:00 +02:00 is 00:00 +00:00, 10:00 +00:00 is 12:00 +02:00
+        assert ids("off = '2024-05-31 00:00 +00:00'") == [1]
+        assert ids("EOMONTH(day) >= at") == [1]
+        assert ids("at BETWEEN day AND t7") == [1, 2]
+        assert ids("day IN (at, t0)") == [1]
+        assert ids("'2024-05-31' = CAST('2024-05-31' AS datetime)") == [1, 2]
+        assert ids("CAST('2024-5-31' AS date) = CAST('2024-05-31T00:00:00' AS datetime2)") == [
+            1,
+            2,
+        ]
+

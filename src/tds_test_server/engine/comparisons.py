@@ -12,6 +12,8 @@ types outrank the character types too: `date_column = '06/01/2008'` converts the
 to the column's type, as CAST would, into the text the column stores ('2008-06-01
 00:00:00.000' for datetime: date_literals.py stores INSERT's strings so), and
 `date_column = 'not a date'` fails with Msg 241 (date_strings.py reads the formats).
+Two date and time types compare the same way: `date_column = datetime_column` brings
+both to the text of datetime, the higher; datetimeoffsets compare at UTC.
 The conversion to a number is text_numbers', as CAST's is. Arithmetic (+ - * / %)
 converts the same way: `'abc' + 1` fails with Msg 245 and `'12' + 1` is 13 (+
 concatenates only two strings); `'abc' * 1.5` fails with Msg 8114 ("Error converting
@@ -19,13 +21,15 @@ data type varchar to numeric.").
 
 Before the tables are renamed for SQLite, each comparison (= <> < <= > >=, IN with a
 list, BETWEEN) with an operand of a number, money or date type, and each arithmetic
-operator with an operand of a number or money type, gets its string operands wrapped in
-TSQL_COMPARAND(value, target type, source type, target scale). A @variable's type is known
+operator with an operand of a number or money type, gets its string operands (and,
+where date types differ, its date operands) wrapped in TSQL_COMPARAND(value, target
+type, source type, target scale). A @variable's type is known
 only when the statement runs: it is bound as the parameter `<name>__azsql_type`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterator
 from decimal import Decimal
 from typing import Any
@@ -37,8 +41,10 @@ from .catalog import Catalog
 from .column_sources import ColumnSources
 from .convert import tsql_convert
 from .convert_sql import source_type
+from .functions import parse_datetime
 from .result_types import precedence
-from .sql_types import DATE_TYPES
+from .sql_types import DATE_TYPES, SCALED_TIME_TYPES
+from .temporal import format_datetime, seventh_digit
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
 
 # A @variable's declared type name is bound under its name with this suffix.
@@ -64,9 +70,14 @@ def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
         target = _target_type([found for _, found in group], families)
         if target is None:
             continue
+        dates = _date_target(target, [found for _, found in group])
         for operand, found in group:
-            if _variable(operand) is not None or (found is not None and found.name in _STRINGS):
-                _wrap(operand, target, found)
+            if (
+                _variable(operand) is not None
+                or (found is not None and found.name in _STRINGS)
+                or (dates is not None and found is not None)
+            ):
+                _wrap(operand, dates or target, found)
 
 
 _Families = tuple[Collection[str], ...]
@@ -106,6 +117,20 @@ def _target_type(types: list[ColumnType | None], families: _Families) -> ColumnT
     return win
 
 
+def _date_target(target: ColumnType, types: list[ColumnType | None]) -> ColumnType | None:
+    """The type every operand converts to where dates of different types meet (or
+    datetimeoffsets, whose texts differ by offset): the stored texts then compare as the
+    instants do. At the full scale, so that no operand is rounded. None where the text
+    each type stores compares as it is (or where SQL Server refuses the mix: date and time)."""
+    if target.name not in DATE_TYPES:
+        return None
+    dates = {(t.name, t.scale) for t in types if t is not None and t.name in DATE_TYPES}
+    names = {name for name, _ in dates}
+    if ("time" in names and len(names) > 1) or (len(dates) < 2 and target.name != "datetimeoffset"):
+        return None
+    return ColumnType(target.name, scale=7 if target.name in SCALED_TIME_TYPES else None)
+
+
 def _variable(node: exp.Expression) -> str | None:
     if isinstance(node, exp.Parameter) and isinstance(node.this, (exp.Var, exp.Identifier)):
         return node.this.name.lower()
@@ -127,17 +152,31 @@ def _wrap(operand: exp.Expression, target: ColumnType, found: ColumnType | None)
 
 def comparand(value: Any, target: str, source: str | None, scale: int) -> Any:
     """`value` as the type `target` (of `scale`, for the date and time types) where it is
-    a string (by its declared type `source`; by its value where no type is known), else
-    unchanged."""
+    a string (by its declared type `source`; by its value where no type is known) or a
+    date and time type `target` outranks, else unchanged."""
+    if value is not None and source in DATE_TYPES and target in DATE_TYPES:
+        if precedence(ColumnType(target), ColumnType(source)).name != target:
+            return value  # a variable of a higher type than the column's: no narrowing
+        return _date_comparand(value, target, source, scale)
     if value is None or not (source in _STRINGS or (not source and isinstance(value, str))):
         return value
     source = source or "varchar"
     if target in DATE_TYPES:  # the text the column stores (Msg 241 where it is no date)
-        return tsql_convert(str(value), target, 0, scale, None, source, 0)
+        return _date_comparand(value, target, source, scale)
     number = text_to_number(str(value), target, source)
     if isinstance(number, Decimal):
         return int(number) if number == number.to_integral_value() else float(number)
     return number
+
+
+def _date_comparand(value: Any, target: str, source: str, scale: int) -> str:
+    """`value` as the text `target` stores; a datetimeoffset's at UTC, as SQL Server
+    compares datetimeoffsets."""
+    text = tsql_convert(str(value), target, 0, scale, None, source, 0)
+    if target != "datetimeoffset":
+        return text
+    when = parse_datetime(text)
+    return format_datetime(when.astimezone(dt.UTC), target, scale, seventh_digit(text))
 
 
 COMPARISON_FUNCTIONS = {"TSQL_COMPARAND": (4, comparand, True)}
