@@ -171,3 +171,33 @@ def test_dates_of_different_types_compare_by_their_instants(
             2,
         ]
 
+
+def test_an_expression_put_into_a_date_column_becomes_the_column_s_type(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """Not only a literal or a parameter: CONCAT, CASE and another type's column are
+    converted to the column's type as they are stored (Msg 241 where a string is no
+    date), so the column compares with a string by date."""
+    name = f"computed_{next(_names)}"
+    with cursor as cur:
+        cur.execute(f"CREATE TABLE {name} (id int, at datetime, t datetime2(3), day date)")
+        cur.execute(
+            f"INSERT INTO {name} VALUES (1, CONCAT('2024-', '05-01'),"
+            " CASE WHEN 1 = 1 THEN '06/01/2008 10:00' END, CONCAT('Jun ', '2 2008'))"
+        )
+        cur.execute(f"INSERT INTO {name} (id, at, day) SELECT 2, t, at FROM {name} WHERE id = 1")
+        cur.execute(f"UPDATE {name} SET t = CONCAT(?, ' 10:30') WHERE id = 2", "2024-05-02")
+
+        def ids(where: str) -> list[int]:
+            return [r[0] for r in cur.execute(f"SELECT id FROM {name} WHERE {where} ORDER BY id")]
+
+        assert ids("at = '2024-05-01'") == [1]
+        assert ids("t = '2008-06-01 10:00'") == [1]
+        assert ids("day = '2008-06-02'") == [1]
+        assert ids("at = '2008-06-01T10:00:00'") == [2]  # the datetime2(3) column's value
+        assert ids("day = '2024-05-01'") == [2]  # the datetime's day
+        assert ids("t = '2024-05-02 10:30'") == [2]
+        with pytest.raises(pyodbc.Error, match=r"\(241\)"):
+            cur.execute(f"INSERT INTO {name} (id, day) VALUES (3, CONCAT('x', 'y'))")
+        with pytest.raises(pyodbc.Error, match=r"\(241\)"):
+            cur.execute(f"UPDATE {name} SET at = CASE WHEN id = 1 THEN 'no date' END")
