@@ -42,6 +42,9 @@ READ = {
     "": dt.datetime(1900, 1, 1),  # no date and no time: 1900-01-01 at midnight
 }
 NOT_DATES = ["2008-13-01", "02/30/2008", "x1", "Jun 32 2008", "1/2", "24:00", "13AM", "2008"]
+# ISO 8601 forms Python's fromisoformat reads and SQL Server does not: another separator
+# than T or a blank, week dates, the basic time format, an hour alone.
+NOT_DATES += ["2008-06-01X10:00", "2008-W22-1", "2008-W22", "20080601T100000", "2008-06-01T10"]
 _names = itertools.count()
 
 

@@ -1,8 +1,10 @@
 """A character string read as a date and time: the formats SQL Server reads for its date
 and time types ("datetime (Transact-SQL)", "Supported string literal formats for
 datetime"), under us_english, whose DATEFORMAT is mdy (SET DATEFORMAT is accepted and
-not applied). The ISO form the test server stores goes through datetime.fromisoformat
-before this (functions.parse_datetime); this module reads the others:
+not applied). ISO 8601's extended form (2008-06-01, with a time after a blank or a T,
+and an offset after the time), which the test server also stores, goes through
+datetime.fromisoformat before this (functions.parse_datetime); this module reads the
+others:
 
 - unseparated: 20080601, 080601;
 - numeric, month first: 6/1/2008, 06-01-08, 6.1.2008; a four-digit year first:
