@@ -26,6 +26,7 @@ from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
 from .date_literals import store_date_literals
+from .date_strings import DATE_ORDER
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
@@ -103,12 +104,13 @@ class Translator:
     def __init__(self, catalog: Catalog, edition: Edition = SQL_SERVER_2022, size: int = 4096):
         self.catalog = catalog
         self.edition = edition
-        self._cache: OrderedDict[tuple[str, str, int], Query] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, int, str], Query] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def translate(self, text: str, database: str) -> Query:
-        key = (text, database.casefold(), self.catalog.generation)
+        # SET DATEFORMAT decides how a date literal is stored (date_literals)
+        key = (text, database.casefold(), self.catalog.generation, DATE_ORDER.get())
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
