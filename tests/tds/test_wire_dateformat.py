@@ -96,6 +96,13 @@ def test_ydm_dmy_iso_8601_and_a_bad_order(cursor: closing[pyodbc.Cursor]) -> Non
         )  # dmy still
         cur.execute("DECLARE @f sysname = N'mdy'; SET DATEFORMAT @f")
         assert cur.execute("SELECT CAST('03/04/2024' AS date)").fetchone()[0] == MARCH_4
+        # a procedure's SET ends with it ("SET Statements (Transact-SQL)")
+        proc = f"dmy_{next(_names)}"
+        cur.execute(
+            f"CREATE PROCEDURE {proc} AS SET DATEFORMAT dmy; SELECT CAST('03/04/2024' AS date)"
+        )
+        assert cur.execute(f"EXEC {proc}").fetchone()[0] == APRIL_3
+        assert cur.execute("SELECT CAST('03/04/2024' AS date)").fetchone()[0] == MARCH_4
 
 
 def test_the_order_belongs_to_the_session_and_to_insert_and_where(
