@@ -38,8 +38,10 @@ from .replicate import rewrite_replicates
 from .result_types import (
     arithmetic,
     concatenation,
+    replace_type,
     replicate_type,
     result_of_branches,
+    string_result_type,
     utf16_length,
 )
 from .sql_types import UnknownType, parse_type
@@ -719,6 +721,9 @@ _ARITHMETIC: dict[type[exp.Expr], str] = {
 }
 
 
+_STRING_FUNCTIONS = (exp.Upper, exp.Lower, exp.Trim, exp.Left, exp.Right, exp.Substring)
+
+
 def _expression_type(node: exp.Expr) -> ColumnType | None:
     """The SQL Server type of a projection, where it can be told from the tree."""
     if (clr := clr_expression_type(node)) is not None:
@@ -776,6 +781,11 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             return _expression_type(order.expressions[0].this)
     if isinstance(node, exp.Repeat):  # REPLICATE
         return replicate_type(_expression_type(node.this))
+    if isinstance(node, _STRING_FUNCTIONS):  # UPPER, LOWER, (L|R)TRIM, LEFT, RIGHT, SUBSTRING
+        return string_result_type(_expression_type(_unwrap_text(node.this)))
+    if isinstance(node, exp.Replace):
+        arguments = (node.this, node.expression, node.args.get("replacement"))
+        return replace_type([_expression_type(a) if a is not None else None for a in arguments])
     if isinstance(node, exp.Round):  # ROUND keeps its argument's type
         return _expression_type(node.this)
     if isinstance(node, exp.Grouping):
