@@ -165,6 +165,14 @@ def test_dates_of_different_types_compare_by_their_instants(
             2,
         ]  # 02:00 +02:00 is 00:00 +00:00, 10:00 +00:00 is 12:00 +02:00
         assert ids("off = '2024-05-31 00:00 +00:00'") == [1]
+        # a variable's type is known when the statement runs: it converts (or the column
+        # does) by the same precedence
+        declare = "DECLARE @v datetimeoffset = '2024-05-31 02:00 +02:00';"
+        rows = cur.execute(f"{declare} SELECT id FROM {name} WHERE at = @v").fetchall()
+        assert [r[0] for r in rows] == [1]
+        declare = "DECLARE @v datetime2 = '2024-05-31 00:00:00.0000001';"
+        rows = cur.execute(f"{declare} SELECT id FROM {name} WHERE day = @v OR day > @v")
+        assert rows.fetchall() == []
         assert ids("EOMONTH(day) >= at") == [1]
         assert ids("at BETWEEN day AND t7") == [1, 2]
         assert ids("day IN (at, t0)") == [1]

@@ -12,8 +12,11 @@ types outrank the character types too: `date_column = '06/01/2008'` converts the
 to the column's type, as CAST would, into the text the column stores ('2008-06-01
 00:00:00.000' for datetime: date_literals.py stores INSERT's strings so), and
 `date_column = 'not a date'` fails with Msg 241 (date_strings.py reads the formats).
-Two date and time types compare the same way: `date_column = datetime_column` brings
-both to the text of datetime, the higher; datetimeoffsets compare at UTC.
+Where the texts of one instant may differ (two date and time types: `date_column =
+datetime_column`; a datetimeoffset; a date variable, whose type is known only when the
+statement runs), every operand becomes TSQL_DATE_KEY instead: a string converted to the
+type of higher precedence, then each value as datetime2(7) text, at UTC for a
+datetimeoffset, so that the texts compare as the instants do.
 The conversion to a number is text_numbers', as CAST's is. Arithmetic (+ - * / %)
 converts the same way: `'abc' + 1` fails with Msg 245 and `'12' + 1` is 13 (+
 concatenates only two strings); `'abc' * 1.5` fails with Msg 8114 ("Error converting
@@ -21,9 +24,9 @@ data type varchar to numeric.").
 
 Before the tables are renamed for SQLite, each comparison (= <> < <= > >=, IN with a
 list, BETWEEN) with an operand of a number, money or date type, and each arithmetic
-operator with an operand of a number or money type, gets its string operands (and,
-where date types differ, its date operands) wrapped in TSQL_COMPARAND(value, target
-type, source type, target scale). A @variable's type is known
+operator with an operand of a number or money type, gets its string operands wrapped in
+TSQL_COMPARAND(value, target type, source type, target scale) (or every operand in
+TSQL_DATE_KEY, above). A @variable's type is known
 only when the statement runs: it is bound as the parameter `<name>__azsql_type`.
 """
 
@@ -43,7 +46,7 @@ from .convert import tsql_convert
 from .convert_sql import source_type
 from .functions import parse_datetime
 from .result_types import precedence
-from .sql_types import DATE_TYPES, SCALED_TIME_TYPES
+from .sql_types import DATE_TYPES
 from .temporal import format_datetime, seventh_digit
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
 
@@ -70,14 +73,12 @@ def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
         target = _target_type([found for _, found in group], families)
         if target is None:
             continue
-        dates = _date_target(target, [found for _, found in group])
+        instants = _compares_instants(target, group)
         for operand, found in group:
-            if (
-                _variable(operand) is not None
-                or (found is not None and found.name in _STRINGS)
-                or (dates is not None and found is not None)
-            ):
-                _wrap(operand, dates or target, found)
+            if instants:
+                _wrap(operand, target, found, "TSQL_DATE_KEY")
+            elif _variable(operand) is not None or (found is not None and found.name in _STRINGS):
+                _wrap(operand, target, found, "TSQL_COMPARAND")
 
 
 _Families = tuple[Collection[str], ...]
@@ -117,18 +118,19 @@ def _target_type(types: list[ColumnType | None], families: _Families) -> ColumnT
     return win
 
 
-def _date_target(target: ColumnType, types: list[ColumnType | None]) -> ColumnType | None:
-    """The type every operand converts to where dates of different types meet (or
-    datetimeoffsets, whose texts differ by offset): the stored texts then compare as the
-    instants do. At the full scale, so that no operand is rounded. None where the text
-    each type stores compares as it is (or where SQL Server refuses the mix: date and time)."""
-    if target.name not in DATE_TYPES:
-        return None
-    dates = {(t.name, t.scale) for t in types if t is not None and t.name in DATE_TYPES}
-    names = {name for name, _ in dates}
-    if ("time" in names and len(names) > 1) or (len(dates) < 2 and target.name != "datetimeoffset"):
-        return None
-    return ColumnType(target.name, scale=7 if target.name in SCALED_TIME_TYPES else None)
+def _compares_instants(target: ColumnType, group: list[tuple[exp.Expression, Any]]) -> bool:
+    """Whether the operands' stored texts may differ for one instant: dates of different
+    types or scales, a datetimeoffset (its text has its offset), a variable (its type is
+    known only when the statement runs). Then every operand becomes its date_key (one of
+    a type not plain to see read as a string of a date). Not for time, whose texts agree,
+    nor where SQL Server refuses the mix (date and time)."""
+    if target.name not in DATE_TYPES or target.name == "time":
+        return False
+    dates = {(t.name, t.scale) for _, t in group if t is not None and t.name in DATE_TYPES}
+    if "time" in {name for name, _ in dates} and len(dates) > 1:
+        return False
+    variables = any(_variable(operand) is not None for operand, _ in group)
+    return len(dates) > 1 or target.name == "datetimeoffset" or variables
 
 
 def _variable(node: exp.Expression) -> str | None:
@@ -137,14 +139,16 @@ def _variable(node: exp.Expression) -> str | None:
     return None
 
 
-def _wrap(operand: exp.Expression, target: ColumnType, found: ColumnType | None) -> None:
+def _wrap(
+    operand: exp.Expression, target: ColumnType, found: ColumnType | None, function: str
+) -> None:
     name = _variable(operand)
     source: exp.Expression = (
         exp.Parameter(this=exp.Var(this=name + TYPE_SUFFIX))
         if name is not None
         else exp.Literal.string(found.name if found is not None else "")
     )
-    call = exp.Anonymous(this="TSQL_COMPARAND", expressions=[])
+    call = exp.Anonymous(this=function, expressions=[])
     operand.replace(call)  # the operand itself moves into the call: other groups hold it
     scale = exp.Literal.number(target.scale or 0)
     call.set("expressions", [operand, exp.Literal.string(target.name), source, scale])
@@ -152,31 +156,34 @@ def _wrap(operand: exp.Expression, target: ColumnType, found: ColumnType | None)
 
 def comparand(value: Any, target: str, source: str | None, scale: int) -> Any:
     """`value` as the type `target` (of `scale`, for the date and time types) where it is
-    a string (by its declared type `source`; by its value where no type is known) or a
-    date and time type `target` outranks, else unchanged."""
-    if value is not None and source in DATE_TYPES and target in DATE_TYPES:
-        if precedence(ColumnType(target), ColumnType(source)).name != target:
-            return value  # a variable of a higher type than the column's: no narrowing
-        return _date_comparand(value, target, source, scale)
+    a string (by its declared type `source`; by its value where no type is known), else
+    unchanged."""
     if value is None or not (source in _STRINGS or (not source and isinstance(value, str))):
         return value
     source = source or "varchar"
     if target in DATE_TYPES:  # the text the column stores (Msg 241 where it is no date)
-        return _date_comparand(value, target, source, scale)
+        return tsql_convert(str(value), target, 0, scale, None, source, 0)
     number = text_to_number(str(value), target, source)
     if isinstance(number, Decimal):
         return int(number) if number == number.to_integral_value() else float(number)
     return number
 
 
-def _date_comparand(value: Any, target: str, source: str, scale: int) -> str:
-    """`value` as the text `target` stores; a datetimeoffset's at UTC, as SQL Server
-    compares datetimeoffsets."""
-    text = tsql_convert(str(value), target, 0, scale, None, source, 0)
-    if target != "datetimeoffset":
-        return text
-    when = parse_datetime(text)
-    return format_datetime(when.astimezone(dt.UTC), target, scale, seventh_digit(text))
+def date_key(value: Any, target: str, source: str | None, scale: int) -> Any:
+    """A date or time value as text that sorts as its instant: datetime2(7) of its
+    clock time, a datetimeoffset's at UTC. A string (by `source`, its declared type) is
+    first converted to `target` (of `scale`), as data type precedence converts it."""
+    if value is None:
+        return None
+    if source not in DATE_TYPES:
+        value = tsql_convert(str(value), target, 0, scale, None, source or "", 0)
+    when = parse_datetime(value)  # a time is on 1900-01-01, as it converts to datetime
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return format_datetime(when, "datetime2", 7, seventh_digit(value))
 
 
-COMPARISON_FUNCTIONS = {"TSQL_COMPARAND": (4, comparand, True)}
+COMPARISON_FUNCTIONS = {
+    "TSQL_COMPARAND": (4, comparand, True),
+    "TSQL_DATE_KEY": (4, date_key, True),
+}
