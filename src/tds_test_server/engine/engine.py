@@ -382,6 +382,7 @@ class EngineSession(RowSecurity):
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         self._cancel.clear()
+        DATE_ORDER.set(self.date_order)
         self.reload_memberships()
         found = self._user_procedure(name)
         if found is not None:
