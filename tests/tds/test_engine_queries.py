@@ -475,3 +475,24 @@ def test_case_expressions_stay_inside_their_statement(session: EngineSession) ->
 def test_unsupported_constructs_are_named(session: EngineSession, sql: str, what: str) -> None:
     found = error(session, sql)
     assert found.number == 40517 and what in found.message
+
+
+def test_set_dateformat_stays_with_its_session_on_a_shared_thread(engine: Engine) -> None:
+    """The order reaches the conversions through the thread's context: each request,
+    a batch or an RPC procedure call, takes its own session's."""
+    a = engine.session(SessionInfo(spid=71, user="sa", database="qdb"))
+    b = engine.session(SessionInfo(spid=72, user="sa", database="qdb"))
+    try:
+        run(a, "CREATE PROCEDURE dbo.march_or_april AS SELECT CAST('03/04/2024' AS date)")
+        run(a, "SET DATEFORMAT dmy")
+        assert rows(b, "SELECT CAST('03/04/2024' AS date)") == [(dt.date(2024, 3, 4),)]
+        run(a, "SELECT 1")
+        called = b.call_procedure("dbo.march_or_april", [])
+        assert [list(r.rows) for r in called if isinstance(r, ResultSet)] == [
+            [(dt.date(2024, 3, 4),)]
+        ]
+        assert rows(a, "EXEC dbo.march_or_april") == [(dt.date(2024, 4, 3),)]
+    finally:
+        run(a, "DROP PROCEDURE dbo.march_or_april")
+        a.close()
+        b.close()

@@ -42,6 +42,9 @@ READ = {
     "": dt.datetime(1900, 1, 1),  # no date and no time: 1900-01-01 at midnight
 }
 NOT_DATES = ["2008-13-01", "02/30/2008", "x1", "Jun 32 2008", "1/2", "24:00", "13AM", "2008"]
+# ISO 8601 forms Python's fromisoformat reads and SQL Server does not: another separator
+# than T or a blank, week dates, the basic time format, an hour alone.
+NOT_DATES += ["2008-06-01X10:00", "2008-W22-1", "2008-W22", "20080601T100000", "2008-06-01T10"]
 _names = itertools.count()
 
 
@@ -126,3 +129,86 @@ def test_a_date_column_default_is_stored_as_its_type(cursor: closing[pyodbc.Curs
             f"SELECT id FROM {name} WHERE at = '01/01/2020' AND day = '2020-01-02'"
         ).fetchone()
         assert row is not None and row[0] == 1
+
+
+def test_dates_of_different_types_compare_by_their_instants(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """Two date and time types meet by data type precedence: the lower converts to the
+    higher and the values compare, not their texts (a date is its day's midnight as a
+    datetime; a datetimeoffset is its instant in UTC)."""
+    name = f"mixed_{next(_names)}"
+    with cursor as cur:
+        cur.execute(
+            f"CREATE TABLE {name} (id int, day date, at datetime, small smalldatetime,"
+            " t7 datetime2, t0 datetime2(0), off datetimeoffset, off0 datetimeoffset(0))"
+        )
+        cur.execute(
+            f"INSERT INTO {name} VALUES (1, '2024-05-31', '2024-05-31', '2024-05-31',"
+            " '2024-05-31', '2024-05-31', '2024-05-31 02:00 +02:00', '2024-05-31'),"
+            " (2, '2024-05-31', '2024-05-31 10:00', '2024-05-31 10:00',"
+            " '2024-05-31 10:00:00.5', '2024-05-31 10:00', '2024-05-31 10:00 +00:00',"
+            " '2024-05-31 12:00 +02:00')"
+        )
+
+        def ids(where: str) -> list[int]:
+            return [r[0] for r in cur.execute(f"SELECT id FROM {name} WHERE {where} ORDER BY id")]
+
+        assert ids("day = at") == [1]
+        assert ids("day = small AND day = t7 AND day = t0") == [1]
+        assert ids("at = small AND small = t0 AND t0 = off0") == [1, 2]
+        assert ids("day < at") == [2]
+        assert ids("t7 > at") == [2]  # 10:00:00.5 against 10:00:00.000
+        assert ids("t7 = off") == [1]  # 02:00 +02:00 is midnight in UTC, as t7 is
+        assert ids("off = off0") == [
+            1,
+            2,
+        ]  # 02:00 +02:00 is 00:00 +00:00, 10:00 +00:00 is 12:00 +02:00
+        assert ids("off = '2024-05-31 00:00 +00:00'") == [1]
+        # a variable's type is known when the statement runs: it converts (or the column
+        # does) by the same precedence
+        declare = "DECLARE @v datetimeoffset = '2024-05-31 02:00 +02:00';"
+        rows = cur.execute(f"{declare} SELECT id FROM {name} WHERE at = @v").fetchall()
+        assert [r[0] for r in rows] == [1]
+        declare = "DECLARE @v datetime2 = '2024-05-31 00:00:00.0000001';"
+        rows = cur.execute(f"{declare} SELECT id FROM {name} WHERE day = @v OR day > @v")
+        assert rows.fetchall() == []
+        assert ids("EOMONTH(day) >= at") == [1]
+        assert ids("at BETWEEN day AND t7") == [1, 2]
+        assert ids("day IN (at, t0)") == [1]
+        assert ids("'2024-05-31' = CAST('2024-05-31' AS datetime)") == [1, 2]
+        assert ids("CAST('2024-5-31' AS date) = CAST('2024-05-31T00:00:00' AS datetime2)") == [
+            1,
+            2,
+        ]
+
+
+def test_an_expression_put_into_a_date_column_becomes_the_column_s_type(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """Not only a literal or a parameter: CONCAT, CASE and another type's column are
+    converted to the column's type as they are stored (Msg 241 where a string is no
+    date), so the column compares with a string by date."""
+    name = f"computed_{next(_names)}"
+    with cursor as cur:
+        cur.execute(f"CREATE TABLE {name} (id int, at datetime, t datetime2(3), day date)")
+        cur.execute(
+            f"INSERT INTO {name} VALUES (1, CONCAT('2024-', '05-01'),"
+            " CASE WHEN 1 = 1 THEN '06/01/2008 10:00' END, CONCAT('Jun ', '2 2008'))"
+        )
+        cur.execute(f"INSERT INTO {name} (id, at, day) SELECT 2, t, at FROM {name} WHERE id = 1")
+        cur.execute(f"UPDATE {name} SET t = CONCAT(?, ' 10:30') WHERE id = 2", "2024-05-02")
+
+        def ids(where: str) -> list[int]:
+            return [r[0] for r in cur.execute(f"SELECT id FROM {name} WHERE {where} ORDER BY id")]
+
+        assert ids("at = '2024-05-01'") == [1]
+        assert ids("t = '2008-06-01 10:00'") == [1]
+        assert ids("day = '2008-06-02'") == [1]
+        assert ids("at = '2008-06-01T10:00:00'") == [2]  # the datetime2(3) column's value
+        assert ids("day = '2024-05-01'") == [2]  # the datetime's day
+        assert ids("t = '2024-05-02 10:30'") == [2]
+        with pytest.raises(pyodbc.Error, match=r"\(241\)"):
+            cur.execute(f"INSERT INTO {name} (id, day) VALUES (3, CONCAT('x', 'y'))")
+        with pytest.raises(pyodbc.Error, match=r"\(241\)"):
+            cur.execute(f"UPDATE {name} SET at = CASE WHEN id = 1 THEN 'no date' END")

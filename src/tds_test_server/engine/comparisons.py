@@ -12,6 +12,11 @@ types outrank the character types too: `date_column = '06/01/2008'` converts the
 to the column's type, as CAST would, into the text the column stores ('2008-06-01
 00:00:00.000' for datetime: date_literals.py stores INSERT's strings so), and
 `date_column = 'not a date'` fails with Msg 241 (date_strings.py reads the formats).
+Where the texts of one instant may differ (two date and time types: `date_column =
+datetime_column`; a datetimeoffset; a date variable, whose type is known only when the
+statement runs), every operand becomes TSQL_DATE_KEY instead: a string converted to the
+type of higher precedence, then each value as datetime2(7) text, at UTC for a
+datetimeoffset, so that the texts compare as the instants do.
 The conversion to a number is text_numbers', as CAST's is. Arithmetic (+ - * / %)
 converts the same way: `'abc' + 1` fails with Msg 245 and `'12' + 1` is 13 (+
 concatenates only two strings); `'abc' * 1.5` fails with Msg 8114 ("Error converting
@@ -20,12 +25,14 @@ data type varchar to numeric.").
 Before the tables are renamed for SQLite, each comparison (= <> < <= > >=, IN with a
 list, BETWEEN) with an operand of a number, money or date type, and each arithmetic
 operator with an operand of a number or money type, gets its string operands wrapped in
-TSQL_COMPARAND(value, target type, source type, target scale). A @variable's type is known
+TSQL_COMPARAND(value, target type, source type, target scale) (or every operand in
+TSQL_DATE_KEY, above). A @variable's type is known
 only when the statement runs: it is bound as the parameter `<name>__azsql_type`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterator
 from decimal import Decimal
 from typing import Any
@@ -37,8 +44,10 @@ from .catalog import Catalog
 from .column_sources import ColumnSources
 from .convert import tsql_convert
 from .convert_sql import source_type
+from .functions import parse_datetime
 from .result_types import precedence
 from .sql_types import DATE_TYPES
+from .temporal import format_datetime, seventh_digit
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
 
 # A @variable's declared type name is bound under its name with this suffix.
@@ -64,9 +73,12 @@ def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
         target = _target_type([found for _, found in group], families)
         if target is None:
             continue
+        instants = _compares_instants(target, group)
         for operand, found in group:
-            if _variable(operand) is not None or (found is not None and found.name in _STRINGS):
-                _wrap(operand, target, found)
+            if instants:
+                _wrap(operand, target, found, "TSQL_DATE_KEY")
+            elif _variable(operand) is not None or (found is not None and found.name in _STRINGS):
+                _wrap(operand, target, found, "TSQL_COMPARAND")
 
 
 _Families = tuple[Collection[str], ...]
@@ -106,20 +118,37 @@ def _target_type(types: list[ColumnType | None], families: _Families) -> ColumnT
     return win
 
 
+def _compares_instants(target: ColumnType, group: list[tuple[exp.Expression, Any]]) -> bool:
+    """Whether the operands' stored texts may differ for one instant: dates of different
+    types or scales, a datetimeoffset (its text has its offset), a variable (its type is
+    known only when the statement runs). Then every operand becomes its date_key (one of
+    a type not plain to see read as a string of a date). Not for time, whose texts agree,
+    nor where SQL Server refuses the mix (date and time)."""
+    if target.name not in DATE_TYPES or target.name == "time":
+        return False
+    dates = {(t.name, t.scale) for _, t in group if t is not None and t.name in DATE_TYPES}
+    if "time" in {name for name, _ in dates} and len(dates) > 1:
+        return False
+    variables = any(_variable(operand) is not None for operand, _ in group)
+    return len(dates) > 1 or target.name == "datetimeoffset" or variables
+
+
 def _variable(node: exp.Expression) -> str | None:
     if isinstance(node, exp.Parameter) and isinstance(node.this, (exp.Var, exp.Identifier)):
         return node.this.name.lower()
     return None
 
 
-def _wrap(operand: exp.Expression, target: ColumnType, found: ColumnType | None) -> None:
+def _wrap(
+    operand: exp.Expression, target: ColumnType, found: ColumnType | None, function: str
+) -> None:
     name = _variable(operand)
     source: exp.Expression = (
         exp.Parameter(this=exp.Var(this=name + TYPE_SUFFIX))
         if name is not None
         else exp.Literal.string(found.name if found is not None else "")
     )
-    call = exp.Anonymous(this="TSQL_COMPARAND", expressions=[])
+    call = exp.Anonymous(this=function, expressions=[])
     operand.replace(call)  # the operand itself moves into the call: other groups hold it
     scale = exp.Literal.number(target.scale or 0)
     call.set("expressions", [operand, exp.Literal.string(target.name), source, scale])
@@ -142,4 +171,21 @@ def comparand(value: Any, target: str, source: str | None, scale: int) -> Any:
     return number
 
 
-COMPARISON_FUNCTIONS = {"TSQL_COMPARAND": (4, comparand, True)}
+def date_key(value: Any, target: str, source: str | None, scale: int) -> Any:
+    """A date or time value as text that sorts as its instant: datetime2(7) of its
+    clock time, a datetimeoffset's at UTC. A string (by `source`, its declared type) is
+    first converted to `target` (of `scale`), as data type precedence converts it."""
+    if value is None:
+        return None
+    if source not in DATE_TYPES:
+        value = tsql_convert(str(value), target, 0, scale, None, source or "", 0)
+    when = parse_datetime(value)  # a time is on 1900-01-01, as it converts to datetime
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return format_datetime(when, "datetime2", 7, seventh_digit(value))
+
+
+COMPARISON_FUNCTIONS = {
+    "TSQL_COMPARAND": (4, comparand, True),
+    "TSQL_DATE_KEY": (4, date_key, True),
+}

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..results import TdsError
 from . import errors
+from .date_strings import in_date_order
 from .functions import decimal_of_scale, parse_datetime, tsql_cast
 from .sql_types import DATE_TYPES
 from .temporal import text_fraction
@@ -98,6 +99,8 @@ def tsql_convert(
             if style not in _DATE_STYLES:
                 raise _bad_style(style, type_name)
             parsed = _parse_styled(value, style, type_name)
+        else:  # the session's SET DATEFORMAT (a style has its own order)
+            parsed = in_date_order(value, type_name, plain_string=source in _CHAR_TYPES)
         try:
             stored = tsql_cast(parsed, type_name, length, scale, source or "varchar")
         except TdsError as exc:

@@ -124,6 +124,8 @@ def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
         return ColumnType("datetime")
     if isinstance(node, exp.Anonymous) and node.name.upper() in ("SYSDATETIME", "SYSUTCDATETIME"):
         return ColumnType("datetime2", scale=7)
+    if isinstance(node, (exp.LastDay, exp.DateFromParts)):  # EOMONTH, DATEFROMPARTS
+        return ColumnType("date")
     if isinstance(node, exp.Repeat):  # REPLICATE
         inner = source_type(node.this, columns)
         return replicate_type(inner) if inner is not None else None

@@ -1,11 +1,12 @@
-"""A string literal or a parameter (or variable) that INSERT (VALUES, or a plain SELECT) or
-UPDATE puts into a date or time column, and the column's DEFAULT, is stored as the text
-of the column's type, as CAST makes it
-('2008-06-01 00:00:00.000' for datetime from '06/01/2008', or from a datetime2
-parameter): comparisons.py brings a string compared with the column to that text too,
-so they compare as SQL Server compares the dates. A string that is no date of the type
-fails as it does in SQL Server (Msg 241, or 242 out of the type's range): a literal when
-the statement is translated, a parameter's value when it runs (TSQL_CONVERT).
+"""What INSERT (VALUES, or a plain SELECT) or UPDATE puts into a date or time column (a
+string literal, a parameter or variable, any other expression), and the column's
+DEFAULT, is stored as the text of the column's type, as CAST makes it
+('2008-06-01 00:00:00.000' for datetime from '06/01/2008', from a datetime2 parameter or
+from CONCAT('2008-', '06-01')): comparisons.py brings a string compared with the column
+to that text too, so they compare as SQL Server compares the dates. A string that is no
+date of the type fails as it does in SQL Server (Msg 241, or 242 out of the type's
+range): a literal when the statement is translated, anything else when it runs
+(TSQL_CONVERT).
 """
 
 from __future__ import annotations
@@ -57,20 +58,21 @@ def stored_default(sql: str, column: Column) -> str:
 def _store(value: exp.Expression, column: Column | None) -> None:
     if column is None or column.type.name not in DATE_TYPES:
         return
+    if isinstance(value, (exp.Null, exp.Star)):
+        return
     t = column.type
-    if isinstance(value, exp.Parameter) and not isinstance(value.this, exp.Parameter):
-        call = exp.Anonymous(this="TSQL_CONVERT", expressions=[])
-        value.replace(call)  # the parameter moves into the call, for the translator to bind
-        scale, no_style = exp.Literal.number(t.scale or 0), exp.null()
-        zero, no_source = exp.Literal.number(0), exp.Literal.string("")
-        name = exp.Literal.string(t.name)
-        call.set("expressions", [value, name, zero, scale, no_style, no_source, zero.copy()])
+    if isinstance(value, (exp.National, exp.Literal)) and value.is_string:
+        source = "nvarchar" if isinstance(value, exp.National) else "varchar"
+        stored = tsql_convert(value.name, t.name, 0, t.scale or 0, None, source, 0)
+        value.replace(exp.Literal.string(stored))
         return
-    if isinstance(value, exp.National):
-        source = "nvarchar"
-    elif isinstance(value, exp.Literal) and value.is_string:
-        source = "varchar"
-    else:
-        return
-    stored = tsql_convert(value.name, t.name, 0, t.scale or 0, None, source, 0)
-    value.replace(exp.Literal.string(stored))
+    # Any other expression (a parameter, a variable, CONCAT, CASE, another column) is
+    # converted by its value when the statement runs, as SQL Server converts it to the
+    # column's type: a string read as a date (Msg 241 where it is none), a date or time
+    # of another type brought to this one.
+    call = exp.Anonymous(this="TSQL_CONVERT", expressions=[])
+    value.replace(call)  # the expression moves into the call (a parameter stays bindable)
+    scale, no_style = exp.Literal.number(t.scale or 0), exp.null()
+    zero, no_source = exp.Literal.number(0), exp.Literal.string("")
+    name = exp.Literal.string(t.name)
+    call.set("expressions", [value, name, zero, scale, no_style, no_source, zero.copy()])

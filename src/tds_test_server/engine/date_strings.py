@@ -1,8 +1,10 @@
 """A character string read as a date and time: the formats SQL Server reads for its date
 and time types ("datetime (Transact-SQL)", "Supported string literal formats for
-datetime"), under us_english, whose DATEFORMAT is mdy (SET DATEFORMAT is accepted and
-not applied). The ISO form the test server stores goes through datetime.fromisoformat
-before this (functions.parse_datetime); this module reads the others:
+datetime"), under us_english, whose DATEFORMAT is mdy (in_date_order, below, reads a
+numeric date under the session's SET DATEFORMAT first). ISO 8601's extended form
+(2008-06-01, with a time after a blank or a T, and an offset after the time), which the
+test server also stores, goes through datetime.fromisoformat before this
+(functions.parse_datetime); this module reads the others:
 
 - unseparated: 20080601, 080601;
 - numeric, month first: 6/1/2008, 06-01-08, 6.1.2008; a four-digit year first:
@@ -24,8 +26,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextvars import ContextVar
 
 from . import errors
+
+# The running session's SET DATEFORMAT (engine.py sets it at each request, statements.py at
+# SET DATEFORMAT): the conversions run inside SQLite's calls, which know no session.
+DATE_ORDER: ContextVar[str] = ContextVar("date_order", default="mdy")
+DATE_ORDERS = ("mdy", "dmy", "ymd", "ydm", "myd", "dym")
 
 _MONTHS = (
     "january",
@@ -142,3 +150,48 @@ def _year(text: str) -> int:
         raise errors.date_conversion_failed()
     year = int(text)
     return year + (2000 if year < 50 else 1900)
+
+
+# A numeric date at the start of a string, before a blank or the end (not ISO 8601's T).
+_LEADING_NUMERIC = re.compile(r"\s*(\d{1,4})([/.-])(\d{1,4})\2(\d{1,4})(?=\s|$)")
+
+
+def in_date_order(text: str, type_name: str, *, plain_string: bool) -> str:
+    """`text` with its numeric date read in the session's DATEFORMAT and written as
+    yyyy-mm-dd, for CAST, CONVERT, a comparison or INSERT to `type_name` (the reader
+    above then reads it); unchanged under mdy, which the reader reads itself.
+
+    From "SET DATEFORMAT (Transact-SQL)" (the parts' order, ydm not supported for date,
+    datetime2 and datetimeoffset, ISO 8601 independent of it) and SQL Server's observed
+    answers: a four-digit year is found wherever it is, and for datetime and
+    smalldatetime the other two parts follow the order's month and day (under dmy,
+    '2008-06-01' is 6 January); date, datetime2 and datetimeoffset read a year first as
+    year, month, day under every order, and a year elsewhere only where the order puts
+    it (ymd takes month/day/year as mdy does). `plain_string`: the value is known to be a
+    character string; else one in the form the other date types are stored in
+    (yyyy-mm-dd) is taken for such a value and read as year, month, day."""
+    order = DATE_ORDER.get()
+    found = _LEADING_NUMERIC.match(text)
+    if order == "mdy" or found is None:
+        return text
+    parts = [found.group(1), found.group(3), found.group(4)]
+    years = [i for i, part in enumerate(parts) if len(part) == 4]
+    if any(len(part) == 3 for part in parts) or len(years) > 1:
+        raise errors.date_conversion_failed()
+    older = type_name in ("datetime", "smalldatetime")
+    stored = found.group(2) == "-" and len(parts[1]) == len(parts[2]) == 2
+    if years == [0] and not (older and (plain_string or not stored)):
+        return text  # year, month, day
+    if years and (older or order.index("y") == years[0]):
+        rest = [part for i, part in enumerate(parts) if i != years[0]]
+        named = dict(zip(order.replace("y", ""), rest, strict=True), y=parts[years[0]])
+    elif years == [2] and order == "ymd":
+        named = dict(zip("mdy", parts, strict=True))
+    elif years:
+        raise errors.date_conversion_failed()
+    else:
+        named = dict(zip(order, parts, strict=True))
+    if len(named["m"]) > 2 or len(named["d"]) > 2:
+        raise errors.date_conversion_failed()
+    date = f"{_year(named['y']):04d}-{int(named['m']):02d}-{int(named['d']):02d}"
+    return date + text[found.end() :]

@@ -41,6 +41,7 @@ from ..results import (
 from . import builtins, errors, functions
 from .batches import Statement, split_batch, word
 from .catalog import DEFAULT_SCHEMA, Catalog, Table, init_metadata
+from .date_strings import DATE_ORDER
 from .procedures import (
     _bind_positional,
     _datatype_info,
@@ -345,6 +346,7 @@ class EngineSession(RowSecurity):
     # -- batches
     def execute(self, sql: str, params: list[Param] | None = None) -> Iterator[Result]:
         self._cancel.clear()
+        DATE_ORDER.set(self.date_order)  # the thread's conversions follow this session
         self.reload_memberships()
         scope = {
             p.name.lstrip("@").lower(): Variable(p.type, functions.to_sqlite(p.value, p.type))
@@ -380,6 +382,7 @@ class EngineSession(RowSecurity):
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         self._cancel.clear()
+        DATE_ORDER.set(self.date_order)
         self.reload_memberships()
         found = self._user_procedure(name)
         if found is not None:

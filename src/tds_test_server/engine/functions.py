@@ -65,24 +65,29 @@ class SessionContext(Protocol):
 
 # Milliseconds after a colon (10:00:00:5 is 5 ms), which fromisoformat reads as 0.5 s.
 _COLON_FRACTION = re.compile(r":\d{1,2}:\d{1,2}:\d")
+# The ISO 8601 forms SQL Server reads, the stored ones among them: yyyy-mm-dd, with a time
+# after a blank or a T, and an offset after the time. fromisoformat reads these only: it
+# would also take forms SQL Server refuses (2008-06-01X10:00, 2008-W22-1, 20080601T1000).
+_ISO_FORM = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?: ?[+-]\d{2}:\d{2}|Z)?)?"
+)
 
 
 def parse_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, str) and not _COLON_FRACTION.search(value):
-        try:  # the stored ISO form: C-speed, fractions beyond microseconds truncated
-            return dt.datetime.fromisoformat(value)
-        except ValueError:
-            pass
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     text = str(value).strip()
-    if not _COLON_FRACTION.search(text):
-        try:
-            return dt.datetime.fromisoformat(_trim_fraction(text))
+    if _ISO_FORM.fullmatch(text):
+        try:  # the stored ISO form: C-speed, fractions beyond microseconds truncated
+            return dt.datetime.fromisoformat(text)
         except ValueError:
             pass
+        try:
+            return dt.datetime.fromisoformat(_trim_fraction(text))
+        except ValueError:  # a month, day or hour that does not exist
+            raise errors.date_conversion_failed() from None
     return read_datetime(text)  # the other formats SQL Server reads, or Msg 241
 
 

@@ -176,3 +176,31 @@ def replicate_type(argument: ColumnType | None) -> ColumnType:
     if argument.length == -1:
         return ColumnType(name, -1)
     return ColumnType(name, 4000 if name == "nvarchar" else 8000)
+
+
+_UNICODE = ("nchar", "nvarchar", "ntext")
+
+
+def string_result_type(argument: ColumnType | None) -> ColumnType:
+    """UPPER, LOWER, LTRIM, RTRIM, TRIM, LEFT, RIGHT and SUBSTRING of a string: "varchar or
+    nvarchar" on each function's page (SUBSTRING's table: char, varchar and text give
+    varchar; nchar, nvarchar and ntext nvarchar; binary types varbinary), of the
+    argument's length, which no result exceeds. An argument of another type converts to
+    varchar; of an unknown one (a variable) varchar(8000) is assumed."""
+    if argument is not None and argument.name in ("binary", "varbinary", "image"):
+        return ColumnType("varbinary", argument.length)
+    if argument is None or argument.name not in (*_STRINGS, "text", "ntext"):
+        return ColumnType("varchar", 8000)
+    name = "nvarchar" if argument.name in _UNICODE else "varchar"
+    return ColumnType(name, -1 if argument.name in ("text", "ntext") else argument.length)
+
+
+def replace_type(arguments: list[ColumnType | None]) -> ColumnType:
+    """REPLACE: nvarchar if one argument is nvarchar, else varchar; cut at 8,000 bytes
+    unless the string searched is varchar(max) or nvarchar(max) ("REPLACE (Transact-SQL)")."""
+    unicode = any(a is not None and a.name in _UNICODE for a in arguments)
+    name = "nvarchar" if unicode else "varchar"
+    searched = arguments[0] if arguments else None
+    if searched is not None and searched.length == -1:
+        return ColumnType(name, -1)
+    return ColumnType(name, 4000 if unicode else 8000)

@@ -22,6 +22,7 @@ from ..results import (
 from . import builtins, functions
 from .batches import Statement
 from .catalog import Catalog, create_session_objects
+from .date_strings import DATE_ORDER
 from .session_context import SessionKeys
 from .translate import Translator
 
@@ -109,6 +110,7 @@ class SessionState:
         self.showplan = False
         self.fmtonly = False
         self.xact_abort = False
+        self.date_order = "mdy"  # SET DATEFORMAT
         self.identity_insert: set[str] = set()
         self.login_time = _now_text()
         self.last_request_start: str | None = None
@@ -185,5 +187,8 @@ class SessionState:
         return self._depth
 
     def reset_connection(self) -> None:
-        """sp_reset_connection: the session context belongs to the logical connection."""
+        """sp_reset_connection: the session context and SET DATEFORMAT belong to the
+        logical connection."""
         self.session_keys.clear()
+        self.date_order = "mdy"
+        DATE_ORDER.set(self.date_order)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from ..results import (
     ColumnType,
@@ -28,6 +28,7 @@ from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
 from .comparisons import TYPE_SUFFIX
 from .constraint_errors import ConstraintErrors
+from .date_strings import DATE_ORDER, DATE_ORDERS
 from .for_json import json_result
 from .for_xml import xml_result
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
@@ -479,6 +480,8 @@ class Statements(ConstraintErrors):
             raise errors.unsupported(f"SET {option}")
         if option == "NOCOUNT":
             self.nocount = on
+        elif option == "DATEFORMAT":
+            self._set_date_order(toks, scope)
         elif option == "SHOWPLAN_XML":
             if on:
                 self.principal.check_showplan(self.database)
@@ -520,6 +523,24 @@ class Statements(ConstraintErrors):
                 self.identity_insert.discard(key)
         return
         yield  # a generator, like the other statement handlers
+
+    def _set_date_order(self, toks: list[Token], scope: dict[str, Variable]) -> None:
+        """SET DATEFORMAT dmy, 'dmy' or @variable: the order of a numeric date's parts
+        (date_strings.in_date_order) for this session, from the next statement on."""
+        if len(toks) == 4 and toks[2].token_type == TokenType.PARAMETER:
+            name = toks[3].text.lower()
+            if name not in scope:
+                raise errors.must_declare(name)
+            value = str(scope[name].value or "")
+        elif len(toks) == 3:
+            value = toks[2].text
+        else:
+            raise errors.syntax_near(toks[-1].text)
+        order = value.strip().lower()
+        if order not in DATE_ORDERS:
+            raise TdsError(2741, f"SET DATEFORMAT date order '{value}' is invalid.")
+        self.date_order = order
+        DATE_ORDER.set(order)
 
     # -- WAITFOR, USE
     def _waitfor(self, stmt: Statement, scope: dict[str, Variable]) -> None:

@@ -26,6 +26,7 @@ from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
 from .datalength import rewrite_datalengths
 from .date_literals import store_date_literals
+from .date_strings import DATE_ORDER
 from .decimal_stores import store_decimals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
@@ -38,8 +39,10 @@ from .replicate import rewrite_replicates
 from .result_types import (
     arithmetic,
     concatenation,
+    replace_type,
     replicate_type,
     result_of_branches,
+    string_result_type,
     utf16_length,
 )
 from .sql_types import UnknownType, parse_type, type_text
@@ -106,12 +109,13 @@ class Translator:
     def __init__(self, catalog: Catalog, edition: Edition = SQL_SERVER_2022, size: int = 4096):
         self.catalog = catalog
         self.edition = edition
-        self._cache: OrderedDict[tuple[str, str, int], Query] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, int, str], Query] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def translate(self, text: str, database: str) -> Query:
-        key = (text, database.casefold(), self.catalog.generation)
+        # SET DATEFORMAT decides how a date literal is stored (date_literals)
+        key = (text, database.casefold(), self.catalog.generation, DATE_ORDER.get())
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
@@ -724,6 +728,9 @@ _ARITHMETIC: dict[type[exp.Expr], str] = {
 }
 
 
+_STRING_FUNCTIONS = (exp.Upper, exp.Lower, exp.Trim, exp.Left, exp.Right, exp.Substring)
+
+
 def _expression_type(node: exp.Expr) -> ColumnType | None:
     """The SQL Server type of a projection, where it can be told from the tree."""
     if (clr := clr_expression_type(node)) is not None:
@@ -781,6 +788,11 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             return _expression_type(order.expressions[0].this)
     if isinstance(node, exp.Repeat):  # REPLICATE
         return replicate_type(_expression_type(node.this))
+    if isinstance(node, _STRING_FUNCTIONS):  # UPPER, LOWER, (L|R)TRIM, LEFT, RIGHT, SUBSTRING
+        return string_result_type(_expression_type(_unwrap_text(node.this)))
+    if isinstance(node, exp.Replace):
+        arguments = (node.this, node.expression, node.args.get("replacement"))
+        return replace_type([_expression_type(a) if a is not None else None for a in arguments])
     if isinstance(node, exp.Round):  # ROUND keeps its argument's type
         return _expression_type(node.this)
     if isinstance(node, exp.Grouping):
