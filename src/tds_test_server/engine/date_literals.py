@@ -16,34 +16,18 @@ from sqlglot import exp
 from .catalog import Column, Table
 from .convert import tsql_convert
 from .sql_types import DATE_TYPES
+from .stored_values import stored_values
 
 
 def store_date_literals(
     tree: exp.Expression, table: Table | None, insert_columns: tuple[str, ...] | None
 ) -> None:
-    """Rewrite, in place, the string literals and parameters of `tree` (an INSERT or
-    UPDATE of `table`) that go into date and time columns."""
+    """Rewrite, in place, what `tree` (an INSERT or UPDATE of `table`) puts into date
+    and time columns."""
     if table is None:
         return
-    if isinstance(tree, exp.Insert):
-        names = insert_columns or [
-            c.name for c in table.columns if not c.is_identity and c.computed is None
-        ]
-        columns = [table.column(name) for name in names]
-        rows = (
-            [row.expressions for row in tree.expression.expressions if isinstance(row, exp.Tuple)]
-            if isinstance(tree.expression, exp.Values)
-            else [[p.unalias() for p in tree.expression.selects]]
-            if isinstance(tree.expression, exp.Select)  # INSERT ... SELECT (not a UNION)
-            else []
-        )
-        for row in rows:
-            for column, value in zip(columns, row, strict=False):
-                _store(value, column)
-    elif isinstance(tree, exp.Update):
-        for assignment in tree.expressions:
-            if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
-                _store(assignment.expression, table.column(assignment.this.name))
+    for value, column in list(stored_values(tree, table, insert_columns)):
+        _store(value, column)
 
 
 def stored_default(sql: str, column: Column) -> str:
