@@ -100,7 +100,7 @@ def short_token_problems(auth: AuthSettings) -> list[str]:
         f"server.auth.static_tokens.{i}: the token of subject {entry.subject!r} has"
         f" {len(token)} characters; a server that listens beyond loopback needs tokens of at"
         f" least {MIN_TOKEN_CHARS}, as a short one can be guessed. Generate one with:"
-        " python -c \"import secrets; print(secrets.token_urlsafe(32))\""
+        ' python -c "import secrets; print(secrets.token_urlsafe(32))"'
         for i, entry in enumerate(auth.static_tokens)
         if 0 < len(token := _token(entry)) < MIN_TOKEN_CHARS
     ]
