@@ -323,6 +323,30 @@ async def test_delete_from_with_output_reaches_the_server(writer):
 
 
 @pytest.mark.usefixtures("privileged_only")
+async def test_a_write_with_top_is_refused_and_the_form_it_suggests_works(writer):
+    """`DELETE TOP (n) ...` is refused before it runs; the refusal's form, the rows named
+    in the WHERE clause, deletes them through the test server."""
+    like = {"name": "Test Top %"}
+    insert = "INSERT INTO SalesLT.ProductCategory (Name) VALUES (@name)"
+    count = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE Name LIKE @name"
+    for n in range(3):
+        await ok(writer, "insert_data", sql=insert, params={"name": f"Test Top {n}"})
+    top = "DELETE TOP (2) FROM SalesLT.ProductCategory WHERE Name LIKE @name"
+    message = await refused(writer, "update_data", sql=top, params=like)
+    assert "TOP in an INSERT, UPDATE or DELETE is not accepted here" in message
+    assert await scalar(writer, count, **like) == 3
+    suggested = (
+        "DELETE FROM SalesLT.ProductCategory WHERE ProductCategoryID IN (SELECT TOP (2)"
+        " ProductCategoryID FROM SalesLT.ProductCategory WHERE Name LIKE @name"
+        " ORDER BY ProductCategoryID)"
+    )
+    assert (await ok(writer, "update_data", sql=suggested, params=like))["rows_affected"] == 2
+    rest = "DELETE FROM SalesLT.ProductCategory WHERE Name LIKE @name"
+    await ok(writer, "update_data", sql=rest, params=like)
+    assert await scalar(writer, count, **like) == 0
+
+
+@pytest.mark.usefixtures("privileged_only")
 async def test_is_not_null_on_a_nullable_column_filters(writer):
     done = await ok(
         writer,

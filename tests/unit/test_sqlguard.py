@@ -467,6 +467,38 @@ def test_a_cte_delete_from_with_output_is_checked_as_any_delete() -> None:
 
 
 @pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE TOP (10) FROM t WHERE id < 5",
+        "DELETE TOP (10) t WHERE id < 5",
+        "UPDATE TOP (1) t SET a = 1 WHERE id < 5",
+        "INSERT TOP (5) INTO t (a) SELECT a FROM u WHERE a > 1",
+        "WITH c AS (SELECT id FROM t) DELETE TOP (1) FROM c WHERE id > 1",
+    ],
+)
+def test_top_in_a_write_is_refused_with_the_where_to_write(sql: str) -> None:
+    """sqlglot reads a write's TOP as a name or not at all ("does not parse as T-SQL",
+    "TOP was read as a name": both false); the refusal says how to name the rows."""
+    with pytest.raises(QueryRefused) as refused:
+        check_write(sql, ("insert", "update", "delete"), allow_unfiltered=False)
+    assert "TOP at line 1, column" in refused.value.reason
+    assert "WHERE id IN (SELECT TOP (100) id FROM t WHERE ... ORDER BY id)" in refused.value.reason
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE id IN (SELECT TOP (2) id FROM t ORDER BY id)",
+        "WITH c AS (SELECT TOP (3) id FROM t ORDER BY id) DELETE FROM c WHERE id > 0",
+        "UPDATE t SET [top] = 1 WHERE id = 1",
+        "INSERT INTO t (a) SELECT TOP (5) a FROM u ORDER BY a",
+    ],
+)
+def test_top_elsewhere_in_a_write_passes(sql: str) -> None:
+    check_write(sql, ("insert", "update", "delete"), allow_unfiltered=False)
+
+
+@pytest.mark.parametrize(
     ("sql", "found"),
     [
         ("UPDATE t SET a = 1", "UPDATE without a WHERE clause would change every row"),

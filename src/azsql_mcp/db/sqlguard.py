@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, NoReturn
 from azsql_mcp.api import QueryRefused
 from azsql_mcp.db import write_filters
 from azsql_mcp.db.guardcache import VERDICTS, Refusal, check_key, remember, settle
-from azsql_mcp.db.sql_delete import parser_tokens
+from azsql_mcp.db.sql_dml import DML_TOP, dml_top, parser_tokens
 from azsql_mcp.db.sqlpolicy import STRICT, ReadPolicy, check_reach
 from azsql_mcp.db.statements import CheckedStatement, Rules, StatementKind
 
@@ -310,6 +310,8 @@ def _check(
             "(a comment inside a keyword or name?).",
             allowed,
         )
+    if (top := dml_top(statement)) is not None:
+        _refuse(f"TOP at {_At(sql, top.start)}{DML_TOP}", allowed)
     try:
         tree = _parse_one(dialect.parser().parse(parser_tokens(statement), sql), allowed)
     except ParseError as exc:
