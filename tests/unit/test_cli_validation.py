@@ -95,6 +95,34 @@ def test_serve_stops_with_one_record_when_its_logs_are_json(
     assert stopped["message"].startswith(f"cannot listen on 127.0.0.1:{port}: ")
 
 
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_an_unexpected_error_in_serve_is_a_record_when_its_logs_are_json(
+    log_format: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug that stops `serve` left a bare traceback among the JSON lines."""
+    from azsql_mcp.core import cli
+
+    def broken(app: object, source: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "_run", broken)
+    config = tmp_path / "azsql-mcp.toml"
+    config.write_text(f'[logging]\nformat = "{log_format}"\n')
+    if log_format == "text":
+        with pytest.raises(RuntimeError, match="boom"):
+            main(["serve", "--config", str(config)])
+        return
+    assert main(["serve", "--config", str(config)]) == 1
+    *_, last = capsys.readouterr().err.splitlines()
+    record = json.loads(last)
+    assert record["level"] == "CRITICAL"
+    assert record["message"] == "stopped by an unexpected error: RuntimeError('boom')"
+    assert 'raise RuntimeError("boom")' in record["exception"]
+
+
 def test_environment_mistakes_are_listed_with_the_schemas(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -63,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 0
+    except Exception as exc:  # a bug: with JSON logs its traceback is a record too
+        if args.command != "serve" or not writes_json():
+            raise  # Python's traceback, exit code 1
+        log.critical("stopped by an unexpected error: %r", exc, exc_info=exc)
+        return 1
 
 
 def _stopped(args: argparse.Namespace, message: str, **fields: object) -> None:
