@@ -812,8 +812,7 @@ WORK: dict[str, Callable[..., Any]] = {
 def error_value(exc: BaseException) -> tuple[str, str, tuple[Any, ...]]:
     """An exception as (kind, class name, args), rebuilt on the server's side: pyodbc
     errors as themselves, Refused as WorkRefused, CommitUnknown as WriteOutcomeUnknown,
-    builtin exceptions as themselves,
-    anything else as RuntimeError."""
+    builtin exceptions as themselves, anything else as RuntimeError."""
     import pyodbc
 
     if isinstance(exc, pyodbc.Error):
