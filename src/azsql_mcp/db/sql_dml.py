@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,17 +27,12 @@ def parser_tokens(tokens: list[Token]) -> list[Token]:
     they are, so every other DELETE keeps the tree it always had."""
     from sqlglot.tokens import TokenType
 
-    depth = 0
     delete = -1
     output = False
-    for i, tok in enumerate(tokens):
-        if tok.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif tok.token_type == TokenType.R_PAREN:
-            depth -= 1
-        elif depth == 0 and tok.token_type == TokenType.DELETE and delete < 0:
+    for i, tok in _top_level(tokens):
+        if tok.token_type == TokenType.DELETE and delete < 0:
             delete = i
-        elif depth == 0 and delete >= 0 and tok.text.upper() == "OUTPUT":
+        elif delete >= 0 and tok.text.upper() == "OUTPUT":
             output = True
     after = delete + 1
     if not output or after >= len(tokens) or tokens[after].token_type != TokenType.FROM:
@@ -57,17 +53,23 @@ def dml_top(tokens: list[Token]) -> Token | None:
     common table expressions), if there is one."""
     from sqlglot.tokens import TokenType
 
+    for i, tok in _top_level(tokens[:-1]):
+        if tok.token_type in (TokenType.INSERT, TokenType.UPDATE, TokenType.DELETE):
+            after = tokens[i + 1]
+            return after if after.token_type == TokenType.TOP else None
+    return None
+
+
+def _top_level(tokens: list[Token]) -> Iterator[tuple[int, Token]]:
+    """Each token outside parentheses (the statement's own, not a subquery's or a
+    common table expression's), with its index; parentheses themselves are left out."""
+    from sqlglot.tokens import TokenType
+
     depth = 0
-    for i, tok in enumerate(tokens[:-1]):
+    for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.L_PAREN:
             depth += 1
         elif tok.token_type == TokenType.R_PAREN:
             depth -= 1
-        elif depth == 0 and tok.token_type in (
-            TokenType.INSERT,
-            TokenType.UPDATE,
-            TokenType.DELETE,
-        ):
-            after = tokens[i + 1]
-            return after if after.token_type == TokenType.TOP else None
-    return None
+        elif depth == 0:
+            yield i, tok

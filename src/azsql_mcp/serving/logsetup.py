@@ -146,12 +146,19 @@ def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
 
 def writes_json() -> bool:
     """Whether setup_logging has the process's records written as JSON lines."""
-    return any(isinstance(h, StderrHandler) and h.json for h in logging.getLogger().handlers)
+    handler = _stderr_handler()
+    return handler is not None and handler.json
 
 
 def names_process() -> bool:
     """Whether setup_logging has each record name the process that wrote it (`with_pid`)."""
-    return any(isinstance(h, StderrHandler) and h.with_pid for h in logging.getLogger().handlers)
+    handler = _stderr_handler()
+    return handler is not None and handler.with_pid
+
+
+def _stderr_handler() -> StderrHandler | None:
+    """The handler setup_logging installed, if it has run."""
+    return next((h for h in logging.getLogger().handlers if isinstance(h, StderrHandler)), None)
 
 
 def log_format(settings: LoggingSettings) -> str:
