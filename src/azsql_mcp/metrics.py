@@ -12,6 +12,7 @@ its values in files there, and /metrics sums them across the workers
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _creating = threading.Lock()
+_at_creation: list[Callable[[], None]] = []
 
 
 def __getattr__(name: str) -> Any:
@@ -51,6 +53,20 @@ def _ensure() -> None:
     with _creating:
         if "REGISTRY" not in globals():
             globals().update(_create())
+            for set_values in _at_creation:
+                set_values()
+            _at_creation.clear()
+
+
+def when_created(set_values: Callable[[], None]) -> None:
+    """Call `set_values` (which sets metrics) now if the metrics exist, else once they
+    are created: a value known at start, such as the config's, need not create them
+    before `initialize` is answered."""
+    with _creating:
+        if "REGISTRY" not in globals():
+            _at_creation.append(set_values)
+            return
+    set_values()
 
 
 def _create() -> dict[str, Any]:

@@ -392,3 +392,22 @@ def test_a_config_file_that_vanished_is_a_refused_reload_until_it_is_back(
     assert reloader.reload("SIGHUP") == "unchanged"
     ok, reloaded = state()
     assert ok == 1 and reloaded is not None and reloaded >= started
+
+
+def test_the_start_values_wait_for_the_metrics_and_a_reload_comes_after_them() -> None:
+    """At start the reload state is set once the metrics exist (serve does not load
+    prometheus_client before `initialize` is answered); a reload that creates them
+    first still has the last word."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from azsql_mcp import metrics\n"
+        "metrics.when_created(lambda: metrics.CONFIG_RELOAD_OK.set(1))\n"
+        "assert 'prometheus_client' not in sys.modules\n"
+        "metrics.CONFIG_RELOAD_OK.set(0)  # a failed reload, the first to touch them\n"
+        "print(metrics.REGISTRY.get_sample_value('azsql_mcp_config_last_reload_successful'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0.0"

@@ -309,7 +309,8 @@ def test_building_the_server_imports_nothing_heavy() -> None:
     """`initialize` must not wait for drivers, Azure SDKs, sqlglot or the test server, nor
     for what only later calls need: the SQL guard, prometheus_client (metrics are created
     on first use), griffe (FastMCP's docstring parser), joserfc's claim checks (JWT client
-    auth) and the XML parser (showplans). bench/README.md, "Many sources", has the cost."""
+    auth) and the XML parser (showplans). bench/README.md, "Many sources", has the cost.
+    `serve` also starts watching the config file before it answers."""
     import subprocess
     import sys
 
@@ -322,7 +323,9 @@ def test_building_the_server_imports_nothing_heavy() -> None:
         "source = {'server': 'x', 'username': 'u', 'password': 'p'}\n"
         "settings = settings_from_mapping({'sources': {'a': source}})\n"
         "validate(settings)\n"
-        "build_app(settings)\n"
+        "app = build_app(settings)\n"
+        "from azsql_mcp.serving.reload import ConfigSource, Reloader\n"
+        "Reloader(app, ConfigSource.before_loading(lambda: settings, None))  # as serve does\n"
         "heavy = ('sqlglot', 'azure.identity', 'aioodbc', 'pyodbc', 'azsql_mcp.testing',\n"
         "         'azsql_mcp.db.sqlguard', 'prometheus_client', 'griffe', 'joserfc.jwt',\n"
         "         'xml.etree')\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import logging
 import os
 import signal
@@ -97,8 +98,7 @@ class Reloader:
         self.wake = asyncio.Event()
         self.stamp = source.stamp
         # the running configuration was read at start: that counts as a success
-        metrics.CONFIG_RELOAD_OK.set(1)
-        metrics.CONFIG_RELOADED_AT.set(time.time())
+        metrics.when_created(functools.partial(_started, time.time()))
 
     async def watch(self) -> None:
         while True:
@@ -144,6 +144,11 @@ class Reloader:
         if succeeded:
             metrics.CONFIG_RELOADED_AT.set(time.time())
         return outcome
+
+
+def _started(at: float) -> None:
+    metrics.CONFIG_RELOAD_OK.set(1)
+    metrics.CONFIG_RELOADED_AT.set(at)
 
 
 def apply(app: App, new: Settings, reason: str = "reload") -> str:
