@@ -294,14 +294,25 @@ class Database(Protocol):
         params: Mapping[str, Any] | None = None,
         *,
         kinds: Sequence[WriteKind],
+        json_values: bool = False,
     ) -> QueryResult:
-        """Run one INSERT/UPDATE/DELETE of the given kinds; needs read_only = false."""
+        """Run one INSERT/UPDATE/DELETE of the given kinds; needs read_only = false.
+
+        `rows_affected` is what it changed. A statement with an OUTPUT clause (no INTO)
+        returns its rows in `columns` and `rows`, at most `max_rows` / about
+        `max_result_bytes` of them (`truncated` when there were more), as JSON values
+        with `json_values` (see `read`); without one, `columns` and `rows` are empty."""
         ...
 
     async def write_batch(
-        self, statements: Sequence[str], params: Mapping[str, Any] | None = None
+        self,
+        statements: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+        *,
+        json_values: bool = False,
     ) -> list[QueryResult]:
-        """Run several writes in one transaction, all or nothing."""
+        """Run several writes in one transaction, all or nothing: a result for each, as
+        `write` returns it."""
         ...
 
     async def explain(self, sql: str) -> str:

@@ -265,14 +265,19 @@ class SourceDatabase(Database):
         params: Mapping[str, Any] | None = None,
         *,
         kinds: Sequence[WriteKind],
+        json_values: bool = False,
     ) -> QueryResult:
         self._refuse_if_read_only()
         checked = await self._check_write(sql, kinds)
         statement = (checked.sql, bind_params(checked.param_names, params))
-        return (await self._write([statement]))[0]
+        return (await self._write([statement], json_values))[0]
 
     async def write_batch(
-        self, statements: Sequence[str], params: Mapping[str, Any] | None = None
+        self,
+        statements: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+        *,
+        json_values: bool = False,
     ) -> list[QueryResult]:
         self._refuse_if_read_only()
         if not statements:
@@ -287,7 +292,7 @@ class SourceDatabase(Database):
         used = {name for c in checked for name in c.param_names}
         _refuse_unused(params, used)
         batch = [(c.sql, bind_params(c.param_names, params, check_unused=False)) for c in checked]
-        return await self._write(batch)
+        return await self._write(batch, json_values)
 
     async def _check_write(self, sql: str, kinds: Collection[str]) -> sqlguard.CheckedStatement:
         """check_write, with what only the catalog knows: whether the WHERE filters, and
@@ -375,19 +380,21 @@ class SourceDatabase(Database):
                 return True, []
         return False, unknown
 
-    async def _write(self, statements: list[tuple[str, list[Any]]]) -> list[QueryResult]:
+    async def _write(
+        self, statements: list[tuple[str, list[Any]]], json_values: bool
+    ) -> list[QueryResult]:
         """One transaction, never retried (see _write_once)."""
         done = await self._write_once(
             driverhost.run_writes,
             statements,
             self.limits.max_affected_rows,
             self._query_timeout(),
-            counted=lambda done: sum(affected for affected, _ in done),
+            self.limits.max_rows,
+            self.limits.max_result_bytes,
+            json_values,
+            counted=lambda done: sum(affected for affected, _, _ in done),
         )
-        return [
-            QueryResult([], [], rows_affected=affected, duration_ms=duration_ms)
-            for affected, duration_ms in done
-        ]
+        return [_written(*one) for one in done]
 
     async def _write_once(
         self,
@@ -816,6 +823,19 @@ class SourceDatabase(Database):
 
 
 # --- parameters ---------------------------------------------------------------------------
+
+
+def _written(affected: int, duration_ms: float, returned: driverhost.Page | None) -> QueryResult:
+    """One write's result, with the rows its OUTPUT clause returned if it has one."""
+    if returned is None:
+        return QueryResult([], [], rows_affected=affected, duration_ms=duration_ms)
+    return QueryResult(
+        result_columns(returned["columns"] or []),
+        returned["rows"],
+        truncated=returned["truncated"],
+        rows_affected=affected,
+        duration_ms=duration_ms,
+    )
 
 
 def bind_params(

@@ -327,11 +327,16 @@ def run_writes(
     statements: list[tuple[str, list[Any]]],
     max_affected_rows: int,
     timeout_s: int,
-) -> list[tuple[int, float]]:
-    """All statements in one transaction: (rows affected, duration in ms) of each."""
+    max_rows: int,
+    max_bytes: int,
+    json_values: bool,
+) -> list[Written]:
+    """All statements in one transaction: of each, the rows it changed, its duration in
+    ms and the rows its OUTPUT clause returned (None without one; at most `max_rows` /
+    about `max_bytes` of them, as JSON values with `json_values`)."""
     import pyodbc
 
-    results = []
+    results: list[Written] = []
     total = 0
     with _statement(conn, timeout_s) as cursor:
         for number, (sql, args) in enumerate(statements, 1):
@@ -345,14 +350,16 @@ def run_writes(
                     _name_statement(exc, number, len(statements))
                 raise
             conn.stop_if_cancelled()  # a statement the cancel cut short may report no count
-            if cursor.description is not None:
-                raise Refused(
-                    "the statement returns rows (an OUTPUT clause?), which the write tools"
-                    " do not pass on, so it was rolled back; remove the OUTPUT clause: the"
-                    " answer says how many rows changed"
-                )
+            returned: Page | None = None
             try:
-                counts = _row_counts(cursor)
+                if cursor.description is None:
+                    counts = _row_counts(cursor)
+                else:
+                    left = max_affected_rows - total
+                    returned, own = _returned(cursor, max_rows, max_bytes, json_values, left)
+                    # SQL Server refuses OUTPUT without INTO on a table with an enabled
+                    # trigger (Msg 334): the rows are the statement's own count
+                    counts = [own] if own > left else [*_later_counts(cursor), own]
             except pyodbc.Error:
                 conn.stop_if_cancelled()
                 raise
@@ -368,13 +375,15 @@ def run_writes(
             total += sum(counts)
             if total > max_affected_rows:
                 triggers = " with what its triggers changed" if len(counts) > 1 else ""
+                # an OUTPUT clause's rows are counted up to the cap only
+                least = "" if returned is None else "at least "
                 raise Refused(
-                    f"the statement would change {total} rows{triggers}, more than"
-                    f" max_affected_rows = {max_affected_rows}; everything was rolled back."
-                    " Narrow the WHERE clause, or an operator can raise [limits]"
-                    " max_affected_rows"
+                    f"the statement would change {least}{total} rows{triggers}, more than"
+                    f" max_affected_rows = {max_affected_rows};"
+                    " everything was rolled back. Narrow the WHERE clause, or an operator"
+                    " can raise [limits] max_affected_rows"
                 )
-            results.append((affected, (time.perf_counter() - started) * 1000))
+            results.append((affected, (time.perf_counter() - started) * 1000, returned))
         conn.stop_if_cancelled()
         _commit(conn, timeout_s)
     return results
@@ -383,11 +392,51 @@ def run_writes(
 def _row_counts(cursor: Any) -> list[int]:
     """Every row count the statement reported, in order (SQL Server's DONEINPROC and
     DONE tokens; the ODBC driver gives each as a result of its own)."""
-    counts = [cursor.rowcount] if cursor.rowcount >= 0 else []
+    return ([cursor.rowcount] if cursor.rowcount >= 0 else []) + _later_counts(cursor)
+
+
+def _later_counts(cursor: Any) -> list[int]:
+    counts = []
     while cursor.nextset():
         if cursor.rowcount >= 0:
             counts.append(cursor.rowcount)
     return counts
+
+
+def _returned(
+    cursor: Any, max_rows: int, max_bytes: int, json_values: bool, cap: int
+) -> tuple[Page, int]:
+    """The rows an OUTPUT clause returned, one per row the statement changed: a page of
+    them (as _take_rows keeps one, except that a first row over `max_bytes` is left out
+    rather than refused: the write happened), and how many there were. Past `cap` rows
+    the statement is cancelled and the count stops at cap + 1 (the write is refused)."""
+    started = time.perf_counter()
+    description = cursor.description
+    max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES if json_values else None
+    row_size = row_sizer(description, max_binary)
+    kept: list[tuple[Any, ...]] = []
+    size = count = 0
+    full = False
+    while batch := cursor.fetchmany(FETCH_BATCH):
+        for row in batch:
+            count += 1
+            if not full:
+                this_size = row_size(row)
+                full = len(kept) == max_rows or size + this_size > max_bytes
+                if not full:
+                    size += this_size
+                    kept.append(tuple(row))
+        if count > cap:
+            cursor.cancel()  # ATTENTION: the rows changed are too many; the rollback follows
+            count = cap + 1
+            break
+    page = Page(
+        columns=describe(description, kept),
+        rows=jsonvalues().rows_to_json(kept) if json_values else kept,
+        truncated=full,
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )
+    return page, count
 
 
 def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> str:
@@ -551,6 +600,10 @@ class Page(TypedDict):
     rows: Sequence[Sequence[Any]]  # tuples of driver values, or lists of JSON values
     truncated: bool
     duration_ms: float
+
+
+# Of one statement run_writes ran: rows changed, duration in ms, the OUTPUT clause's rows.
+Written = tuple[int, float, Page | None]
 
 
 def fetch_page(

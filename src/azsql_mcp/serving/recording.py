@@ -39,10 +39,10 @@ class RecordingDatabase(Database):
         return result
 
     async def write_batch(
-        self, statements: Sequence[str], params: Mapping[str, Any] | None = None
+        self, statements: Sequence[str], params: Mapping[str, Any] | None = None, **options: Any
     ) -> list[QueryResult]:
         await _note(";\n".join(statements))
-        results = await self._db.write_batch(statements, params)
+        results = await self._db.write_batch(statements, params, **options)
         _note_rows(sum(r.rows_affected or 0 for r in results))
         return results
 

@@ -23,7 +23,9 @@ class UnavailableDatabase(Database):
     async def write(self, sql: str, params: Any = None, **kwargs: Any) -> QueryResult:
         raise DatabaseUnavailable(self.reason)
 
-    async def write_batch(self, statements: Any, params: Any = None) -> list[QueryResult]:
+    async def write_batch(
+        self, statements: Any, params: Any = None, **kwargs: Any
+    ) -> list[QueryResult]:
         raise DatabaseUnavailable(self.reason)
 
     async def explain(self, sql: str) -> str:

@@ -14,10 +14,11 @@ from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
 from azsql_mcp import DatabaseError, QueryRefused, QueryResult, ToolContext
-from azsql_mcp.api import WriteOutcomeUnknown
+from azsql_mcp.api import WriteKind, WriteOutcomeUnknown
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
+from azsql_mcp.values import StructuredResult, render_result, result_to_structured
 
 Params = Annotated[dict[str, ParamValue] | None, Field(description="values for @name placeholders")]
 
@@ -25,12 +26,15 @@ Params = Annotated[dict[str, ParamValue] | None, Field(description="values for @
 class WriteResult(BaseModel):
     rows_affected: int
     duration_ms: float
+    output: StructuredResult | None = None  # the OUTPUT clause's rows, when it has one
 
 
 class BatchResult(BaseModel):
     rows_affected: list[int]  # one count per statement, in order
     total_rows_affected: int
     duration_ms: float
+    # per statement, its OUTPUT clause's rows (None: it has none); None when none has one
+    outputs: list[StructuredResult | None] | None = None
 
 
 T = TypeVar("T")
@@ -60,10 +64,25 @@ WRITES_READ = (
 )
 
 
-def _written(result: QueryResult, verb: str) -> ToolResult:
+def _output(ctx: ToolContext, result: QueryResult) -> StructuredResult | None:
+    """The rows of the statement's OUTPUT clause, if it has one."""
+    if not result.columns:
+        return None
+    return result_to_structured(result, page_rows=ctx.db.limits.max_rows)
+
+
+def _output_text(output: StructuredResult | None, what: str = "OUTPUT") -> str:
+    return "" if output is None else f"\n{what}: {render_result(output)}"
+
+
+def _written(ctx: ToolContext, result: QueryResult, verb: str) -> ToolResult:
     count = result.rows_affected or 0
-    structured = WriteResult(rows_affected=count, duration_ms=round(result.duration_ms, 1))
-    return respond(structured, f"{verb} committed: {count} row(s) affected.")
+    output = _output(ctx, result)
+    structured = WriteResult(
+        rows_affected=count, duration_ms=round(result.duration_ms, 1), output=output
+    )
+    text = f"{verb} committed: {count} row(s) affected." + _output_text(output)
+    return respond(structured, text)
 
 
 async def insert_data(
@@ -71,8 +90,13 @@ async def insert_data(
     sql: Annotated[str, Field(description="one INSERT statement; values as @name")],
     params: Params = None,
 ) -> ToolResult:
-    """Insert rows with one INSERT statement, committed in a transaction."""
-    return _written(await _permitted(ctx, ctx.db.write(sql, params, kinds=["insert"])), "INSERT")
+    """Insert rows with one INSERT statement, committed in a transaction.
+
+    To get values SQL Server made (identity, defaults), add an OUTPUT clause before
+    VALUES or SELECT: `INSERT INTO t (a) OUTPUT inserted.id VALUES (@a)`.
+    """
+    written = await _permitted(ctx, ctx.db.write(sql, params, kinds=["insert"], json_values=True))
+    return _written(ctx, written, "INSERT")
 
 
 async def update_data(
@@ -82,10 +106,12 @@ async def update_data(
 ) -> ToolResult:
     """Change or remove rows with one UPDATE or DELETE statement.
 
-    Rolled back with an error if it would touch more rows than the server allows.
+    Rolled back with an error if it would touch more rows than the server allows. An
+    OUTPUT clause (`OUTPUT deleted.x, inserted.x` before WHERE) returns the rows changed.
     """
-    written = await _permitted(ctx, ctx.db.write(sql, params, kinds=["update", "delete"]))
-    return _written(written, "Statement")
+    kinds: list[WriteKind] = ["update", "delete"]
+    written = await _permitted(ctx, ctx.db.write(sql, params, kinds=kinds, json_values=True))
+    return _written(ctx, written, "Statement")
 
 
 async def execute_batch(
@@ -95,9 +121,12 @@ async def execute_batch(
     ],
     params: Params = None,
 ) -> ToolResult:
-    """Run several INSERT/UPDATE/DELETE statements in one transaction: all or nothing."""
+    """Run several INSERT/UPDATE/DELETE statements in one transaction: all or nothing.
+
+    A statement with an OUTPUT clause returns its rows in `outputs`, at its place.
+    """
     try:
-        results = await _permitted(ctx, ctx.db.write_batch(statements, params))
+        results = await _permitted(ctx, ctx.db.write_batch(statements, params, json_values=True))
     except (DatabaseError, QueryRefused, ToolError) as e:
         if isinstance(e, WriteOutcomeUnknown) or (isinstance(e, DatabaseError) and e.transient):
             raise  # its message says to check whether the change took effect
@@ -105,10 +134,14 @@ async def execute_batch(
         text = str(e).rstrip(". ")
         raise ToolError(f"{text}. The batch was rolled back: nothing was written.") from e
     counts = [r.rows_affected or 0 for r in results]
+    outputs = [_output(ctx, r) for r in results]
     structured = BatchResult(
         rows_affected=counts,
         total_rows_affected=sum(counts),
         duration_ms=round(sum(r.duration_ms for r in results), 1),
+        outputs=outputs if any(o is not None for o in outputs) else None,
     )
     text = f"Batch committed: {len(counts)} statement(s), {sum(counts)} row(s) affected {counts}."
+    for number, output in enumerate(outputs, 1):
+        text += _output_text(output, f"Statement {number}'s OUTPUT")
     return respond(structured, text)
