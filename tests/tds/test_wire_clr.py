@@ -13,7 +13,7 @@ from contextlib import closing
 import pyodbc
 import pytest
 
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverhost, odbc_types
 from tds_test_server import ThreadedTdsServer
 
 _names = itertools.count()
@@ -68,7 +68,7 @@ def test_driver_process_connections_read_them_as_text(
     with closing(driverhost.connect(conn_string, None, 10)) as cnxn:
         cursor = cnxn.execute(f"SELECT id, place, shape, node FROM {table} ORDER BY id")
         rows = [tuple(row) for row in cursor.fetchall()]
-        described = driverhost.describe(cursor.description, rows)
+        described = odbc_types.describe(cursor.description, rows)
     assert rows == [
         (
             1,

@@ -21,7 +21,7 @@ from spatial_bytes import (
     header,
 )
 
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverhost, odbc_types
 from azsql_mcp.db.clrtypes import (
     UNDECODED_HINT,
     decoded_or_bytes,
@@ -190,13 +190,13 @@ def test_result_columns_are_named_after_the_decoded_values() -> None:
     either = udt_text(header(4326, VALID | POINT_ONLY) + doubles(1, 2))
     geometry = udt_text(header(0, VALID | POINT_ONLY) + doubles(1, 2))
     # SRID 4326: geography's or geometry's, until the column's type is known
-    assert driverhost.sql_type_name(entry, either) == "geography or geometry"
-    assert driverhost.sql_type_name(entry, settled(either, "geography")) == "geography"
-    assert driverhost.sql_type_name(entry, geometry) == "geometry"
-    assert driverhost.sql_type_name(entry, udt_text(bytes.fromhex("58"))) == "hierarchyid"
-    assert driverhost.sql_type_name(entry, "/1/") == "nvarchar(max)"  # text that looks alike
+    assert odbc_types.sql_type_name(entry, either) == "geography or geometry"
+    assert odbc_types.sql_type_name(entry, settled(either, "geography")) == "geography"
+    assert odbc_types.sql_type_name(entry, geometry) == "geometry"
+    assert odbc_types.sql_type_name(entry, udt_text(bytes.fromhex("58"))) == "hierarchyid"
+    assert odbc_types.sql_type_name(entry, "/1/") == "nvarchar(max)"  # text that looks alike
     # FreeTDS long varbinary left as bytes by its converter is still binary
-    assert driverhost.sql_type_name(entry, b"\x00") == "varbinary(max)"
+    assert odbc_types.sql_type_name(entry, b"\x00") == "varbinary(max)"
 
 
 def test_decoded_values_leave_the_driver_process_as_plain_text() -> None:

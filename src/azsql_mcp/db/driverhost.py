@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import datetime as dt
-import decimal
 import importlib.util
 import io
 import os
@@ -189,6 +188,11 @@ def jsonvalues() -> ModuleType:
     return _sibling("jsonvalues")
 
 
+def odbc_types() -> ModuleType:
+    """db/odbc_types.py: SQL type names of result columns and parameters, row sizes."""
+    return _sibling("odbc_types")
+
+
 @contextlib.contextmanager
 def _statement(conn: Connection, timeout_s: int) -> Iterator[Any]:
     """A cursor in a transaction that is rolled back unless the work committed it."""
@@ -307,7 +311,7 @@ def _capped_set(
         if truncated:  # the rest of the set goes unread, by query_timeout_s at most
             _skip(cursor, sys.maxsize, deadline)
     return Page(
-        columns=describe(description, rows),
+        columns=odbc_types().describe(description, rows),
         rows=jsonvalues().rows_to_json(rows),
         truncated=truncated,
         duration_ms=(time.perf_counter() - started) * 1000,
@@ -413,7 +417,7 @@ def _returned(
     started = time.perf_counter()
     description = cursor.description
     max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES if json_values else None
-    row_size = row_sizer(description, max_binary)
+    row_size = odbc_types().row_sizer(description, max_binary)
     kept: list[tuple[Any, ...]] = []
     size = count = 0
     full = False
@@ -431,7 +435,7 @@ def _returned(
             count = cap + 1
             break
     page = Page(
-        columns=describe(description, kept),
+        columns=odbc_types().describe(description, kept),
         rows=jsonvalues().rows_to_json(kept) if json_values else kept,
         truncated=full,
         duration_ms=(time.perf_counter() - started) * 1000,
@@ -507,7 +511,7 @@ def _take_rows(
     (rendered size, binary counted as cut to `max_binary` bytes), and whether there were
     more. Batches are sized by the bytes left, so a few huge rows are not all fetched
     (into memory) only to be dropped; a first row alone over the cap is refused."""
-    row_size = row_sizer(description, max_binary)
+    row_size = odbc_types().row_sizer(description, max_binary)
     rows: list[tuple[Any, ...]] = []
     size = 0
     while True:
@@ -545,7 +549,7 @@ def _take_document(
     """The document of a FOR JSON or FOR XML result as one row (none for no rows). Cut,
     it would not parse, and no page could hold its rest, so one over `max_bytes` is
     refused as a row over the cap is (_take_rows)."""
-    row_size = row_sizer(description)
+    row_size = odbc_types().row_sizer(description)
     parts: list[str] = []
     size = 0
     while batch := cursor.fetchmany(FETCH_BATCH):
@@ -641,7 +645,7 @@ def fetch_page(
                 cursor.cancel()  # ATTENTION: the server stops sending the rest
             if clrtypes().ambiguous_seen():
                 rows = _settled_spatial(conn, cursor, named, args, len(description), rows)
-    columns = None if description is None else describe(description, rows)
+    columns = None if description is None else odbc_types().describe(description, rows)
     return Page(
         columns=columns,
         rows=jsonvalues().rows_to_json(rows) if json_values else rows,
@@ -706,7 +710,8 @@ def _first_result_types(
         # each name once (args repeat a name's value at each of its placeholders)
         declared = dict(zip(names, args, strict=True))
         call += ", @params = ?"
-        values.append(", ".join(f"@{n} {parameter_type(v)}" for n, v in declared.items()))
+        typed = odbc_types().parameter_type
+        values.append(", ".join(f"@{n} {typed(v)}" for n, v in declared.items()))
     try:
         cursor.execute(call, *values)
         columns = [str(entry[0]).lower() for entry in cursor.description or ()]
@@ -720,122 +725,6 @@ def _first_result_types(
         conn.stop_if_cancelled()  # a cancel's doing: the call stops here
         return {}
     return found if sorted(found) == list(range(width)) else {}
-
-
-def parameter_type(value: Any) -> str:
-    """The T-SQL type a parameter value is declared as, as pyodbc binds it (near enough
-    to type a statement's result columns)."""
-    if isinstance(value, bool):
-        return "bit"
-    if isinstance(value, int):
-        return "bigint"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, decimal.Decimal):
-        exponent = value.as_tuple().exponent
-        scale = min(38, max(0, -exponent)) if isinstance(exponent, int) else 0
-        return f"decimal(38,{scale})"
-    if isinstance(value, bytes | bytearray):
-        return "varbinary(max)"
-    if isinstance(value, dt.datetime):
-        return "datetime2(7)" if value.tzinfo is None else "datetimeoffset(7)"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, dt.time):
-        return "time(7)"
-    if isinstance(value, uuid.UUID):
-        return "uniqueidentifier"
-    if isinstance(value, str) and len(value) > 4000:
-        return "nvarchar(max)"
-    return "nvarchar(4000)"
-
-
-# --- result columns --------------------------------------------------------------------
-
-
-def describe(
-    description: Sequence[Sequence[Any]], rows: Sequence[Sequence[Any]]
-) -> list[tuple[str, str]]:
-    """(name, SQL type) of each column, from cursor.description and the driver rows."""
-    columns = []
-    for index, entry in enumerate(description):
-        sample = next((row[index] for row in rows if row[index] is not None), None)
-        columns.append((str(entry[0]), sql_type_name(entry, sample)))
-    return columns
-
-
-def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
-    """SQL Server's name for a column's type, from pyodbc's cursor.description entry
-    (name, type_code, display_size, internal_size, precision, scale, null_ok) and, when
-    there is one, a value of the column.
-
-    ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
-    datetimeoffset and uniqueidentifier are described as str too; their values (decoded
-    by this module's output converters) give them away. So do CLR type values, decoded
-    into text that carries its type (db/clrtypes.py ClrText)."""
-    _, python_type, _, size, precision, scale, _ = entry
-    clr_type: str | None = getattr(sample, "clr_type", None)
-    if clr_type is not None:
-        return clr_type
-    if python_type is str and isinstance(sample, bytes | bytearray):
-        python_type = bytes  # FreeTDS long varbinary: described as text for its converter
-    if python_type is str and isinstance(sample, dt.datetime):
-        return f"datetimeoffset({scale})"
-    if python_type is str and isinstance(sample, uuid.UUID):
-        return "uniqueidentifier"
-    if python_type is bool:
-        return "bit"
-    if python_type is int:
-        return {3: "tinyint", 5: "smallint", 10: "int"}.get(precision, "bigint")
-    if python_type is float:
-        return "real" if precision and precision <= 24 else "float"
-    if python_type is decimal.Decimal:
-        return f"decimal({precision},{scale})"
-    if python_type is str:
-        return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
-    if python_type in (bytes, bytearray):
-        return "varbinary(max)" if not size or size > 8000 else f"varbinary({size})"
-    if python_type is dt.date:
-        return "date"
-    if python_type is dt.time:
-        return f"time({scale})" if scale is not None else "time"
-    if python_type is dt.datetime:
-        if precision == 16:
-            return "smalldatetime"
-        if precision == 23 and scale == 3:
-            return "datetime"
-        return f"datetime2({scale})" if scale is not None else "datetime2"
-    return getattr(python_type, "__name__", str(python_type))
-
-
-# Column types whose values always count 8 bytes in row_sizer: no need to look at them.
-_FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.time, dt.datetime})
-
-
-def row_sizer(
-    description: Sequence[Sequence[Any]], max_binary: int | None = None
-) -> Callable[[Sequence[Any]], int]:
-    """About how many bytes a row takes once rendered (text and hex dominate), as a
-    function built once per result: only the columns that may hold text or binary values
-    are looked at for each row. `max_binary`: binary values are cut to that many bytes
-    (JSON values, see jsonvalues.py), so they count as cut."""
-    binary_cap = sys.maxsize if max_binary is None else max_binary
-    variable = [i for i, entry in enumerate(description) if entry[1] not in _FIXED_SIZE_TYPES]
-    fixed = 8 * (len(description) - len(variable))
-
-    def size(row: Sequence[Any]) -> int:
-        total = fixed
-        for index in variable:
-            value = row[index]
-            if isinstance(value, str):
-                total += len(value) + 2
-            elif isinstance(value, bytes | bytearray):
-                total += 2 * min(len(value), binary_cap) + 2
-            else:
-                total += 8
-        return total
-
-    return size
 
 
 def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:

@@ -1,0 +1,128 @@
+"""SQL Server's names for the types of what pyodbc describes and returns, and the
+rendered size of a row: pure functions of descriptions and values.
+
+The driver process (driverhost.py) loads this file by path, as it does clrtypes.py and
+jsonvalues.py, so it imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+def describe(
+    description: Sequence[Sequence[Any]], rows: Sequence[Sequence[Any]]
+) -> list[tuple[str, str]]:
+    """(name, SQL type) of each column, from cursor.description and the driver rows."""
+    columns = []
+    for index, entry in enumerate(description):
+        sample = next((row[index] for row in rows if row[index] is not None), None)
+        columns.append((str(entry[0]), sql_type_name(entry, sample)))
+    return columns
+
+
+def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
+    """SQL Server's name for a column's type, from pyodbc's cursor.description entry
+    (name, type_code, display_size, internal_size, precision, scale, null_ok) and, when
+    there is one, a value of the column.
+
+    ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
+    datetimeoffset and uniqueidentifier are described as str too; their values (decoded
+    by this module's output converters) give them away. So do CLR type values, decoded
+    into text that carries its type (db/clrtypes.py ClrText)."""
+    _, python_type, _, size, precision, scale, _ = entry
+    clr_type: str | None = getattr(sample, "clr_type", None)
+    if clr_type is not None:
+        return clr_type
+    if python_type is str and isinstance(sample, bytes | bytearray):
+        python_type = bytes  # FreeTDS long varbinary: described as text for its converter
+    if python_type is str and isinstance(sample, dt.datetime):
+        return f"datetimeoffset({scale})"
+    if python_type is str and isinstance(sample, uuid.UUID):
+        return "uniqueidentifier"
+    if python_type is bool:
+        return "bit"
+    if python_type is int:
+        return {3: "tinyint", 5: "smallint", 10: "int"}.get(precision, "bigint")
+    if python_type is float:
+        return "real" if precision and precision <= 24 else "float"
+    if python_type is decimal.Decimal:
+        return f"decimal({precision},{scale})"
+    if python_type is str:
+        return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
+    if python_type in (bytes, bytearray):
+        return "varbinary(max)" if not size or size > 8000 else f"varbinary({size})"
+    if python_type is dt.date:
+        return "date"
+    if python_type is dt.time:
+        return f"time({scale})" if scale is not None else "time"
+    if python_type is dt.datetime:
+        if precision == 16:
+            return "smalldatetime"
+        if precision == 23 and scale == 3:
+            return "datetime"
+        return f"datetime2({scale})" if scale is not None else "datetime2"
+    return getattr(python_type, "__name__", str(python_type))
+
+
+# Column types whose values always count 8 bytes in row_sizer: no need to look at them.
+_FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.time, dt.datetime})
+
+
+def row_sizer(
+    description: Sequence[Sequence[Any]], max_binary: int | None = None
+) -> Callable[[Sequence[Any]], int]:
+    """About how many bytes a row takes once rendered (text and hex dominate), as a
+    function built once per result: only the columns that may hold text or binary values
+    are looked at for each row. `max_binary`: binary values are cut to that many bytes
+    (JSON values, see jsonvalues.py), so they count as cut."""
+    binary_cap = sys.maxsize if max_binary is None else max_binary
+    variable = [i for i, entry in enumerate(description) if entry[1] not in _FIXED_SIZE_TYPES]
+    fixed = 8 * (len(description) - len(variable))
+
+    def size(row: Sequence[Any]) -> int:
+        total = fixed
+        for index in variable:
+            value = row[index]
+            if isinstance(value, str):
+                total += len(value) + 2
+            elif isinstance(value, bytes | bytearray):
+                total += 2 * min(len(value), binary_cap) + 2
+            else:
+                total += 8
+        return total
+
+    return size
+
+
+def parameter_type(value: Any) -> str:
+    """The T-SQL type a parameter value is declared as, as pyodbc binds it (near enough
+    to type a statement's result columns)."""
+    if isinstance(value, bool):
+        return "bit"
+    if isinstance(value, int):
+        return "bigint"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, decimal.Decimal):
+        exponent = value.as_tuple().exponent
+        scale = min(38, max(0, -exponent)) if isinstance(exponent, int) else 0
+        return f"decimal(38,{scale})"
+    if isinstance(value, bytes | bytearray):
+        return "varbinary(max)"
+    if isinstance(value, dt.datetime):
+        return "datetime2(7)" if value.tzinfo is None else "datetimeoffset(7)"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time(7)"
+    if isinstance(value, uuid.UUID):
+        return "uniqueidentifier"
+    if isinstance(value, str) and len(value) > 4000:
+        return "nvarchar(max)"
+    return "nvarchar(4000)"
