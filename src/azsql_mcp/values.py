@@ -63,17 +63,22 @@ __all__ = [
     "JsonValue",
     "ResultColumn",
     "StructuredResult",
+    "WriteResult",
     "call_fingerprint",
     "cell_text",
     "decode_cursor",
     "encode_cursor",
     "fence_untrusted",
+    "output_rows",
     "records",
+    "render_output",
     "render_result",
     "render_table",
+    "render_write",
     "result_to_structured",
     "rows_to_json",
     "to_json_value",
+    "write_to_structured",
 ]
 
 MAX_CELL_CHARS = 200  # text rendering only; structured content keeps the full value
@@ -129,6 +134,29 @@ def result_to_structured(
         next_cursor=next_cursor,
         max_rows_lowered_to=max_rows_lowered_to,
     )
+
+
+class WriteResult(BaseModel):
+    """A write's result as tools return it in structured content."""
+
+    rows_affected: int
+    duration_ms: float
+    output: StructuredResult | None = None  # its OUTPUT clause's rows, when it has one
+
+
+def write_to_structured(result: QueryResult, *, max_rows: int) -> WriteResult:
+    """What `Database.write` returned, with its OUTPUT clause's rows (`output_rows`)."""
+    return WriteResult(
+        rows_affected=result.rows_affected or 0,
+        duration_ms=round(result.duration_ms, 1),
+        output=output_rows(result, max_rows=max_rows),
+    )
+
+
+def output_rows(result: QueryResult, *, max_rows: int) -> StructuredResult | None:
+    """The rows of a write's OUTPUT clause (None without one); `max_rows`: the server's
+    cap, which the write passed on at most (the limits' max_rows)."""
+    return result_to_structured(result, page_rows=max_rows) if result.columns else None
 
 
 def _cut_by(result: QueryResult, page_rows: int | None) -> Literal["rows", "bytes"] | None:
@@ -265,6 +293,17 @@ def render_result(structured: StructuredResult) -> str:
     if structured.next_cursor:
         summary += f"\nnext_cursor: {structured.next_cursor}"
     return summary + "\n" + fence_untrusted(_body(structured))
+
+
+def render_write(structured: WriteResult, what: str) -> str:
+    """`{what} committed: N row(s) affected.`, then its OUTPUT clause's rows, fenced."""
+    done = f"{what} committed: {structured.rows_affected} row(s) affected."
+    return done + render_output(structured.output)
+
+
+def render_output(output: StructuredResult | None, label: str = "OUTPUT") -> str:
+    """A new line, `label`, and the rows of an OUTPUT clause; "" without one."""
+    return "" if output is None else f"\n{label}: {render_result(output)}"
 
 
 def _body(structured: StructuredResult) -> str:

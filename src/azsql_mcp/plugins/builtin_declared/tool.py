@@ -18,13 +18,16 @@ from mcp_types import TextContent
 from pydantic import BaseModel, Field
 
 from azsql_mcp import ToolContext
+from azsql_mcp.api import WriteKind
 from azsql_mcp.plugins.builtin_declared.model import BIGINT, ParameterDecl, ToolDecl
 from azsql_mcp.values import (
     call_fingerprint,
     decode_cursor,
     encode_cursor,
     render_result,
+    render_write,
     result_to_structured,
+    write_to_structured,
 )
 
 READ_HINTS = {
@@ -43,11 +46,6 @@ CURSOR = "cursor"
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 
 
-class WriteResult(BaseModel):
-    rows_affected: int
-    duration_ms: float
-
-
 def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]:
     """The async function FastMCP calls for `[tools.NAME]` (ToolContext injected)."""
     statement = decl.statement or ""
@@ -61,10 +59,10 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
         given |= claimed_values(name, claimed, ctx.client.claims)
         params = {key: sql_value(key, value) for key, value in given.items()}
         if decl.writes:
-            result = await ctx.db.write(statement, params, kinds=["insert", "update", "delete"])
-            count = result.rows_affected or 0
-            written = WriteResult(rows_affected=count, duration_ms=round(result.duration_ms, 1))
-            return respond(written, f"{name} committed: {count} row(s) affected.")
+            kinds: list[WriteKind] = ["insert", "update", "delete"]
+            result = await ctx.db.write(statement, params, kinds=kinds, json_values=True)
+            written = write_to_structured(result, max_rows=ctx.db.limits.max_rows)
+            return respond(written, render_write(written, name))
         fingerprint = call_fingerprint(ctx.source, name, params)
         offset = decode_cursor(cursor, fingerprint) if cursor else 0
         result = await ctx.db.read(statement, params, offset=offset, json_values=True)

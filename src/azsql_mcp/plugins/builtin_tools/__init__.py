@@ -15,8 +15,7 @@ from azsql_mcp import RegisterTool, hookimpl
 from azsql_mcp.catalog import DatabaseInfo, TableDescription, TableList
 from azsql_mcp.plugins.builtin_tools import admin, catalog, query, write
 from azsql_mcp.plugins.builtin_tools.common import READ, write_annotations
-from azsql_mcp.plugins.builtin_tools.write import WriteResult
-from azsql_mcp.values import StructuredResult
+from azsql_mcp.values import StructuredResult, WriteResult
 
 # Tools that show plans or other sessions' queries; the core asks sql.admin for them.
 ADMIN = {"explain_query", "list_long_running_queries"}

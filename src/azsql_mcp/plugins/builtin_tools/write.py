@@ -18,15 +18,15 @@ from azsql_mcp.api import WriteKind, WriteOutcomeUnknown
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
-from azsql_mcp.values import StructuredResult, render_result, result_to_structured
+from azsql_mcp.values import (
+    StructuredResult,
+    output_rows,
+    render_output,
+    render_write,
+    write_to_structured,
+)
 
 Params = Annotated[dict[str, ParamValue] | None, Field(description="values for @name placeholders")]
-
-
-class WriteResult(BaseModel):
-    rows_affected: int
-    duration_ms: float
-    output: StructuredResult | None = None  # the OUTPUT clause's rows, when it has one
 
 
 class BatchResult(BaseModel):
@@ -64,25 +64,9 @@ WRITES_READ = (
 )
 
 
-def _output(ctx: ToolContext, result: QueryResult) -> StructuredResult | None:
-    """The rows of the statement's OUTPUT clause, if it has one."""
-    if not result.columns:
-        return None
-    return result_to_structured(result, page_rows=ctx.db.limits.max_rows)
-
-
-def _output_text(output: StructuredResult | None, what: str = "OUTPUT") -> str:
-    return "" if output is None else f"\n{what}: {render_result(output)}"
-
-
-def _written(ctx: ToolContext, result: QueryResult, verb: str) -> ToolResult:
-    count = result.rows_affected or 0
-    output = _output(ctx, result)
-    structured = WriteResult(
-        rows_affected=count, duration_ms=round(result.duration_ms, 1), output=output
-    )
-    text = f"{verb} committed: {count} row(s) affected." + _output_text(output)
-    return respond(structured, text)
+def _written(ctx: ToolContext, result: QueryResult, what: str) -> ToolResult:
+    structured = write_to_structured(result, max_rows=ctx.db.limits.max_rows)
+    return respond(structured, render_write(structured, what))
 
 
 async def insert_data(
@@ -134,7 +118,7 @@ async def execute_batch(
         text = str(e).rstrip(". ")
         raise ToolError(f"{text}. The batch was rolled back: nothing was written.") from e
     counts = [r.rows_affected or 0 for r in results]
-    outputs = [_output(ctx, r) for r in results]
+    outputs = [output_rows(r, max_rows=ctx.db.limits.max_rows) for r in results]
     structured = BatchResult(
         rows_affected=counts,
         total_rows_affected=sum(counts),
@@ -143,5 +127,5 @@ async def execute_batch(
     )
     text = f"Batch committed: {len(counts)} statement(s), {sum(counts)} row(s) affected {counts}."
     for number, output in enumerate(outputs, 1):
-        text += _output_text(output, f"Statement {number}'s OUTPUT")
+        text += render_output(output, f"Statement {number}'s OUTPUT")
     return respond(structured, text)
