@@ -31,6 +31,7 @@ from .constraint_errors import ConstraintErrors
 from .date_strings import DATE_ORDER, DATE_ORDERS
 from .for_json import json_result
 from .for_xml import xml_result
+from .output_capture import capture_setup, capture_teardown
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
 from .token_stream import Tokens
@@ -176,13 +177,46 @@ class Statements(ConstraintErrors):
                 if close is not None:
                     close()
             return
+        if q.output is not None:
+            yield self._with_output(q, q.output, bindings, scope)
+            return
+        count = self._write(q, bindings)
+        self.rowcount = count
+        yield Done(None if self.nocount else count)
+
+    def _write(self, q: Query, bindings: dict[str, Any]) -> int:
+        """Run an INSERT, UPDATE or DELETE: the rows it changed."""
         cursor = self._run(q, bindings)
         count = self._changes(cursor)
         cursor.close()
         if q.kind == "insert" and q.target is not None:
             self._note_identity(q.target, cursor)
+        return count
+
+    def _with_output(
+        self, q: Query, output: Query, bindings: dict[str, Any], scope: dict[str, Variable]
+    ) -> ResultSet:
+        """A write with an OUTPUT clause: its rows, recorded as it runs (output_capture),
+        read in full before the recording is dropped; the DONE after them counts them."""
+        assert q.target is not None
+        self._check_select(output)
+        output_bindings = self._bindings(output, scope)
+        try:
+            names = self.conn.execute(f"SELECT * FROM {_q(q.target)} WHERE 0").description
+            for sql in capture_setup(q.kind, q.target, [n[0] for n in names]):
+                self.conn.execute(sql)
+        except sqlite3.Error as exc:
+            raise self._map(exc, q, bindings) from None
+        try:
+            self._run(output, output_bindings).close()  # a bad column fails before the write
+            count = self._write(q, bindings)
+            result = self._result_set(self._run(output, output_bindings), output, scope)
+            rows = list(result.rows)
+        finally:
+            for sql in capture_teardown():
+                self.conn.execute(sql)
         self.rowcount = count
-        yield Done(None if self.nocount else count)
+        return ResultSet(result.columns, iter(rows))
 
     def _changes(self, cursor: sqlite3.Cursor) -> int:
         """The rows a write changed: Python's sqlite3 (before 3.12) has no rowcount for a

@@ -33,6 +33,7 @@ from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
+from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .quantified import rewrite_percentiles, rewrite_quantified
 from .replicate import rewrite_replicates
@@ -80,6 +81,7 @@ class Query:
     reads: frozenset[str] = frozenset()  # sqlite names of the tables read: not the DML target
     json: JsonShape | None = None  # FOR JSON: the rows become one JSON text
     xml: XmlShape | None = None  # FOR XML: the rows become one XML text
+    output: Query | None = None  # a DML statement's OUTPUT clause: its SELECT (output_clause)
 
 
 _NONAME = "__azsql_noname_"
@@ -129,6 +131,7 @@ class Translator:
         return query
 
     def _translate(self, text: str, database: str) -> Query:
+        text, output_list = take_output(text)
         tree = parse_tsql(text)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
@@ -171,6 +174,9 @@ class Translator:
                 table = self.catalog.tables.get(target.casefold())
                 store_date_literals(work, table, insert_columns)
                 store_decimals(work, table, insert_columns)
+        output = None
+        if output_list is not None and kind != "select":
+            output = self._output(output_list, kind, tree, database)
         self._rewrite(work, database, names, needs, params, reads, kind)
         if kind == "select":
             for i, proj in enumerate(work.selects if isinstance(work, exp.Query) else []):
@@ -205,6 +211,58 @@ class Translator:
             frozenset(reads),
             json,
             xml,
+            output,
+        )
+
+    def _output(self, select_list: str, kind: str, tree: exp.Expression, database: str) -> Query:
+        """The OUTPUT clause's SELECT: typed over the target as `inserted` and `deleted`,
+        run over the rows output_capture.py records (output_clause.py)."""
+        parsed = parse_tsql(f"SELECT {select_list}")
+        if not isinstance(parsed, exp.Select) or parsed.args.get("from_") is not None:
+            raise errors.syntax_near("OUTPUT")
+        node = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        if not isinstance(node, exp.Table) or not isinstance(node.this, exp.Identifier):
+            raise errors.unsupported("The OUTPUT clause on a target other than a table")
+        target, _ = self._table_name(node, database)
+        table = self.catalog.tables.get(target.casefold())
+        if table is not None and table.kind != "U":
+            raise errors.unsupported("The OUTPUT clause on a view")
+        sources = set()
+        if kind != "insert":  # UPDATE ... FROM, DELETE ... FROM: their tables' names
+            found = tree.find_all(exp.Table, exp.Subquery)
+            sources = {t.alias_or_name.casefold() for t in found}
+            sources -= {"", node.alias_or_name.casefold(), INSERTED, DELETED}
+        select = exp.Select(expressions=check_references(parsed.expressions, kind, table, sources))
+        aliases = {"insert": [INSERTED], "update": [DELETED, INSERTED], "delete": [DELETED]}[kind]
+        for i, alias in enumerate(aliases):
+            source = exp.Table(this=node.this.copy(), db=node.args.get("db"))
+            source.set("catalog", node.args.get("catalog"))
+            source.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+            select = select.from_(source) if i == 0 else select.join(source, join_type="cross")
+        columns = self._output_columns(select, database)
+        work = _named(select.copy())
+        names: dict[str, str] = {}
+        needs: set[str] = set()
+        params: set[str] = set()
+        reads: set[str] = set()
+        self._rewrite(work, database, names, needs, params, reads, "output")
+        from_, joins = output_source(kind, target)
+        work.set("from_", from_)
+        work.set("joins", joins or None)
+        work.set("order", exp.Order(expressions=[exp.column("rowid", table=DELETED, quoted=True)]))
+        try:
+            sql = work.sql("sqlite", unsupported_level=ErrorLevel.RAISE)
+        except UnsupportedError as exc:
+            raise errors.unsupported(str(exc).split("\n")[0]) from None
+        return Query(
+            sql,
+            "select",
+            select,
+            columns,
+            names,
+            frozenset(needs),
+            params=frozenset(params),
+            reads=frozenset(reads),
         )
 
     # -- name mapping
