@@ -301,25 +301,132 @@ async def test_a_where_that_reads_as_always_true_is_refused(writer, sql, reason)
     assert await scalar(writer, changed, d=stamp) == 0
 
 
+CATEGORY = "SalesLT.ProductCategory"
+ID = "ProductCategoryID"
+
+
 @pytest.mark.usefixtures("privileged_only")
-async def test_delete_from_with_output_reaches_the_server(writer):
-    """`DELETE FROM t OUTPUT deleted.x WHERE ...` (which sqlglot does not parse with the
-    FROM) passes the guard as `DELETE t OUTPUT ...` does: the database answers (the test
-    server has no OUTPUT clause; SQL Server's rows are refused by the write tools and
-    rolled back), and nothing is deleted."""
-    name = {"name": "Test Output"}
-    insert = "INSERT INTO SalesLT.ProductCategory (Name) VALUES (@name)"
-    delete = "DELETE FROM SalesLT.ProductCategory WHERE Name = @name"
-    count = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE Name = @name"
-    await ok(writer, "insert_data", sql=insert, params=name)
+async def test_an_insert_returns_what_its_output_clause_names(writer):
+    """The identity values SQL Server made come back with the count, in the structured
+    result and fenced in the text; the rows are committed."""
+    sql = (
+        f"INSERT INTO {CATEGORY} (Name) OUTPUT inserted.{ID} AS id, inserted.Name VALUES (@a), (@b)"
+    )
+    names = {"a": "Test Output A", "b": "Test Output B"}
+    result = await writer.call_tool("insert_data", {"sql": sql, "params": names})
+    data = result.structured_content
     try:
-        for target in ("FROM SalesLT.ProductCategory", "SalesLT.ProductCategory"):
-            sql = f"DELETE {target} OUTPUT deleted.ProductCategoryID WHERE Name = @name"
-            message = await refused(writer, "update_data", sql=sql, params=name)
-            assert "Allowed here" not in message and "SQL Server error" in message, message
-            assert await scalar(writer, count, **name) == 1
+        assert data["rows_affected"] == 2
+        output = data["output"]
+        assert [c["name"] for c in output["columns"]] == ["id", "Name"]
+        assert output["columns"][0]["sql_type"] == "int" and output["row_count"] == 2
+        ids = [row[0] for row in output["rows"]]
+        assert [row[1] for row in output["rows"]] == ["Test Output A", "Test Output B"]
+        stored = f"SELECT COUNT(*) FROM {CATEGORY} WHERE {ID} IN (@x, @y) AND Name LIKE @n"
+        assert await scalar(writer, stored, x=ids[0], y=ids[1], n="Test Output _") == 2
+        text = result.content[0].text
+        assert text.startswith("INSERT committed: 2 row(s) affected.\nOUTPUT: 2 row(s)\n<untrusted")
+        assert f"{ids[0]} | Test Output A" in text
     finally:
-        await ok(writer, "update_data", sql=delete, params=name)
+        delete = f"DELETE FROM {CATEGORY} WHERE Name LIKE @n"
+        await ok(writer, "update_data", sql=delete, params={"n": "Test Output _"})
+
+
+@pytest.mark.usefixtures("privileged_only")
+async def test_update_and_delete_return_the_rows_they_changed(writer):
+    """UPDATE's OUTPUT has the values before (deleted) and after (inserted); DELETE's,
+    in both of its forms (sqlglot parses only one with FROM), the rows it removed."""
+    name = {"name": "Test Output U"}
+    inserted = await ok(
+        writer,
+        "insert_data",
+        sql=f"INSERT INTO {CATEGORY} (Name) OUTPUT inserted.{ID} VALUES (@name)",
+        params=name,
+    )
+    key = inserted["output"]["rows"][0][0]
+    update = (
+        f"UPDATE {CATEGORY} SET Name = @new OUTPUT deleted.Name AS old, inserted.Name AS new"
+        f" WHERE {ID} = @id"
+    )
+    updated = await ok(
+        writer, "update_data", sql=update, params={"new": "Test Output V", "id": key}
+    )
+    assert updated["rows_affected"] == 1
+    assert updated["output"]["rows"] == [["Test Output U", "Test Output V"]]
+    for target in (f"FROM {CATEGORY}", CATEGORY):
+        delete = f"DELETE {target} OUTPUT deleted.{ID}, deleted.Name WHERE {ID} = @id"
+        deleted = await ok(writer, "update_data", sql=delete, params={"id": key})
+        expected = [[key, "Test Output V"]] if target.startswith("FROM") else []
+        assert deleted["output"]["rows"] == expected and deleted["rows_affected"] == len(expected)
+    plain = await ok(
+        writer, "update_data", sql=f"DELETE FROM {CATEGORY} WHERE {ID} = @id", params={"id": key}
+    )
+    assert plain["output"] is None  # no OUTPUT clause: no rows, as before
+
+
+@pytest.mark.usefixtures("privileged_only")
+async def test_a_batch_returns_each_statements_output_at_its_place(writer):
+    names = {"n": "Test Output Batch"}
+    statements = [
+        f"INSERT INTO {CATEGORY} (Name) OUTPUT inserted.Name VALUES (@n)",
+        f"UPDATE {CATEGORY} SET ModifiedDate = ModifiedDate WHERE Name = @n",
+        f"DELETE FROM {CATEGORY} OUTPUT deleted.Name WHERE Name = @n",
+    ]
+    result = await writer.call_tool("execute_batch", {"statements": statements, "params": names})
+    data = result.structured_content
+    assert data["rows_affected"] == [1, 1, 1]
+    first, second, third = data["outputs"]
+    assert first["rows"] == [["Test Output Batch"]] and second is None
+    assert third["rows"] == [["Test Output Batch"]]
+    text = result.content[0].text
+    assert "Statement 1's OUTPUT: 1 row(s)" in text and "Statement 3's OUTPUT: 1 row(s)" in text
+    assert "Statement 2's OUTPUT" not in text
+    plain = await ok(writer, "execute_batch", statements=statements[1:2], params=names)
+    assert plain["outputs"] is None
+
+
+@pytest.mark.usefixtures("privileged_only")
+async def test_output_rows_count_against_max_affected_rows(writer):
+    """One OUTPUT row per row changed: past the cap the write is rolled back."""
+    copy = (
+        f"INSERT INTO {CATEGORY} (Name) OUTPUT inserted.{ID} SELECT TOP ({MAX_AFFECTED + 1})"
+        f" 'Test Output ' + Name FROM {CATEGORY} ORDER BY {ID}"
+    )
+    before = await scalar(writer, f"SELECT COUNT(*) FROM {CATEGORY}")
+    message = await refused(writer, "insert_data", sql=copy)
+    assert (
+        f"at least {MAX_AFFECTED + 1} rows, more than max_affected_rows = {MAX_AFFECTED}" in message
+    )
+    assert await scalar(writer, f"SELECT COUNT(*) FROM {CATEGORY}") == before
+
+
+@pytest.mark.usefixtures("privileged_only")
+async def test_output_rows_past_max_rows_are_cut_and_say_so(make_azsql_server):
+    """The server's max_rows bounds the rows passed on; every row is still written."""
+    app = make_azsql_server(
+        config={
+            "security": {"read_only": False},
+            "limits": {"max_rows": 2, "max_affected_rows": 10},
+        }
+    )
+    insert = f"INSERT INTO {CATEGORY} (Name) OUTPUT inserted.Name VALUES (@a), (@b), (@c)"
+    names = {"a": "Test Cut A", "b": "Test Cut B", "c": "Test Cut C"}
+    async with Client(app) as client:
+        result = await client.call_tool("insert_data", {"sql": insert, "params": names})
+        try:
+            data = result.structured_content
+            assert data["rows_affected"] == 3
+            output = data["output"]
+            assert output["rows"] == [["Test Cut A"], ["Test Cut B"]]
+            assert output["truncated"] is True and output["truncated_by"] == "rows"
+            assert (
+                "OUTPUT: 2 row(s) (truncated at the rows per page (max_rows))"
+                in result.content[0].text
+            )
+        finally:
+            await ok(
+                client, "update_data", sql=f"DELETE FROM {CATEGORY} WHERE Name LIKE 'Test Cut _'"
+            )
 
 
 @pytest.mark.usefixtures("privileged_only")
