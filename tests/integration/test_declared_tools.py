@@ -186,6 +186,32 @@ async def test_a_write_tool_commits_within_max_affected_rows(
         assert after == before  # rolled back
 
 
+async def test_a_declared_insert_returns_what_its_output_clause_names(
+    azsql_config: dict[str, Any],
+) -> None:
+    """An operator's `INSERT ... OUTPUT inserted.id` tool answers the new id."""
+    add = {
+        "description": "Add a product category",
+        "statement": "INSERT INTO SalesLT.ProductCategory (Name)"
+        " OUTPUT inserted.ProductCategoryID AS id VALUES (@name)",
+        "writes": True,
+        "parameters": {"name": {"type": "string"}},
+    }
+    app = make_app(azsql_config, tools={"add_category": add}, security={"read_only": False})
+    async with Client(app.mcp) as client:
+        done = await client.call_tool("add_category", {"name": "Test Declared Output"})
+        data = done.structured_content
+        assert data["rows_affected"] == 1 and data["output"]["columns"][0]["name"] == "id"
+        (new_id,) = data["output"]["rows"][0]
+        assert done.content[0].text.startswith("add_category committed: 1 row(s) affected.\nOUTPUT")
+        check = {
+            "query": "SELECT Name FROM SalesLT.ProductCategory WHERE ProductCategoryID = @id",
+            "params": {"id": new_id},
+        }
+        stored = await client.call_tool("read_data", check)
+        assert stored.structured_content["rows"] == [["Test Declared Output"]]
+
+
 def problems_of(azsql_config: dict[str, Any], tools: dict[str, Any]) -> list[str]:
     with pytest.raises(ConfigError) as caught:
         make_app(azsql_config, tools=tools)
