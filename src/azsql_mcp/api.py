@@ -40,9 +40,10 @@ ADMIN_SCOPE = "sql.admin"
 
 
 class Security(BaseModel):
-    """What a source lets tools do. Overridable per source."""
+    """What a source lets tools do. Overridable per source. Frozen: every tool of the
+    source shares it, so a plugin cannot open writes or lift a rule for the others."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     read_only: bool = True
     allow_unfiltered_writes: bool = False
@@ -55,9 +56,10 @@ class Security(BaseModel):
 
 
 class Limits(BaseModel):
-    """Caps and timeouts applied to every query. Overridable per source."""
+    """Caps and timeouts applied to every query. Overridable per source. Frozen, as
+    Security is: a plugin cannot lift a cap for every tool of the source."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_rows: int = Field(100, ge=1, le=1_000_000)
     max_result_bytes: int = Field(4_000_000, ge=1024)
