@@ -17,6 +17,7 @@ from azure.core.credentials import AccessToken as AzureAccessToken
 from token_sources import jwt, settings
 
 from azsql_mcp import (
+    AuthError,
     AuthProvider,
     ConnectAttributes,
     DatabaseUnavailable,
@@ -103,6 +104,27 @@ async def test_a_plugin_providers_unexpected_exception_is_an_outage(
         assert "/etc/vault/token" in message
         assert "see the auth provider's documentation" in message
         assert not db.readiness().ready
+    finally:
+        await db.close()
+
+
+class WordedPlugin:
+    """A third-party provider that says what to do itself, as AuthError asks."""
+
+    async def connect_attributes(self) -> ConnectAttributes:
+        raise AuthError("the vault token expired: run `vault login` on the server's host")
+
+
+async def test_a_plugin_providers_own_advice_is_not_followed_by_a_generic_one(
+    server: ThreadedTdsServer,
+) -> None:
+    db = database(settings(server, auth="vault"), WordedPlugin())
+    try:
+        with pytest.raises(DatabaseUnavailable) as info:
+            await db.read("SELECT 1 AS one")
+        message = str(info.value)
+        assert "auth 'vault' of source 'main' failed: the vault token expired" in message
+        assert "What to do" not in message and "documentation" not in message
     finally:
         await db.close()
 

@@ -30,7 +30,7 @@ class CredentialsFailed(AuthError):
     two halves of the message; `timed_out` tells a slow credential from a refusal."""
 
     def __init__(self, problem: str, advice: str, *, timed_out: bool = False):
-        super().__init__(f"{problem}. What to do: {advice}")
+        super().__init__(f"{problem}. What to do: {advice}" if advice else problem)
         self.problem = problem
         self.advice = advice
         self.timed_out = timed_out
@@ -74,7 +74,10 @@ async def obtain_attributes(
         else:
             log.debug("%s raised", what, exc_info=True)
             problem = f"{what} failed: {type(exc).__name__}: {exc}"
-        raise CredentialsFailed(problem, auth_advice(settings)) from exc
+        advice = auth_advice(settings)
+        if isinstance(exc, AuthError) and advice == PROVIDER_DOCS:
+            advice = ""  # a plugin provider's AuthError says what to do in its own words
+        raise CredentialsFailed(problem, advice) from exc
 
 
 def auth_advice(settings: SourceSettings) -> str:
@@ -91,7 +94,10 @@ def auth_advice(settings: SourceSettings) -> str:
         "AADSTS700016: application not in the tenant, AADSTS90002: tenant not found)",
         "access_token": f"put a fresh Entra ID token for https://database.windows.net/ in "
         f"{settings.access_token_file or settings.access_token_env}",
-    }.get(settings.auth, "see the auth provider's documentation")
+    }.get(settings.auth, PROVIDER_DOCS)
+
+
+PROVIDER_DOCS = "see the auth provider's documentation"
 
 
 def timeout_advice(settings: SourceSettings) -> str:
