@@ -105,6 +105,14 @@ _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
 _STRINGY = (exp.National, exp.DPipe, exp.Concat)
 
 
+def _sqlite(work: exp.Expression) -> str:
+    """The SQLite text of a rewritten tree; what SQLite cannot say is Msg 40517."""
+    try:
+        return work.sql("sqlite", unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        raise errors.unsupported(str(exc).split("\n")[0]) from None
+
+
 class Translator:
     """Translates T-SQL statements for one Engine; results cached by text."""
 
@@ -192,10 +200,7 @@ class Translator:
             for select in list(work.find_all(exp.Select)):
                 if select is not work and needs_top_rewrite(select):
                     select.replace(rewrite_top(_named(select)))
-        try:
-            sql = work.sql("sqlite", unsupported_level=ErrorLevel.RAISE)
-        except UnsupportedError as exc:
-            raise errors.unsupported(str(exc).split("\n")[0]) from None
+        sql = _sqlite(work)
         return Query(
             sql,
             kind,
@@ -250,10 +255,7 @@ class Translator:
         work.set("from_", from_)
         work.set("joins", joins or None)
         work.set("order", exp.Order(expressions=[exp.column("rowid", table=DELETED, quoted=True)]))
-        try:
-            sql = work.sql("sqlite", unsupported_level=ErrorLevel.RAISE)
-        except UnsupportedError as exc:
-            raise errors.unsupported(str(exc).split("\n")[0]) from None
+        sql = _sqlite(work)
         return Query(
             sql,
             "select",
