@@ -88,6 +88,7 @@ async def test_a_commit_that_times_out_is_reported_as_an_unknown_outcome(
         assert again.structured_content == {
             "rows_affected": 1,
             "duration_ms": pytest.approx(0, abs=1e4),
+            "output": None,
         }
 
 
