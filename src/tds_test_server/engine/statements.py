@@ -607,7 +607,7 @@ class Statements(ConstraintErrors):
             for s in sessions:
                 req = s.request
                 conn.execute(
-                    "INSERT INTO temp.__azsql_dmv_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO temp.__azsql_dmv_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         s.spid,
                         s.login_time,
@@ -620,6 +620,7 @@ class Statements(ConstraintErrors):
                         s.lock_timeout_ms,
                         s.rowcount,
                         s.trancount,
+                        s.date_order,  # SET DATEFORMAT
                     ),
                 )
                 if req is None:
