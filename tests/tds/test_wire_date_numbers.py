@@ -95,3 +95,19 @@ def test_a_number_stored_in_or_compared_with_a_date_column(
             with pytest.raises(pyodbc.Error, match=clash.format(*types)):
                 cur.execute(sql).fetchall()
         assert ids("day IS NULL") == [1, 2]  # nothing was stored
+
+
+def test_a_date_function_or_a_variable_reads_a_number_as_days(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """An int converts to datetime implicitly: the date functions read one as days since
+    1900-01-01 (the common "midnight of" idiom), and a datetime variable takes one; a date
+    variable clashes (206)."""
+    with cursor as cur:
+        midnight = "SELECT DATEADD(dd, DATEDIFF(dd, 0, '2024-05-06 10:00'), 0)"
+        assert _one(cur, midnight) == dt.datetime(2024, 5, 6)
+        assert _one(cur, "SELECT DATEDIFF(day, 5, CAST('1900-01-08' AS date))") == 2
+        assert _one(cur, "SELECT DATEADD(day, 1, 5.5)") == dt.datetime(1900, 1, 7, 12)
+        assert _one(cur, "DECLARE @d datetime = 5; SELECT @d") == dt.datetime(1900, 1, 6)
+        with pytest.raises(pyodbc.Error, match=r"int is incompatible with date \(206\)"):
+            cur.execute("DECLARE @d date = 5; SELECT @d").fetchall()

@@ -49,12 +49,18 @@ def number_type(value: Any, source: str) -> str:
 
 def number_to_date(value: Any, type_name: str, source: str, *, implicit: bool) -> str:
     """`value`, a number (a decimal may be its exact text), as the text `type_name` stores."""
-    parts = _PARTS_PER_DAY.get(type_name)
-    if parts is None:
+    if type_name not in _PARTS_PER_DAY:
         named = number_type(value, source)
         if implicit:
             raise errors.operand_clash(named, type_name)
         raise errors.explicit_conversion(named, type_name)
+    return format_datetime(days_since_1900(value, type_name), type_name)
+
+
+def days_since_1900(value: Any, type_name: str = "datetime") -> dt.datetime:
+    """`value`, a number of days since 1900-01-01, as a datetime (or smalldatetime) holds
+    it: what a date function (DATEADD(day, 1, 0)) reads a number as."""
+    parts = _PARTS_PER_DAY[type_name]
     try:
         count = math.floor(Decimal(value) * parts + Decimal("0.5"))  # to the nearest part
         day, part = divmod(count, parts)
@@ -67,7 +73,7 @@ def number_to_date(value: Any, type_name: str, source: str, *, implicit: bool) -
     low, high = _RANGES[type_name]
     if not low <= when <= high:
         raise _overflow(type_name)
-    return format_datetime(when, type_name)
+    return when
 
 
 def _overflow(type_name: str) -> TdsError:
