@@ -84,6 +84,8 @@ def test_a_number_stored_in_or_compared_with_a_date_column(
         assert ids("7 = at") == [2]
         assert ids("small BETWEEN 3 AND 4") == [2]
         assert ids("at IN (4, 7.0)") == [2]
+        at_seven = f"DECLARE @n int = 7; SELECT id FROM {name} WHERE at = @n"
+        assert [r[0] for r in cur.execute(at_seven).fetchall()] == [2]
         clash = r"Operand type clash: {} is incompatible with {} \(206\)"
         for sql, types in [
             (f"INSERT INTO {name} (id, day) VALUES (3, 5)", ("int", "date")),
@@ -91,6 +93,7 @@ def test_a_number_stored_in_or_compared_with_a_date_column(
             (f"UPDATE {name} SET day = id", ("int", "date")),
             (f"SELECT id FROM {name} WHERE day = 5", ("date", "int")),
             (f"SELECT id FROM {name} WHERE 5 < day", ("int", "date")),
+            (f"DECLARE @i int = 5; SELECT id FROM {name} WHERE day = @i", ("int", "date")),
         ]:
             with pytest.raises(pyodbc.Error, match=clash.format(*types)):
                 cur.execute(sql).fetchall()

@@ -16,7 +16,8 @@ import pytest
 from tds_test_server import ThreadedTdsServer
 
 WIDE = Decimal("12345678901234567890.123456")  # 26 digits: more than a REAL holds
-# Tables of their own per test and driver (temporary tables are not typed by the server).
+# Tables of their own per test and driver (a temporary table's columns are not typed when
+# read).
 _names = itertools.count()
 
 

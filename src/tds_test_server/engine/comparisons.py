@@ -207,7 +207,7 @@ def date_key(value: Any, target: str, source: str | None, scale: int) -> Any:
     if value is None:
         return None
     if source not in DATE_TYPES:
-        value = tsql_convert(str(value), target, 0, scale, None, source or "", 0)
+        value = tsql_convert(str(value), target, 0, scale, None, source or "", 0, implicit=True)
     when = parse_datetime(value)  # a time is on 1900-01-01, as it converts to datetime
     if when.tzinfo is not None:
         when = when.astimezone(dt.UTC).replace(tzinfo=None)

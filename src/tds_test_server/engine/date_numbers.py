@@ -41,8 +41,8 @@ def is_number(value: Any, source: str) -> bool:
 
 
 def number_type(value: Any, source: str) -> str:
-    """The type a message names for a number: its own where known, else int or float."""
-    if source == "decimal":
+    """The type a message names for a number: its own where known, else by its value."""
+    if source == "decimal" or (not source and isinstance(value, Decimal)):
         return "numeric"  # SQL Server's messages name both numeric
     return source or ("int" if isinstance(value, int) else "float")
 
