@@ -131,3 +131,31 @@ def test_the_order_belongs_to_the_session_and_to_insert_and_where(
         assert [r[0] for r in ids] == [1]
         ids = ca.execute(f"SELECT id FROM {name} WHERE at = '2024-03-04'").fetchall()
         assert [r[0] for r in ids] == [1]  # datetime: year, day, month under dmy
+
+
+def test_the_session_dmvs_show_each_sessions_date_format(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """sys.dm_exec_sessions and sys.dm_exec_requests give a session's SET DATEFORMAT
+    (another session sees it too); its language and first day of the week stay
+    us_english's, as @@LANGUAGE and @@DATEFIRST say (SET LANGUAGE is not applied)."""
+    connect = wire_server.odbc_connection_string(driver=odbc_driver)
+    with (
+        closing(pyodbc.connect(connect, autocommit=True, timeout=10)) as a,
+        closing(pyodbc.connect(connect, autocommit=True, timeout=10)) as b,
+    ):
+        ca, cb = a.cursor(), b.cursor()
+        ca.execute("SET DATEFORMAT dmy")
+        spid = ca.execute("SELECT @@SPID").fetchone()[0]
+        own = ca.execute(
+            "SELECT s.date_format, r.date_format, s.language, s.date_first, @@LANGUAGE,"
+            " @@DATEFIRST FROM sys.dm_exec_sessions s"
+            " JOIN sys.dm_exec_requests r ON r.session_id = s.session_id"
+            " WHERE s.session_id = @@SPID"
+        ).fetchone()
+        assert tuple(own) == ("dmy", "dmy", "us_english", 7, "us_english", 7)
+        seen = "SELECT date_format FROM sys.dm_exec_sessions WHERE session_id = ?"
+        assert cb.execute(seen, spid).fetchone()[0] == "dmy"
+        assert cb.execute(seen.replace("= ?", "= @@SPID")).fetchone()[0] == "mdy"
+        ca.execute("SET DATEFORMAT ymd")
+        assert cb.execute(seen, spid).fetchone()[0] == "ymd"

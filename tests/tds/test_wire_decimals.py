@@ -16,7 +16,8 @@ import pytest
 from tds_test_server import ThreadedTdsServer
 
 WIDE = Decimal("12345678901234567890.123456")  # 26 digits: more than a REAL holds
-# Tables of their own per test and driver (temporary tables are not typed by the server).
+# Tables of their own per test and driver (a temporary table's columns are not typed when
+# read).
 _names = itertools.count()
 
 
@@ -117,3 +118,34 @@ def test_a_typed_variable_takes_a_number_as_cast_does(cursor: closing[pyodbc.Cur
             cur.execute("DECLARE @d decimal(5, 2); SET @d = 1234; SELECT @d").fetchall()
         cur.execute("DECLARE @d decimal(5, 2); SET @d = 123.456; SELECT @d")
         assert cur.fetchall()[0][0] == Decimal("123.46")
+
+
+def test_a_temporary_table_converts_what_insert_and_update_store(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """A #table's date and decimal columns take values as a permanent table's do: a
+    decimal rounded to its scale (8115 past its precision), a date string or number
+    stored as the column's type (241, 206 where it is none)."""
+    with cursor as cur:
+        cur.execute("CREATE TABLE #conv (id int, at datetime, day date, amount decimal(5, 2))")
+        cur.execute("INSERT INTO #conv VALUES (1, '06/01/2008 10:00', 'Jun 2 2008', 1.235)")
+        cur.execute("INSERT INTO #conv (id, at, amount) VALUES (?, ?, ?)", 2, 5, "2.5")
+        cur.execute("UPDATE #conv SET amount = amount + 0.004, day = '6/3/08' WHERE id = 2")
+        rows = cur.execute("SELECT at, day, amount FROM #conv ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [
+            ("2008-06-01 10:00:00.000", "2008-06-02", 1.24),
+            ("1900-01-06 00:00:00.000", "2008-06-03", 2.5),
+        ]
+        for sql, number in [
+            ("INSERT INTO #conv (id, amount) VALUES (3, 12345.6)", 8115),
+            ("INSERT INTO #conv (id, day) VALUES (3, '2008-13-01')", 241),
+            ("UPDATE #conv SET day = 5", 206),
+        ]:
+            with pytest.raises(pyodbc.Error, match=rf"\({number}\)"):
+                cur.execute(sql)
+        # created again with other types: the same statement text converts to the new ones
+        cur.execute("DROP TABLE #conv")
+        cur.execute("CREATE TABLE #conv (id int, at date, day int, amount decimal(5, 0))")
+        cur.execute("INSERT INTO #conv VALUES (1, '06/01/2008 10:00', 7, 1.5)")
+        row = cur.execute("SELECT at, day, amount FROM #conv").fetchone()
+        assert tuple(row) == ("2008-06-01", 7, 2)

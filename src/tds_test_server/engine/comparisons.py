@@ -40,10 +40,12 @@ from typing import Any
 from sqlglot import exp
 
 from ..results import ColumnType
+from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
 from .convert import tsql_convert
 from .convert_sql import source_type
+from .date_numbers import number_to_date, number_type
 from .functions import parse_datetime
 from .result_types import precedence
 from .sql_types import DATE_TYPES
@@ -77,7 +79,7 @@ def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
         for operand, found in group:
             if instants:
                 _wrap(operand, target, found, "TSQL_DATE_KEY")
-            elif _variable(operand) is not None or (found is not None and found.name in _STRINGS):
+            elif _variable(operand) is not None or _converted(found, target):
                 _wrap(operand, target, found, "TSQL_COMPARAND")
 
 
@@ -111,11 +113,36 @@ def _target_type(types: list[ColumnType | None], families: _Families) -> ColumnT
     known = [t for t in types if t is not None and t.name not in _STRINGS]
     family = next((f for f in families if known and known[0].name in f), None)
     if family is None or any(t.name not in family for t in known):
-        return None
+        return _number_date(known) if families == _FAMILIES else None
     win = known[0]
     for t in known[1:]:
         win = precedence(win, t)
     return win
+
+
+def _number_date(known: list[ColumnType]) -> ColumnType | None:
+    """A number compared with a datetime or smalldatetime converts to it as a count of
+    days (date_numbers.py); with a newer date type it clashes (Msg 206, the operands'
+    types in their order)."""
+    dates = [t for t in known if t.name in DATE_TYPES]
+    if not dates or any(t.name not in _NUMBERS and t.name not in DATE_TYPES for t in known):
+        return None
+    first = known[0]
+    other = next(t for t in known if (t.name in DATE_TYPES) != (first.name in DATE_TYPES))
+    names = [number_type(None, t.name) if t.name in _NUMBERS else t.name for t in (first, other)]
+    if any(t.name not in ("datetime", "smalldatetime") for t in dates):
+        raise errors.operand_clash(*names)
+    win = dates[0]
+    for t in dates[1:]:
+        win = precedence(win, t)
+    return win
+
+
+def _converted(found: ColumnType | None, target: ColumnType) -> bool:
+    """Whether an operand converts to `target`: a string, or a number compared with a date."""
+    if found is None:
+        return False
+    return found.name in _STRINGS or (found.name in _NUMBERS and target.name in DATE_TYPES)
 
 
 def _compares_instants(target: ColumnType, group: list[tuple[exp.Expression, Any]]) -> bool:
@@ -158,6 +185,8 @@ def comparand(value: Any, target: str, source: str | None, scale: int) -> Any:
     """`value` as the type `target` (of `scale`, for the date and time types) where it is
     a string (by its declared type `source`; by its value where no type is known), else
     unchanged."""
+    if value is not None and source in _NUMBERS and target in DATE_TYPES:
+        return number_to_date(value, target, source, implicit=True)
     if source in ("decimal", "numeric") and isinstance(value, str):
         return float(value)  # a decimal parameter held as its exact text (decimal_number)
     if value is None or not (source in _STRINGS or (not source and isinstance(value, str))):
@@ -178,7 +207,7 @@ def date_key(value: Any, target: str, source: str | None, scale: int) -> Any:
     if value is None:
         return None
     if source not in DATE_TYPES:
-        value = tsql_convert(str(value), target, 0, scale, None, source or "", 0)
+        value = tsql_convert(str(value), target, 0, scale, None, source or "", 0, implicit=True)
     when = parse_datetime(value)  # a time is on 1900-01-01, as it converts to datetime
     if when.tzinfo is not None:
         when = when.astimezone(dt.UTC).replace(tzinfo=None)

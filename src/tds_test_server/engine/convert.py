@@ -14,6 +14,7 @@ from typing import Any
 
 from ..results import TdsError
 from . import errors
+from .date_numbers import is_number, number_to_date
 from .date_strings import in_date_order
 from .functions import decimal_of_scale, parse_datetime, tsql_cast
 from .sql_types import DATE_TYPES
@@ -78,10 +79,14 @@ def tsql_convert(
     style: int | None,
     source: str,
     source_scale: int,
+    *,
+    implicit: bool = False,
 ) -> Any:
     """CAST and CONVERT. Without a style, text gets each source type's default layout
     (style 0, or the ISO form of the newer date types); a style that does not apply to
-    the types is ignored, as SQL Server ignores it."""
+    the types is ignored, as SQL Server ignores it. `implicit`: the conversion an INSERT
+    or UPDATE makes, where types that never convert clash (Msg 206) instead of being
+    refused (529)."""
     if value is None:
         return None
     style = None if style is None else int(style)
@@ -108,6 +113,8 @@ def tsql_convert(
                 raise errors.date_out_of_range(source or "varchar", type_name) from None
             raise
         return _in_range(stored, type_name, source)
+    elif type_name in DATE_TYPES and is_number(value, source):
+        return number_to_date(value, type_name, source, implicit=implicit)
     # a string of unknown type is varchar; a number keeps its type for Msg 8115
     return tsql_cast(value, type_name, length, scale, source or "varchar")
 
@@ -144,6 +151,19 @@ def _in_range(stored: Any, type_name: str, source: str) -> Any:
         if stored < low or stored[: len(high)] > high:
             raise errors.date_out_of_range(source or "varchar", type_name)
     return stored
+
+
+def tsql_implicit_convert(
+    value: Any,
+    type_name: str,
+    length: int,
+    scale: int,
+    style: int | None,
+    source: str,
+    source_scale: int,
+) -> Any:
+    """The conversion of a value an INSERT or UPDATE stores in a column of `type_name`."""
+    return tsql_convert(value, type_name, length, scale, style, source, source_scale, implicit=True)
 
 
 def tsql_try_convert(
@@ -371,4 +391,5 @@ def _hijri(style: int) -> TdsError:
 CONVERT_FUNCTIONS = {
     "TSQL_CONVERT": (7, tsql_convert, True),
     "TSQL_TRY_CONVERT": (7, tsql_try_convert, True),
+    "TSQL_IMPLICIT_CONVERT": (7, tsql_implicit_convert, True),
 }

@@ -6,7 +6,8 @@ from CONCAT('2008-', '06-01')): comparisons.py brings a string compared with the
 to that text too, so they compare as SQL Server compares the dates. A string that is no
 date of the type fails as it does in SQL Server (Msg 241, or 242 out of the type's
 range): a literal when the statement is translated, anything else when it runs
-(TSQL_CONVERT).
+(TSQL_IMPLICIT_CONVERT). A number is a count of days for datetime and smalldatetime and
+clashes with the newer types (Msg 206), as date_numbers.py describes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlglot import exp
 from .catalog import Column, Table
 from .convert import tsql_convert
 from .sql_types import DATE_TYPES
-from .stored_values import stored_values
+from .stored_values import literal_type, stored_values
 
 
 def store_date_literals(
@@ -45,16 +46,17 @@ def _store(value: exp.Expression, column: Column | None) -> None:
     if isinstance(value, (exp.Null, exp.Star)):
         return
     t = column.type
-    if isinstance(value, (exp.National, exp.Literal)) and value.is_string:
-        source = "nvarchar" if isinstance(value, exp.National) else "varchar"
-        stored = tsql_convert(value.name, t.name, 0, t.scale or 0, None, source, 0)
+    source = literal_type(value)
+    if source:  # a literal string or number, converted now
+        text = value.name if source in ("varchar", "nvarchar") else value.sql()
+        stored = tsql_convert(text, t.name, 0, t.scale or 0, None, source, 0, implicit=True)
         value.replace(exp.Literal.string(stored))
         return
     # Any other expression (a parameter, a variable, CONCAT, CASE, another column) is
     # converted by its value when the statement runs, as SQL Server converts it to the
     # column's type: a string read as a date (Msg 241 where it is none), a date or time
-    # of another type brought to this one.
-    call = exp.Anonymous(this="TSQL_CONVERT", expressions=[])
+    # of another type brought to this one, a number as date_numbers.py converts it.
+    call = exp.Anonymous(this="TSQL_IMPLICIT_CONVERT", expressions=[])
     value.replace(call)  # the expression moves into the call (a parameter stays bindable)
     scale, no_style = exp.Literal.number(t.scale or 0), exp.null()
     zero, no_source = exp.Literal.number(0), exp.Literal.string("")

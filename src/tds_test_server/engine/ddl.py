@@ -503,6 +503,7 @@ class Ddl(SchemaObjects):
                     )
                     if self.conn.execute(exists_sql, (name,)).fetchone():
                         self.conn.execute(f"DROP TABLE {_q(name)}")
+                        self.temp_tables.pop(name.casefold(), None)
                     elif not if_exists:
                         raise errors.cannot_drop("table", name)
                 else:

@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from .catalog import Column, Table
 from .comparisons import TYPE_SUFFIX
-from .stored_values import stored_values
+from .stored_values import literal_type, stored_values
 
 
 def store_decimals(
@@ -59,12 +59,4 @@ def _source(value: exp.Expression) -> exp.Expression:
     runs, as comparisons.py binds it), else '' (the stored value decides)."""
     if isinstance(value, exp.Parameter) and isinstance(value.this, (exp.Var, exp.Identifier)):
         return exp.Parameter(this=exp.Var(this=value.this.name.lower() + TYPE_SUFFIX))
-    literal = value.this if isinstance(value, exp.Neg) else value
-    if isinstance(literal, exp.National):
-        return exp.Literal.string("nvarchar")
-    if not isinstance(literal, exp.Literal):
-        return exp.Literal.string("")
-    if literal.is_string:
-        return exp.Literal.string("varchar")
-    text = literal.name.lower()
-    return exp.Literal.string("float" if "e" in text else "numeric" if "." in text else "int")
+    return exp.Literal.string(literal_type(value))

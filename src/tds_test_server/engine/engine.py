@@ -60,6 +60,7 @@ from .session_state import (
 )
 from .sqltext import split_name
 from .statements import _tail
+from .temp_tables import TEMP_TABLES
 from .token_stream import Tokens
 from .translate import Translator
 
@@ -347,6 +348,7 @@ class EngineSession(RowSecurity):
     def execute(self, sql: str, params: list[Param] | None = None) -> Iterator[Result]:
         self._cancel.clear()
         DATE_ORDER.set(self.date_order)  # the thread's conversions follow this session
+        TEMP_TABLES.set(self.temp_tables)
         self.reload_memberships()
         scope = {
             p.name.lstrip("@").lower(): Variable(p.type, functions.to_sqlite(p.value, p.type))
@@ -383,6 +385,7 @@ class EngineSession(RowSecurity):
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         self._cancel.clear()
         DATE_ORDER.set(self.date_order)
+        TEMP_TABLES.set(self.temp_tables)
         self.reload_memberships()
         found = self._user_procedure(name)
         if found is not None:

@@ -175,6 +175,20 @@ def date_out_of_range(source: str, target: str) -> TdsError:
     )
 
 
+def explicit_conversion(source: str, target: str) -> TdsError:
+    """CAST or CONVERT between types that never convert (a number to date, time,
+    datetime2 or datetimeoffset)."""
+    return TdsError(
+        529, f"Explicit conversion from data type {source} to {target} is not allowed.", state=2
+    )
+
+
+def operand_clash(first: str, second: str) -> TdsError:
+    """Types that do not convert into each other meeting implicitly: a number stored in,
+    or compared with, a date (date, time, datetime2, datetimeoffset)."""
+    return TdsError(206, f"Operand type clash: {first} is incompatible with {second}", state=2)
+
+
 def derived_field(name: str) -> TdsError:
     """An UPDATE through a CTE (or view) of a column that is an expression."""
     return TdsError(

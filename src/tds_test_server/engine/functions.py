@@ -25,6 +25,7 @@ from . import errors
 from .catalog import Catalog, ObjectRow, Table
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
+from .date_numbers import days_since_1900, is_number, number_to_date
 from .date_strings import read_datetime
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
@@ -76,6 +77,8 @@ _ISO_FORM = re.compile(
 def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
+    if is_number(value, ""):  # int converts to datetime implicitly: days since 1900
+        return days_since_1900(value)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     text = str(value).strip()
@@ -399,6 +402,8 @@ def _unit(name: str) -> str:
 
 
 def _render_like(original: Any, value: dt.datetime) -> str:
+    if is_number(original, ""):  # a number was a datetime
+        return format_datetime(value, "datetime")
     text = str(original)
     if len(text) <= 10:
         if value.time() == dt.time(0):
@@ -553,6 +558,8 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
         if type_name in ("char", "varchar", "nchar", "nvarchar", "xml"):
             text = _to_str(value)
             return text[:length] if length > 0 else text
+        if type_name in DATE_TYPES and is_number(value, ""):  # a variable's, say
+            return number_to_date(value, type_name, "", implicit=True)
         if type_name == "time":
             return format_time(_to_time(value), scale, seventh_digit(value))
         if type_name in DATE_TYPES:

@@ -20,6 +20,7 @@ from .session_state import _q
 from .sql_types import TYPE_IDS, affinity, storage
 from .sqltext import default_definition
 from .statements import Statements
+from .temp_tables import typed_temp_table
 
 
 class SchemaObjects(Statements):
@@ -49,6 +50,8 @@ class SchemaObjects(Statements):
             if "already exists" in str(exc):
                 raise errors.object_exists(name) from None
             raise
+        columns = [(c.name, c.type, c.identity is not None) for c in ddl.columns if c.type]
+        self.temp_tables[name.casefold()] = typed_temp_table(name, columns)
 
     def _insert_column(self, object_id: int, column_id: int, col: ColumnDef, pk: set[str]) -> None:
         ctype = col.type or ColumnType("sql_variant")

@@ -21,7 +21,7 @@ from ..results import (
 )
 from . import builtins, functions
 from .batches import Statement
-from .catalog import Catalog, create_session_objects
+from .catalog import Catalog, Table, create_session_objects
 from .date_strings import DATE_ORDER
 from .session_context import SessionKeys
 from .translate import Translator
@@ -111,6 +111,7 @@ class SessionState:
         self.fmtonly = False
         self.xact_abort = False
         self.date_order = "mdy"  # SET DATEFORMAT
+        self.temp_tables: dict[str, Table] = {}  # `#t` by name casefolded, as temp_tables.py keeps
         self.identity_insert: set[str] = set()
         self.login_time = _now_text()
         self.last_request_start: str | None = None

@@ -641,7 +641,7 @@ class Statements(ConstraintErrors):
             for s in sessions:
                 req = s.request
                 conn.execute(
-                    "INSERT INTO temp.__azsql_dmv_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO temp.__azsql_dmv_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         s.spid,
                         s.login_time,
@@ -654,6 +654,7 @@ class Statements(ConstraintErrors):
                         s.lock_timeout_ms,
                         s.rowcount,
                         s.trancount,
+                        s.date_order,  # SET DATEFORMAT
                     ),
                 )
                 if req is None:

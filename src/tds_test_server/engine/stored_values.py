@@ -33,3 +33,17 @@ def stored_values(
         for assignment in tree.expressions:
             if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
                 yield assignment.expression, table.column(assignment.this.name)
+
+
+def literal_type(value: exp.Expression) -> str:
+    """The type of a literal value as SQL Server reads it (5 int, 12345.6 numeric, 1e3
+    float, 'x' varchar, N'x' nvarchar), '' for any other expression."""
+    literal = value.this if isinstance(value, exp.Neg) and value.is_number else value
+    if isinstance(literal, exp.National):
+        return "nvarchar"
+    if not isinstance(literal, exp.Literal):
+        return ""
+    if literal.is_string:
+        return "varchar"
+    text = literal.name.lower()
+    return "float" if "e" in text else "numeric" if "." in text else "int"

@@ -47,6 +47,7 @@ from .result_types import (
     utf16_length,
 )
 from .sql_types import UnknownType, parse_type, type_text
+from .temp_tables import TempSignature, temp_signature, temp_table
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_functions import rewrite_function
@@ -119,13 +120,15 @@ class Translator:
     def __init__(self, catalog: Catalog, edition: Edition = SQL_SERVER_2022, size: int = 4096):
         self.catalog = catalog
         self.edition = edition
-        self._cache: OrderedDict[tuple[str, str, int, str], Query] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, int, str, TempSignature], Query] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def translate(self, text: str, database: str) -> Query:
-        # SET DATEFORMAT decides how a date literal is stored (date_literals)
-        key = (text, database.casefold(), self.catalog.generation, DATE_ORDER.get())
+        # SET DATEFORMAT decides how a date literal is stored (date_literals), and the
+        # session's #tables' types what an INSERT into one stores
+        order, temps = DATE_ORDER.get(), temp_signature(text)
+        key = (text, database.casefold(), self.catalog.generation, order, temps)
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
@@ -179,7 +182,7 @@ class Translator:
                 target_node = target_node.this
             if isinstance(target_node, exp.Table):
                 target, target_display = self._table_name(target_node, database)
-                table = self.catalog.tables.get(target.casefold())
+                table = self.catalog.tables.get(target.casefold()) or temp_table(target)
                 store_date_literals(work, table, insert_columns)
                 store_decimals(work, table, insert_columns)
         output = None
