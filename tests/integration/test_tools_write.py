@@ -105,6 +105,20 @@ async def test_sql_query_builder_does_not_send_a_reader_to_a_write_it_may_not_do
         assert "GRANT DELETE ON OBJECT::[SalesLT].[ProductCategory] TO [azsql_reader];" in text
     else:
         assert "Run it with the update_data tool, with the parameters in params." in text
+    assert "OUTPUT" not in text  # a DELETE: nothing is generated
+
+
+@pytest.mark.usefixtures("privileged_only")
+async def test_sql_query_builder_says_how_to_get_an_inserts_identity_values(writer):
+    prompt = await writer.get_prompt(
+        "sql_query_builder", {"table": "SalesLT.ProductCategory", "operation": "INSERT"}
+    )
+    text = prompt.messages[0].content.text
+    assert (
+        "Run it with the insert_data tool, with the parameters in params. To get the"
+        " ProductCategoryID values SQL Server assigns, add OUTPUT inserted.ProductCategoryID"
+        " before VALUES." in text
+    )
 
 
 async def test_a_read_only_source_says_nothing_of_writes(mcp_client):

@@ -64,6 +64,7 @@ async def sql_query_builder(
                 f"{missing} Show me the statement and its parameters, to run once it is granted."
                 if missing
                 else f"Run it with the {tool} tool, with the parameters in params."
+                + _returned_values(verb, info)
             )
         )
     return (
@@ -72,6 +73,18 @@ async def sql_query_builder(
         "Rules: SQL Server T-SQL only; one statement; name the columns explicitly; pass every"
         " value as an @name parameter (never inside the SQL text); use the keys above for joins"
         " and filters. " + run
+    )
+
+
+def _returned_values(verb: str, info: catalog.TableDescription) -> str:
+    """For an INSERT into a table with an identity column: how to get the values SQL
+    Server gives it (the write tools pass an OUTPUT clause's rows on)."""
+    generated = [c.name for c in info.columns if c.identity]
+    if verb != "INSERT" or not generated:
+        return ""
+    listed = ", ".join(f"inserted.{name}" for name in generated)
+    return (
+        f" To get the {generated[0]} values SQL Server assigns, add OUTPUT {listed} before VALUES."
     )
 
 
