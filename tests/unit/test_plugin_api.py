@@ -23,6 +23,7 @@ from azsql_mcp import (
     ServerHandle,
     SourceSettings,
     ToolContext,
+    api,
     hookimpl,
     values,
 )
@@ -358,6 +359,10 @@ def test_tools_json_prints_annotations_in_camel_case(
 def test_the_public_api_exports_what_plugin_authors_need() -> None:
     for name in ("ConfigError", "PluginError", "AuthError", "ServerHandle", "PluginInfo"):
         assert name in azsql_mcp.__all__
+    # what Database.write takes and raises, as api.py says to import them from azsql_mcp
+    for name in ("WriteKind", "WorkRefused", "WriteOutcomeUnknown"):
+        assert name in azsql_mcp.__all__
+        assert getattr(azsql_mcp, name) is getattr(api, name)
 
 
 FAILS_AT_STARTUP = """
