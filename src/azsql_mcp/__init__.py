@@ -47,6 +47,9 @@ if TYPE_CHECKING:
         SourceBusy,
         SourceSettings,
         ToolContext,
+        WorkRefused,
+        WriteKind,
+        WriteOutcomeUnknown,
         hookimpl,
     )
 
@@ -80,6 +83,9 @@ __all__ = [
     "SourceBusy",
     "SourceSettings",
     "ToolContext",
+    "WorkRefused",
+    "WriteKind",
+    "WriteOutcomeUnknown",
     "__version__",
     "build_server",
     "hookimpl",

@@ -17,7 +17,27 @@ from typing_extensions import TypeVar
 if TYPE_CHECKING:
     import mcp.types as mt
 
+
 hookimpl = pluggy.HookimplMarker("azsql_mcp")
+"""Marks a function (or method) of a plugin as the implementation of the hook of its
+name: `@hookimpl def register_tools(register, config): ...`; pluggy's options work too
+(`@hookimpl(tryfirst=True)`, `@hookimpl(wrapper=True)`). An implementation declares
+any subset of its hook's arguments, by name:
+
+- `register_tools(register: RegisterTool, config)`: register tools.
+- `register_resources(register: RegisterResource, config)`: register resources.
+- `register_prompts(register: RegisterPrompt, config)`: register prompts.
+- `register_auth_providers(register: RegisterAuthProvider)`: register database auth
+  providers.
+- `register_config_tools(register: RegisterTool, tables, taken, check: CheckStatement)`:
+  turn the config's `[tools.NAME]` tables into tools; returns a list of problems.
+- `plugin_config_model()`: returns the pydantic model of the plugin's `[plugins.NAME]`
+  section, or None.
+- `startup(app: ServerHandle)`, `shutdown(app: ServerHandle)`: once when the server
+  starts and stops; may be `async def`.
+
+`config` is the plugin's validated section (an instance of its model) or None. Every
+hook is described in docs/plugins.md ("Hooks")."""
 
 
 class ConfigError(Exception):
@@ -454,6 +474,9 @@ class ResolvedTool:
 
 
 class RegisterTool(Protocol):
+    """The `register` of `register_tools` (and `register_config_tools`): call it once
+    per tool (docs/plugins.md, "register_tools")."""
+
     def __call__(
         self,
         fn: Callable[..., Awaitable[Any]],
@@ -468,7 +491,21 @@ class RegisterTool(Protocol):
         source: str | None = None,
         output_schema: type[BaseModel] | Mapping[str, Any] | None = None,
         resolve: Callable[[Database], Awaitable[ResolvedTool]] | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Register `fn`, an `async def` function, as a tool.
+
+        `name` defaults to the function's name (MCP's rule: 1 to 128 of A-Z, a-z, 0-9,
+        `_`, `-`, `.`), `description` to its docstring; the input schema comes from its
+        type hints, and a `ctx: ToolContext` parameter is filled by the core. `title`:
+        the name shown to people. `annotations`: MCP's tool annotations
+        (`{"readOnlyHint": True}`). `tags`: `{"admin"}` for a tool that needs the
+        sql.admin scope. `writes`: the tool changes data (hidden while every source is
+        read-only; needs sql.write). `scopes`: a list of scope names replacing that
+        default. `source`: bind the tool to one configured source (no `source`
+        argument). `output_schema`: the result model (or JSON schema) of a tool that
+        returns a ToolResult. `resolve`: completes the tool from its source's catalog
+        once the source is first reached. A mistake fails the plugin, saying what."""
+        ...
 
 
 class CheckStatement(Protocol):
@@ -481,6 +518,9 @@ class CheckStatement(Protocol):
 
 
 class RegisterResource(Protocol):
+    """The `register` of `register_resources`: call it once per resource or resource
+    template (docs/plugins.md, "register_resources")."""
+
     def __call__(
         self,
         fn: Callable[..., Awaitable[Any]],
@@ -489,18 +529,42 @@ class RegisterResource(Protocol):
         name: str | None = None,
         description: str | None = None,
         mime_type: str | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Register `fn`, an `async def` function, as the resource at `uri`.
+
+        A URI with `{placeholders}` (`acme://rows/{table}`) registers a template, and
+        `fn` takes those placeholders as parameters. `name` defaults to the function's
+        name, `description` to its docstring; `mime_type` is what clients see listed
+        (`"application/json"` for a model, dict or list). A resource with a
+        `ctx: ToolContext` parameter also gets a by-source variant,
+        `acme://{source}/rows/{table}`."""
+        ...
 
 
 class RegisterPrompt(Protocol):
+    """The `register` of `register_prompts`: call it once per prompt (docs/plugins.md,
+    "register_prompts")."""
+
     def __call__(
         self,
         fn: Callable[..., Awaitable[Any]],
         *,
         name: str | None = None,
         description: str | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Register `fn`, an `async def` function returning the prompt text (or a list
+        of messages), as a prompt; its parameters are the prompt's arguments. `name`
+        defaults to the function's name, `description` to its docstring."""
+        ...
 
 
 class RegisterAuthProvider(Protocol):
-    def __call__(self, name: str, factory: AuthProviderFactory) -> None: ...
+    """The `register` of `register_auth_providers`: call it once per database auth
+    provider (docs/plugins.md, "register_auth_providers")."""
+
+    def __call__(self, name: str, factory: AuthProviderFactory) -> None:
+        """Register `factory` as the auth provider `name`, which a source selects with
+        `auth = "NAME"`. `factory` is called with the source's `SourceSettings` and
+        returns an `AuthProvider`, whose `async connect_attributes()` gives the
+        `ConnectAttributes` of each new connection."""
+        ...

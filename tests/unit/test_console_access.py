@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.serving.http import http_app
+from azsql_mcp.version import __version__
 
 TOKENS = [
     {"token": "reader-token", "subject": "reader", "scopes": ["sql.read"]},
@@ -85,6 +86,11 @@ def test_tools_are_marked_by_plugin_and_declared_ones_as_such() -> None:
     rows = web.get("/console/tools").text.split('<tbody id="tools">', 1)[1].split("</tbody>")[0]
     assert "<td><code>one</code></td><td>builtin_declared, declared in config</td>" in rows
     assert "<td><code>read_data</code></td><td>builtin_tools</td>" in rows
+
+
+def test_the_overview_names_each_plugins_distribution_and_version() -> None:
+    page = client().get("/").text
+    assert f"<td>builtin_tools</td><td>azsql-mcp {__version__}</td>" in page
 
 
 def test_an_oversized_query_form_is_refused_unread() -> None:

@@ -504,3 +504,42 @@ def test_a_bound_source_is_matched_without_case_and_bound_as_configured() -> Non
 def test_a_tool_switched_off_may_be_bound_to_a_missing_source() -> None:
     off = settings(sources={"main": SOURCE}, plugins={"acme": {"disabled_tools": ["report"]}})
     build_app(off, extra_plugins={"acme": _bound_tool("sales")})
+
+
+def test_a_name_in_enabled_that_is_no_plugin_says_which_group_is_scanned(site: Path) -> None:
+    plugins = load_plugins(settings(plugins={"enabled": ["builtin_auth", "nothing_like_it"]}))
+    (problem,) = plugins.config_problems
+    assert "no plugin named 'nothing_like_it' is installed" in problem
+    assert "azsql-mcp loads the entry points of group 'azsql_mcp'" in problem
+    assert "[project.entry-points.azsql_mcp] in pyproject.toml" in problem
+
+
+def test_a_plugin_in_another_entry_point_group_is_named_with_its_group(site: Path) -> None:
+    info = site / "fake_grouped-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-grouped\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[azsql_mcp.plugins]\ngrouped = fake_grouped\n")
+    (site / "fake_grouped.py").write_text(TOOL_PLUGIN)
+    plugins = load_plugins(settings(plugins={"enabled": ["builtin_auth", "grouped"]}))
+    assert "grouped" not in {r.name for r in plugins.records}
+    (problem,) = plugins.config_problems
+    assert (
+        "'grouped' is an entry point of group 'azsql_mcp.plugins' (fake-grouped), but"
+        " azsql-mcp loads the entry points of group 'azsql_mcp': declare it under"
+        " [project.entry-points.azsql_mcp] in pyproject.toml and reinstall it"
+    ) in problem
+
+
+def test_a_hook_argument_the_hook_lacks_is_named_with_the_hooks_arguments() -> None:
+    class Wrong:
+        @hookimpl
+        def register_tools(self, register: Any, settings: Any) -> None:
+            pass
+
+    plugins = load_plugins(settings(), {"wrong": Wrong()})
+    reason = next(r.reason for r in plugins.records if r.name == "wrong")
+    assert reason == (
+        "invalid hook implementation: hook 'register_tools' has no argument 'settings'"
+        " (declared by register_tools); its arguments are: register, config. Declare any"
+        " of them, by name"
+    )

@@ -23,6 +23,7 @@ from azsql_mcp import (
     ServerHandle,
     SourceSettings,
     ToolContext,
+    api,
     hookimpl,
     values,
 )
@@ -80,6 +81,24 @@ def test_the_kit_is_strict_by_default(make_azsql_server: Any) -> None:
         make_azsql_server(plugins={"broken": Broken()})
     server = make_azsql_server(plugins={"broken": Broken()}, config={"plugins": {"strict": False}})
     assert server is not None
+
+
+async def test_the_kit_tests_an_in_process_plugin_beside_the_built_in_tools(
+    make_azsql_server: Any,
+) -> None:
+    """The plugins a test's config enables load beside the in-process ones (`plugins`
+    as a mapping), and beside the named ones (as a list): nothing else does."""
+
+    async def tools(server: Any) -> set[str]:
+        async with Client(server) as client:
+            return {t.name for t in await client.list_tools()}
+
+    alone = await tools(make_azsql_server(plugins={"acme": Acme()}))
+    assert alone == {"acme_ping"}
+    enabled = {"plugins": {"enabled": ["builtin_tools"]}}
+    beside = await tools(make_azsql_server(plugins={"acme": Acme()}, config=enabled))
+    assert {"acme_ping", "read_data", "list_tables"} <= beside
+    assert "read_data" in await tools(make_azsql_server(plugins=[], config=enabled))
 
 
 # --- 2. subset arguments, through pluggy ----------------------------------------------
@@ -358,6 +377,10 @@ def test_tools_json_prints_annotations_in_camel_case(
 def test_the_public_api_exports_what_plugin_authors_need() -> None:
     for name in ("ConfigError", "PluginError", "AuthError", "ServerHandle", "PluginInfo"):
         assert name in azsql_mcp.__all__
+    # what Database.write takes and raises, as api.py says to import them from azsql_mcp
+    for name in ("WriteKind", "WorkRefused", "WriteOutcomeUnknown"):
+        assert name in azsql_mcp.__all__
+        assert getattr(azsql_mcp, name) is getattr(api, name)
 
 
 FAILS_AT_STARTUP = """

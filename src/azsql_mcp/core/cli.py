@@ -27,7 +27,7 @@ from azsql_mcp.core.config import (
     load_settings,
     redacted,
 )
-from azsql_mcp.core.plugins import PluginError, PluginSet
+from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet
 from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging, writes_json
 from azsql_mcp.version import __version__
@@ -266,10 +266,14 @@ def _plugins(args: argparse.Namespace) -> int:
     records = [r for r in plugin_set.records if args.all or r.status != "disabled"]
     if not problems:
         _say_unbound(settings, plugin_set)
+    # with `[plugins] strict`, a plugin that failed stops `serve` and `tools`: exit as they do
+    strict = settings.plugins.strict
+    stopping = [r for r in plugin_set.records if strict and r.status == "failed"]
     if args.json:
         out = {"plugins": [r.as_dict() for r in records], "config_problems": problems}
         print(json.dumps(out, indent=2))
-        return EXIT_CONFIG if problems else 0
+        _say_stopping(stopping)
+        return EXIT_CONFIG if problems or stopping else 0
     for r in records:
         print(f"{r.name}  {r.status}  ({r.origin()})")
         if r.reason:
@@ -287,7 +291,18 @@ def _plugins(args: argparse.Namespace) -> int:
     if problems:
         print(f"azsql-mcp: {ConfigError(problems)}", file=sys.stderr)
         return EXIT_CONFIG
-    return 0
+    _say_stopping(stopping)
+    return EXIT_CONFIG if stopping else 0
+
+
+def _say_stopping(failed: list[PluginRecord]) -> None:
+    """The plugins that keep `serve` from starting in strict mode, on stderr."""
+    for record in failed:
+        print(
+            f"azsql-mcp: {record.describe()} failed: {record.reason}; with [plugins] strict"
+            " = true, serve does not start while it fails",
+            file=sys.stderr,
+        )
 
 
 def _listing_app(settings: Settings, plugins: PluginSet) -> App:
@@ -383,8 +398,7 @@ def _check(args: argparse.Namespace) -> int:
     from azsql_mcp.diagnostics.check import run_check
 
     with _loaded(args) as settings:
-        plugins = _validate(settings)
-        plugins.report_failures(strict=False)  # checks the sources whatever `strict` says
+        plugins = _validate(settings)  # run_check reports a plugin that failed to load
         _say_unbound(settings, plugins)
         return asyncio.run(run_check(settings, args.source, sys.stdout, plugins=plugins))
 

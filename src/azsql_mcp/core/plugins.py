@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, PackageMetadata, entry_points
+from importlib.metadata import EntryPoint, PackageMetadata, distributions, entry_points
 from typing import Any, Literal
 
 import mcp.types as mt
@@ -299,7 +299,7 @@ def load_order(eps: Iterable[EntryPoint]) -> list[tuple[EntryPoint, PackageMetad
         return (1, 0, dist, ep.name)
 
     # METADATA is parsed once per entry point (each read of dist.name parses it again)
-    return sorted(((ep, ep.dist.metadata if ep.dist is not None else None) for ep in eps), key=key)
+    return sorted(((ep, _metadata(ep)) for ep in eps), key=key)
 
 
 def _dist_name(metadata: PackageMetadata | None) -> str:
@@ -384,7 +384,8 @@ class _Loader:
         try:
             self.manager.register(plugin, name=record.name)
         except Exception as exc:
-            self._failed(record, f"invalid hook implementation: {error_text(exc)}", exc)
+            error = _argument_mismatch(self.manager, plugin) or error_text(exc)
+            self._failed(record, f"invalid hook implementation: {error}", exc)
             return
         record.hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
         try:
@@ -511,7 +512,7 @@ class _Loader:
                 listed = ", ".join(sorted({r.name for r in self.records})) or "none"
                 self.config_problems.append(
                     f"plugins.{key}: no plugin named {name!r} is installed{hint}"
-                    f" (installed: {listed})"
+                    f" (installed: {listed}). {_other_group(name)}"
                 )
 
     def check_sections(self) -> None:
@@ -719,6 +720,58 @@ def _check_hook_names(manager: pluggy.PluginManager, plugin: object) -> None:
         close = difflib.get_close_matches(caller.name, HOOKS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise PluginError(f"unknown hook {caller.name!r}{hint} (hooks: {', '.join(sorted(HOOKS))})")
+
+
+def _argument_mismatch(manager: pluggy.PluginManager, plugin: object) -> str | None:
+    """What pluggy refuses as "Argument(s) {'x'} are declared in the hookimpl but can not
+    be found in the hookspec", said with the hook's own arguments."""
+    for attribute in dir(plugin):
+        options = manager.parse_hookimpl_opts(plugin, attribute)
+        if options is None:
+            continue
+        hook = options.get("specname") or attribute
+        spec = getattr(hookspecs, hook, None)
+        if spec is None or not hasattr(spec, f"{hookspecs.PROJECT}_spec"):
+            continue  # not a hook: _check_hook_names says so
+        allowed = list(inspect.signature(spec).parameters)
+        declared = [
+            p.name
+            for p in inspect.signature(getattr(plugin, attribute)).parameters.values()
+            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        unknown = [name for name in declared if name not in allowed]
+        if unknown:
+            arguments = ", ".join(allowed) or "none"
+            return (
+                f"hook {hook!r} has no argument {', '.join(map(repr, unknown))}"
+                f" (declared by {attribute}); its arguments are: {arguments}. Declare any of"
+                " them, by name"
+            )
+    return None
+
+
+def _other_group(name: str) -> str:
+    """Where the name is when it is not a plugin: azsql-mcp loads only entry points of the
+    group `azsql_mcp`, and one declared in another group is ignored without a word."""
+    scanned = f"azsql-mcp loads the entry points of group {GROUP!r}"
+    declaration = f"[project.entry-points.{GROUP}] in pyproject.toml"
+    for dist in distributions():
+        dist_name = _dist_name(dist.metadata)
+        for ep in dist.entry_points:
+            if (
+                ep.group != GROUP
+                and "azsql" in ep.group.lower()
+                and _normalize(name) in (_normalize(ep.name), _normalize(dist_name))
+            ):
+                return (
+                    f"{name!r} is an entry point of group {ep.group!r} ({dist_name}), but"
+                    f" {scanned}: declare it under {declaration} and reinstall it"
+                )
+    return f"{scanned}: a plugin declares its entry point under {declaration}"
+
+
+def _metadata(ep: EntryPoint) -> PackageMetadata | None:
+    return ep.dist.metadata if ep.dist is not None else None
 
 
 def _by_source_variant(spec: ResourceSpec) -> ResourceSpec | None:

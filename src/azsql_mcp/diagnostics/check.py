@@ -100,8 +100,10 @@ async def run_check(
     0 when every step passed, 2 when a tool declared in config does not match its
     source's catalog (an invalid configuration), 1 when another step failed.
 
-    `plugins` (the loaded plugins, their config tools declared) defaults to what the
-    configuration loads; `auth_providers` to what they register."""
+    A plugin that failed to load is a warning, or with `[plugins] strict = true` a
+    failure that makes the code 2, as `serve` would not start (the sources are checked
+    all the same). `plugins` (the loaded plugins, their config tools declared) defaults
+    to what the configuration loads; `auth_providers` to what they register."""
     report = _Report(out)
     try:
         names = _source_names(settings, source)
@@ -113,10 +115,10 @@ async def run_check(
         from azsql_mcp.core.plugins import load_plugins
 
         plugins = load_plugins(settings)
-        plugins.report_failures(settings.plugins.strict)
         declare_tools(plugins, settings)  # what is wrong without a database: `config` says
     if auth_providers is None:
         auth_providers = plugins.auth_providers
+    stopping = _check_plugins(plugins, settings.plugins.strict, report)
     failed, mismatched = [], []
     for name in names:
         if not await _check_source(name, settings, auth_providers, report):
@@ -133,11 +135,38 @@ async def run_check(
             " (fix [tools.NAME] in the config)\n"
         )
         return EXIT_CONFIG
+    if stopping:
+        out.write(
+            f"check failed: plugin {', '.join(stopping)} failed to load, and with [plugins]"
+            " strict = true serve would not start\n"
+        )
+        return EXIT_CONFIG
     if failed:
         out.write(f"check failed for source {', '.join(failed)}\n")
         return 1
     out.write("all checks passed\n")
     return 0
+
+
+def _check_plugins(plugins: PluginSet, strict: bool, report: _Report) -> list[str]:
+    """Each plugin that failed to load, as `serve` would meet it: a FAIL with `strict`
+    (serve stops at it), a warning otherwise (serve starts without it). Returns the
+    names of the plugins that would stop `serve`."""
+    step = "plugins"
+    failed = [r for r in plugins.records if r.status == "failed"]
+    for record in failed:
+        problem = f"{record.describe()} failed to load: {record.reason}"
+        if strict:
+            advice = (
+                "fix the plugin, or leave it out with [plugins] disabled; with [plugins]"
+                " strict = true, serve does not start while a plugin fails"
+            )
+            report.fail(step, CheckFailed(problem, advice))
+        else:
+            report.warn(step, f"{problem}; serve starts without it")
+    if not failed:
+        report.ok(step, f"{len(plugins.loaded())} loaded")
+    return [r.name for r in failed] if strict else []
 
 
 async def _check_tools(

@@ -260,9 +260,13 @@ def make_azsql_server(azsql_config: dict[str, Any]) -> MakeServer:
 
     `plugins` is either a list of installed plugin names (entry-point or
     distribution names) or a mapping name -> plugin object (a module with
-    hookimpls), which replaces an installed plugin of the same name; builtin_auth
-    always loads. Strict unless `config` sets `plugins.strict`: a broken plugin fails
-    the test at once with its error. The environment and any azsql-mcp.toml are ignored.
+    hookimpls), which replaces an installed plugin of the same name. Given, only those
+    load, with builtin_auth and the installed plugins `config`'s `plugins.enabled`
+    names: `plugins={"acme": acme}, config={"plugins": {"enabled": ["builtin_tools"]}}`
+    tests acme beside the built-in tools. None: every installed plugin (or those of
+    `plugins.enabled`). Strict unless `config` sets `plugins.strict`: a broken plugin
+    fails the test at once with its error. The environment and any azsql-mcp.toml are
+    ignored.
     """
 
     def make(
@@ -270,13 +274,13 @@ def make_azsql_server(azsql_config: dict[str, Any]) -> MakeServer:
         config: Mapping[str, Any] | None = None,
     ) -> FastMCP:
         data = _merge(copy.deepcopy(azsql_config), config or {})
-        data.setdefault("plugins", {}).setdefault("strict", True)
+        selection = data.setdefault("plugins", {})
+        selection.setdefault("strict", True)
         extra: Mapping[str, object] = {}
         if isinstance(plugins, Mapping):
-            extra = plugins
-            data.setdefault("plugins", {})["enabled"] = [AUTH_PLUGIN]
-        elif plugins is not None:
-            data.setdefault("plugins", {})["enabled"] = [AUTH_PLUGIN, *plugins]
+            extra, plugins = plugins, []
+        if plugins is not None:
+            selection["enabled"] = [AUTH_PLUGIN, *plugins, *(selection.get("enabled") or [])]
         return build_server(data, extra_plugins=extra)
 
     return make

@@ -67,11 +67,11 @@ def overview(app: App) -> str:
     else:
         source_html = table(["source", "state", "reason", "latency", "pool"], sources)
     plugins = table(
-        ["plugin", "version", "status", "why / error", "tools"],
+        ["plugin", "distribution", "status", "why / error", "tools"],
         [
             [
                 esc(r.name),
-                esc(r.version),
+                esc(r.origin()),  # `name version`, as `azsql-mcp plugins` shows it
                 state(r.status == "loaded", r.status),
                 esc(r.reason or ""),
                 esc(", ".join(r.tools)),
