@@ -17,8 +17,7 @@ from fastmcp.tools import ToolResult
 from mcp_types import TextContent
 from pydantic import BaseModel, Field
 
-from azsql_mcp import ToolContext
-from azsql_mcp.api import WriteKind
+from azsql_mcp import ToolContext, WriteKind
 from azsql_mcp.plugins.builtin_declared.model import BIGINT, ParameterDecl, ToolDecl
 from azsql_mcp.values import (
     call_fingerprint,

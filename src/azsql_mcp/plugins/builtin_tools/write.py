@@ -13,8 +13,14 @@ from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
-from azsql_mcp import DatabaseError, QueryRefused, QueryResult, ToolContext
-from azsql_mcp.api import WriteKind, WriteOutcomeUnknown
+from azsql_mcp import (
+    DatabaseError,
+    QueryRefused,
+    QueryResult,
+    ToolContext,
+    WriteKind,
+    WriteOutcomeUnknown,
+)
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
