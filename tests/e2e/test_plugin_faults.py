@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from servers import CLI, INITIALIZE, clean_env, http_process, send, tool_call
+import pytest
+from servers import CLI, INITIALIZE, clean_env, free_port, http_process, send, tool_call
 from test_http_auth import MCP_HEADERS, metric
 
 PLUGIN = {
@@ -174,3 +178,82 @@ def test_a_plugin_that_exits_fails_its_call_over_http(tmp_path: Path) -> None:
     assert metric(text, "azsql_mcp_tool_calls_total", tool="parse", **labels) == 1
     assert metric(text, "azsql_mcp_tool_calls_total", tool="interrupt", **labels) == 1
     assert_logged(log.read_text(), tmp_path / "audit.jsonl")
+
+
+def test_a_startup_hook_that_never_returns_fails_its_plugin(tmp_path: Path) -> None:
+    env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
+    log = tmp_path / "stderr.txt"
+    started = time.monotonic()
+    with (
+        log.open("w") as stderr,
+        http_process(env, str(tmp_path), "--stateless", stderr=stderr) as (_, base),
+    ):
+        assert time.monotonic() - started < 20
+        listed = post(base, request(1, "tools/list", {}))["result"]["tools"]
+        names = {tool["name"] for tool in listed}
+        assert "read_data" in names and "ping" not in names, names
+    text = log.read_text()
+    assert "plugin 'unruly' (azsql-unruly 1.0) did not finish its startup hook within 1 s" in text
+    assert "withdrawn: tools interrupt, parse, ping" in text, text
+
+
+def test_a_startup_hook_that_never_returns_stops_a_strict_server(tmp_path: Path) -> None:
+    env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
+    env["AZSQL_MCP_PLUGINS__STRICT"] = "true"
+    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(free_port())]
+    done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "did not finish its startup hook within 1 s" in done.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_a_startup_hook_hangs_stops_the_server(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    env = plugin_env(tmp_path, UNRULY_HANG="1")  # the default time limit: 30 s
+    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(free_port())]
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(argv, env=env, cwd=tmp_path, stderr=stderr, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while "Waiting for application startup" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        proc.send_signal(stop)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log.read_text()
+    assert "plugin 'unruly' (azsql-unruly 1.0)'s startup hook cancelled" in text, text
+    assert proc.returncode == 0, text
+
+
+def test_initialize_is_answered_over_stdio_past_a_startup_hook_that_hangs(tmp_path: Path) -> None:
+    env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "serve"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        # waited for with a limit: the answer does not come while the hook holds start-up
+        assert select.select([proc.stdout], [], [], 20)[0], "no answer to initialize"
+        assert json.loads(proc.stdout.readline())["id"] == 1
+        send(proc, request(2, "tools/list", {}))
+        names = {tool["name"] for tool in json.loads(proc.stdout.readline())["result"]["tools"]}
+        assert "read_data" in names and "ping" not in names, names
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

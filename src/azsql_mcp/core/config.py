@@ -252,6 +252,8 @@ class PluginsSettings(BaseModel):
     disabled: list[str] = Field(default_factory=list)
     enabled: list[str] | None = None
     strict: bool = False
+    # how long one plugin's startup hook may run; then it counts as failed (lifecycle.py)
+    startup_timeout_s: float = Field(30, gt=0, le=3600)
     sections: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @model_validator(mode="before")
