@@ -2,7 +2,7 @@
 prompt that raises SystemExit or KeyboardInterrupt is a failed call (over stdio and
 HTTP), and a startup hook that never returns fails the plugin after
 `[plugins] startup_timeout_s`, or stops a strict server; SIGTERM while a hook hangs
-stops the server."""
+stops the server; a hung tool is cancelled after `[server.limits] call_timeout_s`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,10 @@ PLUGIN = {
         "async def interrupt() -> str:\n"
         '    """Raise KeyboardInterrupt."""\n'
         "    raise KeyboardInterrupt\n\n"
+        "async def hang() -> str:\n"
+        '    """Never answer."""\n'
+        "    await asyncio.sleep(3600)\n"
+        "    return 'late'\n\n"
         "async def ping() -> str:\n"
         '    """Answer pong."""\n'
         "    return 'pong'\n\n"
@@ -43,7 +48,7 @@ PLUGIN = {
         "    raise SystemExit(5)\n\n"
         "@hookimpl\n"
         "def register_tools(register, config):\n"
-        "    for tool in (parse, interrupt, ping):\n"
+        "    for tool in (parse, interrupt, hang, ping):\n"
         "        register(tool)\n\n"
         "@hookimpl\n"
         "def register_resources(register, config):\n"
@@ -194,7 +199,7 @@ def test_a_startup_hook_that_never_returns_fails_its_plugin(tmp_path: Path) -> N
         assert "read_data" in names and "ping" not in names, names
     text = log.read_text()
     assert "plugin 'unruly' (azsql-unruly 1.0) did not finish its startup hook within 1 s" in text
-    assert "withdrawn: tools interrupt, parse, ping" in text, text
+    assert "withdrawn: tools hang, interrupt, parse, ping" in text, text
 
 
 def test_a_startup_hook_that_never_returns_stops_a_strict_server(tmp_path: Path) -> None:
@@ -257,3 +262,38 @@ def test_initialize_is_answered_over_stdio_past_a_startup_hook_that_hangs(tmp_pa
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_call_past_call_timeout_s_is_cancelled_and_frees_its_slot(tmp_path: Path) -> None:
+    env = plugin_env(
+        tmp_path,
+        AZSQL_MCP_SERVER__LIMITS__CALL_TIMEOUT_S="1",
+        AZSQL_MCP_SERVER__LIMITS__MAX_CONCURRENT_CALLS="1",
+        AZSQL_MCP_SERVER__LIMITS__QUEUE_TIMEOUT_S="0",
+    )
+    log = tmp_path / "stderr.txt"
+    with (
+        log.open("w") as stderr,
+        http_process(env, str(tmp_path), "--stateless", stderr=stderr) as (_, base),
+    ):
+        # in a thread, waited for with a limit: the stream's heartbeats keep a hung call's
+        # POST from timing out (the thread ends when the server does)
+        pool = ThreadPoolExecutor(1)
+        hang = request(1, "tools/call", {"name": "hang", "arguments": {}})
+        try:
+            answer = pool.submit(post, base, hang).result(timeout=15)
+        finally:
+            pool.shutdown(wait=False)
+        assert "result" in answer and answer["result"]["isError"], answer
+        text = answer["result"]["content"][0]["text"]
+        assert "did not finish within 1 s" in text and "call_timeout_s" in text, text
+        # the one slot is free again
+        pong = post(base, request(2, *PING))
+        assert pong["result"]["content"][0]["text"] == "pong", pong
+        metrics = httpx.get(base + "/metrics").text
+    labels = {"tool": "hang", "plugin": "unruly", "outcome": "error"}
+    assert metric(metrics, "azsql_mcp_tool_calls_total", **labels) == 1
+    assert "tool 'hang' of plugin 'unruly' did not finish within 1 s" in log.read_text()
+    lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    hung = [line for line in lines if line.get("tool") == "hang"]
+    assert [(h["outcome"], h["error_kind"]) for h in hung] == [("error", "timeout")], lines
