@@ -256,7 +256,12 @@ def test_redacted_hides_secrets() -> None:
     assert shown["sources"]["a"]["password"] == "***"
     assert shown["sources"]["a"]["client_secret"] == "***"
     assert "hunter2" not in str(shown) and "s3cret" not in str(shown)
-    assert shown["plugins"] == {"disabled": [], "enabled": None, "strict": False}
+    assert shown["plugins"] == {
+        "disabled": [],
+        "enabled": None,
+        "strict": False,
+        "startup_timeout_s": 30.0,
+    }
 
 
 def test_pool_and_intent_settings_are_validated() -> None:

@@ -62,6 +62,9 @@ class App:
     freeze_heap_when_open: bool = False
     # what stopped the startup hooks (strict mode); `serve` reports it as one line
     startup_error: BaseException | None = None
+    # set when the server is told to stop (uvicorn's SIGTERM or SIGINT): a startup hook
+    # still running is cancelled and the others are skipped (core/lifecycle.py)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
     # tools whose resolution against their source found problems (core/resolution.py)
     withdrawn: set[str] = field(default_factory=set)
     resolving: dict[str, asyncio.Task[None]] = field(default_factory=dict)

@@ -181,6 +181,8 @@ class ServerLimits(BaseModel):
     rate_burst: int = Field(60, ge=1)
     max_concurrent_calls: int = Field(64, ge=1)
     queue_timeout_s: float = Field(5, ge=0)
+    # a whole tool call, prompt or resource read: a hung plugin gives its slot back
+    call_timeout_s: float = Field(600, gt=0, le=86400)
     max_body_bytes: int = Field(1_048_576, ge=1024)
     # 2026-07-28 `subscriptions/listen` streams one client may hold open at once
     max_listen_streams_per_client: int = Field(32, ge=1)
@@ -252,6 +254,8 @@ class PluginsSettings(BaseModel):
     disabled: list[str] = Field(default_factory=list)
     enabled: list[str] | None = None
     strict: bool = False
+    # how long one plugin's startup hook may run; then it counts as failed (lifecycle.py)
+    startup_timeout_s: float = Field(30, gt=0, le=3600)
     sections: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @model_validator(mode="before")

@@ -4,10 +4,12 @@ pluggy inside its own error boundary, awaited when async, with the public
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -25,6 +27,7 @@ class App(Protocol):
     settings: Settings
     plugins: PluginSet
     runtime: Runtime
+    stopping: asyncio.Event
 
     def withdraw_failed(self) -> None:
         """Hide the components of plugins that failed since start."""
@@ -68,18 +71,65 @@ class PluginServerHandle:
 
 
 async def run_startup(app: App) -> None:
-    """Every loaded plugin's `startup`. A plugin that fails is marked failed and its
-    components are hidden (non-strict), or the server stops with PluginError (strict)."""
+    """Every loaded plugin's `startup`, each within `[plugins] startup_timeout_s`. A
+    plugin whose hook fails or does not finish in time is marked failed and its
+    components are hidden (non-strict), or the server stops with PluginError (strict).
+    Told to stop meanwhile, the hook running is cancelled and the rest are skipped."""
+    limit = app.settings.plugins.startup_timeout_s
     for record in app.plugins.loaded():
         try:
-            await _call(app, record, "startup")
+            ended = await _within(_call(app, record, "startup"), limit, app.stopping)
         except Exception as exc:
-            message = f"{record.describe()} failed in startup: {error_text(exc)}"
-            if app.settings.plugins.strict:
-                raise PluginError(message) from exc
-            log.error(f"{message}; {_withdrawn(app, record.name)}", exc_info=exc)
-            record.fail(message)
-            app.withdraw_failed()
+            _fail_startup(app, record, f"failed in startup: {error_text(exc)}", exc)
+            continue
+        if ended == "stopped":
+            log.info(
+                "stopping: %s's startup hook cancelled; the startup hooks left are skipped",
+                record.describe(),
+            )
+            return
+        if ended == "timeout":
+            reason = (
+                f"did not finish its startup hook within {limit:g} s ([plugins]"
+                " startup_timeout_s); it was cancelled"
+            )
+            _fail_startup(app, record, reason, None)
+
+
+def _fail_startup(app: App, record: PluginRecord, reason: str, exc: Exception | None) -> None:
+    message = f"{record.describe()} {reason}"
+    if app.settings.plugins.strict:
+        raise PluginError(message) from exc
+    log.error(f"{message}; {_withdrawn(app, record.name)}", exc_info=exc)
+    record.fail(message)
+    app.withdraw_failed()
+
+
+async def _within(
+    hook: Coroutine[Any, Any, None], limit: float, stopping: asyncio.Event
+) -> Literal["done", "timeout", "stopped"]:
+    """Run `hook` for at most `limit` seconds, or until `stopping` is set; its exception
+    raised. A hook cut short is cancelled but not waited for: one that ignores the
+    cancellation must not hold the server either."""
+    task = asyncio.ensure_future(hook)
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({task, stop}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+    finally:  # also when this is cancelled (SIGTERM over stdio cancels the transport)
+        stop.cancel()
+        if not task.done():
+            task.cancel()
+            task.add_done_callback(_late)
+    if not task.cancelled() and task.done():
+        task.result()
+        return "done"
+    return "stopped" if stopping.is_set() else "timeout"
+
+
+def _late(task: asyncio.Future[None]) -> None:
+    """What a cut-short hook ended with is read by nobody: not reported as never read."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _withdrawn(app: App, plugin: str) -> str:

@@ -186,6 +186,7 @@ async def _when_started(httpd: Any, then: Callable[[], None]) -> None:
 async def _drain_on_exit(app: App, httpd: Any) -> None:
     while not httpd.should_exit:
         await asyncio.sleep(0.1)
+    app.stopping.set()  # uvicorn waits for the startup hooks before it looks at the flag
     grace = app.settings.server.shutdown_grace_s
     log.info("shutting down: finishing calls in flight (up to %s s)", grace)
     app.sessions.end_streams()  # a listen stream is a POST that never finishes by itself

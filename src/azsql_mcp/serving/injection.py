@@ -51,6 +51,23 @@ class ResourceNotFound(ResourceError):
     tool-call middleware to answer as MCP says (toolcalls._run_component)."""
 
 
+class PluginExit(RuntimeError):
+    """A plugin's tool, resource or prompt raised SystemExit or KeyboardInterrupt. Not
+    the operator's Ctrl-C: that first cancels the serving task (asyncio.Runner over
+    stdio) or sets uvicorn's exit flag, and the calls see CancelledError."""
+
+    def __init__(
+        self, plugin: str, kind: Kind, fn: Callable[..., Any], exc: SystemExit | KeyboardInterrupt
+    ):
+        code = f"({exc.code!r})" if isinstance(exc, SystemExit) else ""
+        super().__init__(
+            f"plugin {plugin!r}: {kind} function {fn.__module__}.{fn.__qualname__} raised"
+            f" {type(exc).__name__}{code}; the call failed and the server goes on serving."
+            " A plugin must raise an exception, not exit: catch SystemExit around code"
+            " that may exit (argparse does on bad input)"
+        )
+
+
 def inject(
     fn: Callable[..., Awaitable[Any]],
     runtime: Runtime,
@@ -119,6 +136,10 @@ def inject(
             if exc.log_level == logging.ERROR:
                 exc.log_level = logging.INFO
             raise
+        except (SystemExit, KeyboardInterrupt) as exc:
+            # e.g. argparse exiting on bad input: past FastMCP's `except Exception` it
+            # would end the server. A failed call instead, logged and masked as any bug.
+            raise PluginExit(plugin, kind, fn, exc) from exc
 
     call.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=params, return_annotation=hints.get("return", signature.return_annotation)

@@ -1,6 +1,7 @@
 """The tool-call middleware: every tool call passes it for a concurrency slot, the tool
-metrics, one audit line (auditlog.py) and argument errors worded for the agent
-(argerrors.py); a prompt or a resource read, for a slot, its metrics and an audit line."""
+metrics, one audit line (auditlog.py), argument errors worded for the agent
+(argerrors.py) and `call_timeout_s`; a prompt or a resource read, for a slot, its
+metrics, an audit line and `call_timeout_s`."""
 
 from __future__ import annotations
 
@@ -107,10 +108,17 @@ class ToolCallMiddleware(Middleware):
                 slot = await self.limits.acquire()
                 if not slot:
                     raise _busy(self.limits)
-                if label is None:
-                    result = await _run_component(context, call_next)
-                else:
-                    result = await _run_tool(context, call_next, record)
+                limit = self.limits.limits.call_timeout_s
+                try:
+                    async with asyncio.timeout(limit) as scope:
+                        if label is None:
+                            result = await _run_component(context, call_next)
+                        else:
+                            result = await _run_tool(context, call_next, record)
+                except TimeoutError:
+                    if not scope.expired():  # the component's own, not the limit
+                        raise
+                    raise _timed_out(kind, name, plugin, limit, record) from None
         except asyncio.CancelledError:
             # the client went away, or shutdown cut the call: after a write of it
             # committed (its COMMIT was under way), "committed"
@@ -118,6 +126,8 @@ class ToolCallMiddleware(Middleware):
             raise
         except Exception as exc:
             outcome, number, error_kind = _classify(exc)
+            if record.committed:  # cut short by call_timeout_s after a write of it committed
+                outcome = "committed"
             raise
         finally:
             if slot:
@@ -193,6 +203,31 @@ async def _run_component(context: MiddlewareContext[Any], call_next: CallNext[An
         ) from exc
 
 
+class CallTimedOut(FastMCPError):
+    """A call ran past `[server.limits] call_timeout_s` and was cancelled."""
+
+
+def _timed_out(
+    kind: Audited, name: str, plugin: str, limit: float, record: CallRecord
+) -> CallTimedOut:
+    committed = " (a write of it had committed)" if record.committed else ""
+    log.warning(
+        "%s %r of plugin %r did not finish within %g s ([server.limits] call_timeout_s):"
+        " cancelled%s",
+        kind,
+        name,
+        plugin,
+        limit,
+        committed,
+    )
+    return CallTimedOut(
+        f"the {kind} did not finish within {limit:g} s, the limit set by [server.limits]"
+        f" call_timeout_s, and was cancelled{committed}; retry with less to do, or ask"
+        " the operator for a longer limit",
+        log_level=logging.WARNING,
+    )
+
+
 def _busy(limits: LimitState) -> RateLimitError:
     metrics.LIMITED_REQUESTS.labels("concurrency").inc()
     return RateLimitError(
@@ -239,6 +274,8 @@ def _classify(exc: BaseException) -> tuple[str, int | None, ErrorKind]:
     of causes is walked: a tool wraps a database error in a ToolError."""
     if isinstance(exc, RateLimitError):
         return "limited", None, "limited"
+    if isinstance(exc, CallTimedOut):
+        return "error", None, "timeout"
     # Failing the causes below, the outermost FastMCP error decides: raised on purpose
     # (injection.py logs those below ERROR), the tool's own; else FastMCP's mask over an
     # unexpected exception, which it logged as an error with its traceback: a bug.

@@ -1,0 +1,299 @@
+"""A plugin that misbehaves does not stop or hang `azsql-mcp serve`: a tool, resource or
+prompt that raises SystemExit or KeyboardInterrupt is a failed call (over stdio and
+HTTP), and a startup hook that never returns fails the plugin after
+`[plugins] startup_timeout_s`, or stops a strict server; SIGTERM while a hook hangs
+stops the server; a hung tool is cancelled after `[server.limits] call_timeout_s`."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from servers import CLI, INITIALIZE, clean_env, free_port, http_process, send, tool_call
+from test_http_auth import MCP_HEADERS, metric
+
+PLUGIN = {
+    "azsql_unruly.py": (
+        "import argparse, asyncio, os\n"
+        "from azsql_mcp import hookimpl\n\n"
+        "async def parse(flag: str) -> str:\n"
+        '    """Parse a flag as a command line (argparse exits on bad input)."""\n'
+        "    parser = argparse.ArgumentParser(prog='parse')\n"
+        "    parser.add_argument('--known')\n"
+        "    return str(parser.parse_args([flag]))\n\n"
+        "async def interrupt() -> str:\n"
+        '    """Raise KeyboardInterrupt."""\n'
+        "    raise KeyboardInterrupt\n\n"
+        "async def hang() -> str:\n"
+        '    """Never answer."""\n'
+        "    await asyncio.sleep(3600)\n"
+        "    return 'late'\n\n"
+        "async def ping() -> str:\n"
+        '    """Answer pong."""\n'
+        "    return 'pong'\n\n"
+        "async def leaving() -> str:\n"
+        "    raise SystemExit(4)\n\n"
+        "async def exit_prompt() -> str:\n"
+        '    """A prompt that exits."""\n'
+        "    raise SystemExit(5)\n\n"
+        "@hookimpl\n"
+        "def register_tools(register, config):\n"
+        "    for tool in (parse, interrupt, hang, ping):\n"
+        "        register(tool)\n\n"
+        "@hookimpl\n"
+        "def register_resources(register, config):\n"
+        "    register(leaving, 'unruly://leaving')\n\n"
+        "@hookimpl\n"
+        "def register_prompts(register, config):\n"
+        "    register(exit_prompt, name='exit_prompt')\n\n"
+        "@hookimpl\n"
+        "async def startup(app):\n"
+        "    if os.environ.get('UNRULY_HANG'):\n"
+        "        await asyncio.sleep(3600)\n"
+    ),
+    "azsql_unruly-1.0.dist-info/METADATA": "Name: azsql-unruly\nVersion: 1.0\n",
+    "azsql_unruly-1.0.dist-info/entry_points.txt": "[azsql_mcp]\nunruly = azsql_unruly\n",
+}
+
+# What the tests call, and what each must answer: a failed call, masked
+FAULTS: list[tuple[str, dict[str, Any]]] = [
+    ("tools/call", {"name": "parse", "arguments": {"flag": "--unknown"}}),
+    ("tools/call", {"name": "interrupt", "arguments": {}}),
+    ("resources/read", {"uri": "unruly://leaving"}),
+    ("prompts/get", {"name": "exit_prompt", "arguments": {}}),
+]
+PING = ("tools/call", {"name": "ping", "arguments": {}})
+
+
+def plugin_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    site = tmp_path / "site"
+    for name, text in PLUGIN.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    audit = str(tmp_path / "audit.jsonl")
+    return clean_env({"PYTHONPATH": path, "AZSQL_MCP_AUDIT__PATH": audit, **extra})
+
+
+def request(request_id: int, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
+
+
+def assert_failed(method: str, answer: dict[str, Any]) -> None:
+    """The usual answer to a bug in a plugin: an error result of a tool, an MCP error of a
+    read or a prompt; the plugin's message never reaches the client."""
+    if method == "tools/call":
+        result = answer["result"]
+        assert result["isError"], answer
+        assert result["content"][0]["text"].startswith("Error calling tool"), answer
+    else:
+        assert "error" in answer, answer
+        assert "Error " in answer["error"]["message"], answer
+    for internal in ("SystemExit", "KeyboardInterrupt", "azsql_unruly"):
+        assert internal not in json.dumps(answer), answer
+
+
+def assert_logged(stderr: str, audit: Path) -> None:
+    """The log names the plugin and each function with the traceback; the audit line
+    of each says error."""
+    for kind, function, raised in [
+        ("tool", "parse", "SystemExit(2)"),
+        ("tool", "interrupt", "KeyboardInterrupt"),
+        ("resource", "leaving", "SystemExit(4)"),
+        ("prompt", "exit_prompt", "SystemExit(5)"),
+    ]:
+        named = f"plugin 'unruly': {kind} function azsql_unruly.{function} raised {raised}"
+        assert named in stderr, stderr
+    assert "Traceback" in stderr
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    failed = [line for line in lines if line["outcome"] == "error"]
+    assert len(failed) == len(FAULTS), lines
+    assert {line["error_kind"] for line in failed} == {"internal"}, failed
+    assert {line["plugin"] for line in failed} == {"unruly"}, failed
+
+
+def test_a_plugin_that_exits_fails_its_call_over_stdio(tmp_path: Path) -> None:
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CLI, "serve"],
+            env=plugin_env(tmp_path),
+            cwd=tmp_path,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        assert json.loads(proc.stdout.readline())["id"] == 1
+        for number, (method, params) in enumerate(FAULTS, start=2):
+            # each fault, then a call of another tool: the server still answers
+            send(proc, request(number, method, params), tool_call(100 + number, "ping"))
+            answer = json.loads(proc.stdout.readline())
+            assert answer["id"] == number, answer
+            assert_failed(method, answer)
+            pong = json.loads(proc.stdout.readline())
+            assert pong["result"]["content"][0]["text"] == "pong", pong
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert_logged(log.read_text(), tmp_path / "audit.jsonl")
+
+
+def post(base: str, message: dict[str, Any]) -> dict[str, Any]:
+    """One stateless request, its answer (the one event of its stream)."""
+    response = httpx.post(base + "/mcp", json=message, headers=MCP_HEADERS, timeout=30)
+    assert response.status_code == 200, response.text
+    data = [line[5:] for line in response.text.splitlines() if line.startswith("data:")]
+    answer: dict[str, Any] = json.loads(data[0])
+    return answer
+
+
+def test_a_plugin_that_exits_fails_its_call_over_http(tmp_path: Path) -> None:
+    log = tmp_path / "stderr.txt"
+    with (
+        log.open("w") as stderr,
+        http_process(plugin_env(tmp_path), str(tmp_path), "--stateless", stderr=stderr) as (
+            proc,
+            base,
+        ),
+    ):
+        for method, params in FAULTS:
+            assert_failed(method, post(base, request(1, method, params)))
+            pong = post(base, request(2, *PING))
+            assert pong["result"]["content"][0]["text"] == "pong", pong
+        assert proc.poll() is None
+        text = httpx.get(base + "/metrics").text
+    labels = {"plugin": "unruly", "outcome": "error"}
+    assert metric(text, "azsql_mcp_tool_calls_total", tool="parse", **labels) == 1
+    assert metric(text, "azsql_mcp_tool_calls_total", tool="interrupt", **labels) == 1
+    assert_logged(log.read_text(), tmp_path / "audit.jsonl")
+
+
+def test_a_startup_hook_that_never_returns_fails_its_plugin(tmp_path: Path) -> None:
+    env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
+    log = tmp_path / "stderr.txt"
+    started = time.monotonic()
+    with (
+        log.open("w") as stderr,
+        http_process(env, str(tmp_path), "--stateless", stderr=stderr) as (_, base),
+    ):
+        assert time.monotonic() - started < 20
+        listed = post(base, request(1, "tools/list", {}))["result"]["tools"]
+        names = {tool["name"] for tool in listed}
+        assert "read_data" in names and "ping" not in names, names
+    text = log.read_text()
+    assert "plugin 'unruly' (azsql-unruly 1.0) did not finish its startup hook within 1 s" in text
+    assert "withdrawn: tools hang, interrupt, parse, ping" in text, text
+
+
+def test_a_startup_hook_that_never_returns_stops_a_strict_server(tmp_path: Path) -> None:
+    env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
+    env["AZSQL_MCP_PLUGINS__STRICT"] = "true"
+    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(free_port())]
+    done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "did not finish its startup hook within 1 s" in done.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_a_startup_hook_hangs_stops_the_server(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    env = plugin_env(tmp_path, UNRULY_HANG="1")  # the default time limit: 30 s
+    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(free_port())]
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(argv, env=env, cwd=tmp_path, stderr=stderr, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while "Waiting for application startup" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        proc.send_signal(stop)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log.read_text()
+    assert "plugin 'unruly' (azsql-unruly 1.0)'s startup hook cancelled" in text, text
+    assert proc.returncode == 0, text
+
+
+def test_initialize_is_answered_over_stdio_past_a_startup_hook_that_hangs(tmp_path: Path) -> None:
+    env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "serve"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        # waited for with a limit: the answer does not come while the hook holds start-up
+        assert select.select([proc.stdout], [], [], 20)[0], "no answer to initialize"
+        assert json.loads(proc.stdout.readline())["id"] == 1
+        send(proc, request(2, "tools/list", {}))
+        names = {tool["name"] for tool in json.loads(proc.stdout.readline())["result"]["tools"]}
+        assert "read_data" in names and "ping" not in names, names
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_call_past_call_timeout_s_is_cancelled_and_frees_its_slot(tmp_path: Path) -> None:
+    env = plugin_env(
+        tmp_path,
+        AZSQL_MCP_SERVER__LIMITS__CALL_TIMEOUT_S="1",
+        AZSQL_MCP_SERVER__LIMITS__MAX_CONCURRENT_CALLS="1",
+        AZSQL_MCP_SERVER__LIMITS__QUEUE_TIMEOUT_S="0",
+    )
+    log = tmp_path / "stderr.txt"
+    with (
+        log.open("w") as stderr,
+        http_process(env, str(tmp_path), "--stateless", stderr=stderr) as (_, base),
+    ):
+        # in a thread, waited for with a limit: the stream's heartbeats keep a hung call's
+        # POST from timing out (the thread ends when the server does)
+        pool = ThreadPoolExecutor(1)
+        hang = request(1, "tools/call", {"name": "hang", "arguments": {}})
+        try:
+            answer = pool.submit(post, base, hang).result(timeout=15)
+        finally:
+            pool.shutdown(wait=False)
+        assert "result" in answer and answer["result"]["isError"], answer
+        text = answer["result"]["content"][0]["text"]
+        assert "did not finish within 1 s" in text and "call_timeout_s" in text, text
+        # the one slot is free again
+        pong = post(base, request(2, *PING))
+        assert pong["result"]["content"][0]["text"] == "pong", pong
+        metrics = httpx.get(base + "/metrics").text
+    labels = {"tool": "hang", "plugin": "unruly", "outcome": "error"}
+    assert metric(metrics, "azsql_mcp_tool_calls_total", **labels) == 1
+    assert "tool 'hang' of plugin 'unruly' did not finish within 1 s" in log.read_text()
+    lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    hung = [line for line in lines if line.get("tool") == "hang"]
+    assert [(h["outcome"], h["error_kind"]) for h in hung] == [("error", "timeout")], lines
