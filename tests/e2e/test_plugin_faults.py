@@ -58,8 +58,14 @@ PLUGIN = {
         "    register(exit_prompt, name='exit_prompt')\n\n"
         "@hookimpl\n"
         "async def startup(app):\n"
+        "    if os.environ.get('UNRULY_PRINT'):\n"
+        "        print('unruly: starting')\n"
         "    if os.environ.get('UNRULY_HANG'):\n"
-        "        await asyncio.sleep(3600)\n"
+        "        await asyncio.sleep(3600)\n\n"
+        "@hookimpl\n"
+        "async def shutdown(app):\n"
+        "    if os.environ.get('UNRULY_PRINT'):\n"
+        "        print('unruly: stopping')\n"
     ),
     "azsql_unruly-1.0.dist-info/METADATA": "Name: azsql-unruly\nVersion: 1.0\n",
     "azsql_unruly-1.0.dist-info/entry_points.txt": "[azsql_mcp]\nunruly = azsql_unruly\n",
@@ -297,3 +303,31 @@ def test_a_call_past_call_timeout_s_is_cancelled_and_frees_its_slot(tmp_path: Pa
     lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     hung = [line for line in lines if line.get("tool") == "hang"]
     assert [(h["outcome"], h["error_kind"]) for h in hung] == [("error", "timeout")], lines
+
+
+def test_what_startup_and_shutdown_hooks_print_goes_to_stderr_over_stdio(tmp_path: Path) -> None:
+    """The hooks run before the transport takes stdout and after it gives it back: a
+    print there went into the protocol stream, and the client could not read the
+    `initialize` answer."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "serve"],
+        env=plugin_env(tmp_path, UNRULY_PRINT="1"),
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        assert json.loads(proc.stdout.readline())["id"] == 1
+        send(proc, tool_call(2, "ping"))
+        assert json.loads(proc.stdout.readline())["result"]["content"][0]["text"] == "pong"
+        out, err = proc.communicate(timeout=30)  # stdin closed: the server ends
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert out == ""  # nothing after the answers
+    assert "unruly: starting" in err and "unruly: stopping" in err

@@ -32,6 +32,7 @@ from azsql_mcp.serving.admission import Drain, LimitState
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key
 from azsql_mcp.serving.runtime import Runtime
 from azsql_mcp.serving.sessions import ConnectedSessions
+from azsql_mcp.serving.stdio import StdoutDiverted
 from azsql_mcp.serving.toolcalls import ToolCallMiddleware
 from azsql_mcp.serving.unavailable import UnavailableDatabase
 
@@ -129,7 +130,8 @@ class App:
         if self.open_sources_at_start:
             self.runtime.open()
         try:
-            await run_startup(self)
+            with StdoutDiverted():  # stdio's transport takes stdout after the hooks
+                await run_startup(self)
         except BaseException as exc:
             self.startup_error = exc
             await self._close_sources()
@@ -146,7 +148,8 @@ class App:
             return
         self.closed = True
         try:
-            await run_shutdown(self)
+            with StdoutDiverted():  # and gives it back before them
+                await run_shutdown(self)
         finally:
             await self._close_sources()
 

@@ -96,9 +96,10 @@ async def _end_if_stdin_holds(app: App, serving: asyncio.Task[Any]) -> None:
 
 
 class StdoutDiverted:
-    """fd 1 pointed at stderr from the start of `serve` until the transport takes it:
-    plugins load (and may print) before the MCP SDK's stdio_server diverts stray output
-    itself, and a line on stdout before the `initialize` answer breaks the protocol."""
+    """fd 1 pointed at stderr from the start of `serve` until the transport takes it, and
+    while the startup and shutdown hooks run (before the MCP SDK's stdio_server diverts
+    stray output itself, and after it gives fd 1 back): plugins load and start (and may
+    print) then, and a line on stdout around the protocol's breaks it."""
 
     def __init__(self) -> None:
         self._saved: int | None = None
@@ -112,6 +113,12 @@ class StdoutDiverted:
             if self._saved is not None:
                 os.close(self._saved)
                 self._saved = None
+
+    def __enter__(self) -> StdoutDiverted:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.end()
 
     def end(self) -> None:
         """Give fd 1 back (what was printed meanwhile went to stderr); once only."""
