@@ -32,7 +32,7 @@ from azsql_mcp.serving.admission import Drain, LimitState
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key
 from azsql_mcp.serving.runtime import Runtime
 from azsql_mcp.serving.sessions import ConnectedSessions
-from azsql_mcp.serving.stdio import StdoutDiverted
+from azsql_mcp.serving.stdout import StdoutDiverted
 from azsql_mcp.serving.toolcalls import ToolCallMiddleware
 from azsql_mcp.serving.unavailable import UnavailableDatabase
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from azsql_mcp.core.app import App
     from azsql_mcp.core.validation import SettingsLoader
     from azsql_mcp.serving.reload import ConfigSource
-    from azsql_mcp.serving.stdio import StdoutDiverted
+    from azsql_mcp.serving.stdout import StdoutDiverted
 
 EXIT_CONFIG = 2
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def _serve(args: argparse.Namespace) -> int:
     # (bench/README.md, "Many sources"). Once the sources are open, App.freeze_heap
     # collects and freezes what start-up added.
     gc.freeze()
-    from azsql_mcp.serving.stdio import StdoutDiverted
+    from azsql_mcp.serving.stdout import StdoutDiverted
 
     stdout = StdoutDiverted()  # until the transport takes it: plugins may print as they load
     try:
