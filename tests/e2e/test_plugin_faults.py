@@ -61,7 +61,9 @@ PLUGIN = {
         "    if os.environ.get('UNRULY_PRINT'):\n"
         "        print('unruly: starting')\n"
         "    if os.environ.get('UNRULY_HANG'):\n"
-        "        await asyncio.sleep(3600)\n\n"
+        "        await asyncio.sleep(3600)\n"
+        "    if os.environ.get('UNRULY_EXIT'):\n"
+        "        raise SystemExit(3)\n\n"
         "@hookimpl\n"
         "async def shutdown(app):\n"
         "    if os.environ.get('UNRULY_PRINT'):\n"
@@ -206,6 +208,22 @@ def test_a_startup_hook_that_never_returns_fails_its_plugin(tmp_path: Path) -> N
     text = log.read_text()
     assert "plugin 'unruly' (azsql-unruly 1.0) did not finish its startup hook within 1 s" in text
     assert "withdrawn: tools hang, interrupt, parse, ping" in text, text
+
+
+def test_a_startup_hook_that_exits_fails_its_plugin(tmp_path: Path) -> None:
+    """SystemExit from a startup hook (run as a task) ended the event loop and the server."""
+    log = tmp_path / "stderr.txt"
+    with (
+        log.open("w") as stderr,
+        http_process(
+            plugin_env(tmp_path, UNRULY_EXIT="1"), str(tmp_path), "--stateless", stderr=stderr
+        ) as (_, base),
+    ):
+        listed = post(base, request(1, "tools/list", {}))["result"]["tools"]
+        names = {tool["name"] for tool in listed}
+        assert "read_data" in names and "ping" not in names, names
+    text = log.read_text()
+    assert "failed in startup: RuntimeError: the startup hook raised SystemExit(3)" in text, text
 
 
 def test_a_startup_hook_that_never_returns_stops_a_strict_server(tmp_path: Path) -> None:

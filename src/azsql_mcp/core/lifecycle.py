@@ -154,6 +154,11 @@ async def run_shutdown(app: App) -> None:
 
 async def _call(app: App, record: PluginRecord, hook: Literal["startup", "shutdown"]) -> None:
     handle: ServerHandle = PluginServerHandle(app, record.config)
-    for result in call_plugin_hook(app.plugins.manager, hook, record.name, app=handle):
-        if inspect.isawaitable(result):
-            await result
+    try:
+        for result in call_plugin_hook(app.plugins.manager, hook, record.name, app=handle):
+            if inspect.isawaitable(result):
+                await result
+    except SystemExit as exc:
+        # argparse exiting on bad input, say: raised out of a task, it would end the
+        # event loop and the server; the hook failed instead
+        raise RuntimeError(f"the {hook} hook raised SystemExit({exc.code!r})") from exc
