@@ -81,7 +81,7 @@ class App:
         while every source is read-only."""
         plugins, tools, _ = self.plugins.switched_off(settings)
         # a plugin whose startup hook failed keeps nothing visible
-        plugins |= {r.name for r in self.plugins.records if r.status == "failed"}
+        plugins |= {r.name for r in self.plugins.failed()}
         keys = set()
         for name, tool in self.plugins.tools.items():
             if tool.source is not None:  # a tool bound to one source (declared tools)

@@ -267,8 +267,7 @@ def _plugins(args: argparse.Namespace) -> int:
     if not problems:
         _say_unbound(settings, plugin_set)
     # with `[plugins] strict`, a plugin that failed stops `serve` and `tools`: exit as they do
-    strict = settings.plugins.strict
-    stopping = [r for r in plugin_set.records if strict and r.status == "failed"]
+    stopping = plugin_set.failed() if settings.plugins.strict else []
     if args.json:
         out = {"plugins": [r.as_dict() for r in records], "config_problems": problems}
         print(json.dumps(out, indent=2))
@@ -336,9 +335,8 @@ def _tools(args: argparse.Namespace) -> int:
         plugins.report_failures(settings.plugins.strict)  # as `serve`: strict stops here
         app = _listing_app(settings, plugins)
         tools = asyncio.run(app.mcp.list_tools())
-    for record in app.plugins.records:
-        if record.status == "failed":  # its tools are missing below; say why, as serve does
-            print(f"azsql-mcp: {record.describe()} failed: {record.reason}", file=sys.stderr)
+    for record in app.plugins.failed():  # its tools are missing below; say why, as serve does
+        print(f"azsql-mcp: {record.describe()} failed: {record.reason}", file=sys.stderr)
     _say_unbound(settings, app.plugins)
     scopes = required_scopes(settings.server.auth, app.plugins)
     plugin_of = {t.name: t.plugin for t in app.plugins.tools.values()}

@@ -174,6 +174,10 @@ class PluginSet:
     def loaded(self) -> list[PluginRecord]:
         return [r for r in self.records if r.status == "loaded"]
 
+    def failed(self) -> list[PluginRecord]:
+        """The plugins that failed to load, or (once serving) in their startup hook."""
+        return [r for r in self.records if r.status == "failed"]
+
     def report_failures(self, strict: bool) -> None:
         """Raise PluginError for the first plugin that failed to load (strict), or log
         each. Loading only records them: a command that judges the configuration first

@@ -35,11 +35,7 @@ def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = N
     # last-resort handler would print its warnings bare before the list.
     with plugin_logs_held_back():
         more, plugins = config_problems(invalid.settings, cut=invalid.cut)
-    failed = [
-        f"{r.describe()} failed to load: {r.reason}"
-        for r in plugins.records
-        if r.status == "failed"
-    ]
+    failed = [f"{r.describe()} failed to load: {r.reason}" for r in plugins.failed()]
     raise ConfigError([*invalid.problems, *more, *failed])
 
 

@@ -153,7 +153,7 @@ def _check_plugins(plugins: PluginSet, strict: bool, report: _Report) -> list[st
     (serve stops at it), a warning otherwise (serve starts without it). Returns the
     names of the plugins that would stop `serve`."""
     step = "plugins"
-    failed = [r for r in plugins.records if r.status == "failed"]
+    failed = plugins.failed()
     for record in failed:
         problem = f"{record.describe()} failed to load: {record.reason}"
         if strict:
