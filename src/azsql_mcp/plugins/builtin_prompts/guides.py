@@ -77,14 +77,15 @@ async def sql_query_builder(
 
 
 def _returned_values(verb: str, info: catalog.TableDescription) -> str:
-    """For an INSERT into a table with an identity column: how to get the values SQL
-    Server gives it (the write tools pass an OUTPUT clause's rows on)."""
-    generated = [c.name for c in info.columns if c.identity]
-    if verb != "INSERT" or not generated:
+    """For an INSERT into a table with an identity column (SQL Server allows one per
+    table): how to get the values SQL Server gives it (the write tools pass an OUTPUT
+    clause's rows on)."""
+    identity = next((c.name for c in info.columns if c.identity), None)
+    if verb != "INSERT" or identity is None:
         return ""
-    listed = ", ".join(f"inserted.{name}" for name in generated)
     return (
-        f" To get the {generated[0]} values SQL Server assigns, add OUTPUT {listed} before VALUES."
+        f" To get the {identity} values SQL Server assigns, add OUTPUT inserted.{identity}"
+        " before VALUES."
     )
 
 
