@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -71,18 +71,26 @@ def tool_call(request_id: int, tool: str, **arguments: Any) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
 
 
-def stdio_server_that_read(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    """`azsql-mcp serve` over stdio (pipes for all three), once it has answered
-    `initialize` and a first `read_data` (id 2): its source is open."""
-    proc = subprocess.Popen(
+def stdio_serve(
+    env: Mapping[str, str], cwd: Path, stderr: int | IO[str] = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """`azsql-mcp serve` over stdio, as a client starts it: pipes for stdin and stdout,
+    text mode; stderr a pipe unless given."""
+    return subprocess.Popen(
         [sys.executable, "-c", CLI, "serve"],
         env=env,
         cwd=cwd,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
     )
+
+
+def stdio_server_that_read(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """`azsql-mcp serve` over stdio (pipes for all three), once it has answered
+    `initialize` and a first `read_data` (id 2): its source is open."""
+    proc = stdio_serve(env, cwd)
     assert proc.stdout is not None
     initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
     send(proc, INITIALIZE, initialized, tool_call(2, "read_data", query="SELECT 1 AS one"))

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from servers import CLI, INITIALIZE, clean_env, send, tool_call
+from servers import CLI, INITIALIZE, clean_env, send, stdio_serve, tool_call
 
 ADVICE = "Install unixODBC: `apt-get install unixodbc`"
 SOURCE = {
@@ -50,15 +50,7 @@ def test_check_fails_at_the_driver_step_saying_what_to_install(tmp_path: Path) -
 
 
 def test_a_tool_call_says_what_to_install(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "serve"],
-        env=without_libodbc(tmp_path),
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = stdio_serve(without_libodbc(tmp_path), tmp_path)
     try:
         assert proc.stdout is not None
         initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}

@@ -19,7 +19,16 @@ from typing import Any
 
 import httpx
 import pytest
-from servers import CLI, INITIALIZE, clean_env, free_port, http_process, send, tool_call
+from servers import (
+    CLI,
+    INITIALIZE,
+    clean_env,
+    free_port,
+    http_process,
+    send,
+    stdio_serve,
+    tool_call,
+)
 from test_http_auth import MCP_HEADERS, metric
 
 PLUGIN = {
@@ -133,15 +142,7 @@ def assert_logged(stderr: str, audit: Path) -> None:
 def test_a_plugin_that_exits_fails_its_call_over_stdio(tmp_path: Path) -> None:
     log = tmp_path / "stderr.txt"
     with log.open("w") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", CLI, "serve"],
-            env=plugin_env(tmp_path),
-            cwd=tmp_path,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
+        proc = stdio_serve(plugin_env(tmp_path), tmp_path, stderr)
     assert proc.stdout is not None and proc.stdin is not None
     try:
         send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
@@ -262,15 +263,7 @@ def test_a_signal_while_a_startup_hook_hangs_stops_the_server(
 
 def test_initialize_is_answered_over_stdio_past_a_startup_hook_that_hangs(tmp_path: Path) -> None:
     env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    proc = stdio_serve(env, tmp_path, subprocess.DEVNULL)
     assert proc.stdout is not None and proc.stdin is not None
     try:
         send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
@@ -327,15 +320,7 @@ def test_what_startup_and_shutdown_hooks_print_goes_to_stderr_over_stdio(tmp_pat
     """The hooks run before the transport takes stdout and after it gives it back: a
     print there went into the protocol stream, and the client could not read the
     `initialize` answer."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "serve"],
-        env=plugin_env(tmp_path, UNRULY_PRINT="1"),
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = stdio_serve(plugin_env(tmp_path, UNRULY_PRINT="1"), tmp_path)
     assert proc.stdout is not None and proc.stdin is not None
     try:
         send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})

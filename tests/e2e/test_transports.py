@@ -22,6 +22,7 @@ from servers import (
     free_port,
     http_server,
     source_env,
+    stdio_serve,
     stdio_server_that_read,
     wait_ready,
 )
@@ -75,15 +76,8 @@ async def test_stdio_answers_the_sdk_client(
 
 
 def test_stdio_writes_nothing_but_protocol(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "serve"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=clean_env({"AZSQL_MCP_LOGGING__LEVEL": "DEBUG"}),
-        cwd=tmp_path,
-        text=True,
-    )
+    env = clean_env({"AZSQL_MCP_LOGGING__LEVEL": "DEBUG"})
+    proc = stdio_serve(env, tmp_path, subprocess.DEVNULL)
     assert proc.stdin is not None and proc.stdout is not None
     answers = []
     for messages in (
