@@ -289,6 +289,30 @@ async def test_credentials_failure_lists_every_credential_tried(server: Threaded
     assert "the error above lists what was tried" in text
 
 
+class VaultProvider:
+    """A plugin's provider failing with an unexpected exception whose text a client must
+    not see (the server keeps it for its log); `check` is the operator's, so it shows it."""
+
+    def __init__(self, settings: SourceSettings):
+        pass
+
+    async def connect_attributes(self) -> Any:
+        raise KeyError("vault path secret/db")
+
+
+async def test_a_plugin_providers_unexpected_exception_is_shown_to_the_operator(
+    server: ThreadedTdsServer,
+) -> None:
+    out = io.StringIO()
+    settings = settings_from_mapping({"sources": {"main": source(server, auth="vault")}})
+    code = await run_check(settings, None, out, auth_providers={"vault": VaultProvider})
+    text = out.getvalue()
+    assert code == 1
+    assert "FAIL  credentials: auth 'vault' of source 'main' failed: the provider raised" in text
+    assert "KeyError: 'vault path secret/db'" in text
+    assert "see the auth provider's documentation" in text
+
+
 async def test_freetds_with_a_token_says_so(
     server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -86,23 +86,49 @@ async def test_missing_certificate_is_a_clear_outage(
 
 
 class BrokenPlugin:
-    """A third-party provider that fails with an unexpected exception type."""
+    """A third-party provider that fails with an unexpected exception, whose text holds a
+    secret (as a vault client's KeyError or a URL with its token may)."""
 
     async def connect_attributes(self) -> ConnectAttributes:
-        raise OSError(2, "No such file or directory", "/etc/vault/token")
+        raise KeyError("vault path secret/db?token=s.hunter2")
 
 
-async def test_a_plugin_providers_unexpected_exception_is_an_outage(
-    server: ThreadedTdsServer,
+async def test_a_plugin_providers_unexpected_exception_is_an_outage_told_to_the_log_only(
+    server: ThreadedTdsServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     db = database(settings(server, auth="vault"), BrokenPlugin())
     try:
-        with pytest.raises(DatabaseUnavailable) as info:
+        with caplog.at_level(logging.WARNING), pytest.raises(DatabaseUnavailable) as info:
             await db.read("SELECT 1 AS one")
         message = str(info.value)
-        assert "auth 'vault' of source 'main' failed: FileNotFoundError" in message
-        assert "/etc/vault/token" in message
+        assert "auth 'vault' of source 'main' failed: the provider raised KeyError" in message
+        assert "in the server's log" in message
         assert "see the auth provider's documentation" in message
+        assert "hunter2" not in message
+        assert "hunter2" not in (db.readiness().reason or "")
+        [record] = [r for r in caplog.records if "database unavailable" in r.getMessage()]
+        assert "KeyError: 'vault path secret/db?token=s.hunter2'" in record.getMessage()
+        assert not db.readiness().ready
+    finally:
+        await db.close()
+
+
+class ExitingPlugin:
+    """A third-party provider that exits (argparse on bad options does)."""
+
+    async def connect_attributes(self) -> ConnectAttributes:
+        raise SystemExit(2)
+
+
+async def test_a_plugin_provider_that_exits_fails_its_source_not_the_server(
+    server: ThreadedTdsServer,
+) -> None:
+    db = database(settings(server, auth="vault"), ExitingPlugin())
+    try:
+        with pytest.raises(DatabaseUnavailable) as info:
+            await db.read("SELECT 1 AS one")
+        assert "the provider raised SystemExit" in str(info.value)
+        assert "not exit" in str(info.value)
         assert not db.readiness().ready
     finally:
         await db.close()

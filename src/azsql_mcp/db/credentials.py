@@ -27,13 +27,18 @@ FREETDS_TOKEN_ADVICE = (
 
 class CredentialsFailed(AuthError):
     """The auth provider raised, or did not answer in time. `problem` and `advice` are the
-    two halves of the message; `timed_out` tells a slow credential from a refusal."""
+    two halves of the message; `timed_out` tells a slow credential from a refusal;
+    `detail` is what a plugin's provider raised unexpectedly, for the operator only (its
+    text may hold anything: a vault path, a token), so it is not in the message."""
 
-    def __init__(self, problem: str, advice: str, *, timed_out: bool = False):
+    def __init__(
+        self, problem: str, advice: str, *, timed_out: bool = False, detail: str | None = None
+    ):
         super().__init__(f"{problem}. What to do: {advice}" if advice else problem)
         self.problem = problem
         self.advice = advice
         self.timed_out = timed_out
+        self.detail = detail
 
 
 def token_driver_refusal(driver: Driver) -> tuple[str, str] | None:
@@ -59,6 +64,11 @@ async def obtain_attributes(
     try:
         async with timeout:
             return await auth.connect_attributes()
+    except (SystemExit, KeyboardInterrupt) as exc:  # a plugin's bug; the server goes on
+        raise CredentialsFailed(
+            f"{what} failed: the provider raised {type(exc).__name__}",
+            "a provider must raise AuthError, not exit: fix the provider's plugin",
+        ) from None
     except Exception as exc:
         if isinstance(exc, TimeoutError) and timeout.expired():
             raise CredentialsFailed(
@@ -69,19 +79,28 @@ async def obtain_attributes(
             ) from None
         if isinstance(exc, CredentialsFailed):
             raise
-        if isinstance(exc, DatabaseError | ValueError):  # what providers are meant to raise
+        advice = auth_advice(settings)
+        if advice is None:  # a plugin's provider: its AuthError is written for the client
+            if isinstance(exc, DatabaseError):
+                raise CredentialsFailed(f"{what} failed: {exc}", "") from exc
+            log.debug("%s raised", what, exc_info=True)
+            raise CredentialsFailed(
+                f"{what} failed: the provider raised {type(exc).__name__}"
+                " (its message is in the server's log)",
+                "see the auth provider's documentation",
+                detail=f"{type(exc).__name__}: {exc}",
+            ) from exc
+        if isinstance(exc, DatabaseError | ValueError):  # what built-in providers raise
             problem = f"{what} failed: {exc}"
-        else:
+        else:  # azure-identity's errors, written for whoever runs it
             log.debug("%s raised", what, exc_info=True)
             problem = f"{what} failed: {type(exc).__name__}: {exc}"
-        advice = auth_advice(settings)
-        if isinstance(exc, AuthError) and advice == PROVIDER_DOCS:
-            advice = ""  # a plugin provider's AuthError says what to do in its own words
         raise CredentialsFailed(problem, advice) from exc
 
 
-def auth_advice(settings: SourceSettings) -> str:
-    """What to do when a built-in auth mode cannot produce credentials."""
+def auth_advice(settings: SourceSettings) -> str | None:
+    """What to do when a built-in auth mode cannot produce credentials; None for a
+    plugin's provider."""
     return {
         "sql": "set password_env to a variable that holds the password, or password_file",
         "managed_identity": "run on an Azure resource with a managed identity assigned; for a "
@@ -94,10 +113,7 @@ def auth_advice(settings: SourceSettings) -> str:
         "AADSTS700016: application not in the tenant, AADSTS90002: tenant not found)",
         "access_token": f"put a fresh Entra ID token for https://database.windows.net/ in "
         f"{settings.access_token_file or settings.access_token_env}",
-    }.get(settings.auth, PROVIDER_DOCS)
-
-
-PROVIDER_DOCS = "see the auth provider's documentation"
+    }.get(settings.auth)
 
 
 def timeout_advice(settings: SourceSettings) -> str:

@@ -662,7 +662,9 @@ class SourceDatabase(Database):
             attrs = await obtain_attributes(self._auth, self.settings, self.source)
         except CredentialsFailed as exc:
             # a slow credential is not a refusal: probe at the normal pace
-            raise self._enter_outage(str(exc), credentials=not exc.timed_out) from None
+            raise self._enter_outage(
+                str(exc), credentials=not exc.timed_out, detail=exc.detail
+            ) from None
         retire_at = time.monotonic() + self.settings.connection_max_lifetime_s
         token = attrs.access_token
         if token is not None:
@@ -723,13 +725,20 @@ class SourceDatabase(Database):
             raise self._unavailable(self._outage)
 
     def _enter_outage(
-        self, reason: str, *, credentials: bool = False, login: bool = False
+        self,
+        reason: str,
+        *,
+        credentials: bool = False,
+        login: bool = False,
+        detail: str | None = None,
     ) -> DatabaseUnavailable:
         """Calls fail fast from now on; the probe keeps trying, slowly when the credentials
         were refused (repeated failed logins can lock an account) or could not be had.
-        `login`: SQL Server refused the login, which waiting does not fix."""
+        `login`: SQL Server refused the login, which waiting does not fix. `detail`: for
+        the log alone (CredentialsFailed.detail)."""
         if self._outage is None:
-            flat = " | ".join(line.strip() for line in reason.splitlines() if line.strip())
+            said = reason if detail is None else f"{reason} [{detail}]"
+            flat = " | ".join(line.strip() for line in said.splitlines() if line.strip())
             log.warning("source %s: database unavailable: %s", self.source, flat)
             notice("error", f"source {self.source}: database unavailable: {reason}")
         self._outage = reason

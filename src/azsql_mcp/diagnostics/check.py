@@ -441,8 +441,9 @@ async def _credentials(
 ) -> ConnectAttributes:
     try:
         attrs = await obtain_attributes(auth, settings, name)
-    except CredentialsFailed as exc:
-        raise CheckFailed(exc.problem, exc.advice) from exc
+    except CredentialsFailed as exc:  # the operator's own command: the detail too
+        problem = exc.problem if exc.detail is None else f"{exc.problem}: {exc.detail}"
+        raise CheckFailed(problem, exc.advice) from exc
     refusal = token_driver_refusal(driver) if attrs.access_token is not None else None
     if refusal is not None:  # the server refuses the same way (database.py)
         raise CheckFailed(*refusal)
