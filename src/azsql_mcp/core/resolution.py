@@ -60,7 +60,8 @@ def pending_tools(plugins: PluginSet, source: str, default_source: str | None) -
 
 async def resolve_tools(specs: list[ToolSpec], db: Database) -> list[Resolution]:
     """Each tool's `resolve` against `db`. A DatabaseError propagates (the caller
-    decides whether to try again); any other failure is that tool's `error`."""
+    decides whether to try again); any other failure, SystemExit too (it would end the
+    event loop from this background task), is that tool's `error`."""
     out = []
     for spec in specs:
         assert spec.resolve is not None
@@ -68,7 +69,7 @@ async def resolve_tools(specs: list[ToolSpec], db: Database) -> list[Resolution]
             found = await spec.resolve(db)
         except DatabaseError:
             raise
-        except Exception as exc:
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # an exit ends no server
             log.error("plugin %r: resolving tool %r failed", spec.plugin, spec.name, exc_info=exc)
             out.append(Resolution(spec, error=f"resolving it failed: {error_text(exc)}"))
             continue
