@@ -83,6 +83,21 @@ def test_the_kit_is_strict_by_default(make_azsql_server: Any) -> None:
     assert server is not None
 
 
+def test_a_registration_hook_that_exits_fails_its_plugin_not_the_server() -> None:
+    """argparse in a registration hook exits on bad options: the plugin fails, saying
+    so, and the others load."""
+
+    class Exits:
+        @hookimpl
+        def register_tools(self, register: Any) -> None:
+            raise SystemExit(2)
+
+    plugins = load_plugins(settings_from_mapping({}), {"exits": Exits(), "acme": Acme()})
+    exits, acme = record(plugins, "exits"), record(plugins, "acme")
+    assert exits.status == "failed" and exits.reason == "SystemExit: 2"
+    assert acme.status == "loaded"
+
+
 async def test_the_kit_tests_an_in_process_plugin_beside_the_built_in_tools(
     make_azsql_server: Any,
 ) -> None:

@@ -416,7 +416,7 @@ class _Loader:
             self.manager.unregister(name=record.name)
             record.fail(f"invalid configuration: {problem}")
             self.config_problems.extend(problem.lines)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # argparse in a hook must not end the server
             record.failed_auth_providers = self._auth_names(record)
             self.manager.unregister(name=record.name)
             self._failed(record, error_text(exc), exc)
