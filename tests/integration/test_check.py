@@ -308,6 +308,7 @@ async def test_a_plugin_providers_unexpected_exception_is_shown_to_the_operator(
     code = await run_check(settings, None, out, auth_providers={"vault": VaultProvider})
     text = out.getvalue()
     assert code == 1
+    assert "ok    auth config: provider 'vault' built from the settings" in text
     assert "FAIL  credentials: auth 'vault' of source 'main' failed: the provider raised" in text
     assert "KeyError: 'vault path secret/db'" in text
     assert "see the auth provider's documentation" in text

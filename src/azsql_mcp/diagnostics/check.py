@@ -40,7 +40,12 @@ from azsql_mcp.db.connstr import (
     check_driver_settings,
 )
 from azsql_mcp.db.connstr import parse_server as parse_server_setting
-from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes, token_driver_refusal
+from azsql_mcp.db.credentials import (
+    CredentialsFailed,
+    auth_advice,
+    obtain_attributes,
+    token_driver_refusal,
+)
 from azsql_mcp.db.drivers import Driver, find_driver
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
@@ -232,7 +237,10 @@ async def _check_source(
         )
         step = "auth config"
         auth = _make_auth(source_settings, auth_providers)
-        report.ok(step, f"provider {source_settings.auth!r} accepted the settings")
+        if auth_advice(source_settings) is None:  # a plugin's: what it checks is its own
+            report.ok(step, f"provider {source_settings.auth!r} built from the settings")
+        else:
+            report.ok(step, f"provider {source_settings.auth!r} accepted the settings")
         step = "driver"
         driver = _driver(source_settings)
         report.ok(step, f"{driver.description} [{driver.kind}]")
