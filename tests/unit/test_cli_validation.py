@@ -420,6 +420,26 @@ REFUSED_PLUGIN = """
 """
 
 
+def test_plugins_names_an_entry_point_in_a_group_it_does_not_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plugin declared under `azsql-mcp` (a hyphen) is never loaded: `plugins` says so,
+    whichever names `enabled` holds."""
+    info = tmp_path / "fake_hyphen-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-hyphen\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[azsql-mcp]\nhyphen = fake_hyphen\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["plugins"]) == 0
+    out, err = capsys.readouterr()
+    assert "hyphen" not in out
+    assert (
+        "azsql-mcp: entry point 'hyphen' of group 'azsql-mcp' (fake-hyphen) is not loaded:"
+        " azsql-mcp loads the entry points of group 'azsql_mcp': declare it under"
+        " [project.entry-points.azsql_mcp] in pyproject.toml and reinstall it"
+    ) in err
+
+
 def test_plugins_and_tools_report_a_plugin_whose_component_fastmcp_refuses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,7 +27,7 @@ from azsql_mcp.core.config import (
     load_settings,
     redacted,
 )
-from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet
+from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, ignored_entry_points
 from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging, writes_json
 from azsql_mcp.version import __version__
@@ -268,6 +268,8 @@ def _plugins(args: argparse.Namespace) -> int:
         _say_unbound(settings, plugin_set)
     # with `[plugins] strict`, a plugin that failed stops `serve` and `tools`: exit as they do
     stopping = plugin_set.failed() if settings.plugins.strict else []
+    for ignored in ignored_entry_points():
+        print(f"azsql-mcp: {ignored}", file=sys.stderr)
     if args.json:
         out = {"plugins": [r.as_dict() for r in records], "config_problems": problems}
         print(json.dumps(out, indent=2))

@@ -13,7 +13,7 @@ import difflib
 import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, PackageMetadata, distributions, entry_points
 from typing import Any, Literal
@@ -757,21 +757,32 @@ def _argument_mismatch(manager: pluggy.PluginManager, plugin: object) -> str | N
 def _other_group(name: str) -> str:
     """Where the name is when it is not a plugin: azsql-mcp loads only entry points of the
     group `azsql_mcp`, and one declared in another group is ignored without a word."""
-    scanned = f"azsql-mcp loads the entry points of group {GROUP!r}"
-    declaration = f"[project.entry-points.{GROUP}] in pyproject.toml"
+    for ep, dist_name in _elsewhere():
+        if _normalize(name) in (_normalize(ep.name), _normalize(dist_name)):
+            return f"{name!r} is an entry point of group {ep.group!r} ({dist_name}), but {_MOVE}"
+    return f"{_SCANNED}: a plugin declares its entry point under {_DECLARATION}"
+
+
+_SCANNED = f"azsql-mcp loads the entry points of group {GROUP!r}"
+_DECLARATION = f"[project.entry-points.{GROUP}] in pyproject.toml"
+_MOVE = f"{_SCANNED}: declare it under {_DECLARATION} and reinstall it"
+
+
+def ignored_entry_points() -> list[str]:
+    """What `azsql-mcp plugins` says of installed entry points in a group named like ours
+    (`azsql-mcp`, `azsql_mcp.plugins`): never loaded, and silent otherwise."""
+    return [
+        f"entry point {ep.name!r} of group {ep.group!r} ({dist_name}) is not loaded: {_MOVE}"
+        for ep, dist_name in _elsewhere()
+    ]
+
+
+def _elsewhere() -> Iterator[tuple[EntryPoint, str]]:
+    """Entry points of installed distributions in groups other than ours that name azsql."""
     for dist in distributions():
-        dist_name = _dist_name(dist.metadata)
         for ep in dist.entry_points:
-            if (
-                ep.group != GROUP
-                and "azsql" in ep.group.lower()
-                and _normalize(name) in (_normalize(ep.name), _normalize(dist_name))
-            ):
-                return (
-                    f"{name!r} is an entry point of group {ep.group!r} ({dist_name}), but"
-                    f" {scanned}: declare it under {declaration} and reinstall it"
-                )
-    return f"{scanned}: a plugin declares its entry point under {declaration}"
+            if ep.group != GROUP and "azsql" in ep.group.lower():
+                yield ep, _dist_name(dist.metadata)
 
 
 def _metadata(ep: EntryPoint) -> PackageMetadata | None:
