@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Iterator
@@ -531,3 +532,42 @@ def test_public_names_load_on_first_use_and_type_checkers_see_them() -> None:
         for alias in node.names
     }
     assert seen == set(azsql_mcp.__all__)
+
+
+# --- 8. a stop during start-up: only the plugins started are shut down -------------------
+
+
+async def test_a_stop_during_startup_shuts_down_only_the_plugins_started() -> None:
+    """The server told to stop while a startup hook waits: that hook is cancelled, the
+    later ones are skipped, and only the plugins whose startup ended get `shutdown`
+    (a plugin never started has nothing to release, and may fail trying)."""
+    seen: list[str] = []
+
+    class Lifecycle:
+        def __init__(self, name: str, hang: bool = False):
+            self.name, self.hang = name, hang
+
+        @hookimpl
+        async def startup(self) -> None:
+            seen.append(f"startup {self.name}")
+            if self.hang:
+                await asyncio.sleep(3600)
+
+        @hookimpl
+        async def shutdown(self) -> None:
+            seen.append(f"shutdown {self.name}")
+
+    plugins = {"early": Lifecycle("early"), "hangs": Lifecycle("hangs", hang=True)}
+    plugins["late"] = Lifecycle("late")
+    app = build_app(settings_from_mapping({}), extra_plugins=plugins)
+
+    async def stop_soon() -> None:
+        while "startup hangs" not in seen:
+            await asyncio.sleep(0.01)
+        app.stopping.set()
+
+    stopper = asyncio.create_task(stop_soon())
+    async with app.running():
+        pass
+    await stopper
+    assert seen == ["startup early", "startup hangs", "shutdown early"]

@@ -25,7 +25,7 @@ from azsql_mcp import metrics
 from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.lifecycle import run_shutdown, run_startup
-from azsql_mcp.core.plugins import PluginSet
+from azsql_mcp.core.plugins import PluginRecord, PluginSet
 from azsql_mcp.core.resolution import resolve_when_reached, stop_resolving
 from azsql_mcp.db.drivers import load_driver_manager
 from azsql_mcp.serving.admission import Drain, LimitState
@@ -70,6 +70,9 @@ class App:
     withdrawn: set[str] = field(default_factory=set)
     resolving: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     closed: bool = False  # close() ran (or runs): the second caller has nothing to do
+    # the plugins whose startup hooks ended well (or that have none), in order: only
+    # their shutdown hooks run, so a stop during start-up spares the plugins not started
+    started: list[PluginRecord] = field(default_factory=list)
 
     @property
     def databases(self) -> dict[str, Database]:

@@ -28,6 +28,7 @@ class App(Protocol):
     plugins: PluginSet
     runtime: Runtime
     stopping: asyncio.Event
+    started: list[PluginRecord]
 
     def withdraw_failed(self) -> None:
         """Hide the components of plugins that failed since start."""
@@ -74,7 +75,8 @@ async def run_startup(app: App) -> None:
     """Every loaded plugin's `startup`, each within `[plugins] startup_timeout_s`. A
     plugin whose hook fails or does not finish in time is marked failed and its
     components are hidden (non-strict), or the server stops with PluginError (strict).
-    Told to stop meanwhile, the hook running is cancelled and the rest are skipped."""
+    Told to stop meanwhile, the hook running is cancelled and the rest are skipped. Each
+    plugin whose hook ended well joins `app.started`."""
     limit = app.settings.plugins.startup_timeout_s
     for record in app.plugins.loaded():
         try:
@@ -82,13 +84,15 @@ async def run_startup(app: App) -> None:
         except Exception as exc:
             _fail_startup(app, record, f"failed in startup: {error_text(exc)}", exc)
             continue
-        if ended == "stopped":
+        if ended == "done":
+            app.started.append(record)
+        elif ended == "stopped":
             log.info(
                 "stopping: %s's startup hook cancelled; the startup hooks left are skipped",
                 record.describe(),
             )
             return
-        if ended == "timeout":
+        else:
             reason = (
                 f"did not finish its startup hook within {limit:g} s ([plugins]"
                 " startup_timeout_s); it was cancelled"
@@ -144,8 +148,9 @@ def _withdrawn(app: App, plugin: str) -> str:
 
 
 async def run_shutdown(app: App) -> None:
-    """Every loaded plugin's `shutdown`; failures are logged and stop nothing."""
-    for record in app.plugins.loaded():
+    """The `shutdown` of every plugin whose startup ended well; failures are logged and
+    stop nothing."""
+    for record in app.started:
         try:
             await _call(app, record, "shutdown")
         except Exception:
