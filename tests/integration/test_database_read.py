@@ -95,7 +95,7 @@ async def test_read_with_parameters_and_types(db: SourceDatabase) -> None:
     ]
     types = [c.sql_type for c in result.columns]
     assert types == [
-        "int", "int", "decimal(19,4)", "datetime", "uniqueidentifier", "datetimeoffset(7)"
+        "int", "int", "money", "datetime", "uniqueidentifier", "datetimeoffset(7)"
     ]  # fmt: skip
     assert result.rows[0][5].tzinfo is not None
     assert len(result.rows) == 3 and not result.truncated and result.next_offset is None

@@ -303,15 +303,19 @@ def run_procedure(
 def _capped_set(
     cursor: Any, description: Any, max_rows: int, max_bytes: int, started: float, deadline: float
 ) -> Page:
+    reported = odbc_types().reported_types(cursor)  # before the rows: the set is current
     if _is_document(description):  # FOR JSON / FOR XML: whole, as read_data reads it
         rows, truncated = _take_document(cursor, description, max_bytes), False
     else:
         max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES  # procedure rows leave as JSON
+        clrtypes().ambiguous_seen()  # from now on
         rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary)
         if truncated:  # the rest of the set goes unread, by query_timeout_s at most
             _skip(cursor, sys.maxsize, deadline)
+        if clrtypes().ambiguous_seen():
+            rows = _settled(rows, reported)
     return Page(
-        columns=odbc_types().describe(description, rows),
+        columns=odbc_types().describe(description, rows, reported),
         rows=jsonvalues().rows_to_json(rows),
         truncated=truncated,
         duration_ms=(time.perf_counter() - started) * 1000,
@@ -416,11 +420,13 @@ def _returned(
     the statement is cancelled and the count stops at cap + 1 (the write is refused)."""
     started = time.perf_counter()
     description = cursor.description
+    reported = odbc_types().reported_types(cursor)
     max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES if json_values else None
     row_size = odbc_types().row_sizer(description, max_binary)
     kept: list[tuple[Any, ...]] = []
     size = count = 0
     full = False
+    clrtypes().ambiguous_seen()  # from now on
     while batch := cursor.fetchmany(FETCH_BATCH):
         for row in batch:
             count += 1
@@ -434,8 +440,10 @@ def _returned(
             cursor.cancel()  # ATTENTION: the rows changed are too many; the rollback follows
             count = cap + 1
             break
+    if clrtypes().ambiguous_seen():
+        kept = _settled(kept, reported)
     page = Page(
-        columns=odbc_types().describe(description, kept),
+        columns=odbc_types().describe(description, kept, reported),
         rows=jsonvalues().rows_to_json(kept) if json_values else kept,
         truncated=full,
         duration_ms=(time.perf_counter() - started) * 1000,
@@ -635,6 +643,7 @@ def fetch_page(
     with _statement(conn, timeout_s) as cursor:
         _execute(cursor, sql, args)
         description = cursor.description
+        reported = odbc_types().reported_types(cursor)
         if description is not None and _is_document(description):
             rows = _take_document(cursor, description, max_bytes) if not offset else []
         elif description is not None:
@@ -644,8 +653,8 @@ def fetch_page(
             if truncated:
                 cursor.cancel()  # ATTENTION: the server stops sending the rest
             if clrtypes().ambiguous_seen():
-                rows = _settled_spatial(conn, cursor, named, args, len(description), rows)
-    columns = None if description is None else odbc_types().describe(description, rows)
+                rows = _settled_spatial(conn, cursor, named, args, reported, rows)
+    columns = None if description is None else odbc_types().describe(description, rows, reported)
     return Page(
         columns=columns,
         rows=jsonvalues().rows_to_json(rows) if json_values else rows,
@@ -657,32 +666,49 @@ def fetch_page(
 # --- geography or geometry ---------------------------------------------------------------
 
 
+_SPATIAL = ("geography", "geometry")
+
+
 def _settled_spatial(
-    conn: Connection, cursor: Any, named: Named, args: Sequence[Any], width: int, rows: list[Any]
+    conn: Connection, cursor: Any, named: Named, args: Sequence[Any], reported: Any, rows: Any
+) -> list[tuple[Any, ...]]:
+    """_settled, asking SQL Server for the types of the columns the driver did not name
+    (FreeTDS names no CLR type): one round trip (sp_describe_first_result_set, on the
+    statement's own connection and in its transaction, after its rows)."""
+    return _settled(
+        rows, reported, lambda: _first_result_types(conn, cursor, named, args, len(reported))
+    )
+
+
+def _settled(
+    rows: list[Any],
+    reported: Sequence[str | None],
+    ask: Callable[[], dict[int, str]] | None = None,
 ) -> list[tuple[Any, ...]]:
     """The rows with each spatial value whose SRID both geography and geometry accept
-    (clrtypes.SpatialText) written as its column's type, which one round trip asks SQL
-    Server for (sp_describe_first_result_set, on the statement's own connection and in
-    its transaction, after its rows). Where SQL Server cannot say, a column that holds a
-    value only geometry accepts is geometry; any other stays "geography or geometry",
-    written as geography would be (db/clrtypes.py)."""
+    (clrtypes.SpatialText) written as its column's type: as the driver names it
+    (odbc_types.reported_types; Microsoft's drivers do), else as `ask` finds it. Where
+    neither can say, a column that holds a value only geometry accepts is geometry; any
+    other stays "geography or geometry", written as geography would be (db/clrtypes.py)."""
     clr = clrtypes()
     pending = [
         index
-        for index in range(width)
+        for index in range(len(reported))
         if any(isinstance(row[index], clr.SpatialText) for row in rows)
     ]
     if not pending:
         return rows
-    described = _first_result_types(conn, cursor, named, args, width)
+    described = {i: str(reported[i]) for i in pending if reported[i] in _SPATIAL}
+    if len(described) < len(pending) and ask is not None:
+        described = ask() | described
     types: dict[int, str] = {}
     for index in pending:
         kind = described.get(index)
-        if kind not in ("geography", "geometry") and any(
+        if kind not in _SPATIAL and any(
             getattr(row[index], "clr_type", None) == "geometry" for row in rows
         ):
             kind = "geometry"
-        if kind in ("geography", "geometry"):
+        if kind in _SPATIAL:
             types[index] = kind
     if not types:
         return rows

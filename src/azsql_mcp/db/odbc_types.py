@@ -2,43 +2,127 @@
 rendered size of a row: pure functions of descriptions and values.
 
 The driver process (driverhost.py) loads this file by path, as it does clrtypes.py and
-jsonvalues.py, so it imports only the standard library.
+jsonvalues.py, so it imports only the standard library (and pyodbc, which that process
+has, to find its driver manager).
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import decimal
+import functools
 import sys
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+_SQL_DESC_TYPE_NAME = 14  # SQLColAttribute: the data source's name of the column's type
+# Microsoft's drivers (msodbcsql.h): a CLR type column's type name, SQL_DESC_TYPE_NAME
+# being "udt"; FreeTDS knows neither and names such a column ""
+_SQL_CA_SS_UDT_TYPE_NAME = 1220
+_NAME_BYTES = 130  # SQL Server's type names are short ASCII; longer ones are not read
+
+
+def reported_types(cursor: Any) -> list[str | None]:
+    """The driver's name of each result column's type (SQL Server's: `varchar`, `money`,
+    `datetime2`, `xml`, `geography`), which pyodbc's description, a Python type per
+    column, cannot tell. Read with SQLColAttribute on pyodbc's statement handle
+    (Cursor.hstmt) before the rows are fetched: after SQLExecDirect the driver has the
+    metadata, so no round trip. None for a column (or all) the driver does not name."""
+    count = len(cursor.description or ())
+    col_attribute = _col_attribute()
+    hstmt = getattr(cursor, "hstmt", None)
+    if col_attribute is None or hstmt is None:
+        return [None] * count
+    buffer = ctypes.create_string_buffer(_NAME_BYTES)
+    length = ctypes.c_short()
+
+    def attribute(column: int, field: int) -> str | None:
+        code = col_attribute(hstmt, column, field, buffer, _NAME_BYTES, ctypes.byref(length), None)
+        ok = code in (0, 1) and 0 < length.value < _NAME_BYTES  # SQL_SUCCESS(_WITH_INFO)
+        return buffer.value.decode("ascii", "replace").lower() if ok else None
+
+    names: list[str | None] = [None] * count
+    for index, entry in enumerate(cursor.description):
+        if entry[1] in _NAMED_BY_DESCRIPTION:
+            continue  # a few microseconds a column: asked only where the name may differ
+        name = attribute(index + 1, _SQL_DESC_TYPE_NAME)
+        names[index] = attribute(index + 1, _SQL_CA_SS_UDT_TYPE_NAME) if name == "udt" else name
+    return names
+
+
+# Python types whose description alone names the SQL type (sql_type_name): int by its
+# precision (tinyint to bigint), bool (bit), date, time (with its scale).
+_NAMED_BY_DESCRIPTION = frozenset({int, bool, dt.date, dt.time})
+
+
+@functools.cache
+def _col_attribute() -> Any:
+    """SQLColAttribute (the ANSI one: type names are ASCII) of the driver manager pyodbc
+    itself uses: looked up through pyodbc's own module, whose dependencies the lookup
+    searches, so a second driver manager on the machine is never called with pyodbc's
+    handle. Windows has one, odbc32. None where it cannot be found."""
+    try:
+        if sys.platform == "win32":
+            library: Any = ctypes.WinDLL("odbc32")
+        else:
+            import pyodbc
+
+            library = ctypes.CDLL(pyodbc.__file__)
+        function = library.SQLColAttribute
+    except (OSError, AttributeError, ImportError):
+        return None
+    function.argtypes = [
+        ctypes.c_void_p,  # SQLHSTMT
+        ctypes.c_ushort,  # column number
+        ctypes.c_ushort,  # field identifier
+        ctypes.c_void_p,  # character attribute
+        ctypes.c_short,  # its buffer's length
+        ctypes.POINTER(ctypes.c_short),  # the attribute's length
+        ctypes.c_void_p,  # numeric attribute (SQLLEN *), not asked for
+    ]
+    function.restype = ctypes.c_short
+    return function
+
 
 def describe(
-    description: Sequence[Sequence[Any]], rows: Sequence[Sequence[Any]]
+    description: Sequence[Sequence[Any]],
+    rows: Sequence[Sequence[Any]],
+    reported: Sequence[str | None] = (),
 ) -> list[tuple[str, str]]:
-    """(name, SQL type) of each column, from cursor.description and the driver rows."""
+    """(name, SQL type) of each column, from cursor.description, the driver's own type
+    names (reported_types) and the driver rows."""
     columns = []
     for index, entry in enumerate(description):
         sample = next((row[index] for row in rows if row[index] is not None), None)
-        columns.append((str(entry[0]), sql_type_name(entry, sample)))
+        named = reported[index] if index < len(reported) else None
+        columns.append((str(entry[0]), sql_type_name(entry, sample, named)))
     return columns
 
 
-def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
-    """SQL Server's name for a column's type, from pyodbc's cursor.description entry
-    (name, type_code, display_size, internal_size, precision, scale, null_ok) and, when
-    there is one, a value of the column.
+# Types whose name takes the column's length, and the longest length before (max).
+_SIZED = {"char": 8000, "varchar": 8000, "binary": 8000, "varbinary": 8000}
+_SIZED |= {"nchar": 4000, "nvarchar": 4000}
 
-    ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
-    datetimeoffset and uniqueidentifier are described as str too; their values (decoded
-    by this module's output converters) give them away. So do CLR type values, decoded
-    into text that carries its type (db/clrtypes.py ClrText)."""
+
+def sql_type_name(entry: Sequence[Any], sample: Any = None, reported: str | None = None) -> str:
+    """SQL Server's name for a column's type, from pyodbc's cursor.description entry
+    (name, type_code, display_size, internal_size, precision, scale, null_ok), the
+    driver's name of the type (`reported`) and, when there is one, a value of the column.
+
+    The driver's name is SQL Server's, completed with the length, precision or scale the
+    description gives. Without it, the type is inferred: ODBC reports char/varchar/nchar/
+    nvarchar all as str, named nvarchar then; datetimeoffset and uniqueidentifier are
+    described as str too, and their values (decoded by this module's output converters)
+    give them away. CLR type values, decoded into text that carries its type
+    (db/clrtypes.py ClrText), name their type either way."""
     _, python_type, _, size, precision, scale, _ = entry
     clr_type: str | None = getattr(sample, "clr_type", None)
     if clr_type is not None:
         return clr_type
+    if reported is not None:
+        return _completed(reported, size, precision, scale)
     if python_type is str and isinstance(sample, bytes | bytearray):
         python_type = bytes  # FreeTDS long varbinary: described as text for its converter
     if python_type is str and isinstance(sample, dt.datetime):
@@ -68,6 +152,21 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
             return "datetime"
         return f"datetime2({scale})" if scale is not None else "datetime2"
     return getattr(python_type, "__name__", str(python_type))
+
+
+def _completed(name: str, size: int, precision: int, scale: int) -> str:
+    if name in _SIZED:
+        return f"{name}(max)" if not size or size > _SIZED[name] else f"{name}({size})"
+    if name in ("decimal", "numeric"):
+        return f"{name}({precision},{scale})"
+    if name in ("datetime2", "datetimeoffset", "time"):
+        return f"{name}({scale})"
+    # FreeTDS names the nullable forms of smallmoney and smalldatetime by their big types
+    if name == "money" and precision == 10:
+        return "smallmoney"
+    if name == "datetime" and precision == 16:
+        return "smalldatetime"
+    return name
 
 
 # Column types whose values always count 8 bytes in row_sizer: no need to look at them.
