@@ -108,7 +108,7 @@ asyncio_default_fixture_loop_scope = "function"
 README = """\
 # $distribution
 
-An [azsql-mcp](https://pypi.org/project/azsql-mcp/) plugin. It adds:
+An azsql-mcp plugin (a package the azsql-mcp server loads by its entry point). It adds:
 
 - a tool `${plugin}_count_tables(schema)`: a parameterized query,
 - a resource `${scheme}://settings`: the plugin's settings,
