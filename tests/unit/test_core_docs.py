@@ -1,8 +1,10 @@
-"""Docs keep up with the code: every hook and every setting is documented."""
+"""Docs keep up with the code: every hook and every setting is documented, with the
+default the model has, and every link between the pages hits a heading."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +118,79 @@ def test_every_server_handle_member_is_documented() -> None:
     missing = [m for m in members if f"app.{m}" not in text]
     assert len(members) == 6
     assert not missing, f"docs/plugins.md, startup(app): undocumented {missing}"
+
+
+def stated_defaults() -> list[tuple[str, str, str, type[BaseModel]]]:
+    """(table, key, default as the doc writes it, model) for each default in backticks
+    that is a TOML value (`30`, `"auto"`, `[]`); words such as none or `[security]` are
+    prose, and rows of other tables in a section (its metadata fields) are no keys."""
+    docs = sections(DOCS / "configuration.md", "##")
+    found = []
+    for table, model in documented_tables():
+        for key, stated in re.findall(r"^\| `(\w+)` \| `([^`|]+)` \|", docs[f"`{table}`"], re.M):
+            if key not in model.model_fields:
+                continue
+            try:
+                tomllib.loads(f"v = {stated}")
+            except tomllib.TOMLDecodeError:
+                continue
+            found.append((table, key, stated, model))
+    return found
+
+
+def test_defaults_are_stated() -> None:
+    assert len(stated_defaults()) > 60
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "stated", "model"),
+    [pytest.param(*row, id=f"{row[0]} {row[1]}") for row in stated_defaults()],
+)
+def test_a_stated_default_is_the_models(
+    table: str, key: str, stated: str, model: type[BaseModel]
+) -> None:
+    field = model.model_fields[key]
+    default = field.get_default(call_default_factory=True, validated_data={})
+    assert tomllib.loads(f"v = {stated}")["v"] == default, (
+        f"docs/configuration.md, {table} {key}: the table says {stated}, the model {default!r}"
+    )
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation but `-` and `_` dropped."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(text: str) -> set[str]:
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+    seen: dict[str, int] = {}
+    found = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", prose, re.M):
+        base = slug(heading)
+        found.add(f"{base}-{seen[base]}" if base in seen else base)
+        seen[base] = seen.get(base, 0) + 1
+    return found
+
+
+def links() -> list[tuple[str, str]]:
+    pages = [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]
+    return [
+        (f"{page.relative_to(DOCS.parent)}", target)
+        for page in pages
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text())
+        if not target.startswith(("http://", "https://", "mailto:"))
+    ]
+
+
+def test_there_are_links() -> None:
+    assert len(links()) > 50
+
+
+@pytest.mark.parametrize(("page", "target"), links())
+def test_a_link_between_pages_hits_a_file_and_heading(page: str, target: str) -> None:
+    source = DOCS.parent / page
+    path, _, anchor = target.partition("#")
+    linked = (source.parent / path).resolve() if path else source
+    assert linked.exists(), f"{page}: {target} names no file"
+    if anchor and linked.suffix == ".md":
+        assert anchor in anchors(linked.read_text()), f"{page}: {target} names no heading"
