@@ -1,5 +1,5 @@
-"""Docs keep up with the code: every hook and every setting is documented, with the
-default the model has, and every link between the pages hits a heading."""
+"""Docs keep up with the code: every hook, every setting (with the default the model has)
+and every audit error kind is documented, and every link between the pages hits a heading."""
 
 from __future__ import annotations
 
@@ -194,3 +194,14 @@ def test_a_link_between_pages_hits_a_file_and_heading(page: str, target: str) ->
     assert linked.exists(), f"{page}: {target} names no file"
     if anchor and linked.suffix == ".md":
         assert anchor in anchors(linked.read_text()), f"{page}: {target} names no heading"
+
+
+def test_every_error_kind_is_in_the_audit_table() -> None:
+    from typing import get_args
+
+    from azsql_mcp.serving.auditlog import ErrorKind
+
+    body = sections(DOCS / "configuration.md", "##")["`[audit]`"]
+    table = body[body.index("| `error_kind` |") :]
+    kinds = re.findall(r"^\| `(\w+)` \|", table, re.M)[1:]  # below the header
+    assert sorted(kinds) == sorted(get_args(ErrorKind))
