@@ -1,5 +1,6 @@
-"""Docs keep up with the code: every hook, every setting (with the default the model has)
-and every audit error kind is documented, and every link between the pages hits a heading."""
+"""Docs keep up with the code: every hook, every setting (with the default the model has),
+every audit error kind and every system object the guard refuses is documented, and every
+link between the pages hits a heading."""
 
 from __future__ import annotations
 
@@ -205,3 +206,17 @@ def test_every_error_kind_is_in_the_audit_table() -> None:
     table = body[body.index("| `error_kind` |") :]
     kinds = re.findall(r"^\| `(\w+)` \|", table, re.M)[1:]  # below the header
     assert sorted(kinds) == sorted(get_args(ErrorKind))
+
+
+def test_the_refused_system_objects_of_security_md_are_the_guards() -> None:
+    from azsql_mcp.db.sql_objects import DENIED_OBJECTS
+
+    text = (DOCS / "security.md").read_text()
+    table = text[text.index("| object | why it is refused |") :]
+    table = table[: table.index("\n\n")]
+    named = {
+        name.lower()
+        for cell in re.findall(r"^\| (.+?) \|", table, re.M)
+        for name in re.findall(r"`(?:sys\.)?(\w+)`", cell)
+    }
+    assert named == {name.lower() for name in DENIED_OBJECTS}
