@@ -1,6 +1,6 @@
 """Docs keep up with the code: every hook, every setting (with the default the model has),
-every audit error kind and every system object the guard refuses is documented, and every
-link between the pages hits a heading."""
+every audit error kind and every system object the guard refuses is documented, every
+link between the pages hits a heading, and every TOML sample parses."""
 
 from __future__ import annotations
 
@@ -220,3 +220,21 @@ def test_the_refused_system_objects_of_security_md_are_the_guards() -> None:
         for name in re.findall(r"`(?:sys\.)?(\w+)`", cell)
     }
     assert named == {name.lower() for name in DENIED_OBJECTS}
+
+
+def toml_samples() -> list[tuple[str, str]]:
+    """(page:line, sample) for each ```toml block of README and the docs."""
+    found = []
+    for page in [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]:
+        text = page.read_text()
+        for m in re.finditer(r"^```toml\n(.*?)^```", text, re.M | re.S):
+            line = text.count("\n", 0, m.start()) + 1
+            found.append((f"{page.relative_to(DOCS.parent)}:{line}", m[1]))
+    return found
+
+
+@pytest.mark.parametrize(("where", "sample"), toml_samples())
+def test_a_toml_sample_parses(where: str, sample: str) -> None:
+    """Samples may be fragments of a file (a source's keys without its table), so they
+    are parsed, not validated: `azsql-mcp config --config` judges whole files."""
+    tomllib.loads(sample)
