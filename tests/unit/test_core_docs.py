@@ -1,8 +1,11 @@
-"""Docs keep up with the code: every hook and every setting is documented."""
+"""Docs keep up with the code: every hook, every setting (with the default the model has),
+every audit error kind and every system object the guard refuses is documented, every
+link between the pages hits a heading, and every TOML sample parses."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +119,122 @@ def test_every_server_handle_member_is_documented() -> None:
     missing = [m for m in members if f"app.{m}" not in text]
     assert len(members) == 6
     assert not missing, f"docs/plugins.md, startup(app): undocumented {missing}"
+
+
+def stated_defaults() -> list[tuple[str, str, str, type[BaseModel]]]:
+    """(table, key, default as the doc writes it, model) for each default in backticks
+    that is a TOML value (`30`, `"auto"`, `[]`); words such as none or `[security]` are
+    prose, and rows of other tables in a section (its metadata fields) are no keys."""
+    docs = sections(DOCS / "configuration.md", "##")
+    found = []
+    for table, model in documented_tables():
+        for key, stated in re.findall(r"^\| `(\w+)` \| `([^`|]+)` \|", docs[f"`{table}`"], re.M):
+            if key not in model.model_fields:
+                continue
+            try:
+                tomllib.loads(f"v = {stated}")
+            except tomllib.TOMLDecodeError:
+                continue
+            found.append((table, key, stated, model))
+    return found
+
+
+def test_defaults_are_stated() -> None:
+    assert len(stated_defaults()) > 60
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "stated", "model"),
+    [pytest.param(*row, id=f"{row[0]} {row[1]}") for row in stated_defaults()],
+)
+def test_a_stated_default_is_the_models(
+    table: str, key: str, stated: str, model: type[BaseModel]
+) -> None:
+    field = model.model_fields[key]
+    default = field.get_default(call_default_factory=True, validated_data={})
+    assert tomllib.loads(f"v = {stated}")["v"] == default, (
+        f"docs/configuration.md, {table} {key}: the table says {stated}, the model {default!r}"
+    )
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation but `-` and `_` dropped."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(text: str) -> set[str]:
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+    seen: dict[str, int] = {}
+    found = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", prose, re.M):
+        base = slug(heading)
+        found.add(f"{base}-{seen[base]}" if base in seen else base)
+        seen[base] = seen.get(base, 0) + 1
+    return found
+
+
+def links() -> list[tuple[str, str]]:
+    pages = [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]
+    return [
+        (f"{page.relative_to(DOCS.parent)}", target)
+        for page in pages
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text())
+        if not target.startswith(("http://", "https://", "mailto:"))
+    ]
+
+
+def test_there_are_links() -> None:
+    assert len(links()) > 50
+
+
+@pytest.mark.parametrize(("page", "target"), links())
+def test_a_link_between_pages_hits_a_file_and_heading(page: str, target: str) -> None:
+    source = DOCS.parent / page
+    path, _, anchor = target.partition("#")
+    linked = (source.parent / path).resolve() if path else source
+    assert linked.exists(), f"{page}: {target} names no file"
+    if anchor and linked.suffix == ".md":
+        assert anchor in anchors(linked.read_text()), f"{page}: {target} names no heading"
+
+
+def test_every_error_kind_is_in_the_audit_table() -> None:
+    from typing import get_args
+
+    from azsql_mcp.serving.auditlog import ErrorKind
+
+    body = sections(DOCS / "configuration.md", "##")["`[audit]`"]
+    table = body[body.index("| `error_kind` |") :]
+    kinds = re.findall(r"^\| `(\w+)` \|", table, re.M)[1:]  # below the header
+    assert sorted(kinds) == sorted(get_args(ErrorKind))
+
+
+def test_the_refused_system_objects_of_security_md_are_the_guards() -> None:
+    from azsql_mcp.db.sql_objects import DENIED_OBJECTS
+
+    text = (DOCS / "security.md").read_text()
+    table = text[text.index("| object | why it is refused |") :]
+    table = table[: table.index("\n\n")]
+    named = {
+        name.lower()
+        for cell in re.findall(r"^\| (.+?) \|", table, re.M)
+        for name in re.findall(r"`(?:sys\.)?(\w+)`", cell)
+    }
+    assert named == {name.lower() for name in DENIED_OBJECTS}
+
+
+def toml_samples() -> list[tuple[str, str]]:
+    """(page:line, sample) for each ```toml block of README and the docs."""
+    found = []
+    for page in [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]:
+        text = page.read_text()
+        for m in re.finditer(r"^```toml\n(.*?)^```", text, re.M | re.S):
+            line = text.count("\n", 0, m.start()) + 1
+            found.append((f"{page.relative_to(DOCS.parent)}:{line}", m[1]))
+    return found
+
+
+@pytest.mark.parametrize(("where", "sample"), toml_samples())
+def test_a_toml_sample_parses(where: str, sample: str) -> None:
+    """Samples may be fragments of a file (a source's keys without its table), so they
+    are parsed, not validated: `azsql-mcp config --config` judges whole files."""
+    tomllib.loads(sample)
