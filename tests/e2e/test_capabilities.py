@@ -1,6 +1,7 @@
 """What a real `azsql-mcp` process advertises is what it keeps, over each transport and
 protocol revision: `listChanged` only where it can send the notification, and never
-`resources.subscribe` (it sends no `notifications/resources/updated`)."""
+`resources.subscribe`, nor a listen stream's resource URIs (it sends no
+`notifications/resources/updated`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from fastmcp import Client
 from fastmcp.client.logging import LogMessage
 from fastmcp.client.transports import StdioTransport
+from mcp.client.subscriptions import listen
 from servers import CLI, clean_env, http_process, source_env
 
 
@@ -35,6 +37,10 @@ async def advertised(target: Callable[[], Any]) -> dict[str, tuple[bool, bool, b
     for mode in ("legacy", "auto"):
         async with Client(target(), mode=mode) as client:
             flags[client.session.protocol_version] = lists_changed(client.server_capabilities)
+            if mode == "auto":  # a listen stream honours no resource URI either
+                uris = ["database://status"]
+                async with listen(client.session, resource_subscriptions=uris) as events:
+                    assert events.honored.resource_subscriptions is None
     return flags
 
 
