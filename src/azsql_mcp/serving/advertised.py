@@ -34,22 +34,21 @@ class AdvertisedCapabilities(Middleware):
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         result = await call_next(context)
         method = context.method
-        if method == "initialize" and isinstance(result, mt.InitializeResult):
-            return result.model_copy(update={"capabilities": self._legacy(result.capabilities)})
-        if method == "server/discover" and isinstance(result, mt.DiscoverResult):
+        if method == "initialize" and not self.list_changed:
+            if isinstance(result, mt.InitializeResult):
+                return result.model_copy(update={"capabilities": _unlisted(result.capabilities)})
+        elif method == "server/discover" and isinstance(result, mt.DiscoverResult):
             return result.model_copy(update={"capabilities": _unsubscribed(result.capabilities)})
         return result
 
-    def _legacy(self, capabilities: mt.ServerCapabilities) -> mt.ServerCapabilities:
-        if self.list_changed:
-            return capabilities
-        unchanged = {"list_changed": False}
-        update: dict[str, Any] = {}
-        for kind in ("tools", "prompts", "resources"):
-            advertised = getattr(capabilities, kind)
-            if advertised is not None:
-                update[kind] = advertised.model_copy(update=unchanged)
-        return capabilities.model_copy(update=update)
+
+def _unlisted(capabilities: mt.ServerCapabilities) -> mt.ServerCapabilities:
+    update: dict[str, Any] = {}
+    for kind in ("tools", "prompts", "resources"):
+        advertised = getattr(capabilities, kind)
+        if advertised is not None:
+            update[kind] = advertised.model_copy(update={"list_changed": False})
+    return capabilities.model_copy(update=update)
 
 
 def _unsubscribed(capabilities: mt.ServerCapabilities) -> mt.ServerCapabilities:
