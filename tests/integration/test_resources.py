@@ -91,6 +91,34 @@ async def test_a_table_that_is_not_there_is_resource_not_found(
     )
 
 
+@pytest.mark.parametrize(
+    ("uri", "detail"),
+    [
+        ("database://tables/SalesLT/Nope", ": no table or view SalesLT.Nope"),
+        ("database://nothing/here/at/all", ""),  # no resource or template matches
+    ],
+)
+async def test_a_client_before_2026_is_told_resource_not_found_as_its_revision_says(
+    azsql_app, uri, detail
+):
+    # 2025-11-25's "Resources" (error handling) gives -32002; SEP-2164 moved 2026-07-28
+    # to invalid params. A made-up prompt stays invalid params in both.
+    async with Client(azsql_app, mode="legacy") as client:
+        assert client.session.protocol_version == "2025-11-25"
+        with pytest.raises(MCPError) as caught:
+            await client.read_resource(uri)
+        with pytest.raises(MCPError) as prompt:
+            await client.get_prompt("no_such_prompt")
+    error = caught.value.error
+    assert error.code == -32002 and error.data == {"uri": uri}
+    assert error.message.startswith(f"Resource not found: {uri!r}{detail}")
+    assert prompt.value.error.code == INVALID_PARAMS
+    async with Client(azsql_app) as client:  # 2026-07-28
+        with pytest.raises(MCPError) as caught:
+            await client.read_resource(uri)
+    assert caught.value.error.code == INVALID_PARAMS and caught.value.error.data == {"uri": uri}
+
+
 async def test_a_source_that_is_not_there_is_resource_not_found(make_azsql_server, azsql_config):
     second = {"sources": {"other": azsql_config["sources"]["main"]}}
     uri = "database://nosuch/status"

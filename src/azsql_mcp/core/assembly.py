@@ -24,6 +24,7 @@ from azsql_mcp.core.config import ConfigError, Settings, from_variable, referenc
 from azsql_mcp.core.declared import declare_tools
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
+from azsql_mcp.serving.advertised import AdvertisedCapabilities
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
 from azsql_mcp.serving.completions import Completer
@@ -94,11 +95,12 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     app.policy.update(settings.server.auth, plugins)
     app.hidden.keys = app.hidden_keys(settings)
     mcp.add_transform(app.hidden)
+    stateless = settings.server.transport == "http" and settings.server.stateless_http
+    mcp.add_middleware(AdvertisedCapabilities(stateless_http=stateless))
     mcp.add_middleware(ListDereferenceMiddleware())
     mcp.add_middleware(app.tool_calls)
     mcp.add_completion_handler(Completer(runtime))
-    if not (settings.server.transport == "http" and settings.server.stateless_http):
-        # stateless HTTP keeps no connection to notify: off the call path there
+    if not stateless:  # stateless HTTP keeps no connection to notify: off the call path
         mcp.add_middleware(app.sessions)
     app.sessions.serve_listen(mcp)
     add_routes(app)

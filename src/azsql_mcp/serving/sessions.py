@@ -30,7 +30,7 @@ from mcp.server.subscriptions import (
     ServerEvent,
     ToolsListChanged,
 )
-from mcp_types import SubscriptionsListenRequestParams
+from mcp_types import SubscriptionsListenRequestParams, SubscriptionsListenResult
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 if TYPE_CHECKING:
@@ -66,8 +66,20 @@ class ConnectedSessions(Middleware):
         as the SDK's own `MCPServer` registers it. The SDK answers the method only on
         2026-07-28 requests (older ones get "method not found")."""
         mcp._mcp_server.add_request_handler(
-            LISTEN_METHOD, SubscriptionsListenRequestParams, self.listen
+            LISTEN_METHOD, SubscriptionsListenRequestParams, self._listen
         )
+
+    async def _listen(
+        self, ctx: Any, params: SubscriptionsListenRequestParams
+    ) -> SubscriptionsListenResult:
+        """A listen stream, less any resource URIs asked for: resources are read live
+        from the database and `resources/updated` is never sent (advertised.py), so the
+        acknowledgement leaves them out rather than honour them in name only."""
+        asked = params.notifications
+        if asked.resource_subscriptions:
+            unsubscribed = asked.model_copy(update={"resource_subscriptions": None})
+            params = params.model_copy(update={"notifications": unsubscribed})
+        return await self.listen(ctx, params)
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         fastmcp_context = context.fastmcp_context

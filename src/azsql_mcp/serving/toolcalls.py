@@ -13,12 +13,13 @@ from collections import deque
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from fastmcp.exceptions import FastMCPError, NotFoundError, ValidationError
+from fastmcp.exceptions import DisabledError, FastMCPError, NotFoundError, ValidationError
 from fastmcp.resources.template import match_uri_template
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.middleware.rate_limiting import RateLimitError
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from azsql_mcp import metrics
 from azsql_mcp.api import (
@@ -191,16 +192,32 @@ async def _run_tool(
 
 
 async def _run_component(context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
-    """A prompt or a resource read. A resource that does not exist is answered as FastMCP
-    answers a URI it does not know (MCP's SEP-2164: invalid params, the URI in `data`),
-    with the resource's own message of what to read instead."""
+    """A prompt or a resource read. A resource that does not exist, a URI no resource
+    matches (FastMCP's NotFoundError) or one naming what is not there (ResourceNotFound,
+    with the resource's own message of what to read instead), is answered with the code
+    the client's protocol revision gives "resource not found", the URI in `data`."""
     try:
         return await call_next(context)
-    except ResourceNotFound as exc:
+    except (ResourceNotFound, NotFoundError, DisabledError) as exc:
+        if context.method != "resources/read":
+            raise
         uri = str(context.message.uri)
+        detail = f": {exc}" if isinstance(exc, ResourceNotFound) else ""
         raise MCPError(
-            code=INVALID_PARAMS, message=f"Resource not found: {uri!r}: {exc}", data={"uri": uri}
+            code=_not_found_code(context),
+            message=f"Resource not found: {uri!r}{detail}",
+            data={"uri": uri},
         ) from exc
+
+
+def _not_found_code(context: MiddlewareContext[Any]) -> int:
+    """-32002 up to protocol 2025-11-25 (its "Resources", error handling); from
+    2026-07-28 invalid params (SEP-2164, which keeps -32002 for clients to accept)."""
+    fastmcp_context = context.fastmcp_context
+    request = fastmcp_context.request_context if fastmcp_context is not None else None
+    if request is not None and request.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+        return RESOURCE_NOT_FOUND_BEFORE_2026
+    return INVALID_PARAMS
 
 
 class CallTimedOut(FastMCPError):
@@ -242,6 +259,8 @@ def _busy(limits: LimitState) -> RateLimitError:
 SLOTTED = frozenset({"prompts/get", "resources/read"})
 
 
+# "Resource not found" in MCP 2025-11-25 and before (retired by 2026-07-28).
+RESOURCE_NOT_FOUND_BEFORE_2026 = -32002
 # What a tool, prompt or resource a client asked for and no plugin provides is called.
 UNKNOWN = "(unknown)"
 RECENT_CALLS = 200

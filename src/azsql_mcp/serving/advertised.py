@@ -1,0 +1,60 @@
+"""The capabilities a client is told of, less the promises this server cannot keep.
+
+The MCP SDK derives them from the handlers registered, not from what the transport can
+deliver:
+
+- Before 2026-07-28, FastMCP advertises `listChanged` for tools, prompts and resources
+  on every connection. A stateless HTTP server keeps no channel to send those
+  notifications on (sessions.py), so it must not claim them there.
+- From 2026-07-28, serving `subscriptions/listen` advertises `resources.subscribe`
+  along with `listChanged`. Resources are read live from the database and
+  `notifications/resources/updated` is never sent, so `subscribe` is false.
+
+FastMCP has no setting for either; its `on_initialize` and `on_discover` middleware
+hooks return the answer, which this amends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mcp_types as mt
+from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+
+
+class AdvertisedCapabilities(Middleware):
+    """Amends the capabilities of `initialize` (before 2026-07-28) and `server/discover`
+    (2026-07-28). It overrides `__call__` rather than the two hooks: every request
+    passes it, and the hook dispatch would cost more than the method check."""
+
+    def __init__(self, *, stateless_http: bool):
+        # a stateless HTTP server answers each POST on a connection of its own
+        self.list_changed = not stateless_http
+
+    async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
+        result = await call_next(context)
+        method = context.method
+        if method == "initialize" and not self.list_changed:
+            if isinstance(result, mt.InitializeResult):
+                return result.model_copy(update={"capabilities": _unlisted(result.capabilities)})
+        elif method == "server/discover" and isinstance(result, mt.DiscoverResult):
+            return result.model_copy(update={"capabilities": _unsubscribed(result.capabilities)})
+        return result
+
+
+def _unlisted(capabilities: mt.ServerCapabilities) -> mt.ServerCapabilities:
+    update: dict[str, Any] = {}
+    for kind in ("tools", "prompts", "resources"):
+        advertised = getattr(capabilities, kind)
+        if advertised is not None:
+            update[kind] = advertised.model_copy(update={"list_changed": False})
+    return capabilities.model_copy(update=update)
+
+
+def _unsubscribed(capabilities: mt.ServerCapabilities) -> mt.ServerCapabilities:
+    resources = capabilities.resources
+    if resources is None or not resources.subscribe:
+        return capabilities
+    return capabilities.model_copy(
+        update={"resources": resources.model_copy(update={"subscribe": False})}
+    )
