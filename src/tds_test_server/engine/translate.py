@@ -652,7 +652,10 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
     if isinstance(node, exp.Extract):
         return _fn("DATEPART", _unit(node), node.expression)
     if isinstance(node, (exp.Year, exp.Month, exp.Day)):
-        return _fn("DATEPART", exp.Literal.string(type(node).__name__.upper()), node.this)
+        # sqlglot wraps the argument in DATE(), which in SQLite reads a number as a Julian
+        # day: DATEPART reads it as SQL Server does (days since 1900-01-01)
+        day = node.this.this if isinstance(node.this, exp.TsOrDsToDate) else node.this
+        return _fn("DATEPART", exp.Literal.string(type(node).__name__.upper()), day)
     if isinstance(node, exp.TimeToStr) and node.args.get("format") is not None:
         fmt = node.args["format"].name
         if fmt in ("%B", "%A"):
