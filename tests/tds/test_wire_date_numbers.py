@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from contextlib import closing
+from decimal import Decimal
 
 import pyodbc
 import pytest
@@ -114,3 +115,74 @@ def test_a_date_function_or_a_variable_reads_a_number_as_days(
         assert _one(cur, "DECLARE @d datetime = 5; SELECT @d") == dt.datetime(1900, 1, 6)
         with pytest.raises(pyodbc.Error, match=r"int is incompatible with date \(206\)"):
             cur.execute("DECLARE @d date = 5; SELECT @d").fetchall()
+
+
+def test_year_month_and_day_read_a_number_as_days(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "YEAR (Transact-SQL)" (and MONTH, DAY): `SELECT YEAR(0), MONTH(0), DAY(0)` is 1900,
+    1, 1, a number being days since 1900-01-01 as for DATEPART; a string is read as a
+    date in the session's order, a datetimeoffset in its own offset."""
+    with cursor as cur:
+        row = cur.execute("SELECT YEAR(0), MONTH(0), DAY(0)").fetchone()
+        assert tuple(row) == (1900, 1, 1)
+        row = cur.execute("SELECT YEAR(45000), MONTH(45000), DAY(45000), DAY(5.5)").fetchone()
+        assert tuple(row) == (2023, 3, 17, 6)  # as CAST(45000 AS datetime): 2023-03-17
+        row = cur.execute("DECLARE @n int = 40000; SELECT DAY(@n), YEAR(@n + 0.75)").fetchone()
+        assert tuple(row) == (8, 2009)
+        assert _one(cur, "SELECT MONTH('03/04/2024')") == 3
+        assert _one(cur, "SELECT YEAR(CAST('2024-12-31 23:00 -05:00' AS datetimeoffset))") == 2024
+        name = f"days_{next(_names)}"
+        cur.execute(f"CREATE TABLE {name} (n int, d date)")
+        cur.execute(f"INSERT INTO {name} VALUES (45000, '2024-02-29')")
+        row = cur.execute(f"SELECT YEAR(n), MONTH(d), DAY(d) FROM {name}").fetchone()
+        assert tuple(row) == (2023, 2, 29)
+
+
+def test_datetime_and_smalldatetime_convert_to_a_number_of_days(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """CAST or CONVERT of a datetime or smalldatetime to a number is the count of days
+    since 1900-01-01 the type stores ("datetime (Transact-SQL)"), the time of day its
+    fraction; an integer type rounds it to the nearest day. Past the target's range it is
+    Msg 8115, which TRY_CAST makes NULL."""
+    with cursor as cur:
+        row = cur.execute(
+            "SELECT CAST(CAST('2024-01-01 18:00' AS datetime) AS float),"
+            " CAST(CAST('2024-01-01 18:00' AS datetime) AS int),"
+            " CAST(CAST('2024-01-01 11:59' AS datetime) AS int),"
+            " CONVERT(float, CAST('1900-01-02 12:00' AS smalldatetime)),"
+            " CAST(CAST('1899-12-31 12:00' AS datetime) AS float),"
+            " CAST(CAST('2024-01-01 06:00' AS datetime) AS decimal(9, 2)),"
+            " CAST(CAST('2024-01-01' AS datetime) AS bigint)"
+        ).fetchone()
+        assert tuple(row) == (45290.75, 45291, 45290, 1.5, -0.5, Decimal("45290.25"), 45290)
+        # datetime's 1/300 s: .997 is 299 of the day's last second's 300 parts
+        last = _one(cur, "SELECT CAST(CAST('2024-01-01 23:59:59.997' AS datetime) AS float)")
+        assert last == pytest.approx(45290 + (86_399 * 300 + 299) / (86_400 * 300), abs=1e-12)
+        today = _one(cur, "SELECT CAST(GETDATE() AS float)")
+        since = dt.datetime.now() - dt.datetime(1900, 1, 1)
+        assert abs(float(str(today)) - since.total_seconds() / 86_400) < 0.01
+        name = f"dated_{next(_names)}"
+        cur.execute(f"CREATE TABLE {name} (at datetime, small smalldatetime)")
+        cur.execute(f"INSERT INTO {name} VALUES ('2024-01-01 06:00', '2024-01-01 18:00')")
+        row = cur.execute(f"SELECT CONVERT(float, at), CAST(small AS int) FROM {name}").fetchone()
+        assert tuple(row) == (45290.25, 45291)
+        with pytest.raises(pyodbc.Error, match=r"data type tinyint\..*\(8115\)"):
+            cur.execute("SELECT CAST(CAST('2024-01-01' AS datetime) AS tinyint)").fetchall()
+        assert _one(cur, "SELECT TRY_CAST(CAST('2024-01-01' AS datetime) AS tinyint)") is None
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT CAST(CAST('2024-01-01' AS date) AS float)", "from data type date to float"),
+        ("SELECT CAST(CAST('2024-01-01' AS datetime2) AS int)", "from data type datetime2 to int"),
+        ("SELECT CONVERT(decimal(9, 2), CAST('10:00' AS time))", "from data type time to numeric"),
+    ],
+)
+def test_the_newer_date_types_do_not_convert_to_a_number(
+    cursor: closing[pyodbc.Cursor], sql: str, message: str
+) -> None:
+    """Msg 529, as for a number to these types ("Database Engine events and errors (0 to
+    999)": "Explicit conversion from data type %ls to %ls is not allowed.")."""
+    with cursor as cur, pytest.raises(pyodbc.Error, match=rf"{message} is not allowed.*\(529\)"):
+        cur.execute(sql).fetchall()

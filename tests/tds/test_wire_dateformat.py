@@ -137,8 +137,8 @@ def test_the_session_dmvs_show_each_sessions_date_format(
     wire_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:
     """sys.dm_exec_sessions and sys.dm_exec_requests give a session's SET DATEFORMAT
-    (another session sees it too); its language and first day of the week stay
-    us_english's, as @@LANGUAGE and @@DATEFIRST say (SET LANGUAGE is not applied)."""
+    (another session sees it too); SET DATEFORMAT leaves its language and first day of
+    the week us_english's, as @@LANGUAGE and @@DATEFIRST say."""
     connect = wire_server.odbc_connection_string(driver=odbc_driver)
     with (
         closing(pyodbc.connect(connect, autocommit=True, timeout=10)) as a,

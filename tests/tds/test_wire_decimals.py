@@ -5,6 +5,7 @@ in SQL Server."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from contextlib import closing
 from decimal import Decimal
@@ -16,8 +17,7 @@ import pytest
 from tds_test_server import ThreadedTdsServer
 
 WIDE = Decimal("12345678901234567890.123456")  # 26 digits: more than a REAL holds
-# Tables of their own per test and driver (a temporary table's columns are not typed when
-# read).
+# Tables of their own per test and driver.
 _names = itertools.count()
 
 
@@ -133,8 +133,8 @@ def test_a_temporary_table_converts_what_insert_and_update_store(
         cur.execute("UPDATE #conv SET amount = amount + 0.004, day = '6/3/08' WHERE id = 2")
         rows = cur.execute("SELECT at, day, amount FROM #conv ORDER BY id").fetchall()
         assert [tuple(r) for r in rows] == [
-            ("2008-06-01 10:00:00.000", "2008-06-02", 1.24),
-            ("1900-01-06 00:00:00.000", "2008-06-03", 2.5),
+            (dt.datetime(2008, 6, 1, 10), dt.date(2008, 6, 2), Decimal("1.24")),
+            (dt.datetime(1900, 1, 6), dt.date(2008, 6, 3), Decimal("2.50")),
         ]
         for sql, number in [
             ("INSERT INTO #conv (id, amount) VALUES (3, 12345.6)", 8115),
@@ -148,4 +148,4 @@ def test_a_temporary_table_converts_what_insert_and_update_store(
         cur.execute("CREATE TABLE #conv (id int, at date, day int, amount decimal(5, 0))")
         cur.execute("INSERT INTO #conv VALUES (1, '06/01/2008 10:00', 7, 1.5)")
         row = cur.execute("SELECT at, day, amount FROM #conv").fetchone()
-        assert tuple(row) == ("2008-06-01", 7, 2)
+        assert tuple(row) == (dt.date(2008, 6, 1), 7, Decimal(2))

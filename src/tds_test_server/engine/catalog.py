@@ -716,8 +716,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         " authenticating_database_id int, open_transaction_count int",
         "SELECT session_id, login_time, host_name, program_name, 0, 7,"
         " 'ODBC', login_name, '', '', status, 0, 0, 0, 0, last_request_start_time,"
-        " last_request_end_time, 0, 0, 0, 1, 2147483647, 'us_english', date_format, 7, 1, 1, 1,"
-        " 0, 1, 1, 1, 1, 2, lock_timeout, 0, row_count, 0, login_name, 5, 5,"
+        " last_request_end_time, 0, 0, 0, 1, 2147483647, language, date_format, date_first,"
+        " 1, 1, 1, 0, 1, 1, 1, 1, 2, lock_timeout, 0, row_count, 0, login_name, 5, 5,"
         " open_transaction_count FROM temp.__azsql_dmv_sessions",
     ),
     _view(
@@ -740,12 +740,12 @@ SYSTEM_VIEWS: list[SystemView] = [
         " transaction_isolation_level smallint, lock_timeout int, deadlock_priority int,"
         " row_count bigint, prev_error int, nest_level int, granted_query_memory int,"
         " executing_managed_code bit, group_id int, dop int, parallel_worker_count int",
-        "SELECT session_id, 0, start_time, status, command, sql_handle,"
+        "SELECT r.session_id, 0, start_time, r.status, command, sql_handle,"
         " 0, -1, plan_handle, 5, 1, connection_id, 0, wait_type, wait_time, wait_type,"
-        " '', open_transaction_count, 1, 0, 0, 0, total_elapsed_time, total_elapsed_time,"
-        " 1, 0, 0, 0, 2147483647, 'us_english', (SELECT s.date_format FROM"
-        " temp.__azsql_dmv_sessions s WHERE s.session_id = r.session_id), 7, 1, 1, 1, 0, 1, 1,"
-        " 1, 1, 2, lock_timeout, 0, 0, 0, 0, 0, 0, 2, 1, 0 FROM temp.__azsql_dmv_requests r",
+        " '', r.open_transaction_count, 1, 0, 0, 0, total_elapsed_time, total_elapsed_time,"
+        " 1, 0, 0, 0, 2147483647, s.language, s.date_format, s.date_first, 1, 1, 1, 0, 1, 1,"
+        " 1, 1, 2, r.lock_timeout, 0, 0, 0, 0, 0, 0, 2, 1, 0 FROM temp.__azsql_dmv_requests r"
+        " JOIN temp.__azsql_dmv_sessions s ON s.session_id = r.session_id",
     ),
     _view(
         -410,
@@ -916,7 +916,7 @@ CREATE TEMP TABLE IF NOT EXISTS __azsql_rowcounts (object_id INTEGER PRIMARY KEY
 CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_sessions (
     session_id, login_time, host_name, program_name, login_name, status,
     last_request_start_time, last_request_end_time, lock_timeout, row_count,
-    open_transaction_count, date_format);
+    open_transaction_count, date_format, language, date_first);
 CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_requests (
     session_id, start_time, status, command, sql_handle, plan_handle, connection_id,
     wait_type, wait_time, open_transaction_count, total_elapsed_time, lock_timeout);

@@ -14,12 +14,12 @@ from typing import Any
 
 from ..results import TdsError
 from . import errors
-from .date_numbers import is_number, number_to_date
+from .date_numbers import date_to_number, is_number, number_to_date
 from .date_strings import in_date_order
-from .functions import decimal_of_scale, parse_datetime, tsql_cast
+from .functions import decimal_number, decimal_of_scale, parse_datetime, tsql_cast
 from .sql_types import DATE_TYPES
 from .temporal import text_fraction
-from .text_numbers import FAILURES
+from .text_numbers import FAILURES, NUMBER_TYPES
 
 _CHAR_TYPES = ("char", "varchar", "nchar", "nvarchar")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -115,6 +115,9 @@ def tsql_convert(
         return _in_range(stored, type_name, source)
     elif type_name in DATE_TYPES and is_number(value, source):
         return number_to_date(value, type_name, source, implicit=implicit)
+    elif source in DATE_TYPES and type_name in NUMBER_TYPES and not implicit:
+        number = date_to_number(value, type_name, source, length, scale)
+        return decimal_number(number) if isinstance(number, Decimal) else number
     # a string of unknown type is varchar; a number keeps its type for Msg 8115
     return tsql_cast(value, type_name, length, scale, source or "varchar")
 

@@ -9,19 +9,25 @@ converting expression to data type datetime.". The newer types (date, time, date
 datetimeoffset) take no number: CAST refuses it with Msg 529 ("Explicit conversion from
 data type int to date is not allowed."), an INSERT, UPDATE or comparison with Msg 206
 ("Operand type clash: int is incompatible with date").
+
+The other way, CAST or CONVERT of a datetime or smalldatetime to a number gives the same
+count (date_to_number): CAST(GETDATE() AS float) is the days since 1900-01-01 with the
+time of day as the fraction, an integer type rounds it to the nearest day. The newer
+types do not convert to a number (529: "Explicit conversion from data type date to
+float is not allowed.").
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ..results import TdsError
 from . import errors
 from .temporal import format_datetime
-from .text_numbers import MONEY_TYPES, NUMBER_TYPES
+from .text_numbers import INTEGER_RANGES, MONEY_TYPES, NUMBER_TYPES, fit_decimal
 
 # The date types a number converts to, with the smallest part of a day each one keeps.
 _PARTS_PER_DAY = {"datetime": 86_400 * 300, "smalldatetime": 1_440}
@@ -80,3 +86,30 @@ def _overflow(type_name: str) -> TdsError:
     return TdsError(
         8115, f"Arithmetic overflow error converting expression to data type {type_name}."
     )
+
+
+def date_to_number(value: Any, type_name: str, source: str, precision: int, scale: int) -> Any:
+    """`value`, stored text of the date type `source`, as the number type `type_name`
+    (not money: see docs/testing.md): a float for float and real, an int rounded to
+    the nearest day for the integer types and bit, a Decimal fitted to decimal's
+    precision and scale."""
+    parts = _PARTS_PER_DAY.get(source)
+    if parts is None:  # date, time, datetime2, datetimeoffset
+        raise errors.explicit_conversion(source, type_name)
+    when = dt.datetime.fromisoformat(str(value))
+    since = when - _BASE
+    # the time of day in the type's own parts (1/300 s, minutes): what the type stores
+    seconds = Decimal(since.seconds) + Decimal(since.microseconds) / 1_000_000
+    part = (seconds * parts / 86_400).to_integral_value(ROUND_HALF_UP)
+    exact = since.days + part / parts
+    if type_name in ("float", "real"):
+        return float(exact)
+    if type_name in ("decimal", "numeric"):
+        return fit_decimal(exact, precision or 18, scale, source)
+    whole = int(exact.to_integral_value(ROUND_HALF_UP))
+    if type_name == "bit":
+        return int(whole != 0)
+    low, high = INTEGER_RANGES[type_name]
+    if not low <= whole <= high:
+        raise _overflow(type_name)
+    return whole

@@ -41,7 +41,7 @@ from ..results import (
 from . import builtins, errors, functions
 from .batches import Statement, split_batch, word
 from .catalog import DEFAULT_SCHEMA, Catalog, Table, init_metadata
-from .date_strings import DATE_ORDER
+from .languages import US_ENGLISH
 from .procedures import (
     _bind_positional,
     _datatype_info,
@@ -293,6 +293,8 @@ class _AdminContext:
     trancount: int = 0
     last_identity: int | None = None
     lock_timeout_ms: int = -1
+    language: str = US_ENGLISH.name
+    date_first: int = US_ENGLISH.date_first
     pending_error: TdsError | None = None
 
     def sees_object(self, object_id: int) -> bool:
@@ -347,7 +349,7 @@ class EngineSession(RowSecurity):
     # -- batches
     def execute(self, sql: str, params: list[Param] | None = None) -> Iterator[Result]:
         self._cancel.clear()
-        DATE_ORDER.set(self.date_order)  # the thread's conversions follow this session
+        self.apply_date_settings()  # the thread's conversions follow this session
         TEMP_TABLES.set(self.temp_tables)
         self.reload_memberships()
         scope = {
@@ -384,7 +386,7 @@ class EngineSession(RowSecurity):
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         self._cancel.clear()
-        DATE_ORDER.set(self.date_order)
+        self.apply_date_settings()
         TEMP_TABLES.set(self.temp_tables)
         self.reload_memberships()
         found = self._user_procedure(name)

@@ -265,6 +265,15 @@ def identity_insert(table: str) -> TdsError:
     )
 
 
+def identity_needs_column_list(table: str) -> TdsError:
+    """An INSERT without a column list that gives the identity column a value."""
+    return TdsError(
+        8101,
+        f"An explicit value for the identity column in table '{table}' can only be specified"
+        " when a column list is used and IDENTITY_INSERT is ON.",
+    )
+
+
 def duplicate_key(constraint: str, kind: str, table: str, values: str | None) -> TdsError:
     """2627 for PRIMARY KEY/UNIQUE constraints, 2601 for unique indexes."""
     tail = f" The duplicate key value is ({values})." if values is not None else ""

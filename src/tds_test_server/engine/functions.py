@@ -27,6 +27,7 @@ from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
 from .date_numbers import days_since_1900, is_number, number_to_date
 from .date_strings import read_datetime
+from .languages import week, weekday
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit
@@ -57,6 +58,8 @@ class SessionContext(Protocol):
     rowcount: int
     last_identity: int | None
     lock_timeout_ms: int
+    language: str
+    date_first: int
     catalog: Catalog
     pending_error: TdsError | None
 
@@ -489,8 +492,8 @@ def datepart(unit: str, value: Any) -> int | None:
         "month": d.month,
         "dayofyear": d.timetuple().tm_yday,
         "day": d.day,
-        "week": int(d.strftime("%U")) + (1 if dt.date(d.year, 1, 1).weekday() != 6 else 0),
-        "weekday": (d.weekday() + 1) % 7 + 1,
+        "week": week(d),  # both by the session's SET DATEFIRST
+        "weekday": weekday(d),
         "hour": d.hour,
         "minute": d.minute,
         "second": d.second,
@@ -808,11 +811,11 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
             "IDENTITY": ctx.last_identity,
             "SCOPE_IDENTITY": ctx.last_identity,
             "ERROR": 0,
-            "LANGUAGE": "us_english",
+            "LANGUAGE": ctx.language,
             "LOCK_TIMEOUT": ctx.lock_timeout_ms,
             "MAX_CONNECTIONS": 32767,
             "OPTIONS": 5496,
-            "DATEFIRST": 7,
+            "DATEFIRST": ctx.date_first,
             "TEXTSIZE": 2147483647,
             "FETCH_STATUS": -1,
             "MICROSOFTVERSION": ctx.edition.microsoft_version,

@@ -23,6 +23,7 @@ from . import builtins, functions
 from .batches import Statement
 from .catalog import Catalog, Table, create_session_objects
 from .date_strings import DATE_ORDER
+from .languages import DATE_FIRST, US_ENGLISH, Language
 from .session_context import SessionKeys
 from .translate import Translator
 
@@ -110,7 +111,9 @@ class SessionState:
         self.showplan = False
         self.fmtonly = False
         self.xact_abort = False
-        self.date_order = "mdy"  # SET DATEFORMAT
+        self.date_order = US_ENGLISH.date_format  # SET DATEFORMAT
+        self.date_first = US_ENGLISH.date_first  # SET DATEFIRST
+        self.language = US_ENGLISH.name  # SET LANGUAGE
         self.temp_tables: dict[str, Table] = {}  # `#t` by name casefolded, as temp_tables.py keeps
         self.identity_insert: set[str] = set()
         self.login_time = _now_text()
@@ -187,9 +190,27 @@ class SessionState:
     def trancount(self) -> int:
         return self._depth
 
-    def reset_connection(self) -> None:
-        """sp_reset_connection: the session context and SET DATEFORMAT belong to the
-        logical connection."""
-        self.session_keys.clear()
-        self.date_order = "mdy"
+    def date_settings(self) -> tuple[str, str, int]:
+        """SET LANGUAGE, DATEFORMAT and DATEFIRST as they stand (a procedure restores
+        them when it ends)."""
+        return self.language, self.date_order, self.date_first
+
+    def restore_date_settings(self, settings: tuple[str, str, int]) -> None:
+        self.language, self.date_order, self.date_first = settings
+        self.apply_date_settings()
+
+    def apply_date_settings(self) -> None:
+        """Point the thread's date conversions and functions at this session's SET
+        DATEFORMAT and DATEFIRST."""
         DATE_ORDER.set(self.date_order)
+        DATE_FIRST.set(self.date_first)
+
+    def set_language(self, found: Language) -> None:
+        """SET LANGUAGE: the language's DATEFORMAT and DATEFIRST come with it."""
+        self.restore_date_settings((found.name, found.date_format, found.date_first))
+
+    def reset_connection(self) -> None:
+        """sp_reset_connection: the session context and SET LANGUAGE, DATEFORMAT and
+        DATEFIRST belong to the logical connection."""
+        self.session_keys.clear()
+        self.set_language(US_ENGLISH)

@@ -17,6 +17,7 @@ from sqlglot.tokens import Token, TokenType
 from ..results import (
     ColumnType,
     Done,
+    Message,
     Result,
     ResultColumn,
     ResultSet,
@@ -28,9 +29,10 @@ from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
 from .comparisons import TYPE_SUFFIX
 from .constraint_errors import ConstraintErrors
-from .date_strings import DATE_ORDER, DATE_ORDERS
+from .date_strings import DATE_ORDERS
 from .for_json import json_result
 from .for_xml import xml_result
+from .languages import date_first, language
 from .output_capture import capture_setup, capture_teardown
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
@@ -515,7 +517,13 @@ class Statements(ConstraintErrors):
         if option == "NOCOUNT":
             self.nocount = on
         elif option == "DATEFORMAT":
-            self._set_date_order(toks, scope)
+            self._set_date_order(self._set_argument(toks, scope))
+        elif option == "DATEFIRST":
+            self._set_date_first(self._set_argument(toks, scope))
+        elif option == "LANGUAGE":
+            found = language(self._set_argument(toks, scope))
+            self.set_language(found)
+            yield Message(5703, f"Changed language setting to {found.name}.")
         elif option == "SHOWPLAN_XML":
             if on:
                 self.principal.check_showplan(self.database)
@@ -558,23 +566,39 @@ class Statements(ConstraintErrors):
         return
         yield  # a generator, like the other statement handlers
 
-    def _set_date_order(self, toks: list[Token], scope: dict[str, Variable]) -> None:
-        """SET DATEFORMAT dmy, 'dmy' or @variable: the order of a numeric date's parts
-        (date_strings.in_date_order) for this session, from the next statement on."""
+    def _set_argument(self, toks: list[Token], scope: dict[str, Variable]) -> str:
+        """The argument of SET DATEFORMAT, DATEFIRST or LANGUAGE: a word, a string
+        (N'' too), a number (-1 too) or a @variable's value."""
         if len(toks) == 4 and toks[2].token_type == TokenType.PARAMETER:
             name = toks[3].text.lower()
             if name not in scope:
                 raise errors.must_declare(name)
-            value = str(scope[name].value or "")
-        elif len(toks) == 3:
-            value = toks[2].text
-        else:
-            raise errors.syntax_near(toks[-1].text)
+            value = scope[name].value
+            return "" if value is None else str(value)
+        if len(toks) == 4 and toks[2].token_type == TokenType.DASH:
+            return "-" + toks[3].text
+        if len(toks) == 3:
+            return toks[2].text
+        raise errors.syntax_near(toks[-1].text)
+
+    def _set_date_order(self, value: str) -> None:
+        """SET DATEFORMAT dmy, 'dmy' or @variable: the order of a numeric date's parts
+        (date_strings.in_date_order) for this session, from the next statement on."""
         order = value.strip().lower()
         if order not in DATE_ORDERS:
             raise TdsError(2741, f"SET DATEFORMAT date order '{value}' is invalid.")
         self.date_order = order
-        DATE_ORDER.set(order)
+        self.apply_date_settings()
+
+    def _set_date_first(self, value: str) -> None:
+        """SET DATEFIRST 1 to 7 or @variable: the first day of the week for DATEPART
+        and DATETRUNC (languages.py), from the next statement on."""
+        try:
+            number = int(value)
+        except ValueError:
+            raise errors.syntax_near(value) from None
+        self.date_first = date_first(number)
+        self.apply_date_settings()
 
     # -- WAITFOR, USE
     def _waitfor(self, stmt: Statement, scope: dict[str, Variable]) -> None:
@@ -641,7 +665,7 @@ class Statements(ConstraintErrors):
             for s in sessions:
                 req = s.request
                 conn.execute(
-                    "INSERT INTO temp.__azsql_dmv_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO temp.__azsql_dmv_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         s.spid,
                         s.login_time,
@@ -655,6 +679,8 @@ class Statements(ConstraintErrors):
                         s.rowcount,
                         s.trancount,
                         s.date_order,  # SET DATEFORMAT
+                        s.language,
+                        s.date_first,
                     ),
                 )
                 if req is None:

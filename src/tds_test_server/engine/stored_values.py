@@ -1,6 +1,7 @@
 """The values an INSERT (VALUES, or a plain SELECT) or UPDATE puts into a table's
 columns, each with its column: where the server converts a value to its column's type
-before SQLite stores it (date_literals.py, decimal_stores.py)."""
+before SQLite stores it (date_literals.py, decimal_stores.py); and the columns an INSERT
+without a column list fills (listed_columns)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,40 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
+from . import errors
 from .catalog import Column, Table
+
+
+def _filled(table: Table) -> list[str]:
+    """The columns an INSERT without a column list fills, in order: SQL Server skips the
+    identity column and computed columns."""
+    return [c.name for c in table.columns if not c.is_identity and c.computed is None]
+
+
+def listed_columns(tree: exp.Insert, table: Table, written: str) -> tuple[str, ...] | None:
+    """An INSERT without a column list into a table with an identity or computed column,
+    rewritten with the list SQL Server fills (SQLite would count every column): the
+    names, or None where there is nothing to write. A value for every column but the
+    computed ones is Msg 8101 (naming the table as `written`; "Database Engine events
+    and errors (8000 to 8999)"); a count that matches neither is left to SQLite's error
+    (213)."""
+    names = _filled(table)
+    if len(names) == len(table.columns) or not isinstance(tree.this, exp.Table):
+        return None
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        widths = {len(r.expressions) for r in source.expressions if isinstance(r, exp.Tuple)}
+    elif isinstance(source, exp.Select) and not any(s.is_star for s in source.selects):
+        widths = {len(source.selects)}
+    else:
+        return None
+    if table.identity is not None and widths == {len(names) + 1}:
+        raise errors.identity_needs_column_list(written)
+    if widths != {len(names)}:
+        return None
+    listed = [exp.to_identifier(name, quoted=True) for name in names]
+    tree.set("this", exp.Schema(this=tree.this, expressions=listed))
+    return tuple(names)
 
 
 def stored_values(
@@ -17,9 +51,7 @@ def stored_values(
     """Each value node of `tree` (an INSERT or UPDATE of `table`) with the column it goes
     into; an INSERT ... SELECT that is a UNION, or of a procedure's rows, gives none."""
     if isinstance(tree, exp.Insert):
-        names = insert_columns or [
-            c.name for c in table.columns if not c.is_identity and c.computed is None
-        ]
+        names = insert_columns or _filled(table)
         columns = [table.column(name) for name in names]
         if isinstance(tree.expression, exp.Values):
             rows = [r.expressions for r in tree.expression.expressions if isinstance(r, exp.Tuple)]

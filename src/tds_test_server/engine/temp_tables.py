@@ -5,7 +5,8 @@ permanent table (date_literals.py, decimal_stores.py).
 Each session keeps its own map (name -> Table), and TEMP_TABLES points at the map of the
 session whose statement the thread runs, as DATE_ORDER follows its date order. A
 translation of a statement that names a `#` table depends on the map too, so it is cached
-with temp_signature's key.
+with temp_signature's key. A SELECT from one is typed by its columns as one from a
+permanent table is (typing_schema).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
 
+from sqlglot import exp
+
 from ..results import ColumnType
-from .catalog import Column, Table
+from .catalog import DEFAULT_SCHEMA, Column, Table
+from .sql_types import type_text
 
 TEMP_TABLES: ContextVar[Mapping[str, Table]] = ContextVar(
     "temp_tables", default=MappingProxyType({})
@@ -28,6 +32,15 @@ TempSignature = tuple[tuple[str, tuple[ColumnType, ...]], ...]
 def temp_table(name: str) -> Table | None:
     """The running session's temporary table `name` (`#t`), if it has one."""
     return TEMP_TABLES.get().get(name.casefold()) if name.startswith("#") else None
+
+
+def temp_table_named(node: exp.Table) -> Table | None:
+    """The running session's temporary table a statement names (sqlglot reads `#t` as
+    the name t with the temporary flag), if it is one."""
+    ident = node.this
+    if isinstance(ident, exp.Identifier) and ident.args.get("temporary"):
+        return temp_table("#" + ident.name)
+    return None
 
 
 def temp_signature(text: str) -> TempSignature:
@@ -46,3 +59,16 @@ def typed_temp_table(name: str, columns: list[tuple[str, ColumnType, bool]]) -> 
         for i, (col, ctype, identity) in enumerate(columns, start=1)
     ]
     return Table(0, "", name, "U", typed)
+
+
+TypingSchema = dict[str, dict[str, dict[str, str]]]
+
+
+def typing_schema(shared: TypingSchema) -> TypingSchema:
+    """The catalog's {schema: {table: {column: type}}} with the running session's
+    temporary tables added, under the schema a name without one is qualified with."""
+    tables = TEMP_TABLES.get()
+    if not tables:
+        return shared
+    own = {t.name: {c.name: type_text(c.type) for c in t.columns} for t in tables.values()}
+    return shared | {DEFAULT_SCHEMA: shared.get(DEFAULT_SCHEMA, {}) | own}

@@ -41,7 +41,7 @@ _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?|")  # '' is 0 as a float
 # A sign, a currency symbol and a sign again, each optional, with blanks between them.
 _MONEY = re.compile(r"([+-]?)\s*[$€£¥]?\s*([+-]?)\s*(\d[\d,]*\.?\d*|\.\d+|)")
-_RANGES = {
+INTEGER_RANGES = {
     "tinyint": (0, 255),
     "smallint": (-(2**15), 2**15 - 1),
     "int": (-(2**31), 2**31 - 1),
@@ -59,7 +59,7 @@ def text_to_number(
     decimal, numeric, money and smallmoney (rounded to `scale`, and checked against
     `precision` when it is given)."""
     bare = text.strip(" ")
-    if target in _RANGES or target == "bit":
+    if target in INTEGER_RANGES or target == "bit":
         return _integer(text, bare, target, source)
     if target in ("float", "real"):
         if not _FLOAT.fullmatch(bare):
@@ -98,7 +98,7 @@ def _integer(text: str, bare: str, target: str, source: str) -> int:
     number = int(bare) if bare.strip("+-") else 0
     if target == "bit":
         return int(number != 0)
-    low, high = _RANGES[target]
+    low, high = INTEGER_RANGES[target]
     if not low <= number <= high:
         raise _overflow(text, source, target)
     return number

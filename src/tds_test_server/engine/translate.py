@@ -47,7 +47,14 @@ from .result_types import (
     utf16_length,
 )
 from .sql_types import UnknownType, parse_type, type_text
-from .temp_tables import TempSignature, temp_signature, temp_table
+from .stored_values import listed_columns
+from .temp_tables import (
+    TempSignature,
+    temp_signature,
+    temp_table,
+    temp_table_named,
+    typing_schema,
+)
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_functions import rewrite_function
@@ -183,6 +190,8 @@ class Translator:
             if isinstance(target_node, exp.Table):
                 target, target_display = self._table_name(target_node, database)
                 table = self.catalog.tables.get(target.casefold()) or temp_table(target)
+                if table is not None and isinstance(work, exp.Insert) and insert_columns is None:
+                    insert_columns = listed_columns(work, table, target_display)
                 store_date_literals(work, table, insert_columns)
                 store_decimals(work, table, insert_columns)
         output = None
@@ -376,7 +385,7 @@ class Translator:
         try:
             copy = tree.copy()
             _strip_catalog(copy, database)
-            schema = cast("dict[str, object]", self.catalog.typing_schema())
+            schema = cast("dict[str, object]", typing_schema(self.catalog.typing_schema()))
             q = qualify(
                 copy,
                 schema=schema,
@@ -415,6 +424,7 @@ class Translator:
         source = scope.sources.get(col.table)
         if isinstance(source, exp.Table):
             table = self.catalog.table(source.db or DEFAULT_SCHEMA, source.name)
+            table = table or temp_table_named(source)
             found = table.column(col.name) if table else None
             return found.type if found else None
         if isinstance(source, Scope) and isinstance(source.expression, exp.Select):
@@ -652,7 +662,10 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
     if isinstance(node, exp.Extract):
         return _fn("DATEPART", _unit(node), node.expression)
     if isinstance(node, (exp.Year, exp.Month, exp.Day)):
-        return _fn("DATEPART", exp.Literal.string(type(node).__name__.upper()), node.this)
+        # sqlglot wraps the argument in DATE(), which in SQLite reads a number as a Julian
+        # day: DATEPART reads it as SQL Server does (days since 1900-01-01)
+        day = node.this.this if isinstance(node.this, exp.TsOrDsToDate) else node.this
+        return _fn("DATEPART", exp.Literal.string(type(node).__name__.upper()), day)
     if isinstance(node, exp.TimeToStr) and node.args.get("format") is not None:
         fmt = node.args["format"].name
         if fmt in ("%B", "%A"):

@@ -16,6 +16,7 @@ from sqlglot import exp
 from ..results import TdsError
 from . import errors
 from .functions import parse_datetime
+from .languages import week_start
 
 # ---------------------------------------------------------------- rewrites
 
@@ -115,9 +116,8 @@ def _datetrunc(unit: str, value: Any) -> str | None:
         when = when.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
     elif unit == "MONTH":
         when = when.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    elif unit == "WEEK":  # weeks start on Sunday (@@DATEFIRST 7)
-        start = when - dt.timedelta(days=(when.weekday() + 1) % 7)
-        when = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    elif unit == "WEEK":  # on the session's first day of the week (@@DATEFIRST)
+        when = week_start(when)
     elif unit in ("DAY", "DAYOFYEAR"):
         when = when.replace(hour=0, minute=0, second=0, microsecond=0)
     elif unit == "HOUR":

@@ -31,7 +31,6 @@ from ..results import (
 from . import errors, functions
 from .batches import Statement, tokenize, word
 from .catalog import DEFAULT_SCHEMA
-from .date_strings import DATE_ORDER
 from .procedures import Procedures
 from .session_state import Variable, _now_text
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
@@ -323,8 +322,8 @@ class UserProcedures(Procedures):
         RETURNVALUE/RETURNSTATUS for an RPC, into the caller's variables for EXEC."""
         scope, bound = self._bind_arguments(name, proc, args)
         status = 0
-        # SET NOCOUNT and SET DATEFORMAT inside a procedure end with it
-        nocount, date_order = self.nocount, self.date_order
+        # SET NOCOUNT, LANGUAGE, DATEFORMAT and DATEFIRST inside a procedure end with it
+        nocount, date_settings = self.nocount, self.date_settings()
         trancount = self._depth
         if not rpc:  # an RPC's own DONEPROC ends it; EXEC in a batch needs the markers
             yield ProcedureStarted()
@@ -341,8 +340,8 @@ class UserProcedures(Procedures):
                 yield from self._statement(stmt, scope, False)
         finally:
             self._proc_depth -= 1
-            self.nocount, self.date_order = nocount, date_order
-            DATE_ORDER.set(date_order)
+            self.nocount = nocount
+            self.restore_date_settings(date_settings)
         if self._depth != trancount:
             # A ROLLBACK inside rolls back the caller's transaction too (to the outermost
             # BEGIN), a BEGIN TRAN left open raises the count: SQL Server ends the call

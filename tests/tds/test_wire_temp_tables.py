@@ -1,0 +1,103 @@
+"""Temporary tables (`#t`) through both ODBC drivers: a SELECT from one is typed by its
+columns as one from a permanent table is (the result metadata each driver reads, and the
+values it converts by them), and an INSERT without a column list fills every column but
+the identity column and computed columns, as SQL Server does ("INSERT (Transact-SQL)":
+the column list may be left out when values are given for every column but those)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from contextlib import closing
+from decimal import Decimal
+
+import pyodbc
+import pytest
+
+_names = itertools.count()
+
+
+def test_a_temporary_tables_columns_keep_their_types(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        cur.execute(
+            "CREATE TABLE #typed (id int IDENTITY(1, 1), d date, n decimal(10, 2),"
+            " s nvarchar(20), at datetime, t2 datetime2(3), m money, f float, b bit)"
+        )
+        cur.execute(
+            "INSERT INTO #typed (d, n, s, at, t2, m, f, b) VALUES ('2024-01-02', 1.5, N'x',"
+            " '2024-01-02 10:00', '2024-01-02 10:00:00.125', 2.5, 0.25, 1)"
+        )
+        cur.execute("SELECT * FROM #typed")
+        described = [(d[0], d[1], d[4], d[5]) for d in cur.description]
+        assert described == [
+            ("id", int, 10, 0),
+            ("d", dt.date, 10, 0),
+            ("n", Decimal, 10, 2),
+            ("s", str, 20, 0),
+            ("at", dt.datetime, 23, 3),
+            ("t2", dt.datetime, 23, 3),
+            ("m", Decimal, 19, 4),
+            ("f", float, 53, 0),
+            ("b", bool, 1, 0),
+        ]
+        assert tuple(cur.fetchone()) == (
+            1,
+            dt.date(2024, 1, 2),
+            Decimal("1.50"),
+            "x",
+            dt.datetime(2024, 1, 2, 10),
+            dt.datetime(2024, 1, 2, 10, 0, 0, 125000),
+            Decimal("2.5000"),
+            0.25,
+            True,
+        )
+        # named, aliased, through a derived table and a join: the column's type each time
+        for sql in (
+            "SELECT d, n AS amount FROM #typed",
+            "SELECT x.d, x.n FROM #typed AS x",
+            "SELECT d, n FROM (SELECT d, n FROM #typed) AS q",
+            "SELECT a.d, b.n FROM #typed AS a JOIN #typed AS b ON b.id = a.id",
+        ):
+            cur.execute(sql)
+            assert [(d[1], d[5]) for d in cur.description] == [(dt.date, 0), (Decimal, 2)]
+            assert tuple(cur.fetchone()) == (dt.date(2024, 1, 2), Decimal("1.50"))
+        # a comparison with a string and a CAST read the column's type too
+        assert cur.execute("SELECT id FROM #typed WHERE d = '01/02/2024'").fetchval() == 1
+        with pytest.raises(pyodbc.Error, match=r"\(241\)"):
+            cur.execute("SELECT id FROM #typed WHERE d = 'no date'").fetchall()
+        row = cur.execute("SELECT CAST(n AS varchar(10)), CAST(at AS float) FROM #typed")
+        assert tuple(row.fetchone()) == ("1.50", 45291 + 10 / 24)
+
+
+def test_insert_without_a_column_list_skips_identity_and_computed_columns(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """VALUES (one or more rows) and a SELECT fill the other columns in order; a value
+    for the identity column too is Msg 8101 and any other count Msg 213 ("Database Engine
+    events and errors (8000 to 8999)" and "(0 to 999)")."""
+    name = f"filled_{next(_names)}"
+    with cursor as cur:
+        cur.execute("CREATE TABLE #filled (id int IDENTITY, d date, n decimal(5, 1))")
+        cur.execute("INSERT INTO #filled VALUES ('2024-01-02', 1.25), ('2024-01-03', 2)")
+        cur.execute("INSERT INTO #filled SELECT '2024-01-04', 3")
+        assert cur.execute("SELECT SCOPE_IDENTITY()").fetchone()[0] == 3
+        rows = cur.execute("SELECT id, d, n FROM #filled ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [
+            (1, dt.date(2024, 1, 2), Decimal("1.3")),
+            (2, dt.date(2024, 1, 3), Decimal("2.0")),
+            (3, dt.date(2024, 1, 4), Decimal("3.0")),
+        ]
+        explicit = (
+            r"An explicit value for the identity column in table '#filled' can only be"
+            r" specified when a column list is used and IDENTITY_INSERT is ON\..*\(8101\)"
+        )
+        with pytest.raises(pyodbc.Error, match=explicit):
+            cur.execute("INSERT INTO #filled VALUES (1, '2024-01-02', 1)")
+        with pytest.raises(pyodbc.Error, match=r"does not match table definition.*\(213\)"):
+            cur.execute("INSERT INTO #filled VALUES ('2024-01-02')")
+        # a permanent table the same, with a computed column
+        cur.execute(f"CREATE TABLE {name} (id int IDENTITY PRIMARY KEY, n int, twice AS n * 2)")
+        cur.execute(f"INSERT INTO {name} VALUES (4)")
+        assert tuple(cur.execute(f"SELECT id, n, twice FROM {name}").fetchone()) == (1, 4, 8)
+        with pytest.raises(pyodbc.Error, match=rf"table 'dbo.{name}' can only.*\(8101\)"):
+            cur.execute(f"INSERT INTO dbo.{name} VALUES (2, 5)")
