@@ -32,19 +32,29 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
     there is one, a value of the column.
 
     ODBC reports char/varchar/nchar/nvarchar all as str: they are named nvarchar here.
-    datetimeoffset and uniqueidentifier are described as str too; their values (decoded
-    by this module's output converters) give them away. So do CLR type values, decoded
-    into text that carries its type (db/clrtypes.py ClrText)."""
+    A type with an output converter is described as str too (pyodbc cannot know what
+    the converter returns): uniqueidentifier, CLR types and the dates and times
+    (db/odbc_temporal.py). Their values give them away (a CLR type's text carries its
+    type, db/clrtypes.py ClrText); so do a date and time type's column size and scale
+    when the column holds only NULLs, except at scale 0, where they are those of
+    nvarchar(n)."""
     _, python_type, _, size, precision, scale, _ = entry
     clr_type: str | None = getattr(sample, "clr_type", None)
     if clr_type is not None:
         return clr_type
-    if python_type is str and isinstance(sample, bytes | bytearray):
-        python_type = bytes  # FreeTDS long varbinary: described as text for its converter
-    if python_type is str and isinstance(sample, dt.datetime):
-        return f"datetimeoffset({scale})"
-    if python_type is str and isinstance(sample, uuid.UUID):
-        return "uniqueidentifier"
+    if python_type is str:
+        if isinstance(sample, bytes | bytearray):
+            python_type = bytes  # FreeTDS long varbinary: described as text for its converter
+        elif isinstance(sample, dt.datetime):
+            if sample.tzinfo is not None:
+                return f"datetimeoffset({scale})"
+            python_type = dt.datetime
+        elif isinstance(sample, dt.time):
+            python_type = dt.time
+        elif isinstance(sample, uuid.UUID):
+            return "uniqueidentifier"
+        elif sample is None and scale:
+            return _temporal_by_size(size, scale) or _text_type(size)
     if python_type is bool:
         return "bit"
     if python_type is int:
@@ -54,7 +64,7 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
     if python_type is decimal.Decimal:
         return f"decimal({precision},{scale})"
     if python_type is str:
-        return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
+        return _text_type(size)
     if python_type in (bytes, bytearray):
         return "varbinary(max)" if not size or size > 8000 else f"varbinary({size})"
     if python_type is dt.date:
@@ -68,6 +78,23 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None) -> str:
             return "datetime"
         return f"datetime2({scale})" if scale is not None else "datetime2"
     return getattr(python_type, "__name__", str(python_type))
+
+
+def _text_type(size: int | None) -> str:
+    return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
+
+
+def _temporal_by_size(size: int | None, scale: int) -> str | None:
+    """The date and time type of an ODBC column size and a scale above 0: the length of
+    its text, hh:mm:ss.fffffff and so on ("Data Type Support for ODBC Date/Time
+    Improvements"); datetime reports 23 and 3, as datetime2(3) does."""
+    if size == 23 and scale == 3:
+        return "datetime"
+    return {
+        9 + scale: f"time({scale})",
+        20 + scale: f"datetime2({scale})",
+        27 + scale: f"datetimeoffset({scale})",
+    }.get(size or 0)
 
 
 # Column types whose values always count 8 bytes in row_sizer: no need to look at them.
