@@ -6,8 +6,10 @@ Public helper for plugins. Conversions are faithful and lossless where JSON allo
   (``"1234.5600"``): a JSON number would be read back as a binary float by most clients
   and lose digits. ``float``/``real`` stay numbers; ``int`` (including bigint) stays a number.
 - ``date``, ``time``, ``datetime`` (aware for datetimeoffset) become ISO 8601 strings,
-  to the microsecond: the ODBC layer gives no finer, so datetime2(7), time(7) and
-  datetimeoffset(7) lose their seventh fractional digit.
+  by their ``isoformat()``: to the microsecond, and for datetime2(7), time(7) and
+  datetimeoffset(7) to the 100 ns digit SQL Server stores. A driver value whose
+  seventh digit is not 0 is a datetime or time with ``nanosecond`` (100 to 900) that
+  writes seven digits (db/odbc_temporal.py: Python's own stop at microseconds).
 - ``bytes`` (binary, varbinary, rowversion) become ``"0x"`` + upper-case hex; values longer
   than ``max_binary_bytes`` are cut and end with ``"...(N bytes)"``.
 - ``uuid.UUID`` (uniqueidentifier) becomes its upper-case string, as SQL Server prints it.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pickle
 import struct
+import subprocess
+import sys
 
 import pytest
 from spatial_bytes import (
@@ -21,7 +23,7 @@ from spatial_bytes import (
     header,
 )
 
-from azsql_mcp.db import driverhost, odbc_types
+from azsql_mcp.db import clrtypes, driverhost, odbc_temporal, odbc_types
 from azsql_mcp.db.clrtypes import (
     UNDECODED_HINT,
     decoded_or_bytes,
@@ -206,6 +208,19 @@ def test_decoded_values_leave_the_driver_process_as_plain_text() -> None:
 
 
 def test_the_driver_process_loads_the_decoders_by_path() -> None:
-    module = driverhost.clrtypes()
-    assert module.udt_text(bytes.fromhex("58")) == "/1/"
-    assert module.__name__ != "azsql_mcp.db.clrtypes"  # no azsql_mcp import there
+    """Run as a script (as the driver process runs it), driverhost loads its sibling
+    modules by path, without importing azsql_mcp, under their own names: a value of
+    theirs pickles there and unpickles here as the same class."""
+    script = f"""
+import pickle, runpy, struct, sys
+host = runpy.run_path({driverhost.__file__!r})
+assert host["clrtypes"]().udt_text(bytes.fromhex("58")) == "/1/"
+value = host["odbc_temporal"]().timestamp(struct.pack("<6hI", 2024, 1, 2, 3, 4, 5, 123456700))
+assert "azsql_mcp" not in sys.modules, "the driver process imported the azsql_mcp package"
+sys.stdout.buffer.write(pickle.dumps(value))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True)
+    value = pickle.loads(done.stdout)
+    assert type(value) is odbc_temporal.Datetime100ns and value.nanosecond == 700
+    assert value.isoformat() == "2024-01-02T03:04:05.1234567"
+    assert driverhost.clrtypes() is clrtypes  # in the server's own process: one module

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import copyreg
-import datetime as dt
 import importlib.util
 import io
 import os
@@ -45,7 +44,6 @@ from typing import Any, BinaryIO, TypedDict
 
 HEADER = struct.Struct("!I")
 FETCH_BATCH = 500
-SQL_SS_TIMESTAMPOFFSET = -155  # datetimeoffset, which pyodbc does not decode by itself
 SQL_SS_UDT = -151  # CLR types (geography, geometry, hierarchyid): pyodbc refuses them raw
 
 
@@ -143,7 +141,10 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     if before is not None:
         kwargs["attrs_before"] = before
     cnxn = pyodbc.connect(connection_string, **kwargs)
-    cnxn.add_output_converter(SQL_SS_TIMESTAMPOFFSET, _datetimeoffset)
+    temporal = odbc_temporal()  # to the 100 ns digit, which pyodbc's own conversion drops
+    cnxn.add_output_converter(temporal.SQL_TYPE_TIMESTAMP, temporal.timestamp)
+    cnxn.add_output_converter(temporal.SQL_SS_TIME2, temporal.time2)
+    cnxn.add_output_converter(temporal.SQL_SS_TIMESTAMPOFFSET, temporal.timestampoffset)
     # Per connection, not pyodbc.native_uuid: that global would change the whole process.
     cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
     cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
@@ -158,8 +159,11 @@ _siblings_lock = threading.Lock()
 
 
 def _sibling(name: str) -> ModuleType:
-    """db/NAME.py loaded by path: this process runs this file as a script and must not
-    import the azsql_mcp package. Those modules import only the standard library.
+    """db/NAME.py, under its own name azsql_mcp.db.NAME, so that a class of it pickles
+    here and unpickles on the server's side (odbc_temporal's). The driver process runs
+    this file as a script and must not import the azsql_mcp package: it loads the file
+    by path (those modules import only the standard library). In the server's own
+    process (the thread executor) it is the module the server imports.
 
     Loaded once, under a lock: connections open in several threads at once, and two
     copies of clrtypes would not know each other's values (SpatialText, the thread's
@@ -169,12 +173,19 @@ def _sibling(name: str) -> ModuleType:
         with _siblings_lock:
             module = _siblings.get(name)
             if module is None:
-                path = Path(__file__).with_name(f"{name}.py")
-                spec = importlib.util.spec_from_file_location(f"azsql_mcp_driverhost_{name}", path)
-                assert spec is not None and spec.loader is not None
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
+                module = _load(f"azsql_mcp.db.{name}", Path(__file__).with_name(f"{name}.py"))
                 _siblings[name] = module
+    return module
+
+
+def _load(qualified: str, path: Path) -> ModuleType:
+    if __package__:  # imported as azsql_mcp.db.driverhost: the server's own process
+        return importlib.import_module(qualified)
+    spec = importlib.util.spec_from_file_location(qualified, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified] = module  # where pickle finds its classes by name
+    spec.loader.exec_module(module)
     return module
 
 
@@ -191,6 +202,11 @@ def jsonvalues() -> ModuleType:
 def odbc_types() -> ModuleType:
     """db/odbc_types.py: SQL type names of result columns and parameters, row sizes."""
     return _sibling("odbc_types")
+
+
+def odbc_temporal() -> ModuleType:
+    """db/odbc_temporal.py: date and time values to the 100 ns digit."""
+    return _sibling("odbc_temporal")
 
 
 @contextlib.contextmanager
@@ -756,15 +772,6 @@ def _first_result_types(
 def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:
     """SQLGUID arrives in its in-memory (mixed-endian) layout."""
     return None if raw is None else uuid.UUID(bytes_le=raw)
-
-
-def _datetimeoffset(raw: bytes | None) -> dt.datetime | None:
-    """Decode SQL_SS_TIMESTAMPOFFSET_STRUCT into an aware datetime."""
-    if raw is None:
-        return None
-    year, month, day, hour, minute, second, nanos, tz_hour, tz_minute = struct.unpack("<6hI2h", raw)
-    zone = dt.timezone(dt.timedelta(hours=tz_hour, minutes=tz_minute))
-    return dt.datetime(year, month, day, hour, minute, second, nanos // 1000, tzinfo=zone)
 
 
 # What the server may ask for by name.

@@ -113,22 +113,31 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None, reported: str | None
 
     The driver's name is SQL Server's, completed with the length, precision or scale the
     description gives. Without it, the type is inferred: ODBC reports char/varchar/nchar/
-    nvarchar all as str, named nvarchar then; datetimeoffset and uniqueidentifier are
-    described as str too, and their values (decoded by this module's output converters)
-    give them away. CLR type values, decoded into text that carries its type
-    (db/clrtypes.py ClrText), name their type either way."""
+    nvarchar all as str, named nvarchar then. A type with an output converter is
+    described as str too (pyodbc cannot know what the converter returns):
+    uniqueidentifier, CLR types and the dates and times (db/odbc_temporal.py). Their
+    values give them away (a CLR type's text carries its type, db/clrtypes.py ClrText,
+    either way); so do a date and time type's column size and scale when the column
+    holds only NULLs, except at scale 0, where they are those of nvarchar(n)."""
     _, python_type, _, size, precision, scale, _ = entry
     clr_type: str | None = getattr(sample, "clr_type", None)
     if clr_type is not None:
         return clr_type
     if reported is not None:
         return _completed(reported, size, precision, scale)
-    if python_type is str and isinstance(sample, bytes | bytearray):
-        python_type = bytes  # FreeTDS long varbinary: described as text for its converter
-    if python_type is str and isinstance(sample, dt.datetime):
-        return f"datetimeoffset({scale})"
-    if python_type is str and isinstance(sample, uuid.UUID):
-        return "uniqueidentifier"
+    if python_type is str:
+        if isinstance(sample, bytes | bytearray):
+            python_type = bytes  # FreeTDS long varbinary: described as text for its converter
+        elif isinstance(sample, dt.datetime):
+            if sample.tzinfo is not None:
+                return f"datetimeoffset({scale})"
+            python_type = dt.datetime
+        elif isinstance(sample, dt.time):
+            python_type = dt.time
+        elif isinstance(sample, uuid.UUID):
+            return "uniqueidentifier"
+        elif sample is None and scale:
+            return _temporal_by_size(size, scale) or _text_type(size)
     if python_type is bool:
         return "bit"
     if python_type is int:
@@ -138,7 +147,7 @@ def sql_type_name(entry: Sequence[Any], sample: Any = None, reported: str | None
     if python_type is decimal.Decimal:
         return f"decimal({precision},{scale})"
     if python_type is str:
-        return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
+        return _text_type(size)
     if python_type in (bytes, bytearray):
         return "varbinary(max)" if not size or size > 8000 else f"varbinary({size})"
     if python_type is dt.date:
@@ -167,6 +176,23 @@ def _completed(name: str, size: int, precision: int, scale: int) -> str:
     if name == "datetime" and precision == 16:
         return "smalldatetime"
     return name
+
+
+def _text_type(size: int | None) -> str:
+    return "nvarchar(max)" if not size or size > 4000 else f"nvarchar({size})"
+
+
+def _temporal_by_size(size: int | None, scale: int) -> str | None:
+    """The date and time type of an ODBC column size and a scale above 0: the length of
+    its text, hh:mm:ss.fffffff and so on ("Data Type Support for ODBC Date/Time
+    Improvements"); datetime reports 23 and 3, as datetime2(3) does."""
+    if size == 23 and scale == 3:
+        return "datetime"
+    return {
+        9 + scale: f"time({scale})",
+        20 + scale: f"datetime2({scale})",
+        27 + scale: f"datetimeoffset({scale})",
+    }.get(size or 0)
 
 
 # Column types whose values always count 8 bytes in row_sizer: no need to look at them.

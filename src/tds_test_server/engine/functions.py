@@ -30,7 +30,7 @@ from .date_strings import read_datetime
 from .languages import week, weekday
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
-from .temporal import format_datetime, format_time, seventh_digit
+from .temporal import format_datetime, format_time, seventh_digit, with_seventh
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, fit_decimal, text_to_number
 
 
@@ -262,6 +262,9 @@ def converter(ctype: ColumnType, trusted: bool) -> Callable[[Any], Any] | None:
         return None if trusted else float
     if name == "date":
         return lambda v: parse_datetime(v).date()
+    if _keeps_seventh(ctype):
+        read = {"datetime2": _to_datetime, "datetimeoffset": _to_dto, "time": _to_time}[name]
+        return lambda v: with_seventh(read(v), v)
     if name in ("datetime", "datetime2", "smalldatetime"):
         return _to_datetime
     if name == "datetimeoffset":
@@ -302,9 +305,14 @@ def column_converter(ctype: ColumnType, trusted: bool) -> ColumnConverter | None
     return convert
 
 
+def _keeps_seventh(ctype: ColumnType) -> bool:
+    """A type of scale 7, whose 100 ns digit the wire carries (engine/temporal.py)."""
+    return ctype.name in ("datetime2", "datetimeoffset", "time") and ctype.scale in (None, 7)
+
+
 def _fast_column(ctype: ColumnType) -> ColumnConverter | None:
     name = ctype.name
-    if name in ("datetime", "datetime2", "smalldatetime"):
+    if name in ("datetime", "datetime2", "smalldatetime") and not _keeps_seventh(ctype):
         return lambda values: list(map(dt.datetime.fromisoformat, values))
     if name == "date":
         return lambda values: list(map(dt.date.fromisoformat, values))

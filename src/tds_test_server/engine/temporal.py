@@ -7,6 +7,10 @@ of a second rounded as SQL Server rounds it:
   ("smalldatetime (Transact-SQL)");
 - datetime2, datetimeoffset, time: to their scale, from 100 ns (a string's 7th digit
   counts, which Python's datetime cannot hold).
+
+Values of scale 7 read from the store keep that digit on their way to the wire as
+`nanosecond` (Datetime100ns, Time100ns): [MS-TDS] 2.2.5.4.3 sends these types as a count
+of 10^-scale seconds, so the 100 ns digit travels.
 """
 
 from __future__ import annotations
@@ -31,6 +35,33 @@ def seventh_digit(value: Any) -> int:
     """The 100 ns digit of a date/time string (0 for other values)."""
     digit = text_fraction(value)[6:7] if isinstance(value, str) else ""
     return int(digit) if digit else 0
+
+
+class Datetime100ns(dt.datetime):
+    """A datetime with the 100 ns digit of the text it was read from, in `nanosecond`
+    (a multiple of 100). Arithmetic on it drops the digit (the class default)."""
+
+    nanosecond = 0
+
+
+class Time100ns(dt.time):
+    """A time with the 100 ns digit of its text, as Datetime100ns."""
+
+    nanosecond = 0
+
+
+def with_seventh(value: Any, text: Any) -> Any:
+    """`value` (a datetime or time read from `text`) with the 100 ns digit of `text`."""
+    digit = seventh_digit(text)
+    if not digit:
+        return value
+    precise: Datetime100ns | Time100ns
+    if isinstance(value, dt.datetime):
+        precise = Datetime100ns.combine(value.date(), value.timetz())
+    else:
+        precise = Time100ns(value.hour, value.minute, value.second, value.microsecond)
+    precise.nanosecond = digit * 100
+    return precise
 
 
 def format_datetime(

@@ -292,10 +292,19 @@ def time_length(scale: int) -> int:
     return 3 if scale <= 2 else 4 if scale <= 4 else 5
 
 
-def _time_units(t: dt.time | dt.datetime, scale: int) -> int:
+def _hundred_ns(value: dt.time | dt.datetime) -> int:
+    """The 100 ns digit a value read from the store kept (engine/temporal.py), else 0."""
+    return getattr(value, "nanosecond", 0) // 100
+
+
+def _time_units(t: dt.time | dt.datetime, scale: int, hundred_ns: int = 0) -> int:
+    """10^-scale seconds since midnight; `hundred_ns` counts at scale 7 only (a smaller
+    scale holds values already rounded to it)."""
     micros = ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
-    if scale >= 6:
-        return micros * 10 ** (scale - 6)
+    if scale == 7:
+        return micros * 10 + hundred_ns
+    if scale == 6:
+        return micros
     step = 10 ** (6 - scale)
     return (micros + step // 2) // step
 
@@ -341,13 +350,14 @@ def _time(scale: int) -> ColumnEncoder:
     head = bytes([length])
 
     def encode(value: dt.time) -> bytes:
-        return head + min(_time_units(value, scale), top).to_bytes(length, "little")
+        units = _time_units(value, scale, _hundred_ns(value))
+        return head + min(units, top).to_bytes(length, "little")
 
     return ColumnEncoder(bytes([0x29, scale]), encode, b"\x00", _coercer("time", _to_time))
 
 
-def _datetime2_parts(value: dt.datetime, scale: int) -> tuple[int, int]:
-    units = _time_units(value, scale)
+def _datetime2_parts(value: dt.datetime, scale: int, hundred_ns: int = 0) -> tuple[int, int]:
+    units = _time_units(value, scale, hundred_ns)
     days = value.toordinal() - _EPOCH_ORDINAL
     per_day = 86400 * 10**scale
     if units >= per_day:  # rounding carried into the next day
@@ -367,6 +377,8 @@ def _datetime2(scale: int) -> ColumnEncoder:
         def encode(value: dt.datetime) -> bytes:
             since = value - _DATETIME2_EPOCH  # one C subtraction instead of five attributes
             units = (since.seconds * 1_000_000 + since.microseconds) * factor
+            if scale == 7:
+                units += _hundred_ns(value)
             return pack(length + 3, units | since.days << shift)
 
     else:
@@ -389,7 +401,7 @@ def _datetimeoffset(scale: int) -> ColumnEncoder:
         offset = value.utcoffset()
         minutes = 0 if offset is None else int(offset.total_seconds()) // 60
         utc = value.replace(tzinfo=None) - (offset or dt.timedelta())
-        units, days = _datetime2_parts(utc, scale)
+        units, days = _datetime2_parts(utc, scale, _hundred_ns(value))
         return (
             head
             + units.to_bytes(length, "little")
