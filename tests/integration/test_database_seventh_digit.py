@@ -104,12 +104,12 @@ async def test_other_dates_and_times_are_as_before(db: SourceDatabase) -> None:
     assert {type(v) for v in result.rows[0]} == {dt.datetime, dt.time}
     assert [c.sql_type for c in result.columns] == [
         "datetime2(7)",
-        "datetime",
+        "datetime2(3)",
         "datetime",
         "datetime",
         "smalldatetime",
         "time(0)",
-    ]  # fmt: skip  (datetime2(3) is described as datetime is: column size 23, scale 3)
+    ]  # fmt: skip  (the driver names datetime2(3), which ODBC describes as datetime)
 
 
 def test_legacy_datetime_decodes_as_the_drivers_convert_it(

@@ -46,10 +46,10 @@ TYPES = [
     "datetime2(7)",
     "time(7)",
     "datetimeoffset(7)",
-    "datetime",
+    "datetime2(3)",
     "datetime",
     "smalldatetime",
-]  # fmt: skip  (ODBC describes datetime2(3) as it does datetime: column size 23, scale 3)
+]  # fmt: skip  (the driver names datetime2(3), which ODBC describes as datetime)
 
 
 @pytest.fixture(scope="module")
