@@ -53,8 +53,9 @@ def reported_types(cursor: Any) -> list[str | None]:
 
 
 # Python types whose description alone names the SQL type (sql_type_name): int by its
-# precision (tinyint to bigint), bool (bit), date, time (with its scale).
-_NAMED_BY_DESCRIPTION = frozenset({int, bool, dt.date, dt.time})
+# precision (tinyint to bigint), bool (bit), date. (Times and timestamps have output
+# converters, db/odbc_temporal.py, so pyodbc describes them as str.)
+_NAMED_BY_DESCRIPTION = frozenset({int, bool, dt.date})
 
 
 @functools.cache
