@@ -24,7 +24,8 @@ def refused(sql: str, policy: ReadPolicy = OWN) -> str:
         # schema.table.column as an argument: only the first argument of CONTAINSTABLE
         # and its kin is a table name whose first part may be a database
         "SELECT QUOTENAME(dbo.Docs.Title) FROM dbo.Docs",
-        "SELECT * FROM dbo.Docs CROSS APPLY SEMANTICSIMILARITYTABLE(dbo.Docs, *, dbo.Docs.DocId) AS s",
+        "SELECT * FROM dbo.Docs"
+        " CROSS APPLY SEMANTICSIMILARITYTABLE(dbo.Docs, *, dbo.Docs.DocId) AS s",
     ],
 )
 def test_a_three_part_column_argument_names_a_schema_not_a_database(sql: str) -> None:
