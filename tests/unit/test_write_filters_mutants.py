@@ -120,3 +120,13 @@ def test_a_where_clause_true_on_every_row_is_refused_as_always_true(
 def test_is_null_of_one_column_or_is_not_null_of_another_filters() -> None:
     sql = "DELETE FROM t WHERE a IS NULL OR b IS NOT NULL"
     assert check_write(sql, KINDS, allow_unfiltered=False).has_where
+
+
+@pytest.mark.parametrize(
+    "sql", ["DELETE FROM t WHERE id IS NULL OR x = 1", "DELETE FROM t WHERE id IS NULL AND x = 1"]
+)
+def test_is_null_of_a_not_null_column_beside_another_test_filters(sql: str) -> None:
+    # only `c IS NOT NULL` of a NOT NULL column is true on every row; the OR and the AND
+    # that hold `id IS NULL` first are not
+    checked = check_write(sql, KINDS, allow_unfiltered=False, non_nullable=["id"])
+    assert checked.has_where
