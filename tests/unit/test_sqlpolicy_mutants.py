@@ -90,3 +90,30 @@ def test_a_policy_made_with_of_reaches_its_own_database_and_no_server_state() ->
 )
 def test_a_refusal_quotes_the_name_as_t_sql_writes_it(sql: str, written: str) -> None:
     assert refused(sql).startswith(written)
+
+
+# --- the words of refusals (mutants that changed only them) -----------------------------
+
+
+def test_refusals_say_what_was_refused_and_what_is_allowed() -> None:
+    from azsql_mcp.db import sql_hints
+    from azsql_mcp.db.sqlpolicy import STRICT
+
+    assert "(" not in refused("SELECT * FROM Other.dbo.t", STRICT).split(". ")[0]
+    assert "source's database. An operator" in refused("SELECT * FROM Other.dbo.t", STRICT)
+    assert "allowed_databases = ['tempdb']" in refused("SELECT * FROM ##t")
+    assert "shared by every session; a statement stays" in refused("SELECT * FROM ##t")
+    assert refused("SELECT * FROM sys.credentials").startswith("sys.credentials shows")
+    assert refused("SELECT * FROM sysservers").startswith("sysservers shows")
+    modify = refused("SELECT d.[Body].modify(N'delete /a') FROM dbo.Docs AS d")
+    assert modify.startswith(
+        "d.[Body].modify(N'delete /a') calls the xml method modify(), which changes"
+    )
+    # (MERGE, the one other join hint of T-SQL, is refused before, as a keyword)
+    remote = refused("SELECT * FROM a INNER REMOTE JOIN b ON a.id = b.id")
+    joins = ", ".join(sorted(sql_hints.ALLOWED_JOIN_HINTS))
+    assert remote == (
+        f"The join hint REMOTE runs the join at a linked server. Allowed join hints: {joins}."
+    )
+    queries = ", ".join(sorted(sql_hints.ALLOWED_QUERY_HINTS))
+    assert f"Allowed query hints: {queries} (" in refused("SELECT * FROM t OPTION (MAXDOP 4)")

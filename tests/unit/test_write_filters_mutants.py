@@ -130,3 +130,16 @@ def test_is_null_of_a_not_null_column_beside_another_test_filters(sql: str) -> N
     # that hold `id IS NULL` first are not
     checked = check_write(sql, KINDS, allow_unfiltered=False, non_nullable=["id"])
     assert checked.has_where
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # the method's qualifier t is the changed table, though not its only source
+        "UPDATE t SET a = 1 FROM dbo.T AS t CROSS JOIN dbo.U AS u WHERE t.Doc.exist('/a') = 1",
+        # and beside a subquery, where names may be bound anew
+        "DELETE FROM dbo.T WHERE T.Doc.exist('/a') = 1 AND EXISTS (SELECT 1 FROM dbo.U)",
+    ],
+)
+def test_a_method_of_a_qualified_column_of_the_target_filters(sql: str) -> None:
+    assert check_write(sql, KINDS, allow_unfiltered=False).has_where
