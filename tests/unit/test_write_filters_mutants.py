@@ -143,3 +143,28 @@ def test_is_null_of_a_not_null_column_beside_another_test_filters(sql: str) -> N
 )
 def test_a_method_of_a_qualified_column_of_the_target_filters(sql: str) -> None:
     assert check_write(sql, KINDS, allow_unfiltered=False).has_where
+
+
+def test_parameters_compare_by_their_casefolded_names() -> None:
+    # @P and @p are one parameter: the two sides are one expression
+    assert ALWAYS_TRUE in refusal("DELETE FROM t WHERE id + @P = id + @p")
+    # @a and @b are two
+    assert check_write("DELETE FROM t WHERE id + @a = id + @b", KINDS, allow_unfiltered=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a subquery without FROM reads the changed row itself, so these "
+    "are as true as `id = id` (which is refused); max_affected_rows still bounds them",
+)
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE EXISTS (SELECT t.id)",  # true on every row, NULLs included
+        "DELETE FROM t WHERE id IN (SELECT id)",
+        "DELETE FROM t WHERE id = (SELECT id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 WHERE t.a = a)",
+    ],
+)
+def test_a_subquery_without_from_that_reads_the_row_is_always_true(sql: str) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
