@@ -152,11 +152,6 @@ def test_parameters_compare_by_their_casefolded_names() -> None:
     assert check_write("DELETE FROM t WHERE id + @a = id + @b", KINDS, allow_unfiltered=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: a subquery without FROM reads the changed row itself, so these "
-    "are as true as `id = id` (which is refused); max_affected_rows still bounds them",
-)
 @pytest.mark.parametrize(
     "sql",
     [
@@ -167,4 +162,20 @@ def test_parameters_compare_by_their_casefolded_names() -> None:
     ],
 )
 def test_a_subquery_without_from_that_reads_the_row_is_always_true(sql: str) -> None:
+    # a subquery without FROM reads only the changed row: these are `id = id`
     assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE EXISTS (SELECT TOP (0) t.id)",  # no row
+        "DELETE FROM t WHERE id IN (SELECT @id)",
+        "DELETE FROM t WHERE id = (SELECT @id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 WHERE a = @a)",
+        "DELETE FROM t WHERE id IN (SELECT id WHERE a = 1)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM u)",
+    ],
+)
+def test_a_subquery_without_from_that_tests_the_row_filters(sql: str) -> None:
+    assert check_write(sql, KINDS, allow_unfiltered=False).has_where
