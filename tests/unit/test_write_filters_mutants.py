@@ -175,6 +175,8 @@ def test_a_subquery_without_from_that_reads_the_row_is_always_true(sql: str) -> 
         "DELETE FROM t WHERE EXISTS (SELECT 1 WHERE a = @a)",
         "DELETE FROM t WHERE id IN (SELECT id WHERE a = 1)",
         "DELETE FROM t WHERE id IN (SELECT id FROM u)",
+        "DELETE FROM t WHERE id = (SELECT id WHERE a = 1)",  # NULL unless a = 1
+        "DELETE FROM t WHERE id = (SELECT MAX(id) FROM u)",
     ],
 )
 def test_a_subquery_without_from_that_tests_the_row_filters(sql: str) -> None:

@@ -332,7 +332,7 @@ def _without_from_less(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Exists) and (found := _from_less(node.this)) is not None:
         return found[1]
     if isinstance(node, exp.In) and (found := _from_less(node.args.get("query"))) is not None:
-        return exp.and_(exp.EQ(this=node.this, expression=found[0]), found[1], copy=False)
+        return exp.and_(exp.EQ(this=node.this, expression=found[0]), found[1])
     if isinstance(node, exp.Subquery) and not isinstance(node.parent, exp.In):
         found = _from_less(node)
         if found is not None and isinstance(found[1], exp.Boolean) and found[1].this:
