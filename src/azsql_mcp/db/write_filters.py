@@ -9,7 +9,8 @@ row of the table the statement changes. `judge` makes two checks:
   `a IN (a)`, `a LIKE a`, `@p = @p`, `1 IN (1, a)`) and every `c IS NOT NULL` on a
   column that cannot be NULL (the identity column, `$IDENTITY`, included) is taken as
   true. Names are compared as SQL Server's default, case-insensitive collations
-  compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column.
+  compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column. A
+  subquery without FROM is read as what it selects (`id IN (SELECT id)` is `id = id`).
 - the clause, with the ON conditions of the INNER JOINs, must still test a column
   of the changed table once every condition on other tables only is taken as true
   (`FROM T t CROSS JOIN U u WHERE u.id = 1` changes every row of T).
@@ -317,9 +318,40 @@ def _methods(clauses: list[exp.Expr]) -> set[str]:
 def _without_tautologies(condition: exp.Expr, reading: _Reading) -> exp.Expr:
     from sqlglot.optimizer.simplify import simplify
 
-    simplified = simplify(condition.copy(), dialect="tsql")
+    simplified = simplify(condition.copy(), dialect="tsql").transform(_without_from_less)
     replaced = simplified.transform(lambda node: _true_if_tautology(node, reading))
     return simplify(replaced, dialect="tsql")
+
+
+def _without_from_less(node: exp.Expr) -> exp.Expr:
+    """A subquery without FROM reads only the row around it: `EXISTS (SELECT v WHERE c)`
+    is `c`, `x IN (SELECT v WHERE c)` is `x = v AND c`, `x = (SELECT v)` is `x = v`, so
+    that `id IN (SELECT id)` is seen as `id = id`."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.Exists) and (found := _from_less(node.this)) is not None:
+        return found[1]
+    if isinstance(node, exp.In) and (found := _from_less(node.args.get("query"))) is not None:
+        return exp.and_(exp.EQ(this=node.this, expression=found[0]), found[1])
+    if isinstance(node, exp.Subquery) and not isinstance(node.parent, exp.In):
+        found = _from_less(node)
+        if found is not None and isinstance(found[1], exp.Boolean) and found[1].this:
+            return found[0]
+    return node
+
+
+def _from_less(query: object) -> tuple[exp.Expr, exp.Expr] | None:
+    """The one value and the condition (TRUE without WHERE) of `SELECT v [WHERE c]`, a
+    SELECT with nothing else (no FROM, TOP, GROUP BY, HAVING...), else None."""
+    from sqlglot import exp
+
+    select = query.this if isinstance(query, exp.Subquery) else query
+    if not isinstance(select, exp.Select) or len(select.expressions) != 1:
+        return None
+    if any(value for key, value in select.args.items() if key not in ("expressions", "where")):
+        return None
+    where = select.args.get("where")
+    return select.expressions[0].unalias(), where.this if where is not None else exp.true()
 
 
 def _names_a_column(node: exp.Expr, methods: set[str]) -> bool:
