@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from driver_databases import DRIVER_IDS, DRIVERS, driver_database
 from fastmcp import Client
 
-from azsql_mcp import Limits, Security, SourceSettings
 from azsql_mcp.db.database import SourceDatabase
-from azsql_mcp.plugins.builtin_auth import SqlLogin
 from tds_test_server import ThreadedTdsServer
 
 POINT = re.compile(r"^SRID=4326;POINT \(-?\d+(\.\d+)? -?\d+(\.\d+)?\)$")
@@ -26,17 +25,9 @@ def server() -> Iterator[ThreadedTdsServer]:
         yield srv
 
 
-@pytest.fixture(params=[None, "FreeTDS"], ids=["msodbc", "freetds"])
+@pytest.fixture(params=DRIVERS, ids=DRIVER_IDS)
 async def db(request: pytest.FixtureRequest, server: ThreadedTdsServer) -> AsyncIterator[Any]:
-    settings = SourceSettings(
-        server=f"{server.host},{server.port}",
-        username=server.user,
-        password=server.password,
-        encrypt="no",
-        driver=request.param,
-        retry_budget_s=0,
-    )
-    database = SourceDatabase("main", settings, Security(), Limits(), SqlLogin(settings))
+    database = driver_database(server, request.param)
     yield database
     await database.close()
 

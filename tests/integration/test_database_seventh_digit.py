@@ -13,11 +13,10 @@ from typing import Any
 
 import pyodbc
 import pytest
+from driver_databases import DRIVER_IDS, DRIVERS, driver_database
 
-from azsql_mcp import Limits, Security, SourceSettings
 from azsql_mcp.db import odbc_temporal
 from azsql_mcp.db.database import SourceDatabase
-from azsql_mcp.plugins.builtin_auth import SqlLogin
 from azsql_mcp.values import records, rows_to_json, to_json_value
 from tds_test_server import ThreadedTdsServer, find_msodbc_driver
 
@@ -41,17 +40,9 @@ def server() -> Iterator[ThreadedTdsServer]:
         yield srv
 
 
-@pytest.fixture(params=[None, "FreeTDS"], ids=["msodbc", "freetds"])
+@pytest.fixture(params=DRIVERS, ids=DRIVER_IDS)
 async def db(request: pytest.FixtureRequest, server: ThreadedTdsServer) -> AsyncIterator[Any]:
-    settings = SourceSettings(
-        server=f"{server.host},{server.port}",
-        username=server.user,
-        password=server.password,
-        encrypt="no",
-        driver=request.param,
-        retry_budget_s=0,
-    )
-    database = SourceDatabase("main", settings, Security(), Limits(), SqlLogin(settings))
+    database = driver_database(server, request.param)
     yield database
     await database.close()
 

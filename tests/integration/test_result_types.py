@@ -1,7 +1,7 @@
 """Result columns carry SQL Server's names of their types, as the driver reports them
 (SQLColAttribute's SQL_DESC_TYPE_NAME), not a name inferred from pyodbc's Python types:
 varchar is not nvarchar, money is not decimal(19,4), xml is not nvarchar(max). Through
-Microsoft's ODBC Driver 18 and FreeTDS, for a read, a document-less procedure result and
+Microsoft's ODBC Driver 18 and FreeTDS, for a read, a procedure's result sets and
 a write's OUTPUT rows."""
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from typing import Any
 
 import pyodbc
 import pytest
+from driver_databases import DRIVER_IDS, DRIVERS, driver_database
 
-from azsql_mcp import Limits, Security, SourceSettings
-from azsql_mcp.db.database import SourceDatabase
-from azsql_mcp.plugins.builtin_auth import SqlLogin
+from azsql_mcp import Security
 from tds_test_server import ThreadedTdsServer
 
 # column definition -> the name read_data's columns give its type
@@ -57,19 +56,9 @@ def server() -> Iterator[ThreadedTdsServer]:
         yield srv
 
 
-@pytest.fixture(params=[None, "FreeTDS"], ids=["msodbc", "freetds"])
+@pytest.fixture(params=DRIVERS, ids=DRIVER_IDS)
 async def db(request: pytest.FixtureRequest, server: ThreadedTdsServer) -> AsyncIterator[Any]:
-    settings = SourceSettings(
-        server=f"{server.host},{server.port}",
-        username=server.user,
-        password=server.password,
-        encrypt="no",
-        driver=request.param,
-        retry_budget_s=0,
-    )
-    database = SourceDatabase(
-        "main", settings, Security(read_only=False), Limits(), SqlLogin(settings)
-    )
+    database = driver_database(server, request.param, Security(read_only=False))
     yield database
     await database.close()
 

@@ -1,0 +1,28 @@
+"""What the tests that read through each ODBC driver in turn share: a source on a TDS
+test server as SourceDatabase, by SQL login, with no retries."""
+
+from __future__ import annotations
+
+from azsql_mcp import Limits, Security, SourceSettings
+from azsql_mcp.db.database import SourceDatabase
+from azsql_mcp.plugins.builtin_auth import SqlLogin
+from tds_test_server import ThreadedTdsServer
+
+# pytest.fixture(params=DRIVERS, ids=DRIVER_IDS): Microsoft's Driver 18, then FreeTDS
+DRIVERS = [None, "FreeTDS"]
+DRIVER_IDS = ["msodbc", "freetds"]
+
+
+def driver_database(
+    server: ThreadedTdsServer, driver: str | None, security: Security | None = None
+) -> SourceDatabase:
+    """Source "main" on `server` through `driver` (None: Microsoft's)."""
+    settings = SourceSettings(
+        server=f"{server.host},{server.port}",
+        username=server.user,
+        password=server.password,
+        encrypt="no",
+        driver=driver,
+        retry_budget_s=0,
+    )
+    return SourceDatabase("main", settings, security or Security(), Limits(), SqlLogin(settings))
