@@ -686,7 +686,12 @@ _SPATIAL = ("geography", "geometry")
 
 
 def _settled_spatial(
-    conn: Connection, cursor: Any, named: Named, args: Sequence[Any], reported: Any, rows: Any
+    conn: Connection,
+    cursor: Any,
+    named: Named,
+    args: Sequence[Any],
+    reported: Sequence[str | None],
+    rows: list[Any],
 ) -> list[tuple[Any, ...]]:
     """_settled, asking SQL Server for the types of the columns the driver did not name
     (FreeTDS names no CLR type): one round trip (sp_describe_first_result_set, on the
