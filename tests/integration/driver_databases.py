@@ -3,6 +3,8 @@ test server as SourceDatabase, by SQL login, with no retries."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from azsql_mcp import Limits, Security, SourceSettings
 from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
@@ -13,10 +15,14 @@ DRIVERS = [None, "FreeTDS"]
 DRIVER_IDS = ["msodbc", "freetds"]
 
 
-def driver_database(
-    server: ThreadedTdsServer, driver: str | None, security: Security | None = None
+def make_db(
+    server: ThreadedTdsServer,
+    *,
+    driver: str | None = None,
+    security: Security | None = None,
+    **limits: Any,
 ) -> SourceDatabase:
-    """Source "main" on `server` through `driver` (None: Microsoft's)."""
+    """Source "main" on `server` through `driver` (None: Microsoft's), with `limits`."""
     settings = SourceSettings(
         server=f"{server.host},{server.port}",
         username=server.user,
@@ -25,4 +31,10 @@ def driver_database(
         driver=driver,
         retry_budget_s=0,
     )
-    return SourceDatabase("main", settings, security or Security(), Limits(), SqlLogin(settings))
+    return SourceDatabase(
+        "main",
+        settings,
+        security or Security(),
+        Limits.model_validate(limits),
+        SqlLogin(settings),
+    )

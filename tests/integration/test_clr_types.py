@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from driver_databases import DRIVER_IDS, DRIVERS, driver_database
+from driver_databases import DRIVER_IDS, DRIVERS, make_db
 from fastmcp import Client
 
 from azsql_mcp.db.database import SourceDatabase
@@ -27,7 +27,7 @@ def server() -> Iterator[ThreadedTdsServer]:
 
 @pytest.fixture(params=DRIVERS, ids=DRIVER_IDS)
 async def db(request: pytest.FixtureRequest, server: ThreadedTdsServer) -> AsyncIterator[Any]:
-    database = driver_database(server, request.param)
+    database = make_db(server, driver=request.param)
     yield database
     await database.close()
 

@@ -10,18 +10,16 @@ from typing import Any
 
 import pyodbc
 import pytest
+from driver_databases import DRIVER_IDS, DRIVERS, make_db
 
 from azsql_mcp import (
     DatabaseError,
-    Limits,
     QueryRefused,
     QueryTimeout,
     Security,
-    SourceSettings,
 )
 from azsql_mcp.api import WorkRefused
 from azsql_mcp.db.database import SourceDatabase
-from azsql_mcp.plugins.builtin_auth import SqlLogin
 from azsql_mcp.values import rows_to_json
 from tds_test_server import Fault, ThreadedTdsServer
 
@@ -37,31 +35,7 @@ def server() -> Iterator[ThreadedTdsServer]:
         yield srv
 
 
-def make_db(
-    server: ThreadedTdsServer,
-    *,
-    driver: str | None = None,
-    security: Security | None = None,
-    **limits: Any,
-) -> SourceDatabase:
-    settings = SourceSettings(
-        server=f"{server.host},{server.port}",
-        username=server.user,
-        password=server.password,
-        encrypt="no",
-        driver=driver,
-        retry_budget_s=0,
-    )
-    return SourceDatabase(
-        "main",
-        settings,
-        security or Security(),
-        Limits.model_validate(limits),
-        SqlLogin(settings),
-    )
-
-
-@pytest.fixture(params=[None, "FreeTDS"], ids=["msodbc", "freetds"])
+@pytest.fixture(params=DRIVERS, ids=DRIVER_IDS)
 async def db(request: pytest.FixtureRequest, server: ThreadedTdsServer) -> AsyncIterator[Any]:
     database = make_db(server, driver=request.param, max_rows=1000)
     yield database

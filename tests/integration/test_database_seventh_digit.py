@@ -13,7 +13,7 @@ from typing import Any
 
 import pyodbc
 import pytest
-from driver_databases import DRIVER_IDS, DRIVERS, driver_database
+from driver_databases import DRIVER_IDS, DRIVERS, make_db
 
 from azsql_mcp.db import odbc_temporal
 from azsql_mcp.db.database import SourceDatabase
@@ -42,7 +42,7 @@ def server() -> Iterator[ThreadedTdsServer]:
 
 @pytest.fixture(params=DRIVERS, ids=DRIVER_IDS)
 async def db(request: pytest.FixtureRequest, server: ThreadedTdsServer) -> AsyncIterator[Any]:
-    database = driver_database(server, request.param)
+    database = make_db(server, driver=request.param)
     yield database
     await database.close()
 

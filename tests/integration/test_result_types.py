@@ -11,7 +11,7 @@ from typing import Any
 
 import pyodbc
 import pytest
-from driver_databases import DRIVER_IDS, DRIVERS, driver_database
+from driver_databases import DRIVER_IDS, DRIVERS, make_db
 
 from azsql_mcp import Security
 from tds_test_server import ThreadedTdsServer
@@ -58,7 +58,7 @@ def server() -> Iterator[ThreadedTdsServer]:
 
 @pytest.fixture(params=DRIVERS, ids=DRIVER_IDS)
 async def db(request: pytest.FixtureRequest, server: ThreadedTdsServer) -> AsyncIterator[Any]:
-    database = driver_database(server, request.param, Security(read_only=False))
+    database = make_db(server, driver=request.param, security=Security(read_only=False))
     yield database
     await database.close()
 
