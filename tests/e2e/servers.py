@@ -87,6 +87,18 @@ def stdio_serve(
     )
 
 
+@contextmanager
+def killed_at_exit(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    """`proc`, killed and waited for on leaving if it still runs: a test that failed
+    midway leaves no server behind."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def stdio_server_that_read(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     """`azsql-mcp serve` over stdio (pipes for all three), once it has answered
     `initialize` and a first `read_data` (id 2): its source is open."""

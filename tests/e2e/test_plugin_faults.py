@@ -25,6 +25,7 @@ from servers import (
     clean_env,
     free_port,
     http_process,
+    killed_at_exit,
     send,
     stdio_serve,
     tool_call,
@@ -144,7 +145,7 @@ def test_a_plugin_that_exits_fails_its_call_over_stdio(tmp_path: Path) -> None:
     with log.open("w") as stderr:
         proc = stdio_serve(plugin_env(tmp_path), tmp_path, stderr)
     assert proc.stdout is not None and proc.stdin is not None
-    try:
+    with killed_at_exit(proc):
         send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
         assert json.loads(proc.stdout.readline())["id"] == 1
         for number, (method, params) in enumerate(FAULTS, start=2):
@@ -157,10 +158,6 @@ def test_a_plugin_that_exits_fails_its_call_over_stdio(tmp_path: Path) -> None:
             assert pong["result"]["content"][0]["text"] == "pong", pong
         proc.stdin.close()
         assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert_logged(log.read_text(), tmp_path / "audit.jsonl")
 
 
@@ -245,17 +242,13 @@ def test_a_signal_while_a_startup_hook_hangs_stops_the_server(
     log = tmp_path / "stderr.txt"
     with log.open("w") as stderr:
         proc = subprocess.Popen(argv, env=env, cwd=tmp_path, stderr=stderr, text=True)
-    try:
+    with killed_at_exit(proc):
         deadline = time.monotonic() + 30
         while "Waiting for application startup" not in log.read_text():
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         proc.send_signal(stop)
         proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     text = log.read_text()
     assert "plugin 'unruly' (azsql-unruly 1.0)'s startup hook cancelled" in text, text
     assert proc.returncode == 0, text
@@ -265,7 +258,7 @@ def test_initialize_is_answered_over_stdio_past_a_startup_hook_that_hangs(tmp_pa
     env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
     proc = stdio_serve(env, tmp_path, subprocess.DEVNULL)
     assert proc.stdout is not None and proc.stdin is not None
-    try:
+    with killed_at_exit(proc):
         send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
         # waited for with a limit: the answer does not come while the hook holds start-up
         assert select.select([proc.stdout], [], [], 20)[0], "no answer to initialize"
@@ -275,10 +268,6 @@ def test_initialize_is_answered_over_stdio_past_a_startup_hook_that_hangs(tmp_pa
         assert "read_data" in names and "ping" not in names, names
         proc.stdin.close()
         assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_a_call_past_call_timeout_s_is_cancelled_and_frees_its_slot(tmp_path: Path) -> None:
@@ -322,15 +311,11 @@ def test_what_startup_and_shutdown_hooks_print_goes_to_stderr_over_stdio(tmp_pat
     `initialize` answer."""
     proc = stdio_serve(plugin_env(tmp_path, UNRULY_PRINT="1"), tmp_path)
     assert proc.stdout is not None and proc.stdin is not None
-    try:
+    with killed_at_exit(proc):
         send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
         assert json.loads(proc.stdout.readline())["id"] == 1
         send(proc, tool_call(2, "ping"))
         assert json.loads(proc.stdout.readline())["result"]["content"][0]["text"] == "pong"
         out, err = proc.communicate(timeout=30)  # stdin closed: the server ends
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert out == ""  # nothing after the answers
     assert "unruly: starting" in err and "unruly: stopping" in err
