@@ -1,0 +1,185 @@
+"""Where a `read_data` call's time goes, layer by layer (issue 22).
+
+`tool_calls.py` compares the whole call with two baselines (the raw driver, a bare
+FastMCP tool); this one splits the call itself. In one process, over FastMCP's
+in-memory client (no transport: only the layers count), against the TDS test server in
+its own process, four cases take turns call by call, in a new random order each round
+(with a fixed order, work one case leaves behind, such as the driver process's answer to
+its rollback, is charged to the next):
+
+- `read_data` of 100 rows of SalesOrderDetail: the whole call;
+- `Database.read` of the same statement with read_data's options: the database layer
+  alone (the guard's cached verdict, the pool, the driver process, the rows as JSON
+  values);
+- `recorded`: a plugin tool with read_data's arguments that returns read_data's answer
+  recorded once (the same text, the same StructuredResult), on azsql-mcp's server: the
+  tool-call middleware, the tool context and the protocol, without the database and the
+  rendering;
+- the same tool on a bare FastMCP server: the protocol's own cost.
+
+Then, timed alone, what read_data's body does with the rows: `result_to_structured`,
+`render_result` and the `ToolResult`. Prints each p50 and the split of read_data's p50:
+the database layer, the protocol (bare), azsql-mcp's server around a tool (recorded -
+bare), and read_data's own work (the rest). It prints; it does not assert.
+
+    .venv/bin/python bench/tool_layers.py [--calls 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import timeit
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
+
+from _processes import tds_process
+from pydantic import Field
+from tool_calls import PASSWORD_ENV, READ_100, USER, write_config
+
+from azsql_mcp import RegisterTool, ToolContext, hookimpl
+from azsql_mcp.values import StructuredResult
+
+WARMUP = 30
+ParamValue = str | int | float | bool | None  # read_data's
+
+
+def recorded_plugin(answer: dict[str, Any]) -> object:
+    """An in-process plugin with one tool, `recorded`, taking read_data's arguments and
+    returning `answer["result"]` (set once read_data has answered)."""
+
+    async def recorded(
+        ctx: ToolContext,
+        query: Annotated[str, Field(description="one SELECT")],
+        params: Annotated[dict[str, ParamValue] | None, Field(description="values")] = None,
+        max_rows: Annotated[int | None, Field(ge=1)] = None,
+        cursor: str | None = None,
+    ) -> Any:
+        """read_data's answer, recorded."""
+        return answer["result"]
+
+    @hookimpl
+    def register_tools(register: RegisterTool) -> None:
+        register(recorded, annotations={"readOnlyHint": True}, output_schema=StructuredResult)
+
+    module = ModuleType("recorded")
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    return module
+
+
+def bare_server(answer: dict[str, Any]) -> Any:
+    """A FastMCP server with the same tool, and no more."""
+    from fastmcp import FastMCP
+
+    from azsql_mcp.core.outputs import output_schema
+
+    mcp = FastMCP("bare")
+
+    async def recorded(
+        query: str,
+        params: dict[str, ParamValue] | None = None,
+        max_rows: Annotated[int | None, Field(ge=1)] = None,
+        cursor: str | None = None,
+    ) -> Any:
+        return answer["result"]
+
+    mcp.tool(recorded, output_schema=output_schema(StructuredResult))
+    return mcp
+
+
+def body_costs(result: Any) -> dict[str, float]:
+    """Microseconds of what read_data's body does with a result (best of five)."""
+    from azsql_mcp.plugins.builtin_tools.common import respond
+    from azsql_mcp.values import render_result, result_to_structured
+
+    structured = result_to_structured(result, page_rows=500)
+    text = render_result(structured)
+    work: dict[str, Callable[[], object]] = {
+        "result_to_structured": lambda: result_to_structured(result, page_rows=500),
+        "render_result": lambda: render_result(structured),
+        "ToolResult": lambda: respond(structured, text),
+    }
+    return {
+        name: min(timeit.repeat(fn, number=500, repeat=5)) / 500 * 1e6 for name, fn in work.items()
+    }
+
+
+async def measure(calls: int) -> None:
+    from fastmcp import Client
+
+    from azsql_mcp.core.assembly import build_app
+    from azsql_mcp.core.config import load_settings
+    from azsql_mcp.plugins.builtin_tools.common import respond
+    from azsql_mcp.values import render_result, result_to_structured
+
+    password = secrets.token_urlsafe(18)
+    os.environ[PASSWORD_ENV] = password
+    answer: dict[str, Any] = {}
+    with tds_process(USER, password) as tds, tempfile.TemporaryDirectory() as tmp:
+        config = write_config(Path(tmp), (tds.host, tds.port))
+        app = build_app(
+            load_settings(str(config), {}), extra_plugins={"recorded": recorded_plugin(answer)}
+        )
+        arguments = {"query": READ_100}
+        async with Client(app.mcp) as ours, Client(bare_server(answer)) as bare:
+            db = await app.runtime.database("bench")
+            result = await db.read(READ_100, max_rows=500, json_values=True)
+            structured = result_to_structured(result, page_rows=500)
+            answer["result"] = respond(structured, render_result(structured))
+
+            async def read() -> None:
+                await db.read(READ_100, max_rows=500, json_values=True)
+
+            def tool(client: Client, name: str) -> Callable[[], Awaitable[Any]]:
+                return lambda: client.call_tool(name, arguments)
+
+            cases: dict[str, Callable[[], Awaitable[Any]]] = {
+                "read_data (the whole call)": tool(ours, "read_data"),
+                "Database.read (no MCP)": read,
+                "recorded, azsql-mcp's server": tool(ours, "recorded"),
+                "recorded, bare FastMCP": tool(bare, "recorded"),
+            }
+            times: dict[str, list[float]] = {name: [] for name in cases}
+            for round_ in range(WARMUP + calls):
+                order = list(cases.items())
+                random.shuffle(order)
+                for name, call in order:
+                    started = time.perf_counter()
+                    await call()
+                    if round_ >= WARMUP:
+                        times[name].append(time.perf_counter() - started)
+            body = body_costs(result)
+    p50 = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    for name, ms in p50.items():
+        print(f"  {name:<34} p50 {ms:7.3f} ms")
+    print("  read_data's body, timed alone:", ", ".join(f"{k} {v:.0f} us" for k, v in body.items()))
+    whole, database, around, protocol = p50.values()
+    server = around - protocol
+    own = whole - database - around
+    print(
+        f"split of read_data's p50 ({whole:.2f} ms): database layer {database:.2f} ms,"
+        f" protocol {protocol:.2f} ms, azsql-mcp's server around a tool {server:.2f} ms,"
+        f" read_data's own work {own:.2f} ms (body timed alone:"
+        f" {sum(body.values()) / 1000:.2f} ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=500, help="rounds of the four cases")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
+    asyncio.run(measure(args.calls))
+
+
+if __name__ == "__main__":
+    main()
