@@ -105,6 +105,14 @@ def convert_target(to: exp.Expression) -> ColumnType:
 
 _CHARS = ("varchar", "nvarchar", "char", "nchar", "binary", "varbinary")
 
+# The clock functions sqlglot leaves as calls ("Date and time data types and functions").
+_CLOCKS = {
+    "GETUTCDATE": ColumnType("datetime"),
+    "SYSDATETIME": ColumnType("datetime2", scale=7),
+    "SYSUTCDATETIME": ColumnType("datetime2", scale=7),
+    "SYSDATETIMEOFFSET": ColumnType("datetimeoffset", scale=7),
+}
+
 
 def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
     """The T-SQL type of an expression where it is plain to see, else None."""
@@ -118,12 +126,12 @@ def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
         return _type_of(node.to)
     if isinstance(node, exp.Convert):
         return _type_of(node.this)
-    if isinstance(node, exp.CurrentTimestamp) or (
-        isinstance(node, exp.Anonymous) and node.name.upper() in ("GETDATE", "GETUTCDATE")
-    ):
+    if isinstance(node, exp.CurrentTimestamp):  # GETDATE(), CURRENT_TIMESTAMP
         return ColumnType("datetime")
-    if isinstance(node, exp.Anonymous) and node.name.upper() in ("SYSDATETIME", "SYSUTCDATETIME"):
-        return ColumnType("datetime2", scale=7)
+    if isinstance(node, exp.CurrentTimestampLTZ):  # SYSDATETIMEOFFSET()
+        return ColumnType("datetimeoffset", scale=7)
+    if isinstance(node, exp.Anonymous) and node.name.upper() in _CLOCKS:
+        return _CLOCKS[node.name.upper()]
     if isinstance(node, (exp.LastDay, exp.DateFromParts)):  # EOMONTH, DATEFROMPARTS
         return ColumnType("date")
     if isinstance(node, exp.Repeat):  # REPLICATE

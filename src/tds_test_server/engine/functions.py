@@ -724,14 +724,6 @@ def _right(v: Any, n: int) -> str | None:
     return text[len(text) - int(n) :] if int(n) > 0 else ""
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now()
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 _TYPE_NAMES = {v: k for k, v in TYPE_IDS.items() if k not in CLR_TYPES} | {256: "sysname"}
 _TYPE_NAMES |= {clr.user_type_id: name for name, clr in CLR_TYPES.items()}
 
@@ -748,15 +740,6 @@ _SYSTEM_DATABASE_NAMES = {v: k for k, v in _SYSTEM_DATABASE_IDS.items()}
 
 STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     # name: (arity, function, deterministic)
-    "GETDATE": (0, lambda: format_datetime(_now(), "datetime"), False),
-    "GETUTCDATE": (0, lambda: format_datetime(_utcnow(), "datetime"), False),
-    "SYSDATETIME": (0, lambda: format_datetime(_now(), "datetime2", 7), False),
-    "SYSUTCDATETIME": (0, lambda: format_datetime(_utcnow(), "datetime2", 7), False),
-    "SYSDATETIMEOFFSET": (
-        0,
-        lambda: format_datetime(dt.datetime.now().astimezone(), "datetimeoffset", 7),
-        False,
-    ),
     "NEWID": (0, lambda: str(uuid.uuid4()).upper(), False),
     "TSQL_DIV": (2, tsql_div, True),
     "TSQL_MOD": (2, tsql_mod, True),

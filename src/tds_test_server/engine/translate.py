@@ -57,6 +57,7 @@ from .temp_tables import (
 )
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
+from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
 from .tvf import apply_join, from_subquery, is_table_function
 from .values_alias import rewrite_values_aliases
@@ -459,7 +460,7 @@ class Translator:
 def parse_tsql(text: str) -> exp.Expression:
     text = merge_delete_from(strip_option_clause(text))
     try:
-        trees = sqlglot.parse(text, read="tsql", error_level=ErrorLevel.RAISE)
+        trees = sqlglot.parse(text, read=EngineTSQL, error_level=ErrorLevel.RAISE)
     except ParseError as exc:
         info = exc.errors[0] if exc.errors else {}
         near = (info.get("highlight") or "").strip() or text.strip().split()[-1]
@@ -888,8 +889,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         return result_of_branches([_expression_type(b) for b in branches if b is not None])
     if isinstance(node, exp.CurrentUser):
         return ColumnType("nvarchar", 128)
-    if isinstance(node, exp.DateAdd):
-        inner = _datatype_to_column(node.this.type) if node.this is not None else None
+    if isinstance(node, exp.DateAdd):  # the date argument's type (SYSDATETIME's: a call)
+        inner = _datatype_to_column(node.this.type) or _expression_type(node.this)
         if inner is not None and inner.name in (
             "date",
             "datetime2",
