@@ -27,7 +27,6 @@ from . import errors, functions, showplan
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
-from .comparisons import TYPE_SUFFIX
 from .constraint_errors import ConstraintErrors
 from .date_strings import DATE_ORDERS
 from .for_json import json_result
@@ -38,6 +37,7 @@ from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream,
 from .sql_types import UnknownType, parse_type
 from .token_stream import Tokens
 from .translate import Query, variable_arithmetic_type
+from .variable_types import SCALE_SUFFIX, TYPE_SUFFIX
 
 _SET_ACCEPTED = frozenset(
     [
@@ -278,11 +278,15 @@ class Statements(ConstraintErrors):
             raise self._map(exc, q, bindings) from None
 
     def _bindings(self, q: Query, scope: dict[str, Variable]) -> dict[str, Any]:
-        bindings = {}
+        bindings: dict[str, Any] = {}
         for name in q.params:
-            if name.endswith(TYPE_SUFFIX):  # a variable's declared type (comparisons.py)
+            if name.endswith(TYPE_SUFFIX):  # a variable's declared type (variable_types.py)
                 typed = scope.get(name.removesuffix(TYPE_SUFFIX))
                 bindings[name] = typed.type.name if typed and typed.type else None
+                continue
+            if name.endswith(SCALE_SUFFIX):
+                typed = scope.get(name.removesuffix(SCALE_SUFFIX))
+                bindings[name] = (typed.type.scale or 0) if typed and typed.type else 0
                 continue
             var = scope.get(name)
             if var is None:

@@ -674,10 +674,11 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
             return _fn("DATENAME", exp.Literal.string(unit), _unwrap_time(node.this))
         culture = node.args.get("culture")
         return _fn("TSQL_FORMAT", node.this, node.args["format"], *([culture] if culture else []))
-    if isinstance(node, exp.Cast):  # TRY_CAST too
-        return cast_call(node)
-    if isinstance(node, exp.Convert):
-        return convert_call(node, None)
+    if isinstance(node, (exp.Cast, exp.Convert)):  # TRY_CAST too
+        call = cast_call(node) if isinstance(node, exp.Cast) else convert_call(node, None)
+        # a @variable's declared type, which the call names (the walk does not reach it)
+        params.update(n for p in call.find_all(exp.Parameter) if (n := _variable_name(p)))
+        return call
     function = rewrite_function(node)
     if function is not None:
         return function
