@@ -31,7 +31,13 @@ from .languages import week, weekday
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit, with_seventh
-from .text_numbers import MONEY_TYPES, NUMBER_TYPES, fit_decimal, text_to_number
+from .text_numbers import (
+    INTEGER_RANGES,
+    MONEY_TYPES,
+    NUMBER_TYPES,
+    fit_decimal,
+    text_to_number,
+)
 
 
 class SessionContext(Protocol):
@@ -556,7 +562,7 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             number = text_to_number(value, type_name, source, length, scale)
             return decimal_number(number) if isinstance(number, Decimal) else number
         if type_name in INTEGER_TYPES:
-            return int(value)
+            return _in_range(int(value), type_name, source)
         if type_name == "bit":
             return 0 if value == 0 else 1
         if type_name in DECIMAL_TYPES:
@@ -592,6 +598,17 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             raise errors.date_conversion_failed() from None
         raise errors.conversion_failed(value, source, type_name) from None
     return value
+
+
+def _in_range(whole: int, type_name: str, source: str) -> int:
+    """An integer type's value, else Msg 8115 (a decimal is "numeric" in it)."""
+    low, high = INTEGER_RANGES[type_name]
+    if not low <= whole <= high:
+        named = "numeric" if source in ("decimal", "numeric") else "expression"
+        raise TdsError(
+            8115, f"Arithmetic overflow error converting {named} to data type {type_name}."
+        )
+    return whole
 
 
 def _number_source(value: Any, source: str) -> str:
