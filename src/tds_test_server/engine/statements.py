@@ -35,6 +35,7 @@ from .languages import date_first, language
 from .output_capture import capture_setup, capture_teardown
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
+from .temp_tables import last_identity
 from .token_stream import Tokens
 from .translate import Query, variable_arithmetic_type
 from .variable_types import SCALE_SUFFIX, TYPE_SUFFIX
@@ -422,8 +423,9 @@ class Statements(ConstraintErrors):
     def _note_identity(self, target: str, cursor: sqlite3.Cursor) -> None:
         table = self.catalog.tables.get(target.casefold())
         if table is None:
-            if target.startswith("#") and cursor.lastrowid:
-                self.last_identity = cursor.lastrowid
+            temporary = self.temp_tables.get(target.casefold())
+            if temporary is not None and temporary.identity is not None:
+                self.last_identity = last_identity(self.conn, target)
             return
         ident = table.identity
         if ident is None:
