@@ -204,6 +204,7 @@ def test_a_variable_converts_as_its_declared_type(cursor: closing[pyodbc.Cursor]
             "11.00"
         )
         assert _one(cur, "DECLARE @d datetime = ?; SELECT CAST(@d AS int)", "2024-01-02") == 45291
+        assert _one(cur, "SELECT CAST(@@ROWCOUNT AS varchar(10))") == "1"  # no variable
         with pytest.raises(pyodbc.Error, match=r"from data type date to int is not.*\(529\)"):
             cur.execute("DECLARE @d date = '2024-01-02'; SELECT CAST(@d AS int)").fetchall()
         with pytest.raises(pyodbc.Error, match=r"\(241\)"):

@@ -73,8 +73,7 @@ _IDENTITIES = "__azsql_temp_identity"
 def create_identity(conn: sqlite3.Connection, table: str, column: str, identity: Identity) -> None:
     """IDENTITY(seed, increment) on a temporary table, kept by triggers as a permanent
     table's is (schema_objects.py): the first row takes the seed, each later one the last
-    value plus the increment, and an explicit value (IDENTITY_INSERT) moves the last value
-    up to it."""
+    value plus the increment, and an explicit value moves the last value up to it."""
     conn.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {_IDENTITIES}"
         " (name TEXT PRIMARY KEY, seed INTEGER, increment INTEGER, last_value INTEGER)"

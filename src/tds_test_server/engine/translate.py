@@ -61,6 +61,7 @@ from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
 from .tvf import apply_join, from_subquery, is_table_function
 from .values_alias import rewrite_values_aliases
+from .variable_types import declared_in
 
 
 @dataclass(frozen=True)
@@ -677,7 +678,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
     if isinstance(node, (exp.Cast, exp.Convert)):  # TRY_CAST too
         call = cast_call(node) if isinstance(node, exp.Cast) else convert_call(node, None)
         # a @variable's declared type, which the call names (the walk does not reach it)
-        params.update(n for p in call.find_all(exp.Parameter) if (n := _variable_name(p)))
+        params.update(declared_in(call))
         return call
     function = rewrite_function(node)
     if function is not None:

@@ -21,3 +21,12 @@ def variable_name(node: exp.Expression) -> str | None:
 def declared(name: str, suffix: str = TYPE_SUFFIX) -> exp.Parameter:
     """The parameter bound to variable `name`'s type name (or, with SCALE_SUFFIX, scale)."""
     return exp.Parameter(this=exp.Var(this=name + suffix))
+
+
+def declared_in(node: exp.Expression) -> set[str]:
+    """The names `node` binds a declared type or scale under (not its variables' own)."""
+    return {
+        name
+        for param in node.find_all(exp.Parameter)
+        if (name := variable_name(param)) and name.endswith((TYPE_SUFFIX, SCALE_SUFFIX))
+    }
