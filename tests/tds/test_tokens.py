@@ -14,6 +14,7 @@ from tds_test_server.editions import AZURE_SQL_DATABASE, SQL_SERVER_2022
 from tds_test_server.protocol import tokens
 from tds_test_server.protocol.login import (
     authenticate,
+    login_reply,
     parse_login7,
     token_principal,
     unscramble_password,
@@ -78,6 +79,23 @@ def test_envchange_tokens() -> None:
     assert tokens.envchange_bytes(tokens.ENV_COLLATION, H("0904d00034"), b"") == H(
         "e3 0800 07 05 0904d00034 00"
     )
+
+
+def test_the_login_reply_names_the_sessions_language() -> None:
+    """ENVCHANGE type 2 ([MS-TDS] 2.2.7.9: new and old value, B_VARCHAR each) and the
+    5703 message name the language the session starts in."""
+    reply = login_reply(
+        database="master",
+        language="British",
+        packet_size=4096,
+        tds_version=tokens.TDS_74,
+        version=SQL_SERVER_2022.wire_version,
+        features={},
+    )
+    british = "British".encode(UTF16)
+    assert H("e3 1100 02 07") + british + H("00") in reply
+    assert "Changed language setting to British.".encode(UTF16) in reply
+    assert "us_english".encode(UTF16) not in reply
 
 
 def test_error_and_info_tokens() -> None:

@@ -32,6 +32,8 @@ def test_a_decimal_parameter_keeps_every_digit(cursor: closing[pyodbc.Cursor]) -
         assert _one(cur, "SELECT ?", -WIDE) == -WIDE
         assert _one(cur, "SELECT CAST(? AS decimal(38, 6))", WIDE) == WIDE
         assert _one(cur, "SELECT CAST(? AS varchar(40))", WIDE) == str(WIDE)
+        with pytest.raises(pyodbc.Error, match=r"converting numeric to data type int.*\(8115\)"):
+            cur.execute("SELECT CAST(? AS int)", WIDE).fetchall()  # as its declared type
         assert _one(cur, "SELECT CAST(? AS decimal(38, 2))", WIDE) == Decimal(
             "12345678901234567890.12"
         )
@@ -68,6 +70,13 @@ def test_arithmetic_on_a_decimal_parameter_is_numeric(cursor: closing[pyodbc.Cur
         ("CAST(123.45 AS decimal(4, 2))", "converting numeric to data type numeric."),
         ("CAST(123456 AS decimal(5, 1))", "converting int to data type numeric."),
         ("CAST(99.995 AS decimal(4, 2))", "converting numeric to data type numeric."),
+        # an integer type's range too (a decimal named numeric, another number expression)
+        (
+            "CAST(CAST(3000000000.5 AS decimal(12, 1)) AS int)",
+            "converting numeric to data type int.",
+        ),
+        ("CAST(CAST(3000000000 AS bigint) AS int)", "converting expression to data type int."),
+        ("CONVERT(tinyint, CAST(256 AS smallint))", "converting expression to data type tinyint."),
     ],
 )
 def test_a_value_wider_than_the_precision_overflows(

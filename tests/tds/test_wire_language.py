@@ -8,7 +8,9 @@ and DATEFIRST; the test server has us_english (mdy, 7) and British (dmy, 1). The
 are from "Database Engine events and errors (2000 to 2999)": 2740 "SET LANGUAGE failed
 because '%.*ls' is not an official language name or a language alias on this SQL
 Server." and 2742 "SET DATEFIRST %d is out of range."; the message SET LANGUAGE sends,
-5703 "Changed language setting to %.*ls.", from "(5000 to 5999)"."""
+5703 "Changed language setting to %.*ls.", from "(5000 to 5999)". The client tracks the
+language by the ENVCHANGE (type 2, [MS-TDS] 2.2.7.9) each change sends, and a login
+(LOGIN7, [MS-TDS] 2.2.6.4) may name the language its session starts in."""
 
 from __future__ import annotations
 
@@ -19,8 +21,11 @@ from contextlib import closing
 import pyodbc
 import pytds
 import pytest
+from engine_helpers import rows
 
 from tds_test_server import ThreadedTdsServer
+from tds_test_server.engine.engine import Engine
+from tds_test_server.results import SessionInfo
 
 _names = itertools.count()
 # "DATEPART (Transact-SQL)": (week, weekday) of 2007-04-21, a Saturday, per SET DATEFIRST
@@ -126,3 +131,59 @@ def test_a_pooled_connections_reset_returns_to_us_english(wire_server: ThreadedT
         cur = second.cursor()
         cur.execute("SELECT @@SPID, @@LANGUAGE, @@DATEFIRST, CAST('03/04/2024' AS date)")
         assert cur.fetchone() == (spid, "us_english", 7, dt.date(2024, 3, 4))
+
+
+@pytest.mark.parametrize("asked", ["British", "british english"])
+def test_the_logins_language_is_the_sessions(
+    wire_server: ThreadedTdsServer, odbc_driver: str, asked: str
+) -> None:
+    """Both drivers send the connection string's Language in LOGIN7: the session starts
+    in it (by name or alias), with its DATEFORMAT and DATEFIRST."""
+    connect = wire_server.odbc_connection_string(driver=odbc_driver) + f";Language={asked}"
+    with closing(pyodbc.connect(connect, autocommit=True, timeout=10)) as cnxn:
+        cur = cnxn.cursor()
+        assert _settings(cur) == ("British", 1, "British", "dmy", 1, "British", 1)
+        assert cur.execute("SELECT CAST('03/04/2024' AS date)").fetchval() == dt.date(2024, 4, 3)
+        cur.execute("SET LANGUAGE us_english")
+        assert _settings(cur)[:2] == ("us_english", 7)
+
+
+def test_a_login_in_a_language_the_server_lacks_fails(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    connect = wire_server.odbc_connection_string(driver=odbc_driver) + ";Language=Deutsch"
+    with pytest.raises(pyodbc.Error, match=r"language 'Deutsch'.*it has us_english and British"):
+        pyodbc.connect(connect, autocommit=True, timeout=10)
+
+
+def test_set_language_tells_the_client_by_envchange(wire_server: ThreadedTdsServer) -> None:
+    """pytds keeps the language of each ENVCHANGE type 2: after the login's, after SET
+    LANGUAGE in a batch and in an RPC (sp_executesql), not after a failed one."""
+    with pytds.connect(**wire_server.pytds_kwargs(), autocommit=True) as conn:
+        env = conn._tds_socket.env
+        cur = conn.cursor()
+        assert env.language == "us_english"
+        cur.execute("SET LANGUAGE British")
+        assert env.language == "British"
+        cur.execute("EXEC sp_executesql N'SET LANGUAGE us_english'")
+        assert env.language == "us_english"
+        cur.execute("SELECT 1 WHERE 1 = %s", (1,))  # an RPC that changes nothing
+        assert env.language == "us_english"
+        cur.execute("SET LANGUAGE N'British English'")
+        with pytest.raises(pytds.Error, match="Klingon"):
+            cur.execute("SET LANGUAGE Klingon")
+        assert env.language == "British"
+
+
+def test_a_reset_returns_to_the_logins_language() -> None:
+    """sp_reset_connection restores the language the login asked for, not us_english."""
+    with Engine() as engine:
+        session = engine.session(
+            SessionInfo(spid=51, user="sa", database="master", language="british")
+        )
+        assert session.info.language == "British"  # as sys.syslanguages names it
+        rows(session, "SET LANGUAGE us_english")
+        assert session.info.language == "us_english"
+        session.reset_connection()
+        assert session.info.language == "British"
+        assert rows(session, "SELECT @@LANGUAGE, @@DATEFIRST") == [("British", 1)]

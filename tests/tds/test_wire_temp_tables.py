@@ -101,3 +101,29 @@ def test_insert_without_a_column_list_skips_identity_and_computed_columns(
         assert tuple(cur.execute(f"SELECT id, n, twice FROM {name}").fetchone()) == (1, 4, 8)
         with pytest.raises(pyodbc.Error, match=rf"table 'dbo.{name}' can only.*\(8101\)"):
             cur.execute(f"INSERT INTO dbo.{name} VALUES (2, 5)")
+
+
+def test_a_temporary_tables_identity_has_its_seed_and_increment(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """IDENTITY(seed, increment) on a temporary table as on a permanent one ("CREATE TABLE
+    (Transact-SQL) IDENTITY (Property)": the first row takes the seed, each later one the
+    last value plus the increment, which may be negative); SCOPE_IDENTITY() and @@IDENTITY
+    are the last value given, and a second identity column is Msg 2744."""
+    with cursor as cur:
+        cur.execute("CREATE TABLE #counted (id int IDENTITY(100, 5) NOT NULL, v varchar(10))")
+        cur.execute("INSERT INTO #counted (v) VALUES ('a'), ('b')")
+        cur.execute("INSERT INTO #counted VALUES ('c')")
+        rows = cur.execute("SELECT id, v FROM #counted ORDER BY id").fetchall()
+        assert [tuple(r) for r in rows] == [(100, "a"), (105, "b"), (110, "c")]
+        assert tuple(cur.execute("SELECT SCOPE_IDENTITY(), @@IDENTITY").fetchone()) == (110, 110)
+        cur.execute("DELETE FROM #counted")  # the count goes on where it was
+        cur.execute("INSERT INTO #counted (v) VALUES ('d')")
+        assert cur.execute("SELECT id FROM #counted").fetchval() == 115
+        cur.execute("CREATE TABLE #down (id bigint IDENTITY(-1, -10), v int)")
+        cur.execute("INSERT INTO #down (v) VALUES (1), (2), (3)")
+        assert [r[0] for r in cur.execute("SELECT id FROM #down ORDER BY v")] == [-1, -11, -21]
+        assert cur.execute("SELECT SCOPE_IDENTITY()").fetchval() == -21
+        with pytest.raises(pyodbc.Error, match=r"Multiple identity columns.*\(2744\)"):
+            cur.execute("CREATE TABLE #twice (a int IDENTITY, b int IDENTITY(5, 5))")
+        cur.execute("CREATE TABLE #twice (a int)")  # the refused one left nothing behind

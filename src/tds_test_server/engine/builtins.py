@@ -1,5 +1,5 @@
 """Every function a session's SQLite connection gets: functions.py's own, and the T-SQL
-built-ins written in the modules that build on it (CONVERT styles, the analytic
+built-ins written in the modules that build on it (the clock, CONVERT styles, the analytic
 functions, STRING_SPLIT's helper, the percentile windows)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from . import functions
+from .clocks import CLOCK_FUNCTIONS
 from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
 from .datalength import DATALENGTH_FUNCTIONS
@@ -19,7 +20,8 @@ from .tvf import TVF_FUNCTIONS
 def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
     functions.register(conn, ctx)
     for name, (arity, fn, deterministic) in (
-        COMPARISON_FUNCTIONS
+        CLOCK_FUNCTIONS
+        | COMPARISON_FUNCTIONS
         | CONVERT_FUNCTIONS
         | DATALENGTH_FUNCTIONS
         | REPLICATE_FUNCTIONS

@@ -51,9 +51,7 @@ from .result_types import precedence
 from .sql_types import DATE_TYPES
 from .temporal import format_datetime, seventh_digit
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
-
-# A @variable's declared type name is bound under its name with this suffix.
-TYPE_SUFFIX = "__azsql_type"
+from .variable_types import declared, variable_name
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
@@ -79,7 +77,7 @@ def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
         for operand, found in group:
             if instants:
                 _wrap(operand, target, found, "TSQL_DATE_KEY")
-            elif _variable(operand) is not None or _converted(found, target):
+            elif variable_name(operand) is not None or _converted(found, target):
                 _wrap(operand, target, found, "TSQL_COMPARAND")
 
 
@@ -102,7 +100,7 @@ def _operand_groups(tree: exp.Expression) -> Iterator[tuple[list[exp.Expression]
 
 
 def _operand_type(node: exp.Expression, columns: ColumnSources) -> ColumnType | None:
-    if _variable(node) is not None:
+    if variable_name(node) is not None:
         return None
     return source_type(node, columns)
 
@@ -156,22 +154,16 @@ def _compares_instants(target: ColumnType, group: list[tuple[exp.Expression, Any
     dates = {(t.name, t.scale) for _, t in group if t is not None and t.name in DATE_TYPES}
     if "time" in {name for name, _ in dates} and len(dates) > 1:
         return False
-    variables = any(_variable(operand) is not None for operand, _ in group)
+    variables = any(variable_name(operand) is not None for operand, _ in group)
     return len(dates) > 1 or target.name == "datetimeoffset" or variables
-
-
-def _variable(node: exp.Expression) -> str | None:
-    if isinstance(node, exp.Parameter) and isinstance(node.this, (exp.Var, exp.Identifier)):
-        return node.this.name.lower()
-    return None
 
 
 def _wrap(
     operand: exp.Expression, target: ColumnType, found: ColumnType | None, function: str
 ) -> None:
-    name = _variable(operand)
+    name = variable_name(operand)
     source: exp.Expression = (
-        exp.Parameter(this=exp.Var(this=name + TYPE_SUFFIX))
+        declared(name)
         if name is not None
         else exp.Literal.string(found.name if found is not None else "")
     )

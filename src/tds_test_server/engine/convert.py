@@ -19,7 +19,7 @@ from .date_strings import in_date_order
 from .functions import decimal_number, decimal_of_scale, parse_datetime, tsql_cast
 from .sql_types import DATE_TYPES
 from .temporal import text_fraction
-from .text_numbers import FAILURES, NUMBER_TYPES
+from .text_numbers import FAILURES, MONEY_TYPES, NUMBER_TYPES
 
 _CHAR_TYPES = ("char", "varchar", "nchar", "nvarchar")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -89,6 +89,7 @@ def tsql_convert(
     refused (529)."""
     if value is None:
         return None
+    source = source or ""  # a variable declared without a type binds NULL
     style = None if style is None else int(style)
     if type_name in _CHAR_TYPES:
         text = _to_text(value, style, source, int(source_scale))
@@ -115,7 +116,7 @@ def tsql_convert(
         return _in_range(stored, type_name, source)
     elif type_name in DATE_TYPES and is_number(value, source):
         return number_to_date(value, type_name, source, implicit=implicit)
-    elif source in DATE_TYPES and type_name in NUMBER_TYPES and not implicit:
+    elif source in DATE_TYPES and type_name in (*NUMBER_TYPES, *MONEY_TYPES) and not implicit:
         number = date_to_number(value, type_name, source, length, scale)
         return decimal_number(number) if isinstance(number, Decimal) else number
     # a string of unknown type is varchar; a number keeps its type for Msg 8115

@@ -1,6 +1,7 @@
 """CAST(...) and CONVERT(...) in a statement -> TSQL_CONVERT(value, type, length, scale,
 style, source type, source scale): the source type is looked up here (columns, resolved
-in their scope by column_sources; literals, casts) because the result depends on it (a
+in their scope by column_sources; literals, casts; a @variable's declaration, bound when
+the statement runs: variable_types.py) because the result depends on it (a
 style's meaning; decimal's scale and a date type's default layout in text) and SQLite
 stores dates as text and decimals as REAL.
 """
@@ -15,6 +16,7 @@ from .catalog import Catalog
 from .column_sources import ColumnSources
 from .result_types import replicate_type
 from .sql_types import UnknownType, parse_type
+from .variable_types import SCALE_SUFFIX, declared, variable_name
 
 # Where rewrite_converts leaves a CAST's source type for the translator.
 SOURCE = "azsql_source"
@@ -68,6 +70,13 @@ def conversion_call(
         raise errors.unsupported(f"CONVERT to {to.sql('tsql')}") from None
     if isinstance(value, exp.National):
         value = exp.Literal.string(value.name)
+    variable = variable_name(value) if source is None else None
+    if variable is not None:  # a @variable converts as its declared type (a datetime's days)
+        source_name: exp.Expression = declared(variable)
+        source_scale: exp.Expression = declared(variable, SCALE_SUFFIX)
+    else:
+        source_name = exp.Literal.string(source.name if source is not None else "")
+        source_scale = exp.Literal.number((source.scale or 0) if source is not None else 0)
     call = exp.Anonymous(
         this="TSQL_TRY_CONVERT" if safe else "TSQL_CONVERT",
         expressions=[
@@ -76,8 +85,8 @@ def conversion_call(
             exp.Literal.number(_length(target)),
             exp.Literal.number(target.scale or 0),
             style.copy() if style is not None else exp.null(),
-            exp.Literal.string(source.name if source is not None else ""),
-            exp.Literal.number((source.scale or 0) if source is not None else 0),
+            source_name,
+            source_scale,
         ],
     )
     if style is None or (isinstance(style, exp.Literal) and not style.is_string):
@@ -105,6 +114,14 @@ def convert_target(to: exp.Expression) -> ColumnType:
 
 _CHARS = ("varchar", "nvarchar", "char", "nchar", "binary", "varbinary")
 
+# The clock functions sqlglot leaves as calls ("Date and time data types and functions").
+_CLOCKS = {
+    "GETUTCDATE": ColumnType("datetime"),
+    "SYSDATETIME": ColumnType("datetime2", scale=7),
+    "SYSUTCDATETIME": ColumnType("datetime2", scale=7),
+    "SYSDATETIMEOFFSET": ColumnType("datetimeoffset", scale=7),
+}
+
 
 def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
     """The T-SQL type of an expression where it is plain to see, else None."""
@@ -118,12 +135,12 @@ def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
         return _type_of(node.to)
     if isinstance(node, exp.Convert):
         return _type_of(node.this)
-    if isinstance(node, exp.CurrentTimestamp) or (
-        isinstance(node, exp.Anonymous) and node.name.upper() in ("GETDATE", "GETUTCDATE")
-    ):
+    if isinstance(node, exp.CurrentTimestamp):  # GETDATE(), CURRENT_TIMESTAMP
         return ColumnType("datetime")
-    if isinstance(node, exp.Anonymous) and node.name.upper() in ("SYSDATETIME", "SYSUTCDATETIME"):
-        return ColumnType("datetime2", scale=7)
+    if isinstance(node, exp.CurrentTimestampLTZ):  # SYSDATETIMEOFFSET()
+        return ColumnType("datetimeoffset", scale=7)
+    if isinstance(node, exp.Anonymous) and node.name.upper() in _CLOCKS:
+        return _CLOCKS[node.name.upper()]
     if isinstance(node, (exp.LastDay, exp.DateFromParts)):  # EOMONTH, DATEFROMPARTS
         return ColumnType("date")
     if isinstance(node, exp.Repeat):  # REPLICATE

@@ -96,6 +96,11 @@ def date_to_number(value: Any, type_name: str, source: str, precision: int, scal
     parts = _PARTS_PER_DAY.get(source)
     if parts is None:  # date, time, datetime2, datetimeoffset
         raise errors.explicit_conversion(source, type_name)
+    if type_name in MONEY_TYPES:
+        raise errors.unsupported(
+            f"CAST or CONVERT of {source} to {type_name} (its value is not documented;"
+            " convert to float or decimal instead)"
+        )
     when = dt.datetime.fromisoformat(str(value))
     since = when - _BASE
     # the time of day in the type's own parts (1/300 s, minutes): what the type stores

@@ -284,11 +284,7 @@ class Ddl(SchemaObjects):
         object_id = self.catalog.next_object_id()
         identity = [c for c in ddl.columns if c.identity]
         if len(identity) > 1:
-            raise TdsError(
-                2744,
-                f"Multiple identity columns specified for table '{name}'."
-                " Only one identity column per table is allowed.",
-            )
+            raise errors.multiple_identities(name)
         pk = next((c for c in ddl.constraints if c.kind == "PK"), None)
         mode = None
         if identity:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .catalog import Column, Table
-from .comparisons import TYPE_SUFFIX
 from .stored_values import literal_type, stored_values
+from .variable_types import declared, variable_name
 
 
 def store_decimals(
@@ -56,7 +56,8 @@ def _store(value: exp.Expression, column: Column | None) -> None:
 def _source(value: exp.Expression) -> exp.Expression:
     """The type of the value, which Msg 8115 names: a literal's (an INSERT's 12345.6 is
     numeric, 5 int), a @variable's or parameter's as declared (bound when the statement
-    runs, as comparisons.py binds it), else '' (the stored value decides)."""
-    if isinstance(value, exp.Parameter) and isinstance(value.this, (exp.Var, exp.Identifier)):
-        return exp.Parameter(this=exp.Var(this=value.this.name.lower() + TYPE_SUFFIX))
+    runs: variable_types.py), else '' (the stored value decides)."""
+    name = variable_name(value)
+    if name is not None:
+        return declared(name)
     return exp.Literal.string(literal_type(value))

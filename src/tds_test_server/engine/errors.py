@@ -121,6 +121,14 @@ def unsupported(what: str) -> TdsError:
     )
 
 
+def multiple_identities(table: str) -> TdsError:
+    return TdsError(
+        2744,
+        f"Multiple identity columns specified for table '{table}'."
+        " Only one identity column per table is allowed.",
+    )
+
+
 def unknown_type(name: str) -> TdsError:
     return TdsError(
         2715, f"Column, parameter, or variable #1: Cannot find data type {name}.", state=6

@@ -31,7 +31,13 @@ from .languages import week, weekday
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit, with_seventh
-from .text_numbers import MONEY_TYPES, NUMBER_TYPES, fit_decimal, text_to_number
+from .text_numbers import (
+    INTEGER_RANGES,
+    MONEY_TYPES,
+    NUMBER_TYPES,
+    fit_decimal,
+    text_to_number,
+)
 
 
 class SessionContext(Protocol):
@@ -556,7 +562,7 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             number = text_to_number(value, type_name, source, length, scale)
             return decimal_number(number) if isinstance(number, Decimal) else number
         if type_name in INTEGER_TYPES:
-            return int(value)
+            return _in_range(int(value), type_name, source)
         if type_name == "bit":
             return 0 if value == 0 else 1
         if type_name in DECIMAL_TYPES:
@@ -592,6 +598,17 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             raise errors.date_conversion_failed() from None
         raise errors.conversion_failed(value, source, type_name) from None
     return value
+
+
+def _in_range(whole: int, type_name: str, source: str) -> int:
+    """An integer type's value, else Msg 8115 (a decimal is "numeric" in it)."""
+    low, high = INTEGER_RANGES[type_name]
+    if not low <= whole <= high:
+        named = "numeric" if source in ("decimal", "numeric") else "expression"
+        raise TdsError(
+            8115, f"Arithmetic overflow error converting {named} to data type {type_name}."
+        )
+    return whole
 
 
 def _number_source(value: Any, source: str) -> str:
@@ -724,14 +741,6 @@ def _right(v: Any, n: int) -> str | None:
     return text[len(text) - int(n) :] if int(n) > 0 else ""
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now()
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 _TYPE_NAMES = {v: k for k, v in TYPE_IDS.items() if k not in CLR_TYPES} | {256: "sysname"}
 _TYPE_NAMES |= {clr.user_type_id: name for name, clr in CLR_TYPES.items()}
 
@@ -748,15 +757,6 @@ _SYSTEM_DATABASE_NAMES = {v: k for k, v in _SYSTEM_DATABASE_IDS.items()}
 
 STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     # name: (arity, function, deterministic)
-    "GETDATE": (0, lambda: format_datetime(_now(), "datetime"), False),
-    "GETUTCDATE": (0, lambda: format_datetime(_utcnow(), "datetime"), False),
-    "SYSDATETIME": (0, lambda: format_datetime(_now(), "datetime2", 7), False),
-    "SYSUTCDATETIME": (0, lambda: format_datetime(_utcnow(), "datetime2", 7), False),
-    "SYSDATETIMEOFFSET": (
-        0,
-        lambda: format_datetime(dt.datetime.now().astimezone(), "datetimeoffset", 7),
-        False,
-    ),
     "NEWID": (0, lambda: str(uuid.uuid4()).upper(), False),
     "TSQL_DIV": (2, tsql_div, True),
     "TSQL_MOD": (2, tsql_mod, True),

@@ -4,7 +4,8 @@
 which sets the session's DATEFORMAT and DATEFIRST. The test server knows two, both with
 English month and day names (DATENAME is the same under both): us_english (alias
 English; mdy, Sunday first) and British (alias British English; dmy, Monday first). Any
-other name is Msg 2740, as for a language the server does not have.
+other name is Msg 2740, as for a language the server does not have. A login (LOGIN7)
+may name one of the two for its session (the drivers' Language= keyword).
 
 "SET DATEFIRST (Transact-SQL)": 1 (Monday) to 7 (Sunday); DATEPART(weekday) counts from
 that day and DATEPART(week) and DATETRUNC(week) start each week on it ("DATEPART
@@ -20,6 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ..results import TdsError
+from .errors import UNSUPPORTED
 
 DATE_FIRST: ContextVar[int] = ContextVar("date_first", default=7)
 
@@ -47,6 +49,24 @@ def language(name: str) -> Language:
         f"SET LANGUAGE failed because '{name}' is not an official language name or a"
         " language alias on this SQL Server.",
     )
+
+
+def login_language(name: str) -> Language:
+    """The language a login (LOGIN7) names, us_english where it names none. SQL Server's
+    answer to a language it does not have is not documented: the login fails here, with
+    the test server's own message naming the languages it has."""
+    if not name:
+        return US_ENGLISH
+    try:
+        return language(name)
+    except TdsError:
+        known = " and ".join(known.name for known in _LANGUAGES)
+        raise TdsError(
+            UNSUPPORTED,
+            f"The login asked for language '{name}', which the azsql-mcp TDS test server"
+            f" does not have (it has {known}); leave Language out of the connection"
+            " string or name one of those.",
+        ) from None
 
 
 def date_first(value: int) -> int:

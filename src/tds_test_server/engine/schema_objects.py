@@ -20,7 +20,7 @@ from .session_state import _q
 from .sql_types import TYPE_IDS, affinity, storage
 from .sqltext import default_definition
 from .statements import Statements
-from .temp_tables import typed_temp_table
+from .temp_tables import create_identity, typed_temp_table
 
 
 class SchemaObjects(Statements):
@@ -34,14 +34,15 @@ class SchemaObjects(Statements):
         return schema, name
 
     def _create_temp_table(self, name: str, ddl: CreateTable) -> None:
+        identities = [c for c in ddl.columns if c.identity]
+        if len(identities) > 1:
+            raise errors.multiple_identities(name)
         cols = []
         for col in ddl.columns:
             if col.type is None:
                 raise errors.unsupported("computed columns in temporary tables")
             decl = f"{_q(col.name)} {affinity(col.type)}"
-            if col.identity:
-                decl = f"{_q(col.name)} INTEGER PRIMARY KEY AUTOINCREMENT"
-            elif col.nullable is False:
+            if col.nullable is False and not col.identity:  # its trigger fills it after
                 decl += " NOT NULL"
             cols.append(decl)
         try:
@@ -50,7 +51,9 @@ class SchemaObjects(Statements):
             if "already exists" in str(exc):
                 raise errors.object_exists(name) from None
             raise
-        columns = [(c.name, c.type, c.identity is not None) for c in ddl.columns if c.type]
+        if identities and identities[0].identity:
+            create_identity(self.conn, name, identities[0].name, identities[0].identity)
+        columns = [(c.name, c.type, c.identity) for c in ddl.columns if c.type]
         self.temp_tables[name.casefold()] = typed_temp_table(name, columns)
 
     def _insert_column(self, object_id: int, column_id: int, col: ColumnDef, pk: set[str]) -> None:

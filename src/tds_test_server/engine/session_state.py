@@ -23,7 +23,7 @@ from . import builtins, functions
 from .batches import Statement
 from .catalog import Catalog, Table, create_session_objects
 from .date_strings import DATE_ORDER
-from .languages import DATE_FIRST, US_ENGLISH, Language
+from .languages import DATE_FIRST, Language, login_language
 from .session_context import SessionKeys
 from .translate import Translator
 
@@ -111,9 +111,12 @@ class SessionState:
         self.showplan = False
         self.fmtonly = False
         self.xact_abort = False
-        self.date_order = US_ENGLISH.date_format  # SET DATEFORMAT
-        self.date_first = US_ENGLISH.date_first  # SET DATEFIRST
-        self.language = US_ENGLISH.name  # SET LANGUAGE
+        # the language the login asked for (LOGIN7), else us_english; SET LANGUAGE
+        # changes info.language from there
+        self.login_language = login_language(info.language)
+        info.language = self.login_language.name
+        self.date_order = self.login_language.date_format  # SET DATEFORMAT
+        self.date_first = self.login_language.date_first  # SET DATEFIRST
         self.temp_tables: dict[str, Table] = {}  # `#t` by name casefolded, as temp_tables.py keeps
         self.identity_insert: set[str] = set()
         self.login_time = _now_text()
@@ -190,6 +193,16 @@ class SessionState:
     def trancount(self) -> int:
         return self._depth
 
+    @property
+    def language(self) -> str:
+        """SET LANGUAGE's (@@LANGUAGE): kept in info, which the protocol layer reads to
+        tell the client of a change (ENVCHANGE)."""
+        return self.info.language
+
+    @language.setter
+    def language(self, name: str) -> None:
+        self.info.language = name
+
     def date_settings(self) -> tuple[str, str, int]:
         """SET LANGUAGE, DATEFORMAT and DATEFIRST as they stand (a procedure restores
         them when it ends)."""
@@ -211,6 +224,6 @@ class SessionState:
 
     def reset_connection(self) -> None:
         """sp_reset_connection: the session context and SET LANGUAGE, DATEFORMAT and
-        DATEFIRST belong to the logical connection."""
+        DATEFIRST belong to the logical connection (its language: the login's)."""
         self.session_keys.clear()
-        self.set_language(US_ENGLISH)
+        self.set_language(self.login_language)

@@ -27,7 +27,6 @@ from . import errors, functions, showplan
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
-from .comparisons import TYPE_SUFFIX
 from .constraint_errors import ConstraintErrors
 from .date_strings import DATE_ORDERS
 from .for_json import json_result
@@ -36,8 +35,10 @@ from .languages import date_first, language
 from .output_capture import capture_setup, capture_teardown
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
+from .temp_tables import last_identity
 from .token_stream import Tokens
 from .translate import Query, variable_arithmetic_type
+from .variable_types import SCALE_SUFFIX, TYPE_SUFFIX
 
 _SET_ACCEPTED = frozenset(
     [
@@ -278,11 +279,15 @@ class Statements(ConstraintErrors):
             raise self._map(exc, q, bindings) from None
 
     def _bindings(self, q: Query, scope: dict[str, Variable]) -> dict[str, Any]:
-        bindings = {}
+        bindings: dict[str, Any] = {}
         for name in q.params:
-            if name.endswith(TYPE_SUFFIX):  # a variable's declared type (comparisons.py)
+            if name.endswith(TYPE_SUFFIX):  # a variable's declared type (variable_types.py)
                 typed = scope.get(name.removesuffix(TYPE_SUFFIX))
                 bindings[name] = typed.type.name if typed and typed.type else None
+                continue
+            if name.endswith(SCALE_SUFFIX):
+                typed = scope.get(name.removesuffix(SCALE_SUFFIX))
+                bindings[name] = (typed.type.scale or 0) if typed and typed.type else 0
                 continue
             var = scope.get(name)
             if var is None:
@@ -418,8 +423,9 @@ class Statements(ConstraintErrors):
     def _note_identity(self, target: str, cursor: sqlite3.Cursor) -> None:
         table = self.catalog.tables.get(target.casefold())
         if table is None:
-            if target.startswith("#") and cursor.lastrowid:
-                self.last_identity = cursor.lastrowid
+            temporary = self.temp_tables.get(target.casefold())
+            if temporary is not None and temporary.identity is not None:
+                self.last_identity = last_identity(self.conn, target)
             return
         ident = table.identity
         if ident is None:

@@ -11,6 +11,7 @@ permanent table is (typing_schema).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
@@ -52,13 +53,61 @@ def temp_signature(text: str) -> TempSignature:
     return tuple((key, tuple(c.type for c in t.columns)) for key, t in sorted(tables.items()))
 
 
-def typed_temp_table(name: str, columns: list[tuple[str, ColumnType, bool]]) -> Table:
-    """A temporary table's Table: (name, type, is identity) for each column."""
+Identity = tuple[int, int]  # IDENTITY(seed, increment)
+
+
+def typed_temp_table(name: str, columns: list[tuple[str, ColumnType, Identity | None]]) -> Table:
+    """A temporary table's Table: (name, type, IDENTITY or None) for each column."""
     typed = [
-        Column(i, col, ctype, is_identity=identity)
+        Column(i, col, ctype, identity is not None, *(identity or (1, 1)))
         for i, (col, ctype, identity) in enumerate(columns, start=1)
     ]
     return Table(0, "", name, "U", typed)
+
+
+# Each temporary table's identity: its seed, increment and last value, in the session's
+# own temp schema (the shared catalog's __azsql_columns holds a permanent table's).
+_IDENTITIES = "__azsql_temp_identity"
+
+
+def create_identity(conn: sqlite3.Connection, table: str, column: str, identity: Identity) -> None:
+    """IDENTITY(seed, increment) on a temporary table, kept by triggers as a permanent
+    table's is (schema_objects.py): the first row takes the seed, each later one the last
+    value plus the increment, and an explicit value moves the last value up to it."""
+    conn.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_IDENTITIES}"
+        " (name TEXT PRIMARY KEY, seed INTEGER, increment INTEGER, last_value INTEGER)"
+    )
+    key = table.casefold()
+    conn.execute(
+        f"INSERT OR REPLACE INTO temp.{_IDENTITIES} VALUES (?, ?, ?, NULL)", (key, *identity)
+    )
+    # a trigger's statements take no parameters, and no schema before their table's name
+    t, c, where = _quoted(table), _quoted(column), f"name = '{key.replace(chr(39), chr(39) * 2)}'"
+    conn.execute(
+        f"CREATE TEMP TRIGGER {_quoted(table + '.__identity')} AFTER INSERT ON {t}"
+        f" WHEN NEW.{c} IS NULL BEGIN UPDATE {_IDENTITIES} SET last_value ="
+        f" coalesce(last_value + increment, seed) WHERE {where};"
+        f" UPDATE {t} SET {c} = (SELECT last_value FROM {_IDENTITIES} WHERE {where})"
+        " WHERE rowid = NEW.rowid; END"
+    )
+    conn.execute(
+        f"CREATE TEMP TRIGGER {_quoted(table + '.__identity_explicit')} AFTER INSERT ON {t}"
+        f" WHEN NEW.{c} IS NOT NULL BEGIN UPDATE {_IDENTITIES} SET last_value ="
+        f" max(coalesce(last_value, NEW.{c}), NEW.{c}) WHERE {where}; END"
+    )
+
+
+def last_identity(conn: sqlite3.Connection, table: str) -> int | None:
+    """The identity value a temporary table gave last (SCOPE_IDENTITY, @@IDENTITY)."""
+    found = conn.execute(
+        f"SELECT last_value FROM temp.{_IDENTITIES} WHERE name = ?", (table.casefold(),)
+    ).fetchone()
+    return found[0] if found else None
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 TypingSchema = dict[str, dict[str, dict[str, str]]]

@@ -57,9 +57,11 @@ from .temp_tables import (
 )
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
+from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
 from .tvf import apply_join, from_subquery, is_table_function
 from .values_alias import rewrite_values_aliases
+from .variable_types import declared_in
 
 
 @dataclass(frozen=True)
@@ -459,7 +461,7 @@ class Translator:
 def parse_tsql(text: str) -> exp.Expression:
     text = merge_delete_from(strip_option_clause(text))
     try:
-        trees = sqlglot.parse(text, read="tsql", error_level=ErrorLevel.RAISE)
+        trees = sqlglot.parse(text, read=EngineTSQL, error_level=ErrorLevel.RAISE)
     except ParseError as exc:
         info = exc.errors[0] if exc.errors else {}
         near = (info.get("highlight") or "").strip() or text.strip().split()[-1]
@@ -673,10 +675,11 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
             return _fn("DATENAME", exp.Literal.string(unit), _unwrap_time(node.this))
         culture = node.args.get("culture")
         return _fn("TSQL_FORMAT", node.this, node.args["format"], *([culture] if culture else []))
-    if isinstance(node, exp.Cast):  # TRY_CAST too
-        return cast_call(node)
-    if isinstance(node, exp.Convert):
-        return convert_call(node, None)
+    if isinstance(node, (exp.Cast, exp.Convert)):  # TRY_CAST too
+        call = cast_call(node) if isinstance(node, exp.Cast) else convert_call(node, None)
+        # a @variable's declared type, which the call names (the walk does not reach it)
+        params.update(declared_in(call))
+        return call
     function = rewrite_function(node)
     if function is not None:
         return function
@@ -888,8 +891,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         return result_of_branches([_expression_type(b) for b in branches if b is not None])
     if isinstance(node, exp.CurrentUser):
         return ColumnType("nvarchar", 128)
-    if isinstance(node, exp.DateAdd):
-        inner = _datatype_to_column(node.this.type) if node.this is not None else None
+    if isinstance(node, exp.DateAdd):  # the date argument's type (SYSDATETIME's: a call)
+        inner = _datatype_to_column(node.this.type) or _expression_type(node.this)
         if inner is not None and inner.name in (
             "date",
             "datetime2",

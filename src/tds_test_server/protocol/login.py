@@ -223,18 +223,20 @@ def negotiated_packet_size(requested: int) -> int:
 def login_reply(
     *,
     database: str,
+    language: str,
     packet_size: int,
     tds_version: int,
     version: tuple[int, int, int],
     features: dict[int, bytes],
 ) -> bytes:
-    """The tokens both ODBC drivers and pytds accepted after a successful login."""
+    """The tokens both ODBC drivers and pytds accepted after a successful login; the
+    language is the session's (LOGIN7's, else us_english)."""
     parts = [
         tokens.envchange(tokens.ENV_DATABASE, database, "master"),
         tokens.message(5701, f"Changed database context to '{database}'.", state=2, severity=0),
         tokens.envchange_bytes(tokens.ENV_COLLATION, COLLATION, b""),
-        tokens.envchange(tokens.ENV_LANGUAGE, "us_english", ""),
-        tokens.message(5703, "Changed language setting to us_english.", state=1, severity=0),
+        tokens.envchange(tokens.ENV_LANGUAGE, language, ""),
+        tokens.message(5703, f"Changed language setting to {language}.", state=1, severity=0),
         tokens.loginack(tds_version, version),
         tokens.envchange(tokens.ENV_PACKET_SIZE, str(packet_size), str(packet_size)),
     ]

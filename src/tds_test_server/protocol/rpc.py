@@ -307,7 +307,7 @@ def run_batch(state: SessionState, sql: str) -> Generator[bytes, None, None]:
     resp = Response(state)
     state.statements.append(sql)
     before = state.engine.trancount
-    database = state.engine.info.database
+    database, language = state.engine.info.database, state.engine.info.language
     pending: DoneInfo | None = None
     failure: TdsError | None = None
     returns: list[ReturnValue] = []
@@ -333,8 +333,7 @@ def run_batch(state: SessionState, sql: str) -> Generator[bytes, None, None]:
     if resp.attention.is_set():
         yield resp.acknowledge_attention()
         return
-    if state.engine.info.database != database:  # USE: the client tracks the current database
-        resp.add(tokens.envchange(tokens.ENV_DATABASE, state.engine.info.database, database))
+    resp.add(environment_change(state, database, language))
     if failure is not None:
         if pending is not None:
             resp.add(tokens.done(pending[0] | tokens.DONE_MORE, pending[1], curcmd=pending[2]))
@@ -354,6 +353,18 @@ class SessionEnded(Exception):
     """Raised after the last bytes of a session were handed out (fatal error)."""
 
 
+def environment_change(state: SessionState, database: str, language: str) -> bytes:
+    """ENVCHANGE when a request changed what the client tracks ([MS-TDS] 2.2.7.9): the
+    database (USE) and the language (SET LANGUAGE), each with its value before."""
+    info = state.engine.info
+    changes = b""
+    if info.database != database:
+        changes += tokens.envchange(tokens.ENV_DATABASE, info.database, database)
+    if info.language != language:
+        changes += tokens.envchange(tokens.ENV_LANGUAGE, info.language, language)
+    return changes
+
+
 def transaction_change(state: SessionState, before: int) -> bytes:
     """ENVCHANGE when a batch opened or closed a transaction (BEGIN TRAN / COMMIT in SQL)."""
     after = state.engine.trancount
@@ -369,6 +380,7 @@ def run_rpcs(state: SessionState, calls: list[RpcCall]) -> Generator[bytes, None
     for index, call in enumerate(calls):
         state.rpcs.append(call.name)
         before = state.engine.trancount
+        database, language = state.engine.info.database, state.engine.info.language
         try:
             status = yield from run_rpc(state, resp, call)
         except TdsError as exc:
@@ -381,6 +393,7 @@ def run_rpcs(state: SessionState, calls: list[RpcCall]) -> Generator[bytes, None
         if resp.attention.is_set():
             yield resp.acknowledge_attention()
             return
+        resp.add(environment_change(state, database, language))
         resp.add(transaction_change(state, before))
         more = tokens.DONE_MORE if index < len(calls) - 1 else 0
         resp.add(tokens.done(status | more, token=tokens.DONEPROC))

@@ -390,13 +390,14 @@ class Connection:
                 raise self._fault_error(triggered.action, login.user_name)
             tds_version = negotiated_tds_version(login.tds_version)
             packet_size = negotiated_packet_size(login.packet_size)
-            self._open_session(login, packet_size)
+            info = self._open_session(login, packet_size)
         except TdsError as exc:
             self._send_error(exc)
             return False
         record.accepted = True
         reply = login_reply(
             database=self.database,
+            language=info.language,
             packet_size=packet_size,
             tds_version=tds_version,
             version=self.server.edition.wire_version,
@@ -414,7 +415,8 @@ class Connection:
             spid=self.spid,
         )
 
-    def _open_session(self, login: Login7, packet_size: int) -> None:
+    def _open_session(self, login: Login7, packet_size: int) -> SessionInfo:
+        """The engine's session for the login, and its info as the engine named it."""
         info = SessionInfo(
             spid=self.spid,
             user=self.user,
@@ -422,11 +424,13 @@ class Connection:
             app_name=login.app_name,
             host_name=login.host_name,
             principal=self.principal,
+            language=login.language,
         )
         self.engine_session = self.server.engine.session(info)
         self.state = SessionState(
             self.engine_session, packet_size, self.server.record.statements, self.server.record.rpcs
         )
+        return info
 
     # --- requests -------------------------------------------------------------------------
 
