@@ -192,7 +192,7 @@ def test_showplan_needs_the_showplan_permission(
 def test_a_plan_needs_the_permission_to_run_the_statement(
     odbc_driver: str, sql: str, message: str
 ) -> None:
-    """"Showplan Security": SET SHOWPLAN_XML needs SHOWPLAN and "the appropriate
+    """From "Showplan Security": SET SHOWPLAN_XML needs SHOWPLAN and "the appropriate
     permission to execute the Transact-SQL statement itself"."""
     with ThreadedTdsServer(sample=True, logins=[f"planner:{PASSWORD}:SHOWPLAN"]) as server:
         with connect(server, "freetds") as admin:
@@ -201,7 +201,8 @@ def test_a_plan_needs_the_permission_to_run_the_statement(
         with connect(server, odbc_driver, "planner") as planner:
             cursor = planner.cursor()
             cursor.execute("SET SHOWPLAN_XML ON")
-            assert "<ShowPlanXML" in cursor.execute("SELECT Name FROM SalesLT.Product").fetchone()[0]
+            plan = cursor.execute("SELECT Name FROM SalesLT.Product").fetchone()[0]
+            assert "<ShowPlanXML" in plan
             with pytest.raises(pyodbc.Error) as caught:
                 cursor.execute(sql)
             assert message in str(caught.value)
