@@ -107,6 +107,9 @@ async def analyze_performance(
         if e.number == access.SHOWPLAN_DENIED:
             next_steps = WITHOUT_PLAN
             e = DatabaseError(access.showplan_missing(await access.database_user(ctx.db)))
+        elif denied := await access.select_missing(ctx.db, e):  # the plan needs SELECT too
+            next_steps = WITHOUT_PLAN
+            e = DatabaseError(denied)
         facts = f"(the estimated plan could not be obtained: {e})"
     except catalog.CatalogError as e:
         facts = f"(the estimated plan could not be obtained: {e})"

@@ -43,7 +43,9 @@ async def explain_query(
         xml = await ctx.db.explain(query)
     except DatabaseError as e:
         if e.number != access.SHOWPLAN_DENIED:
-            message = access.unknown_name(e)
+            # A plan needs the permission to run the query too ("Showplan Security"):
+            # a table or column the user may not read is error 229 or 230, as in read_data.
+            message = await access.select_missing(ctx.db, e) or access.unknown_name(e)
             if message is None:
                 raise
             raise ToolError(message) from e
