@@ -48,6 +48,9 @@ class TableSummary(BaseModel):
 class TableList(BaseModel):
     tables: list[TableSummary]
     truncated: bool
+    # None when the catalog shows the login every table; else why the list holds only the
+    # tables it holds a permission on ("Metadata visibility configuration") and the GRANT.
+    only_visible: str | None = None
 
 
 class ColumnDetail(BaseModel):

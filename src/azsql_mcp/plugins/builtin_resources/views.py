@@ -19,7 +19,9 @@ async def schema_text(ctx: ToolContext) -> str:
 
 
 async def table_list(ctx: ToolContext) -> str:
-    return (await catalog.list_tables(ctx.db)).model_dump_json()
+    found = await catalog.list_tables(ctx.db)
+    found.only_visible = await access.unseen_tables(ctx.db)  # as list_tables says it
+    return found.model_dump_json()
 
 
 # A resource that names no table: the client gets MCP's "resource not found" with this.
@@ -100,6 +102,7 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
         raise NotFoundError(f"{what} {await access.where_tables_are(ctx.db)}; {LISTED_BY}")
     scope = f"{schema}.{table} and its neighbours" if table else (schema or "all schemas")
     header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"
+    header += await access.seen_tables(ctx.db)  # the others may be hidden from this login
     if overview.truncated:
         header += "; the schema was cut short (too many columns)"
     drawn = tables[: catalog.DIAGRAM_MAX_TABLES]

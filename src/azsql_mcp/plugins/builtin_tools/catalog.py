@@ -29,6 +29,7 @@ async def list_tables(
     Start here to find table names.
     """
     found = await catalog.list_tables(ctx.db, schema, name_pattern, limit=SHOWN)
+    found.only_visible = await access.unseen_tables(ctx.db)  # "0 tables" may be hidden ones
     lines = [
         f"{cell_text(t.schema_name)}.{cell_text(t.name)} ({t.type}"
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
@@ -40,7 +41,7 @@ async def list_tables(
             f"the first {len(found.tables)} tables and views by schema and name; there are"
             " more: narrow with schema or name_pattern"
         )
-    summary += await access.seen_tables(ctx.db)  # "0 tables" may be tables it is not shown
+    summary += access.seen_of(found.only_visible)
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
 
 
