@@ -79,6 +79,8 @@ async def test_health_check_reports_connection_and_permissions(mcp_client, azsql
         assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
         # describe_table shows defaults and checks as hidden: say so, with the GRANT
         assert "no VIEW DEFINITION: describe_table" in text
+        # the resource with definitions is one table's (database://tables lists names)
+        assert "database://tables/{schema}/{table} and sql_query_builder" in text
         assert "GRANT VIEW DEFINITION TO [azsql_reader];" in text
     else:
         assert health["notes"] == ["the login is db_owner: prefer a least-privilege user"]

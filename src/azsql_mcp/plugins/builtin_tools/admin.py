@@ -180,8 +180,9 @@ def _permission_notes(
         )
     if not grants.view_definition:  # the catalog shows these definitions as NULL
         notes.append(
-            "no VIEW DEFINITION: describe_table, database://tables and sql_query_builder show"
-            " the definitions of defaults, CHECK constraints and computed columns as hidden"
+            "no VIEW DEFINITION: describe_table, database://tables/{schema}/{table} and"
+            " sql_query_builder show the definitions of defaults, CHECK constraints and"
+            " computed columns as hidden"
             f" ({access.view_definition_grant(user)})"
         )
     if grants.is_db_owner:
