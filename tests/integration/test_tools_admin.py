@@ -54,6 +54,8 @@ async def test_database_info(mcp_client):
     assert info["product_version"]
     assert isinstance(info["compatibility_level"], int)
     assert info["collation"]
+    # sys.database_files, readable by every user: data and log (a fixed 8 MB in the test server)
+    assert info["data_size_mb"] > 0 and info["log_size_mb"] == 8.0
 
 
 async def test_health_check_reports_connection_and_permissions(mcp_client, azsql_principal):
