@@ -19,9 +19,7 @@ async def schema_text(ctx: ToolContext) -> str:
 
 
 async def table_list(ctx: ToolContext) -> str:
-    found = await catalog.list_tables(ctx.db)
-    found.only_visible = await access.unseen_tables(ctx.db)  # as list_tables says it
-    return found.model_dump_json()
+    return (await catalog.list_tables(ctx.db)).model_dump_json()
 
 
 # A resource that names no table: the client gets MCP's "resource not found" with this.

@@ -29,7 +29,6 @@ async def list_tables(
     Start here to find table names.
     """
     found = await catalog.list_tables(ctx.db, schema, name_pattern, limit=SHOWN)
-    found.only_visible = await access.unseen_tables(ctx.db)  # "0 tables" may be hidden ones
     lines = [
         f"{cell_text(t.schema_name)}.{cell_text(t.name)} ({t.type}"
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
