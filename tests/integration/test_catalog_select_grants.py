@@ -83,6 +83,34 @@ async def test_list_tables_says_the_list_is_what_the_login_can_see(
         assert first.endswith("tables and views")
 
 
+async def test_the_table_lists_say_in_their_data_that_they_are_partial(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """database://tables is JSON with no text around it, and list_tables' structured
+    result is what a client program reads: both carry why the list may be partial."""
+    result = await mcp_client.call_tool("list_tables", {})
+    (resource,) = await mcp_client.read_resource("database://tables")
+    for listing in (result.structured_content, json.loads(resource.text)):  # type: ignore[union-attr]
+        assert listing is not None
+        if azsql_principal == READER:
+            assert listing["only_visible"].startswith("it holds no SELECT on the database:")
+            assert (
+                f"ALTER ROLE db_datareader ADD MEMBER [{READER_USER}];" in listing["only_visible"]
+            )
+        else:
+            assert listing["only_visible"] is None
+
+
+async def test_the_diagrams_say_they_draw_what_the_login_can_see(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    for uri in ("database://schema/diagram", "database://schema/diagram/SalesLT"):
+        (diagram,) = await mcp_client.read_resource(uri)
+        header = diagram.text.splitlines()[0]  # type: ignore[union-attr]
+        seen = "table(s) that this login can see (it holds no SELECT on the database:"
+        assert (seen in header) == (azsql_principal == READER), header
+
+
 async def test_the_schema_and_the_migration_guide_count_what_the_login_can_see(
     mcp_client: Client[Any], azsql_principal: str
 ) -> None:

@@ -38,13 +38,13 @@ async def test_schema_asks_nothing_per_column_of_a_reader_of_the_database(
     mcp_client, tds_server, azsql_principal
 ):
     # Both logins hold SELECT on the database (the reader through db_datareader): one
-    # HAS_PERMS_BY_NAME, for the database, per read, one more for the schema's header
-    # (whether it counts every table), and no column marked.
+    # HAS_PERMS_BY_NAME, for the database, per read, one more for each header, the
+    # schema's and the diagram's (whether it counts every table), and no column marked.
     tds_server.record.clear()
     text = text_of(await mcp_client.read_resource("database://schema"))
     diagram = text_of(await mcp_client.read_resource("database://schema/diagram/SalesLT"))
     asked = [s for s in tds_server.record.statements if "HAS_PERMS_BY_NAME" in s.upper()]
-    assert len(asked) == 3 and all("'DATABASE', 'SELECT'" in s for s in asked), asked
+    assert len(asked) == 4 and all("'DATABASE', 'SELECT'" in s for s in asked), asked
     assert catalog.NO_SELECT_MARK not in text + diagram
     assert catalog.NO_SELECT_STAR not in text + diagram
 

@@ -54,6 +54,8 @@ async def test_database_info(mcp_client):
     assert info["product_version"]
     assert isinstance(info["compatibility_level"], int)
     assert info["collation"]
+    # sys.database_files, readable by every user: data and log (a fixed 8 MB in the test server)
+    assert info["data_size_mb"] > 0 and info["log_size_mb"] == 8.0
 
 
 async def test_health_check_reports_connection_and_permissions(mcp_client, azsql_principal):
@@ -79,6 +81,8 @@ async def test_health_check_reports_connection_and_permissions(mcp_client, azsql
         assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
         # describe_table shows defaults and checks as hidden: say so, with the GRANT
         assert "no VIEW DEFINITION: describe_table" in text
+        # the resource with definitions is one table's (database://tables lists names)
+        assert "database://tables/{schema}/{table} and sql_query_builder" in text
         assert "GRANT VIEW DEFINITION TO [azsql_reader];" in text
     else:
         assert health["notes"] == ["the login is db_owner: prefer a least-privilege user"]

@@ -247,6 +247,11 @@ def test_databases_files_and_properties(session: EngineSession) -> None:
     ) == [("catdb", "ONLINE")]
     (size,) = rows(session, "SELECT size FROM sys.database_files WHERE type = 0")[0]
     assert size > 0
+    # every database has a log file too ("sys.database_files": type 1, data_space_id 0)
+    assert rows(
+        session,
+        "SELECT file_id, type_desc, data_space_id, size FROM sys.database_files WHERE type = 1",
+    ) == [(2, "LOG", 0, 1024)]
     assert rows(
         session, "SELECT DATABASEPROPERTYEX(DB_NAME(), 'Collation'), SERVERPROPERTY('ProductLevel')"
     ) == [("SQL_Latin1_General_CP1_CI_AS", "RTM")]

@@ -173,6 +173,45 @@ def test_showplan_needs_the_showplan_permission(
     ("sql", "message"),
     [
         (
+            "SELECT CustomerID FROM SalesLT.Customer",
+            "The SELECT permission was denied on the object 'Customer', database"
+            " 'AdventureWorksLT', schema 'SalesLT'.",
+        ),
+        (
+            "SELECT ProductID, StandardCost FROM SalesLT.Product",
+            "The SELECT permission was denied on the column 'StandardCost' of the object"
+            " 'Product', database 'AdventureWorksLT', schema 'SalesLT'.",
+        ),
+        (
+            "UPDATE SalesLT.Product SET Name = Name WHERE 1 = 0",
+            "The UPDATE permission was denied on the object 'Product', database"
+            " 'AdventureWorksLT', schema 'SalesLT'.",
+        ),
+    ],
+)
+def test_a_plan_needs_the_permission_to_run_the_statement(
+    odbc_driver: str, sql: str, message: str
+) -> None:
+    """From "Showplan Security": SET SHOWPLAN_XML needs SHOWPLAN and "the appropriate
+    permission to execute the Transact-SQL statement itself"."""
+    with ThreadedTdsServer(sample=True, logins=[f"planner:{PASSWORD}:SHOWPLAN"]) as server:
+        with connect(server, "freetds") as admin:
+            admin.cursor().execute("DENY SELECT ON SalesLT.Customer TO planner")
+            admin.cursor().execute("DENY SELECT ON SalesLT.Product (StandardCost) TO planner")
+        with connect(server, odbc_driver, "planner") as planner:
+            cursor = planner.cursor()
+            cursor.execute("SET SHOWPLAN_XML ON")
+            plan = cursor.execute("SELECT Name FROM SalesLT.Product").fetchone()[0]
+            assert "<ShowPlanXML" in plan
+            with pytest.raises(pyodbc.Error) as caught:
+                cursor.execute(sql)
+            assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
             "UPDATE SalesLT.Customer SET FirstName = FirstName WHERE 1 = 0",
             "The UPDATE permission was denied on the object 'Customer', database"
             " 'AdventureWorksLT', schema 'SalesLT'.",

@@ -109,17 +109,24 @@ async def table_visibility(db: Database) -> TableVisibility:
     )
 
 
-async def seen_tables(db: Database) -> str:
-    """What follows a count of tables: "" for a user the catalog shows every table, else
-    that the count is of those this login can see, and the role that reads them all."""
+async def unseen_tables(db: Database) -> str | None:
+    """None for a user the catalog shows every table; else why a listing of tables holds
+    only those it holds a permission on, and the role that reads them all."""
     seen = await table_visibility(db)
     if seen.sees_every_table:
-        return ""
-    return (
-        " that this login can see (it holds no SELECT on the database: "
-        + database_select_missing(seen.user_name)
-        + ")"
-    )
+        return None
+    return "it holds no SELECT on the database: " + database_select_missing(seen.user_name)
+
+
+async def seen_tables(db: Database) -> str:
+    """What follows a count of tables: "" for a user the catalog shows every table, else
+    that the count is of those this login can see, and why."""
+    return seen_of(await unseen_tables(db))
+
+
+def seen_of(unseen: str | None) -> str:
+    """seen_tables' text from what unseen_tables answered."""
+    return "" if unseen is None else f" that this login can see ({unseen})"
 
 
 async def where_tables_are(db: Database) -> str:

@@ -48,6 +48,10 @@ class TableSummary(BaseModel):
 class TableList(BaseModel):
     tables: list[TableSummary]
     truncated: bool
+    # None when the catalog shows the login every table; else why the list holds only the
+    # tables it holds a permission on ("Metadata visibility configuration") and the role
+    # that shows them all (access.unseen_tables).
+    only_visible: str | None = None
 
 
 class ColumnDetail(BaseModel):
@@ -144,7 +148,8 @@ async def list_tables(
         )
         for r in rows
     ]
-    return TableList(tables=tables, truncated=truncated)
+    unseen = await access.unseen_tables(db)  # "0 tables" may be tables it is not shown
+    return TableList(tables=tables, truncated=truncated, only_visible=unseen)
 
 
 def parse_table_name(text: str) -> tuple[str | None, str]:

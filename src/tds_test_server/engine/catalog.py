@@ -693,7 +693,12 @@ SYSTEM_VIEWS: list[SystemView] = [
         " is_name_reserved bit",
         "SELECT 1, NULL, 0, 'ROWS', 1, 'data_0', (SELECT value FROM temp.__azsql_session"
         " WHERE key = 'file'), 0, 'ONLINE', (SELECT value FROM temp.__azsql_session"
-        " WHERE key = 'pages'), -1, 2048, 0, 0, 0, 0, 0",
+        " WHERE key = 'pages'), -1, 2048, 0, 0, 0, 0, 0"
+        # Every database has a log file (type 1, data_space_id 0); SQLite keeps none, so
+        # it has a fixed 8 MB (1,024 pages), grows by 64 MB to the 2 TB a log may reach.
+        " UNION ALL SELECT 2, NULL, 1, 'LOG', 0, 'log', (SELECT value FROM temp.__azsql_session"
+        " WHERE key = 'file') || '.ldf', 0, 'ONLINE', 1024, 268435456,"
+        " 8192, 0, 0, 0, 0, 0",
     ),
     _view(
         -408,

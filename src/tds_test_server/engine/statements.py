@@ -741,6 +741,10 @@ class Statements(ConstraintErrors):
         q: Query | None = None
         if head in ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"):
             q = self.engine.translator.translate(stmt.text, self.database)
+            # "Showplan Security": the plan also needs the permission to run the statement.
+            if q.kind != "select":
+                self._check_write(q)
+            self._check_select(q)
             self._refresh(q.needs)
             bindings = {name: scope[name].value if name in scope else None for name in q.params}
             try:

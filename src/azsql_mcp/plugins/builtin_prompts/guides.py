@@ -107,6 +107,9 @@ async def analyze_performance(
         if e.number == access.SHOWPLAN_DENIED:
             next_steps = WITHOUT_PLAN
             e = DatabaseError(access.showplan_missing(await access.database_user(ctx.db)))
+        elif denied := await access.select_missing(ctx.db, e):  # the plan needs SELECT too
+            next_steps = WITHOUT_PLAN
+            e = DatabaseError(denied)
         facts = f"(the estimated plan could not be obtained: {e})"
     except catalog.CatalogError as e:
         facts = f"(the estimated plan could not be obtained: {e})"
@@ -151,7 +154,7 @@ async def data_migration_guide(
         f"Plan a migration of data from {source_system} into this"
         f" {info.engine or info.edition or 'SQL Server'} database.\n\n"
         f"Target: {_target_line(info)}\n"
-        f"Existing tables and views ({len(tables.tables)}){await access.seen_tables(ctx.db)}:\n"
+        f"Existing tables and views ({len(tables.tables)}){access.seen_of(tables.only_visible)}:\n"
         f"{fence_untrusted(listing, what='object names')}\n\n"
         f"Cover, specifically for {source_system}: mapping its data types to SQL Server types"
         " (dates, decimals, text encodings and collation, booleans, identity/sequence columns),"

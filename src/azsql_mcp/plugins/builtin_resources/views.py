@@ -100,6 +100,7 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
         raise NotFoundError(f"{what} {await access.where_tables_are(ctx.db)}; {LISTED_BY}")
     scope = f"{schema}.{table} and its neighbours" if table else (schema or "all schemas")
     header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"
+    header += await access.seen_tables(ctx.db)  # the others may be hidden from this login
     if overview.truncated:
         header += "; the schema was cut short (too many columns)"
     drawn = tables[: catalog.DIAGRAM_MAX_TABLES]

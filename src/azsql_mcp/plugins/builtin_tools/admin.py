@@ -43,7 +43,9 @@ async def explain_query(
         xml = await ctx.db.explain(query)
     except DatabaseError as e:
         if e.number != access.SHOWPLAN_DENIED:
-            message = access.unknown_name(e)
+            # A plan needs the permission to run the query too ("Showplan Security"):
+            # a table or column the user may not read is error 229 or 230, as in read_data.
+            message = await access.select_missing(ctx.db, e) or access.unknown_name(e)
             if message is None:
                 raise
             raise ToolError(message) from e
@@ -178,8 +180,9 @@ def _permission_notes(
         )
     if not grants.view_definition:  # the catalog shows these definitions as NULL
         notes.append(
-            "no VIEW DEFINITION: describe_table, database://tables and sql_query_builder show"
-            " the definitions of defaults, CHECK constraints and computed columns as hidden"
+            "no VIEW DEFINITION: describe_table, database://tables/{schema}/{table} and"
+            " sql_query_builder show the definitions of defaults, CHECK constraints and"
+            " computed columns as hidden"
             f" ({access.view_definition_grant(user)})"
         )
     if grants.is_db_owner:

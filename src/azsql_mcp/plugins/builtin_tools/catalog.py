@@ -40,7 +40,7 @@ async def list_tables(
             f"the first {len(found.tables)} tables and views by schema and name; there are"
             " more: narrow with schema or name_pattern"
         )
-    summary += await access.seen_tables(ctx.db)  # "0 tables" may be tables it is not shown
+    summary += access.seen_of(found.only_visible)
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
 
 
