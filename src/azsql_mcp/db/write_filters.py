@@ -224,15 +224,19 @@ def _cte_names(statement: exp.Expr) -> set[str]:
 
 
 def _written_parts(table: exp.Table) -> tuple[str, ...]:
+    """The name's parts, a temporary table's with its # (sqlglot keeps it as a flag:
+    `#t` is not the table `t`)."""
     from sqlglot import exp
 
-    if not isinstance(table.this, exp.Identifier):
+    name = table.this
+    if not isinstance(name, exp.Identifier):
         return ()
-    return tuple(part.name for part in table.parts)
+    prefix = "##" if name.args.get("global_") else "#" if name.args.get("temporary") else ""
+    return (*(part.name for part in table.parts[:-1]), prefix + name.name)
 
 
 def _folded_parts(table: exp.Table) -> tuple[str, ...]:
-    return tuple(part.name.casefold() for part in table.parts)
+    return tuple(part.casefold() for part in _written_parts(table))
 
 
 def _enclosing_subqueries(node: exp.Expr, reading: _Reading) -> tuple[bool, set[str]]:
