@@ -51,6 +51,17 @@ def test_a_temporary_table_is_not_the_table_of_its_name() -> None:
     assert "tests no column of" in refusal("UPDATE #t SET a = 1 FROM t AS x WHERE x.id = 1")
 
 
+# --- self-comparisons ---------------------------------------------------------------------
+
+
+def test_not_like_of_one_expression_is_the_negation_of_like() -> None:
+    # sqlglot reads NOT LIKE as a LIKE node marked negated: `a NOT LIKE a` is not
+    # `a LIKE a`, so NOT (a NOT LIKE a) is true, not false
+    assert ALWAYS_TRUE in refusal("DELETE FROM t WHERE id = 5 OR NOT (a NOT LIKE a)")
+    assert ALWAYS_TRUE in refusal("DELETE FROM t WHERE id = 5 OR NOT (a NOT LIKE A) OR id = 6")
+    assert filters("DELETE FROM t WHERE id = 5 AND NOT (a NOT LIKE a)")
+
+
 # --- the changed table read again in a subquery ----------------------------------------
 
 

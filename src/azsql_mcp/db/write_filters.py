@@ -380,7 +380,8 @@ def _true_if_tautology(node: exp.Expr, reading: _Reading) -> exp.Expr:
 
     comparisons = (exp.EQ, exp.GTE, exp.LTE, exp.NullSafeEQ, exp.Like)
     if isinstance(node, comparisons) and _same(node.this, node.expression, reading):
-        return exp.true()
+        # sqlglot reads `a NOT LIKE b` as one node, LIKE negated
+        return exp.false() if node.args.get("negate") else exp.true()
     if isinstance(node, exp.In) and node.this is not None:
         value = _normal(node.this, reading)
         if any(_normal(item, reading) == value for item in node.expressions):
