@@ -157,3 +157,11 @@ def test_a_self_join_inside_another_subquery_compares_that_subquerys_names() -> 
 )
 def test_a_table_of_another_database_is_another_table(sql: str, opened: str) -> None:
     assert filters(sql, ReadPolicy.of("Sales", [opened]))
+
+
+@pytest.mark.parametrize("join", ["CROSS JOIN", "OUTER JOIN"])
+def test_an_on_after_a_join_sql_server_does_not_accept_restricts_nothing(join: str) -> None:
+    # T-SQL has no ON after CROSS JOIN, nor OUTER without LEFT, RIGHT or FULL; sqlglot
+    # reads one, which must not count as an INNER JOIN's
+    sql = f"UPDATE t SET a = 1 FROM t {join} u ON u.k = t.k WHERE u.k = 1"
+    assert "tests no column of t" in refusal(sql)

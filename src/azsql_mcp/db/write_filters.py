@@ -295,8 +295,8 @@ def _worst(node: exp.Expr, reading: _Reading, positive: bool) -> bool | None:
     depends on a column of the changed table."""
     from sqlglot import exp
 
-    if isinstance(node, exp.Paren):
-        return _worst(node.this, reading, positive)
+    # `simplify` leaves no parentheses around a condition: `flatten` unwraps an
+    # operand's, and NOT (a AND b) is NOT a OR NOT b
     if isinstance(node, exp.Boolean):
         return bool(node.this)
     if isinstance(node, exp.Not):
@@ -487,9 +487,10 @@ def _same(a: exp.Expr | None, b: exp.Expr | None, reading: _Reading) -> bool:
 
 def _normal(node: exp.Expr, reading: _Reading) -> exp.Expr:
     """A copy of `node` as SQL Server's case-insensitive default collations read it:
-    names and parameters casefolded, unquoted, and a column of the changed table
-    written as `t.c` or `dbo.T.c` the same as `c` (both mean it, or the statement
-    fails as ambiguous)."""
+    names casefolded, unquoted, and a column of the changed table written as `t.c` or
+    `dbo.T.c` the same as `c` (both mean it, or the statement fails as ambiguous).
+    Parameters need nothing: sqlglot compares a parameter's name (a Var, unlike an
+    Identifier) lowercased."""
     from sqlglot import exp
 
     copy = node.copy()
@@ -503,9 +504,6 @@ def _normal(node: exp.Expr, reading: _Reading) -> exp.Expr:
     for identifier in copy.find_all(exp.Identifier):
         identifier.set("this", identifier.name.casefold())
         identifier.set("quoted", False)
-    for parameter in copy.find_all(exp.Parameter):
-        if isinstance(parameter.this, exp.Var):
-            parameter.this.set("this", parameter.this.name.casefold())
     return copy
 
 
