@@ -128,6 +128,8 @@ def test_a_self_join_beside_a_condition_that_can_be_false_filters() -> None:
         # never true (a is x's a): it changes nothing
         "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id AND NOT x.a LIKE a)",
         # a CTE is no table of the database, nor is a table-valued function
+        "WITH t AS (SELECT * FROM dbo.t WHERE a = 1) DELETE FROM dbo.t"
+        " WHERE id IN (SELECT id FROM T)",
         "WITH c AS (SELECT * FROM t) DELETE FROM c WHERE id IN (SELECT id FROM dbo.fn(1))",
         # without FROM, with two values: no self-join (the row's a is tested)
         "DELETE FROM t WHERE EXISTS (SELECT t.a, 1 WHERE t.a = 1)",

@@ -69,6 +69,7 @@ class _Reading:
     # outer-joined or APPLY'd sources whose ON or body reads the changed table: a test
     # of their columns depends on its row (`LEFT JOIN p ON p.id = c.pid WHERE p.id IS NULL`)
     linked: frozenset[str] = frozenset()
+    ctes: frozenset[str] = frozenset()  # the statement's common table expressions
 
 
 def target(statement: exp.Expr) -> Target:
@@ -138,6 +139,7 @@ def judge(
         frozenset(non_nullable) | IDENTITY_NAMES,
         nested=any(c.find(exp.Select) is not None for c in found),
         methods=_methods(found),
+        ctes=frozenset(_cte_names(statement)),
     )
     reading = replace(reading, linked=_linked(statement, reading))
     if not _names_a_column(where, reading.methods):
@@ -459,7 +461,10 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
         return None
     if any(value for key, value in source.args.items() if key not in _WHOLE_TABLE):
         return None
-    if _table_key(_written_parts(source)) != _table_key(reading.changed.parts):
+    parts = _written_parts(source)
+    if len(parts) == 1 and parts[0].casefold() in reading.ctes:
+        return None  # `WITH t AS (... WHERE c)`: FROM t reads the CTE, not the table
+    if _table_key(parts) != _table_key(reading.changed.parts):
         return None
     if any(inner is not select for inner in select.find_all(exp.Select)):
         return None  # a nested subquery may bind x anew
