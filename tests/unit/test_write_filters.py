@@ -92,6 +92,12 @@ def test_a_subquery_reading_the_changed_table_whole_is_always_true(sql: str) -> 
     assert ALWAYS_TRUE in refusal(sql)
 
 
+def test_a_self_join_written_with_the_database_is_always_true() -> None:
+    sql = "DELETE FROM Sales.dbo.T WHERE id IN (SELECT Sales.dbo.T.id FROM Sales.dbo.T)"
+    with pytest.raises(QueryRefused, match=ALWAYS_TRUE):
+        check_write(sql, KINDS, allow_unfiltered=False, policy=ReadPolicy.of("Sales"))
+
+
 def test_a_self_join_beside_a_condition_that_can_be_false_filters() -> None:
     assert filters("DELETE FROM t WHERE a = 1 AND id IN (SELECT id FROM t)")
 
