@@ -46,6 +46,14 @@ def test_a_temporary_table_keeps_its_hash_in_the_name_written(
     assert checked.tables == (target,)
 
 
+def test_a_global_temporary_table_keeps_its_two_hashes() -> None:
+    opened = ReadPolicy.of("Sales", ["tempdb"])
+    checked = check_write(
+        "DELETE FROM ##t WHERE id = 1", KINDS, allow_unfiltered=False, policy=opened
+    )
+    assert checked.target == ("##t",)
+
+
 def test_a_temporary_table_is_not_the_table_of_its_name() -> None:
     # #t is not t's alias: the WHERE tests no column of #t, whose every row would change
     assert "tests no column of" in refusal("UPDATE #t SET a = 1 FROM t AS x WHERE x.id = 1")
