@@ -298,6 +298,10 @@ async def test_always_true_where_is_refused_before_anything_runs(writer, sql):
          "always true"),
         ("WHERE ProductCategoryID = -1 OR @d = @d", "always true"),
         ("WHERE 1 IN (1, ProductCategoryID)", "always true"),
+        ("WHERE ProductCategoryID IN (SELECT ProductCategoryID FROM SalesLT.ProductCategory)",
+         "always true"),
+        ("WHERE EXISTS (SELECT 1 FROM SalesLT.ProductCategory AS x"
+         " WHERE x.ProductCategoryID = ProductCategory.ProductCategoryID)", "always true"),
         ("FROM (VALUES (1)) AS s(k) WHERE s.k = 1", "tests no column of ProductCategory"),
         ("FROM SalesLT.ProductCategory AS c CROSS JOIN SalesLT.Address AS a"
          " WHERE a.AddressID = 9", "tests no column of ProductCategory"),
@@ -306,7 +310,8 @@ async def test_always_true_where_is_refused_before_anything_runs(writer, sql):
 async def test_a_where_that_reads_as_always_true_is_refused(writer, sql, reason):
     """Each of these changed all 41 categories before the guard read them as SQL Server
     does (review finding: names differ only in case, brackets, a parameter compared
-    with itself, a value IN a list holding it, a WHERE on another table only)."""
+    with itself, a value IN a list holding it, the table read again in a subquery, a
+    WHERE on another table only)."""
     stamp = "2031-01-01T00:00:00"
     update = f"UPDATE SalesLT.ProductCategory SET ModifiedDate = @d {sql}"
     message = await refused(writer, "update_data", sql=update, params={"d": stamp})

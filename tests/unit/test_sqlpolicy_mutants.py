@@ -117,3 +117,29 @@ def test_refusals_say_what_was_refused_and_what_is_allowed() -> None:
     )
     queries = ", ".join(sorted(sql_hints.ALLOWED_QUERY_HINTS))
     assert f"Allowed query hints: {queries} (" in refused("SELECT * FROM t OPTION (MAXDOP 4)")
+
+
+def test_a_table_hint_without_a_name_is_refused_as_written() -> None:
+    # ABS(a) is a function sqlglot knows, whose name (its first argument's) is empty
+    assert refused("SELECT * FROM t WITH (ABS(a))").startswith(
+        "The table hint ABS(A) is not on the allow-list."
+    )
+
+
+def test_every_join_hint_sqlglot_reads_is_allowed_refused_or_a_keyword_refused_before() -> None:
+    from sqlglot.dialects.tsql import TSQL
+
+    from azsql_mcp.db import sql_hints
+
+    known = sql_hints.ALLOWED_JOIN_HINTS | sql_hints.REFUSED_JOIN_HINTS.keys()
+    parsed = set(TSQL.Parser.JOIN_HINTS)
+    assert parsed == known | {"MERGE"}
+    assert refused("SELECT * FROM a INNER MERGE JOIN b ON a.id = b.id").startswith(
+        "MERGE at line 1"
+    )
+
+
+def test_a_qualified_exists_names_no_object_but_its_database_is_checked() -> None:
+    # after a dot sqlglot reads EXISTS(...) as EXISTS, every other call as a name
+    assert check_select("SELECT 1 WHERE sys.EXISTS(SELECT 1)")
+    assert "names the database OtherDb" in refused("SELECT OtherDb.dbo.EXISTS(SELECT 1)")

@@ -34,8 +34,8 @@ def parser_tokens(tokens: list[Token]) -> list[Token]:
             delete = i
         elif delete >= 0 and tok.text.upper() == "OUTPUT":
             output = True
-    after = delete + 1
-    if not output or after >= len(tokens) or tokens[after].token_type != TokenType.FROM:
+    after = delete + 1  # an OUTPUT word follows the DELETE: `after` is a token
+    if not output or tokens[after].token_type != TokenType.FROM:
         return tokens
     return [*tokens[:after], *tokens[after + 1 :]]
 

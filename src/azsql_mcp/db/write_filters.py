@@ -11,6 +11,15 @@ row of the table the statement changes. `judge` makes two checks:
   true. Names are compared as SQL Server's default, case-insensitive collations
   compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column. A
   subquery without FROM is read as what it selects (`id IN (SELECT id)` is `id = id`).
+  A subquery that reads the changed table T again, alone and whole (no join or
+  APPLY, no TOP, OFFSET, HAVING, TABLESAMPLE or FOR SYSTEM_TIME; DISTINCT and GROUP
+  BY keep every value), has the changed row among its rows: `EXISTS (SELECT ...
+  FROM T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)`
+  (`>=`, `<=`, SOME alike) are true when `c` (and `v = w`), with x's columns read as
+  the changed row's, is (`id IN (SELECT id FROM T)`, `EXISTS (SELECT 1 FROM T AS x
+  WHERE x.id = T.id)`). `dbo.T` and `T` count as one table there: a user's default
+  schema is dbo unless set otherwise. In doubt, names are read so that the write is
+  refused: here as one table, and in `target` (`UPDATE T ... FROM dbo.T AS a`) as two.
 - the clause, with the ON conditions of the INNER JOINs, must still test a column
   of the changed table once every condition on other tables only is taken as true
   (`FROM T t CROSS JOIN U u WHERE u.id = 1` changes every row of T).
@@ -60,6 +69,7 @@ class _Reading:
     # outer-joined or APPLY'd sources whose ON or body reads the changed table: a test
     # of their columns depends on its row (`LEFT JOIN p ON p.id = c.pid WHERE p.id IS NULL`)
     linked: frozenset[str] = frozenset()
+    ctes: frozenset[str] = frozenset()  # the statement's common table expressions
 
 
 def target(statement: exp.Expr) -> Target:
@@ -129,6 +139,7 @@ def judge(
         frozenset(non_nullable) | IDENTITY_NAMES,
         nested=any(c.find(exp.Select) is not None for c in found),
         methods=_methods(found),
+        ctes=frozenset(_cte_names(statement)),
     )
     reading = replace(reading, linked=_linked(statement, reading))
     if not _names_a_column(where, reading.methods):
@@ -224,15 +235,19 @@ def _cte_names(statement: exp.Expr) -> set[str]:
 
 
 def _written_parts(table: exp.Table) -> tuple[str, ...]:
+    """The name's parts, a temporary table's with its # (sqlglot keeps it as a flag:
+    `#t` is not the table `t`)."""
     from sqlglot import exp
 
-    if not isinstance(table.this, exp.Identifier):
+    name = table.this
+    if not isinstance(name, exp.Identifier):
         return ()
-    return tuple(part.name for part in table.parts)
+    prefix = "##" if name.args.get("global_") else "#" if name.args.get("temporary") else ""
+    return (*(part.name for part in table.parts[:-1]), prefix + name.name)
 
 
 def _folded_parts(table: exp.Table) -> tuple[str, ...]:
-    return tuple(part.name.casefold() for part in table.parts)
+    return tuple(part.casefold() for part in _written_parts(table))
 
 
 def _enclosing_subqueries(node: exp.Expr, reading: _Reading) -> tuple[bool, set[str]]:
@@ -282,8 +297,8 @@ def _worst(node: exp.Expr, reading: _Reading, positive: bool) -> bool | None:
     depends on a column of the changed table."""
     from sqlglot import exp
 
-    if isinstance(node, exp.Paren):
-        return _worst(node.this, reading, positive)
+    # `simplify` leaves no parentheses around a condition: `flatten` unwraps an
+    # operand's, and NOT (a AND b) is NOT a OR NOT b
     if isinstance(node, exp.Boolean):
         return bool(node.this)
     if isinstance(node, exp.Not):
@@ -367,17 +382,106 @@ def _true_if_tautology(node: exp.Expr, reading: _Reading) -> exp.Expr:
 
     comparisons = (exp.EQ, exp.GTE, exp.LTE, exp.NullSafeEQ, exp.Like)
     if isinstance(node, comparisons) and _same(node.this, node.expression, reading):
-        return exp.true()
+        # sqlglot reads `a NOT LIKE b` as one node, LIKE negated
+        return exp.false() if node.args.get("negate") else exp.true()
     if isinstance(node, exp.In) and node.this is not None:
         value = _normal(node.this, reading)
         if any(_normal(item, reading) == value for item in node.expressions):
             return exp.true()
+    witness = _row_witness(node, reading)
+    if witness is not None and _always_true(witness, reading):
+        return exp.true()
     name = _not_null_name(node)
     if name is not None and name.casefold() in reading.non_nullable:
         return exp.true()
     if isinstance(node, exp.Or) and _null_or_not_null(list(node.flatten()), reading):
         return exp.true()
     return node
+
+
+def _always_true(condition: exp.Expr, reading: _Reading) -> bool:
+    from sqlglot import exp
+
+    left = _without_tautologies(condition, reading)
+    return isinstance(left, exp.Boolean) and bool(left.this)
+
+
+def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
+    """For `EXISTS (q)`, `v IN (q)` or `v = ANY (q)` (`>=`, `<=`, SOME alike) outside
+    any subquery, where q reads the changed table whole (`_changed_rows`): a condition
+    on the changed row that makes it true, since that row is one of q's rows (`x.id =
+    t.id` read as `id = id`); else None."""
+    from sqlglot import exp
+
+    value: exp.Expr | None
+    if isinstance(node, exp.Exists):
+        query, value = node.this, None
+    elif isinstance(node, exp.In):
+        query, value = node.args.get("query"), node.this
+    elif isinstance(node, exp.EQ | exp.GTE | exp.LTE) and isinstance(node.expression, exp.Any):
+        query, value = node.expression.this, node.this
+    else:
+        return None
+    if _enclosing_subqueries(node, reading)[0]:
+        return None  # inside a subquery, the names of `v` may be bound anew
+    found = _changed_rows(query, reading)
+    if found is None:
+        return None
+    selected, condition = found
+    if value is None:
+        return condition
+    return exp.and_(exp.EQ(this=value.copy(), expression=selected[0].unalias()), condition)
+
+
+# What a SELECT over the changed table may hold and still return a row for each of its
+# rows that meets its WHERE: DISTINCT and GROUP BY keep every value of a column selected
+# (TOP, OFFSET, HAVING, a join or APPLY may drop rows or bind names anew)
+_WHOLE_SELECT = frozenset({"expressions", "from_", "where", "distinct", "group"})
+# and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME may not
+_WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints"})
+
+
+def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp.Expr] | None:
+    """The values and the condition (TRUE without WHERE) of `SELECT v FROM T [AS x]
+    [WHERE c]`, T the changed table, with x's columns (and unqualified ones: T has
+    every column of the changed row) read as the changed row's; else None. T is the
+    same table when written the same, up to case and a `dbo.` schema: a one-part name
+    is taken as dbo's, the default schema of users unless set otherwise (where it is
+    not, `t IN (SELECT ... FROM dbo.t)` may compare two tables: name the schema)."""
+    from sqlglot import exp
+
+    select = query.this if isinstance(query, exp.Subquery) else query
+    if not isinstance(select, exp.Select):
+        return None
+    from_ = select.args.get("from_")
+    source = from_.this if from_ is not None else None
+    if not isinstance(source, exp.Table) or not reading.changed.parts:
+        return None  # a CTE's or a derived table's rows cannot be told
+    if any(value for key, value in select.args.items() if key not in _WHOLE_SELECT):
+        return None
+    if any(value for key, value in source.args.items() if key not in _WHOLE_TABLE):
+        return None
+    parts = _written_parts(source)
+    if len(parts) == 1 and parts[0].casefold() in reading.ctes:
+        return None  # `WITH t AS (... WHERE c)`: FROM t reads the CTE, not the table
+    if _table_key(parts) != _table_key(reading.changed.parts):
+        return None
+    if any(inner is not select for inner in select.find_all(exp.Select)):
+        return None  # a nested subquery may bind x anew
+    copy = select.copy()
+    name = source.alias_or_name.casefold()
+    for column in copy.find_all(exp.Column):
+        if column.table.casefold() == name:
+            for part in ("table", "db", "catalog"):
+                column.set(part, None)
+    where = copy.args.get("where")
+    return copy.expressions, where.this if where is not None else exp.true()
+
+
+def _table_key(parts: Sequence[str]) -> tuple[str, ...]:
+    """A table's name parts as compared: casefolded, `dbo.t` the same as `t`."""
+    folded = tuple(part.casefold() for part in parts)
+    return folded[1:] if len(folded) == 2 and folded[0] == "dbo" else folded
 
 
 def _same(a: exp.Expr | None, b: exp.Expr | None, reading: _Reading) -> bool:
@@ -388,9 +492,10 @@ def _same(a: exp.Expr | None, b: exp.Expr | None, reading: _Reading) -> bool:
 
 def _normal(node: exp.Expr, reading: _Reading) -> exp.Expr:
     """A copy of `node` as SQL Server's case-insensitive default collations read it:
-    names and parameters casefolded, unquoted, and a column of the changed table
-    written as `t.c` or `dbo.T.c` the same as `c` (both mean it, or the statement
-    fails as ambiguous)."""
+    names casefolded, unquoted, and a column of the changed table written as `t.c` or
+    `dbo.T.c` the same as `c` (both mean it, or the statement fails as ambiguous).
+    Parameters need nothing: sqlglot compares a parameter's name (a Var, unlike an
+    Identifier) lowercased."""
     from sqlglot import exp
 
     copy = node.copy()
@@ -404,9 +509,6 @@ def _normal(node: exp.Expr, reading: _Reading) -> exp.Expr:
     for identifier in copy.find_all(exp.Identifier):
         identifier.set("this", identifier.name.casefold())
         identifier.set("quoted", False)
-    for parameter in copy.find_all(exp.Parameter):
-        if isinstance(parameter.this, exp.Var):
-            parameter.this.set("this", parameter.this.name.casefold())
     return copy
 
 
