@@ -32,8 +32,9 @@ def output_schema(declared: type[BaseModel] | Mapping[str, Any]) -> dict[str, An
 
 def _fields_of(result: type[BaseModel]) -> type[GenerateJsonSchema]:
     """Pydantic's JSON schema generator, but a model other than `result` is only "object":
-    what `_compact` makes of a model below the result's own fields (DEPTH 1). Their full
-    schemas were half the work of assembling the tools before `initialize` is answered."""
+    what `_compact` makes of a model below the result's own fields (DEPTH 1). Generating
+    their full schemas only to cut them was half of `output_schema`'s time, paid before
+    `initialize` is answered (bench/README.md, "Nineteenth round")."""
 
     class ResultFields(GenerateJsonSchema):
         def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:

@@ -682,7 +682,7 @@ def _tool_annotations(
         if key in ANNOTATION_KEYS or key in mt.ToolAnnotations.model_fields:
             kept[key] = value  # readOnlyHint, or read_only_hint as the model also takes it
             continue
-        import difflib  # only for a name that is no hook or annotation
+        import difflib  # only for a key that is no annotation
 
         close = difflib.get_close_matches(str(key).lower().replace("_", ""), list(known), n=1)
         if close:
@@ -724,7 +724,7 @@ def _check_hook_names(manager: pluggy.PluginManager, plugin: object) -> None:
         impls = [i for i in caller.get_hookimpls() if i.plugin is plugin]
         if all(i.optionalhook for i in impls):
             continue
-        import difflib  # only for a name that is no hook or annotation
+        import difflib  # only for a name that is no hook
 
         close = difflib.get_close_matches(caller.name, HOOKS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
