@@ -309,8 +309,10 @@ def test_building_the_server_imports_nothing_heavy() -> None:
     """`initialize` must not wait for drivers, Azure SDKs, sqlglot or the test server, nor
     for what only later calls need: the SQL guard, prometheus_client (metrics are created
     on first use), griffe (FastMCP's docstring parser), joserfc's claim checks (JWT client
-    auth) and the XML parser (showplans). bench/README.md, "Many sources", has the cost.
-    `serve` also starts watching the config file before it answers."""
+    auth) and the XML parser (showplans); nor for difflib (suggestions for a misspelt
+    name) or the modules of declared tools when the config declares none.
+    bench/README.md, "Many sources" and "Nineteenth round", has the cost. `serve` also
+    starts watching the config file before it answers."""
     import subprocess
     import sys
 
@@ -328,7 +330,7 @@ def test_building_the_server_imports_nothing_heavy() -> None:
         "Reloader(app, ConfigSource.before_loading(lambda: settings, None))  # as serve does\n"
         "heavy = ('sqlglot', 'azure.identity', 'aioodbc', 'pyodbc', 'azsql_mcp.testing',\n"
         "         'azsql_mcp.db.sqlguard', 'prometheus_client', 'griffe', 'joserfc.jwt',\n"
-        "         'xml.etree')\n"
+        "         'xml.etree', 'difflib', 'azsql_mcp.plugins.builtin_declared.')\n"
         "print([m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -78,3 +78,23 @@ def test_a_declared_model_keeps_its_own_fields_and_types_only():
         },
     }
     assert output_schema({"type": "object"}) == {"type": "object"}
+
+
+class Tree(BaseModel):
+    one: Inner
+    maybe: Inner | None = None
+    children: list[Tree] = []
+
+
+def test_models_below_the_result_are_object_whatever_their_form():
+    """Only the result model's own fields are generated (core/outputs.py): a nested model,
+    an optional one and a recursive list give what compacting their full schemas gave."""
+    assert output_schema(Tree) == {
+        "type": "object",
+        "required": ["one"],
+        "properties": {
+            "one": {"type": "object"},
+            "maybe": {"type": ["object", "null"]},
+            "children": {"type": "array", "items": {"type": "object"}},
+        },
+    }

@@ -504,8 +504,6 @@ def stray_variables(environ: Mapping[str, str], data: Any) -> list[str]:
     (`AZSQL_MCP_SERVER_PORT`, `AZSQL_MCP_SERVR__PORT`). A variable the config names
     (`password_env = "AZSQL_MCP_DB_PASSWORD"`: any string value of `data`, the merged
     input) is a secret's, not a setting, and passes."""
-    import difflib
-
     prefix = "AZSQL_MCP_"
     tables = list(Settings.model_fields)
     named = set(_strings(data))
@@ -525,6 +523,8 @@ def stray_variables(environ: Mapping[str, str], data: Any) -> list[str]:
             tail = head[len(table) + 1 :] + sep + rest
             hint = f'nested keys are joined with "__", not "_": {prefix}{table}__{tail}'
         else:
+            import difflib  # only for a variable that sets nothing
+
             close = difflib.get_close_matches(head.lower(), tables, n=1)
             hint = f"did you mean {prefix}{close[0].upper()}{sep}{rest}?" if close else ""
             hint = hint or f"the tables are {', '.join(tables)}"

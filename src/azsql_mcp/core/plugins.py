@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import inspect
 import logging
 import re
@@ -511,6 +510,8 @@ class _Loader:
             for name in names:
                 if _normalize(name) in known:
                     continue
+                import difflib  # only for a name that is no plugin
+
                 close = difflib.get_close_matches(_normalize(name), list(known), n=1)
                 hint = f"; did you mean {known[close[0]]!r}?" if close else ""
                 listed = ", ".join(sorted({r.name for r in self.records})) or "none"
@@ -681,6 +682,8 @@ def _tool_annotations(
         if key in ANNOTATION_KEYS or key in mt.ToolAnnotations.model_fields:
             kept[key] = value  # readOnlyHint, or read_only_hint as the model also takes it
             continue
+        import difflib  # only for a key that is no annotation
+
         close = difflib.get_close_matches(str(key).lower().replace("_", ""), list(known), n=1)
         if close:
             raise PluginError(
@@ -721,6 +724,8 @@ def _check_hook_names(manager: pluggy.PluginManager, plugin: object) -> None:
         impls = [i for i in caller.get_hookimpls() if i.plugin is plugin]
         if all(i.optionalhook for i in impls):
             continue
+        import difflib  # only for a name that is no hook
+
         close = difflib.get_close_matches(caller.name, HOOKS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise PluginError(f"unknown hook {caller.name!r}{hint} (hooks: {', '.join(sorted(HOOKS))})")

@@ -8,8 +8,6 @@ so this runs with them (core/validation.py), not in the schema."""
 
 from __future__ import annotations
 
-import difflib
-
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.serving.clientauth import scope_names
@@ -32,6 +30,8 @@ def scope_key_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     for name in auth.tool_scopes:
         if name in tools:
             continue
+        import difflib  # only for a key that names nothing
+
         close = difflib.get_close_matches(name, tools, n=1, cutoff=CLOSE)
         if unloaded and not close:
             continue  # perhaps a tool of a plugin that is not loaded: nothing can tell
@@ -45,6 +45,8 @@ def scope_key_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     for name in auth.plugin_scopes:
         if name in installed:
             continue
+        import difflib  # only for a key that names nothing
+
         close = difflib.get_close_matches(name, installed, n=1, cutoff=CLOSE)
         hint = f"did you mean {close[0]!r}? " if close else ""
         problems.append(
@@ -73,6 +75,8 @@ def token_scope_problems(settings: Settings, plugins: PluginSet) -> list[str]:
             folded = scope.casefold()
             meant = by_folded.get(folded)
             if meant is None:
+                import difflib  # only for a key that names nothing
+
                 close = difflib.get_close_matches(folded, by_folded, n=1, cutoff=CLOSE)
                 if not close:
                     continue

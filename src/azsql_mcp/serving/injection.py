@@ -85,7 +85,7 @@ def inject(
     with a `fixed_source` always uses that source and gets no `source` argument."""
     hints = typing.get_type_hints(fn, include_extras=True)
     signature = inspect.signature(fn)
-    ctx_params = context_params(fn)
+    ctx_params = _context_params(signature, hints)
     error = _ERRORS[kind]
     add_source = (
         bool(ctx_params)
@@ -192,7 +192,11 @@ def resource_value(result: Any) -> Any:
 def context_params(fn: Callable[..., Any]) -> list[str]:
     """The parameters of `fn` that take the ToolContext."""
     hints = typing.get_type_hints(fn, include_extras=True)
-    return [n for n in inspect.signature(fn).parameters if _is_tool_context(hints.get(n))]
+    return _context_params(inspect.signature(fn), hints)
+
+
+def _context_params(signature: inspect.Signature, hints: dict[str, Any]) -> list[str]:
+    return [n for n in signature.parameters if _is_tool_context(hints.get(n))]
 
 
 _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD

@@ -16,19 +16,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from azsql_mcp import CheckStatement, QueryRefused, RegisterTool, hookimpl
-from azsql_mcp.plugins.builtin_declared.description import describe
-from azsql_mcp.plugins.builtin_declared.model import (
-    NAME,
-    NOT_ASCII,
-    PROCEDURE_NAME,
-    RESERVED,
-    TOOL_NAME,
-    ToolDecl,
-    is_other_script,
-)
-from azsql_mcp.plugins.builtin_declared.parameters import ProcedureCatalog
-from azsql_mcp.plugins.builtin_declared.procedure import make_procedure, resolver
-from azsql_mcp.plugins.builtin_declared.tool import READ_HINTS, WRITE_HINTS, make_tool
 
 
 @hookimpl
@@ -38,6 +25,16 @@ def register_config_tools(
     taken: frozenset[str],
     check: CheckStatement,
 ) -> list[str]:
+    if not tables:
+        return []
+    # Imported only when the config declares tools: their models and the catalog
+    # modules are not needed to answer `initialize` otherwise (bench/README.md).
+    from azsql_mcp.plugins.builtin_declared.description import describe
+    from azsql_mcp.plugins.builtin_declared.model import ToolDecl
+    from azsql_mcp.plugins.builtin_declared.parameters import ProcedureCatalog
+    from azsql_mcp.plugins.builtin_declared.procedure import make_procedure, resolver
+    from azsql_mcp.plugins.builtin_declared.tool import READ_HINTS, WRITE_HINTS, make_tool
+
     problems: list[str] = []
     # the procedures of this configuration, read from each source in one query
     catalog = ProcedureCatalog()
@@ -70,6 +67,16 @@ def register_config_tools(
 def _problems_of(
     name: str, table: Mapping[str, Any], taken: frozenset[str], check: CheckStatement
 ) -> list[str]:
+    from azsql_mcp.plugins.builtin_declared.model import (
+        NAME,
+        NOT_ASCII,
+        PROCEDURE_NAME,
+        RESERVED,
+        TOOL_NAME,
+        ToolDecl,
+        is_other_script,
+    )
+
     key = f"tools.{name}"
     if not TOOL_NAME.match(name):
         return [f"{key}: a tool name is 1-64 letters, digits, '_' or '-'"]
