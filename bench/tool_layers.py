@@ -23,8 +23,8 @@ Then, timed alone, what read_data's body does with the rows: `result_to_structur
 `render_result` and the `ToolResult`. Prints each p50 and the split of read_data's p50:
 the database layer, the protocol (bare), azsql-mcp's server around a tool (recorded -
 bare), and read_data's own work (the rest). The rest is more than the body timed alone:
-the layers run together cost more than each run alone (after the database's wait, the
-code that follows runs on cold caches). It prints; it does not assert.
+the layers run together cost more than each run alone (caches gone cold during the
+database's wait, perhaps: not measured). It prints; it does not assert.
 
     .venv/bin/python bench/tool_layers.py [--calls 500]
 """
