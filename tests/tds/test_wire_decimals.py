@@ -38,7 +38,7 @@ def test_a_decimal_parameter_keeps_every_digit(cursor: closing[pyodbc.Cursor]) -
             "12345678901234567890.12"
         )
         # held exactly, it still compares and computes as a number (to the 15 digits a
-        # decimal column holds, docs/testing.md)
+        # decimal column holds, docs/test-server-limits.md)
         assert _one(cur, "SELECT CASE WHEN ? > 2 THEN 'big' ELSE 'small' END", -WIDE) == "small"
         assert _one(cur, "SELECT CAST(? * 2 AS float)", WIDE) == pytest.approx(2 * float(WIDE))
         name = f"wide_{next(_names)}"

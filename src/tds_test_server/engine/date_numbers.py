@@ -90,7 +90,7 @@ def _overflow(type_name: str) -> TdsError:
 
 def date_to_number(value: Any, type_name: str, source: str, precision: int, scale: int) -> Any:
     """`value`, stored text of the date type `source`, as the number type `type_name`
-    (not money: see docs/testing.md): a float for float and real, an int rounded to
+    (not money: see docs/test-server-limits.md): a float for float and real, an int rounded to
     the nearest day for the integer types and bit, a Decimal fitted to decimal's
     precision and scale."""
     parts = _PARTS_PER_DAY.get(source)

@@ -7,7 +7,7 @@ position first, then by name; a parameter without a default must be given; OUTPU
 parameters hand their last value back; RETURN ends the procedure with an integer status
 (0 without a value). sys.parameters keeps no defaults for T-SQL procedures
 (has_default_value is 0): they live in sys.sql_modules.definition, as on SQL Server.
-A body is a list of plain statements: no IF, WHILE or TRY (see docs/testing.md).
+A body is a list of plain statements: no IF, WHILE or TRY (see docs/test-server-limits.md).
 """
 
 from __future__ import annotations
