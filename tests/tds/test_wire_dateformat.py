@@ -59,7 +59,8 @@ def test_each_order_reads_numeric_dates_as_sql_server_does(
         row = cur.execute(f"SELECT {casts}").fetchone()
         assert tuple(_day(v) for v in row) == READ[order, text]
         if text == "2024-05-04":
-            return  # a parameter in this form is taken for a stored date (docs/test-server-limits.md)
+            # a parameter in this form is taken for a stored date (docs/test-server-limits.md)
+            return
         # a parameter is read in the same order
         row = cur.execute("SELECT TRY_CAST(? AS date), TRY_CAST(? AS datetime)", text, text)
         assert tuple(_day(v) for v in row.fetchone()) == READ[order, text][:2]
