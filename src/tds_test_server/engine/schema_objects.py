@@ -20,7 +20,7 @@ from .session_state import _q
 from .sql_types import TYPE_IDS, affinity, storage
 from .sqltext import default_definition
 from .statements import Statements
-from .temp_tables import create_identity, typed_temp_table
+from .temp_tables import create_identity, identity_triggers, typed_temp_table
 
 
 class SchemaObjects(Statements):
@@ -457,20 +457,9 @@ class SchemaObjects(Statements):
     def _identity_triggers(self, table: Table) -> None:
         ident = table.identity
         assert ident is not None
-        t, c = _q(table.sqlite_name), _q(ident.name)
         where = f"object_id = {table.object_id} AND column_id = {ident.column_id}"
-        self.conn.execute(
-            f"CREATE TRIGGER {_q(table.sqlite_name + '.__identity')} AFTER INSERT ON {t}"
-            f" WHEN NEW.{c} IS NULL BEGIN"
-            " UPDATE __azsql_columns SET last_value = coalesce(last_value + increment_value,"
-            f" seed_value) WHERE {where};"
-            f" UPDATE {t} SET {c} = (SELECT last_value FROM __azsql_columns WHERE {where})"
-            " WHERE rowid = NEW.rowid; END"
-        )
-        self.conn.execute(
-            f"CREATE TRIGGER {_q(table.sqlite_name + '.__identity_explicit')} AFTER INSERT ON {t}"
-            f" WHEN NEW.{c} IS NOT NULL BEGIN UPDATE __azsql_columns SET last_value ="
-            f" max(coalesce(last_value, NEW.{c}), NEW.{c}) WHERE {where}; END"
+        identity_triggers(
+            self.conn, table.sqlite_name, ident.name, "__azsql_columns", where, temp=False
         )
 
     def _rewrite_table_sql(self, table: Table) -> None:

@@ -71,29 +71,40 @@ _IDENTITIES = "__azsql_temp_identity"
 
 
 def create_identity(conn: sqlite3.Connection, table: str, column: str, identity: Identity) -> None:
-    """IDENTITY(seed, increment) on a temporary table, kept by triggers as a permanent
-    table's is (schema_objects.py): the first row takes the seed, each later one the last
-    value plus the increment, and an explicit value moves the last value up to it."""
+    """IDENTITY(seed, increment) on a temporary table, kept by the triggers a permanent
+    table's is kept by (identity_triggers), its state in the session's temp schema."""
     conn.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_IDENTITIES}"
-        " (name TEXT PRIMARY KEY, seed INTEGER, increment INTEGER, last_value INTEGER)"
+        f"CREATE TEMP TABLE IF NOT EXISTS {_IDENTITIES} (name TEXT PRIMARY KEY,"
+        " seed_value INTEGER, increment_value INTEGER, last_value INTEGER)"
     )
     key = table.casefold()
     conn.execute(
         f"INSERT OR REPLACE INTO temp.{_IDENTITIES} VALUES (?, ?, ?, NULL)", (key, *identity)
     )
-    # a trigger's statements take no parameters, and no schema before their table's name
-    t, c, where = _quoted(table), _quoted(column), f"name = '{key.replace(chr(39), chr(39) * 2)}'"
+    where = f"name = '{key.replace(chr(39), chr(39) * 2)}'"
+    identity_triggers(conn, table, column, _IDENTITIES, where, temp=True)
+
+
+def identity_triggers(
+    conn: sqlite3.Connection, table: str, column: str, state: str, where: str, *, temp: bool
+) -> None:
+    """The two triggers that keep an identity column: a row inserted without a value takes
+    the seed, or the last value plus the increment; an explicit value moves the last value
+    up to it. `state` is the table holding seed_value, increment_value and last_value,
+    `where` its row for this column (a trigger's statements take no parameters, and no
+    schema before their table's name)."""
+    create = "CREATE TEMP TRIGGER" if temp else "CREATE TRIGGER"
+    t, c = _quoted(table), _quoted(column)
     conn.execute(
-        f"CREATE TEMP TRIGGER {_quoted(table + '.__identity')} AFTER INSERT ON {t}"
-        f" WHEN NEW.{c} IS NULL BEGIN UPDATE {_IDENTITIES} SET last_value ="
-        f" coalesce(last_value + increment, seed) WHERE {where};"
-        f" UPDATE {t} SET {c} = (SELECT last_value FROM {_IDENTITIES} WHERE {where})"
+        f"{create} {_quoted(table + '.__identity')} AFTER INSERT ON {t}"
+        f" WHEN NEW.{c} IS NULL BEGIN UPDATE {state} SET last_value ="
+        f" coalesce(last_value + increment_value, seed_value) WHERE {where};"
+        f" UPDATE {t} SET {c} = (SELECT last_value FROM {state} WHERE {where})"
         " WHERE rowid = NEW.rowid; END"
     )
     conn.execute(
-        f"CREATE TEMP TRIGGER {_quoted(table + '.__identity_explicit')} AFTER INSERT ON {t}"
-        f" WHEN NEW.{c} IS NOT NULL BEGIN UPDATE {_IDENTITIES} SET last_value ="
+        f"{create} {_quoted(table + '.__identity_explicit')} AFTER INSERT ON {t}"
+        f" WHEN NEW.{c} IS NOT NULL BEGIN UPDATE {state} SET last_value ="
         f" max(coalesce(last_value, NEW.{c}), NEW.{c}) WHERE {where}; END"
     )
 
