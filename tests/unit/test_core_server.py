@@ -311,7 +311,8 @@ def test_building_the_server_imports_nothing_heavy() -> None:
     on first use), griffe (FastMCP's docstring parser), joserfc's claim checks (JWT client
     auth) and the XML parser (showplans); nor for difflib (suggestions for a misspelt
     name) or the modules of declared tools when the config declares none.
-    bench/README.md, "Many sources" and "Nineteenth round", has the cost. `serve` also
+    bench/throughput.md ("Many sources") and bench/throughput-rounds.md ("Nineteenth
+    round: startup") have the cost. `serve` also
     starts watching the config file before it answers."""
     import subprocess
     import sys

@@ -225,7 +225,7 @@ def freeze_heap() -> None:
 
     The youngest generation's threshold is raised too: at Python's 700, a collection
     came every few calls under load, each walking the objects of every call in flight,
-    while what a call leaves for the collector is a few cycles (bench/README.md,
+    while what a call leaves for the collector is a few cycles (bench/throughput-rounds.md,
     "Eighth round"). At 10,000 the collector's share of a call's CPU falls from about 6%
     to under 1%, and a young collection pauses the loop for about 4 ms."""
     started = time.perf_counter()

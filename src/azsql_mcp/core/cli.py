@@ -152,7 +152,7 @@ def _serve(args: argparse.Namespace) -> int:
     # What is loaded by now (pydantic, the MCP SDK, FastMCP, the core) lives as long as
     # the server: frozen, it is left out of the full collections the rest of start-up
     # triggers, which would walk it again before `initialize` is answered
-    # (bench/README.md, "Many sources"). Once the sources are open, App.freeze_heap
+    # (bench/throughput.md, "Many sources"). Once the sources are open, App.freeze_heap
     # collects and freezes what start-up added.
     gc.freeze()
     from azsql_mcp.serving.stdout import StdoutDiverted

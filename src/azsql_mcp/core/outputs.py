@@ -34,7 +34,8 @@ def _fields_of(result: type[BaseModel]) -> type[GenerateJsonSchema]:
     """Pydantic's JSON schema generator, but a model other than `result` is only "object":
     what `_compact` makes of a model below the result's own fields (DEPTH 1). Generating
     their full schemas only to cut them was half of `output_schema`'s time, paid before
-    `initialize` is answered (bench/README.md, "Nineteenth round")."""
+    `initialize` is answered (bench/throughput-rounds.md,
+    "Nineteenth round: startup")."""
 
     class ResultFields(GenerateJsonSchema):
         def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:

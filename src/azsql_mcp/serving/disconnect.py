@@ -9,7 +9,7 @@ This ASGI middleware reads it: once the body is in, it waits for the server's
 (the database gets its ATTENTION; a write is settled as for any cancel).
 
 Most calls are answered within a few milliseconds, and a watching task costs about 1% of
-such a call (bench/README.md, "Fourteenth round"), so the watch starts only for a call
+such a call (bench/throughput-rounds.md, "Fourteenth round"), so the watch starts only for a call
 still running WATCH_AFTER_S after its body came in: a client that leaves sooner is heard
 of that much later, while its statement has barely begun.
 """

@@ -5,7 +5,7 @@ inlines `$ref`s in tool and template schemas for clients that cannot follow them
 acts on `tools/list` and `resources/templates/list` only, yet as a middleware with the
 base dispatch it wraps every request, a tool call included, in three more hook layers
 (`on_message`, `on_request`, `on_call_tool`): about 2% of a `read_data` call's CPU under
-load (bench/README.md). The assembly turns the default off and adds this subclass, which
+load (bench/throughput.md). The assembly turns the default off and adds this subclass, which
 steps aside for everything but those two lists.
 """
 

@@ -76,7 +76,7 @@ def announce(app: App, transport: Transport, config: ConfigSource | None) -> Non
 def run_loop(main: Coroutine[Any, Any, None]) -> None:
     """`asyncio.run(main)`, on uvloop's event loop when uvloop is installed (a
     dependency on the platforms it supports): it cuts the CPU the loop and its socket
-    transports spend per HTTP call (bench/README.md)."""
+    transports spend per HTTP call (bench/throughput.md)."""
     try:
         import uvloop
     except ImportError:

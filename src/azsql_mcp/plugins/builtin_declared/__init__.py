@@ -28,7 +28,8 @@ def register_config_tools(
     if not tables:
         return []
     # Imported only when the config declares tools: their models and the catalog
-    # modules are not needed to answer `initialize` otherwise (bench/README.md).
+    # modules are not needed to answer `initialize` otherwise (bench/throughput-rounds.md,
+    # "Nineteenth round: startup").
     from azsql_mcp.plugins.builtin_declared.description import describe
     from azsql_mcp.plugins.builtin_declared.model import ToolDecl
     from azsql_mcp.plugins.builtin_declared.parameters import ProcedureCatalog
