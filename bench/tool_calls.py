@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import secrets
 import statistics
 import subprocess
@@ -91,20 +92,24 @@ class Stats:
 
 
 async def measure_together(
-    calls: dict[str, Callable[[], Awaitable[Any]]], n: int
+    calls: dict[str, Callable[[], Awaitable[Any]]], n: int, block: int = 1
 ) -> dict[str, Stats]:
-    """`n` timed calls of each, interleaved call by call (a, b, c, a, b, c...): the
-    machine is shared and its speed drifts, and a drift must not favour whichever
-    was measured at the better moment."""
+    """`n` timed calls of each, taking turns in blocks of `block` calls, the blocks in a
+    new random order each round (`block` 1: call by call): the machine is shared and its
+    speed drifts, and a drift must not favour whichever was measured at the better
+    moment. Each case is warmed up first with one block of its own."""
     for call in calls.values():
-        for _ in range(min(5, n)):
+        for _ in range(max(block, 5)):
             await call()
     latencies: dict[str, list[float]] = {label: [] for label in calls}
-    for _ in range(n):
-        for label, call in calls.items():
-            t0 = time.perf_counter()
-            await call()
-            latencies[label].append(time.perf_counter() - t0)
+    for _ in range(-(-n // block)):
+        order = list(calls.items())
+        random.shuffle(order)
+        for label, call in order:
+            for _ in range(block):
+                t0 = time.perf_counter()
+                await call()
+                latencies[label].append(time.perf_counter() - t0)
     return {label: Stats(times, sum(times)) for label, times in latencies.items()}
 
 
@@ -356,7 +361,9 @@ async def bench(args: argparse.Namespace) -> int:
                     if name in raw:
                         calls[label + RAW] = raw[name]
                     calls[label + BARE] = make(theirs, "recorded", {"case": name})
-                    table.setdefault(name, {}).update(await measure_together(calls, args.calls))
+                    table.setdefault(name, {}).update(
+                        await measure_together(calls, args.calls, args.block)
+                    )
 
             if "memory" in transports:
                 ours = await stack.enter_async_context(Client(app.mcp))
@@ -428,6 +435,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=200, help="timed calls per case")
     parser.add_argument("--transports", default="memory,stdio,http")
+    parser.add_argument(
+        "--block", type=int, default=1, help="calls of one case in a row (1: call by call)"
+    )
     parser.add_argument("--bare", choices=["stdio", "http"], help=argparse.SUPPRESS)
     parser.add_argument("--payload", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
