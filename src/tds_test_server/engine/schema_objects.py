@@ -20,7 +20,14 @@ from .session_state import _q
 from .sql_types import TYPE_IDS, affinity, storage
 from .sqltext import default_definition
 from .statements import Statements
-from .temp_tables import create_identity, identity_triggers, typed_temp_table
+from .temp_tables import (
+    TempKey,
+    TempTable,
+    create_identity,
+    identity_triggers,
+    tempdb_name,
+    typed_temp_table,
+)
 
 
 class SchemaObjects(Statements):
@@ -37,14 +44,19 @@ class SchemaObjects(Statements):
         identities = [c for c in ddl.columns if c.identity]
         if len(identities) > 1:
             raise errors.multiple_identities(name)
+        keyed = {col.casefold() for c in ddl.constraints if c.kind == "PK" for col, _ in c.columns}
         cols = []
         for col in ddl.columns:
             if col.type is None:
                 raise errors.unsupported("computed columns in temporary tables")
             decl = f"{_q(col.name)} {affinity(col.type)}"
-            if col.nullable is False and not col.identity:  # its trigger fills it after
+            # a PRIMARY KEY's columns take no NULL; an identity column's trigger fills it after
+            if (col.nullable is False or col.name.casefold() in keyed) and not col.identity:
                 decl += " NOT NULL"
             cols.append(decl)
+        columns = [(c.name, c.type, c.identity) for c in ddl.columns if c.type]
+        table = typed_temp_table(name, tempdb_name(name), columns)
+        cols += self._temp_constraints(table, ddl.constraints)
         try:
             self.conn.execute(f"CREATE TEMP TABLE {_q(name)} ({', '.join(cols)})")
         except sqlite3.OperationalError as exc:
@@ -53,8 +65,29 @@ class SchemaObjects(Statements):
             raise
         if identities and identities[0].identity:
             create_identity(self.conn, name, identities[0].name, identities[0].identity)
-        columns = [(c.name, c.type, c.identity) for c in ddl.columns if c.type]
-        self.temp_tables[name.casefold()] = typed_temp_table(name, columns)
+        self.temp_tables[name.casefold()] = table
+
+    def _temp_constraints(self, table: TempTable, constraints: list[ConstraintDef]) -> list[str]:
+        """A temporary table's PRIMARY KEY, UNIQUE and CHECK constraints as its SQLite
+        table's, named as a permanent table's are (a system name starts with its tempdb
+        name) and noted on `table` for their errors (constraint_errors.py)."""
+        parts = []
+        for c in constraints:
+            if c.kind not in ("PK", "UQ", "C"):
+                continue
+            name = c.name or self._constraint_name(c.kind, table.tempdb_name, c.for_column)
+            if c.kind == "C" and c.expression:
+                check = self.engine.translator.translate_scalar(c.expression)
+                parts.append(f"CONSTRAINT {_q(name)} CHECK ({check})")
+                table.checks[name] = c.for_column
+                continue
+            columns = tuple(col for col, _ in c.columns)
+            missing = next((col for col in columns if table.column(col) is None), None)
+            if missing is not None:
+                raise errors.invalid_column(missing)
+            parts.append(f"CONSTRAINT {_q(name)} UNIQUE ({', '.join(_q(c) for c in columns)})")
+            table.keys.append(TempKey(name, c.kind, columns))
+        return parts
 
     def _insert_column(self, object_id: int, column_id: int, col: ColumnDef, pk: set[str]) -> None:
         ctype = col.type or ColumnType("sql_variant")
