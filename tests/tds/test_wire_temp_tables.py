@@ -210,3 +210,20 @@ def test_identity_insert_takes_a_temporary_table(cursor: closing[pyodbc.Cursor])
             cur.execute("SET IDENTITY_INSERT #ids ON")
         cur.execute(f"SET IDENTITY_INSERT {name} OFF")
         cur.execute(f"DROP TABLE {name}")
+
+
+def test_a_temporary_tables_defaults_and_constraint_names(cursor: closing[pyodbc.Cursor]) -> None:
+    """A DEFAULT fills a column an INSERT leaves out; a second PRIMARY KEY is 8110 "Cannot
+    add multiple PRIMARY KEY constraints to table '%.*ls'." and a constraint name another
+    temporary table of the session has is 2714 ("Database Engine events and errors")."""
+    with cursor as cur:
+        cur.execute("CREATE TABLE #defaulted (a int, b int DEFAULT 5, d date DEFAULT '2024-1-2')")
+        cur.execute("INSERT INTO #defaulted (a) VALUES (1)")
+        row = cur.execute("SELECT a, b, d FROM #defaulted").fetchone()
+        assert tuple(row) == (1, 5, dt.date(2024, 1, 2))
+        with pytest.raises(pyodbc.Error, match=r"multiple PRIMARY KEY.*'#two'\..*\(8110\)"):
+            cur.execute("CREATE TABLE #two (a int PRIMARY KEY, b int PRIMARY KEY)")
+        cur.execute("CREATE TABLE #named (a int CONSTRAINT ck_named CHECK (a > 0))")
+        with pytest.raises(pyodbc.Error, match=r"already an object named 'ck_named'.*\(2714\)"):
+            cur.execute("CREATE TABLE #again (a int CONSTRAINT ck_named CHECK (a > 0))")
+        cur.execute("CREATE TABLE #again (a int)")  # the refused one left nothing behind

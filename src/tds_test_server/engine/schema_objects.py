@@ -44,18 +44,27 @@ class SchemaObjects(Statements):
         identities = [c for c in ddl.columns if c.identity]
         if len(identities) > 1:
             raise errors.multiple_identities(name)
-        keyed = {col.casefold() for c in ddl.constraints if c.kind == "PK" for col, _ in c.columns}
-        cols = []
-        for col in ddl.columns:
-            if col.type is None:
-                raise errors.unsupported("computed columns in temporary tables")
-            decl = f"{_q(col.name)} {affinity(col.type)}"
-            # a PRIMARY KEY's columns take no NULL; an identity column's trigger fills it after
-            if (col.nullable is False or col.name.casefold() in keyed) and not col.identity:
-                decl += " NOT NULL"
-            cols.append(decl)
+        if any(col.type is None for col in ddl.columns):
+            raise errors.unsupported("computed columns in temporary tables")
         columns = [(c.name, c.type, c.identity) for c in ddl.columns if c.type]
         table = typed_temp_table(name, tempdb_name(name), columns)
+        keyed = {col.casefold() for c in ddl.constraints if c.kind == "PK" for col, _ in c.columns}
+        defaults = {
+            c.for_column.casefold(): c.expression
+            for c in ddl.constraints
+            if c.kind == "D" and c.for_column and c.expression
+        }
+        scalar = self.engine.translator.translate_scalar
+        cols = []
+        for col, written in zip(table.columns, ddl.columns, strict=True):
+            decl = f"{_q(col.name)} {affinity(col.type)}"
+            # a PRIMARY KEY's columns take no NULL; an identity column's trigger fills it after
+            if (written.nullable is False or col.name.casefold() in keyed) and not col.is_identity:
+                decl += " NOT NULL"
+            default = defaults.get(col.name.casefold())
+            if default is not None:
+                decl += f" DEFAULT ({stored_default(scalar(default_definition(default)), col)})"
+            cols.append(decl)
         cols += self._temp_constraints(table, ddl.constraints)
         try:
             self.conn.execute(f"CREATE TEMP TABLE {_q(name)} ({', '.join(cols)})")
@@ -70,12 +79,22 @@ class SchemaObjects(Statements):
     def _temp_constraints(self, table: TempTable, constraints: list[ConstraintDef]) -> list[str]:
         """A temporary table's PRIMARY KEY, UNIQUE and CHECK constraints as its SQLite
         table's, named as a permanent table's are (a system name starts with its tempdb
-        name) and noted on `table` for their errors (constraint_errors.py)."""
+        name) and noted on `table` for their errors (constraint_errors.py). A name another
+        of the session's temporary tables has is 2714, a second PRIMARY KEY 8110
+        ("Database Engine events and errors (8000 to 8999)")."""
+        if sum(c.kind == "PK" for c in constraints) > 1:
+            raise TdsError(
+                8110, f"Cannot add multiple PRIMARY KEY constraints to table '{table.name}'."
+            )
+        taken = {n.casefold() for t in self.temp_tables.values() for n in t.constraint_names}
         parts = []
         for c in constraints:
             if c.kind not in ("PK", "UQ", "C"):
                 continue
             name = c.name or self._constraint_name(c.kind, table.tempdb_name, c.for_column)
+            if name.casefold() in taken:
+                raise errors.object_exists(name)
+            taken.add(name.casefold())
             if c.kind == "C" and c.expression:
                 check = self.engine.translator.translate_scalar(c.expression)
                 parts.append(f"CONSTRAINT {_q(name)} CHECK ({check})")

@@ -96,6 +96,10 @@ class TempTable(Table):
     def qualified_tempdb_name(self) -> str:
         return f"{DEFAULT_SCHEMA}.{self.tempdb_name}"
 
+    @property
+    def constraint_names(self) -> list[str]:
+        return [k.name for k in self.keys] + list(self.checks)
+
     def key_on(self, columns: list[str]) -> TempKey | None:
         """The PRIMARY KEY or UNIQUE constraint on exactly these columns."""
         wanted = sorted(c.casefold() for c in columns)
