@@ -208,8 +208,8 @@ def test_identity_insert_takes_a_temporary_table(cursor: closing[pyodbc.Cursor])
         cur.execute(f"SET IDENTITY_INSERT {name} ON")
         with pytest.raises(pyodbc.Error, match=rf"already ON for table '\w+\.dbo\.{name}'.*'#ids'"):
             cur.execute("SET IDENTITY_INSERT #ids ON")
-        cur.execute(f"SET IDENTITY_INSERT {name} OFF")
-        cur.execute(f"DROP TABLE {name}")
+        cur.execute(f"DROP TABLE {name}")  # a dropped table holds it no longer
+        cur.execute("SET IDENTITY_INSERT #ids ON")
 
 
 def test_a_temporary_tables_defaults_and_constraint_names(cursor: closing[pyodbc.Cursor]) -> None:

@@ -567,8 +567,9 @@ class Statements(ConstraintErrors):
                 )
             key = table.sqlite_name.casefold()
             held = next(iter(self.identity_insert), None)
-            if on and held is not None and held != key:
-                raise errors.identity_insert_held(self._identity_insert_name(held), name)
+            held_name = self._identity_insert_name(held) if held not in (None, key) else None
+            if on and held_name is not None:
+                raise errors.identity_insert_held(held_name, name)
             if on:
                 self.identity_insert = {key}
             else:
@@ -576,13 +577,14 @@ class Statements(ConstraintErrors):
         return
         yield  # a generator, like the other statement handlers
 
-    def _identity_insert_name(self, key: str) -> str:
-        """The three-part name 8107 gives the table whose IDENTITY_INSERT is ON."""
-        temporary = self.temp_tables.get(key)
+    def _identity_insert_name(self, key: str | None) -> str | None:
+        """The three-part name 8107 gives the table whose IDENTITY_INSERT is ON, None
+        where it was dropped since."""
+        temporary = self.temp_tables.get(key or "")
         if temporary is not None:
             return f"tempdb.{temporary.qualified_tempdb_name}"
-        table = self.catalog.tables.get(key)
-        return f"{self.database}.{table.display_name if table else key}"
+        table = self.catalog.tables.get(key or "")
+        return f"{self.database}.{table.display_name}" if table is not None else None
 
     def _set_argument(self, toks: list[Token], scope: dict[str, Variable]) -> str:
         """The argument of SET DATEFORMAT, DATEFIRST or LANGUAGE: a word, a string
