@@ -95,8 +95,8 @@ class SchemaObjects(Statements):
             if name.casefold() in taken:
                 raise errors.object_exists(name)
             taken.add(name.casefold())
-            if c.kind == "C" and c.expression:
-                check = self.engine.translator.translate_scalar(c.expression)
+            if c.kind == "C":
+                check = self.engine.translator.translate_scalar(c.expression or "")
                 parts.append(f"CONSTRAINT {_q(name)} CHECK ({check})")
                 table.checks[name] = c.for_column
                 continue

@@ -6,7 +6,8 @@ Each session keeps its own map (name -> Table), and TEMP_TABLES points at the ma
 session whose statement the thread runs, as DATE_ORDER follows its date order. A
 translation of a statement that names a `#` table depends on the map too, so it is cached
 with temp_signature's key. A SELECT from one is typed by its columns as one from a
-permanent table is (typing_schema).
+permanent table is (typing_schema). Its PRIMARY KEY, UNIQUE and CHECK constraints are
+its SQLite table's; TempTable keeps their names for the errors SQL Server gives.
 """
 
 from __future__ import annotations
