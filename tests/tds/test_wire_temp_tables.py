@@ -127,3 +127,103 @@ def test_a_temporary_tables_identity_has_its_seed_and_increment(
         with pytest.raises(pyodbc.Error, match=r"Multiple identity columns.*\(2744\)"):
             cur.execute("CREATE TABLE #twice (a int IDENTITY, b int IDENTITY(5, 5))")
         cur.execute("CREATE TABLE #twice (a int)")  # the refused one left nothing behind
+
+
+def test_a_temporary_tables_key_and_check_constraints_are_enforced(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """PRIMARY KEY, UNIQUE and CHECK on a temporary table, column and table level, fail as
+    on a permanent table: 2627 and 547 ("Database Engine events and errors (2000 to 2999)"
+    and "(0 to 999)"). The names are as messages captured from SQL Server show them: a
+    system name starts with the table's name in tempdb, padded with '_' to 116 characters
+    and numbered ('PK__#u________3213E83F16EB35A8'), which 547 and 515 name the table by
+    ('tempdb', 'dbo.#t___..._000000000167'); 2627 names it 'dbo.#u'."""
+    padded = r"dbo\.#keyed_{110}[0-9A-F]{12}"
+    with cursor as cur:
+        cur.execute(
+            "CREATE TABLE #keyed (id int PRIMARY KEY, code varchar(10) UNIQUE,"
+            " qty int CHECK (qty > 0), lo int, hi int, CONSTRAINT ck_range CHECK (lo <= hi))"
+        )
+        cur.execute("INSERT INTO #keyed VALUES (1, 'a', 1, 1, 2)")
+        primary = (
+            r"Violation of PRIMARY KEY constraint 'PK__#keyed____[0-9A-F]{16}'\. Cannot insert"
+            r" duplicate key in object 'dbo\.#keyed'\. The duplicate key value is \(1\)\..*\(2627\)"
+        )
+        with pytest.raises(pyodbc.IntegrityError, match=primary):
+            cur.execute("INSERT INTO #keyed VALUES (1, 'b', 1, 1, 2)")
+        unique = r"UNIQUE KEY constraint 'UQ__#keyed____[0-9A-F]{16}'.*value is \(a\)\..*\(2627\)"
+        with pytest.raises(pyodbc.IntegrityError, match=unique):
+            cur.execute("INSERT INTO #keyed (id, code, qty) VALUES (2, 'a', 1)")
+        column_check = (
+            r'The INSERT statement conflicted with the CHECK constraint "CK__#keyed_____qty__'
+            rf'[0-9A-F]{{8}}"\. The conflict occurred in database "tempdb", table "{padded}",'
+            r" column .+qty.+\(547\)"
+        )
+        with pytest.raises(pyodbc.IntegrityError, match=column_check):
+            cur.execute("INSERT INTO #keyed (id, qty) VALUES (3, 0)")
+        table_check = (
+            rf'UPDATE statement conflicted with the CHECK constraint "ck_range".*"{padded}"\.'
+        )
+        with pytest.raises(pyodbc.IntegrityError, match=table_check + r".*\(547\)"):
+            cur.execute("UPDATE #keyed SET lo = 5 WHERE id = 1")
+        null_key = rf"NULL into column 'id', table 'tempdb\.{padded}'.*INSERT fails.*\(515\)"
+        with pytest.raises(pyodbc.IntegrityError, match=null_key):
+            cur.execute("INSERT INTO #keyed (code) VALUES ('n')")
+        assert [tuple(r) for r in cur.execute("SELECT * FROM #keyed")] == [(1, "a", 1, 1, 2)]
+        # a key over two columns, named
+        cur.execute("CREATE TABLE #pair (a int, b int, CONSTRAINT pk_pair PRIMARY KEY (a, b))")
+        cur.execute("INSERT INTO #pair VALUES (1, 1), (1, 2)")
+        with pytest.raises(pyodbc.IntegrityError, match=r"'pk_pair'.*value is \(1, 2\)\."):
+            cur.execute("INSERT INTO #pair VALUES (1, 2)")
+
+
+def test_identity_insert_takes_a_temporary_table(cursor: closing[pyodbc.Cursor]) -> None:
+    """SET IDENTITY_INSERT on a temporary table as on a permanent one ("SET IDENTITY_INSERT
+    (Transact-SQL)": an explicit identity value needs it ON, 544 otherwise; one table of a
+    session at a time, 8107 "IDENTITY_INSERT is already ON for table
+    '%.*ls.%.*ls.%.*ls'. Cannot perform SET operation for table '%.*ls'.")."""
+    name = f"ident_{next(_names)}"
+    with cursor as cur:
+        cur.execute("CREATE TABLE #ids (id int IDENTITY(1, 1) PRIMARY KEY, v varchar(5))")
+        off = (
+            r"Cannot insert explicit value for identity column in table '#ids' when"
+            r" IDENTITY_INSERT is set to OFF\..*\(544\)"
+        )
+        with pytest.raises(pyodbc.Error, match=off):
+            cur.execute("INSERT INTO #ids (id, v) VALUES (10, 'x')")
+        cur.execute("SET IDENTITY_INSERT #ids ON")
+        cur.execute("INSERT INTO #ids (id, v) VALUES (10, 'x')")
+        with pytest.raises(pyodbc.IntegrityError, match=r"PRIMARY KEY.*\(10\)\..*\(2627\)"):
+            cur.execute("INSERT INTO #ids (id, v) VALUES (10, 'y')")
+        cur.execute(f"CREATE TABLE {name} (id int IDENTITY, v int)")
+        held = (
+            r"IDENTITY_INSERT is already ON for table 'tempdb\.dbo\.#ids_{112}[0-9A-F]{12}'\."
+            rf" Cannot perform SET operation for table '{name}'\..*\(8107\)"
+        )
+        with pytest.raises(pyodbc.Error, match=held):
+            cur.execute(f"SET IDENTITY_INSERT {name} ON")
+        cur.execute("SET IDENTITY_INSERT #ids OFF")
+        cur.execute("INSERT INTO #ids (v) VALUES ('z')")  # the count goes on past 10
+        assert cur.execute("SELECT id FROM #ids WHERE v = 'z'").fetchval() == 11
+        cur.execute(f"SET IDENTITY_INSERT {name} ON")
+        with pytest.raises(pyodbc.Error, match=rf"already ON for table '\w+\.dbo\.{name}'.*'#ids'"):
+            cur.execute("SET IDENTITY_INSERT #ids ON")
+        cur.execute(f"DROP TABLE {name}")  # a dropped table holds it no longer
+        cur.execute("SET IDENTITY_INSERT #ids ON")
+
+
+def test_a_temporary_tables_defaults_and_constraint_names(cursor: closing[pyodbc.Cursor]) -> None:
+    """A DEFAULT fills a column an INSERT leaves out; a second PRIMARY KEY is 8110 "Cannot
+    add multiple PRIMARY KEY constraints to table '%.*ls'." and a constraint name another
+    temporary table of the session has is 2714 ("Database Engine events and errors")."""
+    with cursor as cur:
+        cur.execute("CREATE TABLE #defaulted (a int, b int DEFAULT 5, d date DEFAULT '2024-1-2')")
+        cur.execute("INSERT INTO #defaulted (a) VALUES (1)")
+        row = cur.execute("SELECT a, b, d FROM #defaulted").fetchone()
+        assert tuple(row) == (1, 5, dt.date(2024, 1, 2))
+        with pytest.raises(pyodbc.Error, match=r"multiple PRIMARY KEY.*'#two'\..*\(8110\)"):
+            cur.execute("CREATE TABLE #two (a int PRIMARY KEY, b int PRIMARY KEY)")
+        cur.execute("CREATE TABLE #named (a int CONSTRAINT ck_named CHECK (a > 0))")
+        with pytest.raises(pyodbc.Error, match=r"already an object named 'ck_named'.*\(2714\)"):
+            cur.execute("CREATE TABLE #again (a int CONSTRAINT ck_named CHECK (a > 0))")
+        cur.execute("CREATE TABLE #again (a int)")  # the refused one left nothing behind

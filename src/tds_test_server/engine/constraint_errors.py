@@ -36,7 +36,12 @@ class ConstraintErrors(SessionState):
                 return self._unique_error(text, q, bindings)
             if text.startswith("NOT NULL constraint failed:"):
                 table, column = self._split_column(text.split(":", 1)[1].strip())
-                return errors.null_insert(column, f"{self.database}.{table}", statement)
+                temporary = self.temp_tables.get(table.casefold())
+                if temporary is not None:
+                    table = f"tempdb.{temporary.qualified_tempdb_name}"
+                else:
+                    table = f"{self.database}.{table}"
+                return errors.null_insert(column, table, statement)
             if text.startswith("FOREIGN KEY constraint failed"):
                 return self._fk_error(q, bindings)
             if text.startswith("CHECK constraint failed:"):
@@ -57,6 +62,13 @@ class ConstraintErrors(SessionState):
         table_name = cols[0].rpartition(".")[0]
         col_names = [c.rpartition(".")[2] for c in cols]
         table = self.catalog.tables.get(table_name.casefold())
+        temporary = self.temp_tables.get(table_name.casefold())
+        if table is None and temporary is not None:
+            key = temporary.key_on(col_names)
+            want = [col.column_id for c in col_names if (col := temporary.column(c)) is not None]
+            values = self._duplicate_values(temporary, want, q, bindings)
+            name, kind = (key.name, key.kind) if key else ("?", "INDEX")
+            return errors.duplicate_key(name, kind, temporary.display_name, values)
         if table is None:
             return errors.duplicate_key("?", "INDEX", table_name, None)
         want = [col.column_id for c in col_names if (col := table.column(c)) is not None]
@@ -177,6 +189,16 @@ class ConstraintErrors(SessionState):
 
     def _check_error(self, constraint: str, q: Query | None) -> TdsError:
         statement = q.kind.upper() if q is not None else "INSERT"
+        temporary = self.temp_tables.get((q.target or "").casefold()) if q else None
+        if temporary is not None and constraint in temporary.checks:
+            return errors.constraint_conflict(
+                statement,
+                "CHECK",
+                constraint,
+                "tempdb",
+                temporary.qualified_tempdb_name,
+                temporary.checks[constraint],
+            )
         row = self.conn.execute(
             "SELECT o.parent_object_id, o.parent_column_id FROM __azsql_objects o"
             " WHERE o.type = 'C' AND o.name = ?",

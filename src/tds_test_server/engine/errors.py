@@ -273,6 +273,16 @@ def identity_insert(table: str) -> TdsError:
     )
 
 
+def identity_insert_held(held: str, table: str) -> TdsError:
+    """SET IDENTITY_INSERT ON for a second table ("Database Engine events and errors
+    (8000 to 8999)": one table at a time in a session)."""
+    return TdsError(
+        8107,
+        f"IDENTITY_INSERT is already ON for table '{held}'. Cannot perform SET operation"
+        f" for table '{table}'.",
+    )
+
+
 def identity_needs_column_list(table: str) -> TdsError:
     """An INSERT without a column list that gives the identity column a value."""
     return TdsError(

@@ -20,7 +20,14 @@ from .session_state import _q
 from .sql_types import TYPE_IDS, affinity, storage
 from .sqltext import default_definition
 from .statements import Statements
-from .temp_tables import create_identity, identity_triggers, typed_temp_table
+from .temp_tables import (
+    TempKey,
+    TempTable,
+    create_identity,
+    identity_triggers,
+    tempdb_name,
+    typed_temp_table,
+)
 
 
 class SchemaObjects(Statements):
@@ -37,14 +44,28 @@ class SchemaObjects(Statements):
         identities = [c for c in ddl.columns if c.identity]
         if len(identities) > 1:
             raise errors.multiple_identities(name)
+        if any(col.type is None for col in ddl.columns):
+            raise errors.unsupported("computed columns in temporary tables")
+        columns = [(c.name, c.type, c.identity) for c in ddl.columns if c.type]
+        table = typed_temp_table(name, tempdb_name(name), columns)
+        keyed = {col.casefold() for c in ddl.constraints if c.kind == "PK" for col, _ in c.columns}
+        defaults = {
+            c.for_column.casefold(): c.expression
+            for c in ddl.constraints
+            if c.kind == "D" and c.for_column and c.expression
+        }
+        scalar = self.engine.translator.translate_scalar
         cols = []
-        for col in ddl.columns:
-            if col.type is None:
-                raise errors.unsupported("computed columns in temporary tables")
+        for col, written in zip(table.columns, ddl.columns, strict=True):
             decl = f"{_q(col.name)} {affinity(col.type)}"
-            if col.nullable is False and not col.identity:  # its trigger fills it after
+            # a PRIMARY KEY's columns take no NULL; an identity column's trigger fills it after
+            if (written.nullable is False or col.name.casefold() in keyed) and not col.is_identity:
                 decl += " NOT NULL"
+            default = defaults.get(col.name.casefold())
+            if default is not None:
+                decl += f" DEFAULT ({stored_default(scalar(default_definition(default)), col)})"
             cols.append(decl)
+        cols += self._temp_constraints(table, ddl.constraints)
         try:
             self.conn.execute(f"CREATE TEMP TABLE {_q(name)} ({', '.join(cols)})")
         except sqlite3.OperationalError as exc:
@@ -53,8 +74,39 @@ class SchemaObjects(Statements):
             raise
         if identities and identities[0].identity:
             create_identity(self.conn, name, identities[0].name, identities[0].identity)
-        columns = [(c.name, c.type, c.identity) for c in ddl.columns if c.type]
-        self.temp_tables[name.casefold()] = typed_temp_table(name, columns)
+        self.temp_tables[name.casefold()] = table
+
+    def _temp_constraints(self, table: TempTable, constraints: list[ConstraintDef]) -> list[str]:
+        """A temporary table's PRIMARY KEY, UNIQUE and CHECK constraints as its SQLite
+        table's, named as a permanent table's are (a system name starts with its tempdb
+        name) and noted on `table` for their errors (constraint_errors.py). A name another
+        of the session's temporary tables has is 2714, a second PRIMARY KEY 8110
+        ("Database Engine events and errors (8000 to 8999)")."""
+        if sum(c.kind == "PK" for c in constraints) > 1:
+            raise TdsError(
+                8110, f"Cannot add multiple PRIMARY KEY constraints to table '{table.name}'."
+            )
+        taken = {n.casefold() for t in self.temp_tables.values() for n in t.constraint_names}
+        parts = []
+        for c in constraints:
+            if c.kind not in ("PK", "UQ", "C"):
+                continue
+            name = c.name or self._constraint_name(c.kind, table.tempdb_name, c.for_column)
+            if name.casefold() in taken:
+                raise errors.object_exists(name)
+            taken.add(name.casefold())
+            if c.kind == "C":
+                check = self.engine.translator.translate_scalar(c.expression or "")
+                parts.append(f"CONSTRAINT {_q(name)} CHECK ({check})")
+                table.checks[name] = c.for_column
+                continue
+            columns = tuple(col for col, _ in c.columns)
+            missing = next((col for col in columns if table.column(col) is None), None)
+            if missing is not None:
+                raise errors.invalid_column(missing)
+            parts.append(f"CONSTRAINT {_q(name)} UNIQUE ({', '.join(_q(c) for c in columns)})")
+            table.keys.append(TempKey(name, c.kind, columns))
+        return parts
 
     def _insert_column(self, object_id: int, column_id: int, col: ColumnDef, pk: set[str]) -> None:
         ctype = col.type or ColumnType("sql_variant")

@@ -21,10 +21,11 @@ from ..results import (
 )
 from . import builtins, functions
 from .batches import Statement
-from .catalog import Catalog, Table, create_session_objects
+from .catalog import Catalog, create_session_objects
 from .date_strings import DATE_ORDER
 from .languages import DATE_FIRST, Language, login_language
 from .session_context import SessionKeys
+from .temp_tables import TempTable
 from .translate import Translator
 
 _FETCH = 1000
@@ -117,7 +118,8 @@ class SessionState:
         info.language = self.login_language.name
         self.date_order = self.login_language.date_format  # SET DATEFORMAT
         self.date_first = self.login_language.date_first  # SET DATEFIRST
-        self.temp_tables: dict[str, Table] = {}  # `#t` by name casefolded, as temp_tables.py keeps
+        # `#t` by name casefolded, as temp_tables.py keeps
+        self.temp_tables: dict[str, TempTable] = {}
         self.identity_insert: set[str] = set()
         self.login_time = _now_text()
         self.last_request_start: str | None = None

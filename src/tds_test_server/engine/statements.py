@@ -413,12 +413,13 @@ class Statements(ConstraintErrors):
         if q.target is None:
             return
         table = self.catalog.tables.get(q.target.casefold())
-        ident = table.identity if table else None
-        if table is None or ident is None or q.target.casefold() in self.identity_insert:
+        found = table or self.temp_tables.get(q.target.casefold())
+        ident = found.identity if found is not None else None
+        if ident is None or q.target.casefold() in self.identity_insert:
             return
         cols = q.insert_columns
         if cols and any(c.casefold() == ident.name.casefold() for c in cols):
-            raise errors.identity_insert(table.display_name)
+            raise errors.identity_insert(table.display_name if table else q.target)
 
     def _note_identity(self, target: str, cursor: sqlite3.Cursor) -> None:
         table = self.catalog.tables.get(target.casefold())
@@ -555,7 +556,7 @@ class Statements(ConstraintErrors):
             parts = ts.multipart()
             name = parts[-1]
             schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
-            table = self.catalog.table(schema, name)
+            table = self.temp_tables.get(name.casefold()) or self.catalog.table(schema, name)
             if table is None:
                 raise errors.invalid_object(".".join(parts))
             if table.identity is None:
@@ -565,12 +566,25 @@ class Statements(ConstraintErrors):
                     " Cannot perform SET operation.",
                 )
             key = table.sqlite_name.casefold()
+            held = next(iter(self.identity_insert), None)
+            held_name = self._identity_insert_name(held) if held not in (None, key) else None
+            if on and held_name is not None:
+                raise errors.identity_insert_held(held_name, name)
             if on:
                 self.identity_insert = {key}
             else:
                 self.identity_insert.discard(key)
         return
         yield  # a generator, like the other statement handlers
+
+    def _identity_insert_name(self, key: str | None) -> str | None:
+        """The three-part name 8107 gives the table whose IDENTITY_INSERT is ON, None
+        where it was dropped since."""
+        temporary = self.temp_tables.get(key or "")
+        if temporary is not None:
+            return f"tempdb.{temporary.qualified_tempdb_name}"
+        table = self.catalog.tables.get(key or "")
+        return f"{self.database}.{table.display_name}" if table is not None else None
 
     def _set_argument(self, toks: list[Token], scope: dict[str, Variable]) -> str:
         """The argument of SET DATEFORMAT, DATEFIRST or LANGUAGE: a word, a string

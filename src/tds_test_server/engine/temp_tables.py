@@ -6,14 +6,17 @@ Each session keeps its own map (name -> Table), and TEMP_TABLES points at the ma
 session whose statement the thread runs, as DATE_ORDER follows its date order. A
 translation of a statement that names a `#` table depends on the map too, so it is cached
 with temp_signature's key. A SELECT from one is typed by its columns as one from a
-permanent table is (typing_schema).
+permanent table is (typing_schema). Its PRIMARY KEY, UNIQUE and CHECK constraints are
+its SQLite table's; TempTable keeps their names for the errors SQL Server gives.
 """
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from sqlglot import exp
@@ -55,14 +58,70 @@ def temp_signature(text: str) -> TempSignature:
 
 Identity = tuple[int, int]  # IDENTITY(seed, increment)
 
+# A local temporary table's name is at most 116 characters ("CREATE TABLE
+# (Transact-SQL)"); in tempdb it is padded to that with '_' and ends in a 12-digit hex
+# number. SQL Server's 547 and 515 name the table so ("tempdb", "dbo.#t___..._000000000003"),
+# and its system-named constraints start with it ('PK__#t________3213E83F...'), as
+# messages captured from SQL Server show; 2627 names it 'dbo.#t'.
+_TEMPDB_WIDTH = 116
+_tempdb_numbers = itertools.count(1)
 
-def typed_temp_table(name: str, columns: list[tuple[str, ColumnType, Identity | None]]) -> Table:
-    """A temporary table's Table: (name, type, IDENTITY or None) for each column."""
+
+@dataclass(frozen=True)
+class TempKey:
+    """A temporary table's PRIMARY KEY (kind 'PK') or UNIQUE ('UQ') constraint."""
+
+    name: str
+    kind: str
+    columns: tuple[str, ...]
+
+
+@dataclass
+class TempTable(Table):
+    """A temporary table: its name in tempdb, and its key and CHECK constraints (name ->
+    the column a column-level one belongs to), which its SQLite table enforces."""
+
+    tempdb_name: str = ""
+    keys: list[TempKey] = field(default_factory=list)
+    checks: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def sqlite_name(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return f"{DEFAULT_SCHEMA}.{self.name}"  # as 2627 names it: 'dbo.#t'
+
+    @property
+    def qualified_tempdb_name(self) -> str:
+        return f"{DEFAULT_SCHEMA}.{self.tempdb_name}"
+
+    @property
+    def constraint_names(self) -> list[str]:
+        return [k.name for k in self.keys] + list(self.checks)
+
+    def key_on(self, columns: list[str]) -> TempKey | None:
+        """The PRIMARY KEY or UNIQUE constraint on exactly these columns."""
+        wanted = sorted(c.casefold() for c in columns)
+        return next((k for k in self.keys if sorted(map(str.casefold, k.columns)) == wanted), None)
+
+
+def tempdb_name(name: str) -> str:
+    """A new temporary table's name in tempdb: `name` padded and numbered."""
+    return name.ljust(_TEMPDB_WIDTH, "_") + f"{next(_tempdb_numbers):012X}"
+
+
+def typed_temp_table(
+    name: str, stored: str, columns: list[tuple[str, ColumnType, Identity | None]]
+) -> TempTable:
+    """A temporary table's Table: (name, type, IDENTITY or None) for each column; `stored`
+    is its name in tempdb."""
     typed = [
         Column(i, col, ctype, identity is not None, *(identity or (1, 1)))
         for i, (col, ctype, identity) in enumerate(columns, start=1)
     ]
-    return Table(0, "", name, "U", typed)
+    return TempTable(0, "", name, "U", typed, tempdb_name=stored)
 
 
 # Each temporary table's identity: its seed, increment and last value, in the session's
