@@ -7,8 +7,9 @@ JSON-response mode with the official client and with a plain HTTP/JSON-RPC load 
 bench/_http_load.py, so the client's own cost does not hide the server's). Baselines
 measured in the same run: raw aioodbc running the same SQL on the same TDS test server, and
 a bare FastMCP tool that returns the same result from memory over the same transport (the
-protocol's own cost). The three run call by call in turn (azsql-mcp, raw, bare, azsql-mcp...),
-so a change in the shared machine's speed during the run weighs on all three alike.
+protocol's own cost). The three take turns call by call (each round in a new random order),
+so a change in the shared machine's speed during the run weighs on all three alike;
+`--block N` has each take N calls in a row instead (tool_layers.py's way).
 
 Which process runs what:
 - the TDS test server (sample database AdventureWorksLT) runs in its own process,
@@ -25,7 +26,7 @@ per transport; the capped 50,000-row read under 0.5 s with peak memory growth un
 Also prints the size of tools/list for the default read-only toolset (issue 18): names,
 descriptions and input schemas under 6 KB, the whole answer with output schemas under 10 KB.
 
-    .venv/bin/python bench/tool_calls.py [--calls 200] [--transports memory,stdio,http]
+    .venv/bin/python bench/tool_calls.py [--calls 200] [--transports memory,stdio,http] [--block 1]
 """
 
 from __future__ import annotations
