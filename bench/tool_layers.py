@@ -34,12 +34,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
 import secrets
-import statistics
 import sys
 import tempfile
-import time
 import timeit
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -48,12 +45,11 @@ from typing import Annotated, Any
 
 from _processes import tds_process
 from pydantic import Field
-from tool_calls import PASSWORD_ENV, READ_100, USER, write_config
+from tool_calls import PASSWORD_ENV, READ_100, USER, measure_together, write_config
 
 from azsql_mcp import RegisterTool, ToolContext, hookimpl
 from azsql_mcp.values import StructuredResult
 
-WARMUP = 40
 BLOCK = 20  # calls of one case in a row: see the docstring
 ParamValue = str | int | float | bool | None  # read_data's
 
@@ -153,18 +149,9 @@ async def measure(calls: int) -> None:
                 "recorded, azsql-mcp's server": tool(ours, "recorded"),
                 "recorded, bare FastMCP": tool(bare, "recorded"),
             }
-            times: dict[str, list[float]] = {name: [] for name in cases}
-            for round_ in range(WARMUP // BLOCK + calls // BLOCK):
-                order = list(cases.items())
-                random.shuffle(order)
-                for name, call in order:
-                    for _ in range(BLOCK):
-                        started = time.perf_counter()
-                        await call()
-                        if round_ >= WARMUP // BLOCK:
-                            times[name].append(time.perf_counter() - started)
+            stats = await measure_together(cases, calls, BLOCK)
             body = body_costs(result)
-    p50 = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    p50 = {name: case.p50 for name, case in stats.items()}
     for name, ms in p50.items():
         print(f"  {name:<34} p50 {ms:7.3f} ms")
     print("  read_data's body, timed alone:", ", ".join(f"{k} {v:.0f} us" for k, v in body.items()))
