@@ -330,7 +330,7 @@ def _check(
         if write_kinds is None:
             kind, has_where = _check_select_tree(tree, allowed)
         else:
-            changed = write_filters.target(tree)
+            changed = write_filters.target(tree, policy.database)
             kind, has_where = _check_write_tree(
                 tree, changed, write_kinds, allow_unfiltered, non_nullable, allowed
             )
