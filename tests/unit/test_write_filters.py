@@ -94,6 +94,11 @@ def test_not_like_of_one_expression_is_the_negation_of_like() -> None:
         # through the target's alias, and in an INNER JOIN's ON
         "DELETE d FROM dbo.T AS d JOIN u ON u.k = d.k WHERE d.id IN (SELECT id FROM T) OR u.k = 1",
         "DELETE FROM #t WHERE id IN (SELECT id FROM #T)",
+        # the subquery joins the table to itself only: the changed row joined to itself
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x JOIN t AS y ON y.id = x.id)",
+        "DELETE FROM t WHERE id IN (SELECT y.id FROM t AS x, t AS y WHERE y.id = x.id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x LEFT JOIN dbo.t AS y"
+        " ON y.id = x.id WHERE x.id = t.id)",
     ],
 )
 def test_a_subquery_reading_the_changed_table_whole_is_always_true(sql: str) -> None:
@@ -127,6 +132,9 @@ def test_a_self_join_beside_a_condition_that_can_be_false_filters() -> None:
         "DELETE FROM t WHERE id IN (SELECT id FROM t TABLESAMPLE (10 PERCENT))",
         "DELETE FROM t WHERE id IN (SELECT id FROM t FOR SYSTEM_TIME AS OF '2020-01-01')",
         "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x JOIN u ON u.k = x.k)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x JOIN t AS y ON y.id = x.parent)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x LEFT JOIN t AS y ON y.id = x.id"
+        " WHERE y.a = 1)",
         "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x CROSS APPLY (SELECT x.a) AS p(a))",
         # another table: by name, schema, or a temporary table of that name
         "DELETE FROM t WHERE id IN (SELECT id FROM u)",

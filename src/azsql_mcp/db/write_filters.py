@@ -11,13 +11,14 @@ row of the table the statement changes. `judge` makes two checks:
   true. Names are compared as SQL Server's default, case-insensitive collations
   compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column. A
   subquery without FROM is read as what it selects (`id IN (SELECT id)` is `id = id`).
-  A subquery that reads the changed table T again, alone and whole (no join or
-  APPLY, no TOP, OFFSET, HAVING, TABLESAMPLE or FOR SYSTEM_TIME; DISTINCT and GROUP
-  BY keep every value), has the changed row among its rows: `EXISTS (SELECT ...
-  FROM T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)`
-  (`>=`, `<=`, SOME alike) are true when `c` (and `v = w`), with x's columns read as
-  the changed row's, is (`id IN (SELECT id FROM T)`, `EXISTS (SELECT 1 FROM T AS x
-  WHERE x.id = T.id)`). A join of T to a copy of itself, whole, is judged alike: the
+  A subquery that reads the changed table T again, whole and with no other table
+  (no APPLY, TOP, OFFSET, HAVING, TABLESAMPLE or FOR SYSTEM_TIME; DISTINCT and GROUP
+  BY keep every value), has the changed row among its rows: `EXISTS (SELECT ... FROM
+  T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)` (`>=`,
+  `<=`, SOME alike) are true when `c` (and `v = w`), with x's columns read as the
+  changed row's, is (`id IN (SELECT id FROM T)`, `EXISTS (SELECT 1 FROM T AS x WHERE
+  x.id = T.id)`); where it joins T to T again, the ON conditions count with `c`.
+  The statement's own join of T to a copy of itself, whole, is judged alike: the
   changed row is joined to itself, so the WHERE and the ON conditions, with the
   copy's columns read as the changed row's, must not be always true (`UPDATE T SET
   ... FROM T JOIN T AS x ON x.id = T.id WHERE x.a = T.a`; an outer join keeps what an
@@ -478,9 +479,10 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
 
 
 # What a SELECT over the changed table may hold and still return a row for each of its
-# rows that meets its WHERE: DISTINCT and GROUP BY keep every value of a column selected
-# (TOP, OFFSET, HAVING, a join or APPLY may drop rows or bind names anew)
-_WHOLE_SELECT = frozenset({"expressions", "from_", "where", "distinct", "group"})
+# rows that meets its WHERE: DISTINCT and GROUP BY keep every value of a column selected,
+# joins of the table to itself are judged in _changed_rows (TOP, OFFSET, HAVING, a join
+# of another table or APPLY may drop rows or bind names anew)
+_WHOLE_SELECT = frozenset({"expressions", "from_", "joins", "where", "distinct", "group"})
 # and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME may not
 _WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints"})
 
@@ -488,7 +490,9 @@ _WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints"})
 def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp.Expr] | None:
     """The values and the condition (TRUE without WHERE) of `SELECT v FROM T [AS x]
     [WHERE c]`, T the changed table, with x's columns (and unqualified ones: T has
-    every column of the changed row) read as the changed row's; else None. T is the
+    every column of the changed row) read as the changed row's; else None. A FROM
+    that joins T to T again only is read alike, its ON conditions with the WHERE's
+    (the changed row joined to itself is among its rows when they hold). T is the
     same table when written the same, up to case, a `dbo.` schema and the source's
     own database (`_table_key`): a one-part name is taken as dbo's, the default schema
     of users unless set otherwise (where it is not, `t IN (SELECT ... FROM dbo.t)` may
@@ -498,22 +502,23 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     select = query.this if isinstance(query, exp.Subquery) else query
     if not isinstance(select, exp.Select):
         return None
-    from_ = select.args.get("from_")
-    source = from_.this if from_ is not None else None
-    if not _whole_copy(source, reading):
+    sources = [source for source, _ in _sources(select)]
+    if not sources or not all(_whole_copy(source, reading, joined=True) for source in sources):
         return None
     if any(value for key, value in select.args.items() if key not in _WHOLE_SELECT):
         return None
     if any(inner is not select for inner in select.find_all(exp.Select)):
         return None  # a nested subquery may bind x anew
     copy = select.copy()
-    name = source.alias_or_name.casefold()
+    names = {source.alias_or_name.casefold() for source in sources}
     for column in copy.find_all(exp.Column):
-        if column.table.casefold() == name:
+        if column.table.casefold() in names:
             for part in ("table", "db", "catalog"):
                 column.set(part, None)
     where = copy.args.get("where")
-    return copy.expressions, where.this if where is not None else exp.true()
+    found = [where.this] if where is not None else []
+    found += [join.args["on"] for _, join in _sources(copy) if join and join.args.get("on")]
+    return copy.expressions, exp.and_(*found) if found else exp.true()
 
 
 def _whole_copy(source: object, reading: _Reading, *, joined: bool = False) -> TypeGuard[exp.Table]:
