@@ -226,6 +226,8 @@ def test_a_join_of_the_changed_table_to_itself_is_always_true(sql: str) -> None:
         "UPDATE t SET a = 1 FROM t JOIN t AS x ON x.id = t.parent_id WHERE x.k = t.k",
         "UPDATE t SET a = 1 FROM t JOIN t AS x ON x.id = t.id WHERE x.a = 1",
         "UPDATE x SET a = 1 FROM t AS x JOIN t AS y ON y.id = x.id WHERE y.k = 2 OR y.a = 1",
+        # an outer-joined copy's own ON counts: the row joined to its parent, not itself
+        "DELETE t FROM t LEFT JOIN t AS x ON x.id = t.parent_id WHERE x.k = t.k",
         # another table: by name, schema, a temporary table, or a copy that drops rows
         "UPDATE t SET a = 1 FROM t JOIN u AS x ON x.id = t.id WHERE x.k = t.k",
         "UPDATE t SET a = 1 FROM t JOIN sales.t AS x ON x.id = t.id WHERE x.k = t.k",

@@ -503,7 +503,7 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     if not isinstance(select, exp.Select):
         return None
     sources = [source for source, _ in _sources(select)]
-    if not sources or not all(_whole_copy(source, reading, joined=True) for source in sources):
+    if not sources or not all(_whole_copy(source, reading) for source in sources):
         return None
     if any(value for key, value in select.args.items() if key not in _WHOLE_SELECT):
         return None
