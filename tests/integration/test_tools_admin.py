@@ -41,6 +41,19 @@ async def test_explain_query_summarises_the_plan(mcp_client, azsql_principal, td
     assert "ShowPlanXML" in with_xml.structured_content["xml"]
 
 
+async def test_explain_query_declares_a_parameter_written_in_two_cases_once(
+    mcp_client, azsql_principal, tds_server
+):
+    # SQL Server reads @Id and @ID as one variable: declaring both fails (error 134)
+    if azsql_principal == READER:
+        return  # no SHOWPLAN (test_explain_query_summarises_the_plan)
+    query = "SELECT CustomerID FROM SalesLT.Customer WHERE CustomerID = @Id OR CustomerID > @ID"
+    tds_server.record.clear()
+    await call(mcp_client, "explain_query", query=query, params={"id": 7})
+    sent = "\n".join(tds_server.record.statements)
+    assert "DECLARE @Id int;" in sent, sent
+
+
 async def test_explain_query_refuses_what_read_data_refuses(mcp_client):
     result = await mcp_client.call_tool(
         "explain_query", {"query": "DROP TABLE SalesLT.Customer"}, raise_on_error=False

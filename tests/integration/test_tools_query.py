@@ -29,6 +29,23 @@ async def test_parameters_are_bound(mcp_client):
     assert data["truncated"] is False and data["next_cursor"] is None
 
 
+async def test_a_parameter_takes_its_value_whatever_the_case_of_its_name(mcp_client):
+    """SQL Server reads @Id and @ID as one variable under its default collations, and
+    the guard reads `@Id = @ID` as a self-comparison: params match names alike."""
+    query = (
+        "SELECT CustomerID FROM SalesLT.Customer"
+        " WHERE CustomerID = @Id OR CustomerID = @ID + 1 ORDER BY CustomerID"
+    )
+    data = (await read(mcp_client, query=query, params={"id": 7})).structured_content
+    assert [row[0] for row in data["rows"]] == [7, 8]
+    result = await mcp_client.call_tool(
+        "read_data", {"query": query, "params": {"Id": 7, "ID": 8}}, raise_on_error=False
+    )
+    assert result.is_error and "params has Id and ID, which name one parameter" in str(
+        result.content[0].text
+    )
+
+
 async def test_values_are_converted_faithfully(mcp_client):
     result = await read(
         mcp_client,

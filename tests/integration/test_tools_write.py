@@ -302,6 +302,9 @@ async def test_always_true_where_is_refused_before_anything_runs(writer, sql):
          "always true"),
         ("WHERE EXISTS (SELECT 1 FROM SalesLT.ProductCategory AS x"
          " WHERE x.ProductCategoryID = ProductCategory.ProductCategoryID)", "always true"),
+        # read again under the source's database's name
+        ("WHERE ProductCategoryID IN (SELECT ProductCategoryID"
+         " FROM AdventureWorksLT.SalesLT.ProductCategory)", "always true"),
         ("FROM (VALUES (1)) AS s(k) WHERE s.k = 1", "tests no column of ProductCategory"),
         ("FROM SalesLT.ProductCategory AS c CROSS JOIN SalesLT.Address AS a"
          " WHERE a.AddressID = 9", "tests no column of ProductCategory"),
@@ -316,6 +319,21 @@ async def test_a_where_that_reads_as_always_true_is_refused(writer, sql, reason)
     update = f"UPDATE SalesLT.ProductCategory SET ModifiedDate = @d {sql}"
     message = await refused(writer, "update_data", sql=update, params={"d": stamp})
     assert reason in message and "allow_unfiltered_writes" in message, message
+    changed = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE ModifiedDate = @d"
+    assert await scalar(writer, changed, d=stamp) == 0
+
+
+async def test_a_join_of_the_table_to_itself_is_refused(writer):
+    """Each category joined to itself meets the ON and the WHERE: this changed all 41
+    (SQL Server takes the target by its alias only when the table is named twice)."""
+    stamp = "2031-01-02T00:00:00"
+    update = (
+        "UPDATE c SET ModifiedDate = @d FROM SalesLT.ProductCategory AS c"
+        " JOIN SalesLT.ProductCategory AS x ON x.ProductCategoryID = c.ProductCategoryID"
+        " WHERE x.Name = c.Name"
+    )
+    message = await refused(writer, "update_data", sql=update, params={"d": stamp})
+    assert "always true" in message and "allow_unfiltered_writes" in message, message
     changed = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE ModifiedDate = @d"
     assert await scalar(writer, changed, d=stamp) == 0
 

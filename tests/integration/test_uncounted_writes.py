@@ -118,6 +118,15 @@ async def test_an_update_cascades_only_through_the_key_it_sets(writer: Client[An
         "update_data", {"sql": "UPDATE dbo.Parent SET [ID] = 3 WHERE id = 1"}, raise_on_error=False
     )
     assert cased.is_error and "[dbo].[Child] (ON UPDATE CASCADE)" in cased.content[0].text
+    # `Db..Parent` is dbo's Parent (no schema: the default one), not a schema Db's
+    # Parent, which the catalog knows nothing of: the cascade went unseen and ran
+    omitted = await writer.call_tool(
+        "update_data",
+        {"sql": "UPDATE AdventureWorksLT..Parent SET id = 3 WHERE id = 1"},
+        raise_on_error=False,
+    )
+    assert omitted.is_error and "(ON UPDATE CASCADE)" in omitted.content[0].text, omitted
+    assert await scalar(writer, "SELECT COUNT(*) FROM dbo.Child WHERE parent = 1") == 2
     assert await scalar(writer, "SELECT COUNT(*) FROM dbo.Child WHERE parent = 1") == 2
     # inserts cascade nothing
     inserted = await writer.call_tool(

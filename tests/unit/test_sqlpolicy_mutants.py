@@ -119,10 +119,22 @@ def test_refusals_say_what_was_refused_and_what_is_allowed() -> None:
     assert f"Allowed query hints: {queries} (" in refused("SELECT * FROM t OPTION (MAXDOP 4)")
 
 
-def test_a_table_hint_without_a_name_is_refused_as_written() -> None:
-    # ABS(a) is a function sqlglot knows, whose name (its first argument's) is empty
-    assert refused("SELECT * FROM t WITH (ABS(a))").startswith(
-        "The table hint ABS(A) is not on the allow-list."
+@pytest.mark.parametrize(
+    ("hint", "named"),
+    [
+        # functions sqlglot knows, whose `.name` is empty, `*` or their argument's
+        ("ABS(a)", "ABS(a)"),
+        ("count(*)", "COUNT(*)"),
+        ("CAST(nolock AS int)", "CAST(nolock AS INTEGER)"),
+        ("MAX(a)", "MAX(a)"),
+        # keywords, as SQL Server names them
+        ("xyzlock", "XYZLOCK"),
+        ("Foo(ix)", "FOO"),
+    ],
+)
+def test_a_table_hint_that_is_no_keyword_is_refused_as_written(hint: str, named: str) -> None:
+    assert refused(f"SELECT * FROM t WITH ({hint})").startswith(
+        f"The table hint {named} is not on the allow-list."
     )
 
 

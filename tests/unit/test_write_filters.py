@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from azsql_mcp import QueryRefused
+from azsql_mcp.db import write_filters
 from azsql_mcp.db.sqlguard import check_write
 from azsql_mcp.db.sqlpolicy import ReadPolicy
 
@@ -93,6 +94,11 @@ def test_not_like_of_one_expression_is_the_negation_of_like() -> None:
         # through the target's alias, and in an INNER JOIN's ON
         "DELETE d FROM dbo.T AS d JOIN u ON u.k = d.k WHERE d.id IN (SELECT id FROM T) OR u.k = 1",
         "DELETE FROM #t WHERE id IN (SELECT id FROM #T)",
+        # the subquery joins the table to itself only: the changed row joined to itself
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x JOIN t AS y ON y.id = x.id)",
+        "DELETE FROM t WHERE id IN (SELECT y.id FROM t AS x, t AS y WHERE y.id = x.id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x LEFT JOIN dbo.t AS y"
+        " ON y.id = x.id WHERE x.id = t.id)",
     ],
 )
 def test_a_subquery_reading_the_changed_table_whole_is_always_true(sql: str) -> None:
@@ -126,6 +132,9 @@ def test_a_self_join_beside_a_condition_that_can_be_false_filters() -> None:
         "DELETE FROM t WHERE id IN (SELECT id FROM t TABLESAMPLE (10 PERCENT))",
         "DELETE FROM t WHERE id IN (SELECT id FROM t FOR SYSTEM_TIME AS OF '2020-01-01')",
         "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x JOIN u ON u.k = x.k)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x JOIN t AS y ON y.id = x.parent)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x LEFT JOIN t AS y ON y.id = x.id"
+        " WHERE y.a = 1)",
         "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x CROSS APPLY (SELECT x.a) AS p(a))",
         # another table: by name, schema, or a temporary table of that name
         "DELETE FROM t WHERE id IN (SELECT id FROM u)",
@@ -181,3 +190,107 @@ def test_an_on_after_a_join_sql_server_does_not_accept_restricts_nothing(join: s
     # reads one, which must not count as an INNER JOIN's
     sql = f"UPDATE t SET a = 1 FROM t {join} u ON u.k = t.k WHERE u.k = 1"
     assert "tests no column of t" in refusal(sql)
+
+
+# --- the changed table joined to itself ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN t AS x ON x.id = t.id WHERE x.k = t.k",
+        "DELETE t FROM t INNER JOIN dbo.t AS x ON x.id = t.id WHERE x.k = t.k",
+        "DELETE a FROM t AS a JOIN t AS b ON a.id = b.id WHERE b.k = a.k",
+        "DELETE a FROM t AS a JOIN t AS b ON a.id = b.id AND b.x = b.x WHERE b.k = a.k",
+        # the changed table second, a copy first: the copy's row is the changed row too
+        "DELETE b FROM t AS a JOIN t AS b ON a.id = b.id WHERE b.k = a.k",
+        # written as a CROSS JOIN, an outer join (which keeps what an inner one keeps), with
+        # a hint, or tied to the changed row in a subquery
+        "DELETE t FROM t CROSS JOIN t AS x WHERE x.id = t.id",
+        "DELETE t FROM t LEFT JOIN t AS x ON x.id = t.id WHERE x.k = t.k",
+        "UPDATE x SET a = 1 FROM t AS x RIGHT JOIN t AS y ON y.id = x.id WHERE y.k = x.k",
+        "UPDATE x SET a = 1 FROM t AS x JOIN t AS y WITH (NOLOCK) ON y.id = x.id"
+        " WHERE y.k = x.k OR y.a = 1",
+        "DELETE t FROM t JOIN t AS x ON x.id = t.id"
+        " WHERE EXISTS (SELECT 1 FROM t AS y WHERE y.id = x.id)",
+    ],
+)
+def test_a_join_of_the_changed_table_to_itself_is_always_true(sql: str) -> None:
+    # each row of t is joined to itself, where every condition holds: every row changes
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN t AS x ON x.id = t.parent_id WHERE x.k = t.k",
+        "UPDATE t SET a = 1 FROM t JOIN t AS x ON x.id = t.id WHERE x.a = 1",
+        "UPDATE x SET a = 1 FROM t AS x JOIN t AS y ON y.id = x.id WHERE y.k = 2 OR y.a = 1",
+        # an outer-joined copy's own ON counts: the row joined to its parent, not itself
+        "DELETE t FROM t LEFT JOIN t AS x ON x.id = t.parent_id WHERE x.k = t.k",
+        # another table: by name, schema, a temporary table, or a copy that drops rows
+        "UPDATE t SET a = 1 FROM t JOIN u AS x ON x.id = t.id WHERE x.k = t.k",
+        "UPDATE t SET a = 1 FROM t JOIN sales.t AS x ON x.id = t.id WHERE x.k = t.k",
+        "UPDATE t SET a = 1 FROM t JOIN #t AS x ON x.id = t.id WHERE x.k = t.k",
+        "UPDATE t SET a = 1 FROM t JOIN t AS x TABLESAMPLE (10 PERCENT) ON x.id = t.id"
+        " WHERE x.k = t.k",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t WHERE a = 2) AS x ON x.id = t.id"
+        " WHERE x.k = t.k",
+        # a third table's condition: the rows of t with a match in u
+        "UPDATE t SET a = 1 FROM t JOIN t AS x ON x.id = t.id JOIN u ON u.k = x.k WHERE x.k = t.k",
+        # a CTE named t is no table of the database
+        "WITH t AS (SELECT * FROM dbo.t WHERE a = 1) DELETE x FROM dbo.t AS x"
+        " JOIN t ON t.id = x.id WHERE t.k = x.k",
+    ],
+)
+def test_a_join_that_may_leave_out_the_changed_row_filters(sql: str) -> None:
+    assert filters(sql)
+
+
+# --- the source's own database ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE id IN (SELECT id FROM Sales.dbo.t)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM [sales]..T)",
+        "DELETE FROM Sales..t WHERE id IN (SELECT id FROM dbo.t)",
+        "DELETE t FROM t JOIN Sales..t AS x ON x.id = t.id WHERE x.k = t.k",
+    ],
+)
+def test_the_sources_own_database_names_the_same_table(sql: str) -> None:
+    with pytest.raises(QueryRefused, match=ALWAYS_TRUE):
+        check_write(sql, KINDS, allow_unfiltered=False, policy=ReadPolicy.of("Sales"))
+
+
+def test_without_a_database_a_three_part_name_is_read_as_the_same_table() -> None:
+    # the connection's database is not known: in doubt, the one that makes this refused
+    sql = "DELETE FROM t WHERE id IN (SELECT id FROM Other.dbo.t)"
+    with pytest.raises(QueryRefused, match=ALWAYS_TRUE):
+        check_write(sql, KINDS, allow_unfiltered=False, policy=ReadPolicy.of(None, ["Other"]))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE id IN (SELECT id FROM Other.dbo.t)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM Other..t)",
+        # `Sales..t` is schema dbo's t, not schema Sales's
+        "DELETE FROM Sales.t WHERE id IN (SELECT id FROM Sales..t)",
+    ],
+)
+def test_an_opened_database_or_another_schema_is_another_table(sql: str) -> None:
+    assert filters(sql, ReadPolicy.of("Sales", ["Other"]))
+
+
+def test_an_omitted_schema_is_kept_in_the_name_looked_up() -> None:
+    # read as schema Sales, the catalog would be asked of [Sales].[t], another table
+    checked = check_write(
+        "DELETE FROM Sales..t WHERE id = 1",
+        KINDS,
+        allow_unfiltered=False,
+        policy=ReadPolicy.of("Sales"),
+    )
+    assert checked.target == ("Sales", "", "t") and checked.tables == (("Sales", "", "t"),)
+    assert write_filters.object_name(checked.target) == "[Sales]..[t]"

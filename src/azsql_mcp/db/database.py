@@ -850,9 +850,12 @@ def _written(affected: int, duration_ms: float, returned: driverhost.Page | None
 def bind_params(
     names: Sequence[str], params: Mapping[str, Any] | None, *, check_unused: bool = True
 ) -> list[Any]:
-    """Values for the `?` placeholders, in order, from `@name` parameters."""
-    values = {key.lstrip("@"): value for key, value in (params or {}).items()}
-    missing = [name for name in dict.fromkeys(names) if name not in values]
+    """Values for the `?` placeholders, in order, from `@name` parameters. Names match
+    as SQL Server matches variable names, in the instance's collation, case-insensitive
+    as installed and on Azure SQL: `@Id` and `@id` are one parameter (the guard reads
+    `@Id = @id` as always true, write_filters.py)."""
+    values = _values_by_name(params)
+    missing = [name for name in _first_spellings(names) if name.casefold() not in values]
     if missing:
         raise QueryRefused(
             f"No value for parameter {', '.join('@' + m for m in missing)}.",
@@ -860,8 +863,36 @@ def bind_params(
         )
     if check_unused:
         _refuse_unused(params, set(names))
-    sent = {name: bindable(name, values[name]) for name in dict.fromkeys(names)}
-    return [sent[name] for name in names]
+    sent = {
+        name.casefold(): bindable(name, values[name.casefold()]) for name in _first_spellings(names)
+    }
+    return [sent[name.casefold()] for name in names]
+
+
+def _first_spellings(names: Sequence[str]) -> list[str]:
+    """Each parameter once, as first written (`@Id ... @ID` is one)."""
+    first: dict[str, str] = {}
+    for name in names:
+        first.setdefault(name.casefold(), name)
+    return list(first.values())
+
+
+def _values_by_name(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`params` by casefolded name, without '@'; two names SQL Server reads as one
+    parameter are refused (which value would go is not for the server to guess)."""
+    values: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        folded = key.lstrip("@").casefold()
+        if folded in written:
+            raise QueryRefused(
+                f"params has {written[folded]} and {key}, which name one parameter: names"
+                " are matched without regard to case, as SQL Server's default collations"
+                " compare them. Give each parameter once.",
+                "each @name once in params, in any case",
+            )
+        values[folded], written[folded] = value, key
+    return values
 
 
 _BIGINT = (-(2**63), 2**63 - 1)
@@ -914,7 +945,8 @@ def _shortest(value: decimal.Decimal) -> decimal.Decimal:
 
 
 def _refuse_unused(params: Mapping[str, Any] | None, used: Collection[str]) -> None:
-    unused = sorted(key for key in (params or {}) if key.lstrip("@") not in used)
+    folded = {name.casefold() for name in used}
+    unused = sorted(key for key in (params or {}) if key.lstrip("@").casefold() not in folded)
     if unused:
         raise QueryRefused(
             f"params has names the statement does not use: {', '.join(unused)}.",

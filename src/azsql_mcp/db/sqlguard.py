@@ -330,7 +330,7 @@ def _check(
         if write_kinds is None:
             kind, has_where = _check_select_tree(tree, allowed)
         else:
-            changed = write_filters.target(tree)
+            changed = write_filters.target(tree, policy.database)
             kind, has_where = _check_write_tree(
                 tree, changed, write_kinds, allow_unfiltered, non_nullable, allowed
             )
@@ -428,6 +428,7 @@ def _scan(
     canonical: list[str] = []
     sent: list[str] = []
     params: list[str] = []
+    spellings: dict[str, str] = {}  # each parameter's first spelling, by casefolded name
     depth = 0
     top_selects = 0
     dml_words = 0
@@ -462,7 +463,9 @@ def _scan(
                     allowed,
                 )
             assert name_tok is not None
-            params.append(name_tok.text)
+            # `@Id` and `@ID` are one parameter (database.bind_params): one spelling, so
+            # that a batch declaring them declares it once
+            params.append(spellings.setdefault(name_tok.text.casefold(), name_tok.text))
             _append(canonical, sent, joiner, "@" + name_tok.text, "?")
             end = name_tok.end
             i += 2

@@ -255,11 +255,19 @@ def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: st
 
 
 def _check_table_hint(hint: exp.Expr, allowed: str) -> None:
-    name = hint.name if hint.name else hint.sql(dialect="tsql")
+    from sqlglot import exp
+
+    # A hint is a keyword (NOLOCK, a Var) or one with arguments (INDEX(ix), Anonymous);
+    # anything else sqlglot reads there is an expression, named as written: the `.name`
+    # of COUNT(*) is `*`, of CAST(nolock AS int) `nolock`
+    if isinstance(hint, exp.Var | exp.Anonymous):
+        name, written = hint.name, hint.name.upper()
+    else:
+        name = written = hint.sql(dialect="tsql")
     reason = sql_hints.table_hint_refusal(name)
     if reason is not None:
         _refuse(
-            f"The table hint {name.upper()} {reason}. Allowed table hints: "
+            f"The table hint {written} {reason}. Allowed table hints: "
             + ", ".join(sorted(sql_hints.ALLOWED_TABLE_HINTS))
             + ".",
             allowed,

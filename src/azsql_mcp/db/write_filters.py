@@ -11,15 +11,23 @@ row of the table the statement changes. `judge` makes two checks:
   true. Names are compared as SQL Server's default, case-insensitive collations
   compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column. A
   subquery without FROM is read as what it selects (`id IN (SELECT id)` is `id = id`).
-  A subquery that reads the changed table T again, alone and whole (no join or
-  APPLY, no TOP, OFFSET, HAVING, TABLESAMPLE or FOR SYSTEM_TIME; DISTINCT and GROUP
-  BY keep every value), has the changed row among its rows: `EXISTS (SELECT ...
-  FROM T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)`
-  (`>=`, `<=`, SOME alike) are true when `c` (and `v = w`), with x's columns read as
-  the changed row's, is (`id IN (SELECT id FROM T)`, `EXISTS (SELECT 1 FROM T AS x
-  WHERE x.id = T.id)`). `dbo.T` and `T` count as one table there: a user's default
-  schema is dbo unless set otherwise. In doubt, names are read so that the write is
-  refused: here as one table, and in `target` (`UPDATE T ... FROM dbo.T AS a`) as two.
+  A subquery that reads the changed table T again, whole and with no other table
+  (no APPLY, TOP, OFFSET, HAVING, TABLESAMPLE or FOR SYSTEM_TIME; DISTINCT and GROUP
+  BY keep every value), has the changed row among its rows: `EXISTS (SELECT ... FROM
+  T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)` (`>=`,
+  `<=`, SOME alike) are true when `c` (and `v = w`), with x's columns read as the
+  changed row's, is (`id IN (SELECT id FROM T)`, `EXISTS (SELECT 1 FROM T AS x WHERE
+  x.id = T.id)`); where it joins T to T again, the ON conditions count with `c`.
+  The statement's own join of T to a copy of itself, whole, is judged alike: the
+  changed row is joined to itself, so the WHERE and the ON conditions, with the
+  copy's columns read as the changed row's, must not be always true (`UPDATE T SET
+  ... FROM T JOIN T AS x ON x.id = T.id WHERE x.a = T.a`; an outer join keeps what an
+  inner one keeps). `dbo.T`, `T`, `Db..T` and `Db.dbo.T`, Db the source's own
+  database, count as one table there: a user's default schema is dbo unless set
+  otherwise, and a three-part name of another database is refused unless the
+  operator opened it (then it is another table; with no database configured, any is
+  read as the source's). In doubt, names are read so that the write is refused: here
+  as one table, and in `target` (`UPDATE T ... FROM dbo.T AS a`) as two.
 - the clause, with the ON conditions of the INNER JOINs, must still test a column
   of the changed table once every condition on other tables only is taken as true
   (`FROM T t CROSS JOIN U u WHERE u.id = 1` changes every row of T).
@@ -33,9 +41,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from azsql_mcp.db import column_methods
+from azsql_mcp.db.sqlpolicy import ReadPolicy
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -56,6 +65,7 @@ class Target:
     # the table's name as written, through an alias to its FROM source; () when that is
     # no table of the database (a CTE, a derived table) or cannot be told
     parts: tuple[str, ...] = ()
+    database: str | None = None  # the source's own database; None when not configured
 
 
 @dataclass(frozen=True)
@@ -72,22 +82,23 @@ class _Reading:
     ctes: frozenset[str] = frozenset()  # the statement's common table expressions
 
 
-def target(statement: exp.Expr) -> Target:
-    """The changed table of `statement`; names nothing for what cannot be told (a
-    target that is no plain name), so that nothing counts as its column."""
+def target(statement: exp.Expr, database: str | None = None) -> Target:
+    """The changed table of `statement`, run in `database` (the source's own, None when
+    not known); names nothing for what cannot be told (a target that is no plain name),
+    so that nothing counts as its column."""
     from sqlglot import exp
 
     table = _target_table(statement)
     if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
         label = table.sql(dialect="tsql") if isinstance(table, exp.Expr) else "the table"
-        return Target(label, frozenset(), alone=False)
+        return Target(label, frozenset(), alone=False, database=database)
     word = table.name.casefold()
     written = (
         () if len(table.parts) == 1 and word in _cte_names(statement) else _written_parts(table)
     )
     sources = [source for source, _ in _sources(statement)]
     if not sources:
-        return Target(table.name, frozenset({word}), alone=True, parts=written)
+        return Target(table.name, frozenset({word}), True, written, database)
     parts = _folded_parts(table)
     # `UPDATE t ... FROM T AS t`: the name after UPDATE is a source's alias or name; else
     # `UPDATE dbo.T ... FROM dbo.T AS x`: the one reference to the same table, written
@@ -104,7 +115,7 @@ def target(statement: exp.Expr) -> Target:
     elif any(source.alias_or_name.casefold() == word for source in sources):
         written = ()  # the alias of a source written twice
     alone = len(sources) == 1 and bool(matches)
-    return Target(table.name, frozenset(names), alone=alone, parts=written)
+    return Target(table.name, frozenset(names), alone, written, database)
 
 
 def conditions(statement: exp.Expr) -> list[exp.Expr]:
@@ -149,6 +160,8 @@ def judge(
         return False, False
     if not _names_a_column(left[0], reading.methods):
         return False, False
+    if _matches_itself(statement, reading):
+        return False, False
     # the conditions hold together: one that can be false for some row of T is enough
     return True, any(_worst(c, reading, positive=True) is not True for c in left)
 
@@ -175,8 +188,9 @@ def table_names(tree: exp.Expr) -> tuple[tuple[str, ...], ...]:
 
 
 def object_name(parts: Sequence[str]) -> str:
-    """A name's parts bracket-quoted and joined, as OBJECT_ID takes it."""
-    return ".".join("[" + part.replace("]", "]]") + "]" for part in parts)
+    """A name's parts bracket-quoted and joined, as OBJECT_ID takes it (an omitted
+    schema stays empty: `[db]..[t]`, since `[]` is no name)."""
+    return ".".join("[" + part.replace("]", "]]") + "]" if part else "" for part in parts)
 
 
 # --- the statement's tables ------------------------------------------------------------
@@ -228,6 +242,32 @@ def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
     return frozenset(linked)
 
 
+def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
+    """Whether each row of the changed table T is joined to itself and kept: the FROM
+    joins copies of T, whole (`_whole_copy`), and the WHERE, the INNER JOINs' ON and
+    the copies' own ON (an outer join keeps the rows an inner one would) are always
+    true with the copies' columns read as the changed row's (`FROM t JOIN t AS x ON
+    x.id = t.id WHERE x.a = t.a`)."""
+    from sqlglot import exp
+
+    copies = [
+        (source, join)
+        for source, join in _sources(statement)
+        if source.alias_or_name.casefold() not in reading.changed.names
+        and _whole_copy(source, reading, joined=True)
+    ]
+    if not copies:
+        return False
+    found = conditions(statement)
+    for _, join in copies:
+        on = join.args.get("on") if join is not None else None
+        if on is not None and not any(on is c for c in found):
+            found.append(on)
+    names = reading.changed.names | {source.alias_or_name.casefold() for source, _ in copies}
+    itself = replace(reading, changed=replace(reading.changed, names=names))
+    return _always_true(exp.and_(*found), itself)
+
+
 def _cte_names(statement: exp.Expr) -> set[str]:
     from sqlglot import exp
 
@@ -236,14 +276,19 @@ def _cte_names(statement: exp.Expr) -> set[str]:
 
 def _written_parts(table: exp.Table) -> tuple[str, ...]:
     """The name's parts, a temporary table's with its # (sqlglot keeps it as a flag:
-    `#t` is not the table `t`)."""
+    `#t` is not the table `t`), and an omitted schema as "" (`db..t` is db's table t
+    of the default schema; sqlglot's parts leave the empty one out, which reads as
+    schema db)."""
     from sqlglot import exp
 
     name = table.this
     if not isinstance(name, exp.Identifier):
         return ()
     prefix = "##" if name.args.get("global_") else "#" if name.args.get("temporary") else ""
-    return (*(part.name for part in table.parts[:-1]), prefix + name.name)
+    qualifiers = [part.name for part in table.parts[:-1]]
+    if table.args.get("catalog") and not isinstance(table.args.get("db"), exp.Identifier):
+        qualifiers.insert(1, "")
+    return (*qualifiers, prefix + name.name)
 
 
 def _folded_parts(table: exp.Table) -> tuple[str, ...]:
@@ -434,9 +479,10 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
 
 
 # What a SELECT over the changed table may hold and still return a row for each of its
-# rows that meets its WHERE: DISTINCT and GROUP BY keep every value of a column selected
-# (TOP, OFFSET, HAVING, a join or APPLY may drop rows or bind names anew)
-_WHOLE_SELECT = frozenset({"expressions", "from_", "where", "distinct", "group"})
+# rows that meets its WHERE: DISTINCT and GROUP BY keep every value of a column selected,
+# joins of the table to itself are judged in _changed_rows (TOP, OFFSET, HAVING, a join
+# of another table or APPLY may drop rows or bind names anew)
+_WHOLE_SELECT = frozenset({"expressions", "from_", "joins", "where", "distinct", "group"})
 # and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME may not
 _WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints"})
 
@@ -444,44 +490,71 @@ _WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints"})
 def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp.Expr] | None:
     """The values and the condition (TRUE without WHERE) of `SELECT v FROM T [AS x]
     [WHERE c]`, T the changed table, with x's columns (and unqualified ones: T has
-    every column of the changed row) read as the changed row's; else None. T is the
-    same table when written the same, up to case and a `dbo.` schema: a one-part name
-    is taken as dbo's, the default schema of users unless set otherwise (where it is
-    not, `t IN (SELECT ... FROM dbo.t)` may compare two tables: name the schema)."""
+    every column of the changed row) read as the changed row's; else None. A FROM
+    that joins T to T again only is read alike, its ON conditions with the WHERE's
+    (the changed row joined to itself is among its rows when they hold). T is the
+    same table when written the same, up to case, a `dbo.` schema and the source's
+    own database (`_table_key`): a one-part name is taken as dbo's, the default schema
+    of users unless set otherwise (where it is not, `t IN (SELECT ... FROM dbo.t)` may
+    compare two tables: name the schema)."""
     from sqlglot import exp
 
     select = query.this if isinstance(query, exp.Subquery) else query
     if not isinstance(select, exp.Select):
         return None
-    from_ = select.args.get("from_")
-    source = from_.this if from_ is not None else None
-    if not isinstance(source, exp.Table) or not reading.changed.parts:
-        return None  # a CTE's or a derived table's rows cannot be told
+    sources = [source for source, _ in _sources(select)]
+    if not sources or not all(_whole_copy(source, reading) for source in sources):
+        return None
     if any(value for key, value in select.args.items() if key not in _WHOLE_SELECT):
-        return None
-    if any(value for key, value in source.args.items() if key not in _WHOLE_TABLE):
-        return None
-    parts = _written_parts(source)
-    if len(parts) == 1 and parts[0].casefold() in reading.ctes:
-        return None  # `WITH t AS (... WHERE c)`: FROM t reads the CTE, not the table
-    if _table_key(parts) != _table_key(reading.changed.parts):
         return None
     if any(inner is not select for inner in select.find_all(exp.Select)):
         return None  # a nested subquery may bind x anew
     copy = select.copy()
-    name = source.alias_or_name.casefold()
+    names = {source.alias_or_name.casefold() for source in sources}
     for column in copy.find_all(exp.Column):
-        if column.table.casefold() == name:
+        if column.table.casefold() in names:
             for part in ("table", "db", "catalog"):
                 column.set(part, None)
     where = copy.args.get("where")
-    return copy.expressions, where.this if where is not None else exp.true()
+    found = [where.this] if where is not None else []
+    found += [join.args["on"] for _, join in _sources(copy) if join and join.args.get("on")]
+    return copy.expressions, exp.and_(*found) if found else exp.true()
 
 
-def _table_key(parts: Sequence[str]) -> tuple[str, ...]:
-    """A table's name parts as compared: casefolded, `dbo.t` the same as `t`."""
+def _whole_copy(source: object, reading: _Reading, *, joined: bool = False) -> TypeGuard[exp.Table]:
+    """Whether the table source `source` reads every row of the changed table: that
+    table by name (`_one_table`), with nothing that drops rows (a CTE's or a derived
+    table's rows cannot be told). `joined`: the joins sqlglot hangs on a FROM's first
+    table are the statement's, judged with it."""
+    from sqlglot import exp
+
+    if not isinstance(source, exp.Table):
+        return False
+    whole = _WHOLE_TABLE | {"joins"} if joined else _WHOLE_TABLE
+    if any(value for key, value in source.args.items() if key not in whole):
+        return False
+    parts = _written_parts(source)
+    if len(parts) == 1 and parts[0].casefold() in reading.ctes:
+        return False  # `WITH t AS (... WHERE c)`: FROM t reads the CTE, not the table
+    return _one_table(parts, reading.changed)
+
+
+def _one_table(parts: Sequence[str], changed: Target) -> bool:
+    """Whether a table written `parts` is the changed table, as far as names tell."""
+    return bool(changed.parts) and _table_key(parts, changed) == _table_key(changed.parts, changed)
+
+
+def _table_key(parts: Sequence[str], changed: Target) -> tuple[str, ...]:
+    """A table's name parts as compared: casefolded, `dbo.t` and `db..t` the same as `t`,
+    and `db.s.t` as `s.t` when db is the source's own database or that is not known (a
+    three-part name of any other database is refused unless the operator opened it,
+    and then it is another table)."""
     folded = tuple(part.casefold() for part in parts)
-    return folded[1:] if len(folded) == 2 and folded[0] == "dbo" else folded
+    if len(folded) == 3 and (
+        changed.database is None or ReadPolicy(changed.database).is_own(folded[0])
+    ):
+        folded = folded[1:]
+    return folded[1:] if len(folded) == 2 and folded[0] in ("dbo", "") else folded
 
 
 def _same(a: exp.Expr | None, b: exp.Expr | None, reading: _Reading) -> bool:
