@@ -138,7 +138,8 @@ async def test_list_long_running_queries(
     if azsql_principal == READER:
         assert result.is_error
         text = result.content[0].text
-        assert "lacks VIEW DATABASE STATE" in text
+        assert text.startswith("The server refused to list running queries:"), text
+        assert "needs VIEW DATABASE STATE, which the login lacks" in text
         assert f"GRANT VIEW DATABASE STATE TO [{READER_USER}];" in text
     else:
         assert not result.is_error, result.content
@@ -214,3 +215,27 @@ async def test_a_refused_request_dmv_names_what_this_engine_needs(
     else:
         assert "holds VIEW DATABASE STATE, which is not enough here" in text
         assert "##MS_ServerStateReader##" in text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT count(*) AS n FROM sys.dm_db_partition_stats",
+        "SELECT t.text FROM sys.dm_exec_requests AS r"
+        " CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t",
+    ],
+)
+async def test_read_data_of_a_refused_dmv_grants_view_database_state(
+    mcp_client: Client[Any], azsql_principal: str, query: str
+) -> None:
+    """Errors 300 and 297 on a DMV, server- or database-scoped: the GRANT is VIEW DATABASE
+    STATE to the database user, never a server-level permission."""
+    result = await mcp_client.call_tool("read_data", {"query": query}, raise_on_error=False)
+    if azsql_principal != READER:
+        assert not result.is_error, result.content
+        return
+    assert result.is_error
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert "no server-level permission" in text, text
+    assert f"GRANT VIEW DATABASE STATE TO [{READER_USER}];" in text, text
+    assert "SERVER STATE" not in text and "PERFORMANCE" not in text, text

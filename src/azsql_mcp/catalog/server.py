@@ -152,11 +152,7 @@ async def _state_denied(db: Database, error: DatabaseError) -> str:
             " GRANT VIEW DATABASE STATE TO [user]; on Azure SQL Database."
         )
     if state.sees_all_sessions:  # held, yet refused: security.md, "least privilege"
-        why = (
-            f"The login holds {state.permission}, which is not enough here: on Azure SQL"
-            " Database's Basic, S0 and S1 objectives and in elastic pools the request DMVs"
-            " need the server admin or membership in the ##MS_ServerStateReader## server role."
-        )
+        why = access.state_refused_anyway(state.permission)
     else:
         why = (
             f"Listing them needs {state.permission}, which the login lacks. A DBA can grant"
