@@ -52,6 +52,8 @@ async def call(client: Client[Any], tool: str, **args: Any) -> Any:
 
 
 async def test_database_info_names_azure_sql_database(mcp_client: Client[Any]) -> None:
+    result = await mcp_client.call_tool("database_info", {}, raise_on_error=False)
+    assert "service_objective: S2" in result.content[0].text  # type: ignore[union-attr]
     info = await call(mcp_client, "database_info")
     assert info["engine_edition"] == 5
     assert info["engine"] == "Azure SQL Database"

@@ -49,7 +49,11 @@ async def test_explain_query_refuses_what_read_data_refuses(mcp_client):
 
 
 async def test_database_info(mcp_client):
-    info = (await call(mcp_client, "database_info")).structured_content
+    result = await call(mcp_client, "database_info")
+    info = result.structured_content
+    # SQL Server has no service objective: null in the result, said so in the text
+    assert info["service_objective"] is None
+    assert "service_objective: (Azure SQL only)" in result.content[0].text
     assert info["database_name"]
     assert info["product_version"]
     assert isinstance(info["compatibility_level"], int)

@@ -59,9 +59,17 @@ class DatabaseInfo(BaseModel):
     database_name: str
     compatibility_level: int | None
     collation: str | None
-    service_objective: str | None  # Azure SQL only
+    service_objective: str | None  # Azure SQL only: null elsewhere, the schema stays one
     data_size_mb: float | None
     log_size_mb: float | None
+
+    def shown(self) -> dict[str, Any]:
+        """The fields as database_info's text shows them: a service objective off Azure
+        SQL is not a value the server did not give, so the text says it does not apply."""
+        fields = self.model_dump()
+        if self.engine_edition not in AZURE_SQL_EDITIONS:
+            fields["service_objective"] = "(Azure SQL only)"
+        return fields
 
 
 class Permissions(BaseModel):

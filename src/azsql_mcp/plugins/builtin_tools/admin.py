@@ -62,7 +62,7 @@ async def database_info(ctx: ToolContext) -> ToolResult:
     """Server version and edition, database name, compatibility level, collation, size,
     and the service objective on Azure SQL."""
     info = await catalog.database_info(ctx.db)
-    lines = [f"{name}: {cell_text(value)}" for name, value in info.model_dump().items()]
+    lines = [f"{name}: {cell_text(value)}" for name, value in info.shown().items()]
     return respond(info, fence_untrusted("\n".join(lines), what="database properties"))
 
 
