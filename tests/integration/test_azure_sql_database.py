@@ -241,3 +241,29 @@ async def test_read_data_of_a_refused_dmv_grants_view_database_state(
     assert "no server-level permission" in text, text
     assert f"GRANT VIEW DATABASE STATE TO [{READER_USER}];" in text, text
     assert "SERVER STATE" not in text and "PERFORMANCE" not in text, text
+
+
+async def test_read_data_of_a_dmv_refused_despite_view_database_state_names_the_role(
+    make_azsql_server: Any, azsql_principal: str, tds_server: ThreadedTdsServer
+) -> None:
+    """Basic, S0 and S1 refuse the server-scoped DMVs even with VIEW DATABASE STATE:
+    read_data names the role those objectives need, not a GRANT the login holds."""
+    from tds_test_server.faults import Fault
+
+    if azsql_principal != READER:
+        pytest.skip("one login: the watcher")
+    server = make_azsql_server(config={"sources": {"main": {"username": WATCHER}}})
+    tds_server.add_fault(Fault.parse("error:300@query~dm_exec_sql_text"))
+    try:
+        async with Client(server) as client:
+            result = await client.call_tool(
+                "read_data",
+                {"query": "SELECT text FROM sys.dm_exec_sql_text(0x01)"},
+                raise_on_error=False,
+            )
+    finally:
+        tds_server.clear_faults()
+    assert result.is_error
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert "holds VIEW DATABASE STATE, which is not enough here" in text, text
+    assert "##MS_ServerStateReader##" in text and "GRANT" not in text, text
