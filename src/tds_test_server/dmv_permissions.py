@@ -44,13 +44,12 @@ if TYPE_CHECKING:
 
 Scope = Literal["server", "database"]
 
-SESSION_DMVS = frozenset(["sys.dm_exec_sessions", "sys.dm_exec_requests"])
-# The DMVs a SELECT of fails without the permission, and its scope.
+# The DMVs a SELECT of fails without the permission, and its scope (the session DMVs,
+# server-scoped, show fewer rows instead: sees_all_sessions).
 REFUSING_DMVS: dict[str, Scope] = {
     "sys.dm_exec_sql_text": "server",
     "sys.dm_db_partition_stats": "database",
 }
-DMV_SCOPES: dict[str, Scope] = {**dict.fromkeys(SESSION_DMVS, "server"), **REFUSING_DMVS}
 
 NO_PERMISSION = 297
 STATE_DENIED = 300
