@@ -9,10 +9,11 @@ LOGINACK tokens carry, and, for Azure SQL Database, three rules Microsoft docume
   numbering: "version 12 of Azure SQL Database is newer than version 16 of SQL Server");
   DATABASEPROPERTYEX answers Edition and ServiceObjective (a Standard S2 database here:
   on Basic, S0 and S1 the request DMVs want the server admin instead).
-- The session DMVs: VIEW SERVER STATE cannot be granted in Azure SQL Database; a user
-  sees the other sessions of the current database with VIEW DATABASE STATE
+- The DMVs: VIEW SERVER STATE cannot be granted in Azure SQL Database; a user sees
+  the other sessions of the current database with VIEW DATABASE STATE
   ("sys.dm_exec_sessions": "Requires VIEW DATABASE STATE to see all connections to the
-  current database"), else only its own.
+  current database"), else only its own, and the DMVs that refuse ask VIEW DATABASE
+  STATE too (dmv_permissions.py).
 - One database per connection: `USE` of another database is error 40508 ("USE
   (Transact-SQL)"), and a three- or four-part name that names another database or a
   server is error 40515 ("Resolving Transact-SQL differences during migration to SQL
@@ -94,11 +95,6 @@ class Edition:
         """@@MICROSOFTVERSION: major version in the high byte, build in the low word."""
         major, _, build, _ = (int(n) for n in self.product_version.split("."))
         return major << 24 | build
-
-    def sees_all_sessions(self, principal: Principal) -> bool:
-        if self.is_azure_sql_database:
-            return principal.has("VIEW_DATABASE_STATE")
-        return principal.sees_all_sessions
 
     def check_grants(self, principal: Principal) -> None:
         """A --login's grants must be grantable on this edition."""

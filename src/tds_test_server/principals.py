@@ -11,9 +11,10 @@ its own moments). For such a principal the engine reproduces what Microsoft docu
 - "Metadata visibility configuration": without VIEW DEFINITION the `definition`
   columns of sys.sql_modules, sys.check_constraints, sys.default_constraints and
   sys.computed_columns, and OBJECT_DEFINITION(), are NULL.
-- sys.dm_exec_requests / sys.dm_exec_sessions: without VIEW SERVER STATE (VIEW SERVER
-  PERFORMANCE STATE on SQL Server 2022, which the test server emulates) a user sees
-  only their own session.
+- The DMVs (dmv_permissions.py): without VIEW SERVER STATE (VIEW SERVER PERFORMANCE
+  STATE on SQL Server 2022, which the test server emulates) a user sees only their own
+  session in sys.dm_exec_requests / sys.dm_exec_sessions, and sys.dm_exec_sql_text
+  fails (errors 300, 297); sys.dm_db_partition_stats fails without VIEW DATABASE STATE.
 - SET SHOWPLAN_XML ON without SHOWPLAN: error 262. A write without db_datawriter:
   error 229. DDL without the permission: 262 (CREATE), 3701 (DROP), 1088 (ALTER,
   TRUNCATE), 15151 (ALTER ROLE). Another database the user has no access to: 916.
@@ -224,12 +225,6 @@ class Principal:
     @property
     def sees_definitions(self) -> bool:
         return self.has(VIEW_DEFINITION)
-
-    @property
-    def sees_all_sessions(self) -> bool:
-        # VIEW SERVER STATE covers VIEW SERVER PERFORMANCE STATE; VIEW DATABASE STATE
-        # does not reach the server-scoped session DMVs on SQL Server.
-        return self.has(VIEW_SERVER_STATE)
 
     @property
     def can_write(self) -> bool:

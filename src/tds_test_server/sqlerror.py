@@ -8,10 +8,19 @@ from __future__ import annotations
 
 
 class TdsError(Exception):
-    """An error SQL Server would report: number, state, class (severity)."""
+    """An error SQL Server would report: number, state, class (severity). `preceding`:
+    the errors SQL Server reports before it for the same failure (error 300 before 297
+    on a DMV, dmv_permissions.py), sent first."""
 
     def __init__(
-        self, number: int, message: str, *, state: int = 1, severity: int = 16, line: int = 1
+        self,
+        number: int,
+        message: str,
+        *,
+        state: int = 1,
+        severity: int = 16,
+        line: int = 1,
+        preceding: tuple[TdsError, ...] = (),
     ):
         super().__init__(message)
         self.number = number
@@ -19,3 +28,4 @@ class TdsError(Exception):
         self.state = state
         self.severity = severity
         self.line = line
+        self.preceding = preceding

@@ -52,6 +52,8 @@ async def call(client: Client[Any], tool: str, **args: Any) -> Any:
 
 
 async def test_database_info_names_azure_sql_database(mcp_client: Client[Any]) -> None:
+    result = await mcp_client.call_tool("database_info", {}, raise_on_error=False)
+    assert "service_objective: S2" in result.content[0].text  # type: ignore[union-attr]
     info = await call(mcp_client, "database_info")
     assert info["engine_edition"] == 5
     assert info["engine"] == "Azure SQL Database"
@@ -138,7 +140,8 @@ async def test_list_long_running_queries(
     if azsql_principal == READER:
         assert result.is_error
         text = result.content[0].text
-        assert "lacks VIEW DATABASE STATE" in text
+        assert text.startswith("The server refused to list running queries:"), text
+        assert "needs VIEW DATABASE STATE, which the login lacks" in text
         assert f"GRANT VIEW DATABASE STATE TO [{READER_USER}];" in text
     else:
         assert not result.is_error, result.content
@@ -214,3 +217,53 @@ async def test_a_refused_request_dmv_names_what_this_engine_needs(
     else:
         assert "holds VIEW DATABASE STATE, which is not enough here" in text
         assert "##MS_ServerStateReader##" in text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT count(*) AS n FROM sys.dm_db_partition_stats",
+        "SELECT t.text FROM sys.dm_exec_requests AS r"
+        " CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t",
+    ],
+)
+async def test_read_data_of_a_refused_dmv_grants_view_database_state(
+    mcp_client: Client[Any], azsql_principal: str, query: str
+) -> None:
+    """Errors 300 and 297 on a DMV, server- or database-scoped: the GRANT is VIEW DATABASE
+    STATE to the database user, never a server-level permission."""
+    result = await mcp_client.call_tool("read_data", {"query": query}, raise_on_error=False)
+    if azsql_principal != READER:
+        assert not result.is_error, result.content
+        return
+    assert result.is_error
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert "no server-level permission" in text, text
+    assert f"GRANT VIEW DATABASE STATE TO [{READER_USER}];" in text, text
+    assert "SERVER STATE" not in text and "PERFORMANCE" not in text, text
+
+
+async def test_read_data_of_a_dmv_refused_despite_view_database_state_names_the_role(
+    make_azsql_server: Any, azsql_principal: str, tds_server: ThreadedTdsServer
+) -> None:
+    """Basic, S0 and S1 refuse the server-scoped DMVs even with VIEW DATABASE STATE:
+    read_data names the role those objectives need, not a GRANT the login holds."""
+    from tds_test_server.faults import Fault
+
+    if azsql_principal != READER:
+        pytest.skip("one login: the watcher")
+    server = make_azsql_server(config={"sources": {"main": {"username": WATCHER}}})
+    tds_server.add_fault(Fault.parse("error:300@query~dm_exec_sql_text"))
+    try:
+        async with Client(server) as client:
+            result = await client.call_tool(
+                "read_data",
+                {"query": "SELECT text FROM sys.dm_exec_sql_text(0x01)"},
+                raise_on_error=False,
+            )
+    finally:
+        tds_server.clear_faults()
+    assert result.is_error
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert "holds VIEW DATABASE STATE, which is not enough here" in text, text
+    assert "##MS_ServerStateReader##" in text and "GRANT" not in text, text

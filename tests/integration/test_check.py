@@ -401,3 +401,26 @@ async def test_a_writer_that_cannot_see_every_table_is_told_the_list_may_be_shor
     assert "of the tables this login can see" in granted
     assert "warn  writes: 1 table(s) have a cascading foreign key" in writer
     assert "of the tables this login can see" not in writer
+
+
+async def test_check_says_how_many_tables_the_login_sees() -> None:
+    """The catalog shows a user only what it holds a permission on: a login outside
+    db_datareader with no grant sees no table, and check says so with the role that
+    reads them all, rather than "can read the catalog"; db_datareader sees them all."""
+    logins = ["reader:R-pass1", "nothing:N-pass1"]
+    with ThreadedTdsServer(sample=True, logins=logins) as srv:
+        import pyodbc
+
+        admin = pyodbc.connect(srv.odbc_connection_string(), autocommit=True)
+        admin.execute("ALTER ROLE db_datareader DROP MEMBER nothing")
+        admin.close()
+        texts = {}
+        for login, password in (("reader", "R-pass1"), ("nothing", "N-pass1")):
+            values = {"username": login, "password": password, "database": "AdventureWorksLT"}
+            code, texts[login] = await check({"main": source(srv, **values)})
+            assert code == 0, texts[login]
+    assert "ok    permissions: the catalog shows every table and view: " in texts["reader"]
+    nothing = texts["nothing"]
+    assert "can read the catalog" not in nothing
+    assert "warn  permissions: the catalog shows no table or view" in nothing, nothing
+    assert "ALTER ROLE db_datareader ADD MEMBER [nothing];" in nothing

@@ -93,3 +93,20 @@ async def test_analyze_performance_says_what_to_grant_and_needs_no_plan(
     # explain_query would be refused the same plan: the prompt does not send the model there
     assert "Without the plan, work from the query and the tables" in text
     assert "explain_query checks a rewrite" not in text
+
+
+async def test_the_plan_of_a_refused_dmv_says_what_to_grant(
+    mcp_client: Client[Any], tds_server: ThreadedTdsServer
+) -> None:
+    """A DMV read without its state permission is refused (errors 300, 297), its plan
+    too: explain_query and analyze_performance give the GRANT, as read_data does."""
+    query = "SELECT count(*) AS n FROM sys.dm_db_partition_stats"
+    if tds_server.edition.is_azure_sql_database:
+        grant = f"GRANT VIEW DATABASE STATE TO [{READER_USER}];"
+    else:
+        grant = f"GRANT VIEW DATABASE PERFORMANCE STATE TO [{READER_USER}];"
+    failed, text = await explain(mcp_client, query)
+    assert failed and grant in text, text
+    prompt = await mcp_client.get_prompt("analyze_performance", {"query": query})
+    text = prompt.messages[0].content.text  # type: ignore[union-attr]
+    assert grant in text and "explain_query checks a rewrite" not in text, text

@@ -85,7 +85,10 @@ async def test_list_long_running_queries_never_says_none_when_blind(mcp_client, 
     if reader:
         assert result.is_error
         text = result.content[0].text
-        assert "Cannot list running queries" in text and "GRANT VIEW " in text
+        # the DMVs show it only its own session, or refuse (sys.dm_exec_sql_text: errors
+        # 300 and 297): either way the tool says so, with the GRANT
+        said = ("Cannot list running queries", "The server refused to list running queries")
+        assert text.startswith(said) and "GRANT VIEW " in text, text
     else:
         assert not result.is_error, result.content
         assert isinstance(result.structured_content["queries"], list)

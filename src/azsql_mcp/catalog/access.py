@@ -23,6 +23,13 @@ from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.values import records
 
 SHOWPLAN_DENIED = 262
+# "Database engine events and errors (0 to 999)": a DMV read without its state
+# permission is error 300 (severity 14, "%ls permission was denied on object '%.*ls',
+# database '%.*ls'.") followed by 297 (severity 16, "The user does not have permission
+# to perform this action."). A driver may show one of the two: Driver 18 the first,
+# FreeTDS the last.
+STATE_DENIED = 300
+NO_PERMISSION = 297
 OBJECT_PERMISSION_DENIED = 229  # "The INSERT permission was denied on the object ..."
 COLUMN_PERMISSION_DENIED = 230  # "The SELECT permission was denied on the column ..."
 AZURE_SQL_DATABASE = 5  # SERVERPROPERTY('EngineEdition')
@@ -41,11 +48,19 @@ WHERE c.object_id = OBJECT_ID(@table)
 ORDER BY c.column_id
 """
 
+# SQL Server's text of error 300 (in English): the object of a server-level permission
+# is 'server' in master, of a database-level one the database.
+_STATE_DENIED = re.compile(
+    r"(?P<permission>VIEW [A-Z ]*STATE) permission was denied on object '(?P<object>.*?)',"
+    r" database '(?P<database>.*?)'\."
+)
+
 # HAS_PERMS_BY_NAME answers NULL for a permission the server does not know
 # (VIEW SERVER PERFORMANCE STATE before SQL Server 2022).
 STATE_ACCESS = """
 SELECT SUSER_SNAME() AS login_name,
        USER_NAME() AS user_name,
+       DB_NAME() AS database_name,
        CAST(SERVERPROPERTY('EngineEdition') AS int) AS engine_edition,
        CAST(SERVERPROPERTY('ProductMajorVersion') AS int) AS major_version,
        HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE') AS view_server_state,
@@ -89,6 +104,74 @@ def state_access_of(r: Mapping[str, Any]) -> StateAccess:
         sees_all_sessions=bool(r["view_server_state"]),
         permission="VIEW SERVER STATE",
         grant=f"GRANT VIEW SERVER STATE TO {quote(login)};  -- in master",
+    )
+
+
+def database_state_permission(server_permission: str) -> str:
+    """The database-level state permission of the engine whose server-level one is
+    `server_permission` (state_access_of's): VIEW DATABASE PERFORMANCE STATE beside VIEW
+    SERVER PERFORMANCE STATE (SQL Server 2022 and later), else VIEW DATABASE STATE."""
+    performance = server_permission == "VIEW SERVER PERFORMANCE STATE"
+    return "VIEW DATABASE PERFORMANCE STATE" if performance else "VIEW DATABASE STATE"
+
+
+def database_state_grant(permission: str, user: str, database: str) -> str:
+    return f"USE {quote(database)}; GRANT {permission} TO {quote(user)};"
+
+
+async def state_missing(db: Database, error: DatabaseError) -> str | None:
+    """The message for errors 300 and 297 on a dynamic management view: SQL Server's
+    text, and the GRANT that allows it, to the login (a server-level permission, in
+    master) or to the database user (a database-level one, in its database); Azure SQL
+    Database has only the latter. None for another error, or when the server cannot say
+    who the user is."""
+    if error.number not in (STATE_DENIED, NO_PERMISSION):
+        return None
+    try:
+        r = records(await db.read(STATE_ACCESS))[0]
+    except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
+        return None
+    state = state_access_of(r)
+    user, here = str(r["user_name"] or ""), str(r["database_name"] or "")
+    found = _STATE_DENIED.search(str(error))
+    if r["engine_edition"] == AZURE_SQL_DATABASE:
+        if state.sees_all_sessions:  # held, yet refused: security.md, "least privilege"
+            return f"{error} {state_refused_anyway(state.permission)}"
+        return (
+            f"{error} Dynamic management views need VIEW DATABASE STATE on Azure SQL Database"
+            f" (it has no server-level permission to grant), which the database user"
+            f" {quote(user)} lacks. A DBA can grant it, in the database {quote(here)}, with:"
+            f" {state.grant}"
+        )
+    database = database_state_permission(state.permission)
+    if found is None:  # 297 alone: the DMV's scope is not said
+        return (
+            f"{error} Reading a dynamic management view needs a state permission this login"
+            f" lacks. A DBA can grant it with: {state.grant} (a server-scoped DMV, such as"
+            f" the sys.dm_exec_ ones) or {database_state_grant(database, user, here)}"
+            " (a database-scoped one, such as sys.dm_db_partition_stats)"
+        )
+    if found["object"] == "server":
+        return (
+            f"{error} This dynamic management view needs {found['permission']} on the server,"
+            f" which the login {quote(str(r['login_name'] or ''))} lacks. A DBA can grant it"
+            f" with: {state.grant}"
+        )
+    grant = database_state_grant(found["permission"], user, found["database"])
+    return (
+        f"{error} This dynamic management view needs {found['permission']} in the database"
+        f" {quote(found['database'])}, which the database user {quote(user)} lacks. A DBA can"
+        f" grant it with: {grant}"
+    )
+
+
+def state_refused_anyway(permission: str) -> str:
+    """Why a login that holds the state permission is refused a DMV: Azure SQL
+    Database's Basic, S0 and S1 objectives and elastic pools ask more (the DMV pages)."""
+    return (
+        f"The login holds {permission}, which is not enough here: on Azure SQL"
+        " Database's Basic, S0 and S1 objectives and in elastic pools the server-scoped DMVs"
+        " need the server admin or membership in the ##MS_ServerStateReader## server role."
     )
 
 

@@ -59,9 +59,17 @@ class DatabaseInfo(BaseModel):
     database_name: str
     compatibility_level: int | None
     collation: str | None
-    service_objective: str | None  # Azure SQL only
+    service_objective: str | None  # Azure SQL only: null elsewhere, the schema stays one
     data_size_mb: float | None
     log_size_mb: float | None
+
+    def shown(self) -> dict[str, Any]:
+        """The fields as database_info's text shows them: a service objective off Azure
+        SQL is not a value the server did not give, so the text says it does not apply."""
+        fields = self.model_dump()
+        if self.engine_edition not in AZURE_SQL_EDITIONS:
+            fields["service_objective"] = "(Azure SQL only)"
+        return fields
 
 
 class Permissions(BaseModel):
@@ -152,11 +160,7 @@ async def _state_denied(db: Database, error: DatabaseError) -> str:
             " GRANT VIEW DATABASE STATE TO [user]; on Azure SQL Database."
         )
     if state.sees_all_sessions:  # held, yet refused: security.md, "least privilege"
-        why = (
-            f"The login holds {state.permission}, which is not enough here: on Azure SQL"
-            " Database's Basic, S0 and S1 objectives and in elastic pools the request DMVs"
-            " need the server admin or membership in the ##MS_ServerStateReader## server role."
-        )
+        why = access.state_refused_anyway(state.permission)
     else:
         why = (
             f"Listing them needs {state.permission}, which the login lacks. A DBA can grant"

@@ -23,6 +23,7 @@ from azsql_mcp.catalog.access import (
     STATE_ACCESS,
     StateAccess,
     database_select_missing,
+    quote,
     showplan_grant,
     state_access_of,
     view_definition_grant,
@@ -63,7 +64,9 @@ WHO_SQL = (
     "CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)), "
     "CAST(SERVERPROPERTY('EngineEdition') AS int)"
 )
-CATALOG_SQL = "SELECT TOP (1) name FROM sys.objects"
+# The user's tables and views: the catalog shows only those it holds a permission on
+# ("Metadata visibility configuration"), so a login that can read it may still see none.
+CATALOG_SQL = "SELECT COUNT(*) FROM sys.objects WHERE type IN ('U', 'V') AND is_ms_shipped = 0"
 UNCOUNTED_SHOWN = 5  # tables named in the warning; the count says how many
 
 
@@ -269,10 +272,11 @@ async def _check_source(
                 f"{database} as {login_name}, user {user_name} ({engine_name(edition)} {version})",
             )
             step = "permissions"
-            await _query_one(cnxn, CATALOG_SQL, allow_empty=True)
-            report.ok(step, "can read the catalog (sys.objects)")
+            (seen,) = await _query_one(cnxn, CATALOG_SQL)
             names, row = await _fetch_one(cnxn, PERMISSIONS)
             grants = dict(zip(names, row, strict=True))
+            fine, text = _catalog_line(int(seen), bool(grants["sees_every_table"]), user_name)
+            (report.ok if fine else report.warn)(step, text)
             names, row = await _fetch_one(cnxn, STATE_ACCESS)
             access = state_access_of(dict(zip(names, row, strict=True)))
             security = settings.source_security(name)
@@ -603,6 +607,23 @@ async def _uncounted_tables(cnxn: Any, report: _Report, *, sees_all: bool) -> No
         " rows max_affected_rows cannot count: a DELETE, an UPDATE of a cascading key's"
         " columns, or a write a trigger fires on is refused there until"
         f" allow_uncounted_writes = true for this source ({shown}){unseen}",
+    )
+
+
+def _catalog_line(seen: int, sees_every_table: bool, user: str) -> tuple[bool, str]:
+    """(fine?, text) on the tables and views the catalog shows the user: a login that sees
+    none can reach none, which "can read the catalog" would hide."""
+    if sees_every_table:
+        return True, f"the catalog shows every table and view: {seen}"
+    if not seen:
+        return False, (
+            "the catalog shows no table or view: SQL Server shows a user only those it holds"
+            f" a permission on, and the database user {quote(user)} holds none: "
+            + database_select_missing(user)
+        )
+    return True, (
+        f"the catalog shows {seen} tables and views, those the database user {quote(user)} holds a"
+        " permission on (not every one: " + database_select_missing(user) + ")"
     )
 
 

@@ -660,7 +660,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         " coalesce(r.pages, 0), coalesce(r.pages, 0), coalesce(r.pages, 0), 0, 0, 0, 0,"
         " coalesce(r.pages, 0), coalesce(r.pages, 0), coalesce(r.rows, 0)"
         " FROM __azsql_indexes i LEFT JOIN temp.__azsql_rowcounts r"
-        " ON r.object_id = i.object_id",
+        f" ON r.object_id = i.object_id WHERE i.object_id NOT IN {_HIDDEN}",
     ),
     _view(
         -406,

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlglot.tokens import Token, TokenType
 
+from .. import dmv_permissions
 from ..results import (
     ColumnType,
     Done,
@@ -249,7 +250,15 @@ class Statements(ConstraintErrors):
         target of a write: that is _check_write's; nor inside a procedure: ownership
         chaining, as for writes): the object's permission, or, where that is not enough
         (column GRANTs or DENYs), the columns the statement reads of it."""
-        if self.principal.privileged or self._proc_depth:
+        if self.principal.privileged:
+            return
+        # A server or database permission: no ownership chain reaches it. The APPLY and
+        # FROM rewrites of sys.dm_exec_sql_text(h) leave it out of q.reads, not out of q.sql.
+        dmvs = set(q.reads)
+        if '"sys.dm_exec_sql_text"' in q.sql:
+            dmvs.add("sys.dm_exec_sql_text")
+        dmv_permissions.check(self.engine.edition, self.principal, dmvs, self.database)
+        if self._proc_depth:
             return
         reads: dict[int, set[str]] | None = None
         scoped = False
@@ -671,9 +680,8 @@ class Statements(ConstraintErrors):
             # Without the state permission the session DMVs show the caller's own session
             # only; on Azure SQL Database VIEW DATABASE STATE shows its database's sessions.
             edition = self.engine.edition
-            sessions = (
-                self.engine.sessions() if edition.sees_all_sessions(self.principal) else [self]
-            )
+            sees_all = dmv_permissions.sees_all_sessions(edition, self.principal)
+            sessions = self.engine.sessions() if sees_all else [self]
             if edition.is_azure_sql_database:
                 sessions = [
                     s for s in sessions if s.database.casefold() == self.database.casefold()

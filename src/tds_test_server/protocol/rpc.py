@@ -233,16 +233,17 @@ class Response:
         return self.finish()
 
     def error(self, exc: TdsError, *, proc: str = "") -> None:
-        self.add(
-            tokens.message(
-                exc.number,
-                exc.message,
-                state=exc.state,
-                severity=exc.severity,
-                line=exc.line,
-                proc=proc,
+        for each in (*exc.preceding, exc):  # on the statement's line, as the engine set it
+            self.add(
+                tokens.message(
+                    each.number,
+                    each.message,
+                    state=each.state,
+                    severity=each.severity,
+                    line=exc.line,
+                    proc=proc,
+                )
             )
-        )
         if exc.severity >= 20:
             self.close_after = True
 

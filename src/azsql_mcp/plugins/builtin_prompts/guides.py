@@ -107,7 +107,9 @@ async def analyze_performance(
         if e.number == access.SHOWPLAN_DENIED:
             next_steps = WITHOUT_PLAN
             e = DatabaseError(access.showplan_missing(await access.database_user(ctx.db)))
-        elif denied := await access.select_missing(ctx.db, e):  # the plan needs SELECT too
+        elif denied := (  # the plan needs SELECT too, or a DMV's state permission
+            await access.select_missing(ctx.db, e) or await access.state_missing(ctx.db, e)
+        ):
             next_steps = WITHOUT_PLAN
             e = DatabaseError(denied)
         facts = f"(the estimated plan could not be obtained: {e})"

@@ -44,8 +44,13 @@ async def explain_query(
     except DatabaseError as e:
         if e.number != access.SHOWPLAN_DENIED:
             # A plan needs the permission to run the query too ("Showplan Security"):
-            # a table or column the user may not read is error 229 or 230, as in read_data.
-            message = await access.select_missing(ctx.db, e) or access.unknown_name(e)
+            # a table, column or DMV the user may not read is error 229, 230 or 300 and
+            # 297, as in read_data.
+            message = (
+                await access.select_missing(ctx.db, e)
+                or await access.state_missing(ctx.db, e)
+                or access.unknown_name(e)
+            )
             if message is None:
                 raise
             raise ToolError(message) from e
@@ -62,7 +67,7 @@ async def database_info(ctx: ToolContext) -> ToolResult:
     """Server version and edition, database name, compatibility level, collation, size,
     and the service objective on Azure SQL."""
     info = await catalog.database_info(ctx.db)
-    lines = [f"{name}: {cell_text(value)}" for name, value in info.model_dump().items()]
+    lines = [f"{name}: {cell_text(value)}" for name, value in info.shown().items()]
     return respond(info, fence_untrusted("\n".join(lines), what="database properties"))
 
 

@@ -62,8 +62,12 @@ async def read_data(
             json_values=True,
             server_state=ctx.client.may(ADMIN_SCOPE),
         )
-    except DatabaseError as e:  # a table or column the user may not read: say what it may
-        message = await access.select_missing(ctx.db, e) or access.unknown_name(e)
+    except DatabaseError as e:  # a table, column or DMV the user may not read: say what
+        message = (  # it may, or what to GRANT
+            await access.select_missing(ctx.db, e)
+            or await access.state_missing(ctx.db, e)
+            or access.unknown_name(e)
+        )
         if message is None:
             raise
         raise ToolError(message) from e
