@@ -252,12 +252,8 @@ class Statements(ConstraintErrors):
         (column GRANTs or DENYs), the columns the statement reads of it."""
         if self.principal.privileged:
             return
-        # A server or database permission: no ownership chain reaches it. The APPLY and
-        # FROM rewrites of sys.dm_exec_sql_text(h) leave it out of q.reads, not out of q.sql.
-        dmvs = set(q.reads)
-        if '"sys.dm_exec_sql_text"' in q.sql:
-            dmvs.add("sys.dm_exec_sql_text")
-        dmv_permissions.check(self.engine.edition, self.principal, dmvs, self.database)
+        # A server or database permission: no ownership chain reaches it.
+        dmv_permissions.check(self.engine.edition, self.principal, set(q.reads), self.database)
         if self._proc_depth:
             return
         reads: dict[int, set[str]] | None = None

@@ -97,7 +97,8 @@ class Query:
 _NONAME = "__azsql_noname_"
 
 
-_DMV_TABLES = {"sys.dm_exec_sessions", "sys.dm_exec_requests", "sys.dm_exec_sql_text"}
+SQL_TEXT = "sys.dm_exec_sql_text"  # a function, read as a view once rewritten
+_DMV_TABLES = {"sys.dm_exec_sessions", "sys.dm_exec_requests", SQL_TEXT}
 
 
 _ROWCOUNT_TABLES = {"sys.partitions", "sys.dm_db_partition_stats"}
@@ -360,6 +361,7 @@ class Translator:
             elif isinstance(join.this, exp.Lateral):
                 join.replace(_sql_text_join(join.this, join))
                 needs.add("dmv")
+                reads.add(SQL_TEXT)
         for lateral in list(tree.find_all(exp.Lateral)):  # an UPDATE's lone CROSS APPLY
             if isinstance(lateral.parent, exp.From) and is_table_function(lateral.this):
                 lateral.replace(apply_join(lateral).this)
@@ -369,6 +371,7 @@ class Translator:
                 continue
             _sql_text_from(table)
             needs.add("dmv")
+            reads.add(SQL_TEXT)
         for node in list(tree.walk()):
             if _detached(node, tree):
                 continue
