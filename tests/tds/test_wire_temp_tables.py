@@ -14,6 +14,8 @@ from decimal import Decimal
 import pyodbc
 import pytest
 
+from tds_test_server import ThreadedTdsServer
+
 _names = itertools.count()
 
 
@@ -317,3 +319,22 @@ def test_a_foreign_key_on_a_temporary_table_is_skipped_with_message_1756(
         assert infos[1][1].endswith(skipped.format("fk_other"))
         cur.execute("INSERT INTO #child VALUES (1, 99, 98)")  # not enforced
         assert cur.execute("SELECT count(*) FROM #child").fetchval() == 1
+
+
+def test_a_user_without_ddl_permission_indexes_its_temporary_table(odbc_driver: str) -> None:
+    """Anyone may create a temporary table, and so index it ("CREATE TABLE
+    (Transact-SQL)": no permission is needed for a temporary table); a db_datareader
+    user's CREATE INDEX and DROP INDEX on one are not refused (1088, 3701) as on a
+    permanent table."""
+    password = "Reader-Pass1"
+    with ThreadedTdsServer(sample=False, logins=[f"reader:{password}"]) as server:
+        odbc = server.odbc_connection_string(driver=odbc_driver, user="reader", password=password)
+        with closing(pyodbc.connect(odbc, autocommit=True, timeout=10)) as cnxn:
+            cur = cnxn.cursor()
+            cur.execute("CREATE TABLE #mine (a int)")
+            cur.execute("CREATE UNIQUE INDEX ux ON #mine (a)")
+            cur.execute("INSERT INTO #mine VALUES (1)")
+            with pytest.raises(pyodbc.IntegrityError, match=r"unique index 'ux'.*\(2601\)"):
+                cur.execute("INSERT INTO #mine VALUES (1)")
+            cur.execute("DROP INDEX ux ON #mine")
+            cur.execute("INSERT INTO #mine VALUES (1)")
