@@ -293,6 +293,29 @@ def test_indexes_on_a_temporary_table(cursor: closing[pyodbc.Cursor]) -> None:
             cur.execute("CREATE INDEX pk_inline ON #inline (code)")
 
 
+def test_a_unique_index_over_duplicate_rows_is_1505(cursor: closing[pyodbc.Cursor]) -> None:
+    """CREATE UNIQUE INDEX over rows that share a key is 1505 "The CREATE UNIQUE INDEX
+    statement terminated because a duplicate key was found for the object name '%.*ls'
+    and the index name '%.*ls'. The duplicate key value is %ls." ("Database Engine events
+    and errors (1000 to 1999)"), on a temporary table as on a permanent one; rows whose key
+    holds a NULL, or that a filter leaves out, do not count."""
+    name = f"dups_{next(_names)}"
+    with cursor as cur:
+        for table, shown in (("#dups", r"dbo\.#dups"), (name, rf"dbo\.{name}")):
+            cur.execute(f"CREATE TABLE {table} (a int, b varchar(5))")
+            cur.execute(f"INSERT INTO {table} VALUES (1, NULL), (1, NULL), (2, 'x'), (2, 'x')")
+            found = (
+                r"The CREATE UNIQUE INDEX statement terminated because a duplicate key was"
+                rf" found for the object name '{shown}' and the index name 'ux'\. The duplicate"
+                r" key value is \(2, x\)\..*\(1505\)"
+            )
+            with pytest.raises(pyodbc.Error, match=found):
+                cur.execute(f"CREATE UNIQUE INDEX ux ON {table} (a, b)")
+            cur.execute(f"CREATE UNIQUE INDEX ux ON {table} (a, b) WHERE a < 2")  # name free
+            with pytest.raises(pyodbc.IntegrityError, match=r"unique index 'ux'.*\(2601\)"):
+                cur.execute(f"INSERT INTO {table} VALUES (0, 'y'), (0, 'y')")
+
+
 def test_a_foreign_key_on_a_temporary_table_is_skipped_with_message_1756(
     cursor: closing[pyodbc.Cursor],
 ) -> None:

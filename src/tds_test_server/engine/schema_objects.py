@@ -12,7 +12,7 @@ from ..results import (
     Message,
     TdsError,
 )
-from . import errors
+from . import errors, functions
 from .catalog import DEFAULT_SCHEMA, Table
 from .date_literals import stored_default
 from .ddl_parse import ColumnDef, ConstraintDef, CreateTable, IndexDef
@@ -137,15 +137,8 @@ class SchemaObjects(Statements):
         for col_name in [c for c, _ in idx.columns] + idx.include:
             if table.column(col_name) is None:
                 raise errors.invalid_column(col_name)
-        key_sql = ", ".join(f"{_q(c)}{' DESC' if desc else ''}" for c, desc in idx.columns)
-        where = ""
-        if idx.where:
-            where = " WHERE " + self.engine.translator.translate_scalar(idx.where)
         sqlite_name = f"{table.name}.{idx.name}"
-        self.conn.execute(
-            f"CREATE {'UNIQUE ' if idx.unique else ''}INDEX {_q(sqlite_name)} ON"
-            f" {_q(table.name)} ({key_sql}){where}"
-        )
+        self._sqlite_index(idx, table, sqlite_name)
         columns = tuple(c for c, _ in idx.columns)
         table.indexes.append(TempIndex(idx.name, idx.unique, idx.clustered, columns, sqlite_name))
 
@@ -500,7 +493,6 @@ class SchemaObjects(Statements):
                 default_definition(idx.where) if idx.where else None,
             ),
         )
-        key_sql = []
         for i, (col_name, desc) in enumerate(idx.columns, start=1):
             col = table.column(col_name)
             if col is None:
@@ -509,7 +501,6 @@ class SchemaObjects(Statements):
                 "INSERT INTO __azsql_index_columns VALUES (?, ?, ?, ?, ?, ?, 0)",
                 (table.object_id, index_id, i, col.column_id, i, int(desc)),
             )
-            key_sql.append(f"{_q(col.name)}{' DESC' if desc else ''}")
         for j, col_name in enumerate(idx.include, start=len(idx.columns) + 1):
             col = table.column(col_name)
             if col is None:
@@ -518,16 +509,37 @@ class SchemaObjects(Statements):
                 "INSERT INTO __azsql_index_columns VALUES (?, ?, ?, ?, 0, 0, 1)",
                 (table.object_id, index_id, j, col.column_id),
             )
-        if sqlite:
-            where = ""
-            if idx.where:
-                where = " WHERE " + self.engine.translator.translate_scalar(idx.where)
-            unique = "UNIQUE " if idx.unique else ""
-            conn.execute(
-                f"CREATE {unique}INDEX {_q(sqlite_name or '')} ON"
-                f" {_q(table.sqlite_name)} ({', '.join(key_sql)}){where}"
-            )
+        if sqlite_name is not None:
+            self._sqlite_index(idx, table, sqlite_name)
         return index_id
+
+    def _sqlite_index(self, idx: IndexDef, table: Table, sqlite_name: str) -> None:
+        """The SQLite index behind `idx`; a unique one over rows that share a key (NULLs
+        aside) is 1505, naming the first such key ("Database Engine events and errors
+        (1000 to 1999)")."""
+        key_sql = ", ".join(f"{_q(c)}{' DESC' if desc else ''}" for c, desc in idx.columns)
+        where = ""
+        if idx.where:
+            where = " WHERE " + self.engine.translator.translate_scalar(idx.where)
+        try:
+            self.conn.execute(
+                f"CREATE {'UNIQUE ' if idx.unique else ''}INDEX {_q(sqlite_name)} ON"
+                f" {_q(table.sqlite_name)} ({key_sql}){where}"
+            )
+        except sqlite3.IntegrityError:
+            columns = ", ".join(_q(c) for c, _ in idx.columns)
+            present = " AND ".join(f"{_q(c)} IS NOT NULL" for c, _ in idx.columns)
+            key = self.conn.execute(
+                f"SELECT {columns} FROM {_q(table.sqlite_name)} WHERE {present}"
+                f"{where.replace(' WHERE ', ' AND ', 1)} GROUP BY {columns}"
+                " HAVING count(*) > 1 LIMIT 1"
+            ).fetchone()
+            raise TdsError(
+                1505,
+                "The CREATE UNIQUE INDEX statement terminated because a duplicate key was found"
+                f" for the object name '{table.display_name}' and the index name '{idx.name}'."
+                f" The duplicate key value is ({', '.join(map(functions._to_str, key))}).",
+            ) from None
 
     def _table_sql(self, table: Table) -> str:
         """The SQLite CREATE TABLE for a table, generated from its metadata."""
