@@ -127,8 +127,8 @@ class SchemaObjects(Statements):
 
     def _create_temp_index(self, table: TempTable, idx: IndexDef) -> None:
         """CREATE INDEX on a temporary table (or INDEX in its CREATE TABLE): a SQLite index,
-        unique for a UNIQUE one, whose name is the table's own (1913 if it has it), and one
-        clustered index a table (1902)."""
+        unique for a UNIQUE one. Its name is the table's own (1913 if the table has it
+        already), and a table has one clustered index at most (1902)."""
         if table.index_named(idx.name) is not None:
             raise index_exists(idx.name, table)
         clustered = table.clustered_index
@@ -518,21 +518,20 @@ class SchemaObjects(Statements):
         aside) is 1505, naming the first such key ("Database Engine events and errors
         (1000 to 1999)")."""
         key_sql = ", ".join(f"{_q(c)}{' DESC' if desc else ''}" for c, desc in idx.columns)
-        where = ""
-        if idx.where:
-            where = " WHERE " + self.engine.translator.translate_scalar(idx.where)
+        row_filter = self.engine.translator.translate_scalar(idx.where) if idx.where else None
         try:
             self.conn.execute(
                 f"CREATE {'UNIQUE ' if idx.unique else ''}INDEX {_q(sqlite_name)} ON"
-                f" {_q(table.sqlite_name)} ({key_sql}){where}"
+                f" {_q(table.sqlite_name)} ({key_sql})"
+                + (f" WHERE {row_filter}" if row_filter else "")
             )
         except sqlite3.IntegrityError:
             columns = ", ".join(_q(c) for c, _ in idx.columns)
-            present = " AND ".join(f"{_q(c)} IS NOT NULL" for c, _ in idx.columns)
+            counted = [f"{_q(c)} IS NOT NULL" for c, _ in idx.columns]
+            counted += [f"({row_filter})"] if row_filter else []
             key = self.conn.execute(
-                f"SELECT {columns} FROM {_q(table.sqlite_name)} WHERE {present}"
-                f"{where.replace(' WHERE ', ' AND ', 1)} GROUP BY {columns}"
-                " HAVING count(*) > 1 LIMIT 1"
+                f"SELECT {columns} FROM {_q(table.sqlite_name)} WHERE {' AND '.join(counted)}"
+                f" GROUP BY {columns} HAVING count(*) > 1 LIMIT 1"
             ).fetchone()
             raise TdsError(
                 1505,
