@@ -14,6 +14,8 @@ from decimal import Decimal
 import pyodbc
 import pytest
 
+from tds_test_server import ThreadedTdsServer
+
 _names = itertools.count()
 
 
@@ -227,3 +229,135 @@ def test_a_temporary_tables_defaults_and_constraint_names(cursor: closing[pyodbc
         with pytest.raises(pyodbc.Error, match=r"already an object named 'ck_named'.*\(2714\)"):
             cur.execute("CREATE TABLE #again (a int CONSTRAINT ck_named CHECK (a > 0))")
         cur.execute("CREATE TABLE #again (a int)")  # the refused one left nothing behind
+
+
+def test_indexes_on_a_temporary_table(cursor: closing[pyodbc.Cursor]) -> None:
+    """CREATE [UNIQUE] [CLUSTERED | NONCLUSTERED] INDEX on a temporary table, or INDEX in
+    its CREATE TABLE, as on a permanent one: a unique index refuses a duplicate key with
+    2601 "Cannot insert duplicate key row in object '%.*ls' with unique index '%.*ls'. The
+    duplicate key value is %ls." (named 'dbo.#t' as 2627 names it), a name the table has is
+    1913, a second clustered index 1902, and DROP INDEX ... ON #t drops it ("Database
+    Engine events and errors (1000 to 1999)" and "(2000 to 2999)"). Each table has its own
+    names."""
+    with cursor as cur:
+        cur.execute("CREATE TABLE #ix (a int, b int, c varchar(5))")
+        cur.execute("CREATE UNIQUE NONCLUSTERED INDEX ux_ab ON #ix (a, b DESC)")
+        cur.execute("CREATE INDEX ix_c ON #ix (c) INCLUDE (a)")
+        cur.execute("INSERT INTO #ix VALUES (1, 1, 'x'), (1, 2, 'x')")
+        duplicate = (
+            r"Cannot insert duplicate key row in object 'dbo\.#ix' with unique index 'ux_ab'\."
+            r" The duplicate key value is \(1, 2\)\..*\(2601\)"
+        )
+        with pytest.raises(pyodbc.IntegrityError, match=duplicate):
+            cur.execute("INSERT INTO #ix VALUES (1, 2, 'y')")
+        with pytest.raises(pyodbc.IntegrityError, match=r"'ux_ab'.*\(2601\)"):
+            cur.execute("UPDATE #ix SET b = 1 WHERE b = 2")
+        exists = (
+            r"an index or statistics with name 'ix_c' already exists on table 'dbo\.#ix'\."
+            r".*\(1913\)"
+        )
+        with pytest.raises(pyodbc.Error, match=exists):
+            cur.execute("CREATE INDEX ix_c ON #ix (a)")
+        cur.execute("CREATE TABLE #other (a int)")
+        cur.execute("CREATE UNIQUE INDEX ix_c ON #other (a)")  # another table's own name
+        cur.execute("INSERT INTO #other VALUES (1)")
+        with pytest.raises(pyodbc.IntegrityError, match=r"'dbo\.#other'.*'ix_c'.*\(1\)"):
+            cur.execute("INSERT INTO #other VALUES (1)")
+        cur.execute("CREATE CLUSTERED INDEX cx ON #ix (a)")
+        second = r"more than one clustered index on table 'dbo\.#ix'.*index 'cx'.*\(1902\)"
+        with pytest.raises(pyodbc.Error, match=second):
+            cur.execute("CREATE CLUSTERED INDEX cx2 ON #ix (b)")
+        cur.execute("DROP INDEX ux_ab ON #ix")
+        cur.execute("INSERT INTO #ix VALUES (1, 2, 'y')")  # the unique index is gone
+        with pytest.raises(pyodbc.Error, match=r"Cannot drop the index '#ix\.ux_ab'.*\(3701\)"):
+            cur.execute("DROP INDEX ux_ab ON #ix")
+        cur.execute("DROP INDEX IF EXISTS ux_ab ON #ix")
+        cur.execute("DROP INDEX #ix.ix_c")
+        cur.execute("CREATE INDEX ix_c ON #ix (b)")  # its name is free again
+        with pytest.raises(pyodbc.Error, match=r"Invalid object name '#none'.*\(208\)"):
+            cur.execute("CREATE INDEX ix ON #none (a)")
+        # inline in CREATE TABLE, beside a clustered PRIMARY KEY
+        cur.execute(
+            "CREATE TABLE #inline (id int CONSTRAINT pk_inline PRIMARY KEY, code varchar(5),"
+            " INDEX ux_code UNIQUE NONCLUSTERED (code))"
+        )
+        cur.execute("INSERT INTO #inline VALUES (1, 'a')")
+        with pytest.raises(pyodbc.IntegrityError, match=r"unique index 'ux_code'.*\(a\)"):
+            cur.execute("INSERT INTO #inline VALUES (2, 'a')")
+        with pytest.raises(pyodbc.Error, match=r"clustered index 'pk_inline'.*\(1902\)"):
+            cur.execute("CREATE CLUSTERED INDEX cx ON #inline (code)")
+        key = r"not allowed on index 'dbo\.#inline\.pk_inline'.*PRIMARY KEY.*\(3723\)"
+        with pytest.raises(pyodbc.Error, match=key):
+            cur.execute("DROP INDEX pk_inline ON #inline")
+        with pytest.raises(pyodbc.Error, match=r"'pk_inline' already exists.*\(1913\)"):
+            cur.execute("CREATE INDEX pk_inline ON #inline (code)")
+
+
+def test_a_unique_index_over_duplicate_rows_is_1505(cursor: closing[pyodbc.Cursor]) -> None:
+    """CREATE UNIQUE INDEX over rows that share a key is 1505 "The CREATE UNIQUE INDEX
+    statement terminated because a duplicate key was found for the object name '%.*ls'
+    and the index name '%.*ls'. The duplicate key value is %ls." ("Database Engine events
+    and errors (1000 to 1999)"), on a temporary table as on a permanent one; rows whose key
+    holds a NULL, or that a filter leaves out, do not count."""
+    name = f"dups_{next(_names)}"
+    with cursor as cur:
+        for table, shown in (("#dups", r"dbo\.#dups"), (name, rf"dbo\.{name}")):
+            cur.execute(f"CREATE TABLE {table} (a int, b varchar(5))")
+            cur.execute(f"INSERT INTO {table} VALUES (1, NULL), (1, NULL), (2, 'x'), (2, 'x')")
+            found = (
+                r"The CREATE UNIQUE INDEX statement terminated because a duplicate key was"
+                rf" found for the object name '{shown}' and the index name 'ux'\. The duplicate"
+                r" key value is \(2, x\)\..*\(1505\)"
+            )
+            with pytest.raises(pyodbc.Error, match=found):
+                cur.execute(f"CREATE UNIQUE INDEX ux ON {table} (a, b)")
+            cur.execute(f"CREATE UNIQUE INDEX ux ON {table} (a, b) WHERE a < 2")  # name free
+            with pytest.raises(pyodbc.IntegrityError, match=r"unique index 'ux'.*\(2601\)"):
+                cur.execute(f"INSERT INTO {table} VALUES (0, 'y'), (0, 'y')")
+
+
+def test_a_foreign_key_on_a_temporary_table_is_skipped_with_message_1756(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """SQL Server creates a temporary table without its FOREIGN KEY constraints and sends
+    1756 (severity 10) "Skipping FOREIGN KEY constraint '%.*ls' definition for temporary
+    table. FOREIGN KEY constraints are not enforced on local or global temporary tables."
+    ("Database Engine events and errors (1000 to 1999)"), one for each; a system-named
+    one is named by the table."""
+    name = f"parent_{next(_names)}"
+    skipped = (
+        "Skipping FOREIGN KEY constraint '{}' definition for temporary table. FOREIGN KEY"
+        " constraints are not enforced on local or global temporary tables."
+    )
+    with cursor as cur:
+        cur.execute(f"CREATE TABLE {name} (id int PRIMARY KEY)")
+        cur.execute(
+            f"CREATE TABLE #child (id int, parent int REFERENCES {name} (id),"
+            f" other int, CONSTRAINT fk_other FOREIGN KEY (other) REFERENCES {name} (id))"
+        )
+        infos = [(m[0], m[1]) for m in cur.messages]
+        assert len(infos) == 2
+        assert all("(1756)" in code for code, _ in infos)
+        assert infos[0][1].endswith(skipped.format("#child"))
+        assert infos[1][1].endswith(skipped.format("fk_other"))
+        cur.execute("INSERT INTO #child VALUES (1, 99, 98)")  # not enforced
+        assert cur.execute("SELECT count(*) FROM #child").fetchval() == 1
+
+
+def test_a_user_without_ddl_permission_indexes_its_temporary_table(odbc_driver: str) -> None:
+    """Anyone may create a temporary table, and so index it ("CREATE TABLE
+    (Transact-SQL)": no permission is needed for a temporary table); a db_datareader
+    user's CREATE INDEX and DROP INDEX on one are not refused (1088, 3701) as on a
+    permanent table."""
+    password = "Reader-Pass1"
+    with ThreadedTdsServer(sample=False, logins=[f"reader:{password}"]) as server:
+        odbc = server.odbc_connection_string(driver=odbc_driver, user="reader", password=password)
+        with closing(pyodbc.connect(odbc, autocommit=True, timeout=10)) as cnxn:
+            cur = cnxn.cursor()
+            cur.execute("CREATE TABLE #mine (a int)")
+            cur.execute("CREATE UNIQUE INDEX ux ON #mine (a)")
+            cur.execute("INSERT INTO #mine VALUES (1)")
+            with pytest.raises(pyodbc.IntegrityError, match=r"unique index 'ux'.*\(2601\)"):
+                cur.execute("INSERT INTO #mine VALUES (1)")
+            cur.execute("DROP INDEX ux ON #mine")
+            cur.execute("INSERT INTO #mine VALUES (1)")

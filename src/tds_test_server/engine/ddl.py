@@ -13,6 +13,7 @@ from sqlglot.tokens import TokenType
 from .. import principals
 from ..results import (
     ColumnType,
+    Message,
     TdsError,
 )
 from . import errors
@@ -22,12 +23,13 @@ from .ddl_parse import (
     AlterTable,
     ColumnDef,
     CreateTable,
+    IndexDef,
     parse_alter_table,
     parse_create_index,
     parse_create_table,
 )
 from .index_state import alter_index
-from .schema_objects import SchemaObjects
+from .schema_objects import SchemaObjects, key_index_dropped
 from .session_state import _NONAME, _now_text, _q
 from .sql_types import affinity
 from .token_stream import Tokens
@@ -55,31 +57,48 @@ def _column_list(ts: Tokens) -> list[str]:
     return columns
 
 
+def _on_temporary_table(stmt: Statement) -> bool:
+    """Whether a DDL statement's object is a temporary table: `CREATE TABLE #t`, `DROP
+    INDEX #t.ix`, or an index `... ON #t` (anyone may change their own)."""
+    tokens = stmt.tokens
+    if any(t.token_type == TokenType.HASH for t in tokens[:4]):
+        return True
+    after_on = [tokens[i + 1] for i, t in enumerate(tokens[:-1]) if t.token_type == TokenType.ON]
+    return (
+        "INDEX" in stmt.words(4)
+        and bool(after_on)
+        and all(t.token_type == TokenType.HASH for t in after_on)
+    )
+
+
 class Ddl(SchemaObjects):
     """The DDL statements."""
 
     # -- DDL
-    def _ddl(self, stmt: Statement) -> None:
+    def _ddl(self, stmt: Statement) -> list[Message]:
+        """Run a DDL statement; the informational messages it sends (1756)."""
+        self._ddl_info = []
         if stmt.words(1)[0] in _PERMISSION_VERBS:
             if not self.principal.privileged:
                 raise TdsError(4613, "Grantor does not have GRANT permission.", severity=16)
             self._in_ddl_transaction(lambda: self._permission(stmt), reload=False)
-            return
+            return []
         if stmt.words(2) == ["ALTER", "ROLE"]:
             self._in_ddl_transaction(lambda: self._alter_role(stmt), reload=False)
-            return
+            return []
         action = self._ddl_action(stmt)
-        temp = any(t.token_type == TokenType.HASH for t in stmt.tokens[:4])
+        temp = _on_temporary_table(stmt)
         if not temp and not self.principal.privileged:
             target = principals.ddl_target(stmt.words(4), [t.text for t in stmt.tokens])
             self.principal.check_ddl(*target, self.database)
         self._in_ddl_transaction(lambda: action(stmt), reload=not temp)
+        return self._ddl_info
 
     def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
         w = stmt.words(4)
         verb, kind = w[0], w[1]
         if verb == "CREATE" and kind in ("UNIQUE", "CLUSTERED", "NONCLUSTERED", "INDEX"):
-            return lambda s: self._create_index(parse_create_index(s))
+            return lambda s: self._create_index_statement(parse_create_index(s))
         if verb == "CREATE" and kind == "TABLE":
             return lambda s: self._create_table(parse_create_table(s))
         if verb == "CREATE" and kind == "SCHEMA":
@@ -96,6 +115,15 @@ class Ddl(SchemaObjects):
             return self._truncate
         what = stmt.tokens[1].text.upper() if len(stmt.tokens) > 1 else ""
         raise errors.unsupported(f"{verb} {what}".strip())
+
+    def _create_index_statement(self, idx: IndexDef) -> None:
+        """CREATE INDEX on a temporary table of the session or on a permanent table."""
+        name = self._resolve(idx.table)[1]
+        temporary = self.temp_tables.get(name.casefold()) if name.startswith("#") else None
+        if temporary is not None:
+            self._create_temp_index(temporary, idx)
+        else:
+            self._create_index(idx)
 
     def _in_ddl_transaction(self, action: Callable[[], object], reload: bool = True) -> None:
         conn = self.conn
@@ -516,7 +544,10 @@ class Ddl(SchemaObjects):
 
     def _drop_named_index(self, table_parts: list[str], index_name: str, if_exists: bool) -> None:
         schema, name = self._resolve(table_parts)
-        table = self.catalog.table(schema, name)
+        temporary = self.temp_tables.get(name.casefold()) if name.startswith("#") else None
+        if temporary is not None and self._drop_temp_index(temporary, index_name):
+            return
+        table = self.catalog.table(schema, name) if temporary is None else None
         row = None
         if table is not None:
             row = self.conn.execute(
@@ -535,12 +566,7 @@ class Ddl(SchemaObjects):
                 state=7,
             )
         if row[1] or row[2]:
-            raise TdsError(
-                3723,
-                f"An explicit DROP INDEX is not allowed on index"
-                f" '{table.display_name}.{index_name}'. It is being used for"
-                " PRIMARY KEY constraint enforcement.",
-            )
+            raise key_index_dropped(table, index_name, "PK" if row[1] else "UQ")
         self._drop_index(table, row[0])
 
     def _drop_schema(self, name: str, if_exists: bool) -> None:

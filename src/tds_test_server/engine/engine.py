@@ -450,7 +450,7 @@ class EngineSession(RowSecurity):
         elif head in ("EXEC", "EXECUTE"):
             yield from self._exec(stmt, scope, 1)
         elif head in ("CREATE", "ALTER", "DROP", "TRUNCATE", "GRANT", "DENY", "REVOKE"):
-            self._ddl(stmt)
+            yield from self._ddl(stmt)
             yield Done(None)
         elif (
             first

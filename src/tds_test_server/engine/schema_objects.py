@@ -9,9 +9,10 @@ import sqlite3
 
 from ..results import (
     ColumnType,
+    Message,
     TdsError,
 )
-from . import errors
+from . import errors, functions
 from .catalog import DEFAULT_SCHEMA, Table
 from .date_literals import stored_default
 from .ddl_parse import ColumnDef, ConstraintDef, CreateTable, IndexDef
@@ -21,6 +22,7 @@ from .sql_types import TYPE_IDS, affinity, storage
 from .sqltext import default_definition
 from .statements import Statements
 from .temp_tables import (
+    TempIndex,
     TempKey,
     TempTable,
     create_identity,
@@ -30,8 +32,40 @@ from .temp_tables import (
 )
 
 
+def index_exists(name: str, table: Table) -> TdsError:
+    """1913: `table` has an index `name` already ("Database Engine events and errors (1000
+    to 1999)"; a PRIMARY KEY or UNIQUE constraint's index has the constraint's name)."""
+    return TdsError(
+        1913,
+        f"The operation failed because an index or statistics with name '{name}' already"
+        f" exists on table '{table.display_name}'.",
+    )
+
+
+def second_clustered(table: Table, existing: str) -> TdsError:
+    """1902: a clustered index on a table that has one (`existing`)."""
+    return TdsError(
+        1902,
+        f"Cannot create more than one clustered index on table '{table.display_name}'."
+        f" Drop the existing clustered index '{existing}' before creating another.",
+    )
+
+
+def key_index_dropped(table: Table, name: str, kind: str) -> TdsError:
+    """3723: DROP INDEX of the index of a PRIMARY KEY (kind 'PK') or UNIQUE constraint."""
+    return TdsError(
+        3723,
+        f"An explicit DROP INDEX is not allowed on index '{table.display_name}.{name}'."
+        f" It is being used for {'PRIMARY' if kind == 'PK' else 'UNIQUE'} KEY constraint"
+        " enforcement.",
+    )
+
+
 class SchemaObjects(Statements):
     """Catalog rows and SQLite objects behind tables, constraints and indexes."""
+
+    # The informational messages the running DDL statement sends (Ddl._ddl resets them).
+    _ddl_info: list[Message]
 
     def _resolve(self, parts: list[str]) -> tuple[str, str]:
         if len(parts) == 3 and parts[0] and parts[0].casefold() != self.database.casefold():
@@ -74,7 +108,51 @@ class SchemaObjects(Statements):
             raise
         if identities and identities[0].identity:
             create_identity(self.conn, name, identities[0].name, identities[0].identity)
+        for idx in ddl.indexes:
+            self._create_temp_index(table, idx)
+        # SQL Server creates the table without its FOREIGN KEYs and says so, naming a
+        # system-named one by the table ("Database Engine events and errors (1000 to 1999)")
+        self._ddl_info += [
+            Message(
+                1756,
+                f"Skipping FOREIGN KEY constraint '{c.name or name}' definition for temporary"
+                " table. FOREIGN KEY constraints are not enforced on local or global temporary"
+                " tables.",
+                severity=10,
+            )
+            for c in ddl.constraints
+            if c.kind == "F"
+        ]
         self.temp_tables[name.casefold()] = table
+
+    def _create_temp_index(self, table: TempTable, idx: IndexDef) -> None:
+        """CREATE INDEX on a temporary table (or INDEX in its CREATE TABLE): a SQLite index,
+        unique for a UNIQUE one. Its name is the table's own (1913 if the table has it
+        already), and a table has one clustered index at most (1902)."""
+        if table.index_named(idx.name) is not None:
+            raise index_exists(idx.name, table)
+        clustered = table.clustered_index
+        if idx.clustered and clustered is not None:
+            raise second_clustered(table, clustered)
+        for col_name in [c for c, _ in idx.columns] + idx.include:
+            if table.column(col_name) is None:
+                raise errors.invalid_column(col_name)
+        sqlite_name = f"{table.name}.{idx.name}"
+        self._sqlite_index(idx, table, sqlite_name)
+        columns = tuple(c for c, _ in idx.columns)
+        table.indexes.append(TempIndex(idx.name, idx.unique, idx.clustered, columns, sqlite_name))
+
+    def _drop_temp_index(self, table: TempTable, name: str) -> bool:
+        """DROP INDEX name ON #t: False if the table has no such index; 3723 for a key
+        constraint's."""
+        found = table.index_named(name)
+        if isinstance(found, TempKey):
+            raise key_index_dropped(table, name, found.kind)
+        if found is None:
+            return False
+        self.conn.execute(f"DROP INDEX {_q(found.sqlite_name)}")
+        table.indexes.remove(found)
+        return True
 
     def _temp_constraints(self, table: TempTable, constraints: list[ConstraintDef]) -> list[str]:
         """A temporary table's PRIMARY KEY, UNIQUE and CHECK constraints as its SQLite
@@ -105,7 +183,8 @@ class SchemaObjects(Statements):
             if missing is not None:
                 raise errors.invalid_column(missing)
             parts.append(f"CONSTRAINT {_q(name)} UNIQUE ({', '.join(_q(c) for c in columns)})")
-            table.keys.append(TempKey(name, c.kind, columns))
+            clustered = c.clustered if c.clustered is not None else c.kind == "PK"
+            table.keys.append(TempKey(name, c.kind, columns, clustered))
         return parts
 
     def _insert_column(self, object_id: int, column_id: int, col: ColumnDef, pk: set[str]) -> None:
@@ -383,22 +462,14 @@ class SchemaObjects(Statements):
             "SELECT 1 FROM __azsql_indexes WHERE object_id = ? AND name = ?",
             (table.object_id, idx.name),
         ).fetchone():
-            raise TdsError(
-                1913,
-                f"The operation failed because an index or statistics with name"
-                f" '{idx.name}' already exists on table '{table.display_name}'.",
-            )
+            raise index_exists(idx.name, table)
         if idx.clustered:
-            if conn.execute(
-                "SELECT 1 FROM __azsql_indexes WHERE object_id = ? AND index_id = 1",
+            existing = conn.execute(
+                "SELECT name FROM __azsql_indexes WHERE object_id = ? AND index_id = 1",
                 (table.object_id,),
-            ).fetchone():
-                raise TdsError(
-                    1902,
-                    f"Cannot create more than one clustered index on table"
-                    f" '{table.display_name}'. Drop the existing clustered index"
-                    " before creating another.",
-                )
+            ).fetchone()
+            if existing:
+                raise second_clustered(table, existing[0])
             conn.execute(
                 "DELETE FROM __azsql_indexes WHERE object_id = ? AND index_id = 0",
                 (table.object_id,),
@@ -422,7 +493,6 @@ class SchemaObjects(Statements):
                 default_definition(idx.where) if idx.where else None,
             ),
         )
-        key_sql = []
         for i, (col_name, desc) in enumerate(idx.columns, start=1):
             col = table.column(col_name)
             if col is None:
@@ -431,7 +501,6 @@ class SchemaObjects(Statements):
                 "INSERT INTO __azsql_index_columns VALUES (?, ?, ?, ?, ?, ?, 0)",
                 (table.object_id, index_id, i, col.column_id, i, int(desc)),
             )
-            key_sql.append(f"{_q(col.name)}{' DESC' if desc else ''}")
         for j, col_name in enumerate(idx.include, start=len(idx.columns) + 1):
             col = table.column(col_name)
             if col is None:
@@ -440,16 +509,36 @@ class SchemaObjects(Statements):
                 "INSERT INTO __azsql_index_columns VALUES (?, ?, ?, ?, 0, 0, 1)",
                 (table.object_id, index_id, j, col.column_id),
             )
-        if sqlite:
-            where = ""
-            if idx.where:
-                where = " WHERE " + self.engine.translator.translate_scalar(idx.where)
-            unique = "UNIQUE " if idx.unique else ""
-            conn.execute(
-                f"CREATE {unique}INDEX {_q(sqlite_name or '')} ON"
-                f" {_q(table.sqlite_name)} ({', '.join(key_sql)}){where}"
-            )
+        if sqlite_name is not None:
+            self._sqlite_index(idx, table, sqlite_name)
         return index_id
+
+    def _sqlite_index(self, idx: IndexDef, table: Table, sqlite_name: str) -> None:
+        """The SQLite index behind `idx`; a unique one over rows that share a key (NULLs
+        aside) is 1505, naming the first such key ("Database Engine events and errors
+        (1000 to 1999)")."""
+        key_sql = ", ".join(f"{_q(c)}{' DESC' if desc else ''}" for c, desc in idx.columns)
+        row_filter = self.engine.translator.translate_scalar(idx.where) if idx.where else None
+        try:
+            self.conn.execute(
+                f"CREATE {'UNIQUE ' if idx.unique else ''}INDEX {_q(sqlite_name)} ON"
+                f" {_q(table.sqlite_name)} ({key_sql})"
+                + (f" WHERE {row_filter}" if row_filter else "")
+            )
+        except sqlite3.IntegrityError:
+            columns = ", ".join(_q(c) for c, _ in idx.columns)
+            counted = [f"{_q(c)} IS NOT NULL" for c, _ in idx.columns]
+            counted += [f"({row_filter})"] if row_filter else []
+            key = self.conn.execute(
+                f"SELECT {columns} FROM {_q(table.sqlite_name)} WHERE {' AND '.join(counted)}"
+                f" GROUP BY {columns} HAVING count(*) > 1 LIMIT 1"
+            ).fetchone()
+            raise TdsError(
+                1505,
+                "The CREATE UNIQUE INDEX statement terminated because a duplicate key was found"
+                f" for the object name '{table.display_name}' and the index name '{idx.name}'."
+                f" The duplicate key value is ({', '.join(map(functions._to_str, key))}).",
+            ) from None
 
     def _table_sql(self, table: Table) -> str:
         """The SQLite CREATE TABLE for a table, generated from its metadata."""

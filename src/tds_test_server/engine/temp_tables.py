@@ -7,7 +7,9 @@ session whose statement the thread runs, as DATE_ORDER follows its date order. A
 translation of a statement that names a `#` table depends on the map too, so it is cached
 with temp_signature's key. A SELECT from one is typed by its columns as one from a
 permanent table is (typing_schema). Its PRIMARY KEY, UNIQUE and CHECK constraints are
-its SQLite table's; TempTable keeps their names for the errors SQL Server gives.
+its SQLite table's, and its indexes (CREATE INDEX, or INDEX in CREATE TABLE) SQLite indexes
+on it; TempTable keeps their names for the errors SQL Server gives. A FOREIGN KEY is not
+kept, as SQL Server skips it on a temporary table (message 1756).
 """
 
 from __future__ import annotations
@@ -69,21 +71,36 @@ _tempdb_numbers = itertools.count(1)
 
 @dataclass(frozen=True)
 class TempKey:
-    """A temporary table's PRIMARY KEY (kind 'PK') or UNIQUE ('UQ') constraint."""
+    """A temporary table's PRIMARY KEY (kind 'PK') or UNIQUE ('UQ') constraint, or, kind
+    'INDEX', a unique index; each is an index of its name on the table."""
 
     name: str
     kind: str
     columns: tuple[str, ...]
+    clustered: bool = False
+
+
+@dataclass(frozen=True)
+class TempIndex:
+    """An index on a temporary table; its SQLite index is named `sqlite_name`."""
+
+    name: str
+    unique: bool
+    clustered: bool
+    columns: tuple[str, ...]
+    sqlite_name: str
 
 
 @dataclass
 class TempTable(Table):
-    """A temporary table: its name in tempdb, and its key and CHECK constraints (name ->
-    the column a column-level one belongs to), which its SQLite table enforces."""
+    """A temporary table: its name in tempdb, its key and CHECK constraints (name -> the
+    column a column-level one belongs to), which its SQLite table enforces, and its
+    indexes, SQLite's indexes on it."""
 
     tempdb_name: str = ""
     keys: list[TempKey] = field(default_factory=list)
     checks: dict[str, str | None] = field(default_factory=dict)
+    indexes: list[TempIndex] = field(default_factory=list)
 
     @property
     def sqlite_name(self) -> str:
@@ -102,9 +119,28 @@ class TempTable(Table):
         return [k.name for k in self.keys] + list(self.checks)
 
     def key_on(self, columns: list[str]) -> TempKey | None:
-        """The PRIMARY KEY or UNIQUE constraint on exactly these columns."""
+        """The PRIMARY KEY or UNIQUE constraint, or else the unique index, on exactly these
+        columns."""
         wanted = sorted(c.casefold() for c in columns)
-        return next((k for k in self.keys if sorted(map(str.casefold, k.columns)) == wanted), None)
+        unique = [TempKey(i.name, "INDEX", i.columns) for i in self.indexes if i.unique]
+        return next(
+            (k for k in self.keys + unique if sorted(map(str.casefold, k.columns)) == wanted),
+            None,
+        )
+
+    @property
+    def all_indexes(self) -> list[TempKey | TempIndex]:
+        """The table's indexes: its key constraints' and those made as indexes."""
+        return [*self.keys, *self.indexes]
+
+    def index_named(self, name: str) -> TempKey | TempIndex | None:
+        folded = name.casefold()
+        return next((i for i in self.all_indexes if i.name.casefold() == folded), None)
+
+    @property
+    def clustered_index(self) -> str | None:
+        """The name of the table's clustered index, if it has one."""
+        return next((i.name for i in self.all_indexes if i.clustered), None)
 
 
 def tempdb_name(name: str) -> str:
