@@ -17,7 +17,7 @@ import pytest
 
 from azsql_mcp.db import driverhost, sqlguard
 from azsql_mcp.db.clrtypes import UNDECODED_HINT
-from azsql_mcp.db.database import bind_params
+from azsql_mcp.db.parameters import bind_params
 from tds_test_server import ThreadedTdsServer
 
 _names = itertools.count()

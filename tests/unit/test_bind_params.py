@@ -1,4 +1,4 @@
-"""Parameters matched to their values (database.bind_params) as SQL Server matches
+"""Parameters matched to their values (parameters.bind_params) as SQL Server matches
 variable names: without regard to case, as the guard reads them (`@P = @p` is a
 self-comparison in write_filters.py)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from azsql_mcp import QueryRefused
-from azsql_mcp.db.database import bind_params
+from azsql_mcp.db.parameters import bind_params
 from azsql_mcp.db.sqlguard import check_select, check_write
 
 

@@ -12,9 +12,9 @@ from sql_corpus import load_corpus
 
 from azsql_mcp import QueryRefused
 from azsql_mcp.db import write_filters
+from azsql_mcp.db.guardtokens import MAX_NESTING
 from azsql_mcp.db.sqlguard import (
     ALLOWED_SELECT,
-    MAX_NESTING,
     MAX_SQL_CHARS,
     check_select,
     check_write,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import decimal
 import functools
 import logging
 import math
@@ -61,7 +60,14 @@ from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes, token
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.drivers import find_driver
 from azsql_mcp.db.notices import committed_after_cancel, notice
+from azsql_mcp.db.parameters import bind_params, bindable, refuse_unused
 from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
+from azsql_mcp.db.reachability import (
+    LOGIN_FAILED,
+    UNANSWERED,
+    login_failure_reason,
+    reachability_problem,
+)
 from azsql_mcp.db.result_columns import result_columns
 from azsql_mcp.db.retry import (
     DEADLOCK_VICTIM,
@@ -77,11 +83,9 @@ from azsql_mcp.db.sqlpolicy import ReadPolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-UNANSWERED = "(host down, or a firewall drops the traffic)"  # ends a reachability timeout
 # Azure SQL Database: 40508 "USE statement is not supported to switch between databases",
 # 40515 "Reference to database and/or server name in '...' is not supported".
 ONE_DATABASE_ERRORS = frozenset({40508, 40515})
-LOGIN_FAILED = 18456  # "Login failed for user ..."
 # driverhost._name_statement's words at the start of a failed batch statement's message
 STATEMENT_NAMED = re.compile(r"(Statement \d+ of \d+) failed:")
 # How long a cancelled write is waited for (query_timeout_s if less): ATTENTION has
@@ -290,7 +294,7 @@ class SourceDatabase(Database):
                 where = f"Statement {number} of {len(statements)}: " if len(statements) > 1 else ""
                 raise QueryRefused(where + exc.reason, exc.allowed) from exc
         used = {name for c in checked for name in c.param_names}
-        _refuse_unused(params, used)
+        refuse_unused(params, used)
         batch = [(c.sql, bind_params(c.param_names, params, check_unused=False)) for c in checked]
         return await self._write(batch, json_values)
 
@@ -831,9 +835,6 @@ class SourceDatabase(Database):
         self._set_readiness(Readiness(False, reason))
 
 
-# --- parameters ---------------------------------------------------------------------------
-
-
 def _written(affected: int, duration_ms: float, returned: driverhost.Page | None) -> QueryResult:
     """One write's result, with the rows its OUTPUT clause returned if it has one."""
     if returned is None:
@@ -845,137 +846,3 @@ def _written(affected: int, duration_ms: float, returned: driverhost.Page | None
         rows_affected=affected,
         duration_ms=duration_ms,
     )
-
-
-def bind_params(
-    names: Sequence[str], params: Mapping[str, Any] | None, *, check_unused: bool = True
-) -> list[Any]:
-    """Values for the `?` placeholders, in order, from `@name` parameters. Names match
-    as SQL Server matches variable names, in the instance's collation, case-insensitive
-    as installed and on Azure SQL: `@Id` and `@id` are one parameter (the guard reads
-    `@Id = @id` as always true, write_filters.py)."""
-    values = _values_by_name(params)
-    missing = [name for name in _first_spellings(names) if name.casefold() not in values]
-    if missing:
-        raise QueryRefused(
-            f"No value for parameter {', '.join('@' + m for m in missing)}.",
-            "every @name in the statement needs a value in params",
-        )
-    if check_unused:
-        _refuse_unused(params, set(names))
-    sent = {
-        name.casefold(): bindable(name, values[name.casefold()]) for name in _first_spellings(names)
-    }
-    return [sent[name.casefold()] for name in names]
-
-
-def _first_spellings(names: Sequence[str]) -> list[str]:
-    """Each parameter once, as first written (`@Id ... @ID` is one)."""
-    first: dict[str, str] = {}
-    for name in names:
-        first.setdefault(name.casefold(), name)
-    return list(first.values())
-
-
-def _values_by_name(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """`params` by casefolded name, without '@'; two names SQL Server reads as one
-    parameter are refused (which value would go is not for the server to guess)."""
-    values: dict[str, Any] = {}
-    written: dict[str, str] = {}
-    for key, value in (params or {}).items():
-        folded = key.lstrip("@").casefold()
-        if folded in written:
-            raise QueryRefused(
-                f"params has {written[folded]} and {key}, which name one parameter: names"
-                " are matched without regard to case, as SQL Server's default collations"
-                " compare them. Give each parameter once.",
-                "each @name once in params, in any case",
-            )
-        values[folded], written[folded] = value, key
-    return values
-
-
-_BIGINT = (-(2**63), 2**63 - 1)
-_MAX_DIGITS = 38  # the precision of a SQL Server decimal
-
-
-def bindable(name: str, value: Any) -> Any:
-    """`value` as the driver can send it, or QueryRefused naming @name for a value it
-    cannot (pyodbc raises OverflowError for an int beyond bigint, and an ODBC error
-    without the parameter's name for a Decimal of more than 38 digits)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not _BIGINT[0] <= value <= _BIGINT[1]:
-            raise QueryRefused(
-                f"@{name} is {value}, outside the range of bigint"
-                f" ({_BIGINT[0]} to {_BIGINT[1]}), the widest integer SQL Server takes.",
-                driverhost.BINDABLE,
-            )
-    elif isinstance(value, decimal.Decimal):
-        if not value.is_finite():
-            raise QueryRefused(
-                f"@{name} is {value}, which SQL Server cannot hold.", driverhost.BINDABLE
-            )
-        # pyodbc binds the digits as written: 1.000 as decimal(4,3), 0E+50 as 51 digits
-        if _digits(value) <= _MAX_DIGITS:
-            return value
-        sent = _shortest(value)
-        if _digits(sent) > _MAX_DIGITS:
-            raise QueryRefused(
-                f"@{name} is {value}, which needs more than the 38 digits of a SQL Server decimal.",
-                driverhost.BINDABLE,
-            )
-        return sent
-    return value
-
-
-def _digits(value: decimal.Decimal) -> int:
-    """The precision pyodbc binds `value` with: its digits as written, trailing zeros
-    and the zeros an exponent stands for included."""
-    parts = value.as_tuple()
-    digits, exponent = len(parts.digits), int(parts.exponent)
-    return max(digits, digits + exponent, -exponent)
-
-
-def _shortest(value: decimal.Decimal) -> decimal.Decimal:
-    """The same number without trailing zeros (`0E+50` is 0, `1.000` is 1): the digits
-    SQL Server needs. Exact: a context as precise as the value never rounds."""
-    digits = len(value.as_tuple().digits)
-    exact = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-    return value.normalize(exact)
-
-
-def _refuse_unused(params: Mapping[str, Any] | None, used: Collection[str]) -> None:
-    folded = {name.casefold() for name in used}
-    unused = sorted(key for key in (params or {}) if key.lstrip("@").casefold() not in folded)
-    if unused:
-        raise QueryRefused(
-            f"params has names the statement does not use: {', '.join(unused)}.",
-            "only the @name parameters that appear in the statement",
-        )
-
-
-# --- reachability and login failures, shared with `azsql-mcp check` ----------------------
-
-
-async def reachability_problem(host: str, port: int, timeout_s: float) -> str | None:
-    """None if a TCP connection to host:port opens within timeout_s, else why not."""
-    try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
-    except TimeoutError:
-        return f"cannot reach {host}:{port}: no answer within {timeout_s:g} s {UNANSWERED}"
-    except ConnectionRefusedError:
-        return f"cannot reach {host}:{port}: connection refused (nothing listens on that port)"
-    except OSError as exc:
-        return f"cannot reach {host}:{port}: {exc.strerror or exc}"
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
-    return None
-
-
-def login_failure_reason(message: str, number: int | None, timed_out: bool, address: Any) -> str:
-    if timed_out:
-        return f"login to {address} timed out: {message}"
-    if number == LOGIN_FAILED:
-        return f"login failed: {message}"
-    return f"cannot connect to {address}: {message}"

@@ -48,6 +48,7 @@ from azsql_mcp.db.credentials import (
     token_driver_refusal,
 )
 from azsql_mcp.db.drivers import Driver, find_driver
+from azsql_mcp.db.reachability import reachability_problem
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
 
@@ -361,8 +362,6 @@ async def _resolve(address: ServerAddress) -> str:
 
 
 async def _tcp(address: ServerAddress, settings: SourceSettings) -> None:
-    from azsql_mcp.db.database import reachability_problem  # pyodbc: the driver step passed
-
     timeout = min(settings.connection_timeout_s, 10)
     problem = await reachability_problem(address.host, address.effective_port, timeout)
     if problem is not None:
