@@ -13,7 +13,9 @@ from ..results import (
 from . import errors, functions
 from .catalog import Table
 from .session_state import SessionState, _q
+from .temp_tables import TempKey
 from .translate import Query
+from .unique_nulls import null_key_index_of
 
 
 class ConstraintErrors(SessionState):
@@ -58,6 +60,9 @@ class ConstraintErrors(SessionState):
     def _unique_error(
         self, text: str, q: Query | None, bindings: dict[str, Any] | None
     ) -> TdsError:
+        indexed = null_key_index_of(text)
+        if indexed is not None:
+            return self._null_key_error(indexed, q, bindings)
         cols = [c.strip() for c in text.split(":", 1)[1].split(",")]
         table_name = cols[0].rpartition(".")[0]
         col_names = [c.rpartition(".")[2] for c in cols]
@@ -88,6 +93,36 @@ class ConstraintErrors(SessionState):
         values = self._duplicate_values(table, want, q, bindings)
         return errors.duplicate_key(name, kind, table.display_name, values)
 
+    def _null_key_error(
+        self, sqlite_name: str, q: Query | None, bindings: dict[str, Any] | None
+    ) -> TdsError:
+        """2627/2601 for a second key holding a NULL (unique_nulls.py): the unique index
+        (or key constraint) the SQLite index `sqlite_name` is."""
+        found = self.conn.execute(
+            "SELECT i.object_id, i.name, i.is_primary_key, i.is_unique_constraint,"
+            " group_concat(ic.column_id) FROM __azsql_indexes i JOIN __azsql_index_columns ic"
+            " ON ic.object_id = i.object_id AND ic.index_id = i.index_id"
+            " AND ic.is_included_column = 0 WHERE i.sqlite_name = ? GROUP BY i.index_id",
+            (sqlite_name,),
+        ).fetchone()
+        table = self.catalog.table_by_id(found[0]) if found else None
+        if found is not None and table is not None:
+            want = [int(c) for c in str(found[4]).split(",")]
+            kind = "PK" if found[2] else "UQ" if found[3] else "INDEX"
+            values = self._duplicate_values(table, want, q, bindings)
+            return errors.duplicate_key(found[1], kind, table.display_name, values)
+        for temporary in self.temp_tables.values():
+            if not sqlite_name.startswith(f"{temporary.name}."):
+                continue
+            index = temporary.index_named(sqlite_name[len(temporary.name) + 1 :])
+            if index is None:
+                continue
+            key_kind = index.kind if isinstance(index, TempKey) else "INDEX"
+            want = [c.column_id for n in index.columns if (c := temporary.column(n)) is not None]
+            values = self._duplicate_values(temporary, want, q, bindings)
+            return errors.duplicate_key(index.name, key_kind, temporary.display_name, values)
+        return errors.duplicate_key("?", "INDEX", "?", None)
+
     def _duplicate_values(
         self, table: Table, col_ids: list[int], q: Query | None, bindings: dict[str, Any] | None
     ) -> str | None:
@@ -115,7 +150,7 @@ class ConstraintErrors(SessionState):
         except (TdsError, sqlite3.Error):
             return None
         seen: set[tuple[Any, ...]] = set()
-        where = " AND ".join(f"{_q(c.name)} = ?" for c in key_cols)
+        where = " AND ".join(f"{_q(c.name)} IS ?" for c in key_cols)  # one NULL per key
         for row in rows:
             key = tuple(row[p] for p in positions)
             exists = self.conn.execute(

@@ -30,6 +30,7 @@ from .temp_tables import (
     tempdb_name,
     typed_temp_table,
 )
+from .unique_nulls import create_null_key_index, drop_null_key_index
 
 
 def index_exists(name: str, table: Table) -> TdsError:
@@ -106,6 +107,11 @@ class SchemaObjects(Statements):
             if "already exists" in str(exc):
                 raise errors.object_exists(name) from None
             raise
+        for key in table.keys:
+            if key.kind == "UQ":
+                create_null_key_index(
+                    self.conn, table, f"{table.name}.{key.name}", list(key.columns)
+                )
         if identities and identities[0].identity:
             create_identity(self.conn, name, identities[0].name, identities[0].identity)
         for idx in ddl.indexes:
@@ -151,6 +157,7 @@ class SchemaObjects(Statements):
         if found is None:
             return False
         self.conn.execute(f"DROP INDEX {_q(found.sqlite_name)}")
+        drop_null_key_index(self.conn, found.sqlite_name)
         table.indexes.remove(found)
         return True
 
@@ -514,9 +521,9 @@ class SchemaObjects(Statements):
         return index_id
 
     def _sqlite_index(self, idx: IndexDef, table: Table, sqlite_name: str) -> None:
-        """The SQLite index behind `idx`; a unique one over rows that share a key (NULLs
-        aside) is 1505, naming the first such key ("Database Engine events and errors
-        (1000 to 1999)")."""
+        """The SQLite index behind `idx` (a unique one with its NULL-key index,
+        unique_nulls.py); a unique one over rows that share a key, NULLs equal, is 1505,
+        naming the first such key ("Database Engine events and errors (1000 to 1999)")."""
         key_sql = ", ".join(f"{_q(c)}{' DESC' if desc else ''}" for c, desc in idx.columns)
         row_filter = self.engine.translator.translate_scalar(idx.where) if idx.where else None
         try:
@@ -525,19 +532,23 @@ class SchemaObjects(Statements):
                 f" {_q(table.sqlite_name)} ({key_sql})"
                 + (f" WHERE {row_filter}" if row_filter else "")
             )
+            if idx.unique:
+                columns = [c for c, _ in idx.columns]
+                create_null_key_index(self.conn, table, sqlite_name, columns, row_filter)
         except sqlite3.IntegrityError:
-            columns = ", ".join(_q(c) for c, _ in idx.columns)
-            counted = [f"{_q(c)} IS NOT NULL" for c, _ in idx.columns]
-            counted += [f"({row_filter})"] if row_filter else []
+            self.conn.execute(f"DROP INDEX IF EXISTS {_q(sqlite_name)}")
+            columns_sql = ", ".join(_q(c) for c, _ in idx.columns)
             key = self.conn.execute(
-                f"SELECT {columns} FROM {_q(table.sqlite_name)} WHERE {' AND '.join(counted)}"
-                f" GROUP BY {columns} HAVING count(*) > 1 LIMIT 1"
+                f"SELECT {columns_sql} FROM {_q(table.sqlite_name)}"
+                + (f" WHERE {row_filter}" if row_filter else "")
+                + f" GROUP BY {columns_sql} HAVING count(*) > 1 LIMIT 1"
             ).fetchone()
+            shown = ", ".join("<NULL>" if v is None else functions._to_str(v) for v in key)
             raise TdsError(
                 1505,
                 "The CREATE UNIQUE INDEX statement terminated because a duplicate key was found"
                 f" for the object name '{table.display_name}' and the index name '{idx.name}'."
-                f" The duplicate key value is ({', '.join(map(functions._to_str, key))}).",
+                f" The duplicate key value is ({shown}).",
             ) from None
 
     def _table_sql(self, table: Table) -> str:
@@ -625,6 +636,7 @@ class SchemaObjects(Statements):
         ).fetchone()
         if row and row[0]:
             self.conn.execute(f"DROP INDEX IF EXISTS {_q(row[0])}")
+            drop_null_key_index(self.conn, row[0])
         self.conn.execute(
             "DELETE FROM __azsql_indexes WHERE object_id = ? AND index_id = ?",
             (table.object_id, index_id),
