@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-from azsql_mcp.api import QueryRefused
+from azsql_mcp.db.sqlpolicy import refuse
 
 if TYPE_CHECKING:
     from sqlglot.tokens import Token
@@ -168,7 +168,7 @@ def scan(
                 # @@NAME: a system function such as @@VERSION, sent as written
                 name_tok = tokens[i + 2] if i + 2 < len(tokens) else None
                 if not _adjacent_name(sql, tokens[i + 1], name_tok):
-                    _refuse(f"Stray '@@' at {where}.", allowed)
+                    refuse(f"Stray '@@' at {where}.", allowed)
                 assert name_tok is not None
                 text = "@@" + name_tok.text
                 _append(canonical, sent, joiner, text, text)
@@ -176,7 +176,7 @@ def scan(
                 i += 3
                 continue
             if not _adjacent_name(sql, tok, name_tok):
-                _refuse(
+                refuse(
                     f"Stray '@' at {where}: parameters are written @name, with no space.",
                     allowed,
                 )
@@ -197,22 +197,22 @@ def scan(
             _append(canonical, sent, joiner, text, text)
         elif kind == TokenType.IDENTIFIER:
             if sql[tok.start] not in '["':
-                _refuse(f"Unexpected text {sql[tok.start : tok.end + 1]!r} at {where}.", allowed)
+                refuse(f"Unexpected text {sql[tok.start : tok.end + 1]!r} at {where}.", allowed)
             check_name(tok.text, where, allowed)
             text = "[" + tok.text.replace("]", "]]") + "]"
             _append(canonical, sent, joiner, text, text)
         elif kind in (TokenType.L_BRACE, TokenType.R_BRACE):
-            _refuse(
+            refuse(
                 f"Braces at {where}: ODBC escape sequences ({{call ...}}, {{fn ...}}) are refused.",
                 allowed,
             )
         elif kind == TokenType.PLACEHOLDER:
-            _refuse(f"'?' at {where}: write parameters as @name.", allowed)
+            refuse(f"'?' at {where}: write parameters as @name.", allowed)
         elif kind == TokenType.SEMICOLON and not canonical:
             pass  # `;WITH ...`: T-SQL habit ends the statement before a CTE; dropped
         elif kind == TokenType.SEMICOLON:
             if any(t.token_type != TokenType.SEMICOLON for t in tokens[i:]):
-                _refuse(
+                refuse(
                     f"A second statement follows the semicolon at {where}; "
                     "send one statement per call.",
                     allowed,
@@ -222,7 +222,7 @@ def scan(
         else:
             text = sql[tok.start : tok.end + 1]
             if not _CODE_TOKEN.fullmatch(text):
-                _refuse(
+                refuse(
                     f"Unexpected text {text[:40]!r} at {where}: outside strings and "
                     "[bracketed names] only ASCII letters, digits and operators are "
                     "allowed (look-alike and full-width characters are refused; "
@@ -238,7 +238,7 @@ def scan(
             if text == "(":
                 depth += 1
                 if depth > MAX_NESTING:
-                    _refuse(
+                    refuse(
                         f"The statement nests parentheses more than {MAX_NESTING} deep.",
                         allowed,
                     )
@@ -275,7 +275,7 @@ def check_dialect(sql: str, tokens: list[Token], allowed: str) -> None:
 
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.UNKNOWN and tok.text == "`":
-            _refuse(
+            refuse(
                 f"Backtick at {At(sql, tok.start)}: T-SQL quotes names with [brackets] (or"
                 " double quotes), e.g. SELECT [order] FROM [SalesLT].[Customer].",
                 allowed,
@@ -286,7 +286,7 @@ def check_dialect(sql: str, tokens: list[Token], allowed: str) -> None:
             and tokens[i + 1].token_type in Parser.TYPE_TOKENS
             and tokens[i + 1].token_type != TokenType.NULL
         ):
-            _refuse(
+            refuse(
                 f"'::' at {At(sql, tok.start)}: T-SQL has no :: cast. Write"
                 f" CAST(value AS {tokens[i + 1].text}) or TRY_CAST(...), which gives NULL"
                 " where the value does not convert.",
@@ -296,7 +296,7 @@ def check_dialect(sql: str, tokens: list[Token], allowed: str) -> None:
         if tok.token_type == TokenType.LIMIT and tokens[i + 1].token_type.name in _LIMIT_OPERANDS:
             if i and tokens[i - 1].token_type == TokenType.DOT:
                 continue
-            _refuse(
+            refuse(
                 f"LIMIT at {At(sql, tok.start)}: T-SQL has no LIMIT clause. Write SELECT"
                 " TOP (10) ... ORDER BY ..., or, for pages, ORDER BY a unique key (or columns"
                 " unique together) OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY: rows tied on the"
@@ -335,9 +335,9 @@ def _check_word(
     if (upper in RESERVED_KEYWORDS and upper not in keywords) or upper in DENIED_WORDS:
         scope = "a read-only query" if write_kinds is None else "a write statement"
         why = WHY.get(upper, "")
-        _refuse(f"{upper} at {where} is not allowed in {scope}. {why}".rstrip(), allowed)
+        refuse(f"{upper} at {where} is not allowed in {scope}. {why}".rstrip(), allowed)
     if upper.startswith("$") and not _DOLLAR_WORD.fullmatch(upper):
-        _refuse(f"Unexpected word {word!r} at {where}.", allowed)
+        refuse(f"Unexpected word {word!r} at {where}.", allowed)
     check_name(word, where, allowed)
 
 
@@ -351,7 +351,7 @@ def _check_clause_once(words: list[str], seen: set[str], where: At, allowed: str
     for word in words:
         if word == "SET":
             if word in seen:
-                _refuse(
+                refuse(
                     f"A second SET at {where}: a write takes one SET list, and what follows"
                     " would run as another statement.",
                     allowed,
@@ -360,7 +360,7 @@ def _check_clause_once(words: list[str], seen: set[str], where: At, allowed: str
         elif word == "OUTPUT":
             seen.add(word)
         elif word == "INTO" and "OUTPUT" in seen:
-            _refuse(
+            refuse(
                 f"INTO at {where}, after OUTPUT: OUTPUT ... INTO writes to a second table.",
                 allowed,
             )
@@ -369,15 +369,15 @@ def _check_clause_once(words: list[str], seen: set[str], where: At, allowed: str
 def _check_context(words: list[str], last_word: str, where: At, allowed: str) -> None:
     """Allowed words that would start another statement after the wrong predecessor."""
     if words[:1] == ["FETCH"] and last_word not in ("ROW", "ROWS"):
-        _refuse(f"FETCH at {where} is allowed only in OFFSET ... ROWS FETCH ...", allowed)
+        refuse(f"FETCH at {where} is allowed only in OFFSET ... ROWS FETCH ...", allowed)
     if words[:1] == ["VALUE"] and last_word == "NEXT":
-        _refuse("NEXT VALUE FOR advances a sequence, which no rollback undoes.", allowed)
+        refuse("NEXT VALUE FOR advances a sequence, which no rollback undoes.", allowed)
 
 
 def check_name(name: str, where: At | str, allowed: str) -> None:
     """Refuse a name of a system or extended procedure (sp_..., xp_...)."""
     if name.upper().startswith(_PROCEDURE_PREFIXES):
-        _refuse(
+        refuse(
             f"{name} ({where}): system and extended procedures (sp_..., xp_...) are refused.",
             allowed,
         )
@@ -395,21 +395,21 @@ def _check_gap(
         elif sql.startswith("--", i):
             newline = sql.find("\n", i, end)
             if newline < 0 and end != len(sql):
-                _refuse(f"A -- comment at {position(sql, i)} ends unexpectedly.", allowed)
+                refuse(f"A -- comment at {position(sql, i)} ends unexpectedly.", allowed)
             i = end if newline < 0 else newline + 1
         elif sql.startswith("/*", i):
             close = sql.find("*/", i + 2, end)
             if close < 0:
-                _refuse(f"Unterminated or misplaced /* comment at {position(sql, i)}.", allowed)
+                refuse(f"Unterminated or misplaced /* comment at {position(sql, i)}.", allowed)
             if "/*" in sql[i + 2 : close]:
-                _refuse(
+                refuse(
                     f"Nested block comment at {position(sql, i)}: T-SQL nests /* */ "
                     "comments, so they are refused.",
                     allowed,
                 )
             i = close + 2
         else:
-            _refuse(
+            refuse(
                 f"Unexpected character {ch!r} at {position(sql, i)} (only ASCII whitespace "
                 "and comments may separate tokens).",
                 allowed,
@@ -421,7 +421,7 @@ def _check_statement_count(
 ) -> None:
     if write_kinds is None:
         if top_selects > 1:
-            _refuse(
+            refuse(
                 "The text holds more than one SELECT statement (T-SQL needs no semicolon "
                 "between statements); send one statement, combine results with UNION or "
                 "subqueries.",
@@ -429,19 +429,15 @@ def _check_statement_count(
             )
         return
     if dml_words == 0:
-        _refuse("This is not an INSERT, UPDATE or DELETE statement.", allowed)
+        refuse("This is not an INSERT, UPDATE or DELETE statement.", allowed)
     if dml_words != 1:
-        _refuse(
+        refuse(
             f"The text holds {dml_words} INSERT/UPDATE/DELETE/MERGE keywords; send exactly "
             "one data-changing statement per call (several go to execute_batch).",
             allowed,
         )
     if top_selects > 1:
-        _refuse("The text holds more than one statement.", allowed)
-
-
-def _refuse(reason: str, allowed: str) -> NoReturn:
-    raise QueryRefused(reason, allowed)
+        refuse("The text holds more than one statement.", allowed)
 
 
 @dataclass(frozen=True)

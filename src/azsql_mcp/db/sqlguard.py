@@ -37,7 +37,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 from functools import lru_cache
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from azsql_mcp.api import QueryRefused
 from azsql_mcp.db import write_filters
@@ -55,7 +55,7 @@ from azsql_mcp.db.guardtokens import (
 )
 from azsql_mcp.db.normalform import normal_form, rough_normal_form
 from azsql_mcp.db.sql_dml import DML_TOP, dml_top, parser_tokens
-from azsql_mcp.db.sqlpolicy import STRICT, ReadPolicy, check_reach
+from azsql_mcp.db.sqlpolicy import STRICT, ReadPolicy, check_reach, refuse
 from azsql_mcp.db.statements import CheckedStatement, Rules, StatementKind
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def _check(
     try:
         tokens = dialect.tokenize(sql)
     except TokenError:
-        _refuse(
+        refuse(
             "The statement could not be tokenized as T-SQL (an unterminated string, "
             "quoted name or comment?).",
             allowed,
@@ -202,7 +202,7 @@ def _check(
     # Trailing semicolons end the statement; scan refuses anything after the first one.
     statement = [tok for tok in tokens if tok.token_type != TokenType.SEMICOLON]
     if not statement:
-        _refuse("The statement is empty (only whitespace, comments or semicolons).", allowed)
+        refuse("The statement is empty (only whitespace, comments or semicolons).", allowed)
     check_dialect(sql, tokens, allowed)
     scanned = scan(sql, tokens, write_kinds, allowed)
     # What runs must be what was checked: the rebuilt text must tokenize to the same
@@ -212,24 +212,24 @@ def _check(
     except TokenError:
         resent = []
     if token_key(resent) != token_key(statement):
-        _refuse(
+        refuse(
             "The statement reads differently once comments are removed "
             "(a comment inside a keyword or name?).",
             allowed,
         )
     if (top := dml_top(statement)) is not None:
-        _refuse(f"TOP at {At(sql, top.start)}{DML_TOP}", allowed)
+        refuse(f"TOP at {At(sql, top.start)}{DML_TOP}", allowed)
     try:
         tree = _parse_one(dialect.parser().parse(parser_tokens(statement), sql), allowed)
     except ParseError as exc:
-        _refuse(f"The statement does not parse as T-SQL: {_describe(exc)}", allowed)
+        refuse(f"The statement does not parse as T-SQL: {_describe(exc)}", allowed)
     except RecursionError:
-        _refuse("The statement is nested too deeply to check.", allowed)
+        refuse("The statement is nested too deeply to check.", allowed)
     try:
         _check_tree(tree, allowed)
         check_reach(tree, policy, allowed)
         if _count_parameters(tree) != len(scanned.param_names):
-            _refuse("A parameter is used where a value cannot go.", allowed)
+            refuse("A parameter is used where a value cannot go.", allowed)
         not_null_tests: tuple[str, ...] = ()
         tables: tuple[tuple[str, ...], ...] = ()
         updated: tuple[str, ...] = ()
@@ -251,7 +251,7 @@ def _check(
                     if isinstance(e, exp.EQ) and isinstance(e.this, exp.Column)
                 )
     except RecursionError:
-        _refuse("The statement is nested too deeply to check (CASE in CASE?).", allowed)
+        refuse("The statement is nested too deeply to check (CASE in CASE?).", allowed)
     return CheckedStatement(
         sql=scanned.sent,
         # without parameters the two are one text: keep one (the verdict cache holds it)
@@ -275,10 +275,6 @@ def _allowed_write(kinds: frozenset[str]) -> str:
     )
 
 
-def _refuse(reason: str, allowed: str) -> NoReturn:
-    raise QueryRefused(reason, allowed)
-
-
 def load() -> None:
     """Import sqlglot and build its T-SQL dialect, which the first check does anyway."""
     _dialect()
@@ -296,19 +292,19 @@ def _dialect() -> Dialect:
 
 def _check_characters(sql: str, allowed: str) -> None:
     if len(sql) > MAX_SQL_CHARS:
-        _refuse(
+        refuse(
             f"The statement is {len(sql)} characters long; the limit is {MAX_SQL_CHARS}. "
             "Shorten it, or pass long value lists as @name parameters.",
             allowed,
         )
     if not sql.strip():
-        _refuse("The statement is empty.", allowed)
+        refuse("The statement is empty.", allowed)
     for ch in set(sql):
         if ch in _CONTROL_OK or " " <= ch <= "~":
             continue
         if unicodedata.category(ch) in _BAD_CATEGORIES:
             where = position(sql, sql.index(ch))
-            _refuse(
+            refuse(
                 f"The statement contains the invisible or control character U+{ord(ch):04X} "
                 f"({unicodedata.name(ch, 'a control character')}) at {where}. Remove it; "
                 f"inside a string write NCHAR({ord(ch)}) instead.",
@@ -316,7 +312,7 @@ def _check_characters(sql: str, allowed: str) -> None:
             )
     bare_cr = re.search(r"\r(?!\n)", sql)
     if bare_cr:
-        _refuse(
+        refuse(
             f"The statement contains a carriage return without a line feed at "
             f"{position(sql, bare_cr.start())}. End lines with \\n or \\r\\n.",
             allowed,
@@ -329,7 +325,7 @@ def _check_characters(sql: str, allowed: str) -> None:
 def _parse_one(statements: list[exp.Expr | None], allowed: str) -> exp.Expr:
     found = [s for s in statements if s is not None]
     if len(found) != 1:
-        _refuse(f"The text holds {len(found)} statements; send exactly one.", allowed)
+        refuse(f"The text holds {len(found)} statements; send exactly one.", allowed)
     return found[0]
 
 
@@ -364,33 +360,33 @@ def _check_tree(tree: exp.Expr, allowed: str) -> None:
         if isinstance(node, exp.Insert | exp.Update | exp.Delete):
             if node is tree:
                 continue  # the write statement itself; check_write decides on its kind
-            _refuse(f"{_node_name(node)} inside another statement (a CTE or subquery).", allowed)
+            refuse(f"{_node_name(node)} inside another statement (a CTE or subquery).", allowed)
         if isinstance(node, forbidden):
             if isinstance(node, exp.Into):
-                _refuse("SELECT ... INTO creates a table.", allowed)
+                refuse("SELECT ... INTO creates a table.", allowed)
             if isinstance(node, exp.NextValueFor):
-                _refuse("NEXT VALUE FOR advances a sequence, which no rollback undoes.", allowed)
-            _refuse(f"{_node_name(node)} is not allowed here.", allowed)
+                refuse("NEXT VALUE FOR advances a sequence, which no rollback undoes.", allowed)
+            refuse(f"{_node_name(node)} is not allowed here.", allowed)
         if isinstance(node, exp.Identifier):
             _check_identifier(node, allowed)
         elif isinstance(node, exp.Anonymous):
             name = str(node.this)
             check_name(name, "a function name", allowed)
             if name.upper() in EXTERNAL_DATA_FUNCTIONS:
-                _refuse(WHY[name.upper()], allowed)
+                refuse(WHY[name.upper()], allowed)
         elif isinstance(node, exp.Table) and isinstance(node.this, exp.Dot):
-            _refuse(f"{node.sql(dialect='tsql')}: four-part names reach linked servers.", allowed)
+            refuse(f"{node.sql(dialect='tsql')}: four-part names reach linked servers.", allowed)
         elif isinstance(node, exp.Returning) and node.args.get("into"):
-            _refuse("OUTPUT ... INTO writes to a second table.", allowed)
+            refuse("OUTPUT ... INTO writes to a second table.", allowed)
         elif isinstance(node, exp.ILike):
-            _refuse(
+            refuse(
                 "ILIKE: T-SQL has no ILIKE. LIKE compares by the column's collation, which is"
                 " case-insensitive in most databases (a _CI_ collation); add COLLATE"
                 " Latin1_General_CI_AS after the column to make sure.",
                 allowed,
             )
         elif isinstance(node, exp.Query) and node.args.get("offset") and not node.args.get("order"):
-            _refuse(
+            refuse(
                 "OFFSET ... FETCH needs ORDER BY in T-SQL: add ORDER BY on a unique key before"
                 " OFFSET.",
                 allowed,
@@ -408,13 +404,13 @@ def _check_identifier(node: exp.Identifier, allowed: str) -> None:
     if upper in PSEUDO_COLUMN_KEYWORDS:
         if isinstance(node.parent, exp.Column) and node.arg_key == "this":
             return  # the pseudo-column, where both read a column
-        _refuse(
+        refuse(
             f"{upper} was read as a name, but SQL Server reads it as a keyword, meaning"
             f" {PSEUDO_COLUMN_KEYWORDS[upper]} only where a column stands (`{upper}`,"
             f" `t.{upper}`). Bracket-quote a name spelled so: [{name}].",
             allowed,
         )
-    _refuse(
+    refuse(
         f"{upper} was read as a name, but SQL Server reads it as a keyword (it may start "
         f"another statement). Bracket-quote a name that is a keyword: [{name}].",
         allowed,
@@ -425,11 +421,11 @@ def _check_select_tree(tree: exp.Expr, allowed: str) -> tuple[StatementKind, boo
     from sqlglot import exp
 
     if not isinstance(tree, exp.Query):
-        _refuse(f"{_node_name(tree)} is not a SELECT statement.", allowed)
+        refuse(f"{_node_name(tree)} is not a SELECT statement.", allowed)
     for select in tree.find_all(exp.Select):
         for projection in select.expressions:
             if isinstance(projection, exp.EQ) and isinstance(projection.this, exp.Parameter):
-                _refuse(
+                refuse(
                     "SELECT @variable = ... assigns a variable; select columns instead.", allowed
                 )
     return "select", _filters(tree.args.get("where"))
@@ -446,7 +442,7 @@ def _check_write_tree(
     from sqlglot import exp
 
     if not isinstance(tree, exp.Insert | exp.Update | exp.Delete):
-        _refuse(f"{_node_name(tree)} is not an INSERT, UPDATE or DELETE statement.", allowed)
+        refuse(f"{_node_name(tree)} is not an INSERT, UPDATE or DELETE statement.", allowed)
     kind: StatementKind
     if isinstance(tree, exp.Insert):
         kind = "insert"
@@ -455,18 +451,18 @@ def _check_write_tree(
     else:
         kind = "delete"
     if kind not in kinds:
-        _refuse(f"{kind.upper()} statements are not accepted by this tool.", allowed)
+        refuse(f"{kind.upper()} statements are not accepted by this tool.", allowed)
     if kind == "update" and any(
         isinstance(e, exp.EQ) and isinstance(e.this, exp.Parameter) for e in tree.expressions
     ):
         # `SET @v = column = value` sets the column too, unseen by the checks of what an
         # UPDATE changes (db/write_effects.py)
-        _refuse("UPDATE ... SET @variable = ... assigns a variable; set columns only.", allowed)
+        refuse("UPDATE ... SET @variable = ... assigns a variable; set columns only.", allowed)
     where = tree.args.get("where")
     has_where, restricted = write_filters.judge(tree, changed, non_nullable)
     if kind != "insert" and not has_where and not allow_unfiltered:
         found = "without a WHERE clause" if where is None else "whose WHERE clause is always true"
-        _refuse(
+        refuse(
             f"{kind.upper()} {found} would change every row (the operator has not set "
             "allow_unfiltered_writes). Filter on a column with a condition that can be "
             "false, such as WHERE id = @id; `WHERE 1 = 1`, `WHERE id = id` and "
@@ -477,7 +473,7 @@ def _check_write_tree(
         has_where = False
         if not allow_unfiltered:
             name = changed.label
-            _refuse(
+            refuse(
                 f"{kind.upper()} whose WHERE clause tests no column of {name} (only other "
                 f"tables, or none) would change every row of {name} (the operator has not "
                 f"set allow_unfiltered_writes). Test a column of {name}, qualified by its "

@@ -79,7 +79,7 @@ def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
         elif isinstance(node, exp.Dot) and not isinstance(node.parent, exp.Dot):
             _check_qualified_call(node, policy, allowed)
         elif (modify := column_methods.misplaced_modify(node)) is not None:
-            _refuse(
+            refuse(
                 f"{modify.sql(dialect='tsql')} calls the xml method modify(), which "
                 "changes the data it is called on; SQL Server allows it only in the SET "
                 "list of an UPDATE.",
@@ -101,7 +101,7 @@ def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
         elif isinstance(node, exp.QueryOption) and node.arg_key == "options":
             _check_query_hint(node, allowed)
         elif isinstance(node, exp.Rand) and node.this is not None:
-            _refuse(
+            refuse(
                 "RAND(seed) reseeds the connection's random generator, which the next "
                 "caller of the pooled connection would inherit; use RAND() without a "
                 "seed, or CHECKSUM(NEWID()).",
@@ -133,7 +133,9 @@ def _names_table(column: exp.Column) -> bool:
     )
 
 
-def _refuse(reason: str, allowed: str) -> NoReturn:
+def refuse(reason: str, allowed: str) -> NoReturn:
+    """Refuse the statement: `reason`, and what the caller may send instead (`allowed`).
+    The guard's layers (sqlguard.py, guardtokens.py) refuse through it too."""
     raise QueryRefused(reason, allowed)
 
 
@@ -149,7 +151,7 @@ def _check_table(table: exp.Table, policy: ReadPolicy, allowed: str) -> None:
     name = table.this
     global_temp = isinstance(name, exp.Identifier) and name.args.get("global_")
     if global_temp and not policy.may_read(TEMPDB):
-        _refuse(
+        refuse(
             f"##{name.name} is a global temporary table in tempdb, shared by every "
             "session; a statement stays in the source's database. " + _how_to_open(TEMPDB),
             allowed,
@@ -186,7 +188,7 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
         return  # p.Doc.value('...', 'int'): the xml method of column Doc of table p
     written = dot.sql(dialect="tsql")
     if len(qualifiers) >= 3:
-        _refuse(f"{written}: four-part names reach linked servers.", allowed)
+        refuse(f"{written}: four-part names reach linked servers.", allowed)
     if len(qualifiers) == 2:
         _check_database(qualifiers[0].name, written, policy, allowed)
     schema = qualifiers[-1]
@@ -208,7 +210,7 @@ def _check_database(database: str, written: str, policy: ReadPolicy, allowed: st
         return
     if not policy.may_read(database):
         own = f" ({policy.database})" if policy.database else ""
-        _refuse(
+        refuse(
             f"{written} names the database {database}; a statement stays in the "
             f"source's database{own}. " + _how_to_open(database),
             allowed,
@@ -237,13 +239,13 @@ def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: st
     written = f"{schema}.{name}" if schema else name
     reason = sql_objects.denied_reason(name)
     if reason is not None:
-        _refuse(
+        refuse(
             f"{written} {reason}. System views and functions that read files, logs, "
             "the registry or credentials are refused.",
             allowed,
         )
     if sql_objects.is_server_state(name) and not policy.allow_server_state:
-        _refuse(
+        refuse(
             f"{written} shows server state (other sessions, their statements and plans, "
             "locks, waits); reading it needs the sql.admin scope (list_long_running_queries "
             "shows running queries).",
@@ -266,7 +268,7 @@ def _check_table_hint(hint: exp.Expr, allowed: str) -> None:
         name = written = hint.sql(dialect="tsql")
     reason = sql_hints.table_hint_refusal(name)
     if reason is not None:
-        _refuse(
+        refuse(
             f"The table hint {written} {reason}. Allowed table hints: "
             + ", ".join(sorted(sql_hints.ALLOWED_TABLE_HINTS))
             + ".",
@@ -280,7 +282,7 @@ def _check_join_hint(hint: str, allowed: str) -> None:
         # sqlglot reads HASH, LOOP, MERGE and REMOTE there; MERGE is refused before, as a
         # keyword (a test holds the two lists together)
         reason = sql_hints.REFUSED_JOIN_HINTS[upper]
-        _refuse(
+        refuse(
             f"The join hint {upper} {reason}. Allowed join hints: "
             + ", ".join(sorted(sql_hints.ALLOWED_JOIN_HINTS))
             + ".",
@@ -298,7 +300,7 @@ def _check_query_hint(option: exp.QueryOption, allowed: str) -> None:
         if not 1 <= (_literal_int(option) or 0) <= bound:
             reason = f"must be a number from 1 to {bound} (0 would mean no limit)"
     if reason is not None:
-        _refuse(
+        refuse(
             f"The query hint {option.sql(dialect='tsql')} {reason}. Allowed query hints: "
             + ", ".join(sorted(sql_hints.ALLOWED_QUERY_HINTS))
             + f" (MAXRECURSION up to {sql_hints.MAX_RECURSION}), MAXDOP 1.",
