@@ -24,7 +24,8 @@ def bind_params(
     as installed and on Azure SQL: `@Id` and `@id` are one parameter (the guard reads
     `@Id = @id` as always true, write_filters.py)."""
     values = _values_by_name(params)
-    missing = [name for name in _first_spellings(names) if name.casefold() not in values]
+    first = _first_spellings(names)
+    missing = [name for name in first if name.casefold() not in values]
     if missing:
         raise QueryRefused(
             f"No value for parameter {', '.join('@' + m for m in missing)}.",
@@ -32,9 +33,7 @@ def bind_params(
         )
     if check_unused:
         refuse_unused(params, set(names))
-    sent = {
-        name.casefold(): bindable(name, values[name.casefold()]) for name in _first_spellings(names)
-    }
+    sent = {name.casefold(): bindable(name, values[name.casefold()]) for name in first}
     return [sent[name.casefold()] for name in names]
 
 
