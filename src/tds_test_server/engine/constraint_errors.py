@@ -13,9 +13,23 @@ from ..results import (
 from . import errors, functions
 from .catalog import Table
 from .session_state import SessionState, _q
-from .temp_tables import TempKey
+from .temp_tables import TempIndex, TempKey, TempTable
 from .translate import Query
 from .unique_nulls import null_key_index_of
+
+# A table's unique indexes (and key constraints) with their key's column ids; {where}
+# picks them
+_UNIQUE_INDEXES = (
+    "SELECT i.object_id, i.name, i.is_primary_key, i.is_unique_constraint,"
+    " group_concat(ic.column_id) FROM __azsql_indexes i JOIN __azsql_index_columns ic"
+    " ON ic.object_id = i.object_id AND ic.index_id = i.index_id"
+    " AND ic.is_included_column = 0 WHERE {where} GROUP BY i.index_id"
+)
+
+
+def _key_kind(is_primary_key: object, is_unique_constraint: object) -> str:
+    """duplicate_key's kind: a PRIMARY KEY's or UNIQUE constraint's index, or an index."""
+    return "PK" if is_primary_key else "UQ" if is_unique_constraint else "INDEX"
 
 
 class ConstraintErrors(SessionState):
@@ -69,26 +83,20 @@ class ConstraintErrors(SessionState):
         table = self.catalog.tables.get(table_name.casefold())
         temporary = self.temp_tables.get(table_name.casefold())
         if table is None and temporary is not None:
-            key = temporary.key_on(col_names)
-            want = [col.column_id for c in col_names if (col := temporary.column(c)) is not None]
-            values = self._duplicate_values(temporary, want, q, bindings)
-            name, kind = (key.name, key.kind) if key else ("?", "INDEX")
-            return errors.duplicate_key(name, kind, temporary.display_name, values)
+            return self._temp_duplicate(
+                temporary, temporary.key_on(col_names), col_names, q, bindings
+            )
         if table is None:
             return errors.duplicate_key("?", "INDEX", table_name, None)
         want = [col.column_id for c in col_names if (col := table.column(c)) is not None]
         rows = self.conn.execute(
-            "SELECT i.index_id, i.name, i.is_primary_key, i.is_unique_constraint,"
-            " group_concat(ic.column_id) FROM __azsql_indexes i JOIN __azsql_index_columns ic"
-            " ON ic.object_id = i.object_id AND ic.index_id = i.index_id"
-            " AND ic.is_included_column = 0 WHERE i.object_id = ? AND i.is_unique = 1"
-            " GROUP BY i.index_id",
+            _UNIQUE_INDEXES.format(where="i.object_id = ? AND i.is_unique = 1"),
             (table.object_id,),
         ).fetchall()
         name, kind = "?", "INDEX"
-        for _iid, iname, is_pk, is_uq, colids in rows:
+        for _, iname, is_pk, is_uq, colids in rows:
             if sorted(int(c) for c in str(colids).split(",")) == sorted(want):
-                name, kind = iname, "PK" if is_pk else "UQ" if is_uq else "INDEX"
+                name, kind = iname, _key_kind(is_pk, is_uq)
                 break
         values = self._duplicate_values(table, want, q, bindings)
         return errors.duplicate_key(name, kind, table.display_name, values)
@@ -99,16 +107,12 @@ class ConstraintErrors(SessionState):
         """2627/2601 for a second key holding a NULL (unique_nulls.py): the unique index
         (or key constraint) the SQLite index `sqlite_name` is."""
         found = self.conn.execute(
-            "SELECT i.object_id, i.name, i.is_primary_key, i.is_unique_constraint,"
-            " group_concat(ic.column_id) FROM __azsql_indexes i JOIN __azsql_index_columns ic"
-            " ON ic.object_id = i.object_id AND ic.index_id = i.index_id"
-            " AND ic.is_included_column = 0 WHERE i.sqlite_name = ? GROUP BY i.index_id",
-            (sqlite_name,),
+            _UNIQUE_INDEXES.format(where="i.sqlite_name = ?"), (sqlite_name,)
         ).fetchone()
         table = self.catalog.table_by_id(found[0]) if found else None
         if found is not None and table is not None:
             want = [int(c) for c in str(found[4]).split(",")]
-            kind = "PK" if found[2] else "UQ" if found[3] else "INDEX"
+            kind = _key_kind(found[2], found[3])
             values = self._duplicate_values(table, want, q, bindings)
             return errors.duplicate_key(found[1], kind, table.display_name, values)
         for temporary in self.temp_tables.values():
@@ -117,11 +121,25 @@ class ConstraintErrors(SessionState):
             index = temporary.index_named(sqlite_name[len(temporary.name) + 1 :])
             if index is None:
                 continue
-            key_kind = index.kind if isinstance(index, TempKey) else "INDEX"
-            want = [c.column_id for n in index.columns if (c := temporary.column(n)) is not None]
-            values = self._duplicate_values(temporary, want, q, bindings)
-            return errors.duplicate_key(index.name, key_kind, temporary.display_name, values)
+            return self._temp_duplicate(temporary, index, list(index.columns), q, bindings)
         return errors.duplicate_key("?", "INDEX", "?", None)
+
+    def _temp_duplicate(
+        self,
+        temporary: TempTable,
+        key: TempKey | TempIndex | None,
+        columns: list[str],
+        q: Query | None,
+        bindings: dict[str, Any] | None,
+    ) -> TdsError:
+        """2627/2601 on a temporary table: `key` the constraint or index (None when it
+        cannot be told), `columns` its key's."""
+        want = [c.column_id for n in columns if (c := temporary.column(n)) is not None]
+        values = self._duplicate_values(temporary, want, q, bindings)
+        if key is None:
+            return errors.duplicate_key("?", "INDEX", temporary.display_name, values)
+        kind = key.kind if isinstance(key, TempKey) else "INDEX"
+        return errors.duplicate_key(key.name, kind, temporary.display_name, values)
 
     def _duplicate_values(
         self, table: Table, col_ids: list[int], q: Query | None, bindings: dict[str, Any] | None
