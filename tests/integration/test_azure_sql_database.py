@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 from long_running import while_another_session_waits
+from test_tools_dmv_access import DMV_QUERIES, refusal
 
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.diagnostics.check import run_check
@@ -219,25 +220,15 @@ async def test_a_refused_request_dmv_names_what_this_engine_needs(
         assert "##MS_ServerStateReader##" in text
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "SELECT count(*) AS n FROM sys.dm_db_partition_stats",
-        "SELECT t.text FROM sys.dm_exec_requests AS r"
-        " CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) AS t",
-    ],
-)
+@pytest.mark.parametrize("dmv", DMV_QUERIES)
 async def test_read_data_of_a_refused_dmv_grants_view_database_state(
-    mcp_client: Client[Any], azsql_principal: str, query: str
+    mcp_client: Client[Any], azsql_principal: str, dmv: str
 ) -> None:
     """Errors 300 and 297 on a DMV, server- or database-scoped: the GRANT is VIEW DATABASE
     STATE to the database user, never a server-level permission."""
-    result = await mcp_client.call_tool("read_data", {"query": query}, raise_on_error=False)
-    if azsql_principal != READER:
-        assert not result.is_error, result.content
+    text = await refusal(mcp_client, azsql_principal, DMV_QUERIES[dmv])
+    if text is None:
         return
-    assert result.is_error
-    text = result.content[0].text  # type: ignore[union-attr]
     assert "no server-level permission" in text, text
     assert f"GRANT VIEW DATABASE STATE TO [{READER_USER}];" in text, text
     assert "SERVER STATE" not in text and "PERFORMANCE" not in text, text
