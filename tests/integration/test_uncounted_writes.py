@@ -173,3 +173,38 @@ async def test_a_table_the_write_only_reads_is_not_asked(writer: Client[Any]) ->
         },
     )
     assert result.structured_content["rows_affected"] == 1
+
+
+async def test_a_table_of_another_opened_database_is_refused_in_doubt(
+    make_azsql_server: Any,
+) -> None:
+    """OtherDb's keys and triggers are in OtherDb's catalog, which this source's check
+    does not ask: OBJECT_ID finds the table there while sys.foreign_keys here knows
+    nothing of it, so a cascade there would have been committed uncounted."""
+    opened = ["OtherDb", "tempdb"]
+    async with await client_of(make_azsql_server, allowed_databases=opened) as client:
+        for sql in (
+            "UPDATE OtherDb.dbo.Parent SET id = 3 WHERE id = 1",
+            "DELETE FROM OtherDb.dbo.Parent WHERE id = 1",
+            # which table changes is not known: every table named is asked
+            "WITH c AS (SELECT * FROM OtherDb.dbo.Parent) UPDATE c SET note = N'x' WHERE id = 1",
+        ):
+            result = await client.call_tool("update_data", {"sql": sql}, raise_on_error=False)
+            text = result.content[0].text
+            assert result.is_error and "[OtherDb].[dbo].[Parent]" in text, text
+            assert "a table of the database OtherDb" in text and "allow_uncounted_writes" in text
+        # a table of OtherDb that the write only reads is not what it changes
+        result = await client.call_tool(
+            "update_data",
+            {"sql": "DELETE FROM dbo.Child WHERE parent IN (SELECT id FROM OtherDb.dbo.Parent)"},
+            raise_on_error=False,
+        )
+        assert "a table of the database" not in result.content[0].text
+        assert await scalar(client, "SELECT COUNT(*) FROM dbo.Child") == 2
+        # a (global) temporary table has no trigger and no enforced foreign key
+        result = await client.call_tool(
+            "update_data",
+            {"sql": "UPDATE tempdb..##g SET id = 2 WHERE id = 1"},
+            raise_on_error=False,
+        )
+        assert "a table of the database" not in result.content[0].text

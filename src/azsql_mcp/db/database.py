@@ -311,12 +311,19 @@ class SourceDatabase(Database):
         write changes (db/write_effects.py): the statement's row count leaves those rows
         out. Where the guard could not tell that table (a CTE, a derived table), every
         table the statement names is asked (a false refusal says what to do; a missed
-        cascade would be committed)."""
+        cascade would be committed). A table of another database the operator opened has
+        its keys and triggers in that database's catalog, which this source does not ask:
+        refused in doubt too."""
         action = checked.kind.upper()
         for parts in (checked.target,) if checked.target else checked.tables:
-            if not self._in_catalog(parts):
-                continue
             name = write_filters.object_name(parts)
+            if parts[-1].startswith("#"):
+                continue  # "A DML trigger cannot be created on a temporary ... table", and
+                # a foreign key on one is not enforced (message 1756)
+            if not self._in_catalog(parts):
+                raise QueryRefused(
+                    write_effects.unchecked(action, name, parts[0]), write_effects.ALLOWED
+                )
             statement, values = write_effects.uncounted_statement(
                 name, action, checked.updated_columns
             )

@@ -7,7 +7,9 @@ SET DEFAULT) are never in it; rows a trigger changes arrive as counts of their o
 while the trigger leaves SET NOCOUNT OFF, and FreeTDS passes only the last count on; an
 INSTEAD OF trigger replaces the statement altogether. So a one-row DELETE may remove a
 whole order history with the cap none the wiser: such writes are refused unless the
-operator sets `allow_uncounted_writes`.
+operator sets `allow_uncounted_writes`. So are writes to a table of another database
+the operator opened (`allowed_databases`): its keys and triggers are in that database's
+catalog views, which this source does not ask.
 
 Asked of the catalog views, so a table's keys and triggers are seen only as far as the
 login may see the tables they belong to ("Metadata visibility configuration"): a
@@ -106,13 +108,27 @@ def uncounted(result: QueryResult, action: str) -> list[str]:
     return list(found.values())
 
 
+_ALLOW = (
+    " An operator can allow such writes with allow_uncounted_writes = true in [security]"
+    " (or a source's [sources.NAME.security])."
+)
+
+
 def refusal(action: str, table: str, found: Sequence[str]) -> str:
     return (
         f"This {action} on {table} also changes rows that max_affected_rows cannot count,"
         f" through {'; '.join(found)}: SQL Server leaves rows changed by cascading foreign"
-        " keys and by triggers out of the statement's row count. Nothing was run. An"
-        " operator can allow such writes with allow_uncounted_writes = true in [security]"
-        " (or a source's [sources.NAME.security])."
+        f" keys and by triggers out of the statement's row count. Nothing was run.{_ALLOW}"
+    )
+
+
+def unchecked(action: str, table: str, database: str) -> str:
+    return (
+        f"This {action} may change {table}, a table of the database {database}: the"
+        f" foreign keys and triggers that act on it are in {database}'s catalog, which"
+        " this source does not ask, so whether it also changes rows max_affected_rows"
+        " cannot count is unknown. Nothing was run. Write through a source whose database"
+        f" is {database}, where the check runs.{_ALLOW}"
     )
 
 
