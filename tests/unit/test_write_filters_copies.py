@@ -60,8 +60,10 @@ def refusal(sql: str) -> str:
         " WHERE t.id = y.k",
         "WITH b AS (SELECT * FROM t), c AS (SELECT id FROM b) UPDATE t SET a = 1"
         " FROM t JOIN c ON c.id = t.id WHERE c.id = t.id",
-        # a join written in parentheses
+        # a join written in parentheses, first or joined
         "UPDATE t SET a = 1 FROM (t JOIN t AS x ON x.id = t.id) WHERE x.k = t.k",
+        "UPDATE t SET a = 1 FROM t JOIN (t AS x JOIN t AS y ON y.id = x.id) ON x.id = t.id"
+        " WHERE y.a = t.a",
     ],
 )
 def test_a_join_to_a_derived_copy_of_the_changed_table_matches_every_row(sql: str) -> None:
@@ -101,8 +103,15 @@ def test_a_join_to_a_derived_copy_of_the_changed_table_matches_every_row(sql: st
         "WITH c AS (SELECT * FROM t WHERE parent_id IS NULL UNION ALL SELECT t.* FROM t"
         " JOIN c ON t.parent_id = c.id) UPDATE t SET a = 1 FROM t JOIN c ON c.id = t.id"
         " WHERE c.a = t.a",
-        # a parenthesised join of another table
+        # a parenthesised join of another table; a copy that the group joins to another
+        # table keeps only the rows matched there, outer-joined or not
         "UPDATE t SET a = 1 FROM (t JOIN u AS x ON x.id = t.id) WHERE x.k = t.k",
+        "UPDATE t SET a = 1 FROM t LEFT JOIN (u JOIN t AS x ON x.id = u.id) ON x.id = t.id"
+        " WHERE x.a = t.a",
+        "UPDATE t SET a = 1 FROM t JOIN (u JOIN t AS x ON x.id = u.id) ON x.id = t.id"
+        " WHERE x.a = t.a",
+        # a column of the copy named without its alias, tested on its own
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id AS k FROM t) x ON x.k = t.id WHERE k = 5",
     ],
 )
 def test_a_join_to_a_derived_table_that_may_leave_out_the_changed_row_filters(sql: str) -> None:
@@ -128,6 +137,9 @@ def test_a_cte_that_reads_its_own_name_is_judged_without_end() -> None:
         "DELETE FROM t WHERE id IN (SELECT k FROM (SELECT id AS k FROM t) AS d)",
         "DELETE FROM t WHERE id IN (SELECT d.k FROM (SELECT DISTINCT id FROM t) AS d(k))",
         "WITH c AS (SELECT * FROM t) DELETE FROM t WHERE id IN (SELECT id FROM c)",
+        # `*` over a copy that renamed a column selects it under its new name
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM (SELECT * FROM (SELECT id AS k FROM t) y) x"
+        " WHERE x.k = t.id)",
         "DELETE FROM t WHERE EXISTS (SELECT 1 FROM (t AS x JOIN t AS y ON y.id = x.id)"
         " WHERE x.id = t.id)",
     ],
@@ -167,3 +179,8 @@ def test_a_chain_of_ctes_that_each_read_the_last_twice_is_read_once_each() -> No
         " WHERE x.a = t.a"
     )
     assert "matches every row of t to itself" in refusal(sql)
+
+
+def test_the_on_inside_a_parenthesised_join_restricts_the_changed_table() -> None:
+    # the rows of t with a match in u: the group's ON is an INNER JOIN's
+    assert filters("DELETE t FROM (t JOIN u ON u.k = t.k) WHERE u.a = 1")

@@ -152,7 +152,7 @@ def conditions(statement: exp.Expr) -> list[exp.Expr]:
     where = statement.args.get("where")
     found = [where.this] if where is not None else []
     for _, join in _sources(statement):
-        if join is None or not _inner(join):
+        if join is None or join.args.get("side") or join.args.get("kind") not in (None, "INNER"):
             continue
         on = join.args.get("on")
         if on is not None:
@@ -254,25 +254,17 @@ def _sources(node: exp.Expr) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
 def _grouped(source: exp.Expr, join: exp.Join | None) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
     """`source` with its join; for joins written in parentheses (`(a JOIN b ON c)`, which
     sqlglot reads as a subquery of the table a that the joins hang on), each table with
-    its own join, the first with the group's. Under an outer join the group is one
-    preserved or NULL-extended side: each of its tables takes that join, whose ON alone
-    ties it to the rest (the group's own ON conditions restrict only the group)."""
+    its own join, the first with the group's. The ON conditions inside the group can
+    name only its tables: as an INNER JOIN's, they restrict the rows the group keeps."""
     from sqlglot import exp
 
     group = isinstance(source, exp.Subquery) and isinstance(source.this, exp.Table | exp.Subquery)
     if not group or source.alias:
         yield source, join
         return
-    inner = source.this
-    outer = join is not None and not _inner(join)
-    yield from _grouped(inner, join)
-    for own in inner.args.get("joins") or ():
-        yield from _grouped(own.this, join if outer else own)
-
-
-def _inner(join: exp.Join) -> bool:
-    """An INNER JOIN: each row it keeps satisfies its ON."""
-    return not join.args.get("side") and join.args.get("kind") in (None, "INNER")
+    yield from _grouped(source.this, join)
+    for own in source.this.args.get("joins") or ():
+        yield from _grouped(own.this, own)
 
 
 def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
@@ -570,7 +562,13 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
         return None  # a nested subquery may bind x anew
     known = [copy for copy in copies if copy is not None]
     names = {copy.name for copy in known}
-    values = [_through_copies(value, known, reading) for value in select.expressions]
+    values = [
+        read
+        for value in select.expressions
+        for read in (
+            _star(value, known) if value.is_star else [_through_copies(value, known, reading)]
+        )
+    ]
     read = [_through_copies(part, known, reading) for part in found]
     for part in [*values, *read]:
         for column in part.find_all(exp.Column):
@@ -635,6 +633,20 @@ def _derived_copy(
         pairs += [(v.alias, v.unalias()) for v in values if every and isinstance(v, exp.Alias)]
     columns = {new.casefold(): value for new, value in pairs if new}
     return _Copy(name, every, columns)
+
+
+def _star(value: exp.Expr, copies: Sequence[_Copy]) -> list[exp.Expr]:
+    """What `*` or `x.*` over `copies` selects: T's every column (`*`) for a copy that
+    holds them, each column a copy holds otherwise under its name."""
+    from sqlglot import exp
+
+    qualifier = value.table.casefold() if isinstance(value, exp.Column) else ""
+    found: list[exp.Expr] = []
+    for copy in copies:
+        if qualifier in ("", copy.name):
+            found += [exp.Star()] if copy.every else []
+            found += [exp.alias_(v.copy(), name) for name, v in copy.columns.items()]
+    return found
 
 
 def _through_copies(node: exp.Expr, copies: Sequence[_Copy], reading: _Reading) -> exp.Expr:
