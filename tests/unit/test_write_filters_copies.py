@@ -137,7 +137,9 @@ def test_a_cte_that_reads_its_own_name_is_judged_without_end() -> None:
         "DELETE FROM t WHERE id IN (SELECT k FROM (SELECT id AS k FROM t) AS d)",
         "DELETE FROM t WHERE id IN (SELECT d.k FROM (SELECT DISTINCT id FROM t) AS d(k))",
         "WITH c AS (SELECT * FROM t) DELETE FROM t WHERE id IN (SELECT id FROM c)",
-        # `*` over a copy that renamed a column selects it under its new name
+        # `*` over a copy that renamed a column, or that column, select it under its new name
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM (SELECT k FROM (SELECT id AS k FROM t) y) x"
+        " WHERE x.k = t.id)",
         "DELETE FROM t WHERE EXISTS (SELECT 1 FROM (SELECT * FROM (SELECT id AS k FROM t) y) x"
         " WHERE x.k = t.id)",
         "DELETE FROM t WHERE EXISTS (SELECT 1 FROM (t AS x JOIN t AS y ON y.id = x.id)"

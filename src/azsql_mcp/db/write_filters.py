@@ -22,7 +22,15 @@ row of the table the statement changes. `judge` makes two checks:
   changed row is joined to itself, so the WHERE and the ON conditions, with the
   copy's columns read as the changed row's, must not be always true (`UPDATE T SET
   ... FROM T JOIN T AS x ON x.id = T.id WHERE x.a = T.a`; an outer join keeps what an
-  inner one keeps). `dbo.T`, `T`, `Db..T` and `Db.dbo.T`, Db the source's own
+  inner one keeps); `judge` says so apart, for the refusal to name the join. A copy
+  of T is T by name, or a derived table or CTE whose SELECT reads a copy of T alone
+  (or copies joined as above) with nothing that drops rows (a WHERE only if always
+  true for T's row; DISTINCT and GROUP BY keep every value): its columns are read as
+  the expressions of T's row they select (`(SELECT id AS k FROM T) AS x`: `x.k` is
+  `id`; `id + 1 AS k` is `id + 1`, no copy of id). A CTE reads the CTEs written
+  before it only, each read once. A join written in parentheses (`(T AS x JOIN U ON
+  c)`, a subquery of a table to sqlglot) is read as its tables, each with its own
+  join and ON. `dbo.T`, `T`, `Db..T` and `Db.dbo.T`, Db the source's own
   database, count as one table there: a user's default schema is dbo unless set
   otherwise, and a three-part name of another database is refused unless the
   operator opened it (then it is another table; with no database configured, any is
@@ -565,9 +573,7 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     values = [
         read
         for value in select.expressions
-        for read in (
-            _star(value, known) if value.is_star else [_through_copies(value, known, reading)]
-        )
+        for read in (_star(value, known) if value.is_star else [_selected(value, known, reading)])
     ]
     read = [_through_copies(part, known, reading) for part in found]
     for part in [*values, *read]:
@@ -623,7 +629,7 @@ def _derived_copy(
     if found is None or not _always_true(found[1], reading):
         return None
     values = found[0]
-    every = any(isinstance(value, exp.Star) or value.is_star for value in values)
+    every = any(value.is_star for value in values)
     if renamed:
         if every or len(renamed) != len(values):
             return None
@@ -633,6 +639,17 @@ def _derived_copy(
         pairs += [(v.alias, v.unalias()) for v in values if every and isinstance(v, exp.Alias)]
     columns = {new.casefold(): value for new, value in pairs if new}
     return _Copy(name, every, columns)
+
+
+def _selected(value: exp.Expr, copies: Sequence[_Copy], reading: _Reading) -> exp.Expr:
+    """A value a SELECT over `copies` selects, read through them, under the name it is
+    selected as (`k` of `SELECT k FROM (SELECT id AS k FROM t) AS y` is `id AS k`)."""
+    from sqlglot import exp
+
+    read = _through_copies(value, copies, reading)
+    if isinstance(value, exp.Alias) or not value.alias_or_name:
+        return read
+    return exp.alias_(read, value.alias_or_name)
 
 
 def _star(value: exp.Expr, copies: Sequence[_Copy]) -> list[exp.Expr]:
@@ -671,9 +688,8 @@ def _through_copies(node: exp.Expr, copies: Sequence[_Copy], reading: _Reading) 
         if copy is None or value is None:
             continue
         written = value.copy()
-        for inner in [written, *written.find_all(exp.Column)]:
-            if isinstance(inner, exp.Column):
-                inner.set("table", exp.to_identifier(copy.name))
+        for inner in written.find_all(exp.Column):  # `written` itself too
+            inner.set("table", exp.to_identifier(copy.name))
         if column is root:
             root = written
         else:
