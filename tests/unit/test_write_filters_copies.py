@@ -186,3 +186,33 @@ def test_a_chain_of_ctes_that_each_read_the_last_twice_is_read_once_each() -> No
 def test_the_on_inside_a_parenthesised_join_restricts_the_changed_table() -> None:
     # the rows of t with a match in u: the group's ON is an INNER JOIN's
     assert filters("DELETE t FROM (t JOIN u ON u.k = t.k) WHERE u.a = 1")
+
+
+# --- conditions on other tables only keep every row joined to itself, or none ----------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN t AS x ON x.id = t.id"
+        " WHERE EXISTS (SELECT 1 FROM u WHERE u.k = 1)",
+        "DELETE t FROM t JOIN t AS x ON x.id = t.id CROSS JOIN u WHERE u.k = 1",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t) AS x ON x.id = t.id"
+        " JOIN u ON u.k = 1 WHERE x.a = t.a",
+    ],
+)
+def test_a_self_join_filtered_by_other_tables_only_matches_every_row(sql: str) -> None:
+    assert ITSELF in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # u's rows are tied to the changed row's through the copy
+        "UPDATE t SET a = 1 FROM t JOIN t AS x ON x.id = t.id JOIN u ON u.id = x.uid WHERE u.k = 1",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id"
+        " AND EXISTS (SELECT 1 FROM u WHERE u.k = x.k))",
+    ],
+)
+def test_other_tables_tied_to_the_changed_row_filter(sql: str) -> None:
+    assert filters(sql)

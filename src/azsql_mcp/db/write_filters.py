@@ -497,10 +497,19 @@ def _true_if_tautology(node: exp.Expr, reading: _Reading) -> exp.Expr:
 
 
 def _always_true(condition: exp.Expr, reading: _Reading) -> bool:
+    """Whether `condition` holds for the changed row whatever other tables hold: what is
+    left of it once tautologies are taken out tests no column of the changed table
+    (`_worst`: `x.id = t.id AND EXISTS (SELECT 1 FROM u WHERE u.k = 1)` keeps every
+    row joined to itself, or none), as `judge`'s second check counts such conditions.
+    Here an unqualified column outside a subquery is the changed row's: the copies'
+    columns were written so."""
     from sqlglot import exp
 
     left = _without_tautologies(condition, reading)
-    return isinstance(left, exp.Boolean) and bool(left.this)
+    if isinstance(left, exp.Boolean):
+        return bool(left.this)
+    row = replace(reading, changed=replace(reading.changed, alone=True))
+    return _worst(left, row, positive=True) is True
 
 
 def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
