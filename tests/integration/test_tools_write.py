@@ -338,6 +338,34 @@ async def test_a_join_of_the_table_to_itself_is_refused(writer):
     assert await scalar(writer, changed, d=stamp) == 0
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "(SELECT * FROM SalesLT.ProductCategory)",
+        "(SELECT ProductCategoryID AS k, Name FROM SalesLT.ProductCategory)",
+        "(SELECT DISTINCT ProductCategoryID AS k, Name FROM SalesLT.ProductCategory)",
+    ],
+)
+async def test_a_join_of_the_table_to_a_derived_copy_of_itself_is_refused(writer, source):
+    """A derived table that reads the table whole matches each category to itself,
+    whatever its columns are called: the join keeps every row, which the UPDATE would
+    change."""
+    stamp = "2031-01-03T00:00:00"
+    key = "k" if " AS k" in source else "ProductCategoryID"
+    joined = (
+        f"FROM SalesLT.ProductCategory AS c JOIN {source} AS x"
+        f" ON x.{key} = c.ProductCategoryID WHERE x.Name = c.Name"
+    )
+    every = await scalar(writer, "SELECT COUNT(*) FROM SalesLT.ProductCategory")
+    assert await scalar(writer, f"SELECT COUNT(DISTINCT c.ProductCategoryID) {joined}") == every
+    update = f"UPDATE c SET ModifiedDate = @d {joined}"
+    message = await refused(writer, "update_data", sql=update, params={"d": stamp})
+    assert "matches every row of c to itself" in message, message
+    assert "allow_unfiltered_writes" in message, message
+    changed = "SELECT COUNT(*) FROM SalesLT.ProductCategory WHERE ModifiedDate = @d"
+    assert await scalar(writer, changed, d=stamp) == 0
+
+
 CATEGORY = "SalesLT.ProductCategory"
 ID = "ProductCategoryID"
 

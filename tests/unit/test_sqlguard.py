@@ -303,7 +303,9 @@ def test_a_method_on_a_not_null_column_tested_for_null_does_not_filter(where: st
     tree = sqlglot.parse_one(f"DELETE d FROM t AS d WHERE {where}", read="tsql")
     clause = tree.args["where"]
     changed = write_filters.target(tree)
-    assert write_filters.judge(tree, changed, ("doc", "node")) == (False, False)
+    assert write_filters.judge(tree, changed, ("doc", "node")) == write_filters.Judgement(
+        False, False
+    )
     assert set(write_filters.not_null_tests(clause)) <= {"Doc", "Node"}
 
 

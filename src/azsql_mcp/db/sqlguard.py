@@ -459,7 +459,21 @@ def _check_write_tree(
         # UPDATE changes (db/write_effects.py)
         refuse("UPDATE ... SET @variable = ... assigns a variable; set columns only.", allowed)
     where = tree.args.get("where")
-    has_where, restricted = write_filters.judge(tree, changed, non_nullable)
+    judged = write_filters.judge(tree, changed, non_nullable)
+    has_where = judged.filters
+    if kind != "insert" and judged.joined_to_itself and not allow_unfiltered:
+        name = changed.label
+        refuse(
+            f"{kind.upper()} joins {name} to a copy of itself (the table again, or a derived "
+            f"table or CTE that reads it whole), and the WHERE clause with the join's ON "
+            f"conditions is always true for a row joined to itself: the join matches every "
+            f"row of {name} to itself, so every row would change (the operator has not set "
+            f"allow_unfiltered_writes). Add a condition that can be false on a column of "
+            f"{name}, such as WHERE {name}.id = @id (an ON that compares the copy's key "
+            f"with {name}'s does not count), or ask the operator to set "
+            "allow_unfiltered_writes.",
+            allowed,
+        )
     if kind != "insert" and not has_where and not allow_unfiltered:
         found = "without a WHERE clause" if where is None else "whose WHERE clause is always true"
         refuse(
@@ -469,7 +483,7 @@ def _check_write_tree(
             "`WHERE key IS NOT NULL` do not count.",
             allowed,
         )
-    if kind != "insert" and has_where and not restricted:
+    if kind != "insert" and has_where and not judged.restricted:
         has_where = False
         if not allow_unfiltered:
             name = changed.label

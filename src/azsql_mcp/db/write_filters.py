@@ -22,7 +22,15 @@ row of the table the statement changes. `judge` makes two checks:
   changed row is joined to itself, so the WHERE and the ON conditions, with the
   copy's columns read as the changed row's, must not be always true (`UPDATE T SET
   ... FROM T JOIN T AS x ON x.id = T.id WHERE x.a = T.a`; an outer join keeps what an
-  inner one keeps). `dbo.T`, `T`, `Db..T` and `Db.dbo.T`, Db the source's own
+  inner one keeps); `judge` says so apart, for the refusal to name the join. A copy
+  of T is T by name, or a derived table or CTE whose SELECT reads a copy of T alone
+  (or copies joined as above) with nothing that drops rows (a WHERE only if always
+  true for T's row; DISTINCT and GROUP BY keep every value): its columns are read as
+  the expressions of T's row they select (`(SELECT id AS k FROM T) AS x`: `x.k` is
+  `id`; `id + 1 AS k` is `id + 1`, no copy of id). A CTE reads the CTEs written
+  before it only, each read once. A join written in parentheses (`(T AS x JOIN U ON
+  c)`, a subquery of a table to sqlglot) is read as its tables, each with its own
+  join and ON. `dbo.T`, `T`, `Db..T` and `Db.dbo.T`, Db the source's own
   database, count as one table there: a user's default schema is dbo unless set
   otherwise, and a three-part name of another database is refused unless the
   operator opened it (then it is another table; with no database configured, any is
@@ -41,7 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING
 
 from azsql_mcp.db import column_methods
 from azsql_mcp.db.sqlpolicy import ReadPolicy
@@ -79,7 +87,35 @@ class _Reading:
     # outer-joined or APPLY'd sources whose ON or body reads the changed table: a test
     # of their columns depends on its row (`LEFT JOIN p ON p.id = c.pid WHERE p.id IS NULL`)
     linked: frozenset[str] = frozenset()
-    ctes: frozenset[str] = frozenset()  # the statement's common table expressions
+    # the statement's common table expressions, in the order written
+    ctes: tuple[exp.CTE, ...] = field(default=(), hash=False)
+    # the copy each CTE is (by id), read once: a CTE may read an earlier one twice, and
+    # reading each again would take time exponential in their number
+    cte_copies: dict[int, _Copy | None] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What `judge` finds of an UPDATE's or DELETE's WHERE clause."""
+
+    filters: bool  # there, and not always true
+    restricted: bool  # with the INNER JOINs' ON conditions, it tests a changed table's column
+    # not filtering because the FROM joins each changed row to a copy of itself, where the
+    # WHERE and the ON conditions always hold
+    joined_to_itself: bool = False
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """A table source that holds every row of the changed table T under `name`: T by
+    name, or a derived table or CTE that reads T whole. `columns`: its columns named
+    otherwise than T's (casefolded), each as the expression of T's row it holds (T's
+    columns unqualified); `every`: T's columns under their own names as well (T itself,
+    `SELECT *`)."""
+
+    name: str
+    every: bool
+    columns: dict[str, exp.Expr] = field(default_factory=dict, hash=False)
 
 
 def target(statement: exp.Expr, database: str | None = None) -> Target:
@@ -132,9 +168,7 @@ def conditions(statement: exp.Expr) -> list[exp.Expr]:
     return found
 
 
-def judge(
-    statement: exp.Expr, changed: Target, non_nullable: Collection[str] = ()
-) -> tuple[bool, bool]:
+def judge(statement: exp.Expr, changed: Target, non_nullable: Collection[str] = ()) -> Judgement:
     """Whether the WHERE clause of `statement` filters (is there, and not always true;
     `non_nullable` casefolded names), and whether, with the INNER JOINs' ON conditions,
     it tests a column of the table changed (`target(statement)`) once every condition
@@ -143,27 +177,27 @@ def judge(
 
     where = statement.args.get("where")
     if where is None:
-        return False, False
+        return Judgement(False, False)
     found = conditions(statement)
     reading = _Reading(
         changed,
         frozenset(non_nullable) | IDENTITY_NAMES,
         nested=any(c.find(exp.Select) is not None for c in found),
         methods=_methods(found),
-        ctes=frozenset(_cte_names(statement)),
+        ctes=tuple(statement.find_all(exp.CTE)),
     )
     reading = replace(reading, linked=_linked(statement, reading))
     if not _names_a_column(where, reading.methods):
-        return False, False
+        return Judgement(False, False)
     left = [_without_tautologies(c, reading) for c in found]
     if isinstance(left[0], exp.Boolean) and left[0].this:
-        return False, False
+        return Judgement(False, False)
     if not _names_a_column(left[0], reading.methods):
-        return False, False
+        return Judgement(False, False)
     if _matches_itself(statement, reading):
-        return False, False
+        return Judgement(False, False, joined_to_itself=True)
     # the conditions hold together: one that can be false for some row of T is enough
-    return True, any(_worst(c, reading, positive=True) is not True for c in left)
+    return Judgement(True, any(_worst(c, reading, positive=True) is not True for c in left))
 
 
 def not_null_tests(*clauses: exp.Expr) -> tuple[str, ...]:
@@ -220,9 +254,25 @@ def _sources(node: exp.Expr) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
         first = from_.this if from_ is not None else None
     if not isinstance(first, exp.Expr):
         return
-    yield first, None
+    yield from _grouped(first, None)
     for join in [*(first.args.get("joins") or ()), *(node.args.get("joins") or ())]:
-        yield join.this, join
+        yield from _grouped(join.this, join)
+
+
+def _grouped(source: exp.Expr, join: exp.Join | None) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
+    """`source` with its join; for joins written in parentheses (`(a JOIN b ON c)`, which
+    sqlglot reads as a subquery of the table a that the joins hang on), each table with
+    its own join, the first with the group's. The ON conditions inside the group can
+    name only its tables: as an INNER JOIN's, they restrict the rows the group keeps."""
+    from sqlglot import exp
+
+    group = isinstance(source, exp.Subquery) and isinstance(source.this, exp.Table | exp.Subquery)
+    if not group or source.alias:
+        yield source, join
+        return
+    yield from _grouped(source.this, join)
+    for own in source.this.args.get("joins") or ():
+        yield from _grouped(own.this, own)
 
 
 def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
@@ -244,18 +294,19 @@ def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
 
 def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
     """Whether each row of the changed table T is joined to itself and kept: the FROM
-    joins copies of T, whole (`_whole_copy`), and the WHERE, the INNER JOINs' ON and
-    the copies' own ON (an outer join keeps the rows an inner one would) are always
-    true with the copies' columns read as the changed row's (`FROM t JOIN t AS x ON
-    x.id = t.id WHERE x.a = t.a`)."""
+    joins copies of T (`_copy_of`), and the WHERE, the INNER JOINs' ON and the copies'
+    own ON (an outer join keeps the rows an inner one would) are always true with the
+    copies' columns read as the changed row's (`FROM t JOIN t AS x ON x.id = t.id WHERE
+    x.a = t.a`; `JOIN (SELECT id AS k FROM t) AS x ON x.k = t.id`)."""
     from sqlglot import exp
 
-    copies = [
-        (source, join)
-        for source, join in _sources(statement)
-        if source.alias_or_name.casefold() not in reading.changed.names
-        and _whole_copy(source, reading, joined=True)
-    ]
+    copies: list[tuple[_Copy, exp.Join | None]] = []
+    for source, join in _sources(statement):
+        copy = None
+        if source.alias_or_name.casefold() not in reading.changed.names:
+            copy = _copy_of(source, reading)
+        if copy is not None:
+            copies.append((copy, join))
     if not copies:
         return False
     found = conditions(statement)
@@ -263,9 +314,10 @@ def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
         on = join.args.get("on") if join is not None else None
         if on is not None and not any(on is c for c in found):
             found.append(on)
-    names = reading.changed.names | {source.alias_or_name.casefold() for source, _ in copies}
+    read = [_through_copies(c, [copy for copy, _ in copies], reading) for c in found]
+    names = reading.changed.names | {copy.name for copy, _ in copies}
     itself = replace(reading, changed=replace(reading.changed, names=names))
-    return _always_true(exp.and_(*found), itself)
+    return _always_true(exp.and_(*read), itself)
 
 
 def _cte_names(statement: exp.Expr) -> set[str]:
@@ -445,10 +497,19 @@ def _true_if_tautology(node: exp.Expr, reading: _Reading) -> exp.Expr:
 
 
 def _always_true(condition: exp.Expr, reading: _Reading) -> bool:
+    """Whether `condition` holds for the changed row whatever other tables hold: what is
+    left of it once tautologies are taken out tests no column of the changed table
+    (`_worst`: `x.id = t.id AND EXISTS (SELECT 1 FROM u WHERE u.k = 1)` keeps every
+    row joined to itself, or none), as `judge`'s second check counts such conditions.
+    Here an unqualified column outside a subquery is the changed row's: the copies'
+    columns were written so."""
     from sqlglot import exp
 
     left = _without_tautologies(condition, reading)
-    return isinstance(left, exp.Boolean) and bool(left.this)
+    if isinstance(left, exp.Boolean):
+        return bool(left.this)
+    row = replace(reading, changed=replace(reading.changed, alone=True))
+    return _worst(left, row, positive=True) is True
 
 
 def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
@@ -483,60 +544,166 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
 # joins of the table to itself are judged in _changed_rows (TOP, OFFSET, HAVING, a join
 # of another table or APPLY may drop rows or bind names anew)
 _WHOLE_SELECT = frozenset({"expressions", "from_", "joins", "where", "distinct", "group"})
-# and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME may not
-_WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints"})
+# and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME may not;
+# the joins sqlglot hangs on a FROM's first source are judged with that FROM
+_WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints", "joins"})
+# and a derived table: its SELECT, its alias and the joins hung on it
+_WHOLE_DERIVED = frozenset({"this", "alias", "joins"})
 
 
 def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp.Expr] | None:
     """The values and the condition (TRUE without WHERE) of `SELECT v FROM T [AS x]
-    [WHERE c]`, T the changed table, with x's columns (and unqualified ones: T has
-    every column of the changed row) read as the changed row's; else None. A FROM
-    that joins T to T again only is read alike, its ON conditions with the WHERE's
-    (the changed row joined to itself is among its rows when they hold). T is the
-    same table when written the same, up to case, a `dbo.` schema and the source's
-    own database (`_table_key`): a one-part name is taken as dbo's, the default schema
-    of users unless set otherwise (where it is not, `t IN (SELECT ... FROM dbo.t)` may
-    compare two tables: name the schema)."""
+    [WHERE c]`, T the changed table or a copy of it (`_copy_of`), with x's columns (and
+    unqualified ones: T has every column of the changed row) read as the changed row's;
+    else None. A FROM that joins copies of T only is read alike, its ON conditions with
+    the WHERE's (the changed row joined to itself is among its rows when they hold). T
+    is the same table when written the same, up to case, a `dbo.` schema and the
+    source's own database (`_table_key`): a one-part name is taken as dbo's, the
+    default schema of users unless set otherwise (where it is not, `t IN (SELECT ...
+    FROM dbo.t)` may compare two tables: name the schema)."""
     from sqlglot import exp
 
     select = query.this if isinstance(query, exp.Subquery) else query
     if not isinstance(select, exp.Select):
         return None
-    sources = [source for source, _ in _sources(select)]
-    if not sources or not all(_whole_copy(source, reading) for source in sources):
+    sources = list(_sources(select))
+    copies = [_copy_of(source, reading) for source, _ in sources]
+    if not copies or any(copy is None for copy in copies):
         return None
     if any(value for key, value in select.args.items() if key not in _WHOLE_SELECT):
         return None
-    if any(inner is not select for inner in select.find_all(exp.Select)):
-        return None  # a nested subquery may bind x anew
-    copy = select.copy()
-    names = {source.alias_or_name.casefold() for source in sources}
-    for column in copy.find_all(exp.Column):
-        if column.table.casefold() in names:
-            for part in ("table", "db", "catalog"):
-                column.set(part, None)
-    where = copy.args.get("where")
+    where = select.args.get("where")
     found = [where.this] if where is not None else []
-    found += [join.args["on"] for _, join in _sources(copy) if join and join.args.get("on")]
-    return copy.expressions, exp.and_(*found) if found else exp.true()
+    found += [join.args["on"] for _, join in sources if join and join.args.get("on")]
+    if any(part.find(exp.Select) for part in [*select.expressions, *found]):
+        return None  # a nested subquery may bind x anew
+    known = [copy for copy in copies if copy is not None]
+    names = {copy.name for copy in known}
+    values = [
+        read
+        for value in select.expressions
+        for read in (_star(value, known) if value.is_star else [_selected(value, known, reading)])
+    ]
+    read = [_through_copies(part, known, reading) for part in found]
+    for part in [*values, *read]:
+        for column in part.find_all(exp.Column):
+            if column.table.casefold() in names:
+                for qualifier in ("table", "db", "catalog"):
+                    column.set(qualifier, None)
+    return values, exp.and_(*read) if read else exp.true()
 
 
-def _whole_copy(source: object, reading: _Reading, *, joined: bool = False) -> TypeGuard[exp.Table]:
-    """Whether the table source `source` reads every row of the changed table: that
-    table by name (`_one_table`), with nothing that drops rows (a CTE's or a derived
-    table's rows cannot be told). `joined`: the joins sqlglot hangs on a FROM's first
-    table are the statement's, judged with it."""
+def _copy_of(source: exp.Expr, reading: _Reading) -> _Copy | None:
+    """The copy of the changed table T that the table source `source` is: T by name
+    (`_one_table`) with nothing that drops rows, or a derived table or CTE whose SELECT
+    reads T whole (`_changed_rows`, its WHERE and ON always true for T's row), its
+    columns as they are named there or in the alias's column list; else None. A CTE
+    reads only the CTEs written before it (a recursive one, a UNION, is no copy). The
+    joins sqlglot hangs on a FROM's first source are judged with the FROM."""
     from sqlglot import exp
 
-    if not isinstance(source, exp.Table):
-        return False
-    whole = _WHOLE_TABLE | {"joins"} if joined else _WHOLE_TABLE
-    if any(value for key, value in source.args.items() if key not in whole):
-        return False
+    name = source.alias_or_name.casefold()
+    alias = source.args.get("alias")
+    renamed = [column.name for column in alias.columns] if isinstance(alias, exp.TableAlias) else []
+    if isinstance(source, exp.Subquery):
+        if any(value for key, value in source.args.items() if key not in _WHOLE_DERIVED):
+            return None
+        return _derived_copy(name, source.this, renamed, reading)
+    if not isinstance(source, exp.Table) or renamed:
+        return None
+    if any(value for key, value in source.args.items() if key not in _WHOLE_TABLE):
+        return None
     parts = _written_parts(source)
-    if len(parts) == 1 and parts[0].casefold() in reading.ctes:
-        return False  # `WITH t AS (... WHERE c)`: FROM t reads the CTE, not the table
-    return _one_table(parts, reading.changed)
+    for place, cte in enumerate(reading.ctes):
+        if len(parts) == 1 and cte.alias_or_name.casefold() == parts[0].casefold():
+            # `WITH t AS (... WHERE c)`: FROM t reads the CTE, not the table
+            if id(cte) not in reading.cte_copies:
+                cte_alias = cte.args.get("alias")
+                columns = [c.name for c in cte_alias.columns] if cte_alias is not None else []
+                earlier = replace(reading, ctes=reading.ctes[:place])
+                reading.cte_copies[id(cte)] = _derived_copy("", cte.this, columns, earlier)
+            found = reading.cte_copies[id(cte)]
+            return replace(found, name=name) if found is not None else None
+    return _Copy(name, every=True) if _one_table(parts, reading.changed) else None
+
+
+def _derived_copy(
+    name: str, query: exp.Expr, renamed: Sequence[str], reading: _Reading
+) -> _Copy | None:
+    """The copy of T that the SELECT `query` of a derived table or CTE called `name`
+    is (columns `renamed` when listed), else None."""
+    from sqlglot import exp
+
+    found = _changed_rows(query, reading)
+    if found is None or not _always_true(found[1], reading):
+        return None
+    values = found[0]
+    every = any(value.is_star for value in values)
+    if renamed:
+        if every or len(renamed) != len(values):
+            return None
+        pairs = [(new, value.unalias()) for new, value in zip(renamed, values, strict=True)]
+    else:
+        pairs = [(value.alias_or_name, value.unalias()) for value in values if not every]
+        pairs += [(v.alias, v.unalias()) for v in values if every and isinstance(v, exp.Alias)]
+    columns = {new.casefold(): value for new, value in pairs if new}
+    return _Copy(name, every, columns)
+
+
+def _selected(value: exp.Expr, copies: Sequence[_Copy], reading: _Reading) -> exp.Expr:
+    """A value a SELECT over `copies` selects, read through them, under the name it is
+    selected as (`k` of `SELECT k FROM (SELECT id AS k FROM t) AS y` is `id AS k`)."""
+    from sqlglot import exp
+
+    read = _through_copies(value, copies, reading)
+    if isinstance(value, exp.Alias) or not value.alias_or_name:
+        return read
+    return exp.alias_(read, value.alias_or_name)
+
+
+def _star(value: exp.Expr, copies: Sequence[_Copy]) -> list[exp.Expr]:
+    """What `*` or `x.*` over `copies` selects: T's every column (`*`) for a copy that
+    holds them, each column a copy holds otherwise under its name."""
+    from sqlglot import exp
+
+    qualifier = value.table.casefold() if isinstance(value, exp.Column) else ""
+    found: list[exp.Expr] = []
+    for copy in copies:
+        if qualifier in ("", copy.name):
+            found += [exp.Star()] if copy.every else []
+            found += [exp.alias_(v.copy(), name) for name, v in copy.columns.items()]
+    return found
+
+
+def _through_copies(node: exp.Expr, copies: Sequence[_Copy], reading: _Reading) -> exp.Expr:
+    """A copy of `node` with each column that a copy of T holds as an expression of T's
+    row (`x.k`, or `k` outside any subquery that no source but a copy may hold: SQL
+    Server refuses a name two sources hold) written as that expression, its columns
+    qualified by the copy's name (`x.k` of `(SELECT id AS k FROM t) AS x` is `x.id`)."""
+    from sqlglot import exp
+
+    by_name = {copy.name: copy for copy in copies}
+    root = node.copy()
+    nested = replace(reading, nested=True)
+    for column in list(root.find_all(exp.Column)):
+        inside, bound = _enclosing_subqueries(column, nested)
+        qualifier = column.table.casefold()
+        if qualifier:
+            copy = by_name.get(qualifier) if qualifier not in bound else None
+        else:
+            held = [c for c in copies if column.name.casefold() in c.columns]
+            copy = held[0] if held and not inside else None
+        value = copy.columns.get(column.name.casefold()) if copy is not None else None
+        if copy is None or value is None:
+            continue
+        written = value.copy()
+        for inner in written.find_all(exp.Column):  # `written` itself too
+            inner.set("table", exp.to_identifier(copy.name))
+        if column is root:
+            root = written
+        else:
+            column.replace(written)
+    return root
 
 
 def _one_table(parts: Sequence[str], changed: Target) -> bool:
