@@ -9,13 +9,15 @@ every scenario passes.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: ports.py
+from ports import reserved_port
 
 SCENARIOS = (
     "server-initialize",
@@ -29,12 +31,6 @@ SCENARIOS = (
 )
 SERVE = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
 READY_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
@@ -63,7 +59,12 @@ def main(argv: list[str]) -> int:
     if not (node.exists() and suite.exists()):
         print(f"no node or conformance under {bin_dir}: run `make conformance`", file=sys.stderr)
         return 2
-    port = free_port()
+    with reserved_port() as port:
+        return check_server(port, node, suite)
+
+
+def check_server(port: int, node: Path, suite: Path) -> int:
+    """Start `serve --demo` on `port`, run each scenario against it: the exit status."""
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AZSQL_MCP_")}
     serve = [sys.executable, "-c", SERVE, "serve", "--demo", "--transport", "http"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+
+from ports import reserved_port
 
 CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
 # The first JSON-RPC request of an MCP session, for raw HTTP tests.
@@ -111,12 +112,6 @@ def stdio_server_that_read(env: dict[str, str], cwd: Path) -> subprocess.Popen[s
     return proc
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def http_server(env: dict[str, str], cwd: str, *args: str) -> Iterator[str]:
     """`azsql-mcp serve --transport http` on a free loopback port; yields its base URL."""
@@ -129,32 +124,34 @@ def http_process(
     env: dict[str, str], cwd: str, *args: str, stderr: Any = subprocess.PIPE, stdout: Any = None
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """Like `http_server`, yielding the process too (for signals and exit codes)."""
-    port = free_port()
-    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port), *args]
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=stdout, stderr=stderr, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                detail = proc.stderr.read() if proc.stderr else ""
-                raise AssertionError(f"server exited {proc.returncode}: {detail}")
-            try:
-                httpx.get(base + "/health/live", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield proc, base
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
+    with reserved_port() as port:
+        argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
+        proc = subprocess.Popen(
+            [*argv, *args], env=env, cwd=cwd, stdout=stdout, stderr=stderr, text=True
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    detail = proc.stderr.read() if proc.stderr else ""
+                    raise AssertionError(f"server exited {proc.returncode}: {detail}")
+                try:
+                    httpx.get(base + "/health/live", timeout=1)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            yield proc, base
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 SLOW_PLUGIN = {

@@ -23,11 +23,12 @@ from servers import (
     CLI,
     INITIALIZE,
     clean_env,
-    free_port,
     http_server,
     source_env,
     wait_ready,
 )
+
+from ports import reserved_port
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
@@ -296,9 +297,14 @@ async def test_valid_jwt_lists_by_scope_and_reaches_tools_as_identity(
 
 def test_no_auth_beyond_loopback_is_refused_at_start(tmp_path: Path) -> None:
     argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--host", "0.0.0.0"]
-    argv += ["--port", str(free_port())]
-    result = subprocess.run(
-        argv, env=clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+    with reserved_port() as port:
+        result = subprocess.run(
+            [*argv, "--port", str(port)],
+            env=clean_env(),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 2
     assert "not a loopback address" in result.stderr and "allow_unauthenticated" in result.stderr

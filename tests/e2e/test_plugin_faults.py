@@ -23,7 +23,6 @@ from servers import (
     CLI,
     INITIALIZE,
     clean_env,
-    free_port,
     http_process,
     killed_at_exit,
     send,
@@ -31,6 +30,8 @@ from servers import (
     tool_call,
 )
 from test_http_auth import MCP_HEADERS, metric
+
+from ports import reserved_port
 
 PLUGIN = {
     "azsql_unruly.py": (
@@ -227,8 +228,11 @@ def test_a_startup_hook_that_exits_fails_its_plugin(tmp_path: Path) -> None:
 def test_a_startup_hook_that_never_returns_stops_a_strict_server(tmp_path: Path) -> None:
     env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
     env["AZSQL_MCP_PLUGINS__STRICT"] = "true"
-    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(free_port())]
-    done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    with reserved_port() as port:
+        argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
+        done = subprocess.run(
+            argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
     assert done.returncode == 2, done.stderr
     assert "did not finish its startup hook within 1 s" in done.stderr
 
@@ -238,17 +242,17 @@ def test_a_signal_while_a_startup_hook_hangs_stops_the_server(
     tmp_path: Path, stop: signal.Signals
 ) -> None:
     env = plugin_env(tmp_path, UNRULY_HANG="1")  # the default time limit: 30 s
-    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(free_port())]
     log = tmp_path / "stderr.txt"
-    with log.open("w") as stderr:
+    with reserved_port() as port, log.open("w") as stderr:
+        argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
         proc = subprocess.Popen(argv, env=env, cwd=tmp_path, stderr=stderr, text=True)
-    with killed_at_exit(proc):
-        deadline = time.monotonic() + 30
-        while "Waiting for application startup" not in log.read_text():
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        proc.send_signal(stop)
-        proc.wait(timeout=10)
+        with killed_at_exit(proc):
+            deadline = time.monotonic() + 30
+            while "Waiting for application startup" not in log.read_text():
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+            proc.send_signal(stop)
+            proc.wait(timeout=10)
     text = log.read_text()
     assert "plugin 'unruly' (azsql-unruly 1.0)'s startup hook cancelled" in text, text
     assert proc.returncode == 0, text

@@ -4,12 +4,15 @@ one that cannot be reached, one series per source in one process and with worker
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from servers import clean_env, free_port, http_server, source_env
+from servers import clean_env, http_server, source_env
+
+from ports import reserved_port
 
 
 def source_up(text: str) -> dict[str, float]:
@@ -20,22 +23,28 @@ def source_up(text: str) -> dict[str, float]:
     }
 
 
-def dead_source(name: str = "DEAD") -> dict[str, str]:
-    """A source on a port where nothing listens."""
-    prefix = f"AZSQL_MCP_SOURCES__{name}__"
-    return {
-        prefix + "SERVER": f"127.0.0.1,{free_port()}",
-        prefix + "USERNAME": "sa",
-        prefix + "PASSWORD": "x",
-        prefix + "ENCRYPT": "no",
-    }
+@pytest.fixture
+def dead_source() -> Iterator[dict[str, str]]:
+    """Source `dead`, on a port where nothing listens (kept so for the test)."""
+    prefix = "AZSQL_MCP_SOURCES__DEAD__"
+    with reserved_port() as port:
+        yield {
+            prefix + "SERVER": f"127.0.0.1,{port}",
+            prefix + "USERNAME": "sa",
+            prefix + "PASSWORD": "x",
+            prefix + "ENCRYPT": "no",
+        }
 
 
 @pytest.mark.parametrize("workers", [[], ["--stateless", "--workers", "2"]])
 def test_source_up_follows_health(
-    workers: list[str], tds_server: Any, tds_password: str, tmp_path: Path
+    workers: list[str],
+    tds_server: Any,
+    tds_password: str,
+    tmp_path: Path,
+    dead_source: dict[str, str],
 ) -> None:
-    env = clean_env(source_env(tds_server, tds_password) | dead_source())
+    env = clean_env(source_env(tds_server, tds_password) | dead_source)
     with http_server(env, str(tmp_path), *workers) as base:
         deadline = time.monotonic() + 60
         while True:
@@ -54,12 +63,12 @@ def test_source_up_follows_health(
 
 
 def test_a_source_not_required_that_is_down_leaves_health_200(
-    tds_server: Any, tds_password: str, tmp_path: Path
+    tds_server: Any, tds_password: str, tmp_path: Path, dead_source: dict[str, str]
 ) -> None:
     """One database down takes the replica out of rotation only if it is required: with
     `required = false` /health says "degraded" and stays 200 while another source works;
     a required one down still makes it 503."""
-    env = source_env(tds_server, tds_password) | dead_source()
+    env = source_env(tds_server, tds_password) | dead_source
     env["AZSQL_MCP_SOURCES__DEAD__REQUIRED"] = "false"
     with http_server(clean_env(env), str(tmp_path)) as base:
         deadline = time.monotonic() + 60
@@ -73,7 +82,7 @@ def test_a_source_not_required_that_is_down_leaves_health_200(
         assert (response.status_code, response.json()["status"]) == (200, "degraded")
         assert sources["dead"]["ready"] is False and sources["dead"]["required"] is False
         assert sources["main"]["required"] is True
-    env = source_env(tds_server, tds_password) | dead_source()
+    env = source_env(tds_server, tds_password) | dead_source
     with http_server(clean_env(env), str(tmp_path)) as base:
         deadline = time.monotonic() + 60
         while not httpx.get(base + "/health", timeout=10).json()["sources"]["main"]["ready"]:

@@ -19,7 +19,6 @@ from servers import (
     CLI,
     INITIALIZE,
     clean_env,
-    free_port,
     http_server,
     source_env,
     stdio_serve,
@@ -28,6 +27,7 @@ from servers import (
 )
 
 from azsql_mcp.testing.pytest_plugin import PRINCIPALS, READER
+from ports import reserved_port
 
 
 async def use(session: ClientSession) -> Any:
@@ -301,31 +301,32 @@ def test_a_plugin_printing_as_it_loads_does_not_break_stdio(tmp_path: Path) -> N
 
 def test_serve_starts_with_stdout_closed(tmp_path: Path) -> None:
     """A daemon may start the server with fd 1 closed: HTTP serves all the same."""
-    port = free_port()
-    argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
-    proc = subprocess.Popen(
-        argv,
-        env=clean_env(),
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: os.close(1),  # in the child only: it starts without fd 1
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with reserved_port() as port:
+        argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
+        live = f"http://127.0.0.1:{port}/health/live"
+        proc = subprocess.Popen(
+            argv,
+            env=clean_env(),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: os.close(1),  # in the child only: it starts without fd 1
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                try:
+                    if httpx.get(live, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def test_sigterm_over_stdio_stops_as_the_end_of_stdin_does(

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import CLI, clean_env, free_port
+from servers import CLI, clean_env
 from test_http_auth import MCP_HEADERS
 from test_workers import eventually, workers_of
 
 from azsql_mcp.serving.reload import POLL_S
+from ports import reserved_port
 
 # A plugin with a tool that sleeps (no database), and what the tests below ask of it
 # through files and variables: crash a worker at start, hold the parent while it loads
@@ -68,28 +69,26 @@ def serving(
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text)
     path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
-    port = free_port()
-    argv = [sys.executable, "-c", cli, "serve", "--transport", "http", "--port", str(port)]
-    argv += ["--stateless", *args]
     log = tmp_path / "stderr.txt"
-    with log.open("w") as stderr:
+    with reserved_port() as port, log.open("w") as stderr:
+        argv = [sys.executable, "-c", cli, "serve", "--transport", "http", "--port", str(port)]
         proc = subprocess.Popen(
-            argv,
+            [*argv, "--stateless", *args],
             env=clean_env({"PYTHONPATH": path, **(env or {})}),
             cwd=tmp_path,
             stderr=stderr,
             text=True,
         )
-    try:
-        yield proc, f"http://127.0.0.1:{port}", log
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            yield proc, f"http://127.0.0.1:{port}", log
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def up(proc: subprocess.Popen[str], base: str) -> bool:

@@ -259,6 +259,17 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
                 "procedure": "dbo.uspMaß",
                 "parameters": {"Größe": {"type": "integer"}},
             },
+            # SQL Server reads @id and @ID as one parameter: which value would it take?
+            "twice": {
+                "description": "one parameter declared twice",
+                "statement": "SELECT @id",
+                "parameters": {"id": {"type": "integer"}, "ID": {"type": "integer"}},
+            },
+            "twice_proc": {
+                "description": "one parameter declared twice",
+                "procedure": "dbo.p",
+                "parameters": {"n": {"type": "integer"}, "N": {"type": "integer"}},
+            },
         },
     )
     text = "\n".join(problems)
@@ -276,7 +287,31 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
     assert "tools.extra.colour: unknown key" in text
     assert "tools.script.parameters.Größe: a parameter name is a letter" in text
     assert "with no letters outside A-Z, which Claude's API and Amazon Bedrock refuse" in text
-    assert len(problems) == 13, problems
+    assert (
+        "tools.twice.parameters.ID: [tools.twice.parameters.id] is the same parameter (SQL"
+        " Server reads @id and @ID as one: names compare without regard to case); declare"
+        " it once" in problems
+    )
+    assert "tools.twice_proc.parameters.N: [tools.twice_proc.parameters.n] is the same" in text
+    assert len(problems) == 15, problems
+
+
+async def test_declared_names_match_the_statement_without_regard_to_case(
+    azsql_config: dict[str, Any],
+) -> None:
+    """As SQL Server reads them: `id` declared, @ID and @Id in the statement are one
+    parameter; the argument keeps the declared spelling."""
+    tool = {
+        "description": "Twice a number",
+        "statement": "SELECT @ID + @Id AS twice",
+        "parameters": {"id": {"type": "integer"}},
+    }
+    app = make_app(azsql_config, tools={"twice": tool})
+    async with Client(app.mcp) as client:
+        listed = {t.name: t for t in await client.list_tools()}["twice"]
+        assert list(listed.input_schema["properties"]) == ["id", "cursor"]
+        result = await client.call_tool("twice", {"id": 680})
+    assert result.structured_content["rows"] == [[1360]]
 
 
 class ListChanges(MessageHandler):

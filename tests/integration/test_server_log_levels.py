@@ -4,13 +4,13 @@ audit line records every failure); a source that cannot serve is a warning."""
 from __future__ import annotations
 
 import logging
-import socket
 from typing import Any
 
 import pytest
 from fastmcp import Client
 
 from azsql_mcp.serving.logsetup import RoutineErrors
+from ports import reserved_port
 from tds_test_server import Fault, ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_principal", ["privileged"], indirect=True)
@@ -73,11 +73,8 @@ async def test_calls_during_an_outage_are_info_the_outage_a_warning_once(
 ) -> None:
     """The source says once that it went down; a warning per failed call would flood the
     log of a server under load for as long as the outage lasts."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens on it once closed
-    app = make_azsql_server(config={"sources": {"main": {"server": f"127.0.0.1,{port}"}}})
-    with caplog.at_level(logging.INFO):
+    with reserved_port() as port, caplog.at_level(logging.INFO):
+        app = make_azsql_server(config={"sources": {"main": {"server": f"127.0.0.1,{port}"}}})
         async with Client(app) as client:
             for _ in range(3):
                 result = await client.call_tool(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
+
 from azsql_mcp.api import Column, DatabaseError, QueryResult
 from azsql_mcp.catalog import access
 
@@ -31,3 +33,58 @@ async def test_a_denied_object_of_this_database_gets_the_grant() -> None:
 async def test_another_databases_object_gets_no_hint() -> None:
     error = DatabaseError(DENIED.format(db="Archive"), 229)
     assert await access.select_missing(Here(), error) is None  # type: ignore[arg-type]
+
+
+# Azure SQL Database answering a server-scoped DMV (sys.dm_exec_query_stats) with a 229,
+# as one third-party page shows; `database` is that page's, or this one.
+DMV_DENIED = (
+    "[Microsoft][ODBC Driver 18 for SQL Server][SQL Server]The SELECT permission was denied"
+    " on the object 'dm_exec_query_stats', database '{db}', schema 'sys'. (229)"
+)
+
+
+class StateRow:
+    """What access.STATE_ACCESS (and select_missing's query) answer: user `ann` of
+    `Sales`, login `app`, holding no state permission."""
+
+    def __init__(self, edition: int, major: int) -> None:
+        self.row = {
+            "login_name": "app",
+            "user_name": "ann",
+            "database_name": "Sales",
+            "db": "Sales",
+            "engine_edition": edition,
+            "major_version": major,
+            "view_server_state": 0,
+            "view_server_performance_state": None if major < 16 else 0,
+            "view_database_state": 0,
+        }
+
+    async def read(self, sql: str, params: Mapping[str, Any] | None = None, **_: Any):
+        return QueryResult([Column(name, "x") for name in self.row], [tuple(self.row.values())])
+
+
+@pytest.mark.parametrize("database", ["mssqlsystemresource", "Sales"])
+@pytest.mark.parametrize(
+    ("edition", "major", "grant"),
+    [
+        (5, 12, "GRANT VIEW DATABASE STATE TO [ann];"),
+        (3, 15, "GRANT VIEW SERVER STATE TO [app];  -- in master"),
+        (3, 16, "GRANT VIEW SERVER PERFORMANCE STATE TO [app];  -- in master"),
+    ],
+)
+async def test_a_229_on_a_dmv_gets_the_state_permission_not_a_grant_select(
+    database: str, edition: int, major: int, grant: str
+) -> None:
+    """As the read tools ask: select_missing, then state_missing."""
+    error = DatabaseError(DMV_DENIED.format(db=database), 229)
+    db: Any = StateRow(edition, major)
+    hint = await access.select_missing(db, error) or await access.state_missing(db, error)
+    assert hint is not None and hint.startswith(str(error)) and grant in hint
+    assert "GRANT SELECT" not in hint
+
+
+async def test_a_229_on_another_sys_object_is_not_a_state_permission() -> None:
+    denied = DENIED.format(db="Sales").replace("'Orders'", "'objects'")
+    error = DatabaseError(denied.replace("'dbo'", "'sys'"), 229)
+    assert await access.state_missing(StateRow(5, 12), error) is None  # type: ignore[arg-type]

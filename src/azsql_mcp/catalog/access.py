@@ -119,13 +119,27 @@ def database_state_grant(permission: str, user: str, database: str) -> str:
     return f"USE {quote(database)}; GRANT {permission} TO {quote(user)};"
 
 
+def _dmv_select_denied(error: DatabaseError) -> bool:
+    """Whether `error` is a 229 on a dynamic management view (sys.dm_*): Azure SQL
+    Database has been seen to answer a server-scoped one so ("The SELECT permission was
+    denied on the object 'dm_exec_query_stats', database 'mssqlsystemresource', schema
+    'sys'."). A DMV needs a state permission, never a GRANT SELECT."""
+    found = _SELECT_DENIED.search(str(error))
+    return (
+        error.number == OBJECT_PERMISSION_DENIED
+        and found is not None
+        and found["schema"].casefold() == "sys"
+        and found["object"].casefold().startswith("dm_")
+    )
+
+
 async def state_missing(db: Database, error: DatabaseError) -> str | None:
-    """The message for errors 300 and 297 on a dynamic management view: SQL Server's
-    text, and the GRANT that allows it, to the login (a server-level permission, in
-    master) or to the database user (a database-level one, in its database); Azure SQL
-    Database has only the latter. None for another error, or when the server cannot say
-    who the user is."""
-    if error.number not in (STATE_DENIED, NO_PERMISSION):
+    """The message for errors 300 and 297, and a 229, on a dynamic management view: SQL
+    Server's text, and the GRANT that allows it, to the login (a server-level
+    permission, in master) or to the database user (a database-level one, in its
+    database); Azure SQL Database has only the latter. None for another error, or when
+    the server cannot say who the user is."""
+    if error.number not in (STATE_DENIED, NO_PERMISSION) and not _dmv_select_denied(error):
         return None
     try:
         r = records(await db.read(STATE_ACCESS))[0]
@@ -144,7 +158,7 @@ async def state_missing(db: Database, error: DatabaseError) -> str | None:
             f" {state.grant}"
         )
     database = database_state_permission(state.permission)
-    if found is None:  # 297 alone: the DMV's scope is not said
+    if found is None:  # 297 alone, or a 229: the DMV's scope is not said
         return (
             f"{error} Reading a dynamic management view needs a state permission this login"
             f" lacks. A DBA can grant it with: {state.grant} (a server-scoped DMV, such as"
@@ -314,10 +328,12 @@ def execute_missing(error: str, user: str, procedure: str) -> str:
 async def select_missing(db: Database, error: DatabaseError) -> str | None:
     """The message for error 229 or 230 on a read: SQL Server's text, what the user may
     read instead (for a column, the columns it may read) and the GRANT that allows it;
-    None when the error is not SELECT's, or is about another database's object (which
-    the user, the catalog and a GRANT run here would not be)."""
+    None when the error is not SELECT's, is about another database's object (which
+    the user, the catalog and a GRANT run here would not be) or a DMV (state_missing)."""
     found = _SELECT_DENIED.search(str(error))
     if error.number not in (OBJECT_PERMISSION_DENIED, COLUMN_PERMISSION_DENIED) or not found:
+        return None
+    if _dmv_select_denied(error):  # state_missing's
         return None
     table = f"{quote(found['schema'])}.{quote(found['object'])}"
     shown = f"{found['schema']}.{found['object']}"

@@ -30,6 +30,10 @@ async def reachability_problem(host: str, port: int, timeout_s: float) -> str | 
 
 
 def login_failure_reason(message: str, number: int | None, timed_out: bool, address: Any) -> str:
+    """Why opening a connection failed, as a source's outage reason: what went wrong,
+    then the driver's `message`. The login timed out, SQL Server refused it (`number`
+    18456), or else no connection to `address` (the source's ServerAddress, shown as
+    `host,port`) was made."""
     if timed_out:
         return f"login to {address} timed out: {message}"
     if number == LOGIN_FAILED:

@@ -10,7 +10,7 @@ reached, through the tool's `resolve`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -98,26 +98,47 @@ def _problems_of(
         for p in decl.parameters
         if p in RESERVED
     ]
+    declared = _spellings(decl.parameters)
+    problems += [
+        f"{key}.parameters.{p}: [{key}.parameters.{declared[p.casefold()]}] is the same"
+        f" parameter (SQL Server reads @{declared[p.casefold()]} and @{p} as one: names"
+        " compare without regard to case); declare it once"
+        for p in decl.parameters
+        if declared[p.casefold()] != p
+    ]
     if decl.procedure is not None:
         if not PROCEDURE_NAME.match(decl.procedure):
             problems.append(f"{key}.procedure: {decl.procedure!r} is not schema.name")
         return problems
     try:
-        used = set(check(decl.statement or "", writes=decl.writes, source=decl.source))
+        used = check(decl.statement or "", writes=decl.writes, source=decl.source)
     except KeyError as exc:
         return [*problems, f"{key}.source: {exc.args[0]}"]
     except QueryRefused as exc:
         return [*problems, f"{key}.statement: {exc}"]
-    declared = set(decl.parameters)
+    # @Id and @ID in the statement are one parameter, declared as `id` or `Id`
+    in_statement = _spellings(used)
     problems += [
         f"{key}.statement: @{p} is used but not declared; add [{key}.parameters.{p}]"
-        for p in sorted(used - declared)
+        for folded, p in sorted(in_statement.items())
+        if folded not in declared
     ]
     problems += [
         f"{key}.parameters.{p}: declared but the statement does not use @{p}"
-        for p in sorted(declared - used)
+        for folded, p in sorted(declared.items())
+        if folded not in in_statement
     ]
     return problems
+
+
+def _spellings(names: Iterable[str]) -> dict[str, str]:
+    """Each name by its casefolded form, as first written: SQL Server compares variable
+    and parameter names in the instance's collation, case-insensitive as installed and
+    on Azure SQL."""
+    first: dict[str, str] = {}
+    for name in names:
+        first.setdefault(name.casefold(), name)
+    return first
 
 
 def _validation_line(key: str, err: Any) -> str:

@@ -55,7 +55,8 @@ async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
     except DatabaseError as e:
         if e.number not in (access.OBJECT_PERMISSION_DENIED, access.COLUMN_PERMISSION_DENIED):
             raise
-        read = await access.select_missing(ctx.db, e)
+        # a DMV the write reads: 229 on Azure SQL Database, which its state permission lifts
+        read = await access.select_missing(ctx.db, e) or await access.state_missing(ctx.db, e)
         if read is not None:
             raise ToolError(f"{read} {WRITES_READ}") from e
         if e.number != access.OBJECT_PERMISSION_DENIED:
