@@ -111,6 +111,7 @@ class Statements(ConstraintErrors):
         with self._lock:
             if self._depth == 0:
                 self.conn.execute("BEGIN")
+                self._temp_tables_at_begin = dict(self.temp_tables)
             self._depth += 1
 
     def commit(self) -> None:
@@ -136,6 +137,10 @@ class Statements(ConstraintErrors):
                 raise self._map(exc, None, None) from None
         if verb == "ROLLBACK" and self._ddl_in_tran:
             self.catalog.load(self.conn)
+            # SQLite's temp schema rolls back with the rest: #tables made since BEGIN go,
+            # dropped ones come back, as SQL Server's do
+            self.temp_tables.clear()
+            self.temp_tables.update(self._temp_tables_at_begin)
         self._ddl_in_tran = False
 
     def cancel(self) -> None:
