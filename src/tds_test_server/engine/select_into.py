@@ -69,6 +69,7 @@ class SelectInto(Ddl):
         self._refresh(q.needs)
         bindings = self._bindings(q, scope)
         self.pending_error = None
+        self._ddl_info = []  # CREATE TABLE's messages: a SELECT ... INTO table has no FOREIGN KEY
         filled: list[int] = []
         self._in_ddl_transaction(
             lambda: filled.append(self._fill(q, bindings, scope, [schema, name], written)),
