@@ -117,6 +117,42 @@ def test_an_identity_column_loses_its_property_where_the_docs_say(
         assert cur.execute("SELECT count(*) FROM #unioned").fetchval() == 6
 
 
+def test_the_identity_function_makes_the_new_tables_identity_column(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """IDENTITY(data_type [, seed, increment]) AS name in the select list ("IDENTITY
+    (Function) (Transact-SQL)") numbers the rows from the seed, through a join too (the
+    docs' example C), and the column goes on counting; seed and increment default to 1.
+    A second one is 8109, one beside an inherited identity column 8108 ("Database Engine
+    events and errors (8000 to 8999)")."""
+    with cursor as cur:
+        src = _source(cur)
+        joined = (
+            f"SELECT IDENTITY(int, 100, 5) AS num, a.s INTO #numbered FROM {src} AS a"
+            f" JOIN {src} AS b ON b.id = a.id WHERE a.s IS NOT NULL"
+        )
+        assert cur.execute(joined).rowcount == 2
+        cur.execute("INSERT INTO #numbered (s) VALUES (N'z')")
+        rows = cur.execute("SELECT num, s FROM #numbered ORDER BY num").fetchall()
+        assert [r[0] for r in rows] == [100, 105, 110]
+        assert sorted(r[1] for r in rows) == ["x", "y", "z"]
+        assert cur.description[0][1] is int
+        cur.execute(f"SELECT n = IDENTITY(bigint), grp INTO #plain FROM {src}")
+        assert [r[0] for r in cur.execute("SELECT n FROM #plain ORDER BY n")] == [1, 2, 3]
+        twice = (
+            r"Attempting to add multiple identity columns to table '#two' using the SELECT"
+            r" INTO statement\..*\(8109\)"
+        )
+        with pytest.raises(pyodbc.Error, match=twice):
+            cur.execute(f"SELECT IDENTITY(int) AS a, IDENTITY(int) AS b INTO #two FROM {src}")
+        inherited = (
+            r"Cannot add identity column, using the SELECT INTO statement, to table '#two',"
+            r" which already has column 'id' that inherits the identity property\..*\(8108\)"
+        )
+        with pytest.raises(pyodbc.Error, match=inherited):
+            cur.execute(f"SELECT IDENTITY(int) AS a, id INTO #two FROM {src}")
+
+
 def test_select_into_a_permanent_table(cursor: closing[pyodbc.Cursor]) -> None:
     """INTO dbo.name makes a permanent table: in sys.columns with the identity property,
     seed and increment, and each column's nullability; a name in use is 2714."""

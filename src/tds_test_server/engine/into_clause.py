@@ -1,6 +1,6 @@
 """The INTO clause of SELECT ... INTO new_table, read off sqlglot's tree: the new table's
-name (take_into, for the translator) and what each of its columns selects of an identity
-column (identity_sources, for select_into.py).
+name and its IDENTITY function columns (take_into, for the translator), and what each of
+its columns selects of an identity column (identity_sources, for select_into.py).
 
 "SELECT - INTO clause (Transact-SQL)", Data Types: a column that selects an identity column
 inherits its IDENTITY property unless the SELECT has a join, SELECTs are joined by UNION,
@@ -16,19 +16,48 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from ..results import ColumnType
+from . import errors
 from .catalog import Table
+from .sql_types import UnknownType, parse_type, type_text
 from .temp_tables import Identity
 
 
-def take_into(tree: exp.Expression) -> exp.Table | None:
-    """The new table a top-level SELECT ... INTO names, the INTO clause taken out of the
-    tree (a UNION's is in its first SELECT); None without one."""
+@dataclass(frozen=True)
+class IntoClause:
+    """The new table, and the columns the IDENTITY function makes ("IDENTITY (Function)
+    (Transact-SQL)"): (name as written, type, (seed, increment)) each."""
+
+    table: exp.Table
+    identity_functions: tuple[tuple[str, ColumnType, Identity], ...] = ()
+
+
+def take_into(tree: exp.Expression) -> IntoClause | None:
+    """The INTO clause of a top-level SELECT ... INTO, taken out of the tree (a UNION's is
+    in its first SELECT), each `IDENTITY(type [, seed, increment])` of its select list
+    made a NULL of that type, which the new column's identity fills in; None without
+    one."""
     first = _first_select(tree)
     into = first.args.get("into") if first is not None else None
-    if not isinstance(into, exp.Into) or not isinstance(into.this, exp.Table):
+    if first is None or not isinstance(into, exp.Into) or not isinstance(into.this, exp.Table):
         return None
     into.pop()
-    return into.this
+    made = []
+    for proj in first.selects:
+        inner = proj.this if isinstance(proj, exp.Alias) else proj
+        if not (isinstance(inner, exp.Anonymous) and inner.name.upper() == "IDENTITY"):
+            continue
+        args = [a.sql("tsql") for a in inner.expressions]
+        if len(args) not in (1, 3):
+            raise errors.syntax_near("IDENTITY")
+        try:
+            ctype = parse_type(args[0])
+            identity = (int(args[1]), int(args[2])) if len(args) == 3 else (1, 1)
+        except (UnknownType, ValueError):
+            raise errors.syntax_near("IDENTITY") from None
+        made.append((proj.alias_or_name, ctype, identity))
+        inner.replace(exp.cast(exp.null(), type_text(ctype), dialect="tsql"))
+    return IntoClause(into.this, tuple(made))
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from .batches import Statement
 from .catalog import DEFAULT_SCHEMA, Table
 from .ddl import Ddl
 from .ddl_parse import ColumnDef, CreateTable
-from .into_clause import IdentitySource, identity_sources
+from .into_clause import IdentitySource, IntoClause, identity_sources
 from .session_state import _NONAME, Variable, _q
 from .statements import inferred
 from .temp_tables import temp_table_named
@@ -55,7 +55,7 @@ class SelectInto(Ddl):
         if q.into is None:
             yield from super()._query(stmt, scope)
             return
-        into = q.into
+        into = q.into.table
         temporary = isinstance(into.this, exp.Identifier) and bool(into.this.args.get("temporary"))
         schema, name = self._resolve(
             [into.catalog, into.db, ("#" if temporary else "") + into.name]
@@ -97,6 +97,9 @@ class SelectInto(Ddl):
         names = [d[0] for d in cursor.description or []]
         types = inferred([t for t, _ in self._declared(q, len(names), scope)], rows)
         sources = identity_sources(q.tsql, self._table_of, len(names))
+        name = parts[-1]
+        assert q.into is not None
+        self._identity_functions(q.into, names, types, sources, name)
         columns: list[ColumnDef] = []
         for i, (column, ctype, source) in enumerate(zip(names, types, sources, strict=True)):
             if column.startswith(_NONAME) or not column:
@@ -104,7 +107,6 @@ class SelectInto(Ddl):
             if any(c.name.casefold() == column.casefold() for c in columns):
                 raise errors.duplicate_column(column, written)
             columns.append(_column(column, ctype, source, any(r[i] is None for r in rows)))
-        name = parts[-1]
         ddl = CreateTable(parts, columns, [], [])
         if name.startswith("#"):
             self._create_temp_table(name, ddl)
@@ -120,6 +122,37 @@ class SelectInto(Ddl):
             raise
         return len(rows)
 
+    @staticmethod
+    def _identity_functions(
+        into: IntoClause,
+        names: list[str],
+        types: list[ColumnType],
+        sources: list[IdentitySource | None],
+        table: str,
+    ) -> None:
+        """The IDENTITY function's column takes its type and identity, in place; with
+        another it is 8109, beside an inherited identity column 8108 ("Database Engine
+        events and errors (8000 to 8999)")."""
+        if len(into.identity_functions) > 1:
+            raise TdsError(
+                8109,
+                f"Attempting to add multiple identity columns to table '{table}' using the"
+                " SELECT INTO statement.",
+            )
+        for column, ctype, identity in into.identity_functions:
+            held = zip(names, sources, strict=True)
+            inherited = next((n for n, s in held if s and s.identity), None)
+            if inherited is not None:
+                raise TdsError(
+                    8108,
+                    f"Cannot add identity column, using the SELECT INTO statement, to table"
+                    f" '{table}', which already has column '{inherited}' that inherits the"
+                    " identity property.",
+                )
+            for i, n in enumerate(names):  # none where it has no name: 1038 follows
+                if n.casefold() == column.casefold():
+                    types[i], sources[i] = ctype, IdentitySource(identity)
+
     def _table_of(self, node: exp.Table) -> Table | None:
         """The session's temporary table or the catalog's table a FROM names."""
         return temp_table_named(node) or self.catalog.table(node.db or DEFAULT_SCHEMA, node.name)
@@ -128,7 +161,9 @@ class SelectInto(Ddl):
 def _column(
     name: str, ctype: ColumnType, source: IdentitySource | None, has_null: bool
 ) -> ColumnDef:
-    """A new column: an identity column's IDENTITY kept or, lost, NOT NULL in its place."""
-    nullable = has_null or (ctype.nullable and source is None)
+    """A new column: an identity column's IDENTITY kept or, lost, NOT NULL in its place
+    (an IDENTITY function's rows are NULLs its identity fills in)."""
+    identity = source.identity if source else None
+    nullable = identity is None and (has_null or (ctype.nullable and source is None))
     typed = replace(ctype, nullable=nullable)
-    return ColumnDef(name, typed, nullable, source.identity if source else None)
+    return ColumnDef(name, typed, nullable, identity)

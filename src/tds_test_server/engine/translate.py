@@ -33,7 +33,7 @@ from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
-from .into_clause import take_into
+from .into_clause import IntoClause, take_into
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .quantified import rewrite_percentiles, rewrite_quantified
@@ -93,7 +93,7 @@ class Query:
     json: JsonShape | None = None  # FOR JSON: the rows become one JSON text
     xml: XmlShape | None = None  # FOR XML: the rows become one XML text
     output: Query | None = None  # a DML statement's OUTPUT clause: its SELECT (output_clause)
-    into: exp.Table | None = None  # SELECT ... INTO: the new table (select_into.py)
+    into: IntoClause | None = None  # SELECT ... INTO: the new table (select_into.py)
 
 
 _NONAME = "__azsql_noname_"
