@@ -47,6 +47,7 @@ def test_select_into_makes_a_temporary_table_from_the_select_list(
         selected = cur.execute(f"SELECT id, d, n AS amount, s FROM {src}").description
         made = cur.execute(f"SELECT id, d, n AS amount, s INTO #copy FROM {src} WHERE id > 10")
         assert made.rowcount == 2
+        assert cur.execute("SELECT @@IDENTITY").fetchval() == 20  # the last one it made
         cur.execute("SELECT * FROM #copy ORDER BY id")
         assert cur.description == selected  # names, types, sizes and nullability
         described = [(d[0], d[1], d[4], d[5]) for d in cur.description]
@@ -160,6 +161,7 @@ def test_select_into_a_permanent_table(cursor: closing[pyodbc.Cursor]) -> None:
         src = _source(cur)
         name = f"into_copy_{next(_names)}"
         assert cur.execute(f"SELECT id, d, n INTO dbo.{name} FROM {src}").rowcount == 3
+        assert cur.execute("SELECT @@IDENTITY").fetchval() == 20
         columns = cur.execute(
             "SELECT c.name, c.is_identity, c.is_nullable, ic.seed_value, ic.increment_value"
             " FROM sys.columns AS c LEFT JOIN sys.identity_columns AS ic"
@@ -184,7 +186,7 @@ def test_select_into_a_permanent_table(cursor: closing[pyodbc.Cursor]) -> None:
 def test_select_into_errors_leave_nothing_behind(cursor: closing[pyodbc.Cursor]) -> None:
     """An expression without a name is 1038 and a name given twice 2705 ("Database Engine
     events and errors"); a #table the session has already is 2714. A refused statement
-    makes no table."""
+    makes no table, nor does one under SET FMTONLY ON (metadata only)."""
     unnamed = (
         r"An object or column name is missing or empty\. For SELECT INTO statements, verify"
         r" each column has a name\..*\(1038\)"
@@ -206,6 +208,10 @@ def test_select_into_errors_leave_nothing_behind(cursor: closing[pyodbc.Cursor])
         with pytest.raises(pyodbc.Error, match=exists):
             cur.execute(f"SELECT d INTO #bad FROM {src}")
         assert [d[0] for d in cur.execute("SELECT * FROM #bad").description] == ["s"]
+        # under SET FMTONLY ON nothing runs: no table is made
+        cur.execute(f"SET FMTONLY ON; SELECT s INTO #format FROM {src}; SET FMTONLY OFF")
+        with pytest.raises(pyodbc.Error, match=r"Invalid object name '#format'.*\(208\)"):
+            cur.execute("SELECT * FROM #format")
 
 
 def test_a_rolled_back_select_into_takes_its_table_away(cursor: closing[pyodbc.Cursor]) -> None:

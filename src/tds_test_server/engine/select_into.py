@@ -66,6 +66,9 @@ class SelectInto(Ddl):
         if q.assign or q.json is not None or q.xml is not None:
             raise errors.unsupported("SELECT ... INTO with variables, FOR JSON or FOR XML")
         self._check_select(q)
+        if self.fmtonly:  # SET FMTONLY ON: nothing runs, and the statement has no columns
+            yield Done(None)
+            return
         self._refresh(q.needs)
         bindings = self._bindings(q, scope)
         self.pending_error = None
@@ -108,7 +111,8 @@ class SelectInto(Ddl):
                 raise errors.duplicate_column(column, written)
             columns.append(_column(column, ctype, source, any(r[i] is None for r in rows)))
         ddl = CreateTable(parts, columns, [], [])
-        if name.startswith("#"):
+        temporary = name.startswith("#")
+        if temporary:
             self._create_temp_table(name, ddl)
             target = name
         else:
@@ -116,10 +120,15 @@ class SelectInto(Ddl):
             target = f"{parts[0]}.{name}"
         try:
             marks = ", ".join("?" * len(columns))
-            self.conn.executemany(f"INSERT INTO {_q(target)} VALUES ({marks})", rows)
+            inserted = self.conn.executemany(f"INSERT INTO {_q(target)} VALUES ({marks})", rows)
         except BaseException:
             self.temp_tables.pop(target.casefold(), None)  # its SQLite table is rolled back
             raise
+        if rows and any(c.identity for c in columns):
+            # "@@IDENTITY (Transact-SQL)": after SELECT INTO, the last identity value it made
+            if not temporary:
+                self.catalog.load(self.conn)
+            self._note_identity(target, inserted)
         return len(rows)
 
     @staticmethod
