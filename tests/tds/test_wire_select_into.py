@@ -253,3 +253,22 @@ def test_a_reader_makes_its_own_temporary_table_but_no_permanent_one(odbc_driver
                 cur.execute(f"SELECT id, s INTO dbo.copied FROM {src}")
             with pytest.raises(pyodbc.Error, match=r"Invalid object name 'dbo.copied'.*\(208\)"):
                 cur.execute("SELECT * FROM dbo.copied")
+
+
+def test_a_procedures_temporary_table_goes_when_it_ends(cursor: closing[pyodbc.Cursor]) -> None:
+    """A #table a procedure makes, by SELECT ... INTO or CREATE TABLE, is dropped when the
+    procedure ends ("CREATE TABLE (Transact-SQL)", temporary tables): a second call makes
+    it again, and the caller does not see it (208)."""
+    name = f"staging_{next(_names)}"
+    with cursor as cur:
+        src = _source(cur)
+        cur.execute(
+            f"CREATE PROCEDURE dbo.{name} AS BEGIN SET NOCOUNT ON;"
+            f" SELECT id, s INTO #staged FROM {src};"
+            " CREATE TABLE #made (a int); SELECT count(*) AS c FROM #staged; END"
+        )
+        for _ in range(2):
+            assert cur.execute(f"EXEC dbo.{name}").fetchval() == 3
+        for table in ("#staged", "#made"):
+            with pytest.raises(pyodbc.Error, match=rf"Invalid object name '{table}'.*\(208\)"):
+                cur.execute(f"SELECT * FROM {table}")
