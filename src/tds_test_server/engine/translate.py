@@ -107,7 +107,7 @@ _ROWCOUNT_TABLES = {"sys.partitions", "sys.dm_db_partition_stats"}
 
 
 _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
-    exp.Into: "SELECT ... INTO",
+    exp.Into: "SELECT ... INTO in a subquery or a CTE (only the outermost SELECT may have INTO)",
     exp.Returning: "the OUTPUT clause",
     exp.Merge: "MERGE",
     exp.ForClause: "FOR JSON in a subquery, FOR XML in a subquery or FOR BROWSE (select the"
