@@ -263,3 +263,43 @@ async def test_a_reader_without_execute_is_told_the_grant_and_then_runs_it(
             assert allowed.structured_content["result_sets"][0]["rows"]  # type: ignore[index]
     finally:
         admin_sql(tds_server, f"GRANT EXECUTE ON OBJECT::{proc} TO {READER_USER}")
+
+
+STAGED = """CREATE PROCEDURE [SalesLT].[uspStagedCategory]
+    @Category nvarchar(50)
+AS
+BEGIN
+    SET NOCOUNT ON;
+    SELECT p.[ProductID], p.[ListPrice] INTO #staged
+    FROM [SalesLT].[Product] AS p
+    JOIN [SalesLT].[ProductCategory] AS c ON c.[ProductCategoryID] = p.[ProductCategoryID]
+    WHERE c.[Name] = @Category;
+    SELECT COUNT(*) AS [Products], MAX([ListPrice]) AS [Top] FROM #staged;
+END"""
+
+
+async def test_a_procedure_that_stages_rows_in_a_temporary_table(
+    azsql_config: dict[str, Any], tds_server: ThreadedTdsServer
+) -> None:
+    """A procedure that stages its rows with SELECT ... INTO #t and reads them back runs
+    for either login: a temporary table needs no permission (tempdb), so a reader with
+    EXECUTE makes one as dbo does."""
+    proc = "SalesLT.uspStagedCategory"
+    admin_sql(tds_server, STAGED, f"GRANT EXECUTE ON OBJECT::{proc} TO {READER_USER}")
+    try:
+        declared = {"procedure": proc, "description": "Products of a category, counted"}
+        async with Client(make_app(azsql_config, {"staged": declared}).mcp) as client:
+            await reach_source(client)
+            await listed_until(client, lambda t: "Category" in _props(t["staged"]))
+            staged = await client.call_tool("staged", {"Category": "Saddles"})
+            rows = staged.structured_content["result_sets"][0]["rows"]  # type: ignore[index]
+            query = (
+                "SELECT COUNT(*), MAX(p.ListPrice) FROM SalesLT.Product AS p"
+                " JOIN SalesLT.ProductCategory AS c ON c.ProductCategoryID = p.ProductCategoryID"
+                " WHERE c.Name = N'Saddles'"
+            )
+            direct = await client.call_tool("read_data", {"query": query})
+            expected = direct.structured_content["rows"]  # type: ignore[index]
+            assert rows == expected and rows[0][0] > 0
+    finally:
+        admin_sql(tds_server, f"DROP PROCEDURE {proc}")

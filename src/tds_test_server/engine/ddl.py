@@ -383,12 +383,7 @@ class Ddl(SchemaObjects):
             if col.identity or col.computed:
                 raise errors.unsupported("ALTER TABLE ADD of identity or computed columns")
             if table.column(col.name) is not None:
-                raise TdsError(
-                    2705,
-                    f"Column names in each table must be unique. Column name"
-                    f" '{col.name}' in table '{table.display_name}' is specified more"
-                    " than once.",
-                )
+                raise errors.duplicate_column(col.name, table.display_name)
             column_id = max((c.column_id for c in table.columns), default=0) + 1
             self._insert_column(table.object_id, column_id, col, set())
             assert col.type is not None

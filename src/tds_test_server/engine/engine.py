@@ -341,7 +341,8 @@ class EngineSession(RowSecurity):
     """One client session: its own SQLite connection, transaction and SET state.
 
     Its concerns live in the classes it builds on, one module each: session_state,
-    constraint_errors, statements, schema_objects, ddl, procedures, user_procedures, row_security.
+    constraint_errors, statements, schema_objects, ddl, select_into, procedures, user_procedures,
+    row_security.
     Here:
     batches, EXEC and
     the statement dispatch."""

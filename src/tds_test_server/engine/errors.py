@@ -230,6 +230,14 @@ def proc_not_found(name: str) -> TdsError:
     return TdsError(2812, f"Could not find stored procedure '{name}'.", state=62)
 
 
+def duplicate_column(column: str, table: str) -> TdsError:
+    return TdsError(
+        2705,
+        f"Column names in each table must be unique. Column name '{column}' in table"
+        f" '{table}' is specified more than once.",
+    )
+
+
 def object_exists(name: str) -> TdsError:
     return TdsError(2714, f"There is already an object named '{name}' in the database.", state=6)
 

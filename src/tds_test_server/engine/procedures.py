@@ -21,7 +21,7 @@ from . import errors
 from .batches import word
 from .catalog import COLLATION, DEFAULT_SCHEMA, Catalog, Table
 from .clr_types import CLR_TYPES, TYPE_DATABASE
-from .ddl import Ddl
+from .select_into import SelectInto
 from .session_state import Variable
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage, type_text
 from .sqltext import split_name, split_top_level
@@ -429,7 +429,7 @@ def _datatype_info(data_type: Any, odbc_ver: Any) -> ResultSet:
     return ResultSet(columns, iter(rows))
 
 
-class Procedures(Ddl):
+class Procedures(SelectInto):
     """System procedures answered by the session."""
 
     def _exec_value(self, ts: Tokens, scope: dict[str, Variable]) -> Any:

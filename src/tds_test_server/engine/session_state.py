@@ -120,6 +120,7 @@ class SessionState:
         self.date_first = self.login_language.date_first  # SET DATEFIRST
         # `#t` by name casefolded, as temp_tables.py keeps
         self.temp_tables: dict[str, TempTable] = {}
+        self._temp_tables_at_begin: dict[str, TempTable] = {}  # what a ROLLBACK restores
         self.identity_insert: set[str] = set()
         self.login_time = _now_text()
         self.last_request_start: str | None = None

@@ -94,6 +94,15 @@ def _connection_id(spid: int) -> str:
     return f"{spid:08X}-0000-4000-8000-000000000000"
 
 
+def inferred(types: list[ColumnType | None], rows: list[tuple[Any, ...]]) -> list[ColumnType]:
+    """Each column's type where the statement tells it, else its first non-NULL value's
+    among `rows` (functions.infer_type)."""
+    return [
+        t or functions.infer_type(next((r[i] for r in rows if r[i] is not None), None))
+        for i, t in enumerate(types)
+    ]
+
+
 class Statements(ConstraintErrors):
     """Transactions, statements that are not DDL or EXEC, and their results."""
 
@@ -102,6 +111,7 @@ class Statements(ConstraintErrors):
         with self._lock:
             if self._depth == 0:
                 self.conn.execute("BEGIN")
+                self._temp_tables_at_begin = dict(self.temp_tables)
             self._depth += 1
 
     def commit(self) -> None:
@@ -127,6 +137,10 @@ class Statements(ConstraintErrors):
                 raise self._map(exc, None, None) from None
         if verb == "ROLLBACK" and self._ddl_in_tran:
             self.catalog.load(self.conn)
+            # SQLite's temp schema rolls back with the rest: #tables made since BEGIN go,
+            # dropped ones come back, as SQL Server's do
+            self.temp_tables.clear()
+            self.temp_tables.update(self._temp_tables_at_begin)
         self._ddl_in_tran = False
 
     def cancel(self) -> None:
@@ -343,27 +357,22 @@ class Statements(ConstraintErrors):
     ) -> ResultSet:
         desc = cursor.description or []
         declared = self._declared(q, len(desc), scope)
-        types = [t for t, _ in declared]
         trusted = [base for _, base in declared]
         head: list[tuple[Any, ...]] = []
-        if any(t is None for t in types):
+        if any(t is None for t, _ in declared):
             try:
                 head = cursor.fetchmany(_FETCH)
             except sqlite3.Error as exc:
                 cursor.close()
                 raise self._map(exc, q, None) from None
-            for i, t in enumerate(types):
-                if t is None:
-                    sample = next((r[i] for r in head if r[i] is not None), None)
-                    types[i] = functions.infer_type(sample)
+        types = inferred([t for t, _ in declared], head)
         columns = []
         for (name, *_), ctype in zip(desc, types, strict=True):
-            assert ctype is not None
             columns.append(ResultColumn("" if name.startswith(_NONAME) else name, ctype))
         convs = [
             (i, f)
             for i, t in enumerate(types)
-            if t is not None and (f := functions.column_converter(t, trusted[i])) is not None
+            if (f := functions.column_converter(t, trusted[i])) is not None
         ]
         if self.fmtonly:
             cursor.close()

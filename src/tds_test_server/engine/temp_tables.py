@@ -14,6 +14,7 @@ kept, as SQL Server skips it on a temporary table (message 1756).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sqlite3
 from collections.abc import Mapping
@@ -210,6 +211,18 @@ def last_identity(conn: sqlite3.Connection, table: str) -> int | None:
         f"SELECT last_value FROM temp.{_IDENTITIES} WHERE name = ?", (table.casefold(),)
     ).fetchone()
     return found[0] if found else None
+
+
+def drop_made_since(
+    conn: sqlite3.Connection, tables: dict[str, TempTable], before: set[str]
+) -> None:
+    """Drop the temporary tables made since the keys of `tables` were `before`: a
+    procedure's own go when it ends ("CREATE TABLE (Transact-SQL)": a local temporary
+    table created in a stored procedure is dropped when the procedure is finished)."""
+    for key in [k for k in tables if k not in before]:
+        with contextlib.suppress(sqlite3.Error):  # gone already with a rolled-back transaction
+            conn.execute(f"DROP TABLE {_quoted(tables[key].name)}")
+        del tables[key]
 
 
 def _quoted(name: str) -> str:

@@ -33,6 +33,7 @@ from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
+from .into_clause import IntoClause, take_into
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .quantified import rewrite_percentiles, rewrite_quantified
@@ -92,6 +93,7 @@ class Query:
     json: JsonShape | None = None  # FOR JSON: the rows become one JSON text
     xml: XmlShape | None = None  # FOR XML: the rows become one XML text
     output: Query | None = None  # a DML statement's OUTPUT clause: its SELECT (output_clause)
+    into: IntoClause | None = None  # SELECT ... INTO: the new table (select_into.py)
 
 
 _NONAME = "__azsql_noname_"
@@ -105,7 +107,7 @@ _ROWCOUNT_TABLES = {"sys.partitions", "sys.dm_db_partition_stats"}
 
 
 _UNSUPPORTED_NODES: dict[type[exp.Expression], str] = {
-    exp.Into: "SELECT ... INTO",
+    exp.Into: "SELECT ... INTO in a subquery or a CTE (only the outermost SELECT may have INTO)",
     exp.Returning: "the OUTPUT clause",
     exp.Merge: "MERGE",
     exp.ForClause: "FOR JSON in a subquery, FOR XML in a subquery or FOR BROWSE (select the"
@@ -160,6 +162,7 @@ class Translator:
         rewrite_pivots(tree, self.catalog)
         json = take_for_json(tree)
         xml = take_for_xml(tree)
+        into = take_into(tree)
         for node_type, what in _UNSUPPORTED_NODES.items():
             if tree.find(node_type):
                 raise errors.unsupported(what)
@@ -232,6 +235,7 @@ class Translator:
             json,
             xml,
             output,
+            into,
         )
 
     def _output(self, select_list: str, kind: str, tree: exp.Expression, database: str) -> Query:

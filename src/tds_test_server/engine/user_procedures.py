@@ -36,6 +36,7 @@ from .session_state import Variable, _now_text
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
 from .sqltext import split_name
 from .statements import _tail
+from .temp_tables import drop_made_since
 from .token_stream import Tokens
 
 _PARAM_END = frozenset(["OUTPUT", "OUT", "READONLY", "AS", "WITH", "FOR"])
@@ -328,6 +329,7 @@ class UserProcedures(Procedures):
         if not rpc:  # an RPC's own DONEPROC ends it; EXEC in a batch needs the markers
             yield ProcedureStarted()
         self._proc_depth += 1
+        temporary = set(self.temp_tables)
         try:
             for stmt in self.engine.split(proc.body) if proc.body.strip() else []:
                 if self._cancel.is_set():
@@ -340,6 +342,7 @@ class UserProcedures(Procedures):
                 yield from self._statement(stmt, scope, False)
         finally:
             self._proc_depth -= 1
+            drop_made_since(self.conn, self.temp_tables, temporary)
             self.nocount = nocount
             self.restore_date_settings(date_settings)
         if self._depth != trancount:
