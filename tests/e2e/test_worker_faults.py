@@ -162,18 +162,21 @@ def test_a_worker_that_keeps_crashing_takes_no_connections(tmp_path: Path) -> No
 
 def test_draining_workers_refuse_new_connections(tmp_path: Path) -> None:
     """SIGTERM with a call in flight: the call finishes, and a new connection is
-    refused at once instead of waiting on a socket nobody accepts from."""
+    refused while it runs instead of waiting on a socket nobody accepts from."""
     with serving(tmp_path, "--workers", "2") as (proc, base, _log):
         two_workers_ready(proc, base)
         answers: list[str] = []
-        call = threading.Thread(target=lambda: answers.append(nap(base, 4)))
+        call = threading.Thread(target=lambda: answers.append(nap(base, 6)))
         call.start()
-        time.sleep(1.5)  # the call is in flight (it naps 4 s)
+        time.sleep(1.5)  # the call is in flight (it naps 6 s)
         proc.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
+        # the workers close their sockets as they take the signal: soon, not at once on
+        # a loaded machine
+        eventually(lambda: fresh_connections(base, 1) == ["ConnectError"], timeout=3.5)
         assert fresh_connections(base, 3) == ["ConnectError"] * 3
+        assert call.is_alive()  # still draining
         call.join(timeout=60)
-        assert len(answers) == 1 and "slept 4.0" in answers[0]
+        assert len(answers) == 1 and "slept 6.0" in answers[0]
         assert proc.wait(timeout=60) == 0
 
 
