@@ -361,3 +361,24 @@ def test_a_user_without_ddl_permission_indexes_its_temporary_table(odbc_driver: 
                 cur.execute("INSERT INTO #mine VALUES (1)")
             cur.execute("DROP INDEX ux ON #mine")
             cur.execute("INSERT INTO #mine VALUES (1)")
+
+
+def test_a_temporary_tables_nullability_is_its_columns(cursor: closing[pyodbc.Cursor]) -> None:
+    """NOT NULL, a PRIMARY KEY's columns and an identity column take no NULL, in the
+    result metadata as in a permanent table with the same columns (each driver reads the
+    metadata its own way: the permanent table is the reference; through pyodbc, Driver
+    18 reports every column here as nullable, FreeTDS the NOT NULL ones as not)."""
+    columns = (
+        "(id int IDENTITY(1, 1), k int PRIMARY KEY, a int NOT NULL, b int NULL, c int,"
+        " u int UNIQUE)"
+    )
+    name = f"dbo.nulls_{next(_names)}"
+    with cursor as cur:
+        cur.execute(f"CREATE TABLE #nulls {columns}")
+        cur.execute(f"CREATE TABLE {name} {columns}")
+        cur.execute("SELECT * FROM #nulls")
+        temporary = [(d[0], d[6]) for d in cur.description]
+        cur.execute(f"SELECT * FROM {name}")
+        permanent = [(d[0], d[6]) for d in cur.description]
+        cur.execute(f"DROP TABLE {name}")
+        assert temporary == permanent

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Collection
+from dataclasses import replace
 
 from ..results import (
     ColumnType,
@@ -31,6 +33,14 @@ from .temp_tables import (
     typed_temp_table,
 )
 from .unique_nulls import create_null_key_index, drop_null_key_index
+
+
+def takes_null(col: ColumnDef, keyed: Collection[str]) -> bool:
+    """Whether a new column takes NULL: as written, else not for an identity column or a
+    column of the PRIMARY KEY (`keyed`, casefolded)."""
+    if col.nullable is not None:
+        return col.nullable
+    return not (col.identity or col.name.casefold() in keyed)
 
 
 def index_exists(name: str, table: Table) -> TdsError:
@@ -81,9 +91,15 @@ class SchemaObjects(Statements):
             raise errors.multiple_identities(name)
         if any(col.type is None for col in ddl.columns):
             raise errors.unsupported("computed columns in temporary tables")
-        columns = [(c.name, c.type, c.identity) for c in ddl.columns if c.type]
-        table = typed_temp_table(name, tempdb_name(name), columns)
         keyed = {col.casefold() for c in ddl.constraints if c.kind == "PK" for col, _ in c.columns}
+        # NOT NULL, a PRIMARY KEY's column and an identity column take no NULL: typed so,
+        # a SELECT's result metadata says so, as a permanent table's does
+        columns = [
+            (c.name, replace(c.type, nullable=takes_null(c, keyed)), c.identity)
+            for c in ddl.columns
+            if c.type
+        ]
+        table = typed_temp_table(name, tempdb_name(name), columns)
         defaults = {
             c.for_column.casefold(): c.expression
             for c in ddl.constraints
@@ -196,9 +212,7 @@ class SchemaObjects(Statements):
 
     def _insert_column(self, object_id: int, column_id: int, col: ColumnDef, pk: set[str]) -> None:
         ctype = col.type or ColumnType("sql_variant")
-        nullable = col.nullable
-        if nullable is None:
-            nullable = not (col.identity or col.name.casefold() in pk)
+        nullable = takes_null(col, pk)
         ctype = ColumnType(ctype.name, ctype.length, ctype.precision, ctype.scale, nullable)
         if col.type is None:
             max_length, precision, scale = 0, 0, 0
