@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from servers import stop
 from websockets.sync.client import ClientConnection, connect
 
 LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
@@ -108,9 +109,4 @@ def chromium(profile: Path, width: int = 1280, height: int = 900) -> Iterator[Pa
             page.send("Runtime.enable")
             yield page
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=10)

@@ -100,6 +100,17 @@ def killed_at_exit(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str
             proc.wait()
 
 
+def stop(proc: subprocess.Popen[str], *, timeout: float) -> None:
+    """SIGTERM, and SIGKILL if `proc` has not ended within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def stdio_server_that_read(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     """`azsql-mcp serve` over stdio (pipes for all three), once it has answered
     `initialize` and a first `read_data` (id 2): its source is open."""
@@ -145,13 +156,7 @@ def http_process(
                     time.sleep(0.1)
             yield proc, base
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, timeout=10)
 
 
 SLOW_PLUGIN = {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import CLI, clean_env
+from servers import CLI, clean_env, stop
 from test_http_auth import MCP_HEADERS
 from test_workers import eventually, workers_of
 
@@ -82,13 +82,7 @@ def serving(
         try:
             yield proc, f"http://127.0.0.1:{port}", log
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, timeout=30)
 
 
 def up(proc: subprocess.Popen[str], base: str) -> bool:
