@@ -107,6 +107,32 @@ def state_access_of(r: Mapping[str, Any]) -> StateAccess:
     )
 
 
+# The session DMVs answer a login without the state permission with its own session
+# alone, where the others refuse it (errors 300 and 297): "Permissions" of
+# "sys.dm_exec_sessions" and "sys.dm_exec_requests". A name in the text, not the parse:
+# one in a comment costs a needless note, never a missing one.
+_SESSION_DMV = re.compile(r"\bdm_exec_(?:sessions|requests)\b", re.IGNORECASE)
+
+
+async def own_session_only(db: Database, query: str) -> str | None:
+    """For a query that reads sys.dm_exec_sessions or sys.dm_exec_requests as a login
+    that sees only its own session there: a note saying so and the GRANT that shows the
+    others (its rows alone would read as the whole server's); else None."""
+    if not _SESSION_DMV.search(query):
+        return None
+    try:
+        state = await state_access(db)
+    except (DatabaseError, QueryRefused):  # the rows came: a failed note costs them nothing
+        return None
+    if state.sees_all_sessions:
+        return None
+    return (
+        "Note: only this login's own session shows in sys.dm_exec_sessions and"
+        f" sys.dm_exec_requests; other sessions are hidden without {state.permission}"
+        f" ({state.grant})"
+    )
+
+
 def database_state_permission(server_permission: str) -> str:
     """The database-level state permission of the engine whose server-level one is
     `server_permission` (state_access_of's): VIEW DATABASE PERFORMANCE STATE beside VIEW

@@ -80,4 +80,6 @@ async def read_data(
         page_rows=page,
         max_rows_lowered_to=cap if max_rows and max_rows > cap else None,
     )
-    return respond(structured, render_result(structured))
+    text = render_result(structured)
+    hidden = await access.own_session_only(ctx.db, query)
+    return respond(structured, text if hidden is None else f"{hidden}\n{text}")
