@@ -47,6 +47,15 @@ async def test_list_tables_filters_by_schema_and_pattern(mcp_client):
     assert none.structured_content["tables"] == []
 
 
+async def test_an_empty_listing_says_how_to_list_more_and_frames_nothing(mcp_client):
+    """No names, so no untrusted-data frame around nothing; the filters are what to drop."""
+    for args in ({"schema": "NoSuchSchema"}, {"name_pattern": "NoSuch%"}):
+        text = (await call(mcp_client, "list_tables", **args)).content[0].text
+        assert text.startswith("0 tables and views"), text
+        assert text.endswith("; list_tables without schema and name_pattern lists every one")
+        assert "untrusted-data" not in text and "\n" not in text
+
+
 async def test_describe_table_customer(mcp_client, azsql_principal):
     result = await call(mcp_client, "describe_table", table="SalesLT.Customer")
     info = result.structured_content
