@@ -127,3 +127,26 @@ async def test_describe_table_bad_names_say_what_to_do(mcp_client, table, messag
     result = await mcp_client.call_tool("describe_table", {"table": table}, raise_on_error=False)
     assert result.is_error
     assert message in result.content[0].text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT OBJECT_NAME(object_id) AS name, definition FROM sys.sql_modules",
+        "SELECT OBJECT_DEFINITION(OBJECT_ID('SalesLT.vGetAllCategories')) AS d",
+    ],
+)
+async def test_read_data_says_null_definitions_may_be_hidden_ones(
+    mcp_client, azsql_principal, query
+):
+    """Without VIEW DEFINITION SQL Server gives a module's definition as NULL, not an
+    error: a NULL must not read as "this view has no definition"."""
+    result = await mcp_client.call_tool("read_data", {"query": query})
+    text = result.content[0].text
+    note = "Note: a NULL definition here may be one this login may not see"
+    if azsql_principal == READER:
+        assert text.startswith(note), text
+        assert "(GRANT VIEW DEFINITION TO [azsql_reader];)" in text.splitlines()[0]
+        assert None in result.structured_content["rows"][0]
+    else:
+        assert note not in text and None not in result.structured_content["rows"][0]

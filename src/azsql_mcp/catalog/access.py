@@ -133,6 +133,41 @@ async def own_session_only(db: Database, query: str) -> str | None:
     )
 
 
+# The catalog views and function that give a definition as NULL, not an error, to a
+# user who neither owns the object nor holds VIEW DEFINITION, ALTER, CONTROL or TAKE
+# OWNERSHIP on it ("Viewing object definitions", "OBJECT_DEFINITION (Transact-SQL)").
+_DEFINITIONS = re.compile(
+    r"\b(?:sql_modules|computed_columns|check_constraints|default_constraints"
+    r"|object_definition)\b",
+    re.IGNORECASE,
+)
+_VIEW_DEFINITION_HELD = """
+SELECT USER_NAME() AS user_name,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION') AS view_definition
+"""
+
+
+async def definitions_hidden(db: Database, query: str, *, nulls: bool) -> str | None:
+    """For a query that reads definitions and got a NULL, as a user without VIEW
+    DEFINITION on the database: a note that the NULL may be a hidden definition, and
+    the GRANT; else None."""
+    if not nulls or not _DEFINITIONS.search(query):
+        return None
+    try:
+        r = records(await db.read(_VIEW_DEFINITION_HELD))[0]
+    except (DatabaseError, QueryRefused):  # the rows came: a failed note costs them nothing
+        return None
+    if r["view_definition"]:
+        return None
+    user = str(r["user_name"] or "")
+    return (
+        "Note: a NULL definition here may be one this login may not see: SQL Server shows"
+        " the definition of a module, computed column or constraint only to its owner or"
+        f" to a user with VIEW DEFINITION, which the database user {quote(user)} lacks"
+        f" ({view_definition_grant(user)})"
+    )
+
+
 def database_state_permission(server_permission: str) -> str:
     """The database-level state permission of the engine whose server-level one is
     `server_permission` (state_access_of's): VIEW DATABASE PERFORMANCE STATE beside VIEW

@@ -80,6 +80,12 @@ async def read_data(
         page_rows=page,
         max_rows_lowered_to=cap if max_rows and max_rows > cap else None,
     )
-    text = render_result(structured)
-    hidden = await access.own_session_only(ctx.db, query)
-    return respond(structured, text if hidden is None else f"{hidden}\n{text}")
+    # What SQL Server leaves out of a read without an error, first: rows alone would
+    # read as the whole answer.
+    nulls = any(value is None for row in structured.rows for value in row)
+    notes = (
+        await access.own_session_only(ctx.db, query),
+        await access.definitions_hidden(ctx.db, query, nulls=nulls),
+    )
+    text = "\n".join([*(note for note in notes if note), render_result(structured)])
+    return respond(structured, text)
