@@ -162,9 +162,8 @@ async def definitions_hidden(db: Database, query: str, *, nulls: bool) -> str | 
     user = str(r["user_name"] or "")
     return (
         "Note: a NULL definition here may be one this login may not see: SQL Server shows"
-        " the definition of a module, computed column or constraint only to its owner or"
-        f" to a user with VIEW DEFINITION, which the database user {quote(user)} lacks"
-        f" ({view_definition_grant(user)})"
+        " a definition only to the object's owner or a user with VIEW DEFINITION, which"
+        f" the database user {quote(user)} lacks ({view_definition_grant(user)})"
     )
 
 
