@@ -65,4 +65,5 @@ async def describe_table(
     """
     with clear_errors():
         info = await catalog.describe_table(ctx.db, table)
-    return respond(info, catalog.render_description(info))
+    user = await catalog.definitions_grantee(ctx.db, info)
+    return respond(info, catalog.render_description(info, user=user))
