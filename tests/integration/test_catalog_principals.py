@@ -59,4 +59,5 @@ async def test_sql_query_builder(mcp_client: Client[Any], azsql_principal: str) 
     )
     text = "\n".join(m.content.text for m in result.messages)
     assert "T-SQL INSERT statement for SalesLT.SalesOrderDetail" in text
-    assert ("(needs VIEW DEFINITION)" in text) == (azsql_principal == READER)
+    assert ("(needs VIEW DEFINITION" in text) == (azsql_principal == READER)
+    assert ("GRANT VIEW DEFINITION TO [azsql_reader];" in text) == (azsql_principal == READER)

@@ -47,6 +47,15 @@ async def test_list_tables_filters_by_schema_and_pattern(mcp_client):
     assert none.structured_content["tables"] == []
 
 
+async def test_an_empty_listing_says_how_to_list_more_and_frames_nothing(mcp_client):
+    """No names, so no untrusted-data frame around nothing; the filters are what to drop."""
+    for args in ({"schema": "NoSuchSchema"}, {"name_pattern": "NoSuch%"}):
+        text = (await call(mcp_client, "list_tables", **args)).content[0].text
+        assert text.startswith("0 tables and views"), text
+        assert text.endswith("; list_tables without schema and name_pattern lists every one")
+        assert "untrusted-data" not in text and "\n" not in text
+
+
 async def test_describe_table_customer(mcp_client, azsql_principal):
     result = await call(mcp_client, "describe_table", table="SalesLT.Customer")
     info = result.structured_content
@@ -60,7 +69,11 @@ async def test_describe_table_customer(mcp_client, azsql_principal):
     if azsql_principal == READER:  # no VIEW DEFINITION: the default is there, hidden
         assert columns["NameStyle"]["default"] == DEFINITION_HIDDEN
         text = result.content[0].text  # said once why, not on every line
-        assert "DEFAULT (hidden)" in text and text.count("VIEW DEFINITION") == 1
+        assert "DEFAULT (hidden)" in text and text.count("(hidden): ") == 1
+        assert (  # what to ask a DBA for, as health_check says it
+            "(hidden): a definition this login may not see (needs VIEW DEFINITION:"
+            " GRANT VIEW DEFINITION TO [azsql_reader];)"
+        ) in text
     else:
         assert "0" in columns["NameStyle"]["default"]
     assert info["primary_key"] == {"name": "PK_Customer_CustomerID", "columns": ["CustomerID"]}
@@ -118,3 +131,26 @@ async def test_describe_table_bad_names_say_what_to_do(mcp_client, table, messag
     result = await mcp_client.call_tool("describe_table", {"table": table}, raise_on_error=False)
     assert result.is_error
     assert message in result.content[0].text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT OBJECT_NAME(object_id) AS name, definition FROM sys.sql_modules",
+        "SELECT OBJECT_DEFINITION(OBJECT_ID('SalesLT.vGetAllCategories')) AS d",
+    ],
+)
+async def test_read_data_says_null_definitions_may_be_hidden_ones(
+    mcp_client, azsql_principal, query
+):
+    """Without VIEW DEFINITION SQL Server gives a module's definition as NULL, not an
+    error: a NULL must not read as "this view has no definition"."""
+    result = await mcp_client.call_tool("read_data", {"query": query})
+    text = result.content[0].text
+    note = "Note: a NULL definition here may be one this login may not see"
+    if azsql_principal == READER:
+        assert text.startswith(note), text
+        assert "(GRANT VIEW DEFINITION TO [azsql_reader];)" in text.splitlines()[0]
+        assert None in result.structured_content["rows"][0]
+    else:
+        assert note not in text and None not in result.structured_content["rows"][0]

@@ -45,3 +45,38 @@ async def test_read_data_of_a_refused_dmv_says_what_to_grant(
         return
     # Driver 18 shows error 300 (the permission), FreeTDS 297; either way the GRANT.
     assert "permission" in text and GRANTS[dmv] in text, text
+
+
+@pytest.mark.parametrize("dmv", ["sys.dm_exec_sessions", "sys.dm_exec_requests"])
+async def test_read_data_of_a_session_dmv_says_when_it_shows_only_this_session(
+    mcp_client: Client[Any], azsql_principal: str, dmv: str
+) -> None:
+    """Without the server-state permission SQL Server answers with this session's row
+    alone, not an error: one row must not read as "one session on the server"."""
+    query = f"SELECT session_id FROM {dmv}"
+    result = await mcp_client.call_tool("read_data", {"query": query})
+    text = result.content[0].text  # type: ignore[union-attr]
+    note = "only this login's own session shows in sys.dm_exec_sessions and sys.dm_exec_requests"
+    if azsql_principal == READER:
+        assert text.startswith(f"Note: {note}"), text
+        assert f"without VIEW SERVER PERFORMANCE STATE ({SERVER_GRANT})" in text, text
+        assert result.structured_content["row_count"] == 1  # type: ignore[index]
+    else:
+        assert note not in text
+
+
+async def test_read_data_of_other_tables_asks_nothing_of_session_dmvs(
+    mcp_client: Client[Any], tds_server: Any
+) -> None:
+    """The note costs a round trip only for a query that names a session DMV."""
+    from tds_test_server.faults import Fault
+
+    await mcp_client.call_tool("read_data", {"query": "SELECT 1 AS n"})  # the pool is open
+    tds_server.add_fault(Fault.parse("error:50000@query~VIEW SERVER PERFORMANCE STATE"))
+    try:
+        result = await mcp_client.call_tool(
+            "read_data", {"query": "SELECT TOP 1 CustomerID FROM SalesLT.Customer"}
+        )
+    finally:
+        tds_server.clear_faults()
+    assert result.structured_content["row_count"] == 1  # type: ignore[index]

@@ -107,6 +107,66 @@ def state_access_of(r: Mapping[str, Any]) -> StateAccess:
     )
 
 
+# The session DMVs answer a login without the state permission with its own session
+# alone, where the others refuse it (errors 300 and 297): "Permissions" of
+# "sys.dm_exec_sessions" and "sys.dm_exec_requests". A name in the text, not the parse:
+# one in a comment costs a needless note, never a missing one.
+_SESSION_DMV = re.compile(r"\bdm_exec_(?:sessions|requests)\b", re.IGNORECASE)
+
+
+async def own_session_only(db: Database, query: str) -> str | None:
+    """For a query that reads sys.dm_exec_sessions or sys.dm_exec_requests as a login
+    that sees only its own session there: a note saying so and the GRANT that shows the
+    others (its rows alone would read as the whole server's); else None."""
+    if not _SESSION_DMV.search(query):
+        return None
+    try:
+        state = await state_access(db)
+    except (DatabaseError, QueryRefused):  # the rows came: a failed note costs them nothing
+        return None
+    if state.sees_all_sessions:
+        return None
+    return (
+        "Note: only this login's own session shows in sys.dm_exec_sessions and"
+        f" sys.dm_exec_requests; other sessions are hidden without {state.permission}"
+        f" ({state.grant})"
+    )
+
+
+# The catalog views and function that give a definition as NULL, not an error, to a
+# user who neither owns the object nor holds VIEW DEFINITION, ALTER, CONTROL or TAKE
+# OWNERSHIP on it ("Viewing object definitions", "OBJECT_DEFINITION (Transact-SQL)").
+_DEFINITIONS = re.compile(
+    r"\b(?:sql_modules|computed_columns|check_constraints|default_constraints"
+    r"|object_definition)\b",
+    re.IGNORECASE,
+)
+_VIEW_DEFINITION_HELD = """
+SELECT USER_NAME() AS user_name,
+       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION') AS view_definition
+"""
+
+
+async def definitions_hidden(db: Database, query: str, *, nulls: bool) -> str | None:
+    """For a query that reads definitions and got a NULL, as a user without VIEW
+    DEFINITION on the database: a note that the NULL may be a hidden definition, and
+    the GRANT; else None."""
+    if not nulls or not _DEFINITIONS.search(query):
+        return None
+    try:
+        r = records(await db.read(_VIEW_DEFINITION_HELD))[0]
+    except (DatabaseError, QueryRefused):  # the rows came: a failed note costs them nothing
+        return None
+    if r["view_definition"]:
+        return None
+    user = str(r["user_name"] or "")
+    return (
+        "Note: a NULL definition here may be one this login may not see: SQL Server shows"
+        " a definition only to the object's owner or a user with VIEW DEFINITION, which"
+        f" the database user {quote(user)} lacks ({view_definition_grant(user)})"
+    )
+
+
 def database_state_permission(server_permission: str) -> str:
     """The database-level state permission of the engine whose server-level one is
     `server_permission` (state_access_of's): VIEW DATABASE PERFORMANCE STATE beside VIEW

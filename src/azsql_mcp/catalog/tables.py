@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database
+from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import access, sql
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all
 from azsql_mcp.values import cell_text, fence_untrusted
@@ -125,6 +125,17 @@ class TableDescription(BaseModel):
     @property
     def full_name(self) -> str:
         return f"{self.schema_name}.{self.name}"
+
+    @property
+    def hides_definitions(self) -> bool:
+        """Whether a definition (default, computed column, index filter, CHECK) is one
+        the login may not see."""
+        return DEFINITION_HIDDEN in (
+            *(c.default for c in self.columns),
+            *(c.computed for c in self.columns),
+            *(ix.filter for ix in self.indexes),
+            *(ck.definition for ck in self.check_constraints),
+        )
 
 
 async def list_tables(
@@ -388,12 +399,23 @@ def _int_or_none(value: Any) -> int | None:
 _HIDDEN = "(hidden)"
 
 
-def render_description(info: TableDescription) -> str:
+async def definitions_grantee(db: Database, info: TableDescription) -> str | None:
+    """The database user to name in the GRANT that shows `info`'s hidden definitions:
+    None when none is hidden, or when the server does not say who it is."""
+    if not info.hides_definitions:
+        return None
+    try:
+        return await access.database_user(db)
+    except DatabaseError:  # the description came: a failed name costs it nothing
+        return None
+
+
+def render_description(info: TableDescription, *, user: str | None = None) -> str:
     """Compact text of a table description, database-provided text fenced. A definition
-    the login may not see is `(hidden)`, said once at the end why (the structured
-    description holds DEFINITION_HIDDEN)."""
+    the login may not see is `(hidden)`, said once at the end why, with the GRANT to
+    `user` when given (definitions_grantee); the structured description holds
+    DEFINITION_HIDDEN."""
     lines = []
-    hidden = False  # a marker written (database text may hold the same word)
     for c in info.columns:
         parts = [c.name, c.type + (f" [{c.alias_type}]" if c.alias_type else "")]
         parts.append("NULL" if c.nullable else "NOT NULL")
@@ -401,12 +423,10 @@ def render_description(info: TableDescription) -> str:
             parts.append(c.identity)
         if c.default == DEFINITION_HIDDEN:
             parts.append(f"DEFAULT {_HIDDEN}")
-            hidden = True
         elif c.default:
             parts.append(f"DEFAULT {c.default}")
         if c.computed == DEFINITION_HIDDEN:
             parts.append(f"COMPUTED {_HIDDEN}")
-            hidden = True
         elif c.computed:
             parts.append(f"AS {c.computed}")
         if not c.selectable:
@@ -436,7 +456,6 @@ def render_description(info: TableDescription) -> str:
             text += f" PARTITIONED ON ({', '.join(ix.partition_columns)})"
         if ix.filter == DEFINITION_HIDDEN:
             text += f" FILTERED {_HIDDEN}"
-            hidden = True
         elif ix.filter:
             text += f" WHERE {ix.filter}"
         if ix.disabled:
@@ -445,10 +464,13 @@ def render_description(info: TableDescription) -> str:
     for ck in info.check_constraints:
         definition = ck.definition
         if definition == DEFINITION_HIDDEN:
-            definition, hidden = _HIDDEN, True
+            definition = _HIDDEN
         lines.append(f"CHECK {ck.name} {definition}" + (" (disabled)" if ck.disabled else ""))
-    if hidden:
-        lines.append(f"{_HIDDEN}: a definition this login may not see (needs VIEW DEFINITION)")
+    if info.hides_definitions:
+        grant = "" if user is None else f": {access.view_definition_grant(user)}"
+        lines.append(
+            f"{_HIDDEN}: a definition this login may not see (needs VIEW DEFINITION{grant})"
+        )
     if info.description:
         lines.append(f"Description: {info.description}")
     rows = f", ~{info.row_count} rows" if info.row_count is not None else ""

@@ -67,9 +67,11 @@ async def sql_query_builder(
                 + _returned_values(verb, info)
             )
         )
+    user = await catalog.definitions_grantee(ctx.db, info)
+    described = catalog.render_description(info, user=user)
     return (
         f"Help me write a T-SQL {verb} statement for {info.full_name}.\n\n"
-        f"This is the table as the database describes it:\n{catalog.render_description(info)}\n\n"
+        f"This is the table as the database describes it:\n{described}\n\n"
         "Rules: SQL Server T-SQL only; one statement; name the columns explicitly; pass every"
         " value as an @name parameter (never inside the SQL text); use the keys above for joins"
         " and filters. " + run

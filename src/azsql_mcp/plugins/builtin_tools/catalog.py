@@ -41,6 +41,10 @@ async def list_tables(
             " more: narrow with schema or name_pattern"
         )
     summary += access.seen_of(found.only_visible)
+    if not found.tables:  # no names to frame: say which filters to drop instead
+        if schema is not None or name_pattern is not None:
+            summary += "; list_tables without schema and name_pattern lists every one"
+        return respond(found, summary)
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
 
 
@@ -61,4 +65,5 @@ async def describe_table(
     """
     with clear_errors():
         info = await catalog.describe_table(ctx.db, table)
-    return respond(info, catalog.render_description(info))
+    user = await catalog.definitions_grantee(ctx.db, info)
+    return respond(info, catalog.render_description(info, user=user))

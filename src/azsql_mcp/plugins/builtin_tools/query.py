@@ -80,4 +80,12 @@ async def read_data(
         page_rows=page,
         max_rows_lowered_to=cap if max_rows and max_rows > cap else None,
     )
-    return respond(structured, render_result(structured))
+    # What SQL Server leaves out of a read without an error, first: rows alone would
+    # read as the whole answer.
+    nulls = any(value is None for row in structured.rows for value in row)
+    notes = (
+        await access.own_session_only(ctx.db, query),
+        await access.definitions_hidden(ctx.db, query, nulls=nulls),
+    )
+    text = "\n".join([*(note for note in notes if note), render_result(structured)])
+    return respond(structured, text)
