@@ -12,7 +12,7 @@ SHOWPLAN in the database; without it SET SHOWPLAN_XML ON fails with error 262.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -147,11 +147,12 @@ SELECT USER_NAME() AS user_name,
 """
 
 
-async def definitions_hidden(db: Database, query: str, *, nulls: bool) -> str | None:
-    """For a query that reads definitions and got a NULL, as a user without VIEW
-    DEFINITION on the database: a note that the NULL may be a hidden definition, and
-    the GRANT; else None."""
-    if not nulls or not _DEFINITIONS.search(query):
+async def definitions_hidden(db: Database, query: str, rows: Sequence[Sequence[Any]]) -> str | None:
+    """For a query that reads definitions and got a NULL in `rows`, as a user without
+    VIEW DEFINITION on the database: a note that the NULL may be a hidden definition,
+    and the GRANT; else None."""
+    # the name first: every read passes here, and few read definitions
+    if not _DEFINITIONS.search(query) or not any(None in row for row in rows):
         return None
     try:
         r = records(await db.read(_VIEW_DEFINITION_HELD))[0]

@@ -82,10 +82,9 @@ async def read_data(
     )
     # What SQL Server leaves out of a read without an error, first: rows alone would
     # read as the whole answer.
-    nulls = any(value is None for row in structured.rows for value in row)
     notes = (
         await access.own_session_only(ctx.db, query),
-        await access.definitions_hidden(ctx.db, query, nulls=nulls),
+        await access.definitions_hidden(ctx.db, query, structured.rows),
     )
     text = "\n".join([*(note for note in notes if note), render_result(structured)])
     return respond(structured, text)
