@@ -197,6 +197,15 @@ def test_errors_have_sql_server_numbers(session: EngineSession) -> None:
     assert error(session, "SELECT NO_SUCH_FN(1)").number == 195
 
 
+def test_a_double_quoted_name_is_a_column_not_a_string(session: EngineSession) -> None:
+    # QUOTED_IDENTIFIER ON, as ODBC connections set it: "Nope" names a column (SQLite
+    # would read a name that matches none as the string 'Nope' and find rows)
+    err = error(session, 'SELECT Qty FROM dbo.Items WHERE Name = "Nope"')
+    assert (err.number, err.message) == (207, "Invalid column name 'Nope'.")
+    assert error(session, 'SELECT "Nope" FROM dbo.Items').number == 207
+    assert rows(session, 'SELECT "Name" FROM dbo.Items WHERE "Id" = 3') == [("item3",)]
+
+
 def test_error_stops_the_batch_but_not_the_session(session: EngineSession) -> None:
     results = []
     with pytest.raises(TdsError) as info:

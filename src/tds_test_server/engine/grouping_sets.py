@@ -12,6 +12,7 @@ from itertools import chain, combinations, product
 from sqlglot import exp
 
 from . import errors
+from .sqlite_dialect import EngineSQLite
 
 _SETS = "__azsql_sets"
 
@@ -30,7 +31,7 @@ def has_grouping_sets(select: exp.Expression) -> bool:
 def _key(node: exp.Expr) -> str:
     if isinstance(node, exp.Column):
         return node.name.casefold()
-    return node.sql("sqlite").casefold()
+    return node.sql(EngineSQLite).casefold()
 
 
 def _units(node: exp.Expression) -> list[exp.Expression]:

@@ -48,6 +48,7 @@ from .result_types import (
     utf16_length,
 )
 from .sql_types import UnknownType, parse_type, type_text
+from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
 from .temp_tables import (
     TempSignature,
@@ -121,7 +122,7 @@ _STRINGY = (exp.National, exp.DPipe, exp.Concat)
 def _sqlite(work: exp.Expression) -> str:
     """The SQLite text of a rewritten tree; what SQLite cannot say is Msg 40517."""
     try:
-        return work.sql("sqlite", unsupported_level=ErrorLevel.RAISE)
+        return work.sql(EngineSQLite, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as exc:
         raise errors.unsupported(str(exc).split("\n")[0]) from None
 
@@ -462,7 +463,7 @@ class Translator:
                     node.replace(replacement)
         if params:
             raise errors.unsupported("variables in a DEFAULT or CHECK expression")
-        return expr.sql("sqlite")
+        return expr.sql(EngineSQLite)
 
 
 def parse_tsql(text: str) -> exp.Expression:
