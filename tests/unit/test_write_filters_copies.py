@@ -216,3 +216,71 @@ def test_a_self_join_filtered_by_other_tables_only_matches_every_row(sql: str) -
 )
 def test_other_tables_tied_to_the_changed_row_filter(sql: str) -> None:
     assert filters(sql)
+
+
+# --- subqueries in a copy: one that reads other tables only keeps every row or none ------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t WHERE EXISTS (SELECT 1 FROM u)) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t WHERE 0 < (SELECT COUNT(*) FROM u"
+        " WHERE u.k = 1)) x ON x.id = t.id WHERE x.a = t.a",
+        # a column added by a subquery drops no row, and tests other tables only
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, (SELECT MAX(k) FROM u) AS m FROM t) x"
+        " ON x.id = t.id WHERE x.id = t.id",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, (SELECT MAX(k) FROM u) AS m FROM t) x"
+        " ON x.id = t.id WHERE x.m = 5",
+        # unqualified in a subquery, a name is read as the subquery's table's
+        "WITH c AS (SELECT * FROM t WHERE EXISTS (SELECT 1 FROM u WHERE k = 1)) UPDATE t"
+        " SET a = 1 FROM t JOIN c ON c.id = t.id WHERE c.a = t.a",
+        # the copy's name bound anew in the subquery is another table
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t AS d WHERE EXISTS (SELECT 1 FROM u"
+        " AS d WHERE d.k = 1)) x ON x.id = t.id WHERE x.a = t.a",
+    ],
+)
+def test_a_copy_whose_subqueries_read_other_tables_only_matches_every_row(sql: str) -> None:
+    assert ITSELF in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id"
+        " AND EXISTS (SELECT 1 FROM u))",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u))",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE 1 = (SELECT COUNT(*) FROM u))",
+        "DELETE FROM t WHERE EXISTS (SELECT (SELECT 1 FROM u) FROM t AS x WHERE x.id = t.id)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM (SELECT * FROM t WHERE EXISTS"
+        " (SELECT 1 FROM u)) AS x)",
+    ],
+)
+def test_a_subquery_over_the_changed_table_with_an_uncorrelated_subquery_is_always_true(
+    sql: str,
+) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # the nested subquery reads the copy's row: it keeps some rows only
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t AS d WHERE EXISTS (SELECT 1 FROM u"
+        " WHERE u.k = d.k)) x ON x.id = t.id WHERE x.a = t.a",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t WHERE a IN (SELECT a FROM u)) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, (SELECT MAX(u.k) FROM u WHERE u.id = t.id)"
+        " AS m FROM t) x ON x.id = t.id WHERE x.m = 5",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t AS x WHERE x.k > (SELECT AVG(k) FROM u))",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x WHERE x.id = t.id"
+        " AND x.a IN (SELECT a FROM u))",
+        # ordinary filtered writes with subqueries
+        "DELETE FROM t WHERE id = @id AND EXISTS (SELECT 1 FROM u)",
+        "UPDATE t SET a = (SELECT MAX(k) FROM u) WHERE id = @id",
+        "DELETE FROM t WHERE id IN (SELECT u.tid FROM u WHERE u.k = @k)",
+    ],
+)
+def test_a_subquery_tied_to_the_copy_row_filters(sql: str) -> None:
+    assert filters(sql)

@@ -27,7 +27,13 @@ row of the table the statement changes. `judge` makes two checks:
   (or copies joined as above) with nothing that drops rows (a WHERE only if always
   true for T's row; DISTINCT and GROUP BY keep every value): its columns are read as
   the expressions of T's row they select (`(SELECT id AS k FROM T) AS x`: `x.k` is
-  `id`; `id + 1 AS k` is `id + 1`, no copy of id). A CTE reads the CTEs written
+  `id`; `id + 1 AS k` is `id + 1`, no copy of id). A subquery there that reads other
+  tables only (no column of the copy's row) is, for T's row, a condition on other
+  tables only, as in the second check: a WHERE made of such conditions keeps every
+  row or none (`(SELECT * FROM T WHERE EXISTS (SELECT 1 FROM U)) AS x` is a copy), and
+  one selected adds a column and drops no row. In such a subquery an unqualified name
+  is read as its own table's (SQL Server looks there first): qualify a column of the
+  outer row (`u.k = x.k`). A CTE reads the CTEs written
   before it only, each read once. A join written in parentheses (`(T AS x JOIN U ON
   c)`, a subquery of a table to sqlglot) is read as its tables, each with its own
   join and ON. `dbo.T`, `T`, `Db..T` and `Db.dbo.T`, Db the source's own
@@ -61,6 +67,10 @@ if TYPE_CHECKING:
 # The names that stand for a table's identity column, which is never NULL (SQL Server
 # refuses a nullable one): `$IDENTITY IS NOT NULL` is always true, whatever the catalog.
 IDENTITY_NAMES = frozenset({"$identity", "identitycol"})
+# The qualifier of a column of the changed row inside a subquery of a condition read
+# through a copy of the changed table (`_changed_rows`), where unqualified it could be
+# the subquery's own. No statement can write it: the checks refuse control characters.
+_ROW = "\x00row"
 
 
 @dataclass(frozen=True)
@@ -347,6 +357,18 @@ def _folded_parts(table: exp.Table) -> tuple[str, ...]:
     return tuple(part.casefold() for part in _written_parts(table))
 
 
+def _within_select(node: exp.Expr, root: exp.Expr) -> bool:
+    """Whether `node` sits in a subquery of `root`."""
+    from sqlglot import exp
+
+    parent = node.parent
+    while parent is not None and node is not root:
+        if isinstance(parent, exp.Select):
+            return True
+        node, parent = parent, parent.parent
+    return False
+
+
 def _enclosing_subqueries(node: exp.Expr, reading: _Reading) -> tuple[bool, set[str]]:
     """Whether `node` sits in a subquery, and the names its subqueries' FROMs bind."""
     from sqlglot import exp
@@ -505,10 +527,12 @@ def _always_true(condition: exp.Expr, reading: _Reading) -> bool:
     columns were written so."""
     from sqlglot import exp
 
+    reading = replace(reading, nested=reading.nested or condition.find(exp.Select) is not None)
     left = _without_tautologies(condition, reading)
     if isinstance(left, exp.Boolean):
         return bool(left.this)
-    row = replace(reading, changed=replace(reading.changed, alone=True))
+    names = reading.changed.names | {_ROW}
+    row = replace(reading, changed=replace(reading.changed, alone=True, names=names))
     return _worst(left, row, positive=True) is True
 
 
@@ -556,7 +580,9 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     [WHERE c]`, T the changed table or a copy of it (`_copy_of`), with x's columns (and
     unqualified ones: T has every column of the changed row) read as the changed row's;
     else None. A FROM that joins copies of T only is read alike, its ON conditions with
-    the WHERE's (the changed row joined to itself is among its rows when they hold). T
+    the WHERE's (the changed row joined to itself is among its rows when they hold).
+    In a subquery of the values or the condition, x's columns (not bound anew there)
+    are written qualified by _ROW, since unqualified they would read as the subquery's. T
     is the same table when written the same, up to case, a `dbo.` schema and the
     source's own database (`_table_key`): a one-part name is taken as dbo's, the
     default schema of users unless set otherwise (where it is not, `t IN (SELECT ...
@@ -575,8 +601,6 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     where = select.args.get("where")
     found = [where.this] if where is not None else []
     found += [join.args["on"] for _, join in sources if join and join.args.get("on")]
-    if any(part.find(exp.Select) for part in [*select.expressions, *found]):
-        return None  # a nested subquery may bind x anew
     known = [copy for copy in copies if copy is not None]
     names = {copy.name for copy in known}
     values = [
@@ -585,11 +609,15 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
         for read in (_star(value, known) if value.is_star else [_selected(value, known, reading)])
     ]
     read = [_through_copies(part, known, reading) for part in found]
+    nested = replace(reading, nested=True)
     for part in [*values, *read]:
-        for column in part.find_all(exp.Column):
-            if column.table.casefold() in names:
+        for column in list(part.find_all(exp.Column)):
+            inside, bound = _enclosing_subqueries(column, nested)
+            if column.table.casefold() in names and column.table.casefold() not in bound:
                 for qualifier in ("table", "db", "catalog"):
                     column.set(qualifier, None)
+                if inside:  # unqualified there, the name may be the subquery's own
+                    column.set("table", exp.to_identifier(_ROW))
     return values, exp.and_(*read) if read else exp.true()
 
 
@@ -698,7 +726,9 @@ def _through_copies(node: exp.Expr, copies: Sequence[_Copy], reading: _Reading) 
             continue
         written = value.copy()
         for inner in written.find_all(exp.Column):  # `written` itself too
-            inner.set("table", exp.to_identifier(copy.name))
+            # in a subquery, the changed row's columns are _ROW's (`_changed_rows`)
+            if not _within_select(inner, written):
+                inner.set("table", exp.to_identifier(copy.name))
         if column is root:
             root = written
         else:
