@@ -284,3 +284,56 @@ def test_a_subquery_over_the_changed_table_with_an_uncorrelated_subquery_is_alwa
 )
 def test_a_subquery_tied_to_the_copy_row_filters(sql: str) -> None:
     assert filters(sql)
+
+
+# --- a UNION holds every row of each of its SELECTs --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE id IN (SELECT id FROM t UNION SELECT 1)",
+        "DELETE FROM t WHERE id IN (SELECT k FROM u UNION ALL SELECT id FROM t)",
+        "DELETE FROM t WHERE id IN ((SELECT k FROM u) UNION ALL (SELECT id FROM t))",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id UNION ALL"
+        " SELECT 1 FROM u WHERE 1 = 0)",
+    ],
+)
+def test_a_union_with_a_copy_of_the_changed_table_is_always_true(sql: str) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, a FROM t UNION ALL SELECT id, a FROM u) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        # named by the first SELECT, the copy's columns taken by place
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, a FROM u UNION ALL SELECT id, a FROM t) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        # `*` in both: in doubt, read as T's columns
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM u UNION ALL SELECT t.* FROM t) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        # a recursive CTE whose anchor reads T whole
+        "WITH c AS (SELECT * FROM t UNION ALL SELECT t.* FROM t JOIN c ON t.parent_id = c.id)"
+        " UPDATE t SET a = 1 FROM t JOIN c ON c.id = t.id WHERE c.a = t.a",
+    ],
+)
+def test_a_join_to_a_union_with_a_copy_matches_every_row(sql: str) -> None:
+    assert ITSELF in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, a FROM u UNION ALL SELECT a, id FROM t) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE a = 1 UNION SELECT tid FROM u)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t INTERSECT SELECT tid FROM u)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t EXCEPT SELECT tid FROM u)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t UNION SELECT tid FROM u ORDER BY 1"
+        " OFFSET 5 ROWS)",
+    ],
+)
+def test_a_union_that_may_leave_out_the_changed_row_filters(sql: str) -> None:
+    assert filters(sql)

@@ -513,7 +513,10 @@ def _true_if_tautology(node: exp.Expr, reading: _Reading) -> exp.Expr:
     name = _not_null_name(node)
     if name is not None and name.casefold() in reading.non_nullable:
         return exp.true()
-    if isinstance(node, exp.Or) and _null_or_not_null(list(node.flatten()), reading):
+    if isinstance(node, exp.Or) and (
+        _null_or_not_null(list(node.flatten()), reading)
+        or _complementary(list(node.flatten()), reading)
+    ):
         return exp.true()
     return node
 
@@ -554,13 +557,29 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
         return None
     if _enclosing_subqueries(node, reading)[0]:
         return None  # inside a subquery, the names of `v` may be bound anew
-    found = _changed_rows(query, reading)
-    if found is None:
-        return None
-    selected, condition = found
-    if value is None:
-        return condition
-    return exp.and_(exp.EQ(this=value.copy(), expression=selected[0].unalias()), condition)
+    witnesses = []
+    for branch in _branches(query):
+        found = _changed_rows(branch, reading)
+        if found is not None:
+            selected, condition = found
+            if value is not None:
+                tested = exp.EQ(this=value.copy(), expression=selected[0].unalias())
+                condition = exp.and_(tested, condition)
+            witnesses.append(condition)
+    return exp.or_(*witnesses) if witnesses else None
+
+
+def _branches(query: object) -> list[object]:
+    """The SELECTs of a UNION [ALL], each of whose rows it returns (`query` itself when
+    it is no UNION): its rows hold a branch's. INTERSECT, EXCEPT and a UNION's own
+    ORDER BY ... OFFSET may drop rows: they are one branch, which no copy is."""
+    from sqlglot import exp
+
+    select = query.this if isinstance(query, exp.Subquery) else query
+    kept = {"this", "expression", "distinct"}
+    if type(select) is not exp.Union or any(v for k, v in select.args.items() if k not in kept):
+        return [query]
+    return [*_branches(select.this), *_branches(select.expression)]
 
 
 # What a SELECT over the changed table may hold and still return a row for each of its
@@ -662,10 +681,28 @@ def _derived_copy(
     is (columns `renamed` when listed), else None."""
     from sqlglot import exp
 
-    found = _changed_rows(query, reading)
-    if found is None or not _always_true(found[1], reading):
-        return None
-    values = found[0]
+    branches = _branches(query)
+    first = branches[0].this if isinstance(branches[0], exp.Subquery) else branches[0]
+    # a UNION's columns are named by its first SELECT; `*` there and in the copy's is
+    # read as T's columns (in doubt: the other table's may be named otherwise)
+    named = [v.alias_or_name for v in first.expressions] if isinstance(first, exp.Select) else []
+    for place, branch in enumerate(branches):
+        found = _changed_rows(branch, reading)
+        if found is None or not _always_true(found[1], reading):
+            continue
+        if place and not renamed and named == ["*"] == [v.sql() for v in found[0]]:
+            return _Copy(name, every=True)
+        names = renamed or (named if place else [])
+        if place and (not names or "*" in names):
+            continue
+        return _named_copy(name, found[0], names)
+    return None
+
+
+def _named_copy(name: str, values: Sequence[exp.Expr], renamed: Sequence[str]) -> _Copy | None:
+    """The copy that selects `values` of T's row, its columns `renamed` when listed."""
+    from sqlglot import exp
+
     every = any(value.is_star for value in values)
     if renamed:
         if every or len(renamed) != len(values):
@@ -810,3 +847,32 @@ def _null_or_not_null(disjuncts: list[exp.Expr], reading: _Reading) -> bool:
         return False
     tested = {_normal(d, reading) for d in disjuncts if isinstance(d, exp.Is)}
     return any(_normal(b, reading) in tested for b in negated)
+
+
+def _complementary(disjuncts: list[exp.Expr], reading: _Reading) -> bool:
+    """`c OR NOT c`, in any order and spelling (`a = @p OR a <> @p`, `a < 5 OR a >= 5`):
+    true on every row where c is not NULL, so taken as true (in doubt, refused)."""
+    held = {_polar(d, reading) for d in disjuncts}
+    return any((atom, not positive) in held for atom, positive in held)
+
+
+def _polar(node: exp.Expr, reading: _Reading) -> tuple[object, bool]:
+    """A condition as a comparison or other condition and whether it holds or its
+    negation does: `a <> b` is `a = b` negated, `a >= b` is `a < b` negated, `b > a` is
+    `a < b`."""
+    from sqlglot import exp
+
+    positive = True
+    while isinstance(node, exp.Not | exp.Paren):
+        positive ^= isinstance(node, exp.Not)
+        node = node.this
+    if isinstance(node, exp.EQ | exp.NEQ):
+        sides = frozenset({_normal(node.this, reading), _normal(node.expression, reading)})
+        return ("=", sides), positive ^ isinstance(node, exp.NEQ)
+    if isinstance(node, exp.LT | exp.GTE | exp.GT | exp.LTE):
+        low, high = (node.this, node.expression)
+        if isinstance(node, exp.GT | exp.LTE):
+            low, high = high, low
+        pair = (_normal(low, reading), _normal(high, reading))
+        return ("<", pair), positive ^ isinstance(node, exp.GTE | exp.LTE)
+    return _normal(node, reading), positive
