@@ -8,7 +8,8 @@ row of the table the statement changes. `judge` makes two checks:
   counts as naming it), or it is true once every self-comparison (`a = a`, `a >= a`,
   `a IN (a)`, `a LIKE a`, `@p = @p`, `1 IN (1, a)`) and every `c IS NOT NULL` on a
   column that cannot be NULL (the identity column, `$IDENTITY`, included) is taken as
-  true. Names are compared as SQL Server's default, case-insensitive collations
+  true, and so is `c OR NOT c` (`a = @p OR a <> @p`, `a < 5 OR a >= 5`: only a NULL
+  keeps a row out). Names are compared as SQL Server's default, case-insensitive collations
   compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column. A
   subquery without FROM is read as what it selects (`id IN (SELECT id)` is `id = id`).
   A subquery that reads the changed table T again, whole and with no other table
@@ -17,7 +18,8 @@ row of the table the statement changes. `judge` makes two checks:
   T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)` (`>=`,
   `<=`, SOME alike) are true when `c` (and `v = w`), with x's columns read as the
   changed row's, is (`id IN (SELECT id FROM T)`, `EXISTS (SELECT 1 FROM T AS x WHERE
-  x.id = T.id)`); where it joins T to T again, the ON conditions count with `c`.
+  x.id = T.id)`); where it joins T to T again, the ON conditions count with `c`. A
+  UNION [ALL] holds every row of each SELECT in it: one such SELECT is enough.
   The statement's own join of T to a copy of itself, whole, is judged alike: the
   changed row is joined to itself, so the WHERE and the ON conditions, with the
   copy's columns read as the changed row's, must not be always true (`UPDATE T SET
@@ -27,7 +29,8 @@ row of the table the statement changes. `judge` makes two checks:
   (or copies joined as above) with nothing that drops rows (a WHERE only if always
   true for T's row; DISTINCT and GROUP BY keep every value): its columns are read as
   the expressions of T's row they select (`(SELECT id AS k FROM T) AS x`: `x.k` is
-  `id`; `id + 1 AS k` is `id + 1`, no copy of id). A subquery there that reads other
+  `id`; `id + 1 AS k` is `id + 1`, no copy of id); of a UNION with such a SELECT, its
+  columns by place, named by the first SELECT. A subquery there that reads other
   tables only (no column of the copy's row) is, for T's row, a condition on other
   tables only, as in the second check: a WHERE made of such conditions keeps every
   row or none (`(SELECT * FROM T WHERE EXISTS (SELECT 1 FROM U)) AS x` is a copy), and
