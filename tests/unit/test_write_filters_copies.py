@@ -337,3 +337,70 @@ def test_a_join_to_a_union_with_a_copy_matches_every_row(sql: str) -> None:
 )
 def test_a_union_that_may_leave_out_the_changed_row_filters(sql: str) -> None:
     assert filters(sql)
+
+
+# --- another table beside a copy: joined whatever the row holds, or outer-joined ---------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # an outer join or OUTER APPLY keeps every row of the copy
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x LEFT JOIN u ON u.k = x.k"
+        " WHERE x.id = t.id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x OUTER APPLY (SELECT TOP (1) *"
+        " FROM u WHERE u.k = x.k) o WHERE x.id = t.id)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x LEFT JOIN t y ON y.id = x.parent_id)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u FULL JOIN t x ON 1 = 0)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u RIGHT JOIN t x ON 1 = 0)",
+        # a join whose ON or WHERE reads no column of the copy keeps every row or none
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x CROSS APPLY (SELECT 1 AS one) a)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x JOIN (SELECT 1 AS one) a ON 1 = 1)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u, t x WHERE u.k = 1)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x RIGHT JOIN u ON 1 = 1)",
+        # the other table called as the changed one is still another table
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u AS t, t x WHERE t.k = 1)",
+    ],
+)
+def test_a_copy_beside_another_table_that_keeps_its_rows_is_always_true(sql: str) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT t.* FROM t LEFT JOIN u ON u.k = t.k) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        # a column of the other table tests no row of t
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT x.id, u.k AS uk FROM t x CROSS JOIN u) y"
+        " ON y.id = t.id WHERE y.uk = 5",
+    ],
+)
+def test_a_join_to_a_copy_beside_another_table_matches_every_row(sql: str) -> None:
+    assert ITSELF in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # orphans, matches, and what an outer join brings, depend on the row
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x LEFT JOIN u ON u.tid = x.id"
+        " WHERE u.tid IS NULL)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x LEFT JOIN t y ON y.id = x.parent_id"
+        " WHERE y.id IS NULL)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x OUTER APPLY (SELECT COUNT(*) AS n"
+        " FROM u WHERE u.tid = x.id) c WHERE c.n = 0)",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT x.id, u.k AS uk FROM t x LEFT JOIN u"
+        " ON u.tid = x.id) y ON y.id = t.id WHERE y.uk = 5",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x JOIN u ON u.tid = x.id WHERE u.flag = 1)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x, u WHERE u.tid = x.id AND u.flag = 1)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u LEFT JOIN t x ON x.id = u.tid)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x JOIN t y ON y.id = x.parent_id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t x CROSS APPLY (SELECT TOP (1) u.k FROM u"
+        " WHERE u.tid = x.id) a WHERE x.id = t.id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t x CROSS JOIN u WHERE x.id = t.id"
+        " AND x.a = u.a)",
+    ],
+)
+def test_a_copy_beside_a_table_tied_to_its_row_filters(sql: str) -> None:
+    assert filters(sql)

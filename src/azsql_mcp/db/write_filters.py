@@ -12,9 +12,10 @@ row of the table the statement changes. `judge` makes two checks:
   keeps a row out). Names are compared as SQL Server's default, case-insensitive collations
   compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column. A
   subquery without FROM is read as what it selects (`id IN (SELECT id)` is `id = id`).
-  A subquery that reads the changed table T again, whole and with no other table
-  (no APPLY, TOP, OFFSET, HAVING, TABLESAMPLE or FOR SYSTEM_TIME; DISTINCT and GROUP
-  BY keep every value), has the changed row among its rows: `EXISTS (SELECT ... FROM
+  A subquery that reads the changed table T again, whole (no TOP, OFFSET, HAVING,
+  TABLESAMPLE or FOR SYSTEM_TIME; DISTINCT and GROUP BY keep every value; another
+  table outer-joined or OUTER APPLY'd, or joined on conditions that read no column of
+  T's copy, keeps every row, or none), has the changed row among its rows: `EXISTS (SELECT ... FROM
   T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)` (`>=`,
   `<=`, SOME alike) are true when `c` (and `v = w`), with x's columns read as the
   changed row's, is (`id IN (SELECT id FROM T)`, `EXISTS (SELECT 1 FROM T AS x WHERE
@@ -74,6 +75,9 @@ IDENTITY_NAMES = frozenset({"$identity", "identitycol"})
 # through a copy of the changed table (`_changed_rows`), where unqualified it could be
 # the subquery's own. No statement can write it: the checks refuse control characters.
 _ROW = "\x00row"
+# The qualifier of a column of a table other than T beside a copy of T (`_changed_rows`),
+# `_OTHER.u` for u's: read as no column of T's, whatever u is called.
+_OTHER = "\x00other"
 
 
 @dataclass(frozen=True)
@@ -587,8 +591,7 @@ def _branches(query: object) -> list[object]:
 
 # What a SELECT over the changed table may hold and still return a row for each of its
 # rows that meets its WHERE: DISTINCT and GROUP BY keep every value of a column selected,
-# joins of the table to itself are judged in _changed_rows (TOP, OFFSET, HAVING, a join
-# of another table or APPLY may drop rows or bind names anew)
+# joins are judged in _changed_rows (TOP, OFFSET, HAVING may drop rows)
 _WHOLE_SELECT = frozenset({"expressions", "from_", "joins", "where", "distinct", "group"})
 # and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME may not;
 # the joins sqlglot hangs on a FROM's first source are judged with that FROM
@@ -601,8 +604,14 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     """The values and the condition (TRUE without WHERE) of `SELECT v FROM T [AS x]
     [WHERE c]`, T the changed table or a copy of it (`_copy_of`), with x's columns (and
     unqualified ones: T has every column of the changed row) read as the changed row's;
-    else None. A FROM that joins copies of T only is read alike, its ON conditions with
-    the WHERE's (the changed row joined to itself is among its rows when they hold).
+    else None. A FROM that joins copies of T is read alike, its ON conditions with
+    the WHERE's (the changed row joined to itself is among its rows when they hold),
+    but an outer join's that keeps a copy whole; an outer-joined copy is NULL where
+    unmatched and, as an outer-joined or OUTER APPLY'd other table, is read as
+    depending on the row (qualified by _ROW). Another table INNER, CROSS or RIGHT
+    joined, or CROSS APPLY'd with a body that reads no copy, keeps every row or none
+    whatever the row holds (qualified by _OTHER; so is an unqualified name in a
+    condition beside it: in doubt, not T's); its ON counts (`u.k = x.k` drops rows).
     In a subquery of the values or the condition, x's columns (not bound anew there)
     are written qualified by _ROW, since unqualified they would read as the subquery's. T
     is the same table when written the same, up to case, a `dbo.` schema and the
@@ -614,17 +623,36 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     select = query.this if isinstance(query, exp.Subquery) else query
     if not isinstance(select, exp.Select):
         return None
-    sources = list(_sources(select))
-    copies = [_copy_of(source, reading) for source, _ in sources]
-    if not copies or any(copy is None for copy in copies):
-        return None
     if any(value for key, value in select.args.items() if key not in _WHOLE_SELECT):
         return None
+    sources = list(_sources(select))
+    copies = [_copy_of(source, reading) for source, _ in sources]
+    names = {copy.name for copy in copies if copy is not None}
     where = select.args.get("where")
     found = [where.this] if where is not None else []
-    found += [join.args["on"] for _, join in sources if join and join.args.get("on")]
+    others: dict[str, str] = {}  # each other table's name, and the qualifier it is read with
+    for place, ((source, join), copy) in enumerate(zip(sources, copies, strict=True)):
+        side = join.args.get("side") if join is not None else None
+        earlier = any(copies[:place])
+        if copy is not None and side in ("LEFT", "FULL") and earlier:
+            copy = copies[place] = None  # NULL where unmatched: no copy of the row
+            tie: str | None = "linked"
+        else:
+            tie = _tie(source, join, names) if copy is None else "copy"
+        if tie is None:
+            return None
+        if copy is None:
+            name = source.alias_or_name.casefold()
+            others[name] = _ROW if tie == "linked" else f"{_OTHER}.{name}"
+        on = join.args.get("on") if join is not None else None
+        # the ON restricts no copy that the join keeps whole (an outer join's)
+        kept = tie == "linked" or (side in ("RIGHT", "FULL") and not earlier)
+        if on is not None and not kept:
+            found.append(on)
     known = [copy for copy in copies if copy is not None]
     names = {copy.name for copy in known}
+    if not known:
+        return None
     values = [
         read
         for value in select.expressions
@@ -632,15 +660,51 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     ]
     read = [_through_copies(part, known, reading) for part in found]
     nested = replace(reading, nested=True)
-    for part in [*values, *read]:
+    # beside another table, an unqualified name in a condition may be its: in doubt, it is
+    # (in a value, T's: `id IN (SELECT id ...)` is then `id = id`)
+    beside = _OTHER if any(q != _ROW for q in others.values()) else None
+    for part, unqualified in [*((v, None) for v in values), *((r, beside) for r in read)]:
         for column in list(part.find_all(exp.Column)):
             inside, bound = _enclosing_subqueries(column, nested)
-            if column.table.casefold() in names and column.table.casefold() not in bound:
-                for qualifier in ("table", "db", "catalog"):
-                    column.set(qualifier, None)
-                if inside:  # unqualified there, the name may be the subquery's own
-                    column.set("table", exp.to_identifier(_ROW))
+            folded = column.table.casefold()
+            if folded in bound or folded.startswith((_ROW, _OTHER)):
+                continue
+            if folded in others:
+                _qualify(column, others[folded])
+            elif folded in names:
+                # unqualified in a subquery, the name may be the subquery's own
+                _qualify(column, _ROW if inside else None)
+            elif not folded and not inside and unqualified:
+                _qualify(column, unqualified)
     return values, exp.and_(*read) if read else exp.true()
+
+
+def _tie(source: exp.Expr, join: exp.Join | None, copies: Collection[str]) -> str | None:
+    """How a table source beside copies of T in a SELECT's FROM keeps their rows:
+    "other" when it keeps every row or none of them, whatever T's row holds (an INNER,
+    CROSS or RIGHT join, whose ON counts with the WHERE: `u.k = x.k` ties it to the
+    copy's row and drops rows), "linked" when each is kept and its columns depend on
+    the copy's row (a LEFT or FULL join, OUTER APPLY), None when it may drop rows as
+    the row tells (CROSS APPLY whose body reads a copy)."""
+    from sqlglot import exp
+
+    if isinstance(source, exp.Lateral):
+        if not source.args.get("cross_apply"):
+            return "linked"
+        body = (column.table.casefold() for column in source.find_all(exp.Column))
+        return None if any(name in copies for name in body) else "other"
+    if join is not None and join.args.get("side") in ("LEFT", "FULL"):
+        return "linked"
+    return "other"
+
+
+def _qualify(column: exp.Column, qualifier: str | None) -> None:
+    from sqlglot import exp
+
+    for part in ("table", "db", "catalog"):
+        column.set(part, None)
+    if qualifier is not None:
+        column.set("table", exp.to_identifier(qualifier))
 
 
 def _copy_of(source: exp.Expr, reading: _Reading) -> _Copy | None:
@@ -767,7 +831,7 @@ def _through_copies(node: exp.Expr, copies: Sequence[_Copy], reading: _Reading) 
         written = value.copy()
         for inner in written.find_all(exp.Column):  # `written` itself too
             # in a subquery, the changed row's columns are _ROW's (`_changed_rows`)
-            if not _within_select(inner, written):
+            if not _within_select(inner, written) and not inner.table.startswith((_ROW, _OTHER)):
                 inner.set("table", exp.to_identifier(copy.name))
         if column is root:
             root = written
