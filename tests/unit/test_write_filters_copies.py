@@ -404,3 +404,45 @@ def test_a_join_to_a_copy_beside_another_table_matches_every_row(sql: str) -> No
 )
 def test_a_copy_beside_a_table_tied_to_its_row_filters(sql: str) -> None:
     assert filters(sql)
+
+
+# --- a write through a CTE or derived table that reads T whole changes T ------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH c AS (SELECT * FROM t) UPDATE c SET a = 1 FROM c JOIN t ON t.id = c.id"
+        " WHERE t.a = c.a",
+        "UPDATE x SET a = 1 FROM (SELECT * FROM t) x JOIN t ON t.id = x.id WHERE t.a = x.a",
+    ],
+)
+def test_a_write_through_a_copy_joined_to_its_table_matches_every_row(sql: str) -> None:
+    assert "to a copy of itself" in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH c AS (SELECT * FROM t) DELETE FROM c WHERE id IN (SELECT id FROM t)",
+        "WITH c AS (SELECT * FROM t) DELETE FROM c WHERE EXISTS (SELECT 1 FROM t"
+        " WHERE t.id = c.id)",
+        "WITH c AS (SELECT id, a FROM dbo.t) DELETE FROM c WHERE id IN (SELECT id FROM t)",
+        "DELETE x FROM (SELECT * FROM t) x WHERE x.id IN (SELECT id FROM t)",
+    ],
+)
+def test_a_write_through_a_copy_tested_against_its_table_is_always_true(sql: str) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH c AS (SELECT * FROM t) UPDATE c SET a = 1 WHERE id = 5",
+        "WITH c AS (SELECT * FROM t WHERE a = 1) DELETE FROM c WHERE id IN (SELECT id FROM t)",
+        "UPDATE x SET a = 1 FROM (SELECT * FROM t) x WHERE x.id = 5",
+        "WITH c AS (SELECT * FROM t) UPDATE c SET a = 1 FROM c JOIN u ON u.id = c.id WHERE u.k = 5",
+    ],
+)
+def test_a_filtered_write_through_a_cte_or_derived_table_is_accepted(sql: str) -> None:
+    assert filters(sql)

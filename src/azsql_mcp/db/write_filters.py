@@ -45,7 +45,9 @@ row of the table the statement changes. `judge` makes two checks:
   otherwise, and a three-part name of another database is refused unless the
   operator opened it (then it is another table; with no database configured, any is
   read as the source's). In doubt, names are read so that the write is refused: here
-  as one table, and in `target` (`UPDATE T ... FROM dbo.T AS a`) as two.
+  as one table, and in `target` (`UPDATE T ... FROM dbo.T AS a`) as two. A CTE or
+  derived table written through that reads one table whole, each column under its
+  own name, changes that table (`WITH c AS (SELECT * FROM T) UPDATE c ...`).
 - the clause, with the ON conditions of the INNER JOINs, must still test a column
   of the changed table once every condition on other tables only is taken as true
   (`FROM T t CROSS JOIN U u WHERE u.id = 1` changes every row of T).
@@ -146,9 +148,7 @@ def target(statement: exp.Expr, database: str | None = None) -> Target:
         label = table.sql(dialect="tsql") if isinstance(table, exp.Expr) else "the table"
         return Target(label, frozenset(), alone=False, database=database)
     word = table.name.casefold()
-    written = (
-        () if len(table.parts) == 1 and word in _cte_names(statement) else _written_parts(table)
-    )
+    written = _base(table, statement, database)
     sources = [source for source, _ in _sources(statement)]
     if not sources:
         return Target(table.name, frozenset({word}), True, written, database)
@@ -163,12 +163,43 @@ def target(statement: exp.Expr, database: str | None = None) -> Target:
         matches = []  # SQL Server refuses such a statement as ambiguous: trust none
     names = {word} | {s.alias_or_name.casefold() for s in matches}
     if matches:
-        source = matches[0]
-        written = _written_parts(source) if isinstance(source, exp.Table) else ()
+        written = _base(matches[0], statement, database)
     elif any(source.alias_or_name.casefold() == word for source in sources):
         written = ()  # the alias of a source written twice
     alone = len(sources) == 1 and bool(matches)
     return Target(table.name, frozenset(names), alone, written, database)
+
+
+def _base(source: exp.Expr, statement: exp.Expr, database: str | None) -> tuple[str, ...]:
+    """The name of the table a write to the table source `source` changes, as written:
+    its own, or for a CTE or derived table that reads one table whole, each column
+    under its own name (`WITH c AS (SELECT * FROM T) UPDATE c ...` changes T), that
+    table's; () when that cannot be told."""
+    from sqlglot import exp
+
+    alias = source.args.get("alias")
+    query, renamed = source.this, alias.columns if isinstance(alias, exp.TableAlias) else []
+    if isinstance(source, exp.Table):
+        parts = _written_parts(source)
+        ctes = [c for c in statement.find_all(exp.CTE) if c.alias_or_name == source.name]
+        if len(parts) != 1 or not ctes:
+            return parts
+        query, renamed = ctes[0].this, ctes[0].args["alias"].columns
+    elif not isinstance(source, exp.Subquery):
+        return ()
+    tables = [table for table, _ in _sources(query)] if isinstance(query, exp.Select) else []
+    if len(tables) != 1 or not isinstance(tables[0], exp.Table):
+        return ()
+    parts = _written_parts(tables[0])
+    if len(parts) == 1 and parts[0].casefold() in _cte_names(statement):
+        return ()  # a CTE over a CTE: not followed
+    read = _Reading(Target("", frozenset(), False, parts, database), IDENTITY_NAMES, True, set())
+    copy = _derived_copy("", query, [c.name for c in renamed], read)
+    if copy is None or any(
+        not isinstance(v, exp.Column) or v.name.casefold() != k for k, v in copy.columns.items()
+    ):
+        return ()
+    return parts
 
 
 def conditions(statement: exp.Expr) -> list[exp.Expr]:
