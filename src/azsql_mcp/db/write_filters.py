@@ -59,12 +59,11 @@ says.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from azsql_mcp.db import column_methods
-from azsql_mcp.db.sqlpolicy import ReadPolicy
+from azsql_mcp.db import column_methods, write_sources
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -143,22 +142,26 @@ def target(statement: exp.Expr, database: str | None = None) -> Target:
     so that nothing counts as its column."""
     from sqlglot import exp
 
-    table = _target_table(statement)
+    table = write_sources.target_table(statement)
     if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
         label = table.sql(dialect="tsql") if isinstance(table, exp.Expr) else "the table"
         return Target(label, frozenset(), alone=False, database=database)
     word = table.name.casefold()
     written = _base(table, statement, database)
-    sources = [source for source, _ in _sources(statement)]
+    sources = [source for source, _ in write_sources.sources(statement)]
     if not sources:
         return Target(table.name, frozenset({word}), True, written, database)
-    parts = _folded_parts(table)
+    parts = write_sources.folded_parts(table)
     # `UPDATE t ... FROM T AS t`: the name after UPDATE is a source's alias or name; else
     # `UPDATE dbo.T ... FROM dbo.T AS x`: the one reference to the same table, written
     # the same (`T` and `dbo.T` may be two tables: a user's default schema may not be dbo)
     matches = [s for s in sources if len(parts) == 1 and s.alias_or_name.casefold() == word]
     if not matches:
-        matches = [s for s in sources if isinstance(s, exp.Table) and _folded_parts(s) == parts]
+        matches = [
+            s
+            for s in sources
+            if isinstance(s, exp.Table) and write_sources.folded_parts(s) == parts
+        ]
     if len(matches) > 1:
         matches = []  # SQL Server refuses such a statement as ambiguous: trust none
     names = {word} | {s.alias_or_name.casefold() for s in matches}
@@ -180,18 +183,22 @@ def _base(source: exp.Expr, statement: exp.Expr, database: str | None) -> tuple[
     alias = source.args.get("alias")
     query, renamed = source.this, alias.columns if isinstance(alias, exp.TableAlias) else []
     if isinstance(source, exp.Table):
-        parts = _written_parts(source)
+        parts = write_sources.written_parts(source)
         ctes = [c for c in statement.find_all(exp.CTE) if c.alias_or_name == source.name]
         if len(parts) != 1 or not ctes:
             return parts
         query, renamed = ctes[0].this, ctes[0].args["alias"].columns
     elif not isinstance(source, exp.Subquery):
         return ()
-    tables = [table for table, _ in _sources(query)] if isinstance(query, exp.Select) else []
+    tables = (
+        [table for table, _ in write_sources.sources(query)]
+        if isinstance(query, exp.Select)
+        else []
+    )
     if len(tables) != 1 or not isinstance(tables[0], exp.Table):
         return ()
-    parts = _written_parts(tables[0])
-    if len(parts) == 1 and parts[0].casefold() in _cte_names(statement):
+    parts = write_sources.written_parts(tables[0])
+    if len(parts) == 1 and parts[0].casefold() in write_sources.cte_names(statement):
         return ()  # a CTE over a CTE: not followed
     read = _Reading(Target("", frozenset(), False, parts, database), IDENTITY_NAMES, True, set())
     copy = _derived_copy("", query, [c.name for c in renamed], read)
@@ -207,7 +214,7 @@ def conditions(statement: exp.Expr) -> list[exp.Expr]:
     satisfies all of them (an outer join's ON does not restrict the preserved side)."""
     where = statement.args.get("where")
     found = [where.this] if where is not None else []
-    for _, join in _sources(statement):
+    for _, join in write_sources.sources(statement):
         if join is None or join.args.get("side") or join.args.get("kind") not in (None, "INNER"):
             continue
         on = join.args.get("on")
@@ -260,10 +267,10 @@ def table_names(tree: exp.Expr) -> tuple[tuple[str, ...], ...]:
     """The tables a write names, each as the parts written (CTE names left out)."""
     from sqlglot import exp
 
-    ctes = _cte_names(tree)
+    ctes = write_sources.cte_names(tree)
     names: set[tuple[str, ...]] = set()
     for table in tree.find_all(exp.Table):
-        parts = _written_parts(table)
+        parts = write_sources.written_parts(table)
         if parts and table.name.casefold() not in ctes:
             names.add(parts)
     return tuple(sorted(names))
@@ -275,54 +282,6 @@ def object_name(parts: Sequence[str]) -> str:
     return ".".join("[" + part.replace("]", "]]") + "]" if part else "" for part in parts)
 
 
-# --- the statement's tables ------------------------------------------------------------
-
-
-def _target_table(statement: exp.Expr) -> exp.Expr | None:
-    from sqlglot import exp
-
-    if isinstance(statement, exp.Delete) and statement.args.get("tables"):
-        tables: list[exp.Expr] = statement.args["tables"]
-        return tables[0] if len(tables) == 1 else None  # `DELETE d FROM ... AS d`
-    this = statement.this
-    if isinstance(this, exp.Schema):  # INSERT INTO t (a, b)
-        this = this.this
-    return this if isinstance(this, exp.Expr) else None
-
-
-def _sources(node: exp.Expr) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
-    """The table sources of a statement's or a SELECT's own FROM, each with its join."""
-    from sqlglot import exp
-
-    if isinstance(node, exp.Delete):
-        # `DELETE d FROM src`: sqlglot keeps the FROM source as `this`
-        first = node.this if node.args.get("tables") else None
-    else:
-        from_ = node.args.get("from_")
-        first = from_.this if from_ is not None else None
-    if not isinstance(first, exp.Expr):
-        return
-    yield from _grouped(first, None)
-    for join in [*(first.args.get("joins") or ()), *(node.args.get("joins") or ())]:
-        yield from _grouped(join.this, join)
-
-
-def _grouped(source: exp.Expr, join: exp.Join | None) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
-    """`source` with its join; for joins written in parentheses (`(a JOIN b ON c)`, which
-    sqlglot reads as a subquery of the table a that the joins hang on), each table with
-    its own join, the first with the group's. The ON conditions inside the group can
-    name only its tables: as an INNER JOIN's, they restrict the rows the group keeps."""
-    from sqlglot import exp
-
-    group = isinstance(source, exp.Subquery) and isinstance(source.this, exp.Table | exp.Subquery)
-    if not group or source.alias:
-        yield source, join
-        return
-    yield from _grouped(source.this, join)
-    for own in source.this.args.get("joins") or ():
-        yield from _grouped(own.this, own)
-
-
 def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
     """The outer-joined and APPLY'd sources (names or aliases) tied to the changed
     table's row by their ON condition or their body."""
@@ -330,7 +289,7 @@ def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
 
     tying = replace(reading, nested=True)  # an APPLY's body is a subquery
     linked = set()
-    for source, join in _sources(statement):
+    for source, join in write_sources.sources(statement):
         if join is None:
             continue
         outer = bool(join.args.get("side")) or isinstance(source, exp.Lateral)
@@ -349,7 +308,7 @@ def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
     from sqlglot import exp
 
     copies: list[tuple[_Copy, exp.Join | None]] = []
-    for source, join in _sources(statement):
+    for source, join in write_sources.sources(statement):
         copy = None
         if source.alias_or_name.casefold() not in reading.changed.names:
             copy = _copy_of(source, reading)
@@ -366,33 +325,6 @@ def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
     names = reading.changed.names | {copy.name for copy, _ in copies}
     itself = replace(reading, changed=replace(reading.changed, names=names))
     return _always_true(exp.and_(*read), itself)
-
-
-def _cte_names(statement: exp.Expr) -> set[str]:
-    from sqlglot import exp
-
-    return {cte.alias_or_name.casefold() for cte in statement.find_all(exp.CTE)}
-
-
-def _written_parts(table: exp.Table) -> tuple[str, ...]:
-    """The name's parts, a temporary table's with its # (sqlglot keeps it as a flag:
-    `#t` is not the table `t`), and an omitted schema as "" (`db..t` is db's table t
-    of the default schema; sqlglot's parts leave the empty one out, which reads as
-    schema db)."""
-    from sqlglot import exp
-
-    name = table.this
-    if not isinstance(name, exp.Identifier):
-        return ()
-    prefix = "##" if name.args.get("global_") else "#" if name.args.get("temporary") else ""
-    qualifiers = [part.name for part in table.parts[:-1]]
-    if table.args.get("catalog") and not isinstance(table.args.get("db"), exp.Identifier):
-        qualifiers.insert(1, "")
-    return (*qualifiers, prefix + name.name)
-
-
-def _folded_parts(table: exp.Table) -> tuple[str, ...]:
-    return tuple(part.casefold() for part in _written_parts(table))
 
 
 def _within_select(node: exp.Expr, root: exp.Expr) -> bool:
@@ -416,7 +348,9 @@ def _enclosing_subqueries(node: exp.Expr, reading: _Reading) -> tuple[bool, set[
     while parent is not None:
         if isinstance(parent, exp.Select):
             inside = True
-            names |= {source.alias_or_name.casefold() for source, _ in _sources(parent)}
+            names |= {
+                source.alias_or_name.casefold() for source, _ in write_sources.sources(parent)
+            }
         parent = parent.parent
     return inside, names
 
@@ -644,11 +578,8 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     whatever the row holds (qualified by _OTHER; so is an unqualified name in a
     condition beside it: in doubt, not T's); its ON counts (`u.k = x.k` drops rows).
     In a subquery of the values or the condition, x's columns (not bound anew there)
-    are written qualified by _ROW, since unqualified they would read as the subquery's. T
-    is the same table when written the same, up to case, a `dbo.` schema and the
-    source's own database (`_table_key`): a one-part name is taken as dbo's, the
-    default schema of users unless set otherwise (where it is not, `t IN (SELECT ...
-    FROM dbo.t)` may compare two tables: name the schema)."""
+    are qualified by _ROW: unqualified, they would read as the subquery's. T is the
+    changed table as `_one_table` tells (`t IN (SELECT ... FROM dbo.t)`: one table)."""
     from sqlglot import exp
 
     select = query.this if isinstance(query, exp.Subquery) else query
@@ -656,7 +587,7 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
         return None
     if any(value for key, value in select.args.items() if key not in _WHOLE_SELECT):
         return None
-    sources = list(_sources(select))
+    sources = list(write_sources.sources(select))
     copies = [_copy_of(source, reading) for source, _ in sources]
     names = {copy.name for copy in copies if copy is not None}
     where = select.args.get("where")
@@ -758,7 +689,7 @@ def _copy_of(source: exp.Expr, reading: _Reading) -> _Copy | None:
         return None
     if any(value for key, value in source.args.items() if key not in _WHOLE_TABLE):
         return None
-    parts = _written_parts(source)
+    parts = write_sources.written_parts(source)
     for place, cte in enumerate(reading.ctes):
         if len(parts) == 1 and cte.alias_or_name.casefold() == parts[0].casefold():
             # `WITH t AS (... WHERE c)`: FROM t reads the CTE, not the table
@@ -872,21 +803,13 @@ def _through_copies(node: exp.Expr, copies: Sequence[_Copy], reading: _Reading) 
 
 
 def _one_table(parts: Sequence[str], changed: Target) -> bool:
-    """Whether a table written `parts` is the changed table, as far as names tell."""
-    return bool(changed.parts) and _table_key(parts, changed) == _table_key(changed.parts, changed)
-
-
-def _table_key(parts: Sequence[str], changed: Target) -> tuple[str, ...]:
-    """A table's name parts as compared: casefolded, `dbo.t` and `db..t` the same as `t`,
-    and `db.s.t` as `s.t` when db is the source's own database or that is not known (a
-    three-part name of any other database is refused unless the operator opened it,
-    and then it is another table)."""
-    folded = tuple(part.casefold() for part in parts)
-    if len(folded) == 3 and (
-        changed.database is None or ReadPolicy(changed.database).is_own(folded[0])
-    ):
-        folded = folded[1:]
-    return folded[1:] if len(folded) == 2 and folded[0] in ("dbo", "") else folded
+    """Whether a table written `parts` is the changed table, as far as names tell: the
+    same up to case, a `dbo.` schema and the source's own database (a one-part name is
+    taken as dbo's, the default schema of users unless set otherwise)."""
+    key = write_sources.table_key
+    return bool(changed.parts) and key(parts, changed.database) == key(
+        changed.parts, changed.database
+    )
 
 
 def _same(a: exp.Expr | None, b: exp.Expr | None, reading: _Reading) -> bool:
