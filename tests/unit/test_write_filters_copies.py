@@ -446,3 +446,34 @@ def test_a_write_through_a_copy_tested_against_its_table_is_always_true(sql: str
 )
 def test_a_filtered_write_through_a_cte_or_derived_table_is_accepted(sql: str) -> None:
     assert filters(sql)
+
+
+# --- EXISTS asks for one row; FOR SYSTEM_TIME ALL holds the rows now ----------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE EXISTS (SELECT TOP (1) 1 FROM t AS x WHERE x.id = t.id)",
+        "DELETE FROM t WHERE EXISTS (SELECT TOP 1 1 FROM t AS x WHERE x.id = t.id ORDER BY x.a)",
+        "DELETE FROM t WHERE EXISTS (SELECT TOP (@n) 1 FROM t AS x WHERE x.id = t.id)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t FOR SYSTEM_TIME ALL)",
+    ],
+)
+def test_a_top_in_exists_or_every_time_of_the_table_is_always_true(sql: str) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE EXISTS (SELECT TOP (0) 1 FROM t AS x WHERE x.id = t.id)",
+        "DELETE FROM t WHERE id IN (SELECT TOP (1) id FROM t)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id ORDER BY x.id"
+        " OFFSET 1 ROWS)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t FOR SYSTEM_TIME AS OF '2020-01-01')",
+        "DELETE FROM t WHERE EXISTS (SELECT TOP (1) 1 FROM u WHERE u.tid = t.id)",
+    ],
+)
+def test_a_top_outside_exists_or_a_past_time_filters(sql: str) -> None:
+    assert filters(sql)

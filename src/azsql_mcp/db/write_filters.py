@@ -12,8 +12,9 @@ row of the table the statement changes. `judge` makes two checks:
   keeps a row out). Names are compared as SQL Server's default, case-insensitive collations
   compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column. A
   subquery without FROM is read as what it selects (`id IN (SELECT id)` is `id = id`).
-  A subquery that reads the changed table T again, whole (no TOP, OFFSET, HAVING,
-  TABLESAMPLE or FOR SYSTEM_TIME; DISTINCT and GROUP BY keep every value; another
+  A subquery that reads the changed table T again, whole (no TOP but in EXISTS, which
+  asks for one row; no OFFSET, HAVING, TABLESAMPLE, or FOR SYSTEM_TIME but ALL;
+  DISTINCT and GROUP BY keep every value; another
   table outer-joined or OUTER APPLY'd, or joined on conditions that read no column of
   T's copy, keeps every row, or none), has the changed row among its rows: `EXISTS (SELECT ... FROM
   T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)` (`>=`,
@@ -519,8 +520,9 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
     from sqlglot import exp
 
     value: exp.Expr | None
+    query: object
     if isinstance(node, exp.Exists):
-        query, value = node.this, None
+        query, value = _without_top(node.this), None
     elif isinstance(node, exp.In):
         query, value = node.args.get("query"), node.this
     elif isinstance(node, exp.EQ | exp.GTE | exp.LTE) and isinstance(node.expression, exp.Any):
@@ -530,7 +532,7 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
     if _enclosing_subqueries(node, reading)[0]:
         return None  # inside a subquery, the names of `v` may be bound anew
     witnesses = []
-    for branch in _branches(query):
+    for branch in write_sources.branches(query):
         found = _changed_rows(branch, reading)
         if found is not None:
             selected, condition = found
@@ -541,25 +543,29 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
     return exp.or_(*witnesses) if witnesses else None
 
 
-def _branches(query: object) -> list[object]:
-    """The SELECTs of a UNION [ALL], each of whose rows it returns (`query` itself when
-    it is no UNION): its rows hold a branch's. INTERSECT, EXCEPT and a UNION's own
-    ORDER BY ... OFFSET may drop rows: they are one branch, which no copy is."""
+def _without_top(query: exp.Expr) -> object:
+    """The SELECT of an EXISTS without its TOP (n) and ORDER BY: EXISTS asks for one
+    row, and TOP keeps one where there is one, unless n is 0 (in doubt, a parameter is
+    not)."""
     from sqlglot import exp
 
     select = query.this if isinstance(query, exp.Subquery) else query
-    kept = {"this", "expression", "distinct"}
-    if type(select) is not exp.Union or any(v for k, v in select.args.items() if k not in kept):
-        return [query]
-    return [*_branches(select.this), *_branches(select.expression)]
+    limit = select.args.get("limit") if isinstance(select, exp.Select) else None
+    count = limit.expression if isinstance(limit, exp.Limit) else None
+    if count is None or select.args.get("offset") or count.sql() in ("0", "(0)"):
+        return query
+    trimmed = select.copy()
+    trimmed.set("limit", None)
+    trimmed.set("order", None)
+    return trimmed
 
 
 # What a SELECT over the changed table may hold and still return a row for each of its
 # rows that meets its WHERE: DISTINCT and GROUP BY keep every value of a column selected,
 # joins are judged in _changed_rows (TOP, OFFSET, HAVING may drop rows)
 _WHOLE_SELECT = frozenset({"expressions", "from_", "joins", "where", "distinct", "group"})
-# and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME may not;
-# the joins sqlglot hangs on a FROM's first source are judged with that FROM
+# and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME (but ALL)
+# may not; the joins sqlglot hangs on a FROM's first source are judged with that FROM
 _WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints", "joins"})
 # and a derived table: its SELECT, its alias and the joins hung on it
 _WHOLE_DERIVED = frozenset({"this", "alias", "joins"})
@@ -600,7 +606,7 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
             copy = copies[place] = None  # NULL where unmatched: no copy of the row
             tie: str | None = "linked"
         else:
-            tie = _tie(source, join, names) if copy is None else "copy"
+            tie = write_sources.tie(source, join, names) if copy is None else "copy"
         if tie is None:
             return None
         if copy is None:
@@ -641,25 +647,6 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     return values, exp.and_(*read) if read else exp.true()
 
 
-def _tie(source: exp.Expr, join: exp.Join | None, copies: Collection[str]) -> str | None:
-    """How a table source beside copies of T in a SELECT's FROM keeps their rows:
-    "other" when it keeps every row or none of them, whatever T's row holds (an INNER,
-    CROSS or RIGHT join, whose ON counts with the WHERE: `u.k = x.k` ties it to the
-    copy's row and drops rows), "linked" when each is kept and its columns depend on
-    the copy's row (a LEFT or FULL join, OUTER APPLY), None when it may drop rows as
-    the row tells (CROSS APPLY whose body reads a copy)."""
-    from sqlglot import exp
-
-    if isinstance(source, exp.Lateral):
-        if not source.args.get("cross_apply"):
-            return "linked"
-        body = (column.table.casefold() for column in source.find_all(exp.Column))
-        return None if any(name in copies for name in body) else "other"
-    if join is not None and join.args.get("side") in ("LEFT", "FULL"):
-        return "linked"
-    return "other"
-
-
 def _qualify(column: exp.Column, qualifier: str | None) -> None:
     from sqlglot import exp
 
@@ -687,7 +674,10 @@ def _copy_of(source: exp.Expr, reading: _Reading) -> _Copy | None:
         return _derived_copy(name, source.this, renamed, reading)
     if not isinstance(source, exp.Table) or renamed:
         return None
-    if any(value for key, value in source.args.items() if key not in _WHOLE_TABLE):
+    version = source.args.get("version")  # FOR SYSTEM_TIME ALL: the rows now, and past ones
+    every_time = isinstance(version, exp.Version) and str(version.args.get("kind")) == "ALL"
+    kept = _WHOLE_TABLE | {"version"} if every_time else _WHOLE_TABLE
+    if any(value for key, value in source.args.items() if key not in kept):
         return None
     parts = write_sources.written_parts(source)
     for place, cte in enumerate(reading.ctes):
@@ -710,7 +700,7 @@ def _derived_copy(
     is (columns `renamed` when listed), else None."""
     from sqlglot import exp
 
-    branches = _branches(query)
+    branches = write_sources.branches(query)
     first = branches[0].this if isinstance(branches[0], exp.Subquery) else branches[0]
     # a UNION's columns are named by its first SELECT; `*` there and in the copy's is
     # read as T's columns (in doubt: the other table's may be named otherwise)

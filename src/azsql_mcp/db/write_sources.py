@@ -5,7 +5,7 @@ names are one table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from azsql_mcp.db.sqlpolicy import ReadPolicy
@@ -98,3 +98,35 @@ def table_key(parts: Sequence[str], database: str | None) -> tuple[str, ...]:
     if len(folded) == 3 and (database is None or ReadPolicy(database).is_own(folded[0])):
         folded = folded[1:]
     return folded[1:] if len(folded) == 2 and folded[0] in ("dbo", "") else folded
+
+
+def branches(query: object) -> list[object]:
+    """The SELECTs of a UNION [ALL], each of whose rows it returns (`query` itself when
+    it is no UNION): its rows hold a branch's. INTERSECT, EXCEPT and a UNION's own
+    ORDER BY ... OFFSET may drop rows: they are one branch, which no copy is."""
+    from sqlglot import exp
+
+    select = query.this if isinstance(query, exp.Subquery) else query
+    kept = {"this", "expression", "distinct"}
+    if type(select) is not exp.Union or any(v for k, v in select.args.items() if k not in kept):
+        return [query]
+    return [*branches(select.this), *branches(select.expression)]
+
+
+def tie(source: exp.Expr, join: exp.Join | None, copies: Collection[str]) -> str | None:
+    """How a table source beside copies of T in a SELECT's FROM keeps their rows:
+    "other" when it keeps every row or none of them, whatever T's row holds (an INNER,
+    CROSS or RIGHT join, whose ON counts with the WHERE: `u.k = x.k` ties it to the
+    copy's row and drops rows), "linked" when each is kept and its columns depend on
+    the copy's row (a LEFT or FULL join, OUTER APPLY), None when it may drop rows as
+    the row tells (CROSS APPLY whose body reads a copy)."""
+    from sqlglot import exp
+
+    if isinstance(source, exp.Lateral):
+        if not source.args.get("cross_apply"):
+            return "linked"
+        body = (column.table.casefold() for column in source.find_all(exp.Column))
+        return None if any(name in copies for name in body) else "other"
+    if join is not None and join.args.get("side") in ("LEFT", "FULL"):
+        return "linked"
+    return "other"
