@@ -486,11 +486,11 @@ def _true_if_tautology(node: exp.Expr, reading: _Reading) -> exp.Expr:
     name = _not_null_name(node)
     if name is not None and name.casefold() in reading.non_nullable:
         return exp.true()
-    if isinstance(node, exp.Or) and (
-        _null_or_not_null(list(node.flatten()), reading)
-        or _complementary(list(node.flatten()), reading)
-    ):
-        return exp.true()
+    # the whole OR chain at its top only: each OR in it would read its every operand again
+    if isinstance(node, exp.Or) and not isinstance(node.parent, exp.Or):
+        disjuncts = list(node.flatten())
+        if _null_or_not_null(disjuncts, reading) or _complementary(disjuncts, reading):
+            return exp.true()
     return node
 
 
