@@ -45,6 +45,7 @@ def refusal(sql: str, policy: ReadPolicy | None = None) -> str:
         # a common table expression is no table of the database: one that reads a table
         # whole, each column under its name, changes that table ...
         ("WITH c AS (SELECT * FROM t) UPDATE c SET a = 1 WHERE id = 1", ("t",)),
+        ("WITH C AS (SELECT * FROM t) UPDATE c SET a = 1 WHERE id = 1", ("t",)),
         ("WITH c (id) AS (SELECT id FROM dbo.t) DELETE c WHERE id = 1", ("dbo", "t")),
         ("UPDATE x SET a = 1 FROM (SELECT id, a FROM t) AS x WHERE x.id = 1", ("t",)),
         # ... another cannot be told

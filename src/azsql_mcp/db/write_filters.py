@@ -9,14 +9,14 @@ row of the table the statement changes. `judge` makes two checks:
   `a IN (a)`, `a LIKE a`, `@p = @p`, `1 IN (1, a)`) and every `c IS NOT NULL` on a
   column that cannot be NULL (the identity column, `$IDENTITY`, included) is taken as
   true, and so is `c OR NOT c` (`a = @p OR a <> @p`, `a < 5 OR a >= 5`: only a NULL
-  keeps a row out). Names are compared as SQL Server's default, case-insensitive collations
-  compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column. A
-  subquery without FROM is read as what it selects (`id IN (SELECT id)` is `id = id`).
-  A subquery that reads the changed table T again, whole (no TOP but in EXISTS, which
-  asks for one row; no OFFSET, HAVING, TABLESAMPLE, or FOR SYSTEM_TIME but ALL;
-  DISTINCT and GROUP BY keep every value; another
-  table outer-joined or OUTER APPLY'd, or joined on conditions that read no column of
-  T's copy, keeps every row, or none), has the changed row among its rows: `EXISTS (SELECT ... FROM
+  keeps a row out). Names are compared as SQL Server's default, case-insensitive
+  collations compare them: `[Id]`, `id` and `t.id` (t the changed table) are one
+  column. A subquery without FROM is read as what it selects (`id IN (SELECT id)` is
+  `id = id`). A subquery that reads the changed table T again, whole (no TOP but in
+  EXISTS, which asks for one row; no OFFSET, HAVING, TABLESAMPLE, or FOR SYSTEM_TIME
+  but ALL; DISTINCT and GROUP BY keep every value; another table outer-joined or
+  OUTER APPLY'd, or joined on conditions that read no column of T's copy, keeps every
+  row, or none), has the changed row among its rows: `EXISTS (SELECT ... FROM
   T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)` (`>=`,
   `<=`, SOME alike) are true when `c` (and `v = w`), with x's columns read as the
   changed row's, is (`id IN (SELECT id FROM T)`, `EXISTS (SELECT 1 FROM T AS x WHERE
@@ -38,17 +38,17 @@ row of the table the statement changes. `judge` makes two checks:
   row or none (`(SELECT * FROM T WHERE EXISTS (SELECT 1 FROM U)) AS x` is a copy), and
   one selected adds a column and drops no row. In such a subquery an unqualified name
   is read as its own table's (SQL Server looks there first): qualify a column of the
-  outer row (`u.k = x.k`). A CTE reads the CTEs written
-  before it only, each read once. A join written in parentheses (`(T AS x JOIN U ON
-  c)`, a subquery of a table to sqlglot) is read as its tables, each with its own
-  join and ON. `dbo.T`, `T`, `Db..T` and `Db.dbo.T`, Db the source's own
-  database, count as one table there: a user's default schema is dbo unless set
-  otherwise, and a three-part name of another database is refused unless the
-  operator opened it (then it is another table; with no database configured, any is
-  read as the source's). In doubt, names are read so that the write is refused: here
-  as one table, and in `target` (`UPDATE T ... FROM dbo.T AS a`) as two. A CTE or
-  derived table written through that reads one table whole, each column under its
-  own name, changes that table (`WITH c AS (SELECT * FROM T) UPDATE c ...`).
+  outer row (`u.k = x.k`). A CTE reads the CTEs written before it only, each read
+  once. A join written in parentheses (`(T AS x JOIN U ON c)`, a subquery of a table
+  to sqlglot) is read as its tables, each with its own join and ON. `dbo.T`, `T`,
+  `Db..T` and `Db.dbo.T`, Db the source's own database, count as one table there: a
+  user's default schema is dbo unless set otherwise, and a three-part name of another
+  database is refused unless the operator opened it (then it is another table; with no
+  database configured, any is read as the source's). In doubt, names are read so that
+  the write is refused: here as one table, and in `target` (`UPDATE T ... FROM dbo.T
+  AS a`) as two. A CTE or derived table written through that reads one table whole,
+  each column under its own name, changes that table (`WITH c AS (SELECT * FROM T)
+  UPDATE c ...`).
 - the clause, with the ON conditions of the INNER JOINs, must still test a column
   of the changed table once every condition on other tables only is taken as true
   (`FROM T t CROSS JOIN U u WHERE u.id = 1` changes every row of T).
@@ -185,7 +185,8 @@ def _base(source: exp.Expr, statement: exp.Expr, database: str | None) -> tuple[
     query, renamed = source.this, alias.columns if isinstance(alias, exp.TableAlias) else []
     if isinstance(source, exp.Table):
         parts = write_sources.written_parts(source)
-        ctes = [c for c in statement.find_all(exp.CTE) if c.alias_or_name == source.name]
+        word = source.name.casefold()
+        ctes = [c for c in statement.find_all(exp.CTE) if c.alias_or_name.casefold() == word]
         if len(parts) != 1 or not ctes:
             return parts
         query, renamed = ctes[0].this, ctes[0].args["alias"].columns
@@ -201,7 +202,8 @@ def _base(source: exp.Expr, statement: exp.Expr, database: str | None) -> tuple[
     parts = write_sources.written_parts(tables[0])
     if len(parts) == 1 and parts[0].casefold() in write_sources.cte_names(statement):
         return ()  # a CTE over a CTE: not followed
-    read = _Reading(Target("", frozenset(), False, parts, database), IDENTITY_NAMES, True, set())
+    base = Target("", frozenset(), False, parts, database)
+    read = _Reading(base, IDENTITY_NAMES, nested=True, methods=set())
     copy = _derived_copy("", query, [c.name for c in renamed], read)
     if copy is None or any(
         not isinstance(v, exp.Column) or v.name.casefold() != k for k, v in copy.columns.items()
