@@ -186,7 +186,7 @@ async def test_a_table_of_another_opened_database_is_refused_in_doubt(
         for sql in (
             "UPDATE OtherDb.dbo.Parent SET id = 3 WHERE id = 1",
             "DELETE FROM OtherDb.dbo.Parent WHERE id = 1",
-            # which table changes is not known: every table named is asked
+            # through a CTE that reads it whole, the write changes it
             "WITH c AS (SELECT * FROM OtherDb.dbo.Parent) UPDATE c SET note = N'x' WHERE id = 1",
         ):
             result = await client.call_tool("update_data", {"sql": sql}, raise_on_error=False)

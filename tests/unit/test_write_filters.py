@@ -296,3 +296,24 @@ def test_an_omitted_schema_is_kept_in_the_name_looked_up() -> None:
     )
     assert checked.target == ("Sales", "", "t") and checked.tables == (("Sales", "", "t"),)
     assert write_filters.object_name(checked.target) == "[Sales]..[t]"
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "id = @x OR id <> @x",
+        "id < 5 OR id >= 5",
+        "5 > id OR NOT (id < 5)",
+        "a <= @p OR a > @p OR id = 1",
+    ],
+)
+def test_a_condition_or_its_negation_is_always_true(where: str) -> None:
+    with pytest.raises(QueryRefused, match="always true"):
+        check_write(f"DELETE FROM t WHERE {where}", KINDS, allow_unfiltered=False)
+
+
+@pytest.mark.parametrize(
+    "where", ["id < 5 OR id > 5", "id = @x OR a <> @x", "id = @x OR id <> @y", "a < b OR b < a"]
+)
+def test_two_conditions_that_are_no_negation_of_each_other_filter(where: str) -> None:
+    assert check_write(f"DELETE FROM t WHERE {where}", KINDS, allow_unfiltered=False).has_where

@@ -216,3 +216,264 @@ def test_a_self_join_filtered_by_other_tables_only_matches_every_row(sql: str) -
 )
 def test_other_tables_tied_to_the_changed_row_filter(sql: str) -> None:
     assert filters(sql)
+
+
+# --- subqueries in a copy: one that reads other tables only keeps every row or none ------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t WHERE EXISTS (SELECT 1 FROM u)) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t WHERE 0 < (SELECT COUNT(*) FROM u"
+        " WHERE u.k = 1)) x ON x.id = t.id WHERE x.a = t.a",
+        # a column added by a subquery drops no row, and tests other tables only
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, (SELECT MAX(k) FROM u) AS m FROM t) x"
+        " ON x.id = t.id WHERE x.id = t.id",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, (SELECT MAX(k) FROM u) AS m FROM t) x"
+        " ON x.id = t.id WHERE x.m = 5",
+        # unqualified in a subquery, a name is read as the subquery's table's
+        "WITH c AS (SELECT * FROM t WHERE EXISTS (SELECT 1 FROM u WHERE k = 1)) UPDATE t"
+        " SET a = 1 FROM t JOIN c ON c.id = t.id WHERE c.a = t.a",
+        # the copy's name bound anew in the subquery is another table
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t AS d WHERE EXISTS (SELECT 1 FROM u"
+        " AS d WHERE d.k = 1)) x ON x.id = t.id WHERE x.a = t.a",
+    ],
+)
+def test_a_copy_whose_subqueries_read_other_tables_only_matches_every_row(sql: str) -> None:
+    assert ITSELF in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id"
+        " AND EXISTS (SELECT 1 FROM u))",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u))",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE 1 = (SELECT COUNT(*) FROM u))",
+        "DELETE FROM t WHERE EXISTS (SELECT (SELECT 1 FROM u) FROM t AS x WHERE x.id = t.id)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM (SELECT * FROM t WHERE EXISTS"
+        " (SELECT 1 FROM u)) AS x)",
+    ],
+)
+def test_a_subquery_over_the_changed_table_with_an_uncorrelated_subquery_is_always_true(
+    sql: str,
+) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # the nested subquery reads the copy's row: it keeps some rows only
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t AS d WHERE EXISTS (SELECT 1 FROM u"
+        " WHERE u.k = d.k)) x ON x.id = t.id WHERE x.a = t.a",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM t WHERE a IN (SELECT a FROM u)) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, (SELECT MAX(u.k) FROM u WHERE u.id = t.id)"
+        " AS m FROM t) x ON x.id = t.id WHERE x.m = 5",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t AS x WHERE x.k > (SELECT AVG(k) FROM u))",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t AS x WHERE x.id = t.id"
+        " AND x.a IN (SELECT a FROM u))",
+        # ordinary filtered writes with subqueries
+        "DELETE FROM t WHERE id = @id AND EXISTS (SELECT 1 FROM u)",
+        "UPDATE t SET a = (SELECT MAX(k) FROM u) WHERE id = @id",
+        "DELETE FROM t WHERE id IN (SELECT u.tid FROM u WHERE u.k = @k)",
+    ],
+)
+def test_a_subquery_tied_to_the_copy_row_filters(sql: str) -> None:
+    assert filters(sql)
+
+
+# --- a UNION holds every row of each of its SELECTs --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE id IN (SELECT id FROM t UNION SELECT 1)",
+        "DELETE FROM t WHERE id IN (SELECT k FROM u UNION ALL SELECT id FROM t)",
+        "DELETE FROM t WHERE id IN ((SELECT k FROM u) UNION ALL (SELECT id FROM t))",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id UNION ALL"
+        " SELECT 1 FROM u WHERE 1 = 0)",
+    ],
+)
+def test_a_union_with_a_copy_of_the_changed_table_is_always_true(sql: str) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, a FROM t UNION ALL SELECT id, a FROM u) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        # named by the first SELECT, the copy's columns taken by place
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, a FROM u UNION ALL SELECT id, a FROM t) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        # `*` in both: in doubt, read as T's columns
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT * FROM u UNION ALL SELECT t.* FROM t) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        # a recursive CTE whose anchor reads T whole
+        "WITH c AS (SELECT * FROM t UNION ALL SELECT t.* FROM t JOIN c ON t.parent_id = c.id)"
+        " UPDATE t SET a = 1 FROM t JOIN c ON c.id = t.id WHERE c.a = t.a",
+    ],
+)
+def test_a_join_to_a_union_with_a_copy_matches_every_row(sql: str) -> None:
+    assert ITSELF in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT id, a FROM u UNION ALL SELECT a, id FROM t) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE a = 1 UNION SELECT tid FROM u)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t INTERSECT SELECT tid FROM u)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t EXCEPT SELECT tid FROM u)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t UNION SELECT tid FROM u ORDER BY 1"
+        " OFFSET 5 ROWS)",
+    ],
+)
+def test_a_union_that_may_leave_out_the_changed_row_filters(sql: str) -> None:
+    assert filters(sql)
+
+
+# --- another table beside a copy: joined whatever the row holds, or outer-joined ---------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # an outer join or OUTER APPLY keeps every row of the copy
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x LEFT JOIN u ON u.k = x.k"
+        " WHERE x.id = t.id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x OUTER APPLY (SELECT TOP (1) *"
+        " FROM u WHERE u.k = x.k) o WHERE x.id = t.id)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x LEFT JOIN t y ON y.id = x.parent_id)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u FULL JOIN t x ON 1 = 0)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u RIGHT JOIN t x ON 1 = 0)",
+        # a join whose ON or WHERE reads no column of the copy keeps every row or none
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x CROSS APPLY (SELECT 1 AS one) a)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x JOIN (SELECT 1 AS one) a ON 1 = 1)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u, t x WHERE u.k = 1)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x RIGHT JOIN u ON 1 = 1)",
+        # the other table called as the changed one is still another table
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u AS t, t x WHERE t.k = 1)",
+    ],
+)
+def test_a_copy_beside_another_table_that_keeps_its_rows_is_always_true(sql: str) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT t.* FROM t LEFT JOIN u ON u.k = t.k) x"
+        " ON x.id = t.id WHERE x.a = t.a",
+        # a column of the other table tests no row of t
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT x.id, u.k AS uk FROM t x CROSS JOIN u) y"
+        " ON y.id = t.id WHERE y.uk = 5",
+    ],
+)
+def test_a_join_to_a_copy_beside_another_table_matches_every_row(sql: str) -> None:
+    assert ITSELF in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # orphans, matches, and what an outer join brings, depend on the row
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x LEFT JOIN u ON u.tid = x.id"
+        " WHERE u.tid IS NULL)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x LEFT JOIN t y ON y.id = x.parent_id"
+        " WHERE y.id IS NULL)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x OUTER APPLY (SELECT COUNT(*) AS n"
+        " FROM u WHERE u.tid = x.id) c WHERE c.n = 0)",
+        "UPDATE t SET a = 1 FROM t JOIN (SELECT x.id, u.k AS uk FROM t x LEFT JOIN u"
+        " ON u.tid = x.id) y ON y.id = t.id WHERE y.uk = 5",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x JOIN u ON u.tid = x.id WHERE u.flag = 1)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x, u WHERE u.tid = x.id AND u.flag = 1)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM u LEFT JOIN t x ON x.id = u.tid)",
+        "DELETE FROM t WHERE id IN (SELECT x.id FROM t x JOIN t y ON y.id = x.parent_id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t x CROSS APPLY (SELECT TOP (1) u.k FROM u"
+        " WHERE u.tid = x.id) a WHERE x.id = t.id)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t x CROSS JOIN u WHERE x.id = t.id"
+        " AND x.a = u.a)",
+    ],
+)
+def test_a_copy_beside_a_table_tied_to_its_row_filters(sql: str) -> None:
+    assert filters(sql)
+
+
+# --- a write through a CTE or derived table that reads T whole changes T ------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH c AS (SELECT * FROM t) UPDATE c SET a = 1 FROM c JOIN t ON t.id = c.id"
+        " WHERE t.a = c.a",
+        "UPDATE x SET a = 1 FROM (SELECT * FROM t) x JOIN t ON t.id = x.id WHERE t.a = x.a",
+    ],
+)
+def test_a_write_through_a_copy_joined_to_its_table_matches_every_row(sql: str) -> None:
+    assert "to a copy of itself" in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH c AS (SELECT * FROM t) DELETE FROM c WHERE id IN (SELECT id FROM t)",
+        "WITH c AS (SELECT * FROM t) DELETE FROM c WHERE EXISTS (SELECT 1 FROM t"
+        " WHERE t.id = c.id)",
+        "WITH c AS (SELECT id, a FROM dbo.t) DELETE FROM c WHERE id IN (SELECT id FROM t)",
+        "DELETE x FROM (SELECT * FROM t) x WHERE x.id IN (SELECT id FROM t)",
+    ],
+)
+def test_a_write_through_a_copy_tested_against_its_table_is_always_true(sql: str) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH c AS (SELECT * FROM t) UPDATE c SET a = 1 WHERE id = 5",
+        "WITH c AS (SELECT * FROM t WHERE a = 1) DELETE FROM c WHERE id IN (SELECT id FROM t)",
+        "UPDATE x SET a = 1 FROM (SELECT * FROM t) x WHERE x.id = 5",
+        "WITH c AS (SELECT * FROM t) UPDATE c SET a = 1 FROM c JOIN u ON u.id = c.id WHERE u.k = 5",
+    ],
+)
+def test_a_filtered_write_through_a_cte_or_derived_table_is_accepted(sql: str) -> None:
+    assert filters(sql)
+
+
+# --- EXISTS asks for one row; FOR SYSTEM_TIME ALL holds the rows now ----------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE EXISTS (SELECT TOP (1) 1 FROM t AS x WHERE x.id = t.id)",
+        "DELETE FROM t WHERE EXISTS (SELECT TOP 1 1 FROM t AS x WHERE x.id = t.id ORDER BY x.a)",
+        "DELETE FROM t WHERE EXISTS (SELECT TOP (@n) 1 FROM t AS x WHERE x.id = t.id)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t FOR SYSTEM_TIME ALL)",
+    ],
+)
+def test_a_top_in_exists_or_every_time_of_the_table_is_always_true(sql: str) -> None:
+    assert ALWAYS_TRUE in refusal(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t WHERE EXISTS (SELECT TOP (0) 1 FROM t AS x WHERE x.id = t.id)",
+        "DELETE FROM t WHERE id IN (SELECT TOP (1) id FROM t)",
+        "DELETE FROM t WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id ORDER BY x.id"
+        " OFFSET 1 ROWS)",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t FOR SYSTEM_TIME AS OF '2020-01-01')",
+        "DELETE FROM t WHERE EXISTS (SELECT TOP (1) 1 FROM u WHERE u.tid = t.id)",
+    ],
+)
+def test_a_top_outside_exists_or_a_past_time_filters(sql: str) -> None:
+    assert filters(sql)

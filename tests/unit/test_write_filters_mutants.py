@@ -42,8 +42,20 @@ def refusal(sql: str, policy: ReadPolicy | None = None) -> str:
         ),
         # the target joined implicitly: its FROM names only other tables
         ("UPDATE dbo.T SET a = 1 FROM dbo.U AS u WHERE T.id = u.id", ("dbo", "T")),
-        # a common table expression is no table of the database ...
-        ("WITH c AS (SELECT * FROM t) UPDATE c SET a = 1 WHERE id = 1", ()),
+        # a common table expression is no table of the database: one that reads a table
+        # whole, each column under its name, changes that table ...
+        ("WITH c AS (SELECT * FROM t) UPDATE c SET a = 1 WHERE id = 1", ("t",)),
+        ("WITH C AS (SELECT * FROM t) UPDATE c SET a = 1 WHERE id = 1", ("t",)),
+        ("WITH c (id) AS (SELECT id FROM dbo.t) DELETE c WHERE id = 1", ("dbo", "t")),
+        ("UPDATE x SET a = 1 FROM (SELECT id, a FROM t) AS x WHERE x.id = 1", ("t",)),
+        # ... another cannot be told
+        ("WITH c AS (SELECT * FROM t WHERE a = 1) UPDATE c SET a = 1 WHERE id = 1", ()),
+        ("WITH c AS (SELECT id AS k FROM t) UPDATE c SET a = 1 WHERE k = 1", ()),
+        ("WITH c (k) AS (SELECT id FROM t) UPDATE c SET a = 1 WHERE k = 1", ()),
+        ("WITH c AS (SELECT t.* FROM t JOIN u ON u.id = t.id) UPDATE c SET a = 1 WHERE id = 1", ()),
+        ("WITH b AS (SELECT * FROM t), c AS (SELECT * FROM b) UPDATE c SET a = 1 WHERE id = 1", ()),
+        # a source named as a CTE is the CTE
+        ("WITH c AS (SELECT * FROM t WHERE a = 1) UPDATE c SET a = 1 FROM c WHERE c.id = 1", ()),
         # ... but dbo.c is one, whatever the CTEs are called
         ("WITH c AS (SELECT * FROM t) UPDATE dbo.c SET a = 1 WHERE id = 1", ("dbo", "c")),
         # an alias written twice cannot be told (SQL Server refuses the statement)

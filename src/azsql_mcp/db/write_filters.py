@@ -8,16 +8,20 @@ row of the table the statement changes. `judge` makes two checks:
   counts as naming it), or it is true once every self-comparison (`a = a`, `a >= a`,
   `a IN (a)`, `a LIKE a`, `@p = @p`, `1 IN (1, a)`) and every `c IS NOT NULL` on a
   column that cannot be NULL (the identity column, `$IDENTITY`, included) is taken as
-  true. Names are compared as SQL Server's default, case-insensitive collations
-  compare them: `[Id]`, `id` and `t.id` (t the changed table) are one column. A
-  subquery without FROM is read as what it selects (`id IN (SELECT id)` is `id = id`).
-  A subquery that reads the changed table T again, whole and with no other table
-  (no APPLY, TOP, OFFSET, HAVING, TABLESAMPLE or FOR SYSTEM_TIME; DISTINCT and GROUP
-  BY keep every value), has the changed row among its rows: `EXISTS (SELECT ... FROM
+  true, and so is `c OR NOT c` (`a = @p OR a <> @p`, `a < 5 OR a >= 5`: only a NULL
+  keeps a row out). Names are compared as SQL Server's default, case-insensitive
+  collations compare them: `[Id]`, `id` and `t.id` (t the changed table) are one
+  column. A subquery without FROM is read as what it selects (`id IN (SELECT id)` is
+  `id = id`). A subquery that reads the changed table T again, whole (no TOP but in
+  EXISTS, which asks for one row; no OFFSET, HAVING, TABLESAMPLE, or FOR SYSTEM_TIME
+  but ALL; DISTINCT and GROUP BY keep every value; another table outer-joined or
+  OUTER APPLY'd, or joined on conditions that read no column of T's copy, keeps every
+  row, or none), has the changed row among its rows: `EXISTS (SELECT ... FROM
   T AS x WHERE c)`, `v IN (SELECT w FROM T AS x WHERE c)` and `v = ANY (...)` (`>=`,
   `<=`, SOME alike) are true when `c` (and `v = w`), with x's columns read as the
   changed row's, is (`id IN (SELECT id FROM T)`, `EXISTS (SELECT 1 FROM T AS x WHERE
-  x.id = T.id)`); where it joins T to T again, the ON conditions count with `c`.
+  x.id = T.id)`); where it joins T to T again, the ON conditions count with `c`. A
+  UNION [ALL] holds every row of each SELECT in it: one such SELECT is enough.
   The statement's own join of T to a copy of itself, whole, is judged alike: the
   changed row is joined to itself, so the WHERE and the ON conditions, with the
   copy's columns read as the changed row's, must not be always true (`UPDATE T SET
@@ -27,15 +31,24 @@ row of the table the statement changes. `judge` makes two checks:
   (or copies joined as above) with nothing that drops rows (a WHERE only if always
   true for T's row; DISTINCT and GROUP BY keep every value): its columns are read as
   the expressions of T's row they select (`(SELECT id AS k FROM T) AS x`: `x.k` is
-  `id`; `id + 1 AS k` is `id + 1`, no copy of id). A CTE reads the CTEs written
-  before it only, each read once. A join written in parentheses (`(T AS x JOIN U ON
-  c)`, a subquery of a table to sqlglot) is read as its tables, each with its own
-  join and ON. `dbo.T`, `T`, `Db..T` and `Db.dbo.T`, Db the source's own
-  database, count as one table there: a user's default schema is dbo unless set
-  otherwise, and a three-part name of another database is refused unless the
-  operator opened it (then it is another table; with no database configured, any is
-  read as the source's). In doubt, names are read so that the write is refused: here
-  as one table, and in `target` (`UPDATE T ... FROM dbo.T AS a`) as two.
+  `id`; `id + 1 AS k` is `id + 1`, no copy of id); of a UNION with such a SELECT, its
+  columns by place, named by the first SELECT. A subquery there that reads other
+  tables only (no column of the copy's row) is, for T's row, a condition on other
+  tables only, as in the second check: a WHERE made of such conditions keeps every
+  row or none (`(SELECT * FROM T WHERE EXISTS (SELECT 1 FROM U)) AS x` is a copy), and
+  one selected adds a column and drops no row. In such a subquery an unqualified name
+  is read as its own table's (SQL Server looks there first): qualify a column of the
+  outer row (`u.k = x.k`). A CTE reads the CTEs written before it only, each read
+  once. A join written in parentheses (`(T AS x JOIN U ON c)`, a subquery of a table
+  to sqlglot) is read as its tables, each with its own join and ON. `dbo.T`, `T`,
+  `Db..T` and `Db.dbo.T`, Db the source's own database, count as one table there: a
+  user's default schema is dbo unless set otherwise, and a three-part name of another
+  database is refused unless the operator opened it (then it is another table; with no
+  database configured, any is read as the source's). In doubt, names are read so that
+  the write is refused: here as one table, and in `target` (`UPDATE T ... FROM dbo.T
+  AS a`) as two. A CTE or derived table written through that reads one table whole,
+  each column under its own name, changes that table (`WITH c AS (SELECT * FROM T)
+  UPDATE c ...`).
 - the clause, with the ON conditions of the INNER JOINs, must still test a column
   of the changed table once every condition on other tables only is taken as true
   (`FROM T t CROSS JOIN U u WHERE u.id = 1` changes every row of T).
@@ -47,12 +60,11 @@ says.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from azsql_mcp.db import column_methods
-from azsql_mcp.db.sqlpolicy import ReadPolicy
+from azsql_mcp.db import column_methods, write_sources
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -61,6 +73,13 @@ if TYPE_CHECKING:
 # The names that stand for a table's identity column, which is never NULL (SQL Server
 # refuses a nullable one): `$IDENTITY IS NOT NULL` is always true, whatever the catalog.
 IDENTITY_NAMES = frozenset({"$identity", "identitycol"})
+# The qualifier of a column of the changed row inside a subquery of a condition read
+# through a copy of the changed table (`_changed_rows`), where unqualified it could be
+# the subquery's own. No statement can write it: the checks refuse control characters.
+_ROW = "\x00row"
+# The qualifier of a column of a table other than T beside a copy of T (`_changed_rows`),
+# `_OTHER.u` for u's: read as no column of T's, whatever u is called.
+_OTHER = "\x00other"
 
 
 @dataclass(frozen=True)
@@ -124,34 +143,73 @@ def target(statement: exp.Expr, database: str | None = None) -> Target:
     so that nothing counts as its column."""
     from sqlglot import exp
 
-    table = _target_table(statement)
+    table = write_sources.target_table(statement)
     if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
         label = table.sql(dialect="tsql") if isinstance(table, exp.Expr) else "the table"
         return Target(label, frozenset(), alone=False, database=database)
     word = table.name.casefold()
-    written = (
-        () if len(table.parts) == 1 and word in _cte_names(statement) else _written_parts(table)
-    )
-    sources = [source for source, _ in _sources(statement)]
+    written = _base(table, statement, database)
+    sources = [source for source, _ in write_sources.sources(statement)]
     if not sources:
         return Target(table.name, frozenset({word}), True, written, database)
-    parts = _folded_parts(table)
+    parts = write_sources.folded_parts(table)
     # `UPDATE t ... FROM T AS t`: the name after UPDATE is a source's alias or name; else
     # `UPDATE dbo.T ... FROM dbo.T AS x`: the one reference to the same table, written
     # the same (`T` and `dbo.T` may be two tables: a user's default schema may not be dbo)
     matches = [s for s in sources if len(parts) == 1 and s.alias_or_name.casefold() == word]
     if not matches:
-        matches = [s for s in sources if isinstance(s, exp.Table) and _folded_parts(s) == parts]
+        matches = [
+            s
+            for s in sources
+            if isinstance(s, exp.Table) and write_sources.folded_parts(s) == parts
+        ]
     if len(matches) > 1:
         matches = []  # SQL Server refuses such a statement as ambiguous: trust none
     names = {word} | {s.alias_or_name.casefold() for s in matches}
     if matches:
-        source = matches[0]
-        written = _written_parts(source) if isinstance(source, exp.Table) else ()
+        written = _base(matches[0], statement, database)
     elif any(source.alias_or_name.casefold() == word for source in sources):
         written = ()  # the alias of a source written twice
     alone = len(sources) == 1 and bool(matches)
     return Target(table.name, frozenset(names), alone, written, database)
+
+
+def _base(source: exp.Expr, statement: exp.Expr, database: str | None) -> tuple[str, ...]:
+    """The name of the table a write to the table source `source` changes, as written:
+    its own, or for a CTE or derived table that reads one table whole, each column
+    under its own name (`WITH c AS (SELECT * FROM T) UPDATE c ...` changes T), that
+    table's; () when that cannot be told."""
+    from sqlglot import exp
+
+    alias = source.args.get("alias")
+    query, renamed = source.this, alias.columns if isinstance(alias, exp.TableAlias) else []
+    if isinstance(source, exp.Table):
+        parts = write_sources.written_parts(source)
+        word = source.name.casefold()
+        ctes = [c for c in statement.find_all(exp.CTE) if c.alias_or_name.casefold() == word]
+        if len(parts) != 1 or not ctes:
+            return parts
+        query, renamed = ctes[0].this, ctes[0].args["alias"].columns
+    elif not isinstance(source, exp.Subquery):
+        return ()
+    tables = (
+        [table for table, _ in write_sources.sources(query)]
+        if isinstance(query, exp.Select)
+        else []
+    )
+    if len(tables) != 1 or not isinstance(tables[0], exp.Table):
+        return ()
+    parts = write_sources.written_parts(tables[0])
+    if len(parts) == 1 and parts[0].casefold() in write_sources.cte_names(statement):
+        return ()  # a CTE over a CTE: not followed
+    base = Target("", frozenset(), False, parts, database)
+    read = _Reading(base, IDENTITY_NAMES, nested=True, methods=set())
+    copy = _derived_copy("", query, [c.name for c in renamed], read)
+    if copy is None or any(
+        not isinstance(v, exp.Column) or v.name.casefold() != k for k, v in copy.columns.items()
+    ):
+        return ()
+    return parts
 
 
 def conditions(statement: exp.Expr) -> list[exp.Expr]:
@@ -159,7 +217,7 @@ def conditions(statement: exp.Expr) -> list[exp.Expr]:
     satisfies all of them (an outer join's ON does not restrict the preserved side)."""
     where = statement.args.get("where")
     found = [where.this] if where is not None else []
-    for _, join in _sources(statement):
+    for _, join in write_sources.sources(statement):
         if join is None or join.args.get("side") or join.args.get("kind") not in (None, "INNER"):
             continue
         on = join.args.get("on")
@@ -212,10 +270,10 @@ def table_names(tree: exp.Expr) -> tuple[tuple[str, ...], ...]:
     """The tables a write names, each as the parts written (CTE names left out)."""
     from sqlglot import exp
 
-    ctes = _cte_names(tree)
+    ctes = write_sources.cte_names(tree)
     names: set[tuple[str, ...]] = set()
     for table in tree.find_all(exp.Table):
-        parts = _written_parts(table)
+        parts = write_sources.written_parts(table)
         if parts and table.name.casefold() not in ctes:
             names.add(parts)
     return tuple(sorted(names))
@@ -227,54 +285,6 @@ def object_name(parts: Sequence[str]) -> str:
     return ".".join("[" + part.replace("]", "]]") + "]" if part else "" for part in parts)
 
 
-# --- the statement's tables ------------------------------------------------------------
-
-
-def _target_table(statement: exp.Expr) -> exp.Expr | None:
-    from sqlglot import exp
-
-    if isinstance(statement, exp.Delete) and statement.args.get("tables"):
-        tables: list[exp.Expr] = statement.args["tables"]
-        return tables[0] if len(tables) == 1 else None  # `DELETE d FROM ... AS d`
-    this = statement.this
-    if isinstance(this, exp.Schema):  # INSERT INTO t (a, b)
-        this = this.this
-    return this if isinstance(this, exp.Expr) else None
-
-
-def _sources(node: exp.Expr) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
-    """The table sources of a statement's or a SELECT's own FROM, each with its join."""
-    from sqlglot import exp
-
-    if isinstance(node, exp.Delete):
-        # `DELETE d FROM src`: sqlglot keeps the FROM source as `this`
-        first = node.this if node.args.get("tables") else None
-    else:
-        from_ = node.args.get("from_")
-        first = from_.this if from_ is not None else None
-    if not isinstance(first, exp.Expr):
-        return
-    yield from _grouped(first, None)
-    for join in [*(first.args.get("joins") or ()), *(node.args.get("joins") or ())]:
-        yield from _grouped(join.this, join)
-
-
-def _grouped(source: exp.Expr, join: exp.Join | None) -> Iterator[tuple[exp.Expr, exp.Join | None]]:
-    """`source` with its join; for joins written in parentheses (`(a JOIN b ON c)`, which
-    sqlglot reads as a subquery of the table a that the joins hang on), each table with
-    its own join, the first with the group's. The ON conditions inside the group can
-    name only its tables: as an INNER JOIN's, they restrict the rows the group keeps."""
-    from sqlglot import exp
-
-    group = isinstance(source, exp.Subquery) and isinstance(source.this, exp.Table | exp.Subquery)
-    if not group or source.alias:
-        yield source, join
-        return
-    yield from _grouped(source.this, join)
-    for own in source.this.args.get("joins") or ():
-        yield from _grouped(own.this, own)
-
-
 def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
     """The outer-joined and APPLY'd sources (names or aliases) tied to the changed
     table's row by their ON condition or their body."""
@@ -282,7 +292,7 @@ def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
 
     tying = replace(reading, nested=True)  # an APPLY's body is a subquery
     linked = set()
-    for source, join in _sources(statement):
+    for source, join in write_sources.sources(statement):
         if join is None:
             continue
         outer = bool(join.args.get("side")) or isinstance(source, exp.Lateral)
@@ -301,7 +311,7 @@ def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
     from sqlglot import exp
 
     copies: list[tuple[_Copy, exp.Join | None]] = []
-    for source, join in _sources(statement):
+    for source, join in write_sources.sources(statement):
         copy = None
         if source.alias_or_name.casefold() not in reading.changed.names:
             copy = _copy_of(source, reading)
@@ -320,31 +330,16 @@ def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
     return _always_true(exp.and_(*read), itself)
 
 
-def _cte_names(statement: exp.Expr) -> set[str]:
+def _within_select(node: exp.Expr, root: exp.Expr) -> bool:
+    """Whether `node` sits in a subquery of `root`."""
     from sqlglot import exp
 
-    return {cte.alias_or_name.casefold() for cte in statement.find_all(exp.CTE)}
-
-
-def _written_parts(table: exp.Table) -> tuple[str, ...]:
-    """The name's parts, a temporary table's with its # (sqlglot keeps it as a flag:
-    `#t` is not the table `t`), and an omitted schema as "" (`db..t` is db's table t
-    of the default schema; sqlglot's parts leave the empty one out, which reads as
-    schema db)."""
-    from sqlglot import exp
-
-    name = table.this
-    if not isinstance(name, exp.Identifier):
-        return ()
-    prefix = "##" if name.args.get("global_") else "#" if name.args.get("temporary") else ""
-    qualifiers = [part.name for part in table.parts[:-1]]
-    if table.args.get("catalog") and not isinstance(table.args.get("db"), exp.Identifier):
-        qualifiers.insert(1, "")
-    return (*qualifiers, prefix + name.name)
-
-
-def _folded_parts(table: exp.Table) -> tuple[str, ...]:
-    return tuple(part.casefold() for part in _written_parts(table))
+    parent = node.parent
+    while parent is not None and node is not root:
+        if isinstance(parent, exp.Select):
+            return True
+        node, parent = parent, parent.parent
+    return False
 
 
 def _enclosing_subqueries(node: exp.Expr, reading: _Reading) -> tuple[bool, set[str]]:
@@ -356,7 +351,9 @@ def _enclosing_subqueries(node: exp.Expr, reading: _Reading) -> tuple[bool, set[
     while parent is not None:
         if isinstance(parent, exp.Select):
             inside = True
-            names |= {source.alias_or_name.casefold() for source, _ in _sources(parent)}
+            names |= {
+                source.alias_or_name.casefold() for source, _ in write_sources.sources(parent)
+            }
         parent = parent.parent
     return inside, names
 
@@ -491,8 +488,11 @@ def _true_if_tautology(node: exp.Expr, reading: _Reading) -> exp.Expr:
     name = _not_null_name(node)
     if name is not None and name.casefold() in reading.non_nullable:
         return exp.true()
-    if isinstance(node, exp.Or) and _null_or_not_null(list(node.flatten()), reading):
-        return exp.true()
+    # the whole OR chain at its top only: each OR in it would read its every operand again
+    if isinstance(node, exp.Or) and not isinstance(node.parent, exp.Or):
+        disjuncts = list(node.flatten())
+        if _null_or_not_null(disjuncts, reading) or _complementary(disjuncts, reading):
+            return exp.true()
     return node
 
 
@@ -505,10 +505,12 @@ def _always_true(condition: exp.Expr, reading: _Reading) -> bool:
     columns were written so."""
     from sqlglot import exp
 
+    reading = replace(reading, nested=reading.nested or condition.find(exp.Select) is not None)
     left = _without_tautologies(condition, reading)
     if isinstance(left, exp.Boolean):
         return bool(left.this)
-    row = replace(reading, changed=replace(reading.changed, alone=True))
+    names = reading.changed.names | {_ROW}
+    row = replace(reading, changed=replace(reading.changed, alone=True, names=names))
     return _worst(left, row, positive=True) is True
 
 
@@ -520,8 +522,9 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
     from sqlglot import exp
 
     value: exp.Expr | None
+    query: object
     if isinstance(node, exp.Exists):
-        query, value = node.this, None
+        query, value = _without_top(node.this), None
     elif isinstance(node, exp.In):
         query, value = node.args.get("query"), node.this
     elif isinstance(node, exp.EQ | exp.GTE | exp.LTE) and isinstance(node.expression, exp.Any):
@@ -530,22 +533,41 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
         return None
     if _enclosing_subqueries(node, reading)[0]:
         return None  # inside a subquery, the names of `v` may be bound anew
-    found = _changed_rows(query, reading)
-    if found is None:
-        return None
-    selected, condition = found
-    if value is None:
-        return condition
-    return exp.and_(exp.EQ(this=value.copy(), expression=selected[0].unalias()), condition)
+    witnesses = []
+    for branch in write_sources.branches(query):
+        found = _changed_rows(branch, reading)
+        if found is not None:
+            selected, condition = found
+            if value is not None:
+                tested = exp.EQ(this=value.copy(), expression=selected[0].unalias())
+                condition = exp.and_(tested, condition)
+            witnesses.append(condition)
+    return exp.or_(*witnesses) if witnesses else None
+
+
+def _without_top(query: exp.Expr) -> object:
+    """The SELECT of an EXISTS without its TOP (n) and ORDER BY: EXISTS asks for one
+    row, and TOP keeps one where there is one, unless n is 0 (in doubt, a parameter is
+    not)."""
+    from sqlglot import exp
+
+    select = query.this if isinstance(query, exp.Subquery) else query
+    limit = select.args.get("limit") if isinstance(select, exp.Select) else None
+    count = limit.expression if isinstance(limit, exp.Limit) else None
+    if count is None or select.args.get("offset") or count.sql() in ("0", "(0)"):
+        return query
+    trimmed = select.copy()
+    trimmed.set("limit", None)
+    trimmed.set("order", None)
+    return trimmed
 
 
 # What a SELECT over the changed table may hold and still return a row for each of its
 # rows that meets its WHERE: DISTINCT and GROUP BY keep every value of a column selected,
-# joins of the table to itself are judged in _changed_rows (TOP, OFFSET, HAVING, a join
-# of another table or APPLY may drop rows or bind names anew)
+# joins are judged in _changed_rows (TOP, OFFSET, HAVING may drop rows)
 _WHOLE_SELECT = frozenset({"expressions", "from_", "joins", "where", "distinct", "group"})
-# and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME may not;
-# the joins sqlglot hangs on a FROM's first source are judged with that FROM
+# and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME (but ALL)
+# may not; the joins sqlglot hangs on a FROM's first source are judged with that FROM
 _WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints", "joins"})
 # and a derived table: its SELECT, its alias and the joins hung on it
 _WHOLE_DERIVED = frozenset({"this", "alias", "joins"})
@@ -555,42 +577,85 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     """The values and the condition (TRUE without WHERE) of `SELECT v FROM T [AS x]
     [WHERE c]`, T the changed table or a copy of it (`_copy_of`), with x's columns (and
     unqualified ones: T has every column of the changed row) read as the changed row's;
-    else None. A FROM that joins copies of T only is read alike, its ON conditions with
-    the WHERE's (the changed row joined to itself is among its rows when they hold). T
-    is the same table when written the same, up to case, a `dbo.` schema and the
-    source's own database (`_table_key`): a one-part name is taken as dbo's, the
-    default schema of users unless set otherwise (where it is not, `t IN (SELECT ...
-    FROM dbo.t)` may compare two tables: name the schema)."""
+    else None. A FROM that joins copies of T is read alike, its ON conditions with
+    the WHERE's (the changed row joined to itself is among its rows when they hold),
+    but an outer join's that keeps a copy whole; an outer-joined copy is NULL where
+    unmatched and, as an outer-joined or OUTER APPLY'd other table, is read as
+    depending on the row (qualified by _ROW). Another table INNER, CROSS or RIGHT
+    joined, or CROSS APPLY'd with a body that reads no copy, keeps every row or none
+    whatever the row holds (qualified by _OTHER; so is an unqualified name in a
+    condition beside it: in doubt, not T's); its ON counts (`u.k = x.k` drops rows).
+    In a subquery of the values or the condition, x's columns (not bound anew there)
+    are qualified by _ROW: unqualified, they would read as the subquery's. T is the
+    changed table as `_one_table` tells (`t IN (SELECT ... FROM dbo.t)`: one table)."""
     from sqlglot import exp
 
     select = query.this if isinstance(query, exp.Subquery) else query
     if not isinstance(select, exp.Select):
         return None
-    sources = list(_sources(select))
-    copies = [_copy_of(source, reading) for source, _ in sources]
-    if not copies or any(copy is None for copy in copies):
-        return None
     if any(value for key, value in select.args.items() if key not in _WHOLE_SELECT):
         return None
+    sources = list(write_sources.sources(select))
+    copies = [_copy_of(source, reading) for source, _ in sources]
+    names = {copy.name for copy in copies if copy is not None}
     where = select.args.get("where")
     found = [where.this] if where is not None else []
-    found += [join.args["on"] for _, join in sources if join and join.args.get("on")]
-    if any(part.find(exp.Select) for part in [*select.expressions, *found]):
-        return None  # a nested subquery may bind x anew
+    others: dict[str, str] = {}  # each other table's name, and the qualifier it is read with
+    for place, ((source, join), copy) in enumerate(zip(sources, copies, strict=True)):
+        side = join.args.get("side") if join is not None else None
+        earlier = any(copies[:place])
+        if copy is not None and side in ("LEFT", "FULL") and earlier:
+            copy = copies[place] = None  # NULL where unmatched: no copy of the row
+            tie: str | None = "linked"
+        else:
+            tie = write_sources.tie(source, join, names) if copy is None else "copy"
+        if tie is None:
+            return None
+        if copy is None:
+            name = source.alias_or_name.casefold()
+            others[name] = _ROW if tie == "linked" else f"{_OTHER}.{name}"
+        on = join.args.get("on") if join is not None else None
+        # the ON restricts no copy that the join keeps whole (an outer join's)
+        kept = tie == "linked" or (side in ("RIGHT", "FULL") and not earlier)
+        if on is not None and not kept:
+            found.append(on)
     known = [copy for copy in copies if copy is not None]
     names = {copy.name for copy in known}
+    if not known:
+        return None
     values = [
         read
         for value in select.expressions
         for read in (_star(value, known) if value.is_star else [_selected(value, known, reading)])
     ]
     read = [_through_copies(part, known, reading) for part in found]
-    for part in [*values, *read]:
-        for column in part.find_all(exp.Column):
-            if column.table.casefold() in names:
-                for qualifier in ("table", "db", "catalog"):
-                    column.set(qualifier, None)
+    nested = replace(reading, nested=True)
+    # beside another table, an unqualified name in a condition may be its: in doubt, it is
+    # (in a value, T's: `id IN (SELECT id ...)` is then `id = id`)
+    beside = _OTHER if any(q != _ROW for q in others.values()) else None
+    for part, unqualified in [*((v, None) for v in values), *((r, beside) for r in read)]:
+        for column in list(part.find_all(exp.Column)):
+            inside, bound = _enclosing_subqueries(column, nested)
+            folded = column.table.casefold()
+            if folded in bound or folded.startswith((_ROW, _OTHER)):
+                continue
+            if folded in others:
+                _qualify(column, others[folded])
+            elif folded in names:
+                # unqualified in a subquery, the name may be the subquery's own
+                _qualify(column, _ROW if inside else None)
+            elif not folded and not inside and unqualified:
+                _qualify(column, unqualified)
     return values, exp.and_(*read) if read else exp.true()
+
+
+def _qualify(column: exp.Column, qualifier: str | None) -> None:
+    from sqlglot import exp
+
+    for part in ("table", "db", "catalog"):
+        column.set(part, None)
+    if qualifier is not None:
+        column.set("table", exp.to_identifier(qualifier))
 
 
 def _copy_of(source: exp.Expr, reading: _Reading) -> _Copy | None:
@@ -611,9 +676,12 @@ def _copy_of(source: exp.Expr, reading: _Reading) -> _Copy | None:
         return _derived_copy(name, source.this, renamed, reading)
     if not isinstance(source, exp.Table) or renamed:
         return None
-    if any(value for key, value in source.args.items() if key not in _WHOLE_TABLE):
+    version = source.args.get("version")  # FOR SYSTEM_TIME ALL: the rows now, and past ones
+    every_time = isinstance(version, exp.Version) and str(version.args.get("kind")) == "ALL"
+    kept = _WHOLE_TABLE | {"version"} if every_time else _WHOLE_TABLE
+    if any(value for key, value in source.args.items() if key not in kept):
         return None
-    parts = _written_parts(source)
+    parts = write_sources.written_parts(source)
     for place, cte in enumerate(reading.ctes):
         if len(parts) == 1 and cte.alias_or_name.casefold() == parts[0].casefold():
             # `WITH t AS (... WHERE c)`: FROM t reads the CTE, not the table
@@ -634,10 +702,28 @@ def _derived_copy(
     is (columns `renamed` when listed), else None."""
     from sqlglot import exp
 
-    found = _changed_rows(query, reading)
-    if found is None or not _always_true(found[1], reading):
-        return None
-    values = found[0]
+    branches = write_sources.branches(query)
+    first = branches[0].this if isinstance(branches[0], exp.Subquery) else branches[0]
+    # a UNION's columns are named by its first SELECT; `*` there and in the copy's is
+    # read as T's columns (in doubt: the other table's may be named otherwise)
+    named = [v.alias_or_name for v in first.expressions] if isinstance(first, exp.Select) else []
+    for place, branch in enumerate(branches):
+        found = _changed_rows(branch, reading)
+        if found is None or not _always_true(found[1], reading):
+            continue
+        if place and not renamed and named == ["*"] == [v.sql() for v in found[0]]:
+            return _Copy(name, every=True)
+        names = renamed or (named if place else [])
+        if place and (not names or "*" in names):
+            continue
+        return _named_copy(name, found[0], names)
+    return None
+
+
+def _named_copy(name: str, values: Sequence[exp.Expr], renamed: Sequence[str]) -> _Copy | None:
+    """The copy that selects `values` of T's row, its columns `renamed` when listed."""
+    from sqlglot import exp
+
     every = any(value.is_star for value in values)
     if renamed:
         if every or len(renamed) != len(values):
@@ -698,7 +784,9 @@ def _through_copies(node: exp.Expr, copies: Sequence[_Copy], reading: _Reading) 
             continue
         written = value.copy()
         for inner in written.find_all(exp.Column):  # `written` itself too
-            inner.set("table", exp.to_identifier(copy.name))
+            # in a subquery, the changed row's columns are _ROW's (`_changed_rows`)
+            if not _within_select(inner, written) and not inner.table.startswith((_ROW, _OTHER)):
+                inner.set("table", exp.to_identifier(copy.name))
         if column is root:
             root = written
         else:
@@ -707,21 +795,13 @@ def _through_copies(node: exp.Expr, copies: Sequence[_Copy], reading: _Reading) 
 
 
 def _one_table(parts: Sequence[str], changed: Target) -> bool:
-    """Whether a table written `parts` is the changed table, as far as names tell."""
-    return bool(changed.parts) and _table_key(parts, changed) == _table_key(changed.parts, changed)
-
-
-def _table_key(parts: Sequence[str], changed: Target) -> tuple[str, ...]:
-    """A table's name parts as compared: casefolded, `dbo.t` and `db..t` the same as `t`,
-    and `db.s.t` as `s.t` when db is the source's own database or that is not known (a
-    three-part name of any other database is refused unless the operator opened it,
-    and then it is another table)."""
-    folded = tuple(part.casefold() for part in parts)
-    if len(folded) == 3 and (
-        changed.database is None or ReadPolicy(changed.database).is_own(folded[0])
-    ):
-        folded = folded[1:]
-    return folded[1:] if len(folded) == 2 and folded[0] in ("dbo", "") else folded
+    """Whether a table written `parts` is the changed table, as far as names tell: the
+    same up to case, a `dbo.` schema and the source's own database (a one-part name is
+    taken as dbo's, the default schema of users unless set otherwise)."""
+    key = write_sources.table_key
+    return bool(changed.parts) and key(parts, changed.database) == key(
+        changed.parts, changed.database
+    )
 
 
 def _same(a: exp.Expr | None, b: exp.Expr | None, reading: _Reading) -> bool:
@@ -780,3 +860,32 @@ def _null_or_not_null(disjuncts: list[exp.Expr], reading: _Reading) -> bool:
         return False
     tested = {_normal(d, reading) for d in disjuncts if isinstance(d, exp.Is)}
     return any(_normal(b, reading) in tested for b in negated)
+
+
+def _complementary(disjuncts: list[exp.Expr], reading: _Reading) -> bool:
+    """`c OR NOT c`, in any order and spelling (`a = @p OR a <> @p`, `a < 5 OR a >= 5`):
+    true on every row where c is not NULL, so taken as true (in doubt, refused)."""
+    held = {_polar(d, reading) for d in disjuncts}
+    return any((atom, not positive) in held for atom, positive in held)
+
+
+def _polar(node: exp.Expr, reading: _Reading) -> tuple[object, bool]:
+    """A condition as a comparison or other condition and whether it holds or its
+    negation does: `a <> b` is `a = b` negated, `a >= b` is `a < b` negated, `b > a` is
+    `a < b`."""
+    from sqlglot import exp
+
+    positive = True
+    while isinstance(node, exp.Not | exp.Paren):
+        positive ^= isinstance(node, exp.Not)
+        node = node.this
+    if isinstance(node, exp.EQ | exp.NEQ):
+        sides = frozenset({_normal(node.this, reading), _normal(node.expression, reading)})
+        return ("=", sides), positive ^ isinstance(node, exp.NEQ)
+    if isinstance(node, exp.LT | exp.GTE | exp.GT | exp.LTE):
+        low, high = (node.this, node.expression)
+        if isinstance(node, exp.GT | exp.LTE):
+            low, high = high, low
+        pair = (_normal(low, reading), _normal(high, reading))
+        return ("<", pair), positive ^ isinstance(node, exp.GTE | exp.LTE)
+    return _normal(node, reading), positive
