@@ -164,6 +164,9 @@ def test_has_where() -> None:
         ("SELECT * FROM t SELECT * FROM u", "more than one SELECT"),
         ("SELECT * INTO #t FROM x", "INTO"),
         ("SELECT * FROM OPENROWSET('a', 'b', 'c')", "OPENROWSET"),
+        # bracket-quoted, a name the tokens let through: refused in doubt as the call
+        ("SELECT * FROM [OPENROWSET]('a', 'b', 'c')", "OPENROWSET reaches data outside"),
+        ("SELECT [OPENQUERY](srv, 'SELECT 1') AS x", "OPENQUERY reaches data outside"),
         ("EXEC('SELECT 1')", "EXEC"),
         ("SELECT dbo.xp_cmdshell('dir')", "xp_cmdshell"),
         ("SELECT 1 WAITFOR DELAY '0:0:5'", "WAITFOR"),

@@ -230,6 +230,37 @@ def test_the_xml_modify_method_stays_a_write_in_an_update_set_list() -> None:
         check_write(nested + " WHERE id = 1", ["update"], allow_unfiltered=False, policy=OWN)
 
 
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        ("SELECT OtherDb.dbo.MyType::Parse(N'1') AS v", "names the database OtherDb"),
+        ("SELECT [OtherDb].[dbo].[MyType]::[Parse](@s) AS v", "names the database OtherDb"),
+        ("SELECT OtherDb.dbo.MyType::MaxValue AS v", "names the database OtherDb"),
+        ("SELECT * FROM t WHERE a = OtherDb.dbo.T::M(t.b)", "names the database OtherDb"),
+        ("SELECT Srv.OtherDb.dbo.MyType::Parse(N'1') AS v", "four-part"),
+        ("SELECT CAST(a AS OtherDb.dbo.MyType) AS v FROM t", "names the database OtherDb"),
+        ("SELECT TRY_CONVERT(OtherDb.dbo.MyType, a) AS v FROM t", "names the database OtherDb"),
+        ("SELECT CAST(a AS Srv.OtherDb.dbo.MyType) AS v FROM t", "four-part"),
+    ],
+)
+def test_types_of_another_database_are_refused(sql: str, fragment: str) -> None:
+    assert fragment in refused(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT dbo.MyType::Parse(N'1') AS v",
+        "SELECT Sales.dbo.MyType::Parse(N'1') AS v",
+        "SELECT CAST(a AS dbo.MyType) AS v, CAST(b AS Sales.dbo.MyType) AS w FROM t",
+        "SELECT geography::Point(47.6, -122.3, 4326).STAsText() AS p",
+        "SELECT hierarchyid::GetRoot().ToString() AS root",
+    ],
+)
+def test_types_of_the_own_database_are_accepted(sql: str) -> None:
+    assert check_select(sql, policy=OWN).kind == "select"
+
+
 # --- 15.3 hints -------------------------------------------------------------------------
 
 
@@ -301,6 +332,46 @@ def test_join_hints() -> None:
     assert "REMOTE" in refused("SELECT * FROM t AS a INNER REMOTE JOIN u AS b ON a.id = b.id")
 
 
+@pytest.mark.parametrize(
+    ("sql", "hint"),
+    [
+        # the hints without WITH: sqlglot reads `t (A, B)` as a call of a function t
+        ("SELECT * FROM t (NOLOCK, SERIALIZABLE)", "SERIALIZABLE"),
+        ("SELECT * FROM dbo.t (NOLOCK, TABLOCK)", "TABLOCK"),
+        ("SELECT * FROM t (READCOMMITTEDLOCK, NOLOCK)", "READCOMMITTEDLOCK"),
+        ("SELECT * FROM t ([SERIALIZABLE])", "SERIALIZABLE"),
+        ('SELECT * FROM t (NOLOCK, "REPEATABLEREAD")', "REPEATABLEREAD"),
+        # ... and after an alias, as the alias's column names
+        ("SELECT * FROM t x (NOLOCK, SERIALIZABLE)", "SERIALIZABLE"),
+        ("SELECT * FROM t AS a JOIN u b (PAGLOCK, NOLOCK) ON a.id = b.id", "PAGLOCK"),
+        ("SELECT * FROM t CROSS APPLY u (REPEATABLEREAD, NOLOCK)", "REPEATABLEREAD"),
+        ("SELECT * FROM t CROSS APPLY dbo.u (SERIALIZABLE, NOLOCK)", "SERIALIZABLE"),
+        ("SELECT * FROM t CROSS APPLY u x (TABLOCK, NOLOCK)", "TABLOCK"),
+    ],
+)
+def test_table_hints_without_with_are_checked_as_hints(sql: str, hint: str) -> None:
+    assert f"The table hint {hint} " in refused(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM t (NOLOCK)",
+        "SELECT * FROM t x (NOLOCK)",
+        "SELECT * FROM t (NOLOCK, INDEX(ix))",
+        "SELECT * FROM t (NOLOCK, READPAST)",
+        # a table-valued function's arguments and column aliases are no hints
+        "SELECT * FROM dbo.fn(1, @p) AS x (a, b)",
+        "SELECT * FROM t CROSS APPLY dbo.tvf(t.a) AS f (tablock)",
+        "SELECT * FROM t CROSS APPLY (SELECT t.a) AS x (serializable)",
+        "SELECT n.c.value('.', 'int') AS v FROM t CROSS APPLY t.doc.nodes('/a') AS n (c)",
+        "SELECT * FROM (VALUES (1)) AS v (holdlock_count)",
+    ],
+)
+def test_hint_like_words_that_are_no_refused_hints_are_accepted(sql: str) -> None:
+    assert check_select(sql, policy=OWN).kind == "select"
+
+
 # --- 15.4 files, logs, registry, credentials; server state -----------------------------------
 
 
@@ -332,6 +403,11 @@ def test_denied_object(name: str, schema: str) -> None:
 def test_compatibility_views_answer_to_dbo_too(name: str) -> None:
     """SQL Server still resolves dbo.sysservers and the like to the compatibility views."""
     assert sql_objects.DENIED_OBJECTS[name] in refused(f"SELECT * FROM dbo.{name}")
+
+
+def test_azure_telemetry_files_are_denied() -> None:
+    sql = "SELECT * FROM sys.fn_xe_telemetry_blob_target_read_file('el', NULL, NULL, NULL)"
+    assert "extended-event files Azure SQL Database keeps" in refused(sql)
 
 
 def test_server_state_compatibility_views_answer_to_dbo_too() -> None:

@@ -370,7 +370,7 @@ def _check_tree(tree: exp.Expr, allowed: str) -> None:
         if isinstance(node, exp.Identifier):
             _check_identifier(node, allowed)
         elif isinstance(node, exp.Anonymous):
-            name = str(node.this)
+            name = node.name  # [OPENQUERY](...) too: refused in doubt
             check_name(name, "a function name", allowed)
             if name.upper() in EXTERNAL_DATA_FUNCTIONS:
                 refuse(WHY[name.upper()], allowed)

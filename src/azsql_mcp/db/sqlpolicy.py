@@ -3,13 +3,15 @@
 The guard (`sqlguard`) decides whether a text is one statement of an allowed kind;
 this module walks its tree and refuses what such a statement may not touch:
 
-- other databases (three-part names, global temporary tables in tempdb) unless the
-  source's `allowed_databases` opens them; four-part names are refused in sqlguard; a
-  method on a column (`p.Doc.value(...)`, `e.Node.GetLevel()`, see `column_methods`)
-  names no database, and xml's modify() goes only in an UPDATE's SET list;
+- other databases (three-part names of tables, functions and types, global temporary
+  tables in tempdb) unless the source's `allowed_databases` opens them; four-part
+  names are refused in sqlguard (a type's here); a method on a column
+  (`p.Doc.value(...)`, `e.Node.GetLevel()`, see `column_methods`) names no database,
+  and xml's modify() goes only in an UPDATE's SET list;
 - the system objects of `sql_objects` (files, logs, registry, credentials), and
   server-state views (sys.dm_...) unless the caller may see server state;
-- table, join and query hints outside the allow-list of `sql_hints`;
+- table, join and query hints outside the allow-list of `sql_hints` (table hints
+  written without WITH too);
 - what leaves state on the pooled connection for the next caller (RAND(seed)).
 """
 
@@ -74,8 +76,14 @@ def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
     from sqlglot import exp
 
     for node in tree.walk():
+        if isinstance(node, exp.Table | exp.Lateral):
+            _check_hints_without_with(node, allowed)
         if isinstance(node, exp.Table):
             _check_table(node, policy, allowed)
+        elif isinstance(node, exp.ScopeResolution):
+            _check_type_name(node, policy, allowed)
+        elif isinstance(node, exp.DataType) and node.this == exp.DataType.Type.USERDEFINED:
+            _check_cast_type(str(node.args.get("kind") or ""), policy, allowed)
         elif isinstance(node, exp.Dot) and not isinstance(node.parent, exp.Dot):
             _check_qualified_call(node, policy, allowed)
         elif (modify := column_methods.misplaced_modify(node)) is not None:
@@ -197,6 +205,35 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
     _check_object(function.name, schema.name if schema is not None else "", policy, allowed)
 
 
+def _check_type_name(node: exp.ScopeResolution, policy: ReadPolicy, allowed: str) -> None:
+    """`OtherDb.dbo.MyType::Parse(...)`: a CLR type's static member, named by its parts,
+    which may name a database or a linked server like a table's."""
+    from sqlglot import exp
+
+    name = node.this
+    if isinstance(name, exp.Dot):
+        parts = _dot_parts(name)
+    elif isinstance(name, exp.Column):
+        parts = list(name.parts)
+    else:
+        return  # geography::Point(...): the type named alone
+    written = name.sql(dialect="tsql")
+    if len(parts) >= 4:
+        refuse(f"{written}: four-part names reach linked servers.", allowed)
+    if len(parts) == 3 and isinstance(parts[0], exp.Identifier):
+        _check_database(parts[0].name, written, policy, allowed)
+
+
+def _check_cast_type(kind: str, policy: ReadPolicy, allowed: str) -> None:
+    """`CAST(a AS OtherDb.dbo.MyType)`: a user-defined type named with its database (sqlglot
+    keeps the name as one text, its brackets removed, an omitted part as `None`)."""
+    parts = kind.split(".")
+    if len(parts) >= 4:
+        refuse(f"The type {kind}: four-part names reach linked servers.", allowed)
+    if len(parts) == 3 and parts[0] not in ("", "None"):
+        _check_database(parts[0], f"The type {kind}", policy, allowed)
+
+
 def _dot_parts(node: exp.Expr) -> list[exp.Expr]:
     from sqlglot import exp
 
@@ -266,6 +303,35 @@ def _check_table_hint(hint: exp.Expr, allowed: str) -> None:
         name, written = hint.name, hint.name.upper()
     else:
         name = written = hint.sql(dialect="tsql")
+    _check_table_hint_name(name, written, allowed)
+
+
+def _check_hints_without_with(source: exp.Table | exp.Lateral, allowed: str) -> None:
+    """`FROM t (NOLOCK, SERIALIZABLE)`, `JOIN t x (TABLOCK, NOLOCK)`: SQL Server reads the
+    parenthesized words after a table (or its alias) as table hints written without WITH,
+    where sqlglot reads a call of a function t, or the alias's column names, when there is
+    more than one. A word there that names a table hint is checked as one."""
+    from sqlglot import exp
+
+    this = source.this
+    if isinstance(this, exp.Dot):  # CROSS APPLY dbo.t (...)
+        this = _dot_parts(this)[-1]
+    if isinstance(this, exp.Anonymous):
+        words = [
+            arg.this for arg in this.expressions if isinstance(arg, exp.Column) and not arg.table
+        ]
+    elif isinstance(this, exp.Identifier) and isinstance(
+        alias := source.args.get("alias"), exp.TableAlias
+    ):
+        words = list(alias.columns)  # a table takes no column aliases: these are hints
+    else:
+        return
+    for word in words:
+        if isinstance(word, exp.Identifier) and sql_hints.is_table_hint(word.name):
+            _check_table_hint_name(word.name, word.name.upper(), allowed)
+
+
+def _check_table_hint_name(name: str, written: str, allowed: str) -> None:
     reason = sql_hints.table_hint_refusal(name)
     if reason is not None:
         refuse(
