@@ -704,3 +704,29 @@ SELECT TOP 1 RAND(1) AS r FROM t
 SELECT * FROM t WHERE RAND(CHECKSUM(id)) > 0.5
 -- next
 select rand(0) as r
+-- next
+SELECT * FROM SalesLT.Customer (NOLOCK, SERIALIZABLE)
+-- next
+SELECT * FROM SalesLT.Customer AS c (TABLOCK, NOLOCK)
+-- next
+SELECT * FROM SalesLT.Customer ([REPEATABLEREAD])
+-- next
+SELECT * FROM SalesLT.Customer AS c CROSS APPLY SalesLT.Address (PAGLOCK, NOLOCK)
+-- next
+SELECT OtherDb.dbo.MyType::Parse(N'1') AS v
+-- next
+SELECT Srv.OtherDb.dbo.MyType::Parse(N'1') AS v
+-- next
+SELECT CAST(CustomerID AS OtherDb.dbo.MyType) AS v FROM SalesLT.Customer
+-- next
+SELECT * FROM [OPENROWSET]('SQLNCLI', 'Server=x;Trusted_Connection=yes', 'SELECT 1')
+-- next
+SELECT [OPENQUERY](srv, 'SELECT 1') AS x
+-- next
+SELECT * FROM sys.fn_xe_telemetry_blob_target_read_file('el', NULL, NULL, NULL)
+-- next
+SELECT * FROM SalesLT.Customer ORDER BY CustomerID (SELECT name FROM sys.objects)
+-- next
+SELECT * FROM SalesLT.Customer (SELECT name FROM sys.objects)
+-- next
+SELECT CustomerID FROM SalesLT.Customer GROUP BY CustomerID (SELECT 2)
