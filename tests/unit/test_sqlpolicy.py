@@ -422,6 +422,30 @@ def test_system_names_match_as_sql_server_compares_them(sql: str) -> None:
     assert "password hashes" in refused(sql)
 
 
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        # the usual collations are width-insensitive: full-width letters are the same name
+        ("SELECT * FROM [\uff53\uff59\uff53].[\uff43redentials]", "server's credentials"),
+        ("SELECT * FROM sys.[\uff53\uff51\uff4c_logins]", "password hashes"),
+        ("SELECT * FROM [\uff46\uff4e_dblog](NULL, NULL)", "transaction log"),
+        ("SELECT * FROM [dbo].[\uff53yslogins]", "lists the server's logins"),
+        ("SELECT * FROM sys.[\uff44\uff4d_exec_requests]", "server state"),
+        # ... and _AI ones accent-insensitive; a trailing ideographic space is a space
+        ("SELECT * FROM [s\u00ffs].[credentials]", "server's credentials"),
+        ("SELECT * FROM [sys].[credenti\u00e4ls]", "server's credentials"),
+        ("SELECT * FROM [sys].[credentials\u3000]", "server's credentials"),
+    ],
+)
+def test_system_names_match_width_and_accents_aside(sql: str, fragment: str) -> None:
+    assert fragment in refused(sql)
+
+
+def test_a_database_name_opens_only_as_written() -> None:
+    # the other way round, a full-width name of the own database is another name
+    assert "names the database" in refused("SELECT * FROM [\uff33ales].dbo.t")
+
+
 def test_user_objects_named_like_system_views_are_not_denied() -> None:
     for sql in (
         "SELECT * FROM dbo.credentials",

@@ -17,6 +17,7 @@ this module walks its tree and refuses what such a statement may not touch:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
@@ -262,18 +263,29 @@ def _how_to_open(database: str) -> str:
     )
 
 
+def _system_key(name: str) -> str:
+    """`name` as a width- and accent-insensitive collation compares it, to recognize a
+    system object however it is spelled: the usual collations (Latin1_General_CI_AS,
+    SQL_Latin1_General_CP1_CI_AS) are width-insensitive, so `[ｓｙｓ].[ｃｒｅｄｅｎｔｉａｌｓ]`
+    may be sys.credentials, and _AI ones are accent-insensitive too. Only to refuse in
+    doubt: a database name that allows (`_key`) is compared strictly."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _key(kept)
+
+
 def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: str) -> None:
     """`schema` is None for a function call outside FROM, "" for a one-part name."""
-    name = name.rstrip(" ")
+    written = f"{schema}.{name.rstrip(' ')}" if schema else name.rstrip(" ")
+    name = _system_key(name)
     # The compatibility views (sysservers, sysprocesses...) answer to dbo.NAME too, as
     # they did when they were dbo's system tables.
-    key = _key(schema or "")
-    compatibility = key == "dbo" and name.lower().startswith("sys")
+    key = _system_key(schema or "")
+    compatibility = key == "dbo" and name.startswith("sys")
     if key not in SYSTEM_SCHEMAS and not compatibility:
         return  # a user object such as dbo.credentials
     if schema == "" and not sql_objects.resolves_unqualified(name):
         return  # a user table such as `credentials`: catalog views need `sys.`
-    written = f"{schema}.{name}" if schema else name
     reason = sql_objects.denied_reason(name)
     if reason is not None:
         refuse(

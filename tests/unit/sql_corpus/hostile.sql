@@ -730,3 +730,7 @@ SELECT * FROM SalesLT.Customer ORDER BY CustomerID (SELECT name FROM sys.objects
 SELECT * FROM SalesLT.Customer (SELECT name FROM sys.objects)
 -- next
 SELECT CustomerID FROM SalesLT.Customer GROUP BY CustomerID (SELECT 2)
+-- next
+SELECT * FROM [<U+FF53><U+FF59><U+FF53>].[<U+FF43>redentials]
+-- next
+SELECT name FROM sys.[sql_logins<U+3000>]
