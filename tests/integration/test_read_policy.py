@@ -87,10 +87,11 @@ async def test_allowed_hints_run(mcp_client):
     )
     assert not result.is_error, result.content
     assert len(result.structured_content["rows"]) == 2
-    # the older form without WITH, one hint alone or several allowed ones
-    for hints in ("(NOLOCK)", "(NOLOCK, READPAST)"):
-        query = f"SELECT TOP 2 CustomerID FROM SalesLT.Customer {hints} ORDER BY 1"
-        assert ALLOWED not in (await call(mcp_client, query)).content[0].text
+    # the older form without WITH takes one hint; several are refused with the WITH form
+    query = "SELECT TOP 2 CustomerID FROM SalesLT.Customer (NOLOCK) ORDER BY 1"
+    assert ALLOWED not in (await call(mcp_client, query)).content[0].text
+    query = "SELECT TOP 2 CustomerID FROM SalesLT.Customer (NOLOCK, READPAST) ORDER BY 1"
+    assert "Write them with WITH" in (await call(mcp_client, query)).content[0].text
     # The test server runs no query hints; what matters here is that the guard passes them.
     result = await call(mcp_client, "SELECT 1 AS one OPTION (RECOMPILE, MAXRECURSION 10)")
     assert ALLOWED not in result.content[0].text

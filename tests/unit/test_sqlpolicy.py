@@ -358,8 +358,7 @@ def test_table_hints_without_with_are_checked_as_hints(sql: str, hint: str) -> N
     [
         "SELECT * FROM t (NOLOCK)",
         "SELECT * FROM t x (NOLOCK)",
-        "SELECT * FROM t (NOLOCK, INDEX(ix))",
-        "SELECT * FROM t (NOLOCK, READPAST)",
+        "SELECT * FROM t WITH (NOLOCK, READPAST)",
         # a table-valued function's arguments and column aliases are no hints
         "SELECT * FROM dbo.fn(1, @p) AS x (a, b)",
         "SELECT * FROM t CROSS APPLY dbo.tvf(t.a) AS f (tablock)",
@@ -370,6 +369,30 @@ def test_table_hints_without_with_are_checked_as_hints(sql: str, hint: str) -> N
 )
 def test_hint_like_words_that_are_no_refused_hints_are_accepted(sql: str) -> None:
     assert check_select(sql, policy=OWN).kind == "select"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM t (NOLOCK, READPAST)",
+        "SELECT * FROM t (NOLOCK, INDEX(ix))",
+        "SELECT * FROM t (INDEX(ix))",
+        "SELECT * FROM t AS x (NOLOCK, READPAST)",
+        "SELECT * FROM t CROSS APPLY dbo.tvf(snapshot) AS f",
+    ],
+)
+def test_several_hints_without_with_are_refused_with_the_with_form(sql: str) -> None:
+    assert "Write them with WITH: t WITH (" in refused(sql)
+
+
+def test_several_hints_without_with_do_not_hide_the_changed_table() -> None:
+    # sqlglot read `t (ROWLOCK, READPAST)` as a function t: the write's filter checks did
+    # not see t joined to a copy of itself, and every row of t would change
+    sql = "UPDATE t SET a = 1 FROM t (ROWLOCK, READPAST), t AS c WHERE c.id = 1"
+    with pytest.raises(QueryRefused, match="Write them with WITH"):
+        check_write(sql, ALL_KINDS, allow_unfiltered=False, policy=OWN)
+    with pytest.raises(QueryRefused, match="tests no column of t"):
+        check_write(sql.replace(" (ROWLOCK, READPAST)", ""), ALL_KINDS, allow_unfiltered=False)
 
 
 # --- 15.4 files, logs, registry, credentials; server state -----------------------------------

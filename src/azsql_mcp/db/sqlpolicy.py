@@ -321,8 +321,10 @@ def _check_table_hint(hint: exp.Expr, allowed: str) -> None:
 def _check_hints_without_with(source: exp.Table | exp.Lateral, allowed: str) -> None:
     """`FROM t (NOLOCK, SERIALIZABLE)`, `JOIN t x (TABLOCK, NOLOCK)`: SQL Server reads the
     parenthesized words after a table (or its alias) as table hints written without WITH,
-    where sqlglot reads a call of a function t, or the alias's column names, when there is
-    more than one. A word there that names a table hint is checked as one."""
+    which it takes one at a time; sqlglot reads one right (a table hint), but several as a
+    call of a function t, or as the alias's column names, so that neither the hints nor
+    the table are seen as such (write_filters would not know t as the table). A hint that
+    locks is refused as such; any other such list is refused with the WITH form."""
     from sqlglot import exp
 
     this = source.this
@@ -330,7 +332,9 @@ def _check_hints_without_with(source: exp.Table | exp.Lateral, allowed: str) -> 
         this = _dot_parts(this)[-1]
     if isinstance(this, exp.Anonymous):
         words = [
-            arg.this for arg in this.expressions if isinstance(arg, exp.Column) and not arg.table
+            arg.this if isinstance(arg, exp.Column) else arg
+            for arg in this.expressions
+            if (isinstance(arg, exp.Column) and not arg.table) or isinstance(arg, exp.Anonymous)
         ]
     elif isinstance(this, exp.Identifier) and isinstance(
         alias := source.args.get("alias"), exp.TableAlias
@@ -338,9 +342,17 @@ def _check_hints_without_with(source: exp.Table | exp.Lateral, allowed: str) -> 
         words = list(alias.columns)  # a table takes no column aliases: these are hints
     else:
         return
-    for word in words:
-        if isinstance(word, exp.Identifier) and sql_hints.is_table_hint(word.name):
-            _check_table_hint_name(word.name, word.name.upper(), allowed)
+    hints = [word.name for word in words if sql_hints.is_table_hint(word.name)]
+    for hint in hints:
+        _check_table_hint_name(hint, hint.upper(), allowed)
+    if hints:
+        refuse(
+            f"Table hints in parentheses without WITH ({', '.join(hints)}): SQL Server takes"
+            " only one hint so, and several are read as a function call or column names."
+            f" Write them with WITH: t WITH ({', '.join(h.upper() for h in hints)}). (A"
+            " column of that name given to a table-valued function: qualify it, x.name.)",
+            allowed,
+        )
 
 
 def _check_table_hint_name(name: str, written: str, allowed: str) -> None:

@@ -734,3 +734,5 @@ SELECT CustomerID FROM SalesLT.Customer GROUP BY CustomerID (SELECT 2)
 SELECT * FROM [<U+FF53><U+FF59><U+FF53>].[<U+FF43>redentials]
 -- next
 SELECT name FROM sys.[sql_logins<U+3000>]
+-- next
+SELECT TOP 5 c.CustomerID FROM SalesLT.Customer AS c (NOLOCK, READPAST) ORDER BY c.CustomerID

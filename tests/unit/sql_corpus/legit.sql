@@ -294,7 +294,7 @@ WHERE d.Body.exist('/root') = 1
 -- next
 SELECT TOP 5 CustomerID FROM SalesLT.Customer (NOLOCK) ORDER BY CustomerID
 -- next
-SELECT TOP 5 c.CustomerID FROM SalesLT.Customer AS c (NOLOCK, READPAST) ORDER BY c.CustomerID
+SELECT TOP 5 c.CustomerID FROM SalesLT.Customer AS c WITH (NOLOCK, READPAST) ORDER BY c.CustomerID
 -- next
 SELECT LEN((SELECT TOP 1 FirstName FROM SalesLT.Customer ORDER BY CustomerID)) AS n
 -- next
