@@ -428,6 +428,20 @@ def test_compatibility_views_answer_to_dbo_too(name: str) -> None:
     assert sql_objects.DENIED_OBJECTS[name] in refused(f"SELECT * FROM dbo.{name}")
 
 
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        # an APPLY'd function with the database (and server) omitted is of the current one
+        ("SELECT * FROM t CROSS APPLY .sys.fn_dblog(NULL, NULL) AS x", "transaction log"),
+        ("SELECT * FROM t CROSS APPLY ..fn_dblog(NULL, NULL) AS x", "transaction log"),
+        ("SELECT * FROM t OUTER APPLY ...dm_exec_sql_text(t.h) AS x", "server state"),
+        ("SELECT * FROM t CROSS APPLY .OtherDb..tvf(t.a) AS x", "names the database OtherDb"),
+    ],
+)
+def test_apply_of_a_function_with_omitted_parts(sql: str, fragment: str) -> None:
+    assert fragment in refused(sql)
+
+
 def test_azure_telemetry_files_are_denied() -> None:
     sql = "SELECT * FROM sys.fn_xe_telemetry_blob_target_read_file('el', NULL, NULL, NULL)"
     assert "extended-event files Azure SQL Database keeps" in refused(sql)

@@ -191,8 +191,9 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
     # An empty part (None) is an omitted schema: `OtherDb..tvf(...)`.
     if not all(isinstance(part, exp.Identifier) or part is None for part in qualifiers):
         return  # a method called on a variable or an expression: @x.value('...', 'int')
-    if qualifiers[0] is None:
-        return
+    while len(qualifiers) > 1 and qualifiers[0] is None:
+        # `.sys.fn(...)`, `..fn(...)`: the server or database omitted, the current one
+        qualifiers = qualifiers[1:]
     if len(qualifiers) == 2 and column_methods.is_column_method(dot, qualifiers[0].name, function):
         return  # p.Doc.value('...', 'int'): the xml method of column Doc of table p
     written = dot.sql(dialect="tsql")

@@ -736,3 +736,7 @@ SELECT * FROM [<U+FF53><U+FF59><U+FF53>].[<U+FF43>redentials]
 SELECT name FROM sys.[sql_logins<U+3000>]
 -- next
 SELECT TOP 5 c.CustomerID FROM SalesLT.Customer AS c (NOLOCK, READPAST) ORDER BY c.CustomerID
+-- next
+SELECT * FROM SalesLT.Customer AS c CROSS APPLY .sys.fn_dblog(NULL, NULL) AS x
+-- next
+SELECT * FROM SalesLT.Customer AS c CROSS APPLY ..fn_dblog(NULL, NULL) AS x
