@@ -349,7 +349,8 @@ def _check_hints_without_with(source: exp.Table | exp.Lateral, allowed: str) -> 
     if hints:
         refuse(
             f"Table hints in parentheses without WITH ({', '.join(hints)}): SQL Server takes"
-            " only one hint so, and several are read as a function call or column names."
+            " one hint so, right after a table; here they read as a function call or column"
+            " names."
             f" Write them with WITH: t WITH ({', '.join(h.upper() for h in hints)}). (A"
             " column of that name given to a table-valued function: qualify it, x.name.)",
             allowed,
