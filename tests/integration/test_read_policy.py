@@ -37,6 +37,12 @@ EXAMPLES = [
     ("SELECT name FROM sys.sql_logins", "sql_logins"),
     ("SELECT * FROM sys.credentials", "credentials"),
     ("SELECT RAND(12345) AS r", "RAND(seed)"),
+    # found by the red-team round of the guard: hints without WITH, a type of another
+    # database, a bracket-quoted rowset function
+    ("SELECT * FROM SalesLT.Customer (NOLOCK, SERIALIZABLE)", "table hint SERIALIZABLE"),
+    ("SELECT * FROM SalesLT.Customer AS c (TABLOCK, NOLOCK)", "table hint TABLOCK"),
+    ("SELECT OtherDb.dbo.Secret::Parse(N'1') AS v", "names the database OtherDb"),
+    ("SELECT * FROM [OPENQUERY](srv, 'SELECT 1')", "OPENQUERY reaches data outside"),
 ]
 
 
@@ -81,6 +87,11 @@ async def test_allowed_hints_run(mcp_client):
     )
     assert not result.is_error, result.content
     assert len(result.structured_content["rows"]) == 2
+    # the older form without WITH takes one hint; several are refused with the WITH form
+    query = "SELECT TOP 2 CustomerID FROM SalesLT.Customer (NOLOCK) ORDER BY 1"
+    assert ALLOWED not in (await call(mcp_client, query)).content[0].text
+    query = "SELECT TOP 2 CustomerID FROM SalesLT.Customer (NOLOCK, READPAST) ORDER BY 1"
+    assert "Write them with WITH" in (await call(mcp_client, query)).content[0].text
     # The test server runs no query hints; what matters here is that the guard passes them.
     result = await call(mcp_client, "SELECT 1 AS one OPTION (RECOMPILE, MAXRECURSION 10)")
     assert ALLOWED not in result.content[0].text

@@ -164,6 +164,9 @@ def test_has_where() -> None:
         ("SELECT * FROM t SELECT * FROM u", "more than one SELECT"),
         ("SELECT * INTO #t FROM x", "INTO"),
         ("SELECT * FROM OPENROWSET('a', 'b', 'c')", "OPENROWSET"),
+        # bracket-quoted, a name the tokens let through: refused in doubt as the call
+        ("SELECT * FROM [OPENROWSET]('a', 'b', 'c')", "OPENROWSET reaches data outside"),
+        ("SELECT [OPENQUERY](srv, 'SELECT 1') AS x", "OPENQUERY reaches data outside"),
         ("EXEC('SELECT 1')", "EXEC"),
         ("SELECT dbo.xp_cmdshell('dir')", "xp_cmdshell"),
         ("SELECT 1 WAITFOR DELAY '0:0:5'", "WAITFOR"),
@@ -192,6 +195,9 @@ def test_has_where() -> None:
         ("SELECT a FROM t OFFSET 1 ROWS", "add ORDER BY on a unique key before OFFSET."),
         ("SELECT a FROM t WHERE", "does not parse as T-SQL: Required keyword: 'this' missing"),
         ("SELECT (1", "does not parse as T-SQL: Expecting ) at line 1, column 9 (near '1')."),
+        # sqlglot reads `a (SELECT 2)` as a call; SQL Server ends the statement before it
+        ("SELECT a FROM t ORDER BY a (SELECT 2)", "Give a subquery argument its own paren"),
+        ("SELECT a FROM t ORDER BY dbo.f (SELECT 2)", "a second statement in parentheses"),
     ],
 )
 def test_refusal_names_what_was_found(sql: str, fragment: str) -> None:

@@ -230,6 +230,37 @@ def test_the_xml_modify_method_stays_a_write_in_an_update_set_list() -> None:
         check_write(nested + " WHERE id = 1", ["update"], allow_unfiltered=False, policy=OWN)
 
 
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        ("SELECT OtherDb.dbo.MyType::Parse(N'1') AS v", "names the database OtherDb"),
+        ("SELECT [OtherDb].[dbo].[MyType]::[Parse](@s) AS v", "names the database OtherDb"),
+        ("SELECT OtherDb.dbo.MyType::MaxValue AS v", "names the database OtherDb"),
+        ("SELECT * FROM t WHERE a = OtherDb.dbo.T::M(t.b)", "names the database OtherDb"),
+        ("SELECT Srv.OtherDb.dbo.MyType::Parse(N'1') AS v", "four-part"),
+        ("SELECT CAST(a AS OtherDb.dbo.MyType) AS v FROM t", "names the database OtherDb"),
+        ("SELECT TRY_CONVERT(OtherDb.dbo.MyType, a) AS v FROM t", "names the database OtherDb"),
+        ("SELECT CAST(a AS Srv.OtherDb.dbo.MyType) AS v FROM t", "four-part"),
+    ],
+)
+def test_types_of_another_database_are_refused(sql: str, fragment: str) -> None:
+    assert fragment in refused(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT dbo.MyType::Parse(N'1') AS v",
+        "SELECT Sales.dbo.MyType::Parse(N'1') AS v",
+        "SELECT CAST(a AS dbo.MyType) AS v, CAST(b AS Sales.dbo.MyType) AS w FROM t",
+        "SELECT geography::Point(47.6, -122.3, 4326).STAsText() AS p",
+        "SELECT hierarchyid::GetRoot().ToString() AS root",
+    ],
+)
+def test_types_of_the_own_database_are_accepted(sql: str) -> None:
+    assert check_select(sql, policy=OWN).kind == "select"
+
+
 # --- 15.3 hints -------------------------------------------------------------------------
 
 
@@ -301,6 +332,69 @@ def test_join_hints() -> None:
     assert "REMOTE" in refused("SELECT * FROM t AS a INNER REMOTE JOIN u AS b ON a.id = b.id")
 
 
+@pytest.mark.parametrize(
+    ("sql", "hint"),
+    [
+        # the hints without WITH: sqlglot reads `t (A, B)` as a call of a function t
+        ("SELECT * FROM t (NOLOCK, SERIALIZABLE)", "SERIALIZABLE"),
+        ("SELECT * FROM dbo.t (NOLOCK, TABLOCK)", "TABLOCK"),
+        ("SELECT * FROM t (READCOMMITTEDLOCK, NOLOCK)", "READCOMMITTEDLOCK"),
+        ("SELECT * FROM t ([SERIALIZABLE])", "SERIALIZABLE"),
+        ('SELECT * FROM t (NOLOCK, "REPEATABLEREAD")', "REPEATABLEREAD"),
+        # ... and after an alias, as the alias's column names
+        ("SELECT * FROM t x (NOLOCK, SERIALIZABLE)", "SERIALIZABLE"),
+        ("SELECT * FROM t AS a JOIN u b (PAGLOCK, NOLOCK) ON a.id = b.id", "PAGLOCK"),
+        ("SELECT * FROM t CROSS APPLY u (REPEATABLEREAD, NOLOCK)", "REPEATABLEREAD"),
+        ("SELECT * FROM t CROSS APPLY dbo.u (SERIALIZABLE, NOLOCK)", "SERIALIZABLE"),
+        ("SELECT * FROM t CROSS APPLY u x (TABLOCK, NOLOCK)", "TABLOCK"),
+    ],
+)
+def test_table_hints_without_with_are_checked_as_hints(sql: str, hint: str) -> None:
+    assert f"The table hint {hint} " in refused(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM t (NOLOCK)",
+        "SELECT * FROM t x (NOLOCK)",
+        "SELECT * FROM t WITH (NOLOCK, READPAST)",
+        # a table-valued function's arguments and column aliases are no hints
+        "SELECT * FROM dbo.fn(1, @p) AS x (a, b)",
+        "SELECT * FROM t CROSS APPLY dbo.tvf(t.a) AS f (tablock)",
+        "SELECT * FROM t CROSS APPLY (SELECT t.a) AS x (serializable)",
+        "SELECT n.c.value('.', 'int') AS v FROM t CROSS APPLY t.doc.nodes('/a') AS n (c)",
+        "SELECT * FROM (VALUES (1)) AS v (holdlock_count)",
+    ],
+)
+def test_hint_like_words_that_are_no_refused_hints_are_accepted(sql: str) -> None:
+    assert check_select(sql, policy=OWN).kind == "select"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM t (NOLOCK, READPAST)",
+        "SELECT * FROM t (NOLOCK, INDEX(ix))",
+        "SELECT * FROM t (INDEX(ix))",
+        "SELECT * FROM t AS x (NOLOCK, READPAST)",
+        "SELECT * FROM t CROSS APPLY dbo.tvf(snapshot) AS f",
+    ],
+)
+def test_several_hints_without_with_are_refused_with_the_with_form(sql: str) -> None:
+    assert "Write them with WITH: t WITH (" in refused(sql)
+
+
+def test_several_hints_without_with_do_not_hide_the_changed_table() -> None:
+    # sqlglot read `t (ROWLOCK, READPAST)` as a function t: the write's filter checks did
+    # not see t joined to a copy of itself, and every row of t would change
+    sql = "UPDATE t SET a = 1 FROM t (ROWLOCK, READPAST), t AS c WHERE c.id = 1"
+    with pytest.raises(QueryRefused, match="Write them with WITH"):
+        check_write(sql, ALL_KINDS, allow_unfiltered=False, policy=OWN)
+    with pytest.raises(QueryRefused, match="tests no column of t"):
+        check_write(sql.replace(" (ROWLOCK, READPAST)", ""), ALL_KINDS, allow_unfiltered=False)
+
+
 # --- 15.4 files, logs, registry, credentials; server state -----------------------------------
 
 
@@ -334,6 +428,25 @@ def test_compatibility_views_answer_to_dbo_too(name: str) -> None:
     assert sql_objects.DENIED_OBJECTS[name] in refused(f"SELECT * FROM dbo.{name}")
 
 
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        # an APPLY'd function with the database (and server) omitted is of the current one
+        ("SELECT * FROM t CROSS APPLY .sys.fn_dblog(NULL, NULL) AS x", "transaction log"),
+        ("SELECT * FROM t CROSS APPLY ..fn_dblog(NULL, NULL) AS x", "transaction log"),
+        ("SELECT * FROM t OUTER APPLY ...dm_exec_sql_text(t.h) AS x", "server state"),
+        ("SELECT * FROM t CROSS APPLY .OtherDb..tvf(t.a) AS x", "names the database OtherDb"),
+    ],
+)
+def test_apply_of_a_function_with_omitted_parts(sql: str, fragment: str) -> None:
+    assert fragment in refused(sql)
+
+
+def test_azure_telemetry_files_are_denied() -> None:
+    sql = "SELECT * FROM sys.fn_xe_telemetry_blob_target_read_file('el', NULL, NULL, NULL)"
+    assert "extended-event files Azure SQL Database keeps" in refused(sql)
+
+
 def test_server_state_compatibility_views_answer_to_dbo_too() -> None:
     assert "server state" in refused("SELECT * FROM dbo.sysprocesses")
     assert check_select("SELECT * FROM dbo.sysobjects").kind == "select"
@@ -344,6 +457,30 @@ def test_server_state_compatibility_views_answer_to_dbo_too() -> None:
 )
 def test_system_names_match_as_sql_server_compares_them(sql: str) -> None:
     assert "password hashes" in refused(sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        # the usual collations are width-insensitive: full-width letters are the same name
+        ("SELECT * FROM [\uff53\uff59\uff53].[\uff43redentials]", "server's credentials"),
+        ("SELECT * FROM sys.[\uff53\uff51\uff4c_logins]", "password hashes"),
+        ("SELECT * FROM [\uff46\uff4e_dblog](NULL, NULL)", "transaction log"),
+        ("SELECT * FROM [dbo].[\uff53yslogins]", "lists the server's logins"),
+        ("SELECT * FROM sys.[\uff44\uff4d_exec_requests]", "server state"),
+        # ... and _AI ones accent-insensitive; a trailing ideographic space is a space
+        ("SELECT * FROM [s\u00ffs].[credentials]", "server's credentials"),
+        ("SELECT * FROM [sys].[credenti\u00e4ls]", "server's credentials"),
+        ("SELECT * FROM [sys].[credentials\u3000]", "server's credentials"),
+    ],
+)
+def test_system_names_match_width_and_accents_aside(sql: str, fragment: str) -> None:
+    assert fragment in refused(sql)
+
+
+def test_a_database_name_opens_only_as_written() -> None:
+    # the other way round, a full-width name of the own database is another name
+    assert "names the database" in refused("SELECT * FROM [\uff33ales].dbo.t")
 
 
 def test_user_objects_named_like_system_views_are_not_denied() -> None:

@@ -89,6 +89,12 @@ def table_hint_refusal(name: str) -> str | None:
     return REFUSED_TABLE_HINTS.get(upper, "is not on the allow-list")
 
 
+def is_table_hint(name: str) -> bool:
+    """Whether `name` is a table hint of either list."""
+    upper = name.upper()
+    return upper in ALLOWED_TABLE_HINTS or upper in REFUSED_TABLE_HINTS
+
+
 def query_hint_refusal(name: str) -> str | None:
     """Why the query hint `name` (its words, single-spaced) is refused, or None."""
     upper = " ".join(name.upper().split())

@@ -20,6 +20,8 @@ DENIED_OBJECTS: dict[str, str] = {
     "fn_get_audit_file": "reads audit files from a path or UNC share on the server",
     "fn_get_audit_file_v2": "reads audit files from a path or UNC share on the server",
     "fn_xe_file_target_read_file": "reads extended-event files from a path or UNC share",
+    "fn_xe_telemetry_blob_target_read_file": "reads the extended-event files Azure SQL "
+    "Database keeps of every database on the server",
     "fn_trace_gettable": "reads SQL Trace files from a path or UNC share",
     "fn_trace_getinfo": "shows SQL Trace definitions and their file paths",
     "fn_trace_geteventinfo": "shows what SQL Traces capture",

@@ -361,6 +361,14 @@ def _check_tree(tree: exp.Expr, allowed: str) -> None:
             if node is tree:
                 continue  # the write statement itself; check_write decides on its kind
             refuse(f"{_node_name(node)} inside another statement (a CTE or subquery).", allowed)
+        if _bare_query_argument(node):
+            refuse(
+                "A SELECT stands straight inside a call's parentheses (`name (SELECT ...)`),"
+                " which sqlglot reads as the call's argument but SQL Server as the end of the"
+                " statement and a second statement in parentheses. Give a subquery argument"
+                " its own parentheses: name((SELECT ...)).",
+                allowed,
+            )
         if isinstance(node, forbidden):
             if isinstance(node, exp.Into):
                 refuse("SELECT ... INTO creates a table.", allowed)
@@ -370,7 +378,7 @@ def _check_tree(tree: exp.Expr, allowed: str) -> None:
         if isinstance(node, exp.Identifier):
             _check_identifier(node, allowed)
         elif isinstance(node, exp.Anonymous):
-            name = str(node.this)
+            name = node.name  # [OPENQUERY](...) too: refused in doubt
             check_name(name, "a function name", allowed)
             if name.upper() in EXTERNAL_DATA_FUNCTIONS:
                 refuse(WHY[name.upper()], allowed)
@@ -391,6 +399,19 @@ def _check_tree(tree: exp.Expr, allowed: str) -> None:
                 " OFFSET.",
                 allowed,
             )
+
+
+def _bare_query_argument(node: exp.Expr) -> bool:
+    """`ORDER BY a (SELECT ...)`: a query whose parent is a call other than EXISTS, ALL and
+    ANY/SOME, not wrapped in a subquery's own parentheses (`a((SELECT ...))`)."""
+    from sqlglot import exp
+
+    return (
+        isinstance(node, exp.Query)
+        and not isinstance(node, exp.Subquery)
+        and isinstance(node.parent, exp.Func)
+        and not isinstance(node.parent, exp.Exists | exp.All | exp.Any)
+    )
 
 
 def _check_identifier(node: exp.Identifier, allowed: str) -> None:

@@ -3,18 +3,21 @@
 The guard (`sqlguard`) decides whether a text is one statement of an allowed kind;
 this module walks its tree and refuses what such a statement may not touch:
 
-- other databases (three-part names, global temporary tables in tempdb) unless the
-  source's `allowed_databases` opens them; four-part names are refused in sqlguard; a
-  method on a column (`p.Doc.value(...)`, `e.Node.GetLevel()`, see `column_methods`)
-  names no database, and xml's modify() goes only in an UPDATE's SET list;
+- other databases (three-part names of tables, functions and types, global temporary
+  tables in tempdb) unless the source's `allowed_databases` opens them; four-part
+  names are refused in sqlguard (a type's here); a method on a column
+  (`p.Doc.value(...)`, `e.Node.GetLevel()`, see `column_methods`) names no database,
+  and xml's modify() goes only in an UPDATE's SET list;
 - the system objects of `sql_objects` (files, logs, registry, credentials), and
   server-state views (sys.dm_...) unless the caller may see server state;
-- table, join and query hints outside the allow-list of `sql_hints`;
+- table, join and query hints outside the allow-list of `sql_hints` (table hints
+  written without WITH too);
 - what leaves state on the pooled connection for the next caller (RAND(seed)).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
@@ -74,8 +77,14 @@ def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
     from sqlglot import exp
 
     for node in tree.walk():
+        if isinstance(node, exp.Table | exp.Lateral):
+            _check_hints_without_with(node, allowed)
         if isinstance(node, exp.Table):
             _check_table(node, policy, allowed)
+        elif isinstance(node, exp.ScopeResolution):
+            _check_type_name(node, policy, allowed)
+        elif isinstance(node, exp.DataType) and node.this == exp.DataType.Type.USERDEFINED:
+            _check_cast_type(str(node.args.get("kind") or ""), policy, allowed)
         elif isinstance(node, exp.Dot) and not isinstance(node.parent, exp.Dot):
             _check_qualified_call(node, policy, allowed)
         elif (modify := column_methods.misplaced_modify(node)) is not None:
@@ -182,8 +191,9 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
     # An empty part (None) is an omitted schema: `OtherDb..tvf(...)`.
     if not all(isinstance(part, exp.Identifier) or part is None for part in qualifiers):
         return  # a method called on a variable or an expression: @x.value('...', 'int')
-    if qualifiers[0] is None:
-        return
+    while len(qualifiers) > 1 and qualifiers[0] is None:
+        # `.sys.fn(...)`, `..fn(...)`: the server or database omitted, the current one
+        qualifiers = qualifiers[1:]
     if len(qualifiers) == 2 and column_methods.is_column_method(dot, qualifiers[0].name, function):
         return  # p.Doc.value('...', 'int'): the xml method of column Doc of table p
     written = dot.sql(dialect="tsql")
@@ -195,6 +205,35 @@ def _check_qualified_call(dot: exp.Dot, policy: ReadPolicy, allowed: str) -> Non
     # after a dot sqlglot reads every call as Anonymous but EXISTS (`dbo.EXISTS(...)`),
     # whose name is empty: it names no object
     _check_object(function.name, schema.name if schema is not None else "", policy, allowed)
+
+
+def _check_type_name(node: exp.ScopeResolution, policy: ReadPolicy, allowed: str) -> None:
+    """`OtherDb.dbo.MyType::Parse(...)`: a CLR type's static member, named by its parts,
+    which may name a database or a linked server like a table's."""
+    from sqlglot import exp
+
+    name = node.this
+    if isinstance(name, exp.Dot):
+        parts = _dot_parts(name)
+    elif isinstance(name, exp.Column):
+        parts = list(name.parts)
+    else:
+        return  # geography::Point(...): the type named alone
+    written = name.sql(dialect="tsql")
+    if len(parts) >= 4:
+        refuse(f"{written}: four-part names reach linked servers.", allowed)
+    if len(parts) == 3 and isinstance(parts[0], exp.Identifier):
+        _check_database(parts[0].name, written, policy, allowed)
+
+
+def _check_cast_type(kind: str, policy: ReadPolicy, allowed: str) -> None:
+    """`CAST(a AS OtherDb.dbo.MyType)`: a user-defined type named with its database (sqlglot
+    keeps the name as one text, its brackets removed, an omitted part as `None`)."""
+    parts = kind.split(".")
+    if len(parts) >= 4:
+        refuse(f"The type {kind}: four-part names reach linked servers.", allowed)
+    if len(parts) == 3 and parts[0] not in ("", "None"):
+        _check_database(parts[0], f"The type {kind}", policy, allowed)
 
 
 def _dot_parts(node: exp.Expr) -> list[exp.Expr]:
@@ -225,18 +264,29 @@ def _how_to_open(database: str) -> str:
     )
 
 
+def _system_key(name: str) -> str:
+    """`name` as a width- and accent-insensitive collation compares it, to recognize a
+    system object however it is spelled: the usual collations (Latin1_General_CI_AS,
+    SQL_Latin1_General_CP1_CI_AS) are width-insensitive, so `[ｓｙｓ].[ｃｒｅｄｅｎｔｉａｌｓ]`
+    may be sys.credentials, and _AI ones are accent-insensitive too. Only to refuse in
+    doubt: a database name that allows (`_key`) is compared strictly."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _key(kept)
+
+
 def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: str) -> None:
     """`schema` is None for a function call outside FROM, "" for a one-part name."""
-    name = name.rstrip(" ")
+    written = f"{schema}.{name.rstrip(' ')}" if schema else name.rstrip(" ")
+    name = _system_key(name)
     # The compatibility views (sysservers, sysprocesses...) answer to dbo.NAME too, as
     # they did when they were dbo's system tables.
-    key = _key(schema or "")
-    compatibility = key == "dbo" and name.lower().startswith("sys")
+    key = _system_key(schema or "")
+    compatibility = key == "dbo" and name.startswith("sys")
     if key not in SYSTEM_SCHEMAS and not compatibility:
         return  # a user object such as dbo.credentials
     if schema == "" and not sql_objects.resolves_unqualified(name):
         return  # a user table such as `credentials`: catalog views need `sys.`
-    written = f"{schema}.{name}" if schema else name
     reason = sql_objects.denied_reason(name)
     if reason is not None:
         refuse(
@@ -266,6 +316,48 @@ def _check_table_hint(hint: exp.Expr, allowed: str) -> None:
         name, written = hint.name, hint.name.upper()
     else:
         name = written = hint.sql(dialect="tsql")
+    _check_table_hint_name(name, written, allowed)
+
+
+def _check_hints_without_with(source: exp.Table | exp.Lateral, allowed: str) -> None:
+    """`FROM t (NOLOCK, SERIALIZABLE)`, `JOIN t x (TABLOCK, NOLOCK)`: SQL Server reads the
+    parenthesized words after a table (or its alias) as table hints written without WITH,
+    which it takes one at a time; sqlglot reads one right (a table hint), but several as a
+    call of a function t, or as the alias's column names, so that neither the hints nor
+    the table are seen as such (write_filters would not know t as the table). A hint that
+    locks is refused as such; any other such list is refused with the WITH form."""
+    from sqlglot import exp
+
+    this = source.this
+    if isinstance(this, exp.Dot):  # CROSS APPLY dbo.t (...)
+        this = _dot_parts(this)[-1]
+    if isinstance(this, exp.Anonymous):
+        words = [
+            arg.this if isinstance(arg, exp.Column) else arg
+            for arg in this.expressions
+            if (isinstance(arg, exp.Column) and not arg.table) or isinstance(arg, exp.Anonymous)
+        ]
+    elif isinstance(this, exp.Identifier) and isinstance(
+        alias := source.args.get("alias"), exp.TableAlias
+    ):
+        words = list(alias.columns)  # a table takes no column aliases: these are hints
+    else:
+        return
+    hints = [word.name for word in words if sql_hints.is_table_hint(word.name)]
+    for hint in hints:
+        _check_table_hint_name(hint, hint.upper(), allowed)
+    if hints:
+        refuse(
+            f"Table hints in parentheses without WITH ({', '.join(hints)}): SQL Server takes"
+            " one hint so, right after a table; here they read as a function call or column"
+            " names."
+            f" Write them with WITH: t WITH ({', '.join(h.upper() for h in hints)}). (A"
+            " column of that name given to a table-valued function: qualify it, x.name.)",
+            allowed,
+        )
+
+
+def _check_table_hint_name(name: str, written: str, allowed: str) -> None:
     reason = sql_hints.table_hint_refusal(name)
     if reason is not None:
         refuse(

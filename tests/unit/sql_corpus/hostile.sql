@@ -704,3 +704,39 @@ SELECT TOP 1 RAND(1) AS r FROM t
 SELECT * FROM t WHERE RAND(CHECKSUM(id)) > 0.5
 -- next
 select rand(0) as r
+-- next
+SELECT * FROM SalesLT.Customer (NOLOCK, SERIALIZABLE)
+-- next
+SELECT * FROM SalesLT.Customer AS c (TABLOCK, NOLOCK)
+-- next
+SELECT * FROM SalesLT.Customer ([REPEATABLEREAD])
+-- next
+SELECT * FROM SalesLT.Customer AS c CROSS APPLY SalesLT.Address (PAGLOCK, NOLOCK)
+-- next
+SELECT OtherDb.dbo.MyType::Parse(N'1') AS v
+-- next
+SELECT Srv.OtherDb.dbo.MyType::Parse(N'1') AS v
+-- next
+SELECT CAST(CustomerID AS OtherDb.dbo.MyType) AS v FROM SalesLT.Customer
+-- next
+SELECT * FROM [OPENROWSET]('SQLNCLI', 'Server=x;Trusted_Connection=yes', 'SELECT 1')
+-- next
+SELECT [OPENQUERY](srv, 'SELECT 1') AS x
+-- next
+SELECT * FROM sys.fn_xe_telemetry_blob_target_read_file('el', NULL, NULL, NULL)
+-- next
+SELECT * FROM SalesLT.Customer ORDER BY CustomerID (SELECT name FROM sys.objects)
+-- next
+SELECT * FROM SalesLT.Customer (SELECT name FROM sys.objects)
+-- next
+SELECT CustomerID FROM SalesLT.Customer GROUP BY CustomerID (SELECT 2)
+-- next
+SELECT * FROM [<U+FF53><U+FF59><U+FF53>].[<U+FF43>redentials]
+-- next
+SELECT name FROM sys.[sql_logins<U+3000>]
+-- next
+SELECT TOP 5 c.CustomerID FROM SalesLT.Customer AS c (NOLOCK, READPAST) ORDER BY c.CustomerID
+-- next
+SELECT * FROM SalesLT.Customer AS c CROSS APPLY .sys.fn_dblog(NULL, NULL) AS x
+-- next
+SELECT * FROM SalesLT.Customer AS c CROSS APPLY ..fn_dblog(NULL, NULL) AS x

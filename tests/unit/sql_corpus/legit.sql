@@ -291,3 +291,11 @@ FROM SalesLT.ProductModel AS p
 SELECT n.c.value('(id)[1]', 'int') AS id, n.c.query('.') AS frag
 FROM dbo.Docs AS d CROSS APPLY d.Body.nodes('/root/item') AS n(c)
 WHERE d.Body.exist('/root') = 1
+-- next
+SELECT TOP 5 CustomerID FROM SalesLT.Customer (NOLOCK) ORDER BY CustomerID
+-- next
+SELECT TOP 5 c.CustomerID FROM SalesLT.Customer AS c WITH (NOLOCK, READPAST) ORDER BY c.CustomerID
+-- next
+SELECT LEN((SELECT TOP 1 FirstName FROM SalesLT.Customer ORDER BY CustomerID)) AS n
+-- next
+SELECT STUFF((SELECT N',' + LastName FROM SalesLT.Customer FOR XML PATH('')), 1, 1, N'') AS names
