@@ -485,3 +485,11 @@ def test_listing_neither_opens_nor_creates_the_audit_log(
     monkeypatch.setenv("AZSQL_MCP_AUDIT__PATH", str(log))
     assert main([command]) == 0
     assert not log.exists()
+
+
+def test_no_command_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """`azsql-mcp` alone: what each command does, not a bare "COMMAND is required"."""
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    for command in ("serve", "tools", "plugins", "config", "check", "plugin"):
+        assert f"\n    {command} " in err

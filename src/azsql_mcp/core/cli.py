@@ -44,7 +44,11 @@ HANGUPS: list[int] = []  # SIGHUPs received while `serve` started (_hold_hangups
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # the commands and what each does, not just "COMMAND"
+        parser.print_help(sys.stderr)
+        return 2  # as argparse's usage errors
     try:
         return int(args.run(args))
     except ConfigError as exc:
@@ -91,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="azsql-mcp", description="MCP server for SQL Server and Azure SQL Database."
     )
     parser.add_argument("--version", action="version", version=f"azsql-mcp {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser("serve", parents=[common], help="run the MCP server")
     serve.add_argument("--transport", choices=["stdio", "http"], help="default: stdio")
