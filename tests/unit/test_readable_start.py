@@ -33,7 +33,7 @@ def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
     text = banner(app, "http", None)
     for line in (
         "MCP endpoint  http://127.0.0.1:8123/mcp",
-        "console       http://127.0.0.1:8123/",
+        "console       http://127.0.0.1:8123/\n",
         "health        http://127.0.0.1:8123/health",
         "metrics       http://127.0.0.1:8123/metrics",
         "client auth   none",
@@ -61,6 +61,10 @@ async def test_with_client_auth_the_banner_lists_the_tools_configured() -> None:
         build(**config, server={"transport": "http", "port": 8123, "auth": auth}), "http", None
     )
     assert f"  tools ({len(listed)})     {', '.join(listed)}\n" in text
+    assert (
+        "  console       http://127.0.0.1:8123/ (send a token with sql.admin: Authorization:"
+        " Bearer <token>)\n"
+    ) in text
     assert "\n                each client sees those its token's scopes allow" in text
     assert "scopes allow" not in banner(open_app, "http", None)
 

@@ -80,6 +80,14 @@ def banner_title(facts: dict[str, Any]) -> str:
     return f"azsql-mcp {facts['version']}, serving MCP over {facts['transport']}"
 
 
+def _console_note(key: str, facts: dict[str, Any]) -> str:
+    """With client authentication a browser opening the console gets 401 until it sends a
+    token: the banner says so where it gives the URL."""
+    if key != "console" or facts.get("client_auth", "none") == "none":
+        return ""
+    return " (send a token with sql.admin: Authorization: Bearer <token>)"
+
+
 def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = False) -> str:
     """The banner as text, for a person at a terminal."""
     facts = banner_facts(app, transport, config_file, demo=demo)
@@ -92,7 +100,7 @@ def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = F
         ("client_auth", "client auth"),
     ):
         if key in facts:
-            lines.append(f"  {label:<14}{facts[key]}")
+            lines.append(f"  {label:<14}{facts[key]}{_console_note(key, facts)}")
     if "workers" in facts:
         lines.append(f"  workers       {facts['workers']} processes on one port, stateless")
     lines.append(f"  config        {facts['config'] or '(none: defaults and environment)'}")
