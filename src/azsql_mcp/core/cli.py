@@ -20,10 +20,12 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import (
+    CONFIG_ENV,
     ConfigError,
     LoggingSettings,
     PartlyInvalid,
     Settings,
+    config_path,
     load_settings,
     redacted,
 )
@@ -52,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except ConfigError as exc:
-        _stopped(args, str(exc), problems=exc.problems)
+        _stopped(args, f"{exc}{_read_from(args)}", problems=exc.problems)
         return EXIT_CONFIG
     except PluginError as exc:
         _stopped(args, str(exc))
@@ -72,6 +74,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise  # Python's traceback, exit code 1
         log.critical("stopped by an unexpected error: %r", exc, exc_info=exc)
         return 1
+
+
+def _read_from(args: argparse.Namespace) -> str:
+    """Which file the problems are in, with how it was found when no --config named it:
+    ./azsql-mcp.toml and $AZSQL_MCP_CONFIG are read by every command, `--demo` too."""
+    if args.command == "plugin":
+        return ""
+    try:
+        path = config_path(args.config)
+    except ConfigError:  # the problem is the file itself, and names it
+        return ""
+    if path is None:
+        return "\n(no config file: the values come from defaults, environment and flags)"
+    how = "" if args.config else f", as ${CONFIG_ENV} names it"
+    if not args.config and not os.environ.get(CONFIG_ENV):
+        how = ", found in the working directory"
+    demo = "; --demo uses its settings but its own source" if getattr(args, "demo", False) else ""
+    return f"\n(config file {str(path.resolve())!r}{how}{demo})"
 
 
 def _stopped(args: argparse.Namespace, message: str, **fields: object) -> None:
