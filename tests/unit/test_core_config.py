@@ -219,6 +219,13 @@ def test_a_value_where_a_table_or_a_list_of_tables_goes_says_how_to_write_it(
         "server.auth: must be a table: write [server.auth] with its keys on the lines below"
         " it (got 'static_tokens')",
     ]
+    path = write(tmp_path, '[plugins]\ndisabled = "builtin_prompts"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.problems == [
+        'plugins.disabled: a list, even of one: write disabled = ["builtin_prompts"]'
+        " (got 'builtin_prompts')"
+    ]
     path = write(
         tmp_path,
         '[server.auth]\nmode = "static_tokens"\n'

@@ -811,6 +811,9 @@ def describe_error(
         return message
     if err["type"] in ("model_type", "dict_type"):
         return f"{key}: {_table_expected(loc, root or Settings)} (got {err.get('input')!r})"
+    if err["type"] == "list_type" and isinstance(err.get("input"), str):
+        listed = json.dumps([err["input"]])
+        return f"{key}: a list, even of one: write {loc[-1]} = {listed} (got {err['input']!r})"
     if err["type"] == "list_type" and isinstance(err.get("input"), dict):
         return (
             f"{key}: a list, not a table; in TOML write each entry as its own [[{key}]]"
