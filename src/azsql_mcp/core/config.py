@@ -39,6 +39,7 @@ from pydantic_settings import (
 )
 
 from azsql_mcp.api import ConfigError, Limits, Security, SourceSettings
+from azsql_mcp.core.tomlhints import explain_toml_error
 
 CONFIG_FILE_NAME = "azsql-mcp.toml"
 CONFIG_ENV = "AZSQL_MCP_CONFIG"
@@ -420,25 +421,6 @@ class _NotText(Exception):
     """The config file cannot be read as UTF-8 text; the message says why, in one line."""
 
 
-BACKSLASH_HINT = (
-    "; in double quotes a backslash starts an escape: write \\\\, or use single quotes"
-    " ('DOMAIN\\user')"
-)
-
-# What to do about tomllib's terse messages, for the mistakes people make most.
-TOML_HINTS = {
-    "Invalid value": '; text goes in double quotes (server = "myhost,1433"), true and false'
-    ' are lower case, a list is ["a", "b"]',
-    "Cannot overwrite": "; a key or table is given twice: keep one",
-    "Cannot declare": "; a table is given twice: keep one header, with all its keys below it",
-    "Unescaped '\\'": BACKSLASH_HINT,
-    "Invalid hex value": BACKSLASH_HINT,  # "\user" read as a \u escape
-    "Unterminated string": "; a closing quote is missing",
-    "Illegal character '\\n'": '; a closing quote is missing (a "string" ends on its line)',
-    "Expected '=' after a key": "; each setting is key = value on a line of its own",
-}
-
-
 class _TomlFile(TomlConfigSettingsSource):
     """The config file, read as UTF-8 (a leading byte-order mark is allowed, as Windows
     editors write one); any other encoding is one clear line, not a traceback."""
@@ -487,8 +469,9 @@ def load_settings(
             raise ConfigError([*retired, *problems]) from None
         raise PartlyInvalid([*retired, *problems], accepted, cut) from None
     except tomllib.TOMLDecodeError as exc:
-        hint = next((h for start, h in TOML_HINTS.items() if str(exc).startswith(start)), "")
-        raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}{hint}"]) from None
+        raise ConfigError(
+            [f"config file {str(path)!r} is not valid TOML: {explain_toml_error(exc)}"]
+        ) from None
     except _NotText as exc:
         raise ConfigError([str(exc)]) from None
     except SettingsError as exc:  # a variable that should hold JSON does not
