@@ -519,6 +519,9 @@ def test_a_refused_config_names_the_file_and_how_it_was_found(
     monkeypatch.setenv("AZSQL_MCP_CONFIG", "azsql-mcp.toml")
     assert main(["plugins"]) == 2
     assert capsys.readouterr().err.endswith(", as $AZSQL_MCP_CONFIG names it)\n")
+    (tmp_path / "azsql-mcp.toml").write_text("[server\n")  # its problem names the file
+    assert main(["plugins"]) == 2
+    assert capsys.readouterr().err.endswith("(at line 1, column 8)\n")
     (tmp_path / "azsql-mcp.toml").unlink()
     monkeypatch.delenv("AZSQL_MCP_CONFIG")
     monkeypatch.setenv("AZSQL_MCP_SERVER__PORT", "x")

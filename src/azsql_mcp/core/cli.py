@@ -54,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except ConfigError as exc:
-        _stopped(args, f"{exc}{_read_from(args)}", problems=exc.problems)
+        named = all(p.startswith("config file ") for p in exc.problems)  # a TOML error
+        _stopped(args, f"{exc}{'' if named else _read_from(args)}", problems=exc.problems)
         return EXIT_CONFIG
     except PluginError as exc:
         _stopped(args, str(exc))
