@@ -114,6 +114,23 @@ async def test_unknown_host() -> None:
     assert "database.windows.net" in text
 
 
+async def test_a_named_instance_resolves_and_reaches_its_machine(
+    server: ThreadedTdsServer,
+) -> None:
+    """`host\\instance` names an instance on a machine: the name and network steps take
+    the machine (with a port, as the driver connects; without one, SQL Browser's part is
+    skipped), not the whole string as a host name."""
+    named = source(server) | {"server": f"{server.host}\\SQLEXPRESS,{server.port}"}
+    code, text = await check({"main": named})
+    assert code == 0, text
+    assert f"ok    name: {server.host} resolves to" in text
+    assert f"ok    tcp: {server.host}:{server.port} accepts connections" in text
+    browsed = {"server": "localhost\\SQLEXPRESS", "connection_timeout_s": 1}
+    _, text = await check({"main": source(server) | browsed})
+    assert "ok    name: localhost resolves to" in text
+    assert "named instance: SQL Browser gives the port" in text
+
+
 async def test_closed_port_stops_the_walk() -> None:
     with ThreadedTdsServer() as srv:
         config = {"main": source(srv)}

@@ -348,6 +348,10 @@ BAD_PORT = [
 ]
 
 
+def _found_here(folder: Path) -> str:
+    return f"(config file '{folder / 'azsql-mcp.toml'}', found in the working directory)"
+
+
 def _config_with_a_bad_port(tmp_path: Path, site: Path) -> subprocess.CompletedProcess[str]:
     """`azsql-mcp config` in a fresh process, with the plugins installed in `site` and a
     config whose port is no number: what it prints before logging is set up."""
@@ -379,6 +383,7 @@ def test_an_invalid_config_with_a_broken_plugin_is_one_list_without_tracebacks(
         *BAD_PORT,
         "  - plugin 'boom' (fake-boom 1.0) failed to load: import of 'fake_boom' failed:"
         " RuntimeError: boom",
+        _found_here(tmp_path),
     ]
 
 
@@ -404,7 +409,7 @@ def test_an_invalid_config_lists_its_problems_without_the_loaders_warnings(
     make_dist(site, "fake-hinted", {"fake_hinted": VENDOR_HINT_PLUGIN}, {"hinted": "fake_hinted"})
     done = _config_with_a_bad_port(tmp_path, site)
     assert done.returncode == 2
-    assert done.stderr.splitlines() == BAD_PORT
+    assert done.stderr.splitlines() == [*BAD_PORT, _found_here(tmp_path)]
 
 
 REFUSED_PLUGIN = """
@@ -485,3 +490,42 @@ def test_listing_neither_opens_nor_creates_the_audit_log(
     monkeypatch.setenv("AZSQL_MCP_AUDIT__PATH", str(log))
     assert main([command]) == 0
     assert not log.exists()
+
+
+def test_no_command_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """`azsql-mcp` alone: what each command does, not a bare "COMMAND is required"."""
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    for command in ("serve", "tools", "plugins", "config", "check", "plugin"):
+        assert f"\n    {command} " in err
+
+
+def test_a_refused_config_names_the_file_and_how_it_was_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """./azsql-mcp.toml and $AZSQL_MCP_CONFIG are read without being named on the command
+    line (`make demo` too): the refusal says which file it read, and how it found it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AZSQL_MCP_CONFIG", raising=False)
+    (tmp_path / "azsql-mcp.toml").write_text('[server]\nport = "x"\n')
+    found = f"'{tmp_path / 'azsql-mcp.toml'}'"
+    assert main(["config", "--demo"]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"\n(config file {found}, found in the working directory; --demo uses its settings"
+        " but its own source)\n"
+    )
+    assert main(["tools", "--config", "azsql-mcp.toml"]) == 2
+    assert capsys.readouterr().err.endswith(f"\n(config file {found})\n")
+    monkeypatch.setenv("AZSQL_MCP_CONFIG", "azsql-mcp.toml")
+    assert main(["plugins"]) == 2
+    assert capsys.readouterr().err.endswith(", as $AZSQL_MCP_CONFIG names it)\n")
+    (tmp_path / "azsql-mcp.toml").write_text("[server\n")  # its problem names the file
+    assert main(["plugins"]) == 2
+    assert capsys.readouterr().err.endswith("(at line 1, column 8)\n")
+    (tmp_path / "azsql-mcp.toml").unlink()
+    monkeypatch.delenv("AZSQL_MCP_CONFIG")
+    monkeypatch.setenv("AZSQL_MCP_SERVER__PORT", "x")
+    assert main(["config"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "\n(no config file: the values come from defaults, environment and flags)\n"
+    )

@@ -178,12 +178,86 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
     problems = info.value.problems
     text = "\n".join(problems)
     assert "server.port: Input should be a valid integer" in text and "'eighty'" in text
-    assert "server.transprt: unknown setting; allowed keys: name, transport" in text
+    assert "server.transprt: unknown setting (did you mean 'transport'?); allowed keys:" in text
     assert "sources.a.server: required, but not set" in text
     assert "sources.a.encrypt: Input should be 'yes', 'no', 'strict' or 'optional'" in text
     assert "limits.max_rows" in text
     assert len(problems) == 5
     assert "hunter2" not in str(info.value)
+
+
+def test_a_key_in_the_wrong_table_or_misspelt_says_where_it_goes(tmp_path: Path) -> None:
+    """The unknown keys a new operator writes: a source's security or limits key in the
+    source's own table, a server key at the top, a near miss."""
+    path = write(
+        tmp_path,
+        'port = 9000\n[sources.main]\nserver = "h"\nread_only = false\nmax_rows = 5\n'
+        'databse = "Sales"\nfrobnicate = 1\n',
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    text = "\n".join(info.value.problems)
+    assert "port: unknown setting (it belongs in [server]); allowed keys: sources," in text
+    assert "sources.main.read_only: unknown setting (it belongs in [sources.main.security])" in text
+    assert "sources.main.max_rows: unknown setting (it belongs in [sources.main.limits])" in text
+    assert "sources.main.databse: unknown setting (did you mean 'database'?)" in text
+    assert "sources.main.frobnicate: unknown setting; allowed keys: server," in text
+
+
+def test_a_value_where_a_table_or_a_list_of_tables_goes_says_how_to_write_it(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        '[sources]\nserver = "h"\n[server]\nauth = "static_tokens"\n',
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.problems == [
+        "sources.server: [sources] holds one table per name: put server in a"
+        " [sources.NAME] table (got 'h')",
+        "server.auth: must be a table: write [server.auth] with its keys on the lines below"
+        " it (got 'static_tokens')",
+    ]
+    path = write(tmp_path, '[plugins]\ndisabled = "builtin_prompts"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.problems == [
+        'plugins.disabled: a list, even of one: write disabled = ["builtin_prompts"]'
+        " (got 'builtin_prompts')"
+    ]
+    path = write(
+        tmp_path,
+        '[server.auth]\nmode = "static_tokens"\n'
+        '[server.auth.static_tokens]\ntoken = "t"\nsubject = "s"\n',
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.problems == [
+        "server.auth.static_tokens: a list, not a table; in TOML write each entry as its own"
+        " [[server.auth.static_tokens]] (double brackets) with its keys below it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[sources.main]\nserver = myhost,1433\n", "text goes in double quotes"),
+        ("[security]\nread_only = False\n", "true and false are lower case"),
+        ("[server]\nport = 1\nport = 2\n", "a key or table is given twice: keep one"),
+        ("[server]\n[server]\n", "a table is given twice: keep one header"),
+        ('[sources.main]\nusername = "DOM\\user"\n', "a backslash starts an escape"),
+        ('[sources.main]\nusername = "DOM\\xuser"\n', "a backslash starts an escape"),
+        ('[server]\nname = "x\n', "a closing quote is missing"),
+        ("[server]\nport\n", "each setting is key = value"),
+    ],
+)
+def test_a_toml_syntax_error_says_what_to_do(tmp_path: Path, text: str, says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    (problem,) = info.value.problems
+    assert "is not valid TOML: " in problem and "(at line " in problem
+    assert says in problem
 
 
 def test_missing_or_broken_file(tmp_path: Path) -> None:

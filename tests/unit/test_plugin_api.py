@@ -267,7 +267,10 @@ def test_plugin_config_errors_list_the_model_keys_one_per_line() -> None:
     with pytest.raises(ConfigError) as caught:
         build_app(settings_from_mapping(data), extra_plugins={"acme": Configured()})
     problems = caught.value.problems
-    assert "plugins.acme.greting: unknown setting; allowed keys: greeting, shout" in problems
+    assert (
+        "plugins.acme.greting: unknown setting (did you mean 'greeting'?); allowed keys:"
+        " greeting, shout"
+    ) in problems
     assert any(p.startswith("plugins.acme.shout: ") for p in problems)
     assert not any("sources, security" in p for p in problems)
 

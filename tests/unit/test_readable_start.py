@@ -33,7 +33,7 @@ def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
     text = banner(app, "http", None)
     for line in (
         "MCP endpoint  http://127.0.0.1:8123/mcp",
-        "console       http://127.0.0.1:8123/",
+        "console       http://127.0.0.1:8123/\n",
         "health        http://127.0.0.1:8123/health",
         "metrics       http://127.0.0.1:8123/metrics",
         "client auth   none",
@@ -61,6 +61,10 @@ async def test_with_client_auth_the_banner_lists_the_tools_configured() -> None:
         build(**config, server={"transport": "http", "port": 8123, "auth": auth}), "http", None
     )
     assert f"  tools ({len(listed)})     {', '.join(listed)}\n" in text
+    assert (
+        "  console       http://127.0.0.1:8123/ (send a token with sql.admin: Authorization:"
+        " Bearer <token>)\n"
+    ) in text
     assert "\n                each client sees those its token's scopes allow" in text
     assert "scopes allow" not in banner(open_app, "http", None)
 
@@ -95,10 +99,27 @@ def test_the_snippet_names_the_variables_a_client_must_set_too(
     monkeypatch.setenv("AZSQL_MCP_LIMITS__MAX_ROWS", "50")
     text = banner(build(sources={"sales": SOURCE}), "stdio", None)
     assert (
-        "The client starts the server with its own environment: set there too, or move"
-        " into the config file, AZSQL_MCP_LIMITS__MAX_ROWS, AZURE_SQL_SERVER"
+        'The client starts the server with its own environment: set there too (its "env"),'
+        " or move into the config file, AZSQL_MCP_LIMITS__MAX_ROWS, AZURE_SQL_SERVER"
     ) in text
     assert "db.example.net, " not in text.split("own environment")[1]  # names, not values
+
+
+def test_the_snippet_names_the_variables_the_sources_read_secrets_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A `password_env` variable set in this shell only: the client would start a server
+    that stops at once, saying the variable is not set."""
+    monkeypatch.setenv("SALES_DB_PASSWORD", "hunter2")
+    source = {k: v for k, v in SOURCE.items() if k != "password"}
+    text = banner(
+        build(sources={"sales": source | {"password_env": "SALES_DB_PASSWORD"}}), "stdio", None
+    )
+    assert (
+        'its own environment: set there too (its "env"), or move into the config file,'
+        " SALES_DB_PASSWORD"
+    ) in text
+    assert "hunter2" not in text
 
 
 def test_no_source_names_the_azure_sql_variables_that_made_none(

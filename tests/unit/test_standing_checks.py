@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,7 @@ def test_every_command_lists_token_and_audit_problems_together(
     assert "server.auth.static_tokens.2: the same token is given twice" in err
     assert (
         "audit.path: 'no/such/dir/audit.log' is in directory 'no/such/dir', which does not exist"
+        f" in the working directory {os.getcwd()}; create it"
     ) in err
     assert err.count("\n  - ") == 3
     assert "tok-1" not in err
@@ -375,6 +377,22 @@ def test_a_secret_the_first_connection_could_not_read_is_refused_naming_its_sett
     found = problems({"sources": {"s": source}})
     assert len(found) == 1
     assert found[0].startswith("sources.s.auth: " + problem.format(dir=tmp_path))
+
+
+def test_a_relative_secret_file_that_is_missing_says_where_it_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative path is read from the working directory, which a client that starts
+    the server (Claude Desktop) chooses: the message says which, and to give an absolute
+    path."""
+    monkeypatch.chdir(tmp_path)
+    found = problems({"sources": {"s": {"server": "h", "username": "u", "password_file": "pw"}}})
+    assert found == [
+        f"sources.s.auth: password_file 'pw' does not exist (a relative path is read from the"
+        f" working directory, {tmp_path}, not from the config file's: give an absolute path);"
+        " put the password there, readable by the user azsql-mcp runs as, or point"
+        " password_file at the file that holds it"
+    ]
 
 
 def test_an_unreadable_secret_file_is_refused_and_its_contents_never_shown(

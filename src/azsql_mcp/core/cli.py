@@ -20,10 +20,12 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.core.config import (
+    CONFIG_ENV,
     ConfigError,
     LoggingSettings,
     PartlyInvalid,
     Settings,
+    config_path,
     load_settings,
     redacted,
 )
@@ -44,11 +46,16 @@ HANGUPS: list[int] = []  # SIGHUPs received while `serve` started (_hold_hangups
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # the commands and what each does, not just "COMMAND"
+        parser.print_help(sys.stderr)
+        return 2  # as argparse's usage errors
     try:
         return int(args.run(args))
     except ConfigError as exc:
-        _stopped(args, str(exc), problems=exc.problems)
+        named = all(p.startswith("config file ") for p in exc.problems)  # a TOML error
+        _stopped(args, f"{exc}{'' if named else _read_from(args)}", problems=exc.problems)
         return EXIT_CONFIG
     except PluginError as exc:
         _stopped(args, str(exc))
@@ -68,6 +75,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise  # Python's traceback, exit code 1
         log.critical("stopped by an unexpected error: %r", exc, exc_info=exc)
         return 1
+
+
+def _read_from(args: argparse.Namespace) -> str:
+    """Which file the problems are in, with how it was found when no --config named it:
+    ./azsql-mcp.toml and $AZSQL_MCP_CONFIG are read by every command, `--demo` too."""
+    if args.command == "plugin":
+        return ""
+    try:
+        path = config_path(args.config)
+    except ConfigError:  # the problem is the file itself, and names it
+        return ""
+    if path is None:
+        return "\n(no config file: the values come from defaults, environment and flags)"
+    how = "" if args.config else f", as ${CONFIG_ENV} names it"
+    if not args.config and not os.environ.get(CONFIG_ENV):
+        how = ", found in the working directory"
+    demo = "; --demo uses its settings but its own source" if getattr(args, "demo", False) else ""
+    return f"\n(config file {str(path.resolve())!r}{how}{demo})"
 
 
 def _stopped(args: argparse.Namespace, message: str, **fields: object) -> None:
@@ -91,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="azsql-mcp", description="MCP server for SQL Server and Azure SQL Database."
     )
     parser.add_argument("--version", action="version", version=f"azsql-mcp {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser("serve", parents=[common], help="run the MCP server")
     serve.add_argument("--transport", choices=["stdio", "http"], help="default: stdio")

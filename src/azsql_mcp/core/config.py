@@ -39,6 +39,7 @@ from pydantic_settings import (
 )
 
 from azsql_mcp.api import ConfigError, Limits, Security, SourceSettings
+from azsql_mcp.core.tomlhints import explain_toml_error
 
 CONFIG_FILE_NAME = "azsql-mcp.toml"
 CONFIG_ENV = "AZSQL_MCP_CONFIG"
@@ -468,7 +469,9 @@ def load_settings(
             raise ConfigError([*retired, *problems]) from None
         raise PartlyInvalid([*retired, *problems], accepted, cut) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"config file {str(path)!r} is not valid TOML: {exc}"]) from None
+        raise ConfigError(
+            [f"config file {str(path)!r} is not valid TOML: {explain_toml_error(exc)}"]
+        ) from None
     except _NotText as exc:
         raise ConfigError([str(exc)]) from None
     except SettingsError as exc:  # a variable that should hold JSON does not
@@ -783,17 +786,52 @@ def describe_error(
     if variable:
         key += f" (from {variable})"
     if err["type"] == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1], root or Settings)
-        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-        return f"{key}: unknown setting{hint}"
+        return f"{key}: unknown setting{_meant_key(loc, root or Settings)}"
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
         return f"{key}: required, but not set{_made_by_variables(loc, environ or {})}"
     if not key:  # a rule over the whole config: its message names the keys
         return message
+    if err["type"] in ("model_type", "dict_type"):
+        return f"{key}: {_table_expected(loc, root or Settings)} (got {err.get('input')!r})"
+    if err["type"] == "list_type" and isinstance(err.get("input"), str):
+        listed = json.dumps([err["input"]])
+        return f"{key}: a list, even of one: write {loc[-1]} = {listed} (got {err['input']!r})"
+    if err["type"] == "list_type" and isinstance(err.get("input"), dict):
+        return (
+            f"{key}: a list, not a table; in TOML write each entry as its own [[{key}]]"
+            " (double brackets) with its keys below it"
+        )
     if (loc and loc[-1] in SECRET_KEYS) or isinstance(err.get("input"), dict):
         return f"{key}: {message}"  # a table's rule names its keys; secrets stay hidden
     return f"{key}: {message} (got {err.get('input')!r})"
+
+
+def _meant_key(loc: list[str], root: type[BaseModel]) -> str:
+    """What an unknown key likely meant: the table below this one that has a key of that
+    name (`read_only` sits in `[sources.NAME.security]`), else a close spelling."""
+    import difflib  # only for a config with a mistake
+
+    table, name = loc[:-1], loc[-1]
+    allowed = _allowed_keys(table, root)
+    nested = [k for k in allowed if name in _allowed_keys([*table, k], root)]
+    close = difflib.get_close_matches(name, allowed, n=1)
+    if nested:
+        hint = f" (it belongs in [{'.'.join([*table, nested[0]])}])"
+    else:
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return hint + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+
+
+def _table_expected(loc: list[str], root: type[BaseModel]) -> str:
+    """Why a value should have been a TOML table: it is one (`[server.auth]`), or it is a
+    key of the tables that `[sources]` and its like hold by name (`[sources] server =`)."""
+    table, name = loc[:-1], loc[-1]
+    siblings = _allowed_keys(table, root)
+    if name in siblings and not _allowed_keys(loc, root):
+        named = ".".join([*table, "NAME"])
+        return f"[{'.'.join(table)}] holds one table per name: put {name} in a [{named}] table"
+    return f"must be a table: write [{'.'.join(loc)}] with its keys on the lines below it"
 
 
 def _key_path(loc: tuple[str | int, ...]) -> list[str | int]:

@@ -249,16 +249,17 @@ async def _check_source(
         driver = _driver(source_settings)
         report.ok(step, f"{driver.description} [{driver.kind}]")
         address = _address(source_settings)
+        machine = _machine(address)
         step = "name"
-        report.ok(step, await _resolve(address))
+        report.ok(step, await _resolve(machine))
         if address.named_instance:
             report.warn("tcp", "named instance: SQL Browser gives the port; skipped to login")
         else:
             step = "tcp"
-            await _tcp(address, source_settings)
-            report.ok(step, f"{address.host}:{address.effective_port} accepts connections")
+            await _tcp(machine, source_settings)
+            report.ok(step, f"{machine.host}:{machine.effective_port} accepts connections")
             step = "pre-login"
-            report.ok(step, await _prelogin(address, source_settings))
+            report.ok(step, await _prelogin(machine, source_settings))
         step = "credentials"
         attrs = await _credentials(auth, source_settings, name, driver)
         report.ok(step, attrs.identity or "obtained")
@@ -318,6 +319,12 @@ def _address(settings: SourceSettings) -> ServerAddress:
         return parse_server_setting(settings.server)
     except ValueError as exc:
         raise CheckFailed(str(exc)) from exc
+
+
+def _machine(address: ServerAddress) -> ServerAddress:
+    """What the network steps reach: `host\\instance` names an instance on a machine, and
+    only the machine's name resolves (SQL Browser, or the port given, finds the instance)."""
+    return ServerAddress(address.host.partition("\\")[0], address.port)
 
 
 def _make_auth(

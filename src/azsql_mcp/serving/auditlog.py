@@ -144,9 +144,10 @@ def audit_path_problems(settings: AuditSettings) -> list[str]:
     if path.is_dir():
         return [f"{key} is a directory; give a file in it (e.g. {str(path / 'audit.jsonl')!r})"]
     if not folder.is_dir():
+        where = "" if path.is_absolute() else f" in the working directory {os.getcwd()}"
         return [
-            f"{key} is in directory {str(folder)!r}, which does not exist; create it (the"
-            " server creates the file, not its directory), or choose another path"
+            f"{key} is in directory {str(folder)!r}, which does not exist{where}; create it"
+            " (the server creates the file, not its directory), or choose another path"
         ]
     if path.exists() and not os.access(path, os.W_OK):
         return [f"{key} is not writable by this user; fix its permissions"]

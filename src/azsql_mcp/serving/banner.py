@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core.config import unread_seed_variables
+from azsql_mcp.core.config import Settings, unread_seed_variables
 from azsql_mcp.serving.clientauth import component_key
 from azsql_mcp.serving.console.access import console_enabled
 from azsql_mcp.version import __version__
@@ -67,17 +67,38 @@ def banner_facts(
         facts["tools_note"] = "each client sees those its token's scopes allow"
     if transport == "stdio":
         facts["client_config"] = _client_config(config_file, demo)
-        variables = sorted(n for n in os.environ if n.startswith(SETTING_PREFIXES))
+        ours = {n for n in os.environ if n.startswith(SETTING_PREFIXES)}
+        variables = sorted(ours | _secret_variables(settings))
         if variables and not demo:
             facts["client_environment"] = (
-                "The client starts the server with its own environment: set there too, or"
-                f" move into the config file, {', '.join(variables)}"
+                "The client starts the server with its own environment: set there too"
+                ' (its "env"), or move into the config file, '
+                f"{', '.join(variables)}"
             )
     return facts
 
 
+def _secret_variables(settings: Settings) -> set[str]:
+    """The variables the sources read their secrets from (`password_env`, ...): a client
+    that starts the server does not pass this shell's, and without them it stops."""
+    names: set[str | None] = set()
+    for source in settings.sources.values():
+        names |= {source.password_env, source.client_secret_env}
+        if source.auth == "access_token" and not source.access_token_file:
+            names.add(source.access_token_env)
+    return {name for name in names if name}
+
+
 def banner_title(facts: dict[str, Any]) -> str:
     return f"azsql-mcp {facts['version']}, serving MCP over {facts['transport']}"
+
+
+def _console_note(key: str, facts: dict[str, Any]) -> str:
+    """With client authentication a browser opening the console gets 401 until it sends a
+    token: the banner says so where it gives the URL."""
+    if key != "console" or facts.get("client_auth", "none") == "none":
+        return ""
+    return " (send a token with sql.admin: Authorization: Bearer <token>)"
 
 
 def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = False) -> str:
@@ -92,7 +113,7 @@ def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = F
         ("client_auth", "client auth"),
     ):
         if key in facts:
-            lines.append(f"  {label:<14}{facts[key]}")
+            lines.append(f"  {label:<14}{facts[key]}{_console_note(key, facts)}")
     if "workers" in facts:
         lines.append(f"  workers       {facts['workers']} processes on one port, stateless")
     lines.append(f"  config        {facts['config'] or '(none: defaults and environment)'}")

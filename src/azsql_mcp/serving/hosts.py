@@ -3,6 +3,7 @@ DNS-rebinding protection and the protected-resource URL; and whether a port is f
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 
@@ -19,7 +20,8 @@ def is_loopback(host: str) -> bool:
 
 
 class PortInUse(Exception):
-    """The HTTP port is taken: said in one line, without a traceback."""
+    """The HTTP address cannot be bound (the port taken, a host not this machine's):
+    said in one line, with what to do, without a traceback."""
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -40,7 +42,21 @@ def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.soc
     except OSError as exc:
         sock.close()
         raise PortInUse(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Another process"
-            f" holds the port: choose another with --port (make demo PORT=8001)"
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. {_why(exc)}"
         ) from None
     return sock
+
+
+def _why(exc: OSError) -> str:
+    """What to do about a failed bind, by its cause (the address is the host's mistake
+    as often as the port is another process's)."""
+    if isinstance(exc, socket.gaierror):
+        return "The host name does not resolve: set --host (or [server] host) to an address"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            "That address is not one of this machine's: set --host (or [server] host) to"
+            " 127.0.0.1, 0.0.0.0 (every interface) or an address of this machine"
+        )
+    if exc.errno == errno.EACCES:
+        return "Ports below 1024 need privileges: choose one above 1023 with --port"
+    return "Another process holds the port: choose another with --port (make demo PORT=8001)"

@@ -42,6 +42,11 @@ def check_file(setting: str, path: str | None, holds: str) -> None:
             why = f"cannot be opened ({exc.strerror})"
         else:
             return
+    if not file.is_absolute():  # a client such as Claude Desktop picks the directory
+        why += (
+            f" (a relative path is read from the working directory, {os.getcwd()}, not from"
+            " the config file's: give an absolute path)"
+        )
     raise ValueError(
         f"{setting} {path!r} {why}; put {holds} there, readable by the user azsql-mcp runs"
         f" as, or point {setting} at the file that holds it"
