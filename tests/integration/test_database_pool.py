@@ -43,7 +43,7 @@ def no_faults(server: ThreadedTdsServer) -> Iterator[None]:
 
 
 def make_db(
-    server: ThreadedTdsServer,
+    tds: ThreadedTdsServer,
     name: str,
     *,
     tuning: Tuning = FAST,
@@ -51,9 +51,9 @@ def make_db(
     **values: Any,
 ) -> SourceDatabase:
     base: dict[str, Any] = {
-        "server": f"tcp:{server.host},{server.port}",
-        "username": server.user,
-        "password": server.password,
+        "server": f"tcp:{tds.host},{tds.port}",
+        "username": tds.user,
+        "password": tds.password,
         "encrypt": "no",
         "retry_budget_s": 10,
         "connection_timeout_s": 5,
@@ -242,6 +242,16 @@ async def test_an_unanswered_connect_while_others_run_is_busy_not_an_outage(
         assert (await slow).rows == [(1,)]
         db._tuning = FAST
         assert (await db.read("SELECT 3 AS three")).rows == [(3,)]  # no outage
+    finally:
+        await db.close()
+
+
+async def test_a_named_instance_with_a_port_reads(server: ThreadedTdsServer) -> None:
+    """`host\\instance,port` (the port found, the instance named for the reader): the
+    reachability probe asks the machine, not `host\\instance` as a host name."""
+    db = make_db(server, "named", server=f"{server.host}\\SQLEXPRESS,{server.port}")
+    try:
+        assert (await db.read("SELECT 1 AS one")).rows == [(1,)]
     finally:
         await db.close()
 

@@ -58,6 +58,13 @@ class ServerAddress:
         """`host\\instance` without a port: SQL Browser tells the driver the port."""
         return self.port is None and "\\" in self.host
 
+    @property
+    def machine(self) -> ServerAddress:
+        """What a TCP connection reaches: `host\\instance` names an instance on a machine,
+        and only the machine's name resolves (the port given, or SQL Browser's, finds the
+        instance)."""
+        return ServerAddress(self.host.partition("\\")[0], self.port)
+
     def __str__(self) -> str:
         return f"{self.host},{self.port}" if self.port else self.host
 

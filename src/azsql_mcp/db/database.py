@@ -659,9 +659,10 @@ class SourceDatabase(Database):
     async def _open_connection(self) -> PooledConnection:
         """Open one connection with fresh credentials; the pool calls this."""
         if not self._address.named_instance:  # its port comes from SQL Browser (UDP)
+            machine = self._address.machine  # `host\\instance,port`: the host alone resolves
             reason = await reachability_problem(
-                self._address.host,
-                self._address.effective_port,
+                machine.host,
+                machine.effective_port,
                 self._tuning.reachability_timeout_s,
             )
             if reason is not None:

@@ -249,7 +249,7 @@ async def _check_source(
         driver = _driver(source_settings)
         report.ok(step, f"{driver.description} [{driver.kind}]")
         address = _address(source_settings)
-        machine = _machine(address)
+        machine = address.machine
         step = "name"
         report.ok(step, await _resolve(machine))
         if address.named_instance:
@@ -319,12 +319,6 @@ def _address(settings: SourceSettings) -> ServerAddress:
         return parse_server_setting(settings.server)
     except ValueError as exc:
         raise CheckFailed(str(exc)) from exc
-
-
-def _machine(address: ServerAddress) -> ServerAddress:
-    """What the network steps reach: `host\\instance` names an instance on a machine, and
-    only the machine's name resolves (SQL Browser, or the port given, finds the instance)."""
-    return ServerAddress(address.host.partition("\\")[0], address.port)
 
 
 def _make_auth(
