@@ -210,6 +210,26 @@ def test_configured_driver_wins_and_is_checked(monkeypatch: pytest.MonkeyPatch) 
     drivers._find_driver.cache_clear()
 
 
+def test_driver_18_by_name_is_the_packages_when_unregistered(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`driver = "ODBC Driver 18 for SQL Server"` with only mssql-python-odbc installed
+    (a library unixODBC does not know by name): that package's driver, not a refusal
+    telling the operator to install the driver they have."""
+    wheel = tmp_path / "libmsodbcsql-18.6.so.2.1"
+    wheel.write_bytes(b"")
+    monkeypatch.setattr(drivers, "_registered_drivers", lambda: ["FreeTDS"])
+    monkeypatch.setattr(drivers, "wheel_driver_path", lambda: wheel)
+    drivers._find_driver.cache_clear()
+    chosen = find_driver("ODBC Driver 18 for SQL Server")
+    assert (chosen.kind, chosen.name) == ("msodbc", str(wheel))
+    monkeypatch.setattr(drivers, "wheel_driver_path", lambda: None)
+    drivers._find_driver.cache_clear()
+    with pytest.raises(DriverNotFound, match="mssql-python-odbc"):
+        find_driver("ODBC Driver 18 for SQL Server")
+    drivers._find_driver.cache_clear()
+
+
 def test_wheel_driver_is_found_through_the_package() -> None:
     pytest.importorskip("mssql_python_odbc")
     path = drivers.wheel_driver_path()

@@ -100,13 +100,9 @@ def _find_driver(configured: str | None, registered: tuple[str, ...]) -> Driver:
     if MS_DRIVER_18 in registered:
         return Driver("msodbc", MS_DRIVER_18, f"{MS_DRIVER_18} (registered with unixODBC)")
     tried.append(f"{MS_DRIVER_18!r} registered with unixODBC")
-    wheel_library = wheel_driver_path()
-    if wheel_library is not None:
-        return Driver(
-            "msodbc",
-            str(wheel_library),
-            f"Microsoft ODBC Driver 18 from the mssql-python-odbc package ({wheel_library})",
-        )
+    wheel = _wheel_driver()
+    if wheel is not None:
+        return wheel
     tried.append("the mssql-python-odbc package")
     if MS_DRIVER_17 in registered:
         return Driver("msodbc", MS_DRIVER_17, f"{MS_DRIVER_17} (registered with unixODBC)")
@@ -122,11 +118,22 @@ def _find_driver(configured: str | None, registered: tuple[str, ...]) -> Driver:
     )
 
 
+def _wheel_driver() -> Driver | None:
+    library = wheel_driver_path()
+    if library is None:
+        return None
+    description = f"Microsoft ODBC Driver 18 from the mssql-python-odbc package ({library})"
+    return Driver("msodbc", str(library), description)
+
+
 def _configured_driver(configured: str, registered: tuple[str, ...]) -> Driver:
     if configured in registered:
         return Driver(kind_of(configured), configured, f"{configured} (configured)")
     if Path(configured).is_file():
         return Driver(kind_of(configured), configured, f"{configured} (configured library)")
+    # the package's Driver 18 is not registered with unixODBC, but it is the driver named
+    if configured == MS_DRIVER_18 and (wheel := _wheel_driver()) is not None:
+        return wheel
     raise DriverNotFound(
         f"The configured driver {configured!r} is neither registered with unixODBC "
         f"(registered: {', '.join(registered) or 'none'}) nor a driver library file. "
