@@ -59,9 +59,11 @@ def source(server: ThreadedTdsServer, **values: Any) -> dict[str, Any]:
     } | values
 
 
-async def check(sources: dict[str, Any], name: str | None = None) -> tuple[int, str]:
+async def check(
+    sources: dict[str, Any], name: str | None = None, plugins: dict[str, Any] | None = None
+) -> tuple[int, str]:
     out = io.StringIO()
-    settings = settings_from_mapping({"sources": sources})
+    settings = settings_from_mapping({"sources": sources, "plugins": plugins or {}})
     code = await run_check(settings, name, out, auth_providers=PROVIDERS)
     return code, out.getvalue()
 
@@ -246,9 +248,11 @@ def test_permission_advice_names_the_state_permission_this_engine_needs(
         "view_database_state": 1 if edition != 5 else 0,  # db_owner has it on SQL Server
     }
     held = {"can_select": 0, "showplan": 1, "view_definition": 1}
+    every = ["list_long_running_queries", "explain_query", "describe_table"]
+    access = state_access_of(row)
     lines = dict(
         (text.split(":")[0], (fine, text))
-        for fine, text in _permission_lines(held, state_access_of(row), "app]user", writable=False)
+        for fine, text in _permission_lines(held, access, "app]user", every, writable=False)
     )
     select = lines["SELECT on the database"][1]
     assert "ALTER ROLE db_datareader ADD MEMBER [app]]user]" in select
@@ -391,6 +395,18 @@ async def test_a_db_datareader_login_is_told_each_permission_a_tool_lacks() -> N
     assert f"warn  {writes} no (" in texts["reader", False]
     assert "ALTER ROLE db_datawriter ADD MEMBER [reader];" in texts["reader", False]
     assert f"ok    {writes} yes" in texts["writer", False]
+
+
+async def test_a_permission_only_a_switched_off_tool_needs_is_not_warned_of() -> None:
+    """explain_query and describe_table switched off: nothing needs SHOWPLAN or VIEW
+    DEFINITION, so a reader lacking them is not told to GRANT them."""
+    off = {"builtin_tools": {"disabled_tools": ["explain_query", "describe_table"]}}
+    with ThreadedTdsServer(sample=True, logins=["reader:R-pass1"]) as srv:
+        values = {"username": "reader", "password": "R-pass1", "database": "AdventureWorksLT"}
+        code, text = await check({"main": source(srv, **values)}, plugins=off)
+    assert code == 0, text
+    assert "SHOWPLAN" not in text and "VIEW DEFINITION" not in text
+    assert "ok    permissions: SELECT on the database: yes" in text
 
 
 async def test_a_writer_that_cannot_see_every_table_is_told_the_list_may_be_short() -> None:

@@ -67,7 +67,7 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
 
     mcp = FastMCP(
         settings.server.name,
-        instructions=server_instructions(settings, _listed_tools(plugins)),
+        instructions=server_instructions(settings, plugins.listed_tools()),
         version=__version__,
         lifespan=lifespan,
         mask_error_details=True,
@@ -106,12 +106,6 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     add_routes(app)
     add_console(app)
     return app
-
-
-def _listed_tools(plugins: PluginSet) -> set[str]:
-    """The registered tools less those an operator switched off."""
-    off = {name for record in plugins.loaded() for name in record.disabled_tools}
-    return set(plugins.tools) - off
 
 
 def assembly_problems(settings: Settings, plugins: PluginSet) -> list[str]:

@@ -173,6 +173,11 @@ class PluginSet:
     def loaded(self) -> list[PluginRecord]:
         return [r for r in self.records if r.status == "loaded"]
 
+    def listed_tools(self) -> set[str]:
+        """The registered tools less those an operator switched off (`disabled_tools`)."""
+        off = {name for record in self.loaded() for name in record.disabled_tools}
+        return set(self.tools) - off
+
     def failed(self) -> list[PluginRecord]:
         """The plugins that failed to load, or (once serving) in their startup hook."""
         return [r for r in self.records if r.status == "failed"]

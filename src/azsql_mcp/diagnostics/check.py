@@ -9,7 +9,7 @@ import os
 import re
 import socket
 import struct
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Literal, TextIO
 
 from azsql_mcp.api import (
@@ -128,9 +128,10 @@ async def run_check(
     if auth_providers is None:
         auth_providers = plugins.auth_providers
     stopping = _check_plugins(plugins, settings.plugins.strict, report)
+    listed = plugins.listed_tools()
     failed, mismatched = [], []
     for name in names:
-        if not await _check_source(name, settings, auth_providers, report):
+        if not await _check_source(name, settings, auth_providers, listed, report):
             failed.append(name)
             continue
         outcome = await _check_tools(name, settings, plugins, auth_providers, report)
@@ -229,6 +230,7 @@ async def _check_source(
     name: str,
     settings: Settings,
     auth_providers: Mapping[str, AuthProviderFactory],
+    listed: Collection[str],
     report: _Report,
 ) -> bool:
     source_settings = settings.sources[name]
@@ -282,7 +284,8 @@ async def _check_source(
             names, row = await _fetch_one(cnxn, STATE_ACCESS)
             access = state_access_of(dict(zip(names, row, strict=True)))
             security = settings.source_security(name)
-            lines = _permission_lines(grants, access, user_name, writable=not security.read_only)
+            writable = not security.read_only
+            lines = _permission_lines(grants, access, user_name, listed, writable=writable)
             for fine, text in lines:
                 (report.ok if fine else report.warn)(step, text)
             if not security.read_only and not security.allow_uncounted_writes:
@@ -628,29 +631,44 @@ def _catalog_line(seen: int, sees_every_table: bool, user: str) -> tuple[bool, s
 
 
 def _permission_lines(
-    grants: Mapping[str, Any], access: StateAccess, user: str, *, writable: bool
+    grants: Mapping[str, Any],
+    access: StateAccess,
+    user: str,
+    listed: Collection[str],
+    *,
+    writable: bool,
 ) -> list[tuple[bool, str]]:
     """(fine?, text) per permission a tool needs, as health_check notes them; missing ones
     are warnings, not failures. `grants` is a row of catalog PERMISSIONS, `user` the
     database user (USER_NAME()); the state permission is the one this engine needs for
-    list_long_running_queries to see other sessions (catalog/access.py). The write
+    list_long_running_queries to see other sessions (catalog/access.py). A permission
+    one tool needs only where that tool is `listed` (not switched off); the write
     permissions only where the write tools are listed."""
     state = f"list_long_running_queries sees only its own session without it: {access.grant}"
-    lines = [
-        _permission_line(
-            "SELECT on the database", bool(grants["can_select"]), database_select_missing(user)
-        ),
-        _permission_line(access.permission, access.sees_all_sessions, state),
-        _permission_line(
+    needs: list[tuple[str, str, bool, str]] = [
+        ("list_long_running_queries", access.permission, access.sees_all_sessions, state),
+        (
+            "explain_query",
             "SHOWPLAN",
             bool(grants["showplan"]),
             f"explain_query cannot show plans without it: {showplan_grant(user)}",
         ),
-        _permission_line(
+        (
+            "describe_table",
             "VIEW DEFINITION",
             bool(grants["view_definition"]),
             "describe_table shows the definitions of defaults, CHECK constraints and computed"
             f" columns as hidden without it: {view_definition_grant(user)}",
+        ),
+    ]
+    lines = [
+        _permission_line(
+            "SELECT on the database", bool(grants["can_select"]), database_select_missing(user)
+        ),
+        *(
+            _permission_line(name, granted, remedy)
+            for tool, name, granted, remedy in needs
+            if tool in listed
         ),
     ]
     if writable:
