@@ -38,7 +38,6 @@ SERVER_NAME = "azsql-mcp-test"
 class Edition:
     name: str  # as --edition takes it
     product_version: str  # SERVERPROPERTY('ProductVersion'), major.minor.build.revision
-    wire_version: tuple[int, int, int]  # major, minor, build in PRELOGIN and LOGINACK
     product: str  # what @@VERSION says it emulates
     edition: str  # SERVERPROPERTY('Edition')
     engine_edition: int
@@ -91,6 +90,13 @@ class Edition:
         }.get(name.lower())
 
     @property
+    def wire_version(self) -> tuple[int, int, int]:
+        """Major, minor and build in PRELOGIN and LOGINACK: the product version's, as a
+        driver and SERVERPROPERTY('ProductVersion') must agree."""
+        major, minor, build, _ = (int(n) for n in self.product_version.split("."))
+        return major, minor, build
+
+    @property
     def microsoft_version(self) -> int:
         """@@MICROSOFTVERSION: major version in the high byte, build in the low word."""
         major, _, build, _ = (int(n) for n in self.product_version.split("."))
@@ -131,7 +137,6 @@ class Edition:
 SQL_SERVER_2022 = Edition(
     name="sql-server-2022",
     product_version="16.0.1000.6",
-    wire_version=(16, 0, 4135),
     product="Microsoft SQL Server 2022",
     edition="azsql-mcp TDS test server (emulating Developer Edition (64-bit))",
     engine_edition=3,
@@ -140,7 +145,6 @@ SQL_SERVER_2022 = Edition(
 AZURE_SQL_DATABASE = Edition(
     name="azure-sql-database",
     product_version="12.0.2000.8",
-    wire_version=(12, 0, 2000),
     product="Azure SQL Database",
     edition="SQL Azure",
     engine_edition=5,

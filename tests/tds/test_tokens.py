@@ -55,7 +55,7 @@ def test_done_tokens() -> None:
 
 def test_loginack_carries_the_tds_version_big_endian() -> None:
     name = "Microsoft SQL Server".encode(UTF16)
-    expected = H("ad 3200 01 74000004 14") + name + H("10 00 1027")
+    expected = H("ad 3200 01 74000004 14") + name + H("10 00 03e8")
     assert tokens.loginack(tokens.TDS_74, SQL_SERVER_2022.wire_version) == expected
     azure = H("ad 3200 01 74000004 14") + name + H("0c 00 07d0")
     assert tokens.loginack(tokens.TDS_74, AZURE_SQL_DATABASE.wire_version) == azure
@@ -206,14 +206,14 @@ def test_prelogin_options_from_driver18() -> None:
 
 
 def test_prelogin_response_matches_the_capture_shape() -> None:
-    # The capture's answer, version bytes aside (we report 16.0.4135).
+    # The capture's answer, version bytes aside (we report 16.0.1000, the product version).
     version = SQL_SERVER_2022.wire_version
     assert prelogin_response(ENCRYPT_NOT_SUP, version=version) == H(
-        "00001a0006 0100200001 0200210001 0300220000 0400220001 ff 10001027 0000 02 00 00"
+        "00001a0006 0100200001 0200210001 0300220000 0400220001 ff 100003e8 0000 02 00 00"
     )
     assert prelogin_response(ENCRYPT_NOT_SUP, version=version, fedauth_required=True) == H(
         "00001f0006 0100250001 0200260001 0300270000 0400270001 0600280001 ff"
-        "10001027 0000 02 00 00 01"
+        "100003e8 0000 02 00 00 01"
     )
 
 

@@ -546,6 +546,18 @@ def test_the_sample_is_adventureworkslt_and_other_databases_refuse_the_login(
         connect(wire_sample_server, odbc_driver, database="Northwind")
 
 
+def test_the_drivers_version_is_the_product_version(
+    wire_sample_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """LOGINACK's version (SQL_DBMS_VER) and SERVERPROPERTY('ProductVersion') agree, as
+    on one SQL Server (they said 16.0.4135 and 16.0.1000.6)."""
+    with connect(wire_sample_server, odbc_driver) as cnxn:
+        product = cnxn.execute("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(20))")
+        major, minor, build, _ = (int(n) for n in product.fetchone()[0].split("."))
+        reported = cnxn.getinfo(pyodbc.SQL_DBMS_VER)
+        assert [int(n) for n in reported.split(".")[:3]] == [major, minor, build], reported
+
+
 def test_use_changes_the_database_the_driver_reports(
     wire_sample_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:
