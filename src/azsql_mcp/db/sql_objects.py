@@ -22,6 +22,14 @@ DENIED_OBJECTS: dict[str, str] = {
     "fn_xe_file_target_read_file": "reads extended-event files from a path or UNC share",
     "fn_xe_telemetry_blob_target_read_file": "reads the extended-event files Azure SQL "
     "Database keeps of every database on the server",
+    "server_event_session_fields": "shows extended-event session settings, the paths of"
+    " their event files among them",
+    "database_event_session_fields": "shows extended-event session settings, the paths of"
+    " their event files among them",
+    "dm_xe_session_object_columns": "shows the settings of running extended-event"
+    " sessions, the paths of their event files among them",
+    "dm_xe_database_session_object_columns": "shows the settings of running"
+    " extended-event sessions, the paths of their event files among them",
     "fn_trace_gettable": "reads SQL Trace files from a path or UNC share",
     "fn_trace_getinfo": "shows SQL Trace definitions and their file paths",
     "fn_trace_geteventinfo": "shows what SQL Traces capture",

@@ -663,6 +663,10 @@ SELECT CERTPRIVATEKEY(CERT_ID('c'), 'pw')
 -- next
 SELECT * FROM sys.server_file_audits
 -- next
+SELECT * FROM sys.server_event_session_fields
+-- next
+SELECT * FROM sys.database_event_session_fields
+-- next
 SELECT * FROM sys.fn_get_sql(0x01)
 -- next
 SELECT * FROM [sys].[sql_logins]
