@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from .principals import VIEW_DATABASE_STATE, VIEW_SERVER_STATE, Principal
+from .principals import Principal
 from .sqlerror import TdsError
 
 if TYPE_CHECKING:
@@ -63,16 +63,10 @@ def permission(edition: Edition, scope: Scope) -> str:
 
 
 def holds(edition: Edition, principal: Principal, scope: Scope) -> bool:
-    """Whether the principal holds what a DMV of `scope` asks on this edition. VIEW
-    SERVER STATE covers every database's state permissions ("Permissions hierarchy");
-    Azure SQL Database has no server-level one to hold."""
-    if principal.privileged:
-        return True
-    if edition.is_azure_sql_database:
-        return principal.has(VIEW_DATABASE_STATE)
-    if scope == "server":
-        return principal.has(VIEW_SERVER_STATE)
-    return principal.has(VIEW_DATABASE_STATE) or principal.has(VIEW_SERVER_STATE)
+    """Whether the principal holds what a DMV of `scope` asks on this edition, itself or
+    through one above it (Principal.state_holds: VIEW SERVER STATE covers VIEW SERVER
+    PERFORMANCE STATE, not the other way round)."""
+    return principal.state_holds(permission(edition, scope))
 
 
 def sees_all_sessions(edition: Edition, principal: Principal) -> bool:

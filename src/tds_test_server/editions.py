@@ -9,7 +9,8 @@ LOGINACK tokens carry, and, for Azure SQL Database, three rules Microsoft docume
   numbering: "version 12 of Azure SQL Database is newer than version 16 of SQL Server");
   DATABASEPROPERTYEX answers Edition and ServiceObjective (a Standard S2 database here:
   on Basic, S0 and S1 the request DMVs want the server admin instead).
-- The DMVs: VIEW SERVER STATE cannot be granted in Azure SQL Database; a user sees
+- The DMVs: VIEW SERVER STATE and VIEW SERVER PERFORMANCE STATE cannot be granted in
+  Azure SQL Database (the server refuses such a --login); a user sees
   the other sessions of the current database with VIEW DATABASE STATE
   ("sys.dm_exec_sessions": "Requires VIEW DATABASE STATE to see all connections to the
   current database"), else only its own, and the DMVs that refuse ask VIEW DATABASE
@@ -104,11 +105,14 @@ class Edition:
 
     def check_grants(self, principal: Principal) -> None:
         """A --login's grants must be grantable on this edition."""
-        if self.is_azure_sql_database and principal.has("VIEW_SERVER_STATE"):
-            raise ValueError(
-                f"--login {principal.login}: VIEW SERVER STATE cannot be granted in Azure SQL"
-                " Database; grant VIEW_DATABASE_STATE instead"
-            )
+        if not self.is_azure_sql_database:
+            return
+        for grant in ("VIEW_SERVER_STATE", "VIEW_SERVER_PERFORMANCE_STATE"):
+            if grant in principal.grants:
+                raise ValueError(
+                    f"--login {principal.login}: {grant.replace('_', ' ')} cannot be granted"
+                    " in Azure SQL Database; grant VIEW_DATABASE_STATE instead"
+                )
 
     def check_use(self, current: str, target: str) -> None:
         if self.is_azure_sql_database and target.casefold() != current.casefold():

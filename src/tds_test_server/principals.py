@@ -11,10 +11,15 @@ its own moments). For such a principal the engine reproduces what Microsoft docu
 - "Metadata visibility configuration": without VIEW DEFINITION the `definition`
   columns of sys.sql_modules, sys.check_constraints, sys.default_constraints and
   sys.computed_columns, and OBJECT_DEFINITION(), are NULL.
-- The DMVs (dmv_permissions.py): without VIEW SERVER STATE (VIEW SERVER PERFORMANCE
-  STATE on SQL Server 2022, which the test server emulates) a user sees only their own
-  session in sys.dm_exec_requests / sys.dm_exec_sessions, and sys.dm_exec_sql_text
-  fails (errors 300, 297); sys.dm_db_partition_stats fails without VIEW DATABASE STATE.
+- The DMVs (dmv_permissions.py): without VIEW SERVER PERFORMANCE STATE (SQL Server
+  2022, which the test server emulates) a user sees only their own session in
+  sys.dm_exec_requests / sys.dm_exec_sessions, and sys.dm_exec_sql_text fails (errors
+  300, 297); sys.dm_db_partition_stats fails without VIEW DATABASE PERFORMANCE STATE.
+- The state permissions, as SQL Server 2022's permission hierarchy ("Permissions
+  (Database Engine)") nests them: VIEW SERVER STATE covers VIEW SERVER PERFORMANCE STATE
+  and VIEW SERVER SECURITY STATE, and VIEW DATABASE STATE VIEW DATABASE PERFORMANCE
+  STATE; a server-level one covers its database-level one in every database. None
+  covers the one above it (state_holds).
 - SET SHOWPLAN_XML ON without SHOWPLAN: error 262. A write without db_datawriter:
   error 229. DDL without the permission: 262 (CREATE), 3701 (DROP), 1088 (ALTER,
   TRUNCATE), 15151 (ALTER ROLE). Another database the user has no access to: 916.
@@ -76,8 +81,34 @@ VIEW_DEFINITION = "VIEW_DEFINITION"
 SHOWPLAN = "SHOWPLAN"
 VIEW_DATABASE_STATE = "VIEW_DATABASE_STATE"
 VIEW_SERVER_STATE = "VIEW_SERVER_STATE"
+VIEW_SERVER_PERFORMANCE_STATE = "VIEW_SERVER_PERFORMANCE_STATE"
+VIEW_DATABASE_PERFORMANCE_STATE = "VIEW_DATABASE_PERFORMANCE_STATE"
 DB_DATAWRITER = "db_datawriter"
-GRANTS = (VIEW_DEFINITION, SHOWPLAN, VIEW_DATABASE_STATE, VIEW_SERVER_STATE, DB_DATAWRITER)
+GRANTS = (
+    VIEW_DEFINITION,
+    SHOWPLAN,
+    VIEW_DATABASE_STATE,
+    VIEW_DATABASE_PERFORMANCE_STATE,
+    VIEW_SERVER_STATE,
+    VIEW_SERVER_PERFORMANCE_STATE,
+    DB_DATAWRITER,
+)
+# The state permissions and the --login grants that give each: itself, and those above
+# it in the hierarchy (VIEW SERVER STATE > VIEW SERVER PERFORMANCE STATE > VIEW DATABASE
+# PERFORMANCE STATE; VIEW SERVER STATE > VIEW DATABASE STATE > VIEW DATABASE PERFORMANCE
+# STATE).
+_STATE_GIVERS = {
+    "VIEW SERVER STATE": (VIEW_SERVER_STATE,),
+    "VIEW SERVER PERFORMANCE STATE": (VIEW_SERVER_STATE, VIEW_SERVER_PERFORMANCE_STATE),
+    "VIEW SERVER SECURITY STATE": (VIEW_SERVER_STATE,),
+    "VIEW DATABASE STATE": (VIEW_SERVER_STATE, VIEW_DATABASE_STATE),
+    "VIEW DATABASE PERFORMANCE STATE": (
+        VIEW_SERVER_STATE,
+        VIEW_SERVER_PERFORMANCE_STATE,
+        VIEW_DATABASE_STATE,
+        VIEW_DATABASE_PERFORMANCE_STATE,
+    ),
+}
 _GRANTS_BY_KEY = {g.casefold(): g for g in GRANTS}
 
 LOGIN_HELP = (
@@ -195,6 +226,11 @@ class Principal:
 
     def has(self, grant: str) -> bool:
         return self.privileged or grant in self.grants
+
+    def state_holds(self, permission: str) -> bool:
+        """A state permission as SQL Server names it (e.g. 'VIEW SERVER PERFORMANCE
+        STATE'): granted, or covered by one above it in the hierarchy."""
+        return self.privileged or any(g in self.grants for g in _STATE_GIVERS[permission])
 
     @property
     def member_of(self) -> frozenset[str]:
@@ -331,9 +367,9 @@ class Principal:
                 "ANY": True,  # CONNECT SQL at least
                 "CONNECT SQL": True,
                 "VIEW ANY DATABASE": True,
-                "VIEW SERVER STATE": self.has(VIEW_SERVER_STATE),
-                "VIEW SERVER PERFORMANCE STATE": self.has(VIEW_SERVER_STATE),
             }
+            if perm in _STATE_GIVERS:
+                return int(self.state_holds(perm))
             return int(answers.get(perm, False))
         if klass not in ("DATABASE", "SCHEMA", "OBJECT"):
             return 0
@@ -343,13 +379,11 @@ class Principal:
             return int(self.reads_all)
         if perm in _WRITE_PERMISSIONS:
             return int(self.can_write)
-        # The server-level VIEW SERVER STATE covers the database-level state permissions.
-        state = self.has(VIEW_DATABASE_STATE) or self.has(VIEW_SERVER_STATE)
+        if perm in _STATE_GIVERS:
+            return int(self.state_holds(perm))
         answers = {
             "VIEW DEFINITION": self.has(VIEW_DEFINITION),
             "SHOWPLAN": self.has(SHOWPLAN),
-            "VIEW DATABASE STATE": state,
-            "VIEW DATABASE PERFORMANCE STATE": state,
         }
         return int(answers.get(perm, False))
 

@@ -150,9 +150,11 @@ def test_requests_of_the_database_show_with_view_database_state(engine: Engine) 
         other.close()
 
 
-def test_view_server_state_cannot_be_granted() -> None:
-    with pytest.raises(ValueError, match="VIEW SERVER STATE cannot be granted in Azure SQL"):
-        ThreadedTdsServer(edition="azure-sql-database", logins=["r:pw:VIEW_SERVER_STATE"])
+@pytest.mark.parametrize("permission", ["VIEW SERVER STATE", "VIEW SERVER PERFORMANCE STATE"])
+def test_a_server_state_permission_cannot_be_granted(permission: str) -> None:
+    grant = permission.replace(" ", "_")
+    with pytest.raises(ValueError, match=f"{permission} cannot be granted in Azure SQL"):
+        ThreadedTdsServer(edition="azure-sql-database", logins=[f"r:pw:{grant}"])
 
 
 def test_sql_server_2022_stays_the_default() -> None:

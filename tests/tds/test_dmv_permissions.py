@@ -31,6 +31,8 @@ def server(request: pytest.FixtureRequest) -> Iterator[ThreadedTdsServer]:
     logins = [f"reader:{PASSWORD}", f"watcher:{PASSWORD}:VIEW_DATABASE_STATE"]
     if request.param == "sql-server-2022":  # not grantable on Azure SQL Database
         logins.append(f"granted:{PASSWORD}:VIEW_SERVER_STATE")
+        logins.append(f"performer:{PASSWORD}:VIEW_SERVER_PERFORMANCE_STATE")
+    logins.append(f"dbperformer:{PASSWORD}:VIEW_DATABASE_PERFORMANCE_STATE")
     with ThreadedTdsServer(sample=True, logins=logins, edition=request.param) as server:
         yield server
 
@@ -52,9 +54,9 @@ def refused(cnxn: pyodbc.Connection, sql: str) -> str:
     return str(caught.value)
 
 
-def both_errors(server: ThreadedTdsServer, sql: str) -> str:
+def both_errors(server: ThreadedTdsServer, sql: str, user: str = "reader") -> str:
     """Every error of the reply, in order: pytds joins their texts."""
-    kwargs = {**server.pytds_kwargs(), "user": "reader", "password": PASSWORD}
+    kwargs = {**server.pytds_kwargs(), "user": user, "password": PASSWORD}
     with (
         pytds.connect(**kwargs, autocommit=True) as cnxn,
         cnxn.cursor() as cur,
@@ -124,3 +126,54 @@ def test_partition_stats_leave_out_a_table_the_user_may_not_see(
             assert count(watcher, rows) == 0
         finally:
             cnxn.cursor().execute(f"REVOKE SELECT ON OBJECT::{table} TO watcher")
+
+
+STATE_PERMISSIONS = (
+    "HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE'),"
+    " HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER PERFORMANCE STATE'),"
+    " HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER SECURITY STATE'),"
+    " HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE STATE'),"
+    " HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE PERFORMANCE STATE')"
+)
+
+
+def test_the_state_permissions_nest_as_in_sql_server_2022(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """VIEW SERVER STATE covers VIEW SERVER PERFORMANCE STATE and VIEW SERVER SECURITY
+    STATE, VIEW DATABASE STATE covers VIEW DATABASE PERFORMANCE STATE, a server-level one
+    its database-level one; never the other way round."""
+    expected = {
+        "reader": (0, 0, 0, 0, 0),
+        "dbperformer": (0, 0, 0, 0, 1),
+        "watcher": (0, 0, 0, 1, 1),
+    }
+    if not azure(server):
+        expected |= {"performer": (0, 1, 0, 0, 1), "granted": (1, 1, 1, 1, 1)}
+    for user, answers in expected.items():
+        with connect(server, odbc_driver, user) as cnxn:
+            row = cnxn.cursor().execute(f"SELECT {STATE_PERMISSIONS}").fetchone()
+            assert tuple(row) == answers, user
+
+
+def test_the_performance_state_permissions_open_the_dmvs_they_cover(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """On SQL Server 2022 VIEW SERVER PERFORMANCE STATE shows every session and the
+    statement texts, and covers the database's; VIEW DATABASE PERFORMANCE STATE opens the
+    database-scoped DMVs alone. Azure SQL Database asks VIEW DATABASE STATE."""
+    sessions = "SELECT count(*) FROM sys.dm_exec_sessions"
+    admin = closing(
+        pyodbc.connect(server.odbc_connection_string(driver=odbc_driver), autocommit=True)
+    )
+    with admin, connect(server, odbc_driver, "dbperformer") as dbperformer:
+        assert count(dbperformer, sessions) == 1
+        refused(dbperformer, SQL_TEXTS[2])  # a server-scoped DMV
+        if azure(server):
+            assert NO_PERMISSION in both_errors(server, PARTITION_STATS, "dbperformer")
+            return
+        assert count(dbperformer, PARTITION_STATS) > 0
+        with connect(server, odbc_driver, "performer") as performer:
+            assert count(performer, sessions) >= 3
+            assert count(performer, SQL_TEXTS[1]) >= 1
+            assert count(performer, PARTITION_STATS) > 0
