@@ -147,8 +147,8 @@ async def test_database_troubleshooting_tells_what_one_refused_read_leaves(
     assert "The database could not be queried" not in text
     assert "Connection round trip" in text and "compatibility level" not in text
     if azsql_principal == READER:
-        assert "Login azsql_reader: VIEW SERVER STATE False" in text
+        assert "Plans need SHOWPLAN (GRANT SHOWPLAN TO [azsql_reader];)" in text
         assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
         assert "list_long_running_queries" not in text and "explain_query" not in text
     else:
-        assert "SHOWPLAN True" in text
+        assert "Login azsql_test: VIEW SERVER PERFORMANCE STATE yes, SHOWPLAN yes" in text

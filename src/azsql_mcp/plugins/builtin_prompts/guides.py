@@ -186,21 +186,11 @@ async def database_troubleshooting(
         if info is not None:
             facts.append("Server: " + _target_line(info))
         grants = await _fact(facts, "The login's permissions", catalog.permissions(ctx.db))
-        if grants is not None:
-            # Azure SQL Database has no server-level permission to grant a database's user.
-            azure = info is not None and info.engine_edition == access.AZURE_SQL_DATABASE
-            server_state = "" if azure else f"VIEW SERVER STATE {grants.view_server_state}, "
-            facts.append(
-                f"Login {grants.login_name}: {server_state}VIEW DATABASE STATE"
-                f" {grants.view_database_state}, SHOWPLAN {grants.showplan}"
-            )
-            if admin and not grants.showplan:  # what explain_query needs
-                facts.append(
-                    f"Plans need SHOWPLAN ({access.showplan_grant(grants.user_name or '')})"
-                )
         state = await _fact(
             facts, "Whether the login sees other sessions", access.state_access(ctx.db)
         )
+        if grants is not None:
+            facts.extend(_permission_facts(admin, grants, state))
         if not admin:  # other sessions' SQL: list_long_running_queries'
             facts.append(f"Running requests are shown to callers with the {ADMIN_SCOPE} scope")
         elif state is not None and not state.sees_all_sessions:
@@ -226,6 +216,24 @@ async def database_troubleshooting(
         "\n\nGive the most likely causes first, how to confirm each"
         f" ({_diagnosis_tools(admin, grants, state)}), and the fix."
     )
+
+
+def _permission_facts(
+    admin: bool, grants: catalog.Permissions, state: access.StateAccess | None
+) -> list[str]:
+    """The permissions the diagnosis tools need, each named once: the state permission
+    this engine asks (state_access_of, as health_check names it) and SHOWPLAN. One the
+    caller's tools need and the login lacks is told with its GRANT (SHOWPLAN here, the
+    state permission with the running requests); the rest are listed as held or not."""
+    listed = []
+    # lacking it, an admin is told below that other sessions' requests are hidden, and how
+    if state is not None and not (admin and not state.sees_all_sessions):
+        listed.append(f"{state.permission} {'yes' if state.sees_all_sessions else 'no'}")
+    if admin and not grants.showplan:  # what explain_query needs
+        facts = [f"Plans need SHOWPLAN ({access.showplan_grant(grants.user_name or '')})"]
+    else:
+        facts, listed = [], [*listed, f"SHOWPLAN {'yes' if grants.showplan else 'no'}"]
+    return [f"Login {grants.login_name}: {', '.join(listed)}", *facts] if listed else facts
 
 
 async def _fact(facts: list[str], what: str, read: Awaitable[T]) -> T | None:
