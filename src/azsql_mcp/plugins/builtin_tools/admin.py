@@ -87,7 +87,7 @@ class HealthResult(BaseModel):
 
 async def health_check(ctx: ToolContext) -> ToolResult:
     """Check the connection: latency, pool state, read-only mode, and what the database
-    login may do, such as VIEW SERVER STATE or SHOWPLAN."""
+    login may do, such as SHOWPLAN or the state permission that shows other sessions."""
     if not ctx.sources:  # nothing to check: an error, not a healthy-looking answer
         raise ToolError(
             "no database source is configured: add a [sources.NAME] table to the config"
