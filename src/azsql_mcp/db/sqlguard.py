@@ -10,8 +10,8 @@ A statement is checked in three layers, and only what passed all three is sent:
    sqlglot reads as an alias but SQL Server as a second statement, is refused);
    no ODBC escapes, `?` markers, `xp_`/`sp_` names, write-locking hints, `GO`.
 3. Tree (sqlglot's T-SQL parser, taught in guard_dialect.py the valid reads it cannot
-   parse alone, such as PARSE ... USING and CHANGETABLE): exactly one statement of an allowed kind, and
-   nothing dangerous anywhere inside it (DML in CTEs, SELECT INTO, linked servers...),
+   parse alone, such as PARSE ... USING and CHANGETABLE): exactly one statement of an
+   allowed kind, and nothing dangerous anywhere inside it (DML in CTEs, SELECT INTO, linked servers...),
    nor anything outside what it may reach (`sqlpolicy`: other databases, system
    objects that read files or credentials, server state, lock hints, RAND(seed)).
 
