@@ -11,9 +11,10 @@ A statement is checked in three layers, and only what passed all three is sent:
    no ODBC escapes, `?` markers, `xp_`/`sp_` names, write-locking hints, `GO`.
 3. Tree (sqlglot's T-SQL parser, taught in guard_dialect.py the valid reads it cannot
    parse alone, such as PARSE ... USING and CHANGETABLE): exactly one statement of an
-   allowed kind, and nothing dangerous anywhere inside it (DML in CTEs, SELECT INTO, linked servers...),
-   nor anything outside what it may reach (`sqlpolicy`: other databases, system
-   objects that read files or credentials, server state, lock hints, RAND(seed)).
+   allowed kind, and nothing dangerous anywhere inside it (DML in CTEs, SELECT INTO,
+   linked servers...), nor anything outside what it may reach (`sqlpolicy`: other
+   databases, system objects that read files or credentials, server state, lock
+   hints, RAND(seed)).
 
 What runs is what was checked: the text sent is rebuilt from the checked tokens
 (comments dropped, strings and quoted names re-quoted canonically, `@name` as `?`),
