@@ -691,3 +691,11 @@ def test_a_write_may_read_changetable_and_parse() -> None:
         " JOIN CHANGETABLE(CHANGES dbo.p, @v) AS ct ON ct.id = p.id WHERE p.id = @id"
     )
     assert check_write(sql, ["update"], allow_unfiltered=False).kind == "update"
+
+
+def test_xmlnamespaces_before_a_write_keeps_its_ctes_judged() -> None:
+    base = "UPDATE t SET a = 1 FROM dbo.t AS t JOIN c ON c.id = t.id WHERE c.id = t.id"
+    cte = "c AS (SELECT * FROM dbo.t)"
+    for sql in (f"WITH {cte} {base}", f"WITH XMLNAMESPACES ('uri:x' AS n), {cte} {base}"):
+        with pytest.raises(QueryRefused, match="copy of itself"):
+            check_write(sql, ["update"], allow_unfiltered=False)
