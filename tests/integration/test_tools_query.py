@@ -193,3 +193,18 @@ async def test_unused_params_are_refused(mcp_client):
         raise_on_error=False,
     )
     assert result.is_error and "nope" in result.content[0].text
+
+
+async def test_parse_reads_dates_and_numbers_in_a_culture(mcp_client):
+    """PARSE ... USING, which sqlglot alone cannot parse, passes the guard and runs."""
+    query = (
+        "SELECT PARSE(@day AS date USING 'de-DE') AS de_day,"
+        " PARSE(@day AS date USING 'en-US') AS us_day,"
+        " TRY_PARSE(@amount AS decimal(10, 2) USING 'de-DE') AS amount,"
+        " PARSE(N'Monday, 13 December 2010' AS datetime2 USING 'en-GB') AS long_day,"
+        " TRY_PARSE(N'1,5' AS int USING 'fr-FR') AS not_int"
+    )
+    params = {"day": "01.02.2020", "amount": "1.234,56"}
+    data = (await read(mcp_client, query=query, params=params)).structured_content
+    assert [c["sql_type"] for c in data["columns"]][:2] == ["date", "date"]
+    assert data["rows"] == [["2020-02-01", "2020-01-02", "1234.56", "2010-12-13T00:00:00", None]]

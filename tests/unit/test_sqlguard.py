@@ -12,6 +12,7 @@ from sql_corpus import load_corpus
 
 from azsql_mcp import QueryRefused
 from azsql_mcp.db import write_filters
+from azsql_mcp.db.guard_dialect import GuardTSQL
 from azsql_mcp.db.guardtokens import MAX_NESTING
 from azsql_mcp.db.sqlguard import (
     ALLOWED_SELECT,
@@ -64,8 +65,8 @@ def test_legit_select_is_accepted_and_sent_unchanged_in_meaning(sql: str) -> Non
     assert checked.kind == "select"
     assert checked.sql.count("?") >= len(checked.param_names)
     # What is sent parses to the same tree as what the caller wrote.
-    sent = sqlglot.parse_one(_with_names(checked.sql, checked.param_names), read="tsql")
-    written = [tree for tree in sqlglot.parse(sql, read="tsql") if tree is not None]
+    sent = sqlglot.parse_one(_with_names(checked.sql, checked.param_names), read=GuardTSQL)
+    written = [tree for tree in sqlglot.parse(sql, read=GuardTSQL) if tree is not None]
     assert sent == written[0]
 
 
@@ -631,3 +632,70 @@ def test_nesting_up_to_the_limit_is_checked(sql: str) -> None:
 def test_offset_fetch_with_parameters_is_accepted() -> None:
     checked = check_select("SELECT * FROM t ORDER BY a OFFSET @o ROWS FETCH NEXT @n ROWS ONLY")
     assert checked.param_names == ("o", "n")
+
+
+# --- T-SQL sqlglot cannot parse alone (guard_dialect.py) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT PARSE(@s AS datetime2 USING 'de-DE') AS d",
+        "SELECT TRY_PARSE(N'1,5' AS decimal(5, 2) USING N'fr-FR') AS n",
+        "WITH XMLNAMESPACES ('uri:a' AS a, 'uri:b' AS b) SELECT 1 AS [a:x] FOR XML RAW",
+        "SELECT id FROM dbo.t WHERE CONTAINS((c, d), 'x', LANGUAGE 0x0409)",
+        "SELECT id FROM dbo.t WHERE FREETEXT(*, @w, LANGUAGE 1031)",
+        "SELECT ct.id FROM CHANGETABLE(CHANGES dbo.t, @v) AS ct",
+        "SELECT ct.id FROM CHANGETABLE(VERSION dbo.t, (a, b), (@a, @b), FORCESEEK) AS ct",
+    ],
+)
+def test_t_sql_sqlglot_cannot_parse_alone_is_accepted(sql: str) -> None:
+    assert check_select(sql).kind == "select"
+
+
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        ("SELECT * FROM CHANGETABLE(CHANGES OtherDb.dbo.t, 0) AS ct", "names the database"),
+        ("SELECT * FROM CHANGETABLE(VERSION Srv.Db.dbo.t, (a), (1)) AS ct", "four-part"),
+        ("SELECT * FROM CHANGETABLE(CHANGES sys.sql_logins, 0) AS ct", "password hashes"),
+        ("SELECT * FROM CHANGETABLE(CHANGES dbo.t, 0, NOLOCK) AS ct", "FORCESEEK"),
+        ("SELECT PARSE(N'1' AS OtherDb.dbo.T USING 'en-US') AS v", "names the database"),
+        ("SELECT PARSE(N'1' USING 'en-US') AS v", "Expected AS"),
+        ("SELECT 1 AS a FROM t WHERE CONTAINS(c, 'x', LANGUAGE (SELECT 1 FROM Db.dbo.u))", "Db"),
+        ("WITH XMLNAMESPACES ('uri:x' AS ns) SELECT 1 AS a DELETE FROM t", "DELETE"),
+    ],
+)
+def test_the_new_forms_keep_what_they_name_checked(sql: str, fragment: str) -> None:
+    with pytest.raises(QueryRefused, match=re.escape(fragment)):
+        check_select(sql)
+
+
+def test_the_table_changetable_reads_is_a_table_in_the_tree() -> None:
+    tree = sqlglot.parse_one("SELECT 1 FROM CHANGETABLE(CHANGES Db.dbo.t, 0) AS ct", read=GuardTSQL)
+    tables = [t.sql(dialect="tsql") for t in tree.find_all(sqlglot.exp.Table)]
+    assert "Db.dbo.t" in tables
+
+
+@pytest.mark.parametrize(
+    "sql", ["SELECT hierarchyid::Parse(N'/1/') AS h", "SELECT dbo.CHANGETABLE(1) AS x"]
+)
+def test_methods_and_user_functions_named_like_the_built_ins_stay_ordinary_calls(sql: str) -> None:
+    tree = sqlglot.parse_one(sql, read=GuardTSQL)
+    assert tree == sqlglot.parse_one(sql, read="tsql")
+
+
+def test_a_write_may_read_changetable_and_parse() -> None:
+    sql = (
+        "UPDATE p SET p.d = PARSE(@s AS date USING 'de-DE') FROM dbo.p AS p"
+        " JOIN CHANGETABLE(CHANGES dbo.p, @v) AS ct ON ct.id = p.id WHERE p.id = @id"
+    )
+    assert check_write(sql, ["update"], allow_unfiltered=False).kind == "update"
+
+
+def test_xmlnamespaces_before_a_write_keeps_its_ctes_judged() -> None:
+    base = "UPDATE t SET a = 1 FROM dbo.t AS t JOIN c ON c.id = t.id WHERE c.id = t.id"
+    cte = "c AS (SELECT * FROM dbo.t)"
+    for sql in (f"WITH {cte} {base}", f"WITH XMLNAMESPACES ('uri:x' AS n), {cte} {base}"):
+        with pytest.raises(QueryRefused, match="copy of itself"):
+            check_write(sql, ["update"], allow_unfiltered=False)

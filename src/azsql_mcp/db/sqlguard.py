@@ -9,10 +9,12 @@ A statement is checked in three layers, and only what passed all three is sent:
    keyword must be one the statement kind may use (so `SELECT 1 DELETE FROM t`, which
    sqlglot reads as an alias but SQL Server as a second statement, is refused);
    no ODBC escapes, `?` markers, `xp_`/`sp_` names, write-locking hints, `GO`.
-3. Tree (sqlglot's T-SQL parser): exactly one statement of an allowed kind, and
-   nothing dangerous anywhere inside it (DML in CTEs, SELECT INTO, linked servers...),
-   nor anything outside what it may reach (`sqlpolicy`: other databases, system
-   objects that read files or credentials, server state, lock hints, RAND(seed)).
+3. Tree (sqlglot's T-SQL parser, taught in guard_dialect.py the valid reads it cannot
+   parse alone, such as PARSE ... USING and CHANGETABLE): exactly one statement of an
+   allowed kind, and nothing dangerous anywhere inside it (DML in CTEs, SELECT INTO,
+   linked servers...), nor anything outside what it may reach (`sqlpolicy`: other
+   databases, system objects that read files or credentials, server state, lock
+   hints, RAND(seed)).
 
 What runs is what was checked: the text sent is rebuilt from the checked tokens
 (comments dropped, strings and quoted names re-quoted canonically, `@name` as `?`),
@@ -282,9 +284,9 @@ def load() -> None:
 
 @lru_cache(maxsize=1)
 def _dialect() -> Dialect:
-    from sqlglot.dialects.dialect import Dialect
+    from azsql_mcp.db.guard_dialect import GuardTSQL
 
-    return Dialect.get_or_raise("tsql")
+    return GuardTSQL()
 
 
 # --- layer 1: characters -----------------------------------------------------------------

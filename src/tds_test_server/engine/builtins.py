@@ -1,6 +1,6 @@
 """Every function a session's SQLite connection gets: functions.py's own, and the T-SQL
-built-ins written in the modules that build on it (the clock, CONVERT styles, the analytic
-functions, STRING_SPLIT's helper, the percentile windows)."""
+built-ins written in the modules that build on it (the clock, CONVERT styles, PARSE, the
+analytic functions, STRING_SPLIT's helper, the percentile windows)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from . import functions
 from .clocks import CLOCK_FUNCTIONS
 from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
+from .culture_parse import PARSE_CALLS
 from .datalength import DATALENGTH_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
 from .replicate import REPLICATE_FUNCTIONS
@@ -23,6 +24,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         CLOCK_FUNCTIONS
         | COMPARISON_FUNCTIONS
         | CONVERT_FUNCTIONS
+        | PARSE_CALLS
         | DATALENGTH_FUNCTIONS
         | REPLICATE_FUNCTIONS
         | TSQL_FUNCTIONS

@@ -24,6 +24,7 @@ from .catalog import DEFAULT_SCHEMA, Catalog
 from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
+from .culture_parse import PARSE_FUNCTIONS, result_type, rewrite_parse
 from .datalength import rewrite_datalengths
 from .date_literals import store_date_literals
 from .date_strings import DATE_ORDER
@@ -688,7 +689,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         # a @variable's declared type, which the call names (the walk does not reach it)
         params.update(declared_in(call))
         return call
-    function = rewrite_function(node)
+    function = rewrite_parse(node) or rewrite_function(node)
     if function is not None:
         return function
     if isinstance(node, exp.Length):
@@ -824,6 +825,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         return clr
     if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Parameter):
         return _GLOBAL_TYPES.get(node.this.name.upper())
+    if isinstance(node, exp.Anonymous) and node.name.upper() in PARSE_FUNCTIONS:
+        return result_type(node)
     if isinstance(node, exp.Anonymous):
         return _FUNCTION_TYPES.get(node.name.upper())
     if isinstance(node, exp.CurrentTimestamp):

@@ -1,10 +1,19 @@
 """The T-SQL dialect the engine parses statements with: sqlglot's, but for the calls it
-reads as another function SQL Server tells apart.
+reads as another function SQL Server tells apart, and PARSE, which it cannot read.
 
 sqlglot reads SYSDATETIME() as GETDATE() (its CURRENT_TIMESTAMP), a datetime; SQL Server
 returns a datetime2(7) ("SYSDATETIME (Transact-SQL)"), which keeps its 100 ns digit, is
 typed so in the result's metadata and does not convert to a number (Msg 529). It stays
 its own call here, as sqlglot leaves SYSUTCDATETIME(); functions.py computes it.
+
+`PARSE(string AS type [USING culture])` and TRY_PARSE ("PARSE (Transact-SQL)") do not
+parse in sqlglot 30 (the AS type, then USING); here each is a call of its name with the
+string, the DataType and the culture, which culture_parse.py computes. A method named
+Parse (`hierarchyid::Parse('/1/')`, after `::` or a dot) stays the call sqlglot reads.
+
+The full-text predicates CONTAINS and FREETEXT, CHANGETABLE and WITH XMLNAMESPACES, which
+the test server does not have, are Msg 40517 where they start, rather than a syntax error
+further on (sqlglot cannot parse their documented forms either) or 195.
 """
 
 from __future__ import annotations
@@ -15,14 +24,74 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.dialects.tsql import TSQL
 from sqlglot.parsers.tsql import TSQLParser
+from sqlglot.tokens import TokenType
+
+from . import errors
 
 
 def _own_call(name: str) -> Callable[[list[exp.Expression]], exp.Expression]:
     return lambda args: exp.Anonymous(this=name, expressions=args)
 
 
-class EngineTSQL(TSQL):
-    """T-SQL with SYSDATETIME() kept apart from GETDATE()."""
+class EngineParser(TSQLParser):
+    """sqlglot's T-SQL parser with SYSDATETIME() its own call, PARSE read, and 40517
+    where the forms the test server lacks start (see the module doc)."""
 
-    class Parser(TSQLParser):
-        FUNCTIONS: ClassVar = {**TSQLParser.FUNCTIONS, "SYSDATETIME": _own_call("SYSDATETIME")}
+    FUNCTIONS: ClassVar = {**TSQLParser.FUNCTIONS, "SYSDATETIME": _own_call("SYSDATETIME")}
+    FUNCTION_PARSERS: ClassVar = {
+        **TSQLParser.FUNCTION_PARSERS,
+        "PARSE": lambda self: self._parse_culture_parse(),
+        "TRY_PARSE": lambda self: self._parse_culture_parse(),
+        **dict.fromkeys(
+            ("CONTAINS", "FREETEXT", "CHANGETABLE"), lambda self: self._parse_unsupported()
+        ),
+    }
+
+    def _parse_unsupported(self) -> exp.Expr:
+        name = self._tokens[self._index - 2]
+        if self._ordinary_call():
+            return self._parse_ordinary_call()
+        raise errors.unsupported(name.text.upper())
+
+    def _parse_with(self, skip_with_token: bool = False) -> exp.With | None:
+        opening = ("XMLNAMESPACES",) if skip_with_token else ("WITH", "XMLNAMESPACES")
+        if self._match_text_seq(*opening, advance=False):
+            raise errors.unsupported("WITH XMLNAMESPACES")
+        return super()._parse_with(skip_with_token)
+
+    def _ordinary_call(self) -> bool:
+        """Whether the call just opened is named in brackets or after a dot or `::` (a
+        method, a user's function): one sqlglot reads as it is."""
+        name, before = self._tokens[self._index - 2], self._tokens[self._index - 3]
+        return name.token_type == TokenType.IDENTIFIER or (
+            self._index >= 3 and before.token_type in (TokenType.DOT, TokenType.DCOLON)
+        )
+
+    def _parse_ordinary_call(self) -> exp.Expr:
+        name = self._tokens[self._index - 2]
+        this: str | exp.Identifier = name.text
+        if name.token_type == TokenType.IDENTIFIER:
+            this = exp.Identifier(this=name.text, quoted=True)
+        args = self._parse_function_args(alias=True)
+        return self.expression(exp.Anonymous(this=this, expressions=args))
+
+    def _parse_culture_parse(self) -> exp.Expr:
+        name = self._tokens[self._index - 2]
+        if self._ordinary_call():
+            return self._parse_ordinary_call()
+        value = self._parse_bitwise()
+        if not self._match(TokenType.ALIAS):
+            self.raise_error(f"Expected AS and a data type in {name.text}")
+        to = self._parse_types()
+        if not isinstance(to, exp.DataType):
+            self.raise_error(f"Expected a data type after AS in {name.text}")
+        args = [value, to]
+        if self._match(TokenType.USING):
+            args.append(self._parse_bitwise())
+        return self.expression(exp.Anonymous(this=name.text.upper(), expressions=args))
+
+
+class EngineTSQL(TSQL):
+    """T-SQL as the engine reads it (see the module doc)."""
+
+    Parser = EngineParser

@@ -744,3 +744,27 @@ SELECT TOP 5 c.CustomerID FROM SalesLT.Customer AS c (NOLOCK, READPAST) ORDER BY
 SELECT * FROM SalesLT.Customer AS c CROSS APPLY .sys.fn_dblog(NULL, NULL) AS x
 -- next
 SELECT * FROM SalesLT.Customer AS c CROSS APPLY ..fn_dblog(NULL, NULL) AS x
+-- next
+SELECT * FROM CHANGETABLE(CHANGES OtherDb.dbo.t, 0) AS ct
+-- next
+SELECT * FROM CHANGETABLE(VERSION OtherDb..t, (id), (1)) AS ct
+-- next
+SELECT * FROM CHANGETABLE(CHANGES Srv.OtherDb.dbo.t, 0) AS ct
+-- next
+SELECT * FROM CHANGETABLE(CHANGES sys.sql_logins, 0) AS ct
+-- next
+SELECT * FROM CHANGETABLE(CHANGES dbo.t WITH (NOLOCK), 0) AS ct
+-- next
+SELECT * FROM CHANGETABLE(CHANGES dbo.t, (SELECT MAX(v) FROM OtherDb.dbo.u)) AS ct
+-- next
+SELECT * FROM CHANGETABLE(CHANGES dbo.t, 0, TABLOCK) AS ct
+-- next
+SELECT PARSE(N'1' AS OtherDb.dbo.MyType USING 'en-US') AS v
+-- next
+SELECT TRY_PARSE((SELECT TOP 1 Secret FROM OtherDb.dbo.u) AS int USING 'en-US') AS v
+-- next
+SELECT * FROM t WHERE CONTAINS(c, 'x', LANGUAGE (SELECT TOP 1 n FROM OtherDb.dbo.u))
+-- next
+WITH XMLNAMESPACES ('uri:x' AS ns), c AS (SELECT * FROM OtherDb.dbo.u) SELECT * FROM c
+-- next
+WITH XMLNAMESPACES ('uri:x' AS ns) SELECT 1 AS a DELETE FROM t

@@ -299,3 +299,29 @@ SELECT TOP 5 c.CustomerID FROM SalesLT.Customer AS c WITH (NOLOCK, READPAST) ORD
 SELECT LEN((SELECT TOP 1 FirstName FROM SalesLT.Customer ORDER BY CustomerID)) AS n
 -- next
 SELECT STUFF((SELECT N',' + LastName FROM SalesLT.Customer FOR XML PATH('')), 1, 1, N'') AS names
+-- next
+SELECT PARSE(N'Montag, 13 Dezember 2010' AS datetime2 USING 'de-DE') AS d
+-- next
+SELECT TRY_PARSE(@amount AS decimal(10, 2) USING 'de-DE') AS amount,
+       TRY_PARSE(N'13/12/2010' AS date USING 'en-GB') AS day
+-- next
+SELECT PARSE(N'€345,98' AS money USING 'de-DE') AS price, PARSE(N'12' AS int) AS n
+-- next
+WITH XMLNAMESPACES ('uri:products' AS p)
+SELECT ProductID AS [p:ID], Name AS [p:Name] FROM SalesLT.Product FOR XML RAW('p:product')
+-- next
+WITH XMLNAMESPACES ('uri:products' AS p), cheap AS (SELECT ProductID FROM SalesLT.Product)
+SELECT ProductID FROM cheap FOR XML PATH('p:product')
+-- next
+SELECT ProductID FROM SalesLT.ProductDescription WHERE CONTAINS(Description, N'aluminum', LANGUAGE 1033)
+-- next
+SELECT ProductID FROM SalesLT.ProductDescription
+WHERE FREETEXT((Description), @words, LANGUAGE N'English')
+-- next
+SELECT ct.ProductID, ct.SYS_CHANGE_OPERATION FROM CHANGETABLE(CHANGES SalesLT.Product, @since) AS ct
+-- next
+SELECT p.Name, ct.SYS_CHANGE_VERSION
+FROM SalesLT.Product AS p
+CROSS APPLY CHANGETABLE(VERSION SalesLT.Product, (ProductID), (p.ProductID)) AS ct
+-- next
+SELECT ct.ProductID FROM CHANGETABLE(CHANGES AdventureWorksLT.SalesLT.Product, 0, FORCESEEK) AS ct
