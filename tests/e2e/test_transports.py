@@ -178,6 +178,7 @@ def test_health_shows_why_a_source_is_down_only_to_an_admin(tmp_path: Path) -> N
             time.sleep(0.2)
         others = [reason(base, None), reason(base, "reader-token"), reason(base, "wrong")]
     assert "cannot reach 127.0.0.1:1" in admin
+    assert "What to do: check the port in `server`" in admin and "azsql-mcp check" in admin
     for other in others:
         assert other.startswith("unavailable") and "sql.admin" in other
         assert "127.0.0.1" not in other and "login-name-7" not in other

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
-from azsql_mcp.serving.logsetup import RoutineErrors
 from ports import reserved_port
 from tds_test_server import Fault, ThreadedTdsServer
 
@@ -42,12 +41,30 @@ async def test_a_callers_mistake_is_logged_at_info(
     logged = failed_calls(caplog)
     assert len(logged) == 6
     assert {level for level, _ in logged} == {logging.INFO}, logged
-    # the server's log handler writes each as one line, without a traceback
+    # one line each, without a traceback, whichever handler writes it (here caplog's)
+    assert "Traceback" not in caplog.text
     for record in caplog.records:
         if record.name.startswith("fastmcp"):
-            assert RoutineErrors().filter(record)
             assert not record.exc_info, record.getMessage()
     assert any("no table or view no.such" in message for _, message in failed_calls(caplog))
+
+
+async def test_a_missing_table_resource_is_one_log_line(
+    mcp_client: Client[Any], caplog: pytest.LogCaptureFixture, azsql_principal: str
+) -> None:
+    """An expected "not found": the client's message is the log's one line, no traceback."""
+    with (
+        caplog.at_level(logging.DEBUG),
+        pytest.raises(Exception, match=r"no table or view S\.Nope"),
+    ):
+        await mcp_client.read_resource("database://tables/S/Nope")
+    said = [r for r in caplog.records if "S.Nope" in r.getMessage()]
+    assert [(r.levelno, r.exc_info) for r in said] == [(logging.INFO, None)]
+    assert said[0].getMessage() == (
+        "Error reading resource 'database://tables/S/Nope': no table or view S.Nope in this"
+        " database; list_tables (or the resource database://tables) lists the tables and views"
+    )
+    assert "Traceback" not in caplog.text
 
 
 async def test_a_source_that_cannot_serve_is_a_warning(

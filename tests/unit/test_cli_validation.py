@@ -195,6 +195,41 @@ def test_demo_on_check_tools_and_config(capsys: pytest.CaptureFixture[str]) -> N
     assert "all checks passed" in capsys.readouterr().out
 
 
+DEMO_IGNORES = """
+[server]
+port = "x"
+[sources.main]
+server = "db.example.net"
+username = "u"
+password_env = "AZSQL_TEST_UNSET_PASSWORD"
+encrypt = "bogus"
+"""
+
+
+@pytest.mark.parametrize("command", ["config", "tools", "serve"])
+def test_demo_judges_the_file_but_not_the_sources_it_drops(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    """--demo serves its own source: a problem of ./azsql-mcp.toml's sources (an unset
+    password_env, a bad value) is no reason to refuse, nor listed with the file's others."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AZSQL_MCP_CONFIG", raising=False)
+    monkeypatch.delenv("AZSQL_TEST_UNSET_PASSWORD", raising=False)
+    (tmp_path / "azsql-mcp.toml").write_text(DEMO_IGNORES)
+    assert main([command, "--demo"]) == 2
+    err = capsys.readouterr().err
+    assert "server.port: Input should be a valid integer" in err
+    assert "sources." not in err and "AZSQL_TEST_UNSET_PASSWORD" not in err
+    (tmp_path / "azsql-mcp.toml").write_text(DEMO_IGNORES.replace('port = "x"', "port = 8001"))
+    if command == "config":  # (serve would run, tools lists tools)
+        assert main([command, "--demo"]) == 0
+        effective = json.loads(capsys.readouterr().out)
+        assert list(effective["sources"]) == ["demo"] and effective["server"]["port"] == 8001
+
+
 def test_config_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     """As `azsql-mcp config | head` once head has gone: no BrokenPipeError traceback."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
@@ -512,8 +547,8 @@ def test_a_refused_config_names_the_file_and_how_it_was_found(
     found = f"'{tmp_path / 'azsql-mcp.toml'}'"
     assert main(["config", "--demo"]) == 2
     assert capsys.readouterr().err.endswith(
-        f"\n(config file {found}, found in the working directory; --demo uses its settings"
-        " but its own source)\n"
+        f"\n(config file {found}, found in the working directory; --demo reads its plugin"
+        " and server settings and ignores its sources)\n"
     )
     assert main(["tools", "--config", "azsql-mcp.toml"]) == 2
     assert capsys.readouterr().err.endswith(f"\n(config file {found})\n")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -264,3 +265,16 @@ async def test_debug_logs_no_argument_values(capsys: pytest.CaptureFixture[str])
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
         handlers.setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_a_server_on_every_interface_shows_an_endpoint_a_client_can_use(host: str) -> None:
+    """0.0.0.0 (or ::) is where the server listens, not an address to connect to."""
+    app = build(sources={"sales": SOURCE}, server={"transport": "http", "host": host, "port": 8002})
+    text = banner(app, "http", None)
+    name = socket.gethostname()
+    assert f"MCP endpoint  http://{name}:8002/mcp\n" in text
+    shown = "[::]" if host == "::" else host
+    assert f"listening     on every interface ({shown}:8002): clients use this" in text
+    assert f"health        http://{name}:8002/health" in text
+    assert "0.0.0.0:8002/" not in text and "[::]:8002/" not in text

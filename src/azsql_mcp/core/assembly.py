@@ -33,6 +33,7 @@ from azsql_mcp.serving.inflight import InFlight
 from azsql_mcp.serving.injection import docstring_description, inject
 from azsql_mcp.serving.instructions import server_instructions
 from azsql_mcp.serving.listing import ListDereferenceMiddleware
+from azsql_mcp.serving.logsetup import quiet_routine_errors
 from azsql_mcp.serving.promptargs import plain_arguments
 from azsql_mcp.serving.routes import add_routes
 from azsql_mcp.serving.runtime import Runtime
@@ -65,6 +66,7 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
         async with app.running():
             yield {}
 
+    quiet_routine_errors()  # an expected failure is one log line, for any handler
     mcp = FastMCP(
         settings.server.name,
         instructions=server_instructions(settings, plugins.listed_tools()),

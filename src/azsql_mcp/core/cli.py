@@ -91,7 +91,11 @@ def _read_from(args: argparse.Namespace) -> str:
     how = "" if args.config else f", as ${CONFIG_ENV} names it"
     if not args.config and not os.environ.get(CONFIG_ENV):
         how = ", found in the working directory"
-    demo = "; --demo uses its settings but its own source" if getattr(args, "demo", False) else ""
+    demo = (
+        "; --demo reads its plugin and server settings and ignores its sources"
+        if getattr(args, "demo", False)
+        else ""
+    )
     return f"\n(config file {str(path.resolve())!r}{how}{demo})"
 
 
@@ -202,7 +206,10 @@ def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
             server[flag] = getattr(args, flag)
     if args.stateless:
         server["stateless_http"] = True
-    loader = SettingsLoader(args.config, {"server": server} if server else None)
+    # --demo serves its own source: the file's are dropped unread (SettingsLoader)
+    loader = SettingsLoader(
+        args.config, {"server": server} if server else None, sources={} if args.demo else None
+    )
     path = config_path(args.config)
     config_source = ConfigSource.before_loading(loader, path)
     settings = _logged_settings(loader)
@@ -432,8 +439,9 @@ def _check(args: argparse.Namespace) -> int:
 def _loaded(args: argparse.Namespace) -> Iterator[Settings]:
     """The settings a command works on; with --demo, those `serve --demo` uses (the
     test server runs while the block does)."""
-    settings = _load(args.config)
-    if not getattr(args, "demo", False):
+    demo = getattr(args, "demo", False)
+    settings = _load(args.config, own_sources=demo)
+    if not demo:
         yield settings
         return
     from azsql_mcp.diagnostics.demo import demo_settings
@@ -442,11 +450,12 @@ def _loaded(args: argparse.Namespace) -> Iterator[Settings]:
         yield demo
 
 
-def _load(config_file: str | None) -> Settings:
-    """The settings, every problem listed when some are invalid (core/validation.py)."""
+def _load(config_file: str | None, *, own_sources: bool = False) -> Settings:
+    """The settings, every problem listed when some are invalid (core/validation.py);
+    `own_sources` (--demo): without the configured sources, which are not judged."""
     from azsql_mcp.core.validation import load
 
-    return load(config_file)
+    return load(config_file, own_sources=own_sources)
 
 
 def _validate(settings: Settings) -> PluginSet:

@@ -23,20 +23,42 @@ from azsql_mcp.serving.http import binding_problems
 BINDING_KEYS = ("server.transport", "server.host", "server.auth")
 
 
-def load(config_file: str | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+def load(
+    config_file: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    own_sources: bool = False,
+) -> Settings:
     """`load_settings`; when the schema refuses some values, the problems of the values it
-    accepted are listed with them (unknown plugin names, auth providers, ...)."""
+    accepted are listed with them (unknown plugin names, auth providers, ...).
+    `own_sources`: the caller serves sources of its own (`--demo`), so the configured
+    ones are dropped, neither kept nor judged: the rest of the file still counts."""
     try:
-        return load_settings(config_file, overrides)
+        settings = load_settings(config_file, overrides)
     except PartlyInvalid as exc:
         invalid = exc
+    else:
+        return without_sources(settings) if own_sources else settings
+    accepted, problems = invalid.settings, invalid.problems
+    if own_sources:
+        accepted = without_sources(accepted)
+        problems = [p for p in problems if not p.startswith("sources.")]
     # Out of the `except` block (a plugin's exception is not chained to this one), with
     # the loader's log lines held back: logging is not set up yet, and Python's
     # last-resort handler would print its warnings bare before the list.
     with plugin_logs_held_back():
-        more, plugins = config_problems(invalid.settings, cut=invalid.cut)
+        more, plugins = config_problems(accepted, cut=invalid.cut)
     failed = [f"{r.describe()} failed to load: {r.reason}" for r in plugins.failed()]
-    raise ConfigError([*invalid.problems, *more, *failed])
+    problems = [*problems, *more, *failed]
+    if not problems:  # all that was wrong was in the sources dropped
+        return accepted
+    raise ConfigError(problems)
+
+
+def without_sources(settings: Settings) -> Settings:
+    """The settings with no source, nor a default naming one."""
+    server = settings.server.model_copy(update={"default_source": None})
+    return settings.model_copy(update={"sources": {}, "server": server})
 
 
 @contextmanager
@@ -66,11 +88,10 @@ class SettingsLoader:
     sources: dict[str, SourceSettings] | None = None
 
     def __call__(self) -> Settings:
-        settings = load(self.config_file, self.overrides)
+        settings = load(self.config_file, self.overrides, own_sources=self.sources is not None)
         if self.sources is None:
             return settings
-        server = settings.server.model_copy(update={"default_source": None})
-        return settings.model_copy(update={"sources": self.sources, "server": server})
+        return settings.model_copy(update={"sources": self.sources})
 
 
 def config_problems(

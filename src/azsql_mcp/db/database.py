@@ -64,7 +64,6 @@ from azsql_mcp.db.parameters import bind_params, bindable, refuse_unused
 from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
 from azsql_mcp.db.reachability import (
     LOGIN_FAILED,
-    UNANSWERED,
     login_failure_reason,
     reachability_problem,
 )
@@ -660,15 +659,15 @@ class SourceDatabase(Database):
         """Open one connection with fresh credentials; the pool calls this."""
         if not self._address.named_instance:  # its port comes from SQL Browser (UDP)
             machine = self._address.machine  # `host\\instance,port`: the host alone resolves
-            reason = await reachability_problem(
+            unreachable = await reachability_problem(
                 machine.host,
                 machine.effective_port,
                 self._tuning.reachability_timeout_s,
             )
-            if reason is not None:
-                if reason.endswith(UNANSWERED) and self._pool.in_use:
-                    raise self._busy(reason)
-                raise self._enter_outage(reason)
+            if unreachable is not None:
+                if unreachable.unanswered and self._pool.in_use:
+                    raise self._busy(unreachable.problem)
+                raise self._enter_outage(str(unreachable))
         driver = self.driver
         try:
             attrs = await obtain_attributes(self._auth, self.settings, self.source)
@@ -707,13 +706,20 @@ class SourceDatabase(Database):
         except pyodbc.Error as exc:
             info = inspect_error(exc)
             metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
-            reason = login_failure_reason(info.message, info.number, info.timed_out, self._address)
-            if info.timed_out and self._pool.in_use:
-                raise self._busy(reason) from exc
+            failure = login_failure_reason(
+                info.message,
+                info.number,
+                info.timed_out,
+                self._address,
+                self.settings,
+                token=token is not None,
+            )
+            if failure.unanswered and self._pool.in_use:
+                raise self._busy(failure.problem) from exc
             if info.transient and not info.connection_lost:
-                raise ConnectFailed(reason, info.number, transient=True) from exc
+                raise ConnectFailed(str(failure), info.number, transient=True) from exc
             refused = info.number == LOGIN_FAILED
-            raise self._enter_outage(reason, credentials=refused, login=refused) from exc
+            raise self._enter_outage(str(failure), credentials=refused, login=refused) from exc
 
     def _busy(self, reason: str) -> PoolBusy:
         """A new connection timed out while others are answering: the server is slow

@@ -48,7 +48,7 @@ from azsql_mcp.db.credentials import (
     token_driver_refusal,
 )
 from azsql_mcp.db.drivers import Driver, find_driver
-from azsql_mcp.db.reachability import reachability_problem
+from azsql_mcp.db.reachability import password_origin, reachability_problem
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
 
@@ -367,13 +367,9 @@ async def _resolve(address: ServerAddress) -> str:
 
 async def _tcp(address: ServerAddress, settings: SourceSettings) -> None:
     timeout = min(settings.connection_timeout_s, 10)
-    problem = await reachability_problem(address.host, address.effective_port, timeout)
-    if problem is not None:
-        raise CheckFailed(
-            problem,
-            "check the port (Azure SQL: 1433), that the server is running, and that no "
-            "firewall or network security group blocks outbound TCP to it",
-        )
+    unreachable = await reachability_problem(address.host, address.effective_port, timeout)
+    if unreachable is not None:
+        raise CheckFailed(unreachable.problem, unreachable.step or "")
 
 
 async def _prelogin(address: ServerAddress, settings: SourceSettings) -> str:
@@ -502,7 +498,7 @@ def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: Connect
             )
         return (
             f"check the user name ({settings.username}) and the password "
-            f"({_password_origin(settings)}); in Azure SQL the login must exist on the server, "
+            f"({password_origin(settings)}); in Azure SQL the login must exist on the server, "
             f"or be a contained user of database {settings.database!r}"
         )
     if info.number == 40532:
@@ -532,17 +528,6 @@ def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: Connect
             "the login did not complete: check the network path, the port, and connection_timeout_s"
         )
     return "see the server's message above"
-
-
-def _password_origin(settings: SourceSettings) -> str:
-    # read_secret's order; the config gives at most one of the three
-    if settings.password is not None:
-        return "from the config"
-    if settings.password_env:
-        return f"from ${settings.password_env}"
-    if settings.password_file:
-        return f"from {settings.password_file}"
-    return "from the config"
 
 
 async def _query_one(cnxn: Any, sql: str, *, allow_empty: bool = False) -> tuple[Any, ...]:

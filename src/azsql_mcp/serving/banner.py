@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,9 @@ from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
+
+# hosts that listen on every interface: no client can connect to them by that address
+EVERY_INTERFACE = ("0.0.0.0", "::", "")
 
 # variables that configure azsql-mcp: a client starting the server does not pass them on
 SETTING_PREFIXES = ("AZSQL_MCP_", "AZURE_SQL_")
@@ -42,8 +46,13 @@ def banner_facts(
     server = settings.server
     facts: dict[str, Any] = {"version": __version__, "transport": _transport_name(transport)}
     if transport == "http":
-        base = f"http://{_url_host(server.host)}:{server.port}"
+        base = client_base(server.host, server.port)
         facts["endpoint"] = f"{base}{server.path}"
+        if server.host in EVERY_INTERFACE:
+            facts["listening"] = (
+                f"on every interface ({_url_host(server.host or '0.0.0.0')}:{server.port}):"
+                " clients use this machine's name or address"
+            )
         if console_enabled(settings):
             facts["console"] = f"{base}/"
         facts |= {"health": f"{base}/health", "metrics": f"{base}/metrics"}
@@ -107,6 +116,7 @@ def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = F
     lines = [banner_title(facts)]
     for key, label in (
         ("endpoint", "MCP endpoint"),
+        ("listening", "listening"),
         ("console", "console"),
         ("health", "health"),
         ("metrics", "metrics"),
@@ -150,6 +160,14 @@ def offered_tools(app: App) -> list[str]:
 
 def _transport_name(transport: str) -> str:
     return "streamable HTTP" if transport == "http" else "stdio"
+
+
+def client_base(host: str, port: int) -> str:
+    """The base URL a client can use: a server listening on every interface (0.0.0.0,
+    ::) is named by this machine's host name, not by the wildcard address."""
+    if host in EVERY_INTERFACE:
+        host = socket.gethostname() or "localhost"
+    return f"http://{_url_host(host)}:{port}"
 
 
 def _url_host(host: str) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from azsql_mcp.core.config import ConfigError, Settings
 from azsql_mcp.serving.admission import McpRequestGuard
+from azsql_mcp.serving.banner import client_base
 from azsql_mcp.serving.bearer import BearerChallenge
 from azsql_mcp.serving.clientauth import metadata_url, short_token_problems
 from azsql_mcp.serving.console.access import console_enabled
@@ -151,7 +152,7 @@ async def serve_http(
     quiet = _QuietStartupFailure(app)
     logging.getLogger("uvicorn.error").addFilter(quiet)
     try:
-        log.info("serving MCP at http://%s:%s%s", server.host, server.port, server.path)
+        log.info("serving MCP at %s%s", client_base(server.host, server.port), server.path)
         await httpd.serve(sockets=sockets)
     except SystemExit:
         # uvicorn exits 3 when the lifespan fails; a plugin's failed startup (strict)

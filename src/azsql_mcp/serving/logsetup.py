@@ -41,26 +41,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+FASTMCP_SERVER = "fastmcp.server.server"  # the logger FastMCP reports failed calls on
+
+
 class RoutineErrors(logging.Filter):
     """FastMCP logs a resource's or prompt's error with its traceback. When the cause is
     the database (unavailable, a SQL error) the traceback says nothing the message does
     not, and an outage would fill the log; nor does it for a caller's mistake (a URI or
     table that does not exist), which FastMCP logs below WARNING as the error asked
-    (serving/injection.py): one line instead."""
+    (serving/injection.py): one line instead. A filter of FASTMCP_SERVER itself
+    (quiet_routine_errors), so that every handler gets the one line: this process's,
+    an embedding application's, pytest's caplog."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if (
-            exc is not None
-            and record.name.startswith("fastmcp")
-            and (
-                record.levelno < logging.WARNING
-                or isinstance(getattr(exc, "__cause__", None), DatabaseError)
-            )
+        if exc is not None and (
+            record.levelno < logging.WARNING
+            or isinstance(getattr(exc, "__cause__", None), DatabaseError)
         ):
             record.msg, record.args = f"{record.getMessage()}: {exc}", None
             record.exc_info, record.exc_text = None, None
         return True
+
+
+def quiet_routine_errors() -> None:
+    """RoutineErrors on FASTMCP_SERVER, once per process (each app assembled asks)."""
+    logger = logging.getLogger(FASTMCP_SERVER)
+    if not any(isinstance(f, RoutineErrors) for f in logger.filters):
+        logger.addFilter(RoutineErrors())
 
 
 # Longest message a record keeps: a message may carry a client's text (a resource URI's
@@ -122,7 +130,6 @@ def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
     # No credential in any line, whoever logs it (serving/redact.py).
     handler.setFormatter(RedactingFormatter(inner))
     handler.addFilter(AccessLogQueries())
-    handler.addFilter(RoutineErrors())
     handler.addFilter(InertMessages(escape=not handler.json))  # after what rewrites them
     root = logging.getLogger()
     for old in root.handlers[:]:
