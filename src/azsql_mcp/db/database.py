@@ -770,8 +770,8 @@ class SourceDatabase(Database):
     def _unavailable(self, reason: str) -> DatabaseUnavailable:
         if self._login_refused:  # a wait does not help; the probe keeps trying slowly
             return DatabaseUnavailable(
-                f"database unavailable: {reason}; the server's credentials for this source"
-                " were refused, which an operator must fix (retrying cannot help before)"
+                f"database unavailable: {reason}; the server refused this source's"
+                " credentials: an operator must fix them (retrying cannot help before)"
             )
         return DatabaseUnavailable(f"database unavailable: {reason}; retrying in background")
 
