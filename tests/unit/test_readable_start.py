@@ -3,10 +3,11 @@ server without a source that says so (banner, /health, health_check)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
-import socket
+import re
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -269,12 +270,19 @@ async def test_debug_logs_no_argument_values(capsys: pytest.CaptureFixture[str])
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])
 def test_a_server_on_every_interface_shows_an_endpoint_a_client_can_use(host: str) -> None:
-    """0.0.0.0 (or ::) is where the server listens, not an address to connect to."""
-    app = build(sources={"sales": SOURCE}, server={"transport": "http", "host": host, "port": 8002})
-    text = banner(app, "http", None)
-    name = socket.gethostname()
-    assert f"MCP endpoint  http://{name}:8002/mcp\n" in text
+    """0.0.0.0 (or ::) is where the server listens, not an address to connect to; nor is
+    the host name, which gets 421 unless allowed_hosts lists it: this machine's address,
+    or the first name allowed_hosts gives."""
+    server = {"transport": "http", "host": host, "port": 8002}
+    text = banner(build(sources={"sales": SOURCE}, server=server), "http", None)
+    endpoint = re.search(r"MCP endpoint  http://([^:/]+):8002/mcp\n", text)
+    assert endpoint is not None, text
+    ipaddress.IPv4Address(endpoint.group(1))  # an address, not a name
     shown = "[::]" if host == "::" else host
     assert f"listening     on every interface ({shown}:8002): clients use this" in text
-    assert f"health        http://{name}:8002/health" in text
+    assert f"health        http://{endpoint.group(1)}:8002/health" in text
     assert "0.0.0.0:8002/" not in text and "[::]:8002/" not in text
+    named = server | {"allowed_hosts": ["*.example.com", "mcp.example.com"]}
+    text = banner(build(sources={"sales": SOURCE}, server=named), "http", None)
+    assert "MCP endpoint  http://mcp.example.com:8002/mcp\n" in text
+    assert "clients use a name of [server] allowed_hosts" in text

@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,13 +47,16 @@ def banner_facts(
     server = settings.server
     facts: dict[str, Any] = {"version": __version__, "transport": _transport_name(transport)}
     if transport == "http":
-        base = client_base(server.host, server.port)
+        base = client_base(server.host, server.port, server.allowed_hosts)
         facts["endpoint"] = f"{base}{server.path}"
         if server.host in EVERY_INTERFACE:
-            facts["listening"] = (
-                f"on every interface ({_url_host(server.host or '0.0.0.0')}:{server.port}):"
-                " clients use this machine's name or address"
+            use = (
+                "a name of [server] allowed_hosts or this machine's address"
+                if server.allowed_hosts
+                else "this machine's address (a name once listed in [server] allowed_hosts)"
             )
+            where = f"{_url_host(server.host or '0.0.0.0')}:{server.port}"
+            facts["listening"] = f"on every interface ({where}): clients use {use}"
         if console_enabled(settings):
             facts["console"] = f"{base}/"
         facts |= {"health": f"{base}/health", "metrics": f"{base}/metrics"}
@@ -162,12 +166,26 @@ def _transport_name(transport: str) -> str:
     return "streamable HTTP" if transport == "http" else "stdio"
 
 
-def client_base(host: str, port: int) -> str:
-    """The base URL a client can use: a server listening on every interface (0.0.0.0,
-    ::) is named by this machine's host name, not by the wildcard address."""
+def client_base(host: str, port: int, allowed_hosts: Sequence[str] = ()) -> str:
+    """The base URL a client can use. A server listening on every interface (0.0.0.0,
+    ::) is not reached at the wildcard address: it is named by the first name of
+    `allowed_hosts`, else by this machine's address, since without allowed_hosts a
+    request whose Host is another name gets 421 (http.host_protection)."""
     if host in EVERY_INTERFACE:
-        host = socket.gethostname() or "localhost"
+        names = [name for name in allowed_hosts if "*" not in name]
+        host = names[0] if names else _own_address()
     return f"http://{_url_host(host)}:{port}"
+
+
+def _own_address() -> str:
+    """The address this machine sends from: a UDP socket `connect`s without sending
+    anything (and without DNS); 127.0.0.1 when there is no route."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never answered, only routed
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
 
 
 def _url_host(host: str) -> str:

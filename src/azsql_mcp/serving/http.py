@@ -152,7 +152,8 @@ async def serve_http(
     quiet = _QuietStartupFailure(app)
     logging.getLogger("uvicorn.error").addFilter(quiet)
     try:
-        log.info("serving MCP at %s%s", client_base(server.host, server.port), server.path)
+        base = client_base(server.host, server.port, server.allowed_hosts)
+        log.info("serving MCP at %s%s", base, server.path)
         await httpd.serve(sockets=sockets)
     except SystemExit:
         # uvicorn exits 3 when the lifespan fails; a plugin's failed startup (strict)
