@@ -141,10 +141,6 @@ _DEFINITIONS = re.compile(
     r"|object_definition)\b",
     re.IGNORECASE,
 )
-_VIEW_DEFINITION_HELD = """
-SELECT USER_NAME() AS user_name,
-       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION') AS view_definition
-"""
 
 
 async def definitions_hidden(db: Database, query: str, rows: Sequence[Sequence[Any]]) -> str | None:
@@ -155,12 +151,12 @@ async def definitions_hidden(db: Database, query: str, rows: Sequence[Sequence[A
     if not _DEFINITIONS.search(query) or not any(None in row for row in rows):
         return None
     try:
-        r = records(await db.read(_VIEW_DEFINITION_HELD))[0]
+        seen = await table_visibility(db)  # VIEW DEFINITION shows every definition too
     except (DatabaseError, QueryRefused):  # the rows came: a failed note costs them nothing
         return None
-    if r["view_definition"]:
+    if seen.sees_all_metadata:
         return None
-    user = str(r["user_name"] or "")
+    user = seen.user_name
     return (
         "Note: a NULL definition here may be one this login may not see: SQL Server shows"
         " a definition only to the object's owner or a user with VIEW DEFINITION, which"
