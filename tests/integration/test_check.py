@@ -219,6 +219,23 @@ def test_firewall_advice_names_the_client_ip() -> None:
     assert "--start-ip-address 203.0.113.7" in advice
 
 
+def test_tls_advice_is_the_outage_reasons() -> None:
+    """check and a source's outage reason say the same of a failed TLS handshake."""
+    from azsql_mcp import ConnectAttributes
+    from azsql_mcp.db.reachability import tls_step
+    from azsql_mcp.db.retry import DriverErrorInfo
+    from azsql_mcp.diagnostics.check import login_advice
+
+    for message in (
+        "SSL Provider: [error:0A000086:SSL routines::certificate verify failed]",
+        "Client unable to establish connection. Encryption not supported on SQL Server.",
+    ):
+        info = DriverErrorInfo("08001", None, message)
+        advice = login_advice(info, SourceSettings(server="h"), ConnectAttributes())
+        step = tls_step(message)
+        assert step is not None and advice == step
+
+
 @pytest.mark.parametrize(
     ("edition", "major", "permission", "grant"),
     [

@@ -91,7 +91,7 @@ def login_failure_reason(
         )
     if number == LOGIN_FAILED:
         return Unreachable(f"login failed: {message}", _credentials_step(settings, token))
-    return Unreachable(f"cannot connect to {address}: {message}", _tls_step(message))
+    return Unreachable(f"cannot connect to {address}: {message}", tls_step(message))
 
 
 def _credentials_step(settings: SourceSettings, token: bool) -> str:
@@ -105,8 +105,9 @@ def _credentials_step(settings: SourceSettings, token: bool) -> str:
     return f"check `username` ({settings.username}) and the password ({password_origin(settings)})"
 
 
-def _tls_step(message: str) -> str | None:
-    """The step for a failed TLS handshake, None for any other failure."""
+def tls_step(message: str) -> str | None:
+    """The step for a failed TLS handshake, None for any other failure (outage reasons
+    and `check`'s advice alike)."""
     text = message.lower()
     if "encryption not supported" in text:
         return "the server does not support TLS; on a trusted network set encrypt = 'optional'"

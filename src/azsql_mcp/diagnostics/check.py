@@ -48,7 +48,7 @@ from azsql_mcp.db.credentials import (
     token_driver_refusal,
 )
 from azsql_mcp.db.drivers import Driver, find_driver
-from azsql_mcp.db.reachability import password_origin, reachability_problem
+from azsql_mcp.db.reachability import password_origin, reachability_problem, tls_step
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
 
@@ -516,13 +516,9 @@ def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: Connect
             "the database is not available right now: a serverless database may be paused "
             "and resuming (try again in a minute), or a failover is in progress"
         )
-    if "Encryption not supported" in message:
-        return "the server does not support TLS; on a trusted network set encrypt = 'optional'"
-    if "certificate" in message.lower():
-        return (
-            "the server's TLS certificate is not trusted: install its CA on this machine; for "
-            "test servers only, set trust_server_certificate = true"
-        )
+    tls = tls_step(message)
+    if tls is not None:
+        return tls
     if info.timed_out or info.connection_lost:
         return (
             "the login did not complete: check the network path, the port, and connection_timeout_s"
