@@ -4,13 +4,15 @@ compact; the result each tool sends matches its schema (the MCP SDK client check
 
 from __future__ import annotations
 
+import enum
 import types
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastmcp import Client
 from fastmcp.tools import ToolResult
 from mcp_types import TextContent
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType
 
 from azsql_mcp import hookimpl
 from azsql_mcp.core.assembly import build_app
@@ -98,3 +100,87 @@ def test_models_below_the_result_are_object_whatever_their_form():
             "children": {"type": "array", "items": {"type": "object"}},
         },
     }
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Cat(BaseModel):
+    kind: Literal["cat"] = "cat"
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"] = "dog"
+
+
+Nested = TypeAliasType("Nested", "dict[str, Nested] | int")
+
+
+class Keyed(BaseModel):
+    by_name: dict[str, Inner]
+    groups: dict[str, list[Inner]]
+    pair: tuple[Inner, int]
+    either: Inner | Report | None = None
+    by_colour: dict[Colour, Inner] = {}
+    pet: Annotated[Cat | Dog, Field(discriminator="kind")] = Cat()
+    nested: Nested = 0
+
+
+KEYED = Keyed(
+    by_name={"a": Inner(label="a")},
+    groups={"g": [Inner(label="b", weight=1.5)]},
+    pair=(Inner(label="c"), 1),
+    either=REPORT,
+    by_colour={Colour.RED: Inner(label="d")},
+    pet=Dog(),
+    nested={"a": {"b": 1}},
+)
+
+
+def _refs(schema: Any) -> list[str]:
+    if isinstance(schema, dict):
+        own = [schema["$ref"]] if "$ref" in schema else []
+        return own + [r for v in schema.values() for r in _refs(v)]
+    if isinstance(schema, list):
+        return [r for v in schema for r in _refs(v)]
+    return []
+
+
+def test_models_as_dict_values_tuple_items_or_union_options_leave_no_reference():
+    """A `$ref` to a model below the result pointed at `$defs` the compact schema drops: a
+    client checking structured content against it cannot resolve it."""
+    schema = output_schema(Keyed)
+    assert _refs(schema) == []
+    assert schema["properties"]["by_name"] == {
+        "type": "object",
+        "additionalProperties": {"type": "object"},
+    }
+    assert schema["properties"]["pair"]["prefixItems"] == [
+        {"type": "object"},
+        {"type": "integer"},
+    ]
+    # two models said "object" no longer exclude each other: oneOf would refuse both
+    assert schema["properties"]["pet"] == {"type": "object"}
+
+
+async def test_a_declared_schema_with_models_in_a_dict_is_one_a_checking_client_can_use():
+    async def keyed() -> ToolResult:
+        """Return models keyed by name, as text and structured content."""
+        text = TextContent(type="text", text="1 name")
+        return ToolResult(content=[text], structured_content=KEYED)
+
+    module = types.ModuleType("inline_keyed")
+
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        register(keyed, output_schema=Keyed)
+
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    settings = settings_from_mapping({"plugins": {"enabled": ["builtin_auth"]}})
+    app = build_app(settings, extra_plugins={"inline": module})
+    async with Client(app.mcp) as client:
+        # the FastMCP client validates structured content against the listed schema
+        result = await client.call_tool("keyed", {})
+    assert result.structured_content == KEYED.model_dump(mode="json")

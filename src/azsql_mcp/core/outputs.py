@@ -18,7 +18,17 @@ from pydantic_core import core_schema
 
 # Levels of properties kept: the result's own fields; objects below them are "object".
 DEPTH = 1
-_DROPPED = ("title", "description", "default", "examples")
+# "discriminator" too: its mapping names `$defs` entries, and JSON Schema ignores it.
+_DROPPED = ("title", "description", "default", "examples", "discriminator", "$defs")
+# Keys whose values are schemas (or lists of them): compacted, their `$ref`s resolved.
+_SUBSCHEMAS = (
+    "properties",
+    "additionalProperties",
+    "items",
+    "propertyNames",
+    "prefixItems",
+    "allOf",
+)
 
 
 def output_schema(declared: type[BaseModel] | Mapping[str, Any]) -> dict[str, Any]:
@@ -46,26 +56,45 @@ def _fields_of(result: type[BaseModel]) -> type[GenerateJsonSchema]:
     return ResultFields
 
 
-def _compact(node: dict[str, Any], defs: dict[str, Any], depth: int) -> dict[str, Any]:
+def _compact(
+    node: dict[str, Any], defs: dict[str, Any], depth: int, seen: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """`node` with every `$ref` resolved (the compact schema carries no `$defs`) and
+    objects below DEPTH levels of properties, or of a dict's values, said as "object".
+    A type that holds itself other than through a model (a recursive alias) is any
+    value ({}) where it comes back: `seen` holds the definitions being resolved."""
     ref = node.get("$ref")
     if isinstance(ref, str):
-        node = defs[ref.rsplit("/", 1)[-1]]
-    if "anyOf" in node:
-        options = [_compact(option, defs, depth) for option in node["anyOf"]]
+        name = ref.rsplit("/", 1)[-1]
+        if name in seen:
+            return {}
+        node, seen = defs[name], seen | {name}
+    # oneOf too, as anyOf: options compacted to "object" may no longer exclude each other
+    # (a discriminated union of models), and anyOf still holds every value oneOf did.
+    union = node.get("anyOf", node.get("oneOf"))
+    if union is not None:
+        options = [_compact(option, defs, depth, seen) for option in union]
         types = [o.get("type") for o in options]
         if all(isinstance(t, str) for t in types) and all(len(o) == 1 for o in options):
-            return {"type": sorted(set(types), key=types.index)}  # X | None -> [X, "null"]
+            kinds = list(dict.fromkeys(types))  # X | None -> [X, "null"]
+            return {"type": kinds[0] if len(kinds) == 1 else kinds}
         return {"anyOf": options}
     kind = node.get("type")
-    out = {k: v for k, v in node.items() if k not in (*_DROPPED, "$defs", "properties", "items")}
-    if kind == "object" and "properties" in node:
-        if depth <= 0:
-            return {"type": "object"}
-        out["properties"] = {
-            name: _compact(sub, defs, depth - 1) for name, sub in node["properties"].items()
-        }
-    if kind == "array" and "items" in node:
-        items = _compact(node["items"], defs, depth)
-        if items != {}:
-            out["items"] = items
+    if kind == "object" and "properties" in node and depth <= 0:
+        return {"type": "object"}
+    out = {k: v for k, v in node.items() if k not in _DROPPED and k not in _SUBSCHEMAS}
+    for key in (k for k in _SUBSCHEMAS if k in node):
+        value = node[key]
+        if isinstance(value, bool):
+            out[key] = value  # additionalProperties: false
+        elif key == "properties":
+            out[key] = {name: _compact(sub, defs, depth - 1, seen) for name, sub in value.items()}
+        elif key == "additionalProperties":  # a dict's values
+            out[key] = _compact(value, defs, depth - 1, seen)
+        elif key in ("items", "propertyNames"):
+            sub = _compact(value, defs, depth, seen)
+            if sub != {}:
+                out[key] = sub
+        else:  # prefixItems, allOf
+            out[key] = [_compact(sub, defs, depth, seen) for sub in value]
     return out
