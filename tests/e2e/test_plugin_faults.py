@@ -33,7 +33,7 @@ from servers import (
 )
 from test_http_auth import MCP_HEADERS, metric
 
-from ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port
 
 PLUGIN = {
     "azsql_unruly.py": (
