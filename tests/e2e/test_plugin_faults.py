@@ -37,7 +37,7 @@ from azsql_mcp.testing.ports import reserved_port
 
 PLUGIN = {
     "azsql_unruly.py": (
-        "import argparse, asyncio, os\n"
+        "import argparse, asyncio, os, time\n"
         "from azsql_mcp import hookimpl\n\n"
         "async def parse(flag: str) -> str:\n"
         '    """Parse a flag as a command line (argparse exits on bad input)."""\n'
@@ -81,6 +81,9 @@ PLUGIN = {
         "        raise SystemExit(3)\n"
         "    if os.environ.get('UNRULY_UNWIND'):\n"
         "        raise Unwound('out')\n"
+        "    if os.environ.get('UNRULY_BLOCK'):  # holds the event loop, as sync code does\n"
+        "        open('blocking', 'w').close()\n"
+        "        time.sleep(60)\n"
         "    if os.environ.get('UNRULY_INTERRUPT') == 'startup':\n"
         "        await (await app.database()).ping()  # a driver process runs\n"
         "        open('source-open', 'w').close()\n"
@@ -300,6 +303,28 @@ def test_ctrl_c_in_a_startup_hook_stops_the_server(
     assert proc.returncode == 130, stderr
     assert stderr.count(said) == 1 and "Traceback" not in stderr, stderr
     assert_gone(drivers)
+
+
+def test_ctrl_c_twice_while_a_startup_hook_blocks_stops_the_server_over_stdio(
+    tmp_path: Path,
+) -> None:
+    """The first Ctrl-C cancels the start once the hook lets the event loop run; the
+    second raises KeyboardInterrupt in the hook. It stopped the server silently with exit
+    code 0, the cancellation standing for it; now as a Ctrl-C in the hook."""
+    proc = stdio_serve(plugin_env(tmp_path, UNRULY_BLOCK="1"), tmp_path)
+    with killed_at_exit(proc):
+        send(proc, INITIALIZE)  # over stdio the hooks run when the client initializes
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "blocking").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.returncode
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    said = "interrupted (Ctrl-C) during plugin 'unruly' (azsql-unruly 1.0)'s startup hook: stopped"
+    assert proc.returncode == 130, stderr
+    assert stderr.count(said) == 1 and "Traceback" not in stderr, stderr
 
 
 def test_ctrl_c_in_a_shutdown_hook_skips_the_rest_and_closes_the_sources(

@@ -139,6 +139,10 @@ async def _within(
         if not task.done():
             task.cancel()
             task.add_done_callback(_late)
+        elif not task.cancelled() and isinstance(task.exception(), HookInterrupted):
+            # Ctrl-C twice over stdio: the first cancelled this, once the blocking hook
+            # let it; the second ended the hook. Said as such, not as a bare cancellation.
+            task.result()
     if not task.cancelled() and task.done():
         task.result()
         return "done"
