@@ -1,11 +1,11 @@
-"""Processes the benchmarks start and measure: free ports, the TDS test server, and the
-memory and CPU of a server together with its child processes (azsql-mcp runs the ODBC
-driver in a driver process per source)."""
+"""Processes the benchmarks start and measure: the TDS test server, and the memory and
+CPU of a server together with its child processes (azsql-mcp runs the ODBC driver in a
+driver process per source). The ports they listen on come from
+azsql_mcp.testing.ports.reserved_port, as the tests' do."""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -25,12 +25,6 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -44,8 +44,10 @@ from pathlib import Path
 
 import httpx
 from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
-from _processes import free_port, tds_process
+from _processes import tds_process
 from load import PASSWORD_ENV, TDS_USER, connection, ours_config, server, wait_ready
+
+from azsql_mcp.testing.ports import reserved_port
 
 TARGET_P99_MS = 200.0
 LONG_CHARS = 80_000
@@ -170,14 +172,15 @@ async def drive(mode: Mode, port: int, token: str, args: argparse.Namespace) -> 
 async def run_mode(
     mode: Mode, prefix: list[str], config: Path, env: dict[str, str], args: argparse.Namespace
 ) -> None:
-    port = free_port()
-    argv = [*prefix, "serve", "--transport", "http", "--port", str(port), "--config", str(config)]
-    with server(argv, port, env):
-        await wait_ready(port, env["BENCH_TOKEN"])
-        # One long statement first: the worker process starts before the measure.
-        with closing(connection(port, env["BENCH_TOKEN"])) as http, suppress(RuntimeError):
-            await call_tool(http, 0, "read_data", {"query": long_statement()})
-        await drive(mode, port, env["BENCH_TOKEN"], args)
+    token = env["BENCH_TOKEN"]
+    with reserved_port() as port:
+        argv = [*prefix, "serve", "--transport", "http", "--port", str(port)]
+        with server([*argv, "--config", str(config)], port, env):
+            await wait_ready(port, token)
+            # One long statement first: the worker process starts before the measure.
+            with closing(connection(port, token)) as http, suppress(RuntimeError):
+                await call_tool(http, 0, "read_data", {"query": long_statement()})
+            await drive(mode, port, token, args)
 
 
 async def bench(args: argparse.Namespace) -> None:

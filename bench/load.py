@@ -74,7 +74,9 @@ from _http_load import (  # bench/_http_load.py, beside this file
     call_tool,
     percentile_ms,
 )
-from _processes import cpu_seconds, driver_pids, free_port, rss_mb, stop, tds_process
+from _processes import cpu_seconds, driver_pids, rss_mb, stop, tds_process
+
+from azsql_mcp.testing.ports import reserved_port
 
 QUERY = (
     "SELECT TOP (10) CustomerID, FirstName, LastName, CompanyName, EmailAddress"
@@ -350,10 +352,14 @@ async def bench(args: argparse.Namespace) -> None:
     env["BENCH_TOKEN"] = token
     password = secrets.token_urlsafe(18)
     env[PASSWORD_ENV] = password
-    with tempfile.TemporaryDirectory() as tmp_name, tds_process(TDS_USER, password) as tds:
+    with (
+        tempfile.TemporaryDirectory() as tmp_name,
+        tds_process(TDS_USER, password) as tds,
+        reserved_port() as port,
+        reserved_port() as bare_port,
+    ):
         tmp = Path(tmp_name)
         config = ours_config(tmp, tds.host, tds.port)
-        port, bare_port = free_port(), free_port()
         cli = str(Path(sys.executable).parent / "azsql-mcp")
         argv = [cli, "serve", "--transport", "http", "--port", str(port)]
         argv += ["--config", str(config)]

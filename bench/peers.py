@@ -48,7 +48,9 @@ from _http_load import (  # bench/_http_load.py, beside this file
     percentile_ms,
     tool_call,
 )
-from _processes import free_port, stop, tds_process
+from _processes import stop, tds_process
+
+from azsql_mcp.testing.ports import reserved_port
 
 QUERY = (
     "SELECT TOP (10) CustomerID, FirstName, LastName, CompanyName, EmailAddress"
@@ -256,9 +258,13 @@ def bench(args: argparse.Namespace) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
     env[PASSWORD_ENV] = password
     counts = [int(c) for c in args.clients.split(",")]
-    with tempfile.TemporaryDirectory() as tmp_name, tds_process(TDS_USER, password) as tds:
+    with (
+        tempfile.TemporaryDirectory() as tmp_name,
+        tds_process(TDS_USER, password) as tds,
+        reserved_port() as ours_port,
+        reserved_port() as dbhub_port,
+    ):
         tmp = Path(tmp_name)
-        ours_port, dbhub_port = free_port(), free_port()
         cli = str(Path(sys.executable).parent / "azsql-mcp")
         ours_argv = [cli, "serve", "--transport", "http", "--port", str(ours_port)]
         ours_argv += ["--workers", str(args.workers)]

@@ -31,8 +31,10 @@ from pathlib import Path
 
 import httpx
 from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
-from _processes import driver_pids, free_port, rss_mb, stop, tds_process
+from _processes import driver_pids, rss_mb, stop, tds_process
 from startup import BARE, median_times
+
+from azsql_mcp.testing.ports import reserved_port
 
 TDS_USER = "bench"
 PASSWORD_ENV = "BENCH_SQL_PASSWORD"
@@ -62,7 +64,13 @@ def config_text(host: str, port: int, count: int, per_process: int | None) -> st
 
 
 async def serve_and_measure(config: Path, env: dict[str, str], count: int) -> tuple[float, int]:
-    port = free_port()
+    with reserved_port() as port:
+        return await _serve_and_measure(port, config, env, count)
+
+
+async def _serve_and_measure(
+    port: int, config: Path, env: dict[str, str], count: int
+) -> tuple[float, int]:
     cli = str(Path(sys.executable).parent / "azsql-mcp")
     argv = [cli, "serve", "--transport", "http", "--port", str(port), "--config", str(config)]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

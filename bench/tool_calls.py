@@ -50,7 +50,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
-from _processes import driver_pids, free_port, status_mb, stop, tds_process
+from _processes import driver_pids, status_mb, stop, tds_process
+
+from azsql_mcp.testing.ports import reserved_port
 
 SOURCE = "bench"
 USER = "bench"
@@ -385,7 +387,8 @@ async def bench(args: argparse.Namespace) -> int:
                 await run_pair("stdio", ours, theirs, tool_caller)
             if "http" in transports:
                 for mode, json_mode in (("http session/SSE", False), ("http stateless JSON", True)):
-                    port, bare_port = free_port(), free_port()
+                    port = stack.enter_context(reserved_port())
+                    bare_port = stack.enter_context(reserved_port())
                     mode_config = (
                         write_config(tmp, tds, stateless_http=True, json_response=True)
                         if json_mode

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: ports.py
-from ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port
 
 SCENARIOS = (
     "server-initialize",

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import httpx
 
-from ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port
 
 CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
 # The first JSON-RPC request of an MCP session, for raw HTTP tests.

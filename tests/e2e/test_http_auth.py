@@ -28,7 +28,7 @@ from servers import (
     wait_ready,
 )
 
-from ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"

@@ -26,16 +26,18 @@ from servers import (
     http_process,
     killed_at_exit,
     send,
+    source_env,
     stdio_serve,
     tool_call,
+    wait_ready,
 )
 from test_http_auth import MCP_HEADERS, metric
 
-from ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port
 
 PLUGIN = {
     "azsql_unruly.py": (
-        "import argparse, asyncio, os\n"
+        "import argparse, asyncio, os, time\n"
         "from azsql_mcp import hookimpl\n\n"
         "async def parse(flag: str) -> str:\n"
         '    """Parse a flag as a command line (argparse exits on bad input)."""\n'
@@ -67,6 +69,8 @@ PLUGIN = {
         "@hookimpl\n"
         "def register_prompts(register, config):\n"
         "    register(exit_prompt, name='exit_prompt')\n\n"
+        "class Unwound(BaseException):\n"
+        "    pass\n\n"
         "@hookimpl\n"
         "async def startup(app):\n"
         "    if os.environ.get('UNRULY_PRINT'):\n"
@@ -74,11 +78,23 @@ PLUGIN = {
         "    if os.environ.get('UNRULY_HANG'):\n"
         "        await asyncio.sleep(3600)\n"
         "    if os.environ.get('UNRULY_EXIT'):\n"
-        "        raise SystemExit(3)\n\n"
+        "        raise SystemExit(3)\n"
+        "    if os.environ.get('UNRULY_UNWIND'):\n"
+        "        raise Unwound('out')\n"
+        "    if os.environ.get('UNRULY_BLOCK'):  # holds the event loop, as sync code does\n"
+        "        open('blocking', 'w').close()\n"
+        "        time.sleep(60)\n"
+        "    if os.environ.get('UNRULY_INTERRUPT') == 'startup':\n"
+        "        await (await app.database()).ping()  # a driver process runs\n"
+        "        open('source-open', 'w').close()\n"
+        "        await asyncio.sleep(1)\n"
+        "        raise KeyboardInterrupt\n\n"
         "@hookimpl\n"
         "async def shutdown(app):\n"
         "    if os.environ.get('UNRULY_PRINT'):\n"
         "        print('unruly: stopping')\n"
+        "    if os.environ.get('UNRULY_INTERRUPT') == 'shutdown':\n"
+        "        raise KeyboardInterrupt\n"
     ),
     "azsql_unruly-1.0.dist-info/METADATA": "Name: azsql-unruly\nVersion: 1.0\n",
     "azsql_unruly-1.0.dist-info/entry_points.txt": "[azsql_mcp]\nunruly = azsql_unruly\n",
@@ -223,6 +239,115 @@ def test_a_startup_hook_that_exits_fails_its_plugin(tmp_path: Path) -> None:
         assert "read_data" in names and "ping" not in names, names
     text = log.read_text()
     assert "failed in startup: RuntimeError: the startup hook raised SystemExit(3)" in text, text
+
+
+def test_a_startup_hook_that_raises_another_base_exception_fails_its_plugin(
+    tmp_path: Path,
+) -> None:
+    """A BaseException that is neither Exception nor SystemExit crashed the server with
+    its traceback: a failed hook, as SystemExit is."""
+    log = tmp_path / "stderr.txt"
+    with (
+        log.open("w") as stderr,
+        http_process(
+            plugin_env(tmp_path, UNRULY_UNWIND="1"), str(tmp_path), "--stateless", stderr=stderr
+        ) as (_, base),
+    ):
+        listed = post(base, request(1, "tools/list", {}))["result"]["tools"]
+        assert "ping" not in {tool["name"] for tool in listed}, listed
+    text = log.read_text()
+    assert "failed in startup: RuntimeError: the startup hook raised Unwound('out')" in text, text
+
+
+def children_while(proc: subprocess.Popen[str], marker: Path) -> set[str]:
+    """The child processes of `proc` (its driver process) once `marker` exists."""
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.returncode
+        time.sleep(0.05)
+    pids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+    return set(pids.stdout.split())
+
+
+def assert_gone(pids: set[str]) -> None:
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        assert time.monotonic() < deadline, "the driver process outlived the server"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+def test_ctrl_c_in_a_startup_hook_stops_the_server(
+    tds_server: Any, tds_password: str, tmp_path: Path, transport: str
+) -> None:
+    """KeyboardInterrupt in a startup hook (Ctrl-C in its code) ended the event loop:
+    exit 0 with a traceback (HTTP) or silently (stdio). It stops the server as Ctrl-C
+    does a command: the sources closed, exit code 130, one line."""
+    env = plugin_env(tmp_path, UNRULY_INTERRUPT="startup") | source_env(tds_server, tds_password)
+    argv = [sys.executable, "-c", CLI, "serve", "--transport", transport]
+    with reserved_port() as port:
+        proc = subprocess.Popen(
+            [*argv, "--port", str(port)] if transport == "http" else argv,
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with killed_at_exit(proc):
+            drivers = children_while(proc, tmp_path / "source-open")
+            assert drivers  # the driver process of the source the hook pinged
+            _, stderr = proc.communicate(timeout=30)
+    said = "interrupted (Ctrl-C) during plugin 'unruly' (azsql-unruly 1.0)'s startup hook: stopped"
+    assert proc.returncode == 130, stderr
+    assert stderr.count(said) == 1 and "Traceback" not in stderr, stderr
+    assert_gone(drivers)
+
+
+def test_ctrl_c_twice_while_a_startup_hook_blocks_stops_the_server_over_stdio(
+    tmp_path: Path,
+) -> None:
+    """The first Ctrl-C cancels the start once the hook lets the event loop run; the
+    second raises KeyboardInterrupt in the hook. It stopped the server silently with exit
+    code 0, the cancellation standing for it; now as a Ctrl-C in the hook."""
+    proc = stdio_serve(plugin_env(tmp_path, UNRULY_BLOCK="1"), tmp_path)
+    with killed_at_exit(proc):
+        send(proc, INITIALIZE)  # over stdio the hooks run when the client initializes
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "blocking").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.returncode
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    said = "interrupted (Ctrl-C) during plugin 'unruly' (azsql-unruly 1.0)'s startup hook: stopped"
+    assert proc.returncode == 130, stderr
+    assert stderr.count(said) == 1 and "Traceback" not in stderr, stderr
+
+
+def test_ctrl_c_in_a_shutdown_hook_skips_the_rest_and_closes_the_sources(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    """KeyboardInterrupt in a shutdown hook got uvicorn's traceback ("Application shutdown
+    failed"): the server is stopping already, so the hooks left are skipped, the sources
+    closed, and the stop ends as it would (exit 0), with one line."""
+    env = plugin_env(tmp_path, UNRULY_INTERRUPT="shutdown") | source_env(tds_server, tds_password)
+    with http_process(env, str(tmp_path), "--stateless") as (proc, base):
+        wait_ready(base)  # the source is open
+        drivers = set(
+            subprocess.run(
+                ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+            ).stdout.split()
+        )
+        assert drivers
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    said = "interrupted (Ctrl-C) during plugin 'unruly' (azsql-unruly 1.0)'s shutdown hook"
+    assert proc.returncode == 0, stderr
+    assert stderr.count(said) == 1 and "Traceback" not in stderr, stderr
+    assert_gone(drivers)
 
 
 def test_a_startup_hook_that_never_returns_stops_a_strict_server(tmp_path: Path) -> None:

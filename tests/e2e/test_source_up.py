@@ -12,7 +12,7 @@ import httpx
 import pytest
 from servers import clean_env, http_server, source_env
 
-from ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port
 
 
 def source_up(text: str) -> dict[str, float]:

@@ -26,8 +26,8 @@ from servers import (
     wait_ready,
 )
 
+from azsql_mcp.testing.ports import reserved_port
 from azsql_mcp.testing.pytest_plugin import PRINCIPALS, READER
-from ports import reserved_port
 
 
 async def use(session: ClientSession) -> Any:

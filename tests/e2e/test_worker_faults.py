@@ -22,7 +22,7 @@ from test_http_auth import MCP_HEADERS
 from test_workers import eventually, workers_of
 
 from azsql_mcp.serving.reload import POLL_S
-from ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port
 
 # A plugin with a tool that sleeps (no database), and what the tests below ask of it
 # through files and variables: crash a worker at start, hold the parent while it loads

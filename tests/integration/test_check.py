@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
+from fastmcp import Client
 
-from azsql_mcp import SourceSettings
+from azsql_mcp import SourceSettings, build_server
 from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.db.reachability import CHECK_STEP
 from azsql_mcp.diagnostics.check import (
     _permission_lines,
     parse_prelogin,
@@ -163,14 +165,14 @@ async def test_wrong_password(server: ThreadedTdsServer) -> None:
     assert code == 1 and "FAIL  auth config: password_file '/nope/pw' does not exist" in text
     code, text = await check({"main": source(server, password="wrong")})
     assert code == 1 and "FAIL  login: Login failed for user" in text
-    assert "check the user name" in text
+    assert f"what to do: check `username` ({server.user}) and the password" in text
 
 
 async def test_rejected_token_suggests_create_user_from_external_provider() -> None:
     with ThreadedTdsServer(require_token="expected") as srv:
         code, text = await check({"main": source(srv, auth="managed_identity")})
     assert code == 1 and "ok    credentials: managed identity (system-assigned)" in text
-    assert "CREATE USER [<identity name>] FROM EXTERNAL PROVIDER" in text
+    assert "CREATE USER [<name>] FROM EXTERNAL PROVIDER" in text and "audience" in text
 
 
 async def test_missing_access_token(
@@ -188,13 +190,47 @@ async def test_missing_access_token(
         (4060, "check `database`"),
         (40615, "firewall"),
         (40532, "<server>.database.windows.net"),
-        (18456, "check the user name"),
+        (18456, "check `username`"),
     ],
 )
 async def test_login_errors_get_advice(server: ThreadedTdsServer, number: int, advice: str) -> None:
     server.add_fault(Fault.parse(f"error:{number}@login:1"))
     code, text = await check({"main": source(server)})
     assert code == 1 and "FAIL  login" in text and advice in text, text
+
+
+async def outage_reason(values: dict[str, Any]) -> str:
+    """What a tool call of a running server is told while this source is down."""
+    config = {"sources": {"main": values}, "audit": {"enabled": False}}
+    async with Client(build_server(config)) as client:
+        result = await client.call_tool("read_data", {"query": "SELECT 1"}, raise_on_error=False)
+    assert result.is_error
+    return str(result.content[0].text)
+
+
+@pytest.mark.parametrize("failure", ["wrong password", "closed port", "login timeout"])
+async def test_check_advises_the_step_the_outage_reason_gives(
+    server: ThreadedTdsServer, failure: str
+) -> None:
+    """check's advice and a source's outage reason come from one place
+    (db/reachability.py): check said a refused login and a timeout in words of its own."""
+    if failure == "closed port":
+        with ThreadedTdsServer() as closed:
+            values = source(closed)
+    elif failure == "wrong password":
+        values = source(server, password="wrong")
+    else:
+        values = source(server, connection_timeout_s=1)
+        server.add_fault(Fault.parse("delay:3@login"))
+    code, text = await check({"main": values})
+    advice = text.split("what to do: ", 1)[1].splitlines()[0]
+    reason = await outage_reason(values)
+    step = reason.split("What to do: ", 1)[1].split(f"; {CHECK_STEP}")[0]
+    assert code == 1 and advice.startswith(step), (advice, reason)
+    if failure == "wrong password":  # and Azure SQL's kinds of login, after it
+        assert step == f"check `username` ({server.user}) and the password (from the config)"
+    if failure == "login timeout":
+        assert step == "check the network path and connection_timeout_s (1 s)"
 
 
 def test_prelogin_packet_round_trip() -> None:

@@ -103,6 +103,20 @@ async def test_health_check(client: Client[Any], server: ThreadedTdsServer, logi
     assert (grant in text) is not held
 
 
+async def test_health_check_says_one_thing_of_other_sessions(
+    client: Client[Any], server: ThreadedTdsServer, login: str
+) -> None:
+    """Whether the login sees other sessions is state_access alone, as the text says it:
+    no flag of one permission (VIEW SERVER STATE, false for a login that sees them all
+    through VIEW SERVER PERFORMANCE STATE) says otherwise."""
+    _, held, _ = expected(server, login)
+    result = await client.call_tool("health_check", {})
+    structured = result.structured_content
+    assert structured["state_access"]["sees_all_sessions"] is held
+    state_flags = [name for name in structured["permissions"] if "state" in name]
+    assert state_flags == [], state_flags
+
+
 async def test_list_long_running_queries(
     client: Client[Any], server: ThreadedTdsServer, tds_password: str, login: str
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
-from ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port
 from tds_test_server import Fault, ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_principal", ["privileged"], indirect=True)

@@ -1,4 +1,4 @@
-"""tests/ports.py: the port a test starts a server on is nobody else's meanwhile."""
+"""azsql_mcp.testing.ports: the port a test starts a server on is nobody else's meanwhile."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from azsql_mcp.serving.hosts import PortInUse, bind_socket
-from ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux's SO_REUSEADDR")
 

@@ -73,10 +73,13 @@ class DatabaseInfo(BaseModel):
 
 
 class Permissions(BaseModel):
+    """What the login may do in the database. Whether it sees other sessions is not
+    here: the permission that shows them depends on the engine (health_check's
+    state_access); VIEW SERVER STATE alone would read false for a SQL Server 2022 login
+    that sees them all through VIEW SERVER PERFORMANCE STATE."""
+
     login_name: str | None
     user_name: str | None
-    view_server_state: bool
-    view_database_state: bool
     showplan: bool
     view_definition: bool
     can_select: bool

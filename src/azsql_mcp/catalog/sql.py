@@ -207,12 +207,11 @@ SELECT USER_NAME() AS user_name,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION') AS sees_denied_tables
 """
 
-# What the login may do, without needing any special permission to ask.
+# What the login may do, without needing any special permission to ask. Whether it sees
+# other sessions is not here: that permission depends on the engine (STATE_ACCESS).
 PERMISSIONS = f"""
 SELECT SUSER_SNAME() AS login_name,
        USER_NAME() AS user_name,
-       HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE') AS view_server_state,
-       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE STATE') AS view_database_state,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SHOWPLAN') AS showplan,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION') AS view_definition,
        HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT') AS can_select,

@@ -29,6 +29,7 @@ from azsql_mcp.core.config import (
     load_settings,
     redacted,
 )
+from azsql_mcp.core.lifecycle import HookInterrupted
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, ignored_entry_points
 from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging, writes_json
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from azsql_mcp.serving.stdout import StdoutDiverted
 
 EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
 log = logging.getLogger(__name__)
 HANGUPS: list[int] = []  # SIGHUPs received while `serve` started (_hold_hangups)
 
@@ -60,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PluginError as exc:
         _stopped(args, str(exc))
         return EXIT_CONFIG
+    except HookInterrupted as exc:  # the sources are closed: a stop, not a failure
+        _stopped(args, f"{exc}: stopped")
+        return EXIT_INTERRUPTED
     except PortInUse as exc:
         _stopped(args, str(exc))
         return 1

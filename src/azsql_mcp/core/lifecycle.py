@@ -21,6 +21,19 @@ from azsql_mcp.serving.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+class HookInterrupted(Exception):
+    """KeyboardInterrupt in a plugin's startup or shutdown hook: Ctrl-C in the hook's
+    code (over stdio, a second one while a synchronous hook holds the event loop, which
+    the first one's cancellation waits for), or the plugin raised it. Not a failed
+    plugin: the operator stops the server. In startup, `serve` then ends once the sources
+    are closed, with one line and exit code 130 (core/cli.py). An Exception, not a
+    KeyboardInterrupt: raised out of the hook's task, that would end the event loop
+    before anything is closed."""
+
+    def __init__(self, plugin: str, hook: Literal["startup", "shutdown"]):
+        super().__init__(f"interrupted (Ctrl-C) during {plugin}'s {hook} hook")
+
+
 class App(Protocol):
     """What the hooks need of `core.app.App` (which imports this module)."""
 
@@ -81,6 +94,8 @@ async def run_startup(app: App) -> None:
     for record in app.plugins.loaded():
         try:
             ended = await _within(_call(app, record, "startup"), limit, app.stopping)
+        except HookInterrupted:
+            raise  # stops the server, whatever `strict` says
         except Exception as exc:
             _fail_startup(app, record, f"failed in startup: {error_text(exc)}", exc)
             continue
@@ -124,6 +139,10 @@ async def _within(
         if not task.done():
             task.cancel()
             task.add_done_callback(_late)
+        elif not task.cancelled() and isinstance(task.exception(), HookInterrupted):
+            # Ctrl-C twice over stdio: the first cancelled this, once the blocking hook
+            # let it; the second ended the hook. Said as such, not as a bare cancellation.
+            task.result()
     if not task.cancelled() and task.done():
         task.result()
         return "done"
@@ -149,10 +168,14 @@ def _withdrawn(app: App, plugin: str) -> str:
 
 async def run_shutdown(app: App) -> None:
     """The `shutdown` of every plugin whose startup ended well; failures are logged and
-    stop nothing."""
+    stop nothing. Ctrl-C in one (KeyboardInterrupt) skips the hooks left: the server is
+    stopping already and the operator wants it gone; the sources still close after."""
     for record in app.started:
         try:
             await _call(app, record, "shutdown")
+        except HookInterrupted as exc:
+            log.warning("%s; the shutdown hooks left are skipped", exc)
+            return
         except Exception:
             log.exception("%s failed in shutdown", record.describe())
 
@@ -163,7 +186,13 @@ async def _call(app: App, record: PluginRecord, hook: Literal["startup", "shutdo
         for result in call_plugin_hook(app.plugins.manager, hook, record.name, app=handle):
             if inspect.isawaitable(result):
                 await result
+    except (Exception, asyncio.CancelledError, GeneratorExit):
+        raise  # a failed hook, for the callers to report; cancelled: a time limit, a stop
+    except KeyboardInterrupt:
+        raise HookInterrupted(record.describe(), hook) from None
     except SystemExit as exc:
         # argparse exiting on bad input, say: raised out of a task, it would end the
         # event loop and the server; the hook failed instead
         raise RuntimeError(f"the {hook} hook raised SystemExit({exc.code!r})") from exc
+    except BaseException as exc:  # any other: a failed hook too
+        raise RuntimeError(f"the {hook} hook raised {exc!r}") from exc

@@ -82,16 +82,26 @@ def login_failure_reason(
     and what to do. The login timed out, SQL Server refused
     it (`number` 18456), or else no connection to `address` (the source's ServerAddress,
     shown as `host,port`) was made. `token`: the login sent an Entra ID access token."""
+    step = login_step(message, number, timed_out, settings, token)
     if timed_out:
-        return Unreachable(
-            f"login to {address} timed out: {message}",
-            "check the network path and connection_timeout_s"
-            f" ({settings.connection_timeout_s:g} s)",
-            unanswered=True,
+        return Unreachable(f"login to {address} timed out: {message}", step, unanswered=True)
+    if number == LOGIN_FAILED:
+        return Unreachable(f"login failed: {message}", step)
+    return Unreachable(f"cannot connect to {address}: {message}", step)
+
+
+def login_step(
+    message: str, number: int | None, timed_out: bool, settings: SourceSettings, token: bool
+) -> str | None:
+    """The step for a failed login (as `login_failure_reason`'s arguments), None where
+    only `check` can tell more: outage reasons and `check`'s advice alike."""
+    if timed_out:
+        return (
+            f"check the network path and connection_timeout_s ({settings.connection_timeout_s:g} s)"
         )
     if number == LOGIN_FAILED:
-        return Unreachable(f"login failed: {message}", _credentials_step(settings, token))
-    return Unreachable(f"cannot connect to {address}: {message}", tls_step(message))
+        return _credentials_step(settings, token)
+    return tls_step(message)
 
 
 def _credentials_step(settings: SourceSettings, token: bool) -> str:
@@ -106,8 +116,7 @@ def _credentials_step(settings: SourceSettings, token: bool) -> str:
 
 
 def tls_step(message: str) -> str | None:
-    """The step for a failed TLS handshake, None for any other failure (outage reasons
-    and `check`'s advice alike)."""
+    """The step for a failed TLS handshake, None for any other failure."""
     text = message.lower()
     if "encryption not supported" in text:
         return "the server does not support TLS; on a trusted network set encrypt = 'optional'"

@@ -48,7 +48,7 @@ from azsql_mcp.db.credentials import (
     token_driver_refusal,
 )
 from azsql_mcp.db.drivers import Driver, find_driver
-from azsql_mcp.db.reachability import password_origin, reachability_problem, tls_step
+from azsql_mcp.db.reachability import LOGIN_FAILED, login_step, reachability_problem
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
 
@@ -477,7 +477,10 @@ async def _login(settings: SourceSettings, driver: Driver, attrs: ConnectAttribu
 
 
 def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: ConnectAttributes) -> str:
-    """What to do about a failed login, for the failures Azure SQL users meet most."""
+    """What to do about a failed login, for the failures Azure SQL users meet most. A
+    refused login, a timeout and a failed TLS handshake get the step a source's outage
+    reason gives (reachability.login_step), a refused login with what only Azure SQL
+    adds."""
     message = info.message
     if info.number == 40615:
         match = re.search(r"IP address '([^']+)'", message)
@@ -486,20 +489,6 @@ def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: Connect
             f"the server's firewall blocks this client ({ip}). Add a rule: az sql server "
             f"firewall-rule create -g <resource-group> -s <server> -n azsql-mcp "
             f"--start-ip-address {ip} --end-ip-address {ip} (or Networking in the portal)"
-        )
-    if info.number == 18456:
-        if attrs.access_token is not None:
-            return (
-                "the database rejected the Entra ID token. Create the identity in the database "
-                f"{settings.database!r}: CREATE USER [<identity name>] FROM EXTERNAL PROVIDER; "
-                "ALTER ROLE db_datareader ADD MEMBER [<identity name>]; and check that the "
-                "token's audience is https://database.windows.net/ and its tenant is the "
-                "server's (see the identity printed above)"
-            )
-        return (
-            f"check the user name ({settings.username}) and the password "
-            f"({password_origin(settings)}); in Azure SQL the login must exist on the server, "
-            f"or be a contained user of database {settings.database!r}"
         )
     if info.number == 40532:
         return (
@@ -516,13 +505,22 @@ def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: Connect
             "the database is not available right now: a serverless database may be paused "
             "and resuming (try again in a minute), or a failover is in progress"
         )
-    tls = tls_step(message)
-    if tls is not None:
-        return tls
-    if info.timed_out or info.connection_lost:
+    token = attrs.access_token is not None
+    step = login_step(message, info.number, info.timed_out, settings, token)
+    if info.number == LOGIN_FAILED:
+        if token:
+            return (
+                f"{step}, and check that the token's audience is https://database.windows.net/"
+                " and its tenant the server's (the credentials line above names the identity)"
+            )
         return (
-            "the login did not complete: check the network path, the port, and connection_timeout_s"
+            f"{step}; in Azure SQL the login must exist on the server, or be a contained user"
+            f" of database {settings.database!r}"
         )
+    if step is not None:
+        return step
+    if info.connection_lost:
+        return "the login did not complete: check the network path and the port"
     return "see the server's message above"
 
 

@@ -1,4 +1,4 @@
-"""Loopback ports for the servers and the dead sources that tests start."""
+"""Loopback ports for the servers (and dead sources) that tests and benchmarks start."""
 
 from __future__ import annotations
 
