@@ -170,3 +170,32 @@ def test_a_source_name_is_sent_back_whole_by_the_schema_picker() -> None:
     app = build_app(settings_from_mapping({"server": {"transport": "http"}, "sources": sources}))
     page = TestClient(http_app(app), base_url="http://127.0.0.1").get("/console/schema").text
     assert '<a href="?source=eu%26x%3D1">eu&amp;x=1</a>' in page
+
+
+def test_the_consoles_401s_in_jwt_mode_point_at_the_issuer() -> None:
+    """The console's 401s said, in modes jwt and entra, that tokens come from the
+    operator's static_tokens (`ask the operator for one`), and named no protected-resource
+    metadata, where every other 401 of the server points a client."""
+    import time
+
+    from fastmcp.server.auth.providers.jwt import RSAKeyPair
+    from joserfc import jwk, jwt
+
+    keys = RSAKeyPair.generate()
+    auth = {
+        "mode": "jwt",
+        "public_key": keys.public_key,
+        "issuer": "https://issuer.test/",
+        "audience": "azsql-mcp-test",
+    }
+    web = client(auth=auth)
+    now = int(time.time())
+    claims = {"sub": "a", "iss": auth["issuer"], "aud": "other", "scope": "sql.admin"}
+    key = jwk.import_key(keys.private_key.get_secret_value(), "RSA")
+    foreign = jwt.encode({"alg": "RS256"}, claims | {"iat": now, "exp": now + 600}, key)
+    for headers in ({}, {"Authorization": f"Bearer {foreign}"}):
+        refused = web.get("/", headers=headers)
+        assert refused.status_code == 401
+        assert "static_tokens" not in refused.text and "operator" not in refused.text
+        metadata = "http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"
+        assert f'resource_metadata="{metadata}"' in refused.headers["www-authenticate"]

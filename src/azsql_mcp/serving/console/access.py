@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from azsql_mcp.api import ADMIN_SCOPE
+from azsql_mcp.serving.clientauth import metadata_url
 from azsql_mcp.serving.hosts import is_loopback
 
 if TYPE_CHECKING:
@@ -60,19 +61,24 @@ async def admin_refusal(app: App, request: Request) -> Response | None:
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     access = await provider.verify_token(token) if token else None
+    # RFC 9728 §5.1: a 401 names the protected-resource metadata (modes jwt and entra),
+    # which serving/bearer.py reads to tell where tokens come from
+    challenge = f'scope="{ADMIN_SCOPE}"'
+    if url := metadata_url(provider):
+        challenge += f', resource_metadata="{url}"'
     if access is None and token:  # RFC 6750 §3.1: a token was sent, and refused
         return PlainTextResponse(
             "The console did not accept this access token (expired, or not one this server"
             " accepts); send a valid one with the sql.admin scope",
             status_code=401,
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            headers={"WWW-Authenticate": f'Bearer error="invalid_token", {challenge}'},
         )
     if access is None:
         return PlainTextResponse(
             "The console needs an access token with the sql.admin scope in the"
             " Authorization header (Authorization: Bearer <token>)",
             status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
+            headers={"WWW-Authenticate": f"Bearer {challenge}"},
         )
     if ADMIN_SCOPE not in access.scopes:
         return PlainTextResponse(
