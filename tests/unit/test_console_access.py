@@ -199,3 +199,14 @@ def test_the_consoles_401s_in_jwt_mode_point_at_the_issuer() -> None:
         assert "static_tokens" not in refused.text and "operator" not in refused.text
         metadata = "http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"
         assert f'resource_metadata="{metadata}"' in refused.headers["www-authenticate"]
+
+
+def test_a_token_in_the_query_is_refused_before_the_browser_page() -> None:
+    """docs: a token in the URL query is refused on every path; a browser's GET of the
+    endpoint got its page (200) instead, which told nobody to move the token."""
+    web = client(auth={"mode": "static_tokens", "static_tokens": TOKENS})
+    html = {"Accept": "text/html"}
+    refused = web.get("/mcp?access_token=admin-token", headers=html)
+    assert refused.status_code == 401
+    assert 'error="invalid_request"' in refused.headers["www-authenticate"]
+    assert web.get("/mcp", headers=html).status_code == 200

@@ -116,12 +116,13 @@ def http_app(app: App) -> Starlette:
     ]
     if server.json_response:  # with SSE answers the SDK notices a client going away
         middleware.append(AsgiMiddleware(CancelOnDisconnect, path=server.path))
-    if provider is not None:  # mode "none": a gateway in front may use the query its own way
-        bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
-        middleware.insert(0, bearer)
     # a browser's GET of the endpoint gets a page rather than a 401 or a JSON-RPC error
     page = AsgiMiddleware(BrowserPage, path=server.path, console=console_enabled(app.settings))
     middleware.insert(0, page)
+    if provider is not None:  # mode "none": a gateway in front may use the query its own way
+        # outside the page: a token in the query is refused on every path
+        bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
+        middleware.insert(0, bearer)
     if server.cors_origins:
         cors = AsgiMiddleware(
             CORSMiddleware,
