@@ -210,3 +210,14 @@ def test_a_token_in_the_query_is_refused_before_the_browser_page() -> None:
     assert refused.status_code == 401
     assert 'error="invalid_request"' in refused.headers["www-authenticate"]
     assert web.get("/mcp", headers=html).status_code == 200
+
+
+def test_the_console_takes_the_token_as_the_mcp_endpoint_does() -> None:
+    """One reading of the Authorization header, FastMCP's: the console read it again its
+    own way and let `Bearer  <token>` (two spaces) in, which /mcp refuses."""
+    with client(auth={"mode": "static_tokens", "static_tokens": TOKENS}) as web:
+        for header in ("Bearer  admin-token", "Bearer\tadmin-token"):
+            page = web.get("/", headers={"Authorization": header})
+            endpoint = web.post("/mcp", headers={"Authorization": header}, json={})
+            assert page.status_code == endpoint.status_code == 401, header
+        assert web.get("/", headers={"Authorization": "bearer admin-token"}).status_code == 200

@@ -40,7 +40,7 @@ def add_console(app: App) -> None:
     def route(path: str, methods: list[str]) -> Callable[[Handler], Handler]:
         def wrap(handler: Handler) -> Handler:
             async def guarded(request: Request) -> Response:
-                refused = await refusal(app, request)
+                refused = refusal(app, request)
                 response = refused if refused is not None else await handler(request)
                 response.headers.update(SECURITY_HEADERS)
                 return response
