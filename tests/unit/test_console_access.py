@@ -221,3 +221,22 @@ def test_the_console_takes_the_token_as_the_mcp_endpoint_does() -> None:
             endpoint = web.post("/mcp", headers={"Authorization": header}, json={})
             assert page.status_code == endpoint.status_code == 401, header
         assert web.get("/", headers={"Authorization": "bearer admin-token"}).status_code == 200
+
+
+def test_no_script_runs_but_the_consoles_own() -> None:
+    """The pages show names and text a client or the database chose (tool names, table
+    names, error messages), escaped; the policy runs no script but the activity page's,
+    by its hash, should an escape ever be missed."""
+    import base64
+    import hashlib
+    import re
+
+    web = client()
+    page = web.get("/console/activity")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    scripts = re.findall(r"<script>(.*?)</script>", page.text, re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in policy
+    assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
