@@ -98,6 +98,20 @@ def test_token_without_exp_is_refused_saying_why(
     assert response.json()["error_description"] == params["error_description"]
 
 
+def test_token_without_a_subject_is_refused_saying_why(
+    keys: RSAKeyPair, server: tuple[str, Path]
+) -> None:
+    """A token without `sub` (RFC 9068 §2.2 requires it) was accepted as client
+    "unknown", or as its app's client id: the audit log could not say who called, and
+    every user of one client app shared one session owner (one user's Mcp-Session-Id
+    served another's token), one rate limit and one session quota."""
+    base, _ = server
+    for sub in (None, "", "  "):
+        response = post(base, signed(keys, sub=sub, azp="shared-client-app"))
+        assert response.status_code == 401, sub
+        assert "no sub (subject) claim" in challenge(response)["error_description"]
+
+
 def test_token_issued_in_the_future_is_refused_beyond_the_clock_skew(
     keys: RSAKeyPair, server: tuple[str, Path]
 ) -> None:

@@ -170,3 +170,73 @@ def test_a_source_name_is_sent_back_whole_by_the_schema_picker() -> None:
     app = build_app(settings_from_mapping({"server": {"transport": "http"}, "sources": sources}))
     page = TestClient(http_app(app), base_url="http://127.0.0.1").get("/console/schema").text
     assert '<a href="?source=eu%26x%3D1">eu&amp;x=1</a>' in page
+
+
+def test_the_consoles_401s_in_jwt_mode_point_at_the_issuer() -> None:
+    """The console's 401s said, in modes jwt and entra, that tokens come from the
+    operator's static_tokens (`ask the operator for one`), and named no protected-resource
+    metadata, where every other 401 of the server points a client."""
+    import time
+
+    from fastmcp.server.auth.providers.jwt import RSAKeyPair
+    from joserfc import jwk, jwt
+
+    keys = RSAKeyPair.generate()
+    auth = {
+        "mode": "jwt",
+        "public_key": keys.public_key,
+        "issuer": "https://issuer.test/",
+        "audience": "azsql-mcp-test",
+    }
+    web = client(auth=auth)
+    now = int(time.time())
+    claims = {"sub": "a", "iss": auth["issuer"], "aud": "other", "scope": "sql.admin"}
+    key = jwk.import_key(keys.private_key.get_secret_value(), "RSA")
+    foreign = jwt.encode({"alg": "RS256"}, claims | {"iat": now, "exp": now + 600}, key)
+    for headers in ({}, {"Authorization": f"Bearer {foreign}"}):
+        refused = web.get("/", headers=headers)
+        assert refused.status_code == 401
+        assert "static_tokens" not in refused.text and "operator" not in refused.text
+        metadata = "http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"
+        assert f'resource_metadata="{metadata}"' in refused.headers["www-authenticate"]
+
+
+def test_a_token_in_the_query_is_refused_before_the_browser_page() -> None:
+    """docs: a token in the URL query is refused on every path; a browser's GET of the
+    endpoint got its page (200) instead, which told nobody to move the token."""
+    web = client(auth={"mode": "static_tokens", "static_tokens": TOKENS})
+    html = {"Accept": "text/html"}
+    refused = web.get("/mcp?access_token=admin-token", headers=html)
+    assert refused.status_code == 401
+    assert 'error="invalid_request"' in refused.headers["www-authenticate"]
+    assert web.get("/mcp", headers=html).status_code == 200
+
+
+def test_the_console_takes_the_token_as_the_mcp_endpoint_does() -> None:
+    """One reading of the Authorization header, FastMCP's: the console read it again its
+    own way and let `Bearer  <token>` (two spaces) in, which /mcp refuses."""
+    with client(auth={"mode": "static_tokens", "static_tokens": TOKENS}) as web:
+        for header in ("Bearer  admin-token", "Bearer\tadmin-token"):
+            page = web.get("/", headers={"Authorization": header})
+            endpoint = web.post("/mcp", headers={"Authorization": header}, json={})
+            assert page.status_code == endpoint.status_code == 401, header
+        assert web.get("/", headers={"Authorization": "bearer admin-token"}).status_code == 200
+
+
+def test_no_script_runs_but_the_consoles_own() -> None:
+    """The pages show names and text a client or the database chose (tool names, table
+    names, error messages), escaped; the policy runs no script but the activity page's,
+    by its hash, should an escape ever be missed."""
+    import base64
+    import hashlib
+    import re
+
+    web = client()
+    page = web.get("/console/activity")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    scripts = re.findall(r"<script>(.*?)</script>", page.text, re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in policy
+    assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]

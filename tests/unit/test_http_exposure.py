@@ -3,7 +3,9 @@ From a review of the HTTP surface: `cors_origins = ["*"]` with client authentica
 let any web page a user opened read the database through the user's browser (a loopback
 server is reachable from every browser on the machine); a one-letter static token was
 accepted on a server listening beyond loopback; `trusted_proxies = ["*"]` let every client
-pick its own rate-limit key, without a word."""
+pick its own rate-limit key, without a word; `allowed_hosts = ["*"]` (or `*.com`) with client
+authentication off let a DNS-rebinding page, whose Host and Origin are both its own name,
+use the MCP endpoint and the console of a loopback server."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 LONG = "t" * 32
 CORS_ANY = "server.cors_origins: '*' lets the JavaScript of any web page"
 SHORT = "needs tokens of at least 32"
+REBINDING = "matches names any web site can have"
 
 
 def config(tmp_path: Path, server: str, auth: str = "") -> list[str]:
@@ -53,6 +56,39 @@ def test_named_origins_or_client_auth_pass(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], server: str, auth: str
 ) -> None:
     assert main(config(tmp_path, server, auth)) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("hosts", "refused"),
+    [
+        ('["*"]', True),
+        ('["*:8000"]', True),
+        ('["*.com"]', True),
+        ('["mcp*"]', True),  # mcp.attacker.example matches too
+        ('["mcp.example.com", "*.example.com", "mcp-?.example.com:8000", "[::1]:8000"]', False),
+    ],
+)
+def test_a_host_pattern_any_site_matches_without_client_auth_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], hosts: str, refused: bool
+) -> None:
+    assert main(config(tmp_path, f"allowed_hosts = {hosts}")) == (2 if refused else 0)
+    assert (REBINDING in capsys.readouterr().err) is refused
+
+
+def test_what_the_refusal_stands_in_for() -> None:
+    """FastMCP's host check lets `*` match any Host, and a rebinding page's Origin is then
+    the request's own: only a pattern under a domain the operator holds stops it."""
+    from starlette.testclient import TestClient
+
+    def status(hosts: list[str]) -> int:
+        server = {"transport": "http", "allowed_hosts": hosts}
+        web = TestClient(http_app(build_app(settings_from_mapping({"server": server}))))
+        rebound = "http://rebind.attacker.example:8000"
+        headers = {"Host": rebound.removeprefix("http://"), "Origin": rebound}
+        return web.get("/health/live", headers=headers).status_code
+
+    assert status(["*"]) == 200
+    assert status(["*.example.com"]) == 421
 
 
 @pytest.mark.parametrize(

@@ -57,9 +57,36 @@ def binding_problems(settings: Settings) -> list[str]:
             " any site could read the database. List the origins of the web clients that"
             " call it (such as 'http://localhost:6274'), or set [server.auth] mode"
         )
+    if open_to_all:  # DNS rebinding: a page whose own name the pattern matches
+        problems += [
+            f"server.allowed_hosts: {pattern!r} matches names any web site can have, and"
+            " [server.auth] mode is 'none', so a page a user opens could point its own name"
+            " at this machine (DNS rebinding) and read the database through the user's"
+            " browser. List the names clients use, or patterns under a domain you hold"
+            " ('*.example.com'), or set [server.auth] mode"
+            for pattern in server.allowed_hosts
+            if any_site_matches(pattern)
+        ]
     if auth.mode == "static_tokens" and not is_loopback(server.host):
         problems += short_token_problems(auth)
     return problems
+
+
+def any_site_matches(pattern: str) -> bool:
+    """Whether an `allowed_hosts` pattern matches names outside any one domain: what
+    follows its last wildcard (`*`, `?`, `[...]`; FastMCP matches with fnmatch, where `*`
+    spans dots too) must hold a domain of two labels or more, as `*.example.com` does.
+    The port and an IPv6 literal's brackets are read off as FastMCP reads them."""
+    name = pattern.strip().lower()
+    if name.startswith("["):
+        name = name[1:].partition("]")[0]
+    elif name.count(":") == 1:
+        name = name.rsplit(":", 1)[0]
+    cut = max(name.rfind(char) for char in "*?]")
+    if cut < 0:
+        return False  # a name, not a pattern
+    domain = name[cut + 1 :].partition(".")[2]
+    return domain.count(".") < 1 or "" in domain.split(".")
 
 
 def http_app(app: App) -> Starlette:
@@ -89,12 +116,13 @@ def http_app(app: App) -> Starlette:
     ]
     if server.json_response:  # with SSE answers the SDK notices a client going away
         middleware.append(AsgiMiddleware(CancelOnDisconnect, path=server.path))
-    if provider is not None:  # mode "none": a gateway in front may use the query its own way
-        bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
-        middleware.insert(0, bearer)
     # a browser's GET of the endpoint gets a page rather than a 401 or a JSON-RPC error
     page = AsgiMiddleware(BrowserPage, path=server.path, console=console_enabled(app.settings))
     middleware.insert(0, page)
+    if provider is not None:  # mode "none": a gateway in front may use the query its own way
+        # outside the page: a token in the query is refused on every path
+        bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
+        middleware.insert(0, bearer)
     if server.cors_origins:
         cors = AsgiMiddleware(
             CORSMiddleware,

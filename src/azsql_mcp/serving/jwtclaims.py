@@ -1,11 +1,13 @@
-"""Time claims of JWT access tokens, checked beyond what FastMCP's verifier does.
+"""Time claims and the subject of JWT access tokens, checked beyond what FastMCP's
+verifier does.
 
 FastMCP's JWTVerifier checks `exp` only when present and never looks at `iat`,
 so a token without `exp` is good forever and one "issued" in the future is
 accepted. RFC 7519 leaves both claims optional, so the policy is ours: `exp` is
 required (unless `allow_tokens_without_exp`, then `iat` is, and the age is
 bounded), and `iat`/`nbf` may lie at most `clock_skew_s` in the future. joserfc's
-claims registry (FastMCP's own JWT library) does the checking.
+claims registry (FastMCP's own JWT library) does the checking. FastMCP accepts a token
+without `sub` too; it is refused here (`subject_refusal`).
 
 Why a token was refused is kept for the request (`REFUSAL`), so the 401 can say
 it (serving/bearer.py).
@@ -91,6 +93,21 @@ class ClaimPolicy:
         return None
 
 
+def subject_refusal(claims: dict[str, Any]) -> str | None:
+    """Why a token without a subject is refused: `sub` names the caller in the audit log
+    and keys its rate limit, its sessions' count and, with `iss` and the client id, who
+    owns an HTTP session. Without it every user of one client app is one caller (FastMCP
+    takes the client id, or "unknown"). RFC 9068 §2.2 requires it in JWT access tokens."""
+    subject = claims.get("sub")
+    if isinstance(subject, str) and subject.strip():
+        return None
+    return (
+        "the token has no sub (subject) claim, which names the caller in the audit log and"
+        " owns its sessions: this server accepts only tokens with one (RFC 9068); get one"
+        " from the issuer"
+    )
+
+
 class CheckedJWTVerifier(_Base):
     """Mixed in before FastMCP's JWTVerifier (or a subclass): its checks, then ours."""
 
@@ -108,7 +125,7 @@ class CheckedJWTVerifier(_Base):
             return None
         if access is None:
             return None
-        reason = self.claim_policy.refusal(access.claims)
+        reason = self.claim_policy.refusal(access.claims) or subject_refusal(access.claims)
         if reason is None:
             return access
         log.info("bearer token refused for client %s: %s", access.client_id, reason)

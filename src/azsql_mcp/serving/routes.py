@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def add_routes(app: App) -> None:
     @app.mcp.custom_route("/health", methods=["GET"])
     async def health(request: Request) -> Response:
-        details = await admin_refusal(app, request) is None
+        details = admin_refusal(app, request) is None
         return JSONResponse(*health_report(app, details=details))
 
     @app.mcp.custom_route("/health/live", methods=["GET"])

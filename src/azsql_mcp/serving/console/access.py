@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from azsql_mcp.api import ADMIN_SCOPE
+from azsql_mcp.serving.clientauth import metadata_url
 from azsql_mcp.serving.hosts import is_loopback
 
 if TYPE_CHECKING:
@@ -26,11 +27,11 @@ def console_enabled(settings: Settings) -> bool:
     return mode == "on" or (mode == "auto" and is_loopback(settings.server.host))
 
 
-async def refusal(app: App, request: Request) -> Response | None:
+def refusal(app: App, request: Request) -> Response | None:
     """None when the request may see the console, else the answer that says why not."""
     if request.method == "POST" and not _same_origin(request):
         return PlainTextResponse("cross-site form posts are refused", status_code=403)
-    return await admin_refusal(app, request)
+    return admin_refusal(app, request)
 
 
 def _same_origin(request: Request) -> bool:
@@ -42,7 +43,7 @@ def _same_origin(request: Request) -> bool:
     return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
 
 
-async def admin_refusal(app: App, request: Request) -> Response | None:
+def admin_refusal(app: App, request: Request) -> Response | None:
     """None when the caller may see what the server knows about itself (the console,
     `/health`'s reasons): on a loopback server without client authentication anyone,
     else a client whose bearer token carries `sql.admin`; otherwise the answer that
@@ -57,22 +58,31 @@ async def admin_refusal(app: App, request: Request) -> Response | None:
             ' [server.auth] mode, or [server] console = "off"',
             status_code=403,
         )
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    access = await provider.verify_token(token) if token else None
-    if access is None and token:  # RFC 6750 §3.1: a token was sent, and refused
+    # FastMCP's authentication middleware, around every route, verified the token and
+    # left the caller in the scope: the console reads the header no other way
+    access = getattr(request.scope.get("user"), "access_token", None)
+    sent = any(
+        name == b"authorization" and value[:7].lower() == b"bearer "
+        for name, value in request.scope["headers"]
+    )
+    # RFC 9728 §5.1: a 401 names the protected-resource metadata (modes jwt and entra),
+    # which serving/bearer.py reads to tell where tokens come from
+    challenge = f'scope="{ADMIN_SCOPE}"'
+    if url := metadata_url(provider):
+        challenge += f', resource_metadata="{url}"'
+    if access is None and sent:  # RFC 6750 §3.1: a token was sent, and refused
         return PlainTextResponse(
             "The console did not accept this access token (expired, or not one this server"
             " accepts); send a valid one with the sql.admin scope",
             status_code=401,
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            headers={"WWW-Authenticate": f'Bearer error="invalid_token", {challenge}'},
         )
     if access is None:
         return PlainTextResponse(
             "The console needs an access token with the sql.admin scope in the"
             " Authorization header (Authorization: Bearer <token>)",
             status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
+            headers={"WWW-Authenticate": f"Bearer {challenge}"},
         )
     if ADMIN_SCOPE not in access.scopes:
         return PlainTextResponse(

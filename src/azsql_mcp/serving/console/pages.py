@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from azsql_mcp.core.app import App
 
 ACTIVITY_ROWS = 50
+# The activity page's live updates: its rows fetched again every two seconds (no build
+# step, no library). The only script the console runs: its policy names it by its hash.
+REFRESH_SCRIPT = """
+setInterval(async () => {
+  const r = await fetch('/console/activity/rows');
+  if (r.ok) document.getElementById('activity').innerHTML = await r.text();
+}, 2000);
+"""
 ERROR_OUTCOMES = ("error", "refused", "limited")
 
 
@@ -264,18 +272,11 @@ def activity_rows(app: App) -> str:
 def activity(app: App) -> str:
     headers = ["time", "who", "call", "source", "ms", "rows", "outcome"]
     head = "".join(f"<th>{h}</th>" for h in headers)
-    # Live updates: the rows are fetched again every two seconds (no build step, no library).
-    script = """<script>
-setInterval(async () => {
-  const r = await fetch('/console/activity/rows');
-  if (r.ok) document.getElementById('activity').innerHTML = await r.text();
-}, 2000);
-</script>"""
     return (
         f'<p class="muted">The last {ACTIVITY_ROWS} tool calls, prompts and resource reads'
         " from the audit stream, newest first; refreshed every 2 s.</p>"
         f'<table><thead><tr>{head}</tr></thead><tbody id="activity">{activity_rows(app)}'
-        f"</tbody></table>{script}"
+        f"</tbody></table><script>{REFRESH_SCRIPT}</script>"
     )
 
 
