@@ -100,6 +100,28 @@ def test_scopes_of_tools_switched_off_or_declared_in_config_are_kept() -> None:
     ]
 
 
+def test_an_empty_scope_list_is_refused_wherever_it_would_open_a_component_to_every_token():
+    """`update_data = []` reads as "nobody" but needs no scope: any valid token, one
+    without sql.write (or any scope) included, could write."""
+    sources = {"main": {"server": "h", "username": "u", "password": "p"}}
+    found = problems(
+        {
+            "sources": sources,
+            "server": {
+                "auth": {
+                    "tool_scopes": {"update_data": [], "read_data": ["sql.read"]},
+                    "plugin_scopes": {"builtin_prompts": []},
+                }
+            },
+        }
+    )
+    assert [p.split(":")[0] for p in found] == [
+        "server.auth.tool_scopes.update_data = []",
+        "server.auth.plugin_scopes.builtin_prompts = []",
+    ]
+    assert "every token could call update_data, one with no scope at all included" in found[0]
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_refuses_a_static_tokens_misspelt_scope(
     command: str, capsys: pytest.CaptureFixture[str]

@@ -1,5 +1,6 @@
 """`[server.auth.tool_scopes]` and `[server.auth.plugin_scopes]` keys that name no tool or
-plugin: a misspelt key would leave the tool it meant on its default scope, silently. And
+plugin: a misspelt key would leave the tool it meant on its default scope, silently; and
+empty scope lists there, which let every token through. And
 a static token's scope that is a near miss of one some component needs: the token would
 lack the scope meant, silently.
 
@@ -24,7 +25,7 @@ def scope_key_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     key matching none is taken as one of its tools, unless it is a close misspelling of a
     known tool; a plugin key is checked against every installed plugin, loaded or not."""
     auth = settings.server.auth
-    problems = []
+    problems = _empty_lists(settings)
     tools = sorted({*plugins.tools, *settings.tools})
     unloaded = sorted(r.name for r in plugins.records if r.status != "loaded")
     for name in auth.tool_scopes:
@@ -55,6 +56,26 @@ def scope_key_problems(settings: Settings, plugins: PluginSet) -> list[str]:
             " `azsql-mcp plugins --all` lists them)"
         )
     return problems
+
+
+def _empty_lists(settings: Settings) -> list[str]:
+    """An empty scope list needs no scope, so any valid token, one with no scope at all
+    included, passes: easily read as "nobody" (or, for update_data, as "not writers")."""
+    auth = settings.server.auth
+    lists = [
+        *((f"tool_scopes.{name}", f"call {name}") for name, s in auth.tool_scopes.items() if not s),
+        *(
+            (f"plugin_scopes.{name}", f"use {name}'s read tools, resources and prompts")
+            for name, s in auth.plugin_scopes.items()
+            if not s
+        ),
+    ]
+    return [
+        f"server.auth.{key} = []: an empty list needs no scope, so every token could {what},"
+        " one with no scope at all included; name the scopes a token needs, remove the key"
+        " for the default, or switch a tool off with its plugin's disabled_tools"
+        for key, what in lists
+    ]
 
 
 def token_scope_problems(settings: Settings, plugins: PluginSet) -> list[str]:
