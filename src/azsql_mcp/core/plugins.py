@@ -12,9 +12,11 @@ import dataclasses
 import inspect
 import logging
 import re
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, PackageMetadata, distributions, entry_points
+from types import ModuleType
 from typing import Any, Literal
 
 import mcp.types as mt
@@ -25,6 +27,13 @@ from pydantic import BaseModel, ValidationError
 from azsql_mcp.api import AuthProviderFactory, Database, PluginError, ResolvedTool
 from azsql_mcp.core import hookspecs
 from azsql_mcp.core.config import Settings, describe_errors
+from azsql_mcp.core.pluginsource import (
+    missing_module_advice,
+    private_imports,
+    top_package,
+    where_raised,
+)
+from azsql_mcp.core.registered import missing_description, require_async, require_hints
 from azsql_mcp.serving.injection import SOURCE_ARG, context_params
 
 log = logging.getLogger(__name__)
@@ -123,6 +132,8 @@ class PluginRecord:
     # auth providers a plugin that failed would have registered, to say so when a
     # source names one of them
     failed_auth_providers: list[str] = field(default_factory=list)
+    # what works today and may not tomorrow (an import of a private module)
+    warnings: list[str] = field(default_factory=list)
 
     def fail(self, error: str) -> None:
         self.status = "failed"
@@ -151,6 +162,7 @@ class PluginRecord:
             "prompts": self.prompts,
             "auth_providers": self.auth_providers,
             "disabled_tools": self.disabled_tools,
+            "warnings": self.warnings,
         }
 
 
@@ -357,11 +369,20 @@ class _Loader:
         if reason is not None:
             record.status, record.reason = "disabled", reason
             return
+        before = set(sys.modules)
         try:
             plugin = ep.load()
         except BaseException as exc:  # SystemExit from a plugin must not stop the server
-            self._failed(record, f"import of {ep.value!r} failed: {error_text(exc)}", exc)
+            package = top_package(ep.module)
+            advice = missing_module_advice(exc, ep.module, f"{ep.name} = {ep.value}")
+            error = f"{error_text(exc)}{where_raised(exc, package)}{advice}"
+            self._failed(record, f"import of {ep.value!r} failed: {error}", exc)
             return
+        if not record.builtin:  # the built-in plugins are azsql-mcp's own modules
+            # the plugin's own modules this import loaded (a library it shares may be too)
+            package = top_package(ep.module)
+            own = {m for m in set(sys.modules) - before if top_package(m) == package}
+            warn(record, private_imports({ep.module, *own}))
         self._register(record, plugin)
 
     def add_object(self, name: str, plugin: object) -> None:
@@ -373,6 +394,8 @@ class _Loader:
             builtin=False,
         )
         self.records.append(record)
+        if isinstance(plugin, ModuleType):
+            warn(record, private_imports([plugin.__name__]))
         if not self._duplicate_name(record):
             self._register(record, plugin)
 
@@ -423,7 +446,8 @@ class _Loader:
         except (Exception, SystemExit) as exc:  # argparse in a hook must not end the server
             record.failed_auth_providers = self._auth_names(record)
             self.manager.unregister(name=record.name)
-            self._failed(record, error_text(exc), exc)
+            where = where_raised(exc, top_package(record.module))
+            self._failed(record, error_text(exc) + where, exc)
 
     def _auth_names(self, record: PluginRecord) -> list[str]:
         """The auth providers a failing plugin registers (its hook takes no config)."""
@@ -482,7 +506,8 @@ class _Loader:
             if owner is not None:
                 raise ValueError(
                     f"{kind} {key!r} is registered by both {owner.describe()}"
-                    f" and {record.describe()}; disable one of them"
+                    f" and {record.describe()}; disable one of them, or register it in"
+                    f" {record.name!r} under another name"
                 )
         self._owners.update(dict.fromkeys(keys, record))
         self.tools.update((t.name, t) for t in staged.tools)
@@ -577,11 +602,13 @@ class Staging:
         output_schema: type[BaseModel] | Mapping[str, Any] | None = None,
         resolve: Callable[[Database], Awaitable[ResolvedTool]] | None = None,
     ) -> None:
-        _require_async(fn, "tool")
+        require_async(fn, "tool")
         if resolve is not None:
-            _require_async(resolve, "resolve of tool")
+            require_async(resolve, "resolve of tool")
         tool = name or fn.__name__
         _check_tool_name(tool)
+        require_hints(fn, f"tool {tool!r}")
+        warn(self.record, missing_description(fn, description, f"tool {tool!r}"))
         if isinstance(scopes, str):  # a str is a Sequence[str]: one scope per character
             raise PluginError(
                 f"tool {tool!r}: scopes must be a list of scope names,"
@@ -613,7 +640,8 @@ class Staging:
         description: str | None = None,
         mime_type: str | None = None,
     ) -> None:
-        _require_async(fn, "resource")
+        require_async(fn, "resource")
+        require_hints(fn, f"resource {uri!r}")
         spec = ResourceSpec(fn, uri, self.record.name, name, description, mime_type)
         self.resources.append(spec)
         variant = _by_source_variant(spec)
@@ -627,11 +655,11 @@ class Staging:
         name: str | None = None,
         description: str | None = None,
     ) -> None:
-        _require_async(fn, "prompt")
+        require_async(fn, "prompt")
+        prompt = name or fn.__name__
+        require_hints(fn, f"prompt {prompt!r}")
         self.prompts.append(
-            PromptSpec(
-                fn=fn, name=name or fn.__name__, plugin=self.record.name, description=description
-            )
+            PromptSpec(fn=fn, name=prompt, plugin=self.record.name, description=description)
         )
 
     def register_auth_provider(self, name: str, factory: AuthProviderFactory) -> None:
@@ -640,10 +668,11 @@ class Staging:
         self.auth.append((name, factory))
 
 
-def _require_async(fn: Callable[..., Any], kind: str) -> None:
-    if not inspect.iscoroutinefunction(fn):
-        name = getattr(fn, "__qualname__", repr(fn))
-        raise TypeError(f"{kind} {name} must be an async function (async def)")
+def warn(record: PluginRecord, warnings: list[str]) -> None:
+    """Log what works today and may not tomorrow, and keep it for `azsql-mcp plugins`."""
+    record.warnings.extend(warnings)
+    for warning in warnings:
+        log.warning("%s: %s", record.describe(), warning)
 
 
 def _check_tool_name(name: str) -> None:
