@@ -9,9 +9,10 @@ import sys
 import traceback
 from collections.abc import Iterable
 
-# The public API (docs/plugins.md, "The public API"); azsql_mcp.testing is the pytest kit.
-PUBLIC_MODULES = ("azsql_mcp", "azsql_mcp.api", "azsql_mcp.values", "azsql_mcp.catalog")
-PUBLIC_PACKAGES = ("azsql_mcp.testing",)
+# The public API (docs/plugins.md, "The public API"), as the built-in plugins may import
+# it (docs/architecture.md, rule 2); azsql_mcp.testing is the pytest kit.
+PUBLIC_MODULES = ("azsql_mcp", "azsql_mcp.api", "azsql_mcp.values")
+PUBLIC_PACKAGES = ("azsql_mcp.catalog", "azsql_mcp.testing")
 
 
 def top_package(module: str) -> str:
