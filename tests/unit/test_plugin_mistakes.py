@@ -116,6 +116,23 @@ def test_an_error_in_a_hook_names_the_line_of_the_plugin(site: Path) -> None:
     assert record.reason == f"KeyError: 'tool' (at {where})"
 
 
+def test_a_built_in_plugins_error_names_its_line_not_the_loaders() -> None:
+    """A built-in plugin's package (azsql_mcp) holds the loader too: the line named is the
+    plugin's own, not the loader's that raised for it."""
+    from azsql_mcp.core.pluginsource import where_raised
+
+    loader: dict[str, Any] = {"__name__": "azsql_mcp.core.plugins"}
+    exec("def register(fn):\n    raise TypeError('not async')\n", loader)
+    plugin_module: dict[str, Any] = {
+        "__name__": "azsql_mcp.plugins.builtin_x",
+        "register": loader["register"],
+    }
+    exec("def register_tools():\n    register(None)\n", plugin_module)
+    with pytest.raises(TypeError) as caught:
+        plugin_module["register_tools"]()
+    assert where_raised(caught.value, "azsql_mcp") == " (at <string>:2, in register_tools)"
+
+
 def test_an_error_at_import_names_the_line_of_the_plugin(site: Path) -> None:
     record = plugin(site, "early", "import os\nos.environ['ACME_HOME']\n")
     assert record.reason == (

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 # it (docs/architecture.md, rule 2); azsql_mcp.testing is the pytest kit.
 PUBLIC_MODULES = ("azsql_mcp", "azsql_mcp.api", "azsql_mcp.values")
 PUBLIC_PACKAGES = ("azsql_mcp.catalog", "azsql_mcp.testing")
+CORE = __name__.rpartition(".")[0]  # the loader's package
 
 
 def top_package(module: str) -> str:
@@ -27,6 +28,8 @@ def where_raised(exc: BaseException, package: str) -> str:
     here = ""
     for frame, line in traceback.walk_tb(exc.__traceback__):
         name = frame.f_globals.get("__name__", "")
+        if name.startswith(CORE + "."):
+            continue  # the loader's own frames (a built-in plugin's package holds them)
         if name == package or name.startswith(package + "."):
             here = f" (at {frame.f_code.co_filename}:{line}, in {frame.f_code.co_name})"
     return here
