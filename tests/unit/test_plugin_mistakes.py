@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -233,3 +234,72 @@ async def test_a_result_that_cannot_be_sent_as_json_is_the_plugins_error_in_the_
         " (Unable to serialize unknown type: <class 'object'>); return str, int, float, bool,"
         " None, lists and dicts of them, or a pydantic model, as its return annotation says"
     ) in caplog.text
+
+
+def test_a_hook_without_hookimpl_fails_the_plugin(site: Path) -> None:
+    source = TOOL_PLUGIN.replace("    @hookimpl\n", "")
+    record = plugin(site, "bare", source)
+    assert (record.status, record.reason) == (
+        "failed",
+        "PluginError: register_tools is not decorated with @hookimpl (from azsql_mcp), so it"
+        " would never be called; put @hookimpl on the line above its def",
+    )
+
+
+@pytest.mark.parametrize(
+    ("hook", "expected"),
+    [
+        (
+            "def register_tools(register):\n        return [echo]",
+            "PluginError: register_tools returned [<function echo at 0x...>] instead of"
+            " registering: call register(fn) for each one",
+        ),
+        (
+            "async def register_tools(register):\n        register(echo)",
+            "PluginError: register_tools is an async def, and the registration hooks are"
+            " synchronous (only startup and shutdown may be async): make it a plain def",
+        ),
+    ],
+)
+def test_a_registration_hook_that_registers_nothing_fails_the_plugin(
+    site: Path, hook: str, expected: str
+) -> None:
+    source = TOOL_PLUGIN.replace("def register_tools(register, config):", hook, 1)
+    source = source.replace('        register(echo, annotations={"readOnlyHint": True})\n', "")
+    record = plugin(site, "idle", source)
+    assert record.status == "failed"
+    assert re.sub(r"0x[0-9a-f]+", "0x...", record.reason) == expected
+
+
+def test_a_config_model_that_is_no_pydantic_model_fails_the_plugin(site: Path) -> None:
+    source = """
+    from azsql_mcp import hookimpl
+
+    @hookimpl
+    def plugin_config_model():
+        return {"currency": str}
+"""
+    record = plugin(site, "shapeless", source)
+    assert record.reason == (
+        "PluginError: plugin_config_model returned a dict; it returns a pydantic model class"
+        " (class AcmeConfig(BaseModel): ...), or None for a plugin without settings"
+    )
+
+
+def test_an_auth_provider_registered_the_wrong_way_round_says_so(site: Path) -> None:
+    source = """
+    from azsql_mcp import hookimpl
+
+    class Vault:
+        def __init__(self, settings):
+            self.settings = settings
+
+    @hookimpl
+    def register_auth_providers(register):
+        register(Vault, "vault")
+"""
+    record = plugin(site, "swapped", source)
+    assert record.reason.startswith(
+        "PluginError: auth provider: register(name, factory) takes the name first, a str"
+        " (got the class Vault); register('vault', Vault)?"
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import inspect
 import logging
 import re
 import sys
@@ -27,6 +26,13 @@ from pydantic import BaseModel, ValidationError
 from azsql_mcp.api import AuthProviderFactory, Database, PluginError, ResolvedTool
 from azsql_mcp.core import hookspecs
 from azsql_mcp.core.config import Settings, describe_errors
+from azsql_mcp.core.hookchecks import (
+    argument_mismatch,
+    check_hook_names,
+    check_registered_only,
+    check_undecorated,
+)
+from azsql_mcp.core.hookspecs import REGISTRATION_HOOKS
 from azsql_mcp.core.pluginsource import (
     missing_module_advice,
     private_imports,
@@ -50,14 +56,6 @@ BUILTIN_ORDER = (
     "builtin_declared",
 )
 DISABLED_TOOLS_KEY = "disabled_tools"
-REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
-HOOKS = (
-    *REGISTRATION_HOOKS,
-    "register_auth_providers",
-    "plugin_config_model",
-    "startup",
-    "shutdown",
-)
 IN_PROCESS = "in-process"  # plugins handed to build_app as objects (tests); always loaded
 # MCP's rule for tool names (specification 2025-11-25, "Tool names"; the SDK's regex)
 TOOL_NAME_RULE = (
@@ -415,28 +413,31 @@ class _Loader:
         try:
             self.manager.register(plugin, name=record.name)
         except Exception as exc:
-            error = _argument_mismatch(self.manager, plugin) or error_text(exc)
+            error = argument_mismatch(self.manager, plugin) or error_text(exc)
             self._failed(record, f"invalid hook implementation: {error}", exc)
             return
         record.hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
         try:
-            _check_hook_names(self.manager, plugin)
+            check_hook_names(self.manager, plugin)
+            check_undecorated(self.manager, plugin)
             record.config = self._plugin_config(record)
             staged = Staging(record)
             for hook in REGISTRATION_HOOKS:
-                call_plugin_hook(
+                results = call_plugin_hook(
                     self.manager,
                     hook,
                     record.name,
                     register=staged.register_for(hook),
                     config=record.config,
                 )
-            call_plugin_hook(
+                check_registered_only(hook, results)
+            results = call_plugin_hook(
                 self.manager,
                 "register_auth_providers",
                 record.name,
                 register=staged.register_auth_provider,
             )
+            check_registered_only("register_auth_providers", results)
             self._commit(staged)
         except _ConfigProblem as problem:
             record.failed_auth_providers = self._auth_names(record)
@@ -457,7 +458,9 @@ class _Loader:
                 self.manager,
                 "register_auth_providers",
                 record.name,
-                register=lambda name, factory: names.append(name),
+                register=lambda name, factory: (
+                    names.append(name) if isinstance(name, str) else None
+                ),
             )
         return names
 
@@ -474,6 +477,11 @@ class _Loader:
         record.disabled_tools = disabled_tools
         models = call_plugin_hook(self.manager, "plugin_config_model", record.name)
         model = models[0] if models else None
+        if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise PluginError(
+                f"plugin_config_model returned {_named(model)}; it returns a pydantic model class"
+                " (class AcmeConfig(BaseModel): ...), or None for a plugin without settings"
+            )
         if model is None:
             if section:
                 keys = ", ".join(sorted(section))
@@ -663,6 +671,13 @@ class Staging:
         )
 
     def register_auth_provider(self, name: str, factory: AuthProviderFactory) -> None:
+        if not isinstance(name, str):
+            given = getattr(name, "__name__", repr(name))
+            hint = f" register({factory!r}, {given})?" if isinstance(factory, str) else ""
+            raise PluginError(
+                "auth provider: register(name, factory) takes the name first, a str (got"
+                f" {_named(name)});{hint}"
+            )
         if not callable(factory):
             raise TypeError(f"auth provider {name!r}: factory must be callable")
         self.auth.append((name, factory))
@@ -750,49 +765,6 @@ def call_plugin_hook(
     return results
 
 
-def _check_hook_names(manager: pluggy.PluginManager, plugin: object) -> None:
-    """A hookimpl whose name is no hook of ours (`register_prompt`) would never be called."""
-    for caller in manager.get_hookcallers(plugin) or []:
-        if caller.has_spec():
-            continue
-        impls = [i for i in caller.get_hookimpls() if i.plugin is plugin]
-        if all(i.optionalhook for i in impls):
-            continue
-        import difflib  # only for a name that is no hook
-
-        close = difflib.get_close_matches(caller.name, HOOKS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise PluginError(f"unknown hook {caller.name!r}{hint} (hooks: {', '.join(sorted(HOOKS))})")
-
-
-def _argument_mismatch(manager: pluggy.PluginManager, plugin: object) -> str | None:
-    """What pluggy refuses as "Argument(s) {'x'} are declared in the hookimpl but can not
-    be found in the hookspec", said with the hook's own arguments."""
-    for attribute in dir(plugin):
-        options = manager.parse_hookimpl_opts(plugin, attribute)
-        if options is None:
-            continue
-        hook = options.get("specname") or attribute
-        spec = getattr(hookspecs, hook, None)
-        if spec is None or not hasattr(spec, f"{hookspecs.PROJECT}_spec"):
-            continue  # not a hook: _check_hook_names says so
-        allowed = list(inspect.signature(spec).parameters)
-        declared = [
-            p.name
-            for p in inspect.signature(getattr(plugin, attribute)).parameters.values()
-            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        unknown = [name for name in declared if name not in allowed]
-        if unknown:
-            arguments = ", ".join(allowed) or "none"
-            return (
-                f"hook {hook!r} has no argument {', '.join(map(repr, unknown))}"
-                f" (declared by {attribute}); its arguments are: {arguments}. Declare any of"
-                " them, by name"
-            )
-    return None
-
-
 def _other_group(name: str) -> str:
     """Where the name is when it is not a plugin: azsql-mcp loads only entry points of the
     group `azsql_mcp`, and one declared in another group is ignored without a word."""
@@ -856,6 +828,13 @@ def _normalize(name: str) -> str:
 def _normalized(names: Iterable[str]) -> set[str]:
     # Entry-point and distribution names match like pip matches distributions.
     return {_normalize(name) for name in names}
+
+
+def _named(value: object) -> str:
+    """`the class Vault`, `a dict`: what a plugin handed over, named for an error."""
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
+    return f"a {type(value).__name__}"
 
 
 def error_text(exc: BaseException) -> str:
