@@ -303,3 +303,22 @@ def test_an_auth_provider_registered_the_wrong_way_round_says_so(site: Path) -> 
         "PluginError: auth provider: register(name, factory) takes the name first, a str"
         " (got the class Vault); register('vault', Vault)?"
     )
+
+
+def test_a_resource_uri_without_a_scheme_fails_the_plugin(site: Path) -> None:
+    source = """
+    from azsql_mcp import hookimpl
+
+    async def settings() -> str:
+        \"\"\"The settings.\"\"\"
+        return "{}"
+
+    @hookimpl
+    def register_resources(register):
+        register(settings, "settings")
+"""
+    record = plugin(site, "acme_x", source)
+    assert record.reason.startswith(
+        "PluginError: resource 'settings': a resource URI is SCHEME://PATH, such as"
+        " 'acme-x://settings' (a template's {fields} go in the path)"
+    )

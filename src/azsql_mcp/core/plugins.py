@@ -649,6 +649,12 @@ class Staging:
         mime_type: str | None = None,
     ) -> None:
         require_async(fn, "resource")
+        if "://" not in uri:  # FastMCP's refusal, at assembly, is a URL parser's
+            scheme = self.record.name.replace("_", "-")  # a URI scheme takes no "_"
+            raise PluginError(
+                f"resource {uri!r}: a resource URI is SCHEME://PATH, such as"
+                f" '{scheme}://{uri.lstrip('/')}' (a template's {{fields}} go in the path)"
+            )
         require_hints(fn, f"resource {uri!r}")
         spec = ResourceSpec(fn, uri, self.record.name, name, description, mime_type)
         self.resources.append(spec)
