@@ -12,7 +12,7 @@ import pytest
 
 from azsql_mcp import RegisterAuthProvider, RegisterPrompt, RegisterResource, RegisterTool, api
 from azsql_mcp.core import hookspecs
-from azsql_mcp.core.plugins import HOOKS
+from azsql_mcp.core.hookspecs import HOOKS
 
 
 def hookimpl_docstring() -> str:

@@ -418,7 +418,7 @@ def test_an_invalid_config_with_a_broken_plugin_is_one_list_without_tracebacks(
     assert done.stderr.splitlines() == [
         *BAD_PORT,
         "  - plugin 'boom' (fake-boom 1.0) failed to load: import of 'fake_boom' failed:"
-        " RuntimeError: boom",
+        f" RuntimeError: boom (at {site / 'fake_boom.py'}:1, in <module>)",
         _found_here(tmp_path),
     ]
 

@@ -36,7 +36,8 @@ def test_check_warns_of_a_failed_plugin_and_passes_when_not_strict(
 ) -> None:
     assert main(["check", "--demo"]) == 0
     out = capsys.readouterr().out
-    assert f"warn  plugins: {FAILED}: ImportError: needs a missing library;" in out
+    assert f"warn  plugins: {FAILED}: ImportError: needs a missing library (at " in out
+    assert "fake_broken.py:1, in <module>);" in out
     assert "serve starts without it" in out and "all checks passed" in out
 
 

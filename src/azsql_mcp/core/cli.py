@@ -316,6 +316,8 @@ def _plugins(args: argparse.Namespace) -> int:
         print(f"{r.name}  {r.status}  ({r.origin()})")
         if r.reason:
             print(f"    {'error' if r.status == 'failed' else 'why'}: {r.reason}")
+        for warning in r.warnings:
+            print(f"    warning: {warning}")
         for label, items in (
             ("hooks", r.hooks),
             ("tools", r.tools),

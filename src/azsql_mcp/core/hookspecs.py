@@ -24,6 +24,15 @@ from azsql_mcp.api import (
 )
 
 PROJECT = "azsql_mcp"
+REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
+# the hooks a plugin implements (register_config_tools is builtin_declared's)
+HOOKS = (
+    *REGISTRATION_HOOKS,
+    "register_auth_providers",
+    "plugin_config_model",
+    "startup",
+    "shutdown",
+)
 hookspec = pluggy.HookspecMarker(PROJECT)
 
 

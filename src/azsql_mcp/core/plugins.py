@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import inspect
 import logging
 import re
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, PackageMetadata, distributions, entry_points
+from types import ModuleType
 from typing import Any, Literal
 
 import mcp.types as mt
@@ -25,6 +26,20 @@ from pydantic import BaseModel, ValidationError
 from azsql_mcp.api import AuthProviderFactory, Database, PluginError, ResolvedTool
 from azsql_mcp.core import hookspecs
 from azsql_mcp.core.config import Settings, describe_errors
+from azsql_mcp.core.hookchecks import (
+    argument_mismatch,
+    check_hook_names,
+    check_registered_only,
+    check_undecorated,
+)
+from azsql_mcp.core.hookspecs import REGISTRATION_HOOKS
+from azsql_mcp.core.pluginsource import (
+    missing_module_advice,
+    private_imports,
+    top_package,
+    where_raised,
+)
+from azsql_mcp.core.registered import missing_description, require_async, require_hints
 from azsql_mcp.serving.injection import SOURCE_ARG, context_params
 
 log = logging.getLogger(__name__)
@@ -41,14 +56,6 @@ BUILTIN_ORDER = (
     "builtin_declared",
 )
 DISABLED_TOOLS_KEY = "disabled_tools"
-REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts")
-HOOKS = (
-    *REGISTRATION_HOOKS,
-    "register_auth_providers",
-    "plugin_config_model",
-    "startup",
-    "shutdown",
-)
 IN_PROCESS = "in-process"  # plugins handed to build_app as objects (tests); always loaded
 # MCP's rule for tool names (specification 2025-11-25, "Tool names"; the SDK's regex)
 TOOL_NAME_RULE = (
@@ -123,6 +130,8 @@ class PluginRecord:
     # auth providers a plugin that failed would have registered, to say so when a
     # source names one of them
     failed_auth_providers: list[str] = field(default_factory=list)
+    # what works today and may not tomorrow (an import of a private module)
+    warnings: list[str] = field(default_factory=list)
 
     def fail(self, error: str) -> None:
         self.status = "failed"
@@ -151,6 +160,7 @@ class PluginRecord:
             "prompts": self.prompts,
             "auth_providers": self.auth_providers,
             "disabled_tools": self.disabled_tools,
+            "warnings": self.warnings,
         }
 
 
@@ -357,11 +367,20 @@ class _Loader:
         if reason is not None:
             record.status, record.reason = "disabled", reason
             return
+        before = set(sys.modules)
         try:
             plugin = ep.load()
         except BaseException as exc:  # SystemExit from a plugin must not stop the server
-            self._failed(record, f"import of {ep.value!r} failed: {error_text(exc)}", exc)
+            package = top_package(ep.module)
+            advice = missing_module_advice(exc, ep.module, f"{ep.name} = {ep.value}")
+            error = f"{error_text(exc)}{where_raised(exc, package)}{advice}"
+            self._failed(record, f"import of {ep.value!r} failed: {error}", exc)
             return
+        if not record.builtin:  # the built-in plugins are azsql-mcp's own modules
+            # the plugin's own modules this import loaded (a library it shares may be too)
+            package = top_package(ep.module)
+            own = {m for m in set(sys.modules) - before if top_package(m) == package}
+            warn(record, private_imports({ep.module, *own}))
         self._register(record, plugin)
 
     def add_object(self, name: str, plugin: object) -> None:
@@ -373,6 +392,8 @@ class _Loader:
             builtin=False,
         )
         self.records.append(record)
+        if isinstance(plugin, ModuleType):
+            warn(record, private_imports([plugin.__name__]))
         if not self._duplicate_name(record):
             self._register(record, plugin)
 
@@ -392,28 +413,31 @@ class _Loader:
         try:
             self.manager.register(plugin, name=record.name)
         except Exception as exc:
-            error = _argument_mismatch(self.manager, plugin) or error_text(exc)
+            error = argument_mismatch(self.manager, plugin) or error_text(exc)
             self._failed(record, f"invalid hook implementation: {error}", exc)
             return
         record.hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
         try:
-            _check_hook_names(self.manager, plugin)
+            check_hook_names(self.manager, plugin)
+            check_undecorated(self.manager, plugin)
             record.config = self._plugin_config(record)
             staged = Staging(record)
             for hook in REGISTRATION_HOOKS:
-                call_plugin_hook(
+                results = call_plugin_hook(
                     self.manager,
                     hook,
                     record.name,
                     register=staged.register_for(hook),
                     config=record.config,
                 )
-            call_plugin_hook(
+                check_registered_only(hook, results)
+            results = call_plugin_hook(
                 self.manager,
                 "register_auth_providers",
                 record.name,
                 register=staged.register_auth_provider,
             )
+            check_registered_only("register_auth_providers", results)
             self._commit(staged)
         except _ConfigProblem as problem:
             record.failed_auth_providers = self._auth_names(record)
@@ -423,7 +447,8 @@ class _Loader:
         except (Exception, SystemExit) as exc:  # argparse in a hook must not end the server
             record.failed_auth_providers = self._auth_names(record)
             self.manager.unregister(name=record.name)
-            self._failed(record, error_text(exc), exc)
+            where = where_raised(exc, top_package(record.module))
+            self._failed(record, error_text(exc) + where, exc)
 
     def _auth_names(self, record: PluginRecord) -> list[str]:
         """The auth providers a failing plugin registers (its hook takes no config)."""
@@ -433,7 +458,9 @@ class _Loader:
                 self.manager,
                 "register_auth_providers",
                 record.name,
-                register=lambda name, factory: names.append(name),
+                register=lambda name, factory: (
+                    names.append(name) if isinstance(name, str) else None
+                ),
             )
         return names
 
@@ -450,6 +477,11 @@ class _Loader:
         record.disabled_tools = disabled_tools
         models = call_plugin_hook(self.manager, "plugin_config_model", record.name)
         model = models[0] if models else None
+        if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise PluginError(
+                f"plugin_config_model returned {_named(model)}; it returns a pydantic model class"
+                " (class AcmeConfig(BaseModel): ...), or None for a plugin without settings"
+            )
         if model is None:
             if section:
                 keys = ", ".join(sorted(section))
@@ -482,7 +514,8 @@ class _Loader:
             if owner is not None:
                 raise ValueError(
                     f"{kind} {key!r} is registered by both {owner.describe()}"
-                    f" and {record.describe()}; disable one of them"
+                    f" and {record.describe()}; disable one of them, or register it in"
+                    f" {record.name!r} under another name"
                 )
         self._owners.update(dict.fromkeys(keys, record))
         self.tools.update((t.name, t) for t in staged.tools)
@@ -577,11 +610,13 @@ class Staging:
         output_schema: type[BaseModel] | Mapping[str, Any] | None = None,
         resolve: Callable[[Database], Awaitable[ResolvedTool]] | None = None,
     ) -> None:
-        _require_async(fn, "tool")
+        require_async(fn, "tool")
         if resolve is not None:
-            _require_async(resolve, "resolve of tool")
+            require_async(resolve, "resolve of tool")
         tool = name or fn.__name__
         _check_tool_name(tool)
+        require_hints(fn, f"tool {tool!r}")
+        warn(self.record, missing_description(fn, description, f"tool {tool!r}"))
         if isinstance(scopes, str):  # a str is a Sequence[str]: one scope per character
             raise PluginError(
                 f"tool {tool!r}: scopes must be a list of scope names,"
@@ -613,7 +648,14 @@ class Staging:
         description: str | None = None,
         mime_type: str | None = None,
     ) -> None:
-        _require_async(fn, "resource")
+        require_async(fn, "resource")
+        if "://" not in uri:  # FastMCP's refusal, at assembly, is a URL parser's
+            scheme = self.record.name.replace("_", "-")  # a URI scheme takes no "_"
+            raise PluginError(
+                f"resource {uri!r}: a resource URI is SCHEME://PATH, such as"
+                f" '{scheme}://{uri.lstrip('/')}' (a template's {{fields}} go in the path)"
+            )
+        require_hints(fn, f"resource {uri!r}")
         spec = ResourceSpec(fn, uri, self.record.name, name, description, mime_type)
         self.resources.append(spec)
         variant = _by_source_variant(spec)
@@ -627,23 +669,31 @@ class Staging:
         name: str | None = None,
         description: str | None = None,
     ) -> None:
-        _require_async(fn, "prompt")
+        require_async(fn, "prompt")
+        prompt = name or fn.__name__
+        require_hints(fn, f"prompt {prompt!r}")
         self.prompts.append(
-            PromptSpec(
-                fn=fn, name=name or fn.__name__, plugin=self.record.name, description=description
-            )
+            PromptSpec(fn=fn, name=prompt, plugin=self.record.name, description=description)
         )
 
     def register_auth_provider(self, name: str, factory: AuthProviderFactory) -> None:
+        if not isinstance(name, str):
+            given = getattr(name, "__name__", repr(name))
+            hint = f" register({factory!r}, {given})?" if isinstance(factory, str) else ""
+            raise PluginError(
+                "auth provider: register(name, factory) takes the name first, a str (got"
+                f" {_named(name)});{hint}"
+            )
         if not callable(factory):
             raise TypeError(f"auth provider {name!r}: factory must be callable")
         self.auth.append((name, factory))
 
 
-def _require_async(fn: Callable[..., Any], kind: str) -> None:
-    if not inspect.iscoroutinefunction(fn):
-        name = getattr(fn, "__qualname__", repr(fn))
-        raise TypeError(f"{kind} {name} must be an async function (async def)")
+def warn(record: PluginRecord, warnings: list[str]) -> None:
+    """Log what works today and may not tomorrow, and keep it for `azsql-mcp plugins`."""
+    record.warnings.extend(warnings)
+    for warning in warnings:
+        log.warning("%s: %s", record.describe(), warning)
 
 
 def _check_tool_name(name: str) -> None:
@@ -721,49 +771,6 @@ def call_plugin_hook(
     return results
 
 
-def _check_hook_names(manager: pluggy.PluginManager, plugin: object) -> None:
-    """A hookimpl whose name is no hook of ours (`register_prompt`) would never be called."""
-    for caller in manager.get_hookcallers(plugin) or []:
-        if caller.has_spec():
-            continue
-        impls = [i for i in caller.get_hookimpls() if i.plugin is plugin]
-        if all(i.optionalhook for i in impls):
-            continue
-        import difflib  # only for a name that is no hook
-
-        close = difflib.get_close_matches(caller.name, HOOKS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise PluginError(f"unknown hook {caller.name!r}{hint} (hooks: {', '.join(sorted(HOOKS))})")
-
-
-def _argument_mismatch(manager: pluggy.PluginManager, plugin: object) -> str | None:
-    """What pluggy refuses as "Argument(s) {'x'} are declared in the hookimpl but can not
-    be found in the hookspec", said with the hook's own arguments."""
-    for attribute in dir(plugin):
-        options = manager.parse_hookimpl_opts(plugin, attribute)
-        if options is None:
-            continue
-        hook = options.get("specname") or attribute
-        spec = getattr(hookspecs, hook, None)
-        if spec is None or not hasattr(spec, f"{hookspecs.PROJECT}_spec"):
-            continue  # not a hook: _check_hook_names says so
-        allowed = list(inspect.signature(spec).parameters)
-        declared = [
-            p.name
-            for p in inspect.signature(getattr(plugin, attribute)).parameters.values()
-            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        unknown = [name for name in declared if name not in allowed]
-        if unknown:
-            arguments = ", ".join(allowed) or "none"
-            return (
-                f"hook {hook!r} has no argument {', '.join(map(repr, unknown))}"
-                f" (declared by {attribute}); its arguments are: {arguments}. Declare any of"
-                " them, by name"
-            )
-    return None
-
-
 def _other_group(name: str) -> str:
     """Where the name is when it is not a plugin: azsql-mcp loads only entry points of the
     group `azsql_mcp`, and one declared in another group is ignored without a word."""
@@ -827,6 +834,13 @@ def _normalize(name: str) -> str:
 def _normalized(names: Iterable[str]) -> set[str]:
     # Entry-point and distribution names match like pip matches distributions.
     return {_normalize(name) for name in names}
+
+
+def _named(value: object) -> str:
+    """`the class Vault`, `a dict`: what a plugin handed over, named for an error."""
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
+    return f"a {type(value).__name__}"
 
 
 def error_text(exc: BaseException) -> str:

@@ -172,14 +172,18 @@ def register_prompts(register: RegisterPrompt) -> None:
 
 async def ${plugin}_count_tables(schema: str, ctx: ToolContext[${title}Config]) -> dict[str, Any]:
     """Count the tables of one schema and name the first of them."""
-    # @schema is bound as a parameter: values never become part of the SQL text
+    # @schema is bound as a parameter: values never become part of the SQL text.
+    # The rows stop at max_rows (never more than the source's [limits] max_rows allows):
+    # count in SQL, not by the rows that came back, and say when the names are cut.
     result = await ctx.db.read(
-        "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES"
+        "SELECT TABLE_NAME, COUNT(*) OVER () AS total FROM INFORMATION_SCHEMA.TABLES"
         " WHERE TABLE_SCHEMA = @schema AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
         params={"schema": schema},
+        max_rows=ctx.config.max_tables,
     )
     names = [str(row[0]) for row in result.rows]
-    return {"schema": schema, "tables": len(names), "names": names[: ctx.config.max_tables]}
+    total = int(result.rows[0][1]) if result.rows else 0
+    return {"schema": schema, "tables": total, "names": names, "more": result.truncated}
 
 
 async def settings(ctx: ToolContext[${title}Config]) -> dict[str, Any]:
@@ -215,8 +219,8 @@ async def test_count_tables(make_azsql_server) -> None:
     server = make_azsql_server(plugins=PLUGINS, config={"plugins": {"$plugin": {"max_tables": 2}}})
     async with Client(server) as client:
         result = await client.call_tool("${plugin}_count_tables", {"schema": "SalesLT"})
-    assert result.structured_content["tables"] > 2
-    assert len(result.structured_content["names"]) == 2
+    found = result.structured_content
+    assert found["tables"] > 2 and len(found["names"]) == 2 and found["more"] is True
 
 
 async def test_resource_and_prompt(make_azsql_server) -> None:
