@@ -18,9 +18,11 @@ from pydantic import BaseModel
 from azsql_mcp import Database, DatabaseError, ResolvedTool, ToolContext
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_declared.description import describe
+from azsql_mcp.plugins.builtin_declared.fitting import check_values, fitted
 from azsql_mcp.plugins.builtin_declared.model import ToolDecl
 from azsql_mcp.plugins.builtin_declared.parameters import (
     CatalogParameter,
+    Procedure,
     ProcedureCatalog,
     offered,
     problems_of,
@@ -92,18 +94,27 @@ def make_procedure(
     claimed = {p: d for p, d in decl.parameters.items() if d.from_claim is not None}
 
     inputs = offered(decl, found) if found is not None else {}
+    # the declared parameters within their SQL types' bounds, once the catalog is read
+    declared = fitted(name, decl, found)[0] if found is not None else decl.parameters
     real = python_names([*decl.parameters, *inputs])
 
     async def declared_procedure(ctx: ToolContext, **arguments: Any) -> ToolResult:
-        parameters = await checked(name, decl, catalog, ctx.db)
+        found = await checked(name, decl, catalog, ctx.db)
+        parameters = found.parameters or []
         arguments = {real.get(k, k): v for k, v in arguments.items()}
         outputs = {p.name: p.sql_type for p in parameters if p.is_output}
         # an omitted catalog parameter is not passed: the procedure's default applies
         given = {k: v for k, v in arguments.items() if v is not None}
+        given |= claimed_values(name, claimed, ctx.client.claims)
+        # what SQL Server would silently change is refused (a call before the tool was
+        # resolved has not had the SQL types' bounds in its schema)
+        specs = fitted(name, decl, parameters)[0]
+        unfit = check_values(given, specs, parameters, found.code_page)
+        if unfit:
+            raise ToolError(f"{name}: " + "\n".join(unfit))
         types = {p.name.casefold(): p.base_type for p in parameters}
         params = {
-            key: sql_value(key, value, types.get(key.casefold()))
-            for key, value in (given | claimed_values(name, claimed, ctx.client.claims)).items()
+            key: sql_value(key, value, types.get(key.casefold())) for key, value in given.items()
         }
         try:
             result = await ctx.db.call_procedure(
@@ -135,7 +146,7 @@ def make_procedure(
     ]
     parameters += [
         parameter(p, noted(d, OFFSET_KEPT), python=python_name(real, p))
-        for p, d in decl.parameters.items()
+        for p, d in declared.items()
         if d.from_claim is None
     ]
     parameters[1:] = sorted(parameters[1:], key=lambda p: p.default is not inspect.Parameter.empty)
@@ -162,18 +173,17 @@ def resolver(
         found, problems = await _lookup(name, decl, catalog, db)
         if problems:
             return ResolvedTool(problems=problems)
+        parameters = found.parameters or []
         return ResolvedTool(
-            fn=make_procedure(name, decl, catalog, found),
-            description=describe(decl, found),
+            fn=make_procedure(name, decl, catalog, parameters),
+            description=describe(decl, parameters),
         )
 
     return resolve
 
 
-async def checked(
-    name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database
-) -> list[CatalogParameter]:
-    """The procedure's catalog parameters, or ToolError naming every problem."""
+async def checked(name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database) -> Procedure:
+    """What the catalog holds of the procedure, or ToolError naming every problem."""
     found, problems = await _lookup(name, decl, catalog, db)
     if problems:
         raise ToolError("\n".join(problems))
@@ -182,7 +192,10 @@ async def checked(
 
 async def _lookup(
     name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database
-) -> tuple[list[CatalogParameter], list[str]]:
+) -> tuple[Procedure, list[str]]:
     found = await catalog.procedure(db, decl.procedure or "")
-    # no parameters list means no procedure, which is a problem
-    return found.parameters or [], problems_of(name, decl, db.source, found)
+    problems = problems_of(name, decl, db.source, found)
+    # no parameters list means no procedure, a problem already
+    if found.parameters is not None:
+        problems += fitted(name, decl, found.parameters)[1]
+    return found, problems
