@@ -334,3 +334,16 @@ async def test_an_input_named_in_another_script_is_left_to_its_default(
         assert set(_props(tools["size"])) == {"n"}
         assert "letters outside A-Z" in (tools["size"].description or "")
         assert await _text(client, "size", {"n": 21}) == "42"
+
+
+async def test_a_date_is_iso_8601_text_never_a_number(azsql_config: dict[str, Any]) -> None:
+    async with connected(azsql_config, "range", "at_utc") as client:
+        await listed_until(client, lambda t: "from" in _props(t["range"]))
+        # pydantic would read 20240102 as seconds since 1970: 1970-08-23T06:28:22
+        for value in (20240102, "20240102", 1704153600, "1704153600"):
+            text = await _refused(client, "at_utc", {"at": value})
+            assert "ISO 8601" in text, text
+            assert "ISO 8601" in await _refused(client, "range", {"from": value})
+        assert await _text(client, "range", {"from": "2024-01-02"}) == "2024-01-02"
+        at = await _text(client, "at_utc", {"at": "2024-01-02T03:04:05"})
+        assert at.startswith("2024-01-02 03:04:05")

@@ -57,3 +57,8 @@ def test_varchar_is_measured_in_bytes_of_its_code_page() -> None:
     assert "U+00E9" in (refuse_unstorable("caf\u00e9", ansi, 1251) or "")
     assert refuse_unstorable("\u4e16", ansi, 1) is None  # no codec: not checked
     assert refuse_unstorable("x" * 9000, _param("varchar", -1), 1252) is None
+
+
+def test_a_lone_surrogate_is_left_to_the_driver_to_refuse() -> None:
+    assert refuse_unstorable("a\ud800b", _param("nvarchar", -1), 1252) is None
+    assert "U+D800" in (refuse_unstorable("a\ud800b", _param("varchar", 10), 1252) or "")

@@ -121,7 +121,8 @@ def refuse_unstorable(value: Any, param: CatalogParameter, code_page: int | None
         return None
     name = f"@{param.name} ({param.sql_type})"
     if base in ("nchar", "nvarchar"):
-        units = len(value.encode("utf-16-le")) // 2
+        # a lone surrogate counts one unit here; the driver refuses it, naming the value
+        units = len(value.encode("utf-16-le", "surrogatepass")) // 2
         if 0 < param.max_length < units * 2:
             return (
                 f"{name} holds {param.max_length // 2} UTF-16 code units and this value takes"
