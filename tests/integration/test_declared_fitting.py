@@ -30,7 +30,10 @@ TYPES = {
     "uspTiny": "tinyint",
     "uspInt": "int",
     "uspDay": "date",
+    "uspBin": "varbinary(10)",
 }
+# an OUTPUT parameter's variable starts with the caller's value: converted alike
+KEEP = "CREATE PROCEDURE dbo.uspKeep @v nvarchar(5) OUTPUT AS SET @v = @v"
 
 
 def proc(name: str, **parameters: Any) -> dict[str, Any]:
@@ -45,6 +48,7 @@ LOOSE = {
     "ansi": proc("uspAnsi"),  # from the catalog
     "short_cat": proc("uspShort"),
     "int_of_day": proc("uspDay", v={"type": "date"}),
+    "keep": proc("uspKeep", v={"type": "string"}),
 }
 # declared so that SQL Server would change some values: problems naming the key
 WRONG = {
@@ -55,12 +59,13 @@ WRONG = {
     "places": proc("uspCents", v={"type": "decimal", "decimal_places": 4}),
     "big": proc("uspTiny", v={"type": "integer", "maximum": 1000}),
     "default": proc("uspShort", v={"type": "string", "default": "abcdefgh"}),
+    "binary": proc("uspBin", v={"type": "string"}),
 }
 
 
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    setup = [ECHO.format(name=n, type=t) for n, t in TYPES.items()]
+    setup = [*(ECHO.format(name=n, type=t) for n, t in TYPES.items()), KEEP]
     with sample_tds_server(tds_password, setup) as server:
         yield server
 
@@ -94,6 +99,11 @@ async def test_a_declared_parameter_takes_the_bounds_of_its_sql_type(
         assert "255" in await _refused(client, "tiny", {"v": 300})
         assert await _value(client, "cents", {"v": "123.45"}) == "123.45"
         assert await _value(client, "int_of_day", {"v": "2024-01-02"}) == "2024-01-02"
+        assert schema["keep"]["maxLength"] == 5
+        assert "at most 5 characters" in await _refused(client, "keep", {"v": "abcdefgh"})
+        assert "UTF-16" in await _refused(client, "keep", {"v": "\U0001f600" * 3})
+        result = await client.call_tool("keep", {"v": "abc"})
+        assert result.structured_content["outputs"] == {"v": "abc"}
 
 
 async def test_strings_are_measured_as_sql_server_stores_them(
@@ -136,6 +146,9 @@ async def test_a_declaration_sql_server_would_change_values_for_is_a_problem(
         " dbo.uspTiny is tinyint; set maximum = 255 or less",
         "tools.default.parameters.v: default 'abcdefgh' is longer than max_length 5 once"
         " bounded as @v of dbo.uspShort is nvarchar(5)",
+        "tools.binary.parameters.v: @v of dbo.uspBin is varbinary(10), which takes no value"
+        " from JSON (SQL Server converts no text to it implicitly); remove"
+        " [tools.binary.parameters.v] and leave it to the procedure",
     ]
     for line in expected:
         assert line in text, text

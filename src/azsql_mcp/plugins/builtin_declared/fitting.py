@@ -35,6 +35,7 @@ TAKES = {
     "datetime": {"datetime"},
 }
 UTF8 = 65001
+BINARY = frozenset({"binary", "varbinary", "image"})
 
 
 def fitted(
@@ -47,12 +48,21 @@ def fitted(
     problems: list[str] = []
     for name, spec in decl.parameters.items():
         param = by_name.get(name.casefold())
-        sql = None if param is None or param.is_output else param.as_input()
-        if param is None or sql is None:
-            specs[name] = spec
+        # an OUTPUT parameter's variable starts with the caller's value, converted alike
+        sql = None if param is None else param.as_input()
+        specs[name] = spec
+        if param is None:
             continue
         key = f"tools.{tool}.parameters.{name}"
         what = f"@{param.name} of {decl.procedure} is {param.sql_type}"
+        if param.base_type in BINARY:
+            problems.append(
+                f"{key}: {what}, which takes no value from JSON (SQL Server converts no"
+                f" text to it implicitly); remove [{key}] and leave it to the procedure"
+            )
+            continue
+        if sql is None:
+            continue
         if sql.type not in TAKES[spec.type]:
             problems.append(
                 f"{key}: type {spec.type!r} does not fit: {what}, and SQL Server would"
