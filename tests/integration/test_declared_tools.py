@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -147,9 +148,17 @@ async def test_pages_follow_the_cursor(azsql_config: dict[str, Any]) -> None:
 
 
 async def test_a_write_tool_is_hidden_while_the_source_is_read_only(
-    azsql_config: dict[str, Any],
+    azsql_config: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="azsql_mcp")
     app = make_app(azsql_config, tools={"rename": RENAME})
+    # read_only changes only with a restart: the tool is missing until then, and said so
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert (
+        "tools.rename: writes = true, but source 'main' is read-only ([security] read_only,"
+        " true unless set), so the tool is not listed until a restart with read_only = false"
+        " in [sources.main.security]; set that, or remove writes = true" in warned
+    )
     async with Client(app.mcp) as client:
         assert "rename" not in {t.name for t in await client.list_tools()}
         result = await client.call_tool(
