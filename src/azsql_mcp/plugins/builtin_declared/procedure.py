@@ -8,6 +8,7 @@ parameter in its description. A call that comes first reads it itself."""
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -57,7 +58,21 @@ class ProcedureOutput(BaseModel):
 TRANSACTION_COUNT_CHANGED = 266
 
 
+# error 266's counts ("Previous count = %ld, current count = %ld.")
+_COUNTS = re.compile(r"Previous count = (\d+), current count = (\d+)")
+
+
 def _ended_transaction(procedure: str, writes: bool, error: str) -> str:
+    counts = _COUNTS.search(error)
+    if counts is not None and int(counts.group(2)) > int(counts.group(1)):
+        # a BEGIN TRANSACTION left open nests in azsql-mcp's, which is rolled back
+        return (
+            f"{procedure} left a transaction open (a BEGIN TRANSACTION without its COMMIT):"
+            f" {error} Nothing it changed was committed: azsql-mcp rolled back the"
+            " transaction it runs the procedure in, and the open one with it. A procedure"
+            " tool must end what it begins: give the BEGIN TRANSACTION its COMMIT, or"
+            " declare a procedure that leaves the transaction to azsql-mcp."
+        )
     kept = (
         "this tool is declared writes = false, so azsql-mcp would have rolled it back"
         if not writes
