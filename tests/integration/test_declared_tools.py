@@ -274,6 +274,11 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
                 "statement": "SELECT @id",
                 "parameters": {"id": {"type": "integer"}, "ID": {"type": "integer"}},
             },
+            "at_sign": {
+                "description": "a parameter named as the statement writes it",
+                "statement": "SELECT @n",
+                "parameters": {"@n": {"type": "integer"}},
+            },
             "twice_proc": {
                 "description": "one parameter declared twice",
                 "procedure": "dbo.p",
@@ -302,7 +307,11 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
         " it once" in problems
     )
     assert "tools.twice_proc.parameters.N: [tools.twice_proc.parameters.n] is the same" in text
-    assert len(problems) == 15, problems
+    assert (
+        "tools.at_sign.parameters.@n: a parameter name is a letter or '_' then letters,"
+        " digits, '_'; write it without '@': [tools.at_sign.parameters.n]" in problems
+    )
+    assert len(problems) == 16, problems
 
 
 async def test_declared_names_match_the_statement_without_regard_to_case(
