@@ -37,7 +37,13 @@ from azsql_mcp.plugins.builtin_declared.tool import (
     respond,
     sql_value,
 )
-from azsql_mcp.values import StructuredResult, render_result, result_to_structured
+from azsql_mcp.values import (
+    StructuredResult,
+    cell_text,
+    fence_untrusted,
+    render_result,
+    result_to_structured,
+)
 
 OFFSET_KEPT = (
     "A UTC offset is kept for a datetimeoffset parameter; for another type the value is"
@@ -97,6 +103,17 @@ def _committed(rows: int | None) -> str:
     )
 
 
+def _outputs_text(outputs: dict[str, Any]) -> str:
+    """The OUTPUT values, fenced: text from the database, which may hold instructions
+    as a row may."""
+    if not outputs:
+        return "; no OUTPUT parameters."
+    body = "\n".join(f"@{name} = {cell_text(value)}" for name, value in outputs.items())
+    return "; OUTPUT parameters:\n" + fence_untrusted(
+        body, what="the OUTPUT parameter values the procedure returned"
+    )
+
+
 def make_procedure(
     name: str,
     decl: ToolDecl,
@@ -151,7 +168,7 @@ def make_procedure(
             rows_affected=result.rows_affected,
         )
         parts = [f"Result set {i + 1}: {render_result(s)}" for i, s in enumerate(sets)]
-        parts.append(f"Return value: {result.return_value}; OUTPUT parameters: {result.outputs}")
+        parts.append(f"Return value: {result.return_value}" + _outputs_text(result.outputs))
         if decl.writes:
             parts.append(_committed(result.rows_affected))
         return respond(structured, "\n\n".join(parts))
