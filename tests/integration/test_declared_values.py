@@ -101,10 +101,18 @@ SIZE = "CREATE PROCEDURE dbo.uspMaß @Größe int = 2, @n int AS SELECT @Größe
 ECHO_OUT = (
     "CREATE PROCEDURE dbo.uspEchoOut @v nvarchar(200), @w nvarchar(200) OUTPUT AS SET @w = @v"
 )
-ECHOED = {"echo_out": {"procedure": "dbo.uspEchoOut", "description": "v back in @w"}}
+# PRINT (an informational message, severity 0): how a procedure often says what it did
+NOISY = (
+    "CREATE PROCEDURE dbo.uspNoisy @v int"
+    " AS PRINT 'checking'; SELECT @v AS v; PRINT 'no such customer'"
+)
+ECHOED = {
+    "echo_out": {"procedure": "dbo.uspEchoOut", "description": "v back in @w"},
+    "noisy": {"procedure": "dbo.uspNoisy", "description": "prints"},
+}
 SETUP = [
     *(ECHO.format(name=n, type=t) for n, t in TYPES.items()),
-    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE, ECHO_OUT),
+    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE, ECHO_OUT, NOISY),
 ]
 
 
@@ -365,3 +373,15 @@ async def test_output_values_are_framed_as_untrusted_data(azsql_config: dict[str
         assert fenced.startswith(":\n<untrusted-data-") and fenced.rstrip().endswith(">")
         assert "@w = \\" + planted in fenced  # escaped: no fence marker of its own
         assert planted not in text.replace("\\" + planted, "")
+
+
+async def test_a_procedures_messages_come_back(azsql_config: dict[str, Any]) -> None:
+    async with connected(azsql_config, "noisy", "echo_out") as client:
+        await listed_until(client, lambda t: all("v" in _props(t[n]) for n in ECHOED))
+        result = await client.call_tool("noisy", {"v": 1})
+        assert result.structured_content["messages"] == ["checking", "no such customer"]
+        _, fenced = result.content[0].text.split("Messages", 1)
+        assert fenced.startswith(":\n<untrusted-data-") and "no such customer" in fenced
+        quiet = await client.call_tool("echo_out", {"v": "x"})
+        assert quiet.structured_content["messages"] == []
+        assert "Messages" not in quiet.content[0].text

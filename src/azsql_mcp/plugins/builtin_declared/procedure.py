@@ -57,6 +57,7 @@ class ProcedureOutput(BaseModel):
     return_value: int | None
     duration_ms: float
     rows_affected: int | None = None  # writes = true: the rows it changed, when counted
+    messages: list[str] = []  # PRINT and RAISERROR of severity 10 or less, in order
 
 
 # "Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT
@@ -166,9 +167,13 @@ def make_procedure(
             return_value=result.return_value,
             duration_ms=round(result.duration_ms, 1),
             rows_affected=result.rows_affected,
+            messages=result.messages,
         )
         parts = [f"Result set {i + 1}: {render_result(s)}" for i, s in enumerate(sets)]
         parts.append(f"Return value: {result.return_value}" + _outputs_text(result.outputs))
+        if result.messages:
+            lines = "\n".join(cell_text(text) for text in result.messages)
+            parts.append("Messages:\n" + fence_untrusted(lines, what="the procedure's messages"))
         if decl.writes:
             parts.append(_committed(result.rows_affected))
         return respond(structured, "\n\n".join(parts))
