@@ -23,8 +23,8 @@ from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter
 
 # A declared type -> the input types (of the procedure's parameter, as_input) that take
 # each of its values unchanged. A string declared for a type with no JSON form
-# (uniqueidentifier, time, xml, binary) is SQL Server's to convert: it refuses text it
-# cannot read.
+# (uniqueidentifier, time, xml) is SQL Server's to convert: it refuses text it cannot
+# read. Binary types take no text at all (BINARY).
 TAKES = {
     "string": {"string"},
     "integer": {"integer", "decimal", "number"},
