@@ -223,6 +223,8 @@ class ProcedureResult:
     # what a writes=True call changed and committed, as its statements' row counts add
     # up; None for a read-only call, or when no count came (SET NOCOUNT ON, FreeTDS)
     rows_affected: int | None = None
+    # its informational messages, in order: PRINT, RAISERROR of severity 10 or less
+    messages: list[str] = field(default_factory=list)
 
 
 class DatabaseError(Exception):

@@ -1,7 +1,7 @@
 """A procedure tool whose procedure ends the transaction azsql-mcp runs it in (COMMIT or
-ROLLBACK inside it): SQL Server raises error 266 when the procedure returns, and the tool
-says what that means instead of reporting success, through an MCP client on the TDS test
-server with both ODBC drivers."""
+ROLLBACK inside it) or leaves one open (BEGIN without COMMIT): SQL Server raises error 266
+when the procedure returns, and the tool says what that means instead of reporting
+success, through an MCP client on the TDS test server with both ODBC drivers."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ BEGIN
 END"""
 SETUP = [
     NOTE,
-    ENDING.format(name="uspNoteAndCommit", end="COMMIT"),
-    ENDING.format(name="uspNoteAndRollback", end="ROLLBACK"),
+    *(ENDING.format(name=f"uspNoteAnd{end.title()}", end=end) for end in ("COMMIT", "ROLLBACK")),
+    # BEGIN without COMMIT: the count goes up instead
+    ENDING.format(name="uspNoteAndBegin", end="BEGIN"),
 ]
 TOOLS = {
     "note_read": {
@@ -39,21 +40,17 @@ TOOLS = {
         "description": "a write tool whose procedure rolls back",
         "writes": True,
     },
+    "note_open": {
+        "procedure": "dbo.uspNoteAndBegin",
+        "description": "a write tool whose procedure leaves a transaction open",
+        "writes": True,
+    },
 }
 
 
 @pytest.fixture(scope="module")
 def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    with sample_tds_server(
-        tds_password,
-        [
-            NOTE,
-            *(
-                ENDING.format(name=f"uspNoteAnd{end.title()}", end=end)
-                for end in ("COMMIT", "ROLLBACK")
-            ),
-        ],
-    ) as server:
+    with sample_tds_server(tds_password, SETUP) as server:
         yield server
 
 
@@ -99,4 +96,18 @@ async def test_a_write_tool_whose_procedure_rolls_back_reports_no_commit(
     text = result.content[0].text
     assert "dbo.uspNoteAndRollback ended the transaction" in text
     assert "Committed." not in text
+    assert await _notes(client, msg) == 0
+
+
+async def test_a_procedure_that_leaves_a_transaction_open_changes_nothing(
+    client: Client[Any], azsql_driver: str
+) -> None:
+    msg = f"left open {azsql_driver}"
+    result = await client.call_tool("note_open", {"Msg": msg}, raise_on_error=False)
+    assert result.is_error
+    text = result.content[0].text
+    # the count went up (1 to 2): nothing was committed, and the message says so
+    assert "dbo.uspNoteAndBegin left a transaction open (a BEGIN TRANSACTION" in text
+    assert "Nothing it changed was committed" in text
+    assert "may already be committed" not in text
     assert await _notes(client, msg) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -147,9 +148,17 @@ async def test_pages_follow_the_cursor(azsql_config: dict[str, Any]) -> None:
 
 
 async def test_a_write_tool_is_hidden_while_the_source_is_read_only(
-    azsql_config: dict[str, Any],
+    azsql_config: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="azsql_mcp")
     app = make_app(azsql_config, tools={"rename": RENAME})
+    # read_only changes only with a restart: the tool is missing until then, and said so
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert (
+        "tools.rename: writes = true, but source 'main' is read-only ([security] read_only,"
+        " true unless set), so the tool is not listed until a restart with read_only = false"
+        " in [sources.main.security]; set that, or remove writes = true" in warned
+    )
     async with Client(app.mcp) as client:
         assert "rename" not in {t.name for t in await client.list_tools()}
         result = await client.call_tool(
@@ -265,6 +274,11 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
                 "statement": "SELECT @id",
                 "parameters": {"id": {"type": "integer"}, "ID": {"type": "integer"}},
             },
+            "at_sign": {
+                "description": "a parameter named as the statement writes it",
+                "statement": "SELECT @n",
+                "parameters": {"@n": {"type": "integer"}},
+            },
             "twice_proc": {
                 "description": "one parameter declared twice",
                 "procedure": "dbo.p",
@@ -293,7 +307,11 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
         " it once" in problems
     )
     assert "tools.twice_proc.parameters.N: [tools.twice_proc.parameters.n] is the same" in text
-    assert len(problems) == 15, problems
+    assert (
+        "tools.at_sign.parameters.@n: a parameter name is a letter or '_' then letters,"
+        " digits, '_'; write it without '@': [tools.at_sign.parameters.n]" in problems
+    )
+    assert len(problems) == 16, problems
 
 
 async def test_declared_names_match_the_statement_without_regard_to_case(

@@ -116,11 +116,12 @@ class _Catalog:
             "scale",
             "is_output",
             "user_name",
+            "code_page",
         ]
         rows = [
-            [0, 1234, "@Name", None, 100, 0, 0, False, "azsql_reader"],
-            [0, 1234, "@Label", None, 100, 0, 0, True, "azsql_reader"],
-            [0, 1234, "@Count", "int", 4, 10, 0, True, "azsql_reader"],
+            [0, 1234, "@Name", None, 100, 0, 0, False, "azsql_reader", 1252],
+            [0, 1234, "@Label", None, 100, 0, 0, True, "azsql_reader", 1252],
+            [0, 1234, "@Count", "int", 4, 10, 0, True, "azsql_reader", 1252],
         ]
         return QueryResult([Column(c, "x") for c in columns], rows)
 

@@ -21,7 +21,7 @@ from azsql_mcp.api import AuthProviderFactory, SourceSettings
 from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.config import ConfigError, Settings, from_variable, reference_problems
-from azsql_mcp.core.declared import declare_tools
+from azsql_mcp.core.declared import declare_tools, never_listed
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.advertised import AdvertisedCapabilities
@@ -58,6 +58,8 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     (`assembly_problems` found nothing): their hooks are not run again."""
     for why in unbound_tools(settings, plugins):
         log.warning("%s; until then it is not offered", why)
+    for why in never_listed(settings, plugins).values():
+        log.warning("%s", why)
     _bind_sources(settings, plugins)
     runtime = Runtime(settings, {r.name: r.config for r in plugins.loaded()})
 

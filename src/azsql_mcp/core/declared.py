@@ -4,6 +4,8 @@ register beside the other plugins' tools, at start and again on every reload."""
 
 from __future__ import annotations
 
+import logging
+
 from azsql_mcp.api import CheckStatement
 from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
@@ -16,6 +18,8 @@ from azsql_mcp.core.plugins import (
     call_plugin_hook,
 )
 from azsql_mcp.core.resolution import resolve_when_reached
+
+log = logging.getLogger(__name__)
 
 HOOK = "register_config_tools"
 WRITE_KINDS = ("insert", "update", "delete")
@@ -67,6 +71,22 @@ def declare_tools(plugins: PluginSet, settings: Settings) -> list[str]:
         return problems
     _replace(plugins, staged, settings)
     return []
+
+
+def never_listed(settings: Settings, plugins: PluginSet) -> dict[str, str]:
+    """Why each declared tool that writes is never listed: its source is read-only, a
+    setting that changes only with a restart (the default is read-only, so a forgotten
+    `read_only = false` would otherwise leave the tool silently missing)."""
+    return {
+        name: f"tools.{name}: writes = true, but source {spec.source!r} is read-only"
+        " ([security] read_only, true unless set), so the tool is not listed until a"
+        f" restart with read_only = false in [sources.{spec.source}.security]; set that,"
+        " or remove writes = true"
+        for name, spec in sorted(declared_specs(plugins).items())
+        if spec.writes
+        and spec.source in settings.sources
+        and settings.source_security(spec.source).read_only
+    }
 
 
 def _taken(plugins: PluginSet) -> frozenset[str]:
@@ -141,6 +161,9 @@ def redeclare(app: App, settings: Settings, judged: PluginSet, new: Settings) ->
     for name, spec in declared_specs(app.plugins).items():
         if name not in kept:
             app.mcp.add_tool(tool_component(spec, app.runtime, app.policy))
+    for name, why in never_listed(settings, app.plugins).items():
+        if name not in kept:
+            log.warning("%s", why)
     # a declared tool withdrawn with an unchanged table stays so until resolved again
     app.withdrawn = {
         name

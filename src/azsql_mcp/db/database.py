@@ -74,6 +74,7 @@ from azsql_mcp.db.retry import (
     MAX_RETRY_DELAY_S,
     ConnectionLost,
     RetryBudget,
+    clean_message,
     inspect_error,
     to_database_error,
 )
@@ -458,11 +459,11 @@ class SourceDatabase(Database):
         # reach the next caller, and only a new session clears it all.
         work = (driverhost.run_procedure, *args, self._query_timeout(), max_affected)
         if writes:
-            pages, affected = await self._write_once(
+            pages, affected, messages = await self._write_once(
                 *work, keep=False, counted=lambda done: done[1]
             )
         else:
-            pages, affected = await self._retrying(*work, keep=False)
+            pages, affected, messages = await self._retrying(*work, keep=False)
         if writes and affected is None:
             self._warn_uncounted(procedure)
         *sets, final = pages
@@ -483,6 +484,7 @@ class SourceDatabase(Database):
             status.get(procedures.RETURN_VALUE),
             final["duration_ms"],
             rows_affected=affected if writes else None,
+            messages=[clean_message(text) for text in messages],
         )
 
     def _warn_uncounted(self, procedure: str) -> None:

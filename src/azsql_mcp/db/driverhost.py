@@ -278,21 +278,25 @@ def run_procedure(
     max_bytes: int,
     timeout_s: int,
     max_affected_rows: int | None,
-) -> tuple[list[Page], int | None]:
+) -> tuple[list[Page], int | None, list[str]]:
     """One procedure call batch: every result set (each capped at max_rows / about
-    max_bytes; the rest of it is read and dropped, as later result sets follow it), and
-    the rows its statements affected as the driver reports them (None: no count came).
+    max_bytes; the rest of it is read and dropped, as later result sets follow it), the
+    rows its statements affected as the driver reports them (None: no count came), and
+    its informational messages (PRINT, RAISERROR of severity 10 or less) as the driver
+    words them, which pyodbc keeps for the last execute or nextset only.
 
     Without `max_affected_rows` the transaction is rolled back. With it, the call commits
     unless more rows than that were affected; a statement's count is a result of its own
     (SQL Server's DONEINPROC token), one that SET NOCOUNT ON suppresses."""
     pages: list[Page] = []
     affected: int | None = None
+    messages: list[str] = []
     with _statement(conn, timeout_s) as cursor:
         started = time.perf_counter()
         deadline = time.monotonic() + timeout_s
         _execute(cursor, sql, args)
         while True:
+            messages += [str(text) for _, text in cursor.messages or ()]
             description = cursor.description
             if description is not None:
                 pages.append(
@@ -313,7 +317,7 @@ def run_procedure(
         if max_affected_rows is not None:
             conn.stop_if_cancelled()
             _commit(conn, timeout_s)
-    return pages, affected
+    return pages, affected, messages
 
 
 def _capped_set(

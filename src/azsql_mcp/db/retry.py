@@ -106,11 +106,12 @@ def inspect_error(exc: BaseException) -> DriverErrorInfo:
     state = args[0] if len(args) >= 2 and isinstance(args[0], str) else ""
     raw = str(args[1]) if len(args) >= 2 else str(exc)
     numbers = [int(n) for n in _NUMBER.findall(raw) if int(n) != 0]
-    messages = [_clean(part) for part in raw.split("; ") if _clean(part)]
+    messages = [clean_message(part) for part in raw.split("; ") if clean_message(part)]
     return DriverErrorInfo(state, numbers[0] if numbers else None, " ".join(messages) or raw)
 
 
-def _clean(part: str) -> str:
+def clean_message(part: str) -> str:
+    """A driver's message without its vendor prefixes and the ODBC call it names."""
     text = _VENDOR_PREFIX.sub("", part)
     while (stripped := _VENDOR_PREFIX.sub("", text)) != text:
         text = stripped

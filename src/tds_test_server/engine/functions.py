@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from ..editions import SERVER_NAME, Edition
 from ..results import ColumnType, TdsError
 from . import errors
-from .catalog import Catalog, ObjectRow, Table
+from .catalog import COLLATION, Catalog, ObjectRow, Table
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
 from .date_numbers import days_since_1900, is_number, number_to_date
@@ -942,6 +942,11 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
             "maxsizeinbytes": ctx.edition.max_size_bytes,
         }.get(str(prop).lower())
 
+    def collationproperty(name: Any, prop: Any) -> Any:
+        # the one collation here has code page 1252 ("COLLATIONPROPERTY"); NULL otherwise
+        known = str(name).casefold() == COLLATION.casefold()
+        return 1252 if known and str(prop).casefold() == "codepage" else None
+
     def ident_current(name: Any) -> Any:
         oid = cat.resolve_object_id(str(name)) if name is not None else None
         return ctx.last_identity if oid is not None else None
@@ -950,6 +955,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
         "AZSQL_GLOBAL": (1, global_var),
         "SERVERPROPERTY": (1, lambda name: ctx.edition.server_property(str(name))),
         "DATABASEPROPERTYEX": (2, databasepropertyex),
+        "COLLATIONPROPERTY": (2, collationproperty),
         "DB_NAME": (-1, db_name),
         "DB_ID": (-1, db_id),
         "SCHEMA_NAME": (-1, schema_name),

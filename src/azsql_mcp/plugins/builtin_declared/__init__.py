@@ -90,6 +90,7 @@ def _problems_of(
     problems = [
         f"{key}.parameters.{p}: a parameter name is a letter or '_' then letters, digits, '_'"
         + (f", with no {NOT_ASCII}" if is_other_script(p) else "")
+        + (f"; write it without '@': [{key}.parameters.{p[1:]}]" if p.startswith("@") else "")
         for p in decl.parameters
         if not NAME.match(p)
     ]
@@ -116,6 +117,8 @@ def _problems_of(
         return [*problems, f"{key}.source: {exc.args[0]}"]
     except QueryRefused as exc:
         return [*problems, f"{key}.statement: {exc}"]
+    if any(not NAME.match(p) for p in decl.parameters):
+        return problems  # matched against the statement once the names are fixed
     # @Id and @ID in the statement are one parameter, declared as `id` or `Id`
     in_statement = _spellings(used)
     problems += [

@@ -9,7 +9,30 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: Any) -> Any:
+    """A date or datetime argument as ISO 8601 text (or a TOML date from the config):
+    pydantic would read a number, or a string of digits, as seconds since 1970, so that
+    20240102 became 1970-08-23T06:28:22."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError(
+        f"{value!r} is not an ISO 8601 date: send text such as 2024-01-02 or"
+        " 2024-01-02T03:04:05, optionally with a UTC offset such as +02:00"
+    )
+
 
 ParamType = Literal["string", "integer", "number", "decimal", "boolean", "date", "datetime"]
 PYTHON_TYPES: dict[str, Any] = {
@@ -22,8 +45,8 @@ PYTHON_TYPES: dict[str, Any] = {
         Decimal, Field(allow_inf_nan=False, json_schema_extra=lambda s: _numeric_strings(s))
     ],
     "boolean": bool,
-    "date": dt.date,
-    "datetime": dt.datetime,
+    "date": Annotated[dt.date, BeforeValidator(_iso_text)],
+    "datetime": Annotated[dt.datetime, BeforeValidator(_iso_text)],
 }
 DECIMAL_TEXT = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 

@@ -31,11 +31,15 @@ from azsql_mcp.plugins.builtin_declared.model import (
 # sys.types row for that type, but its system_type_id is the system type it is built on
 # (sysname too: the system's own alias of nvarchar(128)). CLR (240) and table (243)
 # types are their own base; their name is NULL when this login cannot see the type.
+# A parameter has the database's default collation, whose code page is that of its
+# char and varchar values ("COLLATIONPROPERTY").
 CATALOG = """
 SELECT n.ordinal, n.object_id, p.name,
        CASE WHEN p.user_type_id <> p.system_type_id AND p.system_type_id NOT IN (240, 243)
             THEN TYPE_NAME(p.system_type_id) ELSE TYPE_NAME(p.user_type_id) END AS base_type,
-       p.max_length, p.[precision], p.scale, p.is_output, USER_NAME() AS user_name
+       p.max_length, p.[precision], p.scale, p.is_output, USER_NAME() AS user_name,
+       CONVERT(int, COLLATIONPROPERTY(CONVERT(nvarchar(128),
+           DATABASEPROPERTYEX(DB_NAME(), 'Collation')), 'CodePage')) AS code_page
 FROM (VALUES {rows}) AS n(ordinal, object_id)
 LEFT JOIN sys.parameters AS p ON p.object_id = n.object_id
 ORDER BY n.ordinal, p.parameter_id"""
@@ -135,6 +139,7 @@ class Procedure:
 
     parameters: list[CatalogParameter] | None
     user: str  # the database user, for the GRANT the message suggests
+    code_page: int | None = None  # of char and varchar parameters; None: not known
 
 
 class ProcedureCatalog:
@@ -165,9 +170,9 @@ class ProcedureCatalog:
         params = {f"p{i}": name for i, name in enumerate(names)}
         rows, _ = await read_all(db, CATALOG.format(rows=values), params)
         found: dict[str, list[CatalogParameter] | None] = {name: None for name in names}
-        user = ""
+        user, code_page = "", None
         for row in rows:
-            user = str(row["user_name"])
+            user, code_page = str(row["user_name"]), row["code_page"]
             if row["object_id"] is None:
                 continue
             parameters = found[names[int(row["ordinal"])]]
@@ -184,7 +189,7 @@ class ProcedureCatalog:
                         is_output=bool(row["is_output"]),
                     )
                 )
-        return {name: Procedure(parameters, user) for name, parameters in found.items()}
+        return {name: Procedure(parameters, user, code_page) for name, parameters in found.items()}
 
 
 def problems_of(tool: str, decl: ToolDecl, source: str, found: Procedure) -> list[str]:

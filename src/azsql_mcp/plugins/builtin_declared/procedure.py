@@ -8,6 +8,7 @@ parameter in its description. A call that comes first reads it itself."""
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -18,9 +19,11 @@ from pydantic import BaseModel
 from azsql_mcp import Database, DatabaseError, ResolvedTool, ToolContext
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_declared.description import describe
+from azsql_mcp.plugins.builtin_declared.fitting import check_values, fitted
 from azsql_mcp.plugins.builtin_declared.model import ToolDecl
 from azsql_mcp.plugins.builtin_declared.parameters import (
     CatalogParameter,
+    Procedure,
     ProcedureCatalog,
     offered,
     problems_of,
@@ -34,7 +37,13 @@ from azsql_mcp.plugins.builtin_declared.tool import (
     respond,
     sql_value,
 )
-from azsql_mcp.values import StructuredResult, render_result, result_to_structured
+from azsql_mcp.values import (
+    StructuredResult,
+    cell_text,
+    fence_untrusted,
+    render_result,
+    result_to_structured,
+)
 
 OFFSET_KEPT = (
     "A UTC offset is kept for a datetimeoffset parameter; for another type the value is"
@@ -48,6 +57,7 @@ class ProcedureOutput(BaseModel):
     return_value: int | None
     duration_ms: float
     rows_affected: int | None = None  # writes = true: the rows it changed, when counted
+    messages: list[str] = []  # PRINT and RAISERROR of severity 10 or less, in order
 
 
 # "Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT
@@ -55,7 +65,21 @@ class ProcedureOutput(BaseModel):
 TRANSACTION_COUNT_CHANGED = 266
 
 
+# error 266's counts ("Previous count = %ld, current count = %ld.")
+_COUNTS = re.compile(r"Previous count = (\d+), current count = (\d+)")
+
+
 def _ended_transaction(procedure: str, writes: bool, error: str) -> str:
+    counts = _COUNTS.search(error)
+    if counts is not None and int(counts.group(2)) > int(counts.group(1)):
+        # a BEGIN TRANSACTION left open nests in azsql-mcp's, which is rolled back
+        return (
+            f"{procedure} left a transaction open (a BEGIN TRANSACTION without its COMMIT):"
+            f" {error} Nothing it changed was committed: azsql-mcp rolled back the"
+            " transaction it runs the procedure in, and the open one with it. A procedure"
+            " tool must end what it begins: give the BEGIN TRANSACTION its COMMIT, or"
+            " declare a procedure that leaves the transaction to azsql-mcp."
+        )
     kept = (
         "this tool is declared writes = false, so azsql-mcp would have rolled it back"
         if not writes
@@ -80,6 +104,17 @@ def _committed(rows: int | None) -> str:
     )
 
 
+def _outputs_text(outputs: dict[str, Any]) -> str:
+    """The OUTPUT values, fenced: text from the database, which may hold instructions
+    as a row may."""
+    if not outputs:
+        return "; no OUTPUT parameters."
+    body = "\n".join(f"@{name} = {cell_text(value)}" for name, value in outputs.items())
+    return "; OUTPUT parameters:\n" + fence_untrusted(
+        body, what="the OUTPUT parameter values the procedure returned"
+    )
+
+
 def make_procedure(
     name: str,
     decl: ToolDecl,
@@ -92,18 +127,27 @@ def make_procedure(
     claimed = {p: d for p, d in decl.parameters.items() if d.from_claim is not None}
 
     inputs = offered(decl, found) if found is not None else {}
+    # the declared parameters within their SQL types' bounds, once the catalog is read
+    declared = fitted(name, decl, found)[0] if found is not None else decl.parameters
     real = python_names([*decl.parameters, *inputs])
 
     async def declared_procedure(ctx: ToolContext, **arguments: Any) -> ToolResult:
-        parameters = await checked(name, decl, catalog, ctx.db)
+        found = await checked(name, decl, catalog, ctx.db)
+        parameters = found.parameters or []
         arguments = {real.get(k, k): v for k, v in arguments.items()}
         outputs = {p.name: p.sql_type for p in parameters if p.is_output}
         # an omitted catalog parameter is not passed: the procedure's default applies
         given = {k: v for k, v in arguments.items() if v is not None}
+        given |= claimed_values(name, claimed, ctx.client.claims)
+        # what SQL Server would silently change is refused (a call before the tool was
+        # resolved has not had the SQL types' bounds in its schema)
+        specs = fitted(name, decl, parameters)[0]
+        unfit = check_values(given, specs, parameters, found.code_page)
+        if unfit:
+            raise ToolError(f"{name}: " + "\n".join(unfit))
         types = {p.name.casefold(): p.base_type for p in parameters}
         params = {
-            key: sql_value(key, value, types.get(key.casefold()))
-            for key, value in (given | claimed_values(name, claimed, ctx.client.claims)).items()
+            key: sql_value(key, value, types.get(key.casefold())) for key, value in given.items()
         }
         try:
             result = await ctx.db.call_procedure(
@@ -123,9 +167,13 @@ def make_procedure(
             return_value=result.return_value,
             duration_ms=round(result.duration_ms, 1),
             rows_affected=result.rows_affected,
+            messages=result.messages,
         )
         parts = [f"Result set {i + 1}: {render_result(s)}" for i, s in enumerate(sets)]
-        parts.append(f"Return value: {result.return_value}; OUTPUT parameters: {result.outputs}")
+        parts.append(f"Return value: {result.return_value}" + _outputs_text(result.outputs))
+        if result.messages:
+            lines = "\n".join(cell_text(text) for text in result.messages)
+            parts.append("Messages:\n" + fence_untrusted(lines, what="the procedure's messages"))
         if decl.writes:
             parts.append(_committed(result.rows_affected))
         return respond(structured, "\n\n".join(parts))
@@ -135,7 +183,7 @@ def make_procedure(
     ]
     parameters += [
         parameter(p, noted(d, OFFSET_KEPT), python=python_name(real, p))
-        for p, d in decl.parameters.items()
+        for p, d in declared.items()
         if d.from_claim is None
     ]
     parameters[1:] = sorted(parameters[1:], key=lambda p: p.default is not inspect.Parameter.empty)
@@ -162,18 +210,17 @@ def resolver(
         found, problems = await _lookup(name, decl, catalog, db)
         if problems:
             return ResolvedTool(problems=problems)
+        parameters = found.parameters or []
         return ResolvedTool(
-            fn=make_procedure(name, decl, catalog, found),
-            description=describe(decl, found),
+            fn=make_procedure(name, decl, catalog, parameters),
+            description=describe(decl, parameters),
         )
 
     return resolve
 
 
-async def checked(
-    name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database
-) -> list[CatalogParameter]:
-    """The procedure's catalog parameters, or ToolError naming every problem."""
+async def checked(name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database) -> Procedure:
+    """What the catalog holds of the procedure, or ToolError naming every problem."""
     found, problems = await _lookup(name, decl, catalog, db)
     if problems:
         raise ToolError("\n".join(problems))
@@ -182,7 +229,10 @@ async def checked(
 
 async def _lookup(
     name: str, decl: ToolDecl, catalog: ProcedureCatalog, db: Database
-) -> tuple[list[CatalogParameter], list[str]]:
+) -> tuple[Procedure, list[str]]:
     found = await catalog.procedure(db, decl.procedure or "")
-    # no parameters list means no procedure, which is a problem
-    return found.parameters or [], problems_of(name, decl, db.source, found)
+    problems = problems_of(name, decl, db.source, found)
+    # no parameters list means no procedure, a problem already
+    if found.parameters is not None:
+        problems += fitted(name, decl, found.parameters)[1]
+    return found, problems

@@ -218,10 +218,21 @@ def claimed_values(
                 " call has none. Call it with a bearer token that carries that claim."
             )
         try:
-            values[param] = spec.convert(claims[claim], f"claim {claim!r}")
+            values[param] = spec.convert(_numeric_date(spec, claims[claim]), f"claim {claim!r}")
         except ValueError as exc:
             raise ToolError(f"{tool}: {exc}") from None
     return values
+
+
+def _numeric_date(spec: ParameterDecl, value: Any) -> Any:
+    """A number claimed for a date or datetime is a JWT NumericDate: seconds since
+    1970-01-01 UTC (RFC 7519), as ISO 8601 text, which an argument has to be."""
+    if spec.type not in ("date", "datetime") or isinstance(value, bool):
+        return value
+    if not isinstance(value, int | float):
+        return value
+    instant = dt.datetime.fromtimestamp(value, dt.UTC)
+    return (instant.date() if spec.type == "date" else instant).isoformat()
 
 
 def respond(structured: BaseModel, text: str) -> ToolResult:

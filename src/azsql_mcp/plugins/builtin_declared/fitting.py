@@ -1,0 +1,195 @@
+"""A procedure tool's values against the procedure's own parameters (sys.parameters).
+
+SQL Server converts a procedure's argument to the parameter's type without a word: it
+cuts a string past the parameter's length, turns a character the code page of a
+varchar lacks into '?', rounds a decimal to the parameter's scale and cuts the fraction
+of a number bound for an int. So a declared parameter may allow no value that its SQL
+type would change: a type that the SQL type does not take unchanged, or a bound wider
+than the type's, is a problem naming the key; a bound the declaration leaves out is the
+type's. And each string is measured as SQL Server stores it (UTF-16 code units for
+nvarchar, bytes of the database's code page for varchar) before the call."""
+
+from __future__ import annotations
+
+import codecs
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from azsql_mcp.plugins.builtin_declared.model import ParameterDecl, ToolDecl
+from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter
+
+# A declared type -> the input types (of the procedure's parameter, as_input) that take
+# each of its values unchanged. A string declared for a type with no JSON form
+# (uniqueidentifier, time, xml) is SQL Server's to convert: it refuses text it cannot
+# read. Binary types take no text at all (BINARY).
+TAKES = {
+    "string": {"string"},
+    "integer": {"integer", "decimal", "number"},
+    "number": {"number"},
+    "decimal": {"decimal"},
+    "boolean": {"boolean", "integer"},
+    "date": {"date", "datetime"},
+    "datetime": {"datetime"},
+}
+UTF8 = 65001
+BINARY = frozenset({"binary", "varbinary", "image"})
+
+
+def fitted(
+    tool: str, decl: ToolDecl, found: Sequence[CatalogParameter]
+) -> tuple[dict[str, ParameterDecl], list[str]]:
+    """The declared parameters with the bounds of their SQL types added, and one line
+    per declaration that allows a value its SQL type would change."""
+    by_name = {p.name.casefold(): p for p in found}
+    specs: dict[str, ParameterDecl] = {}
+    problems: list[str] = []
+    for name, spec in decl.parameters.items():
+        param = by_name.get(name.casefold())
+        # an OUTPUT parameter's variable starts with the caller's value, converted alike
+        sql = None if param is None else param.as_input()
+        specs[name] = spec
+        if param is None:
+            continue
+        key = f"tools.{tool}.parameters.{name}"
+        what = f"@{param.name} of {decl.procedure} is {param.sql_type}"
+        if param.base_type in BINARY:
+            problems.append(
+                f"{key}: {what}, which takes no value from JSON (SQL Server converts no"
+                f" text to it implicitly); remove [{key}] and leave it to the procedure"
+            )
+            continue
+        if sql is None:
+            continue
+        if sql.type not in TAKES[spec.type]:
+            problems.append(
+                f"{key}: type {spec.type!r} does not fit: {what}, and SQL Server would"
+                f" silently change a value to fit it; declare type = {sql.type!r}"
+            )
+            continue
+        bounds, wider = _bounds(spec, sql)
+        problems += [
+            f"{key}: {line} allows values that do not fit: {what}; {fix}" for line, fix in wider
+        ]
+        try:
+            specs[name] = ParameterDecl.model_validate(spec.model_dump() | bounds)
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            problems.append(f"{key}: {message} once bounded as {what}")
+    return specs, problems
+
+
+def _bounds(
+    spec: ParameterDecl, sql: ParameterDecl
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The bounds `spec` leaves out, taken from `sql`; and (what, fix) for each bound of
+    `spec` wider than `sql`'s."""
+    add: dict[str, Any] = {}
+    wider: list[tuple[str, str]] = []
+
+    def narrow(key: str, mine: Any, theirs: Any, above: bool) -> None:
+        if theirs is None:
+            return
+        if mine is None:
+            add[key] = theirs
+        elif (mine > theirs) if above else (mine < theirs):
+            wider.append(
+                (f"{key} {mine}", f"set {key} = {theirs} or {'less' if above else 'more'}")
+            )
+
+    if spec.type == "string":
+        narrow("max_length", spec.max_length, sql.max_length, True)
+    low, high = sql.minimum, sql.maximum
+    if spec.type == "decimal":
+        places = spec.decimal_places if spec.decimal_places is not None else sql.decimal_places
+        narrow("decimal_places", spec.decimal_places, sql.decimal_places, True)
+        if sql.max_digits is not None and places is not None:
+            whole = sql.max_digits - (sql.decimal_places or 0)
+            narrow(
+                "max_digits", spec.max_digits, whole + min(places, sql.decimal_places or 0), True
+            )
+    if spec.type == "integer" and sql.type == "decimal" and sql.max_digits is not None:
+        # an integer into decimal(p,s): at most p-s digits
+        most = 10 ** (sql.max_digits - (sql.decimal_places or 0)) - 1
+        low = max(-most, math.ceil(low)) if low is not None else -most
+        high = min(most, math.floor(high)) if high is not None else most
+    if spec.type in ("integer", "decimal") and sql.type in ("integer", "decimal"):
+        narrow("minimum", spec.minimum, low, False)
+        narrow("maximum", spec.maximum, high, True)
+    return add, wider
+
+
+def refuse_unstorable(value: Any, param: CatalogParameter, code_page: int | None) -> str | None:
+    """Why SQL Server would change this string bound for `param`, or None: more UTF-16
+    code units than an nchar/nvarchar holds (a character outside the Basic Multilingual
+    Plane takes two), a character a char/varchar's code page lacks, or more bytes in
+    that code page than it holds."""
+    base = param.base_type
+    if not isinstance(value, str) or base is None:
+        return None
+    name = f"@{param.name} ({param.sql_type})"
+    if base in ("nchar", "nvarchar"):
+        # a lone surrogate counts one unit here; the driver refuses it, naming the value
+        units = len(value.encode("utf-16-le", "surrogatepass")) // 2
+        if 0 < param.max_length < units * 2:
+            return (
+                f"{name} holds {param.max_length // 2} UTF-16 code units and this value takes"
+                f" {units} (a character outside the Basic Multilingual Plane, such as an emoji,"
+                " takes two); SQL Server would cut it. Send a shorter value."
+            )
+        return None
+    if base not in ("char", "varchar", "text") or code_page is None:
+        return None
+    codec = _codec(code_page)
+    if codec is None:
+        return None
+    try:
+        size = len(value.encode(codec))
+    except UnicodeEncodeError as exc:
+        bad = value[exc.start]
+        return (
+            f"{name} holds characters of code page {code_page} only, which has no"
+            f" {bad!r} (U+{ord(bad):04X}); SQL Server would store it as '?'. Send the"
+            " value without it."
+        )
+    if base != "text" and 0 < param.max_length < size:
+        return (
+            f"{name} holds {param.max_length} bytes of code page {code_page} and this value"
+            f" takes {size}; SQL Server would cut it. Send a shorter value."
+        )
+    return None
+
+
+def _codec(code_page: int) -> str | None:
+    name = "utf-8" if code_page == UTF8 else f"cp{code_page}"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:  # a code page Python has no codec for: not checked
+        return None
+
+
+def check_values(
+    params: Mapping[str, Any],
+    specs: Mapping[str, ParameterDecl],
+    found: Sequence[CatalogParameter],
+    code_page: int | None,
+) -> list[str]:
+    """Every reason a value of `params` would not reach the procedure as it is."""
+    by_name = {p.name.casefold(): p for p in found}
+    folded = {k.casefold(): v for k, v in specs.items()}
+    out = []
+    for key, value in params.items():
+        spec = folded.get(key.casefold())
+        if spec is not None:
+            try:
+                spec.check_bounds(spec.convert(value, f"{key}:"), f"{key}:")
+            except ValueError as exc:
+                out.append(str(exc))
+                continue
+        param = by_name.get(key.casefold())
+        reason = None if param is None else refuse_unstorable(value, param, code_page)
+        if reason is not None:
+            out.append(reason)
+    return out
