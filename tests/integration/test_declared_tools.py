@@ -284,6 +284,7 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
                 "procedure": "dbo.p",
                 "parameters": {"n": {"type": "integer"}, "N": {"type": "integer"}},
             },
+            "open_to_all": {"description": "no scope", "statement": "SELECT 1", "scopes": []},
         },
     )
     text = "\n".join(problems)
@@ -298,6 +299,7 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
     assert "tools.nowhere.source: no source 'other'" in text
     assert "tools.no_proc_source.source: no source 'other'" in text
     assert "tools.both: give exactly one of statement, procedure" in text
+    assert "tools.open_to_all: scopes = []: an empty list needs no scope" in text
     assert "tools.extra.colour: unknown key" in text
     assert "tools.script.parameters.Größe: a parameter name is a letter" in text
     assert "with no letters outside A-Z, which Claude's API and Amazon Bedrock refuse" in text
@@ -311,7 +313,7 @@ def test_every_config_error_names_the_tool_and_key(azsql_config: dict[str, Any])
         "tools.at_sign.parameters.@n: a parameter name is a letter or '_' then letters,"
         " digits, '_'; write it without '@': [tools.at_sign.parameters.n]" in problems
     )
-    assert len(problems) == 16, problems
+    assert len(problems) == 17, problems
 
 
 async def test_declared_names_match_the_statement_without_regard_to_case(

@@ -191,4 +191,10 @@ class ToolDecl(BaseModel):
     def _one_body(self) -> ToolDecl:
         if (self.statement is None) == (self.procedure is None):
             raise ValueError("give exactly one of statement, procedure")
+        if self.scopes == []:  # needs no scope: read as "nobody", it opens the tool to all
+            raise ValueError(
+                "scopes = []: an empty list needs no scope, so every token could call the"
+                " tool, one with no scope at all included; name the scopes a token needs,"
+                " or leave scopes out for the default (sql.read; sql.write with writes)"
+            )
         return self
