@@ -502,7 +502,7 @@ class RegisterTool(Protocol):
         the name shown to people. `annotations`: MCP's tool annotations
         (`{"readOnlyHint": True}`). `tags`: `{"admin"}` for a tool that needs the
         sql.admin scope. `writes`: the tool changes data (hidden while every source is
-        read-only; needs sql.write). `scopes`: a list of scope names replacing that
+        read-only; needs sql.write). `scopes`: a non-empty list of scope names replacing that
         default. `source`: bind the tool to one configured source (no `source`
         argument). `output_schema`: the result model (or JSON schema) of a tool that
         returns a ToolResult. `resolve`: completes the tool from its source's catalog

@@ -345,6 +345,24 @@ def test_scopes_given_as_one_string_fail_the_plugin_with_a_clear_error() -> None
     assert "scopes=['sql.read']" in sc.reason
 
 
+class _NoScopes:
+    @staticmethod
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        async def ns() -> str:
+            """No scope."""
+            return "x"
+
+        register(ns, scopes=[])
+
+
+def test_an_empty_scope_list_fails_the_plugin_rather_than_open_the_tool_to_every_token() -> None:
+    plugins = load_plugins(settings(), {"ns": _NoScopes()})
+    ns = record(plugins, "ns")
+    assert ns.status == "failed" and "ns" not in plugins.tools
+    assert "tool 'ns': scopes=[] needs no scope, so every token could call it" in ns.reason
+
+
 def _one_tool(**kwargs: Any) -> object:
     """An in-process plugin registering one tool with `kwargs`."""
 

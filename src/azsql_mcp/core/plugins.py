@@ -622,6 +622,12 @@ class Staging:
                 f"tool {tool!r}: scopes must be a list of scope names,"
                 f" e.g. scopes=[{scopes!r}] (got the string {scopes!r})"
             )
+        if scopes is not None and not scopes:  # needs no scope: every token passes
+            raise PluginError(
+                f"tool {tool!r}: scopes=[] needs no scope, so every token could call it, one"
+                " with no scope at all included; name the scopes, or leave scopes out for the"
+                " default (sql.read; sql.write with writes=True)"
+            )
         self.tools.append(
             ToolSpec(
                 fn=fn,
