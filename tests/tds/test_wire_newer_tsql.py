@@ -124,6 +124,7 @@ def test_newer_built_ins_give_the_documented_results(
             "IGNORE NULLS",
         ),
         ("SELECT value FROM GENERATE_SERIES(1, 5, 0)", "step of 0"),
+        ("SELECT 1 FROM (VALUES (1)) AS p(x) WHERE MATCH(p-(f)->q)", "MATCH"),
     ],
 )
 def test_what_the_test_server_lacks_is_40517(

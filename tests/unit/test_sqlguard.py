@@ -719,6 +719,10 @@ def test_xmlnamespaces_before_a_write_keeps_its_ctes_judged() -> None:
         "SELECT CAST('[1,2,3]' AS vector(3, float16)) AS v",
         "SELECT t.id, s.distance FROM VECTOR_SEARCH(TABLE = dbo.articles AS t,"
         " COLUMN = embedding, SIMILAR_TO = @qv, METRIC = 'cosine', TOP_N = 10) AS s",
+        "SELECT p2.name FROM dbo.Person AS p, dbo.friendOf AS f, dbo.Person AS p2"
+        " WHERE MATCH(p-(f)->p2) AND p.name = @n",
+        "SELECT p3.name FROM Person p1, likes l, Person p2, likes l2, Person p3"
+        " WHERE MATCH(p1-(l)->p2-(l2)->p3 AND p3<-(l2)-p2)",
     ],
 )
 def test_newer_t_sql_reads_are_accepted(sql: str) -> None:
@@ -762,6 +766,11 @@ def test_newer_t_sql_reads_are_accepted(sql: str) -> None:
             " SIMILAR_TO = @v, METRIC = 'dot', TOP_N = 1) AS s",
             "does not parse",
         ),
+        # MATCH holds node and edge names only, linked as SQL Graph links them
+        ("SELECT 1 AS a FROM p, f, q WHERE MATCH(p-(f)->(SELECT 1))", "node or edge"),
+        ("SELECT 1 AS a FROM p, f, q WHERE MATCH(p-(Db.dbo.f)->q)", "does not parse"),
+        ("SELECT 1 AS a FROM p, f, q WHERE MATCH(p-(f)-q)", "Expected ->"),
+        ("SELECT 1 AS a FROM p, f, q WHERE MATCH(p)", "-(edge)->"),
         # reading files and calling external models stay refused
         (
             "SELECT * FROM OPENROWSET(BULK 'https://x/y.parquet', FORMAT = 'PARQUET') AS r",

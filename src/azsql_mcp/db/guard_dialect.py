@@ -15,7 +15,9 @@ guard would otherwise refuse only for that reason:
   (their "(Transact-SQL)" pages);
 - `vector(dimensions, base_type)` ("Vector data type"; sqlglot reads VECTOR(type, size));
 - `VECTOR_SEARCH(TABLE = table [AS alias], COLUMN = column, SIMILAR_TO = vector, METRIC =
-  metric, TOP_N = k)` ("VECTOR_SEARCH (Transact-SQL)").
+  metric, TOP_N = k)` ("VECTOR_SEARCH (Transact-SQL)");
+- SQL Graph's `MATCH(node-(edge)->node [AND ...])` ("MATCH (Transact-SQL)"; sqlglot reads
+  MATCH as MySQL's MATCH ... AGAINST), without SHORTEST_PATH.
 
 Each is parsed into nodes the guard's checks already walk: the table CHANGETABLE or
 VECTOR_SEARCH reads is a Table (so another database's, a linked server's or a system
@@ -71,6 +73,7 @@ class GuardParser(TSQLParser):
             lambda: self._parse_json_path_call("JSON_QUERY")
         ),
         "VECTOR_SEARCH": lambda self: self._parse_built_in(self._parse_vector_search),
+        "MATCH": lambda self: self._parse_built_in(self._parse_graph_match),
     }
 
     def _parse_built_in(self, parse: Callable[[], exp.Expr]) -> exp.Expr:
@@ -209,6 +212,45 @@ class GuardParser(TSQLParser):
         if set(args) != VECTOR_SEARCH_ARGUMENTS:
             self.raise_error(VECTOR_SEARCH_FORM)
         return self.expression(exp.Anonymous(this="VECTOR_SEARCH", expressions=list(args.values())))
+
+    def _parse_graph_match(self) -> exp.Expr:
+        """MATCH(a-(e)->b [AND c<-(f)-d ...]): each pattern a Tuple of node and edge
+        aliases (columns the checks walk); SHORTEST_PATH is not read."""
+        patterns = [self._parse_graph_pattern()]
+        while self._match(TokenType.AND):
+            patterns.append(self._parse_graph_pattern())
+        return self.expression(exp.Anonymous(this="MATCH", expressions=patterns))
+
+    def _parse_graph_pattern(self) -> exp.Expr:
+        chain = [self._parse_graph_alias()]
+        while True:
+            if self._match(TokenType.DASH):
+                edge = self._parse_graph_edge()
+                if not self._match(TokenType.ARROW):
+                    self.raise_error("Expected -> after -(edge) in MATCH")
+            elif self._match_pair(TokenType.LT, TokenType.DASH):
+                edge = self._parse_graph_edge()
+                if not self._match(TokenType.DASH):
+                    self.raise_error("Expected - after <-(edge) in MATCH")
+            else:
+                break
+            chain += [edge, self._parse_graph_alias()]
+        if len(chain) == 1:
+            self.raise_error("Expected -(edge)-> or <-(edge)- after a node in MATCH")
+        return self.expression(exp.Tuple(expressions=chain))
+
+    def _parse_graph_edge(self) -> exp.Expr:
+        if not self._match(TokenType.L_PAREN):
+            self.raise_error("Expected (edge) in MATCH")
+        edge = self._parse_graph_alias()
+        self._match_r_paren()
+        return edge
+
+    def _parse_graph_alias(self) -> exp.Expr:
+        name = self._parse_id_var(any_token=False)
+        if name is None:
+            self.raise_error("Expected a node or edge table's name or alias in MATCH")
+        return exp.Column(this=name)
 
     def _parse_with(self, skip_with_token: bool = False) -> exp.With | None:
         index = self._index

@@ -49,7 +49,7 @@ class EngineParser(TSQLParser):
         "PARSE": lambda self: self._parse_culture_parse(),
         "TRY_PARSE": lambda self: self._parse_culture_parse(),
         **dict.fromkeys(
-            ("CONTAINS", "FREETEXT", "CHANGETABLE", "VECTOR_SEARCH"),
+            ("CONTAINS", "FREETEXT", "CHANGETABLE", "VECTOR_SEARCH", "MATCH"),
             lambda self: self._parse_unsupported(),
         ),
         "JSON_ARRAY": lambda self: self._parse_json_array(),

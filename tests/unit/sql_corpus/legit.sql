@@ -560,3 +560,6 @@ SELECT CASE WHEN REGEXP_LIKE(name, '^a') THEN 1 ELSE 0 END AS m FROM t
 WITH XMLNAMESPACES (DEFAULT 'urn:x'), c AS (SELECT 1 AS a) SELECT a FROM c FOR XML RAW
 -- next
 WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT x.value('(/a)[1]', 'int') AS v FROM t
+-- next
+SELECT p2.name FROM dbo.Person AS p, dbo.friendOf AS f, dbo.Person AS p2
+WHERE MATCH(p-(f)->p2) AND p.name = N'Alice'
