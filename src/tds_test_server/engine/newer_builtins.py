@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from ..results import ColumnType, TdsError
+from ..results import ColumnType
 from . import errors
 from .functions import parse_datetime
 
@@ -82,9 +82,12 @@ def _approx_percentile(node: exp.WithinGroup) -> exp.Expression | None:
         return None
     if len(order.expressions) != 1 or len(node.this.expressions) != 1:
         raise errors.syntax_error(name, f"{name} takes one fraction and one ORDER BY column.")
+    fraction = node.this.expressions[0]
+    if fraction.is_number and not 0 <= float(fraction.name) <= 1:
+        raise errors.unsupported(f"a percentile of {fraction.name} (outside 0 to 1)")
     key = order.expressions[0]
     desc = exp.Literal.number(1 if key.args.get("desc") else 0)
-    return _call(name, key.this, node.this.expressions[0], desc)
+    return _call(name, key.this, fraction, desc)
 
 
 def _declared_width(value: exp.Expr) -> int:
@@ -175,7 +178,7 @@ def _get_bit(declared: Any, value: Any, offset: Any) -> int | None:
 def _offset_bit(pattern: int, width: int, offset: Any) -> int:
     at = int(offset)
     if not 0 <= at < width:
-        raise TdsError(9832, "Invalid bit offset: the offset must be within the bits of the value.")
+        raise errors.unsupported(f"a bit offset of {at} outside the value's {width} bits")
     return (pattern >> at) & 1
 
 
@@ -205,11 +208,7 @@ def _flags(flags: Any) -> int:
         elif ch == "s":
             found |= re.DOTALL
         elif ch != " ":
-            raise TdsError(
-                19300,
-                f"Invalid flag provided. '{ch}' are not valid flags. Only {{c,i,s,m}} flags"
-                " are valid.",
-            )
+            raise errors.unsupported(f"the regular expression flag {ch!r} (only c, i, m, s)")
     return found
 
 
@@ -220,12 +219,10 @@ def _compile(pattern: Any, flags: Any) -> re.Pattern[str]:
         raise errors.unsupported(f"the regular expression {pattern!r} ({exc})") from None
 
 
-def _start(text: str, start: Any) -> int:
+def _start(start: Any) -> int:
     at = 1 if start is None else int(start)
     if at < 1:
-        raise TdsError(
-            19301, "The start position must be a positive integer (1 is the first character)."
-        )
+        raise errors.unsupported(f"a start position of {at} (the first character is 1)")
     return at - 1
 
 
@@ -246,7 +243,7 @@ def _regexp_replace(
     if text is None or pattern is None:
         return None
     source = str(text)
-    at = _start(source, start)
+    at = _start(start)
     regex, wanted = _compile(pattern, flags), int(occurrence)
     seen = 0
 
@@ -262,7 +259,7 @@ def _regexp_replace(
 
 def _matches(text: Any, pattern: Any, start: Any, flags: Any) -> list[re.Match[str]]:
     source = str(text)
-    return list(_compile(pattern, flags).finditer(source, _start(source, start)))
+    return list(_compile(pattern, flags).finditer(source, _start(start)))
 
 
 def _regexp_substr(
@@ -351,7 +348,7 @@ def _date_bucket(unit: Any, number: Any, value: Any, origin: Any = None) -> str 
         raise errors.unsupported(f"DATE_BUCKET({str(unit).lower()}, ...)")
     width = int(number)
     if width <= 0:
-        raise TdsError(9834, "Invalid bucket width value passed to date_bucket function.")
+        raise errors.unsupported(f"a DATE_BUCKET width of {width} (it must be positive)")
     when = parse_datetime(value)
     start = parse_datetime(origin) if origin is not None else dt.datetime(1900, 1, 1)
     if part in _MONTHS:
@@ -432,7 +429,7 @@ def _json_path_exists(value: Any, path: Any) -> int | None:
     try:
         node: Any = json.loads(str(value))
     except ValueError:
-        raise TdsError(13609, "JSON text is not properly formatted.") from None
+        raise errors.unsupported("JSON_PATH_EXISTS on text that is not JSON") from None
     steps = re.findall(r"\.(?:\"([^\"]*)\"|([^.\[]+))|\[(\d+)\]", str(path).strip().lstrip("$"))
     for quoted, name, index in steps:
         key = quoted or name
@@ -496,7 +493,7 @@ def _base64_decode(text: Any) -> bytes | None:
     try:
         return base64.b64decode(alphabet + "=" * (-len(alphabet) % 4), validate=True)
     except binascii.Error:
-        raise TdsError(9803, 'Invalid data for type "varbinary".') from None
+        raise errors.unsupported("BASE64_DECODE of text that is not Base64") from None
 
 
 def _osa_distance(a: str, b: str) -> int:
@@ -616,9 +613,7 @@ class _Percentile:
     def step(self, value: Any, fraction: Any, desc: Any) -> None:
         self.fraction, self.desc = float(fraction), bool(desc)
         if not 0 <= self.fraction <= 1:
-            raise TdsError(
-                10150, "The percentile value must be between 0.0 and 1.0 (both included)."
-            )
+            raise errors.unsupported(f"a percentile of {self.fraction} (outside 0 to 1)")
         if value is not None:
             self.values.append(value)
 
