@@ -31,6 +31,7 @@ UPDATETEXT USE VARYING VIEW WAITFOR WHILE WRITETEXT
 WRITE_ONLY = {"INSERT", "UPDATE", "DELETE", "INTO", "SET", "DEFAULT"}
 # Not reserved, refused all the same (docs/security.md).
 DENIED = "GO THROW RECEIVE SEND GET MOVE ENABLE DISABLE CONVERSATION UPDLOCK XLOCK TABLOCKX"
+DENIED += " AI_GENERATE_EMBEDDINGS"  # a function that sends text to an external endpoint
 # Reserved keywords a read may contain, but never as an unquoted name: sqlglot reads
 # each of these as an alias in `SELECT a AS word FROM t`, SQL Server as the keyword.
 ALLOWED_NEVER_NAMES = """

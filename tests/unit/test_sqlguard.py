@@ -699,3 +699,95 @@ def test_xmlnamespaces_before_a_write_keeps_its_ctes_judged() -> None:
     for sql in (f"WITH {cte} {base}", f"WITH XMLNAMESPACES ('uri:x' AS n), {cte} {base}"):
         with pytest.raises(QueryRefused, match="copy of itself"):
             check_write(sql, ["update"], allow_unfiltered=False)
+
+
+# --- newer T-SQL (SQL Server 2022 and 2025, Azure SQL Database) -------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT 1 AS a FOR XML RAW",
+        "WITH XMLNAMESPACES ('urn:p' AS p, DEFAULT 'urn:x') SELECT 1 AS [p:a] FOR XML RAW",
+        "WITH XMLNAMESPACES (DEFAULT 'urn:x'), c AS (SELECT 1 AS a) SELECT a FROM c FOR XML RAW",
+        "SELECT JSON_ARRAY('a', 1, NULL, 2 NULL ON NULL) AS j",
+        "SELECT JSON_ARRAY('a', NULL ABSENT ON NULL RETURNING json) AS j",
+        "SELECT JSON_ARRAY(1 RETURNING json) AS j",
+        "SELECT JSON_ARRAYAGG(c ORDER BY c ABSENT ON NULL RETURNING json) AS j FROM dbo.t",
+        "SELECT JSON_VALUE(@j, '$.price' RETURNING decimal(10, 2)) AS v",
+        "SELECT JSON_QUERY(@j, '$.cards[*].type' WITH ARRAY WRAPPER) AS types",
+        "SELECT CAST('[1,2,3]' AS vector(3, float16)) AS v",
+        "SELECT t.id, s.distance FROM VECTOR_SEARCH(TABLE = dbo.articles AS t,"
+        " COLUMN = embedding, SIMILAR_TO = @qv, METRIC = 'cosine', TOP_N = 10) AS s",
+        "SELECT p2.name FROM dbo.Person AS p, dbo.friendOf AS f, dbo.Person AS p2"
+        " WHERE MATCH(p-(f)->p2) AND p.name = @n",
+        "SELECT p3.name FROM Person p1, likes l, Person p2, likes l2, Person p3"
+        " WHERE MATCH(p1-(l)->p2-(l2)->p3 AND p3<-(l2)-p2)",
+    ],
+)
+def test_newer_t_sql_reads_are_accepted(sql: str) -> None:
+    checked = check_select(sql)
+    assert checked.kind == "select"
+    sent = sqlglot.parse_one(_with_names(checked.sql, checked.param_names), read=GuardTSQL)
+    assert sent == sqlglot.parse_one(sql, read=GuardTSQL)
+
+
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        # DEFAULT is a namespace declaration only inside XMLNAMESPACES (...)
+        ("WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT dbo.f(DEFAULT) AS a", "DEFAULT at line 1"),
+        ("WITH XMLNAMESPACES ('urn:x' AS DEFAULT) SELECT 1 AS a", "DEFAULT at line 1"),
+        ("SELECT JSON_VALUE(@j, '$.a' DEFAULT 1 ON ERROR) AS a", "DEFAULT at line 1"),
+        # TABLE and COLUMN name VECTOR_SEARCH's arguments, nowhere else
+        ("SELECT a FROM t OPTION (TABLE HINT (t, NOLOCK))", "TABLE at line 1"),
+        (
+            "SELECT s.d FROM VECTOR_SEARCH(TABLE = Other.dbo.a AS t, COLUMN = e,"
+            " SIMILAR_TO = @v, METRIC = 'dot', TOP_N = 1) AS s",
+            "names the database",
+        ),
+        (
+            "SELECT s.d FROM VECTOR_SEARCH(TABLE = dbo.a WITH (UPDLOCK), COLUMN = e,"
+            " SIMILAR_TO = @v, METRIC = 'dot', TOP_N = 1) AS s",
+            "UPDLOCK",
+        ),
+        (
+            "SELECT s.d FROM VECTOR_SEARCH(TABLE = sys.sql_logins, COLUMN = e,"
+            " SIMILAR_TO = @v, METRIC = 'dot', TOP_N = 1) AS s",
+            "password hashes",
+        ),
+        (
+            "SELECT s.d FROM VECTOR_SEARCH(COLUMN = e, TABLE = dbo.a,"
+            " SIMILAR_TO = @v, METRIC = 'dot', TOP_N = 1, TOP_N = 2) AS s",
+            "each once",
+        ),
+        (
+            "SELECT s.d FROM VECTOR_SEARCH(TABLE = (SELECT 1 AS e), COLUMN = e,"
+            " SIMILAR_TO = @v, METRIC = 'dot', TOP_N = 1) AS s",
+            "does not parse",
+        ),
+        # MATCH holds node and edge names only, linked as SQL Graph links them
+        ("SELECT 1 AS a FROM p, f, q WHERE MATCH(p-(f)->(SELECT 1))", "node or edge"),
+        ("SELECT 1 AS a FROM p, f, q WHERE MATCH(p-(Db.dbo.f)->q)", "does not parse"),
+        ("SELECT 1 AS a FROM p, f, q WHERE MATCH(p-(f)-q)", "Expected ->"),
+        ("SELECT 1 AS a FROM p, f, q WHERE MATCH(p)", "-(edge)->"),
+        # reading files and calling external models stay refused
+        (
+            "SELECT * FROM OPENROWSET(BULK 'https://x/y.parquet', FORMAT = 'PARQUET') AS r",
+            "OPENROWSET",
+        ),
+        ("SELECT AI_GENERATE_EMBEDDINGS(N'text' USE MODEL m) AS e", "external model"),
+    ],
+)
+def test_newer_t_sql_keeps_its_refusals(sql: str, fragment: str) -> None:
+    with pytest.raises(QueryRefused, match=re.escape(fragment)):
+        check_select(sql, policy=ReadPolicy.of("db"))
+
+
+def test_the_table_vector_search_reads_is_a_table_in_the_tree() -> None:
+    sql = (
+        "SELECT s.distance FROM VECTOR_SEARCH(TABLE = Db.dbo.a AS t, COLUMN = e,"
+        " SIMILAR_TO = @v, METRIC = 'cosine', TOP_N = 5) AS s"
+    )
+    tree = sqlglot.parse_one(sql, read=GuardTSQL)
+    assert "Db.dbo.a AS t" in [t.sql(dialect="tsql") for t in tree.find_all(sqlglot.exp.Table)]

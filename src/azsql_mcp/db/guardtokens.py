@@ -75,12 +75,21 @@ WRITE_KEYWORDS: frozenset[str] = SELECT_KEYWORDS | {
 }
 
 # Not reserved, yet refused as unquoted words: statement starters SQL Server accepts
-# after an expression without a semicolon, the client-side batch separator, and
-# table hints that take write locks.
+# after an expression without a semicolon, the client-side batch separator,
+# table hints that take write locks, and the function that sends text out of the
+# database to an external model's endpoint.
 DENIED_WORDS: frozenset[str] = frozenset(
     {"GO", "THROW", "RECEIVE", "SEND", "GET", "MOVE", "ENABLE", "DISABLE", "CONVERSATION"}
-    | {"UPDLOCK", "XLOCK", "TABLOCKX"}
+    | {"UPDLOCK", "XLOCK", "TABLOCKX", "AI_GENERATE_EMBEDDINGS"}
 )
+# Reserved words SQL Server reads as the start of an argument directly inside these
+# calls' parentheses (after `(` or `,`): the default namespace of WITH XMLNAMESPACES
+# (DEFAULT 'uri'), and VECTOR_SEARCH's TABLE = and COLUMN = (guard_dialect.py parses both
+# strictly, so the word can stand nowhere else there).
+ARGUMENT_KEYWORDS: dict[str, frozenset[str]] = {
+    "XMLNAMESPACES": frozenset({"DEFAULT"}),
+    "VECTOR_SEARCH": frozenset({"TABLE", "COLUMN"}),
+}
 # Words that start with `$`: money literals and the pseudo-columns T-SQL defines.
 _DOLLAR_WORD = re.compile(
     r"\$(?:\d*|IDENTITY|ROWGUID|PARTITION|ACTION|NODE_ID|EDGE_ID|FROM_ID|TO_ID)", re.I
@@ -108,6 +117,8 @@ WHY: dict[str, str] = {
     "UPDLOCK": "UPDLOCK takes write locks.",
     "XLOCK": "XLOCK takes exclusive locks.",
     "TABLOCKX": "TABLOCKX takes an exclusive table lock.",
+    "AI_GENERATE_EMBEDDINGS": "AI_GENERATE_EMBEDDINGS sends the text to an external model's"
+    " endpoint (outside the database); read stored embeddings (a vector column) instead.",
 }
 for _word in EXTERNAL_DATA_FUNCTIONS:
     WHY[_word] = f"{_word} reaches data outside the database (linked servers, files)."
@@ -152,6 +163,8 @@ def scan(
     dml_words = 0
     clauses: set[str] = set()  # SET and OUTPUT seen outside parentheses, in a write
     previous_word = ""  # the last word of the previous token ("" if not a keyword or name)
+    last_word = ""  # in the loop, the previous token's word; before_last, the one before
+    calls: list[str] = []  # for each open parenthesis, the call of ARGUMENT_KEYWORDS it opens
     end = -1  # offset of the last character of the previous token
     i = 0
     while i < len(tokens):
@@ -160,7 +173,7 @@ def scan(
         joiner = "" if tok.start == end + 1 or not canonical else " "
         kind = tok.token_type
         where = At(sql, tok.start)
-        last_word, previous_word = previous_word, ""
+        before_last, last_word, previous_word = last_word, previous_word, ""
 
         if kind == TokenType.PARAMETER:
             name_tok = tokens[i + 1] if i + 1 < len(tokens) else None
@@ -231,12 +244,16 @@ def scan(
                 )
             text = " ".join(text.split())
             words = text.upper().split()
+            opened = keywords
+            if calls and calls[-1] in ARGUMENT_KEYWORDS and last_word in ("(", ","):
+                opened = keywords | ARGUMENT_KEYWORDS[calls[-1]]
             for word in words:
-                _check_word(word, keywords, write_kinds, where, allowed)
+                _check_word(word, opened, write_kinds, where, allowed)
             _check_context(words, last_word, where, allowed)
             _append(canonical, sent, joiner, text, text)
             if text == "(":
                 depth += 1
+                calls.append(_call_name(last_word, before_last))
                 if depth > MAX_NESTING:
                     refuse(
                         f"The statement nests parentheses more than {MAX_NESTING} deep.",
@@ -244,6 +261,8 @@ def scan(
                     )
             elif text == ")":
                 depth -= 1
+                if calls:
+                    calls.pop()
             if words and words[0] == "SELECT" and depth == 0 and last_word not in _SET_OPERATORS:
                 top_selects += 1
             dml_words += sum(word in _DML_WORDS for word in words)
@@ -339,6 +358,14 @@ def _check_word(
     if upper.startswith("$") and not _DOLLAR_WORD.fullmatch(upper):
         refuse(f"Unexpected word {word!r} at {where}.", allowed)
     check_name(word, where, allowed)
+
+
+def _call_name(name: str, before: str) -> str:
+    """The built-in of ARGUMENT_KEYWORDS a `(` after `name` opens, or "": XMLNAMESPACES
+    only right after WITH, neither after a dot or `::` (a method or a user's function)."""
+    if name == "XMLNAMESPACES" and before != "WITH":
+        return ""
+    return name if name in ARGUMENT_KEYWORDS and before not in (".", "::") else ""
 
 
 def _check_clause_once(words: list[str], seen: set[str], where: At, allowed: str) -> None:

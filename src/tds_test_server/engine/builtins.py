@@ -12,6 +12,7 @@ from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
 from .culture_parse import PARSE_CALLS
 from .datalength import DATALENGTH_FUNCTIONS
+from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
 from .replicate import REPLICATE_FUNCTIONS
 from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
@@ -26,13 +27,15 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | CONVERT_FUNCTIONS
         | PARSE_CALLS
         | DATALENGTH_FUNCTIONS
+        | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS
         | TSQL_FUNCTIONS
         | TVF_FUNCTIONS
     ).items():
         conn.create_function(name, arity, functions.guarded(fn, ctx), deterministic=deterministic)
-    for name, aggregate in TSQL_AGGREGATES.items():
-        conn.create_aggregate(name, 1, aggregate)  # type: ignore[arg-type]
+    for name, aggregate in (TSQL_AGGREGATES | NEWER_AGGREGATES).items():
+        arity = -1 if name in NEWER_AGGREGATES else 1
+        conn.create_aggregate(name, arity, aggregate)  # type: ignore[arg-type]
     conn.create_aggregate("TSQL_STRING_AGG", 4, StringAgg)  # type: ignore[arg-type]
     for name, window in PERCENTILE_WINDOWS.items():
         conn.create_window_function(name, 3, window)  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ from .for_xml import XmlShape, take_for_xml
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
+from .newer_builtins import newer_type, rewrite_newer
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .quantified import rewrite_percentiles, rewrite_quantified
@@ -327,7 +328,7 @@ class Translator:
             dml_target = dml_target.this
         functions = []
         for table in list(tree.find_all(exp.Table)):
-            if isinstance(table.this, (exp.Anonymous, exp.OpenJSON)):
+            if isinstance(table.this, (exp.Anonymous, exp.OpenJSON, exp.GenerateSeries)):
                 functions.append(table)
                 continue
             if not table.db and table.name.casefold() in ctes:
@@ -627,6 +628,8 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         return clr
     if isinstance(node, exp.National):
         return exp.Literal.string(node.name)
+    if isinstance(node, exp.HexString) and len(node.name) % 2:  # 0xabc is 0x0abc
+        return exp.HexString(this="0" + node.name)
     if isinstance(node, exp.Parameter):
         if isinstance(node.parent, exp.Parameter):
             return None
@@ -689,7 +692,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         # a @variable's declared type, which the call names (the walk does not reach it)
         params.update(declared_in(call))
         return call
-    function = rewrite_parse(node) or rewrite_function(node)
+    function = rewrite_parse(node) or rewrite_function(node) or rewrite_newer(node)
     if function is not None:
         return function
     if isinstance(node, exp.Length):
@@ -823,6 +826,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
     """The SQL Server type of a projection, where it can be told from the tree."""
     if (clr := clr_expression_type(node)) is not None:
         return clr
+    if (newer := newer_type(node, _expression_type)) is not None:
+        return newer
     if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Parameter):
         return _GLOBAL_TYPES.get(node.this.name.upper())
     if isinstance(node, exp.Anonymous) and node.name.upper() in PARSE_FUNCTIONS:
@@ -837,6 +842,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         return ColumnType("int")
     if isinstance(node, exp.National):
         return ColumnType("nvarchar", max(utf16_length(node.name), 1))
+    if isinstance(node, exp.HexString):  # 0xabcdef: varbinary of its bytes (odd digits pad)
+        return ColumnType("varbinary", max((len(node.name) + 1) // 2, 1))
     if isinstance(node, exp.Literal):
         if node.is_string:
             return ColumnType("varchar", max(len(node.name), 1))

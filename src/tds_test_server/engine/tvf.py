@@ -1,5 +1,5 @@
-"""STRING_SPLIT and OPENJSON, in FROM and in CROSS/OUTER APPLY, on SQLite's json_each
-(which may take columns of the tables before it, the way APPLY does).
+"""STRING_SPLIT, OPENJSON and GENERATE_SERIES, in FROM and in CROSS/OUTER APPLY, on
+SQLite's json_each (which may take columns of the tables before it, the way APPLY does).
 
 In FROM they become a subquery with SQL Server's columns (value [, ordinal]; key, value,
 type; or the WITH schema). Under APPLY they stay json_each itself, whose key, value and
@@ -14,10 +14,11 @@ from typing import Any
 from sqlglot import exp
 
 from . import errors
+from .newer_builtins import series_json
 
 
 def is_table_function(node: exp.Expression) -> bool:
-    return isinstance(node, exp.OpenJSON) or (
+    return isinstance(node, exp.OpenJSON | exp.GenerateSeries) or (
         isinstance(node, exp.Anonymous) and node.name.upper() == "STRING_SPLIT"
     )
 
@@ -30,6 +31,10 @@ def _each(func: exp.Expression) -> exp.Anonymous:
         if isinstance(path, exp.Expression):
             args.append(path)
         return exp.Anonymous(this="json_each", expressions=args)
+    if isinstance(func, exp.GenerateSeries):
+        bounds = [func.args.get(key) for key in ("start", "end", "step")]
+        series = exp.Anonymous(this="TSQL_SERIES_JSON", expressions=[b for b in bounds if b])
+        return exp.Anonymous(this="json_each", expressions=[series])
     if len(func.expressions) < 2:
         raise errors.syntax_error(
             "STRING_SPLIT",
@@ -143,4 +148,7 @@ def split_json(text: Any, separator: Any) -> str | None:
     return json.dumps(str(text).split(sep))
 
 
-TVF_FUNCTIONS = {"TSQL_SPLIT_JSON": (2, split_json, True)}
+TVF_FUNCTIONS = {
+    "TSQL_SPLIT_JSON": (2, split_json, True),
+    "TSQL_SERIES_JSON": (-1, series_json, True),
+}

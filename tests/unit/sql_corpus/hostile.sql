@@ -768,3 +768,25 @@ SELECT * FROM t WHERE CONTAINS(c, 'x', LANGUAGE (SELECT TOP 1 n FROM OtherDb.dbo
 WITH XMLNAMESPACES ('uri:x' AS ns), c AS (SELECT * FROM OtherDb.dbo.u) SELECT * FROM c
 -- next
 WITH XMLNAMESPACES ('uri:x' AS ns) SELECT 1 AS a DELETE FROM t
+-- next
+SELECT * FROM OPENROWSET(BULK 'https://example.blob.core.windows.net/c/y.parquet', FORMAT = 'PARQUET') AS r
+-- next
+SELECT AI_GENERATE_EMBEDDINGS(N'customer list' USE MODEL MyModel) AS e
+-- next
+SELECT s.distance FROM VECTOR_SEARCH(TABLE = master.dbo.a AS t, COLUMN = e, SIMILAR_TO = @v, METRIC = 'cosine', TOP_N = 5) AS s
+-- next
+SELECT s.distance FROM VECTOR_SEARCH(TABLE = dbo.a WITH (XLOCK), COLUMN = e, SIMILAR_TO = @v, METRIC = 'cosine', TOP_N = 5) AS s
+-- next
+SELECT s.distance FROM VECTOR_SEARCH(TABLE = sys.sql_logins, COLUMN = e, SIMILAR_TO = @v, METRIC = 'cosine', TOP_N = 5) AS s
+-- next
+SELECT s.x FROM dbo.VECTOR_SEARCH(TABLE = 1) AS s
+-- next
+SELECT 1 AS a FROM t OPTION (TABLE HINT (t, TABLOCK))
+-- next
+WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT dbo.f(DEFAULT) AS a
+-- next
+SELECT dbo.XMLNAMESPACES(DEFAULT) AS a
+-- next
+WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT 1 AS a DELETE FROM t
+-- next
+SELECT 1 AS a FROM p, f, q WHERE MATCH(p-(f)->q) DELETE FROM t

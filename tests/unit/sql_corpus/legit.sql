@@ -325,3 +325,241 @@ FROM SalesLT.Product AS p
 CROSS APPLY CHANGETABLE(VERSION SalesLT.Product, (ProductID), (p.ProductID)) AS ct
 -- next
 SELECT ct.ProductID FROM CHANGETABLE(CHANGES AdventureWorksLT.SalesLT.Product, 0, FORCESEEK) AS ct
+-- next
+-- newer T-SQL: SQL Server 2022 and 2025, Azure SQL Database
+SELECT GREATEST(6.5, 3.5, 7) AS greatest_of_numbers
+-- next
+SELECT LEAST('6.62', 3.1415, N'7') AS least_of_mixed
+-- next
+SELECT name, GREATEST(a, b) AS g FROM t
+-- next
+SELECT DATETRUNC(month, CAST('2021-12-08 11:30:15.1234567' AS datetime2)) AS m
+-- next
+SELECT DATETRUNC(iso_week, @d) AS w
+-- next
+SELECT DATE_BUCKET(WEEK, 1, CAST('2020-04-30 00:00:00' AS datetime2)) AS b
+-- next
+SELECT DATE_BUCKET(DAY, 2, CAST('2020-04-30' AS date), CAST('2020-01-01' AS date)) AS b
+-- next
+SELECT value FROM GENERATE_SERIES(1, 10)
+-- next
+SELECT value FROM GENERATE_SERIES(1.0, 2.0, 0.5)
+-- next
+SELECT s.value FROM GENERATE_SERIES(1, 5) AS s
+-- next
+SELECT JSON_OBJECT('name':'value', 'type':1) AS j
+-- next
+SELECT JSON_OBJECT('name':'value', 'type':NULL ABSENT ON NULL) AS j
+-- next
+SELECT JSON_OBJECT() AS j
+-- next
+SELECT JSON_OBJECT('name':'value', 'type':JSON_ARRAY(1, 2)) AS j
+-- next
+SELECT JSON_OBJECT('a':1 RETURNING json) AS j
+-- next
+SELECT JSON_ARRAY('a', 1, 'b', 2) AS j
+-- next
+SELECT JSON_ARRAY('a', 1, NULL, 2 NULL ON NULL) AS j
+-- next
+SELECT JSON_PATH_EXISTS(N'{"info":{"address":[{"town":"Paris"}]}}', '$.info.address') AS e
+-- next
+SELECT ISJSON('true', VALUE) AS v
+-- next
+SELECT ISJSON('test string', SCALAR) AS s
+-- next
+SELECT ISJSON(@j, OBJECT) AS o
+-- next
+SELECT JSON_OBJECTAGG(c1:c2) AS j FROM (VALUES('key1', 'c'), ('key2', 'b')) AS t(c1, c2)
+-- next
+SELECT JSON_ARRAYAGG('testData') AS j
+-- next
+SELECT JSON_ARRAYAGG(c1 ORDER BY c1) AS j FROM (VALUES('c'), ('b'), ('a')) AS t(c1)
+-- next
+SELECT JSON_VALUE(@j, '$.a' RETURNING int) AS v
+-- next
+SELECT JSON_CONTAINS(@j, 1, '$.a') AS c
+-- next
+SELECT JSON_MODIFY(@j, '$.a', 2) AS m
+-- next
+SELECT id FROM t WHERE a IS DISTINCT FROM b
+-- next
+SELECT id FROM t WHERE a IS NOT DISTINCT FROM @p
+-- next
+SELECT id, SUM(a) OVER win AS s, AVG(a) OVER win AS v FROM t WINDOW win AS (PARTITION BY g ORDER BY id)
+-- next
+SELECT id, ROW_NUMBER() OVER (win ORDER BY id) AS r FROM t WINDOW win AS (PARTITION BY g)
+-- next
+SELECT g, APPROX_PERCENTILE_CONT(0.10) WITHIN GROUP(ORDER BY a) AS p FROM t GROUP BY g
+-- next
+SELECT g, APPROX_PERCENTILE_DISC(0.90) WITHIN GROUP(ORDER BY a) AS p FROM t GROUP BY g
+-- next
+SELECT APPROX_COUNT_DISTINCT(a) AS n FROM t
+-- next
+SELECT LTRIM('123abc.', '123.') AS r
+-- next
+SELECT RTRIM('.123abc.', 'abc.') AS r
+-- next
+SELECT TRIM('.,! ' FROM '     #     test    .') AS r
+-- next
+SELECT TRIM(LEADING '.,! ' FROM '     .#     test    .') AS r
+-- next
+SELECT TRIM(TRAILING '.,! ' FROM '     .#     test    .') AS r
+-- next
+SELECT TRIM(BOTH '123' FROM '123abc123') AS r
+-- next
+SELECT value, ordinal FROM STRING_SPLIT('Lorem ipsum dolor', ' ', 1)
+-- next
+SELECT value FROM STRING_SPLIT('a,b', ',')
+-- next
+SELECT BIT_COUNT(CAST(-1 AS smallint)) AS c
+-- next
+SELECT LEFT_SHIFT(12345, 5) AS s
+-- next
+SELECT RIGHT_SHIFT(12345, 5) AS s
+-- next
+SELECT 12345 << 5 AS l, 12345 >> 5 AS r
+-- next
+SELECT GET_BIT(0xabcdef, 2) AS b
+-- next
+SELECT SET_BIT(0x00, 2) AS b, SET_BIT(0xabcdef, 0, 0) AS c
+-- next
+SELECT DATEADD(microsecond, CAST(9223372036 AS bigint), CAST('2000-01-01' AS datetime2)) AS d
+-- next
+SELECT DATEDIFF_BIG(millisecond, '2000-01-01', '2020-01-01') AS d
+-- next
+SELECT id FROM t WHERE REGEXP_LIKE(name, '^A.*')
+-- next
+SELECT id FROM t WHERE REGEXP_LIKE(name, '^a', 'i')
+-- next
+SELECT REGEXP_REPLACE(name, '[0-9]', '#') AS r FROM t
+-- next
+SELECT REGEXP_SUBSTR(name, '[a-z]+', 1, 1, 'i') AS r FROM t
+-- next
+SELECT REGEXP_COUNT(name, 'a') AS r FROM t
+-- next
+SELECT REGEXP_INSTR(name, 'a', 1, 1, 0, 'i') AS r FROM t
+-- next
+SELECT * FROM REGEXP_MATCHES('Learning #AzureSQL #SQLServer', '#([A-Za-z0-9_]+)')
+-- next
+SELECT * FROM REGEXP_SPLIT_TO_TABLE('the quick brown fox', '\s+')
+-- next
+SELECT CURRENT_DATE AS d
+-- next
+SELECT 'a' || 'b' AS c
+-- next
+SELECT first_name || ' ' || last_name AS n FROM t
+-- next
+SELECT PRODUCT(a) AS p FROM t
+-- next
+SELECT PRODUCT(a) OVER (PARTITION BY g) AS p FROM t
+-- next
+SELECT UNISTR(N'Hello! \D83D\DE03') AS u
+-- next
+SELECT UNISTR(N'ABC#00C0#0181#0187', '#') AS u
+-- next
+SELECT BASE64_ENCODE(0xA9) AS e
+-- next
+SELECT BASE64_ENCODE(CAST('hello' AS varbinary(10)), 1) AS e
+-- next
+SELECT BASE64_DECODE('qQ==') AS d
+-- next
+SELECT EDIT_DISTANCE('Colour', 'Color') AS d
+-- next
+SELECT EDIT_DISTANCE_SIMILARITY('Colour', 'Color') AS s
+-- next
+SELECT JARO_WINKLER_DISTANCE('Colour', 'Color') AS d, JARO_WINKLER_SIMILARITY('Colour', 'Color') AS s
+-- next
+SELECT CAST('{"a":1}' AS json) AS j
+-- next
+SELECT CAST('[1,2,3]' AS vector(3)) AS v
+-- next
+SELECT VECTOR_DISTANCE('cosine', CAST('[1,1]' AS vector(2)), CAST('[-1,-1]' AS vector(2))) AS d
+-- next
+SELECT VECTOR_NORM(CAST('[1,2,3]' AS vector(3)), 'norm2') AS n
+-- next
+SELECT VECTOR_NORMALIZE(CAST('[1,2,3]' AS vector(3)), 'norm2') AS n
+-- next
+SELECT VECTORPROPERTY(CAST('[1,2,3]' AS vector(3)), 'Dimensions') AS n
+-- next
+WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT 1 AS a FOR XML RAW
+-- next
+WITH XMLNAMESPACES ('urn:p' AS p, DEFAULT 'urn:x') SELECT 1 AS [p:a] FOR XML RAW
+-- next
+WITH XMLNAMESPACES ('urn:p' AS p) SELECT 1 AS [p:a] FOR XML RAW
+-- next
+SELECT FIRST_VALUE(a) IGNORE NULLS OVER (ORDER BY id) AS f FROM t
+-- next
+SELECT LAST_VALUE(a) RESPECT NULLS OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS f FROM t
+-- next
+SELECT LAG(a) IGNORE NULLS OVER (ORDER BY id) AS f FROM t
+-- next
+SELECT STRING_AGG(name, ',') WITHIN GROUP (ORDER BY name) AS s FROM t
+-- next
+SELECT TRIM(name) AS n FROM t
+-- next
+SELECT SUBSTRING('abcdef', 3) AS s
+-- next
+SELECT DATEPART(iso_week, @d) AS w
+-- next
+SELECT CURRENT_TIMEZONE() AS tz, CURRENT_TIMEZONE_ID() AS tzid
+-- next
+SELECT SYSDATETIME() AS n
+-- next
+SELECT JSON_ARRAY('a', 1 RETURNING json) AS j
+-- next
+SELECT JSON_ARRAY('a', NULL ABSENT ON NULL RETURNING json) AS j
+-- next
+SELECT JSON_ARRAY() AS j
+-- next
+SELECT JSON_OBJECT('a':NULL NULL ON NULL) AS j
+-- next
+SELECT JSON_OBJECTAGG(c1:c2 NULL ON NULL RETURNING json) AS j FROM (VALUES('k', NULL)) AS t(c1, c2)
+-- next
+SELECT JSON_ARRAYAGG(c1 NULL ON NULL) AS j FROM (VALUES('a'), (NULL)) AS t(c1)
+-- next
+SELECT JSON_ARRAYAGG(c1 ORDER BY c1 ABSENT ON NULL RETURNING json) AS j FROM (VALUES('a')) AS t(c1)
+-- next
+SELECT g, JSON_ARRAYAGG(a) OVER (PARTITION BY g) AS j FROM t
+-- next
+SELECT JSON_QUERY(@j, '$.credit_cards[*].type' WITH ARRAY WRAPPER) AS types
+-- next
+SELECT JSON_QUERY(@j, '$.a') AS q
+-- next
+SELECT JSON_QUERY(@j) AS q
+-- next
+SELECT JSON_VALUE(@j, '$.price' RETURNING decimal(10, 2)) AS v
+-- next
+SELECT CAST('[1,2,3]' AS vector(3, float16)) AS v
+-- next
+SELECT t.id, s.distance FROM VECTOR_SEARCH(TABLE = dbo.articles AS t, COLUMN = embedding, SIMILAR_TO = @qv, METRIC = 'cosine', TOP_N = 10) AS s ORDER BY s.distance
+-- next
+SELECT c.chunk FROM AI_GENERATE_CHUNKS(SOURCE = 'All work and no play', CHUNK_TYPE = FIXED, CHUNK_SIZE = 5) AS c
+-- next
+SELECT TRIM(LEADING FROM '  x') AS r
+-- next
+SELECT id, SUM(a) OVER w1 AS s FROM t WINDOW w1 AS (w2 ORDER BY id), w2 AS (PARTITION BY g)
+-- next
+SELECT DATE_BUCKET(MINUTE, 15, d) AS b, COUNT(*) AS n FROM t GROUP BY DATE_BUCKET(MINUTE, 15, d)
+-- next
+SELECT t.id, s.value FROM t CROSS APPLY GENERATE_SERIES(1, t.n) AS s
+-- next
+SELECT value FROM STRING_SPLIT(@list, ',', 1) WHERE ordinal = 2
+-- next
+SELECT ISJSON(@j, ARRAY) AS a
+-- next
+SELECT CURRENT_TRANSACTION_ID() AS x
+-- next
+SELECT SUBSTRING(name, 2) AS s FROM t
+-- next
+SELECT ('a' || 'b') || 'c' AS c
+-- next
+SELECT PRODUCT(DISTINCT a) AS p FROM t
+-- next
+SELECT CASE WHEN REGEXP_LIKE(name, '^a') THEN 1 ELSE 0 END AS m FROM t
+-- next
+WITH XMLNAMESPACES (DEFAULT 'urn:x'), c AS (SELECT 1 AS a) SELECT a FROM c FOR XML RAW
+-- next
+WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT x.value('(/a)[1]', 'int') AS v FROM t
+-- next
+SELECT p2.name FROM dbo.Person AS p, dbo.friendOf AS f, dbo.Person AS p2
+WHERE MATCH(p-(f)->p2) AND p.name = N'Alice'
