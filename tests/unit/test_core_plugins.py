@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,6 @@ from azsql_mcp.core.config import ConfigError, load_settings, settings_from_mapp
 from azsql_mcp.core.plugins import PluginError, load_plugins
 
 BUILTINS = {"builtin_tools", "builtin_resources", "builtin_prompts", "builtin_auth"}
-
-
-@pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A directory on sys.path for fake distributions; their modules are forgotten after."""
-    monkeypatch.syspath_prepend(str(tmp_path))
-    before = set(sys.modules)
-    yield tmp_path
-    for name in set(sys.modules) - before:
-        if name.startswith("fake_"):
-            del sys.modules[name]
 
 
 def settings(**data: Any) -> Any:

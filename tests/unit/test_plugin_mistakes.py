@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +19,6 @@ from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.cli import main
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.core.plugins import load_plugins
-
-
-@pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A directory on sys.path for fake distributions; their modules are forgotten after."""
-    monkeypatch.syspath_prepend(str(tmp_path))
-    before = set(sys.modules)
-    yield tmp_path
-    for name in set(sys.modules) - before:
-        if name.startswith("fake_"):
-            del sys.modules[name]
 
 
 def plugin(site: Path, name: str, source: str, module: str | None = None) -> Any:
