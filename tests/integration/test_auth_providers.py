@@ -15,7 +15,14 @@ import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
 from token_sources import jwt, settings
 
-from azsql_mcp import AuthProvider, DatabaseUnavailable, Limits, Security, SourceSettings
+from azsql_mcp import (
+    AuthProvider,
+    DatabaseError,
+    DatabaseUnavailable,
+    Limits,
+    Security,
+    SourceSettings,
+)
 from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import (
     DefaultCredential,
@@ -206,6 +213,22 @@ async def test_expired_access_token_is_never_sent(
     with pytest.raises(DatabaseUnavailable, match="expired"):
         await first_value(source, SuppliedAccessToken(source))
     assert server.record.logins == []
+
+
+@pytest.mark.parametrize(("exp", "year"), [(1e20, 9999), (-1e20, None), (float("nan"), None)])
+async def test_an_exp_no_datetime_holds_is_far_off_or_already_past(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch, exp: float, year: int | None
+) -> None:
+    """`datetime.fromtimestamp` refuses such a number (OverflowError, ValueError), which
+    ended the connection attempt with the error's own words."""
+    monkeypatch.setenv("MY_TOKEN", jwt(exp=exp))
+    source = settings(server, auth="access_token", access_token_env="MY_TOKEN")
+    if year is None:
+        with pytest.raises(DatabaseError, match="expired"):
+            await SuppliedAccessToken(source).connect_attributes()
+        return
+    attrs = await SuppliedAccessToken(source).connect_attributes()
+    assert attrs.access_token is not None and attrs.access_token.expires_on.year == year
 
 
 async def test_required_token_mismatch_is_a_login_failure(server: ThreadedTdsServer) -> None:

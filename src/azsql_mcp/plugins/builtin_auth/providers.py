@@ -160,6 +160,15 @@ def _read_certificate(path: str) -> bytes:
     raise AuthError(problem)  # the database layer adds what to do (check tenant_id, ...)
 
 
+def _expiry(exp: float) -> datetime:
+    """A token's `exp` as a time: one no datetime holds (`1e20`, `-1e20`, NaN, which
+    `fromtimestamp` refuses) is LONG_LIVED when far off, else long past."""
+    try:
+        return datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return LONG_LIVED if exp > 0 else datetime.fromtimestamp(0, UTC)
+
+
 class SuppliedAccessToken:
     """`auth = "access_token"`: a token from an environment variable or a file, re-read at
     each new connection so an external broker can rotate it."""
@@ -177,7 +186,7 @@ class SuppliedAccessToken:
         claims = jwt_claims(token_text)
         expires_on = LONG_LIVED
         if claims and isinstance(claims.get("exp"), int | float):
-            expires_on = datetime.fromtimestamp(claims["exp"], UTC)
+            expires_on = _expiry(claims["exp"])
             if expires_on.timestamp() <= time.time():
                 raise DatabaseError(
                     f"the access token in {origin} expired at {expires_on.isoformat()}; "
