@@ -113,7 +113,10 @@ async def test_a_writing_procedure_hit_by_a_transient_error_says_to_look_first(
     whether its change took effect (insert_data and execute_batch did)."""
     async with Client(writer(azsql_config, tmp_path / "audit.jsonl").mcp) as client:
         await marks(client, "x")  # the source open
-        tds_server.add_fault(Fault.parse("error:40501@query:1~uspMark"))
+        # matched by the call's argument: the catalog read of the procedure's parameters
+        # (by the first call, or the tool's resolution, perhaps still under way) names
+        # uspMark too, and is retried past the error
+        tds_server.add_fault(Fault.parse("error:40501@query:1~transient"))
         result = await client.call_tool("mark", {"Note": "transient"}, raise_on_error=False)
         text = result.content[0].text  # type: ignore[union-attr]
         assert result.is_error
