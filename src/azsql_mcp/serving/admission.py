@@ -519,11 +519,16 @@ def _content_length(scope: Scope) -> int | None:
 
 
 def _auth_failure_reason(scope: Scope) -> str:
-    has_bearer = any(
+    return "invalid_token" if sends_bearer(scope) else "missing_token"
+
+
+def sends_bearer(scope: Scope) -> bool:
+    """Whether the request carries a bearer token (a 401 then says it was refused, not
+    missing: RFC 6750 §3.1)."""
+    return any(
         name == b"authorization" and value[:7].lower() == b"bearer "
         for name, value in scope.get("headers", [])
     )
-    return "invalid_token" if has_bearer else "missing_token"
 
 
 async def _answer(

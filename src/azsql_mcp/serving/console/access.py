@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from azsql_mcp.api import ADMIN_SCOPE
+from azsql_mcp.serving.admission import sends_bearer
 from azsql_mcp.serving.clientauth import metadata_url
 from azsql_mcp.serving.hosts import is_loopback
 
@@ -61,10 +62,7 @@ def admin_refusal(app: App, request: Request) -> Response | None:
     # FastMCP's authentication middleware, around every route, verified the token and
     # left the caller in the scope: the console reads the header no other way
     access = getattr(request.scope.get("user"), "access_token", None)
-    sent = any(
-        name == b"authorization" and value[:7].lower() == b"bearer "
-        for name, value in request.scope["headers"]
-    )
+    sent = sends_bearer(request.scope)
     # RFC 9728 §5.1: a 401 names the protected-resource metadata (modes jwt and entra),
     # which serving/bearer.py reads to tell where tokens come from
     challenge = f'scope="{ADMIN_SCOPE}"'
