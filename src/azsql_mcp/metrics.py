@@ -134,7 +134,7 @@ def _create() -> dict[str, Any]:
         ),
         "AUTH_FAILURES": Counter(
             "azsql_mcp_auth_failures",
-            "HTTP requests refused for authentication"
+            "HTTP requests refused for authentication on /mcp, the console and /health"
             " (reason: missing_token, invalid_token, token_in_query).",
             ["reason"],
             registry=registry,

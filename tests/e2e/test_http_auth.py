@@ -234,6 +234,31 @@ async def test_metrics_families_change_with_calls(static_server: tuple[str, Path
         assert f"# TYPE {family}_total counter" in after or f"# TYPE {family} counter" in after
 
 
+def test_console_and_health_count_refused_tokens(static_server: tuple[str, Path]) -> None:
+    """The console's 401s are counted as /mcp's are, and so is a token /health refused
+    (it withholds its reasons, so a token could be tried there); a probe without one is
+    not a refusal."""
+    base, _ = static_server
+
+    def failures() -> dict[str, float]:
+        text = httpx.get(base + "/metrics").text
+        return {
+            reason: metric(text, "azsql_mcp_auth_failures_total", reason=reason)
+            for reason in ("missing_token", "invalid_token")
+        }
+
+    before = failures()
+    assert httpx.get(base + "/").status_code == 401
+    bogus = {"Authorization": "Bearer not-a-token"}
+    assert httpx.get(base + "/console/tools", headers=bogus).status_code == 401
+    assert httpx.get(base + "/health", headers=bogus).status_code == 200
+    assert httpx.get(base + "/health").status_code == 200
+    assert failures() == {
+        "missing_token": before["missing_token"] + 1,
+        "invalid_token": before["invalid_token"] + 2,
+    }
+
+
 # --- JWT ------------------------------------------------------------------------------
 
 ISSUER = "https://issuer.test/"

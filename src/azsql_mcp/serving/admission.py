@@ -483,7 +483,7 @@ class _Responding:
         if message["type"] == "http.response.start":
             self.status = status = message["status"]
             if status == 401:
-                metrics.AUTH_FAILURES.labels(_auth_failure_reason(self.scope)).inc()
+                count_auth_failure(self.scope)
         await self.send(message)
 
 
@@ -518,8 +518,10 @@ def _content_length(scope: Scope) -> int | None:
         return None
 
 
-def _auth_failure_reason(scope: Scope) -> str:
-    return "invalid_token" if sends_bearer(scope) else "missing_token"
+def count_auth_failure(scope: Scope) -> None:
+    """Count a request refused for authentication (a 401), by whether it sent a token."""
+    reason = "invalid_token" if sends_bearer(scope) else "missing_token"
+    metrics.AUTH_FAILURES.labels(reason).inc()
 
 
 def sends_bearer(scope: Scope) -> bool:

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from azsql_mcp.metrics import exposition
+from azsql_mcp.serving.admission import count_auth_failure, sends_bearer
 from azsql_mcp.serving.console.access import admin_refusal
 from azsql_mcp.version import __version__
 
@@ -29,8 +30,11 @@ if TYPE_CHECKING:
 def add_routes(app: App) -> None:
     @app.mcp.custom_route("/health", methods=["GET"])
     async def health(request: Request) -> Response:
-        details = admin_refusal(app, request) is None
-        return JSONResponse(*health_report(app, details=details))
+        refused = admin_refusal(app, request)
+        # a probe sends no token; one that sent a token the server refused is counted
+        if refused is not None and refused.status_code == 401 and sends_bearer(request.scope):
+            count_auth_failure(request.scope)
+        return JSONResponse(*health_report(app, details=refused is None))
 
     @app.mcp.custom_route("/health/live", methods=["GET"])
     async def live(request: Request) -> Response:

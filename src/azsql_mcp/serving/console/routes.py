@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from azsql_mcp import metrics
-from azsql_mcp.serving.admission import client_key
+from azsql_mcp.serving.admission import client_key, count_auth_failure
 from azsql_mcp.serving.console import pages
 from azsql_mcp.serving.console.access import console_enabled, refusal
 from azsql_mcp.serving.console.layout import page
@@ -50,6 +50,8 @@ def add_console(app: App) -> None:
         def wrap(handler: Handler) -> Handler:
             async def guarded(request: Request) -> Response:
                 refused = refusal(app, request)
+                if refused is not None and refused.status_code == 401:
+                    count_auth_failure(request.scope)
                 response = refused if refused is not None else await handler(request)
                 response.headers.update(SECURITY_HEADERS)
                 return response
