@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -257,6 +259,22 @@ def test_console_and_health_count_refused_tokens(static_server: tuple[str, Path]
         "missing_token": before["missing_token"] + 1,
         "invalid_token": before["invalid_token"] + 2,
     }
+
+
+def test_request_headers_unfinished_after_64_kib_answer_431(
+    static_server: tuple[str, Path],
+) -> None:
+    """uvicorn's httptools parser alone buffers headers of any size, before any
+    authentication: serve bounds them (serving/httphead.py)."""
+    base, _ = static_server
+    assert httpx.get(base + "/health/live", headers={"X-Pad": "a" * 40_000}).status_code == 200
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        for _ in range(9):
+            conn.sendall(b"X-Pad: " + b"a" * 8192 + b"\r\n")
+            time.sleep(0.01)
+        assert conn.recv(100).startswith(b"HTTP/1.1 431 ")
 
 
 # --- JWT ------------------------------------------------------------------------------

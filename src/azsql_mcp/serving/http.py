@@ -155,6 +155,8 @@ async def serve_http(
     serves (serving/workers.py)."""
     import uvicorn
 
+    from azsql_mcp.serving.httphead import BoundedHttpToolsProtocol
+
     server = app.settings.server
     config = uvicorn.Config(
         http_app(app),
@@ -168,6 +170,7 @@ async def serve_http(
         proxy_headers=bool(server.trusted_proxies),
         forwarded_allow_ips=server.trusted_proxies,
         timeout_graceful_shutdown=server.shutdown_grace_s,
+        http=BoundedHttpToolsProtocol,
     )
     httpd = uvicorn.Server(config)
     app.drain.hold()
