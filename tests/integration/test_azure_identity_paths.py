@@ -1,0 +1,196 @@
+"""The Entra ID auth modes walked as an operator meets them, through azure-identity's real
+credentials: ManagedIdentityCredential and DefaultAzureCredential against a local App
+Service identity endpoint (identity_endpoint.py), ClientSecretCredential through a proxy
+that is down; logins go to the TDS test server through Microsoft's ODBC driver."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from identity_endpoint import IDENTITY_HEADER, endpoint_down, identity_endpoint
+from token_sources import settings
+
+from azsql_mcp import (
+    AuthProvider,
+    DatabaseUnavailable,
+    Limits,
+    Security,
+    SourceSettings,
+)
+from azsql_mcp.db.database import SourceDatabase
+from azsql_mcp.plugins.builtin_auth import (
+    DefaultCredential,
+    ManagedIdentity,
+    ServicePrincipal,
+    SqlLogin,
+    tokens,
+)
+from azsql_mcp.plugins.builtin_auth.tokens import jwt_claims
+from tds_test_server import ThreadedTdsServer
+
+CLIENT_SECRET = "sp-s3cr3t-value"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadedTdsServer]:
+    with ThreadedTdsServer(user="app_user", password="pw") as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def fresh_record(server: ThreadedTdsServer) -> None:
+    server.record.clear()
+
+
+def database(source: SourceSettings, auth: AuthProvider) -> SourceDatabase:
+    return SourceDatabase("main", source, Security(), Limits(), auth)
+
+
+async def failure(source: SourceSettings, auth: AuthProvider) -> str:
+    db = database(source, auth)
+    try:
+        with pytest.raises(DatabaseUnavailable) as info:
+            await db.read("SELECT 1 AS one")
+        return str(info.value)
+    finally:
+        await db.close()
+
+
+# --- managed identity and DefaultAzureCredential, on App Service's endpoint ------------
+
+
+@pytest.mark.parametrize("provider", [ManagedIdentity, DefaultCredential])
+async def test_a_token_from_the_identity_endpoint_logs_in(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch, provider: Any
+) -> None:
+    with identity_endpoint(monkeypatch) as endpoint:
+        source = settings(server, auth="managed_identity")
+        db = database(source, provider(source))
+        try:
+            assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+        finally:
+            await db.close()
+    [asked] = endpoint.requests
+    assert asked["resource"].rstrip("/") == "https://database.windows.net"
+    claims = jwt_claims(server.record.logins[-1].access_token or "")
+    assert claims is not None and claims["oid"] == "mi-1"
+
+
+async def test_identity_not_assigned_says_the_endpoints_words_once(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with identity_endpoint(monkeypatch) as endpoint:
+        endpoint.status = 400
+        endpoint.error = {
+            "statusCode": 400,
+            "message": "Unable to load the proper Managed Identity.",
+        }
+        source = settings(server, auth="managed_identity")
+        message = await failure(source, ManagedIdentity(source))
+    assert "Unable to load the proper Managed Identity" in message
+    assert "What to do: run on an Azure resource with a managed identity assigned" in message
+    assert ".." not in message  # azure-identity's sentence, then ours
+    assert server.record.logins == []
+
+
+async def test_an_identity_endpoint_that_is_down_is_named_as_unreached(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint_down(monkeypatch)
+    source = settings(server, auth="managed_identity")
+    with caplog.at_level(logging.DEBUG):
+        message = await failure(source, ManagedIdentity(source))
+    assert "Connection refused" in message
+    assert "this host did not reach the managed identity endpoint" in message
+    assert "run on an Azure resource" not in message  # nothing says the identity is wrong
+    assert IDENTITY_HEADER not in message and IDENTITY_HEADER not in caplog.text
+
+
+async def test_a_service_principal_behind_a_proxy_that_is_down_is_named_as_unreached(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The real ClientSecretCredential; HTTPS_PROXY points at a closed port, so no request
+    leaves this host whatever its network."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed.getsockname()[1]}")
+    closed.close()
+    for name in ("NO_PROXY", "no_proxy", "AZURE_AUTHORITY_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SP_SECRET", CLIENT_SECRET)
+    source = settings(
+        server,
+        auth="service_principal",
+        tenant_id="11111111-1111-1111-1111-111111111111",
+        client_id="22222222-2222-2222-2222-222222222222",
+        client_secret_env="SP_SECRET",
+    )
+    with caplog.at_level(logging.DEBUG):
+        message = await failure(source, ServicePrincipal(source))
+    assert "Unable to connect to proxy" in message
+    assert "this host did not reach the Entra ID authority" in message
+    assert "HTTPS_PROXY" in message and "wrong secret" not in message
+    assert CLIENT_SECRET not in message and CLIENT_SECRET not in caplog.text
+
+
+async def test_a_refresh_the_endpoint_fails_keeps_the_source_serving(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token inside the five-minute margin is refreshed at the next new connection;
+    the endpoint failing then costs nothing while the token has time left, and its next
+    token is used once it answers again."""
+    monkeypatch.setattr(tokens, "RETRY_REFRESH_S", 0)  # retry at once, not 15 s later
+    with identity_endpoint(monkeypatch) as endpoint:
+        endpoint.lifetime_s = 200
+        source = settings(server, auth="managed_identity")
+        db = database(source, ManagedIdentity(source))
+        try:
+            assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+            endpoint.status, endpoint.error = 500, {"statusCode": 500, "message": "busy"}
+            db._pool.discard_idle()  # the next read opens a connection: a token is asked for
+            assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+            assert len(endpoint.requests) > 1
+            first = {login.access_token for login in server.record.logins}
+            assert len(first) == 1  # both logins with the first token
+            endpoint.status, endpoint.lifetime_s = 200, 3600
+            await asyncio.sleep(1.1)  # MSAL's hold on the 5xx answer (Retry-After)
+            db._pool.discard_idle()
+            assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+            assert server.record.logins[-1].access_token not in first
+        finally:
+            await db.close()
+
+
+async def test_a_slow_identity_endpoint_does_not_stall_other_clients(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """azure-identity is synchronous: while its request waits 2 s, another source's calls
+    and the event loop go on (measured: the loop's largest lag stays near 20 ms)."""
+    with identity_endpoint(monkeypatch) as endpoint:
+        endpoint.delay_s = 2.0
+        token_source = settings(server, auth="managed_identity")
+        slow = database(token_source, ManagedIdentity(token_source))
+        sql_source = settings(server, username="app_user", password="pw")
+        other = database(sql_source, SqlLogin(sql_source))
+        try:
+            await other.read("SELECT 1 AS one")
+            lags: list[float] = []
+            waiting = asyncio.create_task(slow.read("SELECT 1 AS one"))
+            other_reads = 0
+            while not waiting.done():
+                started = time.monotonic()
+                await asyncio.sleep(0.01)
+                lags.append(time.monotonic() - started - 0.01)
+                await other.read("SELECT 1 AS one")
+                other_reads += 1
+            assert (await waiting).rows[0][0] == 1
+            assert other_reads > 20 and max(lags) < 0.5
+        finally:
+            await slow.close()
+            await other.close()
