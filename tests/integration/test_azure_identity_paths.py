@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 from identity_endpoint import IDENTITY_HEADER, endpoint_down, identity_endpoint
-from token_sources import settings
+from token_sources import jwt, settings
 
 from azsql_mcp import (
     AuthProvider,
+    DatabaseError,
     DatabaseUnavailable,
     Limits,
     Security,
@@ -29,6 +30,7 @@ from azsql_mcp.plugins.builtin_auth import (
     ManagedIdentity,
     ServicePrincipal,
     SqlLogin,
+    SuppliedAccessToken,
     tokens,
 )
 from azsql_mcp.plugins.builtin_auth.tokens import jwt_claims
@@ -80,6 +82,26 @@ async def test_a_token_from_the_identity_endpoint_logs_in(
     assert asked["resource"].rstrip("/") == "https://database.windows.net"
     claims = jwt_claims(server.record.logins[-1].access_token or "")
     assert claims is not None and claims["oid"] == "mi-1"
+
+
+@pytest.mark.parametrize(
+    ("host", "resource"),
+    [
+        ("sales.database.usgovcloudapi.net", "https://database.usgovcloudapi.net"),
+        ("tcp:Sales.Database.ChinaCloudApi.CN,1433", "https://database.chinacloudapi.cn"),
+        ("mi-1.0a1b2c3d4e5f.database.usgovcloudapi.net", "https://database.usgovcloudapi.net"),
+        ("sales.database.windows.net", "https://database.windows.net"),
+    ],
+)
+async def test_a_national_clouds_server_gets_its_clouds_token(
+    monkeypatch: pytest.MonkeyPatch, host: str, resource: str
+) -> None:
+    """Azure SQL in Azure Government and Azure China takes tokens for its own resource;
+    one for https://database.windows.net/ is refused there with a bare 18456."""
+    with identity_endpoint(monkeypatch) as endpoint:
+        attrs = await ManagedIdentity(SourceSettings(server=host)).connect_attributes()
+    assert [asked["resource"].rstrip("/") for asked in endpoint.requests] == [resource]
+    assert attrs.identity is not None and f"aud={resource}" in attrs.identity
 
 
 async def test_identity_not_assigned_says_the_endpoints_words_once(
@@ -194,3 +216,17 @@ async def test_a_slow_identity_endpoint_does_not_stall_other_clients(
         finally:
             await slow.close()
             await other.close()
+
+
+# --- supplied tokens ------------------------------------------------------------------
+
+
+async def test_a_national_clouds_expired_token_names_its_clouds_resource(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZURE_SQL_ACCESS_TOKEN", jwt(exp=int(time.time()) - 60))
+    provider = SuppliedAccessToken(
+        SourceSettings(server="sales.database.usgovcloudapi.net", auth="access_token")
+    )
+    with pytest.raises(DatabaseError, match=r"fresh token for https://database\.usgovcloudapi"):
+        await provider.connect_attributes()

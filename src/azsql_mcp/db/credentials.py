@@ -115,8 +115,8 @@ def auth_advice(settings: SourceSettings) -> str | None:
         " (certificate_path: a readable PEM or PKCS12 file with its private key); "
         "AADSTS codes in the error name the problem (AADSTS7000215: wrong secret, "
         "AADSTS700016: application not in the tenant, AADSTS90002: tenant not found)",
-        "access_token": f"put a fresh Entra ID token for https://database.windows.net/ in "
-        f"{settings.access_token_file or settings.access_token_env}",
+        "access_token": "put a fresh Entra ID token for Azure SQL in"
+        f" {settings.access_token_file or settings.access_token_env}",
     }.get(settings.auth)
 
 

@@ -20,6 +20,7 @@ from azsql_mcp.plugins.builtin_auth.tokens import (
     TokenCredential,
     describe_claims,
     jwt_claims,
+    sql_resource,
 )
 
 MANAGED_IDENTITY_CLIENT_ID_ENV = "AZURE_MANAGED_IDENTITY_CLIENT_ID"
@@ -62,7 +63,8 @@ class _CredentialProvider:
 
     async def connect_attributes(self) -> ConnectAttributes:
         if self._tokens is None:
-            self._tokens = CredentialTokenSource(self._build_credential, self.description)
+            scope = sql_resource(self._settings.server) + ".default"
+            self._tokens = CredentialTokenSource(self._build_credential, self.description, scope)
         return await self._tokens.connect_attributes()
 
     def _build_credential(self) -> TokenCredential:
@@ -176,6 +178,7 @@ class SuppliedAccessToken:
     def __init__(self, settings: SourceSettings):
         self._env = settings.access_token_env
         self._file = settings.access_token_file
+        self._resource = sql_resource(settings.server)
         if self._file:
             check_file("access_token_file", self._file, "an access token")
         else:
@@ -190,7 +193,7 @@ class SuppliedAccessToken:
             if expires_on.timestamp() <= time.time():
                 raise DatabaseError(
                     f"the access token in {origin} expired at {expires_on.isoformat()}; "
-                    "supply a fresh token for https://database.windows.net/"
+                    f"supply a fresh token for {self._resource}"
                 )
         return ConnectAttributes(
             access_token=AccessToken(token_text, expires_on),
@@ -211,7 +214,6 @@ class SuppliedAccessToken:
             origin = f"environment variable {self._env}"
         if not text:
             raise DatabaseError(
-                f"no access token in {origin}: put an Entra ID token for "
-                "https://database.windows.net/ there"
+                f"no access token in {origin}: put an Entra ID token for {self._resource} there"
             )
         return text, origin

@@ -17,7 +17,14 @@ from azsql_mcp import AccessToken, AuthError, ConnectAttributes, DatabaseError
 
 log = logging.getLogger(__name__)
 
-SQL_SCOPE = "https://database.windows.net/.default"
+SQL_RESOURCE = "https://database.windows.net/"  # Azure SQL in Azure's global cloud
+SQL_SCOPE = SQL_RESOURCE + ".default"
+# Azure SQL's resource in the national clouds, by the DNS suffix of their servers (logical
+# servers and managed instances alike): a token for another cloud's resource is refused.
+NATIONAL_SQL_RESOURCES = (
+    (".database.usgovcloudapi.net", "https://database.usgovcloudapi.net/"),
+    (".database.chinacloudapi.cn", "https://database.chinacloudapi.cn/"),
+)
 REFRESH_MARGIN_S = 300  # refresh five minutes before expiry, like azure-identity's own cache
 # When a refresh fails, the cached token is kept while it has this long left (the database
 # layer refuses tokens with less than a minute left).
@@ -31,6 +38,16 @@ class TokenCredential(Protocol):
     """azure-identity's credential protocol (sync; async credentials work too)."""
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any: ...
+
+
+def sql_resource(server: str) -> str:
+    """The resource Azure SQL tokens are issued for, by the cloud `server` is in."""
+    host = server.strip().lower().removeprefix("tcp:")
+    host = host.partition(",")[0].partition("\\")[0].strip().rstrip(".")
+    for suffix, resource in NATIONAL_SQL_RESOURCES:
+        if host.endswith(suffix):
+            return resource
+    return SQL_RESOURCE
 
 
 def jwt_claims(token: str) -> dict[str, Any] | None:
@@ -63,8 +80,14 @@ class CredentialTokenSource:
     that fails while the cached token still has FALLBACK_MIN_S left is logged and the
     cached token kept; another refresh is tried RETRY_REFRESH_S later."""
 
-    def __init__(self, make_credential: Callable[[], TokenCredential], description: str):
+    def __init__(
+        self,
+        make_credential: Callable[[], TokenCredential],
+        description: str,
+        scope: str = SQL_SCOPE,
+    ):
         self._make_credential = make_credential
+        self._scope = scope
         self._credential: TokenCredential | None = None
         self._description = description
         self._token: AccessToken | None = None
@@ -137,13 +160,13 @@ class CredentialTokenSource:
         credential = self._credential
         try:
             if inspect.iscoroutinefunction(credential.get_token):
-                raw = await credential.get_token(SQL_SCOPE)
+                raw = await credential.get_token(self._scope)
             else:
                 # sync credentials do HTTP; keep the event loop free
-                raw = await asyncio.to_thread(credential.get_token, SQL_SCOPE)
+                raw = await asyncio.to_thread(credential.get_token, self._scope)
         except Exception as exc:  # azure-identity raises several unrelated types
             raise AuthError(
-                f"could not get an access token for {SQL_SCOPE} with {self._description}: "
+                f"could not get an access token for {self._scope} with {self._description}: "
                 f"{describe_error(exc)}"
             ) from exc
         return AccessToken(raw.token, datetime.fromtimestamp(raw.expires_on, UTC))
