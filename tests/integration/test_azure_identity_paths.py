@@ -1,7 +1,8 @@
 """The Entra ID auth modes walked as an operator meets them, through azure-identity's real
 credentials: ManagedIdentityCredential and DefaultAzureCredential against a local App
 Service identity endpoint (identity_endpoint.py), ClientSecretCredential through a proxy
-that is down; logins go to the TDS test server through Microsoft's ODBC driver."""
+that is down, and supplied tokens; logins go to the TDS test server through Microsoft's
+ODBC driver."""
 
 from __future__ import annotations
 
@@ -219,6 +220,56 @@ async def test_a_slow_identity_endpoint_does_not_stall_other_clients(
 
 
 # --- supplied tokens ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "audience",
+    [
+        "https://management.core.windows.net/",
+        "https://management.azure.com",
+        "https://management.usgovcloudapi.net/",
+    ],
+)
+async def test_a_supplied_token_for_resource_manager_is_named_before_the_login(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch, audience: str
+) -> None:
+    """`az account get-access-token` without --resource gives a token for Azure Resource
+    Manager; Azure SQL would answer it with 18456 and no reason."""
+    wrong = jwt(aud=audience, exp=int(time.time()) + 3600)
+    monkeypatch.setenv("AZURE_SQL_ACCESS_TOKEN", wrong)
+    source = settings(server, auth="access_token")
+    message = await failure(source, SuppliedAccessToken(source))
+    assert f"for Azure Resource Manager ({audience}, its aud claim)" in message
+    assert "az account get-access-token --resource https://database.windows.net/" in message
+    assert wrong not in message
+    assert server.record.logins == []
+
+
+@pytest.mark.parametrize(
+    "audience",
+    [
+        "https://database.windows.net/",
+        "https://database.windows.net",
+        "https://database.usgovcloudapi.net/",
+        "022907d3-0f1b-48f7-badc-1ba6abab6d66",
+        "https://sql.azuresynapse.net",
+    ],
+)
+async def test_a_supplied_token_for_azure_sql_is_sent(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch, audience: str
+) -> None:
+    """Only Azure Resource Manager's audience is refused here: any cloud's SQL resource
+    (a server named by address does not tell its cloud), an application id or another
+    SQL service's resource goes to the server to judge."""
+    token = jwt(aud=audience, exp=int(time.time()) + 3600)
+    monkeypatch.setenv("AZURE_SQL_ACCESS_TOKEN", token)
+    source = settings(server, auth="access_token")
+    db = database(source, SuppliedAccessToken(source))
+    try:
+        assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+    finally:
+        await db.close()
+    assert server.record.logins[-1].access_token == token
 
 
 async def test_a_national_clouds_expired_token_names_its_clouds_resource(

@@ -20,6 +20,7 @@ from azsql_mcp.plugins.builtin_auth.tokens import (
     TokenCredential,
     describe_claims,
     jwt_claims,
+    resource_manager_audience,
     sql_resource,
 )
 
@@ -187,6 +188,16 @@ class SuppliedAccessToken:
     async def connect_attributes(self) -> ConnectAttributes:
         token_text, origin = self._read()
         claims = jwt_claims(token_text)
+        audience = claims.get("aud") if claims else None
+        if isinstance(audience, str) and resource_manager_audience(audience):
+            # Azure SQL answers it with a bare 18456, as it does an identity with no user
+            # in the database: say which it is before sending it
+            raise DatabaseError(
+                f"the access token in {origin} is for Azure Resource Manager ({audience},"
+                " its aud claim), not for the database; supply a token for"
+                f" {self._resource} (`az account get-access-token --resource"
+                f" {self._resource}`)"
+            )
         expires_on = LONG_LIVED
         if claims and isinstance(claims.get("exp"), int | float):
             expires_on = _expiry(claims["exp"])

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from azsql_mcp import AccessToken, AuthError, ConnectAttributes, DatabaseError
 
@@ -30,6 +31,9 @@ REFRESH_MARGIN_S = 300  # refresh five minutes before expiry, like azure-identit
 # layer refuses tokens with less than a minute left).
 FALLBACK_MIN_S = 90
 RETRY_REFRESH_S = 15  # after a failed refresh that the cached token covers, try again after
+# The DNS suffixes of Azure Resource Manager's hosts (management.azure.com,
+# management.core.windows.net and their national clouds' counterparts).
+RESOURCE_MANAGER_CLOUDS = (".azure.com", ".windows.net", ".usgovcloudapi.net", ".chinacloudapi.cn")
 # Claims that say who a token is for; never the token itself.
 IDENTITY_CLAIMS = ("upn", "unique_name", "appid", "oid", "tid", "aud")
 
@@ -48,6 +52,14 @@ def sql_resource(server: str) -> str:
         if host.endswith(suffix):
             return resource
     return SQL_RESOURCE
+
+
+def resource_manager_audience(audience: str) -> bool:
+    """Whether a token's `aud` is Azure Resource Manager's, in any cloud: what `az account
+    get-access-token` gives without --resource, and what no SQL endpoint takes. Other
+    audiences go to the server to judge (Synapse and Fabric take more than Azure SQL's)."""
+    host = urlsplit(audience.strip().lower()).hostname or ""
+    return host.startswith("management.") and host.endswith(RESOURCE_MANAGER_CLOUDS)
 
 
 def jwt_claims(token: str) -> dict[str, Any] | None:
