@@ -7,6 +7,7 @@ ODBC driver."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import socket
 import time
@@ -25,7 +26,9 @@ from azsql_mcp import (
     Security,
     SourceSettings,
 )
+from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.db.database import SourceDatabase
+from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.plugins.builtin_auth import (
     DefaultCredential,
     ManagedIdentity,
@@ -70,9 +73,12 @@ async def failure(source: SourceSettings, auth: AuthProvider) -> str:
 
 @pytest.mark.parametrize("provider", [ManagedIdentity, DefaultCredential])
 async def test_a_token_from_the_identity_endpoint_logs_in(
-    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch, provider: Any
+    server: ThreadedTdsServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    provider: Any,
 ) -> None:
-    with identity_endpoint(monkeypatch) as endpoint:
+    with identity_endpoint(monkeypatch) as endpoint, caplog.at_level(logging.DEBUG):
         source = settings(server, auth="managed_identity")
         db = database(source, provider(source))
         try:
@@ -81,8 +87,11 @@ async def test_a_token_from_the_identity_endpoint_logs_in(
             await db.close()
     [asked] = endpoint.requests
     assert asked["resource"].rstrip("/") == "https://database.windows.net"
-    claims = jwt_claims(server.record.logins[-1].access_token or "")
+    token = server.record.logins[-1].access_token or ""
+    claims = jwt_claims(token)
     assert claims is not None and claims["oid"] == "mi-1"
+    # azure-identity and MSAL log each request at INFO and DEBUG: never the token
+    assert token not in caplog.text and IDENTITY_HEADER not in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -281,3 +290,45 @@ async def test_a_national_clouds_expired_token_names_its_clouds_resource(
     )
     with pytest.raises(DatabaseError, match=r"fresh token for https://database\.usgovcloudapi"):
         await provider.connect_attributes()
+
+
+# --- azsql-mcp check ------------------------------------------------------------------
+
+
+async def run_check_text(server: ThreadedTdsServer) -> tuple[int, str]:
+    config = settings_from_mapping(
+        {
+            "sources": {
+                "main": {
+                    "server": f"tcp:{server.host},{server.port}",
+                    "auth": "managed_identity",
+                    "encrypt": "no",
+                    "connection_timeout_s": 10,
+                }
+            }
+        }
+    )
+    out = io.StringIO()
+    code = await run_check(config, None, out, auth_providers={"managed_identity": ManagedIdentity})
+    return code, out.getvalue()
+
+
+async def test_check_names_whom_the_endpoints_token_is_for(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with identity_endpoint(monkeypatch):
+        code, text = await run_check_text(server)
+    assert code == 0, text
+    assert "ok    credentials: managed identity (system-assigned); token for appid=mi-app" in text
+    assert "aud=https://database.windows.net" in text and "ok    login:" in text
+    assert IDENTITY_HEADER not in text and "eyJ" not in text
+
+
+async def test_check_says_the_identity_endpoint_was_not_reached(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint_down(monkeypatch)
+    code, text = await run_check_text(server)
+    assert code == 1 and "FAIL  credentials: auth 'managed_identity' of source 'main'" in text
+    assert "what to do: this host did not reach the managed identity endpoint" in text
+    assert IDENTITY_HEADER not in text
