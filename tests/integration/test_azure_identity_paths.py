@@ -37,7 +37,7 @@ from azsql_mcp.plugins.builtin_auth import (
     SuppliedAccessToken,
     tokens,
 )
-from azsql_mcp.plugins.builtin_auth.tokens import jwt_claims
+from azsql_mcp.plugins.builtin_auth.tokens import SQL_SCOPE, jwt_claims
 from tds_test_server import ThreadedTdsServer
 
 CLIENT_SECRET = "sp-s3cr3t-value"
@@ -172,31 +172,79 @@ async def test_a_service_principal_behind_a_proxy_that_is_down_is_named_as_unrea
 
 
 async def test_a_refresh_the_endpoint_fails_keeps_the_source_serving(
-    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A token inside the five-minute margin is refreshed at the next new connection;
     the endpoint failing then costs nothing while the token has time left, and its next
     token is used once it answers again."""
     monkeypatch.setattr(tokens, "RETRY_REFRESH_S", 0)  # retry at once, not 15 s later
-    with identity_endpoint(monkeypatch) as endpoint:
+    with identity_endpoint(monkeypatch) as endpoint, caplog.at_level(logging.WARNING):
         endpoint.lifetime_s = 200
         source = settings(server, auth="managed_identity")
         db = database(source, ManagedIdentity(source))
         try:
             assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
-            endpoint.status, endpoint.error = 500, {"statusCode": 500, "message": "busy"}
+            endpoint.status, endpoint.error = 503, {"statusCode": 503, "message": "busy"}
             db._pool.discard_idle()  # the next read opens a connection: a token is asked for
             assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
-            assert len(endpoint.requests) > 1
+            deadline = time.monotonic() + 15  # azure-core retries the 503 a few times
+            while "refreshing the access token failed" not in caplog.text:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.1)
+            assert "503, busy" in caplog.text
             first = {login.access_token for login in server.record.logins}
             assert len(first) == 1  # both logins with the first token
             endpoint.status, endpoint.lifetime_s = 200, 3600
             await asyncio.sleep(1.1)  # MSAL's hold on the 5xx answer (Retry-After)
             db._pool.discard_idle()
+            await db.read("SELECT 1 AS one")  # starts the refresh; the cached token serves
+            await asyncio.sleep(0.5)
+            db._pool.discard_idle()
             assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
             assert server.record.logins[-1].access_token not in first
         finally:
             await db.close()
+
+
+async def test_a_refresh_ahead_of_expiry_does_not_hold_up_the_call(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cached token still has minutes left when it is refreshed: the call that needs
+    a connection then logs in with it at once, and the next one gets the new token
+    (measured before: the call waited the endpoint's 2 s)."""
+    monkeypatch.setattr(tokens, "RETRY_REFRESH_S", 0)  # the 200 s token is due at once
+    with identity_endpoint(monkeypatch) as endpoint:
+        endpoint.lifetime_s = 200  # inside the five-minute margin from the start
+        source = settings(server, auth="managed_identity")
+        db = database(source, ManagedIdentity(source))
+        try:
+            await db.read("SELECT 1 AS one")
+            endpoint.delay_s, endpoint.lifetime_s = 2.0, 3600
+            db._pool.discard_idle()
+            started = time.monotonic()
+            await db.read("SELECT 1 AS one")
+            assert time.monotonic() - started < 1.0
+            first = server.record.logins[-1].access_token
+            await asyncio.sleep(2.5)  # the refresh ends
+            db._pool.discard_idle()
+            await db.read("SELECT 1 AS one")
+            assert server.record.logins[-1].access_token != first
+        finally:
+            await db.close()
+
+
+def test_msal_sets_a_day_long_tokens_refresh_at_half_its_life(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the refresh schedule leans on: get_token_info's refresh_on, from MSAL (a
+    managed identity's token of two hours or more is refreshed at half its life)."""
+    from azure.identity import ManagedIdentityCredential
+
+    with identity_endpoint(monkeypatch) as endpoint:
+        endpoint.lifetime_s = 86400
+        info = ManagedIdentityCredential().get_token_info(SQL_SCOPE)
+    assert info.refresh_on is not None
+    assert abs(info.refresh_on - (time.time() + 43200)) < 60
 
 
 async def test_a_slow_identity_endpoint_does_not_stall_other_clients(
