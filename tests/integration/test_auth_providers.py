@@ -4,6 +4,7 @@ objects implementing its TokenCredential protocol, with expiry and refresh."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
+from azure.core.credentials import AccessTokenInfo
 from token_sources import jwt, settings
 
 from azsql_mcp import (
@@ -165,7 +167,45 @@ async def test_token_is_cached_then_refreshed_before_expiry() -> None:
     provider = ManagedIdentity(SourceSettings(server="h"), credential=credential)
     await provider.connect_attributes()
     await provider.connect_attributes()
-    assert len(credential.calls) == 3  # refreshed each time: always close to expiry
+    # due at once, yet not asked for again at each connection: RETRY_REFRESH_S later
+    assert len(credential.calls) == 2
+
+
+class TimedCredential:
+    """get_token_info, as azure-identity 1.18+ has it: the token says when to refresh."""
+
+    def __init__(self, refresh_in_s: float):
+        self.refresh_in_s = refresh_in_s
+        self.calls = 0
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
+        self.calls += 1
+        now = time.time()
+        return AccessTokenInfo(
+            jwt(oid=f"oid-{self.calls}", exp=int(now + 86400)),
+            int(now + 86400),
+            refresh_on=int(now + self.refresh_in_s),
+        )
+
+
+async def test_a_token_is_refreshed_from_its_refresh_on_without_holding_up_the_call() -> None:
+    """MSAL gives a managed identity's day-long token a refresh_on at half its life: the
+    refresh then leaves hours for the endpoint to come back, where five minutes before
+    expiry would leave minutes."""
+    credential = TimedCredential(refresh_in_s=1)
+    provider = ManagedIdentity(SourceSettings(server="h"), credential=credential)
+    first = await provider.connect_attributes()
+    credential.refresh_in_s = 43200
+    await asyncio.sleep(1.1)  # refresh_on (whole seconds) has passed
+    again = await provider.connect_attributes()
+    assert again.access_token is first.access_token  # the refresh runs on its own
+    await asyncio.sleep(0.2)
+    assert credential.calls == 2
+    third = await provider.connect_attributes()
+    assert third.access_token is not first.access_token
+    assert third.identity is not None and "oid=oid-2" in third.identity
+    await provider.connect_attributes()
+    assert credential.calls == 2  # the new token's refresh_on is hours away
 
 
 def test_managed_identity_client_id_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

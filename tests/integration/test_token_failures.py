@@ -26,7 +26,12 @@ from azsql_mcp import (
     SourceSettings,
 )
 from azsql_mcp.db.database import SourceDatabase
-from azsql_mcp.plugins.builtin_auth import ManagedIdentity, ServicePrincipal, SuppliedAccessToken
+from azsql_mcp.plugins.builtin_auth import (
+    ManagedIdentity,
+    ServicePrincipal,
+    SuppliedAccessToken,
+    tokens,
+)
 from tds_test_server import ThreadedTdsServer
 
 
@@ -242,19 +247,27 @@ class FlakyCredential:
         return az_token(200 if self.calls == 1 else 3600, oid=f"oid-{self.calls}")
 
 
-async def test_a_failed_refresh_keeps_the_cached_token(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failed_refresh_keeps_the_cached_token(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     credential = FlakyCredential()
     provider = ManagedIdentity(SourceSettings(server="h"), credential=credential)
+    monkeypatch.setattr(tokens, "RETRY_REFRESH_S", 0)
     first = await provider.connect_attributes()  # 200 s left: inside the refresh margin
+    monkeypatch.setattr(tokens, "RETRY_REFRESH_S", 15)
     with caplog.at_level(logging.WARNING):
-        second = await provider.connect_attributes()  # the refresh fails
+        second = await provider.connect_attributes()  # starts the refresh, which fails
+        await asyncio.sleep(0.2)
     assert credential.calls == 2 and second.access_token is first.access_token
     assert "refreshing the access token failed" in caplog.text and "IMDS" in caplog.text
     third = await provider.connect_attributes()  # no new try until RETRY_REFRESH_S
     assert credential.calls == 2 and third.access_token is first.access_token
 
 
-async def test_a_source_survives_a_failed_refresh(server: ThreadedTdsServer) -> None:
+async def test_a_source_survives_a_failed_refresh(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens, "RETRY_REFRESH_S", 0)  # the 200 s token is due at once
     credential = FlakyCredential()
     source = settings(server, auth="managed_identity")
     db = database(source, ManagedIdentity(source, credential=credential))
@@ -263,6 +276,7 @@ async def test_a_source_survives_a_failed_refresh(server: ThreadedTdsServer) -> 
         # the cached token now has 200 s left: a failed refresh is covered by it
         db._pool.discard_idle()  # force a new connection, hence a token request
         assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
+        await asyncio.sleep(0.2)
         assert credential.calls == 2  # and the source never went into outage
     finally:
         await db.close()

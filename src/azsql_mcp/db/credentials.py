@@ -34,7 +34,9 @@ class CredentialsFailed(AuthError):
     def __init__(
         self, problem: str, advice: str, *, timed_out: bool = False, detail: str | None = None
     ):
-        super().__init__(f"{problem}. What to do: {advice}" if advice else problem)
+        # azure-identity's messages end a sentence; ". What to do" after it doubles the dot
+        joined = f"{problem.rstrip('.')}. What to do: {advice}" if advice else problem
+        super().__init__(joined)
         self.problem = problem
         self.advice = advice
         self.timed_out = timed_out
@@ -80,6 +82,8 @@ async def obtain_attributes(
         if isinstance(exc, CredentialsFailed):
             raise
         advice = auth_advice(settings)
+        if advice is not None and unreached(exc):
+            advice = reach_advice(settings)
         if advice is None:  # a plugin's provider: its AuthError is written for the client
             if isinstance(exc, DatabaseError):
                 raise CredentialsFailed(f"{what} failed: {exc}", "") from exc
@@ -111,20 +115,49 @@ def auth_advice(settings: SourceSettings) -> str | None:
         " (certificate_path: a readable PEM or PKCS12 file with its private key); "
         "AADSTS codes in the error name the problem (AADSTS7000215: wrong secret, "
         "AADSTS700016: application not in the tenant, AADSTS90002: tenant not found)",
-        "access_token": f"put a fresh Entra ID token for https://database.windows.net/ in "
-        f"{settings.access_token_file or settings.access_token_env}",
+        "access_token": "put a fresh Entra ID token for Azure SQL in"
+        f" {settings.access_token_file or settings.access_token_env}",
     }.get(settings.auth)
 
 
-def timeout_advice(settings: SourceSettings) -> str:
-    endpoint = {
+def unreached(exc: BaseException) -> bool:
+    """Whether the token endpoint never answered (a name that does not resolve, a refused
+    connection, a proxy, a reply cut off): azure-core's error for that is in the chain the
+    provider raised. A refusal (wrong secret, identity not assigned) is an answer."""
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ServiceRequestError | ServiceResponseError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def reach_advice(settings: SourceSettings) -> str:
+    """What to do when the token endpoint did not answer: the credential's settings are
+    not in question yet."""
+    return (
+        f"this host did not reach {token_endpoint(settings)}; check the host name, the"
+        " network path and any proxy (HTTPS_PROXY, NO_PROXY). The server keeps retrying:"
+        " the first call after the endpoint answers connects"
+    )
+
+
+def token_endpoint(settings: SourceSettings) -> str:
+    return {
         "managed_identity": "the managed identity endpoint (IMDS, 169.254.169.254, or the"
         " App Service / Container Apps IDENTITY_ENDPOINT)",
         "default_credential": "the credentials DefaultAzureCredential tries (the managed"
         " identity endpoint, login.microsoftonline.com, the `az` CLI)",
-        "service_principal": "login.microsoftonline.com (directly or through HTTPS_PROXY)",
+        "service_principal": "the Entra ID authority (login.microsoftonline.com, or the host"
+        " AZURE_AUTHORITY_HOST names), directly or through HTTPS_PROXY",
     }.get(settings.auth, "the token service the auth provider uses")
+
+
+def timeout_advice(settings: SourceSettings) -> str:
     return (
-        f"check that this host reaches {endpoint}; a token that arrives later is used by"
-        " the next call; raise connection_timeout_s if the endpoint is just slow"
+        f"check that this host reaches {token_endpoint(settings)}; a token that arrives"
+        " later is used by the next call; raise connection_timeout_s if the endpoint is"
+        " just slow"
     )

@@ -20,6 +20,8 @@ from azsql_mcp.plugins.builtin_auth.tokens import (
     TokenCredential,
     describe_claims,
     jwt_claims,
+    resource_manager_audience,
+    sql_resource,
 )
 
 MANAGED_IDENTITY_CLIENT_ID_ENV = "AZURE_MANAGED_IDENTITY_CLIENT_ID"
@@ -62,7 +64,8 @@ class _CredentialProvider:
 
     async def connect_attributes(self) -> ConnectAttributes:
         if self._tokens is None:
-            self._tokens = CredentialTokenSource(self._build_credential, self.description)
+            scope = sql_resource(self._settings.server) + ".default"
+            self._tokens = CredentialTokenSource(self._build_credential, self.description, scope)
         return await self._tokens.connect_attributes()
 
     def _build_credential(self) -> TokenCredential:
@@ -176,6 +179,7 @@ class SuppliedAccessToken:
     def __init__(self, settings: SourceSettings):
         self._env = settings.access_token_env
         self._file = settings.access_token_file
+        self._resource = sql_resource(settings.server)
         if self._file:
             check_file("access_token_file", self._file, "an access token")
         else:
@@ -184,13 +188,23 @@ class SuppliedAccessToken:
     async def connect_attributes(self) -> ConnectAttributes:
         token_text, origin = self._read()
         claims = jwt_claims(token_text)
+        audience = claims.get("aud") if claims else None
+        if isinstance(audience, str) and resource_manager_audience(audience):
+            # Azure SQL answers it with a bare 18456, as it does an identity with no user
+            # in the database: say which it is before sending it
+            raise DatabaseError(
+                f"the access token in {origin} is for Azure Resource Manager ({audience},"
+                " its aud claim), not for the database; supply a token for"
+                f" {self._resource} (`az account get-access-token --resource"
+                f" {self._resource}`)"
+            )
         expires_on = LONG_LIVED
         if claims and isinstance(claims.get("exp"), int | float):
             expires_on = _expiry(claims["exp"])
             if expires_on.timestamp() <= time.time():
                 raise DatabaseError(
                     f"the access token in {origin} expired at {expires_on.isoformat()}; "
-                    "supply a fresh token for https://database.windows.net/"
+                    f"supply a fresh token for {self._resource}"
                 )
         return ConnectAttributes(
             access_token=AccessToken(token_text, expires_on),
@@ -211,7 +225,6 @@ class SuppliedAccessToken:
             origin = f"environment variable {self._env}"
         if not text:
             raise DatabaseError(
-                f"no access token in {origin}: put an Entra ID token for "
-                "https://database.windows.net/ there"
+                f"no access token in {origin}: put an Entra ID token for {self._resource} there"
             )
         return text, origin
