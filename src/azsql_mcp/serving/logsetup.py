@@ -18,6 +18,7 @@ from azsql_mcp.core.config import LoggingSettings
 from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
 
 FASTMCP_HANDLERS = "fastmcp.server.mixins.mcp_operations"
+AZURE_HTTP = "azure.core.pipeline.policies.http_logging_policy"  # every request, at INFO
 # Attributes every LogRecord has; anything else was passed as `extra=` and is kept.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
@@ -149,6 +150,12 @@ def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
     # a prompt's arguments, a resource URI with its template's values): never below INFO,
     # as argument values are never logged (the audit log keeps them out too).
     logging.getLogger(FASTMCP_HANDLERS).setLevel(max(logging.INFO, root.level))
+    # azure-core writes every token request and answer, headers and all, over several
+    # lines at INFO, and azure-identity warns of each failed attempt that the source's own
+    # line reports with azure-identity's text: both only when the operator asks for DEBUG.
+    debug = root.level <= logging.DEBUG
+    logging.getLogger(AZURE_HTTP).setLevel(logging.NOTSET if debug else logging.WARNING)
+    logging.getLogger("azure.identity").setLevel(logging.NOTSET if debug else logging.ERROR)
 
 
 def writes_json() -> bool:
