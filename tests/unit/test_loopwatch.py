@@ -6,6 +6,7 @@ waits without blocking, or blocks for less than a second, is never named."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import subprocess
@@ -133,6 +134,50 @@ async def test_a_stall_outside_any_tool_says_where_it_was(
     assert (
         "(0 call(s) in flight): no plugin tool, resource or prompt on the stack (at"
         f" {__file__}:{line} in test_a_stall_outside_any_tool_says_where_it_was)" in warning
+    )
+
+
+def logged(fn: Any) -> Any:
+    """A plugin's decorator: one wrapper's code runs around each tool it decorates."""
+
+    @functools.wraps(fn)
+    async def wrapper(**kwargs: Any) -> Any:
+        return await fn(**kwargs)
+
+    return wrapper
+
+
+@logged
+async def first(seconds: float) -> str:
+    time.sleep(seconds)
+    return "first"
+
+
+@logged
+async def second() -> str:
+    return "second"
+
+
+async def test_a_decorated_tool_is_named_by_its_own_code(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The decorator's wrapper is on the stack of every tool it decorates: the tool is
+    found by the function the wrapper wraps."""
+    caplog.set_level(logging.WARNING, loopwatch.__name__)
+    spec = types.SimpleNamespace
+    tools = {
+        n: spec(name=n, plugin="deco", fn=f) for n, f in [("first", first), ("second", second)]
+    }
+    plugins = spec(tools=tools, resources={}, prompts={})
+    with loopwatch.watching(plugins):  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        await first(seconds=1.6)
+        await asyncio.sleep(2 * loopwatch.CHECK_S)
+    (warning,) = warnings_of(caplog)
+    inner = first.__wrapped__.__code__  # type: ignore[attr-defined]
+    assert (
+        f"tool 'first' of plugin 'deco' (at {__file__}:{inner.co_firstlineno + 2} in first)"
+        in warning
     )
 
 

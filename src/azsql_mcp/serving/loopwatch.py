@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import CodeType, FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from azsql_mcp import metrics
 
@@ -126,14 +126,14 @@ class LoopWatch:
         one warning, once it ends or once it has lasted STILL_BLOCKED_S."""
         due = beat_at + BEAT_S
         frame = sys._current_frames().get(self._loop_thread)
-        culprit = culprit_of(frame, self.plugins) if frame is not None else Culprit()
+        culprit = _culprit(frame, self.plugins) if frame is not None else Culprit()
         del frame  # the loop thread's frames, kept alive no longer than needed
         waiting = self.limits.calls_in_flight if self.limits is not None else 0
         reported = False
         while self._beat_at == beat_at and not self._stopped.wait(CHECK_S):
             late = time.monotonic() - due
             if not reported and not culprit.importing and late > STILL_BLOCKED_S:
-                report(culprit, late, waiting, ended=False)
+                _report(culprit, late, waiting, ended=False)
                 reported = True
         if self._beat_at == beat_at:  # stopped while the loop was still held
             return
@@ -151,10 +151,10 @@ class LoopWatch:
                 culprit.importing,
             )
         else:
-            report(culprit, seconds, waiting, ended=True)
+            _report(culprit, seconds, waiting, ended=True)
 
 
-def report(culprit: Culprit, seconds: float, in_flight: int, *, ended: bool) -> None:
+def _report(culprit: Culprit, seconds: float, in_flight: int, *, ended: bool) -> None:
     """One warning for one stall, and its count."""
     metrics.EVENT_LOOP_STALLS.labels(culprit.plugin).inc()
     held = "ran nothing for" if ended else "has run nothing for"
@@ -170,7 +170,7 @@ def report(culprit: Culprit, seconds: float, in_flight: int, *, ended: bool) -> 
     )
 
 
-def culprit_of(frame: FrameType, plugins: PluginSet) -> Culprit:
+def _culprit(frame: FrameType, plugins: PluginSet) -> Culprit:
     """The innermost plugin tool, resource or prompt on the stack ending in `frame`
     (found by its function's code), else the innermost frame's place; and the line
     that started an import under way, if one is."""
@@ -195,26 +195,42 @@ def culprit_of(frame: FrameType, plugins: PluginSet) -> Culprit:
 
 
 def _components(plugins: PluginSet) -> dict[CodeType, tuple[str, str]]:
-    """Code object -> (plugin, "tool 'name'") of every plugin function registered; read
-    when a stall is found, so tools completed or declared since are in it. A code
-    object several components share (a factory's closure) names none of them."""
-    found: dict[CodeType, tuple[str, str]] = {}
-    shared: set[CodeType] = set()
+    """Code object -> (plugin, "tool 'name'") of every plugin function registered (and
+    of the function a decorator wrapped); read when a stall is found, so tools completed
+    or declared since are in it. Code that several components share (a decorator's
+    wrapper, a factory's closure) names its plugin, not one of them."""
+    named: dict[CodeType, set[tuple[str, str]]] = {}
     entries = [
         *(("tool", s.name, s.plugin, s.fn) for s in list(plugins.tools.values())),
         *(("resource", s.uri, s.plugin, s.fn) for s in list(plugins.resources.values())),
         *(("prompt", s.name, s.plugin, s.fn) for s in list(plugins.prompts.values())),
     ]
     for kind, name, plugin, fn in entries:
-        code = getattr(fn, "__code__", None)
-        if not isinstance(code, CodeType):
-            continue
-        if code in found:
-            shared.add(code)
-        found[code] = (plugin, f"{kind} {name!r}")
-    for code in shared:
-        del found[code]
+        for code in _codes(fn):
+            named.setdefault(code, set()).add((plugin, f"{kind} {name!r}"))
+    found = {}
+    for code, components in named.items():
+        plugins_of = {plugin for plugin, _ in components}
+        if len(components) == 1:
+            found[code] = next(iter(components))
+        elif len(plugins_of) == 1:
+            shared = f"{code.co_name}, shared by {len(components)} of its components"
+            found[code] = (plugins_of.pop(), shared)
     return found
+
+
+def _codes(fn: Any) -> list[CodeType]:
+    """The code of `fn` and of each function it wraps (`functools.wraps`, a partial)."""
+    codes = []
+    for _ in range(8):  # a chain of decorators, never a cycle
+        code = getattr(fn, "__code__", None)
+        if isinstance(code, CodeType):
+            codes.append(code)
+        inner = getattr(fn, "__wrapped__", None) or getattr(fn, "func", None)
+        if inner is None:
+            break
+        fn = inner
+    return codes
 
 
 # The file names of the frames of importlib's own import code.
