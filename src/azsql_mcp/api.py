@@ -53,6 +53,13 @@ class PluginError(Exception):
     or, raised by a plugin's hook, a clear error of the plugin's own."""
 
 
+class PluginWarning(UserWarning):
+    """What a loaded plugin does that works today and may not tomorrow (a tool without a
+    description, an import of a module that is not the public API). `build_server`
+    issues one per such thing, so a plugin's own test run shows it; pytest's
+    `filterwarnings = ["error::azsql_mcp.PluginWarning"]` makes it fail the test."""
+
+
 # The scope of admin tools (plans, other sessions' queries) when clients authenticate.
 ADMIN_SCOPE = "sql.admin"
 

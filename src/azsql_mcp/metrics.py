@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     CONFIG_RELOADED_AT: Gauge
     SOURCE_UP: Gauge
     AUDIT_WRITE_FAILURES: Counter
+    EVENT_LOOP_STALLS: Counter
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -170,6 +171,14 @@ def _create() -> dict[str, Any]:
             "azsql_mcp_audit_write_failures",
             "Audit lines that could not be written (disk full, file gone): each a call"
             " the audit log does not show.",
+            registry=registry,
+        ),
+        "EVENT_LOOP_STALLS": Counter(
+            "azsql_mcp_event_loop_stalls",
+            "Times the event loop ran nothing for over a second (a blocking call in async"
+            " code; serving/loopwatch.py), by the plugin whose tool, resource or prompt"
+            ' was running ("" when none was).',
+            ["plugin"],
             registry=registry,
         ),
     }

@@ -428,6 +428,11 @@ def test_an_annotation_mcp_does_not_define_is_left_out_with_a_warning(
         "readOnlyHint": True
     }
     assert "'x-acme-cost' is not one of MCP's tool annotations" in caplog.text
+    # kept for `azsql-mcp plugins` and `check`, and the pytest kit's PluginWarning
+    assert record(plugins, "acme").warnings[1:] == [
+        "tool 'tool': 'x-acme-cost' is not one of MCP's tool annotations (title, readOnlyHint,"
+        " destructiveHint, idempotentHint, openWorldHint); it is left out"
+    ]
 
 
 @pytest.mark.parametrize("spelling", ["spec", "model", "object"])

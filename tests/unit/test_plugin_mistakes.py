@@ -190,6 +190,22 @@ def test_azsql_mcp_plugins_shows_the_warnings(
     assert len(nosy["warnings"]) == 3
 
 
+def test_azsql_mcp_check_shows_the_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check` is what an operator runs before `serve`: what `plugins` warns of, it
+    shows too, and passes (serve starts with such a plugin)."""
+    mute = TOOL_PLUGIN.replace('"""Echo text back with the chosen source."""', "")
+    with installed_plugin(tmp_path, monkeypatch, "mute", mute, ""):
+        assert main(["check", "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "warn  plugins: plugin 'mute' (fake-mute 1.0): tool 'echo' has no description, and"
+        " clients and models choose tools by it" in out
+    )
+    assert out.rstrip().endswith("all checks passed")
+
+
 def test_the_public_api_and_the_built_in_plugins_give_no_warning(site: Path) -> None:
     make_dist(site, "fake-echo", {"fake_echo": TOOL_PLUGIN}, {"echo": "fake_echo"})
     plugins = load_plugins(settings_from_mapping({}))

@@ -34,6 +34,7 @@ from azsql_mcp.serving.injection import docstring_description, inject
 from azsql_mcp.serving.instructions import server_instructions
 from azsql_mcp.serving.listing import ListDereferenceMiddleware
 from azsql_mcp.serving.logsetup import quiet_routine_errors
+from azsql_mcp.serving.loopwatch import watching
 from azsql_mcp.serving.promptargs import plain_arguments
 from azsql_mcp.serving.routes import add_routes
 from azsql_mcp.serving.runtime import Runtime
@@ -66,7 +67,8 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     @asynccontextmanager
     async def lifespan(server: FastMCP) -> AsyncIterator[dict[str, Any]]:
         async with app.running():
-            yield {}
+            with watching(plugins, limits):  # once started; stopped before shutdown hooks
+                yield {}
 
     quiet_routine_errors()  # an expected failure is one log line, for any handler
     mcp = FastMCP(

@@ -635,7 +635,7 @@ class Staging:
                 plugin=self.record.name,
                 title=title,
                 description=description,
-                annotations=_tool_annotations(tool, annotations),
+                annotations=_tool_annotations(tool, annotations, self.record),
                 tags=tags,
                 writes=writes,
                 scopes=tuple(scopes) if scopes is not None else None,
@@ -721,7 +721,7 @@ def _check_tool_name(name: str) -> None:
 
 
 def _tool_annotations(
-    tool: str, given: Mapping[str, Any] | mt.ToolAnnotations | None
+    tool: str, given: Mapping[str, Any] | mt.ToolAnnotations | None, record: PluginRecord
 ) -> mt.ToolAnnotations | None:
     """`annotations` as MCP's ToolAnnotations, which would drop a misspelt key without a
     word: a key close to a known one (a typo) or a value of the wrong type fails the
@@ -751,12 +751,9 @@ def _tool_annotations(
                 f"tool {tool!r}: unknown annotation {key!r} (did you mean {known[close[0]]!r}?);"
                 f" MCP's tool annotations are {', '.join(ANNOTATION_KEYS)}"
             )
-        log.warning(
-            "tool %r: %r is not one of MCP's tool annotations (%s); it is left out",
-            tool,
-            key,
-            ", ".join(ANNOTATION_KEYS),
-        )
+        known_keys = ", ".join(ANNOTATION_KEYS)
+        warning = f"tool {tool!r}: {key!r} is not one of MCP's tool annotations ({known_keys});"
+        warn(record, [f"{warning} it is left out"])
     try:
         return mt.ToolAnnotations.model_validate(kept)
     except ValidationError as exc:

@@ -160,8 +160,10 @@ async def run_check(
 
 def _check_plugins(plugins: PluginSet, strict: bool, report: _Report) -> list[str]:
     """Each plugin that failed to load, as `serve` would meet it: a FAIL with `strict`
-    (serve stops at it), a warning otherwise (serve starts without it). Returns the
-    names of the plugins that would stop `serve`."""
+    (serve stops at it), a warning otherwise (serve starts without it); then what a
+    loaded plugin does that works today and may not tomorrow (a tool without a
+    description, an import of a private module), as `azsql-mcp plugins` lists it.
+    Returns the names of the plugins that would stop `serve`."""
     step = "plugins"
     failed = plugins.failed()
     for record in failed:
@@ -176,6 +178,9 @@ def _check_plugins(plugins: PluginSet, strict: bool, report: _Report) -> list[st
             report.warn(step, f"{problem}; serve starts without it")
     if not failed:
         report.ok(step, f"{len(plugins.loaded())} loaded")
+    for record in plugins.loaded():
+        for warning in record.warnings:
+            report.warn(step, f"{record.describe()}: {warning}")
     return [r.name for r in failed] if strict else []
 
 

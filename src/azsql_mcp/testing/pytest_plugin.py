@@ -266,7 +266,10 @@ def make_azsql_server(azsql_config: dict[str, Any]) -> MakeServer:
     tests acme beside the built-in tools. None: every installed plugin (or those of
     `plugins.enabled`). Strict unless `config` sets `plugins.strict`: a broken plugin
     fails the test at once with its error. The environment and any azsql-mcp.toml are
-    ignored.
+    ignored. Each plugin warning (a tool without a description, a private import) is
+    an `azsql_mcp.PluginWarning` of the test (build_server issues it): in pytest's
+    summary, not only in the log pytest shows when a test fails, and an error under
+    the author's `filterwarnings = error::azsql_mcp.PluginWarning`.
     """
 
     def make(
