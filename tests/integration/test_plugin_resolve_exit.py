@@ -16,6 +16,7 @@ from azsql_mcp import Database, ResolvedTool, ToolContext, hookimpl
 
 
 async def exits(ctx: ToolContext) -> str:
+    """Says it is the tool as registered."""
     return "as registered"
 
 
@@ -24,6 +25,7 @@ async def resolve_by_exiting(db: Database) -> ResolvedTool:
 
 
 async def count_rows(ctx: ToolContext) -> int:
+    """Counts the products."""
     return len((await ctx.db.read("SELECT ProductID FROM SalesLT.Product")).rows)
 
 
