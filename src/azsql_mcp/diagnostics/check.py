@@ -515,8 +515,10 @@ def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: Connect
     if info.number == LOGIN_FAILED:
         if token:
             return (
-                f"{step}, and check that the token's audience is https://database.windows.net/"
-                " and its tenant the server's (the credentials line above names the identity)"
+                f"{step}, and check that the token's audience is Azure SQL in the server's"
+                " cloud (https://database.windows.net/; database.usgovcloudapi.net and"
+                " database.chinacloudapi.cn in the national clouds) and its tenant the"
+                " server's (the credentials line above names the identity)"
             )
         return (
             f"{step}; in Azure SQL the login must exist on the server, or be a contained user"
