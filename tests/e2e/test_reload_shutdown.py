@@ -7,13 +7,21 @@ import json
 import os
 import signal
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import httpx
 import httpx2
+import pyodbc
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 from servers import clean_env, http_process, slow_plugin_site, source_env, wait_ready
 from test_http_auth import metric, session
+
+from azsql_mcp.serving.admission import CUT_ANSWERS_S
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
+from tds_test_server import Fault
 
 BASE_CONFIG = """
 [server.auth]
@@ -174,3 +182,69 @@ async def test_sigterm_finishes_calls_in_flight_then_exits_0(
     text = log.read_text()
     assert "Traceback" not in text
     assert "Application shutdown complete" in text
+
+
+async def _call_in_own_session(base: str, tool: str, arguments: dict[str, Any]) -> Any:
+    async with (
+        streamable_http_client(base + "/mcp") as (read, write),
+        ClientSession(read, write) as client,
+    ):
+        await client.initialize()
+        await client.list_tools()  # the SDK client checks results against output schemas
+        return await client.call_tool(tool, arguments)
+
+
+async def test_calls_still_running_when_the_grace_period_ends_are_answered(
+    tds_password: str, tmp_path: Path
+) -> None:
+    """SIGTERM with a read, a write and a declared procedure that outlast
+    `shutdown_grace_s`: each caller gets an error saying the server is shutting down
+    (and, for the writes, that nothing was committed), not a connection dropped
+    without an answer; nothing was written, and the process exits 0."""
+    from azsql_mcp.db.database import SETTLE_MAX_S
+
+    assert CUT_ANSWERS_S > SETTLE_MAX_S  # a cut write's answer waits for its COMMIT's end
+    marks = "CREATE TABLE dbo.Marks (ID int IDENTITY(1,1) PRIMARY KEY, Note nvarchar(20))"
+    mark = "CREATE PROCEDURE dbo.uspMark @Note nvarchar(20) AS INSERT INTO dbo.Marks VALUES (@Note)"
+    (tmp_path / "azsql-mcp.toml").write_text(
+        "[server]\nstateless_http = true\nshutdown_grace_s = 1\n[security]\nread_only = false\n"
+        '[tools.mark]\nprocedure = "dbo.uspMark"\ndescription = "Add a mark"\nwrites = true\n'
+        '[tools.mark.parameters]\nNote = { type = "string", max_length = 20 }\n'
+    )
+    calls = {
+        "read_data": {"query": "SELECT Name AS CUT_READ FROM SalesLT.Product"},
+        "insert_data": {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'cut write')"},
+        "mark": {"Note": "cut procedure"},
+    }
+    with sample_tds_server(tds_password, [marks, mark]) as tds:
+        for text in ("CUT_READ", "cut write", "uspMark"):
+            tds.add_fault(Fault.parse(f"delay:20@query:1~{text}"))
+        env = clean_env(source_env(tds, tds_password))
+        log = tmp_path / "stderr.txt"
+        with (
+            log.open("w") as stderr,
+            http_process(env, str(tmp_path), stderr=stderr) as (
+                proc,
+                base,
+            ),
+        ):
+            wait_ready(base)
+            running = [
+                asyncio.create_task(_call_in_own_session(base, tool, arguments))
+                for tool, arguments in calls.items()
+            ]
+            while tds.faults.faults:  # each call's statement is held by its delay
+                await asyncio.sleep(0.05)
+            proc.send_signal(signal.SIGTERM)
+            results = await asyncio.wait_for(asyncio.gather(*running), 30)
+            await asyncio.to_thread(proc.wait, 20)
+        with closing(pyodbc.connect(tds.odbc_connection_string(), autocommit=True)) as c:
+            assert c.execute("SELECT COUNT(*) FROM dbo.Marks").fetchone()[0] == 0
+    texts = dict(zip(calls, (r.content[0].text for r in results), strict=True))
+    assert all(r.is_error for r in results), texts
+    for tool, text in texts.items():
+        assert text.startswith("the server is shutting down"), text
+        assert "shutdown_grace_s, 1 s" in text
+        assert ("nothing it wrote was committed" in text) == (tool != "read_data"), text
+    assert proc.returncode == 0
+    assert "Traceback" not in log.read_text()
