@@ -198,9 +198,10 @@ async def test_calls_still_running_when_the_grace_period_ends_are_answered(
     tds_password: str, tmp_path: Path
 ) -> None:
     """SIGTERM with a read, a write and a declared procedure that outlast
-    `shutdown_grace_s`: each caller gets an error saying the server is shutting down
-    (and, for the writes, that nothing was committed), not a connection dropped
-    without an answer; nothing was written, and the process exits 0."""
+    `shutdown_grace_s`: each caller gets an error saying the server is shutting down,
+    not a connection dropped without an answer. The write's says nothing was committed
+    (nor was it); the procedure's, whose COMMIT was on the wire when it was cut, that it
+    had committed (as it had). The process exits 0."""
     from azsql_mcp.db.database import SETTLE_MAX_S
 
     assert CUT_ANSWERS_S > SETTLE_MAX_S  # a cut write's answer waits for its COMMIT's end
@@ -217,8 +218,9 @@ async def test_calls_still_running_when_the_grace_period_ends_are_answered(
         "mark": {"Note": "cut procedure"},
     }
     with sample_tds_server(tds_password, [marks, mark]) as tds:
-        for text in ("CUT_READ", "cut write", "uspMark"):
+        for text in ("CUT_READ", "cut write"):
             tds.add_fault(Fault.parse(f"delay:20@query:1~{text}"))
+        tds.add_fault(Fault.parse("delay:3@commit:1"))  # the procedure's, the one COMMIT
         env = clean_env(source_env(tds, tds_password))
         log = tmp_path / "stderr.txt"
         with (
@@ -233,18 +235,21 @@ async def test_calls_still_running_when_the_grace_period_ends_are_answered(
                 asyncio.create_task(_call_in_own_session(base, tool, arguments))
                 for tool, arguments in calls.items()
             ]
-            while tds.faults.faults:  # each call's statement is held by its delay
+            while tds.faults.faults:  # each call is held by its delay
                 await asyncio.sleep(0.05)
             proc.send_signal(signal.SIGTERM)
             results = await asyncio.wait_for(asyncio.gather(*running), 30)
             await asyncio.to_thread(proc.wait, 20)
         with closing(pyodbc.connect(tds.odbc_connection_string(), autocommit=True)) as c:
-            assert c.execute("SELECT COUNT(*) FROM dbo.Marks").fetchone()[0] == 0
+            marks = c.execute("SELECT Note FROM dbo.Marks").fetchall()
+    assert [tuple(row) for row in marks] == [("cut procedure",)]
     texts = dict(zip(calls, (r.content[0].text for r in results), strict=True))
     assert all(r.is_error for r in results), texts
-    for tool, text in texts.items():
+    for text in texts.values():
         assert text.startswith("the server is shutting down"), text
         assert "shutdown_grace_s, 1 s" in text
-        assert ("nothing it wrote was committed" in text) == (tool != "read_data"), text
+    assert "committed" not in texts["read_data"]
+    assert "nothing it wrote was committed (it was rolled back)" in texts["insert_data"]
+    assert "a write of it had committed before it was cut" in texts["mark"]
     assert proc.returncode == 0
     assert "Traceback" not in log.read_text()

@@ -274,20 +274,20 @@ class CallStopped(FastMCPError):
 
 
 def _stopped(kind: Audited, grace_s: float, writes: bool, record: CallRecord) -> CallStopped:
+    retry = "retry it once the server is back (behind a load balancer, another replica answers)"
     if record.committed:
         effect = (
-            "; a write of it had committed before it was cut: check what it changed"
-            " before you repeat it"
+            "a write of it had committed before it was cut: check what it changed before"
+            " you repeat it"
         )
     elif writes:
-        effect = "; nothing it wrote was committed (it was rolled back)"
+        effect = f"nothing it wrote was committed (it was rolled back); {retry}"
     else:
-        effect = ""
+        effect = retry
     return CallStopped(
         f"the server is shutting down: the {kind} had not finished when the grace period"
         f" for calls in flight ([server] shutdown_grace_s, {grace_s:g} s) ran out, and"
-        f" was cancelled{effect}; retry it once the server is back (behind a load"
-        " balancer, another replica answers)",
+        f" was cancelled; {effect}",
         log_level=logging.WARNING,
     )
 
