@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -253,3 +254,88 @@ async def test_calls_still_running_when_the_grace_period_ends_are_answered(
     assert "a write of it had committed before it was cut" in texts["mark"]
     assert proc.returncode == 0
     assert "Traceback" not in log.read_text()
+
+
+def _source(name: str, tds_server: Any, password: str) -> str:
+    from azsql_mcp.diagnostics.demo import DEMO_DATABASE
+    from azsql_mcp.testing.pytest_plugin import TEST_USER
+
+    return (
+        f'[sources.{name}]\nserver = "{tds_server.host},{tds_server.port}"\n'
+        f'database = "{DEMO_DATABASE}"\nauth = "sql"\nusername = "{TEST_USER}"\n'
+        f'password = "{password}"\nencrypt = "no"\n'
+    )
+
+
+def _driver_processes(pid: int) -> set[str]:
+    return set(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+
+
+def _open_files(pid: int) -> list[str]:
+    """What a process's file descriptors other than sockets point at (sockets come and
+    go with the clients' connections)."""
+    fds = Path(f"/proc/{pid}/fd")
+    links = []
+    for fd in fds.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            links.append(os.readlink(fd))
+    return sorted(link for link in links if not link.startswith("socket:"))
+
+
+async def test_reloads_under_load_fail_no_call(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    """Eight clients call on two sources while the config is reloaded twelve times: the
+    limits, a tool's scopes, the password of a source and that source taken out of the
+    file (both wait for a restart). No call fails, no pool is replaced (the same driver
+    process serves), and no file is left open."""
+    config = tmp_path / "azsql-mcp.toml"
+    main = _source("main", tds_server, tds_password)
+    two = _source("two", tds_server, tds_password)
+    # no 429 meanwhile; the audit file is opened again by every reload
+    limits = "[server.limits]\nrate_per_minute = {}\nrate_burst = 1000\n"
+    limits = f'[audit]\npath = "{tmp_path / "audit.jsonl"}"\n' + limits
+    variants = [
+        limits.format(60000) + main + two,
+        limits.format(50000) + '[server.auth.tool_scopes]\ndescribe_table = ["sql.admin"]\n',
+        limits.format(50000) + main + two.replace(tds_password, "a-new-password"),
+        limits.format(50000) + main,
+    ]
+    variants[1] += main + two
+    write_config(config, variants[0])
+    log = tmp_path / "stderr.txt"  # a pipe nobody reads would fill with the audit lines
+    with (
+        log.open("w") as stderr,
+        http_process(clean_env(), str(tmp_path), stderr=stderr) as (
+            proc,
+            base,
+        ),
+    ):
+        wait_ready(base)
+        stop, failed, served = asyncio.Event(), [], [0]
+
+        async def client(source: str) -> None:
+            async with session(base, "reload-token") as client:
+                while not stop.is_set():
+                    query = {"query": "SELECT TOP 3 Name FROM SalesLT.Product", "source": source}
+                    result = await client.call_tool("read_data", query)
+                    if result.is_error:
+                        failed.append(result.content[0].text)
+                    served[0] += 1
+
+        clients = [asyncio.create_task(client(("main", "two")[i % 2])) for i in range(8)]
+        while served[0] < 16:  # every client has called; the pools hold their connections
+            await asyncio.sleep(0.1)
+        drivers, files = _driver_processes(proc.pid), _open_files(proc.pid)
+        before = served[0]
+        for n in range(12):
+            write_config(config, variants[n % len(variants)])
+            proc.send_signal(signal.SIGHUP)
+            await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.gather(*clients)
+        assert failed == [] and served[0] > before + 12
+        assert _driver_processes(proc.pid) == drivers
+        assert _open_files(proc.pid) == files  # the audit file reopened, the config read
+        assert reloads(base, "invalid") == reloads(base, "error") == 0
+        assert reloads(base, "applied") + reloads(base, "unchanged") >= 12
