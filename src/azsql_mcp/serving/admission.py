@@ -4,7 +4,8 @@
   limited): 429 with Retry-After past the client's rate, 413 past the body size,
   and the count of 401 answers. It also drains the server on shutdown: once no
   POST is in flight, open GET streams are told the client left, so the process
-  does not wait out the grace period for idle listeners.
+  does not wait out the grace period for idle listeners; calls still running when
+  it ends are cut, and their answers (saying so) sent first.
   Past `max_listen_streams_per_client` open `subscriptions/listen` streams, a client's
   next one gets 429 too, so one client cannot hold every stream the process keeps.
   Past `max_sessions_per_client` open HTTP sessions (revisions before 2026-07-28), a

@@ -151,7 +151,8 @@ async def serve_http(
     sockets: list[socket.socket] | None = None,
     started: Callable[[], None] | None = None,
 ) -> None:
-    """uvicorn on `http_app(app)`; SIGTERM drains calls in flight and exits 0. A worker
+    """uvicorn on `http_app(app)`; SIGTERM drains calls in flight (those still running
+    after shutdown_grace_s are cut and told so) and exits 0. A worker
     process passes the listening socket its parent bound, and what to call once uvicorn
     serves (serving/workers.py)."""
     import uvicorn
