@@ -87,7 +87,8 @@ class ToolCallMiddleware(Middleware):
         self._cut_after = grace_s
         now = asyncio.get_running_loop().time()
         for deadline in self._deadlines:
-            deadline.reschedule(now)
+            if not deadline.expired():  # else ending by call_timeout_s already
+                deadline.reschedule(now)
         return len(self._deadlines)
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
