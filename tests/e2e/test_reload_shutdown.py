@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import httpx
 import httpx2
+import pyodbc
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 from servers import clean_env, http_process, slow_plugin_site, source_env, wait_ready
 from test_http_auth import metric, session
+
+from azsql_mcp.serving.admission import CUT_ANSWERS_S
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
+from tds_test_server import Fault
 
 BASE_CONFIG = """
 [server.auth]
@@ -174,3 +183,159 @@ async def test_sigterm_finishes_calls_in_flight_then_exits_0(
     text = log.read_text()
     assert "Traceback" not in text
     assert "Application shutdown complete" in text
+
+
+async def _call_in_own_session(base: str, tool: str, arguments: dict[str, Any]) -> Any:
+    async with (
+        streamable_http_client(base + "/mcp") as (read, write),
+        ClientSession(read, write) as client,
+    ):
+        await client.initialize()
+        await client.list_tools()  # the SDK client checks results against output schemas
+        return await client.call_tool(tool, arguments)
+
+
+async def test_calls_still_running_when_the_grace_period_ends_are_answered(
+    tds_password: str, tmp_path: Path
+) -> None:
+    """SIGTERM with a read, a write and a declared procedure that outlast
+    `shutdown_grace_s`: each caller gets an error saying the server is shutting down,
+    not a connection dropped without an answer. The write's says nothing was committed
+    (nor was it); the procedure's, whose COMMIT was on the wire when it was cut, that it
+    had committed (as it had). The process exits 0."""
+    from azsql_mcp.db.database import SETTLE_MAX_S
+
+    assert CUT_ANSWERS_S > SETTLE_MAX_S  # a cut write's answer waits for its COMMIT's end
+    marks = "CREATE TABLE dbo.Marks (ID int IDENTITY(1,1) PRIMARY KEY, Note nvarchar(20))"
+    mark = "CREATE PROCEDURE dbo.uspMark @Note nvarchar(20) AS INSERT INTO dbo.Marks VALUES (@Note)"
+    (tmp_path / "azsql-mcp.toml").write_text(
+        "[server]\nstateless_http = true\nshutdown_grace_s = 1\n[security]\nread_only = false\n"
+        '[tools.mark]\nprocedure = "dbo.uspMark"\ndescription = "Add a mark"\nwrites = true\n'
+        '[tools.mark.parameters]\nNote = { type = "string", max_length = 20 }\n'
+    )
+    calls = {
+        "read_data": {"query": "SELECT Name AS CUT_READ FROM SalesLT.Product"},
+        "insert_data": {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'cut write')"},
+        "mark": {"Note": "cut procedure"},
+    }
+    with sample_tds_server(tds_password, [marks, mark]) as tds:
+        for text in ("CUT_READ", "cut write"):
+            tds.add_fault(Fault.parse(f"delay:20@query:1~{text}"))
+        tds.add_fault(Fault.parse("delay:3@commit:1"))  # the procedure's, the one COMMIT
+        env = clean_env(source_env(tds, tds_password))
+        log = tmp_path / "stderr.txt"
+        with (
+            log.open("w") as stderr,
+            http_process(env, str(tmp_path), stderr=stderr) as (
+                proc,
+                base,
+            ),
+        ):
+            wait_ready(base)
+            running = [
+                asyncio.create_task(_call_in_own_session(base, tool, arguments))
+                for tool, arguments in calls.items()
+            ]
+            while tds.faults.faults:  # each call is held by its delay
+                await asyncio.sleep(0.05)
+            proc.send_signal(signal.SIGTERM)
+            results = await asyncio.wait_for(asyncio.gather(*running), 30)
+            await asyncio.to_thread(proc.wait, 20)
+        with closing(pyodbc.connect(tds.odbc_connection_string(), autocommit=True)) as c:
+            marks = c.execute("SELECT Note FROM dbo.Marks").fetchall()
+    assert [tuple(row) for row in marks] == [("cut procedure",)]
+    texts = dict(zip(calls, (r.content[0].text for r in results), strict=True))
+    assert all(r.is_error for r in results), texts
+    for text in texts.values():
+        assert text.startswith("the server is shutting down"), text
+        assert "shutdown_grace_s, 1 s" in text
+    assert "committed" not in texts["read_data"]
+    assert "nothing it wrote was committed (it was rolled back)" in texts["insert_data"]
+    assert "a write of it had committed before it was cut" in texts["mark"]
+    assert proc.returncode == 0
+    assert "Traceback" not in log.read_text()
+
+
+def _source(name: str, tds_server: Any, password: str) -> str:
+    from azsql_mcp.diagnostics.demo import DEMO_DATABASE
+    from azsql_mcp.testing.pytest_plugin import TEST_USER
+
+    return (
+        f'[sources.{name}]\nserver = "{tds_server.host},{tds_server.port}"\n'
+        f'database = "{DEMO_DATABASE}"\nauth = "sql"\nusername = "{TEST_USER}"\n'
+        f'password = "{password}"\nencrypt = "no"\n'
+    )
+
+
+def _driver_processes(pid: int) -> set[str]:
+    return set(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+
+
+def _open_files(pid: int) -> list[str]:
+    """What a process's file descriptors other than sockets point at (sockets come and
+    go with the clients' connections)."""
+    fds = Path(f"/proc/{pid}/fd")
+    links = []
+    for fd in fds.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            links.append(os.readlink(fd))
+    return sorted(link for link in links if not link.startswith("socket:"))
+
+
+async def test_reloads_under_load_fail_no_call(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    """Eight clients call on two sources while the config is reloaded twelve times: the
+    limits, a tool's scopes, the password of a source and that source taken out of the
+    file (both wait for a restart). No call fails, no pool is replaced (the same driver
+    process serves), and no file is left open."""
+    config = tmp_path / "azsql-mcp.toml"
+    main = _source("main", tds_server, tds_password)
+    two = _source("two", tds_server, tds_password)
+    # no 429 meanwhile; the audit file is opened again by every reload
+    limits = "[server.limits]\nrate_per_minute = {}\nrate_burst = 1000\n"
+    limits = f'[audit]\npath = "{tmp_path / "audit.jsonl"}"\n' + limits
+    variants = [
+        limits.format(60000) + main + two,
+        limits.format(50000) + '[server.auth.tool_scopes]\ndescribe_table = ["sql.admin"]\n',
+        limits.format(50000) + main + two.replace(tds_password, "a-new-password"),
+        limits.format(50000) + main,
+    ]
+    variants[1] += main + two
+    write_config(config, variants[0])
+    log = tmp_path / "stderr.txt"  # a pipe nobody reads would fill with the audit lines
+    with (
+        log.open("w") as stderr,
+        http_process(clean_env(), str(tmp_path), stderr=stderr) as (
+            proc,
+            base,
+        ),
+    ):
+        wait_ready(base)
+        stop, failed, served = asyncio.Event(), [], [0]
+
+        async def client(source: str) -> None:
+            async with session(base, "reload-token") as client:
+                while not stop.is_set():
+                    query = {"query": "SELECT TOP 3 Name FROM SalesLT.Product", "source": source}
+                    result = await client.call_tool("read_data", query)
+                    if result.is_error:
+                        failed.append(result.content[0].text)
+                    served[0] += 1
+
+        clients = [asyncio.create_task(client(("main", "two")[i % 2])) for i in range(8)]
+        while served[0] < 16:  # every client has called; the pools hold their connections
+            await asyncio.sleep(0.1)
+        drivers, files = _driver_processes(proc.pid), _open_files(proc.pid)
+        before = served[0]
+        for n in range(12):
+            write_config(config, variants[n % len(variants)])
+            proc.send_signal(signal.SIGHUP)
+            await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.gather(*clients)
+        assert failed == [] and served[0] > before + 12
+        assert _driver_processes(proc.pid) == drivers
+        assert _open_files(proc.pid) == files  # the audit file reopened, the config read
+        assert reloads(base, "invalid") == reloads(base, "error") == 0
+        assert reloads(base, "applied") + reloads(base, "unchanged") >= 12

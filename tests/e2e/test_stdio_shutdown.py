@@ -1,6 +1,7 @@
-"""SIGTERM over stdio while a write's COMMIT is on the wire: the server waits for the
-write's own end before it closes the sources and exits, so its audit line says it
-committed, whether the client closed stdin first or not."""
+"""Stopping a stdio server. SIGTERM while a write's COMMIT is on the wire: the server
+waits for the write's own end before it closes the sources and exits, so its audit line
+says it committed, whether the client closed stdin first or not. A client that dies
+mid-call: the server stops as when stdin ends."""
 
 from __future__ import annotations
 
@@ -68,3 +69,29 @@ def test_sigterm_while_a_write_commits_audits_it_committed(
         "insert_data",
         "committed",
     ), stderr[-2000:]
+
+
+def test_a_client_that_dies_mid_call_stops_the_server_cleanly(
+    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path
+) -> None:
+    """The client process dies while a read runs: its stdin ends and its end of stdout
+    is closed. The read is cancelled and audited, the pools closed, exit code 0, and no
+    "unexpected error" (the answer the server could not write is a broken pipe)."""
+    audit = tmp_path / "audit.jsonl"
+    env = clean_env(source_env(tds_server, tds_password)) | {"AZSQL_MCP_AUDIT__PATH": str(audit)}
+    proc = stdio_server_that_read(env, tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    tds_server.add_fault(Fault.parse("delay:20@query:1~DYING_CLIENT"))
+    try:
+        send(proc, tool_call(3, "read_data", query="SELECT 1 AS DYING_CLIENT"))
+        time.sleep(1)
+        proc.stdin.close()
+        proc.stdout.close()
+        proc.stdin = proc.stdout = None  # for communicate()
+        _, stderr = proc.communicate(timeout=15)
+    finally:
+        tds_server.clear_faults()
+    assert proc.returncode == 0, stderr[-2000:]
+    assert "unexpected error" not in stderr and "Traceback" not in stderr, stderr[-2000:]
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(line["tool"], line["outcome"]) for line in lines][-1] == ("read_data", "cancelled")

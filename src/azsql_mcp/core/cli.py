@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
+from azsql_mcp.core import startsignal  # noqa: F401  first: SIGTERM's default action for PID 1
 from azsql_mcp.core.config import (
     CONFIG_ENV,
     ConfigError,

@@ -4,7 +4,8 @@
   limited): 429 with Retry-After past the client's rate, 413 past the body size,
   and the count of 401 answers. It also drains the server on shutdown: once no
   POST is in flight, open GET streams are told the client left, so the process
-  does not wait out the grace period for idle listeners.
+  does not wait out the grace period for idle listeners; calls still running when
+  it ends are cut, and their answers (saying so) sent first.
   Past `max_listen_streams_per_client` open `subscriptions/listen` streams, a client's
   next one gets 429 too, so one client cannot hold every stream the process keeps.
   Past `max_sessions_per_client` open HTTP sessions (revisions before 2026-07-28), a
@@ -23,6 +24,7 @@ import asyncio
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,6 +254,11 @@ class _BodyTooLarge(Exception):
     pass
 
 
+# How long calls cut at the end of shutdown_grace_s have to send their answers: longer
+# than a cut write waits for its COMMIT's outcome (db/database.py SETTLE_MAX_S).
+CUT_ANSWERS_S = 6
+
+
 class Drain:
     """Shutdown: let POSTs in flight finish, then end the long-lived SSE streams.
 
@@ -269,14 +276,22 @@ class Drain:
 
         AppStatus.disable_automatic_graceful_drain()
 
-    async def drain(self, grace_s: float) -> None:
-        """Wait (up to grace_s) for POSTs in flight, then end the SSE streams."""
+    async def drain(self, grace_s: float, cut: Callable[[], None]) -> None:
+        """Wait (up to grace_s) for POSTs in flight; then `cut` the calls still running
+        and wait (up to CUT_ANSWERS_S) for their answers to go out; then end the SSE
+        streams (an answer on one is sent before)."""
         from sse_starlette.sse import AppStatus
 
-        deadline = time.monotonic() + grace_s
+        await self._posts_done(grace_s)
+        if self.posts_in_flight:
+            cut()
+            await self._posts_done(CUT_ANSWERS_S)
+        AppStatus.should_exit = True
+
+    async def _posts_done(self, within_s: float) -> None:
+        deadline = time.monotonic() + within_s
         while self.posts_in_flight and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        AppStatus.should_exit = True
 
 
 class McpRequestGuard:

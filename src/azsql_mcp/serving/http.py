@@ -5,6 +5,7 @@ without client authentication, and uvicorn with a draining shutdown."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import socket
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from azsql_mcp.core.config import ConfigError, Settings
-from azsql_mcp.serving.admission import McpRequestGuard
+from azsql_mcp.serving.admission import CUT_ANSWERS_S, McpRequestGuard
 from azsql_mcp.serving.banner import client_base
 from azsql_mcp.serving.bearer import BearerChallenge
 from azsql_mcp.serving.clientauth import metadata_url, short_token_problems
@@ -150,7 +151,8 @@ async def serve_http(
     sockets: list[socket.socket] | None = None,
     started: Callable[[], None] | None = None,
 ) -> None:
-    """uvicorn on `http_app(app)`; SIGTERM drains calls in flight and exits 0. A worker
+    """uvicorn on `http_app(app)`; SIGTERM drains calls in flight (those still running
+    after shutdown_grace_s are cut and told so) and exits 0. A worker
     process passes the listening socket its parent bound, and what to call once uvicorn
     serves (serving/workers.py)."""
     import uvicorn
@@ -169,7 +171,9 @@ async def serve_http(
         # proxies the operator names may set the client address (the rate limit's key)
         proxy_headers=bool(server.trusted_proxies),
         forwarded_allow_ips=server.trusted_proxies,
-        timeout_graceful_shutdown=server.shutdown_grace_s,
+        # past the drain's own end (the calls cut, their answers sent): uvicorn would
+        # cancel the calls' tasks and drop their connections without an answer
+        timeout_graceful_shutdown=server.shutdown_grace_s + CUT_ANSWERS_S + 1,
         http=BoundedHttpToolsProtocol,
     )
     httpd = uvicorn.Server(config)
@@ -223,7 +227,18 @@ async def _drain_on_exit(app: App, httpd: Any) -> None:
     grace = app.settings.server.shutdown_grace_s
     log.info("shutting down: finishing calls in flight (up to %s s)", grace)
     app.sessions.end_streams()  # a listen stream is a POST that never finishes by itself
-    await app.drain.drain(grace)
+    await app.drain.drain(grace, functools.partial(_cut, app, grace))
+
+
+def _cut(app: App, grace: float) -> None:
+    cut = app.tool_calls.cut(grace)
+    if cut:
+        log.warning(
+            "shutting down: %d call(s) still running after %g s ([server] shutdown_grace_s)"
+            " cancelled; each caller is told so",
+            cut,
+            grace,
+        )
 
 
 def host_protection(

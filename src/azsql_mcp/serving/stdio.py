@@ -65,7 +65,13 @@ async def serve_stdio(app: App) -> None:
 
     loop.add_signal_handler(signal.SIGTERM, stop)
     try:
-        await app.mcp.run_stdio_async(show_banner=False)
+        try:
+            await app.mcp.run_stdio_async(show_banner=False)
+        except* BrokenPipeError:
+            # The client's end of stdout is closed: it exited or died, its stdin ended
+            # too. The calls in flight were cancelled and audited and the sources closed
+            # on the way out: the client going away is no failure of the server.
+            log.info("the client closed stdout (it exited): stopped")
     except asyncio.CancelledError:
         if not stopped:
             raise

@@ -75,6 +75,21 @@ class ToolCallMiddleware(Middleware):
         self.in_flight = in_flight
         # the last audit lines, for the console's activity page (kept with audit off too)
         self.recent: deque[str] = deque(maxlen=RECENT_CALLS)
+        # the call_timeout_s deadlines of the calls running, which a shutdown moves to now
+        self._deadlines: set[asyncio.Timeout] = set()
+        self._cut_after: float | None = None  # `cut` ran: the grace period it ended
+
+    def cut(self, grace_s: float) -> int:
+        """Shutdown: `grace_s` ran out. Every call still running is cancelled and answered
+        with an error that says so (and whether a write of it committed), rather than
+        dropped with its connection; a call that gets a slot later is refused. How many
+        were cut."""
+        self._cut_after = grace_s
+        now = asyncio.get_running_loop().time()
+        for deadline in self._deadlines:
+            if not deadline.expired():  # else ending by call_timeout_s already
+                deadline.reschedule(now)
+        return len(self._deadlines)
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         method = context.method
@@ -93,8 +108,10 @@ class ToolCallMiddleware(Middleware):
             plugin = spec.plugin if spec is not None else ""
             # Names a client made up share one label: metric label sets stay bounded.
             label = requested if spec is not None else UNKNOWN
+            writes = spec is not None and spec.writes  # said when shutdown cuts the call
         elif method in SLOTTED:  # a prompt or resource read may query the database too
             kind, name, plugin = self._component(context)
+            writes = False
         else:
             return await call_next(context)
         record = CallRecord(client_identity())
@@ -109,20 +126,28 @@ class ToolCallMiddleware(Middleware):
                 slot = await self.limits.acquire()
                 if not slot:
                     raise _busy(self.limits)
+                if self._cut_after is not None:  # queued until the cut freed a slot
+                    raise _stopped(kind, self._cut_after, False, record)
                 limit = self.limits.limits.call_timeout_s
                 try:
                     async with asyncio.timeout(limit) as scope:
-                        if label is None:
-                            result = await _run_component(context, call_next)
-                        else:
-                            result = await _run_tool(context, call_next, record)
+                        self._deadlines.add(scope)
+                        try:
+                            if label is None:
+                                result = await _run_component(context, call_next)
+                            else:
+                                result = await _run_tool(context, call_next, record)
+                        finally:
+                            self._deadlines.discard(scope)
                 except TimeoutError:
                     if not scope.expired():  # the component's own, not the limit
                         raise
+                    if self._cut_after is not None:
+                        raise _stopped(kind, self._cut_after, writes, record) from None
                     raise _timed_out(kind, name, plugin, limit, record) from None
-        except asyncio.CancelledError:
-            # the client went away, or shutdown cut the call: after a write of it
-            # committed (its COMMIT was under way), "committed"
+        except (asyncio.CancelledError, CallStopped):
+            # the client went away, or shutdown cut the call (answered or not): after a
+            # write of it committed (its COMMIT was under way), "committed"
             outcome = "committed" if record.committed else "cancelled"
             raise
         except Exception as exc:
@@ -241,6 +266,29 @@ def _timed_out(
         f"the {kind} did not finish within {limit:g} s, the limit set by [server.limits]"
         f" call_timeout_s, and was cancelled{committed}; retry with less to do, or ask"
         " the operator for a longer limit",
+        log_level=logging.WARNING,
+    )
+
+
+class CallStopped(FastMCPError):
+    """The server shut down while the call ran: `ToolCallMiddleware.cut` cancelled it."""
+
+
+def _stopped(kind: Audited, grace_s: float, writes: bool, record: CallRecord) -> CallStopped:
+    retry = "retry it once the server is back (behind a load balancer, another replica answers)"
+    if record.committed:
+        effect = (
+            "a write of it had committed before it was cut: check what it changed before"
+            " you repeat it"
+        )
+    elif writes:
+        effect = f"nothing it wrote was committed (it was rolled back); {retry}"
+    else:
+        effect = retry
+    return CallStopped(
+        f"the server is shutting down: the {kind} had not finished when the grace period"
+        f" for calls in flight ([server] shutdown_grace_s, {grace_s:g} s) ran out, and"
+        f" was cancelled; {effect}",
         log_level=logging.WARNING,
     )
 
