@@ -559,11 +559,11 @@ class SourceDatabase(Database):
 
     def _committed_anyway(self, counted: Callable[[T], int | None], result: T) -> None:
         """A write whose call was cancelled committed: the log and the call's audit
-        record are all that can tell."""
+        record say so (a client that went away gets no answer; a call cut by
+        call_timeout_s or a shutdown is answered by serving/toolcalls.py)."""
         rows = counted(result)
         log.warning(
-            "source %s: a write whose call was cancelled had committed: %s; the caller"
-            " got no answer",
+            "source %s: a write whose call was cancelled had committed: %s (audited as committed)",
             self.source,
             "it reported no row counts" if rows is None else f"{rows} row(s) changed",
         )

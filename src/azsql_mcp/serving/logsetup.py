@@ -18,7 +18,16 @@ from azsql_mcp.core.config import LoggingSettings
 from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
 
 FASTMCP_HANDLERS = "fastmcp.server.mixins.mcp_operations"
-AZURE_HTTP = "azure.core.pipeline.policies.http_logging_policy"  # every request, at INFO
+# Loggers whose records below the level given are written only at DEBUG: azure-core's
+# record of every token request and answer (headers and all, several lines, at INFO);
+# azure-identity's warning of each failed attempt, which the source's own line reports
+# with azure-identity's text; the MCP SDK's "Terminating session: None", at INFO after
+# every stateless request.
+DEBUG_ONLY = {
+    "azure.core.pipeline.policies.http_logging_policy": logging.WARNING,
+    "azure.identity": logging.ERROR,
+    "mcp.server.streamable_http": logging.WARNING,
+}
 # Attributes every LogRecord has; anything else was passed as `extra=` and is kept.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
@@ -150,12 +159,9 @@ def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
     # a prompt's arguments, a resource URI with its template's values): never below INFO,
     # as argument values are never logged (the audit log keeps them out too).
     logging.getLogger(FASTMCP_HANDLERS).setLevel(max(logging.INFO, root.level))
-    # azure-core writes every token request and answer, headers and all, over several
-    # lines at INFO, and azure-identity warns of each failed attempt that the source's own
-    # line reports with azure-identity's text: both only when the operator asks for DEBUG.
     debug = root.level <= logging.DEBUG
-    logging.getLogger(AZURE_HTTP).setLevel(logging.NOTSET if debug else logging.WARNING)
-    logging.getLogger("azure.identity").setLevel(logging.NOTSET if debug else logging.ERROR)
+    for name, level in DEBUG_ONLY.items():
+        logging.getLogger(name).setLevel(logging.NOTSET if debug else level)
 
 
 def writes_json() -> bool:
