@@ -17,8 +17,17 @@ from typing import Any
 import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
 
-from azsql_mcp import DatabaseError, DatabaseUnavailable, Limits, Security, SourceSettings
+from azsql_mcp import (
+    DatabaseError,
+    DatabaseUnavailable,
+    Limits,
+    QueryTimeout,
+    Security,
+    SourceSettings,
+)
+from azsql_mcp.db import pool
 from azsql_mcp.db.database import SourceDatabase, Tuning
+from azsql_mcp.db.pool import answer_within
 from azsql_mcp.metrics import REGISTRY
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin
 from tds_test_server import Fault, ThreadedTdsServer
@@ -402,3 +411,52 @@ async def test_a_caller_cancelled_while_an_idle_connection_is_checked_closes_it(
         assert database.pool_stats()["in_use"] == 0
     finally:
         await database.close()
+
+
+@pytest.mark.parametrize("driver", [None, "FreeTDS"], ids=["msodbc", "freetds"])
+async def test_a_server_silent_mid_result_bounds_the_read(driver: str | None) -> None:
+    """Half a packet of the result, then nothing, ATTENTION unanswered: Driver 18 alone
+    waits about two minutes for the ATTENTION's answer, then says "The driver did not
+    supply an error!". The read ends within its bound (pool.answer_within), saying so;
+    another source's reads go on meanwhile, and the next read works."""
+    with ThreadedTdsServer(sample=True) as srv:
+        limits = Limits(query_timeout_s=1, max_rows=100_000)
+        database = make_db(srv, "silent", limits=limits, driver=driver)
+        other = make_db(srv, "talking", driver=driver)
+        try:
+            await database.ping()
+            srv.add_fault(Fault.parse("stall@query:1~SalesOrderDetail"))
+            started = time.monotonic()
+            reading = asyncio.create_task(database.read("SELECT * FROM SalesLT.SalesOrderDetail"))
+            await asyncio.sleep(0.3)
+            assert (await other.read("SELECT 1 AS one")).rows == [(1,)]
+            with pytest.raises(DatabaseError) as stalled:
+                await reading
+            took = time.monotonic() - started
+            assert took < answer_within(1) + 2, took
+            assert stalled.value.transient or isinstance(stalled.value, QueryTimeout)
+            assert (await database.read("SELECT 2 AS two")).rows == [(2,)]
+        finally:
+            srv.stop()  # ends the silent session, which a stuck driver thread waits on
+            await database.close()
+            await other.close()
+
+
+async def test_an_idle_connection_whose_check_goes_unanswered_is_given_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The SELECT 1 that checks a connection idle for long meets a silent server: the
+    read goes on, on a new connection, once the check's bound has passed."""
+    monkeypatch.setattr(pool, "VALIDATE_TIMEOUT_S", 1)
+    with ThreadedTdsServer() as srv:
+        checked = dataclasses.replace(FAST, probe_interval_up_s=600, validate_after_s=0)
+        database = make_db(srv, "checked", tuning=checked)
+        try:
+            await database.read("SELECT 1 AS one")  # leaves one idle connection
+            srv.add_fault(Fault.parse("stall@query:1~SELECT 1"))
+            started = time.monotonic()
+            assert (await database.read("SELECT 2 AS two")).rows == [(2,)]
+            assert time.monotonic() - started < answer_within(1) + 2
+        finally:
+            srv.stop()
+            await database.close()

@@ -30,11 +30,22 @@ from azsql_mcp.api import DatabaseUnavailable, SourceBusy, WriteOutcomeUnknown
 from azsql_mcp.db import driverhost
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.executors import Executor, ExecutorKind
-from azsql_mcp.db.retry import inspect_error
+from azsql_mcp.db.retry import ConnectionStalled, inspect_error
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 VALIDATE_TIMEOUT_S = 5  # for the SELECT 1 that checks a connection idle for long
+# Past a read's own timeouts: a server that goes silent mid-result makes Driver 18 wait
+# about two minutes for the answer to the ATTENTION it sent when its query timeout
+# expired, and then say only "The driver did not supply an error!".
+STALL_GRACE_S = 5.0
+
+
+def answer_within(timeout_s: float) -> float:
+    """How long read-only work with the driver timeout `timeout_s` may go unanswered:
+    that timeout, as long again for the answer to the ATTENTION the driver then sends
+    (FreeTDS waits that long), and STALL_GRACE_S."""
+    return 2 * timeout_s + STALL_GRACE_S
 
 
 @dataclass
@@ -246,19 +257,24 @@ class ConnectionPool:
                 _close(conn)
             elif now - conn.last_used <= self._validate_after_s or await self._alive(conn):
                 return conn
-            else:
-                _close(conn)
         return None
 
     async def _alive(self, conn: PooledConnection) -> bool:
+        """Whether the connection answers a SELECT 1; if not, it is closed (once the
+        driver is done with it: closing it under a running statement can crash it)."""
         checking = conn.driver.run(conn, driverhost.select_one, (VALIDATE_TIMEOUT_S,))
         try:
-            await asyncio.shield(checking)
+            answered = await _answered(checking, answer_within(VALIDATE_TIMEOUT_S))
         except asyncio.CancelledError:
             # no pool holds the connection now: close it once the driver is done with it
             checking.add_done_callback(lambda done: _close_when_done(done, conn))
             raise
-        except Exception:
+        if not answered:  # the server went silent: give the connection up
+            conn.cancel_statement()
+            checking.add_done_callback(lambda done: _close_when_done(done, conn))
+            return False
+        if checking.cancelled() or checking.exception() is not None:
+            _close(conn)
             return False
         return True
 
@@ -276,6 +292,13 @@ def _close_when_done(running: asyncio.Future[Any], conn: PooledConnection) -> No
     if not running.cancelled():
         running.exception()  # retrieved: nobody awaits it any more
     _close(conn)
+
+
+async def _answered(running: asyncio.Future[Any], within_s: float) -> bool:
+    """Wait up to `within_s` for the driver's answer; whether it came. The work is not
+    cancelled by the wait's end, nor by the caller's (as under asyncio.shield)."""
+    done, _ = await asyncio.wait([running], timeout=within_s)
+    return bool(done)
 
 
 async def _settled(running: asyncio.Future[Any], timeout_s: float) -> bool:
@@ -326,9 +349,15 @@ class Lease:
         *args: Any,
         settle_s: float = 0.0,
         finished: Callable[[T], None] | None = None,
+        within_s: float | None = None,
     ) -> T:
         """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.
         Driver errors that mean the connection is gone make the lease drop it.
+
+        With `within_s` (read-only work: see answer_within), no answer by then raises
+        ConnectionStalled: the statement is cancelled, the connection given up (closed
+        once the driver lets go of it; its pool slot stays taken until then) and the
+        idle ones closed, as the path to the server that went silent is theirs too.
 
         Cancelled, it sends ATTENTION and re-raises at once; with `settle_s` (a write) it
         first waits up to that long for the work's own end, and passes the value of work
@@ -338,7 +367,11 @@ class Lease:
         running = self.conn.driver.run(self.conn, fn, args)
         self._running = running
         try:
-            result: T = await asyncio.shield(running)
+            if within_s is not None and not await _answered(running, within_s):
+                raise self._stalled(within_s)
+            result: T = await asyncio.shield(running)  # at once when answered
+        except ConnectionStalled:
+            raise
         except asyncio.CancelledError:
             self.conn.cancel_statement()
             if settle_s > 0:
@@ -374,6 +407,23 @@ class Lease:
             self._pool.discard_idle()
         elif info.protocol_error:
             self._keep = False  # where this session's stream stands is unknown
+
+    def _stalled(self, within_s: float) -> ConnectionStalled:
+        self.conn.cancel_statement()
+        self._keep = False
+        self._pool.discard_idle()
+        log.warning(
+            "source %s: no answer from the database within %g s; the connection is given up",
+            self._pool.source,
+            within_s,
+        )
+        return ConnectionStalled(
+            f"the database stopped answering: nothing came for {within_s:g} s, past the"
+            " query timeout and the wait for its cancel's answer. The connection was"
+            " given up; the network path to the server may be failing: retry, and if it"
+            " repeats run `azsql-mcp check`",
+            transient=True,
+        )
 
     def discard(self) -> None:
         self._keep = False
