@@ -257,24 +257,19 @@ class ConnectionPool:
                 _close(conn)
             elif now - conn.last_used <= self._validate_after_s or await self._alive(conn):
                 return conn
+            else:
+                _close(conn)
         return None
 
     async def _alive(self, conn: PooledConnection) -> bool:
-        """Whether the connection answers a SELECT 1; if not, it is closed (once the
-        driver is done with it: closing it under a running statement can crash it)."""
         checking = conn.driver.run(conn, driverhost.select_one, (VALIDATE_TIMEOUT_S,))
         try:
-            answered = await _answered(checking, answer_within(VALIDATE_TIMEOUT_S))
+            await asyncio.shield(checking)
         except asyncio.CancelledError:
             # no pool holds the connection now: close it once the driver is done with it
             checking.add_done_callback(lambda done: _close_when_done(done, conn))
             raise
-        if not answered:  # the server went silent: give the connection up
-            conn.cancel_statement()
-            checking.add_done_callback(lambda done: _close_when_done(done, conn))
-            return False
-        if checking.cancelled() or checking.exception() is not None:
-            _close(conn)
+        except Exception:
             return False
         return True
 
