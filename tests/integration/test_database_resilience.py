@@ -24,6 +24,7 @@ from azsql_mcp import (
     QueryTimeout,
     Security,
     SourceSettings,
+    WriteOutcomeUnknown,
 )
 from azsql_mcp.db.database import SourceDatabase, Tuning
 from azsql_mcp.db.pool import answer_within
@@ -364,6 +365,37 @@ async def test_reads_carry_on_after_the_driver_process_dies(server: ThreadedTdsS
         assert (await database.read("SELECT 2 AS two")).rows == [(2,)]
         (restarted,) = driver_pids() - before
         assert restarted != crashed
+    finally:
+        await database.close()
+
+
+@pytest.mark.driver_process
+async def test_a_write_whose_driver_process_dies_has_an_unknown_outcome(
+    server: ThreadedTdsServer,
+) -> None:
+    """The process may have sent the COMMIT before it died: the write is reported (and
+    audited) as of unknown outcome, as a COMMIT that timed out is. This one had not
+    committed: SQL Server rolled it back with its connection."""
+    security = Security(read_only=False, allow_uncounted_writes=True)
+    database = make_db(server, "killed-writing", security=security)
+    try:
+        before = driver_pids()
+        await database.ping()
+        (pid,) = driver_pids() - before
+        server.add_fault(Fault.parse("delay:5@query:1~UPDATE"))
+        writing = asyncio.create_task(
+            database.write(
+                "UPDATE SalesLT.Customer SET Title = @t WHERE CustomerID = @id",
+                {"t": "Killed.", "id": 2},
+                kinds=["update"],
+            )
+        )
+        await asyncio.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(WriteOutcomeUnknown, match=r"driver process .* ended while the write"):
+            await writing
+        title = await database.read("SELECT Title FROM SalesLT.Customer WHERE CustomerID = 2")
+        assert title.rows[0][0] != "Killed."
     finally:
         await database.close()
 

@@ -29,6 +29,7 @@ from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseUnavailable, SourceBusy, WriteOutcomeUnknown
 from azsql_mcp.db import driverhost
 from azsql_mcp.db.driverhosts import DriverHosts
+from azsql_mcp.db.driverprocess import DriverProcessLost
 from azsql_mcp.db.executors import Executor, ExecutorKind
 from azsql_mcp.db.retry import ConnectionStalled, inspect_error
 
@@ -354,6 +355,9 @@ class Lease:
         once the driver lets go of it; its pool slot stays taken until then) and the
         idle ones closed, as the path to the server that went silent is theirs too.
 
+        A write (`settle_s` > 0) whose driver process ends under it raises
+        WriteOutcomeUnknown: its COMMIT may have been on the way.
+
         Cancelled, it sends ATTENTION and re-raises at once; with `settle_s` (a write) it
         first waits up to that long for the work's own end, and passes the value of work
         that finished anyway (it committed) to `finished`: the caller hears nothing more,
@@ -389,6 +393,13 @@ class Lease:
             raise
         except Exception as exc:
             self._drop_if_lost(exc)
+            if settle_s > 0 and isinstance(exc, DriverProcessLost):
+                raise WriteOutcomeUnknown(
+                    f"the driver process of source {self._pool.source!r} ended while the"
+                    " write ran (it may have sent the COMMIT): whether SQL Server committed"
+                    " the change is not known. Read the data to see whether the change is"
+                    " there before making it again"
+                ) from exc
             raise
         return result
 
