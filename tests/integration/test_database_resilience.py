@@ -144,6 +144,26 @@ async def test_dropped_connection_mid_result(server: ThreadedTdsServer) -> None:
         await db.close()
 
 
+@pytest.mark.parametrize("driver", [None, "FreeTDS"], ids=["msodbc", "freetds"])
+async def test_a_drop_after_a_page_was_read_keeps_the_page(
+    server: ThreadedTdsServer, driver: str | None
+) -> None:
+    """The rows of the page arrived before the connection dropped; only the cancel of
+    the rest met the drop (FreeTDS said "Unknown error" for it, which was the caller's
+    answer). The page stands, and the dead connection is not reused."""
+    db = make_db(
+        server, "dropped-late", retry_budget_s=0, driver=driver, limits=Limits(max_rows=100)
+    )
+    try:
+        await db.ping()
+        server.add_fault(Fault.parse("drop@query:1~SalesOrderDetail"))
+        page = await db.read("SELECT TOP (3000) * FROM SalesLT.SalesOrderDetail")
+        assert len(page.rows) == 100 and page.truncated
+        assert (await db.read("SELECT 1 AS one")).rows == [(1,)]
+    finally:
+        await db.close()
+
+
 async def test_dropped_connection_is_retried_for_reads(server: ThreadedTdsServer) -> None:
     db = make_db(server, "dropped-retry")
     try:
