@@ -546,7 +546,8 @@ class SourceDatabase(Database):
         self._last_call = time.monotonic()
         settle_s, finished = 0.0, None  # a read is not waited for once cancelled
         # a read is given up when the server goes silent; a write is waited for (pool.py)
-        within_s: float | None = answer_within(self._query_timeout())
+        bound = answer_within(self._query_timeout())
+        within_s: float | None = bound
         if counted is not None:
             settle_s = min(self.limits.query_timeout_s, SETTLE_MAX_S)
             finished = functools.partial(self._committed_anyway, counted)
@@ -556,10 +557,7 @@ class SourceDatabase(Database):
                 if self.settings.session_context:  # every key, on every lease
                     pairs = session_values(self.settings.session_context)
                     await lease.run(
-                        driverhost.set_session_context,
-                        pairs,
-                        self._query_timeout(),
-                        within_s=answer_within(self._query_timeout()),
+                        driverhost.set_session_context, pairs, self._query_timeout(), within_s=bound
                     )
                 return await lease.run(
                     fn, *args, settle_s=settle_s, finished=finished, within_s=within_s
