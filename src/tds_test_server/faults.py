@@ -10,7 +10,7 @@ from typing import Literal
 
 from .results import TdsError
 
-Kind = Literal["error", "drop", "delay", "refuse", "garble"]
+Kind = Literal["error", "drop", "stall", "delay", "refuse", "garble"]
 When = Literal["connect", "login", "query", "commit"]
 
 FAULT_HELP = """\
@@ -21,6 +21,9 @@ fault specs (--fault KIND[:ARG]@WHEN[:COUNT][~TEXT], repeatable; no COUNT = ever
                           closes the connection after the error, as SQL Server does)
   drop@query[:COUNT]      drop the connection in the middle of the next result
   drop@login[:COUNT]      drop the connection instead of answering LOGIN7
+  stall@query[:COUNT]     send half a packet of the next result, then nothing more,
+                          ATTENTION unanswered, until the client closes the connection
+                          (a network path that went silent mid-result)
   garble@query[:COUNT]    answer the next COUNT queries with a token stream no client
                           can read (Driver 18: "Unknown token received from SQL Server")
   delay:SECONDS@query     every query waits SECONDS before it runs (ATTENTION cancels)
@@ -37,6 +40,7 @@ examples: error:40613@login:2  error:40501@query:1  drop@query:1  delay:2.5@quer
 _ALLOWED: dict[str, tuple[str, ...]] = {
     "error": ("login", "query"),
     "drop": ("login", "query"),
+    "stall": ("query",),
     "garble": ("query",),
     "delay": ("connect", "login", "query", "commit"),
     "refuse": ("connect",),
@@ -224,7 +228,7 @@ class FaultSet:
             self.faults.clear()
 
     def trigger(self, when: When, text: str = "") -> Triggered:
-        """Delays add up; the first matching error/drop/refuse wins. `text`: the query's,
+        """Delays add up; the first matching error/drop/stall/refuse wins. `text`: the query's,
         for faults that name what they match."""
         out = Triggered()
         with self._lock:

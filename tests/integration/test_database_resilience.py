@@ -17,8 +17,17 @@ from typing import Any
 import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
 
-from azsql_mcp import DatabaseError, DatabaseUnavailable, Limits, Security, SourceSettings
+from azsql_mcp import (
+    DatabaseError,
+    DatabaseUnavailable,
+    Limits,
+    QueryTimeout,
+    Security,
+    SourceSettings,
+    WriteOutcomeUnknown,
+)
 from azsql_mcp.db.database import SourceDatabase, Tuning
+from azsql_mcp.db.pool import answer_within
 from azsql_mcp.metrics import REGISTRY
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin
 from tds_test_server import Fault, ThreadedTdsServer
@@ -131,6 +140,26 @@ async def test_dropped_connection_mid_result(server: ThreadedTdsServer) -> None:
             await db.read("SELECT * FROM SalesLT.SalesOrderDetail")
         assert lost.value.transient and not isinstance(lost.value, DatabaseUnavailable)
         assert (await db.read("SELECT 1")).rows == [(1,)]
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("driver", [None, "FreeTDS"], ids=["msodbc", "freetds"])
+async def test_a_drop_after_a_page_was_read_keeps_the_page(
+    server: ThreadedTdsServer, driver: str | None
+) -> None:
+    """The rows of the page arrived before the connection dropped; only the cancel of
+    the rest met the drop (FreeTDS said "Unknown error" for it, which was the caller's
+    answer). The page stands, and the dead connection is not reused."""
+    db = make_db(
+        server, "dropped-late", retry_budget_s=0, driver=driver, limits=Limits(max_rows=100)
+    )
+    try:
+        await db.ping()
+        server.add_fault(Fault.parse("drop@query:1~SalesOrderDetail"))
+        page = await db.read("SELECT TOP (3000) * FROM SalesLT.SalesOrderDetail")
+        assert len(page.rows) == 100 and page.truncated
+        assert (await db.read("SELECT 1 AS one")).rows == [(1,)]
     finally:
         await db.close()
 
@@ -361,6 +390,37 @@ async def test_reads_carry_on_after_the_driver_process_dies(server: ThreadedTdsS
 
 
 @pytest.mark.driver_process
+async def test_a_write_whose_driver_process_dies_has_an_unknown_outcome(
+    server: ThreadedTdsServer,
+) -> None:
+    """The process may have sent the COMMIT before it died: the write is reported (and
+    audited) as of unknown outcome, as a COMMIT that timed out is. This one had not
+    committed: SQL Server rolled it back with its connection."""
+    security = Security(read_only=False, allow_uncounted_writes=True)
+    database = make_db(server, "killed-writing", security=security)
+    try:
+        before = driver_pids()
+        await database.ping()
+        (pid,) = driver_pids() - before
+        server.add_fault(Fault.parse("delay:5@query:1~UPDATE"))
+        writing = asyncio.create_task(
+            database.write(
+                "UPDATE SalesLT.Customer SET Title = @t WHERE CustomerID = @id",
+                {"t": "Killed.", "id": 2},
+                kinds=["update"],
+            )
+        )
+        await asyncio.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(WriteOutcomeUnknown, match=r"driver process .* ended while the write"):
+            await writing
+        title = await database.read("SELECT Title FROM SalesLT.Customer WHERE CustomerID = 2")
+        assert title.rows[0][0] != "Killed."
+    finally:
+        await database.close()
+
+
+@pytest.mark.driver_process
 async def test_signals_for_the_process_group_leave_it_running(server: ThreadedTdsServer) -> None:
     """Ctrl-C and a supervisor's SIGTERM reach the whole group; the server ends the
     driver process itself, once its calls are done."""
@@ -402,3 +462,32 @@ async def test_a_caller_cancelled_while_an_idle_connection_is_checked_closes_it(
         assert database.pool_stats()["in_use"] == 0
     finally:
         await database.close()
+
+
+@pytest.mark.parametrize("driver", [None, "FreeTDS"], ids=["msodbc", "freetds"])
+async def test_a_server_silent_mid_result_bounds_the_read(driver: str | None) -> None:
+    """Half a packet of the result, then nothing, ATTENTION unanswered: Driver 18 alone
+    waits about two minutes for the ATTENTION's answer, then says "The driver did not
+    supply an error!". The read ends within its bound (pool.answer_within), saying so;
+    another source's reads go on meanwhile, and the next read works."""
+    with ThreadedTdsServer(sample=True) as srv:
+        limits = Limits(query_timeout_s=1, max_rows=100_000)
+        database = make_db(srv, "silent", limits=limits, driver=driver)
+        other = make_db(srv, "talking", driver=driver)
+        try:
+            await database.ping()
+            srv.add_fault(Fault.parse("stall@query:1~SalesOrderDetail"))
+            started = time.monotonic()
+            reading = asyncio.create_task(database.read("SELECT * FROM SalesLT.SalesOrderDetail"))
+            await asyncio.sleep(0.3)
+            assert (await other.read("SELECT 1 AS one")).rows == [(1,)]
+            with pytest.raises(DatabaseError) as stalled:
+                await reading
+            took = time.monotonic() - started
+            assert took < answer_within(1) + 2, took
+            assert stalled.value.transient or isinstance(stalled.value, QueryTimeout)
+            assert (await database.read("SELECT 2 AS two")).rows == [(2,)]
+        finally:
+            srv.stop()  # ends the silent session, which a stuck driver thread waits on
+            await database.close()
+            await other.close()

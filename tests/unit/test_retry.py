@@ -132,3 +132,12 @@ def test_a_budget_shorter_than_the_first_delay_never_retries() -> None:
 def test_jitter_spreads_clients_apart() -> None:
     first = [RetryBudget(100, rng=random.Random(seed)).next_delay() for seed in range(20)]
     assert len(set(first)) == 20
+
+
+def test_driver_18_with_nothing_to_say_has_lost_its_connection() -> None:
+    """pyodbc's words when Driver 18 fails with no diagnostic record: what it does after
+    the server went silent mid-result and never answered its ATTENTION. A write that
+    meets it must say that it may have run, and the connection must not be reused."""
+    exc = pyodbc.Error("HY000", "The driver did not supply an error!")
+    assert inspect_error(exc).connection_lost
+    assert isinstance(to_database_error(exc), ConnectionLost)

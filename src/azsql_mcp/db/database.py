@@ -61,7 +61,7 @@ from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.drivers import find_driver
 from azsql_mcp.db.notices import committed_after_cancel, notice
 from azsql_mcp.db.parameters import bind_params, bindable, refuse_unused
-from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection
+from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection, answer_within
 from azsql_mcp.db.reachability import (
     LOGIN_FAILED,
     login_failure_reason,
@@ -545,15 +545,23 @@ class SourceDatabase(Database):
         self._fail_fast_when_down()
         self._last_call = time.monotonic()
         settle_s, finished = 0.0, None  # a read is not waited for once cancelled
+        # a read is given up when the server goes silent; a write is waited for (pool.py)
+        bound = answer_within(self._query_timeout())
+        within_s: float | None = bound
         if counted is not None:
             settle_s = min(self.limits.query_timeout_s, SETTLE_MAX_S)
             finished = functools.partial(self._committed_anyway, counted)
+            within_s = None
         async with self._pool.lease(keep=keep) as lease:
             try:
                 if self.settings.session_context:  # every key, on every lease
                     pairs = session_values(self.settings.session_context)
-                    await lease.run(driverhost.set_session_context, pairs, self._query_timeout())
-                return await lease.run(fn, *args, settle_s=settle_s, finished=finished)
+                    await lease.run(
+                        driverhost.set_session_context, pairs, self._query_timeout(), within_s=bound
+                    )
+                return await lease.run(
+                    fn, *args, settle_s=settle_s, finished=finished, within_s=within_s
+                )
             except pyodbc.Error as exc:
                 raise self._query_error(exc) from exc
 
@@ -821,7 +829,11 @@ class SourceDatabase(Database):
             started = time.perf_counter()
             try:
                 async with self._pool.lease() as lease:
-                    await lease.run(driverhost.select_one, self._query_timeout())
+                    await lease.run(
+                        driverhost.select_one,
+                        self._query_timeout(),
+                        within_s=answer_within(self._query_timeout()),
+                    )
             except DatabaseUnavailable:
                 return  # _enter_outage already recorded why
             except PoolBusy:

@@ -231,6 +231,18 @@ def _statement(conn: Connection, timeout_s: int) -> Iterator[Any]:
             conn.broken = True
 
 
+def _cancel(cursor: Any) -> None:
+    """SQLCancel, which makes the driver send ATTENTION, for what the statement has not
+    sent yet. Best effort: it fails only when the connection broke under it (FreeTDS
+    says "Unknown error" for one dropped mid-result), and the rollback that follows then
+    fails too and marks the connection broken; what was read stands, and the refusal or
+    timeout that follows the cancel is still what the caller hears."""
+    import pyodbc
+
+    with contextlib.suppress(pyodbc.Error):
+        cursor.cancel()
+
+
 def _commit(conn: Connection, timeout_s: int) -> None:
     """COMMIT a write. One that fails once sent leaves the change's fate unknown: SQL
     Server may have committed before the driver gave up waiting (Driver 18 applies the
@@ -305,7 +317,7 @@ def run_procedure(
             elif cursor.rowcount >= 0:
                 affected = (affected or 0) + cursor.rowcount
                 if max_affected_rows is not None and affected > max_affected_rows:
-                    cursor.cancel()  # ATTENTION: the procedure stops; the rollback follows
+                    _cancel(cursor)  # ATTENTION: the procedure stops; the rollback follows
                     raise Refused(
                         f"the procedure changed {affected} rows, more than max_affected_rows = "
                         f"{max_affected_rows}; everything was rolled back. Call it with "
@@ -457,7 +469,7 @@ def _returned(
                     size += this_size
                     kept.append(tuple(row))
         if count > cap:
-            cursor.cancel()  # ATTENTION: the rows changed are too many; the rollback follows
+            _cancel(cursor)  # ATTENTION: the rows changed are too many; the rollback follows
             count = cap + 1
             break
     if clrtypes().ambiguous_seen():
@@ -553,7 +565,7 @@ def _take_rows(
         for row in batch:
             this_size = row_size(row)
             if not rows and this_size > max_bytes:
-                cursor.cancel()  # ATTENTION: the server stops sending the rest
+                _cancel(cursor)  # ATTENTION: the server stops sending the rest
                 raise Refused(
                     f"one row is about {this_size} bytes, more than max_result_bytes ="
                     f" {max_bytes}. Select fewer or shorter columns (LEFT(col, 1000),"
@@ -584,7 +596,7 @@ def _take_document(
         for (part,) in batch:
             size += row_size((part,))
             if size > max_bytes:
-                cursor.cancel()  # ATTENTION: the server stops sending the rest
+                _cancel(cursor)  # ATTENTION: the server stops sending the rest
                 raise Refused(
                     f"the FOR JSON or FOR XML document is more than max_result_bytes ="
                     f" {max_bytes} bytes. Select fewer rows (TOP) or columns, or an operator"
@@ -607,7 +619,7 @@ def _skip(cursor: Any, count: int, deadline: float) -> None:
         if time.monotonic() > deadline:
             import pyodbc
 
-            cursor.cancel()  # ATTENTION: the server stops sending the rest
+            _cancel(cursor)  # ATTENTION: the server stops sending the rest
             raise pyodbc.OperationalError(
                 TIMEOUT_STATE,
                 f"[{TIMEOUT_STATE}] Query timeout expired while skipping rows (query_timeout_s);"
@@ -671,7 +683,7 @@ def fetch_page(
             max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES if json_values else None
             rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary)
             if truncated:
-                cursor.cancel()  # ATTENTION: the server stops sending the rest
+                _cancel(cursor)  # ATTENTION: the server stops sending the rest
             if clrtypes().ambiguous_seen():
                 rows = _settled_spatial(conn, cursor, named, args, reported, rows)
     columns = None if description is None else odbc_types().describe(description, rows, reported)

@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 EXIT_TIMEOUT_S = 10.0  # how long a closed driver process may take to finish and exit
 
 
+class DriverProcessLost(pyodbc.OperationalError):
+    """The driver process ended with the request in flight: how far its work got, a
+    write's COMMIT included, is not known."""
+
+
 class DriverProcess(asyncio.Protocol):
     """One driver process (driverhost.py) and the requests in flight to it. As the
     protocol of its socket, it resolves each request's future as its answer arrives."""
@@ -163,7 +168,7 @@ class DriverProcess(asyncio.Protocol):
         pending, self._pending = self._pending, {}
         for future, _ in pending.values():
             if not future.done():
-                future.set_exception(self._gone())
+                future.set_exception(DriverProcessLost(*self._gone().args))
         if not self._closing:
             log.error(
                 "source %s: the driver process exited; its connections are lost, "

@@ -29,12 +29,24 @@ from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseUnavailable, SourceBusy, WriteOutcomeUnknown
 from azsql_mcp.db import driverhost
 from azsql_mcp.db.driverhosts import DriverHosts
+from azsql_mcp.db.driverprocess import DriverProcessLost
 from azsql_mcp.db.executors import Executor, ExecutorKind
-from azsql_mcp.db.retry import inspect_error
+from azsql_mcp.db.retry import ConnectionStalled, inspect_error
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 VALIDATE_TIMEOUT_S = 5  # for the SELECT 1 that checks a connection idle for long
+# Past a read's own timeouts: a server that goes silent mid-result makes Driver 18 wait
+# about two minutes for the answer to the ATTENTION it sent when its query timeout
+# expired, and then say only "The driver did not supply an error!".
+STALL_GRACE_S = 5.0
+
+
+def answer_within(timeout_s: float) -> float:
+    """How long read-only work with the driver timeout `timeout_s` may go unanswered:
+    that timeout, as long again for the answer to the ATTENTION the driver then sends
+    (FreeTDS waits that long), and STALL_GRACE_S."""
+    return 2 * timeout_s + STALL_GRACE_S
 
 
 @dataclass
@@ -278,6 +290,13 @@ def _close_when_done(running: asyncio.Future[Any], conn: PooledConnection) -> No
     _close(conn)
 
 
+async def _answered(running: asyncio.Future[Any], within_s: float) -> bool:
+    """Wait up to `within_s` for the driver's answer; whether it came. The work is not
+    cancelled by the wait's end, nor by the caller's (as under asyncio.shield)."""
+    done, _ = await asyncio.wait([running], timeout=within_s)
+    return bool(done)
+
+
 async def _settled(running: asyncio.Future[Any], timeout_s: float) -> bool:
     """Wait up to `timeout_s` for cancelled work to end; whether it did. Shielded, as an
     anyio cancel scope (FastMCP's) cancels every await in it again; another
@@ -326,9 +345,18 @@ class Lease:
         *args: Any,
         settle_s: float = 0.0,
         finished: Callable[[T], None] | None = None,
+        within_s: float | None = None,
     ) -> T:
         """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.
         Driver errors that mean the connection is gone make the lease drop it.
+
+        With `within_s` (read-only work: see answer_within), no answer by then raises
+        ConnectionStalled: the statement is cancelled, the connection given up (closed
+        once the driver lets go of it; its pool slot stays taken until then) and the
+        idle ones closed, as the path to the server that went silent is theirs too.
+
+        A write (`settle_s` > 0) whose driver process ends under it raises
+        WriteOutcomeUnknown: its COMMIT may have been on the way.
 
         Cancelled, it sends ATTENTION and re-raises at once; with `settle_s` (a write) it
         first waits up to that long for the work's own end, and passes the value of work
@@ -338,7 +366,11 @@ class Lease:
         running = self.conn.driver.run(self.conn, fn, args)
         self._running = running
         try:
-            result: T = await asyncio.shield(running)
+            if within_s is not None and not await _answered(running, within_s):
+                raise self._stalled(within_s)
+            result: T = await asyncio.shield(running)  # at once when answered
+        except ConnectionStalled:
+            raise
         except asyncio.CancelledError:
             self.conn.cancel_statement()
             if settle_s > 0:
@@ -361,6 +393,13 @@ class Lease:
             raise
         except Exception as exc:
             self._drop_if_lost(exc)
+            if settle_s > 0 and isinstance(exc, DriverProcessLost):
+                raise WriteOutcomeUnknown(
+                    f"the driver process of source {self._pool.source!r} ended while the"
+                    " write ran (it may have sent the COMMIT): whether SQL Server committed"
+                    " the change is not known. Read the data to see whether the change is"
+                    " there before making it again"
+                ) from exc
             raise
         return result
 
@@ -374,6 +413,23 @@ class Lease:
             self._pool.discard_idle()
         elif info.protocol_error:
             self._keep = False  # where this session's stream stands is unknown
+
+    def _stalled(self, within_s: float) -> ConnectionStalled:
+        self.conn.cancel_statement()
+        self._keep = False
+        self._pool.discard_idle()
+        log.warning(
+            "source %s: no answer from the database within %g s; the connection is given up",
+            self._pool.source,
+            within_s,
+        )
+        return ConnectionStalled(
+            f"the database stopped answering: nothing came for {within_s:g} s, past the"
+            " query timeout and the wait for its cancel's answer. The connection was"
+            " given up; the network path to the server may be failing: retry, and if it"
+            " repeats run `azsql-mcp check`",
+            transient=True,
+        )
 
     def discard(self) -> None:
         self._keep = False

@@ -53,13 +53,16 @@ _PROTOCOL_ERROR = re.compile(
 FIRST_RETRY_S = 5.0  # Microsoft: at least 5 s before the first retry
 MAX_RETRY_DELAY_S = 60.0  # Microsoft: the delay grows exponentially up to 60 s
 # What the drivers say, under other states, when the server vanished mid-conversation
-# (FreeTDS: 01000 "Unexpected EOF"; Driver 18 says 08S01 "TCP Provider"). Driver 18's
+# (FreeTDS: 01000 "Unexpected EOF"; Driver 18 says 08S01 "TCP Provider", and HY000 with
+# no diagnostic at all, which pyodbc words "The driver did not supply an error!", when
+# the server went silent mid-result and never answered its ATTENTION). Driver 18's
 # "Protocol error in TDS stream" is not here: it means a malformed stream, which a
 # retry would only meet again.
 _CONNECTION_LOST_TEXT = re.compile(
     r"Communication link failure|TCP Provider|"
     r"connection is no longer usable|Unexpected EOF from the server|"
-    r"Read from the server failed|Write to the server failed|Adaptive Server is unavailable",
+    r"Read from the server failed|Write to the server failed|Adaptive Server is unavailable|"
+    r"The driver did not supply an error",
     re.IGNORECASE,
 )
 
@@ -120,6 +123,12 @@ def clean_message(part: str) -> str:
 
 class ConnectionLost(DatabaseError):
     """The connection broke (or could not be made) under a call: always transient."""
+
+
+class ConnectionStalled(DatabaseError):
+    """The server stopped answering in the middle of a call, past the driver's timeouts
+    (pool.answer_within): transient, but not retried at once as a lost connection is, as
+    the call has used its time already."""
 
 
 def to_database_error(exc: BaseException) -> DatabaseError:

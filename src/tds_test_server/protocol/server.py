@@ -265,6 +265,7 @@ class Connection:
             queue.SimpleQueue()
         )
         self._reader: threading.Thread | None = None
+        self._ended = threading.Event()  # the reader saw the connection end
         self._lock = threading.Lock()  # orders ATTENTION against the start and end of requests
         self._busy = False
         # Requests numbered as the reader reads them and as they start: an ATTENTION is for
@@ -469,6 +470,7 @@ class Connection:
         except OSError:  # closed by the client or cut by the server; ssl.SSLError too
             self._on_attention(queue_when_idle=False)
         finally:
+            self._ended.set()
             self.requests.put(last)
 
     def _on_attention(self, *, queue_when_idle: bool) -> None:
@@ -530,6 +532,8 @@ class Connection:
                     self.channel.write(frame_message(GARBLED_REPLY))
                     return True
                 drop = triggered.action is not None and triggered.action.kind == "drop"
+                if triggered.action is not None and triggered.action.kind == "stall":
+                    return self._stall(handler)
             if not self._pump(handler, drop=drop):
                 return False
         finally:
@@ -594,6 +598,15 @@ class Connection:
             except SessionEnded:
                 return False
         return True
+
+    def _stall(self, handler: Generator[bytes, None, None]) -> bool:
+        """The stall fault: half a packet of the result, then silence (ATTENTION too goes
+        unanswered) until the client closes the connection or the server stops."""
+        with contextlib.closing(handler):
+            chunk = next(handler, b"")
+        self.channel.write(chunk[: max(len(chunk) // 2, 9)])
+        self._ended.wait()
+        return False
 
     def _acknowledge_attention(self) -> bool:
         self.server.record.attentions += 1
