@@ -424,10 +424,12 @@ class Lease:
             within_s,
         )
         return ConnectionStalled(
-            f"the database stopped answering: nothing came for {within_s:g} s, past the"
-            " query timeout and the wait for its cancel's answer. The connection was"
-            " given up; the network path to the server may be failing: retry, and if it"
-            " repeats run `azsql-mcp check`",
+            f"the read had not finished after {within_s:g} s (twice query_timeout_s and"
+            " 5 s): the database stopped answering, past the query timeout and the wait"
+            " for its cancel's answer, and the connection was given up. The network path"
+            " to the server may be failing: retry, and if it repeats run `azsql-mcp"
+            " check`; a read whose rows arrive slowly for longer than that needs a larger"
+            " query_timeout_s",
             transient=True,
         )
 
