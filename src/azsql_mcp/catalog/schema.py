@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.catalog import sql
+from azsql_mcp.catalog.names import name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import first_error, read_all
 from azsql_mcp.catalog.tables import (
     NO_SELECT_MARK,
@@ -43,7 +44,9 @@ class TableOutline(BaseModel):
     type: str
     columns: list[OutlineColumn]
     primary_key: list[str]
-    references: list[str]  # "col1, col2 -> schema.table(col1, col2)", or "col -> " TABLE_HIDDEN
+    # "col1, col2 -> schema.table(col1, col2)", or "col -> " TABLE_HIDDEN; names written by
+    # name_text ([bracketed] when not regular identifiers)
+    references: list[str]
     foreign_keys: list[OutlineForeignKey] = []
     schema_name: str = ""
 
@@ -94,19 +97,26 @@ async def schema_overview(db: Database) -> SchemaOverview:
         keyed = tables.get(r["object_id"])
         if keyed:
             keyed.primary_key.append(r["column_name"])
-    pairs: dict[int, tuple[int, str, list[str], list[str]]] = {}
+    pairs: dict[int, tuple[int, str, str, list[str], list[str]]] = {}
     for r in foreign.result()[0]:
+        hidden = r["to_table"] is None
         entry = pairs.setdefault(
             r["constraint_id"],
-            (r["parent_object_id"], referenced_table(r["to_schema"], r["to_table"]), [], []),
+            (
+                r["parent_object_id"],
+                referenced_table(r["to_schema"], r["to_table"]),
+                TABLE_HIDDEN if hidden else qualified_text(r["to_schema"], r["to_table"]),
+                [],
+                [],
+            ),
         )
-        entry[2].append(r["from_column"])
+        entry[3].append(r["from_column"])
         if r["to_column"] is not None:
-            entry[3].append(r["to_column"])
-    for source, target, from_cols, to_cols in pairs.values():
+            entry[4].append(r["to_column"])
+    for source, target, shown, from_cols, to_cols in pairs.values():
         if source in tables:
-            to = target if target == TABLE_HIDDEN else f"{target}({', '.join(to_cols)})"
-            tables[source].references.append(f"{', '.join(from_cols)} -> {to}")
+            to = shown if target == TABLE_HIDDEN else f"{shown}({names_text(to_cols)})"
+            tables[source].references.append(f"{names_text(from_cols)} -> {to}")
             tables[source].foreign_keys.append(
                 OutlineForeignKey(columns=from_cols, table=target, to_columns=to_cols)
             )
@@ -139,11 +149,13 @@ def render_schema(overview: SchemaOverview) -> str:
     for t in overview.tables:
         pk = set(t.primary_key)
         cols = ", ".join(
-            f"{c.name} {c.type}{'' if c.nullable else '!'}{' PK' if c.name in pk else ''}"
+            f"{name_text(c.name)} {c.type}{'' if c.nullable else '!'}"
+            + (" PK" if c.name in pk else "")
             + ("" if c.selectable else f" ({NO_SELECT_MARK})")
             for c in t.columns
         )
-        line = f"{t.name}{' (view)' if t.type == 'view' else ''}: {cols}"
+        name = qualified_text(t.schema_name, t.name[len(t.schema_name) + 1 :])
+        line = f"{name}{' (view)' if t.type == 'view' else ''}: {cols}"
         if t.references:
             line += "; FK " + "; ".join(t.references)
         lines.append(line)

@@ -114,6 +114,8 @@ ORDER BY kc.type, kc.name, kc.object_id, ic.key_ordinal
 FOREIGN_KEYS = """
 SELECT fk.object_id AS constraint_id,
        fk.name AS constraint_name,
+       fk.parent_object_id,
+       fk.referenced_object_id,
        OBJECT_SCHEMA_NAME(fk.parent_object_id) AS from_schema,
        OBJECT_NAME(fk.parent_object_id) AS from_table,
        pc.name AS from_column,
