@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.names import name_text, names_text, qualified_text
-from azsql_mcp.catalog.reading import first_error, read_all
+from azsql_mcp.catalog.reading import first_error, read_keyed
 from azsql_mcp.catalog.tables import (
     NO_SELECT_MARK,
     NO_SELECT_STAR,
@@ -63,10 +64,13 @@ log = logging.getLogger(__name__)
 
 
 async def schema_overview(db: Database) -> SchemaOverview:
+    by_column = ("object_id", "column_id")
+    by_key = ("object_id", "key_ordinal")
+    by_constraint = ("constraint_id", "constraint_column_id")
     async with first_error(), asyncio.TaskGroup() as group:
-        columns = group.create_task(read_all(db, sql.ALL_COLUMNS, limit=SCHEMA_MAX_COLUMNS))
-        keys = group.create_task(read_all(db, sql.ALL_PRIMARY_KEYS, limit=SCHEMA_MAX_COLUMNS))
-        foreign = group.create_task(read_all(db, sql.ALL_FOREIGN_KEYS, limit=SCHEMA_MAX_COLUMNS))
+        columns = group.create_task(_read(db, sql.ALL_COLUMNS, by_column))
+        keys = group.create_task(_read(db, sql.ALL_PRIMARY_KEYS, by_key))
+        foreign = group.create_task(_read(db, sql.ALL_FOREIGN_KEYS, by_constraint))
         denied = group.create_task(_not_selectable(db))
     # Keyed on object ids: names of constraints are unique only per schema.
     tables: dict[int, TableOutline] = {}
@@ -120,9 +124,15 @@ async def schema_overview(db: Database) -> SchemaOverview:
             tables[source].foreign_keys.append(
                 OutlineForeignKey(columns=from_cols, table=target, to_columns=to_cols)
             )
-    return SchemaOverview(
-        tables=list(tables.values()), truncated=truncated, unchecked_columns=unchecked
-    )
+    # read by object_id: ordered here by schema and name, as list_tables orders them
+    ordered = sorted(tables.values(), key=lambda t: (t.schema_name.casefold(), t.name.casefold()))
+    return SchemaOverview(tables=ordered, truncated=truncated, unchecked_columns=unchecked)
+
+
+async def _read(
+    db: Database, query: str, key: tuple[str, str]
+) -> tuple[list[dict[str, Any]], bool]:
+    return await read_keyed(db, query, key, limit=SCHEMA_MAX_COLUMNS)
 
 
 async def _not_selectable(db: Database) -> tuple[set[tuple[int, str]], str]:
@@ -133,7 +143,7 @@ async def _not_selectable(db: Database) -> tuple[set[tuple[int, str]], str]:
     try:
         if records(await db.read(sql.DATABASE_SELECT))[0]["can_select"] == 1:
             return set(), ""
-        rows, _ = await read_all(db, sql.ALL_COLUMNS_NO_SELECT, limit=SCHEMA_MAX_COLUMNS)
+        rows, _ = await _read(db, sql.ALL_COLUMNS_NO_SELECT, ("object_id", "column_id"))
     except DatabaseError as exc:
         # an outage is logged by the source itself, once: not again for every read
         level = logging.INFO if isinstance(exc, DatabaseUnavailable) else logging.WARNING

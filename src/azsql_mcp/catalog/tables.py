@@ -10,8 +10,12 @@ from pydantic import BaseModel
 from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import access, sql
 from azsql_mcp.catalog.names import name_text, names_text, qualified_text
-from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all
+from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
 from azsql_mcp.values import cell_text, fence_untrusted
+
+# A table has at most 1,024 columns, or 30,000 with sparse columns ("Maximum capacity
+# specifications for SQL Server").
+_MAX_COLUMNS = 30_000
 
 
 class CatalogError(ValueError):
@@ -234,8 +238,12 @@ async def describe_table(db: Database, table: str) -> TableDescription:
     async def fetch(query: str) -> list[dict[str, Any]]:
         return (await read_all(db, query, params))[0]
 
+    async def fetch_columns() -> list[dict[str, Any]]:
+        key = ("object_id", "column_id")
+        return (await read_keyed(db, sql.COLUMNS, key, params, limit=_MAX_COLUMNS))[0]
+
     async with first_error(), asyncio.TaskGroup() as group:
-        columns = group.create_task(fetch(sql.COLUMNS))
+        columns = group.create_task(fetch_columns())
         keys = group.create_task(fetch(sql.KEY_CONSTRAINTS))
         foreign = group.create_task(fetch(sql.FOREIGN_KEYS))
         indexes = group.create_task(fetch(sql.INDEXES))
