@@ -108,6 +108,18 @@ async def test_schema_overview_keeps_same_named_keys_with_their_tables(db: Sourc
     assert "B.Child: ChildID int! PK, ParentRef int; FK ParentRef -> dbo.Parent(ParentID)" in text
 
 
+async def test_one_schemas_overview_reads_that_schema_with_its_keys_out(
+    db: SourceDatabase,
+) -> None:
+    """What database://schema/diagram/{schema} reads: one schema of a large database
+    without the rest of it; its keys to other schemas' tables are kept."""
+    whole = await catalog.schema_overview(db)
+    one = await catalog.schema_overview(db, "a")  # as the default collation compares
+    assert [t.name for t in one.tables] == ["A.Child"]
+    assert one.tables == [t for t in whole.tables if t.schema_name == "A"]
+    assert one.tables[0].references == ["ParentID -> dbo.Parent(ParentID)"]
+
+
 async def test_defaults_checks_and_computed_columns(db: SourceDatabase) -> None:
     info = await catalog.describe_table(db, "dbo.Line")
     columns = {c.name: c for c in info.columns}

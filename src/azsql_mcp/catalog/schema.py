@@ -63,15 +63,18 @@ class SchemaOverview(BaseModel):
 log = logging.getLogger(__name__)
 
 
-async def schema_overview(db: Database) -> SchemaOverview:
+async def schema_overview(db: Database, schema: str | None = None) -> SchemaOverview:
+    """Every table and view, or those of `schema` (with their keys, also those to other
+    schemas' tables): a schema of a large database is read without reading the rest."""
+    one = {"schema": schema}
     by_column = ("object_id", "column_id")
     by_key = ("object_id", "key_ordinal")
     by_constraint = ("constraint_id", "constraint_column_id")
     async with first_error(), asyncio.TaskGroup() as group:
-        columns = group.create_task(_read(db, sql.ALL_COLUMNS, by_column))
-        keys = group.create_task(_read(db, sql.ALL_PRIMARY_KEYS, by_key))
-        foreign = group.create_task(_read(db, sql.ALL_FOREIGN_KEYS, by_constraint))
-        denied = group.create_task(_not_selectable(db))
+        columns = group.create_task(_read(db, sql.ALL_COLUMNS, by_column, one))
+        keys = group.create_task(_read(db, sql.ALL_PRIMARY_KEYS, by_key, one))
+        foreign = group.create_task(_read(db, sql.ALL_FOREIGN_KEYS, by_constraint, one))
+        denied = group.create_task(_not_selectable(db, one))
     # Keyed on object ids: names of constraints are unique only per schema.
     tables: dict[int, TableOutline] = {}
     column_rows, truncated = columns.result()
@@ -130,12 +133,12 @@ async def schema_overview(db: Database) -> SchemaOverview:
 
 
 async def _read(
-    db: Database, query: str, key: tuple[str, str]
+    db: Database, query: str, key: tuple[str, str], params: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], bool]:
-    return await read_keyed(db, query, key, limit=SCHEMA_MAX_COLUMNS)
+    return await read_keyed(db, query, key, params, limit=SCHEMA_MAX_COLUMNS)
 
 
-async def _not_selectable(db: Database) -> tuple[set[tuple[int, str]], str]:
+async def _not_selectable(db: Database, params: dict[str, Any]) -> tuple[set[tuple[int, str]], str]:
     """(object_id, column name) of each column the user may not SELECT: asked only when
     it does not hold SELECT on the database, in one statement for every table. The
     marks are a help, not the schema: if asking fails (a timeout on a large schema), the
@@ -143,7 +146,8 @@ async def _not_selectable(db: Database) -> tuple[set[tuple[int, str]], str]:
     try:
         if records(await db.read(sql.DATABASE_SELECT))[0]["can_select"] == 1:
             return set(), ""
-        rows, _ = await _read(db, sql.ALL_COLUMNS_NO_SELECT, ("object_id", "column_id"))
+        key = ("object_id", "column_id")
+        rows, _ = await _read(db, sql.ALL_COLUMNS_NO_SELECT, key, params)
     except DatabaseError as exc:
         # an outage is logged by the source itself, once: not again for every read
         level = logging.INFO if isinstance(exc, DatabaseUnavailable) else logging.WARNING

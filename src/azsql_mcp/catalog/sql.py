@@ -264,7 +264,8 @@ ORDER BY r.total_elapsed_time DESC, r.session_id, r.request_id
 # table of up to 30,000 sparse columns) are read with reading.read_keyed: ordered by two
 # ids, each page asks for the rows after the last one's (@after_...), where an OFFSET
 # would have the server send every earlier row again. schema.py orders the tables by
-# name.
+# name. @schema, when not NULL, keeps one schema's tables and the keys whose parent
+# table is one of them.
 ALL_COLUMNS = """
 SELECT o.object_id,
        s.name AS schema_name,
@@ -284,6 +285,7 @@ JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 JOIN sys.columns AS c ON c.object_id = o.object_id
 LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+  AND (@schema IS NULL OR s.name = @schema)
   AND (@after_object_id < o.object_id
        OR (@after_object_id = o.object_id AND @after_column_id < c.column_id))
 ORDER BY o.object_id, c.column_id
@@ -311,6 +313,7 @@ JOIN sys.columns AS c ON c.object_id = o.object_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
   AND HAS_PERMS_BY_NAME(QUOTENAME(s.name) + N'.' + QUOTENAME(o.name),
                         N'OBJECT', N'SELECT', c.name, N'COLUMN') = 0
+  AND (@schema IS NULL OR s.name = @schema)
   AND (@after_object_id < o.object_id
        OR (@after_object_id = o.object_id AND @after_column_id < c.column_id))
 ORDER BY o.object_id, c.column_id
@@ -327,6 +330,9 @@ JOIN sys.index_columns AS ic
 JOIN sys.columns AS col
   ON col.object_id = ic.object_id AND col.column_id = ic.column_id
 WHERE kc.type = 'PK' AND ic.key_ordinal > 0
+  AND (@schema IS NULL OR kc.parent_object_id IN (
+         SELECT po.object_id FROM sys.objects AS po
+         JOIN sys.schemas AS ps ON ps.schema_id = po.schema_id WHERE ps.name = @schema))
   AND (@after_object_id < kc.parent_object_id
        OR (@after_object_id = kc.parent_object_id AND @after_key_ordinal < ic.key_ordinal))
 ORDER BY kc.parent_object_id, ic.key_ordinal
@@ -348,8 +354,11 @@ JOIN sys.columns AS pc
   ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
 LEFT JOIN sys.columns AS rc
   ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
-WHERE @after_constraint_id < fk.object_id
-   OR (@after_constraint_id = fk.object_id
-       AND @after_constraint_column_id < fkc.constraint_column_id)
+WHERE (@schema IS NULL OR fk.parent_object_id IN (
+         SELECT po.object_id FROM sys.objects AS po
+         JOIN sys.schemas AS ps ON ps.schema_id = po.schema_id WHERE ps.name = @schema))
+  AND (@after_constraint_id < fk.object_id
+       OR (@after_constraint_id = fk.object_id
+           AND @after_constraint_column_id < fkc.constraint_column_id))
 ORDER BY fk.object_id, fkc.constraint_column_id
 """
