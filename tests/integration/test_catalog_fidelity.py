@@ -5,11 +5,13 @@ a disabled index, through the TDS test server with Microsoft's ODBC Driver 18 an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pyodbc
 import pytest
 
 from azsql_mcp import Limits, Security, SourceSettings, catalog
+from azsql_mcp.catalog import sql as catalog_sql
 from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import SqlLogin
 from tds_test_server import ThreadedTdsServer
@@ -106,6 +108,18 @@ async def test_schema_overview_keeps_same_named_keys_with_their_tables(db: Sourc
     assert "B.Child: ChildID int! PK, ParentRef int; FK ParentRef -> dbo.Parent(ParentID)" in text
 
 
+async def test_one_schemas_overview_reads_that_schema_with_its_keys_out(
+    db: SourceDatabase,
+) -> None:
+    """What database://schema/diagram/{schema} reads: one schema of a large database
+    without the rest of it; its keys to other schemas' tables are kept."""
+    whole = await catalog.schema_overview(db)
+    one = await catalog.schema_overview(db, "a")  # as the default collation compares
+    assert [t.name for t in one.tables] == ["A.Child"]
+    assert one.tables == [t for t in whole.tables if t.schema_name == "A"]
+    assert one.tables[0].references == ["ParentID -> dbo.Parent(ParentID)"]
+
+
 async def test_defaults_checks_and_computed_columns(db: SourceDatabase) -> None:
     info = await catalog.describe_table(db, "dbo.Line")
     columns = {c.name: c for c in info.columns}
@@ -144,6 +158,45 @@ async def test_catalog_reads_paged_two_rows_at_a_time_lose_nothing(
             )
     finally:
         await paged.close()
+
+
+class ReadsSeen:
+    """A source that runs every read and keeps the statement and offset of each."""
+
+    def __init__(self, db: SourceDatabase) -> None:
+        self.db, self.reads = db, list[tuple[str, int]]()
+        self.security, self.limits, self.source = db.security, db.limits, db.source
+
+    async def read(self, sql: str, params: Any = None, **kw: Any) -> Any:
+        self.reads.append((sql, kw.get("offset", 0)))
+        return await self.db.read(sql, params, **kw)
+
+
+BIG_READS = {
+    catalog_sql.ALL_COLUMNS,
+    catalog_sql.ALL_PRIMARY_KEYS,
+    catalog_sql.ALL_FOREIGN_KEYS,
+    catalog_sql.COLUMNS,
+}
+
+
+async def test_the_schema_and_a_tables_columns_are_read_without_skipping_rows(
+    server: ThreadedTdsServer,
+) -> None:
+    """A page that starts at an offset has the server send every row before it again:
+    reading N rows in pages of max_rows cost N * N / max_rows / 2 rows (20,000 columns in
+    pages of 100: two million). The big reads (every column, key and foreign key of the
+    schema; a table's columns) ask for the rows after the last page's instead."""
+    paged = make_db(server, None, Limits(max_rows=2))
+    try:
+        seen = ReadsSeen(paged)
+        overview = await catalog.schema_overview(seen)  # type: ignore[arg-type]
+        line = await catalog.describe_table(seen, "dbo.Line")  # type: ignore[arg-type]
+    finally:
+        await paged.close()
+    assert len(line.columns) == 5 and len(overview.tables) == 4
+    big = [offset for sql, offset in seen.reads if sql in BIG_READS]
+    assert len(big) > 10 and set(big) == {0}, seen.reads
 
 
 async def test_a_reader_without_view_definition_is_told_what_is_hidden(

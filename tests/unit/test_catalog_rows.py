@@ -204,10 +204,16 @@ def test_definitions_hidden_without_view_definition_are_said_so() -> None:
     assert "VIEW DEFINITION" not in render_description(table(columns=[shown_default]))
 
 
+PARENT_ID = 10  # dbo.Parent's object_id; A.Child is 11, B.Child 12, dbo.Child 13
+CHILD_IDS = {"A": 11, "B": 12, "dbo": 13}
+
+
 def fk_row(constraint_id: int, from_schema: str, from_column: str) -> dict[str, Any]:
     return {
         "constraint_id": constraint_id,
         "constraint_name": "FK_Child_Parent",
+        "parent_object_id": CHILD_IDS[from_schema],
+        "referenced_object_id": PARENT_ID,
         "from_schema": from_schema,
         "from_table": "Child",
         "from_column": from_column,
@@ -223,7 +229,7 @@ def test_same_named_foreign_keys_of_two_schemas_stay_apart() -> None:
     # Constraint names are unique per schema only: A.FK_Child_Parent and
     # B.FK_Child_Parent both reference dbo.Parent.
     outgoing, incoming = _foreign_keys(
-        [fk_row(901, "A", "ParentID"), fk_row(902, "B", "ParentRef")], "dbo.Parent"
+        [fk_row(901, "A", "ParentID"), fk_row(902, "B", "ParentRef")], PARENT_ID
     )
     assert outgoing == []
     assert [(fk.from_table, fk.from_columns) for fk in incoming] == [
@@ -237,13 +243,32 @@ def test_a_key_to_a_table_the_user_cannot_see_keeps_its_own_columns() -> None:
     # it are NULL and the outer join to its sys.columns rows finds none.
     hidden = {"to_schema": None, "to_table": None, "to_column": None, "on_delete": "CASCADE"}
     rows = [fk_row(903, "dbo", "OrderID") | hidden, fk_row(903, "dbo", "LineNo") | hidden]
-    outgoing, incoming = _foreign_keys(rows, "dbo.Child")
+    outgoing, incoming = _foreign_keys(rows, CHILD_IDS["dbo"])
     assert incoming == []
     (key,) = outgoing
     assert (key.name, key.from_columns) == ("FK_Child_Parent", ["OrderID", "LineNo"])
     assert (key.to_table, key.to_columns, key.on_delete) == (TABLE_HIDDEN, [], "CASCADE")
     text = render_description(table(name="Child", foreign_keys=outgoing))
     assert f"FK FK_Child_Parent (OrderID, LineNo) -> {TABLE_HIDDEN}\n" in text
+
+
+def test_keys_are_told_in_from_out_by_table_not_by_name() -> None:
+    """[a.b].c and a.[b.c] are both "a.b.c" as text: a key from one to the other is
+    outgoing only, not a self-reference, and the text tells the two tables apart."""
+    row = fk_row(904, "dbo", "Ref") | {
+        "from_schema": "a",
+        "from_table": "b.c",
+        "to_schema": "a.b",
+        "to_table": "c",
+        "to_column": "ID",
+    }
+    outgoing, incoming = _foreign_keys([row], CHILD_IDS["dbo"])
+    assert [fk.name for fk in outgoing] == ["FK_Child_Parent"] and incoming == []
+    (key,) = outgoing
+    assert (key.from_schema, key.from_name, key.to_schema, key.to_name) == ("a", "b.c", "a.b", "c")
+    text = render_description(table(schema_name="a", name="b.c", foreign_keys=outgoing))
+    assert "FK FK_Child_Parent (Ref) -> [a.b].c (ID)\n" in text
+    assert "table a.[b.c] (" in text
 
 
 def test_key_constraints_are_grouped_by_object_id() -> None:

@@ -6,6 +6,7 @@ resources and prompts, and open to third-party plugins.
 """
 
 from azsql_mcp.catalog.diagram import DIAGRAM_MAX_TABLES, render_mermaid, select_tables
+from azsql_mcp.catalog.names import is_regular, name_text, qualified_text
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.catalog.schema import (
     OutlineColumn,
@@ -87,10 +88,13 @@ __all__ = [
     "definitions_grantee",
     "describe_table",
     "format_sql_type",
+    "is_regular",
     "list_tables",
     "long_running_queries",
+    "name_text",
     "parse_table_name",
     "permissions",
+    "qualified_text",
     "read_all",
     "render_description",
     "render_mermaid",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.catalog import sql
-from azsql_mcp.catalog.reading import first_error, read_all
+from azsql_mcp.catalog.names import name_text, names_text, qualified_text
+from azsql_mcp.catalog.reading import first_error, read_keyed
 from azsql_mcp.catalog.tables import (
     NO_SELECT_MARK,
     NO_SELECT_STAR,
@@ -43,7 +45,9 @@ class TableOutline(BaseModel):
     type: str
     columns: list[OutlineColumn]
     primary_key: list[str]
-    references: list[str]  # "col1, col2 -> schema.table(col1, col2)", or "col -> " TABLE_HIDDEN
+    # "col1, col2 -> schema.table(col1, col2)", or "col -> " TABLE_HIDDEN; names written by
+    # name_text ([bracketed] when not regular identifiers)
+    references: list[str]
     foreign_keys: list[OutlineForeignKey] = []
     schema_name: str = ""
 
@@ -59,12 +63,18 @@ class SchemaOverview(BaseModel):
 log = logging.getLogger(__name__)
 
 
-async def schema_overview(db: Database) -> SchemaOverview:
+async def schema_overview(db: Database, schema: str | None = None) -> SchemaOverview:
+    """Every table and view, or those of `schema` (with their keys, also those to other
+    schemas' tables): a schema of a large database is read without reading the rest."""
+    one = {"schema": schema}
+    by_column = ("object_id", "column_id")
+    by_key = ("object_id", "key_ordinal")
+    by_constraint = ("constraint_id", "constraint_column_id")
     async with first_error(), asyncio.TaskGroup() as group:
-        columns = group.create_task(read_all(db, sql.ALL_COLUMNS, limit=SCHEMA_MAX_COLUMNS))
-        keys = group.create_task(read_all(db, sql.ALL_PRIMARY_KEYS, limit=SCHEMA_MAX_COLUMNS))
-        foreign = group.create_task(read_all(db, sql.ALL_FOREIGN_KEYS, limit=SCHEMA_MAX_COLUMNS))
-        denied = group.create_task(_not_selectable(db))
+        columns = group.create_task(_read(db, sql.ALL_COLUMNS, by_column, one))
+        keys = group.create_task(_read(db, sql.ALL_PRIMARY_KEYS, by_key, one))
+        foreign = group.create_task(_read(db, sql.ALL_FOREIGN_KEYS, by_constraint, one))
+        denied = group.create_task(_not_selectable(db, one))
     # Keyed on object ids: names of constraints are unique only per schema.
     tables: dict[int, TableOutline] = {}
     column_rows, truncated = columns.result()
@@ -94,28 +104,41 @@ async def schema_overview(db: Database) -> SchemaOverview:
         keyed = tables.get(r["object_id"])
         if keyed:
             keyed.primary_key.append(r["column_name"])
-    pairs: dict[int, tuple[int, str, list[str], list[str]]] = {}
+    pairs: dict[int, tuple[int, str, str, list[str], list[str]]] = {}
     for r in foreign.result()[0]:
+        hidden = r["to_table"] is None
         entry = pairs.setdefault(
             r["constraint_id"],
-            (r["parent_object_id"], referenced_table(r["to_schema"], r["to_table"]), [], []),
+            (
+                r["parent_object_id"],
+                referenced_table(r["to_schema"], r["to_table"]),
+                TABLE_HIDDEN if hidden else qualified_text(r["to_schema"], r["to_table"]),
+                [],
+                [],
+            ),
         )
-        entry[2].append(r["from_column"])
+        entry[3].append(r["from_column"])
         if r["to_column"] is not None:
-            entry[3].append(r["to_column"])
-    for source, target, from_cols, to_cols in pairs.values():
+            entry[4].append(r["to_column"])
+    for source, target, shown, from_cols, to_cols in pairs.values():
         if source in tables:
-            to = target if target == TABLE_HIDDEN else f"{target}({', '.join(to_cols)})"
-            tables[source].references.append(f"{', '.join(from_cols)} -> {to}")
+            to = shown if target == TABLE_HIDDEN else f"{shown}({names_text(to_cols)})"
+            tables[source].references.append(f"{names_text(from_cols)} -> {to}")
             tables[source].foreign_keys.append(
                 OutlineForeignKey(columns=from_cols, table=target, to_columns=to_cols)
             )
-    return SchemaOverview(
-        tables=list(tables.values()), truncated=truncated, unchecked_columns=unchecked
-    )
+    # read by object_id: ordered here by schema and name, as list_tables orders them
+    ordered = sorted(tables.values(), key=lambda t: (t.schema_name.casefold(), t.name.casefold()))
+    return SchemaOverview(tables=ordered, truncated=truncated, unchecked_columns=unchecked)
 
 
-async def _not_selectable(db: Database) -> tuple[set[tuple[int, str]], str]:
+async def _read(
+    db: Database, query: str, key: tuple[str, str], params: dict[str, Any]
+) -> tuple[list[dict[str, Any]], bool]:
+    return await read_keyed(db, query, key, params, limit=SCHEMA_MAX_COLUMNS)
+
+
+async def _not_selectable(db: Database, params: dict[str, Any]) -> tuple[set[tuple[int, str]], str]:
     """(object_id, column name) of each column the user may not SELECT: asked only when
     it does not hold SELECT on the database, in one statement for every table. The
     marks are a help, not the schema: if asking fails (a timeout on a large schema), the
@@ -123,7 +146,8 @@ async def _not_selectable(db: Database) -> tuple[set[tuple[int, str]], str]:
     try:
         if records(await db.read(sql.DATABASE_SELECT))[0]["can_select"] == 1:
             return set(), ""
-        rows, _ = await read_all(db, sql.ALL_COLUMNS_NO_SELECT, limit=SCHEMA_MAX_COLUMNS)
+        key = ("object_id", "column_id")
+        rows, _ = await _read(db, sql.ALL_COLUMNS_NO_SELECT, key, params)
     except DatabaseError as exc:
         # an outage is logged by the source itself, once: not again for every read
         level = logging.INFO if isinstance(exc, DatabaseUnavailable) else logging.WARNING
@@ -139,11 +163,13 @@ def render_schema(overview: SchemaOverview) -> str:
     for t in overview.tables:
         pk = set(t.primary_key)
         cols = ", ".join(
-            f"{c.name} {c.type}{'' if c.nullable else '!'}{' PK' if c.name in pk else ''}"
+            f"{name_text(c.name)} {c.type}{'' if c.nullable else '!'}"
+            + (" PK" if c.name in pk else "")
             + ("" if c.selectable else f" ({NO_SELECT_MARK})")
             for c in t.columns
         )
-        line = f"{t.name}{' (view)' if t.type == 'view' else ''}: {cols}"
+        name = qualified_text(t.schema_name, t.name[len(t.schema_name) + 1 :])
+        line = f"{name}{' (view)' if t.type == 'view' else ''}: {cols}"
         if t.references:
             line += "; FK " + "; ".join(t.references)
         lines.append(line)

@@ -49,7 +49,8 @@ ORDER BY s.name, o.object_id
 # sys.columns.is_computed and default_object_id stay visible: they say whether there
 # is a definition the user cannot see.
 COLUMNS = """
-SELECT c.column_id,
+SELECT c.object_id,
+       c.column_id,
        c.name AS column_name,
        COALESCE(t.name, TYPE_NAME(c.user_type_id), TYPE_NAME(c.system_type_id)) AS type_name,
        CASE WHEN c.user_type_id <> c.system_type_id AND c.system_type_id <> 240
@@ -82,7 +83,9 @@ LEFT JOIN sys.extended_properties AS ep
   ON ep.class = 1 AND ep.major_id = c.object_id AND ep.minor_id = c.column_id
  AND ep.name = N'MS_Description'
 WHERE c.object_id = @object_id
-ORDER BY c.column_id
+  AND (@after_object_id < c.object_id
+       OR (@after_object_id = c.object_id AND @after_column_id < c.column_id))
+ORDER BY c.object_id, c.column_id
 """
 
 # Primary key and unique constraints with their key columns in key order (the index of
@@ -114,6 +117,8 @@ ORDER BY kc.type, kc.name, kc.object_id, ic.key_ordinal
 FOREIGN_KEYS = """
 SELECT fk.object_id AS constraint_id,
        fk.name AS constraint_name,
+       fk.parent_object_id,
+       fk.referenced_object_id,
        OBJECT_SCHEMA_NAME(fk.parent_object_id) AS from_schema,
        OBJECT_NAME(fk.parent_object_id) AS from_table,
        pc.name AS from_column,
@@ -255,7 +260,12 @@ ORDER BY r.total_elapsed_time DESC, r.session_id, r.request_id
 """
 
 # Every column of every user table and view, for the whole-schema overview; tables are
-# matched to their keys by object_id.
+# matched to their keys by object_id. It and the other ALL_ reads (and COLUMNS, of a
+# table of up to 30,000 sparse columns) are read with reading.read_keyed: ordered by two
+# ids, each page asks for the rows after the last one's (@after_...), where an OFFSET
+# would have the server send every earlier row again. schema.py orders the tables by
+# name. @schema, when not NULL, keeps one schema's tables and the keys whose parent
+# table is one of them.
 ALL_COLUMNS = """
 SELECT o.object_id,
        s.name AS schema_name,
@@ -268,13 +278,17 @@ SELECT o.object_id,
        c.max_length,
        c.[precision],
        c.scale,
-       c.is_nullable
+       c.is_nullable,
+       c.column_id
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 JOIN sys.columns AS c ON c.object_id = o.object_id
 LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
-ORDER BY s.name, o.name, o.object_id, c.column_id
+  AND (@schema IS NULL OR s.name = @schema)
+  AND (@after_object_id < o.object_id
+       OR (@after_object_id = o.object_id AND @after_column_id < c.column_id))
+ORDER BY o.object_id, c.column_id
 """
 
 # Whether the user holds SELECT on the database ("HAS_PERMS_BY_NAME (Transact-SQL)":
@@ -291,26 +305,36 @@ DATABASE_SELECT = "SELECT HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT') AS 
 # every denied column among ALL_COLUMNS' first N (both are read up to the same limit).
 ALL_COLUMNS_NO_SELECT = """
 SELECT o.object_id,
-       c.name AS column_name
+       c.name AS column_name,
+       c.column_id
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 JOIN sys.columns AS c ON c.object_id = o.object_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
   AND HAS_PERMS_BY_NAME(QUOTENAME(s.name) + N'.' + QUOTENAME(o.name),
                         N'OBJECT', N'SELECT', c.name, N'COLUMN') = 0
-ORDER BY s.name, o.name, o.object_id, c.column_id
+  AND (@schema IS NULL OR s.name = @schema)
+  AND (@after_object_id < o.object_id
+       OR (@after_object_id = o.object_id AND @after_column_id < c.column_id))
+ORDER BY o.object_id, c.column_id
 """
 
 # Primary-key columns of every user table.
 ALL_PRIMARY_KEYS = """
 SELECT kc.parent_object_id AS object_id,
-       col.name AS column_name
+       col.name AS column_name,
+       ic.key_ordinal
 FROM sys.key_constraints AS kc
 JOIN sys.index_columns AS ic
   ON ic.object_id = kc.parent_object_id AND ic.index_id = kc.unique_index_id
 JOIN sys.columns AS col
   ON col.object_id = ic.object_id AND col.column_id = ic.column_id
 WHERE kc.type = 'PK' AND ic.key_ordinal > 0
+  AND (@schema IS NULL OR kc.parent_object_id IN (
+         SELECT po.object_id FROM sys.objects AS po
+         JOIN sys.schemas AS ps ON ps.schema_id = po.schema_id WHERE ps.name = @schema))
+  AND (@after_object_id < kc.parent_object_id
+       OR (@after_object_id = kc.parent_object_id AND @after_key_ordinal < ic.key_ordinal))
 ORDER BY kc.parent_object_id, ic.key_ordinal
 """
 
@@ -322,12 +346,19 @@ SELECT fk.object_id AS constraint_id,
        pc.name AS from_column,
        OBJECT_SCHEMA_NAME(fk.referenced_object_id) AS to_schema,
        OBJECT_NAME(fk.referenced_object_id) AS to_table,
-       rc.name AS to_column
+       rc.name AS to_column,
+       fkc.constraint_column_id
 FROM sys.foreign_keys AS fk
 JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
 JOIN sys.columns AS pc
   ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
 LEFT JOIN sys.columns AS rc
   ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
+WHERE (@schema IS NULL OR fk.parent_object_id IN (
+         SELECT po.object_id FROM sys.objects AS po
+         JOIN sys.schemas AS ps ON ps.schema_id = po.schema_id WHERE ps.name = @schema))
+  AND (@after_constraint_id < fk.object_id
+       OR (@after_constraint_id = fk.object_id
+           AND @after_constraint_column_id < fkc.constraint_column_id))
 ORDER BY fk.object_id, fkc.constraint_column_id
 """

@@ -9,8 +9,13 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import access, sql
-from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all
+from azsql_mcp.catalog.names import name_text, names_text, qualified_text
+from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
 from azsql_mcp.values import cell_text, fence_untrusted
+
+# A table has at most 1,024 columns, or 30,000 with sparse columns ("Maximum capacity
+# specifications for SQL Server").
+_MAX_COLUMNS = 30_000
 
 
 class CatalogError(ValueError):
@@ -84,6 +89,12 @@ class ForeignKey(BaseModel):
     to_columns: list[str]  # empty when to_table is TABLE_HIDDEN: their names are hidden too
     on_delete: str
     on_update: str
+    # The tables' schemas and names apart ("schema.table" is ambiguous when a name holds
+    # a dot); to_schema and to_name are None when to_table is TABLE_HIDDEN.
+    from_schema: str = ""
+    from_name: str = ""
+    to_schema: str | None = None
+    to_name: str | None = None
 
 
 class IndexDetail(BaseModel):
@@ -164,9 +175,10 @@ async def list_tables(
 
 
 def parse_table_name(text: str) -> tuple[str | None, str]:
-    """`schema.table`, `[schema].[table]`, `"schema"."table"` or `table`."""
+    """`schema.table`, `[schema].[table]`, `"schema"."table"` or `table`. Spaces around a
+    part are dropped, those inside delimiters kept: `[ x ]` is the name " x "."""
     parts: list[str] = []
-    current: list[str] = []
+    current: list[tuple[str, bool]] = []  # each character, and whether it was delimited
     closing: str | None = None
     i = 0
     while i < len(text):
@@ -174,27 +186,37 @@ def parse_table_name(text: str) -> tuple[str | None, str]:
         if closing:
             if ch == closing:
                 if i + 1 < len(text) and text[i + 1] == closing:  # ]] or "" escapes
-                    current.append(ch)
+                    current.append((ch, True))
                     i += 1
                 else:
                     closing = None
             else:
-                current.append(ch)
+                current.append((ch, True))
         elif ch in '["':
             closing = "]" if ch == "[" else '"'
         elif ch == ".":
-            parts.append("".join(current).strip())
+            parts.append(_part_name(current))
             current = []
         else:
-            current.append(ch)
+            current.append((ch, False))
         i += 1
-    parts.append("".join(current).strip())
+    parts.append(_part_name(current))
     if closing or len(parts) > 2 or not all(parts):
         raise CatalogError(
             f"Cannot read the table name {text!r}. Write it as schema.table"
             " (for example SalesLT.Customer) or just the table name."
         )
     return (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
+
+
+def _part_name(chars: list[tuple[str, bool]]) -> str:
+    """A part's characters without the spaces written around it, outside delimiters."""
+    start, end = 0, len(chars)
+    while start < end and not chars[start][1] and chars[start][0].isspace():
+        start += 1
+    while end > start and not chars[end - 1][1] and chars[end - 1][0].isspace():
+        end -= 1
+    return "".join(ch for ch, _ in chars[start:end])
 
 
 async def describe_table(db: Database, table: str) -> TableDescription:
@@ -208,7 +230,7 @@ async def describe_table(db: Database, table: str) -> TableDescription:
             "Call list_tables to see the names (use schema.table)."
         )
     if len(found) > 1:
-        names = ", ".join(f"{r['schema_name']}.{r['object_name']}" for r in found)
+        names = ", ".join(qualified_text(r["schema_name"], r["object_name"]) for r in found)
         raise CatalogError(f"{table!r} is ambiguous: {names}. Pass it as schema.table.")
     obj = found[0]
     params = {"object_id": obj["object_id"]}
@@ -216,16 +238,19 @@ async def describe_table(db: Database, table: str) -> TableDescription:
     async def fetch(query: str) -> list[dict[str, Any]]:
         return (await read_all(db, query, params))[0]
 
+    async def fetch_columns() -> list[dict[str, Any]]:
+        key = ("object_id", "column_id")
+        return (await read_keyed(db, sql.COLUMNS, key, params, limit=_MAX_COLUMNS))[0]
+
     async with first_error(), asyncio.TaskGroup() as group:
-        columns = group.create_task(fetch(sql.COLUMNS))
+        columns = group.create_task(fetch_columns())
         keys = group.create_task(fetch(sql.KEY_CONSTRAINTS))
         foreign = group.create_task(fetch(sql.FOREIGN_KEYS))
         indexes = group.create_task(fetch(sql.INDEXES))
         checks = group.create_task(fetch(sql.CHECK_CONSTRAINTS))
 
-    full_name = f"{obj['schema_name']}.{obj['object_name']}"
     primary, uniques = _key_constraints(keys.result())
-    outgoing, incoming = _foreign_keys(foreign.result(), full_name)
+    outgoing, incoming = _foreign_keys(foreign.result(), obj["object_id"])
     return TableDescription(
         schema_name=obj["schema_name"],
         name=obj["object_name"],
@@ -324,31 +349,44 @@ def _key_constraints(
 
 
 def _foreign_keys(
-    rows: list[dict[str, Any]], full_name: str
+    rows: list[dict[str, Any]], object_id: int
 ) -> tuple[list[ForeignKey], list[ForeignKey]]:
+    """The keys from the table `object_id` and those to it, told apart by the tables'
+    ids: names alike ([a.b].c and a.[b.c] are both "a.b.c") would mix them up."""
     # Keyed on object_id: two schemas may each have a key of the same name.
-    grouped: dict[int, ForeignKey] = {}
+    grouped: dict[int, tuple[ForeignKey, int, int]] = {}
     for r in rows:
-        fk = grouped.get(r["constraint_id"])
-        if fk is None:
-            fk = grouped[r["constraint_id"]] = ForeignKey(
-                name=r["constraint_name"],
-                from_table=f"{r['from_schema']}.{r['from_table']}",
-                from_columns=[],
-                to_table=referenced_table(r["to_schema"], r["to_table"]),
-                to_columns=[],
-                on_delete=r["on_delete"],
-                on_update=r["on_update"],
+        entry = grouped.get(r["constraint_id"])
+        if entry is None:
+            hidden = r["to_table"] is None
+            entry = grouped[r["constraint_id"]] = (
+                ForeignKey(
+                    name=r["constraint_name"],
+                    from_table=f"{r['from_schema']}.{r['from_table']}",
+                    from_columns=[],
+                    to_table=referenced_table(r["to_schema"], r["to_table"]),
+                    to_columns=[],
+                    on_delete=r["on_delete"],
+                    on_update=r["on_update"],
+                    from_schema=r["from_schema"],
+                    from_name=r["from_table"],
+                    to_schema=None if hidden else r["to_schema"],
+                    to_name=r["to_table"],
+                ),
+                r["parent_object_id"],
+                r["referenced_object_id"],
             )
+        fk = entry[0]
         fk.from_columns.append(r["from_column"])
         if r["to_column"] is not None:
             fk.to_columns.append(r["to_column"])
     # A self-referencing key is both outgoing and incoming.
-    outgoing = [fk for fk in grouped.values() if fk.from_table == full_name]
-    incoming = [fk for fk in grouped.values() if fk.to_table == full_name]
+    outgoing = [fk for fk, parent, _ in grouped.values() if parent == object_id]
+    incoming = [fk for fk, _, referenced in grouped.values() if referenced == object_id]
     return outgoing, incoming
 
 
+_DESC = " DESC"  # after a descending key column's name
 # sys.indexes.type of clustered (5) and nonclustered (6) columnstore indexes.
 _COLUMNSTORE = {5, 6}
 
@@ -376,9 +414,7 @@ def _indexes(rows: list[dict[str, Any]]) -> list[IndexDetail]:
         index, keys = entry
         key_ordinal = int(r["key_ordinal"])
         if key_ordinal > 0:
-            keys.append(
-                (key_ordinal, r["column_name"] + (" DESC" if r["is_descending_key"] else ""))
-            )
+            keys.append((key_ordinal, r["column_name"] + (_DESC if r["is_descending_key"] else "")))
         elif int(r["index_type"]) in _COLUMNSTORE:
             index.columns.append(r["column_name"])  # no key: every column is "included"
         elif r["is_included_column"]:
@@ -411,13 +447,17 @@ async def definitions_grantee(db: Database, info: TableDescription) -> str | Non
 
 
 def render_description(info: TableDescription, *, user: str | None = None) -> str:
-    """Compact text of a table description, database-provided text fenced. A definition
-    the login may not see is `(hidden)`, said once at the end why, with the GRANT to
-    `user` when given (definitions_grantee); the structured description holds
-    DEFINITION_HIDDEN."""
-    lines = []
+    """Compact text of a table description, fenced whole: every name in it came from the
+    database (written by name_text). A definition the login may not see is `(hidden)`,
+    said once at the end why, with the GRANT to `user` when given (definitions_grantee);
+    the structured description holds DEFINITION_HIDDEN."""
+    rows = f", ~{info.row_count} rows" if info.row_count is not None else ""
+    lines = [
+        f"{info.type} {qualified_text(info.schema_name, info.name)}"
+        f" ({len(info.columns)} columns{rows})"
+    ]
     for c in info.columns:
-        parts = [c.name, c.type + (f" [{c.alias_type}]" if c.alias_type else "")]
+        parts = [c.type + (f" [{c.alias_type}]" if c.alias_type else "")]
         parts.append("NULL" if c.nullable else "NOT NULL")
         if c.identity:
             parts.append(c.identity)
@@ -433,46 +473,61 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
             parts.append(NO_SELECT)
         if c.description:
             parts.append(f"-- {c.description}")
-        lines.append("  " + " ".join(cell_text(p, max_chars=300) for p in parts))
+        texts = [cell_text(p, max_chars=300) for p in parts]
+        lines.append("  " + " ".join([name_text(c.name), *texts]))
     if any(not c.selectable for c in info.columns):
         lines.append(NO_SELECT_STAR)
     if info.primary_key:
-        lines.append(f"PRIMARY KEY {info.primary_key.name} ({', '.join(info.primary_key.columns)})")
+        pk = info.primary_key
+        lines.append(f"PRIMARY KEY {name_text(pk.name)} ({names_text(pk.columns)})")
     for u in info.unique_constraints:
-        lines.append(f"UNIQUE {u.name} ({', '.join(u.columns)})")
+        lines.append(f"UNIQUE {name_text(u.name)} ({names_text(u.columns)})")
     for fk in info.foreign_keys:
-        target = fk.to_table
-        if target != TABLE_HIDDEN:
-            target += f" ({', '.join(fk.to_columns)})"
-        lines.append(f"FK {fk.name} ({', '.join(fk.from_columns)}) -> {target}")
+        target = TABLE_HIDDEN
+        if fk.to_name is not None:
+            target = (
+                f"{qualified_text(fk.to_schema or '', fk.to_name)} ({names_text(fk.to_columns)})"
+            )
+        lines.append(f"FK {name_text(fk.name)} ({names_text(fk.from_columns)}) -> {target}")
     for fk in info.referenced_by:
-        lines.append(f"REFERENCED BY {fk.from_table} ({', '.join(fk.from_columns)}) via {fk.name}")
+        lines.append(
+            f"REFERENCED BY {qualified_text(fk.from_schema, fk.from_name)}"
+            f" ({names_text(fk.from_columns)}) via {name_text(fk.name)}"
+        )
     for ix in info.indexes:
         kind = ("UNIQUE " if ix.unique else "") + ix.type
-        text = f"INDEX {ix.name} {kind} ({', '.join(ix.columns)})"
+        columns = ", ".join(map(_key_text, ix.columns))
+        text = f"INDEX {name_text(ix.name or '')} {kind} ({columns})"
         if ix.included:
-            text += f" INCLUDE ({', '.join(ix.included)})"
+            text += f" INCLUDE ({names_text(ix.included)})"
         if ix.partition_columns:
-            text += f" PARTITIONED ON ({', '.join(ix.partition_columns)})"
+            text += f" PARTITIONED ON ({names_text(ix.partition_columns)})"
         if ix.filter == DEFINITION_HIDDEN:
             text += f" FILTERED {_HIDDEN}"
         elif ix.filter:
-            text += f" WHERE {ix.filter}"
+            text += f" WHERE {cell_text(ix.filter, max_chars=300)}"
         if ix.disabled:
             text += " (disabled)"
         lines.append(text)
     for ck in info.check_constraints:
         definition = ck.definition
-        if definition == DEFINITION_HIDDEN:
-            definition = _HIDDEN
-        lines.append(f"CHECK {ck.name} {definition}" + (" (disabled)" if ck.disabled else ""))
+        definition = (
+            _HIDDEN if definition == DEFINITION_HIDDEN else cell_text(definition, max_chars=300)
+        )
+        disabled = " (disabled)" if ck.disabled else ""
+        lines.append(f"CHECK {name_text(ck.name)} {definition}{disabled}")
     if info.hides_definitions:
         grant = "" if user is None else f": {access.view_definition_grant(user)}"
         lines.append(
             f"{_HIDDEN}: a definition this login may not see (needs VIEW DEFINITION{grant})"
         )
     if info.description:
-        lines.append(f"Description: {info.description}")
-    rows = f", ~{info.row_count} rows" if info.row_count is not None else ""
-    header = f"{info.type} {info.full_name} ({len(info.columns)} columns{rows})"
-    return header + "\n" + fence_untrusted("\n".join(lines), what="the catalog's description")
+        lines.append(f"Description: {cell_text(info.description, max_chars=1000)}")
+    return fence_untrusted("\n".join(lines), what="the catalog's description")
+
+
+def _key_text(column: str) -> str:
+    """An index key column as IndexDetail holds it (" DESC" appended when descending)."""
+    if column.endswith(_DESC):
+        return name_text(column.removesuffix(_DESC)) + _DESC
+    return name_text(column)

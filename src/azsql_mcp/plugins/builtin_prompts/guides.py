@@ -70,8 +70,8 @@ async def sql_query_builder(
     user = await catalog.definitions_grantee(ctx.db, info)
     described = catalog.render_description(info, user=user)
     return (
-        f"Help me write a T-SQL {verb} statement for {info.full_name}.\n\n"
-        f"This is the table as the database describes it:\n{described}\n\n"
+        f"Help me write a T-SQL {verb} statement for {_unfenced(info)}.\n\n"
+        f"This is the {info.type} as the database describes it:\n{described}\n\n"
         "Rules: SQL Server T-SQL only; one statement; name the columns explicitly; pass every"
         " value as an @name parameter (never inside the SQL text); use the keys above for joins"
         " and filters. " + run
@@ -85,10 +85,24 @@ def _returned_values(verb: str, info: catalog.TableDescription) -> str:
     identity = next((c.name for c in info.columns if c.identity), None)
     if verb != "INSERT" or identity is None:
         return ""
+    if not catalog.is_regular(identity):  # not written outside the fence: see _unfenced
+        return (
+            " To get the values SQL Server assigns the identity column (IDENTITY above), add"
+            " OUTPUT inserted.[that column] before VALUES, bracket-quoted as above."
+        )
     return (
         f" To get the {identity} values SQL Server assigns, add OUTPUT inserted.{identity}"
         " before VALUES."
     )
+
+
+def _unfenced(info: catalog.TableDescription) -> str:
+    """The table as the prompt's own text names it: schema.table when both are regular
+    identifiers; else "the table below", its name only inside the fenced description (a
+    name may hold any text, instructions included)."""
+    if catalog.is_regular(info.schema_name) and catalog.is_regular(info.name):
+        return info.full_name
+    return f"the {info.type} below"
 
 
 async def analyze_performance(
@@ -150,7 +164,7 @@ async def data_migration_guide(
     info = await catalog.database_info(ctx.db)
     tables = await catalog.list_tables(ctx.db)
     listing = "\n".join(
-        f"{cell_text(t.schema_name)}.{cell_text(t.name)} ({t.type}"
+        f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
         for t in tables.tables[:200]
     )

@@ -10,7 +10,7 @@ from pydantic import Field
 from azsql_mcp import ToolContext, catalog
 from azsql_mcp.catalog import access
 from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, clear_errors, respond
-from azsql_mcp.values import cell_text, fence_untrusted
+from azsql_mcp.values import fence_untrusted
 
 # A listing is read whole by the model: a schema of thousands of tables would fill its
 # context (about 40 characters a table, and the structured copy twice that).
@@ -30,7 +30,7 @@ async def list_tables(
     """
     found = await catalog.list_tables(ctx.db, schema, name_pattern, limit=SHOWN)
     lines = [
-        f"{cell_text(t.schema_name)}.{cell_text(t.name)} ({t.type}"
+        f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
         for t in found.tables
     ]

@@ -1,0 +1,61 @@
+"""Object names from the catalog, written in text the model reads and writes back.
+
+A name may hold anything a delimited identifier holds ("Database identifiers"): dots,
+brackets, quotes, line breaks, invisible and right-to-left characters. In text it is
+written bare when it is a regular identifier, else bracket-quoted as QUOTENAME quotes
+it, so `dbo.[x.y]` and `[dbo.x].[y]` stay two tables and parse_table_name reads either
+back. Characters that would break a line or hide from a reader are written as JSON
+string escapes (`\\n`, `\\u200b`): a model that copies the name into a tool call's JSON
+arguments passes the character itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from azsql_mcp.catalog.access import quote
+
+# "Rules for regular identifiers": a letter or _ first (@ and # start variables and
+# temporary objects), then letters, digits, _, @, $ and #. Reserved words are left bare.
+_REGULAR = re.compile(r"[^\W\d][\w@$#]*")
+_SHORT = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# What a fence marker starts with: a name must not even look like one.
+_FENCE_START = re.compile(r"<(?=\s*/?\s*untrusted-data)", re.IGNORECASE)
+
+
+def is_regular(name: str) -> bool:
+    """Whether `name` is a regular identifier: one word that T-SQL takes unquoted. Text
+    outside an untrusted-data fence names an object only when it is one."""
+    return _REGULAR.fullmatch(name) is not None
+
+
+def name_text(name: str) -> str:
+    """One part of a name as text: bare when regular, else [bracketed], escaped."""
+    written = name if is_regular(name) else quote(name)
+    return _FENCE_START.sub("\\\\u003c", "".join(map(_char_text, written)))
+
+
+def names_text(names: list[str]) -> str:
+    """A list of names (a key's columns), comma-separated, each by name_text."""
+    return ", ".join(map(name_text, names))
+
+
+def qualified_text(schema: str, name: str) -> str:
+    """schema.name as text, each part by name_text."""
+    return f"{name_text(schema)}.{name_text(name)}"
+
+
+def _char_text(char: str) -> str:
+    if char in _SHORT:
+        return _SHORT[char]
+    # control, format (zero-width, bidirectional, tag characters), unassigned and
+    # separator characters but the plain space: invisible, or not what they seem
+    category = unicodedata.category(char)
+    if category[0] == "C" or (category[0] == "Z" and char != " "):
+        code = ord(char)
+        if code > 0xFFFF:  # as JSON writes it: a surrogate pair
+            code -= 0x10000
+            return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+        return f"\\u{code:04x}"
+    return char
