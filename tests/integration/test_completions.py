@@ -79,8 +79,11 @@ async def test_a_slow_catalog_answers_nothing_at_once_then_fills_in(
             await asyncio.sleep(0.2)
 
 
-def test_a_name_that_would_split_is_bracketed() -> None:
-    assert _part("odd schema") == "odd schema"
+def test_a_name_that_is_not_regular_is_bracketed() -> None:
+    """As list_tables writes it; a padded name keeps its spaces through the prompt's
+    table argument (bare, they were stripped and another table looked up)."""
+    assert _part("Customer") == "Customer" and _part("odd schema") == "[odd schema]"
     assert _part("a.b") == "[a.b]" and _part("x]y") == "[x]]y]"
     schema, table = catalog.parse_table_name(f"{_part('s.1')}.{_part('t[2]')}")
     assert (schema, table) == ("s.1", "t[2]")
+    assert catalog.parse_table_name(f"dbo.{_part('  padded  ')}") == ("dbo", "  padded  ")

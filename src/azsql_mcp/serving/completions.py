@@ -17,6 +17,7 @@ import mcp_types
 
 from azsql_mcp import catalog
 from azsql_mcp.api import DatabaseError, QueryRefused
+from azsql_mcp.catalog.access import quote
 from azsql_mcp.serving.runtime import Runtime
 
 # The query builder prompt's `operation` values.
@@ -104,11 +105,10 @@ class Completer:
 
 
 def _part(name: str) -> str:
-    """A name as `schema.table` may hold it: bracket-quoted when it holds what would
-    split or quote it, as the prompt's table argument reads it back."""
-    if any(char in name for char in '.[]"'):
-        return "[" + name.replace("]", "]]") + "]"
-    return name
+    """A name as `schema.table` may hold it, and the prompt's table argument reads back:
+    bare when a regular identifier, else bracket-quoted, as list_tables writes it (its
+    characters as they are: a completion is the value itself, not text to copy)."""
+    return name if catalog.is_regular(name) else quote(name)
 
 
 def _starting(values: tuple[str, ...] | list[str], prefix: str) -> list[str]:
