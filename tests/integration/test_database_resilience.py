@@ -130,6 +130,27 @@ async def test_40613_on_a_write_is_not_retried(server: ThreadedTdsServer) -> Non
         await db.close()
 
 
+async def test_40613_at_a_writes_login_is_ridden_out(server: ThreadedTdsServer) -> None:
+    """A write whose connection could not be opened was never sent: retried on a read's
+    schedule, it runs once, where the client used to be told to try again itself."""
+    security = Security(read_only=False, allow_uncounted_writes=True)
+    db = make_db(server, "write-login", security=security)
+    logins, statements = len(server.record.logins), len(server.record.statements)
+    server.add_fault(Fault.parse("error:40613@login:2"))
+    try:
+        result = await db.write(
+            "UPDATE SalesLT.Customer SET Title = @t WHERE CustomerID = @id",
+            {"t": "Ms.", "id": 2},
+            kinds=["update"],
+        )
+        assert result.rows_affected == 1
+        assert len(server.record.logins) - logins == 3 and retries("write-login") == 2
+        updates = [s for s in server.record.statements[statements:] if "UPDATE" in s.upper()]
+        assert len(updates) == 1
+    finally:
+        await db.close()
+
+
 async def test_dropped_connection_mid_result(server: ThreadedTdsServer) -> None:
     db = make_db(server, "dropped", retry_budget_s=0, limits=Limits(max_rows=10_000))
     try:

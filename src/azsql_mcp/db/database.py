@@ -2,7 +2,8 @@
 
 Reads run in a transaction that is always rolled back, with the source's limits and
 query timeout, and transient faults are retried on Microsoft's schedule within
-`retry_budget_s`. Writes are never retried. A background probe tracks availability:
+`retry_budget_s`. Writes are retried only when no connection could be opened for them
+(nothing was sent). A background probe tracks availability:
 while the database cannot be reached, calls fail at once with DatabaseUnavailable
 instead of hanging, and service comes back by itself when the database does.
 
@@ -394,7 +395,7 @@ class SourceDatabase(Database):
     async def _write(
         self, statements: list[tuple[str, list[Any]]], json_values: bool
     ) -> list[QueryResult]:
-        """One transaction, never retried (see _write_once)."""
+        """One transaction, run once (see _write_once)."""
         done = await self._write_once(
             driverhost.run_writes,
             statements,
@@ -416,24 +417,33 @@ class SourceDatabase(Database):
     ) -> T:
         """Work that writes, run once: a write that failed midway may have happened, so
         a transient failure is not retried, and says to look before writing again
-        (one whose COMMIT failed raises WriteOutcomeUnknown, which says so itself)."""
-        try:
-            return await self._once(fn, *args, keep=keep, counted=counted)
-        except DatabaseUnavailable:
-            raise
-        except DatabaseError as err:
-            if not err.transient:
+        (one whose COMMIT failed raises WriteOutcomeUnknown, which says so itself). Only
+        a connection that could not be opened for it is retried, on a read's schedule:
+        the write was never sent."""
+        budget = self._retry_budget()
+        while True:
+            try:
+                return await self._once(fn, *args, keep=keep, counted=counted)
+            except DatabaseUnavailable:
                 raise
-            if isinstance(err, ConnectFailed):  # no connection: the write was never sent
+            except ConnectFailed as err:  # no connection: the write was never sent
+                delay = budget.next_delay() if self.settings.retry_budget_s > 0 else None
+                if delay is None:
+                    raise DatabaseError(
+                        f"{err}; nothing was sent, so the write did not run",
+                        err.number,
+                        transient=True,
+                    ) from err
+                await self._wait_to_retry(err, budget, delay)
+            except DatabaseError as err:
+                if not err.transient:
+                    raise
                 raise DatabaseError(
-                    f"{err}; nothing was sent, so the write did not run", err.number, transient=True
+                    f"{err}; writes are not retried automatically: check whether the change "
+                    "took effect before running it again",
+                    err.number,
+                    transient=True,
                 ) from err
-            raise DatabaseError(
-                f"{err}; writes are not retried automatically: check whether the change "
-                "took effect before running it again",
-                err.number,
-                transient=True,
-            ) from err
 
     async def call_procedure(
         self,
@@ -584,12 +594,7 @@ class SourceDatabase(Database):
         those of a deadlock victim (its transaction was rolled back; a read changes
         nothing)."""
         tuning = self._tuning
-        budget = RetryBudget(
-            min(self.settings.retry_budget_s, self.limits.query_timeout_s),
-            first_s=tuning.retry_first_s,
-            cap_s=tuning.retry_max_delay_s,
-            rng=_JITTER,
-        )
+        budget = self._retry_budget()
         retrying = self.settings.retry_budget_s > 0  # 0 turns retrying off
         deadlocks = 0 if retrying else tuning.deadlock_retries
         reconnected = not retrying
@@ -616,20 +621,32 @@ class SourceDatabase(Database):
                     if isinstance(err, ConnectFailed):
                         raise self._enter_outage(str(err)) from err
                     raise
-                metrics.DB_RETRIES.labels(self.source).inc()
-                log.info(
-                    "source %s: transient error %s, retry %d in %.2f s",
-                    self.source,
-                    err.number,
-                    budget.attempts,
-                    delay,
-                )
-                notice(
-                    "warning",
-                    f"source {self.source}: transient error {err.number}, retry"
-                    f" {budget.attempts} in {delay:.2f} s",
-                )
-                await asyncio.sleep(delay)
+                await self._wait_to_retry(err, budget, delay)
+
+    def _retry_budget(self) -> RetryBudget:
+        """Microsoft's schedule within min(retry_budget_s, query_timeout_s)."""
+        return RetryBudget(
+            min(self.settings.retry_budget_s, self.limits.query_timeout_s),
+            first_s=self._tuning.retry_first_s,
+            cap_s=self._tuning.retry_max_delay_s,
+            rng=_JITTER,
+        )
+
+    async def _wait_to_retry(self, err: DatabaseError, budget: RetryBudget, delay: float) -> None:
+        metrics.DB_RETRIES.labels(self.source).inc()
+        log.info(
+            "source %s: transient error %s, retry %d in %.2f s",
+            self.source,
+            err.number,
+            budget.attempts,
+            delay,
+        )
+        notice(
+            "warning",
+            f"source {self.source}: transient error {err.number}, retry"
+            f" {budget.attempts} in {delay:.2f} s",
+        )
+        await asyncio.sleep(delay)
 
     def _query_error(self, exc: pyodbc.Error) -> DatabaseError:
         info = inspect_error(exc)
