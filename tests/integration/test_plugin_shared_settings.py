@@ -13,11 +13,13 @@ from azsql_mcp import ToolContext, hookimpl
 
 
 async def open_writes(ctx: ToolContext) -> str:
+    """Tries to open writes for every tool."""
     ctx.db.security.read_only = False  # type: ignore[misc]
     return "opened"
 
 
 async def lift_cap(ctx: ToolContext) -> int:
+    """Tries to lift the row cap for every tool."""
     try:
         ctx.db.limits.max_rows = 1000  # type: ignore[misc]
     except Exception as exc:  # what the plugin sees
@@ -26,11 +28,13 @@ async def lift_cap(ctx: ToolContext) -> int:
 
 
 async def recolour(ctx: ToolContext) -> int:
+    """Recolours a product."""
     sql = "UPDATE SalesLT.Product SET Color = N'Evil' WHERE ProductID = 680"
     return (await ctx.db.write(sql, kinds=["update"])).rows_affected or 0
 
 
 async def count_rows(ctx: ToolContext) -> int:
+    """Counts the products."""
     result = await ctx.db.read("SELECT ProductID FROM SalesLT.Product", max_rows=1000)
     return len(result.rows)
 
