@@ -255,6 +255,20 @@ async def test_expired_access_token_is_never_sent(
     assert server.record.logins == []
 
 
+async def test_an_access_token_about_to_expire_says_where_it_came_from(
+    server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a minute left: refused before the login, naming the variable it came from and
+    what to put there (it named only the auth mode)."""
+    monkeypatch.setenv("MY_TOKEN", jwt(exp=int(time.time()) + 30))
+    source = settings(server, auth="access_token", access_token_env="MY_TOKEN")
+    with pytest.raises(DatabaseUnavailable) as refused:
+        await first_value(source, SuppliedAccessToken(source))
+    assert "environment variable MY_TOKEN" in str(refused.value)
+    assert "put a fresh Entra ID token" in str(refused.value)
+    assert server.record.logins == []
+
+
 @pytest.mark.parametrize(("exp", "year"), [(1e20, 9999), (-1e20, None), (float("nan"), None)])
 async def test_an_exp_no_datetime_holds_is_far_off_or_already_past(
     server: ThreadedTdsServer, monkeypatch: pytest.MonkeyPatch, exp: float, year: int | None

@@ -57,7 +57,12 @@ from azsql_mcp.db.connstr import (
     check_driver_settings,
     parse_server,
 )
-from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes, token_driver_refusal
+from azsql_mcp.db.credentials import (
+    CredentialsFailed,
+    auth_advice,
+    obtain_attributes,
+    token_driver_refusal,
+)
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.drivers import find_driver
 from azsql_mcp.db.notices import committed_after_cancel, notice
@@ -708,9 +713,15 @@ class SourceDatabase(Database):
         if token is not None:
             life_s = token.expires_on.timestamp() - time.time()
             if life_s < self._tuning.min_token_life_s:
+                # the identity names where a supplied token came from
+                who = attrs.identity or f"auth {self.settings.auth!r}"
+                advice = (
+                    auth_advice(self.settings) if self.settings.auth == "access_token" else None
+                )
                 raise self._enter_outage(
-                    f"auth {self.settings.auth!r} returned an access token that expires at "
-                    f"{token.expires_on.isoformat()}; refusing to connect with it",
+                    f"{who}: the access token expires at {token.expires_on.isoformat()}, in"
+                    f" under {self._tuning.min_token_life_s:g} s; refusing to connect with it"
+                    + (f". What to do: {advice}" if advice else ""),
                     credentials=True,
                 )
             refusal = token_driver_refusal(driver)
