@@ -19,7 +19,13 @@ from azsql_mcp.catalog import (
     TableDescription,
     render_description,
 )
-from azsql_mcp.catalog.tables import _column, _foreign_keys, _indexes, _key_constraints
+from azsql_mcp.catalog.tables import (
+    ForeignKey,
+    _column,
+    _foreign_keys,
+    _indexes,
+    _key_constraints,
+)
 
 
 def index_row(
@@ -301,3 +307,28 @@ def table(**parts: Any) -> TableDescription:
         "check_constraints": [],
     }
     return TableDescription(**(base | parts))
+
+
+def test_the_text_lists_the_first_hundred_keys_from_other_tables() -> None:
+    """SQL Server lets 10,000 keys reference one table: the text names 100 and counts the
+    rest (the structured result holds all), where it grew a line per key."""
+    keys = [
+        ForeignKey(
+            name=f"FK_{i}",
+            from_table=f"dbo.Child{i}",
+            from_columns=["TId"],
+            to_table="dbo.T",
+            to_columns=["Id"],
+            on_delete="NO_ACTION",
+            on_update="NO_ACTION",
+            from_schema="dbo",
+            from_name=f"Child{i}",
+            to_schema="dbo",
+            to_name="T",
+        )
+        for i in range(150)
+    ]
+    text = render_description(table(referenced_by=keys))
+    assert text.count("REFERENCED BY dbo.Child") == 100
+    assert "REFERENCED BY 50 more keys (all in the structured result)" in text
+    assert "Child99 " in text and "Child100 " not in text

@@ -13,6 +13,9 @@ from azsql_mcp.catalog.names import name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
 from azsql_mcp.values import cell_text, fence_untrusted
 
+# Keys from other tables listed in the text: a table may be referenced by 10,000 ("Maximum
+# capacity specifications for SQL Server"), a line each, where the agent needs a few.
+REFERENCED_SHOWN = 100
 # A table has at most 1,024 columns, or 30,000 with sparse columns ("Maximum capacity
 # specifications for SQL Server").
 _MAX_COLUMNS = 30_000
@@ -489,11 +492,14 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
                 f"{qualified_text(fk.to_schema or '', fk.to_name)} ({names_text(fk.to_columns)})"
             )
         lines.append(f"FK {name_text(fk.name)} ({names_text(fk.from_columns)}) -> {target}")
-    for fk in info.referenced_by:
+    for fk in info.referenced_by[:REFERENCED_SHOWN]:
         lines.append(
             f"REFERENCED BY {qualified_text(fk.from_schema, fk.from_name)}"
             f" ({names_text(fk.from_columns)}) via {name_text(fk.name)}"
         )
+    if len(info.referenced_by) > REFERENCED_SHOWN:
+        more = len(info.referenced_by) - REFERENCED_SHOWN
+        lines.append(f"REFERENCED BY {more} more keys (all in the structured result)")
     for ix in info.indexes:
         kind = ("UNIQUE " if ix.unique else "") + ix.type
         columns = ", ".join(map(_key_text, ix.columns))
