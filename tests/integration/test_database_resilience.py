@@ -497,6 +497,8 @@ async def test_a_server_silent_mid_result_bounds_the_read(driver: str | None) ->
         other = make_db(srv, "talking", driver=driver)
         try:
             await database.ping()
+            errors = {"source": "silent", "number": "0"}
+            before = REGISTRY.get_sample_value("azsql_mcp_db_errors_total", errors) or 0.0
             srv.add_fault(Fault.parse("stall@query:1~SalesOrderDetail"))
             started = time.monotonic()
             reading = asyncio.create_task(database.read("SELECT * FROM SalesLT.SalesOrderDetail"))
@@ -507,6 +509,8 @@ async def test_a_server_silent_mid_result_bounds_the_read(driver: str | None) ->
             took = time.monotonic() - started
             assert took < answer_within(1) + 2, took
             assert stalled.value.transient or isinstance(stalled.value, QueryTimeout)
+            # counted as the database errors are (FreeTDS's own timeout as error 0 too)
+            assert REGISTRY.get_sample_value("azsql_mcp_db_errors_total", errors) == before + 1
             assert (await database.read("SELECT 2 AS two")).rows == [(2,)]
         finally:
             srv.stop()  # ends the silent session, which a stuck driver thread waits on
