@@ -366,9 +366,12 @@ class Lease:
         running = self.conn.driver.run(self.conn, fn, args)
         self._running = running
         try:
-            if within_s is not None and not await _answered(running, within_s):
+            if within_s is None:
+                result: T = await asyncio.shield(running)
+            elif await _answered(running, within_s):
+                result = running.result()  # answered: no second wait for it
+            else:
                 raise self._stalled(within_s)
-            result: T = await asyncio.shield(running)  # at once when answered
         except ConnectionStalled:
             raise
         except asyncio.CancelledError:
