@@ -10,7 +10,7 @@ import mcp_types
 from fastmcp import Client
 
 from azsql_mcp import catalog
-from azsql_mcp.serving.completions import ANSWER_WITHIN_S, _part
+from azsql_mcp.serving.completions import ANSWER_WITHIN_S
 from tds_test_server import Fault, ThreadedTdsServer
 
 PROMPT = mcp_types.PromptReference(name="sql_query_builder")
@@ -82,8 +82,9 @@ async def test_a_slow_catalog_answers_nothing_at_once_then_fills_in(
 def test_a_name_that_is_not_regular_is_bracketed() -> None:
     """As list_tables writes it; a padded name keeps its spaces through the prompt's
     table argument (bare, they were stripped and another table looked up)."""
-    assert _part("Customer") == "Customer" and _part("odd schema") == "[odd schema]"
-    assert _part("a.b") == "[a.b]" and _part("x]y") == "[x]]y]"
-    schema, table = catalog.parse_table_name(f"{_part('s.1')}.{_part('t[2]')}")
+    ident = catalog.identifier
+    assert ident("Customer") == "Customer" and ident("odd schema") == "[odd schema]"
+    assert ident("a.b") == "[a.b]" and ident("x]y") == "[x]]y]"
+    schema, table = catalog.parse_table_name(f"{ident('s.1')}.{ident('t[2]')}")
     assert (schema, table) == ("s.1", "t[2]")
-    assert catalog.parse_table_name(f"dbo.{_part('  padded  ')}") == ("dbo", "  padded  ")
+    assert catalog.parse_table_name(f"dbo.{ident('  padded  ')}") == ("dbo", "  padded  ")

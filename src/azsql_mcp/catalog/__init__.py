@@ -6,7 +6,7 @@ resources and prompts, and open to third-party plugins.
 """
 
 from azsql_mcp.catalog.diagram import DIAGRAM_MAX_TABLES, render_mermaid, select_tables
-from azsql_mcp.catalog.names import is_regular, name_text, qualified_text
+from azsql_mcp.catalog.names import identifier, is_regular, name_text, qualified_text
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.catalog.schema import (
     OutlineColumn,
@@ -88,6 +88,7 @@ __all__ = [
     "definitions_grantee",
     "describe_table",
     "format_sql_type",
+    "identifier",
     "is_regular",
     "list_tables",
     "long_running_queries",

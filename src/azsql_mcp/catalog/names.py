@@ -30,10 +30,15 @@ def is_regular(name: str) -> bool:
     return _REGULAR.fullmatch(name) is not None
 
 
+def identifier(name: str) -> str:
+    """One part of a name as T-SQL takes it: bare when regular, else [bracketed]; its
+    characters as they are (a value, such as a completion, not text to read)."""
+    return name if is_regular(name) else quote(name)
+
+
 def name_text(name: str) -> str:
-    """One part of a name as text: bare when regular, else [bracketed], escaped."""
-    written = name if is_regular(name) else quote(name)
-    return _FENCE_START.sub("\\\\u003c", "".join(map(_char_text, written)))
+    """One part of a name as text: identifier(name), escaped."""
+    return _FENCE_START.sub("\\\\u003c", "".join(map(_char_text, identifier(name))))
 
 
 def names_text(names: list[str]) -> str:

@@ -17,7 +17,6 @@ import mcp_types
 
 from azsql_mcp import catalog
 from azsql_mcp.api import DatabaseError, QueryRefused
-from azsql_mcp.catalog.access import quote
 from azsql_mcp.serving.runtime import Runtime
 
 # The query builder prompt's `operation` values.
@@ -68,12 +67,11 @@ class Completer:
         if isinstance(ref, mcp_types.ResourceTemplateReference):
             bare = [t for s, t in tables if schema is None or s.lower() == schema.lower()]
             return _starting(sorted(set(bare)), prefix)
-        full = [f"{_part(s)}.{_part(t)}" for s, t in tables]
-        matches = _starting(full, prefix)
+        # as list_tables writes them, which the prompt's table argument reads back
+        full = [(f"{catalog.identifier(s)}.{catalog.identifier(t)}", t) for s, t in tables]
+        matches = _starting([written for written, _ in full], prefix)
         # "cust" finds SalesLT.Customer: a prompt user often types the table first
-        return matches or [
-            f"{_part(s)}.{_part(t)}" for s, t in tables if t.lower().startswith(prefix)
-        ]
+        return matches or [written for written, t in full if t.lower().startswith(prefix)]
 
     async def tables(self, source: str) -> Names:
         """The source's tables and views, from the catalog at most `ttl_s` ago; none
@@ -102,13 +100,6 @@ class Completer:
         names = [(t.schema_name, t.name) for t in listed.tables]
         self._tables[source] = (time.monotonic() + self.ttl_s, names)
         return names
-
-
-def _part(name: str) -> str:
-    """A name as `schema.table` may hold it, and the prompt's table argument reads back:
-    bare when a regular identifier, else bracket-quoted, as list_tables writes it (its
-    characters as they are: a completion is the value itself, not text to copy)."""
-    return name if catalog.is_regular(name) else quote(name)
 
 
 def _starting(values: tuple[str, ...] | list[str], prefix: str) -> list[str]:
