@@ -102,7 +102,7 @@ class CredentialTokenSource:
         self,
         make_credential: Callable[[], TokenCredential],
         description: str,
-        scope: str = SQL_SCOPE,
+        scope: str,
     ):
         self._make_credential = make_credential
         self._scope = scope
