@@ -16,18 +16,15 @@ from typing import Any
 
 import pytest
 from identity_endpoint import IDENTITY_HEADER, endpoint_down, identity_endpoint
-from token_sources import jwt, settings
+from token_sources import database, jwt, settings
 
 from azsql_mcp import (
     AuthProvider,
     DatabaseError,
     DatabaseUnavailable,
-    Limits,
-    Security,
     SourceSettings,
 )
 from azsql_mcp.core.config import settings_from_mapping
-from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.plugins.builtin_auth import (
     DefaultCredential,
@@ -52,10 +49,6 @@ def server() -> Iterator[ThreadedTdsServer]:
 @pytest.fixture(autouse=True)
 def fresh_record(server: ThreadedTdsServer) -> None:
     server.record.clear()
-
-
-def database(source: SourceSettings, auth: AuthProvider) -> SourceDatabase:
-    return SourceDatabase("main", source, Security(), Limits(), auth)
 
 
 async def failure(source: SourceSettings, auth: AuthProvider) -> str:

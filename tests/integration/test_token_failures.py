@@ -14,18 +14,14 @@ from typing import Any, ClassVar
 
 import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
-from token_sources import jwt, settings
+from token_sources import database, jwt, settings
 
 from azsql_mcp import (
     AuthError,
-    AuthProvider,
     ConnectAttributes,
     DatabaseUnavailable,
-    Limits,
-    Security,
     SourceSettings,
 )
-from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.plugins.builtin_auth import (
     ManagedIdentity,
     ServicePrincipal,
@@ -49,10 +45,6 @@ def server() -> Iterator[ThreadedTdsServer]:
 @pytest.fixture(autouse=True)
 def fresh_record(server: ThreadedTdsServer) -> None:
     server.record.clear()
-
-
-def database(source: SourceSettings, auth: AuthProvider) -> SourceDatabase:
-    return SourceDatabase("main", source, Security(), Limits(), auth)
 
 
 # --- 1: any failure to build a credential or get a token is an authentication outage ----

@@ -1,5 +1,5 @@
 """What the authentication tests share: an unsigned JWT with the claims Entra ID puts in a
-token for Azure SQL, and the settings of a source on a TDS test server."""
+token for Azure SQL, the settings of a source on a TDS test server, and its database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import base64
 import json
 from typing import Any
 
-from azsql_mcp import SourceSettings
+from azsql_mcp import AuthProvider, Limits, Security, SourceSettings
+from azsql_mcp.db.database import SourceDatabase
 from tds_test_server import ThreadedTdsServer
 
 
@@ -26,3 +27,8 @@ def settings(server: ThreadedTdsServer, **values: Any) -> SourceSettings:
         "retry_budget_s": 0,
     }
     return SourceSettings.model_validate(base | values)
+
+
+def database(source: SourceSettings, auth: AuthProvider) -> SourceDatabase:
+    """The source "main" with default limits, logging in through `auth`."""
+    return SourceDatabase("main", source, Security(), Limits(), auth)
