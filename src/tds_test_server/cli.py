@@ -8,10 +8,12 @@ import logging
 import signal
 import sys
 import threading
+from dataclasses import replace
 
 from .editions import EDITIONS, SQL_SERVER_2022
 from .faults import FAULT_HELP, Fault
 from .principals import LOGIN_HELP, Principal
+from .protocol.login import ROUTE_HELP, Route
 from .protocol.server import ThreadedTdsServer
 
 
@@ -29,13 +31,20 @@ def _login(spec: str) -> Principal:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _route(spec: str) -> Route:
+    try:
+        return Route.parse(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tds_test_server",
         description="A TDS 7.4 test server backed by SQLite, for tests and demos. It is a test "
         "double that real SQL Server drivers can talk to, not SQL Server. The first line on "
         "stdout is 'listening on HOST:PORT'.",
-        epilog=LOGIN_HELP + "\n\n" + FAULT_HELP,
+        epilog=LOGIN_HELP + "\n\n" + FAULT_HELP + "\n" + ROUTE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -80,6 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="inject a fault, KIND[:ARG]@WHEN[:COUNT][~TEXT] (see below)",
     )
+    parser.add_argument(
+        "--route",
+        type=_route,
+        metavar="HOST:PORT",
+        help="answer TDS 7.4 logins with a route to HOST:PORT (see below)",
+    )
+    parser.add_argument(
+        "--route-read-only",
+        action="store_true",
+        help="route only ApplicationIntent=ReadOnly logins (read-only routing)",
+    )
     return parser
 
 
@@ -100,6 +120,7 @@ def serve(args: argparse.Namespace) -> int:
             faults=args.fault,
             logins=args.login,
             edition=args.edition,
+            route=args.route,
         )
     except ValueError as exc:  # a --login that clashes with --user or the edition
         print(str(exc), file=sys.stderr)
@@ -121,7 +142,12 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.route_read_only:
+        if args.route is None:
+            parser.error("--route-read-only needs --route HOST:PORT")
+        args.route = replace(args.route, read_only=True)
     logging.basicConfig(
         level=logging.WARNING,
         stream=sys.stderr,

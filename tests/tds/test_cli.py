@@ -48,6 +48,21 @@ def test_fault_option(start_cli: Callable[..., Any]) -> None:
         assert cnxn.cursor().execute("SELECT 2").fetchone()[0] == 2
 
 
+def test_route_option(start_cli: Callable[..., Any]) -> None:
+    node = start_cli("--sample")
+    gateway = start_cli("--route", f"{node.host}:{node.port}")  # no sample: only the node has it
+    with freetds(gateway) as cnxn:
+        assert cnxn.cursor().execute("SELECT COUNT(*) FROM SalesLT.Product").fetchone()[0] > 0
+
+
+def test_route_read_only_needs_a_route() -> None:
+    result = subprocess.run(
+        [*MODULE, "--route-read-only"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "--route-read-only needs --route HOST:PORT" in result.stderr
+
+
 def test_bad_fault_spec_is_a_usage_error() -> None:
     result = subprocess.run(
         [*MODULE, "--fault", "boom@query"], capture_output=True, text=True, timeout=30

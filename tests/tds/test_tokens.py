@@ -13,6 +13,7 @@ import pytest
 from tds_test_server.editions import AZURE_SQL_DATABASE, SQL_SERVER_2022
 from tds_test_server.protocol import tokens
 from tds_test_server.protocol.login import (
+    Route,
     authenticate,
     login_reply,
     parse_login7,
@@ -393,3 +394,21 @@ def test_decimal_in_rpc_parameters() -> None:
     payload = ALL_HEADERS + H("ffff 0a00 0000 00 00 6a 11 0a 02 05 00 39300000")
     (call,) = parse_rpc(payload)
     assert call.params[0].value == Decimal("-123.45")
+
+
+def test_routing_envchange_follows_loginack() -> None:
+    """[MS-TDS] 2.2.7.9 type 20: RoutingDataValueLength, Protocol 0 (TCP), the port, the
+    AlternateServer as US_VARCHAR; the old value a zero USHORT. After LOGINACK."""
+    host = "node.test".encode(UTF16)
+    expected = H("e3 1c00 14 1700 00 f82a 0900") + host + H("0000")
+    assert tokens.envchange_routing("node.test", 11000) == expected
+    reply = login_reply(
+        database="master",
+        language="us_english",
+        packet_size=4096,
+        tds_version=tokens.TDS_74,
+        version=SQL_SERVER_2022.wire_version,
+        features={},
+        route=Route("node.test", 11000),
+    )
+    assert reply.index(expected) > reply.index(bytes([tokens.LOGINACK]))

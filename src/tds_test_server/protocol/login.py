@@ -43,6 +43,13 @@ _STRINGS = (
 
 
 TYPE_FLAGS_READ_ONLY_INTENT = 0x20
+ROUTE_HELP = """\
+routing (--route HOST:PORT): a login is answered with LOGINACK and an ENVCHANGE that
+  routes the client to HOST:PORT, where it must log in again (Azure SQL's Redirect
+  connection policy; with --route-read-only only ApplicationIntent=ReadOnly logins are
+  routed, as an availability group's read-only routing does). Only TDS 7.4 logins are
+  routed (routing is TDS 7.4's); older ones are served here.
+"""
 
 
 @dataclass
@@ -71,6 +78,28 @@ class Login7:
     @property
     def tds_version_name(self) -> str:
         return TDS_VERSIONS.get(self.tds_version, f"0x{self.tds_version:08X}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where logins are routed to; `read_only`: only ApplicationIntent=ReadOnly ones."""
+
+    host: str
+    port: int
+    read_only: bool = False
+
+    @classmethod
+    def parse(cls, spec: str, *, read_only: bool = False) -> Route:
+        """HOST:PORT (an IPv6 host in brackets, [::1]:PORT)."""
+        host, _, port = spec.rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"route {spec!r}: expected HOST:PORT, e.g. 127.0.0.1:11000")
+        return cls(host, int(port), read_only)
+
+    def applies(self, login: Login7, tds_version: int) -> bool:
+        """Routing ENVCHANGE is TDS 7.4's; a read-only route takes read-only logins only."""
+        return tds_version >= tokens.TDS_74 and (not self.read_only or login.read_only_intent)
 
 
 def unscramble_password(data: bytes) -> str:
@@ -228,9 +257,11 @@ def login_reply(
     tds_version: int,
     version: tuple[int, int, int],
     features: dict[int, bytes],
+    route: Route | None = None,
 ) -> bytes:
     """The tokens both ODBC drivers and pytds accepted after a successful login; the
-    language is the session's (LOGIN7's, else us_english)."""
+    language is the session's (LOGIN7's, else us_english). A `route` follows LOGINACK,
+    where [MS-TDS] 2.2.7.9 requires it."""
     parts = [
         tokens.envchange(tokens.ENV_DATABASE, database, "master"),
         tokens.message(5701, f"Changed database context to '{database}'.", state=2, severity=0),
@@ -238,6 +269,7 @@ def login_reply(
         tokens.envchange(tokens.ENV_LANGUAGE, language, ""),
         tokens.message(5703, f"Changed language setting to {language}.", state=1, severity=0),
         tokens.loginack(tds_version, version),
+        *([tokens.envchange_routing(route.host, route.port)] if route else []),
         tokens.envchange(tokens.ENV_PACKET_SIZE, str(packet_size), str(packet_size)),
     ]
     if features and tds_version >= tokens.TDS_74:

@@ -34,6 +34,7 @@ from ..sample import SAMPLE, SAMPLE_DATABASE
 from . import tokens
 from .login import (
     Login7,
+    Route,
     authenticate,
     login_reply,
     negotiated_packet_size,
@@ -94,7 +95,8 @@ class LoginRecord:
     host_name: str
     library_name: str
     read_only_intent: bool = False  # ApplicationIntent=ReadOnly
-    accepted: bool = False
+    accepted: bool = False  # a session was opened here
+    routed_to: str | None = None  # HOST:PORT the login was routed to instead
 
 
 @dataclass
@@ -391,6 +393,9 @@ class Connection:
                 raise self._fault_error(triggered.action, login.user_name)
             tds_version = negotiated_tds_version(login.tds_version)
             packet_size = negotiated_packet_size(login.packet_size)
+            route = self.server.route
+            if route is not None and route.applies(login, tds_version):
+                return self._route(login, record, route, tds_version, packet_size)
             info = self._open_session(login, packet_size)
         except TdsError as exc:
             self._send_error(exc)
@@ -406,6 +411,24 @@ class Connection:
         )
         self.channel.write(frame_message(reply))
         return True
+
+    def _route(
+        self, login: Login7, record: LoginRecord, route: Route, tds_version: int, packet_size: int
+    ) -> bool:
+        """Answer the login with a route and no session; the client logs in again there."""
+        record.routed_to = f"{route.host}:{route.port}"
+        reply = login_reply(
+            database=self.database,
+            language=login.language or "us_english",
+            packet_size=packet_size,
+            tds_version=tds_version,
+            version=self.server.edition.wire_version,
+            features=login.features,
+            route=route,
+        )
+        self.channel.write(frame_message(reply))
+        log.info("session %d: login routed to %s", self.spid, record.routed_to)
+        return False
 
     def _fault_error(self, fault: Fault, user: str) -> TdsError:
         return fault_error(
@@ -658,7 +681,9 @@ class ThreadedTdsServer(ConnectionHelpers):
     database. `engine` replaces the SQLite engine with any object that has
     `session(info)` and `close()` (protocol tests use small stand-ins). `user` and
     `password` are the privileged login; `logins` adds least-privileged ones
-    (`Principal`s or `NAME:PASSWORD[:GRANT,...]` specs, see principals.py).
+    (`Principal`s or `NAME:PASSWORD[:GRANT,...]` specs, see principals.py). `route`
+    (a `Route` or `HOST:PORT`) answers logins with a routing ENVCHANGE instead of a
+    session (login.ROUTE_HELP).
     """
 
     def __init__(
@@ -675,6 +700,7 @@ class ThreadedTdsServer(ConnectionHelpers):
         engine: Any = None,
         logins: Iterable[Principal | str] = (),
         edition: Edition | str = SQL_SERVER_2022,
+        route: Route | str | None = None,
     ):
         self.host = host
         self.port = port
@@ -693,6 +719,7 @@ class ThreadedTdsServer(ConnectionHelpers):
             self.edition.check_grants(principal)
             self.logins[principal.login.lower()] = principal
         self.faults = FaultSet(list(faults))
+        self.route = Route.parse(route) if isinstance(route, str) else route
         self.record = ServerRecord()
         self.engine: Any = engine
         self.tls_context: ssl.SSLContext | None = server_context() if tls else None

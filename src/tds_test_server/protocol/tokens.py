@@ -47,6 +47,8 @@ ENV_BEGIN_TRAN = 8
 ENV_COMMIT_TRAN = 9
 ENV_ROLLBACK_TRAN = 10
 ENV_RESET_ACK = 18
+ENV_ROUTING = 20
+ROUTING_PROTOCOL_TCP = 0
 
 _DONE = struct.Struct("<BHHQ")
 _H = struct.Struct("<H").pack
@@ -98,6 +100,14 @@ def envchange_bytes(kind: int, new: bytes, old: bytes) -> bytes:
     """ENVCHANGE of a binary value (collation, transaction descriptors, reset ack)."""
     body = bytes([kind, len(new)]) + new + bytes([len(old)]) + old
     return _with_length(ENVCHANGE, body)
+
+
+def envchange_routing(host: str, port: int) -> bytes:
+    """ENVCHANGE type 20 ([MS-TDS] 2.2.7.9): log in again at host:port over TCP. The new
+    value is RoutingDataValueLength, Protocol, ProtocolProperty (the port) and
+    AlternateServer (US_VARCHAR); the old value is always empty (a zero USHORT)."""
+    data = bytes([ROUTING_PROTOCOL_TCP]) + _H(port) + us_varchar(host)
+    return _with_length(ENVCHANGE, bytes([ENV_ROUTING]) + _H(len(data)) + data + _H(0))
 
 
 def message(
