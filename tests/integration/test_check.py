@@ -14,6 +14,7 @@ from fastmcp import Client
 
 from azsql_mcp import SourceSettings, build_server
 from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.db.drivers import Driver
 from azsql_mcp.db.reachability import CHECK_STEP
 from azsql_mcp.diagnostics.check import (
     _permission_lines,
@@ -23,6 +24,8 @@ from azsql_mcp.diagnostics.check import (
 )
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin, SuppliedAccessToken
 from tds_test_server import Fault, ThreadedTdsServer
+
+DRIVER_18 = Driver("msodbc", "ODBC Driver 18 for SQL Server", "Driver 18")
 
 
 class Credential:
@@ -230,7 +233,8 @@ async def test_check_advises_the_step_the_outage_reason_gives(
     if failure == "wrong password":  # and Azure SQL's kinds of login, after it
         assert step == f"check `username` ({server.user}) and the password (from the config)"
     if failure == "login timeout":
-        assert step == "check the network path and connection_timeout_s (1 s)"
+        assert step.startswith("check the network path and connection_timeout_s (1 s); ")
+        assert "open outbound TCP 11000-11999" in step
 
 
 def test_prelogin_packet_round_trip() -> None:
@@ -251,7 +255,7 @@ def test_firewall_advice_names_the_client_ip() -> None:
         "Cannot open server 'contoso' requested by the login. Client with IP address "
         "'203.0.113.7' is not allowed to access the server.",
     )
-    advice = login_advice(info, SourceSettings(server="h"), ConnectAttributes())
+    advice = login_advice(info, SourceSettings(server="h"), ConnectAttributes(), DRIVER_18)
     assert "--start-ip-address 203.0.113.7" in advice
 
 
@@ -267,7 +271,7 @@ def test_tls_advice_is_the_outage_reasons() -> None:
         "Client unable to establish connection. Encryption not supported on SQL Server.",
     ):
         info = DriverErrorInfo("08001", None, message)
-        advice = login_advice(info, SourceSettings(server="h"), ConnectAttributes())
+        advice = login_advice(info, SourceSettings(server="h"), ConnectAttributes(), DRIVER_18)
         step = tls_step(message)
         assert step is not None and advice == step
 

@@ -17,6 +17,20 @@ from azsql_mcp.api import SourceSettings
 
 LOGIN_FAILED = 18456  # "Login failed for user ..."
 CHECK_STEP = "run `azsql-mcp check` for a step-by-step diagnosis"
+# FreeTDS: "Unable to connect: Adaptive Server is unavailable or does not exist", its
+# failed TCP connect. After the server's port answered, it was a connect elsewhere.
+FREETDS_UNABLE_TO_CONNECT = 20009
+# A login whose server port answered, then timed out or failed to connect, is what a
+# route to a blocked port looks like. Azure SQL's Redirect connection policy (the default
+# inside Azure) and read-only routing answer the login with a node to log in to again;
+# Azure SQL's nodes listen on 11000-11999, which a firewall open only for 1433 stops
+# (Microsoft: "Azure SQL Database connectivity architecture", "Connection policy").
+# Driver 18 keeps trying until the login timeout; FreeTDS fails at once with 20009.
+ROUTE_STEP = (
+    "if the server routes logins (Azure SQL's Redirect connection policy, read-only"
+    " routing), open outbound TCP 11000-11999 to the database or set the server's"
+    " connection policy to Proxy"
+)
 
 
 @dataclass(frozen=True)
@@ -97,10 +111,13 @@ def login_step(
     only `check` can tell more: outage reasons and `check`'s advice alike."""
     if timed_out:
         return (
-            f"check the network path and connection_timeout_s ({settings.connection_timeout_s:g} s)"
+            f"check the network path and connection_timeout_s"
+            f" ({settings.connection_timeout_s:g} s); {ROUTE_STEP}"
         )
     if number == LOGIN_FAILED:
         return _credentials_step(settings, token)
+    if number == FREETDS_UNABLE_TO_CONNECT:
+        return ROUTE_STEP
     return tls_step(message)
 
 

@@ -478,14 +478,27 @@ async def _login(settings: SourceSettings, driver: Driver, attrs: ConnectAttribu
         return await asyncio.to_thread(pyodbc.connect, connection_string, **kwargs)
     except pyodbc.Error as exc:
         info = inspect_error(exc)
-        raise CheckFailed(info.message, login_advice(info, settings, attrs)) from exc
+        raise CheckFailed(info.message, login_advice(info, settings, attrs, driver)) from exc
 
 
-def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: ConnectAttributes) -> str:
+# FreeTDS 1.3.16 and 1.3.17 keep the gateway's TLS session on the connection to the node
+# a route names, and time out there (FreeTDS issue #489, fixed in 1.3.18); Azure SQL
+# always encrypts. Measured with Debian 12's tdsodbc 1.3.17 against the TDS test server.
+FREETDS_ROUTE_OVER_TLS = (
+    "; FreeTDS 1.3.16 and 1.3.17 (Debian 12's tdsodbc) cannot follow such a route over"
+    " TLS at all (FreeTDS issue #489, fixed in 1.3.18): with them use Microsoft ODBC"
+    " Driver 18 (pip install mssql-python-odbc) or the Proxy connection policy"
+)
+
+
+def login_advice(
+    info: DriverErrorInfo, settings: SourceSettings, attrs: ConnectAttributes, driver: Driver
+) -> str:
     """What to do about a failed login, for the failures Azure SQL users meet most. A
     refused login, a timeout and a failed TLS handshake get the step a source's outage
     reason gives (reachability.login_step), a refused login with what only Azure SQL
-    adds."""
+    adds, a timeout over FreeTDS with TLS the FreeTDS versions that cannot follow a
+    route."""
     message = info.message
     if info.number == 40615:
         match = re.search(r"IP address '([^']+)'", message)
@@ -524,6 +537,8 @@ def login_advice(info: DriverErrorInfo, settings: SourceSettings, attrs: Connect
             f"{step}; in Azure SQL the login must exist on the server, or be a contained user"
             f" of database {settings.database!r}"
         )
+    if info.timed_out and driver.kind == "freetds" and settings.encrypt != "no":
+        return f"{step}{FREETDS_ROUTE_OVER_TLS}"
     if step is not None:
         return step
     if info.connection_lost:
