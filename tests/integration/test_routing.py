@@ -119,3 +119,34 @@ async def test_read_only_intent_reads_on_the_secondary(
         assert not result.is_error, result.content
         assert all(login.routed_to for login in primary.record.logins)
     assert node.record.logins and all(login.read_only_intent for login in node.record.logins)
+
+
+async def test_a_write_on_the_secondary_says_why_it_is_read_only(
+    node: ThreadedTdsServer, driver: str
+) -> None:
+    """A readable secondary refuses writes with 3906 (the test server has no read-only
+    database: a fault sends the number); the tool error names application_intent."""
+    node.add_fault(Fault.parse("error:3906@query~INSERT"))
+    try:
+        with ThreadedTdsServer(route=Route("127.0.0.1", node.port, read_only=True)) as primary:
+            values = source(primary, driver, application_intent="read_only")
+            config = {
+                "sources": {"main": values},
+                "security": {"read_only": False},
+                "audit": {"enabled": False},
+            }
+            async with Client(build_server(config)) as client:
+                result = await client.call_tool(
+                    "insert_data",
+                    {
+                        "sql": "INSERT INTO SalesLT.ProductCategory (Name) VALUES (@n)",
+                        "params": {"n": "routed"},
+                    },
+                    raise_on_error=False,
+                )
+    finally:
+        node.clear_faults()
+    said = str(result.content[0].text)
+    assert result.is_error and "error 3906" in said
+    assert "logs in with application_intent = 'read_only'" in said
+    assert "a source with application_intent = 'read_write'" in said

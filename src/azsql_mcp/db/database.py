@@ -92,6 +92,9 @@ T = TypeVar("T")
 # Azure SQL Database: 40508 "USE statement is not supported to switch between databases",
 # 40515 "Reference to database and/or server name in '...' is not supported".
 ONE_DATABASE_ERRORS = frozenset({40508, 40515})
+# "Failed to update database '...' because the database is read-only": what a readable
+# secondary, where ApplicationIntent=ReadOnly logins are routed, says to a write.
+READ_ONLY_DATABASE = 3906
 # driverhost._name_statement's words at the start of a failed batch statement's message
 STATEMENT_NAMED = re.compile(r"(Statement \d+ of \d+) failed:")
 # How long a cancelled write is waited for (query_timeout_s if less): ATTENTION has
@@ -673,6 +676,16 @@ class SourceDatabase(Database):
                 " cannot change that there. To read another user database, configure a source"
                 " for it ([sources.NAME] with its own `database`) and query it through that"
                 " source.",
+                info.number,
+            )
+        if info.number == READ_ONLY_DATABASE and self.settings.application_intent == "read_only":
+            return DatabaseError(
+                f"{info.message} Source {self.source!r} logs in with application_intent ="
+                " 'read_only', which routes it to a readable secondary (availability group,"
+                " read scale-out) where nothing can be written. Ask the operator to write"
+                " through a source with application_intent = 'read_write', or to set"
+                f" read_only = true in [sources.{self.source}.security] so that no write"
+                " tool is offered for this one.",
                 info.number,
             )
         return to_database_error(exc)
