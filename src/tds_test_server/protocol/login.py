@@ -89,13 +89,13 @@ class Route:
     read_only: bool = False
 
     @classmethod
-    def parse(cls, spec: str, *, read_only: bool = False) -> Route:
+    def parse(cls, spec: str) -> Route:
         """HOST:PORT (an IPv6 host in brackets, [::1]:PORT)."""
         host, _, port = spec.rpartition(":")
         host = host.removeprefix("[").removesuffix("]")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"route {spec!r}: expected HOST:PORT, e.g. 127.0.0.1:11000")
-        return cls(host, int(port), read_only)
+        return cls(host, int(port))
 
     def applies(self, login: Login7, tds_version: int) -> bool:
         """Routing ENVCHANGE is TDS 7.4's; a read-only route takes read-only logins only."""
