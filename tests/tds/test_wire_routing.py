@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyodbc
 import pytest
 
 from tds_test_server import ThreadedTdsServer
 from tds_test_server.protocol.login import Route
+from tds_test_server.protocol.tls import _certificate_pem as certificate_pem
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +107,39 @@ def test_a_route_spec_is_host_and_port(spec: str) -> None:
 
 def test_an_ipv6_route() -> None:
     assert Route.parse("[::1]:11000") == Route("::1", 11000)
+
+
+@pytest.mark.parametrize(
+    ("route_host", "extra", "valid"),
+    [
+        ("localhost", "", True),
+        ("127.0.0.1", "", False),  # the certificate names localhost, the route 127.0.0.1
+        ("127.0.0.1", "HostNameInCertificate=localhost;", True),
+    ],
+)
+def test_driver_18_validates_the_node_certificate_against_the_routed_host_name(
+    node: ThreadedTdsServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    route_host: str,
+    extra: str,
+    valid: bool,
+) -> None:
+    """With the test certificate trusted (OpenSSL reads SSL_CERT_FILE per connection),
+    Driver 18 checks the node's certificate against the host name in the route, or
+    HostNameInCertificate, which applies to the node too."""
+    pytest.importorskip("mssql_python_odbc")
+    trusted = tmp_path / "ca.pem"
+    trusted.write_bytes(certificate_pem()[0])
+    monkeypatch.setenv("SSL_CERT_FILE", str(trusted))
+    with ThreadedTdsServer(tls=True, route=f"{route_host}:{node.port}") as gateway:
+        gateway.host = "localhost"  # the name the gateway's certificate holds
+        connection_string = gateway.odbc_connection_string(
+            "msodbc", encrypt=True, trust_server_certificate=False
+        )
+        if valid:
+            pyodbc.connect(connection_string + extra, timeout=10).close()
+        else:
+            with pytest.raises(pyodbc.Error, match="subject name does not match host name"):
+                pyodbc.connect(connection_string + extra, timeout=10)
+        assert [login.routed_to for login in gateway.record.logins] == [f"{route_host}:{node.port}"]
