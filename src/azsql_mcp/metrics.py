@@ -71,8 +71,17 @@ def when_created(set_values: Callable[[], None]) -> None:
 
 
 def _create() -> dict[str, Any]:
-    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+    from prometheus_client import (
+        CollectorRegistry,
+        Counter,
+        Gauge,
+        Histogram,
+        disable_created_metrics,
+    )
 
+    # No `*_created` gauge beside each counter and histogram: they doubled the series of
+    # one process, and with workers (multiprocess mode) there are none.
+    disable_created_metrics()
     registry = CollectorRegistry(auto_describe=True)
     return {
         "REGISTRY": registry,
@@ -123,7 +132,8 @@ def _create() -> dict[str, Any]:
         ),
         "DB_ERRORS": Counter(
             "azsql_mcp_db_errors",
-            "Database errors by source and SQL Server error number (0 when none).",
+            "Database errors by source and SQL Server error number (0 when none; user"
+            " for the errors of 50000 and above that THROW and RAISERROR raise).",
             ["source", "number"],
             registry=registry,
         ),
@@ -182,6 +192,18 @@ def _create() -> dict[str, Any]:
             registry=registry,
         ),
     }
+
+
+# A SQL Server error number from 50000 up is an application's own (THROW, RAISERROR):
+# any int a procedure chooses, so they share one label value and the series stay bounded.
+FIRST_USER_ERROR = 50000
+
+
+def count_db_error(source: str, number: int | None) -> None:
+    """One database error of `source` (number None or 0: none, as for a lost connection)."""
+    label = "user" if number is not None and number >= FIRST_USER_ERROR else str(number or 0)
+    _ensure()
+    DB_ERRORS.labels(source, label).inc()
 
 
 def exposition(across_workers: bool) -> bytes:

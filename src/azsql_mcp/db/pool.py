@@ -418,7 +418,7 @@ class Lease:
             self._keep = False  # where this session's stream stands is unknown
 
     def _stalled(self, within_s: float) -> ConnectionStalled:
-        metrics.DB_ERRORS.labels(self._pool.source, "0").inc()  # a database error, no number
+        metrics.count_db_error(self._pool.source, None)  # a database error, no number
         self.conn.cancel_statement()
         self._keep = False
         self._pool.discard_idle()
