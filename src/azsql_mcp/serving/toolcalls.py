@@ -156,6 +156,7 @@ class ToolCallMiddleware(Middleware):
                 outcome = "committed"
             raise
         finally:
+            record.finished = True
             if slot:
                 await self.limits.release()
             COMMIT_SINK.reset(sink)
