@@ -203,7 +203,7 @@ def count_db_error(source: str, number: int | None) -> None:
     """One database error of `source` (number None or 0: none, as for a lost connection)."""
     label = "user" if number is not None and number >= FIRST_USER_ERROR else str(number or 0)
     _ensure()
-    DB_ERRORS.labels(source, label).inc()
+    globals()["DB_ERRORS"].labels(source, label).inc()
 
 
 def exposition(across_workers: bool) -> bytes:
