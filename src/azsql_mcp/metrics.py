@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     TOOL_LATENCY: Histogram
     COMPONENT_REQUESTS: Counter
     COMPONENT_LATENCY: Histogram
+    CALL_ERRORS: Counter
     POOL_CONNECTIONS: Gauge
+    POOL_MAX: Gauge
+    CREDENTIAL_FAILURES: Counter
+    DRIVER_PROCESS_EXITS: Counter
     DB_ERRORS: Counter
     DB_RETRIES: Counter
     AUTH_FAILURES: Counter
@@ -113,12 +117,41 @@ def _create() -> dict[str, Any]:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         ),
+        "CALL_ERRORS": Counter(
+            "azsql_mcp_call_errors",
+            "Tool calls, prompt gets and resource reads that did not succeed, by kind (tool,"
+            ' prompt, resource), source ("" when none was chosen) and error_kind as in the'
+            " audit log (unavailable, timeout, busy, outcome_unknown, database, refused,"
+            " limited, invalid_arguments, not_found, tool, internal).",
+            ["kind", "source", "error_kind"],
+            registry=registry,
+        ),
         "POOL_CONNECTIONS": Gauge(
             "azsql_mcp_pool_connections",
             "Pooled database connections per source and state (in_use, idle).",
             ["source", "state"],
             registry=registry,
             multiprocess_mode="livesum",  # with workers: the sum over the running ones
+        ),
+        "POOL_MAX": Gauge(
+            "azsql_mcp_pool_max_connections",
+            "The most connections the source's pools may hold (pool_size, per worker).",
+            ["source"],
+            registry=registry,
+            multiprocess_mode="livesum",  # with workers: as azsql_mcp_pool_connections
+        ),
+        "CREDENTIAL_FAILURES": Counter(
+            "azsql_mcp_credential_failures",
+            "Logins the source's auth could give no credentials for (a token request that"
+            " failed or did not answer within connection_timeout_s, a password not found).",
+            ["source"],
+            registry=registry,
+        ),
+        "DRIVER_PROCESS_EXITS": Counter(
+            "azsql_mcp_driver_process_exits",
+            "Driver processes (pyodbc and the ODBC driver) that exited while in use, such as"
+            " a native driver's crash: their connections were lost and a new one started.",
+            registry=registry,
         ),
         "SOURCE_UP": Gauge(
             "azsql_mcp_source_up",

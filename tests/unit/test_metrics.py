@@ -3,10 +3,29 @@
 
 from __future__ import annotations
 
+import types
+from typing import Any
+
+import pytest
+from fastmcp import Client
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
-from azsql_mcp import metrics
+from azsql_mcp import (
+    AuthError,
+    ConnectAttributes,
+    SourceBusy,
+    SourceSettings,
+    ToolContext,
+    hookimpl,
+    metrics,
+)
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes
+from azsql_mcp.db.pool import ConnectionPool
+
+UNREACHABLE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
 
 
 def families() -> dict[str, Metric]:
@@ -48,3 +67,53 @@ def test_user_error_numbers_share_one_label() -> None:
     for number in (50000, 50001, 61234, 2147483647, 208, None):
         metrics.count_db_error("numbers", number)
     assert db_errors("numbers") == {"user": 4.0, "208": 1.0, "0": 1.0}
+
+
+def sample(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_failed_calls_are_counted_by_source_and_error_kind() -> None:
+    """What an operator alerts on (busy, unavailable, ...) without reading the audit log."""
+
+    async def crowded(ctx: ToolContext) -> str:
+        """Find every connection in use."""
+        raise SourceBusy("source 'main' is busy; retry in 5 s")
+
+    module = types.ModuleType("inline_tools")
+
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        register(crowded)
+
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    config = {"plugins": {"enabled": ["builtin_auth"]}, "sources": {"main": UNREACHABLE}}
+    app = build_app(settings_from_mapping(config), extra_plugins={"inline": module})
+    busy = {"kind": "tool", "source": "main", "error_kind": "busy"}
+    unknown = {"kind": "tool", "source": "", "error_kind": "not_found"}
+    before = [sample("azsql_mcp_call_errors_total", **labels) for labels in (busy, unknown)]
+    async with Client(app.mcp) as client:
+        await client.call_tool("crowded", {}, raise_on_error=False)
+        await client.call_tool("made_up", {}, raise_on_error=False)
+    after = [sample("azsql_mcp_call_errors_total", **labels) for labels in (busy, unknown)]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]
+
+
+def test_a_pool_says_how_many_connections_it_may_hold() -> None:
+    async def never() -> Any:
+        raise AssertionError("not opened")
+
+    ConnectionPool("sized", never, size=7, acquire_timeout_s=1)
+    assert sample("azsql_mcp_pool_max_connections", source="sized") == 7
+
+
+async def test_credentials_that_cannot_be_had_are_counted() -> None:
+    class NoToken:
+        async def connect_attributes(self) -> ConnectAttributes:
+            raise AuthError("the token endpoint refused")
+
+    settings = SourceSettings.model_validate(UNREACHABLE)
+    before = sample("azsql_mcp_credential_failures_total", source="tokenless")
+    with pytest.raises(CredentialsFailed):
+        await obtain_attributes(NoToken(), settings, "tokenless")
+    assert sample("azsql_mcp_credential_failures_total", source="tokenless") == before + 1

@@ -112,6 +112,7 @@ class ConnectionPool:
         # sums the gauges every worker wrote, the scraped worker's and the others'
         self._in_use_gauge = metrics.POOL_CONNECTIONS.labels(source, "in_use")
         self._idle_gauge = metrics.POOL_CONNECTIONS.labels(source, "idle")
+        metrics.POOL_MAX.labels(source).set(size)
 
     async def connect(
         self,
