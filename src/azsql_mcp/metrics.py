@@ -239,6 +239,19 @@ def count_db_error(source: str, number: int | None) -> None:
     globals()["DB_ERRORS"].labels(source, label).inc()
 
 
+# What the rules in deploy/prometheus-rules.yml alert on at the first occurrence.
+ALERTED_ERROR_KINDS = ("unavailable", "timeout", "busy", "outcome_unknown")
+
+
+def start_source_series(source: str) -> None:
+    """The source's rare-event counters, at 0 from the start: `increase()` misses the
+    first event of a series that appears with it (the rule would not fire)."""
+    _ensure()
+    globals()["CREDENTIAL_FAILURES"].labels(source)
+    for error_kind in ALERTED_ERROR_KINDS:
+        globals()["CALL_ERRORS"].labels("tool", source, error_kind)
+
+
 def exposition(across_workers: bool) -> bytes:
     """The /metrics body: this process's metrics, or, in a worker process, every
     worker's, read from the multiprocess folder."""

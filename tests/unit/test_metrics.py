@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import types
-from typing import Any
+from pathlib import Path
+from typing import Any, get_args
 
 import pytest
+import yaml
 from fastmcp import Client
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
@@ -24,6 +28,7 @@ from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes
 from azsql_mcp.db.pool import ConnectionPool
+from azsql_mcp.serving.auditlog import ErrorKind
 
 UNREACHABLE = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
 
@@ -117,3 +122,42 @@ async def test_credentials_that_cannot_be_had_are_counted() -> None:
     with pytest.raises(CredentialsFailed):
         await obtain_attributes(NoToken(), settings, "tokenless")
     assert sample("azsql_mcp_credential_failures_total", source="tokenless") == before + 1
+
+
+async def test_a_sources_alerted_counters_start_at_zero() -> None:
+    """So that `increase()` in an alerting rule sees their first event."""
+    config = {"plugins": {"enabled": ["builtin_auth"]}, "sources": {"zeroed": UNREACHABLE}}
+    app = build_app(settings_from_mapping(config))
+    async with app.running(), asyncio.timeout(10):
+        while app.readiness()["zeroed"]["reason"] == "starting":
+            await asyncio.sleep(0.01)
+    failures = {"source": "zeroed"}
+    assert metrics.REGISTRY.get_sample_value("azsql_mcp_credential_failures_total", failures) == 0
+    assert (
+        metrics.REGISTRY.get_sample_value(
+            "azsql_mcp_call_errors_total",
+            {"kind": "tool", "source": "zeroed", "error_kind": "busy"},
+        )
+        == 0
+    )
+
+
+RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus-rules.yml"
+
+
+def test_the_shipped_alerting_rules_name_only_metrics_the_server_exposes() -> None:
+    """`promtool check rules` checks the syntax; this checks the names against /metrics."""
+    exposed = set()
+    for name, family in families().items():
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}
+        exposed |= {name + suffix for suffix in suffixes.get(family.type, [""])}
+    rules = [
+        rule for group in yaml.safe_load(RULES.read_text())["groups"] for rule in group["rules"]
+    ]
+    assert rules
+    for rule in rules:
+        assert {"alert", "expr", "labels", "annotations"} <= set(rule), rule
+        named = set(re.findall(r"\bazsql_mcp_\w+", rule["expr"]))
+        assert named and named <= exposed, f"{rule['alert']}: {named - exposed}"
+        kinds = set(re.findall(r'error_kind="(\w+)"', rule["expr"]))
+        assert kinds <= set(get_args(ErrorKind)), rule["alert"]
