@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     EVENT_LOOP_STALLS: Counter
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+# Up to [server.limits] call_timeout_s's default (600 s): a call that ran into the query
+# timeout (30 s by default) or past it still falls in a bucket of its own size.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 _creating = threading.Lock()
 _at_creation: list[Callable[[], None]] = []
 
