@@ -254,6 +254,26 @@ def start_source_series(source: str) -> None:
         globals()["CALL_ERRORS"].labels("tool", source, error_kind)
 
 
+def count_worker_exit() -> None:
+    """One worker process that exited or was killed as hung (the parent replaces it).
+    Counted by the parent, which serves no /metrics: into the multiprocess folder, with
+    its own counter, as the module's metrics would write gauges the parent never sets."""
+    global _worker_exits
+    if _worker_exits is None:
+        from prometheus_client import Counter
+
+        _worker_exits = Counter(
+            "azsql_mcp_worker_exits",
+            "Worker processes ([server] workers) that exited or were killed as hung while"
+            " the server ran; each one is replaced.",
+            registry=None,
+        )
+    _worker_exits.inc()
+
+
+_worker_exits: Counter | None = None
+
+
 def exposition(across_workers: bool) -> bytes:
     """The /metrics body: this process's metrics, or, in a worker process, every
     worker's, read from the multiprocess folder."""

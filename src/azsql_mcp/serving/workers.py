@@ -52,7 +52,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from azsql_mcp.core.config import ConfigError, LoggingSettings
-from azsql_mcp.metrics import MULTIPROC_DIR_ENV
+from azsql_mcp.metrics import MULTIPROC_DIR_ENV, count_worker_exit
 from azsql_mcp.serving.hosts import PortInUse, bind_socket, check_port_free
 from azsql_mcp.serving.http import check_binding
 
@@ -305,6 +305,7 @@ class Supervisor:
             if worker.exitcode is None or i in self.due:
                 continue
             _forget(worker)
+            count_worker_exit()
             if worker.exitcode in NOT_STARTED and not self.served:
                 log.error("worker process %s could not start (see above): stopping", worker.pid)
                 return EXIT_CONFIG
