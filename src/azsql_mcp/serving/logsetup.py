@@ -159,6 +159,9 @@ def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.level)
+    # A Python warning (a library's, a plugin's "coroutine was never awaited") is a
+    # record too: printed by the warnings module it would be raw lines among the JSON.
+    logging.captureWarnings(True)
     # FastMCP and uvicorn install their own handlers; let their records reach ours instead.
     for name in ("fastmcp", "uvicorn", "uvicorn.error", "uvicorn.access", "mcp"):
         logger = logging.getLogger(name)
