@@ -254,6 +254,9 @@ def start_source_series(source: str) -> None:
         globals()["CALL_ERRORS"].labels("tool", source, error_kind)
 
 
+_worker_exits: Counter | None = None  # the parent's (count_worker_exit)
+
+
 def count_worker_exit() -> None:
     """One worker process that exited or was killed as hung (the parent replaces it).
     Counted by the parent, which serves no /metrics: into the multiprocess folder, with
@@ -269,9 +272,6 @@ def count_worker_exit() -> None:
             registry=None,
         )
     _worker_exits.inc()
-
-
-_worker_exits: Counter | None = None
 
 
 def exposition(across_workers: bool) -> bytes:
