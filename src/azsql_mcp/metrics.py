@@ -254,13 +254,14 @@ def start_source_series(source: str) -> None:
         globals()["CALL_ERRORS"].labels("tool", source, error_kind)
 
 
-_worker_exits: Counter | None = None  # the parent's (count_worker_exit)
+_worker_exits: Counter | None = None  # the parent's (worker_exits)
 
 
-def count_worker_exit() -> None:
-    """One worker process that exited or was killed as hung (the parent replaces it).
-    Counted by the parent, which serves no /metrics: into the multiprocess folder, with
-    its own counter, as the module's metrics would write gauges the parent never sets."""
+def worker_exits() -> Counter:
+    """The count of worker processes that exited or were killed as hung (the parent
+    replaces them), created at 0 when the parent starts supervising, so `increase()` sees
+    the first. The parent serves no /metrics: its counter is written to the multiprocess
+    folder, as the module's metrics would write gauges the parent never sets."""
     global _worker_exits
     if _worker_exits is None:
         from prometheus_client import Counter
@@ -271,7 +272,7 @@ def count_worker_exit() -> None:
             " the server ran; each one is replaced.",
             registry=None,
         )
-    _worker_exits.inc()
+    return _worker_exits
 
 
 def exposition(across_workers: bool) -> bytes:

@@ -153,6 +153,8 @@ def test_two_workers_serve_one_port_and_metrics_sum_across_them(
         eventually(lambda: reloads() == 2, timeout=20)
         text = httpx.get(base + "/metrics", timeout=10).text
         assert metric(text, "azsql_mcp_config_last_reload_successful") == 1  # one series
+        # the parent's count of replaced workers is there at 0, for increase() to see a first
+        assert "\nazsql_mcp_worker_exits_total 0.0\n" in text
         # the multiprocess exposition as Prometheus reads it: counters as *_total, no
         # *_created, the same families as in one process
         families = list(text_string_to_metric_families(text))
