@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     TOOL_LATENCY: Histogram
     COMPONENT_REQUESTS: Counter
     COMPONENT_LATENCY: Histogram
+    CALL_ERRORS: Counter
     POOL_CONNECTIONS: Gauge
+    POOL_MAX: Gauge
+    CREDENTIAL_FAILURES: Counter
+    DRIVER_PROCESS_EXITS: Counter
     DB_ERRORS: Counter
     DB_RETRIES: Counter
     AUTH_FAILURES: Counter
@@ -36,7 +40,9 @@ if TYPE_CHECKING:
     EVENT_LOOP_STALLS: Counter
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+# Up to [server.limits] call_timeout_s's default (600 s): a call that ran into the query
+# timeout (30 s by default) or past it still falls in a bucket of its own size.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 _creating = threading.Lock()
 _at_creation: list[Callable[[], None]] = []
 
@@ -71,8 +77,17 @@ def when_created(set_values: Callable[[], None]) -> None:
 
 
 def _create() -> dict[str, Any]:
-    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+    from prometheus_client import (
+        CollectorRegistry,
+        Counter,
+        Gauge,
+        Histogram,
+        disable_created_metrics,
+    )
 
+    # No `*_created` gauge beside each counter and histogram: they doubled the series of
+    # one process, and with workers (multiprocess mode) there are none.
+    disable_created_metrics()
     registry = CollectorRegistry(auto_describe=True)
     return {
         "REGISTRY": registry,
@@ -104,12 +119,41 @@ def _create() -> dict[str, Any]:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         ),
+        "CALL_ERRORS": Counter(
+            "azsql_mcp_call_errors",
+            "Tool calls, prompt gets and resource reads that did not succeed, by kind (tool,"
+            ' prompt, resource), source ("" when none was chosen) and error_kind as in the'
+            " audit log (unavailable, timeout, busy, outcome_unknown, database, refused,"
+            " limited, invalid_arguments, not_found, tool, internal).",
+            ["kind", "source", "error_kind"],
+            registry=registry,
+        ),
         "POOL_CONNECTIONS": Gauge(
             "azsql_mcp_pool_connections",
             "Pooled database connections per source and state (in_use, idle).",
             ["source", "state"],
             registry=registry,
             multiprocess_mode="livesum",  # with workers: the sum over the running ones
+        ),
+        "POOL_MAX": Gauge(
+            "azsql_mcp_pool_max_connections",
+            "The most connections the source's pools may hold (pool_size, per worker).",
+            ["source"],
+            registry=registry,
+            multiprocess_mode="livesum",  # with workers: as azsql_mcp_pool_connections
+        ),
+        "CREDENTIAL_FAILURES": Counter(
+            "azsql_mcp_credential_failures",
+            "Logins the source's auth could give no credentials for (a token request that"
+            " failed or did not answer within connection_timeout_s, a password not found).",
+            ["source"],
+            registry=registry,
+        ),
+        "DRIVER_PROCESS_EXITS": Counter(
+            "azsql_mcp_driver_process_exits",
+            "Driver processes (pyodbc and the ODBC driver) that exited while in use, such as"
+            " a native driver's crash: their connections were lost and a new one started.",
+            registry=registry,
         ),
         "SOURCE_UP": Gauge(
             "azsql_mcp_source_up",
@@ -123,7 +167,8 @@ def _create() -> dict[str, Any]:
         ),
         "DB_ERRORS": Counter(
             "azsql_mcp_db_errors",
-            "Database errors by source and SQL Server error number (0 when none).",
+            "Database errors by source and SQL Server error number (0 when none; user"
+            " for the errors of 50000 and above that THROW and RAISERROR raise).",
             ["source", "number"],
             registry=registry,
         ),
@@ -182,6 +227,52 @@ def _create() -> dict[str, Any]:
             registry=registry,
         ),
     }
+
+
+# A SQL Server error number from 50000 up is an application's own (THROW, RAISERROR):
+# any int a procedure chooses, so they share one label value and the series stay bounded.
+FIRST_USER_ERROR = 50000
+
+
+def count_db_error(source: str, number: int | None) -> None:
+    """One database error of `source` (number None or 0: none, as for a lost connection)."""
+    label = "user" if number is not None and number >= FIRST_USER_ERROR else str(number or 0)
+    _ensure()
+    globals()["DB_ERRORS"].labels(source, label).inc()
+
+
+# What the rules in deploy/prometheus-rules.yml alert on at the first occurrence.
+ALERTED_ERROR_KINDS = ("unavailable", "timeout", "busy", "outcome_unknown")
+
+
+def start_source_series(source: str) -> None:
+    """The source's rare-event counters, at 0 from the start: `increase()` misses the
+    first event of a series that appears with it (the rule would not fire)."""
+    _ensure()
+    globals()["CREDENTIAL_FAILURES"].labels(source)
+    for error_kind in ALERTED_ERROR_KINDS:
+        globals()["CALL_ERRORS"].labels("tool", source, error_kind)
+
+
+_worker_exits: Counter | None = None  # the parent's (worker_exits)
+
+
+def worker_exits() -> Counter:
+    """The count of worker processes that exited or were killed as hung (the parent
+    replaces them), created at 0 when the parent starts supervising, so `increase()` sees
+    the first. The parent serves no /metrics: its counter is written to the multiprocess
+    folder, as the module's metrics would write gauges the parent never sets."""
+    global _worker_exits
+    if _worker_exits is None:
+        from prometheus_client import Counter
+
+        _worker_exits = Counter(
+            "azsql_mcp_worker_exits",
+            "Worker processes ([server] workers) that exited or were killed as hung while"
+            " the server ran; each one is replaced.",
+            registry=None,
+        )
+    return _worker_exits
 
 
 def exposition(across_workers: bool) -> bytes:

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from servers import CLI, clean_env, stop
-from test_http_auth import MCP_HEADERS
+from test_http_auth import MCP_HEADERS, metric
 from test_workers import eventually, workers_of
 
 from azsql_mcp.serving.reload import POLL_S
@@ -256,6 +256,10 @@ def test_a_hung_worker_is_killed_and_replaced(tmp_path: Path) -> None:
         assert f"worker process {victim} sent no heartbeat" in log.read_text()
         eventually(lambda: len(workers_of(proc.pid)) == 2)
         eventually(lambda: answering(base) == workers_of(proc.pid))
+        # counted by the parent, read by whichever worker answers /metrics
+        for _ in range(4):
+            text = httpx.get(base + "/metrics", timeout=10).text
+            assert metric(text, "azsql_mcp_worker_exits_total") == 1
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from servers import CLI, clean_env, http_process, source_env
 from test_http_auth import metric, session
 
@@ -152,6 +153,17 @@ def test_two_workers_serve_one_port_and_metrics_sum_across_them(
         eventually(lambda: reloads() == 2, timeout=20)
         text = httpx.get(base + "/metrics", timeout=10).text
         assert metric(text, "azsql_mcp_config_last_reload_successful") == 1  # one series
+        # the parent's count of replaced workers is there at 0, for increase() to see a first
+        assert "\nazsql_mcp_worker_exits_total 0.0\n" in text
+        # the multiprocess exposition as Prometheus reads it: counters as *_total, no
+        # *_created, the same families as in one process
+        families = list(text_string_to_metric_families(text))
+        assert {f.name for f in families} >= {"azsql_mcp_tool_calls", "azsql_mcp_source_up"}
+        for family in families:
+            for sample in family.samples:
+                assert not sample.name.endswith("_created"), sample.name
+                if family.type == "counter":
+                    assert sample.name == family.name + "_total", sample.name
 
         processes = descendants(proc.pid)
         proc.send_signal(signal.SIGTERM)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from azsql_mcp import Limits, Security, SourceSettings
+from azsql_mcp import Limits, Security, SourceSettings, metrics
 from azsql_mcp.db.database import SourceDatabase, Tuning
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.plugins.builtin_auth import SqlLogin
@@ -159,9 +159,14 @@ async def test_a_shared_process_that_dies_names_every_source_it_served(
         await a.read("SELECT 1 AS one")
         await b.read("SELECT 1 AS one")
         (pid,) = driver_pids()
+        exits = metrics.REGISTRY.get_sample_value("azsql_mcp_driver_process_exits_total") or 0
         with caplog.at_level(logging.ERROR, logger="azsql_mcp.db.driverprocess"):
             os.kill(pid, signal.SIGKILL)
             await wait_until(lambda: drivers.processes == 0)
+        # one process exited, whatever the number of sources it served
+        assert (
+            metrics.REGISTRY.get_sample_value("azsql_mcp_driver_process_exits_total") == exits + 1
+        )
         (logged,) = [r.getMessage() for r in caplog.records if "exited" in r.getMessage()]
         assert logged.startswith("source crash_a, crash_b: the driver process exited")
         assert (await b.read("SELECT 2 AS two")).rows == [(2,)]  # on a new process

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Iterator
 from typing import Literal
 
@@ -29,6 +30,7 @@ def logs_as() -> Iterator[object]:
     yield setup
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])
+    logging.captureWarnings(False)
 
 
 def test_text_records_stay_one_line_and_inert(
@@ -59,3 +61,17 @@ def test_a_long_message_is_cut(
     err = capsys.readouterr().err
     assert len(err) < MAX_MESSAGE_CHARS + 200
     assert f"... ({500_009 - MAX_MESSAGE_CHARS} more characters)" in err
+
+
+def test_a_python_warning_is_one_json_record(
+    logs_as: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not the warnings module's own two raw lines among the JSON records."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        logs_as("json")  # type: ignore[operator]
+        warnings.warn("coroutine 'nap' was never awaited", RuntimeWarning, stacklevel=1)
+    (line,) = capsys.readouterr().err.splitlines()
+    record = json.loads(line)
+    assert record["level"] == "WARNING" and record["logger"] == "py.warnings"
+    assert "RuntimeWarning: coroutine 'nap' was never awaited" in record["message"]

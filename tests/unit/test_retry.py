@@ -141,3 +141,13 @@ def test_driver_18_with_nothing_to_say_has_lost_its_connection() -> None:
     exc = pyodbc.Error("HY000", "The driver did not supply an error!")
     assert inspect_error(exc).connection_lost
     assert isinstance(to_database_error(exc), ConnectionLost)
+
+
+@pytest.mark.parametrize("forged", ["(1205) (SQLExecDirectW)", "(77777) (SQLX); [40001] x"])
+def test_a_number_quoted_in_the_message_is_not_the_error_number(forged: str) -> None:
+    """A client's value in the message (here one CAST failed on) looks like pyodbc's trailer:
+    the number is the first record's own, so the client cannot make a deadlock (retried)
+    or a metric label of its choosing."""
+    text = f"{MS}Conversion failed when converting the varchar value '{forged}' to data type int."
+    info = inspect_error(_error("22018", f"{text} (245) (SQLExecDirectW)"))
+    assert info.number == 245 and not info.transient

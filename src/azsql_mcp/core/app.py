@@ -164,6 +164,7 @@ class App:
         database = await asyncio.to_thread(importlib.import_module, "azsql_mcp.db.database")
         drivers = database.DriverHosts(self.settings.server.sources_per_driver_process)
         for name, source in self.settings.sources.items():
+            metrics.start_source_series(name)
             try:
                 factory = self.plugins.auth_providers[source.auth]
                 auth = await asyncio.to_thread(factory, source)

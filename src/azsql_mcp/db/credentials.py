@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from azsql_mcp import metrics
 from azsql_mcp.api import (
     AuthError,
     AuthProvider,
@@ -67,11 +68,13 @@ async def obtain_attributes(
         async with timeout:
             return await auth.connect_attributes()
     except (SystemExit, KeyboardInterrupt) as exc:  # a plugin's bug; the server goes on
+        metrics.CREDENTIAL_FAILURES.labels(source).inc()
         raise CredentialsFailed(
             f"{what} failed: the provider raised {type(exc).__name__}",
             "a provider must raise AuthError, not exit: fix the provider's plugin",
         ) from None
     except Exception as exc:
+        metrics.CREDENTIAL_FAILURES.labels(source).inc()
         if isinstance(exc, TimeoutError) and timeout.expired():
             raise CredentialsFailed(
                 f"{what}: the credential did not answer within {timeout_s:g} s"

@@ -658,7 +658,7 @@ class SourceDatabase(Database):
 
     def _query_error(self, exc: pyodbc.Error) -> DatabaseError:
         info = inspect_error(exc)
-        metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
+        metrics.count_db_error(self.source, info.number)
         if info.timed_out:
             named = STATEMENT_NAMED.match(info.message)  # which of a batch (run_writes)
             return QueryTimeout(
@@ -756,7 +756,7 @@ class SourceDatabase(Database):
             )
         except pyodbc.Error as exc:
             info = inspect_error(exc)
-            metrics.DB_ERRORS.labels(self.source, str(info.number or 0)).inc()
+            metrics.count_db_error(self.source, info.number)
             failure = login_failure_reason(
                 info.message,
                 info.number,

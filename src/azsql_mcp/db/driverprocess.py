@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import pyodbc
 
+from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseError
 from azsql_mcp.db import driverhost
 from azsql_mcp.db.executors import Held, rebuild_error, work_name
@@ -170,6 +171,7 @@ class DriverProcess(asyncio.Protocol):
             if not future.done():
                 future.set_exception(DriverProcessLost(*self._gone().args))
         if not self._closing:
+            metrics.DRIVER_PROCESS_EXITS.inc()
             log.error(
                 "source %s: the driver process exited; its connections are lost, "
                 "and a new one starts with the next connection",

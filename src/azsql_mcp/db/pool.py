@@ -112,6 +112,7 @@ class ConnectionPool:
         # sums the gauges every worker wrote, the scraped worker's and the others'
         self._in_use_gauge = metrics.POOL_CONNECTIONS.labels(source, "in_use")
         self._idle_gauge = metrics.POOL_CONNECTIONS.labels(source, "idle")
+        metrics.POOL_MAX.labels(source).set(size)
 
     async def connect(
         self,
@@ -418,7 +419,7 @@ class Lease:
             self._keep = False  # where this session's stream stands is unknown
 
     def _stalled(self, within_s: float) -> ConnectionStalled:
-        metrics.DB_ERRORS.labels(self._pool.source, "0").inc()  # a database error, no number
+        metrics.count_db_error(self._pool.source, None)  # a database error, no number
         self.conn.cancel_statement()
         self._keep = False
         self._pool.discard_idle()

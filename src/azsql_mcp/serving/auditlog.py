@@ -174,6 +174,7 @@ def audit_line(
     if names_process():  # `[server] workers` above 1: which one, as its log records say
         entry["pid"] = os.getpid()
     entry |= {
+        "call_id": record.call_id,
         "client": client.subject,
         "client_id": client.client_id,
         kind: name,

@@ -4,8 +4,9 @@ the audit line; and the caller's identity."""
 
 from __future__ import annotations
 
+import secrets
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from azsql_mcp.api import ClientIdentity
 
@@ -20,6 +21,11 @@ class CallRecord:
     fingerprint: str | None = None
     rows: int | None = None
     committed: bool = False  # a write committed, though the call was then cancelled
+    # Names the call in its audit line and in the log records written while it runs.
+    call_id: str = field(default_factory=lambda: secrets.token_hex(8))
+    # Set when the call ends: a task it started (a pool's idle reaper, a token refresh)
+    # inherits the context variable, and its later records are not the call's.
+    finished: bool = False
 
 
 CURRENT_CALL: ContextVar[CallRecord | None] = ContextVar("azsql_mcp_call", default=None)

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from azsql_mcp.api import DatabaseError
 from azsql_mcp.core.config import LoggingSettings
+from azsql_mcp.serving.callrecord import CURRENT_CALL
 from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
 
 FASTMCP_HANDLERS = "fastmcp.server.mixins.mcp_operations"
@@ -117,6 +118,17 @@ def _escaped(match: re.Match[str]) -> str:
     return {"\n": "\\n", "\r": "\\r"}.get(char) or f"\\x{ord(char):02x}"
 
 
+class CallIds(logging.Filter):
+    """A record written while a tool call, prompt get or resource read runs names it by
+    the `call_id` of its audit line (a JSON field), so the two logs can be joined."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        call = CURRENT_CALL.get()
+        if call is not None and not call.finished:
+            record.call_id = call.call_id
+        return True
+
+
 class StderrHandler(logging.StreamHandler[TextIO]):
     """The one handler of the process (setup_logging); `json`: whether it writes JSON
     lines; `with_pid`: whether each names the process that wrote it."""
@@ -140,12 +152,16 @@ def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
     # No credential in any line, whoever logs it (serving/redact.py).
     handler.setFormatter(RedactingFormatter(inner))
     handler.addFilter(AccessLogQueries())
+    handler.addFilter(CallIds())
     handler.addFilter(InertMessages(escape=not handler.json))  # after what rewrites them
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.level)
+    # A Python warning (a library's, a plugin's "coroutine was never awaited") is a
+    # record too: printed by the warnings module it would be raw lines among the JSON.
+    logging.captureWarnings(True)
     # FastMCP and uvicorn install their own handlers; let their records reach ours instead.
     for name in ("fastmcp", "uvicorn", "uvicorn.error", "uvicorn.access", "mcp"):
         logger = logging.getLogger(name)

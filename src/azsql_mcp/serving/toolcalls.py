@@ -156,6 +156,7 @@ class ToolCallMiddleware(Middleware):
                 outcome = "committed"
             raise
         finally:
+            record.finished = True
             if slot:
                 await self.limits.release()
             COMMIT_SINK.reset(sink)
@@ -167,6 +168,8 @@ class ToolCallMiddleware(Middleware):
             else:
                 _requests(kind, name, plugin, outcome).inc()
                 _component_latency(kind, name, plugin).observe(duration)
+            if error_kind is not None:
+                _errors(kind, record.source or "", error_kind).inc()
             line = audit_line(kind, name, plugin, record, duration, outcome, number, error_kind)
             self.recent.append(line)
             if self.audit is not None:
@@ -334,6 +337,11 @@ def _requests(kind: str, name: str, plugin: str, outcome: str) -> Counter:
 @functools.lru_cache(maxsize=256)
 def _component_latency(kind: str, name: str, plugin: str) -> Histogram:
     return metrics.COMPONENT_LATENCY.labels(kind, name, plugin)
+
+
+@functools.lru_cache(maxsize=256)
+def _errors(kind: str, source: str, error_kind: str) -> Counter:
+    return metrics.CALL_ERRORS.labels(kind, source, error_kind)
 
 
 def _classify(exc: BaseException) -> tuple[str, int | None, ErrorKind]:

@@ -52,7 +52,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from azsql_mcp.core.config import ConfigError, LoggingSettings
-from azsql_mcp.metrics import MULTIPROC_DIR_ENV
+from azsql_mcp.metrics import MULTIPROC_DIR_ENV, worker_exits
 from azsql_mcp.serving.hosts import PortInUse, bind_socket, check_port_free
 from azsql_mcp.serving.http import check_binding
 
@@ -182,6 +182,7 @@ class Supervisor:
         self.beats: list[Connection | None] = [None] * count  # each worker's heartbeat pipe
         self.last_beat: list[float | None] = [None] * count  # None: not serving yet
         self.served = False  # a worker served: from then on exit 2 does not stop the server
+        self.exits = worker_exits()
         self.reap_at = 0.0
 
     def run(self) -> int:
@@ -305,6 +306,7 @@ class Supervisor:
             if worker.exitcode is None or i in self.due:
                 continue
             _forget(worker)
+            self.exits.inc()
             if worker.exitcode in NOT_STARTED and not self.served:
                 log.error("worker process %s could not start (see above): stopping", worker.pid)
                 return EXIT_CONFIG
