@@ -97,8 +97,9 @@ def _as_built(rows: list[list[JsonValue]]) -> Any:
 
 
 # The rows are JSON values by construction: serialised as they are, since checking each
-# value against the JsonValue union would cost more than converting it did.
-JsonRows = Annotated[list[list[JsonValue]], PlainSerializer(_as_built, return_type=Any)]
+# value against the JsonValue union would cost more than converting it did. The return
+# type gives the outputSchema "an array of arrays" (Any would say nothing of the rows).
+JsonRows = Annotated[list[list[JsonValue]], PlainSerializer(_as_built, return_type=list[list[Any]])]
 
 
 class StructuredResult(BaseModel):
