@@ -2,8 +2,8 @@
 MCP TypeScript SDK's client checks it (with Ajv: `callTool` throws on a mismatch, and on
 a tool with an outputSchema that answers a success without structuredContent), here
 with a strict JSON Schema 2020-12 validator (MCP's default dialect) and its format
-checks. Reads cover every SQL type the drivers return, NULLs, both caps, cursors and
-errors; writes run on a server of this module's own."""
+checks. Reads cover every SQL type the drivers return (the CLR types too), NULLs, both
+caps, cursors and errors, on a server of this module's own (the writes change data)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ READS: list[tuple[str, dict[str, Any]]] = [
     ("describe_table", {"table": "SalesLT.SalesOrderDetail"}),
     ("describe_table", {"table": "SalesLT.vProductAndDescription"}),
     ("read_data", {"query": TYPE_MATRIX}),
+    ("read_data", {"query": "SELECT * FROM dbo.Places"}),
     ("read_data", {"query": "SELECT * FROM SalesLT.Product WHERE ProductID < 0"}),
     (
         "read_data",
@@ -93,6 +94,24 @@ FAILURES: list[tuple[str, dict[str, Any]]] = [
     ("describe_table", {"table": "SalesLT.Nope"}),
     ("database_info", {"nosuch": 1}),
 ]
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    """A sample database of this module's own, with a table to write to and one of the
+    CLR types."""
+    with sample_tds_server(
+        tds_password,
+        setup=[
+            "CREATE TABLE dbo.SchemaChecked (id int IDENTITY(1, 1) PRIMARY KEY,"
+            " name nvarchar(50) NOT NULL, stamp datetimeoffset(7) NULL)",
+            # the CLR types, which read_data returns as their bytes
+            "CREATE TABLE dbo.Places (id int, place geography, plane geometry, node hierarchyid)",
+            "INSERT INTO dbo.Places VALUES (1, geography::STGeomFromText('POINT (1 2)', 4326),"
+            " geometry::STGeomFromText('POINT (1 2)', 0), hierarchyid::Parse('/1/2/'))",
+        ],
+    ) as server:
+        yield server
 
 
 class Checked:
@@ -164,19 +183,6 @@ async def test_every_read_tool_answers_what_its_output_schema_says(
         await checked.list()
         cut = await checked.call("read_data", {"query": "SELECT * FROM SalesLT.Customer"})
         assert cut.structured_content and cut.structured_content["truncated_by"] == "bytes"
-
-
-@pytest.fixture(scope="module")
-def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    """A sample database of this module's own: the write tools change data."""
-    with sample_tds_server(
-        tds_password,
-        setup=[
-            "CREATE TABLE dbo.SchemaChecked (id int IDENTITY(1, 1) PRIMARY KEY,"
-            " name nvarchar(50) NOT NULL, stamp datetimeoffset(7) NULL)",
-        ],
-    ) as server:
-        yield server
 
 
 async def test_every_write_tool_answers_what_its_output_schema_says(make_azsql_server) -> None:
