@@ -170,6 +170,8 @@ async def test_every_read_tool_answers_what_its_output_schema_says(
         # the type matrix came back whole; a cursor's next page, a byte cap
         matrix = (await checked.call("read_data", {"query": TYPE_MATRIX})).structured_content
         assert matrix is not None and len(matrix["rows"][0]) == 2 * len(TYPES)
+        # beyond 2**53 a string: JavaScript clients would round a number
+        assert matrix["rows"][0][list(TYPES).index("bigint")] == "9223372036854775807"
         first = (await checked.call("read_data", PAGE)).structured_content
         assert first is not None and first["truncated"] and first["next_cursor"]
         more = await checked.call("read_data", {**PAGE, "cursor": first["next_cursor"]})
