@@ -91,15 +91,18 @@ conformance: install
 	$(BIN)/python tests/conformance/run.py $(CONFORMANCE_DIR)
 
 # The clients most users have against `serve --demo`: the MCP TypeScript SDK (Claude
-# Desktop, VS Code, Cursor) and the MCP Inspector's CLI, over stdio and streamable HTTP.
+# Desktop, VS Code, Cursor; 1.x on 2025-11-25 and 2.x on 2026-07-28) and the MCP
+# Inspector's CLI, over stdio and streamable HTTP.
 # Installed once, with Node 22, into a cache folder outside the repository (as above).
 CLIENTS_DIR ?= $(HOME)/.cache/azsql-mcp-clients
-CLIENTS_PACKAGES ?= node@22 @modelcontextprotocol/sdk@1 @modelcontextprotocol/inspector@2
+CLIENTS_PACKAGES ?= node@22 @modelcontextprotocol/sdk@1 @modelcontextprotocol/client@2 \
+  @modelcontextprotocol/inspector@2
 clients: install
 	$(ensure_npm)
 	@test -x $(CLIENTS_DIR)/node_modules/.bin/node \
 	  && test -x $(CLIENTS_DIR)/node_modules/.bin/mcp-inspector \
 	  && test -d $(CLIENTS_DIR)/node_modules/@modelcontextprotocol/sdk \
+	  && test -d $(CLIENTS_DIR)/node_modules/@modelcontextprotocol/client \
 	  || npm install --prefix $(CLIENTS_DIR) --no-audit --no-fund --loglevel=error $(CLIENTS_PACKAGES)
 	$(BIN)/python tests/clients/run.py $(CLIENTS_DIR)
 

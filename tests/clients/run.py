@@ -3,11 +3,13 @@
 (`make clients` installs them, then calls this).
 
 Usage: python tests/clients/run.py CLIENTS_DIR   (CLIENTS_DIR holds node_modules with the
-npm packages `node@22`, `@modelcontextprotocol/sdk` and `@modelcontextprotocol/inspector`).
+npm packages `node@22`, `@modelcontextprotocol/sdk`, `@modelcontextprotocol/client` and
+`@modelcontextprotocol/inspector`).
 
 sdk_walk.mjs walks every tool, resource, prompt and completion, errors, progress,
 cancellation and list_changed over stdio and over streamable HTTP (with sessions and
-stateless, SSE and JSON answers, and with static bearer tokens); the Inspector's CLI then
+stateless, SSE and JSON answers, and with static bearer tokens), with the SDK's 1.x
+client on 2025-11-25 and its 2.x client on 2026-07-28; the Inspector's CLI then
 lists and calls over stdio and HTTP in both protocol eras it speaks (2025-11-25 and
 2026-07-28), as a user following the README would. Exit status 0 when every check passes.
 """
@@ -48,6 +50,9 @@ HTTP_WALKS = (
     ),
     ("http session, static_tokens", [], AUTH, ["--token", TOKEN]),
 )
+# The SDK's majors: 1 (@modelcontextprotocol/sdk, in today's clients) and 2
+# (@modelcontextprotocol/client, under the Inspector 2), and the revision each speaks.
+SDKS = (("1", "2025-11-25"), ("2", "2026-07-28"))
 READY_S = 60.0
 ERAS = ("legacy", "modern")  # the Inspector's names for 2025-11-25 and 2026-07-28
 
@@ -59,9 +64,12 @@ def main(argv: list[str]) -> int:
     root = Path(argv[0])
     node = root / "node_modules" / ".bin" / "node"
     inspector = root / "node_modules" / ".bin" / "mcp-inspector"
-    sdk = root / "node_modules" / "@modelcontextprotocol" / "sdk"
-    if not (node.exists() and inspector.exists() and sdk.exists()):
+    packages = root / "node_modules" / "@modelcontextprotocol"
+    if not (node.exists() and inspector.exists() and (packages / "sdk").exists()):
         print(f"node, the SDK or the Inspector is missing under {root}: run `make clients`")
+        return 2
+    if not (packages / "client").exists():
+        print(f"@modelcontextprotocol/client is missing under {root}: run `make clients`")
         return 2
     failed: list[str] = []
     with tempfile.TemporaryDirectory() as cwd:
@@ -73,12 +81,13 @@ def main(argv: list[str]) -> int:
             if subprocess.call(command, cwd=cwd, timeout=300) != 0:
                 failed.append(name)
 
-        config.write_text(CONFIG)
-        run("stdio", [*walk, "--stdio", sys.executable])
-        for name, flags, extra, walk_flags in HTTP_WALKS:
-            config.write_text(CONFIG + extra)
-            with serving(cwd, config, flags) as url:
-                run(name, [*walk, "--url", url, *walk_flags])
+        for sdk, era in SDKS:
+            config.write_text(CONFIG)
+            run(f"stdio, {era}", [*walk, "--stdio", sys.executable, "--sdk", sdk])
+            for name, flags, extra, walk_flags in HTTP_WALKS:
+                config.write_text(CONFIG + extra)
+                with serving(cwd, config, flags) as url:
+                    run(f"{name}, {era}", [*walk, "--url", url, "--sdk", sdk, *walk_flags])
 
         config.write_text(CONFIG)
         stdio = [sys.executable, "-m", "azsql_mcp", "serve", "--demo", "--config", str(config)]

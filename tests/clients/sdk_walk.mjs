@@ -4,8 +4,9 @@
 // SDK's own checks (its Ajv validation of structuredContent against outputSchema).
 // `tests/clients/run.py` starts the servers and runs this once per transport:
 //   node sdk_walk.mjs CLIENTS_DIR CONFIG_FILE (--stdio PYTHON | --url URL) [--token TOKEN]
-//        [--json-response]
-// CLIENTS_DIR holds node_modules with @modelcontextprotocol/sdk; CONFIG_FILE is the
+//        [--json-response] [--sdk 1|2]
+// CLIENTS_DIR holds node_modules with @modelcontextprotocol/sdk (1.x) and
+// @modelcontextprotocol/client (2.x, with --sdk 2); CONFIG_FILE is the
 // server's azsql-mcp.toml (query_timeout_s = 3), which the walk rewrites to trigger a
 // reload. --json-response: the server answers JSON, so no progress is expected. One line
 // per check; exit status 1 when any failed.
@@ -20,14 +21,21 @@ const { values: opts, positionals } = parseArgs({
     url: { type: 'string' },
     token: { type: 'string' },
     'json-response': { type: 'boolean', default: false },
+    sdk: { type: 'string', default: '1' },
   },
 });
 const [clientsDir, configFile] = positionals;
-const sdk = (path) =>
-  import(pathToFileURL(`${clientsDir}/node_modules/@modelcontextprotocol/sdk/dist/esm/${path}`).href);
-const { Client } = await sdk('client/index.js');
-const { StdioClientTransport, getDefaultEnvironment } = await sdk('client/stdio.js');
-const { StreamableHTTPClientTransport } = await sdk('client/streamableHttp.js');
+const load = (path) => import(pathToFileURL(`${clientsDir}/node_modules/@modelcontextprotocol/${path}`).href);
+// --sdk 2: the SDK's next major version (@modelcontextprotocol/client, which the
+// Inspector 2 is built on), pinned to protocol 2026-07-28; else 1.x on 2025-11-25.
+const v2 = opts.sdk === '2';
+const { Client, StreamableHTTPClientTransport } = v2
+  ? await load('client/dist/index.mjs')
+  : { ...(await load('sdk/dist/esm/client/index.js')), ...(await load('sdk/dist/esm/client/streamableHttp.js')) };
+const { StdioClientTransport, getDefaultEnvironment } = await load(
+  v2 ? 'client/dist/stdio.mjs' : 'sdk/dist/esm/client/stdio.js',
+);
+const negotiation = v2 ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {};
 
 // A read that runs for longer than query_timeout_s = 3 on the demo database.
 const SLOW = 'SELECT COUNT(*) AS n FROM SalesLT.SalesOrderDetail AS a CROSS JOIN SalesLT.SalesOrderDetail AS b';
@@ -48,27 +56,30 @@ async function attempt(name, body) {
 }
 
 // A transport that records what the server sends: the negotiated protocol revision and
-// the notifications, which the SDK's Client otherwise consumes.
+// the notifications, which the SDK's Client otherwise consumes. A Proxy, so that the
+// Client sees every other property of the SDK's own transport.
 function recording(inner) {
-  const outer = {
-    protocolVersion: undefined,
-    start: () => inner.start(),
-    close: () => inner.close(),
-    send: (message, options) => inner.send(message, options),
-    setProtocolVersion: (version) => inner.setProtocolVersion?.(version),
-    get sessionId() {
-      return inner.sessionId;
+  return new Proxy(inner, {
+    set(target, prop, value) {
+      if (prop !== 'onmessage' || typeof value !== 'function') return Reflect.set(target, prop, value);
+      target.onmessage = (message, extra) => {
+        if (message.result?.protocolVersion) protocol.version = message.result.protocolVersion;
+        if (message.method?.startsWith('notifications/')) notifications.push(message);
+        value(message, extra);
+      };
+      return true;
     },
-  };
-  inner.onclose = () => outer.onclose?.();
-  inner.onerror = (error) => outer.onerror?.(error);
-  inner.onmessage = (message, extra) => {
-    if (message.result?.protocolVersion) outer.protocolVersion = message.result.protocolVersion;
-    if (message.method?.startsWith('notifications/')) notifications.push(message);
-    outer.onmessage?.(message, extra);
-  };
-  return outer;
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
+const protocol = { version: undefined };
+
+// callTool's options are its third argument in 1.x, its second in 2.
+const callTool = (params, options) =>
+  v2 ? client.callTool(params, options) : client.callTool(params, undefined, options);
 
 function transport(token) {
   if (opts.stdio) {
@@ -87,9 +98,10 @@ function transport(token) {
 if (opts.token) {
   for (const [what, token] of [['no token', undefined], ['a wrong token', 'not-the-token']]) {
     await attempt(`401 for ${what}`, async () => {
-      const outcome = await new Client({ name: 'no-token', version: '1' }).connect(transport(token)).then(
+      const outcome = await new Client({ name: 'no-token', version: '1' }, negotiation).connect(transport(token)).then(
         () => 'connected',
-        (error) => `${error.code} ${error.message}`,
+        // 1.x puts the status in code and the body in message; 2 in data
+        (error) => `${error.data?.status ?? error.code} ${error.data?.text ?? error.message}`,
       );
       check(`401 for ${what}`, outcome.startsWith('401') && outcome.includes('Authorization: Bearer'), outcome.slice(0, 160));
     });
@@ -100,15 +112,16 @@ const listChanged = { tools: 0 };
 const client = new Client(
   { name: 'azsql-mcp-sdk-walk', version: '1' },
   {
+    ...negotiation,
     listChanged: {
       tools: { onChanged: () => listChanged.tools++, autoRefresh: true, debounceMs: 0 },
     },
   },
 );
-const wire = recording(transport(opts.token));
-await client.connect(wire);
+await client.connect(recording(transport(opts.token)));
 const caps = client.getServerCapabilities();
-check('initialize', true, `protocol ${wire.protocolVersion}, capabilities ${JSON.stringify(caps)}`);
+const version = v2 ? client.getNegotiatedProtocolVersion() : protocol.version;
+check('initialize', true, `protocol ${version}, capabilities ${JSON.stringify(caps)}`);
 
 // tools/list: the SDK compiles every outputSchema with its Ajv here and throws on one it
 // cannot compile.
@@ -127,7 +140,7 @@ const CALLS = {
 };
 for (const tool of tools) {
   await attempt(`tools/call ${tool.name}`, async () => {
-    const result = await client.callTool({ name: tool.name, arguments: CALLS[tool.name] ?? {} });
+    const result = await callTool({ name: tool.name, arguments: CALLS[tool.name] ?? {} });
     const shape = result.structuredContent ? 'structuredContent valid' : 'no structuredContent';
     check(`tools/call ${tool.name}`, !result.isError, result.isError ? result.content[0]?.text : shape);
   });
@@ -144,7 +157,7 @@ const TYPES = [
 ];
 await attempt('read_data of every kind of type', async () => {
   const query = `SELECT ${TYPES.map((sql, i) => `${sql} AS c${i}`).join(', ')}`;
-  const result = await client.callTool({ name: 'read_data', arguments: { query } });
+  const result = await callTool({ name: 'read_data', arguments: { query } });
   // a bigint beyond 2**53 comes as a string: JSON.parse would round a number
   const exact = result.structuredContent?.rows[0][1] === '9223372036854775807';
   check('read_data of every kind of type', !result.isError && exact, JSON.stringify(result.structuredContent?.rows ?? result.content));
@@ -152,9 +165,9 @@ await attempt('read_data of every kind of type', async () => {
 
 // a cursor: the next page of a capped read
 await attempt('read_data next_cursor', async () => {
-  const first = await client.callTool({ name: 'read_data', arguments: CALLS.read_data });
+  const first = await callTool({ name: 'read_data', arguments: CALLS.read_data });
   const cursor = first.structuredContent?.next_cursor;
-  const next = await client.callTool({ name: 'read_data', arguments: { ...CALLS.read_data, cursor } });
+  const next = await callTool({ name: 'read_data', arguments: { ...CALLS.read_data, cursor } });
   check('read_data next_cursor', !!cursor && !next.isError, JSON.stringify(next.structuredContent?.rows));
 });
 
@@ -169,7 +182,7 @@ const ERRORS = {
 };
 for (const [what, params] of Object.entries(ERRORS)) {
   try {
-    const result = await client.callTool(params, undefined, { timeout: 60000 });
+    const result = await callTool(params, { timeout: 60000 });
     check(`error: ${what}`, result.isError === true, `isError, ${result.content[0]?.text?.slice(0, 160)}`);
   } catch (error) {
     check(`error: ${what}`, false, `JSON-RPC error ${error.code}: ${error.message.slice(0, 200)}`);
@@ -177,7 +190,7 @@ for (const [what, params] of Object.entries(ERRORS)) {
 }
 await attempt('error: an unknown tool', async () => {
   try {
-    const result = await client.callTool({ name: 'nosuch', arguments: {} });
+    const result = await callTool({ name: 'nosuch', arguments: {} });
     check('error: an unknown tool', true, `isError ${result.isError}: ${result.content[0]?.text}`);
   } catch (error) {
     check('error: an unknown tool', true, `JSON-RPC error ${error.code}: ${error.message}`);
@@ -240,7 +253,7 @@ await attempt('completion/complete', async () => {
 await attempt('progress', async () => {
   const seen = [];
   const controller = new AbortController();
-  const call = client.callTool({ name: 'read_data', arguments: { query: SLOW } }, undefined, {
+  const call = callTool({ name: 'read_data', arguments: { query: SLOW } }, {
     onprogress: (progress) => seen.push(progress),
     signal: controller.signal,
     timeout: 60000,
@@ -255,7 +268,7 @@ await attempt('progress', async () => {
   const expected = opts['json-response'] ? seen.length === 0 : seen.length >= 1;
   check('progress', expected, `${seen.length} notification(s), e.g. ${JSON.stringify(seen[0])}`);
   check('cancellation', outcome !== 'answered', outcome);
-  const after = await client.callTool({ name: 'read_data', arguments: { query: 'SELECT 1 AS one' } });
+  const after = await callTool({ name: 'read_data', arguments: { query: 'SELECT 1 AS one' } });
   check('a call after the cancel', !after.isError);
 });
 
@@ -275,7 +288,7 @@ await attempt('tools/list_changed after a reload', async () => {
   writeFileSync(configFile, config);
   const how = advertised ? 'notification, list refreshed' : 'not advertised; seen on the next tools/list';
   check('tools/list_changed after a reload', listed, how);
-  const result = await client.callTool({ name: 'walk_product_count', arguments: {} });
+  const result = await callTool({ name: 'walk_product_count', arguments: {} });
   check('tools/call of the declared tool', !result.isError, JSON.stringify(result.structuredContent));
 });
 
