@@ -136,9 +136,16 @@ def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[Js
 
 
 def _safe_ints(column: Sequence[Any], kinds: set[type]) -> bool:
-    """Whether every int of `column` is within _SAFE_INT (two passes at C speed)."""
-    ints = column if kinds == {int} else [v for v in column if type(v) is int]
-    return min(ints) >= -_SAFE_INT and max(ints) <= _SAFE_INT
+    """Whether every int of `column` is within _SAFE_INT, at C speed where it can be: None
+    and str do not compare with an int, so they are set aside first (filter(None, ...)
+    also drops 0 and False, which are within it)."""
+    if str in kinds:
+        ints: Sequence[Any] = [v for v in column if type(v) is int]
+    elif _NONE in kinds:
+        ints = list(filter(None, column))
+    else:
+        ints = column
+    return not ints or (min(ints) >= -_SAFE_INT and max(ints) <= _SAFE_INT)
 
 
 def _converter(kind: type, max_binary_bytes: int) -> Callable[[Any], JsonValue] | None:
