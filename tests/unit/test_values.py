@@ -60,6 +60,8 @@ def test_rows_keep_integers_exact_for_javascript_clients():
         [None, "-9007199254740992"],
         [True, 7],
     ]
+    mixed = [[0, "text"], [None, 2**60], [False, 1]]  # sql_variant: ints beside text
+    assert rows_to_json(mixed) == [[0, "text"], [None, "1152921504606846976"], [False, 1]]
 
 
 def test_binary_is_capped_with_its_length():
