@@ -9,7 +9,7 @@ TEST_DEB_PACKAGES := chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages venv-package test-packages demo test lint typecheck pytest test-sqlserver conformance bench clean
+.PHONY: install system-packages venv-package test-packages demo test lint typecheck pytest test-sqlserver conformance clients bench clean
 
 install: system-packages $(STAMP)
 
@@ -69,21 +69,42 @@ pytest: install test-packages
 
 test: lint typecheck pytest
 
+# npm from Debian when missing and we are root; otherwise says how.
+define ensure_npm
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing: run sudo apt-get install -y npm"; exit 1; fi; }
+endef
+
 # The MCP conformance suite's generic server scenarios against `serve --demo` over HTTP.
 # Node 22 (npm's node@22 package) and the suite are installed once into a cache folder
 # outside the repository; npm itself comes from Debian when missing and we are root.
 CONFORMANCE_DIR ?= $(HOME)/.cache/azsql-mcp-conformance
 CONFORMANCE_VERSION ?= 0.1.16
 conformance: install
-	@command -v npm >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
-	  else echo "npm is missing: run sudo apt-get install -y npm"; exit 1; fi; }
+	$(ensure_npm)
 	@test -x $(CONFORMANCE_DIR)/node_modules/.bin/conformance \
 	  && test -x $(CONFORMANCE_DIR)/node_modules/.bin/node \
 	  || npm install --prefix $(CONFORMANCE_DIR) --no-audit --no-fund --loglevel=error \
 	    node@22 @modelcontextprotocol/conformance@$(CONFORMANCE_VERSION)
 	$(BIN)/python tests/conformance/run.py $(CONFORMANCE_DIR)
+
+# The clients most users have against `serve --demo`: the MCP TypeScript SDK (Claude
+# Desktop, VS Code, Cursor; 1.x on 2025-11-25 and 2.x on 2026-07-28) and the MCP
+# Inspector's CLI, over stdio and streamable HTTP.
+# Installed once, with Node 22, into a cache folder outside the repository (as above).
+CLIENTS_DIR ?= $(HOME)/.cache/azsql-mcp-clients
+CLIENTS_PACKAGES ?= node@22 @modelcontextprotocol/sdk@1 @modelcontextprotocol/client@2 \
+  @modelcontextprotocol/inspector@2
+clients: install
+	$(ensure_npm)
+	@test -x $(CLIENTS_DIR)/node_modules/.bin/node \
+	  && test -x $(CLIENTS_DIR)/node_modules/.bin/mcp-inspector \
+	  && test -d $(CLIENTS_DIR)/node_modules/@modelcontextprotocol/sdk \
+	  && test -d $(CLIENTS_DIR)/node_modules/@modelcontextprotocol/client \
+	  || npm install --prefix $(CLIENTS_DIR) --no-audit --no-fund --loglevel=error $(CLIENTS_PACKAGES)
+	$(BIN)/python tests/clients/run.py $(CLIENTS_DIR)
 
 # The database tests against a real SQL Server or Azure SQL database, as a privileged user
 # and (with AZSQL_MCP_TEST_SQLSERVER_READER) a db_datareader one: see docs/testing.md.

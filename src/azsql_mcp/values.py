@@ -4,7 +4,10 @@ Public helper for plugins. Conversions are faithful and lossless where JSON allo
 
 - ``decimal.Decimal`` (decimal, numeric, money) becomes a **string** with every digit
   (``"1234.5600"``): a JSON number would be read back as a binary float by most clients
-  and lose digits. ``float``/``real`` stay numbers; ``int`` (including bigint) stays a number.
+  and lose digits. ``float``/``real`` stay numbers; ``int`` (including bigint) stays a number
+  within +-(2**53 - 1), and beyond it becomes a string with every digit
+  (``"9223372036854775807"``): JavaScript, so every MCP client on the TypeScript SDK, reads
+  a JSON number as a double and would round it (I-JSON, RFC 7493 2.2, asks for a string).
 - ``date``, ``time``, ``datetime`` (aware for datetimeoffset) become ISO 8601 strings,
   by their ``isoformat()``: to the microsecond, and for datetime2(7), time(7) and
   datetimeoffset(7) to the 100 ns digit SQL Server stores. A driver value whose
@@ -97,8 +100,9 @@ def _as_built(rows: list[list[JsonValue]]) -> Any:
 
 
 # The rows are JSON values by construction: serialised as they are, since checking each
-# value against the JsonValue union would cost more than converting it did.
-JsonRows = Annotated[list[list[JsonValue]], PlainSerializer(_as_built, return_type=Any)]
+# value against the JsonValue union would cost more than converting it did. The return
+# type gives the outputSchema "an array of arrays" (Any would say nothing of the rows).
+JsonRows = Annotated[list[list[JsonValue]], PlainSerializer(_as_built, return_type=list[list[Any]])]
 
 
 class StructuredResult(BaseModel):

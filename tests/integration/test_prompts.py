@@ -2,6 +2,8 @@
 
 import pytest
 from fastmcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 
 from azsql_mcp.testing.pytest_plugin import READER
 
@@ -32,11 +34,22 @@ async def test_sql_query_builder_uses_the_tables_columns_and_keys(mcp_client):
     assert "to page, ORDER BY a unique key (or columns unique together)" in text
 
 
-async def test_sql_query_builder_refuses_unknown_operations(mcp_client):
-    with pytest.raises(Exception, match="SELECT, INSERT, UPDATE, DELETE"):
-        await prompt_text(
-            mcp_client, "sql_query_builder", table="SalesLT.Customer", operation="MERGE"
-        )
+@pytest.mark.parametrize(
+    ("table", "operation", "said"),
+    [
+        ("SalesLT.Customer", "MERGE", "operation must be one of SELECT, INSERT, UPDATE, DELETE"),
+        ("SalesLT.Nope", "SELECT", "No table or view named 'SalesLT.Nope'"),
+        ("a.b.c.d", "SELECT", "Cannot read the table name 'a.b.c.d'"),
+    ],
+)
+async def test_sql_query_builder_refuses_an_argument_as_invalid_params(
+    mcp_client, table, operation, said
+):
+    # the client's to fix, as MCP's prompts error handling says (-32602), not -32603
+    with pytest.raises(MCPError) as caught:
+        await prompt_text(mcp_client, "sql_query_builder", table=table, operation=operation)
+    assert caught.value.error.code == INVALID_PARAMS
+    assert caught.value.error.message.startswith(said)
 
 
 async def test_analyze_performance_includes_the_plan(mcp_client, azsql_principal):

@@ -14,6 +14,7 @@ from azsql_mcp.values import (
     render_result,
     render_table,
     result_to_structured,
+    rows_to_json,
     to_json_value,
 )
 
@@ -23,7 +24,11 @@ from azsql_mcp.values import (
     [
         (None, None),
         (True, True),
-        (9007199254740993, 9007199254740993),  # bigint beyond 2**53 stays exact
+        (9007199254740991, 9007199254740991),  # 2**53 - 1: a double holds it exactly
+        (-9007199254740991, -9007199254740991),
+        # beyond, a JavaScript client would round a number (to 9007199254740992): a string
+        (9007199254740993, "9007199254740993"),
+        (-(2**63), "-9223372036854775808"),
         ("text", "text"),
         (Decimal("12345678901234567890.1234"), "12345678901234567890.1234"),
         (Decimal("1E+3"), "1000"),
@@ -42,6 +47,21 @@ from azsql_mcp.values import (
 )
 def test_to_json_value(value, expected):
     assert to_json_value(value) == expected
+
+
+def test_rows_keep_integers_exact_for_javascript_clients():
+    """A bigint column as the driver process converts it: only the values a double cannot
+    hold become strings; a column without them is returned as it came."""
+    safe = [[1, None], [2**53 - 1, "x"]]
+    assert rows_to_json(safe) == safe
+    rows = [[1, 2**63 - 1], [None, -(2**53)], [True, 7]]
+    assert rows_to_json(rows) == [
+        [1, "9223372036854775807"],
+        [None, "-9007199254740992"],
+        [True, 7],
+    ]
+    mixed = [[0, "text"], [None, 2**60], [False, 1]]  # sql_variant: ints beside text
+    assert rows_to_json(mixed) == [[0, "text"], [None, "1152921504606846976"], [False, 1]]
 
 
 def test_binary_is_capped_with_its_length():

@@ -24,22 +24,29 @@ DOCUMENT_COLUMNS = frozenset(
     f"{kind}_F52E2B61-18A1-11d1-B105-00805F49916B" for kind in ("JSON", "XML")
 )
 JsonValue = None | bool | int | float | str
-# Types that are already JSON; checked by exact type first because this runs per value.
+# Types that are already JSON (an int within _SAFE_INT); checked by exact type first
+# because this runs per value.
 _NONE = type(None)
 _PLAIN = frozenset({_NONE, bool, int, str})
+# The integers a JSON number carries exactly to every client: those that read numbers as
+# IEEE 754 doubles (JavaScript, so every MCP client on the TypeScript SDK) round a bigint
+# beyond 2**53 - 1. I-JSON (RFC 7493, 2.2) asks for such an integer as a string.
+_SAFE_INT = 2**53 - 1
 
 
 def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES) -> JsonValue:
     """One driver value as a JSON-safe value (see azsql_mcp.values for the rules)."""
     kind = type(value)
     if kind in _PLAIN:
-        return value
+        return _int_value(value) if kind is int else value
     convert = _BY_TYPE.get(kind)
     if convert is not None:
         return convert(value)
     # Subclasses and the rarer types.
-    if isinstance(value, bool | int | str):
+    if isinstance(value, bool | str):
         return value
+    if isinstance(value, int):
+        return _int_value(int(value))
     if isinstance(value, decimal.Decimal):
         return _decimal_text(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -51,6 +58,10 @@ def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTE
     if isinstance(value, float):
         return _float_value(value)
     return str(value)
+
+
+def _int_value(value: int) -> int | str:
+    return value if -_SAFE_INT <= value <= _SAFE_INT else str(value)
 
 
 def _decimal_text(value: decimal.Decimal) -> str:
@@ -109,7 +120,9 @@ def rows_to_json(
 def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[JsonValue]:
     kinds = set(map(type, column))
     if kinds <= _PLAIN:
-        return column
+        if int not in kinds or _safe_ints(column, kinds):
+            return column
+        return [_int_value(v) if type(v) is int else v for v in column]
     has_null = _NONE in kinds
     kinds.discard(_NONE)
     convert = _converter(next(iter(kinds)), max_binary_bytes) if len(kinds) == 1 else None
@@ -120,6 +133,19 @@ def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[Js
     if has_null:
         return [None if v is None else convert(v) for v in column]
     return list(map(convert, column))
+
+
+def _safe_ints(column: Sequence[Any], kinds: set[type]) -> bool:
+    """Whether every int of `column` is within _SAFE_INT, at C speed where it can be: None
+    and str do not compare with an int, so they are set aside first (filter(None, ...)
+    also drops 0 and False, which are within it)."""
+    if str in kinds:
+        ints: Sequence[Any] = [v for v in column if type(v) is int]
+    elif _NONE in kinds:
+        ints = list(filter(None, column))
+    else:
+        ints = column
+    return not ints or (min(ints) >= -_SAFE_INT and max(ints) <= _SAFE_INT)
 
 
 def _converter(kind: type, max_binary_bytes: int) -> Callable[[Any], JsonValue] | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Annotated, TypeVar
 
-from fastmcp.exceptions import PromptError
+from fastmcp.exceptions import ValidationError
 from pydantic import Field
 
 from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext, catalog
@@ -32,13 +32,17 @@ async def sql_query_builder(
     operation: Annotated[str, Field(description="SELECT, INSERT, UPDATE or DELETE")] = "SELECT",
 ) -> str:
     """Write a T-SQL statement for one table, from its real columns and keys."""
+    # An argument that names no operation or table is the client's to fix: MCP's invalid
+    # params (-32602), as a missing argument is, not an internal error (-32603).
     verb = operation.strip().upper()
     if verb not in OPERATIONS:
-        raise PromptError(f"operation must be one of {', '.join(OPERATIONS)} (got {operation!r})")
+        raise ValidationError(
+            f"operation must be one of {', '.join(OPERATIONS)} (got {operation!r})"
+        )
     try:
         info = await catalog.describe_table(ctx.db, table)
     except catalog.CatalogError as e:
-        raise PromptError(str(e)) from e
+        raise ValidationError(str(e)) from e
     tool = (
         "read_data" if verb == "SELECT" else ("insert_data" if verb == "INSERT" else "update_data")
     )
