@@ -271,6 +271,20 @@ def select_one(conn: Connection, timeout_s: int) -> None:
         cursor.execute("SELECT 1").fetchall()
 
 
+# COLLATIONPROPERTY's ComparisonStyle: bit 1 is IgnoreCase; 0 for binary collations.
+_SERVER_COMPARISON_STYLE = (
+    "SELECT CONVERT(int, COLLATIONPROPERTY("
+    "CONVERT(nvarchar(128), SERVERPROPERTY('Collation')), 'ComparisonStyle'))"
+)
+
+
+def names_ignore_case(conn: Connection, timeout_s: int) -> bool:
+    """Whether the server's collation, which database names take, ignores case."""
+    with _statement(conn, timeout_s) as cursor:
+        style = cursor.execute(_SERVER_COMPARISON_STYLE).fetchone()[0]
+    return style is not None and bool(style & 1)
+
+
 def set_session_context(
     conn: Connection, pairs: Sequence[tuple[str, str | None]], timeout_s: int
 ) -> None:
@@ -798,7 +812,15 @@ def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:
 # What the server may ask for by name.
 WORK: dict[str, Callable[..., Any]] = {
     fn.__name__: fn
-    for fn in (select_one, run_writes, showplan, fetch_page, set_session_context, run_procedure)
+    for fn in (
+        select_one,
+        names_ignore_case,
+        run_writes,
+        showplan,
+        fetch_page,
+        set_session_context,
+        run_procedure,
+    )
 }
 
 
