@@ -96,6 +96,7 @@ _COLLATIONS = {
     "sql_latin1_general_cp850_bin2": (850, 0),
 }
 
+
 def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
