@@ -122,6 +122,28 @@ async def test_byte_cap(server: ThreadedTdsServer) -> None:
         await database.close()
 
 
+@pytest.mark.parametrize("driver", DRIVERS, ids=DRIVER_IDS)
+async def test_the_byte_cap_counts_text_as_its_utf8_bytes(
+    server: ThreadedTdsServer, driver: str | None
+) -> None:
+    """A CJK character takes three bytes of the UTF-8 result, an emoji (a surrogate pair
+    in nvarchar) four: counted as one character each, a Japanese or Chinese database got
+    three times max_result_bytes."""
+    database = make_db(server, driver=driver, max_rows=1000, max_result_bytes=4000)
+    try:
+        for text, width in ((N_CJK, 3), (N_EMOJI, 4)):
+            rows = f"SELECT TOP 20 REPLICATE(N'{text}', 100) AS t FROM {DETAIL}"
+            result = await database.read(rows, json_values=True)
+            assert result.rows[0][0] == text * 100  # the characters arrive intact
+            assert result.truncated and len(result.rows) == 4000 // (100 * width + 2)
+    finally:
+        await database.close()
+
+
+N_CJK = "日"
+N_EMOJI = "\U0001f600"
+
+
 async def test_capped_read_of_a_big_table_costs_only_the_rows_returned(
     db: SourceDatabase,
 ) -> None:

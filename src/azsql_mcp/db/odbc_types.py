@@ -203,7 +203,7 @@ _FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.ti
 def row_sizer(
     description: Sequence[Sequence[Any]], max_binary: int | None = None
 ) -> Callable[[Sequence[Any]], int]:
-    """About how many bytes a row takes once rendered (text and hex dominate), as a
+    """About how many bytes a row takes once rendered (text as UTF-8 and hex dominate), as a
     function built once per result: only the columns that may hold text or binary values
     are looked at for each row. `max_binary`: binary values are cut to that many bytes
     (JSON values, see jsonvalues.py), so they count as cut."""
@@ -215,8 +215,8 @@ def row_sizer(
         total = fixed
         for index in variable:
             value = row[index]
-            if isinstance(value, str):
-                total += len(value) + 2
+            if isinstance(value, str):  # as UTF-8: CJK takes 3 bytes, an emoji 4
+                total += len(value.encode("utf-8", "surrogatepass")) + 2
             elif isinstance(value, bytes | bytearray):
                 total += 2 * min(len(value), binary_cap) + 2
             else:
