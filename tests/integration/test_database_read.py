@@ -4,6 +4,7 @@ Microsoft's ODBC Driver 18 and FreeTDS."""
 from __future__ import annotations
 
 import asyncio
+import codecs
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
@@ -142,6 +143,44 @@ async def test_the_byte_cap_counts_text_as_its_utf8_bytes(
 
 N_CJK = "日"
 N_EMOJI = "\U0001f600"
+
+
+@pytest.fixture
+def half_pairs(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A character the test server sends as half a surrogate pair: its SQLite cannot
+    hold one (text is UTF-8), so U+E000 goes on the wire as the high half of an emoji."""
+    from tds_test_server.protocol import types
+
+    def utf16(text: str) -> bytes:
+        return codecs.utf_16_le_encode(text.replace("\ue000", "\ud83d"), "surrogatepass")[0]
+
+    monkeypatch.setattr(types, "utf16", utf16)
+    monkeypatch.setattr(types, "utf16_column", lambda values: list(map(utf16, values)))
+    types.column_encoder.cache_clear()  # encoders hold the function they were built with
+    yield "NCHAR(57344)"
+    monkeypatch.undo()
+    types.column_encoder.cache_clear()
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=DRIVER_IDS)
+async def test_half_a_surrogate_pair_reads_as_a_replacement_character(
+    server: ThreadedTdsServer, driver: str | None, half_pairs: str
+) -> None:
+    """SQL Server holds half a pair where an emoji was cut under a collation without _SC
+    (LEFT(N'\U0001f600x', 1), CAST to nvarchar(n)). pyodbc's decoding raised on it, and
+    the error, rebuilt across the driver process, broke the call: it hung until the
+    read's deadline, then said the network path was failing."""
+    database = make_db(server, driver=driver, max_rows=10, query_timeout_s=5)
+    try:
+        for json_values in (False, True):
+            sql = (
+                f"SELECT N'ab' + {half_pairs} AS cut,"
+                f" CAST(N'c' + {half_pairs} AS nvarchar(max)) AS m"
+            )
+            result = await database.read(sql, json_values=json_values)
+            assert [list(row) for row in result.rows] == [["ab\ufffd", "c\ufffd"]]
+    finally:
+        await database.close()
 
 
 async def test_capped_read_of_a_big_table_costs_only_the_rows_returned(
