@@ -865,11 +865,13 @@ class SourceDatabase(Database):
                         within_s=answer_within(self._query_timeout()),
                     )
                     if self._names_ignore_case is None:
-                        self._names_ignore_case = await lease.run(
-                            driverhost.names_ignore_case,
-                            self._query_timeout(),
-                            within_s=answer_within(self._query_timeout()),
-                        )
+                        # a server that cannot say keeps names compared as spelled
+                        with contextlib.suppress(pyodbc.ProgrammingError):
+                            self._names_ignore_case = await lease.run(
+                                driverhost.names_ignore_case,
+                                self._query_timeout(),
+                                within_s=answer_within(self._query_timeout()),
+                            )
             except DatabaseUnavailable:
                 return  # _enter_outage already recorded why
             except PoolBusy:
