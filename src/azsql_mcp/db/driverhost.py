@@ -149,7 +149,7 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
     cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
     for unicode_type in (pyodbc.SQL_WCHAR, pyodbc.SQL_WVARCHAR, pyodbc.SQL_WLONGVARCHAR):
-        cnxn.add_output_converter(unicode_type, _utf16)
+        cnxn.add_output_converter(unicode_type, odbc_types().utf16_text)
     if "tdsodbc" in str(cnxn.getinfo(pyodbc.SQL_DRIVER_NAME)).lower():
         # FreeTDS hands CLR type values over as SQL_LONGVARBINARY, not SQL_SS_UDT
         cnxn.add_output_converter(pyodbc.SQL_LONGVARBINARY, clrtypes().decoded_or_bytes)
@@ -804,14 +804,6 @@ def _first_result_types(
         conn.stop_if_cancelled()  # a cancel's doing: the call stops here
         return {}
     return found if sorted(found) == list(range(width)) else {}
-
-
-def _utf16(raw: bytes | None) -> str | None:
-    """nchar, nvarchar and ntext as UTF-16LE, half a surrogate pair as U+FFFD. SQL Server
-    holds one where a supplementary character (an emoji) was cut under a collation
-    without _SC, which counts UTF-16 code units: LEFT(N'\U0001f600x', 1), CAST to
-    nvarchar(n). pyodbc's own decoding raises on it, failing the whole read."""
-    return None if raw is None else raw.decode("utf-16-le", "replace")
 
 
 def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:

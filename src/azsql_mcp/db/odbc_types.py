@@ -1,5 +1,6 @@
-"""SQL Server's names for the types of what pyodbc describes and returns, and the
-rendered size of a row: pure functions of descriptions and values.
+"""SQL Server's names for the types of what pyodbc describes and returns, the text of
+nchar and nvarchar values, and the rendered size of a row: pure functions of
+descriptions and values.
 
 The driver process (driverhost.py) loads this file by path, as it does clrtypes.py and
 jsonvalues.py, so it imports only the standard library (and pyodbc, which that process
@@ -194,6 +195,14 @@ def _temporal_by_size(size: int | None, scale: int) -> str | None:
         20 + scale: f"datetime2({scale})",
         27 + scale: f"datetimeoffset({scale})",
     }.get(size or 0)
+
+
+def utf16_text(raw: bytes | None) -> str | None:
+    """nchar, nvarchar and ntext as UTF-16LE, half a surrogate pair as U+FFFD. SQL Server
+    holds one where a supplementary character (an emoji) was cut under a collation
+    without _SC, which counts UTF-16 code units: LEFT(N'\U0001f600x', 1), CAST to
+    nvarchar(n). pyodbc's own decoding raises on it, failing the whole read."""
+    return None if raw is None else raw.decode("utf-16-le", "replace")
 
 
 # Column types whose values always count 8 bytes in row_sizer: no need to look at them.
