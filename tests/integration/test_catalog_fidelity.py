@@ -153,16 +153,27 @@ async def test_a_column_of_another_collation_than_the_databases_says_so(
 ) -> None:
     # its values compare by it: 'abc' does not find 'ABC' in a _BIN2 column
     info = await catalog.describe_table(db, "dbo.Codes")
-    collations = {c.name: c.collation for c in info.columns}
-    assert collations == {
-        "Code": "Latin1_General_BIN2",
-        "Name": "Cyrillic_General_CI_AS",
-        "Note": None,  # the database's own
-        "Qty": None,
-    }
+    assert _collations(info) == CODES_COLLATIONS
     text = catalog.render_description(info)
     assert "  Code varchar(10) COLLATE Latin1_General_BIN2 NOT NULL" in text
     assert "  Note nvarchar(20) NULL" in text
+
+
+async def test_a_reader_sees_the_collations_too(reader: SourceDatabase) -> None:
+    info = await catalog.describe_table(reader, "dbo.Codes")
+    assert _collations(info) == CODES_COLLATIONS
+
+
+CODES_COLLATIONS = {
+    "Code": "Latin1_General_BIN2",
+    "Name": "Cyrillic_General_CI_AS",
+    "Note": None,  # the database's own
+    "Qty": None,
+}
+
+
+def _collations(info: catalog.TableDescription) -> dict[str, str | None]:
+    return {c.name: c.collation for c in info.columns}
 
 
 async def test_catalog_reads_paged_two_rows_at_a_time_lose_nothing(
