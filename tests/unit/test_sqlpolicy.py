@@ -87,11 +87,11 @@ def test_under_a_case_sensitive_server_collation_a_database_is_named_as_spelled(
     ]:
         reason = refused(sql, strict)
         assert f"names the database {database}" in reason
-        assert "collation is case-sensitive" in reason
+        assert "compares database names as spelled" in reason
     for sql in ["SELECT * FROM [Sales ].dbo.Orders", "SELECT * FROM Archive.dbo.Orders"]:
         assert check_select(sql, policy=strict).kind == "select"
     # a name no spelling allows says nothing of case
-    assert "case-sensitive" not in refused("SELECT * FROM Other.dbo.t", strict)
+    assert "as spelled" not in refused("SELECT * FROM Other.dbo.t", strict)
 
 
 def test_denied_functions_are_found_behind_apply_with_an_omitted_schema() -> None:

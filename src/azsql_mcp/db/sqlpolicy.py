@@ -257,8 +257,9 @@ def _check_database(database: str, written: str, policy: ReadPolicy, allowed: st
         own = f" ({policy.database})" if policy.database else ""
         if ReadPolicy.of(policy.database, policy.allowed_databases).may_read(database):
             own += (
-                ". The server's collation is case-sensitive, so database names are:"
-                " write the name as the source's database or allowed_databases spells it"
+                ". This source compares database names as spelled (its server's"
+                " collation is case-sensitive, or not read yet): write the name as the"
+                " source's database or allowed_databases spells it"
             )
         refuse(
             f"{written} names the database {database}; a statement stays in the "
