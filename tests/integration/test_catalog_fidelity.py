@@ -33,6 +33,10 @@ SETUP = [
     "CREATE INDEX IX_Line_Price ON dbo.Line (Price)",
     "ALTER INDEX IX_Line_Price ON dbo.Line DISABLE",
     "CREATE INDEX IX_Line_Big ON dbo.Line (LineID) WHERE Qty > 10",
+    # an ERP's codes compared byte by byte in a database of the default collation
+    "CREATE TABLE dbo.Codes (Code varchar(10) COLLATE Latin1_General_BIN2 NOT NULL PRIMARY KEY,"
+    " Name nvarchar(40) COLLATE Cyrillic_General_CI_AS NULL,"
+    " Note nvarchar(20) COLLATE SQL_Latin1_General_CP1_CI_AS NULL, Qty int NULL)",
 ]
 
 
@@ -144,6 +148,34 @@ async def test_defaults_checks_and_computed_columns(db: SourceDatabase) -> None:
     assert "INDEX IX_Line_Price NONCLUSTERED (Price) (disabled)" in catalog.render_description(info)
 
 
+async def test_a_column_of_another_collation_than_the_databases_says_so(
+    db: SourceDatabase,
+) -> None:
+    # its values compare by it: 'abc' does not find 'ABC' in a _BIN2 column
+    info = await catalog.describe_table(db, "dbo.Codes")
+    assert _collations(info) == CODES_COLLATIONS
+    text = catalog.render_description(info)
+    assert "  Code varchar(10) COLLATE Latin1_General_BIN2 NOT NULL" in text
+    assert "  Note nvarchar(20) NULL" in text
+
+
+async def test_a_reader_sees_the_collations_too(reader: SourceDatabase) -> None:
+    info = await catalog.describe_table(reader, "dbo.Codes")
+    assert _collations(info) == CODES_COLLATIONS
+
+
+CODES_COLLATIONS = {
+    "Code": "Latin1_General_BIN2",
+    "Name": "Cyrillic_General_CI_AS",
+    "Note": None,  # the database's own
+    "Qty": None,
+}
+
+
+def _collations(info: catalog.TableDescription) -> dict[str, str | None]:
+    return {c.name: c.collation for c in info.columns}
+
+
 async def test_catalog_reads_paged_two_rows_at_a_time_lose_nothing(
     db: SourceDatabase, server: ThreadedTdsServer
 ) -> None:
@@ -194,7 +226,7 @@ async def test_the_schema_and_a_tables_columns_are_read_without_skipping_rows(
         line = await catalog.describe_table(seen, "dbo.Line")  # type: ignore[arg-type]
     finally:
         await paged.close()
-    assert len(line.columns) == 5 and len(overview.tables) == 4
+    assert len(line.columns) == 5 and len(overview.tables) == 5
     big = [offset for sql, offset in seen.reads if sql in BIG_READS]
     assert len(big) > 10 and set(big) == {0}, seen.reads
 

@@ -4,6 +4,7 @@ Microsoft's ODBC Driver 18 and FreeTDS."""
 from __future__ import annotations
 
 import asyncio
+import codecs
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
@@ -118,6 +119,66 @@ async def test_byte_cap(server: ThreadedTdsServer) -> None:
         result = await database.read("SELECT EmailAddress, CompanyName FROM SalesLT.Customer")
         assert result.truncated and 0 < len(result.rows) < 100
         assert result.next_offset == len(result.rows)
+    finally:
+        await database.close()
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=DRIVER_IDS)
+async def test_the_byte_cap_counts_text_as_its_utf8_bytes(
+    server: ThreadedTdsServer, driver: str | None
+) -> None:
+    """A CJK character takes three bytes of the UTF-8 result, an emoji (a surrogate pair
+    in nvarchar) four: counted as one character each, a Japanese or Chinese database got
+    three times max_result_bytes."""
+    database = make_db(server, driver=driver, max_rows=1000, max_result_bytes=4000)
+    try:
+        for text, width in ((N_CJK, 3), (N_EMOJI, 4)):
+            rows = f"SELECT TOP 20 REPLICATE(N'{text}', 100) AS t FROM {DETAIL}"
+            result = await database.read(rows, json_values=True)
+            assert result.rows[0][0] == text * 100  # the characters arrive intact
+            assert result.truncated and len(result.rows) == 4000 // (100 * width + 2)
+    finally:
+        await database.close()
+
+
+N_CJK = "日"
+N_EMOJI = "\U0001f600"
+
+
+@pytest.fixture
+def half_pairs(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A character the test server sends as half a surrogate pair: its SQLite cannot
+    hold one (text is UTF-8), so U+E000 goes on the wire as the high half of an emoji."""
+    from tds_test_server.protocol import types
+
+    def utf16(text: str) -> bytes:
+        return codecs.utf_16_le_encode(text.replace("\ue000", "\ud83d"), "surrogatepass")[0]
+
+    monkeypatch.setattr(types, "utf16", utf16)
+    monkeypatch.setattr(types, "utf16_column", lambda values: list(map(utf16, values)))
+    types.column_encoder.cache_clear()  # encoders hold the function they were built with
+    yield "NCHAR(57344)"
+    monkeypatch.undo()
+    types.column_encoder.cache_clear()
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=DRIVER_IDS)
+async def test_half_a_surrogate_pair_reads_as_a_replacement_character(
+    server: ThreadedTdsServer, driver: str | None, half_pairs: str
+) -> None:
+    """SQL Server holds half a pair where an emoji was cut under a collation without _SC
+    (LEFT(N'\U0001f600x', 1), CAST to nvarchar(n)). pyodbc's decoding raised on it, and
+    the error, rebuilt across the driver process, broke the call: it hung until the
+    read's deadline, then said the network path was failing."""
+    database = make_db(server, driver=driver, max_rows=10, query_timeout_s=5)
+    try:
+        for json_values in (False, True):
+            sql = (
+                f"SELECT N'ab' + {half_pairs} AS cut,"
+                f" CAST(N'c' + {half_pairs} AS nvarchar(max)) AS m"
+            )
+            result = await database.read(sql, json_values=json_values)
+            assert [list(row) for row in result.rows] == [["ab\ufffd", "c\ufffd"]]
     finally:
         await database.close()
 

@@ -255,6 +255,27 @@ async def test_a_probe_that_times_out_says_so_not_what_a_caller_should_ask(
         await db.close()
 
 
+@pytest.mark.parametrize("tells", [True, False], ids=["collation", "no-collation"])
+async def test_the_probe_learns_how_the_server_compares_database_names(
+    server: ThreadedTdsServer, tells: bool
+) -> None:
+    """Once, with the first probe: a case-insensitive server collation makes
+    [ADVENTUREWORKSLT] the source's own database; a server that cannot say is ready
+    all the same, and names stay compared as spelled."""
+    own = "AdventureWorksLT"
+    if not tells:
+        server.add_fault(Fault.parse("error:195@query~ComparisonStyle"))
+    db = make_db(server, "collation", database=own)
+    assert not db.policy().is_own(own.upper())  # not known yet: as spelled
+    await db.start()
+    try:
+        await wait_until(lambda: db.readiness().ready)
+        await wait_until(lambda: db.policy().is_own(own.upper()) or not tells)
+        assert db.policy().is_own(own.upper()) is tells and db.policy().is_own(own + " ")
+    finally:
+        await db.close()
+
+
 async def test_pool_acquire_timeout_bounds_waiting(server: ThreadedTdsServer) -> None:
     db = make_db(server, "busy", pool_size=1, pool_acquire_timeout_s=0.3)
     try:

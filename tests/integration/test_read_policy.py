@@ -1,10 +1,14 @@
 """read_data refuses what a statement may not reach (issue 15's examples), saying what was
 found and what is allowed; an operator opens other databases with allowed_databases."""
 
+import asyncio
 from typing import Any
 
 import pytest
 from fastmcp import Client
+
+from azsql_mcp.testing.pytest_plugin import DRIVERS
+from tds_test_server.editions import Edition
 
 ALLOWED = "Allowed here: one SELECT statement"
 
@@ -79,6 +83,56 @@ async def test_allowed_databases_opens_a_database(make_azsql_server):
             "names the database master"
             in (await call(client, "SELECT * FROM master.sys.objects")).content[0].text
         )
+
+
+async def _read_once_learned(client: Client[Any], query: str) -> Any:
+    """read_data of `query` once the source's health probe has learned that the server's
+    collation ignores case: until then (and under a case-sensitive one, always) database
+    names are compared as spelled."""
+    for _ in range(50):
+        result = await call(client, query)
+        if ALLOWED not in result.content[0].text:
+            return result
+        await asyncio.sleep(0.1)
+    return result
+
+
+@pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
+@pytest.mark.parametrize(
+    ("collation", "opens"),
+    [
+        ("SQL_Latin1_General_CP1_CI_AS", True),
+        ("Latin1_General_CS_AS", False),
+        ("SQL_Latin1_General_CP850_BIN2", False),
+    ],
+)
+async def test_database_names_compare_as_the_server_collation_does(
+    make_azsql_server, monkeypatch, collation, opens
+):
+    # Database names take the server's collation: under a case-sensitive one [OTHERDB]
+    # is another database than the OtherDb the operator opened, and [ADVENTUREWORKSLT]
+    # another than the source's own.
+    reported = Edition.server_property
+    monkeypatch.setattr(
+        Edition,
+        "server_property",
+        lambda self, name: collation if name.lower() == "collation" else reported(self, name),
+    )
+    app = make_azsql_server(config={"security": {"allowed_databases": ["OtherDb"]}})
+    async with Client(app) as client:
+        for query, database in [
+            ("SELECT * FROM OTHERDB.dbo.Secrets", "OTHERDB"),
+            ("SELECT TOP 1 CustomerID FROM ADVENTUREWORKSLT.SalesLT.Customer", "ADVENTURE"),
+        ]:
+            read = _read_once_learned if opens else call
+            text = (await read(client, query)).content[0].text
+            assert (ALLOWED not in text) is opens, text
+            if not opens:
+                assert f"names the database {database}" in text
+                assert "compares database names as spelled" in text
+        # spelled as configured, the database opens under every collation
+        text = (await call(client, "SELECT * FROM OtherDb.dbo.Secrets")).content[0].text
+        assert ALLOWED not in text
 
 
 async def test_allowed_hints_run(mcp_client):

@@ -96,3 +96,18 @@ def test_a_column_the_user_may_not_select_carries_a_comment() -> None:
         f"dbo.Staff: StaffID int! PK, Salary money ({catalog.NO_SELECT_MARK})",
         catalog.NO_SELECT_STAR,
     ]
+
+
+def test_a_case_sensitive_database_keeps_tables_apart_that_differ_in_case() -> None:
+    # Under Latin1_General_CS_AS (or _BIN2) dbo.Orders and dbo.orders are two tables.
+    upper = table("dbo", "Orders", [("Id", "int", False)])
+    lower_fk = OutlineForeignKey(columns=["OrderId"], table="dbo.orders", to_columns=["Id"])
+    lower = table("dbo", "orders", [("Id", "int", False)])
+    line = table("dbo", "Line", [("OrderId", "int", False)], fks=[lower_fk])
+    overview = SchemaOverview(tables=[upper, lower, line], truncated=False)
+    near = catalog.select_tables(overview, schema="dbo", table="Orders")
+    assert [t.name for t in near] == ["dbo.Orders"]  # Line references orders, not Orders
+    near = catalog.select_tables(overview, schema="dbo", table="orders")
+    assert [t.name for t in near] == ["dbo.orders", "dbo.Line"]
+    # neither spelled as asked: which one is meant cannot be told
+    assert catalog.select_tables(overview, schema="dbo", table="ORDERS") == []

@@ -157,6 +157,7 @@ def column_row(name: str, **overrides: Any) -> dict[str, Any]:
         "is_persisted": None,
         "description": None,
         "can_select": 1,
+        "collation_name": None,
     }
     return row | overrides
 

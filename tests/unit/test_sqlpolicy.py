@@ -77,6 +77,23 @@ def test_other_databases_are_refused_until_allowed(sql: str, database: str) -> N
     assert check_select(sql, policy=opened).kind == "select"
 
 
+def test_under_a_case_sensitive_server_collation_a_database_is_named_as_spelled() -> None:
+    # [SALES] and [Sales] are two databases there: neither the source's own database
+    # nor an allowed one opens a name that differs from it in case only
+    strict = ReadPolicy.of("Sales", ["Archive"], names_ignore_case=False)
+    for sql, database in [
+        ("SELECT * FROM SALES.dbo.Orders", "SALES"),
+        ("SELECT * FROM [archive].dbo.Orders", "archive"),
+    ]:
+        reason = refused(sql, strict)
+        assert f"names the database {database}" in reason
+        assert "compares database names as spelled" in reason
+    for sql in ["SELECT * FROM [Sales ].dbo.Orders", "SELECT * FROM Archive.dbo.Orders"]:
+        assert check_select(sql, policy=strict).kind == "select"
+    # a name no spelling allows says nothing of case
+    assert "as spelled" not in refused("SELECT * FROM Other.dbo.t", strict)
+
+
 def test_denied_functions_are_found_behind_apply_with_an_omitted_schema() -> None:
     assert "transaction log" in refused("SELECT * FROM t CROSS APPLY Sales..fn_dblog(NULL, NULL) f")
     audit = "SELECT * FROM t CROSS APPLY master..fn_get_audit_file(N'x', NULL, NULL) AS f"

@@ -317,3 +317,29 @@ def test_a_condition_or_its_negation_is_always_true(where: str) -> None:
 )
 def test_two_conditions_that_are_no_negation_of_each_other_filter(where: str) -> None:
     assert check_write(f"DELETE FROM t WHERE {where}", KINDS, allow_unfiltered=False).has_where
+
+
+# --- names that differ in case only ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # under Latin1_General_CS_AS t and T are two sources: T.id is Other's column, and
+        # every row of Orders changes when Other has a row 5
+        "UPDATE t SET x = 1 FROM Orders AS t JOIN Other AS T ON 1 = 1 WHERE T.id = 5",
+        "DELETE t FROM Orders AS t CROSS JOIN Other AS T WHERE T.id = @id",
+        "DELETE FROM Orders WHERE EXISTS (SELECT 1 FROM Other AS X JOIN Items AS x"
+        " ON 1 = 1 WHERE x.k = Orders.k)",
+    ],
+)
+def test_sources_of_one_from_named_alike_but_for_case_are_refused(sql: str) -> None:
+    # SQL Server refuses them under a case-insensitive collation (one name twice)
+    assert "differ in case only" in refusal(sql)
+    assert check_write(sql, KINDS, allow_unfiltered=True).kind in ("update", "delete")
+
+
+def test_names_alike_but_for_case_in_different_froms_or_one_source_are_read_as_before() -> None:
+    assert filters("UPDATE T SET x = 1 FROM Orders AS t WHERE t.id = 5")
+    assert filters("UPDATE Orders SET x = 1 WHERE orders.id = 5")
+    assert filters("DELETE FROM Orders WHERE id IN (SELECT oid FROM orders_log AS O WHERE O.k = 1)")

@@ -6,7 +6,13 @@ resources and prompts, and open to third-party plugins.
 """
 
 from azsql_mcp.catalog.diagram import DIAGRAM_MAX_TABLES, render_mermaid, select_tables
-from azsql_mcp.catalog.names import identifier, is_regular, name_text, qualified_text
+from azsql_mcp.catalog.names import (
+    identifier,
+    is_regular,
+    name_text,
+    qualified_text,
+    spelled_as,
+)
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.catalog.schema import (
     OutlineColumn,
@@ -103,5 +109,6 @@ __all__ = [
     "render_schema",
     "schema_overview",
     "select_tables",
+    "spelled_as",
     "summarize_plan",
 ]

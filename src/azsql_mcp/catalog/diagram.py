@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from azsql_mcp.catalog.names import spelled_as
 from azsql_mcp.catalog.schema import SchemaOverview, TableOutline
 from azsql_mcp.catalog.tables import NO_SELECT_MARK
 
@@ -27,24 +28,24 @@ def select_tables(
     overview: SchemaOverview, *, schema: str | None = None, table: str | None = None
 ) -> list[TableOutline]:
     """The tables (not views) of `schema`, or `schema.table` and the tables it references
-    or that reference it; names compare case-insensitively, as in a default collation."""
+    or that reference it. The names asked for are read as `spelled_as` reads them; the
+    catalog's own names (a foreign key's table) compare exactly."""
     tables = [t for t in overview.tables if t.type != "view"]
     if schema is None:
         return tables
-    in_schema = [t for t in tables if t.schema_name.lower() == schema.lower()]
+    schemas = spelled_as({t.schema_name for t in tables}, schema)
+    in_schema = [t for t in tables if t.schema_name in schemas]
     if table is None:
         return in_schema
-    wanted = f"{schema}.{table}".lower()
-    centre = next((t for t in in_schema if t.name.lower() == wanted), None)
-    if centre is None:
-        return []
-    near = {fk.table.lower() for fk in centre.foreign_keys}
+    wanted = spelled_as({t.name for t in in_schema}, f"{schema}.{table}")
+    if len(wanted) != 1:
+        return []  # none, or `orders` of a database that has Orders and ORDERS
+    centre = next(t for t in in_schema if t.name in wanted)
+    near = {fk.table for fk in centre.foreign_keys}
     return [
         t
         for t in tables
-        if t is centre
-        or t.name.lower() in near
-        or any(fk.table.lower() == wanted for fk in t.foreign_keys)
+        if t is centre or t.name in near or any(fk.table == centre.name for fk in t.foreign_keys)
     ]
 
 

@@ -36,6 +36,16 @@ def identifier(name: str) -> str:
     return name if is_regular(name) else quote(name)
 
 
+def spelled_as(names: set[str], wanted: str) -> set[str]:
+    """The names that `wanted` asks for: itself when the catalog has it as written, else
+    those equal to it but for case. Under a case-insensitive collation that is the one
+    object; under a case-sensitive one `dbo.Orders` and `dbo.orders` are two tables and
+    the one written exactly is meant."""
+    if wanted in names:
+        return {wanted}
+    return {name for name in names if name.casefold() == wanted.casefold()}
+
+
 def name_text(name: str) -> str:
     """One part of a name as text: identifier(name), escaped."""
     return _FENCE_START.sub("\\\\u003c", "".join(map(_char_text, identifier(name))))

@@ -71,7 +71,10 @@ SELECT c.object_id,
        CAST(ep.value AS nvarchar(4000)) AS description,
        HAS_PERMS_BY_NAME(QUOTENAME(OBJECT_SCHEMA_NAME(c.object_id)) + N'.'
                          + QUOTENAME(OBJECT_NAME(c.object_id)),
-                         N'OBJECT', N'SELECT', c.name, N'COLUMN') AS can_select
+                         N'OBJECT', N'SELECT', c.name, N'COLUMN') AS can_select,
+       CASE WHEN c.collation_name
+                 <> CONVERT(sysname, DATABASEPROPERTYEX(DB_NAME(), 'Collation'))
+            THEN c.collation_name END AS collation_name
 FROM sys.columns AS c
 LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 LEFT JOIN sys.default_constraints AS dc ON dc.object_id = c.default_object_id

@@ -74,6 +74,9 @@ class ColumnDetail(BaseModel):
     is_computed: bool = False
     computed: str | None = None  # the expression (" PERSISTED" when stored), or DEFINITION_HIDDEN
     description: str | None = None
+    # sys.columns.collation_name where it is not the database's: its values compare and
+    # sort by it (Latin1_General_BIN2: case-sensitive), a varchar's in its code page
+    collation: str | None = None
     # HAS_PERMS_BY_NAME(table, 'OBJECT', 'SELECT', column, 'COLUMN'): False where the user
     # may not read the column (a column DENY, or SELECT granted on other columns only).
     selectable: bool = True
@@ -330,6 +333,7 @@ def _column(r: dict[str, Any]) -> ColumnDetail:
         computed=computed,
         description=r["description"],
         selectable=r["can_select"] != 0,  # NULL (not answered): not known to be denied
+        collation=r["collation_name"],
     )
 
 
@@ -461,6 +465,8 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
     ]
     for c in info.columns:
         parts = [c.type + (f" [{c.alias_type}]" if c.alias_type else "")]
+        if c.collation:
+            parts.append(f"COLLATE {c.collation}")
         parts.append("NULL" if c.nullable else "NOT NULL")
         if c.identity:
             parts.append(c.identity)

@@ -188,6 +188,7 @@ class SourceDatabase(Database):
         self._last_call = -math.inf  # monotonic time of the last call that used the pool
         self._last_probe = -math.inf  # monotonic time the last probe started
         self._uncounted: set[str] = set()  # writing procedures warned about: no row counts
+        self._names_ignore_case: bool | None = None  # the server's collation; the probe learns it
 
     # --- lifecycle and state -----------------------------------------------------------
 
@@ -212,6 +213,7 @@ class SourceDatabase(Database):
             self.settings.database,
             self.security.allowed_databases,
             allow_server_state=server_state,
+            names_ignore_case=self._names_ignore_case is True,  # unknown: as spelled
         )
 
     def readiness(self) -> Readiness:
@@ -875,6 +877,14 @@ class SourceDatabase(Database):
                         self._query_timeout(),
                         within_s=answer_within(self._query_timeout()),
                     )
+                    if self._names_ignore_case is None:
+                        # a server that cannot say keeps names compared as spelled
+                        with contextlib.suppress(pyodbc.ProgrammingError):
+                            self._names_ignore_case = await lease.run(
+                                driverhost.names_ignore_case,
+                                self._query_timeout(),
+                                within_s=answer_within(self._query_timeout()),
+                            )
             except DatabaseUnavailable:
                 return  # _enter_outage already recorded why
             except PoolBusy:

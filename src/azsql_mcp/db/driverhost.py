@@ -148,6 +148,8 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     # Per connection, not pyodbc.native_uuid: that global would change the whole process.
     cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
     cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
+    for unicode_type in (pyodbc.SQL_WCHAR, pyodbc.SQL_WVARCHAR, pyodbc.SQL_WLONGVARCHAR):
+        cnxn.add_output_converter(unicode_type, odbc_types().utf16_text)
     if "tdsodbc" in str(cnxn.getinfo(pyodbc.SQL_DRIVER_NAME)).lower():
         # FreeTDS hands CLR type values over as SQL_LONGVARBINARY, not SQL_SS_UDT
         cnxn.add_output_converter(pyodbc.SQL_LONGVARBINARY, clrtypes().decoded_or_bytes)
@@ -269,6 +271,20 @@ def _commit(conn: Connection, timeout_s: int) -> None:
 def select_one(conn: Connection, timeout_s: int) -> None:
     with _statement(conn, timeout_s) as cursor:
         cursor.execute("SELECT 1").fetchall()
+
+
+# COLLATIONPROPERTY's ComparisonStyle: bit 1 is IgnoreCase; 0 for binary collations.
+_SERVER_COMPARISON_STYLE = (
+    "SELECT CONVERT(int, COLLATIONPROPERTY("
+    "CONVERT(nvarchar(128), SERVERPROPERTY('Collation')), 'ComparisonStyle'))"
+)
+
+
+def names_ignore_case(conn: Connection, timeout_s: int) -> bool:
+    """Whether the server's collation, which database names take, ignores case."""
+    with _statement(conn, timeout_s) as cursor:
+        style = cursor.execute(_SERVER_COMPARISON_STYLE).fetchone()[0]
+    return style is not None and bool(style & 1)
 
 
 def set_session_context(
@@ -798,7 +814,15 @@ def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:
 # What the server may ask for by name.
 WORK: dict[str, Callable[..., Any]] = {
     fn.__name__: fn
-    for fn in (select_one, run_writes, showplan, fetch_page, set_session_context, run_procedure)
+    for fn in (
+        select_one,
+        names_ignore_case,
+        run_writes,
+        showplan,
+        fetch_page,
+        set_session_context,
+        run_procedure,
+    )
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import itertools
 import logging
 import os
@@ -100,7 +101,8 @@ def rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
         return WriteOutcomeUnknown(args[0])
     builtin = getattr(builtins, name, None)
     if isinstance(builtin, type) and issubclass(builtin, Exception):
-        return builtin(*args)
+        with contextlib.suppress(TypeError):  # UnicodeDecodeError takes five arguments
+            return builtin(*args)
     return RuntimeError(f"{name}: {args[0]}")
 
 

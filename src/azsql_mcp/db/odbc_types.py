@@ -1,5 +1,6 @@
-"""SQL Server's names for the types of what pyodbc describes and returns, and the
-rendered size of a row: pure functions of descriptions and values.
+"""SQL Server's names for the types of what pyodbc describes and returns, the text of
+nchar and nvarchar values, and the rendered size of a row: pure functions of
+descriptions and values.
 
 The driver process (driverhost.py) loads this file by path, as it does clrtypes.py and
 jsonvalues.py, so it imports only the standard library (and pyodbc, which that process
@@ -196,6 +197,14 @@ def _temporal_by_size(size: int | None, scale: int) -> str | None:
     }.get(size or 0)
 
 
+def utf16_text(raw: bytes | None) -> str | None:
+    """nchar, nvarchar and ntext as UTF-16LE, half a surrogate pair as U+FFFD. SQL Server
+    holds one where a supplementary character (an emoji) was cut under a collation
+    without _SC, which counts UTF-16 code units: LEFT(N'\U0001f600x', 1), CAST to
+    nvarchar(n). pyodbc's own decoding raises on it, failing the whole read."""
+    return None if raw is None else raw.decode("utf-16-le", "replace")
+
+
 # Column types whose values always count 8 bytes in row_sizer: no need to look at them.
 _FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.time, dt.datetime})
 
@@ -203,7 +212,7 @@ _FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.ti
 def row_sizer(
     description: Sequence[Sequence[Any]], max_binary: int | None = None
 ) -> Callable[[Sequence[Any]], int]:
-    """About how many bytes a row takes once rendered (text and hex dominate), as a
+    """About how many bytes a row takes once rendered (text as UTF-8 and hex dominate), as a
     function built once per result: only the columns that may hold text or binary values
     are looked at for each row. `max_binary`: binary values are cut to that many bytes
     (JSON values, see jsonvalues.py), so they count as cut."""
@@ -215,8 +224,8 @@ def row_sizer(
         total = fixed
         for index in variable:
             value = row[index]
-            if isinstance(value, str):
-                total += len(value) + 2
+            if isinstance(value, str):  # as UTF-8: CJK takes 3 bytes, an emoji 4
+                total += len(value.encode("utf-8", "surrogatepass")) + 2
             elif isinstance(value, bytes | bytearray):
                 total += 2 * min(len(value), binary_cap) + 2
             else:

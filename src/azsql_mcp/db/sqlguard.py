@@ -520,6 +520,16 @@ def _check_write_tree(
                 "do not count.",
                 allowed,
             )
+    twins = write_filters.case_twins(tree) if kind != "insert" and has_where else None
+    if twins is not None and not allow_unfiltered:
+        refuse(
+            f"{kind.upper()} joins table sources named {twins[0]} and {twins[1]}, which"
+            " differ in case only: one name under a case-insensitive collation, two under"
+            " a case-sensitive one, so whether the WHERE clause filters cannot be told (the"
+            " operator has not set allow_unfiltered_writes). Give the sources of a FROM"
+            " aliases that differ in more than case.",
+            allowed,
+        )
     return kind, has_where
 
 

@@ -37,8 +37,12 @@ class ReadPolicy:
     """Where a statement of one source may reach; hashable, so checks can be cached."""
 
     database: str | None = None  # the source's database: three-part names naming it are fine
-    allowed_databases: frozenset[str] = field(default_factory=frozenset)  # casefolded
+    allowed_databases: frozenset[str] = field(default_factory=frozenset)
     allow_server_state: bool = False  # sys.dm_... and their kin
+    # Database names take the server's collation ("Database identifiers"): under a
+    # case-sensitive one (SAP's SQL_Latin1_General_CP850_BIN2, _CS_ collations) [SALES]
+    # and [Sales] are two databases, so a name opens only a database spelled alike.
+    names_ignore_case: bool = True
 
     @classmethod
     def of(
@@ -47,26 +51,28 @@ class ReadPolicy:
         allowed_databases: Collection[str] = (),
         *,
         allow_server_state: bool = False,
+        names_ignore_case: bool = True,
     ) -> ReadPolicy:
         return cls(
             database or None,
-            frozenset(_key(name) for name in allowed_databases),
+            frozenset(allowed_databases),
             allow_server_state,
+            names_ignore_case,
         )
 
     def is_own(self, database: str) -> bool:
         """Whether `database` is the source's own database."""
-        return self.database is not None and _key(database) == _key(self.database)
+        return self.database is not None and self._key(database) == self._key(self.database)
 
     def may_read(self, database: str) -> bool:
-        # Database names compare case-insensitively, as under the usual server collations.
-        return self.is_own(database) or _key(database) in self.allowed_databases
+        key = self._key(database)
+        return self.is_own(database) or any(key == self._key(n) for n in self.allowed_databases)
 
-
-def _key(name: str) -> str:
-    """How SQL Server compares names: case-insensitively under the usual collations,
-    and ignoring trailing spaces ([master ] is master)."""
-    return name.rstrip(" ").casefold()
+    def _key(self, name: str) -> str:
+        """How the server compares database names: trailing spaces ignored ([master ] is
+        master) under every collation, case too under a case-insensitive one."""
+        name = name.rstrip(" ")
+        return name.casefold() if self.names_ignore_case else name
 
 
 STRICT = ReadPolicy()
@@ -249,6 +255,12 @@ def _check_database(database: str, written: str, policy: ReadPolicy, allowed: st
         return
     if not policy.may_read(database):
         own = f" ({policy.database})" if policy.database else ""
+        if ReadPolicy.of(policy.database, policy.allowed_databases).may_read(database):
+            own += (
+                ". This source compares database names as spelled (its server's"
+                " collation is case-sensitive, or not read yet): write the name as the"
+                " source's database or allowed_databases spells it"
+            )
         refuse(
             f"{written} names the database {database}; a statement stays in the "
             f"source's database{own}. " + _how_to_open(database),
@@ -269,10 +281,10 @@ def _system_key(name: str) -> str:
     system object however it is spelled: the usual collations (Latin1_General_CI_AS,
     SQL_Latin1_General_CP1_CI_AS) are width-insensitive, so `[ｓｙｓ].[ｃｒｅｄｅｎｔｉａｌｓ]`
     may be sys.credentials, and _AI ones are accent-insensitive too. Only to refuse in
-    doubt: a database name that allows (`_key`) is compared strictly."""
+    doubt: a database name that allows (`ReadPolicy._key`) is compared strictly."""
     decomposed = unicodedata.normalize("NFKD", name)
     kept = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _key(kept)
+    return kept.rstrip(" ").casefold()
 
 
 def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: str) -> None:

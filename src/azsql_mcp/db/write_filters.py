@@ -258,6 +258,24 @@ def judge(statement: exp.Expr, changed: Target, non_nullable: Collection[str] = 
     return Judgement(True, any(_worst(c, reading, positive=True) is not True for c in left))
 
 
+def case_twins(statement: exp.Expr) -> tuple[str, str] | None:
+    """Two table sources of one FROM whose exposed names (an alias, else the table's
+    name) differ in case only (`Orders AS t JOIN Other AS T`): SQL Server refuses them
+    under a case-insensitive collation, as one name given twice, and takes them as two
+    under a case-sensitive one (Latin1_General_CS_AS, _BIN2), where `judge`, which
+    compares names as the first do, would read `T.id` as `t`'s column."""
+    from sqlglot import exp
+
+    for node in (statement, *statement.find_all(exp.Select)):
+        seen: dict[str, str] = {}
+        for source, _ in write_sources.sources(node):
+            name = source.alias_or_name
+            first = seen.setdefault(name.casefold(), name)
+            if first != name:
+                return first, name
+    return None
+
+
 def not_null_tests(*clauses: exp.Expr) -> tuple[str, ...]:
     """Names of the columns the clauses test with IS NOT NULL, as written."""
     from sqlglot import exp

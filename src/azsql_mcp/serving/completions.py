@@ -65,7 +65,8 @@ class Completer:
             return _starting(sorted({s for s, _ in tables}), prefix)
         schema = given.get("schema")
         if isinstance(ref, mcp_types.ResourceTemplateReference):
-            bare = [t for s, t in tables if schema is None or s.lower() == schema.lower()]
+            schemas = catalog.spelled_as({s for s, _ in tables}, schema) if schema else set()
+            bare = [t for s, t in tables if schema is None or s in schemas]
             return _starting(sorted(set(bare)), prefix)
         # as list_tables writes them, which the prompt's table argument reads back
         full = [(f"{catalog.identifier(s)}.{catalog.identifier(t)}", t) for s, t in tables]

@@ -38,6 +38,7 @@ class ColumnDef:
     computed: str | None = None
     persisted: bool = False
     rowguidcol: bool = False
+    collation: str | None = None  # COLLATE: recorded in the catalog, not applied
 
 
 @dataclass
@@ -173,7 +174,7 @@ def _column(ts: Tokens, constraints: list[ConstraintDef]) -> ColumnDef:
             col.rowguidcol = col.rowguidcol or w == "ROWGUIDCOL"
         elif w == "COLLATE":
             ts.next()
-            ts.name()
+            col.collation = ts.name()
         elif w in ("CONSTRAINT", "PRIMARY", "UNIQUE", "DEFAULT", "CHECK", "REFERENCES", "FOREIGN"):
             c = _table_constraint(ts, column=col_name)
             constraints.append(c)

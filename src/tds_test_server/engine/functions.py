@@ -83,6 +83,20 @@ _ISO_FORM = re.compile(
 )
 
 
+# Collations COLLATIONPROPERTY knows: (CodePage, ComparisonStyle). ComparisonStyle adds
+# IgnoreCase 1, IgnoreAccent 2, IgnoreKanaType 65536 and IgnoreWidth 131072; it is 0 for
+# a binary collation ("COLLATIONPROPERTY (Transact-SQL)"). The databases here have the
+# first; the others are what a server may have (SAP's CP850_BIN2, a case-sensitive one).
+_COLLATIONS = {
+    COLLATION.casefold(): (1252, 196609),
+    "latin1_general_ci_as": (1252, 196609),
+    "latin1_general_cs_as": (1252, 196608),
+    "latin1_general_bin2": (1252, 0),
+    "sql_latin1_general_cp1_cs_as": (1252, 196608),
+    "sql_latin1_general_cp850_bin2": (850, 0),
+}
+
+
 def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
@@ -943,9 +957,10 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
         }.get(str(prop).lower())
 
     def collationproperty(name: Any, prop: Any) -> Any:
-        # the one collation here has code page 1252 ("COLLATIONPROPERTY"); NULL otherwise
-        known = str(name).casefold() == COLLATION.casefold()
-        return 1252 if known and str(prop).casefold() == "codepage" else None
+        # "COLLATIONPROPERTY": NULL for a collation or property not known here
+        known = _COLLATIONS.get(str(name).casefold())
+        at = {"codepage": 0, "comparisonstyle": 1}.get(str(prop).casefold())
+        return None if known is None or at is None else known[at]
 
     def ident_current(name: Any) -> Any:
         oid = cat.resolve_object_id(str(name)) if name is not None else None

@@ -221,6 +221,8 @@ class SchemaObjects(Statements):
         else:
             max_length, precision, scale = storage(ctype)
             facts = information_schema_facts(ctype)
+            if facts["collation"] is not None and col.collation:
+                facts["collation"] = col.collation
         seed, inc = col.identity or (None, None)
         self.conn.execute(
             "INSERT INTO __azsql_columns (object_id, column_id, name, type_name, system_type_id,"
