@@ -78,3 +78,12 @@ async def test_a_procedures_result_set_is_cut_too(db: SourceDatabase) -> None:
     result = await db.call_procedure("dbo.get_images")
     (images,) = result.result_sets
     assert images.rows[0][1].endswith(f"...(at least {TEXTSIZE} bytes)")
+
+
+async def test_a_plan_is_whole_after_a_read_set_the_textsize(db: SourceDatabase) -> None:
+    await db.read("SELECT id FROM dbo.attachments")  # the session's TEXTSIZE is set
+    plan = await db.explain(
+        "SELECT a.id, b.image FROM dbo.attachments a JOIN dbo.attachments b ON b.id = a.id"
+    )
+    assert len(plan) > TEXTSIZE // 2  # the plan (nvarchar(max)) is longer than it
+    assert plan.rstrip().endswith("</ShowPlanXML>")

@@ -522,6 +522,7 @@ def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> st
             except pyodbc.Error:  # a type SQL Server cannot deduce (`@a = @b`) fails them all
                 described = []
             types = suggested_types(described)
+        large_values().set_textsize(conn, cursor, None)  # the plan is an nvarchar(max)
         cursor.execute("SET SHOWPLAN_XML ON")  # must be alone in its batch
         try:
             cursor.execute(_declared_batch(sql, names, types))

@@ -30,11 +30,11 @@ def textsize(max_bytes: int) -> int:
     return min(2 * max_bytes + 2, MAX_TEXTSIZE)
 
 
-def set_textsize(conn: Session, cursor: Any, max_bytes: int) -> int:
-    """SET TEXTSIZE for `max_bytes` on the session where it is not set yet (a round trip
-    the first time: the setting holds for the session, outside transactions); the
-    TEXTSIZE. Sent after connecting: ODBC drivers start a session at 2147483647."""
-    wanted = textsize(max_bytes)
+def set_textsize(conn: Session, cursor: Any, max_bytes: int | None) -> int:
+    """SET TEXTSIZE for reads capped at `max_bytes` (None: whole values, as a plan needs)
+    on the session where it is not set yet (a round trip the first time: the setting
+    holds for the session, outside transactions); the TEXTSIZE."""
+    wanted = MAX_TEXTSIZE if max_bytes is None else textsize(max_bytes)
     if conn.textsize != wanted:
         cursor.execute(f"SET TEXTSIZE {wanted}")
         conn.textsize = wanted
