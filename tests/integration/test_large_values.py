@@ -12,6 +12,7 @@ import pyodbc
 import pytest
 from driver_databases import DRIVER_IDS, DRIVERS, make_db
 
+from azsql_mcp import Security
 from azsql_mcp.api import WorkRefused
 from azsql_mcp.db.database import SourceDatabase
 from tds_test_server import ThreadedTdsServer
@@ -87,3 +88,21 @@ async def test_a_plan_is_whole_after_a_read_set_the_textsize(db: SourceDatabase)
     )
     assert len(plan) > TEXTSIZE // 2  # the plan (nvarchar(max)) is longer than it
     assert plan.rstrip().endswith("</ShowPlanXML>")
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=DRIVER_IDS)
+async def test_output_rows_cut_by_a_reads_textsize_say_so(
+    server: ThreadedTdsServer, driver: str | None
+) -> None:
+    db = make_db(server, driver=driver, security=Security(read_only=False), max_result_bytes=CAP)
+    try:
+        await db.read("SELECT id FROM dbo.attachments")  # the session's TEXTSIZE is set
+        written = await db.write(
+            "UPDATE dbo.attachments SET small = 0x03 OUTPUT inserted.id, inserted.image"
+            " WHERE id = 1",
+            kinds=["update"],
+            json_values=True,
+        )
+        assert written.rows[0][1].endswith(f"...(at least {TEXTSIZE} bytes)")
+    finally:
+        await db.close()
