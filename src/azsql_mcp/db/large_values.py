@@ -22,9 +22,9 @@ class Session(Protocol):
 
 def textsize(max_bytes: int) -> int:
     """The TEXTSIZE of reads capped at `max_bytes`: twice the cap and two. A string
-    value the server cut there is over the cap whatever its encoding (nvarchar takes
-    two bytes a character), so its row is refused or ends the page as ever and it never
-    shows as whole; a binary value, shown cut to a few bytes, that reaches it says its
+    value the server cut there is over the cap (nvarchar takes two bytes a character,
+    varchar one but under a UTF-8 collation), so its row is refused or ends the page as
+    ever and it never shows as whole; a binary value, shown cut to a few bytes, that reaches it says its
     size is at least that (jsonvalues). A FOR JSON or FOR XML document's pieces
     (nvarchar(max) rows) are never cut: one longer than the cap is refused anyway."""
     return min(2 * max_bytes + 2, MAX_TEXTSIZE)
