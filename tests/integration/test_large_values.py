@@ -1,6 +1,6 @@
 """Large values (documents and images) in reads capped at max_result_bytes, through
 Microsoft's ODBC Driver 18 and FreeTDS: the session's SET TEXTSIZE makes the server send
-no more of a varbinary(max) or nvarchar(max) value than twice the cap and two, so a
+no more of a varbinary(max) or nvarchar(max) value than four times the cap and four, so a
 huge one is never read whole, and a value cut there never shows as whole."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from azsql_mcp.db.database import SourceDatabase
 from tds_test_server import ThreadedTdsServer
 
 CAP = 1024  # max_result_bytes: the least it takes
-TEXTSIZE = 2 * CAP + 2  # what reads capped at CAP set
+TEXTSIZE = 4 * CAP + 4  # what reads capped at CAP set
 BIG = 100_000  # bytes of each large value, far over TEXTSIZE
 PROCEDURE = "CREATE PROCEDURE dbo.get_images AS SELECT id, image FROM dbo.attachments ORDER BY id"
 
@@ -73,6 +73,16 @@ async def test_a_row_with_a_cut_document_is_refused_with_what_to_select(
     message = str(refused.value)
     assert f"'body' holds at least {TEXTSIZE // 2} characters" in message
     assert "LEFT(col, 1000)" in message and "DATALENGTH(col)" in message
+
+
+async def test_a_document_beyond_the_bmp_cut_by_the_server_is_refused_too(
+    db: SourceDatabase,
+) -> None:
+    """Four bytes a character (UTF-16 beyond the BMP, or UTF-8): cut at TEXTSIZE, the
+    value is still over the cap, so it does not show as if whole."""
+    emoji = "SELECT REPLICATE(CAST(N'\U0001f600' AS nvarchar(max)), 100000) AS emoji"
+    with pytest.raises(WorkRefused, match=f"'emoji' holds at least {TEXTSIZE // 4} characters"):
+        await db.read(emoji, json_values=True)
 
 
 async def test_a_procedures_result_set_is_cut_too(db: SourceDatabase) -> None:

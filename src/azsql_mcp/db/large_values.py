@@ -21,13 +21,14 @@ class Session(Protocol):
 
 
 def textsize(max_bytes: int) -> int:
-    """The TEXTSIZE of reads capped at `max_bytes`: twice the cap and two. A string
-    value the server cut there is over the cap (nvarchar takes two bytes a character,
-    varchar one but under a UTF-8 collation), so its row is refused or ends the page as
-    ever and it never shows as whole; a binary value, shown cut to a few bytes, that reaches it says its
-    size is at least that (jsonvalues). A FOR JSON or FOR XML document's pieces
-    (nvarchar(max) rows) are never cut: one longer than the cap is refused anyway."""
-    return min(2 * max_bytes + 2, MAX_TEXTSIZE)
+    """The TEXTSIZE of reads capped at `max_bytes`: four times the cap and four. A
+    string value the server cut there is over the cap whatever its encoding (a character
+    takes at most four bytes: UTF-8, or UTF-16 beyond the BMP), so its row is refused or
+    ends the page as ever and it never shows as whole; a binary value, shown cut to a
+    few bytes, that reaches it says its size is at least that (jsonvalues). A FOR JSON
+    or FOR XML document's pieces (nvarchar(max) rows) are never cut: one longer than
+    the cap is refused anyway."""
+    return min(4 * max_bytes + 4, MAX_TEXTSIZE)
 
 
 def set_textsize(conn: Session, cursor: Any, max_bytes: int | None) -> int:
@@ -47,8 +48,12 @@ def row_over_cap(description: Any, row: Sequence[Any], max_bytes: int, cut_at: i
     its whole size is not known."""
     lengths = [len(v) if isinstance(v, str | bytes | bytearray) else 0 for v in row]
     index = max(range(len(row)), key=lengths.__getitem__)
-    binary = isinstance(row[index], bytes | bytearray)
-    sent = lengths[index] if binary else 2 * lengths[index]  # UTF-16 at most
+    value = row[index]
+    binary = isinstance(value, bytes | bytearray)
+    if binary:
+        sent = len(value)
+    else:  # as many bytes as its collation's encoding may take at most
+        sent = max(len(str(value).encode(code, "surrogatepass")) for code in ("utf-8", "utf-16-le"))
     least = "at least " if sent >= cut_at else ""
     size = f"{least}{lengths[index]} {'bytes' if binary else 'characters'}"
     return (

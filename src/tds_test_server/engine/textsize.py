@@ -50,8 +50,17 @@ def _cut(type_name: str, limit: int) -> Callable[[Any], Any] | None:
     if type_name not in _CUT_TYPES:
         return None
     if type_name == "nvarchar":
-        return lambda value: value if value is None else value[: limit // 2]  # UTF-16
+        return lambda value: value if value is None else _utf16_cut(value, limit)
     return lambda value: value if value is None else value[:limit]
+
+
+def _utf16_cut(value: str, limit: int) -> str:
+    """The characters of `value` within `limit` bytes of UTF-16 (two a character, four
+    beyond the BMP). SQL Server cuts the bytes, a pair of surrogates too; this keeps
+    whole characters, which the drivers can decode."""
+    if len(value) * 4 <= limit:
+        return value
+    return value.encode("utf-16-le")[: limit - limit % 2].decode("utf-16-le", "ignore")
 
 
 def _cut_rows(
