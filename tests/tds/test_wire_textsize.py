@@ -59,3 +59,17 @@ def test_textsize_set_in_a_batch_cuts_the_results_after_it(
         while cursor.nextset() and cursor.description is None:
             pass
         assert len(cursor.fetchval()) == 20
+
+
+def test_textsize_set_in_a_procedure_ends_with_it(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """As every SET option a procedure runs ("SET statements", Considerations)."""
+    name = f"dbo.textsize_proc_{odbc_driver}"
+    with closing(_connect(wire_server, odbc_driver)) as cnxn:
+        cnxn.execute(
+            f"CREATE PROCEDURE {name} AS SET TEXTSIZE 20;"
+            " SELECT REPLICATE(CAST('a' AS varchar(max)), 50) AS a"
+        )
+        assert len(cnxn.execute(f"EXEC {name}").fetchval()) == 20
+        assert cnxn.execute("SELECT @@TEXTSIZE").fetchval() == 2147483647
