@@ -590,7 +590,7 @@ def _take_rows(
             return rows, False
         for row in batch:
             this_size = row_size(row)
-            this_read = sum(len(row[i] or b"") for i in binary)
+            this_read = sum(len(row[i] or b"") for i in binary) if binary else 0
             if not rows and this_size > max_bytes:
                 _cancel(cursor)  # ATTENTION: the server stops sending the rest
                 raise Refused(large_values().row_over_cap(description, row, max_bytes, cut_at))
