@@ -128,6 +128,21 @@ async def test_a_for_json_document_over_the_cap_is_refused(make_azsql_server):
     assert "document is more than max_result_bytes = 3000 bytes" in result.content[0].text
 
 
+async def test_large_values_are_cut_by_the_server_and_say_so(make_azsql_server):
+    """A session's SET TEXTSIZE (four times max_result_bytes and four: 4,100 bytes here)
+    stops the server sending a large value whole, for the reader as for the owner."""
+    app = make_azsql_server(config={"limits": {"max_result_bytes": 1024}})
+    image = "SELECT CAST(REPLICATE(CAST('b' AS varchar(max)), 100000) AS varbinary(max)) AS image"
+    document = "SELECT REPLICATE(CAST(N'd' AS nvarchar(max)), 100000) AS document"
+    async with Client(app) as client:
+        shown = await client.call_tool("read_data", {"query": image})
+        refused = await client.call_tool("read_data", {"query": document}, raise_on_error=False)
+    assert shown.structured_content["rows"][0][0].endswith("...(at least 4100 bytes)")
+    assert refused.is_error
+    assert "'document' holds at least 2050 characters" in refused.content[0].text
+    assert "DATALENGTH(col)" in refused.content[0].text
+
+
 async def test_pages_follow_the_cursor_to_the_end(mcp_client):
     query = "SELECT ProductID FROM SalesLT.Product ORDER BY ProductID"
     seen: list[int] = []

@@ -69,6 +69,12 @@ def test_binary_is_capped_with_its_length():
     assert text == "0x00010203...(10 bytes)"
 
 
+def test_binary_as_long_as_the_textsize_may_have_been_cut_by_the_server():
+    rows = [[bytes(300)], [bytes(299)]]
+    cut, whole = rows_to_json(rows, max_binary_bytes=2, cut_at=300)
+    assert (cut[0], whole[0]) == ("0x0000...(at least 300 bytes)", "0x0000...(299 bytes)")
+
+
 def test_non_finite_float_is_a_string():
     assert to_json_value(float("inf")) == "inf"
 

@@ -106,6 +106,7 @@ class Connection:
     # stops at its next step (see stop_if_cancelled), so a cancelled write never commits.
     running: bool = False
     cancelled: bool = False
+    textsize: int | None = None  # what SET TEXTSIZE last set (large_values.set_textsize)
 
     def expect_work(self) -> None:
         with self.cursor_lock:
@@ -199,6 +200,11 @@ def clrtypes() -> ModuleType:
 def jsonvalues() -> ModuleType:
     """db/jsonvalues.py: the JSON rules of azsql_mcp.values."""
     return _sibling("jsonvalues")
+
+
+def large_values() -> ModuleType:
+    """db/large_values.py: SET TEXTSIZE, and the refusal of a row over the cap."""
+    return _sibling("large_values")
 
 
 def odbc_types() -> ModuleType:
@@ -320,6 +326,7 @@ def run_procedure(
     affected: int | None = None
     messages: list[str] = []
     with _statement(conn, timeout_s) as cursor:
+        cut_at = large_values().set_textsize(conn, cursor, max_bytes)
         started = time.perf_counter()
         deadline = time.monotonic() + timeout_s
         _execute(cursor, sql, args)
@@ -328,7 +335,9 @@ def run_procedure(
             description = cursor.description
             if description is not None:
                 pages.append(
-                    _capped_set(cursor, description, max_rows, max_bytes, started, deadline)
+                    _capped_set(
+                        cursor, description, (max_rows, max_bytes, cut_at), started, deadline
+                    )
                 )
             elif cursor.rowcount >= 0:
                 affected = (affected or 0) + cursor.rowcount
@@ -349,22 +358,24 @@ def run_procedure(
 
 
 def _capped_set(
-    cursor: Any, description: Any, max_rows: int, max_bytes: int, started: float, deadline: float
+    cursor: Any, description: Any, caps: tuple[int, int, int], started: float, deadline: float
 ) -> Page:
+    """One result set of a procedure; `caps`: max_rows, max_bytes and the TEXTSIZE."""
+    max_rows, max_bytes, cut_at = caps
     reported = odbc_types().reported_types(cursor)  # before the rows: the set is current
     if _is_document(description):  # FOR JSON / FOR XML: whole, as read_data reads it
         rows, truncated = _take_document(cursor, description, max_bytes), False
     else:
         max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES  # procedure rows leave as JSON
         clrtypes().ambiguous_seen()  # from now on
-        rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary)
+        rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary, cut_at)
         if truncated:  # the rest of the set goes unread, by query_timeout_s at most
             _skip(cursor, sys.maxsize, deadline)
         if clrtypes().ambiguous_seen():
             rows = _settled(rows, reported)
     return Page(
         columns=odbc_types().describe(description, rows, reported),
-        rows=jsonvalues().rows_to_json(rows),
+        rows=jsonvalues().rows_to_json(rows, cut_at=cut_at),
         truncated=truncated,
         duration_ms=(time.perf_counter() - started) * 1000,
     )
@@ -412,7 +423,9 @@ def run_writes(
                     counts = _row_counts(cursor)
                 else:
                     left = max_affected_rows - total
-                    returned, own = _returned(cursor, max_rows, max_bytes, json_values, left)
+                    returned, own = _returned(
+                        cursor, (max_rows, max_bytes, conn.textsize), json_values, left
+                    )
                     # SQL Server refuses OUTPUT without INTO on a table with an enabled
                     # trigger (Msg 334): the rows are the statement's own count
                     counts = [own] if own > left else [*_later_counts(cursor), own]
@@ -460,12 +473,14 @@ def _later_counts(cursor: Any) -> list[int]:
 
 
 def _returned(
-    cursor: Any, max_rows: int, max_bytes: int, json_values: bool, cap: int
+    cursor: Any, caps: tuple[int, int, int | None], json_values: bool, cap: int
 ) -> tuple[Page, int]:
     """The rows an OUTPUT clause returned, one per row the statement changed: a page of
     them (as _take_rows keeps one, except that a first row over `max_bytes` is left out
     rather than refused: the write happened), and how many there were. Past `cap` rows
-    the statement is cancelled and the count stops at cap + 1 (the write is refused)."""
+    the statement is cancelled and the count stops at cap + 1 (the write is refused).
+    `caps`: max_rows, max_bytes and the TEXTSIZE a read set, if one did (writes do not)."""
+    max_rows, max_bytes, cut_at = caps
     started = time.perf_counter()
     description = cursor.description
     reported = odbc_types().reported_types(cursor)
@@ -492,7 +507,7 @@ def _returned(
         kept = _settled(kept, reported)
     page = Page(
         columns=odbc_types().describe(description, kept, reported),
-        rows=jsonvalues().rows_to_json(kept) if json_values else kept,
+        rows=jsonvalues().rows_to_json(kept, cut_at=cut_at) if json_values else kept,
         truncated=full,
         duration_ms=(time.perf_counter() - started) * 1000,
     )
@@ -523,6 +538,7 @@ def showplan(conn: Connection, sql: str, names: list[str], timeout_s: int) -> st
             except pyodbc.Error:  # a type SQL Server cannot deduce (`@a = @b`) fails them all
                 described = []
             types = suggested_types(described)
+        large_values().set_textsize(conn, cursor, None)  # the plan is an nvarchar(max)
         cursor.execute("SET SHOWPLAN_XML ON")  # must be alone in its batch
         try:
             cursor.execute(_declared_batch(sql, names, types))
@@ -561,35 +577,45 @@ def _declared_batch(sql: str, names: list[str], types: dict[str, str]) -> str:
 
 
 def _take_rows(
-    cursor: Any, description: Any, max_rows: int, max_bytes: int, max_binary: int | None
+    cursor: Any,
+    description: Any,
+    max_rows: int,
+    max_bytes: int,
+    max_binary: int | None,
+    cut_at: int,
 ) -> tuple[list[tuple[Any, ...]], bool]:
     """The rows of the current result set up to `max_rows` rows and about `max_bytes`
     (rendered size, binary counted as cut to `max_binary` bytes), and whether there were
     more. Batches are sized by the bytes left, so a few huge rows are not all fetched
-    (into memory) only to be dropped; a first row alone over the cap is refused."""
+    (into memory) only to be dropped; a first row alone over the cap is refused.
+
+    Binary values shown cut are read whole (to `cut_at` bytes, the TEXTSIZE): past the
+    first row, a page also stops before its binary bytes read pass `cut_at`."""
     row_size = odbc_types().row_sizer(description, max_binary)
+    binary = [i for i, entry in enumerate(description) if entry[1] in (bytes, bytearray)]
     rows: list[tuple[Any, ...]] = []
-    size = 0
+    size = read = 0
     while True:
         wanted = 1  # the first row alone: its size tells how many more the bytes hold
         if rows:  # at the rows' average size, what the bytes left still hold (and one)
-            room = (max_bytes - size) * len(rows) // max(size, 1) + 1
-            wanted = min(FETCH_BATCH, max_rows + 1 - len(rows), room)
+            used = max(size / max_bytes, read / cut_at, 1e-9)  # of the page's bytes
+            room = int((1 - used) * len(rows) / used) + 1
+            wanted = max(1, min(FETCH_BATCH, max_rows + 1 - len(rows), room))
         batch = cursor.fetchmany(wanted)
         if not batch:
             return rows, False
         for row in batch:
             this_size = row_size(row)
+            this_read = sum(len(row[i] or b"") for i in binary) if binary else 0
             if not rows and this_size > max_bytes:
                 _cancel(cursor)  # ATTENTION: the server stops sending the rest
-                raise Refused(
-                    f"one row is about {this_size} bytes, more than max_result_bytes ="
-                    f" {max_bytes}. Select fewer or shorter columns (LEFT(col, 1000),"
-                    " DATALENGTH(col)), or an operator can raise [limits] max_result_bytes"
-                )
-            if len(rows) == max_rows or (rows and size + this_size > max_bytes):
+                raise Refused(large_values().row_over_cap(description, row, max_bytes, cut_at))
+            if len(rows) == max_rows or (
+                rows and (size + this_size > max_bytes or read + this_read > cut_at)
+            ):
                 return rows, True
             size += this_size
+            read += this_read
             rows.append(tuple(row))
 
 
@@ -689,6 +715,7 @@ def fetch_page(
     truncated = False
     clrtypes().ambiguous_seen()  # from now on
     with _statement(conn, timeout_s) as cursor:
+        cut_at = large_values().set_textsize(conn, cursor, max_bytes)
         _execute(cursor, sql, args)
         description = cursor.description
         reported = odbc_types().reported_types(cursor)
@@ -697,7 +724,9 @@ def fetch_page(
         elif description is not None:
             _skip(cursor, offset, time.monotonic() + timeout_s)
             max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES if json_values else None
-            rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary)
+            rows, truncated = _take_rows(
+                cursor, description, max_rows, max_bytes, max_binary, cut_at
+            )
             if truncated:
                 _cancel(cursor)  # ATTENTION: the server stops sending the rest
             if clrtypes().ambiguous_seen():
@@ -705,7 +734,7 @@ def fetch_page(
     columns = None if description is None else odbc_types().describe(description, rows, reported)
     return Page(
         columns=columns,
-        rows=jsonvalues().rows_to_json(rows) if json_values else rows,
+        rows=jsonvalues().rows_to_json(rows, cut_at=cut_at) if json_values else rows,
         truncated=truncated,
         duration_ms=(time.perf_counter() - started) * 1000,
     )

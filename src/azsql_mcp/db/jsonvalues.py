@@ -75,18 +75,22 @@ def _uuid_text(value: uuid.UUID) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _binary_value(value: bytes | bytearray | memoryview, max_bytes: int) -> str:
-    return _binary_text(bytes(value), max_bytes)
+def _binary_value(
+    value: bytes | bytearray | memoryview, max_bytes: int, cut_at: int | None = None
+) -> str:
+    return _binary_text(bytes(value), max_bytes, cut_at)
 
 
 def _float_value(value: float) -> float | str:
     return value if math.isfinite(value) else str(value)  # JSON has no NaN or Infinity
 
 
-def _binary_text(data: bytes, max_bytes: int) -> str:
+def _binary_text(data: bytes, max_bytes: int, cut_at: int | None = None) -> str:
     if len(data) <= max_bytes:
         return "0x" + data.hex().upper()
-    return f"0x{data[:max_bytes].hex().upper()}...({len(data)} bytes)"
+    # the server sends no more than SET TEXTSIZE bytes of a varbinary(max) or image
+    cut = "at least " if cut_at is not None and len(data) >= cut_at else ""
+    return f"0x{data[:max_bytes].hex().upper()}...({cut}{len(data)} bytes)"
 
 
 # Exact types with a converter that needs no options; this runs once per value.
@@ -106,18 +110,27 @@ _ISOFORMAT: Callable[[Any], JsonValue] = operator.methodcaller("isoformat")
 
 
 def rows_to_json(
-    rows: Iterable[Sequence[Any]], *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES
+    rows: Iterable[Sequence[Any]],
+    *,
+    max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES,
+    cut_at: int | None = None,
 ) -> list[list[JsonValue]]:
     """Driver rows as JSON rows, converted column by column: the values of one column
-    nearly always share one type, so its converter is chosen once, not per value."""
+    nearly always share one type, so its converter is chosen once, not per value.
+    `cut_at`: the session's TEXTSIZE; a binary value that long may have been cut by the
+    server, so its size is said to be at least that."""
     rows = list(rows)
     if not rows or not rows[0]:
         return [[] for _ in rows]
-    columns = [_column_to_json(column, max_binary_bytes) for column in zip(*rows, strict=True)]
+    columns = [
+        _column_to_json(column, max_binary_bytes, cut_at) for column in zip(*rows, strict=True)
+    ]
     return [list(row) for row in zip(*columns, strict=True)]
 
 
-def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[JsonValue]:
+def _column_to_json(
+    column: Sequence[Any], max_binary_bytes: int, cut_at: int | None
+) -> Sequence[JsonValue]:
     kinds = set(map(type, column))
     if kinds <= _PLAIN:
         if int not in kinds or _safe_ints(column, kinds):
@@ -125,7 +138,7 @@ def _column_to_json(column: Sequence[Any], max_binary_bytes: int) -> Sequence[Js
         return [_int_value(v) if type(v) is int else v for v in column]
     has_null = _NONE in kinds
     kinds.discard(_NONE)
-    convert = _converter(next(iter(kinds)), max_binary_bytes) if len(kinds) == 1 else None
+    convert = _converter(next(iter(kinds)), max_binary_bytes, cut_at) if len(kinds) == 1 else None
     if convert is None and all(issubclass(kind, _TEMPORAL) for kind in kinds):
         convert = _ISOFORMAT
     if convert is None:  # mixed types (sql_variant) or subclasses: value by value
@@ -148,8 +161,10 @@ def _safe_ints(column: Sequence[Any], kinds: set[type]) -> bool:
     return not ints or (min(ints) >= -_SAFE_INT and max(ints) <= _SAFE_INT)
 
 
-def _converter(kind: type, max_binary_bytes: int) -> Callable[[Any], JsonValue] | None:
+def _converter(
+    kind: type, max_binary_bytes: int, cut_at: int | None
+) -> Callable[[Any], JsonValue] | None:
     """The converter for values of exactly type `kind`, if it has one."""
     if kind in _BINARY:
-        return functools.partial(_binary_value, max_bytes=max_binary_bytes)
+        return functools.partial(_binary_value, max_bytes=max_binary_bytes, cut_at=cut_at)
     return _BY_TYPE.get(kind)

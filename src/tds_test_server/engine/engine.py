@@ -61,6 +61,7 @@ from .session_state import (
 from .sqltext import split_name
 from .statements import _tail
 from .temp_tables import TEMP_TABLES
+from .textsize import ODBC_TEXTSIZE, within_textsize
 from .token_stream import Tokens
 from .translate import Translator
 
@@ -293,6 +294,7 @@ class _AdminContext:
     trancount: int = 0
     last_identity: int | None = None
     lock_timeout_ms: int = -1
+    textsize: int = ODBC_TEXTSIZE
     language: str = US_ENGLISH.name
     date_first: int = US_ENGLISH.date_first
     pending_error: TdsError | None = None
@@ -358,7 +360,7 @@ class EngineSession(RowSecurity):
             for p in params or []
         }
         statements = self._batch_statements(sql)
-        yield from self._run_batch(sql, statements, scope)
+        yield from within_textsize(self._run_batch(sql, statements, scope), self._textsize)
 
     def _run_batch(
         self, sql: str, statements: list[Statement], scope: dict[str, Variable]
@@ -386,6 +388,12 @@ class EngineSession(RowSecurity):
             self.last_request_end = _now_text()
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
+        yield from within_textsize(self._call_procedure(name, params), self._textsize)
+
+    def _textsize(self) -> int:
+        return self.textsize
+
+    def _call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         self._cancel.clear()
         self.apply_date_settings()
         TEMP_TABLES.set(self.temp_tables)

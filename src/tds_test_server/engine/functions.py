@@ -64,6 +64,7 @@ class SessionContext(Protocol):
     rowcount: int
     last_identity: int | None
     lock_timeout_ms: int
+    textsize: int
     language: str
     date_first: int
     catalog: Catalog
@@ -838,7 +839,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
             "MAX_CONNECTIONS": 32767,
             "OPTIONS": 5496,
             "DATEFIRST": ctx.date_first,
-            "TEXTSIZE": 2147483647,
+            "TEXTSIZE": ctx.textsize,
             "FETCH_STATUS": -1,
             "MICROSOFTVERSION": ctx.edition.microsoft_version,
             "DBTS": b"\0" * 8,

@@ -26,6 +26,7 @@ from .date_strings import DATE_ORDER
 from .languages import DATE_FIRST, Language, login_language
 from .session_context import SessionKeys
 from .temp_tables import TempTable
+from .textsize import ODBC_TEXTSIZE
 from .translate import Translator
 
 _FETCH = 1000
@@ -112,6 +113,7 @@ class SessionState:
         self.showplan = False
         self.fmtonly = False
         self.xact_abort = False
+        self.textsize = ODBC_TEXTSIZE  # SET TEXTSIZE
         # the language the login asked for (LOGIN7), else us_english; SET LANGUAGE
         # changes info.language from there
         self.login_language = login_language(info.language)

@@ -37,6 +37,7 @@ from .output_capture import capture_setup, capture_teardown
 from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
 from .sql_types import UnknownType, parse_type
 from .temp_tables import last_identity
+from .textsize import textsize_setting
 from .token_stream import Tokens
 from .translate import Query, variable_arithmetic_type
 from .variable_types import SCALE_SUFFIX, TYPE_SUFFIX
@@ -549,6 +550,8 @@ class Statements(ConstraintErrors):
             if on:
                 self.principal.check_showplan(self.database)
             self.showplan = on
+        elif option == "TEXTSIZE":
+            self.textsize = textsize_setting(self._set_argument(toks, scope))
         elif option == "FMTONLY":
             self.fmtonly = on
         elif option == "XACT_ABORT":

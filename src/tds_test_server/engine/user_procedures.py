@@ -323,8 +323,9 @@ class UserProcedures(Procedures):
         RETURNVALUE/RETURNSTATUS for an RPC, into the caller's variables for EXEC."""
         scope, bound = self._bind_arguments(name, proc, args)
         status = 0
-        # SET NOCOUNT, LANGUAGE, DATEFORMAT and DATEFIRST inside a procedure end with it
-        nocount, date_settings = self.nocount, self.date_settings()
+        # SET NOCOUNT, TEXTSIZE, LANGUAGE, DATEFORMAT and DATEFIRST inside a procedure
+        # end with it
+        nocount, textsize, date_settings = self.nocount, self.textsize, self.date_settings()
         trancount = self._depth
         if not rpc:  # an RPC's own DONEPROC ends it; EXEC in a batch needs the markers
             yield ProcedureStarted()
@@ -344,6 +345,7 @@ class UserProcedures(Procedures):
             self._proc_depth -= 1
             drop_made_since(self.conn, self.temp_tables, temporary)
             self.nocount = nocount
+            self.textsize = textsize
             self.restore_date_settings(date_settings)
         if self._depth != trancount:
             # A ROLLBACK inside rolls back the caller's transaction too (to the outermost
