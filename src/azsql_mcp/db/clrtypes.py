@@ -30,6 +30,8 @@ from __future__ import annotations
 import itertools
 import struct
 import threading
+from collections.abc import Callable, Sequence
+from typing import Any
 
 __all__ = [
     "GEOGRAPHY_OR_GEOMETRY",
@@ -39,6 +41,7 @@ __all__ = [
     "ambiguous_seen",
     "decoded_or_bytes",
     "hierarchyid_text",
+    "settle_rows",
     "settled",
     "spatial_text",
     "udt_text",
@@ -105,6 +108,48 @@ def settled(value: object, type_name: str | None) -> object:
     if type_name == "geography":
         return ClrText(str(value), "geography")
     return value
+
+
+_SPATIAL = ("geography", "geometry")
+
+
+def settle_rows(
+    rows: list[Any],
+    reported: Sequence[str | None],
+    ask: Callable[[], dict[int, str]] | None = None,
+) -> list[tuple[Any, ...]]:
+    """The rows with each spatial value whose SRID both geography and geometry accept
+    (SpatialText) written as its column's type: as the driver names it
+    (odbc_types.reported_types; Microsoft's drivers do), else as `ask` finds it. Where
+    neither can say, a column that holds a value only geometry accepts is geometry; any
+    other stays "geography or geometry", written as geography would be (see SpatialText)."""
+    pending = [
+        index
+        for index in range(len(reported))
+        if any(isinstance(row[index], SpatialText) for row in rows)
+    ]
+    if not pending:
+        return rows
+    described = {i: str(reported[i]) for i in pending if reported[i] in _SPATIAL}
+    if len(described) < len(pending) and ask is not None:
+        described = ask() | described
+    types: dict[int, str] = {}
+    for index in pending:
+        kind = described.get(index)
+        if kind not in _SPATIAL and any(
+            getattr(row[index], "clr_type", None) == "geometry" for row in rows
+        ):
+            kind = "geometry"
+        if kind in _SPATIAL:
+            types[index] = kind
+    if not types:
+        return rows
+    return [
+        tuple(settled(value, types.get(index)) for index, value in enumerate(row))
+        if any(isinstance(row[index], SpatialText) for index in types)
+        else row
+        for row in rows
+    ]
 
 
 def _decoded(data: bytes) -> ClrText | None:

@@ -372,7 +372,7 @@ def _capped_set(
         if truncated:  # the rest of the set goes unread, by query_timeout_s at most
             _skip(cursor, sys.maxsize, deadline)
         if clrtypes().ambiguous_seen():
-            rows = _settled(rows, reported)
+            rows = clrtypes().settle_rows(rows, reported)
     return Page(
         columns=odbc_types().describe(description, rows, reported),
         rows=jsonvalues().rows_to_json(rows, cut_at=cut_at),
@@ -504,7 +504,7 @@ def _returned(
             count = cap + 1
             break
     if clrtypes().ambiguous_seen():
-        kept = _settled(kept, reported)
+        kept = clrtypes().settle_rows(kept, reported)
     page = Page(
         columns=odbc_types().describe(description, kept, reported),
         rows=jsonvalues().rows_to_json(kept, cut_at=cut_at) if json_values else kept,
@@ -743,9 +743,6 @@ def fetch_page(
 # --- geography or geometry ---------------------------------------------------------------
 
 
-_SPATIAL = ("geography", "geometry")
-
-
 def _settled_spatial(
     conn: Connection,
     cursor: Any,
@@ -754,52 +751,12 @@ def _settled_spatial(
     reported: Sequence[str | None],
     rows: list[Any],
 ) -> list[tuple[Any, ...]]:
-    """_settled, asking SQL Server for the types of the columns the driver did not name
+    """clrtypes.settle_rows, asking SQL Server for the types of the columns the driver did not name
     (FreeTDS names no CLR type): one round trip (sp_describe_first_result_set, on the
     statement's own connection and in its transaction, after its rows)."""
-    return _settled(
+    return clrtypes().settle_rows(
         rows, reported, lambda: _first_result_types(conn, cursor, named, args, len(reported))
     )
-
-
-def _settled(
-    rows: list[Any],
-    reported: Sequence[str | None],
-    ask: Callable[[], dict[int, str]] | None = None,
-) -> list[tuple[Any, ...]]:
-    """The rows with each spatial value whose SRID both geography and geometry accept
-    (clrtypes.SpatialText) written as its column's type: as the driver names it
-    (odbc_types.reported_types; Microsoft's drivers do), else as `ask` finds it. Where
-    neither can say, a column that holds a value only geometry accepts is geometry; any
-    other stays "geography or geometry", written as geography would be (db/clrtypes.py)."""
-    clr = clrtypes()
-    pending = [
-        index
-        for index in range(len(reported))
-        if any(isinstance(row[index], clr.SpatialText) for row in rows)
-    ]
-    if not pending:
-        return rows
-    described = {i: str(reported[i]) for i in pending if reported[i] in _SPATIAL}
-    if len(described) < len(pending) and ask is not None:
-        described = ask() | described
-    types: dict[int, str] = {}
-    for index in pending:
-        kind = described.get(index)
-        if kind not in _SPATIAL and any(
-            getattr(row[index], "clr_type", None) == "geometry" for row in rows
-        ):
-            kind = "geometry"
-        if kind in _SPATIAL:
-            types[index] = kind
-    if not types:
-        return rows
-    return [
-        tuple(clr.settled(value, types.get(index)) for index, value in enumerate(row))
-        if any(isinstance(row[index], clr.SpatialText) for index in types)
-        else row
-        for row in rows
-    ]
 
 
 def _first_result_types(
