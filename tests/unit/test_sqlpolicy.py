@@ -505,6 +505,13 @@ def test_user_objects_named_like_system_views_are_not_denied() -> None:
         "SELECT query_sql_text FROM sys.query_store_query_text",
         "SELECT * FROM sys.query_store_plan",
         "SELECT * FROM sys.query_context_settings",
+        # an Azure SQL logical server's master: every database's use, connections and
+        # deadlock graphs; Managed Instance's resource use
+        "SELECT database_name, avg_cpu_percent FROM sys.resource_stats",
+        "SELECT * FROM sys.elastic_pool_resource_stats",
+        "SELECT additional_data FROM sys.event_log WHERE event_type = 'deadlock'",
+        "SELECT * FROM sys.database_connection_stats",
+        "SELECT * FROM sys.server_resource_stats",
     ],
 )
 def test_server_state_needs_the_policy(sql: str) -> None:
