@@ -151,21 +151,50 @@ async def test_read_scope_sees_and_calls_only_read_tools(static_server: tuple[st
             "insert_data", {"table": "SalesLT.ProductCategory", "rows": [{"Name": "x"}]}
         )
         admin = await client.call_tool("explain_query", {"query": QUERY})
+        made_up = await client.call_tool("no_such_tool", {})
     assert names >= READ_TOOLS
     assert not (WRITE_TOOLS | ADMIN_TOOLS) & names
     assert not read.is_error, read.content
-    assert write.is_error and "Unknown tool" in write.content[0].text
-    assert admin.is_error
+    # a tool the token may not call is answered as one that does not exist
+    assert write.content[0].text == "Unknown tool: 'insert_data'"
+    assert admin.content[0].text == "Unknown tool: 'explain_query'"
+    assert made_up.content[0].text == "Unknown tool: 'no_such_tool'"
     lines = [json.loads(line) for line in audit.read_text().splitlines()[before:]]
-    assert [(e["tool"], e["client"]) for e in lines] == [
-        ("read_data", "reader"),
-        ("insert_data", "reader"),
-        ("explain_query", "reader"),
+    assert [(e["tool"], e["client"], e["error_kind"]) for e in lines] == [
+        ("read_data", "reader", None),
+        ("insert_data", "reader", "scope"),
+        ("explain_query", "reader", "scope"),
+        ("no_such_tool", "reader", "not_found"),
     ]
     assert lines[0]["outcome"] == "ok" and lines[0]["fingerprint"]
     # Refused before any tool code ran: no source chosen, no statement seen.
     assert lines[1]["outcome"] == "error" and lines[1]["source"] is None
     assert lines[1]["fingerprint"] is None
+
+
+async def test_prompts_and_resources_a_token_may_not_use_are_audited_as_scope(
+    static_server: tuple[str, Path],
+) -> None:
+    """The client is told they do not exist; the audit line says the scope was missing."""
+    base, cwd = static_server
+    audit = cwd / "audit.jsonl"
+    before = len(audit.read_text().splitlines()) if audit.exists() else 0
+    async with session(base, "nobody-secret-3") as client:
+        for get in (
+            client.get_prompt("database_troubleshooting", {"symptom": "slow"}),
+            client.read_resource("database://tables"),
+            client.read_resource("database://main/tables/SalesLT/Customer"),
+            client.read_resource("database://no/such/thing"),
+        ):
+            with pytest.raises(MCPError):
+                await get
+    lines = [json.loads(line) for line in audit.read_text().splitlines()[before:]]
+    assert [(e.get("prompt") or e["resource"], e["client"], e["error_kind"]) for e in lines] == [
+        ("database_troubleshooting", "nobody", "scope"),
+        ("database://tables", "nobody", "scope"),
+        ("database://{source}/tables/{schema}/{table}", "nobody", "scope"),
+        ("(unknown)", "nobody", "not_found"),
+    ]
 
 
 async def test_write_scope_sees_write_tools(static_server: tuple[str, Path]) -> None:

@@ -82,17 +82,19 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
         dereference_schemas=False,  # ListDereferenceMiddleware does it, for the lists only
     )
     limits = LimitState(settings.server.limits)
+    policy = ScopePolicy()
     app = App(
         settings=settings,
         plugins=plugins,
         runtime=runtime,
         mcp=mcp,
-        policy=ScopePolicy(),
+        policy=policy,
         limits=limits,
         tool_calls=ToolCallMiddleware(
             plugins,
             open_audit_log(settings.audit),
             limits,
+            policy,
             InFlight() if settings.server.stateless_http else None,
         ),
     )
