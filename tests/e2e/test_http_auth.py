@@ -84,12 +84,12 @@ def post_initialize(base: str, token: str | None = None) -> httpx.Response:
     return httpx.post(base + "/mcp", json=INITIALIZE, headers=headers, timeout=10)
 
 
-def metric(text: str, name: str, **labels: str) -> float:
+def metric(text: str, family: str, /, **labels: str) -> float:
     """The value of one sample in Prometheus text, 0 when absent."""
     wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
     for line in text.splitlines():
         match = re.match(r"^(\w+)(?:\{(.*)\})? (\S+)$", line)
-        if match and match.group(1) == name:
+        if match and match.group(1) == family:
             got = ",".join(sorted((match.group(2) or "").split(","))) if match.group(2) else ""
             if got == wanted:
                 return float(match.group(3))
@@ -263,6 +263,33 @@ async def test_metrics_families_change_with_calls(static_server: tuple[str, Path
         "azsql_mcp_config_reloads",
     ):
         assert f"# TYPE {family}_total counter" in after or f"# TYPE {family} counter" in after
+
+
+async def test_metrics_count_what_a_token_may_not_use_as_unknown(
+    static_server: tuple[str, Path],
+) -> None:
+    """/metrics needs no token: a series under the real name would tell a caller that the
+    tool or prompt it was answered does not exist is there."""
+    base, _ = static_server
+    tool = {"tool": "explain_query", "plugin": "builtin_tools", "outcome": "error"}
+    made_up = {"tool": "(unknown)", "plugin": "", "outcome": "error"}
+
+    def prompts(text: str, name: str, plugin: str) -> float:
+        labels = {"kind": "prompt", "plugin": plugin, "outcome": "error"}
+        return metric(text, "azsql_mcp_prompt_resource_requests_total", **labels, name=name)
+
+    before = httpx.get(base + "/metrics").text
+    async with session(base, "nobody-secret-3") as client:
+        await client.call_tool("explain_query", {"query": QUERY})
+        with pytest.raises(MCPError):
+            await client.get_prompt("analyze_performance", {"query": QUERY})
+    after = httpx.get(base + "/metrics").text
+    calls = "azsql_mcp_tool_calls_total"
+    assert metric(after, calls, **tool) == metric(before, calls, **tool)
+    assert metric(after, calls, **made_up) == metric(before, calls, **made_up) + 1
+    hidden = ("analyze_performance", "builtin_prompts")
+    assert prompts(after, *hidden) == prompts(before, *hidden)
+    assert prompts(after, "(unknown)", "") == prompts(before, "(unknown)", "") + 1
 
 
 def test_console_and_health_count_refused_tokens(static_server: tuple[str, Path]) -> None:

@@ -168,12 +168,18 @@ class ToolCallMiddleware(Middleware):
             COMMIT_SINK.reset(sink)
             CURRENT_CALL.reset(token)
             duration = time.perf_counter() - started
+            # /metrics needs no token: what the token may not use is counted as the client
+            # was answered, as an unknown name, lest its series show that it exists
+            hidden = error_kind == "scope"
+            shown_plugin = "" if hidden else plugin
             if label is not None:
-                _calls(label, plugin, outcome).inc()
-                _latency(label, plugin).observe(duration)
+                shown = UNKNOWN if hidden else label
+                _calls(shown, shown_plugin, outcome).inc()
+                _latency(shown, shown_plugin).observe(duration)
             else:
-                _requests(kind, name, plugin, outcome).inc()
-                _component_latency(kind, name, plugin).observe(duration)
+                shown = UNKNOWN if hidden else name
+                _requests(kind, shown, shown_plugin, outcome).inc()
+                _component_latency(kind, shown, shown_plugin).observe(duration)
             line = audit_line(kind, name, plugin, record, duration, outcome, number, error_kind)
             self.recent.append(line)
             if self.audit is not None:
