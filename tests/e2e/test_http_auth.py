@@ -197,6 +197,27 @@ async def test_prompts_and_resources_a_token_may_not_use_are_audited_as_scope(
     ]
 
 
+def instructions(base: str, token: str) -> str:
+    """The instructions of the initialize answer this token gets."""
+    answer = post_initialize(base, token)
+    body = next((line[5:] for line in answer.text.splitlines() if line.startswith("data:")), None)
+    text: str = json.loads(body or answer.text)["result"]["instructions"]
+    return text
+
+
+def test_instructions_name_only_what_the_token_may_use(static_server: tuple[str, Path]) -> None:
+    """The built-in instructions are the caller's: a token without sql.read is not told of
+    read_data or the sources, one without sql.write not that writes are allowed."""
+    base, _ = static_server
+    nobody = instructions(base, "nobody-secret-3")
+    assert "read_data" not in nobody and "Source" not in nobody and "main" not in nobody
+    reader = instructions(base, "reader-secret-1")
+    assert "read_data" in reader and "Source: main." in reader
+    assert "Writes" not in reader
+    writer = instructions(base, "writer-secret-2")
+    assert "Writes (insert_data, update_data, execute_batch) are allowed on: main." in writer
+
+
 async def test_write_scope_sees_write_tools(static_server: tuple[str, Path]) -> None:
     base, _ = static_server
     async with session(base, "writer-secret-2") as client:

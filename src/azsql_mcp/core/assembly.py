@@ -15,6 +15,7 @@ from typing import Any
 from fastmcp import FastMCP
 from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
+from fastmcp.server.dependencies import get_access_token
 from fastmcp.tools import Tool
 
 from azsql_mcp.api import AuthProviderFactory, SourceSettings
@@ -31,7 +32,7 @@ from azsql_mcp.serving.completions import Completer
 from azsql_mcp.serving.console import add_console
 from azsql_mcp.serving.inflight import InFlight
 from azsql_mcp.serving.injection import docstring_description, inject
-from azsql_mcp.serving.instructions import server_instructions
+from azsql_mcp.serving.instructions import caller_instructions, server_instructions
 from azsql_mcp.serving.listing import ListDereferenceMiddleware
 from azsql_mcp.serving.logsetup import quiet_routine_errors
 from azsql_mcp.serving.loopwatch import watching
@@ -104,7 +105,11 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     app.hidden.keys = app.hidden_keys(settings)
     mcp.add_transform(app.hidden)
     stateless = settings.server.transport == "http" and settings.server.stateless_http
-    mcp.add_middleware(AdvertisedCapabilities(stateless_http=stateless))
+
+    def instructions() -> str | None:  # the caller's, from the settings a reload left
+        return caller_instructions(app.settings, app.plugins, app.policy, get_access_token())
+
+    mcp.add_middleware(AdvertisedCapabilities(stateless_http=stateless, instructions=instructions))
     mcp.add_middleware(ListDereferenceMiddleware())
     mcp.add_middleware(app.tool_calls)
     mcp.add_completion_handler(Completer(runtime))
