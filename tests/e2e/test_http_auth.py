@@ -197,9 +197,30 @@ async def test_prompts_and_resources_a_token_may_not_use_are_audited_as_scope(
     ]
 
 
-def instructions(base: str, token: str) -> str:
-    """The instructions of the initialize answer this token gets."""
-    answer = post_initialize(base, token)
+DISCOVER = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "server/discover",
+    "params": {
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }
+    },
+}
+
+
+def instructions(base: str, token: str, *, discover: bool = False) -> str:
+    """The instructions of the initialize (or 2026-07-28 discover) answer this token gets."""
+    if discover:
+        headers = MCP_HEADERS | {
+            "Authorization": f"Bearer {token}",
+            "MCP-Protocol-Version": "2026-07-28",
+            "Mcp-Method": "server/discover",
+        }
+        answer = httpx.post(base + "/mcp", json=DISCOVER, headers=headers, timeout=10)
+    else:
+        answer = post_initialize(base, token)
     body = next((line[5:] for line in answer.text.splitlines() if line.startswith("data:")), None)
     text: str = json.loads(body or answer.text)["result"]["instructions"]
     return text
@@ -216,6 +237,8 @@ def test_instructions_name_only_what_the_token_may_use(static_server: tuple[str,
     assert "Writes" not in reader
     writer = instructions(base, "writer-secret-2")
     assert "Writes (insert_data, update_data, execute_batch) are allowed on: main." in writer
+    assert instructions(base, "nobody-secret-3", discover=True) == nobody
+    assert instructions(base, "writer-secret-2", discover=True) == writer
 
 
 async def test_write_scope_sees_write_tools(static_server: tuple[str, Path]) -> None:
