@@ -27,7 +27,7 @@ from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_pl
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.advertised import AdvertisedCapabilities
 from azsql_mcp.serving.auditlog import open_audit_log
-from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
+from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider, registered_scopes
 from azsql_mcp.serving.completions import Completer
 from azsql_mcp.serving.console import add_console
 from azsql_mcp.serving.inflight import InFlight
@@ -79,7 +79,7 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
         lifespan=lifespan,
         mask_error_details=True,
         on_duplicate="error",
-        auth=build_auth_provider(settings.server),
+        auth=build_auth_provider(settings.server, registered_scopes(plugins)),
         dereference_schemas=False,  # ListDereferenceMiddleware does it, for the lists only
     )
     limits = LimitState(settings.server.limits)
