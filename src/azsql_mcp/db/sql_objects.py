@@ -22,6 +22,8 @@ DENIED_OBJECTS: dict[str, str] = {
     "fn_xe_file_target_read_file": "reads extended-event files from a path or UNC share",
     "fn_xe_telemetry_blob_target_read_file": "reads the extended-event files Azure SQL "
     "Database keeps of every database on the server",
+    "fn_msxe_read_event_stream": "reads extended-event files from a path, UNC share or"
+    " storage URL, or the live events of a running session",
     "server_event_session_fields": "shows extended-event session settings, the paths of"
     " their event files among them",
     "database_event_session_fields": "shows extended-event session settings, the paths of"
