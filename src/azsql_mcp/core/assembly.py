@@ -32,7 +32,7 @@ from azsql_mcp.serving.completions import Completer
 from azsql_mcp.serving.console import add_console
 from azsql_mcp.serving.inflight import InFlight
 from azsql_mcp.serving.injection import docstring_description, inject
-from azsql_mcp.serving.instructions import caller_instructions, server_instructions
+from azsql_mcp.serving.instructions import caller_instructions
 from azsql_mcp.serving.listing import ListDereferenceMiddleware
 from azsql_mcp.serving.logsetup import quiet_routine_errors
 from azsql_mcp.serving.loopwatch import watching
@@ -74,7 +74,6 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     quiet_routine_errors()  # an expected failure is one log line, for any handler
     mcp = FastMCP(
         settings.server.name,
-        instructions=server_instructions(settings, plugins.listed_tools()),
         version=__version__,
         lifespan=lifespan,
         mask_error_details=True,
