@@ -84,12 +84,12 @@ def post_initialize(base: str, token: str | None = None) -> httpx.Response:
     return httpx.post(base + "/mcp", json=INITIALIZE, headers=headers, timeout=10)
 
 
-def metric(text: str, name: str, **labels: str) -> float:
+def metric(text: str, family: str, /, **labels: str) -> float:
     """The value of one sample in Prometheus text, 0 when absent."""
     wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
     for line in text.splitlines():
         match = re.match(r"^(\w+)(?:\{(.*)\})? (\S+)$", line)
-        if match and match.group(1) == name:
+        if match and match.group(1) == family:
             got = ",".join(sorted((match.group(2) or "").split(","))) if match.group(2) else ""
             if got == wanted:
                 return float(match.group(3))
@@ -151,21 +151,94 @@ async def test_read_scope_sees_and_calls_only_read_tools(static_server: tuple[st
             "insert_data", {"table": "SalesLT.ProductCategory", "rows": [{"Name": "x"}]}
         )
         admin = await client.call_tool("explain_query", {"query": QUERY})
+        made_up = await client.call_tool("no_such_tool", {})
     assert names >= READ_TOOLS
     assert not (WRITE_TOOLS | ADMIN_TOOLS) & names
     assert not read.is_error, read.content
-    assert write.is_error and "Unknown tool" in write.content[0].text
-    assert admin.is_error
+    # a tool the token may not call is answered as one that does not exist
+    assert write.content[0].text == "Unknown tool: 'insert_data'"
+    assert admin.content[0].text == "Unknown tool: 'explain_query'"
+    assert made_up.content[0].text == "Unknown tool: 'no_such_tool'"
     lines = [json.loads(line) for line in audit.read_text().splitlines()[before:]]
-    assert [(e["tool"], e["client"]) for e in lines] == [
-        ("read_data", "reader"),
-        ("insert_data", "reader"),
-        ("explain_query", "reader"),
+    assert [(e["tool"], e["client"], e["error_kind"]) for e in lines] == [
+        ("read_data", "reader", None),
+        ("insert_data", "reader", "scope"),
+        ("explain_query", "reader", "scope"),
+        ("no_such_tool", "reader", "not_found"),
     ]
     assert lines[0]["outcome"] == "ok" and lines[0]["fingerprint"]
     # Refused before any tool code ran: no source chosen, no statement seen.
     assert lines[1]["outcome"] == "error" and lines[1]["source"] is None
     assert lines[1]["fingerprint"] is None
+
+
+async def test_prompts_and_resources_a_token_may_not_use_are_audited_as_scope(
+    static_server: tuple[str, Path],
+) -> None:
+    """The client is told they do not exist; the audit line says the scope was missing."""
+    base, cwd = static_server
+    audit = cwd / "audit.jsonl"
+    before = len(audit.read_text().splitlines()) if audit.exists() else 0
+    async with session(base, "nobody-secret-3") as client:
+        for get in (
+            client.get_prompt("database_troubleshooting", {"symptom": "slow"}),
+            client.read_resource("database://tables"),
+            client.read_resource("database://main/tables/SalesLT/Customer"),
+            client.read_resource("database://no/such/thing"),
+        ):
+            with pytest.raises(MCPError):
+                await get
+    lines = [json.loads(line) for line in audit.read_text().splitlines()[before:]]
+    assert [(e.get("prompt") or e["resource"], e["client"], e["error_kind"]) for e in lines] == [
+        ("database_troubleshooting", "nobody", "scope"),
+        ("database://tables", "nobody", "scope"),
+        ("database://{source}/tables/{schema}/{table}", "nobody", "scope"),
+        ("(unknown)", "nobody", "not_found"),
+    ]
+
+
+DISCOVER = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "server/discover",
+    "params": {
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }
+    },
+}
+
+
+def instructions(base: str, token: str, *, discover: bool = False) -> str:
+    """The instructions of the initialize (or 2026-07-28 discover) answer this token gets."""
+    if discover:
+        headers = MCP_HEADERS | {
+            "Authorization": f"Bearer {token}",
+            "MCP-Protocol-Version": "2026-07-28",
+            "Mcp-Method": "server/discover",
+        }
+        answer = httpx.post(base + "/mcp", json=DISCOVER, headers=headers, timeout=10)
+    else:
+        answer = post_initialize(base, token)
+    body = next((line[5:] for line in answer.text.splitlines() if line.startswith("data:")), None)
+    text: str = json.loads(body or answer.text)["result"]["instructions"]
+    return text
+
+
+def test_instructions_name_only_what_the_token_may_use(static_server: tuple[str, Path]) -> None:
+    """The built-in instructions are the caller's: a token without sql.read is not told of
+    read_data or the sources, one without sql.write not that writes are allowed."""
+    base, _ = static_server
+    nobody = instructions(base, "nobody-secret-3")
+    assert "read_data" not in nobody and "Source" not in nobody and "main" not in nobody
+    reader = instructions(base, "reader-secret-1")
+    assert "read_data" in reader and "Source: main." in reader
+    assert "Writes" not in reader
+    writer = instructions(base, "writer-secret-2")
+    assert "Writes (insert_data, update_data, execute_batch) are allowed on: main." in writer
+    assert instructions(base, "nobody-secret-3", discover=True) == nobody
+    assert instructions(base, "writer-secret-2", discover=True) == writer
 
 
 async def test_write_scope_sees_write_tools(static_server: tuple[str, Path]) -> None:
@@ -234,6 +307,33 @@ async def test_metrics_families_change_with_calls(static_server: tuple[str, Path
         "azsql_mcp_config_reloads",
     ):
         assert f"# TYPE {family}_total counter" in after or f"# TYPE {family} counter" in after
+
+
+async def test_metrics_count_what_a_token_may_not_use_as_unknown(
+    static_server: tuple[str, Path],
+) -> None:
+    """/metrics needs no token: a series under the real name would tell a caller that the
+    tool or prompt it was answered does not exist is there."""
+    base, _ = static_server
+    tool = {"tool": "explain_query", "plugin": "builtin_tools", "outcome": "error"}
+    made_up = {"tool": "(unknown)", "plugin": "", "outcome": "error"}
+
+    def prompts(text: str, name: str, plugin: str) -> float:
+        labels = {"kind": "prompt", "plugin": plugin, "outcome": "error"}
+        return metric(text, "azsql_mcp_prompt_resource_requests_total", **labels, name=name)
+
+    before = httpx.get(base + "/metrics").text
+    async with session(base, "nobody-secret-3") as client:
+        await client.call_tool("explain_query", {"query": QUERY})
+        with pytest.raises(MCPError):
+            await client.get_prompt("analyze_performance", {"query": QUERY})
+    after = httpx.get(base + "/metrics").text
+    calls = "azsql_mcp_tool_calls_total"
+    assert metric(after, calls, **tool) == metric(before, calls, **tool)
+    assert metric(after, calls, **made_up) == metric(before, calls, **made_up) + 1
+    hidden = ("analyze_performance", "builtin_prompts")
+    assert prompts(after, *hidden) == prompts(before, *hidden)
+    assert prompts(after, "(unknown)", "") == prompts(before, "(unknown)", "") + 1
 
 
 def test_console_and_health_count_refused_tokens(static_server: tuple[str, Path]) -> None:

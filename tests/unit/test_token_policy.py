@@ -245,3 +245,38 @@ def test_a_401_without_a_token_says_where_tokens_come_from(
         assert described.startswith("the token is not one this server accepts: it accepts only")
         assert "ask the operator for one" in described and described in challenge
         assert "re-register" not in described and "re-register" not in challenge
+
+
+# --- protected-resource metadata ------------------------------------------------------
+
+
+def test_metadata_advertises_the_scopes_declared_tools_need() -> None:
+    """A client requests the scopes `scopes_supported` names: one a declared tool needs
+    must be there, or no client asks for it and the tool stays out of reach."""
+    from azsql_mcp.core.assembly import build_app
+    from azsql_mcp.core.config import settings_from_mapping
+
+    unreachable = {"server": "127.0.0.1,1", "auth": "sql", "username": "u", "password": "p"}
+    settings = settings_from_mapping(
+        {
+            "plugins": {"enabled": ["builtin_auth", "builtin_declared"]},
+            "sources": {"main": unreachable},
+            "audit": {"enabled": False},
+            "server": {
+                "transport": "http",
+                "port": 8123,
+                "auth": jwt_server().auth.model_dump(exclude_defaults=True),
+            },
+            "tools": {
+                "my_orders": {
+                    "description": "The caller's orders",
+                    "scopes": ["orders.read"],
+                    "statement": "SELECT 1 AS one",
+                }
+            },
+        }
+    )
+    provider = build_app(settings).mcp.auth
+    assert provider is not None
+    assert "orders.read" in provider.scopes_supported
+    assert "sql.read" in provider.scopes_supported

@@ -15,6 +15,7 @@ from typing import Any
 from fastmcp import FastMCP
 from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
+from fastmcp.server.dependencies import get_access_token
 from fastmcp.tools import Tool
 
 from azsql_mcp.api import AuthProviderFactory, SourceSettings
@@ -26,12 +27,12 @@ from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_pl
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.advertised import AdvertisedCapabilities
 from azsql_mcp.serving.auditlog import open_audit_log
-from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider
+from azsql_mcp.serving.clientauth import ScopePolicy, build_auth_provider, registered_scopes
 from azsql_mcp.serving.completions import Completer
 from azsql_mcp.serving.console import add_console
 from azsql_mcp.serving.inflight import InFlight
 from azsql_mcp.serving.injection import docstring_description, inject
-from azsql_mcp.serving.instructions import server_instructions
+from azsql_mcp.serving.instructions import caller_instructions
 from azsql_mcp.serving.listing import ListDereferenceMiddleware
 from azsql_mcp.serving.logsetup import quiet_routine_errors
 from azsql_mcp.serving.loopwatch import watching
@@ -73,26 +74,27 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     quiet_routine_errors()  # an expected failure is one log line, for any handler
     mcp = FastMCP(
         settings.server.name,
-        instructions=server_instructions(settings, plugins.listed_tools()),
         version=__version__,
         lifespan=lifespan,
         mask_error_details=True,
         on_duplicate="error",
-        auth=build_auth_provider(settings.server),
+        auth=build_auth_provider(settings.server, registered_scopes(plugins)),
         dereference_schemas=False,  # ListDereferenceMiddleware does it, for the lists only
     )
     limits = LimitState(settings.server.limits)
+    policy = ScopePolicy()
     app = App(
         settings=settings,
         plugins=plugins,
         runtime=runtime,
         mcp=mcp,
-        policy=ScopePolicy(),
+        policy=policy,
         limits=limits,
         tool_calls=ToolCallMiddleware(
             plugins,
             open_audit_log(settings.audit),
             limits,
+            policy,
             InFlight() if settings.server.stateless_http else None,
         ),
     )
@@ -102,7 +104,11 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     app.hidden.keys = app.hidden_keys(settings)
     mcp.add_transform(app.hidden)
     stateless = settings.server.transport == "http" and settings.server.stateless_http
-    mcp.add_middleware(AdvertisedCapabilities(stateless_http=stateless))
+
+    def instructions() -> str | None:  # the caller's, from the settings a reload left
+        return caller_instructions(app.settings, app.plugins, app.policy, get_access_token())
+
+    mcp.add_middleware(AdvertisedCapabilities(stateless_http=stateless, instructions=instructions))
     mcp.add_middleware(ListDereferenceMiddleware())
     mcp.add_middleware(app.tool_calls)
     mcp.add_completion_handler(Completer(runtime))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginSet
-from azsql_mcp.serving.clientauth import scope_names
+from azsql_mcp.serving.clientauth import registered_scopes, scope_names
 
 # how close a key must be to a known name to be called its misspelling
 CLOSE = 0.8
@@ -85,8 +85,7 @@ def token_scope_problems(settings: Settings, plugins: PluginSet) -> list[str]:
     auth = settings.server.auth
     if auth.mode != "static_tokens":
         return []
-    registered = (s for tool in plugins.tools.values() for s in tool.scopes or ())
-    known = sorted({*scope_names(auth), *registered})
+    known = scope_names(auth, registered_scopes(plugins))
     by_folded = {name.casefold(): name for name in known}
     problems = []
     for i, entry in enumerate(auth.static_tokens):

@@ -22,6 +22,8 @@ DENIED_OBJECTS: dict[str, str] = {
     "fn_xe_file_target_read_file": "reads extended-event files from a path or UNC share",
     "fn_xe_telemetry_blob_target_read_file": "reads the extended-event files Azure SQL "
     "Database keeps of every database on the server",
+    "fn_msxe_read_event_stream": "reads extended-event files from a path, UNC share or"
+    " storage URL, or the live events of a running session",
     "server_event_session_fields": "shows extended-event session settings, the paths of"
     " their event files among them",
     "database_event_session_fields": "shows extended-event session settings, the paths of"
@@ -83,11 +85,23 @@ DENIED_OBJECTS: dict[str, str] = {
 }
 
 # Views that show server state (other sessions, their statements, locks, memory)
-# without the dm_ prefix: compatibility views from before the DMVs, and Query Store's
+# without the dm_ prefix: compatibility views from before the DMVs; Query Store's
 # views (every user's statement text and plans; Microsoft gates them with the DMVs'
-# state permissions).
+# state permissions); and the views of an Azure SQL logical server's master database
+# (and Managed Instance's sys.server_resource_stats) that show every database's
+# resource use, connections and deadlock graphs (other sessions' statements).
 SERVER_STATE_VIEWS: frozenset[str] = frozenset(
-    {"sysprocesses", "syslockinfo", "sysperfinfo", "query_context_settings"}
+    {
+        "sysprocesses",
+        "syslockinfo",
+        "sysperfinfo",
+        "query_context_settings",
+        "resource_stats",
+        "server_resource_stats",
+        "elastic_pool_resource_stats",
+        "event_log",
+        "database_connection_stats",
+    }
 )
 SERVER_STATE_PREFIXES = ("dm_", "query_store_")
 

@@ -1,4 +1,6 @@
-"""The capabilities a client is told of, less the promises this server cannot keep.
+"""What the initialize (and `server/discover`) answer tells a client: the instructions
+for its token (instructions.py), and the capabilities, less the promises this server
+cannot keep.
 
 The MCP SDK derives them from the handlers registered, not from what the transport can
 deliver:
@@ -10,12 +12,13 @@ deliver:
   along with `listChanged`. Resources are read live from the database and
   `notifications/resources/updated` is never sent, so `subscribe` is false.
 
-FastMCP has no setting for either; its `on_initialize` and `on_discover` middleware
-hooks return the answer, which this amends.
+FastMCP has no setting for either, and gives every client the same instructions; its
+`on_initialize` and `on_discover` middleware hooks return the answer, which this amends.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import mcp_types as mt
@@ -23,22 +26,28 @@ from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 
 
 class AdvertisedCapabilities(Middleware):
-    """Amends the capabilities of `initialize` (before 2026-07-28) and `server/discover`
-    (2026-07-28). It overrides `__call__` rather than the two hooks: every request
-    passes it, and the hook dispatch would cost more than the method check."""
+    """Amends the instructions and capabilities of `initialize` (before 2026-07-28) and
+    `server/discover` (2026-07-28). It overrides `__call__` rather than the two hooks:
+    every request passes it, and the hook dispatch would cost more than the method
+    check."""
 
-    def __init__(self, *, stateless_http: bool):
+    def __init__(self, *, stateless_http: bool, instructions: Callable[[], str | None]):
         # a stateless HTTP server answers each POST on a connection of its own
         self.list_changed = not stateless_http
+        self.instructions = instructions  # the calling client's
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         result = await call_next(context)
         method = context.method
-        if method == "initialize" and not self.list_changed:
-            if isinstance(result, mt.InitializeResult):
-                return result.model_copy(update={"capabilities": _unlisted(result.capabilities)})
-        elif method == "server/discover" and isinstance(result, mt.DiscoverResult):
-            return result.model_copy(update={"capabilities": _unsubscribed(result.capabilities)})
+        if method == "initialize" and isinstance(result, mt.InitializeResult):
+            update: dict[str, Any] = {"instructions": self.instructions()}
+            if not self.list_changed:
+                update["capabilities"] = _unlisted(result.capabilities)
+            return result.model_copy(update=update)
+        if method == "server/discover" and isinstance(result, mt.DiscoverResult):
+            capabilities = _unsubscribed(result.capabilities)
+            update = {"instructions": self.instructions(), "capabilities": capabilities}
+            return result.model_copy(update=update)
         return result
 
 

@@ -23,14 +23,15 @@ log = logging.getLogger(__name__)
 # What an audit line is about; its name is under this key.
 Audited = Literal["tool", "prompt", "resource"]
 # Why a call failed (`error_kind`), a few words an alert can count: the server's
-# concurrency limit, the guard, the arguments, an unknown name, the source down, slow or
-# busy, a write whose COMMIT failed, another database error, an error the tool raised
-# with its message, or a bug.
+# concurrency limit, the guard, the arguments, an unknown name, a name the token's scopes
+# hide, the source down, slow or busy, a write whose COMMIT failed, another database
+# error, an error the tool raised with its message, or a bug.
 ErrorKind = Literal[
     "limited",
     "refused",
     "invalid_arguments",
     "not_found",
+    "scope",
     "unavailable",
     "timeout",
     "busy",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.api import ADMIN_SCOPE
@@ -37,8 +37,12 @@ ENTRA_AUTHORITY = "https://login.microsoftonline.com"
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
 
 
-def build_auth_provider(server: ServerSettings) -> AuthProvider | None:
-    """The FastMCP auth provider for `[server.auth]`; None when mode is "none"."""
+def build_auth_provider(
+    server: ServerSettings, registered: Iterable[str] = ()
+) -> AuthProvider | None:
+    """The FastMCP auth provider for `[server.auth]`; None when mode is "none".
+    `registered`: the scopes plugins and declared tools registered tools with, which the
+    protected-resource metadata advertises beside the configured ones."""
     auth = server.auth
     if auth.mode == "none":
         return None
@@ -54,7 +58,7 @@ def build_auth_provider(server: ServerSettings) -> AuthProvider | None:
             verifier = _entra_verifier(auth)
             issuer = f"{ENTRA_AUTHORITY}/{auth.tenant_id}/v2.0"
         # As clients request them: Entra's verifier prefixes its app ID URI (api://<id>/sql.read).
-        scopes = verifier.get_challenge_scopes(scope_names(auth))
+        scopes = verifier.get_challenge_scopes(scope_names(auth, registered))
         verifier.claim_policy = ClaimPolicy.of(auth)
         base_url = public_url(server)
         if base_url is None:  # stdio on a non-loopback host: no HTTP, nothing to advertise
@@ -186,10 +190,17 @@ def public_url(server: ServerSettings) -> str | None:
     )
 
 
-def scope_names(auth: AuthSettings) -> list[str]:
-    """Every scope some component may need: the built-in three and the configured ones."""
+def scope_names(auth: AuthSettings, registered: Iterable[str] = ()) -> list[str]:
+    """Every scope some component may need: the built-in three, the configured ones and
+    those `registered` with tools (registered_scopes)."""
     configured = [*auth.tool_scopes.values(), *auth.plugin_scopes.values()]
-    return sorted({READ_SCOPE, WRITE_SCOPE, ADMIN_SCOPE, *(s for v in configured for s in v)})
+    named = (s for v in configured for s in v)
+    return sorted({READ_SCOPE, WRITE_SCOPE, ADMIN_SCOPE, *named, *registered})
+
+
+def registered_scopes(plugins: PluginSet) -> set[str]:
+    """The scopes plugins registered tools with, a declared tool's `scopes` among them."""
+    return {s for tool in plugins.tools.values() for s in tool.scopes or ()}
 
 
 def _advertised(verifier: Any, issuer: str, base_url: str, scopes: list[str]) -> AuthProvider:

@@ -5,6 +5,10 @@ configured names), `schema` and `table` (from the catalog of the source the othe
 arguments name, cached for a minute), and `operation` (the query builder's verbs).
 A prompt's `table` takes `schema.table`; a template's `{table}` the bare name, of the
 `{schema}` already given if any.
+
+FastMCP answers nothing for a prompt or template the caller's token does not open. The
+catalog's names need `sql.read` besides: a plugin's prompt that another scope opens may
+take a `table` without opening the catalog to its callers.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import logging
 import time
 
 import mcp_types
+from fastmcp.server.dependencies import get_access_token
 
 from azsql_mcp import catalog
 from azsql_mcp.api import DatabaseError, QueryRefused
+from azsql_mcp.serving.clientauth import READ_SCOPE
 from azsql_mcp.serving.runtime import Runtime
 
 # The query builder prompt's `operation` values.
@@ -55,7 +61,7 @@ class Completer:
             return _starting(self.runtime.sources, prefix)
         if name == "operation":
             return _starting(OPERATIONS, prefix)
-        if name not in ("schema", "table"):
+        if name not in ("schema", "table") or not _may_read_catalog():
             return []
         source = given.get("source") or self.runtime.default_source
         if source not in self.runtime.sources:
@@ -101,6 +107,12 @@ class Completer:
         names = [(t.schema_name, t.name) for t in listed.tables]
         self._tables[source] = (time.monotonic() + self.ttl_s, names)
         return names
+
+
+def _may_read_catalog() -> bool:
+    """Whether the caller holds sql.read, or no token decides (stdio, no client auth)."""
+    token = get_access_token()
+    return token is None or READ_SCOPE in token.scopes
 
 
 def _starting(values: tuple[str, ...] | list[str], prefix: str) -> list[str]:

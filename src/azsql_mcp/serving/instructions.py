@@ -9,22 +9,57 @@ workflow, what is allowed, how values and pages go, and which sources there are.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from azsql_mcp.core.config import Settings
+from azsql_mcp.serving.clientauth import ScopePolicy, component_key
+
+if TYPE_CHECKING:
+    from fastmcp.server.auth import AccessToken
+
+    from azsql_mcp.core.plugins import PluginSet
 
 WRITE_TOOLS = ("insert_data", "update_data", "execute_batch")
 
 
-def server_instructions(settings: Settings, tools: Collection[str]) -> str | None:
-    """The configured text, or the built-in one for these tools, plus any addition."""
+def server_instructions(
+    settings: Settings, tools: Collection[str], *, sources: bool = True
+) -> str | None:
+    """The configured text, or the built-in one for these tools (and the sources, unless
+    `sources` is false), plus any addition."""
     server = settings.server
-    text = server.instructions if server.instructions is not None else _built_in(settings, tools)
+    text = server.instructions
+    if text is None:
+        text = _built_in(settings, tools, sources)
     if server.extra_instructions:
         text = f"{text}\n{server.extra_instructions}".strip()
     return text or None
 
 
-def _built_in(settings: Settings, tools: Collection[str]) -> str:
+def caller_instructions(
+    settings: Settings, plugins: PluginSet, policy: ScopePolicy, token: AccessToken | None
+) -> str | None:
+    """The instructions for one caller. With client authentication the built-in text
+    names only the tools its token's scopes open, and the sources (names and
+    descriptions) only if something it may use takes one: a token for one declared
+    tool is not told of read_data, the writable sources or the HR database."""
+    listed = plugins.listed_tools()
+    if token is None:  # stdio or no client authentication: every client sees everything
+        return server_instructions(settings, listed)
+
+    def opens(kind: str, identifier: str) -> bool:
+        return policy.allows(component_key(kind, identifier), token)
+
+    tools = {name for name in listed if opens("tool", name)}
+    sources = (
+        any(plugins.tools[name].source is None for name in tools)
+        or any(opens("template" if "{" in uri else "resource", uri) for uri in plugins.resources)
+        or any(opens("prompt", name) for name in plugins.prompts)
+    )
+    return server_instructions(settings, tools, sources=sources)
+
+
+def _built_in(settings: Settings, tools: Collection[str], sources: bool) -> str:
     lines = ["SQL Server / Azure SQL database access."]
     workflow = [t for t in ("list_tables", "describe_table", "read_data") if t in tools]
     if workflow:
@@ -45,7 +80,8 @@ def _built_in(settings: Settings, tools: Collection[str]) -> str:
         lines.append(f"Writes ({', '.join(writes)}) are allowed on: {', '.join(writable)}.")
     else:
         lines.append("Read-only: nothing here changes data.")
-    lines.extend(_sources(settings))
+    if sources:
+        lines.extend(_sources(settings))
     return "\n".join(lines)
 
 

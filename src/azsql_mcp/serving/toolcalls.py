@@ -37,6 +37,7 @@ from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.argerrors import rewritten
 from azsql_mcp.serving.auditlog import Audited, AuditLog, ErrorKind, audit_line
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
+from azsql_mcp.serving.clientauth import ScopePolicy, component_key
 from azsql_mcp.serving.clientlog import ClientNotices
 from azsql_mcp.serving.inflight import InFlight
 from azsql_mcp.serving.injection import ResourceNotFound
@@ -66,9 +67,12 @@ class ToolCallMiddleware(Middleware):
         plugins: PluginSet,
         audit: AuditLog | None,
         limits: LimitState,
+        policy: ScopePolicy,
         in_flight: InFlight | None = None,
     ):
         self.plugins = plugins
+        # to tell, in the audit line only, a name the token's scopes hide from one unknown
+        self.policy = policy
         self.audit = audit
         self.limits = limits
         # a stateless HTTP server's calls, for a client's cancel (serving/inflight.py)
@@ -106,11 +110,12 @@ class ToolCallMiddleware(Middleware):
             spec = self.plugins.tools.get(requested)
             kind, name = "tool", requested[:MAX_AUDITED_NAME]
             plugin = spec.plugin if spec is not None else ""
+            key = component_key("tool", requested) if spec is not None else None
             # Names a client made up share one label: metric label sets stay bounded.
             label = requested if spec is not None else UNKNOWN
             writes = spec is not None and spec.writes  # said when shutdown cuts the call
         elif method in SLOTTED:  # a prompt or resource read may query the database too
-            kind, name, plugin = self._component(context)
+            kind, name, plugin, key = self._component(context)
             writes = False
         else:
             return await call_next(context)
@@ -152,6 +157,8 @@ class ToolCallMiddleware(Middleware):
             raise
         except Exception as exc:
             outcome, number, error_kind = _classify(exc)
+            if error_kind == "not_found" and key is not None and self._scope_hides(key):
+                error_kind = "scope"  # the client was answered as for an unknown name
             if record.committed:  # cut short by call_timeout_s after a write of it committed
                 outcome = "committed"
             raise
@@ -162,12 +169,18 @@ class ToolCallMiddleware(Middleware):
             COMMIT_SINK.reset(sink)
             CURRENT_CALL.reset(token)
             duration = time.perf_counter() - started
+            # /metrics needs no token: what the token may not use is counted as the client
+            # was answered, as an unknown name, lest its series show that it exists
+            hidden = error_kind == "scope"
+            shown_plugin = "" if hidden else plugin
             if label is not None:
-                _calls(label, plugin, outcome).inc()
-                _latency(label, plugin).observe(duration)
+                shown = UNKNOWN if hidden else label
+                _calls(shown, shown_plugin, outcome).inc()
+                _latency(shown, shown_plugin).observe(duration)
             else:
-                _requests(kind, name, plugin, outcome).inc()
-                _component_latency(kind, name, plugin).observe(duration)
+                shown = UNKNOWN if hidden else name
+                _requests(kind, shown, shown_plugin, outcome).inc()
+                _component_latency(kind, shown, shown_plugin).observe(duration)
             if error_kind is not None:
                 _errors(kind, record.source or "", error_kind).inc()
             line = audit_line(kind, name, plugin, record, duration, outcome, number, error_kind)
@@ -183,24 +196,33 @@ class ToolCallMiddleware(Middleware):
             return nullcontext()
         return self.in_flight.running(str(fastmcp_context.request_id))
 
-    def _component(self, context: MiddlewareContext[Any]) -> tuple[Audited, str, str]:
-        """(kind, name, plugin) of a prompt or resource request. A resource is named by
-        the URI or URI template it was registered with: a read URI carries its template's
-        arguments, which audit lines never hold (as they hold no tool argument)."""
+    def _component(self, context: MiddlewareContext[Any]) -> tuple[Audited, str, str, str | None]:
+        """(kind, name, plugin, component key) of a prompt or resource request. A resource
+        is named by the URI or URI template it was registered with: a read URI carries its
+        template's arguments, which audit lines never hold (as they hold no tool argument)."""
         if context.method == "prompts/get":
             name = context.message.name
             prompt = self.plugins.prompts.get(name)
             if prompt is None:
-                return "prompt", UNKNOWN, ""
-            return "prompt", name, prompt.plugin
+                return "prompt", UNKNOWN, "", None
+            return "prompt", name, prompt.plugin, component_key("prompt", name)
         uri = str(context.message.uri)
         resources = self.plugins.resources
         if uri in resources:
-            return "resource", uri, resources[uri].plugin
+            return "resource", uri, resources[uri].plugin, component_key("resource", uri)
         for template, resource in resources.items():
             if "{" in template and match_uri_template(uri, template) is not None:
-                return "resource", template, resource.plugin
-        return "resource", UNKNOWN, ""
+                key = component_key("template", template)
+                return "resource", template, resource.plugin, key
+        return "resource", UNKNOWN, "", None
+
+    def _scope_hides(self, key: str) -> bool:
+        """Whether the caller's token lacks a scope the component needs. Without a token
+        (stdio, or no client authentication) no scope hides anything."""
+        from fastmcp.server.dependencies import get_access_token
+
+        token = get_access_token()
+        return token is not None and not self.policy.allows(key, token)
 
 
 async def _run_tool(

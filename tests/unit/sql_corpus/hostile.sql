@@ -597,6 +597,10 @@ SELECT * FROM sys.fn_xe_file_target_read_file('\\evil\s\*.xel', NULL, NULL, NULL
 -- next
 SELECT * FROM fn_xe_file_target_read_file('C:\x\*.xel', NULL, NULL, NULL)
 -- next
+SELECT type, data FROM sys.fn_MSxe_read_event_stream(N'\\evil\s\x*.xel', 1)
+-- next
+SELECT type, data FROM sys.fn_MSxe_read_event_stream(N'system_health', 0)
+-- next
 SELECT * FROM sys.fn_trace_gettable('\\evil\s\t.trc', 1)
 -- next
 SELECT * FROM sys.fn_trace_getinfo(0)
