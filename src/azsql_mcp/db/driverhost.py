@@ -107,6 +107,7 @@ class Connection:
     running: bool = False
     cancelled: bool = False
     textsize: int | None = None  # what SET TEXTSIZE last set (large_values.set_textsize)
+    utf16_in_python: bool = False  # nvarchar decoded by odbc_types.utf16_text (_statement)
 
     def expect_work(self) -> None:
         with self.cursor_lock:
@@ -149,8 +150,6 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     # Per connection, not pyodbc.native_uuid: that global would change the whole process.
     cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
     cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
-    for unicode_type in (pyodbc.SQL_WCHAR, pyodbc.SQL_WVARCHAR, pyodbc.SQL_WLONGVARCHAR):
-        cnxn.add_output_converter(unicode_type, odbc_types().utf16_text)
     if "tdsodbc" in str(cnxn.getinfo(pyodbc.SQL_DRIVER_NAME)).lower():
         # FreeTDS hands CLR type values over as SQL_LONGVARBINARY, not SQL_SS_UDT
         cnxn.add_output_converter(pyodbc.SQL_LONGVARBINARY, clrtypes().decoded_or_bytes)
@@ -218,12 +217,18 @@ def odbc_temporal() -> ModuleType:
 
 
 @contextlib.contextmanager
-def _statement(conn: Connection, timeout_s: int) -> Iterator[Any]:
-    """A cursor in a transaction that is rolled back unless the work committed it."""
+def _statement(conn: Connection, timeout_s: int, *, fast_text: bool = False) -> Iterator[Any]:
+    """A cursor in a transaction that is rolled back unless the work committed it.
+    `fast_text`: nvarchar decoded by pyodbc, which fails on half a surrogate pair (a read
+    can then run again without it: fetch_page), else by odbc_types.utf16_text, which
+    costs about a microsecond a value more."""
     import pyodbc
 
     conn.stop_if_cancelled()  # cancelled before its thread took it up: nothing to do
     cnxn = conn.cnxn
+    if conn.utf16_in_python == fast_text:
+        conn.utf16_in_python = not fast_text
+        odbc_types().decode_utf16_in_python(cnxn, conn.utf16_in_python)
     cnxn.timeout = timeout_s  # the driver sends ATTENTION when it expires
     cursor = cnxn.cursor()
     conn.cursor = cursor
@@ -692,7 +697,16 @@ class Page(TypedDict):
 Written = tuple[int, float, Page | None]
 
 
-def fetch_page(
+def fetch_page(conn: Connection, *args: Any) -> Page:
+    """_page (a read: it can run again) with pyodbc decoding nvarchar, else, where that
+    meets half a surrogate pair, with odbc_types.utf16_text."""
+    try:
+        return _page(conn, *args, fast_text=True)
+    except UnicodeDecodeError:
+        return _page(conn, *args, fast_text=False)
+
+
+def _page(
     conn: Connection,
     sql: str,
     args: list[Any],
@@ -702,6 +716,8 @@ def fetch_page(
     timeout_s: int,
     json_values: bool,
     named: Named,
+    *,
+    fast_text: bool,
 ) -> Page:
     """Skip `offset` rows, keep at most `max_rows` rows / about `max_bytes`, then cancel
     the rest on the server so a huge result costs only the rows returned. `named` is the
@@ -714,7 +730,7 @@ def fetch_page(
     rows: list[tuple[Any, ...]] = []
     truncated = False
     clrtypes().ambiguous_seen()  # from now on
-    with _statement(conn, timeout_s) as cursor:
+    with _statement(conn, timeout_s, fast_text=fast_text) as cursor:
         cut_at = large_values().set_textsize(conn, cursor, max_bytes)
         _execute(cursor, sql, args)
         description = cursor.description

@@ -205,6 +205,20 @@ def utf16_text(raw: bytes | None) -> str | None:
     return None if raw is None else raw.decode("utf-16-le", "replace")
 
 
+# SQL_WCHAR, SQL_WVARCHAR, SQL_WLONGVARCHAR (pyodbc's names): nchar, nvarchar, ntext.
+_UTF16_TYPES = (-8, -9, -10)
+
+
+def decode_utf16_in_python(cnxn: Any, on: bool) -> None:
+    """Have pyodbc connection `cnxn` hand nchar, nvarchar and ntext values to utf16_text
+    (`on`), or decode them itself again."""
+    for sql_type in _UTF16_TYPES:
+        if on:
+            cnxn.add_output_converter(sql_type, utf16_text)
+        else:
+            cnxn.remove_output_converter(sql_type)
+
+
 # Column types whose values always count 8 bytes in row_sizer: no need to look at them.
 _FIXED_SIZE_TYPES = frozenset({int, float, bool, decimal.Decimal, dt.date, dt.time, dt.datetime})
 
@@ -225,7 +239,8 @@ def row_sizer(
         for index in variable:
             value = row[index]
             if isinstance(value, str):  # as UTF-8: CJK takes 3 bytes, an emoji 4
-                total += len(value.encode("utf-8", "surrogatepass")) + 2
+                plain = value.isascii()  # O(1): no copy for the usual text
+                total += (len(value) if plain else len(value.encode("utf-8", "surrogatepass"))) + 2
             elif isinstance(value, bytes | bytearray):
                 total += 2 * min(len(value), binary_cap) + 2
             else:
