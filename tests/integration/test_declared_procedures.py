@@ -19,6 +19,7 @@ import pytest
 from fastmcp import Client
 from fastmcp.client.messages import MessageHandler
 
+from azsql_mcp.core import resolution
 from azsql_mcp.core.app import App
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
@@ -160,10 +161,25 @@ async def test_a_missing_procedure_or_parameter_withdraws_the_tool(
     assert "tools.typo.parameters.CustomerId" not in errors  # names match case-insensitively
 
 
+async def test_the_first_list_waits_for_the_catalog_parameters(
+    azsql_config: dict[str, Any],
+) -> None:
+    """A client that lists tools as soon as it is connected (and may never list again:
+    stateless HTTP gets no list_changed) sees the procedure's catalog parameters."""
+    app = build_app(settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": {"p": PRODUCTS}}))
+    async with Client(app.mcp) as client:
+        first = {t.name: t for t in await client.list_tools()}
+        assert "Category" in _props(first["p"])
+
+
 async def test_a_source_down_at_start_is_resolved_once_it_answers(
-    azsql_config: dict[str, Any], request: pytest.FixtureRequest
+    azsql_config: dict[str, Any],
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     server: ThreadedTdsServer = request.getfixturevalue("tds_server")
+    monkeypatch.setattr(resolution, "LIST_WAIT_S", 0.5)
     config = copy.deepcopy(azsql_config)
     config["sources"]["main"]["retry_budget_s"] = 0  # fail at once while it is down
     app = build_app(settings_from_mapping(config | {"tools": {"p": PRODUCTS}}))
@@ -172,7 +188,9 @@ async def test_a_source_down_at_start_is_resolved_once_it_answers(
         async with Client(app.mcp) as client:
             down = await client.call_tool("read_data", {"query": "SELECT 1"}, raise_on_error=False)
             assert down.is_error and "unavailable" in down.content[0].text
+            # the first list waits LIST_WAIT_S, then lists the tool as declared, and says so
             assert "Category" not in _props({t.name: t for t in await client.list_tools()}["p"])
+            assert "declare in the config every parameter" in caplog.text
             server.clear_faults()
             await listed_until(client, lambda t: "Category" in _props(t["p"]))
     finally:

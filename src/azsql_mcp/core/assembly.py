@@ -24,6 +24,7 @@ from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.config import ConfigError, Settings, from_variable, reference_problems
 from azsql_mcp.core.declared import declare_tools, never_listed
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
+from azsql_mcp.core.resolution import ListWhenResolved
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.advertised import AdvertisedCapabilities
 from azsql_mcp.serving.auditlog import open_audit_log
@@ -110,6 +111,7 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
 
     mcp.add_middleware(AdvertisedCapabilities(stateless_http=stateless, instructions=instructions))
     mcp.add_middleware(ListDereferenceMiddleware())
+    mcp.add_middleware(ListWhenResolved(app))
     mcp.add_middleware(app.tool_calls)
     mcp.add_completion_handler(Completer(runtime))
     if not stateless:  # stateless HTTP keeps no connection to notify: off the call path

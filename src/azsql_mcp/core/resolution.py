@@ -8,6 +8,10 @@ tool's component is replaced (its input schema and description); a tool with pro
 is withdrawn from the tool list and every problem is logged as an ERROR. Connected
 clients get `notifications/tools/list_changed` when the list changed. `azsql-mcp
 check` runs the same resolution and reports the problems (exit 2).
+
+A `tools/list` in the first seconds waits for that (`ListWhenResolved`): a client that
+lists tools once, or that no notification reaches (stateless HTTP), would otherwise
+keep a schema without the catalog's parameters and call the tool without them.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastmcp import FastMCP
+from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from fastmcp.server.transforms.visibility import Visibility
 
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
@@ -35,6 +41,9 @@ log = logging.getLogger(__name__)
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 60.0
 MAX_FAILURES = 5  # errors other than an unavailable source before giving up
+# How long the first `tools/list`s wait for the sources to open and their tools to be
+# resolved: well under the request timeouts of clients (the MCP Inspector's is 10 s).
+LIST_WAIT_S = 5.0
 
 
 @dataclass
@@ -191,3 +200,56 @@ def apply_resolutions(app: App, outcome: list[Resolution]) -> None:
         changed = True
     if changed:
         app.sessions.lists_changed(["tools"])
+
+
+class ListWhenResolved(Middleware):
+    """The first `tools/list`s answered once the sources are open and their pending
+    tools resolved, waiting at most LIST_WAIT_S from the first: a source that is down by
+    then has its tools listed as registered (logged), and listed again (list_changed)
+    once it answers. Later lists, and those after a reload, do not wait."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.deadline: float | None = None
+        self.done = False
+
+    async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
+        if context.method == "tools/list" and not self.done:
+            await self._wait()
+        return await call_next(context)
+
+    async def _wait(self) -> None:
+        app = self.app
+        if not any(spec.resolve is not None for spec in app.plugins.tools.values()):
+            self.done = True  # nothing to resolve (a reload's tools are not waited for)
+            return
+        opening = app.runtime.opening
+        if opening is None:
+            return  # the sources open later (stdio: once initialized; tests: at first use)
+        if self.deadline is None:
+            self.deadline = time.monotonic() + LIST_WAIT_S
+        if not opening.done():
+            await asyncio.wait([opening], timeout=self._left())
+        if app.resolving:
+            await asyncio.wait(list(app.resolving.values()), timeout=self._left())
+        if self.done:
+            return  # a list that came at the same time has logged what is still pending
+        self.done = True
+        waiting = sorted(source for source, task in app.resolving.items() if not task.done())
+        for source in waiting:
+            names = pending_tools(app.plugins, source, app.runtime.default_source)
+            log.warning(
+                "source %s has not answered within %.0f s of the first tools/list: tools %s"
+                " are listed with only the parameters they were registered with (for a"
+                " declared procedure, its [tools.NAME.parameters]) until it does. Connected"
+                " clients are then told the tool list changed; stateless HTTP clients, and"
+                " clients that keep the first list, are not: declare in the config every"
+                " parameter clients must pass",
+                source,
+                LIST_WAIT_S,
+                ", ".join(spec.name for spec in names),
+            )
+
+    def _left(self) -> float:
+        assert self.deadline is not None
+        return max(0.0, self.deadline - time.monotonic())
