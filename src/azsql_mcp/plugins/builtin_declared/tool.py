@@ -18,7 +18,13 @@ from mcp_types import TextContent
 from pydantic import BaseModel, Field
 
 from azsql_mcp import ToolContext, WriteKind
-from azsql_mcp.plugins.builtin_declared.model import BIGINT, ParameterDecl, ToolDecl
+from azsql_mcp.plugins.builtin_declared.model import (
+    BIGINT,
+    INTEGER_TEXT,
+    MAX_SAFE_INTEGER,
+    ParameterDecl,
+    ToolDecl,
+)
 from azsql_mcp.values import (
     call_fingerprint,
     decode_cursor,
@@ -138,6 +144,8 @@ def parameter(
         if spec.maximum is not None:
             high = min(high, math.floor(spec.maximum))
         bounds["ge"], bounds["le"] = low, high
+        if spec.enum is None and max(-low, high) > MAX_SAFE_INTEGER:
+            bounds["json_schema_extra"] = _digit_strings
     else:
         exact = spec.type == "decimal"  # a float bound from the config, as written
         if spec.minimum is not None:
@@ -199,6 +207,14 @@ def _in_utc(name: str, value: dt.datetime) -> dt.datetime:
             f"{name}: {value.isoformat()} is out of range once converted to UTC; send a value"
             " between 0001-01-02 and 9999-12-30, or one without a UTC offset"
         ) from None
+
+
+def _digit_strings(schema: dict[str, Any]) -> None:
+    """An integer that may lie beyond MAX_SAFE_INTEGER: a number, or a string of digits
+    (which pydantic converts, and the bounds then check), so that a JavaScript client
+    can send 9223372036854775807 exactly."""
+    number = {key: schema.pop(key) for key in ("type", "minimum", "maximum") if key in schema}
+    schema["anyOf"] = [number, {"type": "string", "pattern": INTEGER_TEXT}]
 
 
 def _none() -> None:
