@@ -225,3 +225,56 @@ async def test_every_write_tool_answers_what_its_output_schema_says(make_azsql_s
             assert not result.is_error, (tool, result.content)
         refused = await checked.call("update_data", {"sql": f"DELETE FROM {table}"})
         assert refused.is_error
+
+
+# Declared tools answer the shapes of read_data, the write tools and a procedure's result.
+DECLARED = {
+    "cheap_products": {
+        "statement": "SELECT ProductID, Name, ListPrice FROM SalesLT.Product"
+        " WHERE ListPrice < @below ORDER BY ProductID",
+        "description": "products below a price",
+        "parameters": {"below": {"type": "decimal"}},
+    },
+    "echo_big": {
+        "statement": "SELECT @n AS n",
+        "description": "an integer back",
+        "parameters": {"n": {"type": "integer"}},
+    },
+    "add_name": {
+        "statement": "INSERT INTO dbo.SchemaChecked (name) OUTPUT inserted.id VALUES (@name)",
+        "description": "adds a name",
+        "writes": True,
+        "parameters": {"name": {"type": "string", "max_length": 50}},
+    },
+    "orders": {"procedure": "SalesLT.uspCustomerOrders", "description": "orders of a customer"},
+    "products": {"procedure": "SalesLT.uspProductsByCategory", "description": "by category"},
+}
+
+
+async def test_every_declared_tool_answers_what_its_output_schema_says(make_azsql_server) -> None:
+    """As the privileged login (the reader holds no EXECUTE on the procedures)."""
+    config = {
+        "security": {"read_only": False},
+        "limits": {"max_rows": 2},
+        "tools": DECLARED,
+    }
+    app = make_azsql_server(config=config)
+    async with Client(app) as client:
+        checked = Checked(client)
+        assert set(DECLARED) <= set(await checked.list())
+        first = await checked.call("cheap_products", {"below": "100"})
+        page = first.structured_content
+        assert page is not None and page["truncated"] and page["next_cursor"]
+        more = {"below": "100", "cursor": page["next_cursor"]}
+        assert not (await checked.call("cheap_products", more)).is_error
+        big = await checked.call("echo_big", {"n": "9223372036854775807"})
+        assert big.structured_content and big.structured_content["rows"] == [
+            ["9223372036854775807"]
+        ]
+        added = await checked.call("add_name", {"name": "declared"})
+        assert added.structured_content and added.structured_content["rows_affected"] == 1
+        orders = await checked.call("orders", {"CustomerID": 17})
+        assert orders.structured_content and orders.structured_content["outputs"]
+        by_category = await checked.call("products", {"Category": "Saddles"})
+        assert by_category.structured_content and by_category.structured_content["result_sets"]
+        assert (await checked.call("products", {"Category": "x" * 51})).is_error

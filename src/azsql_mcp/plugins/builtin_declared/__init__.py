@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from azsql_mcp import CheckStatement, QueryRefused, RegisterTool, hookimpl
 
@@ -33,8 +33,13 @@ def register_config_tools(
     from azsql_mcp.plugins.builtin_declared.description import describe
     from azsql_mcp.plugins.builtin_declared.model import ToolDecl
     from azsql_mcp.plugins.builtin_declared.parameters import ProcedureCatalog
-    from azsql_mcp.plugins.builtin_declared.procedure import make_procedure, resolver
+    from azsql_mcp.plugins.builtin_declared.procedure import (
+        ProcedureOutput,
+        make_procedure,
+        resolver,
+    )
     from azsql_mcp.plugins.builtin_declared.tool import READ_HINTS, WRITE_HINTS, make_tool
+    from azsql_mcp.values import StructuredResult, WriteResult
 
     problems: list[str] = []
     # the procedures of this configuration, read from each source in one query
@@ -45,11 +50,15 @@ def register_config_tools(
             problems += found
             continue
         decl = ToolDecl.model_validate(dict(table))
+        # the result's shape, as read_data's and the write tools' (clients check it)
+        output: type[BaseModel]
         if decl.procedure is not None:
             catalog.want(decl.procedure, decl.source)
             fn, resolve = make_procedure(name, decl, catalog), resolver(name, decl, catalog)
+            output = ProcedureOutput
         else:
             fn, resolve = make_tool(name, decl), None
+            output = WriteResult if decl.writes else StructuredResult
         register(
             fn,
             name=name,
@@ -61,6 +70,7 @@ def register_config_tools(
             scopes=decl.scopes,
             source=decl.source,
             resolve=resolve,
+            output_schema=output,
         )
     return problems
 
