@@ -3,6 +3,7 @@ parameters over HTTP with static tokens, and `azsql-mcp config` refusing bad tab
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import CLI, clean_env, http_server, source_env, wait_ready
+from servers import (
+    CLI,
+    INITIALIZE,
+    clean_env,
+    http_server,
+    killed_at_exit,
+    send,
+    source_env,
+    stdio_serve,
+    stop,
+    wait_ready,
+)
 from test_http_auth import session
 
 from azsql_mcp.testing.pytest_plugin import sample_tds_server
@@ -185,6 +197,33 @@ description = "x"
 statement = "SELECT @n"
 parameters = { n = { type = "integer", default = 500, maximum = 100 } }
 """
+
+
+PROCEDURE_TOOL = """
+[tools.products]
+description = "Products of one category"
+procedure = "SalesLT.uspProductsByCategory"
+"""
+
+
+def test_the_first_list_over_stdio_has_the_catalog_parameters(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    """Over stdio the source opens only once `initialize` is answered, and a client lists
+    tools at once (and may keep that list): the list waits for the procedure's catalog."""
+    (tmp_path / "azsql-mcp.toml").write_text(PROCEDURE_TOOL)
+    env = clean_env(source_env(tds_server, tds_password)) | {"PYTHONPATH": plugin_site(tmp_path)}
+    with killed_at_exit(stdio_serve(env, tmp_path)) as proc:
+        assert proc.stdout is not None
+        listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+        send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"}, listing)
+        answer: dict[str, Any] = {}
+        while answer.get("id") != 2:  # the initialize answer, maybe list_changed
+            answer = json.loads(proc.stdout.readline())
+        listed = answer["result"]["tools"]
+        products = next(t for t in listed if t["name"] == "products")
+        assert {"Category", "MaxListPrice"} <= set(products["inputSchema"]["properties"])
+        stop(proc, timeout=10)
 
 
 def test_config_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
