@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastmcp import Client
+from fastmcp.client.transports import StdioTransport
 from servers import (
     CLI,
     INITIALIZE,
@@ -224,6 +226,20 @@ def test_the_first_list_over_stdio_has_the_catalog_parameters(
         products = next(t for t in listed if t["name"] == "products")
         assert {"Category", "MaxListPrice"} <= set(products["inputSchema"]["properties"])
         stop(proc, timeout=10)
+
+
+async def test_a_2026_07_28_client_over_stdio_has_them_too(
+    tds_server: Any, tds_password: str, tmp_path: Path
+) -> None:
+    """Such a client sends no `notifications/initialized`: its first list opens the sources."""
+    (tmp_path / "azsql-mcp.toml").write_text(PROCEDURE_TOOL)
+    env = clean_env(source_env(tds_server, tds_password)) | {"PYTHONPATH": plugin_site(tmp_path)}
+    argv = ["-c", CLI, "serve"]
+    transport = StdioTransport(sys.executable, argv, env=env, cwd=str(tmp_path), keep_alive=False)
+    async with Client(transport, mode="auto") as client:
+        assert client.session.protocol_version == "2026-07-28"
+        products = {t.name: t for t in await client.list_tools()}["products"]
+        assert {"Category", "MaxListPrice"} <= set(products.input_schema["properties"])
 
 
 def test_config_lists_every_problem_and_exits_2(tmp_path: Path) -> None:

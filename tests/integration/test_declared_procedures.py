@@ -74,9 +74,13 @@ class ListChanges(MessageHandler):
 
 def make_app(azsql_config: dict[str, Any], tools: dict[str, Any]) -> App:
     app = build_app(settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": tools}))
-    # the sources open at the first database use, as over stdio: the client is
-    # connected (and told about list changes) before the source is reached
+    # the sources open at the first database use, and the lists do not wait for them, as
+    # for a source down at start: the client is connected (and told about list changes)
+    # before the source is reached
     app.open_sources_at_start = False
+    for middleware in app.mcp.middleware:
+        if isinstance(middleware, resolution.ListWhenResolved):
+            middleware.done = True
     return app
 
 

@@ -223,9 +223,11 @@ class ListWhenResolved(Middleware):
         if not any(spec.resolve is not None for spec in app.plugins.tools.values()):
             self.done = True  # nothing to resolve (a reload's tools are not waited for)
             return
-        opening = app.runtime.opening
+        # Over stdio the sources open once the client says it is initialized, which a
+        # 2026-07-28 client never does: a list is as sure a sign that it has its answer.
+        opening = app.runtime.open()
         if opening is None:
-            return  # the sources open later (stdio: once initialized; tests: at first use)
+            return  # not serving (no opener): nothing to wait for
         if self.deadline is None:
             self.deadline = time.monotonic() + LIST_WAIT_S
         if not opening.done():
