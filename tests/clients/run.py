@@ -21,13 +21,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from azsql_mcp.testing.ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port, wait_ready
 
 HERE = Path(__file__).resolve().parent
 # A short query_timeout_s, so that the walk's slow read times out within seconds.
@@ -53,7 +51,6 @@ HTTP_WALKS = (
 # The SDK's majors: 1 (@modelcontextprotocol/sdk, in today's clients) and 2
 # (@modelcontextprotocol/client, under the Inspector 2), and the revision each speaks.
 SDKS = (("1", "2025-11-25"), ("2", "2026-07-28"))
-READY_S = 60.0
 ERAS = ("legacy", "modern")  # the Inspector's names for 2025-11-25 and 2026-07-28
 
 
@@ -120,23 +117,6 @@ def serving(cwd: str, config: Path, flags: list[str]) -> Iterator[str]:
             if server.returncode not in (0, -15):
                 log.seek(0)
                 sys.stderr.write(log.read().decode(errors="replace")[-4000:])
-
-
-def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(
-                f"azsql-mcp exited with status {server.returncode} before it was ready"
-            )
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"azsql-mcp was not ready within {READY_S:g} s")
 
 
 # (what, Inspector arguments, a check of its JSON answer)

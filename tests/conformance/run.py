@@ -12,12 +12,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: ports.py
-from azsql_mcp.testing.ports import reserved_port
+from azsql_mcp.testing.ports import reserved_port, wait_ready
 
 SCENARIOS = (
     "server-initialize",
@@ -30,24 +28,6 @@ SCENARIOS = (
     "dns-rebinding-protection",
 )
 SERVE = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
-READY_S = 60.0
-
-
-def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(
-                f"azsql-mcp exited with status {server.returncode} before it was ready"
-            )
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"azsql-mcp was not ready within {READY_S:g} s")
 
 
 def main(argv: list[str]) -> int:

@@ -1,9 +1,13 @@
-"""Loopback ports for the servers (and dead sources) that tests and benchmarks start."""
+"""Loopback ports for the servers (and dead sources) that tests and benchmarks start, and
+waiting for such a server to be ready."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,3 +30,22 @@ def reserved_port() -> Iterator[int]:
         if sys.platform != "linux":
             holder.close()  # BSD's SO_REUSEADDR would refuse the server the same address
         yield port
+
+
+def wait_ready(base: str, server: subprocess.Popen[bytes], within_s: float = 60.0) -> None:
+    """Wait until `server` (an `azsql-mcp serve` process listening at `base`) answers
+    /health with 200; SystemExit if it exits first or is not ready within `within_s`."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(
+                f"azsql-mcp exited with status {server.returncode} before it was ready"
+            )
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"azsql-mcp was not ready within {within_s:g} s")
