@@ -58,6 +58,23 @@ def test_strings_of_numbers_compare_as_numbers(table: tuple[pyodbc.Cursor, str])
     assert _ids(cur, f"SELECT id FROM {name} WHERE id = ?", 2.5) == []
 
 
+def test_a_subquerys_comparisons_convert_as_the_statements_do(
+    table: tuple[pyodbc.Cursor, str],
+) -> None:
+    """A scalar subquery in the select list, or one under IN or EXISTS, compares its
+    table's columns as a statement of its own would (sqlglot also lists its columns in
+    the enclosing scope, which does not have its table)."""
+    cur, name = table
+    counted = f"(SELECT COUNT(*) FROM {name} WHERE id < N'3')"
+    assert cur.execute(f"SELECT {counted} AS n").fetchval() == 2
+    assert cur.execute(f"SELECT TOP (1) {counted} FROM {name}").fetchval() == 2
+    inner = f"SELECT id FROM {name} WHERE day < '2024-02-01'"
+    assert _ids(cur, f"SELECT id FROM {name} WHERE id IN ({inner})") == [1]
+    assert _ids(cur, f"SELECT 1 WHERE EXISTS ({inner} AND price = '1.5')") == [1]
+    with pytest.raises(pyodbc.Error, match=r"converting the varchar value 'abc' to data type"):
+        cur.execute(f"SELECT (SELECT COUNT(*) FROM {name} WHERE id = 'abc')").fetchall()
+
+
 @pytest.mark.parametrize(
     ("where", "params", "message"),
     [

@@ -30,10 +30,12 @@ class ColumnSources:
         self._scopes: dict[int, Scope] = {}
         self.scopes: list[Scope] = []  # every scope of the statement, subqueries' too
         for root in _root_scopes(tree):
+            # innermost first: sqlglot lists a subquery's columns in the enclosing scope
+            # too, where its tables are not sources (the subquery's scope resolves them)
             for scope in root.traverse():
                 self.scopes.append(scope)
                 for column in scope.columns:
-                    self._scopes[id(column)] = scope
+                    self._scopes.setdefault(id(column), scope)
         # UPDATE and DELETE have no scope: their own tables (target, FROM, joins) are
         # the source of any column no query scope resolves.
         self._dml: dict[str, Source] = {}
