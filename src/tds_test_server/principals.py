@@ -115,7 +115,9 @@ LOGIN_HELP = (
     "--login NAME:PASSWORD[:GRANT[,GRANT...]] adds a least-privileged login: its database\n"
     "user is a member of db_datareader only, plus the grants listed, among "
     + ", ".join(GRANTS)
-    + ".\nThe --user login stays privileged (sysadmin, dbo); as it, ALTER ROLE db_datareader"
+    + ".\nDEFAULT_LANGUAGE=British among them is the login's default language (CREATE LOGIN"
+    "\n... WITH DEFAULT_LANGUAGE): its sessions start in it unless the client names one."
+    + "\nThe --user login stays privileged (sysadmin, dbo); as it, ALTER ROLE db_datareader"
     "\nDROP MEMBER NAME leaves the user only the SELECT granted to it."
 )
 
@@ -197,6 +199,9 @@ class Principal:
     # The database roles it is in, as ALTER ROLE left them; None: as --login made it
     # (db_datareader, and db_datawriter when granted).
     roles: frozenset[str] | None = None
+    # CREATE LOGIN ... WITH DEFAULT_LANGUAGE: a session starts in it unless the login
+    # (LOGIN7) names another; "" is the server's default, us_english
+    default_language: str = ""
 
     @classmethod
     def parse(cls, spec: str) -> Principal:
@@ -208,12 +213,20 @@ class Principal:
                 " reader:Password1! or reader:Password1!:SHOWPLAN,VIEW_DEFINITION"
             )
         grants = set()
+        default_language = ""
         for grant in parts[2].split(",") if len(parts) == 3 and parts[2] else []:
+            key, equals, value = grant.partition("=")
+            if equals and key.strip().casefold() == "default_language":
+                default_language = value.strip()  # the server checks it names a language
+                continue
             known = _GRANTS_BY_KEY.get(grant.strip().casefold())
             if known is None:
-                raise ValueError(f"--login {parts[0]}: unknown grant {grant!r}; use {GRANTS}")
+                raise ValueError(
+                    f"--login {parts[0]}: unknown grant {grant!r}; use {GRANTS}"
+                    " or DEFAULT_LANGUAGE=<language>"
+                )
             grants.add(known)
-        return cls(parts[0], parts[1], frozenset(grants))
+        return cls(parts[0], parts[1], frozenset(grants), default_language=default_language)
 
     @property
     def user_name(self) -> str:

@@ -328,6 +328,10 @@ def test_another_database_is_error_916_for_a_reader(odbc_driver: str) -> None:
             Principal("r", "pw", frozenset({"SHOWPLAN", "VIEW_DEFINITION"})),
         ),
         ("r:p:w:db_datawriter", None),  # the password ends at the second colon
+        (
+            "r:pw:SHOWPLAN,default_language=british english",
+            Principal("r", "pw", frozenset({"SHOWPLAN"}), default_language="british english"),
+        ),
     ],
 )
 def test_login_specs(spec: str, expected: Principal | None) -> None:
@@ -351,6 +355,13 @@ def test_the_cli_takes_logins_and_documents_them(start_cli: Callable[..., Any]) 
         [*module, "--login", "sa:pw"], capture_output=True, text=True, timeout=30
     )
     assert clash.returncode == 2 and "privileged" in clash.stderr
+    unknown = subprocess.run(
+        [*module, "--login", "reader:pw:DEFAULT_LANGUAGE=Klingon"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert unknown.returncode == 2 and "'Klingon' is not an official language" in unknown.stderr
     server = start_cli("--sample", "--login", f"reader:{PASSWORD}")
     with closing(
         pyodbc.connect(

@@ -187,3 +187,26 @@ def test_a_reset_returns_to_the_logins_language() -> None:
         session.reset_connection()
         assert session.info.language == "British"
         assert rows(session, "SELECT @@LANGUAGE, @@DATEFIRST") == [("British", 1)]
+
+
+def test_a_logins_default_language_is_the_sessions_unless_the_login_names_one(
+    odbc_driver: str,
+) -> None:
+    """CREATE LOGIN ... WITH DEFAULT_LANGUAGE: a session starts in it when the login
+    (LOGIN7) names none, as Microsoft's driver does unless told; FreeTDS names
+    us_english (freetds.conf's default language), so its sessions do not."""
+    with ThreadedTdsServer(sample=False, logins=["brit:pw:DEFAULT_LANGUAGE=British"]) as server:
+        connect = server.odbc_connection_string(driver=odbc_driver, user="brit", password="pw")
+        sent = "us_english" if odbc_driver == "freetds" else ""
+        with closing(pyodbc.connect(connect, autocommit=True, timeout=10)) as cnxn:
+            assert server.record.logins[-1].language == sent
+            expected = ("us_english", 7) if sent else ("British", 1)
+            assert _settings(cnxn.cursor())[:2] == expected
+        named = f"{connect};Language=us_english"
+        with closing(pyodbc.connect(named, autocommit=True, timeout=10)) as cnxn:
+            cur = cnxn.cursor()
+            assert _settings(cur)[:2] == ("us_english", 7)
+            query = "SELECT CAST('2024-02-01' AS datetime)"
+            assert cur.execute(query).fetchval() == dt.datetime(2024, 2, 1)
+            cur.execute("SET LANGUAGE British")  # yyyy-dd-mm for datetime
+            assert cur.execute(query).fetchval() == dt.datetime(2024, 1, 2)

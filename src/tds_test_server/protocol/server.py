@@ -23,10 +23,11 @@ import ssl
 import threading
 import time
 from collections.abc import Generator, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..editions import EDITIONS, SQL_SERVER_2022, Edition
+from ..engine.languages import language
 from ..faults import Fault, FaultSet, fault_error
 from ..principals import Principal
 from ..results import EngineSession, SessionInfo, TdsError
@@ -95,6 +96,7 @@ class LoginRecord:
     host_name: str
     library_name: str
     read_only_intent: bool = False  # ApplicationIntent=ReadOnly
+    language: str = ""  # the language the login named (the drivers' Language=), or none
     accepted: bool = False  # a session was opened here
     routed_to: str | None = None  # HOST:PORT the login was routed to instead
 
@@ -371,6 +373,7 @@ class Connection:
             host_name=login.host_name,
             library_name=login.library_name,
             read_only_intent=login.read_only_intent,
+            language=login.language,
         )
         self.server.record.logins.append(record)
         self.database = record.database
@@ -448,7 +451,9 @@ class Connection:
             app_name=login.app_name,
             host_name=login.host_name,
             principal=self.principal,
-            language=login.language,
+            # the login's own language, else its principal's default (CREATE LOGIN ...
+            # WITH DEFAULT_LANGUAGE), else us_english
+            language=login.language or (self.principal.default_language if self.principal else ""),
         )
         self.engine_session = self.server.engine.session(info)
         self.state = SessionState(
@@ -658,6 +663,15 @@ class Connection:
                 log.exception("session %d: engine close failed", self.spid)
 
 
+def _known_language(name: str) -> str:
+    """A login's DEFAULT_LANGUAGE as @@LANGUAGE names it; one the server lacks is refused
+    (CREATE LOGIN's answer), as a ValueError the command line reports."""
+    try:
+        return language(name).name
+    except TdsError as exc:
+        raise ValueError(f"DEFAULT_LANGUAGE: {exc.message}") from None
+
+
 class _Listener(socketserver.ThreadingTCPServer):
     """Accepts connections and gives each its own thread; server_close() joins them."""
 
@@ -717,6 +731,10 @@ class ThreadedTdsServer(ConnectionHelpers):
             if principal.login.lower() == user.lower():
                 raise ValueError(f"login {principal.login!r} is the privileged --user login")
             self.edition.check_grants(principal)
+            if principal.default_language:
+                principal = replace(
+                    principal, default_language=_known_language(principal.default_language)
+                )
             self.logins[principal.login.lower()] = principal
         self.faults = FaultSet(list(faults))
         self.route = Route.parse(route) if isinstance(route, str) else route
