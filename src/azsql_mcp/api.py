@@ -131,6 +131,13 @@ class SourceSettings(BaseModel):
     )
     connection_max_lifetime_s: float = Field(1800, gt=0)
     retry_budget_s: float = Field(20, ge=0)
+    language: str = Field(
+        "us_english",
+        min_length=1,
+        max_length=128,
+        description="the session language named at login (a name or alias of"
+        " sys.syslanguages): it sets how date literals read and the language of messages",
+    )
     application_intent: Literal["read_write", "read_only"] = Field(
         "read_write", description="read_only: ApplicationIntent=ReadOnly (readable secondaries)"
     )

@@ -84,6 +84,7 @@ def test_msodbc_connection_string() -> None:
         "Encrypt=yes",
         "DATABASE=Sales",
         "APP=azsql-mcp",
+        "Language=us_english",
         "UID=app",
         "PWD=pw",
     ]
@@ -116,6 +117,18 @@ def test_application_intent_read_only_only_when_asked() -> None:
         assert "ApplicationIntent=ReadOnly" in _pairs(build_connection_string(asked, driver, LOGIN))
         default = build_connection_string(SourceSettings(server="h"), driver, LOGIN)
         assert "ApplicationIntent" not in default
+
+
+def test_the_session_language_is_named_for_both_drivers() -> None:
+    """us_english unless the source names another: Microsoft's driver would otherwise
+    start the session in the login's default language, FreeTDS in us_english."""
+    for driver in (MS, FREETDS):
+        default = build_connection_string(SourceSettings(server="h"), driver, LOGIN)
+        assert "Language=us_english" in _pairs(default)
+        asked = SourceSettings(server="h", language="British English")
+        assert "Language=British English" in _pairs(build_connection_string(asked, driver, LOGIN))
+    with pytest.raises(ValueError, match="language"):
+        SourceSettings(server="h", language="")
 
 
 @pytest.mark.parametrize(

@@ -126,7 +126,10 @@ def build_connection_string(
         pairs += [("SERVER", f"tcp:{address}"), ("Encrypt", settings.encrypt)]
         if settings.trust_server_certificate:
             pairs.append(("TrustServerCertificate", "yes"))
-    pairs += [("DATABASE", settings.database), ("APP", APP_NAME)]
+    # Named always: Microsoft's driver otherwise starts the session in the login's default
+    # language and FreeTDS in its freetds.conf one (us_english), so a British login would
+    # read '2024-02-01' as 2 January through one driver and 1 February through the other.
+    pairs += [("DATABASE", settings.database), ("APP", APP_NAME), ("Language", settings.language)]
     if settings.application_intent == "read_only":
         # readable secondaries and read scale-out; both drivers know this keyword
         pairs.append(("ApplicationIntent", "ReadOnly"))

@@ -80,9 +80,33 @@ def _built_in(settings: Settings, tools: Collection[str], sources: bool) -> str:
         lines.append(f"Writes ({', '.join(writes)}) are allowed on: {', '.join(writable)}.")
     else:
         lines.append("Read-only: nothing here changes data.")
+    if workflow:
+        lines.extend(_date_literals(settings))
     if sources:
         lines.extend(_sources(settings))
     return "\n".join(lines)
+
+
+# The languages whose DATEFORMAT is mdy (sys.syslanguages), under which 'yyyy-mm-dd'
+# reads as a year, month and day for every date and time type.
+_MDY_LANGUAGES = frozenset(["us_english", "english"])
+
+
+def _date_literals(settings: Settings) -> list[str]:
+    """Under a language of another date order (a source's `language`), SQL Server reads
+    '2024-02-01' compared with a datetime or smalldatetime as 2 January ("datetime
+    (Transact-SQL)"): the model is told the forms every language reads alike."""
+    other = [
+        name
+        for name, source in settings.sources.items()
+        if source.language.casefold() not in _MDY_LANGUAGES
+    ]
+    if not other:
+        return []
+    return [
+        "Dates, in SQL and in params: write 'yyyymmdd' or 'yyyy-mm-ddThh:mm:ss', as"
+        f" {', '.join(other)} may read '2024-02-01' as 2 January (its session language)."
+    ]
 
 
 def _sources(settings: Settings) -> list[str]:
