@@ -32,6 +32,14 @@ async def test_sql_query_builder_uses_the_tables_columns_and_keys(mcp_client):
     assert "FK FK_SalesOrderHeader_Customer_CustomerID" in text
     assert "read_data" in text
     assert "to page, ORDER BY a unique key (or columns unique together)" in text
+    # OrderDate is a datetime, read by the session's date order as text
+    assert "Give datetime values as 'yyyy-mm-ddThh:mm:ss' or 'yyyymmdd'" in text
+
+
+async def test_sql_query_builder_says_how_to_write_dates_only_for_datetime_columns(mcp_client):
+    text = await prompt_text(mcp_client, "sql_query_builder", table="SalesLT.vGetAllCategories")
+    assert "T-SQL SELECT statement for SalesLT.vGetAllCategories" in text
+    assert "yyyymmdd" not in text
 
 
 @pytest.mark.parametrize(

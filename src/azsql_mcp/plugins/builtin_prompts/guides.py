@@ -78,7 +78,23 @@ async def sql_query_builder(
         f"This is the {info.type} as the database describes it:\n{described}\n\n"
         "Rules: SQL Server T-SQL only; one statement; name the columns explicitly; pass every"
         " value as an @name parameter (never inside the SQL text); use the keys above for joins"
-        " and filters. " + run
+        " and filters. " + _date_values(info) + run
+    )
+
+
+# The types that read 'yyyy-mm-dd' by the session's date order ("datetime
+# (Transact-SQL)"): as yyyy-dd-mm under a dmy language such as British or Deutsch.
+_LANGUAGE_READ_DATES = frozenset(["datetime", "smalldatetime"])
+
+
+def _date_values(info: catalog.TableDescription) -> str:
+    """For a table with a datetime or smalldatetime column: the forms of its values that
+    every session language reads alike (a parameter sent as text converts as a literal)."""
+    if not any(c.type in _LANGUAGE_READ_DATES for c in info.columns):
+        return ""
+    return (
+        "Give datetime values as 'yyyy-mm-ddThh:mm:ss' or 'yyyymmdd', which SQL Server reads"
+        " alike in every session language ('2024-02-01' can be 2 January). "
     )
 
 
