@@ -80,7 +80,7 @@ def _built_in(settings: Settings, tools: Collection[str], sources: bool) -> str:
         lines.append(f"Writes ({', '.join(writes)}) are allowed on: {', '.join(writable)}.")
     else:
         lines.append("Read-only: nothing here changes data.")
-    if workflow:
+    if workflow and sources:  # it names sources: only to a caller told of them
         lines.extend(_date_literals(settings))
     if sources:
         lines.extend(_sources(settings))
