@@ -664,8 +664,8 @@ class Connection:
 
 
 def _known_language(name: str) -> str:
-    """A login's DEFAULT_LANGUAGE as @@LANGUAGE names it; one the server lacks is refused
-    (CREATE LOGIN's answer), as a ValueError the command line reports."""
+    """A login's DEFAULT_LANGUAGE as @@LANGUAGE names it; one the test server lacks stops
+    it at start, as a ValueError the command line reports."""
     try:
         return language(name).name
     except TdsError as exc:
