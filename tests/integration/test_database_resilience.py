@@ -276,6 +276,26 @@ async def test_the_probe_learns_how_the_server_compares_database_names(
         await db.close()
 
 
+async def test_a_slow_answer_about_the_collation_fails_no_probe(server: ThreadedTdsServer) -> None:
+    """The collation is asked beside the probe's SELECT 1, never failing it: a server too
+    slow to say (the question runs past query_timeout_s) is ready all the same, with names
+    compared as spelled, and a later probe learns it."""
+    own = "AdventureWorksLT"
+    server.add_fault(Fault.parse("delay:3@query:1~ComparisonStyle"))
+    db = make_db(server, "slowcollation", database=own, limits=Limits(query_timeout_s=1))
+    await db.start()
+    try:
+        await wait_until(lambda: db.readiness().ready)
+        assert db.readiness().ready and not db.policy().is_own(own.upper())
+        await wait_until(lambda: not server.faults.faults)  # the slow question was asked
+        await db.read("SELECT 1")  # a call: the next probe comes
+        await wait_until(lambda: db.policy().is_own(own.upper()))
+        assert db.readiness().ready
+    finally:
+        server.clear_faults()
+        await db.close()
+
+
 async def test_pool_acquire_timeout_bounds_waiting(server: ThreadedTdsServer) -> None:
     db = make_db(server, "busy", pool_size=1, pool_acquire_timeout_s=0.3)
     try:

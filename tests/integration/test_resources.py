@@ -143,7 +143,9 @@ async def test_status_says_a_probe_that_timed_out_is_busy_not_down(make_azsql_se
     app = make_azsql_server(config={"limits": {"query_timeout_s": 1}})
     async with Client(app) as client:
         await client.read_resource("database://status")  # the pool is open: the server answers
-        tds_server.add_fault(Fault.parse("delay:3@query:1"))  # the next probe is too slow
+        # the next probe is too slow (its SELECT 1: no other statement the server sends
+        # in the meantime, such as the first probe's question about the collation)
+        tds_server.add_fault(Fault.parse("delay:3@query:1~SELECT 1"))
         try:
             data = json.loads(text_of(await client.read_resource("database://status")))
         finally:

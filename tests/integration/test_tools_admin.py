@@ -113,7 +113,8 @@ async def test_health_check_says_a_probe_that_timed_out_is_busy_not_down(
     app = make_azsql_server(config={"limits": {"query_timeout_s": 1}})
     async with Client(app) as client:
         await call(client, "health_check")  # the pool is open: the server answers
-        tds_server.add_fault(Fault.parse("delay:3@query:1"))  # the next probe is too slow
+        # the next probe is too slow (its SELECT 1, not the first probe's other question)
+        tds_server.add_fault(Fault.parse("delay:3@query:1~SELECT 1"))
         try:
             result = await call(client, "health_check")
         finally:

@@ -877,9 +877,12 @@ class SourceDatabase(Database):
                         self._query_timeout(),
                         within_s=answer_within(self._query_timeout()),
                     )
+                    latency_ms = (time.perf_counter() - started) * 1000
                     if self._names_ignore_case is None:
-                        # a server that cannot say keeps names compared as spelled
-                        with contextlib.suppress(pyodbc.ProgrammingError):
+                        # Learnt once, beside the probe, never failing it: a server that
+                        # cannot say (or is too slow to, this time) keeps names compared
+                        # as spelled until a later probe learns it.
+                        with contextlib.suppress(pyodbc.Error):
                             self._names_ignore_case = await lease.run(
                                 driverhost.names_ignore_case,
                                 self._query_timeout(),
@@ -900,7 +903,7 @@ class SourceDatabase(Database):
                     continue
                 self._probe_failed(self._query_error(exc))
                 return
-            self._leave_outage((time.perf_counter() - started) * 1000)
+            self._leave_outage(latency_ms)
             return
         self._set_readiness(Readiness(False, "the connection was lost during the health check"))
 
