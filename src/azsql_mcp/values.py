@@ -57,6 +57,7 @@ from azsql_mcp.api import Column, QueryResult
 from azsql_mcp.db.jsonvalues import (
     DEFAULT_MAX_BINARY_BYTES,
     DOCUMENT_COLUMNS,
+    MAX_SAFE_INTEGER,
     JsonValue,
     rows_to_json,
     to_json_value,
@@ -65,6 +66,7 @@ from azsql_mcp.db.jsonvalues import (
 __all__ = [
     "DEFAULT_MAX_BINARY_BYTES",
     "MAX_CELL_CHARS",
+    "MAX_SAFE_INTEGER",
     "JsonValue",
     "ResultColumn",
     "StructuredResult",

@@ -24,14 +24,14 @@ DOCUMENT_COLUMNS = frozenset(
     f"{kind}_F52E2B61-18A1-11d1-B105-00805F49916B" for kind in ("JSON", "XML")
 )
 JsonValue = None | bool | int | float | str
-# Types that are already JSON (an int within _SAFE_INT); checked by exact type first
-# because this runs per value.
+# Types that are already JSON (an int within MAX_SAFE_INTEGER); checked by exact type
+# first because this runs per value.
 _NONE = type(None)
 _PLAIN = frozenset({_NONE, bool, int, str})
 # The integers a JSON number carries exactly to every client: those that read numbers as
 # IEEE 754 doubles (JavaScript, so every MCP client on the TypeScript SDK) round a bigint
 # beyond 2**53 - 1. I-JSON (RFC 7493, 2.2) asks for such an integer as a string.
-_SAFE_INT = 2**53 - 1
+MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER
 
 
 def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTES) -> JsonValue:
@@ -61,7 +61,7 @@ def to_json_value(value: Any, *, max_binary_bytes: int = DEFAULT_MAX_BINARY_BYTE
 
 
 def _int_value(value: int) -> int | str:
-    return value if -_SAFE_INT <= value <= _SAFE_INT else str(value)
+    return value if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else str(value)
 
 
 def _decimal_text(value: decimal.Decimal) -> str:
@@ -149,16 +149,16 @@ def _column_to_json(
 
 
 def _safe_ints(column: Sequence[Any], kinds: set[type]) -> bool:
-    """Whether every int of `column` is within _SAFE_INT, at C speed where it can be: None
-    and str do not compare with an int, so they are set aside first (filter(None, ...)
-    also drops 0 and False, which are within it)."""
+    """Whether every int of `column` is within MAX_SAFE_INTEGER, at C speed where it can
+    be: None and str do not compare with an int, so they are set aside first
+    (filter(None, ...) also drops 0 and False, which are within it)."""
     if str in kinds:
         ints: Sequence[Any] = [v for v in column if type(v) is int]
     elif _NONE in kinds:
         ints = list(filter(None, column))
     else:
         ints = column
-    return not ints or (min(ints) >= -_SAFE_INT and max(ints) <= _SAFE_INT)
+    return not ints or (min(ints) >= -MAX_SAFE_INTEGER and max(ints) <= MAX_SAFE_INTEGER)
 
 
 def _converter(

@@ -61,9 +61,6 @@ def _numeric_strings(schema: dict[str, Any]) -> None:
 
 # bigint, the widest integer SQL Server takes: the bounds of an `integer` without its own
 BIGINT = (-(2**63), 2**63 - 1)
-# JavaScript's Number.MAX_SAFE_INTEGER: a JSON number beyond it is rounded by the parsers
-# of clients on the TypeScript SDK (results send such integers as strings, as I-JSON asks)
-MAX_SAFE_INTEGER = 2**53 - 1
 INTEGER_TEXT = r"^-?[0-9]+$"
 # Arguments the tools add themselves: a declared parameter may not take these names.
 RESERVED = frozenset({"source", "cursor", "ctx"})

@@ -21,11 +21,11 @@ from azsql_mcp import ToolContext, WriteKind
 from azsql_mcp.plugins.builtin_declared.model import (
     BIGINT,
     INTEGER_TEXT,
-    MAX_SAFE_INTEGER,
     ParameterDecl,
     ToolDecl,
 )
 from azsql_mcp.values import (
+    MAX_SAFE_INTEGER,
     call_fingerprint,
     decode_cursor,
     encode_cursor,
