@@ -473,7 +473,9 @@ SYSTEM_VIEWS: list[SystemView] = [
         " ledger_type tinyint, ledger_type_desc nvarchar(60), is_dropped_ledger_table bit",
         f"SELECT {_OBJ_SELECT}, 0, NULL,"
         " (SELECT max(column_id) FROM __azsql_columns c WHERE c.object_id = o.object_id),"
-        " 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'TABLE', 0, 0, 0, 'SCHEMA_AND_DATA', 0,"
+        " 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'TABLE', 0,"
+        " EXISTS (SELECT 1 FROM __azsql_meta m WHERE m.key = 'memory_optimized:' || o.object_id),"
+        " 0, 'SCHEMA_AND_DATA', 0,"
         " 'NON_TEMPORAL_TABLE', NULL, 0, 0, 0, 0, 0, 'NON_LEDGER_TABLE', 0"
         f" FROM {_USER_OBJECTS} WHERE o.type = 'U'",
     ),

@@ -24,7 +24,7 @@ from ..results import (
     ResultSet,
     TdsError,
 )
-from . import errors, functions, showplan
+from . import errors, functions, memory_optimized, showplan
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
@@ -169,6 +169,8 @@ class Statements(ConstraintErrors):
         if q.kind != "select":
             self._check_write(q)
         self._check_select(q)
+        if self._depth:  # a user transaction: no READ COMMITTED for memory-optimized tables
+            memory_optimized.check(self.conn, self.catalog, q.tsql)
         if q.kind == "insert":
             self._check_identity_insert(q)
         self._refresh(q.needs)

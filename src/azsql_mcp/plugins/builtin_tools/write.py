@@ -21,7 +21,7 @@ from azsql_mcp import (
     WriteKind,
     WriteOutcomeUnknown,
 )
-from azsql_mcp.catalog import access
+from azsql_mcp.catalog import access, memory_optimized
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
 from azsql_mcp.values import (
@@ -49,10 +49,14 @@ T = TypeVar("T")
 async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
     """The write's result; error 229 or 230 names the GRANT that allows the write, or
     the read it needs: SQL Server asks SELECT of the rows a write reads (an UPDATE's or
-    DELETE's WHERE, an INSERT's SELECT), as well as the write permission."""
+    DELETE's WHERE, an INSERT's SELECT), as well as the write permission; error 41368 the
+    table hint a memory-optimized table needs in a transaction."""
     try:
         return await write
     except DatabaseError as e:
+        advice = await memory_optimized.isolation_advice(ctx.db, e)
+        if advice is not None:
+            raise ToolError(advice) from e
         if e.number not in (access.OBJECT_PERMISSION_DENIED, access.COLUMN_PERMISSION_DENIED):
             raise
         # a DMV the write reads: 229 on Azure SQL Database, which its state permission lifts
