@@ -24,7 +24,7 @@ from ..results import (
     ResultSet,
     TdsError,
 )
-from . import errors, functions, memory_optimized, showplan
+from . import errors, functions, generated_columns, memory_optimized, showplan
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
@@ -173,6 +173,8 @@ class Statements(ConstraintErrors):
             memory_optimized.check(self.conn, self.catalog, q.tsql)
         if q.kind == "insert":
             self._check_identity_insert(q)
+        if q.target is not None:
+            generated_columns.check(self.catalog.tables.get(q.target.casefold()), q)
         self._refresh(q.needs)
         bindings = self._bindings(q, scope)
         self.pending_error = None

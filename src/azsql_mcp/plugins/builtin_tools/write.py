@@ -21,7 +21,7 @@ from azsql_mcp import (
     WriteKind,
     WriteOutcomeUnknown,
 )
-from azsql_mcp.catalog import access, memory_optimized
+from azsql_mcp.catalog import access, generated_values, memory_optimized
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
 from azsql_mcp.values import (
@@ -50,11 +50,14 @@ async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
     """The write's result; error 229 or 230 names the GRANT that allows the write, or
     the read it needs: SQL Server asks SELECT of the rows a write reads (an UPDATE's or
     DELETE's WHERE, an INSERT's SELECT), as well as the write permission; error 41368 the
-    table hint a memory-optimized table needs in a transaction."""
+    table hint a memory-optimized table needs in a transaction; errors 271 to 273 and 544
+    that SQL Server fills the column named."""
     try:
         return await write
     except DatabaseError as e:
-        advice = await memory_optimized.isolation_advice(ctx.db, e)
+        advice = generated_values.generated_value_advice(e)
+        if advice is None:
+            advice = await memory_optimized.isolation_advice(ctx.db, e)
         if advice is not None:
             raise ToolError(advice) from e
         if e.number not in (access.OBJECT_PERMISSION_DENIED, access.COLUMN_PERMISSION_DENIED):

@@ -1,0 +1,62 @@
+"""Writes that name a column SQL Server fills itself (identity 544, computed 271) get
+SQL Server's error and what to write instead; as both logins, through both drivers."""
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+from azsql_mcp.testing.pytest_plugin import READER, sample_tds_server
+from tds_test_server import ThreadedTdsServer
+
+SETUP = [
+    "CREATE TABLE dbo.Lines (ID int IDENTITY(1,1) PRIMARY KEY, Qty int, Price money,"
+    " Total AS Qty * Price)",
+    "INSERT INTO dbo.Lines (Qty, Price) VALUES (2, 5)",
+]
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    with sample_tds_server(tds_password, SETUP) as server:
+        yield server
+
+
+@pytest.fixture
+async def writer(make_azsql_server, azsql_principal: str) -> AsyncIterator[Client[Any]]:
+    if azsql_principal == READER:
+        pytest.skip("the reader may not write")
+    app = make_azsql_server(config={"security": {"read_only": False}})
+    async with Client(app) as client:
+        yield client
+
+
+async def _error(client: Client[Any], tool: str, **args: Any) -> str:
+    result = await client.call_tool(tool, args, raise_on_error=False)
+    assert result.is_error, result.content
+    return str(result.content[0].text)
+
+
+async def test_an_identity_value_is_left_to_sql_server(writer: Client[Any]) -> None:
+    sql = "INSERT INTO dbo.Lines (ID, Qty, Price) VALUES (7, 1, 1)"
+    text = await _error(writer, "insert_data", sql=sql)
+    assert "IDENTITY_INSERT is set to OFF" in text, text
+    assert "Leave the identity column out of the column list" in text, text
+    assert "OUTPUT inserted." in text, text
+
+
+@pytest.mark.parametrize(
+    ("tool", "sql"),
+    [
+        ("insert_data", "INSERT INTO dbo.Lines (Qty, Price, Total) VALUES (1, 1, 1)"),
+        ("update_data", "UPDATE dbo.Lines SET Total = 3 WHERE ID = 1"),
+    ],
+)
+async def test_a_computed_column_is_left_to_sql_server(
+    writer: Client[Any], tool: str, sql: str
+) -> None:
+    text = await _error(writer, tool, sql=sql)
+    assert 'The column "Total" cannot be modified because it is either a computed' in text
+    assert "Leave the computed column out" in text, text
+    assert "describe_table shows which columns" in text, text
