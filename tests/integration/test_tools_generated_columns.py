@@ -8,7 +8,7 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp.testing.pytest_plugin import READER, sample_tds_server
-from tds_test_server import ThreadedTdsServer
+from tds_test_server import Fault, ThreadedTdsServer
 
 SETUP = [
     "CREATE TABLE dbo.Lines (ID int IDENTITY(1,1) PRIMARY KEY, Qty int, Price money,"
@@ -60,3 +60,21 @@ async def test_a_computed_column_is_left_to_sql_server(
     assert 'The column "Total" cannot be modified because it is either a computed' in text
     assert "Leave the computed column out" in text, text
     assert "describe_table shows which columns" in text, text
+
+
+@pytest.mark.parametrize(
+    ("number", "advice"),
+    [
+        (13536, "Leave the GENERATED ALWAYS column out"),
+        (13561, "read the history through the current table with FOR SYSTEM_TIME ALL"),
+    ],
+)
+async def test_temporal_tables_say_what_sql_server_writes_itself(
+    writer: Client[Any], tds_server: ThreadedTdsServer, number: int, advice: str
+) -> None:
+    """The test server has no temporal tables: SQL Server's error stands in (a fault)."""
+    tds_server.add_fault(Fault.parse(f"error:{number}@query:1~LinesHistory"))
+    sql = "UPDATE dbo.LinesHistory SET Qty = 1 WHERE ID = 1"
+    text = await _error(writer, "update_data", sql=sql)
+    assert f"({number})" in text or str(number) in text, text
+    assert advice in text, text

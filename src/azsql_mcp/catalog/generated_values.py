@@ -3,7 +3,8 @@
 SQL Server's texts ("Database engine events and errors (0 to 999)") say what is wrong;
 the advice says what the write tools allow instead: SET IDENTITY_INSERT is a SET,
 which the guard refuses, so an identity value comes from SQL Server and back through
-OUTPUT; describe_table shows which columns are identity, computed or rowversion."""
+OUTPUT; describe_table shows which columns are identity, computed or rowversion. A
+temporal table's history is written by SQL Server alone."""
 
 from __future__ import annotations
 
@@ -13,6 +14,21 @@ COMPUTED_COLUMN = 271  # The column "x" cannot be modified because it is ... com
 ROWVERSION_UPDATE = 272  # Cannot update a timestamp column.
 ROWVERSION_INSERT = 273  # Cannot insert an explicit value into a timestamp column ...
 IDENTITY_INSERT_OFF = 544  # Cannot insert explicit value for identity column ...
+# Temporal and ledger tables ("Temporal table considerations and limitations").
+GENERATED_ALWAYS_INSERT = 13536  # Cannot insert an explicit value into a GENERATED ALWAYS
+GENERATED_ALWAYS_UPDATE = 13537  # Cannot update GENERATED ALWAYS columns in table ...
+HISTORY_INSERT = 13559  # Cannot insert rows in a temporal history table ...
+HISTORY_DELETE = 13560  # Cannot delete rows from a temporal history table ...
+HISTORY_UPDATE = 13561  # Cannot update rows in a temporal history table ...
+_HISTORY = (
+    "SQL Server writes a temporal table's history itself: change the current table"
+    " (the rows it replaces go to the history), and read the history through the current"
+    " table with FOR SYSTEM_TIME ALL, AS OF or BETWEEN."
+)
+_GENERATED_ALWAYS = (
+    "Leave the GENERATED ALWAYS column out: SQL Server sets it (a temporal table's period"
+    " columns, a ledger table's transaction columns)."
+)
 
 _ADVICE = {
     COMPUTED_COLUMN: "Leave the computed column out: SQL Server computes it from the"
@@ -23,12 +39,17 @@ _ADVICE = {
     IDENTITY_INSERT_OFF: "Leave the identity column out of the column list: SQL Server"
     " assigns it, and `OUTPUT inserted.<column>` before VALUES returns the value it gave."
     " (SET IDENTITY_INSERT is not available to these tools.)",
+    GENERATED_ALWAYS_INSERT: _GENERATED_ALWAYS,
+    GENERATED_ALWAYS_UPDATE: _GENERATED_ALWAYS,
+    HISTORY_INSERT: _HISTORY,
+    HISTORY_DELETE: _HISTORY,
+    HISTORY_UPDATE: _HISTORY,
 }
 _COLUMNS = " describe_table shows which columns SQL Server fills itself."
 
 
 def generated_value_advice(error: DatabaseError) -> str | None:
-    """SQL Server's error 271, 272, 273 or 544 and what to write instead; None for
-    others."""
+    """SQL Server's error 271-273, 544 or 13536-13561 (temporal and ledger tables) and
+    what to write instead; None for others."""
     advice = _ADVICE.get(error.number or 0)
     return None if advice is None else f"{error} {advice}{_COLUMNS}"

@@ -50,8 +50,8 @@ async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
     """The write's result; error 229 or 230 names the GRANT that allows the write, or
     the read it needs: SQL Server asks SELECT of the rows a write reads (an UPDATE's or
     DELETE's WHERE, an INSERT's SELECT), as well as the write permission; error 41368 the
-    table hint a memory-optimized table needs in a transaction; errors 271 to 273 and 544
-    that SQL Server fills the column named."""
+    table hint a memory-optimized table needs in a transaction; errors 271 to 273, 544
+    and 13536 to 13561 that SQL Server fills the column or history table named."""
     try:
         return await write
     except DatabaseError as e:
