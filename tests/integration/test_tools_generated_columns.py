@@ -1,5 +1,7 @@
-"""Writes that name a column SQL Server fills itself (identity 544, computed 271) get
-SQL Server's error and what to write instead; as both logins, through both drivers."""
+"""Writes that name a column SQL Server fills itself (identity 544, computed 271,
+GENERATED ALWAYS 13536), a temporal history table (13561) or rows a BLOCK predicate
+refuses (33504) get SQL Server's error and what to write instead; as both logins,
+through both drivers."""
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -67,12 +69,14 @@ async def test_a_computed_column_is_left_to_sql_server(
     [
         (13536, "Leave the GENERATED ALWAYS column out"),
         (13561, "read the history through the current table with FOR SYSTEM_TIME ALL"),
+        (33504, "sys.security_predicates (a read_data) shows its predicate"),
     ],
 )
-async def test_temporal_tables_say_what_sql_server_writes_itself(
+async def test_temporal_and_secured_tables_say_what_may_be_written(
     writer: Client[Any], tds_server: ThreadedTdsServer, number: int, advice: str
 ) -> None:
-    """The test server has no temporal tables: SQL Server's error stands in (a fault)."""
+    """The test server has no temporal tables nor BLOCK predicates: SQL Server's error
+    stands in (a fault)."""
     tds_server.add_fault(Fault.parse(f"error:{number}@query:1~LinesHistory"))
     sql = "UPDATE dbo.LinesHistory SET Qty = 1 WHERE ID = 1"
     text = await _error(writer, "update_data", sql=sql)

@@ -1,4 +1,5 @@
-"""What to change when a write names a column SQL Server fills itself.
+"""What to change when a write names a column SQL Server fills itself, or rows a
+row-level security policy keeps it from.
 
 SQL Server's texts ("Database engine events and errors (0 to 999)") say what is wrong;
 the advice says what the write tools allow instead: SET IDENTITY_INSERT is a SET,
@@ -20,6 +21,7 @@ GENERATED_ALWAYS_UPDATE = 13537  # Cannot update GENERATED ALWAYS columns in tab
 HISTORY_INSERT = 13559  # Cannot insert rows in a temporal history table ...
 HISTORY_DELETE = 13560  # Cannot delete rows from a temporal history table ...
 HISTORY_UPDATE = 13561  # Cannot update rows in a temporal history table ...
+BLOCK_PREDICATE = 33504  # ... has a block predicate that conflicts with this operation
 _HISTORY = (
     "SQL Server writes a temporal table's history itself: change the current table"
     " (the rows it replaces go to the history), and read the history through the current"
@@ -44,12 +46,22 @@ _ADVICE = {
     HISTORY_INSERT: _HISTORY,
     HISTORY_DELETE: _HISTORY,
     HISTORY_UPDATE: _HISTORY,
+    BLOCK_PREDICATE: "A row-level security policy on the table decides which rows this"
+    " login may write, often from SESSION_CONTEXT values: sys.security_predicates (a"
+    " read_data) shows its predicate; write only rows it allows. An operator sets"
+    " session context values per caller with [sources.NAME] session_context.",
 }
-_COLUMNS = " describe_table shows which columns SQL Server fills itself."
+_COLUMNS = {
+    n: " describe_table shows which columns SQL Server fills itself."
+    for n in (COMPUTED_COLUMN, ROWVERSION_UPDATE, ROWVERSION_INSERT, IDENTITY_INSERT_OFF)
+}
 
 
 def generated_value_advice(error: DatabaseError) -> str | None:
-    """SQL Server's error 271-273, 544 or 13536-13561 (temporal and ledger tables) and
-    what to write instead; None for others."""
+    """SQL Server's error 271-273, 544, 13536-13561 (temporal and ledger tables) or
+    33504 (a row-level security BLOCK predicate) and what to write instead; None for
+    others."""
     advice = _ADVICE.get(error.number or 0)
-    return None if advice is None else f"{error} {advice}{_COLUMNS}"
+    if advice is None:
+        return None
+    return f"{error} {advice}{_COLUMNS.get(error.number or 0, '')}"
