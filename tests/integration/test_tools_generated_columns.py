@@ -1,7 +1,7 @@
 """Writes that name a column SQL Server fills itself (identity 544, computed 271,
-GENERATED ALWAYS 13536), a temporal history table (13561) or rows a BLOCK predicate
-refuses (33504) get SQL Server's error and what to write instead; as both logins,
-through both drivers."""
+GENERATED ALWAYS 13536), a temporal history table (13561), an append-only ledger
+table (37359) or rows a BLOCK predicate refuses (33504) get SQL Server's error and
+what to write instead; as both logins, through both drivers."""
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,6 +16,8 @@ SETUP = [
     "CREATE TABLE dbo.Lines (ID int IDENTITY(1,1) PRIMARY KEY, Qty int, Price money,"
     " Total AS Qty * Price)",
     "INSERT INTO dbo.Lines (Qty, Price) VALUES (2, 5)",
+    "CREATE TABLE dbo.Events (ID int, Note nvarchar(20)) WITH (LEDGER = ON (APPEND_ONLY = ON))",
+    "INSERT INTO dbo.Events VALUES (1, 'opened')",
 ]
 
 
@@ -82,3 +84,16 @@ async def test_temporal_and_secured_tables_say_what_may_be_written(
     text = await _error(writer, "update_data", sql=sql)
     assert f"({number})" in text or str(number) in text, text
     assert advice in text, text
+
+
+async def test_an_append_only_ledger_table_is_told_to_take_a_new_row(
+    writer: Client[Any],
+) -> None:
+    sql = "UPDATE dbo.Events SET Note = 'closed' WHERE ID = 1"
+    text = await _error(writer, "update_data", sql=sql)
+    assert "Updates are not allowed for the append only Ledger table 'dbo.Events'." in text
+    assert "record a correction as a new row" in text, text
+    inserted = await writer.call_tool(
+        "insert_data", {"sql": "INSERT INTO dbo.Events VALUES (1, 'closed')"}
+    )
+    assert not inserted.is_error

@@ -21,6 +21,7 @@ GENERATED_ALWAYS_UPDATE = 13537  # Cannot update GENERATED ALWAYS columns in tab
 HISTORY_INSERT = 13559  # Cannot insert rows in a temporal history table ...
 HISTORY_DELETE = 13560  # Cannot delete rows from a temporal history table ...
 HISTORY_UPDATE = 13561  # Cannot update rows in a temporal history table ...
+APPEND_ONLY_LEDGER = 37359  # Updates are not allowed for the append only Ledger table
 BLOCK_PREDICATE = 33504  # ... has a block predicate that conflicts with this operation
 _HISTORY = (
     "SQL Server writes a temporal table's history itself: change the current table"
@@ -46,6 +47,8 @@ _ADVICE = {
     HISTORY_INSERT: _HISTORY,
     HISTORY_DELETE: _HISTORY,
     HISTORY_UPDATE: _HISTORY,
+    APPEND_ONLY_LEDGER: "An append-only ledger table takes INSERT only, by design: record"
+    " a correction as a new row instead of changing or removing one.",
     BLOCK_PREDICATE: "A row-level security policy on the table decides which rows this"
     " login may write, often from SESSION_CONTEXT values: sys.security_predicates (a"
     " read_data) shows its predicate; write only rows it allows. An operator sets"
@@ -58,9 +61,9 @@ _COLUMNS = {
 
 
 def generated_value_advice(error: DatabaseError) -> str | None:
-    """SQL Server's error 271-273, 544, 13536-13561 (temporal and ledger tables) or
-    33504 (a row-level security BLOCK predicate) and what to write instead; None for
-    others."""
+    """SQL Server's error 271-273, 544, 13536-13561 (temporal and ledger tables), 37359
+    (an append-only ledger table) or 33504 (a row-level security BLOCK predicate) and
+    what to write instead; None for others."""
     advice = _ADVICE.get(error.number or 0)
     if advice is None:
         return None

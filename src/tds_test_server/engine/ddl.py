@@ -16,7 +16,7 @@ from ..results import (
     Message,
     TdsError,
 )
-from . import errors, memory_optimized
+from . import errors, ledger, memory_optimized
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA, Table
 from .ddl_parse import (
@@ -100,7 +100,7 @@ class Ddl(SchemaObjects):
         if verb == "CREATE" and kind in ("UNIQUE", "CLUSTERED", "NONCLUSTERED", "INDEX"):
             return lambda s: self._create_index_statement(parse_create_index(s))
         if verb == "CREATE" and kind == "TABLE":
-            return lambda s: self._create_table(parse_create_table(s), memory_optimized.declared(s))
+            return lambda s: self._create_table(parse_create_table(s), s)
         if verb == "ALTER" and kind == "DATABASE" and memory_optimized.is_elevate_option(stmt):
             return lambda s: memory_optimized.set_elevate(self.conn, s)
         if verb == "CREATE" and kind == "SCHEMA":
@@ -299,7 +299,7 @@ class Ddl(SchemaObjects):
             "INSERT INTO __azsql_schemas VALUES (?, ?, 1)", (max(row[0] or 0, 4) + 1, name)
         )
 
-    def _create_table(self, ddl: CreateTable, memory: bool = False) -> None:
+    def _create_table(self, ddl: CreateTable, stmt: Statement | None = None) -> None:
         schema, name = self._resolve(ddl.name)
         if name.startswith("#"):
             self._create_temp_table(name, ddl)
@@ -333,7 +333,9 @@ class Ddl(SchemaObjects):
             " modify_date, identity_mode) VALUES (?, ?, ?, 'U', ?, ?, ?)",
             (object_id, name, schema_id, now, now, mode),
         )
-        memory_optimized.record(conn, object_id, memory)
+        if stmt is not None:  # its WITH options: the kind of table it is
+            memory_optimized.record(conn, object_id, memory_optimized.declared(stmt))
+            ledger.record(conn, object_id, ledger.declared(stmt))
         pk_cols = {c.casefold() for c, _ in pk.columns} if pk else set()
         for i, col in enumerate(ddl.columns, start=1):
             self._insert_column(object_id, i, col, pk_cols)

@@ -24,7 +24,7 @@ from ..results import (
     ResultSet,
     TdsError,
 )
-from . import errors, functions, generated_columns, memory_optimized, showplan
+from . import errors, functions, generated_columns, ledger, memory_optimized, showplan
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
@@ -174,7 +174,9 @@ class Statements(ConstraintErrors):
         if q.kind == "insert":
             self._check_identity_insert(q)
         if q.target is not None:
-            generated_columns.check(self.catalog.tables.get(q.target.casefold()), q)
+            target = self.catalog.tables.get(q.target.casefold())
+            generated_columns.check(target, q)
+            ledger.check(self.conn, target, q.kind)
         self._refresh(q.needs)
         bindings = self._bindings(q, scope)
         self.pending_error = None
