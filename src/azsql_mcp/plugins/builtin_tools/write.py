@@ -21,7 +21,7 @@ from azsql_mcp import (
     WriteKind,
     WriteOutcomeUnknown,
 )
-from azsql_mcp.catalog import access, generated_values, memory_optimized
+from azsql_mcp.catalog import access, memory_optimized, write_errors
 from azsql_mcp.plugins.builtin_tools.common import respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
 from azsql_mcp.values import (
@@ -50,12 +50,12 @@ async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
     """The write's result; error 229 or 230 names the GRANT that allows the write, or
     the read it needs: SQL Server asks SELECT of the rows a write reads (an UPDATE's or
     DELETE's WHERE, an INSERT's SELECT), as well as the write permission; error 41368 the
-    table hint a memory-optimized table needs in a transaction; errors 271 to 273, 544
-    and 13536 to 13561 that SQL Server fills the column or history table named."""
+    table hint a memory-optimized table needs in a transaction; others that the table's
+    kind rules the statement out, what to write instead (catalog/write_errors.py)."""
     try:
         return await write
     except DatabaseError as e:
-        advice = generated_values.generated_value_advice(e)
+        advice = write_errors.write_advice(e)
         if advice is None:
             advice = await memory_optimized.isolation_advice(ctx.db, e)
         if advice is not None:

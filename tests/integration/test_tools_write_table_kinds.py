@@ -1,7 +1,7 @@
 """Writes that name a column SQL Server fills itself (identity 544, computed 271,
-GENERATED ALWAYS 13536), a temporal history table (13561), an append-only ledger
-table (37359) or rows a BLOCK predicate refuses (33504) get SQL Server's error and
-what to write instead; as both logins, through both drivers."""
+GENERATED ALWAYS 13536), a temporal history table (13561), an append-only ledger table
+(37359), rows a BLOCK predicate refuses (33504) or OUTPUT on a table with triggers (334)
+get SQL Server's error and what to write instead; as both logins, through both drivers."""
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -72,13 +72,14 @@ async def test_a_computed_column_is_left_to_sql_server(
         (13536, "Leave the GENERATED ALWAYS column out"),
         (13561, "read the history through the current table with FOR SYSTEM_TIME ALL"),
         (33504, "sys.security_predicates (a read_data) shows its predicate"),
+        (334, "Leave the OUTPUT clause out"),
     ],
 )
 async def test_temporal_and_secured_tables_say_what_may_be_written(
     writer: Client[Any], tds_server: ThreadedTdsServer, number: int, advice: str
 ) -> None:
-    """The test server has no temporal tables nor BLOCK predicates: SQL Server's error
-    stands in (a fault)."""
+    """The test server has no temporal tables, BLOCK predicates nor triggers: SQL
+    Server's error stands in (a fault)."""
     tds_server.add_fault(Fault.parse(f"error:{number}@query:1~LinesHistory"))
     sql = "UPDATE dbo.LinesHistory SET Qty = 1 WHERE ID = 1"
     text = await _error(writer, "update_data", sql=sql)

@@ -1,5 +1,6 @@
-"""What to change when a write names a column SQL Server fills itself, or rows a
-row-level security policy keeps it from.
+"""What to change when SQL Server refuses a write for what the table is: a column it
+fills itself, a history or append-only ledger table, a row-level security policy, or
+a trigger that rules out OUTPUT.
 
 SQL Server's texts ("Database engine events and errors (0 to 999)") say what is wrong;
 the advice says what the write tools allow instead: SET IDENTITY_INSERT is a SET,
@@ -15,6 +16,7 @@ COMPUTED_COLUMN = 271  # The column "x" cannot be modified because it is ... com
 ROWVERSION_UPDATE = 272  # Cannot update a timestamp column.
 ROWVERSION_INSERT = 273  # Cannot insert an explicit value into a timestamp column ...
 IDENTITY_INSERT_OFF = 544  # Cannot insert explicit value for identity column ...
+OUTPUT_WITH_TRIGGERS = 334  # ... cannot have any enabled triggers if ... OUTPUT clause
 # Temporal and ledger tables ("Temporal table considerations and limitations").
 GENERATED_ALWAYS_INSERT = 13536  # Cannot insert an explicit value into a GENERATED ALWAYS
 GENERATED_ALWAYS_UPDATE = 13537  # Cannot update GENERATED ALWAYS columns in table ...
@@ -42,6 +44,9 @@ _ADVICE = {
     IDENTITY_INSERT_OFF: "Leave the identity column out of the column list: SQL Server"
     " assigns it, and `OUTPUT inserted.<column>` before VALUES returns the value it gave."
     " (SET IDENTITY_INSERT is not available to these tools.)",
+    OUTPUT_WITH_TRIGGERS: "Leave the OUTPUT clause out (an enabled trigger on the table"
+    " rules it out; OUTPUT ... INTO is refused, as it writes a second table) and read the"
+    " rows changed afterwards with read_data.",
     GENERATED_ALWAYS_INSERT: _GENERATED_ALWAYS,
     GENERATED_ALWAYS_UPDATE: _GENERATED_ALWAYS,
     HISTORY_INSERT: _HISTORY,
@@ -60,10 +65,9 @@ _COLUMNS = {
 }
 
 
-def generated_value_advice(error: DatabaseError) -> str | None:
-    """SQL Server's error 271-273, 544, 13536-13561 (temporal and ledger tables), 37359
-    (an append-only ledger table) or 33504 (a row-level security BLOCK predicate) and
-    what to write instead; None for others."""
+def write_advice(error: DatabaseError) -> str | None:
+    """SQL Server's error, with what to write instead, for the errors above (_ADVICE);
+    None for others."""
     advice = _ADVICE.get(error.number or 0)
     if advice is None:
         return None
