@@ -1,7 +1,8 @@
 """Writes that name a column SQL Server fills itself (identity 544, computed 271,
-GENERATED ALWAYS 13536), a temporal history table (13561), an append-only ledger table
-(37359), rows a BLOCK predicate refuses (33504) or OUTPUT on a table with triggers (334)
-get SQL Server's error and what to write instead; as both logins, through both drivers."""
+rowversion 272/273, GENERATED ALWAYS 13536), a temporal history table (13561), an
+append-only ledger table (37359), rows a BLOCK predicate refuses (33504) or OUTPUT on a
+table with triggers (334) get SQL Server's error and what to write instead; as both
+logins, through both drivers."""
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -14,7 +15,7 @@ from tds_test_server import Fault, ThreadedTdsServer
 
 SETUP = [
     "CREATE TABLE dbo.Lines (ID int IDENTITY(1,1) PRIMARY KEY, Qty int, Price money,"
-    " Total AS Qty * Price)",
+    " Total AS Qty * Price, Version rowversion)",
     "INSERT INTO dbo.Lines (Qty, Price) VALUES (2, 5)",
     "CREATE TABLE dbo.Events (ID int, Note nvarchar(20)) WITH (LEDGER = ON (APPEND_ONLY = ON))",
     "INSERT INTO dbo.Events VALUES (1, 'opened')",
@@ -48,6 +49,17 @@ async def test_an_identity_value_is_left_to_sql_server(writer: Client[Any]) -> N
     assert "IDENTITY_INSERT is set to OFF" in text, text
     assert "Leave the identity column out of the column list" in text, text
     assert "OUTPUT inserted." in text, text
+
+
+async def test_a_rowversion_column_is_left_to_sql_server(writer: Client[Any]) -> None:
+    sql = "INSERT INTO dbo.Lines (Qty, Price, Version) VALUES (1, 1, 0x01)"
+    text = await _error(writer, "insert_data", sql=sql)
+    assert "Cannot insert an explicit value into a timestamp column" in text, text
+    assert "Leave the rowversion column out of the column list" in text, text
+    update = "UPDATE dbo.Lines SET Version = 0x01 WHERE ID = 1"
+    text = await _error(writer, "update_data", sql=update)
+    assert "Cannot update a timestamp column." in text, text
+    assert "SQL Server changes it with every update of the row" in text, text
 
 
 @pytest.mark.parametrize(

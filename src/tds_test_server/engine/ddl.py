@@ -16,7 +16,7 @@ from ..results import (
     Message,
     TdsError,
 )
-from . import errors, ledger, memory_optimized
+from . import errors, generated_columns, ledger, memory_optimized
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA, Table
 from .ddl_parse import (
@@ -336,6 +336,7 @@ class Ddl(SchemaObjects):
         if stmt is not None:  # its WITH options: the kind of table it is
             memory_optimized.record(conn, object_id, memory_optimized.declared(stmt))
             ledger.record(conn, object_id, ledger.declared(stmt))
+        generated_columns.record(conn, object_id, ddl.columns)
         pk_cols = {c.casefold() for c, _ in pk.columns} if pk else set()
         for i, col in enumerate(ddl.columns, start=1):
             self._insert_column(object_id, i, col, pk_cols)

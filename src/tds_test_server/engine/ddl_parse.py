@@ -39,6 +39,7 @@ class ColumnDef:
     persisted: bool = False
     rowguidcol: bool = False
     collation: str | None = None  # COLLATE: recorded in the catalog, not applied
+    rowversion: bool = False  # rowversion (timestamp): binary(8) here, refused to writes
 
 
 @dataclass
@@ -148,7 +149,8 @@ def _column(ts: Tokens, constraints: list[ConstraintDef]) -> ColumnDef:
         if col.persisted:
             ts.accept("NOT") and ts.expect("NULL")
         return col
-    col = ColumnDef(col_name, _type(ts))
+    rowversion = ts.peek_word() in ("ROWVERSION", "TIMESTAMP")
+    col = ColumnDef(col_name, _type(ts), rowversion=rowversion)
     while not ts.at_end():
         tok = ts.peek()
         assert tok is not None
