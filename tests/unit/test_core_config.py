@@ -352,6 +352,29 @@ def test_plugin_sections_are_kept_apart() -> None:
     assert settings.plugins.sections == {"hello": {"greeting": "hi"}}
 
 
+def test_no_secret_in_the_settings_repr() -> None:
+    """A traceback or a debug line that prints the settings shows no secret."""
+    hmac = "S3cr3t-canary-hmac-0123456789abcdef0123456789"
+    settings = settings_from_mapping(
+        {
+            "sources": {"a": {"server": "x", "password": "hunter2", "client_secret": "s3cret"}},
+            "server": {
+                "auth": {
+                    "mode": "jwt",
+                    "algorithm": "HS256",
+                    "public_key": hmac,
+                    "issuer": "https://issuer.example",
+                    "audience": "azsql",
+                    "static_tokens": [{"token": "tok-canary-0123", "subject": "s"}],
+                }
+            },
+        }
+    )
+    for text in (repr(settings), str(settings)):
+        for secret in ("hunter2", "s3cret", hmac, "tok-canary-0123"):
+            assert secret not in text
+
+
 def test_redacted_hides_secrets() -> None:
     settings = settings_from_mapping(
         {"sources": {"a": {"server": "x", "password": "hunter2", "client_secret": "s3cret"}}}

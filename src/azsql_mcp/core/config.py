@@ -129,7 +129,7 @@ class AuthSettings(BaseModel):
     mode: AuthMode = "none"
     allow_unauthenticated: bool = False
     jwks_uri: str | None = None
-    public_key: str | None = None
+    public_key: SecretStr | None = None  # the shared secret with HS* algorithms
     issuer: str | None = None
     audience: str | None = None
     algorithm: str = "RS256"

@@ -124,7 +124,7 @@ def _jwt_verifier(auth: AuthSettings) -> CheckedJWTVerifier:
         pass
 
     return Verifier(
-        public_key=auth.public_key,
+        public_key=None if auth.public_key is None else auth.public_key.get_secret_value(),
         jwks_uri=auth.jwks_uri,
         issuer=auth.issuer,
         audience=auth.audience,
