@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         WriteKind,
         WriteOutcomeUnknown,
         hookimpl,
+        shown_reference,
     )
 
 __all__ = [
@@ -91,6 +92,7 @@ __all__ = [
     "__version__",
     "build_server",
     "hookimpl",
+    "shown_reference",
 ]
 
 if not TYPE_CHECKING:  # hidden from type checkers, which would let any name through it

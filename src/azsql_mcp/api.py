@@ -5,6 +5,7 @@ Re-exported by ``azsql_mcp``; import them from there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -172,6 +173,21 @@ class SourceSettings(BaseModel):
                 names = f"{', '.join(given[:-1])} and {given[-1]}"
                 raise ValueError(f"{names} are {both} set; keep one of them")
         return self
+
+
+# An environment variable's name as operators write them (POSIX's portable form), and a
+# path (absolute, relative with a folder, or a file name with an extension): anything else
+# in a `*_env` or `*_file` setting may be the secret itself, written where its name goes.
+_VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_PATH = re.compile(r"(/|~/|[A-Za-z]:[\\/]|\\\\)[^\r\n]*|[\w.-]+(/[\w.-]+)+|[\w-]+\.[A-Za-z]{1,8}")
+
+
+def shown_reference(value: str) -> str:
+    """`value` of a `*_env` or `*_file` setting as a message may show it: quoted when it
+    reads as a variable's name or a path, else words that say why it is not shown."""
+    if _VARIABLE_NAME.fullmatch(value) or _PATH.fullmatch(value):
+        return repr(value)
+    return "<not shown: it is no upper-case variable name or path, so it may be the secret itself>"
 
 
 # --- what auth providers hand to the database layer -----------------------------

@@ -162,7 +162,7 @@ async def test_tls_server_passes_pre_login() -> None:
 async def test_wrong_password(server: ThreadedTdsServer) -> None:
     # a variable that is not set is known before connecting: the provider refuses it
     code, text = await check({"main": source(server, password=None, password_env="NOPE_PW")})
-    assert code == 1 and "FAIL  auth config: password_env names NOPE_PW" in text
+    assert code == 1 and "FAIL  auth config: password_env names 'NOPE_PW'" in text
     # so is a file that does not exist
     code, text = await check({"main": source(server, password=None, password_file="/nope/pw")})
     assert code == 1 and "FAIL  auth config: password_file '/nope/pw' does not exist" in text
@@ -183,7 +183,9 @@ async def test_missing_access_token(
 ) -> None:
     monkeypatch.delenv("AZURE_SQL_ACCESS_TOKEN", raising=False)
     code, text = await check({"main": source(server, auth="access_token")})
-    assert code == 1 and "FAIL  auth config: access_token_env names AZURE_SQL_ACCESS_TOKEN" in text
+    assert (
+        code == 1 and "FAIL  auth config: access_token_env names 'AZURE_SQL_ACCESS_TOKEN'" in text
+    )
 
 
 @pytest.mark.parametrize(

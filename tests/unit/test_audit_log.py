@@ -23,6 +23,24 @@ def test_lines_are_appended_and_readable_at_once(tmp_path: Path) -> None:
     audit.close()
 
 
+def test_a_new_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """It says who did what; a file that exists keeps the mode it has."""
+    path, kept = tmp_path / "audit.jsonl", tmp_path / "kept.jsonl"
+    kept.write_text("")
+    kept.chmod(0o640)
+    for audit in (AuditLog(str(path)), AuditLog(str(kept))):
+        audit.reopen()
+        audit.close()
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.unlink()
+    audit = AuditLog(str(tmp_path / "other.jsonl"))
+    audit.path = str(path)
+    audit.reopen()  # after logrotate moved the file away
+    audit.close()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert kept.stat().st_mode & 0o777 == 0o640
+
+
 def failures() -> float:
     return REGISTRY.get_sample_value("azsql_mcp_audit_write_failures_total", {}) or 0.0
 

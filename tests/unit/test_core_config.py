@@ -242,6 +242,36 @@ def test_a_value_where_a_table_or_a_list_of_tables_goes_says_how_to_write_it(
 @pytest.mark.parametrize(
     ("text", "says"),
     [
+        (
+            'static_tokens = ["S3cr3t-canary-1"]',
+            "server.auth.static_tokens.0: each entry is a table: write it as"
+            " [[server.auth.static_tokens]] with its keys below it",
+        ),
+        (
+            'static_tokens = "S3cr3t-canary-1"',
+            "server.auth.static_tokens: a list, not a single value; in TOML write each entry"
+            " as its own [[server.auth.static_tokens]] (double brackets) with its keys below it",
+        ),
+        (
+            'static_tokens = [{token = ["S3cr3t-canary-1"], subject = "s"}]',
+            "server.auth.static_tokens.0.token: Input should be a valid string",
+        ),
+        ('public_key = ["S3cr3t-canary-1"]', "server.auth.public_key: Input should be a valid"),
+    ],
+)
+def test_a_secret_in_the_wrong_shape_is_not_quoted_back(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    path = write(tmp_path, f'[server.auth]\nmode = "static_tokens"\n{text}\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert says in info.value.problems[0]
+    assert "canary" not in "\n".join(info.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
         ("[sources.main]\nserver = myhost,1433\n", "text goes in double quotes"),
         ("[security]\nread_only = False\n", "true and false are lower case"),
         ("[server]\nport = 1\nport = 2\n", "a key or table is given twice: keep one"),
@@ -320,6 +350,29 @@ def test_plugin_sections_are_kept_apart() -> None:
     assert settings.plugins.disabled == ["x"]
     assert settings.plugins.strict is True
     assert settings.plugins.sections == {"hello": {"greeting": "hi"}}
+
+
+def test_no_secret_in_the_settings_repr() -> None:
+    """A traceback or a debug line that prints the settings shows no secret."""
+    hmac = "S3cr3t-canary-hmac-0123456789abcdef0123456789"
+    settings = settings_from_mapping(
+        {
+            "sources": {"a": {"server": "x", "password": "hunter2", "client_secret": "s3cret"}},
+            "server": {
+                "auth": {
+                    "mode": "jwt",
+                    "algorithm": "HS256",
+                    "public_key": hmac,
+                    "issuer": "https://issuer.example",
+                    "audience": "azsql",
+                    "static_tokens": [{"token": "tok-canary-0123", "subject": "s"}],
+                }
+            },
+        }
+    )
+    for text in (repr(settings), str(settings)):
+        for secret in ("hunter2", "s3cret", hmac, "tok-canary-0123"):
+            assert secret not in text
 
 
 def test_redacted_hides_secrets() -> None:

@@ -165,20 +165,21 @@ def test_every_command_refuses_a_server_string_or_password_variable_the_connecti
 ) -> None:
     err = refused(
         command,
-        '[sources.a]\nserver = "127.0.0.1,14330;Encrypt=no"\nusername = "u"\npassword = "p"\n'
+        '[sources.a]\nserver = "127.0.0.1,1;PWD=S3cr3t-canary"\nusername = "u"\npassword = "p"\n'
         '[sources.b]\nserver = "127.0.0.1:14330"\nusername = "u"\npassword = "p"\n'
         '[sources.c]\nserver = "::1"\nusername = "u"\npassword_env = "MISSING_PW_VAR"\n',
         capsys,
     )
     assert (
-        "sources.a.server: server '127.0.0.1,14330;Encrypt=no': '14330;Encrypt=no' is not a"
-        " port number"
+        "sources.a.server: server holds a connection string (it has ';' or '='), not shown here"
+        " as it may hold a password; give the address only (host, host,port or tcp:host,port)"
     ) in err
+    assert "canary" not in err
     assert (
         "sources.b.server: server '127.0.0.1:14330': write host,port with a comma: 127.0.0.1,14330"
     ) in err
     assert (
-        "sources.c.auth: password_env names MISSING_PW_VAR, which is not set in the environment"
+        "sources.c.auth: password_env names 'MISSING_PW_VAR', which is not set in the environment"
     ) in err
     assert err.count("\n  - ") == 3
 
@@ -187,7 +188,7 @@ def test_a_service_principals_secret_variable_must_be_set() -> None:
     source = {"server": "h", "auth": "service_principal", "tenant_id": "t", "client_id": "c"}
     found = problems({"sources": {"sp": source | {"client_secret_env": "MISSING_PW_VAR"}}})
     assert found == [
-        "sources.sp.auth: client_secret_env names MISSING_PW_VAR, which is not set in the"
+        "sources.sp.auth: client_secret_env names 'MISSING_PW_VAR', which is not set in the"
         " environment; set it for the azsql-mcp process (a running process does not see"
         " variables set later), or use client_secret_file"
     ]
@@ -362,7 +363,7 @@ def test_a_reload_is_refused_what_a_start_would_refuse(
     [
         (
             {"auth": "access_token", "access_token_env": "MISSING_PW_VAR"},
-            "access_token_env names MISSING_PW_VAR, which is not set in the environment; set it"
+            "access_token_env names 'MISSING_PW_VAR', which is not set in the environment; set it"
             " for the azsql-mcp process (a running process does not see variables set later),"
             " or use access_token_file",
         ),
@@ -408,9 +409,11 @@ def test_a_relative_secret_file_that_is_missing_says_where_it_was_looked_for(
     the server (Claude Desktop) chooses: the message says which, and to give an absolute
     path."""
     monkeypatch.chdir(tmp_path)
-    found = problems({"sources": {"s": {"server": "h", "username": "u", "password_file": "pw"}}})
+    found = problems(
+        {"sources": {"s": {"server": "h", "username": "u", "password_file": "run/pw"}}}
+    )
     assert found == [
-        f"sources.s.auth: password_file 'pw' does not exist (a relative path is read from the"
+        f"sources.s.auth: password_file 'run/pw' does not exist (a relative path is read from the"
         f" working directory, {tmp_path}, not from the config file's: give an absolute path);"
         " put the password there, readable by the user azsql-mcp runs as, or point"
         " password_file at the file that holds it"

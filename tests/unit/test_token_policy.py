@@ -161,6 +161,12 @@ def test_redact_text_masks_credentials_and_keeps_prose() -> None:
     assert JWT not in redact_text(f"token {JWT} seen")
     prose = "Bearer token rejected for client agent-7: audience mismatch"
     assert redact_text(prose) == prose
+    odbc = "DRIVER={x};SERVER=h;UID=u;PWD=s3cr3t-1;APP=a"
+    assert redact_text(odbc) == "DRIVER={x};SERVER=h;UID=u;PWD=***;APP=a"
+    braced = "Server=h;Password = {a;b}}c=d};Encrypt=yes"
+    assert redact_text(braced) == "Server=h;Password = ***;Encrypt=yes"
+    prose = "check `username` (u) and the password (from the config); password_env = PW"
+    assert redact_text(prose) == prose
 
 
 def test_redact_query_drops_the_whole_query() -> None:

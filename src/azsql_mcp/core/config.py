@@ -87,6 +87,9 @@ ENCRYPT_ALIASES = {"true": "yes", "false": "no", "mandatory": "yes", "1": "yes",
 # Keys whose values never leave the process (redacted by `azsql-mcp config`, never logged).
 # `public_key` is the shared secret with HS* algorithms.
 SECRET_KEYS = frozenset({"password", "client_secret", "token", "public_key"})
+# Keys whose whole value may hold secrets (a static token written as a bare string, a
+# third-party provider's options): a config error never quotes what they were given.
+SECRET_HOLDERS = SECRET_KEYS | {"static_tokens", "auth_options"}
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -126,7 +129,7 @@ class AuthSettings(BaseModel):
     mode: AuthMode = "none"
     allow_unauthenticated: bool = False
     jwks_uri: str | None = None
-    public_key: str | None = None
+    public_key: SecretStr | None = None  # the shared secret with HS* algorithms
     issuer: str | None = None
     audience: str | None = None
     algorithm: str = "RS256"
@@ -766,18 +769,23 @@ def describe_errors(
     exc: ValidationError,
     root: type[BaseModel] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    hide_values: bool = False,
 ) -> list[str]:
     """One line per problem: key (and the variable it came from, when `environ` set it),
     the value given (secrets hidden), what is allowed.
 
-    `root` is the model `exc` comes from when it is not Settings (a plugin's section)."""
-    return [describe_error(err, root, environ) for err in exc.errors()]
+    `root` is the model `exc` comes from when it is not Settings (a plugin's section);
+    `hide_values` never quotes a value (a plugin's section may hold its secrets)."""
+    return [describe_error(err, root, environ, hide_values=hide_values) for err in exc.errors()]
 
 
 def describe_error(
     err: ErrorDetails,
     root: type[BaseModel] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    hide_values: bool = False,
 ) -> str:
     """One problem of `describe_errors`."""
     loc = [str(p) for p in _key_path(err["loc"])]
@@ -792,19 +800,25 @@ def describe_error(
         return f"{key}: required, but not set{_made_by_variables(loc, environ or {})}"
     if not key:  # a rule over the whole config: its message names the keys
         return message
+    secret = hide_values or not SECRET_HOLDERS.isdisjoint(loc)
+    got = "" if secret else f" (got {err.get('input')!r})"
+    if err["type"] in ("model_type", "dict_type") and loc[-1].isdigit():
+        table = ".".join(loc[:-1])
+        return f"{key}: each entry is a table: write it as [[{table}]] with its keys below it{got}"
     if err["type"] in ("model_type", "dict_type"):
-        return f"{key}: {_table_expected(loc, root or Settings)} (got {err.get('input')!r})"
-    if err["type"] == "list_type" and isinstance(err.get("input"), str):
+        return f"{key}: {_table_expected(loc, root or Settings)}{got}"
+    if err["type"] == "list_type" and isinstance(err.get("input"), str) and not secret:
         listed = json.dumps([err["input"]])
         return f"{key}: a list, even of one: write {loc[-1]} = {listed} (got {err['input']!r})"
-    if err["type"] == "list_type" and isinstance(err.get("input"), dict):
+    if err["type"] == "list_type" and (secret or isinstance(err.get("input"), dict)):
+        given = "a table" if isinstance(err.get("input"), dict) else "a single value"
         return (
-            f"{key}: a list, not a table; in TOML write each entry as its own [[{key}]]"
+            f"{key}: a list, not {given}; in TOML write each entry as its own [[{key}]]"
             " (double brackets) with its keys below it"
         )
-    if (loc and loc[-1] in SECRET_KEYS) or isinstance(err.get("input"), dict):
-        return f"{key}: {message}"  # a table's rule names its keys; secrets stay hidden
-    return f"{key}: {message} (got {err.get('input')!r})"
+    if isinstance(err.get("input"), dict):
+        return f"{key}: {message}"  # a table's rule names its keys
+    return f"{key}: {message}{got}"
 
 
 def _meant_key(loc: list[str], root: type[BaseModel]) -> str:

@@ -493,7 +493,7 @@ class _Loader:
         try:
             config: BaseModel = model.model_validate(section)
         except ValidationError as exc:
-            lines = describe_errors(exc, root=model)
+            lines = describe_errors(exc, root=model, hide_values=True)
             raise _ConfigProblem(*[f"plugins.{record.name}.{line}" for line in lines]) from None
         return config
 

@@ -71,6 +71,12 @@ class ServerAddress:
 
 def parse_server(server: str) -> ServerAddress:
     """`host`, `host,port` or `tcp:host,port` as SQL Server tools accept them."""
+    if ";" in server or "=" in server:  # no host name or port holds them
+        raise ValueError(
+            "server holds a connection string (it has ';' or '='), not shown here as it may"
+            " hold a password; give the address only (host, host,port or tcp:host,port) and"
+            " the rest as the source's own keys: database, username, password_env, encrypt"
+        )
     text = server.strip()
     if text.lower().startswith("tcp:"):
         text = text[4:]

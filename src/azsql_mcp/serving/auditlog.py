@@ -54,11 +54,7 @@ class AuditLog:
     def __init__(self, path: str | None):
         self.path = path
         # held open for the server's life (closed by a reload that replaces it)
-        self._file: TextIO = (
-            open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
-            if path
-            else sys.stderr
-        )
+        self._file: TextIO = _append(path) if path else sys.stderr
         self._lost = 0  # lines not written since writing last worked
         self._next_report = 0.0  # monotonic time before which a failure is not logged again
 
@@ -104,7 +100,7 @@ class AuditLog:
         if self.path is None:
             return
         try:
-            fresh = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+            fresh = _append(self.path)
         except OSError as exc:
             log.error("audit log %s: cannot reopen, still writing the old file: %s", self.path, exc)
             return
@@ -120,6 +116,16 @@ class AuditLog:
             )
         if self.path is not None:
             self._file.close()
+
+
+def _append(path: str) -> TextIO:
+    """`path` opened for appending lines; created readable by its owner only (it says who
+    did what: the operator opens it to a group, or logrotate's `create` sets the mode)."""
+    return open(path, "a", encoding="utf-8", buffering=1, opener=_owner_only)
+
+
+def _owner_only(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def open_audit_log(settings: AuditSettings) -> AuditLog | None:

@@ -58,7 +58,7 @@ def jwt_problems(auth: AuthSettings) -> list[str]:
     if auth.jwks_uri is not None:
         return _jwks_problems(auth.jwks_uri, algorithm, kty)
     if auth.public_key is not None:
-        return _key_problems(auth.public_key, algorithm, kty)
+        return _key_problems(auth.public_key.get_secret_value(), algorithm, kty)
     return []
 
 

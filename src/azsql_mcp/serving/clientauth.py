@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.api import ADMIN_SCOPE
+from azsql_mcp.api import ADMIN_SCOPE, shown_reference
 from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings, StaticToken
 from azsql_mcp.serving.hosts import is_loopback
 from azsql_mcp.serving.jwtclaims import CheckedJWTVerifier, ClaimPolicy
@@ -77,7 +77,7 @@ def static_token_table(auth: AuthSettings) -> dict[str, dict[str, Any]]:
         if entry.token is None and not token:
             problems.append(
                 f"server.auth.static_tokens.{i}.token_env: environment variable"
-                f" {entry.token_env!r} is not set (subject {entry.subject!r})"
+                f" {shown_reference(entry.token_env or '')} is not set (subject {entry.subject!r})"
             )
             continue
         if token in table:
@@ -124,7 +124,7 @@ def _jwt_verifier(auth: AuthSettings) -> CheckedJWTVerifier:
         pass
 
     return Verifier(
-        public_key=auth.public_key,
+        public_key=None if auth.public_key is None else auth.public_key.get_secret_value(),
         jwks_uri=auth.jwks_uri,
         issuer=auth.issuer,
         audience=auth.audience,

@@ -5,8 +5,8 @@ Two layers on the one log handler (serving/logsetup.py):
 - uvicorn's access log gets each request's path with its query string; the
   query is replaced whole (`/mcp?***`), since any parameter may carry a secret.
 - every formatted line, exception text included, has bearer and basic
-  credentials, OAuth token parameters and JWT-shaped strings masked, whichever
-  library wrote it.
+  credentials, OAuth token parameters, connection-string passwords and JWT-shaped
+  strings masked, whichever library wrote it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ _PARAMS = re.compile(
     r"(?i)\b(access_token|refresh_token|id_token|client_secret|client_assertion)"
     r"(\s*[=:]\s*)[^\s&\"',;\\]+"
 )
+# A connection string's password (`PWD=...;`, `Password={...}`), as a driver or a
+# plugin's error may quote one: a brace-quoted value runs to its closing brace.
+_CONNECTION_PASSWORD = re.compile(
+    r"(?i)\b(pwd|password)(\s*=\s*)(\{(?:[^}]|\}\})*\}?|[^;\s\"'\\]+)"
+)
 # uvicorn.access: '%s - "%s %s HTTP/%s" %d' % (client, method, path?query, version, status)
 _ACCESS_PATH_ARG = 2
 
@@ -33,6 +38,7 @@ def redact_text(text: str) -> str:
     text = _JWT.sub(MASK, text)
     text = _HEADER.sub(lambda m: f"{m.group(1)}{MASK}", text)
     text = _SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    text = _CONNECTION_PASSWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     return _PARAMS.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from azsql_mcp import shown_reference
+
 
 def has_secret(value: SecretStr | None, env: str | None, file: str | None) -> bool:
     return value is not None or bool(env) or bool(file)
@@ -18,9 +20,9 @@ def check_variable(label: str, env: str | None) -> None:
     is set: the value is read at each connection.)"""
     if env and env not in os.environ:
         raise ValueError(
-            f"{label}_env names {env}, which is not set in the environment; set it for the"
-            f" azsql-mcp process (a running process does not see variables set later), or"
-            f" use {label}_file"
+            f"{label}_env names {shown_reference(env)}, which is not set in the environment;"
+            " set it for the azsql-mcp process (a running process does not see variables set"
+            f" later), or use {label}_file"
         )
 
 
@@ -48,8 +50,8 @@ def check_file(setting: str, path: str | None, holds: str) -> None:
             " the config file's: give an absolute path)"
         )
     raise ValueError(
-        f"{setting} {path!r} {why}; put {holds} there, readable by the user azsql-mcp runs"
-        f" as, or point {setting} at the file that holds it"
+        f"{setting} {shown_reference(path)} {why}; put {holds} there, readable by the user"
+        f" azsql-mcp runs as, or point {setting} at the file that holds it"
     )
 
 
