@@ -142,6 +142,11 @@ def test_the_runner_by_keyboard(page: Page, demo: str) -> None:
     box = "document.querySelector('#result [role=region]')"
     assert page.eval(f"{box}.tabIndex") == 0 and page.eval(f"{box}.getAttribute('aria-label')")
 
+    # a long value wraps in a column of its own, not one line as wide as the value
+    run(page, "SELECT REPLICATE('x', 3000) AS x, 'ready' AS state")
+    assert page.eval("document.querySelector('#result table').offsetWidth < innerWidth")
+    assert page.eval("document.querySelectorAll('#result .long').length") == 1
+
     # an error is focused the same way, so a screen reader reads it at once
     run(page, "SELECT 1/0 AS z")
     assert page.eval("document.activeElement.id") == "error"

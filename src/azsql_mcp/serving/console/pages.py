@@ -339,10 +339,14 @@ def _outcome_line(css: str, text: str, extra: str = "") -> str:
     return f'<p class="{css}"{extra} tabindex="-1" autofocus>{esc(text)}</p>'
 
 
+LONG_VALUE = 60  # characters; a longer value wraps in a column this wide
+
+
 def _cell(value: Any) -> str:
-    """A value as a cell's HTML: SQL NULL marked apart from the text 'NULL'."""
+    """A value as a cell's HTML: SQL NULL marked apart from the text 'NULL'; a long
+    value wrapped in a column of its own width (the row scrolls sideways), not one
+    line as wide as the value, nor squeezed to a letter a line."""
     if value is None:
         return '<span class="null">NULL</span>'
-    if isinstance(value, (dict, list)):
-        return esc(json.dumps(value))
-    return esc(value)
+    text = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return f'<div class="long">{esc(text)}</div>' if len(text) > LONG_VALUE else esc(text)
