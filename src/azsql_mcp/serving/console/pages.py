@@ -304,8 +304,10 @@ def activity(app: App) -> str:
 
 
 def query_form(app: App, sql: str = "", source: str | None = None, result: str = "") -> str:
+    # before a run, the source a client's call without `source` goes to
+    chosen = source if source in app.settings.sources else app.settings.default_source
     options = "".join(
-        f"<option{' selected' if n == source else ''}>{esc(n)}</option>"
+        f"<option{' selected' if n == chosen else ''}>{esc(n)}</option>"
         for n in app.settings.sources
     )
     return (
