@@ -2,7 +2,7 @@
 on every page in light and dark colour schemes at 1280 and 390 px, the query runner by
 keyboard (labels, focus on the outcome after Run, rows that scroll in their own box,
 NULL apart from the text 'NULL'), and the activity page saying when the server it
-refreshes from has gone (docs/console.md)."""
+refreshes from has gone, and a query cancelled when its page is stopped (docs/console.md)."""
 
 from __future__ import annotations
 
@@ -163,3 +163,27 @@ def test_activity_says_when_the_server_is_gone(page: Page, tmp_path: Path) -> No
             "document.getElementById('refreshed').textContent.includes('cannot be reached')", 10
         )
         assert page.eval("document.getElementById('activity') !== null")
+
+
+def test_stopping_the_page_cancels_its_query(page: Page, tmp_path: Path) -> None:
+    """Stop (or Escape) while a query runs: the server cancels it then, not when
+    query_timeout_s (here 60 s) ends it for a page nobody will read."""
+    env = clean_env({"AZSQL_MCP_LIMITS__QUERY_TIMEOUT_S": "60"})
+    with http_server(env, str(tmp_path), "--demo") as base:
+        httpx.get(base + "/health", timeout=30)
+        page.open(base + "/console/query")
+        slow = (
+            "SELECT COUNT(*) AS n FROM SalesLT.Customer a, SalesLT.Customer b, SalesLT.Customer c"
+        )
+        page.eval(
+            f"document.getElementById('sql').value = {json.dumps(slow)};"
+            " document.getElementById('run').click(); true"
+        )
+        time.sleep(2)
+        page.send("Page.stopLoading")
+        started = time.monotonic()
+        outcome = ""
+        while "cancelled" not in outcome and time.monotonic() - started < 15:
+            time.sleep(0.25)
+            outcome = httpx.get(base + "/console/activity/rows", timeout=10).text
+        assert "cancelled" in outcome, outcome
