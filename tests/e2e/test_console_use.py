@@ -175,12 +175,25 @@ def test_stopping_the_page_cancels_its_query(page: Page, tmp_path: Path) -> None
         slow = (
             "SELECT COUNT(*) AS n FROM SalesLT.Customer a, SalesLT.Customer b, SalesLT.Customer c"
         )
-        page.eval(
+        # the page says the run is under way, in a status region a screen reader reads
+        running = page.eval(
             f"document.getElementById('sql').value = {json.dumps(slow)};"
-            " document.getElementById('run').click(); true"
+            " document.getElementById('run').click();"
+            " const said = document.getElementById('running');"
+            " [said.textContent, said.getAttribute('role')]"
         )
-        time.sleep(2)
-        page.send("Page.stopLoading")
+        assert running == ["Running… Escape stops it.", "status"], running
+        time.sleep(2)  # the page is not scripted while its next one is awaited
+        page.send("Page.stopLoading")  # what Escape does in a browser with a window
+        for kind in ("keyDown", "keyUp"):
+            page.send(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key="Escape",
+                code="Escape",
+                windowsVirtualKeyCode=27,
+            )
+        assert page.eval("document.getElementById('running').textContent") == "Stopped."
         started = time.monotonic()
         outcome = ""
         while "cancelled" not in outcome and time.monotonic() - started < 15:

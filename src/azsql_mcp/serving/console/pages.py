@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from azsql_mcp.core.app import App
 
 ACTIVITY_ROWS = 50
-# The activity page's live updates: its rows fetched again every two seconds (no build
-# step, no library). The only script the console runs: its policy names it by its hash.
+# The console's only scripts (no build step, no library), named by their hashes in its
+# policy. The activity page's live updates: its rows fetched again every two seconds.
 REFRESH_SCRIPT = """
 const rows = document.getElementById('activity'), said = document.getElementById('refreshed');
 setInterval(async () => {
@@ -47,6 +47,18 @@ setInterval(async () => {
   said.textContent = 'Not refreshed: ' + why + '; the rows below are older. Retrying every 2 s.';
 }, 2000);
 """
+# The query runner's word that a run is under way (the answer is a new page, which may
+# take up to query_timeout_s): shown, and read by screen readers from its status region.
+RUNNING_SCRIPT = """
+const running = document.getElementById('running');
+document.getElementById('runner').addEventListener('submit', () => {
+  running.textContent = 'Running… Escape stops it.';
+});
+addEventListener('keydown', e => {
+  if (e.key === 'Escape' && running.textContent) running.textContent = 'Stopped.';
+});
+"""
+SCRIPTS = (REFRESH_SCRIPT, RUNNING_SCRIPT)
 ERROR_OUTCOMES = ("error", "refused", "limited")
 
 
@@ -317,8 +329,9 @@ def query_form(app: App, sql: str = "", source: str | None = None, result: str =
         f'<p><label for="source">Source</label> <select name="source" id="source">{options}'
         '</select></p><p><label for="sql">SELECT statement</label></p>'
         f'<textarea name="sql" id="sql">{esc(sql)}</textarea>'
-        '<p><button type="submit" id="run">Run</button></p></form>'
-        f'<div id="result">{result}</div>'
+        '<p><button type="submit" id="run">Run</button>'
+        ' <span id="running" role="status" class="muted"></span></p></form>'
+        f'<div id="result">{result}</div><script>{RUNNING_SCRIPT}</script>'
     )
 
 

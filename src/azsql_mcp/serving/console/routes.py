@@ -28,11 +28,14 @@ DISCONNECT_POLL_S = 0.5  # how often a running query asks whether its browser is
 # Pages with the server's data and a form that runs queries: never framed by another
 # site (a click in a frame would post with the console's own Origin), never cached.
 # The pages show what clients and the database named (escaped): no script runs but the
-# console's own, which the policy names by its hash.
-SCRIPT_HASH = base64.b64encode(hashlib.sha256(pages.REFRESH_SCRIPT.encode()).digest()).decode()
+# console's own, which the policy names by their hashes.
+SCRIPT_HASHES = " ".join(
+    f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+    for script in pages.SCRIPTS
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        f"default-src 'none'; script-src 'sha256-{SCRIPT_HASH}'; connect-src 'self';"
+        f"default-src 'none'; script-src {SCRIPT_HASHES}; connect-src 'self';"
         " style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none';"
         " form-action 'self'; base-uri 'none'"
     ),
