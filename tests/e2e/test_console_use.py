@@ -135,10 +135,17 @@ def test_the_runner_by_keyboard(page: Page, demo: str) -> None:
     ], order
 
     # After Run, focus is on what happened: the row count, then the rows' own box
-    run(page, "SELECT 'NULL' AS word, NULL AS n")
+    run(page, "SELECT 'NULL' AS word, NULL AS n, N'שלום abc' AS rtl")
     assert page.eval("document.activeElement.textContent") == "1 row(s)"
     cells = page.eval("[...document.querySelectorAll('#result td')].map(c => c.innerHTML)")
-    assert cells[0] == "NULL" and cells[1] == '<span class="null">NULL</span>', cells
+    assert cells[:2] == ["NULL", '<span class="null">NULL</span>'], cells
+    # a right-to-left value reads from the right: its Latin tail ends up on the left
+    assert page.eval(
+        "(() => { const t = document.querySelectorAll('#result td')[2].firstChild;"
+        " const at = (a, b) => { const r = document.createRange(); r.setStart(t, a);"
+        " r.setEnd(t, b); return r.getBoundingClientRect().x; };"
+        " return at(5, 8) < at(0, 4); })()"
+    )
     box = "document.querySelector('#result [role=region]')"
     assert page.eval(f"{box}.tabIndex") == 0 and page.eval(f"{box}.getAttribute('aria-label')")
 
