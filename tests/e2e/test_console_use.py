@@ -153,6 +153,9 @@ def test_the_runner_by_keyboard(page: Page, demo: str) -> None:
     run(page, "SELECT REPLICATE('x', 3000) AS x, 'ready' AS state")
     assert page.eval("document.querySelector('#result table').offsetWidth < innerWidth")
     assert page.eval("document.querySelectorAll('#result .long').length") == 1
+    # and takes its direction from its own text too
+    bidi = "getComputedStyle(document.querySelector('#result .long')).unicodeBidi"
+    assert page.eval(bidi) == "plaintext"
 
     # an error is focused the same way, so a screen reader reads it at once
     run(page, "SELECT 1/0 AS z")

@@ -40,7 +40,7 @@ h1{font-size:20px;margin:4px 0 12px} h2{font-size:16px;margin:18px 0 8px}
 .scroll{overflow:auto;max-width:100%;margin-bottom:12px}
 table{border-collapse:collapse;background:var(--panel)}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-td{overflow-wrap:break-word;unicode-bidi:plaintext}
+td{overflow-wrap:break-word} td,td .long{unicode-bidi:plaintext}
 th{background:var(--head)} code,pre,textarea{font:13px ui-monospace,monospace}
 pre{background:var(--panel);border:1px solid var(--line);padding:8px;overflow:auto;max-height:320px}
 .ok{color:var(--ok);font-weight:600} .bad{color:var(--bad);font-weight:600}
