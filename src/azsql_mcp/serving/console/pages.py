@@ -204,7 +204,9 @@ async def schema(app: App, source: str | None) -> str:
         return '<p class="bad">No source is configured.</p>'
     source = source if source in names else (app.settings.server.default_source or names[0])
     picker = " · ".join(
-        f"<b>{esc(n)}</b>" if n == source else f'<a href="?source={_query_value(n)}">{esc(n)}</a>'
+        f'<b aria-current="true">{esc(n)}</b>'  # the one shown, said to a screen reader too
+        if n == source
+        else f'<a href="?source={_query_value(n)}">{esc(n)}</a>'
         for n in names
     )
     db = app.databases.get(source)
