@@ -36,10 +36,16 @@ system-packages:
 venv-package:
 	$(call ensure_debs,python3-venv)
 
-# chromium for the console's browser test (tests/e2e/test_console_browser.py): tests only,
-# so `make demo` does not download a browser.
+# chromium for the console's browser tests (tests/e2e/test_console_*.py): tests only,
+# so `make demo` does not download a browser; and axe-core, the accessibility rules the
+# console's pages are checked against, from npm into a cache folder outside the repository.
+AXE_DIR ?= $(HOME)/.cache/azsql-mcp-axe
+AXE_VERSION ?= 4.14.1
 test-packages:
 	$(call ensure_debs,$(TEST_DEB_PACKAGES))
+	$(ensure_npm)
+	@test -f $(AXE_DIR)/node_modules/axe-core/axe.min.js \
+	  || npm install --prefix $(AXE_DIR) --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
 
 # Debian's own python3 makes virtual environments only with python3-venv (ensurepip);
 # other builds of Python (pyenv, python.org, the python images) carry it.

@@ -225,18 +225,21 @@ def test_the_console_takes_the_token_as_the_mcp_endpoint_does() -> None:
 
 def test_no_script_runs_but_the_consoles_own() -> None:
     """The pages show names and text a client or the database chose (tool names, table
-    names, error messages), escaped; the policy runs no script but the activity page's,
-    by its hash, should an escape ever be missed."""
+    names, error messages), escaped; the policy runs no script but the console's own
+    (the activity page's refresh, the runner's "Running…"), by their hashes, should an
+    escape ever be missed."""
     import base64
     import hashlib
     import re
 
     web = client()
-    page = web.get("/console/activity")
-    policy = page.headers["content-security-policy"]
-    assert "default-src 'none'" in policy
-    scripts = re.findall(r"<script>(.*?)</script>", page.text, re.S)
-    assert len(scripts) == 1
-    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
-    assert f"script-src 'sha256-{digest}';" in policy
-    assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    for path in ("/console/activity", "/console/query"):
+        page = web.get(path)
+        policy = page.headers["content-security-policy"]
+        assert "default-src 'none'" in policy
+        allowed = policy.split("script-src", 1)[1].split(";", 1)[0]
+        scripts = re.findall(r"<script>(.*?)</script>", page.text, re.S)
+        assert len(scripts) == 1
+        digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in allowed.split()
+        assert "unsafe-inline" not in allowed

@@ -40,7 +40,8 @@ class BrowserPage:
             f"<p><code>{esc(url)}</code> is this server's MCP endpoint (streamable HTTP):"
             " MCP clients send JSON-RPC here with POST. A browser has nothing to do here.</p>"
             "<h2>Connect a client</h2><p>VS Code (<code>.vscode/mcp.json</code>):</p>"
-            f"<pre>{esc(snippet)}</pre><p>Claude Code: <code>claude mcp add --transport http"
+            f'<pre tabindex="0">{esc(snippet)}</pre>'
+            "<p>Claude Code: <code>claude mcp add --transport http"
             f" azsql {esc(url)}</code></p><p>Or try it with the MCP Inspector:"
             " <code>npx @modelcontextprotocol/inspector</code>, transport Streamable HTTP,"
             f" URL <code>{esc(url)}</code>.</p>{console}"

@@ -16,7 +16,7 @@ from azsql_mcp.catalog.diagram import er_diagram, select_tables
 from azsql_mcp.catalog.schema import OutlineForeignKey, schema_overview
 from azsql_mcp.catalog.tables import NO_SELECT_MARK
 from azsql_mcp.serving.console.erd import er_svg
-from azsql_mcp.serving.console.layout import esc, state, table
+from azsql_mcp.serving.console.layout import esc, header_cells, scroll_box, state, table
 from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
@@ -25,14 +25,40 @@ if TYPE_CHECKING:
     from azsql_mcp.core.app import App
 
 ACTIVITY_ROWS = 50
-# The activity page's live updates: its rows fetched again every two seconds (no build
-# step, no library). The only script the console runs: its policy names it by its hash.
+# The console's only scripts (no build step, no library), named by their hashes in its
+# policy. The activity page's live updates: its rows fetched again every two seconds.
 REFRESH_SCRIPT = """
+const rows = document.getElementById('activity'), said = document.getElementById('refreshed');
 setInterval(async () => {
-  const r = await fetch('/console/activity/rows');
-  if (r.ok) document.getElementById('activity').innerHTML = await r.text();
+  let why;
+  try {
+    const r = await fetch('/console/activity/rows');
+    if (r.ok) {
+      const html = await r.text();
+      // unchanged rows stay as they are: a screen reader's place in them is kept
+      if (rows.innerHTML !== html) rows.innerHTML = html;
+      said.textContent = 'Refreshed at ' + new Date().toLocaleTimeString() + '.';
+      return;
+    }
+    why = 'the server answered ' + r.status;
+  } catch (e) {
+    why = 'the server cannot be reached';
+  }
+  said.textContent = 'Not refreshed: ' + why + '; the rows below are older. Retrying every 2 s.';
 }, 2000);
 """
+# The query runner's word that a run is under way (the answer is a new page, which may
+# take up to query_timeout_s): shown, and read by screen readers from its status region.
+RUNNING_SCRIPT = """
+const running = document.getElementById('running');
+document.getElementById('runner').addEventListener('submit', () => {
+  running.textContent = 'Running… Escape stops it.';
+});
+addEventListener('keydown', e => {
+  if (e.key === 'Escape' && running.textContent) running.textContent = 'Stopped.';
+});
+"""
+SCRIPTS = (REFRESH_SCRIPT, RUNNING_SCRIPT)
 ERROR_OUTCOMES = ("error", "refused", "limited")
 
 
@@ -40,6 +66,7 @@ def overview(app: App) -> str:
     settings = app.settings
     uptime = time.monotonic() - app.started_at
     facts = table(
+        "Server",
         ["version", "transport", "uptime", "client auth", "default source"],
         [
             [
@@ -73,8 +100,9 @@ def overview(app: App) -> str:
             " (docs/configuration.md).</p>"
         )
     else:
-        source_html = table(["source", "state", "reason", "latency", "pool"], sources)
+        source_html = table("Sources", ["source", "state", "reason", "latency", "pool"], sources)
     plugins = table(
+        "Plugins",
         ["plugin", "distribution", "status", "why / error", "tools"],
         [
             [
@@ -98,7 +126,7 @@ def overview(app: App) -> str:
         for e in errors
     ]
     recent = (
-        table(["when / message", "call", "outcome"], error_rows)
+        table("Recent errors", ["when / message", "call", "outcome"], error_rows)
         if error_rows
         else '<p class="muted">No errors.</p>'
     )
@@ -147,11 +175,11 @@ async def components(app: App) -> str:
         '<p class="muted">What a client with the scopes of your token sees (without client'
         " authentication, every client sees all of it).</p>"
         f"<h2>Tools ({len(tool_rows)})</h2>"
-        + table(["tool", "plugin", "description", "input schema"], tool_rows, row_id="tools")
+        + table("Tools", ["tool", "plugin", "description", "input schema"], tool_rows, "tools")
         + f"<h2>Resources ({len(resource_rows)})</h2>"
-        + table(["uri", "plugin", "description"], resource_rows)
+        + table("Resources", ["uri", "plugin", "description"], resource_rows)
         + f"<h2>Prompts ({len(prompt_rows)})</h2>"
-        + table(["prompt", "plugin", "description", "arguments"], prompt_rows)
+        + table("Prompts", ["prompt", "plugin", "description", "arguments"], prompt_rows)
     )
 
 
@@ -166,7 +194,8 @@ def _schema_details(schema: dict[str, Any]) -> str:
     props = schema.get("properties") or {}
     summary = ", ".join(props) or "(none)"
     body = esc(json.dumps(schema, indent=2))
-    return f"<details><summary>{esc(summary)}</summary><pre>{body}</pre></details>"
+    # a focusable box: a keyboard can scroll a long schema
+    return f'<details><summary>{esc(summary)}</summary><pre tabindex="0">{body}</pre></details>'
 
 
 async def schema(app: App, source: str | None) -> str:
@@ -175,7 +204,9 @@ async def schema(app: App, source: str | None) -> str:
         return '<p class="bad">No source is configured.</p>'
     source = source if source in names else (app.settings.server.default_source or names[0])
     picker = " · ".join(
-        f"<b>{esc(n)}</b>" if n == source else f'<a href="?source={_query_value(n)}">{esc(n)}</a>'
+        f'<b aria-current="true">{esc(n)}</b>'  # the one shown, said to a screen reader too
+        if n == source
+        else f'<a href="?source={_query_value(n)}">{esc(n)}</a>'
         for n in names
     )
     db = app.databases.get(source)
@@ -189,6 +220,7 @@ async def schema(app: App, source: str | None) -> str:
     by_schema: dict[str, list[str]] = {}
     for t in outline.tables:
         cols = table(
+            f"Columns of {t.schema_name}.{t.name}",
             ["column", "type", "null", "key"],
             [
                 [
@@ -215,7 +247,7 @@ async def schema(app: App, source: str | None) -> str:
         note += f'<p class="bad">Shown: the tables{esc(seen)}.</p>'
     return (
         f"<p>Source: {picker}</p>{note}<h2>ER diagram</h2>"
-        f'<div style="overflow:auto">{er_svg(er_diagram(select_tables(outline)))}</div>{listing}'
+        f"{scroll_box('ER diagram', er_svg(er_diagram(select_tables(outline))))}{listing}"
     )
 
 
@@ -270,29 +302,38 @@ def activity_rows(app: App) -> str:
 
 
 def activity(app: App) -> str:
-    headers = ["time", "who", "call", "source", "ms", "rows", "outcome"]
-    head = "".join(f"<th>{h}</th>" for h in headers)
+    head = header_cells(["time", "who", "call", "source", "ms", "rows", "outcome"])
     return (
         f'<p class="muted">The last {ACTIVITY_ROWS} tool calls, prompts and resource reads'
         " from the audit stream, newest first; refreshed every 2 s.</p>"
-        f'<table><thead><tr>{head}</tr></thead><tbody id="activity">{activity_rows(app)}'
-        f"</tbody></table><script>{REFRESH_SCRIPT}</script>"
+        # a failed refresh is said here, not announced every 2 s (no live region)
+        '<p id="refreshed" class="muted"></p>'
+        + scroll_box(
+            "Activity",
+            f'<table><thead><tr>{head}</tr></thead><tbody id="activity">{activity_rows(app)}'
+            "</tbody></table>",
+        )
+        + f"<script>{REFRESH_SCRIPT}</script>"
     )
 
 
 def query_form(app: App, sql: str = "", source: str | None = None, result: str = "") -> str:
+    # before a run, the source a client's call without `source` goes to
+    chosen = source if source in app.settings.sources else app.settings.default_source
     options = "".join(
-        f"<option{' selected' if n == source else ''}>{esc(n)}</option>"
+        f"<option{' selected' if n == chosen else ''}>{esc(n)}</option>"
         for n in app.settings.sources
     )
     return (
         '<p class="muted">Runs one statement through the <code>read_data</code> tool, as a'
         " client would: the same guard, caps, rollback and audit line.</p>"
         '<form method="post" action="/console/query" id="runner">'
-        f'<p>Source <select name="source">{options}</select></p>'
+        f'<p><label for="source">Source</label> <select name="source" id="source">{options}'
+        '</select></p><p><label for="sql">SELECT statement</label></p>'
         f'<textarea name="sql" id="sql">{esc(sql)}</textarea>'
-        '<p><button type="submit" id="run">Run</button></p></form>'
-        f'<div id="result">{result}</div>'
+        '<p><button type="submit" id="run">Run</button>'
+        ' <span id="running" role="status" class="muted"></span></p></form>'
+        f'<div id="result">{result}</div><script>{RUNNING_SCRIPT}</script>'
     )
 
 
@@ -300,20 +341,29 @@ def query_result(result: ToolResult) -> str:
     data = result.structured_content or {}
     columns = [c.get("name", "") for c in data.get("columns", [])]
     rows = data.get("rows", [])
-    cells = [
-        [esc(_cell(v)) for v in (row.values() if isinstance(row, dict) else row)] for row in rows
-    ]
+    cells = [[_cell(v) for v in (row.values() if isinstance(row, dict) else row)] for row in rows]
     more = " (truncated: add TOP or a WHERE clause)" if data.get("truncated") else ""
-    return f'<p class="ok">{len(rows)} row(s){esc(more)}</p>' + table(columns, cells)
+    return _outcome_line("ok", f"{len(rows)} row(s){more}") + table("Result rows", columns, cells)
 
 
 def query_error(message: str) -> str:
-    return f'<p class="bad" id="error">{esc(message)}</p>'
+    return _outcome_line("bad", message, ' id="error"')
+
+
+def _outcome_line(css: str, text: str, extra: str = "") -> str:
+    """The run's outcome, focused when the page loads after Run: a keyboard or screen
+    reader user lands on what happened, not at the top of a page they just left."""
+    return f'<p class="{css}"{extra} tabindex="-1" autofocus>{esc(text)}</p>'
+
+
+LONG_VALUE = 60  # characters; a longer value wraps in a column this wide
 
 
 def _cell(value: Any) -> str:
+    """A value as a cell's HTML: SQL NULL marked apart from the text 'NULL'; a long
+    value wrapped in a column of its own width (the row scrolls sideways), not one
+    line as wide as the value, nor squeezed to a letter a line."""
     if value is None:
-        return "NULL"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
+        return '<span class="null">NULL</span>'
+    text = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return f'<div class="long">{esc(text)}</div>' if len(text) > LONG_VALUE else esc(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import math
@@ -23,14 +24,18 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_FORM_BYTES = 200_000
+DISCONNECT_POLL_S = 0.5  # how often a running query asks whether its browser is still there
 # Pages with the server's data and a form that runs queries: never framed by another
 # site (a click in a frame would post with the console's own Origin), never cached.
 # The pages show what clients and the database named (escaped): no script runs but the
-# console's own, which the policy names by its hash.
-SCRIPT_HASH = base64.b64encode(hashlib.sha256(pages.REFRESH_SCRIPT.encode()).digest()).decode()
+# console's own, which the policy names by their hashes.
+SCRIPT_HASHES = " ".join(
+    f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+    for script in pages.SCRIPTS
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        f"default-src 'none'; script-src 'sha256-{SCRIPT_HASH}'; connect-src 'self';"
+        f"default-src 'none'; script-src {SCRIPT_HASHES}; connect-src 'self';"
         " style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none';"
         " form-action 'self'; base-uri 'none'"
     ),
@@ -100,7 +105,9 @@ def add_console(app: App) -> None:
             return Response(f"form larger than {MAX_FORM_BYTES} bytes", status_code=413)
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         sql, source = form.get("sql", ""), form.get("source") or None
-        result = await run_query(app, sql, source)
+        result = await run_while_connected(request, app, sql, source)
+        if result is None:
+            return Response(status_code=204)  # nobody is there to read it
         body_html = pages.query_form(app, sql, source, result)
         return HTMLResponse(page("Query runner", "/console/query", body_html))
 
@@ -117,6 +124,23 @@ async def form_body(request: Request) -> bytes | None:
         if len(body) > MAX_FORM_BYTES:
             return None
     return bytes(body)
+
+
+async def run_while_connected(
+    request: Request, app: App, sql: str, source: str | None
+) -> str | None:
+    """`run_query`, or None once the browser has left (Stop, Escape, a closed tab): the
+    call is cancelled then, as when an MCP client cancels (its slot and connection freed,
+    audit outcome `cancelled`), not left running to query_timeout_s for nobody."""
+    run = asyncio.ensure_future(run_query(app, sql, source))
+    try:
+        while not run.done():
+            await asyncio.wait({run}, timeout=DISCONNECT_POLL_S)
+            if not run.done() and await request.is_disconnected():
+                return None
+        return run.result()
+    finally:
+        run.cancel()
 
 
 async def run_query(app: App, sql: str, source: str | None) -> str:
