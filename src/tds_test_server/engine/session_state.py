@@ -138,12 +138,14 @@ class SessionState:
         create_session_objects(self.conn)
         self.conn.execute(
             "INSERT OR REPLACE INTO temp.__azsql_session VALUES ('db', ?), ('file', ?),"
-            " ('userdb', ?), ('view_definition', ?)",
+            " ('userdb', ?), ('view_definition', ?), ('compat', ?), ('master_compat', ?)",
             (
                 self.database,
                 engine.path,
                 engine.user_database or self.database,
                 int(self.principal.sees_definitions),
+                engine.edition.compatibility_level,
+                engine.edition.max_compatibility_level,
             ),
         )
         builtins.register(self.conn, self)
