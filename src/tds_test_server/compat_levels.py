@@ -55,6 +55,32 @@ _SINCE = {
 _TABLE_FUNCTIONS = {"STRING_SPLIT": 130, "OPENJSON": 130, "GENERATE_SERIES": 160}
 
 
+# The permissions SQL Server 2022 added ("New granular permissions for SQL Server 2022"):
+# the state and definition ones split out of VIEW SERVER STATE and VIEW ANY DEFINITION,
+# and the ledger's. Older versions know no such name: HAS_PERMS_BY_NAME gives NULL.
+_PERMISSIONS_2022 = frozenset(
+    {
+        "VIEW SERVER PERFORMANCE STATE",
+        "VIEW SERVER SECURITY STATE",
+        "VIEW DATABASE PERFORMANCE STATE",
+        "VIEW DATABASE SECURITY STATE",
+        "VIEW ANY PERFORMANCE DEFINITION",
+        "VIEW ANY SECURITY DEFINITION",
+        "VIEW PERFORMANCE DEFINITION",
+        "VIEW SECURITY DEFINITION",
+        "VIEW ANY ERROR LOG",
+        "VIEW SERVER SECURITY AUDIT",
+        "ENABLE LEDGER",
+        "VIEW LEDGER CONTENT",
+    }
+)
+
+
+def unknown_permissions(edition: Edition) -> frozenset[str]:
+    """The permission names `edition` does not know."""
+    return _PERMISSIONS_2022 if edition.before_2022 else frozenset()
+
+
 def check(edition: Edition, text: str) -> None:
     """Error 195 or 208 for the first built-in of `text` that `edition` (its version and
     its user database's compatibility level) does not have; nothing when it has them all."""

@@ -69,6 +69,12 @@ class Edition:
     def is_azure_sql_database(self) -> bool:
         return self.engine_edition == 5
 
+    @property
+    def before_2022(self) -> bool:
+        """SQL Server 2019 and earlier: without the granular permissions 2022 added
+        (VIEW SERVER PERFORMANCE STATE...), so VIEW SERVER STATE opens the DMVs."""
+        return not self.is_azure_sql_database and int(self.product_version.split(".")[0]) < 16
+
     def version_string(self) -> str:
         """@@VERSION, which says what this really is; on Azure SQL Database after the
         first words clients test for ("Microsoft SQL Azure")."""
@@ -123,6 +129,13 @@ class Edition:
 
     def check_grants(self, principal: Principal) -> None:
         """A --login's grants must be grantable on this edition."""
+        if self.before_2022:
+            for grant in ("VIEW_SERVER_PERFORMANCE_STATE", "VIEW_DATABASE_PERFORMANCE_STATE"):
+                if grant in principal.grants:
+                    raise ValueError(
+                        f"--login {principal.login}: {grant.replace('_', ' ')} is SQL Server"
+                        f" 2022's; {self.product} has VIEW_{grant.split('_')[1]}_STATE"
+                    )
         if not self.is_azure_sql_database:
             return
         for grant in ("VIEW_SERVER_STATE", "VIEW_SERVER_PERFORMANCE_STATE"):
