@@ -12,7 +12,7 @@ from fastmcp.exceptions import ValidationError
 from pydantic import Field
 
 from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext, catalog
-from azsql_mcp.catalog import access
+from azsql_mcp.catalog import access, versions
 from azsql_mcp.values import cell_text, fence_untrusted
 
 T = TypeVar("T")
@@ -78,8 +78,18 @@ async def sql_query_builder(
         f"This is the {info.type} as the database describes it:\n{described}\n\n"
         "Rules: SQL Server T-SQL only; one statement; name the columns explicitly; pass every"
         " value as an @name parameter (never inside the SQL text); use the keys above for joins"
-        " and filters. " + _date_values(info) + run
+        " and filters. " + await _built_ins(ctx) + _date_values(info) + run
     )
+
+
+async def _built_ins(ctx: ToolContext) -> str:
+    """The built-ins this database's version and compatibility level lack (STRING_AGG on
+    SQL Server 2016, STRING_SPLIT below level 130), for the statement to avoid; "" when
+    it has them all, or the server would not say."""
+    try:
+        return versions.missing(await versions.platform(ctx.db))
+    except DatabaseError:
+        return ""
 
 
 # The types that read 'yyyy-mm-dd' by the session's date order ("datetime
