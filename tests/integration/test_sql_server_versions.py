@@ -6,6 +6,7 @@ answered with why and what to write instead (catalog/versions.py)."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,9 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.diagnostics.check import run_check
+from azsql_mcp.plugins.builtin_auth import SqlLogin
 from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS, READER, READER_USER, TEST_USER
 from tds_test_server import ThreadedTdsServer
 from tds_test_server.editions import SQL_SERVER_2016
@@ -120,3 +124,29 @@ async def test_sql_query_builder_names_what_to_avoid(mcp_client: Client[Any]) ->
     text = "\n".join(m.content.text for m in prompt.messages)  # type: ignore[union-attr]
     assert "do not use STRING_SPLIT, OPENJSON (need compatibility level 130)" in text, text
     assert "STRING_AGG, TRIM, CONCAT_WS, TRANSLATE (need SQL Server 2017 and later)" in text
+
+
+async def test_check_names_the_version_and_view_server_state(
+    tds_server: ThreadedTdsServer, tds_password: str, azsql_principal: str, azsql_driver: str
+) -> None:
+    if azsql_driver != DRIVERS[0]:
+        pytest.skip("check picks its driver itself")
+    user = READER_USER if azsql_principal == READER else TEST_USER
+    source = {
+        "server": f"tcp:{tds_server.host},{tds_server.port}",
+        "database": "AdventureWorksLT",
+        "username": user,
+        "password": tds_password,
+        "encrypt": "no",
+        "connection_timeout_s": 5,
+    }
+    out = io.StringIO()
+    settings = settings_from_mapping({"sources": {"main": source}})
+    await run_check(settings, None, out, auth_providers={"sql": SqlLogin})
+    text = out.getvalue()
+    assert "(SQL Server 13.0.1601.5)" in text, text
+    assert "PERFORMANCE STATE" not in text, text  # SQL Server 2016 has no such permission
+    if azsql_principal == READER:
+        assert "VIEW SERVER STATE: no (" in text and "GRANT VIEW SERVER STATE TO" in text, text
+    else:
+        assert "VIEW SERVER STATE: yes" in text, text

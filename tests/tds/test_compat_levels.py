@@ -18,6 +18,7 @@ from tds_test_server.editions import (
     Edition,
 )
 from tds_test_server.engine.engine import Engine, EngineSession
+from tds_test_server.principals import Principal
 from tds_test_server.results import SessionInfo, TdsError
 
 
@@ -90,3 +91,44 @@ def test_a_level_the_version_lacks_is_refused(capsys: pytest.CaptureFixture[str]
     assert "--compat-level: Microsoft SQL Server 2016 supports" in capsys.readouterr().err
     args = build_parser().parse_args(["--edition", "sql-server-2019", "--compat-level", "110"])
     assert args.compat_level == 110
+
+
+READER = Principal("reader", "pw")
+WATCHER = Principal("watcher", "pw", frozenset({"VIEW_SERVER_STATE"}))
+STATE = (
+    "SELECT HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE'),"
+    " HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER PERFORMANCE STATE'),"
+    " HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE PERFORMANCE STATE')"
+)
+
+
+@pytest.mark.parametrize(
+    ("edition", "expected"),
+    [(SQL_SERVER_2019, (1, None, None)), (SQL_SERVER_2022, (1, 1, 1))],
+)
+def test_2022_permission_names_are_unknown_before_2022(
+    edition: Edition, expected: tuple[int | None, ...]
+) -> None:
+    with Engine(edition=edition) as eng:
+        s = eng.session(SessionInfo(spid=52, user="w", database="db", principal=WATCHER))
+        assert rows(s, STATE) == [expected]
+        s.close()
+
+
+def test_dmvs_ask_view_server_state_before_2022() -> None:
+    with Engine(edition=SQL_SERVER_2019) as eng:
+        s = eng.session(SessionInfo(spid=53, user="r", database="db", principal=READER))
+        with pytest.raises(TdsError) as caught:
+            rows(s, "SELECT text FROM sys.dm_exec_sql_text(0x01)")
+        (denied,) = caught.value.preceding
+        assert denied.message == (
+            "VIEW SERVER STATE permission was denied on object 'server', database 'master'."
+        )
+        s.close()
+
+
+def test_a_2022_permission_cannot_be_granted_before_2022() -> None:
+    performance = Principal("p", "pw", frozenset({"VIEW_SERVER_PERFORMANCE_STATE"}))
+    with pytest.raises(ValueError, match="SQL Server 2022's; Microsoft SQL Server 2019 has"):
+        SQL_SERVER_2019.check_grants(performance)
+    SQL_SERVER_2022.check_grants(performance)
