@@ -198,11 +198,15 @@ async def data_migration_guide(
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
         for t in tables.tables[:200]
     )
+    # the built-ins the T-SQL it suggests must do without
+    lacking = versions.missing(versions.Platform.of(info)).rstrip()
     return (
         f"Plan a migration of data from {source_system} into this"
         f" {info.engine or info.edition or 'SQL Server'} database.\n\n"
         f"Target: {_target_line(info)}\n"
-        f"Existing tables and views ({len(tables.tables)}){access.seen_of(tables.only_visible)}:\n"
+        + (f"{lacking}\n" if lacking else "")
+        + f"Existing tables and views ({len(tables.tables)})"
+        f"{access.seen_of(tables.only_visible)}:\n"
         f"{fence_untrusted(listing, what='object names')}\n\n"
         f"Cover, specifically for {source_system}: mapping its data types to SQL Server types"
         " (dates, decimals, text encodings and collation, booleans, identity/sequence columns),"
