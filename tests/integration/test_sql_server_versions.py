@@ -157,3 +157,40 @@ async def test_data_migration_guide_names_what_to_avoid(mcp_client: Client[Any])
     text = "\n".join(m.content.text for m in prompt.messages)  # type: ignore[union-attr]
     assert "\nThis is SQL Server 2016 (13.x), database at compatibility level 110:" in text
     assert "STRING_AGG, TRIM, CONCAT_WS, TRANSLATE (need SQL Server 2017 and later)" in text
+
+
+async def test_the_write_tools_work(make_azsql_server: Any, azsql_principal: str) -> None:
+    if azsql_principal == READER:
+        pytest.skip("db_datareader: no writes")
+    app = make_azsql_server(config={"security": {"read_only": False}})
+    insert = "INSERT INTO SalesLT.ProductDescription (Description) VALUES (@d)"
+    update = "UPDATE SalesLT.ProductDescription SET Description = @e WHERE Description = @d"
+    async with Client(app) as client:
+        written = await call(client, "insert_data", sql=insert, params={"d": "v2016"})
+        assert written.structured_content["rows_affected"] == 1
+        changed = await call(client, "update_data", sql=update, params={"d": "v2016", "e": "w"})
+        assert changed.structured_content["rows_affected"] == 1
+        batch = await call(
+            client,
+            "execute_batch",
+            statements=["DELETE FROM SalesLT.ProductDescription WHERE Description = @e"],
+            params={"e": "w"},
+        )
+        assert batch.structured_content["rows_affected"] == [1]
+
+
+async def test_a_declared_procedure_tool_works(
+    make_azsql_server: Any, azsql_principal: str
+) -> None:
+    if azsql_principal == READER:
+        pytest.skip("db_datareader: no EXECUTE")
+    orders = {
+        "procedure": "SalesLT.uspCustomerOrders",
+        "description": "Orders of one customer",
+        "parameters": {"CustomerID": {"type": "integer", "minimum": 1}},
+    }
+    app = make_azsql_server(config={"tools": {"customer_orders": orders}})
+    async with Client(app) as client:
+        done = await call(client, "customer_orders", CustomerID=17)
+        assert done.structured_content["return_value"] == 0
+        assert "OrderCount" in done.structured_content["outputs"]
