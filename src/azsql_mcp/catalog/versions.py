@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass
 
 from azsql_mcp.api import Database, DatabaseError, QueryRefused
+from azsql_mcp.catalog.access import AZURE_SQL_DATABASE
 from azsql_mcp.catalog.server import DatabaseInfo, database_info
 
 RELEASES = {13: "2016", 14: "2017", 15: "2019", 16: "2022", 17: "2025"}
-_AZURE_SQL_DATABASE, _MANAGED_INSTANCE = 5, 8
+_MANAGED_INSTANCE = 8  # SERVERPROPERTY('EngineEdition')
 _LATEST = max(RELEASES)
 
 
@@ -30,13 +31,7 @@ class BuiltIn:
 
 
 BUILT_INS = (
-    BuiltIn(
-        "STRING_SPLIT",
-        13,
-        130,
-        "a recursive CTE over CHARINDEX, or CROSS APPLY of CAST('<x>' + REPLACE(s, ',',"
-        " '</x><x>') + '</x>' AS xml).nodes('/x')",
-    ),
+    BuiltIn("STRING_SPLIT", 13, 130, "a recursive CTE over CHARINDEX and SUBSTRING"),
     BuiltIn("OPENJSON", 13, 130, "JSON_VALUE and JSON_QUERY, which every level has"),
     BuiltIn(
         "STRING_AGG",
@@ -75,14 +70,14 @@ class Platform:
     @property
     def release(self) -> int | None:
         """The SQL Server major version whose built-ins this engine has; None unknown."""
-        if self.engine_edition == _AZURE_SQL_DATABASE:
+        if self.engine_edition == AZURE_SQL_DATABASE:
             return _LATEST
         if self.engine_edition == _MANAGED_INSTANCE:
             return 16  # the SQL Server 2022 update policy, the oldest a Managed Instance has
         return self.major_version
 
     def name(self) -> str:
-        if self.engine_edition == _AZURE_SQL_DATABASE:
+        if self.engine_edition == AZURE_SQL_DATABASE:
             product = "Azure SQL Database"
         elif self.engine_edition == _MANAGED_INSTANCE:
             product = "Azure SQL Managed Instance"
