@@ -155,6 +155,8 @@ async def test_check_names_the_version_and_view_server_state(
 async def test_data_migration_guide_names_what_to_avoid(mcp_client: Client[Any]) -> None:
     prompt = await mcp_client.get_prompt("data_migration_guide", {"source_system": "MySQL"})
     text = "\n".join(m.content.text for m in prompt.messages)  # type: ignore[union-attr]
+    assert "into this SQL Server database." in text, text
+    assert "Target: SQL Server 13.0.1601.5 (Enterprise), database AdventureWorksLT," in text
     assert "\nThis is SQL Server 2016 (13.x), database at compatibility level 110:" in text
     assert "STRING_AGG, TRIM, CONCAT_WS, TRANSLATE (need SQL Server 2017 and later)" in text
 

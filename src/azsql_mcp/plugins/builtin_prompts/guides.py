@@ -13,6 +13,7 @@ from pydantic import Field
 
 from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext, catalog
 from azsql_mcp.catalog import access, versions
+from azsql_mcp.catalog.server import SQL_SERVER_EDITIONS, engine_name
 from azsql_mcp.values import cell_text, fence_untrusted
 
 T = TypeVar("T")
@@ -202,7 +203,7 @@ async def data_migration_guide(
     lacking = versions.missing(versions.Platform.of(info)).rstrip()
     return (
         f"Plan a migration of data from {source_system} into this"
-        f" {info.engine or info.edition or 'SQL Server'} database.\n\n"
+        f" {_product(info)} database.\n\n"
         f"Target: {_target_line(info)}\n"
         + (f"{lacking}\n" if lacking else "")
         + f"Existing tables and views ({len(tables.tables)})"
@@ -328,9 +329,16 @@ FULL_TOOLS = (
 )
 
 
+def _product(info: catalog.DatabaseInfo) -> str:
+    """SQL Server, Azure SQL Database...: what its version number is a version of (the
+    edition alone, Enterprise 13.0.1601.5, does not say)."""
+    return engine_name(info.engine_edition) if info.engine_edition else "SQL Server"
+
+
 def _target_line(info: catalog.DatabaseInfo) -> str:
     parts = [
-        f"{info.engine or info.edition} {info.product_version}",
+        f"{_product(info)} {info.product_version}"
+        + (f" ({info.engine})" if info.engine_edition in SQL_SERVER_EDITIONS else ""),
         f"database {info.database_name}",
         f"compatibility level {info.compatibility_level}",
         f"collation {info.collation}",
