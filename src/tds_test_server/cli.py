@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="what the server reports itself as, and the edition's rules (see docs/testing.md)",
     )
     parser.add_argument(
+        "--compat-level",
+        type=int,
+        metavar="LEVEL",
+        help="the user database's compatibility level (100 up to the edition's own, the"
+        " default): STRING_SPLIT and OPENJSON need 130",
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         type=_fault,
@@ -144,6 +151,12 @@ def serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.edition = EDITIONS[args.edition]
+    if args.compat_level is not None:
+        try:
+            args.edition = args.edition.at_level(args.compat_level)
+        except ValueError as exc:
+            parser.error(f"--compat-level: {exc}")
     if args.route_read_only:
         if args.route is None:
             parser.error("--route-read-only needs --route HOST:PORT")

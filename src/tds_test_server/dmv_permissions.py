@@ -29,7 +29,7 @@ of a server-level permission is 'server' in database 'master' (SQL Server's text
 VIEW SERVER STATE); of a database-level one, the database itself (a choice). Neither
 page gives the states: 1 (a choice). The permission named is the one this edition
 asks (VIEW SERVER PERFORMANCE STATE on SQL Server 2022, a choice: the pages show only
-older versions' VIEW SERVER STATE).
+older versions' VIEW SERVER STATE, which SQL Server 2019 and earlier ask).
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def permission(edition: Edition, scope: Scope) -> str:
     """The permission a DMV of `scope` asks on this edition, as SQL Server names it."""
     if edition.is_azure_sql_database:
         return "VIEW DATABASE STATE"
+    if edition.before_2022:
+        return f"VIEW {scope.upper()} STATE"
     return f"VIEW {scope.upper()} PERFORMANCE STATE"
 
 

@@ -1,5 +1,8 @@
-"""What the server says it is: SQL Server 2022 (the default) or Azure SQL Database
-(`--edition azure-sql-database`).
+"""What the server says it is: SQL Server 2022 (the default), 2019, 2017 or 2016
+(`--edition sql-server-2016`...) or Azure SQL Database (`--edition azure-sql-database`),
+and the compatibility level of its user database (`--compat-level`, the version's
+highest by default). What a version or a level lacks fails as SQL Server fails it
+(compat_levels.py).
 
 The edition decides what the version functions answer and what the PRELOGIN and
 LOGINACK tokens carry, and, for Azure SQL Database, three rules Microsoft documents:
@@ -24,7 +27,7 @@ LOGINACK tokens carry, and, for Azure SQL Database, three rules Microsoft docume
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .sqlerror import TdsError
@@ -46,10 +49,31 @@ class Edition:
     database_edition: str | None = None  # DATABASEPROPERTYEX(db, 'Edition')
     service_objective: str | None = None  # DATABASEPROPERTYEX(db, 'ServiceObjective')
     max_size_bytes: int | None = None  # DATABASEPROPERTYEX(db, 'MaxSizeInBytes')
+    # sys.databases.compatibility_level of master (the version's highest, "ALTER
+    # DATABASE compatibility level") and of the user database (--compat-level)
+    max_compatibility_level: int = 160
+    compatibility_level: int = 160
+
+    def at_level(self, level: int) -> Edition:
+        """This edition with its user database at compatibility level `level`, one of
+        those the version supports (100 up to its own)."""
+        levels = range(100, self.max_compatibility_level + 1, 10)
+        if level not in levels:
+            raise ValueError(
+                f"{self.product} supports compatibility levels"
+                f" {', '.join(map(str, levels))}; got {level}"
+            )
+        return replace(self, compatibility_level=level)
 
     @property
     def is_azure_sql_database(self) -> bool:
         return self.engine_edition == 5
+
+    @property
+    def before_2022(self) -> bool:
+        """SQL Server 2019 and earlier: without the granular permissions 2022 added
+        (VIEW SERVER PERFORMANCE STATE...), so VIEW SERVER STATE opens the DMVs."""
+        return not self.is_azure_sql_database and int(self.product_version.split(".")[0]) < 16
 
     def version_string(self) -> str:
         """@@VERSION, which says what this really is; on Azure SQL Database after the
@@ -105,6 +129,13 @@ class Edition:
 
     def check_grants(self, principal: Principal) -> None:
         """A --login's grants must be grantable on this edition."""
+        if self.before_2022:
+            for grant in ("VIEW_SERVER_PERFORMANCE_STATE", "VIEW_DATABASE_PERFORMANCE_STATE"):
+                if grant in principal.grants:
+                    raise ValueError(
+                        f"--login {principal.login}: {grant.replace('_', ' ')} is SQL Server"
+                        f" 2022's; {self.product} has VIEW_{grant.split('_')[1]}_STATE"
+                    )
         if not self.is_azure_sql_database:
             return
         for grant in ("VIEW_SERVER_STATE", "VIEW_SERVER_PERFORMANCE_STATE"):
@@ -138,6 +169,24 @@ class Edition:
             )
 
 
+def _sql_server(year: int, version: str, level: int) -> Edition:
+    return Edition(
+        name=f"sql-server-{year}",
+        product_version=version,
+        product=f"Microsoft SQL Server {year}",
+        edition="azsql-mcp TDS test server (emulating Developer Edition (64-bit))",
+        engine_edition=3,
+        edition_id=1,
+        max_compatibility_level=level,
+        compatibility_level=level,
+    )
+
+
+# The RTM builds ("SQL Server versions and builds"); the highest compatibility level of
+# each ("ALTER DATABASE (Transact-SQL) compatibility level").
+SQL_SERVER_2016 = _sql_server(2016, "13.0.1601.5", 130)
+SQL_SERVER_2017 = _sql_server(2017, "14.0.1000.169", 140)
+SQL_SERVER_2019 = _sql_server(2019, "15.0.2000.5", 150)
 SQL_SERVER_2022 = Edition(
     name="sql-server-2022",
     product_version="16.0.1000.6",
@@ -157,4 +206,5 @@ AZURE_SQL_DATABASE = Edition(
     service_objective="S2",  # above S1: VIEW DATABASE STATE opens the request DMVs
     max_size_bytes=250 * 1024**3,
 )
-EDITIONS = {e.name: e for e in (SQL_SERVER_2022, AZURE_SQL_DATABASE)}
+_ALL = (SQL_SERVER_2016, SQL_SERVER_2017, SQL_SERVER_2019, SQL_SERVER_2022, AZURE_SQL_DATABASE)
+EDITIONS = {e.name: e for e in _ALL}

@@ -545,9 +545,14 @@ def ddl_target(words: list[str | None], texts: list[str]) -> tuple[str, str, str
     return verb, kind, "".join(name)
 
 
-def register_functions(conn: sqlite3.Connection, current: Callable[[], Principal]) -> None:
+def register_functions(
+    conn: sqlite3.Connection,
+    current: Callable[[], Principal],
+    unknown: frozenset[str] = frozenset(),
+) -> None:
     """The security functions of one session's connection, answering for its principal
-    (`current()`: as the session's last ALTER ROLE reload left it)."""
+    (`current()`: as the session's last ALTER ROLE reload left it). `unknown`: permission
+    names the emulated version does not have, which HAS_PERMS_BY_NAME answers with NULL."""
 
     def object_definition(object_id: Any) -> str | None:
         if object_id is None or not current().sees_definitions:
@@ -562,6 +567,8 @@ def register_functions(conn: sqlite3.Connection, current: Callable[[], Principal
     ) -> int | None:
         principal = current()
         perm = " ".join(str(permission or "").upper().split())
+        if perm in unknown:
+            return None
         klass = str(securable_class or "").upper()
         kept = perm in _KEPT_PERMISSIONS or (perm == "ANY" and klass != "DATABASE")
         if not kept or principal.privileged or klass not in _KEPT_CLASSES:

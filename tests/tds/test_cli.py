@@ -55,6 +55,17 @@ def test_route_option(start_cli: Callable[..., Any]) -> None:
         assert cnxn.cursor().execute("SELECT COUNT(*) FROM SalesLT.Product").fetchone()[0] > 0
 
 
+def test_edition_and_compat_level_options(start_cli: Callable[..., Any]) -> None:
+    server = start_cli("--sample", "--edition", "sql-server-2016", "--compat-level", "110")
+    with freetds(server) as cnxn:
+        cursor = cnxn.cursor()
+        assert cnxn.getinfo(pyodbc.SQL_DBMS_VER).startswith("13.00.1601")
+        level = "SELECT compatibility_level FROM sys.databases WHERE database_id = DB_ID()"
+        assert cursor.execute(f"USE AdventureWorksLT; {level}").fetchone()[0] == 110
+        with pytest.raises(pyodbc.Error, match=r"Invalid object name 'STRING_SPLIT'"):
+            cursor.execute("SELECT value FROM STRING_SPLIT('a,b', ',')").fetchall()
+
+
 def test_route_read_only_needs_a_route() -> None:
     result = subprocess.run(
         [*MODULE, "--route-read-only"], capture_output=True, text=True, timeout=30

@@ -91,7 +91,7 @@ def sample_tds_server(
     `tds_server` yields, for a module that changes data or sets up objects of its own.
     `setup`: statements the privileged login runs first, each a batch of its own (a
     table, a procedure, a GRANT). `edition`: what the server acts as, "sql-server-2022"
-    or "azure-sql-database" (the test server's --edition)."""
+    (or 2019, 2017, 2016) or "azure-sql-database" (the test server's --edition)."""
     from tds_test_server import ThreadedTdsServer
 
     with ThreadedTdsServer(

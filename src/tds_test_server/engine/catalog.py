@@ -429,6 +429,8 @@ _DB = "(SELECT value FROM temp.__azsql_session WHERE key = 'db')"
 
 
 _USER_DB = "(SELECT value FROM temp.__azsql_session WHERE key = 'userdb')"
+# the compatibility level of master, of the user database (editions.Edition)
+_COMPAT = "(SELECT value FROM temp.__azsql_session WHERE key = '{}')"
 
 
 # 1 when the session's principal may see definitions (VIEW DEFINITION), else 0.
@@ -677,10 +679,12 @@ SYSTEM_VIEWS: list[SystemView] = [
         " is_read_committed_snapshot_on bit, recovery_model tinyint,"
         " recovery_model_desc nvarchar(60), page_verify_option tinyint,"
         " page_verify_option_desc nvarchar(60), is_query_store_on bit",
-        "SELECT 'master', 1, NULL, x'01', '2003-04-08 09:13:36.390', 160, "
+        "SELECT 'master', 1, NULL, x'01', '2003-04-08 09:13:36.390',"
+        f" {_COMPAT.format('master_compat')}, "
         f"'{COLLATION}', 0, 'MULTI_USER', 0, 0, 0, 0, 'ONLINE', 0, 0, 1, 'ON', 1, 1, 'FULL',"
         " 2, 'CHECKSUM', 0 UNION ALL"
-        f" SELECT {_USER_DB}, 5, NULL, x'01', {_DB_CREATED}, 160, '{COLLATION}', 0,"
+        f" SELECT {_USER_DB}, 5, NULL, x'01', {_DB_CREATED}, {_COMPAT.format('compat')},"
+        f" '{COLLATION}', 0,"
         " 'MULTI_USER', 0, 0, 0, 0, 'ONLINE', 0, 0, 1, 'ON', 1, 1, 'FULL', 2, 'CHECKSUM', 1"
         f" WHERE {_USER_DB} <> 'master' COLLATE NOCASE",
     ),

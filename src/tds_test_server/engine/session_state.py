@@ -12,7 +12,7 @@ from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from .. import principals
+from .. import compat_levels, principals
 from ..editions import Edition
 from ..results import (
     ColumnType,
@@ -138,16 +138,20 @@ class SessionState:
         create_session_objects(self.conn)
         self.conn.execute(
             "INSERT OR REPLACE INTO temp.__azsql_session VALUES ('db', ?), ('file', ?),"
-            " ('userdb', ?), ('view_definition', ?)",
+            " ('userdb', ?), ('view_definition', ?), ('compat', ?), ('master_compat', ?)",
             (
                 self.database,
                 engine.path,
                 engine.user_database or self.database,
                 int(self.principal.sees_definitions),
+                engine.edition.compatibility_level,
+                engine.edition.max_compatibility_level,
             ),
         )
         builtins.register(self.conn, self)
-        principals.register_functions(self.conn, lambda: self.principal)
+        principals.register_functions(
+            self.conn, lambda: self.principal, compat_levels.unknown_permissions(engine.edition)
+        )
         self.session_keys = SessionKeys()  # sp_set_session_context / SESSION_CONTEXT(N'key')
         self.conn.create_function("SESSION_CONTEXT", 1, self.session_keys.get, deterministic=False)
 

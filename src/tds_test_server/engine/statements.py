@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlglot.tokens import Token, TokenType
 
-from .. import dmv_permissions
+from .. import compat_levels, dmv_permissions
 from ..results import (
     ColumnType,
     Done,
@@ -165,6 +165,7 @@ class Statements(ConstraintErrors):
 
     # -- queries and DML
     def _query(self, stmt: Statement, scope: dict[str, Variable]) -> Iterator[Result]:
+        compat_levels.check(self.engine.edition, stmt.text)  # what SQL Server's compile finds
         q = self.engine.translator.translate(stmt.text, self.database)
         if q.kind != "select":
             self._check_write(q)
@@ -776,6 +777,7 @@ class Statements(ConstraintErrors):
         plan: list[tuple[int, int, str]] | None = None
         q: Query | None = None
         if head in ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"):
+            compat_levels.check(self.engine.edition, stmt.text)
             q = self.engine.translator.translate(stmt.text, self.database)
             # "Showplan Security": the plan also needs the permission to run the statement.
             if q.kind != "select":

@@ -12,7 +12,8 @@ from fastmcp.exceptions import ValidationError
 from pydantic import Field
 
 from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext, catalog
-from azsql_mcp.catalog import access
+from azsql_mcp.catalog import access, versions
+from azsql_mcp.catalog.server import SQL_SERVER_EDITIONS, engine_name
 from azsql_mcp.values import cell_text, fence_untrusted
 
 T = TypeVar("T")
@@ -78,8 +79,18 @@ async def sql_query_builder(
         f"This is the {info.type} as the database describes it:\n{described}\n\n"
         "Rules: SQL Server T-SQL only; one statement; name the columns explicitly; pass every"
         " value as an @name parameter (never inside the SQL text); use the keys above for joins"
-        " and filters. " + _date_values(info) + run
+        " and filters. " + await _built_ins(ctx) + _date_values(info) + run
     )
+
+
+async def _built_ins(ctx: ToolContext) -> str:
+    """The built-ins this database's version and compatibility level lack (STRING_AGG on
+    SQL Server 2016, STRING_SPLIT below level 130), for the statement to avoid; "" when
+    it has them all, or the server would not say."""
+    try:
+        return versions.missing(await versions.platform(ctx.db))
+    except DatabaseError:
+        return ""
 
 
 # The types that read 'yyyy-mm-dd' by the session's date order ("datetime
@@ -188,11 +199,15 @@ async def data_migration_guide(
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
         for t in tables.tables[:200]
     )
+    # the built-ins the T-SQL it suggests must do without
+    lacking = versions.missing(versions.Platform.of(info)).rstrip()
     return (
         f"Plan a migration of data from {source_system} into this"
-        f" {info.engine or info.edition or 'SQL Server'} database.\n\n"
+        f" {_product(info)} database.\n\n"
         f"Target: {_target_line(info)}\n"
-        f"Existing tables and views ({len(tables.tables)}){access.seen_of(tables.only_visible)}:\n"
+        + (f"{lacking}\n" if lacking else "")
+        + f"Existing tables and views ({len(tables.tables)})"
+        f"{access.seen_of(tables.only_visible)}:\n"
         f"{fence_untrusted(listing, what='object names')}\n\n"
         f"Cover, specifically for {source_system}: mapping its data types to SQL Server types"
         " (dates, decimals, text encodings and collation, booleans, identity/sequence columns),"
@@ -314,9 +329,16 @@ FULL_TOOLS = (
 )
 
 
+def _product(info: catalog.DatabaseInfo) -> str:
+    """SQL Server, Azure SQL Database...: what its version number is a version of (the
+    edition alone, Enterprise 13.0.1601.5, does not say)."""
+    return engine_name(info.engine_edition) if info.engine_edition else "SQL Server"
+
+
 def _target_line(info: catalog.DatabaseInfo) -> str:
     parts = [
-        f"{info.engine or info.edition} {info.product_version}",
+        f"{_product(info)} {info.product_version}"
+        + (f" ({info.engine})" if info.engine_edition in SQL_SERVER_EDITIONS else ""),
         f"database {info.database_name}",
         f"compatibility level {info.compatibility_level}",
         f"collation {info.collation}",

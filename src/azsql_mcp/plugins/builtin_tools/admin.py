@@ -10,7 +10,7 @@ from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
 from azsql_mcp import DatabaseError, ToolContext, catalog
-from azsql_mcp.catalog import access
+from azsql_mcp.catalog import access, versions
 from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
 from azsql_mcp.values import cell_text, fence_untrusted
@@ -49,6 +49,7 @@ async def explain_query(
             message = (
                 await access.select_missing(ctx.db, e)
                 or await access.state_missing(ctx.db, e)
+                or await versions.missing_built_in(ctx.db, e)
                 or access.unknown_name(e)
             )
             if message is None:
@@ -65,10 +66,13 @@ async def explain_query(
 
 async def database_info(ctx: ToolContext) -> ToolResult:
     """Server version and edition, database name, compatibility level, collation, size,
-    and the service objective on Azure SQL."""
+    and the service objective on Azure SQL; and the built-ins (STRING_AGG, STRING_SPLIT...)
+    that version and level lack."""
     info = await catalog.database_info(ctx.db)
     lines = [f"{name}: {cell_text(value)}" for name, value in info.shown().items()]
-    return respond(info, fence_untrusted("\n".join(lines), what="database properties"))
+    text = fence_untrusted("\n".join(lines), what="database properties")
+    lacking = versions.missing(versions.Platform.of(info))
+    return respond(info, f"{lacking}\n{text}" if lacking else text)
 
 
 class HealthResult(BaseModel):

@@ -9,7 +9,7 @@ from fastmcp.tools import ToolResult
 from pydantic import Field
 
 from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext
-from azsql_mcp.catalog import access, memory_optimized
+from azsql_mcp.catalog import access, memory_optimized, versions
 from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, respond
 from azsql_mcp.values import (
     call_fingerprint,
@@ -66,6 +66,7 @@ async def read_data(
         message = (  # it may, or what to GRANT
             await access.select_missing(ctx.db, e)
             or await access.state_missing(ctx.db, e)
+            or await versions.missing_built_in(ctx.db, e)
             or access.unknown_name(e)
             or await memory_optimized.isolation_advice(ctx.db, e)
         )

@@ -1,0 +1,152 @@
+"""Which built-ins a database has: those its SQL Server version added, less those its
+compatibility level switches off. For the T-SQL an agent writes (sql_query_builder
+says what to avoid) and for the error it gets when it used one anyway (195, 208).
+
+From the functions' "(Transact-SQL)" pages, "Applies to" and "Compatibility level".
+Azure SQL Database has every version's built-ins; a Managed Instance those of its
+update policy, at least SQL Server 2022's (SERVERPROPERTY('ProductMajorVersion') is 12
+on both, which says nothing of SQL Server's). The compatibility level applies on all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from azsql_mcp.api import Database, DatabaseError, QueryRefused
+from azsql_mcp.catalog.access import AZURE_SQL_DATABASE
+from azsql_mcp.catalog.server import DatabaseInfo, database_info
+
+RELEASES = {13: "2016", 14: "2017", 15: "2019", 16: "2022", 17: "2025"}
+_MANAGED_INSTANCE = 8  # SERVERPROPERTY('EngineEdition')
+_LATEST = max(RELEASES)
+
+
+@dataclass(frozen=True)
+class BuiltIn:
+    name: str
+    since: int  # the SQL Server major version that added it (13 = 2016)
+    level: int = 0  # the compatibility level it needs, if any
+    instead: str = ""  # what to write on a server without it
+
+
+BUILT_INS = (
+    BuiltIn("STRING_SPLIT", 13, 130, "a recursive CTE over CHARINDEX and SUBSTRING"),
+    BuiltIn("OPENJSON", 13, 130, "JSON_VALUE and JSON_QUERY, which every level has"),
+    BuiltIn(
+        "STRING_AGG",
+        14,
+        instead="STUFF((SELECT N',' + x FROM ... ORDER BY ... FOR XML PATH(''), TYPE)"
+        ".value('.', 'nvarchar(max)'), 1, 1, N'')",
+    ),
+    BuiltIn("TRIM", 14, instead="LTRIM(RTRIM(x))"),
+    BuiltIn("CONCAT_WS", 14, instead="CONCAT with the separator between the values"),
+    BuiltIn("TRANSLATE", 14, instead="nested REPLACE calls"),
+    BuiltIn("APPROX_COUNT_DISTINCT", 15, instead="COUNT(DISTINCT x)"),
+    BuiltIn("GREATEST", 16, instead="CASE WHEN, or (SELECT MAX(v) FROM (VALUES (a), (b)) AS t(v))"),
+    BuiltIn("LEAST", 16, instead="CASE WHEN, or (SELECT MIN(v) FROM (VALUES (a), (b)) AS t(v))"),
+    BuiltIn("DATETRUNC", 16, instead="DATEADD(month, DATEDIFF(month, 0, d), 0) and the like"),
+    BuiltIn("DATE_BUCKET", 16, instead="DATEADD and DATEDIFF"),
+    BuiltIn("GENERATE_SERIES", 16, 160, "a recursive CTE or a numbers table"),
+    BuiltIn("JSON_OBJECT", 16, instead="FOR JSON PATH, WITHOUT_ARRAY_WRAPPER"),
+    BuiltIn("JSON_ARRAY", 16, instead="FOR JSON PATH"),
+    BuiltIn("APPROX_PERCENTILE_CONT", 16, instead="PERCENTILE_CONT(...) WITHIN GROUP OVER ()"),
+    BuiltIn("APPROX_PERCENTILE_DISC", 16, instead="PERCENTILE_DISC(...) WITHIN GROUP OVER ()"),
+    BuiltIn("REGEXP_LIKE", 17, 170, "LIKE and PATINDEX patterns"),
+    BuiltIn("JSON_ARRAYAGG", 17, instead="FOR JSON PATH"),
+    BuiltIn("JSON_OBJECTAGG", 17, instead="FOR JSON PATH"),
+)
+_BY_NAME = {b.name: b for b in BUILT_INS}
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What SQL Server reports of itself and of the current database."""
+
+    engine_edition: int | None
+    major_version: int | None
+    compatibility_level: int | None
+
+    @property
+    def release(self) -> int | None:
+        """The SQL Server major version whose built-ins this engine has; None unknown."""
+        if self.engine_edition == AZURE_SQL_DATABASE:
+            return _LATEST
+        if self.engine_edition == _MANAGED_INSTANCE:
+            return 16  # the SQL Server 2022 update policy, the oldest a Managed Instance has
+        return self.major_version
+
+    def name(self) -> str:
+        if self.engine_edition == AZURE_SQL_DATABASE:
+            product = "Azure SQL Database"
+        elif self.engine_edition == _MANAGED_INSTANCE:
+            product = "Azure SQL Managed Instance"
+        elif self.major_version in RELEASES:
+            product = f"SQL Server {RELEASES[self.major_version]} ({self.major_version}.x)"
+        else:
+            product = f"SQL Server version {self.major_version}"
+        return f"{product}, database at compatibility level {self.compatibility_level}"
+
+    def lacks(self, built_in: BuiltIn) -> str | None:
+        """Why this database does not have `built_in`, or None when it does (or when the
+        server did not say enough to tell)."""
+        release, level = self.release, self.compatibility_level
+        if release is not None and built_in.since > release:
+            return f"SQL Server {RELEASES[built_in.since]} and later"
+        if level is not None and built_in.level > level:
+            return f"compatibility level {built_in.level}"
+        return None
+
+    @classmethod
+    def of(cls, info: DatabaseInfo) -> Platform:
+        major = (info.product_version or "").split(".")[0]
+        return cls(
+            info.engine_edition, int(major) if major.isdigit() else None, info.compatibility_level
+        )
+
+
+async def platform(db: Database) -> Platform:
+    return Platform.of(await database_info(db))
+
+
+def missing(p: Platform) -> str:
+    """For the agent: the built-ins this database lacks, by why; "" when it has them all."""
+    by_reason: dict[str, list[str]] = {}
+    for b in BUILT_INS:
+        if (why := p.lacks(b)) is not None:
+            by_reason.setdefault(why, []).append(b.name)
+    if not by_reason:
+        return ""
+    lacking = "; ".join(f"{', '.join(names)} (need {why})" for why, names in by_reason.items())
+    return f"This is {p.name()}: do not use {lacking}. "
+
+
+# "'%.*ls' is not a recognized built-in function name." (195) and "Invalid object name
+# '%.*ls'." (208, a table-valued built-in the level hides): the name is the quoted one.
+_NOT_BUILT_IN, _INVALID_OBJECT = 195, 208
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+async def missing_built_in(db: Database, error: DatabaseError) -> str | None:
+    """For error 195 or 208 on a built-in this database's version or compatibility level
+    lacks: SQL Server's text, why, and what to write instead; else None."""
+    if error.number not in (_NOT_BUILT_IN, _INVALID_OBJECT):
+        return None
+    found = _QUOTED.search(str(error))
+    built_in = _BY_NAME.get(found[1].upper()) if found else None
+    if built_in is None:
+        return None
+    try:
+        p = await platform(db)
+    except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
+        return None
+    why = p.lacks(built_in)
+    if why is None:
+        return None
+    fix = f"Write {built_in.instead} instead." if built_in.instead else ""
+    if why.startswith("compatibility level"):
+        fix += (
+            f" A DBA can raise the level with ALTER DATABASE CURRENT SET COMPATIBILITY_LEVEL"
+            f" = {built_in.level}; (after testing: the level changes how queries run too)."
+        )
+    return f"{error} {built_in.name} needs {why}; this is {p.name()}. {fix}".rstrip()

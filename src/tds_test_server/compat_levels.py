@@ -1,0 +1,111 @@
+"""What an older SQL Server, or a database at a lower compatibility level, lacks: the
+built-ins the engine runs that the emulated version or level would not find.
+
+From the functions' "(Transact-SQL)" pages ("Applies to" and "Compatibility level"):
+
+- SQL Server 2017 (14.x) added STRING_AGG, TRIM, CONCAT_WS and TRANSLATE; 2019 (15.x)
+  APPROX_COUNT_DISTINCT; 2022 (16.x) GREATEST, LEAST, DATE_BUCKET, DATETRUNC,
+  GENERATE_SERIES, JSON_OBJECT, JSON_ARRAY, JSON_PATH_EXISTS, APPROX_PERCENTILE_CONT and
+  _DISC and the bit functions. A server without one answers a call of it with error 195
+  ("'%.*ls' is not a recognized built-in function name."); a table-valued one it lacks
+  is a name it cannot find, error 208.
+- STRING_SPLIT and OPENJSON need compatibility level 130, GENERATE_SERIES 160: below it
+  "the Database Engine is unable to find" them, error 208 ("Invalid object name").
+
+Azure SQL Database has every version's built-ins; its compatibility level still applies.
+A schema-qualified call (dbo.TRIM(...)) is a user function's, never checked here.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from sqlglot.dialects.tsql import TSQL
+from sqlglot.tokens import TokenType
+
+from .editions import Edition
+from .sqlerror import TdsError
+
+# built-in -> the major version that added it
+_SINCE = {
+    **dict.fromkeys(("STRING_AGG", "TRIM", "CONCAT_WS", "TRANSLATE"), 14),
+    "APPROX_COUNT_DISTINCT": 15,
+    **dict.fromkeys(
+        (
+            "GREATEST",
+            "LEAST",
+            "DATE_BUCKET",
+            "DATETRUNC",
+            "GENERATE_SERIES",
+            "JSON_OBJECT",
+            "JSON_ARRAY",
+            "JSON_PATH_EXISTS",
+            "APPROX_PERCENTILE_CONT",
+            "APPROX_PERCENTILE_DISC",
+            "BIT_COUNT",
+            "GET_BIT",
+            "SET_BIT",
+            "LEFT_SHIFT",
+            "RIGHT_SHIFT",
+        ),
+        16,
+    ),
+}
+# table-valued built-in -> the compatibility level it needs
+_TABLE_FUNCTIONS = {"STRING_SPLIT": 130, "OPENJSON": 130, "GENERATE_SERIES": 160}
+
+
+# The permissions SQL Server 2022 added ("New granular permissions for SQL Server 2022"):
+# the state and definition ones split out of VIEW SERVER STATE and VIEW ANY DEFINITION,
+# and the ledger's. Older versions know no such name: HAS_PERMS_BY_NAME gives NULL.
+_PERMISSIONS_2022 = frozenset(
+    {
+        "VIEW SERVER PERFORMANCE STATE",
+        "VIEW SERVER SECURITY STATE",
+        "VIEW DATABASE PERFORMANCE STATE",
+        "VIEW DATABASE SECURITY STATE",
+        "VIEW ANY PERFORMANCE DEFINITION",
+        "VIEW ANY SECURITY DEFINITION",
+        "VIEW PERFORMANCE DEFINITION",
+        "VIEW SECURITY DEFINITION",
+        "VIEW ANY ERROR LOG",
+        "VIEW SERVER SECURITY AUDIT",
+        "ENABLE LEDGER",
+        "VIEW LEDGER CONTENT",
+    }
+)
+
+
+def unknown_permissions(edition: Edition) -> frozenset[str]:
+    """The permission names `edition` does not know."""
+    return _PERMISSIONS_2022 if edition.before_2022 else frozenset()
+
+
+def check(edition: Edition, text: str) -> None:
+    """Error 195 or 208 for the first built-in of `text` that `edition` (its version and
+    its user database's compatibility level) does not have; nothing when it has them all."""
+    major = 99 if edition.is_azure_sql_database else int(edition.product_version.split(".")[0])
+    missing = _missing(text, major, edition.compatibility_level)
+    if missing is None:
+        return
+    if missing in _TABLE_FUNCTIONS:
+        raise TdsError(208, f"Invalid object name '{missing}'.")
+    raise TdsError(
+        195, f"'{missing}' is not a recognized built-in function name.", state=10, severity=15
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _missing(text: str, major: int, level: int) -> str | None:
+    if major >= 16 and level >= 160:  # the cheap answer for the default edition
+        return None
+    tokens = TSQL().tokenize(text)
+    for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None], strict=False):
+        name = token.text.upper()
+        if after is None or after.token_type != TokenType.L_PAREN:
+            continue
+        if before is not None and before.token_type == TokenType.DOT:
+            continue
+        if _SINCE.get(name, 0) > major or _TABLE_FUNCTIONS.get(name, 0) > level:
+            return token.text
+    return None

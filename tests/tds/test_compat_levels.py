@@ -1,0 +1,134 @@
+"""--edition sql-server-2016/2017/2019 and --compat-level: what the server reports, and
+the built-ins an older version or a lower compatibility level lacks, refused as SQL
+Server refuses them (tds_test_server/compat_levels.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from engine_helpers import rows
+
+from tds_test_server.cli import build_parser, main
+from tds_test_server.editions import (
+    AZURE_SQL_DATABASE,
+    SQL_SERVER_2016,
+    SQL_SERVER_2019,
+    SQL_SERVER_2022,
+    Edition,
+)
+from tds_test_server.engine.engine import Engine, EngineSession
+from tds_test_server.principals import Principal
+from tds_test_server.results import SessionInfo, TdsError
+
+
+@pytest.fixture
+def session(request: pytest.FixtureRequest) -> Iterator[EngineSession]:
+    edition: Edition = request.param
+    with Engine(edition=edition) as eng:
+        s = eng.session(SessionInfo(spid=51, user="sa", database="db"))
+        yield s
+        s.close()
+
+
+TRIMMED = "' a '"
+
+
+def refused(session: EngineSession, sql: str) -> tuple[int, str]:
+    with pytest.raises(TdsError) as caught:
+        rows(session, sql)
+    return caught.value.number, caught.value.message
+
+
+@pytest.mark.parametrize("session", [SQL_SERVER_2016.at_level(110)], indirect=True)
+def test_version_and_level_are_reported(session: EngineSession) -> None:
+    assert rows(session, "SELECT CAST(SERVERPROPERTY('ProductMajorVersion') AS int)") == [(13,)]
+    assert rows(session, "SELECT compatibility_level FROM sys.databases WHERE database_id = 1") == [
+        (130,)
+    ]
+    assert rows(
+        session, "SELECT compatibility_level FROM sys.databases WHERE database_id = DB_ID()"
+    ) == [(110,)]
+
+
+@pytest.mark.parametrize(
+    "session", [SQL_SERVER_2016.at_level(120), AZURE_SQL_DATABASE.at_level(110)], indirect=True
+)
+@pytest.mark.parametrize(
+    "sql", ["SELECT value FROM STRING_SPLIT('a,b', ',')", "SELECT [key] FROM OPENJSON('[1]')"]
+)
+def test_table_functions_below_level_130_are_not_found(session: EngineSession, sql: str) -> None:
+    number, message = refused(session, sql)
+    assert number == 208
+    assert message.startswith("Invalid object name '")
+
+
+@pytest.mark.parametrize("session", [SQL_SERVER_2016], indirect=True)
+@pytest.mark.parametrize("name", ["STRING_AGG", "TRIM", "CONCAT_WS", "GREATEST"])
+def test_later_built_ins_are_not_recognized(session: EngineSession, name: str) -> None:
+    args = {"STRING_AGG": "name, ','", "CONCAT_WS": "',', 'a', 'b'", "GREATEST": "1, 2"}
+    sql = f"SELECT {name}({args.get(name, TRIMMED)}) FROM sys.objects"
+    assert refused(session, sql) == (195, f"'{name}' is not a recognized built-in function name.")
+
+
+@pytest.mark.parametrize("session", [SQL_SERVER_2019], indirect=True)
+def test_a_name_in_a_string_or_a_user_function_is_not_a_built_in(session: EngineSession) -> None:
+    assert rows(session, "SELECT STRING_AGG(N'x', N',') WHERE 'GREATEST(1)' <> ''") == [("x",)]
+    assert refused(session, "SELECT GREATEST(1, 2)")[0] == 195
+
+
+@pytest.mark.parametrize("session", [SQL_SERVER_2022, AZURE_SQL_DATABASE], indirect=True)
+def test_the_newest_level_has_them_all(session: EngineSession) -> None:
+    assert rows(session, "SELECT TRIM(' a '), GREATEST(1, 2)") == [("a", 2)]
+    assert rows(session, "SELECT value FROM STRING_SPLIT('a', ',')") == [("a",)]
+
+
+def test_a_level_the_version_lacks_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ValueError, match="100, 110, 120, 130; got 140"):
+        SQL_SERVER_2016.at_level(140)
+    with pytest.raises(SystemExit):
+        main(["--edition", "sql-server-2016", "--compat-level", "150"])
+    assert "--compat-level: Microsoft SQL Server 2016 supports" in capsys.readouterr().err
+    args = build_parser().parse_args(["--edition", "sql-server-2019", "--compat-level", "110"])
+    assert args.compat_level == 110
+
+
+READER = Principal("reader", "pw")
+WATCHER = Principal("watcher", "pw", frozenset({"VIEW_SERVER_STATE"}))
+STATE = (
+    "SELECT HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE'),"
+    " HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER PERFORMANCE STATE'),"
+    " HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DATABASE PERFORMANCE STATE')"
+)
+
+
+@pytest.mark.parametrize(
+    ("edition", "expected"),
+    [(SQL_SERVER_2019, (1, None, None)), (SQL_SERVER_2022, (1, 1, 1))],
+)
+def test_2022_permission_names_are_unknown_before_2022(
+    edition: Edition, expected: tuple[int | None, ...]
+) -> None:
+    with Engine(edition=edition) as eng:
+        s = eng.session(SessionInfo(spid=52, user="w", database="db", principal=WATCHER))
+        assert rows(s, STATE) == [expected]
+        s.close()
+
+
+def test_dmvs_ask_view_server_state_before_2022() -> None:
+    with Engine(edition=SQL_SERVER_2019) as eng:
+        s = eng.session(SessionInfo(spid=53, user="r", database="db", principal=READER))
+        with pytest.raises(TdsError) as caught:
+            rows(s, "SELECT text FROM sys.dm_exec_sql_text(0x01)")
+        (denied,) = caught.value.preceding
+        assert denied.message == (
+            "VIEW SERVER STATE permission was denied on object 'server', database 'master'."
+        )
+        s.close()
+
+
+def test_a_2022_permission_cannot_be_granted_before_2022() -> None:
+    performance = Principal("p", "pw", frozenset({"VIEW_SERVER_PERFORMANCE_STATE"}))
+    with pytest.raises(ValueError, match="SQL Server 2022's; Microsoft SQL Server 2019 has"):
+        SQL_SERVER_2019.check_grants(performance)
+    SQL_SERVER_2022.check_grants(performance)
