@@ -51,6 +51,9 @@ class TableSummary(BaseModel):
     name: str
     type: Literal["table", "view"]
     row_count: int | None  # approximate; None for views
+    # schema.table whose history this table holds (a system-versioned temporal or
+    # ledger table's history table): read it through that table, FOR SYSTEM_TIME.
+    history_of: str | None = None
 
 
 class TableList(BaseModel):
@@ -80,6 +83,21 @@ class ColumnDetail(BaseModel):
     # HAS_PERMS_BY_NAME(table, 'OBJECT', 'SELECT', column, 'COLUMN'): False where the user
     # may not read the column (a column DENY, or SELECT granted on other columns only).
     selectable: bool = True
+    # sys.columns.is_hidden: SELECT * leaves it out (a HIDDEN period or ledger column,
+    # a graph table's internal column); a query names it to read it.
+    hidden: bool = False
+    # sys.columns.generated_always_type_desc (AS_ROW_START, AS_TRANSACTION_ID_END...):
+    # the engine writes it, no INSERT or UPDATE may.
+    generated_always: str | None = None
+    sparse: bool = False
+    # A column set (xml of all the sparse columns): SELECT * returns it instead of them.
+    column_set: bool = False
+    # sys.masked_columns.masking_function: a user without UNMASK reads masked values,
+    # while WHERE and JOIN still compare the real ones.
+    masked: str | None = None
+    # Always Encrypted (DETERMINISTIC or RANDOMIZED): the values are ciphertext this
+    # connection cannot decrypt; a literal in WHERE never matches them.
+    encrypted: str | None = None
 
 
 class KeyConstraint(BaseModel):
@@ -119,6 +137,33 @@ class IndexDetail(BaseModel):
     disabled: bool = False  # a disabled index is not used; a disabled clustered one blocks reads
 
 
+class TableKind(BaseModel):
+    """What sys.tables says of a table beyond its columns; all None/False for a plain one."""
+
+    # sys.tables.temporal_type_desc: SYSTEM_VERSIONED_TEMPORAL_TABLE or HISTORY_TABLE
+    temporal: str | None = None
+    # ledger_type_desc (SQL Server 2022+): UPDATABLE_LEDGER_TABLE, APPEND_ONLY_LEDGER_TABLE,
+    # HISTORY_TABLE
+    ledger: str | None = None
+    history_table: str | None = None  # schema.table holding this table's history
+    history_of: str | None = None  # schema.table whose history this table holds
+    # durability_desc of a memory-optimized table: SCHEMA_AND_DATA, or SCHEMA_ONLY (its
+    # rows are lost when the server restarts)
+    memory_optimized: str | None = None
+    graph: Literal["NODE", "EDGE"] | None = None  # is_node / is_edge (SQL Server 2017+)
+    external: bool = False  # rows read from an external data source
+    filetable: bool = False
+
+
+class SecurityPredicate(BaseModel):
+    """A row-level security predicate on the table (sys.security_predicates)."""
+
+    policy: str  # schema.name of the security policy
+    type: str  # FILTER (reads see only the rows it allows) or BLOCK (writes it refuses)
+    operation: str | None  # a BLOCK predicate's AFTER INSERT, BEFORE UPDATE...
+    enabled: bool
+
+
 class CheckConstraint(BaseModel):
     name: str
     definition: str  # the expression, or DEFINITION_HIDDEN
@@ -138,6 +183,10 @@ class TableDescription(BaseModel):
     referenced_by: list[ForeignKey]  # from other tables to this one
     indexes: list[IndexDetail]
     check_constraints: list[CheckConstraint]
+    kind: TableKind = TableKind()
+    # Only those on policies the login may see (metadata visibility): none listed is not
+    # proof of none.
+    row_security: list[SecurityPredicate] = []
 
     @property
     def full_name(self) -> str:
@@ -173,6 +222,7 @@ async def list_tables(
             name=r["object_name"],
             type=r["object_type"],
             row_count=_int_or_none(r["row_count"]),
+            history_of=_name_or_none(r["history_of_schema"], r["history_of_name"]),
         )
         for r in rows
     ]
@@ -254,6 +304,8 @@ async def describe_table(db: Database, table: str) -> TableDescription:
         foreign = group.create_task(fetch(sql.FOREIGN_KEYS))
         indexes = group.create_task(fetch(sql.INDEXES))
         checks = group.create_task(fetch(sql.CHECK_CONSTRAINTS))
+        kind = group.create_task(fetch(sql.TABLE_KIND))
+        security = group.create_task(fetch(sql.SECURITY_PREDICATES))
 
     primary, uniques = _key_constraints(keys.result())
     outgoing, incoming = _foreign_keys(foreign.result(), obj["object_id"])
@@ -276,6 +328,16 @@ async def describe_table(db: Database, table: str) -> TableDescription:
                 disabled=bool(r["is_disabled"]),
             )
             for r in checks.result()
+        ],
+        kind=_table_kind(kind.result()),
+        row_security=[
+            SecurityPredicate(
+                policy=f"{r['policy_schema']}.{r['policy_name']}",
+                type=r["predicate_type_desc"],
+                operation=r["operation_desc"],
+                enabled=bool(r["is_enabled"]),
+            )
+            for r in security.result()
         ],
     )
 
@@ -334,6 +396,46 @@ def _column(r: dict[str, Any]) -> ColumnDetail:
         description=r["description"],
         selectable=r["can_select"] != 0,  # NULL (not answered): not known to be denied
         collation=r["collation_name"],
+        hidden=bool(r["is_hidden"]),
+        generated_always=_applicable(r["generated_always_type_desc"]),
+        sparse=bool(r["is_sparse"]),
+        column_set=bool(r["is_column_set"]),
+        masked=r["masking_function"],
+        encrypted=r["encryption_type_desc"],
+    )
+
+
+def _applicable(desc: str | None) -> str | None:
+    return None if desc in (None, "NOT_APPLICABLE") else desc
+
+
+def _name_or_none(schema: str | None, name: str | None) -> str | None:
+    """schema.name, or None when the object is not there or hidden from the login."""
+    return None if name is None else f"{schema}.{name}"
+
+
+def _table_kind(rows: list[dict[str, Any]]) -> TableKind:
+    """TableKind from the TABLE_KIND row (none for a view); a column the server's
+    version lacks (is_node before 2017, ledger_type_desc before 2022) reads as absent."""
+    if not rows:
+        return TableKind()
+    r = rows[0]
+    temporal = r.get("temporal_type_desc")
+    ledger = r.get("ledger_type_desc")
+    graph: Literal["NODE", "EDGE"] | None = None
+    if r.get("is_node"):
+        graph = "NODE"
+    elif r.get("is_edge"):
+        graph = "EDGE"
+    return TableKind(
+        temporal=None if temporal in (None, "NON_TEMPORAL_TABLE") else temporal,
+        ledger=None if ledger in (None, "NON_LEDGER_TABLE") else ledger,
+        history_table=_name_or_none(r["history_schema"], r["history_name"]),
+        history_of=_name_or_none(r["history_of_schema"], r["history_of_name"]),
+        memory_optimized=r.get("durability_desc") if r.get("is_memory_optimized") else None,
+        graph=graph,
+        external=bool(r.get("is_external")),
+        filetable=bool(r.get("is_filetable")),
     )
 
 
@@ -463,6 +565,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         f"{info.type} {qualified_text(info.schema_name, info.name)}"
         f" ({len(info.columns)} columns{rows})"
     ]
+    lines += _kind_lines(info.kind)
     for c in info.columns:
         parts = [c.type + (f" [{c.alias_type}]" if c.alias_type else "")]
         if c.collation:
@@ -478,6 +581,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
             parts.append(f"COMPUTED {_HIDDEN}")
         elif c.computed:
             parts.append(f"AS {c.computed}")
+        parts += _column_features(c, info.kind)
         if not c.selectable:
             parts.append(NO_SELECT)
         if c.description:
@@ -486,6 +590,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         lines.append("  " + " ".join([name_text(c.name), *texts]))
     if any(not c.selectable for c in info.columns):
         lines.append(NO_SELECT_STAR)
+    lines += [note for flag, note in _column_notes(info.columns, info.kind) if flag]
     if info.primary_key:
         pk = info.primary_key
         lines.append(f"PRIMARY KEY {name_text(pk.name)} ({names_text(pk.columns)})")
@@ -528,6 +633,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         )
         disabled = " (disabled)" if ck.disabled else ""
         lines.append(f"CHECK {name_text(ck.name)} {definition}{disabled}")
+    lines += _security_lines(info.row_security)
     if info.hides_definitions:
         grant = "" if user is None else f": {access.view_definition_grant(user)}"
         lines.append(
@@ -543,3 +649,100 @@ def _key_text(column: str) -> str:
     if column.endswith(_DESC):
         return name_text(column.removesuffix(_DESC)) + _DESC
     return name_text(column)
+
+
+def _kind_lines(kind: TableKind) -> list[str]:
+    """One line for each thing sys.tables says the table is, with what it means to a query."""
+    lines = []
+    if kind.temporal == "SYSTEM_VERSIONED_TEMPORAL_TABLE":
+        history = _table_text(kind.history_table)
+        lines.append(
+            f"SYSTEM-VERSIONED TEMPORAL: past versions of rows are in {history};"
+            " read them here with FOR SYSTEM_TIME AS OF / BETWEEN / ALL"
+        )
+    if kind.history_of is not None or kind.temporal == "HISTORY_TABLE":
+        current = _table_text(kind.history_of)
+        lines.append(f"HISTORY TABLE of {current}: the past versions of its rows")
+    if kind.ledger is not None and kind.ledger != "HISTORY_TABLE":
+        append_only = kind.ledger == "APPEND_ONLY_LEDGER_TABLE"
+        lines.append(f"LEDGER {kind.ledger}" + (": no UPDATE or DELETE" if append_only else ""))
+    if kind.memory_optimized is not None:
+        lost = ": its rows are lost on restart" if kind.memory_optimized == "SCHEMA_ONLY" else ""
+        lines.append(f"MEMORY_OPTIMIZED, DURABILITY = {kind.memory_optimized}{lost}")
+    if kind.graph == "NODE":
+        lines.append("NODE table: $node_id identifies a row (edges' $from_id/$to_id; MATCH)")
+    elif kind.graph == "EDGE":
+        lines.append("EDGE table: $edge_id, $from_id, $to_id; join its nodes with MATCH")
+    if kind.external:
+        lines.append("EXTERNAL table: its rows come from an external data source")
+    if kind.filetable:
+        lines.append("FILETABLE: its rows are the files and directories of a FileTable share")
+    return lines
+
+
+def _table_text(name: str | None) -> str:
+    """A schema.table TableKind holds, as the description writes names."""
+    if name is None:
+        return TABLE_HIDDEN
+    schema, _, table = name.partition(".")
+    return qualified_text(schema, table)
+
+
+_GRAPH_PSEUDO = ("$node_id_", "$edge_id_", "$from_id_", "$to_id_")
+
+
+def _column_features(c: ColumnDetail, kind: TableKind) -> list[str]:
+    parts = []
+    if c.generated_always:  # AS_ROW_START -> GENERATED ALWAYS AS ROW START
+        what = c.generated_always.removeprefix("AS_").rpartition("_")
+        parts.append(f"GENERATED ALWAYS AS {what[0]} {what[2]}")
+    if c.hidden:  # a graph table's are its internal columns, read through the $ ones
+        parts.append("HIDDEN (internal graph column)" if kind.graph else "HIDDEN")
+    if c.sparse:
+        parts.append("SPARSE")
+    if c.column_set:
+        parts.append("COLUMN_SET FOR ALL_SPARSE_COLUMNS")
+    if c.masked is not None:
+        parts.append(f"MASKED WITH (FUNCTION = '{c.masked}')")
+    if c.encrypted is not None:
+        parts.append(f"ENCRYPTED ({c.encrypted})")
+    if kind.graph and c.name.startswith(_GRAPH_PSEUDO):
+        parts.append(f"(query it as {c.name.rpartition('_')[0]})")
+    return parts
+
+
+def _column_notes(columns: list[ColumnDetail], kind: TableKind) -> list[tuple[bool, str]]:
+    """A note for each column feature a query must allow for, and whether any has it."""
+    return [
+        (
+            not kind.graph and any(c.hidden for c in columns),
+            "HIDDEN columns are not in SELECT *: name them.",
+        ),
+        (
+            any(c.column_set for c in columns),
+            "SELECT * returns the column set (xml) in place of the SPARSE columns.",
+        ),
+        (
+            any(c.masked is not None for c in columns),
+            "MASKED columns read masked unless the login has UNMASK;"
+            " WHERE and JOIN still compare the real values.",
+        ),
+        (
+            any(c.encrypted is not None for c in columns),
+            "ENCRYPTED columns (Always Encrypted) read as ciphertext:"
+            " do not filter, join, sort or group on them.",
+        ),
+    ]
+
+
+def _security_lines(predicates: list[SecurityPredicate]) -> list[str]:
+    lines = []
+    for p in predicates:
+        schema, _, name = p.policy.partition(".")
+        text = f"ROW-LEVEL SECURITY {p.type} predicate of {qualified_text(schema, name)}"
+        if p.operation:
+            text += f" ({p.operation})"
+        lines.append(text + ("" if p.enabled else " (policy disabled)"))
+    if any(p.enabled and p.type == "FILTER" for p in predicates):
+        lines.append("Reads see only the rows the policy allows: counts may be below row_count.")
+    return lines
