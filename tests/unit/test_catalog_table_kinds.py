@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from azsql_mcp import catalog
-from azsql_mcp.catalog.tables import _column, _table_kind
+from azsql_mcp.catalog.tables import _column, _table_kind, _triggers
 
 # sys.tables of SQL Server 2016: no is_node, is_edge, ledger_type_desc
 TABLES_2016 = {
@@ -57,7 +57,12 @@ def _column_row(**changes: Any) -> dict[str, Any]:
     return row | changes
 
 
-def _text(kind: catalog.TableKind, *columns: catalog.ColumnDetail) -> str:
+def _text(
+    kind: catalog.TableKind,
+    *columns: catalog.ColumnDetail,
+    triggers: list[catalog.Trigger] | None = None,
+    fulltext: list[str] | None = None,
+) -> str:
     info = catalog.TableDescription(
         schema_name="dbo",
         name="T",
@@ -72,6 +77,8 @@ def _text(kind: catalog.TableKind, *columns: catalog.ColumnDetail) -> str:
         indexes=[],
         check_constraints=[],
         kind=kind,
+        triggers=triggers or [],
+        fulltext_columns=fulltext or [],
     )
     return catalog.render_description(info)
 
@@ -141,3 +148,42 @@ def test_ledger_generated_columns_read_as_their_syntax() -> None:
 def test_a_history_table_hidden_from_the_login_is_said_so() -> None:
     text = _text(catalog.TableKind(temporal="SYSTEM_VERSIONED_TEMPORAL_TABLE"))
     assert f"past versions of rows are in {catalog.TABLE_HIDDEN};" in text
+
+
+def test_triggers_say_when_they_run_and_on_what() -> None:
+    rows = [
+        {
+            "object_id": 7,
+            "trigger_name": "trg_audit",
+            "is_disabled": False,
+            "is_instead_of_trigger": False,
+            "event": "INSERT",
+        },
+        {
+            "object_id": 7,
+            "trigger_name": "trg_audit",
+            "is_disabled": False,
+            "is_instead_of_trigger": False,
+            "event": "UPDATE",
+        },
+        {
+            "object_id": 9,
+            "trigger_name": "trg_view",
+            "is_disabled": True,
+            "is_instead_of_trigger": True,
+            "event": "DELETE",
+        },
+    ]
+    triggers = _triggers(rows)
+    assert [(t.name, t.events) for t in triggers] == [
+        ("trg_audit", ["INSERT", "UPDATE"]),
+        ("trg_view", ["DELETE"]),
+    ]
+    text = _text(catalog.TableKind(), triggers=triggers)
+    assert "TRIGGER trg_audit AFTER INSERT, UPDATE\n" in text
+    assert "TRIGGER trg_view INSTEAD OF DELETE (disabled)\n" in text
+
+
+def test_a_fulltext_index_says_which_columns_contains_searches() -> None:
+    text = _text(catalog.TableKind(), fulltext=["Name", "Description"])
+    assert "FULLTEXT INDEX (Name, Description): search them with CONTAINS or FREETEXT" in text

@@ -224,6 +224,32 @@ WHERE sp.target_object_id = @object_id
 ORDER BY p.name, p.object_id, sp.security_predicate_id
 """
 
+# DML triggers on the table with the statements that fire them ("sys.triggers",
+# "sys.trigger_events"): a write runs them too, and an INSTEAD OF trigger runs in place
+# of the write. A trigger is a subcomponent of its table, visible to whoever sees it.
+TRIGGERS = """
+SELECT tr.object_id,
+       tr.name AS trigger_name,
+       tr.is_disabled,
+       tr.is_instead_of_trigger,
+       te.type_desc AS event
+FROM sys.triggers AS tr
+JOIN sys.trigger_events AS te ON te.object_id = tr.object_id
+WHERE tr.parent_id = @object_id
+ORDER BY tr.name, tr.object_id, te.type
+"""
+
+# The columns of the table's full-text index, if it has one (at most one a table:
+# "sys.fulltext_indexes", "sys.fulltext_index_columns"): CONTAINS and FREETEXT search them.
+FULLTEXT_COLUMNS = """
+SELECT c.name AS column_name, fi.is_enabled
+FROM sys.fulltext_indexes AS fi
+JOIN sys.fulltext_index_columns AS fc ON fc.object_id = fi.object_id
+JOIN sys.columns AS c ON c.object_id = fc.object_id AND c.column_id = fc.column_id
+WHERE fi.object_id = @object_id
+ORDER BY fc.column_id
+"""
+
 # definition is NULL without VIEW DEFINITION.
 CHECK_CONSTRAINTS = """
 SELECT cc.name AS constraint_name, cc.definition, cc.is_disabled

@@ -164,6 +164,13 @@ class SecurityPredicate(BaseModel):
     enabled: bool
 
 
+class Trigger(BaseModel):
+    name: str
+    instead_of: bool  # runs in place of the statement; else AFTER it
+    events: list[str]  # INSERT, UPDATE, DELETE
+    disabled: bool
+
+
 class CheckConstraint(BaseModel):
     name: str
     definition: str  # the expression, or DEFINITION_HIDDEN
@@ -187,6 +194,11 @@ class TableDescription(BaseModel):
     # Only those on policies the login may see (metadata visibility): none listed is not
     # proof of none.
     row_security: list[SecurityPredicate] = []
+    triggers: list[Trigger] = []
+    # The columns of its full-text index (CONTAINS, FREETEXT), empty without one; whether
+    # that index is enabled.
+    fulltext_columns: list[str] = []
+    fulltext_enabled: bool = True
 
     @property
     def full_name(self) -> str:
@@ -306,6 +318,8 @@ async def describe_table(db: Database, table: str) -> TableDescription:
         checks = group.create_task(fetch(sql.CHECK_CONSTRAINTS))
         kind = group.create_task(fetch(sql.TABLE_KIND))
         security = group.create_task(fetch(sql.SECURITY_PREDICATES))
+        triggers = group.create_task(fetch(sql.TRIGGERS))
+        fulltext = group.create_task(fetch(sql.FULLTEXT_COLUMNS))
 
     primary, uniques = _key_constraints(keys.result())
     outgoing, incoming = _foreign_keys(foreign.result(), obj["object_id"])
@@ -339,6 +353,9 @@ async def describe_table(db: Database, table: str) -> TableDescription:
             )
             for r in security.result()
         ],
+        triggers=_triggers(triggers.result()),
+        fulltext_columns=[r["column_name"] for r in fulltext.result()],
+        fulltext_enabled=all(r["is_enabled"] for r in fulltext.result()),
     )
 
 
@@ -403,6 +420,23 @@ def _column(r: dict[str, Any]) -> ColumnDetail:
         masked=r["masking_function"],
         encrypted=r["encryption_type_desc"],
     )
+
+
+def _triggers(rows: list[dict[str, Any]]) -> list[Trigger]:
+    """A trigger per object_id (a row per event, in TRIGGERS' order)."""
+    grouped: dict[int, Trigger] = {}
+    for r in rows:
+        trigger = grouped.setdefault(
+            r["object_id"],
+            Trigger(
+                name=r["trigger_name"],
+                instead_of=bool(r["is_instead_of_trigger"]),
+                events=[],
+                disabled=bool(r["is_disabled"]),
+            ),
+        )
+        trigger.events.append(r["event"])
+    return list(grouped.values())
 
 
 def _applicable(desc: str | None) -> str | None:
@@ -626,6 +660,12 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         if ix.disabled:
             text += " (disabled)"
         lines.append(text)
+    if info.fulltext_columns:
+        disabled = "" if info.fulltext_enabled else " (disabled)"
+        lines.append(
+            f"FULLTEXT INDEX ({names_text(info.fulltext_columns)}){disabled}:"
+            " search them with CONTAINS or FREETEXT"
+        )
     for ck in info.check_constraints:
         definition = ck.definition
         definition = (
@@ -634,6 +674,10 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         disabled = " (disabled)" if ck.disabled else ""
         lines.append(f"CHECK {name_text(ck.name)} {definition}{disabled}")
     lines += _security_lines(info.row_security)
+    for t in info.triggers:
+        when = "INSTEAD OF" if t.instead_of else "AFTER"
+        disabled = " (disabled)" if t.disabled else ""
+        lines.append(f"TRIGGER {name_text(t.name)} {when} {', '.join(t.events)}{disabled}")
     if info.hides_definitions:
         grant = "" if user is None else f": {access.view_definition_grant(user)}"
         lines.append(

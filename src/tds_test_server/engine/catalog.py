@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ..results import ColumnType
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
+from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
 from .policy_views import SECURITY_PREDICATES, security_policies
 from .sql_types import normalize, parse_type, type_text
 from .sqltext import default_definition as default_definition
@@ -516,6 +517,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         -462, "sys", "security_policies", *security_policies(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS)
     ),
     _view(-463, "sys", "security_predicates", *SECURITY_PREDICATES),
+    _view(-464, "sys", "fulltext_indexes", *FULLTEXT_INDEXES),
+    _view(-465, "sys", "fulltext_index_columns", *FULLTEXT_INDEX_COLUMNS),
     _view(
         -393,
         "sys",
