@@ -135,3 +135,13 @@ async def test_a_plain_table_says_none_of_it(mcp_client: Client[Any]) -> None:
     assert info["row_security"] == [] and not any(info["kind"].values())
     for word in ("HIDDEN", "SPARSE", "MASKED", "ROW-LEVEL", "ENCRYPTED", "TEMPORAL"):
         assert word not in text
+
+
+async def test_the_schema_resource_marks_hidden_columns(mcp_client: Client[Any]) -> None:
+    contents = await mcp_client.read_resource("database://schema")
+    text = contents[0].text  # type: ignore[union-attr]
+    assert (
+        "dbo.Price: PriceID int! PK, Amount money!, ValidFrom datetime2(7)! hidden,"
+        " ValidTo datetime2(7)! hidden" in text
+    )
+    assert "hidden: a column SELECT * leaves out; name it to read it" in text

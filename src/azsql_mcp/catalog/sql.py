@@ -342,7 +342,8 @@ WHERE r.session_id <> @@SPID
 ORDER BY r.total_elapsed_time DESC, r.session_id, r.request_id
 """
 
-# Every column of every user table and view, for the whole-schema overview; tables are
+# Every column of every user table and view, for the whole-schema overview (is_hidden:
+# as in COLUMNS, a column SELECT * leaves out); tables are
 # matched to their keys by object_id. It and the other ALL_ reads (and COLUMNS, of a
 # table of up to 30,000 sparse columns) are read with reading.read_keyed: ordered by two
 # ids, each page asks for the rows after the last one's (@after_...), where an OFFSET
@@ -362,6 +363,7 @@ SELECT o.object_id,
        c.[precision],
        c.scale,
        c.is_nullable,
+       c.is_hidden,
        c.column_id
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
