@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from azsql_mcp import catalog
-from azsql_mcp.catalog.tables import _column, _table_kind, _triggers
+from azsql_mcp.catalog.tables import _column, _partition_columns, _table_kind, _triggers
 
 # sys.tables of SQL Server 2016: no is_node, is_edge, ledger_type_desc
 TABLES_2016 = {
@@ -57,28 +57,37 @@ def _column_row(**changes: Any) -> dict[str, Any]:
     return row | changes
 
 
+def _description() -> dict[str, Any]:
+    return {
+        "schema_name": "dbo",
+        "name": "T",
+        "type": "table",
+        "description": None,
+        "row_count": 1,
+        "columns": [],
+        "primary_key": None,
+        "unique_constraints": [],
+        "foreign_keys": [],
+        "referenced_by": [],
+        "indexes": [],
+        "check_constraints": [],
+    }
+
+
 def _text(
     kind: catalog.TableKind,
     *columns: catalog.ColumnDetail,
     triggers: list[catalog.Trigger] | None = None,
     fulltext: list[str] | None = None,
 ) -> str:
-    info = catalog.TableDescription(
-        schema_name="dbo",
-        name="T",
-        type="table",
-        description=None,
-        row_count=1,
-        columns=list(columns),
-        primary_key=None,
-        unique_constraints=[],
-        foreign_keys=[],
-        referenced_by=[],
-        indexes=[],
-        check_constraints=[],
-        kind=kind,
-        triggers=triggers or [],
-        fulltext_columns=fulltext or [],
+    info = catalog.TableDescription.model_validate(
+        _description()
+        | {
+            "columns": list(columns),
+            "kind": kind,
+            "triggers": triggers or [],
+            "fulltext_columns": fulltext or [],
+        }
     )
     return catalog.render_description(info)
 
@@ -187,3 +196,28 @@ def test_triggers_say_when_they_run_and_on_what() -> None:
 def test_a_fulltext_index_says_which_columns_contains_searches() -> None:
     text = _text(catalog.TableKind(), fulltext=["Name", "Description"])
     assert "FULLTEXT INDEX (Name, Description): search them with CONTAINS or FREETEXT" in text
+
+
+def _index_row(index_id: int, column: str, key: int, partition: int) -> dict[str, Any]:
+    return {
+        "index_id": index_id,
+        "column_name": column,
+        "key_ordinal": key,
+        "partition_ordinal": partition,
+    }
+
+
+def test_a_partitioned_tables_column_is_said() -> None:
+    rows = [
+        _index_row(1, "OrderID", 1, 0),
+        _index_row(1, "OrderDate", 2, 1),  # a key column that partitions too
+        _index_row(2, "CustomerID", 1, 0),
+        _index_row(2, "OrderDate", 0, 1),
+    ]
+    assert _partition_columns(rows) == ["OrderDate"]
+    assert _partition_columns(rows[:1]) == []
+    info = catalog.TableDescription.model_validate(
+        {**_description(), "partitioned_on": ["OrderDate"]}
+    )
+    text = catalog.render_description(info)
+    assert "PARTITIONED ON (OrderDate): a WHERE on it reads only the partitions it selects" in text

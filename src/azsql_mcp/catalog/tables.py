@@ -199,6 +199,10 @@ class TableDescription(BaseModel):
     # that index is enabled.
     fulltext_columns: list[str] = []
     fulltext_enabled: bool = True
+    # The partitioning column of a partitioned table (its indexes' partition_ordinal > 0,
+    # the clustered one's first): a WHERE on it reads only the partitions it selects.
+    # Empty for an unpartitioned table, and for a partitioned heap without an index.
+    partitioned_on: list[str] = []
 
     @property
     def full_name(self) -> str:
@@ -356,6 +360,7 @@ async def describe_table(db: Database, table: str) -> TableDescription:
         triggers=_triggers(triggers.result()),
         fulltext_columns=[r["column_name"] for r in fulltext.result()],
         fulltext_enabled=all(r["is_enabled"] for r in fulltext.result()),
+        partitioned_on=_partition_columns(indexes.result()),
     )
 
 
@@ -571,6 +576,17 @@ def _indexes(rows: list[dict[str, Any]]) -> list[IndexDetail]:
     return [index for index, _ in grouped.values()]
 
 
+def _partition_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The partitioning columns of the first index (by index_id) that has them."""
+    first: dict[int, str] = {}
+    index_id = None
+    for r in rows:
+        if int(r["partition_ordinal"]) > 0 and index_id in (None, r["index_id"]):
+            index_id = r["index_id"]
+            first[int(r["partition_ordinal"])] = r["column_name"]
+    return [first[k] for k in sorted(first)]
+
+
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -600,6 +616,11 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         f" ({len(info.columns)} columns{rows})"
     ]
     lines += _kind_lines(info.kind)
+    if info.partitioned_on:
+        lines.append(
+            f"PARTITIONED ON ({names_text(info.partitioned_on)}):"
+            " a WHERE on it reads only the partitions it selects"
+        )
     for c in info.columns:
         parts = [c.type + (f" [{c.alias_type}]" if c.alias_type else "")]
         if c.collation:
