@@ -19,7 +19,7 @@ from ..results import ColumnType
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
 from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
-from .policy_views import SECURITY_PREDICATES, security_policies
+from .policy_views import security_policies, security_predicates
 from .sql_types import normalize, parse_type, type_text
 from .sqltext import default_definition as default_definition
 from .sqltext import split_name as split_name
@@ -448,6 +448,7 @@ _SCHEMA_NAME = "(SELECT name FROM __azsql_schemas s WHERE s.schema_id = {0}.sche
 
 
 _TABLE_OBJECTS = f"{_OBJECTS} t JOIN __azsql_schemas s ON s.schema_id = t.schema_id"
+_policies = security_policies(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS, _SEES_DEFINITIONS)
 
 
 SYSTEM_VIEWS: list[SystemView] = [
@@ -513,10 +514,8 @@ SYSTEM_VIEWS: list[SystemView] = [
     _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
     _view(-392, "sys", "all_columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
     _view(-461, "sys", "masked_columns", *masked_columns(_COL_COLS, _COL_SELECT, _COLUMNS)),
-    _view(
-        -462, "sys", "security_policies", *security_policies(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS)
-    ),
-    _view(-463, "sys", "security_predicates", *SECURITY_PREDICATES),
+    _view(-462, "sys", "security_policies", *_policies),
+    _view(-463, "sys", "security_predicates", *security_predicates(_SEES_DEFINITIONS)),
     _view(-464, "sys", "fulltext_indexes", *FULLTEXT_INDEXES),
     _view(-465, "sys", "fulltext_index_columns", *FULLTEXT_INDEX_COLUMNS),
     _view(
