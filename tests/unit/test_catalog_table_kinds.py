@@ -221,3 +221,9 @@ def test_a_partitioned_tables_column_is_said() -> None:
     )
     text = catalog.render_description(info)
     assert "PARTITIONED ON (OrderDate): a WHERE on it reads only the partitions it selects" in text
+
+
+def test_a_rowversion_column_is_said_not_to_be_a_date() -> None:
+    row = _column_row(column_name="RowVer", type_name="timestamp", base_type="timestamp")
+    text = _text(catalog.TableKind(), _column(row))
+    assert "  RowVer timestamp NULL (rowversion: not a date)" in text

@@ -757,7 +757,9 @@ _GRAPH_PSEUDO = ("$node_id_", "$edge_id_", "$from_id_", "$to_id_")
 
 
 def _column_features(c: ColumnDetail, kind: TableKind) -> list[str]:
-    parts = []
+    # sys.types names rowversion "timestamp": an 8-byte counter the engine sets on every
+    # write ("rowversion (Transact-SQL)"), which a date compares with by error
+    parts = ["(rowversion: not a date)"] if c.type == "timestamp" else []
     if c.generated_always:  # AS_ROW_START -> GENERATED ALWAYS AS ROW START
         what = c.generated_always.removeprefix("AS_").rpartition("_")
         parts.append(f"GENERATED ALWAYS AS {what[0]} {what[2]}")
