@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from azsql_mcp import catalog
-from azsql_mcp.catalog.tables import _column, _partition_columns, _table_kind, _triggers
+from azsql_mcp.catalog.table_kinds import table_kind, triggers_of
+from azsql_mcp.catalog.tables import _column, _partition_columns
 
 # sys.tables of SQL Server 2016: no is_node, is_edge, ledger_type_desc
 TABLES_2016 = {
@@ -93,8 +94,8 @@ def _text(
 
 
 def test_a_2016_server_without_the_newer_columns_reads_as_a_plain_table() -> None:
-    assert _table_kind([TABLES_2016]) == catalog.TableKind()
-    assert _table_kind([]) == catalog.TableKind()  # a view
+    assert table_kind([TABLES_2016]) == catalog.TableKind()
+    assert table_kind([]) == catalog.TableKind()  # a view
 
 
 def test_memory_optimized_graph_ledger_external_and_filetable() -> None:
@@ -105,7 +106,7 @@ def test_memory_optimized_graph_ledger_external_and_filetable() -> None:
         "is_edge": False,
         "ledger_type_desc": "APPEND_ONLY_LEDGER_TABLE",
     }
-    kind = _table_kind([row])
+    kind = table_kind([row])
     assert (kind.memory_optimized, kind.graph, kind.ledger) == (
         "SCHEMA_ONLY",
         "NODE",
@@ -183,7 +184,7 @@ def test_triggers_say_when_they_run_and_on_what() -> None:
             "event": "DELETE",
         },
     ]
-    triggers = _triggers(rows)
+    triggers = triggers_of(rows)
     assert [(t.name, t.events) for t in triggers] == [
         ("trg_audit", ["INSERT", "UPDATE"]),
         ("trg_view", ["DELETE"]),

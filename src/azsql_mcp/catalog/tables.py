@@ -9,8 +9,20 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import access, sql
-from azsql_mcp.catalog.names import name_text, names_text, qualified_text
+from azsql_mcp.catalog.names import TABLE_HIDDEN, name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
+from azsql_mcp.catalog.table_kinds import (
+    SecurityPredicate,
+    TableKind,
+    Trigger,
+    kind_lines,
+    name_or_none,
+    security_lines,
+    security_predicates,
+    table_kind,
+    trigger_lines,
+    triggers_of,
+)
 from azsql_mcp.values import cell_text, fence_untrusted
 
 # Keys from other tables listed in the text: a table may be referenced by 10,000 ("Maximum
@@ -30,11 +42,6 @@ class CatalogError(ValueError):
 # ("Metadata visibility configuration"), while the object itself stays visible.
 DEFINITION_HIDDEN = "definition hidden (needs VIEW DEFINITION)"
 
-# What stands for the table a foreign key references when the user has no permission on
-# it: the key belongs to its parent table and stays visible, while the catalog hides the
-# referenced table's name and columns ("Metadata visibility configuration"). It has no
-# dot, so it never equals a schema.table name.
-TABLE_HIDDEN = "table hidden (needs SELECT or VIEW DEFINITION on it)"
 # A column the user may not SELECT (error 230 when a query reads it, `*` included):
 # NO_SELECT in a table's description, NO_SELECT_MARK where a listing of many tables
 # needs it short (the schema overview, the diagrams).
@@ -137,40 +144,6 @@ class IndexDetail(BaseModel):
     disabled: bool = False  # a disabled index is not used; a disabled clustered one blocks reads
 
 
-class TableKind(BaseModel):
-    """What sys.tables says of a table beyond its columns; all None/False for a plain one."""
-
-    # sys.tables.temporal_type_desc: SYSTEM_VERSIONED_TEMPORAL_TABLE or HISTORY_TABLE
-    temporal: str | None = None
-    # ledger_type_desc (SQL Server 2022+): UPDATABLE_LEDGER_TABLE, APPEND_ONLY_LEDGER_TABLE,
-    # HISTORY_TABLE
-    ledger: str | None = None
-    history_table: str | None = None  # schema.table holding this table's history
-    history_of: str | None = None  # schema.table whose history this table holds
-    # durability_desc of a memory-optimized table: SCHEMA_AND_DATA, or SCHEMA_ONLY (its
-    # rows are lost when the server restarts)
-    memory_optimized: str | None = None
-    graph: Literal["NODE", "EDGE"] | None = None  # is_node / is_edge (SQL Server 2017+)
-    external: bool = False  # rows read from an external data source
-    filetable: bool = False
-
-
-class SecurityPredicate(BaseModel):
-    """A row-level security predicate on the table (sys.security_predicates)."""
-
-    policy: str  # schema.name of the security policy
-    type: str  # FILTER (reads see only the rows it allows) or BLOCK (writes it refuses)
-    operation: str | None  # a BLOCK predicate's AFTER INSERT, BEFORE UPDATE...
-    enabled: bool
-
-
-class Trigger(BaseModel):
-    name: str
-    instead_of: bool  # runs in place of the statement; else AFTER it
-    events: list[str]  # INSERT, UPDATE, DELETE
-    disabled: bool
-
-
 class CheckConstraint(BaseModel):
     name: str
     definition: str  # the expression, or DEFINITION_HIDDEN
@@ -238,7 +211,7 @@ async def list_tables(
             name=r["object_name"],
             type=r["object_type"],
             row_count=_int_or_none(r["row_count"]),
-            history_of=_name_or_none(r["history_of_schema"], r["history_of_name"]),
+            history_of=name_or_none(r["history_of_schema"], r["history_of_name"]),
         )
         for r in rows
     ]
@@ -347,17 +320,9 @@ async def describe_table(db: Database, table: str) -> TableDescription:
             )
             for r in checks.result()
         ],
-        kind=_table_kind(kind.result()),
-        row_security=[
-            SecurityPredicate(
-                policy=f"{r['policy_schema']}.{r['policy_name']}",
-                type=r["predicate_type_desc"],
-                operation=r["operation_desc"],
-                enabled=bool(r["is_enabled"]),
-            )
-            for r in security.result()
-        ],
-        triggers=_triggers(triggers.result()),
+        kind=table_kind(kind.result()),
+        row_security=security_predicates(security.result()),
+        triggers=triggers_of(triggers.result()),
         fulltext_columns=[r["column_name"] for r in fulltext.result()],
         fulltext_enabled=all(r["is_enabled"] for r in fulltext.result()),
         partitioned_on=_partition_columns(indexes.result()),
@@ -427,55 +392,8 @@ def _column(r: dict[str, Any]) -> ColumnDetail:
     )
 
 
-def _triggers(rows: list[dict[str, Any]]) -> list[Trigger]:
-    """A trigger per object_id (a row per event, in TRIGGERS' order)."""
-    grouped: dict[int, Trigger] = {}
-    for r in rows:
-        trigger = grouped.setdefault(
-            r["object_id"],
-            Trigger(
-                name=r["trigger_name"],
-                instead_of=bool(r["is_instead_of_trigger"]),
-                events=[],
-                disabled=bool(r["is_disabled"]),
-            ),
-        )
-        trigger.events.append(r["event"])
-    return list(grouped.values())
-
-
 def _applicable(desc: str | None) -> str | None:
     return None if desc in (None, "NOT_APPLICABLE") else desc
-
-
-def _name_or_none(schema: str | None, name: str | None) -> str | None:
-    """schema.name, or None when the object is not there or hidden from the login."""
-    return None if name is None else f"{schema}.{name}"
-
-
-def _table_kind(rows: list[dict[str, Any]]) -> TableKind:
-    """TableKind from the TABLE_KIND row (none for a view); a column the server's
-    version lacks (is_node before 2017, ledger_type_desc before 2022) reads as absent."""
-    if not rows:
-        return TableKind()
-    r = rows[0]
-    temporal = r.get("temporal_type_desc")
-    ledger = r.get("ledger_type_desc")
-    graph: Literal["NODE", "EDGE"] | None = None
-    if r.get("is_node"):
-        graph = "NODE"
-    elif r.get("is_edge"):
-        graph = "EDGE"
-    return TableKind(
-        temporal=None if temporal in (None, "NON_TEMPORAL_TABLE") else temporal,
-        ledger=None if ledger in (None, "NON_LEDGER_TABLE") else ledger,
-        history_table=_name_or_none(r["history_schema"], r["history_name"]),
-        history_of=_name_or_none(r["history_of_schema"], r["history_of_name"]),
-        memory_optimized=r.get("durability_desc") if r.get("is_memory_optimized") else None,
-        graph=graph,
-        external=bool(r.get("is_external")),
-        filetable=bool(r.get("is_filetable")),
-    )
 
 
 def _key_constraints(
@@ -615,7 +533,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         f"{info.type} {qualified_text(info.schema_name, info.name)}"
         f" ({len(info.columns)} columns{rows})"
     ]
-    lines += _kind_lines(info.kind)
+    lines += kind_lines(info.kind)
     if info.partitioned_on:
         lines.append(
             f"PARTITIONED ON ({names_text(info.partitioned_on)}):"
@@ -694,11 +612,8 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         )
         disabled = " (disabled)" if ck.disabled else ""
         lines.append(f"CHECK {name_text(ck.name)} {definition}{disabled}")
-    lines += _security_lines(info.row_security)
-    for t in info.triggers:
-        when = "INSTEAD OF" if t.instead_of else "AFTER"
-        disabled = " (disabled)" if t.disabled else ""
-        lines.append(f"TRIGGER {name_text(t.name)} {when} {', '.join(t.events)}{disabled}")
+    lines += security_lines(info.row_security)
+    lines += trigger_lines(info.triggers)
     if info.hides_definitions:
         grant = "" if user is None else f": {access.view_definition_grant(user)}"
         lines.append(
@@ -714,43 +629,6 @@ def _key_text(column: str) -> str:
     if column.endswith(_DESC):
         return name_text(column.removesuffix(_DESC)) + _DESC
     return name_text(column)
-
-
-def _kind_lines(kind: TableKind) -> list[str]:
-    """One line for each thing sys.tables says the table is, with what it means to a query."""
-    lines = []
-    if kind.temporal == "SYSTEM_VERSIONED_TEMPORAL_TABLE":
-        history = _table_text(kind.history_table)
-        lines.append(
-            f"SYSTEM-VERSIONED TEMPORAL: past versions of rows are in {history};"
-            " read them here with FOR SYSTEM_TIME AS OF / BETWEEN / ALL"
-        )
-    if kind.history_of is not None or kind.temporal == "HISTORY_TABLE":
-        current = _table_text(kind.history_of)
-        lines.append(f"HISTORY TABLE of {current}: the past versions of its rows")
-    if kind.ledger is not None and kind.ledger != "HISTORY_TABLE":
-        append_only = kind.ledger == "APPEND_ONLY_LEDGER_TABLE"
-        lines.append(f"LEDGER {kind.ledger}" + (": no UPDATE or DELETE" if append_only else ""))
-    if kind.memory_optimized is not None:
-        lost = ": its rows are lost on restart" if kind.memory_optimized == "SCHEMA_ONLY" else ""
-        lines.append(f"MEMORY_OPTIMIZED, DURABILITY = {kind.memory_optimized}{lost}")
-    if kind.graph == "NODE":
-        lines.append("NODE table: $node_id identifies a row (edges' $from_id/$to_id; MATCH)")
-    elif kind.graph == "EDGE":
-        lines.append("EDGE table: $edge_id, $from_id, $to_id; join its nodes with MATCH")
-    if kind.external:
-        lines.append("EXTERNAL table: its rows come from an external data source")
-    if kind.filetable:
-        lines.append("FILETABLE: its rows are the files and directories of a FileTable share")
-    return lines
-
-
-def _table_text(name: str | None) -> str:
-    """A schema.table TableKind holds, as the description writes names."""
-    if name is None:
-        return TABLE_HIDDEN
-    schema, _, table = name.partition(".")
-    return qualified_text(schema, table)
 
 
 _GRAPH_PSEUDO = ("$node_id_", "$edge_id_", "$from_id_", "$to_id_")
@@ -800,16 +678,3 @@ def _column_notes(columns: list[ColumnDetail], kind: TableKind) -> list[tuple[bo
             " do not filter, join, sort or group on them.",
         ),
     ]
-
-
-def _security_lines(predicates: list[SecurityPredicate]) -> list[str]:
-    lines = []
-    for p in predicates:
-        schema, _, name = p.policy.partition(".")
-        text = f"ROW-LEVEL SECURITY {p.type} predicate of {qualified_text(schema, name)}"
-        if p.operation:
-            text += f" ({p.operation})"
-        lines.append(text + ("" if p.enabled else " (policy disabled)"))
-    if any(p.enabled and p.type == "FILTER" for p in predicates):
-        lines.append("Reads see only the rows the policy allows: counts may be below row_count.")
-    return lines
