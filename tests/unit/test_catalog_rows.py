@@ -158,6 +158,12 @@ def column_row(name: str, **overrides: Any) -> dict[str, Any]:
         "description": None,
         "can_select": 1,
         "collation_name": None,
+        "is_hidden": False,
+        "generated_always_type_desc": "NOT_APPLICABLE",
+        "is_sparse": False,
+        "is_column_set": False,
+        "encryption_type_desc": None,
+        "masking_function": None,
     }
     return row | overrides
 

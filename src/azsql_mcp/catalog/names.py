@@ -16,6 +16,13 @@ import unicodedata
 
 from azsql_mcp.catalog.access import quote
 
+# What stands for a table the catalog hides from the user: the one a foreign key
+# references, or a temporal table's history table, when it holds no permission on it.
+# The key belongs to its parent table and stays visible, while the catalog hides the
+# referenced table's name and columns ("Metadata visibility configuration"). It has no
+# dot, so it never equals a schema.table name.
+TABLE_HIDDEN = "table hidden (needs SELECT or VIEW DEFINITION on it)"
+
 # "Rules for regular identifiers": a letter or _ first (@ and # start variables and
 # temporary objects), then letters, digits, _, @, $ and #. Reserved words are left bare.
 _REGULAR = re.compile(r"[^\W\d][\w@$#]*")

@@ -21,6 +21,8 @@ from azsql_mcp.catalog.tables import (
 )
 from azsql_mcp.values import records
 
+# Marks a HIDDEN column in the overview's text.
+_HIDDEN_MARK = "hidden"
 # Enough for large databases; the overview says when it stopped.
 SCHEMA_MAX_COLUMNS = 20_000
 
@@ -32,6 +34,7 @@ class OutlineColumn(BaseModel):
     # As describe_table's ColumnDetail.selectable: False where the user may not SELECT
     # the column. Asked per column only of a user without SELECT on the database.
     selectable: bool = True
+    hidden: bool = False  # As ColumnDetail.hidden: not in SELECT *
 
 
 class OutlineForeignKey(BaseModel):
@@ -98,6 +101,7 @@ async def schema_overview(db: Database, schema: str | None = None) -> SchemaOver
                 ),
                 nullable=bool(r["is_nullable"]),
                 selectable=(r["object_id"], r["column_name"]) not in not_selectable,
+                hidden=bool(r["is_hidden"]),
             )
         )
     for r in keys.result()[0]:
@@ -157,14 +161,15 @@ async def _not_selectable(db: Database, params: dict[str, Any]) -> tuple[set[tup
 
 
 def render_schema(overview: SchemaOverview) -> str:
-    """One line per table: name, columns with types (PK marked, NOT NULL as !, a column
-    the user may not SELECT as "(no SELECT)"), references."""
+    """One line per table: name, columns with types (PK marked, NOT NULL as !, a HIDDEN
+    column as "hidden", a column the user may not SELECT as "(no SELECT)"), references."""
     lines = []
     for t in overview.tables:
         pk = set(t.primary_key)
         cols = ", ".join(
             f"{name_text(c.name)} {c.type}{'' if c.nullable else '!'}"
             + (" PK" if c.name in pk else "")
+            + (f" {_HIDDEN_MARK}" if c.hidden else "")
             + ("" if c.selectable else f" ({NO_SELECT_MARK})")
             for c in t.columns
         )
@@ -175,6 +180,8 @@ def render_schema(overview: SchemaOverview) -> str:
         lines.append(line)
     if any(not c.selectable for t in overview.tables for c in t.columns):
         lines.append(NO_SELECT_STAR)
+    if any(c.hidden for t in overview.tables for c in t.columns):
+        lines.append(f"{_HIDDEN_MARK}: a column SELECT * leaves out; name it to read it")
     if overview.unchecked_columns:
         lines.append(
             "(columns this user may not SELECT are not marked: checking them failed: "

@@ -6,14 +6,20 @@ every user with metadata visibility can read, unlike sys.dm_db_partition_stats
 (VIEW DATABASE STATE). The counts are approximate by design.
 """
 
+# history_of: the table whose history a table holds, from sys.tables.history_table_id
+# (SQL Server 2016+; a system-versioned temporal table's, and from 2022 an updatable
+# ledger table's), at most one; none when that table is hidden from the login.
 LIST_TABLES = """
 SELECT s.name AS schema_name,
        o.name AS object_name,
        CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
        (SELECT SUM(p.rows) FROM sys.partitions AS p
-         WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count
+         WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count,
+       OBJECT_SCHEMA_NAME(cur.object_id) AS history_of_schema,
+       OBJECT_NAME(cur.object_id) AS history_of_name
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+LEFT JOIN sys.tables AS cur ON cur.history_table_id = o.object_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND (@pattern IS NULL OR o.name LIKE @pattern)
@@ -44,6 +50,14 @@ ORDER BY s.name, o.object_id
 # (system_type_id 240) are their own base. Both come from sys.columns: a user may see a
 # column whose alias type's sys.types row it cannot see (metadata visibility), so that
 # join is an outer one and never drops a column.
+# What SELECT * and WHERE make of a column, from sys.columns (all SQL Server 2016+):
+# is_hidden (a temporal period or ledger column declared HIDDEN, a graph table's internal
+# column: SELECT * leaves it out), generated_always_type_desc (AS_ROW_START ...: the
+# engine writes it), is_sparse and is_column_set (a column set stands for the table's
+# sparse columns in SELECT *), encryption_type_desc (Always Encrypted: DETERMINISTIC or
+# RANDOMIZED ciphertext); and sys.masked_columns.masking_function, which every user who
+# sees the table sees ("sys.masked_columns": Permissions). graph_type (2017+) is not read:
+# a graph table's $node_id... columns are told by sys.tables.is_node/is_edge.
 # Without VIEW DEFINITION the `definition` of sys.default_constraints and
 # sys.computed_columns is NULL ("Metadata visibility configuration"), while
 # sys.columns.is_computed and default_object_id stay visible: they say whether there
@@ -74,9 +88,17 @@ SELECT c.object_id,
                          N'OBJECT', N'SELECT', c.name, N'COLUMN') AS can_select,
        CASE WHEN c.collation_name
                  <> CONVERT(sysname, DATABASEPROPERTYEX(DB_NAME(), 'Collation'))
-            THEN c.collation_name END AS collation_name
+            THEN c.collation_name END AS collation_name,
+       c.is_hidden,
+       c.generated_always_type_desc,
+       c.is_sparse,
+       c.is_column_set,
+       c.encryption_type_desc,
+       mc.masking_function
 FROM sys.columns AS c
 LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
+LEFT JOIN sys.masked_columns AS mc
+  ON mc.object_id = c.object_id AND mc.column_id = c.column_id
 LEFT JOIN sys.default_constraints AS dc ON dc.object_id = c.default_object_id
 LEFT JOIN sys.identity_columns AS ic
   ON ic.object_id = c.object_id AND ic.column_id = c.column_id
@@ -168,6 +190,64 @@ JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.i
 JOIN sys.columns AS col ON col.object_id = ic.object_id AND col.column_id = ic.column_id
 WHERE i.object_id = @object_id AND i.index_id > 0 AND i.is_hypothetical = 0
 ORDER BY i.index_id, ic.index_column_id
+"""
+
+# What kind of table it is, from sys.tables. `t.*`, not a column list: is_node and
+# is_edge came in SQL Server 2017, ledger_type_desc in 2022, and naming a column the
+# server lacks fails the statement (tables.py reads those that are there). history_* is
+# the table holding its history, history_of_* the one whose history it holds; NULL names
+# where the login may not see that table.
+TABLE_KIND = """
+SELECT t.*,
+       OBJECT_SCHEMA_NAME(t.history_table_id) AS history_schema,
+       OBJECT_NAME(t.history_table_id) AS history_name,
+       OBJECT_SCHEMA_NAME(cur.object_id) AS history_of_schema,
+       OBJECT_NAME(cur.object_id) AS history_of_name
+FROM sys.tables AS t
+LEFT JOIN sys.tables AS cur ON cur.history_table_id = t.object_id
+WHERE t.object_id = @object_id
+"""
+
+# Row-level security predicates on the table ("sys.security_predicates",
+# "sys.security_policies", SQL Server 2016+): a FILTER predicate hides rows from reads, a
+# BLOCK predicate refuses writes (operation_desc says which). A login sees a policy only
+# with a permission on it (metadata visibility), so an empty answer is not "no policy".
+SECURITY_PREDICATES = """
+SELECT OBJECT_SCHEMA_NAME(p.object_id) AS policy_schema,
+       p.name AS policy_name,
+       p.is_enabled,
+       sp.predicate_type_desc,
+       sp.operation_desc
+FROM sys.security_predicates AS sp
+JOIN sys.security_policies AS p ON p.object_id = sp.object_id
+WHERE sp.target_object_id = @object_id
+ORDER BY p.name, p.object_id, sp.security_predicate_id
+"""
+
+# DML triggers on the table with the statements that fire them ("sys.triggers",
+# "sys.trigger_events"): a write runs them too, and an INSTEAD OF trigger runs in place
+# of the write. A trigger is a subcomponent of its table, visible to whoever sees it.
+TRIGGERS = """
+SELECT tr.object_id,
+       tr.name AS trigger_name,
+       tr.is_disabled,
+       tr.is_instead_of_trigger,
+       te.type_desc AS event
+FROM sys.triggers AS tr
+JOIN sys.trigger_events AS te ON te.object_id = tr.object_id
+WHERE tr.parent_id = @object_id
+ORDER BY tr.name, tr.object_id, te.type
+"""
+
+# The columns of the table's full-text index, if it has one (at most one a table:
+# "sys.fulltext_indexes", "sys.fulltext_index_columns"): CONTAINS and FREETEXT search them.
+FULLTEXT_COLUMNS = """
+SELECT c.name AS column_name, fi.is_enabled
+FROM sys.fulltext_indexes AS fi
+JOIN sys.fulltext_index_columns AS fc ON fc.object_id = fi.object_id
+JOIN sys.columns AS c ON c.object_id = fc.object_id AND c.column_id = fc.column_id
+WHERE fi.object_id = @object_id
+ORDER BY fc.column_id
 """
 
 # definition is NULL without VIEW DEFINITION.
@@ -262,7 +342,8 @@ WHERE r.session_id <> @@SPID
 ORDER BY r.total_elapsed_time DESC, r.session_id, r.request_id
 """
 
-# Every column of every user table and view, for the whole-schema overview; tables are
+# Every column of every user table and view, for the whole-schema overview (is_hidden:
+# as in COLUMNS, a column SELECT * leaves out); tables are
 # matched to their keys by object_id. It and the other ALL_ reads (and COLUMNS, of a
 # table of up to 30,000 sparse columns) are read with reading.read_keyed: ordered by two
 # ids, each page asks for the rows after the last one's (@after_...), where an OFFSET
@@ -282,6 +363,7 @@ SELECT o.object_id,
        c.[precision],
        c.scale,
        c.is_nullable,
+       c.is_hidden,
        c.column_id
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id

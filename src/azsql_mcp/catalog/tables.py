@@ -9,8 +9,20 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import access, sql
-from azsql_mcp.catalog.names import name_text, names_text, qualified_text
+from azsql_mcp.catalog.names import TABLE_HIDDEN, name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
+from azsql_mcp.catalog.table_kinds import (
+    SecurityPredicate,
+    TableKind,
+    Trigger,
+    kind_lines,
+    name_or_none,
+    security_lines,
+    security_predicates,
+    table_kind,
+    trigger_lines,
+    triggers_of,
+)
 from azsql_mcp.values import cell_text, fence_untrusted
 
 # Keys from other tables listed in the text: a table may be referenced by 10,000 ("Maximum
@@ -30,11 +42,6 @@ class CatalogError(ValueError):
 # ("Metadata visibility configuration"), while the object itself stays visible.
 DEFINITION_HIDDEN = "definition hidden (needs VIEW DEFINITION)"
 
-# What stands for the table a foreign key references when the user has no permission on
-# it: the key belongs to its parent table and stays visible, while the catalog hides the
-# referenced table's name and columns ("Metadata visibility configuration"). It has no
-# dot, so it never equals a schema.table name.
-TABLE_HIDDEN = "table hidden (needs SELECT or VIEW DEFINITION on it)"
 # A column the user may not SELECT (error 230 when a query reads it, `*` included):
 # NO_SELECT in a table's description, NO_SELECT_MARK where a listing of many tables
 # needs it short (the schema overview, the diagrams).
@@ -51,6 +58,9 @@ class TableSummary(BaseModel):
     name: str
     type: Literal["table", "view"]
     row_count: int | None  # approximate; None for views
+    # schema.table whose history this table holds (a system-versioned temporal or
+    # ledger table's history table): read it through that table, FOR SYSTEM_TIME.
+    history_of: str | None = None
 
 
 class TableList(BaseModel):
@@ -80,6 +90,21 @@ class ColumnDetail(BaseModel):
     # HAS_PERMS_BY_NAME(table, 'OBJECT', 'SELECT', column, 'COLUMN'): False where the user
     # may not read the column (a column DENY, or SELECT granted on other columns only).
     selectable: bool = True
+    # sys.columns.is_hidden: SELECT * leaves it out (a HIDDEN period or ledger column,
+    # a graph table's internal column); a query names it to read it.
+    hidden: bool = False
+    # sys.columns.generated_always_type_desc (AS_ROW_START, AS_TRANSACTION_ID_END...):
+    # the engine writes it, no INSERT or UPDATE may.
+    generated_always: str | None = None
+    sparse: bool = False
+    # A column set (xml of all the sparse columns): SELECT * returns it instead of them.
+    column_set: bool = False
+    # sys.masked_columns.masking_function: a user without UNMASK reads masked values,
+    # while WHERE and JOIN still compare the real ones.
+    masked: str | None = None
+    # Always Encrypted (DETERMINISTIC or RANDOMIZED): the values are ciphertext this
+    # connection cannot decrypt; a literal in WHERE never matches them.
+    encrypted: str | None = None
 
 
 class KeyConstraint(BaseModel):
@@ -138,6 +163,19 @@ class TableDescription(BaseModel):
     referenced_by: list[ForeignKey]  # from other tables to this one
     indexes: list[IndexDetail]
     check_constraints: list[CheckConstraint]
+    kind: TableKind = TableKind()
+    # Only those on policies the login may see (metadata visibility): none listed is not
+    # proof of none.
+    row_security: list[SecurityPredicate] = []
+    triggers: list[Trigger] = []
+    # The columns of its full-text index (CONTAINS, FREETEXT), empty without one; whether
+    # that index is enabled.
+    fulltext_columns: list[str] = []
+    fulltext_enabled: bool = True
+    # The partitioning column of a partitioned table (its indexes' partition_ordinal > 0,
+    # the clustered one's first): a WHERE on it reads only the partitions it selects.
+    # Empty for an unpartitioned table, and for a partitioned heap without an index.
+    partitioned_on: list[str] = []
 
     @property
     def full_name(self) -> str:
@@ -173,6 +211,7 @@ async def list_tables(
             name=r["object_name"],
             type=r["object_type"],
             row_count=_int_or_none(r["row_count"]),
+            history_of=name_or_none(r["history_of_schema"], r["history_of_name"]),
         )
         for r in rows
     ]
@@ -254,6 +293,10 @@ async def describe_table(db: Database, table: str) -> TableDescription:
         foreign = group.create_task(fetch(sql.FOREIGN_KEYS))
         indexes = group.create_task(fetch(sql.INDEXES))
         checks = group.create_task(fetch(sql.CHECK_CONSTRAINTS))
+        kind = group.create_task(fetch(sql.TABLE_KIND))
+        security = group.create_task(fetch(sql.SECURITY_PREDICATES))
+        triggers = group.create_task(fetch(sql.TRIGGERS))
+        fulltext = group.create_task(fetch(sql.FULLTEXT_COLUMNS))
 
     primary, uniques = _key_constraints(keys.result())
     outgoing, incoming = _foreign_keys(foreign.result(), obj["object_id"])
@@ -277,6 +320,12 @@ async def describe_table(db: Database, table: str) -> TableDescription:
             )
             for r in checks.result()
         ],
+        kind=table_kind(kind.result()),
+        row_security=security_predicates(security.result()),
+        triggers=triggers_of(triggers.result()),
+        fulltext_columns=[r["column_name"] for r in fulltext.result()],
+        fulltext_enabled=all(r["is_enabled"] for r in fulltext.result()),
+        partitioned_on=_partition_columns(indexes.result()),
     )
 
 
@@ -334,7 +383,17 @@ def _column(r: dict[str, Any]) -> ColumnDetail:
         description=r["description"],
         selectable=r["can_select"] != 0,  # NULL (not answered): not known to be denied
         collation=r["collation_name"],
+        hidden=bool(r["is_hidden"]),
+        generated_always=_applicable(r["generated_always_type_desc"]),
+        sparse=bool(r["is_sparse"]),
+        column_set=bool(r["is_column_set"]),
+        masked=r["masking_function"],
+        encrypted=r["encryption_type_desc"],
     )
+
+
+def _applicable(desc: str | None) -> str | None:
+    return None if desc in (None, "NOT_APPLICABLE") else desc
 
 
 def _key_constraints(
@@ -435,6 +494,17 @@ def _indexes(rows: list[dict[str, Any]]) -> list[IndexDetail]:
     return [index for index, _ in grouped.values()]
 
 
+def _partition_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The partitioning columns of the first index (by index_id) that has them."""
+    first: dict[int, str] = {}
+    index_id = None
+    for r in rows:
+        if int(r["partition_ordinal"]) > 0 and index_id in (None, r["index_id"]):
+            index_id = r["index_id"]
+            first[int(r["partition_ordinal"])] = r["column_name"]
+    return [first[k] for k in sorted(first)]
+
+
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -463,6 +533,12 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         f"{info.type} {qualified_text(info.schema_name, info.name)}"
         f" ({len(info.columns)} columns{rows})"
     ]
+    lines += kind_lines(info.kind)
+    if info.partitioned_on:
+        lines.append(
+            f"PARTITIONED ON ({names_text(info.partitioned_on)}):"
+            " a WHERE on it reads only the partitions it selects"
+        )
     for c in info.columns:
         parts = [c.type + (f" [{c.alias_type}]" if c.alias_type else "")]
         if c.collation:
@@ -478,6 +554,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
             parts.append(f"COMPUTED {_HIDDEN}")
         elif c.computed:
             parts.append(f"AS {c.computed}")
+        parts += _column_features(c, info.kind)
         if not c.selectable:
             parts.append(NO_SELECT)
         if c.description:
@@ -486,6 +563,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         lines.append("  " + " ".join([name_text(c.name), *texts]))
     if any(not c.selectable for c in info.columns):
         lines.append(NO_SELECT_STAR)
+    lines += [note for flag, note in _column_notes(info.columns, info.kind) if flag]
     if info.primary_key:
         pk = info.primary_key
         lines.append(f"PRIMARY KEY {name_text(pk.name)} ({names_text(pk.columns)})")
@@ -521,6 +599,12 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         if ix.disabled:
             text += " (disabled)"
         lines.append(text)
+    if info.fulltext_columns:
+        disabled = "" if info.fulltext_enabled else " (disabled)"
+        lines.append(
+            f"FULLTEXT INDEX ({names_text(info.fulltext_columns)}){disabled}:"
+            " search them with CONTAINS or FREETEXT"
+        )
     for ck in info.check_constraints:
         definition = ck.definition
         definition = (
@@ -528,6 +612,8 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         )
         disabled = " (disabled)" if ck.disabled else ""
         lines.append(f"CHECK {name_text(ck.name)} {definition}{disabled}")
+    lines += security_lines(info.row_security)
+    lines += trigger_lines(info.triggers)
     if info.hides_definitions:
         grant = "" if user is None else f": {access.view_definition_grant(user)}"
         lines.append(
@@ -543,3 +629,52 @@ def _key_text(column: str) -> str:
     if column.endswith(_DESC):
         return name_text(column.removesuffix(_DESC)) + _DESC
     return name_text(column)
+
+
+_GRAPH_PSEUDO = ("$node_id_", "$edge_id_", "$from_id_", "$to_id_")
+
+
+def _column_features(c: ColumnDetail, kind: TableKind) -> list[str]:
+    # sys.types names rowversion "timestamp": an 8-byte counter the engine sets on every
+    # write ("rowversion (Transact-SQL)"), which a date compares with by error
+    parts = ["(rowversion: not a date)"] if c.type == "timestamp" else []
+    if c.generated_always:  # AS_ROW_START -> GENERATED ALWAYS AS ROW START
+        what = c.generated_always.removeprefix("AS_").rpartition("_")
+        parts.append(f"GENERATED ALWAYS AS {what[0]} {what[2]}")
+    if c.hidden:  # a graph table's are its internal columns, read through the $ ones
+        parts.append("HIDDEN (internal graph column)" if kind.graph else "HIDDEN")
+    if c.sparse:
+        parts.append("SPARSE")
+    if c.column_set:
+        parts.append("COLUMN_SET FOR ALL_SPARSE_COLUMNS")
+    if c.masked is not None:
+        parts.append(f"MASKED WITH (FUNCTION = '{c.masked}')")
+    if c.encrypted is not None:
+        parts.append(f"ENCRYPTED ({c.encrypted})")
+    if kind.graph and c.name.startswith(_GRAPH_PSEUDO):
+        parts.append(f"(query it as {c.name.rpartition('_')[0]})")
+    return parts
+
+
+def _column_notes(columns: list[ColumnDetail], kind: TableKind) -> list[tuple[bool, str]]:
+    """A note for each column feature a query must allow for, and whether any has it."""
+    return [
+        (
+            not kind.graph and any(c.hidden for c in columns),
+            "HIDDEN columns are not in SELECT *: name them.",
+        ),
+        (
+            any(c.column_set for c in columns),
+            "SELECT * returns the column set (xml) in place of the SPARSE columns.",
+        ),
+        (
+            any(c.masked is not None for c in columns),
+            "MASKED columns read masked unless the login has UNMASK;"
+            " WHERE and JOIN still compare the real values.",
+        ),
+        (
+            any(c.encrypted is not None for c in columns),
+            "ENCRYPTED columns (Always Encrypted) read as ciphertext:"
+            " do not filter, join, sort or group on them.",
+        ),
+    ]

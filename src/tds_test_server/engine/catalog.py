@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 
 from ..results import ColumnType
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
+from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
+from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
+from .policy_views import security_policies, security_predicates
 from .sql_types import normalize, parse_type, type_text
 from .sqltext import default_definition as default_definition
 from .sqltext import split_name as split_name
+from .temporal_tables import TEMPORAL_COLUMNS
 
 DEFAULT_SCHEMA = "dbo"
 
@@ -87,7 +91,7 @@ _BUILTIN_SCHEMAS = [(1, "dbo", 1), (2, "guest", 2), (3, "INFORMATION_SCHEMA", 3)
 
 
 def init_metadata(conn: sqlite3.Connection, created: str) -> None:
-    conn.executescript(METADATA_DDL)
+    conn.executescript(METADATA_DDL + FEATURES_DDL)
     conn.executemany("INSERT OR IGNORE INTO __azsql_schemas VALUES (?, ?, ?)", _BUILTIN_SCHEMAS)
     conn.execute("INSERT OR IGNORE INTO __azsql_meta VALUES ('create_date', ?)", (created,))
 
@@ -349,8 +353,7 @@ _COL_SELECT = (
     " c.precision, c.scale, c.collation, c.is_nullable,"
     " CASE WHEN c.type_name IN ('char','varchar','binary','varbinary','nchar','nvarchar')"
     " THEN 1 ELSE 0 END, c.is_rowguidcol, c.is_identity, c.is_computed, 0, 0, 0, 0, 0, 0,"
-    " 0, c.default_object_id, 0, 0, 0, 0, 'NOT_APPLICABLE', NULL, NULL, NULL, NULL, NULL,"
-    " 0, 0, NULL, NULL"
+    f" 0, c.default_object_id, 0, {SPARSE_TO_MASKED}, NULL, NULL"
 )
 
 
@@ -447,6 +450,7 @@ _SCHEMA_NAME = "(SELECT name FROM __azsql_schemas s WHERE s.schema_id = {0}.sche
 
 
 _TABLE_OBJECTS = f"{_OBJECTS} t JOIN __azsql_schemas s ON s.schema_id = t.schema_id"
+_policies = security_policies(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS, _SEES_DEFINITIONS)
 
 
 SYSTEM_VIEWS: list[SystemView] = [
@@ -477,8 +481,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         " (SELECT max(column_id) FROM __azsql_columns c WHERE c.object_id = o.object_id),"
         " 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'TABLE', 0,"
         " EXISTS (SELECT 1 FROM __azsql_meta m WHERE m.key = 'memory_optimized:' || o.object_id),"
-        " 0, 'SCHEMA_AND_DATA', 0,"
-        " 'NON_TEMPORAL_TABLE', NULL, 0, 0, 0, 0, 0, 'NON_LEDGER_TABLE', 0"
+        " 0, 'SCHEMA_AND_DATA',"
+        f" {TEMPORAL_COLUMNS}, 0, 0, 0, 0, 0, 'NON_LEDGER_TABLE', 0"
         f" FROM {_USER_OBJECTS} WHERE o.type = 'U'",
     ),
     _view(
@@ -513,6 +517,11 @@ SYSTEM_VIEWS: list[SystemView] = [
     ),
     _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
     _view(-392, "sys", "all_columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
+    _view(-461, "sys", "masked_columns", *masked_columns(_COL_COLS, _COL_SELECT, _COLUMNS)),
+    _view(-462, "sys", "security_policies", *_policies),
+    _view(-463, "sys", "security_predicates", *security_predicates(_SEES_DEFINITIONS)),
+    _view(-464, "sys", "fulltext_indexes", *FULLTEXT_INDEXES),
+    _view(-465, "sys", "fulltext_index_columns", *FULLTEXT_INDEX_COLUMNS),
     _view(
         -393,
         "sys",

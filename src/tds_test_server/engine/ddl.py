@@ -16,7 +16,7 @@ from ..results import (
     Message,
     TdsError,
 )
-from . import errors, generated_columns, ledger, memory_optimized
+from . import errors, generated_columns, ledger, memory_optimized, temporal_tables
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA, Table
 from .ddl_parse import (
@@ -376,6 +376,29 @@ class Ddl(SchemaObjects):
             )
         elif mode == "trigger":
             self._identity_triggers(temp_table)
+        if ddl.history_table is not None:
+            self._history_table(
+                ddl.history_table or [schema, f"MSSQL_TemporalHistoryFor_{object_id}"],
+                schema,
+                name,
+                object_id,
+            )
+
+    def _history_table(self, parts: list[str], schema: str, name: str, object_id: int) -> None:
+        """Link a system-versioned table to its history table, created with the same
+        columns (types as created, computed ones included) when it is not there."""
+        history_schema, history_name = self._resolve(parts)
+        history = f"[{history_schema}].[{history_name}]"
+        if self.catalog.resolve_object_id(history) is None:
+            self.catalog.load(self.conn)
+            table = self.catalog.table(schema, name)
+            assert table is not None
+            columns = [ColumnDef(c.name, c.type, nullable=c.type.nullable) for c in table.columns]
+            self._create_table(CreateTable([history_schema, history_name], columns, [], []))
+            self.catalog.load(self.conn)
+        history_id = self.catalog.resolve_object_id(history)
+        assert history_id is not None
+        temporal_tables.link(self.conn, object_id, history_id)
 
     def _alter_table(self, alter: AlterTable) -> None:
         schema, name = self._resolve(alter.name)
@@ -439,6 +462,7 @@ class Ddl(SchemaObjects):
             conn.execute(f"ALTER TABLE {_q(table.sqlite_name)} DROP COLUMN {_q(dropped.name)}")
             for sql in (
                 "DELETE FROM __azsql_columns WHERE object_id = ? AND column_id = ?",
+                "DELETE FROM __azsql_column_features WHERE object_id = ? AND column_id = ?",
                 "DELETE FROM __azsql_column_permissions WHERE object_id = ? AND column_id = ?",
             ):
                 conn.execute(sql, (table.object_id, dropped.column_id))

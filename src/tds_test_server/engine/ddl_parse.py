@@ -11,7 +11,10 @@ from sqlglot.tokens import TokenType
 from ..results import ColumnType
 from . import errors
 from .batches import Statement, word
+from .column_features import ColumnFeatures, accept_period
+from .column_features import accept as accept_feature
 from .sql_types import UnknownType, parse_type
+from .temporal_tables import accept_system_versioning
 from .token_stream import Tokens
 
 
@@ -40,6 +43,7 @@ class ColumnDef:
     rowguidcol: bool = False
     collation: str | None = None  # COLLATE: recorded in the catalog, not applied
     rowversion: bool = False  # rowversion (timestamp): binary(8) here, refused to writes
+    features: ColumnFeatures = field(default_factory=ColumnFeatures)  # catalog only
 
 
 @dataclass
@@ -59,6 +63,8 @@ class CreateTable:
     columns: list[ColumnDef]
     constraints: list[ConstraintDef]
     indexes: list[IndexDef]
+    # SYSTEM_VERSIONING = ON: the HISTORY_TABLE's name parts, [] when left unnamed
+    history_table: list[str] | None = None
 
 
 @dataclass
@@ -113,6 +119,7 @@ def parse_create_table(stmt: Statement) -> CreateTable:
             continue
         ts.expect_type(TokenType.R_PAREN)
         break
+    table.history_table = accept_system_versioning(ts)
     ts.skip_options()
     ts.end()
     return table
@@ -136,7 +143,7 @@ def _table_element(
         ts.accept("NONCLUSTERED")
         indexes.append(IndexDef(idx_name, table, _key_columns(ts), unique, clustered))
         ts.skip_options()
-    else:
+    elif not accept_period(ts):
         columns.append(_column(ts, constraints))
 
 
@@ -171,7 +178,7 @@ def _column(ts: Tokens, constraints: list[ConstraintDef]) -> ColumnDef:
                 seed, inc = int(args[0]), int(args[1]) if len(args) > 1 else 1
             col.identity = (seed, inc)
             _not_for_replication(ts)
-        elif w in ("ROWGUIDCOL", "SPARSE", "FILESTREAM"):
+        elif w in ("ROWGUIDCOL", "FILESTREAM"):
             ts.next()
             col.rowguidcol = col.rowguidcol or w == "ROWGUIDCOL"
         elif w == "COLLATE":
@@ -180,6 +187,8 @@ def _column(ts: Tokens, constraints: list[ConstraintDef]) -> ColumnDef:
         elif w in ("CONSTRAINT", "PRIMARY", "UNIQUE", "DEFAULT", "CHECK", "REFERENCES", "FOREIGN"):
             c = _table_constraint(ts, column=col_name)
             constraints.append(c)
+        elif accept_feature(ts, col.features):
+            pass
         else:
             raise errors.syntax_near(tok.text)
     return col

@@ -16,6 +16,7 @@ from ..results import (
 )
 from . import errors, functions
 from .catalog import DEFAULT_SCHEMA, Table
+from .column_features import record as record_features
 from .date_literals import stored_default
 from .ddl_parse import ColumnDef, ConstraintDef, CreateTable, IndexDef
 from .infoschema import information_schema_facts
@@ -258,6 +259,7 @@ class SchemaObjects(Statements):
                 facts["collation"],
             ),
         )
+        record_features(self.conn, object_id, column_id, col.features)
 
     def _set_column_type(self, object_id: int, column_id: int, ctype: ColumnType) -> None:
         max_length, precision, scale = storage(ctype)
@@ -699,6 +701,7 @@ class SchemaObjects(Statements):
             conn.execute(sql, (oid, oid))
         for sql in (
             "DELETE FROM __azsql_columns WHERE object_id = ?",
+            "DELETE FROM __azsql_column_features WHERE object_id = ?",
             "DELETE FROM __azsql_indexes WHERE object_id = ?",
             "DELETE FROM __azsql_index_columns WHERE object_id = ?",
             "DELETE FROM __azsql_extended_properties WHERE class IN (1, 7) AND major_id = ?",

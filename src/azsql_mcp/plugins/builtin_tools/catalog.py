@@ -31,7 +31,8 @@ async def list_tables(
     found = await catalog.list_tables(ctx.db, schema, name_pattern, limit=SHOWN)
     lines = [
         f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
-        + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
+        + (f", ~{t.row_count} rows" if t.row_count is not None else "")
+        + (f", history of {_name(t.history_of)})" if t.history_of else ")")
         for t in found.tables
     ]
     summary = f"{len(found.tables)} tables and views"
@@ -48,6 +49,11 @@ async def list_tables(
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
 
 
+def _name(schema_table: str) -> str:
+    schema, _, name = schema_table.partition(".")
+    return catalog.qualified_text(schema, name)
+
+
 async def describe_table(
     ctx: ToolContext,
     table: Annotated[
@@ -60,8 +66,9 @@ async def describe_table(
 ) -> ToolResult:
     """Describe one table or view before querying it.
 
-    Columns (type, nullability, default, identity, computed), primary and foreign keys
-    (in and out), indexes, check constraints, descriptions, approximate row count.
+    Columns (type, nullability, default, identity, computed, hidden, masked, encrypted),
+    primary and foreign keys (in and out), indexes, check constraints, row-level
+    security, temporal history, descriptions, approximate row count.
     """
     with clear_errors():
         info = await catalog.describe_table(ctx.db, table)

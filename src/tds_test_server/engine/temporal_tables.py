@@ -1,0 +1,70 @@
+"""System-versioned temporal tables as the catalog shows them: CREATE TABLE ... WITH
+(SYSTEM_VERSIONING = ON (HISTORY_TABLE = schema.name)) links the table to its history
+table, creating that table (the same columns, no constraints) when it does not exist, as
+"Create a system-versioned temporal table" describes; sys.tables then says which is
+which (temporal_type, temporal_type_desc, history_table_id).
+
+Only the catalog: no history rows are written, FOR SYSTEM_TIME is not read, the period
+columns are not filled in (docs/test-server-limits.md). The link lives in __azsql_meta
+(key `history_table:<object_id>`, the history table's object_id) so it rolls back with
+the DDL that made it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlglot.tokens import TokenType
+
+from .token_stream import Tokens
+
+_KEY = "history_table:"
+
+
+def accept_system_versioning(ts: Tokens) -> list[str] | None:
+    """The HISTORY_TABLE of a table option list WITH (SYSTEM_VERSIONING = ON (...)) at the
+    cursor, consumed; None (nothing consumed) for any other options. A history table
+    left unnamed is named MSSQL_TemporalHistoryFor_<object_id> by SQL Server: the caller
+    names it so."""
+    if ts.peek_word() != "WITH" or ts.peek_word(2) != "SYSTEM_VERSIONING":
+        return None
+    ts.next()
+    ts.expect_type(TokenType.L_PAREN)
+    ts.expect("SYSTEM_VERSIONING")
+    ts.expect_type(TokenType.EQ)
+    ts.expect("ON")
+    history: list[str] = []
+    if ts.accept_type(TokenType.L_PAREN):
+        while not ts.accept_type(TokenType.R_PAREN):
+            if ts.accept("HISTORY_TABLE"):
+                ts.expect_type(TokenType.EQ)
+                history = ts.multipart()
+            else:
+                ts.next()
+    ts.expect_type(TokenType.R_PAREN)
+    return history
+
+
+def link(conn: sqlite3.Connection, object_id: int, history_id: int) -> None:
+    conn.execute("INSERT INTO __azsql_meta VALUES (?, ?)", (f"{_KEY}{object_id}", history_id))
+
+
+def _history_of(object_id: str) -> str:
+    return f"(SELECT m.value FROM __azsql_meta m WHERE m.key = '{_KEY}' || {object_id})"
+
+
+def _is_history(object_id: str) -> str:
+    return (
+        f"EXISTS (SELECT 1 FROM __azsql_meta m WHERE m.key LIKE '{_KEY}%'"
+        f" AND m.value = {object_id})"
+    )
+
+
+# sys.tables' temporal_type, temporal_type_desc and history_table_id of table `o`.
+TEMPORAL_COLUMNS = (
+    f"CASE WHEN {_history_of('o.object_id')} IS NOT NULL THEN 2"
+    f" WHEN {_is_history('o.object_id')} THEN 1 ELSE 0 END,"
+    f" CASE WHEN {_history_of('o.object_id')} IS NOT NULL THEN 'SYSTEM_VERSIONED_TEMPORAL_TABLE'"
+    f" WHEN {_is_history('o.object_id')} THEN 'HISTORY_TABLE' ELSE 'NON_TEMPORAL_TABLE' END,"
+    f" {_history_of('o.object_id')}"
+)
