@@ -1,0 +1,64 @@
+"""What the driver process adds to SQL Server's error where the error alone misleads:
+which statement of a batch failed, and that a result failed after rows had come.
+
+SQL Server streams a SELECT's rows as it computes them, so a value that fails (Msg
+8134 divide by zero, 8115 arithmetic overflow, 245 a conversion) ends the result after
+the rows before it were sent ([MS-TDS]: the rows, then ERROR, then DONE with its error
+bit). Nothing is returned for such a page, and without a word the agent would take the
+error for one of its statement as a whole (a syntax or a permission it could fix by
+rewriting), not for a value in one row that it must guard or filter out.
+
+Runs in the driver process: standard library and pyodbc only (driverhost.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sized
+from typing import Any
+
+
+def _explain(exc: Any, prefix: str) -> None:
+    """Put `prefix` before the driver message (args[1]); the server's error number and the
+    ODBC state stay where retry.inspect_error reads them."""
+    if len(exc.args) >= 2:
+        # "; " parts are joined by spaces (retry.inspect_error)
+        exc.args = (exc.args[0], f"{prefix}:; {exc.args[1]}", *exc.args[2:])
+
+
+def name_statement(exc: Any, number: int, count: int) -> None:
+    """Say which statement of a batch failed (database.STATEMENT_NAMED reads it)."""
+    _explain(exc, f"Statement {number} of {count} failed")
+
+
+# ODBC states of errors a row's values raise: 22xxx data exceptions (22012 divide by
+# zero, 22003 overflow, 22018 a conversion, 22007/22008 a date), 21000 a subquery
+# that returned more than one value for a row
+_ROW_VALUE_STATES = ("22", "21")
+
+
+@contextlib.contextmanager
+def rows_before(offset: int, rows: Sized) -> Iterator[None]:
+    """Where a value fails while a page's rows are skipped (`offset` of them) or read
+    (into `rows`), say that rows came before it and what to do."""
+    import pyodbc
+
+    try:
+        yield
+    except pyodbc.Error as exc:
+        if not str(exc.args[0] if exc.args else "").startswith(_ROW_VALUE_STATES):
+            raise
+        if len(rows):  # a fetch that fails loses its whole batch: the count is a floor
+            where = f"at least {len(rows)} row(s) of this page"
+        elif offset:
+            where = f"rows while passing over the {offset} of earlier pages (offset)"
+        else:
+            raise
+        _explain(
+            exc,
+            f"The result failed part way: SQL Server sent {where} before this error, so"
+            " no rows are returned. A value in a later row fails, not the statement's"
+            " text: change the expression for such values (NULLIF(divisor, 0), TRY_CAST,"
+            " TRY_CONVERT, a wider type) or filter those rows out",
+        )
+        raise
