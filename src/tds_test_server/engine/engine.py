@@ -61,6 +61,7 @@ from .session_state import (
 from .sqltext import split_name
 from .statements import _tail
 from .temp_tables import TEMP_TABLES
+from .terminated import note_terminated
 from .textsize import ODBC_TEXTSIZE, within_textsize
 from .token_stream import Tokens
 from .translate import Translator
@@ -378,6 +379,7 @@ class EngineSession(RowSecurity):
                     yield from self._statement(stmt, scope, index == 0)
                 except TdsError as exc:
                     exc.line = stmt.line
+                    note_terminated(exc, self.request.command)
                     if self.xact_abort and self._depth:
                         self._depth = 0
                         with contextlib.suppress(TdsError):
