@@ -246,7 +246,16 @@ async def test_batch_is_all_or_nothing(writer):
         params={"name": "Test Batch"},
     )
     assert message.startswith("Statement 2 of 2 failed: ")
-    assert message.endswith("The batch was rolled back: nothing was written.")
+    # SQL Server follows 2601 with 3621 "The statement has been terminated." (the test
+    # server too): the driver's first record, the root error, is the one the agent gets
+    assert "Violation of UNIQUE KEY constraint 'AK_ProductCategory_Name'" in message
+    assert "3621" not in message and "terminated" not in message
+    assert message.endswith(
+        "The batch was rolled back: nothing was written. (SQL Server error 2627)"
+    ), message
+    single = await refused(writer, "insert_data", sql=insert, params={"name": "Bikes"})
+    assert single.startswith("Violation of UNIQUE KEY constraint 'AK_ProductCategory_Name'")
+    assert single.endswith("(SQL Server error 2627)"), single
     refusal = await refused(
         writer, "execute_batch", statements=[insert, "DROP TABLE SalesLT.ProductCategory"]
     )
