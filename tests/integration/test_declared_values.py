@@ -106,13 +106,20 @@ NOISY = (
     "CREATE PROCEDURE dbo.uspNoisy @v int"
     " AS PRINT 'checking'; SELECT @v AS v; PRINT 'no such customer'"
 )
+# a value that fails at customer 3, after the rows of customers 1 and 2 (1,694) came
+PART_WAY = (
+    "CREATE PROCEDURE dbo.uspPartWay AS SELECT a.CustomerID * 10000 + b.CustomerID AS id,"
+    " 1 / (a.CustomerID - 3) AS x FROM SalesLT.Customer a CROSS JOIN SalesLT.Customer b"
+    " ORDER BY a.CustomerID, b.CustomerID"
+)
+PARTED = {"procedure": "dbo.uspPartWay", "description": "fails part way"}
 ECHOED = {
     "echo_out": {"procedure": "dbo.uspEchoOut", "description": "v back in @w"},
     "noisy": {"procedure": "dbo.uspNoisy", "description": "prints"},
 }
 SETUP = [
     *(ECHO.format(name=n, type=t) for n, t in TYPES.items()),
-    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE, ECHO_OUT, NOISY),
+    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE, ECHO_OUT, NOISY, PART_WAY),
 ]
 
 
@@ -125,7 +132,7 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 @contextlib.asynccontextmanager
 async def connected(azsql_config: dict[str, Any], *names: str) -> AsyncIterator[Client[Any]]:
     """A client of an app with the named tools, the procedure tools resolved."""
-    every = PROCEDURES | STATEMENTS | KEYWORDS | ECHOED | {"counter": COUNTER}
+    every = PROCEDURES | STATEMENTS | KEYWORDS | ECHOED | {"counter": COUNTER, "part_way": PARTED}
     tools = {name: every[name] for name in names}
     app = make_app(azsql_config, tools)
     async with Client(app.mcp) as client:
@@ -391,3 +398,15 @@ async def test_a_procedures_messages_come_back(azsql_config: dict[str, Any]) -> 
         quiet = await client.call_tool("echo_out", {"v": "x"})
         assert quiet.structured_content["messages"] == []
         assert "Messages" not in quiet.content[0].text
+
+
+async def test_a_result_set_that_fails_part_way_says_rows_came(azsql_config: dict[str, Any]):
+    """The page of the set is kept (max_rows), the rest read and dropped, where the value
+    fails: the error says rows came before it, as read_data's does."""
+    async with connected(azsql_config, "part_way") as client:
+        await listed_until(client, lambda t: "part_way" in t)
+        result = await client.call_tool("part_way", {}, raise_on_error=False)
+        assert result.is_error
+        text = result.content[0].text
+        assert text.startswith("The result failed part way: SQL Server sent at least "), text
+        assert text.endswith("Divide by zero error encountered. (SQL Server error 8134)"), text

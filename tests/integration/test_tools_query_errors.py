@@ -55,6 +55,7 @@ async def test_a_page_cut_before_the_failing_row_is_whole_and_the_next_one_fails
     assert data["truncated_by"] == "rows" and data["next_cursor"]
     text = await failed(client, query, max_rows=2000, cursor=data["next_cursor"])
     assert text.startswith(PART_WAY) and text.endswith("(SQL Server error 8134)"), text
+    assert " after the 5 row(s) of earlier pages (the cursor's offset) " in text
 
 
 async def test_an_error_before_any_row_is_sql_servers_alone(client, azsql_principal):

@@ -27,7 +27,7 @@ def test_a_value_failing_after_rows_keeps_its_number_and_says_so():
 
 def test_failing_while_passing_over_earlier_pages_says_so():
     info = inspect_error(raised(pyodbc.DataError("22012", DIVIDE), 50, []))
-    assert "rows while passing over the 50 of earlier pages" in info.message
+    assert "sent some of the 50 row(s) of earlier pages (the cursor's offset)" in info.message
 
 
 @pytest.mark.parametrize(

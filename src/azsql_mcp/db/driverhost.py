@@ -379,9 +379,12 @@ def _capped_set(
         max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES  # procedure rows leave as JSON
         clrtypes().ambiguous_seen()  # from now on
         rows = []  # what _take_rows fills
-        truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary, cut_at, rows)
-        if truncated:  # the rest of the set goes unread, by query_timeout_s at most
-            _skip(cursor, sys.maxsize, deadline)
+        with error_context().rows_before(0, rows):
+            truncated = _take_rows(
+                cursor, description, max_rows, max_bytes, max_binary, cut_at, rows
+            )
+            if truncated:  # the rest of the set goes unread, by query_timeout_s at most
+                _skip(cursor, sys.maxsize, deadline)
         if clrtypes().ambiguous_seen():
             rows = clrtypes().settle_rows(rows, reported)
     return Page(

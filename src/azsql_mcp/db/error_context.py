@@ -40,7 +40,8 @@ _ROW_VALUE_STATES = ("22", "21")
 @contextlib.contextmanager
 def rows_before(offset: int, rows: Sized) -> Iterator[None]:
     """Where a value fails while a page's rows are skipped (`offset` of them) or read
-    (into `rows`), say that rows came before it and what to do."""
+    (into `rows`: a read_data page, a procedure's result set), say that rows came before
+    it and what to do."""
     import pyodbc
 
     try:
@@ -48,10 +49,11 @@ def rows_before(offset: int, rows: Sized) -> Iterator[None]:
     except pyodbc.Error as exc:
         if not str(exc.args[0] if exc.args else "").startswith(_ROW_VALUE_STATES):
             raise
+        earlier = f"the {offset} row(s) of earlier pages (the cursor's offset)"
         if len(rows):  # a fetch that fails loses its whole batch: the count is a floor
-            where = f"at least {len(rows)} row(s) of this page"
+            where = f"at least {len(rows)} row(s)" + (f" after {earlier}" if offset else "")
         elif offset:
-            where = f"rows while passing over the {offset} of earlier pages (offset)"
+            where = f"some of {earlier}"
         else:
             raise
         _explain(
