@@ -31,6 +31,11 @@ async def failed(client: Client[Any], query: str, **args: Any) -> str:
     ("value", "number", "words"),
     [
         ("1 / (a.CustomerID - 3)", 8134, "Divide by zero error encountered."),
+        (  # FreeTDS gives this one the ODBC state HY019, Driver 18 22003
+            "CAST(a.CustomerID * 100 AS tinyint)",
+            8115,
+            "Arithmetic overflow error converting expression to data type tinyint.",
+        ),
         (
             "CAST(CASE WHEN a.CustomerID >= 3 THEN 'abc' ELSE '1' END AS int)",
             245,

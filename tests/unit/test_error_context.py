@@ -30,12 +30,29 @@ def test_failing_while_passing_over_earlier_pages_says_so():
     assert "sent some of the 50 row(s) of earlier pages (the cursor's offset)" in info.message
 
 
+def test_the_number_decides_not_the_drivers_state():
+    """FreeTDS maps 8115 to HY019, Driver 18 to 22003."""
+    overflow = (
+        "[HY019] [FreeTDS][SQL Server]Arithmetic overflow error converting expression to"
+        " data type tinyint. (8115) (SQLFetch)"
+    )
+    info = inspect_error(raised(pyodbc.Error("HY019", overflow), 0, [(1,)]))
+    assert info.number == 8115 and info.message.startswith("The result failed part way")
+
+
 @pytest.mark.parametrize(
     ("exc", "offset", "rows"),
     [
         (pyodbc.DataError("22012", DIVIDE), 0, []),  # before any row: the error alone
         (pyodbc.OperationalError("HYT00", "[HYT00] Query timeout expired"), 0, [(1,)]),
         (pyodbc.OperationalError("08S01", "[08S01] Communication link failure"), 5, [(1,)]),
+        (  # a deadlock victim part way: not a value of a row
+            pyodbc.Error(
+                "40001", "[40001] Transaction (Process ID 51) was deadlocked (1205) (SQLFetch)"
+            ),
+            0,
+            [(1,)],
+        ),
     ],
 )
 def test_other_errors_are_left_as_they_are(exc, offset, rows):

@@ -14,8 +14,23 @@ Runs in the driver process: standard library and pyodbc only (driverhost.py).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sized
 from typing import Any
+
+CALL = r"\(SQL\w+(?:\([^)]*\))?\)"  # pyodbc names the ODBC call: (SQLSetConnectAttr(X))
+# pyodbc writes the first diagnostic record as "[state] message (number) (SQLCall)" and
+# each further one as "; [state] message (number)": the number is the last one followed by
+# the call's name, as a message may quote a client's text that looks the same (a value
+# CAST failed on), which must not choose the number (a retry on a forged 1205, a metric
+# label per made-up number).
+_NUMBER = re.compile(r"\((\d+)\)\s*" + CALL + r"(?=\s*$|; \[[0-9A-Z]{5}\] )")
+
+
+def server_number(message: str) -> int | None:
+    """SQL Server's error number in a pyodbc error's message (args[1]), if it has one."""
+    numbers = _NUMBER.findall(message)
+    return (int(numbers[-1]) or None) if numbers else None
 
 
 def _explain(exc: Any, prefix: str) -> None:
@@ -31,10 +46,13 @@ def name_statement(exc: Any, number: int, count: int) -> None:
     _explain(exc, f"Statement {number} of {count} failed")
 
 
-# ODBC states of errors a row's values raise: 22xxx data exceptions (22012 divide by
-# zero, 22003 overflow, 22018 a conversion, 22007/22008 a date), 21000 a subquery
-# that returned more than one value for a row
-_ROW_VALUE_STATES = ("22", "21")
+# Errors a row's values raise (the number, not the ODBC state, which the drivers map
+# apart: FreeTDS gives 8115 HY019, Driver 18 22003): divide by zero (8134), arithmetic
+# overflow (8115, 220, 232, 517, 535), conversions (245, 8114, 244, 248, 241, 242, 295),
+# a subquery with more than one value for a row (512), text that is no JSON (13609)
+_ROW_VALUE_ERRORS = frozenset(
+    {8134, 8115, 220, 232, 517, 535, 245, 8114, 244, 248, 241, 242, 295, 512, 13609}
+)
 
 
 @contextlib.contextmanager
@@ -47,7 +65,7 @@ def rows_before(offset: int, rows: Sized) -> Iterator[None]:
     try:
         yield
     except pyodbc.Error as exc:
-        if not str(exc.args[0] if exc.args else "").startswith(_ROW_VALUE_STATES):
+        if len(exc.args) < 2 or server_number(str(exc.args[1])) not in _ROW_VALUE_ERRORS:
             raise
         earlier = f"the {offset} row(s) of earlier pages (the cursor's offset)"
         if len(rows):  # a fetch that fails loses its whole batch: the count is a floor
