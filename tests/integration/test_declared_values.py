@@ -113,13 +113,20 @@ PART_WAY = (
     " ORDER BY a.CustomerID, b.CustomerID"
 )
 PARTED = {"procedure": "dbo.uspPartWay", "description": "fails part way"}
+# RAISERROR of severity 10 is a message, 16 an error, 20 (WITH LOG) ends the connection
+RAISING = (
+    "CREATE PROCEDURE dbo.uspRaising @severity int AS"
+    " RAISERROR('step %d done', 10, 1, 1) WITH NOWAIT; SELECT 1 AS v;"
+    " RAISERROR('failed with severity %d', @severity, 1, @severity) WITH LOG"
+)
+RAISED = {"procedure": "dbo.uspRaising", "description": "raises"}
 ECHOED = {
     "echo_out": {"procedure": "dbo.uspEchoOut", "description": "v back in @w"},
     "noisy": {"procedure": "dbo.uspNoisy", "description": "prints"},
 }
 SETUP = [
     *(ECHO.format(name=n, type=t) for n, t in TYPES.items()),
-    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE, ECHO_OUT, NOISY, PART_WAY),
+    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE, ECHO_OUT, NOISY, PART_WAY, RAISING),
 ]
 
 
@@ -132,7 +139,13 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 @contextlib.asynccontextmanager
 async def connected(azsql_config: dict[str, Any], *names: str) -> AsyncIterator[Client[Any]]:
     """A client of an app with the named tools, the procedure tools resolved."""
-    every = PROCEDURES | STATEMENTS | KEYWORDS | ECHOED | {"counter": COUNTER, "part_way": PARTED}
+    every = (
+        PROCEDURES
+        | STATEMENTS
+        | KEYWORDS
+        | ECHOED
+        | {"counter": COUNTER, "part_way": PARTED, "raising": RAISED}
+    )
     tools = {name: every[name] for name in names}
     app = make_app(azsql_config, tools)
     async with Client(app.mcp) as client:
@@ -410,3 +423,23 @@ async def test_a_result_set_that_fails_part_way_says_rows_came(azsql_config: dic
         text = result.content[0].text
         assert text.startswith("The result failed part way: SQL Server sent at least "), text
         assert text.endswith("Divide by zero error encountered. (SQL Server error 8134)"), text
+
+
+async def test_raiserror_is_a_message_to_severity_10_and_an_error_above(
+    azsql_config: dict[str, Any], tds_server: ThreadedTdsServer
+):
+    async with connected(azsql_config, "raising") as client:
+        await listed_until(client, lambda t: "severity" in _props(t["raising"]))
+        quiet = await client.call_tool("raising", {"severity": 0})
+        assert quiet.structured_content["messages"] == ["step 1 done", "failed with severity 0"]
+        assert quiet.structured_content["result_sets"][0]["rows"] == [[1]]
+        failed = await client.call_tool("raising", {"severity": 16}, raise_on_error=False)
+        assert failed.is_error
+        assert failed.content[0].text == "failed with severity 16 (SQL Server error 50000)"
+        logins = len(tds_server.record.logins)
+        fatal = await client.call_tool("raising", {"severity": 20}, raise_on_error=False)
+        assert fatal.is_error and "failed with severity 20" in fatal.content[0].text
+        # SQL Server ends the session at severity 20: the next call logs in anew
+        again = await client.call_tool("raising", {"severity": 0})
+        assert again.structured_content["messages"][0] == "step 1 done"
+        assert len(tds_server.record.logins) > logins

@@ -48,6 +48,7 @@ from .procedures import (
     _parse_param_declarations,
     _proc_name,
 )
+from .raiserror import raised
 from .row_security import RowSecurity
 from .session_state import (
     _DEFAULT_BUSY_MS,
@@ -456,6 +457,8 @@ class EngineSession(RowSecurity):
         elif head == "PRINT":
             value = self._evaluate(_tail(stmt, 1), scope)
             yield Message(0, "" if value is None else functions._to_str(value))
+        elif head in ("RAISERROR", "THROW"):
+            yield from raised(head, _tail(stmt, 1), lambda text: self._evaluate(text, scope))
         elif head == "USE":
             self._use(stmt)
         elif head in ("EXEC", "EXECUTE"):
