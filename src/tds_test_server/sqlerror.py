@@ -10,7 +10,8 @@ from __future__ import annotations
 class TdsError(Exception):
     """An error SQL Server would report: number, state, class (severity). `preceding`:
     the errors SQL Server reports before it for the same failure (error 300 before 297
-    on a DMV, dmv_permissions.py), sent first."""
+    on a DMV, dmv_permissions.py), sent first; `following`: the messages after it (3621
+    "The statement has been terminated.", engine/terminated.py)."""
 
     def __init__(
         self,
@@ -21,6 +22,7 @@ class TdsError(Exception):
         severity: int = 16,
         line: int = 1,
         preceding: tuple[TdsError, ...] = (),
+        following: tuple[TdsError, ...] = (),
     ):
         super().__init__(message)
         self.number = number
@@ -29,3 +31,4 @@ class TdsError(Exception):
         self.severity = severity
         self.line = line
         self.preceding = preceding
+        self.following = following

@@ -106,13 +106,27 @@ NOISY = (
     "CREATE PROCEDURE dbo.uspNoisy @v int"
     " AS PRINT 'checking'; SELECT @v AS v; PRINT 'no such customer'"
 )
+# a value that fails at customer 3, after the rows of customers 1 and 2 (1,694) came
+PART_WAY = (
+    "CREATE PROCEDURE dbo.uspPartWay AS SELECT a.CustomerID * 10000 + b.CustomerID AS id,"
+    " 1 / (a.CustomerID - 3) AS x FROM SalesLT.Customer a CROSS JOIN SalesLT.Customer b"
+    " ORDER BY a.CustomerID, b.CustomerID"
+)
+PARTED = {"procedure": "dbo.uspPartWay", "description": "fails part way"}
+# RAISERROR of severity 10 is a message, 16 an error, 20 (WITH LOG) ends the connection
+RAISING = (
+    "CREATE PROCEDURE dbo.uspRaising @severity int AS"
+    " RAISERROR('step %d done', 10, 1, 1) WITH NOWAIT; SELECT 1 AS v;"
+    " RAISERROR('failed with severity %d', @severity, 1, @severity) WITH LOG"
+)
+RAISED = {"procedure": "dbo.uspRaising", "description": "raises"}
 ECHOED = {
     "echo_out": {"procedure": "dbo.uspEchoOut", "description": "v back in @w"},
     "noisy": {"procedure": "dbo.uspNoisy", "description": "prints"},
 }
 SETUP = [
     *(ECHO.format(name=n, type=t) for n, t in TYPES.items()),
-    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE, ECHO_OUT, NOISY),
+    *(DATETIME, SCALED, IN_OUT, RANGE, UBER, SIZE, ECHO_OUT, NOISY, PART_WAY, RAISING),
 ]
 
 
@@ -125,7 +139,13 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 @contextlib.asynccontextmanager
 async def connected(azsql_config: dict[str, Any], *names: str) -> AsyncIterator[Client[Any]]:
     """A client of an app with the named tools, the procedure tools resolved."""
-    every = PROCEDURES | STATEMENTS | KEYWORDS | ECHOED | {"counter": COUNTER}
+    every = (
+        PROCEDURES
+        | STATEMENTS
+        | KEYWORDS
+        | ECHOED
+        | {"counter": COUNTER, "part_way": PARTED, "raising": RAISED}
+    )
     tools = {name: every[name] for name in names}
     app = make_app(azsql_config, tools)
     async with Client(app.mcp) as client:
@@ -391,3 +411,35 @@ async def test_a_procedures_messages_come_back(azsql_config: dict[str, Any]) -> 
         quiet = await client.call_tool("echo_out", {"v": "x"})
         assert quiet.structured_content["messages"] == []
         assert "Messages" not in quiet.content[0].text
+
+
+async def test_a_result_set_that_fails_part_way_says_rows_came(azsql_config: dict[str, Any]):
+    """The page of the set is kept (max_rows), the rest read and dropped, where the value
+    fails: the error says rows came before it, as read_data's does."""
+    async with connected(azsql_config, "part_way") as client:
+        await listed_until(client, lambda t: "part_way" in t)
+        result = await client.call_tool("part_way", {}, raise_on_error=False)
+        assert result.is_error
+        text = result.content[0].text
+        assert text.startswith("The result failed part way: SQL Server sent at least "), text
+        assert text.endswith("Divide by zero error encountered. (SQL Server error 8134)"), text
+
+
+async def test_raiserror_is_a_message_to_severity_10_and_an_error_above(
+    azsql_config: dict[str, Any], tds_server: ThreadedTdsServer
+):
+    async with connected(azsql_config, "raising") as client:
+        await listed_until(client, lambda t: "severity" in _props(t["raising"]))
+        quiet = await client.call_tool("raising", {"severity": 0})
+        assert quiet.structured_content["messages"] == ["step 1 done", "failed with severity 0"]
+        assert quiet.structured_content["result_sets"][0]["rows"] == [[1]]
+        failed = await client.call_tool("raising", {"severity": 16}, raise_on_error=False)
+        assert failed.is_error
+        assert failed.content[0].text == "failed with severity 16 (SQL Server error 50000)"
+        logins = len(tds_server.record.logins)
+        fatal = await client.call_tool("raising", {"severity": 20}, raise_on_error=False)
+        assert fatal.is_error and "failed with severity 20" in fatal.content[0].text
+        # SQL Server ends the session at severity 20: the next call logs in anew
+        again = await client.call_tool("raising", {"severity": 0})
+        assert again.structured_content["messages"][0] == "step 1 done"
+        assert len(tds_server.record.logins) > logins

@@ -237,6 +237,22 @@ async def test_each_tool_takes_only_its_kind(writer):
 
 
 @pytest.mark.usefixtures("privileged_only")
+async def test_a_value_too_long_for_its_column_is_named(writer):
+    """SQL Server 2019 and later name the column and what fits (2628, then 3621)."""
+    text = await refused(
+        writer,
+        "insert_data",
+        sql="INSERT INTO SalesLT.ProductCategory (Name) VALUES (@name)",
+        params={"name": "x" * 60},
+    )
+    assert text.startswith(
+        "String or binary data would be truncated in table"
+        " 'AdventureWorksLT.SalesLT.ProductCategory', column 'Name'. Truncated value: 'xxx"
+    ), text
+    assert text.endswith("(SQL Server error 2628)"), text
+
+
+@pytest.mark.usefixtures("privileged_only")
 async def test_batch_is_all_or_nothing(writer):
     insert = "INSERT INTO SalesLT.ProductCategory (ParentProductCategoryID, Name) VALUES (1, @name)"
     message = await refused(
@@ -246,7 +262,16 @@ async def test_batch_is_all_or_nothing(writer):
         params={"name": "Test Batch"},
     )
     assert message.startswith("Statement 2 of 2 failed: ")
-    assert message.endswith("The batch was rolled back: nothing was written.")
+    # SQL Server follows 2601 with 3621 "The statement has been terminated." (the test
+    # server too): the driver's first record, the root error, is the one the agent gets
+    assert "Violation of UNIQUE KEY constraint 'AK_ProductCategory_Name'" in message
+    assert "3621" not in message and "terminated" not in message
+    assert message.endswith(
+        "The batch was rolled back: nothing was written. (SQL Server error 2627)"
+    ), message
+    single = await refused(writer, "insert_data", sql=insert, params={"name": "Bikes"})
+    assert single.startswith("Violation of UNIQUE KEY constraint 'AK_ProductCategory_Name'")
+    assert single.endswith("(SQL Server error 2627)"), single
     refusal = await refused(
         writer, "execute_batch", statements=[insert, "DROP TABLE SalesLT.ProductCategory"]
     )

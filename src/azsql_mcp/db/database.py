@@ -668,7 +668,9 @@ class SourceDatabase(Database):
                 + "the query did not finish within query_timeout_s = "
                 f"{self.limits.query_timeout_s:g} s and was cancelled on the server; "
                 "ask for less (a narrower WHERE, fewer rows or columns, less to sort or"
-                " join), or ask the operator for a longer [limits] query_timeout_s"
+                " join), or ask the operator for a longer [limits] query_timeout_s. A query"
+                " that is usually quick may instead have waited on another session's locks"
+                " (a long transaction writing the same rows): try it again in a while"
             )
         if info.number in ONE_DATABASE_ERRORS:
             return DatabaseError(

@@ -201,6 +201,11 @@ def jsonvalues() -> ModuleType:
     return _sibling("jsonvalues")
 
 
+def error_context() -> ModuleType:
+    """db/error_context.py: what the errors SQL Server raises need said beside them."""
+    return _sibling("error_context")
+
+
 def large_values() -> ModuleType:
     """db/large_values.py: SET TEXTSIZE, and the refusal of a row over the cap."""
     return _sibling("large_values")
@@ -373,9 +378,13 @@ def _capped_set(
     else:
         max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES  # procedure rows leave as JSON
         clrtypes().ambiguous_seen()  # from now on
-        rows, truncated = _take_rows(cursor, description, max_rows, max_bytes, max_binary, cut_at)
-        if truncated:  # the rest of the set goes unread, by query_timeout_s at most
-            _skip(cursor, sys.maxsize, deadline)
+        rows = []  # what _take_rows fills
+        with error_context().rows_before(0, rows):
+            truncated = _take_rows(
+                cursor, description, max_rows, max_bytes, max_binary, cut_at, rows
+            )
+            if truncated:  # the rest of the set goes unread, by query_timeout_s at most
+                _skip(cursor, sys.maxsize, deadline)
         if clrtypes().ambiguous_seen():
             rows = clrtypes().settle_rows(rows, reported)
     return Page(
@@ -384,14 +393,6 @@ def _capped_set(
         truncated=truncated,
         duration_ms=(time.perf_counter() - started) * 1000,
     )
-
-
-def _name_statement(exc: Any, number: int, count: int) -> None:
-    """Say which statement of a batch failed, in the driver message (args[1]); the
-    server's error number and the ODBC state stay where retry.inspect_error reads them."""
-    if len(exc.args) >= 2:
-        where = f"Statement {number} of {count} failed:; "  # "; " parts are joined by spaces
-        exc.args = (exc.args[0], where + str(exc.args[1]), *exc.args[2:])
 
 
 def run_writes(
@@ -419,7 +420,7 @@ def run_writes(
             except pyodbc.Error as exc:
                 conn.stop_if_cancelled()  # the cancel's doing, whatever the driver says
                 if len(statements) > 1:
-                    _name_statement(exc, number, len(statements))
+                    error_context().name_statement(exc, number, len(statements))
                 raise
             conn.stop_if_cancelled()  # a statement the cancel cut short may report no count
             returned: Page | None = None
@@ -588,8 +589,9 @@ def _take_rows(
     max_bytes: int,
     max_binary: int | None,
     cut_at: int,
-) -> tuple[list[tuple[Any, ...]], bool]:
-    """The rows of the current result set up to `max_rows` rows and about `max_bytes`
+    rows: list[tuple[Any, ...]],
+) -> bool:
+    """Into `rows`, the current result set's rows up to `max_rows` rows and about `max_bytes`
     (rendered size, binary counted as cut to `max_binary` bytes), and whether there were
     more. Batches are sized by the bytes left, so a few huge rows are not all fetched
     (into memory) only to be dropped; a first row alone over the cap is refused.
@@ -598,7 +600,6 @@ def _take_rows(
     first row, a page also stops before its binary bytes read pass `cut_at`."""
     row_size = odbc_types().row_sizer(description, max_binary)
     binary = [i for i, entry in enumerate(description) if entry[1] in (bytes, bytearray)]
-    rows: list[tuple[Any, ...]] = []
     size = read = 0
     while True:
         wanted = 1  # the first row alone: its size tells how many more the bytes hold
@@ -608,7 +609,7 @@ def _take_rows(
             wanted = max(1, min(FETCH_BATCH, max_rows + 1 - len(rows), room))
         batch = cursor.fetchmany(wanted)
         if not batch:
-            return rows, False
+            return False
         for row in batch:
             this_size = row_size(row)
             this_read = sum(len(row[i] or b"") for i in binary) if binary else 0
@@ -618,7 +619,7 @@ def _take_rows(
             if len(rows) == max_rows or (
                 rows and (size + this_size > max_bytes or read + this_read > cut_at)
             ):
-                return rows, True
+                return True
             size += this_size
             read += this_read
             rows.append(tuple(row))
@@ -738,11 +739,12 @@ def _page(
         if description is not None and _is_document(description):
             rows = _take_document(cursor, description, max_bytes) if not offset else []
         elif description is not None:
-            _skip(cursor, offset, time.monotonic() + timeout_s)
             max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES if json_values else None
-            rows, truncated = _take_rows(
-                cursor, description, max_rows, max_bytes, max_binary, cut_at
-            )
+            with error_context().rows_before(offset, rows):
+                _skip(cursor, offset, time.monotonic() + timeout_s)
+                truncated = _take_rows(
+                    cursor, description, max_rows, max_bytes, max_binary, cut_at, rows
+                )
             if truncated:
                 _cancel(cursor)  # ATTENTION: the server stops sending the rest
             if clrtypes().ambiguous_seen():

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from azsql_mcp.api import DatabaseError
 from azsql_mcp.db.driverhost import TIMEOUT_STATE  # the driver process raises it too
+from azsql_mcp.db.error_context import CALL as _CALL
+from azsql_mcp.db.error_context import server_number
 
 # Azure SQL errors worth retrying (Microsoft: "Troubleshoot transient connection errors"
 # and "Troubleshoot connectivity issues and other errors").
@@ -66,13 +68,6 @@ _CONNECTION_LOST_TEXT = re.compile(
     re.IGNORECASE,
 )
 
-_CALL = r"\(SQL\w+(?:\([^)]*\))?\)"  # pyodbc names the ODBC call: (SQLSetConnectAttr(X))
-# pyodbc writes the first diagnostic record as "[state] message (number) (SQLCall)" and
-# each further one as "; [state] message (number)": the number is the last one followed by
-# the call's name, as a message may quote a client's text that looks the same (a value
-# CAST failed on), which must not choose the number (a retry on a forged 1205, a metric
-# label per made-up number).
-_NUMBER = re.compile(r"\((\d+)\)\s*" + _CALL + r"(?=\s*$|; \[[0-9A-Z]{5}\] )")
 _VENDOR_PREFIX = re.compile(
     r"^\[[0-9A-Z]{5}\]\s*|\[(?:Microsoft|FreeTDS|unixODBC)\][^\]]*\]|\[SQL Server\]"
 )
@@ -113,10 +108,8 @@ def inspect_error(exc: BaseException) -> DriverErrorInfo:
     args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
     state = args[0] if len(args) >= 2 and isinstance(args[0], str) else ""
     raw = str(args[1]) if len(args) >= 2 else str(exc)
-    numbers = _NUMBER.findall(raw)
-    number = int(numbers[-1]) if numbers else 0
     messages = [clean_message(part) for part in raw.split("; ") if clean_message(part)]
-    return DriverErrorInfo(state, number or None, " ".join(messages) or raw)
+    return DriverErrorInfo(state, server_number(raw), " ".join(messages) or raw)
 
 
 def clean_message(part: str) -> str:

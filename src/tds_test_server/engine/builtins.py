@@ -15,6 +15,7 @@ from .datalength import DATALENGTH_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
 from .replicate import REPLICATE_FUNCTIONS
+from .string_stores import STRING_STORE_FUNCTIONS
 from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
 from .tvf import TVF_FUNCTIONS
 
@@ -29,6 +30,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | DATALENGTH_FUNCTIONS
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS
+        | STRING_STORE_FUNCTIONS
         | TSQL_FUNCTIONS
         | TVF_FUNCTIONS
     ).items():

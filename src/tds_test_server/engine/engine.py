@@ -48,6 +48,7 @@ from .procedures import (
     _parse_param_declarations,
     _proc_name,
 )
+from .raiserror import raised
 from .row_security import RowSecurity
 from .session_state import (
     _DEFAULT_BUSY_MS,
@@ -61,6 +62,7 @@ from .session_state import (
 from .sqltext import split_name
 from .statements import _tail
 from .temp_tables import TEMP_TABLES
+from .terminated import note_terminated
 from .textsize import ODBC_TEXTSIZE, within_textsize
 from .token_stream import Tokens
 from .translate import Translator
@@ -378,6 +380,7 @@ class EngineSession(RowSecurity):
                     yield from self._statement(stmt, scope, index == 0)
                 except TdsError as exc:
                     exc.line = stmt.line
+                    note_terminated(exc, self.request.command)
                     if self.xact_abort and self._depth:
                         self._depth = 0
                         with contextlib.suppress(TdsError):
@@ -454,6 +457,8 @@ class EngineSession(RowSecurity):
         elif head == "PRINT":
             value = self._evaluate(_tail(stmt, 1), scope)
             yield Message(0, "" if value is None else functions._to_str(value))
+        elif head in ("RAISERROR", "THROW"):
+            yield from raised(head, _tail(stmt, 1), lambda text: self._evaluate(text, scope))
         elif head == "USE":
             self._use(stmt)
         elif head in ("EXEC", "EXECUTE"):

@@ -52,6 +52,7 @@ from .result_types import (
 from .sql_types import UnknownType, parse_type, type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
+from .string_stores import store_strings
 from .temp_tables import (
     TempSignature,
     temp_signature,
@@ -203,6 +204,7 @@ class Translator:
                     insert_columns = listed_columns(work, table, target_display)
                 store_date_literals(work, table, insert_columns)
                 store_decimals(work, table, insert_columns)
+                store_strings(work, table, insert_columns, database)
         output = None
         if output_list is not None and kind != "select":
             output = self._output(output_list, kind, tree, database)

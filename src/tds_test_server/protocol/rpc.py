@@ -233,7 +233,7 @@ class Response:
         return self.finish()
 
     def error(self, exc: TdsError, *, proc: str = "") -> None:
-        for each in (*exc.preceding, exc):  # on the statement's line, as the engine set it
+        for each in (*exc.preceding, exc, *exc.following):  # on the statement's line
             self.add(
                 tokens.message(
                     each.number,

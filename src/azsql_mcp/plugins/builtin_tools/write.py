@@ -129,8 +129,11 @@ async def execute_batch(
         if isinstance(e, WriteOutcomeUnknown) or (isinstance(e, DatabaseError) and e.transient):
             raise  # its message says to check whether the change took effect
         # the message names the statement (db/database.py, driverhost.run_writes)
-        text = str(e).rstrip(". ")
-        raise ToolError(f"{text}. The batch was rolled back: nothing was written.") from e
+        text = f"{str(e).rstrip('. ')}. The batch was rolled back: nothing was written."
+        if isinstance(e, DatabaseError):  # its kind and number stay, as other tools' do
+            e.args = (text,)
+            raise
+        raise ToolError(text) from e
     counts = [r.rows_affected or 0 for r in results]
     outputs = [output_rows(r, max_rows=ctx.db.limits.max_rows) for r in results]
     structured = BatchResult(
