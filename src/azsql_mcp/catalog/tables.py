@@ -287,16 +287,24 @@ async def describe_table(db: Database, table: str) -> TableDescription:
         key = ("object_id", "column_id")
         return (await read_keyed(db, sql.COLUMNS, key, params, limit=_MAX_COLUMNS))[0]
 
+    async def fetch_in_turn(*queries: str) -> list[list[dict[str, Any]]]:
+        return [await fetch(query) for query in queries]
+
     async with first_error(), asyncio.TaskGroup() as group:
         columns = group.create_task(fetch_columns())
         keys = group.create_task(fetch(sql.KEY_CONSTRAINTS))
         foreign = group.create_task(fetch(sql.FOREIGN_KEYS))
         indexes = group.create_task(fetch(sql.INDEXES))
         checks = group.create_task(fetch(sql.CHECK_CONSTRAINTS))
-        kind = group.create_task(fetch(sql.TABLE_KIND))
-        security = group.create_task(fetch(sql.SECURITY_PREDICATES))
-        triggers = group.create_task(fetch(sql.TRIGGERS))
-        fulltext = group.create_task(fetch(sql.FULLTEXT_COLUMNS))
+        # small answers, one after another: a table's description holds at most six
+        # of the pool's connections at once (10 by default), not nine
+        extras = group.create_task(
+            fetch_in_turn(
+                sql.TABLE_KIND, sql.SECURITY_PREDICATES, sql.TRIGGERS, sql.FULLTEXT_COLUMNS
+            )
+        )
+
+    kind, security, triggers, fulltext = extras.result()
 
     primary, uniques = _key_constraints(keys.result())
     outgoing, incoming = _foreign_keys(foreign.result(), obj["object_id"])
@@ -320,11 +328,11 @@ async def describe_table(db: Database, table: str) -> TableDescription:
             )
             for r in checks.result()
         ],
-        kind=table_kind(kind.result()),
-        row_security=security_predicates(security.result()),
-        triggers=triggers_of(triggers.result()),
-        fulltext_columns=[r["column_name"] for r in fulltext.result()],
-        fulltext_enabled=all(r["is_enabled"] for r in fulltext.result()),
+        kind=table_kind(kind),
+        row_security=security_predicates(security),
+        triggers=triggers_of(triggers),
+        fulltext_columns=[r["column_name"] for r in fulltext],
+        fulltext_enabled=all(r["is_enabled"] for r in fulltext),
         partitioned_on=_partition_columns(indexes.result()),
     )
 
