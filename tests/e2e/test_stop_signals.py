@@ -1,0 +1,72 @@
+"""A second stop signal to an HTTP server while it drains (Ctrl-C twice, a supervisor
+that asks again): the calls still running are cut at once, their statements cancelled
+and each caller answered, and the process exits 0 with nothing but records on stderr,
+not uvicorn's force quit, which dropped the calls unanswered and logged tracebacks."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from servers import clean_env, http_process, source_env, wait_ready
+from test_http_auth import MCP_HEADERS
+
+from tds_test_server import Fault, ThreadedTdsServer
+
+
+def _read(base: str, answers: list[Any]) -> None:
+    call = {"name": "read_data", "arguments": {"query": "SELECT 1 AS ASKED_TWICE"}}
+    message = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call}
+    try:
+        response = httpx.post(base + "/mcp", headers=MCP_HEADERS, json=message, timeout=60)
+        data = [line for line in response.text.splitlines() if line.startswith("data:")]
+        answers.append(json.loads(data[-1].removeprefix("data:")) if data else response.text)
+    except httpx.HTTPError as exc:
+        answers.append(exc)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_second_stop_signal_cuts_the_calls_and_answers_them(
+    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path, sig: signal.Signals
+) -> None:
+    env = clean_env(source_env(tds_server, tds_password)) | {
+        "AZSQL_MCP_SERVER__SHUTDOWN_GRACE_S": "30",
+        "AZSQL_MCP_SERVER__STATELESS_HTTP": "true",
+    }
+    log = tmp_path / "stderr.txt"
+    tds_server.add_fault(Fault.parse("delay:25@query:1~ASKED_TWICE"))
+    attentions = tds_server.record.attentions
+    answers: list[Any] = []
+    try:
+        with log.open("w") as stderr, http_process(env, str(tmp_path), stderr=stderr) as (
+            proc,
+            base,
+        ):
+            wait_ready(base)
+            caller = threading.Thread(target=_read, args=(base, answers))
+            caller.start()
+            deadline = time.monotonic() + 20
+            while tds_server.faults.faults:  # the read is held by its delay
+                assert time.monotonic() < deadline, "the read never reached the server"
+                time.sleep(0.05)
+            proc.send_signal(sig)
+            time.sleep(0.5)
+            asked = time.monotonic()
+            proc.send_signal(sig)
+            proc.wait(timeout=20)
+            took = time.monotonic() - asked
+            caller.join(20)
+    finally:
+        tds_server.clear_faults()
+    assert proc.returncode == 0 and took < 8, (proc.returncode, took)
+    assert len(answers) == 1 and isinstance(answers[0], dict), answers
+    text = answers[0]["result"]["content"][0]["text"]
+    assert "told a second time to stop" in text, text
+    assert tds_server.record.attentions > attentions  # the statement was cancelled
+    assert "Traceback" not in log.read_text()
