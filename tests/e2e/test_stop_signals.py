@@ -1,7 +1,8 @@
-"""A second stop signal to an HTTP server while it drains (Ctrl-C twice, a supervisor
-that asks again): the calls still running are cut at once, their statements cancelled
-and each caller answered, and the process exits 0 with nothing but records on stderr,
-not uvicorn's force quit, which dropped the calls unanswered and logged tracebacks."""
+"""Stop signals. A second one to an HTTP server while it drains (Ctrl-C twice, a
+supervisor that asks again): the calls still running are cut at once, their statements
+cancelled and each caller answered, and the process exits 0 with nothing but records on
+stderr, not uvicorn's force quit, which dropped the calls unanswered and logged
+tracebacks. Ctrl-C to a stdio server whose stdin stays open."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from typing import Any
 
 import httpx
 import pytest
-from servers import clean_env, http_process, source_env, wait_ready
+from servers import (
+    clean_env,
+    http_process,
+    send,
+    source_env,
+    stdio_server_that_read,
+    tool_call,
+    wait_ready,
+)
 from test_http_auth import MCP_HEADERS
 
 from tds_test_server import Fault, ThreadedTdsServer
@@ -44,9 +53,12 @@ def test_a_second_stop_signal_cuts_the_calls_and_answers_them(
     attentions = tds_server.record.attentions
     answers: list[Any] = []
     try:
-        with log.open("w") as stderr, http_process(env, str(tmp_path), stderr=stderr) as (
-            proc,
-            base,
+        with (
+            log.open("w") as stderr,
+            http_process(env, str(tmp_path), stderr=stderr) as (
+                proc,
+                base,
+            ),
         ):
             wait_ready(base)
             caller = threading.Thread(target=_read, args=(base, answers))
@@ -70,3 +82,32 @@ def test_a_second_stop_signal_cuts_the_calls_and_answers_them(
     assert "told a second time to stop" in text, text
     assert tds_server.record.attentions > attentions  # the statement was cancelled
     assert "Traceback" not in log.read_text()
+
+
+def test_ctrl_c_stops_a_stdio_server_whose_stdin_stays_open(
+    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path
+) -> None:
+    """`azsql-mcp serve` in a terminal: Ctrl-C (SIGINT) with a read running and stdin
+    still open (the terminal's) stops it with exit code 0 within seconds, its statement
+    cancelled; it waited for stdin to end before."""
+    env = clean_env(source_env(tds_server, tds_password))
+    proc = stdio_server_that_read(env, tmp_path)
+    tds_server.add_fault(Fault.parse("delay:25@query:1~CTRL_C"))
+    attentions = tds_server.record.attentions
+    try:
+        send(proc, tool_call(3, "read_data", query="SELECT 1 AS CTRL_C"))
+        deadline = time.monotonic() + 20
+        while tds_server.faults.faults:  # the read is held by its delay
+            assert time.monotonic() < deadline, "the read never reached the server"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=8)
+        _, stderr = proc.communicate(timeout=10)
+    finally:
+        tds_server.clear_faults()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, stderr[-2000:]
+    assert tds_server.record.attentions > attentions
+    assert "Traceback" not in stderr, stderr[-2000:]
