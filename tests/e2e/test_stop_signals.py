@@ -2,7 +2,7 @@
 supervisor that asks again): the calls still running are cut at once, their statements
 cancelled and each caller answered, and the process exits 0 with nothing but records on
 stderr, not uvicorn's force quit, which dropped the calls unanswered and logged
-tracebacks. Ctrl-C to a stdio server whose stdin stays open."""
+tracebacks. SIGINT and SIGTERM to a stdio server whose stdin stays open."""
 
 from __future__ import annotations
 
@@ -11,14 +11,13 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
 from servers import (
     clean_env,
     http_process,
-    send,
     source_env,
     stdio_server_that_read,
     tool_call,
@@ -84,30 +83,44 @@ def test_a_second_stop_signal_cuts_the_calls_and_answers_them(
     assert "Traceback" not in log.read_text()
 
 
-def test_ctrl_c_stops_a_stdio_server_whose_stdin_stays_open(
-    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stdio_server_whose_stdin_stays_open_stops_and_answers(
+    tds_server: ThreadedTdsServer, tds_password: str, tmp_path: Path, sig: signal.Signals
 ) -> None:
-    """`azsql-mcp serve` in a terminal: Ctrl-C (SIGINT) with a read running and stdin
-    still open (the terminal's) stops it with exit code 0 within seconds, its statement
-    cancelled; it waited for stdin to end before."""
+    """SIGINT (Ctrl-C in a terminal) or SIGTERM (`docker stop`, a supervisor) with a read
+    running and stdin still open: the read is cancelled on the server and answered with
+    why, and the server exits 0 within seconds. SIGINT waited for stdin to end, SIGTERM
+    left the call unanswered."""
     env = clean_env(source_env(tds_server, tds_password))
     proc = stdio_server_that_read(env, tmp_path)
-    tds_server.add_fault(Fault.parse("delay:25@query:1~CTRL_C"))
+    tds_server.add_fault(Fault.parse("delay:25@query:1~STOPPED_STDIO"))
     attentions = tds_server.record.attentions
+    stdin, proc.stdin = proc.stdin, None  # open until the end: communicate() would close it
     try:
-        send(proc, tool_call(3, "read_data", query="SELECT 1 AS CTRL_C"))
+        send_to(stdin, tool_call(3, "read_data", query="SELECT 1 AS STOPPED_STDIO"))
         deadline = time.monotonic() + 20
         while tds_server.faults.faults:  # the read is held by its delay
             assert time.monotonic() < deadline, "the read never reached the server"
             time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=8)
-        _, stderr = proc.communicate(timeout=10)
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=8)
     finally:
         tds_server.clear_faults()
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+        assert stdin is not None
+        stdin.close()
     assert proc.returncode == 0, stderr[-2000:]
+    answers = [json.loads(line) for line in stdout.splitlines()]
+    assert [a.get("id") for a in answers] == [3], answers
+    text = answers[0]["result"]["content"][0]["text"]
+    assert text.startswith("the server is shutting down") and f"({sig.name})" in text, text
     assert tds_server.record.attentions > attentions
     assert "Traceback" not in stderr, stderr[-2000:]
+
+
+def send_to(stdin: IO[str] | None, message: dict[str, Any]) -> None:
+    assert stdin is not None
+    stdin.write(json.dumps(message) + "\n")
+    stdin.flush()
