@@ -7,7 +7,10 @@ tracebacks. SIGINT and SIGTERM to a stdio server whose stdin stays open."""
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,8 +19,10 @@ from typing import IO, Any
 import httpx
 import pytest
 from servers import (
+    CLI,
     clean_env,
     http_process,
+    slow_plugin_site,
     source_env,
     stdio_server_that_read,
     tool_call,
@@ -25,6 +30,7 @@ from servers import (
 )
 from test_http_auth import MCP_HEADERS
 
+from azsql_mcp.testing.ports import reserved_port
 from tds_test_server import Fault, ThreadedTdsServer
 
 
@@ -124,3 +130,60 @@ def send_to(stdin: IO[str] | None, message: dict[str, Any]) -> None:
     assert stdin is not None
     stdin.write(json.dumps(message) + "\n")
     stdin.flush()
+
+
+def test_ctrl_c_once_drains_the_workers(tmp_path: Path) -> None:
+    """Ctrl-C in a terminal reaches the whole process group: each worker gets SIGINT
+    from the terminal and SIGTERM from its parent. That is one request to stop, not
+    two: a call in flight finishes within the grace period and gets its answer."""
+    site = slow_plugin_site(tmp_path)
+    env = clean_env({"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])})
+    with reserved_port() as port:
+        argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
+        proc = subprocess.Popen(
+            [*argv, "--stateless", "--workers", "2"],
+            env=env,
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a process group of its own, as a terminal's job
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while not _serving(base):
+                assert proc.poll() is None and time.monotonic() < deadline, "it never served"
+                time.sleep(0.2)
+            answers: list[Any] = []
+            caller = threading.Thread(target=_nap, args=(base, answers))
+            caller.start()
+            time.sleep(2)  # the call runs
+            os.killpg(proc.pid, signal.SIGINT)
+            _, stderr = proc.communicate(timeout=30)
+            caller.join(10)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+    assert proc.returncode == 0, stderr[-2000:]
+    assert len(answers) == 1 and isinstance(answers[0], dict), answers
+    assert answers[0]["result"]["content"][0]["text"] == "slept 4.0", answers
+    assert "Traceback" not in stderr, stderr[-2000:]
+
+
+def _nap(base: str, answers: list[Any]) -> None:
+    call = {"name": "nap", "arguments": {"seconds": 4}}
+    message = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call}
+    try:
+        response = httpx.post(base + "/mcp", headers=MCP_HEADERS, json=message, timeout=60)
+        data = [line for line in response.text.splitlines() if line.startswith("data:")]
+        answers.append(json.loads(data[-1].removeprefix("data:")) if data else response.text)
+    except httpx.HTTPError as exc:
+        answers.append(exc)
+
+
+def _serving(base: str) -> bool:
+    try:
+        return httpx.get(base + "/health/live", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
