@@ -31,6 +31,7 @@ from servers import (
 from test_http_auth import MCP_HEADERS
 
 from azsql_mcp.testing.ports import reserved_port
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
 from tds_test_server import Fault, ThreadedTdsServer
 
 
@@ -187,3 +188,45 @@ def _serving(base: str) -> bool:
         return httpx.get(base + "/health/live", timeout=2).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def test_stdin_ending_while_sigterm_waits_for_a_cut_write(
+    tds_password: str, tmp_path: Path
+) -> None:
+    """SIGTERM while a write's COMMIT is on the wire, then the client closes stdin while
+    the server waits for the write's end: the end of stdin stops the server as it would
+    have anyway (exit 0, no traceback), and the write's answer says it committed."""
+    marks = "CREATE TABLE dbo.Marks (ID int IDENTITY(1,1) PRIMARY KEY, Note nvarchar(20))"
+    audit = tmp_path / "audit.jsonl"
+    with sample_tds_server(tds_password, [marks]) as tds:
+        env = clean_env(source_env(tds, tds_password)) | {
+            "AZSQL_MCP_SECURITY__READ_ONLY": "false",
+            "AZSQL_MCP_AUDIT__PATH": str(audit),
+        }
+        proc = stdio_server_that_read(env, tmp_path)
+        stdin, proc.stdin = proc.stdin, None
+        commits = tds.record.commits
+        tds.add_fault(Fault.parse("delay:4@commit:1"))
+        try:
+            write = "INSERT INTO dbo.Marks (Note) VALUES (N'x')"
+            send_to(stdin, tool_call(3, "insert_data", sql=write))
+            deadline = time.monotonic() + 20
+            while tds.record.commits == commits:
+                assert time.monotonic() < deadline, "the write never reached its COMMIT"
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(1)
+            assert stdin is not None
+            stdin.close()
+            _, stderr = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0, stderr[-2000:]
+    assert "Traceback" not in stderr, stderr[-2000:]
+    outcomes = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(o["tool"], o["outcome"]) for o in outcomes if "tool" in o][-1] == (
+        "insert_data",
+        "committed",
+    )
