@@ -133,12 +133,16 @@ def send_to(stdin: IO[str] | None, message: dict[str, Any]) -> None:
     stdin.flush()
 
 
-def test_ctrl_c_once_drains_the_workers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("twice", [False, True])
+def test_workers_stop_once_or_twice(tmp_path: Path, twice: bool) -> None:
     """Ctrl-C in a terminal reaches the whole process group: each worker gets SIGINT
     from the terminal and SIGTERM from its parent. That is one request to stop, not
-    two: a call in flight finishes within the grace period and gets its answer."""
+    two: a call in flight finishes within the grace period and gets its answer. A
+    second SIGTERM to the parent alone (`kill`, a supervisor) is passed on: the call is
+    cut at once and answered so."""
     site = slow_plugin_site(tmp_path)
     env = clean_env({"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])})
+    seconds = 20 if twice else 4
     with reserved_port() as port:
         argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
         proc = subprocess.Popen(
@@ -156,11 +160,16 @@ def test_ctrl_c_once_drains_the_workers(tmp_path: Path) -> None:
                 assert proc.poll() is None and time.monotonic() < deadline, "it never served"
                 time.sleep(0.2)
             answers: list[Any] = []
-            caller = threading.Thread(target=_nap, args=(base, answers))
+            caller = threading.Thread(target=_nap, args=(base, seconds, answers))
             caller.start()
             time.sleep(2)  # the call runs
-            os.killpg(proc.pid, signal.SIGINT)
-            _, stderr = proc.communicate(timeout=30)
+            if twice:
+                proc.send_signal(signal.SIGTERM)
+                time.sleep(1)
+                proc.send_signal(signal.SIGTERM)
+            else:
+                os.killpg(proc.pid, signal.SIGINT)
+            _, stderr = proc.communicate(timeout=15)
             caller.join(10)
         finally:
             if proc.poll() is None:
@@ -168,12 +177,16 @@ def test_ctrl_c_once_drains_the_workers(tmp_path: Path) -> None:
                 proc.communicate()
     assert proc.returncode == 0, stderr[-2000:]
     assert len(answers) == 1 and isinstance(answers[0], dict), answers
-    assert answers[0]["result"]["content"][0]["text"] == "slept 4.0", answers
+    text = answers[0]["result"]["content"][0]["text"]
+    if twice:
+        assert "told a second time to stop" in text, text
+    else:
+        assert text == "slept 4.0", text
     assert "Traceback" not in stderr, stderr[-2000:]
 
 
-def _nap(base: str, answers: list[Any]) -> None:
-    call = {"name": "nap", "arguments": {"seconds": 4}}
+def _nap(base: str, seconds: float, answers: list[Any]) -> None:
+    call = {"name": "nap", "arguments": {"seconds": seconds}}
     message = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call}
     try:
         response = httpx.post(base + "/mcp", headers=MCP_HEADERS, json=message, timeout=60)
