@@ -376,7 +376,6 @@ class Supervisor:
         stop signal that comes meanwhile is passed on as another SIGTERM, which makes
         the workers cut their calls at once (serving/stopagain.py)."""
         self._tell(signal.SIGTERM)
-        self.signals.clear()
         deadline = time.monotonic() + self.grace_s + CLOSE_MARGIN_S
         for i, worker in enumerate(self.workers):
             if i in self.due:
