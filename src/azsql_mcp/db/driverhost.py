@@ -44,6 +44,7 @@ from typing import Any, BinaryIO, TypedDict
 
 HEADER = struct.Struct("!I")
 FETCH_BATCH = 500
+ENDING_S = 2.0  # how long statements get to end once the server has closed its end
 SQL_SS_UDT = -151  # CLR types (geography, geometry, hierarchyid): pyodbc refuses them raw
 
 
@@ -946,7 +947,9 @@ class Host:
                 if request is not None and request[1] == "run":
                     # before the next request is read: a cancel read after it is for it
                     self._connections.expect_work(request[2])
-            if request is None:  # the server closed its end: stop what still runs
+            if request is None:  # the server closed its end: stop what still runs, and
+                # exit even when a statement's server never answers the cancel (SIGKILL)
+                threading.Timer(ENDING_S, os._exit, (0,)).start()
                 self._connections.cancel_all()
                 return
             request_id, op, connection_id, args = request
@@ -988,10 +991,8 @@ def main() -> None:
     # finished its calls: signals meant for the server's process group do not end it.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
-    fd, threads = int(sys.argv[1]), int(sys.argv[2])
-    sock = socket.socket(fileno=fd)
-    with sock, sock.makefile("rb") as incoming:
-        Host(sock, incoming).serve(threads)
+    with socket.socket(fileno=int(sys.argv[1])) as sock, sock.makefile("rb") as incoming:
+        Host(sock, incoming).serve(int(sys.argv[2]))
     os._exit(0)  # without waiting on the driver's own threads
 
 

@@ -269,6 +269,7 @@ class Drain:
 
     def __init__(self) -> None:
         self.posts_in_flight = 0
+        self.hurried = False  # told to stop a second time: the calls are cut at once
 
     @staticmethod
     def hold() -> None:
@@ -282,15 +283,22 @@ class Drain:
         streams (an answer on one is sent before)."""
         from sse_starlette.sse import AppStatus
 
-        await self._posts_done(grace_s)
+        await self._posts_done(grace_s, hurry=True)
         if self.posts_in_flight:
             cut()
             await self._posts_done(CUT_ANSWERS_S)
         AppStatus.should_exit = True
 
-    async def _posts_done(self, within_s: float) -> None:
+    def hurry(self) -> None:
+        """End the grace period now (a second SIGINT or SIGTERM): the calls still
+        running are cut, and their answers still sent."""
+        self.hurried = True
+
+    async def _posts_done(self, within_s: float, *, hurry: bool = False) -> None:
         deadline = time.monotonic() + within_s
         while self.posts_in_flight and time.monotonic() < deadline:
+            if hurry and self.hurried:
+                return
             await asyncio.sleep(0.05)
 
 

@@ -158,6 +158,7 @@ async def serve_http(
     import uvicorn
 
     from azsql_mcp.serving.httphead import BoundedHttpToolsProtocol
+    from azsql_mcp.serving.stopagain import DrainingServer
 
     server = app.settings.server
     config = uvicorn.Config(
@@ -176,7 +177,7 @@ async def serve_http(
         timeout_graceful_shutdown=server.shutdown_grace_s + CUT_ANSWERS_S + 1,
         http=BoundedHttpToolsProtocol,
     )
-    httpd = uvicorn.Server(config)
+    httpd = DrainingServer(config, app.drain)
     app.drain.hold()
     # uvicorn re-raises the signal it stopped on once it is done; with this handler in
     # place that is a no-op, so the process exits 0 after closing the pools.
@@ -231,13 +232,17 @@ async def _drain_on_exit(app: App, httpd: Any) -> None:
 
 
 def _cut(app: App, grace: float) -> None:
-    cut = app.tool_calls.cut(grace)
+    if app.drain.hurried:
+        when = "the server was told a second time to stop (SIGINT or SIGTERM)"
+    else:
+        setting = f"[server] shutdown_grace_s, {grace:g} s"
+        when = f"the grace period for calls in flight ({setting}) ran out"
+    cut = app.tool_calls.cut(when)
     if cut:
         log.warning(
-            "shutting down: %d call(s) still running after %g s ([server] shutdown_grace_s)"
-            " cancelled; each caller is told so",
+            "shutting down: %d call(s) still running cancelled, as %s; each caller is told so",
             cut,
-            grace,
+            when,
         )
 
 

@@ -36,18 +36,22 @@ class OpenSourcesWhenInitialized(Middleware):
         return await call_next(context)
 
 
-# How long SIGTERM waits for the transport to end before ending the process itself, and
-# then, at most, for cancelled calls to end: longer than a cancelled write waits for its
-# COMMIT's outcome (db/database.py SETTLE_MAX_S), so its audit line says how it ended.
-STDIN_GRACE_S = 2.0
+# How long SIGTERM or SIGINT waits, at most, for the calls it cut to end (longer than a
+# cut write waits for its COMMIT's outcome, db/database.py SETTLE_MAX_S, so that its
+# answer and audit line say how it ended), then for their answers to be written, then
+# for the transport to end before ending the process itself.
 CALLS_GRACE_S = 10.0
+ANSWERS_S = 0.2
+STDIN_GRACE_S = 2.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 async def serve_stdio(app: App) -> None:
     """Open sources only after `initialize` is answered; other transports open at start.
     SIGTERM (`docker stop`, a supervisor, a client that gave up waiting after closing
-    stdin) stops it as the end of stdin does: calls in flight are cancelled and audited,
-    the pools closed, exit code 0."""
+    stdin) and SIGINT (Ctrl-C in a terminal, whose stdin stays open) stop it as the end
+    of stdin does: calls in flight are cancelled, answered and audited, the pools closed,
+    exit code 0."""
     app.open_sources_at_start = False
     app.mcp.add_middleware(OpenSourcesWhenInitialized(app.runtime))
     loop = asyncio.get_running_loop()
@@ -56,14 +60,16 @@ async def serve_stdio(app: App) -> None:
     stopped = False
     ending: list[asyncio.Task[None]] = []
 
-    def stop() -> None:
+    def stop(sig: signal.Signals) -> None:
         nonlocal stopped
+        if stopped:  # asked again: the stop under way is bounded already
+            return
         stopped = True
-        log.info("SIGTERM: stopping")
-        serving.cancel()
-        ending.append(loop.create_task(_end_if_stdin_holds(app, serving)))
+        log.info("%s: stopping", sig.name)
+        ending.append(loop.create_task(_stop(app, serving, sig)))
 
-    loop.add_signal_handler(signal.SIGTERM, stop)
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop, sig)
     try:
         try:
             await app.mcp.run_stdio_async(show_banner=False)
@@ -77,22 +83,31 @@ async def serve_stdio(app: App) -> None:
             raise
         serving.uncancel()
     finally:
-        loop.remove_signal_handler(signal.SIGTERM)
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
 
 
-async def _end_if_stdin_holds(app: App, serving: asyncio.Task[Any]) -> None:
-    """The MCP SDK reads stdin in a thread, and a cancelled transport waits for that read:
-    while the client keeps stdin open, the transport (and the sources it would close on
-    its way out) would outlive SIGTERM until SIGKILL. The calls in flight are cancelled
-    by then; close the sources here and end the process."""
-    done, _ = await asyncio.wait({serving}, timeout=STDIN_GRACE_S)
+async def _stop(app: App, serving: asyncio.Task[Any], sig: signal.Signals) -> None:
+    """Cut the calls in flight as HTTP's shutdown does when its grace period ends: each
+    is cancelled and answered while stdout still stands (the transport cancelled at once
+    would answer them all "Connection closed", or, with stdin open, not at all), saying
+    whether a write of it committed. Then end the transport.
+
+    The MCP SDK reads stdin in a thread, and a cancelled transport waits for that read:
+    while the client (or the terminal) keeps stdin open, the transport (and the sources
+    it would close on its way out) would outlive the signal until SIGKILL. Close the
+    sources here then and end the process."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + CALLS_GRACE_S
-    while not done and app.limits.calls_in_flight and loop.time() < deadline:
-        done, _ = await asyncio.wait({serving}, timeout=0.05)
+    if app.tool_calls.cut(f"the server was stopped ({sig.name})"):
+        deadline = loop.time() + CALLS_GRACE_S
+        while app.limits.calls_in_flight and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(ANSWERS_S)
+    serving.cancel()
+    done, _ = await asyncio.wait({serving}, timeout=STDIN_GRACE_S)
     if done:
         return
-    log.info("SIGTERM: the transport has not ended (stdin still open); closing the sources")
+    log.info("%s: the transport has not ended (stdin still open); closing the sources", sig.name)
     try:
         await app.close()
     finally:

@@ -81,14 +81,15 @@ class ToolCallMiddleware(Middleware):
         self.recent: deque[str] = deque(maxlen=RECENT_CALLS)
         # the call_timeout_s deadlines of the calls running, which a shutdown moves to now
         self._deadlines: set[asyncio.Timeout] = set()
-        self._cut_after: float | None = None  # `cut` ran: the grace period it ended
+        self._cut_when: str | None = None  # `cut` ran: when, as its answers say it
 
-    def cut(self, grace_s: float) -> int:
-        """Shutdown: `grace_s` ran out. Every call still running is cancelled and answered
+    def cut(self, when: str) -> int:
+        """Shutdown: the calls in flight may run no longer (`when` says why, as in "the
+        grace period ... ran out"). Every call still running is cancelled and answered
         with an error that says so (and whether a write of it committed), rather than
         dropped with its connection; a call that gets a slot later is refused. How many
         were cut."""
-        self._cut_after = grace_s
+        self._cut_when = when
         now = asyncio.get_running_loop().time()
         for deadline in self._deadlines:
             if not deadline.expired():  # else ending by call_timeout_s already
@@ -131,8 +132,8 @@ class ToolCallMiddleware(Middleware):
                 slot = await self.limits.acquire()
                 if not slot:
                     raise _busy(self.limits)
-                if self._cut_after is not None:  # queued until the cut freed a slot
-                    raise _stopped(kind, self._cut_after, False, record)
+                if self._cut_when is not None:  # queued until the cut freed a slot
+                    raise _stopped(kind, self._cut_when, False, record)
                 limit = self.limits.limits.call_timeout_s
                 try:
                     async with asyncio.timeout(limit) as scope:
@@ -147,8 +148,8 @@ class ToolCallMiddleware(Middleware):
                 except TimeoutError:
                     if not scope.expired():  # the component's own, not the limit
                         raise
-                    if self._cut_after is not None:
-                        raise _stopped(kind, self._cut_after, writes, record) from None
+                    if self._cut_when is not None:
+                        raise _stopped(kind, self._cut_when, writes, record) from None
                     raise _timed_out(kind, name, plugin, limit, record) from None
         except (asyncio.CancelledError, CallStopped):
             # the client went away, or shutdown cut the call (answered or not): after a
@@ -299,7 +300,7 @@ class CallStopped(FastMCPError):
     """The server shut down while the call ran: `ToolCallMiddleware.cut` cancelled it."""
 
 
-def _stopped(kind: Audited, grace_s: float, writes: bool, record: CallRecord) -> CallStopped:
+def _stopped(kind: Audited, when: str, writes: bool, record: CallRecord) -> CallStopped:
     retry = "retry it once the server is back (behind a load balancer, another replica answers)"
     if record.committed:
         effect = (
@@ -311,9 +312,8 @@ def _stopped(kind: Audited, grace_s: float, writes: bool, record: CallRecord) ->
     else:
         effect = retry
     return CallStopped(
-        f"the server is shutting down: the {kind} had not finished when the grace period"
-        f" for calls in flight ([server] shutdown_grace_s, {grace_s:g} s) ran out, and"
-        f" was cancelled; {effect}",
+        f"the server is shutting down: the {kind} had not finished when {when}, and was"
+        f" cancelled; {effect}",
         log_level=logging.WARNING,
     )
 

@@ -372,13 +372,20 @@ class Supervisor:
 
     def _stop(self, code: int) -> int:
         """SIGTERM to every worker; each finishes its calls in flight (up to
-        shutdown_grace_s) and closes its pools. One that outlasts that is killed."""
+        shutdown_grace_s) and closes its pools. One that outlasts that is killed. A
+        stop signal that comes meanwhile is passed on as another SIGTERM, which makes
+        the workers cut their calls at once (serving/stopagain.py)."""
         self._tell(signal.SIGTERM)
         deadline = time.monotonic() + self.grace_s + CLOSE_MARGIN_S
         for i, worker in enumerate(self.workers):
             if i in self.due:
                 continue  # dead, and already forgotten
-            worker.join(max(0.0, deadline - time.monotonic()))
+            while worker.exitcode is None and time.monotonic() < deadline:
+                worker.join(min(0.2, max(0.0, deadline - time.monotonic())))
+                if any(sig in STOP_SIGNALS for sig in self.signals):
+                    log.info("stopping the workers again: they cut their calls in flight")
+                    self._tell(signal.SIGTERM)
+                self.signals.clear()
             if worker.exitcode is None:
                 log.error("worker process %s did not stop in time: killed", worker.pid)
                 worker.kill()
