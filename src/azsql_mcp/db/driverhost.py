@@ -149,7 +149,7 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     cnxn.add_output_converter(temporal.SQL_SS_TIME2, temporal.time2)
     cnxn.add_output_converter(temporal.SQL_SS_TIMESTAMPOFFSET, temporal.timestampoffset)
     # Per connection, not pyodbc.native_uuid: that global would change the whole process.
-    cnxn.add_output_converter(pyodbc.SQL_GUID, _uniqueidentifier)
+    cnxn.add_output_converter(pyodbc.SQL_GUID, odbc_types().uniqueidentifier)
     cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
     if "tdsodbc" in str(cnxn.getinfo(pyodbc.SQL_DRIVER_NAME)).lower():
         # FreeTDS hands CLR type values over as SQL_LONGVARBINARY, not SQL_SS_UDT
@@ -809,11 +809,6 @@ def _first_result_types(
         conn.stop_if_cancelled()  # a cancel's doing: the call stops here
         return {}
     return found if sorted(found) == list(range(width)) else {}
-
-
-def _uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:
-    """SQLGUID arrives in its in-memory (mixed-endian) layout."""
-    return None if raw is None else uuid.UUID(bytes_le=raw)
 
 
 # What the server may ask for by name.

@@ -197,6 +197,11 @@ def _temporal_by_size(size: int | None, scale: int) -> str | None:
     }.get(size or 0)
 
 
+def uniqueidentifier(raw: bytes | None) -> uuid.UUID | None:
+    """SQLGUID arrives in its in-memory (mixed-endian) layout."""
+    return None if raw is None else uuid.UUID(bytes_le=raw)
+
+
 def utf16_text(raw: bytes | None) -> str | None:
     """nchar, nvarchar and ntext as UTF-16LE, half a surrogate pair as U+FFFD. SQL Server
     holds one where a supplementary character (an emoji) was cut under a collation
