@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
+from azsql_mcp import catalog
 from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS, READER, sample_tds_server
 from tds_test_server import ThreadedTdsServer
 
@@ -64,11 +65,14 @@ async def test_a_temporal_table_and_its_history_table_name_each_other(
     mcp_client: Client[Any],
 ) -> None:
     info, text = await _describe(mcp_client, "dbo.Price")
-    assert info["kind"]["temporal"] == "SYSTEM_VERSIONED_TEMPORAL_TABLE"
-    assert info["kind"]["history_table"] == "dbo.PriceHistory"
+    assert info["features"]["temporal"] == "SYSTEM_VERSIONED_TEMPORAL_TABLE"
+    assert info["features"]["history_table"] == "dbo.PriceHistory"
     assert "SYSTEM-VERSIONED TEMPORAL: past versions of rows are in dbo.PriceHistory;" in text
     info, text = await _describe(mcp_client, "dbo.PriceHistory")
-    assert (info["kind"]["temporal"], info["kind"]["history_of"]) == ("HISTORY_TABLE", "dbo.Price")
+    assert (info["features"]["temporal"], info["features"]["history_of"]) == (
+        "HISTORY_TABLE",
+        "dbo.Price",
+    )
     assert "HISTORY TABLE of dbo.Price: the past versions of its rows" in text
 
 
@@ -124,9 +128,9 @@ async def test_a_row_level_security_filter_is_said_to_hide_rows(
 ) -> None:
     info, text = await _describe(mcp_client, "Sec.Orders")
     if azsql_principal == READER:  # a policy shows only with VIEW DEFINITION on it
-        assert info["row_security"] == [] and "ROW-LEVEL" not in text
+        assert info["features"]["row_security"] == [] and "ROW-LEVEL" not in text
         return
-    assert info["row_security"] == [
+    assert info["features"]["row_security"] == [
         {"policy": "Sec.TenantFilter", "type": "FILTER", "operation": None, "enabled": True}
     ]
     assert "ROW-LEVEL SECURITY FILTER predicate of Sec.TenantFilter" in text
@@ -135,7 +139,7 @@ async def test_a_row_level_security_filter_is_said_to_hide_rows(
 
 async def test_a_plain_table_says_none_of_it(mcp_client: Client[Any]) -> None:
     info, text = await _describe(mcp_client, "SalesLT.Customer")
-    assert info["row_security"] == [] and not any(info["kind"].values())
+    assert info["features"] == catalog.TableFeatures().model_dump(mode="json")
     for word in ("HIDDEN", "SPARSE", "MASKED", "ROW-LEVEL", "ENCRYPTED", "TEMPORAL"):
         assert word not in text
 

@@ -39,6 +39,7 @@ from azsql_mcp.catalog.showplan import (
     render_plan,
     summarize_plan,
 )
+from azsql_mcp.catalog.table_features import SecurityPredicate, TableFeatures, Trigger
 from azsql_mcp.catalog.tables import (
     DEFINITION_HIDDEN,
     NO_SELECT,
@@ -51,12 +52,9 @@ from azsql_mcp.catalog.tables import (
     ForeignKey,
     IndexDetail,
     KeyConstraint,
-    SecurityPredicate,
     TableDescription,
-    TableKind,
     TableList,
     TableSummary,
-    Trigger,
     definitions_grantee,
     describe_table,
     format_sql_type,
@@ -90,7 +88,7 @@ __all__ = [
     "SecurityPredicate",
     "SourceStatus",
     "TableDescription",
-    "TableKind",
+    "TableFeatures",
     "TableList",
     "TableOutline",
     "TableSummary",

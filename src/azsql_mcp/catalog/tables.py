@@ -11,10 +11,8 @@ from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import access, sql
 from azsql_mcp.catalog.names import TABLE_HIDDEN, name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
-from azsql_mcp.catalog.table_kinds import (
-    SecurityPredicate,
-    TableKind,
-    Trigger,
+from azsql_mcp.catalog.table_features import (
+    TableFeatures,
     kind_lines,
     name_or_none,
     security_lines,
@@ -163,19 +161,7 @@ class TableDescription(BaseModel):
     referenced_by: list[ForeignKey]  # from other tables to this one
     indexes: list[IndexDetail]
     check_constraints: list[CheckConstraint]
-    kind: TableKind = TableKind()
-    # Only those on policies the login may see (metadata visibility): none listed is not
-    # proof of none.
-    row_security: list[SecurityPredicate] = []
-    triggers: list[Trigger] = []
-    # The columns of its full-text index (CONTAINS, FREETEXT), empty without one; whether
-    # that index is enabled.
-    fulltext_columns: list[str] = []
-    fulltext_enabled: bool = True
-    # The partitioning column of a partitioned table (its indexes' partition_ordinal > 0,
-    # the clustered one's first): a WHERE on it reads only the partitions it selects.
-    # Empty for an unpartitioned table, and for a partitioned heap without an index.
-    partitioned_on: list[str] = []
+    features: TableFeatures = TableFeatures()
 
     @property
     def full_name(self) -> str:
@@ -328,12 +314,15 @@ async def describe_table(db: Database, table: str) -> TableDescription:
             )
             for r in checks.result()
         ],
-        kind=table_kind(kind),
-        row_security=security_predicates(security),
-        triggers=triggers_of(triggers),
-        fulltext_columns=[r["column_name"] for r in fulltext],
-        fulltext_enabled=all(r["is_enabled"] for r in fulltext),
-        partitioned_on=_partition_columns(indexes.result()),
+        features=table_kind(kind).model_copy(
+            update={
+                "row_security": security_predicates(security),
+                "triggers": triggers_of(triggers),
+                "fulltext_columns": [r["column_name"] for r in fulltext],
+                "fulltext_enabled": all(r["is_enabled"] for r in fulltext),
+                "partitioned_on": _partition_columns(indexes.result()),
+            }
+        ),
     )
 
 
@@ -541,10 +530,11 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         f"{info.type} {qualified_text(info.schema_name, info.name)}"
         f" ({len(info.columns)} columns{rows})"
     ]
-    lines += kind_lines(info.kind)
-    if info.partitioned_on:
+    features = info.features
+    lines += kind_lines(features)
+    if features.partitioned_on:
         lines.append(
-            f"PARTITIONED ON ({names_text(info.partitioned_on)}):"
+            f"PARTITIONED ON ({names_text(features.partitioned_on)}):"
             " a WHERE on it reads only the partitions it selects"
         )
     for c in info.columns:
@@ -562,7 +552,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
             parts.append(f"COMPUTED {_HIDDEN}")
         elif c.computed:
             parts.append(f"AS {c.computed}")
-        parts += _column_features(c, info.kind)
+        parts += _column_features(c, features)
         if not c.selectable:
             parts.append(NO_SELECT)
         if c.description:
@@ -571,7 +561,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         lines.append("  " + " ".join([name_text(c.name), *texts]))
     if any(not c.selectable for c in info.columns):
         lines.append(NO_SELECT_STAR)
-    lines += [note for flag, note in _column_notes(info.columns, info.kind) if flag]
+    lines += [note for flag, note in _column_notes(info.columns, features) if flag]
     if info.primary_key:
         pk = info.primary_key
         lines.append(f"PRIMARY KEY {name_text(pk.name)} ({names_text(pk.columns)})")
@@ -607,10 +597,10 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         if ix.disabled:
             text += " (disabled)"
         lines.append(text)
-    if info.fulltext_columns:
-        disabled = "" if info.fulltext_enabled else " (disabled)"
+    if features.fulltext_columns:
+        disabled = "" if features.fulltext_enabled else " (disabled)"
         lines.append(
-            f"FULLTEXT INDEX ({names_text(info.fulltext_columns)}){disabled}:"
+            f"FULLTEXT INDEX ({names_text(features.fulltext_columns)}){disabled}:"
             " search them with CONTAINS or FREETEXT"
         )
     for ck in info.check_constraints:
@@ -620,8 +610,8 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         )
         disabled = " (disabled)" if ck.disabled else ""
         lines.append(f"CHECK {name_text(ck.name)} {definition}{disabled}")
-    lines += security_lines(info.row_security)
-    lines += trigger_lines(info.triggers)
+    lines += security_lines(features.row_security)
+    lines += trigger_lines(features.triggers)
     if info.hides_definitions:
         grant = "" if user is None else f": {access.view_definition_grant(user)}"
         lines.append(
@@ -642,7 +632,7 @@ def _key_text(column: str) -> str:
 _GRAPH_PSEUDO = ("$node_id_", "$edge_id_", "$from_id_", "$to_id_")
 
 
-def _column_features(c: ColumnDetail, kind: TableKind) -> list[str]:
+def _column_features(c: ColumnDetail, kind: TableFeatures) -> list[str]:
     # sys.types names rowversion "timestamp": an 8-byte counter the engine sets on every
     # write ("rowversion (Transact-SQL)"), which a date compares with by error
     parts = ["(rowversion: not a date)"] if c.type == "timestamp" else []
@@ -664,7 +654,7 @@ def _column_features(c: ColumnDetail, kind: TableKind) -> list[str]:
     return parts
 
 
-def _column_notes(columns: list[ColumnDetail], kind: TableKind) -> list[tuple[bool, str]]:
+def _column_notes(columns: list[ColumnDetail], kind: TableFeatures) -> list[tuple[bool, str]]:
     """A note for each column feature a query must allow for, and whether any has it."""
     return [
         (

@@ -66,11 +66,11 @@ async def explain_query(
 
 async def database_info(ctx: ToolContext) -> ToolResult:
     """Server version and edition, database name, compatibility level, collation, size,
-    and the service objective on Azure SQL; and the built-ins (STRING_AGG, STRING_SPLIT...)
-    that version and level lack."""
+    and the service objective on Azure SQL."""
     info = await catalog.database_info(ctx.db)
     lines = [f"{name}: {cell_text(value)}" for name, value in info.shown().items()]
     text = fence_untrusted("\n".join(lines), what="database properties")
+    # the built-ins this version and level lack (STRING_AGG on 2016) lead the answer
     lacking = versions.missing(versions.Platform.of(info))
     return respond(info, f"{lacking}\n{text}" if lacking else text)
 

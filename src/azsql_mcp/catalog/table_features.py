@@ -1,6 +1,8 @@
-"""What sys.tables, sys.security_predicates and sys.triggers say a table is beyond its
-columns (temporal, ledger, memory-optimized, graph, external, FileTable; row-level
-security; triggers), and the line describe_table writes for each."""
+"""What sys.tables, sys.security_predicates, sys.triggers, the full-text catalog and the
+indexes say a table is beyond its columns (temporal, ledger, memory-optimized, graph,
+external, FileTable; row-level security; triggers; full-text; partitioning), and the line
+describe_table writes for each. One object in describe_table's result, so its
+outputSchema (in every tools/list) grows by one field, not six."""
 
 from __future__ import annotations
 
@@ -9,24 +11,6 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from azsql_mcp.catalog.names import TABLE_HIDDEN, name_text, qualified_text
-
-
-class TableKind(BaseModel):
-    """What sys.tables says of a table beyond its columns; all None/False for a plain one."""
-
-    # sys.tables.temporal_type_desc: SYSTEM_VERSIONED_TEMPORAL_TABLE or HISTORY_TABLE
-    temporal: str | None = None
-    # ledger_type_desc (SQL Server 2022+): UPDATABLE_LEDGER_TABLE, APPEND_ONLY_LEDGER_TABLE,
-    # HISTORY_TABLE
-    ledger: str | None = None
-    history_table: str | None = None  # schema.table holding this table's history
-    history_of: str | None = None  # schema.table whose history this table holds
-    # durability_desc of a memory-optimized table: SCHEMA_AND_DATA, or SCHEMA_ONLY (its
-    # rows are lost when the server restarts)
-    memory_optimized: str | None = None
-    graph: Literal["NODE", "EDGE"] | None = None  # is_node / is_edge (SQL Server 2017+)
-    external: bool = False  # rows read from an external data source
-    filetable: bool = False
 
 
 class SecurityPredicate(BaseModel):
@@ -45,16 +29,46 @@ class Trigger(BaseModel):
     disabled: bool
 
 
+class TableFeatures(BaseModel):
+    """What the catalog says of a table beyond its columns; all empty for a plain one."""
+
+    # sys.tables.temporal_type_desc: SYSTEM_VERSIONED_TEMPORAL_TABLE or HISTORY_TABLE
+    temporal: str | None = None
+    # ledger_type_desc (SQL Server 2022+): UPDATABLE_LEDGER_TABLE, APPEND_ONLY_LEDGER_TABLE,
+    # HISTORY_TABLE
+    ledger: str | None = None
+    history_table: str | None = None  # schema.table holding this table's history
+    history_of: str | None = None  # schema.table whose history this table holds
+    # durability_desc of a memory-optimized table: SCHEMA_AND_DATA, or SCHEMA_ONLY (its
+    # rows are lost when the server restarts)
+    memory_optimized: str | None = None
+    graph: Literal["NODE", "EDGE"] | None = None  # is_node / is_edge (SQL Server 2017+)
+    external: bool = False  # rows read from an external data source
+    filetable: bool = False
+    # Only those on policies the login may see (metadata visibility): none listed is not
+    # proof of none.
+    row_security: list[SecurityPredicate] = []
+    triggers: list[Trigger] = []
+    # The columns of its full-text index (CONTAINS, FREETEXT), empty without one; whether
+    # that index is enabled.
+    fulltext_columns: list[str] = []
+    fulltext_enabled: bool = True
+    # The partitioning column of a partitioned table (its indexes' partition_ordinal > 0,
+    # the clustered one's first): a WHERE on it reads only the partitions it selects.
+    # Empty for an unpartitioned table, and for a partitioned heap without an index.
+    partitioned_on: list[str] = []
+
+
 def name_or_none(schema: str | None, name: str | None) -> str | None:
     """schema.name, or None when the object is not there or hidden from the login."""
     return None if name is None else f"{schema}.{name}"
 
 
-def table_kind(rows: list[dict[str, Any]]) -> TableKind:
-    """TableKind from the TABLE_KIND row (none for a view); a column the server's
+def table_kind(rows: list[dict[str, Any]]) -> TableFeatures:
+    """TableFeatures from the TABLE_KIND row (none for a view); a column the server's
     version lacks (is_node before 2017, ledger_type_desc before 2022) reads as absent."""
     if not rows:
-        return TableKind()
+        return TableFeatures()
     r = rows[0]
     temporal = r.get("temporal_type_desc")
     ledger = r.get("ledger_type_desc")
@@ -63,7 +77,7 @@ def table_kind(rows: list[dict[str, Any]]) -> TableKind:
         graph = "NODE"
     elif r.get("is_edge"):
         graph = "EDGE"
-    return TableKind(
+    return TableFeatures(
         temporal=None if temporal in (None, "NON_TEMPORAL_TABLE") else temporal,
         ledger=None if ledger in (None, "NON_LEDGER_TABLE") else ledger,
         history_table=name_or_none(r["history_schema"], r["history_name"]),
@@ -104,7 +118,7 @@ def security_predicates(rows: list[dict[str, Any]]) -> list[SecurityPredicate]:
     ]
 
 
-def kind_lines(kind: TableKind) -> list[str]:
+def kind_lines(kind: TableFeatures) -> list[str]:
     """One line for each thing sys.tables says the table is, with what it means to a query."""
     lines = []
     if kind.temporal == "SYSTEM_VERSIONED_TEMPORAL_TABLE":
@@ -134,7 +148,7 @@ def kind_lines(kind: TableKind) -> list[str]:
 
 
 def _table_text(name: str | None) -> str:
-    """A schema.table TableKind holds, as the description writes names."""
+    """A schema.table TableFeatures holds, as the description writes names."""
     if name is None:
         return TABLE_HIDDEN
     schema, _, table = name.partition(".")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from azsql_mcp import catalog
-from azsql_mcp.catalog.table_kinds import table_kind, triggers_of
+from azsql_mcp.catalog.table_features import table_kind, triggers_of
 from azsql_mcp.catalog.tables import _column, _partition_columns
 
 # sys.tables of SQL Server 2016: no is_node, is_edge, ledger_type_desc
@@ -76,26 +76,23 @@ def _description() -> dict[str, Any]:
 
 
 def _text(
-    kind: catalog.TableKind,
+    kind: catalog.TableFeatures,
     *columns: catalog.ColumnDetail,
     triggers: list[catalog.Trigger] | None = None,
     fulltext: list[str] | None = None,
 ) -> str:
+    features = kind.model_copy(
+        update={"triggers": triggers or [], "fulltext_columns": fulltext or []}
+    )
     info = catalog.TableDescription.model_validate(
-        _description()
-        | {
-            "columns": list(columns),
-            "kind": kind,
-            "triggers": triggers or [],
-            "fulltext_columns": fulltext or [],
-        }
+        _description() | {"columns": list(columns), "features": features}
     )
     return catalog.render_description(info)
 
 
 def test_a_2016_server_without_the_newer_columns_reads_as_a_plain_table() -> None:
-    assert table_kind([TABLES_2016]) == catalog.TableKind()
-    assert table_kind([]) == catalog.TableKind()  # a view
+    assert table_kind([TABLES_2016]) == catalog.TableFeatures()
+    assert table_kind([]) == catalog.TableFeatures()  # a view
 
 
 def test_memory_optimized_graph_ledger_external_and_filetable() -> None:
@@ -117,7 +114,7 @@ def test_memory_optimized_graph_ledger_external_and_filetable() -> None:
     assert "LEDGER APPEND_ONLY_LEDGER_TABLE: no UPDATE or DELETE" in text
     assert "NODE table: $node_id identifies a row" in text
     assert "EXTERNAL" not in text and "FILETABLE" not in text
-    text = _text(catalog.TableKind(external=True, filetable=True, graph="EDGE"))
+    text = _text(catalog.TableFeatures(external=True, filetable=True, graph="EDGE"))
     assert "EXTERNAL table: its rows come from an external data source" in text
     assert "FILETABLE: its rows are the files and directories" in text
     assert "EDGE table: $edge_id, $from_id, $to_id; join its nodes with MATCH" in text
@@ -126,18 +123,18 @@ def test_memory_optimized_graph_ledger_external_and_filetable() -> None:
 def test_a_graph_tables_pseudo_column_says_how_to_query_it() -> None:
     node_id = _column(_column_row(column_name="$node_id_6A8A5E5AB2DE4E2FA0C1A4D5C02C43C2"))
     graph_id = _column(_column_row(column_name="graph_id_B1C9E0D2", is_hidden=True))
-    text = _text(catalog.TableKind(graph="NODE"), node_id, graph_id)
+    text = _text(catalog.TableFeatures(graph="NODE"), node_id, graph_id)
     assert "  [$node_id_6A8A5E5AB2DE4E2FA0C1A4D5C02C43C2] int NULL (query it as $node_id)" in text
     assert "  graph_id_B1C9E0D2 int NULL HIDDEN (internal graph column)\n" in text
     assert "name them" not in text
     # not a graph table: a column named so is only a name
-    assert "query it as" not in _text(catalog.TableKind(), node_id)
+    assert "query it as" not in _text(catalog.TableFeatures(), node_id)
 
 
 def test_an_encrypted_column_is_said_to_be_ciphertext() -> None:
     ssn = _column(_column_row(column_name="SSN", encryption_type_desc="DETERMINISTIC"))
     assert ssn.encrypted == "DETERMINISTIC"
-    text = _text(catalog.TableKind(), ssn)
+    text = _text(catalog.TableFeatures(), ssn)
     assert "  SSN int NULL ENCRYPTED (DETERMINISTIC)" in text
     assert "ENCRYPTED columns (Always Encrypted) read as ciphertext" in text
 
@@ -150,13 +147,13 @@ def test_ledger_generated_columns_read_as_their_syntax() -> None:
             is_hidden=True,
         )
     )
-    text = _text(catalog.TableKind(ledger="UPDATABLE_LEDGER_TABLE"), start)
+    text = _text(catalog.TableFeatures(ledger="UPDATABLE_LEDGER_TABLE"), start)
     assert "GENERATED ALWAYS AS TRANSACTION_ID START HIDDEN" in text
     assert "LEDGER UPDATABLE_LEDGER_TABLE\n" in text
 
 
 def test_a_history_table_hidden_from_the_login_is_said_so() -> None:
-    text = _text(catalog.TableKind(temporal="SYSTEM_VERSIONED_TEMPORAL_TABLE"))
+    text = _text(catalog.TableFeatures(temporal="SYSTEM_VERSIONED_TEMPORAL_TABLE"))
     assert f"past versions of rows are in {catalog.TABLE_HIDDEN};" in text
 
 
@@ -189,13 +186,13 @@ def test_triggers_say_when_they_run_and_on_what() -> None:
         ("trg_audit", ["INSERT", "UPDATE"]),
         ("trg_view", ["DELETE"]),
     ]
-    text = _text(catalog.TableKind(), triggers=triggers)
+    text = _text(catalog.TableFeatures(), triggers=triggers)
     assert "TRIGGER trg_audit AFTER INSERT, UPDATE\n" in text
     assert "TRIGGER trg_view INSTEAD OF DELETE (disabled)\n" in text
 
 
 def test_a_fulltext_index_says_which_columns_contains_searches() -> None:
-    text = _text(catalog.TableKind(), fulltext=["Name", "Description"])
+    text = _text(catalog.TableFeatures(), fulltext=["Name", "Description"])
     assert "FULLTEXT INDEX (Name, Description): search them with CONTAINS or FREETEXT" in text
 
 
@@ -218,7 +215,7 @@ def test_a_partitioned_tables_column_is_said() -> None:
     assert _partition_columns(rows) == ["OrderDate"]
     assert _partition_columns(rows[:1]) == []
     info = catalog.TableDescription.model_validate(
-        {**_description(), "partitioned_on": ["OrderDate"]}
+        {**_description(), "features": {"partitioned_on": ["OrderDate"]}}
     )
     text = catalog.render_description(info)
     assert "PARTITIONED ON (OrderDate): a WHERE on it reads only the partitions it selects" in text
@@ -226,5 +223,5 @@ def test_a_partitioned_tables_column_is_said() -> None:
 
 def test_a_rowversion_column_is_said_not_to_be_a_date() -> None:
     row = _column_row(column_name="RowVer", type_name="timestamp", base_type="timestamp")
-    text = _text(catalog.TableKind(), _column(row))
+    text = _text(catalog.TableFeatures(), _column(row))
     assert "  RowVer timestamp NULL (rowversion: not a date)" in text
