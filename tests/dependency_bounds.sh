@@ -54,7 +54,7 @@ for python in "${pythons[@]}"; do
       continue
     fi
     # the versions tested, for the record
-    "$uv" pip freeze -p "$venv/bin/python" | grep -v '^-e ' >"$venv.txt"
+    "$uv" pip freeze -q -p "$venv/bin/python" | grep -v '^-e ' >"$venv.txt"
     result=""  # what failed
     "$venv/bin/ruff" check -q src tests bench examples >>"$log" 2>&1 || result="$result ruff"
     "$venv/bin/ruff" format --check -q src tests bench examples >>"$log" 2>&1 \
