@@ -72,7 +72,7 @@ test: lint typecheck pytest
 # pyproject's dependency bounds: lowest and newest versions, each Python in DEPS_PYTHONS
 # (tests/dependency_bounds.sh; not part of `make test`, it takes 10-20 minutes a Python).
 DEPS_PYTHONS ?= $(PYTHON)
-deps-check: system-packages test-packages
+deps-check: system-packages
 	bash tests/dependency_bounds.sh $(DEPS_PYTHONS)
 
 # npm from Debian when missing and we are root; otherwise says how.
