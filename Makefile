@@ -9,7 +9,7 @@ TEST_DEB_PACKAGES := chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages venv-package test-packages demo test lint typecheck pytest test-sqlserver conformance clients bench clean
+.PHONY: install system-packages venv-package test-packages demo test lint typecheck pytest test-sqlserver conformance clients bench clean deps-check
 
 install: system-packages $(STAMP)
 
@@ -74,6 +74,12 @@ pytest: install test-packages
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# pyproject's dependency bounds: lowest and newest versions, each Python in DEPS_PYTHONS
+# (tests/dependency_bounds.sh; not part of `make test`, it takes 10-20 minutes a Python).
+DEPS_PYTHONS ?= $(PYTHON)
+deps-check: system-packages
+	bash tests/dependency_bounds.sh $(DEPS_PYTHONS)
 
 # npm from Debian when missing and we are root; otherwise says how.
 define ensure_npm
