@@ -192,6 +192,9 @@ def test_has_where() -> None:
         ("SELECT a FROM t FETCH NEXT FROM c", "FETCH at line 1, column 17 is allowed only in"),
         ("SELECT * FROM sp_helpdb", "SP_HELPDB (line 1, column 15): system and extended"),
         ("VALUES (1)", "VALUES is not a SELECT statement"),
+        # a misspelt keyword parses as an expression, whose node (ALIAS) is no word of SQL's
+        ("SELEC name", "The text, which starts with no statement's keyword (a misspelling?),"),
+        ("Orders", "(a misspelling?), is not a SELECT statement"),
         ("SELECT a FROM t WHERE a ILIKE 'x'", "COLLATE Latin1_General_CI_AS after the column"),
         ("SELECT a FROM t OFFSET 1 ROWS", "add ORDER BY on a unique key before OFFSET."),
         ("SELECT a FROM t WHERE", "does not parse as T-SQL: Required keyword: 'this' missing"),

@@ -444,7 +444,7 @@ def _check_select_tree(tree: exp.Expr, allowed: str) -> tuple[StatementKind, boo
     from sqlglot import exp
 
     if not isinstance(tree, exp.Query):
-        refuse(f"{_node_name(tree)} is not a SELECT statement.", allowed)
+        refuse(f"{_statement_name(tree)} is not a SELECT statement.", allowed)
     for select in tree.find_all(exp.Select):
         for projection in select.expressions:
             if isinstance(projection, exp.EQ) and isinstance(projection.this, exp.Parameter):
@@ -549,6 +549,22 @@ def _count_parameters(tree: exp.Expr) -> int:
         for node in tree.find_all(exp.Parameter)
         if not isinstance(node.this, exp.Parameter) and not isinstance(node.parent, exp.Parameter)
     )
+
+
+def _statement_name(tree: exp.Expr) -> str:
+    """What a whole statement is, for a refusal. A text that starts with no statement's
+    keyword (`SELEC name`, a misspelling) parses as an expression, whose node's name
+    (ALIAS, COLUMN) would read as SQL's to the agent."""
+    from sqlglot import exp
+
+    statements = (
+        *(exp.DML, exp.DDL, exp.Command, exp.Set, exp.Use, exp.Transaction, exp.Commit),
+        *(exp.Rollback, exp.Grant, exp.Revoke, exp.Declare, exp.Describe, exp.Kill, exp.Execute),
+        exp.Values,
+    )
+    if isinstance(tree, statements):
+        return _node_name(tree)
+    return "The text, which starts with no statement's keyword (a misspelling?),"
 
 
 def _node_name(node: exp.Expr) -> str:
