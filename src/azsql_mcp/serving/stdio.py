@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import signal
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import mcp.types as mt
@@ -43,7 +44,6 @@ class OpenSourcesWhenInitialized(Middleware):
 CALLS_GRACE_S = 10.0
 ANSWERS_S = 0.2
 STDIN_GRACE_S = 2.0
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 async def serve_stdio(app: App) -> None:
@@ -68,8 +68,18 @@ async def serve_stdio(app: App) -> None:
         log.info("%s: stopping", sig.name)
         ending.append(loop.create_task(_stop(app, serving, sig)))
 
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, stop, sig)
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        # Python's handler, not the loop's: it runs between bytecodes even while a
+        # plugin's hook holds the loop, so a second Ctrl-C before the loop took the
+        # first raises KeyboardInterrupt there, as asyncio's own handler would.
+        if interrupted and not stopped:
+            raise KeyboardInterrupt
+        interrupted.append(signum)
+        loop.call_soon_threadsafe(stop, signal.SIGINT)
+
+    interrupted: list[int] = []
+    loop.add_signal_handler(signal.SIGTERM, stop, signal.SIGTERM)
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         try:
             await app.mcp.run_stdio_async(show_banner=False)
@@ -83,8 +93,8 @@ async def serve_stdio(app: App) -> None:
             raise
         serving.uncancel()
     finally:
-        for sig in STOP_SIGNALS:
-            loop.remove_signal_handler(sig)
+        loop.remove_signal_handler(signal.SIGTERM)
+        signal.signal(signal.SIGINT, previous)
 
 
 async def _stop(app: App, serving: asyncio.Task[Any], sig: signal.Signals) -> None:
