@@ -39,10 +39,10 @@ async def test_truncation_and_retries_are_logged_to_the_client(
         texts = [str(m.data.get("msg")) for m in got]
         assert any("result cut at 5 row(s) by the row cap (5)" in t for t in texts), texts
         got.clear()
-        # The health probe the source starts with (SELECT 1) must have run: the fault
-        # below is for the next query, and it is meant for the read, not the probe.
+        # The health probe the source starts with (SELECT 1) must have run, and the fault
+        # is for the read's own statement: the probe asks the collation beside it
         await wait_for_probe(tds_server, since)
-        tds_server.add_fault(Fault.parse("error:40613@query:1"))  # transient: retried
+        tds_server.add_fault(Fault.parse("error:40613@query:1~SalesLT.Customer"))  # retried
         try:
             result = await client.call_tool("read_data", {"query": QUERY, "max_rows": 2})
         finally:
