@@ -34,9 +34,11 @@ from azsql_mcp.testing.ports import reserved_port
 from azsql_mcp.testing.pytest_plugin import sample_tds_server
 from tds_test_server import Fault, ThreadedTdsServer
 
+ASKED_TWICE = {"name": "read_data", "arguments": {"query": "SELECT 1 AS ASKED_TWICE"}}
 
-def _read(base: str, answers: list[Any]) -> None:
-    call = {"name": "read_data", "arguments": {"query": "SELECT 1 AS ASKED_TWICE"}}
+
+def _call(base: str, call: dict[str, Any], answers: list[Any]) -> None:
+    """tools/call `call` over HTTP; its answer (or the HTTP error) into `answers`."""
     message = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call}
     try:
         response = httpx.post(base + "/mcp", headers=MCP_HEADERS, json=message, timeout=60)
@@ -67,7 +69,7 @@ def test_a_second_stop_signal_cuts_the_calls_and_answers_them(
             ),
         ):
             wait_ready(base)
-            caller = threading.Thread(target=_read, args=(base, answers))
+            caller = threading.Thread(target=_call, args=(base, ASKED_TWICE, answers))
             caller.start()
             deadline = time.monotonic() + 20
             while tds_server.faults.faults:  # the read is held by its delay
@@ -160,7 +162,10 @@ def test_workers_stop_once_or_twice(tmp_path: Path, twice: bool) -> None:
                 assert proc.poll() is None and time.monotonic() < deadline, "it never served"
                 time.sleep(0.2)
             answers: list[Any] = []
-            caller = threading.Thread(target=_nap, args=(base, seconds, answers))
+            caller = threading.Thread(
+                target=_call,
+                args=(base, {"name": "nap", "arguments": {"seconds": seconds}}, answers),
+            )
             caller.start()
             time.sleep(2)  # the call runs
             if twice:
@@ -183,17 +188,6 @@ def test_workers_stop_once_or_twice(tmp_path: Path, twice: bool) -> None:
     else:
         assert text == "slept 4.0", text
     assert "Traceback" not in stderr, stderr[-2000:]
-
-
-def _nap(base: str, seconds: float, answers: list[Any]) -> None:
-    call = {"name": "nap", "arguments": {"seconds": seconds}}
-    message = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call}
-    try:
-        response = httpx.post(base + "/mcp", headers=MCP_HEADERS, json=message, timeout=60)
-        data = [line for line in response.text.splitlines() if line.startswith("data:")]
-        answers.append(json.loads(data[-1].removeprefix("data:")) if data else response.text)
-    except httpx.HTTPError as exc:
-        answers.append(exc)
 
 
 def _serving(base: str) -> bool:

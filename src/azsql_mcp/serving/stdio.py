@@ -68,16 +68,18 @@ async def serve_stdio(app: App) -> None:
         log.info("%s: stopping", sig.name)
         ending.append(loop.create_task(_stop(app, serving, sig)))
 
+    interrupted = False  # a SIGINT came (the loop may not have run `stop` yet)
+
     def on_sigint(signum: int, frame: FrameType | None) -> None:
         # Python's handler, not the loop's: it runs between bytecodes even while a
         # plugin's hook holds the loop, so a second Ctrl-C before the loop took the
         # first raises KeyboardInterrupt there, as asyncio's own handler would.
+        nonlocal interrupted
         if interrupted and not stopped:
             raise KeyboardInterrupt
-        interrupted.append(signum)
+        interrupted = True
         loop.call_soon_threadsafe(stop, signal.SIGINT)
 
-    interrupted: list[int] = []
     loop.add_signal_handler(signal.SIGTERM, stop, signal.SIGTERM)
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
