@@ -208,10 +208,10 @@ def test_every_error_kind_is_in_the_audit_table() -> None:
     assert sorted(kinds) == sorted(get_args(ErrorKind))
 
 
-def test_the_refused_system_objects_of_security_md_are_the_guards() -> None:
+def test_the_refused_system_objects_of_statement_guard_md_are_the_guards() -> None:
     from azsql_mcp.db.sql_objects import DENIED_OBJECTS
 
-    text = (DOCS / "security.md").read_text()
+    text = (DOCS / "statement-guard.md").read_text()
     table = text[text.index("| object | why it is refused |") :]
     table = table[: table.index("\n\n")]
     named = {

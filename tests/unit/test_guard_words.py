@@ -29,7 +29,7 @@ UPDATETEXT USE VARYING VIEW WAITFOR WHILE WRITETEXT
 """.split()  # noqa: SIM905 (a word list reads best as the documentation prints it)
 # The reserved keywords a write may contain beyond a read's.
 WRITE_ONLY = {"INSERT", "UPDATE", "DELETE", "INTO", "SET", "DEFAULT"}
-# Not reserved, refused all the same (docs/security.md).
+# Not reserved, refused all the same (docs/statement-guard.md).
 DENIED = "GO THROW RECEIVE SEND GET MOVE ENABLE DISABLE CONVERSATION UPDLOCK XLOCK TABLOCKX"
 DENIED += " AI_GENERATE_EMBEDDINGS"  # a function that sends text to an external endpoint
 # Reserved keywords a read may contain, but never as an unquoted name: sqlglot reads

@@ -812,8 +812,8 @@ def test_table_names_keep_their_parts_and_are_quoted_for_object_id() -> None:
 # --- docs --------------------------------------------------------------------------------
 
 
-def test_security_docs_list_every_denied_object_and_allowed_hint() -> None:
-    docs = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+def test_guard_docs_list_every_denied_object_and_allowed_hint() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "statement-guard.md").read_text()
     for name in sql_objects.DENIED_OBJECTS:  # as Microsoft spells it: sys.fn_MSxe_...
         assert f"`sys.{name}`" in docs.lower() or f"`{name.upper()}`" in docs, name
     for hint in sql_hints.ALLOWED_TABLE_HINTS:
@@ -821,8 +821,8 @@ def test_security_docs_list_every_denied_object_and_allowed_hint() -> None:
     assert f"1 <= n <= {sql_hints.MAX_RECURSION}" in docs
 
 
-def test_security_docs_examples_are_the_real_refusals() -> None:
-    docs = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+def test_guard_docs_examples_are_the_real_refusals() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "statement-guard.md").read_text()
     for sql in (
         "SELECT * FROM OtherDb..Secrets",
         "SELECT * FROM t WITH (HOLDLOCK)",

@@ -21,7 +21,7 @@ What runs is what was checked: the text sent is rebuilt from the checked tokens
 then tokenized again and compared with the checked tokens, which are all the parser
 saw. So text the tokenizer skipped (comments) or read as data never reaches SQL
 Server as code, and reserved keywords are refused wherever the parser put them
-(docs/security.md explains the choice). The text is not regenerated
+(docs/statement-guard.md explains the choice). The text is not regenerated
 from the tree because sqlglot's T-SQL generator changes meaning (measured on 30.30:
 SYSDATETIME() becomes GETDATE(), SYSTEM_USER becomes CURRENT_USER(),
 APPROX_COUNT_DISTINCT becomes APPROX_DISTINCT).
