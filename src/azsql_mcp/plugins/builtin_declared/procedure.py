@@ -17,7 +17,7 @@ from fastmcp.tools import ToolResult
 from pydantic import BaseModel
 
 from azsql_mcp import Database, DatabaseError, ResolvedTool, ToolContext
-from azsql_mcp.catalog import access
+from azsql_mcp.catalog import access, memory_optimized
 from azsql_mcp.plugins.builtin_declared.description import describe
 from azsql_mcp.plugins.builtin_declared.fitting import check_values, fitted
 from azsql_mcp.plugins.builtin_declared.model import ToolDecl
@@ -156,6 +156,9 @@ def make_procedure(
         except DatabaseError as e:
             if e.number == TRANSACTION_COUNT_CHANGED:
                 raise ToolError(_ended_transaction(procedure, decl.writes, str(e))) from e
+            advice = await memory_optimized.isolation_advice(ctx.db, e)
+            if advice is not None:
+                raise ToolError(advice) from e
             if e.number != access.OBJECT_PERMISSION_DENIED:
                 raise
             user = await access.database_user(ctx.db)

@@ -10,14 +10,15 @@ import keyword
 import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from mcp_types import TextContent
 from pydantic import BaseModel, Field
 
-from azsql_mcp import ToolContext, WriteKind
+from azsql_mcp import Database, DatabaseError, ToolContext, WriteKind
+from azsql_mcp.catalog import memory_optimized
 from azsql_mcp.plugins.builtin_declared.model import (
     BIGINT,
     INTEGER_TEXT,
@@ -65,12 +66,14 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
         params = {key: sql_value(key, value) for key, value in given.items()}
         if decl.writes:
             kinds: list[WriteKind] = ["insert", "update", "delete"]
-            result = await ctx.db.write(statement, params, kinds=kinds, json_values=True)
+            write = ctx.db.write(statement, params, kinds=kinds, json_values=True)
+            result = await advised(ctx.db, write)
             written = write_to_structured(result, max_rows=ctx.db.limits.max_rows)
             return respond(written, render_write(written, name))
         fingerprint = call_fingerprint(ctx.source, name, params)
         offset = decode_cursor(cursor, fingerprint) if cursor else 0
-        result = await ctx.db.read(statement, params, offset=offset, json_values=True)
+        read = ctx.db.read(statement, params, offset=offset, json_values=True)
+        result = await advised(ctx.db, read)
         next_cursor = None
         if result.truncated and result.next_offset is not None:
             next_cursor = encode_cursor(result.next_offset, fingerprint)
@@ -100,6 +103,21 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     declared_tool.__name__ = declared_tool.__qualname__ = name
     declared_tool.__doc__ = decl.description
     return declared_tool
+
+
+T = TypeVar("T")
+
+
+async def advised(db: Database, call: Awaitable[T]) -> T:
+    """The call's result; SQL Server's error 41368 (a memory-optimized table in the
+    transaction every call runs in) says which table hint lets it through, as read_data's."""
+    try:
+        return await call
+    except DatabaseError as e:
+        advice = await memory_optimized.isolation_advice(db, e)
+        if advice is None:
+            raise
+        raise ToolError(advice) from e
 
 
 def python_names(names: Iterable[str]) -> dict[str, str]:
