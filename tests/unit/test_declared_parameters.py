@@ -36,6 +36,7 @@ def param(
         ("money", 8, ("decimal", MONEY[0], MONEY[1], None)),
         ("decimal", 9, ("decimal", None, None, None)),
         ("float", 8, ("number", None, None, None)),
+        ("real", 4, ("number", -3.4028234663852886e38, 3.4028234663852886e38, None)),
         ("bit", 1, ("boolean", None, None, None)),
         ("date", 3, ("date", None, None, None)),
         ("datetimeoffset", 10, ("datetime", None, None, None)),

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from azsql_mcp.plugins.builtin_declared.datetimes import refuse_untimely
 from azsql_mcp.plugins.builtin_declared.model import ParameterDecl, ToolDecl
 from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter
 
@@ -115,7 +116,9 @@ def _bounds(
         most = 10 ** (sql.max_digits - (sql.decimal_places or 0)) - 1
         low = max(-most, math.ceil(low)) if low is not None else -most
         high = min(most, math.floor(high)) if high is not None else most
-    if spec.type in ("integer", "decimal") and sql.type in ("integer", "decimal"):
+    if spec.type == sql.type == "number" or (
+        spec.type in ("integer", "decimal") and sql.type in ("integer", "decimal")
+    ):
         narrow("minimum", spec.minimum, low, False)
         narrow("maximum", spec.maximum, high, True)
     return add, wider
@@ -189,7 +192,12 @@ def check_values(
                 out.append(str(exc))
                 continue
         param = by_name.get(key.casefold())
-        reason = None if param is None else refuse_unstorable(value, param, code_page)
+        if param is None or param.base_type is None:
+            continue
+        name = f"@{param.name} ({param.sql_type})"
+        reason = refuse_unstorable(value, param, code_page) or refuse_untimely(
+            value, name, param.base_type, param.scale
+        )
         if reason is not None:
             out.append(reason)
     return out

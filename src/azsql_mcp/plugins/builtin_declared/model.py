@@ -20,12 +20,19 @@ from pydantic import (
 )
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# a digit past the microseconds, which pydantic would cut
+_PAST_MICROSECONDS = re.compile(r"[.,]\d{6}\d*[1-9]")
 
 
 def _iso_text(value: Any) -> Any:
     """A date or datetime argument as ISO 8601 text (or a TOML date from the config):
     pydantic would read a number, or a string of digits, as seconds since 1970, so that
     20240102 became 1970-08-23T06:28:22."""
+    if isinstance(value, str) and _PAST_MICROSECONDS.search(value):
+        raise ValueError(
+            f"{value!r} has more than 6 decimals of a second, which would be cut: send at"
+            " most 6 (microseconds)"
+        )
     if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return value
     raise ValueError(

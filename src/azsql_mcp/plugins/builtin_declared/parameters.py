@@ -51,7 +51,8 @@ _INTEGERS = {
     "int": (-(2**31), 2**31 - 1),
     "bigint": BIGINT,
 }
-_FLOATS = {"float", "real"}
+# real's range ("float and real"); float's is that of a JSON number
+_REAL = 3.4028234663852886e38
 _DECIMALS = {"decimal", "numeric"}
 # (max_digits, bounds) of the money types, scale 4: their ranges are narrower than the
 # digits allow
@@ -61,6 +62,11 @@ _MONEY = {
 }
 _STRINGS = {"char", "varchar", "nchar", "nvarchar", "text", "ntext"}
 _DATETIMES = {"datetime", "datetime2", "smalldatetime", "datetimeoffset"}
+# what a value may be without SQL Server rounding it or refusing it (datetimes.py)
+_HOLDS = {
+    "smalldatetime": "; whole minutes from 1900-01-01 to 2079-06-06",
+    "datetime": "; from 1753-01-01, milliseconds ending in 0, 3 or 7",
+}
 
 
 @dataclass(frozen=True)
@@ -94,11 +100,14 @@ class CatalogParameter:
             note = "; its UTC offset is kept (a value without one is taken as UTC)"
         elif base in _DATETIMES:
             note = "; a value with a UTC offset is converted to UTC"
+        note += _HOLDS.get(base, "")
         text = f"{self.sql_type}{note}; omit it for the procedure's default"
         if base in _INTEGERS:
             low, high = _INTEGERS[base]
             return ParameterDecl(type="integer", description=text, minimum=low, maximum=high)
-        if base in _FLOATS:
+        if base == "real":
+            return ParameterDecl(type="number", description=text, minimum=-_REAL, maximum=_REAL)
+        if base == "float":
             return ParameterDecl(type="number", description=text)
         if base in _DECIMALS:
             return ParameterDecl(

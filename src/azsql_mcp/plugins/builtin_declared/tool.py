@@ -19,6 +19,9 @@ from pydantic import BaseModel, Field
 
 from azsql_mcp import Database, DatabaseError, ToolContext, WriteKind
 from azsql_mcp.catalog import memory_optimized
+from azsql_mcp.plugins.builtin_declared.datetimes import (
+    refuse_finer_than_milliseconds as finer_than_ms,
+)
 from azsql_mcp.plugins.builtin_declared.model import (
     BIGINT,
     INTEGER_TEXT,
@@ -63,6 +66,9 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
         cursor = arguments.pop(CURSOR, None)
         given = {real.get(k, k): v for k, v in arguments.items()}
         given |= claimed_values(name, claimed, ctx.client.claims)
+        cut = [why for key, value in given.items() if (why := finer_than_ms(value, key))]
+        if cut:
+            raise ToolError(f"{name}: " + "\n".join(cut))
         params = {key: sql_value(key, value) for key, value in given.items()}
         if decl.writes:
             kinds: list[WriteKind] = ["insert", "update", "delete"]
@@ -183,7 +189,10 @@ def parameter(
     return inspect.Parameter(python or name, _KEYWORD, default=default, annotation=annotation)
 
 
-TO_UTC = "A value with a UTC offset is passed as the same instant in UTC, without the offset."
+TO_UTC = (
+    "A value with a UTC offset is passed as the same instant in UTC, without the offset;"
+    " at most 3 decimals of a second."
+)
 
 
 def noted(spec: ParameterDecl, note: str) -> ParameterDecl:
