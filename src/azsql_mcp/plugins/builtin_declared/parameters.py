@@ -5,6 +5,7 @@ declarations, and turned into typed inputs for the parameters left undeclared.""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -151,22 +152,32 @@ class Procedure:
     code_page: int | None = None  # of char and varchar parameters; None: not known
 
 
+# How long what was read of the procedures is used before it is read again: an ALTER
+# PROCEDURE (a parameter added, dropped or of another type) is seen within this long,
+# or at once by a call it makes fail (procedure.py).
+REREAD_S = 60.0
+
+
 class ProcedureCatalog:
-    """sys.parameters of the procedures of one configuration's tools, read once per
-    source for all of them, by the first tool that asks."""
+    """sys.parameters of the procedures of one configuration's tools, read per source
+    for all of them, by the first tool that asks, and again REREAD_S later."""
 
     def __init__(self) -> None:
         self.wanted: list[tuple[str, str | None]] = []  # (procedure, source or None)
         self._found: dict[str, dict[str, Procedure]] = {}  # source -> procedure -> it
+        self._read_at: dict[str, float] = {}  # source -> when (monotonic)
         self._lock = asyncio.Lock()
 
     def want(self, procedure: str, source: str | None) -> None:
         self.wanted.append((procedure, source))
 
-    async def procedure(self, db: Database, procedure: str) -> Procedure:
+    async def procedure(self, db: Database, procedure: str, *, again: bool = False) -> Procedure:
+        """What the catalog holds of `procedure`; `again`: read now, whenever it was."""
         async with self._lock:
-            if db.source not in self._found:
+            read_at = self._read_at.get(db.source)
+            if again or read_at is None or time.monotonic() - read_at > REREAD_S:
                 self._found[db.source] = await self._read(db)
+                self._read_at[db.source] = time.monotonic()
         return self._found[db.source][procedure]
 
     async def _read(self, db: Database) -> dict[str, Procedure]:
