@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,15 +28,18 @@ from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter
 # (uniqueidentifier, time, xml) is SQL Server's to convert: it refuses text it cannot
 # read. Binary types take no text at all (BINARY).
 TAKES = {
-    "string": {"string"},
+    # a string for a uniqueidentifier: checked to be one (refuse_unstorable)
+    "string": {"string", "uuid"},
     "integer": {"integer", "decimal", "number"},
     "number": {"number"},
     "decimal": {"decimal"},
     "boolean": {"boolean", "integer"},
     "date": {"date", "datetime"},
     "datetime": {"datetime"},
+    "uuid": {"uuid"},
 }
 UTF8 = 65001
+GUID = re.compile(r"^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
 BINARY = frozenset({"binary", "varbinary", "image"})
 
 
@@ -133,6 +137,13 @@ def refuse_unstorable(value: Any, param: CatalogParameter, code_page: int | None
     if not isinstance(value, str) or base is None:
         return None
     name = f"@{param.name} ({param.sql_type})"
+    if base == "uniqueidentifier" and not GUID.match(value):
+        # SQL Server reads the first 36 characters of longer text ("uniqueidentifier")
+        return (
+            f"{name} takes a GUID as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hexadecimal"
+            f" digits), and {value!r} is not one; SQL Server would cut longer text to 36"
+            " characters. Send the GUID alone."
+        )
     if base in ("nchar", "nvarchar"):
         # a lone surrogate counts one unit here; the driver refuses it, naming the value
         units = len(value.encode("utf-16-le", "surrogatepass")) // 2

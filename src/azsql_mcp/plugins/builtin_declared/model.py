@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -41,7 +42,7 @@ def _iso_text(value: Any) -> Any:
     )
 
 
-ParamType = Literal["string", "integer", "number", "decimal", "boolean", "date", "datetime"]
+ParamType = Literal["string", "integer", "number", "decimal", "boolean", "date", "datetime", "uuid"]
 PYTHON_TYPES: dict[str, Any] = {
     "string": str,
     "integer": int,
@@ -54,6 +55,8 @@ PYTHON_TYPES: dict[str, Any] = {
     "boolean": bool,
     "date": Annotated[dt.date, BeforeValidator(_iso_text)],
     "datetime": Annotated[dt.datetime, BeforeValidator(_iso_text)],
+    # a uniqueidentifier: any form Python reads, sent as XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX
+    "uuid": uuid.UUID,
 }
 DECIMAL_TEXT = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 
@@ -139,6 +142,8 @@ class ParameterDecl(BaseModel):
             raise ValueError("a from_claim parameter takes its value from the token: no default")
         if self.enum is not None and self.type == "decimal":
             raise ValueError("enum does not apply to decimal parameters: use minimum and maximum")
+        if self.enum is not None and self.type == "uuid":
+            raise ValueError("enum does not apply to uuid parameters")
         if self.enum is not None:
             self.enum = [self.convert(v, "enum") for v in self.enum]
             for value in self.enum:  # a choice that every call would have refused

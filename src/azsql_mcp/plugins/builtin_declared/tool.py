@@ -8,6 +8,7 @@ import datetime as dt
 import inspect
 import keyword
 import math
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
@@ -214,6 +215,8 @@ def sql_value(name: str, value: Any, sql_type: str | None = None) -> Any:
     value is converted to UTC (the same instant, without an offset); a datetime or
     smalldatetime keeps the driver's binding, as such text with more than 3 decimals
     would not convert to datetime."""
+    if isinstance(value, uuid.UUID):  # as SQL Server writes one, converted exactly
+        return str(value).upper()
     if not isinstance(value, dt.datetime):
         return value
     offset = value.utcoffset() or dt.timedelta()
