@@ -24,9 +24,9 @@ from azsql_mcp.plugins.builtin_declared.model import ParameterDecl, ToolDecl
 from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter
 
 # A declared type -> the input types (of the procedure's parameter, as_input) that take
-# each of its values unchanged. A string declared for a type with no JSON form
-# (uniqueidentifier, time, xml) is SQL Server's to convert: it refuses text it cannot
-# read. Binary types take no text at all (BINARY).
+# each of its values unchanged. A string declared for a type with no JSON form (time,
+# xml) is SQL Server's to convert: it refuses text it cannot read. A string for a binary
+# type is not taken: SQL Server converts no text to it implicitly (error 257).
 TAKES = {
     # a string for a uniqueidentifier: checked to be one (refuse_unstorable)
     "string": {"string", "uuid"},
@@ -37,10 +37,10 @@ TAKES = {
     "date": {"date", "datetime"},
     "datetime": {"datetime"},
     "uuid": {"uuid"},
+    "binary": {"binary"},
 }
 UTF8 = 65001
 GUID = re.compile(r"^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
-BINARY = frozenset({"binary", "varbinary", "image"})
 
 
 def fitted(
@@ -60,18 +60,17 @@ def fitted(
             continue
         key = f"tools.{tool}.parameters.{name}"
         what = f"@{param.name} of {decl.procedure} is {param.sql_type}"
-        if param.base_type in BINARY:
-            problems.append(
-                f"{key}: {what}, which takes no value from JSON (SQL Server converts no"
-                f" text to it implicitly); remove [{key}] and leave it to the procedure"
-            )
-            continue
         if sql is None:
             continue
         if sql.type not in TAKES[spec.type]:
+            why = (
+                "which SQL Server converts no text to implicitly (error 257)"
+                if sql.type == "binary"
+                else "and SQL Server would silently change a value to fit it"
+            )
             problems.append(
-                f"{key}: type {spec.type!r} does not fit: {what}, and SQL Server would"
-                f" silently change a value to fit it; declare type = {sql.type!r}"
+                f"{key}: type {spec.type!r} does not fit: {what}, {why}; declare"
+                f" type = {sql.type!r}"
             )
             continue
         bounds, wider = _bounds(spec, sql)
@@ -104,7 +103,7 @@ def _bounds(
                 (f"{key} {mine}", f"set {key} = {theirs} or {'less' if above else 'more'}")
             )
 
-    if spec.type == "string":
+    if spec.type in ("string", "binary"):
         narrow("max_length", spec.max_length, sql.max_length, True)
     low, high = sql.minimum, sql.maximum
     if spec.type == "decimal":

@@ -42,7 +42,21 @@ def _iso_text(value: Any) -> Any:
     )
 
 
-ParamType = Literal["string", "integer", "number", "decimal", "boolean", "date", "datetime", "uuid"]
+def _hex_bytes(value: Any) -> Any:
+    """A binary argument as results show one: 0x and hexadecimal digits (0x0A1B)."""
+    if isinstance(value, bytes):  # validated already, checked again before a call
+        return value
+    if isinstance(value, str) and HEX.match(value):
+        return bytes.fromhex(value[2:])
+    raise ValueError(
+        f"{value!r} is not binary: send 0x and pairs of hexadecimal digits, e.g. 0x0A1B"
+    )
+
+
+HEX = re.compile(r"^0[xX]([0-9A-Fa-f]{2})*$")
+ParamType = Literal[
+    "string", "integer", "number", "decimal", "boolean", "date", "datetime", "uuid", "binary"
+]
 PYTHON_TYPES: dict[str, Any] = {
     "string": str,
     "integer": int,
@@ -57,6 +71,7 @@ PYTHON_TYPES: dict[str, Any] = {
     "datetime": Annotated[dt.datetime, BeforeValidator(_iso_text)],
     # a uniqueidentifier: any form Python reads, sent as XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX
     "uuid": uuid.UUID,
+    "binary": Annotated[bytes, BeforeValidator(_hex_bytes)],
 }
 DECIMAL_TEXT = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 
@@ -123,8 +138,9 @@ class ParameterDecl(BaseModel):
             raise ValueError("max_digits and decimal_places apply to decimal parameters only")
         if (self.max_digits or 38) < (self.decimal_places or 0):
             raise ValueError("decimal_places cannot exceed max_digits")
-        if (self.min_length is not None or self.max_length is not None) and self.type != "string":
-            raise ValueError("min_length and max_length apply to string parameters only")
+        lengths = self.min_length is not None or self.max_length is not None
+        if lengths and self.type not in ("string", "binary"):
+            raise ValueError("min_length and max_length apply to string and binary parameters only")
         # bounds no value meets: every call would be refused, so the tool is useless
         low, high = self.minimum, self.maximum
         if low is not None and high is not None:
@@ -142,8 +158,10 @@ class ParameterDecl(BaseModel):
             raise ValueError("a from_claim parameter takes its value from the token: no default")
         if self.enum is not None and self.type == "decimal":
             raise ValueError("enum does not apply to decimal parameters: use minimum and maximum")
-        if self.enum is not None and self.type == "uuid":
-            raise ValueError("enum does not apply to uuid parameters")
+        if self.enum is not None and self.type in ("uuid", "binary"):
+            raise ValueError(f"enum does not apply to {self.type} parameters")
+        if self.default is not None and self.type == "binary":  # no JSON form in the schema
+            raise ValueError("a binary parameter takes no default: make it required")
         if self.enum is not None:
             self.enum = [self.convert(v, "enum") for v in self.enum]
             for value in self.enum:  # a choice that every call would have refused

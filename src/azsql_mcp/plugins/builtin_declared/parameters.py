@@ -91,8 +91,8 @@ class CatalogParameter:
 
     def as_input(self) -> ParameterDecl | None:
         """A parameter declaration for a client's value, or None when its type has no
-        JSON form (binary, xml, sql_variant, time, CLR and table types, and a type this
-        login cannot see)."""
+        JSON form (xml, sql_variant, time, CLR and table types, and a type this login
+        cannot see)."""
         base = self.base_type
         if base is None:
             return None
@@ -135,6 +135,11 @@ class CatalogParameter:
             return ParameterDecl(type="datetime", description=text)
         if base == "uniqueidentifier":
             return ParameterDecl(type="uuid", description=text)
+        if base in ("binary", "varbinary", "image"):
+            bounded = self.max_length > 0 and base != "image"
+            return ParameterDecl(
+                type="binary", description=text, max_length=self.max_length if bounded else None
+            )
         if base in _STRINGS:
             bounded = self.max_length > 0 and base not in ("text", "ntext")
             length = self.max_length // 2 if base.startswith("n") else self.max_length

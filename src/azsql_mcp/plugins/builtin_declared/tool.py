@@ -25,6 +25,7 @@ from azsql_mcp.plugins.builtin_declared.datetimes import (
 )
 from azsql_mcp.plugins.builtin_declared.model import (
     BIGINT,
+    HEX,
     INTEGER_TEXT,
     ParameterDecl,
     ToolDecl,
@@ -181,6 +182,8 @@ def parameter(
         bounds["min_length"] = spec.min_length
     if spec.max_length is not None:
         bounds["max_length"] = spec.max_length
+    if spec.type == "binary":  # bytes, given as 0x and two digits a byte
+        bounds["json_schema_extra"] = _hex_text(spec.min_length, spec.max_length)
     if optional:
         bounds["default_factory"] = _none
     if python is not None and python != name:
@@ -245,6 +248,20 @@ def _digit_strings(schema: dict[str, Any]) -> None:
     can send 9223372036854775807 exactly."""
     number = {key: schema.pop(key) for key in ("type", "minimum", "maximum") if key in schema}
     schema["anyOf"] = [number, {"type": "string", "pattern": INTEGER_TEXT}]
+
+
+def _hex_text(shortest: int | None, longest: int | None) -> Callable[[dict[str, Any]], None]:
+    """The input schema of a binary value: its text (pydantic's is bytes of format
+    binary), with that text's lengths."""
+
+    def text(schema: dict[str, Any]) -> None:
+        schema.pop("format", None)
+        schema |= {"type": "string", "pattern": HEX.pattern}
+        for key, length in (("minLength", shortest), ("maxLength", longest)):
+            if length is not None:
+                schema[key] = 2 + 2 * length
+
+    return text
 
 
 def _none() -> None:
