@@ -18,10 +18,16 @@ from tds_test_server import ThreadedTdsServer
 pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
 
 SETUP = [
+    "CREATE PROCEDURE dbo.uspFixed @b binary(2) AS SELECT @b AS b",
     "CREATE PROCEDURE dbo.uspBytes @b varbinary(4) AS SELECT @b AS b, DATALENGTH(@b) AS n",
     "CREATE PROCEDURE dbo.uspBlob @b varbinary(max) AS SELECT DATALENGTH(@b) AS n",
 ]
-TOOLS = {
+TOOLS: dict[str, Any] = {
+    "fixed": {
+        "procedure": "dbo.uspFixed",
+        "description": "2 bytes exactly",
+        "parameters": {"b": {"type": "binary"}},
+    },
     "bytes": {"procedure": "dbo.uspBytes", "description": "up to 4 bytes"},
     "blob": {"procedure": "dbo.uspBlob", "description": "any bytes"},
     "hashed": {
@@ -65,3 +71,6 @@ async def test_binary_goes_as_hex_and_arrives_as_bytes(azsql_config: dict[str, A
         assert "b" in await _refused(client, "hashed", "0xABCDEF")
         assert "b" in await _refused(client, "hashed", "ABCD")  # no 0x
         assert "b" in await _refused(client, "hashed", "0xABC")  # half a byte
+        # binary(2) would pad 0x01 to 0x0100, another value
+        assert await _row(client, "fixed", "0x0102") == ["0x0102"]
+        assert "at least 2" in await _refused(client, "fixed", "0x01")

@@ -38,6 +38,7 @@ def param(
         ("float", 8, ("number", None, None, None)),
         ("uniqueidentifier", 16, ("uuid", None, None, None)),
         ("varbinary", 4, ("binary", None, None, 4)),
+        ("binary", 4, ("binary", None, None, 4)),
         ("image", 16, ("binary", None, None, None)),
         ("real", 4, ("number", -3.4028234663852886e38, 3.4028234663852886e38, None)),
         ("bit", 1, ("boolean", None, None, None)),
@@ -56,6 +57,8 @@ def test_each_sql_type_has_its_json_type(
     assert spec is not None
     assert (spec.type, spec.minimum, spec.maximum, spec.max_length) == expected
     assert spec.default is None and spec.description is not None
+    # binary(n) pads a shorter value: it takes n bytes exactly
+    assert spec.min_length == (max_length if base == "binary" else None)
 
 
 @pytest.mark.parametrize("base", ["xml", "sql_variant", "hierarchyid", "time"])

@@ -105,6 +105,7 @@ def _bounds(
 
     if spec.type in ("string", "binary"):
         narrow("max_length", spec.max_length, sql.max_length, True)
+        narrow("min_length", spec.min_length, sql.min_length, False)
     low, high = sql.minimum, sql.maximum
     if spec.type == "decimal":
         places = spec.decimal_places if spec.decimal_places is not None else sql.decimal_places

@@ -137,8 +137,11 @@ class CatalogParameter:
             return ParameterDecl(type="uuid", description=text)
         if base in ("binary", "varbinary", "image"):
             bounded = self.max_length > 0 and base != "image"
+            length = self.max_length if bounded else None
+            # binary(n) pads a shorter value with 0x00 to n bytes, a different value
+            shortest = length if base == "binary" else None
             return ParameterDecl(
-                type="binary", description=text, max_length=self.max_length if bounded else None
+                type="binary", description=text, min_length=shortest, max_length=length
             )
         if base in _STRINGS:
             bounded = self.max_length > 0 and base not in ("text", "ntext")
