@@ -3,8 +3,8 @@ type's range, or finer than its type holds ("Date and time data types and functi
 
 smalldatetime holds 1900-01-01 to 2079-06-06 23:59 in whole minutes (seconds are
 rounded to the minute), datetime 1753-01-01 to 9999-12-31 23:59:59.997 in steps of
-1/300 s (milliseconds rounded to .000, .003 or .007), datetime2(n), datetimeoffset(n)
-and time(n) n decimals of a second (rounded past them). The driver binds a datetime
+1/300 s (milliseconds rounded to .000, .003 or .007), datetime2(n) and
+datetimeoffset(n) n decimals of a second (rounded past them). The driver binds a datetime
 cut to the millisecond (pyodbc), so a statement's parameter, whose SQL type is the
 statement's to decide, holds milliseconds too."""
 
