@@ -120,8 +120,15 @@ def _bounds(
         most = 10 ** (sql.max_digits - (sql.decimal_places or 0)) - 1
         low = max(-most, math.ceil(low)) if low is not None else -most
         high = min(most, math.floor(high)) if high is not None else most
-    if spec.type == sql.type == "number" or (
-        spec.type in ("integer", "decimal") and sql.type in ("integer", "decimal")
+    if spec.type == "integer" and sql.type == "number":
+        # an integer into a float or real: as far as it holds every integer exactly
+        # (2^53, 2^24: 53 and 24 bits of mantissa); real is the one with bounds
+        most = 2**24 if sql.maximum is not None else 2**53
+        low, high = -most, most
+    if spec.type in ("integer", "decimal", "number") and sql.type in (
+        "integer",
+        "decimal",
+        "number",
     ):
         narrow("minimum", spec.minimum, low, False)
         narrow("maximum", spec.maximum, high, True)
