@@ -56,7 +56,7 @@ def test_an_integer_into_a_float_stays_where_it_holds_every_integer() -> None:
 
 
 def test_a_type_without_a_json_form_is_sql_servers_to_convert() -> None:
-    spec, problems = _fit({"type": "string"}, _param("time", 5, 16, 7))
+    spec, problems = _fit({"type": "string"}, _param("xml", -1))
     assert spec == {"type": "string"} and problems == []
 
 

@@ -3,8 +3,8 @@ type's range, or finer than its type holds ("Date and time data types and functi
 
 smalldatetime holds 1900-01-01 to 2079-06-06 23:59 in whole minutes (seconds are
 rounded to the minute), datetime 1753-01-01 to 9999-12-31 23:59:59.997 in steps of
-1/300 s (milliseconds rounded to .000, .003 or .007), datetime2(n) and
-datetimeoffset(n) n decimals of a second (rounded past them). The driver binds a datetime
+1/300 s (milliseconds rounded to .000, .003 or .007), datetime2(n), datetimeoffset(n)
+and time(n) n decimals of a second (rounded past them). The driver binds a datetime
 cut to the millisecond (pyodbc), so a statement's parameter, whose SQL type is the
 statement's to decide, holds milliseconds too."""
 
@@ -26,6 +26,10 @@ def refuse_untimely(value: Any, name: str, base: str, scale: int) -> str | None:
     """Why SQL Server would change `value` bound for a parameter of type `base` with
     `scale` decimals of a second, or None. An aware value goes in UTC, but for a
     datetimeoffset (tool.sql_value)."""
+    if isinstance(value, dt.time):
+        if base == "time" and value.microsecond % 10 ** max(0, 6 - scale):
+            return _too_fine(name, value.isoformat(), f"time({scale})", scale)
+        return None
     if not isinstance(value, dt.date):
         return None
     if not isinstance(value, dt.datetime):
@@ -55,11 +59,15 @@ def refuse_untimely(value: Any, name: str, base: str, scale: int) -> str | None:
             " such a value."
         )
     if base in FRACTIONS and value.microsecond % 10 ** max(0, 6 - scale):
-        return (
-            f"{name} is {value.isoformat()}, and {base}({scale}) holds {scale} decimals of a"
-            " second: SQL Server would round the rest. Send at most that many."
-        )
+        return _too_fine(name, value.isoformat(), f"{base}({scale})", scale)
     return None
+
+
+def _too_fine(name: str, text: str, sql_type: str, scale: int) -> str:
+    return (
+        f"{name} is {text}, and {sql_type} holds {scale} decimals of a second: SQL Server"
+        " would round the rest. Send at most that many."
+    )
 
 
 def refuse_finer_than_milliseconds(value: Any, name: str) -> str | None:

@@ -17,25 +17,26 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from azsql_mcp.plugins.builtin_declared.datetimes import refuse_untimely
-from azsql_mcp.plugins.builtin_declared.model import ParameterDecl, ToolDecl
+from azsql_mcp.plugins.builtin_declared.model import PYTHON_TYPES, ParameterDecl, ToolDecl
 from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter
 
 # A declared type -> the input types (of the procedure's parameter, as_input) that take
-# each of its values unchanged. A string declared for a type with no JSON form (time,
-# xml) is SQL Server's to convert: it refuses text it cannot read. A string for a binary
-# type is not taken: SQL Server converts no text to it implicitly (error 257).
+# each of its values unchanged. A string declared for a type with no JSON form (xml) is
+# SQL Server's to convert: it refuses text it cannot read. A string for a binary type
+# is not taken: SQL Server converts no text to it implicitly (error 257).
 TAKES = {
-    # a string for a uniqueidentifier: checked to be one (refuse_unstorable)
-    "string": {"string", "uuid"},
+    # a string for a uniqueidentifier or a time: checked to be one (refuse_unstorable)
+    "string": {"string", "uuid", "time"},
     "integer": {"integer", "decimal", "number"},
     "number": {"number"},
     "decimal": {"decimal"},
     "boolean": {"boolean", "integer"},
     "date": {"date", "datetime"},
     "datetime": {"datetime"},
+    "time": {"time"},
     "uuid": {"uuid"},
     "binary": {"binary"},
 }
@@ -151,6 +152,12 @@ def refuse_unstorable(value: Any, param: CatalogParameter, code_page: int | None
             f" digits), and {value!r} is not one; SQL Server would cut longer text to 36"
             " characters. Send the GUID alone."
         )
+    if base == "time":  # as the time it stands for, once read as one
+        try:
+            time = TypeAdapter(PYTHON_TYPES["time"]).validate_python(value)
+        except ValidationError:
+            return None  # SQL Server refuses text it cannot read as a time
+        return refuse_untimely(time, name, base, param.scale)
     if base in ("nchar", "nvarchar"):
         # a lone surrogate counts one unit here; the driver refuses it, naming the value
         units = len(value.encode("utf-16-le", "surrogatepass")) // 2

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -42,6 +43,31 @@ def _iso_text(value: Any) -> Any:
     )
 
 
+_ISO_TIME = re.compile(r"^\d{2}:\d{2}")
+
+
+def _iso_time(value: Any) -> Any:
+    """A time argument as ISO 8601 text without an offset (or a TOML local time): pydantic
+    would read a number as seconds since midnight, and SQL Server's time has no offset."""
+    if isinstance(value, str) and _PAST_MICROSECONDS.search(value):
+        raise ValueError(
+            f"{value!r} has more than 6 decimals of a second, which would be cut: send at"
+            " most 6 (microseconds)"
+        )
+    if isinstance(value, dt.time) or (isinstance(value, str) and _ISO_TIME.match(value)):
+        return value
+    raise ValueError(f"{value!r} is not a time of day: {_TIME_TEXT}")
+
+
+_TIME_TEXT = "send ISO 8601 text such as 03:04:05 or 03:04:05.123, without a UTC offset"
+
+
+def _local_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError(f"{value.isoformat()} has a UTC offset: {_TIME_TEXT}")
+    return value
+
+
 def _hex_bytes(value: Any) -> Any:
     """A binary argument as results show one: 0x and hexadecimal digits (0x0A1B)."""
     if isinstance(value, bytes):  # validated already, checked again before a call
@@ -55,7 +81,16 @@ def _hex_bytes(value: Any) -> Any:
 
 HEX = re.compile(r"^0[xX]([0-9A-Fa-f]{2})*$")
 ParamType = Literal[
-    "string", "integer", "number", "decimal", "boolean", "date", "datetime", "uuid", "binary"
+    "string",
+    "integer",
+    "number",
+    "decimal",
+    "boolean",
+    "date",
+    "datetime",
+    "time",
+    "uuid",
+    "binary",
 ]
 PYTHON_TYPES: dict[str, Any] = {
     "string": str,
@@ -69,6 +104,7 @@ PYTHON_TYPES: dict[str, Any] = {
     "boolean": bool,
     "date": Annotated[dt.date, BeforeValidator(_iso_text)],
     "datetime": Annotated[dt.datetime, BeforeValidator(_iso_text)],
+    "time": Annotated[dt.time, BeforeValidator(_iso_time), AfterValidator(_local_time)],
     # a uniqueidentifier: any form Python reads, sent as XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX
     "uuid": uuid.UUID,
     "binary": Annotated[bytes, BeforeValidator(_hex_bytes)],

@@ -91,8 +91,8 @@ class CatalogParameter:
 
     def as_input(self) -> ParameterDecl | None:
         """A parameter declaration for a client's value, or None when its type has no
-        JSON form (xml, sql_variant, time, CLR and table types, and a type this login
-        cannot see)."""
+        JSON form (xml, sql_variant, CLR and table types, and a type this login cannot
+        see)."""
         base = self.base_type
         if base is None:
             return None
@@ -133,6 +133,8 @@ class CatalogParameter:
             return ParameterDecl(type="date", description=text)
         if base in _DATETIMES:
             return ParameterDecl(type="datetime", description=text)
+        if base == "time":
+            return ParameterDecl(type="time", description=text)
         if base == "uniqueidentifier":
             return ParameterDecl(type="uuid", description=text)
         if base in ("binary", "varbinary", "image"):

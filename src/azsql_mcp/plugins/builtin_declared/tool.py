@@ -220,6 +220,8 @@ def sql_value(name: str, value: Any, sql_type: str | None = None) -> Any:
     would not convert to datetime."""
     if isinstance(value, uuid.UUID):  # as SQL Server writes one, converted exactly
         return str(value).upper()
+    if isinstance(value, dt.time):  # ISO 8601 text, which SQL Server converts exactly
+        return value.isoformat()
     if not isinstance(value, dt.datetime):
         return value
     offset = value.utcoffset() or dt.timedelta()
