@@ -26,15 +26,19 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _PAST_MICROSECONDS = re.compile(r"[.,]\d{6}\d*[1-9]")
 
 
-def _iso_text(value: Any) -> Any:
-    """A date or datetime argument as ISO 8601 text (or a TOML date from the config):
-    pydantic would read a number, or a string of digits, as seconds since 1970, so that
-    20240102 became 1970-08-23T06:28:22."""
+def _refuse_past_microseconds(value: Any) -> None:
     if isinstance(value, str) and _PAST_MICROSECONDS.search(value):
         raise ValueError(
             f"{value!r} has more than 6 decimals of a second, which would be cut: send at"
             " most 6 (microseconds)"
         )
+
+
+def _iso_text(value: Any) -> Any:
+    """A date or datetime argument as ISO 8601 text (or a TOML date from the config):
+    pydantic would read a number, or a string of digits, as seconds since 1970, so that
+    20240102 became 1970-08-23T06:28:22."""
+    _refuse_past_microseconds(value)
     if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return value
     raise ValueError(
@@ -49,11 +53,7 @@ _ISO_TIME = re.compile(r"^\d{2}:\d{2}")
 def _iso_time(value: Any) -> Any:
     """A time argument as ISO 8601 text without an offset (or a TOML local time): pydantic
     would read a number as seconds since midnight, and SQL Server's time has no offset."""
-    if isinstance(value, str) and _PAST_MICROSECONDS.search(value):
-        raise ValueError(
-            f"{value!r} has more than 6 decimals of a second, which would be cut: send at"
-            " most 6 (microseconds)"
-        )
+    _refuse_past_microseconds(value)
     if isinstance(value, dt.time) or (isinstance(value, str) and _ISO_TIME.match(value)):
         return value
     raise ValueError(f"{value!r} is not a time of day: {_TIME_TEXT}")
