@@ -146,9 +146,9 @@ async def test_a_declaration_sql_server_would_change_values_for_is_a_problem(
         " dbo.uspTiny is tinyint; set maximum = 255 or less",
         "tools.default.parameters.v: default 'abcdefgh' is longer than max_length 5 once"
         " bounded as @v of dbo.uspShort is nvarchar(5)",
-        "tools.binary.parameters.v: @v of dbo.uspBin is varbinary(10), which takes no value"
-        " from JSON (SQL Server converts no text to it implicitly); remove"
-        " [tools.binary.parameters.v] and leave it to the procedure",
+        "tools.binary.parameters.v: type 'string' does not fit: @v of dbo.uspBin is"
+        " varbinary(10), which SQL Server converts no text to implicitly (error 257);"
+        " declare type = 'binary'",
     ]
     for line in expected:
         assert line in text, text

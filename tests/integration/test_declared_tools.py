@@ -105,7 +105,7 @@ async def test_the_input_schema_comes_from_the_declaration(reader: Client[Any]) 
         "type": "string",
         "format": "date-time",
         "description": "A value with a UTC offset is passed as the same instant in UTC,"
-        " without the offset.",
+        " without the offset; at most 3 decimals of a second.",
     }
     assert props["big"] == {"type": "boolean", "default": False}
     assert sorted(tool.input_schema["required"]) == ["before", "name", "since"]

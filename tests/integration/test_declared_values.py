@@ -217,11 +217,9 @@ async def _microseconds(client: Client[Any]) -> None:
     assert naive == "2024-01-02 03:04:05.1234560 +00:00"
     first = await _text(client, "dt2", {"v": "0001-01-01T00:00:00.000001"})
     assert first == "0001-01-01 00:00:00.0000010"
-    # datetime holds 1/300 s: bound as before (text with more than 3 decimals would
-    # not convert to it)
-    assert await _text(client, "dt", {"v": "2024-01-02T03:04:05.123456"}) == (
-        "2024-01-02 03:04:05.123"
-    )
+    # datetime holds 1/300 s: more is refused, as SQL Server would round it (test_declared_times)
+    assert "1/300 s" in await _refused(client, "dt", {"v": "2024-01-02T03:04:05.123456"})
+    assert await _text(client, "dt", {"v": "2024-01-02T03:04:05.123"}) == "2024-01-02 03:04:05.123"
 
 
 async def test_a_decimal_is_exact_and_checked_against_its_precision(

@@ -45,9 +45,27 @@ def test_an_integer_into_a_decimal_has_its_whole_digits() -> None:
     assert (spec["minimum"], spec["maximum"], problems) == (0, 999, [])
 
 
+def test_an_integer_into_a_float_stays_where_it_holds_every_integer() -> None:
+    spec, problems = _fit({"type": "integer"}, _param("float", 8))
+    assert (spec["minimum"], spec["maximum"], problems) == (-(2**53), 2**53, [])
+    _, problems = _fit({"type": "integer", "maximum": 2**30}, _param("real", 4))
+    assert problems == [
+        "tools.t.parameters.v: maximum 1073741824 allows values that do not fit: @v of"
+        " dbo.p is real; set maximum = 16777216 or less"
+    ]
+
+
 def test_a_type_without_a_json_form_is_sql_servers_to_convert() -> None:
-    spec, problems = _fit({"type": "string"}, _param("uniqueidentifier", 16))
+    spec, problems = _fit({"type": "string"}, _param("xml", -1))
     assert spec == {"type": "string"} and problems == []
+
+
+def test_text_for_a_uniqueidentifier_is_a_guid_alone() -> None:
+    guid = _param("uniqueidentifier", 16)
+    assert _fit({"type": "string"}, guid) == ({"type": "string"}, [])
+    assert refuse_unstorable("6F9619FF-8B86-D011-B42D-00C04FC964FF", guid, 1252) is None
+    # SQL Server would read the first 36 characters
+    assert "not one" in (refuse_unstorable("6F9619FF-8B86-D011-B42D-00C04FC964FFx", guid, 1) or "")
 
 
 def test_varchar_is_measured_in_bytes_of_its_code_page() -> None:

@@ -13,29 +13,35 @@ from __future__ import annotations
 
 import codecs
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from azsql_mcp.plugins.builtin_declared.model import ParameterDecl, ToolDecl
+from azsql_mcp.plugins.builtin_declared.datetimes import refuse_untimely
+from azsql_mcp.plugins.builtin_declared.model import PYTHON_TYPES, ParameterDecl, ToolDecl
 from azsql_mcp.plugins.builtin_declared.parameters import CatalogParameter
 
 # A declared type -> the input types (of the procedure's parameter, as_input) that take
-# each of its values unchanged. A string declared for a type with no JSON form
-# (uniqueidentifier, time, xml) is SQL Server's to convert: it refuses text it cannot
-# read. Binary types take no text at all (BINARY).
+# each of its values unchanged. A string declared for a type with no JSON form (xml) is
+# SQL Server's to convert: it refuses text it cannot read. A string for a binary type
+# is not taken: SQL Server converts no text to it implicitly (error 257).
 TAKES = {
-    "string": {"string"},
+    # a string for a uniqueidentifier or a time: checked to be one (refuse_unstorable)
+    "string": {"string", "uuid", "time"},
     "integer": {"integer", "decimal", "number"},
     "number": {"number"},
     "decimal": {"decimal"},
     "boolean": {"boolean", "integer"},
     "date": {"date", "datetime"},
     "datetime": {"datetime"},
+    "time": {"time"},
+    "uuid": {"uuid"},
+    "binary": {"binary"},
 }
 UTF8 = 65001
-BINARY = frozenset({"binary", "varbinary", "image"})
+GUID = re.compile(r"^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
 
 
 def fitted(
@@ -55,18 +61,17 @@ def fitted(
             continue
         key = f"tools.{tool}.parameters.{name}"
         what = f"@{param.name} of {decl.procedure} is {param.sql_type}"
-        if param.base_type in BINARY:
-            problems.append(
-                f"{key}: {what}, which takes no value from JSON (SQL Server converts no"
-                f" text to it implicitly); remove [{key}] and leave it to the procedure"
-            )
-            continue
         if sql is None:
             continue
         if sql.type not in TAKES[spec.type]:
+            why = (
+                "which SQL Server converts no text to implicitly (error 257)"
+                if sql.type == "binary"
+                else "and SQL Server would silently change a value to fit it"
+            )
             problems.append(
-                f"{key}: type {spec.type!r} does not fit: {what}, and SQL Server would"
-                f" silently change a value to fit it; declare type = {sql.type!r}"
+                f"{key}: type {spec.type!r} does not fit: {what}, {why}; declare"
+                f" type = {sql.type!r}"
             )
             continue
         bounds, wider = _bounds(spec, sql)
@@ -99,8 +104,9 @@ def _bounds(
                 (f"{key} {mine}", f"set {key} = {theirs} or {'less' if above else 'more'}")
             )
 
-    if spec.type == "string":
+    if spec.type in ("string", "binary"):
         narrow("max_length", spec.max_length, sql.max_length, True)
+        narrow("min_length", spec.min_length, sql.min_length, False)
     low, high = sql.minimum, sql.maximum
     if spec.type == "decimal":
         places = spec.decimal_places if spec.decimal_places is not None else sql.decimal_places
@@ -115,7 +121,16 @@ def _bounds(
         most = 10 ** (sql.max_digits - (sql.decimal_places or 0)) - 1
         low = max(-most, math.ceil(low)) if low is not None else -most
         high = min(most, math.floor(high)) if high is not None else most
-    if spec.type in ("integer", "decimal") and sql.type in ("integer", "decimal"):
+    if spec.type == "integer" and sql.type == "number":
+        # an integer into a float or real: as far as it holds every integer exactly
+        # (2^53, 2^24: 53 and 24 bits of mantissa); real is the one with bounds
+        most = 2**24 if sql.maximum is not None else 2**53
+        low, high = -most, most
+    if spec.type in ("integer", "decimal", "number") and sql.type in (
+        "integer",
+        "decimal",
+        "number",
+    ):
         narrow("minimum", spec.minimum, low, False)
         narrow("maximum", spec.maximum, high, True)
     return add, wider
@@ -130,6 +145,19 @@ def refuse_unstorable(value: Any, param: CatalogParameter, code_page: int | None
     if not isinstance(value, str) or base is None:
         return None
     name = f"@{param.name} ({param.sql_type})"
+    if base == "uniqueidentifier" and not GUID.match(value):
+        # SQL Server reads the first 36 characters of longer text ("uniqueidentifier")
+        return (
+            f"{name} takes a GUID as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hexadecimal"
+            f" digits), and {value!r} is not one; SQL Server would cut longer text to 36"
+            " characters. Send the GUID alone."
+        )
+    if base == "time":  # as the time it stands for, once read as one
+        try:
+            time = TypeAdapter(PYTHON_TYPES["time"]).validate_python(value)
+        except ValidationError:
+            return None  # SQL Server refuses text it cannot read as a time
+        return refuse_untimely(time, name, base, param.scale)
     if base in ("nchar", "nvarchar"):
         # a lone surrogate counts one unit here; the driver refuses it, naming the value
         units = len(value.encode("utf-16-le", "surrogatepass")) // 2
@@ -189,7 +217,12 @@ def check_values(
                 out.append(str(exc))
                 continue
         param = by_name.get(key.casefold())
-        reason = None if param is None else refuse_unstorable(value, param, code_page)
+        if param is None or param.base_type is None:
+            continue
+        name = f"@{param.name} ({param.sql_type})"
+        reason = refuse_unstorable(value, param, code_page) or refuse_untimely(
+            value, name, param.base_type, param.scale
+        )
         if reason is not None:
             out.append(reason)
     return out

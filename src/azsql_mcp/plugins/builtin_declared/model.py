@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -20,12 +22,23 @@ from pydantic import (
 )
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# a digit past the microseconds, which pydantic would cut
+_PAST_MICROSECONDS = re.compile(r"[.,]\d{6}\d*[1-9]")
+
+
+def _refuse_past_microseconds(value: Any) -> None:
+    if isinstance(value, str) and _PAST_MICROSECONDS.search(value):
+        raise ValueError(
+            f"{value!r} has more than 6 decimals of a second, which would be cut: send at"
+            " most 6 (microseconds)"
+        )
 
 
 def _iso_text(value: Any) -> Any:
     """A date or datetime argument as ISO 8601 text (or a TOML date from the config):
     pydantic would read a number, or a string of digits, as seconds since 1970, so that
     20240102 became 1970-08-23T06:28:22."""
+    _refuse_past_microseconds(value)
     if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return value
     raise ValueError(
@@ -34,7 +47,51 @@ def _iso_text(value: Any) -> Any:
     )
 
 
-ParamType = Literal["string", "integer", "number", "decimal", "boolean", "date", "datetime"]
+_ISO_TIME = re.compile(r"^\d{2}:\d{2}")
+
+
+def _iso_time(value: Any) -> Any:
+    """A time argument as ISO 8601 text without an offset (or a TOML local time): pydantic
+    would read a number as seconds since midnight, and SQL Server's time has no offset."""
+    _refuse_past_microseconds(value)
+    if isinstance(value, dt.time) or (isinstance(value, str) and _ISO_TIME.match(value)):
+        return value
+    raise ValueError(f"{value!r} is not a time of day: {_TIME_TEXT}")
+
+
+_TIME_TEXT = "send ISO 8601 text such as 03:04:05 or 03:04:05.123, without a UTC offset"
+
+
+def _local_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError(f"{value.isoformat()} has a UTC offset: {_TIME_TEXT}")
+    return value
+
+
+def _hex_bytes(value: Any) -> Any:
+    """A binary argument as results show one: 0x and hexadecimal digits (0x0A1B)."""
+    if isinstance(value, bytes):  # validated already, checked again before a call
+        return value
+    if isinstance(value, str) and HEX.match(value):
+        return bytes.fromhex(value[2:])
+    raise ValueError(
+        f"{value!r} is not binary: send 0x and pairs of hexadecimal digits, e.g. 0x0A1B"
+    )
+
+
+HEX = re.compile(r"^0[xX]([0-9A-Fa-f]{2})*$")
+ParamType = Literal[
+    "string",
+    "integer",
+    "number",
+    "decimal",
+    "boolean",
+    "date",
+    "datetime",
+    "time",
+    "uuid",
+    "binary",
+]
 PYTHON_TYPES: dict[str, Any] = {
     "string": str,
     "integer": int,
@@ -47,6 +104,10 @@ PYTHON_TYPES: dict[str, Any] = {
     "boolean": bool,
     "date": Annotated[dt.date, BeforeValidator(_iso_text)],
     "datetime": Annotated[dt.datetime, BeforeValidator(_iso_text)],
+    "time": Annotated[dt.time, BeforeValidator(_iso_time), AfterValidator(_local_time)],
+    # a uniqueidentifier: any form Python reads, sent as XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX
+    "uuid": uuid.UUID,
+    "binary": Annotated[bytes, BeforeValidator(_hex_bytes)],
 }
 DECIMAL_TEXT = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 
@@ -113,8 +174,9 @@ class ParameterDecl(BaseModel):
             raise ValueError("max_digits and decimal_places apply to decimal parameters only")
         if (self.max_digits or 38) < (self.decimal_places or 0):
             raise ValueError("decimal_places cannot exceed max_digits")
-        if (self.min_length is not None or self.max_length is not None) and self.type != "string":
-            raise ValueError("min_length and max_length apply to string parameters only")
+        lengths = self.min_length is not None or self.max_length is not None
+        if lengths and self.type not in ("string", "binary"):
+            raise ValueError("min_length and max_length apply to string and binary parameters only")
         # bounds no value meets: every call would be refused, so the tool is useless
         low, high = self.minimum, self.maximum
         if low is not None and high is not None:
@@ -132,6 +194,10 @@ class ParameterDecl(BaseModel):
             raise ValueError("a from_claim parameter takes its value from the token: no default")
         if self.enum is not None and self.type == "decimal":
             raise ValueError("enum does not apply to decimal parameters: use minimum and maximum")
+        if self.enum is not None and self.type in ("uuid", "binary"):
+            raise ValueError(f"enum does not apply to {self.type} parameters")
+        if self.default is not None and self.type == "binary":  # no JSON form in the schema
+            raise ValueError("a binary parameter takes no default: make it required")
         if self.enum is not None:
             self.enum = [self.convert(v, "enum") for v in self.enum]
             for value in self.enum:  # a choice that every call would have refused

@@ -5,6 +5,7 @@ declarations, and turned into typed inputs for the parameters left undeclared.""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -51,7 +52,8 @@ _INTEGERS = {
     "int": (-(2**31), 2**31 - 1),
     "bigint": BIGINT,
 }
-_FLOATS = {"float", "real"}
+# real's range ("float and real"); float's is that of a JSON number
+_REAL = 3.4028234663852886e38
 _DECIMALS = {"decimal", "numeric"}
 # (max_digits, bounds) of the money types, scale 4: their ranges are narrower than the
 # digits allow
@@ -61,6 +63,11 @@ _MONEY = {
 }
 _STRINGS = {"char", "varchar", "nchar", "nvarchar", "text", "ntext"}
 _DATETIMES = {"datetime", "datetime2", "smalldatetime", "datetimeoffset"}
+# what a value may be without SQL Server rounding it or refusing it (datetimes.py)
+_HOLDS = {
+    "smalldatetime": "; whole minutes from 1900-01-01 to 2079-06-06",
+    "datetime": "; from 1753-01-01, milliseconds ending in 0, 3 or 7",
+}
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,8 @@ class CatalogParameter:
 
     def as_input(self) -> ParameterDecl | None:
         """A parameter declaration for a client's value, or None when its type has no
-        JSON form (binary, xml, sql_variant, uniqueidentifier, CLR and table types, and a
-        type this login cannot see)."""
+        JSON form (xml, sql_variant, CLR and table types, and a type this login cannot
+        see)."""
         base = self.base_type
         if base is None:
             return None
@@ -94,11 +101,14 @@ class CatalogParameter:
             note = "; its UTC offset is kept (a value without one is taken as UTC)"
         elif base in _DATETIMES:
             note = "; a value with a UTC offset is converted to UTC"
+        note += _HOLDS.get(base, "")
         text = f"{self.sql_type}{note}; omit it for the procedure's default"
         if base in _INTEGERS:
             low, high = _INTEGERS[base]
             return ParameterDecl(type="integer", description=text, minimum=low, maximum=high)
-        if base in _FLOATS:
+        if base == "real":
+            return ParameterDecl(type="number", description=text, minimum=-_REAL, maximum=_REAL)
+        if base == "float":
             return ParameterDecl(type="number", description=text)
         if base in _DECIMALS:
             return ParameterDecl(
@@ -123,6 +133,18 @@ class CatalogParameter:
             return ParameterDecl(type="date", description=text)
         if base in _DATETIMES:
             return ParameterDecl(type="datetime", description=text)
+        if base == "time":
+            return ParameterDecl(type="time", description=text)
+        if base == "uniqueidentifier":
+            return ParameterDecl(type="uuid", description=text)
+        if base in ("binary", "varbinary", "image"):
+            bounded = self.max_length > 0 and base != "image"
+            length = self.max_length if bounded else None
+            # binary(n) pads a shorter value with 0x00 to n bytes, a different value
+            shortest = length if base == "binary" else None
+            return ParameterDecl(
+                type="binary", description=text, min_length=shortest, max_length=length
+            )
         if base in _STRINGS:
             bounded = self.max_length > 0 and base not in ("text", "ntext")
             length = self.max_length // 2 if base.startswith("n") else self.max_length
@@ -142,22 +164,32 @@ class Procedure:
     code_page: int | None = None  # of char and varchar parameters; None: not known
 
 
+# How long what was read of the procedures is used before it is read again: an ALTER
+# PROCEDURE (a parameter added, dropped or of another type) is seen within this long,
+# or at once by a call it makes fail (procedure.py).
+REREAD_S = 60.0
+
+
 class ProcedureCatalog:
-    """sys.parameters of the procedures of one configuration's tools, read once per
-    source for all of them, by the first tool that asks."""
+    """sys.parameters of the procedures of one configuration's tools, read per source
+    for all of them, by the first tool that asks, and again REREAD_S later."""
 
     def __init__(self) -> None:
         self.wanted: list[tuple[str, str | None]] = []  # (procedure, source or None)
         self._found: dict[str, dict[str, Procedure]] = {}  # source -> procedure -> it
+        self._read_at: dict[str, float] = {}  # source -> when (monotonic)
         self._lock = asyncio.Lock()
 
     def want(self, procedure: str, source: str | None) -> None:
         self.wanted.append((procedure, source))
 
-    async def procedure(self, db: Database, procedure: str) -> Procedure:
+    async def procedure(self, db: Database, procedure: str, *, again: bool = False) -> Procedure:
+        """What the catalog holds of `procedure`; `again`: read now, whenever it was."""
         async with self._lock:
-            if db.source not in self._found:
+            read_at = self._read_at.get(db.source)
+            if again or read_at is None or time.monotonic() - read_at > REREAD_S:
                 self._found[db.source] = await self._read(db)
+                self._read_at[db.source] = time.monotonic()
         return self._found[db.source][procedure]
 
     async def _read(self, db: Database) -> dict[str, Procedure]:

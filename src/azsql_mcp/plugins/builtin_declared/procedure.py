@@ -16,8 +16,8 @@ from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel
 
-from azsql_mcp import Database, DatabaseError, ResolvedTool, ToolContext
-from azsql_mcp.catalog import access
+from azsql_mcp import Database, DatabaseError, DatabaseUnavailable, ResolvedTool, ToolContext
+from azsql_mcp.catalog import access, memory_optimized
 from azsql_mcp.plugins.builtin_declared.description import describe
 from azsql_mcp.plugins.builtin_declared.fitting import check_values, fitted
 from azsql_mcp.plugins.builtin_declared.model import ToolDecl
@@ -139,6 +139,13 @@ def make_procedure(
         # an omitted catalog parameter is not passed: the procedure's default applies
         given = {k: v for k, v in arguments.items() if v is not None}
         given |= claimed_values(name, claimed, ctx.client.claims)
+        known = {p.name.casefold() for p in parameters}
+        gone = [f"@{key}" for key in given if key.casefold() not in known]
+        if gone:  # offered when the tool was listed, since dropped by an ALTER PROCEDURE
+            raise ToolError(
+                f"{name}: {procedure} no longer has {', '.join(gone)}: it takes"
+                f" {signature(parameters)} now. Call it without {', '.join(gone)}."
+            )
         # what SQL Server would silently change is refused (a call before the tool was
         # resolved has not had the SQL types' bounds in its schema)
         specs = fitted(name, decl, parameters)[0]
@@ -154,8 +161,14 @@ def make_procedure(
                 procedure, params, outputs=outputs, writes=decl.writes
             )
         except DatabaseError as e:
+            altered = await _altered(catalog, ctx.db, procedure, parameters, e)
+            if altered is not None:
+                raise ToolError(altered) from e
             if e.number == TRANSACTION_COUNT_CHANGED:
                 raise ToolError(_ended_transaction(procedure, decl.writes, str(e))) from e
+            advice = await memory_optimized.isolation_advice(ctx.db, e)
+            if advice is not None:
+                raise ToolError(advice) from e
             if e.number != access.OBJECT_PERMISSION_DENIED:
                 raise
             user = await access.database_user(ctx.db)
@@ -199,6 +212,37 @@ def make_procedure(
     declared_procedure.__name__ = declared_procedure.__qualname__ = name
     declared_procedure.__doc__ = decl.description
     return declared_procedure
+
+
+def signature(parameters: Sequence[CatalogParameter]) -> str:
+    listed = (f"@{p.name} {p.sql_type}{' OUTPUT' if p.is_output else ''}" for p in parameters)
+    return ", ".join(listed) or "no parameters"
+
+
+async def _altered(
+    catalog: ProcedureCatalog,
+    db: Database,
+    procedure: str,
+    used: Sequence[CatalogParameter],
+    error: DatabaseError,
+) -> str | None:
+    """Why a call failed when the procedure's parameters have changed since they were
+    read (an ALTER PROCEDURE): they are read again, and the next call uses them."""
+    if isinstance(error, DatabaseUnavailable):
+        return None
+    try:
+        now = (await catalog.procedure(db, procedure, again=True)).parameters
+    except DatabaseError:
+        return None
+    if now is None or list(now) == list(used):  # dropped: the next call says so
+        return None
+    return (
+        f"{error} {procedure} was altered after azsql-mcp read its parameters: it took"
+        f" {signature(used)}, and takes {signature(now)} now. It has read them again and"
+        " checks the next call against them; this tool's input schema keeps the"
+        " parameters it was listed with until azsql-mcp restarts, so a new parameter is"
+        " offered once its operator restarts it."
+    )
 
 
 def resolver(

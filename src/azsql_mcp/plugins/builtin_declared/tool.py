@@ -8,18 +8,24 @@ import datetime as dt
 import inspect
 import keyword
 import math
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from mcp_types import TextContent
 from pydantic import BaseModel, Field
 
-from azsql_mcp import ToolContext, WriteKind
+from azsql_mcp import Database, DatabaseError, ToolContext, WriteKind
+from azsql_mcp.catalog import memory_optimized
+from azsql_mcp.plugins.builtin_declared.datetimes import (
+    refuse_finer_than_milliseconds as finer_than_ms,
+)
 from azsql_mcp.plugins.builtin_declared.model import (
     BIGINT,
+    HEX,
     INTEGER_TEXT,
     ParameterDecl,
     ToolDecl,
@@ -62,15 +68,20 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
         cursor = arguments.pop(CURSOR, None)
         given = {real.get(k, k): v for k, v in arguments.items()}
         given |= claimed_values(name, claimed, ctx.client.claims)
+        cut = [why for key, value in given.items() if (why := finer_than_ms(value, key))]
+        if cut:
+            raise ToolError(f"{name}: " + "\n".join(cut))
         params = {key: sql_value(key, value) for key, value in given.items()}
         if decl.writes:
             kinds: list[WriteKind] = ["insert", "update", "delete"]
-            result = await ctx.db.write(statement, params, kinds=kinds, json_values=True)
+            write = ctx.db.write(statement, params, kinds=kinds, json_values=True)
+            result = await advised(ctx.db, write)
             written = write_to_structured(result, max_rows=ctx.db.limits.max_rows)
             return respond(written, render_write(written, name))
         fingerprint = call_fingerprint(ctx.source, name, params)
         offset = decode_cursor(cursor, fingerprint) if cursor else 0
-        result = await ctx.db.read(statement, params, offset=offset, json_values=True)
+        read = ctx.db.read(statement, params, offset=offset, json_values=True)
+        result = await advised(ctx.db, read)
         next_cursor = None
         if result.truncated and result.next_offset is not None:
             next_cursor = encode_cursor(result.next_offset, fingerprint)
@@ -100,6 +111,21 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     declared_tool.__name__ = declared_tool.__qualname__ = name
     declared_tool.__doc__ = decl.description
     return declared_tool
+
+
+T = TypeVar("T")
+
+
+async def advised(db: Database, call: Awaitable[T]) -> T:
+    """The call's result; SQL Server's error 41368 (a memory-optimized table in the
+    transaction every call runs in) says which table hint lets it through, as read_data's."""
+    try:
+        return await call
+    except DatabaseError as e:
+        advice = await memory_optimized.isolation_advice(db, e)
+        if advice is None:
+            raise
+        raise ToolError(advice) from e
 
 
 def python_names(names: Iterable[str]) -> dict[str, str]:
@@ -156,6 +182,8 @@ def parameter(
         bounds["min_length"] = spec.min_length
     if spec.max_length is not None:
         bounds["max_length"] = spec.max_length
+    if spec.type == "binary":  # bytes, given as 0x and two digits a byte
+        bounds["json_schema_extra"] = _hex_text(spec.min_length, spec.max_length)
     if optional:
         bounds["default_factory"] = _none
     if python is not None and python != name:
@@ -165,7 +193,10 @@ def parameter(
     return inspect.Parameter(python or name, _KEYWORD, default=default, annotation=annotation)
 
 
-TO_UTC = "A value with a UTC offset is passed as the same instant in UTC, without the offset."
+TO_UTC = (
+    "A value with a UTC offset is passed as the same instant in UTC, without the offset;"
+    " at most 3 decimals of a second."
+)
 
 
 def noted(spec: ParameterDecl, note: str) -> ParameterDecl:
@@ -187,6 +218,10 @@ def sql_value(name: str, value: Any, sql_type: str | None = None) -> Any:
     value is converted to UTC (the same instant, without an offset); a datetime or
     smalldatetime keeps the driver's binding, as such text with more than 3 decimals
     would not convert to datetime."""
+    if isinstance(value, uuid.UUID):  # as SQL Server writes one, converted exactly
+        return str(value).upper()
+    if isinstance(value, dt.time):  # ISO 8601 text, which SQL Server converts exactly
+        return value.isoformat()
     if not isinstance(value, dt.datetime):
         return value
     offset = value.utcoffset() or dt.timedelta()
@@ -215,6 +250,20 @@ def _digit_strings(schema: dict[str, Any]) -> None:
     can send 9223372036854775807 exactly."""
     number = {key: schema.pop(key) for key in ("type", "minimum", "maximum") if key in schema}
     schema["anyOf"] = [number, {"type": "string", "pattern": INTEGER_TEXT}]
+
+
+def _hex_text(shortest: int | None, longest: int | None) -> Callable[[dict[str, Any]], None]:
+    """The input schema of a binary value: its text (pydantic's is bytes of format
+    binary), with that text's lengths."""
+
+    def text(schema: dict[str, Any]) -> None:
+        schema.pop("format", None)
+        schema |= {"type": "string", "pattern": HEX.pattern}
+        for key, length in (("minLength", shortest), ("maxLength", longest)):
+            if length is not None:
+                schema[key] = 2 + 2 * length
+
+    return text
 
 
 def _none() -> None:

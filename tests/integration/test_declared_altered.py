@@ -1,0 +1,83 @@
+"""A procedure altered after its tool read sys.parameters: a call it makes fail says
+so, naming the old and new parameters, and the parameters are read again; a change SQL
+Server would take silently (a shorter nvarchar) is seen once REREAD_S has passed, and
+the value refused before the call. Through both drivers on the TDS test server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastmcp import Client
+from test_declared_procedures import admin_sql, listed_until, make_app, reach_source
+
+from azsql_mcp.plugins.builtin_declared import parameters
+from azsql_mcp.testing.pytest_plugin import DRIVERS
+from tds_test_server import ThreadedTdsServer
+
+pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
+
+
+async def _connected_call(
+    config: dict[str, Any], server: ThreadedTdsServer, proc: str, alter: str, args: dict[str, Any]
+) -> tuple[Any, Any]:
+    """The tool of `proc` called with `args` before and after the procedure is altered."""
+    app = make_app(config, {"shape": {"procedure": proc, "description": "altered later"}})
+    async with Client(app.mcp) as client:
+        await reach_source(client)
+        await listed_until(client, lambda t: "n" in t["shape"].input_schema["properties"])
+        before = await client.call_tool("shape", args, raise_on_error=False)
+        admin_sql(server, alter)
+        after = await client.call_tool("shape", args, raise_on_error=False)
+        again = await client.call_tool("shape", args, raise_on_error=False)
+        return before, (after, again)
+
+
+async def test_a_call_an_alter_makes_fail_says_what_changed(
+    azsql_config: dict[str, Any], tds_server: ThreadedTdsServer, azsql_driver: str
+) -> None:
+    proc = f"dbo.uspShape_{azsql_driver}"
+    admin_sql(tds_server, f"CREATE PROCEDURE {proc} @n int AS SELECT @n * 2 AS v")
+    alter = f"ALTER PROCEDURE {proc} @n int, @m int AS SELECT @n * @m AS v"
+    before, (after, again) = await _connected_call(azsql_config, tds_server, proc, alter, {"n": 3})
+    assert not before.is_error and before.structured_content["result_sets"][0]["rows"] == [[6]]
+    assert after.is_error
+    text = after.content[0].text
+    assert f"{proc} was altered after azsql-mcp read its parameters" in text, text
+    assert "it took @n int, and takes @n int, @m int now" in text, text
+    assert again.is_error and "was altered" not in again.content[0].text
+
+
+async def test_a_change_sql_server_takes_silently_is_seen_once_reread(
+    azsql_config: dict[str, Any],
+    tds_server: ThreadedTdsServer,
+    azsql_driver: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parameters, "REREAD_S", 0.0)
+    proc = f"dbo.uspNarrowed_{azsql_driver}"
+    admin_sql(tds_server, f"CREATE PROCEDURE {proc} @n nvarchar(10) AS SELECT @n AS v")
+    alter = f"ALTER PROCEDURE {proc} @n nvarchar(3) AS SELECT @n AS v"
+    before, (after, _) = await _connected_call(
+        azsql_config, tds_server, proc, alter, {"n": "abcdef"}
+    )
+    assert before.structured_content["result_sets"][0]["rows"] == [["abcdef"]]
+    # SQL Server would cut it to 'abc'
+    assert after.is_error, after.structured_content
+    assert "@n (nvarchar(3)) holds 3 UTF-16 code units" in after.content[0].text
+
+
+async def test_a_dropped_parameter_is_refused_naming_it(
+    azsql_config: dict[str, Any],
+    tds_server: ThreadedTdsServer,
+    azsql_driver: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parameters, "REREAD_S", 0.0)
+    proc = f"dbo.uspDropped_{azsql_driver}"
+    admin_sql(tds_server, f"CREATE PROCEDURE {proc} @n int, @k int = 1 AS SELECT @n * @k AS v")
+    alter = f"ALTER PROCEDURE {proc} @n int AS SELECT @n AS v"
+    _, (after, _) = await _connected_call(azsql_config, tds_server, proc, alter, {"n": 2, "k": 5})
+    assert after.is_error
+    text = after.content[0].text
+    assert f"{proc} no longer has @k: it takes @n int now" in text, text
