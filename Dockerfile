@@ -10,7 +10,7 @@ FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --upgrade pip
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY src ./src
 # `make install` installs .[dev], which is .[msodbc] plus test and lint tools; the image
 # takes only the runtime part: the project and Microsoft's ODBC driver 18 from its wheel
