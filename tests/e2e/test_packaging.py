@@ -114,6 +114,8 @@ def test_the_wheel_holds_what_the_server_needs(dists: tuple[Path, Path]) -> None
         entry_points = archive.read(f"{info}/entry_points.txt").decode()
         wheel_meta = archive.read(f"{info}/METADATA").decode()
     assert "azsql_mcp/py.typed" in names
+    # the pages messages name, installed into <environment>/share/doc/azsql-mcp
+    assert f"azsql_mcp-{__version__}.data/data/share/doc/azsql-mcp/configuration.md" in names
     assert f"{info}/licenses/LICENSE" in names
     # `serve --demo` and `check --demo` start the TDS test server in the process
     assert "tds_test_server/sample/rows.py" in names
@@ -157,6 +159,16 @@ def test_the_installed_wheel_serves_the_demo_over_stdio(
         check=True,
     )
     assert all(line.startswith(paths[0]) for line in where.stdout.split()), where.stdout
+    page = subprocess.run(
+        [python, "-c", "from azsql_mcp.core.docpaths import doc; print(doc('plugins.md'))"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert page == str(venv.resolve() / "share" / "doc" / "azsql-mcp" / "plugins.md")
+    assert Path(page).is_file()
     command = venv / "bin" / "azsql-mcp"
     version = subprocess.run([command, "--version"], env=env, capture_output=True, text=True)
     assert version.stdout.strip() == f"azsql-mcp {__version__}", version.stderr
