@@ -76,6 +76,11 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("dists")
     checkout = tmp / "checkout"
     shutil.copytree(ROOT, checkout, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    # what `pip install examples/azsql-mcp-hello` leaves behind
+    example = checkout / "examples" / "azsql-mcp-hello"
+    for leftover in ("build/lib/azsql_mcp_hello", "src/azsql_mcp_hello.egg-info"):
+        (example / leftover).mkdir(parents=True, exist_ok=True)
+        (example / leftover / "PKG-INFO").write_text("")
     sdist = _build("sdist", checkout, tmp)
     with tarfile.open(sdist) as archive:
         archive.extractall(tmp / "unpacked", filter="data")
@@ -104,6 +109,9 @@ def test_the_sdist_holds_the_docs_and_tests_and_no_caches(dists: tuple[Path, Pat
         assert expected in names, f"the sdist lacks {expected}"
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith((".git", ".venv", "build/", "dist/", ".ci/"))]
+    assert not [
+        n for n in names if n.startswith("examples/") and ("/build/" in n or "egg-info" in n)
+    ]
 
 
 def test_the_wheel_holds_what_the_server_needs(dists: tuple[Path, Path]) -> None:
