@@ -147,12 +147,13 @@ def test_the_installed_wheel_serves_the_demo_over_stdio(
             [python, "-c", "import json, site; print(json.dumps(site.getsitepackages()))"]
         )
     )
-    # the dependencies from this environment, after the venv's own site-packages
-    Path(paths[0], "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     env = clean_env({"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     env.pop("PYTHONPATH", None)
     install = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
     subprocess.run([*install, "--no-deps", "--no-index", wheel], env=env, check=True, timeout=120)
+    # then the dependencies from this environment, after the venv's own site-packages (not
+    # before the install: pip would take this environment's azsql-mcp for the wheel's)
+    Path(paths[0], "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
 
     where = subprocess.run(
         [
