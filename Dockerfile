@@ -10,8 +10,9 @@ FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --upgrade pip
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY src ./src
+COPY docs ./docs
 # `make install` installs .[dev], which is .[msodbc] plus test and lint tools; the image
 # takes only the runtime part: the project and Microsoft's ODBC driver 18 from its wheel
 # (x86_64 only; on other machines the extra is empty and FreeTDS is the driver).

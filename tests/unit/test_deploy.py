@@ -184,6 +184,17 @@ def test_image_runs_the_http_server_as_non_root_with_a_healthcheck(
     assert command == ["azsql-mcp", *SERVE_ARGS]
 
 
+def test_the_image_builds_its_wheel_with_the_license_and_docs(dockerfile: Dockerfile) -> None:
+    # setuptools puts the files of its default license-files globs and of data-files into
+    # the wheel: an image whose build context lacks them ships a package without them
+    copied = {source for copy in dockerfile.all("COPY") for source in copy.split()[:-1]}
+    licenses = {path.name for path in ROOT.glob("LICEN[CS]E*")}
+    assert licenses and licenses <= copied
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    data = {glob.split("/")[0] for globs in setuptools["data-files"].values() for glob in globs}
+    assert data == {"docs"} and data <= copied
+
+
 def test_image_default_config_turns_on_stateless_http(dockerfile: Dockerfile) -> None:
     config_path = dockerfile.env()["AZSQL_MCP_CONFIG"]
     default = tomllib.loads(dockerfile.heredocs[config_path])

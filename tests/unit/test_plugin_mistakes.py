@@ -18,6 +18,7 @@ from azsql_mcp import hookimpl
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.cli import main
 from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.core.docpaths import doc
 from azsql_mcp.core.plugins import load_plugins
 
 
@@ -170,7 +171,7 @@ def test_importing_a_private_module_loads_with_a_warning_naming_the_line(
     ]
     assert record.warnings[0].endswith(
         "which is not the public API and may change in any release: import from azsql_mcp,"
-        ' azsql_mcp.values or azsql_mcp.catalog instead (docs/plugins.md, "The public API";'
+        f' azsql_mcp.values or azsql_mcp.catalog instead ({doc("plugins.md")}, "The public API";'
         " ask for what is missing there)"
     )
     assert f"plugin 'nosy' (fake-nosy 1.0): {path}:3 imports azsql_mcp.db.database" in caplog.text

@@ -9,6 +9,8 @@ import sys
 import traceback
 from collections.abc import Iterable
 
+from azsql_mcp.core.docpaths import doc
+
 # The public API (docs/plugins.md, "The public API"), as the built-in plugins may import
 # it (docs/architecture.md, rule 2); azsql_mcp.testing is the pytest kit.
 PUBLIC_MODULES = ("azsql_mcp", "azsql_mcp.api", "azsql_mcp.values")
@@ -81,7 +83,7 @@ def private_imports(module_names: Iterable[str]) -> list[str]:
                     found.append(
                         f"{path}:{node.lineno} imports {imported}, which is not the public"
                         " API and may change in any release: import from azsql_mcp,"
-                        " azsql_mcp.values or azsql_mcp.catalog instead (docs/plugins.md,"
+                        f" azsql_mcp.values or azsql_mcp.catalog instead ({doc('plugins.md')},"
                         ' "The public API"; ask for what is missing there)'
                     )
     return found

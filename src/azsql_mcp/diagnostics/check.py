@@ -32,6 +32,7 @@ from azsql_mcp.catalog.access import (
 from azsql_mcp.catalog.server import engine_name
 from azsql_mcp.catalog.sql import PERMISSIONS
 from azsql_mcp.core.config import Settings, unread_seed_variables
+from azsql_mcp.core.docpaths import doc
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import pending_tools, resolve_tools
 from azsql_mcp.db.connstr import (
@@ -217,7 +218,7 @@ async def _check_tools(
         return "failed"
     finally:
         await db.close()
-    advice = "fix the tool in the config (docs/configuration.md, [tools.NAME])"
+    advice = f"fix the tool in the config ({doc('configuration.md')}, [tools.NAME])"
     for item in outcome:
         for problem in item.problems:
             report.fail(step, CheckFailed(problem, advice))
@@ -342,7 +343,7 @@ def _make_auth(
         return factory(settings)
     except (ValueError, TypeError) as exc:
         raise CheckFailed(
-            str(exc), "fix the source's auth settings (docs/authentication.md)"
+            str(exc), f"fix the source's auth settings ({doc('authentication.md')})"
         ) from exc
 
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from azsql_mcp.core.config import Settings, unread_seed_variables
 from azsql_mcp.serving.clientauth import component_key
 from azsql_mcp.serving.console.access import console_enabled
+from azsql_mcp.serving.launcher import launch_command
 from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
@@ -192,22 +191,6 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _command() -> list[str]:
-    """This installation's absolute command: the console script beside the interpreter,
-    else the one on PATH, else the interpreter running the CLI module."""
-    beside = Path(sys.executable).parent / "azsql-mcp"
-    if beside.exists():
-        return [str(beside.absolute())]
-    found = shutil.which("azsql-mcp")
-    if found:
-        return [str(Path(found).absolute())]
-    return [
-        sys.executable,
-        "-c",
-        "import sys; from azsql_mcp.core.cli import main; sys.exit(main())",
-    ]
-
-
 # the clients `client_config` holds, and where each one keeps it
 _CLIENT_FILES = {
     "claude_desktop": "Claude Desktop (claude_desktop_config.json)",
@@ -216,7 +199,7 @@ _CLIENT_FILES = {
 
 
 def _client_config(config_file: Path | None, demo: bool) -> dict[str, Any]:
-    command, *args = _command()
+    command, *args = launch_command()
     args.append("serve")
     if demo:
         args.append("--demo")

@@ -44,6 +44,7 @@ from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp import metrics
+from azsql_mcp.core.docpaths import doc
 
 if TYPE_CHECKING:
     from azsql_mcp.core.plugins import PluginSet
@@ -162,11 +163,12 @@ def _report(culprit: Culprit, seconds: float, in_flight: int, *, ended: bool) ->
         "the event loop %s at least %.1f s, holding every request of every client (%d"
         " call(s) in flight): %s. A blocking call in async code does this (time.sleep,"
         " requests, a synchronous client library): run it in `await"
-        " asyncio.to_thread(...)` (docs/plugins.md)",
+        " asyncio.to_thread(...)` (%s)",
         held,
         seconds,
         in_flight,
         culprit.describe(),
+        doc("plugins.md"),
     )
 
 
