@@ -13,8 +13,13 @@ from urllib.parse import quote
 
 from azsql_mcp.catalog.access import seen_tables
 from azsql_mcp.catalog.diagram import er_diagram, select_tables
-from azsql_mcp.catalog.schema import OutlineForeignKey, schema_overview
-from azsql_mcp.catalog.tables import NO_SELECT_MARK
+from azsql_mcp.catalog.schema import (
+    HIDDEN_LEGEND,
+    OutlineColumn,
+    OutlineForeignKey,
+    column_notes,
+    schema_overview,
+)
 from azsql_mcp.serving.console.erd import er_svg
 from azsql_mcp.serving.console.layout import esc, header_cells, scroll_box, state, table
 from azsql_mcp.version import __version__
@@ -224,8 +229,7 @@ async def schema(app: App, source: str | None) -> str:
             ["column", "type", "null", "key"],
             [
                 [
-                    esc(c.name)
-                    + ("" if c.selectable else f' <span class="muted">({NO_SELECT_MARK})</span>'),
+                    esc(c.name) + _column_notes(c),
                     f"<code>{esc(c.type)}</code>",
                     "yes" if c.nullable else "no",
                     _key_of(c.name, t.primary_key, t.foreign_keys),
@@ -243,12 +247,20 @@ async def schema(app: App, source: str | None) -> str:
         f"<h2>Schema {esc(name)}</h2>{''.join(blocks)}" for name, blocks in by_schema.items()
     )
     note = '<p class="bad">The catalog was cut short.</p>' if outline.truncated else ""
+    if any(c.hidden for t in outline.tables for c in t.columns):
+        note += f'<p class="muted">{esc(HIDDEN_LEGEND)}.</p>'
     if seen:  # "No tables to draw" may be tables this login is not shown
         note += f'<p class="bad">Shown: the tables{esc(seen)}.</p>'
     return (
         f"<p>Source: {picker}</p>{note}<h2>ER diagram</h2>"
         f"{scroll_box('ER diagram', er_svg(er_diagram(select_tables(outline))))}{listing}"
     )
+
+
+def _column_notes(column: OutlineColumn) -> str:
+    """A HIDDEN column and one the user may not SELECT marked, as schema_overview does."""
+    notes = column_notes(column)
+    return f' <span class="muted">({esc(", ".join(notes))})</span>' if notes else ""
 
 
 def _query_value(text: str) -> str:
