@@ -1,6 +1,6 @@
 """The console as an operator meets it in headless Chromium: axe-core's WCAG 2.2 AA rules
 on every page in light and dark colour schemes at 1280 and 390 px, the query runner by
-keyboard (labels, focus on the outcome after Run, rows that scroll in their own box,
+keyboard (labels, Ctrl+Enter, focus on the outcome after Run, rows that scroll in their own box,
 NULL apart from the text 'NULL'), and the activity page saying when the server it
 refreshes from has gone, and a query cancelled when its page is stopped (docs/console.md)."""
 
@@ -161,6 +161,25 @@ def test_the_runner_by_keyboard(page: Page, demo: str) -> None:
     run(page, "SELECT 1/0 AS z")
     assert page.eval("document.activeElement.id") == "error"
     assert "Divide by zero" in page.eval("document.activeElement.textContent")
+
+    # Ctrl+Enter (Cmd+Enter) in the statement runs it, as Run does, without a new line
+    for modifier in (2, 4):  # the DevTools protocol's Ctrl, Meta
+        page.eval(
+            "window.before = true; const box = document.getElementById('sql');"
+            f" box.value = 'SELECT {modifier} AS m'; box.focus(); true"
+        )
+        for kind in ("rawKeyDown", "keyUp"):
+            page.send(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key="Enter",
+                code="Enter",
+                windowsVirtualKeyCode=13,
+                modifiers=modifier,
+            )
+        page.wait_for("!window.before && document.readyState === 'complete'")
+        assert page.eval("document.activeElement.textContent") == "1 row(s)"
+        assert page.eval("document.getElementById('sql').value") == f"SELECT {modifier} AS m"
 
 
 def test_activity_says_when_the_server_is_gone(page: Page, tmp_path: Path) -> None:

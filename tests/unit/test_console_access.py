@@ -94,11 +94,15 @@ def test_the_overview_names_each_plugins_distribution_and_version() -> None:
 
 
 def test_an_oversized_query_form_is_refused_unread() -> None:
-    web = client()
+    """Past [server.limits] max_body_bytes, as an MCP request: the runner's page says
+    so and where the limit is set (it was a bare text line, and a constant)."""
+    web = client(limits={"max_body_bytes": 100_000})
     big = "x" * 300_000
     response = web.post("/console/query", data={"sql": big})
     assert response.status_code == 413
-    assert "200000 bytes" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'id="error"' in response.text and 'id="runner"' in response.text
+    assert "100000 bytes" in response.text and "max_body_bytes" in response.text
 
     def chunks():  # no Content-Length: the limit applies while reading
         for _ in range(50):
@@ -157,8 +161,14 @@ def test_a_post_another_site_makes_is_refused_by_sec_fetch_site_too() -> None:
 def test_the_query_runner_keeps_the_clients_rate_limit() -> None:
     web = client(limits={"rate_per_minute": 1, "rate_burst": 1})
     assert web.post("/console/query", data={"sql": ""}).status_code == 200
-    limited = web.post("/console/query", data={"sql": ""})
+    limited = web.post("/console/query", data={"sql": "SELECT 'kept' AS x"})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    # a page, not a bare text line: the runner with the statement kept and why it
+    # did not run, focused, and when to try again
+    assert limited.headers["content-type"].startswith("text/html")
+    assert "SELECT &#x27;kept&#x27; AS x</textarea>" in limited.text
+    assert 'id="error"' in limited.text and "rate_per_minute (1)" in limited.text
+    assert f"Wait {limited.headers['retry-after']} s, then Run again" in limited.text
     assert web.get("/console/query").status_code == 200  # pages are not counted
 
 
