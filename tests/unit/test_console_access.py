@@ -253,3 +253,44 @@ def test_no_script_runs_but_the_consoles_own() -> None:
         digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
         assert f"'sha256-{digest}'" in allowed.split()
         assert "unsafe-inline" not in allowed
+
+
+def test_a_browser_refused_gets_a_page_saying_how_to_sign_in() -> None:
+    """A browser opening the console without a token got the 401 as JSON; an API
+    client still does. The page says which token, where it comes from, how a browser
+    sends it and where the docs are; the challenge stays as it was."""
+    web = client(auth={"mode": "static_tokens", "static_tokens": TOKENS})
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = web.get("/console/query", headers=browser)
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["www-authenticate"] == 'Bearer scope="sql.admin"'
+    for said in ("<h1>Sign in</h1>", "sql.admin", "static_tokens", "browser extension"):
+        assert said in page.text, said
+    assert "docs/console.md" in page.text
+    wrong = web.get("/", headers=browser | {"Authorization": "Bearer no-such-token"})
+    assert wrong.status_code == 401 and "The token this browser sent was refused" in wrong.text
+    challenge = wrong.headers["www-authenticate"]
+    assert 'error="invalid_token"' in challenge and "error_description=" in challenge
+    reader = web.get("/", headers=browser | {"Authorization": "Bearer reader-token"})
+    assert reader.status_code == 403 and "<h1>Not allowed</h1>" in reader.text
+    for accept in ("application/json", "*/*"):  # fetch(), curl, API clients
+        answer = web.get("/", headers={"Accept": accept})
+        assert (
+            answer.status_code == 401
+            and "needs an access token" in answer.json()["error_description"]
+        )
+
+
+def test_the_sign_in_page_names_the_metadata_in_jwt_mode() -> None:
+    from fastmcp.server.auth.providers.jwt import RSAKeyPair
+
+    auth = {
+        "mode": "jwt",
+        "public_key": RSAKeyPair.generate().public_key,
+        "issuer": "https://issuer.test/",
+        "audience": "azsql-mcp-test",
+    }
+    page = client(auth=auth).get("/", headers={"Accept": "text/html"})
+    metadata = "http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"
+    assert page.status_code == 401 and f'<a href="{metadata}">' in page.text
+    assert "static_tokens" not in page.text
