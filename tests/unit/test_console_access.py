@@ -294,3 +294,30 @@ def test_the_sign_in_page_names_the_metadata_in_jwt_mode() -> None:
     metadata = "http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"
     assert page.status_code == 401 and f'<a href="{metadata}">' in page.text
     assert "static_tokens" not in page.text
+
+
+def test_refused_tokens_count_against_the_rate_on_every_path() -> None:
+    """A client guessing tokens on the console or /health (whose reasons a sql.admin
+    token shows) had unlimited tries: only /mcp's requests took from its rate."""
+    from azsql_mcp import metrics
+
+    def rate_limited() -> float:
+        sample = metrics.REGISTRY.get_sample_value(
+            "azsql_mcp_limited_requests_total", {"limit": "rate"}
+        )
+        return sample or 0.0
+
+    limits = {"rate_per_minute": 1, "rate_burst": 2}
+    web = client(limits=limits, auth={"mode": "static_tokens", "static_tokens": TOKENS})
+    guess = {"Authorization": "Bearer guess"}
+    before = rate_limited()
+    for path in ("/", "/health"):  # the burst: refused as before
+        assert web.get(path, headers=guess).status_code in (401, 503), path
+    for path in ("/", "/console/schema", "/health", "/health/live", "/metrics"):
+        limited = web.get(path, headers=guess)
+        assert limited.status_code == 429, path
+        assert int(limited.headers["retry-after"]) >= 1 and "refused" in limited.json()["error"]
+    assert rate_limited() == before + 5
+    # a probe sends no token, and a valid token is not a failed one: neither is counted
+    assert web.get("/health").status_code == 503
+    assert web.get("/", headers={"Authorization": "Bearer admin-token"}).status_code == 200
