@@ -11,6 +11,8 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from mcp_types import TextContent
+
 from azsql_mcp.catalog.access import seen_tables
 from azsql_mcp.catalog.diagram import er_diagram, select_tables
 from azsql_mcp.catalog.schema import (
@@ -364,7 +366,21 @@ def query_result(result: ToolResult) -> str:
     rows = data.get("rows", [])
     cells = [[_cell(v) for v in (row.values() if isinstance(row, dict) else row)] for row in rows]
     more = " (truncated: add TOP or a WHERE clause)" if data.get("truncated") else ""
-    return _outcome_line("ok", f"{len(rows)} row(s){more}") + table("Result rows", columns, cells)
+    count = data.get("row_count", len(rows))
+    notes = "".join(f"<p>{esc(note)}</p>" for note in _notes(result, count))
+    outcome = _outcome_line("ok", f"{len(rows)} row(s){more}")
+    return outcome + notes + table("Result rows", columns, cells)
+
+
+def _notes(result: ToolResult, row_count: int) -> list[str]:
+    """What read_data says before its rows of what SQL Server left out without an error
+    (only the login's own session in a session DMV, definitions hidden): the lines of
+    its text before the `N row(s)` summary (values.render_result)."""
+    text = next((c.text for c in result.content if isinstance(c, TextContent)), "")
+    lines = text.split("\n")
+    summary = f"{row_count} row(s)"
+    end = next((i for i, line in enumerate(lines) if line.startswith(summary)), 0)
+    return lines[:end]
 
 
 def query_error(message: str) -> str:
