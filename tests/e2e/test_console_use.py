@@ -228,3 +228,32 @@ def test_stopping_the_page_cancels_its_query(page: Page, tmp_path: Path) -> None
             time.sleep(0.25)
             outcome = httpx.get(base + "/console/activity/rows", timeout=10).text
         assert "cancelled" in outcome, outcome
+
+
+def test_signing_in_from_a_browser(page: Page, tmp_path: Path) -> None:
+    """With client authentication, a browser without a token gets a page saying how to
+    sign in (it got the 401's JSON), which passes axe too; with the header the console
+    opens."""
+    token = "console-admin-token-0123456789abcdef"
+    (tmp_path / "azsql-mcp.toml").write_text(
+        '[server.auth]\nmode = "static_tokens"\nstatic_tokens = [{ token = "'
+        + token
+        + '", subject = "ops", scopes = ["sql.read", "sql.admin"] }]\n'
+    )
+    with http_server(clean_env(), str(tmp_path), "--demo") as base:
+        page.open(base + "/console/activity")
+        assert page.eval("document.querySelector('h1').textContent") == "Sign in"
+        assert "static_tokens" in page.text() and "sql.admin" in page.text()
+        if AXE.exists():
+            assert violations(page) == []
+        page.send("Network.enable")
+        page.send("Network.setExtraHTTPHeaders", headers={"Authorization": f"Bearer {token}"})
+        try:
+            page.open(base + "/console/activity")
+            assert page.eval("document.querySelector('h1').textContent") == "Activity"
+            # the page's own refresh carries the header too, as an extension's would
+            page.wait_for(
+                "document.getElementById('refreshed').textContent.startsWith('Refreshed')"
+            )
+        finally:
+            page.send("Network.setExtraHTTPHeaders", headers={})
