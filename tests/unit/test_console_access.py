@@ -321,3 +321,26 @@ def test_refused_tokens_count_against_the_rate_on_every_path() -> None:
     # a probe sends no token, and a valid token is not a failed one: neither is counted
     assert web.get("/health").status_code == 503
     assert web.get("/", headers={"Authorization": "Bearer admin-token"}).status_code == 200
+
+
+def test_the_runner_says_why_read_data_is_missing() -> None:
+    """A token with sql.admin (the console's) but not read_data's sql.read was told that
+    read_data is switched off on the server."""
+    only_admin = [{"token": "ops-token", "subject": "ops", "scopes": ["sql.admin"]}]
+    web = client(auth={"mode": "static_tokens", "static_tokens": only_admin})
+    with web:
+        said = web.post(
+            "/console/query",
+            data={"sql": "SELECT 1"},
+            headers={"Authorization": "Bearer ops-token"},
+        )
+    assert "read_data needs the scope sql.read, which this token does not carry" in said.text
+    settings = {
+        "server": {"transport": "http"},
+        "plugins": {"builtin_tools": {"disabled_tools": ["read_data"]}},
+    }
+    off = TestClient(
+        http_app(build_app(settings_from_mapping(settings))), base_url="http://127.0.0.1:8000"
+    )
+    said = off.post("/console/query", data={"sql": "SELECT 1"})
+    assert "read_data is switched off on this server" in said.text

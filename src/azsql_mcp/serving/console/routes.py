@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 
 from azsql_mcp import metrics
 from azsql_mcp.serving.admission import client_key, count_auth_failure
+from azsql_mcp.serving.clientauth import component_key
 from azsql_mcp.serving.console import pages
 from azsql_mcp.serving.console.access import console_enabled, refusal
 from azsql_mcp.serving.console.layout import page
@@ -183,7 +184,24 @@ async def run_query(app: App, sql: str, source: str | None) -> str:
     try:
         result = await app.mcp.call_tool("read_data", arguments)
     except NotFoundError:
-        return pages.query_error("read_data is switched off or hidden on this server.")
+        return pages.query_error(read_data_missing(app))
     except (FastMCPError, ValidationError) as exc:
         return pages.query_error(str(exc))
     return pages.query_result(result)
+
+
+def read_data_missing(app: App) -> str:
+    """Why FastMCP did not find read_data for this caller: its token's scopes (the
+    console needs sql.admin, read_data its own), or the tool is switched off."""
+    key = component_key("tool", "read_data")
+    needed = app.policy.table.get(key)
+    if app.policy.enforce and needed and key not in (app.hidden.keys or set()):
+        return (
+            f"Not run: read_data needs the scope {', '.join(sorted(needed))}, which this token"
+            " does not carry; the runner calls it as a client with this token would. Use a"
+            " token with it too."
+        )
+    return (
+        "Not run: read_data is switched off on this server ([plugins] disabled, or"
+        " [plugins.builtin_tools] disabled_tools in its config), and the runner calls it."
+    )
