@@ -269,6 +269,7 @@ def test_a_browser_refused_gets_a_page_saying_how_to_sign_in() -> None:
     assert "docs/console.md" in page.text
     wrong = web.get("/", headers=browser | {"Authorization": "Bearer no-such-token"})
     assert wrong.status_code == 401 and "The token this browser sent was refused" in wrong.text
+    assert "not one of the tokens the operator configured" in wrong.text
     challenge = wrong.headers["www-authenticate"]
     assert 'error="invalid_token"' in challenge and "error_description=" in challenge
     reader = web.get("/", headers=browser | {"Authorization": "Bearer reader-token"})

@@ -55,7 +55,12 @@ def _signin(app: App, refused: Response) -> str:
     )
     if 'error="invalid_token"' in challenge:
         # why, when our verifier could say (serving/jwtclaims.py): expired, wrong audience
-        reason = REFUSAL.get() or "it is not one this server accepts"
+        reason = REFUSAL.get() or (
+            "it is not one of the tokens the operator configured"
+            if static
+            else "it has expired, names another audience, or is not from the issuer this"
+            " server trusts (the server's log says which)"
+        )
         said += f'<p class="bad">The token this browser sent was refused: {esc(reason)}.</p>'
     if static:
         where = (
