@@ -1,5 +1,5 @@
 """The console's schema page against the test server: tables are grouped by the schema
-the catalog names, which may itself hold a dot."""
+the catalog names, which may itself hold a dot; a HIDDEN column is marked."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import httpx
 import pytest
 from servers import clean_env, http_server, source_env
 
+from azsql_mcp.catalog import HIDDEN_LEGEND
 from azsql_mcp.testing.pytest_plugin import READER, READER_USER, sample_tds_server
 
 
@@ -20,6 +21,10 @@ def tds_server(tds_password: str) -> Iterator[Any]:
     setup = [
         "CREATE SCHEMA [a.b]",
         "CREATE TABLE [a.b].c (id int PRIMARY KEY)",
+        "CREATE TABLE [a.b].Price (PriceID int NOT NULL PRIMARY KEY,"
+        " ValidFrom datetime2 GENERATED ALWAYS AS ROW START HIDDEN NOT NULL,"
+        " ValidTo datetime2 GENERATED ALWAYS AS ROW END HIDDEN NOT NULL,"
+        " PERIOD FOR SYSTEM_TIME (ValidFrom, ValidTo))",
         f"ALTER ROLE db_datareader DROP MEMBER [{READER_USER}]",
         f"GRANT SELECT ON SalesLT.Product TO [{READER_USER}]",
     ]
@@ -43,6 +48,9 @@ def test_a_dotted_schema_gets_its_own_heading(
     page = schema_page(tds_server, tds_password, tmp_path, "privileged")
     assert "<h2>Schema a.b</h2>" in page
     assert "<h2>Schema a</h2>" not in page and "<h2>Schema SalesLT</h2>" in page
+    # not in SELECT *: marked in the table and the diagram, as describe_table marks it
+    assert 'ValidFrom <span class="muted">(hidden)</span>' in page
+    assert "ValidFrom (hidden)" in page and f"{HIDDEN_LEGEND}." in page
 
 
 def test_the_page_says_it_shows_what_the_login_can_see(

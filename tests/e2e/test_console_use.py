@@ -1,6 +1,6 @@
 """The console as an operator meets it in headless Chromium: axe-core's WCAG 2.2 AA rules
 on every page in light and dark colour schemes at 1280 and 390 px, the query runner by
-keyboard (labels, focus on the outcome after Run, rows that scroll in their own box,
+keyboard (labels, Ctrl+Enter, focus on the outcome after Run, rows that scroll in their own box,
 NULL apart from the text 'NULL'), and the activity page saying when the server it
 refreshes from has gone, and a query cancelled when its page is stopped (docs/console.md)."""
 
@@ -162,6 +162,25 @@ def test_the_runner_by_keyboard(page: Page, demo: str) -> None:
     assert page.eval("document.activeElement.id") == "error"
     assert "Divide by zero" in page.eval("document.activeElement.textContent")
 
+    # Ctrl+Enter (Cmd+Enter) in the statement runs it, as Run does, without a new line
+    for modifier in (2, 4):  # the DevTools protocol's Ctrl, Meta
+        page.eval(
+            "window.before = true; const box = document.getElementById('sql');"
+            f" box.value = 'SELECT {modifier} AS m'; box.focus(); true"
+        )
+        for kind in ("rawKeyDown", "keyUp"):
+            page.send(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key="Enter",
+                code="Enter",
+                windowsVirtualKeyCode=13,
+                modifiers=modifier,
+            )
+        page.wait_for("!window.before && document.readyState === 'complete'")
+        assert page.eval("document.activeElement.textContent") == "1 row(s)"
+        assert page.eval("document.getElementById('sql').value") == f"SELECT {modifier} AS m"
+
 
 def test_activity_says_when_the_server_is_gone(page: Page, tmp_path: Path) -> None:
     with http_process(clean_env(), str(tmp_path), "--demo") as (proc, base):
@@ -209,3 +228,32 @@ def test_stopping_the_page_cancels_its_query(page: Page, tmp_path: Path) -> None
             time.sleep(0.25)
             outcome = httpx.get(base + "/console/activity/rows", timeout=10).text
         assert "cancelled" in outcome, outcome
+
+
+def test_signing_in_from_a_browser(page: Page, tmp_path: Path) -> None:
+    """With client authentication, a browser without a token gets a page saying how to
+    sign in (it got the 401's JSON), which passes axe too; with the header the console
+    opens."""
+    token = "console-admin-token-0123456789abcdef"
+    (tmp_path / "azsql-mcp.toml").write_text(
+        '[server.auth]\nmode = "static_tokens"\nstatic_tokens = [{ token = "'
+        + token
+        + '", subject = "ops", scopes = ["sql.read", "sql.admin"] }]\n'
+    )
+    with http_server(clean_env(), str(tmp_path), "--demo") as base:
+        page.open(base + "/console/activity")
+        assert page.eval("document.querySelector('h1').textContent") == "Sign in"
+        assert "static_tokens" in page.text() and "sql.admin" in page.text()
+        if AXE.exists():
+            assert violations(page) == []
+        page.send("Network.enable")
+        page.send("Network.setExtraHTTPHeaders", headers={"Authorization": f"Bearer {token}"})
+        try:
+            page.open(base + "/console/activity")
+            assert page.eval("document.querySelector('h1').textContent") == "Activity"
+            # the page's own refresh carries the header too, as an extension's would
+            page.wait_for(
+                "document.getElementById('refreshed').textContent.startsWith('Refreshed')"
+            )
+        finally:
+            page.send("Network.setExtraHTTPHeaders", headers={})

@@ -152,3 +152,10 @@ async def test_the_schema_resource_marks_hidden_columns(mcp_client: Client[Any])
         " ValidTo datetime2(7)! hidden" in text
     )
     assert "hidden: a column SELECT * leaves out; name it to read it" in text
+
+
+async def test_the_diagram_resource_marks_hidden_columns(mcp_client: Client[Any]) -> None:
+    contents = await mcp_client.read_resource("database://schema/diagram/dbo/Price")
+    text = contents[0].text  # type: ignore[union-attr]
+    assert '        datetime2(7) ValidFrom "hidden"' in text
+    assert catalog.HIDDEN_LEGEND in text

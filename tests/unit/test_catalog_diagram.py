@@ -98,6 +98,21 @@ def test_a_column_the_user_may_not_select_carries_a_comment() -> None:
     ]
 
 
+def test_a_hidden_column_carries_a_comment() -> None:
+    """A HIDDEN period or ledger column is not in SELECT *: marked in the diagram as the
+    overview marks it (and describe_table, HIDDEN)."""
+    period = OutlineColumn(name="ValidFrom", type="datetime2", nullable=False, hidden=True)
+    price = table("dbo", "Price", [("PriceID", "int", False)], pk=["PriceID"])
+    price.columns.append(period)
+    lines = catalog.render_mermaid([price]).splitlines()
+    assert '        datetime2 ValidFrom "hidden"' in lines
+    text = catalog.render_schema(SchemaOverview(tables=[price], truncated=False))
+    assert text.splitlines() == [
+        "dbo.Price: PriceID int! PK, ValidFrom datetime2! hidden",
+        catalog.HIDDEN_LEGEND,
+    ]
+
+
 def test_a_case_sensitive_database_keeps_tables_apart_that_differ_in_case() -> None:
     # Under Latin1_General_CS_AS (or _BIN2) dbo.Orders and dbo.orders are two tables.
     upper = table("dbo", "Orders", [("Id", "int", False)])

@@ -94,11 +94,15 @@ def test_the_overview_names_each_plugins_distribution_and_version() -> None:
 
 
 def test_an_oversized_query_form_is_refused_unread() -> None:
-    web = client()
+    """Past [server.limits] max_body_bytes, as an MCP request: the runner's page says
+    so and where the limit is set (it was a bare text line, and a constant)."""
+    web = client(limits={"max_body_bytes": 100_000})
     big = "x" * 300_000
     response = web.post("/console/query", data={"sql": big})
     assert response.status_code == 413
-    assert "200000 bytes" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'id="error"' in response.text and 'id="runner"' in response.text
+    assert "100000 bytes" in response.text and "max_body_bytes" in response.text
 
     def chunks():  # no Content-Length: the limit applies while reading
         for _ in range(50):
@@ -157,8 +161,14 @@ def test_a_post_another_site_makes_is_refused_by_sec_fetch_site_too() -> None:
 def test_the_query_runner_keeps_the_clients_rate_limit() -> None:
     web = client(limits={"rate_per_minute": 1, "rate_burst": 1})
     assert web.post("/console/query", data={"sql": ""}).status_code == 200
-    limited = web.post("/console/query", data={"sql": ""})
+    limited = web.post("/console/query", data={"sql": "SELECT 'kept' AS x"})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    # a page, not a bare text line: the runner with the statement kept and why it
+    # did not run, focused, and when to try again
+    assert limited.headers["content-type"].startswith("text/html")
+    assert "SELECT &#x27;kept&#x27; AS x</textarea>" in limited.text
+    assert 'id="error"' in limited.text and "rate_per_minute (1)" in limited.text
+    assert f"Wait {limited.headers['retry-after']} s, then Run again" in limited.text
     assert web.get("/console/query").status_code == 200  # pages are not counted
 
 
@@ -243,3 +253,95 @@ def test_no_script_runs_but_the_consoles_own() -> None:
         digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
         assert f"'sha256-{digest}'" in allowed.split()
         assert "unsafe-inline" not in allowed
+
+
+def test_a_browser_refused_gets_a_page_saying_how_to_sign_in() -> None:
+    """A browser opening the console without a token got the 401 as JSON; an API
+    client still does. The page says which token, where it comes from, how a browser
+    sends it and where the docs are; the challenge stays as it was."""
+    web = client(auth={"mode": "static_tokens", "static_tokens": TOKENS})
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = web.get("/console/query", headers=browser)
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["www-authenticate"] == 'Bearer scope="sql.admin"'
+    for said in ("<h1>Sign in</h1>", "sql.admin", "static_tokens", "browser extension"):
+        assert said in page.text, said
+    assert "docs/console.md" in page.text
+    wrong = web.get("/", headers=browser | {"Authorization": "Bearer no-such-token"})
+    assert wrong.status_code == 401 and "The token this browser sent was refused" in wrong.text
+    assert "not one of the tokens the operator configured" in wrong.text
+    challenge = wrong.headers["www-authenticate"]
+    assert 'error="invalid_token"' in challenge and "error_description=" in challenge
+    reader = web.get("/", headers=browser | {"Authorization": "Bearer reader-token"})
+    assert reader.status_code == 403 and "<h1>Not allowed</h1>" in reader.text
+    for accept in ("application/json", "*/*"):  # fetch(), curl, API clients
+        answer = web.get("/", headers={"Accept": accept})
+        assert (
+            answer.status_code == 401
+            and "needs an access token" in answer.json()["error_description"]
+        )
+
+
+def test_the_sign_in_page_names_the_metadata_in_jwt_mode() -> None:
+    from fastmcp.server.auth.providers.jwt import RSAKeyPair
+
+    auth = {
+        "mode": "jwt",
+        "public_key": RSAKeyPair.generate().public_key,
+        "issuer": "https://issuer.test/",
+        "audience": "azsql-mcp-test",
+    }
+    page = client(auth=auth).get("/", headers={"Accept": "text/html"})
+    metadata = "http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp"
+    assert page.status_code == 401 and f'<a href="{metadata}">' in page.text
+    assert "static_tokens" not in page.text
+
+
+def test_refused_tokens_count_against_the_rate_on_every_path() -> None:
+    """A client guessing tokens on the console or /health (whose reasons a sql.admin
+    token shows) had unlimited tries: only /mcp's requests took from its rate."""
+    from azsql_mcp import metrics
+
+    def rate_limited() -> float:
+        sample = metrics.REGISTRY.get_sample_value(
+            "azsql_mcp_limited_requests_total", {"limit": "rate"}
+        )
+        return sample or 0.0
+
+    limits = {"rate_per_minute": 1, "rate_burst": 2}
+    web = client(limits=limits, auth={"mode": "static_tokens", "static_tokens": TOKENS})
+    guess = {"Authorization": "Bearer guess"}
+    before = rate_limited()
+    for path in ("/", "/health"):  # the burst: refused as before
+        assert web.get(path, headers=guess).status_code in (401, 503), path
+    for path in ("/", "/console/schema", "/health", "/health/live", "/metrics"):
+        limited = web.get(path, headers=guess)
+        assert limited.status_code == 429, path
+        assert int(limited.headers["retry-after"]) >= 1 and "refused" in limited.json()["error"]
+    assert rate_limited() == before + 5
+    # a probe sends no token, and a valid token is not a failed one: neither is counted
+    assert web.get("/health").status_code == 503
+    assert web.get("/", headers={"Authorization": "Bearer admin-token"}).status_code == 200
+
+
+def test_the_runner_says_why_read_data_is_missing() -> None:
+    """A token with sql.admin (the console's) but not read_data's sql.read was told that
+    read_data is switched off on the server."""
+    only_admin = [{"token": "ops-token", "subject": "ops", "scopes": ["sql.admin"]}]
+    web = client(auth={"mode": "static_tokens", "static_tokens": only_admin})
+    with web:
+        said = web.post(
+            "/console/query",
+            data={"sql": "SELECT 1"},
+            headers={"Authorization": "Bearer ops-token"},
+        )
+    assert "read_data needs the scope sql.read, which this token does not carry" in said.text
+    settings = {
+        "server": {"transport": "http"},
+        "plugins": {"builtin_tools": {"disabled_tools": ["read_data"]}},
+    }
+    off = TestClient(
+        http_app(build_app(settings_from_mapping(settings))), base_url="http://127.0.0.1:8000"
+    )
+    said = off.post("/console/query", data={"sql": "SELECT 1"})
+    assert "read_data is switched off on this server" in said.text

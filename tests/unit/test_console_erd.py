@@ -88,3 +88,19 @@ def test_a_column_the_user_may_not_select_is_marked() -> None:
         "PK StaffID",
         f"Salary ({catalog.NO_SELECT_MARK})",
     ]
+
+
+def test_a_hidden_column_is_marked_as_describe_table_marks_it() -> None:
+    """A temporal period column declared HIDDEN is not in SELECT *: the box says so, as
+    schema_overview and describe_table do, with a column's other note beside it."""
+    history = outline("dbo.Price", ["PriceID"], ["PriceID"], [])
+    history.columns += [
+        OutlineColumn(name="ValidFrom", type="datetime2", nullable=False, hidden=True),
+        OutlineColumn(name="Note", type="text", nullable=True, hidden=True, selectable=False),
+    ]
+    _, _, lines = boxes(er_svg(er_diagram([history])))["dbo.Price"]
+    assert [line.strip() for line in lines] == [
+        "PK PriceID",
+        "ValidFrom (hidden)",
+        f"Note (hidden, {catalog.NO_SELECT_MARK})",
+    ]

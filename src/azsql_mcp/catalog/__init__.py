@@ -15,6 +15,7 @@ from azsql_mcp.catalog.names import (
 )
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.catalog.schema import (
+    HIDDEN_LEGEND,
     OutlineColumn,
     OutlineForeignKey,
     SchemaOverview,
@@ -66,6 +67,7 @@ from azsql_mcp.catalog.tables import (
 __all__ = [
     "DEFINITION_HIDDEN",
     "DIAGRAM_MAX_TABLES",
+    "HIDDEN_LEGEND",
     "NO_SELECT",
     "NO_SELECT_MARK",
     "NO_SELECT_STAR",

@@ -2,10 +2,10 @@
 
 `er_diagram` builds the one model of it; `render_mermaid` writes it as a Mermaid
 `erDiagram` (the diagram resources) and the console draws it as SVG
-(serving/console/erd.py). A column the user may not SELECT carries NO_SELECT_MARK (in
-Mermaid, as the attribute's comment). Entity names are quoted (`"SalesLT.Customer"`),
-which Mermaid allows for any text without `"` or `%`; column names and types keep to the
-characters Mermaid's attribute syntax takes.
+(serving/console/erd.py). A column carries its `column_notes` (HIDDEN, no SELECT) as
+schema_overview marks them (in Mermaid, as the attribute's comment). Entity names are
+quoted (`"SalesLT.Customer"`), which Mermaid allows for any text without `"` or `%`;
+column names and types keep to the characters Mermaid's attribute syntax takes.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import re
 from dataclasses import dataclass
 
 from azsql_mcp.catalog.names import spelled_as
-from azsql_mcp.catalog.schema import SchemaOverview, TableOutline
-from azsql_mcp.catalog.tables import NO_SELECT_MARK
+from azsql_mcp.catalog.schema import SchemaOverview, TableOutline, column_notes
 
 # A diagram of more tables than this is unreadable: it stops, and says how to narrow it.
 DIAGRAM_MAX_TABLES = 60
@@ -55,7 +54,8 @@ class DiagramColumn:
     type: str
     primary: bool  # in the primary key
     foreign: bool  # in a foreign key
-    selectable: bool = True  # OutlineColumn.selectable: False where SELECT is not held
+    # column_notes: HIDDEN_MARK (not in SELECT *), NO_SELECT_MARK (SELECT not held)
+    notes: tuple[str, ...] = ()
 
     @property
     def marks(self) -> list[str]:
@@ -96,7 +96,9 @@ def er_diagram(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABL
         keyed = {c for fk in t.foreign_keys for c in fk.columns}
         primary = set(t.primary_key)
         columns = [
-            DiagramColumn(c.name, c.type, c.name in primary, c.name in keyed, c.selectable)
+            DiagramColumn(
+                c.name, c.type, c.name in primary, c.name in keyed, tuple(column_notes(c))
+            )
             for c in t.columns
         ]
         drawn.append(DiagramTable(t.name, columns))
@@ -124,7 +126,7 @@ def render_mermaid(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_
         lines.append(f"    {_entity(t.name)} {{")
         for c in t.columns:
             marks = ", ".join(c.marks)
-            comment = "" if c.selectable else f' "{NO_SELECT_MARK}"'
+            comment = f' "{", ".join(c.notes)}"' if c.notes else ""
             lines.append(
                 f"        {_word(c.type)} {_word(c.name)}{' ' + marks if marks else ''}{comment}"
             )

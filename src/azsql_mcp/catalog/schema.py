@@ -22,7 +22,8 @@ from azsql_mcp.catalog.tables import (
 from azsql_mcp.values import records
 
 # Marks a HIDDEN column in the overview's text.
-_HIDDEN_MARK = "hidden"
+HIDDEN_MARK = "hidden"
+HIDDEN_LEGEND = f"{HIDDEN_MARK}: a column SELECT * leaves out; name it to read it"
 # Enough for large databases; the overview says when it stopped.
 SCHEMA_MAX_COLUMNS = 20_000
 
@@ -160,6 +161,12 @@ async def _not_selectable(db: Database, params: dict[str, Any]) -> tuple[set[tup
     return {(r["object_id"], r["column_name"]) for r in rows}, ""
 
 
+def column_notes(column: OutlineColumn) -> list[str]:
+    """What a query must allow for in a column: HIDDEN (not in SELECT *), no SELECT."""
+    notes = ((HIDDEN_MARK, column.hidden), (NO_SELECT_MARK, not column.selectable))
+    return [mark for mark, on in notes if on]
+
+
 def render_schema(overview: SchemaOverview) -> str:
     """One line per table: name, columns with types (PK marked, NOT NULL as !, a HIDDEN
     column as "hidden", a column the user may not SELECT as "(no SELECT)"), references."""
@@ -169,7 +176,7 @@ def render_schema(overview: SchemaOverview) -> str:
         cols = ", ".join(
             f"{name_text(c.name)} {c.type}{'' if c.nullable else '!'}"
             + (" PK" if c.name in pk else "")
-            + (f" {_HIDDEN_MARK}" if c.hidden else "")
+            + (f" {HIDDEN_MARK}" if c.hidden else "")
             + ("" if c.selectable else f" ({NO_SELECT_MARK})")
             for c in t.columns
         )
@@ -181,7 +188,7 @@ def render_schema(overview: SchemaOverview) -> str:
     if any(not c.selectable for t in overview.tables for c in t.columns):
         lines.append(NO_SELECT_STAR)
     if any(c.hidden for t in overview.tables for c in t.columns):
-        lines.append(f"{_HIDDEN_MARK}: a column SELECT * leaves out; name it to read it")
+        lines.append(HIDDEN_LEGEND)
     if overview.unchecked_columns:
         lines.append(
             "(columns this user may not SELECT are not marked: checking them failed: "

@@ -11,6 +11,11 @@
   Past `max_sessions_per_client` open HTTP sessions (revisions before 2026-07-28), a
   client's next `initialize` gets 429, so one client cannot hold every session the
   MCP SDK keeps (10,000 a process).
+- `FailedAuthLimit` (ASGI, every other path, with client authentication on): a request
+  whose bearer token the server refused takes from the same per-client rate, and gets
+  429 past it, so a client guessing tokens on the console or /health (whose reasons a
+  `sql.admin` token shows) is slowed as on the MCP endpoint. A request without a token
+  learns nothing there and is not counted.
 - tool-call slots, taken by the tool-call middleware (serving/toolcalls.py): at most
   `max_concurrent_calls` tool calls run at once; a call waits up to
   `queue_timeout_s` for a slot, then gets an MCP error.
@@ -464,6 +469,36 @@ class McpRequestGuard:
             413,
             f"request body larger than {max_body} bytes ([server.limits] max_body_bytes)",
         )
+
+
+class FailedAuthLimit:
+    """ASGI middleware for every path but the MCP endpoint (whose requests all count,
+    McpRequestGuard): a refused token costs one request of the client's rate."""
+
+    def __init__(self, app: ASGIApp, *, state: LimitState, path: str):
+        self.app = app
+        self.state = state
+        self.path = path.rstrip("/") or "/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") != self.path:
+            # FastMCP's authentication middleware, outside this one, left no access token
+            # in the scope for a token it refused
+            refused = getattr(scope.get("user"), "access_token", None) is None
+            if refused and sends_bearer(scope):
+                retry_after = self.state.take(client_key(scope))
+                if retry_after is not None:
+                    metrics.LIMITED_REQUESTS.labels("rate").inc()
+                    await _answer(
+                        send,
+                        429,
+                        "too many requests with a refused access token: wait for the"
+                        " Retry-After seconds, then send a valid token"
+                        " (Authorization: Bearer <token>)",
+                        [(b"retry-after", str(max(1, math.ceil(retry_after))).encode())],
+                    )
+                    return
+        await self.app(scope, receive, send)
 
 
 def _capped(receive: Receive, max_body: int) -> Receive:

@@ -111,18 +111,21 @@ def _worded(send: Send) -> Send:
                 params["error_description"] = reason
                 body = json.dumps({"error": "invalid_token", "error_description": reason}).encode()
                 challenge = _challenge(params)
+            # the console's page for a browser (serving/console/signin.py) says it all
+            # already: only its challenge is worded
+            if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                body = None
+            replaced = [b"www-authenticate"]
             if body is not None:
-                headers = [
-                    (k, v)
-                    for k, v in headers
-                    if k.lower() not in (b"www-authenticate", b"content-length", b"content-type")
-                ]
+                replaced += [b"content-length", b"content-type"]
+            headers = [(k, v) for k, v in headers if k.lower() not in replaced]
+            headers.append((b"www-authenticate", challenge))
+            if body is not None:
                 headers += [
-                    (b"www-authenticate", challenge),
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
                 ]
-                message = {**message, "headers": headers}
+            message = {**message, "headers": headers}
         elif message["type"] == "http.response.body" and body is not None:
             if message.get("more_body", False):
                 return  # the original body is replaced whole, once it ends

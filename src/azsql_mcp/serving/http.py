@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from azsql_mcp.core.config import ConfigError, Settings
-from azsql_mcp.serving.admission import CUT_ANSWERS_S, McpRequestGuard
+from azsql_mcp.serving.admission import CUT_ANSWERS_S, FailedAuthLimit, McpRequestGuard
 from azsql_mcp.serving.banner import client_base
 from azsql_mcp.serving.bearer import BearerChallenge
 from azsql_mcp.serving.clientauth import metadata_url, short_token_problems
@@ -121,6 +121,9 @@ def http_app(app: App) -> Starlette:
     page = AsgiMiddleware(BrowserPage, path=server.path, console=console_enabled(app.settings))
     middleware.insert(0, page)
     if provider is not None:  # mode "none": a gateway in front may use the query its own way
+        # a refused token counts against the client's rate on every path (admission.py)
+        limit = AsgiMiddleware(FailedAuthLimit, state=app.limits, path=server.path)
+        middleware.insert(0, limit)
         # outside the page: a token in the query is refused on every path
         bearer = AsgiMiddleware(BearerChallenge, metadata_url=lambda: metadata_url(provider))
         middleware.insert(0, bearer)

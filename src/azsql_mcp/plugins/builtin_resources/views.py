@@ -107,5 +107,7 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
     drawn = tables[: catalog.DIAGRAM_MAX_TABLES]
     if any(not c.selectable for t in drawn for c in t.columns):
         header += "\n" + catalog.NO_SELECT_STAR
+    if any(c.hidden for t in drawn for c in t.columns):
+        header += "\n" + catalog.HIDDEN_LEGEND
     block = "\n```mermaid\n" + catalog.render_mermaid(tables) + "\n```\n"
     return header + "\n" + fence_untrusted(block, what="tables and keys named by the database")

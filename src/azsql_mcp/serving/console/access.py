@@ -1,8 +1,9 @@
 """Who may open the console: anyone on this machine when the server listens on loopback
 without client authentication; otherwise a client whose bearer token carries
-`sql.admin`. Form posts must come from its own pages (Origin, Sec-Fetch-Site). The
-Host header is checked for every path, the console's too, by FastMCP's host guard
-(DNS-rebinding protection, serving/http.py)."""
+`sql.admin`. Form posts must come from its own pages (Origin, Sec-Fetch-Site). A browser
+refused gets a page saying how to sign in (signin.py). The Host header is checked for
+every path, the console's too, by FastMCP's host guard (DNS-rebinding protection,
+serving/http.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from azsql_mcp.api import ADMIN_SCOPE
 from azsql_mcp.serving.admission import sends_bearer
 from azsql_mcp.serving.clientauth import metadata_url
+from azsql_mcp.serving.console.signin import signin_page, wants_html
 from azsql_mcp.serving.hosts import is_loopback
 
 if TYPE_CHECKING:
@@ -32,7 +34,10 @@ def refusal(app: App, request: Request) -> Response | None:
     """None when the request may see the console, else the answer that says why not."""
     if request.method == "POST" and not _same_origin(request):
         return PlainTextResponse("cross-site form posts are refused", status_code=403)
-    return admin_refusal(app, request)
+    refused = admin_refusal(app, request)
+    if refused is not None and wants_html(request):  # a person at a browser
+        return signin_page(app, refused)
+    return refused
 
 
 def _same_origin(request: Request) -> bool:

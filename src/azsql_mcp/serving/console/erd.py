@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 from azsql_mcp.catalog.diagram import DiagramTable, ERDiagram
-from azsql_mcp.catalog.tables import NO_SELECT_MARK
 from azsql_mcp.serving.console.layout import esc
 
 LINE_H, GAP_X, GAP_Y, MAX_LISTED, PAD = 16, 70, 50, 8, 8
@@ -45,11 +44,11 @@ def box_of(table: DiagramTable) -> Box:
 
 
 def listed(table: DiagramTable) -> list[str]:
-    """Key columns first (PK, then FK), as they matter in a diagram; a column the user
-    may not SELECT marked so."""
+    """Key columns first (PK, then FK), as they matter in a diagram; a HIDDEN column and
+    one the user may not SELECT marked so."""
     order = sorted(table.columns, key=lambda c: (not c.primary, not c.foreign))
     return [
-        f"{(c.marks or ['  '])[0]} {c.name}" + ("" if c.selectable else f" ({NO_SELECT_MARK})")
+        f"{(c.marks or ['  '])[0]} {c.name}" + (f" ({', '.join(c.notes)})" if c.notes else "")
         for c in order
     ]
 

@@ -11,10 +11,17 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from mcp_types import TextContent
+
 from azsql_mcp.catalog.access import seen_tables
 from azsql_mcp.catalog.diagram import er_diagram, select_tables
-from azsql_mcp.catalog.schema import OutlineForeignKey, schema_overview
-from azsql_mcp.catalog.tables import NO_SELECT_MARK
+from azsql_mcp.catalog.schema import (
+    HIDDEN_LEGEND,
+    OutlineColumn,
+    OutlineForeignKey,
+    column_notes,
+    schema_overview,
+)
 from azsql_mcp.serving.console.erd import er_svg
 from azsql_mcp.serving.console.layout import esc, header_cells, scroll_box, state, table
 from azsql_mcp.version import __version__
@@ -49,10 +56,17 @@ setInterval(async () => {
 """
 # The query runner's word that a run is under way (the answer is a new page, which may
 # take up to query_timeout_s): shown, and read by screen readers from its status region.
+# Ctrl+Enter (Cmd+Enter on a Mac) in the statement runs it, as in SQL editors.
 RUNNING_SCRIPT = """
-const running = document.getElementById('running');
-document.getElementById('runner').addEventListener('submit', () => {
+const running = document.getElementById('running'), runner = document.getElementById('runner');
+runner.addEventListener('submit', () => {
   running.textContent = 'Running… Escape stops it.';
+});
+document.getElementById('sql').addEventListener('keydown', e => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    runner.requestSubmit();
+  }
 });
 addEventListener('keydown', e => {
   if (e.key === 'Escape' && running.textContent) running.textContent = 'Stopped.';
@@ -224,8 +238,7 @@ async def schema(app: App, source: str | None) -> str:
             ["column", "type", "null", "key"],
             [
                 [
-                    esc(c.name)
-                    + ("" if c.selectable else f' <span class="muted">({NO_SELECT_MARK})</span>'),
+                    esc(c.name) + _column_notes(c),
                     f"<code>{esc(c.type)}</code>",
                     "yes" if c.nullable else "no",
                     _key_of(c.name, t.primary_key, t.foreign_keys),
@@ -243,12 +256,20 @@ async def schema(app: App, source: str | None) -> str:
         f"<h2>Schema {esc(name)}</h2>{''.join(blocks)}" for name, blocks in by_schema.items()
     )
     note = '<p class="bad">The catalog was cut short.</p>' if outline.truncated else ""
+    if any(c.hidden for t in outline.tables for c in t.columns):
+        note += f'<p class="muted">{esc(HIDDEN_LEGEND)}.</p>'
     if seen:  # "No tables to draw" may be tables this login is not shown
         note += f'<p class="bad">Shown: the tables{esc(seen)}.</p>'
     return (
         f"<p>Source: {picker}</p>{note}<h2>ER diagram</h2>"
         f"{scroll_box('ER diagram', er_svg(er_diagram(select_tables(outline))))}{listing}"
     )
+
+
+def _column_notes(column: OutlineColumn) -> str:
+    """A HIDDEN column and one the user may not SELECT marked, as schema_overview does."""
+    notes = column_notes(column)
+    return f' <span class="muted">({esc(", ".join(notes))})</span>' if notes else ""
 
 
 def _query_value(text: str) -> str:
@@ -329,8 +350,10 @@ def query_form(app: App, sql: str = "", source: str | None = None, result: str =
         " client would: the same guard, caps, rollback and audit line.</p>"
         '<form method="post" action="/console/query" id="runner">'
         f'<p><label for="source">Source</label> <select name="source" id="source">{options}'
-        '</select></p><p><label for="sql">SELECT statement</label></p>'
-        f'<textarea name="sql" id="sql">{esc(sql)}</textarea>'
+        '</select></p><p><label for="sql">SELECT statement</label>'
+        ' <span id="sql-keys" class="muted">(Ctrl+Enter or ⌘+Enter runs it)</span></p>'
+        '<textarea name="sql" id="sql" aria-describedby="sql-keys"'
+        f' aria-keyshortcuts="Control+Enter Meta+Enter">{esc(sql)}</textarea>'
         '<p><button type="submit" id="run">Run</button>'
         ' <span id="running" role="status" class="muted"></span></p></form>'
         f'<div id="result">{result}</div><script>{RUNNING_SCRIPT}</script>'
@@ -343,7 +366,21 @@ def query_result(result: ToolResult) -> str:
     rows = data.get("rows", [])
     cells = [[_cell(v) for v in (row.values() if isinstance(row, dict) else row)] for row in rows]
     more = " (truncated: add TOP or a WHERE clause)" if data.get("truncated") else ""
-    return _outcome_line("ok", f"{len(rows)} row(s){more}") + table("Result rows", columns, cells)
+    count = data.get("row_count", len(rows))
+    notes = "".join(f"<p>{esc(note)}</p>" for note in _notes(result, count))
+    outcome = _outcome_line("ok", f"{len(rows)} row(s){more}")
+    return outcome + notes + table("Result rows", columns, cells)
+
+
+def _notes(result: ToolResult, row_count: int) -> list[str]:
+    """What read_data says before its rows of what SQL Server left out without an error
+    (only the login's own session in a session DMV, definitions hidden): the lines of
+    its text before the `N row(s)` summary (values.render_result)."""
+    text = next((c.text for c in result.content if isinstance(c, TextContent)), "")
+    lines = text.split("\n")
+    summary = f"{row_count} row(s)"
+    end = next((i for i, line in enumerate(lines) if line.startswith(summary)), 0)
+    return lines[:end]
 
 
 def query_error(message: str) -> str:

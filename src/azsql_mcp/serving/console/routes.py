@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 
 from azsql_mcp import metrics
 from azsql_mcp.serving.admission import client_key, count_auth_failure
+from azsql_mcp.serving.clientauth import component_key
 from azsql_mcp.serving.console import pages
 from azsql_mcp.serving.console.access import console_enabled, refusal
 from azsql_mcp.serving.console.layout import page
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from azsql_mcp.core.app import App
 
 Handler = Callable[[Request], Awaitable[Response]]
-MAX_FORM_BYTES = 200_000
 DISCONNECT_POLL_S = 0.5  # how often a running query asks whether its browser is still there
 # Pages with the server's data and a form that runs queries: never framed by another
 # site (a click in a frame would post with the console's own Origin), never cached.
@@ -92,36 +92,63 @@ def add_console(app: App) -> None:
     async def query(request: Request) -> Response:
         if request.method == "GET":
             return HTMLResponse(page("Query runner", "/console/query", pages.query_form(app)))
+        limits = app.limits.limits
+        body = await form_body(request, limits.max_body_bytes)
+        form = {} if body is None else parse_form(body)
+        sql, source = form.get("sql", ""), form.get("source") or None
         retry_after = app.limits.take(client_key(request.scope))
         if retry_after is not None:  # the runner's calls count as the client's MCP requests do
             metrics.LIMITED_REQUESTS.labels("rate").inc()
-            return Response(
-                "rate limit exceeded: slow down and retry after the Retry-After seconds",
-                status_code=429,
-                headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+            wait = max(1, math.ceil(retry_after))
+            said = pages.query_error(
+                f"Not run: this client has made more requests than [server.limits]"
+                f" rate_per_minute ({limits.rate_per_minute}) and rate_burst"
+                f" ({limits.rate_burst}) allow; the console's runs count with its MCP"
+                f" requests. Wait {wait} s, then Run again."
             )
-        body = await form_body(request)
+            return runner_page(app, sql, source, said, 429, {"Retry-After": str(wait)})
         if body is None:
-            return Response(f"form larger than {MAX_FORM_BYTES} bytes", status_code=413)
-        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-        sql, source = form.get("sql", ""), form.get("source") or None
+            metrics.LIMITED_REQUESTS.labels("body").inc()
+            said = pages.query_error(
+                f"Not run: the form is larger than {limits.max_body_bytes} bytes, the limit"
+                " [server.limits] max_body_bytes sets for the console's runs as for MCP"
+                " requests (the browser sends the statement encoded: a character other than"
+                " a letter or digit takes 3 bytes or more). Run a shorter statement."
+            )
+            return runner_page(app, "", source, said, 413)
         result = await run_while_connected(request, app, sql, source)
         if result is None:
             return Response(status_code=204)  # nobody is there to read it
-        body_html = pages.query_form(app, sql, source, result)
-        return HTMLResponse(page("Query runner", "/console/query", body_html))
+        return runner_page(app, sql, source, result)
 
 
-async def form_body(request: Request) -> bytes | None:
-    """The posted form, or None once it passes MAX_FORM_BYTES: read in chunks, so an
+def runner_page(
+    app: App,
+    sql: str,
+    source: str | None,
+    result: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The query runner with the statement as posted and what became of it."""
+    body = pages.query_form(app, sql, source, result)
+    return HTMLResponse(page("Query runner", "/console/query", body), status, headers)
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+async def form_body(request: Request, max_bytes: int) -> bytes | None:
+    """The posted form, or None once it passes `max_bytes`: read in chunks, so an
     oversized post is refused without being held in memory whole."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_FORM_BYTES:
+    if length.isdigit() and int(length) > max_bytes:
         return None
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_FORM_BYTES:
+        if len(body) > max_bytes:
             return None
     return bytes(body)
 
@@ -157,7 +184,24 @@ async def run_query(app: App, sql: str, source: str | None) -> str:
     try:
         result = await app.mcp.call_tool("read_data", arguments)
     except NotFoundError:
-        return pages.query_error("read_data is switched off or hidden on this server.")
+        return pages.query_error(read_data_missing(app))
     except (FastMCPError, ValidationError) as exc:
         return pages.query_error(str(exc))
     return pages.query_result(result)
+
+
+def read_data_missing(app: App) -> str:
+    """Why FastMCP did not find read_data for this caller: its token's scopes (the
+    console needs sql.admin, read_data its own), or the tool is switched off."""
+    key = component_key("tool", "read_data")
+    needed = app.policy.table.get(key)
+    if app.policy.enforce and needed and key not in (app.hidden.keys or set()):
+        return (
+            f"Not run: read_data needs the scope {', '.join(sorted(needed))}, which this token"
+            " does not carry; the runner calls it as a client with this token would. Use a"
+            " token with it too."
+        )
+    return (
+        "Not run: read_data is switched off on this server ([plugins] disabled, or"
+        " [plugins.builtin_tools] disabled_tools in its config), and the runner calls it."
+    )
