@@ -6,6 +6,10 @@ translated `WHERE LastName = "Alard"` found rows. SQL Server, with QUOTED_IDENTI
 (what ODBC and OLE DB connections set), reads "Alard" as a column name and fails with
 Msg 207 ("SET QUOTED_IDENTIFIER (Transact-SQL)"). A backtick-quoted name never becomes a
 literal in SQLite: a missing column is "no such column", which errors.py maps to 207.
+
+A name that is a keyword to SQLite but not reserved in T-SQL (`nothing`, `notnull`,
+`limit`, `glob`, ...) is quoted too: SQL Server takes `SELECT 1 AS nothing`, SQLite's
+parser refuses it bare.
 """
 
 from __future__ import annotations
@@ -14,9 +18,30 @@ from typing import ClassVar
 
 from sqlglot.dialects.sqlite import SQLite
 
+# every keyword of SQLite's parser ("SQLite Keywords", sqlite.org/lang_keywords.html),
+# and TRUE and FALSE, which SQLite reads bare as 1 and 0 where no column has the name
+SQLITE_KEYWORDS = frozenset(
+    """abort action add after all alter always analyze and as asc attach autoincrement
+    before begin between by cascade case cast check collate column commit conflict
+    constraint create cross current current_date current_time current_timestamp database
+    default deferrable deferred delete desc detach distinct do drop each else end escape
+    except exclude exclusive exists explain fail filter first following for foreign from
+    full generated glob group groups having if ignore immediate in index indexed initially
+    inner insert instead intersect into is isnull join key last left like limit match
+    materialized natural no not nothing notnull null nulls of offset on or order others
+    outer over partition plan pragma preceding primary query raise range recursive
+    references regexp reindex release rename replace restrict returning right rollback row
+    rows savepoint select set table temp temporary then ties to transaction trigger
+    unbounded union unique update using vacuum values view virtual when where window with
+    without true false""".split()
+)
+
 
 class EngineSQLite(SQLite):
     """SQLite with names quoted by backticks (the first of the tokenizer's quotes)."""
 
     class Tokenizer(SQLite.Tokenizer):
         IDENTIFIERS: ClassVar = ["`", '"', ("[", "]")]
+
+    class Generator(SQLite.Generator):
+        RESERVED_KEYWORDS: ClassVar[set[str]] = set(SQLITE_KEYWORDS)

@@ -33,6 +33,7 @@ from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
+from .hidden_columns import refuse_hidden_columns
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
 from .newer_builtins import newer_type, rewrite_newer
@@ -159,7 +160,7 @@ class Translator:
 
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
-        tree = parse_tsql(text)
+        tree = refuse_hidden_columns(parse_tsql(text), self.catalog)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)

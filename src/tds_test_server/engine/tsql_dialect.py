@@ -20,6 +20,9 @@ second a CAST of JSON_VALUE to the type; JSON_ARRAYAGG takes RETURNING json too.
 The full-text predicates CONTAINS and FREETEXT, CHANGETABLE and WITH XMLNAMESPACES, which
 the test server does not have, are Msg 40517 where they start, rather than a syntax error
 further on (sqlglot cannot parse their documented forms either) or 195.
+
+Words other dialects reserve and T-SQL does not (GLOB, REGEXP, NOTNULL, QUALIFY, LIMIT,
+...) are plain names here, as in SQL Server: `SELECT glob FROM t`, `FROM t limit`.
 """
 
 from __future__ import annotations
@@ -37,6 +40,22 @@ from . import errors
 
 def _own_call(name: str) -> Callable[[list[exp.Expression]], exp.Expression]:
     return lambda args: exp.Anonymous(this=name, expressions=args)
+
+
+# sqlglot's keywords that are no keyword of T-SQL ("Reserved Keywords (Transact-SQL)"
+# and the statements' syntax): read as names
+_NOT_TSQL_KEYWORDS = frozenset(
+    """ANTI ASOF DESCRIBE GLOB ILIKE LATERAL LIMIT LOCK NATURAL NOTNULL PARTITIONED_BY
+    QUALIFY RECURSIVE REGEXP RLIKE SEMI STRAIGHT_JOIN UNCACHE XOR""".split()
+)
+
+
+class EngineTokenizer(TSQL.Tokenizer):
+    """sqlglot's T-SQL tokenizer without the other dialects' keywords (module doc)."""
+
+    KEYWORDS: ClassVar = {
+        k: v for k, v in TSQL.Tokenizer.KEYWORDS.items() if k not in _NOT_TSQL_KEYWORDS
+    }
 
 
 class EngineParser(TSQLParser):
@@ -150,4 +169,5 @@ class EngineParser(TSQLParser):
 class EngineTSQL(TSQL):
     """T-SQL as the engine reads it (see the module doc)."""
 
+    Tokenizer = EngineTokenizer
     Parser = EngineParser
