@@ -15,18 +15,17 @@ import pytest
 _tables = itertools.count()
 
 # not reserved in T-SQL; each a keyword of SQLite's parser or of sqlglot's tokenizer
-WORDS = (
+_WORDS = (
     "nothing notnull isnull glob regexp abort fail ignore replace pragma vacuum indexed"
     " autoincrement conflict instead temp temporary limit offset deferrable materialized"
     " generated always returning do filter window cast qualify ilike rlike xor lateral"
     " natural recursive semi anti lock"
-).split()
+)
+WORDS = _WORDS.split()
 
 
 @pytest.mark.parametrize("word", WORDS)
-def test_a_word_t_sql_does_not_reserve_is_a_name(
-    cursor: closing[pyodbc.Cursor], word: str
-) -> None:
+def test_a_word_t_sql_does_not_reserve_is_a_name(cursor: closing[pyodbc.Cursor], word: str) -> None:
     table = f"dbo.kw_{next(_tables)}"
     with cursor as cur:
         assert cur.execute(f"SELECT 1 AS {word}").fetchall()[0][0] == 1

@@ -17,11 +17,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sqlglot.dialects.sqlite import SQLite
+from sqlglot.generators.sqlite import SQLiteGenerator
 
 # every keyword of SQLite's parser ("SQLite Keywords", sqlite.org/lang_keywords.html),
 # and TRUE and FALSE, which SQLite reads bare as 1 and 0 where no column has the name
-SQLITE_KEYWORDS = frozenset(
-    """abort action add after all alter always analyze and as asc attach autoincrement
+_KEYWORDS = """abort action add after all alter always analyze and as asc attach autoincrement
     before begin between by cascade case cast check collate column commit conflict
     constraint create cross current current_date current_time current_timestamp database
     default deferrable deferred delete desc detach distinct do drop each else end escape
@@ -33,8 +33,8 @@ SQLITE_KEYWORDS = frozenset(
     references regexp reindex release rename replace restrict returning right rollback row
     rows savepoint select set table temp temporary then ties to transaction trigger
     unbounded union unique update using vacuum values view virtual when where window with
-    without true false""".split()
-)
+    without true false"""
+SQLITE_KEYWORDS = frozenset(_KEYWORDS.split())
 
 
 class EngineSQLite(SQLite):
@@ -43,5 +43,5 @@ class EngineSQLite(SQLite):
     class Tokenizer(SQLite.Tokenizer):
         IDENTIFIERS: ClassVar = ["`", '"', ("[", "]")]
 
-    class Generator(SQLite.Generator):
+    class Generator(SQLiteGenerator):
         RESERVED_KEYWORDS: ClassVar[set[str]] = set(SQLITE_KEYWORDS)

@@ -44,10 +44,9 @@ def _own_call(name: str) -> Callable[[list[exp.Expression]], exp.Expression]:
 
 # sqlglot's keywords that are no keyword of T-SQL ("Reserved Keywords (Transact-SQL)"
 # and the statements' syntax): read as names
-_NOT_TSQL_KEYWORDS = frozenset(
-    """ANTI ASOF DESCRIBE GLOB ILIKE LATERAL LIMIT LOCK NATURAL NOTNULL PARTITIONED_BY
-    QUALIFY RECURSIVE REGEXP RLIKE SEMI STRAIGHT_JOIN UNCACHE XOR""".split()
-)
+_OTHER_DIALECTS = """ANTI ASOF DESCRIBE GLOB ILIKE LATERAL LIMIT LOCK NATURAL NOTNULL PARTITIONED_BY
+    QUALIFY RECURSIVE REGEXP RLIKE SEMI STRAIGHT_JOIN UNCACHE XOR"""
+_NOT_TSQL_KEYWORDS = frozenset(_OTHER_DIALECTS.split())
 
 
 class EngineTokenizer(TSQL.Tokenizer):
