@@ -15,6 +15,7 @@ from .datalength import DATALENGTH_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
 from .replicate import REPLICATE_FUNCTIONS
+from .scalar_subqueries import ONE_VALUE, OneValue
 from .string_stores import STRING_STORE_FUNCTIONS
 from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
 from .tvf import TVF_FUNCTIONS
@@ -39,5 +40,6 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         arity = -1 if name in NEWER_AGGREGATES else 1
         conn.create_aggregate(name, arity, aggregate)  # type: ignore[arg-type]
     conn.create_aggregate("TSQL_STRING_AGG", 4, StringAgg)  # type: ignore[arg-type]
+    conn.create_aggregate(ONE_VALUE, 1, lambda: OneValue(ctx))  # type: ignore[arg-type]
     for name, window in PERCENTILE_WINDOWS.items():
         conn.create_window_function(name, 3, window)  # type: ignore[arg-type]

@@ -50,17 +50,12 @@ from .result_types import (
     string_result_type,
     utf16_length,
 )
+from .scalar_subqueries import rewrite_scalar_subqueries
 from .sql_types import UnknownType, parse_type, type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
 from .string_stores import store_strings
-from .temp_tables import (
-    TempSignature,
-    temp_signature,
-    temp_table,
-    temp_table_named,
-    typing_schema,
-)
+from .temp_tables import TempSignature, temp_signature, temp_table, temp_table_named, typing_schema
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
@@ -325,6 +320,7 @@ class Translator:
         rewrite_quantified(tree)
         rewrite_values_aliases(tree)
         rewrite_percentiles(tree)
+        rewrite_scalar_subqueries(tree)  # after ANY/ALL, whose subqueries are sets of rows
         ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
         dml_target = tree.this if kind != "select" else None
         if isinstance(dml_target, exp.Schema):
