@@ -40,6 +40,6 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         arity = -1 if name in NEWER_AGGREGATES else 1
         conn.create_aggregate(name, arity, aggregate)  # type: ignore[arg-type]
     conn.create_aggregate("TSQL_STRING_AGG", 4, StringAgg)  # type: ignore[arg-type]
-    conn.create_aggregate(ONE_VALUE, 1, lambda: OneValue(ctx))  # type: ignore[arg-type]
+    conn.create_aggregate(ONE_VALUE, 1, lambda: OneValue(ctx))
     for name, window in PERCENTILE_WINDOWS.items():
         conn.create_window_function(name, 3, window)  # type: ignore[arg-type]

@@ -83,8 +83,9 @@ def _one_row(query: exp.Expression) -> bool:
 
 def _limit_one(query: exp.Select) -> bool:
     limit = query.args.get("limit")
-    count = limit.expression if isinstance(limit, exp.Limit) else None
-    return isinstance(count, exp.Literal) and count.this == "1" and not limit.args.get("percent")
+    if not isinstance(limit, exp.Limit) or limit.args.get("percent"):
+        return False
+    return isinstance(limit.expression, exp.Literal) and limit.expression.this == "1"
 
 
 def _value_name(query: exp.Expression) -> str | None:
