@@ -14,6 +14,7 @@ from .culture_parse import PARSE_CALLS
 from .datalength import DATALENGTH_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
+from .recursion import RECURSION_FUNCTIONS
 from .replicate import REPLICATE_FUNCTIONS
 from .scalar_subqueries import ONE_VALUE, OneValue
 from .string_stores import STRING_STORE_FUNCTIONS
@@ -28,6 +29,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | COMPARISON_FUNCTIONS
         | CONVERT_FUNCTIONS
         | PARSE_CALLS
+        | RECURSION_FUNCTIONS
         | DATALENGTH_FUNCTIONS
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS

@@ -40,6 +40,7 @@ from .newer_builtins import newer_type, rewrite_newer
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .quantified import rewrite_percentiles, rewrite_quantified
+from .recursion import limit_recursion, note_max_recursion
 from .replicate import rewrite_replicates
 from .result_types import (
     arithmetic,
@@ -155,7 +156,7 @@ class Translator:
 
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
-        tree = refuse_hidden_columns(parse_tsql(text), self.catalog)
+        tree = note_max_recursion(refuse_hidden_columns(parse_tsql(text), self.catalog), text)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)
@@ -321,6 +322,7 @@ class Translator:
         rewrite_values_aliases(tree)
         rewrite_percentiles(tree)
         rewrite_scalar_subqueries(tree)  # after ANY/ALL, whose subqueries are sets of rows
+        limit_recursion(tree)
         ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
         dml_target = tree.this if kind != "select" else None
         if isinstance(dml_target, exp.Schema):
