@@ -13,6 +13,7 @@ from tds_test_server.cli import build_parser, main
 from tds_test_server.editions import (
     AZURE_SQL_DATABASE,
     SQL_SERVER_2016,
+    SQL_SERVER_2017,
     SQL_SERVER_2019,
     SQL_SERVER_2022,
     Edition,
@@ -81,6 +82,30 @@ def test_a_name_in_a_string_or_a_user_function_is_not_a_built_in(session: Engine
 def test_the_newest_level_has_them_all(session: EngineSession) -> None:
     assert rows(session, "SELECT TRIM(' a '), GREATEST(1, 2)") == [("a", 2)]
     assert rows(session, "SELECT value FROM STRING_SPLIT('a', ',')") == [("a",)]
+
+
+@pytest.mark.parametrize(
+    ("session", "number"),
+    [
+        (SQL_SERVER_2017, 8152),
+        (SQL_SERVER_2019.at_level(140), 8152),
+        (AZURE_SQL_DATABASE.at_level(140), 8152),
+        (SQL_SERVER_2019, 2628),
+        (SQL_SERVER_2022.at_level(150), 2628),
+    ],
+    indirect=["session"],
+)
+def test_truncation_is_8152_below_level_150(session: EngineSession, number: int) -> None:
+    rows(session, "CREATE TABLE dbo.short (code varchar(3))")
+    for sql in ("INSERT INTO dbo.short VALUES ('abcd')", "UPDATE dbo.short SET code = 'wxyz'"):
+        if sql.startswith("UPDATE"):
+            rows(session, "INSERT INTO dbo.short VALUES ('abc')")
+        got, message = refused(session, sql)
+        assert got == number
+        if number == 8152:
+            assert message == "String or binary data would be truncated."
+        else:
+            assert "in table 'db.dbo.short', column 'code'. Truncated value:" in message
 
 
 def test_a_level_the_version_lacks_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -201,7 +201,7 @@ class Translator:
                     insert_columns = listed_columns(work, table, target_display)
                 store_date_literals(work, table, insert_columns)
                 store_decimals(work, table, insert_columns)
-                store_strings(work, table, insert_columns, database)
+                store_strings(work, table, insert_columns, database, self.edition)
         output = None
         if output_list is not None and kind != "select":
             output = self._output(output_list, kind, tree, database)
