@@ -33,13 +33,13 @@ from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
-from .hidden_columns import refuse_hidden_columns
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
 from .newer_builtins import newer_type, rewrite_newer
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .quantified import rewrite_percentiles, rewrite_quantified
+from .query_rules import check_query_rules
 from .recursion import limit_recursion, note_max_recursion
 from .replicate import rewrite_replicates
 from .result_types import (
@@ -156,7 +156,7 @@ class Translator:
 
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
-        tree = note_max_recursion(refuse_hidden_columns(parse_tsql(text), self.catalog), text)
+        tree = note_max_recursion(check_query_rules(parse_tsql(text), self.catalog), text)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)
@@ -643,7 +643,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         return None
     if isinstance(node, exp.CurrentTimestamp):
         return _fn("GETDATE")
-    if isinstance(node, exp.CurrentUser):  # SUSER_SNAME(), SYSTEM_USER, CURRENT_USER
+    if isinstance(node, exp.CurrentUser):  # SUSER_SNAME(), SYSTEM_USER
         return _fn("SUSER_SNAME")
     if isinstance(node, exp.CurrentSchema):
         return _fn("SCHEMA_NAME", *([node.this] if node.this is not None else []))
