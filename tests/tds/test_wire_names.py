@@ -63,3 +63,15 @@ def test_sqlite_row_id_is_no_column(cursor: closing[pyodbc.Cursor], name: str) -
         assert cur.execute(f"SELECT {name} FROM {table}_c").fetchall()[0][0] == 7
         derived = f"SELECT {name} FROM (SELECT a AS {name} FROM {table}) AS d"
         assert cur.execute(derived).fetchall()[0][0] == 5
+
+
+def test_user_functions_without_parentheses(cursor: closing[pyodbc.Cursor]) -> None:
+    """USER, SESSION_USER and CURRENT_USER are the database user's name, SYSTEM_USER the
+    login's ("CURRENT_USER (Transact-SQL)", "SYSTEM_USER (Transact-SQL)")."""
+    with cursor as cur:
+        got = cur.execute(
+            "SELECT USER, SESSION_USER, CURRENT_USER, SYSTEM_USER, USER_NAME(), SUSER_SNAME()"
+        ).fetchall()[0]
+    assert got[0] == got[1] == got[2] == got[4]
+    assert got[3] == got[5]
+    assert got[4] != got[5]

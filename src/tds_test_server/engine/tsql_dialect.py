@@ -22,7 +22,8 @@ the test server does not have, are Msg 40517 where they start, rather than a syn
 further on (sqlglot cannot parse their documented forms either) or 195.
 
 Words other dialects reserve and T-SQL does not (GLOB, REGEXP, NOTNULL, QUALIFY, LIMIT,
-...) are plain names here, as in SQL Server: `SELECT glob FROM t`, `FROM t limit`.
+...) are plain names here, as in SQL Server: `SELECT glob FROM t`, `FROM t limit`. USER,
+SESSION_USER and CURRENT_USER are sqlglot's SessionUser, SYSTEM_USER its CurrentUser.
 """
 
 from __future__ import annotations
@@ -53,7 +54,11 @@ class EngineTokenizer(TSQL.Tokenizer):
     """sqlglot's T-SQL tokenizer without the other dialects' keywords (module doc)."""
 
     KEYWORDS: ClassVar = {
-        k: v for k, v in TSQL.Tokenizer.KEYWORDS.items() if k not in _NOT_TSQL_KEYWORDS
+        **{k: v for k, v in TSQL.Tokenizer.KEYWORDS.items() if k not in _NOT_TSQL_KEYWORDS},
+        # USER, SESSION_USER and CURRENT_USER are the database user's name (USER_NAME()),
+        # SYSTEM_USER the login's (SUSER_SNAME()): "CURRENT_USER (Transact-SQL)"
+        **dict.fromkeys(("USER", "SESSION_USER", "CURRENT_USER"), TokenType.SESSION_USER),
+        "SYSTEM_USER": TokenType.CURRENT_USER,
     }
 
 

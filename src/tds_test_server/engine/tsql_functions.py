@@ -27,6 +27,8 @@ def _call(name: str, *args: exp.Expression | None) -> exp.Anonymous:
 
 def rewrite_function(node: exp.Expr) -> exp.Expression | None:
     """The call SQLite should make for one sqlglot function node, or None."""
+    if isinstance(node, exp.SessionUser):  # USER, SESSION_USER, CURRENT_USER
+        return _call("USER_NAME")
     if isinstance(node, exp.LastDay):  # EOMONTH(d [, n]): n months already added by DATEADD
         return _call("EOMONTH", node.this)
     if isinstance(node, exp.DateFromParts):
