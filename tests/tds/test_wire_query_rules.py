@@ -1,8 +1,9 @@
 """What SQL Server's binding refuses in a query and SQLite runs, through both ODBC
 drivers (engine/query_rules.py): a column outside an aggregate and the GROUP BY (8120),
-a constant in GROUP BY (164), ORDER BY past the select list (108), aggregates and window
-functions where they may not stand (147, 130, 4108), and OFFSET ... FETCH's rules (10741,
-10742, 10744)."""
+a constant in GROUP BY (164), ORDER BY past the select list (108), of what DISTINCT or a
+UNION's first query does not select (145, 104) or in a derived table or CTE (1033), a
+select list's alias in WHERE or GROUP BY (207), aggregates and window functions where
+they may not stand (147, 130, 4108), and OFFSET ... FETCH's rules (10741, 10742, 10744)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,41 @@ _8120 = "is invalid in the {clause} because it is not contained in either an agg
             "Windowed functions can only appear in the SELECT or ORDER BY clauses.",
         ),
         (
+            "SELECT DISTINCT region FROM dbo.{t} ORDER BY qty",
+            145,
+            "ORDER BY items must appear in the select list if SELECT DISTINCT is specified.",
+        ),
+        (
+            "SELECT region FROM dbo.{t} UNION SELECT product FROM dbo.{t} ORDER BY qty",
+            104,
+            "ORDER BY items must appear in the select list if the statement contains a UNION",
+        ),
+        (
+            "SELECT region FROM (SELECT region FROM dbo.{t} ORDER BY qty) AS d",
+            1033,
+            "The ORDER BY clause is invalid in views, inline functions, derived tables,",
+        ),
+        (
+            "WITH c AS (SELECT region FROM dbo.{t} ORDER BY region) SELECT * FROM c",
+            1033,
+            "unless TOP, OFFSET or FOR XML is also specified.",
+        ),
+        (
+            "SELECT qty * 2 AS twice FROM dbo.{t} WHERE twice > 2",
+            207,
+            "Invalid column name 'twice'.",
+        ),
+        (
+            "SELECT UPPER(region) AS r, COUNT(*) FROM dbo.{t} GROUP BY r",
+            207,
+            "Invalid column name 'r'.",
+        ),
+        (
+            "SELECT region FROM dbo.{t} ORDER BY SUM(qty)",
+            8120,
+            "Column 'dbo.{t}.region' " + _8120.format(clause="select list"),
+        ),
+        (
             "SELECT TOP 1 region FROM dbo.{t} ORDER BY qty OFFSET 1 ROWS",
             10741,
             "A TOP cannot be used in the same query or sub-query as an OFFSET.",
@@ -135,6 +171,24 @@ def test_sql_server_refuses_what_sqlite_would_run(
             "SELECT region, product, SUM(qty) FROM dbo.{t} GROUP BY ROLLUP (region, product)"
             " HAVING GROUPING(product) = 1 ORDER BY region",
             [(None, None, 6), ("north", None, 3), ("south", None, 3)],
+        ),
+        (
+            "SELECT DISTINCT region AS r FROM dbo.{t} ORDER BY r DESC",
+            [("south",), ("north",)],
+        ),
+        (
+            "SELECT region AS r FROM dbo.{t} WHERE product = 'b'"
+            " UNION SELECT product FROM dbo.{t} ORDER BY r",
+            [("a",), ("b",), ("north",)],
+        ),
+        (
+            "SELECT region FROM (SELECT TOP 2 region FROM dbo.{t} ORDER BY qty DESC) AS d"
+            " ORDER BY region",
+            [("north",), ("south",)],
+        ),
+        (
+            "SELECT qty AS region FROM dbo.{t} WHERE region = 'south'",
+            [(3,)],
         ),
         (
             "SELECT d.region, COUNT(*) FROM (SELECT region FROM dbo.{t}) AS d GROUP BY d.region"

@@ -1,14 +1,18 @@
 """Rules SQL Server's binding applies to a query and SQLite does not, checked on the
 statement as written (before the engine's rewrites):
 
-- 8120: in a query that groups (GROUP BY, or an aggregate in its select list or
-  HAVING), a column of its own FROM clause outside an aggregate and not among the GROUP
+- 8120: in a query that groups (GROUP BY, or an aggregate in its select list, HAVING
+  or ORDER BY), a column of its own FROM clause outside an aggregate and not among the GROUP
   BY expressions, in the select list, HAVING or ORDER BY ("Column 'dbo.t.b' is invalid
   in the select list because it is not contained in either an aggregate function or the
   GROUP BY clause."). SQLite takes such a column's value from some row of the group.
 - 164: a constant in GROUP BY (`GROUP BY 1`, which SQLite reads as the first column).
 - OFFSET ... FETCH: TOP beside OFFSET (10741), a negative OFFSET (10742), a FETCH of no
   rows (10744), all level 15 ("SELECT - ORDER BY Clause (Transact-SQL)").
+- ORDER BY: in a derived table, subquery or CTE without TOP or OFFSET (1033), of what a
+  SELECT DISTINCT (145) or the first query of a UNION (104) does not select; a position
+  past the select list (108).
+- A select list's alias named in WHERE or GROUP BY (207), which SQLite resolves.
 
 Where a column's source cannot be told (a catalog view, a function), it is let pass.
 """
@@ -35,8 +39,85 @@ def check_query_rules(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
     for select in tree.find_all(exp.Select):
         _check_paging(select)
         _check_placement(select)
+        _check_ordering(select)
+        _check_aliases(select, tree, catalog)
         _check_grouping(select, tree, catalog)
+    for union in tree.find_all(exp.SetOperation):
+        _check_union_order(union)
     return tree
+
+
+def _check_ordering(select: exp.Select) -> None:
+    """ORDER BY in a derived table, subquery or CTE without TOP or OFFSET (1033), and of
+    what a SELECT DISTINCT does not select (145)."""
+    order = select.args.get("order")
+    if order is None:
+        return
+    if (
+        isinstance(select.parent, (exp.Subquery, exp.CTE))
+        and select.args.get("limit") is None
+        and select.args.get("offset") is None
+        and select.args.get("for_") is None
+    ):
+        raise TdsError(
+            1033,
+            "The ORDER BY clause is invalid in views, inline functions, derived tables,"
+            " subqueries, and common table expressions, unless TOP, OFFSET or FOR XML is also"
+            " specified.",
+            severity=15,
+        )
+    if not select.args.get("distinct") or any(p.is_star for p in select.expressions):
+        return
+    selected = {_key(p.this if isinstance(p, exp.Alias) else p) for p in select.expressions}
+    selected |= {p.alias_or_name.casefold() for p in select.expressions}
+    for item in order.expressions:
+        if _constant(item.this) is None and _key(item.this) not in selected:
+            raise TdsError(
+                145,
+                "ORDER BY items must appear in the select list if SELECT DISTINCT is specified.",
+                severity=15,
+            )
+
+
+def _check_union_order(union: exp.SetOperation) -> None:
+    """ORDER BY after UNION, INTERSECT or EXCEPT names the first query's columns (104)."""
+    order = union.args.get("order")
+    first: exp.Expression = union
+    while isinstance(first, exp.SetOperation):
+        first = first.this
+    if order is None or not isinstance(first, exp.Select):
+        return
+    if any(p.is_star for p in first.selects):
+        return
+    names = {p.alias_or_name.casefold() for p in first.selects}
+    names |= {_key(p.this if isinstance(p, exp.Alias) else p) for p in first.selects}
+    for item in order.expressions:
+        if _constant(item.this) is None and _key(item.this) not in names:
+            raise TdsError(
+                104,
+                "ORDER BY items must appear in the select list if the statement contains a"
+                " UNION, INTERSECT or EXCEPT operator.",
+                severity=15,
+            )
+
+
+def _check_aliases(select: exp.Select, tree: exp.Expression, catalog: Catalog) -> None:
+    """A select list's alias named in WHERE or GROUP BY, which SQL Server binds before the
+    select list: 207 where no source of the query has a column of that name."""
+    aliases = {p.alias.casefold() for p in select.expressions if isinstance(p, exp.Alias)}
+    if not aliases:
+        return
+    sources = None
+    for clause in ("where", "group"):
+        node = select.args.get(clause)
+        for col in node.find_all(exp.Column) if node is not None else []:
+            if col.table or col.name.casefold() not in aliases:
+                continue
+            if col.find_ancestor(exp.Select) is not select:
+                continue
+            sources = sources or _Sources(select, tree, catalog)
+            if sources.all_known() and sources.owner(col) is None:
+                raise TdsError(207, f"Invalid column name '{col.name}'.")
 
 
 def _check_placement(select: exp.Select) -> None:
@@ -155,6 +236,9 @@ class _Sources:
             columns = _projected(node.this)
         self.by_name[(alias or node.name).casefold()] = (shown or node.name, columns)
 
+    def all_known(self) -> bool:
+        return all(cols is not None for _, cols in self.by_name.values())
+
     def owner(self, column: exp.Column) -> str | None:
         """How an error names the column's source, if the column is this SELECT's own."""
         if column.table:
@@ -196,7 +280,7 @@ def _own(select: exp.Select, nodes: Iterable[exp.Expression]) -> Iterator[exp.Ex
                 yield agg
 
 
-def _key(node: exp.Expression) -> str:
+def _key(node: exp.Expr) -> str:
     """The text of an expression with its columns unqualified, to match GROUP BY's."""
     bare = node.copy()
     for col in bare.find_all(exp.Column):
@@ -216,7 +300,9 @@ def _check_grouping(select: exp.Select, tree: exp.Expression, catalog: Catalog) 
                     " outer reference.",
                     severity=15,
                 )
-    aggregated = next(_own(select, [*select.expressions, *([having] if having else [])]), None)
+    order = select.args.get("order")
+    clauses = [*select.expressions, *(c for c in (having, order) if c is not None)]
+    aggregated = next(_own(select, clauses), None)
     if group is None and aggregated is None:
         return
     grouped = {_key(e) for e in _grouped(group)} if group is not None else set()
