@@ -17,6 +17,7 @@ from ..results import TdsError
 from . import errors
 from .functions import parse_datetime
 from .languages import week_start
+from .like_patterns import rewrite_like
 
 # ---------------------------------------------------------------- rewrites
 
@@ -27,6 +28,8 @@ def _call(name: str, *args: exp.Expression | None) -> exp.Anonymous:
 
 def rewrite_function(node: exp.Expr) -> exp.Expression | None:
     """The call SQLite should make for one sqlglot function node, or None."""
+    if isinstance(node, (exp.Like, exp.Escape)):  # a call where the pattern needs one
+        return rewrite_like(node)
     if isinstance(node, exp.SessionUser):  # USER, SESSION_USER, CURRENT_USER
         return _call("USER_NAME")
     if isinstance(node, exp.LastDay):  # EOMONTH(d [, n]): n months already added by DATEADD
