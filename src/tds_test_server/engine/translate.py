@@ -38,9 +38,9 @@ from .into_clause import IntoClause, take_into
 from .newer_builtins import newer_type, rewrite_newer
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
+from .prepare import prepare
 from .quantified import rewrite_percentiles, rewrite_quantified
-from .query_rules import check_query_rules
-from .recursion import limit_recursion, note_max_recursion
+from .recursion import limit_recursion
 from .replicate import rewrite_replicates
 from .result_types import (
     arithmetic,
@@ -156,7 +156,7 @@ class Translator:
 
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
-        tree = note_max_recursion(check_query_rules(parse_tsql(text), self.catalog), text)
+        tree = prepare(parse_tsql(text), text, self.catalog)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)

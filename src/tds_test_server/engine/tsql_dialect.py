@@ -81,6 +81,21 @@ class EngineParser(TSQLParser):
         "JSON_QUERY": lambda self: self._parse_json_query(),
     }
 
+    def _parse_primary(self) -> exp.Expr | None:
+        # the keyword DEFAULT as a value: `VALUES (DEFAULT, 1)`, `SET a = DEFAULT`
+        # (default_values.py); sqlglot reads it nowhere
+        before = self._prev.token_type if self._prev else None
+        after = self._next.token_type if self._next else None
+        if (
+            self._curr
+            and self._curr.token_type == TokenType.DEFAULT
+            and before in (TokenType.L_PAREN, TokenType.COMMA, TokenType.EQ)
+            and after in (None, TokenType.COMMA, TokenType.R_PAREN, TokenType.WHERE, TokenType.FROM)
+        ):
+            self._advance()
+            return exp.Var(this="DEFAULT")
+        return super()._parse_primary()
+
     def _parse_unsupported(self) -> exp.Expr:
         name = self._tokens[self._index - 2]
         if self._ordinary_call():
