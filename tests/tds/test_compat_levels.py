@@ -108,6 +108,35 @@ def test_truncation_is_8152_below_level_150(session: EngineSession, number: int)
             assert "in table 'db.dbo.short', column 'code'. Truncated value:" in message
 
 
+@pytest.mark.parametrize(
+    ("session", "ltrim", "distinct"),
+    [
+        (SQL_SERVER_2019, 174, 156),
+        (SQL_SERVER_2022.at_level(150), 174, None),
+        (AZURE_SQL_DATABASE.at_level(150), 174, None),
+        (SQL_SERVER_2022, None, None),
+    ],
+    indirect=["session"],
+)
+def test_2022_forms_need_2022_and_level_160(
+    session: EngineSession, ltrim: int | None, distinct: int | None
+) -> None:
+    assert rows(session, "SELECT LTRIM('  a'), RTRIM(LTRIM(' b '))") == [("a", "b")]
+    trimmed = "SELECT LTRIM('xxa', 'x'), RTRIM('ayy', 'y')"
+    distinct_from = "SELECT 1 WHERE 1 IS NOT DISTINCT FROM 1"
+    if ltrim is None:
+        assert rows(session, trimmed) == [("a", "a")]
+    else:
+        assert refused(session, trimmed) == (174, "The ltrim function requires 1 argument(s).")
+    if distinct is None:
+        assert rows(session, distinct_from) == [(1,)]
+    else:
+        assert refused(session, distinct_from) == (
+            156,
+            "Incorrect syntax near the keyword 'DISTINCT'.",
+        )
+
+
 def test_a_level_the_version_lacks_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(ValueError, match="100, 110, 120, 130; got 140"):
         SQL_SERVER_2016.at_level(140)
