@@ -2,8 +2,9 @@
 drivers (engine/query_rules.py): a column outside an aggregate and the GROUP BY (8120),
 a constant in GROUP BY (164), ORDER BY past the select list (108), of what DISTINCT or a
 UNION's first query does not select (145, 104) or in a derived table or CTE (1033), a
-select list's alias in WHERE or GROUP BY (207), aggregates and window functions where
-they may not stand (147, 130, 4108), and OFFSET ... FETCH's rules (10741, 10742, 10744)."""
+select list's alias in WHERE or GROUP BY (207), a condition as a selected value (102,
+156), aggregates and window functions where they may not stand (147, 130, 4108), and
+OFFSET ... FETCH's rules (10741, 10742, 10744)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,8 @@ _8120 = "is invalid in the {clause} because it is not contained in either an agg
             4108,
             "Windowed functions can only appear in the SELECT or ORDER BY clauses.",
         ),
+        ("SELECT qty > 1 FROM dbo.{t}", 102, "Incorrect syntax near '>'."),
+        ("SELECT product IS NULL AS p FROM dbo.{t}", 156, "near the keyword 'IS'."),
         (
             "SELECT DISTINCT region FROM dbo.{t} ORDER BY qty",
             145,
@@ -157,6 +160,7 @@ def test_sql_server_refuses_what_sqlite_would_run(
             [("north", 2)],
         ),
         ("SELECT COUNT(*), 'all' FROM dbo.{t}", [(3, "all")]),
+        ("SELECT total = SUM(qty), n = COUNT(*) FROM dbo.{t}", [(6, 3)]),
         (
             "SELECT region, SUM(qty), RANK() OVER (ORDER BY SUM(qty) DESC, region)"
             " FROM dbo.{t} GROUP BY region ORDER BY region",

@@ -13,6 +13,7 @@ statement as written (before the engine's rewrites):
   SELECT DISTINCT (145) or the first query of a UNION (104) does not select; a position
   past the select list (108).
 - A select list's alias named in WHERE or GROUP BY (207), which SQLite resolves.
+- A condition as a select list's value (`SELECT a > 1`, `x IS NULL`): 102 or 156.
 
 Where a column's source cannot be told (a catalog view, a function), it is let pass.
 """
@@ -38,6 +39,7 @@ def check_query_rules(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
     refuse_hidden_columns(tree, catalog)
     for select in tree.find_all(exp.Select):
         _check_paging(select)
+        _check_projections(select)
         _check_placement(select)
         _check_ordering(select)
         _check_aliases(select, tree, catalog)
@@ -118,6 +120,35 @@ def _check_aliases(select: exp.Select, tree: exp.Expression, catalog: Catalog) -
             sources = sources or _Sources(select, tree, catalog)
             if sources.all_known() and sources.owner(col) is None:
                 raise TdsError(207, f"Invalid column name '{col.name}'.")
+
+
+_SYMBOLS = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_KEYWORDS = {
+    exp.Is: "IS",
+    exp.Like: "LIKE",
+    exp.In: "IN",
+    exp.Between: "BETWEEN",
+    exp.And: "AND",
+    exp.Or: "OR",
+    exp.Not: "NOT",
+    exp.Exists: "EXISTS",
+}
+
+
+def _check_projections(select: exp.Select) -> None:
+    """A condition is no value in T-SQL: `SELECT a > 1` is a syntax error there (SQLite
+    selects 0 or 1). `SELECT @v = x` assigns, and `SELECT name = x` sqlglot reads as an
+    alias."""
+    for projection in select.expressions:
+        node = projection.this if isinstance(projection, exp.Alias) else projection
+        if isinstance(node, exp.EQ) and isinstance(node.this, exp.Parameter):
+            continue
+        if type(node) in _SYMBOLS:
+            raise TdsError(102, f"Incorrect syntax near '{_SYMBOLS[type(node)]}'.", severity=15)
+        if type(node) in _KEYWORDS:
+            raise TdsError(
+                156, f"Incorrect syntax near the keyword '{_KEYWORDS[type(node)]}'.", severity=15
+            )
 
 
 def _check_placement(select: exp.Select) -> None:
