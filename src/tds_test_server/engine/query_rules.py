@@ -21,6 +21,7 @@ Where a column's source cannot be told (a catalog view, a function), it is let p
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from sqlglot import exp
 
@@ -313,6 +314,8 @@ def _own(select: exp.Select, nodes: Iterable[exp.Expression]) -> Iterator[exp.Ex
 
 def _key(node: exp.Expr) -> str:
     """The text of an expression with its columns unqualified, to match GROUP BY's."""
+    if isinstance(node, exp.Column):
+        return node.name.casefold()
     bare = node.copy()
     for col in bare.find_all(exp.Column):
         col.set("table", None)
@@ -336,7 +339,8 @@ def _check_grouping(select: exp.Select, tree: exp.Expression, catalog: Catalog) 
     aggregated = next(_own(select, clauses), None)
     if group is None and aggregated is None:
         return
-    grouped = {_key(e) for e in _grouped(group)} if group is not None else set()
+    items = list(_grouped(group)) if group is not None else []
+    grouped = _Grouped({_key(e) for e in items}, any(not isinstance(e, exp.Column) for e in items))
     sources = _Sources(select, tree, catalog)
     aliases = {p.alias.casefold() for p in select.expressions if isinstance(p, exp.Alias)}
     for arg, clause in _CLAUSES.items():
@@ -360,6 +364,12 @@ def _check_grouping(select: exp.Select, tree: exp.Expression, catalog: Catalog) 
                 )
 
 
+@dataclass(frozen=True)
+class _Grouped:
+    keys: set[str]  # the GROUP BY expressions' texts (_key)
+    expressions: bool  # whether any is more than a column
+
+
 def _grouped(group: exp.Group) -> Iterable[exp.Expression]:
     """The expressions GROUP BY names, those of ROLLUP, CUBE and GROUPING SETS too."""
     for key in ("expressions", "grouping_sets", "cube", "rollup"):
@@ -370,10 +380,13 @@ def _grouped(group: exp.Group) -> Iterable[exp.Expression]:
                 yield item
 
 
-def _check_node(node: exp.Expression, grouped: set[str], sources: _Sources, clause: str) -> None:
-    if _key(node) in grouped or isinstance(node, (exp.Subquery, exp.Select, exp.Exists, exp.Star)):
+def _check_node(node: exp.Expression, grouped: _Grouped, sources: _Sources, clause: str) -> None:
+    if isinstance(node, (exp.Subquery, exp.Select, exp.Exists, exp.Star, exp.Literal)):
         return
     if _is_aggregate(node):
+        return
+    # (a GROUP BY of columns only has no expression to match: spare the text)
+    if (isinstance(node, exp.Column) or grouped.expressions) and _key(node) in grouped.keys:
         return
     if isinstance(node, exp.Column):
         owner = sources.owner(node)
