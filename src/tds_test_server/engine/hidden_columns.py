@@ -17,13 +17,13 @@ from .temp_tables import temp_table_named
 _HIDDEN = frozenset({"rowid", "oid", "_rowid_"})
 
 
-def refuse_hidden_columns(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
-    """`tree`, or 207 for a name of the row id that none of its tables or aliases gives."""
+def refuse_hidden_columns(tree: exp.Expression, catalog: Catalog) -> None:
+    """207 for a name of the row id that none of `tree`'s tables or aliases gives."""
     refs = [c.this for c in tree.find_all(exp.Column) if c.name.casefold() in _HIDDEN]
     if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
         refs += [i for i in tree.this.expressions if i.name.casefold() in _HIDDEN]
     if not refs:
-        return tree
+        return
     given = {a.alias.casefold() for a in tree.find_all(exp.Alias)}
     given |= {c.name.casefold() for t in tree.find_all(exp.TableAlias) for c in t.columns}
     ctes = {c.alias.casefold() for c in tree.find_all(exp.CTE)}
@@ -32,9 +32,8 @@ def refuse_hidden_columns(tree: exp.Expression, catalog: Catalog) -> exp.Express
             continue
         table = temp_table_named(node) or catalog.table(node.db or DEFAULT_SCHEMA, node.name)
         if table is None:
-            return tree  # a catalog view or a function: its columns are not known here
+            return  # a catalog view or a function: its columns are not known here
         given |= {c.name.casefold() for c in table.columns}
     for ref in refs:
         if ref.name.casefold() not in given:
             raise errors.invalid_column(ref.name)
-    return tree

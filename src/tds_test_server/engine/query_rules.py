@@ -7,6 +7,8 @@ statement as written (before the engine's rewrites):
   in the select list because it is not contained in either an aggregate function or the
   GROUP BY clause."). SQLite takes such a column's value from some row of the group.
 - 164: a constant in GROUP BY (`GROUP BY 1`, which SQLite reads as the first column).
+- An aggregate in WHERE (147), of an aggregate or a subquery (130); a window function in
+  WHERE, GROUP BY or HAVING (4108).
 - OFFSET ... FETCH: TOP beside OFFSET (10741), a negative OFFSET (10742), a FETCH of no
   rows (10744), all level 15 ("SELECT - ORDER BY Clause (Transact-SQL)").
 - ORDER BY: in a derived table, subquery or CTE without TOP or OFFSET (1033), of what a
@@ -35,8 +37,8 @@ _CALLED_AGGREGATES = frozenset({"STDEVP", "VAR", "VARP", "CHECKSUM_AGG", "PRODUC
 _CLAUSES = {"expressions": "select list", "having": "HAVING clause", "order": "ORDER BY clause"}
 
 
-def check_query_rules(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
-    """`tree`, or the error SQL Server's binding gives it (module doc)."""
+def check_query_rules(tree: exp.Expression, catalog: Catalog) -> None:
+    """The error SQL Server's binding gives `tree`, if any (module doc)."""
     refuse_hidden_columns(tree, catalog)
     for select in tree.find_all(exp.Select):
         _check_paging(select)
@@ -47,7 +49,6 @@ def check_query_rules(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
         _check_grouping(select, tree, catalog)
     for union in tree.find_all(exp.SetOperation):
         _check_union_order(union)
-    return tree
 
 
 def _check_ordering(select: exp.Select) -> None:
