@@ -7,6 +7,8 @@ translated `WHERE LastName = "Alard"` found rows. SQL Server, with QUOTED_IDENTI
 Msg 207 ("SET QUOTED_IDENTIFIER (Transact-SQL)"). A backtick-quoted name never becomes a
 literal in SQLite: a missing column is "no such column", which errors.py maps to 207.
 
+Sort keys are case-insensitive (`ordered_sql`), as SQL Server's default collation sorts.
+
 A name that is a keyword to SQLite but not reserved in T-SQL (`nothing`, `notnull`,
 `limit`, `glob`, ...) is quoted too: SQL Server takes `SELECT 1 AS nothing`, SQLite's
 parser refuses it bare.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.generators.sqlite import SQLiteGenerator
 
@@ -45,3 +48,14 @@ class EngineSQLite(SQLite):
 
     class Generator(SQLiteGenerator):
         RESERVED_KEYWORDS: ClassVar[set[str]] = set(SQLITE_KEYWORDS)
+
+        def ordered_sql(self, expression: exp.Ordered) -> str:
+            # Every sort key case-insensitive, as the default collation sorts: SQLite sorts
+            # a text column by its NOCASE but an expression (`a + b`, COALESCE, a VALUES
+            # column, an alias) by BINARY, 'B' before 'a'. Numbers ignore a collation.
+            if isinstance(expression.this, exp.Collate):
+                return super().ordered_sql(expression)
+            collated = expression.copy()
+            key = exp.Collate(this=collated.this, expression=exp.var("NOCASE"))
+            collated.set("this", key)
+            return super().ordered_sql(collated)

@@ -436,12 +436,17 @@ class StringAgg:
     def finalize(self) -> str | None:
         if not self.items:
             return None
-        present = sorted((i for i in self.items if i[0] is not None), key=lambda i: i[0])
+        present = sorted((i for i in self.items if i[0] is not None), key=_sort_key)
         nulls = [i for i in self.items if i[0] is None]
         ordered = nulls + present  # NULLs sort first ascending, as in SQL Server
         if self.desc:
             ordered.reverse()
         return self.sep.join(v for _, v in ordered)
+
+
+def _sort_key(item: tuple[Any, str]) -> Any:
+    """A key as the default collation sorts it: text case-insensitively."""
+    return item[0].casefold() if isinstance(item[0], str) else item[0]
 
 
 TSQL_AGGREGATES: dict[str, type[_Collect]] = {
