@@ -12,6 +12,10 @@ From the functions' "(Transact-SQL)" pages ("Applies to" and "Compatibility leve
 - STRING_SPLIT and OPENJSON need compatibility level 130, GENERATE_SERIES 160: below it
   "the Database Engine is unable to find" them, error 208 ("Invalid object name").
 
+- SQL Server 2022 reads LTRIM and RTRIM with characters to remove at level 160 only
+  (below it: error 174, "The ltrim function requires 1 argument(s)."), and IS [NOT]
+  DISTINCT FROM, which an older version's parser refuses (156).
+
 Azure SQL Database has every version's built-ins; its compatibility level still applies.
 A schema-qualified call (dbo.TRIM(...)) is a user function's, never checked here.
 """
@@ -21,7 +25,7 @@ from __future__ import annotations
 import functools
 
 from sqlglot.dialects.tsql import TSQL
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from .editions import Edition
 from .sqlerror import TdsError
@@ -85,6 +89,9 @@ def check(edition: Edition, text: str) -> None:
     """Error 195 or 208 for the first built-in of `text` that `edition` (its version and
     its user database's compatibility level) does not have; nothing when it has them all."""
     major = 99 if edition.is_azure_sql_database else int(edition.product_version.split(".")[0])
+    late = _late_syntax(text, major, edition.compatibility_level)
+    if late is not None:
+        raise late
     missing = _missing(text, major, edition.compatibility_level)
     if missing is None:
         return
@@ -109,3 +116,37 @@ def _missing(text: str, major: int, level: int) -> str | None:
         if _SINCE.get(name, 0) > major or _TABLE_FUNCTIONS.get(name, 0) > level:
             return token.text
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _late_syntax(text: str, major: int, level: int) -> TdsError | None:
+    """SQL Server 2022's forms an older version or a level below 160 does not read:
+    LTRIM and RTRIM with characters to remove (a level-160 argument: "The ltrim function
+    requires 1 argument(s).") and IS [NOT] DISTINCT FROM (a syntax error before 2022)."""
+    if major >= 16 and level >= 160:
+        return None
+    tokens = TSQL().tokenize(text)
+    for i, token in enumerate(tokens):
+        name = token.text.upper()
+        if name in ("LTRIM", "RTRIM") and _arguments(tokens, i + 1) > 1:
+            return TdsError(
+                174, f"The {name.lower()} function requires 1 argument(s).", severity=15
+            )
+        if major < 16 and token.token_type == TokenType.IS:
+            following = [t.text.upper() for t in tokens[i + 1 : i + 4]]
+            if following[:2] == ["DISTINCT", "FROM"] or following == ["NOT", "DISTINCT", "FROM"]:
+                return TdsError(156, "Incorrect syntax near the keyword 'DISTINCT'.", severity=15)
+    return None
+
+
+def _arguments(tokens: list[Token], start: int) -> int:
+    """How many arguments the call whose `(` is tokens[start] has (0 if it is no call)."""
+    if start >= len(tokens) or tokens[start].token_type != TokenType.L_PAREN:
+        return 0
+    depth, count = 0, 1
+    for token in tokens[start:]:
+        depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
+        if depth == 0:
+            return count
+        count += depth == 1 and token.token_type == TokenType.COMMA
+    return count

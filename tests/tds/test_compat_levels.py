@@ -13,6 +13,7 @@ from tds_test_server.cli import build_parser, main
 from tds_test_server.editions import (
     AZURE_SQL_DATABASE,
     SQL_SERVER_2016,
+    SQL_SERVER_2017,
     SQL_SERVER_2019,
     SQL_SERVER_2022,
     Edition,
@@ -81,6 +82,59 @@ def test_a_name_in_a_string_or_a_user_function_is_not_a_built_in(session: Engine
 def test_the_newest_level_has_them_all(session: EngineSession) -> None:
     assert rows(session, "SELECT TRIM(' a '), GREATEST(1, 2)") == [("a", 2)]
     assert rows(session, "SELECT value FROM STRING_SPLIT('a', ',')") == [("a",)]
+
+
+@pytest.mark.parametrize(
+    ("session", "number"),
+    [
+        (SQL_SERVER_2017, 8152),
+        (SQL_SERVER_2019.at_level(140), 8152),
+        (AZURE_SQL_DATABASE.at_level(140), 8152),
+        (SQL_SERVER_2019, 2628),
+        (SQL_SERVER_2022.at_level(150), 2628),
+    ],
+    indirect=["session"],
+)
+def test_truncation_is_8152_below_level_150(session: EngineSession, number: int) -> None:
+    rows(session, "CREATE TABLE dbo.short (code varchar(3))")
+    for sql in ("INSERT INTO dbo.short VALUES ('abcd')", "UPDATE dbo.short SET code = 'wxyz'"):
+        if sql.startswith("UPDATE"):
+            rows(session, "INSERT INTO dbo.short VALUES ('abc')")
+        got, message = refused(session, sql)
+        assert got == number
+        if number == 8152:
+            assert message == "String or binary data would be truncated."
+        else:
+            assert "in table 'db.dbo.short', column 'code'. Truncated value:" in message
+
+
+@pytest.mark.parametrize(
+    ("session", "ltrim", "distinct"),
+    [
+        (SQL_SERVER_2019, 174, 156),
+        (SQL_SERVER_2022.at_level(150), 174, None),
+        (AZURE_SQL_DATABASE.at_level(150), 174, None),
+        (SQL_SERVER_2022, None, None),
+    ],
+    indirect=["session"],
+)
+def test_2022_forms_need_2022_and_level_160(
+    session: EngineSession, ltrim: int | None, distinct: int | None
+) -> None:
+    assert rows(session, "SELECT LTRIM('  a'), RTRIM(LTRIM(' b '))") == [("a", "b")]
+    trimmed = "SELECT LTRIM('xxa', 'x'), RTRIM('ayy', 'y')"
+    distinct_from = "SELECT 1 WHERE 1 IS NOT DISTINCT FROM 1"
+    if ltrim is None:
+        assert rows(session, trimmed) == [("a", "a")]
+    else:
+        assert refused(session, trimmed) == (174, "The ltrim function requires 1 argument(s).")
+    if distinct is None:
+        assert rows(session, distinct_from) == [(1,)]
+    else:
+        assert refused(session, distinct_from) == (
+            156,
+            "Incorrect syntax near the keyword 'DISTINCT'.",
+        )
 
 
 def test_a_level_the_version_lacks_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,9 +12,12 @@ from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
 from .culture_parse import PARSE_CALLS
 from .datalength import DATALENGTH_FUNCTIONS
+from .like_patterns import LIKE_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
+from .recursion import RECURSION_FUNCTIONS
 from .replicate import REPLICATE_FUNCTIONS
+from .scalar_subqueries import ONE_VALUE, OneValue
 from .string_stores import STRING_STORE_FUNCTIONS
 from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
 from .tvf import TVF_FUNCTIONS
@@ -27,7 +30,9 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | COMPARISON_FUNCTIONS
         | CONVERT_FUNCTIONS
         | PARSE_CALLS
+        | RECURSION_FUNCTIONS
         | DATALENGTH_FUNCTIONS
+        | LIKE_FUNCTIONS
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS
         | STRING_STORE_FUNCTIONS
@@ -39,5 +44,6 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         arity = -1 if name in NEWER_AGGREGATES else 1
         conn.create_aggregate(name, arity, aggregate)  # type: ignore[arg-type]
     conn.create_aggregate("TSQL_STRING_AGG", 4, StringAgg)  # type: ignore[arg-type]
+    conn.create_aggregate(ONE_VALUE, 1, lambda: OneValue(ctx))
     for name, window in PERCENTILE_WINDOWS.items():
         conn.create_window_function(name, 3, window)  # type: ignore[arg-type]

@@ -38,7 +38,9 @@ from .into_clause import IntoClause, take_into
 from .newer_builtins import newer_type, rewrite_newer
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
+from .prepare import prepare
 from .quantified import rewrite_percentiles, rewrite_quantified
+from .recursion import limit_recursion
 from .replicate import rewrite_replicates
 from .result_types import (
     arithmetic,
@@ -49,17 +51,12 @@ from .result_types import (
     string_result_type,
     utf16_length,
 )
+from .scalar_subqueries import rewrite_scalar_subqueries
 from .sql_types import UnknownType, parse_type, type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
 from .string_stores import store_strings
-from .temp_tables import (
-    TempSignature,
-    temp_signature,
-    temp_table,
-    temp_table_named,
-    typing_schema,
-)
+from .temp_tables import TempSignature, temp_signature, temp_table, temp_table_named, typing_schema
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
@@ -159,7 +156,7 @@ class Translator:
 
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
-        tree = parse_tsql(text)
+        tree = prepare(parse_tsql(text), text, self.catalog)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)
@@ -204,7 +201,7 @@ class Translator:
                     insert_columns = listed_columns(work, table, target_display)
                 store_date_literals(work, table, insert_columns)
                 store_decimals(work, table, insert_columns)
-                store_strings(work, table, insert_columns, database)
+                store_strings(work, table, insert_columns, database, self.edition)
         output = None
         if output_list is not None and kind != "select":
             output = self._output(output_list, kind, tree, database)
@@ -324,6 +321,8 @@ class Translator:
         rewrite_quantified(tree)
         rewrite_values_aliases(tree)
         rewrite_percentiles(tree)
+        rewrite_scalar_subqueries(tree)  # after ANY/ALL, whose subqueries are sets of rows
+        limit_recursion(tree)
         ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
         dml_target = tree.this if kind != "select" else None
         if isinstance(dml_target, exp.Schema):
@@ -644,7 +643,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         return None
     if isinstance(node, exp.CurrentTimestamp):
         return _fn("GETDATE")
-    if isinstance(node, exp.CurrentUser):  # SUSER_SNAME(), SYSTEM_USER, CURRENT_USER
+    if isinstance(node, exp.CurrentUser):  # SUSER_SNAME(), SYSTEM_USER
         return _fn("SUSER_SNAME")
     if isinstance(node, exp.CurrentSchema):
         return _fn("SCHEMA_NAME", *([node.this] if node.this is not None else []))

@@ -20,6 +20,10 @@ second a CAST of JSON_VALUE to the type; JSON_ARRAYAGG takes RETURNING json too.
 The full-text predicates CONTAINS and FREETEXT, CHANGETABLE and WITH XMLNAMESPACES, which
 the test server does not have, are Msg 40517 where they start, rather than a syntax error
 further on (sqlglot cannot parse their documented forms either) or 195.
+
+Words other dialects reserve and T-SQL does not (GLOB, REGEXP, NOTNULL, QUALIFY, LIMIT,
+...) are plain names here, as in SQL Server: `SELECT glob FROM t`, `FROM t limit`. USER,
+SESSION_USER and CURRENT_USER are sqlglot's SessionUser, SYSTEM_USER its CurrentUser.
 """
 
 from __future__ import annotations
@@ -37,6 +41,25 @@ from . import errors
 
 def _own_call(name: str) -> Callable[[list[exp.Expression]], exp.Expression]:
     return lambda args: exp.Anonymous(this=name, expressions=args)
+
+
+# sqlglot's keywords that are no keyword of T-SQL ("Reserved Keywords (Transact-SQL)"
+# and the statements' syntax): read as names
+_OTHER_DIALECTS = """ANTI ASOF DESCRIBE GLOB ILIKE LATERAL LIMIT LOCK NATURAL NOTNULL PARTITIONED_BY
+    QUALIFY RECURSIVE REGEXP RLIKE SEMI STRAIGHT_JOIN UNCACHE XOR"""
+_NOT_TSQL_KEYWORDS = frozenset(_OTHER_DIALECTS.split())
+
+
+class EngineTokenizer(TSQL.Tokenizer):
+    """sqlglot's T-SQL tokenizer without the other dialects' keywords (module doc)."""
+
+    KEYWORDS: ClassVar = {
+        **{k: v for k, v in TSQL.Tokenizer.KEYWORDS.items() if k not in _NOT_TSQL_KEYWORDS},
+        # USER, SESSION_USER and CURRENT_USER are the database user's name (USER_NAME()),
+        # SYSTEM_USER the login's (SUSER_SNAME()): "CURRENT_USER (Transact-SQL)"
+        **dict.fromkeys(("USER", "SESSION_USER", "CURRENT_USER"), TokenType.SESSION_USER),
+        "SYSTEM_USER": TokenType.CURRENT_USER,
+    }
 
 
 class EngineParser(TSQLParser):
@@ -57,6 +80,21 @@ class EngineParser(TSQLParser):
         "JSON_VALUE": lambda self: self._parse_json_value_returning(),
         "JSON_QUERY": lambda self: self._parse_json_query(),
     }
+
+    def _parse_primary(self) -> exp.Expr | None:
+        # the keyword DEFAULT as a value: `VALUES (DEFAULT, 1)`, `SET a = DEFAULT`
+        # (default_values.py); sqlglot reads it nowhere
+        before = self._prev.token_type if self._prev else None
+        after = self._next.token_type if self._next else None
+        if (
+            self._curr
+            and self._curr.token_type == TokenType.DEFAULT
+            and before in (TokenType.L_PAREN, TokenType.COMMA, TokenType.EQ)
+            and after in (None, TokenType.COMMA, TokenType.R_PAREN, TokenType.WHERE, TokenType.FROM)
+        ):
+            self._advance()
+            return exp.Var(this="DEFAULT")
+        return super()._parse_primary()
 
     def _parse_unsupported(self) -> exp.Expr:
         name = self._tokens[self._index - 2]
@@ -150,4 +188,5 @@ class EngineParser(TSQLParser):
 class EngineTSQL(TSQL):
     """T-SQL as the engine reads it (see the module doc)."""
 
+    Tokenizer = EngineTokenizer
     Parser = EngineParser

@@ -17,6 +17,7 @@ from ..results import TdsError
 from . import errors
 from .functions import parse_datetime
 from .languages import week_start
+from .like_patterns import rewrite_like
 
 # ---------------------------------------------------------------- rewrites
 
@@ -27,6 +28,10 @@ def _call(name: str, *args: exp.Expression | None) -> exp.Anonymous:
 
 def rewrite_function(node: exp.Expr) -> exp.Expression | None:
     """The call SQLite should make for one sqlglot function node, or None."""
+    if isinstance(node, (exp.Like, exp.Escape)):  # a call where the pattern needs one
+        return rewrite_like(node)
+    if isinstance(node, exp.SessionUser):  # USER, SESSION_USER, CURRENT_USER
+        return _call("USER_NAME")
     if isinstance(node, exp.LastDay):  # EOMONTH(d [, n]): n months already added by DATEADD
         return _call("EOMONTH", node.this)
     if isinstance(node, exp.DateFromParts):
@@ -431,12 +436,17 @@ class StringAgg:
     def finalize(self) -> str | None:
         if not self.items:
             return None
-        present = sorted((i for i in self.items if i[0] is not None), key=lambda i: i[0])
+        present = sorted((i for i in self.items if i[0] is not None), key=_sort_key)
         nulls = [i for i in self.items if i[0] is None]
         ordered = nulls + present  # NULLs sort first ascending, as in SQL Server
         if self.desc:
             ordered.reverse()
         return self.sep.join(v for _, v in ordered)
+
+
+def _sort_key(item: tuple[Any, str]) -> Any:
+    """A key as the default collation sorts it: text case-insensitively."""
+    return item[0].casefold() if isinstance(item[0], str) else item[0]
 
 
 TSQL_AGGREGATES: dict[str, type[_Collect]] = {
