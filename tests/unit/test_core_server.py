@@ -392,11 +392,13 @@ def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> Non
     assert out.stdout.split() == [str(served)] * 3
 
 
-def test_serve_freezes_what_is_loaded_before_assembly() -> None:
-    """`azsql-mcp serve` freezes the heap loaded before it validates and assembles, so the
-    collections start-up triggers do not walk it again before `initialize`. In a
-    subprocess, with the serving itself replaced: freezing is for good. (Python 3.12.1
-    starts with objects frozen: the count is compared with the one at start.)"""
+def test_the_command_loads_without_collections_and_freezes_what_it_loaded() -> None:
+    """Importing the command (core/cli.py) runs no garbage collection while pydantic, the
+    MCP SDK, FastMCP and the core load, then freezes them and collects again; `serve`
+    validates and assembles with that heap frozen, so the collections start-up triggers do
+    not walk it before `initialize`. In a subprocess, with the serving itself replaced:
+    freezing is for good. (Python 3.12.1 starts with objects frozen: the count is compared
+    with the one at start.)"""
     import os
     import subprocess
     import sys
@@ -404,12 +406,15 @@ def test_serve_freezes_what_is_loaded_before_assembly() -> None:
     code = (
         "import gc, sys\n"
         "at_start = gc.get_freeze_count()\n"
+        "passes = []\n"
+        "gc.callbacks.append(lambda phase, info: passes.append(phase))\n"
         "import azsql_mcp.serving.run as run\n"
+        "loading = len(passes)\n"
         "async def serve(app, transport, config=None, hangups=None):\n"
         "    print(gc.get_freeze_count() > at_start, app.settings.server.transport)\n"
         "run.serve = serve\n"
         "from azsql_mcp.core.cli import main\n"
-        "print(gc.get_freeze_count() > at_start)\n"
+        "print(len(passes) - loading, gc.get_freeze_count() > at_start, gc.isenabled())\n"
         "sys.exit(main(['serve']))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_"))}
@@ -417,7 +422,7 @@ def test_serve_freezes_what_is_loaded_before_assembly() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    assert out.stdout.split() == ["False", "True", "stdio"]
+    assert out.stdout.split() == ["0", "True", "True", "True", "stdio"]
 
 
 async def documented(table: str, limit: int, ctx: ToolContext) -> str:

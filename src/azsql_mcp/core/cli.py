@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import logging
 import os
@@ -19,7 +18,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core import startsignal  # noqa: F401  first: SIGTERM's default action for PID 1
+# first, before anything heavy: SIGTERM's default action for PID 1, the collector paused
+from azsql_mcp.core import startgc, startsignal  # noqa: F401
 from azsql_mcp.core.config import (
     CONFIG_ENV,
     ConfigError,
@@ -46,6 +46,7 @@ EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
 log = logging.getLogger(__name__)
 HANGUPS: list[int] = []  # SIGHUPs received while `serve` started (_hold_hangups)
+startgc.loaded()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,12 +185,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     _hold_hangups()
-    # What is loaded by now (pydantic, the MCP SDK, FastMCP, the core) lives as long as
-    # the server: frozen, it is left out of the full collections the rest of start-up
-    # triggers, which would walk it again before `initialize` is answered
-    # (bench/throughput.md, "Many sources"). Once the sources are open, App.freeze_heap
-    # collects and freezes what start-up added.
-    gc.freeze()
+    # What the imports loaded is frozen (core/startgc.py); once the sources are open,
+    # App.freeze_heap collects and freezes what start-up added.
     from azsql_mcp.serving.stdout import StdoutDiverted
 
     stdout = StdoutDiverted()  # until the transport takes it: plugins may print as they load
