@@ -185,8 +185,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     _hold_hangups()
-    # What the imports loaded is frozen (core/startgc.py); once the sources are open,
-    # App.freeze_heap collects and freezes what start-up added.
+    # What validation and assembly build lives as long as the server: no collections
+    # until `_run` freezes it (core/startgc.py); once the sources are open,
+    # App.freeze_heap collects and freezes what serving added.
+    startgc.pause()
     from azsql_mcp.serving.stdout import StdoutDiverted
 
     stdout = StdoutDiverted()  # until the transport takes it: plugins may print as they load
@@ -194,6 +196,7 @@ def _serve(args: argparse.Namespace) -> int:
         return _serve_diverted(args, stdout)
     finally:
         stdout.end()  # on every way out (a refused config, an in-process caller)
+        startgc.loaded()
 
 
 def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
@@ -276,6 +279,7 @@ def _serving_app(settings: Settings) -> App:
 def _run(app: App, config: ConfigSource) -> int:
     """Serve until stopped, in this process or, with `[server] workers` above 1, in that
     many worker processes (serving/workers.py); the exit code."""
+    startgc.loaded()
     if app.settings.server.workers > 1:
         from azsql_mcp.serving.workers import serve_workers
 
