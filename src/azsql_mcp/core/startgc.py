@@ -5,10 +5,11 @@ resumes as it was.
 
 Loading pydantic, the MCP SDK and FastMCP creates some 140,000 objects that live as long
 as the process, and `serve`'s own modules, plugins and components add to them. At Python's
-default thresholds the collector walked them over and over as they loaded (about 240
-collections, a full one among them: 75-90 ms of CPU time in a start of about a second)
-and found about a thousand unreachable objects. Paused, they are not walked at all;
-frozen, the collections that follow leave them out (bench/throughput.md, "Many sources").
+default thresholds the collector walked them over and over as they loaded (about 290
+collections, a full one among them: 75-90 ms of CPU time in a start of about a second).
+Paused, they are not walked at all; frozen, the collections that follow leave them out.
+The price: what start-up left unreachable (about 6,000 objects, 0.9 MB) is frozen with
+them, for good (bench/throughput-rounds-2.md, "Twenty-seventh round").
 """
 
 from __future__ import annotations
