@@ -46,7 +46,7 @@ EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
 log = logging.getLogger(__name__)
 HANGUPS: list[int] = []  # SIGHUPs received while `serve` started (_hold_hangups)
-startgc.loaded()
+startgc.loaded()  # the imports above are done: what they loaded is frozen, collecting resumes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
