@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import logging
 import os
@@ -19,7 +18,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core import startsignal  # noqa: F401  first: SIGTERM's default action for PID 1
+# first, before anything heavy: SIGTERM's default action for PID 1, the collector paused
+from azsql_mcp.core import startgc, startsignal  # noqa: F401
 from azsql_mcp.core.config import (
     CONFIG_ENV,
     ConfigError,
@@ -46,6 +46,7 @@ EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
 log = logging.getLogger(__name__)
 HANGUPS: list[int] = []  # SIGHUPs received while `serve` started (_hold_hangups)
+startgc.loaded()  # the imports above are done: what they loaded is frozen, collecting resumes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,12 +185,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     _hold_hangups()
-    # What is loaded by now (pydantic, the MCP SDK, FastMCP, the core) lives as long as
-    # the server: frozen, it is left out of the full collections the rest of start-up
-    # triggers, which would walk it again before `initialize` is answered
-    # (bench/throughput.md, "Many sources"). Once the sources are open, App.freeze_heap
-    # collects and freezes what start-up added.
-    gc.freeze()
+    # What validation and assembly build lives as long as the server: no collections
+    # until `_run` freezes it (core/startgc.py); once the sources are open,
+    # App.freeze_heap collects and freezes what serving added.
+    startgc.pause()
     from azsql_mcp.serving.stdout import StdoutDiverted
 
     stdout = StdoutDiverted()  # until the transport takes it: plugins may print as they load
@@ -197,6 +196,7 @@ def _serve(args: argparse.Namespace) -> int:
         return _serve_diverted(args, stdout)
     finally:
         stdout.end()  # on every way out (a refused config, an in-process caller)
+        startgc.loaded()
 
 
 def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
@@ -279,6 +279,7 @@ def _serving_app(settings: Settings) -> App:
 def _run(app: App, config: ConfigSource) -> int:
     """Serve until stopped, in this process or, with `[server] workers` above 1, in that
     many worker processes (serving/workers.py); the exit code."""
+    startgc.loaded()
     if app.settings.server.workers > 1:
         from azsql_mcp.serving.workers import serve_workers
 
