@@ -22,6 +22,7 @@ from fastmcp import Client
 
 from azsql_mcp import DatabaseError, Limits, Security, SourceSettings, catalog
 from azsql_mcp.catalog import NO_SELECT, NO_SELECT_MARK, NO_SELECT_STAR
+from azsql_mcp.db import guardworker
 from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.embedding import build_server
 from azsql_mcp.plugins.builtin_auth import SqlLogin
@@ -228,6 +229,21 @@ async def test_the_audit_line_of_a_refused_read_counts_no_rows(
     line = json.loads(audit.read_text().splitlines()[-1])
     # the hint's catalog reads (the user's name, the readable columns) are not the call's
     assert (line["outcome"], line["error_number"], line["rows"]) == ("error", 230, None)
+
+
+async def test_the_audit_line_of_a_read_counts_the_rows_of_its_statement_alone(
+    make_azsql_server: Any, tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    server = make_azsql_server(config={"audit": {"enabled": True, "path": str(audit)}})
+    async with Client(server) as client:
+        dmv = "SELECT session_id FROM sys.dm_exec_sessions WHERE session_id = @@SPID"
+        done = await client.call_tool("read_data", {"query": dmv})
+    assert done.structured_content is not None
+    line = json.loads(audit.read_text().splitlines()[-1])
+    # the reader's note on what the view shows it reads the permission: not the call's rows
+    assert line["fingerprint"] == await guardworker.fingerprint(dmv)
+    assert line["rows"] == len(done.structured_content["rows"]) == 1
 
 
 async def test_read_data_of_an_ungranted_table_says_what_to_grant(

@@ -20,6 +20,7 @@ class CallRecord:
     source: str | None = None
     fingerprint: str | None = None
     rows: int | None = None
+    noted: bool = False  # the call's statement was seen (recording.py: the first)
     committed: bool = False  # a write committed, though the call was then cancelled
     # Names the call in its audit line and in the log records written while it runs.
     call_id: str = field(default_factory=lambda: secrets.token_hex(8))

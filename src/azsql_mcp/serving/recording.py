@@ -25,25 +25,28 @@ class RecordingDatabase(Database):
     async def read(
         self, sql: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> QueryResult:
-        await _note(sql)
+        counted = await _note(sql)
         result = await self._db.read(sql, params, **options)
-        _note_rows(len(result.rows))
+        if counted:
+            _note_rows(len(result.rows))
         return result
 
     async def write(
         self, sql: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> QueryResult:
-        await _note(sql)
+        counted = await _note(sql)
         result = await self._db.write(sql, params, **options)
-        _note_rows(result.rows_affected or 0)
+        if counted:
+            _note_rows(result.rows_affected or 0)
         return result
 
     async def write_batch(
         self, statements: Sequence[str], params: Mapping[str, Any] | None = None, **options: Any
     ) -> list[QueryResult]:
-        await _note(";\n".join(statements))
+        counted = await _note(";\n".join(statements))
         results = await self._db.write_batch(statements, params, **options)
-        _note_rows(sum(r.rows_affected or 0 for r in results))
+        if counted:
+            _note_rows(sum(r.rows_affected or 0 for r in results))
         return results
 
     async def explain(self, sql: str) -> str:
@@ -55,8 +58,8 @@ class RecordingDatabase(Database):
     ) -> ProcedureResult:
         record = CURRENT_CALL.get()
         if record is not None:  # the audit line is about the call, not a catalog read before it
-            record.fingerprint, record.rows = None, None
-        await _note(f"EXEC {procedure}")
+            record.fingerprint, record.rows, record.noted = None, None, False
+        await _note(f"EXEC {procedure}")  # the call's statement, whatever came before
         result = await self._db.call_procedure(procedure, params, **options)
         if result.rows_affected is not None:  # a writing call: the rows it changed
             _note_rows(result.rows_affected)
@@ -71,12 +74,18 @@ class RecordingDatabase(Database):
         return self._db.pool_stats()
 
 
-async def _note(sql: str) -> None:
+async def _note(sql: str) -> bool:
+    """Whether `sql` is the call's statement: the first it runs, whose fingerprint and rows
+    the audit line records (a permission check or a catalog read for a hint after it
+    is not what the caller asked for)."""
     record = CURRENT_CALL.get()
-    if record is not None and record.fingerprint is None:
-        from azsql_mcp.db import guardworker  # long statements: off the event loop
+    if record is None or record.noted:
+        return False
+    record.noted = True  # before the await: reads run side by side (describe_table)
+    from azsql_mcp.db import guardworker  # long statements: off the event loop
 
-        record.fingerprint = await guardworker.fingerprint(sql)
+    record.fingerprint = await guardworker.fingerprint(sql)
+    return True
 
 
 def _note_rows(rows: int) -> None:
