@@ -108,6 +108,7 @@ LEFT JOIN sys.extended_properties AS ep
   ON ep.class = 1 AND ep.major_id = c.object_id AND ep.minor_id = c.column_id
  AND ep.name = N'MS_Description'
 WHERE c.object_id = @object_id
+  AND (@column_pattern IS NULL OR c.name LIKE @column_pattern)
   AND (@after_object_id < c.object_id
        OR (@after_object_id = c.object_id AND @after_column_id < c.column_id))
 ORDER BY c.object_id, c.column_id

@@ -73,7 +73,7 @@ async def sql_query_builder(
             )
         )
     user = await catalog.definitions_grantee(ctx.db, info)
-    described = catalog.render_description(info, user=user)
+    described = catalog.render_description(catalog.fit_description(info), user=user)
     return (
         f"Help me write a T-SQL {verb} statement for {_unfenced(info)}.\n\n"
         f"This is the {info.type} as the database describes it:\n{described}\n\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastmcp.tools import ToolResult
@@ -63,14 +64,18 @@ async def describe_table(
             validation_alias=SEED_NAMES["table"],
         ),
     ],
+    columns: Annotated[str | None, Field(description="LIKE pattern on column names")] = None,
 ) -> ToolResult:
     """Describe one table or view before querying it.
 
     Columns (type, nullability, default, identity, computed, hidden, masked, encrypted),
-    primary and foreign keys (in and out), indexes, check constraints, row-level
-    security, temporal history, descriptions, approximate row count.
+    keys (in and out), indexes, check constraints, row-level security, temporal history,
+    descriptions, row count.
     """
     with clear_errors():
-        info = await catalog.describe_table(ctx.db, table)
+        info = catalog.fit_description(await catalog.describe_table(ctx.db, table, columns))
     user = await catalog.definitions_grantee(ctx.db, info)
-    return respond(info, catalog.render_description(info, user=user))
+    text = catalog.render_description(info, user=user)
+    if columns is not None:  # the header's count is of the columns that match
+        text = f"only the columns named LIKE {json.dumps(columns)}\n{text}"
+    return respond(info, text)
