@@ -4,10 +4,13 @@ result alike, saying how many were left out and how to read them."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import pyodbc
 import pytest
 from fastmcp import Client
 
@@ -17,6 +20,7 @@ from tds_test_server import ThreadedTdsServer
 
 WIDE = 400  # columns past COLUMNS_SHOWN
 CHECKS = 60  # CHECK constraints past ITEMS_SHOWN
+MANY = 150  # tables in one schema, past the database's page of 100 rows
 SETUP = [
     "CREATE SCHEMA Big",
     "CREATE TABLE Big.Wide (id int NOT NULL PRIMARY KEY, "
@@ -24,6 +28,9 @@ SETUP = [
     + ", "
     + ", ".join(f"CONSTRAINT CK_{i:02d} CHECK (c0001 > {i})" for i in range(CHECKS))
     + ")",
+    "CREATE SCHEMA Many",
+    # mixed case: a page's last name and the next page's first compare as they sort
+    *(f"CREATE TABLE Many.{'t' if i % 2 else 'T'}{i:03d} (id int NOT NULL)" for i in range(MANY)),
 ]
 
 
@@ -90,3 +97,57 @@ async def test_the_query_builder_prompt_holds_the_part_describe_table_shows(mcp_
     text = prompt.messages[0].content.text
     assert f"... {WIDE - COLUMNS_SHOWN} more columns not shown" in text
     assert len(text) < 20_000
+
+
+async def test_list_tables_pages_by_cursor_after_the_last_name(
+    mcp_client, tds_server, azsql_driver, monkeypatch
+):
+    """Every table once, in order, across the database's pages of 100 rows and across the
+    tool's pages; a table created before the cursor shifts no page (as an OFFSET would)."""
+    from azsql_mcp.plugins.builtin_tools import catalog as catalog_tools
+
+    listing = {"schema": "Many", "name_pattern": "t%"}
+    whole = await call(mcp_client, "list_tables", **listing)
+    names = [t["name"] for t in whole.structured_content["tables"]]
+    assert [n.lower() for n in names] == [f"t{i:03d}" for i in range(MANY)]
+    assert whole.structured_content["next_cursor"] is None
+
+    monkeypatch.setattr(catalog_tools, "SHOWN", 60)
+    first = await call(mcp_client, "list_tables", **listing)
+    cursor = first.structured_content["next_cursor"]
+    assert first.content[0].text.startswith(
+        "60 tables and views by schema and name; there are more: narrow with schema or"
+        f' name_pattern, or call again with the same ones and cursor="{cursor}"'
+    )
+    odbc = tds_server.odbc_connection_string(driver=azsql_driver)
+    with contextlib.closing(pyodbc.connect(odbc, autocommit=True)) as cnxn:
+        cnxn.execute(f"CREATE TABLE Many.A{uuid.uuid4().hex} (id int NOT NULL)")
+    seen = [t["name"] for t in first.structured_content["tables"]]
+    while cursor:
+        page = await call(mcp_client, "list_tables", cursor=cursor, **listing)
+        seen += [t["name"] for t in page.structured_content["tables"]]
+        cursor = page.structured_content["next_cursor"]
+    assert seen == names
+
+
+async def test_a_page_of_long_names_ends_at_its_size(mcp_client, monkeypatch):
+    from azsql_mcp.plugins.builtin_tools import catalog as catalog_tools
+
+    monkeypatch.setattr(catalog_tools, "TEXT_SHOWN", 200)
+    result = await call(mcp_client, "list_tables", schema="Many")
+    tables = result.structured_content["tables"]
+    assert 1 < len(tables) < 20 and result.structured_content["next_cursor"]
+    text = result.content[0].text
+    assert text.startswith(f"{len(tables)} tables and views by schema and name; there are more")
+    assert all(f"Many.{t['name']} (table, ~0 rows)" in text for t in tables)
+
+
+async def test_a_cursor_list_tables_did_not_give_is_refused(mcp_client):
+    result = await mcp_client.call_tool(
+        "list_tables", {"cursor": "not a cursor"}, raise_on_error=False
+    )
+    assert result.is_error
+    assert result.content[0].text == (
+        "cursor takes the next_cursor of the last list_tables page; omit it to start from"
+        " the first table"
+    )

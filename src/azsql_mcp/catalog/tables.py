@@ -66,6 +66,8 @@ class TableList(BaseModel):
     # tables it holds a permission on ("Metadata visibility configuration") and the role
     # that shows them all (access.unseen_tables).
     only_visible: str | None = None
+    # When truncated: what list_tables' `cursor` takes to list the tables after these.
+    next_cursor: str | None = None
 
 
 class ColumnDetail(BaseModel):
@@ -205,12 +207,19 @@ async def list_tables(
     schema: str | None = None,
     name_pattern: str | None = None,
     *,
+    after: tuple[str, str] | None = None,
     limit: int = CATALOG_MAX_ROWS,
 ) -> TableList:
     """Tables and views, optionally of one schema and matching a LIKE pattern; the first
-    `limit` of them by schema and name (`truncated` when there are more)."""
-    rows, truncated = await read_all(
-        db, sql.LIST_TABLES, {"schema": schema, "pattern": name_pattern}, limit=limit
+    `limit` of them by schema and name (`truncated` when there are more), after the
+    (schema, name) `after` when given."""
+    rows, truncated = await read_keyed(
+        db,
+        sql.LIST_TABLES,
+        ("schema_name", "object_name"),
+        {"schema": schema, "pattern": name_pattern},
+        limit=limit,
+        start=after or (None, None),
     )
     tables = [
         TableSummary(
