@@ -105,6 +105,22 @@ async def test_data_migration_guide_knows_the_target(mcp_client):
     assert "SalesLT.SalesOrderDetail (table, ~" in text
 
 
+async def test_data_migration_guide_names_its_first_tables_and_how_to_find_the_rest(
+    mcp_client, monkeypatch
+):
+    """It read every table (5,000, minutes on a large catalog) to name 200, saying nothing
+    of the rest."""
+    from azsql_mcp.plugins.builtin_prompts import guides
+
+    monkeypatch.setattr(guides, "MIGRATION_TABLES_SHOWN", 3)
+    text = await prompt_text(mcp_client, "data_migration_guide", source_system="Oracle")
+    assert (
+        "The first 3 tables and views by schema and name (there are more: list_tables with"
+        " schema or name_pattern finds them)"
+    ) in text
+    assert text.count(" (table, ~") + text.count(" (view)") == 3
+
+
 async def test_database_troubleshooting_reports_live_facts(mcp_client, azsql_principal):
     text = await prompt_text(mcp_client, "database_troubleshooting", symptom="queries time out")
     assert "queries time out" in text

@@ -36,7 +36,7 @@ async def test_a_long_listing_shows_its_first_tables_and_how_to_see_the_rest(
     assert len(result.structured_content["tables"]) == 3
     assert result.structured_content["truncated"] is True
     text = result.content[0].text
-    assert text.startswith("the first 3 tables and views by schema and name; there are more")
+    assert text.startswith("3 tables and views by schema and name; there are more")
 
 
 async def test_list_tables_filters_by_schema_and_pattern(mcp_client):

@@ -16,9 +16,13 @@ from azsql_mcp.catalog import (
     NO_SELECT_STAR,
     TABLE_HIDDEN,
     CheckConstraint,
+    ColumnDetail,
+    LeftOut,
     TableDescription,
+    fit_description,
     render_description,
 )
+from azsql_mcp.catalog.description_fit import COLUMNS_SHOWN, ITEMS_SHOWN
 from azsql_mcp.catalog.tables import (
     ForeignKey,
     _column,
@@ -316,9 +320,10 @@ def table(**parts: Any) -> TableDescription:
     return TableDescription(**(base | parts))
 
 
-def test_the_text_lists_the_first_hundred_keys_from_other_tables() -> None:
-    """SQL Server lets 10,000 keys reference one table: the text names 100 and counts the
-    rest (the structured result holds all), where it grew a line per key."""
+def test_a_huge_table_is_described_in_part_saying_where_the_rest_is() -> None:
+    """A table may have 30,000 columns and 10,000 keys referencing it: the description
+    keeps the first of each list, in the text and the structured result alike, and
+    says how many it left out and how to read them, where it grew a line each."""
     keys = [
         ForeignKey(
             name=f"FK_{i}",
@@ -335,7 +340,26 @@ def test_the_text_lists_the_first_hundred_keys_from_other_tables() -> None:
         )
         for i in range(150)
     ]
-    text = render_description(table(referenced_by=keys))
-    assert text.count("REFERENCED BY dbo.Child") == 100
-    assert "REFERENCED BY 50 more keys (all in the structured result)" in text
-    assert "Child99 " in text and "Child100 " not in text
+    columns = [ColumnDetail(name=f"c{i}", type="int", nullable=True) for i in range(1000)]
+    checks = [CheckConstraint(name="CK", definition="([c1]>(0))", disabled=False)] * 60
+    info = fit_description(
+        table(name="a]b", columns=columns, referenced_by=keys, check_constraints=checks)
+    )
+    assert len(info.columns) == COLUMNS_SHOWN and len(info.referenced_by) == ITEMS_SHOWN
+    assert info.left_out == LeftOut(columns=750, referenced_by=100, check_constraints=10)
+    text = render_description(info)
+    assert "(1000 columns)" in text and text.count("REFERENCED BY dbo.Child") == ITEMS_SHOWN
+    assert "c249 " in text and "c250 " not in text
+    assert (
+        "... 750 more columns not shown: describe_table with columns (a LIKE pattern on"
+        " their names) shows those that match"
+    ) in text
+    assert (
+        "... 100 more keys from other tables not shown: read_data with SELECT * FROM"
+        " sys.foreign_keys WHERE referenced_object_id = OBJECT_ID(@table) and params"
+        ' {"table": "[dbo].[a]]b]"}'
+    ) in text
+    assert "... 10 more CHECK constraints not shown" in text
+    assert "more indexes" not in text
+    whole = table(columns=columns[:COLUMNS_SHOWN])
+    assert fit_description(whole) is whole and whole.left_out is None

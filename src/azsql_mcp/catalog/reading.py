@@ -37,13 +37,16 @@ async def read_keyed(
     params: Mapping[str, Any] | None = None,
     *,
     limit: int = CATALOG_MAX_ROWS,
+    start: tuple[Any, Any] = (_BEFORE_ALL, _BEFORE_ALL),
 ) -> tuple[list[dict[str, Any]], bool]:
-    """read_all's answer for a statement ordered by two integer columns `key`, unique
-    together, that reads only the rows after `@after_<column>` of each: every page starts
-    where the last ended. read_all's pages skip `offset` rows (sent again each time), so
-    a read of N rows in pages of max_rows costs N * N / max_rows / 2 rows; this, N."""
+    """read_all's answer for a statement ordered by two columns `key`, unique together,
+    that reads only the rows after `@after_<column>` of each, the first page those after
+    `start`: every page starts where the last ended. read_all's pages skip `offset` rows
+    (sent again each time), so a read of N rows in pages of max_rows costs
+    N * N / max_rows / 2 rows; this, N. Integer keys start below every id; text keys
+    start at NULL, which the statement takes as "from the first"."""
     rows: list[dict[str, Any]] = []
-    after = dict.fromkeys((f"after_{k}" for k in key), _BEFORE_ALL)
+    after = {f"after_{k}": value for k, value in zip(key, start, strict=True)}
     while True:
         result = await db.read(sql, {**(params or {}), **after})
         page = records(result)

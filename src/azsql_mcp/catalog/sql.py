@@ -8,7 +8,10 @@ every user with metadata visibility can read, unlike sys.dm_db_partition_stats
 
 # history_of: the table whose history a table holds, from sys.tables.history_table_id
 # (SQL Server 2016+; a system-versioned temporal table's, and from 2022 an updatable
-# ledger table's), at most one; none when that table is hidden from the login.
+# ledger table's), at most one; none when that table is hidden from the login. Read in
+# pages after the last (schema, name) read (a schema's object names are unique), so a
+# table created or dropped meanwhile shifts no page; both compare in the catalog's
+# collation, as they sort.
 LIST_TABLES = """
 SELECT s.name AS schema_name,
        o.name AS object_name,
@@ -23,7 +26,9 @@ LEFT JOIN sys.tables AS cur ON cur.history_table_id = o.object_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND (@pattern IS NULL OR o.name LIKE @pattern)
-ORDER BY s.name, o.name, o.object_id
+  AND (@after_schema_name IS NULL OR s.name > @after_schema_name
+       OR (s.name = @after_schema_name AND o.name > @after_object_name))
+ORDER BY s.name, o.name
 """
 
 FIND_OBJECT = """
@@ -108,6 +113,7 @@ LEFT JOIN sys.extended_properties AS ep
   ON ep.class = 1 AND ep.major_id = c.object_id AND ep.minor_id = c.column_id
  AND ep.name = N'MS_Description'
 WHERE c.object_id = @object_id
+  AND (@column_pattern IS NULL OR c.name LIKE @column_pattern)
   AND (@after_object_id < c.object_id
        OR (@after_object_id = c.object_id AND @after_column_id < c.column_id))
 ORDER BY c.object_id, c.column_id

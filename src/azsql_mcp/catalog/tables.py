@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -23,9 +24,6 @@ from azsql_mcp.catalog.table_features import (
 )
 from azsql_mcp.values import cell_text, fence_untrusted
 
-# Keys from other tables listed in the text: a table may be referenced by 10,000 ("Maximum
-# capacity specifications for SQL Server"), a line each, where the agent needs a few.
-REFERENCED_SHOWN = 100
 # A table has at most 1,024 columns, or 30,000 with sparse columns ("Maximum capacity
 # specifications for SQL Server").
 _MAX_COLUMNS = 30_000
@@ -68,6 +66,8 @@ class TableList(BaseModel):
     # tables it holds a permission on ("Metadata visibility configuration") and the role
     # that shows them all (access.unseen_tables).
     only_visible: str | None = None
+    # When truncated: what list_tables' `cursor` takes to list the tables after these.
+    next_cursor: str | None = None
 
 
 class ColumnDetail(BaseModel):
@@ -148,6 +148,28 @@ class CheckConstraint(BaseModel):
     disabled: bool
 
 
+class LeftOut(BaseModel):
+    """How many of each list a description left out (description_fit), to read elsewhere."""
+
+    columns: int = 0
+    unique_constraints: int = 0
+    foreign_keys: int = 0
+    referenced_by: int = 0
+    indexes: int = 0
+    check_constraints: int = 0
+
+
+# Where read_data finds what a cut description left out of each list: the catalog view
+# and its column holding the table's object id.
+_LEFT_OUT_VIEWS = {
+    "unique_constraints": ("UNIQUE constraints", "sys.key_constraints", "parent_object_id"),
+    "foreign_keys": ("foreign keys", "sys.foreign_keys", "parent_object_id"),
+    "referenced_by": ("keys from other tables", "sys.foreign_keys", "referenced_object_id"),
+    "indexes": ("indexes", "sys.indexes", "object_id"),
+    "check_constraints": ("CHECK constraints", "sys.check_constraints", "parent_object_id"),
+}
+
+
 class TableDescription(BaseModel):
     schema_name: str
     name: str
@@ -162,6 +184,7 @@ class TableDescription(BaseModel):
     indexes: list[IndexDetail]
     check_constraints: list[CheckConstraint]
     features: TableFeatures = TableFeatures()
+    left_out: LeftOut | None = None  # None when every list is whole
 
     @property
     def full_name(self) -> str:
@@ -184,12 +207,19 @@ async def list_tables(
     schema: str | None = None,
     name_pattern: str | None = None,
     *,
+    after: tuple[str, str] | None = None,
     limit: int = CATALOG_MAX_ROWS,
 ) -> TableList:
     """Tables and views, optionally of one schema and matching a LIKE pattern; the first
-    `limit` of them by schema and name (`truncated` when there are more)."""
-    rows, truncated = await read_all(
-        db, sql.LIST_TABLES, {"schema": schema, "pattern": name_pattern}, limit=limit
+    `limit` of them by schema and name (`truncated` when there are more), after the
+    (schema, name) `after` when given."""
+    rows, truncated = await read_keyed(
+        db,
+        sql.LIST_TABLES,
+        ("schema_name", "object_name"),
+        {"schema": schema, "pattern": name_pattern},
+        limit=limit,
+        start=after or (None, None),
     )
     tables = [
         TableSummary(
@@ -250,8 +280,11 @@ def _part_name(chars: list[tuple[str, bool]]) -> str:
     return "".join(ch for ch, _ in chars[start:end])
 
 
-async def describe_table(db: Database, table: str) -> TableDescription:
-    """Everything the catalog says about one table or view."""
+async def describe_table(
+    db: Database, table: str, column_pattern: str | None = None
+) -> TableDescription:
+    """Everything the catalog says about one table or view; of its columns, those whose
+    names are LIKE `column_pattern` when given."""
     schema, name = parse_table_name(table)
     found, _ = await read_all(db, sql.FIND_OBJECT, {"name": name, "schema": schema})
     if not found:
@@ -271,7 +304,8 @@ async def describe_table(db: Database, table: str) -> TableDescription:
 
     async def fetch_columns() -> list[dict[str, Any]]:
         key = ("object_id", "column_id")
-        return (await read_keyed(db, sql.COLUMNS, key, params, limit=_MAX_COLUMNS))[0]
+        named = {**params, "column_pattern": column_pattern}
+        return (await read_keyed(db, sql.COLUMNS, key, named, limit=_MAX_COLUMNS))[0]
 
     async def fetch_in_turn(*queries: str) -> list[list[dict[str, Any]]]:
         return [await fetch(query) for query in queries]
@@ -526,10 +560,9 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
     said once at the end why, with the GRANT to `user` when given (definitions_grantee);
     the structured description holds DEFINITION_HIDDEN."""
     rows = f", ~{info.row_count} rows" if info.row_count is not None else ""
-    lines = [
-        f"{info.type} {qualified_text(info.schema_name, info.name)}"
-        f" ({len(info.columns)} columns{rows})"
-    ]
+    left_out = info.left_out or LeftOut()
+    total = len(info.columns) + left_out.columns
+    lines = [f"{info.type} {qualified_text(info.schema_name, info.name)} ({total} columns{rows})"]
     features = info.features
     lines += kind_lines(features)
     if features.partitioned_on:
@@ -559,6 +592,11 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
             parts.append(f"-- {c.description}")
         texts = [cell_text(p, max_chars=300) for p in parts]
         lines.append("  " + " ".join([name_text(c.name), *texts]))
+    if left_out.columns:
+        lines.append(
+            f"... {left_out.columns} more columns not shown: describe_table with columns"
+            " (a LIKE pattern on their names) shows those that match"
+        )
     if any(not c.selectable for c in info.columns):
         lines.append(NO_SELECT_STAR)
     lines += [note for flag, note in _column_notes(info.columns, features) if flag]
@@ -574,14 +612,11 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
                 f"{qualified_text(fk.to_schema or '', fk.to_name)} ({names_text(fk.to_columns)})"
             )
         lines.append(f"FK {name_text(fk.name)} ({names_text(fk.from_columns)}) -> {target}")
-    for fk in info.referenced_by[:REFERENCED_SHOWN]:
+    for fk in info.referenced_by:
         lines.append(
             f"REFERENCED BY {qualified_text(fk.from_schema, fk.from_name)}"
             f" ({names_text(fk.from_columns)}) via {name_text(fk.name)}"
         )
-    if len(info.referenced_by) > REFERENCED_SHOWN:
-        more = len(info.referenced_by) - REFERENCED_SHOWN
-        lines.append(f"REFERENCED BY {more} more keys (all in the structured result)")
     for ix in info.indexes:
         kind = ("UNIQUE " if ix.unique else "") + ix.type
         columns = ", ".join(map(_key_text, ix.columns))
@@ -610,6 +645,7 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         )
         disabled = " (disabled)" if ck.disabled else ""
         lines.append(f"CHECK {name_text(ck.name)} {definition}{disabled}")
+    lines += _left_out_lines(info, left_out)
     lines += security_lines(features.row_security)
     lines += trigger_lines(features.triggers)
     if info.hides_definitions:
@@ -620,6 +656,18 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
     if info.description:
         lines.append(f"Description: {cell_text(info.description, max_chars=1000)}")
     return fence_untrusted("\n".join(lines), what="the catalog's description")
+
+
+def _left_out_lines(info: TableDescription, left_out: LeftOut) -> list[str]:
+    """Where read_data finds each list's rest: the parameter names the table, so no
+    name is pasted into SQL."""
+    table = json.dumps({"table": f"{access.quote(info.schema_name)}.{access.quote(info.name)}"})
+    return [
+        f"... {count} more {what} not shown: read_data with SELECT * FROM {view}"
+        f" WHERE {column} = OBJECT_ID(@table) and params {table}"
+        for key, (what, view, column) in _LEFT_OUT_VIEWS.items()
+        if (count := getattr(left_out, key))
+    ]
 
 
 def _key_text(column: str) -> str:

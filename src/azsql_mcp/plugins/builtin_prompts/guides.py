@@ -73,7 +73,7 @@ async def sql_query_builder(
             )
         )
     user = await catalog.definitions_grantee(ctx.db, info)
-    described = catalog.render_description(info, user=user)
+    described = catalog.render_description(catalog.fit_description(info), user=user)
     return (
         f"Help me write a T-SQL {verb} statement for {_unfenced(info)}.\n\n"
         f"This is the {info.type} as the database describes it:\n{described}\n\n"
@@ -185,6 +185,11 @@ WITHOUT_PLAN = (
 )
 
 
+# The tables a migration plan names, read no further: a database of 5,000 would fill the
+# prompt (and reading them all took minutes on a large catalog).
+MIGRATION_TABLES_SHOWN = 200
+
+
 async def data_migration_guide(
     ctx: ToolContext,
     source_system: Annotated[
@@ -193,11 +198,17 @@ async def data_migration_guide(
 ) -> str:
     """Plan a migration of data from another system into this database."""
     info = await catalog.database_info(ctx.db)
-    tables = await catalog.list_tables(ctx.db)
+    tables = await catalog.list_tables(ctx.db, limit=MIGRATION_TABLES_SHOWN)
     listing = "\n".join(
         f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
-        for t in tables.tables[:200]
+        for t in tables.tables
+    )
+    listed = (
+        f"The first {len(tables.tables)} tables and views by schema and name (there are more:"
+        " list_tables with schema or name_pattern finds them)"
+        if tables.truncated
+        else f"Existing tables and views ({len(tables.tables)})"
     )
     # the built-ins the T-SQL it suggests must do without
     lacking = versions.missing(versions.Platform.of(info)).rstrip()
@@ -206,8 +217,7 @@ async def data_migration_guide(
         f" {_product(info)} database.\n\n"
         f"Target: {_target_line(info)}\n"
         + (f"{lacking}\n" if lacking else "")
-        + f"Existing tables and views ({len(tables.tables)})"
-        f"{access.seen_of(tables.only_visible)}:\n"
+        + f"{listed}{access.seen_of(tables.only_visible)}:\n"
         f"{fence_untrusted(listing, what='object names')}\n\n"
         f"Cover, specifically for {source_system}: mapping its data types to SQL Server types"
         " (dates, decimals, text encodings and collation, booleans, identity/sequence columns),"

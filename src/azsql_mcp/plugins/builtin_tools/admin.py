@@ -209,8 +209,8 @@ async def list_long_running_queries(
     min_seconds: Annotated[float, Field(ge=0, description="minimum elapsed seconds")] = 5,
 ) -> ToolResult:
     """List queries running now for at least min_seconds, longest first, with waits and
-    blockers. Needs VIEW SERVER STATE (SQL Server 2019 and earlier), VIEW SERVER
-    PERFORMANCE STATE (SQL Server 2022) or VIEW DATABASE STATE (Azure SQL Database)."""
+    blockers. Needs VIEW SERVER STATE (up to SQL Server 2019), VIEW SERVER PERFORMANCE
+    STATE (2022) or VIEW DATABASE STATE (Azure SQL Database)."""
     queries, truncated = await catalog.long_running_queries(ctx.db, min_seconds)
     state = await access.state_access(ctx.db)
     if not state.sees_all_sessions:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Annotated
 
 from fastmcp.tools import ToolResult
@@ -13,33 +15,49 @@ from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, clear_errors, res
 from azsql_mcp.values import fence_untrusted
 
 # A listing is read whole by the model: a schema of thousands of tables would fill its
-# context (about 40 characters a table, and the structured copy twice that).
+# context (about 40 characters a table, and the structured copy twice that), and so
+# would 500 names of 128 characters: a page ends at whichever comes first.
 SHOWN = 500
+TEXT_SHOWN = 24_000
 
 
 async def list_tables(
     ctx: ToolContext,
     schema: Annotated[str | None, Field(description="only this schema, e.g. SalesLT")] = None,
-    name_pattern: Annotated[
-        str | None, Field(description="LIKE pattern on the name, e.g. 'Sales%'")
-    ] = None,
+    name_pattern: Annotated[str | None, Field(description="LIKE pattern, e.g. 'Sales%'")] = None,
+    cursor: Annotated[str | None, Field(description="next_cursor of a page")] = None,
 ) -> ToolResult:
-    """List tables and views with schema, type and approximate row count.
-
-    Start here to find table names.
-    """
-    found = await catalog.list_tables(ctx.db, schema, name_pattern, limit=SHOWN)
-    lines = [
-        f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
-        + (f", ~{t.row_count} rows" if t.row_count is not None else "")
-        + (f", history of {_name(t.history_of)})" if t.history_of else ")")
-        for t in found.tables
-    ]
+    """Start here: tables and views, with approximate row counts."""
+    with clear_errors():
+        after = _after(cursor)
+    found = await catalog.list_tables(ctx.db, schema, name_pattern, after=after, limit=SHOWN)
+    lines: list[str] = []
+    size = 0
+    for t in found.tables:
+        line = (
+            f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
+            + (f", ~{t.row_count} rows" if t.row_count is not None else "")
+            + (f", history of {_name(t.history_of)})" if t.history_of else ")")
+        )
+        size += len(line) + 1
+        if lines and size > TEXT_SHOWN:
+            shown = found.tables[: len(lines)]
+            found = found.model_copy(update={"tables": shown, "truncated": True})
+            break
+        lines.append(line)
     summary = f"{len(found.tables)} tables and views"
     if found.truncated:
+        last = found.tables[-1]
+        position = json.dumps([last.schema_name, last.name]).encode()
+        found = found.model_copy(
+            update={"next_cursor": base64.urlsafe_b64encode(position).decode()}
+        )
         summary = (
-            f"the first {len(found.tables)} tables and views by schema and name; there are"
-            " more: narrow with schema or name_pattern"
+            f"{len(found.tables)} tables and views by schema and name"
+            + (" after the cursor's" if after else "")
+            + "; there are more: narrow"
+            " with schema or name_pattern, or call again with the same ones and"
+            f" cursor={json.dumps(found.next_cursor)}"
         )
     summary += access.seen_of(found.only_visible)
     if not found.tables:  # no names to frame: say which filters to drop instead
@@ -47,6 +65,20 @@ async def list_tables(
             summary += "; list_tables without schema and name_pattern lists every one"
         return respond(found, summary)
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
+
+
+def _after(cursor: str | None) -> tuple[str, str] | None:
+    """The (schema, name) of the last table of the page whose next_cursor this is."""
+    if cursor is None:
+        return None
+    try:
+        schema, name = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as e:  # not base64, not JSON, not two items
+        raise catalog.CatalogError(
+            "cursor takes the next_cursor of the last list_tables page; omit it to start"
+            " from the first table"
+        ) from e
+    return str(schema), str(name)
 
 
 def _name(schema_table: str) -> str:
@@ -63,14 +95,14 @@ async def describe_table(
             validation_alias=SEED_NAMES["table"],
         ),
     ],
+    columns: Annotated[str | None, Field(description="LIKE pattern on column names")] = None,
 ) -> ToolResult:
-    """Describe one table or view before querying it.
-
-    Columns (type, nullability, default, identity, computed, hidden, masked, encrypted),
-    primary and foreign keys (in and out), indexes, check constraints, row-level
-    security, temporal history, descriptions, approximate row count.
-    """
+    """Describe a table or view before querying it: columns (type, nulls, default,
+    identity, computed, hidden, masked, encrypted), keys, indexes, checks."""
     with clear_errors():
-        info = await catalog.describe_table(ctx.db, table)
+        info = catalog.fit_description(await catalog.describe_table(ctx.db, table, columns))
     user = await catalog.definitions_grantee(ctx.db, info)
-    return respond(info, catalog.render_description(info, user=user))
+    text = catalog.render_description(info, user=user)
+    if columns is not None:  # the header's count is of the columns that match
+        text = f"only the columns named LIKE {json.dumps(columns)}\n{text}"
+    return respond(info, text)

@@ -1,0 +1,39 @@
+"""A table's description cut to what a model reads whole, saying what was left out.
+
+A table may have 30,000 columns (sparse), 999 nonclustered indexes, 253 foreign keys
+and 10,000 keys referencing it ("Maximum capacity specifications for SQL Server"): a
+line each, the description would run to megabytes, over what clients take in one tool
+result (some cut it silently). The text and the structured result hold the same part.
+"""
+
+from __future__ import annotations
+
+from azsql_mcp.catalog.tables import LeftOut, TableDescription
+
+# About 50 characters a column and 200 a constraint or index line (names run to 128):
+# at most some 40 KB of text, a fifth of a 200,000-token context.
+COLUMNS_SHOWN = 250
+ITEMS_SHOWN = 50
+
+
+def fit_description(info: TableDescription) -> TableDescription:
+    """`info` with at most COLUMNS_SHOWN columns and ITEMS_SHOWN of each constraint and
+    index list, and in `left_out` how many of each were cut (None when nothing was)."""
+    cut = {
+        "columns": info.columns[COLUMNS_SHOWN:],
+        **{
+            what: getattr(info, what)[ITEMS_SHOWN:]
+            for what in (
+                "unique_constraints",
+                "foreign_keys",
+                "referenced_by",
+                "indexes",
+                "check_constraints",
+            )
+        },
+    }
+    if not any(cut.values()):
+        return info
+    shown = {what: getattr(info, what)[: -len(rest)] for what, rest in cut.items() if rest}
+    left_out = LeftOut(**{what: len(rest) for what, rest in cut.items()})
+    return info.model_copy(update={**shown, "left_out": left_out})

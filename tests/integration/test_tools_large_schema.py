@@ -1,0 +1,153 @@
+"""What the agent receives from a schema at SQL Server's limits: a table too wide and
+too constrained to describe whole is described in part, in the text and the structured
+result alike, saying how many were left out and how to read them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pyodbc
+import pytest
+from fastmcp import Client
+
+from azsql_mcp.catalog.description_fit import COLUMNS_SHOWN, ITEMS_SHOWN
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
+from tds_test_server import ThreadedTdsServer
+
+WIDE = 400  # columns past COLUMNS_SHOWN
+CHECKS = 60  # CHECK constraints past ITEMS_SHOWN
+MANY = 150  # tables in one schema, past the database's page of 100 rows
+SETUP = [
+    "CREATE SCHEMA Big",
+    "CREATE TABLE Big.Wide (id int NOT NULL PRIMARY KEY, "
+    + ", ".join(f"c{i:04d} int NULL" for i in range(1, WIDE))
+    + ", "
+    + ", ".join(f"CONSTRAINT CK_{i:02d} CHECK (c0001 > {i})" for i in range(CHECKS))
+    + ")",
+    "CREATE SCHEMA Many",
+    # mixed case: a page's last name and the next page's first compare as they sort
+    *(f"CREATE TABLE Many.{'t' if i % 2 else 'T'}{i:03d} (id int NOT NULL)" for i in range(MANY)),
+]
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    with sample_tds_server(tds_password, SETUP) as server:
+        yield server
+
+
+async def call(client: Client[Any], tool: str, **args: Any) -> Any:
+    result = await client.call_tool(tool, args, raise_on_error=False)
+    assert not result.is_error, result.content
+    return result
+
+
+async def test_a_wide_table_is_described_in_part(mcp_client):
+    result = await call(mcp_client, "describe_table", table="Big.Wide")
+    info = result.structured_content
+    assert len(info["columns"]) == COLUMNS_SHOWN
+    assert len(info["check_constraints"]) == ITEMS_SHOWN
+    assert info["left_out"] == {
+        "columns": WIDE - COLUMNS_SHOWN,
+        "unique_constraints": 0,
+        "foreign_keys": 0,
+        "referenced_by": 0,
+        "indexes": 0,
+        "check_constraints": CHECKS - ITEMS_SHOWN,
+    }
+    text = result.content[0].text
+    assert f"table Big.Wide ({WIDE} columns, ~0 rows)" in text
+    assert text.count("\n  c0") == COLUMNS_SHOWN - 1  # and id
+    assert f"... {WIDE - COLUMNS_SHOWN} more columns not shown: describe_table with columns" in text
+    assert len(text) < 20_000 and len(json.dumps(info)) < 100_000
+    # what the closing line says to run reads the CHECK constraints left out
+    rest = (
+        f"... {CHECKS - ITEMS_SHOWN} more CHECK constraints not shown: read_data with"
+        " SELECT * FROM sys.check_constraints WHERE parent_object_id = OBJECT_ID(@table)"
+        ' and params {"table": "[Big].[Wide]"}'
+    )
+    assert rest in text
+    rows = await call(
+        mcp_client,
+        "read_data",
+        query="SELECT name FROM sys.check_constraints WHERE parent_object_id = OBJECT_ID(@table)",
+        params={"table": "[Big].[Wide]"},
+        max_rows=100,
+    )
+    assert len(rows.structured_content["rows"]) == CHECKS
+
+
+async def test_the_columns_argument_picks_columns_by_name(mcp_client):
+    result = await call(mcp_client, "describe_table", table="Big.Wide", columns="c039%")
+    info = result.structured_content
+    assert [c["name"] for c in info["columns"]] == [f"c{i:04d}" for i in range(390, WIDE)]
+    text = result.content[0].text
+    assert text.startswith('only the columns named LIKE "c039%"\n')
+    assert "table Big.Wide (10 columns, ~0 rows)" in text and "more columns not shown" not in text
+    none = await call(mcp_client, "describe_table", table="Big.Wide", columns="nosuch%")
+    assert none.structured_content["columns"] == []
+
+
+async def test_the_query_builder_prompt_holds_the_part_describe_table_shows(mcp_client):
+    prompt = await mcp_client.get_prompt("sql_query_builder", {"table": "Big.Wide"})
+    text = prompt.messages[0].content.text
+    assert f"... {WIDE - COLUMNS_SHOWN} more columns not shown" in text
+    assert len(text) < 20_000
+
+
+async def test_list_tables_pages_by_cursor_after_the_last_name(
+    mcp_client, tds_server, azsql_driver, monkeypatch
+):
+    """Every table once, in order, across the database's pages of 100 rows and across the
+    tool's pages; a table created before the cursor shifts no page (as an OFFSET would)."""
+    from azsql_mcp.plugins.builtin_tools import catalog as catalog_tools
+
+    listing = {"schema": "Many", "name_pattern": "t%"}
+    whole = await call(mcp_client, "list_tables", **listing)
+    names = [t["name"] for t in whole.structured_content["tables"]]
+    assert [n.lower() for n in names] == [f"t{i:03d}" for i in range(MANY)]
+    assert whole.structured_content["next_cursor"] is None
+
+    monkeypatch.setattr(catalog_tools, "SHOWN", 60)
+    first = await call(mcp_client, "list_tables", **listing)
+    cursor = first.structured_content["next_cursor"]
+    assert first.content[0].text.startswith(
+        "60 tables and views by schema and name; there are more: narrow with schema or"
+        f' name_pattern, or call again with the same ones and cursor="{cursor}"'
+    )
+    odbc = tds_server.odbc_connection_string(driver=azsql_driver)
+    with contextlib.closing(pyodbc.connect(odbc, autocommit=True)) as cnxn:
+        cnxn.execute(f"CREATE TABLE Many.A{uuid.uuid4().hex} (id int NOT NULL)")
+    seen = [t["name"] for t in first.structured_content["tables"]]
+    while cursor:
+        page = await call(mcp_client, "list_tables", cursor=cursor, **listing)
+        seen += [t["name"] for t in page.structured_content["tables"]]
+        cursor = page.structured_content["next_cursor"]
+    assert seen == names
+
+
+async def test_a_page_of_long_names_ends_at_its_size(mcp_client, monkeypatch):
+    from azsql_mcp.plugins.builtin_tools import catalog as catalog_tools
+
+    monkeypatch.setattr(catalog_tools, "TEXT_SHOWN", 200)
+    result = await call(mcp_client, "list_tables", schema="Many")
+    tables = result.structured_content["tables"]
+    assert 1 < len(tables) < 20 and result.structured_content["next_cursor"]
+    text = result.content[0].text
+    assert text.startswith(f"{len(tables)} tables and views by schema and name; there are more")
+    assert all(f"Many.{t['name']} (table, ~0 rows)" in text for t in tables)
+
+
+async def test_a_cursor_list_tables_did_not_give_is_refused(mcp_client):
+    result = await mcp_client.call_tool(
+        "list_tables", {"cursor": "not a cursor"}, raise_on_error=False
+    )
+    assert result.is_error
+    assert result.content[0].text == (
+        "cursor takes the next_cursor of the last list_tables page; omit it to start from"
+        " the first table"
+    )
