@@ -199,20 +199,31 @@ def test_no_credential_reaches_the_log(keys: RSAKeyPair, server: tuple[str, Path
         assert token.rsplit(".", 1)[1] not in text
 
 
-def test_tokens_without_exp_when_allowed_are_bounded_by_their_age(
-    keys: RSAKeyPair, tds_server: Any, tds_password: str, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def tuned_server(
+    keys: RSAKeyPair, tds_server: Any, tds_password: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A jwt-mode server that takes tokens without exp up to an age, with a base_url: the
+    settings of the two tests below, one server for both (neither setting touches what
+    the other test checks)."""
     env = jwt_env(keys, tds_server, tds_password) | {
         "AZSQL_MCP_SERVER__AUTH__ALLOW_TOKENS_WITHOUT_EXP": "true",
         "AZSQL_MCP_SERVER__AUTH__MAX_TOKEN_AGE_S": "300",
+        "AZSQL_MCP_SERVER__AUTH__BASE_URL": "https://mcp.example.com",
         "AZSQL_MCP_LOGGING__LEVEL": "WARNING",
     }
+    with http_process(env, str(tmp_path_factory.mktemp("tuned"))) as (_, base):
+        yield base
+
+
+def test_tokens_without_exp_when_allowed_are_bounded_by_their_age(
+    keys: RSAKeyPair, tuned_server: str
+) -> None:
     now = int(time.time())
-    with http_process(env, str(tmp_path)) as (_, base):
-        fresh = post(base, signed(keys, exp=None, iat=now - 10))
-        old = post(base, signed(keys, exp=None, iat=now - 3600))
-        ageless = post(base, signed(keys, exp=None, iat=None))
-        expired = post(base, signed(keys, iat=now - 3600, exp=now - 60))
+    fresh = post(tuned_server, signed(keys, exp=None, iat=now - 10))
+    old = post(tuned_server, signed(keys, exp=None, iat=now - 3600))
+    ageless = post(tuned_server, signed(keys, exp=None, iat=None))
+    expired = post(tuned_server, signed(keys, iat=now - 3600, exp=now - 60))
     assert fresh.status_code == 200
     assert old.status_code == 401
     assert "max_token_age_s" in challenge(old)["error_description"]
@@ -221,16 +232,9 @@ def test_tokens_without_exp_when_allowed_are_bounded_by_their_age(
     assert expired.status_code == 401
 
 
-def test_metadata_lists_the_configured_base_url(
-    keys: RSAKeyPair, tds_server: Any, tds_password: str, tmp_path: Path
-) -> None:
-    env = jwt_env(keys, tds_server, tds_password) | {
-        "AZSQL_MCP_SERVER__AUTH__BASE_URL": "https://mcp.example.com",
-        "AZSQL_MCP_LOGGING__LEVEL": "WARNING",
-    }
-    with http_process(env, str(tmp_path)) as (_, base):
-        missing = post(base)
-        document = httpx.get(f"{base}/.well-known/oauth-protected-resource/mcp").json()
+def test_metadata_lists_the_configured_base_url(tuned_server: str) -> None:
+    missing = post(tuned_server)
+    document = httpx.get(f"{tuned_server}/.well-known/oauth-protected-resource/mcp").json()
     url = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
     assert challenge(missing)["resource_metadata"] == url
     assert document["resource"] == "https://mcp.example.com/mcp"

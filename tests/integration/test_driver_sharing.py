@@ -107,16 +107,11 @@ async def test_a_source_that_rejoins_a_shared_process_adds_no_threads(
     a = make_db(server, "rejoin_a", drivers, pool_idle_timeout_s=0.3)
     b = make_db(server, "rejoin_b", drivers, pool_idle_timeout_s=30)
 
+    earlier = set(driver_pids())  # an earlier test's, still exiting
+
     def threads() -> int:
         """Threads of this test's one driver process (a child of this process)."""
-        children = [
-            int(pid)
-            for task in Path(f"/proc/{os.getpid()}/task").iterdir()
-            for pid in (task / "children").read_text().split()
-        ]
-        (pid,) = [
-            pid for pid in children if b"driverhost.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
-        ]
+        (pid,) = set(driver_pids()) - earlier
         return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
     try:
@@ -155,10 +150,11 @@ async def test_a_shared_process_that_dies_names_every_source_it_served(
 ) -> None:
     drivers = DriverHosts(sources_per_process=2)
     a, b = make_db(server, "crash_a", drivers), make_db(server, "crash_b", drivers)
+    earlier = set(driver_pids())  # an earlier test's, still exiting
     try:
         await a.read("SELECT 1 AS one")
         await b.read("SELECT 1 AS one")
-        (pid,) = driver_pids()
+        (pid,) = set(driver_pids()) - earlier
         exits = metrics.REGISTRY.get_sample_value("azsql_mcp_driver_process_exits_total") or 0
         with caplog.at_level(logging.ERROR, logger="azsql_mcp.db.driverprocess"):
             os.kill(pid, signal.SIGKILL)
