@@ -68,10 +68,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Test modules spread over the cores, at most 4 (a module's fixtures, such as its test
+# server, stay in one worker); PYTEST_WORKERS= runs them one after another.
+PYTEST_WORKERS ?= -n auto --maxprocesses=4 --dist loadfile
+
 # The example plugin is its own project: its tests run from its folder, as its authors would.
 pytest: install test-packages
 	cd examples/azsql-mcp-hello && ../../$(BIN)/python -m pytest -q
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
 

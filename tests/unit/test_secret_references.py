@@ -43,6 +43,7 @@ def test_a_name_or_a_path_is_shown(value: str) -> None:
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ",
         "abc8Q~x.yZ_w-1",
     ],
+    ids=lambda value: f"{len(value)} characters",  # the same in every run: random values
 )
 def test_what_reads_as_no_name_or_path_is_not_shown(value: str) -> None:
     assert value not in shown_reference(value)
