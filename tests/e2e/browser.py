@@ -26,6 +26,10 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+# DevTools' answers to an evaluation while the page is replaced by the next one
+NAVIGATING = ("Inspected target navigated or closed", "Cannot find context with specified id")
+
+
 class Page:
     """One browser tab, spoken to over its DevTools websocket."""
 
@@ -51,7 +55,12 @@ class Page:
     def wait_for(self, expression: str, timeout: float = 15) -> Any:
         deadline = time.monotonic() + timeout
         while True:
-            value = self.eval(expression)
+            try:
+                value = self.eval(expression)
+            except AssertionError as e:  # the page was being replaced (a form's answer)
+                if not any(m in str(e) for m in NAVIGATING) or time.monotonic() > deadline:
+                    raise
+                value = None
             if value:
                 return value
             if time.monotonic() > deadline:
