@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from . import errors
-from .catalog import DEFAULT_SCHEMA, Catalog
-from .temp_tables import temp_table_named
+from .catalog import Catalog
+from .temp_tables import table_named
 
 
 def _is_default(node: exp.Expression) -> bool:
@@ -34,7 +34,7 @@ def drop_default_values(tree: exp.Expression, catalog: Catalog) -> None:
     if isinstance(schema, exp.Schema):
         names = [i.name for i in schema.expressions]
     else:
-        table = temp_table_named(schema) or catalog.table(schema.db or DEFAULT_SCHEMA, schema.name)
+        table = table_named(schema, catalog)
         if table is None:
             raise errors.invalid_object(schema.sql("tsql"))
         names = [c.name for c in table.columns if not c.is_identity and not c.computed]

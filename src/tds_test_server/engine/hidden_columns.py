@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from . import errors
-from .catalog import DEFAULT_SCHEMA, Catalog
-from .temp_tables import temp_table_named
+from .catalog import Catalog
+from .temp_tables import table_named
 
 _HIDDEN = frozenset({"rowid", "oid", "_rowid_"})
 
@@ -30,7 +30,7 @@ def refuse_hidden_columns(tree: exp.Expression, catalog: Catalog) -> None:
     for node in tree.find_all(exp.Table):
         if not node.db and node.name.casefold() in ctes:
             continue
-        table = temp_table_named(node) or catalog.table(node.db or DEFAULT_SCHEMA, node.name)
+        table = table_named(node, catalog)
         if table is None:
             return  # a catalog view or a function: its columns are not known here
         given |= {c.name.casefold() for c in table.columns}

@@ -30,7 +30,7 @@ from sqlglot import exp
 from ..results import TdsError
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .hidden_columns import refuse_hidden_columns
-from .temp_tables import temp_table_named
+from .temp_tables import table_named
 
 # aggregates sqlglot reads as plain calls
 _CALLED_AGGREGATES = frozenset({"STDEVP", "VAR", "VARP", "CHECKSUM_AGG", "PRODUCT"})
@@ -257,7 +257,7 @@ class _Sources:
         if node.args.get("pivots"):
             columns = None  # PIVOT's columns are its own, not the table's
         elif isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
-            table = temp_table_named(node) or catalog.table(node.db or DEFAULT_SCHEMA, node.name)
+            table = table_named(node, catalog)
             cte = _cte(tree, node) if not node.db else None
             if table is not None and cte is None:
                 columns = columns or {c.name.casefold() for c in table.columns}

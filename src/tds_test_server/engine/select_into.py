@@ -27,13 +27,13 @@ from sqlglot import exp
 from ..results import ColumnType, Done, Result, TdsError
 from . import errors
 from .batches import Statement
-from .catalog import DEFAULT_SCHEMA, Table
+from .catalog import Table
 from .ddl import Ddl
 from .ddl_parse import ColumnDef, CreateTable
 from .into_clause import IdentitySource, IntoClause, identity_sources
 from .session_state import _NONAME, Variable, _q
 from .statements import inferred
-from .temp_tables import temp_table_named
+from .temp_tables import table_named
 from .translate import Query
 
 
@@ -164,7 +164,7 @@ class SelectInto(Ddl):
 
     def _table_of(self, node: exp.Table) -> Table | None:
         """The session's temporary table or the catalog's table a FROM names."""
-        return temp_table_named(node) or self.catalog.table(node.db or DEFAULT_SCHEMA, node.name)
+        return table_named(node, self.catalog)
 
 
 def _column(

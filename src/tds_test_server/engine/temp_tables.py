@@ -25,7 +25,7 @@ from types import MappingProxyType
 from sqlglot import exp
 
 from ..results import ColumnType
-from .catalog import DEFAULT_SCHEMA, Column, Table
+from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
 from .sql_types import type_text
 
 TEMP_TABLES: ContextVar[Mapping[str, Table]] = ContextVar(
@@ -48,6 +48,12 @@ def temp_table_named(node: exp.Table) -> Table | None:
     if isinstance(ident, exp.Identifier) and ident.args.get("temporary"):
         return temp_table("#" + ident.name)
     return None
+
+
+def table_named(node: exp.Table, catalog: Catalog) -> Table | None:
+    """The table a statement names: the running session's temporary table, else the
+    catalog's (None for a catalog view, a function or a missing table)."""
+    return temp_table_named(node) or catalog.table(node.db or DEFAULT_SCHEMA, node.name)
 
 
 def temp_signature(text: str) -> TempSignature:
