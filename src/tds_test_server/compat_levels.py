@@ -106,7 +106,7 @@ def check(edition: Edition, text: str) -> None:
 def _missing(text: str, major: int, level: int) -> str | None:
     if major >= 16 and level >= 160:  # the cheap answer for the default edition
         return None
-    tokens = TSQL().tokenize(text)
+    tokens = _tokens(text)
     for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None], strict=False):
         name = token.text.upper()
         if after is None or after.token_type != TokenType.L_PAREN:
@@ -125,7 +125,7 @@ def _late_syntax(text: str, major: int, level: int) -> TdsError | None:
     requires 1 argument(s).") and IS [NOT] DISTINCT FROM (a syntax error before 2022)."""
     if major >= 16 and level >= 160:
         return None
-    tokens = TSQL().tokenize(text)
+    tokens = _tokens(text)
     for i, token in enumerate(tokens):
         name = token.text.upper()
         if name in ("LTRIM", "RTRIM") and _arguments(tokens, i + 1) > 1:
@@ -137,6 +137,12 @@ def _late_syntax(text: str, major: int, level: int) -> TdsError | None:
             if following[:2] == ["DISTINCT", "FROM"] or following == ["NOT", "DISTINCT", "FROM"]:
                 return TdsError(156, "Incorrect syntax near the keyword 'DISTINCT'.", severity=15)
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _tokens(text: str) -> list[Token]:
+    """`text` tokenized once for both checks (the list is only read)."""
+    return TSQL().tokenize(text)
 
 
 def _arguments(tokens: list[Token], start: int) -> int:
