@@ -22,7 +22,7 @@ Where a column's source cannot be told (a catalog view, a function), it is let p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -70,17 +70,12 @@ def _check_ordering(select: exp.Select) -> None:
             " specified.",
             severity=15,
         )
-    if not select.args.get("distinct") or any(p.is_star for p in select.expressions):
-        return
-    selected = {_key(p.this if isinstance(p, exp.Alias) else p) for p in select.expressions}
-    selected |= {p.alias_or_name.casefold() for p in select.expressions}
-    for item in order.expressions:
-        if _constant(item.this) is None and _key(item.this) not in selected:
-            raise TdsError(
-                145,
-                "ORDER BY items must appear in the select list if SELECT DISTINCT is specified.",
-                severity=15,
-            )
+    if select.args.get("distinct") and _orders_unselected(order, select.expressions):
+        raise TdsError(
+            145,
+            "ORDER BY items must appear in the select list if SELECT DISTINCT is specified.",
+            severity=15,
+        )
 
 
 def _check_union_order(union: exp.SetOperation) -> None:
@@ -89,20 +84,27 @@ def _check_union_order(union: exp.SetOperation) -> None:
     first: exp.Expression = union
     while isinstance(first, exp.SetOperation):
         first = first.this
-    if order is None or not isinstance(first, exp.Select):
-        return
-    if any(p.is_star for p in first.selects):
-        return
-    names = {p.alias_or_name.casefold() for p in first.selects}
-    names |= {_key(p.this if isinstance(p, exp.Alias) else p) for p in first.selects}
-    for item in order.expressions:
-        if _constant(item.this) is None and _key(item.this) not in names:
-            raise TdsError(
-                104,
-                "ORDER BY items must appear in the select list if the statement contains a"
-                " UNION, INTERSECT or EXCEPT operator.",
-                severity=15,
-            )
+    if (
+        isinstance(order, exp.Order)
+        and isinstance(first, exp.Select)
+        and _orders_unselected(order, first.selects)
+    ):
+        raise TdsError(
+            104,
+            "ORDER BY items must appear in the select list if the statement contains a"
+            " UNION, INTERSECT or EXCEPT operator.",
+            severity=15,
+        )
+
+
+def _orders_unselected(order: exp.Order, selects: Sequence[exp.Expr]) -> bool:
+    """Whether ORDER BY names what the select list does not select (by expression or
+    name; a position is checked apart, 108); never for a list with `*`."""
+    if any(p.is_star for p in selects):
+        return False
+    names = {p.alias_or_name.casefold() for p in selects}
+    names |= {_key(p.this if isinstance(p, exp.Alias) else p) for p in selects}
+    return any(_constant(i.this) is None and _key(i.this) not in names for i in order.expressions)
 
 
 def _check_aliases(select: exp.Select, tree: exp.Expression, catalog: Catalog) -> None:
