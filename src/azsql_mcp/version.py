@@ -2,3 +2,4 @@
 the public API package."""
 
 __version__ = "0.1.0"
+DISTRIBUTION = "azsql-mcp"  # the name pip installs it by (importlib.metadata's)
