@@ -19,18 +19,9 @@ ITEMS_SHOWN = 50
 def fit_description(info: TableDescription) -> TableDescription:
     """`info` with at most COLUMNS_SHOWN columns and ITEMS_SHOWN of each constraint and
     index list, and in `left_out` how many of each were cut (None when nothing was)."""
-    cut = {
-        "columns": info.columns[COLUMNS_SHOWN:],
-        **{
-            what: getattr(info, what)[ITEMS_SHOWN:]
-            for what in (
-                "unique_constraints",
-                "foreign_keys",
-                "referenced_by",
-                "indexes",
-                "check_constraints",
-            )
-        },
+    cut = {  # LeftOut's fields are the lists it counts
+        what: getattr(info, what)[COLUMNS_SHOWN if what == "columns" else ITEMS_SHOWN :]
+        for what in LeftOut.model_fields
     }
     if not any(cut.values()):
         return info
