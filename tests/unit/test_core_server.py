@@ -408,9 +408,6 @@ def test_the_command_starts_without_collections_and_freezes_what_it_built() -> N
         "passes = []\n"
         "gc.callbacks.append(lambda phase, info: passes.append(phase))\n"
         "import azsql_mcp.serving.run as run\n"
-        # from an empty young generation: compiling core/cli.py (no .pyc under
-        # PYTHONDONTWRITEBYTECODE) comes before its first line, which pauses the collector
-        "gc.collect()\n"
         "loading = len(passes)\n"
         "async def serve(app, transport, config=None, hangups=None):\n"
         "    frozen = gc.get_freeze_count() > imported\n"
