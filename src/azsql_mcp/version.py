@@ -2,4 +2,3 @@
 the public API package."""
 
 __version__ = "0.1.0"
-DISTRIBUTION = "azsql-mcp"  # the name pip installs it by (importlib.metadata's)

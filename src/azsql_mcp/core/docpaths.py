@@ -9,8 +9,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
-from azsql_mcp.version import DISTRIBUTION
-
+DISTRIBUTION = "azsql-mcp"
 INSTALLED_DIR = PurePosixPath("share", "doc", DISTRIBUTION)
 
 

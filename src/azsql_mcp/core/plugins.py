@@ -41,11 +41,11 @@ from azsql_mcp.core.pluginsource import (
 )
 from azsql_mcp.core.registered import missing_description, require_async, require_hints
 from azsql_mcp.serving.injection import SOURCE_ARG, context_params
-from azsql_mcp.version import DISTRIBUTION
 
 log = logging.getLogger(__name__)
 
 GROUP = "azsql_mcp"
+BUILTIN_DISTRIBUTION = "azsql-mcp"
 # The built-in plugins' load order: as declared in pyproject.toml, which installers do
 # not keep (setuptools writes entry_points.txt sorted).
 BUILTIN_ORDER = (
@@ -310,7 +310,7 @@ def load_order(eps: Iterable[EntryPoint]) -> list[tuple[EntryPoint, PackageMetad
     def key(entry: tuple[EntryPoint, PackageMetadata | None]) -> tuple[int, int, str, str]:
         ep, metadata = entry
         dist = _normalize(_dist_name(metadata))
-        if dist == DISTRIBUTION:
+        if dist == BUILTIN_DISTRIBUTION:
             if ep.name in BUILTIN_ORDER:
                 return (0, BUILTIN_ORDER.index(ep.name), "", "")
             return (0, len(BUILTIN_ORDER), "", ep.name)
@@ -354,7 +354,7 @@ class _Loader:
             distribution=dist_name,
             version=metadata["Version"] if metadata is not None else "",
             module=ep.value,
-            builtin=_normalize(dist_name) == DISTRIBUTION,
+            builtin=_normalize(dist_name) == BUILTIN_DISTRIBUTION,
         )
         self.records.append(record)
         if record.name in self.replaced:

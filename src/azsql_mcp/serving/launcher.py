@@ -13,8 +13,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from azsql_mcp.core.plugins import GROUP
-from azsql_mcp.version import DISTRIBUTION
+DISTRIBUTION = "azsql-mcp"
+PLUGIN_GROUP = "azsql_mcp"
 
 
 def launch_command() -> list[str]:
@@ -57,7 +57,7 @@ def _uvx_command() -> list[str] | None:
     command = [str(beside) if beside.exists() else "uvx", "--from", _requirement(DISTRIBUTION)]
     plugins = {
         entry.dist.name
-        for entry in metadata.entry_points(group=GROUP)
+        for entry in metadata.entry_points(group=PLUGIN_GROUP)
         if entry.dist is not None and entry.dist.name != DISTRIBUTION
     }
     for plugin in sorted(plugins):
