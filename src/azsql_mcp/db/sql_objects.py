@@ -52,6 +52,9 @@ DENIED_OBJECTS: dict[str, str] = {
     "sysdevices": "shows the paths of the server's backup devices",
     "server_file_audits": "shows audit definitions and their file paths",
     "dm_server_audit_status": "shows audits and their file paths",
+    # asks Azure Blob Storage's REST API; takes any database's name as text
+    "fn_db_backup_file_snapshots": "lists the Azure Blob Storage snapshots of the files of"
+    " any database named in its argument, asking the storage service",
     # the registry
     "dm_server_registry": "reads the server's registry",
     # the transaction log

@@ -103,11 +103,10 @@ def check_reach(tree: exp.Expr, policy: ReadPolicy, allowed: str) -> None:
         elif isinstance(node, exp.Anonymous) and not isinstance(node.parent, exp.Dot | exp.Table):
             if not isinstance(node.parent, exp.WithTableHint):
                 _check_object(node.name, None, policy, allowed)
+        elif isinstance(node, exp.Column) and _names_table(node):
+            _check_table_argument(node, policy, allowed)
         elif isinstance(node, exp.Column) and node.args.get("catalog"):
             _check_database(node.text("catalog"), node.sql(dialect="tsql"), policy, allowed)
-        elif isinstance(node, exp.Column) and node.args.get("db") and _names_table(node):
-            # CONTAINSTABLE(db.schema.table, ...): a three-part table name, not a column
-            _check_database(node.text("db"), node.sql(dialect="tsql"), policy, allowed)
         elif isinstance(node, exp.WithTableHint):
             for hint in node.expressions:
                 _check_table_hint(hint, allowed)
@@ -146,6 +145,16 @@ def _names_table(column: exp.Column) -> bool:
         and call.name.upper() in _TABLE_ARGUMENT_FUNCTIONS
         and call.expressions[:1] == [column]
     )
+
+
+def _check_table_argument(column: exp.Column, policy: ReadPolicy, allowed: str) -> None:
+    """CONTAINSTABLE(db.schema.table, ...): the parts name a table, so the first of four is
+    a linked server (of a column's four, it would be the database)."""
+    written = column.sql(dialect="tsql")
+    if column.args.get("catalog"):
+        refuse(f"{written}: four-part names reach linked servers.", allowed)
+    if column.args.get("db"):
+        _check_database(column.text("db"), written, policy, allowed)
 
 
 def refuse(reason: str, allowed: str) -> NoReturn:
