@@ -68,8 +68,16 @@ async def test_newer_reads_the_test_server_lacks_pass_the_guard(mcp_client, quer
             " SIMILAR_TO = @j, METRIC = 'cosine', TOP_N = 5) AS s",
             "names the database master",
         ),
+        ("SELECT * FROM sys.fn_db_backup_file_snapshots(NULL)", "Azure Blob Storage"),
+        ("SELECT * FROM CONTAINSTABLE(srv.db.dbo.t, *, N'x') AS k", "four-part names"),
     ],
-    ids=["ai-embeddings", "openrowset-bulk", "vector-search-master"],
+    ids=[
+        "ai-embeddings",
+        "openrowset-bulk",
+        "vector-search-master",
+        "backup-snapshots",
+        "containstable-linked-server",
+    ],
 )
 async def test_newer_reads_that_reach_outside_stay_refused(mcp_client, query, why):
     result = await call(mcp_client, query, {"j": "[]"} if "@j" in query else None)
