@@ -24,6 +24,12 @@ OWN = ReadPolicy.of("Sales")
             " AI_GENERATE_EMBEDDINGS(N'q' USE MODEL m), METRIC = 'cosine', TOP_N = 5) AS s",
             "external model",
         ),
+        # Microsoft Fabric's AI functions call Azure OpenAI with the text
+        ("SELECT AI_SUMMARIZE(d.body) AS s FROM dbo.docs AS d", "AI model's endpoint"),
+        ("SELECT ai_classify(d.body, 'a', 'b') AS c FROM dbo.docs AS d", "AI model's endpoint"),
+        ("SELECT [AI_CLASSIFY](d.body, 'a', 'b') AS c FROM dbo.docs AS d", "AI model's endpoint"),
+        ("SELECT [AI_TRANSLATE](d.body, 'de') AS t FROM dbo.docs AS d", "AI model's endpoint"),
+        ("SELECT * FROM [OPENQUERY](srv, 'SELECT 1')", "OPENQUERY reaches"),
         # REST calls are procedures: never in a SELECT
         ("EXEC sp_invoke_external_rest_endpoint @url = N'https://x'", "EXEC"),
         ("SELECT * FROM dbo.t WHERE 1 = sp_invoke_external_rest_endpoint(N'x')", "sp_"),

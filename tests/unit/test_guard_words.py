@@ -31,7 +31,9 @@ UPDATETEXT USE VARYING VIEW WAITFOR WHILE WRITETEXT
 WRITE_ONLY = {"INSERT", "UPDATE", "DELETE", "INTO", "SET", "DEFAULT"}
 # Not reserved, refused all the same (docs/statement-guard.md).
 DENIED = "GO THROW RECEIVE SEND GET MOVE ENABLE DISABLE CONVERSATION UPDLOCK XLOCK TABLOCKX"
-DENIED += " AI_GENERATE_EMBEDDINGS"  # a function that sends text to an external endpoint
+# functions that send text to an AI model's endpoint outside the database
+DENIED += " AI_GENERATE_EMBEDDINGS AI_ANALYZE_SENTIMENT AI_CLASSIFY AI_EXTRACT AI_FIX_GRAMMAR"
+DENIED += " AI_GENERATE_RESPONSE AI_SUMMARIZE AI_TRANSLATE"
 # Reserved keywords a read may contain, but never as an unquoted name: sqlglot reads
 # each of these as an alias in `SELECT a AS word FROM t`, SQL Server as the keyword.
 ALLOWED_NEVER_NAMES = """

@@ -74,13 +74,30 @@ WRITE_KEYWORDS: frozenset[str] = SELECT_KEYWORDS | {
     "DEFAULT",
 }
 
+# Functions that send their text, table data, to an AI model's endpoint outside the
+# database: AI_GENERATE_EMBEDDINGS (SQL Server 2025, Azure SQL: an external model) and the
+# AI functions of Microsoft Fabric's Warehouse and SQL analytics endpoint (Azure OpenAI),
+# from Microsoft's "AI functions (Transact-SQL)". Their results are read stored instead.
+AI_ENDPOINT_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "AI_GENERATE_EMBEDDINGS",
+        "AI_ANALYZE_SENTIMENT",
+        "AI_CLASSIFY",
+        "AI_EXTRACT",
+        "AI_FIX_GRAMMAR",
+        "AI_GENERATE_RESPONSE",
+        "AI_SUMMARIZE",
+        "AI_TRANSLATE",
+    }
+)
 # Not reserved, yet refused as unquoted words: statement starters SQL Server accepts
 # after an expression without a semicolon, the client-side batch separator,
-# table hints that take write locks, and the function that sends text out of the
-# database to an external model's endpoint.
+# table hints that take write locks, and the functions that send text out of the
+# database to an AI model's endpoint.
 DENIED_WORDS: frozenset[str] = frozenset(
     {"GO", "THROW", "RECEIVE", "SEND", "GET", "MOVE", "ENABLE", "DISABLE", "CONVERSATION"}
-    | {"UPDLOCK", "XLOCK", "TABLOCKX", "AI_GENERATE_EMBEDDINGS"}
+    | {"UPDLOCK", "XLOCK", "TABLOCKX"}
+    | AI_ENDPOINT_FUNCTIONS
 )
 # Reserved words SQL Server reads as the start of an argument directly inside these
 # calls' parentheses (after `(` or `,`): the default namespace of WITH XMLNAMESPACES
@@ -99,6 +116,8 @@ _DOLLAR_WORD = re.compile(
 EXTERNAL_DATA_FUNCTIONS: frozenset[str] = frozenset(
     {"OPENROWSET", "OPENQUERY", "OPENDATASOURCE", "OPENXML"}
 )
+# Calls refused in the tree too, however written ([OPENQUERY](...), [AI_CLASSIFY](...)).
+EXTERNAL_CALLS: frozenset[str] = EXTERNAL_DATA_FUNCTIONS | AI_ENDPOINT_FUNCTIONS
 
 # Why a word is refused, said after the refusal (the tree's checks use it too).
 WHY: dict[str, str] = {
@@ -120,6 +139,12 @@ WHY: dict[str, str] = {
     "AI_GENERATE_EMBEDDINGS": "AI_GENERATE_EMBEDDINGS sends the text to an external model's"
     " endpoint (outside the database); read stored embeddings (a vector column) instead.",
 }
+for _word in AI_ENDPOINT_FUNCTIONS - {"AI_GENERATE_EMBEDDINGS"}:
+    WHY[_word] = (
+        f"{_word} sends the text to an AI model's endpoint outside the database (Azure"
+        " OpenAI, for Microsoft Fabric's AI functions); read results stored in a table"
+        " instead."
+    )
 for _word in EXTERNAL_DATA_FUNCTIONS:
     WHY[_word] = f"{_word} reaches data outside the database (linked servers, files)."
 for _word in ("BEGIN", "COMMIT", "ROLLBACK", "SAVE", "TRAN", "TRANSACTION"):

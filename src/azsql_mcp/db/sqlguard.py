@@ -45,7 +45,7 @@ from azsql_mcp.api import QueryRefused
 from azsql_mcp.db import write_filters
 from azsql_mcp.db.guardcache import VERDICTS, Refusal, check_key, remember, settle
 from azsql_mcp.db.guardtokens import (
-    EXTERNAL_DATA_FUNCTIONS,
+    EXTERNAL_CALLS,
     RESERVED_KEYWORDS,
     WHY,
     At,
@@ -377,13 +377,16 @@ def _check_tree(tree: exp.Expr, allowed: str) -> None:
             if isinstance(node, exp.NextValueFor):
                 refuse("NEXT VALUE FOR advances a sequence, which no rollback undoes.", allowed)
             refuse(f"{_node_name(node)} is not allowed here.", allowed)
+        if isinstance(node, exp.Func):
+            # [OPENQUERY](...), [AI_CLASSIFY](...): quoted, no word check saw them; sqlglot
+            # reads some as a function it knows (AI_CLASSIFY), the rest as Anonymous
+            called = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+            if called.upper() in EXTERNAL_CALLS:
+                refuse(WHY[called.upper()], allowed)
         if isinstance(node, exp.Identifier):
             _check_identifier(node, allowed)
         elif isinstance(node, exp.Anonymous):
-            name = node.name  # [OPENQUERY](...) too: refused in doubt
-            check_name(name, "a function name", allowed)
-            if name.upper() in EXTERNAL_DATA_FUNCTIONS:
-                refuse(WHY[name.upper()], allowed)
+            check_name(node.name, "a function name", allowed)
         elif isinstance(node, exp.Table) and isinstance(node.this, exp.Dot):
             refuse(f"{node.sql(dialect='tsql')}: four-part names reach linked servers.", allowed)
         elif isinstance(node, exp.Returning) and node.args.get("into"):

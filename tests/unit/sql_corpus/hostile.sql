@@ -794,3 +794,11 @@ SELECT dbo.XMLNAMESPACES(DEFAULT) AS a
 WITH XMLNAMESPACES (DEFAULT 'urn:x') SELECT 1 AS a DELETE FROM t
 -- next
 SELECT 1 AS a FROM p, f, q WHERE MATCH(p-(f)->q) DELETE FROM t
+-- next
+SELECT AI_SUMMARIZE(d.body) AS s FROM dbo.docs AS d
+-- next
+SELECT [AI_CLASSIFY](d.body, 'a', 'b') AS c FROM dbo.docs AS d
+-- next
+SELECT * FROM sys.fn_db_backup_file_snapshots(NULL)
+-- next
+SELECT * FROM CONTAINSTABLE(srv.db.dbo.t, *, N'x') AS k
