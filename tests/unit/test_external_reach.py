@@ -59,6 +59,14 @@ def test_what_reaches_outside_is_refused_naming_it(sql: str, fragment: str) -> N
     assert fragment in caught.value.reason
 
 
+def test_a_column_named_like_an_ai_function_is_read_when_quoted() -> None:
+    """The AI functions' names are refused as words; the refusal says how to name a column."""
+    with pytest.raises(QueryRefused) as caught:
+        check_select("SELECT d.ai_summarize FROM dbo.docs AS d", policy=OWN)
+    assert "[ai_summarize]" in caught.value.reason
+    assert check_select("SELECT d.[ai_summarize] FROM dbo.docs AS d", policy=OWN).kind == "select"
+
+
 def test_a_table_argument_names_its_database_by_three_parts() -> None:
     """Of a column's four parts the first is a database; of a table's, a linked server."""
     with pytest.raises(QueryRefused) as caught:

@@ -143,7 +143,7 @@ for _word in AI_ENDPOINT_FUNCTIONS - {"AI_GENERATE_EMBEDDINGS"}:
     WHY[_word] = (
         f"{_word} sends the text to an AI model's endpoint outside the database (Azure"
         " OpenAI, for Microsoft Fabric's AI functions); read results stored in a table"
-        " instead."
+        f" instead (a column of that name: bracket-quote it, [{_word.lower()}])."
     )
 for _word in EXTERNAL_DATA_FUNCTIONS:
     WHY[_word] = f"{_word} reaches data outside the database (linked servers, files)."
