@@ -34,13 +34,14 @@ from azsql_mcp.plugins.builtin_declared.model import (
 # types are their own base; their name is NULL when this login cannot see the type.
 # A parameter has the database's default collation, whose code page is that of its
 # char and varchar values ("COLLATIONPROPERTY").
+CODE_PAGE = """CONVERT(int, COLLATIONPROPERTY(CONVERT(nvarchar(128),
+           DATABASEPROPERTYEX(DB_NAME(), 'Collation')), 'CodePage'))"""
 CATALOG = """
 SELECT n.ordinal, n.object_id, p.name,
        CASE WHEN p.user_type_id <> p.system_type_id AND p.system_type_id NOT IN (240, 243)
             THEN TYPE_NAME(p.system_type_id) ELSE TYPE_NAME(p.user_type_id) END AS base_type,
        p.max_length, p.[precision], p.scale, p.is_output, USER_NAME() AS user_name,
-       CONVERT(int, COLLATIONPROPERTY(CONVERT(nvarchar(128),
-           DATABASEPROPERTYEX(DB_NAME(), 'Collation')), 'CodePage')) AS code_page
+       {code_page} AS code_page
 FROM (VALUES {rows}) AS n(ordinal, object_id)
 LEFT JOIN sys.parameters AS p ON p.object_id = n.object_id
 ORDER BY n.ordinal, p.parameter_id"""
@@ -200,7 +201,7 @@ class ProcedureCatalog:
             for i in range(len(names))
         )
         params = {f"p{i}": name for i, name in enumerate(names)}
-        rows, _ = await read_all(db, CATALOG.format(rows=values), params)
+        rows, _ = await read_all(db, CATALOG.format(rows=values, code_page=CODE_PAGE), params)
         found: dict[str, list[CatalogParameter] | None] = {name: None for name in names}
         user, code_page = "", None
         for row in rows:
