@@ -56,3 +56,5 @@ def test_a_string_of_a_declared_sql_type_goes_with_its_type() -> None:
     assert odbc_types.typed_values([1, "a"]) == ([1, "a"], None)
     with pytest.raises(QueryRefused, match="@n: 'int' is not a SQL type a string parameter"):
         bind_params(["n"], {"n": 2}, sql_types={"n": "int"})
+    with pytest.raises(QueryRefused, match="sql_types names @m, which the statement does not use"):
+        bind_params(["n"], {"n": "x"}, sql_types={"m": "varchar(5)"})

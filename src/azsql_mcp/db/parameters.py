@@ -41,6 +41,11 @@ def bind_params(
         refuse_unused(params, set(names))
     sent = {name.casefold(): bindable(name, values[name.casefold()]) for name in first}
     for key, text in _values_by_name(sql_types).items():
+        if key not in sent:
+            raise QueryRefused(
+                f"sql_types names @{key}, which the statement does not use.",
+                "only the @name parameters that appear in the statement",
+            )
         try:
             declared = string_sql_type(text)
         except ValueError as exc:
