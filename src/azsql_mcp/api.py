@@ -524,11 +524,15 @@ class ResolvedTool:
     """What a tool's `resolve` found in its source's catalog once the source was first
     reached: the function (its input schema) and description that replace the
     registered ones (None keeps them), or the problems, each naming the tool and key
-    ("tools.x.procedure: ..."), that withdraw the tool."""
+    ("tools.x.procedure: ..."), that withdraw the tool. `outdated`: awaited once the tool
+    is resolved, it returns when what `resolve` found no longer holds (the procedure was
+    altered): the server then runs `resolve` again and lists the tool anew, telling
+    connected clients the list changed."""
 
     fn: Callable[..., Awaitable[Any]] | None = None
     description: str | None = None
     problems: Sequence[str] = ()
+    outdated: Callable[[], Awaitable[None]] | None = None
 
 
 class RegisterTool(Protocol):

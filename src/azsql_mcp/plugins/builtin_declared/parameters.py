@@ -180,6 +180,7 @@ class ProcedureCatalog:
         self._found: dict[str, dict[str, Procedure]] = {}  # source -> procedure -> it
         self._read_at: dict[str, float] = {}  # source -> when (monotonic)
         self._lock = asyncio.Lock()
+        self._reads: dict[str, asyncio.Event] = {}  # source -> set at its next read
 
     def want(self, procedure: str, source: str | None) -> None:
         self.wanted.append((procedure, source))
@@ -191,7 +192,16 @@ class ProcedureCatalog:
             if again or read_at is None or time.monotonic() - read_at > REREAD_S:
                 self._found[db.source] = await self._read(db)
                 self._read_at[db.source] = time.monotonic()
+                self._reads.pop(db.source, asyncio.Event()).set()
         return self._found[db.source][procedure]
+
+    async def altered(
+        self, source: str, procedure: str, seen: Sequence[CatalogParameter] | None
+    ) -> None:
+        """Returns once a read (by a call: REREAD_S after the last, or after a failure)
+        finds the procedure's parameters other than `seen`, or finds it gone."""
+        while self._found.get(source, {}).get(procedure, Procedure(None, "")).parameters == seen:
+            await self._reads.setdefault(source, asyncio.Event()).wait()
 
     async def _read(self, db: Database) -> dict[str, Procedure]:
         # a tool without `source` uses the default source, which may be this one
