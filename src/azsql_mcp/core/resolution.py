@@ -161,7 +161,11 @@ def _watch(app: App, resolved: ToolSpec, pending: ToolSpec, outdated: OutdatedFn
     stop_watching(app, [name])
 
     async def watch() -> None:
-        await outdated()
+        try:
+            await outdated()
+        except Exception as exc:  # the tool stays as resolved
+            log.error("plugin %r: tool %r: outdated failed", resolved.plugin, name, exc_info=exc)
+            return
         if app.plugins.tools.get(name) is not resolved:
             return  # replaced meanwhile (a reload)
         log.info("tool %r: what it was resolved from changed; resolving it again", name)
