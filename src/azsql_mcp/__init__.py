@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         WriteOutcomeUnknown,
         hookimpl,
         shown_reference,
+        string_sql_type,
     )
 
 __all__ = [
@@ -93,6 +94,7 @@ __all__ = [
     "build_server",
     "hookimpl",
     "shown_reference",
+    "string_sql_type",
 ]
 
 if not TYPE_CHECKING:  # hidden from type checkers, which would let any name through it

@@ -310,6 +310,26 @@ class QueryRefused(ValueError):
 
 WriteKind = Literal["insert", "update", "delete"]
 
+_STRING_SQL_TYPE = re.compile(r"^\s*(n?(?:var)?char)\s*\(\s*(\d+)\s*\)\s*$", re.IGNORECASE)
+
+
+def string_sql_type(text: str) -> tuple[str, int]:
+    """`varchar(50)` as ("varchar", 50): a character type a statement's parameter may be
+    declared as (`sql_types` of `Database.read` and `write`), or ValueError saying what is
+    taken. Without one, a string is sent as nvarchar, which a varchar column is converted
+    to when compared (an index seek becomes a scan under a SQL collation)."""
+    match = _STRING_SQL_TYPE.match(text)
+    name, length = (match.group(1).lower(), int(match.group(2))) if match else ("", 0)
+    most = 4000 if name.startswith("n") else 8000
+    if not match or not 1 <= length <= most:
+        raise ValueError(
+            f"{text!r} is not a SQL type a string parameter can be declared as: write"
+            " char(n) or varchar(n) with n from 1 to 8000, or nchar(n) or nvarchar(n) with"
+            " n from 1 to 4000 (the column's type; a max type holds no index key, and"
+            " nvarchar is what a string is sent as without sql_type)"
+        )
+    return name, length
+
 
 @runtime_checkable
 class Database(Protocol):
@@ -332,6 +352,7 @@ class Database(Protocol):
         offset: int = 0,
         json_values: bool = False,
         server_state: bool = False,
+        sql_types: Mapping[str, str] | None = None,
     ) -> QueryResult:
         """Run one SELECT (CTEs allowed) in a transaction that is rolled back.
 
@@ -339,7 +360,10 @@ class Database(Protocol):
         rules of `azsql_mcp.values` (converted where they are fetched, which is
         cheaper than converting driver values afterwards). Server-state views
         (sys.dm_... : other sessions and their statements) are refused unless
-        `server_state`, which a tool passes only for callers with the sql.admin scope."""
+        `server_state`, which a tool passes only for callers with the sql.admin scope.
+        `sql_types`: parameter name -> the character type to send its string as
+        (`varchar(50)`, see `string_sql_type`); the others go as the driver binds their
+        values (a string as nvarchar)."""
         ...
 
     async def write(
@@ -349,13 +373,15 @@ class Database(Protocol):
         *,
         kinds: Sequence[WriteKind],
         json_values: bool = False,
+        sql_types: Mapping[str, str] | None = None,
     ) -> QueryResult:
         """Run one INSERT/UPDATE/DELETE of the given kinds; needs read_only = false.
 
         `rows_affected` is what it changed. A statement with an OUTPUT clause (no INTO)
         returns its rows in `columns` and `rows`, at most `max_rows` / about
         `max_result_bytes` of them (`truncated` when there were more), as JSON values
-        with `json_values` (see `read`); without one, `columns` and `rows` are empty."""
+        with `json_values` (see `read`); without one, `columns` and `rows` are empty.
+        `sql_types` as for `read`."""
         ...
 
     async def write_batch(
@@ -498,11 +524,15 @@ class ResolvedTool:
     """What a tool's `resolve` found in its source's catalog once the source was first
     reached: the function (its input schema) and description that replace the
     registered ones (None keeps them), or the problems, each naming the tool and key
-    ("tools.x.procedure: ..."), that withdraw the tool."""
+    ("tools.x.procedure: ..."), that withdraw the tool. `outdated`: awaited once the tool
+    is resolved, it returns when what `resolve` found no longer holds (the procedure was
+    altered): the server then runs `resolve` again and lists the tool anew, telling
+    connected clients the list changed."""
 
     fn: Callable[..., Awaitable[Any]] | None = None
     description: str | None = None
     problems: Sequence[str] = ()
+    outdated: Callable[[], Awaitable[None]] | None = None
 
 
 class RegisterTool(Protocol):

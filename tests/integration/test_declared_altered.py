@@ -5,11 +5,19 @@ the value refused before the call. Through both drivers on the TDS test server."
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from fastmcp import Client
-from test_declared_procedures import admin_sql, listed_until, make_app, reach_source
+from test_declared_procedures import (
+    TIMEOUT_S,
+    ListChanges,
+    admin_sql,
+    listed_until,
+    make_app,
+    reach_source,
+)
 
 from azsql_mcp.plugins.builtin_declared import parameters
 from azsql_mcp.testing.pytest_plugin import DRIVERS
@@ -81,3 +89,44 @@ async def test_a_dropped_parameter_is_refused_naming_it(
     assert after.is_error
     text = after.content[0].text
     assert f"{proc} no longer has @k: it takes @n int now" in text, text
+
+
+async def test_an_altered_procedure_is_listed_again_with_its_new_parameters(
+    azsql_config: dict[str, Any], tds_server: ThreadedTdsServer, azsql_driver: str
+) -> None:
+    """Once a call sees the ALTER, the tool's input schema and description follow it,
+    and a connected client is told the tool list changed (no restart)."""
+    proc = f"dbo.uspRelisted_{azsql_driver}"
+    admin_sql(tds_server, f"CREATE PROCEDURE {proc} @n int AS SELECT @n * 2 AS v")
+    app = make_app(azsql_config, {"shape": {"procedure": proc, "description": "altered later"}})
+    changes = ListChanges()
+    async with Client(app.mcp, message_handler=changes, mode="legacy") as client:
+        await reach_source(client)
+        await listed_until(client, lambda t: "n" in t["shape"].input_schema["properties"])
+        changes.seen.clear()
+        admin_sql(tds_server, f"ALTER PROCEDURE {proc} @n int, @m int AS SELECT @n * @m AS v")
+        failed = await client.call_tool("shape", {"n": 3}, raise_on_error=False)
+        assert failed.is_error and "lists the tool again" in failed.content[0].text
+        await asyncio.wait_for(changes.seen.wait(), TIMEOUT_S)
+        tools = await listed_until(client, lambda t: "m" in t["shape"].input_schema["properties"])
+        assert "@n int, @m int" in (tools["shape"].description or "")
+        result = await client.call_tool("shape", {"n": 3, "m": 4})
+        assert result.structured_content["result_sets"][0]["rows"] == [[12]]
+
+
+async def test_a_dropped_procedure_is_withdrawn_once_a_call_sees_it(
+    azsql_config: dict[str, Any], tds_server: ThreadedTdsServer, azsql_driver: str
+) -> None:
+    proc = f"dbo.uspGone_{azsql_driver}"
+    admin_sql(tds_server, f"CREATE PROCEDURE {proc} @n int AS SELECT @n AS v")
+    app = make_app(azsql_config, {"gone": {"procedure": proc, "description": "dropped later"}})
+    changes = ListChanges()
+    async with Client(app.mcp, message_handler=changes, mode="legacy") as client:
+        await reach_source(client)
+        await listed_until(client, lambda t: "n" in t["gone"].input_schema["properties"])
+        changes.seen.clear()
+        admin_sql(tds_server, f"DROP PROCEDURE {proc}")
+        failed = await client.call_tool("gone", {"n": 3}, raise_on_error=False)
+        assert failed.is_error
+        await asyncio.wait_for(changes.seen.wait(), TIMEOUT_S)
+        await listed_until(client, lambda t: "gone" not in t)

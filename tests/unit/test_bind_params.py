@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from azsql_mcp import QueryRefused
+from azsql_mcp.db import odbc_types
 from azsql_mcp.db.parameters import bind_params
 from azsql_mcp.db.sqlguard import check_select, check_write
 
@@ -41,3 +42,19 @@ def test_a_comparison_of_one_parameter_in_two_cases_is_always_true() -> None:
         check_write(sql, ("delete",), allow_unfiltered=False)
     checked = check_write(sql, ("delete",), allow_unfiltered=True)
     assert bind_params(checked.param_names, {"p": 5}) == [5, 5]
+
+
+def test_a_string_of_a_declared_sql_type_goes_with_its_type() -> None:
+    # the driver process declares it varchar(10) (odbc_types.typed_values), not nvarchar
+    sent = bind_params(
+        ["Code", "n", "CODE"], {"code": "a", "n": 2}, sql_types={"CODE": "VarChar(10)"}
+    )
+    assert sent == [("a", "varchar", 10), 2, ("a", "varchar", 10)]
+    values, sizes = odbc_types.typed_values(sent)
+    assert values == ["a", 2, "a"]
+    assert sizes == [(12, 10, 0), None, (12, 10, 0)]  # SQL_VARCHAR
+    assert odbc_types.typed_values([1, "a"]) == ([1, "a"], None)
+    with pytest.raises(QueryRefused, match="@n: 'int' is not a SQL type a string parameter"):
+        bind_params(["n"], {"n": 2}, sql_types={"n": "int"})
+    with pytest.raises(QueryRefused, match="sql_types names @m, which the statement does not use"):
+        bind_params(["n"], {"n": "x"}, sql_types={"m": "varchar(5)"})

@@ -69,6 +69,7 @@ class App:
     # tools whose resolution against their source found problems (core/resolution.py)
     withdrawn: set[str] = field(default_factory=set)
     resolving: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    watching: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     closed: bool = False  # close() ran (or runs): the second caller has nothing to do
     # the plugins whose startup hooks ended well (or that have none), in order: only
     # their shutdown hooks run, so a stop during start-up spares the plugins not started

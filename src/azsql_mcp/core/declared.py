@@ -17,7 +17,7 @@ from azsql_mcp.core.plugins import (
     ToolSpec,
     call_plugin_hook,
 )
-from azsql_mcp.core.resolution import resolve_when_reached
+from azsql_mcp.core.resolution import resolve_when_reached, stop_watching
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,7 @@ def redeclare(app: App, settings: Settings, judged: PluginSet, new: Settings) ->
     }
     for name in kept:
         app.plugins.tools[name] = old[name]
+    stop_watching(app, sorted(set(old) - kept))
     for name in set(old) - kept:
         app.mcp.local_provider.remove_tool(name)
     for name, spec in declared_specs(app.plugins).items():

@@ -7,7 +7,9 @@ replaces the declared tools), each pending tool of that source is resolved. A re
 tool's component is replaced (its input schema and description); a tool with problems
 is withdrawn from the tool list and every problem is logged as an ERROR. Connected
 clients get `notifications/tools/list_changed` when the list changed. `azsql-mcp
-check` runs the same resolution and reports the problems (exit 2).
+check` runs the same resolution and reports the problems (exit 2). A resolved tool
+whose `outdated` returns (its procedure was altered) is pending again and resolved
+anew, so the list changes with it.
 
 A `tools/list` in the first seconds waits for that (`ListWhenResolved`): a client that
 lists tools once, or that no notification reaches (stateless HTTP), would otherwise
@@ -20,6 +22,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,6 +40,7 @@ from azsql_mcp.serving.sessions import ConnectedSessions
 from azsql_mcp.serving.unavailable import UnavailableDatabase
 
 log = logging.getLogger(__name__)
+OutdatedFn = Callable[[], Awaitable[None]]
 
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 60.0
@@ -55,6 +59,7 @@ class Resolution:
     resolved: ToolSpec | None = None
     problems: list[str] = field(default_factory=list)
     error: str | None = None
+    outdated: OutdatedFn | None = None  # ResolvedTool's
 
 
 def pending_tools(plugins: PluginSet, source: str, default_source: str | None) -> list[ToolSpec]:
@@ -91,7 +96,7 @@ async def resolve_tools(specs: list[ToolSpec], db: Database) -> list[Resolution]
             description=found.description or spec.description,
             resolve=None,
         )
-        out.append(Resolution(spec, resolved=resolved))
+        out.append(Resolution(spec, resolved=resolved, outdated=found.outdated))
     return out
 
 
@@ -107,6 +112,7 @@ class App(Protocol):
     sessions: ConnectedSessions
     withdrawn: set[str]
     resolving: dict[str, asyncio.Task[None]]
+    watching: dict[str, asyncio.Task[None]]  # tool name -> waiting on its `outdated`
 
     def hidden_keys(self, settings: Settings) -> set[str]: ...
 
@@ -137,6 +143,45 @@ def stop_resolving(app: App) -> None:
     for task in app.resolving.values():
         task.cancel()
     app.resolving.clear()
+    stop_watching(app, list(app.watching))
+
+
+def stop_watching(app: App, names: list[str]) -> None:
+    """No longer wait on these tools' `outdated` (replaced by a reload, or shut down)."""
+    for name in names:
+        task = app.watching.pop(name, None)
+        if task is not None:
+            task.cancel()
+
+
+def _watch(app: App, resolved: ToolSpec, pending: ToolSpec, outdated: OutdatedFn) -> None:
+    """Once `outdated` returns, the tool is pending again (its `resolve` back) and its
+    source resolves it anew: what its resolution found no longer holds."""
+    name = resolved.name
+    stop_watching(app, [name])
+
+    async def watch() -> None:
+        try:
+            await outdated()
+        except Exception as exc:  # the tool stays as resolved
+            log.error("plugin %r: tool %r: outdated failed", resolved.plugin, name, exc_info=exc)
+            return
+        if app.plugins.tools.get(name) is not resolved:
+            return  # replaced meanwhile (a reload)
+        log.info("tool %r: what it was resolved from changed; resolving it again", name)
+        app.plugins.tools[name] = dataclasses.replace(resolved, resolve=pending.resolve)
+        source = resolved.source or app.runtime.default_source
+        if source is not None:
+            resolve_when_reached(app, source)
+
+    task = asyncio.get_running_loop().create_task(watch(), name=f"azsql-outdated-{name}")
+    app.watching[name] = task
+    task.add_done_callback(lambda done: _unwatch(app, name, done))
+
+
+def _unwatch(app: App, name: str, task: asyncio.Task[None]) -> None:
+    if app.watching.get(name) is task:
+        del app.watching[name]
 
 
 async def _resolve_source(app: App, source: str) -> None:
@@ -188,6 +233,8 @@ def apply_resolutions(app: App, outcome: list[Resolution]) -> None:
             continue
         app.withdrawn.discard(name)
         app.plugins.tools[name] = item.resolved
+        if item.outdated is not None:
+            _watch(app, item.resolved, item.pending, item.outdated)
         if item.resolved.fn is not item.pending.fn or (
             item.resolved.description != item.pending.description
         ):

@@ -239,9 +239,10 @@ class SourceDatabase(Database):
         offset: int = 0,
         json_values: bool = False,
         server_state: bool = False,
+        sql_types: Mapping[str, str] | None = None,
     ) -> QueryResult:
         checked = await guardworker.check_select(sql, policy=self.policy(server_state=server_state))
-        args = bind_params(checked.param_names, params)
+        args = bind_params(checked.param_names, params, sql_types=sql_types)
         if offset < 0:
             raise ValueError("offset must be 0 or more")
         cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
@@ -281,10 +282,11 @@ class SourceDatabase(Database):
         *,
         kinds: Sequence[WriteKind],
         json_values: bool = False,
+        sql_types: Mapping[str, str] | None = None,
     ) -> QueryResult:
         self._refuse_if_read_only()
         checked = await self._check_write(sql, kinds)
-        statement = (checked.sql, bind_params(checked.param_names, params))
+        statement = (checked.sql, bind_params(checked.param_names, params, sql_types=sql_types))
         return (await self._write([statement], json_values))[0]
 
     async def write_batch(

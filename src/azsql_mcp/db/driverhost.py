@@ -86,8 +86,10 @@ class Unbindable(Exception):
 
 def _execute(cursor: Any, sql: str, args: Sequence[Any]) -> Any:
     """cursor.execute, with a value the driver cannot bind refused as Unbindable."""
+    values, sizes = odbc_types().typed_values(args)
     try:
-        return cursor.execute(sql, *args)
+        cursor.setinputsizes(sizes)  # None: as pyodbc binds each value (a batch's next)
+        return cursor.execute(sql, *values)
     except (OverflowError, TypeError, ValueError) as exc:
         raise Unbindable(
             f"a parameter value could not be sent to SQL Server ({type(exc).__name__}: {exc})."

@@ -255,9 +255,30 @@ def row_sizer(
     return size
 
 
+# ODBC's SQL types (sql.h, sqlucode.h) of the character types a parameter may be declared as
+_CHARACTER_TYPES = {"char": 1, "varchar": 12, "nchar": -8, "nvarchar": -9}
+
+
+def typed_values(args: Sequence[Any]) -> tuple[list[Any], list[Any] | None]:
+    """The values to bind, and pyodbc's input sizes for them (None: as pyodbc binds
+    each value). A parameter given as (text, "varchar", 50) is declared varchar(50):
+    pyodbc would declare any str nvarchar, which SQL Server converts a varchar column
+    to when it compares them (CONVERT_IMPLICIT, no index seek under a SQL collation)."""
+    if not any(isinstance(arg, tuple) for arg in args):
+        return list(args), None
+    values, sizes = [], []
+    for arg in args:
+        typed = isinstance(arg, tuple)
+        values.append(arg[0] if typed else arg)
+        sizes.append((_CHARACTER_TYPES[arg[1]], arg[2], 0) if typed else None)
+    return values, sizes
+
+
 def parameter_type(value: Any) -> str:
     """The T-SQL type a parameter value is declared as, as pyodbc binds it (near enough
     to type a statement's result columns)."""
+    if isinstance(value, tuple):  # declared (typed_values)
+        return f"{value[1]}({value[2]})"
     if isinstance(value, bool):
         return "bit"
     if isinstance(value, int):

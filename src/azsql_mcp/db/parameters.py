@@ -12,17 +12,23 @@ import decimal
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from azsql_mcp.api import QueryRefused
+from azsql_mcp.api import QueryRefused, string_sql_type
 from azsql_mcp.db import driverhost
 
 
 def bind_params(
-    names: Sequence[str], params: Mapping[str, Any] | None, *, check_unused: bool = True
+    names: Sequence[str],
+    params: Mapping[str, Any] | None,
+    *,
+    check_unused: bool = True,
+    sql_types: Mapping[str, str] | None = None,
 ) -> list[Any]:
     """Values for the `?` placeholders, in order, from `@name` parameters. Names match
     as SQL Server matches variable names, in the instance's collation, case-insensitive
     as installed and on Azure SQL: `@Id` and `@id` are one parameter (the guard reads
-    `@Id = @id` as always true, write_filters.py)."""
+    `@Id = @id` as always true, write_filters.py). A string of a parameter `sql_types`
+    names goes as (value, type, length), which the driver process declares as that type
+    (odbc_types.typed_values)."""
     values = _values_by_name(params)
     first = _first_spellings(names)
     missing = [name for name in first if name.casefold() not in values]
@@ -34,6 +40,18 @@ def bind_params(
     if check_unused:
         refuse_unused(params, set(names))
     sent = {name.casefold(): bindable(name, values[name.casefold()]) for name in first}
+    for key, text in _values_by_name(sql_types).items():
+        if key not in sent:
+            raise QueryRefused(
+                f"sql_types names @{key}, which the statement does not use.",
+                "only the @name parameters that appear in the statement",
+            )
+        try:
+            declared = string_sql_type(text)
+        except ValueError as exc:
+            raise QueryRefused(f"@{key}: {exc}.", "character types in sql_types") from None
+        if isinstance(sent.get(key), str):
+            sent[key] = (sent[key], *declared)
     return [sent[name.casefold()] for name in names]
 
 

@@ -78,6 +78,7 @@ def register_config_tools(
 def _problems_of(
     name: str, table: Mapping[str, Any], taken: frozenset[str], check: CheckStatement
 ) -> list[str]:
+    from azsql_mcp.plugins.builtin_declared.fitting import fitted
     from azsql_mcp.plugins.builtin_declared.model import (
         NAME,
         NOT_ASCII,
@@ -87,6 +88,7 @@ def _problems_of(
         ToolDecl,
         is_other_script,
     )
+    from azsql_mcp.plugins.builtin_declared.statement_types import declared_types
 
     key = f"tools.{name}"
     if not TOOL_NAME.match(name):
@@ -120,7 +122,14 @@ def _problems_of(
     if decl.procedure is not None:
         if not PROCEDURE_NAME.match(decl.procedure):
             problems.append(f"{key}.procedure: {decl.procedure!r} is not schema.name")
+        problems += [
+            f"{key}.parameters.{p}.sql_type: a procedure's parameter has the type"
+            f" sys.parameters gives it ({d.sql_type!r} or another); remove sql_type"
+            for p, d in decl.parameters.items()
+            if d.sql_type is not None
+        ]
         return problems
+    problems += fitted(name, decl, declared_types(decl))[1]
     try:
         used = check(decl.statement or "", writes=decl.writes, source=decl.source)
     except KeyError as exc:

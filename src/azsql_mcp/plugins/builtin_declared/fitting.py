@@ -60,7 +60,11 @@ def fitted(
         if param is None:
             continue
         key = f"tools.{tool}.parameters.{name}"
-        what = f"@{param.name} of {decl.procedure} is {param.sql_type}"
+        what = (
+            f"@{param.name} of {decl.procedure} is {param.sql_type}"
+            if decl.procedure is not None
+            else f"@{param.name} is declared sql_type = {spec.sql_type!r}"
+        )
         if sql is None:
             continue
         if sql.type not in TAKES[spec.type]:

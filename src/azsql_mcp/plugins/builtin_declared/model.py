@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from azsql_mcp import string_sql_type
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # a digit past the microseconds, which pydantic would cut
 _PAST_MICROSECONDS = re.compile(r"[.,]\d{6}\d*[1-9]")
@@ -161,9 +163,27 @@ class ParameterDecl(BaseModel):
     max_length: int | None = Field(None, ge=1)
     enum: list[Any] | None = Field(None, min_length=1)
     from_claim: str | None = Field(None, min_length=1)
+    # a statement's string parameter: the column's character type, sent as such
+    sql_type: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _implied_type(cls, data: Any) -> Any:
+        """`sql_type` alone declares a string (the only type it applies to)."""
+        if isinstance(data, dict) and data.get("sql_type") is not None:
+            return {"type": "string", **data}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> ParameterDecl:
+        if self.sql_type is not None:
+            string_sql_type(self.sql_type)  # ValueError: what it takes
+            if self.type != "string":
+                raise ValueError(
+                    f"sql_type applies to string parameters only (this one is {self.type}):"
+                    " other values are sent as their own type (a date as date, a decimal"
+                    " with its digits); remove sql_type"
+                )
         numeric = self.type in ("integer", "number", "decimal")
         if (self.minimum is not None or self.maximum is not None) and not numeric:
             raise ValueError(

@@ -34,13 +34,14 @@ from azsql_mcp.plugins.builtin_declared.model import (
 # types are their own base; their name is NULL when this login cannot see the type.
 # A parameter has the database's default collation, whose code page is that of its
 # char and varchar values ("COLLATIONPROPERTY").
+CODE_PAGE = """CONVERT(int, COLLATIONPROPERTY(CONVERT(nvarchar(128),
+           DATABASEPROPERTYEX(DB_NAME(), 'Collation')), 'CodePage'))"""
 CATALOG = """
 SELECT n.ordinal, n.object_id, p.name,
        CASE WHEN p.user_type_id <> p.system_type_id AND p.system_type_id NOT IN (240, 243)
             THEN TYPE_NAME(p.system_type_id) ELSE TYPE_NAME(p.user_type_id) END AS base_type,
        p.max_length, p.[precision], p.scale, p.is_output, USER_NAME() AS user_name,
-       CONVERT(int, COLLATIONPROPERTY(CONVERT(nvarchar(128),
-           DATABASEPROPERTYEX(DB_NAME(), 'Collation')), 'CodePage')) AS code_page
+       {code_page} AS code_page
 FROM (VALUES {rows}) AS n(ordinal, object_id)
 LEFT JOIN sys.parameters AS p ON p.object_id = n.object_id
 ORDER BY n.ordinal, p.parameter_id"""
@@ -179,6 +180,7 @@ class ProcedureCatalog:
         self._found: dict[str, dict[str, Procedure]] = {}  # source -> procedure -> it
         self._read_at: dict[str, float] = {}  # source -> when (monotonic)
         self._lock = asyncio.Lock()
+        self._reads: dict[str, asyncio.Event] = {}  # source -> set at its next read
 
     def want(self, procedure: str, source: str | None) -> None:
         self.wanted.append((procedure, source))
@@ -190,7 +192,16 @@ class ProcedureCatalog:
             if again or read_at is None or time.monotonic() - read_at > REREAD_S:
                 self._found[db.source] = await self._read(db)
                 self._read_at[db.source] = time.monotonic()
+                self._reads.pop(db.source, asyncio.Event()).set()
         return self._found[db.source][procedure]
+
+    async def altered(
+        self, source: str, procedure: str, seen: Sequence[CatalogParameter] | None
+    ) -> None:
+        """Returns once a read (by a call: REREAD_S after the last, or after a failure)
+        finds the procedure's parameters other than `seen`, or finds it gone."""
+        while self._found.get(source, {}).get(procedure, Procedure(None, "")).parameters == seen:
+            await self._reads.setdefault(source, asyncio.Event()).wait()
 
     async def _read(self, db: Database) -> dict[str, Procedure]:
         # a tool without `source` uses the default source, which may be this one
@@ -200,7 +211,7 @@ class ProcedureCatalog:
             for i in range(len(names))
         )
         params = {f"p{i}": name for i, name in enumerate(names)}
-        rows, _ = await read_all(db, CATALOG.format(rows=values), params)
+        rows, _ = await read_all(db, CATALOG.format(rows=values, code_page=CODE_PAGE), params)
         found: dict[str, list[CatalogParameter] | None] = {name: None for name in names}
         user, code_page = "", None
         for row in rows:

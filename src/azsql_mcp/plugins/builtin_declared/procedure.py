@@ -238,10 +238,9 @@ async def _altered(
         return None
     return (
         f"{error} {procedure} was altered after azsql-mcp read its parameters: it took"
-        f" {signature(used)}, and takes {signature(now)} now. It has read them again and"
-        " checks the next call against them; this tool's input schema keeps the"
-        " parameters it was listed with until azsql-mcp restarts, so a new parameter is"
-        " offered once its operator restarts it."
+        f" {signature(used)}, and takes {signature(now)} now. It has read them again,"
+        " checks the next call against them and lists the tool again with them (list the"
+        " tools again to see its new input schema)."
     )
 
 
@@ -255,9 +254,12 @@ def resolver(
         if problems:
             return ResolvedTool(problems=problems)
         parameters = found.parameters or []
+        procedure, source = decl.procedure or "", db.source
         return ResolvedTool(
             fn=make_procedure(name, decl, catalog, parameters),
             description=describe(decl, parameters),
+            # an ALTER PROCEDURE seen by a call: listed again with the new parameters
+            outdated=lambda: catalog.altered(source, procedure, found.parameters),
         )
 
     return resolve

@@ -23,12 +23,18 @@ from azsql_mcp.catalog import memory_optimized
 from azsql_mcp.plugins.builtin_declared.datetimes import (
     refuse_finer_than_milliseconds as finer_than_ms,
 )
+from azsql_mcp.plugins.builtin_declared.fitting import check_values, fitted
 from azsql_mcp.plugins.builtin_declared.model import (
     BIGINT,
     HEX,
     INTEGER_TEXT,
     ParameterDecl,
     ToolDecl,
+)
+from azsql_mcp.plugins.builtin_declared.statement_types import (
+    CodePage,
+    declared_types,
+    needs_code_page,
 )
 from azsql_mcp.values import (
     MAX_SAFE_INTEGER,
@@ -61,6 +67,11 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     """The async function FastMCP calls for `[tools.NAME]` (ToolContext injected)."""
     statement = decl.statement or ""
     claimed = {p: d for p, d in decl.parameters.items() if d.from_claim is not None}
+    # the parameters with a sql_type: bounded by it, checked and sent as it
+    typed = declared_types(decl)
+    specs = fitted(name, decl, typed)[0]
+    sql_types = {p.name: p.sql_type for p in typed} or None
+    code_page = CodePage()
 
     real = python_names(decl.parameters)
 
@@ -69,18 +80,23 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
         given = {real.get(k, k): v for k, v in arguments.items()}
         given |= claimed_values(name, claimed, ctx.client.claims)
         cut = [why for key, value in given.items() if (why := finer_than_ms(value, key))]
+        if typed:  # what SQL Server would change converting it to its sql_type
+            page = await code_page.of(ctx.db) if needs_code_page(typed) else None
+            cut += check_values(given, specs, typed, page)
         if cut:
             raise ToolError(f"{name}: " + "\n".join(cut))
         params = {key: sql_value(key, value) for key, value in given.items()}
         if decl.writes:
             kinds: list[WriteKind] = ["insert", "update", "delete"]
-            write = ctx.db.write(statement, params, kinds=kinds, json_values=True)
+            write = ctx.db.write(
+                statement, params, kinds=kinds, json_values=True, sql_types=sql_types
+            )
             result = await advised(ctx.db, write)
             written = write_to_structured(result, max_rows=ctx.db.limits.max_rows)
             return respond(written, render_write(written, name))
         fingerprint = call_fingerprint(ctx.source, name, params)
         offset = decode_cursor(cursor, fingerprint) if cursor else 0
-        read = ctx.db.read(statement, params, offset=offset, json_values=True)
+        read = ctx.db.read(statement, params, offset=offset, json_values=True, sql_types=sql_types)
         result = await advised(ctx.db, read)
         next_cursor = None
         if result.truncated and result.next_offset is not None:
@@ -91,7 +107,7 @@ def make_tool(name: str, decl: ToolDecl) -> Callable[..., Awaitable[ToolResult]]
     parameters = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext)
     ]
-    for param, spec in decl.parameters.items():
+    for param, spec in specs.items():
         if spec.from_claim is None:
             parameters.append(
                 parameter(param, noted(spec, TO_UTC), python=python_name(real, param))
