@@ -71,8 +71,9 @@ def _probe(tmp_path: Path) -> dict[str, Any]:
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *filter(None, [env.get("PYTHONPATH")])])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, cwd=tmp_path
     )
+    assert out.returncode == 0, out.stderr
     result: dict[str, Any] = json.loads(out.stdout)
     assert result["file"] == str(tmp_path / "azsql_mcp" / "__init__.py")
     return result
