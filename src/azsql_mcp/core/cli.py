@@ -7,8 +7,8 @@ Heavy modules are imported inside the commands.
 
 from __future__ import annotations
 
-# first, before anything else loads: the collector paused (what any import makes before
-# the pause is walked by the collections it triggers), SIGTERM's default action for PID 1
+# first, before anything else loads (the standard library's modules too): the collector
+# paused (core/startgc.py), SIGTERM's default action for PID 1 (core/startsignal.py)
 from azsql_mcp.core import startgc, startsignal  # noqa: F401
 
 # isort: split
