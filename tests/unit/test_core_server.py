@@ -392,55 +392,6 @@ def test_serve_freezes_the_heap_once_the_sources_are_set_up(served: bool) -> Non
     assert out.stdout.split() == [str(served)] * 3
 
 
-def test_the_command_starts_without_collections_and_freezes_what_it_built() -> None:
-    """No garbage collection runs while the command (core/cli.py) loads pydantic, the MCP
-    SDK, FastMCP and the core, nor while `serve` validates and assembles; what each built
-    is frozen and collecting resumes, so the collections that follow do not walk it. In a
-    subprocess, with the serving itself replaced: freezing is for good. (Python 3.12.1
-    starts with objects frozen: the counts are compared.)"""
-    import os
-    import subprocess
-    import sys
-
-    code = (
-        "import gc, sys\n"
-        "at_start = gc.get_freeze_count()\n"
-        "passes = []\n"
-        "gc.callbacks.append(lambda phase, info: passes.append(phase))\n"
-        "import azsql_mcp.serving.run as run\n"
-        "loading = len(passes)\n"
-        "async def serve(app, transport, config=None, hangups=None):\n"
-        "    frozen = gc.get_freeze_count() > imported\n"
-        "    collections = (len(passes) - loaded) // 2  # a start and a stop each\n"
-        "    print(collections <= 1, frozen, gc.isenabled(), app.settings.server.transport)\n"
-        "run.serve = serve\n"
-        "from azsql_mcp.core.cli import main\n"
-        "loaded, imported = len(passes), gc.get_freeze_count()\n"
-        "print(loaded - loading, imported > at_start, gc.isenabled())\n"
-        "sys.exit(main(['serve']))\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_"))}
-    env |= {"AZURE_SQL_SERVER": "127.0.0.1,1", "AZURE_SQL_USERNAME": "u", "AZURE_SQL_PASSWORD": "p"}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-    )
-    # one collection may come as main() builds its parser, before `serve` pauses (14 did
-    # while it validated and assembled, before)
-    assert out.stdout.split() == ["0", "True", "True", "True", "True", "True", "stdio"]
-
-
-def test_a_refused_serve_collects_again() -> None:
-    """`serve` refused at validation (here an unknown setting) leaves the collector on, as
-    an in-process caller had it."""
-    import gc
-
-    from azsql_mcp.core.cli import main
-
-    assert gc.isenabled()
-    assert main(["serve", "--config", "/nonexistent/azsql-mcp.toml"]) == 2
-    assert gc.isenabled()
-
-
 async def documented(table: str, limit: int, ctx: ToolContext) -> str:
     """Read a table.
 

@@ -7,6 +7,11 @@ Heavy modules are imported inside the commands.
 
 from __future__ import annotations
 
+# first, before anything else loads (the standard library's modules too): the collector
+# paused (core/startgc.py), SIGTERM's default action for PID 1 (core/startsignal.py)
+from azsql_mcp.core import startgc, startsignal  # noqa: F401
+
+# isort: split
 import argparse
 import asyncio
 import json
@@ -18,8 +23,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
-# first, before anything heavy: SIGTERM's default action for PID 1, the collector paused
-from azsql_mcp.core import startgc, startsignal  # noqa: F401
 from azsql_mcp.core.config import (
     CONFIG_ENV,
     ConfigError,

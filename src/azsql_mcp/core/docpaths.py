@@ -9,7 +9,8 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
-DISTRIBUTION = "azsql-mcp"
+from azsql_mcp.version import DISTRIBUTION
+
 INSTALLED_DIR = PurePosixPath("share", "doc", DISTRIBUTION)
 
 

@@ -41,11 +41,10 @@ from azsql_mcp.core.pluginsource import (
 )
 from azsql_mcp.core.registered import missing_description, require_async, require_hints
 from azsql_mcp.serving.injection import SOURCE_ARG, context_params
+from azsql_mcp.version import DISTRIBUTION, PLUGIN_GROUP
 
 log = logging.getLogger(__name__)
 
-GROUP = "azsql_mcp"
-BUILTIN_DISTRIBUTION = "azsql-mcp"
 # The built-in plugins' load order: as declared in pyproject.toml, which installers do
 # not keep (setuptools writes entry_points.txt sorted).
 BUILTIN_ORDER = (
@@ -254,7 +253,7 @@ def load_plugins(settings: Settings, extra: Mapping[str, object] | None = None) 
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     loader = _Loader(settings, manager, replaced=set(extra or {}))
-    for ep, metadata in load_order(_unique_entry_points(entry_points(group=GROUP))):
+    for ep, metadata in load_order(_unique_entry_points(entry_points(group=PLUGIN_GROUP))):
         loader.add_entry_point(ep, metadata)
     for name, obj in (extra or {}).items():
         loader.add_object(name, obj)
@@ -310,7 +309,7 @@ def load_order(eps: Iterable[EntryPoint]) -> list[tuple[EntryPoint, PackageMetad
     def key(entry: tuple[EntryPoint, PackageMetadata | None]) -> tuple[int, int, str, str]:
         ep, metadata = entry
         dist = _normalize(_dist_name(metadata))
-        if dist == BUILTIN_DISTRIBUTION:
+        if dist == DISTRIBUTION:
             if ep.name in BUILTIN_ORDER:
                 return (0, BUILTIN_ORDER.index(ep.name), "", "")
             return (0, len(BUILTIN_ORDER), "", ep.name)
@@ -354,7 +353,7 @@ class _Loader:
             distribution=dist_name,
             version=metadata["Version"] if metadata is not None else "",
             module=ep.value,
-            builtin=_normalize(dist_name) == BUILTIN_DISTRIBUTION,
+            builtin=_normalize(dist_name) == DISTRIBUTION,
         )
         self.records.append(record)
         if record.name in self.replaced:
@@ -783,8 +782,8 @@ def _other_group(name: str) -> str:
     return f"{_SCANNED}: a plugin declares its entry point under {_DECLARATION}"
 
 
-_SCANNED = f"azsql-mcp loads the entry points of group {GROUP!r}"
-_DECLARATION = f"[project.entry-points.{GROUP}] in pyproject.toml"
+_SCANNED = f"azsql-mcp loads the entry points of group {PLUGIN_GROUP!r}"
+_DECLARATION = f"[project.entry-points.{PLUGIN_GROUP}] in pyproject.toml"
 _MOVE = f"{_SCANNED}: declare it under {_DECLARATION} and reinstall it"
 
 
@@ -801,7 +800,7 @@ def _elsewhere() -> Iterator[tuple[EntryPoint, str]]:
     """Entry points of installed distributions in groups other than ours that name azsql."""
     for dist in distributions():
         for ep in dist.entry_points:
-            if ep.group != GROUP and "azsql" in ep.group.lower():
+            if ep.group != PLUGIN_GROUP and "azsql" in ep.group.lower():
                 yield ep, _dist_name(dist.metadata)
 
 

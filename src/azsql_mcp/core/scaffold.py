@@ -10,8 +10,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from string import Template
 
-from azsql_mcp.core.plugins import GROUP
-from azsql_mcp.version import __version__
+from azsql_mcp.version import PLUGIN_GROUP, __version__
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 
@@ -19,7 +18,7 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 def _refuse_installed(plugin: str) -> None:
     """Two plugins of one name cannot load together: the one loaded later fails (a
     built-in always loads first), so a new package must not take an installed name."""
-    for ep in entry_points(group=GROUP):
+    for ep in entry_points(group=PLUGIN_GROUP):
         if ep.name.strip().lower().replace("-", "_") == plugin:
             owner = ep.dist.name if ep.dist is not None else "another package"
             raise ValueError(

@@ -1,5 +1,5 @@
 """The garbage collector paused while the command starts: from the first moment (core/cli.py
-imports this module before anything heavy) until its imports are done, and again while
+imports this module before anything else) until its imports are done, and again while
 `serve` validates and assembles; `loaded` then freezes what was built and collecting
 resumes as it was.
 
@@ -10,28 +10,26 @@ collections, a full one among them: 75-90 ms of CPU time in a start of about a s
 Paused, they are not walked at all; frozen, the collections that follow leave them out.
 The price: what start-up left unreachable (about 6,000 objects, 0.9 MB) is frozen with
 them, for good (bench/throughput-rounds-2.md, "Twenty-seventh round").
+
+Only the package's `__init__` runs before (the standard library's typing, nothing heavy):
+it cannot pause, as embedders and the pytest kit import it without ever calling `loaded`.
 """
 
-from __future__ import annotations
-
-import gc
-from dataclasses import dataclass
+import gc  # nothing else: the pause comes before any other import
 
 
-@dataclass
 class _Pause:
-    paused: bool = False
-    collecting: bool = True  # whether the collector ran when it was paused
+    """Whether the collector is paused, and whether it ran when it was paused."""
 
-
-_PAUSE = _Pause()
+    paused = False
+    collecting = True
 
 
 def pause() -> None:
     """Stop collecting until `loaded` (once: a second call while paused changes nothing)."""
-    if not _PAUSE.paused:
-        _PAUSE.collecting = gc.isenabled()
-        _PAUSE.paused = True
+    if not _Pause.paused:
+        _Pause.collecting = gc.isenabled()
+        _Pause.paused = True
         gc.disable()
 
 
@@ -39,10 +37,10 @@ def loaded() -> None:
     """What is loaded by now lives as long as the process: frozen, it leaves the
     collector's passes; collecting resumes if it ran before `pause`. Nothing when not
     paused."""
-    if _PAUSE.paused:
-        _PAUSE.paused = False
+    if _Pause.paused:
+        _Pause.paused = False
         gc.freeze()
-        if _PAUSE.collecting:
+        if _Pause.collecting:
             gc.enable()
 
 

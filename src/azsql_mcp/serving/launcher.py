@@ -13,8 +13,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-DISTRIBUTION = "azsql-mcp"
-PLUGIN_GROUP = "azsql_mcp"
+from azsql_mcp.version import DISTRIBUTION, PLUGIN_GROUP
 
 
 def launch_command() -> list[str]:
