@@ -256,6 +256,32 @@ def test_date_functions(session: EngineSession) -> None:
     assert isinstance(g, uuid.UUID)
 
 
+def test_every_datepart_of_datepart_and_datename(session: EngineSession) -> None:
+    """"DATEPART (Transact-SQL)" and "DATENAME (Transact-SQL)": each datepart by its name
+    and abbreviations (dy and y are the day of the year), iso_week and tzoffset too."""
+    (row,) = rows(
+        session,
+        "SELECT DATEPART(quarter, '2024-08-09'), DATEPART(y, '2024-03-15'),"
+        " DATEPART(iso_week, '2024-03-15'), DATEPART(isowk, '2021-01-01'),"
+        " DATEPART(tzoffset, CAST('2007-10-30 12:15:32 +05:10' AS datetimeoffset)),"
+        " DATEPART(tz, '2024-03-15 13:45:30'), DATEPART(week, '2024-03-15')",
+    )
+    assert row == (3, 75, 11, 53, 310, 0, 11)
+    (row,) = rows(
+        session,
+        "SELECT DATENAME(quarter, '2024-08-09'), DATENAME(qq, '2024-08-09'),"
+        " DATENAME(dy, '2024-03-15'), DATENAME(y, '2024-03-15'), DATENAME(day, '2024-03-05'),"
+        " DATENAME(year, '2024-03-05'), DATENAME(hh, '2024-03-05 07:08:09'),"
+        " DATENAME(isoww, '2024-03-05'), DATENAME(month, '2024-03-05'),"
+        " DATENAME(dw, '2024-03-05'),"
+        " DATENAME(tz, CAST('2007-10-30 12:15:32 -05:30' AS datetimeoffset))",
+    )
+    assert row == ("3", "3", "75", "75", "5", "2024", "7", "10", "March", "Tuesday", "-05:30")
+    with pytest.raises(TdsError) as info:
+        rows(session, "SELECT DATEADD(iso_week, 1, '2024-01-01')")
+    assert info.value.number == 9810
+
+
 def test_server_functions(session: EngineSession) -> None:
     (row,) = rows(
         session,

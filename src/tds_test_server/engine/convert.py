@@ -15,8 +15,9 @@ from typing import Any
 from ..results import TdsError
 from . import errors
 from .date_numbers import date_to_number, is_number, number_to_date
+from .date_parts import parse_datetime
 from .date_strings import in_date_order
-from .functions import decimal_number, decimal_of_scale, parse_datetime, tsql_cast
+from .functions import decimal_number, decimal_of_scale, tsql_cast
 from .sql_types import DATE_TYPES
 from .temporal import text_fraction
 from .text_numbers import FAILURES, MONEY_TYPES, NUMBER_TYPES

@@ -66,7 +66,15 @@ class EngineParser(TSQLParser):
     """sqlglot's T-SQL parser with SYSDATETIME() its own call, PARSE read, and 40517
     where the forms the test server lacks start (see the module doc)."""
 
-    FUNCTIONS: ClassVar = {**TSQLParser.FUNCTIONS, "SYSDATETIME": _own_call("SYSDATETIME")}
+    FUNCTIONS: ClassVar = {
+        **TSQLParser.FUNCTIONS,
+        "SYSDATETIME": _own_call("SYSDATETIME"),
+        # sqlglot reads DATENAME as FORMAT with a pattern, which loses the datepart
+        # (dy and y become day and year, quarter stays 'quarter'): the datepart's name
+        "DATENAME": lambda args: exp.Anonymous(
+            this="DATENAME", expressions=[exp.Literal.string(args[0].name), *args[1:]]
+        ),
+    }
     FUNCTION_PARSERS: ClassVar = {
         **TSQLParser.FUNCTION_PARSERS,
         "PARSE": lambda self: self._parse_culture_parse(),

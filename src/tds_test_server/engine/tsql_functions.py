@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from ..results import TdsError
 from . import errors
-from .functions import parse_datetime
+from .date_parts import parse_datetime
 from .languages import week_start
 from .like_patterns import rewrite_like
 
