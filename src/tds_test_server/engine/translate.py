@@ -61,7 +61,7 @@ from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
-from .tvf import apply_join, from_subquery, is_table_function
+from .tvf import apply_join, from_subquery, is_table_function, openjson_type
 from .values_alias import rewrite_values_aliases
 from .variable_types import declared_in
 
@@ -494,7 +494,7 @@ def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> Colum
     if depth > 8 or not isinstance(source, Scope):
         return None
     if not isinstance(source.expression, exp.Select):
-        return None
+        return openjson_type(source.expression, col.name)
     for proj in source.expression.selects:
         if proj.alias_or_name.casefold() == col.name.casefold():
             inner = proj.this if isinstance(proj, exp.Alias) else proj
