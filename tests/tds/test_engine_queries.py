@@ -282,6 +282,25 @@ def test_every_datepart_of_datepart_and_datename(session: EngineSession) -> None
     assert info.value.number == 9810
 
 
+@pytest.mark.parametrize(
+    ("sql", "number", "message"),
+    [
+        ("SELECT CASE WHEN 1 = 0 THEN 1 ELSE 'a' END", 245, "varchar value 'a' to data type int"),
+        ("SELECT IIF(Qty > 99, Qty, 'many') FROM dbo.Items", 245, "value 'many' to data type int"),
+        ("SELECT CASE WHEN 1 = 0 THEN 1.5 ELSE 'a' END", 8114, "varchar to numeric"),
+        ("SELECT CASE WHEN 1 = 0 THEN 1e0 ELSE 'a' END", 8114, "varchar to float"),
+    ],
+)
+def test_a_string_in_a_number_typed_result_is_a_conversion_error(
+    session: EngineSession, sql: str, number: int, message: str
+) -> None:
+    """"Data type precedence (Transact-SQL)": CASE's result has the type of highest
+    precedence among its branches, so a branch's string that is no number fails."""
+    err = error(session, sql)
+    assert err.number == number and message in err.message
+    assert rows(session, "SELECT CASE WHEN 1 = 0 THEN 1 ELSE '7' END") == [(7,)]
+
+
 def test_server_functions(session: EngineSession) -> None:
     (row,) = rows(
         session,

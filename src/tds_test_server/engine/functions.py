@@ -283,7 +283,19 @@ def column_converter(ctype: ColumnType, trusted: bool) -> ColumnConverter | None
                 pass
         return list(map(one, values))
 
-    return convert
+    def checked(values: Sequence[Any]) -> list[Any]:
+        try:
+            return convert(values)
+        except (ValueError, ArithmeticError):
+            # a string in a number column (CASE WHEN ... THEN 1 ELSE 'a' END: the number
+            # type wins by precedence): SQL Server's conversion error, not Python's
+            if ctype.name in NUMBER_TYPES:
+                for v in values:
+                    if isinstance(v, str):
+                        text_to_number(v, ctype.name, "varchar", ctype.precision, ctype.scale)
+            raise
+
+    return checked
 
 
 def _keeps_seventh(ctype: ColumnType) -> bool:
