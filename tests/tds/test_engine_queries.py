@@ -257,7 +257,7 @@ def test_date_functions(session: EngineSession) -> None:
 
 
 def test_every_datepart_of_datepart_and_datename(session: EngineSession) -> None:
-    """"DATEPART (Transact-SQL)" and "DATENAME (Transact-SQL)": each datepart by its name
+    """ "DATEPART (Transact-SQL)" and "DATENAME (Transact-SQL)": each datepart by its name
     and abbreviations (dy and y are the day of the year), iso_week and tzoffset too."""
     (row,) = rows(
         session,
@@ -294,11 +294,27 @@ def test_every_datepart_of_datepart_and_datename(session: EngineSession) -> None
 def test_a_string_in_a_number_typed_result_is_a_conversion_error(
     session: EngineSession, sql: str, number: int, message: str
 ) -> None:
-    """"Data type precedence (Transact-SQL)": CASE's result has the type of highest
+    """ "Data type precedence (Transact-SQL)": CASE's result has the type of highest
     precedence among its branches, so a branch's string that is no number fails."""
     err = error(session, sql)
     assert err.number == number and message in err.message
     assert rows(session, "SELECT CASE WHEN 1 = 0 THEN 1 ELSE '7' END") == [(7,)]
+
+
+def test_fetch_without_offset_is_153_and_runs_nothing(session: EngineSession) -> None:
+    """OFFSET ... FETCH needs its OFFSET: without it SQL Server reads FETCH as a cursor's
+    FETCH statement and refuses the batch before any of it runs (Msg 153, level 15)."""
+    session.begin()
+    err = error(
+        session,
+        "UPDATE dbo.Items SET Qty = 99 WHERE Id = 1;"
+        " SELECT Id FROM dbo.Items ORDER BY Id FETCH FIRST 2 ROWS ONLY",
+    )
+    assert (err.number, err.severity) == (153, 15)
+    assert err.message == "Invalid usage of the option FIRST in the FETCH statement."
+    assert rows(session, "SELECT Qty FROM dbo.Items WHERE Id = 1") == [(1,)]
+    got = rows(session, "SELECT Id FROM dbo.Items ORDER BY Id OFFSET 0 ROWS FETCH NEXT 2 ROWS ONLY")
+    assert got == [(1,), (2,)]
 
 
 def test_server_functions(session: EngineSession) -> None:
