@@ -786,8 +786,6 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
         "SUSER_SNAME": (-1, lambda *a: ctx.login),
         "SUSER_NAME": (-1, lambda *a: ctx.login),
         "ORIGINAL_LOGIN": (0, lambda: ctx.login),
-        "USER_NAME": (-1, lambda *a: "dbo"),
-        "CURRENT_USER": (0, lambda: "dbo"),
         "HOST_NAME": (0, lambda: ctx.host_name),
         "APP_NAME": (0, lambda: ctx.app_name),
     }
