@@ -23,6 +23,24 @@ _ISO_FORM = re.compile(
 )
 
 
+# The range of the older date types, as stored ('yyyy-mm-dd hh:mi:ss...'): a date outside
+# it (a string's, a datetime2's, a date's) is no value of the type (error 242).
+DATE_RANGES = {
+    "datetime": ("1753-01-01", "9999-12-31 23:59:59.997"),
+    "smalldatetime": ("1900-01-01", "2079-06-06 23:59:00"),
+}
+
+
+def in_date_range(stored: Any, type_name: str, source: str) -> Any:
+    """`stored` (a value of `type_name`, converted from `source`), or Msg 242."""
+    bounds = DATE_RANGES.get(type_name)
+    if bounds is not None and isinstance(stored, str):
+        low, high = bounds
+        if stored < low or stored[: len(high)] > high:
+            raise errors.date_out_of_range(source or "varchar", type_name)
+    return stored
+
+
 def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value

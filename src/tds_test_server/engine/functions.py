@@ -26,7 +26,15 @@ from .catalog import COLLATION, Catalog, ObjectRow, Table
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
 from .date_numbers import is_number, number_to_date
-from .date_parts import dateadd, datediff, datename, datepart, parse_datetime, trim_fraction
+from .date_parts import (
+    dateadd,
+    datediff,
+    datename,
+    datepart,
+    in_date_range,
+    parse_datetime,
+    trim_fraction,
+)
 from .date_strings import read_datetime
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
@@ -395,7 +403,8 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
         if type_name == "time":
             return format_time(_to_time(value), scale, seventh_digit(value))
         if type_name in DATE_TYPES:
-            return format_datetime(parse_datetime(value), type_name, scale, seventh_digit(value))
+            stored = format_datetime(parse_datetime(value), type_name, scale, seventh_digit(value))
+            return in_date_range(stored, type_name, source)
         if type_name == "uniqueidentifier":
             try:
                 return str(uuid.UUID(str(value))).upper()

@@ -61,6 +61,10 @@ def _bind_positional(proc: str, positional: list[Any], named: dict[str, Any]) ->
     args = {k.lower(): v for k, v in named.items()}
     for name, value in zip(order, positional, strict=False):
         args.setdefault(name, value)
+    if proc == "sp_executesql":  # later values go to the parameters @params declares
+        declared = [f"@{name}" for name in _parse_param_declarations(args.get("@params") or "")]
+        for name, value in zip(declared, positional[len(order) :], strict=False):
+            args.setdefault(name, value)
     return args
 
 
