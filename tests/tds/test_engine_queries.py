@@ -317,6 +317,18 @@ def test_fetch_without_offset_is_153_and_runs_nothing(session: EngineSession) ->
     assert got == [(1,), (2,)]
 
 
+def test_nullif_ignores_case_and_log10_is_exact(session: EngineSession) -> None:
+    """NULLIF compares as `=` does, under the case-insensitive default collation; LOG10
+    of a power of ten is that power ("LOG10 (Transact-SQL)": LOG10(10000) is 4)."""
+    (row,) = rows(
+        session,
+        "SELECT NULLIF('a', 'A'), NULLIF('a', 'b'), NULLIF(Name, 'ITEM1'), LOG10(1000),"
+        " LOG10(0.001), LOG10(10000) FROM dbo.Items WHERE Id = 1",
+    )
+    assert row == (None, "a", None, 3.0, -3.0, 4.0)
+    assert error(session, "SELECT LOG10(0)").number == 3623
+
+
 def test_server_functions(session: EngineSession) -> None:
     (row,) = rows(
         session,

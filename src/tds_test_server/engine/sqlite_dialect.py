@@ -91,6 +91,17 @@ class EngineSQLite(SQLite):
         def case_sql(self, expression: exp.Case) -> str:  # CASE x WHEN y: as x = y
             return super().case_sql(_nocase(expression))
 
+        def nullif_sql(self, expression: exp.Nullif) -> str:  # NULLIF('a', 'A') is NULL
+            return self.function_fallback_sql(_nocase(expression))
+
+        def log_sql(self, expression: exp.Log) -> str:
+            # LOG10(x) is Log(10, x): the server's LOG10 (tsql_functions.py), exact for
+            # powers of ten as SQL Server's is, not log(10, x)
+            base = expression.this
+            if expression.expression is not None and base == exp.Literal.number(10):
+                return self.func("LOG10", expression.expression)
+            return super().log_sql(expression)
+
 
 _OPERANDS = ("this", "expression", "low", "high", "query")
 

@@ -382,6 +382,14 @@ def _replace(text: Any, find: Any, replacement: Any) -> str | None:
     return "".join(parts) + text[at:]
 
 
+def _log10(value: Any) -> float | None:
+    if value is None:
+        return None
+    if float(value) <= 0:
+        raise TdsError(3623, "An invalid floating point operation occurred.")
+    return math.log10(float(value))
+
+
 def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -420,6 +428,7 @@ TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
     "DIFFERENCE": (2, _difference, True),
     "FORMAT_NUMBER": (-1, _format_number, True),
     "SQUARE": (1, lambda v: None if v is None else float(v) * float(v), True),
+    "LOG10": (1, _log10, True),  # SQLite's divides two logarithms: 2.9999999999999996
     "PI": (0, lambda: math.pi, True),
 }
 
