@@ -65,7 +65,7 @@ def test_literals_variables_and_expressions_compare_as_the_collation_does(
 
 
 def test_charindex_and_replace_ignore_case(cursor: closing[pyodbc.Cursor]) -> None:
-    """"CHARINDEX (Transact-SQL)" and "REPLACE (Transact-SQL)" compare by the input's
+    """ "CHARINDEX (Transact-SQL)" and "REPLACE (Transact-SQL)" compare by the input's
     collation: under a case-insensitive one 'b' is found in 'ABC'."""
     with cursor as c:
         row = c.execute(

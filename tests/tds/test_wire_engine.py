@@ -570,7 +570,7 @@ def test_use_changes_the_database_the_driver_reports(
 def test_openjson_under_apply_has_its_default_schema(
     wire_server: ThreadedTdsServer, odbc_driver: str
 ) -> None:
-    """"OPENJSON (Transact-SQL)": without WITH its columns are key nvarchar(4000), value
+    """ "OPENJSON (Transact-SQL)": without WITH its columns are key nvarchar(4000), value
     nvarchar(max) (an array or object as its JSON text, true as 'true') and type tinyint
     (0 null, 1 string, 2 number, 3 true/false, 4 array, 5 object), under CROSS and OUTER
     APPLY as in FROM; a row OUTER APPLY finds nothing for has NULL in all three."""

@@ -81,7 +81,7 @@ def test_user_functions_without_parentheses(cursor: closing[pyodbc.Cursor]) -> N
 def test_a_reserved_word_is_an_alias_only_delimited(
     cursor: closing[pyodbc.Cursor], word: str
 ) -> None:
-    """"Reserved Keywords (Transact-SQL)": such a word is a name only as a delimited
+    """ "Reserved Keywords (Transact-SQL)": such a word is a name only as a delimited
     identifier, so a bare alias of one is Msg 156, a bracketed or quoted one a name."""
     with cursor as cur:
         for sql in (

@@ -300,7 +300,9 @@ def column_converter(ctype: ColumnType, trusted: bool) -> ColumnConverter | None
             if ctype.name in NUMBER_TYPES:
                 for v in values:
                     if isinstance(v, str):
-                        text_to_number(v, ctype.name, "varchar", ctype.precision, ctype.scale)
+                        text_to_number(
+                            v, ctype.name, "varchar", ctype.precision or 0, ctype.scale or 0
+                        )
             raise
 
     return checked

@@ -61,8 +61,9 @@ def _check_reserved_aliases(tree: exp.Expression) -> None:
         if isinstance(node, exp.TableAlias):
             names += node.columns
         for name in names:
-            bare = isinstance(name, exp.Identifier) and not name.quoted
-            if bare and name.name.upper() in errors.RESERVED_KEYWORDS:
+            if not isinstance(name, exp.Identifier) or name.quoted:
+                continue
+            if name.name.upper() in errors.RESERVED_KEYWORDS:
                 raise errors.syntax_near(name.name)
 
 

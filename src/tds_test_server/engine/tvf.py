@@ -97,7 +97,7 @@ def apply_join(lateral: exp.Lateral) -> exp.Join:
     return exp.Join(this=table, side=side, on=exp.true() if side else None)
 
 
-def openjson_type(source: exp.Expression, name: str) -> ColumnType | None:
+def openjson_type(source: exp.Expr, name: str) -> ColumnType | None:
     """The type of column `name` of an OPENJSON under APPLY (None for another source)."""
     if isinstance(source, exp.Lateral) and isinstance(source.this, exp.OpenJSON):
         return None if source.this.expressions else _OPENJSON_COLUMNS.get(name.casefold())
