@@ -150,7 +150,7 @@ def test_2022_forms_need_2022_and_level_160(
 def test_window_trim_sides_and_ordinal_need_2022(
     session: EngineSession, level_160: bool, ordinal: bool
 ) -> None:
-    """"SELECT - WINDOW" and TRIM's LEADING/TRAILING/BOTH need level 160; STRING_SPLIT's
+    """ "SELECT - WINDOW" and TRIM's LEADING/TRAILING/BOTH need level 160; STRING_SPLIT's
     enable_ordinal SQL Server 2022 (an older STRING_SPLIT takes two arguments)."""
     window = "SELECT SUM(v) OVER w FROM (VALUES (1), (2)) AS t(v) WINDOW w AS (ORDER BY v)"
     trim = "SELECT TRIM(LEADING 'x' FROM 'xxa')"

@@ -329,6 +329,45 @@ def test_nullif_ignores_case_and_log10_is_exact(session: EngineSession) -> None:
     assert error(session, "SELECT LOG10(0)").number == 3623
 
 
+def test_the_fromparts_functions_build_their_types(session: EngineSession) -> None:
+    """DATETIMEFROMPARTS, DATETIME2FROMPARTS, SMALLDATETIMEFROMPARTS, TIMEFROMPARTS and
+    DATETIMEOFFSETFROMPARTS ("(Transact-SQL)" pages): the type each names, at the given
+    precision; NULL for a NULL part, 289 for a part the type cannot hold."""
+    results = run(
+        session,
+        "SET DATEFORMAT dmy; SELECT DATETIMEFROMPARTS(2010, 12, 31, 23, 59, 59, 6),"
+        " DATETIME2FROMPARTS(2011, 8, 15, 14, 23, 44, 5, 1),"
+        " SMALLDATETIMEFROMPARTS(2010, 12, 31, 23, 59), TIMEFROMPARTS(14, 23, 44, 50, 2),"
+        " DATETIMEOFFSETFROMPARTS(2010, 12, 31, 14, 23, 23, 0, 12, 0, 7),"
+        " DATETIMEFROMPARTS(2010, NULL, 31, 0, 0, 0, 0)",
+    )
+    columns, got = results[-1]
+    assert [(c.type.name, c.type.scale) for c in columns] == [
+        ("datetime", None),
+        ("datetime2", 1),
+        ("smalldatetime", None),
+        ("time", 2),
+        ("datetimeoffset", 7),
+        ("datetime", None),
+    ]
+    assert got == [
+        (
+            dt.datetime(2010, 12, 31, 23, 59, 59, 7000),
+            dt.datetime(2011, 8, 15, 14, 23, 44, 500000),
+            dt.datetime(2010, 12, 31, 23, 59),
+            dt.time(14, 23, 44, 500000),
+            dt.datetime(2010, 12, 31, 14, 23, 23, tzinfo=dt.timezone(dt.timedelta(hours=12))),
+            None,
+        )
+    ]
+    for sql in (
+        "SELECT DATETIMEFROMPARTS(2024, 2, 30, 0, 0, 0, 0)",
+        "SELECT DATETIME2FROMPARTS(2024, 1, 2, 3, 4, 5, 50, 1)",
+        "SELECT TIMEFROMPARTS(24, 0, 0, 0, 0)",
+    ):
+        assert error(session, sql).number == 289
+
+
 def test_server_functions(session: EngineSession) -> None:
     (row,) = rows(
         session,
