@@ -62,6 +62,14 @@ def test_literals_variables_and_expressions_compare_as_the_collation_does(
         assert [r[0] for r in found] == [1]
         found = c.execute("SELECT id FROM #colors WHERE LOWER(color) IN ('RED')").fetchall()
         assert [r[0] for r in found] == [2]
+        # a VALUES list's text column is as case-insensitive as a table's
+        row = c.execute(
+            "SELECT COUNT(DISTINCT x), SUM(IIF(x = 'A', 1, 0)), COUNT(*)"
+            " FROM (VALUES ('a'), ('A'), ('b')) AS v(x)"
+        ).fetchone()
+        assert tuple(row) == (2, 2, 3)
+        grouped = c.execute("SELECT COUNT(*) FROM (VALUES ('a'), ('A')) AS v(x) GROUP BY x")
+        assert [r[0] for r in grouped.fetchall()] == [2]
 
 
 def test_charindex_and_replace_ignore_case(cursor: closing[pyodbc.Cursor]) -> None:
