@@ -70,6 +70,13 @@ def test_literals_variables_and_expressions_compare_as_the_collation_does(
         assert tuple(row) == (2, 2, 3)
         grouped = c.execute("SELECT COUNT(*) FROM (VALUES ('a'), ('A')) AS v(x) GROUP BY x")
         assert [r[0] for r in grouped.fetchall()] == [2]
+        # so is a derived table's or CTE's column an expression computes
+        row = c.execute(
+            "WITH t AS (SELECT UPPER(color) AS u, LOWER(color) AS l FROM #colors)"
+            " SELECT COUNT(DISTINCT u), SUM(IIF(u = 'black', 1, 0)), SUM(IIF(l = 'RED', 1, 0))"
+            " FROM t"
+        ).fetchone()
+        assert tuple(row) == (2, 1, 1)
 
 
 def test_charindex_and_replace_ignore_case(cursor: closing[pyodbc.Cursor]) -> None:

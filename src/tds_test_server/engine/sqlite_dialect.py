@@ -91,6 +91,15 @@ class EngineSQLite(SQLite):
         def case_sql(self, expression: exp.Case) -> str:  # CASE x WHEN y: as x = y
             return super().case_sql(_nocase(expression))
 
+        def select_sql(self, expression: exp.Select) -> str:
+            # a derived table's or CTE's computed text column (`UPPER(x) AS u`) compares,
+            # groups and counts by NOCASE, as the default collation does: SQLite gives a
+            # subquery's column its expression's collation, BINARY unless collated
+            if expression.parent is not None and any(map(_computed, expression.expressions)):
+                expression = expression.copy()
+                expression.set("expressions", [_collated(p) for p in expression.expressions])
+            return super().select_sql(expression)
+
         def nullif_sql(self, expression: exp.Nullif) -> str:  # NULLIF('a', 'A') is NULL
             return self.function_fallback_sql(_nocase(expression))
 
@@ -104,6 +113,21 @@ class EngineSQLite(SQLite):
 
 
 _OPERANDS = ("this", "expression", "low", "high", "query")
+
+
+def _computed(projection: exp.Expr) -> bool:
+    inner = projection.this if isinstance(projection, exp.Alias) else projection
+    return not isinstance(inner, (exp.Column, exp.Star, exp.Collate))
+
+
+def _collated(projection: exp.Expr) -> exp.Expr:
+    if not _computed(projection):
+        return projection
+    nocase = exp.var("NOCASE")
+    if isinstance(projection, exp.Alias):
+        collate = exp.Collate(this=exp.Paren(this=projection.this), expression=nocase)
+        return exp.alias_(collate, projection.args["alias"])
+    return exp.Collate(this=exp.Paren(this=projection), expression=nocase)
 
 
 def _nocase(node: _Compared) -> _Compared:
