@@ -14,7 +14,11 @@ From the functions' "(Transact-SQL)" pages ("Applies to" and "Compatibility leve
 
 - SQL Server 2022 reads LTRIM and RTRIM with characters to remove at level 160 only
   (below it: error 174, "The ltrim function requires 1 argument(s)."), and IS [NOT]
-  DISTINCT FROM, which an older version's parser refuses (156).
+  DISTINCT FROM, which an older version's parser refuses (156). The WINDOW clause
+  ("SELECT - WINDOW") and TRIM's LEADING, TRAILING and BOTH need level 160 too; the
+  pages name no error, so the test server's is a syntax error (102) near the word.
+  STRING_SPLIT's enable_ordinal came with SQL Server 2022 (any level): an older version
+  has a two-argument STRING_SPLIT (8144, "... has too many arguments specified.").
 
 Azure SQL Database has every version's built-ins; its compatibility level still applies.
 A schema-qualified call (dbo.TRIM(...)) is a user function's, never checked here.
@@ -122,7 +126,8 @@ def _missing(text: str, major: int, level: int) -> str | None:
 def _late_syntax(text: str, major: int, level: int) -> TdsError | None:
     """SQL Server 2022's forms an older version or a level below 160 does not read:
     LTRIM and RTRIM with characters to remove (a level-160 argument: "The ltrim function
-    requires 1 argument(s).") and IS [NOT] DISTINCT FROM (a syntax error before 2022)."""
+    requires 1 argument(s)."), the WINDOW clause and TRIM(LEADING ...), STRING_SPLIT's
+    enable_ordinal and IS [NOT] DISTINCT FROM (before 2022; module doc)."""
     if major >= 16 and level >= 160:
         return None
     tokens = _tokens(text)
@@ -132,11 +137,32 @@ def _late_syntax(text: str, major: int, level: int) -> TdsError | None:
             return TdsError(
                 174, f"The {name.lower()} function requires 1 argument(s).", severity=15
             )
+        if _window_clause(tokens, i) or (name == "TRIM" and _trim_side(tokens, i)):
+            near = tokens[i + 2].text if name == "TRIM" else token.text
+            return TdsError(102, f"Incorrect syntax near '{near}'.", severity=15)
+        if major < 16 and name == "STRING_SPLIT" and _arguments(tokens, i + 1) > 2:
+            return TdsError(
+                8144, "Procedure or function STRING_SPLIT has too many arguments specified."
+            )
         if major < 16 and token.token_type == TokenType.IS:
             following = [t.text.upper() for t in tokens[i + 1 : i + 4]]
             if following[:2] == ["DISTINCT", "FROM"] or following == ["NOT", "DISTINCT", "FROM"]:
                 return TdsError(156, "Incorrect syntax near the keyword 'DISTINCT'.", severity=15)
     return None
+
+
+def _window_clause(tokens: list[Token], i: int) -> bool:
+    """tokens[i] starts `WINDOW name AS (`; WINDOW alone is a name in T-SQL."""
+    words = [t.text.upper() for t in tokens[i : i + 3]]
+    opens = i + 3 < len(tokens) and tokens[i + 3].token_type == TokenType.L_PAREN
+    return len(words) == 3 and words[0] == "WINDOW" and words[2] == "AS" and opens
+
+
+def _trim_side(tokens: list[Token], i: int) -> bool:
+    """tokens[i] is TRIM and its argument starts with LEADING, TRAILING or BOTH."""
+    if i + 2 >= len(tokens) or tokens[i + 1].token_type != TokenType.L_PAREN:
+        return False
+    return tokens[i + 2].text.upper() in ("LEADING", "TRAILING", "BOTH")
 
 
 @functools.lru_cache(maxsize=256)

@@ -137,6 +137,38 @@ def test_2022_forms_need_2022_and_level_160(
         )
 
 
+@pytest.mark.parametrize(
+    ("session", "level_160", "ordinal"),
+    [
+        (SQL_SERVER_2019, False, False),
+        (SQL_SERVER_2022.at_level(150), False, True),
+        (AZURE_SQL_DATABASE.at_level(150), False, True),
+        (SQL_SERVER_2022, True, True),
+    ],
+    indirect=["session"],
+)
+def test_window_trim_sides_and_ordinal_need_2022(
+    session: EngineSession, level_160: bool, ordinal: bool
+) -> None:
+    """ "SELECT - WINDOW" and TRIM's LEADING/TRAILING/BOTH need level 160; STRING_SPLIT's
+    enable_ordinal SQL Server 2022 (an older STRING_SPLIT takes two arguments)."""
+    window = "SELECT SUM(v) OVER w FROM (VALUES (1), (2)) AS t(v) WINDOW w AS (ORDER BY v)"
+    trim = "SELECT TRIM(LEADING 'x' FROM 'xxa')"
+    split = "SELECT value, ordinal FROM STRING_SPLIT('a,b', ',', 1)"
+    if level_160:
+        assert rows(session, window) == [(1,), (3,)]
+        assert rows(session, trim) == [("a",)]
+    else:
+        assert refused(session, window) == (102, "Incorrect syntax near 'WINDOW'.")
+        assert refused(session, trim) == (102, "Incorrect syntax near 'LEADING'.")
+    if ordinal:
+        assert rows(session, split) == [("a", 1), ("b", 2)]
+    else:
+        assert refused(session, split)[0] == 8144
+    # a column or alias named window is no WINDOW clause
+    assert rows(session, "SELECT window FROM (SELECT 1 AS window) AS window") == [(1,)]
+
+
 def test_a_level_the_version_lacks_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(ValueError, match="100, 110, 120, 130; got 140"):
         SQL_SERVER_2016.at_level(140)

@@ -256,6 +256,118 @@ def test_date_functions(session: EngineSession) -> None:
     assert isinstance(g, uuid.UUID)
 
 
+def test_every_datepart_of_datepart_and_datename(session: EngineSession) -> None:
+    """ "DATEPART (Transact-SQL)" and "DATENAME (Transact-SQL)": each datepart by its name
+    and abbreviations (dy and y are the day of the year), iso_week and tzoffset too."""
+    (row,) = rows(
+        session,
+        "SELECT DATEPART(quarter, '2024-08-09'), DATEPART(y, '2024-03-15'),"
+        " DATEPART(iso_week, '2024-03-15'), DATEPART(isowk, '2021-01-01'),"
+        " DATEPART(tzoffset, CAST('2007-10-30 12:15:32 +05:10' AS datetimeoffset)),"
+        " DATEPART(tz, '2024-03-15 13:45:30'), DATEPART(week, '2024-03-15')",
+    )
+    assert row == (3, 75, 11, 53, 310, 0, 11)
+    (row,) = rows(
+        session,
+        "SELECT DATENAME(quarter, '2024-08-09'), DATENAME(qq, '2024-08-09'),"
+        " DATENAME(dy, '2024-03-15'), DATENAME(y, '2024-03-15'), DATENAME(day, '2024-03-05'),"
+        " DATENAME(year, '2024-03-05'), DATENAME(hh, '2024-03-05 07:08:09'),"
+        " DATENAME(isoww, '2024-03-05'), DATENAME(month, '2024-03-05'),"
+        " DATENAME(dw, '2024-03-05'),"
+        " DATENAME(tz, CAST('2007-10-30 12:15:32 -05:30' AS datetimeoffset))",
+    )
+    assert row == ("3", "3", "75", "75", "5", "2024", "7", "10", "March", "Tuesday", "-05:30")
+    with pytest.raises(TdsError) as info:
+        rows(session, "SELECT DATEADD(iso_week, 1, '2024-01-01')")
+    assert info.value.number == 9810
+
+
+@pytest.mark.parametrize(
+    ("sql", "number", "message"),
+    [
+        ("SELECT CASE WHEN 1 = 0 THEN 1 ELSE 'a' END", 245, "varchar value 'a' to data type int"),
+        ("SELECT IIF(Qty > 99, Qty, 'many') FROM dbo.Items", 245, "value 'many' to data type int"),
+        ("SELECT CASE WHEN 1 = 0 THEN 1.5 ELSE 'a' END", 8114, "varchar to numeric"),
+        ("SELECT CASE WHEN 1 = 0 THEN 1e0 ELSE 'a' END", 8114, "varchar to float"),
+    ],
+)
+def test_a_string_in_a_number_typed_result_is_a_conversion_error(
+    session: EngineSession, sql: str, number: int, message: str
+) -> None:
+    """ "Data type precedence (Transact-SQL)": CASE's result has the type of highest
+    precedence among its branches, so a branch's string that is no number fails."""
+    err = error(session, sql)
+    assert err.number == number and message in err.message
+    assert rows(session, "SELECT CASE WHEN 1 = 0 THEN 1 ELSE '7' END") == [(7,)]
+
+
+def test_fetch_without_offset_is_153_and_runs_nothing(session: EngineSession) -> None:
+    """OFFSET ... FETCH needs its OFFSET: without it SQL Server reads FETCH as a cursor's
+    FETCH statement and refuses the batch before any of it runs (Msg 153, level 15)."""
+    session.begin()
+    err = error(
+        session,
+        "UPDATE dbo.Items SET Qty = 99 WHERE Id = 1;"
+        " SELECT Id FROM dbo.Items ORDER BY Id FETCH FIRST 2 ROWS ONLY",
+    )
+    assert (err.number, err.severity) == (153, 15)
+    assert err.message == "Invalid usage of the option FIRST in the FETCH statement."
+    assert rows(session, "SELECT Qty FROM dbo.Items WHERE Id = 1") == [(1,)]
+    got = rows(session, "SELECT Id FROM dbo.Items ORDER BY Id OFFSET 0 ROWS FETCH NEXT 2 ROWS ONLY")
+    assert got == [(1,), (2,)]
+
+
+def test_nullif_ignores_case_and_log10_is_exact(session: EngineSession) -> None:
+    """NULLIF compares as `=` does, under the case-insensitive default collation; LOG10
+    of a power of ten is that power ("LOG10 (Transact-SQL)": LOG10(10000) is 4)."""
+    (row,) = rows(
+        session,
+        "SELECT NULLIF('a', 'A'), NULLIF('a', 'b'), NULLIF(Name, 'ITEM1'), LOG10(1000),"
+        " LOG10(0.001), LOG10(10000) FROM dbo.Items WHERE Id = 1",
+    )
+    assert row == (None, "a", None, 3.0, -3.0, 4.0)
+    assert error(session, "SELECT LOG10(0)").number == 3623
+
+
+def test_the_fromparts_functions_build_their_types(session: EngineSession) -> None:
+    """DATETIMEFROMPARTS, DATETIME2FROMPARTS, SMALLDATETIMEFROMPARTS, TIMEFROMPARTS and
+    DATETIMEOFFSETFROMPARTS ("(Transact-SQL)" pages): the type each names, at the given
+    precision; NULL for a NULL part, 289 for a part the type cannot hold."""
+    results = run(
+        session,
+        "SET DATEFORMAT dmy; SELECT DATETIMEFROMPARTS(2010, 12, 31, 23, 59, 59, 6),"
+        " DATETIME2FROMPARTS(2011, 8, 15, 14, 23, 44, 5, 1),"
+        " SMALLDATETIMEFROMPARTS(2010, 12, 31, 23, 59), TIMEFROMPARTS(14, 23, 44, 50, 2),"
+        " DATETIMEOFFSETFROMPARTS(2010, 12, 31, 14, 23, 23, 0, 12, 0, 7),"
+        " DATETIMEFROMPARTS(2010, NULL, 31, 0, 0, 0, 0)",
+    )
+    columns, got = results[-1]
+    assert [(c.type.name, c.type.scale) for c in columns] == [
+        ("datetime", None),
+        ("datetime2", 1),
+        ("smalldatetime", None),
+        ("time", 2),
+        ("datetimeoffset", 7),
+        ("datetime", None),
+    ]
+    assert got == [
+        (
+            dt.datetime(2010, 12, 31, 23, 59, 59, 7000),
+            dt.datetime(2011, 8, 15, 14, 23, 44, 500000),
+            dt.datetime(2010, 12, 31, 23, 59),
+            dt.time(14, 23, 44, 500000),
+            dt.datetime(2010, 12, 31, 14, 23, 23, tzinfo=dt.timezone(dt.timedelta(hours=12))),
+            None,
+        )
+    ]
+    for sql in (
+        "SELECT DATETIMEFROMPARTS(2024, 2, 30, 0, 0, 0, 0)",
+        "SELECT DATETIME2FROMPARTS(2024, 1, 2, 3, 4, 5, 50, 1)",
+        "SELECT TIMEFROMPARTS(24, 0, 0, 0, 0)",
+    ):
+        assert error(session, sql).number == 289
+
+
 def test_server_functions(session: EngineSession) -> None:
     (row,) = rows(
         session,

@@ -109,3 +109,28 @@ def test_a_rolled_back_create_leaves_no_link(session: EngineSession) -> None:
     )
     got = rows(session, "SELECT name FROM sys.tables WHERE name LIKE 'Gone%'")
     assert got == []
+
+
+def test_select_star_leaves_out_hidden_columns(session: EngineSession) -> None:
+    """HIDDEN ("CREATE TABLE (Transact-SQL)"): a period column so marked is not in
+    `SELECT *` or `t.*`, but a query may name it; Rate's period columns are not hidden."""
+
+    def names(sql: str) -> list[str]:
+        columns, _ = run(session, sql)[-1]
+        return [c.name for c in columns]
+
+    assert names("SELECT * FROM dbo.Price") == ["PriceID", "Amount"]
+    assert names("SELECT p.*, r.* FROM dbo.Price AS p JOIN dbo.Rate AS r ON 1 = 0") == [
+        "PriceID",
+        "Amount",
+        "RateID",
+        "ValidFrom",
+        "ValidTo",
+    ]
+    assert names("SELECT *, ValidTo FROM (SELECT * FROM dbo.Price) AS q, dbo.Price") == [
+        "PriceID",
+        "Amount",
+        "PriceID",
+        "Amount",
+        "ValidTo",
+    ]

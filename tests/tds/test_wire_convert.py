@@ -338,3 +338,25 @@ def test_text_keeps_100_nanoseconds(cursor: closing[pyodbc.Cursor]) -> None:
             ),
         ]:
             assert _one(cur, f"SELECT {sql}") == text, sql
+
+
+def test_a_date_before_1753_is_no_datetime(cursor: closing[pyodbc.Cursor]) -> None:
+    """datetime starts at 1753-01-01 and smalldatetime at 1900-01-01 ("datetime
+    (Transact-SQL)"): a datetime2 parameter of 1500 converted to either (CAST, a variable,
+    sp_executesql's declared parameter) is Msg 242, not a date the wire cannot carry."""
+    early = dt.datetime(1500, 1, 1)
+    with cursor as cur:
+        for sql in (
+            "SELECT CAST(? AS datetime)",
+            "SELECT CONVERT(smalldatetime, ?)",
+            "DECLARE @d datetime = ?; SELECT @d",
+            "EXEC sp_executesql N'SELECT @d', N'@d datetime', ?",
+        ):
+            with pytest.raises(pyodbc.Error, match=r"out-of-range value\. \(242\)"):
+                cur.execute(sql, early).fetchall()
+        assert cur.execute("SELECT CAST(? AS date)", early).fetchval() == dt.date(1500, 1, 1)
+        got = cur.execute(
+            "EXEC sp_executesql N'SELECT @a, @b', N'@a int, @b datetime', 5, ?",
+            dt.datetime(2024, 1, 2),
+        )
+        assert tuple(got.fetchone()) == (5, dt.datetime(2024, 1, 2))

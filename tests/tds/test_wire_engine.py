@@ -565,3 +565,44 @@ def test_use_changes_the_database_the_driver_reports(
         cnxn.execute("USE master")
         assert cnxn.getinfo(pyodbc.SQL_DATABASE_NAME) == "master"
         assert cnxn.execute("SELECT DB_NAME()").fetchone()[0] == "master"
+
+
+def test_openjson_under_apply_has_its_default_schema(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """ "OPENJSON (Transact-SQL)": without WITH its columns are key nvarchar(4000), value
+    nvarchar(max) (an array or object as its JSON text, true as 'true') and type tinyint
+    (0 null, 1 string, 2 number, 3 true/false, 4 array, 5 object), under CROSS and OUTER
+    APPLY as in FROM; a row OUTER APPLY finds nothing for has NULL in all three."""
+    name = table_name("apply_json")
+    with connect(wire_server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (id int, doc nvarchar(max))")
+        cur.execute(
+            f"INSERT INTO {name} VALUES"
+            """ (1, N'{"a":1,"b":[1,2],"c":null,"d":true,"e":{"x":1},"f":"s"}'), (2, NULL)"""
+        )
+        cur.execute(
+            f"SELECT d.id, j.[key], j.value, j.type FROM {name} AS d"
+            " CROSS APPLY OPENJSON(d.doc) AS j ORDER BY j.[key]"
+        )
+        assert [(c[0], c[1]) for c in cur.description] == [
+            ("id", int),
+            ("key", str),
+            ("value", str),
+            ("type", int),
+        ]
+        assert [tuple(r) for r in cur.fetchall()] == [
+            (1, "a", "1", 2),
+            (1, "b", "[1,2]", 4),
+            (1, "c", None, 0),
+            (1, "d", "true", 3),
+            (1, "e", '{"x":1}', 5),
+            (1, "f", "s", 1),
+        ]
+        cur.execute(
+            f"SELECT d.id, [key], type FROM {name} AS d OUTER APPLY OPENJSON(d.doc)"
+            " WHERE d.id = 2 OR type = 4"
+            " ORDER BY d.id"
+        )
+        assert [tuple(r) for r in cur.fetchall()] == [(1, "b", 4), (2, None, None)]

@@ -75,3 +75,22 @@ def test_user_functions_without_parentheses(cursor: closing[pyodbc.Cursor]) -> N
     assert got[0] == got[1] == got[2] == got[4]
     assert got[3] == got[5]
     assert got[4] != got[5]
+
+
+@pytest.mark.parametrize("word", ["key", "file", "plan", "percent", "user", "Current"])
+def test_a_reserved_word_is_an_alias_only_delimited(
+    cursor: closing[pyodbc.Cursor], word: str
+) -> None:
+    """ "Reserved Keywords (Transact-SQL)": such a word is a name only as a delimited
+    identifier, so a bare alias of one is Msg 156, a bracketed or quoted one a name."""
+    with cursor as cur:
+        for sql in (
+            f"SELECT 1 AS {word}",
+            f"SELECT 1 {word}",
+            f"SELECT {word}.a FROM (SELECT 1 AS a) AS {word}",
+            f"SELECT v.a FROM (SELECT 1) AS v({word})",
+        ):
+            with pytest.raises(pyodbc.Error, match=r"Incorrect syntax near the keyword.*\(156\)"):
+                cur.execute(sql)
+        cur.execute(f'SELECT 1 AS [{word}], 2 AS "{word}2"')
+        assert [d[0] for d in cur.description] == [word, f"{word}2"]

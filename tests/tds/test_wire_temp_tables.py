@@ -382,3 +382,30 @@ def test_a_temporary_tables_nullability_is_its_columns(cursor: closing[pyodbc.Cu
         permanent = [(d[0], d[6]) for d in cur.description]
         cur.execute(f"DROP TABLE {name}")
         assert temporary == permanent
+
+
+def test_a_temporary_table_beside_a_permanent_one_of_its_name(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """`#t` names the session's temporary table, never the permanent `t`: each of the
+    server's lookups of a statement's tables tries the temporary tables first."""
+    name = f"twin_{next(_names)}"
+    with cursor as cur:
+        cur.execute(f"CREATE TABLE {name} (id int, n varchar(10), d varchar(20))")
+        cur.execute(f"INSERT INTO {name} VALUES (1, 'x', 'y')")
+        cur.execute(f"CREATE TABLE #{name} (id int, n decimal(10, 2), d date)")
+        cur.execute(f"INSERT INTO #{name} VALUES (1, 2.5, '2024-01-02')")
+        for sql in (
+            f"SELECT n, d FROM #{name}",
+            f"SELECT q.n, q.d FROM (SELECT n, d FROM #{name} AS x) AS q",
+        ):
+            cur.execute(sql)
+            assert [d[1] for d in cur.description] == [Decimal, dt.date]
+            assert tuple(cur.fetchone()) == (Decimal("2.50"), dt.date(2024, 1, 2))
+        row = cur.execute(
+            f"SELECT CAST(t.n AS varchar(10)), CAST(x.n AS varchar(10)) FROM {name} AS t"
+            f" JOIN #{name} AS x ON x.id = t.id WHERE x.d = '01/02/2024'"
+        ).fetchone()
+        assert tuple(row) == ("x", "2.50")
+        cur.execute(f"SELECT * FROM #{name} PIVOT (MAX(d) FOR n IN ([2.50])) AS p")
+        assert tuple(cur.fetchone()) == (1, dt.date(2024, 1, 2))

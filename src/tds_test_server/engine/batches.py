@@ -13,6 +13,7 @@ import sqlglot
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
+from ..results import TdsError
 from . import errors
 
 _TOKENIZER = sqlglot.Dialect.get_or_raise("tsql").tokenizer()
@@ -148,6 +149,21 @@ class Statement:
         """The first n words, None where the statement is shorter or a token is no word."""
         found = [word(t) for t in self.tokens[:n]]
         return found + [None] * (n - len(found))
+
+
+def refuse_fetch_without_offset(statements: list[Statement]) -> None:
+    """Msg 153 for `ORDER BY ... FETCH NEXT n ROWS ONLY` without OFFSET: SQL Server reads
+    that FETCH as a cursor's FETCH statement, a syntax error that stops the whole batch
+    before it runs (a cursor's `FETCH NEXT FROM c` goes on to its own 40517)."""
+    for stmt in statements:
+        first, option, after = stmt.words(3)
+        if first == "FETCH" and option in ("NEXT", "FIRST") and after != "FROM":
+            raise TdsError(
+                153,
+                f"Invalid usage of the option {option} in the FETCH statement.",
+                severity=15,
+                line=stmt.line,
+            )
 
 
 def tokenize(text: str) -> list[Token]:

@@ -12,6 +12,7 @@ from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
 from .culture_parse import PARSE_CALLS
 from .datalength import DATALENGTH_FUNCTIONS
+from .date_from_parts import DATE_FROM_PARTS_FUNCTIONS
 from .like_patterns import LIKE_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
@@ -32,6 +33,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | PARSE_CALLS
         | RECURSION_FUNCTIONS
         | DATALENGTH_FUNCTIONS
+        | DATE_FROM_PARTS_FUNCTIONS
         | LIKE_FUNCTIONS
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS

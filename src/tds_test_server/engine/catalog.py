@@ -105,6 +105,7 @@ class Column:
     seed: int = 1
     increment: int = 1
     computed: str | None = None
+    hidden: bool = False  # HIDDEN: left out of SELECT * (hidden_columns.py)
 
 
 @dataclass
@@ -173,9 +174,11 @@ class Catalog:
             " FROM __azsql_objects"
         ).fetchall()
         columns = conn.execute(
-            "SELECT object_id, column_id, name, type_name, type_length, precision, scale,"
-            " is_nullable, is_identity, seed_value, increment_value, computed_definition"
-            " FROM __azsql_columns ORDER BY object_id, column_id"
+            "SELECT c.object_id, c.column_id, name, type_name, type_length, precision, scale,"
+            " is_nullable, is_identity, seed_value, increment_value, computed_definition,"
+            " coalesce(f.is_hidden, 0) FROM __azsql_columns AS c LEFT JOIN"
+            " __azsql_column_features AS f USING (object_id, column_id)"
+            " ORDER BY c.object_id, c.column_id"
         ).fetchall()
         max_id = conn.execute("SELECT max(object_id) FROM __azsql_objects").fetchone()[0]
         filters = conn.execute(
@@ -199,26 +202,14 @@ class Catalog:
                     )
                     tables[t.sqlite_name.casefold()] = t
                     by_id[oid] = t
-            for (
-                oid,
-                cid,
-                name,
-                tname,
-                tlen,
-                prec,
-                scale,
-                nullable,
-                ident,
-                seed,
-                inc,
-                comp,
-            ) in columns:
+            for oid, cid, name, *kind, ident, seed, inc, comp, hidden in columns:
                 owner = by_id.get(oid)
                 if owner is None:
                     continue
+                tname, tlen, prec, scale, nullable = kind
                 ctype = normalize(ColumnType(tname, tlen, prec, scale, bool(nullable)))
                 owner.columns.append(
-                    Column(cid, name, ctype, bool(ident), seed or 1, inc or 1, comp)
+                    Column(cid, name, ctype, bool(ident), seed or 1, inc or 1, comp, bool(hidden))
                 )
             for view in SYSTEM_VIEWS:
                 tables[view.table.sqlite_name.casefold()] = view.table

@@ -21,7 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..results import ColumnType, TdsError
-from .catalog import DEFAULT_SCHEMA, Catalog
+from .catalog import Catalog
 from .clr_types import (
     CLR_TYPES,
     ClrValueError,
@@ -32,6 +32,7 @@ from .clr_types import (
     spatial_from_wkt,
     spatial_to_text,
 )
+from .temp_tables import table_named
 
 
 def _clr_error(type_name: str, exc: Exception) -> TdsError:
@@ -200,7 +201,7 @@ def _column_type(value: exp.Expression, call: exp.Expression, catalog: Catalog) 
             table.name.casefold(),
         ):
             continue
-        meta = catalog.table(table.db or DEFAULT_SCHEMA, table.name)
+        meta = table_named(table, catalog)
         column = meta.column(name) if meta is not None else None
         if column is not None:
             if found:

@@ -5,9 +5,9 @@ and the sys.columns / sys.masked_columns pages.
 
 They are kept in __azsql_column_features and shown by sys.columns (is_sparse,
 is_column_set, generated_always_type, is_hidden, is_masked) and sys.masked_columns.
-Nothing else follows from them here: values are stored and read in full (no mask, SELECT *
-lists a HIDDEN column, a period column is not filled in), and no history table is kept
-(docs/test-server-limits.md).
+Only HIDDEN changes a query (hidden_columns.py leaves such a column out of SELECT *):
+values are stored and read in full (no mask, a period column is not filled in), and no
+history table is kept (docs/test-server-limits.md).
 """
 
 from __future__ import annotations

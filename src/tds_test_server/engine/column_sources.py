@@ -15,8 +15,8 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, build_scope
 
 from ..results import ColumnType
-from .catalog import DEFAULT_SCHEMA, Catalog, Table
-from .temp_tables import temp_table_named
+from .catalog import Catalog, Table
+from .temp_tables import table_named
 
 # A FROM source: a table, or the scope of a derived table or CTE.
 Source: TypeAlias = "exp.Table | Scope"
@@ -111,9 +111,7 @@ class ColumnSources:
         return self._resolve(name, star.table if isinstance(star, exp.Column) else "", scope)
 
     def table(self, table: exp.Table) -> Table | None:
-        return self._catalog.table(table.db or DEFAULT_SCHEMA, table.name) or temp_table_named(
-            table
-        )
+        return table_named(table, self._catalog)
 
 
 def _root_scopes(tree: exp.Expression) -> list[Scope]:

@@ -46,7 +46,7 @@ from .column_sources import ColumnSources
 from .convert import tsql_convert
 from .convert_sql import source_type
 from .date_numbers import number_to_date, number_type
-from .functions import parse_datetime
+from .date_parts import parse_datetime
 from .result_types import precedence
 from .sql_types import DATE_TYPES
 from .temporal import format_datetime, seventh_digit

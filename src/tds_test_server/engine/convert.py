@@ -15,8 +15,9 @@ from typing import Any
 from ..results import TdsError
 from . import errors
 from .date_numbers import date_to_number, is_number, number_to_date
+from .date_parts import DATE_RANGES, parse_datetime
 from .date_strings import in_date_order
-from .functions import decimal_number, decimal_of_scale, parse_datetime, tsql_cast
+from .functions import decimal_number, decimal_of_scale, tsql_cast
 from .sql_types import DATE_TYPES
 from .temporal import text_fraction
 from .text_numbers import FAILURES, MONEY_TYPES, NUMBER_TYPES
@@ -113,7 +114,7 @@ def tsql_convert(
             if exc.number == _NOT_A_DATE and _rounds_past_the_end(parsed, type_name):
                 raise errors.date_out_of_range(source or "varchar", type_name) from None
             raise
-        return _in_range(stored, type_name, source)
+        return stored
     elif type_name in DATE_TYPES and is_number(value, source):
         return number_to_date(value, type_name, source, implicit=implicit)
     elif source in DATE_TYPES and type_name in (*NUMBER_TYPES, *MONEY_TYPES) and not implicit:
@@ -123,14 +124,6 @@ def tsql_convert(
     return tsql_cast(value, type_name, length, scale, source or "varchar")
 
 
-# The range of the older date types, as stored ('yyyy-mm-dd hh:mi:ss...'): a string of a
-# date outside it is a valid date, but no value of the type (error 242).
-_RANGES = {
-    "datetime": ("1753-01-01", "9999-12-31 23:59:59.997"),
-    "smalldatetime": ("1900-01-01", "2079-06-06 23:59:00"),
-}
-
-
 _NOT_A_DATE = 241
 
 
@@ -138,7 +131,7 @@ def _rounds_past_the_end(value: Any, type_name: str) -> bool:
     """A date on the type's last day that failed to convert: its time rounded past the
     end (`'9999-12-31 23:59:59.999'` is 10000-01-01 as a datetime), which SQL Server
     calls out of range (242), not a failed conversion (241)."""
-    bounds = _RANGES.get(type_name)
+    bounds = DATE_RANGES.get(type_name)
     if bounds is None:
         return False
     try:
@@ -146,15 +139,6 @@ def _rounds_past_the_end(value: Any, type_name: str) -> bool:
     except (TdsError, ValueError, OverflowError):
         return False
     return parsed.date().isoformat() == bounds[1][:10]
-
-
-def _in_range(stored: Any, type_name: str, source: str) -> Any:
-    bounds = _RANGES.get(type_name)
-    if bounds is not None and isinstance(stored, str):
-        low, high = bounds
-        if stored < low or stored[: len(high)] > high:
-            raise errors.date_out_of_range(source or "varchar", type_name)
-    return stored
 
 
 def tsql_implicit_convert(

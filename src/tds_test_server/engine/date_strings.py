@@ -4,7 +4,7 @@ datetime"), under us_english, whose DATEFORMAT is mdy (in_date_order, below, rea
 numeric date under the session's SET DATEFORMAT first). ISO 8601's extended form
 (2008-06-01, with a time after a blank or a T, and an offset after the time), which the
 test server also stores, goes through datetime.fromisoformat before this
-(functions.parse_datetime); this module reads the others:
+(date_parts.parse_datetime); this module reads the others:
 
 - unseparated: 20080601, 080601;
 - numeric, month first: 6/1/2008, 06-01-08, 6.1.2008; a four-digit year first:

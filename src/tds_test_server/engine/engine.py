@@ -562,5 +562,5 @@ class EngineSession(RowSecurity):
         for key, value in args.items():
             bare = key.lstrip("@")
             if bare not in ("stmt", "params") and bare in scope and scope[bare].value is None:
-                scope[bare].value = value
+                self._assign(scope, bare, value)
         yield from self._run_batch(stmt, self.engine.split(stmt), scope)

@@ -17,85 +17,30 @@ from ..results import TdsError
 # Number used for constructs this server does not emulate. SQL Server's own
 # 40517 ("Keyword or statement option ... is not supported") fits best.
 UNSUPPORTED = 40517
-_KEYWORDS = frozenset(
-    [
-        "ADD",
-        "ALL",
-        "ALTER",
-        "AND",
-        "ANY",
-        "AS",
-        "ASC",
-        "BEGIN",
-        "BETWEEN",
-        "BY",
-        "CASE",
-        "CHECK",
-        "COMMIT",
-        "CONSTRAINT",
-        "CREATE",
-        "CROSS",
-        "DECLARE",
-        "DEFAULT",
-        "DELETE",
-        "DESC",
-        "DISTINCT",
-        "DROP",
-        "ELSE",
-        "END",
-        "EXEC",
-        "EXECUTE",
-        "EXISTS",
-        "FOREIGN",
-        "FROM",
-        "FULL",
-        "GROUP",
-        "HAVING",
-        "IDENTITY",
-        "IF",
-        "IN",
-        "INDEX",
-        "INNER",
-        "INSERT",
-        "INTO",
-        "IS",
-        "JOIN",
-        "KEY",
-        "LEFT",
-        "LIKE",
-        "NOT",
-        "NULL",
-        "ON",
-        "OR",
-        "ORDER",
-        "OUTER",
-        "PRIMARY",
-        "PRINT",
-        "REFERENCES",
-        "RIGHT",
-        "ROLLBACK",
-        "SELECT",
-        "SET",
-        "TABLE",
-        "THEN",
-        "TOP",
-        "TRAN",
-        "TRANSACTION",
-        "UNION",
-        "UNIQUE",
-        "UPDATE",
-        "VALUES",
-        "VIEW",
-        "WHEN",
-        "WHERE",
-        "WITH",
-    ]
-)
+# "Reserved Keywords (Transact-SQL)": a name only when delimited ([key], "key")
+_RESERVED = """ADD ALL ALTER AND ANY AS ASC AUTHORIZATION BACKUP BEGIN BETWEEN BREAK BROWSE BULK BY
+    CASCADE CASE CHECK CHECKPOINT CLOSE CLUSTERED COALESCE COLLATE COLUMN COMMIT COMPUTE
+    CONSTRAINT CONTAINS CONTAINSTABLE CONTINUE CONVERT CREATE CROSS CURRENT CURRENT_DATE
+    CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER CURSOR DATABASE DBCC DEALLOCATE DECLARE
+    DEFAULT DELETE DENY DESC DISK DISTINCT DISTRIBUTED DOUBLE DROP DUMP ELSE END ERRLVL
+    ESCAPE EXCEPT EXEC EXECUTE EXISTS EXIT EXTERNAL FETCH FILE FILLFACTOR FOR FOREIGN
+    FREETEXT FREETEXTTABLE FROM FULL FUNCTION GOTO GRANT GROUP HAVING HOLDLOCK IDENTITY
+    IDENTITY_INSERT IDENTITYCOL IF IN INDEX INNER INSERT INTERSECT INTO IS JOIN KEY KILL
+    LEFT LIKE LINENO LOAD MERGE NATIONAL NOCHECK NONCLUSTERED NOT NULL NULLIF OF OFF
+    OFFSETS ON OPEN OPENDATASOURCE OPENQUERY OPENROWSET OPENXML OPTION OR ORDER OUTER OVER
+    PERCENT PIVOT PLAN PRECISION PRIMARY PRINT PROC PROCEDURE PUBLIC RAISERROR READ
+    READTEXT RECONFIGURE REFERENCES REPLICATION RESTORE RESTRICT RETURN REVERT REVOKE RIGHT
+    ROLLBACK ROWCOUNT ROWGUIDCOL RULE SAVE SCHEMA SECURITYAUDIT SELECT
+    SEMANTICKEYPHRASETABLE SEMANTICSIMILARITYDETAILSTABLE SEMANTICSIMILARITYTABLE
+    SESSION_USER SET SETUSER SHUTDOWN SOME STATISTICS SYSTEM_USER TABLE TABLESAMPLE TEXTSIZE
+    THEN TO TOP TRAN TRANSACTION TRIGGER TRUNCATE TRY_CONVERT TSEQUAL UNION UNIQUE UNPIVOT
+    UPDATE UPDATETEXT USE USER VALUES VARYING VIEW WAITFOR WHEN WHERE WHILE WITH WRITETEXT"""
+RESERVED_KEYWORDS = frozenset(_RESERVED.split())
 
 
 def syntax_near(near: str) -> TdsError:
     near = near.strip()
-    if near.upper() in _KEYWORDS:
+    if near.upper() in RESERVED_KEYWORDS:
         return TdsError(
             156, f"Incorrect syntax near the keyword '{near.upper()}'.", state=1, severity=15
         )

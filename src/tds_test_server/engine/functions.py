@@ -25,9 +25,17 @@ from . import errors
 from .catalog import COLLATION, Catalog, ObjectRow, Table
 from .clr_sql import CLR_FUNCTIONS
 from .clr_types import CLR_TYPES
-from .date_numbers import days_since_1900, is_number, number_to_date
+from .date_numbers import is_number, number_to_date
+from .date_parts import (
+    dateadd,
+    datediff,
+    datename,
+    datepart,
+    in_date_range,
+    parse_datetime,
+    trim_fraction,
+)
 from .date_strings import read_datetime
-from .languages import week, weekday
 from .sql_types import DATE_TYPES, DECIMAL_TYPES, INTEGER_TYPES, TYPE_IDS
 from .sqltext import split_name
 from .temporal import format_datetime, format_time, seventh_digit, with_seventh
@@ -73,15 +81,8 @@ class SessionContext(Protocol):
 
 # ---------------------------------------------------------------- values
 
-
 # Milliseconds after a colon (10:00:00:5 is 5 ms), which fromisoformat reads as 0.5 s.
 _COLON_FRACTION = re.compile(r":\d{1,2}:\d{1,2}:\d")
-# The ISO 8601 forms SQL Server reads, the stored ones among them: yyyy-mm-dd, with a time
-# after a blank or a T, and an offset after the time. fromisoformat reads these only: it
-# would also take forms SQL Server refuses (2008-06-01X10:00, 2008-W22-1, 20080601T1000).
-_ISO_FORM = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?: ?[+-]\d{2}:\d{2}|Z)?)?"
-)
 
 
 # Collations COLLATIONPROPERTY knows: (CodePage, ComparisonStyle). ComparisonStyle adds
@@ -96,39 +97,6 @@ _COLLATIONS = {
     "sql_latin1_general_cp1_cs_as": (1252, 196608),
     "sql_latin1_general_cp850_bin2": (850, 0),
 }
-
-
-def parse_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
-    if is_number(value, ""):  # int converts to datetime implicitly: days since 1900
-        return days_since_1900(value)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    text = str(value).strip()
-    if _ISO_FORM.fullmatch(text):
-        try:  # the stored ISO form: C-speed, fractions beyond microseconds truncated
-            return dt.datetime.fromisoformat(text)
-        except ValueError:
-            pass
-        try:
-            return dt.datetime.fromisoformat(_trim_fraction(text))
-        except ValueError:  # a month, day or hour that does not exist
-            raise errors.date_conversion_failed() from None
-    return read_datetime(text)  # the other formats SQL Server reads, or Msg 241
-
-
-def _trim_fraction(text: str) -> str:
-    """'2024-01-01 10:00:00.1234567 +01:00' -> 6 fraction digits and '+01:00' for Python."""
-    dot = text.find(".", 10)
-    if dot == -1:
-        return text.replace(" +", "+").replace(" -", "-") if len(text) > 19 else text
-    end = dot + 1
-    while end < len(text) and text[end].isdigit():
-        end += 1
-    frac = text[dot + 1 : end][:6].ljust(3, "0")
-    rest = text[end:].strip()
-    return text[:dot] + "." + frac + rest
 
 
 def to_sqlite(value: Any, ctype: ColumnType | None = None) -> Any:
@@ -249,7 +217,7 @@ def _to_time(v: Any) -> dt.time:
         return parse_datetime(text).time()
     if not _COLON_FRACTION.search(text):
         try:
-            return dt.time.fromisoformat(_trim_fraction(text) if "." in text else text)
+            return dt.time.fromisoformat(trim_fraction(text) if "." in text else text)
         except ValueError:
             pass
     return read_datetime(text.strip()).time()  # 10AM, 10:00:00:123
@@ -323,7 +291,21 @@ def column_converter(ctype: ColumnType, trusted: bool) -> ColumnConverter | None
                 pass
         return list(map(one, values))
 
-    return convert
+    def checked(values: Sequence[Any]) -> list[Any]:
+        try:
+            return convert(values)
+        except (ValueError, ArithmeticError):
+            # a string in a number column (CASE WHEN ... THEN 1 ELSE 'a' END: the number
+            # type wins by precedence): SQL Server's conversion error, not Python's
+            if ctype.name in NUMBER_TYPES:
+                for v in values:
+                    if isinstance(v, str):
+                        text_to_number(
+                            v, ctype.name, "varchar", ctype.precision or 0, ctype.scale or 0
+                        )
+            raise
+
+    return checked
 
 
 def _keeps_seventh(ctype: ColumnType) -> bool:
@@ -370,178 +352,6 @@ def infer_type(value: Any) -> ColumnType:
 
 
 # ---------------------------------------------------------------- functions
-
-_UNITS = {
-    "year": "year",
-    "yy": "year",
-    "yyyy": "year",
-    "quarter": "quarter",
-    "qq": "quarter",
-    "q": "quarter",
-    "month": "month",
-    "mm": "month",
-    "m": "month",
-    "dayofyear": "dayofyear",
-    "dy": "dayofyear",
-    "y": "dayofyear",
-    "day": "day",
-    "dd": "day",
-    "d": "day",
-    "week": "week",
-    "wk": "week",
-    "ww": "week",
-    "weekday": "weekday",
-    "dw": "weekday",
-    "w": "weekday",
-    "dayofweek": "weekday",
-    "hour": "hour",
-    "hh": "hour",
-    "minute": "minute",
-    "mi": "minute",
-    "n": "minute",
-    "second": "second",
-    "ss": "second",
-    "s": "second",
-    "millisecond": "millisecond",
-    "ms": "millisecond",
-    "microsecond": "microsecond",
-    "mcs": "microsecond",
-    "nanosecond": "nanosecond",
-    "ns": "nanosecond",
-}
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-def _unit(name: str) -> str:
-    try:
-        return _UNITS[str(name).lower()]
-    except KeyError:
-        raise TdsError(155, f"'{name}' is not a recognized datepart option.", severity=15) from None
-
-
-def _render_like(original: Any, value: dt.datetime) -> str:
-    if is_number(original, ""):  # a number was a datetime
-        return format_datetime(value, "datetime")
-    text = str(original)
-    if len(text) <= 10:
-        if value.time() == dt.time(0):
-            return value.strftime("%Y-%m-%d")
-        return format_datetime(value, "datetime")
-    if "." in text[19:]:
-        digits = len(text[20:].split(" ")[0].split("+")[0])
-        return format_datetime(value, "datetime2", min(digits, 7))
-    return value.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def dateadd(unit: str, number: Any, value: Any) -> str | None:
-    if value is None or number is None:
-        return None
-    u, n, d = _unit(unit), int(number), parse_datetime(value)
-    if u in ("year", "quarter", "month"):
-        months = n * {"year": 12, "quarter": 3, "month": 1}[u]
-        total = d.year * 12 + d.month - 1 + months
-        year, month = divmod(total, 12)
-        day = min(d.day, _days_in_month(year, month + 1))
-        result = d.replace(year=year, month=month + 1, day=day)
-    else:
-        seconds = {
-            "dayofyear": 86400,
-            "day": 86400,
-            "weekday": 86400,
-            "week": 604800,
-            "hour": 3600,
-            "minute": 60,
-            "second": 1,
-            "millisecond": 0.001,
-            "microsecond": 1e-6,
-            "nanosecond": 1e-9,
-        }[u]
-        result = d + dt.timedelta(seconds=n * seconds)
-    return _render_like(value, result)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    if month == 12:
-        return 31
-    return (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
-
-
-def datediff(unit: str, start: Any, end: Any) -> int | None:
-    if start is None or end is None:
-        return None
-    u, a, b = _unit(unit), parse_datetime(start), parse_datetime(end)
-    if a.tzinfo is not None or b.tzinfo is not None:
-        a = a if a.tzinfo else a.replace(tzinfo=dt.UTC)
-        b = b if b.tzinfo else b.replace(tzinfo=dt.UTC)
-        a, b = a.astimezone(dt.UTC), b.astimezone(dt.UTC)
-    if u == "year":
-        return b.year - a.year
-    if u == "quarter":
-        return (b.year - a.year) * 4 + (b.month - 1) // 3 - (a.month - 1) // 3
-    if u == "month":
-        return (b.year - a.year) * 12 + b.month - a.month
-    if u in ("day", "dayofyear", "weekday"):
-        return (b.date() - a.date()).days
-    if u == "week":  # week boundaries are Sundays
-
-        def sunday(x: dt.date) -> dt.date:
-            return x - dt.timedelta(days=(x.weekday() + 1) % 7)
-
-        return (sunday(b.date()) - sunday(a.date())).days // 7
-    div = {"hour": 3600, "minute": 60, "second": 1}.get(u)
-    if div is not None:
-        base = dt.datetime(1900, 1, 1, tzinfo=a.tzinfo)
-        return int((b - base).total_seconds() // div) - int((a - base).total_seconds() // div)
-    delta = b - a
-    micro = delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
-    return {"millisecond": micro // 1000, "microsecond": micro, "nanosecond": micro * 1000}[u]
-
-
-def datepart(unit: str, value: Any) -> int | None:
-    if value is None:
-        return None
-    u, d = _unit(unit), parse_datetime(value)
-    return {
-        "year": d.year,
-        "quarter": (d.month - 1) // 3 + 1,
-        "month": d.month,
-        "dayofyear": d.timetuple().tm_yday,
-        "day": d.day,
-        "week": week(d),  # both by the session's SET DATEFIRST
-        "weekday": weekday(d),
-        "hour": d.hour,
-        "minute": d.minute,
-        "second": d.second,
-        "millisecond": d.microsecond // 1000,
-        "microsecond": d.microsecond,
-        "nanosecond": d.microsecond * 1000,
-    }[u]
-
-
-def datename(unit: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    u, d = _unit(unit), parse_datetime(value)
-    if u == "month":
-        return _MONTHS[d.month - 1]
-    if u == "weekday":
-        return _DAYS[d.weekday()]
-    part = datepart(unit, value)
-    return None if part is None else str(part)
 
 
 def _number(v: Any, other: Any) -> Any:
@@ -595,7 +405,8 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
         if type_name == "time":
             return format_time(_to_time(value), scale, seventh_digit(value))
         if type_name in DATE_TYPES:
-            return format_datetime(parse_datetime(value), type_name, scale, seventh_digit(value))
+            stored = format_datetime(parse_datetime(value), type_name, scale, seventh_digit(value))
+            return in_date_range(stored, type_name, source)
         if type_name == "uniqueidentifier":
             try:
                 return str(uuid.UUID(str(value))).upper()
@@ -986,8 +797,6 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
         "SUSER_SNAME": (-1, lambda *a: ctx.login),
         "SUSER_NAME": (-1, lambda *a: ctx.login),
         "ORIGINAL_LOGIN": (0, lambda: ctx.login),
-        "USER_NAME": (-1, lambda *a: "dbo"),
-        "CURRENT_USER": (0, lambda: "dbo"),
         "HOST_NAME": (0, lambda: ctx.host_name),
         "APP_NAME": (0, lambda: ctx.app_name),
     }

@@ -18,7 +18,8 @@ from sqlglot import exp
 
 from ..results import TdsError
 from .batches import Statement
-from .catalog import DEFAULT_SCHEMA, Catalog
+from .catalog import Catalog
+from .temp_tables import table_named
 
 IMPLICIT_AND_EXPLICIT_TX_NOT_SUPPORTED = 41368
 # the table hints that give a memory-optimized table an isolation level of its own
@@ -67,7 +68,7 @@ def check(conn: sqlite3.Connection, catalog: Catalog, tree: exp.Expr) -> None:
     """Error 41368 for a statement of a user transaction that names a memory-optimized
     table without an isolation hint."""
     for table in tree.find_all(exp.Table):
-        found = catalog.table(table.db or DEFAULT_SCHEMA, table.name)
+        found = table_named(table, catalog)
         if found is None or found.object_id <= 0:
             continue
         if not _marked(conn, _key(found.object_id)) or _hinted(table):

@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from ..results import ColumnType
 from . import errors
-from .functions import parse_datetime
+from .date_parts import parse_datetime
 
 # ---------------------------------------------------------------- rewrites
 

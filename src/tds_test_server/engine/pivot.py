@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from . import errors
-from .catalog import DEFAULT_SCHEMA, Catalog
+from .catalog import Catalog
+from .temp_tables import table_named
 
 _SOURCE = "__azsql_pivot_src"
 
@@ -39,7 +40,7 @@ def rewrite_pivots(tree: exp.Expression, catalog: Catalog) -> None:
 
 def _source_columns(source: exp.Expression, catalog: Catalog) -> list[str]:
     if isinstance(source, exp.Table):
-        table = catalog.table(source.db or DEFAULT_SCHEMA, source.name)
+        table = table_named(source, catalog)
         if table is not None:
             return [c.name for c in table.columns]
     if isinstance(source, exp.Subquery) and isinstance(source.this, exp.Select):

@@ -19,12 +19,13 @@ from ..results import (
 )
 from . import errors
 from .batches import word
-from .catalog import COLLATION, DEFAULT_SCHEMA, Catalog, Table
+from .catalog import COLLATION, Catalog, Table
 from .clr_types import CLR_TYPES, TYPE_DATABASE
 from .select_into import SelectInto
 from .session_state import Variable
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage, type_text
 from .sqltext import split_name, split_top_level
+from .temp_tables import table_named
 from .token_stream import Tokens
 
 # Positional parameters of sp_addextendedproperty and its siblings, as documented.
@@ -60,6 +61,10 @@ def _bind_positional(proc: str, positional: list[Any], named: dict[str, Any]) ->
     args = {k.lower(): v for k, v in named.items()}
     for name, value in zip(order, positional, strict=False):
         args.setdefault(name, value)
+    if proc == "sp_executesql":  # later values go to the parameters @params declares
+        declared = [f"@{name}" for name in _parse_param_declarations(args.get("@params") or "")]
+        for name, value in zip(declared, positional[len(order) :], strict=False):
+            args.setdefault(name, value)
     return args
 
 
@@ -83,7 +88,7 @@ def _parameter_hints(tree: exp.Expression, catalog: Catalog) -> dict[str, Column
     """Types for @parameters from the column they are compared with, inserted or assigned to."""
     tables: dict[str, Table] = {}
     for t in tree.find_all(exp.Table):
-        meta = catalog.table(t.db or DEFAULT_SCHEMA, t.name)
+        meta = table_named(t, catalog)
         if meta is not None:
             tables[(t.alias or t.name).casefold()] = meta
             tables.setdefault("", meta)
@@ -111,7 +116,7 @@ def _parameter_hints(tree: exp.Expression, catalog: Catalog) -> dict[str, Column
                 if ctype is not None:
                     hints.setdefault(a.name.lower(), ctype)
     if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
-        meta = catalog.table(tree.this.this.db or DEFAULT_SCHEMA, tree.this.this.name)
+        meta = table_named(tree.this.this, catalog)
         values = tree.expression
         if meta is not None and isinstance(values, exp.Values):
             names = [i.name for i in tree.this.expressions]

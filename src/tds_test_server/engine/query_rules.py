@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from ..results import TdsError
+from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .hidden_columns import refuse_hidden_columns
 from .temp_tables import table_named
@@ -40,6 +41,7 @@ _CLAUSES = {"expressions": "select list", "having": "HAVING clause", "order": "O
 def check_query_rules(tree: exp.Expression, catalog: Catalog) -> None:
     """The error SQL Server's binding gives `tree`, if any (module doc)."""
     refuse_hidden_columns(tree, catalog)
+    _check_reserved_aliases(tree)
     for select in tree.find_all(exp.Select):
         _check_paging(select)
         _check_projections(select)
@@ -49,6 +51,20 @@ def check_query_rules(tree: exp.Expression, catalog: Catalog) -> None:
         _check_grouping(select, tree, catalog)
     for union in tree.find_all(exp.SetOperation):
         _check_union_order(union)
+
+
+def _check_reserved_aliases(tree: exp.Expression) -> None:
+    """A reserved keyword as a bare alias (`SELECT 1 AS key`, `FROM t AS file`) is Msg 156:
+    T-SQL takes one as a name only delimited ("Reserved Keywords (Transact-SQL)")."""
+    for node in tree.find_all(exp.Alias, exp.TableAlias):
+        names = [node.args.get("alias")] if isinstance(node, exp.Alias) else [node.this]
+        if isinstance(node, exp.TableAlias):
+            names += node.columns
+        for name in names:
+            if not isinstance(name, exp.Identifier) or name.quoted:
+                continue
+            if name.name.upper() in errors.RESERVED_KEYWORDS:
+                raise errors.syntax_near(name.name)
 
 
 def _check_ordering(select: exp.Select) -> None:

@@ -7,7 +7,9 @@ translated `WHERE LastName = "Alard"` found rows. SQL Server, with QUOTED_IDENTI
 Msg 207 ("SET QUOTED_IDENTIFIER (Transact-SQL)"). A backtick-quoted name never becomes a
 literal in SQLite: a missing column is "no such column", which errors.py maps to 207.
 
-Sort keys are case-insensitive (`ordered_sql`), as SQL Server's default collation sorts.
+Sort keys are case-insensitive (`ordered_sql`), as SQL Server's default collation sorts,
+and so are comparisons (`_nocase`): SQLite compares a text column by its NOCASE, but two
+literals, variables or expressions (`'ABC' = 'abc'`, `UPPER(Color) = 'black'`) by BINARY.
 
 A name that is a keyword to SQLite but not reserved in T-SQL (`nothing`, `notnull`,
 `limit`, `glob`, ...) is quoted too: SQL Server takes `SELECT 1 AS nothing`, SQLite's
@@ -16,7 +18,7 @@ parser refuses it bare.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
@@ -39,6 +41,8 @@ _KEYWORDS = """abort action add after all alter always analyze and as asc attach
     without true false"""
 SQLITE_KEYWORDS = frozenset(_KEYWORDS.split())
 
+_Compared = TypeVar("_Compared", bound=exp.Expression)
+
 
 class EngineSQLite(SQLite):
     """SQLite with names quoted by backticks (the first of the tokenizer's quotes)."""
@@ -59,3 +63,85 @@ class EngineSQLite(SQLite):
             key = exp.Collate(this=collated.this, expression=exp.var("NOCASE"))
             collated.set("this", key)
             return super().ordered_sql(collated)
+
+        def eq_sql(self, expression: exp.EQ) -> str:
+            return super().eq_sql(_nocase(expression))
+
+        def neq_sql(self, expression: exp.NEQ) -> str:
+            return super().neq_sql(_nocase(expression))
+
+        def gt_sql(self, expression: exp.GT) -> str:
+            return super().gt_sql(_nocase(expression))
+
+        def gte_sql(self, expression: exp.GTE) -> str:
+            return super().gte_sql(_nocase(expression))
+
+        def lt_sql(self, expression: exp.LT) -> str:
+            return super().lt_sql(_nocase(expression))
+
+        def lte_sql(self, expression: exp.LTE) -> str:
+            return super().lte_sql(_nocase(expression))
+
+        def in_sql(self, expression: exp.In) -> str:
+            return super().in_sql(_nocase(expression))
+
+        def between_sql(self, expression: exp.Between) -> str:
+            return super().between_sql(_nocase(expression))
+
+        def case_sql(self, expression: exp.Case) -> str:  # CASE x WHEN y: as x = y
+            return super().case_sql(_nocase(expression))
+
+        def select_sql(self, expression: exp.Select) -> str:
+            # a derived table's or CTE's computed text column (`UPPER(x) AS u`) compares,
+            # groups and counts by NOCASE, as the default collation does: SQLite gives a
+            # subquery's column its expression's collation, BINARY unless collated
+            if expression.parent is not None and any(map(_computed, expression.expressions)):
+                expression = expression.copy()
+                expression.set("expressions", [_collated(p) for p in expression.expressions])
+            return super().select_sql(expression)
+
+        def nullif_sql(self, expression: exp.Nullif) -> str:  # NULLIF('a', 'A') is NULL
+            return self.function_fallback_sql(_nocase(expression))
+
+        def log_sql(self, expression: exp.Log) -> str:
+            # LOG10(x) is Log(10, x): the server's LOG10 (tsql_functions.py), exact for
+            # powers of ten as SQL Server's is, not log(10, x)
+            base = expression.this
+            if expression.expression is not None and base == exp.Literal.number(10):
+                return self.func("LOG10", expression.expression)
+            return super().log_sql(expression)
+
+
+_OPERANDS = ("this", "expression", "low", "high", "query")
+
+
+def _computed(projection: exp.Expr) -> bool:
+    inner = projection.this if isinstance(projection, exp.Alias) else projection
+    return not isinstance(inner, (exp.Column, exp.Star, exp.Collate))
+
+
+def _collated(projection: exp.Expr) -> exp.Expr:
+    if not _computed(projection):
+        return projection
+    nocase = exp.var("NOCASE")
+    if isinstance(projection, exp.Alias):
+        collate = exp.Collate(this=exp.Paren(this=projection.this), expression=nocase)
+        return exp.alias_(collate, projection.args["alias"])
+    return exp.Collate(this=exp.Paren(this=projection), expression=nocase)
+
+
+def _nocase(node: _Compared) -> _Compared:
+    """`node` comparing with NOCASE where no operand is a column: SQLite takes a column's
+    collation (a text column's NOCASE; an index serves only that), else BINARY."""
+    this = node.this
+    if this is None or isinstance(this, (exp.Collate, exp.Tuple)):
+        return node
+    operands = [node.args.get(k) for k in _OPERANDS] + node.args.get("expressions", [])
+    if isinstance(node, exp.Case):
+        operands = [this]
+    if any(isinstance(o.unnest() if isinstance(o, exp.Expr) else o, exp.Column) for o in operands):
+        return node
+    collated = node.copy()
+    paren = exp.Paren(this=collated.this)
+    collated.set("this", exp.Collate(this=paren, expression=exp.var("NOCASE")))
+    return collated

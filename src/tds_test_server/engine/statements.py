@@ -29,6 +29,7 @@ from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
 from .constraint_errors import ConstraintErrors
+from .date_parts import parse_datetime
 from .date_strings import DATE_ORDERS
 from .for_json import json_result
 from .for_xml import xml_result
@@ -651,7 +652,7 @@ class Statements(ConstraintErrors):
             raise errors.unsupported("WAITFOR other than DELAY/TIME")
         value = self._evaluate(_tail(stmt, 2), scope)
         try:
-            parsed = functions.parse_datetime(f"1900-01-01 {value}")
+            parsed = parse_datetime(f"1900-01-01 {value}")
         except TdsError:
             raise TdsError(
                 148,

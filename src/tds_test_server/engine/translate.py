@@ -56,12 +56,12 @@ from .sql_types import UnknownType, parse_type, type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
 from .string_stores import store_strings
-from .temp_tables import TempSignature, temp_signature, temp_table, temp_table_named, typing_schema
+from .temp_tables import TempSignature, table_named, temp_signature, temp_table, typing_schema
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
-from .tvf import apply_join, from_subquery, is_table_function
+from .tvf import apply_join, from_subquery, is_table_function, openjson_type
 from .values_alias import rewrite_values_aliases
 from .variable_types import declared_in
 
@@ -436,8 +436,7 @@ class Translator:
             return None
         source = scope.sources.get(col.table)
         if isinstance(source, exp.Table):
-            table = self.catalog.table(source.db or DEFAULT_SCHEMA, source.name)
-            table = table or temp_table_named(source)
+            table = table_named(source, self.catalog)
             found = table.column(col.name) if table else None
             return found.type if found else None
         if isinstance(source, Scope) and isinstance(source.expression, exp.Select):
@@ -495,7 +494,7 @@ def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> Colum
     if depth > 8 or not isinstance(source, Scope):
         return None
     if not isinstance(source.expression, exp.Select):
-        return None
+        return openjson_type(source.expression, col.name)
     for proj in source.expression.selects:
         if proj.alias_or_name.casefold() == col.name.casefold():
             inner = proj.this if isinstance(proj, exp.Alias) else proj

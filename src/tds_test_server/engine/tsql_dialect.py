@@ -37,6 +37,7 @@ from sqlglot.parsers.tsql import TSQLParser
 from sqlglot.tokens import TokenType
 
 from . import errors
+from .date_from_parts import PARSERS as DATE_FROM_PARTS_PARSERS
 
 
 def _own_call(name: str) -> Callable[[list[exp.Expression]], exp.Expression]:
@@ -66,7 +67,15 @@ class EngineParser(TSQLParser):
     """sqlglot's T-SQL parser with SYSDATETIME() its own call, PARSE read, and 40517
     where the forms the test server lacks start (see the module doc)."""
 
-    FUNCTIONS: ClassVar = {**TSQLParser.FUNCTIONS, "SYSDATETIME": _own_call("SYSDATETIME")}
+    FUNCTIONS: ClassVar = {
+        **TSQLParser.FUNCTIONS,
+        "SYSDATETIME": _own_call("SYSDATETIME"),
+        # sqlglot reads DATENAME as FORMAT with a pattern, which loses the datepart
+        # (dy and y become day and year, quarter stays 'quarter'): the datepart's name
+        "DATENAME": lambda args: exp.Anonymous(
+            this="DATENAME", expressions=[exp.Literal.string(args[0].name), *args[1:]]
+        ),
+    }
     FUNCTION_PARSERS: ClassVar = {
         **TSQLParser.FUNCTION_PARSERS,
         "PARSE": lambda self: self._parse_culture_parse(),
@@ -75,6 +84,10 @@ class EngineParser(TSQLParser):
             ("CONTAINS", "FREETEXT", "CHANGETABLE", "VECTOR_SEARCH", "MATCH"),
             lambda self: self._parse_unsupported(),
         ),
+        **{  # CAST(call AS type): a builder in FUNCTIONS would be checked as a CAST
+            name: lambda self, build=build: build(self._parse_csv(self._parse_lambda))
+            for name, build in DATE_FROM_PARTS_PARSERS.items()
+        },
         "JSON_ARRAY": lambda self: self._parse_json_array(),
         "JSON_ARRAYAGG": lambda self: self._parse_json_arrayagg(),
         "JSON_VALUE": lambda self: self._parse_json_value_returning(),

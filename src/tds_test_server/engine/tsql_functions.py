@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from ..results import TdsError
 from . import errors
-from .functions import parse_datetime
+from .date_parts import parse_datetime
 from .languages import week_start
 from .like_patterns import rewrite_like
 
@@ -73,6 +73,10 @@ def rewrite_function(node: exp.Expr) -> exp.Expression | None:
         )
     if isinstance(node, exp.Stddev):
         return _call("STDEV", node.this)
+    if isinstance(node, exp.StrPosition):  # SQLite's INSTR and REPLACE match case
+        return _call("CHARINDEX", node.args.get("substr"), node.this, node.args.get("position"))
+    if isinstance(node, exp.Replace):
+        return _call("TSQL_REPLACE", node.this, node.expression, node.args.get("replacement"))
     return None
 
 
@@ -347,6 +351,45 @@ def _custom_number(number: float, spec: str) -> str:
     return ("-" if number < 0 else "") + prefix + text
 
 
+def _folded(text: str) -> str:
+    """`text` with each letter in one case, character for character: CHARINDEX and
+    REPLACE find a string as the case-insensitive default collation compares it."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _charindex(find: Any, text: Any, start: Any = 1) -> int | None:
+    if find is None or text is None or start is None:
+        return None
+    find, text = _folded(_text(find)), _folded(_text(text))
+    if not find:
+        return 0
+    return text.find(find, max(int(start), 1) - 1) + 1
+
+
+def _replace(text: Any, find: Any, replacement: Any) -> str | None:
+    if text is None or find is None or replacement is None:
+        return None
+    text, find = _text(text), _text(find)
+    if not find:
+        return text
+    folded, key, at, parts = _folded(text), _folded(find), 0, []
+    while (found := folded.find(key, at)) >= 0:
+        parts += [text[at:found], _text(replacement)]
+        at = found + len(key)
+    return "".join(parts) + text[at:]
+
+
+def _log10(value: Any) -> float | None:
+    if value is None:
+        return None
+    if float(value) <= 0:
+        raise TdsError(3623, "An invalid floating point operation occurred.")
+    return math.log10(float(value))
+
+
 def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -376,6 +419,8 @@ TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
     "ASCII": (1, lambda t: None if not t else ord(str(t)[0].encode("cp1252", "replace")[:1]), True),
     "CONCAT_WS": (-1, _concat_ws, True),
     "TRANSLATE": (3, _translate, True),
+    "CHARINDEX": (-1, _charindex, True),
+    "TSQL_REPLACE": (3, _replace, True),
     "PATINDEX": (2, _patindex, True),
     "ISNUMERIC": (1, _isnumeric, True),
     "ISDATE": (1, _isdate, True),
@@ -383,6 +428,7 @@ TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
     "DIFFERENCE": (2, _difference, True),
     "FORMAT_NUMBER": (-1, _format_number, True),
     "SQUARE": (1, lambda v: None if v is None else float(v) * float(v), True),
+    "LOG10": (1, _log10, True),  # SQLite's divides two logarithms: 2.9999999999999996
     "PI": (0, lambda: math.pi, True),
 }
 

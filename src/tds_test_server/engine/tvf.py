@@ -2,8 +2,10 @@
 SQLite's json_each (which may take columns of the tables before it, the way APPLY does).
 
 In FROM they become a subquery with SQL Server's columns (value [, ordinal]; key, value,
-type; or the WITH schema). Under APPLY they stay json_each itself, whose key, value and
-type columns are there by name (SQLite cannot correlate a subquery in FROM).
+type; or the WITH schema). Under APPLY they stay json_each itself (SQLite cannot correlate
+a subquery in FROM), and the query's references to OPENJSON's key, value and type become
+the expressions the subquery would give (json_each's type is a word, its value a number
+where the JSON has one).
 """
 
 from __future__ import annotations
@@ -13,8 +15,16 @@ from typing import Any
 
 from sqlglot import exp
 
+from ..results import ColumnType
 from . import errors
 from .newer_builtins import series_json
+
+# OPENJSON's default schema ("OPENJSON (Transact-SQL)")
+_OPENJSON_COLUMNS = {
+    "key": ColumnType("nvarchar", 4000),
+    "value": ColumnType("nvarchar", -1),
+    "type": ColumnType("tinyint"),
+}
 
 
 def is_table_function(node: exp.Expression) -> bool:
@@ -80,9 +90,38 @@ def apply_join(lateral: exp.Lateral) -> exp.Join:
             " OPENJSON without WITH"
         )
     alias = lateral.alias or "__azsql_each"
+    if isinstance(func, exp.OpenJSON):
+        _openjson_references(lateral, alias)
     table = exp.Table(this=_each(func), alias=exp.TableAlias(this=exp.to_identifier(alias)))
     side = None if lateral.args.get("cross_apply") else "LEFT"
     return exp.Join(this=table, side=side, on=exp.true() if side else None)
+
+
+def openjson_type(source: exp.Expr, name: str) -> ColumnType | None:
+    """The type of column `name` of an OPENJSON under APPLY (None for another source)."""
+    if isinstance(source, exp.Lateral) and isinstance(source.this, exp.OpenJSON):
+        return None if source.this.expressions else _OPENJSON_COLUMNS.get(name.casefold())
+    return None
+
+
+def _openjson_references(lateral: exp.Lateral, alias: str) -> None:
+    """key, value and type of the OPENJSON `lateral` in its query, by the alias (or
+    unqualified where it has none), as the expressions of from_subquery's columns."""
+    select = lateral.find_ancestor(exp.Select)
+    if select is None:
+        return
+    qualifier = lateral.alias.casefold()
+    for column in list(select.find_all(exp.Column)):
+        name = column.name.casefold()
+        if name not in _OPENJSON_COLUMNS or column.table.casefold() != qualifier:
+            continue
+        if column.find_ancestor(exp.Lateral) is lateral:
+            continue
+        value = {"key": _text(_column("key", alias)), "value": _text(_json_value(alias))}
+        found = value.get(name) or _type_of(alias)
+        if column.parent is select and column in select.expressions:  # keeps its name
+            found = exp.alias_(found, column.name, quoted=True)
+        column.replace(found)
 
 
 def _text(node: exp.Expr) -> exp.Expr:
@@ -103,9 +142,9 @@ def _type_of(src: str) -> exp.Expr:
                 ("true", 3),
                 ("false", 3),
                 ("array", 4),
+                ("object", 5),
             )
-        ],
-        default=exp.Literal.number(5),
+        ],  # no default: OUTER APPLY's row without a match has NULL
     )
 
 

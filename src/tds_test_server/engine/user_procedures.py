@@ -29,7 +29,7 @@ from ..results import (
     TdsError,
 )
 from . import errors, functions
-from .batches import Statement, tokenize, word
+from .batches import Statement, refuse_fetch_without_offset, tokenize, word
 from .catalog import DEFAULT_SCHEMA
 from .procedures import Procedures
 from .session_state import Variable, _now_text
@@ -181,6 +181,7 @@ class UserProcedures(Procedures):
                     f"'CREATE/ALTER {what}' must be the first statement in a query batch.",
                     line=stmt.line,
                 )
+        refuse_fetch_without_offset(statements)
         return statements
 
     def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
