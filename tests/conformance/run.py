@@ -1,5 +1,9 @@
-"""Run the MCP conformance suite's generic server scenarios against `azsql-mcp serve
---demo` over streamable HTTP (`make conformance` installs the suite, then calls this).
+"""Run the MCP conformance suite's server scenarios against `azsql-mcp serve --demo` over
+streamable HTTP (`make conformance` installs the suite, then calls this), on protocol
+2025-11-25 and on 2026-07-28. The server also loads the plugin in plugin/, which holds
+the tools, resources and prompts the scenarios call (test_image_content and the like),
+so that what a plugin returns is checked through azsql-mcp's middleware; the plugin is
+on this server's path only.
 
 Usage: python tests/conformance/run.py SUITE_DIR   (SUITE_DIR holds node_modules with
 the npm packages `node@22` and `@modelcontextprotocol/conformance`). Exit status 0 when
@@ -17,16 +21,45 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: ports.py
 from azsql_mcp.testing.ports import reserved_port, wait_ready
 
-SCENARIOS = (
-    "server-initialize",
-    "ping",
-    "logging-set-level",
+# Left out (docs/client-features.md, "The MCP conformance suite", says why): sampling,
+# resource subscriptions, the elicitation schema scenarios, json-schema-2020-12,
+# server-sse-polling, server-stateless, input-required-result-*, x-mcp-header, the
+# tasks-* and skills extensions.
+COMMON = (
     "completion-complete",
     "tools-list",
+    "tools-call-simple-text",
+    "tools-call-image",
+    "tools-call-audio",
+    "tools-call-embedded-resource",
+    "tools-call-mixed-content",
+    "tools-call-error",
+    "tools-call-with-progress",
+    "server-sse-multiple-streams",
     "resources-list",
+    "resources-read-text",
+    "resources-read-binary",
+    "resources-templates-read",
     "prompts-list",
+    "prompts-get-simple",
+    "prompts-get-with-args",
+    "prompts-get-embedded-resource",
+    "prompts-get-with-image",
     "dns-rebinding-protection",
 )
+SCENARIOS = {
+    "2025-11-25": (
+        "server-initialize",
+        "server-session-lifecycle",
+        "ping",
+        "logging-set-level",
+        "tools-call-with-logging",
+        "tools-call-elicitation",
+        *COMMON,
+    ),
+    "2026-07-28": (*COMMON, "sep-2164-resource-not-found", "caching", "http-header-validation"),
+}
+FIXTURES = Path(__file__).resolve().parent / "plugin"
 SERVE = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
 
 
@@ -47,9 +80,11 @@ def check_server(port: int, node: Path, suite: Path) -> int:
     """Start `serve --demo` on `port`, run each scenario against it: the exit status."""
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AZSQL_MCP_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FIXTURES), env.get("PYTHONPATH")]))
     serve = [sys.executable, "-c", SERVE, "serve", "--demo", "--transport", "http"]
     listen = ["--host", "127.0.0.1", "--port", str(port)]
-    check = [str(node), str(suite), "server", "--url", base + "/mcp", "--scenario"]
+    check = [str(node), str(suite), "server", "--url", base + "/mcp"]
+    runs = [(v, scenario) for v, scenarios in SCENARIOS.items() for scenario in scenarios]
     with tempfile.TemporaryDirectory() as cwd, tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             [*serve, *listen],
@@ -61,7 +96,9 @@ def check_server(port: int, node: Path, suite: Path) -> int:
         try:
             wait_ready(base, server)
             failed = [
-                scenario for scenario in SCENARIOS if subprocess.call([*check, scenario]) != 0
+                f"{scenario} ({version})"
+                for version, scenario in runs
+                if subprocess.call([*check, "--spec-version", version, "--scenario", scenario])
             ]
         finally:
             server.terminate()
@@ -69,8 +106,8 @@ def check_server(port: int, node: Path, suite: Path) -> int:
         if server.returncode not in (0, -15):
             log.seek(0)
             sys.stderr.write(log.read().decode(errors="replace")[-4000:])
-    passed = len(SCENARIOS) - len(failed)
-    print(f"\nconformance: {passed} of {len(SCENARIOS)} scenarios passed", end="")
+    passed = len(runs) - len(failed)
+    print(f"\nconformance: {passed} of {len(runs)} scenario runs passed", end="")
     print(f"; failed: {', '.join(failed)}" if failed else "")
     return 1 if failed else 0
 
