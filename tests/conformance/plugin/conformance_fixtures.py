@@ -36,11 +36,11 @@ WAV = base64.b64encode(  # no samples, 8 kHz mono
 
 
 def _image() -> ImageContent:
-    return ImageContent(type="image", data=PNG, mimeType="image/png")
+    return ImageContent(type="image", data=PNG, mime_type="image/png")
 
 
 def _text_resource(uri: str, mime_type: str, text: str) -> EmbeddedResource:
-    contents = TextResourceContents(uri=uri, mimeType=mime_type, text=text)
+    contents = TextResourceContents(uri=uri, mime_type=mime_type, text=text)
     return EmbeddedResource(type="resource", resource=contents)
 
 
@@ -56,7 +56,7 @@ async def test_image_content() -> ImageContent:
 
 async def test_audio_content() -> AudioContent:
     """Returns audio."""
-    return AudioContent(type="audio", data=WAV, mimeType="audio/wav")
+    return AudioContent(type="audio", data=WAV, mime_type="audio/wav")
 
 
 async def test_embedded_resource() -> EmbeddedResource:
