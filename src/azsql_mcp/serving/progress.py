@@ -75,9 +75,10 @@ class Heartbeat:
         heartbeat's last value (`1 of 4` after two beats goes out as `3 of 6`)."""
         assert self.ctx is not None  # set whenever a heartbeat is current
         self._tools_own = True
-        total = None if total is None else self._sent + total
         async with self._sending:
-            await self.ctx.report_progress(self._sent + progress, total, message)
+            base = self._sent
+            total = None if total is None else base + total
+            await self.ctx.report_progress(base + progress, total, message)
 
     async def _beat(self, ctx: Context, started: float) -> None:
         while True:
