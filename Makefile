@@ -94,7 +94,7 @@ define ensure_npm
 endef
 
 # The MCP conformance suite's server scenarios against `serve --demo` over HTTP, on
-# protocols 2025-11-25 and 2026-07-28 (0.2.0 is the first suite with 2026-07-28).
+# protocols 2025-11-25 and 2026-07-28 (a 0.2.0 pre-release: 0.1.x has no 2026-07-28).
 # Node 22 (npm's node@22 package) and the suite are installed once into a cache folder
 # outside the repository, again when CONFORMANCE_VERSION changes; npm itself comes from
 # Debian when missing and we are root.
