@@ -93,14 +93,17 @@ define ensure_npm
 	  else echo "npm is missing: run sudo apt-get install -y npm"; exit 1; fi; }
 endef
 
-# The MCP conformance suite's generic server scenarios against `serve --demo` over HTTP.
+# The MCP conformance suite's server scenarios against `serve --demo` over HTTP, on
+# protocols 2025-11-25 and 2026-07-28 (a 0.2.0 pre-release: 0.1.x has no 2026-07-28).
 # Node 22 (npm's node@22 package) and the suite are installed once into a cache folder
-# outside the repository; npm itself comes from Debian when missing and we are root.
+# outside the repository, again when CONFORMANCE_VERSION changes; npm itself comes from
+# Debian when missing and we are root.
 CONFORMANCE_DIR ?= $(HOME)/.cache/azsql-mcp-conformance
-CONFORMANCE_VERSION ?= 0.1.16
+CONFORMANCE_VERSION ?= 0.2.0-alpha.12
 conformance: install
 	$(ensure_npm)
-	@test -x $(CONFORMANCE_DIR)/node_modules/.bin/conformance \
+	@grep -qs '"version": "$(CONFORMANCE_VERSION)"' \
+	    $(CONFORMANCE_DIR)/node_modules/@modelcontextprotocol/conformance/package.json \
 	  && test -x $(CONFORMANCE_DIR)/node_modules/.bin/node \
 	  || npm install --prefix $(CONFORMANCE_DIR) --no-audit --no-fund --loglevel=error \
 	    node@22 @modelcontextprotocol/conformance@$(CONFORMANCE_VERSION)

@@ -33,6 +33,7 @@ from azsql_mcp.api import (
 )
 from azsql_mcp.db.sessioncontext import CALLER_CLAIMS
 from azsql_mcp.serving.callrecord import CURRENT_CALL, client_identity
+from azsql_mcp.serving.progress import CURRENT_HEARTBEAT
 from azsql_mcp.serving.recording import RecordingDatabase
 from azsql_mcp.serving.runtime import Runtime
 
@@ -299,8 +300,13 @@ class _ContextBuilder:
 
 
 def _progress_reporter() -> Callable[[float, float | None, str | None], Awaitable[None]]:
+    """The tool call's heartbeat takes the tool's reports (they must keep increasing after
+    its own); a prompt or resource sends them as they are."""
     from fastmcp.server.context import _current_context
 
+    heartbeat = CURRENT_HEARTBEAT.get()
+    if heartbeat is not None:
+        return heartbeat.tool_reports
     fastmcp_context = _current_context.get()
     if fastmcp_context is None:
         return _no_progress

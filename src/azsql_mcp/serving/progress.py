@@ -2,9 +2,12 @@
 
 A client that sends a `progressToken` with `tools/call` gets a notification every
 second (the protocol's progress: elapsed seconds, increasing; no total, since a query's
-length is unknown), with the rows the call's queries have returned so far. A call the
-client cancels (`notifications/cancelled`) is cancelled as a task: the database layer
-then cancels the statement on the server (ATTENTION), see `db/pool.py`.
+length is unknown), with the rows the call's queries have returned so far. A plugin's
+tool that reports progress of its own (`ToolContext.report_progress`) takes the token
+over: the heartbeat stops, and the tool's values go out after the last one it sent, so
+that they still increase as MCP requires. A call the client cancels
+(`notifications/cancelled`) is cancelled as a task: the database layer then cancels the
+statement on the server (ATTENTION), see `db/pool.py`.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
-
-from fastmcp.server.context import Context
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any
 
 from azsql_mcp.serving.callrecord import CallRecord
+
+if TYPE_CHECKING:  # injection.py imports this module, before FastMCP's server is needed
+    from fastmcp.server.context import Context
 
 HEARTBEAT_S = 1.0  # the issue asks for at least one every 2 s
 
@@ -36,17 +41,23 @@ class Heartbeat:
     carries a progress token. A class rather than an `asynccontextmanager`: every tool
     call enters one, and a generator costs more to enter and leave."""
 
+    _sending: asyncio.Lock  # with a token only: a beat and a tool's report go out in order
+
     def __init__(self, ctx: Context | None, record: CallRecord, every_s: float = HEARTBEAT_S):
         self.ctx = ctx
         self.record = record
         self.every_s = every_s
         self._beating: asyncio.Task[None] | None = None
+        self._current: Token[Heartbeat | None] | None = None
+        self._sent = 0.0  # the last elapsed seconds sent: where the tool's own values start
+        self._tools_own = False
 
     async def __aenter__(self) -> None:
         ctx = self.ctx
         if ctx is not None and progress_token(ctx) is not None:
-            beat = _beat(ctx, self.record, self.every_s, time.monotonic())
-            self._beating = asyncio.create_task(beat)
+            self._sending = asyncio.Lock()
+            self._current = CURRENT_HEARTBEAT.set(self)
+            self._beating = asyncio.create_task(self._beat(ctx, time.monotonic()))
 
     async def __aexit__(self, *exc_info: object) -> None:
         beating = self._beating
@@ -54,17 +65,37 @@ class Heartbeat:
             beating.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beating
+        if self._current is not None:
+            CURRENT_HEARTBEAT.reset(self._current)
+
+    async def tool_reports(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        """A report of the tool's own: it stops the heartbeat, and is sent after the
+        heartbeat's last value (`1 of 4` after two beats goes out as `3 of 6`)."""
+        assert self.ctx is not None  # set whenever a heartbeat is current
+        self._tools_own = True
+        async with self._sending:
+            base = self._sent
+            total = None if total is None else base + total
+            await self.ctx.report_progress(base + progress, total, message)
+
+    async def _beat(self, ctx: Context, started: float) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            async with self._sending:
+                if self._tools_own:
+                    return
+                elapsed = self._sent = round(time.monotonic() - started, 1)
+                rows = self.record.rows or 0
+                try:
+                    await ctx.report_progress(
+                        elapsed, None, f"running: {elapsed:g} s, {rows} row(s) so far"
+                    )
+                except Exception:  # the client went away: the call itself will notice
+                    log.debug("progress notification not sent", exc_info=True)
+                    return
 
 
-async def _beat(ctx: Context, record: CallRecord, every_s: float, started: float) -> None:
-    while True:
-        await asyncio.sleep(every_s)
-        elapsed = round(time.monotonic() - started, 1)
-        rows = record.rows or 0
-        try:
-            await ctx.report_progress(
-                elapsed, None, f"running: {elapsed:g} s, {rows} row(s) so far"
-            )
-        except Exception:  # the client went away: the call itself will notice
-            log.debug("progress notification not sent", exc_info=True)
-            return
+# The heartbeat of the tool call running, if its client sent a progress token.
+CURRENT_HEARTBEAT: ContextVar[Heartbeat | None] = ContextVar("azsql_mcp_heartbeat", default=None)
