@@ -14,6 +14,7 @@ import pyodbc
 import pytest
 from fastmcp import Client
 
+from azsql_mcp.catalog import schema as schema_module
 from azsql_mcp.catalog.description_fit import COLUMNS_SHOWN, ITEMS_SHOWN
 from azsql_mcp.testing.pytest_plugin import sample_tds_server
 from tds_test_server import ThreadedTdsServer
@@ -31,6 +32,15 @@ SETUP = [
     "CREATE SCHEMA Many",
     # mixed case: a page's last name and the next page's first compare as they sort
     *(f"CREATE TABLE Many.{'t' if i % 2 else 'T'}{i:03d} (id int NOT NULL)" for i in range(MANY)),
+    # created last, so their columns come last in a read of the whole schema
+    "CREATE SCHEMA Near",
+    "CREATE SCHEMA Far",
+    "CREATE TABLE Far.Up (id int NOT NULL PRIMARY KEY)",
+    "CREATE TABLE Near.Hub (id int NOT NULL PRIMARY KEY, up int NULL REFERENCES Far.Up (id))",
+    "CREATE TABLE Near.Spoke (id int NOT NULL PRIMARY KEY,"
+    " hub int NOT NULL REFERENCES Near.Hub (id))",
+    "CREATE TABLE Far.Other (id int NOT NULL PRIMARY KEY, hub int NULL REFERENCES Near.Hub (id))",
+    "CREATE TABLE Near.Apart (id int NOT NULL PRIMARY KEY)",
 ]
 
 
@@ -151,3 +161,19 @@ async def test_a_cursor_list_tables_did_not_give_is_refused(mcp_client):
         "cursor takes the next_cursor of the last list_tables page; omit it to start from"
         " the first table"
     )
+
+
+async def test_a_tables_diagram_reads_the_table_and_its_neighbours_only(mcp_client, monkeypatch):
+    """Not the whole schema: a database past the overview's cap of columns (here 50)
+    still draws a table created last, with every table it shares a key with."""
+    monkeypatch.setattr(schema_module, "SCHEMA_MAX_COLUMNS", 50)
+    (diagram,) = await mcp_client.read_resource("database://schema/diagram/Near/Hub")
+    text = diagram.text
+    assert text.startswith("Tables and foreign keys (Near.Hub and its neighbours): 4 table(s)")
+    assert "cut short" not in text.splitlines()[0]
+    for table in ("Near.Hub", "Near.Spoke", "Far.Other", "Far.Up"):
+        assert f'"{table}" {{' in text
+    assert "Near.Apart" not in text
+    assert '"Near.Spoke" }o--|| "Near.Hub" : "hub"' in text
+    assert '"Far.Other" }o--o| "Near.Hub" : "hub"' in text
+    assert '"Near.Hub" }o--o| "Far.Up" : "up"' in text

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.names import name_text, names_text, qualified_text
-from azsql_mcp.catalog.reading import first_error, read_keyed
+from azsql_mcp.catalog.reading import first_error, read_all, read_keyed
 from azsql_mcp.catalog.tables import (
     NO_SELECT_MARK,
     NO_SELECT_STAR,
@@ -67,10 +67,19 @@ class SchemaOverview(BaseModel):
 log = logging.getLogger(__name__)
 
 
-async def schema_overview(db: Database, schema: str | None = None) -> SchemaOverview:
+async def schema_overview(
+    db: Database, schema: str | None = None, *, table: str | None = None
+) -> SchemaOverview:
     """Every table and view, or those of `schema` (with their keys, also those to other
-    schemas' tables): a schema of a large database is read without reading the rest."""
-    one = {"schema": schema}
+    schemas' tables): a schema of a large database is read without reading the rest.
+    With `table`, the table of that name (in `schema`) and the tables it shares foreign
+    keys with, in any schema; none when no one table has that name."""
+    one: dict[str, Any] = {"schema": schema, "object_id": None}
+    if table is not None:
+        found, _ = await read_all(db, sql.FIND_OBJECT, {"name": table, "schema": schema})
+        if len(found) != 1:  # none, or the name in several schemas
+            return SchemaOverview(tables=[], truncated=False)
+        one = {"schema": None, "object_id": found[0]["object_id"]}
     by_column = ("object_id", "column_id")
     by_key = ("object_id", "key_ordinal")
     by_constraint = ("constraint_id", "constraint_column_id")
@@ -84,9 +93,9 @@ async def schema_overview(db: Database, schema: str | None = None) -> SchemaOver
     column_rows, truncated = columns.result()
     not_selectable, unchecked = denied.result()
     for r in column_rows:
-        table = tables.get(r["object_id"])
-        if table is None:
-            table = tables[r["object_id"]] = TableOutline(
+        outline = tables.get(r["object_id"])
+        if outline is None:
+            outline = tables[r["object_id"]] = TableOutline(
                 name=f"{r['schema_name']}.{r['object_name']}",
                 schema_name=r["schema_name"],
                 type=r["object_type"],
@@ -94,7 +103,7 @@ async def schema_overview(db: Database, schema: str | None = None) -> SchemaOver
                 primary_key=[],
                 references=[],
             )
-        table.columns.append(
+        outline.columns.append(
             OutlineColumn(
                 name=r["column_name"],
                 type=format_sql_type(

@@ -87,8 +87,8 @@ async def table_diagram(schema: str, table: str, ctx: ToolContext) -> str:
 
 async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> str:
     """Markdown with a Mermaid block, so a client that renders Markdown shows a picture."""
-    # one schema's diagram reads that schema; a table's neighbours may be in any
-    overview = await catalog.schema_overview(ctx.db, schema if table is None else None)
+    # one schema's diagram reads that schema; a table's, it and its neighbours in any
+    overview = await catalog.schema_overview(ctx.db, schema, table=table)
     tables = catalog.select_tables(overview, schema=schema, table=table)
     if not tables:
         what = (
