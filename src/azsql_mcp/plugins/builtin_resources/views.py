@@ -3,6 +3,8 @@ the `database://{source}/...` variants and picks the database from the URI)."""
 
 from __future__ import annotations
 
+import json
+
 from fastmcp.exceptions import NotFoundError
 from pydantic import BaseModel
 
@@ -32,7 +34,7 @@ async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
     except catalog.CatalogError as e:  # schema and table are given apart: it is not there
         where = await access.where_tables_are(ctx.db)
         raise NotFoundError(f"no table or view {schema}.{table} {where}; {LISTED_BY}") from e
-    return described.model_dump_json()
+    return json.dumps(catalog.description_json(described), separators=(",", ":"))
 
 
 class Status(BaseModel):
