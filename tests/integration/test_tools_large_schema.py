@@ -195,3 +195,22 @@ async def test_a_tables_diagram_reads_the_table_and_its_neighbours_only(mcp_clie
     assert '"Near.Spoke" }o--|| "Near.Hub" : "hub"' in text
     assert '"Far.Other" }o--o| "Near.Hub" : "hub"' in text
     assert '"Near.Hub" }o--o| "Far.Up" : "up"' in text
+
+
+async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
+    mcp_client, monkeypatch
+):
+    monkeypatch.setattr(schema_module, "SCHEMA_TEXT_CHARS", 8_000)
+    (schema,) = await mcp_client.read_resource("database://schema")
+    text = schema.text
+    assert len(text) < 9_000  # the lines that fit
+    lines = text.splitlines()  # the header, the fence and its note, then a line a table
+    more = next(i for i, line in enumerate(lines) if line.startswith("(... "))
+    listed = lines[3:more]
+    total = int(text.split(" ", 1)[0])  # the header counts every table and view
+    assert 1 < len(listed) < total and all(": " in line for line in listed)
+    assert (
+        f"(... {total - len(listed)} more tables and views not shown: list_tables lists them"
+        " page by page, describe_table describes one, database://schema/diagram/{schema}"
+        " draws one schema)"
+    ) in text

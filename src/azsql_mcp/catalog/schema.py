@@ -176,11 +176,20 @@ def column_notes(column: OutlineColumn) -> list[str]:
     return [mark for mark, on in notes if on]
 
 
+# About a fifth of a 200,000-token context, as describe_table's text: 2,000 tables were
+# 332 KB, which a client that attaches the resource puts before the model whole.
+SCHEMA_TEXT_CHARS = 40_000
+
+
 def render_schema(overview: SchemaOverview) -> str:
     """One line per table: name, columns with types (PK marked, NOT NULL as !, a HIDDEN
-    column as "hidden", a column the user may not SELECT as "(no SELECT)"), references."""
-    lines = []
-    for t in overview.tables:
+    column as "hidden", a column the user may not SELECT as "(no SELECT)"), references;
+    the tables whose lines fit in SCHEMA_TEXT_CHARS (at least one), then how many were
+    left out and where to read them."""
+    lines: list[str] = []
+    size = 0
+    shown = overview.tables
+    for count, t in enumerate(overview.tables):
         pk = set(t.primary_key)
         cols = ", ".join(
             f"{name_text(c.name)} {c.type}{'' if c.nullable else '!'}"
@@ -193,10 +202,19 @@ def render_schema(overview: SchemaOverview) -> str:
         line = f"{name}{' (view)' if t.type == 'view' else ''}: {cols}"
         if t.references:
             line += "; FK " + "; ".join(t.references)
+        size += len(line) + 1
+        if lines and size > SCHEMA_TEXT_CHARS:
+            shown = overview.tables[:count]
+            lines.append(
+                f"(... {len(overview.tables) - count} more tables and views not shown:"
+                " list_tables lists them page by page, describe_table describes one,"
+                " database://schema/diagram/{schema} draws one schema)"
+            )
+            break
         lines.append(line)
-    if any(not c.selectable for t in overview.tables for c in t.columns):
+    if any(not c.selectable for t in shown for c in t.columns):
         lines.append(NO_SELECT_STAR)
-    if any(c.hidden for t in overview.tables for c in t.columns):
+    if any(c.hidden for t in shown for c in t.columns):
         lines.append(HIDDEN_LEGEND)
     if overview.unchecked_columns:
         lines.append(
