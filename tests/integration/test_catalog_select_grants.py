@@ -178,7 +178,7 @@ async def test_describe_table_marks_the_columns_the_user_may_not_read(
     info = result.structured_content
     assert info is not None
     assert len(info["columns"]) == 15  # every column is visible with its table
-    selectable = [c["name"] for c in info["columns"] if c["selectable"]]
+    selectable = [c["name"] for c in info["columns"] if c.get("selectable", True)]
     text = result.content[0].text
     if azsql_principal == READER:
         assert selectable == READABLE
@@ -189,7 +189,9 @@ async def test_describe_table_marks_the_columns_the_user_may_not_read(
         assert NO_SELECT not in text and NO_SELECT_STAR not in text
     product = await mcp_client.call_tool("describe_table", {"table": "SalesLT.Product"})
     assert product.structured_content is not None
-    denied = [c["name"] for c in product.structured_content["columns"] if not c["selectable"]]
+    denied = [
+        c["name"] for c in product.structured_content["columns"] if not c.get("selectable", True)
+    ]
     assert denied == (["StandardCost"] if azsql_principal == READER else [])
 
 
@@ -268,7 +270,7 @@ async def test_schema_resources_show_the_granted_tables(
         assert tables == [CUSTOMER, "SalesLT.Product"]
     (detail,) = await mcp_client.read_resource("database://tables/SalesLT/Customer")
     columns = json.loads(detail.text)["columns"]
-    readable = [c["name"] for c in columns if c["selectable"]]
+    readable = [c["name"] for c in columns if c.get("selectable", True)]
     assert readable == (READABLE if azsql_principal == READER else [c["name"] for c in columns])
     (diagram,) = await mcp_client.read_resource("database://schema/diagram/SalesLT/Customer")
     assert '"SalesLT.Customer" {' in diagram.text
@@ -308,7 +310,9 @@ async def test_the_schema_marks_the_columns_describe_table_marks(
     for table in (CUSTOMER, "SalesLT.Product"):
         result = await mcp_client.call_tool("describe_table", {"table": table})
         assert result.structured_content is not None
-        described = {c["name"]: c["selectable"] for c in result.structured_content["columns"]}
+        described = {
+            c["name"]: c.get("selectable", True) for c in result.structured_content["columns"]
+        }
         listed = _columns_of(schema.text, table)
         assert list(listed) == list(described)
         marked = {n: not c.endswith(f" ({NO_SELECT_MARK})") for n, c in listed.items()}

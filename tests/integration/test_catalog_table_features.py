@@ -7,6 +7,7 @@ records these options in its catalog without enforcing them)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,13 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp import catalog
-from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS, READER, sample_tds_server
+from azsql_mcp.testing.pytest_plugin import (
+    DRIVERS,
+    PRINCIPALS,
+    READER,
+    READER_USER,
+    sample_tds_server,
+)
 from tds_test_server import ThreadedTdsServer
 
 pytestmark = [
@@ -54,7 +61,17 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 async def _describe(client: Client[Any], table: str) -> tuple[dict[str, Any], str]:
     result = await client.call_tool("describe_table", {"table": table})
     assert result.structured_content is not None
-    return result.structured_content, result.content[0].text  # type: ignore[union-attr]
+    text = result.content[0].text  # type: ignore[union-attr]
+    # fields at their defaults are left out: the model reads them back, all the text says
+    info = catalog.TableDescription.model_validate(result.structured_content)
+    again = catalog.render_description(info, user=READER_USER)
+    assert _unfenced(again) == _unfenced(text)
+    return info.model_dump(mode="json"), text
+
+
+def _unfenced(text: str) -> str:
+    """`text` without its fence's nonce, new with each rendering."""
+    return re.sub(r"untrusted-data-[0-9a-f]+", "untrusted-data", text)
 
 
 def _columns(info: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -60,6 +60,9 @@ async def test_one_table(mcp_client):
     data = json.loads(text_of(await mcp_client.read_resource(uri)))
     assert data["primary_key"]["columns"] == ["AddressID"]
     assert any(ix["name"] == "IX_Address_StateProvince" for ix in data["indexes"])
+    # as describe_table's structured result: the fields at their defaults left out
+    city = next(c for c in data["columns"] if c["name"] == "City")
+    assert set(city) == {"name", "type", "nullable", "description"}  # the sample's own
 
 
 @pytest.mark.parametrize(

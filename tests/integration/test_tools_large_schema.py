@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,8 +15,10 @@ import pyodbc
 import pytest
 from fastmcp import Client
 
+from azsql_mcp import catalog
+from azsql_mcp.catalog import schema as schema_module
 from azsql_mcp.catalog.description_fit import COLUMNS_SHOWN, ITEMS_SHOWN
-from azsql_mcp.testing.pytest_plugin import sample_tds_server
+from azsql_mcp.testing.pytest_plugin import READER_USER, sample_tds_server
 from tds_test_server import ThreadedTdsServer
 
 WIDE = 400  # columns past COLUMNS_SHOWN
@@ -31,6 +34,15 @@ SETUP = [
     "CREATE SCHEMA Many",
     # mixed case: a page's last name and the next page's first compare as they sort
     *(f"CREATE TABLE Many.{'t' if i % 2 else 'T'}{i:03d} (id int NOT NULL)" for i in range(MANY)),
+    # created last, so their columns come last in a read of the whole schema
+    "CREATE SCHEMA Near",
+    "CREATE SCHEMA Far",
+    "CREATE TABLE Far.Up (id int NOT NULL PRIMARY KEY)",
+    "CREATE TABLE Near.Hub (id int NOT NULL PRIMARY KEY, up int NULL REFERENCES Far.Up (id))",
+    "CREATE TABLE Near.Spoke (id int NOT NULL PRIMARY KEY,"
+    " hub int NOT NULL REFERENCES Near.Hub (id))",
+    "CREATE TABLE Far.Other (id int NOT NULL PRIMARY KEY, hub int NULL REFERENCES Near.Hub (id))",
+    "CREATE TABLE Near.Apart (id int NOT NULL PRIMARY KEY)",
 ]
 
 
@@ -51,12 +63,8 @@ async def test_a_wide_table_is_described_in_part(mcp_client):
     info = result.structured_content
     assert len(info["columns"]) == COLUMNS_SHOWN
     assert len(info["check_constraints"]) == ITEMS_SHOWN
-    assert info["left_out"] == {
+    assert info["left_out"] == {  # the lists that lost none are left out
         "columns": WIDE - COLUMNS_SHOWN,
-        "unique_constraints": 0,
-        "foreign_keys": 0,
-        "referenced_by": 0,
-        "indexes": 0,
         "check_constraints": CHECKS - ITEMS_SHOWN,
     }
     text = result.content[0].text
@@ -151,3 +159,58 @@ async def test_a_cursor_list_tables_did_not_give_is_refused(mcp_client):
         "cursor takes the next_cursor of the last list_tables page; omit it to start from"
         " the first table"
     )
+
+
+async def test_a_wide_tables_structured_result_leaves_out_what_is_default(mcp_client):
+    """A column's JSON names its name, type and nullability, and only the features it
+    has: 250 columns of 17 fields each (mostly null or false) were some 75 KB."""
+    result = await call(mcp_client, "describe_table", table="Big.Wide")
+    info = result.structured_content
+    assert info["columns"][1] == {"name": "c0001", "type": "int", "nullable": True}
+    assert info["columns"][0] == {"name": "id", "type": "int", "nullable": False}
+    assert "features" not in info and "foreign_keys" not in info["left_out"]
+    assert len(json.dumps(info)) < 20_000
+    # nothing lost: read back through the model, it is what the text says
+    described = catalog.TableDescription.model_validate(info)
+    again = catalog.render_description(described, user=READER_USER)
+    assert unfenced(again) == unfenced(result.content[0].text)
+
+
+def unfenced(text: str) -> str:
+    """`text` without its fence's nonce, new with each rendering."""
+    return re.sub(r"untrusted-data-[0-9a-f]+", "untrusted-data", text)
+
+
+async def test_a_tables_diagram_reads_the_table_and_its_neighbours_only(mcp_client, monkeypatch):
+    """Not the whole schema: a database past the overview's cap of columns (here 50)
+    still draws a table created last, with every table it shares a key with."""
+    monkeypatch.setattr(schema_module, "SCHEMA_MAX_COLUMNS", 50)
+    (diagram,) = await mcp_client.read_resource("database://schema/diagram/Near/Hub")
+    text = diagram.text
+    assert text.startswith("Tables and foreign keys (Near.Hub and its neighbours): 4 table(s)")
+    assert "cut short" not in text.splitlines()[0]
+    for table in ("Near.Hub", "Near.Spoke", "Far.Other", "Far.Up"):
+        assert f'"{table}" {{' in text
+    assert "Near.Apart" not in text
+    assert '"Near.Spoke" }o--|| "Near.Hub" : "hub"' in text
+    assert '"Far.Other" }o--o| "Near.Hub" : "hub"' in text
+    assert '"Near.Hub" }o--o| "Far.Up" : "up"' in text
+
+
+async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
+    mcp_client, monkeypatch
+):
+    monkeypatch.setattr(schema_module, "SCHEMA_TEXT_CHARS", 8_000)
+    (schema,) = await mcp_client.read_resource("database://schema")
+    text = schema.text
+    assert len(text) < 9_000  # the lines that fit
+    lines = text.splitlines()  # the header, the fence and its note, then a line a table
+    more = next(i for i, line in enumerate(lines) if line.startswith("(... "))
+    listed = lines[3:more]
+    total = int(text.split(" ", 1)[0])  # the header counts every table and view
+    assert 1 < len(listed) < total and all(": " in line for line in listed)
+    assert (
+        f"(... {total - len(listed)} more tables and views not shown: list_tables lists them"
+        " page by page, describe_table describes one, database://schema/diagram/{schema}"
+        " draws one schema)"
+    ) in text

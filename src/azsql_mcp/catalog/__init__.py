@@ -5,7 +5,7 @@ as pydantic models; and a summary of estimated plans. Used by the built-in tools
 resources and prompts, and open to third-party plugins.
 """
 
-from azsql_mcp.catalog.description_fit import fit_description
+from azsql_mcp.catalog.description_fit import description_json, fit_description
 from azsql_mcp.catalog.diagram import DIAGRAM_MAX_TABLES, render_mermaid, select_tables
 from azsql_mcp.catalog.names import (
     identifier,
@@ -102,6 +102,7 @@ __all__ = [
     "database_info",
     "definitions_grantee",
     "describe_table",
+    "description_json",
     "fit_description",
     "format_sql_type",
     "identifier",

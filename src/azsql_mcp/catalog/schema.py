@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.names import name_text, names_text, qualified_text
-from azsql_mcp.catalog.reading import first_error, read_keyed
+from azsql_mcp.catalog.reading import first_error, read_all, read_keyed
 from azsql_mcp.catalog.tables import (
     NO_SELECT_MARK,
     NO_SELECT_STAR,
@@ -67,10 +67,19 @@ class SchemaOverview(BaseModel):
 log = logging.getLogger(__name__)
 
 
-async def schema_overview(db: Database, schema: str | None = None) -> SchemaOverview:
+async def schema_overview(
+    db: Database, schema: str | None = None, *, table: str | None = None
+) -> SchemaOverview:
     """Every table and view, or those of `schema` (with their keys, also those to other
-    schemas' tables): a schema of a large database is read without reading the rest."""
-    one = {"schema": schema}
+    schemas' tables): a schema of a large database is read without reading the rest.
+    With `table`, the table of that name (in `schema`) and the tables it shares foreign
+    keys with, in any schema; none when no one table has that name."""
+    one: dict[str, Any] = {"schema": schema, "object_id": None}
+    if table is not None:
+        found, _ = await read_all(db, sql.FIND_OBJECT, {"name": table, "schema": schema})
+        if len(found) != 1:  # none, or the name in several schemas
+            return SchemaOverview(tables=[], truncated=False)
+        one = {"schema": None, "object_id": found[0]["object_id"]}
     by_column = ("object_id", "column_id")
     by_key = ("object_id", "key_ordinal")
     by_constraint = ("constraint_id", "constraint_column_id")
@@ -84,9 +93,9 @@ async def schema_overview(db: Database, schema: str | None = None) -> SchemaOver
     column_rows, truncated = columns.result()
     not_selectable, unchecked = denied.result()
     for r in column_rows:
-        table = tables.get(r["object_id"])
-        if table is None:
-            table = tables[r["object_id"]] = TableOutline(
+        outline = tables.get(r["object_id"])
+        if outline is None:
+            outline = tables[r["object_id"]] = TableOutline(
                 name=f"{r['schema_name']}.{r['object_name']}",
                 schema_name=r["schema_name"],
                 type=r["object_type"],
@@ -94,7 +103,7 @@ async def schema_overview(db: Database, schema: str | None = None) -> SchemaOver
                 primary_key=[],
                 references=[],
             )
-        table.columns.append(
+        outline.columns.append(
             OutlineColumn(
                 name=r["column_name"],
                 type=format_sql_type(
@@ -167,11 +176,20 @@ def column_notes(column: OutlineColumn) -> list[str]:
     return [mark for mark, on in notes if on]
 
 
+# About a fifth of a 200,000-token context, as describe_table's text: 2,000 tables were
+# 332 KB, which a client that attaches the resource puts before the model whole.
+SCHEMA_TEXT_CHARS = 40_000
+
+
 def render_schema(overview: SchemaOverview) -> str:
     """One line per table: name, columns with types (PK marked, NOT NULL as !, a HIDDEN
-    column as "hidden", a column the user may not SELECT as "(no SELECT)"), references."""
-    lines = []
-    for t in overview.tables:
+    column as "hidden", a column the user may not SELECT as "(no SELECT)"), references;
+    the tables whose lines fit in SCHEMA_TEXT_CHARS (at least one), then how many were
+    left out and where to read them."""
+    lines: list[str] = []
+    size = 0
+    shown = overview.tables
+    for count, t in enumerate(overview.tables):
         pk = set(t.primary_key)
         cols = ", ".join(
             f"{name_text(c.name)} {c.type}{'' if c.nullable else '!'}"
@@ -184,10 +202,19 @@ def render_schema(overview: SchemaOverview) -> str:
         line = f"{name}{' (view)' if t.type == 'view' else ''}: {cols}"
         if t.references:
             line += "; FK " + "; ".join(t.references)
+        size += len(line) + 1
+        if lines and size > SCHEMA_TEXT_CHARS:
+            shown = overview.tables[:count]
+            lines.append(
+                f"(... {len(overview.tables) - count} more tables and views not shown:"
+                " list_tables lists them page by page, describe_table describes one,"
+                " database://schema/diagram/{schema} draws one schema)"
+            )
+            break
         lines.append(line)
-    if any(not c.selectable for t in overview.tables for c in t.columns):
+    if any(not c.selectable for t in shown for c in t.columns):
         lines.append(NO_SELECT_STAR)
-    if any(c.hidden for t in overview.tables for c in t.columns):
+    if any(c.hidden for t in shown for c in t.columns):
         lines.append(HIDDEN_LEGEND)
     if overview.unchecked_columns:
         lines.append(

@@ -348,6 +348,17 @@ WHERE r.session_id <> @@SPID
 ORDER BY r.total_elapsed_time DESC, r.session_id, r.request_id
 """
 
+# The table @object_id and the tables of the foreign keys from it (sys.foreign_keys.
+# referenced_object_id) and to it (parent_object_id); every table when it is NULL. A
+# key is seen with its parent table ("Metadata visibility configuration"): one from a
+# table the user cannot see is not there; one to such a table is, while that table's
+# sys.objects and sys.columns rows are not.
+_NEAR = """(@object_id IS NULL OR {id} = @object_id
+       OR {id} IN (SELECT nfk.referenced_object_id FROM sys.foreign_keys AS nfk
+                    WHERE nfk.parent_object_id = @object_id)
+       OR {id} IN (SELECT nfk.parent_object_id FROM sys.foreign_keys AS nfk
+                    WHERE nfk.referenced_object_id = @object_id))"""
+
 # Every column of every user table and view, for the whole-schema overview (is_hidden:
 # as in COLUMNS, a column SELECT * leaves out); tables are
 # matched to their keys by object_id. It and the other ALL_ reads (and COLUMNS, of a
@@ -355,8 +366,9 @@ ORDER BY r.total_elapsed_time DESC, r.session_id, r.request_id
 # ids, each page asks for the rows after the last one's (@after_...), where an OFFSET
 # would have the server send every earlier row again. schema.py orders the tables by
 # name. @schema, when not NULL, keeps one schema's tables and the keys whose parent
-# table is one of them.
-ALL_COLUMNS = """
+# table is one of them; @object_id, when not NULL, the tables _NEAR it and their keys:
+# a diagram of one table reads those few, not the whole schema.
+ALL_COLUMNS = f"""
 SELECT o.object_id,
        s.name AS schema_name,
        o.name AS object_name,
@@ -377,6 +389,7 @@ JOIN sys.columns AS c ON c.object_id = o.object_id
 LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
+  AND {_NEAR.format(id="o.object_id")}
   AND (@after_object_id < o.object_id
        OR (@after_object_id = o.object_id AND @after_column_id < c.column_id))
 ORDER BY o.object_id, c.column_id
@@ -394,7 +407,7 @@ DATABASE_SELECT = "SELECT HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT') AS 
 # statement for the whole schema. Only the 0s come back: NULL ("not answered") is not
 # known to be denied, as in COLUMNS. Ordered as ALL_COLUMNS is, so its first N rows hold
 # every denied column among ALL_COLUMNS' first N (both are read up to the same limit).
-ALL_COLUMNS_NO_SELECT = """
+ALL_COLUMNS_NO_SELECT = f"""
 SELECT o.object_id,
        c.name AS column_name,
        c.column_id
@@ -405,13 +418,14 @@ WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
   AND HAS_PERMS_BY_NAME(QUOTENAME(s.name) + N'.' + QUOTENAME(o.name),
                         N'OBJECT', N'SELECT', c.name, N'COLUMN') = 0
   AND (@schema IS NULL OR s.name = @schema)
+  AND {_NEAR.format(id="o.object_id")}
   AND (@after_object_id < o.object_id
        OR (@after_object_id = o.object_id AND @after_column_id < c.column_id))
 ORDER BY o.object_id, c.column_id
 """
 
 # Primary-key columns of every user table.
-ALL_PRIMARY_KEYS = """
+ALL_PRIMARY_KEYS = f"""
 SELECT kc.parent_object_id AS object_id,
        col.name AS column_name,
        ic.key_ordinal
@@ -424,6 +438,7 @@ WHERE kc.type = 'PK' AND ic.key_ordinal > 0
   AND (@schema IS NULL OR kc.parent_object_id IN (
          SELECT po.object_id FROM sys.objects AS po
          JOIN sys.schemas AS ps ON ps.schema_id = po.schema_id WHERE ps.name = @schema))
+  AND {_NEAR.format(id="kc.parent_object_id")}
   AND (@after_object_id < kc.parent_object_id
        OR (@after_object_id = kc.parent_object_id AND @after_key_ordinal < ic.key_ordinal))
 ORDER BY kc.parent_object_id, ic.key_ordinal
@@ -431,7 +446,7 @@ ORDER BY kc.parent_object_id, ic.key_ordinal
 
 # Every foreign key, one row per column pair, keyed on the constraint's object_id; a key
 # to a table the user cannot see has NULL to_* names (see FOREIGN_KEYS).
-ALL_FOREIGN_KEYS = """
+ALL_FOREIGN_KEYS = f"""
 SELECT fk.object_id AS constraint_id,
        fk.parent_object_id,
        pc.name AS from_column,
@@ -448,6 +463,7 @@ LEFT JOIN sys.columns AS rc
 WHERE (@schema IS NULL OR fk.parent_object_id IN (
          SELECT po.object_id FROM sys.objects AS po
          JOIN sys.schemas AS ps ON ps.schema_id = po.schema_id WHERE ps.name = @schema))
+  AND {_NEAR.format(id="fk.parent_object_id")}
   AND (@after_constraint_id < fk.object_id
        OR (@after_constraint_id = fk.object_id
            AND @after_constraint_column_id < fkc.constraint_column_id))

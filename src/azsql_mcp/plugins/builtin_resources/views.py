@@ -3,6 +3,8 @@ the `database://{source}/...` variants and picks the database from the URI)."""
 
 from __future__ import annotations
 
+import json
+
 from fastmcp.exceptions import NotFoundError
 from pydantic import BaseModel
 
@@ -32,7 +34,7 @@ async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
     except catalog.CatalogError as e:  # schema and table are given apart: it is not there
         where = await access.where_tables_are(ctx.db)
         raise NotFoundError(f"no table or view {schema}.{table} {where}; {LISTED_BY}") from e
-    return described.model_dump_json()
+    return json.dumps(catalog.description_json(described), separators=(",", ":"))
 
 
 class Status(BaseModel):
@@ -87,8 +89,8 @@ async def table_diagram(schema: str, table: str, ctx: ToolContext) -> str:
 
 async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> str:
     """Markdown with a Mermaid block, so a client that renders Markdown shows a picture."""
-    # one schema's diagram reads that schema; a table's neighbours may be in any
-    overview = await catalog.schema_overview(ctx.db, schema if table is None else None)
+    # one schema's diagram reads that schema; a table's, it and its neighbours in any
+    overview = await catalog.schema_overview(ctx.db, schema, table=table)
     tables = catalog.select_tables(overview, schema=schema, table=table)
     if not tables:
         what = (

@@ -105,4 +105,4 @@ async def describe_table(
     text = catalog.render_description(info, user=user)
     if columns is not None:  # the header's count is of the columns that match
         text = f"only the columns named LIKE {json.dumps(columns)}\n{text}"
-    return respond(info, text)
+    return respond(catalog.description_json(info), text)

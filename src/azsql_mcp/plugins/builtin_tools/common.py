@@ -39,7 +39,7 @@ def write_annotations(*, destructive: bool) -> dict[str, Any]:
     }
 
 
-def respond(structured: BaseModel, text: str) -> ToolResult:
+def respond(structured: BaseModel | dict[str, Any], text: str) -> ToolResult:
     """Structured content for programs plus a compact text rendering for the model.
 
     FastMCP would otherwise send the JSON dump as the text; the rendering is shorter

@@ -1,0 +1,158 @@
+"""What an agent receives from the catalog of a large database: bytes and seconds.
+
+On a database of the sample plus TABLES tables in SCHEMAS schemas (each table has a key,
+eight typed columns and a foreign key to the table before it; every hundredth table
+is referenced by the next twenty), a table of WIDE columns and a typical table of 20,
+prints for each built-in catalog tool and resource the bytes of its text and of its
+structured content (JSON as sent), and the seconds it took, through the in-memory
+FastMCP client (which validates structuredContent against the tool's outputSchema),
+as the privileged login and as the db_datareader login.
+
+The TDS test server runs in its own process (bench/_processes.py), so its CPU is not
+charged to azsql-mcp. Target: no answer past what a model reads whole (describe_table's
+text under 40 KB, its structured content under the same), and the one-table diagram in
+about the time describe_table takes.
+
+    .venv/bin/python bench/catalog_sizes.py [--tables 2000] [--schemas 300] [--wide 1025]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import secrets
+import time
+from typing import Any
+
+import pyodbc
+from fastmcp import Client
+
+from azsql_mcp import build_server
+from tds_test_server import find_msodbc_driver, server_process
+
+USER, READER = "bench", "bench_reader"
+TYPES = ("nvarchar(50)", "int", "decimal(19,4)", "datetime2", "bit", "varchar(200)", "date")
+
+
+def setup(tables: int, schemas: int, wide: int) -> list[str]:
+    """The DDL of the large database, a statement each."""
+    ddl = [f"CREATE SCHEMA s{s:03d}" for s in range(schemas)]
+    for t in range(tables):
+        name = f"s{t % schemas:03d}.t{t:04d}"
+        columns = ", ".join(f"c{i} {TYPES[i % len(TYPES)]} NULL" for i in range(8))
+        ref = ""
+        if t:  # the table before it, or that hundredth table
+            parent = t - 1 if t % 100 > 20 or t < 100 else t - t % 100
+            ref = f", p int NULL REFERENCES s{parent % schemas:03d}.t{parent:04d} (id)"
+        ddl.append(f"CREATE TABLE {name} (id int NOT NULL PRIMARY KEY, {columns}{ref})")
+    ddl.append("CREATE SCHEMA Big")
+    # past 1,024 columns only with sparse ones (and a column set)
+    sparse = wide > 1024
+    ddl.append(
+        "CREATE TABLE Big.Wide (id int NOT NULL PRIMARY KEY, "
+        + ", ".join(
+            f"c{i:04d} {TYPES[i % len(TYPES)]}{' SPARSE' if sparse else ''} NULL"
+            for i in range(1, wide - (2 if sparse else 1))
+        )
+        + (", cs xml COLUMN_SET FOR ALL_SPARSE_COLUMNS" if sparse else "")
+        + ")"
+    )
+    ddl.append(
+        "CREATE TABLE Big.Typical (id int IDENTITY(1,1) NOT NULL PRIMARY KEY,"
+        " created datetime2 NOT NULL DEFAULT (sysdatetime()), "
+        + ", ".join(f"c{i:02d} {TYPES[i % len(TYPES)]} NULL" for i in range(17))
+        + ", parent int NULL REFERENCES s000.t0000 (id))"
+    )
+    return ddl
+
+
+async def measure(client: Client[Any], label: str, call: Any) -> None:
+    start = time.perf_counter()
+    try:
+        text, structured = await call()
+    except Exception as e:  # a resource that fails is a figure too
+        print(f"{label:44} failed after {time.perf_counter() - start:6.2f} s: {e}")
+        return
+    seconds = time.perf_counter() - start
+    data = "" if structured is None else json.dumps(structured, separators=(",", ":"))
+    print(f"{label:44} text {len(text):9,} B  structured {len(data):9,} B  {seconds:6.2f} s")
+
+
+async def run(config: dict[str, Any], who: str) -> None:
+    async def quiet(message: Any) -> None:  # the server's notices of capped catalog pages
+        pass
+
+    async with Client(build_server(config), log_handler=quiet) as client:
+
+        async def tool(name: str, **args: Any) -> Any:
+            result = await client.call_tool(name, args)
+            return result.content[0].text, result.structured_content
+
+        async def resource(uri: str) -> Any:
+            return (await client.read_resource(uri))[0].text, None
+
+        calls = {
+            "describe_table Big.Wide": lambda: tool("describe_table", table="Big.Wide"),
+            "describe_table Big.Typical": lambda: tool("describe_table", table="Big.Typical"),
+            "list_tables": lambda: tool("list_tables"),
+            "database://schema": lambda: resource("database://schema"),
+            "database://tables": lambda: resource("database://tables"),
+            "database://tables/Big/Wide": lambda: resource("database://tables/Big/Wide"),
+            "database://schema/diagram": lambda: resource("database://schema/diagram"),
+            "database://schema/diagram/s000": lambda: resource("database://schema/diagram/s000"),
+            "database://schema/diagram/s000/t0300": lambda: resource(
+                "database://schema/diagram/s000/t0300"
+            ),
+            "database://schema/diagram/Big/Typical": lambda: resource(
+                "database://schema/diagram/Big/Typical"
+            ),
+        }
+        print(f"-- as {who}")
+        for label, call in calls.items():
+            await measure(client, label, call)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=2000)
+    parser.add_argument("--schemas", type=int, default=300)
+    parser.add_argument("--wide", type=int, default=1025)
+    args = parser.parse_args()
+    password = secrets.token_urlsafe(12)
+    driver = find_msodbc_driver()
+    login = f"--login={READER}:{password}"
+    with server_process("--sample", "--user", USER, f"--password={password}", login) as tds:
+        odbc = (
+            f"DRIVER={{{driver}}};SERVER=tcp:{tds.host},{tds.port};DATABASE=AdventureWorksLT;"
+            f"UID={USER};PWD={password};Encrypt=no;TrustServerCertificate=yes"
+            if driver
+            else f"DRIVER={{FreeTDS}};SERVER={tds.host};PORT={tds.port};"
+            f"DATABASE=AdventureWorksLT;UID={USER};PWD={password};TDS_Version=7.4;Encryption=off"
+        )
+        start = time.perf_counter()
+        with contextlib.closing(pyodbc.connect(odbc, autocommit=True)) as cnxn:
+            for statement in setup(args.tables, args.schemas, args.wide):
+                cnxn.execute(statement)
+        print(
+            f"set up {args.tables} tables in {args.schemas} schemas:"
+            f" {time.perf_counter() - start:.1f} s"
+        )
+        for who in (USER, READER):
+            source = {
+                "server": f"{tds.host},{tds.port}",
+                "database": "AdventureWorksLT",
+                "auth": "sql",
+                "username": who,
+                "password": password,
+                "encrypt": "no",
+            }
+            if driver is None:
+                source["driver"] = "FreeTDS"
+            config = {"sources": {"bench": source}, "audit": {"enabled": False}}
+            asyncio.run(run(config, who))
+
+
+if __name__ == "__main__":
+    main()
