@@ -473,6 +473,13 @@ def test_datalength_counts_bytes_by_the_expressions_type(
             " SELECT DATALENGTH(x), DATALENGTH(y) FROM s"
         )
         assert list(cur.execute(derived).fetchone()) == [3, 6]
+        # a variable counts by its declared type; char(n) holds n characters, padded
+        variables = (
+            "DECLARE @v varchar(10) = 'abé', @n nvarchar(10) = N'abé', @c char(5) = 'ab';"
+            " SELECT DATALENGTH(@v), DATALENGTH(@n), DATALENGTH(@c), @c + '|',"
+            " CAST('ab' AS char(4)) + '|'"
+        )
+        assert list(cur.execute(variables).fetchone()) == [3, 6, 5, "ab   |", "ab  |"]
 
 
 def test_waitfor_timeout_and_the_connection_works(
