@@ -418,8 +418,9 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
                     " uniqueidentifier.",
                 ) from None
         if type_name in ("binary", "varbinary"):
-            data = _to_bytes(value)
-            return data[:length] if length > 0 else data
+            data = _to_bytes(value)[:length] if length > 0 else _to_bytes(value)
+            # binary(n) holds n bytes, padded with zeros
+            return data.ljust(length, b"\0") if type_name == "binary" else data
     except (InvalidOperation, ValueError, OverflowError):
         if type_name in DATE_TYPES:
             raise errors.date_conversion_failed() from None
