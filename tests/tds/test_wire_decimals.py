@@ -158,3 +158,33 @@ def test_a_temporary_table_converts_what_insert_and_update_store(
         cur.execute("INSERT INTO #conv VALUES (1, '06/01/2008 10:00', 7, 1.5)")
         row = cur.execute("SELECT at, day, amount FROM #conv").fetchone()
         assert tuple(row) == (dt.date(2008, 6, 1), 7, Decimal(2))
+
+
+def test_isnull_takes_the_first_type_and_coalesce_the_highest(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """ "ISNULL (Transact-SQL)": check_expression's type, the replacement converted to it
+    (2.5 for a NULL int is 2); "COALESCE (Transact-SQL)": the argument type of highest
+    precedence (float over decimal: 0.125 is not cut to decimal(9, 2)'s 0.13)."""
+    name = f"nulls_{next(_names)}"
+    cnxn = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    with closing(cnxn):
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (i int, d decimal(9, 2), f float)")
+        cur.execute(f"INSERT INTO {name} VALUES (NULL, NULL, 0.125)")
+        row = cur.execute(
+            "SELECT ISNULL(i, 2.5), COALESCE(i, 2.5), COALESCE(d, f), ISNULL(d, 1.255),"
+            f" COALESCE(NULL, d, 3), ISNULL(NULL, 1.5) FROM {name}"
+        ).fetchone()
+        assert list(row) == [2, Decimal("2.5"), 0.125, Decimal("1.26"), Decimal("3.00"), 1.5]
+        types = [(c[1], c[4], c[5]) for c in cur.description]
+        assert types == [
+            (int, 10, 0),
+            (Decimal, 11, 1),
+            (float, 53, 0),
+            (Decimal, 9, 2),
+            (Decimal, 12, 2),
+            (Decimal, 2, 1),
+        ]

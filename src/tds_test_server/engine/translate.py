@@ -36,6 +36,7 @@ from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
 from .newer_builtins import newer_type, rewrite_newer
+from .null_functions import null_function_type
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .prepare import prepare
@@ -828,6 +829,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         return clr
     if (newer := newer_type(node, _expression_type)) is not None:
         return newer
+    if (nulls := null_function_type(node, _expression_type)) is not None:
+        return nulls
     if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Parameter):
         return _GLOBAL_TYPES.get(node.this.name.upper())
     if isinstance(node, exp.Anonymous) and node.name.upper() in PARSE_FUNCTIONS:
@@ -862,14 +865,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
     if isinstance(node, exp.Paren):
         return _expression_type(node.this)
     if isinstance(node, (exp.Concat, exp.ConcatWs, exp.DPipe)):
-        parts = (
-            node.expressions
-            if isinstance(node, (exp.Concat, exp.ConcatWs))
-            else [
-                node.this,
-                node.expression,
-            ]
-        )
+        concat = isinstance(node, (exp.Concat, exp.ConcatWs))
+        parts = node.expressions if concat else [node.this, node.expression]
         return concatenation([_expression_type(p) for p in parts])
     if isinstance(node, (exp.Cast, exp.TryCast, exp.Convert)):
         to = node.to if isinstance(node, (exp.Cast, exp.TryCast)) else node.this
