@@ -62,7 +62,7 @@ from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
-from .tvf import apply_join, from_subquery, is_table_function, openjson_type
+from .tvf import apply_join, expand_apply_stars, from_subquery, is_table_function, openjson_type
 from .values_alias import rewrite_values_aliases
 from .variable_types import declared_in
 
@@ -162,6 +162,7 @@ class Translator:
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)
         rewrite_pivots(tree, self.catalog)
+        expand_apply_stars(tree)
         json = take_for_json(tree)
         xml = take_for_xml(tree)
         into = take_into(tree)
