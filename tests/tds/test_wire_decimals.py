@@ -188,3 +188,32 @@ def test_isnull_takes_the_first_type_and_coalesce_the_highest(
             (Decimal, 12, 2),
             (Decimal, 2, 1),
         ]
+
+
+def test_minus_abs_sign_ceiling_and_floor_keep_a_decimals_type(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """A negative literal is numeric as a positive one is (-0.1 + 0.3 is 0.2, not a
+    float's 0.19999999999999998); ABS, SIGN, CEILING and FLOOR return their argument's
+    type ("SIGN (Transact-SQL)"), CEILING and FLOOR without decimal places."""
+    with cursor as cur:
+        row = cur.execute(
+            "SELECT -0.1 + 0.3, -2.5, ABS(-2.50), SIGN(-2.5), CEILING(2.1), FLOOR(-2.1),"
+            " -CAST(1 AS money), CEILING(CAST(2.1 AS float))"
+        ).fetchone()
+        assert list(row) == [
+            Decimal("0.2"),
+            Decimal("-2.5"),
+            Decimal("2.50"),
+            Decimal("-1.0"),
+            Decimal("3"),
+            Decimal("-3"),
+            Decimal("-1.0000"),
+            3.0,
+        ]
+        assert [(c[1], c[4], c[5]) for c in cur.description][1:5] == [
+            (Decimal, 2, 1),
+            (Decimal, 3, 2),
+            (Decimal, 2, 1),
+            (Decimal, 2, 0),
+        ]

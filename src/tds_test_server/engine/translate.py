@@ -32,11 +32,11 @@ from .decimal_stores import store_decimals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
+from .function_types import function_type
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
 from .newer_builtins import newer_type, rewrite_newer
-from .null_functions import null_function_type
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .prepare import prepare
@@ -830,8 +830,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         return clr
     if (newer := newer_type(node, _expression_type)) is not None:
         return newer
-    if (nulls := null_function_type(node, _expression_type)) is not None:
-        return nulls
+    if (typed := function_type(node, _expression_type)) is not None:
+        return typed
     if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Parameter):
         return _GLOBAL_TYPES.get(node.this.name.upper())
     if isinstance(node, exp.Anonymous) and node.name.upper() in PARSE_FUNCTIONS:
