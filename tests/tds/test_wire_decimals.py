@@ -217,3 +217,16 @@ def test_minus_abs_sign_ceiling_and_floor_keep_a_decimals_type(
             (Decimal, 2, 1),
             (Decimal, 2, 0),
         ]
+
+
+def test_arithmetic_converts_to_text_with_its_types_scale(cursor: closing[pyodbc.Cursor]) -> None:
+    """CAST of arithmetic to a string writes the result type's decimal places ("Precision,
+    scale, and length"): 1.0 / 3 is decimal(13, 12), 7 / 2.0 decimal(17, 6), not a
+    float's digits."""
+    with cursor as cur:
+        row = cur.execute(
+            "SELECT CAST(1.0 / 3 AS varchar(20)), CONVERT(varchar(30), 7 / 2.0),"
+            " 'r: ' + CAST(2 * 1.0 / 3 AS varchar(30)),"
+            " CAST(-CAST(1.5 AS decimal(5, 2)) AS varchar(9))"
+        ).fetchone()
+        assert list(row) == ["0.333333333333", "3.500000", "r: 0.666666666667", "-1.50"]
