@@ -65,6 +65,7 @@ from .tsql_functions import rewrite_function
 from .tvf import apply_join, expand_apply_stars, from_subquery, is_table_function, openjson_type
 from .values_alias import rewrite_values_aliases
 from .variable_types import declared_in
+from .variant_property import rewrite_variant_properties
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,7 @@ class Translator:
         kind: str,
     ) -> None:
         rewrite_datalengths(tree, self.catalog)
+        rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
         rewrite_replicates(tree, self.catalog)
