@@ -230,3 +230,10 @@ def test_arithmetic_converts_to_text_with_its_types_scale(cursor: closing[pyodbc
             " CAST(-CAST(1.5 AS decimal(5, 2)) AS varchar(9))"
         ).fetchone()
         assert list(row) == ["0.333333333333", "3.500000", "r: 0.666666666667", "-1.50"]
+
+
+def test_bitwise_exclusive_or(cursor: closing[pyodbc.Cursor]) -> None:
+    """`^` ("^ (Bitwise Exclusive OR)"), which SQLite's SQL lacks."""
+    with cursor as cur:
+        row = cur.execute("SELECT 5 ^ 3, 170 ^ 75, -1 ^ 1, CAST(NULL AS int) ^ 1").fetchone()
+        assert list(row) == [6, 225, -2, None]
