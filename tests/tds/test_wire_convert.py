@@ -360,3 +360,22 @@ def test_a_date_before_1753_is_no_datetime(cursor: closing[pyodbc.Cursor]) -> No
             dt.datetime(2024, 1, 2),
         )
         assert tuple(got.fetchone()) == (5, dt.datetime(2024, 1, 2))
+
+
+def test_strings_and_binary_convert_in_the_types_encoding(cursor: closing[pyodbc.Cursor]) -> None:
+    """Style 0 converts byte for byte: nvarchar as UTF-16LE, varchar in code page 1252;
+    styles 1 and 2 read and write hexadecimal digits ("Binary styles")."""
+    with cursor as c:
+        c.execute(
+            "DECLARE @n nvarchar(4) = N'é'; SELECT CAST(N'ab' AS varbinary(8)),"
+            " CAST('é' AS varbinary(4)), CAST(@n AS varbinary(4)), CAST('ab' AS binary(3))"
+        )
+        assert list(c.fetchone()) == [b"a\x00b\x00", b"\xe9", b"\xe9\x00", b"ab\x00"]
+        row = c.execute(
+            "SELECT CONVERT(nvarchar(4), 0x61006200), CONVERT(varchar(4), 0x6162E9),"
+            " CONVERT(varchar(10), 0x4E61, 1), CONVERT(varchar(10), 0x4E61, 2),"
+            " CONVERT(varbinary(4), '0x4E61', 1), CONVERT(varbinary(4), '4e61', 2)"
+        ).fetchone()
+        assert list(row) == ["ab", "abé", "0x4E61", "4E61", b"Na", b"Na"]
+        with pytest.raises(pyodbc.Error, match=r"converting data type varchar to varbinary"):
+            c.execute("SELECT CONVERT(varbinary(4), '4e6', 2)").fetchall()

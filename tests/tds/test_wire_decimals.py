@@ -158,3 +158,82 @@ def test_a_temporary_table_converts_what_insert_and_update_store(
         cur.execute("INSERT INTO #conv VALUES (1, '06/01/2008 10:00', 7, 1.5)")
         row = cur.execute("SELECT at, day, amount FROM #conv").fetchone()
         assert tuple(row) == (dt.date(2008, 6, 1), 7, Decimal(2))
+
+
+def test_isnull_takes_the_first_type_and_coalesce_the_highest(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """ "ISNULL (Transact-SQL)": check_expression's type, the replacement converted to it
+    (2.5 for a NULL int is 2); "COALESCE (Transact-SQL)": the argument type of highest
+    precedence (float over decimal: 0.125 is not cut to decimal(9, 2)'s 0.13)."""
+    name = f"nulls_{next(_names)}"
+    cnxn = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    with closing(cnxn):
+        cur = cnxn.cursor()
+        cur.execute(f"CREATE TABLE {name} (i int, d decimal(9, 2), f float)")
+        cur.execute(f"INSERT INTO {name} VALUES (NULL, NULL, 0.125)")
+        row = cur.execute(
+            "SELECT ISNULL(i, 2.5), COALESCE(i, 2.5), COALESCE(d, f), ISNULL(d, 1.255),"
+            f" COALESCE(NULL, d, 3), ISNULL(NULL, 1.5) FROM {name}"
+        ).fetchone()
+        assert list(row) == [2, Decimal("2.5"), 0.125, Decimal("1.26"), Decimal("3.00"), 1.5]
+        types = [(c[1], c[4], c[5]) for c in cur.description]
+        assert types == [
+            (int, 10, 0),
+            (Decimal, 11, 1),
+            (float, 53, 0),
+            (Decimal, 9, 2),
+            (Decimal, 12, 2),
+            (Decimal, 2, 1),
+        ]
+
+
+def test_minus_abs_sign_ceiling_and_floor_keep_a_decimals_type(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """A negative literal is numeric as a positive one is (-0.1 + 0.3 is 0.2, not a
+    float's 0.19999999999999998); ABS, SIGN, CEILING and FLOOR return their argument's
+    type ("SIGN (Transact-SQL)"), CEILING and FLOOR without decimal places."""
+    with cursor as cur:
+        row = cur.execute(
+            "SELECT -0.1 + 0.3, -2.5, ABS(-2.50), SIGN(-2.5), CEILING(2.1), FLOOR(-2.1),"
+            " -CAST(1 AS money), CEILING(CAST(2.1 AS float))"
+        ).fetchone()
+        assert list(row) == [
+            Decimal("0.2"),
+            Decimal("-2.5"),
+            Decimal("2.50"),
+            Decimal("-1.0"),
+            Decimal("3"),
+            Decimal("-3"),
+            Decimal("-1.0000"),
+            3.0,
+        ]
+        assert [(c[1], c[4], c[5]) for c in cur.description][1:5] == [
+            (Decimal, 2, 1),
+            (Decimal, 3, 2),
+            (Decimal, 2, 1),
+            (Decimal, 2, 0),
+        ]
+
+
+def test_arithmetic_converts_to_text_with_its_types_scale(cursor: closing[pyodbc.Cursor]) -> None:
+    """CAST of arithmetic to a string writes the result type's decimal places ("Precision,
+    scale, and length"): 1.0 / 3 is decimal(13, 12), 7 / 2.0 decimal(17, 6), not a
+    float's digits."""
+    with cursor as cur:
+        row = cur.execute(
+            "SELECT CAST(1.0 / 3 AS varchar(20)), CONVERT(varchar(30), 7 / 2.0),"
+            " 'r: ' + CAST(2 * 1.0 / 3 AS varchar(30)),"
+            " CAST(-CAST(1.5 AS decimal(5, 2)) AS varchar(9))"
+        ).fetchone()
+        assert list(row) == ["0.333333333333", "3.500000", "r: 0.666666666667", "-1.50"]
+
+
+def test_bitwise_exclusive_or(cursor: closing[pyodbc.Cursor]) -> None:
+    """`^` ("^ (Bitwise Exclusive OR)"), which SQLite's SQL lacks."""
+    with cursor as cur:
+        row = cur.execute("SELECT 5 ^ 3, 170 ^ 75, -1 ^ 1, CAST(NULL AS int) ^ 1").fetchone()
+        assert list(row) == [6, 225, -2, None]

@@ -473,6 +473,13 @@ def test_datalength_counts_bytes_by_the_expressions_type(
             " SELECT DATALENGTH(x), DATALENGTH(y) FROM s"
         )
         assert list(cur.execute(derived).fetchone()) == [3, 6]
+        # a variable counts by its declared type; char(n) holds n characters, padded
+        variables = (
+            "DECLARE @v varchar(10) = 'abé', @n nvarchar(10) = N'abé', @c char(5) = 'ab';"
+            " SELECT DATALENGTH(@v), DATALENGTH(@n), DATALENGTH(@c), @c + '|',"
+            " CAST('ab' AS char(4)) + '|'"
+        )
+        assert list(cur.execute(variables).fetchone()) == [3, 6, 5, "ab   |", "ab  |"]
 
 
 def test_waitfor_timeout_and_the_connection_works(
@@ -606,3 +613,13 @@ def test_openjson_under_apply_has_its_default_schema(
             " ORDER BY d.id"
         )
         assert [tuple(r) for r in cur.fetchall()] == [(1, "b", 4), (2, None, None)]
+        # `*` and `j.*` list the function's own columns, not SQLite json_each's eight
+        cur.execute(f"SELECT * FROM {name} AS d CROSS APPLY OPENJSON(d.doc) AS j WHERE j.type = 4")
+        assert [c[0] for c in cur.description] == ["id", "doc", "key", "value", "type"]
+        assert [tuple(r)[2:] for r in cur.fetchall()] == [("b", "[1,2]", 4)]
+        cur.execute(f"SELECT j.* FROM {name} AS d OUTER APPLY OPENJSON(d.doc) AS j WHERE d.id = 2")
+        assert [tuple(r) for r in cur.fetchall()] == [(None, None, None)]
+        split = f"SELECT s.* FROM {name} AS d CROSS APPLY STRING_SPLIT('x,y', ',', 1) AS s"
+        cur.execute(split + " WHERE d.id = 1")
+        assert [c[0] for c in cur.description] == ["value", "ordinal"]
+        assert [tuple(r) for r in cur.fetchall()] == [("x", 1), ("y", 2)]

@@ -20,6 +20,7 @@ from .recursion import RECURSION_FUNCTIONS
 from .replicate import REPLICATE_FUNCTIONS
 from .scalar_subqueries import ONE_VALUE, OneValue
 from .string_stores import STRING_STORE_FUNCTIONS
+from .text_functions import TEXT_FUNCTIONS
 from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
 from .tvf import TVF_FUNCTIONS
 
@@ -38,6 +39,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS
         | STRING_STORE_FUNCTIONS
+        | TEXT_FUNCTIONS
         | TSQL_FUNCTIONS
         | TVF_FUNCTIONS
     ).items():

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..results import TdsError
 from . import errors
+from .binary_text import binary_to_text, is_binary, text_to_binary
 from .date_numbers import date_to_number, is_number, number_to_date
 from .date_parts import DATE_RANGES, parse_datetime
 from .date_strings import in_date_order
@@ -23,6 +24,7 @@ from .temporal import text_fraction
 from .text_numbers import FAILURES, MONEY_TYPES, NUMBER_TYPES
 
 _CHAR_TYPES = ("char", "varchar", "nchar", "nvarchar")
+_BINARY_TYPES = ("binary", "varbinary")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # style -> (date part, time part); two-digit-year styles are the style + 100 with 'yy'.
@@ -92,6 +94,11 @@ def tsql_convert(
         return None
     source = source or ""  # a variable declared without a type binds NULL
     style = None if style is None else int(style)
+    if type_name in _CHAR_TYPES and is_binary(value):
+        return tsql_cast(binary_to_text(value, type_name, style), type_name, length, scale)
+    if type_name in _BINARY_TYPES and isinstance(value, str):
+        data = text_to_binary(value, source, style, type_name)
+        return tsql_cast(data, type_name, length, scale)
     if type_name in _CHAR_TYPES:
         text = _to_text(value, style, source, int(source_scale))
         if text is not None:

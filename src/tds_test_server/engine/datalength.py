@@ -4,7 +4,8 @@ one byte a character (the default collation, SQL_Latin1_General_CP1_CI_AS, has a
 single-byte code page), nvarchar and nchar two a UTF-16 code unit; char(n) and nchar(n)
 are padded to n characters (text and ntext are left to the untyped count). Where the
 type is plain to see (a column, a literal: 'abc' is varchar and N'abc' nvarchar, a CAST
-or CONVERT) DATALENGTH(x) becomes TSQL_DATALENGTH(x, type, length); elsewhere it stays
+or CONVERT, a @variable's declared type) DATALENGTH(x) becomes TSQL_DATALENGTH(x, type,
+length); elsewhere it stays
 functions.py's DATALENGTH, which counts a string as nvarchar.
 """
 
@@ -19,6 +20,7 @@ from .catalog import Catalog
 from .column_sources import ColumnSources
 from .convert_sql import source_type
 from .functions import datalength
+from .variable_types import declared, variable_name
 
 _SINGLE_BYTE = ("varchar", "char")
 _DOUBLE_BYTE = ("nvarchar", "nchar")
@@ -37,6 +39,15 @@ def rewrite_datalengths(tree: exp.Expression, catalog: Catalog) -> None:
     columns = ColumnSources(tree, catalog)
     typed = [(call, source_type(call.expressions[0], columns)) for call in calls]
     for call, found in typed:
+        variable = variable_name(call.expressions[0])
+        if found is None and variable is not None:  # its declared type, bound at run time
+            call.replace(
+                exp.Anonymous(
+                    this="TSQL_DATALENGTH",
+                    expressions=[call.expressions[0], declared(variable), exp.Literal.number(0)],
+                )
+            )
+            continue
         if found is None or found.name not in _SINGLE_BYTE + _DOUBLE_BYTE:
             continue
         length = found.length or 0
@@ -70,10 +81,10 @@ def _converted_without_length(node: exp.Expression) -> bool:
     return isinstance(to, exp.DataType) and not to.expressions
 
 
-def typed_datalength(value: Any, type_name: str, length: int) -> int | None:
+def typed_datalength(value: Any, type_name: str | None, length: int) -> int | None:
     """The bytes `value` takes as a value of `type_name` (of `length` characters: 0 or
-    -1 when it has none or is max)."""
-    if not isinstance(value, str):
+    -1 when it has none or is max); a variable's type name is None when undeclared."""
+    if not isinstance(value, str) or type_name is None:
         return datalength(value)
     if type_name in _SINGLE_BYTE:
         count = len(value)

@@ -41,6 +41,7 @@ from ..results import (
 from . import builtins, errors, functions
 from .batches import Statement, split_batch, word
 from .catalog import DEFAULT_SCHEMA, Catalog, Table, init_metadata
+from .collation import register_collation
 from .languages import US_ENGLISH
 from .procedures import (
     _bind_positional,
@@ -126,6 +127,7 @@ class Engine:
     # -- plumbing
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
+        register_collation(conn)  # before any statement reads a NOCASE index
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(f"PRAGMA busy_timeout={_DEFAULT_BUSY_MS}")
         if self._tempdir is not None:

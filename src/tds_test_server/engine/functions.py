@@ -398,8 +398,9 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
         if type_name in ("float", "real"):
             return float(value)
         if type_name in ("char", "varchar", "nchar", "nvarchar", "xml"):
-            text = _to_str(value)
-            return text[:length] if length > 0 else text
+            text = _to_str(value)[:length] if length > 0 else _to_str(value)
+            # char(n) and nchar(n) hold n characters, padded with blanks
+            return text.ljust(length) if type_name in ("char", "nchar") else text
         if type_name in DATE_TYPES and is_number(value, ""):  # a variable's, say
             return number_to_date(value, type_name, "", implicit=True)
         if type_name == "time":
@@ -417,8 +418,9 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
                     " uniqueidentifier.",
                 ) from None
         if type_name in ("binary", "varbinary"):
-            data = _to_bytes(value)
-            return data[:length] if length > 0 else data
+            data = _to_bytes(value)[:length] if length > 0 else _to_bytes(value)
+            # binary(n) holds n bytes, padded with zeros
+            return data.ljust(length, b"\0") if type_name == "binary" else data
     except (InvalidOperation, ValueError, OverflowError):
         if type_name in DATE_TYPES:
             raise errors.date_conversion_failed() from None

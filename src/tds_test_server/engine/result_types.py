@@ -159,7 +159,8 @@ def result_of_branches(types: list[ColumnType | None]) -> ColumnType | None:
         lengths = [t.length or 1 for t in known if t.name in _STRINGS]
         return ColumnType(win.name, -1 if -1 in lengths else max(lengths))
     if win.name in ("decimal", "numeric"):
-        decimals = [_as_decimal(t) for t in known if t.name in _AS_DECIMAL or t.name == win.name]
+        exact = (*_AS_DECIMAL, "decimal", "numeric")  # a float branch cannot win here
+        decimals = [_as_decimal(t) for t in known if t.name in exact]
         scale = max(s for _, s in decimals)
         integral = max(p - s for p, s in decimals)
         return ColumnType(win.name, precision=min(integral + scale, 38), scale=scale)

@@ -103,6 +103,11 @@ class EngineSQLite(SQLite):
         def nullif_sql(self, expression: exp.Nullif) -> str:  # NULLIF('a', 'A') is NULL
             return self.function_fallback_sql(_nocase(expression))
 
+        def bitwisexor_sql(self, expression: exp.BitwiseXor) -> str:
+            # SQLite has no `^`: a ^ b is (a | b) - (a & b), NULL where either is NULL
+            left, right = self.sql(expression, "this"), self.sql(expression, "expression")
+            return f"((({left}) | ({right})) - (({left}) & ({right})))"
+
         def log_sql(self, expression: exp.Log) -> str:
             # LOG10(x) is Log(10, x): the server's LOG10 (tsql_functions.py), exact for
             # powers of ten as SQL Server's is, not log(10, x)

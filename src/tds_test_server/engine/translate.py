@@ -32,6 +32,7 @@ from .decimal_stores import store_decimals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
+from .function_types import function_type
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
@@ -61,9 +62,10 @@ from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
-from .tvf import apply_join, from_subquery, is_table_function, openjson_type
+from .tvf import apply_join, expand_apply_stars, from_subquery, is_table_function, openjson_type
 from .values_alias import rewrite_values_aliases
 from .variable_types import declared_in
+from .variant_property import rewrite_variant_properties
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class Translator:
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)
         rewrite_pivots(tree, self.catalog)
+        expand_apply_stars(tree)
         json = take_for_json(tree)
         xml = take_for_xml(tree)
         into = take_into(tree)
@@ -314,6 +317,7 @@ class Translator:
         kind: str,
     ) -> None:
         rewrite_datalengths(tree, self.catalog)
+        rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
         rewrite_replicates(tree, self.catalog)
@@ -828,6 +832,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
         return clr
     if (newer := newer_type(node, _expression_type)) is not None:
         return newer
+    if (typed := function_type(node, _expression_type)) is not None:
+        return typed
     if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Parameter):
         return _GLOBAL_TYPES.get(node.this.name.upper())
     if isinstance(node, exp.Anonymous) and node.name.upper() in PARSE_FUNCTIONS:
@@ -862,14 +868,8 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
     if isinstance(node, exp.Paren):
         return _expression_type(node.this)
     if isinstance(node, (exp.Concat, exp.ConcatWs, exp.DPipe)):
-        parts = (
-            node.expressions
-            if isinstance(node, (exp.Concat, exp.ConcatWs))
-            else [
-                node.this,
-                node.expression,
-            ]
-        )
+        concat = isinstance(node, (exp.Concat, exp.ConcatWs))
+        parts = node.expressions if concat else [node.this, node.expression]
         return concatenation([_expression_type(p) for p in parts])
     if isinstance(node, (exp.Cast, exp.TryCast, exp.Convert)):
         to = node.to if isinstance(node, (exp.Cast, exp.TryCast)) else node.this

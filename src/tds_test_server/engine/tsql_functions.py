@@ -54,6 +54,10 @@ def rewrite_function(node: exp.Expr) -> exp.Expression | None:
     if isinstance(node, (exp.Left, exp.Right)):  # LEFT/RIGHT are keywords to SQLite
         name = "TSQL_LEFT" if isinstance(node, exp.Left) else "TSQL_RIGHT"
         return _call(name, node.this, node.expression)
+    if isinstance(node, exp.Substring) and node.args.get("length") is not None:
+        return _call("TSQL_SUBSTRING", node.this, node.args.get("start"), node.args["length"])
+    if isinstance(node, (exp.Upper, exp.Lower)):  # SQLite's change ASCII letters only
+        return _call("TSQL_UPPER" if isinstance(node, exp.Upper) else "TSQL_LOWER", node.this)
     if isinstance(node, exp.Round):
         return _call(
             "TSQL_ROUND",
@@ -402,16 +406,6 @@ TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
     "DATETRUNC": (2, _datetrunc, True),
     "CHOOSE": (-1, _choose, True),
     "STUFF": (4, _stuff, True),
-    "TSQL_LEFT": (
-        2,
-        lambda t, n: None if t is None or n is None else str(t)[: max(int(n), 0)],
-        True,
-    ),
-    "TSQL_RIGHT": (
-        2,
-        lambda t, n: None if t is None or n is None else (str(t)[-int(n) :] if int(n) > 0 else ""),
-        True,
-    ),
     "TSQL_ROUND": (3, _round, True),
     "TSQL_FORMAT": (-1, format_value, True),
     "STR": (-1, _str, True),

@@ -74,7 +74,7 @@ def from_subquery(table: exp.Table) -> None:
         ]
     else:
         projections = [exp.alias_(_column("value", src), "value", quoted=True)]
-        if len(func.expressions) > 2 and func.expressions[2].name not in ("0", ""):
+        if _with_ordinal(func):
             ordinal = exp.Add(this=_column("key", src), expression=exp.Literal.number(1))
             projections.append(exp.alias_(ordinal, "ordinal", quoted=True))
     sub = exp.select(*projections).from_(each)
@@ -95,6 +95,66 @@ def apply_join(lateral: exp.Lateral) -> exp.Join:
     table = exp.Table(this=_each(func), alias=exp.TableAlias(this=exp.to_identifier(alias)))
     side = None if lateral.args.get("cross_apply") else "LEFT"
     return exp.Join(this=table, side=side, on=exp.true() if side else None)
+
+
+def expand_apply_stars(tree: exp.Expression) -> None:
+    """`*` and `j.*` over CROSS/OUTER APPLY of one of these functions as the columns SQL
+    Server gives (json_each has eight), the other sources' by their names: before the
+    result columns are typed and apply_join rewrites the APPLY."""
+    for lateral in list(tree.find_all(exp.Lateral)):
+        if is_table_function(lateral.this):
+            _expand_stars(lateral)
+
+
+def _expand_stars(lateral: exp.Lateral) -> None:
+    select = lateral.find_ancestor(exp.Select)
+    if select is None:
+        return
+    alias = lateral.alias or "__azsql_each"  # as apply_join names json_each
+    from_ = select.args.get("from_")
+    sources = ([from_.this] if from_ else []) + [j.this for j in select.args.get("joins") or []]
+    qualifier = lateral.alias.casefold()
+    expanded: list[exp.Expr] = []
+    for projection in select.expressions:
+        if isinstance(projection, exp.Star) and all(
+            s is lateral or s.alias_or_name for s in sources
+        ):
+            for source in sources:
+                if source is lateral:
+                    expanded += _own_columns(lateral.this, alias)
+                else:
+                    star = exp.Column(
+                        this=exp.Star(), table=exp.to_identifier(source.alias_or_name)
+                    )
+                    expanded.append(star)
+        elif (
+            isinstance(projection, exp.Column)
+            and isinstance(projection.this, exp.Star)
+            and qualifier
+            and projection.table.casefold() == qualifier
+        ):
+            expanded += _own_columns(lateral.this, alias)
+        else:
+            expanded.append(projection)
+    select.set("expressions", expanded)
+
+
+def _own_columns(func: exp.Expr, alias: str) -> list[exp.Expr]:
+    """The columns of SQL Server's function: OPENJSON's key, value and type (which
+    _openjson_references then rewrites), STRING_SPLIT's value [and ordinal], or
+    GENERATE_SERIES's value."""
+    if isinstance(func, exp.OpenJSON):  # by the name _openjson_references looks for
+        qualifier = alias if alias != "__azsql_each" else None
+        return [exp.column(name, table=qualifier, quoted=True) for name in _OPENJSON_COLUMNS]
+    own: list[exp.Expr] = [exp.alias_(_column("value", alias), "value", quoted=True)]
+    if not isinstance(func, exp.GenerateSeries) and _with_ordinal(func):
+        ordinal = exp.Add(this=_column("key", alias), expression=exp.Literal.number(1))
+        own.append(exp.alias_(ordinal, "ordinal", quoted=True))
+    return own
+
+
+def _with_ordinal(split: exp.Expr) -> bool:
+    return len(split.expressions) > 2 and split.expressions[2].name not in ("0", "")
 
 
 def openjson_type(source: exp.Expr, name: str) -> ColumnType | None:
