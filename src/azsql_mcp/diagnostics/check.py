@@ -52,6 +52,13 @@ from azsql_mcp.db.drivers import Driver, find_driver
 from azsql_mcp.db.reachability import LOGIN_FAILED, login_step, reachability_problem
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
+from azsql_mcp.diagnostics.outside_objects import (
+    INVALID_OBJECT,
+    KINDS,
+    failed_line,
+    found_line,
+    none_line,
+)
 from azsql_mcp.diagnostics.statement_types import (
     DESCRIBE_SQL,
     DeclaredStatement,
@@ -305,6 +312,8 @@ async def _check_source(
                 step = "writes"
                 sees_all = bool(grants["sees_every_table"])
                 await _uncounted_tables(cnxn, report, sees_all=sees_all)
+            step = "reach outside"
+            await _outside_objects(cnxn, report, whole=bool(grants["view_definition"]))
             statements = declared_statements(settings.tools, name, settings.default_source)
             if statements:
                 step = "declared statements"
@@ -624,6 +633,29 @@ async def _uncounted_tables(cnxn: Any, report: _Report, *, sees_all: bool) -> No
         " columns, or a write a trigger fires on is refused there until"
         f" allow_uncounted_writes = true for this source ({shown}){unseen}",
     )
+
+
+async def _outside_objects(cnxn: Any, report: _Report, *, whole: bool) -> None:
+    """The objects of the database that reach outside it when read (outside_objects.py):
+    warnings, never a failure; `whole`: the login sees every object's metadata."""
+    import pyodbc
+
+    step = "reach outside"
+    noted = False
+    for kind in KINDS:
+        try:
+            _, rows = await asyncio.to_thread(_rows, cnxn, kind.sql)
+        except pyodbc.Error as exc:
+            info = inspect_error(exc)
+            if info.number != INVALID_OBJECT:  # 208: this version has no such objects
+                report.warn(step, failed_line(kind, info.message))
+                noted = True
+            continue
+        if rows:
+            report.warn(step, found_line(kind, rows, whole))
+            noted = True
+    if not noted:
+        report.ok(step, none_line(whole))
 
 
 async def _statement_types(cnxn: Any, statements: list[DeclaredStatement], report: _Report) -> None:
