@@ -98,7 +98,7 @@ def _capped_set(
     else:
         max_binary = jsonvalues().DEFAULT_MAX_BINARY_BYTES  # procedure rows leave as JSON
         clrtypes().ambiguous_seen()  # from now on
-        rows = []  # what _take_rows fills
+        rows = []  # what take_rows fills
         with error_context().rows_before(0, rows):
             truncated = take_rows(
                 cursor, description, max_rows, max_bytes, max_binary, cut_at, rows
@@ -202,7 +202,7 @@ def _returned(
     cursor: Any, caps: tuple[int, int, int | None], json_values: bool, cap: int
 ) -> tuple[Page, int]:
     """The rows an OUTPUT clause returned, one per row the statement changed: a page of
-    them (as _take_rows keeps one, except that a first row over `max_bytes` is left out
+    them (as take_rows keeps one, except that a first row over `max_bytes` is left out
     rather than refused: the write happened), and how many there were. Past `cap` rows
     the statement is cancelled and the count stops at cap + 1 (the write is refused).
     `caps`: max_rows, max_bytes and the TEXTSIZE a read set, if one did (writes do not)."""
