@@ -39,8 +39,10 @@ def test_the_statements_of_a_source_and_their_strings_without_sql_type() -> None
             },
         },
         "p": {"procedure": "dbo.p"},
+        "z": {"statement": "SELECT @q", "parameters": ["q"]},  # invalid: config says so
     }
     assert declared_statements(tools, "main", "main") == [
-        DeclaredStatement("a", "SELECT @x, @y, @z", ("x",))
+        DeclaredStatement("a", "SELECT @x, @y, @z", ("x",)),
+        DeclaredStatement("z", "SELECT @q", ()),
     ]
     assert [d.tool for d in declared_statements(tools, "other", "main")] == ["b"]

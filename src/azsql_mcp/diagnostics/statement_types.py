@@ -44,7 +44,9 @@ def declared_statements(
         statement = table.get("statement")
         if not isinstance(statement, str) or (table.get("source") or default_source) != source:
             continue
-        parameters = table.get("parameters") or {}
+        parameters = table.get("parameters")
+        if not isinstance(parameters, Mapping):  # none, or a table `config` reports
+            parameters = {}
         strings = tuple(
             param
             for param, decl in parameters.items()
