@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyodbc
 import pytest
 
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverwrites
 from azsql_mcp.db.driverprocess import DriverProcess
 from azsql_mcp.db.executors import Executor, ThreadExecutor
 from tds_test_server import ThreadedTdsServer
@@ -61,7 +61,7 @@ async def test_a_write_cancelled_as_soon_as_it_is_sent_never_commits(
             # or during the first statements, never after the batch is done (200 of them:
             # on two loaded cores the thread that reads the cancel once waited out 40)
             running = executor.run(
-                conn, driverhost.run_writes, ([(INSERT, [])] * 200, 1000, 10, *PAGE)
+                conn, driverwrites.run_writes, ([(INSERT, [])] * 200, 1000, 10, *PAGE)
             )
             executor.tell("cancel", conn.id)
             with pytest.raises(Exception, match="cancel"):
@@ -70,7 +70,7 @@ async def test_a_write_cancelled_as_soon_as_it_is_sent_never_commits(
         # a cancel that comes when no work runs is for nothing: the next write commits
         executor.tell("cancel", conn.id)
         await asyncio.sleep(0.05)
-        done = await executor.run(conn, driverhost.run_writes, ([(INSERT, [])], 1000, 10, *PAGE))
+        done = await executor.run(conn, driverwrites.run_writes, ([(INSERT, [])], 1000, 10, *PAGE))
         assert [affected for affected, _, _ in done] == [1]
         assert count(server) == before + 1
     finally:
@@ -103,7 +103,7 @@ async def test_every_row_count_of_a_statement_counts_against_max_affected_rows(
         conn = Conn(executor.new_connection_id())
         await executor.request("connect", conn, (server.odbc_connection_string(), None, 10))
         running = executor.run(
-            conn, driverhost.run_writes, ([("EXEC dbo.uspTwoCounts", [])], 3, 10, *PAGE)
+            conn, driverwrites.run_writes, ([("EXEC dbo.uspTwoCounts", [])], 3, 10, *PAGE)
         )
         with pytest.raises(Exception, match=f"change {rows + 1} rows with what its triggers"):
             await running
@@ -112,7 +112,7 @@ async def test_every_row_count_of_a_statement_counts_against_max_affected_rows(
                 cnxn.execute("SELECT COUNT(*) FROM dbo.Marks WHERE Note <> 'x'").fetchone()[0] == 0
             )
         done = await executor.run(
-            conn, driverhost.run_writes, ([("EXEC dbo.uspTwoCounts", [])], 1000, 10, *PAGE)
+            conn, driverwrites.run_writes, ([("EXEC dbo.uspTwoCounts", [])], 1000, 10, *PAGE)
         )
         assert [affected for affected, _, _ in done] == [rows]  # the last count: the statement's
     finally:

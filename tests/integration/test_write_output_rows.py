@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pyodbc
 import pytest
 
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverwrites
 from azsql_mcp.db.driverprocess import DriverProcess
 from azsql_mcp.db.executors import Executor, ThreadExecutor
 from tds_test_server import ThreadedTdsServer
@@ -21,7 +21,7 @@ from tds_test_server import ThreadedTdsServer
 INSERT = "INSERT INTO dbo.Stamps (Note) VALUES ('x')"
 RETURNING = "SELECT ID, Note FROM dbo.Stamps ORDER BY ID"  # stands in for OUTPUT
 # run_writes of the statements with max_affected_rows, max_rows and json_values
-Run = Callable[[list[str], int, int, bool], Awaitable[list[driverhost.Written]]]
+Run = Callable[[list[str], int, int, bool], Awaitable[list[driverwrites.Written]]]
 
 
 @dataclass
@@ -60,10 +60,10 @@ async def run(request: pytest.FixtureRequest, server: ThreadedTdsServer) -> Asyn
 
     async def run_writes(
         statements: list[str], cap: int, max_rows: int, json: bool
-    ) -> list[driverhost.Written]:
+    ) -> list[driverwrites.Written]:
         batch = [(sql, []) for sql in statements]
         work = (batch, cap, 10, max_rows, 1_000_000, json)
-        return await executor.run(conn, driverhost.run_writes, work)
+        return await executor.run(conn, driverwrites.run_writes, work)
 
     try:
         yield run_writes

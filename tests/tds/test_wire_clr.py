@@ -2,7 +2,7 @@
 
 The server sends them as SQL Server does (UDT type info, the [MS-SSCLRT] serialization as
 the value); Microsoft's driver reports SQL_SS_UDT (-151), FreeTDS SQL_LONGVARBINARY.
-The driver process's connections (core/driverhost.connect) decode both into text."""
+The driver process's connections (core/driverconn.connect) decode both into text."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from contextlib import closing
 import pyodbc
 import pytest
 
-from azsql_mcp.db import driverhost, odbc_types
+from azsql_mcp.db import driverconn, odbc_types
 from tds_test_server import ThreadedTdsServer
 
 _names = itertools.count()
@@ -65,7 +65,7 @@ def test_driver_process_connections_read_them_as_text(
     wire_server: ThreadedTdsServer, odbc_driver: str, table: str
 ) -> None:
     conn_string = wire_server.odbc_connection_string(odbc_driver)
-    with closing(driverhost.connect(conn_string, None, 10)) as cnxn:
+    with closing(driverconn.connect(conn_string, None, 10)) as cnxn:
         cursor = cnxn.execute(f"SELECT id, place, shape, node FROM {table} ORDER BY id")
         rows = [tuple(row) for row in cursor.fetchall()]
         described = odbc_types.describe(cursor.description, rows)

@@ -15,7 +15,7 @@ from typing import Any
 import pyodbc
 import pytest
 
-from azsql_mcp.db import driverhost, sqlguard
+from azsql_mcp.db import driverconn, driverrows, sqlguard
 from azsql_mcp.db.clrtypes import UNDECODED_HINT
 from azsql_mcp.db.parameters import bind_params
 from tds_test_server import ThreadedTdsServer
@@ -43,47 +43,47 @@ def table(wire_server: ThreadedTdsServer) -> Iterator[str]:
 
 
 @pytest.fixture
-def conn(wire_server: ThreadedTdsServer, odbc_driver: str) -> Iterator[driverhost.Connection]:
-    cnxn = driverhost.connect(wire_server.odbc_connection_string(odbc_driver), None, 10)
+def conn(wire_server: ThreadedTdsServer, odbc_driver: str) -> Iterator[driverconn.Connection]:
+    cnxn = driverconn.connect(wire_server.odbc_connection_string(odbc_driver), None, 10)
     with closing(cnxn):
-        yield driverhost.Connection(cnxn)
+        yield driverconn.Connection(cnxn)
 
 
 @pytest.fixture
-def freetds(wire_server: ThreadedTdsServer) -> Iterator[driverhost.Connection]:
+def freetds(wire_server: ThreadedTdsServer) -> Iterator[driverconn.Connection]:
     """A connection through FreeTDS, which does not name CLR types: the round trip's case."""
-    cnxn = driverhost.connect(wire_server.odbc_connection_string("freetds"), None, 10)
+    cnxn = driverconn.connect(wire_server.odbc_connection_string("freetds"), None, 10)
     with closing(cnxn):
-        yield driverhost.Connection(cnxn)
+        yield driverconn.Connection(cnxn)
 
 
 @pytest.fixture
 def describes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The statements fetch_page asks SQL Server to describe."""
     calls: list[str] = []
-    real = getattr(driverhost, "_first_result_types", None)
+    real = getattr(driverrows, "_first_result_types", None)
 
-    def spy(conn: Any, cursor: Any, named: driverhost.Named, args: Any, width: int) -> Any:
+    def spy(conn: Any, cursor: Any, named: driverrows.Named, args: Any, width: int) -> Any:
         calls.append(named[0])
         assert real is not None
         return real(conn, cursor, named, args, width)
 
-    monkeypatch.setattr(driverhost, "_first_result_types", spy, raising=False)
+    monkeypatch.setattr(driverrows, "_first_result_types", spy, raising=False)
     return calls
 
 
 def _page(
-    conn: driverhost.Connection, sql: str, max_rows: int = 100, **params: Any
-) -> driverhost.Page:
+    conn: driverconn.Connection, sql: str, max_rows: int = 100, **params: Any
+) -> driverrows.Page:
     """The page of `sql` (parameters written @name) as Database.read asks for it."""
     checked = sqlguard.check_select(sql)
     args = bind_params(checked.param_names, params)
     named = (checked.named, checked.param_names)
-    return driverhost.fetch_page(conn, checked.sql, args, max_rows, 0, 1_000_000, 10, True, named)
+    return driverrows.fetch_page(conn, checked.sql, args, max_rows, 0, 1_000_000, 10, True, named)
 
 
 def test_geometry_and_geography_with_the_same_srid_in_one_result(
-    conn: driverhost.Connection, table: str, describes: list[str], odbc_driver: str
+    conn: driverconn.Connection, table: str, describes: list[str], odbc_driver: str
 ) -> None:
     page = _page(
         conn, f"SELECT id, shape, place, plane FROM {table} WHERE id >= @lo ORDER BY id", lo=1
@@ -107,7 +107,7 @@ def test_geometry_and_geography_with_the_same_srid_in_one_result(
 
 
 def test_an_srid_only_geometry_accepts_needs_no_round_trip(
-    conn: driverhost.Connection, table: str, describes: list[str]
+    conn: driverconn.Connection, table: str, describes: list[str]
 ) -> None:
     page = _page(conn, f"SELECT plane FROM {table} WHERE id = 1")
     assert page["columns"] == [("plane", "geometry")]
@@ -120,9 +120,9 @@ def test_microsoft_drivers_name_the_type_where_sql_server_could_not_describe_it(
 ) -> None:
     """A temporary table in the statement, which sp_describe_first_result_set cannot
     describe: the column metadata names the type all the same."""
-    cnxn = driverhost.connect(wire_server.odbc_connection_string("msodbc"), None, 10)
+    cnxn = driverconn.connect(wire_server.odbc_connection_string("msodbc"), None, 10)
     with closing(cnxn):
-        conn = driverhost.Connection(cnxn)
+        conn = driverconn.Connection(cnxn)
         cnxn.execute("CREATE TABLE #flag (on_ bit)")
         cnxn.execute("INSERT INTO #flag VALUES (1)")
         cnxn.commit()
@@ -134,7 +134,7 @@ def test_microsoft_drivers_name_the_type_where_sql_server_could_not_describe_it(
 
 
 def test_where_sql_server_cannot_say_the_column_says_so(
-    freetds: driverhost.Connection, table: str, describes: list[str]
+    freetds: driverconn.Connection, table: str, describes: list[str]
 ) -> None:
     """sp_describe_first_result_set fails on a temporary table: the column is named
     "geography or geometry" and the value is written as geography would be."""
@@ -165,7 +165,7 @@ def _shapes(shapes: list[tuple[int, int, int]]) -> bytes:
 
 
 def test_bytes_that_break_the_structure_stay_hex(
-    wire_server: ThreadedTdsServer, conn: driverhost.Connection, odbc_driver: str
+    wire_server: ThreadedTdsServer, conn: driverconn.Connection, odbc_driver: str
 ) -> None:
     name = f"dbo.Broken_{next(_names)}"
     cycle = _shapes([(0, 0, 7), (0, 0, 1)])  # a collection that is its own parent
@@ -225,7 +225,7 @@ def test_the_server_describes_the_first_result_set(
 
 
 def test_a_parameter_used_twice_is_declared_once(
-    freetds: driverhost.Connection, table: str, describes: list[str]
+    freetds: driverconn.Connection, table: str, describes: list[str]
 ) -> None:
     """SQL Server refuses a name declared twice in @params (error 134), which would leave
     the column unsettled."""

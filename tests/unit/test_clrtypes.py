@@ -23,7 +23,7 @@ from spatial_bytes import (
     header,
 )
 
-from azsql_mcp.db import clrtypes, driverhost, odbc_temporal, odbc_types
+from azsql_mcp.db import clrtypes, driverconn, driverhost, driverserve, odbc_temporal, odbc_types
 from azsql_mcp.db.clrtypes import (
     UNDECODED_HINT,
     decoded_or_bytes,
@@ -203,24 +203,27 @@ def test_result_columns_are_named_after_the_decoded_values() -> None:
 
 def test_decoded_values_leave_the_driver_process_as_plain_text() -> None:
     value = udt_text(bytes.fromhex("58"))
-    assert type(pickle.loads(driverhost.frame(value)[4:])) is str
+    assert type(pickle.loads(driverserve.frame(value)[4:])) is str
     assert to_json_value(value) == "/1/"
 
 
 def test_the_driver_process_loads_the_decoders_by_path() -> None:
-    """Run as a script (as the driver process runs it), driverhost loads its sibling
-    modules by path, without importing azsql_mcp, under their own names: a value of
+    """Run as a script (as the driver process runs it), driverhost imports the modules
+    beside it without the azsql_mcp package's API, under their own names: a value of
     theirs pickles there and unpickles here as the same class."""
     script = f"""
 import pickle, runpy, struct, sys
-host = runpy.run_path({driverhost.__file__!r})
-assert host["clrtypes"]().udt_text(bytes.fromhex("58")) == "/1/"
-value = host["odbc_temporal"]().timestamp(struct.pack("<6hI", 2024, 1, 2, 3, 4, 5, 123456700))
-assert "azsql_mcp" not in sys.modules, "the driver process imported the azsql_mcp package"
+runpy.run_path({driverhost.__file__!r})["_package_without_api"]()
+import azsql_mcp.db.driverserve  # every module the driver process runs
+from azsql_mcp.db.driverconn import clrtypes, odbc_temporal
+assert clrtypes().udt_text(bytes.fromhex("58")) == "/1/"
+value = odbc_temporal().timestamp(struct.pack("<6hI", 2024, 1, 2, 3, 4, 5, 123456700))
+assert getattr(sys.modules["azsql_mcp"], "__file__", None) is None, "azsql_mcp's API loaded"
+assert "pydantic" not in sys.modules, "the driver process imported pydantic"
 sys.stdout.buffer.write(pickle.dumps(value))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True)
     value = pickle.loads(done.stdout)
     assert type(value) is odbc_temporal.Datetime100ns and value.nanosecond == 700
     assert value.isoformat() == "2024-01-02T03:04:05.1234567"
-    assert driverhost.clrtypes() is clrtypes  # in the server's own process: one module
+    assert driverconn.clrtypes() is clrtypes  # in the server's own process: one module

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pickle
 import struct
-import threading
 
 import pytest
 from spatial_bytes import POINT_ONLY, VALID, complex_shape, doubles, header
 
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverserve
 from azsql_mcp.db.clrtypes import (
     GEOGRAPHY_OR_GEOMETRY,
     UNDECODED_HINT,
@@ -41,7 +40,7 @@ def test_an_srid_both_types_accept_is_settled_by_the_column_type() -> None:
     # not known: it stays what it was, and says so
     assert settled(value, None) is value
     assert settled("text", "geometry") == "text"
-    assert type(pickle.loads(driverhost.frame(value)[4:])) is str
+    assert type(pickle.loads(driverserve.frame(value)[4:])) is str
 
 
 @pytest.mark.parametrize("srid", [0, 3857, 999999])
@@ -101,24 +100,3 @@ def test_a_multipoint_of_many_points_decodes() -> None:
     """How its time grows with the points is printed by bench/clr_decode.py."""
     text = udt_text(_multipoint(40_000))
     assert text is not None and text.endswith(", (39999 39999))")
-
-
-def test_the_driver_process_loads_one_copy_of_the_decoders(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Connections open in several threads at once: each must register the converters of
-    the same module that fetch_page asks (SpatialText, ambiguous_seen)."""
-    monkeypatch.setattr(driverhost, "_siblings", {})
-    barrier = threading.Barrier(8)
-    loaded: list[object] = []
-
-    def load() -> None:
-        barrier.wait()
-        loaded.append(driverhost._sibling("clrtypes"))
-
-    threads = [threading.Thread(target=load) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(loaded) == 8 and all(module is loaded[0] for module in loaded)

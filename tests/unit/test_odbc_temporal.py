@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from azsql_mcp.db import driverhost, odbc_types
+from azsql_mcp.db import driverserve, odbc_types
 from azsql_mcp.db.odbc_temporal import (
     Datetime100ns,
     Time100ns,
@@ -82,7 +82,7 @@ def test_a_value_with_the_digit_is_a_datetime_to_the_microsecond_elsewhere() -> 
 
 def test_values_with_the_digit_cross_the_driver_process_socket() -> None:
     values = [timestamp(stamp(100)), time2(struct.pack("<3H2xI", 0, 0, 0, 900))]
-    back = pickle.loads(driverhost.frame(values)[driverhost.HEADER.size :])
+    back = pickle.loads(driverserve.frame(values)[driverserve.HEADER.size :])
     assert [type(v) for v in back] == [Datetime100ns, Time100ns]
     assert [v.nanosecond for v in back] == [100, 900]
 

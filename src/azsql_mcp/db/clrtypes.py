@@ -4,7 +4,7 @@ serialization ([MS-SSCLRT] 2.1 GEOGRAPHY/GEOMETRY structure, 2.2 HIERARCHYID str
 These are CLR user-defined types: ODBC reports them as SQL_SS_UDT (-151) and hands over
 the bytes SQL Server stores; FreeTDS hands over the same bytes as varbinary. The driver
 process (driverhost.py) turns them into text here, so this module imports only the
-standard library (it is loaded there by path, without the azsql_mcp package).
+standard library (it is imported there without the azsql_mcp package).
 
 - geography and geometry become Well-Known Text as `.AsTextZM()` (and `.ToString()`)
   write it, Z and M included (`.STAsText()` leaves them out), after their spatial
@@ -20,7 +20,7 @@ longitude. A spatial reference id that geography does not accept (0, the usual o
 geometry; anything outside 4120-4999 and 104001, the geographic systems of
 sys.spatial_reference_systems) is geometry's. One that it accepts may be either's: such a
 value becomes a `SpatialText` written as geography would be, named "geography or
-geometry", which `settled` rewrites once the column's type is known (driverhost asks SQL
+geometry", which `settled` rewrites once the column's type is known (driverrows asks SQL
 Server with sp_describe_first_result_set). `ambiguous_seen` tells whether the thread
 decoded one since it last asked.
 """

@@ -44,7 +44,10 @@ from azsql_mcp.api import (
     WriteKind,
 )
 from azsql_mcp.db import (
-    driverhost,
+    driverconn,
+    driverdescribe,
+    driverrows,
+    driverwrites,
     guardworker,
     procedures,
     sqlguard,
@@ -95,7 +98,7 @@ ONE_DATABASE_ERRORS = frozenset({40508, 40515})
 # "Failed to update database '...' because the database is read-only": what a readable
 # secondary, where ApplicationIntent=ReadOnly logins are routed, says to a write.
 READ_ONLY_DATABASE = 3906
-# driverhost._name_statement's words at the start of a failed batch statement's message
+# error_context.name_statement's words at the start of a failed batch statement's message
 STATEMENT_NAMED = re.compile(r"(Statement \d+ of \d+) failed:")
 # How long a cancelled write is waited for (query_timeout_s if less): ATTENTION has
 # stopped its statement, so what is left is at most its COMMIT's round trip.
@@ -247,7 +250,7 @@ class SourceDatabase(Database):
             raise ValueError("offset must be 0 or more")
         cap = min(max_rows or self.limits.max_rows, self.limits.max_rows)
         page = await self._retrying(
-            driverhost.fetch_page,
+            driverrows.fetch_page,
             checked.sql,
             args,
             cap,
@@ -409,7 +412,7 @@ class SourceDatabase(Database):
     ) -> list[QueryResult]:
         """One transaction, run once (see _write_once)."""
         done = await self._write_once(
-            driverhost.run_writes,
+            driverwrites.run_writes,
             statements,
             self.limits.max_affected_rows,
             self._query_timeout(),
@@ -479,7 +482,7 @@ class SourceDatabase(Database):
         # (session context keys, some set read_only, which would make every later
         # sp_set_session_context of that key fail; CONTEXT_INFO; cursors) must not
         # reach the next caller, and only a new session clears it all.
-        work = (driverhost.run_procedure, *args, self._query_timeout(), max_affected)
+        work = (driverwrites.run_procedure, *args, self._query_timeout(), max_affected)
         if writes:
             pages, affected, messages = await self._write_once(
                 *work, keep=False, counted=lambda done: done[1]
@@ -535,16 +538,16 @@ class SourceDatabase(Database):
         # Under SHOWPLAN_XML nothing runs, so a plan of a server-state view shows no other
         # session's data.
         checked = await guardworker.check_select(sql, policy=self.policy(server_state=True))
-        # Parameters are declared in the batch, not bound (see driverhost.showplan).
+        # Parameters are declared in the batch, not bound (see driverdescribe.showplan).
         names = list(checked.param_names)
         # The session had SHOWPLAN on: it never goes back to the pool.
         return await self._once(
-            driverhost.showplan, checked.named, names, self._query_timeout(), keep=False
+            driverdescribe.showplan, checked.named, names, self._query_timeout(), keep=False
         )
 
     async def ping(self) -> float:
         started = time.perf_counter()
-        await self._once(driverhost.select_one, self._query_timeout())
+        await self._once(driverconn.select_one, self._query_timeout())
         return (time.perf_counter() - started) * 1000
 
     # --- running operations --------------------------------------------------------------
@@ -579,7 +582,7 @@ class SourceDatabase(Database):
                 if self.settings.session_context:  # every key, on every lease
                     pairs = session_values(self.settings.session_context)
                     await lease.run(
-                        driverhost.set_session_context, pairs, self._query_timeout(), within_s=bound
+                        driverconn.set_session_context, pairs, self._query_timeout(), within_s=bound
                     )
                 return await lease.run(
                     fn, *args, settle_s=settle_s, finished=finished, within_s=within_s
@@ -877,7 +880,7 @@ class SourceDatabase(Database):
             try:
                 async with self._pool.lease() as lease:
                     await lease.run(
-                        driverhost.select_one,
+                        driverconn.select_one,
                         self._query_timeout(),
                         within_s=answer_within(self._query_timeout()),
                     )
@@ -888,7 +891,7 @@ class SourceDatabase(Database):
                         # as spelled until a later probe learns it.
                         with contextlib.suppress(pyodbc.Error):
                             self._names_ignore_case = await lease.run(
-                                driverhost.names_ignore_case,
+                                driverconn.names_ignore_case,
                                 self._query_timeout(),
                                 within_s=answer_within(self._query_timeout()),
                             )
@@ -921,7 +924,7 @@ class SourceDatabase(Database):
         self._set_readiness(Readiness(False, reason))
 
 
-def _written(affected: int, duration_ms: float, returned: driverhost.Page | None) -> QueryResult:
+def _written(affected: int, duration_ms: float, returned: driverrows.Page | None) -> QueryResult:
     """One write's result, with the rows its OUTPUT clause returned if it has one."""
     if returned is None:
         return QueryResult([], [], rows_affected=affected, duration_ms=duration_ms)

@@ -1,9 +1,10 @@
 """The driver process: one driverhost.py process and the requests in flight to it.
 
 Each database operation is one request over a socket pair: a blocking function of
-driverhost.py, run on one connection in one of the process's threads, whose answer the
-event loop reads like any other network reply. Several sources' pools may share one
-process (driverhosts.py); connection ids are therefore the process's, not a pool's.
+the driver process (driverserve.WORK), run on one connection in one of the process's
+threads, whose answer the event loop reads like any other network reply. Several
+sources' pools may share one process (driverhosts.py); connection ids are therefore the
+process's, not a pool's.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pyodbc
 
 from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseError
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverhost, driverserve
 from azsql_mcp.db.executors import Held, rebuild_error, work_name
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class DriverProcess(asyncio.Protocol):
         assert self._transport is not None
         request_id = next(self._ids)
         self._pending[request_id] = (future, conn)
-        self._send(driverhost.frame((request_id, op, conn.id, args)))
+        self._send(driverserve.frame((request_id, op, conn.id, args)))
         return future
 
     def _send(self, data: bytes) -> None:
@@ -105,7 +106,7 @@ class DriverProcess(asyncio.Protocol):
             self._transport.write(b"".join(outbox))
 
     def run(self, conn: Held, fn: Callable[..., Any], args: tuple[Any, ...]) -> asyncio.Future[Any]:
-        """Ask for `fn(connection, *args)`, one of driverhost.WORK, on `conn`."""
+        """Ask for `fn(connection, *args)`, one of driverserve.WORK, on `conn`."""
         return self.request("run", conn, (work_name(fn), args))
 
     def new_connection_id(self) -> int:
@@ -116,12 +117,12 @@ class DriverProcess(asyncio.Protocol):
         """Start `count` more threads in the process, for a source that joins it."""
         if self.alive:
             assert self._transport is not None
-            self._send(driverhost.frame((None, "threads", 0, count)))
+            self._send(driverserve.frame((None, "threads", 0, count)))
 
     def tell(self, op: str, connection_id: int) -> None:
         """Send `op` with no answer expected (cancel, close)."""
         if self.alive:
-            self._send(driverhost.frame((None, op, connection_id, None)))
+            self._send(driverserve.frame((None, op, connection_id, None)))
 
     async def close(self) -> None:
         """Close the socket: the process cancels what still runs, closes its
@@ -147,7 +148,7 @@ class DriverProcess(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         received = self._received
         received += data
-        header = driverhost.HEADER
+        header = driverserve.HEADER
         while len(received) >= header.size:
             (length,) = header.unpack_from(received)
             end = header.size + length

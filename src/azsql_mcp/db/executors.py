@@ -9,7 +9,7 @@
   in threads of the server's own process, one executor per source. Portable; slower
   under load.
 
-Both run exactly the work of driverhost.py (its `Connections` dispatcher) and raise the
+Both run exactly the work of driverserve.py (its `Connections` dispatcher) and raise the
 same errors, so a query behaves the same in either; `[sources.NAME] executor` chooses
 (docs/configuration.md).
 """
@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 import pyodbc
 
 from azsql_mcp.api import QueryRefused, WorkRefused, WriteOutcomeUnknown
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverconn, driverserve
 
 log = logging.getLogger(__name__)
 EXIT_TIMEOUT_S = 10.0  # how long a closed driver process may take to finish and exit
@@ -59,7 +59,7 @@ class Executor(Protocol):
         ...
 
     def run(self, conn: Held, fn: Callable[..., Any], args: tuple[Any, ...]) -> asyncio.Future[Any]:
-        """Ask for `fn(connection, *args)`, one of driverhost.WORK, on `conn`."""
+        """Ask for `fn(connection, *args)`, one of driverserve.WORK, on `conn`."""
         ...
 
     def tell(self, op: str, connection_id: int) -> None:
@@ -83,20 +83,20 @@ def default_kind() -> Literal["process", "thread"]:
 
 
 def work_name(fn: Callable[..., Any]) -> str:
-    if driverhost.WORK.get(fn.__name__) is not fn:
+    if driverserve.WORK.get(fn.__name__) is not fn:
         raise ValueError(f"{fn.__name__} is not work the driver process knows")
     return fn.__name__
 
 
 def rebuild_error(kind: str, name: str, args: tuple[Any, ...]) -> Exception:
-    """The exception driverhost.error_value described, on this side."""
+    """The exception driverserve.error_value described, on this side."""
     if kind == "pyodbc":
         error_class = getattr(pyodbc, name, pyodbc.Error)
         return error_class(*args)
     if kind == "refused":
         return WorkRefused(args[0])
     if kind == "unbindable":
-        return QueryRefused(args[0], driverhost.BINDABLE)
+        return QueryRefused(args[0], driverconn.BINDABLE)
     if kind == "commit_unknown":
         return WriteOutcomeUnknown(args[0])
     builtin = getattr(builtins, name, None)
@@ -115,7 +115,7 @@ class ThreadExecutor:
         self.source = source
         self._threads = threads
         self._pool: ThreadPoolExecutor | None = None
-        self._connections = driverhost.Connections()
+        self._connections = driverserve.Connections()
         self._ids = itertools.count(1)
 
     def new_connection_id(self) -> int:
@@ -172,6 +172,6 @@ class ThreadExecutor:
         try:
             return self._connections.perform(op, conn.id, args)
         except Exception as exc:
-            raise rebuild_error(*driverhost.error_value(exc)) from None
+            raise rebuild_error(*driverserve.error_value(exc)) from None
         finally:
             conn.broken = self._connections.broken(conn.id)

@@ -2,8 +2,8 @@
 plugins, in one module that both the server and the driver process use.
 
 The driver process converts rows where it fetches them (Database.read(json_values=True));
-it runs driverhost.py as a script and loads this file by path, so this file imports
-only the standard library.
+it runs driverhost.py as a script and imports this file without the azsql_mcp package,
+so this file imports only the standard library.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 DEFAULT_MAX_BINARY_BYTES = 256
 # The one column of a FOR JSON or FOR XML result, whose document the driver process
-# joins into one value (driverhost.fetch_page) and the text shows whole (values.py).
+# joins into one value (driverrows.fetch_page) and the text shows whole (values.py).
 DOCUMENT_COLUMNS = frozenset(
     f"{kind}_F52E2B61-18A1-11d1-B105-00805F49916B" for kind in ("JSON", "XML")
 )

@@ -4,8 +4,8 @@ text, ntext and image columns) in reads capped at max_result_bytes.
 The driver reads every value of a row whole before the row can be measured, so a
 200 MB document would be read into the driver process only to be refused. SET TEXTSIZE
 makes SQL Server send no more than that many bytes of each such value (xml, which it
-does not cut, is the exception). The driver process loads this file by path
-(driverhost._sibling), so it imports only the standard library.
+does not cut, is the exception). The driver process imports this file
+without the azsql_mcp package (driverhost.py), so it imports only the standard library.
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ it; one whose digit is not is a Datetime100ns or Time100ns, which is a datetime 
 that writes all seven digits in isoformat() and str(). legacy datetime and smalldatetime
 come out as pyodbc made them (to the millisecond, or the minute).
 
-The driver process (driverhost.py) loads this file by path, under this module's name so
-that its classes unpickle on the server's side; it imports only the standard library.
+The driver process (driverhost.py) imports this file under this module's name, so that
+its classes unpickle on the server's side, but without the azsql_mcp package; it imports
+only the standard library.
 """
 
 from __future__ import annotations

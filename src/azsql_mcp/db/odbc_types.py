@@ -2,9 +2,9 @@
 nchar and nvarchar values, and the rendered size of a row: pure functions of
 descriptions and values.
 
-The driver process (driverhost.py) loads this file by path, as it does clrtypes.py and
-jsonvalues.py, so it imports only the standard library (and pyodbc, which that process
-has, to find its driver manager).
+The driver process (driverhost.py) imports this file without the azsql_mcp package, as
+it does clrtypes.py and jsonvalues.py, so it imports only the standard library (and
+pyodbc, which that process has, to find its driver manager).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from azsql_mcp.api import QueryRefused, string_sql_type
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverconn
 
 
 def bind_params(
@@ -94,12 +94,12 @@ def bindable(name: str, value: Any) -> Any:
             raise QueryRefused(
                 f"@{name} is {value}, outside the range of bigint"
                 f" ({_BIGINT[0]} to {_BIGINT[1]}), the widest integer SQL Server takes.",
-                driverhost.BINDABLE,
+                driverconn.BINDABLE,
             )
     elif isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise QueryRefused(
-                f"@{name} is {value}, which SQL Server cannot hold.", driverhost.BINDABLE
+                f"@{name} is {value}, which SQL Server cannot hold.", driverconn.BINDABLE
             )
         # pyodbc binds the digits as written: 1.000 as decimal(4,3), 0E+50 as 51 digits
         if _digits(value) <= _MAX_DIGITS:
@@ -108,7 +108,7 @@ def bindable(name: str, value: Any) -> Any:
         if _digits(sent) > _MAX_DIGITS:
             raise QueryRefused(
                 f"@{name} is {value}, which needs more than the 38 digits of a SQL Server decimal.",
-                driverhost.BINDABLE,
+                driverconn.BINDABLE,
             )
         return sent
     return value

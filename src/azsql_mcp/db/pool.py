@@ -5,7 +5,8 @@ pool's first connection and stopped once no source holds a connection in it;
 driverhosts.py decides which sources share one), where pyodbc and the ODBC driver run in
 threads without taking the GIL from this process's event loop; where no driver process
 can run, in threads of this process. Each database operation is one request to the
-executor: a blocking function of driverhost.py, run on one connection.
+executor: a blocking function of the driver process's modules (driverserve.WORK), run on
+one connection.
 
 Why not aioodbc: it exposes neither the query timeout (`Connection.timeout`, which makes
 the driver send ATTENTION) nor `Cursor.cancel()`, and it hops to a thread for every
@@ -27,7 +28,7 @@ import anyio
 
 from azsql_mcp import metrics
 from azsql_mcp.api import DatabaseUnavailable, SourceBusy, WriteOutcomeUnknown
-from azsql_mcp.db import driverhost
+from azsql_mcp.db import driverconn
 from azsql_mcp.db.driverhosts import DriverHosts
 from azsql_mcp.db.driverprocess import DriverProcessLost
 from azsql_mcp.db.executors import Executor, ExecutorKind
@@ -264,7 +265,7 @@ class ConnectionPool:
         return None
 
     async def _alive(self, conn: PooledConnection) -> bool:
-        checking = conn.driver.run(conn, driverhost.select_one, (VALIDATE_TIMEOUT_S,))
+        checking = conn.driver.run(conn, driverconn.select_one, (VALIDATE_TIMEOUT_S,))
         try:
             await asyncio.shield(checking)
         except asyncio.CancelledError:
@@ -348,7 +349,7 @@ class Lease:
         finished: Callable[[T], None] | None = None,
         within_s: float | None = None,
     ) -> T:
-        """Run `fn(connection, *args)`, one of driverhost.WORK, in the driver process.
+        """Run `fn(connection, *args)`, one of driverserve.WORK, in the driver process.
         Driver errors that mean the connection is gone make the lease drop it.
 
         With `within_s` (read-only work: see answer_within), no answer by then raises

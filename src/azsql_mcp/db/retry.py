@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from azsql_mcp.api import DatabaseError
-from azsql_mcp.db.driverhost import TIMEOUT_STATE  # the driver process raises it too
+from azsql_mcp.db.driverrows import TIMEOUT_STATE  # the driver process raises it too
 from azsql_mcp.db.error_context import CALL as _CALL
 from azsql_mcp.db.error_context import server_number
 

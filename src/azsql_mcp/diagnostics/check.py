@@ -52,6 +52,20 @@ from azsql_mcp.db.drivers import Driver, find_driver
 from azsql_mcp.db.reachability import LOGIN_FAILED, login_step, reachability_problem
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
+from azsql_mcp.diagnostics.outside_objects import (
+    INVALID_OBJECT,
+    KINDS,
+    failed_line,
+    found_line,
+    none_line,
+)
+from azsql_mcp.diagnostics.statement_types import (
+    DESCRIBE_SQL,
+    DeclaredStatement,
+    declared_statements,
+    describe_failed,
+    sql_type_advice,
+)
 
 EXIT_CONFIG = 2  # as every command exits on an invalid configuration
 PRELOGIN = 0x12
@@ -298,6 +312,12 @@ async def _check_source(
                 step = "writes"
                 sees_all = bool(grants["sees_every_table"])
                 await _uncounted_tables(cnxn, report, sees_all=sees_all)
+            step = "reach outside"
+            await _outside_objects(cnxn, report, whole=bool(grants["view_definition"]))
+            statements = declared_statements(settings.tools, name, settings.default_source)
+            if statements:
+                step = "declared statements"
+                await _statement_types(cnxn, statements, report)
         finally:
             await asyncio.to_thread(_close, cnxn)
     except CheckFailed as failure:
@@ -571,11 +591,11 @@ async def _fetch_one(
     return names, row
 
 
-def _rows(cnxn: Any, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+def _rows(cnxn: Any, sql: str, *params: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The column names and rows of `sql` (blocking: run in a thread)."""
     cursor = cnxn.cursor()
     try:
-        rows = cursor.execute(sql).fetchall()
+        rows = cursor.execute(sql, *params).fetchall()
         names = [entry[0] for entry in cursor.description or ()]
     finally:
         cursor.close()
@@ -613,6 +633,57 @@ async def _uncounted_tables(cnxn: Any, report: _Report, *, sees_all: bool) -> No
         " columns, or a write a trigger fires on is refused there until"
         f" allow_uncounted_writes = true for this source ({shown}){unseen}",
     )
+
+
+async def _outside_objects(cnxn: Any, report: _Report, *, whole: bool) -> None:
+    """The objects of the database that reach outside it when read (outside_objects.py):
+    warnings, never a failure; `whole`: the login sees every object's metadata."""
+    import pyodbc
+
+    step = "reach outside"
+    noted = False
+    for kind in KINDS:
+        try:
+            _, rows = await asyncio.to_thread(_rows, cnxn, kind.sql)
+        except pyodbc.Error as exc:
+            info = inspect_error(exc)
+            if info.number != INVALID_OBJECT:  # 208: this version has no such objects
+                report.warn(step, failed_line(kind, info.message))
+                noted = True
+            continue
+        if rows:
+            report.warn(step, found_line(kind, rows, whole))
+            noted = True
+    if not noted:
+        report.ok(step, none_line(whole))
+
+
+async def _statement_types(cnxn: Any, statements: list[DeclaredStatement], report: _Report) -> None:
+    """Each declared statement's string parameters against the types SQL Server deduces
+    for them (statement_types.py): warnings, never a failure, as the tool works either
+    way; a statement SQL Server will not describe is a warning that says why."""
+    import pyodbc
+
+    step = "declared statements"
+    advised = False
+    for declared in statements:
+        if not declared.strings:
+            continue
+        try:
+            _, described = await asyncio.to_thread(_rows, cnxn, DESCRIBE_SQL, declared.statement)
+        except pyodbc.Error as exc:
+            report.warn(step, describe_failed(declared, inspect_error(exc).message))
+            advised = True
+            continue
+        for line in sql_type_advice(declared, described):
+            report.warn(step, line)
+            advised = True
+    if not advised:
+        report.ok(
+            step,
+            f"{', '.join(d.tool for d in statements)}: no string parameter meets a char or"
+            " varchar column without sql_type",
+        )
 
 
 def _catalog_line(seen: int, sees_every_table: bool, user: str) -> tuple[bool, str]:

@@ -36,7 +36,7 @@ async def explain_query(
     Use to find why a query is slow. Needs the SHOWPLAN permission in the database.
     """
     # params are accepted so a read_data call can be explained as it stands; the batch
-    # declares each @name without a value (driverhost.showplan), as SQL Server estimates a
+    # declares each @name without a value (driverdescribe.showplan), as SQL Server estimates a
     # local variable, so their values do not change the plan.
     del params
     try:
