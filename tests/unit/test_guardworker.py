@@ -9,6 +9,7 @@ import asyncio
 import itertools
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -235,3 +236,29 @@ def test_importing_sqlglot_is_not_charged_to_the_inline_budget() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_an_answer_before_its_callback_is_added_does_not_hang_the_caller() -> None:
+    """A check the worker answers before `_ask` adds its done callback (a loaded machine
+    can pause the caller's thread for that long) ran the callback at once, in the
+    caller's thread, which then waited on the lock it held: the event loop hung."""
+    from concurrent.futures import Future
+
+    quick = Checker(inline_tokens=0, budget_tokens=0)
+
+    def answered_at_once(fn: object, *args: object) -> Future[object]:
+        done: Future[object] = Future()
+        done.set_result(sqlguard.check_select("SELECT 1 AS n"))
+        return done
+
+    quick._threads.submit = answered_at_once  # type: ignore[method-assign]
+    outcome: list[object] = []
+    caller = threading.Thread(
+        target=lambda: outcome.append(asyncio.run(quick._ask("key", ("check", "x", None)))),
+        daemon=True,  # left hanging when the lock is taken twice: the test fails, not the run
+    )
+    caller.start()
+    caller.join(10)
+    quick.close()
+    assert not caller.is_alive(), "the caller hung on the pending checks' lock"
+    assert outcome and quick._pending == {}

@@ -179,16 +179,20 @@ class Checker:
     async def _ask(self, key: Hashable, request: Request) -> object:
         with self._lock:
             future = self._pending.get(key)
+            asked = future is None
             if future is None:
-                future = self._threads.submit(self._answer, key, request)
-                self._pending[key] = future
-                future.add_done_callback(lambda _: self._forget(key))
+                future = self._pending[key] = self._threads.submit(self._answer, key, request)
+        if asked:
+            # Outside the lock: a future already done (a quick answer) runs the callback
+            # here and now, and it takes the lock.
+            future.add_done_callback(lambda done: self._forget(key, done))
         # A caller that gives up does not cancel the check others may share.
         return await asyncio.shield(asyncio.wrap_future(future))
 
-    def _forget(self, key: Hashable) -> None:
+    def _forget(self, key: Hashable, done: Future[Any]) -> None:
         with self._lock:
-            self._pending.pop(key, None)
+            if self._pending.get(key) is done:
+                del self._pending[key]
 
     def _answer(self, key: Hashable, request: Request) -> object:
         """In a thread of the executor: ask an idle worker, remember the answer."""
