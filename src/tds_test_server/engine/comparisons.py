@@ -47,14 +47,14 @@ from .convert import tsql_convert
 from .convert_sql import source_type
 from .date_numbers import number_to_date, number_type
 from .date_parts import parse_datetime
-from .result_types import precedence
+from .result_types import ARITHMETIC_OPERATORS, precedence
 from .sql_types import DATE_TYPES
 from .temporal import format_datetime, seventh_digit
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
 from .variable_types import declared, variable_name
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
-_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
+_ARITHMETIC = tuple(ARITHMETIC_OPERATORS)
 _STRINGS = ("char", "varchar", "nchar", "nvarchar")
 # The types a string converts to, in two families that do not mix; arithmetic converts
 # strings to numbers only (a date plus a number is date arithmetic, left to DATEADD's rules).

@@ -14,7 +14,7 @@ from ..results import ColumnType
 from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
-from .result_types import arithmetic, replicate_type
+from .result_types import ARITHMETIC_OPERATORS, arithmetic, replicate_type
 from .sql_types import UnknownType, parse_type
 from .variable_types import SCALE_SUFFIX, declared, variable_name
 
@@ -123,15 +123,6 @@ _CLOCKS = {
 }
 
 
-_ARITHMETIC: dict[type[exp.Expr], str] = {
-    exp.Add: "+",
-    exp.Sub: "-",
-    exp.Mul: "*",
-    exp.Div: "/",
-    exp.Mod: "%",
-}
-
-
 def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
     """The T-SQL type of an expression where it is plain to see, else None."""
     if isinstance(node, exp.Paren):
@@ -155,10 +146,10 @@ def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
     if isinstance(node, exp.Repeat):  # REPLICATE
         inner = source_type(node.this, columns)
         return replicate_type(inner) if inner is not None else None
-    if type(node) in _ARITHMETIC:  # 1.0 / 3 is decimal(13, 12): its text has 12 places
+    if type(node) in ARITHMETIC_OPERATORS:  # 1.0 / 3 is decimal(13, 12): its text has 12 places
         left, right = source_type(node.this, columns), source_type(node.expression, columns)
         if left is not None and right is not None:
-            return arithmetic(_ARITHMETIC[type(node)], left, right)
+            return arithmetic(ARITHMETIC_OPERATORS[type(node)], left, right)
         return None
     if isinstance(node, exp.Neg):
         return source_type(node.this, columns)

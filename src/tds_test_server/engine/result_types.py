@@ -4,7 +4,18 @@
 
 from __future__ import annotations
 
+from sqlglot import exp
+
 from ..results import ColumnType
+
+# sqlglot's arithmetic nodes and the operator `arithmetic` takes for each.
+ARITHMETIC_OPERATORS: dict[type[exp.Expr], str] = {
+    exp.Add: "+",
+    exp.Sub: "-",
+    exp.Mul: "*",
+    exp.Div: "/",
+    exp.Mod: "%",
+}
 
 # Highest first, as Microsoft lists them.
 _PRECEDENCE = (

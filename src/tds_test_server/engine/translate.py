@@ -44,6 +44,7 @@ from .quantified import rewrite_percentiles, rewrite_quantified
 from .recursion import limit_recursion
 from .replicate import rewrite_replicates
 from .result_types import (
+    ARITHMETIC_OPERATORS,
     arithmetic,
     concatenation,
     replace_type,
@@ -814,15 +815,6 @@ _GLOBAL_TYPES: dict[str, ColumnType] = {
 }
 
 
-_ARITHMETIC: dict[type[exp.Expr], str] = {
-    exp.Add: "+",
-    exp.Sub: "-",
-    exp.Mul: "*",
-    exp.Div: "/",
-    exp.Mod: "%",
-}
-
-
 _STRING_FUNCTIONS = (exp.Upper, exp.Lower, exp.Trim, exp.Left, exp.Right, exp.Substring)
 
 
@@ -860,7 +852,7 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
             whole, _, frac = digits.partition(".")
             return ColumnType("numeric", precision=max(len(whole + frac), 1), scale=len(frac))
         return ColumnType("int") if abs(int(node.name)) < 2**31 else ColumnType("bigint")
-    operator = _ARITHMETIC.get(type(node))
+    operator = ARITHMETIC_OPERATORS.get(type(node))
     if operator is not None:
         left, right = _expression_type(node.this), _expression_type(node.expression)
         if left is not None and right is not None:
@@ -950,7 +942,7 @@ def _expression_type(node: exp.Expr) -> ColumnType | None:
 def _is_variable_arithmetic(node: exp.Expr) -> bool:
     while isinstance(node, exp.Paren):
         node = node.this
-    return type(node) in _ARITHMETIC and any(
+    return type(node) in ARITHMETIC_OPERATORS and any(
         _variable_name(p) for p in node.find_all(exp.Parameter)
     )
 
