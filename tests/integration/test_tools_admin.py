@@ -143,8 +143,9 @@ async def test_health_check_says_a_full_pool_is_busy_not_down(make_azsql_server,
         try:
             slow = asyncio.create_task(client.call_tool("read_data", {"query": "SELECT 1 AS n"}))
             async with asyncio.timeout(20):  # a loaded machine may take a while to send it
-                while tds_server.faults.faults:  # not yet on the wire
+                while tds_server.faults.faults and not slow.done():  # not yet on the wire
                     await asyncio.sleep(0.01)
+            assert not slow.done(), f"the slow read ended before its fault: {slow.result()}"
             # the slow read holds the only connection now
             result = await call(client, "health_check")
             await slow
