@@ -6,7 +6,12 @@ resources and prompts, and open to third-party plugins.
 """
 
 from azsql_mcp.catalog.description_fit import description_json, fit_description
-from azsql_mcp.catalog.diagram import DIAGRAM_MAX_TABLES, render_mermaid, select_tables
+from azsql_mcp.catalog.diagram import (
+    DIAGRAM_MAX_TABLES,
+    diagram_tables,
+    render_mermaid,
+    select_tables,
+)
 from azsql_mcp.catalog.names import (
     identifier,
     is_regular,
@@ -103,6 +108,7 @@ __all__ = [
     "definitions_grantee",
     "describe_table",
     "description_json",
+    "diagram_tables",
     "fit_description",
     "format_sql_type",
     "identifier",

@@ -89,8 +89,13 @@ async def table_diagram(schema: str, table: str, ctx: ToolContext) -> str:
 
 async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> str:
     """Markdown with a Mermaid block, so a client that renders Markdown shows a picture."""
-    # one schema's diagram reads that schema; a table's, it and its neighbours in any
-    overview = await catalog.schema_overview(ctx.db, schema, table=table)
+    total: int | None = None  # the tables of the database or schema, when chosen from
+    if table is None:
+        # which tables to draw, from one statement; then the columns and keys of those
+        chosen, total = await catalog.diagram_tables(ctx.db, schema)
+        overview = await catalog.schema_overview(ctx.db, schema, object_ids=chosen)
+    else:  # the table and its neighbours, in any schema
+        overview = await catalog.schema_overview(ctx.db, schema, table=table)
     tables = catalog.select_tables(overview, schema=schema, table=table)
     if not tables:
         what = (
@@ -102,14 +107,16 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
         )
         raise NotFoundError(f"{what} {await access.where_tables_are(ctx.db)}; {LISTED_BY}")
     scope = f"{schema}.{table} and its neighbours" if table else (schema or "all schemas")
-    header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"
+    drawn = tables[: catalog.DIAGRAM_MAX_TABLES]
+    header = f"Tables and foreign keys ({scope}): {total or len(tables)} table(s)"
+    if total is not None and total > len(drawn):
+        header += f", the {len(drawn)} with the most foreign keys to and from them drawn"
     header += await access.seen_tables(ctx.db)  # the others may be hidden from this login
     if overview.truncated:
         header += "; the schema was cut short (too many columns)"
-    drawn = tables[: catalog.DIAGRAM_MAX_TABLES]
     if any(not c.selectable for t in drawn for c in t.columns):
         header += "\n" + catalog.NO_SELECT_STAR
     if any(c.hidden for t in drawn for c in t.columns):
         header += "\n" + catalog.HIDDEN_LEGEND
-    block = "\n```mermaid\n" + catalog.render_mermaid(tables) + "\n```\n"
+    block = "\n```mermaid\n" + catalog.render_mermaid(tables, total=total) + "\n```\n"
     return header + "\n" + fence_untrusted(block, what="tables and keys named by the database")
