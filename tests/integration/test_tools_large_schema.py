@@ -245,6 +245,32 @@ async def test_the_databases_diagram_reads_only_the_tables_it_draws(mcp_client, 
     assert len(sent) <= 8, sent
 
 
+async def test_the_tables_resource_ends_at_its_size_with_the_cursor_of_the_rest(
+    mcp_client, monkeypatch
+):
+    """database://tables was every table (171 KB for 2,000): it holds those that fit,
+    and the list_tables cursor it gives lists the others, each once."""
+    from azsql_mcp.plugins.builtin_resources import views
+
+    monkeypatch.setattr(views, "TABLES_CHARS", 4_000)
+    (resource,) = await mcp_client.read_resource("database://tables")
+    assert len(resource.text) < 5_000
+    listing = json.loads(resource.text)
+    first = [(t["schema_name"], t["name"]) for t in listing["tables"]]
+    cursor = listing["next_cursor"]
+    assert listing["truncated"] and cursor and 10 < len(first) < 60
+    assert listing["more"] == (
+        f"more tables and views after these {len(first)}: the list_tables tool with"
+        f' cursor "{cursor}" lists the next ones, with schema or name_pattern a part;'
+        " database://schema/diagram/{schema} draws one schema"
+    )
+    whole = await call(mcp_client, "list_tables")
+    every = [(t["schema_name"], t["name"]) for t in whole.structured_content["tables"]]
+    rest = await call(mcp_client, "list_tables", cursor=cursor)
+    after = [(t["schema_name"], t["name"]) for t in rest.structured_content["tables"]]
+    assert first + after == every
+
+
 async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
     mcp_client, monkeypatch
 ):

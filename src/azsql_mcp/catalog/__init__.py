@@ -22,6 +22,7 @@ from azsql_mcp.catalog.names import (
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.catalog.schema import (
     HIDDEN_LEGEND,
+    SCHEMA_TEXT_CHARS,
     OutlineColumn,
     OutlineForeignKey,
     SchemaOverview,
@@ -47,6 +48,7 @@ from azsql_mcp.catalog.showplan import (
     summarize_plan,
 )
 from azsql_mcp.catalog.table_features import SecurityPredicate, TableFeatures, Trigger
+from azsql_mcp.catalog.table_pages import cursor_after, first_page
 from azsql_mcp.catalog.tables import (
     DEFINITION_HIDDEN,
     NO_SELECT,
@@ -78,6 +80,7 @@ __all__ = [
     "NO_SELECT",
     "NO_SELECT_MARK",
     "NO_SELECT_STAR",
+    "SCHEMA_TEXT_CHARS",
     "TABLE_HIDDEN",
     "CatalogError",
     "CheckConstraint",
@@ -104,11 +107,13 @@ __all__ = [
     "TableSummary",
     "Trigger",
     "busy_reason",
+    "cursor_after",
     "database_info",
     "definitions_grantee",
     "describe_table",
     "description_json",
     "diagram_tables",
+    "first_page",
     "fit_description",
     "format_sql_type",
     "identifier",

@@ -20,8 +20,33 @@ async def schema_text(ctx: ToolContext) -> str:
     return header + "\n" + fence_untrusted(catalog.render_schema(overview), what="the schema")
 
 
+# As database://schema's bound: a client that attaches the resource puts it before the
+# model whole (2,000 tables were 171 KB). A table is some 80 characters or more.
+TABLES_CHARS = catalog.SCHEMA_TEXT_CHARS
+TABLES_READ = TABLES_CHARS // 75  # never more than fit: a page of the database is a round trip
+
+
 async def table_list(ctx: ToolContext) -> str:
-    return (await catalog.list_tables(ctx.db)).model_dump_json()
+    """list_tables' structured result, the tables (by schema and name) that fit in
+    TABLES_CHARS; when there are more, `next_cursor` and `more`, which says how to read
+    them."""
+    found = await catalog.list_tables(ctx.db, limit=TABLES_READ)
+    size = 0
+    shown = 0
+    for t in found.tables:
+        size += len(t.model_dump_json()) + 1
+        if shown and size > TABLES_CHARS:
+            break
+        shown += 1
+    page = catalog.first_page(found, shown)
+    listing = page.model_dump(mode="json")
+    if page.truncated:
+        listing["more"] = (
+            f"more tables and views after these {len(page.tables)}: the list_tables tool"
+            f' with cursor "{page.next_cursor}" lists the next ones, with schema or'
+            " name_pattern a part; database://schema/diagram/{schema} draws one schema"
+        )
+    return json.dumps(listing, separators=(",", ":"))
 
 
 # A resource that names no table: the client gets MCP's "resource not found" with this.
