@@ -4,14 +4,16 @@ On a database of the sample plus TABLES tables in SCHEMAS schemas (each table ha
 eight typed columns and a foreign key to the table before it; every hundredth table
 is referenced by the next twenty), a table of WIDE columns and a typical table of 20,
 prints for each built-in catalog tool and resource the bytes of its text and of its
-structured content (JSON as sent), and the seconds it took, through the in-memory
-FastMCP client (which validates structuredContent against the tool's outputSchema),
-as the privileged login and as the db_datareader login.
+structured content (JSON as sent), the seconds it took and the statements it sent,
+through the in-memory FastMCP client (which validates structuredContent against the
+tool's outputSchema), as the privileged login and as the db_datareader login.
 
 The TDS test server runs in its own process (bench/_processes.py), so its CPU is not
 charged to azsql-mcp. Target: no answer past what a model reads whole (describe_table's
-text under 40 KB, its structured content under the same), and the one-table diagram in
-about the time describe_table takes.
+text under 40 KB, its structured content under the same, database://schema and
+database://tables under 40,000 characters), and the diagrams, of one table as of the
+database, in about the time describe_table takes: a few statements, not one for each
+page of the whole schema's columns.
 
     .venv/bin/python bench/catalog_sizes.py [--tables 2000] [--schemas 300] [--wide 1025]
 """
@@ -30,6 +32,7 @@ import pyodbc
 from fastmcp import Client
 
 from azsql_mcp import build_server
+from azsql_mcp.db.database import SourceDatabase
 from tds_test_server import find_msodbc_driver, server_process
 
 USER, READER = "bench", "bench_reader"
@@ -68,8 +71,24 @@ def setup(tables: int, schemas: int, wide: int) -> list[str]:
     return ddl
 
 
+# The statements sent to the server (each a round trip: on SQL Server these count more
+# than the test server's speed), counted where the source reads.
+SENT = [0]
+
+
+def count_statements() -> None:
+    read = SourceDatabase.read
+
+    async def counted(self: SourceDatabase, *args: Any, **kw: Any) -> Any:
+        SENT[0] += 1
+        return await read(self, *args, **kw)
+
+    SourceDatabase.read = counted  # type: ignore[method-assign]
+
+
 async def measure(client: Client[Any], label: str, call: Any) -> None:
     start = time.perf_counter()
+    SENT[0] = 0
     try:
         text, structured = await call()
     except Exception as e:  # a resource that fails is a figure too
@@ -77,7 +96,10 @@ async def measure(client: Client[Any], label: str, call: Any) -> None:
         return
     seconds = time.perf_counter() - start
     data = "" if structured is None else json.dumps(structured, separators=(",", ":"))
-    print(f"{label:44} text {len(text):9,} B  structured {len(data):9,} B  {seconds:6.2f} s")
+    print(
+        f"{label:44} text {len(text):9,} B  structured {len(data):9,} B  {seconds:6.2f} s"
+        f"  {SENT[0]:4} statements"
+    )
 
 
 async def run(config: dict[str, Any], who: str) -> None:
@@ -120,6 +142,7 @@ def main() -> None:
     parser.add_argument("--schemas", type=int, default=300)
     parser.add_argument("--wide", type=int, default=1025)
     args = parser.parse_args()
+    count_statements()
     password = secrets.token_urlsafe(12)
     driver = find_msodbc_driver()
     login = f"--login={READER}:{password}"

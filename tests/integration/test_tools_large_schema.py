@@ -16,8 +16,10 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp import catalog
+from azsql_mcp.catalog import diagram as diagram_module
 from azsql_mcp.catalog import schema as schema_module
 from azsql_mcp.catalog.description_fit import COLUMNS_SHOWN, ITEMS_SHOWN
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.testing.pytest_plugin import READER_USER, sample_tds_server
 from tds_test_server import ThreadedTdsServer
 
@@ -195,6 +197,78 @@ async def test_a_tables_diagram_reads_the_table_and_its_neighbours_only(mcp_clie
     assert '"Near.Spoke" }o--|| "Near.Hub" : "hub"' in text
     assert '"Far.Other" }o--o| "Near.Hub" : "hub"' in text
     assert '"Near.Hub" }o--o| "Far.Up" : "up"' in text
+
+
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements the source reads from now on (each a round trip to the server)."""
+    sent: list[str] = []
+    read = SourceDatabase.read
+
+    async def counted(self: SourceDatabase, sql: str, *args: Any, **kw: Any) -> Any:
+        sent.append(sql)
+        return await read(self, sql, *args, **kw)
+
+    monkeypatch.setattr(SourceDatabase, "read", counted)
+    return sent
+
+
+async def test_a_schemas_diagram_draws_its_most_connected_tables(mcp_client, monkeypatch):
+    """Chosen in one statement: the tables with the most foreign keys, not the first by
+    name, and only theirs are read."""
+    monkeypatch.setattr(diagram_module, "DIAGRAM_MAX_TABLES", 2)
+    monkeypatch.setattr(catalog, "DIAGRAM_MAX_TABLES", 2)
+    (diagram,) = await mcp_client.read_resource("database://schema/diagram/Near")
+    text = diagram.text
+    assert text.startswith(
+        "Tables and foreign keys (Near): 3 table(s), the 2 with the most foreign keys to"
+        " and from them drawn"
+    )
+    assert '"Near.Hub" {' in text and '"Near.Spoke" {' in text
+    assert "Near.Apart" not in text  # first by name, and no key
+    assert "%% 2 of 3 tables" in text
+    assert '"Near.Spoke" }o--|| "Near.Hub" : "hub"' in text
+
+
+async def test_the_databases_diagram_reads_only_the_tables_it_draws(mcp_client, monkeypatch):
+    """Not every table's columns to draw 60: a database past the overview's cap of
+    columns (here 50) is drawn without being cut short, in a few statements (the whole
+    schema took one for each page of max_rows columns: 2,000 tables, some 200)."""
+    monkeypatch.setattr(schema_module, "SCHEMA_MAX_COLUMNS", 50)
+    monkeypatch.setattr(diagram_module, "DIAGRAM_MAX_TABLES", 3)
+    monkeypatch.setattr(catalog, "DIAGRAM_MAX_TABLES", 3)
+    sent = count_reads(monkeypatch)
+    (diagram,) = await mcp_client.read_resource("database://schema/diagram")
+    header = diagram.text.splitlines()[0]
+    assert ", the 3 with the most foreign keys to and from them drawn" in header
+    assert "cut short" not in header
+    assert diagram.text.count(" {\n") == 3
+    assert len(sent) <= 8, sent
+
+
+async def test_the_tables_resource_ends_at_its_size_with_the_cursor_of_the_rest(
+    mcp_client, monkeypatch
+):
+    """database://tables was every table (171 KB for 2,000): it holds those that fit,
+    and the list_tables cursor it gives lists the others, each once."""
+    from azsql_mcp.plugins.builtin_resources import views
+
+    monkeypatch.setattr(views, "TABLES_CHARS", 4_000)
+    (resource,) = await mcp_client.read_resource("database://tables")
+    assert len(resource.text) < 5_000
+    listing = json.loads(resource.text)
+    first = [(t["schema_name"], t["name"]) for t in listing["tables"]]
+    cursor = listing["next_cursor"]
+    assert listing["truncated"] and cursor and 10 < len(first) < 60
+    assert listing["more"] == (
+        f"more tables and views after these {len(first)}: the list_tables tool with"
+        f' cursor "{cursor}" lists the next ones, with schema or name_pattern a part;'
+        " database://schema/diagram/{schema} draws one schema"
+    )
+    whole = await call(mcp_client, "list_tables")
+    every = [(t["schema_name"], t["name"]) for t in whole.structured_content["tables"]]
+    rest = await call(mcp_client, "list_tables", cursor=cursor)
+    after = [(t["schema_name"], t["name"]) for t in rest.structured_content["tables"]]
+    assert first + after == every
 
 
 async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(

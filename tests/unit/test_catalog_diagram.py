@@ -84,6 +84,13 @@ def test_a_big_schema_is_cut_and_says_how_to_narrow_it() -> None:
     assert text.count("{\n") == 2
 
 
+def test_tables_chosen_from_more_count_those_they_were_chosen_from() -> None:
+    chosen = [table("s", f"t{i}", [("id", "int", False)]) for i in range(2)]
+    text = catalog.render_mermaid(chosen, total=2000)
+    assert "%% 2 of 2000 tables" in text and text.count("{\n") == 2
+    assert "%%" not in catalog.render_mermaid(chosen)
+
+
 def test_a_column_the_user_may_not_select_carries_a_comment() -> None:
     secret = OutlineColumn(name="Salary", type="money", nullable=True, selectable=False)
     staff = table("dbo", "Staff", [("StaffID", "int", False)], pk=["StaffID"])

@@ -6,7 +6,12 @@ resources and prompts, and open to third-party plugins.
 """
 
 from azsql_mcp.catalog.description_fit import description_json, fit_description
-from azsql_mcp.catalog.diagram import DIAGRAM_MAX_TABLES, render_mermaid, select_tables
+from azsql_mcp.catalog.diagram import (
+    DIAGRAM_MAX_TABLES,
+    diagram_tables,
+    render_mermaid,
+    select_tables,
+)
 from azsql_mcp.catalog.names import (
     identifier,
     is_regular,
@@ -17,6 +22,7 @@ from azsql_mcp.catalog.names import (
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.catalog.schema import (
     HIDDEN_LEGEND,
+    SCHEMA_TEXT_CHARS,
     OutlineColumn,
     OutlineForeignKey,
     SchemaOverview,
@@ -42,6 +48,7 @@ from azsql_mcp.catalog.showplan import (
     summarize_plan,
 )
 from azsql_mcp.catalog.table_features import SecurityPredicate, TableFeatures, Trigger
+from azsql_mcp.catalog.table_pages import cursor_after, first_page
 from azsql_mcp.catalog.tables import (
     DEFINITION_HIDDEN,
     NO_SELECT,
@@ -73,6 +80,7 @@ __all__ = [
     "NO_SELECT",
     "NO_SELECT_MARK",
     "NO_SELECT_STAR",
+    "SCHEMA_TEXT_CHARS",
     "TABLE_HIDDEN",
     "CatalogError",
     "CheckConstraint",
@@ -99,10 +107,13 @@ __all__ = [
     "TableSummary",
     "Trigger",
     "busy_reason",
+    "cursor_after",
     "database_info",
     "definitions_grantee",
     "describe_table",
     "description_json",
+    "diagram_tables",
+    "first_page",
     "fit_description",
     "format_sql_type",
     "identifier",

@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from azsql_mcp.api import Database
+from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.names import spelled_as
+from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.catalog.schema import SchemaOverview, TableOutline, column_notes
 
 # A diagram of more tables than this is unreadable: it stops, and says how to narrow it.
@@ -21,6 +24,16 @@ DIAGRAM_MAX_TABLES = 60
 
 _NOT_IN_NAME = re.compile(r'["%\r\n\\]')
 _NOT_IN_WORD = re.compile(r"[^A-Za-z0-9_\-()\[\]]")
+
+
+async def diagram_tables(db: Database, schema: str | None = None) -> tuple[list[int], int]:
+    """The object ids of the tables a diagram of the database (or of `schema`) draws, at
+    most DIAGRAM_MAX_TABLES: those with the most foreign keys from and to them; and how
+    many tables there are. One statement, so that schema_overview(object_ids=) reads
+    the columns and keys of these only, not of every table (a diagram of 2,000 tables
+    read them all to draw 60)."""
+    rows, _ = await read_all(db, sql.DIAGRAM_TABLES, {"top": DIAGRAM_MAX_TABLES, "schema": schema})
+    return [int(r["object_id"]) for r in rows], int(rows[0]["total"]) if rows else 0
 
 
 def select_tables(
@@ -85,10 +98,13 @@ class ERDiagram:
     total: int  # the tables asked for: more than drawn when cut at `max_tables`
 
 
-def er_diagram(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABLES) -> ERDiagram:
+def er_diagram(
+    tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABLES, total: int | None = None
+) -> ERDiagram:
     """`tables` (at most `max_tables`) and the foreign keys between them; a key to a
     table left out, or to one the login cannot see (TABLE_HIDDEN, never a drawn
-    table's name), is a column marked foreign, without a relation."""
+    table's name), is a column marked foreign, without a relation. `total`: the tables
+    asked for, when `tables` are already a choice of them (diagram_tables')."""
     shown = tables[:max_tables]
     names = {t.name for t in shown}
     drawn, relations = [], []
@@ -108,13 +124,16 @@ def er_diagram(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABL
             for fk in t.foreign_keys
             if fk.table in names
         ]
-    return ERDiagram(drawn, relations, len(tables))
+    return ERDiagram(drawn, relations, len(tables) if total is None else total)
 
 
-def render_mermaid(tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABLES) -> str:
+def render_mermaid(
+    tables: list[TableOutline], *, max_tables: int = DIAGRAM_MAX_TABLES, total: int | None = None
+) -> str:
     """An `erDiagram` of `tables` and the foreign keys between them (a key to a table
-    left out or hidden from the login is drawn as a column marked FK, without a line)."""
-    diagram = er_diagram(tables, max_tables=max_tables)
+    left out or hidden from the login is drawn as a column marked FK, without a line);
+    `total` as er_diagram's."""
+    diagram = er_diagram(tables, max_tables=max_tables, total=total)
     lines = ["erDiagram"]
     if diagram.total > len(diagram.tables):
         lines.append(

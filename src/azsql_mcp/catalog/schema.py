@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel
@@ -68,18 +69,24 @@ log = logging.getLogger(__name__)
 
 
 async def schema_overview(
-    db: Database, schema: str | None = None, *, table: str | None = None
+    db: Database,
+    schema: str | None = None,
+    *,
+    table: str | None = None,
+    object_ids: Collection[int] | None = None,
 ) -> SchemaOverview:
     """Every table and view, or those of `schema` (with their keys, also those to other
     schemas' tables): a schema of a large database is read without reading the rest.
     With `table`, the table of that name (in `schema`) and the tables it shares foreign
-    keys with, in any schema; none when no one table has that name."""
-    one: dict[str, Any] = {"schema": schema, "object_id": None}
+    keys with, in any schema; none when no one table has that name. With `object_ids`,
+    the tables of those ids (as diagram.diagram_tables chooses them)."""
+    chosen = None if object_ids is None else "".join(f",{i}" for i in object_ids) + ","
+    one: dict[str, Any] = {"schema": schema, "object_id": None, "object_ids": chosen}
     if table is not None:
         found, _ = await read_all(db, sql.FIND_OBJECT, {"name": table, "schema": schema})
         if len(found) != 1:  # none, or the name in several schemas
             return SchemaOverview(tables=[], truncated=False)
-        one = {"schema": None, "object_id": found[0]["object_id"]}
+        one = {"schema": None, "object_id": found[0]["object_id"], "object_ids": chosen}
     by_column = ("object_id", "column_id")
     by_key = ("object_id", "key_ordinal")
     by_constraint = ("constraint_id", "constraint_column_id")

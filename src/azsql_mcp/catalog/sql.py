@@ -359,6 +359,32 @@ _NEAR = """(@object_id IS NULL OR {id} = @object_id
        OR {id} IN (SELECT nfk.parent_object_id FROM sys.foreign_keys AS nfk
                     WHERE nfk.referenced_object_id = @object_id))"""
 
+# @object_ids, when not NULL, keeps the tables whose object_id is one of its comma-
+# separated list (",12,34,"): DIAGRAM_TABLES' choice. CHARINDEX rather than STRING_SPLIT
+# or OPENJSON, which need compatibility level 130: a list of at most DIAGRAM_MAX_TABLES.
+_CHOSEN = """(@object_ids IS NULL
+       OR CHARINDEX(N',' + CAST({id} AS nvarchar(11)) + N',', @object_ids) > 0)"""
+
+# The tables a diagram of a database (or of @schema) draws when it has more than @top:
+# those with the most foreign keys from and to them (sys.foreign_keys, seen with their
+# parent table: "Metadata visibility configuration"), then by schema and name; `total`
+# counts every table (COUNT(*) OVER () is computed before TOP). One cheap statement, so
+# the diagram reads the columns and keys of these tables only.
+DIAGRAM_TABLES = """
+SELECT TOP (@top) o.object_id, COUNT(*) OVER () AS total
+FROM sys.objects AS o
+JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+LEFT JOIN (SELECT fk.parent_object_id AS object_id FROM sys.foreign_keys AS fk
+           UNION ALL
+           SELECT fk.referenced_object_id FROM sys.foreign_keys AS fk
+           WHERE fk.referenced_object_id <> fk.parent_object_id) AS k
+  ON k.object_id = o.object_id
+WHERE o.type = 'U' AND o.is_ms_shipped = 0
+  AND (@schema IS NULL OR s.name = @schema)
+GROUP BY o.object_id, s.name, o.name
+ORDER BY COUNT(k.object_id) DESC, s.name, o.name
+"""
+
 # Every column of every user table and view, for the whole-schema overview (is_hidden:
 # as in COLUMNS, a column SELECT * leaves out); tables are
 # matched to their keys by object_id. It and the other ALL_ reads (and COLUMNS, of a
@@ -367,7 +393,8 @@ _NEAR = """(@object_id IS NULL OR {id} = @object_id
 # would have the server send every earlier row again. schema.py orders the tables by
 # name. @schema, when not NULL, keeps one schema's tables and the keys whose parent
 # table is one of them; @object_id, when not NULL, the tables _NEAR it and their keys:
-# a diagram of one table reads those few, not the whole schema.
+# a diagram of one table reads those few, not the whole schema; @object_ids, when not
+# NULL, the tables _CHOSEN and their keys.
 ALL_COLUMNS = f"""
 SELECT o.object_id,
        s.name AS schema_name,
@@ -390,6 +417,7 @@ LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND {_NEAR.format(id="o.object_id")}
+  AND {_CHOSEN.format(id="o.object_id")}
   AND (@after_object_id < o.object_id
        OR (@after_object_id = o.object_id AND @after_column_id < c.column_id))
 ORDER BY o.object_id, c.column_id
@@ -419,6 +447,7 @@ WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
                         N'OBJECT', N'SELECT', c.name, N'COLUMN') = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND {_NEAR.format(id="o.object_id")}
+  AND {_CHOSEN.format(id="o.object_id")}
   AND (@after_object_id < o.object_id
        OR (@after_object_id = o.object_id AND @after_column_id < c.column_id))
 ORDER BY o.object_id, c.column_id
@@ -439,6 +468,7 @@ WHERE kc.type = 'PK' AND ic.key_ordinal > 0
          SELECT po.object_id FROM sys.objects AS po
          JOIN sys.schemas AS ps ON ps.schema_id = po.schema_id WHERE ps.name = @schema))
   AND {_NEAR.format(id="kc.parent_object_id")}
+  AND {_CHOSEN.format(id="kc.parent_object_id")}
   AND (@after_object_id < kc.parent_object_id
        OR (@after_object_id = kc.parent_object_id AND @after_key_ordinal < ic.key_ordinal))
 ORDER BY kc.parent_object_id, ic.key_ordinal
@@ -464,6 +494,7 @@ WHERE (@schema IS NULL OR fk.parent_object_id IN (
          SELECT po.object_id FROM sys.objects AS po
          JOIN sys.schemas AS ps ON ps.schema_id = po.schema_id WHERE ps.name = @schema))
   AND {_NEAR.format(id="fk.parent_object_id")}
+  AND {_CHOSEN.format(id="fk.parent_object_id")}
   AND (@after_constraint_id < fk.object_id
        OR (@after_constraint_id = fk.object_id
            AND @after_constraint_column_id < fkc.constraint_column_id))

@@ -20,8 +20,33 @@ async def schema_text(ctx: ToolContext) -> str:
     return header + "\n" + fence_untrusted(catalog.render_schema(overview), what="the schema")
 
 
+# As database://schema's bound: a client that attaches the resource puts it before the
+# model whole (2,000 tables were 171 KB). A table is some 80 characters or more.
+TABLES_CHARS = catalog.SCHEMA_TEXT_CHARS
+TABLES_READ = TABLES_CHARS // 75  # never more than fit: a page of the database is a round trip
+
+
 async def table_list(ctx: ToolContext) -> str:
-    return (await catalog.list_tables(ctx.db)).model_dump_json()
+    """list_tables' structured result, the tables (by schema and name) that fit in
+    TABLES_CHARS; when there are more, `next_cursor` and `more`, which says how to read
+    them."""
+    found = await catalog.list_tables(ctx.db, limit=TABLES_READ)
+    size = 0
+    shown = 0
+    for t in found.tables:
+        size += len(t.model_dump_json()) + 1
+        if shown and size > TABLES_CHARS:
+            break
+        shown += 1
+    page = catalog.first_page(found, shown)
+    listing = page.model_dump(mode="json")
+    if page.truncated:
+        listing["more"] = (
+            f"more tables and views after these {len(page.tables)}: the list_tables tool"
+            f' with cursor "{page.next_cursor}" lists the next ones, with schema or'
+            " name_pattern a part; database://schema/diagram/{schema} draws one schema"
+        )
+    return json.dumps(listing, separators=(",", ":"))
 
 
 # A resource that names no table: the client gets MCP's "resource not found" with this.
@@ -89,8 +114,13 @@ async def table_diagram(schema: str, table: str, ctx: ToolContext) -> str:
 
 async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> str:
     """Markdown with a Mermaid block, so a client that renders Markdown shows a picture."""
-    # one schema's diagram reads that schema; a table's, it and its neighbours in any
-    overview = await catalog.schema_overview(ctx.db, schema, table=table)
+    total: int | None = None  # the tables of the database or schema, when chosen from
+    if table is None:
+        # which tables to draw, from one statement; then the columns and keys of those
+        chosen, total = await catalog.diagram_tables(ctx.db, schema)
+        overview = await catalog.schema_overview(ctx.db, schema, object_ids=chosen)
+    else:  # the table and its neighbours, in any schema
+        overview = await catalog.schema_overview(ctx.db, schema, table=table)
     tables = catalog.select_tables(overview, schema=schema, table=table)
     if not tables:
         what = (
@@ -102,14 +132,16 @@ async def _diagram(ctx: ToolContext, schema: str | None, table: str | None) -> s
         )
         raise NotFoundError(f"{what} {await access.where_tables_are(ctx.db)}; {LISTED_BY}")
     scope = f"{schema}.{table} and its neighbours" if table else (schema or "all schemas")
-    header = f"Tables and foreign keys ({scope}): {len(tables)} table(s)"
+    drawn = tables[: catalog.DIAGRAM_MAX_TABLES]
+    header = f"Tables and foreign keys ({scope}): {total or len(tables)} table(s)"
+    if total is not None and total > len(drawn):
+        header += f", the {len(drawn)} with the most foreign keys to and from them drawn"
     header += await access.seen_tables(ctx.db)  # the others may be hidden from this login
     if overview.truncated:
         header += "; the schema was cut short (too many columns)"
-    drawn = tables[: catalog.DIAGRAM_MAX_TABLES]
     if any(not c.selectable for t in drawn for c in t.columns):
         header += "\n" + catalog.NO_SELECT_STAR
     if any(c.hidden for t in drawn for c in t.columns):
         header += "\n" + catalog.HIDDEN_LEGEND
-    block = "\n```mermaid\n" + catalog.render_mermaid(tables) + "\n```\n"
+    block = "\n```mermaid\n" + catalog.render_mermaid(tables, total=total) + "\n```\n"
     return header + "\n" + fence_untrusted(block, what="tables and keys named by the database")

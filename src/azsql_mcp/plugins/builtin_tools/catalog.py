@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Annotated
 
@@ -29,7 +28,7 @@ async def list_tables(
 ) -> ToolResult:
     """Start here: tables and views, with approximate row counts."""
     with clear_errors():
-        after = _after(cursor)
+        after = catalog.cursor_after(cursor)
     found = await catalog.list_tables(ctx.db, schema, name_pattern, after=after, limit=SHOWN)
     lines: list[str] = []
     size = 0
@@ -41,17 +40,11 @@ async def list_tables(
         )
         size += len(line) + 1
         if lines and size > TEXT_SHOWN:
-            shown = found.tables[: len(lines)]
-            found = found.model_copy(update={"tables": shown, "truncated": True})
             break
         lines.append(line)
+    found = catalog.first_page(found, len(lines))
     summary = f"{len(found.tables)} tables and views"
     if found.truncated:
-        last = found.tables[-1]
-        position = json.dumps([last.schema_name, last.name]).encode()
-        found = found.model_copy(
-            update={"next_cursor": base64.urlsafe_b64encode(position).decode()}
-        )
         summary = (
             f"{len(found.tables)} tables and views by schema and name"
             + (" after the cursor's" if after else "")
@@ -65,20 +58,6 @@ async def list_tables(
             summary += "; list_tables without schema and name_pattern lists every one"
         return respond(found, summary)
     return respond(found, summary + "\n" + fence_untrusted("\n".join(lines), what="object names"))
-
-
-def _after(cursor: str | None) -> tuple[str, str] | None:
-    """The (schema, name) of the last table of the page whose next_cursor this is."""
-    if cursor is None:
-        return None
-    try:
-        schema, name = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as e:  # not base64, not JSON, not two items
-        raise catalog.CatalogError(
-            "cursor takes the next_cursor of the last list_tables page; omit it to start"
-            " from the first table"
-        ) from e
-    return str(schema), str(name)
 
 
 def _name(schema_table: str) -> str:

@@ -1,0 +1,38 @@
+"""Pages of a table list: where one ends, and the cursor that reads the tables after it.
+
+The list_tables tool and the database://tables resource end their pages at a size of
+their own; both give the same cursor, which list_tables' `cursor` takes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from azsql_mcp.catalog.tables import CatalogError, TableList
+
+
+def first_page(found: TableList, shown: int) -> TableList:
+    """The first `shown` tables of `found` (at least one), with the cursor of the rest;
+    `found` itself when it holds no more tables than that and none were left unread."""
+    if not found.tables or (shown >= len(found.tables) and not found.truncated):
+        return found
+    tables = found.tables[: max(shown, 1)]
+    last = tables[-1]
+    position = json.dumps([last.schema_name, last.name]).encode()
+    cursor = base64.urlsafe_b64encode(position).decode()
+    return found.model_copy(update={"tables": tables, "truncated": True, "next_cursor": cursor})
+
+
+def cursor_after(cursor: str | None) -> tuple[str, str] | None:
+    """The (schema, name) of the last table of the page whose next_cursor this is."""
+    if cursor is None:
+        return None
+    try:
+        schema, name = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as e:  # not base64, not JSON, not two items
+        raise CatalogError(
+            "cursor takes the next_cursor of the last list_tables page; omit it to start"
+            " from the first table"
+        ) from e
+    return str(schema), str(name)
