@@ -16,7 +16,7 @@ from ..results import (
     Message,
     TdsError,
 )
-from . import errors, generated_columns, ledger, memory_optimized, temporal_tables
+from . import errors, generated_columns, ledger, memory_optimized, sequences, temporal_tables
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA, Table
 from .ddl_parse import (
@@ -115,6 +115,12 @@ class Ddl(SchemaObjects):
             return self._drop
         if verb == "TRUNCATE" and kind == "TABLE":
             return self._truncate
+        if verb == "CREATE" and kind == "SEQUENCE":
+            return lambda s: sequences.create_sequence(self.conn, self.catalog, s, _now_text())
+        if verb == "ALTER" and kind == "SEQUENCE":
+            return lambda s: sequences.alter_sequence(self.conn, s, _now_text())
+        if verb == "DROP" and kind == "SEQUENCE":
+            return lambda s: sequences.drop_sequence(self.conn, s)
         what = stmt.tokens[1].text.upper() if len(stmt.tokens) > 1 else ""
         raise errors.unsupported(f"{verb} {what}".strip())
 

@@ -54,6 +54,7 @@ from .result_types import (
     utf16_length,
 )
 from .scalar_subqueries import rewrite_scalar_subqueries
+from .sequences import rewrite_next_value
 from .sql_types import UnknownType, parse_type, type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
@@ -698,6 +699,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         params.update(declared_in(call))
         return call
     function = rewrite_parse(node) or rewrite_function(node) or rewrite_newer(node)
+    function = function or rewrite_next_value(node)
     if function is not None:
         return function
     if isinstance(node, exp.Length):
