@@ -24,7 +24,7 @@ from .sequence_views import SEQUENCES_DDL, sequences_view
 from .sql_types import normalize, parse_type, type_text
 from .sqltext import default_definition as default_definition
 from .sqltext import split_name as split_name
-from .temporal_tables import TEMPORAL_COLUMNS
+from .temporal_tables import TEMPORAL_COLUMNS, versioned_tables
 
 DEFAULT_SCHEMA = "dbo"
 
@@ -164,6 +164,7 @@ class Catalog:
         # Row-level security: "schema.table" casefolded -> the T-SQL condition its enabled
         # filter predicates put on every read (row_security.py writes them).
         self.filters: dict[str, str] = {}
+        self.versioned: dict[int, tuple[str, str, str, str]] = {}  # temporal_tables.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
 
@@ -216,6 +217,7 @@ class Catalog:
                 tables[view.table.sqlite_name.casefold()] = view.table
             self.tables = tables
             self.filters = {}
+            self.versioned = versioned_tables(conn)
             for target, condition in filters:
                 table = by_id.get(target)
                 if table is not None:

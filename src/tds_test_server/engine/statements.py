@@ -177,7 +177,7 @@ class Statements(ConstraintErrors):
             self._check_identity_insert(q)
         if q.target is not None:
             target = self.catalog.tables.get(q.target.casefold())
-            generated_columns.check(self.conn, target, q)
+            generated_columns.check(self.conn, target, q, self.database)
             ledger.check(self.conn, target, q.kind)
         self._refresh(q.needs)
         bindings = self._bindings(q, scope)

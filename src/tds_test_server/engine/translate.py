@@ -59,6 +59,7 @@ from .sql_types import UnknownType, parse_type, type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
 from .string_stores import store_strings
+from .system_time import rewrite_system_time
 from .temp_tables import TempSignature, table_named, temp_signature, temp_table, typing_schema
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
@@ -318,6 +319,7 @@ class Translator:
         reads: set[str],
         kind: str,
     ) -> None:
+        rewrite_system_time(tree, self.catalog)  # before the tables are renamed below
         rewrite_datalengths(tree, self.catalog)
         rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
