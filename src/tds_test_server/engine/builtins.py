@@ -13,6 +13,7 @@ from .convert import CONVERT_FUNCTIONS
 from .culture_parse import PARSE_CALLS
 from .datalength import DATALENGTH_FUNCTIONS
 from .date_from_parts import DATE_FROM_PARTS_FUNCTIONS
+from .hashbytes import HASHBYTES_FUNCTIONS
 from .like_patterns import LIKE_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
@@ -36,6 +37,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | RECURSION_FUNCTIONS
         | DATALENGTH_FUNCTIONS
         | DATE_FROM_PARTS_FUNCTIONS
+        | HASHBYTES_FUNCTIONS
         | LIKE_FUNCTIONS
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS

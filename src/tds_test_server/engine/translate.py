@@ -34,6 +34,7 @@ from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
 from .function_types import function_type
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
+from .hashbytes import rewrite_hashbytes
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
 from .newer_builtins import newer_type, rewrite_newer
@@ -321,6 +322,7 @@ class Translator:
     ) -> None:
         rewrite_system_time(tree, self.catalog)  # before the tables are renamed below
         rewrite_datalengths(tree, self.catalog)
+        rewrite_hashbytes(tree, self.catalog)
         rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
