@@ -387,7 +387,7 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             number = text_to_number(value, type_name, source, length, scale)
             return decimal_number(number) if isinstance(number, Decimal) else number
         if type_name in INTEGER_TYPES:
-            return _in_range(int(value), type_name, source)
+            return _in_range(int(value), type_name, source, isinstance(value, int))
         if type_name == "bit":
             return 0 if value == 0 else 1
         if type_name in DECIMAL_TYPES:
@@ -428,9 +428,17 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
     return value
 
 
-def _in_range(whole: int, type_name: str, source: str) -> int:
-    """An integer type's value, else Msg 8115 (a decimal is "numeric" in it)."""
+def _in_range(whole: int, type_name: str, source: str, integral: bool) -> int:
+    """An integer type's value, else Msg 220 for an int or bigint (or an `integral` value
+    of a type not known: a column's, an expression's) into tinyint or smallint, as
+    "Database engine events and errors (0 to 999)" shows it (`SET @smallint = 32770`),
+    and Msg 8115 for the rest (a decimal is "numeric" in it)."""
     low, high = INTEGER_RANGES[type_name]
+    wide = source in ("int", "bigint") or (integral and source in ("", "varchar"))
+    if not low <= whole <= high and wide and type_name in ("tinyint", "smallint"):
+        raise TdsError(
+            220, f"Arithmetic overflow error for data type {type_name}, value = {whole}."
+        )
     if not low <= whole <= high:
         named = "numeric" if source in ("decimal", "numeric") else "expression"
         raise TdsError(
@@ -482,17 +490,25 @@ def tsql_add(a: Any, b: Any) -> Any:
         return a + b
     if isinstance(a, bytes) and isinstance(b, bytes):
         return a + b
-    return _number(a, b) + _number(b, a)
+    return _within_bigint(_number(a, b) + _number(b, a))
 
 
 def tsql_sub(a: Any, b: Any) -> Any:
     """`-` with a string operand (SQLite would read a string that is no number as 0)."""
-    return None if a is None or b is None else _number(a, b) - _number(b, a)
+    return None if a is None or b is None else _within_bigint(_number(a, b) - _number(b, a))
 
 
 def tsql_mul(a: Any, b: Any) -> Any:
     """`*` with a string operand, as tsql_sub."""
-    return None if a is None or b is None else _number(a, b) * _number(b, a)
+    return None if a is None or b is None else _within_bigint(_number(a, b) * _number(b, a))
+
+
+def _within_bigint(result: Any) -> Any:
+    """Integer arithmetic's result, Msg 8115 past bigint's range (which SQLite cannot
+    hold: its error would be 'string or blob too big')."""
+    if isinstance(result, int) and not -(2**63) <= result < 2**63:
+        raise TdsError(8115, "Arithmetic overflow error converting expression to data type bigint.")
+    return result
 
 
 def _concat(*args: Any) -> str:

@@ -1,6 +1,6 @@
 """The values an INSERT (VALUES, or a plain SELECT) or UPDATE puts into a table's
 columns, each with its column: where the server converts a value to its column's type
-before SQLite stores it (date_literals.py, decimal_stores.py); and the columns an INSERT
+before SQLite stores it (date_literals.py, number_stores.py); and the columns an INSERT
 without a column list fills (listed_columns)."""
 
 from __future__ import annotations

@@ -28,7 +28,6 @@ from .culture_parse import PARSE_FUNCTIONS, result_type, rewrite_parse
 from .datalength import rewrite_datalengths
 from .date_literals import store_date_literals
 from .date_strings import DATE_ORDER
-from .decimal_stores import store_decimals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
@@ -38,6 +37,7 @@ from .hashbytes import rewrite_hashbytes
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
 from .newer_builtins import newer_type, rewrite_newer
+from .number_stores import store_numbers
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .prepare import prepare
@@ -207,7 +207,7 @@ class Translator:
                 if table is not None and isinstance(work, exp.Insert) and insert_columns is None:
                     insert_columns = listed_columns(work, table, target_display)
                 store_date_literals(work, table, insert_columns)
-                store_decimals(work, table, insert_columns)
+                store_numbers(work, table, insert_columns)
                 store_strings(work, table, insert_columns, database, self.edition)
         output = None
         if output_list is not None and kind != "select":
