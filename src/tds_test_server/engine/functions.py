@@ -387,7 +387,7 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
             number = text_to_number(value, type_name, source, length, scale)
             return decimal_number(number) if isinstance(number, Decimal) else number
         if type_name in INTEGER_TYPES:
-            return _in_range(int(value), type_name, source, isinstance(value, int))
+            return _in_range(int(value), type_name, source)
         if type_name == "bit":
             return 0 if value == 0 else 1
         if type_name in DECIMAL_TYPES:
@@ -428,23 +428,30 @@ def tsql_cast(value: Any, type_name: str, length: int, scale: int, source: str =
     return value
 
 
-def _in_range(whole: int, type_name: str, source: str, integral: bool) -> int:
-    """An integer type's value, else Msg 220 for an int or bigint (or an `integral` value
-    of a type not known: a column's, an expression's) into tinyint or smallint, as
-    "Database engine events and errors (0 to 999)" shows it (`SET @smallint = 32770`),
-    and Msg 8115 for the rest (a decimal is "numeric" in it)."""
+def _in_range(whole: int, type_name: str, source: str) -> int:
+    """An integer type's value, else Msg 8115 (a decimal is "numeric" in it)."""
     low, high = INTEGER_RANGES[type_name]
-    wide = source in ("int", "bigint") or (integral and source in ("", "varchar"))
-    if not low <= whole <= high and wide and type_name in ("tinyint", "smallint"):
-        raise TdsError(
-            220, f"Arithmetic overflow error for data type {type_name}, value = {whole}."
-        )
     if not low <= whole <= high:
         named = "numeric" if source in ("decimal", "numeric") else "expression"
         raise TdsError(
             8115, f"Arithmetic overflow error converting {named} to data type {type_name}."
         )
     return whole
+
+
+def assigned(value: Any, type_name: str, length: int, scale: int, source: str) -> Any:
+    """`value` as it is stored into a column or variable of `type_name`: as CAST, but an
+    int (a literal, a variable or parameter declared int) past tinyint's or smallint's
+    range is Msg 220, as "Database engine events and errors (0 to 999)" shows it
+    (`SET @smallint = 32770`); CAST and expressions of columns keep 8115."""
+    try:
+        return tsql_cast(value, type_name, length, scale, source)
+    except TdsError as exc:
+        if exc.number == 8115 and source == "int" and type_name in ("tinyint", "smallint"):
+            raise TdsError(
+                220, f"Arithmetic overflow error for data type {type_name}, value = {value}."
+            ) from None
+        raise
 
 
 def _number_source(value: Any, source: str) -> str:
@@ -605,6 +612,7 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "TSQL_DIV": (2, tsql_div, True),
     "TSQL_MOD": (2, tsql_mod, True),
     "TSQL_ADD": (2, tsql_add, True),
+    "TSQL_ASSIGNED": (5, assigned, True),
     "TSQL_SUB": (2, tsql_sub, True),
     "TSQL_MUL": (2, tsql_mul, True),
     "DATEADD": (3, dateadd, True),

@@ -4,14 +4,15 @@ to a decimal's precision and scale, rounded half away from zero, and Msg 8115
 "Arithmetic overflow error converting numeric to data type numeric." (int, varchar, ...
 by the value's type) where its whole part has more digits than precision - scale allow;
 to an integer type within its range, else Msg 220 "Arithmetic overflow error for data
-type tinyint, value = 300." (an integer into tinyint or smallint) or 8115; either ends
+type tinyint, value = 300." (an int into tinyint or smallint) or 8115; either ends
 the statement. SQLite would store any number in the column (a NUMERIC or INTEGER column
 has no range), so the error came only when the row was read, or never.
 
-Each such value is wrapped in TSQL_CONVERT(value, type, precision, scale, NULL, source
-type, 0), the CAST the statement makes implicitly; text_numbers' rules apply to a
-string (8114 where it is no number). An integer literal within the column's range is
-left as it is (no call).
+Each such value is wrapped in the conversion the statement makes implicitly:
+TSQL_CONVERT(value, type, precision, scale, NULL, source type, 0) for a decimal,
+TSQL_ASSIGNED(value, type, 0, 0, source type) for an integer (functions.assigned: 220
+for an int); text_numbers' rules apply to a string (8114 where it is no number). An
+integer literal within the column's range is left as it is (no call).
 """
 
 from __future__ import annotations
@@ -40,21 +41,16 @@ def _store(value: exp.Expression, column: Column | None) -> None:
         return
     if isinstance(value, (exp.Null, exp.Star, exp.Var)) or _fits(value, column.type.name):
         return  # NULL, *, DEFAULT, or an integer the column holds
-    t = column.type
-    call = exp.Anonymous(this="TSQL_CONVERT", expressions=[])
+    t, source = column.type, _source(value)
+    if t.name in INTEGER_RANGES:
+        zero = exp.Literal.number(0)
+        name, rest = "TSQL_ASSIGNED", [zero, zero.copy(), source]
+    else:
+        precision, scale = exp.Literal.number(t.precision or 18), exp.Literal.number(t.scale or 0)
+        name, rest = "TSQL_CONVERT", [precision, scale, exp.null(), source, exp.Literal.number(0)]
+    call = exp.Anonymous(this=name, expressions=[])
     value.replace(call)  # the value moves into the call, for the translator to rewrite
-    call.set(
-        "expressions",
-        [
-            value,
-            exp.Literal.string(t.name),
-            exp.Literal.number(t.precision or 18),
-            exp.Literal.number(t.scale or 0),
-            exp.null(),
-            _source(value),
-            exp.Literal.number(0),
-        ],
-    )
+    call.set("expressions", [value, exp.Literal.string(t.name), *rest])
 
 
 def _fits(value: exp.Expression, type_name: str) -> bool:
