@@ -13,14 +13,9 @@ CREATE TABLE IF NOT EXISTS __azsql_sequences (
     is_cached INTEGER, cache_size INTEGER, current_value INTEGER, last_used_value INTEGER);
 """
 
-# Each integer type's precision and range ("CREATE SEQUENCE", built_in_integer_type);
-# decimal and numeric of scale 0 take their precision's digits.
-INTEGER_RANGES = {
-    "tinyint": (3, 0, 255),
-    "smallint": (5, -(2**15), 2**15 - 1),
-    "int": (10, -(2**31), 2**31 - 1),
-    "bigint": (19, -(2**63), 2**63 - 1),
-}
+# The integer types a sequence may be, with the precision sys.sequences shows ("CREATE
+# SEQUENCE", built_in_integer_type); decimal and numeric of scale 0 take their own.
+INTEGER_PRECISIONS = {"tinyint": 3, "smallint": 5, "int": 10, "bigint": 19}
 SCALED_TYPES = ("decimal", "numeric")
 
 # The sql_variant columns (start_value ...) are sent as the plain bigint they hold.
@@ -32,7 +27,7 @@ _COLUMNS = (
 )
 _TYPE_ID = (
     "CASE q.type_name "
-    + " ".join(f"WHEN '{t}' THEN {TYPE_IDS[t]}" for t in (*INTEGER_RANGES, *SCALED_TYPES))
+    + " ".join(f"WHEN '{t}' THEN {TYPE_IDS[t]}" for t in (*INTEGER_PRECISIONS, *SCALED_TYPES))
     + " END"
 )
 # is_exhausted: a sequence without CYCLE whose next value would pass its bound.

@@ -24,8 +24,9 @@ from ..results import TdsError
 from . import errors
 from .batches import Statement
 from .catalog import DEFAULT_SCHEMA, Catalog
-from .sequence_views import INTEGER_RANGES as _RANGES
+from .sequence_views import INTEGER_PRECISIONS
 from .sequence_views import SCALED_TYPES as _SCALED
+from .text_numbers import INTEGER_RANGES
 from .token_stream import Tokens
 
 
@@ -58,8 +59,8 @@ def _constant(ts: Tokens) -> int:
 def _type(ts: Tokens, name: str) -> tuple[str, int]:
     """`AS int`, `AS [bigint]`, `AS decimal(p[, 0])`: the type and its precision."""
     type_name = ts.name().lower()
-    if type_name in _RANGES:
-        return type_name, _RANGES[type_name][0]
+    if type_name in INTEGER_PRECISIONS:
+        return type_name, INTEGER_PRECISIONS[type_name]
     if type_name in _SCALED:
         precision, scale = 18, 0
         if ts.accept_type(TokenType.L_PAREN):
@@ -157,8 +158,8 @@ def _check(name: str, type_name: str, precision: int, increment: int, low: int, 
 
 
 def _bounds(type_name: str, precision: int) -> tuple[int, int]:
-    if type_name in _RANGES:
-        return _RANGES[type_name][1:]
+    if type_name in INTEGER_RANGES:
+        return INTEGER_RANGES[type_name]
     return -(10**precision - 1), 10**precision - 1
 
 
