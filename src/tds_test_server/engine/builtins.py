@@ -13,12 +13,14 @@ from .convert import CONVERT_FUNCTIONS
 from .culture_parse import PARSE_CALLS
 from .datalength import DATALENGTH_FUNCTIONS
 from .date_from_parts import DATE_FROM_PARTS_FUNCTIONS
+from .hashbytes import HASHBYTES_FUNCTIONS
 from .like_patterns import LIKE_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
 from .recursion import RECURSION_FUNCTIONS
 from .replicate import REPLICATE_FUNCTIONS
 from .scalar_subqueries import ONE_VALUE, OneValue
+from .sequences import next_value_function
 from .string_stores import STRING_STORE_FUNCTIONS
 from .text_functions import TEXT_FUNCTIONS
 from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
@@ -35,6 +37,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | RECURSION_FUNCTIONS
         | DATALENGTH_FUNCTIONS
         | DATE_FROM_PARTS_FUNCTIONS
+        | HASHBYTES_FUNCTIONS
         | LIKE_FUNCTIONS
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS
@@ -44,6 +47,8 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | TVF_FUNCTIONS
     ).items():
         conn.create_function(name, arity, functions.guarded(fn, ctx), deterministic=deterministic)
+    next_value = functions.guarded(next_value_function(conn), ctx)
+    conn.create_function("AZSQL_NEXT_VALUE", 2, next_value, deterministic=False)
     for name, aggregate in (TSQL_AGGREGATES | NEWER_AGGREGATES).items():
         arity = -1 if name in NEWER_AGGREGATES else 1
         conn.create_aggregate(name, arity, aggregate)  # type: ignore[arg-type]

@@ -20,10 +20,11 @@ from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
 from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
 from .policy_views import security_policies, security_predicates
+from .sequence_views import SEQUENCES_DDL, sequences_view
 from .sql_types import normalize, parse_type, type_text
 from .sqltext import default_definition as default_definition
 from .sqltext import split_name as split_name
-from .temporal_tables import TEMPORAL_COLUMNS
+from .temporal_tables import TEMPORAL_COLUMNS, versioned_tables
 
 DEFAULT_SCHEMA = "dbo"
 
@@ -91,7 +92,7 @@ _BUILTIN_SCHEMAS = [(1, "dbo", 1), (2, "guest", 2), (3, "INFORMATION_SCHEMA", 3)
 
 
 def init_metadata(conn: sqlite3.Connection, created: str) -> None:
-    conn.executescript(METADATA_DDL + FEATURES_DDL)
+    conn.executescript(METADATA_DDL + FEATURES_DDL + SEQUENCES_DDL)
     conn.executemany("INSERT OR IGNORE INTO __azsql_schemas VALUES (?, ?, ?)", _BUILTIN_SCHEMAS)
     conn.execute("INSERT OR IGNORE INTO __azsql_meta VALUES ('create_date', ?)", (created,))
 
@@ -163,6 +164,7 @@ class Catalog:
         # Row-level security: "schema.table" casefolded -> the T-SQL condition its enabled
         # filter predicates put on every read (row_security.py writes them).
         self.filters: dict[str, str] = {}
+        self.versioned: dict[int, tuple[str, str, str, str]] = {}  # temporal_tables.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
 
@@ -215,6 +217,7 @@ class Catalog:
                 tables[view.table.sqlite_name.casefold()] = view.table
             self.tables = tables
             self.filters = {}
+            self.versioned = versioned_tables(conn)
             for target, condition in filters:
                 table = by_id.get(target)
                 if table is not None:
@@ -305,7 +308,8 @@ _TYPE_DESC = (
     " WHEN 'PK' THEN 'PRIMARY_KEY_CONSTRAINT' WHEN 'UQ' THEN 'UNIQUE_CONSTRAINT'"
     " WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' WHEN 'D' THEN 'DEFAULT_CONSTRAINT'"
     " WHEN 'C' THEN 'CHECK_CONSTRAINT' WHEN 'P' THEN 'SQL_STORED_PROCEDURE'"
-    " WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' WHEN 'SP' THEN 'SECURITY_POLICY' END"
+    " WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' WHEN 'SP' THEN 'SECURITY_POLICY'"
+    " WHEN 'SO' THEN 'SEQUENCE_OBJECT' END"
 )
 
 
@@ -512,6 +516,7 @@ SYSTEM_VIEWS: list[SystemView] = [
     _view(-462, "sys", "security_policies", *_policies),
     _view(-463, "sys", "security_predicates", *security_predicates(_SEES_DEFINITIONS)),
     _view(-464, "sys", "fulltext_indexes", *FULLTEXT_INDEXES),
+    _view(-466, "sys", "sequences", *sequences_view(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS)),
     _view(-465, "sys", "fulltext_index_columns", *FULLTEXT_INDEX_COLUMNS),
     _view(
         -393,

@@ -5,9 +5,9 @@ and the sys.columns / sys.masked_columns pages.
 
 They are kept in __azsql_column_features and shown by sys.columns (is_sparse,
 is_column_set, generated_always_type, is_hidden, is_masked) and sys.masked_columns.
-Only HIDDEN changes a query (hidden_columns.py leaves such a column out of SELECT *):
-values are stored and read in full (no mask, a period column is not filled in), and no
-history table is kept (docs/test-server-limits.md).
+HIDDEN leaves a column out of SELECT * (hidden_columns.py) and of an INSERT without a
+column list, and the period columns fill themselves (system_versioning.py); values are
+stored and read in full, unmasked (docs/test-server-limits.md).
 """
 
 from __future__ import annotations

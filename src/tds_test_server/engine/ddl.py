@@ -16,7 +16,15 @@ from ..results import (
     Message,
     TdsError,
 )
-from . import errors, generated_columns, ledger, memory_optimized, temporal_tables
+from . import (
+    errors,
+    generated_columns,
+    ledger,
+    memory_optimized,
+    sequences,
+    system_versioning,
+    temporal_tables,
+)
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA, Table
 from .ddl_parse import (
@@ -115,6 +123,12 @@ class Ddl(SchemaObjects):
             return self._drop
         if verb == "TRUNCATE" and kind == "TABLE":
             return self._truncate
+        if verb == "CREATE" and kind == "SEQUENCE":
+            return lambda s: sequences.create_sequence(self.conn, self.catalog, s, _now_text())
+        if verb == "ALTER" and kind == "SEQUENCE":
+            return lambda s: sequences.alter_sequence(self.conn, s, _now_text())
+        if verb == "DROP" and kind == "SEQUENCE":
+            return lambda s: sequences.drop_sequence(self.conn, s)
         what = stmt.tokens[1].text.upper() if len(stmt.tokens) > 1 else ""
         raise errors.unsupported(f"{verb} {what}".strip())
 
@@ -386,19 +400,23 @@ class Ddl(SchemaObjects):
 
     def _history_table(self, parts: list[str], schema: str, name: str, object_id: int) -> None:
         """Link a system-versioned table to its history table, created with the same
-        columns (types as created, computed ones included) when it is not there."""
+        columns (types as created, computed ones included) when it is not there, and
+        keep its history (system_versioning.py)."""
         history_schema, history_name = self._resolve(parts)
         history = f"[{history_schema}].[{history_name}]"
+        self.catalog.load(self.conn)
+        table = self.catalog.table(schema, name)
+        assert table is not None
         if self.catalog.resolve_object_id(history) is None:
-            self.catalog.load(self.conn)
-            table = self.catalog.table(schema, name)
-            assert table is not None
             columns = [ColumnDef(c.name, c.type, nullable=c.type.nullable) for c in table.columns]
             self._create_table(CreateTable([history_schema, history_name], columns, [], []))
             self.catalog.load(self.conn)
         history_id = self.catalog.resolve_object_id(history)
         assert history_id is not None
         temporal_tables.link(self.conn, object_id, history_id)
+        kept = self.catalog.table(history_schema, history_name)
+        if kept is not None:
+            system_versioning.version(self.conn, table, kept)
 
     def _alter_table(self, alter: AlterTable) -> None:
         schema, name = self._resolve(alter.name)

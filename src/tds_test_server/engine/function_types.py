@@ -10,6 +10,7 @@ annotation (SQLite's view: REAL for most) does not know.
   money, decimal decimal, anything else float); CEILING and FLOOR leave no decimal
   places (CEILING(2.1) is 3). POWER is left to the annotation (float): sqlglot reads
   SQUARE(x), which is float, as POWER(x, 2).
+- HASHBYTES is varbinary(8000) (hashbytes.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from ..results import ColumnType
+from .hashbytes import hashbytes_type
 from .result_types import result_of_branches
 
 TypeOf = Callable[[exp.Expr], ColumnType | None]
@@ -30,6 +32,8 @@ _NUMBER_FUNCTIONS = (exp.Abs, exp.Sign, exp.Ceil, exp.Floor)
 def function_type(node: exp.Expr, type_of: TypeOf) -> ColumnType | None:
     if isinstance(node, exp.Coalesce):
         return _null_function_type(node, type_of)
+    if (hashed := hashbytes_type(node)) is not None:
+        return hashed
     if isinstance(node, exp.Neg):
         return type_of(node.this)
     if isinstance(node, _NUMBER_FUNCTIONS):

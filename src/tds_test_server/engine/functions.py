@@ -439,6 +439,21 @@ def _in_range(whole: int, type_name: str, source: str) -> int:
     return whole
 
 
+def assigned(value: Any, type_name: str, length: int, scale: int, source: str) -> Any:
+    """`value` as it is stored into a column or variable of `type_name`: as CAST, but an
+    int (a literal, a variable or parameter declared int) past tinyint's or smallint's
+    range is Msg 220, as "Database engine events and errors (0 to 999)" shows it
+    (`SET @smallint = 32770`); CAST and expressions of columns keep 8115."""
+    try:
+        return tsql_cast(value, type_name, length, scale, source)
+    except TdsError as exc:
+        if exc.number == 8115 and source == "int" and type_name in ("tinyint", "smallint"):
+            raise TdsError(
+                220, f"Arithmetic overflow error for data type {type_name}, value = {value}."
+            ) from None
+        raise
+
+
 def _number_source(value: Any, source: str) -> str:
     """The type a number converted to decimal has in Msg 8115: its declared type where it
     is known (decimal and numeric are both "numeric"), else int or numeric by its value."""
@@ -482,17 +497,25 @@ def tsql_add(a: Any, b: Any) -> Any:
         return a + b
     if isinstance(a, bytes) and isinstance(b, bytes):
         return a + b
-    return _number(a, b) + _number(b, a)
+    return _within_bigint(_number(a, b) + _number(b, a))
 
 
 def tsql_sub(a: Any, b: Any) -> Any:
     """`-` with a string operand (SQLite would read a string that is no number as 0)."""
-    return None if a is None or b is None else _number(a, b) - _number(b, a)
+    return None if a is None or b is None else _within_bigint(_number(a, b) - _number(b, a))
 
 
 def tsql_mul(a: Any, b: Any) -> Any:
     """`*` with a string operand, as tsql_sub."""
-    return None if a is None or b is None else _number(a, b) * _number(b, a)
+    return None if a is None or b is None else _within_bigint(_number(a, b) * _number(b, a))
+
+
+def _within_bigint(result: Any) -> Any:
+    """Integer arithmetic's result, Msg 8115 past bigint's range (which SQLite cannot
+    hold: its error would be 'string or blob too big')."""
+    if isinstance(result, int) and not -(2**63) <= result < 2**63:
+        raise TdsError(8115, "Arithmetic overflow error converting expression to data type bigint.")
+    return result
 
 
 def _concat(*args: Any) -> str:
@@ -589,6 +612,7 @@ STATIC_FUNCTIONS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "TSQL_DIV": (2, tsql_div, True),
     "TSQL_MOD": (2, tsql_mod, True),
     "TSQL_ADD": (2, tsql_add, True),
+    "TSQL_ASSIGNED": (5, assigned, True),
     "TSQL_SUB": (2, tsql_sub, True),
     "TSQL_MUL": (2, tsql_mul, True),
     "DATEADD": (3, dateadd, True),

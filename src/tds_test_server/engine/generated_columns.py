@@ -1,10 +1,11 @@
 """Columns SQL Server fills itself, named by an INSERT's column list or an UPDATE's SET:
 errors 271 (a computed column), 273 and 272 (a rowversion column on INSERT and on
 UPDATE), as SQL Server words them ("Database engine events and errors (0 to 999)"),
-where SQLite would fail on its generated column with its own words (and store a
-rowversion value). A rowversion column is binary(8) here and not filled; which columns
-are rowversion ones is kept in __azsql_meta, key `rowversion:<object_id>`, a name a
-row, and rolls back with the DDL that made it."""
+and 13536 and 13537 (a period column, system_versioning.py), where SQLite would fail
+on its generated column with its own words (and store a rowversion value). A rowversion
+column is binary(8) here and not filled; which columns are rowversion ones is kept in
+__azsql_meta, key `rowversion:<object_id>`, a name a row, and rolls back with the DDL
+that made it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlglot import exp
 from ..results import TdsError
 from .catalog import Table
 from .ddl_parse import ColumnDef
+from .system_versioning import check_writes
 from .translate import Query
 
 
@@ -37,7 +39,7 @@ def _rowversion(conn: sqlite3.Connection, object_id: int) -> str | None:
     return None if found is None else str(found[0]).casefold()
 
 
-def check(conn: sqlite3.Connection, table: Table | None, q: Query) -> None:
+def check(conn: sqlite3.Connection, table: Table | None, q: Query, database: str) -> None:
     if table is None:
         return
     if q.kind == "insert":
@@ -49,8 +51,8 @@ def check(conn: sqlite3.Connection, table: Table | None, q: Query) -> None:
             for eq in update.expressions
             if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column)
         ]
-    else:
-        return
+    else:  # a DELETE names no column
+        names = []
     rowversion = _rowversion(conn, table.object_id)
     for name in names:
         column = table.column(name)
@@ -71,3 +73,4 @@ def check(conn: sqlite3.Connection, table: Table | None, q: Query) -> None:
                 " column list to exclude the timestamp column, or insert a DEFAULT into the"
                 " timestamp column.",
             )
+    check_writes(conn, table, q.kind, names, database)

@@ -24,6 +24,7 @@ from .session_state import _q
 from .sql_types import TYPE_IDS, affinity, storage
 from .sqltext import default_definition
 from .statements import Statements
+from .system_versioning import period_columns, period_default
 from .temp_tables import (
     TempIndex,
     TempKey,
@@ -580,6 +581,7 @@ class SchemaObjects(Statements):
                 (table.object_id,),
             ).fetchall()
         )
+        periods = period_columns(conn, table.object_id)
         parts = []
         for col in table.columns:
             if col.computed is not None:
@@ -593,6 +595,8 @@ class SchemaObjects(Statements):
                 decl += " NOT NULL"
             if col.column_id in defaults:
                 decl += f" DEFAULT ({stored_default(scalar(defaults[col.column_id]), col)})"
+            elif col.column_id in periods:
+                decl += f" DEFAULT ({period_default(periods[col.column_id], col.type)})"
             parts.append(decl)
         for name, definition in conn.execute(
             "SELECT name, definition FROM __azsql_objects WHERE parent_object_id = ?"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -81,11 +82,19 @@ _SET_ACCEPTED = frozenset(
 )
 
 
+_INTEGER = re.compile(r"[-+]?\d+")
+
+
 def _tail(stmt: Statement, skip: int) -> str:
     if len(stmt.tokens) <= skip:
         raise errors.syntax_near(stmt.tokens[-1].text)
     start = stmt.tokens[skip].start - stmt.tokens[0].start
     return stmt.text[start:]
+
+
+def _literal_type(text: str) -> str:
+    """int for an integer literal (Msg 220 names its overflow), else varchar (unknown)."""
+    return "int" if _INTEGER.fullmatch(text.strip()) else "varchar"
 
 
 def _sql_handle(text: str) -> bytes:
@@ -177,7 +186,7 @@ class Statements(ConstraintErrors):
             self._check_identity_insert(q)
         if q.target is not None:
             target = self.catalog.tables.get(q.target.casefold())
-            generated_columns.check(self.conn, target, q)
+            generated_columns.check(self.conn, target, q, self.database)
             ledger.check(self.conn, target, q.kind)
         self._refresh(q.needs)
         bindings = self._bindings(q, scope)
@@ -464,14 +473,17 @@ class Statements(ConstraintErrors):
             self.last_identity = row[0] if row else None
 
     # -- variables
-    def _assign(self, scope: dict[str, Variable], name: str, value: Any) -> None:
+    def _assign(
+        self, scope: dict[str, Variable], name: str, value: Any, source: str = "varchar"
+    ) -> None:
+        """Set a variable, converted to its type from `source` (the value's type)."""
         var = scope.get(name)
         if var is None:
             raise errors.must_declare(name)
         if var.type is not None and value is not None:
             t = var.type
             length = t.precision if t.name in ("decimal", "numeric") else t.length
-            value = functions.tsql_cast(value, t.name, length or 0, t.scale or 0)
+            value = functions.assigned(value, t.name, length or 0, t.scale or 0, source)
         var.value = value
 
     def _evaluate(self, text: str, scope: dict[str, Variable]) -> Any:
@@ -511,7 +523,7 @@ class Statements(ConstraintErrors):
             scope[name] = Variable(ctype, None)
             if ts.accept_type(TokenType.EQ):
                 expr = ts.expression(frozenset())
-                self._assign(scope, name, self._evaluate(expr, scope))
+                self._assign(scope, name, self._evaluate(expr, scope), _literal_type(expr))
             if not ts.accept_type(TokenType.COMMA):
                 break
         ts.end()
@@ -534,7 +546,7 @@ class Statements(ConstraintErrors):
                     raise errors.syntax_near(op.text)
             if name not in scope:
                 raise errors.must_declare(name)
-            self._assign(scope, name, self._evaluate(rest, scope))
+            self._assign(scope, name, self._evaluate(rest, scope), _literal_type(rest))
             return
         words = [word(t) or t.text.upper() for t in toks[1:]]
         if not words:

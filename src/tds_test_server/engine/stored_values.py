@@ -1,6 +1,6 @@
 """The values an INSERT (VALUES, or a plain SELECT) or UPDATE puts into a table's
 columns, each with its column: where the server converts a value to its column's type
-before SQLite stores it (date_literals.py, decimal_stores.py); and the columns an INSERT
+before SQLite stores it (date_literals.py, number_stores.py); and the columns an INSERT
 without a column list fills (listed_columns)."""
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from .catalog import Column, Table
 
 def _filled(table: Table) -> list[str]:
     """The columns an INSERT without a column list fills, in order: SQL Server skips the
-    identity column and computed columns."""
-    return [c.name for c in table.columns if not c.is_identity and c.computed is None]
+    identity column, computed columns and HIDDEN (period) columns ("Modify data in a
+    system-versioned temporal table")."""
+    return [
+        c.name for c in table.columns if not c.is_identity and c.computed is None and not c.hidden
+    ]
 
 
 def listed_columns(tree: exp.Insert, table: Table, written: str) -> tuple[str, ...] | None:

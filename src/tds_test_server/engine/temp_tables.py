@@ -1,6 +1,6 @@
 """The columns of a session's temporary tables (`#t`), which the shared catalog does not
 hold: an INSERT or UPDATE of one converts its values to the columns' types as for a
-permanent table (date_literals.py, decimal_stores.py).
+permanent table (date_literals.py, number_stores.py).
 
 Each session keeps its own map (name -> Table), and TEMP_TABLES points at the map of the
 session whose statement the thread runs, as DATE_ORDER follows its date order. A

@@ -4,8 +4,8 @@ table, creating that table (the same columns, no constraints) when it does not e
 "Create a system-versioned temporal table" describes; sys.tables then says which is
 which (temporal_type, temporal_type_desc, history_table_id).
 
-Only the catalog: no history rows are written, FOR SYSTEM_TIME is not read, the period
-columns are not filled in (docs/test-server-limits.md). The link lives in __azsql_meta
+The catalog side: system_versioning.py fills the period columns and writes the history,
+system_time.py reads it (FOR SYSTEM_TIME). The link lives in __azsql_meta
 (key `history_table:<object_id>`, the history table's object_id) so it rolls back with
 the DDL that made it.
 """
@@ -68,3 +68,21 @@ TEMPORAL_COLUMNS = (
     f" WHEN {_is_history('o.object_id')} THEN 'HISTORY_TABLE' ELSE 'NON_TEMPORAL_TABLE' END,"
     f" {_history_of('o.object_id')}"
 )
+
+
+def versioned_tables(conn: sqlite3.Connection) -> dict[int, tuple[str, str, str, str]]:
+    """{object_id: (history schema, history name, ROW START column, ROW END column)} of
+    the system-versioned tables, for FOR SYSTEM_TIME (system_versioning.py)."""
+    rows = conn.execute(
+        "SELECT o.object_id, s.name, h.name,"
+        " (SELECT c.name FROM __azsql_columns c JOIN __azsql_column_features f"
+        "  USING (object_id, column_id) WHERE c.object_id = o.object_id"
+        "  AND f.generated_always_type = 1),"
+        " (SELECT c.name FROM __azsql_columns c JOIN __azsql_column_features f"
+        "  USING (object_id, column_id) WHERE c.object_id = o.object_id"
+        "  AND f.generated_always_type = 2)"
+        f" FROM __azsql_meta m JOIN __azsql_objects o ON m.key = '{_KEY}' || o.object_id"
+        " JOIN __azsql_objects h ON h.object_id = m.value"
+        " JOIN __azsql_schemas s ON s.schema_id = h.schema_id"
+    )
+    return {oid: (schema, name, start, end) for oid, schema, name, start, end in rows if start}

@@ -28,15 +28,16 @@ from .culture_parse import PARSE_FUNCTIONS, result_type, rewrite_parse
 from .datalength import rewrite_datalengths
 from .date_literals import store_date_literals
 from .date_strings import DATE_ORDER
-from .decimal_stores import store_decimals
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
 from .function_types import function_type
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
+from .hashbytes import rewrite_hashbytes
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
 from .newer_builtins import newer_type, rewrite_newer
+from .number_stores import store_numbers
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
 from .prepare import prepare
@@ -54,10 +55,12 @@ from .result_types import (
     utf16_length,
 )
 from .scalar_subqueries import rewrite_scalar_subqueries
+from .sequences import rewrite_next_value
 from .sql_types import UnknownType, parse_type, type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
 from .string_stores import store_strings
+from .system_time import rewrite_system_time
 from .temp_tables import TempSignature, table_named, temp_signature, temp_table, typing_schema
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
@@ -204,7 +207,7 @@ class Translator:
                 if table is not None and isinstance(work, exp.Insert) and insert_columns is None:
                     insert_columns = listed_columns(work, table, target_display)
                 store_date_literals(work, table, insert_columns)
-                store_decimals(work, table, insert_columns)
+                store_numbers(work, table, insert_columns)
                 store_strings(work, table, insert_columns, database, self.edition)
         output = None
         if output_list is not None and kind != "select":
@@ -317,7 +320,9 @@ class Translator:
         reads: set[str],
         kind: str,
     ) -> None:
+        rewrite_system_time(tree, self.catalog)  # before the tables are renamed below
         rewrite_datalengths(tree, self.catalog)
+        rewrite_hashbytes(tree, self.catalog)
         rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
@@ -698,6 +703,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         params.update(declared_in(call))
         return call
     function = rewrite_parse(node) or rewrite_function(node) or rewrite_newer(node)
+    function = function or rewrite_next_value(node)
     if function is not None:
         return function
     if isinstance(node, exp.Length):

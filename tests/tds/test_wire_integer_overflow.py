@@ -1,0 +1,48 @@
+"""Integer overflow as SQL Server reports it: a value INSERT or UPDATE puts into an
+integer column is held to the column's range (engine/number_stores.py; SQLite would
+store it), an int literal or variable stored into tinyint or smallint is Msg 220
+"Arithmetic overflow error for data type smallint, value = 32770." ("Database engine
+events and errors (0 to 999)"), another expression 8115, and
+integer arithmetic past bigint is 8115, not SQLite's 'string or blob too big'. Both ODBC
+drivers."""
+
+from __future__ import annotations
+
+from contextlib import closing
+
+import pyodbc
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("statement", "number", "text"),
+    [
+        ("INSERT INTO dbo.Counts (T) VALUES (300)", 220,
+         "Arithmetic overflow error for data type tinyint, value = 300."),
+        ("INSERT INTO dbo.Counts (S) VALUES (40000)", 220,
+         "Arithmetic overflow error for data type smallint, value = 40000."),
+        ("INSERT INTO dbo.Counts (I) VALUES (?)", 8115,
+         "Arithmetic overflow error converting expression to data type int."),
+        ("UPDATE dbo.Counts SET T = T + 1", 8115,  # an expression, not an int literal
+         "Arithmetic overflow error converting expression to data type tinyint."),
+        ("UPDATE dbo.Counts SET I = I * 2", 8115,
+         "Arithmetic overflow error converting expression to data type int."),
+        ("DECLARE @myval smallint; SET @myval = 32770", 220,
+         "Arithmetic overflow error for data type smallint, value = 32770."),
+        ("SELECT B + 1 FROM dbo.Counts", 8115,
+         "Arithmetic overflow error converting expression to data type bigint."),
+    ],
+)  # fmt: skip
+def test_integer_overflow(
+    cursor: closing[pyodbc.Cursor], statement: str, number: int, text: str
+) -> None:
+    with cursor as cur:
+        cur.execute("DROP TABLE IF EXISTS dbo.Counts")
+        cur.execute("CREATE TABLE dbo.Counts (T tinyint, S smallint, I int, B bigint)")
+        cur.execute("INSERT INTO dbo.Counts VALUES (255, 32767, 2147483647, 9223372036854775807)")
+        with pytest.raises(pyodbc.Error) as raised:
+            cur.execute(statement, *([2**31] if "?" in statement else []))
+        assert f"({number})" in str(raised.value)
+        assert text in str(raised.value)
+        row = cur.execute("SELECT T, S, I FROM dbo.Counts").fetchall()
+        assert [tuple(r) for r in row] == [(255, 32767, 2147483647)]  # nothing was written
