@@ -43,6 +43,8 @@ SQLITE_KEYWORDS = frozenset(_KEYWORDS.split())
 
 _Compared = TypeVar("_Compared", bound=exp.Expression)
 
+UNCOLLATED = "sorts_by_own_collation"  # an exp.Ordered meta flag: see sort_keys.py
+
 
 class EngineSQLite(SQLite):
     """SQLite with names quoted by backticks (the first of the tokenizer's quotes)."""
@@ -56,8 +58,9 @@ class EngineSQLite(SQLite):
         def ordered_sql(self, expression: exp.Ordered) -> str:
             # Every sort key case-insensitive, as the default collation sorts: SQLite sorts
             # a text column by its NOCASE but an expression (`a + b`, COALESCE, a VALUES
-            # column, an alias) by BINARY, 'B' before 'a'. Numbers ignore a collation.
-            if isinstance(expression.this, exp.Collate):
+            # column, an alias) by BINARY, 'B' before 'a'. Numbers ignore a collation. A
+            # table's column needs none (sort_keys), and with one SQLite can use its index.
+            if isinstance(expression.this, exp.Collate) or expression.meta.get(UNCOLLATED):
                 return super().ordered_sql(expression)
             collated = expression.copy()
             key = exp.Collate(this=collated.this, expression=exp.var("NOCASE"))

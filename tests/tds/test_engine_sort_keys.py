@@ -1,0 +1,54 @@
+"""ORDER BY keys sort as the default collation does (case-insensitive, trailing blanks
+ignored) whether SQLite sorts a table's column by its own collation (sort_keys.py) or the
+engine collates the key; a table's column is left uncollated so that its index serves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from engine_helpers import rows, run
+
+from tds_test_server.engine.engine import Engine, EngineSession
+from tds_test_server.results import SessionInfo
+
+WORDS = "(1, 'b', 2), (2, 'A', 4), (3, 'c ', 1), (4, 'D', 3)"
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[EngineSession]:
+    with Engine() as eng:
+        s = eng.session(SessionInfo(spid=91, user="sa", database="sdb"))
+        run(s, "CREATE TABLE dbo.Words (Id int PRIMARY KEY, W nvarchar(10), N int)")
+        run(s, f"INSERT INTO dbo.Words (Id, W, N) VALUES {WORDS}")
+        yield s
+        s.close()
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT W FROM dbo.Words ORDER BY W", ["A", "b", "c ", "D"]),
+        ("SELECT w.W FROM dbo.Words AS w ORDER BY w.W DESC", ["D", "c ", "b", "A"]),
+        ("SELECT W FROM dbo.Words ORDER BY N", ["c ", "b", "D", "A"]),
+        # an alias named as a column sorts by its expression, not by the column
+        ("SELECT LOWER(W) + 'x' AS W FROM dbo.Words ORDER BY W", ["ax", "bx", "c x", "dx"]),
+        ("SELECT W FROM (SELECT W + 'x' AS W FROM dbo.Words) AS d ORDER BY W", None),
+        ("WITH c AS (SELECT W + '' AS W FROM dbo.Words) SELECT W FROM c ORDER BY W", None),
+        ("SELECT W FROM dbo.Words ORDER BY ROW_NUMBER() OVER (ORDER BY W)", None),
+        ("SELECT a.W FROM dbo.Words AS a JOIN dbo.Words AS b ON b.N = a.N ORDER BY a.W", None),
+    ],
+)
+def test_text_sort_keys_ignore_case(
+    session: EngineSession, sql: str, expected: list[str] | None
+) -> None:
+    got = [r[0] for r in rows(session, sql)]
+    assert got == (expected or sorted(got, key=lambda w: w.rstrip(" ").lower()))
+
+
+def test_a_table_column_is_sorted_without_a_collation(session: EngineSession) -> None:
+    translate = session.engine.translator.translate
+    by_column = translate("SELECT W FROM dbo.Words ORDER BY Id, W", "sdb").sql
+    by_expression = translate("SELECT W FROM dbo.Words ORDER BY W + ''", "sdb").sql
+    assert "COLLATE" not in by_column
+    assert "COLLATE NOCASE" in by_expression
