@@ -1,6 +1,7 @@
 """ORDER BY keys sort as the default collation does (case-insensitive, trailing blanks
-ignored) whether SQLite sorts a table's column by its own collation (sort_keys.py) or the
-engine collates the key; a table's column is left uncollated so that its index serves."""
+ignored) whether SQLite sorts a table's column by its own collation (sort_keys.py), the
+engine collates the key or sorts by its folded value (collation.sort_key); a table's
+column is left uncollated so that its index serves."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ def session() -> Iterator[EngineSession]:
         ("SELECT W FROM (SELECT W + 'x' AS W FROM dbo.Words) AS d ORDER BY W", None),
         ("WITH c AS (SELECT W + '' AS W FROM dbo.Words) SELECT W FROM c ORDER BY W", None),
         ("SELECT W FROM dbo.Words ORDER BY ROW_NUMBER() OVER (ORDER BY W)", None),
+        ("SELECT W FROM dbo.Words ORDER BY UPPER(W) + 'x' DESC", ["D", "c ", "b", "A"]),
+        ("SELECT W FROM dbo.Words ORDER BY COALESCE(W, '')", None),
+        ("SELECT W FROM dbo.Words ORDER BY 1 DESC", ["D", "c ", "b", "A"]),
+        ("SELECT W FROM dbo.Words UNION ALL SELECT N'B ' ORDER BY W", None),
         ("SELECT a.W FROM dbo.Words AS a JOIN dbo.Words AS b ON b.N = a.N ORDER BY a.W", None),
     ],
 )
@@ -49,6 +54,8 @@ def test_text_sort_keys_ignore_case(
 def test_a_table_column_is_sorted_without_a_collation(session: EngineSession) -> None:
     translate = session.engine.translator.translate
     by_column = translate("SELECT W FROM dbo.Words ORDER BY Id, W", "sdb").sql
+    by_alias = translate("SELECT W + '' AS V FROM dbo.Words ORDER BY V", "sdb").sql
     by_expression = translate("SELECT W FROM dbo.Words ORDER BY W + ''", "sdb").sql
     assert "COLLATE" not in by_column
-    assert "COLLATE NOCASE" in by_expression
+    assert "COLLATE NOCASE" in by_alias
+    assert "AZSQL_SORT_KEY(" in by_expression  # one call a row, not two a comparison
