@@ -22,6 +22,8 @@ def session() -> Iterator[EngineSession]:
         s = eng.session(SessionInfo(spid=91, user="sa", database="sdb"))
         run(s, "CREATE TABLE dbo.Words (Id int PRIMARY KEY, W nvarchar(10), N int)")
         run(s, f"INSERT INTO dbo.Words (Id, W, N) VALUES {WORDS}")
+        run(s, "CREATE TABLE dbo.Keyed (K nvarchar(10) PRIMARY KEY)")
+        run(s, "INSERT INTO dbo.Keyed (K) SELECT W FROM dbo.Words")
         yield s
         s.close()
 
@@ -32,6 +34,7 @@ def session() -> Iterator[EngineSession]:
         ("SELECT W FROM dbo.Words ORDER BY W", ["A", "b", "c ", "D"]),
         ("SELECT w.W FROM dbo.Words AS w ORDER BY w.W DESC", ["D", "c ", "b", "A"]),
         ("SELECT W FROM dbo.Words ORDER BY N", ["c ", "b", "D", "A"]),
+        ("SELECT TOP (3) K FROM dbo.Keyed ORDER BY K", ["A", "b", "c "]),
         # an alias named as a column sorts by its expression, not by the column
         ("SELECT LOWER(W) + 'x' AS W FROM dbo.Words ORDER BY W", ["ax", "bx", "c x", "dx"]),
         ("SELECT W FROM (SELECT W + 'x' AS W FROM dbo.Words) AS d ORDER BY W", None),
@@ -51,11 +54,13 @@ def test_text_sort_keys_ignore_case(
     assert got == (expected or sorted(got, key=lambda w: w.rstrip(" ").lower()))
 
 
-def test_a_table_column_is_sorted_without_a_collation(session: EngineSession) -> None:
+def test_how_each_key_is_sorted(session: EngineSession) -> None:
     translate = session.engine.translator.translate
     by_column = translate("SELECT W FROM dbo.Words ORDER BY Id, W", "sdb").sql
+    by_index = translate("SELECT K FROM dbo.Keyed ORDER BY K", "sdb").sql
     by_alias = translate("SELECT W + '' AS V FROM dbo.Words ORDER BY V", "sdb").sql
     by_expression = translate("SELECT W FROM dbo.Words ORDER BY W + ''", "sdb").sql
-    assert "COLLATE" not in by_column
+    assert by_column.endswith("ORDER BY Id, AZSQL_SORT_KEY(W)")  # W leads no index
+    assert by_index.endswith("ORDER BY K")  # the key's index serves
     assert "COLLATE NOCASE" in by_alias
     assert "AZSQL_SORT_KEY(" in by_expression  # one call a row, not two a comparison

@@ -1,11 +1,13 @@
-"""Sort keys that SQLite already sorts as the default collation does, left uncollated.
+"""How SQLite sorts an ORDER BY key that is a plain column of a table.
 
-sqlite_dialect writes every ORDER BY key with COLLATE NOCASE, since SQLite sorts an
-expression, an alias or a VALUES/CTE/derived column by BINARY. A plain column of a table
-needs none: SQLite sorts it by its declared collation ("Collating Sequences",
-sqlite.org/datatype3.html), which is NOCASE for text (sql_types.affinity), and an
-INTEGER or REAL column holds no text to collate. The added collation differs from the
-column's index, so SQLite sorted the whole table where it could have walked the index.
+sqlite_dialect writes an ORDER BY key with COLLATE NOCASE, or as SORT_KEY(key) where it
+is computed, since SQLite sorts an expression, an alias or a VALUES/CTE/derived column by
+BINARY. A column of a table needs neither: SQLite sorts it by its declared collation
+("Collating Sequences", sqlite.org/datatype3.html), which is NOCASE for text
+(sql_types.affinity), and an INTEGER or REAL column holds no text to collate. Written
+bare, the column can be sorted by walking its index; an INTEGER column with COLLATE
+NOCASE could not, and SQLite sorted the whole table. A text column no index leads is
+sorted by SORT_KEY(column): one call a row where NOCASE takes two a comparison.
 """
 
 from __future__ import annotations
@@ -14,18 +16,21 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from .catalog import Catalog, Table
+from .catalog import Catalog, Column, Table
 from .sql_types import affinity
-from .sqlite_dialect import UNCOLLATED
+from .sqlite_dialect import SORT_BY
 from .temp_tables import temp_table
 
 # declared types whose sort order is the default collation's without a COLLATE
 _OWN_ORDER = frozenset({"INTEGER", "REAL", "TEXT COLLATE NOCASE"})
+_TEXT = "TEXT COLLATE NOCASE"
 
 
 def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
-    """Flag each ORDER BY key (a SELECT's or a window's) that is a column of a user or
-    temporary table, named by its SQLite name, declared NOCASE, INTEGER or REAL."""
+    """Mark each ORDER BY key (a SELECT's or a window's) that is a column of a user or
+    temporary table (named by its SQLite name) declared NOCASE, INTEGER or REAL: sorted
+    as the column, or by SORT_KEY where it is a user table's text that leads no index
+    (a temporary table's indexes are not known here)."""
 
     def table_of(name: str) -> Table | None:
         return catalog.tables.get(name.casefold()) or temp_table(name)
@@ -38,8 +43,13 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
         owner = order.parent
         if isinstance(owner, exp.Window):
             owner = owner.find_ancestor(exp.Query)
-        if isinstance(owner, exp.Select) and _own_order(key, owner, ctes, table_of):
-            ordered.meta[UNCOLLATED] = True
+        found = _own_order(key, owner, ctes, table_of) if isinstance(owner, exp.Select) else None
+        if found is None:
+            continue
+        table, column = found
+        indexed = (table.sqlite_name.casefold(), column.name.casefold()) in catalog.index_leads
+        keyed = affinity(column.type) == _TEXT and table.object_id > 0 and not indexed
+        ordered.meta[SORT_BY] = "key" if keyed else "column"
 
 
 def _own_order(
@@ -47,12 +57,13 @@ def _own_order(
     select: exp.Select,
     ctes: set[str],
     table_of: Callable[[str], Table | None],
-) -> bool:
+) -> tuple[Table, Column] | None:
+    """The table and column `key` names, where SQLite sorts it as the collation does."""
     name = key.name.casefold()
     if not key.table and any(
         isinstance(p, exp.Alias) and p.alias.casefold() == name for p in select.expressions
     ):
-        return False  # SQLite sorts by the aliased expression
+        return None  # SQLite sorts by the aliased expression
     from_ = select.args.get("from_")
     sources = [from_.this] if from_ is not None else []
     sources += [j.this for j in select.args.get("joins") or []]
@@ -61,17 +72,18 @@ def _own_order(
     found = []
     for source in sources:
         if not isinstance(source, exp.Table) or not isinstance(source.this, exp.Identifier):
-            return False  # a derived table, a function: its columns' collation is its own
+            return None  # a derived table, a function: its columns' collation is its own
         if source.db or source.catalog or source.name.casefold() in ctes:
-            return False
+            return None
         table = table_of(source.name)
         if table is None or table.kind != "U":
-            return False
+            return None
         column = table.column(key.name)
         if column is not None:
-            found.append(column)
-    return (
-        len(found) == 1
-        and found[0].computed is None  # declared without a type: BINARY
-        and affinity(found[0].type) in _OWN_ORDER
-    )
+            found.append((table, column))
+    if len(found) != 1:
+        return None
+    table, column = found[0]
+    if column.computed is not None or affinity(column.type) not in _OWN_ORDER:
+        return None  # a computed column is declared without a type: BINARY
+    return table, column

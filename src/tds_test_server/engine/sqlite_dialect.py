@@ -45,7 +45,9 @@ SQLITE_KEYWORDS = frozenset(_KEYWORDS.split())
 
 _Compared = TypeVar("_Compared", bound=exp.Expression)
 
-UNCOLLATED = "sorts_by_own_collation"  # an exp.Ordered meta flag: see sort_keys.py
+# an exp.Ordered's meta key (sort_keys.py): "column", sorted by the column's own collation;
+# "key", by SORT_KEY(column)
+SORT_BY = "sort_by"
 
 
 class EngineSQLite(SQLite):
@@ -62,11 +64,11 @@ class EngineSQLite(SQLite):
             # a text column by its NOCASE but an expression (`a + b`, COALESCE, a VALUES
             # column, an alias) by BINARY, 'B' before 'a'. Numbers ignore a collation. A
             # table's column needs none (sort_keys), and with one SQLite can use its index.
-            key = expression.this
-            if isinstance(key, exp.Collate) or expression.meta.get(UNCOLLATED):
+            sort_by = expression.meta.get(SORT_BY)
+            if isinstance(expression.this, exp.Collate) or sort_by == "column":
                 return super().ordered_sql(expression)
             collated = expression.copy()
-            if _computed_key(expression):  # folded once a row, not collated twice a compare
+            if sort_by == "key" or _computed_key(expression):  # once a row, not twice a compare
                 collated.set("this", exp.Anonymous(this=SORT_KEY, expressions=[collated.this]))
             else:
                 collated.set("this", exp.Collate(this=collated.this, expression=exp.var("NOCASE")))
