@@ -7,7 +7,9 @@ BINARY. A column of a table needs neither: SQLite sorts it by its declared colla
 (sql_types.affinity), and an INTEGER or REAL column holds no text to collate. Written
 bare, the column can be sorted by walking its index; an INTEGER column with COLLATE
 NOCASE could not, and SQLite sorted the whole table. A text column no index leads is
-sorted by SORT_KEY(column): one call a row where NOCASE takes two a comparison.
+sorted by SORT_KEY(column): one call a row where NOCASE takes two a comparison. So is
+a select-list alias of a text expression (`ORDER BY n` for `a + b AS n`), as
+SORT_KEY(a + b), where evaluating the expression once more a row gives the same value.
 """
 
 from __future__ import annotations
@@ -24,6 +26,42 @@ from .temp_tables import temp_table
 # declared types whose sort order is the default collation's without a COLLATE
 _OWN_ORDER = frozenset({"INTEGER", "REAL", "TEXT COLLATE NOCASE"})
 _TEXT = "TEXT COLLATE NOCASE"
+# what an alias's expression may hold to be evaluated again for its sort key: nothing
+# that reads a clock, a sequence or a random source, runs a subquery or aggregates
+_PURE_NODES = (
+    exp.Column,
+    exp.Identifier,
+    exp.Literal,
+    exp.Null,
+    exp.Boolean,
+    exp.Paren,
+    exp.Neg,
+    exp.Coalesce,
+    exp.Case,
+    exp.If,
+    exp.Concat,
+    exp.Trim,
+    exp.Add,
+    exp.Sub,
+    exp.Mul,
+    exp.DPipe,
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.Is,
+    exp.Collate,
+    exp.Var,
+)
+_PURE_CALLS = frozenset(
+    {"TSQL_ADD", "TSQL_UPPER", "TSQL_LOWER", "TSQL_LEFT", "TSQL_RIGHT", "TSQL_SUBSTRING"}
+    | {"TSQL_CONVERT", "LTRIM", "RTRIM", "TRIM"}
+)
 
 
 def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
@@ -41,6 +79,11 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
         if not isinstance(key, exp.Column) or not isinstance(order, exp.Order):
             continue
         owner = order.parent
+        aliased = _aliased(key, owner) if isinstance(owner, exp.Select) else None
+        if aliased is not None:
+            ordered.set("this", aliased.copy())
+            ordered.meta[SORT_BY] = "key"
+            continue
         if isinstance(owner, exp.Window):
             owner = owner.find_ancestor(exp.Query)
         found = _own_order(key, owner, ctes, table_of) if isinstance(owner, exp.Select) else None
@@ -50,6 +93,25 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
         indexed = (table.sqlite_name.casefold(), column.name.casefold()) in catalog.index_leads
         keyed = affinity(column.type) == _TEXT and table.object_id > 0 and not indexed
         ordered.meta[SORT_BY] = "key" if keyed else "column"
+
+
+def _aliased(key: exp.Column, select: exp.Select) -> exp.Expr | None:
+    """The expression a bare `key` names as the select list's alias, where it may be
+    evaluated again: pure, and not a plain column (sorted as a column by SQLite)."""
+    if key.table:
+        return None
+    name = key.name.casefold()
+    named = [p for p in select.expressions if p.alias_or_name.casefold() == name]
+    if len(named) != 1 or not isinstance(named[0], exp.Alias):
+        return None
+    if isinstance(named[0].this, exp.Column):
+        return None
+    pure = all(
+        isinstance(node, _PURE_NODES)
+        or (isinstance(node, exp.Anonymous) and node.name.upper() in _PURE_CALLS)
+        for node in named[0].this.walk()
+    )
+    return named[0].this if pure else None
 
 
 def _own_order(
