@@ -69,3 +69,11 @@ def test_how_each_key_is_sorted(session: EngineSession) -> None:
     assert by_alias.endswith("ORDER BY AZSQL_SORT_KEY(TSQL_ADD(W, ''))")
     assert by_newid.endswith("ORDER BY V COLLATE NOCASE")
     assert "AZSQL_SORT_KEY(" in by_expression  # one call a row, not two a comparison
+
+
+def test_a_catalog_views_text_column_sorts_by_its_folded_text(session: EngineSession) -> None:
+    for name in ("b_v", "A_v", "c_v "):
+        run(session, f"CREATE TABLE dbo.[{name}] (x int)")
+    sql = "SELECT name FROM sys.tables WHERE name LIKE '%[_]v%' ORDER BY name"
+    assert [r[0] for r in rows(session, sql)] == ["A_v", "b_v", "c_v "]
+    assert "AZSQL_SORT_KEY(name)" in session.engine.translator.translate(sql, "sdb").sql

@@ -68,7 +68,8 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
     """Mark each ORDER BY key (a SELECT's or a window's) that is a column of a user or
     temporary table (named by its SQLite name) declared NOCASE, INTEGER or REAL: sorted
     as the column, or by SORT_KEY where it is a user table's text that leads no index
-    (a temporary table's indexes are not known here)."""
+    (a temporary table's indexes are not known here); a catalog view's text column
+    (sys.objects.name) by SORT_KEY."""
 
     def table_of(name: str) -> Table | None:
         return catalog.tables.get(name.casefold()) or temp_table(name)
@@ -90,8 +91,13 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
         if found is None:
             continue
         table, column = found
+        text = affinity(column.type) == _TEXT
+        if table.kind == "V":  # a catalog view's column: sorted as SQLite computes it
+            if text:
+                ordered.meta[SORT_BY] = "key"
+            continue
         indexed = (table.sqlite_name.casefold(), column.name.casefold()) in catalog.index_leads
-        keyed = affinity(column.type) == _TEXT and table.object_id > 0 and not indexed
+        keyed = text and table.object_id > 0 and not indexed
         ordered.meta[SORT_BY] = "key" if keyed else "column"
 
 
@@ -138,8 +144,8 @@ def _own_order(
         if source.db or source.catalog or source.name.casefold() in ctes:
             return None
         table = table_of(source.name)
-        if table is None or table.kind != "U":
-            return None
+        if table is None or (table.kind != "U" and table.object_id >= 0):
+            return None  # a user view's column may be its table's, whose index serves
         column = table.column(key.name)
         if column is not None:
             found.append((table, column))
