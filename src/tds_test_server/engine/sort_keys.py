@@ -55,8 +55,6 @@ _PURE_NODES = (
     exp.Or,
     exp.Not,
     exp.Is,
-    exp.Collate,
-    exp.Var,
 )
 _PURE_CALLS = frozenset(
     {"TSQL_ADD", "TSQL_UPPER", "TSQL_LOWER", "TSQL_LEFT", "TSQL_RIGHT", "TSQL_SUBSTRING"}

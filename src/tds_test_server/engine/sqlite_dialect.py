@@ -139,7 +139,8 @@ def _computed_key(ordered: exp.Ordered) -> bool:
     order = ordered.parent
     if order is not None and isinstance(order.parent, exp.SetOperation):
         return False
-    return isinstance(key, (exp.Func, exp.Binary)) and not key.find(exp.Window)
+    # a COLLATE inside would pass up through the function: SQLite would look its name up
+    return isinstance(key, (exp.Func, exp.Binary)) and not key.find(exp.Window, exp.Collate)
 
 
 def _computed(projection: exp.Expr) -> bool:
