@@ -19,7 +19,7 @@ from ..results import ColumnType
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
 from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
-from .index_leads import nocase_index_leads
+from .index_leads import index_leads
 from .policy_views import security_policies, security_predicates
 from .sql_types import normalize, parse_type, type_text
 from .sqltext import default_definition as default_definition
@@ -164,7 +164,7 @@ class Catalog:
         # Row-level security: "schema.table" casefolded -> the T-SQL condition its enabled
         # filter predicates put on every read (row_security.py writes them).
         self.filters: dict[str, str] = {}
-        self.index_leads: frozenset[tuple[str, str]] = frozenset()  # see sort_keys.py
+        self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
 
@@ -186,7 +186,7 @@ class Catalog:
         filters = conn.execute(
             "SELECT target_object_id, filter FROM __azsql_security_predicates WHERE is_enabled = 1"
         ).fetchall()
-        leads = nocase_index_leads(conn)
+        leads = index_leads(conn)
         with self._lock:
             self.index_leads = leads
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}

@@ -94,7 +94,7 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
             if text:
                 ordered.meta[SORT_BY] = "key"
             continue
-        indexed = (table.sqlite_name.casefold(), column.name.casefold()) in catalog.index_leads
+        indexed = (table.object_id, column.column_id) in catalog.index_leads
         keyed = text and table.object_id > 0 and not indexed
         ordered.meta[SORT_BY] = "key" if keyed else "column"
 
