@@ -19,6 +19,7 @@ from ..results import ColumnType
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
 from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
+from .index_leads import index_leads
 from .policy_views import security_policies, security_predicates
 from .sequence_views import SEQUENCES_DDL, sequences_view
 from .sql_types import normalize, parse_type, type_text
@@ -165,6 +166,7 @@ class Catalog:
         # filter predicates put on every read (row_security.py writes them).
         self.filters: dict[str, str] = {}
         self.versioned: dict[int, tuple[str, str, str, str]] = {}  # temporal_tables.py
+        self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
 
@@ -186,7 +188,9 @@ class Catalog:
         filters = conn.execute(
             "SELECT target_object_id, filter FROM __azsql_security_predicates WHERE is_enabled = 1"
         ).fetchall()
+        leads = index_leads(conn)
         with self._lock:
+            self.index_leads = leads
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
             self.schema_names = {sid: name for sid, name in schemas}
             self.objects = {o[0]: ObjectRow(o[0], o[1], o[2], o[3], o[4] or 0) for o in objects}

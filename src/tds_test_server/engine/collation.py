@@ -12,16 +12,24 @@ keeps its own matching (the pattern's trailing blanks count there).
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
-
-def _key(text: str) -> str:
-    return text.rstrip(" ").lower()
+SORT_KEY = "AZSQL_SORT_KEY"  # the SQLite function sort_key
 
 
 def compare_nocase(a: str, b: str) -> int:
-    left, right = _key(a), _key(b)
-    return (left > right) - (left < right)
+    # written out: SQLite calls it twice for each comparison of a sort or an index search
+    a, b = a.rstrip(" ").lower(), b.rstrip(" ").lower()
+    return 0 if a == b else 1 if a > b else -1
+
+
+def sort_key(value: Any) -> Any:
+    """A text value as compare_nocase compares it; any other value as it is. Sorting by
+    it (BINARY compares UTF-8 bytes, which order as code points do) gives NOCASE's order
+    with one call a row where NOCASE takes two a comparison (sqlite_dialect.ordered_sql)."""
+    return value.rstrip(" ").lower() if isinstance(value, str) else value
 
 
 def register_collation(conn: sqlite3.Connection) -> None:
     conn.create_collation("NOCASE", compare_nocase)
+    conn.create_function(SORT_KEY, 1, sort_key, deterministic=True)

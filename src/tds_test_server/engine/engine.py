@@ -15,6 +15,7 @@ schema_objects -> ddl -> procedures -> user_procedures -> row_security -> Engine
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import os
 import shutil
@@ -369,7 +370,7 @@ class EngineSession(RowSecurity):
     def _run_batch(
         self, sql: str, statements: list[Statement], scope: dict[str, Variable]
     ) -> Iterator[Result]:
-        self.request = Request(sql, _now_text(), time.monotonic())
+        self.request = Request(sql, dt.datetime.now(), time.monotonic())
         self.last_request_start = self.request.start
         try:
             for index, stmt in enumerate(statements):
@@ -390,7 +391,7 @@ class EngineSession(RowSecurity):
                     raise
         finally:
             self.request = None
-            self.last_request_end = _now_text()
+            self.last_request_end = dt.datetime.now()
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         yield from within_textsize(self._call_procedure(name, params), self._textsize)
@@ -405,7 +406,7 @@ class EngineSession(RowSecurity):
         self.reload_memberships()
         found = self._user_procedure(name)
         if found is not None:
-            self.request = Request(f"EXEC {name}", _now_text(), time.monotonic(), "EXECUTE")
+            self.request = Request(f"EXEC {name}", dt.datetime.now(), time.monotonic(), "EXECUTE")
             try:
                 yield from self._run_user_procedure(
                     found[0], found[1], self._rpc_arguments(params), rpc=True
@@ -417,7 +418,7 @@ class EngineSession(RowSecurity):
         args = {p.name.lower(): functions.to_sqlite(p.value, p.type) for p in params}
         positional = [functions.to_sqlite(p.value, p.type) for p in params if not p.name]
         named = _bind_positional(proc, positional, args)
-        self.request = Request(f"EXEC {name}", _now_text(), time.monotonic(), "EXECUTE")
+        self.request = Request(f"EXEC {name}", dt.datetime.now(), time.monotonic(), "EXECUTE")
         try:
             yield from self._procedure(proc, named, params, name)
         finally:

@@ -42,6 +42,12 @@ def _now_text() -> str:
     return functions.format_datetime(dt.datetime.now(), "datetime")
 
 
+def datetime_text(value: dt.datetime | None) -> str | None:
+    """A clock reading as a datetime column holds it. A request's start and end are kept
+    as read and written out only when a DMV shows them: most requests are never shown."""
+    return None if value is None else functions.format_datetime(value, "datetime")
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -76,7 +82,7 @@ class Variable:
 @dataclass
 class Request:
     text: str
-    start: str
+    start: dt.datetime
     started: float
     command: str = "SELECT"
 
@@ -125,8 +131,8 @@ class SessionState:
         self._temp_tables_at_begin: dict[str, TempTable] = {}  # what a ROLLBACK restores
         self.identity_insert: set[str] = set()
         self.login_time = _now_text()
-        self.last_request_start: str | None = None
-        self.last_request_end: str | None = None
+        self.last_request_start: dt.datetime | None = None
+        self.last_request_end: dt.datetime | None = None
         self.request: Request | None = None
         self._depth = 0
         self._proc_depth = 0  # user procedures running (nested EXEC included)

@@ -24,6 +24,8 @@ from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.generators.sqlite import SQLiteGenerator
 
+from .collation import SORT_KEY
+
 # every keyword of SQLite's parser ("SQLite Keywords", sqlite.org/lang_keywords.html),
 # and TRUE and FALSE, which SQLite reads bare as 1 and 0 where no column has the name
 _KEYWORDS = """abort action add after all alter always analyze and as asc attach autoincrement
@@ -43,6 +45,10 @@ SQLITE_KEYWORDS = frozenset(_KEYWORDS.split())
 
 _Compared = TypeVar("_Compared", bound=exp.Expression)
 
+# an exp.Ordered's meta key (sort_keys.py): "column", sorted by the column's own collation;
+# "key", by SORT_KEY(column)
+SORT_BY = "sort_by"
+
 
 class EngineSQLite(SQLite):
     """SQLite with names quoted by backticks (the first of the tokenizer's quotes)."""
@@ -56,12 +62,16 @@ class EngineSQLite(SQLite):
         def ordered_sql(self, expression: exp.Ordered) -> str:
             # Every sort key case-insensitive, as the default collation sorts: SQLite sorts
             # a text column by its NOCASE but an expression (`a + b`, COALESCE, a VALUES
-            # column, an alias) by BINARY, 'B' before 'a'. Numbers ignore a collation.
-            if isinstance(expression.this, exp.Collate):
+            # column, an alias) by BINARY, 'B' before 'a'. Numbers ignore a collation. A
+            # table's column needs none (sort_keys), and with one SQLite can use its index.
+            sort_by = expression.meta.get(SORT_BY)
+            if isinstance(expression.this, exp.Collate) or sort_by == "column":
                 return super().ordered_sql(expression)
             collated = expression.copy()
-            key = exp.Collate(this=collated.this, expression=exp.var("NOCASE"))
-            collated.set("this", key)
+            if sort_by == "key" or _computed_key(expression):  # once a row, not twice a compare
+                collated.set("this", exp.Anonymous(this=SORT_KEY, expressions=[collated.this]))
+            else:
+                collated.set("this", exp.Collate(this=collated.this, expression=exp.var("NOCASE")))
             return super().ordered_sql(collated)
 
         def eq_sql(self, expression: exp.EQ) -> str:
@@ -118,6 +128,19 @@ class EngineSQLite(SQLite):
 
 
 _OPERANDS = ("this", "expression", "low", "high", "query")
+
+
+def _computed_key(ordered: exp.Ordered) -> bool:
+    """Whether SQLite may sort by SORT_KEY(key): a function's or an operator's value. Not a
+    name (it may be a select-list alias, which SQLite finds only bare: SORT_KEY(alias)
+    could read a column of that name), a number (a column position) or a key of a UNION's
+    ORDER BY (each must name a column of the result)."""
+    key = ordered.this.unnest()
+    order = ordered.parent
+    if order is not None and isinstance(order.parent, exp.SetOperation):
+        return False
+    # a COLLATE inside would pass up through the function: SQLite would look its name up
+    return isinstance(key, (exp.Func, exp.Binary)) and not key.find(exp.Window, exp.Collate)
 
 
 def _computed(projection: exp.Expr) -> bool:

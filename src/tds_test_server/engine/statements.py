@@ -36,7 +36,16 @@ from .for_json import json_result
 from .for_xml import xml_result
 from .languages import date_first, language
 from .output_capture import capture_setup, capture_teardown
-from .session_state import _DEFAULT_BUSY_MS, _FETCH, _NONAME, Chunks, RowStream, Variable, _q
+from .session_state import (
+    _DEFAULT_BUSY_MS,
+    _FETCH,
+    _NONAME,
+    Chunks,
+    RowStream,
+    Variable,
+    _q,
+    datetime_text,
+)
 from .sql_types import UnknownType, parse_type
 from .temp_tables import last_identity
 from .textsize import textsize_setting
@@ -729,8 +738,8 @@ class Statements(ConstraintErrors):
                         s.app_name,
                         s.login,
                         "running" if req else "sleeping",
-                        s.last_request_start,
-                        s.last_request_end,
+                        datetime_text(s.last_request_start),
+                        datetime_text(s.last_request_end),
                         s.lock_timeout_ms,
                         s.rowcount,
                         s.trancount,
@@ -746,7 +755,7 @@ class Statements(ConstraintErrors):
                     "INSERT INTO temp.__azsql_dmv_requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         s.spid,
-                        req.start,
+                        datetime_text(req.start),
                         "running" if s is self else "suspended",
                         req.command,
                         handle,

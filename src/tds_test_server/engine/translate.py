@@ -56,6 +56,7 @@ from .result_types import (
 )
 from .scalar_subqueries import rewrite_scalar_subqueries
 from .sequences import rewrite_next_value
+from .sort_keys import mark_column_keys
 from .sql_types import UnknownType, parse_type, type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
@@ -227,6 +228,7 @@ class Translator:
             for select in list(work.find_all(exp.Select)):
                 if select is not work and needs_top_rewrite(select):
                     select.replace(rewrite_top(_named(select)))
+        mark_column_keys(work, self.catalog)
         sql = _sqlite(work)
         return Query(
             sql,

@@ -1,0 +1,161 @@
+"""Per-statement time of the TDS test server over ODBC Driver 18, for a few statements.
+
+Run: .venv/bin/python bench/tds_statements.py [--src DIR ...] [--calls N] [--rounds N]
+
+Each call executes one statement, reads up to 100 rows and rolls back, against
+`python -m tds_test_server --sample` in its own process; the figure is the median of the
+calls in milliseconds, and beside it the server process's CPU time a call (all its
+threads, from Linux's /proc/PID/task/*/schedstat), which load on a shared machine
+disturbs less. Given --src twice or more (a tree's `src` directory, such as an
+older commit's `git archive`), it starts one server per tree and takes turns between
+them, so that the trees are compared under the same load. It prints figures; it does
+not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyodbc
+
+from azsql_mcp.catalog.sql import COLUMNS
+from tds_test_server import find_msodbc_driver
+
+USER, PASSWORD = "bench", "Bench-Passw0rd!"
+STATEMENTS = {
+    "SELECT 1": "SELECT 1",
+    "TOP 100 rows": "SELECT TOP (100) * FROM SalesLT.SalesOrderDetail",
+    "TOP 100 by key": ("SELECT TOP (100) * FROM SalesLT.SalesOrderDetail ORDER BY SalesOrderID"),
+    "text ORDER BY": "SELECT TOP (100) * FROM SalesLT.Customer ORDER BY LastName, CustomerID",
+    "expression ORDER BY": (
+        "SELECT TOP (100) CustomerID FROM SalesLT.Customer ORDER BY LastName + N', ' + FirstName"
+    ),
+    "alias ORDER BY": (
+        "SELECT TOP (100) LastName + N', ' + FirstName AS n FROM SalesLT.Customer ORDER BY n"
+    ),
+    "describe_table columns": (
+        "DECLARE @object_id int = OBJECT_ID(N'SalesLT.Product'),"
+        " @column_pattern nvarchar(4000) = NULL, @after_object_id int = 0,"
+        " @after_column_id int = 0;" + COLUMNS
+    ),
+}
+_LISTENING = re.compile(r"listening on (\S+):(\d+)")
+
+
+@dataclass
+class Tree:
+    """One tree's server: its name, its process id and a connection to it."""
+
+    name: str
+    pid: int
+    conn: pyodbc.Connection
+
+    def cpu_seconds(self) -> float:
+        """CPU time of every thread of the server so far (Linux)."""
+        total = 0
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (OSError, ValueError):  # a thread that ended meanwhile
+                continue
+        return total / 1e9
+
+
+@contextmanager
+def sample_server(src: str | None) -> Iterator[Tree]:
+    """The sample server from tree `src` (None: the code this script imports), connected."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.path.abspath(src)
+    args = ["--port", "0", "--sample", "--user", USER, f"--password={PASSWORD}"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tds_test_server", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        match = _LISTENING.fullmatch(proc.stdout.readline().rstrip("\n"))
+        if match is None:
+            raise RuntimeError(f"the TDS test server from {src or 'this tree'} did not start")
+        host, port = match.groups()
+        conn = pyodbc.connect(
+            f"DRIVER={{{find_msodbc_driver()}}};SERVER=tcp:{host},{port};"
+            f"DATABASE=AdventureWorksLT;UID={USER};PWD={PASSWORD};Encrypt=no",
+            autocommit=False,
+        )
+        with conn:
+            yield Tree(src or "this tree", proc.pid, conn)
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def timed_calls(conn: pyodbc.Connection, sql: str, calls: int) -> list[float]:
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        cur = conn.cursor()
+        cur.execute(sql)
+        cur.fetchmany(100)
+        cur.close()
+        conn.rollback()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def measure(trees: list[Tree], sql: str, calls: int, rounds: int) -> list[str]:
+    """`wall / cpu` ms a call for each tree, taking turns; n/a where the statement fails."""
+    able = []
+    for tree in trees:  # warm: the translation cache, SQLite's page cache
+        try:
+            timed_calls(tree.conn, sql, 5)
+            able.append(tree)
+        except pyodbc.Error:  # an older tree without a feature the statement uses
+            tree.conn.rollback()
+    walls: dict[str, list[float]] = {t.name: [] for t in able}
+    cpus = dict.fromkeys(walls, 0.0)
+    for _ in range(rounds):
+        for tree in able:
+            before = tree.cpu_seconds()
+            walls[tree.name] += timed_calls(tree.conn, sql, calls)
+            cpus[tree.name] += tree.cpu_seconds() - before
+    count = calls * rounds
+    return [
+        f"{statistics.median(walls[t.name]) * 1000:.2f} / {cpus[t.name] * 1000 / count:.2f}"
+        if t.name in walls
+        else "n/a"
+        for t in trees
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--src", action="append", help="a tree's src directory (repeat)")
+    parser.add_argument("--calls", type=int, default=40, help="calls per turn")
+    parser.add_argument("--rounds", type=int, default=5, help="turns per tree")
+    args = parser.parse_args()
+    with ExitStack() as stack:
+        trees = [stack.enter_context(sample_server(src)) for src in args.src or [None]]
+        print(
+            f"ms a call, wall median / server CPU mean ({args.calls} calls x {args.rounds} turns)"
+        )
+        print(f"{'statement':<24}" + "".join(f"{t.name[-22:]:>24}" for t in trees))
+        for label, sql in STATEMENTS.items():
+            figures = measure(trees, sql, args.calls, args.rounds)
+            print(f"{label:<24}" + "".join(f"{f:>24}" for f in figures))
+
+
+if __name__ == "__main__":
+    main()
