@@ -84,11 +84,13 @@ PROCESSES = """processes:
 
 
 class Stats:
-    def __init__(self, latencies: list[float], elapsed: float):
+    def __init__(self, latencies: list[float], elapsed: float, cpu_s: float = 0.0):
         ordered = sorted(latencies)
         self.p50 = statistics.median(ordered) * 1000
         self.p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
         self.rate = len(ordered) / elapsed
+        # this process's CPU time per call, all threads (the client's too, in process)
+        self.cpu_ms = cpu_s / len(ordered) * 1000
 
     def __str__(self) -> str:
         return f"{self.rate:8.1f}/s  p50 {self.p50:7.2f} ms  p99 {self.p99:7.2f} ms"
@@ -105,15 +107,18 @@ async def measure_together(
         for _ in range(max(block, 5)):
             await call()
     latencies: dict[str, list[float]] = {label: [] for label in calls}
+    cpu = dict.fromkeys(calls, 0.0)
     for _ in range(-(-n // block)):
         order = list(calls.items())
         random.shuffle(order)
         for label, call in order:
+            cpu_at = time.process_time()
             for _ in range(block):
                 t0 = time.perf_counter()
                 await call()
                 latencies[label].append(time.perf_counter() - t0)
-    return {label: Stats(times, sum(times)) for label, times in latencies.items()}
+            cpu[label] += time.process_time() - cpu_at
+    return {label: Stats(times, sum(times), cpu[label]) for label, times in latencies.items()}
 
 
 # --- clients -----------------------------------------------------------------------------

@@ -196,6 +196,7 @@ _FENCE_START = re.compile(r"<(?=\s*/?\s*untrusted-data)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 # Anything _escape would change; most cells have none of it and are returned as they are.
 _SPECIAL = re.compile(r"[\\|<\x00-\x1f\x7f\u2028\u2029]")
+_TEXT = frozenset({str})
 _TEXT_OR_NULL = frozenset({str, _NONE})
 # In a result's table SQL NULL is written NULL, and a text that reads NULL (imported data
 # has it; char(n) pads it with spaces) gets a backslash before it: only text can start
@@ -249,20 +250,33 @@ def render_table(
 def _column_text(column: Sequence[JsonValue]) -> Sequence[str]:
     """cell_text of each value, with fast paths for the usual text and int columns."""
     kinds = set(map(type, column))
-    if str in kinds and kinds <= _TEXT_OR_NULL:
-        strings = cast("Sequence[str | None]", column)
-        texts = [v for v in strings if v is not None]
-        # Nothing to cut or escape in the whole column: the values are their own text.
-        joined = "".join(texts)
-        if (
-            max(map(len, texts)) <= MAX_CELL_CHARS
-            and not _SPECIAL.search(joined)
-            and "NULL" not in joined
-        ):
-            return ["NULL" if v is None else v for v in strings]
+    if kinds == _TEXT:
+        strings = cast("Sequence[str]", column)
+        if _own_text(strings):
+            return strings
+    elif str in kinds and kinds <= _TEXT_OR_NULL:
+        maybe = cast("Sequence[str | None]", column)
+        if _own_text([v for v in maybe if v is not None]):
+            return ["NULL" if v is None else v for v in maybe]
     elif kinds == _INT:
         return list(map(str, column))
     return [_data_cell(v) for v in column]
+
+
+def _own_text(texts: Sequence[str]) -> bool:
+    """Whether each of `texts` is its own cell text: none to cut, escape or mark as not
+    NULL. isprintable() is False for every control character _SPECIAL names, and for a
+    few it does not name (U+0085, U+00A0), whose columns go cell by cell and come out the
+    same: one scan at C speed instead of a regex's."""
+    joined = "".join(texts)
+    return (
+        max(map(len, texts)) <= MAX_CELL_CHARS
+        and joined.isprintable()
+        and "\\" not in joined
+        and "|" not in joined
+        and "<" not in joined
+        and "NULL" not in joined
+    )
 
 
 def _data_cell(value: JsonValue) -> str:

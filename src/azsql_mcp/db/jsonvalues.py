@@ -109,6 +109,14 @@ _TEMPORAL = (dt.date, dt.time)
 _ISOFORMAT: Callable[[Any], JsonValue] = operator.methodcaller("isoformat")
 
 
+class ConvertedRows(list[list[JsonValue]]):
+    """Rows as rows_to_json returned them, which it returns as they are when given them
+    again: read_data's rows, converted in the driver process where they were fetched,
+    need not be checked value by value once more to become structured content."""
+
+    __slots__ = ()
+
+
 def rows_to_json(
     rows: Iterable[Sequence[Any]],
     *,
@@ -119,13 +127,15 @@ def rows_to_json(
     nearly always share one type, so its converter is chosen once, not per value.
     `cut_at`: the session's TEXTSIZE; a binary value that long may have been cut by the
     server, so its size is said to be at least that."""
+    if type(rows) is ConvertedRows:
+        return rows
     rows = list(rows)
     if not rows or not rows[0]:
-        return [[] for _ in rows]
+        return ConvertedRows([] for _ in rows)
     columns = [
         _column_to_json(column, max_binary_bytes, cut_at) for column in zip(*rows, strict=True)
     ]
-    return [list(row) for row in zip(*columns, strict=True)]
+    return ConvertedRows(map(list, zip(*columns, strict=True)))
 
 
 def _column_to_json(
