@@ -19,6 +19,13 @@ SETUP = [
     "INSERT INTO dbo.Lines (Qty, Price) VALUES (2, 5)",
     "CREATE TABLE dbo.Events (ID int, Note nvarchar(20)) WITH (LEDGER = ON (APPEND_ONLY = ON))",
     "INSERT INTO dbo.Events VALUES (1, 'opened')",
+    "CREATE TABLE dbo.Prices (ID int NOT NULL PRIMARY KEY, Amount money,"
+    " ValidFrom datetime2 GENERATED ALWAYS AS ROW START NOT NULL,"
+    " ValidTo datetime2 GENERATED ALWAYS AS ROW END NOT NULL,"
+    " PERIOD FOR SYSTEM_TIME (ValidFrom, ValidTo))"
+    " WITH (SYSTEM_VERSIONING = ON (HISTORY_TABLE = dbo.PricesHistory))",
+    "INSERT INTO dbo.Prices (ID, Amount) VALUES (1, 5)",
+    "UPDATE dbo.Prices SET Amount = 6 WHERE ID = 1",
 ]
 
 
@@ -79,18 +86,43 @@ async def test_a_computed_column_is_left_to_sql_server(
 
 
 @pytest.mark.parametrize(
+    ("tool", "sql", "error", "advice"),
+    [
+        (
+            "insert_data",
+            "INSERT INTO dbo.Prices (ID, Amount, ValidFrom) VALUES (2, 1, '2020-01-01')",
+            "Cannot insert an explicit value into a GENERATED ALWAYS column",  # 13536
+            "Leave the GENERATED ALWAYS column out",
+        ),
+        (
+            "update_data",
+            "UPDATE dbo.PricesHistory SET Amount = 1 WHERE ID = 1",
+            "Cannot update rows in a temporal history table",  # 13561
+            "read the history through the current table with FOR SYSTEM_TIME ALL",
+        ),
+    ],
+)
+async def test_a_temporal_table_says_what_may_be_written(
+    writer: Client[Any], tool: str, sql: str, error: str, advice: str
+) -> None:
+    """A system-versioned table fills its period columns and keeps its history table to
+    itself; the test server refuses both writes as SQL Server does."""
+    text = await _error(writer, tool, sql=sql)
+    assert text.startswith(error), text
+    assert advice in text, text
+
+
+@pytest.mark.parametrize(
     ("number", "advice"),
     [
-        (13536, "Leave the GENERATED ALWAYS column out"),
-        (13561, "read the history through the current table with FOR SYSTEM_TIME ALL"),
         (33504, "sys.security_predicates (a read_data) shows its predicate"),
         (334, "Leave the OUTPUT clause out"),
     ],
 )
-async def test_temporal_and_secured_tables_say_what_may_be_written(
+async def test_secured_tables_say_what_may_be_written(
     writer: Client[Any], tds_server: ThreadedTdsServer, number: int, advice: str
 ) -> None:
-    """The test server has no temporal tables, BLOCK predicates nor triggers: SQL
+    """The test server has no BLOCK predicates nor triggers that refuse OUTPUT: SQL
     Server's error stands in (a fault)."""
     tds_server.add_fault(Fault.parse(f"error:{number}@query:1~LinesHistory"))
     sql = "UPDATE dbo.LinesHistory SET Qty = 1 WHERE ID = 1"
