@@ -34,6 +34,10 @@ from tds_test_server import find_msodbc_driver
 USER, PASSWORD = "bench", "Bench-Passw0rd!"
 STATEMENTS = {
     "SELECT 1": "SELECT 1",
+    "load.py's read": (
+        "SELECT TOP (10) CustomerID, FirstName, LastName, CompanyName, EmailAddress"
+        " FROM SalesLT.Customer ORDER BY CustomerID"
+    ),
     "TOP 100 rows": "SELECT TOP (100) * FROM SalesLT.SalesOrderDetail",
     "TOP 100 by key": ("SELECT TOP (100) * FROM SalesLT.SalesOrderDetail ORDER BY SalesOrderID"),
     "text ORDER BY": "SELECT TOP (100) * FROM SalesLT.Customer ORDER BY LastName, CustomerID",
