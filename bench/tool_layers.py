@@ -68,31 +68,30 @@ def recorded_plugin(answer: dict[str, Any]) -> object:
     `recorded_after_read`, which first reads the query as read_data does and drops the
     rows."""
 
-    async def recorded(
-        ctx: ToolContext,
-        query: Annotated[str, Field(description="one SELECT")],
-        params: Annotated[dict[str, ParamValue] | None, Field(description="values")] = None,
-        max_rows: Annotated[int | None, Field(ge=1)] = None,
-        cursor: str | None = None,
-    ) -> Any:
-        """read_data's answer, recorded."""
-        return answer["result"]
+    def recorded_tool(read_first: bool) -> Any:
+        async def recorded(
+            ctx: ToolContext,
+            query: Annotated[str, Field(description="one SELECT")],
+            params: Annotated[dict[str, ParamValue] | None, Field(description="values")] = None,
+            max_rows: Annotated[int | None, Field(ge=1)] = None,
+            cursor: str | None = None,
+        ) -> Any:
+            """read_data's answer, recorded (after the read, for recorded_after_read)."""
+            if read_first:
+                await ctx.db.read(query, params, max_rows=CAP, json_values=True)
+            return answer["result"]
 
-    async def recorded_after_read(
-        ctx: ToolContext,
-        query: Annotated[str, Field(description="one SELECT")],
-        params: Annotated[dict[str, ParamValue] | None, Field(description="values")] = None,
-        max_rows: Annotated[int | None, Field(ge=1)] = None,
-        cursor: str | None = None,
-    ) -> Any:
-        """read_data's answer, recorded, after the read."""
-        await ctx.db.read(query, params, max_rows=CAP, json_values=True)
-        return answer["result"]
+        return recorded
 
     @hookimpl
     def register_tools(register: RegisterTool) -> None:
-        for tool in (recorded, recorded_after_read):
-            register(tool, annotations={"readOnlyHint": True}, output_schema=StructuredResult)
+        for name, read_first in (("recorded", False), ("recorded_after_read", True)):
+            register(
+                recorded_tool(read_first),
+                name=name,
+                annotations={"readOnlyHint": True},
+                output_schema=StructuredResult,
+            )
 
     module = ModuleType("recorded")
     module.register_tools = register_tools  # type: ignore[attr-defined]
