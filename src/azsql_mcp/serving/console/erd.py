@@ -68,7 +68,8 @@ def er_svg(diagram: ERDiagram) -> str:
     parts = []
     if diagram.total > len(diagram.tables):
         parts.append(
-            f'<p class="muted">{len(diagram.tables)} of {diagram.total} tables are drawn.</p>'
+            f'<p class="muted">The {len(diagram.tables)} tables with the most foreign keys'
+            f" to and from them, of {diagram.total}, are drawn.</p>"
         )
     parts += [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="er-diagram" width="{width}"'

@@ -1,4 +1,5 @@
-"""The console's pages: overview, components, schema, activity and the query runner.
+"""The console's pages: overview, components, activity and the query runner (the schema
+page is schema_page.py).
 
 Each function returns a page body (HTML); `routes.py` wraps it in the shell. They read
 the assembled `App` and go through the same paths clients use: the component lists
@@ -9,20 +10,9 @@ from __future__ import annotations
 import json
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from mcp_types import TextContent
 
-from azsql_mcp.catalog.access import seen_tables
-from azsql_mcp.catalog.diagram import er_diagram, select_tables
-from azsql_mcp.catalog.schema import (
-    HIDDEN_LEGEND,
-    OutlineColumn,
-    OutlineForeignKey,
-    column_notes,
-    schema_overview,
-)
-from azsql_mcp.serving.console.erd import er_svg
 from azsql_mcp.serving.console.layout import esc, header_cells, scroll_box, state, table
 from azsql_mcp.version import __version__
 
@@ -210,77 +200,6 @@ def _schema_details(schema: dict[str, Any]) -> str:
     body = esc(json.dumps(schema, indent=2))
     # a focusable box: a keyboard can scroll a long schema
     return f'<details><summary>{esc(summary)}</summary><pre tabindex="0">{body}</pre></details>'
-
-
-async def schema(app: App, source: str | None) -> str:
-    names = list(app.settings.sources)
-    if not names:
-        return '<p class="bad">No source is configured.</p>'
-    source = source if source in names else (app.settings.server.default_source or names[0])
-    picker = " · ".join(
-        f'<b aria-current="true">{esc(n)}</b>'  # the one shown, said to a screen reader too
-        if n == source
-        else f'<a href="?source={_query_value(n)}">{esc(n)}</a>'
-        for n in names
-    )
-    db = app.databases.get(source)
-    if db is None:
-        return f"<p>Source: {picker}</p><p class='bad'>Source {esc(source)!s} is still opening.</p>"
-    try:
-        outline = await schema_overview(db)
-        seen = await seen_tables(db)
-    except Exception as exc:  # an outage shows on the page, not as a 500
-        return f"<p>Source: {picker}</p><p class='bad'>Cannot read the catalog: {esc(exc)}</p>"
-    by_schema: dict[str, list[str]] = {}
-    for t in outline.tables:
-        cols = table(
-            f"Columns of {t.schema_name}.{t.name}",
-            ["column", "type", "null", "key"],
-            [
-                [
-                    esc(c.name) + _column_notes(c),
-                    f"<code>{esc(c.type)}</code>",
-                    "yes" if c.nullable else "no",
-                    _key_of(c.name, t.primary_key, t.foreign_keys),
-                ]
-                for c in t.columns
-            ],
-        )
-        block = (
-            f'<details class="table"><summary><b>{esc(t.name)}</b>'
-            f' <span class="muted">{esc(t.type)}, {len(t.columns)} columns</span></summary>'
-            f"{cols}</details>"
-        )
-        by_schema.setdefault(t.schema_name, []).append(block)
-    listing = "".join(
-        f"<h2>Schema {esc(name)}</h2>{''.join(blocks)}" for name, blocks in by_schema.items()
-    )
-    note = '<p class="bad">The catalog was cut short.</p>' if outline.truncated else ""
-    if any(c.hidden for t in outline.tables for c in t.columns):
-        note += f'<p class="muted">{esc(HIDDEN_LEGEND)}.</p>'
-    if seen:  # "No tables to draw" may be tables this login is not shown
-        note += f'<p class="bad">Shown: the tables{esc(seen)}.</p>'
-    return (
-        f"<p>Source: {picker}</p>{note}<h2>ER diagram</h2>"
-        f"{scroll_box('ER diagram', er_svg(er_diagram(select_tables(outline))))}{listing}"
-    )
-
-
-def _column_notes(column: OutlineColumn) -> str:
-    """A HIDDEN column and one the user may not SELECT marked, as schema_overview does."""
-    notes = column_notes(column)
-    return f' <span class="muted">({esc(", ".join(notes))})</span>' if notes else ""
-
-
-def _query_value(text: str) -> str:
-    """`text` as one query-string value inside an HTML attribute."""
-    return esc(quote(text, safe=""))
-
-
-def _key_of(column: str, primary: list[str], foreign_keys: list[OutlineForeignKey]) -> str:
-    keys = ["PK"] if column in primary else []
-    keys += [f"FK → {esc(fk.table)}" for fk in foreign_keys if column in fk.columns]
-    return " ".join(keys)
 
 
 def _activity(app: App) -> list[dict[str, Any]]:

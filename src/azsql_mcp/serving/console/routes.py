@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from azsql_mcp import metrics
 from azsql_mcp.serving.admission import client_key, count_auth_failure
 from azsql_mcp.serving.clientauth import component_key
-from azsql_mcp.serving.console import pages
+from azsql_mcp.serving.console import pages, schema_page
 from azsql_mcp.serving.console.access import console_enabled, refusal
 from azsql_mcp.serving.console.layout import page
 
@@ -77,7 +77,8 @@ def add_console(app: App) -> None:
 
     @route("/console/schema", ["GET"])
     async def schema(request: Request) -> Response:
-        body = await pages.schema(app, request.query_params.get("source"))
+        query = request.query_params
+        body = await schema_page.schema(app, query.get("source"), query.get("schema"))
         return HTMLResponse(page("Schema", "/console/schema", body))
 
     @route("/console/activity", ["GET"])

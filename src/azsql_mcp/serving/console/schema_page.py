@@ -1,0 +1,162 @@
+"""The console's schema page: a source's tables with their columns and keys, and an ER
+diagram of them.
+
+A database of more than LISTED_OBJECTS tables and views is listed a schema at a time:
+the page first lists the schemas with their counts (one statement), and a schema picked
+(`?schema=`) is read alone; the diagram draws the tables diagram_tables chooses, so a
+database of 2,000 tables is shown in a handful of statements, not one for each page
+of every table's columns."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from azsql_mcp.api import Database
+from azsql_mcp.catalog import diagram
+from azsql_mcp.catalog.access import seen_tables
+from azsql_mcp.catalog.schema import (
+    HIDDEN_LEGEND,
+    OutlineColumn,
+    OutlineForeignKey,
+    SchemaOverview,
+    SchemaSize,
+    column_notes,
+    schema_overview,
+    schema_sizes,
+)
+from azsql_mcp.serving.console.erd import er_svg
+from azsql_mcp.serving.console.layout import esc, scroll_box, table
+
+if TYPE_CHECKING:
+    from azsql_mcp.core.app import App
+
+# Tables and views one page lists with their columns; past it, a schema at a time.
+LISTED_OBJECTS = 200
+
+
+async def schema(app: App, source: str | None, schema_name: str | None = None) -> str:
+    names = list(app.settings.sources)
+    if not names:
+        return '<p class="bad">No source is configured.</p>'
+    source = source if source in names else (app.settings.server.default_source or names[0])
+    picker = " · ".join(
+        f'<b aria-current="true">{esc(n)}</b>'  # the one shown, said to a screen reader too
+        if n == source
+        else f'<a href="?source={_query_value(n)}">{esc(n)}</a>'
+        for n in names
+    )
+    db = app.databases.get(source)
+    if db is None:
+        return f"<p>Source: {picker}</p><p class='bad'>Source {esc(source)!s} is still opening.</p>"
+    try:
+        body = await _body(db, source, schema_name)
+        seen = await seen_tables(db)
+    except Exception as exc:  # an outage shows on the page, not as a 500
+        return f"<p>Source: {picker}</p><p class='bad'>Cannot read the catalog: {esc(exc)}</p>"
+    if seen:  # "No tables to draw" may be tables this login is not shown
+        body = f'<p class="bad">Shown: the tables{esc(seen)}.</p>{body}'
+    return f"<p>Source: {picker}</p>{body}"
+
+
+async def _body(db: Database, source: str, schema_name: str | None) -> str:
+    sizes = await schema_sizes(db)
+    everything = sum(s.tables + s.views for s in sizes)
+    if schema_name is not None:
+        size = next((s for s in sizes if s.name == schema_name), None)
+        if size is None:
+            return (
+                f'<p class="bad">No schema {esc(schema_name)} with tables this login can see:'
+                f" pick one below.</p>{_schemas(source, sizes)}"
+            )
+        whole = f'<p><a href="?source={_query_value(source)}">All schemas</a></p>'
+        outline = await schema_overview(db, schema_name)
+        drawn = await _diagram(db, schema_name, size.tables, outline)
+        return f"{whole}{_notes(outline)}{drawn}{_listing(outline)}"
+    if everything <= LISTED_OBJECTS:  # the whole database on one page
+        outline = await schema_overview(db)
+        drawn = await _diagram(db, None, sum(s.tables for s in sizes), outline)
+        return _notes(outline) + drawn + _listing(outline)
+    said = (
+        f"<p>This database has {everything} tables and views, more than the"
+        f" {LISTED_OBJECTS} one page lists: pick a schema to list its tables.</p>"
+    )
+    drawn = await _diagram(db, None, sum(s.tables for s in sizes), None)
+    return f"{said}{drawn}<h2>Schemas</h2>{_schemas(source, sizes)}"
+
+
+async def _diagram(
+    db: Database, schema_name: str | None, tables: int, outline: SchemaOverview | None
+) -> str:
+    """The ER diagram of the database or of `schema_name` (of `tables` tables): drawn from
+    `outline` when it holds them all, else of the tables diagram_tables chooses, read
+    alone."""
+    if outline is not None and tables <= diagram.DIAGRAM_MAX_TABLES and not outline.truncated:
+        drawn = diagram.er_diagram(diagram.select_tables(outline))
+    else:
+        chosen, total = await diagram.diagram_tables(db, schema_name)
+        picked = await schema_overview(db, schema_name, object_ids=chosen)
+        drawn = diagram.er_diagram(diagram.select_tables(picked), total=total)
+    return f"<h2>ER diagram</h2>{scroll_box('ER diagram', er_svg(drawn))}"
+
+
+def _schemas(source: str, sizes: list[SchemaSize]) -> str:
+    """The schemas, each a link to the page of its tables."""
+    link = f"?source={_query_value(source)}&amp;schema="
+    rows = [
+        [f'<a href="{link}{_query_value(s.name)}">{esc(s.name)}</a>', str(s.tables), str(s.views)]
+        for s in sizes
+    ]
+    return table("Schemas", ["schema", "tables", "views"], rows)
+
+
+def _listing(outline: SchemaOverview) -> str:
+    """Each schema's tables and views, each with its columns and keys."""
+    by_schema: dict[str, list[str]] = {}
+    for t in outline.tables:
+        cols = table(
+            f"Columns of {t.name}",  # schema.table
+            ["column", "type", "null", "key"],
+            [
+                [
+                    esc(c.name) + _column_notes(c),
+                    f"<code>{esc(c.type)}</code>",
+                    "yes" if c.nullable else "no",
+                    _key_of(c.name, t.primary_key, t.foreign_keys),
+                ]
+                for c in t.columns
+            ],
+        )
+        block = (
+            f'<details class="table"><summary><b>{esc(t.name)}</b>'
+            f' <span class="muted">{esc(t.type)}, {len(t.columns)} columns</span></summary>'
+            f"{cols}</details>"
+        )
+        by_schema.setdefault(t.schema_name, []).append(block)
+    return "".join(
+        f"<h2>Schema {esc(name)}</h2>{''.join(blocks)}" for name, blocks in by_schema.items()
+    )
+
+
+def _notes(outline: SchemaOverview) -> str:
+    note = '<p class="bad">The catalog was cut short.</p>' if outline.truncated else ""
+    if any(c.hidden for t in outline.tables for c in t.columns):
+        note += f'<p class="muted">{esc(HIDDEN_LEGEND)}.</p>'
+    return note
+
+
+def _column_notes(column: OutlineColumn) -> str:
+    """A HIDDEN column and one the user may not SELECT marked, as schema_overview does."""
+    notes = column_notes(column)
+    return f' <span class="muted">({esc(", ".join(notes))})</span>' if notes else ""
+
+
+def _query_value(text: str) -> str:
+    """`text` as one query-string value inside an HTML attribute."""
+    return esc(quote(text, safe=""))
+
+
+def _key_of(column: str, primary: list[str], foreign_keys: list[OutlineForeignKey]) -> str:
+    keys = ["PK"] if column in primary else []
+    keys += [f"FK → {esc(fk.table)}" for fk in foreign_keys if column in fk.columns]
+    return " ".join(keys)
