@@ -163,7 +163,10 @@ async def schema_sizes(db: Database) -> list[SchemaSize]:
     """Each schema with tables or views the login can see, and how many, by name: one
     statement, where schema_overview reads every column of every table."""
     rows, _ = await read_all(db, sql.SCHEMA_SIZES)
-    return [SchemaSize(name=r["schema_name"], tables=r["tables"], views=r["views"]) for r in rows]
+    return [
+        SchemaSize(name=r["schema_name"], tables=r["table_count"], views=r["view_count"])
+        for r in rows
+    ]
 
 
 async def _read(

@@ -390,8 +390,8 @@ ORDER BY COUNT(k.object_id) DESC, s.name, o.name
 # schemas to pick from before reading any table's columns.
 SCHEMA_SIZES = """
 SELECT s.name AS schema_name,
-       SUM(CASE o.type WHEN 'U' THEN 1 ELSE 0 END) AS tables,
-       SUM(CASE o.type WHEN 'V' THEN 1 ELSE 0 END) AS views
+       SUM(CASE o.type WHEN 'U' THEN 1 ELSE 0 END) AS table_count,
+       SUM(CASE o.type WHEN 'V' THEN 1 ELSE 0 END) AS view_count
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
