@@ -1,15 +1,17 @@
 """Per-statement time of the TDS test server over ODBC Driver 18, for a few statements.
 
 Run: .venv/bin/python bench/tds_statements.py [--src DIR ...] [--calls N] [--rounds N]
+         [--tables N]
 
 Each call executes one statement, reads up to 100 rows and rolls back, against
 `python -m tds_test_server --sample` in its own process; the figure is the median of the
 calls in milliseconds, and beside it the server process's CPU time a call (all its
 threads, from Linux's /proc/PID/task/*/schedstat), which load on a shared machine
-disturbs less. Given --src twice or more (a tree's `src` directory, such as an
-older commit's `git archive`), it starts one server per tree and takes turns between
-them, so that the trees are compared under the same load. It prints figures; it does
-not assert.
+disturbs less. --tables N adds N tables in up to 300 schemas to each server first (a
+large catalog for list_tables; about 50 ms a table). Given --src twice or more (a
+tree's `src` directory, such as an older commit's `git archive`), it starts one server
+per tree and takes turns between them, so that the trees are compared under the same
+load. It prints figures; it does not assert.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import pyodbc
 
-from azsql_mcp.catalog.sql import COLUMNS
+from azsql_mcp.catalog.sql import COLUMNS, LIST_TABLES, TABLE_KIND
 from tds_test_server import find_msodbc_driver
 
 USER, PASSWORD = "bench", "Bench-Passw0rd!"
@@ -51,6 +53,11 @@ STATEMENTS = {
         "DECLARE @object_id int = OBJECT_ID(N'SalesLT.Product'),"
         " @column_pattern nvarchar(4000) = NULL, @after_object_id int = 0,"
         " @after_column_id int = 0;" + COLUMNS
+    ),
+    "describe_table kind": ("DECLARE @object_id int = OBJECT_ID(N'SalesLT.Product');" + TABLE_KIND),
+    "list_tables": (
+        "DECLARE @schema sysname = NULL, @pattern nvarchar(4000) = NULL,"
+        " @after_schema_name sysname = NULL, @after_object_name sysname = NULL;" + LIST_TABLES
     ),
 }
 _LISTENING = re.compile(r"listening on (\S+):(\d+)")
@@ -144,14 +151,28 @@ def measure(trees: list[Tree], sql: str, calls: int, rounds: int) -> list[str]:
     ]
 
 
+def add_tables(conn: pyodbc.Connection, tables: int) -> None:
+    """`tables` one-column tables, spread over up to 300 schemas, committed."""
+    schemas = min(tables, 300)
+    cur = conn.cursor()
+    for s in range(schemas):
+        cur.execute(f"CREATE SCHEMA s{s:03d}")
+    for t in range(tables):
+        cur.execute(f"CREATE TABLE s{t % schemas:03d}.t{t:04d} (id int NOT NULL PRIMARY KEY)")
+    conn.commit()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--src", action="append", help="a tree's src directory (repeat)")
     parser.add_argument("--calls", type=int, default=40, help="calls per turn")
     parser.add_argument("--rounds", type=int, default=5, help="turns per tree")
+    parser.add_argument("--tables", type=int, default=0, help="tables to add first")
     args = parser.parse_args()
     with ExitStack() as stack:
         trees = [stack.enter_context(sample_server(src)) for src in args.src or [None]]
+        for tree in trees:
+            add_tables(tree.conn, args.tables)
         print(
             f"ms a call, wall median / server CPU mean ({args.calls} calls x {args.rounds} turns)"
         )

@@ -25,7 +25,7 @@ from .sequence_views import SEQUENCES_DDL, sequences_view
 from .sql_types import normalize, parse_type, type_text
 from .sqltext import default_definition as default_definition
 from .sqltext import split_name as split_name
-from .temporal_tables import TEMPORAL_COLUMNS, versioned_tables
+from .temporal_tables import HISTORY_JOIN, TEMPORAL_COLUMNS, versioned_tables
 
 DEFAULT_SCHEMA = "dbo"
 
@@ -482,7 +482,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         " EXISTS (SELECT 1 FROM __azsql_meta m WHERE m.key = 'memory_optimized:' || o.object_id),"
         " 0, 'SCHEMA_AND_DATA',"
         f" {TEMPORAL_COLUMNS}, 0, 0, 0, 0, 0, 'NON_LEDGER_TABLE', 0"
-        f" FROM {_USER_OBJECTS} WHERE o.type = 'U'",
+        f" FROM {_USER_OBJECTS} {HISTORY_JOIN} WHERE o.type = 'U'",
     ),
     _view(
         -388,
