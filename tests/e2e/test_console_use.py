@@ -59,9 +59,12 @@ def run(page: Page, sql: str) -> None:
         f"window.before = true; document.getElementById('sql').value = {json.dumps(sql)};"
         " document.getElementById('run').click(); true"
     )
+    # the outcome is focused by `autofocus`, which Chromium applies at a rendering step
+    # after the load: a loaded machine showed the page complete and nothing focused yet
     loaded = (
         "!window.before && document.readyState === 'complete'"
         " && document.getElementById('result').innerText !== ''"
+        " && document.activeElement === document.querySelector('[autofocus]')"
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
