@@ -9,10 +9,13 @@ or a wrong answer is not.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from azsql_mcp import metrics
 from azsql_mcp.db import executors
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS
 
 # The modules whose tests run once per principal.
@@ -41,3 +44,17 @@ def executor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(executors, "default_kind", lambda: kind)
     metrics.DB_RETRIES.clear()  # tests count a source's retries, and sources repeat by name
     return kind
+
+
+@pytest.fixture
+def statements_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements the sources read from now on (each a round trip to the server)."""
+    sent: list[str] = []
+    read = SourceDatabase.read
+
+    async def counted(self: SourceDatabase, sql: str, *args: Any, **kw: Any) -> Any:
+        sent.append(sql)
+        return await read(self, sql, *args, **kw)
+
+    monkeypatch.setattr(SourceDatabase, "read", counted)
+    return sent

@@ -15,7 +15,6 @@ from fastmcp import Client
 from azsql_mcp.catalog import diagram as diagram_module
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
-from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.serving.console import schema_page
 from azsql_mcp.testing.pytest_plugin import TEST_SOURCE, sample_tds_server
 from tds_test_server import ThreadedTdsServer
@@ -42,19 +41,11 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 
 
 @pytest.fixture
-def small_bounds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def small_bounds(monkeypatch: pytest.MonkeyPatch, statements_read: list[str]) -> list[str]:
     """A page of 100 tables and views, a diagram of 3; the statements sent from now on."""
     monkeypatch.setattr(schema_page, "LISTED_OBJECTS", 100)
     monkeypatch.setattr(diagram_module, "DIAGRAM_MAX_TABLES", 3)
-    sent: list[str] = []
-    read = SourceDatabase.read
-
-    async def counted(self: SourceDatabase, sql: str, *args: Any, **kw: Any) -> Any:
-        sent.append(sql)
-        return await read(self, sql, *args, **kw)
-
-    monkeypatch.setattr(SourceDatabase, "read", counted)
-    return sent
+    return statements_read
 
 
 async def page(config: dict[str, Any], schema: str | None, sent: list[str]) -> str:

@@ -19,7 +19,6 @@ from azsql_mcp import catalog
 from azsql_mcp.catalog import diagram as diagram_module
 from azsql_mcp.catalog import schema as schema_module
 from azsql_mcp.catalog.description_fit import COLUMNS_SHOWN, ITEMS_SHOWN
-from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.testing.pytest_plugin import READER_USER, sample_tds_server
 from tds_test_server import ThreadedTdsServer
 
@@ -199,19 +198,6 @@ async def test_a_tables_diagram_reads_the_table_and_its_neighbours_only(mcp_clie
     assert '"Near.Hub" }o--o| "Far.Up" : "up"' in text
 
 
-def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements the source reads from now on (each a round trip to the server)."""
-    sent: list[str] = []
-    read = SourceDatabase.read
-
-    async def counted(self: SourceDatabase, sql: str, *args: Any, **kw: Any) -> Any:
-        sent.append(sql)
-        return await read(self, sql, *args, **kw)
-
-    monkeypatch.setattr(SourceDatabase, "read", counted)
-    return sent
-
-
 async def test_a_schemas_diagram_draws_its_most_connected_tables(mcp_client, monkeypatch):
     """Chosen in one statement: the tables with the most foreign keys, not the first by
     name, and only theirs are read."""
@@ -229,20 +215,21 @@ async def test_a_schemas_diagram_draws_its_most_connected_tables(mcp_client, mon
     assert '"Near.Spoke" }o--|| "Near.Hub" : "hub"' in text
 
 
-async def test_the_databases_diagram_reads_only_the_tables_it_draws(mcp_client, monkeypatch):
+async def test_the_databases_diagram_reads_only_the_tables_it_draws(
+    mcp_client, monkeypatch, statements_read
+):
     """Not every table's columns to draw 60: a database past the overview's cap of
     columns (here 50) is drawn without being cut short, in a few statements (the whole
     schema took one for each page of max_rows columns: 2,000 tables, some 200)."""
     monkeypatch.setattr(schema_module, "SCHEMA_MAX_COLUMNS", 50)
     monkeypatch.setattr(diagram_module, "DIAGRAM_MAX_TABLES", 3)
     monkeypatch.setattr(catalog, "DIAGRAM_MAX_TABLES", 3)
-    sent = count_reads(monkeypatch)
     (diagram,) = await mcp_client.read_resource("database://schema/diagram")
     header = diagram.text.splitlines()[0]
     assert ", the 3 with the most foreign keys to and from them drawn" in header
     assert "cut short" not in header
     assert diagram.text.count(" {\n") == 3
-    assert len(sent) <= 8, sent
+    assert len(statements_read) <= 8, statements_read
 
 
 async def test_the_tables_resource_ends_at_its_size_with_the_cursor_of_the_rest(
