@@ -513,7 +513,8 @@ def tsql_mul(a: Any, b: Any) -> Any:
 def _within_bigint(result: Any) -> Any:
     """Integer arithmetic's result, Msg 8115 past bigint's range (which SQLite cannot
     hold: its error would be 'string or blob too big')."""
-    if isinstance(result, int) and not -(2**63) <= result < 2**63:
+    low, high = INTEGER_RANGES["bigint"]
+    if isinstance(result, int) and not low <= result <= high:
         raise TdsError(8115, "Arithmetic overflow error converting expression to data type bigint.")
     return result
 

@@ -19,13 +19,12 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from .catalog import Catalog, Column, Table
-from .sql_types import affinity
+from .sql_types import TEXT_NOCASE, affinity
 from .sqlite_dialect import SORT_BY
 from .temp_tables import temp_table
 
 # declared types whose sort order is the default collation's without a COLLATE
-_OWN_ORDER = frozenset({"INTEGER", "REAL", "TEXT COLLATE NOCASE"})
-_TEXT = "TEXT COLLATE NOCASE"
+_OWN_ORDER = frozenset({"INTEGER", "REAL", TEXT_NOCASE})
 # what an alias's expression may hold to be evaluated again for its sort key: nothing
 # that reads a clock, a sequence or a random source, runs a subquery or aggregates
 _PURE_NODES = (
@@ -89,7 +88,7 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
         if found is None:
             continue
         table, column = found
-        text = affinity(column.type) == _TEXT
+        text = affinity(column.type) == TEXT_NOCASE
         if table.kind == "V":  # a catalog view's column: sorted as SQLite computes it
             if text:
                 ordered.meta[SORT_BY] = "key"

@@ -202,6 +202,11 @@ def storage(t: ColumnType) -> tuple[int, int, int]:
     return (length * 2 if t.name in UNICODE_TYPES else length), 0, 0
 
 
+# a char, varchar, nchar or nvarchar column's declaration: the default collation is
+# case-insensitive
+TEXT_NOCASE = "TEXT COLLATE NOCASE"
+
+
 def affinity(t: ColumnType) -> str:
     """SQLite column declaration for a T-SQL type. Decimals are NUMERIC so that
     comparisons and arithmetic behave; values up to 15 significant digits are exact."""
@@ -214,5 +219,5 @@ def affinity(t: ColumnType) -> str:
     if t.name in BINARY_TYPES or t.name in CLR_TYPES:
         return "BLOB"
     if t.name in CHAR_TYPES or t.name == "uniqueidentifier":
-        return "TEXT COLLATE NOCASE"  # the default collation is case-insensitive
+        return TEXT_NOCASE
     return "TEXT"

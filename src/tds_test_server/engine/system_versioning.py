@@ -20,6 +20,7 @@ import sqlite3
 from ..results import ColumnType, TdsError
 from .catalog import Table
 from .session_state import _q
+from .temporal_tables import is_history_table
 
 # The time of the statement, in the text SQLite keeps datetime2 as (scale 3 here).
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
@@ -97,11 +98,7 @@ def check_writes(
     13561, 13560), and one naming a period column (13536 in an INSERT's column list,
     13537 in an UPDATE's SET). The history triggers write below this check."""
     where = f"{database}.{table.schema}.{table.name}"
-    history = conn.execute(
-        "SELECT 1 FROM __azsql_meta WHERE key LIKE 'history_table:%' AND value = ?",
-        (table.object_id,),
-    ).fetchone()
-    if history is not None and kind in _HISTORY_WRITES:
+    if kind in _HISTORY_WRITES and is_history_table(conn, table.object_id):
         number, text = _HISTORY_WRITES[kind]
         raise TdsError(number, f"{text} '{where}'.")
     periods = period_columns(conn, table.object_id)

@@ -49,6 +49,14 @@ def link(conn: sqlite3.Connection, object_id: int, history_id: int) -> None:
     conn.execute("INSERT INTO __azsql_meta VALUES (?, ?)", (f"{_KEY}{object_id}", history_id))
 
 
+def is_history_table(conn: sqlite3.Connection, object_id: int) -> bool:
+    """Whether the table of `object_id` is some table's history table."""
+    found = conn.execute(
+        f"SELECT 1 FROM __azsql_meta WHERE key LIKE '{_KEY}%' AND value = ?", (object_id,)
+    )
+    return found.fetchone() is not None
+
+
 def _is_history(object_id: str) -> str:
     # an IN list, built once a statement, not a scan of __azsql_meta a row
     return f"{object_id} IN (SELECT m.value FROM __azsql_meta m WHERE m.key LIKE '{_KEY}%')"
