@@ -126,10 +126,10 @@ clients: install
 	$(BIN)/python tests/clients/run.py $(CLIENTS_DIR)
 
 # The database tests against a real SQL Server or Azure SQL database, as a privileged user
-# and (with AZSQL_MCP_TEST_SQLSERVER_READER) a db_datareader one: see docs/testing.md.
+# and (with AZSQL_MCP_TEST_SQLSERVER_READER) a db_datareader one: see docs/project-tests.md.
 test-sqlserver: install
 	@test -n "$$AZSQL_MCP_TEST_SQLSERVER" || { \
-	  echo "set AZSQL_MCP_TEST_SQLSERVER to an ODBC connection string (docs/testing.md)"; exit 1; }
+	  echo "set AZSQL_MCP_TEST_SQLSERVER to an ODBC connection string (docs/project-tests.md)"; exit 1; }
 	$(BIN)/python -m pytest -q -m sqlserver tests/integration
 
 bench: install

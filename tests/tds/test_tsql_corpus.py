@@ -1,6 +1,6 @@
 """The differential corpus (tsql_corpus.py) through both ODBC drivers against the sample:
 values and result column types, equivalent formulations agreeing, refusals that say what
-to do; and docs/testing.md naming every feature the corpus covers."""
+to do; and docs/test-server-tsql.md naming every feature the corpus covers."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tsql_corpus import CASES, Case
 
 from tds_test_server import ThreadedTdsServer
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "test-server-tsql.md"
 
 _PYTHON_TYPES: dict[str, type] = {
     "int": int,
@@ -107,7 +107,7 @@ def test_docs_list_what_the_corpus_covers() -> None:
     refused = _documented_kinds("refused")
     covered = {c.kind for c in CASES if c.error is None}
     refused_in_corpus = {c.kind for c in CASES if c.error is not None}
-    assert covered - supported == set(), "supported in the corpus, missing from docs/testing.md"
-    assert supported - covered == set(), "listed as supported in docs/testing.md, no corpus case"
+    assert covered - supported == set(), "supported in the corpus, not listed in the docs"
+    assert supported - covered == set(), "listed as supported in the docs, no corpus case"
     assert refused_in_corpus <= refused | supported
     assert refused - refused_in_corpus == set(), "listed as refused, no corpus case showing it"

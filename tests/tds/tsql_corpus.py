@@ -3,7 +3,7 @@
 the result SQL Server gives (values and result column types, from Microsoft's function and
 operator pages) or with an equivalent formulation whose result must be the same.
 
-`kind` names the feature; docs/testing.md lists every kind (test_tsql_corpus checks it).
+`kind` names the feature; docs/test-server-tsql.md lists every kind (test_tsql_corpus checks it).
 """
 
 from __future__ import annotations

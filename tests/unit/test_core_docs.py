@@ -16,6 +16,17 @@ from azsql_mcp.core import hookspecs
 from azsql_mcp.core.config import SEED_SERVER_ENV, SEED_SOURCE_ENV, Settings
 
 DOCS = Path(__file__).parents[2] / "docs"
+# The configuration reference: how it is read and most tables, then the pages of the
+# tables that outgrew it.
+CONFIG_PAGES = ("configuration.md", "server-configuration.md", "declared-tools.md")
+
+
+def config_sections() -> dict[str, str]:
+    """`##` sections of every configuration page, by heading."""
+    found: dict[str, str] = {}
+    for page in CONFIG_PAGES:
+        found |= sections(DOCS / page, "##")
+    return found
 
 
 def hook_names() -> list[str]:
@@ -71,16 +82,16 @@ def documented_tables() -> list[tuple[str, type[BaseModel]]]:
 
 
 @pytest.mark.parametrize(("table", "model"), documented_tables())
-def test_every_setting_is_in_configuration_md(table: str, model: type[BaseModel]) -> None:
-    docs = sections(DOCS / "configuration.md", "##")
+def test_every_setting_is_in_the_configuration_pages(table: str, model: type[BaseModel]) -> None:
+    docs = config_sections()
     body = docs.get(f"`{table}`")
-    assert body is not None, f"docs/configuration.md lacks a section ## `{table}`"
+    assert body is not None, f"no configuration page ({CONFIG_PAGES}) has a section ## `{table}`"
     missing = [key for key in keys_of(model) if f"| `{key}` |" not in body]
-    assert not missing, f"docs/configuration.md, {table}: undocumented {missing}"
+    assert not missing, f"docs, {table}: undocumented {missing}"
 
 
 def test_top_level_settings_and_seed_names_are_documented() -> None:
-    text = (DOCS / "configuration.md").read_text()
+    text = "".join((DOCS / page).read_text() for page in CONFIG_PAGES)
     top = [
         name for name, field in Settings.model_fields.items() if model_of(field.annotation) is None
     ]
@@ -88,7 +99,7 @@ def test_top_level_settings_and_seed_names_are_documented() -> None:
     assert all(f"| `{name}` |" in text for name in top)
     for variable in [*SEED_SOURCE_ENV, *SEED_SERVER_ENV, "AZSQL_MCP_PLUGINS__ENABLED"]:
         assert f"`{variable}`" in text, variable
-    assert "| `disabled_tools` |" in sections(DOCS / "configuration.md", "##")["`[plugins.NAME]`"]
+    assert "| `disabled_tools` |" in config_sections()["`[plugins.NAME]`"]
 
 
 def public_names() -> list[tuple[str, str]]:
@@ -125,7 +136,7 @@ def stated_defaults() -> list[tuple[str, str, str, type[BaseModel]]]:
     """(table, key, default as the doc writes it, model) for each default in backticks
     that is a TOML value (`30`, `"auto"`, `[]`); words such as none or `[security]` are
     prose, and rows of other tables in a section (its metadata fields) are no keys."""
-    docs = sections(DOCS / "configuration.md", "##")
+    docs = config_sections()
     found = []
     for table, model in documented_tables():
         for key, stated in re.findall(r"^\| `(\w+)` \| `([^`|]+)` \|", docs[f"`{table}`"], re.M):
@@ -153,7 +164,7 @@ def test_a_stated_default_is_the_models(
     field = model.model_fields[key]
     default = field.get_default(call_default_factory=True, validated_data={})
     assert tomllib.loads(f"v = {stated}")["v"] == default, (
-        f"docs/configuration.md, {table} {key}: the table says {stated}, the model {default!r}"
+        f"docs, {table} {key}: the table says {stated}, the model {default!r}"
     )
 
 
@@ -202,7 +213,7 @@ def test_every_error_kind_is_in_the_audit_table() -> None:
 
     from azsql_mcp.serving.auditlog import ErrorKind
 
-    body = sections(DOCS / "configuration.md", "##")["`[audit]`"]
+    body = config_sections()["`[audit]`"]
     table = body[body.index("| `error_kind` |") :]
     kinds = re.findall(r"^\| `(\w+)` \|", table, re.M)[1:]  # below the header
     assert sorted(kinds) == sorted(get_args(ErrorKind))
@@ -238,3 +249,40 @@ def test_a_toml_sample_parses(where: str, sample: str) -> None:
     """Samples may be fragments of a file (a source's keys without its table), so they
     are parsed, not validated: `azsql-mcp config --config` judges whole files."""
     tomllib.loads(sample)
+
+
+CITED = re.compile(
+    r"""(?:docs/|\bdoc\(['"])([\w-]+\.md)(?:['"]\)\}?)?(?:</code>)?"""
+    r"""(?:,? \(?(?:"([^"]+)"|(?:<code>)?(\[[\w.]+\])))?"""
+)
+
+
+def cited_pages() -> list[tuple[str, str, str]]:
+    """(where, page, heading or "") for each docs page that the code, the Makefile and
+    the example plugin name (`docs/x.md`, `doc("x.md")`), with the heading a message
+    quotes after it (`docs/x.md, "Heading"`) or the table it names (`, [server.auth]`)."""
+    root = DOCS.parent
+    files = [*sorted((root / "src").rglob("*.py")), root / "Makefile"]
+    files += sorted(p for p in (root / "examples").rglob("*") if p.suffix in {".py", ".md"})
+    found = []
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        where = str(file.relative_to(root))
+        for m in CITED.finditer(text):
+            heading = f"`{m[3]}`" if m[3] else re.sub(r"\s*\n\s*(?:#\s*)?", " ", m[2] or "")
+            found.append((where, m[1], heading))
+    return found
+
+
+def test_there_are_cited_pages() -> None:
+    assert len(cited_pages()) > 30
+
+
+@pytest.mark.parametrize(("where", "page", "heading"), cited_pages())
+def test_a_page_the_code_cites_exists(where: str, page: str, heading: str) -> None:
+    """A message or comment that sends a reader to a page, a heading or a table's
+    section moved or renamed since is caught here, not by the reader."""
+    assert (DOCS / page).is_file(), f"{where} cites docs/{page}, which does not exist"
+    if heading:
+        headings = re.findall(r"^#{1,6} (.+)$", (DOCS / page).read_text(), re.M)
+        assert any(heading in h for h in headings), f"{where}: docs/{page} has no {heading!r}"

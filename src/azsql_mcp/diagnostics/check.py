@@ -232,7 +232,7 @@ async def _check_tools(
         return "failed"
     finally:
         await db.close()
-    advice = f"fix the tool in the config ({doc('configuration.md')}, [tools.NAME])"
+    advice = f"fix the tool in the config ({doc('declared-tools.md')}, [tools.NAME])"
     for item in outcome:
         for problem in item.problems:
             report.fail(step, CheckFailed(problem, advice))

@@ -6,7 +6,7 @@ one for a least-privileged user (db_datareader only). When the first is set, the
 pytest kit points `azsql_config` at that database instead of the TDS test server, runs
 only the tests marked `sqlserver` (they create what they need in a scratch schema and
 drop it afterwards) and skips the reader runs when the second is not set.
-docs/testing.md says how to create both users.
+docs/project-tests.md says how to create both users.
 """
 
 from __future__ import annotations

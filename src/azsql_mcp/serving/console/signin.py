@@ -25,7 +25,7 @@ SEND_IT = (
 )
 DOCS = (
     "<p>More in the server's documentation: <code>docs/console.md</code>, \"Who can open"
-    ' it", and <code>docs/configuration.md</code>, <code>[server.auth]</code>.</p>'
+    ' it", and <code>docs/server-configuration.md</code>, <code>[server.auth]</code>.</p>'
 )
 
 
