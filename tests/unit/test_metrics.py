@@ -149,11 +149,7 @@ RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus-rules.yml"
 
 def test_the_shipped_alerting_rules_name_only_metrics_the_server_exposes() -> None:
     """`promtool check rules` checks the syntax; this checks the names against /metrics."""
-    exposed = set()
-    for name, family in families().items():
-        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}
-        exposed |= {name + suffix for suffix in suffixes.get(family.type, [""])}
-    exposed.add("azsql_mcp_worker_exits_total")  # the parent's, with workers (e2e tests)
+    exposed = exposed_names()
     rules = [
         rule for group in yaml.safe_load(RULES.read_text())["groups"] for rule in group["rules"]
     ]
@@ -164,3 +160,34 @@ def test_the_shipped_alerting_rules_name_only_metrics_the_server_exposes() -> No
         assert named and named <= exposed, f"{rule['alert']}: {named - exposed}"
         kinds = set(re.findall(r'error_kind="(\w+)"', rule["expr"]))
         assert kinds <= set(get_args(ErrorKind)), rule["alert"]
+
+
+def exposed_names() -> set[str]:
+    """Every series name /metrics can show, the parent's worker count included."""
+    exposed = {"azsql_mcp_worker_exits_total"}  # the parent's, with workers (e2e tests)
+    for name, family in families().items():
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count", ""]}
+        exposed |= {name + suffix for suffix in suffixes.get(family.type, [""])}
+    return exposed
+
+
+DOCS = RULES.parents[1] / "docs"
+# A metric in prose: a name with a counter's or a unit's suffix, or labels or a range after it
+# (`azsql_mcp_reader`, a database user, is none).
+METRIC = re.compile(r"\bazsql_mcp_\w+?(?:_total|_seconds)\b|\bazsql_mcp_\w+(?=[{\[])")
+
+
+def test_every_metric_is_listed_in_deployment_md() -> None:
+    listed = set(re.findall(r"\bazsql_mcp_\w+", (DOCS / "deployment.md").read_text()))
+    series = {
+        name + ("_total" if family.type == "counter" else "") for name, family in families().items()
+    }
+    assert series - listed == set(), "exposed at /metrics, missing from docs/deployment.md"
+
+
+def test_the_docs_name_only_metrics_the_server_exposes() -> None:
+    pages = [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]
+    named = {(page.name, m) for page in pages for m in METRIC.findall(page.read_text())}
+    assert len(named) > 20
+    unknown = sorted(pair for pair in named if pair[1] not in exposed_names())
+    assert not unknown, f"metrics named in the docs that /metrics does not have: {unknown}"
