@@ -21,6 +21,10 @@ DOCS = Path(__file__).parents[2] / "docs"
 CONFIG_PAGES = ("configuration.md", "server-configuration.md", "declared-tools.md")
 
 
+def config_text() -> str:
+    return "".join((DOCS / page).read_text() for page in CONFIG_PAGES)
+
+
 def config_sections() -> dict[str, str]:
     """`##` sections of every configuration page, by heading."""
     found: dict[str, str] = {}
@@ -91,7 +95,7 @@ def test_every_setting_is_in_the_configuration_pages(table: str, model: type[Bas
 
 
 def test_top_level_settings_and_seed_names_are_documented() -> None:
-    text = "".join((DOCS / page).read_text() for page in CONFIG_PAGES)
+    text = config_text()
     top = [
         name for name, field in Settings.model_fields.items() if model_of(field.annotation) is None
     ]
@@ -286,3 +290,13 @@ def test_a_page_the_code_cites_exists(where: str, page: str, heading: str) -> No
     if heading:
         headings = re.findall(r"^#{1,6} (.+)$", (DOCS / page).read_text(), re.M)
         assert any(heading in h for h in headings), f"{where}: docs/{page} has no {heading!r}"
+
+
+def test_the_seed_spellings_of_auth_and_encrypt_are_all_documented() -> None:
+    from azsql_mcp.core.config import AUTH_ALIASES, ENCRYPT_ALIASES
+
+    rows = dict(re.findall(r"^\| `(AZURE_SQL_\w+)` \| (.+) \|$", config_text(), re.M))
+    auth = {name.lower() for name in re.findall(r"`(\w+)`", rows["AZURE_SQL_AUTH_TYPE"])}
+    assert auth == set(AUTH_ALIASES)
+    encrypt = set(re.findall(r"`(\w+)`", rows["AZURE_SQL_ENCRYPT"]))
+    assert set(ENCRYPT_ALIASES) | {"yes", "no", "strict", "optional"} == encrypt
