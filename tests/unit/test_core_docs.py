@@ -300,3 +300,20 @@ def test_the_seed_spellings_of_auth_and_encrypt_are_all_documented() -> None:
     assert auth == set(AUTH_ALIASES)
     encrypt = set(re.findall(r"`(\w+)`", rows["AZURE_SQL_ENCRYPT"]))
     assert set(ENCRYPT_ALIASES) | {"yes", "no", "strict", "optional"} == encrypt
+
+
+def test_every_key_of_a_declared_tool_and_its_parameters_is_documented() -> None:
+    from azsql_mcp.plugins.builtin_declared.model import ParameterDecl, ToolDecl
+
+    body = config_sections()["`[tools.NAME]`"]
+    parameters = body.index("`[tools.NAME.parameters.PARAM]` describes")
+    for model, text in ((ToolDecl, body[:parameters]), (ParameterDecl, body[parameters:])):
+        start = text.index("| key | default | meaning |")
+        rows = text[start : text.index("\n\n", start)]  # that table only
+        keyed = {
+            k
+            for cell in re.findall(r"^\| (.+?) \|", rows, re.M)
+            for k in re.findall(r"`(\w+)`", cell)
+        }
+        missing = set(model.model_fields) - keyed
+        assert not missing, f"docs/declared-tools.md: {model.__name__} keys {missing} undocumented"
