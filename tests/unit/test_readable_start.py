@@ -47,6 +47,14 @@ def test_http_banner_lists_urls_sources_tools_and_auth() -> None:
     assert "Claude Desktop" not in text
 
 
+def test_the_banners_values_start_in_one_column_with_ten_tools_or_more() -> None:
+    writable = SOURCE | {"security": {"read_only": False}}  # the write tools: 11 in all
+    text = banner(build(sources={"sales": writable}, server={"transport": "http"}), "http", None)
+    assert "  tools (11)" in text
+    labelled = [line for line in text.splitlines() if re.match(r"  \S", line)]
+    assert {len(line) - len(line[2:].split("  ", 1)[1].lstrip()) for line in labelled} == {16}
+
+
 async def test_with_client_auth_the_banner_lists_the_tools_configured() -> None:
     """Not an anonymous client's list (none): every tool offered, as `tools` lists them
     and without client auth, with a word on scopes."""
@@ -62,7 +70,7 @@ async def test_with_client_auth_the_banner_lists_the_tools_configured() -> None:
     text = banner(
         build(**config, server={"transport": "http", "port": 8123, "auth": auth}), "http", None
     )
-    assert f"  tools ({len(listed)})     {', '.join(listed)}\n" in text
+    assert f"  {f'tools ({len(listed)})':<14}{', '.join(listed)}\n" in text
     assert (
         "  console       http://127.0.0.1:8123/ (send a token with sql.admin: Authorization:"
         " Bearer <token>)\n"

@@ -141,7 +141,7 @@ def banner(app: App, transport: str, config_file: Path | None, *, demo: bool = F
     if not facts["sources"]:
         lines.append(f"  source        NONE: {no_source()}")
     tools = facts["tools"]
-    lines.append(f"  tools ({len(tools)})     {', '.join(tools)}")
+    lines.append(f"  {f'tools ({len(tools)})':<14}{', '.join(tools)}")  # aligned past 9 tools
     if "tools_note" in facts:
         lines.append(f"{'':16}{facts['tools_note']}")
     if "client_config" in facts:
