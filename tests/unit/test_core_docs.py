@@ -136,6 +136,16 @@ def test_every_server_handle_member_is_documented() -> None:
     assert not missing, f"docs/plugins.md, startup(app): undocumented {missing}"
 
 
+def test_every_tool_context_member_is_documented() -> None:
+    from azsql_mcp import ToolContext
+
+    text = sections(DOCS / "plugins.md", "###")["The context: `ctx: ToolContext`"]
+    members = [n for n in ToolContext.__annotations__ if not n.startswith("_")]
+    missing = [m for m in members if f"`ctx.{m}" not in text]
+    assert len(members) >= 6
+    assert not missing, f"docs/plugins.md, the context: undocumented {missing}"
+
+
 def stated_defaults() -> list[tuple[str, str, str, type[BaseModel]]]:
     """(table, key, default as the doc writes it, model) for each default in backticks
     that is a TOML value (`30`, `"auto"`, `[]`); words such as none or `[security]` are
