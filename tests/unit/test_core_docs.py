@@ -344,3 +344,67 @@ def test_every_module_is_in_the_layout_of_architecture_md() -> None:
     assert len(modules) > 100
     missing = [m for m in modules if m.rsplit("/", 1)[-1] not in listed]
     assert not missing, f"docs/architecture.md's layout lacks {missing}"
+
+
+def command_lines() -> list[str]:
+    """Each backtick span and each line of a code block in README and the docs."""
+    lines = []
+    for page in [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]:
+        text = page.read_text()
+        for block in re.findall(r"^```\w*\n(.*?)^```", text, re.M | re.S):
+            lines += block.splitlines()
+        prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+        lines += re.findall(r"`([^`\n]+)`", prose)
+    return lines
+
+
+def subcommand_options() -> dict[str, set[str]]:
+    """Command ("serve", "plugin new") -> its long options, from the CLI's own parser."""
+    import argparse
+
+    from azsql_mcp.core.cli import _parser
+
+    def commands(parser: argparse.ArgumentParser, prefix: str) -> dict[str, set[str]]:
+        found = {}
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found[prefix + name] = {o for o in sub._option_string_actions if o[:2] == "--"}
+                    found |= commands(sub, f"{prefix}{name} ")
+        return found
+
+    return commands(_parser(), "")
+
+
+def test_every_command_and_flag_the_docs_give_exists() -> None:
+    commands = subcommand_options()
+    used = []
+    for line in command_lines():
+        for m in re.finditer(r"\bazsql-mcp (plugin \w+|[a-z]+)((?: +[^\s#|;&`]+)*)", line):
+            if m[1] not in commands:  # a command line that starts so names a command
+                assert not re.match(r"\s*(\$ )?[\w~./-]*azsql-mcp ", line), line
+                continue
+            flags = re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", m[2])
+            unknown = [f for f in flags if f not in commands[m[1]]]
+            assert not unknown, f"azsql-mcp {m[1]} has no {unknown}: {line}"
+            used.append(m[1])
+    assert len(used) > 30 and set(commands) <= set(used) | {"plugin"}
+
+
+def test_every_make_target_the_docs_name_exists() -> None:
+    makefile = (DOCS.parent / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][\w-]*):", makefile, re.M))
+    named = {
+        m for line in command_lines() for m in re.findall(r"(?:^|[\s(])make ([a-z][\w-]*)", line)
+    }
+    assert len(named) > 5
+    assert named <= targets, f"the docs name make targets the Makefile lacks: {named - targets}"
+
+
+def test_the_test_servers_flag_table_is_its_cli() -> None:
+    from tds_test_server.cli import build_parser
+
+    flags = {o for o in build_parser()._option_string_actions if o[:2] == "--"} - {"--help"}
+    body = sections(DOCS / "testing.md", "##")["Running it"]
+    documented = set(re.findall(r"^\| `(--[a-z-]+)", body, re.M))
+    assert documented == flags, "docs/testing.md's table of flags against python -m tds_test_server"
