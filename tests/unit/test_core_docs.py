@@ -53,8 +53,11 @@ def test_there_are_hooks() -> None:
 
 @pytest.mark.parametrize("hook", hook_names())
 def test_every_hook_has_a_section_in_plugins_md(hook: str) -> None:
-    headings = sections(DOCS / "plugins.md", "###")
-    assert any(h.startswith(f"`{hook}(") for h in headings), f"docs/plugins.md lacks ### `{hook}(`"
+    import inspect
+
+    arguments = ", ".join(inspect.signature(getattr(hookspecs, hook)).parameters)
+    heading = f"`{hook}({arguments})`"
+    assert heading in sections(DOCS / "plugins.md", "###"), f"docs/plugins.md lacks ### {heading}"
 
 
 def keys_of(model: Any) -> list[str]:
