@@ -4,6 +4,7 @@ link between the pages hits a heading, and every TOML sample parses."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import tomllib
 from pathlib import Path
@@ -53,8 +54,6 @@ def test_there_are_hooks() -> None:
 
 @pytest.mark.parametrize("hook", hook_names())
 def test_every_hook_has_a_section_in_plugins_md(hook: str) -> None:
-    import inspect
-
     arguments = ", ".join(inspect.signature(getattr(hookspecs, hook)).parameters)
     heading = f"`{hook}({arguments})`"
     assert heading in sections(DOCS / "plugins.md", "###"), f"docs/plugins.md lacks ### {heading}"
