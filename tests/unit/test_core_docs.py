@@ -1,6 +1,8 @@
-"""Docs keep up with the code: every hook, every setting (with the default the model has),
-every audit error kind and every system object the guard refuses is documented, every
-link between the pages hits a heading, and every TOML sample parses."""
+"""Docs keep up with the code: every hook (with its arguments), every setting (with the
+default the model has) and declared-tool key, every audit error kind, every system object
+the guard refuses and every module is documented; every link between the pages hits a
+heading, every page (and heading or table) the code cites exists, every command, flag and
+make target the docs give exists, and every TOML sample parses."""
 
 from __future__ import annotations
 
