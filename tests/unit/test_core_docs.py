@@ -412,3 +412,17 @@ def test_the_test_servers_flag_table_is_its_cli() -> None:
     body = sections(DOCS / "testing.md", "##")["Running it"]
     documented = set(re.findall(r"^\| `(--[a-z-]+)", body, re.M))
     assert documented == flags, "docs/testing.md's table of flags against python -m tds_test_server"
+
+
+def test_every_key_of_an_audit_line_is_named_in_the_audit_table() -> None:
+    import json
+
+    from azsql_mcp import ClientIdentity
+    from azsql_mcp.serving.auditlog import audit_line
+    from azsql_mcp.serving.callrecord import CallRecord
+
+    record = CallRecord(client=ClientIdentity())
+    keys = json.loads(audit_line("tool", "t", "p", record, 0.1, "ok", None, None)).keys()
+    body = config_sections()["`[audit]`"]
+    missing = [k for k in [*keys, "prompt", "resource", "pid"] if f"`{k}`" not in body]
+    assert not missing, f"docs/configuration.md, [audit]: the line's keys {missing} are not named"
