@@ -84,3 +84,31 @@ def test_sequence_errors(cursor: closing[pyodbc.Cursor], statement: str, number:
         with pytest.raises(pyodbc.Error) as raised:
             cur.execute(statement)
         assert f"({number})" in str(raised.value)
+
+
+def test_a_value_handed_out_stays_used_after_a_rollback(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "Sequence Numbers", Limitations: values are made outside the transaction, used
+    whether it commits or rolls back; a failed statement's too."""
+    with cursor as cur:
+        _fresh(cur)
+        cur.execute("CREATE SEQUENCE dbo.Ticket AS int START WITH 1")
+        cur.execute("CREATE TABLE dbo.SeqRow (ID int PRIMARY KEY, Note int)")
+        cur.execute("BEGIN TRANSACTION")
+        assert cur.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() == 1
+        cur.execute("INSERT INTO dbo.SeqRow VALUES (NEXT VALUE FOR dbo.Ticket, 0)")
+        cur.execute("ROLLBACK TRANSACTION")
+        assert cur.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() == 3
+        cur.execute("INSERT INTO dbo.SeqRow VALUES (5, 0)")
+        cur.execute("INSERT INTO dbo.SeqRow SELECT NEXT VALUE FOR dbo.Ticket, 1")  # 4
+        with pytest.raises(pyodbc.Error, match=r"\(2627\)"):  # 5 is taken
+            cur.execute("INSERT INTO dbo.SeqRow SELECT NEXT VALUE FOR dbo.Ticket, 1")
+        cur.execute("BEGIN TRANSACTION")
+        assert cur.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() == 6
+        with pytest.raises(pyodbc.Error, match=r"\(2627\)"):
+            cur.execute("INSERT INTO dbo.SeqRow VALUES (5 + 0 * NEXT VALUE FOR dbo.Ticket, 1)")
+        cur.execute("COMMIT TRANSACTION")
+        row = cur.execute(
+            "SELECT current_value, last_used_value FROM sys.sequences WHERE name = 'Ticket'"
+        ).fetchone()
+        assert tuple(row) == (7, 7)
+        assert cur.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() == 8

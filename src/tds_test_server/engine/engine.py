@@ -384,6 +384,7 @@ class EngineSession(RowSecurity):
                 except TdsError as exc:
                     exc.line = stmt.line
                     note_terminated(exc, self.request.command)
+                    self.sequence_values.keep()  # what the failed statement handed out
                     if self.xact_abort and self._depth:
                         self._depth = 0
                         with contextlib.suppress(TdsError):

@@ -156,6 +156,10 @@ class Statements(ConstraintErrors):
         except sqlite3.Error as exc:
             if self.conn.in_transaction:
                 raise self._map(exc, None, None) from None
+        if verb == "ROLLBACK":
+            self.sequence_values.keep()
+        else:
+            self.sequence_values.forget()
         if verb == "ROLLBACK" and self._ddl_in_tran:
             self.catalog.load(self.conn)
             # SQLite's temp schema rolls back with the rest: #tables made since BEGIN go,
@@ -180,6 +184,7 @@ class Statements(ConstraintErrors):
             with contextlib.suppress(sqlite3.Error):
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                    self.sequence_values.keep()
             self.conn.close()
         self.engine._forget(self)
 
