@@ -36,6 +36,7 @@ from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hashbytes import rewrite_hashbytes
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
+from .like_patterns import rewrite_ascii_likes
 from .newer_builtins import rewrite_newer
 from .number_stores import store_numbers
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
@@ -316,6 +317,7 @@ class Translator:
         rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
+        rewrite_ascii_likes(tree, self.catalog)
         rewrite_replicates(tree, self.catalog)
         rewrite_converts(tree, self.catalog)
         rewrite_quantified(tree)
