@@ -112,3 +112,19 @@ def test_a_value_handed_out_stays_used_after_a_rollback(cursor: closing[pyodbc.C
         ).fetchone()
         assert tuple(row) == (7, 7)
         assert cur.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() == 8
+
+
+def test_a_failed_procedure_call_keeps_its_values_used(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        _fresh(cur)
+        cur.execute("DROP PROCEDURE IF EXISTS dbo.TakeTicket")
+        cur.execute("CREATE SEQUENCE dbo.Ticket AS int START WITH 1")
+        cur.execute("CREATE TABLE dbo.SeqRow (ID int PRIMARY KEY, Note int)")
+        cur.execute("INSERT INTO dbo.SeqRow VALUES (1, 0)")
+        cur.execute(
+            "CREATE PROCEDURE dbo.TakeTicket AS"
+            " INSERT INTO dbo.SeqRow VALUES (NEXT VALUE FOR dbo.Ticket, 1)"
+        )
+        with pytest.raises(pyodbc.Error, match=r"\(2627\)"):
+            cur.execute("{CALL dbo.TakeTicket}")  # an RPC: 1 is taken
+        assert cur.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() == 2

@@ -401,6 +401,13 @@ class EngineSession(RowSecurity):
         return self.textsize
 
     def _call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
+        try:
+            yield from self._run_procedure(name, params)
+        except TdsError:
+            self.sequence_values.keep()  # what the failed statement handed out
+            raise
+
+    def _run_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         self._cancel.clear()
         self.apply_date_settings()
         TEMP_TABLES.set(self.temp_tables)
