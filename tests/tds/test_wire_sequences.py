@@ -9,6 +9,8 @@ from contextlib import closing
 import pyodbc
 import pytest
 
+from tds_test_server import ThreadedTdsServer
+
 
 def _fresh(cur: pyodbc.Cursor) -> None:
     for table in ("dbo.SeqRow", "dbo.SeqCopy"):
@@ -128,3 +130,27 @@ def test_a_failed_procedure_call_keeps_its_values_used(cursor: closing[pyodbc.Cu
         with pytest.raises(pyodbc.Error, match=r"\(2627\)"):
             cur.execute("{CALL dbo.TakeTicket}")  # an RPC: 1 is taken
         assert cur.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() == 2
+
+
+def test_a_failed_statement_leaves_another_sessions_values_alone(
+    cursor: closing[pyodbc.Cursor], wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """Values one session handed out outside a transaction are committed: a later failed
+    statement of that session does not move the sequence past what another session made
+    of it since (a RESTART, and its values)."""
+    other = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    with cursor as cur, closing(other):
+        _fresh(cur)
+        cur.execute("CREATE SEQUENCE dbo.Ticket AS int START WITH 1")
+        assert [cur.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() for _ in range(3)] == [
+            1,
+            2,
+            3,
+        ]
+        other.execute("ALTER SEQUENCE dbo.Ticket RESTART WITH 2")
+        assert other.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() == 2
+        with pytest.raises(pyodbc.Error, match=r"\(8134\)"):
+            cur.execute("SELECT 1 / 0")
+        assert cur.execute("SELECT NEXT VALUE FOR dbo.Ticket").fetchval() == 3

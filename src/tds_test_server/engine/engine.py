@@ -377,6 +377,8 @@ class EngineSession(RowSecurity):
                 if self._cancel.is_set():
                     return
                 self.request.command = (word(stmt.tokens[0]) or "EXECUTE").upper()
+                if not self._depth:  # what earlier statements handed out is committed
+                    self.sequence_values.forget()
                 try:
                     # No lock is held across this yield: the protocol layer takes the rows
                     # a chunk at a time, sending each before it asks for the next.
@@ -401,6 +403,8 @@ class EngineSession(RowSecurity):
         return self.textsize
 
     def _call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
+        if not self._depth:
+            self.sequence_values.forget()
         try:
             yield from self._run_procedure(name, params)
         except TdsError:

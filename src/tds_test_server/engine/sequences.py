@@ -348,7 +348,8 @@ class SequenceValues:
             self._runs = runs
 
     def forget(self) -> None:
-        """At a commit: the values handed out are the sequences' own now."""
+        """At a commit, or before a statement outside a transaction: the values handed
+        out are the sequences' own now."""
         self._runs.clear()
 
 
