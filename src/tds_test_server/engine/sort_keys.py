@@ -71,8 +71,8 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
     catalog view's text column (sys.objects.name) by SORT_KEY. A GROUP BY key that is
     such a text column groups by SORT_KEY(column), the same groups as NOCASE's with one
     call a row (the select list's bare column shows one row's value of each group, as
-    SQL Server shows one of a group's spellings), and COUNT(DISTINCT column) counts
-    SORT_KEY(column)."""
+    SQL Server shows one of a group's spellings); so does a SELECT DISTINCT of columns,
+    as a GROUP BY of them; and COUNT(DISTINCT column) counts SORT_KEY(column)."""
 
     def table_of(name: str) -> Table | None:
         return catalog.tables.get(name.casefold()) or temp_table(name)
@@ -111,6 +111,17 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
             for key in group.expressions:
                 if keyed(key, group.parent):
                     key.replace(_sort_key(key))
+    for select in list(tree.find_all(exp.Select)):  # SELECT DISTINCT of columns: grouped
+        columns = [p.unalias() for p in select.expressions]
+        distinct = select.args.get("distinct")
+        if distinct is None or distinct.args.get("on") or select.args.get("group"):
+            continue
+        if not all(isinstance(c, exp.Column) and not c.is_star for c in columns):
+            continue
+        if any(keyed(c, select) for c in columns):
+            keys = [_sort_key(c) if keyed(c, select) else c.copy() for c in columns]
+            select.set("distinct", None)
+            select.set("group", exp.Group(expressions=keys))
     for distinct in tree.find_all(exp.Distinct):  # COUNT(DISTINCT x): the same count
         if isinstance(distinct.parent, exp.Count) and len(distinct.expressions) == 1:
             key = distinct.expressions[0]
