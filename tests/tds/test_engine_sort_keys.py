@@ -85,8 +85,8 @@ def test_a_catalog_views_text_column_sorts_by_its_folded_text(session: EngineSes
 def test_group_by_a_text_column_groups_by_its_folded_text(session: EngineSession) -> None:
     """GROUP BY a text column of a table, and ORDER BY one of a temporary table, go by
     SORT_KEY (one call a row) where NOCASE took two calls a comparison, and so do
-    SELECT DISTINCT of columns and COUNT(DISTINCT column); the groups are the default collation's (case and trailing
-    blanks ignored)."""
+    SELECT DISTINCT of columns and COUNT(DISTINCT column); the groups are the default
+    collation's (case and trailing blanks ignored)."""
     run(session, "CREATE TABLE dbo.Tags (Id int PRIMARY KEY, T nvarchar(10))")
     run(session, "INSERT INTO dbo.Tags VALUES (1, 'a'), (2, 'A '), (3, 'b'), (4, NULL), (5, 'a')")
     grouped = "SELECT T, COUNT(*) FROM dbo.Tags GROUP BY T ORDER BY T"
