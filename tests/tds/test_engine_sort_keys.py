@@ -80,3 +80,35 @@ def test_a_catalog_views_text_column_sorts_by_its_folded_text(session: EngineSes
     sql = "SELECT name FROM sys.tables WHERE name LIKE '%[_]v%' ORDER BY name"
     assert [r[0] for r in rows(session, sql)] == ["A_v", "b_v", "c_v "]
     assert "AZSQL_SORT_KEY(name)" in session.engine.translator.translate(sql, "sdb").sql
+
+
+def test_group_by_a_text_column_groups_by_its_folded_text(session: EngineSession) -> None:
+    """GROUP BY a text column of a table, and ORDER BY one of a temporary table, go by
+    SORT_KEY (one call a row) where NOCASE took two calls a comparison, and so do
+    SELECT DISTINCT of columns and COUNT(DISTINCT column); the groups are the default
+    collation's (case and trailing blanks ignored)."""
+    run(session, "CREATE TABLE dbo.Tags (Id int PRIMARY KEY, T nvarchar(10))")
+    run(session, "INSERT INTO dbo.Tags VALUES (1, 'a'), (2, 'A '), (3, 'b'), (4, NULL), (5, 'a')")
+    grouped = "SELECT T, COUNT(*) FROM dbo.Tags GROUP BY T ORDER BY T"
+    assert [(r[0].rstrip().lower() if r[0] else r[0], r[1]) for r in rows(session, grouped)] == [
+        (None, 1),
+        ("a", 3),
+        ("b", 1),
+    ]
+    translate = session.engine.translator.translate
+    assert "GROUP BY AZSQL_SORT_KEY(T)" in translate(grouped, "sdb").sql
+    counted = "SELECT COUNT(DISTINCT T) FROM dbo.Tags"
+    assert rows(session, counted) == [(2,)]
+    assert "COUNT(DISTINCT AZSQL_SORT_KEY(T))" in translate(counted, "sdb").sql
+    distinct = "SELECT DISTINCT TOP (2) t.T AS Tag FROM dbo.Tags AS t ORDER BY Tag DESC"
+    assert [r[0].rstrip().lower() for r in rows(session, distinct)] == ["b", "a"]
+    assert "GROUP BY AZSQL_SORT_KEY(t.T)" in translate(distinct, "sdb").sql
+    pairs = "SELECT DISTINCT T, Id % 2 AS odd FROM dbo.Tags"  # an expression: DISTINCT kept
+    assert len(rows(session, pairs)) == 4
+    assert "SELECT DISTINCT" in translate(pairs, "sdb").sql
+    keyed = "SELECT K, COUNT(*) FROM dbo.Keyed GROUP BY K"
+    assert translate(keyed, "sdb").sql.endswith("GROUP BY K")  # the key's index serves
+    run(session, "CREATE TABLE #w (W nvarchar(10)); INSERT INTO #w SELECT W FROM dbo.Words")
+    ordered = "SELECT W FROM #w ORDER BY W"
+    assert [r[0] for r in rows(session, ordered)] == ["A", "b", "c ", "D"]
+    assert "AZSQL_SORT_KEY(" in translate(ordered, "sdb").sql

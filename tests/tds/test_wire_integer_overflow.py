@@ -46,3 +46,28 @@ def test_integer_overflow(
         assert text in str(raised.value)
         row = cur.execute("SELECT T, S, I FROM dbo.Counts").fetchall()
         assert [tuple(r) for r in row] == [(255, 32767, 2147483647)]  # nothing was written
+
+
+def test_small_integers_keep_their_type_in_arithmetic(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "+ (Addition)" and the other operators: the result has the type of higher
+    precedence, so tinyint with tinyint is tinyint and overflows past 255 (or below 0);
+    with an int literal it is int."""
+    with cursor as cur:
+        for statement, name in [
+            ("SELECT CAST(200 AS tinyint) + CAST(100 AS tinyint)", "tinyint"),
+            ("SELECT CAST(1 AS tinyint) - CAST(2 AS tinyint)", "tinyint"),
+            ("DECLARE @s smallint = 20000; SELECT @s * CAST(2 AS smallint)", "smallint"),
+            ("SELECT CAST(200 AS smallint) + CAST(100 AS tinyint) * CAST(400 AS smallint)",
+             "smallint"),
+        ]:  # fmt: skip
+            with pytest.raises(pyodbc.Error) as raised:
+                cur.execute(statement).fetchall()
+            assert "(8115)" in str(raised.value)
+            assert f"converting expression to data type {name}." in str(raised.value)
+        assert cur.execute("SELECT CAST(200 AS tinyint) + 100").fetchval() == 300
+        row = cur.execute(
+            "SELECT CAST(20 AS tinyint) * CAST(10 AS tinyint),"
+            " SQL_VARIANT_PROPERTY(CAST(20 AS tinyint) * CAST(10 AS tinyint), 'BaseType'),"
+            " SQL_VARIANT_PROPERTY(CAST(2 AS smallint) + CAST(3 AS tinyint), 'BaseType')"
+        ).fetchone()
+        assert tuple(row) == (200, "tinyint", "smallint")

@@ -63,3 +63,33 @@ def test_sort_keys_are_case_insensitive(cursor: closing[pyodbc.Cursor]) -> None:
     assert [r[0] for r in by_alias] == ["Dx", "cx", "bx", "Ax"]
     assert [r[0] for r in by_window] == ["A", "b", "c", "D"]
     assert aggregated[0][0] == "A,b,c,D"
+
+
+def test_trailing_blanks_count_for_unicode_only(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "LIKE", Pattern matching by using LIKE: the pattern's trailing blanks count; the
+    value's count where either side is nchar or nvarchar, and not in ASCII LIKE (char
+    or varchar with a char or varchar pattern): a char(5) 'ab' is 'ab   '."""
+    with cursor as cur:
+        cur.execute("DROP TABLE IF EXISTS dbo.Codes")
+        cur.execute("CREATE TABLE dbo.Codes (id int, c char(5), v varchar(5), n nchar(5))")
+        cur.execute(
+            "INSERT INTO dbo.Codes VALUES (1, 'ab', 'ab  ', 'ab'), (2, 'abc', 'abc', 'abc')"
+        )
+        for condition, expected in [
+            ("c LIKE 'ab'", [1]),
+            ("v LIKE 'a_'", [1]),
+            ("v NOT LIKE 'ab'", [2]),
+            ("v LIKE 'ab ' ", [1]),
+            ("v LIKE 'abc '", []),  # the pattern's blank counts
+            ("v LIKE 'a[b]' ESCAPE '!'", [1]),
+            ("n LIKE N'ab'", []),  # Unicode: the stored blanks count
+            ("n LIKE 'ab'", []),
+            ("v LIKE N'ab'", []),
+            ("n LIKE N'ab%'", [1, 2]),
+            ("c LIKE N'%b'", []),  # the padded blanks are the last characters
+            ("c LIKE '%b'", [1]),
+        ]:
+            got = cur.execute(f"SELECT id FROM dbo.Codes WHERE {condition} ORDER BY id")
+            assert [r[0] for r in got.fetchall()] == expected, condition
+        assert cur.execute("SELECT IIF('abc  ' LIKE 'abc', 1, 0)").fetchval() == 1
+        assert cur.execute("SELECT IIF(N'abc  ' LIKE N'abc', 1, 0)").fetchval() == 0

@@ -15,8 +15,15 @@ import pytest
 END_OF_TIME = dt.datetime(9999, 12, 31, 23, 59, 59, 999999)
 
 
+def _drop(cur: pyodbc.Cursor, name: str) -> None:
+    """DROP TABLE IF EXISTS dbo.<name>, SYSTEM_VERSIONING turned OFF first (else 13552)."""
+    if cur.execute("SELECT temporal_type FROM sys.tables WHERE name = ?", name).fetchval() == 2:
+        cur.execute(f"ALTER TABLE dbo.{name} SET (SYSTEM_VERSIONING = OFF)")
+    cur.execute(f"DROP TABLE IF EXISTS dbo.{name}")
+
+
 def _create(cur: pyodbc.Cursor) -> None:
-    cur.execute("DROP TABLE IF EXISTS dbo.Dept")
+    _drop(cur, "Dept")
     cur.execute("DROP TABLE IF EXISTS dbo.DeptHistory")
     cur.execute(
         "CREATE TABLE dbo.Dept (DeptID int NOT NULL PRIMARY KEY, Name nvarchar(20),"
@@ -85,7 +92,7 @@ def test_writes_sql_server_refuses(
 
 def test_hidden_period_columns_need_no_values(cursor: closing[pyodbc.Cursor]) -> None:
     with cursor as cur:
-        cur.execute("DROP TABLE IF EXISTS dbo.Loc")
+        _drop(cur, "Loc")
         cur.execute(
             "CREATE TABLE dbo.Loc (LocID int IDENTITY PRIMARY KEY, City varchar(20),"
             " ValidFrom datetime2(0) GENERATED ALWAYS AS ROW START HIDDEN NOT NULL,"
@@ -100,3 +107,40 @@ def test_hidden_period_columns_need_no_values(cursor: closing[pyodbc.Cursor]) ->
         )
         rows = cur.execute("SELECT City FROM dbo.Loc FOR SYSTEM_TIME ALL ORDER BY ValidTo")
         assert [r[0] for r in rows] == ["Oslo", "Bergen"]
+
+
+def test_versioning_off_before_drop_or_truncate(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "Stop system-versioning on a system-versioned temporal table": DROP TABLE of either
+    table is 13552 and TRUNCATE TABLE of the versioned one 13545 until SYSTEM_VERSIONING
+    is OFF; then they are two plain tables, the period columns still filled."""
+    with cursor as cur:
+        _create(cur)
+        cur.execute("INSERT INTO dbo.Dept (DeptID, Name) VALUES (1, 'Sales')")
+        for statement, number, text in [
+            ("DROP TABLE dbo.Dept", 13552, "Drop table operation failed on table"
+             " 'master.dbo.Dept' because it is not a supported operation on system-versioned"
+             " temporal tables."),
+            ("DROP TABLE dbo.DeptHistory", 13552, "table 'master.dbo.DeptHistory' because"),
+            ("TRUNCATE TABLE dbo.Dept", 13545, "Truncate failed on table 'master.dbo.Dept'"
+             " because it is not a supported operation on system-versioned tables."),
+            ("ALTER TABLE dbo.DeptHistory SET (SYSTEM_VERSIONING = OFF)", 13591,
+             "SYSTEM_VERSIONING is not turned ON for table 'master.dbo.DeptHistory'."),
+        ]:  # fmt: skip
+            with pytest.raises(pyodbc.Error) as raised:
+                cur.execute(statement)
+            assert f"({number})" in str(raised.value) and text in str(raised.value)
+        cur.execute("ALTER TABLE dbo.Dept SET (SYSTEM_VERSIONING = OFF)")
+        kinds = cur.execute(
+            "SELECT name, temporal_type, history_table_id FROM sys.tables"
+            " WHERE name LIKE 'Dept%' ORDER BY name"
+        ).fetchall()
+        assert [tuple(r) for r in kinds] == [("Dept", 0, None), ("DeptHistory", 0, None)]
+        started = cur.execute("SELECT ValidFrom FROM dbo.Dept").fetchval()
+        cur.execute("WAITFOR DELAY '00:00:00.010'")
+        cur.execute("UPDATE dbo.Dept SET Name = 'Ops'")
+        assert cur.execute("SELECT ValidFrom FROM dbo.Dept").fetchval() > started
+        cur.execute("DELETE FROM dbo.Dept")
+        cur.execute("INSERT INTO dbo.DeptHistory VALUES (9, 'Old', '2020-01-01', '2021-01-01')")
+        assert cur.execute("SELECT DeptID FROM dbo.DeptHistory").fetchval() == 9
+        cur.execute("TRUNCATE TABLE dbo.Dept")
+        cur.execute("DROP TABLE dbo.Dept, dbo.DeptHistory")

@@ -20,14 +20,15 @@ from .quantified import PERCENTILE_WINDOWS
 from .recursion import RECURSION_FUNCTIONS
 from .replicate import REPLICATE_FUNCTIONS
 from .scalar_subqueries import ONE_VALUE, OneValue
-from .sequences import next_value_function
+from .sequences import SequenceValues
 from .string_stores import STRING_STORE_FUNCTIONS
 from .text_functions import TEXT_FUNCTIONS
 from .tsql_functions import TSQL_AGGREGATES, TSQL_FUNCTIONS, StringAgg
 from .tvf import TVF_FUNCTIONS
 
 
-def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
+def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> SequenceValues:
+    """Every function on `conn`; the connection's sequence values, which a rollback keeps."""
     functions.register(conn, ctx)
     for name, (arity, fn, deterministic) in (
         CLOCK_FUNCTIONS
@@ -47,7 +48,8 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
         | TVF_FUNCTIONS
     ).items():
         conn.create_function(name, arity, functions.guarded(fn, ctx), deterministic=deterministic)
-    next_value = functions.guarded(next_value_function(conn), ctx)
+    sequence_values = SequenceValues(conn)
+    next_value = functions.guarded(sequence_values, ctx)
     conn.create_function("AZSQL_NEXT_VALUE", 2, next_value, deterministic=False)
     for name, aggregate in (TSQL_AGGREGATES | NEWER_AGGREGATES).items():
         arity = -1 if name in NEWER_AGGREGATES else 1
@@ -56,3 +58,4 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> None:
     conn.create_aggregate(ONE_VALUE, 1, lambda: OneValue(ctx))
     for name, window in PERCENTILE_WINDOWS.items():
         conn.create_window_function(name, 3, window)  # type: ignore[arg-type]
+    return sequence_values

@@ -19,9 +19,20 @@ from ..results import ColumnType
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
 from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
+from .hidden_objects import HIDDEN_OBJECTS_VIEW
 from .index_leads import index_leads
 from .policy_views import security_policies, security_predicates
 from .sequence_views import SEQUENCES_DDL, sequences_view
+from .server_views import (
+    DATABASE_FILES,
+    EXEC_REQUESTS,
+    EXEC_SESSIONS,
+    EXEC_SQL_TEXT,
+    PARTITIONS,
+    SESSION_TEMP_DDL,
+    databases_view,
+    partition_stats_view,
+)
 from .sql_types import normalize, parse_type, type_text
 from .sqltext import default_definition as default_definition
 from .sqltext import split_name as split_name
@@ -430,19 +441,11 @@ _RULE = (
 _DB = "(SELECT value FROM temp.__azsql_session WHERE key = 'db')"
 
 
-_USER_DB = "(SELECT value FROM temp.__azsql_session WHERE key = 'userdb')"
-# the compatibility level of master, of the user database (editions.Edition)
-_COMPAT = "(SELECT value FROM temp.__azsql_session WHERE key = '{}')"
-
-
 # 1 when the session's principal may see definitions (VIEW DEFINITION), else 0.
 _SEES_DEFINITIONS = "(SELECT value FROM temp.__azsql_session WHERE key = 'view_definition')"
 
 
 _DEFINITION = "CASE WHEN " + _SEES_DEFINITIONS + " THEN {0} END"
-
-
-_DB_CREATED = "(SELECT value FROM __azsql_meta WHERE key = 'create_date')"
 
 
 _SCHEMA_NAME = "(SELECT name FROM __azsql_schemas s WHERE s.schema_id = {0}.schema_id)"
@@ -647,133 +650,13 @@ SYSTEM_VIEWS: list[SystemView] = [
         " WHEN 3 THEN 'SCHEMA' END, major_id, minor_id, name, value"
         f" FROM __azsql_extended_properties WHERE class <> 1 OR major_id NOT IN {_HIDDEN}",
     ),
-    _view(
-        -404,
-        "sys",
-        "partitions",
-        "partition_id bigint, object_id int, index_id int, partition_number int,"
-        " hobt_id bigint, rows bigint, filestream_filegroup_id smallint,"
-        " data_compression tinyint, data_compression_desc nvarchar(60)",
-        "SELECT i.object_id * 1000 + i.index_id, i.object_id, i.index_id, 1,"
-        " i.object_id * 1000 + i.index_id, coalesce(r.rows, 0), 0, 0, 'NONE'"
-        " FROM __azsql_indexes i LEFT JOIN temp.__azsql_rowcounts r"
-        " ON r.object_id = i.object_id",
-    ),
-    _view(
-        -405,
-        "sys",
-        "dm_db_partition_stats",
-        "partition_id bigint, object_id int, index_id int, partition_number int,"
-        " in_row_data_page_count bigint, in_row_used_page_count bigint,"
-        " in_row_reserved_page_count bigint, lob_used_page_count bigint,"
-        " lob_reserved_page_count bigint, row_overflow_used_page_count bigint,"
-        " row_overflow_reserved_page_count bigint, used_page_count bigint,"
-        " reserved_page_count bigint, row_count bigint",
-        "SELECT i.object_id * 1000 + i.index_id, i.object_id, i.index_id, 1,"
-        " coalesce(r.pages, 0), coalesce(r.pages, 0), coalesce(r.pages, 0), 0, 0, 0, 0,"
-        " coalesce(r.pages, 0), coalesce(r.pages, 0), coalesce(r.rows, 0)"
-        " FROM __azsql_indexes i LEFT JOIN temp.__azsql_rowcounts r"
-        f" ON r.object_id = i.object_id WHERE i.object_id NOT IN {_HIDDEN}",
-    ),
-    _view(
-        -406,
-        "sys",
-        "databases",
-        "name sysname, database_id int, source_database_id int, owner_sid varbinary(85),"
-        " create_date datetime, compatibility_level tinyint, collation_name sysname,"
-        " user_access tinyint, user_access_desc nvarchar(60), is_read_only bit,"
-        " is_auto_close_on bit, is_auto_shrink_on bit, state tinyint,"
-        " state_desc nvarchar(60), is_in_standby bit, is_cleanly_shutdown bit,"
-        " snapshot_isolation_state tinyint, snapshot_isolation_state_desc nvarchar(60),"
-        " is_read_committed_snapshot_on bit, recovery_model tinyint,"
-        " recovery_model_desc nvarchar(60), page_verify_option tinyint,"
-        " page_verify_option_desc nvarchar(60), is_query_store_on bit",
-        "SELECT 'master', 1, NULL, x'01', '2003-04-08 09:13:36.390',"
-        f" {_COMPAT.format('master_compat')}, "
-        f"'{COLLATION}', 0, 'MULTI_USER', 0, 0, 0, 0, 'ONLINE', 0, 0, 1, 'ON', 1, 1, 'FULL',"
-        " 2, 'CHECKSUM', 0 UNION ALL"
-        f" SELECT {_USER_DB}, 5, NULL, x'01', {_DB_CREATED}, {_COMPAT.format('compat')},"
-        f" '{COLLATION}', 0,"
-        " 'MULTI_USER', 0, 0, 0, 0, 'ONLINE', 0, 0, 1, 'ON', 1, 1, 'FULL', 2, 'CHECKSUM', 1"
-        f" WHERE {_USER_DB} <> 'master' COLLATE NOCASE",
-    ),
-    _view(
-        -407,
-        "sys",
-        "database_files",
-        "file_id int, file_guid uniqueidentifier, type tinyint, type_desc nvarchar(60),"
-        " data_space_id int, name sysname, physical_name nvarchar(260), state tinyint,"
-        " state_desc nvarchar(60), size int, max_size int, growth int,"
-        " is_media_read_only bit, is_read_only bit, is_sparse bit, is_percent_growth bit,"
-        " is_name_reserved bit",
-        "SELECT 1, NULL, 0, 'ROWS', 1, 'data_0', (SELECT value FROM temp.__azsql_session"
-        " WHERE key = 'file'), 0, 'ONLINE', (SELECT value FROM temp.__azsql_session"
-        " WHERE key = 'pages'), -1, 2048, 0, 0, 0, 0, 0"
-        # Every database has a log file (type 1, data_space_id 0); SQLite keeps none, so
-        # it has a fixed 8 MB (1,024 pages), grows by 64 MB to the 2 TB a log may reach.
-        " UNION ALL SELECT 2, NULL, 1, 'LOG', 0, 'log', (SELECT value FROM temp.__azsql_session"
-        " WHERE key = 'file') || '.ldf', 0, 'ONLINE', 1024, 268435456,"
-        " 8192, 0, 0, 0, 0, 0",
-    ),
-    _view(
-        -408,
-        "sys",
-        "dm_exec_sessions",
-        "session_id smallint, login_time datetime, host_name nvarchar(128),"
-        " program_name nvarchar(128), host_process_id int, client_version int,"
-        " client_interface_name nvarchar(32), login_name nvarchar(128),"
-        " nt_domain nvarchar(128), nt_user_name nvarchar(128), status nvarchar(30),"
-        " cpu_time int, memory_usage int, total_scheduled_time int,"
-        " total_elapsed_time int, last_request_start_time datetime,"
-        " last_request_end_time datetime, reads bigint, writes bigint,"
-        " logical_reads bigint, is_user_process bit, text_size int,"
-        " language nvarchar(128), date_format nvarchar(3), date_first smallint,"
-        " quoted_identifier bit, arithabort bit, ansi_null_dflt_on bit, ansi_defaults bit,"
-        " ansi_warnings bit, ansi_padding bit, ansi_nulls bit,"
-        " concat_null_yields_null bit, transaction_isolation_level smallint,"
-        " lock_timeout int, deadlock_priority int, row_count bigint, prev_error int,"
-        " original_login_name nvarchar(128), database_id smallint,"
-        " authenticating_database_id int, open_transaction_count int",
-        "SELECT session_id, login_time, host_name, program_name, 0, 7,"
-        " 'ODBC', login_name, '', '', status, 0, 0, 0, 0, last_request_start_time,"
-        " last_request_end_time, 0, 0, 0, 1, 2147483647, language, date_format, date_first,"
-        " 1, 1, 1, 0, 1, 1, 1, 1, 2, lock_timeout, 0, row_count, 0, login_name, 5, 5,"
-        " open_transaction_count FROM temp.__azsql_dmv_sessions",
-    ),
-    _view(
-        -409,
-        "sys",
-        "dm_exec_requests",
-        "session_id smallint, request_id int, start_time datetime, status nvarchar(30),"
-        " command nvarchar(32), sql_handle varbinary(64), statement_start_offset int,"
-        " statement_end_offset int, plan_handle varbinary(64), database_id smallint,"
-        " user_id int, connection_id uniqueidentifier, blocking_session_id smallint,"
-        " wait_type nvarchar(60), wait_time int, last_wait_type nvarchar(60),"
-        " wait_resource nvarchar(256), open_transaction_count int,"
-        " open_resultset_count int, transaction_id bigint, percent_complete real,"
-        " estimated_completion_time bigint, cpu_time int, total_elapsed_time int,"
-        " scheduler_id int, reads bigint, writes bigint, logical_reads bigint,"
-        " text_size int, language nvarchar(128), date_format nvarchar(3),"
-        " date_first smallint, quoted_identifier bit, arithabort bit,"
-        " ansi_null_dflt_on bit, ansi_defaults bit, ansi_warnings bit, ansi_padding bit,"
-        " ansi_nulls bit, concat_null_yields_null bit,"
-        " transaction_isolation_level smallint, lock_timeout int, deadlock_priority int,"
-        " row_count bigint, prev_error int, nest_level int, granted_query_memory int,"
-        " executing_managed_code bit, group_id int, dop int, parallel_worker_count int",
-        "SELECT r.session_id, 0, start_time, r.status, command, sql_handle,"
-        " 0, -1, plan_handle, 5, 1, connection_id, 0, wait_type, wait_time, wait_type,"
-        " '', r.open_transaction_count, 1, 0, 0, 0, total_elapsed_time, total_elapsed_time,"
-        " 1, 0, 0, 0, 2147483647, s.language, s.date_format, s.date_first, 1, 1, 1, 0, 1, 1,"
-        " 1, 1, 2, r.lock_timeout, 0, 0, 0, 0, 0, 0, 2, 1, 0 FROM temp.__azsql_dmv_requests r"
-        " JOIN temp.__azsql_dmv_sessions s ON s.session_id = r.session_id",
-    ),
-    _view(
-        -410,
-        "sys",
-        "dm_exec_sql_text",
-        "dbid smallint, objectid int, number smallint, encrypted bit, text nvarchar(max)",
-        "SELECT DISTINCT 5, NULL, NULL, 0, text FROM temp.__azsql_dmv_sql_text",
-    ),
+    _view(-404, "sys", "partitions", *PARTITIONS),
+    _view(-405, "sys", "dm_db_partition_stats", *partition_stats_view(_HIDDEN)),
+    _view(-406, "sys", "databases", *databases_view(COLLATION)),
+    _view(-407, "sys", "database_files", *DATABASE_FILES),
+    _view(-408, "sys", "dm_exec_sessions", *EXEC_SESSIONS),
+    _view(-409, "sys", "dm_exec_requests", *EXEC_REQUESTS),
+    _view(-410, "sys", "dm_exec_sql_text", *EXEC_SQL_TEXT),
     _view(
         -411,
         "INFORMATION_SCHEMA",
@@ -928,61 +811,6 @@ SYSTEM_VIEWS: list[SystemView] = [
         "SELECT " + ", ".join(["NULL"] * 8) + " WHERE 0",
     ),
 ]
-
-
-SESSION_TEMP_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS __azsql_session (key TEXT PRIMARY KEY, value);
-CREATE TEMP TABLE IF NOT EXISTS __azsql_rowcounts (object_id INTEGER PRIMARY KEY, rows, pages);
-CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_sessions (
-    session_id, login_time, host_name, program_name, login_name, status,
-    last_request_start_time, last_request_end_time, lock_timeout, row_count,
-    open_transaction_count, date_format, language, date_first);
-CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_requests (
-    session_id, start_time, status, command, sql_handle, plan_handle, connection_id,
-    wait_type, wait_time, open_transaction_count, total_elapsed_time, lock_timeout);
-CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_sql_text (handle BLOB, text);
-"""
-
-
-# What the session's user cannot see ("Metadata visibility configuration"): without a
-# permission on every object (AZSQL_SEES_ALL_OBJECTS: VIEW DEFINITION, db_datawriter), a
-# table, view or inline function it holds no SELECT on (a GRANT on it, its schema or the
-# database, db_datareader's included, none of the three denied) nor on a column (a
-# column GRANT counts unless the schema or the database is denied); a procedure or
-# scalar function it holds neither SELECT on the schema or database nor EXECUTE on
-# (each undone by a DENY of the same permission at any level); and the objects whose
-# parent that is.
-HIDDEN_OBJECTS_VIEW = """
-CREATE TEMP VIEW IF NOT EXISTS __azsql_hidden (object_id) AS
-WITH mine (class, major_id, permission_name, state) AS (
-    SELECT class, major_id, permission_name, state FROM __azsql_permissions
-    WHERE AZSQL_IS_GRANTEE(grantee)
-    UNION ALL SELECT 0, 0, 'SELECT', 'G' WHERE AZSQL_IS_GRANTEE('db_datareader')),
-on_object (object_id, type, class, permission_name, state) AS (
-    SELECT o.object_id, o.type, m.class, m.permission_name, m.state
-    FROM __azsql_objects o JOIN mine m
-      ON m.class = 0 OR (m.class = 3 AND m.major_id = o.schema_id)
-         OR (m.class = 1 AND m.major_id = o.object_id)
-    WHERE o.type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X')),
-holds (object_id) AS (
-    SELECT object_id FROM on_object
-    WHERE permission_name = 'SELECT' OR type NOT IN ('U', 'V', 'IF')
-    GROUP BY object_id, permission_name
-    HAVING max(state = 'G') AND NOT max(state = 'D')
-    UNION ALL
-    SELECT object_id FROM __azsql_column_permissions
-    WHERE state = 'G' AND AZSQL_IS_GRANTEE(grantee)
-      AND object_id NOT IN (SELECT object_id FROM on_object
-                            WHERE state = 'D' AND permission_name = 'SELECT' AND class <> 1)),
-hidden (object_id) AS (
-    SELECT object_id FROM __azsql_objects
-    WHERE type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X')
-      AND NOT AZSQL_SEES_ALL_OBJECTS()
-      AND object_id NOT IN holds)
-SELECT object_id FROM hidden
-UNION ALL
-SELECT object_id FROM __azsql_objects WHERE parent_object_id IN hidden
-"""
 
 
 def create_session_objects(conn: sqlite3.Connection) -> None:

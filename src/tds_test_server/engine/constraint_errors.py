@@ -162,11 +162,18 @@ class ConstraintErrors(SessionState):
         source_sql = source.sql("tsql")
         if isinstance(source, exp.Values):
             source_sql = f"SELECT * FROM {source_sql}"
+        # The source again, undone after: NEXT VALUE FOR hands out the failed statement's
+        # values once more, not new ones
+        self.conn.execute("SAVEPOINT __azsql_key_probe")
         try:
-            sq = self.engine.translator.translate(source_sql, self.database)
-            rows = self.conn.execute(sq.sql, bindings or {}).fetchall()
+            with self.sequence_values.trial():
+                sq = self.engine.translator.translate(source_sql, self.database)
+                rows = self.conn.execute(sq.sql, bindings or {}).fetchall()
         except (TdsError, sqlite3.Error):
             return None
+        finally:
+            self.conn.execute("ROLLBACK TO __azsql_key_probe")
+            self.conn.execute("RELEASE __azsql_key_probe")
         seen: set[tuple[Any, ...]] = set()
         where = " AND ".join(f"{_q(c.name)} IS ?" for c in key_cols)  # one NULL per key
         for row in rows:
@@ -187,7 +194,8 @@ class ConstraintErrors(SessionState):
             conn.execute("SAVEPOINT __azsql_fk_probe")
             try:
                 conn.execute("PRAGMA defer_foreign_keys=ON")
-                conn.execute(q.sql, bindings or {})
+                with self.sequence_values.trial():
+                    conn.execute(q.sql, bindings or {})
                 violations = [(r[0], r[3]) for r in conn.execute("PRAGMA foreign_key_check")]
             except sqlite3.Error:
                 violations = []

@@ -423,6 +423,9 @@ class Ddl(SchemaObjects):
         table = self.catalog.table(schema, name)
         if table is None or table.kind != "U" or table.object_id < 0:
             raise errors.invalid_object(".".join(alter.name))
+        if alter.versioning_off:
+            system_versioning.stop_versioning(self.conn, table, self.database)
+            return
         now = _now_text()
         conn = self.conn
         rewrite = False
@@ -580,6 +583,8 @@ class Ddl(SchemaObjects):
                         if not if_exists:
                             raise errors.cannot_drop(kind.lower(), ".".join(parts))
                     else:
+                        if kind == "TABLE":
+                            system_versioning.check_drop(self.conn, table, self.database, False)
                         self._drop_object(table, kind)
             if not ts.accept_type(TokenType.COMMA):
                 break
@@ -641,6 +646,7 @@ class Ddl(SchemaObjects):
         table = self.catalog.table(schema, name)
         if table is None or table.kind != "U" or table.object_id < 0:
             raise errors.invalid_object(".".join(parts))
+        system_versioning.check_drop(self.conn, table, self.database, True)
         if self.conn.execute(
             "SELECT 1 FROM __azsql_objects WHERE type = 'F' AND referenced_object_id = ?",
             (table.object_id,),

@@ -74,6 +74,7 @@ class AlterTable:
     constraints: list[ConstraintDef]
     drop_constraints: list[str] = field(default_factory=list)
     drop_columns: list[str] = field(default_factory=list)
+    versioning_off: bool = False  # SET (SYSTEM_VERSIONING = OFF)
 
 
 _ACTIONS = {"NO": 0, "CASCADE": 1, "SET NULL": 2, "SET DEFAULT": 3}
@@ -332,6 +333,18 @@ def parse_alter_table(stmt: Statement) -> AlterTable:
             if not ts.accept_type(TokenType.COMMA):
                 break
         ts.end()
+        return alter
+    if ts.peek_word() == "SET" and ts.peek_word(2) == "SYSTEM_VERSIONING":
+        ts.next()
+        ts.expect_type(TokenType.L_PAREN)
+        ts.expect("SYSTEM_VERSIONING")
+        ts.expect_type(TokenType.EQ)
+        if ts.peek_word() != "OFF":
+            raise errors.unsupported("ALTER TABLE ... SET (SYSTEM_VERSIONING = ON ...)")
+        ts.next()
+        ts.expect_type(TokenType.R_PAREN)
+        ts.end()
+        alter.versioning_off = True
         return alter
     raise errors.unsupported(f"ALTER TABLE ... {ts.peek_text()}")
 

@@ -377,6 +377,8 @@ class EngineSession(RowSecurity):
                 if self._cancel.is_set():
                     return
                 self.request.command = (word(stmt.tokens[0]) or "EXECUTE").upper()
+                if not self._depth:  # what earlier statements handed out is committed
+                    self.sequence_values.forget()
                 try:
                     # No lock is held across this yield: the protocol layer takes the rows
                     # a chunk at a time, sending each before it asks for the next.
@@ -384,6 +386,7 @@ class EngineSession(RowSecurity):
                 except TdsError as exc:
                     exc.line = stmt.line
                     note_terminated(exc, self.request.command)
+                    self.sequence_values.keep()  # what the failed statement handed out
                     if self.xact_abort and self._depth:
                         self._depth = 0
                         with contextlib.suppress(TdsError):
@@ -400,6 +403,15 @@ class EngineSession(RowSecurity):
         return self.textsize
 
     def _call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
+        if not self._depth:
+            self.sequence_values.forget()
+        try:
+            yield from self._run_procedure(name, params)
+        except TdsError:
+            self.sequence_values.keep()  # what the failed statement handed out
+            raise
+
+    def _run_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         self._cancel.clear()
         self.apply_date_settings()
         TEMP_TABLES.set(self.temp_tables)

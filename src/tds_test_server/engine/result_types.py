@@ -79,7 +79,10 @@ def arithmetic(op: str, a: ColumnType, b: ColumnType) -> ColumnType:
     a = b if a.name in _STRINGS else a
     b = a if b.name in _STRINGS else b
     win = precedence(a, b)
-    if win.name in ("tinyint", "smallint", "bit"):  # integer arithmetic is at least int
+    # "+ (Addition)" and the other operators: the type of higher precedence, so tinyint
+    # with tinyint is tinyint (200 + 100 overflows it); bit, which no operator takes
+    # alone, is int with another bit
+    if win.name == "bit":
         return ColumnType("int")
     if win.name in ("money", "smallmoney"):
         # money with money or a smaller integer stays money (smallmoney widens to money

@@ -6,15 +6,17 @@ A sequence is an __azsql_objects row of type SO and an __azsql_sequences row of 
 state. NEXT VALUE FOR becomes AZSQL_NEXT_VALUE(schema, name), a function of the
 session's connection that advances that row as each row of the statement asks for a
 value (an INSERT's VALUES, a SELECT's rows, a column's DEFAULT). Unlike SQL Server, a
-value taken inside a transaction that rolls back is given again, and two references to
-one sequence in a row get two values (docs/test-server-limits.md).
+value taken is used even if its transaction rolls back (SequenceValues.keep), and two
+references to one sequence in a row get two values, unlike SQL Server
+(docs/test-server-limits.md).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlglot import exp
@@ -263,16 +265,43 @@ def drop_sequence(conn: sqlite3.Connection, stmt: Statement) -> None:
     ts.end()
 
 
-def next_value_function(conn: sqlite3.Connection) -> Callable[[str, str], int]:
-    """AZSQL_NEXT_VALUE(schema, name) on `conn`: the sequence's next value, kept."""
+@dataclass
+class _Run:
+    """The values one connection handed out of a sequence one after another."""
 
-    def next_value(schema: str, name: str) -> int:
-        row = _find(conn, schema, name)
+    before: tuple[Any, Any]  # (current_value, last_used_value) before the first
+    first: int
+    last: int
+    cycled: bool = False
+
+    def holds(self, state: tuple[Any, Any]) -> bool:
+        """Whether the row stands where this run left it or before it or at a value of it."""
+        value, used = state
+        if state == self.before or value != used or self.cycled:
+            return state == self.before
+        return min(self.first, self.last) <= value <= max(self.first, self.last)
+
+
+class SequenceValues:
+    """AZSQL_NEXT_VALUE(schema, name) on one connection: the sequence's next value, kept
+    in its __azsql_sequences row. SQL Server makes sequence values outside the
+    transaction ("Sequence Numbers", Limitations): a value handed out stays used when
+    the transaction, or the statement, that asked for it rolls back. SQLite undoes the
+    row's change with the rest, so `keep` writes it again afterwards, unless another
+    session has moved the sequence on since."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._runs: dict[int, _Run] = {}
+
+    def __call__(self, schema: str, name: str) -> int:
+        row = _find(self._conn, schema, name)
         if row is None:
             raise errors.invalid_object(f"{schema}.{name}")
         oid, _, _, increment, low, high, cycling, current, last, _ = row
         value = current if last is None else current + increment
-        if not low <= value <= high:
+        cycled = not low <= value <= high
+        if cycled:
             if not cycling:
                 raise TdsError(
                     11728,
@@ -281,14 +310,47 @@ def next_value_function(conn: sqlite3.Connection) -> Callable[[str, str], int]:
                     severity=16,
                 )
             value = low if increment > 0 else high  # a cycle starts at the bound, not START
-        conn.execute(
+        self._conn.execute(
             "UPDATE __azsql_sequences SET current_value = ?, last_used_value = ?"
             " WHERE object_id = ?",
             (value, value, oid),
         )
+        run = self._runs.get(oid)
+        if run is not None and (current, last) == (run.last, run.last):
+            run.last, run.cycled = value, run.cycled or cycled
+        else:
+            self._runs[oid] = _Run((current, last), value, value)
         return value
 
-    return next_value
+    def keep(self) -> None:
+        """After a rollback (of a transaction or a failed statement): each sequence it
+        took back moves on to the last value handed out again."""
+        for oid, run in self._runs.items():
+            state = self._conn.execute(
+                "SELECT current_value, last_used_value FROM __azsql_sequences WHERE object_id = ?",
+                (oid,),
+            ).fetchone()
+            if state is not None and tuple(state) != (run.last, run.last) and run.holds(state):
+                self._conn.execute(
+                    "UPDATE __azsql_sequences SET current_value = ?, last_used_value = ?"
+                    " WHERE object_id = ?",
+                    (run.last, run.last, oid),
+                )
+
+    @contextmanager
+    def trial(self) -> Iterator[None]:
+        """Statements run again to look at their rows, then undone: what they hand out
+        is handed out again after."""
+        runs = {oid: replace(run) for oid, run in self._runs.items()}
+        try:
+            yield
+        finally:
+            self._runs = runs
+
+    def forget(self) -> None:
+        """At a commit, or before a statement outside a transaction: the values handed
+        out are the sequences' own now."""
+        self._runs.clear()
 
 
 def rewrite_next_value(node: exp.Expr) -> exp.Expression | None:

@@ -154,7 +154,7 @@ class SessionState:
                 engine.edition.max_compatibility_level,
             ),
         )
-        builtins.register(self.conn, self)
+        self.sequence_values = builtins.register(self.conn, self)
         principals.register_functions(
             self.conn, lambda: self.principal, compat_levels.unknown_permissions(engine.edition)
         )

@@ -19,10 +19,13 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from .catalog import Catalog, Column, Table
+from .collation import SORT_KEY
 from .sql_types import TEXT_NOCASE, affinity
 from .sqlite_dialect import SORT_BY
 from .temp_tables import temp_table
 
+# a GROUP BY's ROLLUP, CUBE and GROUPING SETS (grouping_sets.py rewrote those it could)
+_GROUPINGS = ("rollup", "cube", "grouping_sets")
 # declared types whose sort order is the default collation's without a COLLATE
 _OWN_ORDER = frozenset({"INTEGER", "REAL", TEXT_NOCASE})
 # what an alias's expression may hold to be evaluated again for its sort key: nothing
@@ -64,9 +67,12 @@ _PURE_CALLS = frozenset(
 def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
     """Mark each ORDER BY key (a SELECT's or a window's) that is a column of a user or
     temporary table (named by its SQLite name) declared NOCASE, INTEGER or REAL: sorted
-    as the column, or by SORT_KEY where it is a user table's text that leads no index
-    (a temporary table's indexes are not known here); a catalog view's text column
-    (sys.objects.name) by SORT_KEY."""
+    as the column, or by SORT_KEY where it is text that leads no index (`_keyed`); a
+    catalog view's text column (sys.objects.name) by SORT_KEY. A GROUP BY key that is
+    such a text column groups by SORT_KEY(column), the same groups as NOCASE's with one
+    call a row (the select list's bare column shows one row's value of each group, as
+    SQL Server shows one of a group's spellings); so does a SELECT DISTINCT of columns,
+    as a GROUP BY of them; and COUNT(DISTINCT column) counts SORT_KEY(column)."""
 
     def table_of(name: str) -> Table | None:
         return catalog.tables.get(name.casefold()) or temp_table(name)
@@ -88,14 +94,51 @@ def mark_column_keys(tree: exp.Expression, catalog: Catalog) -> None:
         if found is None:
             continue
         table, column = found
-        text = affinity(column.type) == TEXT_NOCASE
         if table.kind == "V":  # a catalog view's column: sorted as SQLite computes it
-            if text:
+            if affinity(column.type) == TEXT_NOCASE:
                 ordered.meta[SORT_BY] = "key"
             continue
-        indexed = (table.object_id, column.column_id) in catalog.index_leads
-        keyed = text and table.object_id > 0 and not indexed
-        ordered.meta[SORT_BY] = "key" if keyed else "column"
+        ordered.meta[SORT_BY] = "key" if _keyed(table, column, catalog) else "column"
+
+    def keyed(key: exp.Expr, select: exp.Expr | None) -> bool:
+        if not isinstance(key, exp.Column) or not isinstance(select, exp.Select):
+            return False
+        found = _own_order(key, select, ctes, table_of)
+        return found is not None and found[0].kind == "U" and _keyed(*found, catalog)
+
+    for group in tree.find_all(exp.Group):
+        if not any(group.args.get(k) for k in _GROUPINGS):
+            for key in group.expressions:
+                if keyed(key, group.parent):
+                    key.replace(_sort_key(key))
+    for select in list(tree.find_all(exp.Select)):  # SELECT DISTINCT of columns: grouped
+        columns = [p.unalias() for p in select.expressions]
+        distinct = select.args.get("distinct")
+        if distinct is None or distinct.args.get("on") or select.args.get("group"):
+            continue
+        if not all(isinstance(c, exp.Column) and not c.is_star for c in columns):
+            continue
+        if any(keyed(c, select) for c in columns):
+            keys = [_sort_key(c) if keyed(c, select) else c.copy() for c in columns]
+            select.set("distinct", None)
+            select.set("group", exp.Group(expressions=keys))
+    for distinct in tree.find_all(exp.Distinct):  # COUNT(DISTINCT x): the same count
+        if isinstance(distinct.parent, exp.Count) and len(distinct.expressions) == 1:
+            key = distinct.expressions[0]
+            if keyed(key, distinct.parent.find_ancestor(exp.Select)):
+                key.replace(_sort_key(key))
+
+
+def _sort_key(key: exp.Expr) -> exp.Anonymous:
+    return exp.Anonymous(this=SORT_KEY, expressions=[key.copy()])
+
+
+def _keyed(table: Table, column: Column, catalog: Catalog) -> bool:
+    """Whether a column sorts or groups by SORT_KEY: text of a user table that leads no
+    index, or of a temporary table (object_id 0, whose indexes are not known here)."""
+    if affinity(column.type) != TEXT_NOCASE or table.object_id < 0:
+        return False
+    return table.object_id == 0 or (table.object_id, column.column_id) not in catalog.index_leads
 
 
 def _aliased(key: exp.Column, select: exp.Select) -> exp.Expr | None:

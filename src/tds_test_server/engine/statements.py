@@ -32,6 +32,7 @@ from .column_reads import columns_read
 from .constraint_errors import ConstraintErrors
 from .date_parts import parse_datetime
 from .date_strings import DATE_ORDERS
+from .expression_types import variable_arithmetic_type
 from .for_json import json_result
 from .for_xml import xml_result
 from .languages import date_first, language
@@ -50,7 +51,7 @@ from .sql_types import UnknownType, parse_type
 from .temp_tables import last_identity
 from .textsize import textsize_setting
 from .token_stream import Tokens
-from .translate import Query, variable_arithmetic_type
+from .translate import Query
 from .variable_types import SCALE_SUFFIX, TYPE_SUFFIX
 
 _SET_ACCEPTED = frozenset(
@@ -155,6 +156,10 @@ class Statements(ConstraintErrors):
         except sqlite3.Error as exc:
             if self.conn.in_transaction:
                 raise self._map(exc, None, None) from None
+        if verb == "ROLLBACK":
+            self.sequence_values.keep()
+        else:
+            self.sequence_values.forget()
         if verb == "ROLLBACK" and self._ddl_in_tran:
             self.catalog.load(self.conn)
             # SQLite's temp schema rolls back with the rest: #tables made since BEGIN go,
@@ -179,6 +184,7 @@ class Statements(ConstraintErrors):
             with contextlib.suppress(sqlite3.Error):
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                    self.sequence_values.keep()
             self.conn.close()
         self.engine._forget(self)
 

@@ -20,7 +20,7 @@ import sqlite3
 from ..results import ColumnType, TdsError
 from .catalog import Table
 from .session_state import _q
-from .temporal_tables import is_history_table
+from .temporal_tables import is_history_table, is_versioned, unlink
 
 # The time of the statement, in the text SQLite keeps datetime2 as (scale 3 here).
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
@@ -53,19 +53,23 @@ def period_default(kind: int, ctype: ColumnType) -> str:
     return "'9999-12-31 23:59:59" + ("." + "9" * scale if scale else "") + "'"
 
 
-def version(conn: sqlite3.Connection, table: Table, history: Table) -> None:
+def version(conn: sqlite3.Connection, table: Table, history: Table | None) -> None:
     """The triggers that keep `table`'s history in `history`: the old row, ended now, on
     UPDATE (of a column other than the period, identity and computed ones: an identity's
-    own trigger updates its column after an INSERT) and on DELETE."""
+    own trigger updates its column after an INSERT) and on DELETE. Without a history
+    (SYSTEM_VERSIONING = OFF) an UPDATE still moves the row's start ("Stop
+    system-versioning on a system-versioned temporal table")."""
     periods = period_columns(conn, table.object_id)
     start = next((c for c in table.columns if periods.get(c.column_id) == _START), None)
     end = next((c for c in table.columns if periods.get(c.column_id) == _END), None)
     if start is None or end is None:
         return
-    kept = [c for c in table.columns if history.column(c.name) is not None]
-    names = ", ".join(_q(c.name) for c in kept)
-    old = ", ".join(_now(c.type) if c is end else f"OLD.{_q(c.name)}" for c in kept)
-    copy = f"INSERT INTO {_q(history.sqlite_name)} ({names}) VALUES ({old});"
+    copy = ""
+    if history is not None:
+        kept = [c for c in table.columns if history.column(c.name) is not None]
+        names = ", ".join(_q(c.name) for c in kept)
+        old = ", ".join(_now(c.type) if c is end else f"OLD.{_q(c.name)}" for c in kept)
+        copy = f"INSERT INTO {_q(history.sqlite_name)} ({names}) VALUES ({old});"
     changed = [
         _q(c.name)
         for c in table.columns
@@ -78,10 +82,46 @@ def version(conn: sqlite3.Connection, table: Table, history: Table) -> None:
             f" {', '.join(changed)} ON {t} BEGIN {copy} UPDATE {t} SET {_q(start.name)} ="
             f" {_now(start.type)} WHERE rowid = NEW.rowid; END"
         )
-    conn.execute(
-        f"CREATE TRIGGER {_q(table.sqlite_name + '.__history_delete')} AFTER DELETE ON {t}"
-        f" BEGIN {copy} END"
-    )
+    if history is not None:
+        conn.execute(
+            f"CREATE TRIGGER {_q(table.sqlite_name + '.__history_delete')} AFTER DELETE ON {t}"
+            f" BEGIN {copy} END"
+        )
+
+
+def stop_versioning(conn: sqlite3.Connection, table: Table, database: str) -> None:
+    """ALTER TABLE ... SET (SYSTEM_VERSIONING = OFF): two tables on their own, the history
+    one a plain table; the period columns still fill themselves. 13591 on a table
+    without SYSTEM_VERSIONING (a history table too)."""
+    if not unlink(conn, table.object_id):
+        raise TdsError(
+            13591,
+            "SYSTEM_VERSIONING is not turned ON for table"
+            f" '{database}.{table.schema}.{table.name}'.",
+        )
+    for trigger in ("__history_update", "__history_delete"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {_q(table.sqlite_name + '.' + trigger)}")
+    version(conn, table, None)
+
+
+def check_drop(conn: sqlite3.Connection, table: Table, database: str, truncate: bool) -> None:
+    """DROP TABLE of a system-versioned table or its history table is 13552, TRUNCATE
+    TABLE of a system-versioned table 13545, until SYSTEM_VERSIONING is OFF."""
+    where = f"'{database}.{table.schema}.{table.name}'"
+    if truncate and is_versioned(conn, table.object_id):
+        raise TdsError(
+            13545,
+            f"Truncate failed on table {where} because it is not a supported operation on"
+            " system-versioned tables.",
+        )
+    if not truncate and (
+        is_versioned(conn, table.object_id) or is_history_table(conn, table.object_id)
+    ):
+        raise TdsError(
+            13552,
+            f"Drop table operation failed on table {where} because it is not a supported"
+            " operation on system-versioned temporal tables.",
+        )
 
 
 _HISTORY_WRITES = {

@@ -49,6 +49,19 @@ def link(conn: sqlite3.Connection, object_id: int, history_id: int) -> None:
     conn.execute("INSERT INTO __azsql_meta VALUES (?, ?)", (f"{_KEY}{object_id}", history_id))
 
 
+def unlink(conn: sqlite3.Connection, object_id: int) -> bool:
+    """SYSTEM_VERSIONING = OFF: the table and its history table no longer linked; whether
+    they were."""
+    gone = conn.execute("DELETE FROM __azsql_meta WHERE key = ?", (f"{_KEY}{object_id}",))
+    return gone.rowcount > 0
+
+
+def is_versioned(conn: sqlite3.Connection, object_id: int) -> bool:
+    """Whether the table of `object_id` has SYSTEM_VERSIONING on (a history table)."""
+    found = conn.execute("SELECT 1 FROM __azsql_meta WHERE key = ?", (f"{_KEY}{object_id}",))
+    return found.fetchone() is not None
+
+
 def is_history_table(conn: sqlite3.Connection, object_id: int) -> bool:
     """Whether the table of `object_id` is some table's history table."""
     found = conn.execute(

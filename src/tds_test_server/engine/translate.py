@@ -21,22 +21,23 @@ from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
 from .catalog import DEFAULT_SCHEMA, Catalog
-from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type, rewrite_clr, rewrite_spatial_texts
+from .clr_sql import rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
-from .convert_sql import cast_call, convert_call, convert_target, rewrite_converts
-from .culture_parse import PARSE_FUNCTIONS, result_type, rewrite_parse
+from .convert_sql import cast_call, convert_call, rewrite_converts
+from .culture_parse import rewrite_parse
 from .datalength import rewrite_datalengths
 from .date_literals import store_date_literals
 from .date_strings import DATE_ORDER
 from .dml_from import merge_delete_from, rewrite_dml_from
+from .expression_types import expression_type, is_variable_arithmetic, unwrap_text, variable_name
 from .for_json import JsonShape, take_for_json
 from .for_xml import XmlShape, take_for_xml
-from .function_types import function_type
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hashbytes import rewrite_hashbytes
 from .hints import strip_option_clause
 from .into_clause import IntoClause, take_into
-from .newer_builtins import newer_type, rewrite_newer
+from .like_patterns import rewrite_ascii_likes
+from .newer_builtins import rewrite_newer
 from .number_stores import store_numbers
 from .output_clause import DELETED, INSERTED, check_references, output_source, take_output
 from .pivot import rewrite_pivots
@@ -44,26 +45,14 @@ from .prepare import prepare
 from .quantified import rewrite_percentiles, rewrite_quantified
 from .recursion import limit_recursion
 from .replicate import rewrite_replicates
-from .result_types import (
-    ARITHMETIC_OPERATORS,
-    arithmetic,
-    concatenation,
-    replace_type,
-    replicate_type,
-    result_of_branches,
-    string_result_type,
-    utf16_length,
-)
 from .scalar_subqueries import rewrite_scalar_subqueries
 from .sequences import rewrite_next_value
 from .sort_keys import mark_column_keys
-from .sql_types import UnknownType, parse_type, type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
 from .string_stores import store_strings
 from .system_time import rewrite_system_time
 from .temp_tables import TempSignature, table_named, temp_signature, temp_table, typing_schema
-from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
@@ -181,9 +170,9 @@ class Translator:
         if (
             isinstance(tree, exp.Select)
             and tree.expressions
-            and all(isinstance(p, exp.EQ) and _variable_name(p.this) for p in tree.expressions)
+            and all(isinstance(p, exp.EQ) and variable_name(p.this) for p in tree.expressions)
         ):
-            assign = tuple(_variable_name(p.this) or "" for p in tree.expressions)
+            assign = tuple(variable_name(p.this) or "" for p in tree.expressions)
             tree.set("expressions", [p.expression for p in tree.expressions])
 
         kind = {exp.Insert: "insert", exp.Update: "update", exp.Delete: "delete"}.get(
@@ -328,6 +317,7 @@ class Translator:
         rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
+        rewrite_ascii_likes(tree, self.catalog)
         rewrite_replicates(tree, self.catalog)
         rewrite_converts(tree, self.catalog)
         rewrite_quantified(tree)
@@ -427,18 +417,18 @@ class Translator:
         out: list[OutputColumn] = []
         for proj in q.selects:
             inner = proj.this if isinstance(proj, exp.Alias) else proj
-            if isinstance(inner, exp.Parameter) and _variable_name(inner):
-                out.append(OutputColumn(proj.alias_or_name, None, param=_variable_name(inner)))
+            if isinstance(inner, exp.Parameter) and variable_name(inner):
+                out.append(OutputColumn(proj.alias_or_name, None, param=variable_name(inner)))
                 continue
             base = self._resolve_base(root, inner) if isinstance(inner, exp.Column) else None
             if base is not None:
                 out.append(OutputColumn(proj.alias_or_name, base, base=True))
                 continue
-            if _is_variable_arithmetic(inner):
+            if is_variable_arithmetic(inner):
                 out.append(OutputColumn(proj.alias_or_name, None, arithmetic=inner))
                 continue
             derived = _derived_type(root, inner) if isinstance(inner, exp.Column) else None
-            out.append(OutputColumn(proj.alias_or_name, derived or _expression_type(inner)))
+            out.append(OutputColumn(proj.alias_or_name, derived or expression_type(inner)))
         return tuple(out)
 
     def _resolve_base(
@@ -512,7 +502,7 @@ def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> Colum
             inner = proj.this if isinstance(proj, exp.Alias) else proj
             if isinstance(inner, exp.Column):
                 return _derived_type(source, inner, depth + 1)
-            return _expression_type(inner)
+            return expression_type(inner)
     return None
 
 
@@ -526,13 +516,6 @@ def _named(select: exp.Select) -> exp.Select:
 
 def _describe(node: exp.Expression) -> str:
     return type(node).__name__.upper()
-
-
-def _variable_name(node: exp.Expression) -> str | None:
-    """'x' for a T-SQL @x (not @@x), else None."""
-    if isinstance(node, exp.Parameter) and isinstance(node.this, (exp.Var, exp.Identifier)):
-        return node.this.name.lower()
-    return None
 
 
 def _written_name(table: exp.Table) -> str:
@@ -647,7 +630,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
             return None
         if isinstance(node.this, exp.Parameter):  # @@NAME
             return _fn("AZSQL_GLOBAL", exp.Literal.string(node.this.name.upper()))
-        name = _variable_name(node)
+        name = variable_name(node)
         if name is not None:
             params.add(name)
             return exp.Parameter(this=exp.Var(this=name))
@@ -709,7 +692,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
     if function is not None:
         return function
     if isinstance(node, exp.Length):
-        return _fn("LEN", _unwrap_text(node.this))
+        return _fn("LEN", unwrap_text(node.this))
     if isinstance(node, exp.Concat):
         return _fn("CONCAT", *node.expressions)
 
@@ -732,12 +715,6 @@ def _unwrap_time(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _unwrap_text(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.TEXT:
-        return node.this
-    return node
-
-
 def _is_stringy(node: exp.Expression) -> bool:
     if isinstance(node, exp.Literal):
         return node.is_string
@@ -754,243 +731,3 @@ def _is_stringy(node: exp.Expression) -> bool:
 
 def _is_number(node: exp.Expression) -> bool:
     return isinstance(node, exp.Literal) and not node.is_string
-
-
-_FUNCTION_TYPES: dict[str, ColumnType] = {
-    "SCOPE_IDENTITY": ColumnType("numeric", precision=38, scale=0),
-    "IDENT_CURRENT": ColumnType("numeric", precision=38, scale=0),
-    "GETDATE": ColumnType("datetime"),
-    "GETUTCDATE": ColumnType("datetime"),
-    "CURRENT_TIMESTAMP": ColumnType("datetime"),
-    "SYSDATETIME": ColumnType("datetime2", scale=7),
-    "SYSUTCDATETIME": ColumnType("datetime2", scale=7),
-    "SYSDATETIMEOFFSET": ColumnType("datetimeoffset", scale=7),
-    "NEWID": ColumnType("uniqueidentifier"),
-    "DB_NAME": ColumnType("nvarchar", 128),
-    "SCHEMA_NAME": ColumnType("nvarchar", 128),
-    "OBJECT_NAME": ColumnType("nvarchar", 128),
-    "OBJECT_SCHEMA_NAME": ColumnType("nvarchar", 128),
-    "OBJECT_DEFINITION": ColumnType("nvarchar", -1),
-    "COL_NAME": ColumnType("nvarchar", 128),
-    "TYPE_NAME": ColumnType("nvarchar", 128),
-    "SUSER_SNAME": ColumnType("nvarchar", 128),
-    "SUSER_NAME": ColumnType("nvarchar", 128),
-    "USER_NAME": ColumnType("nvarchar", 128),
-    "ORIGINAL_LOGIN": ColumnType("nvarchar", 128),
-    "CURRENT_USER": ColumnType("nvarchar", 128),
-    "SYSTEM_USER": ColumnType("nvarchar", 128),
-    "HOST_NAME": ColumnType("nvarchar", 128),
-    "APP_NAME": ColumnType("nvarchar", 128),
-    "DB_ID": ColumnType("smallint"),
-    "SCHEMA_ID": ColumnType("int"),
-    "OBJECT_ID": ColumnType("int"),
-    "TYPE_ID": ColumnType("int"),
-    "HAS_PERMS_BY_NAME": ColumnType("int"),
-    "IS_SRVROLEMEMBER": ColumnType("int"),
-    "IS_MEMBER": ColumnType("int"),
-    "DATALENGTH": ColumnType("int"),
-    "LEN": ColumnType("int"),
-    "DATEDIFF": ColumnType("int"),
-    "DATEPART": ColumnType("int"),
-    "DATENAME": ColumnType("nvarchar", 30),
-    "OBJECTPROPERTY": ColumnType("int"),
-    "COLUMNPROPERTY": ColumnType("int"),
-    "QUOTENAME": ColumnType("nvarchar", 258),
-    "CONCAT": ColumnType("nvarchar", -1),
-    **CLR_FUNCTION_TYPES,
-}
-
-
-_GLOBAL_TYPES: dict[str, ColumnType] = {
-    "VERSION": ColumnType("nvarchar", 300),
-    "SPID": ColumnType("smallint"),
-    "ROWCOUNT": ColumnType("int"),
-    "TRANCOUNT": ColumnType("int"),
-    "SERVERNAME": ColumnType("nvarchar", 128),
-    "SERVICENAME": ColumnType("nvarchar", 128),
-    "IDENTITY": ColumnType("numeric", precision=38, scale=0),
-    "SCOPE_IDENTITY": ColumnType("numeric", precision=38, scale=0),
-    "ERROR": ColumnType("int"),
-    "LANGUAGE": ColumnType("nvarchar", 128),
-    "LOCK_TIMEOUT": ColumnType("int"),
-    "MAX_CONNECTIONS": ColumnType("int"),
-    "OPTIONS": ColumnType("int"),
-    "DATEFIRST": ColumnType("tinyint"),
-    "TEXTSIZE": ColumnType("int"),
-    "FETCH_STATUS": ColumnType("int"),
-    "MICROSOFTVERSION": ColumnType("int"),
-    "DBTS": ColumnType("varbinary", 8),
-}
-
-
-_STRING_FUNCTIONS = (exp.Upper, exp.Lower, exp.Trim, exp.Left, exp.Right, exp.Substring)
-
-
-def _expression_type(node: exp.Expr) -> ColumnType | None:
-    """The SQL Server type of a projection, where it can be told from the tree."""
-    if (clr := clr_expression_type(node)) is not None:
-        return clr
-    if (newer := newer_type(node, _expression_type)) is not None:
-        return newer
-    if (typed := function_type(node, _expression_type)) is not None:
-        return typed
-    if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Parameter):
-        return _GLOBAL_TYPES.get(node.this.name.upper())
-    if isinstance(node, exp.Anonymous) and node.name.upper() in PARSE_FUNCTIONS:
-        return result_type(node)
-    if isinstance(node, exp.Anonymous):
-        return _FUNCTION_TYPES.get(node.name.upper())
-    if isinstance(node, exp.CurrentTimestamp):
-        return ColumnType("datetime")
-    if isinstance(node, exp.Uuid):
-        return ColumnType("uniqueidentifier")
-    if isinstance(node, exp.Length):
-        return ColumnType("int")
-    if isinstance(node, exp.National):
-        return ColumnType("nvarchar", max(utf16_length(node.name), 1))
-    if isinstance(node, exp.HexString):  # 0xabcdef: varbinary of its bytes (odd digits pad)
-        return ColumnType("varbinary", max((len(node.name) + 1) // 2, 1))
-    if isinstance(node, exp.Literal):
-        if node.is_string:
-            return ColumnType("varchar", max(len(node.name), 1))
-        if "." in node.name or "e" in node.name.lower():
-            if "e" in node.name.lower():
-                return ColumnType("float")
-            digits = node.name.lstrip("-+")
-            whole, _, frac = digits.partition(".")
-            return ColumnType("numeric", precision=max(len(whole + frac), 1), scale=len(frac))
-        return ColumnType("int") if abs(int(node.name)) < 2**31 else ColumnType("bigint")
-    operator = ARITHMETIC_OPERATORS.get(type(node))
-    if operator is not None:
-        left, right = _expression_type(node.this), _expression_type(node.expression)
-        if left is not None and right is not None:
-            return arithmetic(operator, left, right)
-    if isinstance(node, exp.Paren):
-        return _expression_type(node.this)
-    if isinstance(node, (exp.Concat, exp.ConcatWs, exp.DPipe)):
-        concat = isinstance(node, (exp.Concat, exp.ConcatWs))
-        parts = node.expressions if concat else [node.this, node.expression]
-        return concatenation([_expression_type(p) for p in parts])
-    if isinstance(node, (exp.Cast, exp.TryCast, exp.Convert)):
-        to = node.to if isinstance(node, (exp.Cast, exp.TryCast)) else node.this
-        try:
-            return convert_target(to)
-        except (UnknownType, ValueError):
-            return None
-    if isinstance(node, exp.Window) and isinstance(node.this, exp.WithinGroup):
-        func, order = node.this.this, node.this.expression
-        if isinstance(func, exp.PercentileCont):
-            return ColumnType("float")
-        if isinstance(func, exp.PercentileDisc) and isinstance(order, exp.Order):
-            return _expression_type(order.expressions[0].this)
-    if isinstance(node, exp.Repeat):  # REPLICATE
-        return replicate_type(_expression_type(node.this))
-    if isinstance(node, _STRING_FUNCTIONS):  # UPPER, LOWER, (L|R)TRIM, LEFT, RIGHT, SUBSTRING
-        return string_result_type(_expression_type(_unwrap_text(node.this)))
-    if isinstance(node, exp.Replace):
-        arguments = (node.this, node.expression, node.args.get("replacement"))
-        return replace_type([_expression_type(a) if a is not None else None for a in arguments])
-    if isinstance(node, exp.Round):  # ROUND keeps its argument's type
-        return _expression_type(node.this)
-    if isinstance(node, exp.Grouping):
-        return ColumnType("tinyint")
-    if isinstance(node, exp.GroupingId):
-        return ColumnType("int")
-    if isinstance(node, exp.Count):
-        return ColumnType("bigint" if node.args.get("big_int") else "int")
-    if isinstance(node, exp.TimestampTrunc):  # DATETRUNC keeps its argument's type
-        return _expression_type(node.this)
-    if isinstance(node, (exp.If, exp.Case)):  # the branch type that wins by precedence
-        branches = (
-            [node.args.get("true"), node.args.get("false")]
-            if isinstance(node, exp.If)
-            else [i.args.get("true") for i in node.args["ifs"]] + [node.args.get("default")]
-        )
-        return result_of_branches([_expression_type(b) for b in branches if b is not None])
-    if isinstance(node, exp.CurrentUser):
-        return ColumnType("nvarchar", 128)
-    if isinstance(node, exp.DateAdd):  # the date argument's type (SYSDATETIME's: a call)
-        inner = _datatype_to_column(node.this.type) or _expression_type(node.this)
-        if inner is not None and inner.name in (
-            "date",
-            "datetime2",
-            "datetimeoffset",
-            "smalldatetime",
-            "time",
-        ):
-            return inner
-        return ColumnType("datetime")
-    if isinstance(node, (exp.DateDiff, exp.Extract, exp.Year, exp.Month, exp.Day)):
-        return ColumnType("int")
-    if isinstance(node, exp.Avg):
-        arg = node.this.type if node.this is not None else None
-        if arg is not None and arg.is_type(*exp.DataType.INTEGER_TYPES):
-            return ColumnType("int")
-        inner = _datatype_to_column(arg) or (
-            _expression_type(node.this) if node.this is not None else None
-        )
-        if inner is not None and inner.name in ("tinyint", "smallint", "int"):
-            return ColumnType("int")  # integer AVG truncates, as SQL Server's does
-        if inner is not None and inner.name in ("money", "smallmoney"):
-            return ColumnType("money", precision=19, scale=4)
-        if inner is not None and inner.name in ("decimal", "numeric"):
-            return ColumnType("decimal", precision=38, scale=max(inner.scale or 0, 6))
-    if isinstance(node, exp.Sum):
-        inner = _datatype_to_column(node.this.type) if node.this is not None else None
-        if inner is not None and inner.name in ("decimal", "numeric"):
-            return ColumnType("decimal", precision=38, scale=inner.scale)
-        if inner is not None and inner.name in ("money", "smallmoney"):
-            return ColumnType("money", precision=19, scale=4)
-        if inner is not None and inner.name in ("tinyint", "smallint"):
-            return ColumnType("int")
-        return inner
-    return _datatype_to_column(node.type)
-
-
-def _is_variable_arithmetic(node: exp.Expr) -> bool:
-    while isinstance(node, exp.Paren):
-        node = node.this
-    return type(node) in ARITHMETIC_OPERATORS and any(
-        _variable_name(p) for p in node.find_all(exp.Parameter)
-    )
-
-
-def variable_arithmetic_type(
-    node: exp.Expr, variables: dict[str, ColumnType | None]
-) -> ColumnType | None:
-    """The type of arithmetic on @variables (a statement's parameters among them), once
-    their declared types are known: `@p + 1` of a numeric(2,1) @p is numeric(12,1), by
-    the same rules as for columns. None where a variable's type is unknown or the result
-    is no number (the values' type is used then)."""
-    typed = node.copy()
-    for param in list(typed.find_all(exp.Parameter)):
-        name = _variable_name(param)
-        if name is None:
-            continue
-        found = variables.get(name)
-        if found is None:
-            return None
-        try:
-            as_type = exp.DataType.build(type_text(found), dialect="tsql")
-        except (SqlglotError, ValueError):  # a type sqlglot does not know (sql_variant, CLR)
-            return None
-        param.replace(exp.Cast(this=exp.null(), to=as_type))
-    result = _expression_type(typed)
-    return result if result is not None and result.name in _NUMBER_RESULTS else None
-
-
-_NUMBER_RESULTS = (*NUMBER_TYPES, *MONEY_TYPES)
-
-
-def _datatype_to_column(dt: exp.DataType | None) -> ColumnType | None:
-    if dt is None or dt.this in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.NULL):
-        return None
-    if dt.this == exp.DataType.Type.BOOLEAN:
-        return ColumnType("bit")
-    text = dt.sql("tsql")
-    if dt.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR) and not dt.expressions:
-        text += "(max)" if dt.this == exp.DataType.Type.NVARCHAR else "(8000)"
-    try:
-        return parse_type(text)
-    except (UnknownType, ValueError):
-        return None
