@@ -6,6 +6,7 @@ import contextlib
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
@@ -137,9 +138,11 @@ def test_session_dmvs_show_only_the_callers_session_without_view_server_state(
         waiting = threading.Thread(target=wait, daemon=True)
         waiting.start()
         try:
-            for _ in range(500):  # until the WAITFOR is running (never sleeps past it)
-                if scalar(granted, others):
-                    break
+            # until the WAITFOR is running: a deadline, not a count of polls, which a loaded
+            # machine used up before the thread had sent it
+            deadline = time.monotonic() + 30
+            while not scalar(granted, others) and time.monotonic() < deadline:
+                time.sleep(0.01)
             assert scalar(granted, others) == 1
             assert scalar(granted, sessions) >= 2
             with connect(server, odbc_driver, "reader") as reader:
