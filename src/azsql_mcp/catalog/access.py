@@ -136,9 +136,14 @@ async def own_session_only(db: Database, query: str) -> str | None:
 # The catalog views and function that give a definition as NULL, not an error, to a
 # user who neither owns the object nor holds VIEW DEFINITION, ALTER, CONTROL or TAKE
 # OWNERSHIP on it ("Viewing object definitions", "OBJECT_DEFINITION (Transact-SQL)").
+# The information schema views take theirs from OBJECT_DEFINITION: COLUMNS.COLUMN_DEFAULT,
+# VIEWS.VIEW_DEFINITION, ROUTINES.ROUTINE_DEFINITION, CHECK_CONSTRAINTS.CHECK_CLAUSE
+# (their pages: "returns NULL" without the permission), named or read through a `*`.
 _DEFINITIONS = re.compile(
-    r"\b(?:sql_modules|computed_columns|check_constraints|default_constraints"
-    r"|object_definition)\b",
+    r"\b(?:(?:all_)?sql_modules|numbered_procedures|computed_columns|check_constraints"
+    r"|default_constraints|object_definition|column_default|view_definition"
+    r"|routine_definition|check_clause)\b"
+    r"|\binformation_schema\W+(?:columns|views|routines)\b",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,45 @@
+"""What SQL Server hides from a db_datareader without VIEW DEFINITION, and says nothing
+of: definitions read through the information schema views (NULL, not an error), run as
+both logins through both drivers (the db_datareader is the user docs/security.md
+recommends)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+from azsql_mcp.testing.pytest_plugin import READER
+
+NOTE = "Note: a NULL definition here may be one this login may not see"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # "COLUMNS (Transact-SQL)": COLUMN_DEFAULT is OBJECT_DEFINITION of the default
+        "SELECT COLUMN_NAME, COLUMN_DEFAULT FROM INFORMATION_SCHEMA.COLUMNS"
+        " WHERE TABLE_NAME = N'Product' AND COLUMN_NAME = N'ModifiedDate'",
+        "SELECT * FROM [INFORMATION_SCHEMA].[COLUMNS] WHERE TABLE_NAME = N'Product'"
+        " AND COLUMN_NAME = N'ModifiedDate'",
+        "SELECT TABLE_NAME, VIEW_DEFINITION FROM INFORMATION_SCHEMA.VIEWS"
+        " WHERE TABLE_NAME = N'vGetAllCategories'",
+        "SELECT ROUTINE_NAME, ROUTINE_DEFINITION FROM INFORMATION_SCHEMA.ROUTINES"
+        " WHERE ROUTINE_NAME = N'uspCustomerOrders'",
+    ],
+)
+async def test_information_schema_definitions_a_reader_cannot_see_are_said_so(
+    mcp_client: Client[Any], azsql_principal: str, query: str
+) -> None:
+    """A default, view or procedure the reader may not see reads as NULL there: without the
+    note, "no default" and "no definition" would read as facts."""
+    result = await mcp_client.call_tool("read_data", {"query": query})
+    text = result.content[0].text
+    row = result.structured_content["rows"][0]
+    if azsql_principal == READER:
+        assert None in row
+        assert text.startswith(NOTE), text
+        assert "(GRANT VIEW DEFINITION TO [azsql_reader];)" in text.splitlines()[0]
+    else:
+        assert NOTE not in text
