@@ -43,3 +43,27 @@ async def test_information_schema_definitions_a_reader_cannot_see_are_said_so(
         assert "(GRANT VIEW DEFINITION TO [azsql_reader];)" in text.splitlines()[0]
     else:
         assert NOTE not in text
+
+
+async def test_describe_table_says_a_reader_cannot_see_row_level_security(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """SQL Server shows a security policy only to a login with VIEW DEFINITION on it or
+    ALTER ANY SECURITY POLICY ("sys.security_policies"), yet the policy filters that
+    login's reads: no ROW-LEVEL line must not read as "no policy"."""
+    result = await mcp_client.call_tool("describe_table", {"table": "SalesLT.Product"})
+    text = result.content[0].text
+    features = result.structured_content.get("features", {})
+    unseen = "row-level security policies are not shown to this login"
+    if azsql_principal == READER:
+        assert features == {"row_security_hidden": True}
+        line = next(line for line in text.splitlines() if unseen in line)
+        assert line.endswith("(needs VIEW DEFINITION: GRANT VIEW DEFINITION TO [azsql_reader];)")
+    else:
+        assert features == {} and unseen not in text
+
+
+async def test_a_view_has_no_row_level_security_to_hide(mcp_client: Client[Any]) -> None:
+    result = await mcp_client.call_tool("describe_table", {"table": "SalesLT.vGetAllCategories"})
+    assert "row-level security" not in result.content[0].text
+    assert "features" not in result.structured_content

@@ -731,7 +731,8 @@ def _permission_lines(
             "VIEW DEFINITION",
             bool(grants["view_definition"]),
             "describe_table shows the definitions of defaults, CHECK constraints and computed"
-            f" columns as hidden without it: {view_definition_grant(user)}",
+            " columns as hidden, and no row-level security policy, without it:"
+            f" {view_definition_grant(user)}",
         ),
     ]
     lines = [
