@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
-from azsql_mcp.testing.pytest_plugin import READER
+from azsql_mcp import build_server
+from azsql_mcp.testing.pytest_plugin import READER, TEST_SOURCE, source_config
+from tds_test_server import ThreadedTdsServer
 
 NOTE = "Note: a NULL definition here may be one this login may not see"
 
@@ -66,4 +68,18 @@ async def test_describe_table_says_a_reader_cannot_see_row_level_security(
 async def test_a_view_has_no_row_level_security_to_hide(mcp_client: Client[Any]) -> None:
     result = await mcp_client.call_tool("describe_table", {"table": "SalesLT.vGetAllCategories"})
     assert "row-level security" not in result.content[0].text
+    assert "features" not in result.structured_content
+
+
+async def test_a_login_granted_view_definition_is_told_nothing_hidden(tds_password: str) -> None:
+    """VIEW DEFINITION on the database shows every definition and policy: a db_datareader
+    granted it sees the reader's hidden definitions and is not told of unseen policies."""
+    with ThreadedTdsServer(sample=True, logins=[f"vd:{tds_password}:VIEW_DEFINITION"]) as srv:
+        source = source_config(srv, tds_password) | {"username": "vd"}
+        app = build_server({"sources": {TEST_SOURCE: source}, "audit": {"enabled": False}})
+        async with Client(app) as client:
+            result = await client.call_tool("describe_table", {"table": "SalesLT.Product"})
+    text = result.content[0].text
+    assert "DEFAULT (getdate())" in text
+    assert "(hidden)" not in text and "row-level security" not in text
     assert "features" not in result.structured_content
