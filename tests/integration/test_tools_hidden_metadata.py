@@ -47,6 +47,19 @@ async def test_information_schema_definitions_a_reader_cannot_see_are_said_so(
         assert NOTE not in text
 
 
+async def test_other_nulls_of_the_information_schema_are_no_hidden_definitions(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """As either login: CHARACTER_MAXIMUM_LENGTH is NULL for an int, visible or not."""
+    query = (
+        "SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH FROM INFORMATION_SCHEMA.COLUMNS"
+        " WHERE TABLE_NAME = N'Product' AND COLUMN_NAME = N'ProductID'"
+    )
+    result = await mcp_client.call_tool("read_data", {"query": query})
+    assert result.structured_content["rows"] == [["ProductID", None]]
+    assert NOTE not in result.content[0].text
+
+
 async def test_describe_table_says_a_reader_cannot_see_row_level_security(
     mcp_client: Client[Any], azsql_principal: str
 ) -> None:
