@@ -249,8 +249,9 @@ async def test_a_reader_without_view_definition_is_told_what_is_hidden(
     assert "Doubled int NULL COMPUTED (hidden)" in text
     assert "CHECK CK_Line_Qty (hidden)" in text
     assert text.endswith(
-        "(hidden): a definition this login may not see (needs VIEW DEFINITION)\n"
-        + text.splitlines()[-1]
+        "(hidden): a definition this login may not see; row-level security policies are"
+        " not shown to this login: one may let it read fewer rows than row_count (needs"
+        " VIEW DEFINITION)\n" + text.splitlines()[-1]
     )
     # What needs no VIEW DEFINITION is all there.
     assert info.primary_key is not None and info.primary_key.columns == ["LineID"]

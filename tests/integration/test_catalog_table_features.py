@@ -146,6 +146,8 @@ async def test_a_row_level_security_filter_is_said_to_hide_rows(
     info, text = await _describe(mcp_client, "Sec.Orders")
     if azsql_principal == READER:  # a policy shows only with VIEW DEFINITION on it
         assert info["features"]["row_security"] == [] and "ROW-LEVEL" not in text
+        assert info["features"]["row_security_hidden"] is True
+        assert "row-level security policies are not shown to this login" in text
         return
     assert info["features"]["row_security"] == [
         {"policy": "Sec.TenantFilter", "type": "FILTER", "operation": None, "enabled": True}
@@ -154,9 +156,11 @@ async def test_a_row_level_security_filter_is_said_to_hide_rows(
     assert "Reads see only the rows the policy allows" in text
 
 
-async def test_a_plain_table_says_none_of_it(mcp_client: Client[Any]) -> None:
+async def test_a_plain_table_says_none_of_it(mcp_client: Client[Any], azsql_principal: str) -> None:
     info, text = await _describe(mcp_client, "SalesLT.Customer")
-    assert info["features"] == catalog.TableFeatures().model_dump(mode="json")
+    # none but that the reader may not see a row-level security policy
+    hidden = {"row_security_hidden": azsql_principal == READER}
+    assert info["features"] == catalog.TableFeatures(**hidden).model_dump(mode="json")
     for word in ("HIDDEN", "SPARSE", "MASKED", "ROW-LEVEL", "ENCRYPTED", "TEMPORAL"):
         assert word not in text
 

@@ -71,8 +71,9 @@ async def test_describe_table_customer(mcp_client, azsql_principal):
         text = result.content[0].text  # said once why, not on every line
         assert "DEFAULT (hidden)" in text and text.count("(hidden): ") == 1
         assert (  # what to ask a DBA for, as health_check says it
-            "(hidden): a definition this login may not see (needs VIEW DEFINITION:"
-            " GRANT VIEW DEFINITION TO [azsql_reader];)"
+            "(hidden): a definition this login may not see; row-level security policies"
+            " are not shown to this login: one may let it read fewer rows than row_count"
+            " (needs VIEW DEFINITION: GRANT VIEW DEFINITION TO [azsql_reader];)"
         ) in text
     else:
         assert "0" in columns["NameStyle"]["default"]

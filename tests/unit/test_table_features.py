@@ -95,6 +95,27 @@ def test_a_2016_server_without_the_newer_columns_reads_as_a_plain_table() -> Non
     assert table_kind([]) == catalog.TableFeatures()  # a view
 
 
+def test_policies_the_login_may_not_see_are_said_to_be_unseen_until_one_shows() -> None:
+    # sees_security_policies: VIEW DEFINITION or ALTER ANY SECURITY POLICY on the database
+    assert not table_kind([TABLES_2016 | {"sees_security_policies": 1}]).row_security_hidden
+    unseen = table_kind([TABLES_2016 | {"sees_security_policies": 0}])
+    assert unseen.row_security_hidden
+    assert "row-level security policies are not shown to this login" in _text(unseen)
+    # a policy it does see (VIEW DEFINITION on that one) is listed instead
+    seen = unseen.model_copy(
+        update={
+            "row_security": [
+                catalog.SecurityPredicate(
+                    policy="Sec.P", type="FILTER", operation=None, enabled=True
+                )
+            ]
+        }
+    )
+    text = _text(seen)
+    assert "ROW-LEVEL SECURITY FILTER predicate of Sec.P" in text
+    assert "not shown to this login" not in text
+
+
 def test_memory_optimized_graph_ledger_external_and_filetable() -> None:
     row = TABLES_2016 | {
         "is_memory_optimized": True,

@@ -136,11 +136,24 @@ async def own_session_only(db: Database, query: str) -> str | None:
 # The catalog views and function that give a definition as NULL, not an error, to a
 # user who neither owns the object nor holds VIEW DEFINITION, ALTER, CONTROL or TAKE
 # OWNERSHIP on it ("Viewing object definitions", "OBJECT_DEFINITION (Transact-SQL)").
+# The information schema views take theirs from OBJECT_DEFINITION: COLUMNS.COLUMN_DEFAULT,
+# VIEWS.VIEW_DEFINITION, ROUTINES.ROUTINE_DEFINITION, CHECK_CONSTRAINTS.CHECK_CLAUSE,
+# named or read through a `*` (their other columns hold NULLs of their own).
 _DEFINITIONS = re.compile(
-    r"\b(?:sql_modules|computed_columns|check_constraints|default_constraints"
-    r"|object_definition)\b",
+    r"\b(?:(?:all_)?sql_modules|numbered_procedures|computed_columns|check_constraints"
+    r"|default_constraints|object_definition|column_default|view_definition"
+    r"|routine_definition|check_clause)\b",
     re.IGNORECASE,
 )
+_INFORMATION_SCHEMA = re.compile(
+    r"\binformation_schema\W+(?:columns|views|routines)\b", re.IGNORECASE
+)
+
+
+def _reads_definitions(query: str) -> bool:
+    return bool(_DEFINITIONS.search(query)) or (
+        "*" in query and bool(_INFORMATION_SCHEMA.search(query))
+    )
 
 
 async def definitions_hidden(db: Database, query: str, rows: Sequence[Sequence[Any]]) -> str | None:
@@ -148,7 +161,7 @@ async def definitions_hidden(db: Database, query: str, rows: Sequence[Sequence[A
     VIEW DEFINITION on the database: a note that the NULL may be a hidden definition,
     and the GRANT; else None."""
     # the name first: every read passes here, and few read definitions
-    if not _DEFINITIONS.search(query) or not any(None in row for row in rows):
+    if not _reads_definitions(query) or not any(None in row for row in rows):
         return None
     try:
         seen = await table_visibility(db)  # VIEW DEFINITION shows every definition too

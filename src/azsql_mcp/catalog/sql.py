@@ -202,9 +202,15 @@ ORDER BY i.index_id, ic.index_column_id
 # is_edge came in SQL Server 2017, ledger_type_desc in 2022, and naming a column the
 # server lacks fails the statement (tables.py reads those that are there). history_* is
 # the table holding its history, history_of_* the one whose history it holds; NULL names
-# where the login may not see that table.
+# where the login may not see that table. sees_security_policies: whether the login sees
+# every row-level security policy ("sys.security_policies", Permissions: ALTER ANY
+# SECURITY POLICY, or VIEW DEFINITION on the policy, which the database's covers); a
+# server that does not know the permission (NULL: before SQL Server 2016) has none.
 TABLE_KIND = """
 SELECT t.*,
+       CASE WHEN HAS_PERMS_BY_NAME(DB_NAME(), N'DATABASE', N'VIEW DEFINITION') = 0
+             AND HAS_PERMS_BY_NAME(DB_NAME(), N'DATABASE', N'ALTER ANY SECURITY POLICY') = 0
+            THEN 0 ELSE 1 END AS sees_security_policies,
        OBJECT_SCHEMA_NAME(t.history_table_id) AS history_schema,
        OBJECT_NAME(t.history_table_id) AS history_name,
        OBJECT_SCHEMA_NAME(cur.object_id) AS history_of_schema,

@@ -48,6 +48,9 @@ class TableFeatures(BaseModel):
     # Only those on policies the login may see (metadata visibility): none listed is not
     # proof of none.
     row_security: list[SecurityPredicate] = []
+    # The login may not see every policy: it holds neither VIEW DEFINITION nor ALTER ANY
+    # SECURITY POLICY on the database (a db_datareader), so one may filter its reads unseen.
+    row_security_hidden: bool = False
     triggers: list[Trigger] = []
     # The columns of its full-text index (CONTAINS, FREETEXT), empty without one; whether
     # that index is enabled.
@@ -86,6 +89,7 @@ def table_kind(rows: list[dict[str, Any]]) -> TableFeatures:
         graph=graph,
         external=bool(r.get("is_external")),
         filetable=bool(r.get("is_filetable")),
+        row_security_hidden=r.get("sees_security_policies") == 0,
     )
 
 

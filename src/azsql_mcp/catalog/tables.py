@@ -541,12 +541,23 @@ def _int_or_none(value: Any) -> int | None:
 
 
 _HIDDEN = "(hidden)"
+# Where the login sees no policy on the table and may not see them all: SQL Server shows
+# it a policy only with VIEW DEFINITION on it, while the policy filters its reads.
+_POLICIES_UNSEEN = (
+    "row-level security policies are not shown to this login: one may let it read fewer"
+    " rows than row_count"
+)
+
+
+def _policies_unseen(features: TableFeatures) -> bool:
+    return features.row_security_hidden and not features.row_security
 
 
 async def definitions_grantee(db: Database, info: TableDescription) -> str | None:
-    """The database user to name in the GRANT that shows `info`'s hidden definitions:
-    None when none is hidden, or when the server does not say who it is."""
-    if not info.hides_definitions:
+    """The database user to name in the GRANT that shows `info`'s hidden definitions and
+    row-level security policies: None when none is hidden, or when the server does not
+    say who it is."""
+    if not (info.hides_definitions or _policies_unseen(info.features)):
         return None
     try:
         return await access.database_user(db)
@@ -648,11 +659,17 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
     lines += _left_out_lines(info, left_out)
     lines += security_lines(features.row_security)
     lines += trigger_lines(features.triggers)
-    if info.hides_definitions:
-        grant = "" if user is None else f": {access.view_definition_grant(user)}"
-        lines.append(
-            f"{_HIDDEN}: a definition this login may not see (needs VIEW DEFINITION{grant})"
+    hidden = [
+        text
+        for flag, text in (
+            (info.hides_definitions, f"{_HIDDEN}: a definition this login may not see"),
+            (_policies_unseen(features), _POLICIES_UNSEEN),
         )
+        if flag
+    ]
+    if hidden:
+        grant = "" if user is None else f": {access.view_definition_grant(user)}"
+        lines.append(f"{'; '.join(hidden)} (needs VIEW DEFINITION{grant})")
     if info.description:
         lines.append(f"Description: {cell_text(info.description, max_chars=1000)}")
     return fence_untrusted("\n".join(lines), what="the catalog's description")

@@ -56,8 +56,10 @@ _ADVICE = {
     " a correction as a new row instead of changing or removing one.",
     BLOCK_PREDICATE: "A row-level security policy on the table decides which rows this"
     " login may write, often from SESSION_CONTEXT values: sys.security_predicates (a"
-    " read_data) shows its predicate; write only rows it allows. An operator sets"
-    " session context values per caller with [sources.NAME] session_context.",
+    " read_data) shows its predicate, but only to a login with VIEW DEFINITION on the"
+    " policy or ALTER ANY SECURITY POLICY (to others, no row: ask the database's owner"
+    " what it allows); write only rows it allows. An operator sets session context"
+    " values per caller with [sources.NAME] session_context.",
 }
 _COLUMNS = {
     n: " describe_table shows which columns SQL Server fills itself."

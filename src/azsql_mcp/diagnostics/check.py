@@ -59,6 +59,7 @@ from azsql_mcp.diagnostics.outside_objects import (
     found_line,
     none_line,
 )
+from azsql_mcp.diagnostics.procedure_access import declared_procedures, execute_missing_lines
 from azsql_mcp.diagnostics.statement_types import (
     DESCRIBE_SQL,
     DeclaredStatement,
@@ -225,8 +226,10 @@ async def _check_tools(
         settings.source_limits(name),
         auth_providers[source_settings.auth](source_settings),
     )
+    procedures = declared_procedures(settings.tools, name, settings.default_source)
     try:
         outcome = await resolve_tools(specs, db)
+        unrunnable = await execute_missing_lines(db, procedures)
     except DatabaseError as exc:
         report.fail(step, CheckFailed(f"could not read the catalog: {exc}"))
         return "failed"
@@ -238,12 +241,16 @@ async def _check_tools(
             report.fail(step, CheckFailed(problem, advice))
         if item.error is not None:
             report.fail(step, CheckFailed(f"tools.{item.pending.name}: {item.error}"))
+    status: Literal["ok", "mismatch", "failed"] = "ok"
     if any(item.problems for item in outcome):
-        return "mismatch"
-    if any(item.error is not None for item in outcome):
-        return "failed"
-    report.ok(step, f"{', '.join(s.name for s in specs)} match the catalog")
-    return "ok"
+        status = "mismatch"
+    elif any(item.error is not None for item in outcome):
+        status = "failed"
+    else:
+        report.ok(step, f"{', '.join(s.name for s in specs)} match the catalog")
+    for line in unrunnable:
+        report.warn(step, line)
+    return status
 
 
 async def _check_source(
@@ -731,7 +738,8 @@ def _permission_lines(
             "VIEW DEFINITION",
             bool(grants["view_definition"]),
             "describe_table shows the definitions of defaults, CHECK constraints and computed"
-            f" columns as hidden without it: {view_definition_grant(user)}",
+            " columns as hidden, and no row-level security policy, without it:"
+            f" {view_definition_grant(user)}",
         ),
     ]
     lines = [

@@ -191,7 +191,7 @@ def _permission_notes(
         notes.append(
             "no VIEW DEFINITION: describe_table, database://tables/{schema}/{table} and"
             " sql_query_builder show the definitions of defaults, CHECK constraints and"
-            " computed columns as hidden"
+            " computed columns as hidden, and no row-level security policy"
             f" ({access.view_definition_grant(user)})"
         )
     if grants.is_db_owner:
