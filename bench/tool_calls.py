@@ -352,7 +352,7 @@ async def bench(args: argparse.Namespace) -> int:
                 if name == "read_data_500_of_50k":  # the driver process runs by now
                     driver_rss = driver_memory_mb("VmRSS")
                 result = await client.call_tool(tool, targs)
-                schema = next(t.outputSchema for t in listed if t.name == tool)
+                schema = next(t.output_schema for t in listed if t.name == tool)
                 payload[name] = [result.content[0].text, result.structured_content, schema]
             seconds, megabytes = await capped_read_cost(client)
             # the driver process fetches the rows: its high-water mark over the capped

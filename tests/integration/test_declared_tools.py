@@ -357,7 +357,7 @@ async def test_a_reload_adds_and_removes_declared_tools(azsql_config: dict[str, 
         args = {"name": "A%", "since": "2000-01-01", "before": "2100-01-01T00:00:00"}
         assert not (await client.call_tool("orders", args)).is_error
         # audited and counted under the plugin that declared it, not as an unknown tool
-        line = json.loads(app.tool_calls.recent[-1])
+        line = app.tool_calls.recent[-1]
         assert (line["tool"], line["plugin"]) == ("orders", "builtin_declared")
 
         broken = copy.deepcopy(azsql_config) | {"tools": {"orders": {"description": "x"}}}

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.serving.console import pages
 
 
-def line(**about: str) -> str:
-    return json.dumps({"time": "t", "client": "local", **about, "outcome": "error"})
+def line(**about: str) -> dict[str, Any]:
+    return {"time": "t", "client": "local", **about, "outcome": "error"}
 
 
 def test_tools_prompts_and_resources_are_told_apart() -> None:
@@ -33,17 +33,15 @@ def test_a_failed_call_says_why() -> None:
     app = build_app(settings_from_mapping({}))
     app.tool_calls.recent.extend(
         [
-            json.dumps({"tool": "list_tables", "outcome": "ok", "error_kind": None}),
-            json.dumps({"tool": "read_data", "outcome": "refused", "error_kind": "refused"}),
-            json.dumps(
-                {
-                    "tool": "read_data",
-                    "outcome": "error",
-                    "error_kind": "database",
-                    "error_number": 208,
-                }
-            ),
-            json.dumps({"tool": "describe_table", "outcome": "error", "error_kind": "timeout"}),
+            {"tool": "list_tables", "outcome": "ok", "error_kind": None},
+            {"tool": "read_data", "outcome": "refused", "error_kind": "refused"},
+            {
+                "tool": "read_data",
+                "outcome": "error",
+                "error_kind": "database",
+                "error_number": 208,
+            },
+            {"tool": "describe_table", "outcome": "error", "error_kind": "timeout"},
         ]
     )
     rows = pages.activity_rows(app)

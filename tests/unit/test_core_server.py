@@ -204,6 +204,23 @@ async def test_metrics_and_one_audit_line_per_call(tmp_path: Path) -> None:
     assert "do-not-log-me" not in audit.read_text()
 
 
+async def test_with_audit_off_no_call_writes_its_line_as_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the console's activity page keeps the last lines as they are; JSON text on every
+    # call, parsed back by the page, was work for an audit log that is not there
+    from azsql_mcp.serving import auditlog
+
+    def no_text(entry: Any, **options: Any) -> str:
+        raise AssertionError("an audit line written as JSON with audit off")
+
+    monkeypatch.setattr(auditlog, "json", types.SimpleNamespace(dumps=no_text))
+    app = build(audit={"enabled": False})
+    async with Client(app.mcp) as client:
+        await client.call_tool("where", {"note": "n"})
+    assert app.tool_calls.recent[-1]["tool"] == "where"
+
+
 async def test_prompts_and_resource_reads_are_counted_and_timed() -> None:
     app = build(sources={"prod": UNREACHABLE})
     read = {"kind": "resource", "name": "demo://status", "plugin": "inline", "outcome": "ok"}

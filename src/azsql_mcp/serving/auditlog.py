@@ -166,7 +166,7 @@ def audit_path_problems(settings: AuditSettings) -> list[str]:
     return []
 
 
-def audit_line(
+def audit_entry(
     kind: Audited,
     name: str,
     plugin: str,
@@ -175,7 +175,9 @@ def audit_line(
     outcome: str,
     number: int | None,
     error_kind: ErrorKind | None,
-) -> str:
+) -> dict[str, Any]:
+    """One request's audit line, as a dict: the console's activity page keeps the last
+    ones, with audit off too, and only the audit log needs them as text (audit_text)."""
     client = record.client
     entry: dict[str, Any] = {"time": datetime.now(UTC).isoformat(timespec="milliseconds")}
     if names_process():  # `[server] workers` above 1: which one, as its log records say
@@ -196,4 +198,8 @@ def audit_line(
         "error_number": number,
         "error_kind": error_kind,
     }
+    return entry
+
+
+def audit_text(entry: dict[str, Any]) -> str:
     return json.dumps(entry, separators=(",", ":"))

@@ -35,7 +35,7 @@ from azsql_mcp.api import (
 from azsql_mcp.db.notices import COMMIT_SINK
 from azsql_mcp.serving.admission import LimitState
 from azsql_mcp.serving.argerrors import rewritten
-from azsql_mcp.serving.auditlog import Audited, AuditLog, ErrorKind, audit_line
+from azsql_mcp.serving.auditlog import Audited, AuditLog, ErrorKind, audit_entry, audit_text
 from azsql_mcp.serving.callrecord import CURRENT_CALL, CallRecord, client_identity
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key
 from azsql_mcp.serving.clientlog import ClientNotices
@@ -77,8 +77,9 @@ class ToolCallMiddleware(Middleware):
         self.limits = limits
         # a stateless HTTP server's calls, for a client's cancel (serving/inflight.py)
         self.in_flight = in_flight
-        # the last audit lines, for the console's activity page (kept with audit off too)
-        self.recent: deque[str] = deque(maxlen=RECENT_CALLS)
+        # the last audit lines, for the console's activity page (kept with audit off too,
+        # as dicts: JSON text only for the audit log)
+        self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
         # the call_timeout_s deadlines of the calls running, which a shutdown moves to now
         self._deadlines: set[asyncio.Timeout] = set()
         self._cut_when: str | None = None  # `cut` ran: when, as its answers say it
@@ -184,10 +185,10 @@ class ToolCallMiddleware(Middleware):
                 _component_latency(kind, shown, shown_plugin).observe(duration)
             if error_kind is not None:
                 _errors(kind, record.source or "", error_kind).inc()
-            line = audit_line(kind, name, plugin, record, duration, outcome, number, error_kind)
-            self.recent.append(line)
+            entry = audit_entry(kind, name, plugin, record, duration, outcome, number, error_kind)
+            self.recent.append(entry)
             if self.audit is not None:
-                self.audit.write(line)
+                self.audit.write(audit_text(entry))
         return result
 
     def _cancellable(self, context: MiddlewareContext[Any]) -> AbstractContextManager[None]:

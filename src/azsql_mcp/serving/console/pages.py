@@ -203,7 +203,7 @@ def _schema_details(schema: dict[str, Any]) -> str:
 
 
 def _activity(app: App) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in reversed(app.tool_calls.recent)]
+    return list(reversed(app.tool_calls.recent))
 
 
 def _called(entry: dict[str, Any]) -> str:
