@@ -223,14 +223,24 @@ def _is_tool_context(annotation: Any) -> bool:
 
 
 def _source_parameter(runtime: Runtime) -> inspect.Parameter:
-    names: Any = Literal.__getitem__(tuple(runtime.sources))
-    annotation = Annotated[names, Field(description=source_description(runtime))]
-    return inspect.Parameter(
-        SOURCE_ARG,
-        inspect.Parameter.KEYWORD_ONLY,
-        default=runtime.default_source,
-        annotation=annotation,
-    )
+    """The `source` argument, made once per runtime: its Literal of every source name
+    and its description are the same for each tool and prompt that gets it."""
+    parameter = _SOURCE_PARAMETERS.get(runtime)
+    if parameter is None:
+        names: Any = Literal.__getitem__(tuple(runtime.sources))
+        annotation = Annotated[names, Field(description=source_description(runtime))]
+        parameter = _SOURCE_PARAMETERS[runtime] = inspect.Parameter(
+            SOURCE_ARG,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=runtime.default_source,
+            annotation=annotation,
+        )
+    return parameter
+
+
+_SOURCE_PARAMETERS: weakref.WeakKeyDictionary[Runtime, inspect.Parameter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def source_description(runtime: Runtime) -> str:
