@@ -66,7 +66,7 @@ def keys_of(model: Any) -> list[str]:
 
 
 def model_of(annotation: Any) -> type[BaseModel]:
-    from azsql_mcp.core.config import _model_of
+    from azsql_mcp.core.configerrors import _model_of
 
     found: type[BaseModel] = _model_of(annotation)
     return found

@@ -12,6 +12,7 @@ import inspect
 import logging
 import re
 import typing
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
@@ -84,7 +85,7 @@ def inject(
     The wrapper's signature leaves out the ToolContext parameter, so it is not part of
     the input schema; the wrapper builds the ToolContext itself on every call. A tool
     with a `fixed_source` always uses that source and gets no `source` argument."""
-    hints = typing.get_type_hints(fn, include_extras=True)
+    hints = _hints(fn)
     signature = inspect.signature(fn)
     ctx_params = _context_params(signature, hints)
     error = _ERRORS[kind]
@@ -192,8 +193,20 @@ def resource_value(result: Any) -> Any:
 
 def context_params(fn: Callable[..., Any]) -> list[str]:
     """The parameters of `fn` that take the ToolContext."""
-    hints = typing.get_type_hints(fn, include_extras=True)
-    return _context_params(inspect.signature(fn), hints)
+    return _context_params(inspect.signature(fn), _hints(fn))
+
+
+# Each function's hints, evaluated once (its string annotations `eval`ed): a resource's
+# function is looked at for context parameters at load, then injected twice (itself and
+# its by-source variant). Weak keys: a reload's declared tools are new functions.
+_HINTS: weakref.WeakKeyDictionary[Callable[..., Any], dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    hints = _HINTS.get(fn)
+    if hints is None:
+        hints = _HINTS[fn] = typing.get_type_hints(fn, include_extras=True)
+    return hints
 
 
 def _context_params(signature: inspect.Signature, hints: dict[str, Any]) -> list[str]:
@@ -210,14 +223,24 @@ def _is_tool_context(annotation: Any) -> bool:
 
 
 def _source_parameter(runtime: Runtime) -> inspect.Parameter:
-    names: Any = Literal.__getitem__(tuple(runtime.sources))
-    annotation = Annotated[names, Field(description=source_description(runtime))]
-    return inspect.Parameter(
-        SOURCE_ARG,
-        inspect.Parameter.KEYWORD_ONLY,
-        default=runtime.default_source,
-        annotation=annotation,
-    )
+    """The `source` argument, made once per runtime: its Literal of every source name
+    and its description are the same for each tool and prompt that gets it."""
+    parameter = _SOURCE_PARAMETERS.get(runtime)
+    if parameter is None:
+        names: Any = Literal.__getitem__(tuple(runtime.sources))
+        annotation = Annotated[names, Field(description=source_description(runtime))]
+        parameter = _SOURCE_PARAMETERS[runtime] = inspect.Parameter(
+            SOURCE_ARG,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=runtime.default_source,
+            annotation=annotation,
+        )
+    return parameter
+
+
+_SOURCE_PARAMETERS: weakref.WeakKeyDictionary[Runtime, inspect.Parameter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def source_description(runtime: Runtime) -> str:
