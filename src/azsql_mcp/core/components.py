@@ -3,7 +3,6 @@ tools declared in config, and when a tool is completed from its source's catalog
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, cast
 
 import pydantic_core
@@ -53,13 +52,6 @@ def tool_component(spec: ToolSpec, runtime: Runtime, policy: ScopePolicy) -> Too
         fixed_source=spec.source,
     )
     declared = spec.output_schema
-    returns = inspect.signature(fn).return_annotation
-    if declared is not None:
-        # FastMCP infers an output schema from the return type even when it is given
-        # one, and drops it: a type adapter (and for a model, the schema of all below
-        # it) per tool, built before `initialize` is answered. Without the return type
-        # it infers none; the tool gets it back below, to serialize its results by.
-        _without_return(fn)
     # from_function makes an instance of the class it is called on
     tool = cast(
         PluginTool,
@@ -76,11 +68,4 @@ def tool_component(spec: ToolSpec, runtime: Runtime, policy: ScopePolicy) -> Too
         ),
     )
     tool.plugin = spec.plugin
-    tool.return_type = returns
     return tool
-
-
-def _without_return(fn: Any) -> None:
-    """`fn` (inject's wrapper) with no return type in its signature and annotations."""
-    fn.__signature__ = inspect.signature(fn).replace(return_annotation=inspect.Signature.empty)
-    fn.__annotations__.pop("return", None)
