@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from azsql_mcp.core.config import AuditSettings, ConfigError
+from azsql_mcp.api import ConfigError
+from azsql_mcp.core.settingtables import AuditSettings
 from azsql_mcp.metrics import REGISTRY
 from azsql_mcp.serving import auditlog
 from azsql_mcp.serving.auditlog import AuditLog, open_audit_log

@@ -12,7 +12,7 @@ import pytest
 from azure.core.exceptions import ServiceRequestError
 from azure.identity import ManagedIdentityCredential
 
-from azsql_mcp.core.config import LoggingSettings
+from azsql_mcp.core.settingtables import LoggingSettings
 from azsql_mcp.serving.logsetup import setup_logging
 from azsql_mcp.testing.ports import reserved_port
 

@@ -17,7 +17,8 @@ from fastmcp import Client
 
 from azsql_mcp import hookimpl
 from azsql_mcp.core.assembly import build_app
-from azsql_mcp.core.config import LoggingSettings, settings_from_mapping
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.core.settingtables import LoggingSettings
 from azsql_mcp.serving.logsetup import setup_logging
 
 log = logging.getLogger("inline_tools")

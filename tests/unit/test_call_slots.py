@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from azsql_mcp.core.config import ServerLimits
+from azsql_mcp.core.settingtables import ServerLimits
 from azsql_mcp.serving.admission import LimitState
 
 

@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from azsql_mcp.core.config import (
-    ConfigError,
-    load_settings,
-    redacted,
-    reference_problems,
-    settings_from_mapping,
-)
+from azsql_mcp.api import ConfigError
+from azsql_mcp.core.config import load_settings, settings_from_mapping
+from azsql_mcp.core.redaction import redacted
+from azsql_mcp.core.settings import reference_problems
 
 SEED_AND_OWN_ENV = (
     "AZSQL_MCP_CONFIG",

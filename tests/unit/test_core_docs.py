@@ -16,7 +16,8 @@ import pytest
 from pydantic import BaseModel
 
 from azsql_mcp.core import hookspecs
-from azsql_mcp.core.config import SEED_SERVER_ENV, SEED_SOURCE_ENV, Settings
+from azsql_mcp.core.configsources import SEED_SERVER_ENV, SEED_SOURCE_ENV
+from azsql_mcp.core.settings import Settings
 
 DOCS = Path(__file__).parents[2] / "docs"
 # The configuration reference: how it is read and most tables, then the pages of the
@@ -307,7 +308,7 @@ def test_a_page_the_code_cites_exists(where: str, page: str, heading: str) -> No
 
 
 def test_the_seed_spellings_of_auth_and_encrypt_are_all_documented() -> None:
-    from azsql_mcp.core.config import AUTH_ALIASES, ENCRYPT_ALIASES
+    from azsql_mcp.core.configsources import AUTH_ALIASES, ENCRYPT_ALIASES
 
     rows = dict(re.findall(r"^\| `(AZURE_SQL_\w+)` \| (.+) \|$", config_text(), re.M))
     auth = {name.lower() for name in re.findall(r"`(\w+)`", rows["AZURE_SQL_AUTH_TYPE"])}
@@ -415,14 +416,12 @@ def test_the_test_servers_flag_table_is_its_cli() -> None:
 
 
 def test_every_key_of_an_audit_line_is_named_in_the_audit_table() -> None:
-    import json
-
     from azsql_mcp import ClientIdentity
-    from azsql_mcp.serving.auditlog import audit_line
+    from azsql_mcp.serving.auditlog import audit_entry
     from azsql_mcp.serving.callrecord import CallRecord
 
     record = CallRecord(client=ClientIdentity())
-    keys = json.loads(audit_line("tool", "t", "p", record, 0.1, "ok", None, None)).keys()
+    keys = audit_entry("tool", "t", "p", record, 0.1, "ok", None, None).keys()
     body = config_sections()["`[audit]`"]
     missing = [k for k in [*keys, "prompt", "resource", "pid"] if f"`{k}`" not in body]
     assert not missing, f"docs/configuration.md, [audit]: the line's keys {missing} are not named"

@@ -13,8 +13,9 @@ from fake_dists import TOOL_PLUGIN, make_dist
 from fastmcp import Client
 
 from azsql_mcp import ToolContext, hookimpl
+from azsql_mcp.api import ConfigError
 from azsql_mcp.core.assembly import build_app
-from azsql_mcp.core.config import ConfigError, load_settings, settings_from_mapping
+from azsql_mcp.core.config import load_settings, settings_from_mapping
 from azsql_mcp.core.plugins import PluginError, load_plugins
 
 BUILTINS = {"builtin_tools", "builtin_resources", "builtin_prompts", "builtin_auth"}

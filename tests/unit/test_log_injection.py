@@ -13,7 +13,7 @@ from typing import Literal
 
 import pytest
 
-from azsql_mcp.core.config import LoggingSettings
+from azsql_mcp.core.settingtables import LoggingSettings
 from azsql_mcp.serving.logsetup import MAX_MESSAGE_CHARS, setup_logging
 
 FORGED = "no table or view dbo.x\n08:00:00 WARNING  forged: admin dropped a table\x1b[2J"

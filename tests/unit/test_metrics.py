@@ -25,7 +25,8 @@ from azsql_mcp import (
     metrics,
 )
 from azsql_mcp.core.assembly import build_app
-from azsql_mcp.core.config import ServerLimits, settings_from_mapping
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.core.settingtables import ServerLimits
 from azsql_mcp.db.credentials import CredentialsFailed, obtain_attributes
 from azsql_mcp.db.pool import ConnectionPool
 from azsql_mcp.serving.auditlog import ErrorKind

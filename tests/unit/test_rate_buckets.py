@@ -5,7 +5,7 @@ max_sessions_per_client)."""
 
 from __future__ import annotations
 
-from azsql_mcp.core.config import ServerLimits
+from azsql_mcp.core.settingtables import ServerLimits
 from azsql_mcp.serving.admission import LimitState, SessionTable
 
 

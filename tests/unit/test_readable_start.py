@@ -16,7 +16,9 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp.core.assembly import build_app
-from azsql_mcp.core.config import LoggingSettings, settings_from_mapping, unread_seed_variables
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.core.configsources import unread_seed_variables
+from azsql_mcp.core.settingtables import LoggingSettings
 from azsql_mcp.serving.banner import banner
 from azsql_mcp.serving.logsetup import JsonFormatter, log_format, setup_logging
 from azsql_mcp.serving.redact import RedactingFormatter

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from azsql_mcp.core.config import AuthSettings, ConfigError, LoggingSettings, ServerSettings
+from azsql_mcp.api import ConfigError
+from azsql_mcp.core.settingtables import AuthSettings, LoggingSettings, ServerSettings
 from azsql_mcp.serving.clientauth import build_auth_provider
 from azsql_mcp.serving.jwtclaims import ClaimPolicy
 from azsql_mcp.serving.logsetup import setup_logging

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from azsql_mcp.core.config import LoggingSettings
+from azsql_mcp.core.settingtables import LoggingSettings
 from azsql_mcp.serving import workers
 
 

@@ -23,10 +23,10 @@ from fastmcp.server.transforms.visibility import Visibility
 
 from azsql_mcp import metrics
 from azsql_mcp.api import Database, DatabaseError
-from azsql_mcp.core.config import Settings
 from azsql_mcp.core.lifecycle import run_shutdown, run_startup
 from azsql_mcp.core.plugins import PluginRecord, PluginSet
 from azsql_mcp.core.resolution import resolve_when_reached, stop_resolving
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.db.drivers import load_driver_manager
 from azsql_mcp.serving.admission import Drain, LimitState
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key

@@ -23,18 +23,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core.config import (
-    CONFIG_ENV,
-    ConfigError,
-    LoggingSettings,
-    PartlyInvalid,
-    Settings,
-    config_path,
-    load_settings,
-    redacted,
-)
+from azsql_mcp.api import ConfigError
+from azsql_mcp.core.config import PartlyInvalid, load_settings
+from azsql_mcp.core.configsources import CONFIG_ENV, config_path
 from azsql_mcp.core.lifecycle import HookInterrupted
 from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, ignored_entry_points
+from azsql_mcp.core.redaction import redacted
+from azsql_mcp.core.settings import Settings
+from azsql_mcp.core.settingtables import LoggingSettings
 from azsql_mcp.serving.hosts import PortInUse
 from azsql_mcp.serving.logsetup import setup_logging, writes_json
 from azsql_mcp.version import __version__
@@ -205,7 +201,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _serve_diverted(args: argparse.Namespace, stdout: StdoutDiverted) -> int:
     from dataclasses import replace
 
-    from azsql_mcp.core.config import config_path
+    from azsql_mcp.core.configsources import config_path
     from azsql_mcp.core.validation import SettingsLoader
     from azsql_mcp.serving.reload import ConfigSource
 
@@ -356,7 +352,7 @@ def _listing_app(settings: Settings, plugins: PluginSet) -> App:
     no source is opened, and the audit log is neither opened nor created (no call is
     made)."""
     from azsql_mcp.core.assembly import assemble
-    from azsql_mcp.core.config import AuthSettings
+    from azsql_mcp.core.settingtables import AuthSettings
 
     server = settings.server.model_copy(update={"auth": AuthSettings()})
     audit = settings.audit.model_copy(update={"enabled": False})

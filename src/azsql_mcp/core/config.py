@@ -20,54 +20,17 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from azsql_mcp.api import ConfigError
-from azsql_mcp.core.configerrors import describe_error, describe_errors, from_variable, key_path
+from azsql_mcp.core.configerrors import describe_error, describe_errors, key_path
 from azsql_mcp.core.configsources import (
     CONFIG_ENV,
-    SEED_SERVER_ENV,
-    SEED_SOURCE_ENV,
     NotText,
     config_file_read,
     config_path,
     mapping_only,
     merged_inputs,
-    unread_seed_variables,
 )
-from azsql_mcp.core.redaction import redacted
-from azsql_mcp.core.settings import Settings, reference_problems
-from azsql_mcp.core.settingtables import (
-    AuditSettings,
-    AuthSettings,
-    LoggingSettings,
-    ServerLimits,
-    ServerSettings,
-    StaticToken,
-)
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.core.tomlhints import explain_toml_error
-
-# The config's names as the rest of the package imports them.
-__all__ = [
-    "CONFIG_ENV",
-    "SEED_SERVER_ENV",
-    "SEED_SOURCE_ENV",
-    "AuditSettings",
-    "AuthSettings",
-    "ConfigError",
-    "LoggingSettings",
-    "PartlyInvalid",
-    "ServerLimits",
-    "ServerSettings",
-    "Settings",
-    "StaticToken",
-    "config_path",
-    "describe_errors",
-    "from_variable",
-    "load_settings",
-    "redacted",
-    "reference_problems",
-    "settings_from_mapping",
-    "stray_variables",
-    "unread_seed_variables",
-]
 
 
 class PartlyInvalid(ConfigError):

@@ -9,7 +9,6 @@ import logging
 from azsql_mcp.api import CheckStatement
 from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
-from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import (
     PluginRecord,
     PluginSet,
@@ -18,6 +17,7 @@ from azsql_mcp.core.plugins import (
     call_plugin_hook,
 )
 from azsql_mcp.core.resolution import resolve_when_reached, stop_watching
+from azsql_mcp.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel
 
 from azsql_mcp.api import Database, PluginError, PluginInfo, ServerHandle
-from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginRecord, PluginSet, call_plugin_hook, error_text
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from azsql_mcp.api import AuthProviderFactory, Database, PluginError, ResolvedTool
 from azsql_mcp.core import hookspecs
-from azsql_mcp.core.config import Settings, describe_errors
+from azsql_mcp.core.configerrors import describe_errors
 from azsql_mcp.core.hookchecks import (
     argument_mismatch,
     check_hook_names,
@@ -40,6 +40,7 @@ from azsql_mcp.core.pluginsource import (
     where_raised,
 )
 from azsql_mcp.core.registered import missing_description, require_async, require_hints
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.injection import SOURCE_ARG, context_params
 from azsql_mcp.version import DISTRIBUTION, PLUGIN_GROUP
 

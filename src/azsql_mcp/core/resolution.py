@@ -32,8 +32,8 @@ from fastmcp.server.transforms.visibility import Visibility
 
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.core.components import tool_component
-from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginSet, ToolSpec, error_text
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.clientauth import ScopePolicy
 from azsql_mcp.serving.runtime import Runtime
 from azsql_mcp.serving.sessions import ConnectedSessions

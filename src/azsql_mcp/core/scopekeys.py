@@ -9,8 +9,8 @@ so this runs with them (core/validation.py), not in the schema."""
 
 from __future__ import annotations
 
-from azsql_mcp.core.config import Settings
 from azsql_mcp.core.plugins import PluginSet
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.clientauth import registered_scopes, scope_names
 
 # how close a key must be to a known name to be called its misspelling

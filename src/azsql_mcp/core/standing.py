@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 
-from azsql_mcp.core.config import Settings, from_variable
+from azsql_mcp.core.configerrors import from_variable
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.db.connstr import parse_server
 from azsql_mcp.serving.auditlog import audit_path_problems
 from azsql_mcp.serving.authsettings import client_auth_problems

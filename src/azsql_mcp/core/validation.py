@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from azsql_mcp.api import SourceSettings
+from azsql_mcp.api import ConfigError, SourceSettings
 from azsql_mcp.core.assembly import assembly_problems
-from azsql_mcp.core.config import ConfigError, PartlyInvalid, Settings, load_settings
+from azsql_mcp.core.config import PartlyInvalid, load_settings
 from azsql_mcp.core.plugins import PluginSet, load_plugins
 from azsql_mcp.core.plugins import log as plugins_log
 from azsql_mcp.core.scopekeys import scope_key_problems, token_scope_problems
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.core.standing import standing_problems
 from azsql_mcp.serving.http import binding_problems
 

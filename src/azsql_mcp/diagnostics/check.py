@@ -31,10 +31,11 @@ from azsql_mcp.catalog.access import (
 )
 from azsql_mcp.catalog.server import engine_name
 from azsql_mcp.catalog.sql import PERMISSIONS
-from azsql_mcp.core.config import Settings, unread_seed_variables
+from azsql_mcp.core.configsources import unread_seed_variables
 from azsql_mcp.core.docpaths import doc
 from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.resolution import pending_tools, resolve_tools
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.db.connstr import (
     ServerAddress,
     attrs_before,

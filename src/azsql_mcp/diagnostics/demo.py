@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from azsql_mcp.api import SourceSettings
-from azsql_mcp.core.config import Settings
+from azsql_mcp.core.settings import Settings
 
 DEMO_SOURCE = "demo"
 DEMO_DATABASE = "AdventureWorksLT"  # the test server's sample database

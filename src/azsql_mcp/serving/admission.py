@@ -37,7 +37,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azsql_mcp import metrics
-from azsql_mcp.core.config import ServerLimits
+from azsql_mcp.core.settingtables import ServerLimits
 
 # Forget a client's bucket once it has been idle this long (it would be full again anyway).
 _IDLE_BUCKET_S = 600.0

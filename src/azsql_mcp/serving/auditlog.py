@@ -14,7 +14,8 @@ from time import monotonic
 from typing import Any, Literal, TextIO
 
 from azsql_mcp import metrics
-from azsql_mcp.core.config import AuditSettings, ConfigError
+from azsql_mcp.api import ConfigError
+from azsql_mcp.core.settingtables import AuditSettings
 from azsql_mcp.serving.callrecord import CallRecord
 from azsql_mcp.serving.logsetup import names_process
 

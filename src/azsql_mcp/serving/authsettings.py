@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Literal
 from urllib.parse import urlsplit
 
-from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings
+from azsql_mcp.api import ConfigError
+from azsql_mcp.core.settingtables import AuthSettings, ServerSettings
 from azsql_mcp.serving.clientauth import entra_client_id, public_url, static_token_table
 
 KeyType = Literal["oct", "RSA", "EC", "OKP"]

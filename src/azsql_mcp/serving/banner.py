@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core.config import Settings, unread_seed_variables
+from azsql_mcp.core.configsources import unread_seed_variables
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.clientauth import component_key
 from azsql_mcp.serving.console.access import console_enabled
 from azsql_mcp.serving.launcher import launch_command

@@ -19,8 +19,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.api import ADMIN_SCOPE, shown_reference
-from azsql_mcp.core.config import AuthSettings, ConfigError, ServerSettings, StaticToken
+from azsql_mcp.api import ADMIN_SCOPE, ConfigError, shown_reference
+from azsql_mcp.core.settingtables import AuthSettings, ServerSettings, StaticToken
 from azsql_mcp.serving.hosts import is_loopback
 from azsql_mcp.serving.jwtclaims import CheckedJWTVerifier, ClaimPolicy
 

@@ -12,7 +12,8 @@ import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from azsql_mcp.core.config import ConfigError, Settings
+from azsql_mcp.api import ConfigError
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.admission import CUT_ANSWERS_S, FailedAuthLimit, McpRequestGuard
 from azsql_mcp.serving.banner import client_base
 from azsql_mcp.serving.bearer import BearerChallenge

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from azsql_mcp.core.config import Settings
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.clientauth import ScopePolicy, component_key
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.core.config import AuthSettings
+from azsql_mcp.core.settingtables import AuthSettings
 
 if TYPE_CHECKING:
     from fastmcp.server.auth import AccessToken

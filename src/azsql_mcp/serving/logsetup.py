@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from azsql_mcp.api import DatabaseError
-from azsql_mcp.core.config import LoggingSettings
+from azsql_mcp.core.settingtables import LoggingSettings
 from azsql_mcp.serving.callrecord import CURRENT_CALL
 from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
 

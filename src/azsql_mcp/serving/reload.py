@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azsql_mcp import metrics
+from azsql_mcp.api import ConfigError
 from azsql_mcp.core.assembly import unbound_tools
-from azsql_mcp.core.config import ConfigError, Settings, settings_from_mapping
+from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.core.declared import redeclare
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import static_token_table
 from azsql_mcp.serving.logsetup import setup_logging

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseUnavailable
-from azsql_mcp.core.config import Settings
+from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.unavailable import NO_SOURCE
 
 

@@ -51,7 +51,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from azsql_mcp.core.config import ConfigError, LoggingSettings
+from azsql_mcp.api import ConfigError
+from azsql_mcp.core.settingtables import LoggingSettings
 from azsql_mcp.metrics import MULTIPROC_DIR_ENV, worker_exits
 from azsql_mcp.serving.hosts import PortInUse, bind_socket, check_port_free
 from azsql_mcp.serving.http import check_binding

@@ -21,7 +21,7 @@ from azsql_mcp.serving.hosts import is_loopback
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
-    from azsql_mcp.core.config import Settings
+    from azsql_mcp.core.settings import Settings
 
 
 def console_enabled(settings: Settings) -> bool:
