@@ -21,6 +21,8 @@ SETUP = [
     " Salary money MASKED WITH (FUNCTION = 'default()') NULL)",
     "INSERT INTO dbo.Member VALUES (1, 'ann@example.com', N'Ann', 5000)",
     "CREATE TABLE dbo.MemberNote (MemberID int NOT NULL, Note nvarchar(100) NULL)",
+    "CREATE TABLE dbo.[Order Lines] (LineID int NOT NULL,"
+    " [Card Number] varchar(20) MASKED WITH (FUNCTION = 'default()') NULL)",
 ]
 GRANT = f"GRANT UNMASK TO [{READER_USER}];"
 
@@ -46,6 +48,7 @@ async def _read(client: Client[Any], query: str) -> str:
             " ON m.MemberID = n.MemberID",
             "dbo.Member.Email, dbo.Member.Salary are",
         ),
+        ("SELECT [card number] FROM dbo.[Order Lines]", "dbo.Order Lines.Card Number is"),
     ],
 )
 async def test_a_read_of_masked_columns_names_them_and_the_grant(

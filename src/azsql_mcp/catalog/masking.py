@@ -7,8 +7,9 @@ schema, a table or a column, and CONTROL on the database (db_owner, sysadmin) ho
 sys.masked_columns shows the masked columns of every table the user sees.
 
 Every read passes here: the masked columns the login reads masked are read once per
-source and kept CACHE_TTL_S, then matched by table name in the query's text (a name in
-a comment costs a needless note, never a missing one). A view over a masked column
+source and kept CACHE_TTL_S, then matched by table and column name against the names in
+the query's text (a name in a comment or a string costs a needless note, never a
+missing one). A view over a masked column
 reads masked too but is not named here: the note covers tables.
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from azsql_mcp.api import Database, DatabaseError, QueryRefused
@@ -42,6 +42,7 @@ ORDER BY schema_name, table_name, mc.column_id
 """
 
 
+_WORD = re.compile(r"[\w@#$]+")  # a regular identifier, or a [bracketed] one's inside
 # SELECT * or t.*, which read every column; not COUNT(*), which reads none
 _STAR = re.compile(r"(?<!\()\*(?!\))")
 
@@ -52,7 +53,8 @@ class Masked:
 
     user_name: str
     columns: dict[tuple[str, str], list[str]]
-    names: re.Pattern[str] | None  # any of the tables' names, as a query would write it
+    tables: frozenset[str]  # their names, casefolded
+    unregular: frozenset[str]  # the tables' and columns' names that are not one _WORD
 
 
 # source -> (the source's Security when read, good until, what was read). The Security
@@ -74,8 +76,10 @@ async def masked_for_user(db: Database) -> Masked:
         columns.setdefault((str(r["schema_name"]), str(r["table_name"])), []).append(
             str(r["column_name"])
         )
-    names = _any_of({name for _, name in columns}) if columns else None
-    masked = Masked(str(rows[0]["user_name"]) if rows else "", columns, names)
+    tables = frozenset(name.casefold() for _, name in columns)
+    names = tables | {c.casefold() for named in columns.values() for c in named}
+    unregular = frozenset(n for n in names if not _WORD.fullmatch(n))
+    masked = Masked(str(rows[0]["user_name"]) if rows else "", columns, tables, unregular)
     _CACHE[db.source] = (db.security, time.monotonic() + CACHE_TTL_S, masked)
     return masked
 
@@ -85,15 +89,21 @@ async def masked_values(db: Database, query: str) -> str | None:
     one of them or reads `*`: a note naming them and the GRANT that shows their values;
     else None."""
     masked = await masked_for_user(db)
-    if masked.names is None:
+    if not masked.tables:
         return None
-    named = {m.casefold() for m in masked.names.findall(query)}
+    # the words of the text, and the names that are not words ([Order Lines]) found in it
+    lowered = query.casefold()
+    named = set(_WORD.findall(lowered))
+    named.update(n for n in masked.unregular if n in lowered)
+    if named.isdisjoint(masked.tables):
+        return None
+    star = _STAR.search(query) is not None
     found = [
         (schema, table, column)
         for (schema, table), columns in masked.columns.items()
         if table.casefold() in named
         for column in columns
-        if _STAR.search(query) or _any_of([column]).search(query)
+        if star or column.casefold() in named
     ]
     if not found:
         return None
@@ -110,9 +120,3 @@ async def masked_values(db: Database, query: str) -> str | None:
         f" GRANT UNMASK ON SCHEMA::{quote(schema)} | ON {where} | ON {where}"
         f" ({quote(column)}) TO {user};)"
     )
-
-
-def _any_of(names: Iterable[str]) -> re.Pattern[str]:
-    """Any of `names` as a whole name in T-SQL text (in [brackets] or "quotes" too)."""
-    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-    return re.compile(rf"(?<![\w@#$])(?:{alternatives})(?![\w@#$])", re.IGNORECASE)
