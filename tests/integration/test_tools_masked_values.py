@@ -23,6 +23,14 @@ SETUP = [
     "CREATE TABLE dbo.MemberNote (MemberID int NOT NULL, Note nvarchar(100) NULL)",
     "CREATE TABLE dbo.[Order Lines] (LineID int NOT NULL,"
     " [Card Number] varchar(20) MASKED WITH (FUNCTION = 'default()') NULL)",
+    # SQL Server 2022's granular UNMASK, on a column and on a schema
+    "CREATE TABLE dbo.Badge (BadgeID int NOT NULL,"
+    " Code varchar(10) MASKED WITH (FUNCTION = 'default()') NULL,"
+    " Pin varchar(10) MASKED WITH (FUNCTION = 'default()') NULL)",
+    f"GRANT UNMASK ON dbo.Badge (Code) TO [{READER_USER}]",
+    "CREATE SCHEMA Hr",
+    "CREATE TABLE Hr.Pay (PayID int NOT NULL, Amount money MASKED WITH (FUNCTION = 'default()'))",
+    f"GRANT UNMASK ON SCHEMA::Hr TO [{READER_USER}]",
 ]
 GRANT = f"GRANT UNMASK TO [{READER_USER}];"
 
@@ -49,6 +57,7 @@ async def _read(client: Client[Any], query: str) -> str:
             "dbo.Member.Email, dbo.Member.Salary are",
         ),
         ("SELECT [card number] FROM dbo.[Order Lines]", "dbo.Order Lines.Card Number is"),
+        ("SELECT Code, Pin FROM dbo.Badge", "dbo.Badge.Pin is"),  # UNMASK on Code
     ],
 )
 async def test_a_read_of_masked_columns_names_them_and_the_grant(
@@ -65,12 +74,13 @@ async def test_a_read_of_masked_columns_names_them_and_the_grant(
 async def test_a_read_of_other_tables_says_nothing_and_reads_the_masks_once(
     mcp_client: Client[Any], azsql_principal: str, statements_read: list[str]
 ) -> None:
-    # dbo.MemberNote, not dbo.Member: a longer name holding the masked table's; and
-    # dbo.Member's columns that are not masked, or none
+    # dbo.MemberNote, not dbo.Member: a longer name holding the masked table's;
+    # dbo.Member's columns that are not masked, or none; a column the reader may UNMASK
     for query in (
         "SELECT Note FROM dbo.MemberNote",
         "SELECT MemberID, Name FROM dbo.Member",
         "SELECT COUNT(*) AS n FROM dbo.Member",
+        "SELECT Amount FROM Hr.Pay",  # UNMASK on the schema
     ):
         text = await _read(mcp_client, query)
         assert "masked" not in text, text
