@@ -9,8 +9,8 @@ sys.masked_columns shows the masked columns of every table the user sees.
 Every read passes here: the masked columns the login reads masked are read once per
 source and kept CACHE_TTL_S, then matched by table and column name against the names in
 the query's text (a name in a comment or a string costs a needless note, never a
-missing one). A view over a masked column
-reads masked too but is not named here: the note covers tables.
+missing one). A view over a masked column reads masked too but is not named here: the
+note covers tables.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from azsql_mcp.catalog.access import quote
 from azsql_mcp.catalog.reading import read_all
 
 CACHE_TTL_S = 60.0  # a GRANT UNMASK or a new mask shows within a minute
+FAILED_TTL_S = 10.0  # a failed read is not retried on every call, nor kept as long
 
 # The masked columns this user reads masked: no UNMASK on the database ("Dynamic data
 # masking", Permissions) nor on the column, its table or schema (SQL Server 2022's
-# granular UNMASK; HAS_PERMS_BY_NAME answers NULL for it on an earlier version).
+# granular UNMASK; HAS_PERMS_BY_NAME answers NULL for it on an earlier version). The
+# column's name goes unbracketed: HAS_PERMS_BY_NAME takes no '[sub name]'.
 MASKED_FOR_USER = """
 SELECT OBJECT_SCHEMA_NAME(mc.object_id) AS schema_name,
        OBJECT_NAME(mc.object_id) AS table_name,
@@ -67,10 +69,11 @@ async def masked_for_user(db: Database) -> Masked:
     cached = _CACHE.get(db.source)
     if cached is not None and cached[0] is db.security and time.monotonic() < cached[1]:
         return cached[2]
+    ttl_s = CACHE_TTL_S
     try:
         rows, _ = await read_all(db, MASKED_FOR_USER)
-    except (DatabaseError, QueryRefused):  # no note then, and no read on every call either
-        rows = []
+    except (DatabaseError, QueryRefused):  # the rows came: a failed note costs them nothing
+        rows, ttl_s = [], FAILED_TTL_S
     columns: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         columns.setdefault((str(r["schema_name"]), str(r["table_name"])), []).append(
@@ -80,7 +83,7 @@ async def masked_for_user(db: Database) -> Masked:
     names = tables | {c.casefold() for named in columns.values() for c in named}
     unregular = frozenset(n for n in names if not _WORD.fullmatch(n))
     masked = Masked(str(rows[0]["user_name"]) if rows else "", columns, tables, unregular)
-    _CACHE[db.source] = (db.security, time.monotonic() + CACHE_TTL_S, masked)
+    _CACHE[db.source] = (db.security, time.monotonic() + ttl_s, masked)
     return masked
 
 
