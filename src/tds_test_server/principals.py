@@ -68,12 +68,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import permission_names
+from . import permission_names, unmask
 from .engine.sqltext import split_name
 from .sqlerror import TdsError
 
 # The permissions GRANT, DENY and REVOKE keep in __azsql_permissions, and their classes.
-KEPT_PERMISSIONS = ("EXECUTE", "SELECT")
+KEPT_PERMISSIONS = ("EXECUTE", "SELECT", unmask.UNMASK)
 _KEPT_PERMISSIONS = frozenset(KEPT_PERMISSIONS)
 _KEPT_CLASSES = frozenset(["DATABASE", "SCHEMA", "OBJECT"])
 
@@ -302,16 +302,16 @@ class Principal:
         holds SELECT on the database), and no DENY on any. Column permissions aside."""
         if self.privileged:
             return True
-        return self._holds(permission, self._states(conn, permission, object_id, schema_id))
+        return self._holds(permission, self.states(conn, permission, object_id, schema_id))
 
     def _holds(self, permission: str, rows: list[tuple[int, str]]) -> bool:
-        """Some GRANT among `rows` (`_states`; db_datareader holds SELECT on the
+        """Some GRANT among `rows` (`states`; db_datareader holds SELECT on the
         database), and no DENY."""
         states = {state for _, state in rows}
         granted = "G" in states or (permission == "SELECT" and self.reads_all)
         return granted and "D" not in states
 
-    def _states(
+    def states(
         self,
         conn: sqlite3.Connection,
         permission: str,
@@ -340,7 +340,7 @@ class Principal:
         its column GRANTs and DENYs (__azsql_column_permissions)."""
         if self.privileged:
             return Access(True, False, frozenset(), frozenset())
-        rows = self._states(conn, "SELECT", object_id, schema_id)
+        rows = self.states(conn, "SELECT", object_id, schema_id)
         above_denied = any(k != OBJECT_CLASS and state == "D" for k, state in rows)
         table = self._holds("SELECT", rows)
         columns = conn.execute(
@@ -592,13 +592,15 @@ def register_functions(
         if perm == "ANY":  # the catalog hides exactly the objects the user holds none on
             hidden = "SELECT 1 FROM temp.__azsql_hidden WHERE object_id = ?"
             return int(conn.execute(hidden, (found[0],)).fetchone() is None)
-        if perm == "SELECT" and len(sub) >= 2 and str(sub[1]).upper() == "COLUMN":
+        if perm in ("SELECT", unmask.UNMASK) and len(sub) >= 2 and str(sub[1]).upper() == "COLUMN":
             column = conn.execute(
                 "SELECT column_id FROM __azsql_columns WHERE object_id = ? AND name = ?",
                 (found[0], str(sub[0])),
             ).fetchone()
             if column is None:
                 return None
+            if perm == unmask.UNMASK:
+                return int(unmask.unmasks(principal, conn, *found, column[0]))
             return int(principal.select_access(conn, *found).column(column[0]))
         return int(principal.may(conn, perm, *found))
 

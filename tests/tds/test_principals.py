@@ -461,7 +461,7 @@ def test_grant_names_what_exists_and_takes_a_procedure(server: ThreadedTdsServer
             a.execute("GRANT EXECUTE ON SCHEMA::nope TO reader")
         with pytest.raises(pyodbc.Error, match=r"not compatible with object\. \(4606\)"):
             a.execute("GRANT EXECUTE ON SalesLT.Product TO reader")
-        with pytest.raises(pyodbc.Error, match=r"only EXECUTE and SELECT are modelled"):
+        with pytest.raises(pyodbc.Error, match=r"only EXECUTE, SELECT and UNMASK are modelled"):
             a.execute("GRANT INSERT ON SalesLT.Product TO reader")
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlglot.tokens import TokenType
 
-from .. import principals
+from .. import principals, unmask
 from ..results import (
     ColumnType,
     Message,
@@ -51,7 +51,11 @@ _COLUMN_ROWS = (
     "__azsql_column_permissions",
     ("object_id", "column_id", "grantee", "permission_name"),
 )
-_PERMISSION_OBJECT_TYPES = {"EXECUTE": ("P", "PC", "FN", "FS", "X"), "SELECT": ("U", "V", "IF")}
+_PERMISSION_OBJECT_TYPES = {
+    "EXECUTE": ("P", "PC", "FN", "FS", "X"),
+    "SELECT": ("U", "V", "IF"),
+    unmask.UNMASK: unmask.OBJECT_TYPES,
+}
 
 
 def _column_list(ts: Tokens) -> list[str]:
@@ -196,7 +200,7 @@ class Ddl(SchemaObjects):
         )
 
     def _permission(self, stmt: Statement) -> None:
-        """GRANT / DENY / REVOKE EXECUTE | SELECT [(column, ...)] [ON [OBJECT::]s.o
+        """GRANT / DENY / REVOKE EXECUTE | SELECT | UNMASK [(column, ...)] [ON [OBJECT::]s.o
         [(column, ...)] | ON SCHEMA::s] TO principal, ... (no ON: the database). Other
         permissions are not modelled."""
         ts = Tokens(stmt)
@@ -208,7 +212,8 @@ class Ddl(SchemaObjects):
         permission = "EXECUTE" if permission == "EXEC" else permission
         columns = _column_list(ts)
         if permission not in principals.KEPT_PERMISSIONS or ts.peek_is(TokenType.COMMA):
-            modelled = " and ".join(principals.KEPT_PERMISSIONS)
+            *others, last = principals.KEPT_PERMISSIONS
+            modelled = f"{', '.join(others)} and {last}"
             raise errors.unsupported(f"{verb} {permission} (only {modelled} are modelled)")
         klass, major_id = principals.DATABASE_CLASS, 0
         if ts.accept("ON"):
@@ -219,7 +224,7 @@ class Ddl(SchemaObjects):
             parts = ts.multipart()
             klass, major_id = self._permission_target(kind, parts, permission)
             columns = columns or _column_list(ts)
-        if columns and (klass != principals.OBJECT_CLASS or permission != "SELECT"):
+        if columns and (klass != principals.OBJECT_CLASS or permission == "EXECUTE"):
             raise errors.syntax_near("(")
         ts.expect("TO", "FROM")
         grantees = [ts.name()]
@@ -233,15 +238,15 @@ class Ddl(SchemaObjects):
             ts.name()
         ts.end()
         if columns:
-            self._column_permission(verb, major_id, columns, grantees)
+            self._column_permission(verb, major_id, columns, grantees, permission)
             return
         for grantee in grantees:
             self._keep(verb, _OBJECT_ROWS, (klass, major_id, grantee, permission))
 
     def _column_permission(
-        self, verb: str, object_id: int, columns: list[str], grantees: list[str]
+        self, verb: str, object_id: int, columns: list[str], grantees: list[str], permission: str
     ) -> None:
-        """SELECT on columns, one __azsql_column_permissions row per column and grantee
+        """SELECT or UNMASK on columns, one __azsql_column_permissions row per column and grantee
         (sys.database_permissions' minor_id); the object-level rows stay as they are."""
         table = self.catalog.table_by_id(object_id)
         ids = []
@@ -252,7 +257,7 @@ class Ddl(SchemaObjects):
             ids.append(column.column_id)
         for grantee in grantees:
             for column_id in ids:
-                self._keep(verb, _COLUMN_ROWS, (object_id, column_id, grantee, "SELECT"))
+                self._keep(verb, _COLUMN_ROWS, (object_id, column_id, grantee, permission))
 
     def _keep(
         self, verb: str, rows: tuple[str, tuple[str, ...]], key: tuple[int | str, ...]

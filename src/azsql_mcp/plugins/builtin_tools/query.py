@@ -9,7 +9,7 @@ from fastmcp.tools import ToolResult
 from pydantic import Field
 
 from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext
-from azsql_mcp.catalog import access, memory_optimized, versions
+from azsql_mcp.catalog import access, masking, memory_optimized, versions
 from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, respond
 from azsql_mcp.values import (
     call_fingerprint,
@@ -87,6 +87,7 @@ async def read_data(
     notes = (
         await access.own_session_only(ctx.db, query),
         await access.definitions_hidden(ctx.db, query, structured.rows),
+        await masking.masked_values(ctx.db, query),
     )
     text = "\n".join([*(note for note in notes if note), render_result(structured)])
     return respond(structured, text)
