@@ -403,13 +403,15 @@ ORDER BY s.name
 # A page of tables and views (of @schema, when not NULL) after the (schema, name) of
 # @after_schema_name and @after_object_name, in list_tables' order (LIST_TABLES): at most
 # @top of them, and, when @chars is not NULL, those whose line of database://schema starts
-# before @chars characters. `width` is a lower bound of that line (each column's name and
-# system type's name with ", " and " " between: a type's length, NOT NULL and the foreign
-# keys are left out), so the page holds every table that fits and seldom many more; its
-# running sum is SUM() OVER (ORDER BY ... ROWS UNBOUNDED PRECEDING) ("SELECT - OVER
-# clause"). `total` counts the tables and views from the page's start on (COUNT(*) OVER
-# () is computed before TOP). One statement, so that schema_overview(object_ids=) reads
-# the columns and keys of this page's tables only.
+# before @chars characters. `width` is a lower bound of that line: each column's name,
+# system type's name, ", " and " ", the shortest "(n)" of a type with a length (varbinary
+# 165, varchar 167, binary 173, char 175, nvarchar 231, nchar 239) or a scale (time 41,
+# datetime2 42, datetimeoffset 43), "(p,s)" of decimal 106 and numeric 108, and "!" of
+# NOT NULL (sys.types' system_type_id); PK marks and foreign keys left out. So the page
+# holds every table that fits and few more. The running sum is SUM() OVER (ORDER BY ...
+# ROWS UNBOUNDED PRECEDING) ("SELECT - OVER clause"). `total` counts the tables and views
+# from the page's start on (COUNT(*) OVER () is computed before TOP). One statement, so
+# that schema_overview(object_ids=) reads the columns and keys of this page's tables only.
 _WIDTH = "(LEN(s.name) + LEN(o.name) + 3 + COALESCE(cw.columns_width, 0))"
 SCHEMA_PAGE = f"""
 SELECT TOP (@top) p.object_id, p.schema_name, p.object_name, p.total
@@ -422,7 +424,11 @@ FROM (SELECT o.object_id,
       FROM sys.objects AS o
       JOIN sys.schemas AS s ON s.schema_id = o.schema_id
       LEFT JOIN (SELECT c.object_id,
-                        SUM(LEN(c.name) + COALESCE(LEN(TYPE_NAME(c.system_type_id)), 0) + 3)
+                        SUM(LEN(c.name) + COALESCE(LEN(TYPE_NAME(c.system_type_id)), 0) + 3
+                            + CASE WHEN c.system_type_id IN (165, 167, 173, 175, 231, 239,
+                                                             41, 42, 43) THEN 3
+                                   WHEN c.system_type_id IN (106, 108) THEN 5 ELSE 0 END
+                            + CASE WHEN c.is_nullable = 0 THEN 1 ELSE 0 END)
                           AS columns_width
                  FROM sys.columns AS c
                  GROUP BY c.object_id) AS cw ON cw.object_id = o.object_id
