@@ -16,6 +16,7 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp.catalog import diagram as diagram_module
+from azsql_mcp.catalog.table_pages import cursor_of
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.serving.console import schema_page
@@ -117,6 +118,9 @@ async def test_a_schema_of_more_tables_than_a_page_lists_is_paged(
     back = f'<a href="?source={TEST_SOURCE}&amp;schema=Many" rel="prev">Previous page</a>'
     assert back in second
     assert len(small_bounds) <= 10, len(small_bounds)
+    # a link kept after the schema lost its last tables: none, and the way back
+    past = await page(azsql_config, "Many", small_bounds, cursor_of("Many", f"T{MANY:03d}"))
+    assert "<span>No tables or views after these 120</span>" in past and 'rel="prev"' in past
 
 
 async def test_a_page_link_edited_by_hand_shows_the_first_page(

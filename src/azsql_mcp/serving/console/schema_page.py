@@ -127,7 +127,11 @@ async def _page_links(
         return ""  # the whole schema on one page
     first = count - left + 1
     link = f"?source={_query_value(source)}&amp;schema={_query_value(size.name)}"
-    links = [f"<span>Tables and views {first} to {first + shown - 1} of {count}</span>"]
+    links = [
+        f"<span>Tables and views {first} to {first + shown - 1} of {count}</span>"
+        if shown
+        else f"<span>No tables or views after these {count}</span>"  # a link kept too long
+    ]
     if start is not None:
         before = await page_before(db, size.name, start, LISTED_OBJECTS)
         back = "" if before is None else f"&amp;after={_query_value(cursor_of(*before))}"
