@@ -266,11 +266,14 @@ async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
 
     monkeypatch.setattr(views, "SCHEMA_CHARS", 8_000)
     asked: list[str | None] = []  # the tables each read of columns asked for
+    typed: list[Any] = []  # how each read of the page's columns and keys sent them
     read = SourceDatabase.read
 
     async def noted(self: SourceDatabase, sql: str, params: Any = None, **kw: Any) -> Any:
         if sql == catalog.sql.ALL_COLUMNS:
             asked.append(params["object_ids"])
+        if sql in (catalog.sql.ALL_COLUMNS, catalog.sql.ALL_PRIMARY_KEYS):
+            typed.append(kw.get("sql_types"))
         return await read(self, sql, params, **kw)
 
     monkeypatch.setattr(SourceDatabase, "read", noted)
@@ -286,6 +289,9 @@ async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
     # lines' length), not of every table (as it was: 2,000 tables took 244 statements)
     assert asked and all(ids == asked[0] for ids in asked) and asked[0] is not None
     assert len(listed) <= asked[0].count(",") - 1 <= len(listed) + 5, asked[0]
+    # as varchar(8000): a longer string than 4,000 bytes goes from pyodbc through the
+    # Microsoft driver as ntext, which CHARINDEX does not take ("CHARINDEX (Transact-SQL)")
+    assert typed and all(t == {"object_ids": "varchar(8000)"} for t in typed), typed
     cursor = re.search(r'list_tables with cursor "([^"]+)"', lines[more])
     assert cursor and lines[more] == (
         f"(... {total - len(listed)} more tables and views not shown: list_tables with"

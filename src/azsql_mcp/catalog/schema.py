@@ -68,6 +68,11 @@ class SchemaOverview(BaseModel):
 
 log = logging.getLogger(__name__)
 
+# How schema_overview sends object_ids (sql._CHOSEN), and so how many it takes: an id of
+# up to 11 characters (an int's digits and sign) and its comma each.
+OBJECT_IDS_TYPE = "varchar(8000)"
+MAX_OBJECT_IDS = 8000 // 12 - 1
+
 
 async def schema_overview(
     db: Database,
@@ -80,8 +85,11 @@ async def schema_overview(
     schemas' tables): a schema of a large database is read without reading the rest.
     With `table`, the table of that name (in `schema`) and the tables it shares foreign
     keys with, in any schema; none when no one table has that name. With `object_ids`,
-    the tables of those ids (as diagram.diagram_tables chooses them)."""
+    the tables of those ids (as diagram.diagram_tables chooses them), at most
+    MAX_OBJECT_IDS."""
     chosen = None if object_ids is None else "".join(f",{i}" for i in object_ids) + ","
+    if chosen is not None and len(chosen) > 8000:
+        raise ValueError(f"schema_overview takes at most {MAX_OBJECT_IDS} object_ids")
     one: dict[str, Any] = {"schema": schema, "object_id": None, "object_ids": chosen}
     if table is not None:
         found, _ = await read_all(db, sql.FIND_OBJECT, {"name": table, "schema": schema})
@@ -168,11 +176,13 @@ async def schema_page(
     chars: int | None = None,
 ) -> SchemaPage:
     """The tables and views (of `schema`) after the (schema, name) `after`, in
-    list_tables' order: at most `top`, and with `chars`, those whose render_schema line
-    starts within about `chars` characters. The page is chosen in one statement, then
-    schema_overview reads its tables alone: writing the first 40,000 characters of a
-    schema of 2,000 tables read every table's columns and keys (244 statements)."""
+    list_tables' order: at most `top` (and MAX_OBJECT_IDS), and with `chars`, those
+    whose render_schema line starts within about `chars` characters. The page is
+    chosen in one statement, then schema_overview reads its tables alone: writing the
+    first 40,000 characters of a schema of 2,000 tables read every table's columns and
+    keys (244 statements)."""
     after_schema, after_name = after or (None, None)
+    top = min(top, MAX_OBJECT_IDS)
     params = {
         "top": top,
         "chars": chars,
@@ -229,7 +239,8 @@ async def schema_sizes(db: Database) -> list[SchemaSize]:
 async def _read(
     db: Database, query: str, key: tuple[str, str], params: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], bool]:
-    return await read_keyed(db, query, key, params, limit=SCHEMA_MAX_COLUMNS)
+    typed = {"object_ids": OBJECT_IDS_TYPE} if params["object_ids"] is not None else None
+    return await read_keyed(db, query, key, params, limit=SCHEMA_MAX_COLUMNS, sql_types=typed)
 
 
 async def _not_selectable(db: Database, params: dict[str, Any]) -> tuple[set[tuple[int, str]], str]:

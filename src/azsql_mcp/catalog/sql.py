@@ -361,10 +361,12 @@ _NEAR = """(@object_id IS NULL OR {id} = @object_id
 
 # @object_ids, when not NULL, keeps the tables whose object_id is one of its comma-
 # separated list (",12,34,"): DIAGRAM_TABLES' choice, or SCHEMA_PAGE's. CHARINDEX rather
-# than STRING_SPLIT or OPENJSON, which need compatibility level 130: a list of at most a
-# page of tables (its nvarchar(max) past 4,000 characters, which CHARINDEX takes).
+# than STRING_SPLIT or OPENJSON, which need compatibility level 130. The list is sent as
+# varchar(8000) (schema.OBJECT_IDS_TYPE), so at most schema.MAX_OBJECT_IDS ids: a longer
+# string goes as nvarchar(max) or, as pyodbc binds it through the Microsoft driver, as
+# ntext, which CHARINDEX does not take ("CHARINDEX (Transact-SQL)").
 _CHOSEN = """(@object_ids IS NULL
-       OR CHARINDEX(N',' + CAST({id} AS nvarchar(11)) + N',', @object_ids) > 0)"""
+       OR CHARINDEX(',' + CAST({id} AS varchar(11)) + ',', @object_ids) > 0)"""
 
 # The tables a diagram of a database (or of @schema) draws when it has more than @top:
 # those with the most foreign keys from and to them (sys.foreign_keys, seen with their
