@@ -15,7 +15,13 @@ database://tables under 40,000 characters), and the diagrams, of one table as of
 database, in about the time describe_table takes: a few statements, not one for each
 page of the whole schema's columns.
 
+The console's schema page is measured too (the page of all schemas, and the first page
+of schema s000): with `--schemas 1` every table is in s000, the common case of a large
+database whose tables are all in dbo. `--only` keeps the calls of the comma-separated
+labels given.
+
     .venv/bin/python bench/catalog_sizes.py [--tables 2000] [--schemas 300] [--wide 1025]
+        [--only "database://schema,console schema page"]
 """
 
 from __future__ import annotations
@@ -31,8 +37,10 @@ from typing import Any
 import pyodbc
 from fastmcp import Client
 
-from azsql_mcp import build_server
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.db.database import SourceDatabase
+from azsql_mcp.serving.console import schema_page
 from tds_test_server import find_msodbc_driver, server_process
 
 USER, READER = "bench", "bench_reader"
@@ -102,11 +110,12 @@ async def measure(client: Client[Any], label: str, call: Any) -> None:
     )
 
 
-async def run(config: dict[str, Any], who: str) -> None:
+async def run(config: dict[str, Any], who: str, only: list[str]) -> None:
     async def quiet(message: Any) -> None:  # the server's notices of capped catalog pages
         pass
 
-    async with Client(build_server(config), log_handler=quiet) as client:
+    app = build_app(settings_from_mapping(config))
+    async with Client(app.mcp, log_handler=quiet) as client:
 
         async def tool(name: str, **args: Any) -> Any:
             result = await client.call_tool(name, args)
@@ -130,10 +139,19 @@ async def run(config: dict[str, Any], who: str) -> None:
             "database://schema/diagram/Big/Typical": lambda: resource(
                 "database://schema/diagram/Big/Typical"
             ),
+            "console schema page": lambda: console(None),
+            "console schema page ?schema=s000": lambda: console("s000"),
         }
+
+        async def console(schema: str | None) -> Any:
+            while app.databases.get("bench") is None:  # the source opens
+                await asyncio.sleep(0.05)
+            return await schema_page.schema(app, "bench", schema), None
+
         print(f"-- as {who}")
         for label, call in calls.items():
-            await measure(client, label, call)
+            if not only or label in only:
+                await measure(client, label, call)
 
 
 def main() -> None:
@@ -141,6 +159,7 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=2000)
     parser.add_argument("--schemas", type=int, default=300)
     parser.add_argument("--wide", type=int, default=1025)
+    parser.add_argument("--only", default="", help="comma-separated labels of the calls to make")
     args = parser.parse_args()
     count_statements()
     password = secrets.token_urlsafe(12)
@@ -174,7 +193,7 @@ def main() -> None:
             if driver is None:
                 source["driver"] = "FreeTDS"
             config = {"sources": {"bench": source}, "audit": {"enabled": False}}
-            asyncio.run(run(config, who))
+            asyncio.run(run(config, who, [w for w in args.only.split(",") if w]))
 
 
 if __name__ == "__main__":

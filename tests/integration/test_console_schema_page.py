@@ -5,14 +5,18 @@ tables took 244 statements and two minutes, for a page too long to use)."""
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from fastmcp import Client
 
 from azsql_mcp.catalog import diagram as diagram_module
+from azsql_mcp.catalog.table_pages import cursor_of
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.serving.console import schema_page
@@ -48,7 +52,9 @@ def small_bounds(monkeypatch: pytest.MonkeyPatch, statements_read: list[str]) ->
     return statements_read
 
 
-async def page(config: dict[str, Any], schema: str | None, sent: list[str]) -> str:
+async def page(
+    config: dict[str, Any], schema: str | None, sent: list[str], after: str | None = None
+) -> str:
     app = build_app(settings_from_mapping(config))
     async with Client(app.mcp):
         deadline = time.monotonic() + 30
@@ -56,7 +62,7 @@ async def page(config: dict[str, Any], schema: str | None, sent: list[str]) -> s
             assert time.monotonic() < deadline, "the source never opened"
             await asyncio.sleep(0.05)
         sent.clear()
-        return await schema_page.schema(app, None, schema)
+        return await schema_page.schema(app, None, schema, after)
 
 
 async def test_a_big_databases_page_lists_its_schemas_to_pick(
@@ -85,9 +91,44 @@ async def test_a_picked_schema_lists_its_tables_only(
         assert f"<b>{table}</b>" in text and f'aria-label="Columns of {table}"' in text
     assert "The 3 tables with the most foreign keys to and from them, of 4" in text
     assert len(small_bounds) <= 12, small_bounds  # the schema, then its 3 drawn
-    many = await page(azsql_config, "Many", small_bounds)
-    assert many.count('<details class="table">') == MANY
-    assert f"The 3 tables with the most foreign keys to and from them, of {MANY}" in many
+    assert 'rel="next"' not in text and "Tables and views 1 to" not in text  # one page
+
+
+async def test_a_schema_of_more_tables_than_a_page_lists_is_paged(
+    azsql_config: dict[str, Any], small_bounds: list[str]
+) -> None:
+    """A schema holding nearly every table (all 2,000 in dbo) was read and listed whole."""
+    first = await page(azsql_config, "Many", small_bounds)
+    assert first.count('<details class="table">') == 100
+    assert "<b>Many.T000</b>" in first and "<b>Many.T099</b>" in first
+    assert "<b>Many.T100</b>" not in first
+    assert f"The 3 tables with the most foreign keys to and from them, of {MANY}" in first
+    assert f"<span>Tables and views 1 to 100 of {MANY}</span>" in first
+    assert 'rel="prev"' not in first
+    assert len(small_bounds) <= 12, len(small_bounds)
+    link = re.search(r'<a href="([^"]+)" rel="next">Next page</a>', first)
+    assert link, first[-2000:]
+    query = parse_qs(html.unescape(link[1]).lstrip("?"))
+    assert query["schema"] == ["Many"] and query["source"] == [TEST_SOURCE]
+    second = await page(azsql_config, "Many", small_bounds, query["after"][0])
+    assert second.count('<details class="table">') == MANY - 100
+    assert "<b>Many.T100</b>" in second and "<b>Many.T099</b>" not in second
+    assert f"<span>Tables and views 101 to {MANY} of {MANY}</span>" in second
+    assert "ER diagram" not in second and 'rel="next"' not in second  # the first page's
+    back = f'<a href="?source={TEST_SOURCE}&amp;schema=Many" rel="prev">Previous page</a>'
+    assert back in second
+    assert len(small_bounds) <= 10, len(small_bounds)
+    # a link kept after the schema lost its last tables: none, and the way back
+    past = await page(azsql_config, "Many", small_bounds, cursor_of("Many", f"T{MANY:03d}"))
+    assert "<span>No tables or views after these 120</span>" in past and 'rel="prev"' in past
+
+
+async def test_a_page_link_edited_by_hand_shows_the_first_page(
+    azsql_config: dict[str, Any], small_bounds: list[str]
+) -> None:
+    text = await page(azsql_config, "Near", small_bounds, "not a cursor")
+    assert "That page link is not one this page made: the first page." in text
+    assert "<b>Near.Apart</b>" in text
 
 
 async def test_an_unknown_schema_is_said_escaped(

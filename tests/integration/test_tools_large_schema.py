@@ -19,6 +19,7 @@ from azsql_mcp import catalog
 from azsql_mcp.catalog import diagram as diagram_module
 from azsql_mcp.catalog import schema as schema_module
 from azsql_mcp.catalog.description_fit import COLUMNS_SHOWN, ITEMS_SHOWN
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.testing.pytest_plugin import READER, READER_USER, sample_tds_server
 from tds_test_server import ThreadedTdsServer
 
@@ -265,17 +266,45 @@ async def test_the_tables_resource_ends_at_its_size_with_the_cursor_of_the_rest(
 async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
     mcp_client, monkeypatch
 ):
-    monkeypatch.setattr(schema_module, "SCHEMA_TEXT_CHARS", 8_000)
+    from azsql_mcp.plugins.builtin_resources import views
+
+    monkeypatch.setattr(views, "SCHEMA_CHARS", 8_000)
+    asked: list[str | None] = []  # the tables each read of columns asked for
+    typed: list[Any] = []  # how each read of the page's columns and keys sent them
+    read = SourceDatabase.read
+
+    async def noted(self: SourceDatabase, sql: str, params: Any = None, **kw: Any) -> Any:
+        if sql == catalog.sql.ALL_COLUMNS:
+            asked.append(params["object_ids"])
+        if sql in (catalog.sql.ALL_COLUMNS, catalog.sql.ALL_PRIMARY_KEYS):
+            typed.append(kw.get("sql_types"))
+        return await read(self, sql, params, **kw)
+
+    monkeypatch.setattr(SourceDatabase, "read", noted)
     (schema,) = await mcp_client.read_resource("database://schema")
     text = schema.text
     assert len(text) < 9_000  # the lines that fit
     lines = text.splitlines()  # the header, the fence and its note, then a line a table
     more = next(i for i, line in enumerate(lines) if line.startswith("(... "))
-    listed = lines[3:more]
+    listed = [line.split(":", 1)[0].removesuffix(" (view)") for line in lines[3:more]]
     total = int(text.split(" ", 1)[0])  # the header counts every table and view
-    assert 1 < len(listed) < total and all(": " in line for line in listed)
-    assert (
-        f"(... {total - len(listed)} more tables and views not shown: list_tables lists them"
-        " page by page, describe_table describes one, database://schema/diagram/{schema}"
-        " draws one schema)"
-    ) in text
+    assert 1 < len(listed) < total
+    # the columns of the tables it shows (and of few more, from a lower bound of their
+    # lines' length), not of every table (as it was: 2,000 tables took 244 statements)
+    assert asked and all(ids == asked[0] for ids in asked) and asked[0] is not None
+    assert len(listed) <= asked[0].count(",") - 1 <= len(listed) + 5, asked[0]
+    # as varchar(8000): a longer string than 4,000 bytes goes from pyodbc through the
+    # Microsoft driver as ntext, which CHARINDEX does not take ("CHARINDEX (Transact-SQL)")
+    assert typed and all(t == {"object_ids": "varchar(8000)"} for t in typed), typed
+    cursor = re.search(r'list_tables with cursor "([^"]+)"', lines[more])
+    assert cursor and lines[more] == (
+        f"(... {total - len(listed)} more tables and views not shown: list_tables with"
+        f' cursor "{cursor[1]}" lists them from the next one, describe_table describes one,'
+        " database://schema/diagram/{schema} draws one schema)"
+    )
+    # in list_tables' order: its cursor lists the rest from the next table on
+    whole = await call(mcp_client, "list_tables")
+    every = [f"{t['schema_name']}.{t['name']}" for t in whole.structured_content["tables"]]
+    rest = await call(mcp_client, "list_tables", cursor=cursor[1])
+    after = [f"{t['schema_name']}.{t['name']}" for t in rest.structured_content["tables"]]
+    assert listed + after == every and len(every) == total

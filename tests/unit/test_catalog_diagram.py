@@ -133,3 +133,22 @@ def test_a_case_sensitive_database_keeps_tables_apart_that_differ_in_case() -> N
     assert [t.name for t in near] == ["dbo.orders", "dbo.Line"]
     # neither spelled as asked: which one is meant cannot be told
     assert catalog.select_tables(overview, schema="dbo", table="ORDERS") == []
+
+
+def test_the_schema_text_of_a_page_gives_the_cursor_of_the_tables_after_it() -> None:
+    """database://schema reads a page of the tables (schema_page): those past it, read or
+    not, are counted, and list_tables' cursor starts after the last line written."""
+    page = SchemaOverview(tables=[CUSTOMER, ORDER], truncated=False)
+    lines = catalog.render_schema(page, total=5).splitlines()
+    cursor = catalog.cursor_after(lines[-1].split('cursor "')[1].split('"')[0])
+    assert cursor == ("Sales", "Order Header") and len(lines) == 3
+    assert lines[-1].startswith("(... 3 more tables and views not shown: list_tables with")
+    # cut by its size: the cursor is of the last table it wrote
+    lines = catalog.render_schema(page, total=5, chars=60).splitlines()
+    assert lines[0].startswith("Sales.Customer: ") and len(lines) == 2
+    assert lines[1].startswith("(... 4 more tables and views not shown")
+    assert catalog.cursor_after(lines[1].split('cursor "')[1].split('"')[0]) == (
+        "Sales",
+        "Customer",
+    )
+    assert "(..." not in catalog.render_schema(page)  # the whole overview

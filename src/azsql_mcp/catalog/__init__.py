@@ -26,9 +26,11 @@ from azsql_mcp.catalog.schema import (
     OutlineColumn,
     OutlineForeignKey,
     SchemaOverview,
+    SchemaPage,
     TableOutline,
     render_schema,
     schema_overview,
+    schema_page,
 )
 from azsql_mcp.catalog.server import (
     DatabaseInfo,
@@ -98,6 +100,7 @@ __all__ = [
     "PlanSummary",
     "RunningQuery",
     "SchemaOverview",
+    "SchemaPage",
     "SecurityPredicate",
     "SourceStatus",
     "TableDescription",
@@ -130,6 +133,7 @@ __all__ = [
     "render_plan",
     "render_schema",
     "schema_overview",
+    "schema_page",
     "select_tables",
     "spelled_as",
     "summarize_plan",

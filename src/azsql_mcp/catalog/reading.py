@@ -38,17 +38,19 @@ async def read_keyed(
     *,
     limit: int = CATALOG_MAX_ROWS,
     start: tuple[Any, Any] = (_BEFORE_ALL, _BEFORE_ALL),
+    sql_types: Mapping[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """read_all's answer for a statement ordered by two columns `key`, unique together,
     that reads only the rows after `@after_<column>` of each, the first page those after
     `start`: every page starts where the last ended. read_all's pages skip `offset` rows
     (sent again each time), so a read of N rows in pages of max_rows costs
     N * N / max_rows / 2 rows; this, N. Integer keys start below every id; text keys
-    start at NULL, which the statement takes as "from the first"."""
+    start at NULL, which the statement takes as "from the first". `sql_types` as
+    Database.read's."""
     rows: list[dict[str, Any]] = []
     after = {f"after_{k}": value for k, value in zip(key, start, strict=True)}
     while True:
-        result = await db.read(sql, {**(params or {}), **after})
+        result = await db.read(sql, {**(params or {}), **after}, sql_types=sql_types)
         page = records(result)
         rows.extend(page)
         more = result.truncated

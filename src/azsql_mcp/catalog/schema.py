@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.names import name_text, names_text, qualified_text
-from azsql_mcp.catalog.reading import first_error, read_all, read_keyed
+from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
+from azsql_mcp.catalog.table_pages import cursor_of
 from azsql_mcp.catalog.tables import (
     NO_SELECT_MARK,
     NO_SELECT_STAR,
@@ -67,6 +68,11 @@ class SchemaOverview(BaseModel):
 
 log = logging.getLogger(__name__)
 
+# How schema_overview sends object_ids (sql._CHOSEN), and so how many it takes: an id of
+# up to 11 characters (an int's digits and sign) and its comma each.
+OBJECT_IDS_TYPE = "varchar(8000)"
+MAX_OBJECT_IDS = 8000 // 12 - 1
+
 
 async def schema_overview(
     db: Database,
@@ -79,8 +85,11 @@ async def schema_overview(
     schemas' tables): a schema of a large database is read without reading the rest.
     With `table`, the table of that name (in `schema`) and the tables it shares foreign
     keys with, in any schema; none when no one table has that name. With `object_ids`,
-    the tables of those ids (as diagram.diagram_tables chooses them)."""
+    the tables of those ids (as diagram.diagram_tables chooses them), at most
+    MAX_OBJECT_IDS."""
     chosen = None if object_ids is None else "".join(f",{i}" for i in object_ids) + ","
+    if chosen is not None and len(chosen) > 8000:
+        raise ValueError(f"schema_overview takes at most {MAX_OBJECT_IDS} object_ids")
     one: dict[str, Any] = {"schema": schema, "object_id": None, "object_ids": chosen}
     if table is not None:
         found, _ = await read_all(db, sql.FIND_OBJECT, {"name": table, "schema": schema})
@@ -153,6 +162,64 @@ async def schema_overview(
     return SchemaOverview(tables=ordered, truncated=truncated, unchecked_columns=unchecked)
 
 
+class SchemaPage(BaseModel):
+    overview: SchemaOverview  # the page's tables and views, in list_tables' order
+    total: int  # the tables and views from the page's first on (0: none)
+
+
+async def schema_page(
+    db: Database,
+    schema: str | None = None,
+    *,
+    after: tuple[str, str] | None = None,
+    top: int = CATALOG_MAX_ROWS,
+    chars: int | None = None,
+) -> SchemaPage:
+    """The tables and views (of `schema`) after the (schema, name) `after`, in
+    list_tables' order: at most `top` (and MAX_OBJECT_IDS), and with `chars`, those
+    whose render_schema line starts within about `chars` characters. The page is
+    chosen in one statement, then schema_overview reads its tables alone: writing the
+    first 40,000 characters of a schema of 2,000 tables read every table's columns and
+    keys (244 statements)."""
+    after_schema, after_name = after or (None, None)
+    top = min(top, MAX_OBJECT_IDS)
+    params = {
+        "top": top,
+        "chars": chars,
+        "schema": schema,
+        "after_schema_name": after_schema,
+        "after_object_name": after_name,
+    }
+    rows, _ = await read_all(db, sql.SCHEMA_PAGE, params, limit=top)
+    if not rows:
+        return SchemaPage(overview=SchemaOverview(tables=[], truncated=False), total=0)
+    overview = await schema_overview(db, schema, object_ids=[r["object_id"] for r in rows])
+    # as the catalog's collation sorts them (schema_overview's order is Python's)
+    place = {(r["schema_name"], r["object_name"]): i for i, r in enumerate(rows)}
+    overview.tables.sort(key=lambda t: place.get((t.schema_name, _table_name(t)), len(place)))
+    return SchemaPage(overview=overview, total=int(rows[0]["total"]))
+
+
+async def page_before(
+    db: Database, schema: str | None, after: tuple[str, str], top: int
+) -> tuple[str, str] | None:
+    """The `after` of the page of `top` tables before schema_page's page after `after`;
+    None when that page is the first."""
+    params = {
+        "top": top,
+        "schema": schema,
+        "after_schema_name": after[0],
+        "after_object_name": after[1],
+    }
+    rows, _ = await read_all(db, sql.PAGE_BEFORE, params, limit=1)
+    return (rows[0]["schema_name"], rows[0]["object_name"]) if rows else None
+
+
+def _table_name(outline: TableOutline) -> str:
+    """The table's own name, without its schema's."""
+    return outline.name[len(outline.schema_name) + 1 :]
+
+
 class SchemaSize(BaseModel):
     name: str
     tables: int
@@ -172,7 +239,8 @@ async def schema_sizes(db: Database) -> list[SchemaSize]:
 async def _read(
     db: Database, query: str, key: tuple[str, str], params: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], bool]:
-    return await read_keyed(db, query, key, params, limit=SCHEMA_MAX_COLUMNS)
+    typed = {"object_ids": OBJECT_IDS_TYPE} if params["object_ids"] is not None else None
+    return await read_keyed(db, query, key, params, limit=SCHEMA_MAX_COLUMNS, sql_types=typed)
 
 
 async def _not_selectable(db: Database, params: dict[str, Any]) -> tuple[set[tuple[int, str]], str]:
@@ -204,14 +272,18 @@ def column_notes(column: OutlineColumn) -> list[str]:
 SCHEMA_TEXT_CHARS = 40_000
 
 
-def render_schema(overview: SchemaOverview) -> str:
+def render_schema(
+    overview: SchemaOverview, *, total: int | None = None, chars: int = SCHEMA_TEXT_CHARS
+) -> str:
     """One line per table: name, columns with types (PK marked, NOT NULL as !, a HIDDEN
     column as "hidden", a column the user may not SELECT as "(no SELECT)"), references;
-    the tables whose lines fit in SCHEMA_TEXT_CHARS (at least one), then how many were
-    left out and where to read them."""
+    the tables whose lines fit in `chars` (at least one), then how many of `total` (the
+    overview's, or more when it is a schema_page) were left out, and the list_tables
+    cursor of the rest."""
     lines: list[str] = []
     size = 0
     shown = overview.tables
+    total = len(overview.tables) if total is None else total
     for count, t in enumerate(overview.tables):
         pk = set(t.primary_key)
         cols = ", ".join(
@@ -221,20 +293,23 @@ def render_schema(overview: SchemaOverview) -> str:
             + ("" if c.selectable else f" ({NO_SELECT_MARK})")
             for c in t.columns
         )
-        name = qualified_text(t.schema_name, t.name[len(t.schema_name) + 1 :])
+        name = qualified_text(t.schema_name, _table_name(t))
         line = f"{name}{' (view)' if t.type == 'view' else ''}: {cols}"
         if t.references:
             line += "; FK " + "; ".join(t.references)
         size += len(line) + 1
-        if lines and size > SCHEMA_TEXT_CHARS:
+        if lines and size > chars:
             shown = overview.tables[:count]
-            lines.append(
-                f"(... {len(overview.tables) - count} more tables and views not shown:"
-                " list_tables lists them page by page, describe_table describes one,"
-                " database://schema/diagram/{schema} draws one schema)"
-            )
             break
         lines.append(line)
+    if shown and total > len(shown):
+        last = shown[-1]
+        lines.append(
+            f"(... {total - len(shown)} more tables and views not shown: list_tables with"
+            f' cursor "{cursor_of(last.schema_name, _table_name(last))}" lists them from the'
+            " next one, describe_table describes one, database://schema/diagram/{schema}"
+            " draws one schema)"
+        )
     if any(not c.selectable for t in shown for c in t.columns):
         lines.append(NO_SELECT_STAR)
     if any(c.hidden for t in shown for c in t.columns):

@@ -366,10 +366,13 @@ _NEAR = """(@object_id IS NULL OR {id} = @object_id
                     WHERE nfk.referenced_object_id = @object_id))"""
 
 # @object_ids, when not NULL, keeps the tables whose object_id is one of its comma-
-# separated list (",12,34,"): DIAGRAM_TABLES' choice. CHARINDEX rather than STRING_SPLIT
-# or OPENJSON, which need compatibility level 130: a list of at most DIAGRAM_MAX_TABLES.
+# separated list (",12,34,"): DIAGRAM_TABLES' choice, or SCHEMA_PAGE's. CHARINDEX rather
+# than STRING_SPLIT or OPENJSON, which need compatibility level 130. The list is sent as
+# varchar(8000) (schema.OBJECT_IDS_TYPE), so at most schema.MAX_OBJECT_IDS ids: a longer
+# string goes as nvarchar(max) or, as pyodbc binds it through the Microsoft driver, as
+# ntext, which CHARINDEX does not take ("CHARINDEX (Transact-SQL)").
 _CHOSEN = """(@object_ids IS NULL
-       OR CHARINDEX(N',' + CAST({id} AS nvarchar(11)) + N',', @object_ids) > 0)"""
+       OR CHARINDEX(',' + CAST({id} AS varchar(11)) + ',', @object_ids) > 0)"""
 
 # The tables a diagram of a database (or of @schema) draws when it has more than @top:
 # those with the most foreign keys from and to them (sys.foreign_keys, seen with their
@@ -403,6 +406,62 @@ JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
 GROUP BY s.name
 ORDER BY s.name
+"""
+
+# A page of tables and views (of @schema, when not NULL) after the (schema, name) of
+# @after_schema_name and @after_object_name, in list_tables' order (LIST_TABLES): at most
+# @top of them, and, when @chars is not NULL, those whose line of database://schema starts
+# before @chars characters. `width` is a lower bound of that line: each column's name,
+# system type's name, ", " and " ", the shortest "(n)" of a type with a length (varbinary
+# 165, varchar 167, binary 173, char 175, nvarchar 231, nchar 239) or a scale (time 41,
+# datetime2 42, datetimeoffset 43), "(p,s)" of decimal 106 and numeric 108, and "!" of
+# NOT NULL (sys.types' system_type_id); PK marks and foreign keys left out. So the page
+# holds every table that fits and few more. The running sum is SUM() OVER (ORDER BY ...
+# ROWS UNBOUNDED PRECEDING) ("SELECT - OVER clause"). `total` counts the tables and views
+# from the page's start on (COUNT(*) OVER () is computed before TOP). One statement, so
+# that schema_overview(object_ids=) reads the columns and keys of this page's tables only.
+_WIDTH = "(LEN(s.name) + LEN(o.name) + 3 + COALESCE(cw.columns_width, 0))"
+SCHEMA_PAGE = f"""
+SELECT TOP (@top) p.object_id, p.schema_name, p.object_name, p.total
+FROM (SELECT o.object_id,
+             s.name AS schema_name,
+             o.name AS object_name,
+             COUNT(*) OVER () AS total,
+             SUM({_WIDTH}) OVER (ORDER BY s.name, o.name ROWS UNBOUNDED PRECEDING)
+               - {_WIDTH} AS width_before
+      FROM sys.objects AS o
+      JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+      LEFT JOIN (SELECT c.object_id,
+                        SUM(LEN(c.name) + COALESCE(LEN(TYPE_NAME(c.system_type_id)), 0) + 3
+                            + CASE WHEN c.system_type_id IN (165, 167, 173, 175, 231, 239,
+                                                             41, 42, 43) THEN 3
+                                   WHEN c.system_type_id IN (106, 108) THEN 5 ELSE 0 END
+                            + CASE WHEN c.is_nullable = 0 THEN 1 ELSE 0 END)
+                          AS columns_width
+                 FROM sys.columns AS c
+                 GROUP BY c.object_id) AS cw ON cw.object_id = o.object_id
+      WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+        AND (@schema IS NULL OR s.name = @schema)
+        AND (@after_schema_name IS NULL OR s.name > @after_schema_name
+             OR (s.name = @after_schema_name AND o.name > @after_object_name))) AS p
+WHERE @chars IS NULL OR p.width_before < @chars
+ORDER BY p.schema_name, p.object_name
+"""
+
+# Where the page of @top tables and views before SCHEMA_PAGE's page after (@after_...)
+# starts: the table @top places before that page's first, whose (schema, name) that
+# page's @after_... take; none when it is the first page (OFFSET ... FETCH, "SELECT -
+# ORDER BY Clause"). One statement, for a link to the previous page.
+PAGE_BEFORE = """
+SELECT s.name AS schema_name, o.name AS object_name
+FROM sys.objects AS o
+JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+  AND (@schema IS NULL OR s.name = @schema)
+  AND (s.name < @after_schema_name
+       OR (s.name = @after_schema_name AND o.name <= @after_object_name))
+ORDER BY s.name DESC, o.name DESC
+OFFSET @top ROWS FETCH NEXT 1 ROWS ONLY
 """
 
 # Every column of every user table and view, for the whole-schema overview (is_hidden:

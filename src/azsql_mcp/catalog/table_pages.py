@@ -1,7 +1,8 @@
 """Pages of a table list: where one ends, and the cursor that reads the tables after it.
 
-The list_tables tool and the database://tables resource end their pages at a size of
-their own; both give the same cursor, which list_tables' `cursor` takes.
+The list_tables tool and the database://tables and database://schema resources end
+their pages at a size of their own; all give the same cursor, which list_tables'
+`cursor` takes (and the console's schema page its `after`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ def first_page(found: TableList, shown: int) -> TableList:
     if not found.tables or (shown >= len(found.tables) and not found.truncated):
         return found
     tables = found.tables[: max(shown, 1)]
-    last = tables[-1]
-    position = json.dumps([last.schema_name, last.name]).encode()
-    cursor = base64.urlsafe_b64encode(position).decode()
+    cursor = cursor_of(tables[-1].schema_name, tables[-1].name)
     return found.model_copy(update={"tables": tables, "truncated": True, "next_cursor": cursor})
+
+
+def cursor_of(schema: str, name: str) -> str:
+    """The cursor of the tables after `schema`.`name`, which cursor_after reads back."""
+    return base64.urlsafe_b64encode(json.dumps([schema, name]).encode()).decode()
 
 
 def cursor_after(cursor: str | None) -> tuple[str, str] | None:

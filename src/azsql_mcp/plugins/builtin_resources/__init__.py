@@ -23,7 +23,10 @@ def register_resources(register: RegisterResource, config: BaseModel | None) -> 
         views.schema_text,
         "database://schema",
         name="schema",
-        description="Every table and view with columns, primary and foreign keys",
+        description=(
+            "Tables and views with columns, primary and foreign keys, by schema and name:"
+            " those that fit in 40,000 characters, then list_tables' cursor of the rest"
+        ),
         mime_type=TEXT,
     )
     register(

@@ -12,12 +12,19 @@ from azsql_mcp import DatabaseError, ToolContext, catalog
 from azsql_mcp.catalog import access
 from azsql_mcp.values import fence_untrusted
 
+# What a client that attaches the resource puts before the model whole.
+SCHEMA_CHARS = catalog.SCHEMA_TEXT_CHARS
+
 
 async def schema_text(ctx: ToolContext) -> str:
-    overview = await catalog.schema_overview(ctx.db)
+    """The tables and views whose lines fit in SCHEMA_CHARS, by schema and name as
+    list_tables lists them (read alone: a page chosen in one statement), then the
+    list_tables cursor of the rest."""
+    page = await catalog.schema_page(ctx.db, chars=SCHEMA_CHARS)
     seen = await access.seen_tables(ctx.db)
-    header = f"{len(overview.tables)} tables and views{seen}; '!' marks NOT NULL"
-    return header + "\n" + fence_untrusted(catalog.render_schema(overview), what="the schema")
+    header = f"{page.total} tables and views{seen}; '!' marks NOT NULL"
+    text = catalog.render_schema(page.overview, total=page.total, chars=SCHEMA_CHARS)
+    return header + "\n" + fence_untrusted(text, what="the schema")
 
 
 # As database://schema's bound: a client that attaches the resource puts it before the

@@ -78,7 +78,9 @@ def add_console(app: App) -> None:
     @route("/console/schema", ["GET"])
     async def schema(request: Request) -> Response:
         query = request.query_params
-        body = await schema_page.schema(app, query.get("source"), query.get("schema"))
+        body = await schema_page.schema(
+            app, query.get("source"), query.get("schema"), query.get("after")
+        )
         return HTMLResponse(page("Schema", "/console/schema", body))
 
     @route("/console/activity", ["GET"])

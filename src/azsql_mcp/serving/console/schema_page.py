@@ -3,9 +3,11 @@ diagram of them.
 
 A database of more than LISTED_OBJECTS tables and views is listed a schema at a time:
 the page first lists the schemas with their counts (one statement), and a schema picked
-(`?schema=`) is read alone; the diagram draws the tables diagram_tables chooses, so a
-database of 2,000 tables is shown in a handful of statements, not one for each page
-of every table's columns."""
+(`?schema=`) is listed LISTED_OBJECTS tables and views a page (`&after=`, the cursor of
+list_tables: a page is chosen in one statement, then its tables' columns and keys are
+read alone), with links to the next and previous pages; the diagram draws the tables
+diagram_tables chooses, so a database of 2,000 tables, even all in dbo, is shown in a
+handful of statements, not one for each page of every table's columns."""
 
 from __future__ import annotations
 
@@ -22,20 +24,27 @@ from azsql_mcp.catalog.schema import (
     SchemaOverview,
     SchemaSize,
     column_notes,
+    page_before,
     schema_overview,
+    schema_page,
     schema_sizes,
 )
+from azsql_mcp.catalog.table_pages import cursor_after, cursor_of
+from azsql_mcp.catalog.tables import CatalogError
 from azsql_mcp.serving.console.erd import er_svg
 from azsql_mcp.serving.console.layout import esc, scroll_box, table
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
 
-# Tables and views one page lists with their columns; past it, a schema at a time.
+# Tables and views one page lists with their columns; past it, a schema at a time, in
+# pages of this many.
 LISTED_OBJECTS = 200
 
 
-async def schema(app: App, source: str | None, schema_name: str | None = None) -> str:
+async def schema(
+    app: App, source: str | None, schema_name: str | None = None, after: str | None = None
+) -> str:
     names = list(app.settings.sources)
     if not names:
         return '<p class="bad">No source is configured.</p>'
@@ -50,7 +59,7 @@ async def schema(app: App, source: str | None, schema_name: str | None = None) -
     if db is None:
         return f"<p>Source: {picker}</p><p class='bad'>Source {esc(source)!s} is still opening.</p>"
     try:
-        body = await _body(db, source, schema_name)
+        body = await _body(db, source, schema_name, after)
         seen = await seen_tables(db)
     except Exception as exc:  # an outage shows on the page, not as a 500
         return f"<p>Source: {picker}</p><p class='bad'>Cannot read the catalog: {esc(exc)}</p>"
@@ -59,7 +68,7 @@ async def schema(app: App, source: str | None, schema_name: str | None = None) -
     return f"<p>Source: {picker}</p>{body}"
 
 
-async def _body(db: Database, source: str, schema_name: str | None) -> str:
+async def _body(db: Database, source: str, schema_name: str | None, after: str | None) -> str:
     sizes = await schema_sizes(db)
     everything = sum(s.tables + s.views for s in sizes)
     if schema_name is not None:
@@ -69,10 +78,7 @@ async def _body(db: Database, source: str, schema_name: str | None) -> str:
                 f'<p class="bad">No schema {esc(schema_name)} with tables this login can see:'
                 f" pick one below.</p>{_schemas(source, sizes)}"
             )
-        whole = f'<p><a href="?source={_query_value(source)}">All schemas</a></p>'
-        outline = await schema_overview(db, schema_name)
-        drawn = await _diagram(db, schema_name, size.tables, outline)
-        return f"{whole}{_notes(outline)}{drawn}{_listing(outline)}"
+        return await _schema_body(db, source, size, after)
     if everything <= LISTED_OBJECTS:  # the whole database on one page
         outline = await schema_overview(db)
         drawn = await _diagram(db, None, sum(s.tables for s in sizes), outline)
@@ -83,6 +89,59 @@ async def _body(db: Database, source: str, schema_name: str | None) -> str:
     )
     drawn = await _diagram(db, None, sum(s.tables for s in sizes), None)
     return f"{said}{drawn}<h2>Schemas</h2>{_schemas(source, sizes)}"
+
+
+async def _schema_body(db: Database, source: str, size: SchemaSize, after: str | None) -> str:
+    """A page of the schema's tables and views, the one after the cursor `after`; the
+    first (with the diagram) without it."""
+    whole = f'<p><a href="?source={_query_value(source)}">All schemas</a></p>'
+    try:
+        start = cursor_after(after)
+    except CatalogError:  # a link edited by hand: the first page instead
+        whole += '<p class="bad">That page link is not one this page made: the first page.</p>'
+        start = None
+    page = await schema_page(db, size.name, after=start, top=LISTED_OBJECTS)
+    outline = page.overview
+    if start is None:  # the diagram is the schema's, drawn on its first page only
+        alone = page.total <= len(outline.tables)  # the page holds the whole schema
+        drawn = await _diagram(db, size.name, size.tables, outline if alone else None)
+    else:
+        drawn = ""
+    pages = await _page_links(db, source, size, start, page.total, outline)
+    return f"{whole}{_notes(outline)}{drawn}{pages}{_listing(outline)}{pages}"
+
+
+async def _page_links(
+    db: Database,
+    source: str,
+    size: SchemaSize,
+    start: tuple[str, str] | None,
+    left: int,
+    outline: SchemaOverview,
+) -> str:
+    """Which of the schema's tables and views the page lists, and links to the pages
+    before and after it (`left`: those from the page's first on)."""
+    count = size.tables + size.views
+    shown = len(outline.tables)
+    if start is None and left <= shown:
+        return ""  # the whole schema on one page
+    first = count - left + 1
+    link = f"?source={_query_value(source)}&amp;schema={_query_value(size.name)}"
+    links = [
+        f"<span>Tables and views {first} to {first + shown - 1} of {count}</span>"
+        if shown
+        else f"<span>No tables or views after these {count}</span>"  # a link kept too long
+    ]
+    if start is not None:
+        before = await page_before(db, size.name, start, LISTED_OBJECTS)
+        back = "" if before is None else f"&amp;after={_query_value(cursor_of(*before))}"
+        links.append(f'<a href="{link}{back}" rel="prev">Previous page</a>')
+    if left > shown and outline.tables:
+        last = outline.tables[-1]
+        ahead = cursor_of(last.schema_name, last.name[len(last.schema_name) + 1 :])
+        links.append(f'<a href="{link}&amp;after={_query_value(ahead)}" rel="next">Next page</a>')
+    label = f"Pages of schema {esc(size.name)}"
+    return f'<nav class="pages" aria-label="{label}">{" · ".join(links)}</nav>'
 
 
 async def _diagram(
