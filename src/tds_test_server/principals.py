@@ -68,12 +68,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import permission_names, unmask
+from . import permission_names
 from .engine.sqltext import split_name
 from .sqlerror import TdsError
 
+# UNMASK on the database, and SQL Server 2022's granular UNMASK on a schema, a table or a
+# column ("Dynamic data masking", Permissions), which HAS_PERMS_BY_NAME answers for
+# (Principal.unmasks). The values themselves are never masked here
+# (docs/test-server-limits.md): the rows only say who could read them unmasked.
+UNMASK = "UNMASK"
 # The permissions GRANT, DENY and REVOKE keep in __azsql_permissions, and their classes.
-KEPT_PERMISSIONS = ("EXECUTE", "SELECT", unmask.UNMASK)
+KEPT_PERMISSIONS = ("EXECUTE", "SELECT", UNMASK)
 _KEPT_PERMISSIONS = frozenset(KEPT_PERMISSIONS)
 _KEPT_CLASSES = frozenset(["DATABASE", "SCHEMA", "OBJECT"])
 
@@ -335,6 +340,27 @@ class Principal:
         ).fetchall()
         return [(row[0], row[1]) for row in rows]
 
+    def unmasks(
+        self, conn: sqlite3.Connection, object_id: int, schema_id: int, column_id: int
+    ) -> bool:
+        """Whether the user reads the column unmasked: dbo, or a GRANT UNMASK
+        on the column, its table, schema or the database, and no DENY on any of them (a
+        choice: DENY wins, as it does for every permission but SELECT's table-over-column
+        exception)."""
+        if self.privileged:
+            return True
+        states = {state for _, state in self.states(conn, UNMASK, object_id, schema_id)}
+        states.update(
+            row[0]
+            for row in conn.execute(
+                "SELECT state FROM __azsql_column_permissions WHERE object_id = ?"
+                " AND column_id = ? AND permission_name = ?"
+                f" AND grantee IN ({', '.join('?' for _ in self.grantees)})",
+                (object_id, column_id, UNMASK, *self.grantees),
+            )
+        )
+        return "G" in states and "D" not in states
+
     def select_access(self, conn: sqlite3.Connection, object_id: int, schema_id: int) -> Access:
         """What the user may SELECT of a table or view: the object-level permission, and
         its column GRANTs and DENYs (__azsql_column_permissions)."""
@@ -592,15 +618,15 @@ def register_functions(
         if perm == "ANY":  # the catalog hides exactly the objects the user holds none on
             hidden = "SELECT 1 FROM temp.__azsql_hidden WHERE object_id = ?"
             return int(conn.execute(hidden, (found[0],)).fetchone() is None)
-        if perm in ("SELECT", unmask.UNMASK) and len(sub) >= 2 and str(sub[1]).upper() == "COLUMN":
+        if perm in ("SELECT", UNMASK) and len(sub) >= 2 and str(sub[1]).upper() == "COLUMN":
             column = conn.execute(
                 "SELECT column_id FROM __azsql_columns WHERE object_id = ? AND name = ?",
                 (found[0], str(sub[0])),
             ).fetchone()
             if column is None:
                 return None
-            if perm == unmask.UNMASK:
-                return int(unmask.unmasks(principal, conn, *found, column[0]))
+            if perm == UNMASK:
+                return int(principal.unmasks(conn, *found, column[0]))
             return int(principal.select_access(conn, *found).column(column[0]))
         return int(principal.may(conn, perm, *found))
 

@@ -1,4 +1,4 @@
-"""GRANT, DENY and REVOKE UNMASK in the test server (unmask.py) and HAS_PERMS_BY_NAME's
+"""GRANT, DENY and REVOKE UNMASK in the test server (principals.py) and HAS_PERMS_BY_NAME's
 answers for them: on the database, and SQL Server 2022's granular UNMASK on a schema, a
 table and a column ("Dynamic data masking", Permissions); a DENY at any level wins."""
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlglot.tokens import TokenType
 
-from .. import principals, unmask
+from .. import principals
 from ..results import (
     ColumnType,
     Message,
@@ -54,7 +54,7 @@ _COLUMN_ROWS = (
 _PERMISSION_OBJECT_TYPES = {
     "EXECUTE": ("P", "PC", "FN", "FS", "X"),
     "SELECT": ("U", "V", "IF"),
-    unmask.UNMASK: unmask.OBJECT_TYPES,
+    principals.UNMASK: ("U",),  # masks are on table columns
 }
 
 
