@@ -74,8 +74,7 @@ from .sqlerror import TdsError
 
 # UNMASK on the database, and SQL Server 2022's granular UNMASK on a schema, a table or a
 # column ("Dynamic data masking", Permissions), which HAS_PERMS_BY_NAME answers for
-# (Principal.unmasks). The values themselves are never masked here
-# (docs/test-server-limits.md): the rows only say who could read them unmasked.
+# (Principal.unmasks), and by which engine/masking.py masks the values a SELECT returns.
 UNMASK = "UNMASK"
 # The permissions GRANT, DENY and REVOKE keep in __azsql_permissions, and their classes.
 KEPT_PERMISSIONS = ("EXECUTE", "SELECT", UNMASK)

@@ -1,8 +1,8 @@
 """read_data of a table with masked columns (Dynamic Data Masking): SQL Server returns
 their values masked to a login without UNMASK, with no error, so read_data says which
 columns are masked and the GRANT that shows them. As the privileged login (UNMASK, as
-dbo) and as the db_datareader, with both drivers; the test server records the masks
-and answers HAS_PERMS_BY_NAME for UNMASK, but returns the values unmasked."""
+dbo) and as the db_datareader, with both drivers; the test server masks a column read
+directly in the select list (not an expression over it, such as AVG)."""
 
 from __future__ import annotations
 
@@ -67,8 +67,12 @@ async def test_a_read_of_masked_columns_names_them_and_the_grant(
     text = await _read(mcp_client, query)
     if azsql_principal == READER:
         assert f"Note: {masked} masked for this login" in text and GRANT in text, text
+        # the row is masked where one is read (dbo.MemberNote has none)
+        assert "ann@example.com" not in text, text
+        assert ("aXXX@XXXX.com" in text) == ("Email" in query), text
     else:  # dbo holds UNMASK
         assert "masked" not in text, text
+        assert ("ann@example.com" in text) == ("Email" in query), text
 
 
 async def test_a_read_of_other_tables_says_nothing_and_reads_the_masks_once(

@@ -6,8 +6,8 @@ and the sys.columns / sys.masked_columns pages.
 They are kept in __azsql_column_features and shown by sys.columns (is_sparse,
 is_column_set, generated_always_type, is_hidden, is_masked) and sys.masked_columns.
 HIDDEN leaves a column out of SELECT * (hidden_columns.py) and of an INSERT without a
-column list, and the period columns fill themselves (system_versioning.py); values are
-stored and read in full, unmasked (docs/test-server-limits.md).
+column list, and the period columns fill themselves (system_versioning.py); a masked
+column's values are stored in full and masked as a SELECT returns them (masking.py).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from ..results import (
     ResultSet,
     TdsError,
 )
-from . import errors, functions, generated_columns, ledger, memory_optimized, showplan
+from . import errors, functions, generated_columns, ledger, masking, memory_optimized, showplan
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA
 from .column_reads import columns_read
@@ -407,6 +407,7 @@ class Statements(ConstraintErrors):
             for i, t in enumerate(types)
             if (f := functions.column_converter(t, trusted[i])) is not None
         ]
+        convs += masking.maskers(self.conn, self.principal, q.columns, types)
         if self.fmtonly:
             cursor.close()
             return ResultSet(columns, iter(()))

@@ -20,7 +20,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
-from .catalog import DEFAULT_SCHEMA, Catalog
+from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
 from .clr_sql import rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, rewrite_converts
@@ -68,6 +68,7 @@ class OutputColumn:
     type: ColumnType | None  # None: infer from the values
     param: str | None = None  # a bare @variable: its declared type
     base: bool = False  # a base-table column: values need no checking
+    origin: tuple[int, int] | None = None  # that column's (object_id, column_id): masking.py
     arithmetic: exp.Expr | None = None  # on @variables: typed by variable_arithmetic_type
 
 
@@ -422,7 +423,9 @@ class Translator:
                 continue
             base = self._resolve_base(root, inner) if isinstance(inner, exp.Column) else None
             if base is not None:
-                out.append(OutputColumn(proj.alias_or_name, base, base=True))
+                table, column = base
+                origin = (table.object_id, column.column_id)
+                out.append(OutputColumn(proj.alias_or_name, column.type, base=True, origin=origin))
                 continue
             if is_variable_arithmetic(inner):
                 out.append(OutputColumn(proj.alias_or_name, None, arithmetic=inner))
@@ -433,14 +436,14 @@ class Translator:
 
     def _resolve_base(
         self, scope: Scope | None, col: exp.Column, depth: int = 0
-    ) -> ColumnType | None:
+    ) -> tuple[Table, Column] | None:
         if scope is None or depth > 8:
             return None
         source = scope.sources.get(col.table)
         if isinstance(source, exp.Table):
             table = table_named(source, self.catalog)
             found = table.column(col.name) if table else None
-            return found.type if found else None
+            return (table, found) if table and found else None
         if isinstance(source, Scope) and isinstance(source.expression, exp.Select):
             for proj in source.expression.selects:
                 if proj.alias_or_name.casefold() == col.name.casefold():
