@@ -1,6 +1,6 @@
 """Dynamic data masking: a note on a read that may have returned masked values.
 
-A user without UNMASK reads a masked column masked (xxxx, 0, 1900-01-01, aXX@XXXX.com),
+A user without UNMASK reads a masked column masked (xxxx, 0, 1900-01-01, aXXX@XXXX.com),
 in expressions and aggregates too, and SQL Server says nothing ("Dynamic data masking").
 UNMASK is a database permission; SQL Server 2022 and Azure SQL also grant it on a
 schema, a table or a column, and CONTROL on the database (db_owner, sysadmin) holds it.
