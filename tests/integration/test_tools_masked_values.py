@@ -94,3 +94,24 @@ async def test_a_read_of_other_tables_says_nothing_and_reads_the_masks_once(
         assert "masked" not in text, text
     # the masked columns were read with the first call: each later one is its query alone
     assert len(statements_read) - before == 3, statements_read[before:]
+
+
+async def test_health_check_names_the_masked_columns_and_the_unmask_grant(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """A login without UNMASK reads placeholders with no error: health_check, which
+    names the permissions it lacks, names this one too."""
+    result = await mcp_client.call_tool("health_check", {})
+    text = str(result.content[0].text)  # type: ignore[union-attr]
+    notes = result.structured_content["notes"]  # type: ignore[index]
+    if azsql_principal == READER:
+        # not Badge.Code nor Hr.Pay.Amount, which the reader may UNMASK
+        line = (
+            "no UNMASK: 4 masked column(s) read masked for this login (dbo.Badge.Pin,"
+            " dbo.Member.Email, dbo.Member.Salary, dbo.Order Lines.Card Number): read_data"
+            " returns placeholders such as xxxx, 0 or 1900-01-01 for them, not the data"
+            f" ({GRANT})"
+        )
+        assert line in notes and line in text, text
+    else:  # dbo holds UNMASK
+        assert "UNMASK" not in text, text

@@ -123,3 +123,19 @@ async def masked_values(db: Database, query: str) -> str | None:
         f" GRANT UNMASK ON SCHEMA::{quote(schema)} | ON {where} | ON {where}"
         f" ({quote(column)}) TO {user};)"
     )
+
+
+def unmask_missing(masked: Masked, shown: int = 5) -> str | None:
+    """health_check's note when the login reads masked columns: which (the first
+    `shown`), what it costs, and the GRANT; None when it reads none masked."""
+    found = [".".join((*table, c)) for table, columns in masked.columns.items() for c in columns]
+    if not found:
+        return None
+    listed = ", ".join(found[:shown]) + (
+        f" and {len(found) - shown} more" if len(found) > shown else ""
+    )
+    return (
+        f"no UNMASK: {len(found)} masked column(s) read masked for this login ({listed}):"
+        " read_data returns placeholders such as xxxx, 0 or 1900-01-01 for them, not the"
+        f" data (GRANT UNMASK TO {quote(masked.user_name)};)"
+    )

@@ -79,23 +79,34 @@ class App:
     def databases(self) -> dict[str, Database]:
         return self.runtime.databases
 
-    def hidden_keys(self, settings: Settings) -> set[str]:
-        """Components clients must not see: of plugins or tools switched off in
-        `settings`, tools bound to a source `settings` do not configure, and write tools
-        while every source is read-only."""
-        plugins, tools, _ = self.plugins.switched_off(settings)
-        # a plugin whose startup hook failed keeps nothing visible
-        plugins |= {r.name for r in self.plugins.failed()}
-        keys = set()
+    def tools_off(self, settings: Settings) -> dict[str, str]:
+        """The registered tools clients must not see, each with why: of plugins or tools
+        switched off in `settings`, withdrawn, bound to a source `settings` do not
+        configure, or writing while its source (every source) is read-only."""
+        plugins = self._plugins_off(settings)
+        _, tools, _ = self.plugins.switched_off(settings)
+        off: dict[str, str] = {}
         for name, tool in self.plugins.tools.items():
-            if tool.source is not None:  # a tool bound to one source (declared tools)
-                writes_refused = tool.writes and self.runtime.read_only.get(tool.source, True)
-            else:
-                writes_refused = tool.writes and self.runtime.all_read_only
-            withdrawn = name in self.withdrawn
-            unbound = tool.source is not None and settings.source_named(tool.source) is None
-            if tool.plugin in plugins or name in tools or writes_refused or withdrawn or unbound:
-                keys.add(component_key("tool", name))
+            if tool.plugin in plugins:
+                off[name] = "plugin off"
+            elif name in tools:
+                off[name] = "in disabled_tools"
+            elif name in self.withdrawn:
+                off[name] = "withdrawn: its source does not match it (see the log)"
+            elif tool.source is not None and settings.source_named(tool.source) is None:
+                off[name] = f"source {tool.source!r} is not configured"
+            elif tool.writes and tool.source is not None:  # bound to one (declared tools)
+                if self.runtime.read_only.get(tool.source, True):
+                    off[name] = f"source {tool.source!r} is read-only"
+            elif tool.writes and self.runtime.all_read_only:
+                off[name] = "no writable source"
+        return off
+
+    def hidden_keys(self, settings: Settings) -> set[str]:
+        """Components clients must not see: the tools of tools_off, and the resources and
+        prompts of plugins switched off."""
+        plugins = self._plugins_off(settings)
+        keys = {component_key("tool", name) for name in self.tools_off(settings)}
         for uri, resource in self.plugins.resources.items():
             if resource.plugin in plugins:
                 keys.add(component_key("template" if "{" in uri else "resource", uri))
@@ -103,6 +114,11 @@ class App:
             if prompt.plugin in plugins:
                 keys.add(component_key("prompt", name))
         return keys
+
+    def _plugins_off(self, settings: Settings) -> set[str]:
+        plugins, _, _ = self.plugins.switched_off(settings)
+        # a plugin whose startup hook failed keeps nothing visible
+        return plugins | {r.name for r in self.plugins.failed()}
 
     def withdraw_failed(self) -> None:
         self.hidden.keys = self.hidden_keys(self.settings)
@@ -237,3 +253,9 @@ def freeze_heap() -> None:
     log.debug(
         "froze %d objects in %.0f ms", gc.get_freeze_count(), (time.perf_counter() - started) * 1000
     )
+
+
+def tool_labels(names: list[str], off: dict[str, str]) -> list[str]:
+    """A plugin's tools as the console's overview and `azsql-mcp plugins` list them:
+    each one clients do not see says why (App.tools_off)."""
+    return [f"{name} (off: {off[name]})" if name in off else name for name in names]

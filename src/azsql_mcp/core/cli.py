@@ -290,6 +290,7 @@ def _run(app: App, config: ConfigSource) -> int:
 
 
 def _plugins(args: argparse.Namespace) -> int:
+    from azsql_mcp.core.app import tool_labels
     from azsql_mcp.core.validation import config_problems
 
     settings = _load(args.config)
@@ -297,10 +298,12 @@ def _plugins(args: argparse.Namespace) -> int:
     setup_logging(settings.logging.model_copy(update={"level": "CRITICAL"}))
     # Every plugin is reported, even when strict mode would stop the server at the first.
     problems, plugin_set = config_problems(settings)
+    off: dict[str, str] = {}  # the tools clients do not see, and why
     if not problems:
         # assembled as `serve` does: a plugin whose component FastMCP refuses failed
         lenient = settings.plugins.model_copy(update={"strict": False})
-        _listing_app(settings.model_copy(update={"plugins": lenient}), plugin_set)
+        app = _listing_app(settings.model_copy(update={"plugins": lenient}), plugin_set)
+        off = app.tools_off(settings)
     records = [r for r in plugin_set.records if args.all or r.status != "disabled"]
     if not problems:
         _say_unbound(settings, plugin_set)
@@ -309,7 +312,11 @@ def _plugins(args: argparse.Namespace) -> int:
     for ignored in ignored_entry_points():
         print(f"azsql-mcp: {ignored}", file=sys.stderr)
     if args.json:
-        out = {"plugins": [r.as_dict() for r in records], "config_problems": problems}
+        out = {
+            "plugins": [r.as_dict() for r in records],
+            "tools_off": off,
+            "config_problems": problems,
+        }
         print(json.dumps(out, indent=2))
         _say_stopping(stopping)
         return EXIT_CONFIG if problems or stopping else 0
@@ -321,7 +328,7 @@ def _plugins(args: argparse.Namespace) -> int:
             print(f"    warning: {warning}")
         for label, items in (
             ("hooks", r.hooks),
-            ("tools", r.tools),
+            ("tools", tool_labels(r.tools, off)),
             ("resources", r.resources),
             ("prompts", r.prompts),
             ("auth providers", r.auth_providers),

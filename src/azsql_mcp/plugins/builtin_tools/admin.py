@@ -10,7 +10,7 @@ from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
 from azsql_mcp import DatabaseError, ToolContext, catalog
-from azsql_mcp.catalog import access, versions
+from azsql_mcp.catalog import access, masking, versions
 from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
 from azsql_mcp.values import cell_text, fence_untrusted
@@ -101,12 +101,14 @@ async def health_check(ctx: ToolContext) -> ToolResult:
     error: str | None = None
     grants: catalog.Permissions | None = None
     state: access.StateAccess | None = None
+    unmask: str | None = None
     status: catalog.SourceStatus = "not connected"
     try:
         latency = round(await ctx.db.ping(), 2)
         status = "connected"
         grants = await catalog.permissions(ctx.db)
         state = await access.state_access(ctx.db)
+        unmask = masking.unmask_missing(await masking.masked_for_user(ctx.db))
     except DatabaseError as e:
         busy = catalog.busy_reason(e, ctx.db.limits.query_timeout_s)
         status = "busy" if busy else status
@@ -122,7 +124,7 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         pool=ctx.db.pool_stats(),
         permissions=grants,
         state_access=state,
-        notes=_permission_notes(grants, state, writable=not ctx.db.security.read_only),
+        notes=_permission_notes(grants, state, unmask, writable=not ctx.db.security.read_only),
     )
     line = {
         "connected": f"connected, {latency} ms",
@@ -158,7 +160,11 @@ def _unread_permissions(grants: catalog.Permissions | None, error: str) -> str:
 
 
 def _permission_notes(
-    grants: catalog.Permissions | None, state: access.StateAccess | None, *, writable: bool
+    grants: catalog.Permissions | None,
+    state: access.StateAccess | None,
+    unmask: str | None,
+    *,
+    writable: bool,
 ) -> list[str]:
     if grants is None:
         return []
@@ -194,6 +200,8 @@ def _permission_notes(
             " computed columns as hidden, and no row-level security policy"
             f" ({access.view_definition_grant(user)})"
         )
+    if unmask:  # masked columns read masked (catalog/masking.py)
+        notes.append(unmask)
     if grants.is_db_owner:
         notes.append("the login is db_owner: prefer a least-privilege user")
     return notes

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_types import TextContent
 
+from azsql_mcp.core.app import tool_labels
 from azsql_mcp.serving.console.layout import esc, header_cells, scroll_box, state, table
 from azsql_mcp.version import __version__
 
@@ -105,6 +106,7 @@ def overview(app: App) -> str:
         )
     else:
         source_html = table("Sources", ["source", "state", "reason", "latency", "pool"], sources)
+    off = app.tools_off(app.settings)
     plugins = table(
         "Plugins",
         ["plugin", "distribution", "status", "why / error", "tools"],
@@ -114,7 +116,7 @@ def overview(app: App) -> str:
                 esc(r.origin()),  # `name version`, as `azsql-mcp plugins` shows it
                 state(r.status == "loaded", r.status),
                 esc(r.reason or ""),
-                esc(", ".join(r.tools)),
+                esc(", ".join(tool_labels(r.tools, off))),
             ]
             for r in app.plugins.records
         ],
