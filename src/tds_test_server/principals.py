@@ -69,6 +69,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import permission_names
+from .engine.principal_views import FIXED_ROLES
 from .engine.sqltext import split_name
 from .sqlerror import TdsError
 
@@ -126,20 +127,15 @@ LOGIN_HELP = (
 )
 
 # Fixed database roles IS_ROLEMEMBER knows; any other name is not a role (NULL).
-_DATABASE_ROLES = frozenset(
-    [
-        "public",
-        "db_owner",
-        "db_securityadmin",
-        "db_accessadmin",
-        "db_backupoperator",
-        "db_ddladmin",
-        "db_datawriter",
-        "db_datareader",
-        "db_denydatawriter",
-        "db_denydatareader",
-    ]
-)
+_DATABASE_ROLES = frozenset(name for name, _ in FIXED_ROLES)
+# The database's own principals by id: the system users and the roles (USER_NAME(id)).
+_SYSTEM_PRINCIPALS = {
+    1: "dbo",
+    2: "guest",
+    3: "INFORMATION_SCHEMA",
+    4: "sys",
+    **{principal_id: name for name, principal_id in FIXED_ROLES},
+}
 _SERVER_ROLES = frozenset(
     [
         "public",
@@ -448,7 +444,7 @@ class Principal:
         """USER_NAME([id])."""
         if user_id is None:
             return self.user_name
-        return {1: "dbo", 2: "guest", 3: "INFORMATION_SCHEMA", 4: "sys"}.get(
+        return _SYSTEM_PRINCIPALS.get(
             int(user_id), self.login if int(user_id) == self.user_id else None
         )
 

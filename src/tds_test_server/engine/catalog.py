@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from ..results import ColumnType
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
+from .definition_views import SQL_MODULES_COLUMNS, all_sql_modules, check_constraints
 from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
 from .hidden_objects import HIDDEN_OBJECTS_VIEW
 from .index_leads import index_leads
 from .policy_views import security_policies, security_predicates
+from .principal_views import DATABASE_PRINCIPALS, database_permissions, database_role_members
 from .sequence_views import SEQUENCES_DDL, sequences_view
 from .server_views import (
     DATABASE_FILES,
@@ -510,10 +512,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         -390,
         "sys",
         "sql_modules",
-        "object_id int, definition nvarchar(max), uses_ansi_nulls bit,"
-        " uses_quoted_identifier bit, is_schema_bound bit,"
-        " uses_database_collation bit, is_recompiled bit, null_on_null_input bit,"
-        " execute_as_principal_id int, uses_native_compilation bit",
+        SQL_MODULES_COLUMNS,
         f"SELECT object_id, {_DEFINITION.format('definition')}, 1, 1, 0, 0, 0, 0, NULL, 0"
         f" FROM {_OBJECTS} WHERE type IN ('V', 'P', 'IF')",
     ),
@@ -525,6 +524,10 @@ SYSTEM_VIEWS: list[SystemView] = [
     _view(-464, "sys", "fulltext_indexes", *FULLTEXT_INDEXES),
     _view(-466, "sys", "sequences", *sequences_view(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS)),
     _view(-465, "sys", "fulltext_index_columns", *FULLTEXT_INDEX_COLUMNS),
+    _view(-467, "sys", "all_sql_modules", *all_sql_modules()),
+    _view(-469, "sys", "database_principals", *DATABASE_PRINCIPALS),
+    _view(-470, "sys", "database_role_members", *database_role_members(_SEES_DEFINITIONS)),
+    _view(-471, "sys", "database_permissions", *database_permissions(_SEES_DEFINITIONS)),
     _view(
         -393,
         "sys",
@@ -771,6 +774,12 @@ SYSTEM_VIEWS: list[SystemView] = [
         " DEFAULT_CHARACTER_SET_NAME sysname",
         f"SELECT {_DB}, name, CASE WHEN schema_id <= 4 THEN name ELSE 'dbo' END, NULL,"
         " NULL, 'iso_1' FROM __azsql_schemas",
+    ),
+    _view(
+        -468,
+        "INFORMATION_SCHEMA",
+        "CHECK_CONSTRAINTS",
+        *check_constraints(_DB, _TABLE_OBJECTS, _DEFINITION),
     ),
     # T-SQL procedures keep no defaults here (has_default_value 0, default_value NULL):
     # they are in sys.sql_modules.definition, as Microsoft documents.

@@ -57,6 +57,7 @@ from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
 from .tvf import apply_join, expand_apply_stars, from_subquery, is_table_function, openjson_type
+from .unknown_functions import check_unknown_calls
 from .values_alias import rewrite_values_aliases
 from .variable_types import declared_in
 from .variant_property import rewrite_variant_properties
@@ -391,6 +392,7 @@ class Translator:
                 if node is tree:
                     raise errors.unsupported(_describe(node))
                 node.replace(replacement)
+        check_unknown_calls(tree)
 
     # -- typing
     def _output_columns(

@@ -1,0 +1,141 @@
+"""sys.database_principals, sys.database_role_members and sys.database_permissions
+through both drivers, as the privileged login and as least-privileged ones: a user sees
+itself, the system users and the fixed roles, its own memberships and permissions, and
+the others' only with VIEW DEFINITION (the views' Permissions sections)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import closing
+from typing import Any
+
+import pyodbc
+import pytest
+
+from tds_test_server import ThreadedTdsServer
+
+PASSWORD = "Reader-Pass1"
+SYSTEM = ["INFORMATION_SCHEMA", "dbo", "guest", "sys"]
+ROLES = [
+    "db_accessadmin",
+    "db_backupoperator",
+    "db_datareader",
+    "db_datawriter",
+    "db_ddladmin",
+    "db_denydatareader",
+    "db_denydatawriter",
+    "db_owner",
+    "db_securityadmin",
+    "public",
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadedTdsServer]:
+    with ThreadedTdsServer(
+        logins=[f"reader:{PASSWORD}", f"definer:{PASSWORD}:VIEW_DEFINITION,db_datawriter"]
+    ) as server:
+        with connect(server, "freetds") as admin:
+            a = admin.cursor()
+            for statement in (
+                "CREATE TABLE dbo.Item (Id int, Code int)",
+                "DENY SELECT ON dbo.Item TO reader",
+                "GRANT SELECT ON dbo.Item (Id) TO reader",
+                "GRANT EXECUTE ON SCHEMA::dbo TO public",
+                "GRANT EXECUTE TO db_datareader",
+            ):
+                a.execute(statement)
+        yield server
+
+
+def connect(server: ThreadedTdsServer, driver: str, user: str | None = None) -> Any:
+    password = None if user is None else PASSWORD
+    odbc = server.odbc_connection_string(driver=driver, user=user, password=password)
+    return closing(pyodbc.connect(odbc, autocommit=True, timeout=10))
+
+
+def rows(cnxn: pyodbc.Connection, sql: str) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in cnxn.cursor().execute(sql).fetchall()]
+
+
+DRIVERS = pytest.mark.parametrize("driver", ["msodbc", "freetds"])
+
+
+@DRIVERS
+@pytest.mark.parametrize("user", [None, "reader"])
+def test_database_principals(server: ThreadedTdsServer, driver: str, user: str | None) -> None:
+    with connect(server, driver, user) as cnxn:
+        users = rows(cnxn, "SELECT name FROM sys.database_principals WHERE type = 'S'")
+        expected = sorted(SYSTEM + ([user] if user else []), key=str.casefold)
+        assert sorted((u for (u,) in users), key=str.casefold) == expected
+        roles = rows(
+            cnxn,
+            "SELECT name, is_fixed_role, owning_principal_id FROM sys.database_principals"
+            " WHERE type = 'R' ORDER BY name",
+        )
+        assert [r[0] for r in roles] == ROLES
+        assert all(fixed == (name != "public") and owner == 1 for name, fixed, owner in roles)
+        own = "SELECT principal_id FROM sys.database_principals WHERE name = USER_NAME()"
+        assert rows(cnxn, own)[0][0] == (1 if user is None else 5)
+
+
+@DRIVERS
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        (None, [("db_owner", "dbo")]),
+        ("reader", [("db_datareader", "reader")]),
+        (
+            "definer",
+            [("db_datareader", "definer"), ("db_datawriter", "definer"), ("db_owner", "dbo")],
+        ),
+    ],
+)
+def test_database_role_members(
+    server: ThreadedTdsServer, driver: str, user: str | None, expected: list[tuple[str, str]]
+) -> None:
+    sql = (
+        "SELECT r.name, m.name FROM sys.database_role_members rm"
+        " JOIN sys.database_principals r ON r.principal_id = rm.role_principal_id"
+        " JOIN sys.database_principals m ON m.principal_id = rm.member_principal_id"
+        " ORDER BY r.name"
+    )
+    with connect(server, driver, user) as cnxn:
+        assert rows(cnxn, sql) == expected
+
+
+PERMISSIONS = (
+    "SELECT class_desc, minor_id, USER_NAME(grantee_principal_id), type, permission_name,"
+    " state_desc FROM sys.database_permissions"
+    " WHERE major_id IN (0, OBJECT_ID('dbo.Item'), SCHEMA_ID('dbo'))"
+)
+
+
+@DRIVERS
+@pytest.mark.parametrize("user", [None, "reader", "definer"])
+def test_database_permissions(server: ThreadedTdsServer, driver: str, user: str | None) -> None:
+    with connect(server, driver, user) as cnxn:
+        found = sorted(rows(cnxn, PERMISSIONS), key=repr)
+    ours = [
+        ("DATABASE", 0, "db_datareader", "EX  ", "EXECUTE", "GRANT"),
+        ("SCHEMA", 0, "public", "EX  ", "EXECUTE", "GRANT"),
+    ]
+    readers = [
+        ("OBJECT_OR_COLUMN", 0, "reader", "SL  ", "SELECT", "DENY"),
+        ("OBJECT_OR_COLUMN", 1, "reader", "SL  ", "SELECT", "GRANT"),
+    ]
+    connect_rows = {
+        None: [("DATABASE", 0, "dbo", "CO  ", "CONNECT", "GRANT")],
+        "reader": [("DATABASE", 0, "reader", "CO  ", "CONNECT", "GRANT"), *readers],
+        # VIEW DEFINITION: every row (the reader's rows carry the one id every --login
+        # user has here, 5, so USER_NAME names the session's own user)
+        "definer": [
+            ("DATABASE", 0, "dbo", "CO  ", "CONNECT", "GRANT"),
+            ("DATABASE", 0, "definer", "CO  ", "CONNECT", "GRANT"),
+            ("OBJECT_OR_COLUMN", 0, "definer", "SL  ", "SELECT", "DENY"),
+            ("OBJECT_OR_COLUMN", 1, "definer", "SL  ", "SELECT", "GRANT"),
+        ],
+    }[user]
+    if user is None:
+        connect_rows += [(c, m, None, *rest) for c, m, _, *rest in readers]
+    assert found == sorted(ours + connect_rows, key=repr)
