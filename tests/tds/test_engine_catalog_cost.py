@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 from engine_helpers import rows
 
+from tds_test_server.engine import catalog
 from tds_test_server.engine.engine import Engine, EngineSession
-from tds_test_server.results import SessionInfo
+from tds_test_server.results import ColumnType, SessionInfo
 
 TABLES = 120
 
@@ -53,3 +54,24 @@ def test_history_join_of_every_table_is_not_quadratic(session: EngineSession) ->
     )
     assert len(rows(session, listed.format(""))) == TABLES
     assert joined < 10 * alone, (alone, joined)  # 4x with the join; 53x when quadratic
+
+
+def test_create_table_builds_only_its_own_columns(
+    session: EngineSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every DDL reloads the catalog; building every table's columns anew at each made
+    # creating N tables O(N^2) (2,000 tables took minutes on the test server).
+    built = [0]
+    normalize = catalog.normalize
+
+    def counted(t: ColumnType) -> ColumnType:
+        built[0] += 1
+        return normalize(t)
+
+    monkeypatch.setattr(catalog, "normalize", counted)
+    rows(session, "CREATE TABLE a.extra (id int NOT NULL PRIMARY KEY, v nvarchar(20) NULL)")
+    try:
+        assert built[0] <= 2, built[0]  # the new table's two columns; 122 when rebuilt
+        assert [c.name for c in session.catalog.table("a", "t000").columns] == ["id"]
+    finally:
+        rows(session, "DROP TABLE a.extra")
