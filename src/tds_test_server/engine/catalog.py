@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..results import ColumnType
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
@@ -111,7 +112,7 @@ def init_metadata(conn: sqlite3.Connection, created: str) -> None:
     conn.execute("INSERT OR IGNORE INTO __azsql_meta VALUES ('create_date', ?)", (created,))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Column:
     column_id: int
     name: str
@@ -182,6 +183,10 @@ class Catalog:
         self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
+        # The Column of each __azsql_columns row seen by the last load, by the row: every
+        # DDL reloads the catalog, and building each table's columns anew made creating N
+        # tables cost O(N^2) (bench/README.md, "Creating tables").
+        self._columns: dict[tuple[object, ...], Column] = {}
 
     # -- loading
     def load(self, conn: sqlite3.Connection) -> None:
@@ -221,15 +226,15 @@ class Catalog:
                     )
                     tables[t.sqlite_name.casefold()] = t
                     by_id[oid] = t
-            for oid, cid, name, *kind, ident, seed, inc, comp, hidden in columns:
-                owner = by_id.get(oid)
+            built: dict[tuple[object, ...], Column] = {}
+            for row in columns:
+                owner = by_id.get(row[0])
                 if owner is None:
                     continue
-                tname, tlen, prec, scale, nullable = kind
-                ctype = normalize(ColumnType(tname, tlen, prec, scale, bool(nullable)))
-                owner.columns.append(
-                    Column(cid, name, ctype, bool(ident), seed or 1, inc or 1, comp, bool(hidden))
-                )
+                column = self._columns.get(row) or _column(row)
+                built[row] = column
+                owner.columns.append(column)
+            self._columns = built
             for view in SYSTEM_VIEWS:
                 tables[view.table.sqlite_name.casefold()] = view.table
             self.tables = tables
@@ -296,6 +301,13 @@ class Catalog:
                     result.setdefault(t.schema, {})[t.name] = cols
                 self._typing_schema = result
             return self._typing_schema
+
+
+def _column(row: tuple[Any, ...]) -> Column:
+    """The Column of a row of Catalog.load's column query."""
+    _oid, cid, name, tname, tlen, prec, scale, nullable, ident, seed, inc, comp, hidden = row
+    ctype = normalize(ColumnType(tname, tlen, prec, scale, bool(nullable)))
+    return Column(cid, name, ctype, bool(ident), seed or 1, inc or 1, comp, bool(hidden))
 
 
 @dataclass(frozen=True)

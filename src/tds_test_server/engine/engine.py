@@ -440,6 +440,7 @@ class EngineSession(RowSecurity):
     def _statement(
         self, stmt: Statement, scope: dict[str, Variable], first: bool
     ) -> Iterator[Result]:
+        self.statement_serial += 1
         w = stmt.words(3)
         head = w[0]
         if self.showplan and head != "SET":

@@ -159,6 +159,8 @@ class SessionState:
             self.conn, lambda: self.principal, compat_levels.unknown_permissions(engine.edition)
         )
         self.session_keys = SessionKeys()  # sp_set_session_context / SESSION_CONTEXT(N'key')
+        self.statement_serial = 0  # counts the statements run (engine.py), for _hidden
+        self._hidden: tuple[tuple[object, ...], frozenset[int]] | None = None
         self.conn.create_function("SESSION_CONTEXT", 1, self.session_keys.get, deterministic=False)
 
     def reload_memberships(self) -> None:
@@ -170,10 +172,22 @@ class SessionState:
         """Metadata visibility of one object, as the catalog views apply it."""
         if self.principal.sees_all_objects:
             return True
-        found = self.conn.execute(
-            "SELECT 1 FROM temp.__azsql_hidden WHERE object_id = ?", (object_id,)
-        ).fetchone()
-        return found is None
+        return object_id not in self._hidden_objects()
+
+    def _hidden_objects(self) -> frozenset[int]:
+        """temp.__azsql_hidden, read once a statement while nothing changes: it looks at
+        every object, and OBJECT_NAME on each row of a catalog query asked it for each
+        (sys.foreign_keys as a reader: O(N^2) in the number of tables)."""
+        key = (
+            self.statement_serial,
+            self.conn.total_changes,
+            self.catalog.generation,
+            self.principal,
+        )
+        if self._hidden is None or self._hidden[0] != key:
+            found = self.conn.execute("SELECT object_id FROM temp.__azsql_hidden")
+            self._hidden = (key, frozenset(row[0] for row in found))
+        return self._hidden[1]
 
     @property
     def spid(self) -> int:
