@@ -11,15 +11,16 @@ table go with the table.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
 from typing import Any
 
 import pyodbc
 import pytest
+from wire_logins import connector, scalar
 
 from tds_test_server import ThreadedTdsServer
 
 PASSWORD = "Narrow-Pass1"
+connect = connector(PASSWORD)
 # `narrow` is not in db_datareader: SELECT on SalesLT.Product and on two columns of
 # dbo.Wide only. `other` stays a db_datareader member, denied one column of dbo.Wide.
 SETUP = [
@@ -55,16 +56,6 @@ def server() -> Iterator[ThreadedTdsServer]:
             for statement in SETUP:
                 admin.cursor().execute(statement)
         yield server
-
-
-def connect(server: ThreadedTdsServer, driver: str, user: str | None = None) -> Any:
-    password = None if user is None else PASSWORD
-    odbc = server.odbc_connection_string(driver=driver, user=user, password=password)
-    return closing(pyodbc.connect(odbc, autocommit=True, timeout=10))
-
-
-def scalar(cnxn: pyodbc.Connection, sql: str) -> Any:
-    return cnxn.cursor().execute(sql).fetchone()[0]
 
 
 def column(cnxn: pyodbc.Connection, sql: str) -> list[Any]:

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import closing
 from decimal import Decimal
 from typing import Any
 
 import pyodbc
 import pytest
+from wire_logins import connector
 
 from tds_test_server import ThreadedTdsServer
 
 PASSWORD = "Reader-Pass1"
+connect = connector(PASSWORD)
 ROW = (
     1,
     "ann@example.com",
@@ -54,12 +55,6 @@ def server() -> Iterator[ThreadedTdsServer]:
             )
             a.execute("GRANT UNMASK TO auditor")
         yield server
-
-
-def connect(server: ThreadedTdsServer, driver: str, user: str | None = None) -> closing[Any]:
-    password = None if user is None else PASSWORD
-    odbc = server.odbc_connection_string(driver=driver, user=user, password=password)
-    return closing(pyodbc.connect(odbc, autocommit=True, timeout=10))
 
 
 def row(cnxn: pyodbc.Connection, sql: str = "SELECT * FROM dbo.Member") -> tuple[Any, ...]:

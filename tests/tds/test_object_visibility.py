@@ -10,15 +10,15 @@ parent table, so a key to a table the user cannot see stays visible.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
-from typing import Any
 
 import pyodbc
 import pytest
+from wire_logins import connector, scalar
 
 from tds_test_server import ThreadedTdsServer
 
 PASSWORD = "Reader-Pass1"
+connect = connector(PASSWORD)
 # The reader is denied SELECT on SalesLT.Customer, which SalesOrderHeader references.
 DENY = "DENY SELECT ON SalesLT.Customer TO reader"
 FK = "FK_SalesOrderHeader_Customer_CustomerID"
@@ -42,16 +42,6 @@ def server() -> Iterator[ThreadedTdsServer]:
             a.execute("CREATE TABLE dbo.Pub (Id int, Code varchar(10))")
             a.execute("DENY SELECT ON dbo.Secret TO writer")
         yield server
-
-
-def connect(server: ThreadedTdsServer, driver: str, user: str | None = None) -> Any:
-    password = None if user is None else PASSWORD
-    odbc = server.odbc_connection_string(driver=driver, user=user, password=password)
-    return closing(pyodbc.connect(odbc, autocommit=True, timeout=10))
-
-
-def scalar(cnxn: pyodbc.Connection, sql: str) -> Any:
-    return cnxn.cursor().execute(sql).fetchone()[0]
 
 
 def customer_id(server: ThreadedTdsServer) -> int:

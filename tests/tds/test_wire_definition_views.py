@@ -6,15 +6,14 @@ configuration")."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
-from typing import Any
 
-import pyodbc
 import pytest
+from wire_logins import connector, rows
 
 from tds_test_server import ThreadedTdsServer
 
 PASSWORD = "Reader-Pass1"
+connect = connector(PASSWORD)
 CHECKS = "SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM INFORMATION_SCHEMA.CHECK_CONSTRAINTS"
 
 
@@ -28,16 +27,6 @@ def server() -> Iterator[ThreadedTdsServer]:
             a.execute("DENY SELECT ON dbo.Hidden TO reader")
             a.execute("CREATE VIEW dbo.Cheap AS SELECT Price FROM dbo.Item WHERE Price < 5")
         yield server
-
-
-def connect(server: ThreadedTdsServer, driver: str, user: str | None = None) -> Any:
-    password = None if user is None else PASSWORD
-    odbc = server.odbc_connection_string(driver=driver, user=user, password=password)
-    return closing(pyodbc.connect(odbc, autocommit=True, timeout=10))
-
-
-def rows(cnxn: pyodbc.Connection, sql: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in cnxn.cursor().execute(sql).fetchall()]
 
 
 @pytest.mark.parametrize("driver", ["msodbc", "freetds"])

@@ -6,15 +6,14 @@ the others' only with VIEW DEFINITION (the views' Permissions sections)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
-from typing import Any
 
-import pyodbc
 import pytest
+from wire_logins import connector, rows
 
 from tds_test_server import ThreadedTdsServer
 
 PASSWORD = "Reader-Pass1"
+connect = connector(PASSWORD)
 SYSTEM = ["INFORMATION_SCHEMA", "dbo", "guest", "sys"]
 ROLES = [
     "db_accessadmin",
@@ -46,16 +45,6 @@ def server() -> Iterator[ThreadedTdsServer]:
             ):
                 a.execute(statement)
         yield server
-
-
-def connect(server: ThreadedTdsServer, driver: str, user: str | None = None) -> Any:
-    password = None if user is None else PASSWORD
-    odbc = server.odbc_connection_string(driver=driver, user=user, password=password)
-    return closing(pyodbc.connect(odbc, autocommit=True, timeout=10))
-
-
-def rows(cnxn: pyodbc.Connection, sql: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in cnxn.cursor().execute(sql).fetchall()]
 
 
 DRIVERS = pytest.mark.parametrize("driver", ["msodbc", "freetds"])
