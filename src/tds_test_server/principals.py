@@ -302,16 +302,16 @@ class Principal:
         holds SELECT on the database), and no DENY on any. Column permissions aside."""
         if self.privileged:
             return True
-        return self._holds(permission, self.states(conn, permission, object_id, schema_id))
+        return self._holds(permission, self._states(conn, permission, object_id, schema_id))
 
     def _holds(self, permission: str, rows: list[tuple[int, str]]) -> bool:
-        """Some GRANT among `rows` (`states`; db_datareader holds SELECT on the
+        """Some GRANT among `rows` (`_states`; db_datareader holds SELECT on the
         database), and no DENY."""
         states = {state for _, state in rows}
         granted = "G" in states or (permission == "SELECT" and self.reads_all)
         return granted and "D" not in states
 
-    def states(
+    def _states(
         self,
         conn: sqlite3.Connection,
         permission: str,
@@ -344,16 +344,9 @@ class Principal:
         exception)."""
         if self.privileged:
             return True
-        states = {state for _, state in self.states(conn, UNMASK, object_id, schema_id)}
-        states.update(
-            row[0]
-            for row in conn.execute(
-                "SELECT state FROM __azsql_column_permissions WHERE object_id = ?"
-                " AND column_id = ? AND permission_name = ?"
-                f" AND grantee IN ({', '.join('?' for _ in self.grantees)})",
-                (object_id, column_id, UNMASK, *self.grantees),
-            )
-        )
+        states = {state for _, state in self._states(conn, UNMASK, object_id, schema_id)}
+        columns = self._column_states(conn, UNMASK, object_id)
+        states.update(state for c, state in columns if c == column_id)
         return "G" in states and "D" not in states
 
     def select_access(self, conn: sqlite3.Connection, object_id: int, schema_id: int) -> Access:
@@ -361,18 +354,25 @@ class Principal:
         its column GRANTs and DENYs (__azsql_column_permissions)."""
         if self.privileged:
             return Access(True, False, frozenset(), frozenset())
-        rows = self.states(conn, "SELECT", object_id, schema_id)
+        rows = self._states(conn, "SELECT", object_id, schema_id)
         above_denied = any(k != OBJECT_CLASS and state == "D" for k, state in rows)
         table = self._holds("SELECT", rows)
-        columns = conn.execute(
-            "SELECT column_id, state FROM __azsql_column_permissions WHERE object_id = ?"
-            " AND permission_name = 'SELECT' AND grantee IN"
-            f" ({', '.join('?' for _ in self.grantees)})",
-            (object_id, *self.grantees),
-        ).fetchall()
+        columns = self._column_states(conn, "SELECT", object_id)
         denied = frozenset(c for c, state in columns if state == "D")
         granted = frozenset(c for c, state in columns if state == "G") - denied
         return Access(table, above_denied, granted, denied)
+
+    def _column_states(
+        self, conn: sqlite3.Connection, permission: str, object_id: int
+    ) -> list[tuple[int, str]]:
+        """(column_id, state) of the user's `permission` rows on the table's columns."""
+        rows = conn.execute(
+            "SELECT column_id, state FROM __azsql_column_permissions WHERE object_id = ?"
+            " AND permission_name = ? AND grantee IN"
+            f" ({', '.join('?' for _ in self.grantees)})",
+            (object_id, permission, *self.grantees),
+        )
+        return [(row[0], row[1]) for row in rows]
 
     def holds_any_on_schema(self, conn: sqlite3.Connection, schema_id: int) -> bool:
         """Some permission on the schema: SELECT or EXECUTE on it or the database not

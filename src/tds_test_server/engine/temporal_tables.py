@@ -57,7 +57,8 @@ def unlink(conn: sqlite3.Connection, object_id: int) -> bool:
 
 
 def is_versioned(conn: sqlite3.Connection, object_id: int) -> bool:
-    """Whether the table of `object_id` has SYSTEM_VERSIONING on (a history table)."""
+    """Whether the table of `object_id` has SYSTEM_VERSIONING on (is linked to a history
+    table)."""
     found = conn.execute("SELECT 1 FROM __azsql_meta WHERE key = ?", (f"{_KEY}{object_id}",))
     return found.fetchone() is not None
 
