@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from azsql_mcp.api import Database, DatabaseError, QueryRefused
 from azsql_mcp.catalog.access import quote
@@ -74,6 +76,14 @@ async def masked_for_user(db: Database) -> Masked:
         rows, _ = await read_all(db, MASKED_FOR_USER)
     except (DatabaseError, QueryRefused):  # the rows came: a failed note costs them nothing
         rows, ttl_s = [], FAILED_TTL_S
+    masked = masked_of(rows)
+    _CACHE[db.source] = (db.security, time.monotonic() + ttl_s, masked)
+    return masked
+
+
+def masked_of(rows: Sequence[Mapping[str, Any]]) -> Masked:
+    """The Masked of MASKED_FOR_USER's rows (`azsql-mcp check` reads them on its own
+    connection)."""
     columns: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         columns.setdefault((str(r["schema_name"]), str(r["table_name"])), []).append(
@@ -82,9 +92,7 @@ async def masked_for_user(db: Database) -> Masked:
     tables = frozenset(name.casefold() for _, name in columns)
     names = tables | {c.casefold() for named in columns.values() for c in named}
     unregular = frozenset(n for n in names if not _WORD.fullmatch(n))
-    masked = Masked(str(rows[0]["user_name"]) if rows else "", columns, tables, unregular)
-    _CACHE[db.source] = (db.security, time.monotonic() + ttl_s, masked)
-    return masked
+    return Masked(str(rows[0]["user_name"]) if rows else "", columns, tables, unregular)
 
 
 async def masked_values(db: Database, query: str) -> str | None:
@@ -126,8 +134,9 @@ async def masked_values(db: Database, query: str) -> str | None:
 
 
 def unmask_missing(masked: Masked, shown: int = 5) -> str | None:
-    """health_check's note when the login reads masked columns: which (the first
-    `shown`), what it costs, and the GRANT; None when it reads none masked."""
+    """health_check's and `azsql-mcp check`'s note when the login reads masked columns:
+    which (the first `shown`), what it costs, and the GRANT; None when it reads none
+    masked."""
     found = [".".join((*table, c)) for table, columns in masked.columns.items() for c in columns]
     if not found:
         return None

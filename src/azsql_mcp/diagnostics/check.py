@@ -29,6 +29,7 @@ from azsql_mcp.catalog.access import (
     view_definition_grant,
     writes_missing,
 )
+from azsql_mcp.catalog.masking import MASKED_FOR_USER, masked_of, unmask_missing
 from azsql_mcp.catalog.server import engine_name
 from azsql_mcp.catalog.sql import PERMISSIONS
 from azsql_mcp.core.configsources import unread_seed_variables
@@ -316,6 +317,8 @@ async def _check_source(
             lines = _permission_lines(grants, access, user_name, listed, writable=writable)
             for fine, text in lines:
                 (report.ok if fine else report.warn)(step, text)
+            step = "masking"
+            await _masked_columns(cnxn, report)
             if not security.read_only and not security.allow_uncounted_writes:
                 step = "writes"
                 sees_all = bool(grants["sees_every_table"])
@@ -641,6 +644,28 @@ async def _uncounted_tables(cnxn: Any, report: _Report, *, sees_all: bool) -> No
         " columns, or a write a trigger fires on is refused there until"
         f" allow_uncounted_writes = true for this source ({shown}){unseen}",
     )
+
+
+async def _masked_columns(cnxn: Any, report: _Report) -> None:
+    """The masked columns the login reads masked (catalog/masking.py): a warning with the
+    GRANT UNMASK, as reads return placeholders for them with no error."""
+    import pyodbc
+
+    step = "masking"
+    try:
+        names, rows = await asyncio.to_thread(_rows, cnxn, MASKED_FOR_USER)
+    except pyodbc.Error as exc:
+        info = inspect_error(exc)
+        if info.number == INVALID_OBJECT:  # before SQL Server 2016: no sys.masked_columns
+            report.ok(step, "this server has no dynamic data masking")
+        else:
+            report.warn(step, f"could not list the masked columns: {info.message}")
+        return
+    missing = unmask_missing(masked_of([dict(zip(names, row, strict=True)) for row in rows]))
+    if missing is None:
+        report.ok(step, "no masked column is read masked by this login")
+    else:
+        report.warn(step, missing)
 
 
 async def _outside_objects(cnxn: Any, report: _Report, *, whole: bool) -> None:
