@@ -13,8 +13,9 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp import DatabaseError, DatabaseUnavailable, Limits, Security, SourceSettings
-from azsql_mcp.db.database import SourceDatabase, Tuning
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.db.pool import PoolBusy
+from azsql_mcp.db.timings import Tuning
 from azsql_mcp.metrics import REGISTRY
 from azsql_mcp.plugins.builtin_auth import SqlLogin
 from tds_test_server import Fault, ThreadedTdsServer

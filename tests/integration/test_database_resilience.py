@@ -26,8 +26,9 @@ from azsql_mcp import (
     SourceSettings,
     WriteOutcomeUnknown,
 )
-from azsql_mcp.db.database import SourceDatabase, Tuning
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.db.pool import answer_within
+from azsql_mcp.db.timings import Tuning
 from azsql_mcp.metrics import REGISTRY
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin
 from tds_test_server import Fault, ThreadedTdsServer

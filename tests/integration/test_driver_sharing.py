@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from azsql_mcp import Limits, Security, SourceSettings, metrics
-from azsql_mcp.db.database import SourceDatabase, Tuning
+from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.db.driverhosts import DriverHosts
+from azsql_mcp.db.timings import Tuning
 from azsql_mcp.plugins.builtin_auth import SqlLogin
 from tds_test_server import ThreadedTdsServer
 

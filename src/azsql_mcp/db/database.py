@@ -3,27 +3,19 @@
 Reads run in a transaction that is always rolled back, with the source's limits and
 query timeout, and transient faults are retried on Microsoft's schedule within
 `retry_budget_s`. Writes are retried only when no connection could be opened for them
-(nothing was sent). A background probe tracks availability:
-while the database cannot be reached, calls fail at once with DatabaseUnavailable
-instead of hanging, and service comes back by itself when the database does.
-
-The probe never keeps an idle database awake (a serverless Azure SQL database pauses
-only with no session open): while the database is up it runs only after calls used the
-database, and during an outage its logins back off unless callers are waiting.
+(nothing was sent). A background probe tracks availability (db/availability.py): while
+the database cannot be reached, calls fail at once with DatabaseUnavailable.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import math
 import random
-import re
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pyodbc
@@ -38,7 +30,6 @@ from azsql_mcp.api import (
     ProcedureResult,
     QueryRefused,
     QueryResult,
-    QueryTimeout,
     Security,
     SourceSettings,
     WriteKind,
@@ -50,10 +41,9 @@ from azsql_mcp.db import (
     driverwrites,
     guardworker,
     procedures,
-    sqlguard,
-    write_effects,
-    write_filters,
+    write_checks,
 )
+from azsql_mcp.db.availability import Availability, Readiness
 from azsql_mcp.db.connstr import (
     attrs_before,
     build_connection_string,
@@ -71,6 +61,7 @@ from azsql_mcp.db.drivers import find_driver
 from azsql_mcp.db.notices import committed_after_cancel, notice
 from azsql_mcp.db.parameters import bind_params, bindable, refuse_unused
 from azsql_mcp.db.pool import ConnectionPool, PoolBusy, PooledConnection, answer_within
+from azsql_mcp.db.query_errors import query_error
 from azsql_mcp.db.reachability import (
     LOGIN_FAILED,
     login_failure_reason,
@@ -79,68 +70,22 @@ from azsql_mcp.db.reachability import (
 from azsql_mcp.db.result_columns import result_columns
 from azsql_mcp.db.retry import (
     DEADLOCK_VICTIM,
-    FIRST_RETRY_S,
-    MAX_RETRY_DELAY_S,
     ConnectionLost,
     RetryBudget,
     clean_message,
     inspect_error,
-    to_database_error,
 )
 from azsql_mcp.db.sessioncontext import session_values
 from azsql_mcp.db.sqlpolicy import ReadPolicy
+from azsql_mcp.db.timings import Tuning, query_timeout
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# Azure SQL Database: 40508 "USE statement is not supported to switch between databases",
-# 40515 "Reference to database and/or server name in '...' is not supported".
-ONE_DATABASE_ERRORS = frozenset({40508, 40515})
-# "Failed to update database '...' because the database is read-only": what a readable
-# secondary, where ApplicationIntent=ReadOnly logins are routed, says to a write.
-READ_ONLY_DATABASE = 3906
-# error_context.name_statement's words at the start of a failed batch statement's message
-STATEMENT_NAMED = re.compile(r"(Statement \d+ of \d+) failed:")
 # How long a cancelled write is waited for (query_timeout_s if less): ATTENTION has
 # stopped its statement, so what is left is at most its COMMIT's round trip.
 SETTLE_MAX_S = 5.0
 # Retry jitter for every read: one generator, not one seeded from os.urandom per call.
 _JITTER = random.Random()
-
-
-@dataclass(frozen=True)
-class Readiness:
-    ready: bool
-    reason: str | None = None
-    latency_ms: float | None = None
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """Timings of the availability machinery; the defaults suit production."""
-
-    probe_interval_up_s: float = 15.0  # while up, and only after calls used the database
-    probe_interval_down_s: float = 0.5  # first outage re-probe; also the fastest callers
-    # can make it re-probe (how fast service resumes after an outage)
-    probe_interval_down_max_s: float = 30.0  # the outage back-off doubles up to this
-    probe_interval_refused_s: float = 30.0  # after a refused login or token
-    reachability_timeout_s: float = 2.0  # TCP connect check before each new login
-    validate_after_s: float = 30.0  # idle time after which a pooled connection is checked
-    token_margin_s: float = 300.0  # recycle connections this long before their token expires
-    min_token_life_s: float = 60.0  # never open a connection with a token closer to expiry
-    retry_first_s: float = FIRST_RETRY_S  # a read's first retry after a transient fault
-    retry_max_delay_s: float = MAX_RETRY_DELAY_S
-    deadlock_retries: int = 2  # immediate reruns of a read chosen as deadlock victim
-
-
-# A table of this database (name as written, bracket-quoted parts): its type (SN for a
-# synonym, whose columns sys.columns does not list) and whether a column of that name
-# may be NULL (NULL when it has no such column). No row: not an object of this database
-# that this login can see.
-TABLE_COLUMN = """
-SELECT o.type, c.is_nullable FROM sys.objects AS o
-LEFT JOIN sys.columns AS c ON c.object_id = o.object_id AND c.name = @column
-WHERE o.object_id = OBJECT_ID(@table)
-"""
 
 
 class ConnectFailed(DatabaseError):
@@ -181,33 +126,17 @@ class SourceDatabase(Database):
             executor=settings.executor,
             drivers=drivers,
         )
-        self._outage: str | None = None  # set while calls must fail fast
-        self._credentials_refused = False
-        self._login_refused = False  # SQL Server refused the login itself (error 18456)
-        self._up = metrics.SOURCE_UP.labels(name)
-        self._set_readiness(Readiness(False, "starting: not connected yet"))
-        self._probe_task: asyncio.Task[None] | None = None
-        self._wake_probe = asyncio.Event()
-        self._last_call = -math.inf  # monotonic time of the last call that used the pool
-        self._last_probe = -math.inf  # monotonic time the last probe started
+        self._availability = Availability(name, self._pool, limits, self._tuning, self._query_error)
         self._uncounted: set[str] = set()  # writing procedures warned about: no row counts
-        self._names_ignore_case: bool | None = None  # the server's collation; the probe learns it
 
     # --- lifecycle and state -----------------------------------------------------------
 
     async def start(self) -> None:
         """Start connecting and health probing in the background; returns at once."""
-        if self._probe_task is None:
-            self._probe_task = asyncio.create_task(
-                self._probe_loop(), name=f"azsql-probe-{self.source}"
-            )
+        self._availability.start()
 
     async def close(self) -> None:
-        if self._probe_task is not None:
-            self._probe_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._probe_task
-            self._probe_task = None
+        await self._availability.stop()
         await self._pool.close()
 
     def policy(self, *, server_state: bool = False) -> ReadPolicy:
@@ -216,17 +145,11 @@ class SourceDatabase(Database):
             self.settings.database,
             self.security.allowed_databases,
             allow_server_state=server_state,
-            names_ignore_case=self._names_ignore_case is True,  # unknown: as spelled
+            names_ignore_case=self._availability.names_ignore_case is True,  # unknown: as spelled
         )
 
     def readiness(self) -> Readiness:
-        return self._readiness
-
-    def _set_readiness(self, state: Readiness) -> None:
-        """Every change of readiness passes here: /health reads it, and the
-        azsql_mcp_source_up gauge follows it (probes and outages, not each call)."""
-        self._readiness = state
-        self._up.set(1 if state.ready else 0)
+        return self._availability.readiness()
 
     def pool_stats(self) -> dict[str, int]:
         return self._pool.stats()
@@ -256,7 +179,7 @@ class SourceDatabase(Database):
             cap,
             offset,
             self.limits.max_result_bytes,
-            self._query_timeout(),
+            query_timeout(self.limits),
             json_values,
             (checked.named, checked.param_names),
         )
@@ -288,7 +211,7 @@ class SourceDatabase(Database):
         sql_types: Mapping[str, str] | None = None,
     ) -> QueryResult:
         self._refuse_if_read_only()
-        checked = await self._check_write(sql, kinds)
+        checked = await write_checks.check_write(self, self.policy(), sql, kinds)
         statement = (checked.sql, bind_params(checked.param_names, params, sql_types=sql_types))
         return (await self._write([statement], json_values))[0]
 
@@ -305,7 +228,11 @@ class SourceDatabase(Database):
         checked = []
         for number, sql in enumerate(statements, 1):
             try:
-                checked.append(await self._check_write(sql, ("insert", "update", "delete")))
+                checked.append(
+                    await write_checks.check_write(
+                        self, self.policy(), sql, ("insert", "update", "delete")
+                    )
+                )
             except QueryRefused as exc:
                 where = f"Statement {number} of {len(statements)}: " if len(statements) > 1 else ""
                 raise QueryRefused(where + exc.reason, exc.allowed) from exc
@@ -313,99 +240,6 @@ class SourceDatabase(Database):
         refuse_unused(params, used)
         batch = [(c.sql, bind_params(c.param_names, params, check_unused=False)) for c in checked]
         return await self._write(batch, json_values)
-
-    async def _check_write(self, sql: str, kinds: Collection[str]) -> sqlguard.CheckedStatement:
-        """check_write, with what only the catalog knows: whether the WHERE filters, and
-        whether the cap can count every row the write changes."""
-        checked = await self._checked_filter(sql, kinds)
-        if not self.security.allow_uncounted_writes:
-            await self._refuse_uncounted(checked)
-        return checked
-
-    async def _refuse_uncounted(self, checked: sqlguard.CheckedStatement) -> None:
-        """QueryRefused when a cascading foreign key or a trigger acts on the table the
-        write changes (db/write_effects.py): the statement's row count leaves those rows
-        out. Where the guard could not tell that table (a CTE, a derived table), every
-        table the statement names is asked (a false refusal says what to do; a missed
-        cascade would be committed). A table of another database the operator opened has
-        its keys and triggers in that database's catalog, which this source does not ask:
-        refused in doubt too."""
-        action = checked.kind.upper()
-        for parts in (checked.target,) if checked.target else checked.tables:
-            name = write_filters.object_name(parts)
-            if parts[-1].startswith("#"):
-                continue  # "A DML trigger cannot be created on a temporary ... table", and
-                # a foreign key on one is not enforced (message 1756)
-            if not self._in_catalog(parts):
-                raise QueryRefused(
-                    write_effects.unchecked(action, name, parts[0]), write_effects.ALLOWED
-                )
-            statement, values = write_effects.uncounted_statement(
-                name, action, checked.updated_columns
-            )
-            found = write_effects.uncounted(await self.read(statement, values), action)
-            if found:
-                raise QueryRefused(
-                    write_effects.refusal(action, name, found), write_effects.ALLOWED
-                )
-
-    async def _checked_filter(self, sql: str, kinds: Collection[str]) -> sqlguard.CheckedStatement:
-        """check_write, then again knowing which columns tested IS NOT NULL cannot be NULL
-        (`WHERE key IS NOT NULL` is always true and must not pass for a filter). A column
-        of a table whose columns cannot be looked up counts as one that cannot be NULL."""
-        allow = self.security.allow_unfiltered_writes
-        checked = await guardworker.check_write(
-            sql, kinds, allow_unfiltered=allow, policy=self.policy()
-        )
-        if allow or checked.kind == "insert" or not checked.not_null_tests:
-            return checked
-        non_nullable: list[str] = []
-        unseen: set[str] = set()
-        for column in checked.not_null_tests:
-            never_null, unknown = await self._never_null(checked.tables, column)
-            if never_null or unknown:
-                non_nullable.append(column)
-                unseen.update(unknown)
-        if not non_nullable:
-            return checked
-        try:
-            return await guardworker.check_write(
-                sql, kinds, allow_unfiltered=allow, policy=self.policy(), non_nullable=non_nullable
-            )
-        except QueryRefused as exc:
-            if not unseen:
-                raise
-            raise QueryRefused(
-                f"{exc.reason} The server cannot look up the columns of"
-                f" {', '.join(sorted(unseen))} (a table of another database, a synonym, a"
-                " temporary table, or one this login cannot see), so it cannot tell whether"
-                " an IS NOT NULL test on them filters, and counts it as always true.",
-                exc.allowed,
-            ) from None
-
-    def _in_catalog(self, parts: Sequence[str]) -> bool:
-        """Whether this database's catalog views can tell of a table so named: OBJECT_ID
-        resolves another database's name to that database's id, which they know nothing
-        of (or give to another object)."""
-        return len(parts) < 3 or self.policy().is_own(parts[0])
-
-    async def _never_null(
-        self, tables: Sequence[tuple[str, ...]], column: str
-    ) -> tuple[bool, list[str]]:
-        """Whether a column of that name is NOT NULL in one of the statement's tables; if
-        not, the tables whose columns could not be looked up."""
-        unknown: list[str] = []
-        for parts in tables:
-            name = write_filters.object_name(parts)
-            if not self._in_catalog(parts):
-                unknown.append(name)
-                continue
-            found = await self.read(TABLE_COLUMN, {"table": name, "column": column})
-            if not found.rows or str(found.rows[0][0]).strip() == "SN":
-                unknown.append(name)
-            elif found.rows[0][1] is not None and not found.rows[0][1]:
-                return True, []
-        return False, unknown
 
     async def _write(
         self, statements: list[tuple[str, list[Any]]], json_values: bool
@@ -415,7 +249,7 @@ class SourceDatabase(Database):
             driverwrites.run_writes,
             statements,
             self.limits.max_affected_rows,
-            self._query_timeout(),
+            query_timeout(self.limits),
             self.limits.max_rows,
             self.limits.max_result_bytes,
             json_values,
@@ -482,7 +316,7 @@ class SourceDatabase(Database):
         # (session context keys, some set read_only, which would make every later
         # sp_set_session_context of that key fail; CONTEXT_INFO; cursors) must not
         # reach the next caller, and only a new session clears it all.
-        work = (driverwrites.run_procedure, *args, self._query_timeout(), max_affected)
+        work = (driverwrites.run_procedure, *args, query_timeout(self.limits), max_affected)
         if writes:
             pages, affected, messages = await self._write_once(
                 *work, keep=False, counted=lambda done: done[1]
@@ -542,19 +376,15 @@ class SourceDatabase(Database):
         names = list(checked.param_names)
         # The session had SHOWPLAN on: it never goes back to the pool.
         return await self._once(
-            driverdescribe.showplan, checked.named, names, self._query_timeout(), keep=False
+            driverdescribe.showplan, checked.named, names, query_timeout(self.limits), keep=False
         )
 
     async def ping(self) -> float:
         started = time.perf_counter()
-        await self._once(driverconn.select_one, self._query_timeout())
+        await self._once(driverconn.select_one, query_timeout(self.limits))
         return (time.perf_counter() - started) * 1000
 
     # --- running operations --------------------------------------------------------------
-
-    def _query_timeout(self) -> int:
-        # pyodbc takes whole seconds; 0 would mean "no timeout"
-        return max(1, math.ceil(self.limits.query_timeout_s))
 
     async def _once(
         self,
@@ -567,11 +397,10 @@ class SourceDatabase(Database):
         (the rows its result says it changed): cancelled, it waits for the work's own end
         (its COMMIT may be on the wire), and one that committed anyway is logged and told
         to the call's audit record instead of passing for rolled back."""
-        self._fail_fast_when_down()
-        self._last_call = time.monotonic()
+        self._availability.called()
         settle_s, finished = 0.0, None  # a read is not waited for once cancelled
         # a read is given up when the server goes silent; a write is waited for (pool.py)
-        bound = answer_within(self._query_timeout())
+        bound = answer_within(query_timeout(self.limits))
         within_s: float | None = bound
         if counted is not None:
             settle_s = min(self.limits.query_timeout_s, SETTLE_MAX_S)
@@ -582,7 +411,10 @@ class SourceDatabase(Database):
                 if self.settings.session_context:  # every key, on every lease
                     pairs = session_values(self.settings.session_context)
                     await lease.run(
-                        driverconn.set_session_context, pairs, self._query_timeout(), within_s=bound
+                        driverconn.set_session_context,
+                        pairs,
+                        query_timeout(self.limits),
+                        within_s=bound,
                     )
                 return await lease.run(
                     fn, *args, settle_s=settle_s, finished=finished, within_s=within_s
@@ -634,7 +466,7 @@ class SourceDatabase(Database):
                 delay = budget.next_delay() if err.transient else None
                 if delay is None:
                     if isinstance(err, ConnectFailed):
-                        raise self._enter_outage(str(err)) from err
+                        raise self._availability.enter_outage(str(err)) from err
                     raise
                 await self._wait_to_retry(err, budget, delay)
 
@@ -664,40 +496,7 @@ class SourceDatabase(Database):
         await asyncio.sleep(delay)
 
     def _query_error(self, exc: pyodbc.Error) -> DatabaseError:
-        info = inspect_error(exc)
-        metrics.count_db_error(self.source, info.number)
-        if info.timed_out:
-            named = STATEMENT_NAMED.match(info.message)  # which of a batch (run_writes)
-            return QueryTimeout(
-                (f"{named[1]}: " if named else "")
-                + "the query did not finish within query_timeout_s = "
-                f"{self.limits.query_timeout_s:g} s and was cancelled on the server; "
-                "ask for less (a narrower WHERE, fewer rows or columns, less to sort or"
-                " join), or ask the operator for a longer [limits] query_timeout_s. A query"
-                " that is usually quick may instead have waited on another session's locks"
-                " (a long transaction writing the same rows): try it again in a while"
-            )
-        if info.number in ONE_DATABASE_ERRORS:
-            return DatabaseError(
-                f"{info.message} This server (Azure SQL Database, or another Azure engine of"
-                " one database per connection) reaches only the database a connection opened:"
-                " no three- or four-part names of another, and security.allowed_databases"
-                " cannot change that there. To read another user database, configure a source"
-                " for it ([sources.NAME] with its own `database`) and query it through that"
-                " source.",
-                info.number,
-            )
-        if info.number == READ_ONLY_DATABASE and self.settings.application_intent == "read_only":
-            return DatabaseError(
-                f"{info.message} Source {self.source!r} logs in with application_intent ="
-                " 'read_only', which routes it to a readable secondary (availability group,"
-                " read scale-out) where nothing can be written. Ask the operator to write"
-                " through a source with application_intent = 'read_write', or to set"
-                f" read_only = true in [sources.{self.source}.security] so that no write"
-                " tool is offered for this one.",
-                info.number,
-            )
-        return to_database_error(exc)
+        return query_error(exc, self.source, self.settings, self.limits)
 
     def _refuse_if_read_only(self) -> None:
         if self.security.read_only:
@@ -721,13 +520,13 @@ class SourceDatabase(Database):
             if unreachable is not None:
                 if unreachable.unanswered and self._pool.in_use:
                     raise self._busy(unreachable.problem)
-                raise self._enter_outage(str(unreachable))
+                raise self._availability.enter_outage(str(unreachable))
         driver = self.driver
         try:
             attrs = await obtain_attributes(self._auth, self.settings, self.source)
         except CredentialsFailed as exc:
             # a slow credential is not a refusal: probe at the normal pace
-            raise self._enter_outage(
+            raise self._availability.enter_outage(
                 str(exc), credentials=not exc.timed_out, detail=exc.detail
             ) from None
         retire_at = time.monotonic() + self.settings.connection_max_lifetime_s
@@ -740,7 +539,7 @@ class SourceDatabase(Database):
                 advice = (
                     auth_advice(self.settings) if self.settings.auth == "access_token" else None
                 )
-                raise self._enter_outage(
+                raise self._availability.enter_outage(
                     f"{who}: the access token expires at {token.expires_on.isoformat()}, in"
                     f" under {self._tuning.min_token_life_s:g} s; refusing to connect with it"
                     + (f". What to do: {advice}" if advice else ""),
@@ -748,7 +547,7 @@ class SourceDatabase(Database):
                 )
             refusal = token_driver_refusal(driver)
             if refusal is not None:
-                raise self._enter_outage("; ".join(refusal))
+                raise self._availability.enter_outage("; ".join(refusal))
             # Retire the connection token_margin_s before its token expires; a token with
             # less than twice that left (a supplied token near its end) keeps it for half
             # of its remaining life instead, so the connection is reused meanwhile and
@@ -779,7 +578,9 @@ class SourceDatabase(Database):
             if info.transient and not info.connection_lost:
                 raise ConnectFailed(str(failure), info.number, transient=True) from exc
             refused = info.number == LOGIN_FAILED
-            raise self._enter_outage(str(failure), credentials=refused, login=refused) from exc
+            raise self._availability.enter_outage(
+                str(failure), credentials=refused, login=refused
+            ) from exc
 
     def _busy(self, reason: str) -> PoolBusy:
         """A new connection timed out while others are answering: the server is slow
@@ -790,138 +591,6 @@ class SourceDatabase(Database):
             f"queries and one more could not be opened ({reason}); retry in {retry_s} s",
             retry_s,
         )
-
-    # --- availability --------------------------------------------------------------------
-
-    def _fail_fast_when_down(self) -> None:
-        if self._outage is not None:
-            if (
-                not self._credentials_refused
-                and time.monotonic() - self._last_probe >= self._tuning.probe_interval_down_s
-            ):
-                self._wake_probe.set()  # a caller is waiting: probe now, not after the back-off
-            raise self._unavailable(self._outage)
-
-    def _enter_outage(
-        self,
-        reason: str,
-        *,
-        credentials: bool = False,
-        login: bool = False,
-        detail: str | None = None,
-    ) -> DatabaseUnavailable:
-        """Calls fail fast from now on; the probe keeps trying, slowly when the credentials
-        were refused (repeated failed logins can lock an account) or could not be had.
-        `login`: SQL Server refused the login, which waiting does not fix. `detail`: for
-        the log alone (CredentialsFailed.detail)."""
-        if self._outage is None:
-            said = reason if detail is None else f"{reason} [{detail}]"
-            flat = " | ".join(line.strip() for line in said.splitlines() if line.strip())
-            log.warning("source %s: database unavailable: %s", self.source, flat)
-            notice("error", f"source {self.source}: database unavailable: {reason}")
-        self._outage = reason
-        self._credentials_refused = credentials
-        self._login_refused = login
-        self._set_readiness(Readiness(False, reason))
-        self._pool.discard_idle()
-        self._wake_probe.set()
-        return self._unavailable(reason)
-
-    def _unavailable(self, reason: str) -> DatabaseUnavailable:
-        if self._login_refused:  # a wait does not help; the probe keeps trying slowly
-            return DatabaseUnavailable(
-                f"database unavailable: {reason}; the server refused this source's"
-                " credentials: an operator must fix them (retrying cannot help before)"
-            )
-        return DatabaseUnavailable(f"database unavailable: {reason}; retrying in background")
-
-    def _leave_outage(self, latency_ms: float | None) -> None:
-        if self._outage is not None or not self._readiness.ready:
-            took = "" if latency_ms is None else f" ({latency_ms:.1f} ms)"
-            log.info("source %s: database available%s", self.source, took)
-            if self._outage is not None:
-                notice("info", f"source {self.source}: database available again")
-        self._outage = None
-        self._credentials_refused = False
-        self._login_refused = False
-        self._set_readiness(Readiness(True, None, latency_ms))
-
-    async def _probe_loop(self) -> None:
-        tuning = self._tuning
-        backoff = tuning.probe_interval_down_s
-        while True:
-            if not self._readiness.ready or self._last_call > self._last_probe:
-                try:
-                    await self._probe()
-                except Exception as exc:  # the probe must outlive any surprise
-                    log.exception("source %s: health probe failed", self.source)
-                    self._set_readiness(Readiness(False, f"health probe failed: {exc}"))
-            # else: no call since the last probe; probing would keep an idle database awake
-            if self._readiness.ready:
-                interval = tuning.probe_interval_up_s
-                backoff = tuning.probe_interval_down_s
-            elif self._credentials_refused:
-                interval = tuning.probe_interval_refused_s
-            else:
-                interval = backoff
-                backoff = min(backoff * 2, tuning.probe_interval_down_max_s)
-            self._wake_probe.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake_probe.wait(), interval)
-
-    async def _probe(self) -> None:
-        """One health check: a SELECT 1 that bypasses the fail-fast gate."""
-        self._last_probe = time.monotonic()
-        for _ in range(2):  # a second try on a fresh connection if a pooled one was dead
-            if self._outage is None and self._pool.full:
-                self._leave_outage(self._readiness.latency_ms)  # busy answering: it is up
-                return
-            started = time.perf_counter()
-            try:
-                async with self._pool.lease() as lease:
-                    await lease.run(
-                        driverconn.select_one,
-                        self._query_timeout(),
-                        within_s=answer_within(self._query_timeout()),
-                    )
-                    latency_ms = (time.perf_counter() - started) * 1000
-                    if self._names_ignore_case is None:
-                        # Learnt once, beside the probe, never failing it: a server that
-                        # cannot say (or is too slow to, this time) keeps names compared
-                        # as spelled until a later probe learns it.
-                        with contextlib.suppress(pyodbc.Error):
-                            self._names_ignore_case = await lease.run(
-                                driverconn.names_ignore_case,
-                                self._query_timeout(),
-                                within_s=answer_within(self._query_timeout()),
-                            )
-            except DatabaseUnavailable:
-                return  # _enter_outage already recorded why
-            except PoolBusy:
-                if self._outage is None:
-                    self._leave_outage(self._readiness.latency_ms)
-                return
-            except DatabaseError as err:
-                self._probe_failed(err)
-                return
-            except pyodbc.Error as exc:
-                info = inspect_error(exc)
-                if info.connection_lost:
-                    continue
-                self._probe_failed(self._query_error(exc))
-                return
-            self._leave_outage(latency_ms)
-            return
-        self._set_readiness(Readiness(False, "the connection was lost during the health check"))
-
-    def _probe_failed(self, err: DatabaseError) -> None:
-        reason = str(err)
-        if isinstance(err, QueryTimeout):  # a query's advice (ask for less) is not for a probe
-            reason = (
-                "the health probe (SELECT 1) did not answer within query_timeout_s ="
-                f" {self.limits.query_timeout_s:g} s: the server is slow or busy"
-            )
-        self._set_readiness(Readiness(False, reason))
 
 
 def _written(affected: int, duration_ms: float, returned: driverrows.Page | None) -> QueryResult:

@@ -42,7 +42,7 @@ def _explain(exc: Any, prefix: str) -> None:
 
 
 def name_statement(exc: Any, number: int, count: int) -> None:
-    """Say which statement of a batch failed (database.STATEMENT_NAMED reads it)."""
+    """Say which statement of a batch failed (query_errors.STATEMENT_NAMED reads it)."""
     _explain(exc, f"Statement {number} of {count} failed")
 
 
