@@ -42,7 +42,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from azsql_mcp.api import QueryRefused
-from azsql_mcp.db import write_filters
+from azsql_mcp.db import write_filters, write_reading
 from azsql_mcp.db.guardcache import VERDICTS, Refusal, check_key, remember, settle
 from azsql_mcp.db.guardtokens import (
     EXTERNAL_CALLS,
@@ -459,7 +459,7 @@ def _check_select_tree(tree: exp.Expr, allowed: str) -> tuple[StatementKind, boo
 
 def _check_write_tree(
     tree: exp.Expr,
-    changed: write_filters.Target,
+    changed: write_reading.Target,
     kinds: frozenset[str],
     allow_unfiltered: bool,
     non_nullable: frozenset[str],

@@ -61,10 +61,38 @@ says.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from azsql_mcp.db import column_methods, write_sources
+from azsql_mcp.db.write_comparisons import (
+    complementary,
+    normal,
+    not_null_name,
+    null_or_not_null,
+    same,
+)
+from azsql_mcp.db.write_copies import (
+    OTHER,
+    ROW,
+    WHOLE_DERIVED,
+    WHOLE_SELECT,
+    WHOLE_TABLE,
+    named_copy,
+    one_table,
+    qualify,
+    read_selected,
+    star,
+    through_copies,
+)
+from azsql_mcp.db.write_reading import (
+    Copy,
+    Reading,
+    Target,
+    enclosing_subqueries,
+    reads_target,
+    worst,
+)
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -73,44 +101,6 @@ if TYPE_CHECKING:
 # The names that stand for a table's identity column, which is never NULL (SQL Server
 # refuses a nullable one): `$IDENTITY IS NOT NULL` is always true, whatever the catalog.
 IDENTITY_NAMES = frozenset({"$identity", "identitycol"})
-# The qualifier of a column of the changed row inside a subquery of a condition read
-# through a copy of the changed table (`_changed_rows`), where unqualified it could be
-# the subquery's own. No statement can write it: the checks refuse control characters.
-_ROW = "\x00row"
-# The qualifier of a column of a table other than T beside a copy of T (`_changed_rows`),
-# `_OTHER.u` for u's: read as no column of T's, whatever u is called.
-_OTHER = "\x00other"
-
-
-@dataclass(frozen=True)
-class Target:
-    """The table an UPDATE or DELETE changes, as its columns may be written."""
-
-    label: str  # as written after UPDATE/DELETE, for messages
-    names: frozenset[str]  # casefolded names or aliases that qualify its columns
-    alone: bool  # the statement's only table source: an unqualified column is its own
-    # the table's name as written, through an alias to its FROM source; () when that is
-    # no table of the database (a CTE, a derived table) or cannot be told
-    parts: tuple[str, ...] = ()
-    database: str | None = None  # the source's own database; None when not configured
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """What judging one statement's conditions needs at every node."""
-
-    changed: Target
-    non_nullable: frozenset[str]
-    nested: bool  # a condition holds a subquery: a name may be bound inside it
-    methods: set[str] = field(hash=False)  # `t.Col.m(...)` calls, as written
-    # outer-joined or APPLY'd sources whose ON or body reads the changed table: a test
-    # of their columns depends on its row (`LEFT JOIN p ON p.id = c.pid WHERE p.id IS NULL`)
-    linked: frozenset[str] = frozenset()
-    # the statement's common table expressions, in the order written
-    ctes: tuple[exp.CTE, ...] = field(default=(), hash=False)
-    # the copy each CTE is (by id), read once: a CTE may read an earlier one twice, and
-    # reading each again would take time exponential in their number
-    cte_copies: dict[int, _Copy | None] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -122,19 +112,6 @@ class Judgement:
     # not filtering because the FROM joins each changed row to a copy of itself, where the
     # WHERE and the ON conditions always hold
     joined_to_itself: bool = False
-
-
-@dataclass(frozen=True)
-class _Copy:
-    """A table source that holds every row of the changed table T under `name`: T by
-    name, or a derived table or CTE that reads T whole. `columns`: its columns named
-    otherwise than T's (casefolded), each as the expression of T's row it holds (T's
-    columns unqualified); `every`: T's columns under their own names as well (T itself,
-    `SELECT *`)."""
-
-    name: str
-    every: bool
-    columns: dict[str, exp.Expr] = field(default_factory=dict, hash=False)
 
 
 def target(statement: exp.Expr, database: str | None = None) -> Target:
@@ -203,7 +180,7 @@ def _base(source: exp.Expr, statement: exp.Expr, database: str | None) -> tuple[
     if len(parts) == 1 and parts[0].casefold() in write_sources.cte_names(statement):
         return ()  # a CTE over a CTE: not followed
     base = Target("", frozenset(), False, parts, database)
-    read = _Reading(base, IDENTITY_NAMES, nested=True, methods=set())
+    read = Reading(base, IDENTITY_NAMES, nested=True, methods=set())
     copy = _derived_copy("", query, [c.name for c in renamed], read)
     if copy is None or any(
         not isinstance(v, exp.Column) or v.name.casefold() != k for k, v in copy.columns.items()
@@ -237,7 +214,7 @@ def judge(statement: exp.Expr, changed: Target, non_nullable: Collection[str] = 
     if where is None:
         return Judgement(False, False)
     found = conditions(statement)
-    reading = _Reading(
+    reading = Reading(
         changed,
         frozenset(non_nullable) | IDENTITY_NAMES,
         nested=any(c.find(exp.Select) is not None for c in found),
@@ -255,7 +232,7 @@ def judge(statement: exp.Expr, changed: Target, non_nullable: Collection[str] = 
     if _matches_itself(statement, reading):
         return Judgement(False, False, joined_to_itself=True)
     # the conditions hold together: one that can be false for some row of T is enough
-    return Judgement(True, any(_worst(c, reading, positive=True) is not True for c in left))
+    return Judgement(True, any(worst(c, reading, positive=True) is not True for c in left))
 
 
 def case_twins(statement: exp.Expr) -> tuple[str, str] | None:
@@ -280,7 +257,7 @@ def not_null_tests(*clauses: exp.Expr) -> tuple[str, ...]:
     """Names of the columns the clauses test with IS NOT NULL, as written."""
     from sqlglot import exp
 
-    names = (_not_null_name(node) for clause in clauses for node in clause.find_all(exp.Not))
+    names = (not_null_name(node) for clause in clauses for node in clause.find_all(exp.Not))
     return tuple(sorted({name for name in names if name is not None}))
 
 
@@ -303,7 +280,7 @@ def object_name(parts: Sequence[str]) -> str:
     return ".".join("[" + part.replace("]", "]]") + "]" if part else "" for part in parts)
 
 
-def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
+def _linked(statement: exp.Expr, reading: Reading) -> frozenset[str]:
     """The outer-joined and APPLY'd sources (names or aliases) tied to the changed
     table's row by their ON condition or their body."""
     from sqlglot import exp
@@ -315,12 +292,12 @@ def _linked(statement: exp.Expr, reading: _Reading) -> frozenset[str]:
             continue
         outer = bool(join.args.get("side")) or isinstance(source, exp.Lateral)
         body = source if isinstance(source, exp.Lateral) else join.args.get("on")
-        if outer and body is not None and _reads_target(body, tying):
+        if outer and body is not None and reads_target(body, tying):
             linked.add(source.alias_or_name.casefold())
     return frozenset(linked)
 
 
-def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
+def _matches_itself(statement: exp.Expr, reading: Reading) -> bool:
     """Whether each row of the changed table T is joined to itself and kept: the FROM
     joins copies of T (`_copy_of`), and the WHERE, the INNER JOINs' ON and the copies'
     own ON (an outer join keeps the rows an inner one would) are always true with the
@@ -328,7 +305,7 @@ def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
     x.a = t.a`; `JOIN (SELECT id AS k FROM t) AS x ON x.k = t.id`)."""
     from sqlglot import exp
 
-    copies: list[tuple[_Copy, exp.Join | None]] = []
+    copies: list[tuple[Copy, exp.Join | None]] = []
     for source, join in write_sources.sources(statement):
         copy = None
         if source.alias_or_name.casefold() not in reading.changed.names:
@@ -342,87 +319,10 @@ def _matches_itself(statement: exp.Expr, reading: _Reading) -> bool:
         on = join.args.get("on") if join is not None else None
         if on is not None and not any(on is c for c in found):
             found.append(on)
-    read = [_through_copies(c, [copy for copy, _ in copies], reading) for c in found]
+    read = [through_copies(c, [copy for copy, _ in copies], reading) for c in found]
     names = reading.changed.names | {copy.name for copy, _ in copies}
     itself = replace(reading, changed=replace(reading.changed, names=names))
     return _always_true(exp.and_(*read), itself)
-
-
-def _within_select(node: exp.Expr, root: exp.Expr) -> bool:
-    """Whether `node` sits in a subquery of `root`."""
-    from sqlglot import exp
-
-    parent = node.parent
-    while parent is not None and node is not root:
-        if isinstance(parent, exp.Select):
-            return True
-        node, parent = parent, parent.parent
-    return False
-
-
-def _enclosing_subqueries(node: exp.Expr, reading: _Reading) -> tuple[bool, set[str]]:
-    """Whether `node` sits in a subquery, and the names its subqueries' FROMs bind."""
-    from sqlglot import exp
-
-    inside, names = False, set()
-    parent = node.parent if reading.nested else None  # no walk up long OR chains
-    while parent is not None:
-        if isinstance(parent, exp.Select):
-            inside = True
-            names |= {
-                source.alias_or_name.casefold() for source, _ in write_sources.sources(parent)
-            }
-        parent = parent.parent
-    return inside, names
-
-
-def _of_target(qualifier: str, node: exp.Expr, reading: _Reading) -> bool:
-    """Whether a column written with `qualifier` ("" for none) where `node` stands is
-    certainly one of the changed table's (in doubt, not)."""
-    inside, bound = _enclosing_subqueries(node, reading)
-    if not qualifier:
-        return reading.changed.alone and not inside  # in a subquery, maybe the subquery's
-    folded = qualifier.casefold()
-    return (folded in reading.changed.names or folded in reading.linked) and folded not in bound
-
-
-def _reads_target(node: exp.Expr, reading: _Reading) -> bool:
-    from sqlglot import exp
-
-    for column in node.find_all(exp.Column):
-        if _of_target(column.table, column, reading):
-            return True
-    for dot in node.find_all(exp.Dot):
-        qualifier = dot.this.this if isinstance(dot.this, exp.Dot) else None
-        if (
-            isinstance(qualifier, exp.Identifier)
-            and dot.sql(dialect="tsql") in reading.methods
-            and _of_target(qualifier.name, dot, reading)
-        ):
-            return True
-    return False
-
-
-def _worst(node: exp.Expr, reading: _Reading, positive: bool) -> bool | None:
-    """The value of `node` when each condition that tests no column of the changed
-    table lets the most rows through (true; false under a NOT), or None when it still
-    depends on a column of the changed table."""
-    from sqlglot import exp
-
-    # `simplify` leaves no parentheses around a condition: `flatten` unwraps an
-    # operand's, and NOT (a AND b) is NOT a OR NOT b
-    if isinstance(node, exp.Boolean):
-        return bool(node.this)
-    if isinstance(node, exp.Not):
-        value = _worst(node.this, reading, not positive)
-        return None if value is None else not value
-    if isinstance(node, exp.And | exp.Or):
-        values = [_worst(operand, reading, positive) for operand in node.flatten()]
-        absorbing = isinstance(node, exp.Or)  # true decides an OR, false an AND
-        if any(v is absorbing for v in values):
-            return absorbing
-        return None if any(v is None for v in values) else not absorbing
-    return None if _reads_target(node, reading) else positive
 
 
 # --- always true -----------------------------------------------------------------------
@@ -442,7 +342,7 @@ def _methods(clauses: list[exp.Expr]) -> set[str]:
     }
 
 
-def _without_tautologies(condition: exp.Expr, reading: _Reading) -> exp.Expr:
+def _without_tautologies(condition: exp.Expr, reading: Reading) -> exp.Expr:
     from sqlglot.optimizer.simplify import simplify
 
     simplified = simplify(condition.copy(), dialect="tsql").transform(_without_from_less)
@@ -489,35 +389,35 @@ def _names_a_column(node: exp.Expr, methods: set[str]) -> bool:
     return any(dot.sql(dialect="tsql") in methods for dot in node.find_all(exp.Dot))
 
 
-def _true_if_tautology(node: exp.Expr, reading: _Reading) -> exp.Expr:
+def _true_if_tautology(node: exp.Expr, reading: Reading) -> exp.Expr:
     from sqlglot import exp
 
     comparisons = (exp.EQ, exp.GTE, exp.LTE, exp.NullSafeEQ, exp.Like)
-    if isinstance(node, comparisons) and _same(node.this, node.expression, reading):
+    if isinstance(node, comparisons) and same(node.this, node.expression, reading):
         # sqlglot reads `a NOT LIKE b` as one node, LIKE negated
         return exp.false() if node.args.get("negate") else exp.true()
     if isinstance(node, exp.In) and node.this is not None:
-        value = _normal(node.this, reading)
-        if any(_normal(item, reading) == value for item in node.expressions):
+        value = normal(node.this, reading)
+        if any(normal(item, reading) == value for item in node.expressions):
             return exp.true()
     witness = _row_witness(node, reading)
     if witness is not None and _always_true(witness, reading):
         return exp.true()
-    name = _not_null_name(node)
+    name = not_null_name(node)
     if name is not None and name.casefold() in reading.non_nullable:
         return exp.true()
     # the whole OR chain at its top only: each OR in it would read its every operand again
     if isinstance(node, exp.Or) and not isinstance(node.parent, exp.Or):
         disjuncts = list(node.flatten())
-        if _null_or_not_null(disjuncts, reading) or _complementary(disjuncts, reading):
+        if null_or_not_null(disjuncts, reading) or complementary(disjuncts, reading):
             return exp.true()
     return node
 
 
-def _always_true(condition: exp.Expr, reading: _Reading) -> bool:
+def _always_true(condition: exp.Expr, reading: Reading) -> bool:
     """Whether `condition` holds for the changed row whatever other tables hold: what is
     left of it once tautologies are taken out tests no column of the changed table
-    (`_worst`: `x.id = t.id AND EXISTS (SELECT 1 FROM u WHERE u.k = 1)` keeps every
+    (`worst`: `x.id = t.id AND EXISTS (SELECT 1 FROM u WHERE u.k = 1)` keeps every
     row joined to itself, or none), as `judge`'s second check counts such conditions.
     Here an unqualified column outside a subquery is the changed row's: the copies'
     columns were written so."""
@@ -527,12 +427,12 @@ def _always_true(condition: exp.Expr, reading: _Reading) -> bool:
     left = _without_tautologies(condition, reading)
     if isinstance(left, exp.Boolean):
         return bool(left.this)
-    names = reading.changed.names | {_ROW}
+    names = reading.changed.names | {ROW}
     row = replace(reading, changed=replace(reading.changed, alone=True, names=names))
-    return _worst(left, row, positive=True) is True
+    return worst(left, row, positive=True) is True
 
 
-def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
+def _row_witness(node: exp.Expr, reading: Reading) -> exp.Expr | None:
     """For `EXISTS (q)`, `v IN (q)` or `v = ANY (q)` (`>=`, `<=`, SOME alike) outside
     any subquery, where q reads the changed table whole (`_changed_rows`): a condition
     on the changed row that makes it true, since that row is one of q's rows (`x.id =
@@ -549,7 +449,7 @@ def _row_witness(node: exp.Expr, reading: _Reading) -> exp.Expr | None:
         query, value = node.expression.this, node.this
     else:
         return None
-    if _enclosing_subqueries(node, reading)[0]:
+    if enclosing_subqueries(node, reading)[0]:
         return None  # inside a subquery, the names of `v` may be bound anew
     witnesses = []
     for branch in write_sources.branches(query):
@@ -580,18 +480,7 @@ def _without_top(query: exp.Expr) -> object:
     return trimmed
 
 
-# What a SELECT over the changed table may hold and still return a row for each of its
-# rows that meets its WHERE: DISTINCT and GROUP BY keep every value of a column selected,
-# joins are judged in _changed_rows (TOP, OFFSET, HAVING may drop rows)
-_WHOLE_SELECT = frozenset({"expressions", "from_", "joins", "where", "distinct", "group"})
-# and its table: hints (NOLOCK...) keep every row; TABLESAMPLE, FOR SYSTEM_TIME (but ALL)
-# may not; the joins sqlglot hangs on a FROM's first source are judged with that FROM
-_WHOLE_TABLE = frozenset({"this", "db", "catalog", "alias", "hints", "joins"})
-# and a derived table: its SELECT, its alias and the joins hung on it
-_WHOLE_DERIVED = frozenset({"this", "alias", "joins"})
-
-
-def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp.Expr] | None:
+def _changed_rows(query: object, reading: Reading) -> tuple[list[exp.Expr], exp.Expr] | None:
     """The values and the condition (TRUE without WHERE) of `SELECT v FROM T [AS x]
     [WHERE c]`, T the changed table or a copy of it (`_copy_of`), with x's columns (and
     unqualified ones: T has every column of the changed row) read as the changed row's;
@@ -599,19 +488,19 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     the WHERE's (the changed row joined to itself is among its rows when they hold),
     but an outer join's that keeps a copy whole; an outer-joined copy is NULL where
     unmatched and, as an outer-joined or OUTER APPLY'd other table, is read as
-    depending on the row (qualified by _ROW). Another table INNER, CROSS or RIGHT
+    depending on the row (qualified by ROW). Another table INNER, CROSS or RIGHT
     joined, or CROSS APPLY'd with a body that reads no copy, keeps every row or none
-    whatever the row holds (qualified by _OTHER; so is an unqualified name in a
+    whatever the row holds (qualified by OTHER; so is an unqualified name in a
     condition beside it: in doubt, not T's); its ON counts (`u.k = x.k` drops rows).
     In a subquery of the values or the condition, x's columns (not bound anew there)
-    are qualified by _ROW: unqualified, they would read as the subquery's. T is the
-    changed table as `_one_table` tells (`t IN (SELECT ... FROM dbo.t)`: one table)."""
+    are qualified by ROW: unqualified, they would read as the subquery's. T is the
+    changed table as `one_table` tells (`t IN (SELECT ... FROM dbo.t)`: one table)."""
     from sqlglot import exp
 
     select = query.this if isinstance(query, exp.Subquery) else query
     if not isinstance(select, exp.Select):
         return None
-    if any(value for key, value in select.args.items() if key not in _WHOLE_SELECT):
+    if any(value for key, value in select.args.items() if key not in WHOLE_SELECT):
         return None
     sources = list(write_sources.sources(select))
     copies = [_copy_of(source, reading) for source, _ in sources]
@@ -631,7 +520,7 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
             return None
         if copy is None:
             name = source.alias_or_name.casefold()
-            others[name] = _ROW if tie == "linked" else f"{_OTHER}.{name}"
+            others[name] = ROW if tie == "linked" else f"{OTHER}.{name}"
         on = join.args.get("on") if join is not None else None
         # the ON restricts no copy that the join keeps whole (an outer join's)
         kept = tie == "linked" or (side in ("RIGHT", "FULL") and not earlier)
@@ -644,41 +533,34 @@ def _changed_rows(query: object, reading: _Reading) -> tuple[list[exp.Expr], exp
     values = [
         read
         for value in select.expressions
-        for read in (_star(value, known) if value.is_star else [_selected(value, known, reading)])
+        for read in (
+            star(value, known) if value.is_star else [read_selected(value, known, reading)]
+        )
     ]
-    read = [_through_copies(part, known, reading) for part in found]
+    read = [through_copies(part, known, reading) for part in found]
     nested = replace(reading, nested=True)
     # beside another table, an unqualified name in a condition may be its: in doubt, it is
     # (in a value, T's: `id IN (SELECT id ...)` is then `id = id`)
-    beside = _OTHER if any(q != _ROW for q in others.values()) else None
+    beside = OTHER if any(q != ROW for q in others.values()) else None
     for part, unqualified in [*((v, None) for v in values), *((r, beside) for r in read)]:
         for column in list(part.find_all(exp.Column)):
-            inside, bound = _enclosing_subqueries(column, nested)
+            inside, bound = enclosing_subqueries(column, nested)
             folded = column.table.casefold()
-            if folded in bound or folded.startswith((_ROW, _OTHER)):
+            if folded in bound or folded.startswith((ROW, OTHER)):
                 continue
             if folded in others:
-                _qualify(column, others[folded])
+                qualify(column, others[folded])
             elif folded in names:
                 # unqualified in a subquery, the name may be the subquery's own
-                _qualify(column, _ROW if inside else None)
+                qualify(column, ROW if inside else None)
             elif not folded and not inside and unqualified:
-                _qualify(column, unqualified)
+                qualify(column, unqualified)
     return values, exp.and_(*read) if read else exp.true()
 
 
-def _qualify(column: exp.Column, qualifier: str | None) -> None:
-    from sqlglot import exp
-
-    for part in ("table", "db", "catalog"):
-        column.set(part, None)
-    if qualifier is not None:
-        column.set("table", exp.to_identifier(qualifier))
-
-
-def _copy_of(source: exp.Expr, reading: _Reading) -> _Copy | None:
+def _copy_of(source: exp.Expr, reading: Reading) -> Copy | None:
     """The copy of the changed table T that the table source `source` is: T by name
-    (`_one_table`) with nothing that drops rows, or a derived table or CTE whose SELECT
+    (`one_table`) with nothing that drops rows, or a derived table or CTE whose SELECT
     reads T whole (`_changed_rows`, its WHERE and ON always true for T's row), its
     columns as they are named there or in the alias's column list; else None. A CTE
     reads only the CTEs written before it (a recursive one, a UNION, is no copy). The
@@ -689,14 +571,14 @@ def _copy_of(source: exp.Expr, reading: _Reading) -> _Copy | None:
     alias = source.args.get("alias")
     renamed = [column.name for column in alias.columns] if isinstance(alias, exp.TableAlias) else []
     if isinstance(source, exp.Subquery):
-        if any(value for key, value in source.args.items() if key not in _WHOLE_DERIVED):
+        if any(value for key, value in source.args.items() if key not in WHOLE_DERIVED):
             return None
         return _derived_copy(name, source.this, renamed, reading)
     if not isinstance(source, exp.Table) or renamed:
         return None
     version = source.args.get("version")  # FOR SYSTEM_TIME ALL: the rows now, and past ones
     every_time = isinstance(version, exp.Version) and str(version.args.get("kind")) == "ALL"
-    kept = _WHOLE_TABLE | {"version"} if every_time else _WHOLE_TABLE
+    kept = WHOLE_TABLE | {"version"} if every_time else WHOLE_TABLE
     if any(value for key, value in source.args.items() if key not in kept):
         return None
     parts = write_sources.written_parts(source)
@@ -710,12 +592,12 @@ def _copy_of(source: exp.Expr, reading: _Reading) -> _Copy | None:
                 reading.cte_copies[id(cte)] = _derived_copy("", cte.this, columns, earlier)
             found = reading.cte_copies[id(cte)]
             return replace(found, name=name) if found is not None else None
-    return _Copy(name, every=True) if _one_table(parts, reading.changed) else None
+    return Copy(name, every=True) if one_table(parts, reading.changed) else None
 
 
 def _derived_copy(
-    name: str, query: exp.Expr, renamed: Sequence[str], reading: _Reading
-) -> _Copy | None:
+    name: str, query: exp.Expr, renamed: Sequence[str], reading: Reading
+) -> Copy | None:
     """The copy of T that the SELECT `query` of a derived table or CTE called `name`
     is (columns `renamed` when listed), else None."""
     from sqlglot import exp
@@ -730,180 +612,9 @@ def _derived_copy(
         if found is None or not _always_true(found[1], reading):
             continue
         if place and not renamed and named == ["*"] == [v.sql() for v in found[0]]:
-            return _Copy(name, every=True)
+            return Copy(name, every=True)
         names = renamed or (named if place else [])
         if place and (not names or "*" in names):
             continue
-        return _named_copy(name, found[0], names)
+        return named_copy(name, found[0], names)
     return None
-
-
-def _named_copy(name: str, values: Sequence[exp.Expr], renamed: Sequence[str]) -> _Copy | None:
-    """The copy that selects `values` of T's row, its columns `renamed` when listed."""
-    from sqlglot import exp
-
-    every = any(value.is_star for value in values)
-    if renamed:
-        if every or len(renamed) != len(values):
-            return None
-        pairs = [(new, value.unalias()) for new, value in zip(renamed, values, strict=True)]
-    else:
-        pairs = [(value.alias_or_name, value.unalias()) for value in values if not every]
-        pairs += [(v.alias, v.unalias()) for v in values if every and isinstance(v, exp.Alias)]
-    columns = {new.casefold(): value for new, value in pairs if new}
-    return _Copy(name, every, columns)
-
-
-def _selected(value: exp.Expr, copies: Sequence[_Copy], reading: _Reading) -> exp.Expr:
-    """A value a SELECT over `copies` selects, read through them, under the name it is
-    selected as (`k` of `SELECT k FROM (SELECT id AS k FROM t) AS y` is `id AS k`)."""
-    from sqlglot import exp
-
-    read = _through_copies(value, copies, reading)
-    if isinstance(value, exp.Alias) or not value.alias_or_name:
-        return read
-    return exp.alias_(read, value.alias_or_name)
-
-
-def _star(value: exp.Expr, copies: Sequence[_Copy]) -> list[exp.Expr]:
-    """What `*` or `x.*` over `copies` selects: T's every column (`*`) for a copy that
-    holds them, each column a copy holds otherwise under its name."""
-    from sqlglot import exp
-
-    qualifier = value.table.casefold() if isinstance(value, exp.Column) else ""
-    found: list[exp.Expr] = []
-    for copy in copies:
-        if qualifier in ("", copy.name):
-            found += [exp.Star()] if copy.every else []
-            found += [exp.alias_(v.copy(), name) for name, v in copy.columns.items()]
-    return found
-
-
-def _through_copies(node: exp.Expr, copies: Sequence[_Copy], reading: _Reading) -> exp.Expr:
-    """A copy of `node` with each column that a copy of T holds as an expression of T's
-    row (`x.k`, or `k` outside any subquery that no source but a copy may hold: SQL
-    Server refuses a name two sources hold) written as that expression, its columns
-    qualified by the copy's name (`x.k` of `(SELECT id AS k FROM t) AS x` is `x.id`)."""
-    from sqlglot import exp
-
-    by_name = {copy.name: copy for copy in copies}
-    root = node.copy()
-    nested = replace(reading, nested=True)
-    for column in list(root.find_all(exp.Column)):
-        inside, bound = _enclosing_subqueries(column, nested)
-        qualifier = column.table.casefold()
-        if qualifier:
-            copy = by_name.get(qualifier) if qualifier not in bound else None
-        else:
-            held = [c for c in copies if column.name.casefold() in c.columns]
-            copy = held[0] if held and not inside else None
-        value = copy.columns.get(column.name.casefold()) if copy is not None else None
-        if copy is None or value is None:
-            continue
-        written = value.copy()
-        for inner in written.find_all(exp.Column):  # `written` itself too
-            # in a subquery, the changed row's columns are _ROW's (`_changed_rows`)
-            if not _within_select(inner, written) and not inner.table.startswith((_ROW, _OTHER)):
-                inner.set("table", exp.to_identifier(copy.name))
-        if column is root:
-            root = written
-        else:
-            column.replace(written)
-    return root
-
-
-def _one_table(parts: Sequence[str], changed: Target) -> bool:
-    """Whether a table written `parts` is the changed table, as far as names tell: the
-    same up to case, a `dbo.` schema and the source's own database (a one-part name is
-    taken as dbo's, the default schema of users unless set otherwise)."""
-    key = write_sources.table_key
-    return bool(changed.parts) and key(parts, changed.database) == key(
-        changed.parts, changed.database
-    )
-
-
-def _same(a: exp.Expr | None, b: exp.Expr | None, reading: _Reading) -> bool:
-    """Both sides one expression: the same on every row, or NULL (then the comparison
-    is never true and nothing changes), whatever it reads (`@p = @p`, `1 IN (1, a)`)."""
-    return a is not None and b is not None and _normal(a, reading) == _normal(b, reading)
-
-
-def _normal(node: exp.Expr, reading: _Reading) -> exp.Expr:
-    """A copy of `node` as SQL Server's case-insensitive default collations read it:
-    names casefolded, unquoted, and a column of the changed table written as `t.c` or
-    `dbo.T.c` the same as `c` (both mean it, or the statement fails as ambiguous).
-    Parameters need nothing: sqlglot compares a parameter's name (a Var, unlike an
-    Identifier) lowercased."""
-    from sqlglot import exp
-
-    copy = node.copy()
-    # in a subquery, t may name the subquery's own table: only outside one is t.c just c
-    if not _enclosing_subqueries(node, reading)[0]:
-        for column in copy.find_all(exp.Column):
-            qualifier = column.table.casefold()
-            if qualifier in reading.changed.names and not _enclosing_subqueries(column, reading)[0]:
-                for part in ("table", "db", "catalog"):
-                    column.set(part, None)
-    for identifier in copy.find_all(exp.Identifier):
-        identifier.set("this", identifier.name.casefold())
-        identifier.set("quoted", False)
-    return copy
-
-
-def _not_null_name(node: exp.Expr) -> str | None:
-    """The column of `NOT c IS NULL` (how sqlglot reads `c IS NOT NULL`), else None. A
-    method called on a column counts as the column (`Doc.exist('/a') IS NOT NULL` is true
-    on every row of a NOT NULL Doc; for value(), which may be NULL, the check is
-    stricter than it need be)."""
-    from sqlglot import exp
-
-    inner = node.this if isinstance(node, exp.Not) else None
-    if isinstance(inner, exp.Paren):
-        inner = inner.this
-    if not isinstance(inner, exp.Is) or not isinstance(inner.expression, exp.Null):
-        return None
-    if isinstance(inner.this, exp.Column):
-        return inner.this.name
-    if isinstance(inner.this, exp.Dot):
-        return column_methods.column_of(inner.this)
-    return None
-
-
-def _null_or_not_null(disjuncts: list[exp.Expr], reading: _Reading) -> bool:
-    """`x IS NULL OR ... OR x IS NOT NULL`, in any order: true on every row."""
-    from sqlglot import exp
-
-    negated = [d.this for d in disjuncts if isinstance(d, exp.Not) and isinstance(d.this, exp.Is)]
-    if not negated:
-        return False
-    tested = {_normal(d, reading) for d in disjuncts if isinstance(d, exp.Is)}
-    return any(_normal(b, reading) in tested for b in negated)
-
-
-def _complementary(disjuncts: list[exp.Expr], reading: _Reading) -> bool:
-    """`c OR NOT c`, in any order and spelling (`a = @p OR a <> @p`, `a < 5 OR a >= 5`):
-    true on every row where c is not NULL, so taken as true (in doubt, refused)."""
-    held = {_polar(d, reading) for d in disjuncts}
-    return any((atom, not positive) in held for atom, positive in held)
-
-
-def _polar(node: exp.Expr, reading: _Reading) -> tuple[object, bool]:
-    """A condition as a comparison or other condition and whether it holds or its
-    negation does: `a <> b` is `a = b` negated, `a >= b` is `a < b` negated, `b > a` is
-    `a < b`."""
-    from sqlglot import exp
-
-    positive = True
-    while isinstance(node, exp.Not | exp.Paren):
-        positive ^= isinstance(node, exp.Not)
-        node = node.this
-    if isinstance(node, exp.EQ | exp.NEQ):
-        sides = frozenset({_normal(node.this, reading), _normal(node.expression, reading)})
-        return ("=", sides), positive ^ isinstance(node, exp.NEQ)
-    if isinstance(node, exp.LT | exp.GTE | exp.GT | exp.LTE):
-        low, high = (node.this, node.expression)
-        if isinstance(node, exp.GT | exp.LTE):
-            low, high = high, low
-        pair = (_normal(low, reading), _normal(high, reading))
-        return ("<", pair), positive ^ isinstance(node, exp.GTE | exp.LTE)
-    return _normal(node, reading), positive
