@@ -23,7 +23,7 @@ from azsql_mcp.testing.pytest_plugin import (
     sample_tds_server,
     source_config,
 )
-from tds_test_server import ThreadedTdsServer
+from tds_test_server import Fault, ThreadedTdsServer
 
 pytestmark = [
     pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True),
@@ -80,3 +80,28 @@ async def test_a_database_without_masks_is_fine_for_either_login(
 ) -> None:
     text = await check(tds_server, tds_password, azsql_principal, azsql_driver)
     assert "ok    masking: no masked column is read masked by this login" in text, text
+
+
+@pytest.mark.parametrize(
+    ("error", "line"),
+    [
+        # sys.masked_columns is SQL Server 2016's: an earlier server has no masking
+        (208, "ok    masking: this server has no dynamic data masking"),
+        (229, "warn  masking: could not list the masked columns: "),
+    ],
+)
+async def test_a_failed_list_is_a_note_not_a_failure(
+    tds_server: ThreadedTdsServer,
+    tds_password: str,
+    azsql_principal: str,
+    azsql_driver: str,
+    error: int,
+    line: str,
+) -> None:
+    tds_server.add_fault(Fault.parse(f"error:{error}@query~sys.masked_columns"))
+    try:
+        text = await check(tds_server, tds_password, azsql_principal, azsql_driver)
+    finally:
+        tds_server.clear_faults()
+    assert line in text, text
+    assert "all checks passed" in text
