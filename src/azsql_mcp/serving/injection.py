@@ -257,7 +257,7 @@ def _log_level(exc: DatabaseError) -> int:
     SQL Server's error number): the statement's own error is the caller's to fix; a
     credential refused, or a transient error left after the retries, is the operator's.
     A source that cannot be reached says so once when it goes down and once when it
-    comes back (db/database.py): each call failing meanwhile is INFO, or an outage
+    comes back (db/availability.py): each call failing meanwhile is INFO, or an outage
     under load would write a warning per call."""
     if isinstance(exc, AuthError) or (exc.transient and not isinstance(exc, DatabaseUnavailable)):
         return logging.WARNING

@@ -128,7 +128,7 @@ async def execute_batch(
     except (DatabaseError, QueryRefused, ToolError) as e:
         if isinstance(e, WriteOutcomeUnknown) or (isinstance(e, DatabaseError) and e.transient):
             raise  # its message says to check whether the change took effect
-        # the message names the statement (db/database.py, driverwrites.run_writes)
+        # the message names the statement (db/query_errors.py, driverwrites.run_writes)
         text = f"{str(e).rstrip('. ')}. The batch was rolled back: nothing was written."
         if isinstance(e, DatabaseError):  # its kind and number stay, as other tools' do
             e.args = (text,)
