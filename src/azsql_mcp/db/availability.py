@@ -90,7 +90,7 @@ class Availability:
         self._readiness = state
         self._up.set(1 if state.ready else 0)
 
-    def called(self) -> None:
+    def admit_call(self) -> None:
         """A call is about to use the pool: DatabaseUnavailable during an outage, else
         noted, so that the probe runs after it."""
         if self._outage is not None:

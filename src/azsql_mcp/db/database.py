@@ -397,7 +397,7 @@ class SourceDatabase(Database):
         (the rows its result says it changed): cancelled, it waits for the work's own end
         (its COMMIT may be on the wire), and one that committed anyway is logged and told
         to the call's audit record instead of passing for rolled back."""
-        self._availability.called()
+        self._availability.admit_call()
         settle_s, finished = 0.0, None  # a read is not waited for once cancelled
         # a read is given up when the server goes silent; a write is waited for (pool.py)
         bound = answer_within(query_timeout(self.limits))
