@@ -75,6 +75,16 @@ async def test_masked_columns_read_masked_are_warned_of_with_the_grant(
         assert "ok    masking: no masked column is read masked by this login" in text, text
 
 
+async def test_unmask_granted_on_the_database_is_fine_for_the_reader(
+    tds_password: str, azsql_principal: str, azsql_driver: str
+) -> None:
+    """A reader granted UNMASK on the database (the only UNMASK before SQL Server 2022)
+    reads every masked column as it is."""
+    with sample_tds_server(tds_password, [*SETUP, f"GRANT UNMASK TO [{READER_USER}]"]) as server:
+        text = await check(server, tds_password, azsql_principal, azsql_driver)
+    assert "ok    masking: no masked column is read masked by this login" in text, text
+
+
 async def test_a_database_without_masks_is_fine_for_either_login(
     tds_server: ThreadedTdsServer, tds_password: str, azsql_principal: str, azsql_driver: str
 ) -> None:
