@@ -152,6 +152,11 @@ def test_output_without_into_is_refused_while_a_trigger_is_enabled(
         assert [tuple(r) for r in cur.execute(f"UPDATE {t} SET Qty = 2 OUTPUT inserted.Qty")] == [
             (2,)
         ]
+        # only a trigger for the statement's own action rules OUTPUT out
+        cur.execute(f"CREATE TRIGGER {name}_del ON {t} AFTER DELETE AS RETURN")
+        _counts(cur, f"ALTER TABLE {t} DISABLE TRIGGER {name}_out")
+        inserted = cur.execute(f"INSERT INTO {t} OUTPUT inserted.Id VALUES (2, 2)").fetchall()
+        assert [tuple(r) for r in inserted] == [(2,)]
         cur.execute(f"ALTER TABLE {t} ENABLE TRIGGER ALL")
         with pytest.raises(pyodbc.Error, match=r"\(334\)"):
             _counts(cur, f"DELETE FROM {t} OUTPUT deleted.Id")
