@@ -210,6 +210,31 @@ def test_the_catalog_shows_triggers_and_their_events(cursor: closing[pyodbc.Curs
         )
 
 
+def test_a_triggers_write_fires_the_next_table_s_but_not_its_own_again(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """Nested triggers fire (each with its own inserted); a write to the trigger's own
+    table in its body does not fire it again (RECURSIVE_TRIGGERS OFF)."""
+    with cursor as cur:
+        t, audit = _tables(cur)
+        name = t[4:]
+        cur.execute(
+            f"CREATE TRIGGER {name}_a ON {t} AFTER INSERT AS"
+            f" INSERT INTO {audit} (Id, What) SELECT Id, 'first' FROM inserted;"
+            f" INSERT INTO {t} SELECT Id + 100, Qty FROM inserted"
+        )
+        cur.execute(
+            f"CREATE TRIGGER {name}_b ON {audit} AFTER INSERT AS"
+            f" INSERT INTO {audit} (Id, What) SELECT Id + 10, 'second' FROM inserted"
+        )
+        assert _counts(cur, f"INSERT INTO {t} VALUES (1, 1)")[-1] == 1
+        assert rows(cur.connection, f"SELECT Id FROM {t} ORDER BY Id") == [(1,), (101,)]
+        assert rows(cur.connection, f"SELECT Id, What FROM {audit} ORDER BY Id") == [
+            (1, "first"),
+            (11, "second"),
+        ]
+
+
 @pytest.mark.parametrize(
     ("sql", "number"),
     [

@@ -318,13 +318,22 @@ class Triggers(RowSecurity):
             )
         conn = self.conn
         before = set(self.temp_tables)
-        conn.execute(f"SAVEPOINT {_SAVEPOINT}")
+        names = [
+            n[0] for n in conn.execute(f"SELECT * FROM {_q(table.sqlite_name)} WHERE 0").description
+        ]
+        # the statement and its triggers are one transaction: of their own (taking the write
+        # lock first, as DDL does), or a savepoint in the session's
+        own = not conn.in_transaction
+        conn.execute("BEGIN IMMEDIATE" if own else f"SAVEPOINT {_SAVEPOINT}")
         try:
-            count = self._write_captured(q, bindings, table, level)
+            count = self._write_captured(q, bindings, table, names, level)
         except BaseException:  # the statement's own failure undoes the statement only
             with contextlib.suppress(sqlite3.Error):
-                conn.execute(f"ROLLBACK TO {_SAVEPOINT}")
-                conn.execute(f"RELEASE {_SAVEPOINT}")
+                if own:
+                    conn.execute("ROLLBACK")
+                else:
+                    conn.execute(f"ROLLBACK TO {_SAVEPOINT}")
+                    conn.execute(f"RELEASE {_SAVEPOINT}")
             drop_made_since(conn, self.temp_tables, before)
             raise
         try:
@@ -339,17 +348,19 @@ class Triggers(RowSecurity):
         finally:
             drop_made_since(conn, self.temp_tables, before)
         if conn.in_transaction:
-            conn.execute(f"RELEASE {_SAVEPOINT}")
+            conn.execute("COMMIT" if own else f"RELEASE {_SAVEPOINT}")
         self.rowcount = count
         yield Done(None if self.nocount else count)
 
-    def _write_captured(self, q: Query, bindings: dict[str, Any], table: Table, level: int) -> int:
-        """Run the write, recording the rows it changes (output_capture.py), and fill the
-        level's `inserted` and `deleted` from them: the rows changed."""
+    def _write_captured(
+        self, q: Query, bindings: dict[str, Any], table: Table, names: list[str], level: int
+    ) -> int:
+        """Run the write, recording the rows it changes (output_capture.py; `names`: the
+        target's SQLite columns), and fill the level's `inserted` and `deleted` from
+        them: the rows changed."""
         assert q.target is not None
         conn = self.conn
         target = _q(q.target)
-        names = [n[0] for n in conn.execute(f"SELECT * FROM {target} WHERE 0").description]
         columns = [(n, c.type) for n in names if (c := table.column(n)) is not None]
         try:
             for sql in capture_setup(q.kind, q.target, names):
