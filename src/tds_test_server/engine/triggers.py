@@ -288,8 +288,11 @@ class Triggers(RowSecurity):
         if table is None or table.object_id < 0:
             return None, []
         rows = self.conn.execute(
-            "SELECT o.object_id, o.definition FROM __azsql_objects o JOIN __azsql_triggers t"
-            f" ON t.object_id = o.object_id WHERE o.parent_object_id = ? AND o.type = 'TR'"
+            # the (few) triggers first: every write asks, and objects has no index on
+            # parent_object_id (CROSS JOIN keeps SQLite to that order)
+            "SELECT o.object_id, o.definition FROM __azsql_triggers t CROSS JOIN"
+            " __azsql_objects o ON o.object_id = t.object_id"
+            " WHERE o.parent_object_id = ? AND o.type = 'TR'"
             f" AND t.is_disabled = 0 AND t.on_{q.kind} = 1 ORDER BY o.object_id",
             (table.object_id,),
         ).fetchall()
