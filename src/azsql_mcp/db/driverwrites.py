@@ -155,7 +155,8 @@ def run_writes(
                         cursor, (max_rows, max_bytes, conn.textsize), json_values, left
                     )
                     # SQL Server refuses OUTPUT without INTO on a table with an enabled
-                    # trigger (Msg 334): the rows are the statement's own count
+                    # trigger for the statement's action (Msg 334): the rows are the
+                    # statement's own count
                     counts = [own] if own > left else [*_later_counts(cursor), own]
             except pyodbc.Error:
                 conn.stop_if_cancelled()

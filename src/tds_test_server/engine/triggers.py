@@ -17,7 +17,8 @@ TRANSACTION, SET NOCOUNT and OUTPUT clause pages:
   batch ends with 3609.
 - A direct recursion (the trigger's own table written in its body) does not fire it again
   (RECURSIVE_TRIGGERS OFF); nesting ends at 32 levels (217).
-- OUTPUT without INTO on a table with an enabled trigger is 334.
+- OUTPUT without INTO on a table with an enabled trigger for the statement's action is
+  334 (an UPDATE trigger rules out an UPDATE's OUTPUT, not an INSERT's).
 Not here: INSTEAD OF triggers, DDL and logon triggers, UPDATE()/COLUMNS_UPDATED(),
 sp_settriggerorder (triggers fire in the order they were made).
 """
