@@ -58,9 +58,11 @@ class ResultSet:
 
 @dataclass(frozen=True)
 class Done:
-    """A statement finished without a result set; `row_count` for DML, else None."""
+    """A statement finished without a result set; `row_count` for DML, else None.
+    `in_proc`: a trigger's statement, which ends with DONEINPROC even in a batch."""
 
     row_count: int | None = None
+    in_proc: bool = False
 
 
 @dataclass(frozen=True)

@@ -77,11 +77,12 @@ async def test_a_write_cancelled_as_soon_as_it_is_sent_never_commits(
         await executor.close()
 
 
-TWO_COUNTS = """CREATE OR ALTER PROCEDURE dbo.uspTwoCounts AS
-BEGIN
-    UPDATE dbo.Marks SET Note = 'y' WHERE ID = (SELECT MIN(ID) FROM dbo.Marks);
-    UPDATE dbo.Marks SET Note = 'z';
-END"""
+MARKING = [
+    "CREATE TABLE dbo.Flags (ID int PRIMARY KEY, Flag bit)",
+    "INSERT INTO dbo.Flags VALUES (1, 0)",
+    "CREATE TRIGGER dbo.FlagsMarkAll ON dbo.Flags AFTER UPDATE AS UPDATE dbo.Marks SET Note = 'z'",
+]
+FLAG = "UPDATE dbo.Flags SET Flag = 1 WHERE ID = 1"
 
 
 async def test_every_row_count_of_a_statement_counts_against_max_affected_rows(
@@ -89,11 +90,11 @@ async def test_every_row_count_of_a_statement_counts_against_max_affected_rows(
 ) -> None:
     """A trigger without SET NOCOUNT ON reports its statements' counts before the
     statement's own (SQL Server sends them as DONEINPROC tokens), and pyodbc's rowcount
-    after execute is only the first: an UPDATE of every row behind a one-row trigger
-    statement passed a cap of 3. The test server runs no triggers, so a procedure called
-    as the write (run_writes itself takes any statement) sends the same tokens."""
+    after execute is only the first: a one-row UPDATE behind a trigger that updates
+    every row of another table passed a cap of 3."""
     with pyodbc.connect(server.odbc_connection_string(), autocommit=True, timeout=10) as cnxn:
-        cnxn.execute(TWO_COUNTS)
+        for sql in MARKING:
+            cnxn.execute(sql)
         for _ in range(5):
             cnxn.execute(INSERT)
         rows = int(cnxn.execute(COUNT).fetchone()[0])
@@ -102,18 +103,14 @@ async def test_every_row_count_of_a_statement_counts_against_max_affected_rows(
     try:
         conn = Conn(executor.new_connection_id())
         await executor.request("connect", conn, (server.odbc_connection_string(), None, 10))
-        running = executor.run(
-            conn, driverwrites.run_writes, ([("EXEC dbo.uspTwoCounts", [])], 3, 10, *PAGE)
-        )
+        running = executor.run(conn, driverwrites.run_writes, ([(FLAG, [])], 3, 10, *PAGE))
         with pytest.raises(Exception, match=f"change {rows + 1} rows with what its triggers"):
             await running
         with pyodbc.connect(server.odbc_connection_string(), autocommit=True) as cnxn:
             assert (
-                cnxn.execute("SELECT COUNT(*) FROM dbo.Marks WHERE Note <> 'x'").fetchone()[0] == 0
+                cnxn.execute("SELECT COUNT(*) FROM dbo.Marks WHERE Note = 'z'").fetchone()[0] == 0
             )
-        done = await executor.run(
-            conn, driverwrites.run_writes, ([("EXEC dbo.uspTwoCounts", [])], 1000, 10, *PAGE)
-        )
-        assert [affected for affected, _, _ in done] == [rows]  # the last count: the statement's
+        done = await executor.run(conn, driverwrites.run_writes, ([(FLAG, [])], 1000, 10, *PAGE))
+        assert [affected for affected, _, _ in done] == [1]  # the last count: the statement's
     finally:
         await executor.close()

@@ -427,6 +427,29 @@ async def test_write_mode_lists_the_tables_whose_writes_are_refused(
     assert "writes:" not in allowed and "writes:" not in read_only
 
 
+async def test_write_mode_lists_a_table_with_an_enabled_trigger() -> None:
+    """A table an enabled trigger acts on is listed; once the trigger is disabled, not."""
+    with ThreadedTdsServer(sample=True) as srv:
+        import pyodbc
+
+        admin = pyodbc.connect(srv.odbc_connection_string(), autocommit=True)
+        admin.execute("CREATE TABLE dbo.Audited (ID int PRIMARY KEY)")
+        admin.execute("CREATE TABLE dbo.AuditLog (ID int)")
+        admin.execute(
+            "CREATE TRIGGER dbo.AuditedLog ON dbo.Audited AFTER DELETE AS"
+            " INSERT INTO dbo.AuditLog SELECT ID FROM deleted"
+        )
+        writes_on = {"database": "AdventureWorksLT", "security": {"read_only": False}}
+        code, text = await check({"main": source(srv, **writes_on)})
+        assert code == 0, text
+        assert "warn  writes: 2 table(s) have a cascading foreign key or an enabled trigger" in text
+        assert "[dbo].[Audited]" in text
+        admin.execute("DISABLE TRIGGER dbo.AuditedLog ON dbo.Audited")
+        admin.close()
+        _, disabled = await check({"main": source(srv, **writes_on)})
+        assert "warn  writes: 1 table(s)" in disabled and "[dbo].[Audited]" not in disabled
+
+
 async def test_a_db_datareader_login_is_told_each_permission_a_tool_lacks() -> None:
     """As health_check: SHOWPLAN for explain_query, VIEW DEFINITION for the definitions
     describe_table hides, and, where the write tools are listed, the writes, with the

@@ -1,5 +1,7 @@
-"""What the catalog's answer about a write's table means (db/write_effects.py): the
-test server runs no triggers, so their rows are built here as SQL Server returns them."""
+"""What the catalog's answer about a write's table means (db/write_effects.py), from rows
+built here as SQL Server returns them (INSTEAD OF triggers, a cut answer: the test server
+has no INSTEAD OF trigger; tests/integration/test_tools_write_triggers.py meets real
+AFTER ones)."""
 
 from azsql_mcp.api import Column, QueryResult
 from azsql_mcp.db import write_effects

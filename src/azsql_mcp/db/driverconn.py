@@ -150,10 +150,17 @@ def connect(connection_string: str, before: dict[int, bytes] | None, timeout_s: 
     # Per connection, not pyodbc.native_uuid: that global would change the whole process.
     cnxn.add_output_converter(pyodbc.SQL_GUID, odbc_types().uniqueidentifier)
     cnxn.add_output_converter(SQL_SS_UDT, clrtypes().udt_text)
-    if "tdsodbc" in str(cnxn.getinfo(pyodbc.SQL_DRIVER_NAME)).lower():
+    if is_freetds(cnxn):
         # FreeTDS hands CLR type values over as SQL_LONGVARBINARY, not SQL_SS_UDT
         cnxn.add_output_converter(pyodbc.SQL_LONGVARBINARY, clrtypes().decoded_or_bytes)
     return cnxn
+
+
+def is_freetds(cnxn: Any) -> bool:
+    """Whether the pyodbc connection `cnxn` runs on the FreeTDS driver (libtdsodbc)."""
+    import pyodbc
+
+    return "tdsodbc" in str(cnxn.getinfo(pyodbc.SQL_DRIVER_NAME)).lower()
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from azsql_mcp.db.driverconn import (
     commit,
     error_context,
     execute,
+    is_freetds,
     jsonvalues,
     large_values,
     odbc_types,
@@ -131,12 +132,13 @@ def run_writes(
 
     results: list[Written] = []
     total = 0
+    freetds = is_freetds(conn.cnxn)
     with statement(conn, timeout_s) as cursor:
         for number, (sql, args) in enumerate(statements, 1):
             conn.stop_if_cancelled()
             started = time.perf_counter()
             try:
-                execute(cursor, sql, args)
+                execute(cursor, *(_as_rpc(sql) if freetds and not args else (sql, args)))
             except pyodbc.Error as exc:
                 conn.stop_if_cancelled()  # the cancel's doing, whatever the driver says
                 if len(statements) > 1:
@@ -153,7 +155,8 @@ def run_writes(
                         cursor, (max_rows, max_bytes, conn.textsize), json_values, left
                     )
                     # SQL Server refuses OUTPUT without INTO on a table with an enabled
-                    # trigger (Msg 334): the rows are the statement's own count
+                    # trigger for the statement's action (Msg 334): the rows are the
+                    # statement's own count
                     counts = [own] if own > left else [*_later_counts(cursor), own]
             except pyodbc.Error:
                 conn.stop_if_cancelled()
@@ -182,6 +185,20 @@ def run_writes(
         conn.stop_if_cancelled()
         commit(conn, timeout_s)
     return results
+
+
+# What a write without parameters is sent as through FreeTDS: with one, so that the
+# driver sends an RPC (sp_executesql), not a batch. FreeTDS hands on one count of a
+# statement, the last DONEINPROC's when there is one: in an RPC every count is a
+# DONEINPROC and the statement's own comes last, but in a batch the statement's own is
+# a DONE after its triggers' DONEINPROCs, and FreeTDS handed on a trigger's count
+# instead (a one-row log insert let four rows pass a cap of three). The DECLARE sends
+# no count of its own, and stays on the statement's line, so errors keep its numbers.
+_RPC_PREFIX = "DECLARE @azsql_rpc bit = ?; "
+
+
+def _as_rpc(sql: str) -> tuple[str, list[Any]]:
+    return _RPC_PREFIX + sql, [0]
 
 
 def _row_counts(cursor: Any) -> list[int]:

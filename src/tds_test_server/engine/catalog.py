@@ -40,6 +40,7 @@ from .sql_types import normalize, parse_type, type_text
 from .sqltext import default_definition as default_definition
 from .sqltext import split_name as split_name
 from .temporal_tables import HISTORY_JOIN, TEMPORAL_COLUMNS, versioned_tables
+from .trigger_views import TRIGGERS_DDL, trigger_events_view, triggers_view
 
 DEFAULT_SCHEMA = "dbo"
 
@@ -107,7 +108,7 @@ _BUILTIN_SCHEMAS = [(1, "dbo", 1), (2, "guest", 2), (3, "INFORMATION_SCHEMA", 3)
 
 
 def init_metadata(conn: sqlite3.Connection, created: str) -> None:
-    conn.executescript(METADATA_DDL + FEATURES_DDL + SEQUENCES_DDL)
+    conn.executescript(METADATA_DDL + FEATURES_DDL + SEQUENCES_DDL + TRIGGERS_DDL)
     conn.executemany("INSERT OR IGNORE INTO __azsql_schemas VALUES (?, ?, ?)", _BUILTIN_SCHEMAS)
     conn.execute("INSERT OR IGNORE INTO __azsql_meta VALUES ('create_date', ?)", (created,))
 
@@ -338,7 +339,7 @@ _TYPE_DESC = (
     " WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' WHEN 'D' THEN 'DEFAULT_CONSTRAINT'"
     " WHEN 'C' THEN 'CHECK_CONSTRAINT' WHEN 'P' THEN 'SQL_STORED_PROCEDURE'"
     " WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' WHEN 'SP' THEN 'SECURITY_POLICY'"
-    " WHEN 'SO' THEN 'SEQUENCE_OBJECT' END"
+    " WHEN 'SO' THEN 'SEQUENCE_OBJECT' WHEN 'TR' THEN 'SQL_TRIGGER' END"
 )
 
 
@@ -526,7 +527,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         "sql_modules",
         SQL_MODULES_COLUMNS,
         f"SELECT object_id, {_DEFINITION.format('definition')}, 1, 1, 0, 0, 0, 0, NULL, 0"
-        f" FROM {_OBJECTS} WHERE type IN ('V', 'P', 'IF')",
+        f" FROM {_OBJECTS} WHERE type IN ('V', 'P', 'IF', 'TR')",
     ),
     _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
     _view(-392, "sys", "all_columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
@@ -811,26 +812,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         " precision, scale, is_output, 0, 0, 0, NULL, 0, 0, 1, NULL, NULL, NULL, NULL, NULL"
         f" FROM __azsql_parameters WHERE {_VISIBLE}",
     ),
-    # This server runs no triggers: the views are there, empty, as for a database
-    # without any.
-    _view(
-        -420,
-        "sys",
-        "triggers",
-        "name sysname, object_id int, parent_class tinyint, parent_class_desc nvarchar(60),"
-        " parent_id int, type char(2), type_desc nvarchar(60), create_date datetime,"
-        " modify_date datetime, is_ms_shipped bit, is_disabled bit,"
-        " is_not_for_replication bit, is_instead_of_trigger bit",
-        "SELECT " + ", ".join(["NULL"] * 13) + " WHERE 0",
-    ),
-    _view(
-        -421,
-        "sys",
-        "trigger_events",
-        "object_id int, type int, type_desc nvarchar(60), is_first bit, is_last bit,"
-        " event_group_type int, event_group_type_desc nvarchar(60), is_trigger_event bit",
-        "SELECT " + ", ".join(["NULL"] * 8) + " WHERE 0",
-    ),
+    _view(-420, "sys", "triggers", *triggers_view(_OBJECTS)),
+    _view(-421, "sys", "trigger_events", *trigger_events_view(_OBJECTS)),
 ]
 
 

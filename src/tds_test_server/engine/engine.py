@@ -7,7 +7,8 @@ contract with the protocol layer.
 
 EngineSession is built from one class per concern, each in its own module and each
 on top of the one before: session_state -> constraint_errors -> statements ->
-schema_objects -> ddl -> procedures -> user_procedures -> row_security -> EngineSession
+schema_objects -> ddl -> procedures -> user_procedures -> row_security -> triggers ->
+EngineSession
 (here: batches, EXEC and the statement dispatch). The engine starts empty or from a Seed
 (the sample is one), so it never imports the sample.
 """
@@ -51,7 +52,6 @@ from .procedures import (
     _proc_name,
 )
 from .raiserror import raised
-from .row_security import RowSecurity
 from .session_state import (
     _DEFAULT_BUSY_MS,
     _FETCH,
@@ -68,6 +68,7 @@ from .terminated import note_terminated
 from .textsize import ODBC_TEXTSIZE, within_textsize
 from .token_stream import Tokens
 from .translate import Translator
+from .triggers import Triggers
 
 
 class Seed(Protocol):
@@ -308,6 +309,9 @@ class _AdminContext:
         return True  # the engine's own connection sees everything
 
 
+# ENABLE and DISABLE (TRIGGER) are DDL too (triggers.py).
+_DDL_VERBS = ("CREATE", "ALTER", "DROP", "TRUNCATE", "GRANT", "DENY", "REVOKE", "ENABLE", "DISABLE")
+
 _CONTROL_FLOW = frozenset(
     [
         "IF",
@@ -344,12 +348,12 @@ _CONTROL_FLOW = frozenset(
 )
 
 
-class EngineSession(RowSecurity):
+class EngineSession(Triggers):
     """One client session: its own SQLite connection, transaction and SET state.
 
     Its concerns live in the classes it builds on, one module each: session_state,
     constraint_errors, statements, schema_objects, ddl, select_into, procedures, user_procedures,
-    row_security.
+    row_security, triggers.
     Here:
     batches, EXEC and
     the statement dispatch."""
@@ -479,7 +483,7 @@ class EngineSession(RowSecurity):
             self._use(stmt)
         elif head in ("EXEC", "EXECUTE"):
             yield from self._exec(stmt, scope, 1)
-        elif head in ("CREATE", "ALTER", "DROP", "TRUNCATE", "GRANT", "DENY", "REVOKE"):
+        elif head in _DDL_VERBS:
             yield from self._ddl(stmt)
             yield Done(None)
         elif (

@@ -228,6 +228,13 @@ class Statements(ConstraintErrors):
                 if close is not None:
                     close()
             return
+        yield from self._written(q, bindings, scope)
+
+    def _written(
+        self, q: Query, bindings: dict[str, Any], scope: dict[str, Variable]
+    ) -> Iterator[Result]:
+        """Run a write: the rows of its OUTPUT clause, or its DONE (triggers.py fires the
+        table's triggers around it)."""
         if q.output is not None:
             yield self._with_output(q, q.output, bindings, scope)
             return

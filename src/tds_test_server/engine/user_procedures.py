@@ -164,7 +164,7 @@ class UserProcedures(Procedures):
         statements = self.engine.split(sql)
         # The splitter cuts CREATE OR | ALTER PROCEDURE in two: look at the whole batch.
         # CREATE FUNCTION, too, takes its whole batch.
-        modules = ("PROC", "PROCEDURE", "FUNCTION")
+        modules = ("PROC", "PROCEDURE", "FUNCTION", "TRIGGER")
         if statements and (
             is_create_procedure(statements[0], modules)
             or statements[0].words(3) == ["CREATE", "OR", None]
@@ -175,7 +175,7 @@ class UserProcedures(Procedures):
                 return [whole]
         for stmt in statements[1:]:
             if is_create_procedure(stmt, modules):
-                what = "FUNCTION" if "FUNCTION" in stmt.words(4) else "PROCEDURE"
+                what = next((m for m in modules[2:] if m in stmt.words(4)), "PROCEDURE")
                 raise TdsError(
                     111,
                     f"'CREATE/ALTER {what}' must be the first statement in a query batch.",

@@ -322,7 +322,8 @@ def run_batch(state: SessionState, sql: str) -> Generator[bytes, None, None]:
             done_info = yield from stream_result(resp, result, returns)
             if resp.attention.is_set():
                 break
-            if done_info is not None and procedures:
+            in_proc = procedures or (isinstance(result, Done) and result.in_proc)
+            if done_info is not None and in_proc:
                 add_doneinproc(resp, done_info)
             elif done_info is not None:
                 pending = done_info

@@ -1,0 +1,424 @@
+"""DML triggers: CREATE [OR ALTER] TRIGGER ... ON table AFTER | FOR INSERT, UPDATE, DELETE
+AS body, DROP TRIGGER, ENABLE | DISABLE TRIGGER (and ALTER TABLE ... ENABLE | DISABLE
+TRIGGER), and running a table's enabled triggers after each write to it.
+
+Written from Microsoft's CREATE TRIGGER, "Use the inserted and deleted tables", ROLLBACK
+TRANSACTION, SET NOCOUNT and OUTPUT clause pages:
+- CREATE TRIGGER must be the first statement of its batch; the trigger's schema is its
+  table's (2103 otherwise); a body is a list of plain statements, as a procedure's is.
+- An AFTER trigger runs once per statement, after it, even when no row changed; its body
+  reads `inserted` (the rows as they are now: INSERT, UPDATE) and `deleted` (as they
+  were: UPDATE, DELETE). The body's writes send their own counts (DONEINPROC) before the
+  statement's DONE, unless SET NOCOUNT ON, which ends with the trigger; @@ROWCOUNT in the
+  body starts as the statement's count. The body's writes need no permission of the
+  caller (ownership chaining: every object is dbo's).
+- An error in a trigger ends the batch and rolls the transaction back (XACT_ABORT is ON in
+  a trigger); ROLLBACK rolls it back, the body's later statements still run, and the
+  batch ends with 3609.
+- A direct recursion (the trigger's own table written in its body) does not fire it again
+  (RECURSIVE_TRIGGERS OFF); nesting ends at 32 levels (217).
+- OUTPUT without INTO on a table with an enabled trigger for the statement's action is
+  334 (an UPDATE trigger rules out an UPDATE's OUTPUT, not an INSERT's).
+Not here: INSTEAD OF triggers, DDL and logon triggers, UPDATE()/COLUMNS_UPDATED(),
+sp_settriggerorder (triggers fire in the order they were made).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot.tokens import TokenType
+
+from ..results import Done, Result, TdsError
+from . import errors
+from .batches import Statement, tokenize, word
+from .catalog import DEFAULT_SCHEMA, Table
+from .output_capture import capture_setup, capture_teardown
+from .output_clause import OUTPUT_TABLE
+from .row_security import RowSecurity
+from .session_state import Variable, _now_text, _q
+from .sql_types import affinity
+from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
+from .token_stream import Tokens
+from .translate import Query
+from .trigger_views import EVENTS
+from .user_procedures import _unwrap, is_create_procedure
+
+_NESTING_LIMIT = 32
+_SAVEPOINT = "__azsql_trigger"
+
+
+@dataclass(frozen=True)
+class TriggerDefinition:
+    parts: list[str]  # the trigger's name as written
+    table: list[str]  # its table's name as written
+    alter: bool  # ALTER or CREATE OR ALTER
+    create: bool  # CREATE or CREATE OR ALTER
+    instead_of: bool
+    events: frozenset[str]  # INSERT, UPDATE, DELETE
+    body: str  # the statements, without an enclosing BEGIN ... END
+
+
+def parse_trigger(stmt: Statement) -> TriggerDefinition:
+    ts = Tokens(stmt)
+    first = ts.expect("CREATE", "ALTER")
+    alter, create = first == "ALTER", first == "CREATE"
+    if ts.accept("OR"):
+        ts.expect("ALTER")
+        alter = True
+    ts.expect("TRIGGER")
+    parts = ts.multipart()
+    ts.expect("ON")
+    if ts.peek_word() in ("DATABASE", "ALL"):
+        raise errors.unsupported("DDL triggers")
+    table = ts.multipart()
+    if ts.accept("WITH"):  # ENCRYPTION, EXECUTE AS, NATIVE_COMPILATION, SCHEMABINDING
+        while not ts.at_end() and ts.peek_word() not in ("FOR", "AFTER", "INSTEAD"):
+            ts.next()
+    instead_of = ts.expect("FOR", "AFTER", "INSTEAD") == "INSTEAD"
+    if instead_of:
+        ts.expect("OF")
+    events = {ts.expect(*EVENTS)}
+    while ts.accept_type(TokenType.COMMA):
+        events.add(ts.expect(*EVENTS))
+    if ts.accept("WITH"):
+        ts.expect("APPEND")
+    if ts.accept("NOT"):
+        ts.expect("FOR")
+        ts.expect("REPLICATION")
+    ts.expect("AS")
+    body = ts.text_between(ts.i, len(ts.toks))
+    return TriggerDefinition(parts, table, alter, create, instead_of, frozenset(events), body)
+
+
+def _pseudo_table(kind: str, level: int) -> str:
+    """The session temporary table that holds `inserted` or `deleted` for a trigger
+    `level` deep (a trigger's write may fire another's, each with its own)."""
+    return f"#azsql_{kind}_{level}"
+
+
+def _with_pseudo_tables(body: str, level: int) -> str:
+    """`body` with each `inserted` and `deleted` naming the level's temporary table."""
+    pieces, at = [], 0
+    for tok in tokenize(body):
+        name = tok.text.casefold()
+        if tok.token_type in (TokenType.VAR, TokenType.IDENTIFIER) and name in (
+            "inserted",
+            "deleted",
+        ):
+            pieces += [body[at : tok.start], _pseudo_table(name, level)]
+            at = tok.end + 1
+    return "".join([*pieces, body[at:]])
+
+
+def _not_found(name: str) -> TdsError:
+    return TdsError(
+        1088,
+        f'Cannot find the object "{name}" because it does not exist or you do not have'
+        " permissions.",
+    )
+
+
+class Triggers(RowSecurity):
+    """CREATE/ALTER/DROP/ENABLE/DISABLE TRIGGER and firing a table's AFTER triggers."""
+
+    _firing: tuple[int, ...] = ()  # the object_ids of the triggers running, outermost first
+
+    def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
+        w = stmt.words(2)
+        if is_create_procedure(stmt, ("TRIGGER",)):
+            return self._create_trigger
+        if w == ["DROP", "TRIGGER"]:
+            return self._drop_trigger
+        if w[0] in ("ENABLE", "DISABLE") or (
+            w == ["ALTER", "TABLE"] and any(word(t) == "TRIGGER" for t in stmt.tokens)
+        ):
+            return self._enable_trigger
+        return super()._ddl_action(stmt)
+
+    # -- DDL
+    def _trigger_table(self, parts: list[str]) -> Table:
+        schema, name = self._resolve(parts)
+        table = self.catalog.table(schema, name)
+        if table is None or table.kind != "U" or table.object_id < 0:
+            raise TdsError(
+                8197,
+                f"The object '{'.'.join(parts)}' does not exist or is invalid for this operation.",
+            )
+        return table
+
+    def _create_trigger(self, stmt: Statement) -> None:
+        d = parse_trigger(stmt)
+        if d.instead_of:
+            raise errors.unsupported("INSTEAD OF triggers")
+        table = self._trigger_table(d.table)
+        schema = d.parts[-2] if len(d.parts) > 1 and d.parts[-2] else table.schema
+        if schema.casefold() != table.schema.casefold():
+            raise TdsError(
+                2103,
+                f"Cannot create trigger '{'.'.join(d.parts)}' because its schema is different"
+                " from the schema of the target table or view.",
+            )
+        name = d.parts[-1]
+        existing = self.catalog.resolve_object_id(f"[{table.schema}].[{name}]")
+        now = _now_text()
+        flags = (int(d.instead_of), *(int(e in d.events) for e in EVENTS))
+        if existing is not None:
+            row = self.catalog.object_row(existing)
+            if not d.alter or row is None or row.type != "TR":
+                raise errors.object_exists(name)
+            object_id = existing
+            self.conn.execute(
+                "UPDATE __azsql_objects SET modify_date = ?, definition = ?,"
+                " parent_object_id = ? WHERE object_id = ?",
+                (now, stmt.text, table.object_id, object_id),
+            )
+            self.conn.execute(
+                "UPDATE __azsql_triggers SET is_instead_of = ?, on_insert = ?, on_update = ?,"
+                " on_delete = ? WHERE object_id = ?",
+                (*flags, object_id),
+            )
+            return
+        if not d.create:
+            raise errors.invalid_object(name)
+        object_id = self.catalog.next_object_id()
+        self.conn.execute(
+            "INSERT INTO __azsql_objects (object_id, name, schema_id, parent_object_id, type,"
+            " create_date, modify_date, definition) VALUES (?, ?, ?, ?, 'TR', ?, ?, ?)",
+            (object_id, name, table.schema_id, table.object_id, now, now, stmt.text),
+        )
+        # a dropped table leaves its triggers' rows here: an object_id may come again
+        self.conn.execute(
+            "INSERT OR REPLACE INTO __azsql_triggers VALUES (?, 0, ?, ?, ?, ?)",
+            (object_id, *flags),
+        )
+
+    def _trigger_id(self, parts: list[str]) -> int | None:
+        schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{parts[-1]}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        return oid if row is not None and row.type == "TR" else None
+
+    def _drop_trigger(self, stmt: Statement) -> None:
+        ts = Tokens(stmt)
+        ts.expect("DROP")
+        ts.expect("TRIGGER")
+        if_exists = ts.accept("IF")
+        if if_exists:
+            ts.expect("EXISTS")
+        while True:
+            parts = ts.multipart()
+            oid = self._trigger_id(parts)
+            if oid is not None:
+                for sql in (
+                    "DELETE FROM __azsql_triggers WHERE object_id = ?",
+                    "DELETE FROM __azsql_extended_properties WHERE major_id = ?",
+                    "DELETE FROM __azsql_objects WHERE object_id = ?",
+                ):
+                    self.conn.execute(sql, (oid,))
+            elif not if_exists:
+                raise TdsError(
+                    3701,
+                    f"Cannot drop the trigger '{'.'.join(parts)}', because it does not exist"
+                    " or you do not have permission.",
+                )
+            if not ts.accept_type(TokenType.COMMA):
+                break
+        ts.end()
+
+    def _enable_trigger(self, stmt: Statement) -> None:
+        """ENABLE | DISABLE TRIGGER {ALL | name, ...} ON table, or ALTER TABLE table
+        ENABLE | DISABLE TRIGGER {ALL | name, ...}."""
+        ts = Tokens(stmt)
+        table_parts: list[str] = []
+        if ts.accept("ALTER"):
+            ts.expect("TABLE")
+            table_parts = ts.multipart()
+        verb = ts.expect("ENABLE", "DISABLE")
+        ts.expect("TRIGGER")
+        names: list[list[str]] = []
+        if not ts.accept("ALL"):
+            names.append(ts.multipart())
+            while ts.accept_type(TokenType.COMMA):
+                names.append(ts.multipart())
+        if not table_parts:
+            ts.expect("ON")
+            if ts.peek_word() in ("DATABASE", "ALL"):
+                raise errors.unsupported("DDL triggers")
+            table_parts = ts.multipart()
+        ts.end()
+        schema, name = self._resolve(table_parts)
+        table = self.catalog.table(schema, name)
+        if table is None or table.object_id < 0:
+            raise _not_found(".".join(table_parts))
+        mine = dict(
+            self.conn.execute(
+                "SELECT name, object_id FROM __azsql_objects WHERE type = 'TR'"
+                " AND parent_object_id = ?",
+                (table.object_id,),
+            ).fetchall()
+        )
+        by_name = {k.casefold(): v for k, v in mine.items()}
+        ids = list(mine.values())
+        if names:
+            ids = []
+            for parts in names:
+                if parts[-1].casefold() not in by_name:
+                    raise _not_found(".".join(parts))
+                ids.append(by_name[parts[-1].casefold()])
+        self.conn.executemany(
+            "UPDATE __azsql_triggers SET is_disabled = ? WHERE object_id = ?",
+            [(int(verb == "DISABLE"), oid) for oid in ids],
+        )
+
+    # -- firing
+    def _enabled_triggers(self, q: Query) -> tuple[Table | None, list[tuple[int, str]]]:
+        """The table a write changes and (object_id, definition) of each enabled trigger
+        on it that the write fires, oldest first."""
+        if (
+            q.target is None
+            or q.target.startswith("#")
+            or q.kind not in ("insert", "update", "delete")
+        ):
+            return None, []
+        table = self.catalog.tables.get(q.target.casefold())
+        if table is None or table.object_id < 0:
+            return None, []
+        rows = self.conn.execute(
+            # the (few) triggers first: every write asks, and objects has no index on
+            # parent_object_id (CROSS JOIN keeps SQLite to that order)
+            "SELECT o.object_id, o.definition FROM __azsql_triggers t CROSS JOIN"
+            " __azsql_objects o ON o.object_id = t.object_id"
+            " WHERE o.parent_object_id = ? AND o.type = 'TR'"
+            f" AND t.is_disabled = 0 AND t.on_{q.kind} = 1 ORDER BY o.object_id",
+            (table.object_id,),
+        ).fetchall()
+        return table, [(oid, text) for oid, text in rows if oid not in self._firing]
+
+    def _written(
+        self, q: Query, bindings: dict[str, Any], scope: dict[str, Variable]
+    ) -> Iterator[Result]:
+        table, fired = self._enabled_triggers(q)
+        if table is None or not fired:
+            yield from super()._written(q, bindings, scope)
+            return
+        if q.output is not None:
+            raise TdsError(
+                334,
+                f"The target table '{table.schema}.{table.name}' of the DML statement cannot"
+                " have any enabled triggers if the statement contains an OUTPUT clause"
+                " without INTO clause.",
+            )
+        level = len(self._firing) + 1
+        if level > _NESTING_LIMIT:
+            raise TdsError(
+                217,
+                "Maximum stored procedure, function, trigger, or view nesting level exceeded"
+                f" (limit {_NESTING_LIMIT}).",
+            )
+        conn = self.conn
+        before = set(self.temp_tables)
+        names = [
+            n[0] for n in conn.execute(f"SELECT * FROM {_q(table.sqlite_name)} WHERE 0").description
+        ]
+        # the statement and its triggers are one transaction: of their own (taking the write
+        # lock first, as DDL does), or a savepoint in the session's
+        own = not conn.in_transaction
+        conn.execute("BEGIN IMMEDIATE" if own else f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            count = self._write_captured(q, bindings, table, names, level)
+        except BaseException:  # the statement's own failure undoes the statement only
+            with contextlib.suppress(sqlite3.Error):
+                if own:
+                    conn.execute("ROLLBACK")
+                else:
+                    conn.execute(f"ROLLBACK TO {_SAVEPOINT}")
+                    conn.execute(f"RELEASE {_SAVEPOINT}")
+            drop_made_since(conn, self.temp_tables, before)
+            raise
+        try:
+            for object_id, definition in fired:
+                yield from self._fire(object_id, definition, count, level)
+        except BaseException:
+            # a trigger's error ends the transaction as well (XACT_ABORT is ON in one)
+            self._depth = 0
+            if conn.in_transaction:
+                self._finish("ROLLBACK")
+            raise
+        finally:
+            drop_made_since(conn, self.temp_tables, before)
+        if conn.in_transaction:
+            conn.execute("COMMIT" if own else f"RELEASE {_SAVEPOINT}")
+        self.rowcount = count
+        yield Done(None if self.nocount else count)
+
+    def _write_captured(
+        self, q: Query, bindings: dict[str, Any], table: Table, names: list[str], level: int
+    ) -> int:
+        """Run the write, recording the rows it changes (output_capture.py; `names`: the
+        target's SQLite columns), and fill the level's `inserted` and `deleted` from
+        them: the rows changed."""
+        assert q.target is not None
+        conn = self.conn
+        target = _q(q.target)
+        columns = [(n, c.type) for n in names if (c := table.column(n)) is not None]
+        try:
+            for sql in capture_setup(q.kind, q.target, names):
+                conn.execute(sql)
+            count = self._write(q, bindings)
+            listed = ", ".join(_q(n) for n, _ in columns)
+            sources = {
+                "inserted": f"SELECT {listed} FROM {target} WHERE rowid IN"
+                f" (SELECT rowid FROM temp.{_q(OUTPUT_TABLE)})",
+                "deleted": f"SELECT {listed} FROM temp.{_q(OUTPUT_TABLE)}",
+            }
+            for kind, source in sources.items():
+                name = _pseudo_table(kind, level)
+                declared = ", ".join(f"{_q(n)} {affinity(t)}" for n, t in columns)
+                conn.execute(f"CREATE TEMP TABLE {_q(name)} ({declared})")
+                if q.kind != {"inserted": "delete", "deleted": "insert"}[kind]:
+                    conn.execute(f"INSERT INTO temp.{_q(name)} {source}")
+                self.temp_tables[name.casefold()] = typed_temp_table(
+                    name, tempdb_name(name), [(n, t, None) for n, t in columns]
+                )
+        finally:
+            for sql in capture_teardown():
+                conn.execute(sql)
+        return count
+
+    def _fire(self, object_id: int, definition: str, count: int, level: int) -> Iterator[Result]:
+        """Run one trigger's body; its statements' counts end in DONEINPROC."""
+        trigger = parse_trigger(Statement(definition, tokenize(definition), 1))
+        body = _with_pseudo_tables(_unwrap(trigger.body), level)
+        nocount, textsize, date_settings = self.nocount, self.textsize, self.date_settings()
+        self._firing = (*self._firing, object_id)
+        self._proc_depth += 1
+        scope: dict[str, Variable] = {}
+        rolled_back = False
+        try:
+            self.rowcount = count
+            for stmt in self.engine.split(body) if body.strip() else []:
+                head = stmt.words(1)[0]
+                if head == "RETURN":
+                    break
+                if head == "ROLLBACK":  # the whole transaction, and the statement with it
+                    self._depth = 0
+                    self._finish("ROLLBACK")
+                    rolled_back = True
+                    continue
+                for result in self._statement(stmt, scope, False):
+                    yield Done(result.row_count, True) if isinstance(result, Done) else result
+        finally:
+            self._proc_depth -= 1
+            self._firing = self._firing[:-1]
+            self.nocount = nocount
+            self.textsize = textsize
+            self.restore_date_settings(date_settings)
+        if rolled_back:
+            raise TdsError(
+                3609, "The transaction ended in the trigger. The batch has been aborted."
+            )
