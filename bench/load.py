@@ -288,6 +288,8 @@ def ours_config(tmp: Path, host: str, port: int) -> Path:
                 "[server.limits]",
                 "rate_per_minute = 100000000",
                 "rate_burst = 100000",
+                # every simulated client shares the one token
+                "max_concurrent_calls_per_client = 100000",
                 "[audit]",
                 f'path = "{tmp / "audit.jsonl"}"',
                 "[logging]",

@@ -193,9 +193,11 @@ def records(result: QueryResult) -> list[dict[str, Any]]:
 
 # "<untrusted-data" or "</untrusted-data" inside a cell, whatever the spacing or case.
 _FENCE_START = re.compile(r"<(?=\s*/?\s*untrusted-data)", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+# C0 and C1 controls (C1 holds NEL, U+0085, a line break like U+2028) and the line and
+# paragraph separators: none may start a line in a cell
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 # Anything _escape would change; most cells have none of it and are returned as they are.
-_SPECIAL = re.compile(r"[\\|<\x00-\x1f\x7f\u2028\u2029]")
+_SPECIAL = re.compile(r"[\\|<\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _TEXT = frozenset({str})
 _TEXT_OR_NULL = frozenset({str, _NONE})
 # In a result's table SQL NULL is written NULL, and a text that reads NULL (imported data
@@ -266,8 +268,8 @@ def _column_text(column: Sequence[JsonValue]) -> Sequence[str]:
 def _own_text(texts: Sequence[str]) -> bool:
     """Whether each of `texts` is its own cell text: none to cut, escape or mark as not
     NULL. isprintable() is False for every control character _SPECIAL names, and for a
-    few it does not name (U+0085, U+00A0), whose columns go cell by cell and come out the
-    same: one scan at C speed instead of a regex's."""
+    few it does not name (U+00A0), whose columns go cell by cell and come out the same:
+    one scan at C speed instead of a regex's."""
     joined = "".join(texts)
     return (
         max(map(len, texts)) <= MAX_CELL_CHARS

@@ -1,11 +1,22 @@
 """Tool-call slots ([server.limits] max_concurrent_calls, queue_timeout_s): a call past
-the limit waits for a slot, in arrival order, and gives up after queue_timeout_s."""
+the limit waits for a slot, in arrival order, and gives up after queue_timeout_s; one
+client runs at most max_concurrent_calls_per_client of them."""
 
 from __future__ import annotations
 
 import asyncio
+import types
+from typing import Any
 
+import pytest
+from fastmcp import Client
+
+from azsql_mcp import hookimpl
+from azsql_mcp.api import ClientIdentity
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.core.settingtables import ServerLimits
+from azsql_mcp.serving import toolcalls
 from azsql_mcp.serving.admission import LimitState
 
 
@@ -41,3 +52,48 @@ async def test_a_call_gives_up_after_the_queue_timeout() -> None:
     assert not await slots.acquire()
     await slots.release()
     assert await slots.acquire()
+
+
+async def test_one_client_cannot_take_every_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token's subject runs at most max_concurrent_calls_per_client calls at once: a
+    reader's slow queries could else hold every pooled connection of a source (pool_size)
+    and leave every other client "busy". Its next call is refused at once; another
+    client's call still runs, and the first client's again once one of its own ended."""
+    release = asyncio.Event()
+
+    async def hold() -> str:
+        await release.wait()
+        return "held"
+
+    async def ping() -> str:
+        return "pong"
+
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        register(hold)
+        register(ping)
+
+    module = types.ModuleType("holding")
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    limits = {"max_concurrent_calls": 10, "max_concurrent_calls_per_client": 2}
+    settings = settings_from_mapping({"server": {"limits": limits}})
+    app = build_app(settings, extra_plugins={"holding": module})
+    caller = {"subject": "reader"}
+    monkeypatch.setattr(
+        toolcalls,
+        "client_identity",
+        lambda: ClientIdentity(subject=caller["subject"], authenticated=True),
+    )
+    async with Client(app.mcp) as client:
+        held = [asyncio.create_task(client.call_tool("hold", {})) for _ in range(2)]
+        await asyncio.sleep(0.1)
+        with pytest.raises(Exception, match="max_concurrent_calls_per_client"):
+            await client.call_tool("ping", {})
+        caller["subject"] = "admin"
+        assert (await client.call_tool("ping", {})).data == "pong"
+        release.set()
+        await asyncio.gather(*held)
+        caller["subject"] = "reader"
+        assert (await client.call_tool("ping", {})).data == "pong"
+    local = ClientIdentity()  # stdio, or HTTP without client authentication: no bound
+    assert not local.authenticated

@@ -158,6 +158,26 @@ def test_a_post_another_site_makes_is_refused_by_sec_fetch_site_too() -> None:
         assert post.status_code == 200, site
 
 
+def test_another_sites_page_may_link_to_the_console_but_not_load_it() -> None:
+    # An image, script, frame or fetch of a console page from another site's page (or
+    # another port of localhost: same-site) would run its catalog reads, unseen and as
+    # often as that page likes; a person following a link opens the page (Fetch Metadata)
+    web = client()
+    path = "/console/schema"
+    loads = [("no-cors", "image"), ("no-cors", "script"), ("navigate", "iframe"), ("cors", "empty")]
+    for site in ("cross-site", "same-site"):
+        for mode, dest in loads:
+            headers = {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": mode, "Sec-Fetch-Dest": dest}
+            refused = web.get(path, headers=headers)
+            assert refused.status_code == 403, (site, mode, dest)
+            assert refused.headers["x-frame-options"] == "DENY"
+        link = {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+        assert web.get(path, headers=link).status_code == 200, site
+    own = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+    assert web.get("/console/activity/rows", headers=own).status_code == 200
+    assert web.get(path, headers={"Sec-Fetch-Site": "none"}).status_code == 200
+
+
 def test_the_query_runner_keeps_the_clients_rate_limit() -> None:
     web = client(limits={"rate_per_minute": 1, "rate_burst": 1})
     assert web.post("/console/query", data={"sql": ""}).status_code == 200

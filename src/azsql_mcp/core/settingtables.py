@@ -99,6 +99,9 @@ class ServerLimits(BaseModel):
     rate_per_minute: int = Field(600, ge=0)
     rate_burst: int = Field(60, ge=1)
     max_concurrent_calls: int = Field(64, ge=1)
+    # calls one authenticated client (token subject) runs at once: below pool_size's
+    # default of 10, so that one client's slow queries leave connections to the others
+    max_concurrent_calls_per_client: int = Field(8, ge=1)
     queue_timeout_s: float = Field(5, ge=0)
     # a whole tool call, prompt or resource read: a hung plugin gives its slot back
     call_timeout_s: float = Field(600, gt=0, le=86400)

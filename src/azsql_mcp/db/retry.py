@@ -72,6 +72,12 @@ _VENDOR_PREFIX = re.compile(
     r"^\[[0-9A-Z]{5}\]\s*|\[(?:Microsoft|FreeTDS|unixODBC)\][^\]]*\]|\[SQL Server\]"
 )
 _TRAILER = re.compile(r"\s*\(\d+\)\s*(?:" + _CALL + r")?\s*$")
+# A message may quote a row's value, written by anyone (error 245: "Conversion failed
+# when converting the nvarchar value '...'"), and reaches the model as the tool's error,
+# outside any untrusted-data fence: it stays one line (every line break Unicode knows
+# written as an escape, as in a result's cells) and never looks like a fence marker.
+_LINE_BREAK = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_FENCE_START = re.compile(r"<(?=\s*/?\s*untrusted-data)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,18 @@ def inspect_error(exc: BaseException) -> DriverErrorInfo:
     state = args[0] if len(args) >= 2 and isinstance(args[0], str) else ""
     raw = str(args[1]) if len(args) >= 2 else str(exc)
     messages = [clean_message(part) for part in raw.split("; ") if clean_message(part)]
-    return DriverErrorInfo(state, server_number(raw), " ".join(messages) or raw)
+    return DriverErrorInfo(state, server_number(raw), _one_line(" ".join(messages) or raw))
+
+
+def _one_line(message: str) -> str:
+    """`message` on one line, with nothing in it that looks like a fence marker."""
+    message = _LINE_BREAK.sub(_escaped, message)
+    return _FENCE_START.sub(r"\\<", message)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\n": "\\n", "\r": "\\r"}.get(char) or f"\\u{ord(char):04x}"
 
 
 def clean_message(part: str) -> str:

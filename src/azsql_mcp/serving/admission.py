@@ -18,7 +18,9 @@
   learns nothing there and is not counted.
 - tool-call slots, taken by the tool-call middleware (serving/toolcalls.py): at most
   `max_concurrent_calls` tool calls run at once; a call waits up to
-  `queue_timeout_s` for a slot, then gets an MCP error.
+  `queue_timeout_s` for a slot, then gets an MCP error. An authenticated client (its
+  token's subject) runs at most `max_concurrent_calls_per_client` at once; one more is
+  refused at once, so that its slow queries cannot hold every pooled connection.
 
 The limits live in one `LimitState` that a config reload updates in place.
 """
@@ -55,6 +57,7 @@ class LimitState:
         self._waiting = 0  # calls queued for a slot
         self._slot_freed: asyncio.Condition | None = None  # bound to the serving loop lazily
         self._listening: dict[str, int] = {}  # client -> listen streams it holds open
+        self._calling: dict[str, int] = {}  # authenticated client -> calls it runs
         self.sessions = SessionTable()
 
     @property
@@ -111,6 +114,21 @@ class LimitState:
             del self._listening[client]
 
     # --- concurrency ----------------------------------------------------------------
+
+    def start_call(self, client: str) -> bool:
+        """Count one more call of `client`; False when it runs its limit already."""
+        held = self._calling.get(client, 0)
+        if held >= self.limits.max_concurrent_calls_per_client:
+            return False
+        self._calling[client] = held + 1
+        return True
+
+    def end_call(self, client: str) -> None:
+        held = self._calling[client] - 1
+        if held:
+            self._calling[client] = held
+        else:
+            del self._calling[client]
 
     async def acquire(self) -> bool:
         """Take a tool-call slot, waiting up to queue_timeout_s; False when none freed."""

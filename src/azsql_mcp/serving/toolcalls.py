@@ -128,8 +128,15 @@ class ToolCallMiddleware(Middleware):
         outcome, number = "ok", None
         error_kind: ErrorKind | None = None
         slot = False
+        # an authenticated client's own bound; stdio and loopback callers are one person
+        caller = record.client.subject if record.client.authenticated else None
+        counted = False
         try:
             with self._cancellable(context):  # queued for a slot too
+                if caller is not None:
+                    counted = self.limits.start_call(caller)
+                    if not counted:
+                        raise _client_busy(self.limits)
                 slot = await self.limits.acquire()
                 if not slot:
                     raise _busy(self.limits)
@@ -168,6 +175,8 @@ class ToolCallMiddleware(Middleware):
             record.finished = True
             if slot:
                 await self.limits.release()
+            if counted and caller is not None:
+                self.limits.end_call(caller)
             COMMIT_SINK.reset(sink)
             CURRENT_CALL.reset(token)
             duration = time.perf_counter() - started
@@ -325,6 +334,16 @@ def _busy(limits: LimitState) -> RateLimitError:
         f"server busy: {limits.limits.max_concurrent_calls} call(s) already running (tool"
         " calls, prompts and resource reads), the limit set by [server.limits]"
         " max_concurrent_calls; retry in a few seconds"
+    )
+
+
+def _client_busy(limits: LimitState) -> RateLimitError:
+    metrics.LIMITED_REQUESTS.labels("concurrency").inc()
+    return RateLimitError(
+        f"this client already runs {limits.limits.max_concurrent_calls_per_client} call(s) at"
+        " once (tool calls, prompts and resource reads), the most [server.limits]"
+        " max_concurrent_calls_per_client lets one client run, so that the others keep"
+        " connections to the database; wait for one of them to finish, then retry"
     )
 
 

@@ -1,6 +1,7 @@
 """Who may open the console: anyone on this machine when the server listens on loopback
 without client authentication; otherwise a client whose bearer token carries
-`sql.admin`. Form posts must come from its own pages (Origin, Sec-Fetch-Site). A browser
+`sql.admin`. Form posts must come from its own pages (Origin, Sec-Fetch-Site), and no
+other site's page may load one (Sec-Fetch-Mode, Sec-Fetch-Dest). A browser
 refused gets a page saying how to sign in (signin.py). The Host header is checked for
 every path, the console's too, by FastMCP's host guard (DNS-rebinding protection,
 serving/http.py)."""
@@ -34,6 +35,12 @@ def refusal(app: App, request: Request) -> Response | None:
     """None when the request may see the console, else the answer that says why not."""
     if request.method == "POST" and not _same_origin(request):
         return PlainTextResponse("cross-site form posts are refused", status_code=403)
+    if _loaded_by_another_site(request):
+        return PlainTextResponse(
+            "another site's page may link to the console, not load it (as an image, script,"
+            " frame or fetch): open it from the address bar or a link",
+            status_code=403,
+        )
     refused = admin_refusal(app, request)
     if refused is not None and wants_html(request):  # a person at a browser
         return signin_page(app, refused)
@@ -47,6 +54,20 @@ def _same_origin(request: Request) -> bool:
     if origin and urlsplit(origin).netloc != request.headers.get("host"):
         return False
     return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+
+
+def _loaded_by_another_site(request: Request) -> bool:
+    """Whether another site's page (another port of localhost too: same-site) loads this
+    one as an image, script, frame or fetch, which current browsers say in Fetch Metadata:
+    a page that does so in a loop would have each load's catalog reads run, unseen. A
+    person following a link from elsewhere (a top-level navigation) opens the page."""
+    headers = request.headers
+    if headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none"):
+        return False
+    return not (
+        headers.get("sec-fetch-mode") == "navigate"
+        and headers.get("sec-fetch-dest", "document") == "document"
+    )
 
 
 def admin_refusal(app: App, request: Request) -> Response | None:
