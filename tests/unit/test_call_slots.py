@@ -57,8 +57,8 @@ async def test_a_call_gives_up_after_the_queue_timeout() -> None:
 async def test_one_client_cannot_take_every_slot(monkeypatch: pytest.MonkeyPatch) -> None:
     """A token's subject runs at most max_concurrent_calls_per_client calls at once: a
     reader's slow queries could else hold every pooled connection of a source (pool_size)
-    and leave every other client "busy". Its next call is refused at once; another
-    client's call still runs, and the first client's again once one of its own ended."""
+    and leave every other client "busy". Its next call waits for one of its own to end
+    (up to queue_timeout_s, then it is refused); another client's call runs at once."""
     release = asyncio.Event()
 
     async def hold() -> str:
@@ -76,7 +76,7 @@ async def test_one_client_cannot_take_every_slot(monkeypatch: pytest.MonkeyPatch
     module = types.ModuleType("holding")
     module.register_tools = register_tools  # type: ignore[attr-defined]
     limits = {"max_concurrent_calls": 10, "max_concurrent_calls_per_client": 2}
-    settings = settings_from_mapping({"server": {"limits": limits}})
+    settings = settings_from_mapping({"server": {"limits": {**limits, "queue_timeout_s": 5}}})
     app = build_app(settings, extra_plugins={"holding": module})
     caller = {"subject": "reader"}
     monkeypatch.setattr(
@@ -87,13 +87,29 @@ async def test_one_client_cannot_take_every_slot(monkeypatch: pytest.MonkeyPatch
     async with Client(app.mcp) as client:
         held = [asyncio.create_task(client.call_tool("hold", {})) for _ in range(2)]
         await asyncio.sleep(0.1)
-        with pytest.raises(Exception, match="max_concurrent_calls_per_client"):
-            await client.call_tool("ping", {})
+        third = asyncio.create_task(client.call_tool("ping", {}))
+        await asyncio.sleep(0.1)
+        assert not third.done()  # the reader's third waits for one of its own two
         caller["subject"] = "admin"
         assert (await client.call_tool("ping", {})).data == "pong"
         release.set()
         await asyncio.gather(*held)
-        caller["subject"] = "reader"
-        assert (await client.call_tool("ping", {})).data == "pong"
+        assert (await asyncio.wait_for(third, 5)).data == "pong"
     local = ClientIdentity()  # stdio, or HTTP without client authentication: no bound
     assert not local.authenticated
+
+
+async def test_a_clients_call_past_its_bound_gives_up_after_the_queue_timeout() -> None:
+    """A client at its bound waits, and is told which limit held it, where another
+    client takes a slot at once; the slots come back when its calls end."""
+    slots = LimitState(
+        ServerLimits(max_concurrent_calls_per_client=1, max_concurrent_calls=4, queue_timeout_s=0.1)
+    )
+    assert await slots.acquire("reader")
+    assert not await slots.acquire("reader")
+    assert slots.client_full("reader")
+    assert await slots.acquire("admin")
+    assert await slots.acquire(None)  # unauthenticated: no bound of its own
+    await slots.release("reader")
+    assert not slots.client_full("reader")
+    assert await slots.acquire("reader")

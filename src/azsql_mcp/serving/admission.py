@@ -19,8 +19,8 @@
 - tool-call slots, taken by the tool-call middleware (serving/toolcalls.py): at most
   `max_concurrent_calls` tool calls run at once; a call waits up to
   `queue_timeout_s` for a slot, then gets an MCP error. An authenticated client (its
-  token's subject) runs at most `max_concurrent_calls_per_client` at once; one more is
-  refused at once, so that its slow queries cannot hold every pooled connection.
+  token's subject) runs at most `max_concurrent_calls_per_client` at once, so that its
+  slow queries cannot hold every pooled connection; one more waits as above.
 
 The limits live in one `LimitState` that a config reload updates in place.
 """
@@ -115,25 +115,26 @@ class LimitState:
 
     # --- concurrency ----------------------------------------------------------------
 
-    def start_call(self, client: str) -> bool:
-        """Count one more call of `client`; False when it runs its limit already."""
-        held = self._calling.get(client, 0)
-        if held >= self.limits.max_concurrent_calls_per_client:
-            return False
-        self._calling[client] = held + 1
-        return True
+    def _free(self, client: str | None) -> bool:
+        """Whether a call may take a slot now; `client`: an authenticated client, bound
+        to max_concurrent_calls_per_client of them."""
+        return self._in_use < self.limits.max_concurrent_calls and not self.client_full(client)
 
-    def end_call(self, client: str) -> None:
-        held = self._calling[client] - 1
-        if held:
-            self._calling[client] = held
-        else:
-            del self._calling[client]
+    def client_full(self, client: str | None) -> bool:
+        """Whether `client` runs as many calls as max_concurrent_calls_per_client lets it."""
+        held = 0 if client is None else self._calling.get(client, 0)
+        return client is not None and held >= self.limits.max_concurrent_calls_per_client
 
-    async def acquire(self) -> bool:
-        """Take a tool-call slot, waiting up to queue_timeout_s; False when none freed."""
-        if self._waiting == 0 and self._in_use < self.limits.max_concurrent_calls:
-            self._in_use += 1  # the usual case: a slot is free and nobody queues for it
+    def _take(self, client: str | None) -> None:
+        self._in_use += 1
+        if client is not None:
+            self._calling[client] = self._calling.get(client, 0) + 1
+
+    async def acquire(self, client: str | None = None) -> bool:
+        """Take a tool-call slot (and one of `client`'s own), waiting up to
+        queue_timeout_s; False when none freed."""
+        if self._waiting == 0 and self._free(client):
+            self._take(client)  # the usual case: a slot is free and nobody queues for it
             return True
         if self._slot_freed is None:
             self._slot_freed = asyncio.Condition()
@@ -143,21 +144,28 @@ class LimitState:
             async with freed:
                 try:
                     await asyncio.wait_for(
-                        freed.wait_for(lambda: self._in_use < self.limits.max_concurrent_calls),
-                        self.limits.queue_timeout_s,
+                        freed.wait_for(lambda: self._free(client)), self.limits.queue_timeout_s
                     )
                 except TimeoutError:
                     return False
-                self._in_use += 1
+                self._take(client)
                 return True
         finally:
             self._waiting -= 1
 
-    async def release(self) -> None:
+    async def release(self, client: str | None = None) -> None:
         self._in_use -= 1
+        if client is not None:
+            held = self._calling[client] - 1
+            if held:
+                self._calling[client] = held
+            else:
+                del self._calling[client]
         if self._waiting and self._slot_freed is not None:
             async with self._slot_freed:
-                self._slot_freed.notify()
+                # all, in the order they came: the first may wait for its client's own
+                # slot, which this one did not free, where a later one can run
+                self._slot_freed.notify_all()
 
 
 @dataclass

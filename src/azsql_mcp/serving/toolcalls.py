@@ -130,16 +130,12 @@ class ToolCallMiddleware(Middleware):
         slot = False
         # an authenticated client's own bound; stdio and loopback callers are one person
         caller = record.client.subject if record.client.authenticated else None
-        counted = False
         try:
             with self._cancellable(context):  # queued for a slot too
-                if caller is not None:
-                    counted = self.limits.start_call(caller)
-                    if not counted:
-                        raise _client_busy(self.limits)
-                slot = await self.limits.acquire()
+                slot = await self.limits.acquire(caller)
                 if not slot:
-                    raise _busy(self.limits)
+                    full = self.limits.client_full(caller)
+                    raise (_client_busy if full else _busy)(self.limits)
                 if self._cut_when is not None:  # queued until the cut freed a slot
                     raise _stopped(kind, self._cut_when, False, record)
                 limit = self.limits.limits.call_timeout_s
@@ -174,9 +170,7 @@ class ToolCallMiddleware(Middleware):
         finally:
             record.finished = True
             if slot:
-                await self.limits.release()
-            if counted and caller is not None:
-                self.limits.end_call(caller)
+                await self.limits.release(caller)
             COMMIT_SINK.reset(sink)
             CURRENT_CALL.reset(token)
             duration = time.perf_counter() - started
@@ -342,8 +336,9 @@ def _client_busy(limits: LimitState) -> RateLimitError:
     return RateLimitError(
         f"this client already runs {limits.limits.max_concurrent_calls_per_client} call(s) at"
         " once (tool calls, prompts and resource reads), the most [server.limits]"
-        " max_concurrent_calls_per_client lets one client run, so that the others keep"
-        " connections to the database; wait for one of them to finish, then retry"
+        " max_concurrent_calls_per_client lets one client run so that the others keep"
+        " connections to the database, and none of them finished within queue_timeout_s;"
+        " retry once one has finished"
     )
 
 
