@@ -146,10 +146,12 @@ def test_no_source_file_over_1000_lines(path: Path) -> None:
 
 
 # The public API's own modules, and the internals they may name: the JSON rules (shared
-# with the driver process), the version, and the core behind build_server.
+# with the driver process), the fence's marker (shared with the wording of the database's
+# errors), the version, and the core behind build_server.
 PUBLIC_FILES = ["__init__.py", "api.py", "values.py", "version.py", "embedding.py"]
 PUBLIC_MAY_USE = {
     "azsql_mcp.db.jsonvalues",
+    "azsql_mcp.db.fence_marker",
     "azsql_mcp.version",
     "azsql_mcp.embedding",
     "azsql_mcp.core.assembly",

@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from azsql_mcp.catalog.access import quote
+from azsql_mcp.db.fence_marker import FENCE_START
 
 # What stands for a table the catalog hides from the user: the one a foreign key
 # references, or a temporal table's history table, when it holds no permission on it.
@@ -27,8 +28,6 @@ TABLE_HIDDEN = "table hidden (needs SELECT or VIEW DEFINITION on it)"
 # temporary objects), then letters, digits, _, @, $ and #. Reserved words are left bare.
 _REGULAR = re.compile(r"[^\W\d][\w@$#]*")
 _SHORT = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# What a fence marker starts with: a name must not even look like one.
-_FENCE_START = re.compile(r"<(?=\s*/?\s*untrusted-data)", re.IGNORECASE)
 
 
 def is_regular(name: str) -> bool:
@@ -55,7 +54,7 @@ def spelled_as(names: set[str], wanted: str) -> set[str]:
 
 def name_text(name: str) -> str:
     """One part of a name as text: identifier(name), escaped."""
-    return _FENCE_START.sub("\\\\u003c", "".join(map(_char_text, identifier(name))))
+    return FENCE_START.sub("\\\\u003c", "".join(map(_char_text, identifier(name))))
 
 
 def names_text(names: list[str]) -> str:

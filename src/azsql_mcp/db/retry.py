@@ -17,6 +17,7 @@ from azsql_mcp.api import DatabaseError
 from azsql_mcp.db.driverrows import TIMEOUT_STATE  # the driver process raises it too
 from azsql_mcp.db.error_context import CALL as _CALL
 from azsql_mcp.db.error_context import server_number
+from azsql_mcp.db.fence_marker import FENCE_START
 
 # Azure SQL errors worth retrying (Microsoft: "Troubleshoot transient connection errors"
 # and "Troubleshoot connectivity issues and other errors").
@@ -77,7 +78,6 @@ _TRAILER = re.compile(r"\s*\(\d+\)\s*(?:" + _CALL + r")?\s*$")
 # outside any untrusted-data fence: it stays one line (every line break Unicode knows
 # written as an escape, as in a result's cells) and never looks like a fence marker.
 _LINE_BREAK = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-_FENCE_START = re.compile(r"<(?=\s*/?\s*untrusted-data)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def inspect_error(exc: BaseException) -> DriverErrorInfo:
 def _one_line(message: str) -> str:
     """`message` on one line, with nothing in it that looks like a fence marker."""
     message = _LINE_BREAK.sub(_escaped, message)
-    return _FENCE_START.sub(r"\\<", message)
+    return FENCE_START.sub(r"\\<", message)
 
 
 def _escaped(match: re.Match[str]) -> str:
