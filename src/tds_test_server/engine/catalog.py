@@ -25,6 +25,7 @@ from .hidden_objects import HIDDEN_OBJECTS_VIEW
 from .index_leads import index_leads
 from .policy_views import security_policies, security_predicates
 from .principal_views import DATABASE_PRINCIPALS, database_permissions, database_role_members
+from .reference_views import REFERENCES_FUNCTION, dependencies_view, referenced_names, synonyms_view
 from .sequence_views import SEQUENCES_DDL, sequences_view
 from .server_views import (
     DATABASE_FILES,
@@ -180,6 +181,7 @@ class Catalog:
         # filter predicates put on every read (row_security.py writes them).
         self.filters: dict[str, str] = {}
         self.versioned: dict[int, tuple[str, str, str, str]] = {}  # temporal_tables.py
+        self.synonyms: dict[int, list[str]] = {}  # base name parts by synonym (synonyms.py)
         self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
@@ -207,7 +209,11 @@ class Catalog:
             "SELECT target_object_id, filter FROM __azsql_security_predicates WHERE is_enabled = 1"
         ).fetchall()
         leads = index_leads(conn)
+        synonyms = conn.execute(
+            "SELECT object_id, definition FROM __azsql_objects WHERE type = 'SN'"
+        ).fetchall()
         with self._lock:
+            self.synonyms = {oid: split_name(base) for oid, base in synonyms}
             self.index_leads = leads
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
             self.schema_names = {sid: name for sid, name in schemas}
@@ -338,7 +344,7 @@ _TYPE_DESC = (
     " WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' WHEN 'D' THEN 'DEFAULT_CONSTRAINT'"
     " WHEN 'C' THEN 'CHECK_CONSTRAINT' WHEN 'P' THEN 'SQL_STORED_PROCEDURE'"
     " WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' WHEN 'SP' THEN 'SECURITY_POLICY'"
-    " WHEN 'SO' THEN 'SEQUENCE_OBJECT' END"
+    " WHEN 'SO' THEN 'SEQUENCE_OBJECT' WHEN 'SN' THEN 'SYNONYM' END"
 )
 
 
@@ -811,6 +817,8 @@ SYSTEM_VIEWS: list[SystemView] = [
         " precision, scale, is_output, 0, 0, 0, NULL, 0, 0, 1, NULL, NULL, NULL, NULL, NULL"
         f" FROM __azsql_parameters WHERE {_VISIBLE}",
     ),
+    _view(-531, "sys", "synonyms", *synonyms_view(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS)),
+    _view(-532, "sys", "sql_expression_dependencies", *dependencies_view(_OBJECTS, _DB)),
     # This server runs no triggers: the views are there, empty, as for a database
     # without any.
     _view(
@@ -838,6 +846,7 @@ def create_session_objects(conn: sqlite3.Connection) -> None:
     """Per-connection temp tables (live DMV data, row counts) and the catalog views."""
     conn.executescript(SESSION_TEMP_DDL)
     conn.execute(HIDDEN_OBJECTS_VIEW)
+    conn.create_function(REFERENCES_FUNCTION, 1, referenced_names, deterministic=True)
     for view in SYSTEM_VIEWS:
         cols = ", ".join(f'"{c.name}"' for c in view.table.columns)
         conn.execute(

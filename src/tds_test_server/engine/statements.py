@@ -37,6 +37,7 @@ from .for_json import json_result
 from .for_xml import xml_result
 from .languages import date_first, language
 from .output_capture import capture_setup, capture_teardown
+from .reference_views import check_dependencies
 from .session_state import (
     _DEFAULT_BUSY_MS,
     _FETCH,
@@ -48,6 +49,7 @@ from .session_state import (
     datetime_text,
 )
 from .sql_types import UnknownType, parse_type
+from .synonyms import synonyms_read
 from .temp_tables import last_identity
 from .textsize import textsize_setting
 from .token_stream import Tokens
@@ -301,8 +303,14 @@ class Statements(ConstraintErrors):
             return
         # A server or database permission: no ownership chain reaches it.
         dmv_permissions.check(self.engine.edition, self.principal, set(q.reads), self.database)
+        check_dependencies(self.principal.privileged, q.reads)
         if self._proc_depth:
             return
+        for oid, schema_id in synonyms_read(q.tsql, q.kind):  # instead of their bases
+            name, schema = self.catalog.objects[oid].name, self.catalog.schema_names[schema_id]
+            self.principal.check_object(
+                self.conn, "SELECT", name, (oid, schema_id), (self.database, schema)
+            )
         reads: dict[int, set[str]] | None = None
         scoped = False
         for sqlite_name in sorted(q.reads):
