@@ -818,7 +818,12 @@ SYSTEM_VIEWS: list[SystemView] = [
         f" FROM __azsql_parameters WHERE {_VISIBLE}",
     ),
     _view(-531, "sys", "synonyms", *synonyms_view(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS)),
-    _view(-532, "sys", "sql_expression_dependencies", *dependencies_view(_OBJECTS, _DB)),
+    _view(
+        -532,
+        "sys",
+        "sql_expression_dependencies",
+        *dependencies_view(_OBJECTS, _DB, _SEES_DEFINITIONS),
+    ),
     # This server runs no triggers: the views are there, empty, as for a database
     # without any.
     _view(

@@ -12,8 +12,10 @@ Microsoft's docs (synonyms.py makes and resolves the synonyms).
   schema-unbound and on a whole object (minor ids 0, is_ambiguous 0). The names are
   found by `referenced_names` reading the definition's tokens, not by binding it: a
   name after FROM, JOIN, UPDATE, DELETE, INTO, MERGE, APPLY or EXEC[UTE], and a multi-part name
-  called as a function. The view needs VIEW DEFINITION on the database and SELECT on
-  it, which only db_owner holds by default: others get error 229 (`check_dependencies`).
+  called as a function. The page asks VIEW DEFINITION on the database and SELECT on the
+  view (db_owner's alone by default); without VIEW DEFINITION the view here has no row
+  (a choice: the page does not say whether SQL Server refuses the SELECT or answers
+  without rows; the rows would show what the definitions, NULL to such a user, name).
 """
 
 from __future__ import annotations
@@ -24,10 +26,8 @@ import json
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
-from ..results import TdsError
 from .tsql_dialect import EngineTSQL
 
-DEPENDENCIES = "sys.sql_expression_dependencies"
 REFERENCES_FUNCTION = "AZSQL_REFERENCED_NAMES"
 _MODULE_TYPES = "('V', 'P', 'IF', 'FN', 'TF', 'TR')"
 # The words a table's (or a procedure's) name follows.
@@ -45,9 +45,10 @@ def synonyms_view(object_columns: str, object_select: str, objects: str) -> tupl
     )
 
 
-def dependencies_view(objects: str, database: str) -> tuple[str, str]:
+def dependencies_view(objects: str, database: str, sees_definitions: str) -> tuple[str, str]:
     """sys.sql_expression_dependencies' columns and SELECT over the visible `objects`;
-    `database` the SQL of the current database's name."""
+    `database` the SQL of the current database's name, `sees_definitions` 1 when the
+    session holds VIEW DEFINITION."""
     part = "json_extract(j.value, '$[{0}]')"
     server, db, schema, entity = (part.format(i) for i in range(4))
     local = f"{server} IS NULL AND ({db} IS NULL OR {db} = {database} COLLATE NOCASE)"
@@ -69,7 +70,7 @@ def dependencies_view(objects: str, database: str) -> tuple[str, str]:
         f" {server}, {db}, {schema}, {entity},"
         f" CASE WHEN {local} AND NOT {caller} THEN {found} END, 0, {caller}, 0"
         f" FROM {objects} o, json_each({REFERENCES_FUNCTION}(o.definition)) j"
-        f" WHERE o.type IN {_MODULE_TYPES}",
+        f" WHERE o.type IN {_MODULE_TYPES} AND {sees_definitions}",
     )
 
 
@@ -137,17 +138,3 @@ def _name_at(tokens: list[Token], i: int) -> tuple[list[str | None], int]:
         else:
             break
     return (parts if len(parts) <= 4 else []), j
-
-
-def check_dependencies(privileged: bool, reads: frozenset[str]) -> None:
-    """Error 229 on sys.sql_expression_dependencies for all but db_owner (the privileged
-    login): its SELECT is db_owner's alone by default."""
-    if privileged or DEPENDENCIES not in reads:
-        return
-    raise TdsError(
-        229,
-        "The SELECT permission was denied on the object 'sql_expression_dependencies',"
-        " database 'mssqlsystemresource', schema 'sys'.",
-        severity=14,
-        state=5,
-    )

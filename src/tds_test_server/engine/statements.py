@@ -37,7 +37,6 @@ from .for_json import json_result
 from .for_xml import xml_result
 from .languages import date_first, language
 from .output_capture import capture_setup, capture_teardown
-from .reference_views import check_dependencies
 from .session_state import (
     _DEFAULT_BUSY_MS,
     _FETCH,
@@ -303,7 +302,6 @@ class Statements(ConstraintErrors):
             return
         # A server or database permission: no ownership chain reaches it.
         dmv_permissions.check(self.engine.edition, self.principal, set(q.reads), self.database)
-        check_dependencies(self.principal.privileged, q.reads)
         if self._proc_depth:
             return
         for oid, schema_id in synonyms_read(q.tsql, q.kind):  # instead of their bases
