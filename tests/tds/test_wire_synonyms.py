@@ -29,6 +29,8 @@ SETUP = [
     "CREATE SYNONYM dbo.DotsSyn FOR OtherDb..Orders",
     "CREATE SYNONYM dbo.RemoteSyn FOR Srv.Sales.dbo.Orders",
     "CREATE SYNONYM dbo.GoneSyn FOR dbo.NotThere",
+    "CREATE SYNONYM dbo.Sessions FOR sys.dm_exec_sessions",
+    "CREATE SYNONYM dbo.Stats FOR sys.dm_db_partition_stats",
     "CREATE VIEW dbo.ItemNames AS SELECT Name FROM dbo.Items",
     "CREATE PROCEDURE dbo.Reach AS BEGIN SELECT * FROM OtherDb.dbo.Orders;"
     " EXEC Srv.Sales.dbo.Refresh; SELECT * FROM Items END",
@@ -77,6 +79,8 @@ def test_sys_synonyms_shows_each_base_quoted(server: ThreadedTdsServer, odbc_dri
             ("dbo", "ItemSyn", "SN", "SYNONYM", "[dbo].[Items]"),
             ("dbo", "OtherSyn", "SN", "SYNONYM", "[OtherDb].[dbo].[Orders]"),
             ("dbo", "RemoteSyn", "SN", "SYNONYM", "[Srv].[Sales].[dbo].[Orders]"),
+            ("dbo", "Sessions", "SN", "SYNONYM", "[sys].[dm_exec_sessions]"),
+            ("dbo", "Stats", "SN", "SYNONYM", "[sys].[dm_db_partition_stats]"),
         ]
         oid = scalar(admin, "SELECT OBJECT_ID('dbo.ItemSyn')")
         assert scalar(admin, f"SELECT type FROM sys.objects WHERE object_id = {oid}") == "SN"
@@ -167,6 +171,20 @@ def test_select_is_checked_on_the_synonym(server: ThreadedTdsServer, odbc_driver
         text = error(cnxn, "SELECT * FROM dbo.Bare")
         assert "The SELECT permission was denied on the object 'Bare', database" in text
         assert "(229)" in text
+
+
+def test_a_synonym_for_a_server_state_view_asks_its_permission(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """A DMV's server or database permission is no object's: the synonym does not lend
+    it (docs/security.md, "a synonym over a server-state view")."""
+    with connect(server, odbc_driver) as admin:
+        assert scalar(admin, "SELECT count(*) FROM dbo.Stats") > 0
+    with connect(server, odbc_driver, "reader") as cnxn:
+        text = error(cnxn, "SELECT * FROM dbo.Stats")  # 300 then 297: drivers show either
+        assert "(300)" in text or "(297)" in text
+        own = "SELECT count(*) FROM dbo.Sessions WHERE session_id <> @@SPID"
+        assert scalar(cnxn, own) == 0  # its own session only
 
 
 DEPENDENCIES = (
