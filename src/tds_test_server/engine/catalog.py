@@ -209,9 +209,13 @@ class Catalog:
             "SELECT target_object_id, filter FROM __azsql_security_predicates WHERE is_enabled = 1"
         ).fetchall()
         leads = index_leads(conn)
-        synonyms = conn.execute(
-            "SELECT object_id, definition FROM __azsql_objects WHERE type = 'SN'"
-        ).fetchall()
+        synonyms = (  # their bases (synonyms.py), read only when there are any
+            conn.execute(
+                "SELECT object_id, definition FROM __azsql_objects WHERE type = 'SN'"
+            ).fetchall()
+            if any(o[3] == "SN" for o in objects)
+            else []
+        )
         with self._lock:
             self.synonyms = {oid: split_name(base) for oid, base in synonyms}
             self.index_leads = leads
