@@ -133,3 +133,16 @@ async def test_describe_table_of_a_synonym_names_its_base(mcp_client: Client[Any
         "dbo.OtherOrders is a synonym for OtherDb.dbo.Orders, an object of another database"
         " or server: this source's catalog does not describe it."
     )
+
+
+async def test_an_is_not_null_filter_through_a_synonym_counts_as_always_true(
+    writer: Client[Any],
+) -> None:
+    """sys.columns lists no column of a synonym: the write filter cannot tell whether
+    `Color IS NOT NULL` filters, and says why (db/database.py)."""
+    sql = "UPDATE dbo.Products SET Name = N'x' WHERE Color IS NOT NULL"
+    result = await writer.call_tool("update_data", {"sql": sql}, raise_on_error=False)
+    assert result.is_error
+    text = result.content[0].text
+    assert "cannot look up the columns of [dbo].[Products] (a table of another" in text, text
+    assert "a synonym" in text, text
