@@ -11,11 +11,12 @@ Microsoft's docs (synonyms.py makes and resolves the synonyms).
   the caller's schema at run time (is_caller_dependent 1). Every reference here is
   schema-unbound and on a whole object (minor ids 0, is_ambiguous 0). The names are
   found by `referenced_names` reading the definition's tokens, not by binding it: a
-  name after FROM, JOIN, UPDATE, DELETE, INTO, MERGE, APPLY or EXEC[UTE], and a multi-part name
-  called as a function. The page asks VIEW DEFINITION on the database and SELECT on the
-  view (db_owner's alone by default); without VIEW DEFINITION the view here has no row
-  (a choice: the page does not say whether SQL Server refuses the SELECT or answers
-  without rows; the rows would show what the definitions, NULL to such a user, name).
+  name after FROM, JOIN, UPDATE, DELETE, INTO, MERGE, APPLY or EXEC[UTE], and a
+  multi-part name called as a function. The page asks VIEW DEFINITION on the database
+  and SELECT on the view (db_owner's alone by default); without VIEW DEFINITION the view
+  here has no row (a choice: the page does not say whether SQL Server refuses the
+  SELECT or answers without rows; the rows would show what the definitions, NULL to
+  such a user, name).
 """
 
 from __future__ import annotations
@@ -92,10 +93,9 @@ def referenced_names(definition: str | None) -> str:
         parts, end = _name_at(tokens, i)
         called = end < len(tokens) and tokens[end].token_type == TokenType.L_PAREN
         before = tokens[i - 1].text.upper() if i else ""
-        follows = before in _NAME_FOLLOWS
         if before in _MODULE_KINDS or not parts or (called and len(parts) == 1):
             continue
-        if not (follows or called):
+        if before not in _NAME_FOLLOWS and not called:
             continue
         if tok.text.startswith("#") or (len(parts) == 1 and tok.text.casefold() in ctes):
             continue

@@ -76,7 +76,8 @@ def _own_name(ts: Tokens) -> tuple[str, str]:
     parts = ts.multipart()
     if len(parts) > 2:
         raise errors.syntax_near(parts[-1])
-    return (parts[0] or DEFAULT_SCHEMA if len(parts) == 2 else DEFAULT_SCHEMA), parts[-1]
+    schema = parts[0] if len(parts) == 2 else ""
+    return schema or DEFAULT_SCHEMA, parts[-1]
 
 
 def _synonym_id(catalog: Catalog, schema: str, name: str) -> int | None:
@@ -93,6 +94,11 @@ def resolve_synonyms(tree: exp.Expression, catalog: Catalog, database: str) -> e
     if not catalog.synonyms:
         return tree
     ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
+    by_name = {
+        (catalog.schema_names.get(row.schema_id, "").casefold(), row.name.casefold()): oid
+        for oid in catalog.synonyms
+        if (row := catalog.objects.get(oid)) is not None
+    }
     for table in list(tree.find_all(exp.Table)):
         if not isinstance(table.this, exp.Identifier) or table.this.args.get("temporary"):
             continue
@@ -100,8 +106,8 @@ def resolve_synonyms(tree: exp.Expression, catalog: Catalog, database: str) -> e
             continue
         if not table.db and table.name.casefold() in ctes:
             continue
-        oid = _synonym_id(catalog, table.db or DEFAULT_SCHEMA, table.name)
-        if oid is None or oid not in catalog.synonyms:
+        oid = by_name.get(((table.db or DEFAULT_SCHEMA).casefold(), table.name.casefold()))
+        if oid is None:
             continue
         schema, name = _local_base(catalog.synonyms[oid], database)
         base = catalog.table(schema, name)
