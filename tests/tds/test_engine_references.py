@@ -29,6 +29,9 @@ from tds_test_server.engine.reference_views import referenced_names
          " SELECT * FROM d", [[None, None, None, "t"]]),
         ("CREATE PROCEDURE p AS SELECT * INTO #x FROM t; SELECT * FROM #x",
          [[None, None, None, "t"]]),
+        # the view lists user-defined entities: not the system views
+        ("CREATE VIEW v AS SELECT * FROM sys.objects JOIN INFORMATION_SCHEMA.TABLES ON 1 = 1"
+         " JOIN master.sys.databases ON 1 = 1 JOIN t ON 1 = 1", [[None, None, None, "t"]]),
         ("", []),
     ],
 )  # fmt: skip

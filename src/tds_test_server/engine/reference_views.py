@@ -36,6 +36,8 @@ _NAME_FOLLOWS = {"FROM", "JOIN", "UPDATE", "DELETE", "INTO", "MERGE", "APPLY", "
 # The words a module's own name follows (CREATE FUNCTION name (...), ...).
 _MODULE_KINDS = {"FUNCTION", "PROCEDURE", "PROC", "VIEW", "TRIGGER"}
 _NAME_TYPES = {TokenType.VAR, TokenType.IDENTIFIER}
+# The view lists "by-name dependencies on user-defined entities": not the system views.
+_SYSTEM_SCHEMAS = {"sys", "information_schema"}
 
 
 def synonyms_view(object_columns: str, object_select: str, objects: str) -> tuple[str, str]:
@@ -80,7 +82,7 @@ def referenced_names(definition: str | None) -> str:
     """A JSON list of the distinct [server, database, schema, entity] names (null where
     not written) a module's definition names, in the order first written. Not names:
     the module's own (after CREATE or ALTER), a common table expression's, a temporary
-    table's, and a one-part name called as a function (a built-in)."""
+    table's, a system view's, and a one-part name called as a function (a built-in)."""
     try:
         tokens = EngineTSQL().tokenize(definition or "")
     except TokenError:  # a definition the tokenizer cannot read names nothing it can tell
@@ -100,6 +102,8 @@ def referenced_names(definition: str | None) -> str:
         if tok.text.startswith("#") or (len(parts) == 1 and tok.text.casefold() in ctes):
             continue
         padded: list[str | None] = [None, None, None, *parts][-4:]
+        if (padded[2] or "").casefold() in _SYSTEM_SCHEMAS:  # not user-defined entities
+            continue
         if padded not in found:
             found.append(padded)
     return json.dumps(found)
