@@ -181,7 +181,8 @@ class Catalog:
         # filter predicates put on every read (row_security.py writes them).
         self.filters: dict[str, str] = {}
         self.versioned: dict[int, tuple[str, str, str, str]] = {}  # temporal_tables.py
-        self.synonyms: dict[int, list[str]] = {}  # base name parts by synonym (synonyms.py)
+        # (object_id, base name parts) of each synonym by its casefolded (schema, name)
+        self.synonyms: dict[tuple[str, str], tuple[int, list[str]]] = {}  # synonyms.py
         self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
@@ -217,7 +218,14 @@ class Catalog:
             else []
         )
         with self._lock:
-            self.synonyms = {oid: split_name(base) for oid, base in synonyms}
+            self.synonyms = {
+                (self.schema_names.get(row.schema_id, "").casefold(), row.name.casefold()): (
+                    oid,
+                    split_name(base),
+                )
+                for oid, base in synonyms
+                if (row := self.objects.get(oid)) is not None
+            }
             self.index_leads = leads
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
             self.schema_names = {sid: name for sid, name in schemas}

@@ -90,15 +90,10 @@ def resolve_synonyms(tree: exp.Expression, catalog: Catalog, database: str) -> e
     """Each table of `tree` that names a synonym is renamed to its base table or view
     (aliased by the synonym's name unless it has an alias) and keeps the synonym's
     (object_id, schema_id) in meta["synonym"], whose SELECT is checked instead of the
-    base's (Catalog.synonyms: each synonym's base name parts)."""
+    base's (Catalog.synonyms: each synonym's id and base name parts, by name)."""
     if not catalog.synonyms:
         return tree
     ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
-    by_name = {
-        (catalog.schema_names.get(row.schema_id, "").casefold(), row.name.casefold()): oid
-        for oid in catalog.synonyms
-        if (row := catalog.objects.get(oid)) is not None
-    }
     for table in list(tree.find_all(exp.Table)):
         if not isinstance(table.this, exp.Identifier) or table.this.args.get("temporary"):
             continue
@@ -106,10 +101,13 @@ def resolve_synonyms(tree: exp.Expression, catalog: Catalog, database: str) -> e
             continue
         if not table.db and table.name.casefold() in ctes:
             continue
-        oid = by_name.get(((table.db or DEFAULT_SCHEMA).casefold(), table.name.casefold()))
-        if oid is None:
+        found = catalog.synonyms.get(
+            ((table.db or DEFAULT_SCHEMA).casefold(), table.name.casefold())
+        )
+        if found is None:
             continue
-        schema, name = _local_base(catalog.synonyms[oid], database)
+        oid, parts = found
+        schema, name = _local_base(parts, database)
         base = catalog.table(schema, name)
         if base is None or base.kind not in _READABLE:
             raise _invalid_synonym(catalog, oid)
