@@ -15,6 +15,9 @@ from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from servers import clean_env, http_server, source_env, wait_ready
 
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
+from tds_test_server import ThreadedTdsServer
+
 _spec = importlib.util.spec_from_file_location(
     "sql_corpus", Path(__file__).parents[1] / "unit" / "sql_corpus" / "__init__.py"
 )
@@ -40,6 +43,17 @@ scopes = ["sql.read", "sql.admin"]
 enabled = false
 """
 SESSIONS = "SELECT session_id FROM sys.dm_exec_sessions WHERE session_id = @@SPID"
+
+
+# docs/security.md, "Honest limits": a synonym (or view) the database owner made over a
+# server-state view is a user object to the guard, read with the login's permissions.
+SYNONYM = "CREATE SYNONYM dbo.ServerSessions FOR sys.dm_exec_sessions"
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    with sample_tds_server(tds_password, [SYNONYM]) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +103,14 @@ async def test_admin_reads_server_state(server: str) -> None:
     async with session(server, "admin-secret-2") as client:
         result = await client.call_tool("read_data", {"query": SESSIONS})
     assert "needs the sql.admin scope" not in result.content[0].text
+
+
+async def test_reader_reads_server_state_through_a_synonym_the_owner_made(server: str) -> None:
+    """What docs/security.md says the guard cannot see: the synonym's name is no
+    server-state view's, so a caller without sql.admin reads through it what the
+    source's login may see."""
+    query = "SELECT session_id FROM dbo.ServerSessions WHERE session_id = @@SPID"
+    async with session(server, "reader-secret-1") as client:
+        result = await client.call_tool("read_data", {"query": query})
+    assert not result.is_error, result.content
+    assert "1 row(s)" in result.content[0].text, result.content[0].text

@@ -1,8 +1,8 @@
 """`azsql-mcp check`'s step on the objects that reach outside the database, as both
-logins through both drivers. The test server has none of the catalog views it reads
-(sys.synonyms, sys.sql_expression_dependencies, sys.external_tables): it answers 208, as
-a SQL Server before 2016 does for external tables, which means none; what a list says is
-in tests/unit/test_outside_objects.py."""
+logins through both drivers. The sample database has no synonym and no module that
+names another database (test_synonyms.py makes some), and the test server has no
+sys.external_tables: it answers 208, as a SQL Server before 2016 does, which means none;
+what a list says is in tests/unit/test_outside_objects.py."""
 
 from __future__ import annotations
 

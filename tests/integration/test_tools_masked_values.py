@@ -20,6 +20,7 @@ SETUP = [
     " Email varchar(100) MASKED WITH (FUNCTION = 'email()') NULL, Name nvarchar(40) NULL,"
     " Salary money MASKED WITH (FUNCTION = 'default()') NULL)",
     "INSERT INTO dbo.Member VALUES (1, 'ann@example.com', N'Ann', 5000)",
+    "CREATE SYNONYM dbo.Members FOR dbo.Member",
     "CREATE TABLE dbo.MemberNote (MemberID int NOT NULL, Note nvarchar(100) NULL)",
     "CREATE TABLE dbo.[Order Lines] (LineID int NOT NULL,"
     " [Card Number] varchar(20) MASKED WITH (FUNCTION = 'default()') NULL)",
@@ -58,6 +59,7 @@ async def _read(client: Client[Any], query: str) -> str:
         ),
         ("SELECT [card number] FROM dbo.[Order Lines]", "dbo.Order Lines.Card Number is"),
         ("SELECT Code, Pin FROM dbo.Badge", "dbo.Badge.Pin is"),  # UNMASK on Code
+        ("SELECT Email FROM dbo.Members", "dbo.Member.Email is"),  # a synonym for it
     ],
 )
 async def test_a_read_of_masked_columns_names_them_and_the_grant(

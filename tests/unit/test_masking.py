@@ -1,6 +1,7 @@
 """catalog/masking.py's cache of the masked columns a login reads masked: one read per
 source for CACHE_TTL_S (FAILED_TTL_S after a failure), read again for a new database
-(a reload, another server in the process), and the name match on the query's text."""
+(a reload, another server in the process), and the name match on the query's text, a
+synonym's standing for its table's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from azsql_mcp.api import DatabaseError, Security
 from azsql_mcp.catalog import masking
 
 ROW = {"schema_name": "dbo", "table_name": "Member", "column_name": "Email", "user_name": "u"}
+SYNONYM = {"synonym_name": "Staff", "table_name": "Member"}  # dbo.Staff for dbo.Member
 
 
 @dataclass
@@ -32,6 +34,8 @@ def now(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr(masking, "_CACHE", {})
 
     async def read_all(db: Source, sql: str, *args: Any, **kw: Any) -> Any:
+        if sql == masking.SYNONYMS_OF_MASKED:
+            return [SYNONYM], False
         db.reads += 1
         if db.fails:
             raise DatabaseError("down")
@@ -76,6 +80,8 @@ async def test_a_failed_read_gives_no_note_and_is_retried_sooner(now: list[float
         ("SELECT COUNT(*) AS n FROM dbo.Member", False),
         ("SELECT MemberID FROM dbo.Member", False),
         ("SELECT Email FROM dbo.Members", False),
+        ("SELECT Email FROM dbo.Staff", True),
+        ("SELECT Name FROM dbo.Staff", False),
     ],
 )
 async def test_the_names_of_the_query(now: list[float], query: str, noted: bool) -> None:

@@ -9,8 +9,11 @@ sys.masked_columns shows the masked columns of every table the user sees.
 Every read passes here: the masked columns the login reads masked are read once per
 source and kept CACHE_TTL_S, then matched by table and column name against the names in
 the query's text (a name in a comment or a string costs a needless note, never a
-missing one). A view over a masked column reads masked too but is not named here: the
-note covers tables.
+missing one). A synonym for such a table stands for it: its name in the text names the
+table. A view over a masked column reads masked too but is not named here: which of a
+view's columns come from which table's is in sys.sql_expression_dependencies for a
+schema-bound view alone, and only to a login with VIEW DEFINITION, which seldom lacks
+UNMASK (db_owner holds both).
 """
 
 from __future__ import annotations
@@ -46,6 +49,16 @@ ORDER BY schema_name, table_name, mc.column_id
 """
 
 
+# The synonyms for a table with masked columns ("sys.synonyms"): a read of one reads the
+# table. OBJECT_ID resolves base_object_name as the synonym does; NULL (no row) for a
+# base of another database or server, or one this login cannot see.
+SYNONYMS_OF_MASKED = """
+SELECT y.name AS synonym_name, OBJECT_NAME(OBJECT_ID(y.base_object_name)) AS table_name
+FROM sys.synonyms AS y
+WHERE OBJECT_ID(y.base_object_name) IN (SELECT object_id FROM sys.masked_columns)
+"""
+
+
 _WORD = re.compile(r"[\w@#$]+")  # a regular identifier, or a [bracketed] one's inside
 # SELECT * or t.*, which read every column; not COUNT(*), which reads none
 _STAR = re.compile(r"(?<!\()\*(?!\))")
@@ -58,6 +71,7 @@ class Masked:
     user_name: str
     columns: dict[tuple[str, str], list[str]]
     tables: frozenset[str]  # their names, casefolded
+    synonyms: dict[str, str]  # casefolded: a synonym's name -> its table's name
     unregular: frozenset[str]  # the tables' and columns' names that are not one _WORD
 
 
@@ -74,25 +88,34 @@ async def masked_for_user(db: Database) -> Masked:
     ttl_s = CACHE_TTL_S
     try:
         rows, _ = await read_all(db, MASKED_FOR_USER)
+        synonyms, _ = await read_all(db, SYNONYMS_OF_MASKED) if rows else ([], None)
     except (DatabaseError, QueryRefused):  # the rows came: a failed note costs them nothing
-        rows, ttl_s = [], FAILED_TTL_S
-    masked = masked_of(rows)
+        rows, synonyms, ttl_s = [], [], FAILED_TTL_S
+    masked = masked_of(rows, synonyms)
     _CACHE[db.source] = (db.security, time.monotonic() + ttl_s, masked)
     return masked
 
 
-def masked_of(rows: Sequence[Mapping[str, Any]]) -> Masked:
-    """The Masked of MASKED_FOR_USER's rows (`azsql-mcp check` reads them on its own
-    connection)."""
+def masked_of(
+    rows: Sequence[Mapping[str, Any]], synonyms: Sequence[Mapping[str, Any]] = ()
+) -> Masked:
+    """The Masked of MASKED_FOR_USER's rows and SYNONYMS_OF_MASKED's (`azsql-mcp check`
+    reads the first on its own connection, and names no synonym)."""
     columns: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         columns.setdefault((str(r["schema_name"]), str(r["table_name"])), []).append(
             str(r["column_name"])
         )
     tables = frozenset(name.casefold() for _, name in columns)
-    names = tables | {c.casefold() for named in columns.values() for c in named}
+    aliases = {
+        str(r["synonym_name"]).casefold(): str(r["table_name"]).casefold()
+        for r in synonyms
+        if r["table_name"] is not None
+    }
+    names = tables | set(aliases) | {c.casefold() for named in columns.values() for c in named}
     unregular = frozenset(n for n in names if not _WORD.fullmatch(n))
-    return Masked(str(rows[0]["user_name"]) if rows else "", columns, tables, unregular)
+    user = str(rows[0]["user_name"]) if rows else ""
+    return Masked(user, columns, tables, aliases, unregular)
 
 
 async def masked_values(db: Database, query: str) -> str | None:
@@ -106,6 +129,7 @@ async def masked_values(db: Database, query: str) -> str | None:
     lowered = query.casefold()
     named = set(_WORD.findall(lowered))
     named.update(n for n in masked.unregular if n in lowered)
+    named.update(table for synonym, table in masked.synonyms.items() if synonym in named)
     if named.isdisjoint(masked.tables):
         return None
     star = _STAR.search(query) is not None

@@ -49,6 +49,22 @@ WHERE o.type IN ('U', 'V') AND o.name = @name
 ORDER BY s.name, o.object_id
 """
 
+# A synonym of that name ("sys.synonyms"), for describe_table to name its base object
+# (a synonym has no columns of its own): the base's parts by PARSENAME, a part not
+# written NULL, and whether a database part names another database.
+FIND_SYNONYM = """
+SELECT s.name AS schema_name, y.name AS synonym_name,
+       PARSENAME(y.base_object_name, 4) AS base_server,
+       PARSENAME(y.base_object_name, 3) AS base_database,
+       PARSENAME(y.base_object_name, 2) AS base_schema,
+       PARSENAME(y.base_object_name, 1) AS base_name,
+       CASE WHEN PARSENAME(y.base_object_name, 3) <> DB_NAME() THEN 1 ELSE 0 END AS elsewhere
+FROM sys.synonyms AS y
+JOIN sys.schemas AS s ON s.schema_id = y.schema_id
+WHERE y.name = @name AND (@schema IS NULL OR s.name = @schema)
+ORDER BY s.name
+"""
+
 # A column of an alias type (AdventureWorks' dbo.Name, or sysname, the system's alias of
 # nvarchar(128)) reports the alias as `type_name` and the system type it is built on as
 # `base_type` (an alias's user_type_id differs from its system_type_id); CLR types

@@ -288,6 +288,9 @@ async def describe_table(
     schema, name = parse_table_name(table)
     found, _ = await read_all(db, sql.FIND_OBJECT, {"name": name, "schema": schema})
     if not found:
+        synonyms, _ = await read_all(db, sql.FIND_SYNONYM, {"name": name, "schema": schema})
+        if len(synonyms) == 1:
+            raise CatalogError(_synonym_text(synonyms[0]))
         where = await access.where_tables_are(db)
         raise CatalogError(
             f"No table or view named {table!r} {where}. "
@@ -363,6 +366,26 @@ async def describe_table(
 _LENGTH_IN_BYTES = {"char", "varchar", "binary", "varbinary"}
 _LENGTH_IN_PAIRS = {"nchar", "nvarchar"}  # max_length is in bytes, two per character
 _SCALE_ONLY = {"datetime2", "time", "datetimeoffset"}
+
+
+def _synonym_text(row: dict[str, Any]) -> str:
+    """What describe_table says of a synonym: its base object, to describe instead when
+    it is one of this database (a synonym has no columns of its own)."""
+    synonym = qualified_text(row["schema_name"], row["synonym_name"])
+    parts = ("base_server", "base_database", "base_schema", "base_name")
+    base = ".".join(name_text(row[p]) if row[p] else "" for p in parts).lstrip(".")
+    if row["base_server"] or row["elsewhere"]:
+        return (
+            f"{synonym} is a synonym for {base}, an object of another database or server:"
+            " this source's catalog does not describe it. A read of the synonym reads that"
+            " object with this login's permissions there."
+        )
+    schema, name = row["base_schema"], row["base_name"]
+    local = qualified_text(schema, name) if schema else name_text(name)
+    return (
+        f"{synonym} is a synonym for {local} (a synonym has no columns of its own):"
+        f" call describe_table with {local!r} instead; reads of the synonym read it."
+    )
 
 
 def format_sql_type(base: str, max_length: int, precision: int, scale: int) -> str:

@@ -24,13 +24,17 @@ WHERE PARSENAME(base_object_name, 4) IS NOT NULL
    OR PARSENAME(base_object_name, 3) <> DB_NAME()
 ORDER BY 1
 """
+# Of the modules that name one, the views and functions, which a read goes through:
+# not procedures (EXEC is refused; a declared tool runs the one its operator chose) nor
+# triggers (a write to a table with one is refused: db/write_effects.py).
 DEPENDENCIES_SQL = """
-SELECT DISTINCT OBJECT_SCHEMA_NAME(referencing_id) + N'.' + OBJECT_NAME(referencing_id),
-       CONCAT(referenced_server_name + N'.', referenced_database_name + N'.',
-              referenced_schema_name + N'.', referenced_entity_name)
-FROM sys.sql_expression_dependencies
-WHERE referenced_server_name IS NOT NULL
-   OR referenced_database_name <> DB_NAME()
+SELECT DISTINCT OBJECT_SCHEMA_NAME(d.referencing_id) + N'.' + OBJECT_NAME(d.referencing_id),
+       CONCAT(d.referenced_server_name + N'.', d.referenced_database_name + N'.',
+              d.referenced_schema_name + N'.', d.referenced_entity_name)
+FROM sys.sql_expression_dependencies AS d
+JOIN sys.objects AS o ON o.object_id = d.referencing_id
+WHERE o.type IN ('V', 'IF', 'TF', 'FN', 'FS', 'FT')
+  AND (d.referenced_server_name IS NOT NULL OR d.referenced_database_name <> DB_NAME())
 ORDER BY 1, 2
 """
 EXTERNAL_TABLES_SQL = """

@@ -25,6 +25,7 @@ from .hidden_objects import HIDDEN_OBJECTS_VIEW
 from .index_leads import index_leads
 from .policy_views import security_policies, security_predicates
 from .principal_views import DATABASE_PRINCIPALS, database_permissions, database_role_members
+from .reference_views import REFERENCES_FUNCTION, dependencies_view, referenced_names, synonyms_view
 from .sequence_views import SEQUENCES_DDL, sequences_view
 from .server_views import (
     DATABASE_FILES,
@@ -181,6 +182,8 @@ class Catalog:
         # filter predicates put on every read (row_security.py writes them).
         self.filters: dict[str, str] = {}
         self.versioned: dict[int, tuple[str, str, str, str]] = {}  # temporal_tables.py
+        # (object_id, base name parts) of each synonym by its casefolded (schema, name)
+        self.synonyms: dict[tuple[str, str], tuple[int, list[str]]] = {}  # synonyms.py
         self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
@@ -208,7 +211,22 @@ class Catalog:
             "SELECT target_object_id, filter FROM __azsql_security_predicates WHERE is_enabled = 1"
         ).fetchall()
         leads = index_leads(conn)
+        synonyms = (  # their bases (synonyms.py), read only when there are any
+            conn.execute(
+                "SELECT object_id, definition FROM __azsql_objects WHERE type = 'SN'"
+            ).fetchall()
+            if any(o[3] == "SN" for o in objects)
+            else []
+        )
         with self._lock:
+            self.synonyms = {
+                (self.schema_names.get(row.schema_id, "").casefold(), row.name.casefold()): (
+                    oid,
+                    split_name(base),
+                )
+                for oid, base in synonyms
+                if (row := self.objects.get(oid)) is not None
+            }
             self.index_leads = leads
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
             self.schema_names = {sid: name for sid, name in schemas}
@@ -339,7 +357,7 @@ _TYPE_DESC = (
     " WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' WHEN 'D' THEN 'DEFAULT_CONSTRAINT'"
     " WHEN 'C' THEN 'CHECK_CONSTRAINT' WHEN 'P' THEN 'SQL_STORED_PROCEDURE'"
     " WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' WHEN 'SP' THEN 'SECURITY_POLICY'"
-    " WHEN 'SO' THEN 'SEQUENCE_OBJECT' WHEN 'TR' THEN 'SQL_TRIGGER' END"
+    " WHEN 'SO' THEN 'SEQUENCE_OBJECT' WHEN 'TR' THEN 'SQL_TRIGGER' WHEN 'SN' THEN 'SYNONYM' END"
 )
 
 
@@ -812,6 +830,13 @@ SYSTEM_VIEWS: list[SystemView] = [
         " precision, scale, is_output, 0, 0, 0, NULL, 0, 0, 1, NULL, NULL, NULL, NULL, NULL"
         f" FROM __azsql_parameters WHERE {_VISIBLE}",
     ),
+    _view(-531, "sys", "synonyms", *synonyms_view(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS)),
+    _view(
+        -532,
+        "sys",
+        "sql_expression_dependencies",
+        *dependencies_view(_OBJECTS, _DB, _SEES_DEFINITIONS),
+    ),
     _view(-420, "sys", "triggers", *triggers_view(_OBJECTS)),
     _view(-421, "sys", "trigger_events", *trigger_events_view(_OBJECTS)),
 ]
@@ -821,6 +846,7 @@ def create_session_objects(conn: sqlite3.Connection) -> None:
     """Per-connection temp tables (live DMV data, row counts) and the catalog views."""
     conn.executescript(SESSION_TEMP_DDL)
     conn.execute(HIDDEN_OBJECTS_VIEW)
+    conn.create_function(REFERENCES_FUNCTION, 1, referenced_names, deterministic=True)
     for view in SYSTEM_VIEWS:
         cols = ", ".join(f'"{c.name}"' for c in view.table.columns)
         conn.execute(

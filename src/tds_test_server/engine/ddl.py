@@ -22,6 +22,7 @@ from . import (
     ledger,
     memory_optimized,
     sequences,
+    synonyms,
     system_versioning,
     temporal_tables,
 )
@@ -52,8 +53,8 @@ _COLUMN_ROWS = (
     ("object_id", "column_id", "grantee", "permission_name"),
 )
 _PERMISSION_OBJECT_TYPES = {
-    "EXECUTE": ("P", "PC", "FN", "FS", "X"),
-    "SELECT": ("U", "V", "IF"),
+    "EXECUTE": ("P", "PC", "FN", "FS", "X", "SN"),
+    "SELECT": ("U", "V", "IF", "SN"),  # a synonym takes either (synonyms.py)
     principals.UNMASK: ("U",),  # masks are on table columns
 }
 
@@ -133,6 +134,10 @@ class Ddl(SchemaObjects):
             return lambda s: sequences.alter_sequence(self.conn, s, _now_text())
         if verb == "DROP" and kind == "SEQUENCE":
             return lambda s: sequences.drop_sequence(self.conn, s)
+        if verb == "CREATE" and kind == "SYNONYM":
+            return lambda s: synonyms.create_synonym(self.conn, self.catalog, s, _now_text())
+        if verb == "DROP" and kind == "SYNONYM":
+            return lambda s: synonyms.drop_synonym(self.conn, self.catalog, s)
         what = stmt.tokens[1].text.upper() if len(stmt.tokens) > 1 else ""
         raise errors.unsupported(f"{verb} {what}".strip())
 

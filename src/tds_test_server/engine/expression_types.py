@@ -55,6 +55,7 @@ _FUNCTION_TYPES: dict[str, ColumnType] = {
     "SCHEMA_NAME": ColumnType("nvarchar", 128),
     "OBJECT_NAME": ColumnType("nvarchar", 128),
     "OBJECT_SCHEMA_NAME": ColumnType("nvarchar", 128),
+    "PARSENAME": ColumnType("nvarchar", 128),
     "OBJECT_DEFINITION": ColumnType("nvarchar", -1),
     "COL_NAME": ColumnType("nvarchar", 128),
     "TYPE_NAME": ColumnType("nvarchar", 128),

@@ -22,7 +22,7 @@ on_object (object_id, type, class, permission_name, state) AS (
     FROM __azsql_objects o JOIN mine m
       ON m.class = 0 OR (m.class = 3 AND m.major_id = o.schema_id)
          OR (m.class = 1 AND m.major_id = o.object_id)
-    WHERE o.type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X')),
+    WHERE o.type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X', 'SN')),
 holds (object_id) AS (
     SELECT object_id FROM on_object
     WHERE permission_name = 'SELECT' OR type NOT IN ('U', 'V', 'IF')
@@ -35,7 +35,7 @@ holds (object_id) AS (
                             WHERE state = 'D' AND permission_name = 'SELECT' AND class <> 1)),
 hidden (object_id) AS (
     SELECT object_id FROM __azsql_objects
-    WHERE type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X')
+    WHERE type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X', 'SN')
       AND NOT AZSQL_SEES_ALL_OBJECTS()
       AND object_id NOT IN holds)
 SELECT object_id FROM hidden

@@ -48,6 +48,7 @@ from .session_state import (
     datetime_text,
 )
 from .sql_types import UnknownType, parse_type
+from .synonyms import synonyms_read
 from .temp_tables import last_identity
 from .textsize import textsize_setting
 from .token_stream import Tokens
@@ -310,6 +311,11 @@ class Statements(ConstraintErrors):
         dmv_permissions.check(self.engine.edition, self.principal, set(q.reads), self.database)
         if self._proc_depth:
             return
+        for oid, schema_id in synonyms_read(q.tsql, q.kind):  # instead of their bases
+            name, schema = self.catalog.objects[oid].name, self.catalog.schema_names[schema_id]
+            self.principal.check_object(
+                self.conn, "SELECT", name, (oid, schema_id), (self.database, schema)
+            )
         reads: dict[int, set[str]] | None = None
         scoped = False
         for sqlite_name in sorted(q.reads):

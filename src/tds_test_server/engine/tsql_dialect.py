@@ -70,6 +70,8 @@ class EngineParser(TSQLParser):
     FUNCTIONS: ClassVar = {
         **TSQLParser.FUNCTIONS,
         "SYSDATETIME": _own_call("SYSDATETIME"),
+        # sqlglot reads PARSENAME of literals as SPLIT_PART, which SQLite lacks
+        "PARSENAME": _own_call("PARSENAME"),
         # sqlglot reads DATENAME as FORMAT with a pattern, which loses the datepart
         # (dy and y become day and year, quarter stays 'quarter'): the datepart's name
         "DATENAME": lambda args: exp.Anonymous(

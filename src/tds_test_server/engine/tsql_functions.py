@@ -18,6 +18,7 @@ from . import errors
 from .date_parts import parse_datetime
 from .languages import week_start
 from .like_patterns import rewrite_like
+from .sqltext import split_name
 
 # ---------------------------------------------------------------- rewrites
 
@@ -400,6 +401,17 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+def _parsename(name: Any, piece: Any) -> Any:
+    """PARSENAME(name, piece): piece 1 the object, 2 its schema, 3 its database, 4 its
+    server; NULL for a part not written, past four parts, or an empty object name."""
+    if name is None or piece is None:
+        return None
+    parts, at = split_name(str(name)), int(piece)
+    if not parts or len(parts) > 4 or not parts[-1] or not 1 <= at <= len(parts):
+        return None
+    return parts[-at] or None
+
+
 TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
     "EOMONTH": (1, _eomonth, True),
     "DATEFROMPARTS": (3, _datefromparts, True),
@@ -424,6 +436,7 @@ TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
     "SQUARE": (1, lambda v: None if v is None else float(v) * float(v), True),
     "LOG10": (1, _log10, True),  # SQLite's divides two logarithms: 2.9999999999999996
     "PI": (0, lambda: math.pi, True),
+    "PARSENAME": (2, _parsename, True),
 }
 
 
