@@ -318,6 +318,34 @@ def test_the_builtin_load_order_is_the_one_pyproject_declares() -> None:
     assert tuple(declared) == BUILTIN_ORDER
 
 
+def test_load_order_parses_a_distributions_metadata_once() -> None:
+    """The built-in plugins are five entry points of one distribution: its METADATA
+    (the README among it) is parsed once, not once per entry point."""
+    from importlib.metadata import EntryPoint
+
+    from azsql_mcp.core.plugins import load_order
+
+    class Dist:
+        reads = 0
+
+        @property
+        def metadata(self) -> dict[str, str]:
+            Dist.reads += 1
+            return {"Name": "azsql-mcp", "Version": "0"}
+
+    dist = Dist()
+    eps = [
+        EntryPoint(name, f"m:{name}", "azsql_mcp")._for(dist)  # type: ignore[arg-type]
+        for name in ("builtin_tools", "builtin_resources", "builtin_prompts")
+    ]
+    assert [ep.name for ep, _ in load_order(eps)] == [
+        "builtin_tools",
+        "builtin_resources",
+        "builtin_prompts",
+    ]
+    assert Dist.reads == 1
+
+
 class _StringScopes:
     @staticmethod
     @hookimpl

@@ -285,7 +285,8 @@ def _run(app: App, config: ConfigSource) -> int:
         return serve_workers(app, config)
     from azsql_mcp.serving.run import run_loop, serve
 
-    run_loop(serve(app, app.settings.server.transport, config, HANGUPS))
+    transport = app.settings.server.transport
+    run_loop(serve(app, transport, config, HANGUPS), http=transport == "http")
     return 0
 
 

@@ -14,7 +14,13 @@ import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, PackageMetadata, distributions, entry_points
+from importlib.metadata import (
+    Distribution,
+    EntryPoint,
+    PackageMetadata,
+    distributions,
+    entry_points,
+)
 from types import ModuleType
 from typing import Any, Literal
 
@@ -298,7 +304,7 @@ def _unique_entry_points(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
     return out
 
 
-def load_order(eps: Iterable[EntryPoint]) -> list[tuple[EntryPoint, PackageMetadata | None]]:
+def load_order(eps: Sequence[EntryPoint]) -> list[tuple[EntryPoint, PackageMetadata | None]]:
     """The built-in plugins (distribution azsql-mcp) first, in their declared order, then
     the others by (distribution name, entry-point name).
 
@@ -316,8 +322,13 @@ def load_order(eps: Iterable[EntryPoint]) -> list[tuple[EntryPoint, PackageMetad
             return (0, len(BUILTIN_ORDER), "", ep.name)
         return (1, 0, dist, ep.name)
 
-    # METADATA is parsed once per entry point (each read of dist.name parses it again)
-    return sorted(((ep, _metadata(ep)) for ep in eps), key=key)
+    # METADATA is parsed once per distribution (each read of dist.metadata or dist.name
+    # parses it again): the built-in plugins are five entry points of one distribution
+    parsed: dict[Distribution | None, PackageMetadata | None] = {}
+    for ep in eps:
+        if ep.dist not in parsed:
+            parsed[ep.dist] = ep.dist.metadata if ep.dist is not None else None
+    return sorted(((ep, parsed[ep.dist]) for ep in eps), key=key)
 
 
 def _dist_name(metadata: PackageMetadata | None) -> str:
@@ -803,10 +814,6 @@ def _elsewhere() -> Iterator[tuple[EntryPoint, str]]:
         for ep in dist.entry_points:
             if ep.group != PLUGIN_GROUP and "azsql" in ep.group.lower():
                 yield ep, _dist_name(dist.metadata)
-
-
-def _metadata(ep: EntryPoint) -> PackageMetadata | None:
-    return ep.dist.metadata if ep.dist is not None else None
 
 
 def _by_source_variant(spec: ResourceSpec) -> ResourceSpec | None:
