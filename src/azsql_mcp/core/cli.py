@@ -285,8 +285,7 @@ def _run(app: App, config: ConfigSource) -> int:
         return serve_workers(app, config)
     from azsql_mcp.serving.run import run_loop, serve
 
-    transport = app.settings.server.transport
-    run_loop(serve(app, transport, config, HANGUPS), http=transport == "http")
+    run_loop(serve(app, app.settings.server.transport, config, HANGUPS))
     return 0
 
 

@@ -73,16 +73,10 @@ def announce(app: App, transport: Transport, config: ConfigSource | None) -> Non
         log.warning(no_source())
 
 
-def run_loop(main: Coroutine[Any, Any, None], *, http: bool = True) -> None:
-    """`asyncio.run(main)`, for HTTP on uvloop's event loop when uvloop is installed (a
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """`asyncio.run(main)`, on uvloop's event loop when uvloop is installed (a
     dependency on the platforms it supports): it cuts the CPU the loop and its socket
-    transports spend per HTTP call (bench/throughput.md). Over stdio, asyncio's own
-    loop: one client, its messages read by a thread (anyio's wrapped stdin), and
-    uvloop's import would come before the answer to `initialize`
-    (bench/throughput-rounds-2.md, "Thirty-first round: start-up")."""
-    if not http:
-        asyncio.run(main)
-        return
+    transports spend per HTTP call (bench/throughput.md)."""
     try:
         import uvloop
     except ImportError:
