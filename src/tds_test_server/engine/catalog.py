@@ -342,8 +342,10 @@ _TYPE_DESC = (
 )
 
 
+# parent_object_id as stored (0 for a top-level object): an expression over it would
+# keep SQLite from any index for the joins on it (tests/tds/test_engine_catalog_cost.py).
 _OBJ_SELECT = (
-    "o.name, o.object_id, NULL, o.schema_id, coalesce(o.parent_object_id, 0), o.type, "
+    "o.name, o.object_id, NULL, o.schema_id, o.parent_object_id, o.type, "
     + _TYPE_DESC
     + ", o.create_date, o.modify_date, 0, 0, 0"
 )
