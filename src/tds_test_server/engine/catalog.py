@@ -11,12 +11,14 @@ documentation of each view (column names and types).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..results import ColumnType
+from .catalog_stamps import STAMPS_DDL, Stamps, changed_since, read_stamps
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
 from .definition_views import SQL_MODULES_COLUMNS, all_sql_modules, check_constraints
@@ -107,7 +109,7 @@ _BUILTIN_SCHEMAS = [(1, "dbo", 1), (2, "guest", 2), (3, "INFORMATION_SCHEMA", 3)
 
 
 def init_metadata(conn: sqlite3.Connection, created: str) -> None:
-    conn.executescript(METADATA_DDL + FEATURES_DDL + SEQUENCES_DDL)
+    conn.executescript(METADATA_DDL + FEATURES_DDL + SEQUENCES_DDL + STAMPS_DDL)
     conn.executemany("INSERT OR IGNORE INTO __azsql_schemas VALUES (?, ?, ?)", _BUILTIN_SCHEMAS)
     conn.execute("INSERT OR IGNORE INTO __azsql_meta VALUES ('create_date', ?)", (created,))
 
@@ -183,24 +185,32 @@ class Catalog:
         self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
-        # The Column of each __azsql_columns row seen by the last load, by the row: every
-        # DDL reloads the catalog, and building each table's columns anew made creating N
-        # tables cost O(N^2) (bench/README.md, "Creating tables").
-        self._columns: dict[tuple[object, ...], Column] = {}
+        self._stamps: Stamps | None = None  # what the last load read (catalog_stamps.py)
+        self._by_id: dict[int, Table] = {}
 
     # -- loading
     def load(self, conn: sqlite3.Connection) -> None:
+        """Mirror the metadata tables: all of them at the first load, after that the rows
+        of the objects whose stamp changed (catalog_stamps.py), so a DDL costs what it
+        changed, not the size of the catalog."""
+        stamps = read_stamps(conn)
+        changed = None if self._stamps is None else changed_since(self._stamps, stamps)
+        only = "" if changed is None else " WHERE object_id IN (SELECT value FROM json_each(?))"
+        chosen = () if changed is None else (json.dumps(changed),)
         schemas = conn.execute("SELECT schema_id, name FROM __azsql_schemas").fetchall()
         objects = conn.execute(
             "SELECT object_id, name, schema_id, type, parent_object_id, identity_mode"
-            " FROM __azsql_objects"
+            " FROM __azsql_objects" + only,
+            chosen,
         ).fetchall()
         columns = conn.execute(
             "SELECT c.object_id, c.column_id, name, type_name, type_length, precision, scale,"
             " is_nullable, is_identity, seed_value, increment_value, computed_definition,"
             " coalesce(f.is_hidden, 0) FROM __azsql_columns AS c LEFT JOIN"
             " __azsql_column_features AS f USING (object_id, column_id)"
-            " ORDER BY c.object_id, c.column_id"
+            + only
+            + " ORDER BY c.object_id, c.column_id",
+            chosen,
         ).fetchall()
         max_id = conn.execute("SELECT max(object_id) FROM __azsql_objects").fetchone()[0]
         filters = conn.execute(
@@ -211,10 +221,21 @@ class Catalog:
             self.index_leads = leads
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
             self.schema_names = {sid: name for sid, name in schemas}
-            self.objects = {o[0]: ObjectRow(o[0], o[1], o[2], o[3], o[4] or 0) for o in objects}
-            tables: dict[str, Table] = {}
-            by_id: dict[int, Table] = {}
-            for oid, name, sid, otype, _parent, identity_mode in objects:
+            # New dicts, not the old ones changed: other sessions read them unlocked.
+            rows = dict(self.objects) if changed is not None else {}
+            by_id = dict(self._by_id) if changed is not None else {}
+            tables = (
+                dict(self.tables)
+                if changed is not None
+                else {v.table.sqlite_name.casefold(): v.table for v in SYSTEM_VIEWS}
+            )
+            for oid in changed or ():
+                rows.pop(oid, None)
+                gone = by_id.pop(oid, None)
+                if gone is not None:
+                    tables.pop(gone.sqlite_name.casefold())
+            for oid, name, sid, otype, parent, identity_mode in objects:
+                rows[oid] = ObjectRow(oid, name, sid, otype, parent or 0)
                 if otype in ("U", "V"):
                     t = Table(
                         oid,
@@ -226,18 +247,14 @@ class Catalog:
                     )
                     tables[t.sqlite_name.casefold()] = t
                     by_id[oid] = t
-            built: dict[tuple[object, ...], Column] = {}
             for row in columns:
                 owner = by_id.get(row[0])
-                if owner is None:
-                    continue
-                column = self._columns.get(row) or _column(row)
-                built[row] = column
-                owner.columns.append(column)
-            self._columns = built
-            for view in SYSTEM_VIEWS:
-                tables[view.table.sqlite_name.casefold()] = view.table
+                if owner is not None:
+                    owner.columns.append(_column(row))
+            self.objects = rows
+            self._by_id = by_id
             self.tables = tables
+            self._stamps = stamps
             self.filters = {}
             self.versioned = versioned_tables(conn)
             for target, condition in filters:
