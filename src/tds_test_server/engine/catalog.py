@@ -11,14 +11,13 @@ documentation of each view (column names and types).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..results import ColumnType
-from .catalog_stamps import STAMPS_DDL, Stamps, changed_since, read_stamps
+from .catalog_stamps import STAMPS_DDL, Stamps, among, changed_since, read_stamps
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
 from .definition_views import SQL_MODULES_COLUMNS, all_sql_modules, check_constraints
@@ -70,6 +69,7 @@ CREATE TABLE IF NOT EXISTS __azsql_objects (
     delete_action INTEGER DEFAULT 0, update_action INTEGER DEFAULT 0,
     identity_mode TEXT);
 CREATE INDEX IF NOT EXISTS __azsql_objects_name ON __azsql_objects (schema_id, name);
+CREATE INDEX IF NOT EXISTS __azsql_objects_parent ON __azsql_objects (parent_object_id);
 CREATE TABLE IF NOT EXISTS __azsql_columns (
     object_id INTEGER, column_id INTEGER, name TEXT COLLATE NOCASE, type_name TEXT,
     system_type_id INTEGER, max_length INTEGER, precision INTEGER, scale INTEGER,
@@ -87,9 +87,12 @@ CREATE TABLE IF NOT EXISTS __azsql_indexes (
 CREATE TABLE IF NOT EXISTS __azsql_index_columns (
     object_id INTEGER, index_id INTEGER, index_column_id INTEGER, column_id INTEGER,
     key_ordinal INTEGER, is_descending_key INTEGER, is_included_column INTEGER);
+CREATE INDEX IF NOT EXISTS __azsql_index_columns_index
+    ON __azsql_index_columns (object_id, index_id);
 CREATE TABLE IF NOT EXISTS __azsql_fk_columns (
     constraint_object_id INTEGER, constraint_column_id INTEGER, parent_object_id INTEGER,
     parent_column_id INTEGER, referenced_object_id INTEGER, referenced_column_id INTEGER);
+CREATE INDEX IF NOT EXISTS __azsql_fk_columns_key ON __azsql_fk_columns (constraint_object_id);
 CREATE TABLE IF NOT EXISTS __azsql_extended_properties (
     class INTEGER, major_id INTEGER, minor_id INTEGER, name TEXT COLLATE NOCASE, value,
     PRIMARY KEY (class, major_id, minor_id, name));
@@ -195,29 +198,30 @@ class Catalog:
         changed, not the size of the catalog."""
         stamps = read_stamps(conn)
         changed = None if self._stamps is None else changed_since(self._stamps, stamps)
-        only = "" if changed is None else " WHERE object_id IN (SELECT value FROM json_each(?))"
-        chosen = () if changed is None else (json.dumps(changed),)
+        where, args = among("object_id", changed)
         schemas = conn.execute("SELECT schema_id, name FROM __azsql_schemas").fetchall()
         objects = conn.execute(
             "SELECT object_id, name, schema_id, type, parent_object_id, identity_mode"
-            " FROM __azsql_objects" + only,
-            chosen,
+            f" FROM __azsql_objects WHERE {where}",
+            args,
         ).fetchall()
         columns = conn.execute(
             "SELECT c.object_id, c.column_id, name, type_name, type_length, precision, scale,"
             " is_nullable, is_identity, seed_value, increment_value, computed_definition,"
             " coalesce(f.is_hidden, 0) FROM __azsql_columns AS c LEFT JOIN"
-            " __azsql_column_features AS f USING (object_id, column_id)"
-            + only
-            + " ORDER BY c.object_id, c.column_id",
-            chosen,
+            f" __azsql_column_features AS f USING (object_id, column_id) WHERE {where}"
+            " ORDER BY c.object_id, c.column_id",
+            args,
         ).fetchall()
         max_id = conn.execute("SELECT max(object_id) FROM __azsql_objects").fetchone()[0]
         filters = conn.execute(
             "SELECT target_object_id, filter FROM __azsql_security_predicates WHERE is_enabled = 1"
         ).fetchall()
-        leads = index_leads(conn)
+        leads = index_leads(conn, changed)
         with self._lock:
+            if changed is not None:  # the leads of the tables not read again stay
+                gone = set(changed)
+                leads |= {lead for lead in self.index_leads if lead[0] not in gone}
             self.index_leads = leads
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
             self.schema_names = {sid: name for sid, name in schemas}

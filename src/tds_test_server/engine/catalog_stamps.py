@@ -11,11 +11,18 @@ stamps has none for its objects: its first load reads everything, as every first
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 # The tables (each with an object_id column) whose rows Catalog.load turns into objects,
-# tables and columns.
-_WATCHED = ("__azsql_objects", "__azsql_columns", "__azsql_column_features")
+# tables, columns and index leads.
+_WATCHED = (
+    "__azsql_objects",
+    "__azsql_columns",
+    "__azsql_column_features",
+    "__azsql_indexes",
+    "__azsql_index_columns",
+)
 
 STAMPS_DDL = (
     "CREATE TABLE IF NOT EXISTS __azsql_object_stamps ("
@@ -47,3 +54,11 @@ def read_stamps(conn: sqlite3.Connection) -> Stamps:
 def changed_since(before: Stamps, now: Stamps) -> list[int]:
     """The objects whose stamp is new, different or gone."""
     return sorted({object_id for object_id, _ in before ^ now})
+
+
+def among(column: str, ids: list[int] | None) -> tuple[str, tuple[str, ...]]:
+    """A condition keeping the rows whose `column` is one of `ids` (None: every row), and
+    its parameters."""
+    if ids is None:
+        return "1", ()
+    return f"{column} IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
