@@ -4,6 +4,7 @@ virtual machine (deterministic, unlike time on a shared machine)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from engine_helpers import rows
@@ -185,3 +186,28 @@ def test_creating_a_table_costs_the_same_in_a_larger_catalog() -> None:
         s.close()
     # 120 more tables: +29 hundred steps (the stamps, SQLite's own), +120 before
     assert costs[1] < costs[0] + 60, costs
+
+
+def test_names_and_ids_are_looked_up_without_walking_the_catalog(
+    session: EngineSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OBJECT_ID of a name no table has (a constraint's; every CREATE asks it of the name
+    # it makes) and COL_NAME's table by id walked every object or table at each call.
+    walks = [0]
+
+    class Walked(dict[Any, Any]):
+        def values(self) -> Any:
+            walks[0] += 1
+            return super().values()
+
+    key = rows(session, "SELECT name FROM sys.key_constraints WHERE name LIKE 'PK__t005%'")
+    asked = (
+        f"SELECT OBJECT_ID('a.{key[0][0]}'), OBJECT_ID('a.none'), COL_NAME(OBJECT_ID('a.t005'), 1),"
+        " OBJECT_NAME(OBJECT_ID('sys.objects'))"
+    )
+    rows(session, asked)  # translated (and typed) first: what is counted is each call's
+    monkeypatch.setattr(session.catalog, "objects", Walked(session.catalog.objects))
+    monkeypatch.setattr(session.catalog, "tables", Walked(session.catalog.tables))
+    found = rows(session, asked)
+    assert found[0][1:] == (None, "id", "objects") and found[0][0] is not None
+    assert walks[0] == 0

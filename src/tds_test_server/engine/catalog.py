@@ -189,7 +189,8 @@ class Catalog:
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
         self._stamps: Stamps | None = None  # what the last load read (catalog_stamps.py)
-        self._by_id: dict[int, Table] = {}
+        self._by_id: dict[int, Table] = {}  # every table and view, the catalog's too
+        self._names: dict[tuple[int, str], int] = {}  # (schema_id, casefolded name): id
 
     # -- loading
     def load(self, conn: sqlite3.Connection) -> None:
@@ -227,19 +228,24 @@ class Catalog:
             self.schema_names = {sid: name for sid, name in schemas}
             # New dicts, not the old ones changed: other sessions read them unlocked.
             rows = dict(self.objects) if changed is not None else {}
-            by_id = dict(self._by_id) if changed is not None else {}
+            names = dict(self._names) if changed is not None else {}
+            views = [v.table for v in SYSTEM_VIEWS]
+            by_id = dict(self._by_id) if changed is not None else {t.object_id: t for t in views}
             tables = (
                 dict(self.tables)
                 if changed is not None
-                else {v.table.sqlite_name.casefold(): v.table for v in SYSTEM_VIEWS}
+                else {t.sqlite_name.casefold(): t for t in views}
             )
             for oid in changed or ():
-                rows.pop(oid, None)
+                row = rows.pop(oid, None)
+                if row is not None and names.get((row.schema_id, row.name.casefold())) == oid:
+                    del names[row.schema_id, row.name.casefold()]
                 gone = by_id.pop(oid, None)
                 if gone is not None:
                     tables.pop(gone.sqlite_name.casefold())
             for oid, name, sid, otype, parent, identity_mode in objects:
                 rows[oid] = ObjectRow(oid, name, sid, otype, parent or 0)
+                names.setdefault((sid, name.casefold()), oid)
                 if otype in ("U", "V"):
                     t = Table(
                         oid,
@@ -256,6 +262,7 @@ class Catalog:
                 if owner is not None:
                     owner.columns.append(_column(row))
             self.objects = rows
+            self._names = names
             self._by_id = by_id
             self.tables = tables
             self._stamps = stamps
@@ -276,7 +283,7 @@ class Catalog:
         return self.tables.get(f"{schema}.{name}".casefold())
 
     def table_by_id(self, object_id: int) -> Table | None:
-        return next((t for t in self.tables.values() if t.object_id == object_id), None)
+        return self._by_id.get(object_id)
 
     def schema_id(self, name: str) -> int | None:
         found = self.schemas.get(name.casefold())
@@ -293,10 +300,7 @@ class Catalog:
         if table:
             return table.object_id
         sid = self.schema_id(schema)
-        for o in self.objects.values():
-            if o.schema_id == sid and o.name.casefold() == obj_name.casefold():
-                return o.object_id
-        return None
+        return None if sid is None else self._names.get((sid, obj_name.casefold()))
 
     def object_row(self, object_id: int) -> ObjectRow | None:
         row = self.objects.get(object_id)
