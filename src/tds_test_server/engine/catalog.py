@@ -221,8 +221,8 @@ class Catalog:
         leads = index_leads(conn, changed)
         with self._lock:
             if changed is not None:  # the leads of the tables not read again stay
-                gone = set(changed)
-                leads |= {lead for lead in self.index_leads if lead[0] not in gone}
+                reread = set(changed)
+                leads |= {lead for lead in self.index_leads if lead[0] not in reread}
             self.index_leads = leads
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
             self.schema_names = {sid: name for sid, name in schemas}
