@@ -197,29 +197,31 @@ class Catalog:
         """Mirror the metadata tables: all of them at the first load, after that the rows
         of the objects whose stamp changed (catalog_stamps.py), so a DDL costs what it
         changed, not the size of the catalog."""
-        stamps = read_stamps(conn)
-        changed = None if self._stamps is None else changed_since(self._stamps, stamps)
-        where, args = among("object_id", changed)
-        schemas = conn.execute("SELECT schema_id, name FROM __azsql_schemas").fetchall()
-        objects = conn.execute(
-            "SELECT object_id, name, schema_id, type, parent_object_id, identity_mode"
-            f" FROM __azsql_objects WHERE {where}",
-            args,
-        ).fetchall()
-        columns = conn.execute(
-            "SELECT c.object_id, c.column_id, name, type_name, type_length, precision, scale,"
-            " is_nullable, is_identity, seed_value, increment_value, computed_definition,"
-            " coalesce(f.is_hidden, 0) FROM __azsql_columns AS c LEFT JOIN"
-            f" __azsql_column_features AS f USING (object_id, column_id) WHERE {where}"
-            " ORDER BY c.object_id, c.column_id",
-            args,
-        ).fetchall()
-        max_id = conn.execute("SELECT max(object_id) FROM __azsql_objects").fetchone()[0]
-        filters = conn.execute(
-            "SELECT target_object_id, filter FROM __azsql_security_predicates WHERE is_enabled = 1"
-        ).fetchall()
-        leads = index_leads(conn, changed)
+        # Under the lock, reads too: the stamps compared must be those the state holds.
         with self._lock:
+            stamps = read_stamps(conn)
+            changed = None if self._stamps is None else changed_since(self._stamps, stamps)
+            where, args = among("object_id", changed)
+            schemas = conn.execute("SELECT schema_id, name FROM __azsql_schemas").fetchall()
+            objects = conn.execute(
+                "SELECT object_id, name, schema_id, type, parent_object_id, identity_mode"
+                f" FROM __azsql_objects WHERE {where}",
+                args,
+            ).fetchall()
+            columns = conn.execute(
+                "SELECT c.object_id, c.column_id, name, type_name, type_length, precision, scale,"
+                " is_nullable, is_identity, seed_value, increment_value, computed_definition,"
+                " coalesce(f.is_hidden, 0) FROM __azsql_columns AS c LEFT JOIN"
+                f" __azsql_column_features AS f USING (object_id, column_id) WHERE {where}"
+                " ORDER BY c.object_id, c.column_id",
+                args,
+            ).fetchall()
+            max_id = conn.execute("SELECT max(object_id) FROM __azsql_objects").fetchone()[0]
+            filters = conn.execute(
+                "SELECT target_object_id, filter FROM __azsql_security_predicates"
+                " WHERE is_enabled = 1"
+            ).fetchall()
+            leads = index_leads(conn, changed)
             if changed is not None:  # the leads of the tables not read again stay
                 reread = set(changed)
                 leads |= {lead for lead in self.index_leads if lead[0] not in reread}
@@ -229,20 +231,19 @@ class Catalog:
             # New dicts, not the old ones changed: other sessions read them unlocked.
             rows = dict(self.objects) if changed is not None else {}
             names = dict(self._names) if changed is not None else {}
-            views = [v.table for v in SYSTEM_VIEWS]
-            by_id = dict(self._by_id) if changed is not None else {t.object_id: t for t in views}
-            tables = (
-                dict(self.tables)
+            by_id = (
+                dict(self._by_id)
                 if changed is not None
-                else {t.sqlite_name.casefold(): t for t in views}
+                else {v.table.object_id: v.table for v in SYSTEM_VIEWS}
             )
+            tables = dict(self.tables) if changed is not None else {}
             for oid in changed or ():
                 row = rows.pop(oid, None)
                 if row is not None and names.get((row.schema_id, row.name.casefold())) == oid:
                     del names[row.schema_id, row.name.casefold()]
                 gone = by_id.pop(oid, None)
                 if gone is not None:
-                    tables.pop(gone.sqlite_name.casefold())
+                    tables.pop(gone.sqlite_name.casefold(), None)
             for oid, name, sid, otype, parent, identity_mode in objects:
                 rows[oid] = ObjectRow(oid, name, sid, otype, parent or 0)
                 names.setdefault((sid, name.casefold()), oid)
@@ -261,6 +262,8 @@ class Catalog:
                 owner = by_id.get(row[0])
                 if owner is not None:
                     owner.columns.append(_column(row))
+            for view in SYSTEM_VIEWS:  # over a user table of the same name
+                tables[view.table.sqlite_name.casefold()] = view.table
             self.objects = rows
             self._names = names
             self._by_id = by_id
