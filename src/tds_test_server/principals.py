@@ -569,11 +569,13 @@ def ddl_target(words: list[str | None], texts: list[str]) -> tuple[str, str, str
 def register_functions(
     conn: sqlite3.Connection,
     current: Callable[[], Principal],
+    sees_object: Callable[[int], bool],
     unknown: frozenset[str] = frozenset(),
 ) -> None:
     """The security functions of one session's connection, answering for its principal
-    (`current()`: as the session's last ALTER ROLE reload left it). `unknown`: permission
-    names the emulated version does not have, which HAS_PERMS_BY_NAME answers with NULL."""
+    (`current()`: as the session's last ALTER ROLE reload left it; `sees_object`: its
+    metadata visibility of an object). `unknown`: permission names the emulated version
+    does not have, which HAS_PERMS_BY_NAME answers with NULL."""
 
     def object_definition(object_id: Any) -> str | None:
         if object_id is None or not current().sees_definitions:
@@ -611,8 +613,7 @@ def register_functions(
         if found is None:
             return None
         if perm == "ANY":  # the catalog hides exactly the objects the user holds none on
-            hidden = "SELECT 1 FROM temp.__azsql_hidden WHERE object_id = ?"
-            return int(conn.execute(hidden, (found[0],)).fetchone() is None)
+            return int(sees_object(found[0]))
         if perm in ("SELECT", UNMASK) and len(sub) >= 2 and str(sub[1]).upper() == "COLUMN":
             column = conn.execute(
                 "SELECT column_id FROM __azsql_columns WHERE object_id = ? AND name = ?",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..results import ColumnType
+from .catalog_stamps import STAMPS_DDL, Stamps, among, changed_since, read_stamps
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
 from .definition_views import SQL_MODULES_COLUMNS, all_sql_modules, check_constraints
@@ -70,6 +71,7 @@ CREATE TABLE IF NOT EXISTS __azsql_objects (
     delete_action INTEGER DEFAULT 0, update_action INTEGER DEFAULT 0,
     identity_mode TEXT);
 CREATE INDEX IF NOT EXISTS __azsql_objects_name ON __azsql_objects (schema_id, name);
+CREATE INDEX IF NOT EXISTS __azsql_objects_parent ON __azsql_objects (parent_object_id);
 CREATE TABLE IF NOT EXISTS __azsql_columns (
     object_id INTEGER, column_id INTEGER, name TEXT COLLATE NOCASE, type_name TEXT,
     system_type_id INTEGER, max_length INTEGER, precision INTEGER, scale INTEGER,
@@ -87,9 +89,12 @@ CREATE TABLE IF NOT EXISTS __azsql_indexes (
 CREATE TABLE IF NOT EXISTS __azsql_index_columns (
     object_id INTEGER, index_id INTEGER, index_column_id INTEGER, column_id INTEGER,
     key_ordinal INTEGER, is_descending_key INTEGER, is_included_column INTEGER);
+CREATE INDEX IF NOT EXISTS __azsql_index_columns_index
+    ON __azsql_index_columns (object_id, index_id);
 CREATE TABLE IF NOT EXISTS __azsql_fk_columns (
     constraint_object_id INTEGER, constraint_column_id INTEGER, parent_object_id INTEGER,
     parent_column_id INTEGER, referenced_object_id INTEGER, referenced_column_id INTEGER);
+CREATE INDEX IF NOT EXISTS __azsql_fk_columns_key ON __azsql_fk_columns (constraint_object_id);
 CREATE TABLE IF NOT EXISTS __azsql_extended_properties (
     class INTEGER, major_id INTEGER, minor_id INTEGER, name TEXT COLLATE NOCASE, value,
     PRIMARY KEY (class, major_id, minor_id, name));
@@ -109,7 +114,7 @@ _BUILTIN_SCHEMAS = [(1, "dbo", 1), (2, "guest", 2), (3, "INFORMATION_SCHEMA", 3)
 
 
 def init_metadata(conn: sqlite3.Connection, created: str) -> None:
-    conn.executescript(METADATA_DDL + FEATURES_DDL + SEQUENCES_DDL + TRIGGERS_DDL)
+    conn.executescript(METADATA_DDL + FEATURES_DDL + SEQUENCES_DDL + TRIGGERS_DDL + STAMPS_DDL)
     conn.executemany("INSERT OR IGNORE INTO __azsql_schemas VALUES (?, ?, ?)", _BUILTIN_SCHEMAS)
     conn.execute("INSERT OR IGNORE INTO __azsql_meta VALUES ('create_date', ?)", (created,))
 
@@ -187,53 +192,65 @@ class Catalog:
         self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
-        # The Column of each __azsql_columns row seen by the last load, by the row: every
-        # DDL reloads the catalog, and building each table's columns anew made creating N
-        # tables cost O(N^2) (bench/README.md, "Creating tables").
-        self._columns: dict[tuple[object, ...], Column] = {}
+        self._stamps: Stamps | None = None  # what the last load read (catalog_stamps.py)
+        self._by_id: dict[int, Table] = {}  # every table and view, the catalog's too
+        self._names: dict[tuple[int, str], int] = {}  # (schema_id, casefolded name): id
 
     # -- loading
     def load(self, conn: sqlite3.Connection) -> None:
-        schemas = conn.execute("SELECT schema_id, name FROM __azsql_schemas").fetchall()
-        objects = conn.execute(
-            "SELECT object_id, name, schema_id, type, parent_object_id, identity_mode"
-            " FROM __azsql_objects"
-        ).fetchall()
-        columns = conn.execute(
-            "SELECT c.object_id, c.column_id, name, type_name, type_length, precision, scale,"
-            " is_nullable, is_identity, seed_value, increment_value, computed_definition,"
-            " coalesce(f.is_hidden, 0) FROM __azsql_columns AS c LEFT JOIN"
-            " __azsql_column_features AS f USING (object_id, column_id)"
-            " ORDER BY c.object_id, c.column_id"
-        ).fetchall()
-        max_id = conn.execute("SELECT max(object_id) FROM __azsql_objects").fetchone()[0]
-        filters = conn.execute(
-            "SELECT target_object_id, filter FROM __azsql_security_predicates WHERE is_enabled = 1"
-        ).fetchall()
-        leads = index_leads(conn)
-        synonyms = (  # their bases (synonyms.py), read only when there are any
-            conn.execute(
-                "SELECT object_id, definition FROM __azsql_objects WHERE type = 'SN'"
-            ).fetchall()
-            if any(o[3] == "SN" for o in objects)
-            else []
-        )
+        """Mirror the metadata tables: all of them at the first load, after that the rows
+        of the objects whose stamp changed (catalog_stamps.py), so a DDL costs what it
+        changed, not the size of the catalog."""
+        # Under the lock, reads too: the stamps compared must be those the state holds.
         with self._lock:
-            self.synonyms = {
-                (self.schema_names.get(row.schema_id, "").casefold(), row.name.casefold()): (
-                    oid,
-                    split_name(base),
-                )
-                for oid, base in synonyms
-                if (row := self.objects.get(oid)) is not None
-            }
+            stamps = read_stamps(conn)
+            changed = None if self._stamps is None else changed_since(self._stamps, stamps)
+            where, args = among("object_id", changed)
+            schemas = conn.execute("SELECT schema_id, name FROM __azsql_schemas").fetchall()
+            objects = conn.execute(
+                "SELECT object_id, name, schema_id, type, parent_object_id, identity_mode"
+                f" FROM __azsql_objects WHERE {where}",
+                args,
+            ).fetchall()
+            columns = conn.execute(
+                "SELECT c.object_id, c.column_id, name, type_name, type_length, precision, scale,"
+                " is_nullable, is_identity, seed_value, increment_value, computed_definition,"
+                " coalesce(f.is_hidden, 0) FROM __azsql_columns AS c LEFT JOIN"
+                f" __azsql_column_features AS f USING (object_id, column_id) WHERE {where}"
+                " ORDER BY c.object_id, c.column_id",
+                args,
+            ).fetchall()
+            max_id = conn.execute("SELECT max(object_id) FROM __azsql_objects").fetchone()[0]
+            filters = conn.execute(
+                "SELECT target_object_id, filter FROM __azsql_security_predicates"
+                " WHERE is_enabled = 1"
+            ).fetchall()
+            leads = index_leads(conn, changed)
+            if changed is not None:  # the leads of the tables not read again stay
+                reread = set(changed)
+                leads |= {lead for lead in self.index_leads if lead[0] not in reread}
             self.index_leads = leads
             self.schemas = {name.casefold(): (sid, name) for sid, name in schemas}
             self.schema_names = {sid: name for sid, name in schemas}
-            self.objects = {o[0]: ObjectRow(o[0], o[1], o[2], o[3], o[4] or 0) for o in objects}
-            tables: dict[str, Table] = {}
-            by_id: dict[int, Table] = {}
-            for oid, name, sid, otype, _parent, identity_mode in objects:
+            # New dicts, not the old ones changed: other sessions read them unlocked.
+            rows = dict(self.objects) if changed is not None else {}
+            names = dict(self._names) if changed is not None else {}
+            by_id = (
+                dict(self._by_id)
+                if changed is not None
+                else {v.table.object_id: v.table for v in SYSTEM_VIEWS}
+            )
+            tables = dict(self.tables) if changed is not None else {}
+            for oid in changed or ():
+                row = rows.pop(oid, None)
+                if row is not None and names.get((row.schema_id, row.name.casefold())) == oid:
+                    del names[row.schema_id, row.name.casefold()]
+                gone = by_id.pop(oid, None)
+                if gone is not None:
+                    tables.pop(gone.sqlite_name.casefold(), None)
+            for oid, name, sid, otype, parent, identity_mode in objects:
+                rows[oid] = ObjectRow(oid, name, sid, otype, parent or 0)
+                names.setdefault((sid, name.casefold()), oid)
                 if otype in ("U", "V"):
                     t = Table(
                         oid,
@@ -245,18 +262,32 @@ class Catalog:
                     )
                     tables[t.sqlite_name.casefold()] = t
                     by_id[oid] = t
-            built: dict[tuple[object, ...], Column] = {}
             for row in columns:
                 owner = by_id.get(row[0])
-                if owner is None:
-                    continue
-                column = self._columns.get(row) or _column(row)
-                built[row] = column
-                owner.columns.append(column)
-            self._columns = built
-            for view in SYSTEM_VIEWS:
+                if owner is not None:
+                    owner.columns.append(_column(row))
+            for view in SYSTEM_VIEWS:  # over a user table of the same name
                 tables[view.table.sqlite_name.casefold()] = view.table
+            # their bases (synonyms.py), read only when a synonym is among the rows read
+            kept, gone = (
+                (self.synonyms.items(), set(changed)) if changed is not None else ((), set())
+            )
+            synonyms = {key: found for key, found in kept if found[0] not in gone}
+            if any(o[3] == "SN" for o in objects):
+                for oid, base in conn.execute(
+                    f"SELECT object_id, definition FROM __azsql_objects WHERE type = 'SN'"
+                    f" AND {where}",
+                    args,
+                ):
+                    row = rows[oid]
+                    schema = self.schema_names.get(row.schema_id, "")
+                    synonyms[schema.casefold(), row.name.casefold()] = (oid, split_name(base))
+            self.synonyms = synonyms
+            self.objects = rows
+            self._names = names
+            self._by_id = by_id
             self.tables = tables
+            self._stamps = stamps
             self.filters = {}
             self.versioned = versioned_tables(conn)
             for target, condition in filters:
@@ -274,7 +305,7 @@ class Catalog:
         return self.tables.get(f"{schema}.{name}".casefold())
 
     def table_by_id(self, object_id: int) -> Table | None:
-        return next((t for t in self.tables.values() if t.object_id == object_id), None)
+        return self._by_id.get(object_id)
 
     def schema_id(self, name: str) -> int | None:
         found = self.schemas.get(name.casefold())
@@ -291,10 +322,7 @@ class Catalog:
         if table:
             return table.object_id
         sid = self.schema_id(schema)
-        for o in self.objects.values():
-            if o.schema_id == sid and o.name.casefold() == obj_name.casefold():
-                return o.object_id
-        return None
+        return None if sid is None else self._names.get((sid, obj_name.casefold()))
 
     def object_row(self, object_id: int) -> ObjectRow | None:
         row = self.objects.get(object_id)
@@ -361,8 +389,10 @@ _TYPE_DESC = (
 )
 
 
+# parent_object_id as stored (0 for a top-level object): an expression over it would
+# keep SQLite from any index for the joins on it (tests/tds/test_engine_catalog_cost.py).
 _OBJ_SELECT = (
-    "o.name, o.object_id, NULL, o.schema_id, coalesce(o.parent_object_id, 0), o.type, "
+    "o.name, o.object_id, NULL, o.schema_id, o.parent_object_id, o.type, "
     + _TYPE_DESC
     + ", o.create_date, o.modify_date, 0, 0, 0"
 )

@@ -364,8 +364,9 @@ class Ddl(SchemaObjects):
         pk_cols = {c.casefold() for c, _ in pk.columns} if pk else set()
         for i, col in enumerate(ddl.columns, start=1):
             self._insert_column(object_id, i, col, pk_cols)
-        temp_table = Table(object_id, schema, name, "U", identity_mode=mode, schema_id=schema_id)
-        self._reload_table(temp_table)
+        temp_table = self._reload_table(
+            Table(object_id, schema, name, "U", identity_mode=mode, schema_id=schema_id)
+        )
         has_clustered = any(
             (c.kind == "PK" and c.clustered is not False) or (c.kind == "UQ" and c.clustered)
             for c in ddl.constraints
@@ -449,7 +450,7 @@ class Ddl(SchemaObjects):
             assert col.type is not None
             decl = f"{_q(col.name)} {affinity(col.type)}"
             conn.execute(f"ALTER TABLE {_q(table.sqlite_name)} ADD COLUMN {decl}")
-            self._reload_table(table)
+            table = self._reload_table(table)
             rewrite = True
         for c in alter.constraints:
             self._add_constraint_metadata(table, c, now)
@@ -497,7 +498,7 @@ class Ddl(SchemaObjects):
                 "DELETE FROM __azsql_column_permissions WHERE object_id = ? AND column_id = ?",
             ):
                 conn.execute(sql, (table.object_id, dropped.column_id))
-            self._reload_table(table)
+            table = self._reload_table(table)
         if rewrite:
             self._rewrite_table_sql(table)
         conn.execute(

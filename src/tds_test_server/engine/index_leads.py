@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from .catalog_stamps import among
+
 _LEADS = """
 SELECT c.object_id, c.column_id FROM __azsql_index_columns AS c
 JOIN __azsql_indexes AS i ON i.object_id = c.object_id AND i.index_id = c.index_id
@@ -20,7 +22,11 @@ WHERE i.sqlite_name IS NOT NULL AND i.is_disabled = 0 AND i.filter_definition IS
   AND c.key_ordinal = 1
 """
 
+Leads = frozenset[tuple[int, int]]
 
-def index_leads(conn: sqlite3.Connection) -> frozenset[tuple[int, int]]:
-    """(object_id, column_id) of each column that leads an index SQLite has."""
-    return frozenset(conn.execute(_LEADS).fetchall())
+
+def index_leads(conn: sqlite3.Connection, tables: list[int] | None) -> Leads:
+    """(object_id, column_id) of each column that leads an index SQLite has, of `tables`
+    (None: of every table)."""
+    where, args = among("c.object_id", tables)
+    return frozenset(conn.execute(f"{_LEADS} AND {where}", args))

@@ -15,7 +15,7 @@ from ..results import (
     TdsError,
 )
 from . import errors, functions
-from .catalog import DEFAULT_SCHEMA, Table
+from .catalog import DEFAULT_SCHEMA, Column, Table
 from .column_features import record as record_features
 from .date_literals import stored_default
 from .ddl_parse import ColumnDef, ConstraintDef, CreateTable, IndexDef
@@ -283,9 +283,10 @@ class SchemaObjects(Statements):
             ),
         )
 
-    def _reload_table(self, table: Table) -> None:
-        """Fill `table.columns` from the metadata written so far (before catalog reload)."""
-        table.columns = []
+    def _reload_table(self, table: Table) -> Table:
+        """`table` with the columns of the metadata written so far (before catalog reload):
+        a copy, as the catalog's own Table stays as loaded if the DDL rolls back."""
+        columns: list[Column] = []
         for (
             cid,
             cname,
@@ -304,9 +305,7 @@ class SchemaObjects(Statements):
             " WHERE object_id = ? ORDER BY column_id",
             (table.object_id,),
         ):
-            from .catalog import Column
-
-            table.columns.append(
+            columns.append(
                 Column(
                     cid,
                     cname,
@@ -317,6 +316,7 @@ class SchemaObjects(Statements):
                     comp,
                 )
             )
+        return replace(table, columns=columns)
 
     def _constraint_name(self, kind: str, table: str, column: str | None) -> str:
         """A system name shaped like SQL Server's: PK__Customer__A1B2..., DF__Customer__Modif__."""

@@ -156,7 +156,10 @@ class SessionState:
         )
         self.sequence_values = builtins.register(self.conn, self)
         principals.register_functions(
-            self.conn, lambda: self.principal, compat_levels.unknown_permissions(engine.edition)
+            self.conn,
+            lambda: self.principal,
+            self.sees_object,
+            compat_levels.unknown_permissions(engine.edition),
         )
         self.session_keys = SessionKeys()  # sp_set_session_context / SESSION_CONTEXT(N'key')
         self.statement_serial = 0  # counts the statements run (engine.py), for _hidden

@@ -105,8 +105,12 @@ def versioned_tables(conn: sqlite3.Connection) -> dict[int, tuple[str, str, str,
         " (SELECT c.name FROM __azsql_columns c JOIN __azsql_column_features f"
         "  USING (object_id, column_id) WHERE c.object_id = o.object_id"
         "  AND f.generated_always_type = 2)"
-        f" FROM __azsql_meta m JOIN __azsql_objects o ON m.key = '{_KEY}' || o.object_id"
+        " FROM __azsql_meta m JOIN __azsql_objects o"
+        f" ON o.object_id = CAST(substr(m.key, {len(_KEY) + 1}) AS INTEGER)"
         " JOIN __azsql_objects h ON h.object_id = m.value"
         " JOIN __azsql_schemas s ON s.schema_id = h.schema_id"
+        # the keys that start with _KEY, a range of the key's index: every reload asks,
+        # and a look at __azsql_meta for each object cost as much as the catalog's size
+        f" WHERE m.key >= '{_KEY}' AND m.key < '{_KEY[:-1]}{chr(ord(_KEY[-1]) + 1)}'"
     )
     return {oid: (schema, name, start, end) for oid, schema, name, start, end in rows if start}
