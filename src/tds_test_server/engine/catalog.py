@@ -269,10 +269,12 @@ class Catalog:
             for view in SYSTEM_VIEWS:  # over a user table of the same name
                 tables[view.table.sqlite_name.casefold()] = view.table
             # their bases (synonyms.py), read only when a synonym is among the rows read
-            kept, gone = (
-                (self.synonyms.items(), set(changed)) if changed is not None else ((), set())
-            )
-            synonyms = {key: found for key, found in kept if found[0] not in gone}
+            read_again = set(changed or ())
+            synonyms = {
+                key: found
+                for key, found in (self.synonyms.items() if changed is not None else ())
+                if found[0] not in read_again
+            }
             if any(o[3] == "SN" for o in objects):
                 for oid, base in conn.execute(
                     f"SELECT object_id, definition FROM __azsql_objects WHERE type = 'SN'"
