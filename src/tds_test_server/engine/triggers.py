@@ -31,9 +31,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlglot import exp
 from sqlglot.tokens import TokenType
 
-from ..results import Done, Result, TdsError
+from ..results import Done, Message, Result, TdsError
 from . import errors
 from .batches import Statement, tokenize, word
 from .catalog import DEFAULT_SCHEMA, Table
@@ -45,8 +46,9 @@ from .sql_types import affinity
 from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
 from .token_stream import Tokens
 from .translate import Query
+from .trigger_flow import Block, If, Node, parse_body, with_update_tests
 from .trigger_views import EVENTS
-from .user_procedures import _unwrap, is_create_procedure
+from .user_procedures import is_create_procedure
 
 _NESTING_LIMIT = 32
 _SAVEPOINT = "__azsql_trigger"
@@ -121,6 +123,37 @@ def _not_found(name: str) -> TdsError:
         f'Cannot find the object "{name}" because it does not exist or you do not have'
         " permissions.",
     )
+
+
+Written = tuple[Table, frozenset[str]]  # a trigger's table and the columns written, casefolded
+
+
+@dataclass
+class _Run:
+    """One trigger body's run: what UPDATE() tests, its variables, whether it rolled back."""
+
+    written: Written
+    scope: dict[str, Variable]
+    rolled_back: bool = False
+
+
+class _Returned(Exception):
+    """RETURN in a trigger's body: its later statements do not run."""
+
+
+def _written_columns(q: Query, table: Table) -> frozenset[str]:
+    """The columns an INSERT or UPDATE tries to write (UPDATE() page): all of an INSERT's,
+    an UPDATE's SET list, none of a DELETE's."""
+    if q.kind == "insert":
+        return frozenset(c.name.casefold() for c in table.columns)
+    if q.kind != "update":
+        return frozenset()
+    names = set()
+    for assignment in q.tsql.expressions:
+        target = assignment.this
+        if isinstance(target, exp.Column):
+            names.add(target.name.casefold())
+    return frozenset(names)
 
 
 class Triggers(RowSecurity):
@@ -329,6 +362,7 @@ class Triggers(RowSecurity):
         # lock first, as DDL does), or a savepoint in the session's
         own = not conn.in_transaction
         conn.execute("BEGIN IMMEDIATE" if own else f"SAVEPOINT {_SAVEPOINT}")
+        written = _written_columns(q, table)
         try:
             count = self._write_captured(q, bindings, table, names, level)
         except BaseException:  # the statement's own failure undoes the statement only
@@ -342,7 +376,7 @@ class Triggers(RowSecurity):
             raise
         try:
             for object_id, definition in fired:
-                yield from self._fire(object_id, definition, count, level)
+                yield from self._fire(object_id, definition, count, level, (table, written))
         except BaseException:
             # a trigger's error ends the transaction as well (XACT_ABORT is ON in one)
             self._depth = 0
@@ -390,35 +424,62 @@ class Triggers(RowSecurity):
                 conn.execute(sql)
         return count
 
-    def _fire(self, object_id: int, definition: str, count: int, level: int) -> Iterator[Result]:
+    def _fire(
+        self, object_id: int, definition: str, count: int, level: int, written: Written
+    ) -> Iterator[Result]:
         """Run one trigger's body; its statements' counts end in DONEINPROC."""
         trigger = parse_trigger(Statement(definition, tokenize(definition), 1))
-        body = _with_pseudo_tables(_unwrap(trigger.body), level)
+        body = parse_body(_with_pseudo_tables(trigger.body, level))
         nocount, textsize, date_settings = self.nocount, self.textsize, self.date_settings()
         self._firing = (*self._firing, object_id)
         self._proc_depth += 1
-        scope: dict[str, Variable] = {}
-        rolled_back = False
+        run = _Run(written, {})
         try:
             self.rowcount = count
-            for stmt in self.engine.split(body) if body.strip() else []:
-                head = stmt.words(1)[0]
-                if head == "RETURN":
-                    break
-                if head == "ROLLBACK":  # the whole transaction, and the statement with it
-                    self._depth = 0
-                    self._finish("ROLLBACK")
-                    rolled_back = True
-                    continue
-                for result in self._statement(stmt, scope, False):
-                    yield Done(result.row_count, True) if isinstance(result, Done) else result
+            yield from self._run_node(body, run)
+        except _Returned:
+            pass
         finally:
             self._proc_depth -= 1
             self._firing = self._firing[:-1]
             self.nocount = nocount
             self.textsize = textsize
             self.restore_date_settings(date_settings)
-        if rolled_back:
+        if run.rolled_back:
             raise TdsError(
                 3609, "The transaction ended in the trigger. The batch has been aborted."
             )
+
+    def _run_node(self, node: Node, run: _Run) -> Iterator[Result]:
+        if isinstance(node, Block):
+            for inner in node.nodes:
+                yield from self._run_node(inner, run)
+            return
+        if isinstance(node, If):
+            table, columns = run.written
+            condition = with_update_tests(node.condition, table, columns)
+            chosen = (
+                node.then
+                if self._evaluate(f"CASE WHEN {condition} THEN 1 ELSE 0 END", run.scope)
+                else node.otherwise
+            )
+            if chosen is not None:
+                yield from self._run_node(chosen, run)
+            return
+        head = node.words(1)[0]
+        if head == "RETURN":
+            raise _Returned
+        if head == "ROLLBACK":  # the whole transaction, and the statement with it
+            self._depth = 0
+            self._finish("ROLLBACK")
+            run.rolled_back = True
+            return
+        try:
+            for result in self._statement(node, run.scope, False):
+                yield Done(result.row_count, True) if isinstance(result, Done) else result
+        except TdsError as exc:
+            # RAISERROR of severity 11 to 18 sends its error and the trigger runs on
+            # (RAISERROR page); THROW and other errors end the batch
+            if head != "RAISERROR" or exc.number != 50000 or not 10 < exc.severity <= 18:
+                raise
+            yield Message(exc.number, exc.message, state=exc.state, severity=exc.severity)
