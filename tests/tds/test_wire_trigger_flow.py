@@ -39,7 +39,7 @@ def test_if_update_tests_the_columns_the_statement_writes(
             "BEGIN\n"
             f"  INSERT INTO {log} SELECT Id, 'qty' FROM inserted;\n"
             "  IF NOT UPDATE(Note) AND (COLUMNS_UPDATED() & 2) = 2\n"
-            f"    INSERT INTO {log} SELECT Id, 'qty only' FROM inserted\n"
+            f"    INSERT INTO {log} SELECT Id, 'qty only' FROM inserted;\n"
             "END\n"
             f"ELSE INSERT INTO {log} SELECT Id, 'other' FROM inserted"
         )

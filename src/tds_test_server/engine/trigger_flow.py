@@ -48,13 +48,29 @@ Node = Statement | Block | If
 
 def parse_body(body: str) -> Block:
     """A trigger body's statements as a tree of blocks and IFs."""
-    toks = tokenize(body)
+    toks = body_tokens(body, 0, len(body))
     nodes: list[Node] = []
     i = 0
     while i < len(toks):
         node, i = _one(body, toks, i, len(toks))
         nodes.append(node)
     return Block(tuple(nodes))
+
+
+def body_tokens(body: str, start: int, end: int) -> list[Token]:
+    """The tokens of body[start:end]. sqlglot's T-SQL tokenizer takes END after `;` or
+    BEGIN for a command and the rest up to the next `;` for its text, one STRING (with
+    only its end in place): that rest is tokenized again."""
+    found: list[Token] = []
+    for tok in tokenize(body[start:end]):
+        at, last = tok.start + start, tok.end + start
+        if found and found[-1].token_type == TokenType.END and tok.token_type == TokenType.STRING:
+            rest = found[-1].end + 1
+            if body[rest : last + 1].strip() == tok.text:
+                found += body_tokens(body, rest, last + 1)
+                continue
+        found.append(Token(tok.token_type, tok.text, tok.line, tok.col, at, last, tok.comments))
+    return found
 
 
 def _skip_semicolons(toks: list[Token], i: int, end: int) -> int:
@@ -100,13 +116,11 @@ def _one(body: str, toks: list[Token], i: int, end: int) -> tuple[Node, int]:
         return If(condition, then, otherwise), j
     if head in ("ELSE", "END"):
         raise errors.syntax_near(head)
-    text = body[toks[i].start : toks[end - 1].end + 1]
-    stmt = split_batch(text)[0]
-    # the statement's tokens, as the whole body's (the same tokenizer, so the same count)
-    taken = [t for t in toks[i:end] if t.token_type != TokenType.SEMICOLON][: len(stmt.tokens)]
-    after = toks.index(taken[-1], i) + 1
-    whole = Statement(body[toks[i].start : taken[-1].end + 1], toks[i:after], toks[i].line)
-    return whole, _skip_semicolons(toks, after, end)
+    base = toks[i].start
+    stmt = split_batch(body[base : toks[end - 1].end + 1])[0]
+    last = base + stmt.tokens[-1].end  # (a command's STRING has its end in place)
+    after = next((j for j in range(i, end) if toks[j].start > last), end)
+    return stmt, _skip_semicolons(toks, after, end)
 
 
 def _block_end(toks: list[Token], i: int, end: int) -> int:

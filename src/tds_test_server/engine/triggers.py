@@ -46,7 +46,7 @@ from .sql_types import affinity
 from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
 from .token_stream import Tokens
 from .translate import Query
-from .trigger_flow import Block, If, Node, parse_body, with_update_tests
+from .trigger_flow import Block, If, Node, body_tokens, parse_body, with_update_tests
 from .trigger_views import EVENTS
 from .user_procedures import is_create_procedure
 
@@ -106,7 +106,7 @@ def _pseudo_table(kind: str, level: int) -> str:
 def _with_pseudo_tables(body: str, level: int) -> str:
     """`body` with each `inserted` and `deleted` naming the level's temporary table."""
     pieces, at = [], 0
-    for tok in tokenize(body):
+    for tok in body_tokens(body, 0, len(body)):
         name = tok.text.casefold()
         if tok.token_type in (TokenType.VAR, TokenType.IDENTIFIER) and name in (
             "inserted",
