@@ -1,9 +1,10 @@
 """Writes through the MCP tools on a table whose trigger is written as real ones are: SET
 NOCOUNT ON, IF UPDATE(column), IF EXISTS (SELECT ... FROM inserted) with RAISERROR and
-ROLLBACK. Refused before they run unless allow_uncounted_writes; with it, the trigger's
-rows go uncounted (NOCOUNT ON) and the statement's own count is what max_affected_rows
-bounds, through both drivers, as a batch and as an RPC; the trigger's refusal reaches the
-caller and nothing stays."""
+ROLLBACK, and an INSTEAD OF DELETE that only flags rows. Refused before they run unless
+allow_uncounted_writes; with it, the trigger's rows go uncounted (NOCOUNT ON) and the
+statement's own count is what max_affected_rows bounds (an INSTEAD OF trigger's
+statement reports the rows it would have changed), through both drivers, as a batch and
+as an RPC; the trigger's refusal reaches the caller and nothing stays."""
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -33,6 +34,14 @@ SETUP = [
     "  END\n"
     "END",
     "INSERT INTO dbo.Prices (ID, Price) VALUES (1, 1), (2, 2), (3, 3), (4, 4)",
+    # a soft delete: the DELETE reports the rows it would have removed
+    "CREATE TABLE dbo.Stock (ID int NOT NULL PRIMARY KEY, Gone bit NOT NULL DEFAULT 0)",
+    "CREATE TRIGGER dbo.StockKept ON dbo.Stock INSTEAD OF DELETE AS\n"
+    "BEGIN\n"
+    "  SET NOCOUNT ON;\n"
+    "  UPDATE s SET Gone = 1 FROM dbo.Stock AS s JOIN deleted AS d ON d.ID = s.ID;\n"
+    "END",
+    "INSERT INTO dbo.Stock (ID) VALUES (1), (2), (3), (4)",
 ]
 
 
@@ -132,3 +141,23 @@ async def test_the_triggers_refusal_reaches_the_caller_and_nothing_stays(
         "update_data", {"sql": "UPDATE dbo.Prices SET Note = N'after' WHERE ID = 1"}
     )
     assert done.structured_content["rows_affected"] == 1
+
+
+@pytest.mark.parametrize("params", [None, {"top": 2}], ids=["batch", "rpc"])
+async def test_an_instead_of_delete_counts_the_rows_it_replaced(
+    writer: Client[Any], allowed: Client[Any], params: dict[str, Any] | None
+) -> None:
+    where = "ID <= @top" if params else "ID <= 2"
+    gone = "SELECT SUM(CAST(Gone AS int)) FROM dbo.Stock"
+    before = await _scalar(allowed, gone)
+    text = await _error(writer, sql=f"DELETE FROM dbo.Stock WHERE {where}", params=params)
+    assert "through trigger StockKept (INSTEAD OF DELETE)" in text, text
+    text = await _error(allowed, sql="DELETE FROM dbo.Stock WHERE ID > 0")
+    assert "would change 4 rows" in text, text
+    assert await _scalar(allowed, gone) == before
+    done = await allowed.call_tool(
+        "update_data", {"sql": f"DELETE FROM dbo.Stock WHERE {where}", "params": params}
+    )
+    assert done.structured_content["rows_affected"] == 2
+    assert await _scalar(allowed, "SELECT COUNT(*) FROM dbo.Stock") == 4
+    assert await _scalar(allowed, gone) == 2

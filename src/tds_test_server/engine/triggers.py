@@ -52,6 +52,7 @@ from .user_procedures import is_create_procedure
 
 _NESTING_LIMIT = 32
 _SAVEPOINT = "__azsql_trigger"
+_INSTEAD = "__azsql_instead_of"  # the statement an INSTEAD OF trigger replaces, undone
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,37 @@ def _pseudo_table(kind: str, level: int) -> str:
     return f"#azsql_{kind}_{level}"
 
 
+_CLAUSES = frozenset(
+    {
+        *("FROM", "JOIN", "SELECT", "WHERE", "SET", "ON", "GROUP", "ORDER", "HAVING"),
+        *("VALUES", "INTO", "UPDATE", "DELETE", "INSERT", "OUTPUT", "APPLY"),
+    }
+)
+
+
 def _with_pseudo_tables(body: str, level: int) -> str:
-    """`body` with each `inserted` and `deleted` naming the level's temporary table."""
+    """`body` with each `inserted` and `deleted` that names a table (after FROM, JOIN or
+    a comma of a FROM list, or before a dot) naming the level's temporary table: a
+    column of that name (SET Deleted = 1, SELECT Id, Deleted) stays."""
     pieces, at = [], 0
-    for tok in body_tokens(body, 0, len(body)):
+    toks = body_tokens(body, 0, len(body))
+    clause = None  # the last clause keyword seen
+    for i, tok in enumerate(toks):
         name = tok.text.casefold()
-        if tok.token_type in (TokenType.VAR, TokenType.IDENTIFIER) and name in (
+        w = word(tok)
+        if tok.token_type not in (TokenType.VAR, TokenType.IDENTIFIER) or name not in (
             "inserted",
             "deleted",
+        ):
+            clause = w if w in _CLAUSES else clause
+            continue
+        before = toks[i - 1] if i else None
+        after = toks[i + 1] if i + 1 < len(toks) else None
+        listed = before is not None and before.text == "," and clause in ("FROM", "JOIN", "ON")
+        if (
+            (before is not None and word(before) in ("FROM", "JOIN"))
+            or listed
+            or (after is not None and after.token_type == TokenType.DOT)
         ):
             pieces += [body[at : tok.start], _pseudo_table(name, level)]
             at = tok.end + 1
@@ -174,9 +198,11 @@ class Triggers(RowSecurity):
         return super()._ddl_action(stmt)
 
     # -- DDL
-    def _trigger_table(self, parts: list[str]) -> Table:
+    def _trigger_table(self, parts: list[str], instead_of: bool) -> Table:
         schema, name = self._resolve(parts)
         table = self.catalog.table(schema, name)
+        if instead_of and table is not None and table.kind == "V":
+            raise errors.unsupported("INSTEAD OF triggers on views")
         if table is None or table.kind != "U" or table.object_id < 0:
             raise TdsError(
                 8197,
@@ -186,9 +212,7 @@ class Triggers(RowSecurity):
 
     def _create_trigger(self, stmt: Statement) -> None:
         d = parse_trigger(stmt)
-        if d.instead_of:
-            raise errors.unsupported("INSTEAD OF triggers")
-        table = self._trigger_table(d.table)
+        table = self._trigger_table(d.table, d.instead_of)
         schema = d.parts[-2] if len(d.parts) > 1 and d.parts[-2] else table.schema
         if schema.casefold() != table.schema.casefold():
             raise TdsError(
@@ -309,9 +333,9 @@ class Triggers(RowSecurity):
         )
 
     # -- firing
-    def _enabled_triggers(self, q: Query) -> tuple[Table | None, list[tuple[int, str]]]:
-        """The table a write changes and (object_id, definition) of each enabled trigger
-        on it that the write fires, oldest first."""
+    def _enabled_triggers(self, q: Query) -> tuple[Table | None, list[tuple[int, str, bool]]]:
+        """The table a write changes and (object_id, definition, is_instead_of) of each
+        enabled trigger on it for the write's action, oldest first."""
         if (
             q.target is None
             or q.target.startswith("#")
@@ -324,13 +348,13 @@ class Triggers(RowSecurity):
         rows = self.conn.execute(
             # the (few) triggers first: every write asks, and objects has no index on
             # parent_object_id (CROSS JOIN keeps SQLite to that order)
-            "SELECT o.object_id, o.definition FROM __azsql_triggers t CROSS JOIN"
+            "SELECT o.object_id, o.definition, t.is_instead_of FROM __azsql_triggers t CROSS JOIN"
             " __azsql_objects o ON o.object_id = t.object_id"
             " WHERE o.parent_object_id = ? AND o.type = 'TR'"
             f" AND t.is_disabled = 0 AND t.on_{q.kind} = 1 ORDER BY o.object_id",
             (table.object_id,),
         ).fetchall()
-        return table, [(oid, text) for oid, text in rows if oid not in self._firing]
+        return table, [(oid, text, bool(i)) for oid, text, i in rows if oid not in self._firing]
 
     def _written(
         self, q: Query, bindings: dict[str, Any], scope: dict[str, Variable]
@@ -363,8 +387,12 @@ class Triggers(RowSecurity):
         own = not conn.in_transaction
         conn.execute("BEGIN IMMEDIATE" if own else f"SAVEPOINT {_SAVEPOINT}")
         written = _written_columns(q, table)
+        # an INSTEAD OF trigger runs in the statement's place: the statement's AFTER
+        # triggers fire only for what its body writes
+        instead = [(oid, text) for oid, text, is_instead in fired if is_instead][:1]
+        after = [(oid, text) for oid, text, is_instead in fired if not is_instead]
         try:
-            count = self._write_captured(q, bindings, table, names, level)
+            count = self._write_captured(q, bindings, table, names, level, bool(instead))
         except BaseException:  # the statement's own failure undoes the statement only
             with contextlib.suppress(sqlite3.Error):
                 if own:
@@ -375,7 +403,7 @@ class Triggers(RowSecurity):
             drop_made_since(conn, self.temp_tables, before)
             raise
         try:
-            for object_id, definition in fired:
+            for object_id, definition in instead or after:
                 yield from self._fire(object_id, definition, count, level, (table, written))
         except BaseException:
             # a trigger's error ends the transaction as well (XACT_ABORT is ON in one)
@@ -391,37 +419,54 @@ class Triggers(RowSecurity):
         yield Done(None if self.nocount else count)
 
     def _write_captured(
-        self, q: Query, bindings: dict[str, Any], table: Table, names: list[str], level: int
+        self,
+        q: Query,
+        bindings: dict[str, Any],
+        table: Table,
+        names: list[str],
+        level: int,
+        undo: bool,
     ) -> int:
         """Run the write, recording the rows it changes (output_capture.py; `names`: the
-        target's SQLite columns), and fill the level's `inserted` and `deleted` from
-        them: the rows changed."""
+        target's SQLite columns), and fill the level's `inserted` and `deleted` with
+        them. `undo`: for an INSTEAD OF trigger, the write is undone once its rows are
+        known (the count is still the rows it would change)."""
         assert q.target is not None
         conn = self.conn
         target = _q(q.target)
         columns = [(n, c.type) for n in names if (c := table.column(n)) is not None]
+        listed = ", ".join(_q(n) for n, _ in columns)
+        sources = {
+            "inserted": f"SELECT {listed} FROM {target} WHERE rowid IN"
+            f" (SELECT rowid FROM temp.{_q(OUTPUT_TABLE)})",
+            "deleted": f"SELECT {listed} FROM temp.{_q(OUTPUT_TABLE)}",
+        }
+        skipped = {"inserted": "delete", "deleted": "insert"}
+        if undo:
+            conn.execute(f"SAVEPOINT {_INSTEAD}")
         try:
             for sql in capture_setup(q.kind, q.target, names):
                 conn.execute(sql)
             count = self._write(q, bindings)
-            listed = ", ".join(_q(n) for n, _ in columns)
-            sources = {
-                "inserted": f"SELECT {listed} FROM {target} WHERE rowid IN"
-                f" (SELECT rowid FROM temp.{_q(OUTPUT_TABLE)})",
-                "deleted": f"SELECT {listed} FROM temp.{_q(OUTPUT_TABLE)}",
+            found = {
+                kind: [] if q.kind == skipped[kind] else conn.execute(source).fetchall()
+                for kind, source in sources.items()
             }
-            for kind, source in sources.items():
-                name = _pseudo_table(kind, level)
-                declared = ", ".join(f"{_q(n)} {affinity(t)}" for n, t in columns)
-                conn.execute(f"CREATE TEMP TABLE {_q(name)} ({declared})")
-                if q.kind != {"inserted": "delete", "deleted": "insert"}[kind]:
-                    conn.execute(f"INSERT INTO temp.{_q(name)} {source}")
-                self.temp_tables[name.casefold()] = typed_temp_table(
-                    name, tempdb_name(name), [(n, t, None) for n, t in columns]
-                )
         finally:
             for sql in capture_teardown():
                 conn.execute(sql)
+            if undo:
+                conn.execute(f"ROLLBACK TO {_INSTEAD}")
+                conn.execute(f"RELEASE {_INSTEAD}")
+        declared = ", ".join(f"{_q(n)} {affinity(t)}" for n, t in columns)
+        marks = ", ".join("?" for _ in columns)
+        for kind, found_rows in found.items():
+            name = _pseudo_table(kind, level)
+            conn.execute(f"CREATE TEMP TABLE {_q(name)} ({declared})")
+            conn.executemany(f"INSERT INTO temp.{_q(name)} VALUES ({marks})", found_rows)
+            self.temp_tables[name.casefold()] = typed_temp_table(
+                name, tempdb_name(name), [(n, t, None) for n, t in columns]
+            )
         return count
 
     def _fire(
