@@ -101,3 +101,13 @@ def test_instead_of_on_a_view_is_not_modelled(cursor: closing[pyodbc.Cursor]) ->
         cur.execute(f"CREATE VIEW {t}_v AS SELECT Id, Qty FROM {t}")
         with pytest.raises(pyodbc.Error, match=r"INSTEAD OF triggers on views.*40517"):
             cur.execute(f"CREATE TRIGGER {t}_vi ON {t}_v INSTEAD OF INSERT AS RETURN")
+
+
+def test_one_instead_of_trigger_per_action(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        t = _table(cur)
+        cur.execute(f"CREATE TRIGGER {t}_a ON {t} INSTEAD OF DELETE AS RETURN")
+        with pytest.raises(pyodbc.Error, match=r"an INSTEAD OF DELETE trigger already.*2111"):
+            cur.execute(f"CREATE TRIGGER {t}_b ON {t} INSTEAD OF UPDATE, DELETE AS RETURN")
+        cur.execute(f"CREATE TRIGGER {t}_b ON {t} INSTEAD OF UPDATE AS RETURN")
+        cur.execute(f"CREATE OR ALTER TRIGGER {t}_a ON {t} INSTEAD OF DELETE, INSERT AS RETURN")

@@ -12,7 +12,7 @@
 A message number (RAISERROR (50001, ...), from sys.messages) and THROW without
 arguments (in a CATCH block) are not emulated. Unlike SQL Server, where a RAISERROR of
 severity 11 to 18 ends the statement and the batch runs on, the test server ends the
-batch at every error.
+batch at every error, except in a trigger's body, which runs on (triggers.py).
 """
 
 from __future__ import annotations

@@ -19,8 +19,15 @@ TRANSACTION, SET NOCOUNT and OUTPUT clause pages:
   (RECURSIVE_TRIGGERS OFF); nesting ends at 32 levels (217).
 - OUTPUT without INTO on a table with an enabled trigger for the statement's action is
   334 (an UPDATE trigger rules out an UPDATE's OUTPUT, not an INSERT's).
-Not here: INSTEAD OF triggers, DDL and logon triggers, UPDATE()/COLUMNS_UPDATED(),
-sp_settriggerorder (triggers fire in the order they were made).
+- An INSTEAD OF trigger runs in the statement's place, with `inserted` and `deleted`
+  holding the rows the statement would have changed; its own write to the table does not
+  fire it again but fires the table's AFTER triggers. The statement reports the rows it
+  would have changed (SQL Server 2012 Bible, "INSTEAD OF triggers"). Here the statement
+  is run and undone to learn those rows, so a constraint it would break fails it before
+  the trigger runs (SQL Server checks constraints only on the trigger's own writes).
+- IF/ELSE, BEGIN...END, UPDATE(column) and COLUMNS_UPDATED() in a body: trigger_flow.py.
+Not here: INSTEAD OF triggers on views, DDL and logon triggers, sp_settriggerorder
+(triggers fire in the order they were made).
 """
 
 from __future__ import annotations
@@ -181,7 +188,7 @@ def _written_columns(q: Query, table: Table) -> frozenset[str]:
 
 
 class Triggers(RowSecurity):
-    """CREATE/ALTER/DROP/ENABLE/DISABLE TRIGGER and firing a table's AFTER triggers."""
+    """CREATE/ALTER/DROP/ENABLE/DISABLE TRIGGER and firing a table's triggers."""
 
     _firing: tuple[int, ...] = ()  # the object_ids of the triggers running, outermost first
 
@@ -222,6 +229,8 @@ class Triggers(RowSecurity):
             )
         name = d.parts[-1]
         existing = self.catalog.resolve_object_id(f"[{table.schema}].[{name}]")
+        if d.instead_of:
+            self._refuse_second_instead_of(d, table, existing)
         now = _now_text()
         flags = (int(d.instead_of), *(int(e in d.events) for e in EVENTS))
         if existing is not None:
@@ -253,6 +262,27 @@ class Triggers(RowSecurity):
             "INSERT OR REPLACE INTO __azsql_triggers VALUES (?, 0, ?, ?, ?, ?)",
             (object_id, *flags),
         )
+
+    def _refuse_second_instead_of(
+        self, d: TriggerDefinition, table: Table, existing: int | None
+    ) -> None:
+        """A table has one INSTEAD OF trigger per action at most (2111)."""
+        for event in EVENTS:
+            if event not in d.events:
+                continue
+            other = self.conn.execute(
+                "SELECT 1 FROM __azsql_triggers t JOIN __azsql_objects o"
+                " ON o.object_id = t.object_id WHERE o.parent_object_id = ? AND o.type = 'TR'"
+                f" AND t.is_instead_of = 1 AND t.on_{event.lower()} = 1 AND o.object_id <> ?",
+                (table.object_id, existing if existing is not None else 0),
+            ).fetchone()
+            if other is not None:
+                raise TdsError(
+                    2111,
+                    f"Cannot {'ALTER' if existing is not None else 'CREATE'} trigger"
+                    f" '{'.'.join(d.parts)}' on table '{table.schema}.{table.name}' because an"
+                    f" INSTEAD OF {event} trigger already exists on this object.",
+                )
 
     def _trigger_id(self, parts: list[str]) -> int | None:
         schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
