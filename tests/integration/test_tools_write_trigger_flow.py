@@ -42,6 +42,13 @@ SETUP = [
     "  UPDATE s SET Gone = 1 FROM dbo.Stock AS s JOIN deleted AS d ON d.ID = s.ID;\n"
     "END",
     "INSERT INTO dbo.Stock (ID) VALUES (1), (2), (3), (4)",
+    # RAISERROR alone: SQL Server sends the error and keeps the row (no ROLLBACK)
+    "CREATE TABLE dbo.Notes (ID int NOT NULL PRIMARY KEY, Body nvarchar(20) NOT NULL)",
+    "CREATE TABLE dbo.NoteLog (ID int)",
+    "CREATE TRIGGER dbo.NotesWarned ON dbo.Notes AFTER INSERT AS\n"
+    "INSERT INTO dbo.NoteLog SELECT ID FROM inserted;\n"
+    "IF EXISTS (SELECT 1 FROM inserted WHERE Body = N'')\n"
+    "  RAISERROR(N'An empty note was kept.', 16, 1);",
 ]
 
 
@@ -161,3 +168,34 @@ async def test_an_instead_of_delete_counts_the_rows_it_replaced(
     assert done.structured_content["rows_affected"] == 2
     assert await _scalar(allowed, "SELECT COUNT(*) FROM dbo.Stock") == 4
     assert await _scalar(allowed, gone) == 2
+
+
+async def test_describe_table_says_a_trigger_runs_instead_of_the_delete(
+    make_azsql_server: Any, azsql_principal: str
+) -> None:
+    """As the writer and the reader (who sees the trigger of a table it may read)."""
+    async with Client(make_azsql_server()) as client:
+        result = await client.call_tool("describe_table", {"table": "dbo.Stock"})
+        triggers = result.structured_content["features"]["triggers"]
+        assert [(t["name"], t["instead_of"], t["events"]) for t in triggers] == [
+            ("StockKept", True, ["DELETE"])
+        ], (azsql_principal, triggers)
+        assert "TRIGGER StockKept INSTEAD OF DELETE" in result.content[0].text
+
+
+@pytest.mark.parametrize("params", [None, {"id": 7}], ids=["batch", "rpc"])
+async def test_an_error_a_trigger_only_raises_still_rolls_the_write_back(
+    allowed: Client[Any], params: dict[str, Any] | None
+) -> None:
+    """SQL Server keeps the row when a trigger's RAISERROR has no ROLLBACK; azsql-mcp
+    reports the error and rolls its transaction back, so nothing stays."""
+    value = "@id" if params else "7"
+    result = await allowed.call_tool(
+        "insert_data",
+        {"sql": f"INSERT INTO dbo.Notes VALUES ({value}, N'')", "params": params},
+        raise_on_error=False,
+    )
+    assert result.is_error, result.content
+    assert "An empty note was kept." in result.content[0].text, result.content
+    assert await _scalar(allowed, "SELECT COUNT(*) FROM dbo.Notes") == 0
+    assert await _scalar(allowed, "SELECT COUNT(*) FROM dbo.NoteLog") == 0
