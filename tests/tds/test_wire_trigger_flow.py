@@ -107,3 +107,25 @@ def test_update_of_an_unknown_column_is_207(cursor: closing[pyodbc.Cursor]) -> N
         with pytest.raises(pyodbc.Error, match=r"Invalid column name 'Nope'.*207"):
             cur.execute(f"UPDATE {t} SET Qty = 2")
         assert scalar(cur.connection, f"SELECT Qty FROM {t}") == 1
+
+
+def test_while_with_break_and_continue(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        t, log = _tables(cur)
+        cur.execute(
+            f"CREATE TRIGGER dbo.{t[4:]}_loop ON {t} AFTER INSERT AS\n"
+            "SET NOCOUNT ON;\n"
+            "DECLARE @i int = 0;\n"
+            "WHILE @i < (SELECT MAX(Qty) FROM inserted)\n"
+            "BEGIN\n"
+            "  SET @i = @i + 1;\n"
+            "  IF @i = 2 CONTINUE;\n"
+            "  IF @i = 4 BREAK;\n"
+            f"  INSERT INTO {log} VALUES (@i, 'round');\n"
+            "END"
+        )
+        cur.execute(f"INSERT INTO {t} (Id, Qty) VALUES (1, 9)")
+        assert rows(cur.connection, f"SELECT Id FROM {log} ORDER BY Id") == [(1,), (3,)]
+        cur.execute(f"CREATE TRIGGER dbo.{t[4:]}_stray ON {t} AFTER UPDATE AS BREAK")
+        with pytest.raises(pyodbc.Error, match=r"Incorrect syntax near .*BREAK"):
+            cur.execute(f"UPDATE {t} SET Qty = 1")

@@ -1,9 +1,12 @@
-"""The control flow of a trigger's body: IF ... [ELSE ...] and BEGIN ... END blocks around
-plain statements, and UPDATE(column) / COLUMNS_UPDATED() in an IF's condition.
+"""The control flow of a trigger's body: IF ... [ELSE ...], WHILE (with BREAK and CONTINUE)
+and BEGIN ... END blocks around plain statements, and UPDATE(column) / COLUMNS_UPDATED()
+in a condition.
 
 Written from Microsoft's IF...ELSE, BEGIN...END, UPDATE() and COLUMNS_UPDATED() pages:
 - IF takes a Boolean expression, then one statement or a BEGIN ... END block, then an
-  optional ELSE with the same; a block holds any statements, blocks and IFs.
+  optional ELSE with the same; WHILE repeats its statement or block while the condition
+  holds, BREAK leaves the innermost WHILE, CONTINUE starts its next round; a block holds
+  any statements, blocks, IFs and WHILEs.
 - UPDATE(column) is TRUE when the statement tried to write the column: every column of
   an INSERT (explicit values or implicit NULLs), the SET list of an UPDATE, none of a
   DELETE; TRUE even when the value did not change. A computed column cannot be tested.
@@ -12,7 +15,7 @@ Written from Microsoft's IF...ELSE, BEGIN...END, UPDATE() and COLUMNS_UPDATED() 
   columns 9 to 16; as many bytes as the table's columns need. Here it is those bytes as
   an integer, what `COLUMNS_UPDATED() & 14` tests (SUBSTRING(COLUMNS_UPDATED(), ...) is
   not modelled).
-Not here: WHILE, BREAK, CONTINUE, GOTO, TRY...CATCH (docs/test-server-limits.md).
+Not here: GOTO, TRY...CATCH (docs/test-server-limits.md).
 """
 
 from __future__ import annotations
@@ -43,7 +46,13 @@ class If:
     otherwise: Node | None
 
 
-Node = Statement | Block | If
+@dataclass(frozen=True)
+class While:
+    condition: str
+    body: Node
+
+
+Node = Statement | Block | If | While
 
 
 def parse_body(body: str) -> Block:
@@ -52,7 +61,7 @@ def parse_body(body: str) -> Block:
     nodes: list[Node] = []
     i = 0
     while i < len(toks):
-        node, i = _one(body, toks, i, len(toks))
+        node, i = _one(body, toks, i, len(toks), False)
         nodes.append(node)
     return Block(tuple(nodes))
 
@@ -88,33 +97,36 @@ def _is_block(toks: list[Token], i: int) -> bool:
     return True
 
 
-def _one(body: str, toks: list[Token], i: int, end: int) -> tuple[Node, int]:
-    """The statement, block or IF at token `i` and the index after it."""
+def _one(body: str, toks: list[Token], i: int, end: int, loop: bool) -> tuple[Node, int]:
+    """The statement, block, IF or WHILE at token `i` and the index after it; `loop`:
+    inside a WHILE, where BREAK and CONTINUE may stand."""
     i = _skip_semicolons(toks, i, end)
     if i >= end:
         raise errors.syntax_near(toks[end - 1].text if end else "")
     head = word(toks[i])
-    if head in ("WHILE", "GOTO", "BREAK", "CONTINUE"):
-        raise errors.unsupported(f"{head} in a trigger")
+    if head == "GOTO":
+        raise errors.unsupported("GOTO in a trigger")
     if _is_block(toks, i):
         close = _block_end(toks, i + 1, end)
         nodes: list[Node] = []
         j = _skip_semicolons(toks, i + 1, close)
         while j < close:
-            node, j = _one(body, toks, j, close)
+            node, j = _one(body, toks, j, close, loop)
             nodes.append(node)
             j = _skip_semicolons(toks, j, close)
         return Block(tuple(nodes)), _skip_semicolons(toks, close + 1, end)
-    if head == "IF":
+    if head in ("IF", "WHILE"):
         stop = _condition_end(toks, i + 1, end)
         condition = body[toks[i + 1].start : toks[stop - 1].end + 1]
-        then, j = _one(body, toks, stop, end)
+        then, j = _one(body, toks, stop, end, loop or head == "WHILE")
+        if head == "WHILE":
+            return While(condition, then), _skip_semicolons(toks, j, end)
         otherwise = None
         j = _skip_semicolons(toks, j, end)
         if j < end and word(toks[j]) == "ELSE":
-            otherwise, j = _one(body, toks, j + 1, end)
+            otherwise, j = _one(body, toks, j + 1, end, loop)
         return If(condition, then, otherwise), j
-    if head in ("ELSE", "END"):
+    if head in ("ELSE", "END") or (head in ("BREAK", "CONTINUE") and not loop):
         raise errors.syntax_near(head)
     base = toks[i].start
     stmt = split_batch(body[base : toks[end - 1].end + 1])[0]

@@ -53,7 +53,7 @@ from .sql_types import affinity
 from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
 from .token_stream import Tokens
 from .translate import Query
-from .trigger_flow import Block, If, Node, body_tokens, parse_body, with_update_tests
+from .trigger_flow import Block, If, Node, While, body_tokens, parse_body, with_update_tests
 from .trigger_views import EVENTS
 from .user_procedures import is_create_procedure
 
@@ -170,6 +170,14 @@ class _Run:
 
 class _Returned(Exception):
     """RETURN in a trigger's body: its later statements do not run."""
+
+
+class _Broken(Exception):
+    """BREAK: the innermost WHILE ends."""
+
+
+class _Continued(Exception):
+    """CONTINUE: the innermost WHILE starts its next round."""
 
 
 def _written_columns(q: Query, table: Table) -> frozenset[str]:
@@ -525,25 +533,36 @@ class Triggers(RowSecurity):
                 3609, "The transaction ended in the trigger. The batch has been aborted."
             )
 
+    def _holds(self, condition: str, run: _Run) -> bool:
+        """Whether an IF's or WHILE's condition is TRUE (not FALSE or UNKNOWN)."""
+        table, columns = run.written
+        tested = with_update_tests(condition, table, columns)
+        return bool(self._evaluate(f"CASE WHEN {tested} THEN 1 ELSE 0 END", run.scope))
+
     def _run_node(self, node: Node, run: _Run) -> Iterator[Result]:
         if isinstance(node, Block):
             for inner in node.nodes:
                 yield from self._run_node(inner, run)
             return
         if isinstance(node, If):
-            table, columns = run.written
-            condition = with_update_tests(node.condition, table, columns)
-            chosen = (
-                node.then
-                if self._evaluate(f"CASE WHEN {condition} THEN 1 ELSE 0 END", run.scope)
-                else node.otherwise
-            )
+            chosen = node.then if self._holds(node.condition, run) else node.otherwise
             if chosen is not None:
                 yield from self._run_node(chosen, run)
+            return
+        if isinstance(node, While):
+            while not self._cancel.is_set() and self._holds(node.condition, run):
+                try:
+                    yield from self._run_node(node.body, run)
+                except _Continued:
+                    continue
+                except _Broken:
+                    break
             return
         head = node.words(1)[0]
         if head == "RETURN":
             raise _Returned
+        if head in ("BREAK", "CONTINUE"):
+            raise _Broken if head == "BREAK" else _Continued
         if head == "ROLLBACK":  # the whole transaction, and the statement with it
             self._depth = 0
             self._finish("ROLLBACK")
