@@ -111,3 +111,18 @@ def test_one_instead_of_trigger_per_action(cursor: closing[pyodbc.Cursor]) -> No
             cur.execute(f"CREATE TRIGGER {t}_b ON {t} INSTEAD OF UPDATE, DELETE AS RETURN")
         cur.execute(f"CREATE TRIGGER {t}_b ON {t} INSTEAD OF UPDATE AS RETURN")
         cur.execute(f"CREATE OR ALTER TRIGGER {t}_a ON {t} INSTEAD OF DELETE, INSERT AS RETURN")
+
+
+def test_no_instead_of_delete_on_a_table_whose_key_cascades(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    with cursor as cur:
+        t = _table(cur)
+        cur.execute(
+            f"CREATE TABLE {t}_lines (Id int NOT NULL PRIMARY KEY, ItemId int"
+            f" REFERENCES {t} (Id) ON DELETE CASCADE)"
+        )
+        with pytest.raises(pyodbc.Error, match=r"FOREIGN KEY with cascading.*2113"):
+            cur.execute(f"CREATE TRIGGER {t}_l ON {t}_lines INSTEAD OF DELETE AS RETURN")
+        # an UPDATE action it has not: INSTEAD OF UPDATE is allowed
+        cur.execute(f"CREATE TRIGGER {t}_l ON {t}_lines INSTEAD OF UPDATE AS RETURN")

@@ -274,7 +274,23 @@ class Triggers(RowSecurity):
     def _refuse_second_instead_of(
         self, d: TriggerDefinition, table: Table, existing: int | None
     ) -> None:
-        """A table has one INSTEAD OF trigger per action at most (2111)."""
+        """A table has one INSTEAD OF trigger per action at most (2111), and none for
+        DELETE or UPDATE while a foreign key of its own has a DELETE or UPDATE action
+        ("INSTEAD OF DELETE Triggers": 2113)."""
+        verb = "ALTER" if existing is not None else "CREATE"
+        for event in ("DELETE", "UPDATE"):
+            cascading = self.conn.execute(
+                "SELECT 1 FROM __azsql_objects WHERE type = 'F' AND parent_object_id = ?"
+                f" AND {event.lower()}_action <> 0",
+                (table.object_id,),
+            ).fetchone()
+            if event in d.events and cascading is not None:
+                raise TdsError(
+                    2113,
+                    f"Cannot {verb} INSTEAD OF DELETE or INSTEAD OF UPDATE TRIGGER"
+                    f" '{'.'.join(d.parts)}' on table '{table.schema}.{table.name}'. This is"
+                    " because the table has a FOREIGN KEY with cascading DELETE or UPDATE.",
+                )
         for event in EVENTS:
             if event not in d.events:
                 continue
@@ -287,7 +303,7 @@ class Triggers(RowSecurity):
             if other is not None:
                 raise TdsError(
                     2111,
-                    f"Cannot {'ALTER' if existing is not None else 'CREATE'} trigger"
+                    f"Cannot {verb} trigger"
                     f" '{'.'.join(d.parts)}' on table '{table.schema}.{table.name}' because an"
                     f" INSTEAD OF {event} trigger already exists on this object.",
                 )
