@@ -25,7 +25,8 @@ TRANSACTION, SET NOCOUNT and OUTPUT clause pages:
   would have changed (SQL Server 2012 Bible, "INSTEAD OF triggers"). Here the statement
   is run and undone to learn those rows, so a constraint it would break fails it before
   the trigger runs (SQL Server checks constraints only on the trigger's own writes).
-- IF/ELSE, BEGIN...END, UPDATE(column) and COLUMNS_UPDATED() in a body: trigger_flow.py.
+- IF/ELSE, WHILE, BEGIN...END, UPDATE(column) and COLUMNS_UPDATED() in a body:
+  trigger_flow.py.
 Not here: INSTEAD OF triggers on views, DDL and logon triggers, sp_settriggerorder
 (triggers fire in the order they were made).
 """
@@ -238,7 +239,7 @@ class Triggers(RowSecurity):
         name = d.parts[-1]
         existing = self.catalog.resolve_object_id(f"[{table.schema}].[{name}]")
         if d.instead_of:
-            self._refuse_second_instead_of(d, table, existing)
+            self._check_instead_of(d, table, existing)
         now = _now_text()
         flags = (int(d.instead_of), *(int(e in d.events) for e in EVENTS))
         if existing is not None:
@@ -271,9 +272,7 @@ class Triggers(RowSecurity):
             (object_id, *flags),
         )
 
-    def _refuse_second_instead_of(
-        self, d: TriggerDefinition, table: Table, existing: int | None
-    ) -> None:
+    def _check_instead_of(self, d: TriggerDefinition, table: Table, existing: int | None) -> None:
         """A table has one INSTEAD OF trigger per action at most (2111), and none for
         DELETE or UPDATE while a foreign key of its own has a DELETE or UPDATE action
         ("INSTEAD OF DELETE Triggers": 2113)."""
