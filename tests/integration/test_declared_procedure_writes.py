@@ -29,6 +29,18 @@ BEGIN
     WHERE [ProductID] BETWEEN @FirstID AND @LastID;
     SELECT COUNT(*) AS [Products] FROM [SalesLT].[Product] WHERE [Color] = @Color;
 END"""
+# the same UPDATE as dynamic SQL: sp_executesql's statements are a procedure's too
+RECOLOUR_DYNAMIC = """CREATE PROCEDURE [SalesLT].[uspRecolourDynamic]
+    @Color nvarchar(15),
+    @FirstID int,
+    @LastID int
+AS
+BEGIN
+    EXEC sp_executesql
+        N'UPDATE [SalesLT].[Product] SET [Color] = @c WHERE [ProductID] BETWEEN @f AND @l',
+        N'@c nvarchar(15), @f int, @l int', @Color, @FirstID, @LastID;
+    SELECT COUNT(*) AS [Products] FROM [SalesLT].[Product] WHERE [Color] = @Color;
+END"""
 COUNT_PRODUCTS = """CREATE PROCEDURE [SalesLT].[uspCountProducts]
 AS
 SELECT COUNT(*) AS [Products] FROM [SalesLT].[Product]"""
@@ -44,6 +56,12 @@ TOOLS = {
         "writes": True,
         "parameters": PARAMETERS,
     },
+    "recolour_dynamic": {
+        "procedure": "SalesLT.uspRecolourDynamic",
+        "description": "Recolour a range of products through sp_executesql",
+        "writes": True,
+        "parameters": PARAMETERS,
+    },
     "recolour_quietly": {
         "procedure": "SalesLT.uspRecolourQuietly",
         "description": "Recolour a range of products, under SET NOCOUNT ON",
@@ -54,6 +72,7 @@ TOOLS = {
 SETUP = [
     RECOLOUR.format(name="uspRecolour", nocount=""),
     RECOLOUR.format(name="uspRecolourQuietly", nocount="SET NOCOUNT ON;"),
+    RECOLOUR_DYNAMIC,
     COUNT_PRODUCTS,
 ]
 pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
@@ -135,6 +154,26 @@ async def test_a_writing_procedure_over_max_affected_rows_is_rolled_back(
             caplog.text
         )
         assert "FreeTDS" in caplog.text
+
+
+async def test_the_cap_counts_what_a_procedures_sp_executesql_changed(
+    client: Client[Any], azsql_driver: str
+) -> None:
+    ids = await product_ids(client)
+    before = await colours(client, ids)
+    many = {"Color": f"Dyn{azsql_driver}", "FirstID": ids[0], "LastID": ids[-1]}
+    result = await client.call_tool("recolour_dynamic", many, raise_on_error=False)
+    if azsql_driver == FREETDS:  # no counts of a procedure's statements (as above)
+        assert not result.is_error, result.content
+        assert await colours(client, ids) == [many["Color"]] * len(ids)
+        return
+    assert result.is_error, result.content
+    assert f"the procedure changed {len(ids)} rows" in result.content[0].text
+    assert await colours(client, ids) == before
+    two = {"Color": f"Dyn2{azsql_driver}", "FirstID": ids[0], "LastID": ids[1]}
+    done = await client.call_tool("recolour_dynamic", two)
+    assert done.structured_content["rows_affected"] == 2
+    assert done.structured_content["result_sets"][0]["rows"] == [[2]]
 
 
 async def test_a_procedure_under_nocount_on_escapes_the_cap_with_one_warning(

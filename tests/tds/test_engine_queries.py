@@ -20,6 +20,8 @@ from tds_test_server.results import (
     Done,
     Message,
     Param,
+    ProcedureEnded,
+    ProcedureStarted,
     ResultSet,
     SessionInfo,
     TdsError,
@@ -452,7 +454,9 @@ def test_exec_sp_executesql_in_a_batch(session: EngineSession) -> None:
         session,
         "EXEC sp_executesql N'SELECT Id FROM dbo.Items WHERE Id = @id', N'@id int', @id = 4",
     )
-    assert out[0][1] == [(4,)]
+    # a procedure: its statements run inside the markers that make them DONEINPROC
+    assert out[0] == ProcedureStarted() and out[-1] == ProcedureEnded()
+    assert out[1][1] == [(4,)]
     assert error(session, "EXEC dbo.no_such_proc").number == 2812
 
 

@@ -318,6 +318,34 @@ def test_drivers_see_the_counts_of_a_procedures_statements(
         cnxn.close()
 
 
+def test_sp_executesql_in_a_batch_counts_as_a_procedure(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """EXEC sp_executesql in a batch runs its statements as a procedure's: each count a
+    DONEINPROC, then DONEPROC; as they come in an RPC (sp_executesql from the driver)."""
+    cnxn = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    try:
+        cur = cnxn.cursor()
+        cur.execute("DROP TABLE IF EXISTS dbo.dynamic_items")
+        cur.execute("CREATE TABLE dbo.dynamic_items (id int, n int)")
+        cur.execute("INSERT INTO dbo.dynamic_items VALUES (1, 0), (2, 0), (3, 0)")
+        inner = (
+            "UPDATE dbo.dynamic_items SET n = n + @step;"
+            " SELECT id FROM dbo.dynamic_items WHERE id = 1;"
+            " DELETE FROM dbo.dynamic_items WHERE id > 99"
+        )
+        cur.execute(f"EXEC sp_executesql N'{inner}', N'@step int', @step = 1; SELECT 1")
+        seen = _results(cur)
+        if odbc_driver == "msodbc":
+            assert seen == [("count", 3), ("set", 1), ("count", 0), ("set", 1)]
+        else:  # FreeTDS hands no DONEINPROC count on: in a batch it had each DONE's
+            assert seen == [("set", 1), ("set", 1)]
+    finally:
+        cnxn.close()
+
+
 def test_a_transaction_count_changed_by_a_procedure_is_error_266(session: EngineSession) -> None:
     """A ROLLBACK inside rolls back the caller's transaction (to the outermost BEGIN); a
     BEGIN TRAN left open raises the count: either way the call ends with error 266."""

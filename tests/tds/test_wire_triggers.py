@@ -244,7 +244,7 @@ def test_a_triggers_write_fires_the_next_table_s_but_not_its_own_again(
         ("DROP TRIGGER dbo.nope", 3701),
         ("ENABLE TRIGGER nope ON {t}", 1088),
         ("SELECT 1; CREATE TRIGGER dbo.nope ON {t} AFTER INSERT AS RETURN", 111),
-        ("CREATE TRIGGER dbo.nope ON {t} INSTEAD OF INSERT AS RETURN", 40517),
+        ("CREATE TRIGGER nope ON DATABASE FOR CREATE_TABLE AS RETURN", 40517),
     ],
 )
 def test_trigger_ddl_errors(cursor: closing[pyodbc.Cursor], sql: str, number: int) -> None:

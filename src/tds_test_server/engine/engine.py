@@ -36,6 +36,8 @@ from ..results import (
     Done,
     Message,
     Param,
+    ProcedureEnded,
+    ProcedureStarted,
     Result,
     SessionInfo,
     TdsError,
@@ -374,8 +376,11 @@ class EngineSession(Triggers):
     def _run_batch(
         self, sql: str, statements: list[Statement], scope: dict[str, Variable]
     ) -> Iterator[Result]:
-        self.request = Request(sql, dt.datetime.now(), time.monotonic())
-        self.last_request_start = self.request.start
+        nested = self.request is not None  # EXEC sp_executesql's: the batch's request stays
+        if not nested:
+            self.request = Request(sql, dt.datetime.now(), time.monotonic())
+            self.last_request_start = self.request.start
+        assert self.request is not None
         try:
             for index, stmt in enumerate(statements):
                 if self._cancel.is_set():
@@ -397,8 +402,9 @@ class EngineSession(Triggers):
                             self._finish("ROLLBACK")
                     raise
         finally:
-            self.request = None
-            self.last_request_end = dt.datetime.now()
+            if not nested:
+                self.request = None
+                self.last_request_end = dt.datetime.now()
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         yield from within_textsize(self._call_procedure(name, params), self._textsize)
@@ -538,7 +544,13 @@ class EngineSession(Triggers):
                 break
         ts.end()
         args = _bind_positional(proc, positional, named)
+        if proc != "sp_executesql":
+            yield from self._procedure(proc, args, None, written)
+            return
+        # a procedure: its statements end in DONEINPROC, then DONEPROC ([MS-TDS] 2.2.7.7)
+        yield ProcedureStarted()
         yield from self._procedure(proc, args, None, written)
+        yield ProcedureEnded()
 
     def _procedure(
         self, proc: str, args: dict[str, Any], params: list[Param] | None, written: str = ""

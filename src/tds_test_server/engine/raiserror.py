@@ -12,7 +12,7 @@
 A message number (RAISERROR (50001, ...), from sys.messages) and THROW without
 arguments (in a CATCH block) are not emulated. Unlike SQL Server, where a RAISERROR of
 severity 11 to 18 ends the statement and the batch runs on, the test server ends the
-batch at every error.
+batch at every error, except in a trigger's body, which runs on (triggers.py).
 """
 
 from __future__ import annotations
@@ -44,6 +44,24 @@ def _split(text: str) -> list[str]:
             start = i + 1
     parts.append(text[start:].strip())
     return parts
+
+
+def _closing_paren(text: str) -> int:
+    """The index of the `)` that closes the argument list `text` starts with (one inside
+    a quoted message does not); its length when there is none."""
+    depth, quote = 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch == "'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
 
 
 def _format(template: str, args: list[Any]) -> str:
@@ -81,7 +99,9 @@ def raised(head: str, tail: str, evaluate: Callable[[str], Any]) -> Iterator[Mes
                 " Specify an error number in the valid range of 50000 to 2147483647.",
             )
         raise TdsError(int(number), str(text), state=int(state))
-    body, _, options = tail.strip().rstrip(";").partition(")")
+    text = tail.strip().rstrip(";")
+    close = _closing_paren(text)
+    body, options = text[:close], text[close + 1 :]
     words = {w.strip().upper() for w in options.replace("WITH", "", 1).split(",")}
     parts = _split(body.strip().lstrip("("))
     if len(parts) < 3:

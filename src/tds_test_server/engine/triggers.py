@@ -19,8 +19,16 @@ TRANSACTION, SET NOCOUNT and OUTPUT clause pages:
   (RECURSIVE_TRIGGERS OFF); nesting ends at 32 levels (217).
 - OUTPUT without INTO on a table with an enabled trigger for the statement's action is
   334 (an UPDATE trigger rules out an UPDATE's OUTPUT, not an INSERT's).
-Not here: INSTEAD OF triggers, DDL and logon triggers, UPDATE()/COLUMNS_UPDATED(),
-sp_settriggerorder (triggers fire in the order they were made).
+- An INSTEAD OF trigger runs in the statement's place, with `inserted` and `deleted`
+  holding the rows the statement would have changed; its own write to the table does not
+  fire it again but fires the table's AFTER triggers. The statement reports the rows it
+  would have changed (SQL Server 2012 Bible, "INSTEAD OF triggers"). Here the statement
+  is run and undone to learn those rows, so a constraint it would break fails it before
+  the trigger runs (SQL Server checks constraints only on the trigger's own writes).
+- IF/ELSE, WHILE, BEGIN...END, UPDATE(column) and COLUMNS_UPDATED() in a body:
+  trigger_flow.py.
+Not here: INSTEAD OF triggers on views, DDL and logon triggers, sp_settriggerorder
+(triggers fire in the order they were made).
 """
 
 from __future__ import annotations
@@ -31,9 +39,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlglot import exp
 from sqlglot.tokens import TokenType
 
-from ..results import Done, Result, TdsError
+from ..results import Done, Message, Result, TdsError
 from . import errors
 from .batches import Statement, tokenize, word
 from .catalog import DEFAULT_SCHEMA, Table
@@ -45,11 +54,13 @@ from .sql_types import affinity
 from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
 from .token_stream import Tokens
 from .translate import Query
+from .trigger_flow import Block, If, Node, While, body_tokens, parse_body, with_update_tests
 from .trigger_views import EVENTS
-from .user_procedures import _unwrap, is_create_procedure
+from .user_procedures import is_create_procedure
 
 _NESTING_LIMIT = 32
 _SAVEPOINT = "__azsql_trigger"
+_INSTEAD = "__azsql_instead_of"  # the statement an INSTEAD OF trigger replaces, undone
 
 
 @dataclass(frozen=True)
@@ -101,14 +112,37 @@ def _pseudo_table(kind: str, level: int) -> str:
     return f"#azsql_{kind}_{level}"
 
 
+_CLAUSES = frozenset(
+    {
+        *("FROM", "JOIN", "SELECT", "WHERE", "SET", "ON", "GROUP", "ORDER", "HAVING"),
+        *("VALUES", "INTO", "UPDATE", "DELETE", "INSERT", "OUTPUT", "APPLY"),
+    }
+)
+
+
 def _with_pseudo_tables(body: str, level: int) -> str:
-    """`body` with each `inserted` and `deleted` naming the level's temporary table."""
+    """`body` with each `inserted` and `deleted` that names a table (after FROM, JOIN or
+    a comma of a FROM list, or before a dot) naming the level's temporary table: a
+    column of that name (SET Deleted = 1, SELECT Id, Deleted) stays."""
     pieces, at = [], 0
-    for tok in tokenize(body):
+    toks = body_tokens(body, 0, len(body))
+    clause = None  # the last clause keyword seen
+    for i, tok in enumerate(toks):
         name = tok.text.casefold()
-        if tok.token_type in (TokenType.VAR, TokenType.IDENTIFIER) and name in (
+        w = word(tok)
+        if tok.token_type not in (TokenType.VAR, TokenType.IDENTIFIER) or name not in (
             "inserted",
             "deleted",
+        ):
+            clause = w if w in _CLAUSES else clause
+            continue
+        before = toks[i - 1] if i else None
+        after = toks[i + 1] if i + 1 < len(toks) else None
+        listed = before is not None and before.text == "," and clause in ("FROM", "JOIN", "ON")
+        if (
+            (before is not None and word(before) in ("FROM", "JOIN"))
+            or listed
+            or (after is not None and after.token_type == TokenType.DOT)
         ):
             pieces += [body[at : tok.start], _pseudo_table(name, level)]
             at = tok.end + 1
@@ -123,8 +157,47 @@ def _not_found(name: str) -> TdsError:
     )
 
 
+Written = tuple[Table, frozenset[str]]  # a trigger's table and the columns written, casefolded
+
+
+@dataclass
+class _Run:
+    """One trigger body's run: what UPDATE() tests, its variables, whether it rolled back."""
+
+    written: Written
+    scope: dict[str, Variable]
+    rolled_back: bool = False
+
+
+class _Returned(Exception):
+    """RETURN in a trigger's body: its later statements do not run."""
+
+
+class _Broken(Exception):
+    """BREAK: the innermost WHILE ends."""
+
+
+class _Continued(Exception):
+    """CONTINUE: the innermost WHILE starts its next round."""
+
+
+def _written_columns(q: Query, table: Table) -> frozenset[str]:
+    """The columns an INSERT or UPDATE tries to write (UPDATE() page): all of an INSERT's,
+    an UPDATE's SET list, none of a DELETE's."""
+    if q.kind == "insert":
+        return frozenset(c.name.casefold() for c in table.columns)
+    if q.kind != "update":
+        return frozenset()
+    names = set()
+    for assignment in q.tsql.expressions:
+        target = assignment.this
+        if isinstance(target, exp.Column):
+            names.add(target.name.casefold())
+    return frozenset(names)
+
+
 class Triggers(RowSecurity):
-    """CREATE/ALTER/DROP/ENABLE/DISABLE TRIGGER and firing a table's AFTER triggers."""
+    """CREATE/ALTER/DROP/ENABLE/DISABLE TRIGGER and firing a table's triggers."""
 
     _firing: tuple[int, ...] = ()  # the object_ids of the triggers running, outermost first
 
@@ -141,9 +214,11 @@ class Triggers(RowSecurity):
         return super()._ddl_action(stmt)
 
     # -- DDL
-    def _trigger_table(self, parts: list[str]) -> Table:
+    def _trigger_table(self, parts: list[str], instead_of: bool) -> Table:
         schema, name = self._resolve(parts)
         table = self.catalog.table(schema, name)
+        if instead_of and table is not None and table.kind == "V":
+            raise errors.unsupported("INSTEAD OF triggers on views")
         if table is None or table.kind != "U" or table.object_id < 0:
             raise TdsError(
                 8197,
@@ -153,9 +228,7 @@ class Triggers(RowSecurity):
 
     def _create_trigger(self, stmt: Statement) -> None:
         d = parse_trigger(stmt)
-        if d.instead_of:
-            raise errors.unsupported("INSTEAD OF triggers")
-        table = self._trigger_table(d.table)
+        table = self._trigger_table(d.table, d.instead_of)
         schema = d.parts[-2] if len(d.parts) > 1 and d.parts[-2] else table.schema
         if schema.casefold() != table.schema.casefold():
             raise TdsError(
@@ -165,6 +238,8 @@ class Triggers(RowSecurity):
             )
         name = d.parts[-1]
         existing = self.catalog.resolve_object_id(f"[{table.schema}].[{name}]")
+        if d.instead_of:
+            self._check_instead_of(d, table, existing)
         now = _now_text()
         flags = (int(d.instead_of), *(int(e in d.events) for e in EVENTS))
         if existing is not None:
@@ -196,6 +271,41 @@ class Triggers(RowSecurity):
             "INSERT OR REPLACE INTO __azsql_triggers VALUES (?, 0, ?, ?, ?, ?)",
             (object_id, *flags),
         )
+
+    def _check_instead_of(self, d: TriggerDefinition, table: Table, existing: int | None) -> None:
+        """A table has one INSTEAD OF trigger per action at most (2111), and none for
+        DELETE or UPDATE while a foreign key of its own has a DELETE or UPDATE action
+        ("INSTEAD OF DELETE Triggers": 2113)."""
+        verb = "ALTER" if existing is not None else "CREATE"
+        for event in ("DELETE", "UPDATE"):
+            cascading = self.conn.execute(
+                "SELECT 1 FROM __azsql_objects WHERE type = 'F' AND parent_object_id = ?"
+                f" AND {event.lower()}_action <> 0",
+                (table.object_id,),
+            ).fetchone()
+            if event in d.events and cascading is not None:
+                raise TdsError(
+                    2113,
+                    f"Cannot {verb} INSTEAD OF DELETE or INSTEAD OF UPDATE TRIGGER"
+                    f" '{'.'.join(d.parts)}' on table '{table.schema}.{table.name}'. This is"
+                    " because the table has a FOREIGN KEY with cascading DELETE or UPDATE.",
+                )
+        for event in EVENTS:
+            if event not in d.events:
+                continue
+            other = self.conn.execute(
+                "SELECT 1 FROM __azsql_triggers t JOIN __azsql_objects o"
+                " ON o.object_id = t.object_id WHERE o.parent_object_id = ? AND o.type = 'TR'"
+                f" AND t.is_instead_of = 1 AND t.on_{event.lower()} = 1 AND o.object_id <> ?",
+                (table.object_id, existing if existing is not None else 0),
+            ).fetchone()
+            if other is not None:
+                raise TdsError(
+                    2111,
+                    f"Cannot {verb} trigger"
+                    f" '{'.'.join(d.parts)}' on table '{table.schema}.{table.name}' because an"
+                    f" INSTEAD OF {event} trigger already exists on this object.",
+                )
 
     def _trigger_id(self, parts: list[str]) -> int | None:
         schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
@@ -276,9 +386,9 @@ class Triggers(RowSecurity):
         )
 
     # -- firing
-    def _enabled_triggers(self, q: Query) -> tuple[Table | None, list[tuple[int, str]]]:
-        """The table a write changes and (object_id, definition) of each enabled trigger
-        on it that the write fires, oldest first."""
+    def _enabled_triggers(self, q: Query) -> tuple[Table | None, list[tuple[int, str, bool]]]:
+        """The table a write changes and (object_id, definition, is_instead_of) of each
+        enabled trigger on it for the write's action, oldest first."""
         if (
             q.target is None
             or q.target.startswith("#")
@@ -291,13 +401,13 @@ class Triggers(RowSecurity):
         rows = self.conn.execute(
             # the (few) triggers first: every write asks, and objects has no index on
             # parent_object_id (CROSS JOIN keeps SQLite to that order)
-            "SELECT o.object_id, o.definition FROM __azsql_triggers t CROSS JOIN"
+            "SELECT o.object_id, o.definition, t.is_instead_of FROM __azsql_triggers t CROSS JOIN"
             " __azsql_objects o ON o.object_id = t.object_id"
             " WHERE o.parent_object_id = ? AND o.type = 'TR'"
             f" AND t.is_disabled = 0 AND t.on_{q.kind} = 1 ORDER BY o.object_id",
             (table.object_id,),
         ).fetchall()
-        return table, [(oid, text) for oid, text in rows if oid not in self._firing]
+        return table, [(oid, text, bool(i)) for oid, text, i in rows if oid not in self._firing]
 
     def _written(
         self, q: Query, bindings: dict[str, Any], scope: dict[str, Variable]
@@ -329,8 +439,13 @@ class Triggers(RowSecurity):
         # lock first, as DDL does), or a savepoint in the session's
         own = not conn.in_transaction
         conn.execute("BEGIN IMMEDIATE" if own else f"SAVEPOINT {_SAVEPOINT}")
+        written = _written_columns(q, table)
+        # an INSTEAD OF trigger runs in the statement's place: the statement's AFTER
+        # triggers fire only for what its body writes
+        instead = [(oid, text) for oid, text, is_instead in fired if is_instead][:1]
+        after = [(oid, text) for oid, text, is_instead in fired if not is_instead]
         try:
-            count = self._write_captured(q, bindings, table, names, level)
+            count = self._write_captured(q, bindings, table, names, level, bool(instead))
         except BaseException:  # the statement's own failure undoes the statement only
             with contextlib.suppress(sqlite3.Error):
                 if own:
@@ -341,8 +456,8 @@ class Triggers(RowSecurity):
             drop_made_since(conn, self.temp_tables, before)
             raise
         try:
-            for object_id, definition in fired:
-                yield from self._fire(object_id, definition, count, level)
+            for object_id, definition in instead or after:
+                yield from self._fire(object_id, definition, count, level, (table, written))
         except BaseException:
             # a trigger's error ends the transaction as well (XACT_ABORT is ON in one)
             self._depth = 0
@@ -357,68 +472,123 @@ class Triggers(RowSecurity):
         yield Done(None if self.nocount else count)
 
     def _write_captured(
-        self, q: Query, bindings: dict[str, Any], table: Table, names: list[str], level: int
+        self,
+        q: Query,
+        bindings: dict[str, Any],
+        table: Table,
+        names: list[str],
+        level: int,
+        undo: bool,
     ) -> int:
         """Run the write, recording the rows it changes (output_capture.py; `names`: the
-        target's SQLite columns), and fill the level's `inserted` and `deleted` from
-        them: the rows changed."""
+        target's SQLite columns), and fill the level's `inserted` and `deleted` with
+        them. `undo`: for an INSTEAD OF trigger, the write is undone once its rows are
+        known (the count is still the rows it would change)."""
         assert q.target is not None
         conn = self.conn
         target = _q(q.target)
         columns = [(n, c.type) for n in names if (c := table.column(n)) is not None]
+        listed = ", ".join(_q(n) for n, _ in columns)
+        sources = {
+            "inserted": f"SELECT {listed} FROM {target} WHERE rowid IN"
+            f" (SELECT rowid FROM temp.{_q(OUTPUT_TABLE)})",
+            "deleted": f"SELECT {listed} FROM temp.{_q(OUTPUT_TABLE)}",
+        }
+        skipped = {"inserted": "delete", "deleted": "insert"}
+        if undo:
+            conn.execute(f"SAVEPOINT {_INSTEAD}")
         try:
             for sql in capture_setup(q.kind, q.target, names):
                 conn.execute(sql)
             count = self._write(q, bindings)
-            listed = ", ".join(_q(n) for n, _ in columns)
-            sources = {
-                "inserted": f"SELECT {listed} FROM {target} WHERE rowid IN"
-                f" (SELECT rowid FROM temp.{_q(OUTPUT_TABLE)})",
-                "deleted": f"SELECT {listed} FROM temp.{_q(OUTPUT_TABLE)}",
+            found = {
+                kind: [] if q.kind == skipped[kind] else conn.execute(source).fetchall()
+                for kind, source in sources.items()
             }
-            for kind, source in sources.items():
-                name = _pseudo_table(kind, level)
-                declared = ", ".join(f"{_q(n)} {affinity(t)}" for n, t in columns)
-                conn.execute(f"CREATE TEMP TABLE {_q(name)} ({declared})")
-                if q.kind != {"inserted": "delete", "deleted": "insert"}[kind]:
-                    conn.execute(f"INSERT INTO temp.{_q(name)} {source}")
-                self.temp_tables[name.casefold()] = typed_temp_table(
-                    name, tempdb_name(name), [(n, t, None) for n, t in columns]
-                )
         finally:
             for sql in capture_teardown():
                 conn.execute(sql)
+            if undo:
+                conn.execute(f"ROLLBACK TO {_INSTEAD}")
+                conn.execute(f"RELEASE {_INSTEAD}")
+        declared = ", ".join(f"{_q(n)} {affinity(t)}" for n, t in columns)
+        marks = ", ".join("?" for _ in columns)
+        for kind, found_rows in found.items():
+            name = _pseudo_table(kind, level)
+            conn.execute(f"CREATE TEMP TABLE {_q(name)} ({declared})")
+            conn.executemany(f"INSERT INTO temp.{_q(name)} VALUES ({marks})", found_rows)
+            self.temp_tables[name.casefold()] = typed_temp_table(
+                name, tempdb_name(name), [(n, t, None) for n, t in columns]
+            )
         return count
 
-    def _fire(self, object_id: int, definition: str, count: int, level: int) -> Iterator[Result]:
+    def _fire(
+        self, object_id: int, definition: str, count: int, level: int, written: Written
+    ) -> Iterator[Result]:
         """Run one trigger's body; its statements' counts end in DONEINPROC."""
         trigger = parse_trigger(Statement(definition, tokenize(definition), 1))
-        body = _with_pseudo_tables(_unwrap(trigger.body), level)
+        body = parse_body(_with_pseudo_tables(trigger.body, level))
         nocount, textsize, date_settings = self.nocount, self.textsize, self.date_settings()
         self._firing = (*self._firing, object_id)
         self._proc_depth += 1
-        scope: dict[str, Variable] = {}
-        rolled_back = False
+        run = _Run(written, {})
         try:
             self.rowcount = count
-            for stmt in self.engine.split(body) if body.strip() else []:
-                head = stmt.words(1)[0]
-                if head == "RETURN":
-                    break
-                if head == "ROLLBACK":  # the whole transaction, and the statement with it
-                    self._depth = 0
-                    self._finish("ROLLBACK")
-                    rolled_back = True
-                    continue
-                for result in self._statement(stmt, scope, False):
-                    yield Done(result.row_count, True) if isinstance(result, Done) else result
+            yield from self._run_node(body, run)
+        except _Returned:
+            pass
         finally:
             self._proc_depth -= 1
             self._firing = self._firing[:-1]
             self.nocount = nocount
             self.textsize = textsize
             self.restore_date_settings(date_settings)
-        if rolled_back:
+        if run.rolled_back:
             raise TdsError(
                 3609, "The transaction ended in the trigger. The batch has been aborted."
             )
+
+    def _holds(self, condition: str, run: _Run) -> bool:
+        """Whether an IF's or WHILE's condition is TRUE (not FALSE or UNKNOWN)."""
+        table, columns = run.written
+        tested = with_update_tests(condition, table, columns)
+        return bool(self._evaluate(f"CASE WHEN {tested} THEN 1 ELSE 0 END", run.scope))
+
+    def _run_node(self, node: Node, run: _Run) -> Iterator[Result]:
+        if isinstance(node, Block):
+            for inner in node.nodes:
+                yield from self._run_node(inner, run)
+            return
+        if isinstance(node, If):
+            chosen = node.then if self._holds(node.condition, run) else node.otherwise
+            if chosen is not None:
+                yield from self._run_node(chosen, run)
+            return
+        if isinstance(node, While):
+            while not self._cancel.is_set() and self._holds(node.condition, run):
+                try:
+                    yield from self._run_node(node.body, run)
+                except _Continued:
+                    continue
+                except _Broken:
+                    break
+            return
+        head = node.words(1)[0]
+        if head == "RETURN":
+            raise _Returned
+        if head in ("BREAK", "CONTINUE"):
+            raise _Broken if head == "BREAK" else _Continued
+        if head == "ROLLBACK":  # the whole transaction, and the statement with it
+            self._depth = 0
+            self._finish("ROLLBACK")
+            run.rolled_back = True
+            return
+        try:
+            for result in self._statement(node, run.scope, False):
+                yield Done(result.row_count, True) if isinstance(result, Done) else result
+        except TdsError as exc:
+            # RAISERROR of severity 11 to 18 sends its error and the trigger runs on
+            # (RAISERROR page); THROW and other errors end the batch
+            if head != "RAISERROR" or exc.number != 50000 or not 10 < exc.severity <= 18:
+                raise
+            yield Message(exc.number, exc.message, state=exc.state, severity=exc.severity)
