@@ -8,12 +8,17 @@ sys.parameters and GRANT Object Permissions pages."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
 
 import pyodbc
 import pytest
+from engine_helpers import run
 from wire_logins import connector, rows, scalar
 
 from tds_test_server import ThreadedTdsServer
+from tds_test_server.engine.engine import Engine
+from tds_test_server.results import ColumnType, SessionInfo
 
 PASSWORD = "Reader-Pass1"
 connect = connector(PASSWORD)
@@ -183,3 +188,31 @@ def test_alter_keeps_the_permission_and_drop_removes_the_function(
         a.execute("DROP FUNCTION dbo.Plus")
         assert "Cannot find either column" in _error(admin, "SELECT dbo.Plus(1)")
         a.execute("DROP FUNCTION IF EXISTS dbo.Plus")
+
+
+def test_a_call_is_typed_by_the_return_type(server: ThreadedTdsServer, odbc_driver: str) -> None:
+    """Before any row, as sp_describe_first_result_set and the column metadata say it."""
+    with connect(server, odbc_driver) as admin:
+        described = rows(
+            admin,
+            "EXEC sp_describe_first_result_set N'SELECT dbo.FullName(First, Last) AS n,"
+            " dbo.Factorial(Id) AS f FROM dbo.People WHERE 1 = 0'",
+        )
+        assert [(r[2], r[5]) for r in described] == [("n", "nvarchar(90)"), ("f", "bigint")]
+        cursor = admin.cursor().execute("SELECT dbo.FullName(First, Last) AS n FROM dbo.People")
+        assert cursor.description[0][1] is str and cursor.description[0][3] == 90
+
+
+def test_a_reopened_database_types_calls_by_the_return_type(tmp_path: Path) -> None:
+    """The return types a new Engine reads from sys.parameters' row 0."""
+    path = str(tmp_path / "db.sqlite")
+    with Engine(path) as engine:
+        s = engine.session(SessionInfo(spid=51, user="sa", database="master"))
+        run(s, "CREATE FUNCTION dbo.Price(@x int) RETURNS decimal(9, 2) AS BEGIN RETURN @x END")
+        s.close()
+    with Engine(path) as engine:
+        s = engine.session(SessionInfo(spid=51, user="sa", database="master"))
+        [(columns, values)] = run(s, "SELECT dbo.Price(3) AS p")
+        assert columns[0].type == ColumnType("decimal", precision=9, scale=2)
+        assert values == [(Decimal("3.00"),)]
+        s.close()

@@ -180,6 +180,9 @@ class Catalog:
         # filter predicates put on every read (row_security.py writes them).
         self.filters: dict[str, str] = {}
         self.versioned: dict[int, tuple[str, str, str, str]] = {}  # temporal_tables.py
+        # scalar functions' return types by object_id; None until a session reads them
+        # (scalar_functions.py keeps them)
+        self.function_types: dict[int, ColumnType] | None = None
         self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0

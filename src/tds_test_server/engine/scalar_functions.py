@@ -152,6 +152,18 @@ def parse_function(stmt: Statement) -> ScalarFunction:
     return ScalarFunction(parts, alter, create, params, returns, returns_name, block)
 
 
+def _stored_type(name: str, max_length: int, precision: int, scale: int) -> ColumnType:
+    """A type as sys.parameters keeps it (storage() of sql_types.py), back as a ColumnType."""
+    if name in ("decimal", "numeric"):
+        return parse_type(f"{name}({precision}, {scale})")
+    if name in ("time", "datetime2", "datetimeoffset"):
+        return parse_type(f"{name}({scale})")
+    if name in ("char", "varchar", "nchar", "nvarchar", "binary", "varbinary"):
+        units = max_length // 2 if name in ("nchar", "nvarchar") else max_length
+        return parse_type(f"{name}({'max' if max_length == -1 else units})")
+    return parse_type(name)
+
+
 def _statements(text: str) -> list[Statement]:
     """The body's statements, a closing END that the splitter left on the statement
     before it (`SET @a = 1 END`) split off as its own."""
@@ -228,6 +240,15 @@ class ScalarFunctions(RowSecurity):
         # deterministic, so a computed column may call one (SQLite refuses others there)
         call = functions.guarded(self._call_function, self)
         self.conn.create_function(UDF, -1, call, deterministic=True)
+        if self.catalog.function_types is None:
+            self.catalog.function_types = {
+                oid: _stored_type(*row)
+                for oid, *row in self.conn.execute(
+                    "SELECT p.object_id, p.type_name, p.max_length, p.precision, p.scale"
+                    " FROM __azsql_parameters AS p JOIN __azsql_objects AS o USING (object_id)"
+                    " WHERE o.type = 'FN' AND p.parameter_id = 0"
+                )
+            }
 
     def _ddl_action(self, stmt: Statement) -> Any:
         if is_create_procedure(stmt, ("FUNCTION",)) and not returns_table(stmt):
@@ -269,6 +290,7 @@ class ScalarFunctions(RowSecurity):
                 " modify_date, definition) VALUES (?, ?, ?, 'FN', ?, ?, ?)",
                 (object_id, name, schema_id, now, now, stmt.text),
             )
+        self._note_type(object_id, fn.returns)
         returned = ("", fn.returns, fn.returns_name, 1)
         rows = [(p.name, p.type, p.type_name, 0) for p in fn.params]
         for i, (pname, ctype, type_name, output) in enumerate([returned, *rows]):
@@ -284,6 +306,15 @@ class ScalarFunctions(RowSecurity):
                     output,
                 ),
             )
+
+    def _note_type(self, object_id: int, returns: ColumnType | None) -> None:
+        """What the translator types a call of the function by (None: dropped)."""
+        types = dict(self.catalog.function_types or {})
+        if returns is None:
+            types.pop(object_id, None)
+        else:
+            types[object_id] = returns
+        self.catalog.function_types = types
 
     def _check_body(self, node: _Node) -> None:
         """Msg 444 for a SELECT in the body that would return rows."""
@@ -318,6 +349,7 @@ class ScalarFunctions(RowSecurity):
     def _drop_scalar(self, stmt: Statement) -> None:
         row = self._dropped_scalar(stmt)
         assert row is not None
+        self._note_type(row.object_id, None)
         for table in ("__azsql_parameters", "__azsql_objects"):
             self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (row.object_id,))
         self.conn.execute(

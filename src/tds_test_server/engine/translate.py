@@ -58,7 +58,7 @@ from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
 from .tvf import apply_join, expand_apply_stars, from_subquery, is_table_function, openjson_type
 from .unknown_functions import check_unknown_calls
-from .user_function_calls import rewrite_user_functions
+from .user_function_calls import call_type, rewrite_user_functions
 from .values_alias import rewrite_values_aliases
 from .variable_types import declared_in
 from .variant_property import rewrite_variant_properties
@@ -435,7 +435,8 @@ class Translator:
                 out.append(OutputColumn(proj.alias_or_name, None, arithmetic=inner))
                 continue
             derived = _derived_type(root, inner) if isinstance(inner, exp.Column) else None
-            out.append(OutputColumn(proj.alias_or_name, derived or expression_type(inner)))
+            typed = derived or call_type(inner, self.catalog) or expression_type(inner)
+            out.append(OutputColumn(proj.alias_or_name, typed))
         return tuple(out)
 
     def _resolve_base(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
+from ..results import ColumnType
 from .catalog import Catalog, ObjectRow
 
 UDF = "TSQL_UDF"
@@ -53,3 +54,13 @@ def rewrite_user_functions(tree: exp.Expression, catalog: Catalog) -> exp.Expres
             return call
         dot.replace(call)
     return tree
+
+
+def call_type(node: exp.Expr, catalog: Catalog) -> ColumnType | None:
+    """The return type of the function `node` calls, if it is a call of one."""
+    if not isinstance(node, exp.Dot) or not catalog.function_types:
+        return None
+    found = next(function_calls(node, catalog), None)
+    if found is None or found[0] is not node:
+        return None
+    return catalog.function_types.get(found[1].object_id)
