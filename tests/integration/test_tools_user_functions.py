@@ -10,14 +10,19 @@ needs EXECUTE, which db_datareader does not hold.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from typing import Any
 
 import pyodbc
 import pytest
 from fastmcp import Client
 
+import azsql_mcp.plugins.builtin_declared as builtin_declared
 from azsql_mcp.catalog.tables import DEFINITION_HIDDEN
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.embedding import build_server
 from azsql_mcp.testing.pytest_plugin import (
     READER,
@@ -133,3 +138,31 @@ async def test_a_write_calling_a_function_it_may_not_names_the_grant_execute(
     assert "The EXECUTE permission was denied on the object 'FullName'" in message
     assert GRANT in message, message
     assert "db_datawriter" not in message
+
+
+def _declared_plugin() -> dict[str, object]:
+    """The plugin in-process while the shared environment predates its entry point."""
+    installed = any(ep.name == "builtin_declared" for ep in entry_points(group="azsql_mcp"))
+    return {} if installed else {"builtin_declared": builtin_declared}
+
+
+async def test_a_declared_statement_calling_a_function(
+    azsql_config: dict[str, Any], azsql_principal: str
+) -> None:
+    """A declared statement calls a scalar function: rows as the writer, and for the
+    reader (no EXECUTE on it) SQL Server's error 229 with the GRANT."""
+    tool = {
+        "description": "Customers' full names by last name",
+        "statement": "SELECT dbo.FullName(FirstName, LastName) AS name FROM SalesLT.Customer"
+        " WHERE LastName = @last ORDER BY CustomerID",
+        "parameters": {"last": {"type": "string", "max_length": 50}},
+    }
+    settings = settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": {"names": tool}})
+    app = build_app(settings, extra_plugins=_declared_plugin())
+    async with Client(app.mcp) as client:
+        failed, text, found = await _call(client, "names", {"last": "Darton"})
+    if azsql_principal == READER:
+        assert failed and GRANT in text, text
+    else:
+        assert not failed, text
+        assert found["rows"][0] == ["Calas Darton"]
