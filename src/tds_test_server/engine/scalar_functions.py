@@ -370,7 +370,7 @@ class ScalarFunctions(RowSecurity):
             return
         for dot, row in function_calls(tree, self.catalog):
             fn = self._function(row.object_id)
-            self._check_arity(row, fn, len(dot.expression.expressions))
+            self._check_arity(fn, len(dot.expression.expressions))
             if self.principal.privileged:
                 continue
             schema = self.conn.execute(
@@ -379,7 +379,9 @@ class ScalarFunctions(RowSecurity):
             if not self.principal.may(self.conn, "EXECUTE", row.object_id, row.schema_id):
                 raise object_denied("EXECUTE", row.name, (self.database, schema))
 
-    def _check_arity(self, row: ObjectRow, fn: ScalarFunction, count: int) -> None:
+    def _check_arity(self, fn: ScalarFunction, count: int) -> None:
+        if count == len(fn.params):
+            return
         name = ".".join(self._resolve(fn.parts))
         if count < len(fn.params):
             raise TdsError(
@@ -408,7 +410,7 @@ class ScalarFunctions(RowSecurity):
         if row is None:
             raise errors.invalid_object(str(object_id))
         fn = self._function(object_id)
-        self._check_arity(row, fn, len(args))
+        self._check_arity(fn, len(args))
         if self._function_depth >= _MAX_NESTING:
             raise TdsError(
                 217,
