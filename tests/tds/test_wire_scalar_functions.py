@@ -221,3 +221,21 @@ def test_a_reopened_database_types_calls_by_the_return_type(tmp_path: Path) -> N
         assert columns[0].type == ColumnType("decimal", precision=9, scale=2)
         assert values == [(Decimal("3.00"),)]
         s.close()
+
+
+def test_ddl_and_a_deny_need_their_permissions(server: ThreadedTdsServer, odbc_driver: str) -> None:
+    with connect(server, odbc_driver, "reader") as reader:
+        create = "CREATE FUNCTION dbo.Mine() RETURNS int AS BEGIN RETURN 1 END"
+        assert "CREATE FUNCTION permission denied" in _error(reader, create)
+        assert "Cannot drop the function 'dbo.Twice'" in _error(reader, "DROP FUNCTION dbo.Twice")
+    with connect(server, odbc_driver) as admin:
+        admin.cursor().execute(
+            "CREATE FUNCTION dbo.Once(@x int) RETURNS int AS BEGIN RETURN @x END"
+        )
+        admin.cursor().execute("GRANT EXECUTE ON SCHEMA::dbo TO reader")
+        with connect(server, odbc_driver, "reader") as reader:
+            assert scalar(reader, "SELECT dbo.Once(7)") == 7
+            admin.cursor().execute("DENY EXECUTE ON dbo.Once TO reader")
+            assert "EXECUTE permission was denied" in _error(reader, "SELECT dbo.Once(7)")
+        admin.cursor().execute("REVOKE EXECUTE ON SCHEMA::dbo TO reader")
+        admin.cursor().execute("DROP FUNCTION dbo.Once")
