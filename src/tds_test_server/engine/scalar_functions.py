@@ -16,6 +16,7 @@ levels (Msg 217).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from ..principals import object_denied
 from ..results import ColumnType, SessionInfo, TdsError
 from . import errors, functions
 from .batches import Statement, split_batch, tokenize, word
-from .catalog import ObjectRow
+from .catalog import DEFAULT_SCHEMA, ObjectRow
 from .row_security import RowSecurity
 from .session_state import EngineHandle, Variable, _now_text
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
@@ -250,7 +251,7 @@ class ScalarFunctions(RowSecurity):
                 )
             }
 
-    def _ddl_action(self, stmt: Statement) -> Any:
+    def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
         if is_create_procedure(stmt, ("FUNCTION",)) and not returns_table(stmt):
             return self._create_scalar
         if stmt.words(2) == ["DROP", "FUNCTION"] and self._dropped_scalar(stmt) is not None:
@@ -371,12 +372,8 @@ class ScalarFunctions(RowSecurity):
         for dot, row in function_calls(tree, self.catalog):
             fn = self._function(row.object_id)
             self._check_arity(fn, len(dot.expression.expressions))
-            if self.principal.privileged:
-                continue
-            schema = self.conn.execute(
-                "SELECT name FROM __azsql_schemas WHERE schema_id = ?", (row.schema_id,)
-            ).fetchone()[0]
             if not self.principal.may(self.conn, "EXECUTE", row.object_id, row.schema_id):
+                schema = self.catalog.schema_names.get(row.schema_id, DEFAULT_SCHEMA)
                 raise object_denied("EXECUTE", row.name, (self.database, schema))
 
     def _check_arity(self, fn: ScalarFunction, count: int) -> None:
@@ -389,8 +386,7 @@ class ScalarFunctions(RowSecurity):
                 "An insufficient number of arguments were supplied for the procedure or"
                 f" function {name}.",
             )
-        if count > len(fn.params):
-            raise TdsError(8144, f"Procedure or function {name} has too many arguments specified.")
+        raise TdsError(8144, f"Procedure or function {name} has too many arguments specified.")
 
     # -- a call
     def _function(self, object_id: int) -> ScalarFunction:
