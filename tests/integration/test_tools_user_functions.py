@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 from typing import Any
@@ -23,6 +24,7 @@ import azsql_mcp.plugins.builtin_declared as builtin_declared
 from azsql_mcp.catalog.tables import DEFINITION_HIDDEN
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.embedding import build_server
 from azsql_mcp.testing.pytest_plugin import (
     READER,
@@ -166,3 +168,29 @@ async def test_a_declared_statement_calling_a_function(
     else:
         assert not failed, text
         assert found["rows"][0] == ["Calas Darton"]
+
+
+async def test_check_warns_of_a_function_a_declared_statement_may_not_call(
+    azsql_config: dict[str, Any], azsql_principal: str
+) -> None:
+    """`azsql-mcp check`: the reader holds EXECUTE on dbo.Twice, not on dbo.FullName."""
+    tools = {
+        "names": {
+            "description": "Full names",
+            "statement": "SELECT dbo.FullName(FirstName, LastName) AS name,"
+            " dbo.Twice(CustomerID) AS twice FROM SalesLT.Customer WHERE CustomerID = @id",
+            "parameters": {"id": {"type": "integer"}},
+        }
+    }
+    out = io.StringIO()
+    settings = settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": tools})
+    code = await run_check(settings, None, out)
+    text = out.getvalue()
+    assert code == 0, text
+    if azsql_principal == READER:
+        assert "warn  declared statements: tools.names: the database user" in text, text
+        assert "may not run [dbo].[FullName], which the statement calls" in text
+        assert GRANT in text
+        assert "[dbo].[Twice]" not in text
+    else:
+        assert "may not run" not in text, text
