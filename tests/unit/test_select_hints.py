@@ -88,3 +88,23 @@ async def test_a_229_on_another_sys_object_is_not_a_state_permission() -> None:
     denied = DENIED.format(db="Sales").replace("'Orders'", "'objects'")
     error = DatabaseError(denied.replace("'dbo'", "'sys'"), 229)
     assert await access.state_missing(StateRow(5, 12), error) is None  # type: ignore[arg-type]
+
+
+EXECUTE_DENIED = (
+    "[SQL Server]The EXECUTE permission was denied on the object 'FullName', database"
+    " '{db}', schema 'dbo'. (229)"
+)
+
+
+async def test_a_function_the_read_calls_gets_the_grant_execute() -> None:
+    error = DatabaseError(EXECUTE_DENIED.format(db="Sales"), 229)
+    hint = await access.call_missing(Here(), error)  # type: ignore[arg-type]
+    assert hint is not None and "GRANT EXECUTE ON OBJECT::[dbo].[FullName] TO [ann];" in hint
+    assert await access.select_missing(Here(), error) is None  # type: ignore[arg-type]
+
+
+async def test_another_databases_function_or_a_select_gets_no_grant_execute() -> None:
+    other = DatabaseError(EXECUTE_DENIED.format(db="Archive"), 229)
+    assert await access.call_missing(Here(), other) is None  # type: ignore[arg-type]
+    select = DatabaseError(DENIED.format(db="Sales"), 229)
+    assert await access.call_missing(Here(), select) is None  # type: ignore[arg-type]

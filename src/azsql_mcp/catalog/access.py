@@ -39,6 +39,12 @@ _SELECT_DENIED = re.compile(
     r"The SELECT permission was denied on (?:the column '(?P<column>.*?)' of )?the object"
     r" '(?P<object>.*?)', database '(?P<database>.*?)', schema '(?P<schema>.*?)'\."
 )
+# Error 229 on a function a statement calls (or a procedure): EXECUTE, which
+# db_datareader does not hold ("GRANT Object Permissions").
+_EXECUTE_DENIED = re.compile(
+    r"The EXECUTE permission was denied on the object '(?P<object>.*?)', database"
+    r" '(?P<database>.*?)', schema '(?P<schema>.*?)'\."
+)
 # "HAS_PERMS_BY_NAME (Transact-SQL)", example H: the columns of a table the user may SELECT.
 READABLE_COLUMNS = """
 SELECT c.name AS column_name
@@ -428,6 +434,29 @@ async def select_missing(db: Database, error: DatabaseError) -> str | None:
         f" {shown} (SELECT * reads every column). Name only the columns it may read:"
         f" {readable}. A DBA can allow it with: GRANT SELECT ON OBJECT::{table}"
         f" ({quote(found['column'])}) TO {user};"
+    )
+
+
+async def call_missing(db: Database, error: DatabaseError) -> str | None:
+    """The message for error 229 on EXECUTE of a user-defined function a statement calls:
+    SQL Server's text and the GRANT that allows the call; None for another error or
+    another database's function."""
+    found = _EXECUTE_DENIED.search(str(error))
+    if error.number != OBJECT_PERMISSION_DENIED or found is None:
+        return None
+    function = f"{quote(found['schema'])}.{quote(found['object'])}"
+    try:
+        here = records(await db.read("SELECT USER_NAME() AS user_name, DB_NAME() AS db"))[0]
+    except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
+        return None
+    if here["db"] != found["database"]:
+        return None
+    user = str(here["user_name"])
+    return (
+        f"{error} The database user {quote(user)} may not call {found['schema']}."
+        f"{found['object']} (a user-defined function the statement calls needs EXECUTE)."
+        f" A DBA can allow it with: {execute_grant(function, user)} (it has no effect while"
+        " a DENY EXECUTE on the function, its schema or the database applies to the user)"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import re
 import socket
@@ -54,6 +55,7 @@ from azsql_mcp.db.drivers import Driver, find_driver
 from azsql_mcp.db.reachability import LOGIN_FAILED, login_step, reachability_problem
 from azsql_mcp.db.retry import DriverErrorInfo, inspect_error
 from azsql_mcp.db.write_effects import TABLES_UNCOUNTED
+from azsql_mcp.diagnostics.function_access import uncallable_lines
 from azsql_mcp.diagnostics.outside_objects import (
     INVALID_OBJECT,
     KINDS,
@@ -329,6 +331,9 @@ async def _check_source(
             if statements:
                 step = "declared statements"
                 await _statement_types(cnxn, statements, report)
+                rows = functools.partial(_rows, cnxn)
+                for line in await asyncio.to_thread(uncallable_lines, rows, statements):
+                    report.warn(step, line)
         finally:
             await asyncio.to_thread(_close, cnxn)
     except CheckFailed as failure:

@@ -189,6 +189,9 @@ class Catalog:
         self.versioned: dict[int, tuple[str, str, str, str]] = {}  # temporal_tables.py
         # (object_id, base name parts) of each synonym by its casefolded (schema, name)
         self.synonyms: dict[tuple[str, str], tuple[int, list[str]]] = {}  # synonyms.py
+        # scalar functions' return types by object_id; None until a session reads them
+        # (scalar_functions.py keeps them)
+        self.function_types: dict[int, ColumnType] | None = None
         self.index_leads: frozenset[tuple[int, int]] = frozenset()  # see sort_keys.py
         self._typing_schema: dict[str, dict[str, dict[str, str]]] | None = None
         self._next_object_id = 0
@@ -386,8 +389,9 @@ _TYPE_DESC = (
     " WHEN 'PK' THEN 'PRIMARY_KEY_CONSTRAINT' WHEN 'UQ' THEN 'UNIQUE_CONSTRAINT'"
     " WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' WHEN 'D' THEN 'DEFAULT_CONSTRAINT'"
     " WHEN 'C' THEN 'CHECK_CONSTRAINT' WHEN 'P' THEN 'SQL_STORED_PROCEDURE'"
-    " WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' WHEN 'SP' THEN 'SECURITY_POLICY'"
-    " WHEN 'SO' THEN 'SEQUENCE_OBJECT' WHEN 'TR' THEN 'SQL_TRIGGER' WHEN 'SN' THEN 'SYNONYM' END"
+    " WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' WHEN 'FN' THEN 'SQL_SCALAR_FUNCTION'"
+    " WHEN 'SP' THEN 'SECURITY_POLICY' WHEN 'SO' THEN 'SEQUENCE_OBJECT'"
+    " WHEN 'TR' THEN 'SQL_TRIGGER' WHEN 'SN' THEN 'SYNONYM' END"
 )
 
 
@@ -577,7 +581,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         "sql_modules",
         SQL_MODULES_COLUMNS,
         f"SELECT object_id, {_DEFINITION.format('definition')}, 1, 1, 0, 0, 0, 0, NULL, 0"
-        f" FROM {_OBJECTS} WHERE type IN ('V', 'P', 'IF', 'TR')",
+        f" FROM {_OBJECTS} WHERE type IN ('V', 'P', 'IF', 'FN', 'TR')",
     ),
     _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
     _view(-392, "sys", "all_columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
@@ -776,10 +780,12 @@ SYSTEM_VIEWS: list[SystemView] = [
         # functions READS (inline table-valued ones return TABLE).
         f"SELECT {_DB}, s.name, t.name, {_DB}, s.name, t.name,"
         " CASE t.type WHEN 'P' THEN 'PROCEDURE' ELSE 'FUNCTION' END,"
-        " CASE t.type WHEN 'IF' THEN 'TABLE' END, 'SQL',"
+        " CASE t.type WHEN 'IF' THEN 'TABLE' WHEN 'FN' THEN (SELECT type_name FROM"
+        " __azsql_parameters p WHERE p.object_id = t.object_id AND p.parameter_id = 0) END,"
+        " 'SQL',"
         f" {_DEFINITION.format('substr(t.definition, 1, 4000)')}, 'NO',"
         " CASE t.type WHEN 'P' THEN 'MODIFIES' ELSE 'READS' END, t.create_date,"
-        f" t.modify_date FROM {_TABLE_OBJECTS} WHERE t.type IN ('P', 'IF')",
+        f" t.modify_date FROM {_TABLE_OBJECTS} WHERE t.type IN ('P', 'IF', 'FN')",
     ),
     _view(
         -415,

@@ -8,7 +8,7 @@ contract with the protocol layer.
 EngineSession is built from one class per concern, each in its own module and each
 on top of the one before: session_state -> constraint_errors -> statements ->
 schema_objects -> ddl -> procedures -> user_procedures -> row_security -> triggers ->
-EngineSession
+scalar_functions -> EngineSession
 (here: batches, EXEC and the statement dispatch). The engine starts empty or from a Seed
 (the sample is one), so it never imports the sample.
 """
@@ -54,6 +54,7 @@ from .procedures import (
     _proc_name,
 )
 from .raiserror import raised
+from .scalar_functions import ScalarFunctions
 from .session_state import (
     _DEFAULT_BUSY_MS,
     _FETCH,
@@ -350,12 +351,12 @@ _CONTROL_FLOW = frozenset(
 )
 
 
-class EngineSession(Triggers):
+class EngineSession(ScalarFunctions):
     """One client session: its own SQLite connection, transaction and SET state.
 
     Its concerns live in the classes it builds on, one module each: session_state,
     constraint_errors, statements, schema_objects, ddl, select_into, procedures, user_procedures,
-    row_security, triggers.
+    row_security, triggers, scalar_functions.
     Here:
     batches, EXEC and
     the statement dispatch."""

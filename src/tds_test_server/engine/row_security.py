@@ -43,7 +43,7 @@ def _parse_function(stmt: Statement) -> tuple[list[str], list[ProcParam], str]:
     ts.expect_type(TokenType.R_PAREN)
     ts.expect("RETURNS")
     if not ts.accept("TABLE"):
-        raise errors.unsupported("functions other than inline table-valued ones (RETURNS TABLE)")
+        raise errors.unsupported("multi-statement table-valued functions (RETURNS @t TABLE)")
     if ts.accept("WITH"):
         while not ts.at_end() and ts.peek_word() != "AS":
             ts.next()  # SCHEMABINDING

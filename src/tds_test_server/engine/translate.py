@@ -59,6 +59,7 @@ from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
 from .tvf import apply_join, expand_apply_stars, from_subquery, is_table_function, openjson_type
 from .unknown_functions import check_unknown_calls
+from .user_function_calls import call_type, rewrite_user_functions
 from .values_alias import rewrite_values_aliases
 from .variable_types import declared_in
 from .variant_property import rewrite_variant_properties
@@ -316,6 +317,7 @@ class Translator:
         reads: set[str],
         kind: str,
     ) -> None:
+        rewrite_user_functions(tree, self.catalog)  # their arguments are rewritten below
         rewrite_system_time(tree, self.catalog)  # before the tables are renamed below
         rewrite_datalengths(tree, self.catalog)
         rewrite_hashbytes(tree, self.catalog)
@@ -438,7 +440,8 @@ class Translator:
                 out.append(OutputColumn(proj.alias_or_name, None, arithmetic=inner))
                 continue
             derived = _derived_type(root, inner) if isinstance(inner, exp.Column) else None
-            out.append(OutputColumn(proj.alias_or_name, derived or expression_type(inner)))
+            typed = derived or call_type(inner, self.catalog) or expression_type(inner)
+            out.append(OutputColumn(proj.alias_or_name, typed))
         return tuple(out)
 
     def _resolve_base(
@@ -464,7 +467,7 @@ class Translator:
         """A DEFAULT/CHECK/computed/filter expression as SQLite SQL (columns unqualified)."""
         tree = parse_tsql(f"SELECT {text}")
         assert isinstance(tree, exp.Select)
-        expr = tree.expressions[0].pop()  # its own root: see _detached
+        expr = rewrite_user_functions(tree.expressions[0].pop(), self.catalog)  # own root
         params: set[str] = set()
         for node in list(expr.walk()):
             if _detached(node, expr):

@@ -1,8 +1,9 @@
 """A dotted call no rewrite claimed: `dbo.nosuch(1)`, `x.dbo.f(a)`, `@doc.value(...)`.
 
-This server keeps no scalar user-defined functions, so a schema-qualified call is one
-SQL Server cannot bind either: Msg 4121, "Cannot find either column "%.*ls" or the
-user-defined function or aggregate "%.*ls", or the name is ambiguous." (an unqualified
+A schema-qualified call that names no scalar user-defined function (those are
+rewritten before: user_function_calls.py) is one SQL Server cannot bind either: Msg
+4121, "Cannot find either column "%.*ls" or the user-defined function or aggregate
+"%.*ls", or the name is ambiguous." (an unqualified
 unknown name is Msg 195, errors.not_builtin). The CLR methods the server has
 (`g.STAsText()`, geography::Point) are rewritten before this check runs; the xml type's
 methods and a variable's methods, which SQL Server runs, are refused as unsupported."""

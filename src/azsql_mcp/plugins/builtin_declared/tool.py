@@ -19,7 +19,7 @@ from mcp_types import TextContent
 from pydantic import BaseModel, Field
 
 from azsql_mcp import Database, DatabaseError, ToolContext, WriteKind
-from azsql_mcp.catalog import memory_optimized
+from azsql_mcp.catalog import access, memory_optimized
 from azsql_mcp.plugins.builtin_declared.datetimes import (
     refuse_finer_than_milliseconds as finer_than_ms,
 )
@@ -134,11 +134,12 @@ T = TypeVar("T")
 
 async def advised(db: Database, call: Awaitable[T]) -> T:
     """The call's result; SQL Server's error 41368 (a memory-optimized table in the
-    transaction every call runs in) says which table hint lets it through, as read_data's."""
+    transaction every call runs in) says which table hint lets it through, and error 229
+    on a function the statement calls the GRANT EXECUTE that allows it, as read_data's."""
     try:
         return await call
     except DatabaseError as e:
-        advice = await memory_optimized.isolation_advice(db, e)
+        advice = await access.call_missing(db, e) or await memory_optimized.isolation_advice(db, e)
         if advice is None:
             raise
         raise ToolError(advice) from e

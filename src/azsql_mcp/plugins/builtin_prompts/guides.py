@@ -155,7 +155,9 @@ async def analyze_performance(
             next_steps = WITHOUT_PLAN
             e = DatabaseError(access.showplan_missing(await access.database_user(ctx.db)))
         elif denied := (  # the plan needs SELECT too, or a DMV's state permission
-            await access.select_missing(ctx.db, e) or await access.state_missing(ctx.db, e)
+            await access.select_missing(ctx.db, e)
+            or await access.call_missing(ctx.db, e)
+            or await access.state_missing(ctx.db, e)
         ):
             next_steps = WITHOUT_PLAN
             e = DatabaseError(denied)

@@ -48,6 +48,7 @@ async def explain_query(
             # 297, as in read_data.
             message = (
                 await access.select_missing(ctx.db, e)
+                or await access.call_missing(ctx.db, e)
                 or await access.state_missing(ctx.db, e)
                 or await versions.missing_built_in(ctx.db, e)
                 or access.unknown_name(e)

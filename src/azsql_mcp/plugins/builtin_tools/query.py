@@ -65,6 +65,7 @@ async def read_data(
     except DatabaseError as e:  # a table, column or DMV the user may not read: say what
         message = (  # it may, or what to GRANT
             await access.select_missing(ctx.db, e)
+            or await access.call_missing(ctx.db, e)
             or await access.state_missing(ctx.db, e)
             or await versions.missing_built_in(ctx.db, e)
             or access.unknown_name(e)

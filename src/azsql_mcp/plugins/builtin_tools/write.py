@@ -62,6 +62,9 @@ async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
             raise ToolError(advice) from e
         if e.number not in (access.OBJECT_PERMISSION_DENIED, access.COLUMN_PERMISSION_DENIED):
             raise
+        called = await access.call_missing(ctx.db, e)  # a function the write calls
+        if called is not None:
+            raise ToolError(called) from e
         # a DMV the write reads: 229 on Azure SQL Database, which its state permission lifts
         read = await access.select_missing(ctx.db, e) or await access.state_missing(ctx.db, e)
         if read is not None:

@@ -1,0 +1,67 @@
+"""`azsql-mcp check`: whether the login may call the scalar functions a declared statement
+calls.
+
+A scalar user-defined function is called by its two-part name (`dbo.f(x)`, "Create
+user-defined functions") and needs EXECUTE, which db_datareader does not hold ("GRANT
+Object Permissions"), so such a statement's tool fails with SQL Server's error 229 on
+every call until a DBA grants it. HAS_PERMS_BY_NAME answers 0 for a function the user
+may not run, DENY included, and NULL for a name that is no object it can see (a method
+call on a column, `g.STAsText()`, or a function it may not see at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from azsql_mcp.catalog.access import execute_grant, quote
+from azsql_mcp.diagnostics.statement_types import DeclaredStatement
+
+EXECUTE_HELD = (
+    "SELECT USER_NAME() AS user_name, HAS_PERMS_BY_NAME(?, N'OBJECT', N'EXECUTE') AS held"
+)
+
+Rows = Callable[..., tuple[list[str], list[tuple[Any, ...]]]]
+
+
+def called_functions(statement: str) -> list[str]:
+    """The `schema.function` calls of `statement`, bracketed, in order, each once; none
+    when sqlglot cannot parse it (the tool's own calls then say what is wrong)."""
+    import sqlglot  # only when a declared statement is checked: `check` starts without it
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    from azsql_mcp.db.guard_dialect import GuardTSQL
+
+    try:
+        trees = sqlglot.parse(statement, dialect=GuardTSQL)
+    except SqlglotError:
+        return []
+    found: list[str] = []
+    for tree in trees:
+        for dot in tree.find_all(exp.Dot) if tree is not None else ():
+            schema = dot.this
+            if isinstance(schema, exp.Identifier) and isinstance(dot.expression, exp.Anonymous):
+                name = f"{quote(schema.name)}.{quote(dot.expression.name)}"
+                if name not in found:
+                    found.append(name)
+    return found
+
+
+def uncallable_lines(rows: Rows, statements: Sequence[DeclaredStatement]) -> list[str]:
+    """A warning for each function a declared statement calls that the database user may
+    not run, with the GRANT (blocking: run in a thread). `rows(sql, *params)`."""
+    lines = []
+    for declared in statements:
+        for function in called_functions(declared.statement):
+            _, found = rows(EXECUTE_HELD, function)
+            user, held = found[0]
+            if held != 0:
+                continue
+            lines.append(
+                f"tools.{declared.tool}: the database user {quote(str(user or ''))} may not run"
+                f" {function}, which the statement calls (no EXECUTE, or a DENY), so every call"
+                " of the tool fails with SQL Server's error 229. A DBA can allow it with:"
+                f" {execute_grant(function, str(user or ''))}"
+            )
+    return lines

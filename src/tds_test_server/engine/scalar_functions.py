@@ -1,0 +1,472 @@
+"""Scalar user-defined functions: CREATE [OR ALTER] FUNCTION s.f (@p type [= default], ...)
+RETURNS type [WITH ...] [AS] BEGIN ... RETURN expr END, DROP FUNCTION, and calls of them
+in any expression (user_function_calls.py rewrites `s.f(...)` for SQLite).
+
+Written from Microsoft's CREATE FUNCTION and "Create user-defined functions" pages. The
+body is DECLARE, SET, SELECT @v = ..., IF ... [ELSE ...], WHILE (with BREAK and CONTINUE),
+BEGIN ... END and RETURN; its last statement must be RETURN (Msg 455). A statement with a
+side effect (INSERT, UPDATE, DELETE, PRINT, EXEC ...) is Msg 443, a SELECT that returns
+rows Msg 444, both when the function is created. An argument may be DEFAULT (the
+parameter's default; it cannot be left out: Msg 313, too many Msg 8144). Calling one needs
+EXECUTE on it (Msg 229 before the statement runs); its body reads tables under ownership
+chaining, as a procedure's does. sys.objects type FN (SQL_SCALAR_FUNCTION); sys.parameters
+has the parameters and, as parameter_id 0 named '', the return type. Nesting stops at 32
+levels (Msg 217).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.tokens import TokenType
+
+from ..principals import object_denied
+from ..results import ColumnType, SessionInfo, TdsError
+from . import errors, functions
+from .batches import Statement, split_batch, tokenize, word
+from .catalog import DEFAULT_SCHEMA, ObjectRow
+from .session_state import EngineHandle, Variable, _now_text
+from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
+from .token_stream import Tokens
+from .translate import Query
+from .triggers import Triggers
+from .user_function_calls import UDF, function_calls
+from .user_procedures import ProcParam, _parse_param, is_create_procedure
+
+_MAX_NESTING = 32
+_SIDE_EFFECTS = frozenset(["INSERT", "UPDATE", "DELETE", "MERGE", "PRINT", "EXEC", "EXECUTE"])
+
+
+@dataclass
+class _Block:
+    """BEGIN ... END, or the branch of an IF or WHILE: statements in order."""
+
+    nodes: list[_Node] = field(default_factory=list)
+
+
+@dataclass
+class _If:
+    condition: str
+    then: _Node
+    otherwise: _Node | None
+
+
+@dataclass
+class _While:
+    condition: str
+    body: _Node
+
+
+@dataclass
+class _Return:
+    value: str
+
+
+@dataclass
+class _Jump:
+    word: str  # BREAK or CONTINUE
+
+
+_Node = _Block | _If | _While | _Return | _Jump | Statement
+
+
+@dataclass(frozen=True)
+class ScalarFunction:
+    parts: list[str]
+    alter: bool  # ALTER or CREATE OR ALTER
+    create: bool  # CREATE or CREATE OR ALTER
+    params: list[ProcParam]
+    returns: ColumnType
+    returns_name: str
+    body: _Block
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class _Returned(Exception):
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def returns_table(stmt: Statement) -> bool:
+    """Whether CREATE FUNCTION `stmt` returns a table (inline or multi-statement)."""
+    toks = stmt.tokens
+    for i, tok in enumerate(toks[:-1]):
+        if word(tok) == "RETURNS":
+            after = toks[i + 1]
+            return word(after) == "TABLE" or after.token_type == TokenType.PARAMETER
+    return False
+
+
+def parse_function(stmt: Statement) -> ScalarFunction:
+    ts = Tokens(stmt)
+    first = ts.expect("CREATE", "ALTER")
+    alter, create = first == "ALTER", first == "CREATE"
+    if ts.accept("OR"):
+        ts.expect("ALTER")
+        alter = True
+    ts.expect("FUNCTION")
+    parts = ts.multipart()
+    ts.expect_type(TokenType.L_PAREN)
+    params: list[ProcParam] = []
+    while ts.peek_is(TokenType.PARAMETER):
+        params.append(_parse_param(ts))
+        if not ts.accept_type(TokenType.COMMA):
+            break
+    ts.expect_type(TokenType.R_PAREN)
+    ts.expect("RETURNS")
+    start = ts.i
+    while not ts.at_end() and ts.peek_word() not in ("WITH", "AS", "BEGIN"):
+        ts.next()
+    type_text = ts.text_between(start, ts.i)
+    try:
+        returns = parse_type(type_text)
+    except (UnknownType, ValueError):
+        raise errors.unknown_type(type_text) from None
+    if ts.accept("WITH"):  # SCHEMABINDING, RETURNS NULL ON NULL INPUT, INLINE ...
+        while not ts.at_end() and ts.peek_word() not in ("AS", "BEGIN"):
+            ts.next()
+    ts.accept("AS")
+    if ts.peek_word() != "BEGIN":  # a scalar function's body is BEGIN ... END
+        raise errors.syntax_near(ts.peek_text(""))
+    body_text = ts.text_between(ts.i, len(ts.toks))
+    statements = _statements(body_text)
+    block, end = _node(statements, 0)
+    if end < len(statements):
+        raise errors.syntax_near(statements[end].tokens[0].text)
+    assert isinstance(block, _Block)
+    if not block.nodes or not isinstance(block.nodes[-1], _Return):
+        raise TdsError(
+            455, "The last statement included within a function must be a return statement."
+        )
+    declared = type_text.replace("[", "").replace("]", "").strip().lower()
+    returns_name = "sysname" if declared == "sysname" else returns.name
+    return ScalarFunction(parts, alter, create, params, returns, returns_name, block)
+
+
+def _stored_type(name: str, max_length: int, precision: int, scale: int) -> ColumnType:
+    """A type as sys.parameters keeps it (storage() of sql_types.py), back as a ColumnType."""
+    if name in ("decimal", "numeric"):
+        return parse_type(f"{name}({precision}, {scale})")
+    if name in ("time", "datetime2", "datetimeoffset"):
+        return parse_type(f"{name}({scale})")
+    if name in ("char", "varchar", "nchar", "nvarchar", "binary", "varbinary"):
+        units = max_length // 2 if name in ("nchar", "nvarchar") else max_length
+        return parse_type(f"{name}({'max' if max_length == -1 else units})")
+    return parse_type(name)
+
+
+def _statements(text: str) -> list[Statement]:
+    """The body's statements, a closing END that the splitter left on the statement
+    before it (`SET @a = 1 END`) split off as its own."""
+    out: list[Statement] = []
+    for stmt in split_batch(text):
+        toks = stmt.tokens
+        ends = 0
+        while (
+            len(toks) - ends > 1
+            and word(toks[len(toks) - 1 - ends]) == "END"
+            and sum(word(t) == "END" for t in toks[: len(toks) - ends])
+            > sum(word(t) == "CASE" for t in toks)
+        ):
+            ends += 1
+        kept = toks[: len(toks) - ends]
+        out.append(_statement(text, kept, stmt.line))
+        out += [_statement(text, [t], t.line) for t in toks[len(toks) - ends :]]
+    return out
+
+
+def _statement(text: str, toks: list[Any], line: int) -> Statement:
+    return Statement(text[toks[0].start : toks[-1].end + 1], toks, line)
+
+
+def _rest(stmt: Statement) -> str:
+    """The statement's text after its first word."""
+    return stmt.text[stmt.tokens[1].start - stmt.tokens[0].start :] if len(stmt.tokens) > 1 else ""
+
+
+def _node(statements: list[Statement], i: int) -> tuple[_Node, int]:
+    """The statement (with its branches or block) at `i`, and the index after it."""
+    if i >= len(statements):
+        raise errors.syntax_error_end()
+    stmt = statements[i]
+    head = stmt.words(1)[0]
+    if head == "BEGIN" and len(stmt.tokens) == 1:
+        block = _Block()
+        i += 1
+        while i < len(statements) and statements[i].words(2) != ["END", None]:
+            node, i = _node(statements, i)
+            block.nodes.append(node)
+        if i >= len(statements):
+            raise errors.syntax_error_end()
+        return block, i + 1
+    if head in ("IF", "WHILE"):
+        condition = _rest(stmt)
+        if not condition:
+            raise errors.syntax_near(head)
+        body, i = _node(statements, i + 1)
+        if head == "WHILE":
+            return _While(condition, body), i
+        otherwise = None
+        if i < len(statements) and statements[i].words(2) == ["ELSE", None]:
+            otherwise, i = _node(statements, i + 1)
+        return _If(condition, body, otherwise), i
+    if head == "RETURN":
+        return _Return(_rest(stmt)), i + 1
+    if head in ("BREAK", "CONTINUE") and len(stmt.tokens) == 1:
+        return _Jump(head), i + 1
+    if head in ("DECLARE", "SET", "SELECT"):
+        return stmt, i + 1
+    if head in _SIDE_EFFECTS:
+        raise TdsError(443, f"Invalid use of a side-effecting operator '{head}' within a function.")
+    raise errors.unsupported(f"'{stmt.tokens[0].text}' in a function's body")
+
+
+class ScalarFunctions(Triggers):
+    """CREATE/ALTER/DROP of scalar functions and the calls of them."""
+
+    def __init__(self, engine: EngineHandle, info: SessionInfo):
+        super().__init__(engine, info)
+        self._functions: dict[int, tuple[int, ScalarFunction]] = {}  # by object_id
+        self._function_depth = 0
+        # deterministic, so a computed column may call one (SQLite refuses others there)
+        call = functions.guarded(self._call_function, self)
+        self.conn.create_function(UDF, -1, call, deterministic=True)
+        if self.catalog.function_types is None:
+            self.catalog.function_types = {
+                oid: _stored_type(*row)
+                for oid, *row in self.conn.execute(
+                    "SELECT p.object_id, p.type_name, p.max_length, p.precision, p.scale"
+                    " FROM __azsql_parameters AS p JOIN __azsql_objects AS o USING (object_id)"
+                    " WHERE o.type = 'FN' AND p.parameter_id = 0"
+                )
+            }
+
+    def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
+        if is_create_procedure(stmt, ("FUNCTION",)) and not returns_table(stmt):
+            return self._create_scalar
+        if stmt.words(2) == ["DROP", "FUNCTION"] and self._dropped_scalar(stmt) is not None:
+            return self._drop_scalar
+        return super()._ddl_action(stmt)
+
+    # -- DDL
+    def _create_scalar(self, stmt: Statement) -> None:
+        fn = parse_function(stmt)
+        schema, name = self._resolve(fn.parts)
+        schema_id = self.catalog.schema_id(schema)
+        if schema_id is None:
+            raise errors.schema_missing(schema)
+        self._check_body(fn.body)
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        now = _now_text()
+        if row is not None and not fn.alter:
+            raise errors.object_exists(name)
+        if row is not None and row.type != "FN":
+            raise TdsError(
+                2010, f"Cannot perform alter on '{name}' because it is an incompatible object type."
+            )
+        if row is None and not fn.create:
+            raise errors.invalid_object(f"{schema}.{name}")
+        if row is not None:  # ALTER keeps the object_id and the permissions
+            object_id = row.object_id
+            self.conn.execute(
+                "UPDATE __azsql_objects SET definition = ?, modify_date = ? WHERE object_id = ?",
+                (stmt.text, now, object_id),
+            )
+            self.conn.execute("DELETE FROM __azsql_parameters WHERE object_id = ?", (object_id,))
+        else:
+            object_id = self.catalog.next_object_id()
+            self.conn.execute(
+                "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
+                " modify_date, definition) VALUES (?, ?, ?, 'FN', ?, ?, ?)",
+                (object_id, name, schema_id, now, now, stmt.text),
+            )
+        self._note_type(object_id, fn.returns)
+        returned = ("", fn.returns, fn.returns_name, 1)
+        rows = [(p.name, p.type, p.type_name, 0) for p in fn.params]
+        for i, (pname, ctype, type_name, output) in enumerate([returned, *rows]):
+            self.conn.execute(
+                "INSERT INTO __azsql_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    object_id,
+                    i,
+                    pname,
+                    type_name,
+                    TYPE_IDS.get(ctype.name, 0),
+                    *storage(ctype),
+                    output,
+                ),
+            )
+
+    def _note_type(self, object_id: int, returns: ColumnType | None) -> None:
+        """What the translator types a call of the function by (None: dropped)."""
+        types = dict(self.catalog.function_types or {})
+        if returns is None:
+            types.pop(object_id, None)
+        else:
+            types[object_id] = returns
+        self.catalog.function_types = types
+
+    def _check_body(self, node: _Node) -> None:
+        """Msg 444 for a SELECT in the body that would return rows."""
+        if isinstance(node, _Block):
+            for child in node.nodes:
+                self._check_body(child)
+        elif isinstance(node, _If | _While):
+            branches = [node.then, node.otherwise] if isinstance(node, _If) else [node.body]
+            for branch in branches:
+                if branch is not None:
+                    self._check_body(branch)
+        elif (
+            isinstance(node, Statement)
+            and node.words(1)[0] == "SELECT"
+            and not self.engine.translator.translate(node.text, self.database).assign
+        ):
+            raise TdsError(
+                444, "Select statements included within a function cannot return data to a client."
+            )
+
+    def _dropped_scalar(self, stmt: Statement) -> ObjectRow | None:
+        ts = Tokens(stmt)
+        ts.expect("DROP")
+        ts.expect("FUNCTION")
+        if ts.accept("IF"):
+            ts.expect("EXISTS")
+        schema, name = self._resolve(ts.multipart())
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        return row if row is not None and row.type == "FN" else None
+
+    def _drop_scalar(self, stmt: Statement) -> None:
+        row = self._dropped_scalar(stmt)
+        assert row is not None
+        self._note_type(row.object_id, None)
+        for table in ("__azsql_parameters", "__azsql_objects"):
+            self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (row.object_id,))
+        self.conn.execute(
+            "DELETE FROM __azsql_permissions WHERE class = 1 AND major_id = ?", (row.object_id,)
+        )
+
+    # -- before a statement runs: EXECUTE on each function it calls, and their arguments
+    def _check_select(self, q: Query) -> None:
+        super()._check_select(q)
+        self._check_calls(q.tsql)
+
+    def _evaluate(self, text: str, scope: dict[str, Variable]) -> Any:
+        self._check_calls(self.engine.translator.translate(f"SELECT {text}", self.database).tsql)
+        return super()._evaluate(text, scope)
+
+    def _check_calls(self, tree: exp.Expression) -> None:
+        if self._proc_depth:  # a function's or procedure's own call: ownership chaining
+            return
+        for dot, row in function_calls(tree, self.catalog):
+            fn = self._function(row.object_id)
+            self._check_arity(fn, len(dot.expression.expressions))
+            if not self.principal.may(self.conn, "EXECUTE", row.object_id, row.schema_id):
+                schema = self.catalog.schema_names.get(row.schema_id, DEFAULT_SCHEMA)
+                raise object_denied("EXECUTE", row.name, (self.database, schema))
+
+    def _check_arity(self, fn: ScalarFunction, count: int) -> None:
+        if count == len(fn.params):
+            return
+        name = ".".join(self._resolve(fn.parts))
+        if count < len(fn.params):
+            raise TdsError(
+                313,
+                "An insufficient number of arguments were supplied for the procedure or"
+                f" function {name}.",
+            )
+        raise TdsError(8144, f"Procedure or function {name} has too many arguments specified.")
+
+    # -- a call
+    def _function(self, object_id: int) -> ScalarFunction:
+        """The parsed definition, kept until the catalog changes."""
+        known = self._functions.get(object_id)
+        if known is not None and known[0] == self.catalog.generation:
+            return known[1]
+        definition = self.conn.execute(
+            "SELECT definition FROM __azsql_objects WHERE object_id = ?", (object_id,)
+        ).fetchone()[0]
+        fn = parse_function(Statement(definition, tokenize(definition), 1))
+        self._functions[object_id] = (self.catalog.generation, fn)
+        return fn
+
+    def _call_function(self, object_id: int, defaults: str, *args: Any) -> Any:
+        row = self.catalog.object_row(object_id)
+        if row is None:
+            raise errors.invalid_object(str(object_id))
+        fn = self._function(object_id)
+        self._check_arity(fn, len(args))
+        if self._function_depth >= _MAX_NESTING:
+            raise TdsError(
+                217,
+                "Maximum stored procedure, function, trigger, or view nesting level exceeded"
+                f" (limit {_MAX_NESTING}).",
+            )
+        self._function_depth += 1
+        self._proc_depth += 1
+        try:
+            scope: dict[str, Variable] = {}
+            for p, value, default in zip(fn.params, args, defaults, strict=True):
+                key = p.name[1:].lower()
+                scope[key] = Variable(p.type, None)
+                if default == "1":
+                    if p.default is None:
+                        raise TdsError(
+                            313,
+                            "An insufficient number of arguments were supplied for the"
+                            f" procedure or function {'.'.join(self._resolve(fn.parts))}.",
+                        )
+                    value = self._evaluate(p.default, {})
+                self._assign(scope, key, value)
+            try:
+                self._run_node(fn.body, scope)
+            except _Returned as returned:
+                result = {"": Variable(fn.returns, None)}
+                self._assign(result, "", returned.value)
+                return result[""].value
+            return None
+        finally:
+            self._proc_depth -= 1
+            self._function_depth -= 1
+
+    def _run_node(self, node: _Node, scope: dict[str, Variable]) -> None:
+        if isinstance(node, _Block):
+            for child in node.nodes:
+                self._run_node(child, scope)
+        elif isinstance(node, _If):
+            if self._holds(node.condition, scope):
+                self._run_node(node.then, scope)
+            elif node.otherwise is not None:
+                self._run_node(node.otherwise, scope)
+        elif isinstance(node, _While):
+            while self._holds(node.condition, scope):
+                try:
+                    self._run_node(node.body, scope)
+                except _Break:
+                    break
+                except _Continue:
+                    continue
+        elif isinstance(node, _Return):
+            raise _Returned(self._evaluate(node.value, scope))
+        elif isinstance(node, _Jump):
+            raise _Break() if node.word == "BREAK" else _Continue()
+        elif node.words(1)[0] == "DECLARE":
+            self._declare(node, scope)
+        elif node.words(1)[0] == "SET":
+            list(self._set(node, scope))
+        else:
+            list(self._query(node, scope))
+
+    def _holds(self, condition: str, scope: dict[str, Variable]) -> bool:
+        return bool(self._evaluate(f"CASE WHEN {condition} THEN 1 ELSE 0 END", scope))
