@@ -71,7 +71,6 @@ from .terminated import note_terminated
 from .textsize import ODBC_TEXTSIZE, within_textsize
 from .token_stream import Tokens
 from .translate import Translator
-from .triggers import Triggers
 
 
 class Seed(Protocol):

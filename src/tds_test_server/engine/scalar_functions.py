@@ -430,7 +430,7 @@ class ScalarFunctions(Triggers):
                     value = self._evaluate(p.default, {})
                 self._assign(scope, key, value)
             try:
-                self._run_node(fn.body, scope)
+                self._run_function_node(fn.body, scope)
             except _Returned as returned:
                 result = {"": Variable(fn.returns, None)}
                 self._assign(result, "", returned.value)
@@ -440,19 +440,19 @@ class ScalarFunctions(Triggers):
             self._proc_depth -= 1
             self._function_depth -= 1
 
-    def _run_node(self, node: _Node, scope: dict[str, Variable]) -> None:
+    def _run_function_node(self, node: _Node, scope: dict[str, Variable]) -> None:
         if isinstance(node, _Block):
             for child in node.nodes:
-                self._run_node(child, scope)
+                self._run_function_node(child, scope)
         elif isinstance(node, _If):
-            if self._holds(node.condition, scope):
-                self._run_node(node.then, scope)
+            if self._function_holds(node.condition, scope):
+                self._run_function_node(node.then, scope)
             elif node.otherwise is not None:
-                self._run_node(node.otherwise, scope)
+                self._run_function_node(node.otherwise, scope)
         elif isinstance(node, _While):
-            while self._holds(node.condition, scope):
+            while self._function_holds(node.condition, scope):
                 try:
-                    self._run_node(node.body, scope)
+                    self._run_function_node(node.body, scope)
                 except _Break:
                     break
                 except _Continue:
@@ -468,5 +468,5 @@ class ScalarFunctions(Triggers):
         else:
             list(self._query(node, scope))
 
-    def _holds(self, condition: str, scope: dict[str, Variable]) -> bool:
+    def _function_holds(self, condition: str, scope: dict[str, Variable]) -> bool:
         return bool(self._evaluate(f"CASE WHEN {condition} THEN 1 ELSE 0 END", scope))
