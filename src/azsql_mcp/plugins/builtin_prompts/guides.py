@@ -6,6 +6,7 @@ Database-provided text is fenced as untrusted data, as in tool results.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastmcp.exceptions import ValidationError
@@ -141,13 +142,14 @@ async def analyze_performance(
     query: Annotated[str, Field(description="the SELECT to analyse")],
 ) -> str:
     """Analyse a slow query using its estimated execution plan."""
-    # How to go on: a caller denied the plan (no SHOWPLAN, no sql.admin scope) is denied
-    # explain_query too, so it is not sent there.
+    # How to go on: a caller denied the plan (no SHOWPLAN, or not given explain_query) is
+    # denied explain_query too, so it is not sent there.
     next_steps = WITH_PLAN
     try:
-        if not ctx.client.may(ADMIN_SCOPE):  # what explain_query gives, by default
+        # the plan is what explain_query shows: to the callers its scopes admit, if it is on
+        if not await ctx.may_call(PLAN_TOOL):
             next_steps = WITHOUT_PLAN
-            raise catalog.CatalogError(f"plans are for callers with the {ADMIN_SCOPE} scope")
+            raise catalog.CatalogError(f"plans are shown to callers that may use {PLAN_TOOL}")
         plan = catalog.render_plan(catalog.summarize_plan(await ctx.db.explain(query)))
         facts = fence_untrusted(plan, what="the estimated plan")
     except DatabaseError as e:
@@ -169,6 +171,11 @@ async def analyze_performance(
         f"Estimated plan summary:\n{facts}\n\n" + next_steps
     )
 
+
+# The tools whose output the prompts show part of: the prompt shows it to the callers
+# the tool is offered to (ToolContext.may_call), whatever scopes the operator gave it.
+PLAN_TOOL = "explain_query"
+REQUESTS_TOOL = "list_long_running_queries"
 
 WITH_PLAN = (
     "Weigh each missing-index suggestion against its write cost, look for scans of large"
@@ -233,7 +240,7 @@ async def database_troubleshooting(
 ) -> str:
     """Diagnose a database problem from its symptom, with live facts from the server."""
     facts: list[str] = []
-    admin = ctx.client.may(ADMIN_SCOPE)
+    offered = Offered(await ctx.may_call(REQUESTS_TOOL), await ctx.may_call(PLAN_TOOL))
     grants: catalog.Permissions | None = None
     state: access.StateAccess | None = None
     try:
@@ -249,9 +256,9 @@ async def database_troubleshooting(
             facts, "Whether the login sees other sessions", access.state_access(ctx.db)
         )
         if grants is not None:
-            facts.extend(_permission_facts(admin, grants, state))
-        if not admin:  # other sessions' SQL: list_long_running_queries'
-            facts.append(f"Running requests are shown to callers with the {ADMIN_SCOPE} scope")
+            facts.extend(_permission_facts(offered, grants, state))
+        if not offered.requests:  # other sessions' SQL: what that tool shows
+            facts.append(f"Running requests are shown to callers that may use {REQUESTS_TOOL}")
         elif state is not None and not state.sees_all_sessions:
             facts.append(
                 f"Running requests of other sessions are not visible without {state.permission}"
@@ -273,22 +280,31 @@ async def database_troubleshooting(
         f"Help me troubleshoot this SQL Server / Azure SQL problem: {symptom}\n\n"
         f"What the server reports now:\n{fence_untrusted(chr(10).join(facts), what='server facts')}"
         "\n\nGive the most likely causes first, how to confirm each"
-        f" ({_diagnosis_tools(admin, grants, state)}), and the fix."
+        f" ({_diagnosis_tools(ctx, offered, grants, state)}), and the fix."
     )
 
 
+@dataclass(frozen=True)
+class Offered:
+    """Which of the tools whose output database_troubleshooting shows the caller may use."""
+
+    requests: bool  # list_long_running_queries: other sessions' running requests
+    plans: bool  # explain_query
+
+
 def _permission_facts(
-    admin: bool, grants: catalog.Permissions, state: access.StateAccess | None
+    offered: Offered, grants: catalog.Permissions, state: access.StateAccess | None
 ) -> list[str]:
     """The permissions the diagnosis tools need, each named once: the state permission
     this engine asks (state_access_of, as health_check names it) and SHOWPLAN. One the
     caller's tools need and the login lacks is told with its GRANT (SHOWPLAN here, the
     state permission with the running requests); the rest are listed as held or not."""
     listed = []
-    # lacking it, an admin is told below that other sessions' requests are hidden, and how
-    if state is not None and not (admin and not state.sees_all_sessions):
+    # lacking it, a caller given the running requests is told below that other sessions'
+    # are hidden, and how
+    if state is not None and not (offered.requests and not state.sees_all_sessions):
         listed.append(f"{state.permission} {'yes' if state.sees_all_sessions else 'no'}")
-    if admin and not grants.showplan:  # what explain_query needs
+    if offered.plans and not grants.showplan:  # what explain_query needs
         facts = [f"Plans need SHOWPLAN ({access.showplan_grant(grants.user_name or '')})"]
     else:
         facts, listed = [], [*listed, f"SHOWPLAN {'yes' if grants.showplan else 'no'}"]
@@ -306,30 +322,40 @@ async def _fact(facts: list[str], what: str, read: Awaitable[T]) -> T | None:
 
 
 def _diagnosis_tools(
-    admin: bool, grants: catalog.Permissions | None, state: access.StateAccess | None
+    ctx: ToolContext,
+    offered: Offered,
+    grants: catalog.Permissions | None,
+    state: access.StateAccess | None,
 ) -> str:
     """The tools that can confirm a cause, for what this caller and login may do: a
     reader is not sent to the tools the facts say it lacks permissions for."""
-    if grants is None:  # the database could not say: name them all
-        return FULL_TOOLS
     # the read of whether other sessions show failed: list_long_running_queries says itself
-    sessions = admin and (state is None or state.sees_all_sessions)
-    plans = admin and grants.showplan
-    if sessions and plans:
+    visible = state is None or state.sees_all_sessions
+    sessions = offered.requests and visible
+    plans = offered.plans and (grants is None or grants.showplan)  # None: could not say
+    # read_data's own rule for server-state views (plugins/builtin_tools/query.py)
+    dmvs = ctx.client.may(ADMIN_SCOPE) and visible
+    if sessions and plans and dmvs:
         return FULL_TOOLS
     tools = ["health_check", "describe_table (indexes)"]
     if sessions:
-        tools.append("list_long_running_queries")
+        tools.append(REQUESTS_TOOL)
     if plans:
-        tools.append("explain_query")
-    tools.append("read_data on DMVs" if sessions else "read_data (row counts, recent rows)")
+        tools.append(PLAN_TOOL)
+    tools.append("read_data on DMVs" if dmvs else "read_data (row counts, recent rows)")
     shown = (("other sessions' requests", sessions), ("plans", plans))
     unseen = [what for what, seen in shown if not seen]
-    needs = "the permissions above" if admin else f"the {ADMIN_SCOPE} scope"
+    if not unseen:
+        return f"the tools {', '.join(tools[:-1])} and {tools[-1]} can help"
+    needs = []
+    if (offered.requests and not sessions) or (offered.plans and not plans):
+        needs.append("the permissions above")
+    if not (offered.requests and offered.plans):
+        needs.append("the tools that show them")
     return (
         f"the tools {', '.join(tools[:-1])} and {tools[-1]} can help; this caller sees no"
-        f" {' or '.join(unseen)} without {needs}, so where a cause needs them, say what"
-        " someone who has them should check"
+        f" {' or '.join(unseen)} without {' and '.join(needs)}, so where a cause needs them,"
+        " say what someone who has them should check"
     )
 
 
