@@ -103,6 +103,27 @@ async def test_without_the_tools_the_prompts_show_no_plan_and_no_requests(
     ) in trouble
 
 
+async def test_sql_query_builder_names_no_tool_the_caller_is_not_given(make_azsql_server):
+    # a writable source whose read_data and update_data the operator switched off
+    off = ["read_data", "update_data"]
+    config = {
+        "security": {"read_only": False},
+        "plugins": {"builtin_tools": {"disabled_tools": off}},
+    }
+    async with Client(make_azsql_server(config=config)) as client:
+        select = await prompt_text(client, "sql_query_builder", table="SalesLT.Customer")
+        delete = await prompt_text(
+            client, "sql_query_builder", table="SalesLT.Customer", operation="DELETE"
+        )
+        insert = await prompt_text(
+            client, "sql_query_builder", table="SalesLT.Customer", operation="INSERT"
+        )
+    elsewhere = "No tool this caller may use runs it: show me the statement and its parameters"
+    assert elsewhere in select and "read_data" not in select and "ORDER BY a unique" in select
+    assert elsewhere in delete and "update_data" not in delete
+    assert elsewhere not in insert and "insert_data" in insert  # still offered
+
+
 async def test_data_migration_guide_knows_the_target(mcp_client):
     text = await prompt_text(mcp_client, "data_migration_guide", source_system="PostgreSQL")
     assert "from PostgreSQL" in text

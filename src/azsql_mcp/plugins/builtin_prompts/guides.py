@@ -48,19 +48,25 @@ async def sql_query_builder(
     tool = (
         "read_data" if verb == "SELECT" else ("insert_data" if verb == "INSERT" else "update_data")
     )
+    # a tool switched off or beyond this caller's scopes is not named: the model would call it
+    offered = await ctx.may_call(tool)
     if verb == "SELECT":
         run = (
             "Use TOP (n) to keep results small; to page, ORDER BY a unique key (or columns"
             " unique together), or rows tied on the order may repeat or go missing between"
             " pages. "
         )
-        run += f"Run it with the {tool} tool, with the parameters in params."
+        run += (
+            f"Run it with the {tool} tool, with the parameters in params." if offered else ELSEWHERE
+        )
     elif ctx.db.security.read_only:
         # the write tools are not listed: naming one would send the model after it
         run = (
             "This server is read-only, so no tool here runs it: show me the statement and"
             " its parameters to run elsewhere."
         )
+    elif not offered:
+        run = ELSEWHERE
     else:
         missing = await access.table_write_missing(ctx.db, info.schema_name, info.name, verb, tool)
         run = (
@@ -82,6 +88,12 @@ async def sql_query_builder(
         " value as an @name parameter (never inside the SQL text); use the keys above for joins"
         " and filters. " + await _built_ins(ctx) + _date_values(info) + run
     )
+
+
+ELSEWHERE = (
+    "No tool this caller may use runs it: show me the statement and its parameters to run"
+    " elsewhere."
+)
 
 
 async def _built_ins(ctx: ToolContext) -> str:
