@@ -86,7 +86,7 @@ async def test_without_the_tools_the_prompts_show_no_plan_and_no_requests(
     # show none of their output, whatever the login may do, and do not send the model there
     if azsql_principal == READER:
         pytest.skip("about the tools, not the login")
-    off = ["explain_query", "list_long_running_queries"]
+    off = ["explain_query", "list_long_running_queries", "health_check"]
     config = {"plugins": {"builtin_tools": {"disabled_tools": off}}}
     async with Client(make_azsql_server(config=config)) as client:
         plan = await prompt_text(client, "analyze_performance", query="SELECT 1 AS one")
@@ -97,10 +97,11 @@ async def test_without_the_tools_the_prompts_show_no_plan_and_no_requests(
     assert "Running requests are shown to callers that may use list_long_running_queries" in (
         trouble
     )
-    assert "list_long_running_queries," not in trouble and "explain_query and" not in trouble
     assert (
-        "this caller sees no other sessions' requests or plans without the tools that show them"
+        "the tools describe_table (indexes) and read_data on DMVs can help; this caller sees"
+        " no other sessions' requests or plans without the tools that show them"
     ) in trouble
+    assert "health_check" not in trouble
 
 
 async def test_sql_query_builder_names_no_tool_the_caller_is_not_given(make_azsql_server):

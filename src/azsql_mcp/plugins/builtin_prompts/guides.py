@@ -6,7 +6,6 @@ Database-provided text is fenced as untrusted data, as in tool results.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastmcp.exceptions import ValidationError
@@ -252,7 +251,7 @@ async def database_troubleshooting(
 ) -> str:
     """Diagnose a database problem from its symptom, with live facts from the server."""
     facts: list[str] = []
-    offered = Offered(await ctx.may_call(REQUESTS_TOOL), await ctx.may_call(PLAN_TOOL))
+    offered = {tool for tool in DIAGNOSIS_TOOLS if await ctx.may_call(tool)}
     grants: catalog.Permissions | None = None
     state: access.StateAccess | None = None
     try:
@@ -269,7 +268,7 @@ async def database_troubleshooting(
         )
         if grants is not None:
             facts.extend(_permission_facts(offered, grants, state))
-        if not offered.requests:  # other sessions' SQL: what that tool shows
+        if REQUESTS_TOOL not in offered:  # other sessions' SQL: what that tool shows
             facts.append(f"Running requests are shown to callers that may use {REQUESTS_TOOL}")
         elif state is not None and not state.sees_all_sessions:
             facts.append(
@@ -296,16 +295,12 @@ async def database_troubleshooting(
     )
 
 
-@dataclass(frozen=True)
-class Offered:
-    """Which of the tools whose output database_troubleshooting shows the caller may use."""
-
-    requests: bool  # list_long_running_queries: other sessions' running requests
-    plans: bool  # explain_query
+# The tools database_troubleshooting may name, each only to a caller it is offered to.
+DIAGNOSIS_TOOLS = ("health_check", "describe_table", "read_data", REQUESTS_TOOL, PLAN_TOOL)
 
 
 def _permission_facts(
-    offered: Offered, grants: catalog.Permissions, state: access.StateAccess | None
+    offered: set[str], grants: catalog.Permissions, state: access.StateAccess | None
 ) -> list[str]:
     """The permissions the diagnosis tools need, each named once: the state permission
     this engine asks (state_access_of, as health_check names it) and SHOWPLAN. One the
@@ -314,9 +309,9 @@ def _permission_facts(
     listed = []
     # lacking it, a caller given the running requests is told below that other sessions'
     # are hidden, and how
-    if state is not None and not (offered.requests and not state.sees_all_sessions):
+    if state is not None and not (REQUESTS_TOOL in offered and not state.sees_all_sessions):
         listed.append(f"{state.permission} {'yes' if state.sees_all_sessions else 'no'}")
-    if offered.plans and not grants.showplan:  # what explain_query needs
+    if PLAN_TOOL in offered and not grants.showplan:  # what explain_query needs
         facts = [f"Plans need SHOWPLAN ({access.showplan_grant(grants.user_name or '')})"]
     else:
         facts, listed = [], [*listed, f"SHOWPLAN {'yes' if grants.showplan else 'no'}"]
@@ -335,7 +330,7 @@ async def _fact(facts: list[str], what: str, read: Awaitable[T]) -> T | None:
 
 def _diagnosis_tools(
     ctx: ToolContext,
-    offered: Offered,
+    offered: set[str],
     grants: catalog.Permissions | None,
     state: access.StateAccess | None,
 ) -> str:
@@ -343,32 +338,43 @@ def _diagnosis_tools(
     reader is not sent to the tools the facts say it lacks permissions for."""
     # the read of whether other sessions show failed: list_long_running_queries says itself
     visible = state is None or state.sees_all_sessions
-    sessions = offered.requests and visible
-    plans = offered.plans and (grants is None or grants.showplan)  # None: could not say
+    requests, plan = REQUESTS_TOOL in offered, PLAN_TOOL in offered
+    sessions = requests and visible
+    plans = plan and (grants is None or grants.showplan)  # None: could not say
     # read_data's own rule for server-state views (plugins/builtin_tools/query.py)
-    dmvs = ctx.client.may(ADMIN_SCOPE) and visible
-    if sessions and plans and dmvs:
+    dmvs = "read_data" in offered and ctx.client.may(ADMIN_SCOPE) and visible
+    if sessions and plans and dmvs and "health_check" in offered:
         return FULL_TOOLS
-    tools = ["health_check", "describe_table (indexes)"]
-    if sessions:
-        tools.append(REQUESTS_TOOL)
-    if plans:
-        tools.append(PLAN_TOOL)
-    tools.append("read_data on DMVs" if dmvs else "read_data (row counts, recent rows)")
+    named = (
+        ("health_check", "health_check" in offered),
+        ("describe_table (indexes)", "describe_table" in offered),
+        (REQUESTS_TOOL, sessions),
+        (PLAN_TOOL, plans),
+        ("read_data on DMVs", dmvs),
+        ("read_data (row counts, recent rows)", "read_data" in offered and not dmvs),
+    )
+    tools = [tool for tool, usable in named if usable]
+    helps = _listed(tools) + " can help"
     shown = (("other sessions' requests", sessions), ("plans", plans))
     unseen = [what for what, seen in shown if not seen]
     if not unseen:
-        return f"the tools {', '.join(tools[:-1])} and {tools[-1]} can help"
+        return helps
     needs = []
-    if (offered.requests and not sessions) or (offered.plans and not plans):
+    if (requests and not sessions) or (plan and not plans):
         needs.append("the permissions above")
-    if not (offered.requests and offered.plans):
+    if not (requests and plan):
         needs.append("the tools that show them")
     return (
-        f"the tools {', '.join(tools[:-1])} and {tools[-1]} can help; this caller sees no"
-        f" {' or '.join(unseen)} without {' and '.join(needs)}, so where a cause needs them,"
-        " say what someone who has them should check"
+        f"{helps}; this caller sees no {' or '.join(unseen)} without {' and '.join(needs)},"
+        " so where a cause needs them, say what someone who has them should check"
     )
+
+
+def _listed(tools: list[str]) -> str:
+    """ "the tools a, b and c", "the tool a", or "no tool this caller may use"."""
+    if len(tools) < 2:
+        return f"the tool {tools[0]}" if tools else "no tool this caller may use"
+    return f"the tools {', '.join(tools[:-1])} and {tools[-1]}"
 
 
 FULL_TOOLS = (
