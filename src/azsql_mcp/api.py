@@ -463,6 +463,10 @@ class ToolContext(Generic[ConfigT]):
     config: ConfigT  # the plugin's validated `[plugins.NAME]` section
     client: ClientIdentity
     report_progress: Callable[[float, float | None, str | None], Awaitable[None]]
+    # `await ctx.may_call("explain_query")`: whether this caller may call that tool, as
+    # tools/list and tools/call decide it (its scopes; a tool switched off, withdrawn or
+    # not registered is one it may not), for a prompt or tool that shows what it shows.
+    may_call: Callable[[str], Awaitable[bool]]
 
 
 # --- what the startup and shutdown hooks receive --------------------------------

@@ -254,8 +254,9 @@ async def test_prompts_need_the_read_scope_and_show_admin_facts_to_admins(
     static_server: tuple[str, Path],
 ) -> None:
     """Prompts read the catalog, plans and other sessions' SQL to write their text: a
-    token without sql.read sees none, and only sql.admin gets what the admin tools give
-    (the estimated plan, the running requests). They used to need no scope at all."""
+    token without sql.read sees none, and only the callers the admin tools are offered to
+    (sql.admin by default) get what those tools give (the estimated plan, the running
+    requests). They used to need no scope at all."""
     base, _ = static_server
     async with session(base, "nobody-secret-3") as client:
         assert (await client.list_prompts()).prompts == []
@@ -270,12 +271,12 @@ async def test_prompts_need_the_read_scope_and_show_admin_facts_to_admins(
         assert {"database_troubleshooting", "analyze_performance"} <= names
         trouble = text(await client.get_prompt("database_troubleshooting", {"symptom": "slow"}))
         plan = text(await client.get_prompt("analyze_performance", {"query": QUERY}))
-    assert "Running requests are shown to callers with the sql.admin scope" in trouble
-    assert "plans are for callers with the sql.admin scope" in plan
+    assert "Running requests are shown to callers that may use list_long" in trouble
+    assert "plans are shown to callers that may use explain_query" in plan
     async with session(base, "writer-secret-2") as client:
         trouble = text(await client.get_prompt("database_troubleshooting", {"symptom": "slow"}))
         plan = text(await client.get_prompt("analyze_performance", {"query": QUERY}))
-    assert "sql.admin scope" not in trouble + plan
+    assert "callers that may use" not in trouble + plan
     assert "could not be obtained" not in plan
 
 

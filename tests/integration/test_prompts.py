@@ -79,23 +79,50 @@ async def test_analyze_performance_includes_the_plan(mcp_client, azsql_principal
         assert "explain_query checks a rewrite without running it" in text
 
 
-async def test_without_the_admin_scope_the_prompts_name_the_tools_it_may_use(
-    make_azsql_server, monkeypatch, azsql_principal
+async def test_without_the_tools_the_prompts_show_no_plan_and_no_requests(
+    make_azsql_server, azsql_principal
 ):
-    # a client whose token lacks sql.admin: no plans and no other sessions, whatever the
-    # login may do (explain_query and list_long_running_queries ask for the scope)
-    from azsql_mcp import ClientIdentity
-
+    # the operator switched off explain_query and list_long_running_queries: the prompts
+    # show none of their output, whatever the login may do, and do not send the model there
     if azsql_principal == READER:
-        pytest.skip("about the scope, not the login")
-    monkeypatch.setattr(ClientIdentity, "may", lambda self, scope: False)
-    async with Client(make_azsql_server()) as client:
+        pytest.skip("about the tools, not the login")
+    off = ["explain_query", "list_long_running_queries", "health_check"]
+    config = {"plugins": {"builtin_tools": {"disabled_tools": off}}}
+    async with Client(make_azsql_server(config=config)) as client:
         plan = await prompt_text(client, "analyze_performance", query="SELECT 1 AS one")
         trouble = await prompt_text(client, "database_troubleshooting", symptom="slow")
-    assert "plans are for callers with the sql.admin scope" in plan
+    assert "plans are shown to callers that may use explain_query" in plan
+    assert "Operators" not in plan
     assert "Without the plan" in plan and "explain_query checks a rewrite" not in plan
-    assert "list_long_running_queries" not in trouble and "explain_query" not in trouble
-    assert "plans without the sql.admin scope" in trouble
+    assert "Running requests are shown to callers that may use list_long_running_queries" in (
+        trouble
+    )
+    assert (
+        "the tools describe_table (indexes) and read_data on DMVs can help; this caller sees"
+        " no other sessions' requests or plans without the tools that show them"
+    ) in trouble
+    assert "health_check" not in trouble
+
+
+async def test_sql_query_builder_names_no_tool_the_caller_is_not_given(make_azsql_server):
+    # a writable source whose read_data and update_data the operator switched off
+    off = ["read_data", "update_data"]
+    config = {
+        "security": {"read_only": False},
+        "plugins": {"builtin_tools": {"disabled_tools": off}},
+    }
+    async with Client(make_azsql_server(config=config)) as client:
+        select = await prompt_text(client, "sql_query_builder", table="SalesLT.Customer")
+        delete = await prompt_text(
+            client, "sql_query_builder", table="SalesLT.Customer", operation="DELETE"
+        )
+        insert = await prompt_text(
+            client, "sql_query_builder", table="SalesLT.Customer", operation="INSERT"
+        )
+    elsewhere = "No tool this caller may use runs it: show me the statement and its parameters"
+    assert elsewhere in select and "read_data" not in select and "ORDER BY a unique" in select
+    assert elsewhere in delete and "update_data" not in delete
+    assert elsewhere not in insert and "insert_data" in insert  # still offered
 
 
 async def test_data_migration_guide_knows_the_target(mcp_client):

@@ -51,6 +51,11 @@ async def crash() -> str:
     raise RuntimeError("secret internals")
 
 
+async def offered(ctx: ToolContext) -> dict[str, bool]:
+    """Which of these tools this caller may call."""
+    return {name: await ctx.may_call(name) for name in ("where", "change", "crash", "nope")}
+
+
 async def status(ctx: ToolContext) -> str:
     return f"status of {ctx.source}"
 
@@ -69,6 +74,7 @@ def plugin() -> types.ModuleType:
         register(refuse)
         register(fail_in_database)
         register(crash)
+        register(offered)
 
     @hookimpl
     def register_resources(register: Any, config: Any) -> None:
@@ -130,6 +136,18 @@ async def test_write_tools_hidden_while_every_source_is_read_only() -> None:
     async with Client(app.mcp) as client:
         names = {t.name for t in await client.list_tools()}
     assert "change" not in names and "where" in names
+
+
+async def test_may_call_says_what_tools_list_offers() -> None:
+    # a write tool hidden (every source read-only), one switched off, one never registered
+    app = build(sources={"prod": UNREACHABLE}, plugins={"inline": {"disabled_tools": ["crash"]}})
+    async with Client(app.mcp) as client:
+        names = {t.name for t in await client.list_tools()}
+        result = await client.call_tool("offered", {})
+    assert result.structured_content == {
+        name: name in names for name in ("where", "change", "crash", "nope")
+    }
+    assert result.structured_content["where"] and not result.structured_content["crash"]
 
 
 async def test_write_tool_refused_on_a_read_only_source(tmp_path: Path) -> None:

@@ -319,7 +319,18 @@ class _ContextBuilder:
             config=runtime.plugin_configs.get(self.plugin),
             client=client,
             report_progress=_progress_reporter(),
+            may_call=may_call,
         )
+
+
+async def may_call(tool: str) -> bool:
+    """Whether this request's caller may call `tool`: FastMCP's `get_tool` is the lookup
+    tools/call makes, with the checks tools/list applies (the visibility transform that
+    hides tools switched off or withdrawn, each tool's scope check, none over stdio)."""
+    from fastmcp.server.dependencies import get_context
+
+    # the request's server, as list_available_tools asks for its list
+    return await get_context().fastmcp.get_tool(tool) is not None
 
 
 def _progress_reporter() -> Callable[[float, float | None, str | None], Awaitable[None]]:

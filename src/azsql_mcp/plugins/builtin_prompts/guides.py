@@ -47,19 +47,25 @@ async def sql_query_builder(
     tool = (
         "read_data" if verb == "SELECT" else ("insert_data" if verb == "INSERT" else "update_data")
     )
+    # a tool switched off or beyond this caller's scopes is not named: the model would call it
+    offered = await ctx.may_call(tool)
     if verb == "SELECT":
         run = (
             "Use TOP (n) to keep results small; to page, ORDER BY a unique key (or columns"
             " unique together), or rows tied on the order may repeat or go missing between"
             " pages. "
         )
-        run += f"Run it with the {tool} tool, with the parameters in params."
+        run += (
+            f"Run it with the {tool} tool, with the parameters in params." if offered else ELSEWHERE
+        )
     elif ctx.db.security.read_only:
         # the write tools are not listed: naming one would send the model after it
         run = (
             "This server is read-only, so no tool here runs it: show me the statement and"
             " its parameters to run elsewhere."
         )
+    elif not offered:
+        run = ELSEWHERE
     else:
         missing = await access.table_write_missing(ctx.db, info.schema_name, info.name, verb, tool)
         run = (
@@ -81,6 +87,12 @@ async def sql_query_builder(
         " value as an @name parameter (never inside the SQL text); use the keys above for joins"
         " and filters. " + await _built_ins(ctx) + _date_values(info) + run
     )
+
+
+ELSEWHERE = (
+    "No tool this caller may use runs it: show me the statement and its parameters to run"
+    " elsewhere."
+)
 
 
 async def _built_ins(ctx: ToolContext) -> str:
@@ -141,13 +153,14 @@ async def analyze_performance(
     query: Annotated[str, Field(description="the SELECT to analyse")],
 ) -> str:
     """Analyse a slow query using its estimated execution plan."""
-    # How to go on: a caller denied the plan (no SHOWPLAN, no sql.admin scope) is denied
-    # explain_query too, so it is not sent there.
+    # How to go on: a caller denied the plan (no SHOWPLAN, or not given explain_query) is
+    # denied explain_query too, so it is not sent there.
     next_steps = WITH_PLAN
     try:
-        if not ctx.client.may(ADMIN_SCOPE):  # what explain_query gives, by default
+        # the plan is what explain_query shows: to the callers its scopes admit, if it is on
+        if not await ctx.may_call(PLAN_TOOL):
             next_steps = WITHOUT_PLAN
-            raise catalog.CatalogError(f"plans are for callers with the {ADMIN_SCOPE} scope")
+            raise catalog.CatalogError(f"plans are shown to callers that may use {PLAN_TOOL}")
         plan = catalog.render_plan(catalog.summarize_plan(await ctx.db.explain(query)))
         facts = fence_untrusted(plan, what="the estimated plan")
     except DatabaseError as e:
@@ -171,6 +184,11 @@ async def analyze_performance(
         f"Estimated plan summary:\n{facts}\n\n" + next_steps
     )
 
+
+# The tools whose output the prompts show part of: the prompt shows it to the callers
+# the tool is offered to (ToolContext.may_call), whatever scopes the operator gave it.
+PLAN_TOOL = "explain_query"
+REQUESTS_TOOL = "list_long_running_queries"
 
 WITH_PLAN = (
     "Weigh each missing-index suggestion against its write cost, look for scans of large"
@@ -235,7 +253,7 @@ async def database_troubleshooting(
 ) -> str:
     """Diagnose a database problem from its symptom, with live facts from the server."""
     facts: list[str] = []
-    admin = ctx.client.may(ADMIN_SCOPE)
+    offered = {tool for tool in DIAGNOSIS_TOOLS if await ctx.may_call(tool)}
     grants: catalog.Permissions | None = None
     state: access.StateAccess | None = None
     try:
@@ -251,9 +269,9 @@ async def database_troubleshooting(
             facts, "Whether the login sees other sessions", access.state_access(ctx.db)
         )
         if grants is not None:
-            facts.extend(_permission_facts(admin, grants, state))
-        if not admin:  # other sessions' SQL: list_long_running_queries'
-            facts.append(f"Running requests are shown to callers with the {ADMIN_SCOPE} scope")
+            facts.extend(_permission_facts(offered, grants, state))
+        if REQUESTS_TOOL not in offered:  # other sessions' SQL: what that tool shows
+            facts.append(f"Running requests are shown to callers that may use {REQUESTS_TOOL}")
         elif state is not None and not state.sees_all_sessions:
             facts.append(
                 f"Running requests of other sessions are not visible without {state.permission}"
@@ -275,22 +293,27 @@ async def database_troubleshooting(
         f"Help me troubleshoot this SQL Server / Azure SQL problem: {symptom}\n\n"
         f"What the server reports now:\n{fence_untrusted(chr(10).join(facts), what='server facts')}"
         "\n\nGive the most likely causes first, how to confirm each"
-        f" ({_diagnosis_tools(admin, grants, state)}), and the fix."
+        f" ({_diagnosis_tools(ctx, offered, grants, state)}), and the fix."
     )
 
 
+# The tools database_troubleshooting may name, each only to a caller it is offered to.
+DIAGNOSIS_TOOLS = ("health_check", "describe_table", "read_data", REQUESTS_TOOL, PLAN_TOOL)
+
+
 def _permission_facts(
-    admin: bool, grants: catalog.Permissions, state: access.StateAccess | None
+    offered: set[str], grants: catalog.Permissions, state: access.StateAccess | None
 ) -> list[str]:
     """The permissions the diagnosis tools need, each named once: the state permission
     this engine asks (state_access_of, as health_check names it) and SHOWPLAN. One the
     caller's tools need and the login lacks is told with its GRANT (SHOWPLAN here, the
     state permission with the running requests); the rest are listed as held or not."""
     listed = []
-    # lacking it, an admin is told below that other sessions' requests are hidden, and how
-    if state is not None and not (admin and not state.sees_all_sessions):
+    # lacking it, a caller given the running requests is told below that other sessions'
+    # are hidden, and how
+    if state is not None and not (REQUESTS_TOOL in offered and not state.sees_all_sessions):
         listed.append(f"{state.permission} {'yes' if state.sees_all_sessions else 'no'}")
-    if admin and not grants.showplan:  # what explain_query needs
+    if PLAN_TOOL in offered and not grants.showplan:  # what explain_query needs
         facts = [f"Plans need SHOWPLAN ({access.showplan_grant(grants.user_name or '')})"]
     else:
         facts, listed = [], [*listed, f"SHOWPLAN {'yes' if grants.showplan else 'no'}"]
@@ -308,31 +331,52 @@ async def _fact(facts: list[str], what: str, read: Awaitable[T]) -> T | None:
 
 
 def _diagnosis_tools(
-    admin: bool, grants: catalog.Permissions | None, state: access.StateAccess | None
+    ctx: ToolContext,
+    offered: set[str],
+    grants: catalog.Permissions | None,
+    state: access.StateAccess | None,
 ) -> str:
     """The tools that can confirm a cause, for what this caller and login may do: a
     reader is not sent to the tools the facts say it lacks permissions for."""
-    if grants is None:  # the database could not say: name them all
-        return FULL_TOOLS
     # the read of whether other sessions show failed: list_long_running_queries says itself
-    sessions = admin and (state is None or state.sees_all_sessions)
-    plans = admin and grants.showplan
-    if sessions and plans:
+    visible = state is None or state.sees_all_sessions
+    requests, plan = REQUESTS_TOOL in offered, PLAN_TOOL in offered
+    sessions = requests and visible
+    plans = plan and (grants is None or grants.showplan)  # None: could not say
+    # read_data's own rule for server-state views (plugins/builtin_tools/query.py)
+    dmvs = "read_data" in offered and ctx.client.may(ADMIN_SCOPE) and visible
+    if sessions and plans and dmvs and "health_check" in offered:
         return FULL_TOOLS
-    tools = ["health_check", "describe_table (indexes)"]
-    if sessions:
-        tools.append("list_long_running_queries")
-    if plans:
-        tools.append("explain_query")
-    tools.append("read_data on DMVs" if sessions else "read_data (row counts, recent rows)")
+    named = (
+        ("health_check", "health_check" in offered),
+        ("describe_table (indexes)", "describe_table" in offered),
+        (REQUESTS_TOOL, sessions),
+        (PLAN_TOOL, plans),
+        ("read_data on DMVs", dmvs),
+        ("read_data (row counts, recent rows)", "read_data" in offered and not dmvs),
+    )
+    tools = [tool for tool, usable in named if usable]
+    helps = _listed(tools) + " can help"
     shown = (("other sessions' requests", sessions), ("plans", plans))
     unseen = [what for what, seen in shown if not seen]
-    needs = "the permissions above" if admin else f"the {ADMIN_SCOPE} scope"
+    if not unseen:
+        return helps
+    needs = []
+    if (requests and not sessions) or (plan and not plans):
+        needs.append("the permissions above")
+    if not (requests and plan):
+        needs.append("the tools that show them")
     return (
-        f"the tools {', '.join(tools[:-1])} and {tools[-1]} can help; this caller sees no"
-        f" {' or '.join(unseen)} without {needs}, so where a cause needs them, say what"
-        " someone who has them should check"
+        f"{helps}; this caller sees no {' or '.join(unseen)} without {' and '.join(needs)},"
+        " so where a cause needs them, say what someone who has them should check"
     )
+
+
+def _listed(tools: list[str]) -> str:
+    """ "the tools a, b and c", "the tool a", or "no tool this caller may use"."""
+    if len(tools) < 2:
+        return f"the tool {tools[0]}" if tools else "no tool this caller may use"
+    return f"the tools {', '.join(tools[:-1])} and {tools[-1]}"
 
 
 FULL_TOOLS = (

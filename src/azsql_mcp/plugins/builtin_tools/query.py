@@ -60,6 +60,8 @@ async def read_data(
             max_rows=page,
             offset=offset,
             json_values=True,
+            # the scope guards a class of views (every sys.dm_...), not one tool's output:
+            # list_long_running_queries' tool_scopes neither open nor close them
             server_state=ctx.client.may(ADMIN_SCOPE),
         )
     except DatabaseError as e:  # a table, column or DMV the user may not read: say what
