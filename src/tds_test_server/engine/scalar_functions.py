@@ -16,17 +16,18 @@ levels (Msg 217).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from ..principals import object_denied
-from ..results import ColumnType, SessionInfo, TdsError
+from ..results import ColumnType, Result, SessionInfo, TdsError
 from . import errors, functions
-from .batches import Statement, split_batch, tokenize, word
+from .batches import Statement, tokenize, word
+from .body_flow import Block, If, Node, Return, While, condition_test, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA, ObjectRow
 from .session_state import EngineHandle, Variable, _now_text
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
@@ -40,39 +41,6 @@ _MAX_NESTING = 32
 _SIDE_EFFECTS = frozenset(["INSERT", "UPDATE", "DELETE", "MERGE", "PRINT", "EXEC", "EXECUTE"])
 
 
-@dataclass
-class _Block:
-    """BEGIN ... END, or the branch of an IF or WHILE: statements in order."""
-
-    nodes: list[_Node] = field(default_factory=list)
-
-
-@dataclass
-class _If:
-    condition: str
-    then: _Node
-    otherwise: _Node | None
-
-
-@dataclass
-class _While:
-    condition: str
-    body: _Node
-
-
-@dataclass
-class _Return:
-    value: str
-
-
-@dataclass
-class _Jump:
-    word: str  # BREAK or CONTINUE
-
-
-_Node = _Block | _If | _While | _Return | _Jump | Statement
-
-
 @dataclass(frozen=True)
 class ScalarFunction:
     parts: list[str]
@@ -81,15 +49,7 @@ class ScalarFunction:
     params: list[ProcParam]
     returns: ColumnType
     returns_name: str
-    body: _Block
-
-
-class _Break(Exception):
-    pass
-
-
-class _Continue(Exception):
-    pass
+    body: Block
 
 
 class _Returned(Exception):
@@ -138,13 +98,13 @@ def parse_function(stmt: Statement) -> ScalarFunction:
     ts.accept("AS")
     if ts.peek_word() != "BEGIN":  # a scalar function's body is BEGIN ... END
         raise errors.syntax_near(ts.peek_text(""))
-    body_text = ts.text_between(ts.i, len(ts.toks))
-    statements = _statements(body_text)
-    block, end = _node(statements, 0)
-    if end < len(statements):
-        raise errors.syntax_near(statements[end].tokens[0].text)
-    assert isinstance(block, _Block)
-    if not block.nodes or not isinstance(block.nodes[-1], _Return):
+    outer = parse_body(ts.text_between(ts.i, len(ts.toks)), "a function")
+    if len(outer.nodes) > 1:  # (the first is the BEGIN ... END block)
+        raise errors.syntax_near(_first_word(outer.nodes[1]))
+    block = outer.nodes[0]
+    assert isinstance(block, Block)
+    _check_statements(block)
+    if not block.nodes or not isinstance(block.nodes[-1], Return):
         raise TdsError(
             455, "The last statement included within a function must be a return statement."
         )
@@ -165,70 +125,32 @@ def _stored_type(name: str, max_length: int, precision: int, scale: int) -> Colu
     return parse_type(name)
 
 
-def _statements(text: str) -> list[Statement]:
-    """The body's statements, a closing END that the splitter left on the statement
-    before it (`SET @a = 1 END`) split off as its own."""
-    out: list[Statement] = []
-    for stmt in split_batch(text):
-        toks = stmt.tokens
-        ends = 0
-        while (
-            len(toks) - ends > 1
-            and word(toks[len(toks) - 1 - ends]) == "END"
-            and sum(word(t) == "END" for t in toks[: len(toks) - ends])
-            > sum(word(t) == "CASE" for t in toks)
-        ):
-            ends += 1
-        kept = toks[: len(toks) - ends]
-        out.append(_statement(text, kept, stmt.line))
-        out += [_statement(text, [t], t.line) for t in toks[len(toks) - ends :]]
-    return out
+def _first_word(node: Node) -> str:
+    """What a syntax error after the body's END is near."""
+    if isinstance(node, Statement):
+        return node.tokens[0].text
+    return {Block: "BEGIN", If: "IF", While: "WHILE", Return: "RETURN"}.get(type(node), "")
 
 
-def _statement(text: str, toks: list[Any], line: int) -> Statement:
-    return Statement(text[toks[0].start : toks[-1].end + 1], toks, line)
-
-
-def _rest(stmt: Statement) -> str:
-    """The statement's text after its first word."""
-    return stmt.text[stmt.tokens[1].start - stmt.tokens[0].start :] if len(stmt.tokens) > 1 else ""
-
-
-def _node(statements: list[Statement], i: int) -> tuple[_Node, int]:
-    """The statement (with its branches or block) at `i`, and the index after it."""
-    if i >= len(statements):
-        raise errors.syntax_error_end()
-    stmt = statements[i]
-    head = stmt.words(1)[0]
-    if head == "BEGIN" and len(stmt.tokens) == 1:
-        block = _Block()
-        i += 1
-        while i < len(statements) and statements[i].words(2) != ["END", None]:
-            node, i = _node(statements, i)
-            block.nodes.append(node)
-        if i >= len(statements):
-            raise errors.syntax_error_end()
-        return block, i + 1
-    if head in ("IF", "WHILE"):
-        condition = _rest(stmt)
-        if not condition:
-            raise errors.syntax_near(head)
-        body, i = _node(statements, i + 1)
-        if head == "WHILE":
-            return _While(condition, body), i
-        otherwise = None
-        if i < len(statements) and statements[i].words(2) == ["ELSE", None]:
-            otherwise, i = _node(statements, i + 1)
-        return _If(condition, body, otherwise), i
-    if head == "RETURN":
-        return _Return(_rest(stmt)), i + 1
-    if head in ("BREAK", "CONTINUE") and len(stmt.tokens) == 1:
-        return _Jump(head), i + 1
-    if head in ("DECLARE", "SET", "SELECT"):
-        return stmt, i + 1
-    if head in _SIDE_EFFECTS:
-        raise TdsError(443, f"Invalid use of a side-effecting operator '{head}' within a function.")
-    raise errors.unsupported(f"'{stmt.tokens[0].text}' in a function's body")
+def _check_statements(node: Node) -> None:
+    """Msg 443 for a statement with a side effect; only DECLARE, SET and SELECT are
+    modelled among the others."""
+    if isinstance(node, Block):
+        for child in node.nodes:
+            _check_statements(child)
+    elif isinstance(node, If | While):
+        branches = [node.then, node.otherwise] if isinstance(node, If) else [node.body]
+        for branch in branches:
+            if branch is not None:
+                _check_statements(branch)
+    elif isinstance(node, Statement):
+        head = node.words(1)[0]
+        if head in _SIDE_EFFECTS:
+            raise TdsError(
+                443, f"Invalid use of a side-effecting operator '{head}' within a function."
+            )
+        if head not in ("DECLARE", "SET", "SELECT"):
+            raise errors.unsupported(f"'{node.tokens[0].text}' in a function's body")
 
 
 class ScalarFunctions(Triggers):
@@ -317,13 +239,13 @@ class ScalarFunctions(Triggers):
             types[object_id] = returns
         self.catalog.function_types = types
 
-    def _check_body(self, node: _Node) -> None:
+    def _check_body(self, node: Node) -> None:
         """Msg 444 for a SELECT in the body that would return rows."""
-        if isinstance(node, _Block):
+        if isinstance(node, Block):
             for child in node.nodes:
                 self._check_body(child)
-        elif isinstance(node, _If | _While):
-            branches = [node.then, node.otherwise] if isinstance(node, _If) else [node.body]
+        elif isinstance(node, If | While):
+            branches = [node.then, node.otherwise] if isinstance(node, If) else [node.body]
             for branch in branches:
                 if branch is not None:
                     self._check_body(branch)
@@ -430,7 +352,12 @@ class ScalarFunctions(Triggers):
                     value = self._evaluate(p.default, {})
                 self._assign(scope, key, value)
             try:
-                self._run_function_node(fn.body, scope)
+                for _ in run_flow(
+                    fn.body,
+                    lambda condition: bool(self._evaluate(condition_test(condition), scope)),
+                    lambda node: self._run_function_statement(node, scope),
+                ):
+                    pass
             except _Returned as returned:
                 result = {"": Variable(fn.returns, None)}
                 self._assign(result, "", returned.value)
@@ -440,33 +367,15 @@ class ScalarFunctions(Triggers):
             self._proc_depth -= 1
             self._function_depth -= 1
 
-    def _run_function_node(self, node: _Node, scope: dict[str, Variable]) -> None:
-        if isinstance(node, _Block):
-            for child in node.nodes:
-                self._run_function_node(child, scope)
-        elif isinstance(node, _If):
-            if self._function_holds(node.condition, scope):
-                self._run_function_node(node.then, scope)
-            elif node.otherwise is not None:
-                self._run_function_node(node.otherwise, scope)
-        elif isinstance(node, _While):
-            while self._function_holds(node.condition, scope):
-                try:
-                    self._run_function_node(node.body, scope)
-                except _Break:
-                    break
-                except _Continue:
-                    continue
-        elif isinstance(node, _Return):
+    def _run_function_statement(
+        self, node: Statement | Return, scope: dict[str, Variable]
+    ) -> Iterator[Result]:
+        if isinstance(node, Return):
             raise _Returned(self._evaluate(node.value, scope))
-        elif isinstance(node, _Jump):
-            raise _Break() if node.word == "BREAK" else _Continue()
-        elif node.words(1)[0] == "DECLARE":
+        head = node.words(1)[0]
+        if head == "DECLARE":
             self._declare(node, scope)
-        elif node.words(1)[0] == "SET":
-            list(self._set(node, scope))
+        elif head == "SET":
+            yield from self._set(node, scope)
         else:
-            list(self._query(node, scope))
-
-    def _function_holds(self, condition: str, scope: dict[str, Variable]) -> bool:
-        return bool(self._evaluate(f"CASE WHEN {condition} THEN 1 ELSE 0 END", scope))
+            yield from self._query(node, scope)

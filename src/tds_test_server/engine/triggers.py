@@ -25,8 +25,8 @@ TRANSACTION, SET NOCOUNT and OUTPUT clause pages:
   would have changed (SQL Server 2012 Bible, "INSTEAD OF triggers"). Here the statement
   is run and undone to learn those rows, so a constraint it would break fails it before
   the trigger runs (SQL Server checks constraints only on the trigger's own writes).
-- IF/ELSE, WHILE, BEGIN...END, UPDATE(column) and COLUMNS_UPDATED() in a body:
-  trigger_flow.py.
+- IF/ELSE, WHILE, BEGIN...END in a body: body_flow.py; UPDATE(column) and
+  COLUMNS_UPDATED() in their conditions: columns_updated.py.
 Not here: INSTEAD OF triggers on views, DDL and logon triggers, sp_settriggerorder
 (triggers fire in the order they were made).
 """
@@ -45,7 +45,9 @@ from sqlglot.tokens import TokenType
 from ..results import Done, Message, Result, TdsError
 from . import errors
 from .batches import Statement, tokenize, word
+from .body_flow import Return, body_tokens, condition_test, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA, Table
+from .columns_updated import with_update_tests
 from .output_capture import capture_setup, capture_teardown
 from .output_clause import OUTPUT_TABLE
 from .row_security import RowSecurity
@@ -54,7 +56,6 @@ from .sql_types import affinity
 from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
 from .token_stream import Tokens
 from .translate import Query
-from .trigger_flow import Block, If, Node, While, body_tokens, parse_body, with_update_tests
 from .trigger_views import EVENTS
 from .user_procedures import is_create_procedure
 
@@ -171,14 +172,6 @@ class _Run:
 
 class _Returned(Exception):
     """RETURN in a trigger's body: its later statements do not run."""
-
-
-class _Broken(Exception):
-    """BREAK: the innermost WHILE ends."""
-
-
-class _Continued(Exception):
-    """CONTINUE: the innermost WHILE starts its next round."""
 
 
 def _written_columns(q: Query, table: Table) -> frozenset[str]:
@@ -527,14 +520,19 @@ class Triggers(RowSecurity):
     ) -> Iterator[Result]:
         """Run one trigger's body; its statements' counts end in DONEINPROC."""
         trigger = parse_trigger(Statement(definition, tokenize(definition), 1))
-        body = parse_body(_with_pseudo_tables(trigger.body, level))
+        body = parse_body(_with_pseudo_tables(trigger.body, level), "a trigger")
         nocount, textsize, date_settings = self.nocount, self.textsize, self.date_settings()
         self._firing = (*self._firing, object_id)
         self._proc_depth += 1
         run = _Run(written, {})
         try:
             self.rowcount = count
-            yield from self._run_node(body, run)
+            yield from run_flow(
+                body,
+                lambda condition: self._holds(condition, run),
+                lambda node: self._run_statement(node, run),
+                self._cancel.is_set,
+            )
         except _Returned:
             pass
         finally:
@@ -552,32 +550,12 @@ class Triggers(RowSecurity):
         """Whether an IF's or WHILE's condition is TRUE (not FALSE or UNKNOWN)."""
         table, columns = run.written
         tested = with_update_tests(condition, table, columns)
-        return bool(self._evaluate(f"CASE WHEN {tested} THEN 1 ELSE 0 END", run.scope))
+        return bool(self._evaluate(condition_test(tested), run.scope))
 
-    def _run_node(self, node: Node, run: _Run) -> Iterator[Result]:
-        if isinstance(node, Block):
-            for inner in node.nodes:
-                yield from self._run_node(inner, run)
-            return
-        if isinstance(node, If):
-            chosen = node.then if self._holds(node.condition, run) else node.otherwise
-            if chosen is not None:
-                yield from self._run_node(chosen, run)
-            return
-        if isinstance(node, While):
-            while not self._cancel.is_set() and self._holds(node.condition, run):
-                try:
-                    yield from self._run_node(node.body, run)
-                except _Continued:
-                    continue
-                except _Broken:
-                    break
-            return
-        head = node.words(1)[0]
-        if head == "RETURN":
+    def _run_statement(self, node: Statement | Return, run: _Run) -> Iterator[Result]:
+        if isinstance(node, Return):
             raise _Returned
-        if head in ("BREAK", "CONTINUE"):
-            raise _Broken if head == "BREAK" else _Continued
+        head = node.words(1)[0]
         if head == "ROLLBACK":  # the whole transaction, and the statement with it
             self._depth = 0
             self._finish("ROLLBACK")

@@ -1,0 +1,250 @@
+"""The control flow of a body, a trigger's or a scalar function's: IF ... [ELSE ...],
+WHILE (with BREAK and CONTINUE), BEGIN ... END blocks and RETURN [expr] around plain
+statements; read into nodes by parse_body and walked by run_flow, each body's runner
+(triggers.py, scalar_functions.py) running the plain statements and RETURN its own way.
+
+Written from Microsoft's IF...ELSE, BEGIN...END, WHILE, BREAK, CONTINUE and RETURN
+pages: IF takes a Boolean expression, then one statement or a BEGIN ... END block, then
+an optional ELSE with the same; WHILE repeats its statement or block while the condition
+holds, BREAK leaves the innermost WHILE, CONTINUE starts its next round; a block holds
+any statements, blocks, IFs and WHILEs; RETURN leaves the body, with a value in a
+function.
+Not here: GOTO, TRY...CATCH (docs/test-server-limits.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlglot.dialects.tsql import TSQL
+from sqlglot.tokens import Token, TokenType
+
+from ..results import Result
+from . import errors
+from .batches import STATEMENT_WORDS, Statement, split_batch, tokenize, word
+
+_NOT_BLOCK = frozenset(["TRAN", "TRANSACTION", "DISTRIBUTED"])
+_COMMANDS = TSQL.Tokenizer.COMMANDS  # the tokens whose rest sqlglot keeps as one STRING
+
+
+@dataclass(frozen=True)
+class Block:
+    """BEGIN ... END, or a whole body: its nodes in order."""
+
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class If:
+    condition: str  # T-SQL text, as written
+    then: Node
+    otherwise: Node | None
+
+
+@dataclass(frozen=True)
+class While:
+    condition: str
+    body: Node
+
+
+@dataclass(frozen=True)
+class Return:
+    value: str  # the expression's text, '' for a bare RETURN
+
+
+@dataclass(frozen=True)
+class Jump:
+    word: str  # BREAK or CONTINUE
+
+
+Node = Statement | Block | If | While | Return | Jump
+
+
+class Break(Exception):
+    """BREAK: the innermost WHILE ends."""
+
+
+class Continue(Exception):
+    """CONTINUE: the innermost WHILE starts its next round."""
+
+
+def parse_body(body: str, place: str) -> Block:
+    """A body's statements as a tree of nodes; `place` ('a trigger', 'a function') names
+    the body in the error for what is not modelled."""
+    toks = body_tokens(body, 0, len(body))
+    nodes: list[Node] = []
+    i = 0
+    while i < len(toks):
+        node, i = _one(body, toks, i, len(toks), False, place)
+        nodes.append(node)
+    return Block(tuple(nodes))
+
+
+def run_flow(
+    node: Node,
+    holds: Callable[[str], bool],
+    statement: Callable[[Statement | Return], Iterator[Result]],
+    cancelled: Callable[[], bool] | None = None,
+) -> Iterator[Result]:
+    """Walk `node`: `holds` tells whether a condition is TRUE (not FALSE or UNKNOWN),
+    `statement` runs a plain statement or a RETURN; `cancelled` ends a WHILE early."""
+    if isinstance(node, Block):
+        for inner in node.nodes:
+            yield from run_flow(inner, holds, statement, cancelled)
+    elif isinstance(node, If):
+        chosen = node.then if holds(node.condition) else node.otherwise
+        if chosen is not None:
+            yield from run_flow(chosen, holds, statement, cancelled)
+    elif isinstance(node, While):
+        while not (cancelled is not None and cancelled()) and holds(node.condition):
+            try:
+                yield from run_flow(node.body, holds, statement, cancelled)
+            except Continue:
+                continue
+            except Break:
+                break
+    elif isinstance(node, Jump):
+        raise Break if node.word == "BREAK" else Continue
+    else:
+        yield from statement(node)
+
+
+def condition_test(condition: str) -> str:
+    """An expression that is 1 where `condition` is TRUE, 0 where FALSE or UNKNOWN."""
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+def body_tokens(body: str, start: int, end: int) -> list[Token]:
+    """The tokens of body[start:end]. sqlglot's T-SQL tokenizer takes a command (PRINT;
+    END after `;` or BEGIN) and the rest up to the next `;` for its text, one STRING (with
+    only its end in place): that rest is tokenized again, so a block's END after
+    `PRINT 'x'` closes it."""
+    found: list[Token] = []
+    for tok in tokenize(body[start:end]):
+        at, last = tok.start + start, tok.end + start
+        if found and found[-1].token_type in _COMMANDS and tok.token_type == TokenType.STRING:
+            rest = found[-1].end + 1
+            if body[rest : last + 1].strip() == tok.text:
+                found += body_tokens(body, rest, last + 1)
+                continue
+        found.append(Token(tok.token_type, tok.text, tok.line, tok.col, at, last, tok.comments))
+    return found
+
+
+def _skip_semicolons(toks: list[Token], i: int, end: int) -> int:
+    while i < end and toks[i].token_type == TokenType.SEMICOLON:
+        i += 1
+    return i
+
+
+def _is_block(toks: list[Token], i: int, place: str) -> bool:
+    nxt = word(toks[i + 1]) if i + 1 < len(toks) else None
+    if word(toks[i]) != "BEGIN" or nxt in _NOT_BLOCK:
+        return False
+    if nxt in ("TRY", "CATCH"):
+        raise errors.unsupported(f"TRY...CATCH in {place}")
+    return True
+
+
+def _one(
+    body: str, toks: list[Token], i: int, end: int, loop: bool, place: str
+) -> tuple[Node, int]:
+    """The node at token `i` and the index after it; `loop`: inside a WHILE, where BREAK
+    and CONTINUE may stand."""
+    i = _skip_semicolons(toks, i, end)
+    if i >= end:
+        raise errors.syntax_near(toks[end - 1].text if end else "")
+    head = word(toks[i])
+    if head == "GOTO":
+        raise errors.unsupported(f"GOTO in {place}")
+    if _is_block(toks, i, place):
+        close = _block_end(toks, i + 1, end, place)
+        nodes: list[Node] = []
+        j = _skip_semicolons(toks, i + 1, close)
+        while j < close:
+            node, j = _one(body, toks, j, close, loop, place)
+            nodes.append(node)
+            j = _skip_semicolons(toks, j, close)
+        return Block(tuple(nodes)), _skip_semicolons(toks, close + 1, end)
+    if head in ("IF", "WHILE"):
+        stop = _condition_end(toks, i + 1, end)
+        condition = body[toks[i + 1].start : toks[stop - 1].end + 1]
+        then, j = _one(body, toks, stop, end, loop or head == "WHILE", place)
+        if head == "WHILE":
+            return While(condition, then), _skip_semicolons(toks, j, end)
+        otherwise = None
+        j = _skip_semicolons(toks, j, end)
+        if j < end and word(toks[j]) == "ELSE":
+            otherwise, j = _one(body, toks, j + 1, end, loop, place)
+        return If(condition, then, otherwise), j
+    if head in ("ELSE", "END") or (head in ("BREAK", "CONTINUE") and not loop):
+        raise errors.syntax_near(head)
+    base = toks[i].start
+    # the splitter reads a command's (PRINT's) rest up to `;` as its text: the tokens,
+    # read again (body_tokens), tell where the next statement starts
+    stop = (_next_statement(toks, i + 1, end) or end) if toks[i].token_type in _COMMANDS else end
+    stmt = split_batch(body[base : toks[stop - 1].end + 1])[0]
+    last = base + stmt.tokens[-1].end  # (a command's STRING has its end in place)
+    after = _skip_semicolons(
+        toks, next((j for j in range(i, end) if toks[j].start > last), end), end
+    )
+    if head == "RETURN":
+        value = (
+            stmt.text[stmt.tokens[1].start - stmt.tokens[0].start :] if len(stmt.tokens) > 1 else ""
+        )
+        return Return(value), after
+    if head in ("BREAK", "CONTINUE"):
+        return Jump(head), after
+    return stmt, after
+
+
+def _block_end(toks: list[Token], i: int, end: int, place: str) -> int:
+    """The index of the END that closes a block whose first token is at `i`."""
+    depth = cases = 0
+    for j in range(i, end):
+        w = word(toks[j])
+        if w == "CASE":
+            cases += 1
+        elif w == "END" and cases:
+            cases -= 1
+        elif w == "END" and depth == 0:
+            return j
+        elif w == "END":
+            depth -= 1
+        elif w == "BEGIN" and _is_block(toks, j, place):
+            depth += 1
+    raise errors.syntax_near(toks[end - 1].text if end else "BEGIN")
+
+
+def _condition_end(toks: list[Token], i: int, end: int) -> int:
+    """Where an IF's or WHILE's condition ends: at the next statement."""
+    stop = _next_statement(toks, i, end)
+    if stop is None:
+        raise errors.syntax_near(toks[end - 1].text if end else "IF")
+    return stop
+
+
+def _next_statement(toks: list[Token], i: int, end: int) -> int | None:
+    """The first statement word after token `i` outside parentheses and CASE (UPDATE( is
+    the function), None if there is none before `end`."""
+    depth = cases = 0
+    for j in range(i, end):
+        tok, w = toks[j], word(toks[j])
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif w == "CASE":
+            cases += 1
+        elif w == "END" and cases:
+            cases -= 1
+        elif (
+            depth == 0
+            and not cases
+            and w in STATEMENT_WORDS
+            and j > i
+            and not (w == "UPDATE" and j + 1 < end and toks[j + 1].token_type == TokenType.L_PAREN)
+        ):
+            return j
+    return None
