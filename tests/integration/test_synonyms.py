@@ -8,17 +8,30 @@ docs/security.md says; describe_table names a synonym's base."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
+import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from fastmcp import Client
 
+from azsql_mcp.catalog.table_pages import cursor_of
+from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.diagnostics.check import run_check
-from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS, READER, sample_tds_server
+from azsql_mcp.serving.console import schema_page
+from azsql_mcp.testing.pytest_plugin import (
+    DRIVERS,
+    PRINCIPALS,
+    READER,
+    READER_USER,
+    TEST_SOURCE,
+    sample_tds_server,
+)
 from tds_test_server import ThreadedTdsServer
 
 pytestmark = [
@@ -32,6 +45,9 @@ SETUP = [
     "CREATE SYNONYM dbo.OtherOrders FOR OtherDb.dbo.Orders",
     "CREATE SYNONYM dbo.SameDb FOR AdventureWorksLT.SalesLT.Customer",
     "CREATE PROCEDURE dbo.CopyOrders AS SELECT * FROM OtherDb.dbo.Orders",
+    # a synonym the reader holds no permission on: SQL Server does not show it to it
+    "CREATE SYNONYM dbo.Unseen FOR SalesLT.Product",
+    f"DENY SELECT ON dbo.Unseen TO [{READER_USER}]",
 ]
 
 
@@ -115,8 +131,8 @@ async def test_a_write_through_a_synonym_is_refused(
 
 
 async def test_describe_table_of_a_synonym_names_its_base(mcp_client: Client[Any]) -> None:
-    """A synonym is no table or view, and list_tables does not list it: describe_table
-    names its base instead of sending the agent to a list without it."""
+    """A synonym has no columns of its own: describe_table of one an agent found in
+    list_tables names its base, to describe instead."""
     result = await mcp_client.call_tool(
         "describe_table", {"table": "dbo.Products"}, raise_on_error=False
     )
@@ -146,3 +162,74 @@ async def test_an_is_not_null_filter_through_a_synonym_counts_as_always_true(
     text = result.content[0].text
     assert "cannot look up the columns of [dbo].[Products] (a table of another" in text, text
     assert "a synonym" in text, text
+
+
+SYNONYMS = {  # as sys.synonyms.base_object_name writes them
+    "OtherOrders": "[OtherDb].[dbo].[Orders]",
+    "Products": "[SalesLT].[Product]",
+    "RemoteOrders": "[Srv].[Sales].[dbo].[Orders]",
+    "SameDb": "[AdventureWorksLT].[SalesLT].[Customer]",
+}
+
+
+async def test_list_tables_lists_synonyms_with_their_base(mcp_client: Client[Any]) -> None:
+    """An agent meets synonyms by name: list_tables lists each among the tables, in the
+    same order and paging, with the object a read of it reads and no row count."""
+    result = await mcp_client.call_tool("list_tables", {"schema": "dbo"})
+    assert result.structured_content is not None
+    listed = {t["name"]: t for t in result.structured_content["tables"]}
+    for name, base in SYNONYMS.items():
+        assert listed[name]["type"] == "synonym" and listed[name]["base_object"] == base
+        assert listed[name]["row_count"] is None
+        assert f"\ndbo.{name} (synonym for {base})\n" in result.content[0].text
+    names = [t["name"] for t in result.structured_content["tables"]]
+    assert names == sorted(names, key=str.casefold)  # among the tables, by name
+    # the cursor of a synonym starts the next page after it
+    cursor = cursor_of("dbo", "OtherOrders")
+    result = await mcp_client.call_tool("list_tables", {"schema": "dbo", "cursor": cursor})
+    assert result.structured_content is not None
+    after = [t["name"] for t in result.structured_content["tables"]]
+    assert after[0] == "Products" and "RemoteOrders" in after and "OtherOrders" not in after
+    found = await mcp_client.call_tool("list_tables", {"name_pattern": "Remote%"})
+    assert found.structured_content is not None
+    assert [t["name"] for t in found.structured_content["tables"]] == ["RemoteOrders"]
+
+
+async def test_list_tables_shows_a_synonym_as_sql_server_shows_it(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """Metadata visibility: a synonym the reader is denied SELECT on is not listed to
+    it, nor in database://schema; the administrator sees it."""
+    found = await mcp_client.call_tool("list_tables", {"name_pattern": "Unseen"})
+    assert found.structured_content is not None
+    names = [t["name"] for t in found.structured_content["tables"]]
+    schema = _text(await mcp_client.read_resource("database://schema"))
+    seen = azsql_principal != READER
+    assert (names == ["Unseen"]) == seen and ("\ndbo.Unseen (synonym" in schema) == seen
+
+
+async def test_the_resources_show_synonyms_with_their_base(mcp_client: Client[Any]) -> None:
+    tables = json.loads(_text(await mcp_client.read_resource("database://tables")))
+    listed = {(t["schema_name"], t["name"]): t for t in tables["tables"]}
+    assert listed[("dbo", "Products")]["base_object"] == "[SalesLT].[Product]"
+    assert listed[("dbo", "Products")]["type"] == "synonym"
+    schema = _text(await mcp_client.read_resource("database://schema"))
+    for name, base in SYNONYMS.items():
+        assert f"\ndbo.{name} (synonym for {base})\n" in schema
+    assert "\nSalesLT.Product: " in schema  # the tables keep their columns
+
+
+async def test_the_console_schema_page_lists_synonyms(azsql_config: dict[str, Any]) -> None:
+    app = build_app(settings_from_mapping(copy.deepcopy(azsql_config)))
+    async with Client(app.mcp):
+        deadline = time.monotonic() + 30
+        while app.databases.get(TEST_SOURCE) is None:  # the source opens
+            assert time.monotonic() < deadline, "the source never opened"
+            await asyncio.sleep(0.05)
+        text = await schema_page.schema(app, None, "dbo")
+    products = "synonym for <code>[SalesLT].[Product]</code>"
+    assert f'<b>dbo.Products</b> <span class="muted">{products}</span>' in text
+
+
+def _text(contents: list[Any]) -> str:
+    return str(contents[0].text)

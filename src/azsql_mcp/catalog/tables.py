@@ -52,11 +52,14 @@ NO_SELECT_STAR = (
 class TableSummary(BaseModel):
     schema_name: str
     name: str
-    type: Literal["table", "view"]
-    row_count: int | None  # approximate; None for views
+    type: Literal["table", "view", "synonym"]
+    row_count: int | None  # approximate; None for views and synonyms
     # schema.table whose history this table holds (a system-versioned temporal or
     # ledger table's history table): read it through that table, FOR SYSTEM_TIME.
     history_of: str | None = None
+    # A synonym's sys.synonyms.base_object_name, each part bracketed ([db].[schema].[t]):
+    # what a read of the synonym reads, and describe_table describes when it is here.
+    base_object: str | None = None
 
 
 class TableList(BaseModel):
@@ -210,9 +213,9 @@ async def list_tables(
     after: tuple[str, str] | None = None,
     limit: int = CATALOG_MAX_ROWS,
 ) -> TableList:
-    """Tables and views, optionally of one schema and matching a LIKE pattern; the first
-    `limit` of them by schema and name (`truncated` when there are more), after the
-    (schema, name) `after` when given."""
+    """Tables, views and synonyms, optionally of one schema and matching a LIKE pattern;
+    the first `limit` of them by schema and name (`truncated` when there are more), after
+    the (schema, name) `after` when given."""
     rows, truncated = await read_keyed(
         db,
         sql.LIST_TABLES,
@@ -228,6 +231,7 @@ async def list_tables(
             type=r["object_type"],
             row_count=_int_or_none(r["row_count"]),
             history_of=name_or_none(r["history_of_schema"], r["history_of_name"]),
+            base_object=r["base_object_name"],
         )
         for r in rows
     ]
