@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import mcp_types
 import pytest
 from fastmcp import Client
 
@@ -198,8 +199,9 @@ async def test_list_tables_lists_synonyms_with_their_base(mcp_client: Client[Any
 async def test_list_tables_shows_a_synonym_as_sql_server_shows_it(
     mcp_client: Client[Any], azsql_principal: str
 ) -> None:
-    """Metadata visibility: a synonym the reader is denied SELECT on is not listed to
-    it, nor in database://schema; the administrator sees it."""
+    """Metadata visibility, read from sys.objects as for a table: a synonym the test
+    server hides from the reader (denied SELECT on it) is not listed to it, nor in
+    database://schema; the administrator sees it."""
     found = await mcp_client.call_tool("list_tables", {"name_pattern": "Unseen"})
     assert found.structured_content is not None
     names = [t["name"] for t in found.structured_content["tables"]]
@@ -229,6 +231,20 @@ async def test_the_console_schema_page_lists_synonyms(azsql_config: dict[str, An
         text = await schema_page.schema(app, None, "dbo")
     products = "synonym for <code>[SalesLT].[Product]</code>"
     assert f'<b>dbo.Products</b> <span class="muted">{products}</span>' in text
+
+
+async def test_completions_offer_no_synonym(mcp_client: Client[Any]) -> None:
+    """The prompt's table and the table resource's name describe a table or view: a
+    synonym completed there would come back as "a synonym for ...: ask for that"."""
+    prompt = mcp_types.PromptReference(name="sql_query_builder")
+    found = await mcp_client.complete(prompt, {"name": "table", "value": "dbo.Pro"})
+    assert found.values == []
+    found = await mcp_client.complete(prompt, {"name": "table", "value": "SalesLT.Product"})
+    assert "SalesLT.Product" in found.values  # the tables stay
+    template = mcp_types.ResourceTemplateReference(uri="database://tables/{schema}/{table}")
+    dbo = {"schema": "dbo"}
+    found = await mcp_client.complete(template, {"name": "table", "value": "Pro"}, dbo)
+    assert found.values == []
 
 
 def _text(contents: list[Any]) -> str:
