@@ -183,6 +183,7 @@ async def test_list_tables_lists_synonyms_with_their_base(mcp_client: Client[Any
         assert listed[name]["type"] == "synonym" and listed[name]["base_object"] == base
         assert listed[name]["row_count"] is None
         assert f"\ndbo.{name} (synonym for {base})\n" in result.content[0].text
+    assert result.content[0].text.startswith(f"{len(listed)} tables, views and synonyms\n")
     names = [t["name"] for t in result.structured_content["tables"]]
     assert names == sorted(names, key=str.casefold)  # among the tables, by name
     # the cursor of a synonym starts the next page after it
@@ -216,6 +217,7 @@ async def test_the_resources_show_synonyms_with_their_base(mcp_client: Client[An
     assert listed[("dbo", "Products")]["base_object"] == "[SalesLT].[Product]"
     assert listed[("dbo", "Products")]["type"] == "synonym"
     schema = _text(await mcp_client.read_resource("database://schema"))
+    assert f"{len(tables['tables'])} tables, views and synonyms" in schema.splitlines()[0]
     for name, base in SYNONYMS.items():
         assert f"\ndbo.{name} (synonym for {base})\n" in schema
     assert "\nSalesLT.Product: " in schema  # the tables keep their columns

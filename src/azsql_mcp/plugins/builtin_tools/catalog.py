@@ -44,10 +44,13 @@ async def list_tables(
             break
         lines.append(line)
     found = catalog.first_page(found, len(lines))
-    summary = f"{len(found.tables)} tables and views"
+    kinds = "tables and views"
+    if any(t.type == "synonym" for t in found.tables):  # "3 tables and views" of 3 synonyms
+        kinds = "tables, views and synonyms"
+    summary = f"{len(found.tables)} {kinds}"
     if found.truncated:
         summary = (
-            f"{len(found.tables)} tables and views by schema and name"
+            f"{len(found.tables)} {kinds} by schema and name"
             + (" after the cursor's" if after else "")
             + "; there are more: narrow"
             " with schema or name_pattern, or call again with the same ones and"
