@@ -221,6 +221,9 @@ async def test_the_resources_show_synonyms_with_their_base(mcp_client: Client[An
     for name, base in SYNONYMS.items():
         assert f"\ndbo.{name} (synonym for {base})\n" in schema
     assert "\nSalesLT.Product: " in schema  # the tables keep their columns
+    # a synonym found in database://tables, read as a table: its base, not "no table"
+    with pytest.raises(Exception, match=r"dbo\.Products is a synonym for SalesLT\.Product"):
+        await mcp_client.read_resource("database://tables/dbo/Products")
 
 
 async def test_the_console_schema_page_lists_synonyms(azsql_config: dict[str, Any]) -> None:

@@ -33,6 +33,10 @@ class CatalogError(ValueError):
     """Bad input or a missing object; the message says what to do instead."""
 
 
+class SynonymError(CatalogError):
+    """describe_table of a synonym, which has no columns: the message names its base."""
+
+
 # What stands for a definition (default, computed column, check constraint, index
 # filter) that the catalog returns as NULL: it does so to a user without VIEW DEFINITION
 # ("Metadata visibility configuration"), while the object itself stays visible.
@@ -294,7 +298,7 @@ async def describe_table(
     if not found:
         synonyms, _ = await read_all(db, sql.FIND_SYNONYM, {"name": name, "schema": schema})
         if len(synonyms) == 1:
-            raise CatalogError(_synonym_text(synonyms[0]))
+            raise SynonymError(_synonym_text(synonyms[0]))
         where = await access.where_tables_are(db)
         raise CatalogError(
             f"No table or view named {table!r} {where}. "

@@ -65,6 +65,8 @@ LISTED_BY = "list_tables (or the resource database://tables) lists the tables an
 async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
     try:
         described = await catalog.describe_table(ctx.db, f"[{_quote(schema)}].[{_quote(table)}]")
+    except catalog.SynonymError as e:  # listed in database://tables: its base to read
+        raise NotFoundError(str(e)) from e
     except catalog.CatalogError as e:  # schema and table are given apart: it is not there
         where = await access.where_tables_are(ctx.db)
         raise NotFoundError(f"no table or view {schema}.{table} {where}; {LISTED_BY}") from e
