@@ -226,16 +226,29 @@ async def test_the_resources_show_synonyms_with_their_base(mcp_client: Client[An
         await mcp_client.read_resource("database://tables/dbo/Products")
 
 
-async def test_the_console_schema_page_lists_synonyms(azsql_config: dict[str, Any]) -> None:
+async def test_the_console_schema_page_lists_synonyms(
+    azsql_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Among the tables and views, counted with them in a schema's pages (a schema of
+    synonyms only, dbo here, was "no schema with tables this login can see")."""
     app = build_app(settings_from_mapping(copy.deepcopy(azsql_config)))
     async with Client(app.mcp):
         deadline = time.monotonic() + 30
         while app.databases.get(TEST_SOURCE) is None:  # the source opens
             assert time.monotonic() < deadline, "the source never opened"
             await asyncio.sleep(0.05)
-        text = await schema_page.schema(app, None, "dbo")
+        whole = await schema_page.schema(app, None)
+        monkeypatch.setattr(schema_page, "LISTED_OBJECTS", 2)
+        first = await schema_page.schema(app, None, "dbo")
+        picker = await schema_page.schema(app, None)
     products = "synonym for <code>[SalesLT].[Product]</code>"
-    assert f'<b>dbo.Products</b> <span class="muted">{products}</span>' in text
+    assert f'<b>dbo.Products</b> <span class="muted">{products}</span>' in whole
+    assert "<b>SalesLT.Product</b>" in whole  # beside the tables
+    assert f'<b>dbo.Products</b> <span class="muted">{products}</span>' in first
+    assert "<b>dbo.OtherOrders</b>" in first and "<b>dbo.RemoteOrders</b>" not in first
+    count = len(SYNONYMS) + (0 if "<b>dbo.Unseen</b>" not in whole else 1)
+    assert f"<span>Tables and views 1 to 2 of {count}</span>" in first
+    assert f">dbo</a></td><td>0</td><td>0</td><td>{count}</td>" in picker
 
 
 async def test_completions_offer_no_synonym(mcp_client: Client[Any]) -> None:
