@@ -186,6 +186,9 @@ async def test_list_tables_lists_synonyms_with_their_base(mcp_client: Client[Any
     assert result.content[0].text.startswith(f"{len(listed)} tables, views and synonyms\n")
     names = [t["name"] for t in result.structured_content["tables"]]
     assert names == sorted(names, key=str.casefold)  # among the tables, by name
+    tables = await mcp_client.call_tool("list_tables", {"schema": "SalesLT"})
+    assert tables.structured_content is not None
+    assert all("base_object" not in t for t in tables.structured_content["tables"])
     # the cursor of a synonym starts the next page after it
     cursor = cursor_of("dbo", "OtherOrders")
     result = await mcp_client.call_tool("list_tables", {"schema": "dbo", "cursor": cursor})
@@ -216,6 +219,7 @@ async def test_the_resources_show_synonyms_with_their_base(mcp_client: Client[An
     listed = {(t["schema_name"], t["name"]): t for t in tables["tables"]}
     assert listed[("dbo", "Products")]["base_object"] == "[SalesLT].[Product]"
     assert listed[("dbo", "Products")]["type"] == "synonym"
+    assert "base_object" not in listed[("SalesLT", "Product")]
     schema = _text(await mcp_client.read_resource("database://schema"))
     assert f"{len(tables['tables'])} tables, views and synonyms" in schema.splitlines()[0]
     for name, base in SYNONYMS.items():

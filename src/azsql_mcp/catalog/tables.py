@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import access, sql
@@ -63,7 +63,8 @@ class TableSummary(BaseModel):
     history_of: str | None = None
     # A synonym's sys.synonyms.base_object_name, each part bracketed ([db].[schema].[t]):
     # what a read of the synonym reads, and describe_table describes when it is here.
-    base_object: str | None = None
+    # Left out of a table's or view's JSON: 19 characters a row of every listing.
+    base_object: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class TableList(BaseModel):
