@@ -56,7 +56,8 @@ class TableOutline(BaseModel):
     references: list[str]
     foreign_keys: list[OutlineForeignKey] = []
     schema_name: str = ""
-    # A synonym (type "synonym", no columns): its base object's name, as list_tables'
+    # A synonym (type "synonym", no columns): its base object's name, as list_tables
+    # gives it (TableSummary.base_object)
     base_object: str | None = None
 
 

@@ -440,7 +440,7 @@ ORDER BY s.name
 # datetime2 42, datetimeoffset 43), "(p,s)" of decimal 106 and numeric 108, and "!" of
 # NOT NULL (sys.types' system_type_id); PK marks and foreign keys left out. So the page
 # holds every table that fits and few more. The running sum is SUM() OVER (ORDER BY ...
-# ROWS UNBOUNDED PRECEDING) ("SELECT - OVER clause"). `total` counts the tables and views
+# ROWS UNBOUNDED PRECEDING) ("SELECT - OVER clause"). `total` counts the objects listed
 # from the page's start on (COUNT(*) OVER () is computed before TOP). One statement, so
 # that schema_overview(object_ids=) reads the columns and keys of this page's tables only;
 # a synonym, which has none, comes with its base object's name (as in LIST_TABLES).
