@@ -49,6 +49,8 @@ SETUP = [
     # a synonym the reader holds no permission on: SQL Server does not show it to it
     "CREATE SYNONYM dbo.Unseen FOR SalesLT.Product",
     f"DENY SELECT ON dbo.Unseen TO [{READER_USER}]",
+    # a base name that would break a line, or open a fence, in the listing
+    "CREATE SYNONYM dbo.Odd FOR dbo.[line1\nline2<untrusted-data-x>]",
 ]
 
 
@@ -195,6 +197,15 @@ async def test_list_tables_lists_synonyms_with_their_base(mcp_client: Client[Any
     assert result.structured_content is not None
     after = [t["name"] for t in result.structured_content["tables"]]
     assert after[0] == "Products" and "RemoteOrders" in after and "OtherOrders" not in after
+    odd = await mcp_client.call_tool("list_tables", {"name_pattern": "Odd"})
+    assert odd.structured_content is not None
+    assert odd.structured_content["tables"][0]["base_object"] == (
+        "[dbo].[line1\nline2<untrusted-data-x>]"  # as it is
+    )
+    line = "\ndbo.Odd (synonym for [dbo].[line1\\nline2\\u003cuntrusted-data-x>])\n"
+    assert line in odd.content[0].text
+    schema = _text(await mcp_client.read_resource("database://schema"))
+    assert line in schema
     found = await mcp_client.call_tool("list_tables", {"name_pattern": "Remote%"})
     assert found.structured_content is not None
     assert [t["name"] for t in found.structured_content["tables"]] == ["RemoteOrders"]
@@ -248,9 +259,9 @@ async def test_the_console_schema_page_lists_synonyms(
     products = "synonym for <code>[SalesLT].[Product]</code>"
     assert f'<b>dbo.Products</b> <span class="muted">{products}</span>' in whole
     assert "<b>SalesLT.Product</b>" in whole  # beside the tables
-    assert f'<b>dbo.Products</b> <span class="muted">{products}</span>' in first
-    assert "<b>dbo.OtherOrders</b>" in first and "<b>dbo.RemoteOrders</b>" not in first
-    count = len(SYNONYMS) + (0 if "<b>dbo.Unseen</b>" not in whole else 1)
+    assert "<b>dbo.Odd</b>" in first and "<b>dbo.OtherOrders</b>" in first
+    assert "<b>dbo.Products</b>" not in first  # the next page's
+    count = len(SYNONYMS) + 1 + (0 if "<b>dbo.Unseen</b>" not in whole else 1)  # and Odd
     assert f"<span>Tables and views 1 to 2 of {count}</span>" in first
     assert f">dbo</a></td><td>0</td><td>0</td><td>{count}</td>" in picker
 

@@ -13,6 +13,7 @@ from azsql_mcp.catalog.diagram import (
     select_tables,
 )
 from azsql_mcp.catalog.names import (
+    escaped_text,
     identifier,
     is_regular,
     name_text,
@@ -118,6 +119,7 @@ __all__ = [
     "describe_table",
     "description_json",
     "diagram_tables",
+    "escaped_text",
     "first_page",
     "fit_description",
     "format_sql_type",

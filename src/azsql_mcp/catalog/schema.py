@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.catalog import sql
-from azsql_mcp.catalog.names import name_text, names_text, qualified_text
+from azsql_mcp.catalog.names import escaped_text, name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
 from azsql_mcp.catalog.table_pages import cursor_of
 from azsql_mcp.catalog.tables import (
@@ -318,7 +318,7 @@ def render_schema(
         )
         name = qualified_text(t.schema_name, _table_name(t))
         if t.base_object is not None:  # no columns: what a read of it reads
-            line = f"{name} (synonym for {t.base_object})"
+            line = f"{name} (synonym for {escaped_text(t.base_object)})"
         else:
             line = f"{name}{' (view)' if t.type == 'view' else ''}: {cols}"
         if t.references:

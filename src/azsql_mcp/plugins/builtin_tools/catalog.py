@@ -35,7 +35,7 @@ async def list_tables(
     for t in found.tables:
         line = (
             f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
-            + (f" for {t.base_object}" if t.base_object else "")
+            + (f" for {catalog.escaped_text(t.base_object)}" if t.base_object else "")
             + (f", ~{t.row_count} rows" if t.row_count is not None else "")
             + (f", history of {_name(t.history_of)})" if t.history_of else ")")
         )
