@@ -4,7 +4,9 @@ another database's and a linked server's table, and a procedure that names anoth
 database: `check` lists the synonyms that reach outside (whole as the administrator,
 what the reader can see otherwise) and no procedure among the views and functions;
 read_data reads through the local synonym; a write through it is refused as
-docs/security.md says; describe_table names a synonym's base."""
+docs/security.md says; describe_table names a synonym's base; list_tables, the resources
+and the console's schema page list synonyms among the tables with their base, as the
+login may see them, and completions offer none."""
 
 from __future__ import annotations
 
