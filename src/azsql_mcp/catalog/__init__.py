@@ -13,6 +13,7 @@ from azsql_mcp.catalog.diagram import (
     select_tables,
 )
 from azsql_mcp.catalog.names import (
+    escaped_text,
     identifier,
     is_regular,
     name_text,
@@ -64,6 +65,7 @@ from azsql_mcp.catalog.tables import (
     IndexDetail,
     KeyConstraint,
     LeftOut,
+    SynonymError,
     TableDescription,
     TableList,
     TableSummary,
@@ -103,6 +105,7 @@ __all__ = [
     "SchemaPage",
     "SecurityPredicate",
     "SourceStatus",
+    "SynonymError",
     "TableDescription",
     "TableFeatures",
     "TableList",
@@ -116,6 +119,7 @@ __all__ = [
     "describe_table",
     "description_json",
     "diagram_tables",
+    "escaped_text",
     "first_page",
     "fit_description",
     "format_sql_type",

@@ -39,10 +39,10 @@ async def diagram_tables(db: Database, schema: str | None = None) -> tuple[list[
 def select_tables(
     overview: SchemaOverview, *, schema: str | None = None, table: str | None = None
 ) -> list[TableOutline]:
-    """The tables (not views) of `schema`, or `schema.table` and the tables it references
-    or that reference it. The names asked for are read as `spelled_as` reads them; the
-    catalog's own names (a foreign key's table) compare exactly."""
-    tables = [t for t in overview.tables if t.type != "view"]
+    """The tables (not views or synonyms) of `schema`, or `schema.table` and the tables
+    it references or that reference it. The names asked for are read as `spelled_as`
+    reads them; the catalog's own names (a foreign key's table) compare exactly."""
+    tables = [t for t in overview.tables if t.type == "table"]
     if schema is None:
         return tables
     schemas = spelled_as({t.schema_name for t in tables}, schema)

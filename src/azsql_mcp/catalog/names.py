@@ -54,7 +54,13 @@ def spelled_as(names: set[str], wanted: str) -> set[str]:
 
 def name_text(name: str) -> str:
     """One part of a name as text: identifier(name), escaped."""
-    return FENCE_START.sub("\\\\u003c", "".join(map(_char_text, identifier(name))))
+    return escaped_text(identifier(name))
+
+
+def escaped_text(text: str) -> str:
+    """A name the catalog gives quoted already (sys.synonyms.base_object_name) as text:
+    its line-breaking and invisible characters, and a fence marker, escaped."""
+    return FENCE_START.sub("\\\\u003c", "".join(map(_char_text, text)))
 
 
 def names_text(names: list[str]) -> str:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
 from azsql_mcp.catalog import sql
-from azsql_mcp.catalog.names import name_text, names_text, qualified_text
+from azsql_mcp.catalog.names import escaped_text, name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
 from azsql_mcp.catalog.table_pages import cursor_of
 from azsql_mcp.catalog.tables import (
@@ -56,6 +56,9 @@ class TableOutline(BaseModel):
     references: list[str]
     foreign_keys: list[OutlineForeignKey] = []
     schema_name: str = ""
+    # A synonym (type "synonym", no columns): its base object's name, as list_tables
+    # gives it (TableSummary.base_object)
+    base_object: str | None = None
 
 
 class SchemaOverview(BaseModel):
@@ -175,7 +178,7 @@ async def schema_page(
     top: int = CATALOG_MAX_ROWS,
     chars: int | None = None,
 ) -> SchemaPage:
-    """The tables and views (of `schema`) after the (schema, name) `after`, in
+    """The tables, views and synonyms (of `schema`) after the (schema, name) `after`, in
     list_tables' order: at most `top` (and MAX_OBJECT_IDS), and with `chars`, those
     whose render_schema line starts within about `chars` characters. The page is
     chosen in one statement, then schema_overview reads its tables alone: writing the
@@ -194,6 +197,7 @@ async def schema_page(
     if not rows:
         return SchemaPage(overview=SchemaOverview(tables=[], truncated=False), total=0)
     overview = await schema_overview(db, schema, object_ids=[r["object_id"] for r in rows])
+    overview.tables += [_synonym(r) for r in rows if r["base_object_name"] is not None]
     # as the catalog's collation sorts them (schema_overview's order is Python's)
     place = {(r["schema_name"], r["object_name"]): i for i, r in enumerate(rows)}
     overview.tables.sort(key=lambda t: place.get((t.schema_name, _table_name(t)), len(place)))
@@ -215,6 +219,19 @@ async def page_before(
     return (rows[0]["schema_name"], rows[0]["object_name"]) if rows else None
 
 
+def _synonym(row: dict[str, Any]) -> TableOutline:
+    """A synonym of the page: no columns or keys (sys.columns has none), its base's name."""
+    return TableOutline(
+        name=f"{row['schema_name']}.{row['object_name']}",
+        schema_name=row["schema_name"],
+        type="synonym",
+        columns=[],
+        primary_key=[],
+        references=[],
+        base_object=row["base_object_name"],
+    )
+
+
 def _table_name(outline: TableOutline) -> str:
     """The table's own name, without its schema's."""
     return outline.name[len(outline.schema_name) + 1 :]
@@ -224,14 +241,20 @@ class SchemaSize(BaseModel):
     name: str
     tables: int
     views: int
+    synonyms: int = 0
 
 
 async def schema_sizes(db: Database) -> list[SchemaSize]:
-    """Each schema with tables or views the login can see, and how many, by name: one
+    """Each schema with tables, views or synonyms the login can see, and how many, by name: one
     statement, where schema_overview reads every column of every table."""
     rows, _ = await read_all(db, sql.SCHEMA_SIZES)
     return [
-        SchemaSize(name=r["schema_name"], tables=r["table_count"], views=r["view_count"])
+        SchemaSize(
+            name=r["schema_name"],
+            tables=r["table_count"],
+            views=r["view_count"],
+            synonyms=r["synonym_count"],
+        )
         for r in rows
     ]
 
@@ -294,7 +317,10 @@ def render_schema(
             for c in t.columns
         )
         name = qualified_text(t.schema_name, _table_name(t))
-        line = f"{name}{' (view)' if t.type == 'view' else ''}: {cols}"
+        if t.base_object is not None:  # no columns: what a read of it reads
+            line = f"{name} (synonym for {escaped_text(t.base_object)})"
+        else:
+            line = f"{name}{' (view)' if t.type == 'view' else ''}: {cols}"
         if t.references:
             line += "; FK " + "; ".join(t.references)
         size += len(line) + 1

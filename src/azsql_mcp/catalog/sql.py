@@ -11,19 +11,25 @@ every user with metadata visibility can read, unlike sys.dm_db_partition_stats
 # ledger table's), at most one; none when that table is hidden from the login. Read in
 # pages after the last (schema, name) read (a schema's object names are unique), so a
 # table created or dropped meanwhile shifts no page; both compare in the catalog's
-# collation, as they sort.
+# collation, as they sort. Synonyms (sys.objects type SN) are listed among them, each
+# with its sys.synonyms.base_object_name (the name as written, each part bracketed) and
+# no row count (sys.partitions has none); a synonym is visible to a login as its other
+# objects are, when it holds a permission on it ("Metadata visibility configuration").
 LIST_TABLES = """
 SELECT s.name AS schema_name,
        o.name AS object_name,
-       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
+       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' ELSE 'synonym' END
+         AS object_type,
        (SELECT SUM(p.rows) FROM sys.partitions AS p
          WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count,
        OBJECT_SCHEMA_NAME(cur.object_id) AS history_of_schema,
-       OBJECT_NAME(cur.object_id) AS history_of_name
+       OBJECT_NAME(cur.object_id) AS history_of_name,
+       y.base_object_name
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 LEFT JOIN sys.tables AS cur ON cur.history_table_id = o.object_id
-WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+LEFT JOIN sys.synonyms AS y ON y.object_id = o.object_id
+WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND (@pattern IS NULL OR o.name LIKE @pattern)
   AND (@after_schema_name IS NULL OR s.name > @after_schema_name
@@ -410,21 +416,22 @@ GROUP BY o.object_id, s.name, o.name
 ORDER BY COUNT(k.object_id) DESC, s.name, o.name
 """
 
-# The tables and views of each schema that has any, as the login sees them (metadata
-# visibility): one statement, so the console's schema page of a large database lists
+# The tables, views and synonyms of each schema that has any, as the login sees them
+# (metadata visibility): one statement, so the console's schema page of a large database lists
 # schemas to pick from before reading any table's columns.
 SCHEMA_SIZES = """
 SELECT s.name AS schema_name,
        SUM(CASE o.type WHEN 'U' THEN 1 ELSE 0 END) AS table_count,
-       SUM(CASE o.type WHEN 'V' THEN 1 ELSE 0 END) AS view_count
+       SUM(CASE o.type WHEN 'V' THEN 1 ELSE 0 END) AS view_count,
+       SUM(CASE o.type WHEN 'SN' THEN 1 ELSE 0 END) AS synonym_count
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
-WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
 GROUP BY s.name
 ORDER BY s.name
 """
 
-# A page of tables and views (of @schema, when not NULL) after the (schema, name) of
+# A page of tables, views and synonyms (of @schema, when not NULL) after the (schema, name) of
 # @after_schema_name and @after_object_name, in list_tables' order (LIST_TABLES): at most
 # @top of them, and, when @chars is not NULL, those whose line of database://schema starts
 # before @chars characters. `width` is a lower bound of that line: each column's name,
@@ -433,15 +440,17 @@ ORDER BY s.name
 # datetime2 42, datetimeoffset 43), "(p,s)" of decimal 106 and numeric 108, and "!" of
 # NOT NULL (sys.types' system_type_id); PK marks and foreign keys left out. So the page
 # holds every table that fits and few more. The running sum is SUM() OVER (ORDER BY ...
-# ROWS UNBOUNDED PRECEDING) ("SELECT - OVER clause"). `total` counts the tables and views
+# ROWS UNBOUNDED PRECEDING) ("SELECT - OVER clause"). `total` counts the objects listed
 # from the page's start on (COUNT(*) OVER () is computed before TOP). One statement, so
-# that schema_overview(object_ids=) reads the columns and keys of this page's tables only.
+# that schema_overview(object_ids=) reads the columns and keys of this page's tables only;
+# a synonym, which has none, comes with its base object's name (as in LIST_TABLES).
 _WIDTH = "(LEN(s.name) + LEN(o.name) + 3 + COALESCE(cw.columns_width, 0))"
 SCHEMA_PAGE = f"""
-SELECT TOP (@top) p.object_id, p.schema_name, p.object_name, p.total
+SELECT TOP (@top) p.object_id, p.schema_name, p.object_name, p.base_object_name, p.total
 FROM (SELECT o.object_id,
              s.name AS schema_name,
              o.name AS object_name,
+             y.base_object_name,
              COUNT(*) OVER () AS total,
              SUM({_WIDTH}) OVER (ORDER BY s.name, o.name ROWS UNBOUNDED PRECEDING)
                - {_WIDTH} AS width_before
@@ -456,7 +465,8 @@ FROM (SELECT o.object_id,
                           AS columns_width
                  FROM sys.columns AS c
                  GROUP BY c.object_id) AS cw ON cw.object_id = o.object_id
-      WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+      LEFT JOIN sys.synonyms AS y ON y.object_id = o.object_id
+      WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
         AND (@schema IS NULL OR s.name = @schema)
         AND (@after_schema_name IS NULL OR s.name > @after_schema_name
              OR (s.name = @after_schema_name AND o.name > @after_object_name))) AS p
@@ -472,7 +482,7 @@ PAGE_BEFORE = """
 SELECT s.name AS schema_name, o.name AS object_name
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
-WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND (s.name < @after_schema_name
        OR (s.name = @after_schema_name AND o.name <= @after_object_name))

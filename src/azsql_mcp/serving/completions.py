@@ -104,7 +104,9 @@ class Completer:
                 log.warning("completions: reading the tables of %s failed: %r", source, exc)
             self._tables[source] = (time.monotonic() + FAILED_TTL_S, [])
             return []
-        names = [(t.schema_name, t.name) for t in listed.tables]
+        # not synonyms: the prompt's table and database://tables/{schema}/{table} describe
+        # a table or view, and of a synonym they say only which base to ask for instead
+        names = [(t.schema_name, t.name) for t in listed.tables if t.type != "synonym"]
         self._tables[source] = (time.monotonic() + self.ttl_s, names)
         return names
 

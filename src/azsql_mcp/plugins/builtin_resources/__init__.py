@@ -24,7 +24,8 @@ def register_resources(register: RegisterResource, config: BaseModel | None) -> 
         "database://schema",
         name="schema",
         description=(
-            "Tables and views with columns, primary and foreign keys, by schema and name:"
+            "Tables and views with columns, primary and foreign keys, and synonyms, by schema"
+            " and name:"
             " those that fit in 40,000 characters, then list_tables' cursor of the rest"
         ),
         mime_type=TEXT,
@@ -33,7 +34,7 @@ def register_resources(register: RegisterResource, config: BaseModel | None) -> 
         views.table_list,
         "database://tables",
         name="tables",
-        description="Tables and views with approximate row counts",
+        description="Tables and views with approximate row counts, and synonyms",
         mime_type=JSON,
     )
     register(

@@ -22,7 +22,9 @@ async def schema_text(ctx: ToolContext) -> str:
     list_tables cursor of the rest."""
     page = await catalog.schema_page(ctx.db, chars=SCHEMA_CHARS)
     seen = await access.seen_tables(ctx.db)
-    header = f"{page.total} tables and views{seen}; '!' marks NOT NULL"
+    synonyms = any(t.type == "synonym" for t in page.overview.tables)
+    kinds = "tables, views and synonyms" if synonyms else "tables and views"
+    header = f"{page.total} {kinds}{seen}; '!' marks NOT NULL"
     text = catalog.render_schema(page.overview, total=page.total, chars=SCHEMA_CHARS)
     return header + "\n" + fence_untrusted(text, what="the schema")
 
@@ -63,6 +65,8 @@ LISTED_BY = "list_tables (or the resource database://tables) lists the tables an
 async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
     try:
         described = await catalog.describe_table(ctx.db, f"[{_quote(schema)}].[{_quote(table)}]")
+    except catalog.SynonymError as e:  # listed in database://tables: its base to read
+        raise NotFoundError(str(e)) from e
     except catalog.CatalogError as e:  # schema and table are given apart: it is not there
         where = await access.where_tables_are(ctx.db)
         raise NotFoundError(f"no table or view {schema}.{table} {where}; {LISTED_BY}") from e

@@ -26,7 +26,7 @@ async def list_tables(
     name_pattern: Annotated[str | None, Field(description="LIKE pattern, e.g. 'Sales%'")] = None,
     cursor: Annotated[str | None, Field(description="next_cursor of a page")] = None,
 ) -> ToolResult:
-    """Start here: tables and views, with approximate row counts."""
+    """Start here: tables and views, with approximate row counts, and synonyms."""
     with clear_errors():
         after = catalog.cursor_after(cursor)
     found = await catalog.list_tables(ctx.db, schema, name_pattern, after=after, limit=SHOWN)
@@ -35,6 +35,7 @@ async def list_tables(
     for t in found.tables:
         line = (
             f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
+            + (f" for {catalog.escaped_text(t.base_object)}" if t.base_object else "")
             + (f", ~{t.row_count} rows" if t.row_count is not None else "")
             + (f", history of {_name(t.history_of)})" if t.history_of else ")")
         )
@@ -43,10 +44,13 @@ async def list_tables(
             break
         lines.append(line)
     found = catalog.first_page(found, len(lines))
-    summary = f"{len(found.tables)} tables and views"
+    kinds = "tables and views"
+    if any(t.type == "synonym" for t in found.tables):  # "3 tables and views" of 3 synonyms
+        kinds = "tables, views and synonyms"
+    summary = f"{len(found.tables)} {kinds}"
     if found.truncated:
         summary = (
-            f"{len(found.tables)} tables and views by schema and name"
+            f"{len(found.tables)} {kinds} by schema and name"
             + (" after the cursor's" if after else "")
             + "; there are more: narrow"
             " with schema or name_pattern, or call again with the same ones and"

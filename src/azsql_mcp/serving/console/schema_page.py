@@ -70,7 +70,7 @@ async def schema(
 
 async def _body(db: Database, source: str, schema_name: str | None, after: str | None) -> str:
     sizes = await schema_sizes(db)
-    everything = sum(s.tables + s.views for s in sizes)
+    everything = sum(s.tables + s.views + s.synonyms for s in sizes)
     if schema_name is not None:
         size = next((s for s in sizes if s.name == schema_name), None)
         if size is None:
@@ -79,8 +79,8 @@ async def _body(db: Database, source: str, schema_name: str | None, after: str |
                 f" pick one below.</p>{_schemas(source, sizes)}"
             )
         return await _schema_body(db, source, size, after)
-    if everything <= LISTED_OBJECTS:  # the whole database on one page
-        outline = await schema_overview(db)
+    if everything <= LISTED_OBJECTS:  # the whole database on one page, synonyms too
+        outline = (await schema_page(db, top=LISTED_OBJECTS)).overview
         drawn = await _diagram(db, None, sum(s.tables for s in sizes), outline)
         return _notes(outline) + drawn + _listing(outline)
     said = (
@@ -121,7 +121,7 @@ async def _page_links(
 ) -> str:
     """Which of the schema's tables and views the page lists, and links to the pages
     before and after it (`left`: those from the page's first on)."""
-    count = size.tables + size.views
+    count = size.tables + size.views + size.synonyms
     shown = len(outline.tables)
     if start is None and left <= shown:
         return ""  # the whole schema on one page
@@ -163,16 +163,27 @@ def _schemas(source: str, sizes: list[SchemaSize]) -> str:
     """The schemas, each a link to the page of its tables."""
     link = f"?source={_query_value(source)}&amp;schema="
     rows = [
-        [f'<a href="{link}{_query_value(s.name)}">{esc(s.name)}</a>', str(s.tables), str(s.views)]
+        [
+            f'<a href="{link}{_query_value(s.name)}">{esc(s.name)}</a>',
+            str(s.tables),
+            str(s.views),
+            str(s.synonyms),
+        ]
         for s in sizes
     ]
-    return table("Schemas", ["schema", "tables", "views"], rows)
+    return table("Schemas", ["schema", "tables", "views", "synonyms"], rows)
 
 
 def _listing(outline: SchemaOverview) -> str:
-    """Each schema's tables and views, each with its columns and keys."""
+    """Each schema's tables and views, each with its columns and keys, and synonyms."""
     by_schema: dict[str, list[str]] = {}
     for t in outline.tables:
+        if t.base_object is not None:  # a synonym: no columns, its base instead
+            by_schema.setdefault(t.schema_name, []).append(
+                f'<p class="table"><b>{esc(t.name)}</b>'
+                f' <span class="muted">synonym for <code>{esc(t.base_object)}</code></span></p>'
+            )
+            continue
         cols = table(
             f"Columns of {t.name}",  # schema.table
             ["column", "type", "null", "key"],
