@@ -8,9 +8,11 @@ from __future__ import annotations
 # table, view or inline function it holds no SELECT on (a GRANT on it, its schema or the
 # database, db_datareader's included, none of the three denied) nor on a column (a
 # column GRANT counts unless the schema or the database is denied); a procedure or
-# scalar function it holds neither SELECT on the schema or database nor EXECUTE on
-# (each undone by a DENY of the same permission at any level); and the objects whose
-# parent that is.
+# scalar function it holds no EXECUTE on (SELECT, db_datareader's on the database
+# included, does not apply to either: "GRANT Object Permissions"; of the others that
+# do, VIEW DEFINITION is AZSQL_SEES_ALL_OBJECTS and GRANT keeps no ALTER, CONTROL, TAKE
+# OWNERSHIP or REFERENCES), a synonym no permission at all (each undone by a DENY of
+# the same permission at any level); and the objects whose parent that is.
 HIDDEN_OBJECTS_VIEW = """
 CREATE TEMP VIEW IF NOT EXISTS __azsql_hidden (object_id) AS
 WITH mine (class, major_id, permission_name, state) AS (
@@ -25,7 +27,9 @@ on_object (object_id, type, class, permission_name, state) AS (
     WHERE o.type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X', 'SN')),
 holds (object_id) AS (
     SELECT object_id FROM on_object
-    WHERE permission_name = 'SELECT' OR type NOT IN ('U', 'V', 'IF')
+    WHERE CASE WHEN type IN ('U', 'V', 'IF') THEN permission_name = 'SELECT'
+               WHEN type = 'SN' THEN 1
+               ELSE permission_name = 'EXECUTE' END
     GROUP BY object_id, permission_name
     HAVING max(state = 'G') AND NOT max(state = 'D')
     UNION ALL
