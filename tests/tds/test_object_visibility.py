@@ -143,6 +143,9 @@ def test_any_permission_is_none_on_a_hidden_table(
     with connect(server, odbc_driver, "writer") as cnxn:  # db_datawriter's INSERT, ...
         assert scalar(cnxn, any_on.format("dbo.Secret")) == 1
         assert scalar(cnxn, "SELECT HAS_PERMS_BY_NAME('dbo.Secret', 'OBJECT', 'SELECT')") == 0
+        # ... which applies to no procedure
+        assert scalar(cnxn, any_on.format("SalesLT.uspCustomerOrders")) == 0
+        assert scalar(cnxn, "SELECT COUNT(*) FROM sys.procedures") == 0
 
 
 _SECRET_DENIED = (
