@@ -287,8 +287,9 @@ class Principal:
     @property
     def sees_all_objects(self) -> bool:
         """Some permission on every object that no DENY SELECT takes away: VIEW
-        DEFINITION or db_datawriter's INSERT, UPDATE and DELETE on the database."""
-        return self.privileged or self.has(VIEW_DEFINITION) or self.can_write
+        DEFINITION on the database (db_datawriter's INSERT, UPDATE and DELETE apply to
+        no procedure or scalar function: hidden_objects.py)."""
+        return self.privileged or self.has(VIEW_DEFINITION)
 
     def may(
         self,
@@ -379,6 +380,7 @@ class Principal:
         denied, or a database-wide permission no DENY SELECT takes away."""
         return (
             self.sees_all_objects
+            or self.can_write
             or self.may(conn, "SELECT", None, schema_id)
             or self.may(conn, "EXECUTE", None, schema_id)
         )

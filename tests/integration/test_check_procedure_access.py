@@ -1,6 +1,9 @@
 """`azsql-mcp check` on the procedures the config declares as tools, as both logins through
-both drivers: db_datareader sees every procedure but may run none until EXECUTE is
-granted, so a procedure tool that matches the catalog can still fail every call."""
+both drivers: db_datareader may run no procedure until EXECUTE is granted, and without
+EXECUTE (or VIEW DEFINITION) it does not even see one ("Metadata visibility
+configuration": SELECT does not apply to a procedure), so such a tool fails the check
+with the GRANT; with VIEW DEFINITION it sees the procedure and the check warns instead.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from azsql_mcp.testing.pytest_plugin import (
     READER,
     READER_USER,
     TEST_SOURCE,
+    TEST_USER,
     sample_tds_server,
     source_config,
 )
@@ -39,30 +43,62 @@ def server(tds_password: str) -> Iterator[ThreadedTdsServer]:
         yield srv
 
 
-async def test_a_procedure_tool_the_login_may_not_run_is_warned_of_with_the_grant(
-    server: ThreadedTdsServer, tds_password: str, azsql_principal: str, azsql_driver: str
-) -> None:
+def _config(server: ThreadedTdsServer, password: str, principal: str, driver: str) -> Any:
     tools = {
         "orders": {"procedure": NOT_GRANTED, "description": "orders"},
         "products": {"procedure": GRANTED, "description": "products"},
     }
-    config: dict[str, Any] = {
-        "sources": {
-            TEST_SOURCE: source_config(server, tds_password, azsql_principal, azsql_driver)
-        },
-        "tools": tools,
-    }
+    source = source_config(server, password, principal, driver)
+    return settings_from_mapping({"sources": {TEST_SOURCE: source}, "tools": tools})
+
+
+async def test_a_procedure_tool_the_login_cannot_see_fails_with_the_grant(
+    server: ThreadedTdsServer, tds_password: str, azsql_principal: str, azsql_driver: str
+) -> None:
     out = io.StringIO()
-    code = await run_check(settings_from_mapping(config), None, out)
+    code = await run_check(_config(server, tds_password, azsql_principal, azsql_driver), None, out)
+    text = out.getvalue()
+    if azsql_principal == READER:
+        assert code == 2, text  # the server would withdraw the tool
+        assert (
+            f"FAIL  declared tools: tools.orders.procedure: source '{TEST_SOURCE}' has no"
+            f" procedure '{NOT_GRANTED}' (or this login cannot see it"
+        ) in text
+        assert f"GRANT EXECUTE ON OBJECT::{NOT_GRANTED} TO [{READER_USER}];" in text
+        assert "or grant EXECUTE and restart azsql-mcp" in text
+    else:
+        assert code == 0, text
+        assert "ok    declared tools: orders, products match the catalog" in text
+    assert "warn  declared tools" not in text
+    assert "tools.products" not in text
+
+
+@pytest.fixture(scope="module")
+def sees_definitions(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    """The reader sees every procedure (VIEW DEFINITION) and may run none."""
+    logins = [f"{READER_USER}:{tds_password}:VIEW_DEFINITION"]
+    with ThreadedTdsServer(
+        sample=True, user=TEST_USER, password=tds_password, logins=logins
+    ) as srv:
+        yield srv
+
+
+async def test_a_procedure_tool_the_login_sees_but_may_not_run_is_warned_of_with_the_grant(
+    sees_definitions: ThreadedTdsServer,
+    tds_password: str,
+    azsql_principal: str,
+    azsql_driver: str,
+) -> None:
+    settings = _config(sees_definitions, tds_password, azsql_principal, azsql_driver)
+    out = io.StringIO()
+    code = await run_check(settings, None, out)
     text = out.getvalue()
     assert code == 0, text  # a warning: the tool is right, the login is short of a grant
     assert "ok    declared tools: orders, products match the catalog" in text
-    if azsql_principal == READER:
-        assert (
-            f"warn  declared tools: tools.orders: the database user [{READER_USER}] may not run"
-            f" {NOT_GRANTED}"
-        ) in text
-        assert f"GRANT EXECUTE ON OBJECT::{NOT_GRANTED} TO [{READER_USER}];" in text
-    else:
-        assert "warn  declared tools" not in text
-    assert "tools.products" not in text
+    for tool, procedure in (("orders", NOT_GRANTED), ("products", GRANTED)):
+        warning = (
+            f"warn  declared tools: tools.{tool}: the database user [{READER_USER}] may not"
+            f" run {procedure}"
+        )
+        grant = f"GRANT EXECUTE ON OBJECT::{procedure} TO [{READER_USER}];"
+        assert (warning in text and grant in text) == (azsql_principal == READER), text

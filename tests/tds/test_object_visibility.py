@@ -132,16 +132,20 @@ def test_any_permission_is_none_on_a_hidden_table(
 ) -> None:
     """ "HAS_PERMS_BY_NAME (Transact-SQL)": ANY is a wildcard, any permission on the
     securable. The reader's only one on Customer, SELECT, is denied: none, as the catalog
-    says; VIEW DEFINITION on the database is one on every object."""
+    says; db_datareader's SELECT is none on a procedure (it applies to none: "GRANT
+    Object Permissions"); VIEW DEFINITION on the database is one on every object."""
     any_on = "SELECT HAS_PERMS_BY_NAME('{}', 'OBJECT', 'ANY')"
     with connect(server, odbc_driver, "reader") as cnxn:
         assert scalar(cnxn, any_on.format("SalesLT.Customer")) == 0
         assert scalar(cnxn, any_on.format("SalesLT.Product")) == 1
-        assert scalar(cnxn, any_on.format("SalesLT.uspCustomerOrders")) == 1
+        assert scalar(cnxn, any_on.format("SalesLT.uspCustomerOrders")) == 0
         assert scalar(cnxn, any_on.format("SalesLT.NoSuchTable")) is None
     with connect(server, odbc_driver, "writer") as cnxn:  # db_datawriter's INSERT, ...
         assert scalar(cnxn, any_on.format("dbo.Secret")) == 1
         assert scalar(cnxn, "SELECT HAS_PERMS_BY_NAME('dbo.Secret', 'OBJECT', 'SELECT')") == 0
+        # ... which applies to no procedure
+        assert scalar(cnxn, any_on.format("SalesLT.uspCustomerOrders")) == 0
+        assert scalar(cnxn, "SELECT COUNT(*) FROM sys.procedures") == 0
 
 
 _SECRET_DENIED = (

@@ -389,7 +389,8 @@ def test_execute_needs_a_grant_and_a_deny_anywhere_overrides_it(
 ) -> None:
     """db_datareader holds no EXECUTE. A GRANT on the procedure, its schema or the database
     allows it (EXEC in a batch and an ODBC {CALL}); a DENY on any of them wins over every
-    GRANT; HAS_PERMS_BY_NAME says what EXEC does; the procedure stays visible (SELECT)."""
+    GRANT; HAS_PERMS_BY_NAME says what EXEC does. Only EXECUTE makes a procedure visible:
+    db_datareader's SELECT does not apply to one ("GRANT Object Permissions")."""
     with connect(server, "freetds") as admin:
         a = admin.cursor()
         a.execute("CREATE SCHEMA perm_exec")
@@ -419,10 +420,11 @@ def test_execute_needs_a_grant_and_a_deny_anywhere_overrides_it(
                     "SELECT count(*) FROM sys.objects"
                     " WHERE schema_id = SCHEMA_ID('perm_exec') AND type = 'P'"
                 )
-                assert scalar(cnxn, visible) == 2
+                assert scalar(cnxn, visible) == 0
                 assert (runs("p1"), runs("p2")) == (False, False)
                 a.execute("GRANT EXECUTE ON perm_exec.p1 TO reader")
                 assert (runs("p1"), runs("p2")) == (True, False)
+                assert scalar(cnxn, visible) == 1
                 a.execute("GRANT EXECUTE ON SCHEMA::perm_exec TO reader")
                 # p2 INSERTs without db_datawriter: ownership chaining (both are dbo's)
                 assert (runs("p1"), runs("p2")) == (True, True)

@@ -173,9 +173,22 @@ def test_catalog_rows_and_their_visibility(server: ThreadedTdsServer, odbc_drive
             " WHERE ROUTINE_NAME = 'Factorial'",
         ) == [("FUNCTION", "bigint")]
     with connect(server, odbc_driver, "reader") as reader:
-        # SELECT on the database (db_datareader) shows functions here (hidden_objects.py);
-        # their definitions need VIEW DEFINITION.
-        assert scalar(reader, "SELECT COUNT(*) FROM sys.objects WHERE type = 'FN'") >= 4
+        # SELECT on the database (db_datareader) does not apply to a scalar function, so
+        # it sees only those it may EXECUTE (hidden_objects.py): not dbo.FullName, nor its
+        # parameters; a definition needs VIEW DEFINITION.
+        assert rows(reader, "SELECT name FROM sys.objects WHERE type = 'FN' ORDER BY name") == [
+            ("SecretCount",),
+            ("Twice",),
+        ]
+        assert scalar(reader, "SELECT OBJECT_ID('dbo.FullName')") is None
+        assert (
+            scalar(
+                reader,
+                "SELECT COUNT(*) FROM sys.parameters p JOIN sys.objects o"
+                " ON o.object_id = p.object_id WHERE o.name = 'FullName'",
+            )
+            == 0
+        )
         assert scalar(reader, "SELECT OBJECT_DEFINITION(OBJECT_ID('dbo.Twice'))") is None
         assert scalar(reader, "SELECT COUNT(definition) FROM sys.sql_modules") == 0
 

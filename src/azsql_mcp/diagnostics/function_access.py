@@ -5,8 +5,10 @@ A scalar user-defined function is called by its two-part name (`dbo.f(x)`, "Crea
 user-defined functions") and needs EXECUTE, which db_datareader does not hold ("GRANT
 Object Permissions"), so such a statement's tool fails with SQL Server's error 229 on
 every call until a DBA grants it. HAS_PERMS_BY_NAME answers 0 for a function the user
-may not run, DENY included, and NULL for a name that is no object it can see (a method
-call on a column, `g.STAsText()`, or a function it may not see at all).
+may not run, DENY included ("returns 0 when the user has no effective permission on the
+securable", though without EXECUTE db_datareader does not see the function in the
+catalog), and NULL for a name that is no object (a method call on a column,
+`g.STAsText()`).
 """
 
 from __future__ import annotations

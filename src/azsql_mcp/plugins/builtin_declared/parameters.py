@@ -241,9 +241,10 @@ def problems_of(tool: str, decl: ToolDecl, source: str, found: Procedure) -> lis
     if found.parameters is None:
         return [
             f"tools.{tool}.procedure: source {source!r} has no procedure {procedure!r} (or this"
-            f" login cannot see it: {execute_grant(procedure, found.user or '<user>')}"
+            f" login cannot see it: a procedure is hidden from a login without EXECUTE on it,"
+            f" db_datareader's included; {execute_grant(procedure, found.user or '<user>')}"
             " shows it, unless a DENY EXECUTE on it, its schema or the database applies);"
-            " fix the name in the config"
+            " fix the name in the config, or grant EXECUTE and restart azsql-mcp"
         ]
     unseen = [
         f"tools.{tool}.procedure: the OUTPUT parameter @{p.name} of {procedure!r} has a type"
