@@ -6,9 +6,10 @@ user-defined functions") and needs EXECUTE, which db_datareader does not hold ("
 Object Permissions"), so such a statement's tool fails with SQL Server's error 229 on
 every call until a DBA grants it. HAS_PERMS_BY_NAME answers 0 for a function the user
 may not run, DENY included ("returns 0 when the user has no effective permission on the
-securable", though without EXECUTE db_datareader does not see the function in the
-catalog), and NULL for a name that is no object (a method call on a column,
-`g.STAsText()`).
+securable"), and NULL for a name that is no object it can see: a method call on a column
+(`g.STAsText()`, whose `g` names no schema), a function that does not exist, or, as far
+as Microsoft's pages say nothing of it, one that metadata visibility hides from a user
+with no permission on it. A NULL under a schema of the database is warned about too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from azsql_mcp.catalog.access import execute_grant, quote
 from azsql_mcp.diagnostics.statement_types import DeclaredStatement
 
 EXECUTE_HELD = (
-    "SELECT USER_NAME() AS user_name, HAS_PERMS_BY_NAME(?, N'OBJECT', N'EXECUTE') AS held"
+    "SELECT USER_NAME() AS user_name, HAS_PERMS_BY_NAME(?, N'OBJECT', N'EXECUTE') AS held,"
+    " SCHEMA_ID(PARSENAME(?, 2)) AS schema_id"
 )
 
 Rows = Callable[..., tuple[list[str], list[tuple[Any, ...]]]]
@@ -56,14 +58,21 @@ def uncallable_lines(rows: Rows, statements: Sequence[DeclaredStatement]) -> lis
     lines = []
     for declared in statements:
         for function in called_functions(declared.statement):
-            _, found = rows(EXECUTE_HELD, function)
-            user, held = found[0]
-            if held != 0:
-                continue
-            lines.append(
-                f"tools.{declared.tool}: the database user {quote(str(user or ''))} may not run"
-                f" {function}, which the statement calls (no EXECUTE, or a DENY), so every call"
-                " of the tool fails with SQL Server's error 229. A DBA can allow it with:"
-                f" {execute_grant(function, str(user or ''))}"
-            )
+            _, found = rows(EXECUTE_HELD, function, function)
+            user, held, schema_id = found[0]
+            grant = execute_grant(function, str(user or ""))
+            who = f"tools.{declared.tool}: the database user {quote(str(user or ''))}"
+            if held == 0:
+                lines.append(
+                    f"{who} may not run {function}, which the statement calls (no EXECUTE,"
+                    " or a DENY), so every call of the tool fails with SQL Server's error"
+                    f" 229. A DBA can allow it with: {grant}"
+                )
+            elif held is None and schema_id is not None:
+                lines.append(
+                    f"{who} sees no function {function}, which the statement calls: it does"
+                    " not exist, or the user holds no permission on it (SQL Server shows an"
+                    " object only to a user with one), so every call of the tool fails. If"
+                    f" it exists, a DBA can allow the call with: {grant}"
+                )
     return lines
