@@ -100,4 +100,4 @@ async def test_calls_during_an_outage_are_info_the_outage_a_warning_once(
                 assert result.is_error and "database unavailable" in str(result.content)
     assert failed_calls(caplog) == [(logging.INFO, "Error calling tool 'read_data'")] * 3
     down = [r for r in caplog.records if "database unavailable" in r.getMessage()]
-    assert [r.levelno for r in down if r.name == "azsql_mcp.db.database"] == [logging.WARNING]
+    assert [r.levelno for r in down if r.name == "azsql_mcp.db.availability"] == [logging.WARNING]
