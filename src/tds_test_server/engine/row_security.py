@@ -23,23 +23,21 @@ from .session_state import _now_text
 from .sql_types import TYPE_IDS, storage
 from .sqltext import split_top_level
 from .token_stream import Tokens
-from .user_procedures import ProcParam, UserProcedures, _parse_param, is_create_procedure
+from .user_procedures import (
+    ProcParam,
+    UserProcedures,
+    is_create_procedure,
+    module_header,
+    parameter_list,
+)
 
 
 def _parse_function(stmt: Statement) -> tuple[list[str], list[ProcParam], str]:
     """(name parts, parameters, the body's SELECT) of an inline table-valued function."""
     ts = Tokens(stmt)
-    ts.expect("CREATE", "ALTER")
-    if ts.accept("OR"):
-        ts.expect("ALTER")
-    ts.expect("FUNCTION")
-    parts = ts.multipart()
+    _, _, parts = module_header(ts, "FUNCTION")
     ts.expect_type(TokenType.L_PAREN)
-    params: list[ProcParam] = []
-    while ts.peek_is(TokenType.PARAMETER):
-        params.append(_parse_param(ts))
-        if not ts.accept_type(TokenType.COMMA):
-            break
+    params = parameter_list(ts)
     ts.expect_type(TokenType.R_PAREN)
     ts.expect("RETURNS")
     if not ts.accept("TABLE"):

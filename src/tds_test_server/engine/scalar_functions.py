@@ -35,7 +35,7 @@ from .token_stream import Tokens
 from .translate import Query
 from .triggers import Triggers
 from .user_function_calls import UDF, function_calls
-from .user_procedures import ProcParam, _parse_param, is_create_procedure
+from .user_procedures import ProcParam, is_create_procedure, module_header, parameter_list
 
 _MAX_NESTING = 32
 _SIDE_EFFECTS = frozenset(["INSERT", "UPDATE", "DELETE", "MERGE", "PRINT", "EXEC", "EXECUTE"])
@@ -69,19 +69,9 @@ def returns_table(stmt: Statement) -> bool:
 
 def parse_function(stmt: Statement) -> ScalarFunction:
     ts = Tokens(stmt)
-    first = ts.expect("CREATE", "ALTER")
-    alter, create = first == "ALTER", first == "CREATE"
-    if ts.accept("OR"):
-        ts.expect("ALTER")
-        alter = True
-    ts.expect("FUNCTION")
-    parts = ts.multipart()
+    alter, create, parts = module_header(ts, "FUNCTION")
     ts.expect_type(TokenType.L_PAREN)
-    params: list[ProcParam] = []
-    while ts.peek_is(TokenType.PARAMETER):
-        params.append(_parse_param(ts))
-        if not ts.accept_type(TokenType.COMMA):
-            break
+    params = parameter_list(ts)
     ts.expect_type(TokenType.R_PAREN)
     ts.expect("RETURNS")
     start = ts.i

@@ -57,7 +57,7 @@ from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
 from .token_stream import Tokens
 from .translate import Query
 from .trigger_views import EVENTS
-from .user_procedures import is_create_procedure
+from .user_procedures import is_create_procedure, module_header
 
 _NESTING_LIMIT = 32
 _SAVEPOINT = "__azsql_trigger"
@@ -77,13 +77,7 @@ class TriggerDefinition:
 
 def parse_trigger(stmt: Statement) -> TriggerDefinition:
     ts = Tokens(stmt)
-    first = ts.expect("CREATE", "ALTER")
-    alter, create = first == "ALTER", first == "CREATE"
-    if ts.accept("OR"):
-        ts.expect("ALTER")
-        alter = True
-    ts.expect("TRIGGER")
-    parts = ts.multipart()
+    alter, create, parts = module_header(ts, "TRIGGER")
     ts.expect("ON")
     if ts.peek_word() in ("DATABASE", "ALL"):
         raise errors.unsupported("DDL triggers")

@@ -82,21 +82,11 @@ def is_create_procedure(stmt: Statement, kinds: tuple[str, ...] = ("PROC", "PROC
 
 def parse_procedure(stmt: Statement) -> ProcDefinition:
     ts = Tokens(stmt)
-    first = ts.expect("CREATE", "ALTER")
-    alter, create = first == "ALTER", first == "CREATE"
-    if ts.accept("OR"):
-        ts.expect("ALTER")
-        alter = True
-    ts.expect("PROC", "PROCEDURE")
-    parts = ts.multipart()
+    alter, create, parts = module_header(ts, "PROC", "PROCEDURE")
     if ts.accept_type(TokenType.SEMICOLON):
         raise errors.unsupported("numbered procedures")
-    params: list[ProcParam] = []
     parenthesized = ts.accept_type(TokenType.L_PAREN)
-    while ts.peek_is(TokenType.PARAMETER):
-        params.append(_parse_param(ts))
-        if not ts.accept_type(TokenType.COMMA):
-            break
+    params = parameter_list(ts)
     if parenthesized:
         ts.expect_type(TokenType.R_PAREN)
     if ts.accept("WITH"):
@@ -105,6 +95,28 @@ def parse_procedure(stmt: Statement) -> ProcDefinition:
     ts.expect("AS")
     body = ts.text_between(ts.i, len(ts.toks))
     return ProcDefinition(parts, alter, create, params, _unwrap(body))
+
+
+def module_header(ts: Tokens, *kinds: str) -> tuple[bool, bool, list[str]]:
+    """`CREATE [OR ALTER] | ALTER <kind> name` of a procedure, function or trigger:
+    (whether it may alter, whether it may create, the name's parts)."""
+    first = ts.expect("CREATE", "ALTER")
+    alter, create = first == "ALTER", first == "CREATE"
+    if ts.accept("OR"):
+        ts.expect("ALTER")
+        alter = True
+    ts.expect(*kinds)
+    return alter, create, ts.multipart()
+
+
+def parameter_list(ts: Tokens) -> list[ProcParam]:
+    """`@a type [= default] [OUTPUT], ...`, up to what follows the last."""
+    params: list[ProcParam] = []
+    while ts.peek_is(TokenType.PARAMETER):
+        params.append(_parse_param(ts))
+        if not ts.accept_type(TokenType.COMMA):
+            break
+    return params
 
 
 def _parse_param(ts: Tokens) -> ProcParam:
