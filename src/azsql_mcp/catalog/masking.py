@@ -50,12 +50,15 @@ ORDER BY schema_name, table_name, mc.column_id
 
 
 # The synonyms for a table with masked columns ("sys.synonyms"): a read of one reads the
-# table. OBJECT_ID resolves base_object_name as the synonym does; NULL (no row) for a
-# base of another database or server, or one this login cannot see.
+# table. OBJECT_ID resolves base_object_name as the synonym does. Only bases in this
+# database: OBJECT_ID of a three-part name answers the other database's id ("OBJECT_ID":
+# a database name may lead), which could equal one of this database's masked tables.
 SYNONYMS_OF_MASKED = """
 SELECT y.name AS synonym_name, OBJECT_NAME(OBJECT_ID(y.base_object_name)) AS table_name
 FROM sys.synonyms AS y
-WHERE OBJECT_ID(y.base_object_name) IN (SELECT object_id FROM sys.masked_columns)
+WHERE PARSENAME(y.base_object_name, 4) IS NULL
+  AND COALESCE(PARSENAME(y.base_object_name, 3), DB_NAME()) = DB_NAME()
+  AND OBJECT_ID(y.base_object_name) IN (SELECT object_id FROM sys.masked_columns)
 """
 
 
