@@ -284,3 +284,11 @@ async def test_completions_offer_no_synonym(mcp_client: Client[Any]) -> None:
 
 def _text(contents: list[Any]) -> str:
     return str(contents[0].text)
+
+
+async def test_the_migration_guide_names_a_synonyms_base(mcp_client: Client[Any]) -> None:
+    """A migration loads tables: the guide's listing says which object a synonym stands
+    for, as list_tables does."""
+    result = await mcp_client.get_prompt("data_migration_guide", {"source_system": "Oracle"})
+    text = "\n".join(m.content.text for m in result.messages if hasattr(m.content, "text"))
+    assert "dbo.Products (synonym for [SalesLT].[Product])" in text, text
