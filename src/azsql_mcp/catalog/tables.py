@@ -10,7 +10,13 @@ from pydantic import BaseModel, Field
 
 from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import access, sql
-from azsql_mcp.catalog.names import TABLE_HIDDEN, name_text, names_text, qualified_text
+from azsql_mcp.catalog.names import (
+    TABLE_HIDDEN,
+    escaped_text,
+    name_text,
+    names_text,
+    qualified_text,
+)
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
 from azsql_mcp.catalog.table_features import (
     TableFeatures,
@@ -65,6 +71,13 @@ class TableSummary(BaseModel):
     # what a read of the synonym reads, and describe_table describes when it is here.
     # Left out of a table's or view's JSON: 19 characters a row of every listing.
     base_object: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+    def type_text(self) -> str:
+        """Its type as a listing writes it: `synonym for [schema].[name]` for a synonym
+        (the base's line breaks, invisible characters and fence markers escaped)."""
+        return (
+            f"{self.type} for {escaped_text(self.base_object)}" if self.base_object else self.type
+        )
 
 
 class TableList(BaseModel):

@@ -220,8 +220,7 @@ async def data_migration_guide(
     info = await catalog.database_info(ctx.db)
     tables = await catalog.list_tables(ctx.db, limit=MIGRATION_TABLES_SHOWN)
     listing = "\n".join(
-        f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
-        + (f" for {catalog.escaped_text(t.base_object)}" if t.base_object else "")
+        f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type_text()}"
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
         for t in tables.tables
     )

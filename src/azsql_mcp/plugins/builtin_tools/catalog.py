@@ -34,8 +34,7 @@ async def list_tables(
     size = 0
     for t in found.tables:
         line = (
-            f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type}"
-            + (f" for {catalog.escaped_text(t.base_object)}" if t.base_object else "")
+            f"{catalog.qualified_text(t.schema_name, t.name)} ({t.type_text()}"
             + (f", ~{t.row_count} rows" if t.row_count is not None else "")
             + (f", history of {_name(t.history_of)})" if t.history_of else ")")
         )
