@@ -264,7 +264,7 @@ async def test_the_console_schema_page_lists_synonyms(
     assert "<b>dbo.Odd</b>" in first and "<b>dbo.OtherOrders</b>" in first
     assert "<b>dbo.Products</b>" not in first  # the next page's
     count = len(SYNONYMS) + 1 + (0 if "<b>dbo.Unseen</b>" not in whole else 1)  # and Odd
-    assert f"<span>Tables and views 1 to 2 of {count}</span>" in first
+    assert f"<span>Tables, views and synonyms 1 to 2 of {count}</span>" in first
     assert f">dbo</a></td><td>0</td><td>0</td><td>{count}</td>" in picker
 
 

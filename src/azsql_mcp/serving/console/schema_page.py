@@ -70,7 +70,7 @@ async def schema(
 
 async def _body(db: Database, source: str, schema_name: str | None, after: str | None) -> str:
     sizes = await schema_sizes(db)
-    everything = sum(s.tables + s.views + s.synonyms for s in sizes)
+    everything = sum(s.objects for s in sizes)
     if schema_name is not None:
         size = next((s for s in sizes if s.name == schema_name), None)
         if size is None:
@@ -84,8 +84,8 @@ async def _body(db: Database, source: str, schema_name: str | None, after: str |
         drawn = await _diagram(db, None, sum(s.tables for s in sizes), outline)
         return _notes(outline) + drawn + _listing(outline)
     said = (
-        f"<p>This database has {everything} tables and views, more than the"
-        f" {LISTED_OBJECTS} one page lists: pick a schema to list its tables.</p>"
+        f"<p>This database has {everything} {_kinds(any(s.synonyms for s in sizes))}, more"
+        f" than the {LISTED_OBJECTS} one page lists: pick a schema to list its tables.</p>"
     )
     drawn = await _diagram(db, None, sum(s.tables for s in sizes), None)
     return f"{said}{drawn}<h2>Schemas</h2>{_schemas(source, sizes)}"
@@ -121,16 +121,17 @@ async def _page_links(
 ) -> str:
     """Which of the schema's tables and views the page lists, and links to the pages
     before and after it (`left`: those from the page's first on)."""
-    count = size.tables + size.views + size.synonyms
+    count = size.objects
+    kinds = _kinds(size.synonyms > 0)
     shown = len(outline.tables)
     if start is None and left <= shown:
         return ""  # the whole schema on one page
     first = count - left + 1
     link = f"?source={_query_value(source)}&amp;schema={_query_value(size.name)}"
     links = [
-        f"<span>Tables and views {first} to {first + shown - 1} of {count}</span>"
+        f"<span>{kinds.capitalize()} {first} to {first + shown - 1} of {count}</span>"
         if shown
-        else f"<span>No tables or views after these {count}</span>"  # a link kept too long
+        else f"<span>None after these {count} {kinds}</span>"  # a link kept too long
     ]
     if start is not None:
         before = await page_before(db, size.name, start, LISTED_OBJECTS)
@@ -157,6 +158,11 @@ async def _diagram(
         picked = await schema_overview(db, schema_name, object_ids=chosen)
         drawn = diagram.er_diagram(diagram.select_tables(picked), total=total)
     return f"<h2>ER diagram</h2>{scroll_box('ER diagram', er_svg(drawn))}"
+
+
+def _kinds(synonyms: bool) -> str:
+    """What a count of listed objects counts, as list_tables words it."""
+    return "tables, views and synonyms" if synonyms else "tables and views"
 
 
 def _schemas(source: str, sizes: list[SchemaSize]) -> str:
