@@ -65,7 +65,8 @@ async def test_a_procedure_tool_the_login_cannot_see_fails_with_the_grant(
             f" procedure '{NOT_GRANTED}' (or this login cannot see it"
         ) in text
         assert f"GRANT EXECUTE ON OBJECT::{NOT_GRANTED} TO [{READER_USER}];" in text
-        assert "or grant EXECUTE and restart azsql-mcp" in text
+        assert "or grant EXECUTE, then reload azsql-mcp (SIGHUP, or touch its config file)" in text
+        assert "a running server takes either on a reload (SIGHUP)" in text
     else:
         assert code == 0, text
         assert "ok    declared tools: orders, products match the catalog" in text

@@ -289,6 +289,56 @@ async def test_a_reader_without_execute_is_told_the_grant_and_then_runs_it(
         admin_sql(tds_server, f"GRANT EXECUTE ON OBJECT::{proc} TO {READER_USER}")
 
 
+async def test_a_reload_after_the_grant_brings_a_withdrawn_tool_back(
+    azsql_config: dict[str, Any],
+    azsql_principal: str,
+    tds_server: ThreadedTdsServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The tool withdrawn for a missing EXECUTE stays withdrawn, with the same message,
+    through a reload of the same config; after the GRANT a reload lists it again (within
+    the minute the catalog read is kept), connected clients are told, and it runs: no
+    restart, no session dropped."""
+    if azsql_principal != READER:
+        pytest.skip("dbo holds EXECUTE on every procedure")
+    proc = "SalesLT.uspProductsByCategory"
+    admin_sql(tds_server, f"REVOKE EXECUTE ON OBJECT::{proc} FROM {READER_USER}")
+    caplog.set_level(logging.INFO, logger="azsql_mcp")
+    tools = {"products": PRODUCTS}
+    app = make_app(azsql_config, tools)
+    changes = ListChanges()
+
+    def same() -> Any:
+        return settings_from_mapping(copy.deepcopy(azsql_config) | {"tools": tools})
+
+    async def withdrawn_times(count: int) -> None:
+        missing = f"has no procedure '{proc}' (or this login cannot see it"
+        while caplog.text.count(missing) < count:
+            await asyncio.sleep(0.05)
+
+    try:
+        async with Client(app.mcp, message_handler=changes, mode="legacy") as client:
+            await reach_source(client)
+            await listed_until(client, lambda t: "products" not in t)
+            assert apply(app, same()) == "unchanged"  # the file did not change
+            await asyncio.wait_for(withdrawn_times(2), TIMEOUT_S)
+            assert "products" not in {t.name for t in await client.list_tools()}
+            admin_sql(tds_server, f"GRANT EXECUTE ON OBJECT::{proc} TO {READER_USER}")
+            changes.seen.clear()
+            # two reloads at once: the second's resolution replaces the first's
+            assert apply(app, same()) == "unchanged"
+            assert apply(app, same()) == "unchanged"
+            await asyncio.wait_for(changes.seen.wait(), TIMEOUT_S)
+            listed = await listed_until(client, lambda t: "products" in t)
+            assert "Category" in _props(listed["products"])
+            result = await client.call_tool("products", {"Category": "Saddles"})
+            assert result.structured_content["result_sets"][0]["rows"]  # type: ignore[index]
+        assert "checking the withdrawn tools products against their sources'" in caplog.text
+        assert "tool 'products' matches its source's catalog now" in caplog.text
+    finally:
+        admin_sql(tds_server, f"GRANT EXECUTE ON OBJECT::{proc} TO {READER_USER}")
+
+
 STAGED = """CREATE PROCEDURE [SalesLT].[uspStagedCategory]
     @Category nvarchar(50)
 AS

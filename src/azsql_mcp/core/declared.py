@@ -16,7 +16,7 @@ from azsql_mcp.core.plugins import (
     ToolSpec,
     call_plugin_hook,
 )
-from azsql_mcp.core.resolution import resolve_when_reached, stop_watching
+from azsql_mcp.core.resolution import stop_watching
 from azsql_mcp.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,11 @@ def declared_specs(plugins: PluginSet) -> dict[str, ToolSpec]:
 def redeclare(app: App, settings: Settings, judged: PluginSet, new: Settings) -> list[str]:
     """On reload: the declared tools of `settings` (the running settings with the new
     reloadable parts) replace the running ones, in the plugins and in FastMCP; problems
-    leave everything as it was. Tools that need their source's catalog are resolved
-    again on the sources that are open.
+    leave everything as it was. A withdrawn tool is replaced even with its table
+    unchanged: declared anew, it keeps nothing its plugin read of the catalog before
+    (builtin_declared reads sys.parameters at most once a minute), so what the source
+    holds now (after a GRANT, say) decides. The caller resolves the new tools
+    (resolve_pending).
 
     `judged`: the plugins the reload's validation loaded and declared the tools of `new`
     in. Those tools are taken as they are when the running plugins would declare the
@@ -171,9 +174,12 @@ def redeclare(app: App, settings: Settings, judged: PluginSet, new: Settings) ->
         for name in app.withdrawn
         if name not in old or settings.tools.get(name) == app.settings.tools.get(name)
     }
-    for source in list(app.runtime.databases):
-        resolve_when_reached(app, source)
     return []
+
+
+def withdrawn_declared(app: App) -> list[str]:
+    """The declared tools withdrawn for their problems (a reload declares them again)."""
+    return sorted(app.withdrawn & set(declared_specs(app.plugins)))
 
 
 def _inputs(plugins: PluginSet, settings: Settings) -> tuple[object, ...]:

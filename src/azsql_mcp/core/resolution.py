@@ -2,8 +2,9 @@
 declared procedure tools whose parameters come from sys.parameters.
 
 Sources open in the background, after `initialize` is answered, so nothing here can
-refuse to start the server: once a source is first reached (and again after a reload
-replaces the declared tools), each pending tool of that source is resolved. A resolved
+refuse to start the server: once a source is first reached, and again on every config
+reload, each pending tool of that source is resolved (a withdrawn tool stays pending, so
+a reload after the GRANT or the fix it asked for brings it back). A resolved
 tool's component is replaced (its input schema and description); a tool with problems
 is withdrawn from the tool list and every problem is logged as an ERROR. Connected
 clients get `notifications/tools/list_changed` when the list changed. `azsql-mcp
@@ -134,6 +135,19 @@ def resolve_when_reached(app: App, source: str) -> None:
     task.add_done_callback(lambda done: _forget(app, source, done))
 
 
+def resolve_pending(app: App) -> list[str]:
+    """On reload: the pending tools of every source that is set up resolved anew, those
+    withdrawn included (a GRANT or an ALTER PROCEDURE since may have fixed them); their
+    names, sorted."""
+    names = []
+    for source, db in list(app.runtime.databases.items()):
+        if not isinstance(db, UnavailableDatabase):
+            specs = pending_tools(app.plugins, source, app.runtime.default_source)
+            names += [spec.name for spec in specs]
+            resolve_when_reached(app, source)
+    return sorted(names)
+
+
 def _forget(app: App, source: str, task: asyncio.Task[None]) -> None:
     if app.resolving.get(source) is task:
         del app.resolving[source]
@@ -231,7 +245,9 @@ def apply_resolutions(app: App, outcome: list[Resolution]) -> None:
                 log.error("%s; tool %r is withdrawn until it is fixed", problem, name)
             app.withdrawn.add(name)
             continue
-        app.withdrawn.discard(name)
+        if name in app.withdrawn:
+            log.info("tool %r matches its source's catalog now; it is listed again", name)
+            app.withdrawn.discard(name)
         app.plugins.tools[name] = item.resolved
         if item.outdated is not None:
             _watch(app, item.resolved, item.pending, item.outdated)

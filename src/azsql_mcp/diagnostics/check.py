@@ -162,7 +162,7 @@ async def run_check(
     if mismatched:
         out.write(
             f"check failed: declared tools do not match source {', '.join(mismatched)}"
-            " (fix [tools.NAME] in the config)\n"
+            " (fix [tools.NAME] in the config, or grant what each names)\n"
         )
         return EXIT_CONFIG
     if stopping:
@@ -242,7 +242,10 @@ async def _check_tools(
         return "failed"
     finally:
         await db.close()
-    advice = f"fix the tool in the config ({doc('declared-tools.md')}, [tools.NAME])"
+    advice = (
+        f"fix the tool in the config ({doc('declared-tools.md')}, [tools.NAME]) or grant what"
+        " it names; a running server takes either on a reload (SIGHUP)"
+    )
     for item in outcome:
         for problem in item.problems:
             report.fail(step, CheckFailed(problem, advice))

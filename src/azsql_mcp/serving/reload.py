@@ -8,6 +8,8 @@ or calls in flight: plugin and tool switches (through one FastMCP visibility
 transform), `[server.limits]`, scopes and static tokens, `[logging]`, `[audit]`,
 and the tools declared in `[tools.NAME]`. When what clients can list changes, connected
 clients are told (`notifications/tools/list_changed` and the like; serving/sessions.py).
+Every reload that is not refused also resolves again the tools withdrawn for what their
+source's catalog lacked (core/resolution.py): after a GRANT, a reload brings them back.
 Anything else (sources, security, query limits, the listener, the auth mode) is
 logged as needing a restart and keeps its running value.
 """
@@ -31,7 +33,8 @@ from azsql_mcp import metrics
 from azsql_mcp.api import ConfigError
 from azsql_mcp.core.assembly import unbound_tools
 from azsql_mcp.core.config import settings_from_mapping
-from azsql_mcp.core.declared import redeclare
+from azsql_mcp.core.declared import redeclare, withdrawn_declared
+from azsql_mcp.core.resolution import resolve_pending
 from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.auditlog import open_audit_log
 from azsql_mcp.serving.clientauth import static_token_table
@@ -187,13 +190,16 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
             audit = open_audit_log(effective.audit)
         except ConfigError as exc:
             problems += exc.problems
-    if not problems and effective.tools != current.tools:
+    # a withdrawn declared tool is declared again, so that its source's catalog is read
+    # anew (a GRANT since): the one way back short of a restart
+    if not problems and (effective.tools != current.tools or withdrawn_declared(app)):
         problems += redeclare(app, effective, judged, new)
     if problems:
         if audit is not None:
             audit.close()
         return _refused(reason, problems)
     _warn_restart_needed(app, current, new)
+    _resolve_again(app, reason)
     changed = _changed_paths(_dump(current), _dump(effective))
     if not changed:
         log.info("config reload (%s): nothing that applies while serving changed", reason)
@@ -226,6 +232,20 @@ def apply(app: App, new: Settings, reason: str = "reload") -> str:
         log.warning("%s; until then it is not offered", why)
     log.info("config reloaded (%s): %s", reason, ", ".join(sorted(map(toml_path, changed))))
     return "applied"
+
+
+def _resolve_again(app: App, reason: str) -> None:
+    """The tools still pending on the open sources resolved again, in the background;
+    whether a withdrawn one comes back is logged once its source answers (the reload's
+    outcome counts the configuration only)."""
+    withdrawn = [name for name in resolve_pending(app) if name in app.withdrawn]
+    if withdrawn:
+        log.info(
+            "config reload (%s): checking the withdrawn tools %s against their sources'"
+            " catalogs again; each is listed again once it matches",
+            reason,
+            ", ".join(withdrawn),
+        )
 
 
 def _startup_problems(app: App, new: Settings) -> tuple[list[str], PluginSet]:

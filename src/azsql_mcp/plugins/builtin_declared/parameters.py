@@ -244,7 +244,8 @@ def problems_of(tool: str, decl: ToolDecl, source: str, found: Procedure) -> lis
             f" login cannot see it: a procedure is hidden from a login without EXECUTE on it,"
             f" db_datareader's included; {execute_grant(procedure, found.user or '<user>')}"
             " shows it, unless a DENY EXECUTE on it, its schema or the database applies);"
-            " fix the name in the config, or grant EXECUTE and restart azsql-mcp"
+            " fix the name in the config, or grant EXECUTE, then reload azsql-mcp (SIGHUP,"
+            " or touch its config file)"
         ]
     unseen = [
         f"tools.{tool}.procedure: the OUTPUT parameter @{p.name} of {procedure!r} has a type"
