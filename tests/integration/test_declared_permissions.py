@@ -3,7 +3,8 @@ permission the reader lacks: a table it is denied SELECT on, a column it is deni
 a table it may not write (db_datareader only, on a writable source). The call fails with
 SQL Server's error 229 or 230 and the GRANT that lets the statement run, as read_data's
 and the write tools' answers do; the client cannot change a declared statement, so the
-answer names no other statement to write.
+answer names no other statement to write. `azsql-mcp check` warns of the tables each
+declared statement may not read or write, with the same GRANT, as the reader only.
 
 From "GRANT Object Permissions" and "DENY Object Permissions": SELECT, INSERT, UPDATE
 and DELETE are granted on an object or its columns, and a DENY on the table, its schema
@@ -13,6 +14,7 @@ or the database takes precedence over a GRANT.
 from __future__ import annotations
 
 import copy
+import io
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 from typing import Any
@@ -23,8 +25,10 @@ from fastmcp import Client
 import azsql_mcp.plugins.builtin_declared as builtin_declared
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.testing.pytest_plugin import (
     DRIVERS,
+    PRINCIPALS,
     READER,
     READER_USER,
     sample_tds_server,
@@ -107,3 +111,38 @@ async def test_a_declared_statement_the_reader_may_not_run_names_the_grant(
     assert "which this tool's statement needs" in text
     if number == 230:
         assert "the column ListPrice of SalesLT.Product" in text
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+async def test_check_warns_of_the_tables_a_declared_statement_may_not_use(
+    tds_server: ThreadedTdsServer, tds_password: str, driver: str, principal: str
+) -> None:
+    tools = copy.deepcopy(TOOLS) | {
+        "orders": {
+            "description": "Orders",
+            "statement": "WITH o AS (SELECT SalesOrderID FROM SalesLT.SalesOrderHeader)"
+            " SELECT TOP (3) SalesOrderID FROM o ORDER BY SalesOrderID",
+        }
+    }
+    config = {
+        "sources": {"main": source_config(tds_server, tds_password, principal, driver)},
+        "security": {"read_only": False},
+        "tools": tools,
+    }
+    out = io.StringIO()
+    code = await run_check(settings_from_mapping(config), None, out)
+    text = out.getvalue()
+    assert code == 0, text  # warnings: the tools are well formed
+    lacks = [line for line in text.splitlines() if "lacks" in line and "tools." in line]
+    if principal != READER:
+        assert lacks == [], text
+        return
+    assert len(lacks) == 2, text
+    assert lacks[0].startswith(
+        f"warn  declared statements: tools.add_note: the database user [{READER_USER}] lacks"
+        " INSERT on [dbo].[Notes], which the statement writes"
+    )
+    assert lacks[0].endswith(GRANTS["add_note"])
+    assert f"tools.customers: the database user [{READER_USER}] lacks SELECT" in lacks[1]
+    assert lacks[1].endswith(GRANTS["customers"])
+    assert "tools.orders" not in text and "tools.prices" not in text  # readable
