@@ -146,3 +146,9 @@ async def test_check_warns_of_the_tables_a_declared_statement_may_not_use(
     assert f"tools.customers: the database user [{READER_USER}] lacks SELECT" in lacks[1]
     assert lacks[1].endswith(GRANTS["customers"])
     assert "tools.orders" not in text and "tools.prices" not in text  # readable
+    # on a read-only source the write tool is not listed: nothing to warn of
+    config["security"] = {"read_only": True}
+    out = io.StringIO()
+    await run_check(settings_from_mapping(config), None, out)
+    assert "tools.customers: the database user" in out.getvalue()
+    assert "tools.add_note" not in out.getvalue()

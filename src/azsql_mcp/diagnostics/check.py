@@ -338,7 +338,9 @@ async def _check_source(
                 rows = functools.partial(_rows, cnxn)
                 for line in await asyncio.to_thread(uncallable_lines, rows, statements):
                     report.warn(step, line)
-                for line in await asyncio.to_thread(unreachable_lines, rows, statements):
+                # a write tool is not listed while its source is read-only
+                listed_statements = [s for s in statements if writable or not s.writes]
+                for line in await asyncio.to_thread(unreachable_lines, rows, listed_statements):
                     report.warn(step, line)
         finally:
             await asyncio.to_thread(_close, cnxn)

@@ -33,7 +33,7 @@ Rows = Callable[..., tuple[list[str], list[tuple[Any, ...]]]]
 def needed_permissions(statement: str) -> list[tuple[str, str, str]]:
     """(table, permission, schema) for each table of this database `statement` names: the
     write's target with INSERT, UPDATE or DELETE, every other table with SELECT; the
-    table bracketed, the schema as written ('' for none), in order, each once. None for a
+    table bracketed, the schema as written ('' for none), each once. None for a
     CTE's name, an alias, a temporary table, another database's table, or when sqlglot
     cannot parse the statement (the tool's calls say what is wrong then)."""
     import sqlglot  # only when a declared statement is checked: `check` starts without it
