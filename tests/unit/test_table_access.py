@@ -38,4 +38,5 @@ def test_tables_that_need_no_permission_here_are_left_out() -> None:
     assert needed_permissions("SELECT * FROM #t JOIN ##g ON 1 = 1") == []
     assert needed_permissions("SELECT * FROM OtherDb.dbo.T") == []
     assert needed_permissions("SELECT * FROM OPENJSON(@doc)") == []
+    assert needed_permissions("SELECT * FROM sys.dm_exec_requests, INFORMATION_SCHEMA.TABLES") == []
     assert needed_permissions("SELECT (((") == []

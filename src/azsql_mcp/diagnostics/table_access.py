@@ -28,14 +28,15 @@ TABLE_HELD = (
 )
 
 Rows = Callable[..., tuple[list[str], list[tuple[Any, ...]]]]
+_SYSTEM_SCHEMAS = {"sys", "information_schema"}
 
 
 def needed_permissions(statement: str) -> list[tuple[str, str, str]]:
     """(table, permission, schema) for each table of this database `statement` names: the
     write's target with INSERT, UPDATE or DELETE, every other table with SELECT; the
-    table bracketed, the schema as written ('' for none), each once. None for a
-    CTE's name, an alias, a temporary table, another database's table, or when sqlglot
-    cannot parse the statement (the tool's calls say what is wrong then)."""
+    table bracketed, the schema as written ('' for none), each once. None for a CTE's
+    name, an alias, a temporary table, a system view, another database's table, or when
+    sqlglot cannot parse the statement (the tool's calls say what is wrong then)."""
     import sqlglot  # only when a declared statement is checked: `check` starts without it
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
@@ -65,6 +66,8 @@ def needed_permissions(statement: str) -> list[tuple[str, str, str]]:
             identifier = table.this
             if not isinstance(identifier, exp.Identifier) or table.catalog:
                 continue  # a table-valued function, another database's table
+            if table.db.casefold() in _SYSTEM_SCHEMAS:
+                continue  # a system view: public's, or a state permission's (read_data says)
             if identifier.args.get("temporary") or identifier.args.get("global_"):
                 continue  # #t and ##t need no permission
             if table.name.casefold() in ctes or (not table.db and table.name.casefold() in aliases):
