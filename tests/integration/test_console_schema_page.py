@@ -20,7 +20,14 @@ from azsql_mcp.catalog.table_pages import cursor_of
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.serving.console import schema_page
-from azsql_mcp.testing.pytest_plugin import TEST_SOURCE, sample_tds_server
+from azsql_mcp.testing.pytest_plugin import (
+    DRIVERS,
+    READER,
+    READER_USER,
+    TEST_SOURCE,
+    sample_tds_server,
+    source_config,
+)
 from tds_test_server import ThreadedTdsServer
 
 MANY = 120  # tables in one schema, past the page's bound (LISTED_OBJECTS, set to 100)
@@ -137,3 +144,19 @@ async def test_an_unknown_schema_is_said_escaped(
     text = await page(azsql_config, "<x>", small_bounds)
     assert "No schema &lt;x&gt; with tables this login can see: pick one below." in text
     assert "<x>" not in text
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+async def test_a_login_that_sees_no_table_is_offered_no_schema_to_pick(
+    tds_password: str, statements_read: list[str], driver: str
+) -> None:
+    """A user outside db_datareader holding no permission on any table: the catalog
+    shows it no schema with tables, so the page says so instead of "pick one below"
+    over an empty list."""
+    setup = [f"ALTER ROLE db_datareader DROP MEMBER [{READER_USER}]"]
+    with sample_tds_server(tds_password, setup) as server:
+        config = {"sources": {TEST_SOURCE: source_config(server, tds_password, READER, driver)}}
+        text = await page(config, "SalesLT", statements_read)
+    assert "No schema with tables this login can see." in text
+    assert "pick one below" not in text
+    assert "ALTER ROLE db_datareader ADD MEMBER" in text  # the note above says what to grant

@@ -182,6 +182,18 @@ def test_create_existing_table_2714_and_drop_missing_3701(session: EngineSession
     assert error(session, "DROP TABLE Shop.Category").number == 3726
 
 
+def test_a_synonym_without_its_base_5313_and_on_a_linked_server_7202(
+    session: EngineSession,
+) -> None:
+    # "Database engine events and errors": 5313 is severity 16, 7202 severity 11
+    run(session, "CREATE SYNONYM dbo.Gone FOR dbo.NotThere")
+    run(session, "CREATE SYNONYM dbo.Remote FOR Srv.Sales.dbo.Orders")
+    err = error(session, "SELECT * FROM dbo.Gone")
+    assert (err.number, err.severity) == (5313, 16)
+    err = error(session, "SELECT * FROM dbo.Remote")
+    assert (err.number, err.severity) == (7202, 11)
+
+
 def test_alter_table_add_constraints_after_create(session: EngineSession) -> None:
     run(
         session,

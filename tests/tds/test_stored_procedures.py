@@ -346,6 +346,45 @@ def test_sp_executesql_in_a_batch_counts_as_a_procedure(
         cnxn.close()
 
 
+def test_sp_executesql_nested_in_an_rpc_ends_in_its_own_doneproc(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """With a parameter the drivers send the batch as an RPC (sp_executesql), inside which
+    EXEC sp_executesql runs as a procedure of its own: its UPDATE's count comes in a
+    DONEINPROC and the call ends in a DONEPROC of its own ([MS-TDS] 2.2.7.8: "There is a
+    separate DONEPROC token sent for each stored procedure called"), and @@ROWCOUNT after
+    the EXEC is that UPDATE's ("@@ROWCOUNT": "EXECUTE statements preserve the previous
+    @@ROWCOUNT")."""
+    cnxn = pyodbc.connect(
+        wire_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    try:
+        cur = cnxn.cursor()
+        cur.execute("DROP TABLE IF EXISTS dbo.nested_items")
+        cur.execute("CREATE TABLE dbo.nested_items (id int, n int)")
+        cur.execute("INSERT INTO dbo.nested_items VALUES (1, 0), (2, 0), (3, 0)")
+        cur.execute(
+            "EXEC sp_executesql N'UPDATE dbo.nested_items SET n = n + @s', N'@s int', @s = ?;"
+            " SELECT @@ROWCOUNT",
+            1,
+        )
+        seen = _results(cur)
+        cur.execute(
+            "EXEC sp_executesql N'UPDATE dbo.nested_items SET n = n + @s', N'@s int', @s = ?;"
+            " SELECT @@ROWCOUNT",
+            1,
+        )
+        if odbc_driver == "msodbc":
+            cur.nextset()  # past the UPDATE's count
+        assert [tuple(r) for r in cur.fetchall()] == [(3,)]  # the nested UPDATE's rows
+        if odbc_driver == "msodbc":  # Driver 18 hands the DONEINPROC count on
+            assert seen == [("count", 3), ("set", 1)]
+        else:  # FreeTDS hands no DONEINPROC count on
+            assert seen == [("set", 1)]
+    finally:
+        cnxn.close()
+
+
 def test_a_transaction_count_changed_by_a_procedure_is_error_266(session: EngineSession) -> None:
     """A ROLLBACK inside rolls back the caller's transaction (to the outermost BEGIN); a
     BEGIN TRAN left open raises the count: either way the call ends with error 266."""

@@ -39,6 +39,12 @@ _SELECT_DENIED = re.compile(
     r"The SELECT permission was denied on (?:the column '(?P<column>.*?)' of )?the object"
     r" '(?P<object>.*?)', database '(?P<database>.*?)', schema '(?P<schema>.*?)'\."
 )
+# The same texts for any of the four permissions a declared statement may need.
+_DENIED = re.compile(
+    r"The (?P<permission>SELECT|INSERT|UPDATE|DELETE) permission was denied on (?:the column"
+    r" '(?P<column>.*?)' of )?the object '(?P<object>.*?)', database '(?P<database>.*?)',"
+    r" schema '(?P<schema>.*?)'\."
+)
 # Error 229 on a function a statement calls (or a procedure): EXECUTE, which
 # db_datareader does not hold ("GRANT Object Permissions").
 _EXECUTE_DENIED = re.compile(
@@ -434,6 +440,36 @@ async def select_missing(db: Database, error: DatabaseError) -> str | None:
         f" {shown} (SELECT * reads every column). Name only the columns it may read:"
         f" {readable}. A DBA can allow it with: GRANT SELECT ON OBJECT::{table}"
         f" ({quote(found['column'])}) TO {user};"
+    )
+
+
+async def statement_missing(db: Database, error: DatabaseError) -> str | None:
+    """The message for error 229 or 230 on a statement the caller cannot change (a declared
+    tool's): SQL Server's text and the GRANT that lets the statement run; None for another
+    error, another database's object or a DMV (state_missing)."""
+    found = _DENIED.search(str(error))
+    if error.number not in (OBJECT_PERMISSION_DENIED, COLUMN_PERMISSION_DENIED) or not found:
+        return None
+    if _dmv_select_denied(error):
+        return None
+    try:
+        here = records(await db.read("SELECT USER_NAME() AS user_name, DB_NAME() AS db"))[0]
+    except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
+        return None
+    if here["db"] != found["database"]:
+        return None
+    user, permission = quote(str(here["user_name"])), found["permission"]
+    table = f"{quote(found['schema'])}.{quote(found['object'])}"
+    what = f"{found['schema']}.{found['object']}"
+    columns = ""
+    if found["column"] is not None:
+        what = f"the column {found['column']} of {what}"
+        columns = f" ({quote(found['column'])})"
+    return (
+        f"{error} The database user {user} lacks {permission} on {what}, which this tool's"
+        f" statement needs. A DBA can allow it with: GRANT {permission} ON OBJECT::{table}"
+        f"{columns} TO {user}; (it has no effect while a DENY {permission} on the table, its"
+        " schema or the database applies to the user)"
     )
 
 

@@ -57,14 +57,17 @@ ORDER BY s.name, o.object_id
 
 # A synonym of that name ("sys.synonyms"), for describe_table to name its base object
 # (a synonym has no columns of its own): the base's parts by PARSENAME, a part not
-# written NULL, and whether a database part names another database.
+# written NULL, whether a database part names another database, and whether this login
+# sees the base here (OBJECT_ID is NULL for an object it holds no permission on:
+# "Metadata visibility configuration"; only read for a base in this database).
 FIND_SYNONYM = """
 SELECT s.name AS schema_name, y.name AS synonym_name,
        PARSENAME(y.base_object_name, 4) AS base_server,
        PARSENAME(y.base_object_name, 3) AS base_database,
        PARSENAME(y.base_object_name, 2) AS base_schema,
        PARSENAME(y.base_object_name, 1) AS base_name,
-       CASE WHEN PARSENAME(y.base_object_name, 3) <> DB_NAME() THEN 1 ELSE 0 END AS elsewhere
+       CASE WHEN PARSENAME(y.base_object_name, 3) <> DB_NAME() THEN 1 ELSE 0 END AS elsewhere,
+       CASE WHEN OBJECT_ID(y.base_object_name) IS NULL THEN 0 ELSE 1 END AS base_seen
 FROM sys.synonyms AS y
 JOIN sys.schemas AS s ON s.schema_id = y.schema_id
 WHERE y.name = @name AND (@schema IS NULL OR s.name = @schema)

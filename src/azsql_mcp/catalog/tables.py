@@ -404,6 +404,13 @@ def _synonym_text(row: dict[str, Any]) -> str:
         )
     schema, name = row["base_schema"], row["base_name"]
     local = qualified_text(schema, name) if schema else name_text(name)
+    if not row["base_seen"]:  # describe_table of the base would say it is not there
+        return (
+            f"{synonym} is a synonym for {local} (a synonym has no columns of its own),"
+            f" which this login cannot see: {local} does not exist, or the database user"
+            " holds no permission on it (SQL Server's catalog shows a table only to a user"
+            " with one), so its columns cannot be described to this login."
+        )
     return (
         f"{synonym} is a synonym for {local} (a synonym has no columns of its own):"
         f" call describe_table with {local!r} instead; reads of the synonym read it."

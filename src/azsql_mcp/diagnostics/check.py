@@ -71,6 +71,7 @@ from azsql_mcp.diagnostics.statement_types import (
     describe_failed,
     sql_type_advice,
 )
+from azsql_mcp.diagnostics.table_access import unreachable_lines
 
 EXIT_CONFIG = 2  # as every command exits on an invalid configuration
 PRELOGIN = 0x12
@@ -339,6 +340,10 @@ async def _check_source(
                 await _statement_types(cnxn, statements, report)
                 rows = functools.partial(_rows, cnxn)
                 for line in await asyncio.to_thread(uncallable_lines, rows, statements):
+                    report.warn(step, line)
+                # a write tool is not listed while its source is read-only
+                listed_statements = [s for s in statements if writable or not s.writes]
+                for line in await asyncio.to_thread(unreachable_lines, rows, listed_statements):
                     report.warn(step, line)
         finally:
             await asyncio.to_thread(_close, cnxn)

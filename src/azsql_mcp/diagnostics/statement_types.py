@@ -25,12 +25,13 @@ _NARROW = ("char", "varchar")
 
 @dataclass(frozen=True)
 class DeclaredStatement:
-    """A declared statement tool of one source, and its string parameters that declare
-    no `sql_type` (sent as nvarchar)."""
+    """A declared statement tool of one source, its string parameters that declare no
+    `sql_type` (sent as nvarchar), and whether it writes (`writes = true`)."""
 
     tool: str
     statement: str
     strings: tuple[str, ...]
+    writes: bool = False
 
 
 def declared_statements(
@@ -54,7 +55,7 @@ def declared_statements(
             and decl.get("type") == "string"
             and decl.get("sql_type") is None
         )
-        found.append(DeclaredStatement(name, statement, strings))
+        found.append(DeclaredStatement(name, statement, strings, table.get("writes") is True))
     return found
 
 

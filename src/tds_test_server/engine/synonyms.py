@@ -125,11 +125,12 @@ def _local_base(parts: list[str], database: str) -> tuple[str, str]:
     padded = ["", "", "", *parts][-4:]
     server, db, schema, name = padded
     if server:
-        raise TdsError(
+        raise TdsError(  # severity 11, as "Database engine events and errors" lists it
             7202,
             f"Could not find server '{server}' in sys.servers. Verify that the correct server"
             " name was specified. If necessary, execute the stored procedure"
             " sp_addlinkedserver to add the server to sys.servers.",
+            severity=11,
         )
     if db and db.casefold() != database.casefold():
         return "", ""  # no such object here: 5313

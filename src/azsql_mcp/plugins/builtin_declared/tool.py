@@ -135,11 +135,18 @@ T = TypeVar("T")
 async def advised(db: Database, call: Awaitable[T]) -> T:
     """The call's result; SQL Server's error 41368 (a memory-optimized table in the
     transaction every call runs in) says which table hint lets it through, and error 229
-    on a function the statement calls the GRANT EXECUTE that allows it, as read_data's."""
+    or 230 the GRANT that allows the statement (EXECUTE on a function it calls, SELECT or
+    the write's permission on a table or column, a state permission on a DMV), as
+    read_data's and the write tools' do."""
     try:
         return await call
     except DatabaseError as e:
-        advice = await access.call_missing(db, e) or await memory_optimized.isolation_advice(db, e)
+        advice = (
+            await access.call_missing(db, e)
+            or await access.statement_missing(db, e)
+            or await access.state_missing(db, e)
+            or await memory_optimized.isolation_advice(db, e)
+        )
         if advice is None:
             raise
         raise ToolError(advice) from e

@@ -73,6 +73,8 @@ async def _body(db: Database, source: str, schema_name: str | None, after: str |
     everything = sum(s.objects for s in sizes)
     if schema_name is not None:
         size = next((s for s in sizes if s.name == schema_name), None)
+        if size is None and not sizes:  # nothing to pick from
+            return '<p class="bad">No schema with tables this login can see.</p>'
         if size is None:
             return (
                 f'<p class="bad">No schema {esc(schema_name)} with tables this login can see:'
