@@ -16,41 +16,17 @@ from collections.abc import Callable
 
 from sqlglot.tokens import TokenType
 
-from ..results import TdsError
+from ..results import ColumnType, TdsError
 from . import errors
 from .batches import Statement, tokenize
-from .session_state import _now_text
+from .ddl_parse import ColumnDef
+from .inline_functions import parse_inline_function
+from .module_headers import is_create_procedure
+from .session_state import _NONAME, _now_text
 from .sql_types import TYPE_IDS, storage
 from .sqltext import split_top_level
 from .token_stream import Tokens
-from .user_procedures import (
-    ProcParam,
-    UserProcedures,
-    is_create_procedure,
-    module_header,
-    parameter_list,
-)
-
-
-def _parse_function(stmt: Statement) -> tuple[list[str], list[ProcParam], str]:
-    """(name parts, parameters, the body's SELECT) of an inline table-valued function."""
-    ts = Tokens(stmt)
-    _, _, parts = module_header(ts, "FUNCTION")
-    ts.expect_type(TokenType.L_PAREN)
-    params = parameter_list(ts)
-    ts.expect_type(TokenType.R_PAREN)
-    ts.expect("RETURNS")
-    if not ts.accept("TABLE"):
-        raise errors.unsupported("multi-statement table-valued functions (RETURNS @t TABLE)")
-    if ts.accept("WITH"):
-        while not ts.at_end() and ts.peek_word() != "AS":
-            ts.next()  # SCHEMABINDING
-    ts.expect("AS")
-    ts.expect("RETURN")
-    body = ts.text_between(ts.i, len(ts.toks)).strip().rstrip(";").strip()
-    if body.startswith("(") and body.endswith(")"):
-        body = body[1:-1].strip()
-    return parts, params, body
+from .user_procedures import UserProcedures
 
 
 class RowSecurity(UserProcedures):
@@ -67,7 +43,7 @@ class RowSecurity(UserProcedures):
         return super()._ddl_action(stmt)
 
     def _create_function(self, stmt: Statement) -> None:
-        parts, params, body = _parse_function(stmt)
+        parts, params, body = parse_inline_function(stmt)
         schema, name = self._resolve(parts)
         schema_id = self.catalog.schema_id(schema)
         if schema_id is None:
@@ -90,7 +66,24 @@ class RowSecurity(UserProcedures):
                 "INSERT INTO __azsql_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
                 (object_id, i, p.name, p.type_name, TYPE_IDS.get(p.type.name, 0), *sizes),
             )
-        self.engine.translator.translate(body, self.database)  # a body that cannot run fails now
+        # a body that cannot run fails now; its result columns go to sys.columns, as a
+        # view's do (SQL Server lists an inline function's columns there)
+        q = self.engine.translator.translate(body, self.database)
+        shape = self.conn.execute(
+            f"SELECT * FROM ({q.sql}) WHERE 0", dict.fromkeys(q.params)
+        ).description
+        typed = q.columns if q.columns is not None and len(q.columns) == len(shape) else None
+        for i, column in enumerate(shape):
+            if column[0].startswith(_NONAME):
+                raise TdsError(
+                    4511,
+                    "Create View or Function failed because no column name was"
+                    f" specified for column {i + 1}.",
+                )
+            ctype = (typed[i].type if typed else None) or ColumnType("nvarchar", -1)
+            self._insert_column(
+                object_id, i + 1, ColumnDef(column[0], ctype, ctype.nullable), set()
+            )
 
     def _create_policy(self, stmt: Statement) -> None:
         ts = Tokens(stmt)
@@ -154,7 +147,7 @@ class RowSecurity(UserProcedures):
         definition = self.conn.execute(
             "SELECT definition FROM __azsql_objects WHERE object_id = ?", (oid,)
         ).fetchone()[0]
-        _, params, body = _parse_function(Statement(definition, tokenize(definition), 1))
+        _, params, body = parse_inline_function(Statement(definition, tokenize(definition), 1))
         if len(params) != len(arguments):
             raise TdsError(
                 33262,
@@ -212,6 +205,6 @@ class RowSecurity(UserProcedures):
         self._forget_object(oid)
 
     def _forget_object(self, oid: int) -> None:
-        for table in ("__azsql_parameters", "__azsql_security_predicates"):
+        for table in ("__azsql_parameters", "__azsql_security_predicates", "__azsql_columns"):
             self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (oid,))
         self.conn.execute("DELETE FROM __azsql_objects WHERE object_id = ?", (oid,))

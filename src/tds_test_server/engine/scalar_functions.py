@@ -29,13 +29,13 @@ from . import errors, functions
 from .batches import Statement, tokenize, word
 from .body_flow import Block, If, Node, Return, While, condition_test, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA, ObjectRow
+from .module_headers import ProcParam, is_create_procedure, module_header, parameter_list
 from .session_state import EngineHandle, Variable, _now_text
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
 from .token_stream import Tokens
 from .translate import Query
 from .triggers import Triggers
 from .user_function_calls import UDF, function_calls
-from .user_procedures import ProcParam, is_create_procedure, module_header, parameter_list
 
 _MAX_NESTING = 32
 _SIDE_EFFECTS = frozenset(["INSERT", "UPDATE", "DELETE", "MERGE", "PRINT", "EXEC", "EXECUTE"])
