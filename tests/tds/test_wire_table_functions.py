@@ -185,3 +185,29 @@ def test_drop_and_create_or_alter_replace_the_columns(
         assert scalar(cnxn, gone) == 0
         with pytest.raises(pyodbc.Error, match=r"\(4511\)"):
             cur.execute("CREATE FUNCTION dbo.NoName() RETURNS TABLE AS RETURN SELECT 1")
+
+
+def test_alter_keeps_the_object_id_and_its_grants(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """ALTER FUNCTION, and CREATE OR ALTER of one that exists, change the definition of
+    the same object ("ALTER FUNCTION": permissions are kept); ALTER of none is 208."""
+    name = f"dbo.Kept_{odbc_driver}"
+    with connect(server, odbc_driver) as admin:
+        cur = admin.cursor()
+        cur.execute(f"CREATE FUNCTION {name}() RETURNS TABLE AS RETURN SELECT 1 AS One")
+        before = scalar(admin, f"SELECT OBJECT_ID('{name}')")
+        cur.execute(f"DENY SELECT ON {name} TO reader")
+        cur.execute(f"ALTER FUNCTION {name}() RETURNS TABLE AS RETURN SELECT 2 AS Two")
+        cur.execute(f"CREATE OR ALTER FUNCTION {name}() RETURNS TABLE AS RETURN SELECT 3 AS Three")
+        assert scalar(admin, f"SELECT OBJECT_ID('{name}')") == before
+        assert rows(admin, f"SELECT Three FROM {name}()") == [(3,)]
+        with pytest.raises(pyodbc.Error, match=r"\(208\)"):
+            cur.execute(f"ALTER FUNCTION {name}_none() RETURNS TABLE AS RETURN SELECT 1 AS One")
+        with pytest.raises(pyodbc.Error, match=r"\(2010\)"):
+            cur.execute("ALTER FUNCTION dbo.Twice() RETURNS TABLE AS RETURN SELECT 1 AS One")
+    with (
+        connect(server, odbc_driver, "reader") as cnxn,
+        pytest.raises(pyodbc.Error, match=r"\(229\)"),
+    ):
+        rows(cnxn, f"SELECT * FROM {name}()")

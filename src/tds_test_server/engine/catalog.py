@@ -294,11 +294,14 @@ class Catalog:
                     args,
                 ):
                     row = rows[oid]
-                    key = (self.schema_names.get(row.schema_id, "").casefold(), row.name.casefold())
+                    named = (
+                        self.schema_names.get(row.schema_id, "").casefold(),
+                        row.name.casefold(),
+                    )
                     if kind == "SN":
-                        synonyms[key] = (oid, split_name(definition))
+                        synonyms[named] = (oid, split_name(definition))
                     else:
-                        table_functions[key] = (oid, definition)
+                        table_functions[named] = (oid, definition)
             self.synonyms = synonyms
             self.table_functions = table_functions
             self.objects = rows

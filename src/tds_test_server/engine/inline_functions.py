@@ -180,8 +180,8 @@ def _derived(
         if value is not None:
             node.replace(value.copy())
     inline_table_functions(select, catalog, database, parse, depth + 1)
-    for node in select.find_all(exp.Table, exp.Subquery):
-        node.meta["chained"] = True
+    for source in select.find_all(exp.Table, exp.Subquery):
+        source.meta["chained"] = True
     schema_id = catalog.objects[oid].schema_id
     derived = exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
     derived.meta["table_function"] = (oid, schema_id)

@@ -48,18 +48,34 @@ class RowSecurity(UserProcedures):
         schema_id = self.catalog.schema_id(schema)
         if schema_id is None:
             raise errors.schema_missing(schema)
-        existing = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        first, second = stmt.words(2)
+        alter, create = first == "ALTER" or second == "OR", first == "CREATE"
         now = _now_text()
-        if existing is not None:
-            if stmt.words(2)[1] != "OR":
-                raise errors.object_exists(name)
-            self._forget_object(existing)
-        object_id = self.catalog.next_object_id()
-        self.conn.execute(
-            "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
-            " modify_date, definition) VALUES (?, ?, ?, 'IF', ?, ?, ?)",
-            (object_id, name, schema_id, now, now, stmt.text),
-        )
+        if row is not None and not alter:
+            raise errors.object_exists(name)
+        if row is not None and row.type != "IF":
+            raise TdsError(
+                2010, f"Cannot perform alter on '{name}' because it is an incompatible object type."
+            )
+        if row is None and not create:
+            raise errors.invalid_object(f"{schema}.{name}")
+        if row is not None:  # ALTER keeps the object_id and the permissions
+            object_id = row.object_id
+            self.conn.execute(
+                "UPDATE __azsql_objects SET definition = ?, modify_date = ? WHERE object_id = ?",
+                (stmt.text, now, object_id),
+            )
+            for table in ("__azsql_parameters", "__azsql_columns"):
+                self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
+        else:
+            object_id = self.catalog.next_object_id()
+            self.conn.execute(
+                "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
+                " modify_date, definition) VALUES (?, ?, ?, 'IF', ?, ?, ?)",
+                (object_id, name, schema_id, now, now, stmt.text),
+            )
         for i, p in enumerate(params, start=1):
             sizes = storage(p.type)
             self.conn.execute(

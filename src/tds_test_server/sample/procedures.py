@@ -2,8 +2,9 @@
 the inline table-valued function AdventureWorksLT has, dbo.ufnGetCustomerInformation.
 
 Each is one batch (CREATE PROCEDURE and CREATE FUNCTION must be alone in their batch)
-and runs unchanged on SQL Server. They exercise what a caller of procedures meets: an OUTPUT parameter, a
-parameter with a default, several result sets and a return value.
+and runs unchanged on SQL Server. The procedures exercise what a caller of procedures
+meets: an OUTPUT parameter, a parameter with a default, several result sets and a return
+value.
 """
 
 from __future__ import annotations
