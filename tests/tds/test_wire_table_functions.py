@@ -27,6 +27,9 @@ RETURN (SELECT Id, Name, Price, @Tag AS Tag FROM dbo.Items WHERE Id >= @MinId)""
     """CREATE FUNCTION dbo.ItemIds(@MinId int) RETURNS TABLE AS
 RETURN SELECT i.Id FROM dbo.ItemsFrom(@MinId, DEFAULT) AS i""",
     "CREATE FUNCTION dbo.Twice(@x int) RETURNS int AS BEGIN RETURN @x * 2 END",
+    # calls a scalar function the readers may not EXECUTE: the chain reaches it too
+    "CREATE FUNCTION dbo.Doubled(@MinId int) RETURNS TABLE AS"
+    " RETURN SELECT Id, dbo.Twice(Id) AS Twice FROM dbo.Items WHERE Id >= @MinId",
     # customers through the function only: the chain from the function reaches the table
     "DENY SELECT ON SalesLT.Customer TO chained",
     f"DENY SELECT ON {SAMPLE_FN} TO denied",
@@ -102,6 +105,7 @@ def test_apply_with_constant_arguments_and_the_correlated_limit(
         ("SELECT * FROM dbo.ItemsFrom(1, 'a', 3)", 8144, "too many arguments"),
         ("SELECT * FROM dbo.NoSuchFunction(1)", 208, "Invalid object name 'dbo.NoSuchFunction'"),
         ("SELECT * FROM dbo.Twice(1)", 208, "Invalid object name 'dbo.Twice'"),
+        ("SELECT * FROM OtherDb.dbo.ItemIds(1)", 208, "Invalid object name 'OtherDb.dbo.ItemIds'"),
         (
             "CREATE FUNCTION dbo.Multi(@a int) RETURNS @t TABLE (a int) AS BEGIN RETURN END",
             40517,
@@ -126,6 +130,10 @@ def test_select_on_the_function_is_checked_and_chains_to_its_tables(
         assert len(rows(cnxn, f"SELECT * FROM {SAMPLE_FN}(1)")) == 1
         with pytest.raises(pyodbc.Error, match=r"\(229\)"):
             rows(cnxn, "SELECT FirstName FROM SalesLT.Customer WHERE CustomerID = 1")
+        assert rows(cnxn, "SELECT Twice FROM dbo.Doubled(3)") == [(6,)]
+        for call in ("SELECT dbo.Twice(3)", "SELECT * FROM dbo.Doubled(dbo.Twice(1))"):
+            with pytest.raises(pyodbc.Error, match=r"EXECUTE permission.*'Twice'.*\(229\)"):
+                rows(cnxn, call)  # the caller's own calls, an argument's included
     with connect(server, odbc_driver, "denied") as cnxn:
         with pytest.raises(pyodbc.Error, match=r"ufnGetCustomerInformation.*\(229\)"):
             rows(cnxn, f"SELECT * FROM {SAMPLE_FN}(1)")

@@ -72,8 +72,6 @@ def inline_table_functions(
         if found is not None:
             alias = table.alias or call.name
             table.replace(_derived(found, call.expressions, alias, catalog, database, parse, depth))
-        elif table.db and table.db.casefold() != "sys":  # no table-valued function of a schema
-            raise errors.invalid_object(".".join([*parts, call.name]))
     for lateral in list(tree.find_all(exp.Lateral)):
         call, parts = _applied(lateral.this)
         found = None if call is None else _function(catalog, database, [*parts, call.name])
@@ -104,6 +102,23 @@ def functions_read(tree: exp.Expression) -> list[tuple[int, int]]:
         for node in tree.find_all(exp.Subquery)
         if "table_function" in node.meta and "chained" not in node.meta
     ]
+
+
+def in_function_body(node: exp.Expression) -> bool:
+    """Whether `node` is in an inline function's body, whose calls of scalar functions
+    are not EXECUTE-checked either (ownership chaining); an argument the caller passes
+    is the caller's, though the body holds it (meta["argument"])."""
+    passed = 0  # arguments met on the way up: each belongs to the next function up
+    parent = node.parent
+    while parent is not None:
+        if "argument" in parent.meta:
+            passed += 1
+        elif "table_function" in parent.meta:
+            if not passed:
+                return True
+            passed -= 1
+        parent = parent.parent
+    return False
 
 
 def _applied(node: exp.Expression) -> tuple[exp.Anonymous | None, list[str]]:
@@ -173,6 +188,7 @@ def _derived(
             assert isinstance(default, exp.Select)
             arg = default.expressions[0]
         cast = exp.Cast(this=arg.copy(), to=exp.DataType.build(type_text(param.type), "tsql"))
+        cast.meta["argument"] = True
         values[param.name[1:].lower()] = cast
     select = parse(body)
     for node in list(select.find_all(exp.Parameter)):

@@ -390,6 +390,11 @@ class Translator:
             if is_table_function(table.this):
                 from_subquery(table)
                 continue
+            if table.db and table.db.casefold() != "sys":  # no inline function (one is inlined)
+                written = ".".join(p for p in (table.catalog, table.db, table.this.name) if p)
+                if self.edition.is_azure_sql_database:  # another database's: 40515
+                    self.edition.check_reference(written, database, _outer_parts(table))
+                raise errors.invalid_object(written)
             _sql_text_from(table)
             needs.add("dmv")
             reads.add(SQL_TEXT)
