@@ -219,3 +219,18 @@ def test_alter_keeps_the_object_id_and_its_grants(
         pytest.raises(pyodbc.Error, match=r"\(229\)"),
     ):
         rows(cnxn, f"SELECT * FROM {name}()")
+
+
+def test_functions_reading_each_other_stop_at_32_levels(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """Two functions made to read each other (the second ALTERed after the first exists)
+    expand without end: Msg 217, as SQL Server stops nesting at 32 levels."""
+    a, b = f"dbo.PingA_{odbc_driver}", f"dbo.PingB_{odbc_driver}"
+    with connect(server, odbc_driver) as admin:
+        cur = admin.cursor()
+        cur.execute(f"CREATE FUNCTION {b}(@n int) RETURNS TABLE AS RETURN SELECT @n AS n")
+        cur.execute(f"CREATE FUNCTION {a}(@n int) RETURNS TABLE AS RETURN SELECT n FROM {b}(@n)")
+        cur.execute(f"ALTER FUNCTION {b}(@n int) RETURNS TABLE AS RETURN SELECT n FROM {a}(@n)")
+        with pytest.raises(pyodbc.Error, match=r"nesting level exceeded \(limit 32\).*\(217\)"):
+            rows(admin, f"SELECT * FROM {a}(1)")
