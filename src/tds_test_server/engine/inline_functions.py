@@ -158,7 +158,21 @@ def _derived(
     parse: Parse,
     depth: int,
 ) -> exp.Subquery:
-    oid, definition, name = found
+    select, values = _arguments(found, args, parse, depth)
+    for value in values.values():
+        value.meta["argument"] = True
+    _bind(select, values)
+    inline_table_functions(select, catalog, database, parse, depth + 1)
+    _chain(select)
+    return _function_table(select, found[0], alias, catalog)
+
+
+def _arguments(
+    found: tuple[int, str, list[str]], args: list[exp.Expression], parse: Parse, depth: int
+) -> tuple[exp.Expression, dict[str, exp.Expression]]:
+    """The function's SELECT as parsed, and each parameter's argument (DEFAULT: its
+    default) as CAST(argument AS the parameter's type), by the parameter's name."""
+    _, definition, name = found
     if depth >= _MAX_NESTING:
         raise TdsError(
             217,
@@ -167,38 +181,43 @@ def _derived(
         )
     _, params, body = parse_inline_function(Statement(definition, tokenize(definition), 1))
     written = ".".join(name)
+    too_few = TdsError(
+        313,
+        "An insufficient number of arguments were supplied for the procedure or function"
+        f" {written}.",
+    )
     if len(args) < len(params):
-        raise TdsError(
-            313,
-            "An insufficient number of arguments were supplied for the procedure or"
-            f" function {written}.",
-        )
+        raise too_few
     if len(args) > len(params):
         raise TdsError(8144, f"Procedure or function {written} has too many arguments specified.")
     values: dict[str, exp.Expression] = {}
     for param, arg in zip(params, args, strict=True):
         if is_default(arg):
             if param.default is None:
-                raise TdsError(
-                    313,
-                    "An insufficient number of arguments were supplied for the procedure or"
-                    f" function {written}.",
-                )
+                raise too_few
             default = parse(f"SELECT {param.default}")
             assert isinstance(default, exp.Select)
             arg = default.expressions[0]
-        cast = exp.Cast(this=arg.copy(), to=exp.DataType.build(type_text(param.type), "tsql"))
-        cast.meta["argument"] = True
-        values[param.name[1:].lower()] = cast
-    select = parse(body)
+        to = exp.DataType.build(type_text(param.type), "tsql")
+        values[param.name[1:].lower()] = exp.Cast(this=arg.copy(), to=to)
+    return parse(body), values
+
+
+def _bind(select: exp.Expression, values: dict[str, exp.Expression]) -> None:
+    """Each parameter of the body `select` replaced by its value."""
     for node in list(select.find_all(exp.Parameter)):
         value = values.get(variable_name(node) or "")
         if value is not None:
             node.replace(value.copy())
-    inline_table_functions(select, catalog, database, parse, depth + 1)
+
+
+def _chain(select: exp.Expression) -> None:
+    """The body's tables and derived tables: read under ownership chaining."""
     for source in select.find_all(exp.Table, exp.Subquery):
         source.meta["chained"] = True
-    schema_id = catalog.objects[oid].schema_id
+
+
+def _function_table(select: exp.Expression, oid: int, alias: str, catalog: Catalog) -> exp.Subquery:
     derived = exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
-    derived.meta["table_function"] = (oid, schema_id)
+    derived.meta["table_function"] = (oid, catalog.objects[oid].schema_id)
     return derived
