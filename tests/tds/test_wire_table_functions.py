@@ -6,6 +6,7 @@ on the function with ownership chaining to the tables it reads, and the catalog.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pyodbc
 import pytest
@@ -26,6 +27,11 @@ AS
 RETURN (SELECT Id, Name, Price, @Tag AS Tag FROM dbo.Items WHERE Id >= @MinId)""",
     """CREATE FUNCTION dbo.ItemIds(@MinId int) RETURNS TABLE AS
 RETURN SELECT i.Id FROM dbo.ItemsFrom(@MinId, DEFAULT) AS i""",
+    "CREATE TABLE dbo.ItemTags (ItemId int, Tag nvarchar(10))",
+    "INSERT INTO dbo.ItemTags VALUES (1, N'red'), (1, N'big'), (3, N'old'), (NULL, N'none')",
+    "CREATE FUNCTION dbo.TagsOf(@ItemId int) RETURNS TABLE AS"
+    " RETURN SELECT t.Tag, @ItemId AS ItemId FROM dbo.ItemTags AS t WHERE t.ItemId = @ItemId",
+    "CREATE FUNCTION dbo.Echo(@Name nvarchar(5)) RETURNS TABLE AS RETURN SELECT @Name AS Name",
     "CREATE FUNCTION dbo.Twice(@x int) RETURNS int AS BEGIN RETURN @x * 2 END",
     # calls a scalar function the readers may not EXECUTE: the chain reaches it too
     "CREATE FUNCTION dbo.Doubled(@MinId int) RETURNS TABLE AS"
@@ -86,14 +92,58 @@ def test_arguments_are_constants_variables_parameters_or_default(
         assert str(cur.fetchone()[0]) == "3.50"
 
 
-def test_apply_with_constant_arguments_and_the_correlated_limit(
-    server: ThreadedTdsServer, odbc_driver: str
-) -> None:
+def test_apply_with_constant_arguments(server: ThreadedTdsServer, odbc_driver: str) -> None:
     with connect(server, odbc_driver) as cnxn:
         crossed = "SELECT i.Id, f.Id FROM dbo.Items i CROSS APPLY dbo.ItemIds(3) f ORDER BY i.Id"
         assert rows(cnxn, crossed) == [(1, 3), (2, 3), (3, 3)]
         outer = "SELECT i.Id, f.Id FROM dbo.Items i OUTER APPLY dbo.ItemIds(9) f ORDER BY i.Id"
         assert rows(cnxn, outer) == [(1, None), (2, None), (3, None)]
+
+
+def test_apply_with_columns_of_the_tables_before_it(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """Each row of the tables before the APPLY gets the rows of the function called with
+    its values: none (CROSS) or one of NULLs (OUTER) where the function has none, a NULL
+    argument bound as NULL (dbo.Echo(NULL) has one row)."""
+    with connect(server, odbc_driver) as cnxn:
+        crossed = (
+            "SELECT i.Id, f.Tag, f.ItemId FROM dbo.Items AS i"
+            " CROSS APPLY dbo.TagsOf(i.Id) AS f ORDER BY i.Id, f.Tag"
+        )
+        assert rows(cnxn, crossed) == [(1, "big", 1), (1, "red", 1), (3, "old", 3)]
+        outer = "SELECT i.Id, f.Tag FROM dbo.Items i OUTER APPLY dbo.TagsOf(i.Id) f ORDER BY 1, 2"
+        assert rows(cnxn, outer) == [(1, "big"), (1, "red"), (2, None), (3, "old")]
+        cur = cnxn.cursor().execute(
+            "SELECT * FROM dbo.Items i CROSS APPLY dbo.TagsOf(i.Id + 2) f ORDER BY i.Id"
+        )
+        assert [d[0] for d in cur.description] == ["Id", "Name", "Price", "Tag", "ItemId"]
+        assert [tuple(r) for r in cur.fetchall()] == [(1, "a", Decimal("1.50"), "old", 3)]
+        # one-part names, an unqualified column of the one table before it
+        echoed = "SELECT ItemId, Name FROM dbo.ItemTags CROSS APPLY Echo(Tag) ORDER BY 1, 2"
+        assert rows(cnxn, echoed)[0] == (None, "none")
+        nulls = (
+            "SELECT COUNT(*), COUNT(e.Name) FROM dbo.ItemTags AS t"
+            " CROSS APPLY dbo.Echo(CASE WHEN t.ItemId = 3 THEN t.Tag END) AS e"
+        )
+        assert rows(cnxn, nulls) == [(4, 1)]
+        # each value its own call ('red', 'RED' and 'red ' are three), compared in the
+        # body by the default collation, typed by the parameter
+        for tag in ("RED", "red "):
+            cnxn.cursor().execute("INSERT INTO dbo.ItemTags VALUES (9, ?)", tag)
+        cur = cnxn.cursor().execute(
+            "SELECT t.Tag, e.Name, m.Tag FROM dbo.ItemTags AS t CROSS APPLY dbo.Echo(t.Tag) AS e"
+            " OUTER APPLY dbo.TagsOf(LEN(t.Tag)) AS m WHERE t.ItemId IN (1, 9) ORDER BY 1, 2"
+        )
+        assert cur.description[1][3] == 5  # nvarchar(5), the parameter's type
+        assert sorted(tuple(r) for r in cur.fetchall()) == [
+            ("RED", "RED", "old"),
+            ("big", "big", "old"),
+            ("red", "red", "old"),
+            ("red ", "red ", "old"),
+        ]
+        cnxn.cursor().execute("DELETE FROM dbo.ItemTags WHERE ItemId = 9")
+        # a body that is more than rows of tables: SQLite cannot correlate it
         with pytest.raises(pyodbc.Error, match=r"dbo\.ItemIds with a column.*40517"):
             rows(cnxn, "SELECT * FROM dbo.Items i CROSS APPLY dbo.ItemIds(i.Id) f")
 
@@ -131,7 +181,16 @@ def test_select_on_the_function_is_checked_and_chains_to_its_tables(
         with pytest.raises(pyodbc.Error, match=r"\(229\)"):
             rows(cnxn, "SELECT FirstName FROM SalesLT.Customer WHERE CustomerID = 1")
         assert rows(cnxn, "SELECT Twice FROM dbo.Doubled(3)") == [(6,)]
-        for call in ("SELECT dbo.Twice(3)", "SELECT * FROM dbo.Doubled(dbo.Twice(1))"):
+        applied = (
+            "SELECT h.SalesOrderID, f.LastName FROM SalesLT.SalesOrderHeader AS h"
+            f" CROSS APPLY {SAMPLE_FN}(h.CustomerID) AS f WHERE h.CustomerID = 1"
+        )
+        assert all(r[1] == "Darton" for r in rows(cnxn, applied))
+        for call in (
+            "SELECT dbo.Twice(3)",
+            "SELECT * FROM dbo.Doubled(dbo.Twice(1))",
+            "SELECT * FROM dbo.Items AS i CROSS APPLY dbo.Doubled(dbo.Twice(i.Id)) AS d",
+        ):
             with pytest.raises(pyodbc.Error, match=r"EXECUTE permission.*'Twice'.*\(229\)"):
                 rows(cnxn, call)  # the caller's own calls, an argument's included
     with connect(server, odbc_driver, "denied") as cnxn:
