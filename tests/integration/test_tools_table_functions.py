@@ -69,6 +69,24 @@ async def test_read_data_reads_the_sample_function(
     assert len(found["rows"]) == 1
 
 
+async def test_read_data_applies_the_function_to_each_row(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """CROSS APPLY with a column of the table before it, as analysts write it."""
+    query = (
+        "SELECT TOP 3 h.SalesOrderID, c.FirstName, c.LastName FROM SalesLT.SalesOrderHeader AS h"
+        " CROSS APPLY dbo.ufnGetCustomerInformation(h.CustomerID) AS c ORDER BY h.SalesOrderID"
+    )
+    joined = (
+        "SELECT TOP 3 h.SalesOrderID, c.FirstName, c.LastName FROM SalesLT.SalesOrderHeader AS h"
+        " JOIN SalesLT.Customer AS c ON c.CustomerID = h.CustomerID ORDER BY h.SalesOrderID"
+    )
+    failed, text, found = await _call(mcp_client, "read_data", {"query": query})
+    assert not failed, text
+    _, _, direct = await _call(mcp_client, "read_data", {"query": joined})
+    assert found["rows"] == direct["rows"] and len(found["rows"]) == 3, text
+
+
 async def test_a_function_over_a_masked_column_reads_masked(
     mcp_client: Client[Any], azsql_principal: str
 ) -> None:
