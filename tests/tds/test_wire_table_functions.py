@@ -247,9 +247,14 @@ def test_drop_and_create_or_alter_replace_the_columns(
         cur.execute(f"{made} SELECT 1 AS One")
         assert scalar(cnxn, count) == 1
         assert rows(cnxn, f"SELECT * FROM dbo.Shape_{odbc_driver}()") == [(1,)]
+        shape_id = scalar(cnxn, f"SELECT OBJECT_ID('dbo.Shape_{odbc_driver}')")
+        cur.execute(f"GRANT SELECT ON dbo.Shape_{odbc_driver} TO reader")
         cur.execute(f"DROP FUNCTION dbo.Shape_{odbc_driver}")
         gone = "SELECT COUNT(*) FROM sys.columns WHERE name IN ('One', 'Two')"
         assert scalar(cnxn, gone) == 0
+        # its permissions go with it, as on SQL Server
+        granted = f"SELECT COUNT(*) FROM sys.database_permissions WHERE major_id = {shape_id}"
+        assert scalar(cnxn, granted) == 0
         with pytest.raises(pyodbc.Error, match=r"\(4511\)"):
             cur.execute("CREATE FUNCTION dbo.NoName() RETURNS TABLE AS RETURN SELECT 1")
 

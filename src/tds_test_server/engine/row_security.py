@@ -218,9 +218,10 @@ class RowSecurity(UserProcedures):
                     " a security policy.",
                 )
         assert oid is not None
-        self._forget_object(oid)
-
-    def _forget_object(self, oid: int) -> None:
         for table in ("__azsql_parameters", "__azsql_security_predicates", "__azsql_columns"):
             self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (oid,))
         self.conn.execute("DELETE FROM __azsql_objects WHERE object_id = ?", (oid,))
+        # its permissions go with it, as a table's and a scalar function's do
+        self.conn.execute(
+            "DELETE FROM __azsql_permissions WHERE class = 1 AND major_id = ?", (oid,)
+        )
