@@ -313,7 +313,7 @@ class Statements(ConstraintErrors):
         if self._proc_depth:
             return
         read = [*synonyms_read(q.tsql, q.kind), *functions_read(q.tsql)]
-        for oid, schema_id in read:  # a synonym instead of its base
+        for oid, schema_id in read:  # a synonym instead of its base, a function's tables
             name, schema = self.catalog.objects[oid].name, self.catalog.schema_names[schema_id]
             self.principal.check_object(
                 self.conn, "SELECT", name, (oid, schema_id), (self.database, schema)

@@ -348,9 +348,9 @@ class Translator:
             sqlite_name, written = self._table_name(table, database)
             names[sqlite_name.casefold()] = written
             folded = sqlite_name.casefold()
-            # SELECT is checked on a synonym, not its base (synonyms.py), but for a system
-            # view, whose server or database permission no ownership chain reaches
-            # nor a table an inline function reads (inline_functions.py)
+            # SELECT is checked on a synonym, not its base (synonyms.py), and on an inline
+            # function, not the tables its body reads (inline_functions.py), but for a
+            # system view, whose server or database permission no ownership chain reaches
             chained = "synonym" in table.meta or "chained" in table.meta
             if table is not dml_target and (not chained or folded[:4] == "sys."):
                 reads.add(folded)
