@@ -75,6 +75,7 @@ def test_use_of_another_database_is_error_40508(session: EngineSession) -> None:
         ("srv.azdb.dbo.t", "srv.azdb.dbo.t"),
         ("srv.Other..t", "srv.Other..t"),
         ("[Other].[dbo].[t]", "Other.dbo.t"),  # Azure quotes the parts without brackets
+        ("Other.dbo.fn(1)", "Other.dbo.fn"),  # a table-valued function of another database
     ],
 )
 def test_a_name_of_another_database_or_a_server_is_error_40515(

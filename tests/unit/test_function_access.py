@@ -17,6 +17,17 @@ def test_two_part_calls_are_found_once_in_order() -> None:
     assert called_functions(sql) == ["[dbo].[FullName]", "[Sales].[Net]"]
 
 
+def test_a_table_valued_function_in_from_or_apply_is_no_scalar_call() -> None:
+    """A function read in FROM or under CROSS/OUTER APPLY returns a table: SQL Server
+    checks SELECT on it, not EXECUTE ("GRANT Object Permissions"), so `check` warned
+    falsely of a missing EXECUTE; its arguments may still call scalar functions."""
+    sql = (
+        "SELECT f.FirstName, a.x FROM dbo.ufnGetCustomerInformation(1) AS f"
+        " CROSS APPLY dbo.Lines(f.CustomerID) AS a OUTER APPLY [Sales].[Notes](dbo.Twice(a.x))"
+    )
+    assert called_functions(sql) == ["[dbo].[Twice]"]
+
+
 def test_a_variables_method_and_an_unparsable_statement_name_none() -> None:
     assert called_functions("SELECT @doc.value('(/a)[1]', 'int')") == []
     assert called_functions("SELECT (((") == []

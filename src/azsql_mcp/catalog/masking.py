@@ -10,10 +10,11 @@ Every read passes here: the masked columns the login reads masked are read once 
 source and kept CACHE_TTL_S, then matched by table and column name against the names in
 the query's text (a name in a comment or a string costs a needless note, never a
 missing one). A synonym for such a table stands for it: its name in the text names the
-table. A view over a masked column reads masked too but is not named here: which of a
-view's columns come from which table's is in sys.sql_expression_dependencies for a
-schema-bound view alone, and only to a login with VIEW DEFINITION, which seldom lacks
-UNMASK (db_owner holds both).
+table. A view or an inline table-valued function over a masked column reads masked too
+but is not named here: which of a view's columns come from which table's is in
+sys.sql_expression_dependencies for a schema-bound view alone, and only to a login with
+VIEW DEFINITION, which seldom lacks UNMASK (db_owner holds both); a function's body is
+as hidden (sys.sql_modules shows NULL without VIEW DEFINITION).
 """
 
 from __future__ import annotations

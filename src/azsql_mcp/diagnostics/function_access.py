@@ -30,7 +30,10 @@ Rows = Callable[..., tuple[list[str], list[tuple[Any, ...]]]]
 
 def called_functions(statement: str) -> list[str]:
     """The `schema.function` calls of `statement`, bracketed, in order, each once; none
-    when sqlglot cannot parse it (the tool's own calls then say what is wrong)."""
+    when sqlglot cannot parse it (the tool's own calls then say what is wrong). A
+    table-valued function read in FROM (parsed as a table) or under CROSS/OUTER APPLY is
+    no such call: SQL Server checks SELECT on it ("GRANT Object Permissions" lists no
+    EXECUTE among a table-valued function's permissions)."""
     import sqlglot  # only when a declared statement is checked: `check` starts without it
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
@@ -44,6 +47,8 @@ def called_functions(statement: str) -> list[str]:
     found: list[str] = []
     for tree in trees:
         for dot in tree.find_all(exp.Dot) if tree is not None else ():
+            if isinstance(dot.parent, exp.Lateral):
+                continue  # CROSS/OUTER APPLY of a table-valued function: SELECT-checked
             schema = dot.this
             if isinstance(schema, exp.Identifier) and isinstance(dot.expression, exp.Anonymous):
                 name = f"{quote(schema.name)}.{quote(dot.expression.name)}"

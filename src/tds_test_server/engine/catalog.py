@@ -189,6 +189,9 @@ class Catalog:
         self.versioned: dict[int, tuple[str, str, str, str]] = {}  # temporal_tables.py
         # (object_id, base name parts) of each synonym by its casefolded (schema, name)
         self.synonyms: dict[tuple[str, str], tuple[int, list[str]]] = {}  # synonyms.py
+        # (object_id, CREATE text) of each inline table-valued function, by its casefolded
+        # (schema, name): inline_functions.py
+        self.table_functions: dict[tuple[str, str], tuple[int, str]] = {}
         # scalar functions' return types by object_id; None until a session reads them
         # (scalar_functions.py keeps them)
         self.function_types: dict[int, ColumnType] | None = None
@@ -271,23 +274,36 @@ class Catalog:
                     owner.columns.append(_column(row))
             for view in SYSTEM_VIEWS:  # over a user table of the same name
                 tables[view.table.sqlite_name.casefold()] = view.table
-            # their bases (synonyms.py), read only when a synonym is among the rows read
+            # synonyms' bases (synonyms.py) and inline functions' texts, read only when one
+            # is among the rows read
             read_again = set(changed or ())
             synonyms = {
                 key: found
                 for key, found in (self.synonyms.items() if changed is not None else ())
                 if found[0] not in read_again
             }
-            if any(o[3] == "SN" for o in objects):
-                for oid, base in conn.execute(
-                    f"SELECT object_id, definition FROM __azsql_objects WHERE type = 'SN'"
-                    f" AND {where}",
+            table_functions = {
+                key: found
+                for key, found in (self.table_functions.items() if changed is not None else ())
+                if found[0] not in read_again
+            }
+            if any(o[3] in ("SN", "IF") for o in objects):
+                for oid, kind, definition in conn.execute(
+                    "SELECT object_id, type, definition FROM __azsql_objects"
+                    f" WHERE type IN ('SN', 'IF') AND {where}",
                     args,
                 ):
                     row = rows[oid]
-                    schema = self.schema_names.get(row.schema_id, "")
-                    synonyms[schema.casefold(), row.name.casefold()] = (oid, split_name(base))
+                    named = (
+                        self.schema_names.get(row.schema_id, "").casefold(),
+                        row.name.casefold(),
+                    )
+                    if kind == "SN":
+                        synonyms[named] = (oid, split_name(definition))
+                    else:
+                        table_functions[named] = (oid, definition)
             self.synonyms = synonyms
+            self.table_functions = table_functions
             self.objects = rows
             self._names = names
             self._by_id = by_id

@@ -16,41 +16,17 @@ from collections.abc import Callable
 
 from sqlglot.tokens import TokenType
 
-from ..results import TdsError
+from ..results import ColumnType, TdsError
 from . import errors
 from .batches import Statement, tokenize
-from .session_state import _now_text
+from .ddl_parse import ColumnDef
+from .inline_functions import parse_inline_function
+from .module_headers import is_create_procedure
+from .session_state import _NONAME, _now_text
 from .sql_types import TYPE_IDS, storage
 from .sqltext import split_top_level
 from .token_stream import Tokens
-from .user_procedures import (
-    ProcParam,
-    UserProcedures,
-    is_create_procedure,
-    module_header,
-    parameter_list,
-)
-
-
-def _parse_function(stmt: Statement) -> tuple[list[str], list[ProcParam], str]:
-    """(name parts, parameters, the body's SELECT) of an inline table-valued function."""
-    ts = Tokens(stmt)
-    _, _, parts = module_header(ts, "FUNCTION")
-    ts.expect_type(TokenType.L_PAREN)
-    params = parameter_list(ts)
-    ts.expect_type(TokenType.R_PAREN)
-    ts.expect("RETURNS")
-    if not ts.accept("TABLE"):
-        raise errors.unsupported("multi-statement table-valued functions (RETURNS @t TABLE)")
-    if ts.accept("WITH"):
-        while not ts.at_end() and ts.peek_word() != "AS":
-            ts.next()  # SCHEMABINDING
-    ts.expect("AS")
-    ts.expect("RETURN")
-    body = ts.text_between(ts.i, len(ts.toks)).strip().rstrip(";").strip()
-    if body.startswith("(") and body.endswith(")"):
-        body = body[1:-1].strip()
-    return parts, params, body
+from .user_procedures import UserProcedures
 
 
 class RowSecurity(UserProcedures):
@@ -67,30 +43,63 @@ class RowSecurity(UserProcedures):
         return super()._ddl_action(stmt)
 
     def _create_function(self, stmt: Statement) -> None:
-        parts, params, body = _parse_function(stmt)
+        parts, params, body = parse_inline_function(stmt)
         schema, name = self._resolve(parts)
         schema_id = self.catalog.schema_id(schema)
         if schema_id is None:
             raise errors.schema_missing(schema)
-        existing = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        first, second = stmt.words(2)
+        alter, create = first == "ALTER" or second == "OR", first == "CREATE"
         now = _now_text()
-        if existing is not None:
-            if stmt.words(2)[1] != "OR":
-                raise errors.object_exists(name)
-            self._forget_object(existing)
-        object_id = self.catalog.next_object_id()
-        self.conn.execute(
-            "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
-            " modify_date, definition) VALUES (?, ?, ?, 'IF', ?, ?, ?)",
-            (object_id, name, schema_id, now, now, stmt.text),
-        )
+        if row is not None and not alter:
+            raise errors.object_exists(name)
+        if row is not None and row.type != "IF":
+            raise TdsError(
+                2010, f"Cannot perform alter on '{name}' because it is an incompatible object type."
+            )
+        if row is None and not create:
+            raise errors.invalid_object(f"{schema}.{name}")
+        if row is not None:  # ALTER keeps the object_id and the permissions
+            object_id = row.object_id
+            self.conn.execute(
+                "UPDATE __azsql_objects SET definition = ?, modify_date = ? WHERE object_id = ?",
+                (stmt.text, now, object_id),
+            )
+            for table in ("__azsql_parameters", "__azsql_columns"):
+                self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
+        else:
+            object_id = self.catalog.next_object_id()
+            self.conn.execute(
+                "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
+                " modify_date, definition) VALUES (?, ?, ?, 'IF', ?, ?, ?)",
+                (object_id, name, schema_id, now, now, stmt.text),
+            )
         for i, p in enumerate(params, start=1):
             sizes = storage(p.type)
             self.conn.execute(
                 "INSERT INTO __azsql_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
                 (object_id, i, p.name, p.type_name, TYPE_IDS.get(p.type.name, 0), *sizes),
             )
-        self.engine.translator.translate(body, self.database)  # a body that cannot run fails now
+        # a body that cannot run fails now; its result columns go to sys.columns, as a
+        # view's do (SQL Server lists an inline function's columns there)
+        q = self.engine.translator.translate(body, self.database)
+        shape = self.conn.execute(
+            f"SELECT * FROM ({q.sql}) WHERE 0", dict.fromkeys(q.params)
+        ).description
+        typed = q.columns if q.columns is not None and len(q.columns) == len(shape) else None
+        for i, column in enumerate(shape):
+            if column[0].startswith(_NONAME):
+                raise TdsError(
+                    4511,
+                    "Create View or Function failed because no column name was"
+                    f" specified for column {i + 1}.",
+                )
+            ctype = (typed[i].type if typed else None) or ColumnType("nvarchar", -1)
+            self._insert_column(
+                object_id, i + 1, ColumnDef(column[0], ctype, ctype.nullable), set()
+            )
 
     def _create_policy(self, stmt: Statement) -> None:
         ts = Tokens(stmt)
@@ -154,7 +163,7 @@ class RowSecurity(UserProcedures):
         definition = self.conn.execute(
             "SELECT definition FROM __azsql_objects WHERE object_id = ?", (oid,)
         ).fetchone()[0]
-        _, params, body = _parse_function(Statement(definition, tokenize(definition), 1))
+        _, params, body = parse_inline_function(Statement(definition, tokenize(definition), 1))
         if len(params) != len(arguments):
             raise TdsError(
                 33262,
@@ -209,9 +218,10 @@ class RowSecurity(UserProcedures):
                     " a security policy.",
                 )
         assert oid is not None
-        self._forget_object(oid)
-
-    def _forget_object(self, oid: int) -> None:
-        for table in ("__azsql_parameters", "__azsql_security_predicates"):
+        for table in ("__azsql_parameters", "__azsql_security_predicates", "__azsql_columns"):
             self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (oid,))
         self.conn.execute("DELETE FROM __azsql_objects WHERE object_id = ?", (oid,))
+        # its permissions go with it, as a table's and a scalar function's do
+        self.conn.execute(
+            "DELETE FROM __azsql_permissions WHERE class = 1 AND major_id = ?", (oid,)
+        )

@@ -29,13 +29,14 @@ from . import errors, functions
 from .batches import Statement, tokenize, word
 from .body_flow import Block, If, Node, Return, While, condition_test, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA, ObjectRow
+from .inline_functions import in_function_body
+from .module_headers import ProcParam, is_create_procedure, module_header, parameter_list
 from .session_state import EngineHandle, Variable, _now_text
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
 from .token_stream import Tokens
 from .translate import Query
 from .triggers import Triggers
 from .user_function_calls import UDF, function_calls
-from .user_procedures import ProcParam, is_create_procedure, module_header, parameter_list
 
 _MAX_NESTING = 32
 _SIDE_EFFECTS = frozenset(["INSERT", "UPDATE", "DELETE", "MERGE", "PRINT", "EXEC", "EXECUTE"])
@@ -282,6 +283,8 @@ class ScalarFunctions(Triggers):
         if self._proc_depth:  # a function's or procedure's own call: ownership chaining
             return
         for dot, row in function_calls(tree, self.catalog):
+            if in_function_body(dot):  # an inline function's own call: ownership chaining
+                continue
             fn = self._function(row.object_id)
             self._check_arity(fn, len(dot.expression.expressions))
             if not self.principal.may(self.conn, "EXECUTE", row.object_id, row.schema_id):

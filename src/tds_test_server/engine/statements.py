@@ -35,6 +35,7 @@ from .date_strings import DATE_ORDERS
 from .expression_types import variable_arithmetic_type
 from .for_json import json_result
 from .for_xml import xml_result
+from .inline_functions import functions_read
 from .languages import date_first, language
 from .output_capture import capture_setup, capture_teardown
 from .session_state import (
@@ -311,7 +312,8 @@ class Statements(ConstraintErrors):
         dmv_permissions.check(self.engine.edition, self.principal, set(q.reads), self.database)
         if self._proc_depth:
             return
-        for oid, schema_id in synonyms_read(q.tsql, q.kind):  # instead of their bases
+        read = [*synonyms_read(q.tsql, q.kind), *functions_read(q.tsql)]
+        for oid, schema_id in read:  # a synonym instead of its base, a function's tables
             name, schema = self.catalog.objects[oid].name, self.catalog.schema_names[schema_id]
             self.principal.check_object(
                 self.conn, "SELECT", name, (oid, schema_id), (self.database, schema)

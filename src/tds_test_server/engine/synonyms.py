@@ -145,12 +145,13 @@ def _invalid_synonym(catalog: Catalog, object_id: int) -> TdsError:
 
 def synonyms_read(tree: exp.Expression, kind: str) -> list[tuple[int, int]]:
     """(object_id, schema_id) of each synonym a statement reads through (not the target
-    of a write, whose permission is the write's)."""
+    of a write, whose permission is the write's, nor one an inline function's body reads:
+    ownership chaining)."""
     target = tree.this if kind != "select" else None
     if isinstance(target, exp.Schema):
         target = target.this
     return [
         t.meta["synonym"]
         for t in tree.find_all(exp.Table)
-        if "synonym" in t.meta and t is not target
+        if "synonym" in t.meta and "chained" not in t.meta and t is not target
     ]

@@ -35,6 +35,7 @@ from .for_xml import XmlShape, take_for_xml
 from .grouping_sets import has_grouping_sets, rewrite_grouping_sets
 from .hashbytes import rewrite_hashbytes
 from .hints import strip_option_clause
+from .inline_functions import inline_table_functions
 from .into_clause import IntoClause, take_into
 from .like_patterns import rewrite_ascii_likes
 from .newer_builtins import rewrite_newer
@@ -156,9 +157,8 @@ class Translator:
 
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
-        tree = prepare(
-            resolve_synonyms(parse_tsql(text), self.catalog, database), text, self.catalog
-        )
+        parsed = inline_table_functions(parse_tsql(text), self.catalog, database, parse_tsql)
+        tree = prepare(resolve_synonyms(parsed, self.catalog, database), text, self.catalog)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
         tree = rewrite_dml_from(tree)
@@ -348,9 +348,11 @@ class Translator:
             sqlite_name, written = self._table_name(table, database)
             names[sqlite_name.casefold()] = written
             folded = sqlite_name.casefold()
-            # SELECT is checked on a synonym, not its base (synonyms.py), but for a system
-            # view, whose server or database permission no ownership chain reaches
-            if table is not dml_target and ("synonym" not in table.meta or folded[:4] == "sys."):
+            # SELECT is checked on a synonym, not its base (synonyms.py), and on an inline
+            # function, not the tables its body reads (inline_functions.py), but for a
+            # system view, whose server or database permission no ownership chain reaches
+            chained = "synonym" in table.meta or "chained" in table.meta
+            if table is not dml_target and (not chained or folded[:4] == "sys."):
                 reads.add(folded)
             if folded in _DMV_TABLES:
                 needs.add("dmv")
@@ -388,6 +390,11 @@ class Translator:
             if is_table_function(table.this):
                 from_subquery(table)
                 continue
+            if table.db and table.db.casefold() != "sys":  # no inline function (one is inlined)
+                written = ".".join(p for p in (table.catalog, table.db, table.this.name) if p)
+                if self.edition.is_azure_sql_database:  # another database's: 40515
+                    self.edition.check_reference(written, database, _outer_parts(table))
+                raise errors.invalid_object(written)
             _sql_text_from(table)
             needs.add("dmv")
             reads.add(SQL_TEXT)

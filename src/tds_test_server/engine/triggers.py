@@ -48,6 +48,7 @@ from .batches import Statement, tokenize, word
 from .body_flow import Return, body_tokens, condition_test, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA, Table
 from .columns_updated import with_update_tests
+from .module_headers import is_create_procedure, module_header
 from .output_capture import capture_setup, capture_teardown
 from .output_clause import OUTPUT_TABLE
 from .row_security import RowSecurity
@@ -57,7 +58,6 @@ from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
 from .token_stream import Tokens
 from .translate import Query
 from .trigger_views import EVENTS
-from .user_procedures import is_create_procedure, module_header
 
 _NESTING_LIMIT = 32
 _SAVEPOINT = "__azsql_trigger"

@@ -18,7 +18,7 @@ Engine(seed=SAMPLE) starts from a copy of that file.
 
 Here: loading, the cached build and SAMPLE, the seed the engine takes. The DDL is in
 schema.py, the generated rows in rows.py, the CLR-typed table in clr.py, the stored
-procedures in procedures.py.
+procedures and the inline function in procedures.py.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ..results import SessionInfo
-from .procedures import SAMPLE_PROCEDURES
+from .procedures import SAMPLE_FUNCTIONS, SAMPLE_PROCEDURES
 from .rows import generate_rows
 from .schema import SAMPLE_DDL, SAMPLE_INDEXES, SAMPLE_VIEWS, description_statements
 
@@ -61,6 +61,7 @@ def load_sample(engine: Engine) -> None:
             *SAMPLE_VIEWS,
             *description_statements(),
             *SAMPLE_PROCEDURES,
+            *SAMPLE_FUNCTIONS,
         ]:
             for _ in session.execute(statement):
                 pass

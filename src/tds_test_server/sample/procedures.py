@@ -1,8 +1,10 @@
-"""Stored procedures of the sample, shaped like AdventureWorks' own usp* procedures.
+"""Stored procedures of the sample, shaped like AdventureWorks' own usp* procedures, and
+the inline table-valued function AdventureWorksLT has, dbo.ufnGetCustomerInformation.
 
-Each is one batch (CREATE PROCEDURE must be alone in its batch) and runs unchanged on
-SQL Server. They exercise what a caller of procedures meets: an OUTPUT parameter, a
-parameter with a default, several result sets and a return value.
+Each is one batch (CREATE PROCEDURE and CREATE FUNCTION must be alone in their batch)
+and runs unchanged on SQL Server. The procedures exercise what a caller of procedures
+meets: an OUTPUT parameter, a parameter with a default, several result sets and a return
+value.
 """
 
 from __future__ import annotations
@@ -41,4 +43,21 @@ BEGIN
       AND (@MaxListPrice IS NULL OR p.[ListPrice] <= @MaxListPrice)
     ORDER BY p.[ListPrice] DESC, p.[ProductID];
 END""",
+]
+
+# Microsoft's AdventureWorksLT function: the customer's id and name, written from the
+# sample's documented shape (one parameter, @CustomerID; three columns).
+SAMPLE_FUNCTIONS: list[str] = [
+    """CREATE FUNCTION [dbo].[ufnGetCustomerInformation](@CustomerID int)
+RETURNS TABLE
+AS
+-- Returns the CustomerID, first name, and last name for the specified customer.
+RETURN (
+    SELECT
+        CustomerID,
+        FirstName,
+        LastName
+    FROM [SalesLT].[Customer]
+    WHERE [CustomerID] = @CustomerID
+);""",
 ]
