@@ -505,6 +505,27 @@ def test_plugins_and_tools_report_a_plugin_whose_component_fastmcp_refuses(
     ) in err
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("managed-identity", "managed_identity"),
+        ("DefaultAzureCredential", "default_credential"),
+        ("service_principle", "service_principal"),
+    ],
+)
+def test_a_misspelt_auth_provider_names_the_one_meant(
+    written: str, meant: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The seed server's spellings, read from AZURE_SQL_AUTH_TYPE, and near misses."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'[sources.main]\nserver = "h"\nauth = "{written}"\n')
+    assert main(["config", "--config", str(config)]) == 2
+    assert (
+        f"sources.main.auth: unknown auth provider {written!r} (did you mean {meant!r}?)"
+        in capsys.readouterr().err
+    )
+
+
 def test_an_unknown_auth_provider_from_a_seed_variable_names_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
