@@ -195,6 +195,22 @@ def test_demo_on_check_tools_and_config(capsys: pytest.CaptureFixture[str]) -> N
     assert "all checks passed" in capsys.readouterr().out
 
 
+def test_check_says_first_which_config_file_it_judged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ./azsql-mcp.toml, or a $AZSQL_MCP_CONFIG set long ago, is read without being
+    named: a list of passing steps would not say it was another file than meant."""
+    config = tmp_path / "elsewhere.toml"
+    config.write_text("[plugins]\nstrict = false\n")
+    monkeypatch.setenv("AZSQL_MCP_CONFIG", str(config))
+    assert main(["check", "--demo"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        f"(config file {str(config)!r}, as $AZSQL_MCP_CONFIG names it; --demo reads its"
+        " plugin and server settings and ignores its sources)"
+    )
+
+
 DEMO_IGNORES = """
 [server]
 port = "x"
