@@ -18,7 +18,7 @@ from azsql_mcp.serving.admission import CUT_ANSWERS_S, FailedAuthLimit, McpReque
 from azsql_mcp.serving.banner import client_base
 from azsql_mcp.serving.bearer import BearerChallenge
 from azsql_mcp.serving.clientauth import metadata_url, short_token_problems
-from azsql_mcp.serving.console.access import console_enabled
+from azsql_mcp.serving.console.access import console_enabled, console_locked_out
 from azsql_mcp.serving.console.mcp_page import BrowserPage
 from azsql_mcp.serving.disconnect import CancelOnDisconnect
 from azsql_mcp.serving.hosts import LOOPBACK_HOSTS, is_loopback
@@ -105,6 +105,9 @@ def http_app(app: App) -> Starlette:
             " rate limit and its sessions' count; list the proxies' addresses or networks"
             " unless nothing but the proxy can reach the port"
         )
+    locked_out = console_locked_out(app.settings)
+    if locked_out:
+        log.warning(locked_out)
     provider = app.mcp.auth
     middleware = [
         AsgiMiddleware(
