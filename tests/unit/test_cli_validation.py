@@ -211,6 +211,20 @@ def test_check_says_first_which_config_file_it_judged(
     )
 
 
+def test_an_open_binding_names_the_page_of_the_auth_modes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make demo HOST=0.0.0.0` on a fresh checkout: the refusal says where each mode's
+    keys are, not only the modes' names."""
+    from azsql_mcp.core.docpaths import doc
+
+    monkeypatch.setenv("AZSQL_MCP_SERVER__HOST", "0.0.0.0")
+    monkeypatch.setenv("AZSQL_MCP_SERVER__TRANSPORT", "http")
+    assert main(["config"]) == 2
+    said = f"(each mode's keys: {doc('server-configuration.md')}, [server.auth])"
+    assert said in capsys.readouterr().err
+
+
 DEMO_IGNORES = """
 [server]
 port = "x"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from azsql_mcp.api import ConfigError
+from azsql_mcp.core.docpaths import doc
 from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.admission import CUT_ANSWERS_S, FailedAuthLimit, McpRequestGuard
 from azsql_mcp.serving.banner import client_base
@@ -50,6 +51,7 @@ def binding_problems(settings: Settings) -> list[str]:
             " is 'none', so anyone who reaches the port could use the database. Set"
             " [server.auth] mode to 'entra', 'jwt' or 'static_tokens', or, only when a"
             " gateway in front authenticates every request, allow_unauthenticated = true"
+            f" (each mode's keys: {doc('server-configuration.md')}, [server.auth])"
         )
     if open_to_all and "*" in server.cors_origins:
         # a loopback server too: every browser on the machine reaches it
