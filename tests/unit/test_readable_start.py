@@ -131,7 +131,8 @@ def test_the_snippet_names_the_variables_the_sources_read_secrets_from(
     # a password does not belong in the config file: the entry's "env", or a file
     assert (
         "its own environment, not this shell's: set SALES_DB_PASSWORD in the entry's"
-        ' "env" (or give the secret by password_file or client_secret_file)'
+        ' "env" (or give the secret by file: password_file, client_secret_file,'
+        " access_token_file)"
     ) in text
     assert "config file" not in text.split("own environment")[1]
     assert "hunter2" not in text

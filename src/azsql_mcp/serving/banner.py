@@ -100,8 +100,8 @@ def _client_environment(settings_set: list[str], secrets: list[str]) -> str:
         )
     if secrets:
         todo.append(
-            f'set {", ".join(secrets)} in the entry\'s "env" (or give the secret by'
-            " password_file or client_secret_file)"
+            f'set {", ".join(secrets)} in the entry\'s "env" (or give the secret by file:'
+            " password_file, client_secret_file, access_token_file)"
         )
     return "The client starts the server with its own environment, not this shell's: " + "; ".join(
         todo
