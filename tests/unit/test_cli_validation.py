@@ -195,6 +195,36 @@ def test_demo_on_check_tools_and_config(capsys: pytest.CaptureFixture[str]) -> N
     assert "all checks passed" in capsys.readouterr().out
 
 
+def test_check_says_first_which_config_file_it_judged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ./azsql-mcp.toml, or a $AZSQL_MCP_CONFIG set long ago, is read without being
+    named: a list of passing steps would not say it was another file than meant."""
+    config = tmp_path / "elsewhere.toml"
+    config.write_text("[plugins]\nstrict = false\n")
+    monkeypatch.setenv("AZSQL_MCP_CONFIG", str(config))
+    assert main(["check", "--demo"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        f"(config file {str(config)!r}, as $AZSQL_MCP_CONFIG names it; --demo reads its"
+        " plugin and server settings and ignores its sources)"
+    )
+
+
+def test_an_open_binding_names_the_page_of_the_auth_modes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make demo HOST=0.0.0.0` on a fresh checkout: the refusal says where each mode's
+    keys are, not only the modes' names."""
+    from azsql_mcp.core.docpaths import doc
+
+    monkeypatch.setenv("AZSQL_MCP_SERVER__HOST", "0.0.0.0")
+    monkeypatch.setenv("AZSQL_MCP_SERVER__TRANSPORT", "http")
+    assert main(["config"]) == 2
+    said = f"(each mode's keys: {doc('server-configuration.md')}, [server.auth])"
+    assert said in capsys.readouterr().err
+
+
 DEMO_IGNORES = """
 [server]
 port = "x"
@@ -503,6 +533,27 @@ def test_plugins_and_tools_report_a_plugin_whose_component_fastmcp_refuses(
         "azsql-mcp: plugin 'refused' (fake-refused 1.0) failed: registered a component"
         " FastMCP refused: Functions with *args are not supported as tools"
     ) in err
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("managed-identity", "managed_identity"),
+        ("DefaultAzureCredential", "default_credential"),
+        ("service_principle", "service_principal"),
+    ],
+)
+def test_a_misspelt_auth_provider_names_the_one_meant(
+    written: str, meant: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The seed server's spellings, read from AZURE_SQL_AUTH_TYPE, and near misses."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'[sources.main]\nserver = "h"\nauth = "{written}"\n')
+    assert main(["config", "--config", str(config)]) == 2
+    assert (
+        f"sources.main.auth: unknown auth provider {written!r} (did you mean {meant!r}?)"
+        in capsys.readouterr().err
+    )
 
 
 def test_an_unknown_auth_provider_from_a_seed_variable_names_it(

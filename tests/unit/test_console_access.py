@@ -3,8 +3,10 @@ sql.admin; never with a foreign Host or a cross-site form post; off by switch.""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from azsql_mcp.core.assembly import build_app
@@ -365,3 +367,19 @@ def test_the_runner_says_why_read_data_is_missing() -> None:
     )
     said = off.post("/console/query", data={"sql": "SELECT 1"})
     assert "read_data is switched off on this server" in said.text
+
+
+def test_a_console_no_static_token_may_open_is_said_at_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Served, yet every token is refused with 403: the operator hears so at start,
+    not from a browser's "Not allowed"."""
+    readers = {"mode": "static_tokens", "static_tokens": TOKENS[:1]}
+    with caplog.at_level(logging.WARNING, logger="azsql_mcp.serving.http"):
+        client(auth=readers)
+    assert "no [[server.auth.static_tokens]] carries it" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="azsql_mcp.serving.http"):
+        client(auth={"mode": "static_tokens", "static_tokens": TOKENS})
+        client(auth=readers, console="off")
+    assert "static_tokens" not in caplog.text

@@ -588,6 +588,28 @@ def test_a_directory_given_as_the_config_file_is_named_so(tmp_path: Path) -> Non
     ]
 
 
+def test_a_missing_config_file_is_named_with_where_it_was_looked_for_and_who_named_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client starting the server over stdio picks the working directory, and a
+    variable set long ago in a shell is easily forgotten: the error says both."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AZSQL_MCP_CONFIG", raising=False)
+    with pytest.raises(ConfigError) as info:
+        load_settings("azsql-mcp.toml")
+    assert info.value.problems == [
+        f"config file 'azsql-mcp.toml' does not exist in the working directory {tmp_path}:"
+        " give an existing file or an absolute path"
+    ]
+    monkeypatch.setenv("AZSQL_MCP_CONFIG", str(tmp_path / "gone.toml"))
+    with pytest.raises(ConfigError) as info:
+        load_settings(None)
+    assert info.value.problems == [
+        f"config file {str(tmp_path / 'gone.toml')!r} (named by $AZSQL_MCP_CONFIG) does not"
+        " exist: give an existing file, or unset AZSQL_MCP_CONFIG"
+    ]
+
+
 def test_trusted_proxies_are_written_as_uvicorn_reads_them() -> None:
     """uvicorn skips a network with host bits and anything beside "*" without a word."""
     server = settings_from_mapping(

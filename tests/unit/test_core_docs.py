@@ -2,7 +2,8 @@
 default the model has) and declared-tool key, every audit error kind, every system object
 the guard refuses and every module is documented; every link between the pages hits a
 heading, every page (and heading or table) the code cites exists, every command, flag and
-make target the docs give exists, and every TOML sample parses."""
+make target the docs give exists, every TOML sample parses, and every JSON sample parses
+and starts azsql-mcp with a command and flags it has."""
 
 from __future__ import annotations
 
@@ -394,6 +395,39 @@ def test_every_command_and_flag_the_docs_give_exists() -> None:
             assert not unknown, f"azsql-mcp {m[1]} has no {unknown}: {line}"
             used.append(m[1])
     assert len(used) > 30 and set(commands) <= set(used) | {"plugin"}
+
+
+def json_samples() -> list[tuple[str, str]]:
+    """(page:line, sample) for each ```json block of README and the docs."""
+    found = []
+    for page in [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]:
+        text = page.read_text()
+        for m in re.finditer(r"^```json\n(.*?)^```", text, re.M | re.S):
+            line = text.count("\n", 0, m.start()) + 1
+            found.append((f"{page.relative_to(DOCS.parent)}:{line}", m[1]))
+    return found
+
+
+@pytest.mark.parametrize(("where", "sample"), json_samples())
+def test_a_json_sample_parses_and_its_server_command_exists(where: str, sample: str) -> None:
+    """Client configs are pasted as they stand: each parses, and an entry that starts
+    azsql-mcp (`"command"` naming it, or an interpreter with `-m azsql_mcp`) gives a
+    command and flags the CLI has."""
+    import json
+
+    config = json.loads(sample)
+    commands = subcommand_options()
+    servers = config.get("mcpServers") or config.get("servers") or {}
+    for entry in servers.values():
+        args = list(entry.get("args", []))
+        if args[:2] == ["-m", "azsql_mcp"]:
+            args = args[2:]
+        elif not entry.get("command", "").endswith("/azsql-mcp"):
+            continue
+        command = " ".join(args[:2]) if args[:1] == ["plugin"] else args[0]
+        assert command in commands, f"{where}: azsql-mcp has no command {command!r}"
+        unknown = [a for a in args if a.startswith("--") and a not in commands[command]]
+        assert not unknown, f"{where}: azsql-mcp {command} has no {unknown}"
 
 
 def test_every_make_target_the_docs_name_exists() -> None:

@@ -362,6 +362,30 @@ def test_deployment_configs_load_with_the_server_settings(
     assert settings.sources["main"].auth == "managed_identity"
 
 
+def test_each_deployment_accepts_the_host_its_clients_are_told(
+    dockerfile: Dockerfile, clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """On 0.0.0.0 a Host header outside `allowed_hosts` (and loopback, and the pod's
+    address, which probes use) gets 421: the name of `base_url`, which 401s send clients
+    to, must be listed, or every client call through the ingress is refused."""
+    from urllib.parse import urlsplit
+
+    kubernetes = tmp_path / "kubernetes.toml"
+    kubernetes.write_text(manifest("ConfigMap")["data"]["azsql-mcp.toml"])
+    image_default = tmp_path / "image.toml"
+    image_default.write_text(dockerfile.heredocs[dockerfile.env()["AZSQL_MCP_CONFIG"]])
+    (aca,) = yaml.safe_load(ACA_FILE.read_text())["properties"]["template"]["containers"]
+    for name, path, env in (
+        ("ConfigMap", kubernetes, []),
+        ("Container Apps", image_default, aca["env"]),
+    ):
+        for item in env:
+            clean_env.setenv(item["name"], item["value"])
+        server = load_settings(str(path), {}).server
+        host = urlsplit(server.auth.base_url).hostname
+        assert host in server.allowed_hosts, f"{name}: allowed_hosts lacks {host}"
+
+
 def test_the_module_runs_the_command() -> None:
     """`python -m azsql_mcp`, for a client config that names an interpreter."""
     done = subprocess.run(

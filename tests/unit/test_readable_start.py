@@ -111,8 +111,9 @@ def test_the_snippet_names_the_variables_a_client_must_set_too(
     monkeypatch.setenv("AZSQL_MCP_LIMITS__MAX_ROWS", "50")
     text = banner(build(sources={"sales": SOURCE}), "stdio", None)
     assert (
-        'The client starts the server with its own environment: set there too (its "env"),'
-        " or move into the config file, AZSQL_MCP_LIMITS__MAX_ROWS, AZURE_SQL_SERVER"
+        "The client starts the server with its own environment, not this shell's: set"
+        ' AZSQL_MCP_LIMITS__MAX_ROWS, AZURE_SQL_SERVER in the entry\'s "env" too, or move'
+        " those settings into the config file"
     ) in text
     assert "db.example.net, " not in text.split("own environment")[1]  # names, not values
 
@@ -127,10 +128,13 @@ def test_the_snippet_names_the_variables_the_sources_read_secrets_from(
     text = banner(
         build(sources={"sales": source | {"password_env": "SALES_DB_PASSWORD"}}), "stdio", None
     )
+    # a password does not belong in the config file: the entry's "env", or a file
     assert (
-        'its own environment: set there too (its "env"), or move into the config file,'
-        " SALES_DB_PASSWORD"
+        "its own environment, not this shell's: set SALES_DB_PASSWORD in the entry's"
+        ' "env" (or give the secret by file: password_file, client_secret_file,'
+        " access_token_file)"
     ) in text
+    assert "config file" not in text.split("own environment")[1]
     assert "hunter2" not in text
 
 

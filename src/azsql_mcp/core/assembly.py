@@ -191,8 +191,24 @@ def auth_problems(settings: Settings, plugins: PluginSet) -> list[str]:
             if disabled
             else ""
         )
-        problems.append(f"{key}: unknown auth provider {source.auth!r} (registered: {known}){hint}")
+        meant = _meant_provider(source.auth, list(plugins.auth_providers))
+        problems.append(
+            f"{key}: unknown auth provider {source.auth!r}{meant} (registered: {known}){hint}"
+        )
     return problems
+
+
+def _meant_provider(name: str, known: list[str]) -> str:
+    """The registered provider a misspelt `auth` likely means: a spelling the seed
+    server's AZURE_SQL_AUTH_TYPE takes (`msi`, `managed-identity`), else a close name."""
+    import difflib
+
+    from azsql_mcp.core.configsources import AUTH_ALIASES
+
+    alias = AUTH_ALIASES.get(name.strip().lower().replace("-", "_").replace(" ", "_"))
+    close = difflib.get_close_matches(name.lower(), known, 1, 0.75)
+    meant = alias if alias in known else (close[0] if close else None)
+    return f" (did you mean {meant!r}?)" if meant else ""
 
 
 def _provider_problems(key: str, factory: AuthProviderFactory, source: SourceSettings) -> list[str]:

@@ -447,6 +447,9 @@ def _check(args: argparse.Namespace) -> int:
     with _loaded(args) as settings:
         plugins = _validate(settings)  # run_check reports a plugin that failed to load
         _say_unbound(settings, plugins)
+        # which file it judged first: a forgotten $AZSQL_MCP_CONFIG or a ./azsql-mcp.toml
+        # would otherwise go unseen behind a list of passing steps
+        print(_read_from(args).strip(), flush=True)
         return asyncio.run(run_check(settings, args.source, sys.stdout, plugins=plugins))
 
 

@@ -169,10 +169,17 @@ def config_path(config_file: str | None) -> Path | None:
     named = config_file or os.environ.get(CONFIG_ENV)
     if named:
         path = Path(named)
+        # an operator who set the variable long ago, or a client whose working directory
+        # is not theirs, is told where the name came from and where it was looked for
+        told = "" if config_file else f" (named by ${CONFIG_ENV})"
         if path.is_dir():
-            raise ConfigError([f"config file {named!r} is a directory (give the file in it)"])
+            raise ConfigError([f"config file {named!r}{told} is a directory (give the file in it)"])
         if not path.is_file():
-            raise ConfigError([f"config file {named!r} does not exist (give an existing file)"])
+            where = "" if path.is_absolute() else f" in the working directory {os.getcwd()}"
+            fix = "give an existing file" + ("" if path.is_absolute() else " or an absolute path")
+            if not config_file:
+                fix += f", or unset {CONFIG_ENV}"
+            raise ConfigError([f"config file {named!r}{told} does not exist{where}: {fix}"])
         return path
     default = Path(CONFIG_FILE_NAME)
     return default if default.is_file() else None

@@ -80,15 +80,32 @@ def banner_facts(
         facts["tools_note"] = "each client sees those its token's scopes allow"
     if transport == "stdio":
         facts["client_config"] = _client_config(config_file, demo)
-        ours = {n for n in os.environ if n.startswith(SETTING_PREFIXES)}
-        variables = sorted(ours | _secret_variables(settings))
-        if variables and not demo:
-            facts["client_environment"] = (
-                "The client starts the server with its own environment: set there too"
-                ' (its "env"), or move into the config file, '
-                f"{', '.join(variables)}"
-            )
+        secrets = sorted(_secret_variables(settings))
+        settings_set = sorted(
+            n for n in os.environ if n.startswith(SETTING_PREFIXES) and n not in secrets
+        )
+        if (settings_set or secrets) and not demo:
+            facts["client_environment"] = _client_environment(settings_set, secrets)
     return facts
+
+
+def _client_environment(settings_set: list[str], secrets: list[str]) -> str:
+    """What the pasted entry lacks: a setting from a variable can move into the file, a
+    secret's variable belongs in the entry's "env" (or a file the source reads)."""
+    todo = []
+    if settings_set:
+        todo.append(
+            f'set {", ".join(settings_set)} in the entry\'s "env" too, or move those'
+            " settings into the config file"
+        )
+    if secrets:
+        todo.append(
+            f'set {", ".join(secrets)} in the entry\'s "env" (or give the secret by file:'
+            " password_file, client_secret_file, access_token_file)"
+        )
+    return "The client starts the server with its own environment, not this shell's: " + "; ".join(
+        todo
+    )
 
 
 def _secret_variables(settings: Settings) -> set[str]:

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from azsql_mcp.api import ConfigError
+from azsql_mcp.core.docpaths import doc
 from azsql_mcp.core.settings import Settings
 from azsql_mcp.serving.admission import CUT_ANSWERS_S, FailedAuthLimit, McpRequestGuard
 from azsql_mcp.serving.banner import client_base
 from azsql_mcp.serving.bearer import BearerChallenge
 from azsql_mcp.serving.clientauth import metadata_url, short_token_problems
-from azsql_mcp.serving.console.access import console_enabled
+from azsql_mcp.serving.console.access import console_enabled, console_locked_out
 from azsql_mcp.serving.console.mcp_page import BrowserPage
 from azsql_mcp.serving.disconnect import CancelOnDisconnect
 from azsql_mcp.serving.hosts import LOOPBACK_HOSTS, is_loopback
@@ -50,6 +51,7 @@ def binding_problems(settings: Settings) -> list[str]:
             " is 'none', so anyone who reaches the port could use the database. Set"
             " [server.auth] mode to 'entra', 'jwt' or 'static_tokens', or, only when a"
             " gateway in front authenticates every request, allow_unauthenticated = true"
+            f" (each mode's keys: {doc('server-configuration.md')}, [server.auth])"
         )
     if open_to_all and "*" in server.cors_origins:
         # a loopback server too: every browser on the machine reaches it
@@ -105,6 +107,9 @@ def http_app(app: App) -> Starlette:
             " rate limit and its sessions' count; list the proxies' addresses or networks"
             " unless nothing but the proxy can reach the port"
         )
+    locked_out = console_locked_out(app.settings)
+    if locked_out:
+        log.warning(locked_out)
     provider = app.mcp.auth
     middleware = [
         AsgiMiddleware(

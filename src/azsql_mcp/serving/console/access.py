@@ -31,6 +31,21 @@ def console_enabled(settings: Settings) -> bool:
     return mode == "on" or (mode == "auto" and is_loopback(settings.server.host))
 
 
+def console_locked_out(settings: Settings) -> str | None:
+    """Why no one could open a console that is served: mode `static_tokens` with no token
+    carrying sql.admin (with `jwt` and `entra` the issuer decides). None otherwise."""
+    auth = settings.server.auth
+    if not console_enabled(settings) or auth.mode != "static_tokens":
+        return None
+    if any(ADMIN_SCOPE in token.scopes for token in auth.static_tokens):
+        return None
+    return (
+        f"the console is served, but opening it needs a token with {ADMIN_SCOPE} and no"
+        f" [[server.auth.static_tokens]] carries it: add {ADMIN_SCOPE!r} to the scopes of"
+        ' the operator\'s token, or set [server] console = "off"'
+    )
+
+
 def refusal(app: App, request: Request) -> Response | None:
     """None when the request may see the console, else the answer that says why not."""
     if request.method == "POST" and not _same_origin(request):
