@@ -52,13 +52,15 @@ its own moments). For such a principal the engine reproduces what Microsoft docu
   column (a choice).
 - Metadata visibility ("Metadata visibility configuration": a user sees what it holds
   some permission on, DENY takes precedence, subcomponents go with their parent):
-  without a permission on every object (VIEW DEFINITION, db_datawriter), a table, view
-  or inline function is visible with SELECT on it (undone by a DENY at any level) or a
-  column GRANT that counts, with all of its columns; a procedure or scalar function
-  with SELECT on its schema or the database, or EXECUTE on it (each undone by a DENY
-  of the same permission). The catalog views hide the rest with their subcomponents
-  and the metadata functions return NULL for it (engine/catalog.py,
-  HIDDEN_OBJECTS_VIEW).
+  without VIEW DEFINITION (a permission on every object), an object is visible with
+  an explicit GRANT of any permission on it, its schema or the database ("Scope of
+  Permissions"), each undone by a DENY of the same permission at any level, and a
+  procedure or scalar function not at all under a DENY EXECUTE at any level
+  ("Precedence of DENY"); db_datareader's SELECT and db_datawriter's INSERT show
+  tables, views and inline functions only (as widely observed of the fixed roles); a
+  column GRANT that counts shows its table, with all of its columns. The catalog views
+  hide the rest with their subcomponents and the metadata functions return NULL for it
+  (engine/catalog.py, HIDDEN_OBJECTS_VIEW).
 """
 
 from __future__ import annotations

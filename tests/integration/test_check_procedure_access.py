@@ -1,8 +1,9 @@
 """`azsql-mcp check` on the procedures the config declares as tools, as both logins through
 both drivers: db_datareader may run no procedure until EXECUTE is granted, and without
-EXECUTE (or VIEW DEFINITION) it does not even see one ("Metadata visibility
-configuration": SELECT does not apply to a procedure), so such a tool fails the check
-with the GRANT; with VIEW DEFINITION it sees the procedure and the check warns instead.
+a permission on it or its schema (or VIEW DEFINITION) it does not even see one (its
+SELECT on the database shows none, as widely observed), so such a tool fails the check
+with the GRANT; with VIEW DEFINITION, or SELECT on the schema ("Metadata visibility
+configuration"), it sees the procedure and the check warns instead.
 """
 
 from __future__ import annotations
@@ -74,23 +75,31 @@ async def test_a_procedure_tool_the_login_cannot_see_fails_with_the_grant(
     assert "tools.products" not in text
 
 
-@pytest.fixture(scope="module")
-def sees_definitions(tds_password: str) -> Iterator[ThreadedTdsServer]:
-    """The reader sees every procedure (VIEW DEFINITION) and may run none."""
-    logins = [f"{READER_USER}:{tds_password}:VIEW_DEFINITION"]
-    with ThreadedTdsServer(
-        sample=True, user=TEST_USER, password=tds_password, logins=logins
-    ) as srv:
-        yield srv
+@pytest.fixture(scope="module", params=["VIEW DEFINITION", "SELECT on the schema"])
+def sees_procedures(
+    tds_password: str, request: pytest.FixtureRequest
+) -> Iterator[ThreadedTdsServer]:
+    """The reader sees the procedures and may run none: it holds VIEW DEFINITION, or SELECT
+    on their schema ("Metadata visibility configuration", Scope of Permissions)."""
+    if request.param == "VIEW DEFINITION":
+        logins = [f"{READER_USER}:{tds_password}:VIEW_DEFINITION"]
+        with ThreadedTdsServer(
+            sample=True, user=TEST_USER, password=tds_password, logins=logins
+        ) as srv:
+            yield srv
+    else:
+        grant = f"GRANT SELECT ON SCHEMA::SalesLT TO {READER_USER}"
+        with sample_tds_server(tds_password, setup=[grant]) as srv:
+            yield srv
 
 
 async def test_a_procedure_tool_the_login_sees_but_may_not_run_is_warned_of_with_the_grant(
-    sees_definitions: ThreadedTdsServer,
+    sees_procedures: ThreadedTdsServer,
     tds_password: str,
     azsql_principal: str,
     azsql_driver: str,
 ) -> None:
-    settings = _config(sees_definitions, tds_password, azsql_principal, azsql_driver)
+    settings = _config(sees_procedures, tds_password, azsql_principal, azsql_driver)
     out = io.StringIO()
     code = await run_check(settings, None, out)
     text = out.getvalue()

@@ -264,9 +264,9 @@ async def test_check_reports_what_does_not_match_and_exits_2(
 async def test_a_reader_without_execute_is_told_the_grant_and_then_runs_it(
     azsql_config: dict[str, Any], azsql_principal: str, tds_server: ThreadedTdsServer
 ) -> None:
-    """Without EXECUTE the procedure is hidden from db_datareader (SELECT does not apply to
-    a procedure: "Metadata visibility configuration"), so the tool is withdrawn and says it
-    cannot see it, naming the GRANT that shows it; after that GRANT a new server runs it."""
+    """Without EXECUTE the procedure is hidden from db_datareader (its SELECT on the
+    database shows none), so the tool is withdrawn and says it cannot see it, naming the
+    GRANT that shows it; after that GRANT a new server runs it."""
     if azsql_principal != READER:
         pytest.skip("dbo holds EXECUTE on every procedure")
     proc = "SalesLT.uspProductsByCategory"
@@ -279,6 +279,7 @@ async def test_a_reader_without_execute_is_told_the_grant_and_then_runs_it(
             assert denied.is_error
             text = denied.content[0].text  # type: ignore[union-attr]
             assert f"has no procedure '{proc}' (or this login cannot see it" in text
+            assert "without a permission on it, its schema or the database," in text
             grant = f"GRANT EXECUTE ON OBJECT::{proc} TO [{READER_USER}];"
             assert grant in text
         admin_sql(tds_server, grant)

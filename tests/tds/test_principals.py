@@ -389,8 +389,8 @@ def test_execute_needs_a_grant_and_a_deny_anywhere_overrides_it(
 ) -> None:
     """db_datareader holds no EXECUTE. A GRANT on the procedure, its schema or the database
     allows it (EXEC in a batch and an ODBC {CALL}); a DENY on any of them wins over every
-    GRANT; HAS_PERMS_BY_NAME says what EXEC does. Only EXECUTE makes a procedure visible:
-    db_datareader's SELECT does not apply to one ("GRANT Object Permissions")."""
+    GRANT; HAS_PERMS_BY_NAME says what EXEC does. db_datareader's SELECT does not make a
+    procedure visible, EXECUTE does (test_routine_visibility.py)."""
     with connect(server, "freetds") as admin:
         a = admin.cursor()
         a.execute("CREATE SCHEMA perm_exec")

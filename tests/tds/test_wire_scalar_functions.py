@@ -173,8 +173,8 @@ def test_catalog_rows_and_their_visibility(server: ThreadedTdsServer, odbc_drive
             " WHERE ROUTINE_NAME = 'Factorial'",
         ) == [("FUNCTION", "bigint")]
     with connect(server, odbc_driver, "reader") as reader:
-        # SELECT on the database (db_datareader) does not apply to a scalar function, so
-        # it sees only those it may EXECUTE (hidden_objects.py): not dbo.FullName, nor its
+        # db_datareader's SELECT on the database shows no scalar function, so it sees
+        # only those it may EXECUTE (hidden_objects.py): not dbo.FullName, nor its
         # parameters; a definition needs VIEW DEFINITION.
         assert rows(reader, "SELECT name FROM sys.objects WHERE type = 'FN' ORDER BY name") == [
             ("SecretCount",),

@@ -9,7 +9,8 @@ may not run, DENY included ("returns 0 when the user has no effective permission
 securable"), and NULL for a name that is no object it can see: a method call on a column
 (`g.STAsText()`, whose `g` names no schema), a function that does not exist, or, as far
 as Microsoft's pages say nothing of it, one that metadata visibility hides from a user
-with no permission on it. A NULL under a schema of the database is warned about too.
+with no permission on it, its schema or the database. A NULL under a schema of the
+database is warned about too.
 """
 
 from __future__ import annotations

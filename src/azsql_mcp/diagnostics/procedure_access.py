@@ -1,10 +1,11 @@
 """`azsql-mcp check`: whether the login may run each procedure the config declares as a
 tool on a source.
 
-db_datareader holds no EXECUTE and so does not even see a procedure ("Metadata
-visibility configuration": SELECT does not apply to one), which the catalog step
-reports with the GRANT; check.py asks here only of the procedures that step found. A
-login that sees them without EXECUTE (VIEW DEFINITION) gets a tool that matches the
+db_datareader holds no EXECUTE and does not even see a procedure (its SELECT on the
+database shows none, as widely observed; "Metadata visibility configuration" lists no
+role's implicit permissions), which the catalog step reports with the GRANT; check.py
+asks here only of the procedures that step found. A login that sees them without
+EXECUTE (VIEW DEFINITION, or a permission on their schema) gets a tool that matches the
 catalog, is listed, and fails every call with SQL Server's error 229 until a DBA
 grants EXECUTE (docs/security.md). HAS_PERMS_BY_NAME answers 0 for a procedure the
 user may not run, DENY included.

@@ -241,8 +241,9 @@ def problems_of(tool: str, decl: ToolDecl, source: str, found: Procedure) -> lis
     if found.parameters is None:
         return [
             f"tools.{tool}.procedure: source {source!r} has no procedure {procedure!r} (or this"
-            f" login cannot see it: a procedure is hidden from a login without EXECUTE on it,"
-            f" db_datareader's included; {execute_grant(procedure, found.user or '<user>')}"
+            " login cannot see it: a procedure is hidden from a login without a permission on"
+            " it, its schema or the database, db_datareader's SELECT showing none;"
+            f" {execute_grant(procedure, found.user or '<user>')}"
             " shows it, unless a DENY EXECUTE on it, its schema or the database applies);"
             " fix the name in the config, or grant EXECUTE, then reload azsql-mcp (SIGHUP,"
             " or touch its config file)"
