@@ -308,6 +308,48 @@ class QueryRefused(ValueError):
         self.allowed = allowed
 
 
+# --- advice that names a tool ----------------------------------------------------
+
+# Unicode noncharacters ("for internal use"): they frame a piece of advice in a text
+# until the call's boundary renders it; no client ever sees them.
+_ADVICE_OPEN, _ADVICE_TEXT, _ADVICE_ELSE, _ADVICE_CLOSE = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
+_ADVICE = re.compile(
+    "\ufdd0([^\ufdd0-\ufdd3]*)\ufdd1([^\ufdd0-\ufdd3]*)\ufdd2([^\ufdd0-\ufdd3]*)\ufdd3"
+)
+
+_STRAY = re.compile("[\ufdd0-\ufdd3]")
+
+
+def advice(tool: str, text: str, otherwise: str = "") -> str:
+    """`text`, which sends the caller to `tool`, as advice: a caller that may not call
+    `tool` (switched off, beyond its scopes, a write tool on a read-only server) reads
+    `otherwise` in its place, so it is never sent after a tool it cannot call. Write the
+    advice with this wherever it is made (an error message, a result's text, a prompt,
+    a resource, a description): each text a tool, resource or prompt returns or raises
+    is rendered for its caller (render_advice) on the way out."""
+    return f"{_ADVICE_OPEN}{tool}{_ADVICE_TEXT}{text}{_ADVICE_ELSE}{otherwise}{_ADVICE_CLOSE}"
+
+
+async def render_advice(text: str, may_call: Callable[[str], Awaitable[bool]]) -> str:
+    """`text` with each piece of `advice` as `may_call` decides it (ToolContext.may_call):
+    for text a tool puts where the boundary does not look (structured content)."""
+    if _ADVICE_OPEN not in text:
+        return text
+    offered = {tool: await may_call(tool) for tool in {m[0] for m in _ADVICE.findall(text)}}
+    return _unmarked(_ADVICE.sub(lambda m: m[2] if offered[m[1]] else m[3], text))
+
+
+def plain_advice(text: str, offered: Callable[[str], bool]) -> str:
+    """`render_advice` where the tools are known without a caller: a description, as the
+    config switches tools on and off, or the operator's own output."""
+    return _unmarked(_ADVICE.sub(lambda m: m[2] if offered(m[1]) else m[3], text))
+
+
+def _unmarked(text: str) -> str:
+    # a marker left over (a database name that holds one broke its advice's frame)
+    return _STRAY.sub("", text)
+
+
 WriteKind = Literal["insert", "update", "delete"]
 
 _STRING_SQL_TYPE = re.compile(r"^\s*(n?(?:var)?char)\s*\(\s*(\d+)\s*\)\s*$", re.IGNORECASE)

@@ -1,0 +1,92 @@
+"""Advice names a tool only to a caller that may call it (azsql_mcp.advice): errors,
+results, resources and prompts, rendered on the way out."""
+
+from __future__ import annotations
+
+import pytest
+from fastmcp import Client
+from fastmcp.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+
+from azsql_mcp.testing.pytest_plugin import READER
+
+
+def _off(*tools: str, **extra: object) -> dict[str, object]:
+    return {"plugins": {"builtin_tools": {"disabled_tools": list(tools)}}, **extra}
+
+
+async def _prompt(client: Client, name: str, **args: str) -> str:
+    result = await client.get_prompt(name, args)
+    return "\n".join(m.content.text for m in result.messages)  # type: ignore[union-attr]
+
+
+async def test_a_missing_table_names_list_tables_only_where_it_is_on(make_azsql_server):
+    async with Client(make_azsql_server()) as client:
+        with pytest.raises(ToolError) as on:
+            await client.call_tool("describe_table", {"table": "SalesLT.Nope"})
+    async with Client(make_azsql_server(config=_off("list_tables"))) as client:
+        with pytest.raises(ToolError) as off:
+            await client.call_tool("describe_table", {"table": "SalesLT.Nope"})
+    assert "Call list_tables to see the names (use schema.table)." in str(on.value)
+    assert "list_tables" not in str(off.value)
+    assert str(off.value).endswith("Name it as schema.table.")
+    assert not any("\ufdd0" <= ch <= "\ufdd3" for ch in str(on.value) + str(off.value))
+
+
+async def test_an_unknown_object_in_a_read_names_no_tool_that_is_off(make_azsql_server):
+    async with Client(make_azsql_server(config=_off("list_tables", "describe_table"))) as c:
+        with pytest.raises(ToolError) as table:
+            await c.call_tool("read_data", {"query": "SELECT a FROM SalesLT.Nope"})
+        with pytest.raises(ToolError) as column:
+            await c.call_tool("read_data", {"query": "SELECT Nope FROM SalesLT.Customer"})
+    assert "Invalid object name" in str(table.value) and "list_tables" not in str(table.value)
+    assert "one this login holds no permission on does not exist for it" in str(table.value)
+    assert "Invalid column name" in str(column.value)
+    assert "describe_table" not in str(column.value) and "'single quotes'" in str(column.value)
+
+
+async def test_analyze_performance_sends_the_model_to_no_tool_that_is_off(
+    make_azsql_server, azsql_principal
+):
+    off = _off("describe_table", "read_data", "explain_query")
+    async with Client(make_azsql_server(config=off)) as client:
+        text = await _prompt(client, "analyze_performance", query="SELECT 1 AS one")
+    assert "Without the plan, work from the query and the tables" in text
+    for tool in ("describe_table", "read_data", "explain_query"):
+        assert tool not in text
+    if azsql_principal == READER:
+        return
+    # explain_query on (the plan shown), describe_table off
+    async with Client(make_azsql_server(config=_off("describe_table"))) as client:
+        text = await _prompt(client, "analyze_performance", query="SELECT 1 AS one")
+    assert "explain_query checks a rewrite" in text and "describe_table" not in text
+
+
+async def test_sql_query_builder_names_no_write_tool_the_caller_lacks(make_azsql_server):
+    config = _off("update_data", security={"read_only": False})
+    async with Client(make_azsql_server(config=config)) as client:
+        insert = await _prompt(
+            client, "sql_query_builder", table="SalesLT.Customer", operation="INSERT"
+        )
+    assert "insert_data" in insert and "update_data" not in insert
+    assert "only when the server is not read-only" in insert
+
+
+async def test_data_migration_guide_names_no_tool_that_is_off(make_azsql_server, monkeypatch):
+    from azsql_mcp.plugins.builtin_prompts import guides
+
+    monkeypatch.setattr(guides, "MIGRATION_TABLES_SHOWN", 3)
+    async with Client(make_azsql_server(config=_off("list_tables", "describe_table"))) as c:
+        text = await _prompt(c, "data_migration_guide", source_system="Oracle")
+    assert "by schema and name (there are more)" in text
+    assert "list_tables" not in text and "describe_table" not in text
+    assert "the order of loading given the foreign keys, the tooling" in text
+
+
+async def test_a_resource_not_found_names_list_tables_only_where_it_is_on(make_azsql_server):
+    async with Client(make_azsql_server(config=_off("list_tables"))) as client:
+        with pytest.raises(MCPError) as caught:
+            await client.read_resource("database://tables/SalesLT/Nope")
+    said = str(caught.value)
+    assert "list_tables" not in said
+    assert "the resource database://tables lists the tables and views" in said
