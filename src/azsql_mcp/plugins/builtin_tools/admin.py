@@ -201,8 +201,12 @@ def _permission_notes(
         )
     if not grants.showplan:
         notes.append(
-            "no SHOWPLAN: estimated plans cannot be shown"
-            + advice("explain_query", " (explain_query)")
+            "no SHOWPLAN: "
+            + advice(
+                "explain_query",
+                "explain_query cannot show estimated plans",
+                "estimated plans cannot be shown",
+            )
             + f" ({access.showplan_grant(user)})"
         )
     if not grants.view_definition:  # the catalog shows these definitions as NULL
