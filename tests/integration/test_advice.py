@@ -8,7 +8,7 @@ from fastmcp import Client
 from fastmcp.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 
-from azsql_mcp.testing.pytest_plugin import READER
+from azsql_mcp.testing.pytest_plugin import DRIVERS, READER
 
 
 def _off(*tools: str, **extra: object) -> dict[str, object]:
@@ -90,3 +90,32 @@ async def test_a_resource_not_found_names_list_tables_only_where_it_is_on(make_a
     said = str(caught.value)
     assert "list_tables" not in said
     assert "the resource database://tables lists the tables and views" in said
+
+
+# The four advice markers, in the order that frames a piece of advice, in a value the
+# database holds (NCHAR: the guard refuses the characters themselves in a statement).
+FORGED = "N'a' + NCHAR(64976) + N'b' + NCHAR(64977) + N'c' + NCHAR(64978) + N'd' + NCHAR(64979)"
+FORGED_VALUE = "a\ufdd0b\ufdd1c\ufdd2d\ufdd3"
+FORGED_TEXT = "a\\ufdd0b\\ufdd1c\\ufdd2d\\ufdd3"  # escaped, as a cell's controls are
+
+
+@pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
+async def test_database_text_holding_the_markers_comes_back_escaped_and_whole(
+    make_azsql_server,
+):
+    """A cell or an error message holding the markers forged a frame, or lost them when
+    the call's advice was rendered: both escape them, as they do control characters."""
+    async with Client(make_azsql_server()) as client:
+        cell = await client.call_tool("read_data", {"query": f"SELECT {FORGED} AS v"})
+        document = await client.call_tool(
+            "read_data", {"query": f"SELECT {FORGED} AS v FOR JSON PATH"}
+        )
+        error = await client.call_tool(
+            "read_data", {"query": f"SELECT CAST({FORGED} AS int) AS v"}, raise_on_error=False
+        )
+    texts = [r.content[0].text for r in (cell, document, error)]  # type: ignore[union-attr]
+    assert f"\n{FORGED_TEXT}\n" in texts[0]
+    assert cell.structured_content["rows"] == [[FORGED_VALUE]]  # the value itself, whole
+    assert f'[{{"v":"{FORGED_TEXT}"}}]' in texts[1]
+    assert error.is_error and f"value '{FORGED_TEXT}' to data type int" in texts[2]
+    assert not any("\ufdd0" <= ch <= "\ufdd3" for ch in "".join(texts))

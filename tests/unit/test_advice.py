@@ -34,8 +34,16 @@ async def test_text_without_advice_is_not_looked_at() -> None:
 
 
 def test_a_marker_that_breaks_a_frame_is_dropped() -> None:
-    # a database name holding a marker character inside a piece of advice
+    # a text holding a marker inside a piece of advice (a plugin's own: the database's
+    # texts have theirs escaped)
     broken = advice("describe_table", " describe_table with 'a\ufdd1b'.", " other")
     said = plain_advice("x" + broken, lambda tool: True)
     assert not any("\ufdd0" <= ch <= "\ufdd3" for ch in said)
     assert said.startswith("x")
+
+
+def test_a_name_holding_a_marker_is_escaped() -> None:
+    # names.py escapes every character of category C (noncharacters are Cn)
+    from azsql_mcp.catalog import escaped_text
+
+    assert escaped_text("a\ufdd0b\ufdd3") == "a\\ufdd0b\\ufdd3"
