@@ -15,6 +15,14 @@ import pluggy
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import TypeVar
 
+from azsql_mcp.db.fence_marker import (
+    ADVICE_CLOSE,
+    ADVICE_ELSE,
+    ADVICE_MARKERS,
+    ADVICE_OPEN,
+    ADVICE_TEXT,
+)
+
 if TYPE_CHECKING:
     import mcp.types as mt
 
@@ -310,14 +318,13 @@ class QueryRefused(ValueError):
 
 # --- advice that names a tool ----------------------------------------------------
 
-# Unicode noncharacters ("for internal use"): they frame a piece of advice in a text
-# until the call's boundary renders it; no client ever sees them.
-_ADVICE_OPEN, _ADVICE_TEXT, _ADVICE_ELSE, _ADVICE_CLOSE = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
+# The markers (db/fence_marker.py) frame a piece of advice in a text until the call's
+# boundary renders it; no client ever sees them, and no text the database wrote holds one.
 _ADVICE = re.compile(
-    "\ufdd0([^\ufdd0-\ufdd3]*)\ufdd1([^\ufdd0-\ufdd3]*)\ufdd2([^\ufdd0-\ufdd3]*)\ufdd3"
+    f"{ADVICE_OPEN}([^{ADVICE_MARKERS}]*){ADVICE_TEXT}([^{ADVICE_MARKERS}]*)"
+    f"{ADVICE_ELSE}([^{ADVICE_MARKERS}]*){ADVICE_CLOSE}"
 )
-
-_STRAY = re.compile("[\ufdd0-\ufdd3]")
+_STRAY = re.compile(f"[{ADVICE_MARKERS}]")
 
 
 def advice(tool: str, text: str, otherwise: str = "") -> str:
@@ -327,13 +334,13 @@ def advice(tool: str, text: str, otherwise: str = "") -> str:
     advice with this wherever it is made (an error message, a result's text, a prompt,
     a resource, a description): each text a tool, resource or prompt returns or raises
     is rendered for its caller (render_advice) on the way out."""
-    return f"{_ADVICE_OPEN}{tool}{_ADVICE_TEXT}{text}{_ADVICE_ELSE}{otherwise}{_ADVICE_CLOSE}"
+    return f"{ADVICE_OPEN}{tool}{ADVICE_TEXT}{text}{ADVICE_ELSE}{otherwise}{ADVICE_CLOSE}"
 
 
 async def render_advice(text: str, may_call: Callable[[str], Awaitable[bool]]) -> str:
     """`text` with each piece of `advice` as `may_call` decides it (ToolContext.may_call):
     for text a tool puts where the boundary does not look (structured content)."""
-    if _ADVICE_OPEN not in text:
+    if ADVICE_OPEN not in text:  # the one cost to a text without advice
         return text
     offered = {tool: await may_call(tool) for tool in {m[0] for m in _ADVICE.findall(text)}}
     return _unmarked(_ADVICE.sub(lambda m: m[2] if offered[m[1]] else m[3], text))
@@ -346,7 +353,8 @@ def plain_advice(text: str, offered: Callable[[str], bool]) -> str:
 
 
 def _unmarked(text: str) -> str:
-    # a marker left over (a database name that holds one broke its advice's frame)
+    # a marker outside a whole frame (a text cut inside a piece of advice) is dropped,
+    # never shown; none is the database's: its texts have theirs escaped
     return _STRAY.sub("", text)
 
 
