@@ -23,6 +23,9 @@ from fastmcp.exceptions import (
     ResourceError,
     ToolError,
 )
+from fastmcp.prompts import Message
+from fastmcp.tools import ToolResult
+from mcp_types import TextContent
 from pydantic import Field
 
 from azsql_mcp.api import (
@@ -336,10 +339,6 @@ async def _rendered(result: Any) -> Any:
     """What a tool, resource or prompt returned, its text's advice rendered for the
     caller: a str, a ToolResult's text content, a prompt's messages. Structured content
     is data, rendered by the tool that puts advice there (render_advice)."""
-    from fastmcp.prompts import Message
-    from fastmcp.tools import ToolResult
-    from mcp_types import TextContent
-
     if isinstance(result, str):
         return await _advised(result)
     if isinstance(result, ToolResult):
