@@ -332,8 +332,9 @@ def advice(tool: str, text: str, otherwise: str = "") -> str:
     `tool` (switched off, beyond its scopes, a write tool on a read-only server) reads
     `otherwise` in its place, so it is never sent after a tool it cannot call. Write the
     advice with this wherever it is made (an error message, a result's text, a prompt,
-    a resource, a description): each text a tool, resource or prompt returns or raises
-    is rendered for its caller (render_advice) on the way out."""
+    a resource): each text a tool, resource or prompt returns or raises is rendered for
+    its caller (render_advice) on the way out; the server log, the console and
+    `azsql-mcp check` say it as the operator reads it (plain_advice, every tool offered)."""
     return f"{ADVICE_OPEN}{tool}{ADVICE_TEXT}{text}{ADVICE_ELSE}{otherwise}{ADVICE_CLOSE}"
 
 
@@ -347,8 +348,10 @@ async def render_advice(text: str, may_call: Callable[[str], Awaitable[bool]]) -
 
 
 def plain_advice(text: str, offered: Callable[[str], bool]) -> str:
-    """`render_advice` where the tools are known without a caller: a description, as the
-    config switches tools on and off, or the operator's own output."""
+    """`render_advice` where no caller asks: the operator's own output (`offered` always
+    true there: the server log, the console, `azsql-mcp check`), or a test."""
+    if ADVICE_OPEN not in text:
+        return text
     return _unmarked(_ADVICE.sub(lambda m: m[2] if offered(m[1]) else m[3], text))
 
 
