@@ -3,12 +3,21 @@ results, resources and prompts, rendered on the way out."""
 
 from __future__ import annotations
 
+import asyncio
+import types
+from typing import Any
+
 import pytest
 from fastmcp import Client
 from fastmcp.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 
-from azsql_mcp.testing.pytest_plugin import DRIVERS, READER
+from azsql_mcp import AuthError, advice, hookimpl
+from azsql_mcp.core.assembly import build_app
+from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.serving.console.pages import overview
+from azsql_mcp.serving.routes import health_report
+from azsql_mcp.testing.pytest_plugin import DRIVERS, READER, TEST_SOURCE
 
 
 def _off(*tools: str, **extra: object) -> dict[str, object]:
@@ -119,3 +128,39 @@ async def test_database_text_holding_the_markers_comes_back_escaped_and_whole(
     assert f'[{{"v":"{FORGED_TEXT}"}}]' in texts[1]
     assert error.is_error and f"value '{FORGED_TEXT}' to data type int" in texts[2]
     assert not any("\ufdd0" <= ch <= "\ufdd3" for ch in "".join(texts))
+
+
+class NoCredentials:
+    def __init__(self, settings: Any) -> None:
+        pass
+
+    async def connect_attributes(self) -> Any:
+        raise AuthError("the tables" + advice("list_orders", "; list_orders lists them"))
+
+
+def auth_plugin() -> types.ModuleType:
+    module = types.ModuleType("advising_auth")
+
+    @hookimpl
+    def register_auth_providers(register: Any) -> None:
+        register("advising", NoCredentials)
+
+    module.register_auth_providers = register_auth_providers  # type: ignore[attr-defined]
+    return module
+
+
+async def test_a_sources_reason_on_health_and_the_console(azsql_config: dict[str, Any]) -> None:
+    """A plugin's AuthError, written for the client with advice, is the source's reason:
+    /health and the console say it as the operator reads it."""
+    source = azsql_config["sources"][TEST_SOURCE] | {"auth": "advising"}
+    settings = settings_from_mapping({"sources": {TEST_SOURCE: source}})
+    app = build_app(settings, extra_plugins={"advising": auth_plugin()})
+    async with app.running(), asyncio.timeout(10):
+        while app.readiness()[TEST_SOURCE]["reason"].startswith("starting"):
+            await asyncio.sleep(0.01)
+        body, _ = health_report(app, details=True)
+        page = overview(app)
+    reason = body["sources"][TEST_SOURCE]["reason"]
+    assert "the tables; list_orders lists them" in reason, reason
+    assert not any(marker in reason + page for marker in "\ufdd0\ufdd1\ufdd2\ufdd3")
+    assert "the tables; list_orders lists them" in page
