@@ -80,6 +80,9 @@ def test_a_plugins_failure_on_the_console() -> None:
     web = TestClient(http_app(app), base_url="http://127.0.0.1:8000")
     overview = web.get("/").text
     assert TOLD in overview and unmarked(overview)
+    # the record itself, which `azsql-mcp plugins` and check print too
+    (failed,) = [r for r in app.plugins.records if r.name == "failing"]
+    assert failed.reason == f"RuntimeError: {TOLD}"
 
 
 def test_a_checks_step_says_its_advice() -> None:
