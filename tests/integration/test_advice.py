@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 from fastmcp import Client
+from fastmcp.client.logging import LogMessage
 from fastmcp.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 
-from azsql_mcp import AuthError, advice, hookimpl
+from azsql_mcp import AuthError, ToolContext, advice, hookimpl
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
+from azsql_mcp.db.notices import notice
 from azsql_mcp.serving.console.pages import overview
 from azsql_mcp.serving.routes import health_report
 from azsql_mcp.testing.pytest_plugin import DRIVERS, READER, TEST_SOURCE
@@ -164,3 +166,36 @@ async def test_a_sources_reason_on_health_and_the_console(azsql_config: dict[str
     assert "the tables; list_orders lists them" in reason, reason
     assert not any(marker in reason + page for marker in "\ufdd0\ufdd1\ufdd2\ufdd3")
     assert "the tables; list_orders lists them" in page
+
+
+def noting_plugin() -> types.ModuleType:
+    module = types.ModuleType("noting_tools")
+
+    @hookimpl
+    def register_tools(register: Any, config: Any) -> None:
+        async def noted(ctx: ToolContext) -> str:
+            """Tell the client something, as the database layer does (a source down)."""
+            tools = advice("list_orders", "; list_orders lists them")
+            notice("warning", "the tables" + tools + advice("read_data", "; read_data reads them"))
+            return "done"
+
+        register(noted)
+
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    return module
+
+
+async def test_a_notice_to_the_client_names_no_tool_it_lacks(make_azsql_server) -> None:
+    """A call's log notification (db/notices.py: an outage's reason may hold a plugin's
+    AuthError) has its advice rendered for the call's client, as the call's texts do."""
+    got: list[str] = []
+
+    async def on_log(message: LogMessage) -> None:
+        got.append(str(message.data.get("msg")))
+
+    server = make_azsql_server(
+        plugins={"noting": noting_plugin()}, config={"plugins": {"enabled": ["builtin_tools"]}}
+    )
+    async with Client(server, log_handler=on_log) as client:
+        await client.call_tool("noted", {})
+    assert got == ["the tables; read_data reads them"], got
