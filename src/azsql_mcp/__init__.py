@@ -51,7 +51,10 @@ if TYPE_CHECKING:
         WorkRefused,
         WriteKind,
         WriteOutcomeUnknown,
+        advice,
         hookimpl,
+        plain_advice,
+        render_advice,
         shown_reference,
         string_sql_type,
     )
@@ -91,8 +94,11 @@ __all__ = [
     "WriteKind",
     "WriteOutcomeUnknown",
     "__version__",
+    "advice",
     "build_server",
     "hookimpl",
+    "plain_advice",
+    "render_advice",
     "shown_reference",
     "string_sql_type",
 ]

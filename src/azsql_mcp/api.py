@@ -15,6 +15,14 @@ import pluggy
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from typing_extensions import TypeVar
 
+from azsql_mcp.db.fence_marker import (
+    ADVICE_CLOSE,
+    ADVICE_ELSE,
+    ADVICE_MARKERS,
+    ADVICE_OPEN,
+    ADVICE_TEXT,
+)
+
 if TYPE_CHECKING:
     import mcp.types as mt
 
@@ -306,6 +314,51 @@ class QueryRefused(ValueError):
         super().__init__(f"{reason} Allowed here: {allowed}")
         self.reason = reason
         self.allowed = allowed
+
+
+# --- advice that names a tool ----------------------------------------------------
+
+# The markers (db/fence_marker.py) frame a piece of advice in a text until the call's
+# boundary renders it; no client ever sees them, and no text the database wrote holds one.
+_ADVICE = re.compile(
+    f"{ADVICE_OPEN}([^{ADVICE_MARKERS}]*){ADVICE_TEXT}([^{ADVICE_MARKERS}]*)"
+    f"{ADVICE_ELSE}([^{ADVICE_MARKERS}]*){ADVICE_CLOSE}"
+)
+_STRAY = re.compile(f"[{ADVICE_MARKERS}]")
+
+
+def advice(tool: str, text: str, otherwise: str = "") -> str:
+    """`text`, which sends the caller to `tool`, as advice: a caller that may not call
+    `tool` (switched off, beyond its scopes, a write tool on a read-only server) reads
+    `otherwise` in its place, so it is never sent after a tool it cannot call. Write the
+    advice with this wherever it is made (an error message, a result's text, a prompt,
+    a resource): each text a tool, resource or prompt returns or raises is rendered for
+    its caller (render_advice) on the way out; the server log, the console and
+    `azsql-mcp check` say it as the operator reads it (plain_advice, every tool offered)."""
+    return f"{ADVICE_OPEN}{tool}{ADVICE_TEXT}{text}{ADVICE_ELSE}{otherwise}{ADVICE_CLOSE}"
+
+
+async def render_advice(text: str, may_call: Callable[[str], Awaitable[bool]]) -> str:
+    """`text` with each piece of `advice` as `may_call` decides it (ToolContext.may_call):
+    for text a tool puts where the boundary does not look (structured content)."""
+    if ADVICE_OPEN not in text:  # the one cost to a text without advice
+        return text
+    offered = {tool: await may_call(tool) for tool in {m[0] for m in _ADVICE.findall(text)}}
+    return _unmarked(_ADVICE.sub(lambda m: m[2] if offered[m[1]] else m[3], text))
+
+
+def plain_advice(text: str, offered: Callable[[str], bool]) -> str:
+    """`render_advice` where no caller asks: the operator's own output (`offered` always
+    true there: the server log, the console, `azsql-mcp check`), or a test."""
+    if ADVICE_OPEN not in text:
+        return text
+    return _unmarked(_ADVICE.sub(lambda m: m[2] if offered(m[1]) else m[3], text))
+
+
+def _unmarked(text: str) -> str:
+    # a marker outside a whole frame (a text cut inside a piece of advice) is dropped,
+    # never shown; none is the database's: its texts have theirs escaped
+    return _STRAY.sub("", text)
 
 
 WriteKind = Literal["insert", "update", "delete"]

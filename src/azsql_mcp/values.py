@@ -51,7 +51,7 @@ from fastmcp.exceptions import ToolError
 from pydantic import BaseModel, PlainSerializer
 
 from azsql_mcp.api import Column, QueryResult
-from azsql_mcp.db.fence_marker import FENCE_START, FENCE_TAG
+from azsql_mcp.db.fence_marker import ADVICE_MARKERS, FENCE_START, FENCE_TAG
 
 # The conversion runs where the rows are fetched too (Database.read(json_values=True)):
 # the driver process loads the same module, so there is one set of rules.
@@ -193,10 +193,12 @@ def records(result: QueryResult) -> list[dict[str, Any]]:
 # --- text rendering ------------------------------------------------------------------
 
 # C0 and C1 controls (C1 holds NEL, U+0085, a line break like U+2028) and the line and
-# paragraph separators: none may start a line in a cell
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# paragraph separators: none may start a line in a cell; and the advice markers, which
+# no text the database wrote may hold (db/fence_marker.py)
+_CONTROL = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{ADVICE_MARKERS}]")
+_ADVICE_MARKER = re.compile(f"[{ADVICE_MARKERS}]")
 # Anything _escape would change; most cells have none of it and are returned as they are.
-_SPECIAL = re.compile(r"[\\|<\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SPECIAL = re.compile(rf"[\\|<\x00-\x1f\x7f-\x9f\u2028\u2029{ADVICE_MARKERS}]")
 _TEXT = frozenset({str})
 _TEXT_OR_NULL = frozenset({str, _NONE})
 # In a result's table SQL NULL is written NULL, and a text that reads NULL (imported data
@@ -229,9 +231,13 @@ def _escape(text: str) -> str:
         .replace("\n", "\\n")
         .replace("\t", "\\t")
     )
-    text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = _CONTROL.sub(_code, text)
     # The fence tag is random, but a row must not even look like a fence marker.
     return FENCE_START.sub(r"\\<", text)
+
+
+def _code(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def render_table(
@@ -333,12 +339,14 @@ def _body(structured: StructuredResult) -> str:
     """The rows as a table; a FOR JSON or FOR XML document (joined from SQL Server's
     2,033-character rows when read) whole and as it is, under its header: it is there to
     be read, max_result_bytes bounds it, and with no table around it only a fence
-    marker needs escaping."""
+    marker and the advice markers need escaping (in a JSON string `\\ufdd0` is the same
+    character)."""
     columns, rows = structured.columns, structured.rows
     if len(columns) == 1 and columns[0].name in DOCUMENT_COLUMNS and len(rows) == 1:
         document = rows[0][0]
         if isinstance(document, str):
-            return render_table(columns, []) + "\n" + FENCE_START.sub(r"\\<", document)
+            document = _ADVICE_MARKER.sub(_code, FENCE_START.sub(r"\\<", document))
+            return render_table(columns, []) + "\n" + document
     return render_table(columns, rows)
 
 

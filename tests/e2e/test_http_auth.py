@@ -271,8 +271,8 @@ async def test_prompts_need_the_read_scope_and_show_admin_facts_to_admins(
         assert {"database_troubleshooting", "analyze_performance"} <= names
         trouble = text(await client.get_prompt("database_troubleshooting", {"symptom": "slow"}))
         plan = text(await client.get_prompt("analyze_performance", {"query": QUERY}))
-    assert "Running requests are shown to callers that may use list_long" in trouble
-    assert "plans are shown to callers that may use explain_query" in plan
+    assert "Running requests are not shown to this caller" in trouble
+    assert "plans are not shown to this caller" in plan
     async with session(base, "writer-secret-2") as client:
         trouble = text(await client.get_prompt("database_troubleshooting", {"symptom": "slow"}))
         plan = text(await client.get_prompt("analyze_performance", {"query": QUERY}))

@@ -61,9 +61,9 @@ disabled_tools = ["explain_query"]
 """
 QUERY = "SELECT * FROM SalesLT.SalesOrderDetail WHERE ProductID = 1"
 PLAN = "Operators"  # in the rendered plan summary
-NO_PLAN = "plans are shown to callers that may use explain_query"
+NO_PLAN = "plans are not shown to this caller"
 REQUESTS_READ = "No request has been running for 5 s or more."
-NO_REQUESTS = "Running requests are shown to callers that may use list_long_running_queries"
+NO_REQUESTS = "Running requests are not shown to this caller"
 
 
 @pytest.fixture(
@@ -129,3 +129,21 @@ async def test_running_requests_go_to_the_callers_the_tool_is_offered_to(
         assert (NO_REQUESTS in text) != offered, (token, text)
         assert ("list_long_running_queries" in text.replace(NO_REQUESTS, "")) == offered, text
         assert ("explain_query" in text) == ("explain_query" in tools), (token, text)
+
+
+async def test_a_refusal_names_list_long_running_queries_only_to_the_callers_it_is_offered_to(
+    server: tuple[str, str],
+) -> None:
+    """A server-state read without sql.admin is refused; the refusal's advice follows the
+    tool's scopes and switch, not the default scopes (azsql_mcp.advice)."""
+    config, base = server
+    async with session(base, READER) as client:
+        result = await client.call_tool(
+            "read_data", {"query": "SELECT * FROM sys.dm_exec_requests"}
+        )
+        tools = {t.name for t in (await client.list_tools()).tools}
+    said = result.content[0].text  # type: ignore[union-attr]
+    assert result.is_error and "needs the sql.admin scope" in said, said
+    offered = "list_long_running_queries" in tools
+    assert offered == (config == STRICTER), tools
+    assert ("list_long_running_queries shows running queries" in said) == offered, said

@@ -96,10 +96,9 @@ async def test_health_check_reports_connection_and_permissions(mcp_client, azsql
     if reader:
         assert "no SHOWPLAN" in text and "GRANT SHOWPLAN TO [azsql_reader];" in text
         assert "GRANT VIEW SERVER PERFORMANCE STATE TO [azsql_reader];" in text
-        # describe_table shows defaults and checks as hidden: say so, with the GRANT
-        assert "no VIEW DEFINITION: describe_table" in text
-        # the resource with definitions is one table's (database://tables lists names)
-        assert "database://tables/{schema}/{table} and sql_query_builder" in text
+        assert "no SHOWPLAN: explain_query cannot show estimated plans" in text
+        # descriptions show defaults and checks as hidden: say so, with the GRANT
+        assert "no VIEW DEFINITION: table descriptions show the definitions" in text
         assert "GRANT VIEW DEFINITION TO [azsql_reader];" in text
     else:
         assert health["notes"] == ["the login is db_owner: prefer a least-privilege user"]
@@ -173,7 +172,7 @@ async def test_health_check_says_permissions_it_could_not_read(mcp_client, tds_s
     text = result.content[0].text
     assert text.startswith("source main: connected, ")
     assert "permissions unknown: reading them failed: Injected fault: error 50000" in text
-    assert "explain_query (SHOWPLAN)" in text and "Call health_check again" in text
+    assert "SHOWPLAN (plans)" in text and "Call health_check again" in text
 
     # the grants read, the one of whether it sees other sessions (a statement of its own) not
     tds_server.add_fault(Fault.parse("error:50000@query~VIEW SERVER PERFORMANCE STATE"))

@@ -110,8 +110,8 @@ async def test_health_check_names_the_masked_columns_and_the_unmask_grant(
         # not Badge.Code nor Hr.Pay.Amount, which the reader may UNMASK
         line = (
             "no UNMASK: 4 masked column(s) read masked for this login (dbo.Badge.Pin,"
-            " dbo.Member.Email, dbo.Member.Salary, dbo.Order Lines.Card Number): read_data"
-            " returns placeholders such as xxxx, 0 or 1900-01-01 for them, not the data"
+            " dbo.Member.Email, dbo.Member.Salary, dbo.Order Lines.Card Number): reads"
+            " return placeholders such as xxxx, 0 or 1900-01-01 for them, not the data"
             f" ({GRANT})"
         )
         assert line in notes and line in text, text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from azsql_mcp import catalog
+from azsql_mcp import catalog, plain_advice
 from azsql_mcp.catalog import OutlineColumn, OutlineForeignKey, SchemaOverview, TableOutline
 
 
@@ -139,7 +139,7 @@ def test_the_schema_text_of_a_page_gives_the_cursor_of_the_tables_after_it() -> 
     """database://schema reads a page of the tables (schema_page): those past it, read or
     not, are counted, and list_tables' cursor starts after the last line written."""
     page = SchemaOverview(tables=[CUSTOMER, ORDER], truncated=False)
-    lines = catalog.render_schema(page, total=5).splitlines()
+    lines = plain_advice(catalog.render_schema(page, total=5), lambda tool: True).splitlines()
     cursor = catalog.cursor_after(lines[-1].split('cursor "')[1].split('"')[0])
     assert cursor == ("Sales", "Order Header") and len(lines) == 3
     assert lines[-1].startswith("(... 3 more tables and views not shown: list_tables with")

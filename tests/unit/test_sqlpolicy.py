@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from azsql_mcp import QueryRefused
+from azsql_mcp import QueryRefused, plain_advice
 from azsql_mcp.db import sql_hints, sql_objects, write_filters
 from azsql_mcp.db.sqlguard import check_select, check_write
 from azsql_mcp.db.sqlpolicy import ReadPolicy
@@ -830,7 +830,8 @@ def test_guard_docs_examples_are_the_real_refusals() -> None:
         "SELECT * FROM sys.dm_exec_requests",
         "SELECT RAND(1)",
     ):
-        assert refused(sql) in docs, sql
+        # as a caller that may call every tool reads it (the advice rendered)
+        assert plain_advice(refused(sql), lambda tool: True) in docs, sql
     with pytest.raises(QueryRefused) as caught:
         check_write("DELETE FROM t WHERE 1 = 1 OR a = 1", ALL_KINDS, allow_unfiltered=False)
     assert caught.value.reason in docs

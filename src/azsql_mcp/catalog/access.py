@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database, DatabaseError, QueryRefused
+from azsql_mcp.api import Database, DatabaseError, QueryRefused, advice
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.values import records
@@ -332,8 +332,8 @@ def writes_missing(user: str) -> str:
     """What a user without INSERT, UPDATE or DELETE on the database meets in the write
     tools, and the role that writes every table."""
     return (
-        "insert_data, update_data and execute_batch fail with SQL Server's error 229 on every"
-        " table not granted to the user one by one; to write every table: ALTER ROLE"
+        "writes fail with SQL Server's error 229 on every table not granted to the user one"
+        " by one; to write every table: ALTER ROLE"
         f" db_datawriter ADD MEMBER {quote(user)};"
     )
 
@@ -342,8 +342,8 @@ def database_select_missing(user: str) -> str:
     """What a user without SELECT on the database (not in db_datareader) still reaches,
     and the role that reads every table."""
     return (
-        "list_tables, describe_table and read_data reach only the tables and columns granted"
-        " to the user one by one; to read every table: ALTER ROLE db_datareader ADD MEMBER"
+        "reads reach only the tables and columns granted to the user one by one; to read"
+        " every table: ALTER ROLE db_datareader ADD MEMBER"
         f" {quote(user)};"
     )
 
@@ -426,8 +426,9 @@ async def select_missing(db: Database, error: DatabaseError) -> str | None:
         user = quote(str(here["user_name"]))
         if found["column"] is None:
             return (
-                f"{error} The database user {user} may not read {shown}; list_tables shows"
-                f" the tables it holds a permission on. A DBA can allow it with: GRANT SELECT ON"
+                f"{error} The database user {user} may not read {shown}"
+                + advice("list_tables", "; list_tables shows the tables it holds a permission on")
+                + f". A DBA can allow it with: GRANT SELECT ON"
                 f" OBJECT::{table} TO {user}; (it has no effect while a DENY SELECT on the"
                 " table, its schema or the database applies to the user)"
             )
@@ -505,13 +506,18 @@ def unknown_name(error: DatabaseError) -> str | None:
     Metadata visibility makes a table the user holds no permission on unknown (208)."""
     if error.number == INVALID_COLUMN:
         return (
-            f"{error} describe_table shows a table's columns. Text values go in 'single"
-            ' quotes\': "double quotes" name a column, as [brackets] do.'
+            f"{error} "
+            + advice("describe_table", "describe_table shows a table's columns. ")
+            + "Text values go in 'single quotes': \"double quotes\" name a column, as"
+            " [brackets] do."
         )
     if error.number == INVALID_OBJECT:
-        return (
-            f"{error} list_tables shows the tables and views this login can see, as"
-            " schema.name (one it holds no permission on does not exist for it)."
+        return f"{error} " + advice(
+            "list_tables",
+            "list_tables shows the tables and views this login can see, as schema.name (one"
+            " it holds no permission on does not exist for it).",
+            "Name a table or view as schema.name; one this login holds no permission on does"
+            " not exist for it.",
         )
     return None
 

@@ -173,6 +173,6 @@ def unmask_missing(masked: Masked, shown: int = 5) -> str | None:
     )
     return (
         f"no UNMASK: {len(found)} masked column(s) read masked for this login ({listed}):"
-        " read_data returns placeholders such as xxxx, 0 or 1900-01-01 for them, not the"
+        " reads return placeholders such as xxxx, 0 or 1900-01-01 for them, not the"
         f" data (GRANT UNMASK TO {quote(masked.user_name)};)"
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable
+from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable, advice
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.names import escaped_text, name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
@@ -335,11 +335,14 @@ def render_schema(
         lines.append(line)
     if shown and total > len(shown):
         last = shown[-1]
+        cursor = cursor_of(last.schema_name, _table_name(last))
         lines.append(
-            f"(... {total - len(shown)} more tables and views not shown: list_tables with"
-            f' cursor "{cursor_of(last.schema_name, _table_name(last))}" lists them from the'
-            " next one, describe_table describes one, database://schema/diagram/{schema}"
-            " draws one schema)"
+            f"(... {total - len(shown)} more tables and views not shown:"
+            + advice(
+                "list_tables", f' list_tables with cursor "{cursor}" lists them from the next one,'
+            )
+            + advice("describe_table", " describe_table describes one,")
+            + " database://schema/diagram/{schema} draws one schema)"
         )
     if any(not c.selectable for t in shown for c in t.columns):
         lines.append(NO_SELECT_STAR)
@@ -348,8 +351,15 @@ def render_schema(
     if overview.unchecked_columns:
         lines.append(
             "(columns this user may not SELECT are not marked: checking them failed: "
-            f"{overview.unchecked_columns}; describe_table shows them table by table)"
+            f"{overview.unchecked_columns}"
+            + advice("describe_table", "; describe_table shows them table by table")
+            + ")"
         )
     if overview.truncated:
-        lines.append("(schema cut short: too many columns; use list_tables and describe_table)")
+        lines.append(
+            "(schema cut short: too many columns"
+            + advice("list_tables", "; use list_tables")
+            + advice("describe_table", "; use describe_table")
+            + ")"
+        )
     return "\n".join(lines)

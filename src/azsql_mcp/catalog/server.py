@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from azsql_mcp.api import Database, DatabaseError, QueryTimeout, SourceBusy
+from azsql_mcp.api import Database, DatabaseError, QueryTimeout, SourceBusy, advice
 from azsql_mcp.catalog import access, sql
 from azsql_mcp.catalog.reading import read_all
 from azsql_mcp.values import records
@@ -209,8 +209,13 @@ def busy_reason(exc: DatabaseError, timeout_s: float) -> str | None:
         return (
             "the server accepted the connection, but a probe query did not answer within"
             f" query_timeout_s = {timeout_s:g} s, so the server is busy or slow, not down."
-            " Retry in a little while; list_long_running_queries shows what runs now, if"
-            " the login may see other sessions. If it persists, an operator can check the"
+            " Retry in a little while;"
+            + advice(
+                "list_long_running_queries",
+                " list_long_running_queries shows what runs now, if the login may see other"
+                " sessions;",
+            )
+            + " if it persists, an operator can check the"
             " server's load (on Azure SQL, its service objective) or raise [limits]"
             " query_timeout_s."
         )

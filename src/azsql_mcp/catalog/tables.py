@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from azsql_mcp.api import Database, DatabaseError
+from azsql_mcp.api import Database, DatabaseError, advice
 from azsql_mcp.catalog import access, sql
 from azsql_mcp.catalog.names import (
     TABLE_HIDDEN,
@@ -316,7 +316,11 @@ async def describe_table(
         where = await access.where_tables_are(db)
         raise CatalogError(
             f"No table or view named {table!r} {where}. "
-            "Call list_tables to see the names (use schema.table)."
+            + advice(
+                "list_tables",
+                "Call list_tables to see the names (use schema.table).",
+                "Name it as schema.table.",
+            )
         )
     if len(found) > 1:
         names = ", ".join(qualified_text(r["schema_name"], r["object_name"]) for r in found)
@@ -412,8 +416,9 @@ def _synonym_text(row: dict[str, Any]) -> str:
             " with one), so its columns cannot be described to this login."
         )
     return (
-        f"{synonym} is a synonym for {local} (a synonym has no columns of its own):"
-        f" call describe_table with {local!r} instead; reads of the synonym read it."
+        f"{synonym} is a synonym for {local} (a synonym has no columns of its own)"
+        + advice("describe_table", f": call describe_table with {local!r} instead")
+        + "; reads of the synonym read it."
     )
 
 
@@ -657,8 +662,12 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
         lines.append("  " + " ".join([name_text(c.name), *texts]))
     if left_out.columns:
         lines.append(
-            f"... {left_out.columns} more columns not shown: describe_table with columns"
-            " (a LIKE pattern on their names) shows those that match"
+            f"... {left_out.columns} more columns not shown"
+            + advice(
+                "describe_table",
+                ": describe_table with columns (a LIKE pattern on their names) shows those"
+                " that match",
+            )
         )
     if any(not c.selectable for c in info.columns):
         lines.append(NO_SELECT_STAR)
@@ -732,8 +741,13 @@ def _left_out_lines(info: TableDescription, left_out: LeftOut) -> list[str]:
     name is pasted into SQL."""
     table = json.dumps({"table": f"{access.quote(info.schema_name)}.{access.quote(info.name)}"})
     return [
-        f"... {count} more {what} not shown: read_data with SELECT * FROM {view}"
-        f" WHERE {column} = OBJECT_ID(@table) and params {table}"
+        f"... {count} more {what} not shown"
+        + advice(
+            "read_data",
+            f": read_data with SELECT * FROM {view} WHERE {column} = OBJECT_ID(@table) and"
+            f" params {table}",
+            f" (SQL Server's {view} holds them)",
+        )
         for key, (what, view, column) in _LEFT_OUT_VIEWS.items()
         if (count := getattr(left_out, key))
     ]

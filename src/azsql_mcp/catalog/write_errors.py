@@ -10,7 +10,7 @@ temporal table's history is written by SQL Server alone."""
 
 from __future__ import annotations
 
-from azsql_mcp.api import DatabaseError
+from azsql_mcp.api import DatabaseError, advice
 
 COMPUTED_COLUMN = 271  # The column "x" cannot be modified because it is ... computed
 ROWVERSION_UPDATE = 272  # Cannot update a timestamp column.
@@ -46,7 +46,7 @@ _ADVICE = {
     " (SET IDENTITY_INSERT is not available to these tools.)",
     OUTPUT_WITH_TRIGGERS: "Leave the OUTPUT clause out (an enabled trigger on the table"
     " rules it out; OUTPUT ... INTO is refused, as it writes a second table) and read the"
-    " rows changed afterwards with read_data.",
+    " rows changed afterwards" + advice("read_data", " with read_data") + ".",
     GENERATED_ALWAYS_INSERT: _GENERATED_ALWAYS,
     GENERATED_ALWAYS_UPDATE: _GENERATED_ALWAYS,
     HISTORY_INSERT: _HISTORY,
@@ -55,14 +55,15 @@ _ADVICE = {
     APPEND_ONLY_LEDGER: "An append-only ledger table takes INSERT only, by design: record"
     " a correction as a new row instead of changing or removing one.",
     BLOCK_PREDICATE: "A row-level security policy on the table decides which rows this"
-    " login may write, often from SESSION_CONTEXT values: sys.security_predicates (a"
-    " read_data) shows its predicate, but only to a login with VIEW DEFINITION on the"
+    " login may write, often from SESSION_CONTEXT values: sys.security_predicates"
+    + advice("read_data", " (a read_data)")
+    + " shows its predicate, but only to a login with VIEW DEFINITION on the"
     " policy or ALTER ANY SECURITY POLICY (to others, no row: ask the database's owner"
     " what it allows); write only rows it allows. An operator sets session context"
     " values per caller with [sources.NAME] session_context.",
 }
 _COLUMNS = {
-    n: " describe_table shows which columns SQL Server fills itself."
+    n: advice("describe_table", " describe_table shows which columns SQL Server fills itself.")
     for n in (COMPUTED_COLUMN, ROWVERSION_UPDATE, ROWVERSION_INSERT, IDENTITY_INSERT_OFF)
 }
 
@@ -70,7 +71,7 @@ _COLUMNS = {
 def write_advice(error: DatabaseError) -> str | None:
     """SQL Server's error, with what to write instead, for the errors above (_ADVICE);
     None for others."""
-    advice = _ADVICE.get(error.number or 0)
-    if advice is None:
+    said = _ADVICE.get(error.number or 0)
+    if said is None:
         return None
-    return f"{error} {advice}{_COLUMNS.get(error.number or 0, '')}"
+    return f"{error} {said}{_COLUMNS.get(error.number or 0, '')}"

@@ -22,7 +22,7 @@ from fastmcp import FastMCP
 from fastmcp.server.transforms.visibility import Visibility
 
 from azsql_mcp import metrics
-from azsql_mcp.api import Database, DatabaseError
+from azsql_mcp.api import Database, DatabaseError, plain_advice
 from azsql_mcp.core.lifecycle import run_shutdown, run_startup
 from azsql_mcp.core.plugins import PluginRecord, PluginSet
 from azsql_mcp.core.resolution import resolve_when_reached, stop_resolving
@@ -133,7 +133,9 @@ class App:
                 state = db.readiness()
                 out[name] = {
                     "ready": state.ready,
-                    "reason": state.reason,
+                    # as the operator reads advice (a plugin's AuthError may hold some):
+                    # every tool offered, as the log and the console say it
+                    "reason": state.reason and plain_advice(state.reason, lambda tool: True),
                     "latency_ms": state.latency_ms,
                 }
             else:

@@ -29,7 +29,13 @@ import pluggy
 from mcp.shared.tool_name_validation import TOOL_NAME_REGEX
 from pydantic import BaseModel, ValidationError
 
-from azsql_mcp.api import AuthProviderFactory, Database, PluginError, ResolvedTool
+from azsql_mcp.api import (
+    AuthProviderFactory,
+    Database,
+    PluginError,
+    ResolvedTool,
+    plain_advice,
+)
 from azsql_mcp.core import hookspecs
 from azsql_mcp.core.configerrors import describe_errors
 from azsql_mcp.core.hookchecks import (
@@ -854,5 +860,7 @@ def _named(value: object) -> str:
 
 
 def error_text(exc: BaseException) -> str:
-    text = str(exc).strip()
+    """A plugin's exception as the operator reads it (`azsql-mcp plugins`, check, the
+    console, the log): its advice (azsql_mcp.advice) as with every tool offered."""
+    text = plain_advice(str(exc), lambda tool: True).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -137,7 +137,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from azsql_mcp import RegisterPrompt, RegisterResource, RegisterTool, ToolContext, hookimpl
+from azsql_mcp import (
+    RegisterPrompt,
+    RegisterResource,
+    RegisterTool,
+    ToolContext,
+    advice,
+    hookimpl,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -194,7 +201,10 @@ async def ${plugin}_explore(topic: str, ctx: ToolContext) -> str:
     """Ask for an exploration of the database about a topic."""
     return (
         f"Explore the database behind source {ctx.source!r} for what it holds about {topic}."
-        " Start with ${plugin}_count_tables and list_tables."
+        " Start with ${plugin}_count_tables"
+        # named only to a caller that may call it (the operator may switch it off)
+        + advice("list_tables", " and list_tables")
+        + "."
     )
 '''
 

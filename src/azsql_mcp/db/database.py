@@ -33,6 +33,7 @@ from azsql_mcp.api import (
     Security,
     SourceSettings,
     WriteKind,
+    advice,
 )
 from azsql_mcp.db import (
     driverconn,
@@ -502,7 +503,8 @@ class SourceDatabase(Database):
         if self.security.read_only:
             raise QueryRefused(
                 f"Source {self.source!r} is read-only (read_only = true), so nothing is written.",
-                "SELECT statements through read_data; an operator can set read_only = false "
+                advice("read_data", "SELECT statements through read_data", "SELECT statements")
+                + "; an operator can set read_only = false "
                 f"in [security] or [sources.{self.source}.security] to allow writes",
             )
 

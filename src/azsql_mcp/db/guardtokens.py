@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from azsql_mcp.api import advice
 from azsql_mcp.db.sqlpolicy import refuse
 
 if TYPE_CHECKING:
@@ -485,7 +486,9 @@ def _check_statement_count(
     if dml_words != 1:
         refuse(
             f"The text holds {dml_words} INSERT/UPDATE/DELETE/MERGE keywords; send exactly "
-            "one data-changing statement per call (several go to execute_batch).",
+            "one data-changing statement per call"
+            + advice("execute_batch", " (several go to execute_batch)")
+            + ".",
             allowed,
         )
     if top_selects > 1:

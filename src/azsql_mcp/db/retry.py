@@ -17,7 +17,7 @@ from azsql_mcp.api import DatabaseError
 from azsql_mcp.db.driverrows import TIMEOUT_STATE  # the driver process raises it too
 from azsql_mcp.db.error_context import CALL as _CALL
 from azsql_mcp.db.error_context import server_number
-from azsql_mcp.db.fence_marker import FENCE_START
+from azsql_mcp.db.fence_marker import ADVICE_MARKERS, FENCE_START
 
 # Azure SQL errors worth retrying (Microsoft: "Troubleshoot transient connection errors"
 # and "Troubleshoot connectivity issues and other errors").
@@ -76,8 +76,9 @@ _TRAILER = re.compile(r"\s*\(\d+\)\s*(?:" + _CALL + r")?\s*$")
 # A message may quote a row's value, written by anyone (error 245: "Conversion failed
 # when converting the nvarchar value '...'"), and reaches the model as the tool's error,
 # outside any untrusted-data fence: it stays one line (every line break Unicode knows
-# written as an escape, as in a result's cells) and never looks like a fence marker.
-_LINE_BREAK = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# written as an escape, as in a result's cells) and never looks like a fence marker or
+# holds an advice marker (escaped too, as in cells: the text is the database's).
+_ESCAPED = re.compile(rf"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029{ADVICE_MARKERS}]")
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,8 @@ def inspect_error(exc: BaseException) -> DriverErrorInfo:
 
 
 def _one_line(message: str) -> str:
-    """`message` on one line, with nothing in it that looks like a fence marker."""
-    message = _LINE_BREAK.sub(_escaped, message)
+    """`message` on one line, with nothing in it that looks like a fence or advice marker."""
+    message = _ESCAPED.sub(_escaped, message)
     return FENCE_START.sub(r"\\<", message)
 
 

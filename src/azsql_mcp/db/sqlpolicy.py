@@ -22,7 +22,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
-from azsql_mcp.api import QueryRefused
+from azsql_mcp.api import QueryRefused, advice
 from azsql_mcp.db import column_methods, sql_hints, sql_objects
 
 if TYPE_CHECKING:
@@ -318,8 +318,11 @@ def _check_object(name: str, schema: str | None, policy: ReadPolicy, allowed: st
     if sql_objects.is_server_state(name) and not policy.allow_server_state:
         refuse(
             f"{written} shows server state (other sessions, their statements and plans, "
-            "locks, waits); reading it needs the sql.admin scope (list_long_running_queries "
-            "shows running queries).",
+            "locks, waits); reading it needs the sql.admin scope"
+            + advice(
+                "list_long_running_queries", " (list_long_running_queries shows running queries)"
+            )
+            + ".",
             allowed,
         )
 

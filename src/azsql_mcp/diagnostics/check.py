@@ -19,6 +19,7 @@ from azsql_mcp.api import (
     ConnectAttributes,
     DatabaseError,
     SourceSettings,
+    plain_advice,
 )
 from azsql_mcp.catalog.access import (
     STATE_ACCESS,
@@ -106,16 +107,21 @@ class _Report:
         self.out = out
 
     def ok(self, step: str, text: str) -> None:
-        self.out.write(f"ok    {step}: {text}\n")
+        self._write(f"ok    {step}: {text}\n")
 
     def warn(self, step: str, text: str) -> None:
-        self.out.write(f"warn  {step}: {text}\n")
+        self._write(f"warn  {step}: {text}\n")
 
     def fail(self, step: str, failure: CheckFailed) -> None:
         problem = failure.problem.replace("\n", "\n      ")  # e.g. each credential tried
-        self.out.write(f"FAIL  {step}: {problem}\n")
+        self._write(f"FAIL  {step}: {problem}\n")
         if failure.advice:
-            self.out.write(f"      what to do: {failure.advice}\n")
+            self._write(f"      what to do: {failure.advice}\n")
+
+    def _write(self, line: str) -> None:
+        # a step's text may quote an error that holds advice (azsql_mcp.advice): said as
+        # the operator reads it, every tool offered, as the console and the log say it
+        self.out.write(plain_advice(line, lambda tool: True))
 
 
 async def run_check(

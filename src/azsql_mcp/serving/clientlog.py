@@ -18,7 +18,9 @@ import warnings
 
 from fastmcp.server.context import Context
 
+from azsql_mcp.api import render_advice
 from azsql_mcp.db.notices import NOTICE_SINK, Level, Sink
+from azsql_mcp.serving.injection import may_call
 
 LOGGER_NAME = "azsql_mcp"
 FLUSH_S = 1.0  # at most this long at the end of a call for notices still being sent
@@ -61,6 +63,9 @@ class ClientNotices:
 
 async def _send(ctx: Context, level: Level, message: str) -> None:
     try:
+        # a text the call's client reads: its advice (a plugin's AuthError in an outage's
+        # reason) as that client may follow it, as the call's own texts are rendered
+        message = await render_advice(message, may_call)
         await ctx.log(message, level=level, logger_name=LOGGER_NAME)
     except Exception:  # the client went away: the call itself will notice
         log.debug("log notification not sent", exc_info=True)

@@ -23,6 +23,9 @@ from fastmcp.exceptions import (
     ResourceError,
     ToolError,
 )
+from fastmcp.prompts import Message
+from fastmcp.tools import ToolResult
+from mcp_types import TextContent
 from pydantic import Field
 
 from azsql_mcp.api import (
@@ -31,6 +34,7 @@ from azsql_mcp.api import (
     DatabaseUnavailable,
     QueryRefused,
     ToolContext,
+    render_advice,
 )
 from azsql_mcp.db.sessioncontext import CALLER_CLAIMS
 from azsql_mcp.serving.callrecord import CURRENT_CALL, client_identity
@@ -121,22 +125,25 @@ def inject(
                     source = kwargs.get(SOURCE_ARG)
                 ctx = await builder.build(source)
                 kwargs.update(dict.fromkeys(ctx_params, ctx))
-            result = await fn(**kwargs)
+            result = await _rendered(await fn(**kwargs))
             return resource_value(result) if kind == "resource" else result
         except QueryRefused as exc:
-            raise error(str(exc), log_level=logging.INFO) from exc
+            raise error(await _advised(str(exc)), log_level=logging.INFO) from exc
         except NotFoundError as exc:
             if kind != "resource":
+                exc.args = (await _advised(str(exc)),)
                 raise
             # FastMCP would log any other exception with its traceback: a caller's URI
             # naming nothing is no server error
-            raise ResourceNotFound(str(exc), log_level=logging.INFO) from exc
+            raise ResourceNotFound(await _advised(str(exc)), log_level=logging.INFO) from exc
         except DatabaseError as exc:
-            raise error(_database_message(exc), log_level=_log_level(exc)) from exc
+            message = await _advised(_database_message(exc))
+            raise error(message, log_level=_log_level(exc)) from exc
         except FastMCPError as exc:
             # an error raised on purpose: the caller's to fix, not the server's
             if exc.log_level == logging.ERROR:
                 exc.log_level = logging.INFO
+            exc.args = (await _advised(str(exc)),)
             raise
         except (SystemExit, KeyboardInterrupt) as exc:
             # e.g. argparse exiting on bad input: past FastMCP's `except Exception` it
@@ -321,6 +328,28 @@ class _ContextBuilder:
             report_progress=_progress_reporter(),
             may_call=may_call,
         )
+
+
+async def _advised(text: str) -> str:
+    """`text` with its advice (azsql_mcp.advice) as this request's caller may follow it."""
+    return await render_advice(text, may_call)
+
+
+async def _rendered(result: Any) -> Any:
+    """What a tool, resource or prompt returned, its text's advice rendered for the
+    caller: a str, a ToolResult's text content, a prompt's messages. Structured content
+    is data, rendered by the tool that puts advice there (render_advice)."""
+    if isinstance(result, str):
+        return await _advised(result)
+    if isinstance(result, ToolResult):
+        for item in result.content:
+            if isinstance(item, TextContent):
+                item.text = await _advised(item.text)
+    elif isinstance(result, list):
+        for item in result:
+            if isinstance(item, Message) and isinstance(item.content, TextContent):
+                item.content.text = await _advised(item.content.text)
+    return result
 
 
 async def may_call(tool: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Annotated, TypeVar
 from fastmcp.exceptions import ValidationError
 from pydantic import Field
 
-from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext, catalog
+from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext, advice, catalog
 from azsql_mcp.catalog import access, versions
 from azsql_mcp.catalog.server import SQL_SERVER_EDITIONS, engine_name
 from azsql_mcp.values import cell_text, fence_untrusted
@@ -20,10 +20,13 @@ T = TypeVar("T")
 
 OPERATIONS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
-# What the write tools need the operator to have allowed, said once for every prompt.
+# What the write tools need the operator to have allowed, said once for every prompt;
+# each names its tool to the callers that may call it.
 WRITE_NOTE = (
-    "INSERT, UPDATE and DELETE run through insert_data / update_data only when the server"
-    " is not read-only; UPDATE and DELETE need a WHERE clause."
+    "INSERT, UPDATE and DELETE run"
+    + advice("insert_data", " (INSERT through insert_data)")
+    + advice("update_data", " (UPDATE and DELETE through update_data)")
+    + " only when the server is not read-only; UPDATE and DELETE need a WHERE clause."
 )
 
 
@@ -160,7 +163,8 @@ async def analyze_performance(
         # the plan is what explain_query shows: to the callers its scopes admit, if it is on
         if not await ctx.may_call(PLAN_TOOL):
             next_steps = WITHOUT_PLAN
-            raise catalog.CatalogError(f"plans are shown to callers that may use {PLAN_TOOL}")
+            # not said by name: the tool is one this caller may not call
+            raise catalog.CatalogError("plans are not shown to this caller")
         plan = catalog.render_plan(catalog.summarize_plan(await ctx.db.explain(query)))
         facts = fence_untrusted(plan, what="the estimated plan")
     except DatabaseError as e:
@@ -192,16 +196,20 @@ REQUESTS_TOOL = "list_long_running_queries"
 
 WITH_PLAN = (
     "Weigh each missing-index suggestion against its write cost, look for scans of large"
-    " tables, implicit conversions and row-estimate errors. describe_table shows the"
-    " existing indexes; explain_query checks a rewrite without running it."
+    " tables, implicit conversions and row-estimate errors."
+    + advice("describe_table", " describe_table shows the existing indexes.")
+    + advice(PLAN_TOOL, " explain_query checks a rewrite without running it.")
 )
 WITHOUT_PLAN = (
-    "Without the plan, work from the query and the tables: describe_table shows each"
-    " table's indexes and column types (look for filters and joins on columns no index"
-    " starts with, functions or type conversions applied to indexed columns, leading"
-    " wildcards in LIKE, SELECT * of wide tables), and read_data with SELECT COUNT(*) and"
-    " the query's filters shows how many rows each keeps. explain_query needs what the plan"
-    " needed, so say which suggestions someone who can see the plan should check in it."
+    "Without the plan, work from the query and the tables: look for filters and joins on"
+    " columns no index starts with, functions or type conversions applied to indexed"
+    " columns, leading wildcards in LIKE, SELECT * of wide tables."
+    + advice("describe_table", " describe_table shows each table's indexes and column types.")
+    + advice(
+        "read_data",
+        " read_data with SELECT COUNT(*) and the query's filters shows how many rows each keeps.",
+    )
+    + " Say which suggestions someone who can see the plan should check in it."
 )
 
 
@@ -225,8 +233,9 @@ async def data_migration_guide(
         for t in tables.tables
     )
     listed = (
-        f"The first {len(tables.tables)} tables and views by schema and name (there are more:"
-        " list_tables with schema or name_pattern finds them)"
+        f"The first {len(tables.tables)} tables and views by schema and name (there are more"
+        + advice("list_tables", ": list_tables with schema or name_pattern finds them")
+        + ")"
         if tables.truncated
         else f"Existing tables and views ({len(tables.tables)})"
     )
@@ -241,7 +250,9 @@ async def data_migration_guide(
         f"{fence_untrusted(listing, what='object names')}\n\n"
         f"Cover, specifically for {source_system}: mapping its data types to SQL Server types"
         " (dates, decimals, text encodings and collation, booleans, identity/sequence columns),"
-        " the order of loading given the foreign keys (describe_table shows them), the tooling"
+        " the order of loading given the foreign keys"
+        + advice("describe_table", " (describe_table shows them)")
+        + ", the tooling"
         " to use (Azure Database Migration Service, SSMA, bcp, BULK INSERT or Azure Data"
         " Factory), validating row counts and checksums afterwards, and a rollback plan."
     )
@@ -271,7 +282,7 @@ async def database_troubleshooting(
         if grants is not None:
             facts.extend(_permission_facts(offered, grants, state))
         if REQUESTS_TOOL not in offered:  # other sessions' SQL: what that tool shows
-            facts.append(f"Running requests are shown to callers that may use {REQUESTS_TOOL}")
+            facts.append("Running requests are not shown to this caller")
         elif state is not None and not state.sees_all_sessions:
             facts.append(
                 f"Running requests of other sessions are not visible without {state.permission}"

@@ -26,7 +26,7 @@ def register_resources(register: RegisterResource, config: BaseModel | None) -> 
         description=(
             "Tables and views with columns, primary and foreign keys, and synonyms, by schema"
             " and name:"
-            " those that fit in 40,000 characters, then list_tables' cursor of the rest"
+            " those that fit in 40,000 characters, then the cursor of the rest"
         ),
         mime_type=TEXT,
     )

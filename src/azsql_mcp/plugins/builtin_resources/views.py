@@ -8,7 +8,7 @@ import json
 from fastmcp.exceptions import NotFoundError
 from pydantic import BaseModel
 
-from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp import DatabaseError, ToolContext, advice, catalog, render_advice
 from azsql_mcp.catalog import access
 from azsql_mcp.values import fence_untrusted
 
@@ -49,17 +49,26 @@ async def table_list(ctx: ToolContext) -> str:
         shown += 1
     page = catalog.first_page(found, shown)
     listing = page.model_dump(mode="json")
-    if page.truncated:
-        listing["more"] = (
-            f"more tables and views after these {len(page.tables)}: the list_tables tool"
-            f' with cursor "{page.next_cursor}" lists the next ones, with schema or'
-            " name_pattern a part; database://schema/diagram/{schema} draws one schema"
+    if page.truncated:  # a JSON value's text: its advice is said here (render_advice)
+        listing["more"] = await render_advice(
+            f"more tables and views after these {len(page.tables)}:"
+            + advice(
+                "list_tables",
+                f' the list_tables tool with cursor "{page.next_cursor}" lists the next ones,'
+                " with schema or name_pattern a part;",
+            )
+            + " database://schema/diagram/{schema} draws one schema",
+            ctx.may_call,
         )
     return json.dumps(listing, separators=(",", ":"))
 
 
 # A resource that names no table: the client gets MCP's "resource not found" with this.
-LISTED_BY = "list_tables (or the resource database://tables) lists the tables and views"
+LISTED_BY = advice(
+    "list_tables",
+    "list_tables (or the resource database://tables) lists the tables and views",
+    "the resource database://tables lists the tables and views",
+)
 
 
 async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
@@ -95,7 +104,7 @@ async def status_json(ctx: ToolContext) -> str:
     except DatabaseError as e:
         busy = catalog.busy_reason(e, ctx.db.limits.query_timeout_s)
         status = "busy" if busy else status
-        error = busy or str(e)
+        error = await render_advice(busy or str(e), ctx.may_call)  # a JSON value's text
     return Status(
         source=ctx.source,
         connected=status != "not connected",

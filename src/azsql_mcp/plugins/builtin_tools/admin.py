@@ -9,7 +9,7 @@ from fastmcp.server.dependencies import get_context
 from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
-from azsql_mcp import DatabaseError, ToolContext, catalog
+from azsql_mcp import DatabaseError, ToolContext, advice, catalog, render_advice
 from azsql_mcp.catalog import access, masking, versions
 from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
@@ -23,10 +23,12 @@ class ExplainResult(BaseModel):
 
 async def explain_query(
     ctx: ToolContext,
-    query: Annotated[str, Field(description="one SELECT, as for read_data")],
+    query: Annotated[str, Field(description="one SELECT (CTEs allowed); values as @name")],
     params: Annotated[
         dict[str, ParamValue] | None,
-        Field(description="as for read_data; the plan is estimated for unknown values"),
+        Field(
+            description="values for @name placeholders; the plan is estimated for unknown values"
+        ),
     ] = None,
     include_xml: Annotated[bool, Field(description="also return the raw ShowPlanXML")] = False,
 ) -> ToolResult:
@@ -114,18 +116,20 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         busy = catalog.busy_reason(e, ctx.db.limits.query_timeout_s)
         status = "busy" if busy else status
         error = busy or str(e)
+    # the structured result's texts are data to the boundary: their advice is said here
+    notes = _permission_notes(grants, state, unmask, writable=not ctx.db.security.read_only)
     health = HealthResult(
         source=ctx.source,
         sources=ctx.sources,
         connected=status != "not connected",
         status=status,
         latency_ms=latency,
-        error=error,
+        error=None if error is None else await render_advice(error, ctx.may_call),
         read_only=ctx.db.security.read_only,
         pool=ctx.db.pool_stats(),
         permissions=grants,
         state_access=state,
-        notes=_permission_notes(grants, state, unmask, writable=not ctx.db.security.read_only),
+        notes=[await render_advice(note, ctx.may_call) for note in notes],
     )
     line = {
         "connected": f"connected, {latency} ms",
@@ -137,8 +141,8 @@ async def health_check(ctx: ToolContext) -> ToolResult:
         lines.append("pool: " + ", ".join(f"{k}={v}" for k, v in health.pool.items()))
     if grants:
         lines.append(f"login {cell_text(grants.login_name)}, user {cell_text(grants.user_name)}")
-    if status == "connected" and error:  # the ping answered; a permission read did not
-        lines.append(_unread_permissions(grants, error))
+    if status == "connected" and health.error:  # the ping answered; a permission read did not
+        lines.append(_unread_permissions(grants, health.error))
     lines.extend(health.notes)
     return respond(health, "\n".join(lines))
 
@@ -150,13 +154,14 @@ def _unread_permissions(grants: catalog.Permissions | None, error: str) -> str:
     if grants is None:
         return (
             f"permissions unknown: reading them failed: {failed}. The connection works, but"
-            " tools may fail for a permission this login lacks: read_data, list_tables and"
-            " describe_table (SELECT), explain_query (SHOWPLAN), list_long_running_queries"
-            " (the server-state permission). Call health_check again to retry the read."
+            " calls may fail for a permission this login lacks: SELECT (reads), SHOWPLAN"
+            " (plans), the server-state permission (other sessions' requests). Call"
+            " health_check again to retry the read."
         )
     return (
         f"whether this login sees other sessions is unknown: reading it failed: {failed}."
-        " list_long_running_queries may fail. Call health_check again to retry the read."
+        + advice("list_long_running_queries", " list_long_running_queries may fail.")
+        + " Call health_check again to retry the read."
     )
 
 
@@ -186,19 +191,28 @@ def _permission_notes(
         notes.append(f"no {', '.join(lacking)} on the database: " + access.writes_missing(user))
     if state is not None and not state.sees_all_sessions:
         notes.append(
-            f"no {state.permission}: list_long_running_queries cannot see other sessions"
-            f" ({state.grant})"
+            f"no {state.permission}: "
+            + advice(
+                "list_long_running_queries",
+                "list_long_running_queries cannot see other sessions",
+                "other sessions' requests are not visible",
+            )
+            + f" ({state.grant})"
         )
     if not grants.showplan:
         notes.append(
-            "no SHOWPLAN: explain_query and analyze_performance cannot show plans"
-            f" ({access.showplan_grant(user)})"
+            "no SHOWPLAN: "
+            + advice(
+                "explain_query",
+                "explain_query cannot show estimated plans",
+                "estimated plans cannot be shown",
+            )
+            + f" ({access.showplan_grant(user)})"
         )
     if not grants.view_definition:  # the catalog shows these definitions as NULL
         notes.append(
-            "no VIEW DEFINITION: describe_table, database://tables/{schema}/{table} and"
-            " sql_query_builder show the definitions of defaults, CHECK constraints and"
-            " computed columns as hidden, and no row-level security policy"
+            "no VIEW DEFINITION: table descriptions show the definitions of defaults, CHECK"
+            " constraints and computed columns as hidden, and no row-level security policy"
             f" ({access.view_definition_grant(user)})"
         )
     if unmask:  # masked columns read masked (catalog/masking.py)

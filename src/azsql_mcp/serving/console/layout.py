@@ -1,7 +1,8 @@
 """The console's page shell: one stylesheet, the navigation, and HTML escaping helpers.
 
 Pages are rendered on the server from these strings (no template engine is installed
-and none is needed for a handful of pages); every value goes through `esc`."""
+and none is needed for a handful of pages); every value goes through `esc`, every
+text the server wrote that may hold advice (an error, a reason) through `said`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import html
 from collections.abc import Iterable
 from string import Template
 
+from azsql_mcp.api import plain_advice
 from azsql_mcp.version import __version__
 
 NAV = (
@@ -65,6 +67,15 @@ $body
 
 def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def said(text: object) -> str:
+    """A text the server wrote (an error, a reason) as HTML, its advice (azsql_mcp.advice)
+    as the operator reads it: every tool offered, the advice's own words, as the server
+    log and `azsql-mcp check` show it (the console calls no tool but read_data, whose
+    texts come rendered for its caller). A value the database holds goes through `esc`
+    as it is: never rendered, so it is never changed."""
+    return esc(plain_advice(str(text), lambda tool: True))
 
 
 def page(title: str, current: str, body: str) -> str:

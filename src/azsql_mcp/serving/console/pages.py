@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 from mcp_types import TextContent
 
 from azsql_mcp.core.app import tool_labels
-from azsql_mcp.serving.console.layout import esc, header_cells, scroll_box, state, table
+from azsql_mcp.serving.console.layout import (
+    esc,
+    header_cells,
+    said,
+    scroll_box,
+    state,
+    table,
+)
 from azsql_mcp.version import __version__
 
 if TYPE_CHECKING:
@@ -93,7 +100,7 @@ def overview(app: App) -> str:
             [
                 esc(name),
                 state(info["ready"], _readiness_label(info)),
-                esc(info["reason"] or ""),
+                said(info["reason"] or ""),
                 esc("" if latency is None else f"{latency:.1f} ms"),
                 esc(f"{pool.get('in_use', 0)} in use, {pool.get('idle', 0)} idle" if pool else ""),
             ]
@@ -115,14 +122,14 @@ def overview(app: App) -> str:
                 esc(r.name),
                 esc(r.origin()),  # `name version`, as `azsql-mcp plugins` shows it
                 state(r.status == "loaded", r.status),
-                esc(r.reason or ""),
+                said(r.reason or ""),
                 esc(", ".join(tool_labels(r.tools, off))),
             ]
             for r in app.plugins.records
         ],
     )
     errors = [e for e in _activity(app) if e.get("outcome") in ERROR_OUTCOMES][:10]
-    error_rows = [[esc(msg), "", ""] for msg in app.source_errors.values()]
+    error_rows = [[said(msg), "", ""] for msg in app.source_errors.values()]
     error_rows += [
         [
             esc(e.get("time")),
@@ -311,7 +318,7 @@ def query_error(message: str) -> str:
 def _outcome_line(css: str, text: str, extra: str = "") -> str:
     """The run's outcome, focused when the page loads after Run: a keyboard or screen
     reader user lands on what happened, not at the top of a page they just left."""
-    return f'<p class="{css}"{extra} tabindex="-1" autofocus>{esc(text)}</p>'
+    return f'<p class="{css}"{extra} tabindex="-1" autofocus>{said(text)}</p>'
 
 
 LONG_VALUE = 60  # characters; a longer value wraps in a column this wide

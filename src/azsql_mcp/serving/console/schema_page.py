@@ -32,7 +32,7 @@ from azsql_mcp.catalog.schema import (
 from azsql_mcp.catalog.table_pages import cursor_after, cursor_of
 from azsql_mcp.catalog.tables import CatalogError
 from azsql_mcp.serving.console.erd import er_svg
-from azsql_mcp.serving.console.layout import esc, scroll_box, table
+from azsql_mcp.serving.console.layout import esc, said, scroll_box, table
 
 if TYPE_CHECKING:
     from azsql_mcp.core.app import App
@@ -62,9 +62,9 @@ async def schema(
         body = await _body(db, source, schema_name, after)
         seen = await seen_tables(db)
     except Exception as exc:  # an outage shows on the page, not as a 500
-        return f"<p>Source: {picker}</p><p class='bad'>Cannot read the catalog: {esc(exc)}</p>"
+        return f"<p>Source: {picker}</p><p class='bad'>Cannot read the catalog: {said(exc)}</p>"
     if seen:  # "No tables to draw" may be tables this login is not shown
-        body = f'<p class="bad">Shown: the tables{esc(seen)}.</p>{body}'
+        body = f'<p class="bad">Shown: the tables{said(seen)}.</p>{body}'
     return f"<p>Source: {picker}</p>{body}"
 
 
