@@ -366,6 +366,12 @@ CASES: list[Case] = [
     Case("DATEADD/DATEDIFF", "SELECT DATEDIFF(month, '2024-01-31', '2024-02-01')", [(1,)]),
     Case("DATEADD/DATEDIFF", "SELECT DATEDIFF(year, '2023-12-31', '2024-01-01')", [(1,)]),
     Case(
+        "DATEADD/DATEDIFF",
+        "SELECT DATEDIFF_BIG(millisecond, '2000-01-01', '2024-01-01')",
+        [(757382400000,)],
+        ["bigint"],
+    ),
+    Case(
         "DATEPART/DATENAME",
         "SELECT DATEPART(quarter, '2024-08-09'), DATEPART(weekday, '2024-02-09')",
         [(3, 6)],
@@ -404,6 +410,18 @@ CASES: list[Case] = [
         "STRING_AGG",
         f"SELECT g, STRING_AGG(CAST(v AS varchar(5)), '+') WITHIN GROUP (ORDER BY v) FROM {VG} GROUP BY g ORDER BY g",
         [("a", "1+3"), ("b", "5"), ("c", "2")],
+    ),
+    Case(
+        "STRING_AGG",
+        f"SELECT STRING_AGG(Color, ', ') WITHIN GROUP (ORDER BY Color) FROM (SELECT DISTINCT Color FROM {P} WHERE Color IN (N'Red', N'Black')) x",
+        [("Black, Red",)],
+        ["nvarchar(4000)"],
+    ),
+    Case(
+        "STRING_AGG",
+        f"SELECT STRING_AGG(CAST(v AS varchar(5)), '-') WITHIN GROUP (ORDER BY v), STRING_AGG(v, '-') WITHIN GROUP (ORDER BY v) FROM {V5}",
+        [("1-2-3-4-10", "1-2-3-4-10")],
+        ["varchar(8000)", "nvarchar(4000)"],
     ),
     Case("STUFF", "SELECT STUFF('abcdef', 2, 3, 'ijklmn')", [("aijklmnef",)]),
     Case("STUFF", "SELECT STUFF('abc', 5, 1, 'x')", [(None,)]),
@@ -479,6 +497,17 @@ CASES: list[Case] = [
         ["float", "float", "float", "float"],
     ),
     Case(
+        "STDEV/VAR",
+        f"SELECT v, STDEV(v) OVER (ORDER BY v ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), VARP(v) OVER () FROM {V5} ORDER BY v",
+        [
+            (1, None, 10.0),
+            (2, 0.7071067811865476, 10.0),
+            (3, 0.7071067811865476, 10.0),
+            (4, 0.7071067811865476, 10.0),
+            (10, 4.242640687119285, 10.0),
+        ],
+    ),
+    Case(
         "aggregates",
         f"SELECT MIN(v), MAX(v), SUM(v), COUNT(v), COUNT(DISTINCT g) FROM {VG}",
         [(1, 5, 11, 4, 3)],
@@ -488,6 +517,27 @@ CASES: list[Case] = [
         "aggregates",
         f"SELECT SUM(ListPrice) FROM {P}",
         same_as=f"SELECT SUM(s) FROM (SELECT Color, SUM(ListPrice) AS s FROM {P} GROUP BY Color) x",
+    ),
+    Case("aggregates", f"SELECT APPROX_COUNT_DISTINCT(g) FROM {VG}", [(3,)], ["bigint"]),
+    Case(
+        "aggregates",
+        f"SELECT SUM(Name) FROM {P}",
+        error="Operand data type nvarchar is invalid for sum operator.",
+    ),
+    Case(
+        "aggregates",
+        f"SELECT Size, AVG(DISTINCT Color) FROM {P} GROUP BY Size",
+        error="Operand data type nvarchar is invalid for avg operator.",
+    ),
+    Case(
+        "aggregates",
+        f"SELECT SUM(OnlineOrderFlag) FROM {H}",
+        error="Operand data type bit is invalid for sum operator.",
+    ),
+    Case(
+        "aggregates",
+        f"SELECT SUM(CAST(OnlineOrderFlag AS int)) FROM {H}",
+        same_as=f"SELECT COUNT(*) FROM {H} WHERE OnlineOrderFlag = 1",
     ),
     # -- windows
     Case(
@@ -585,6 +635,11 @@ CASES: list[Case] = [
         same_as=f"SELECT COUNT(DISTINCT ProductID) FROM {OD}",
     ),
     Case(
+        "subqueries",
+        f"SELECT COUNT(*) FROM {P} WHERE ProductID IN (SELECT ProductID, OrderQty FROM {OD})",
+        error="Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.",
+    ),
+    Case(
         "CTE",
         f"WITH c AS (SELECT Color, COUNT(*) AS n FROM {P} GROUP BY Color) SELECT SUM(n) FROM c",
         same_as=f"SELECT COUNT(*) FROM {P}",
@@ -608,6 +663,11 @@ CASES: list[Case] = [
         "set operators",
         "SELECT v FROM (VALUES (1), (2)) AS a(v) EXCEPT SELECT v FROM (VALUES (2), (3)) AS b(v)",
         [(1,)],
+    ),
+    Case(
+        "set operators",
+        f"SELECT Name FROM {P} UNION SELECT Name, Color FROM {P}",
+        error="All queries combined using a UNION, INTERSECT or EXCEPT operator must have an equal number of expressions in their target lists.",
     ),
     Case(
         "OFFSET/FETCH",

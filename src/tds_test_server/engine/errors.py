@@ -333,6 +333,8 @@ _COUNT = re.compile(r"table .+ has (\d+) columns but (\d+) values were supplied"
 _VALUES_FOR = re.compile(r"(\d+) values for (\d+) columns")
 _SYNTAX = re.compile(r'near "(.+)": syntax error')
 _BINDING = re.compile(r"You did not supply a value for binding parameter :(\w+)")
+_SET_COLUMNS = re.compile(r"SELECTs to the left and right of .+ do not have the same number")
+_SUBQUERY_COLUMNS = re.compile(r"sub-select returns \d+ columns - expected 1")
 
 
 def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsError:
@@ -360,4 +362,16 @@ def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsE
         return must_declare(m.group(1))
     if m := _SYNTAX.search(text):
         return syntax_near(m.group(1))
+    if _SET_COLUMNS.search(text):
+        return TdsError(
+            205,
+            "All queries combined using a UNION, INTERSECT or EXCEPT operator must have an"
+            " equal number of expressions in their target lists.",
+        )
+    if _SUBQUERY_COLUMNS.search(text):  # IN (SELECT a, b ...), (SELECT a, b) as a value
+        return TdsError(
+            116,
+            "Only one expression can be specified in the select list when the subquery is"
+            " not introduced with EXISTS.",
+        )
     return TdsError(50000, f"{text} (SQLite error inside the azsql-mcp TDS test server)")

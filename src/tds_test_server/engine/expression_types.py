@@ -21,6 +21,7 @@ from .result_types import (
     replace_type,
     replicate_type,
     result_of_branches,
+    string_agg_type,
     string_result_type,
     utf16_length,
 )
@@ -184,6 +185,11 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
         return ColumnType("int")
     if isinstance(node, exp.Count):
         return ColumnType("bigint" if node.args.get("big_int") else "int")
+    if isinstance(node, exp.ApproxDistinct):  # APPROX_COUNT_DISTINCT
+        return ColumnType("bigint")
+    if isinstance(node, exp.GroupConcat):  # STRING_AGG, of the values' type
+        value = node.this.this if isinstance(node.this, exp.Order) else node.this
+        return string_agg_type(expression_type(value))
     if isinstance(node, exp.TimestampTrunc):  # DATETRUNC keeps its argument's type
         return expression_type(node.this)
     if isinstance(node, (exp.If, exp.Case)):  # the branch type that wins by precedence
@@ -206,7 +212,9 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
         ):
             return inner
         return ColumnType("datetime")
-    if isinstance(node, (exp.DateDiff, exp.Extract, exp.Year, exp.Month, exp.Day)):
+    if isinstance(node, exp.DateDiff):  # DATEDIFF_BIG is bigint
+        return ColumnType("bigint" if node.args.get("big_int") else "int")
+    if isinstance(node, (exp.Extract, exp.Year, exp.Month, exp.Day)):
         return ColumnType("int")
     if isinstance(node, exp.Avg):
         arg = node.this.type if node.this is not None else None

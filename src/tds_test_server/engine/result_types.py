@@ -219,3 +219,15 @@ def replace_type(arguments: list[ColumnType | None]) -> ColumnType:
     if searched is not None and searched.length == -1:
         return ColumnType(name, -1)
     return ColumnType(name, 4000 if unicode else 8000)
+
+
+def string_agg_type(argument: ColumnType | None) -> ColumnType:
+    """STRING_AGG(value, sep): "Return type depends on first argument": varchar(max) and
+    nvarchar(max) stay, another varchar is varchar(8000), another nvarchar nvarchar(4000),
+    and a number or date nvarchar(4000) ("STRING_AGG (Transact-SQL)"). char and nchar are
+    taken as varchar and nvarchar; an unknown argument as nvarchar(4000)."""
+    if argument is not None and argument.name in ("char", "varchar"):
+        return ColumnType("varchar", -1 if argument.length == -1 else 8000)
+    if argument is not None and argument.name in _UNICODE and argument.length == -1:
+        return ColumnType("nvarchar", -1)
+    return ColumnType("nvarchar", 4000)

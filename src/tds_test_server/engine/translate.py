@@ -20,6 +20,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
+from .aggregate_operands import check_aggregate_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
 from .clr_sql import rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
@@ -323,6 +324,7 @@ class Translator:
         rewrite_hashbytes(tree, self.catalog)
         rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
+        check_aggregate_operands(tree, self.catalog)  # SQLite sums text as 0
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
         rewrite_ascii_likes(tree, self.catalog)
         rewrite_replicates(tree, self.catalog)

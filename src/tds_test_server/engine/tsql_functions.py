@@ -78,6 +78,8 @@ def rewrite_function(node: exp.Expr) -> exp.Expression | None:
         )
     if isinstance(node, exp.Stddev):
         return _call("STDEV", node.this)
+    if isinstance(node, exp.ApproxDistinct):  # APPROX_COUNT_DISTINCT: exact here
+        return exp.Count(this=exp.Distinct(expressions=[node.this]))
     if isinstance(node, exp.StrPosition):  # SQLite's INSTR and REPLACE match case
         return _call("CHARINDEX", node.args.get("substr"), node.this, node.args.get("position"))
     if isinstance(node, exp.Replace):
@@ -444,12 +446,25 @@ TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
 
 
 class _Collect:
+    """An aggregate over the values of its group or window frame (`OVER (...)`: SQLite
+    calls inverse as a row leaves the frame, and value for each row)."""
+
     def __init__(self) -> None:
         self.values: list[float] = []
 
     def step(self, value: Any) -> None:
         if value is not None:
             self.values.append(float(value))
+
+    def inverse(self, value: Any) -> None:
+        if value is not None:
+            self.values.remove(float(value))
+
+    def value(self) -> float | None:
+        return self.finalize()
+
+    def finalize(self) -> float | None:
+        raise NotImplementedError
 
 
 class _Stdev(_Collect):
