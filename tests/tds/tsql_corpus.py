@@ -425,6 +425,7 @@ CASES: list[Case] = [
     ),
     Case("STUFF", "SELECT STUFF('abcdef', 2, 3, 'ijklmn')", [("aijklmnef",)]),
     Case("STUFF", "SELECT STUFF('abc', 5, 1, 'x')", [(None,)]),
+    Case("STUFF", "SELECT STUFF(N'日本語', 1, 1, N'x')", [("x本語",)], ["nvarchar(4000)"]),
     Case(
         "PATINDEX",
         "SELECT PATINDEX('%ter%', 'interesting data'), PATINDEX('%[0-9]%', 'ab3c'), PATINDEX('zz%', 'abc')",
@@ -490,6 +491,12 @@ CASES: list[Case] = [
         [(D("1.260"), D("-2.0"), D("1200.0"))],
     ),
     Case("math", "SELECT POWER(2, 10), SQUARE(3), SQRT(16.0)", [(1024, 9.0, 4.0)]),
+    Case(  # POWER keeps its first argument's type, so 2.5 squared is 6.3
+        "math",
+        "SELECT POWER(2, 10), POWER(2.5, 2), POWER(2, -100.0), POWER(2.0, -100.0), POWER(CAST(2.0 AS float), 3)",
+        [(1024, D("6.3"), 0, D("0.0"), 8.0)],
+        ["int", "decimal(38,1)", "int", "decimal(38,1)", "float"],
+    ),
     Case(
         "STDEV/VAR",
         "SELECT STDEV(v), VAR(v), STDEVP(v), VARP(v) FROM (VALUES (2), (4), (4), (4), (5), (5), (7), (9)) AS t(v)",
@@ -540,6 +547,18 @@ CASES: list[Case] = [
         same_as=f"SELECT COUNT(*) FROM {H} WHERE OnlineOrderFlag = 1",
     ),
     # -- windows
+    Case(  # an integer AVG truncates OVER (...) too
+        "window functions",
+        f"SELECT v, AVG(v) OVER (ORDER BY v ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), SUM(CAST(v AS money)) OVER (ORDER BY v) FROM {V5} ORDER BY v",
+        [
+            (1, 1, D("1.0000")),
+            (2, 1, D("3.0000")),
+            (3, 2, D("6.0000")),
+            (4, 3, D("10.0000")),
+            (10, 7, D("20.0000")),
+        ],
+        ["int", "int", "money"],
+    ),
     Case(
         "window functions",
         f"SELECT v, ROW_NUMBER() OVER (ORDER BY v DESC) FROM {V5} ORDER BY v",

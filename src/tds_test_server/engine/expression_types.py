@@ -18,6 +18,7 @@ from .result_types import (
     ARITHMETIC_OPERATORS,
     arithmetic,
     concatenation,
+    power_type,
     replace_type,
     replicate_type,
     result_of_branches,
@@ -170,6 +171,12 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
             return ColumnType("float")
         if isinstance(func, exp.PercentileDisc) and isinstance(order, exp.Order):
             return expression_type(order.expressions[0].this)
+    if isinstance(node, exp.Window) and isinstance(node.this, (exp.Avg, exp.Sum)):
+        return expression_type(node.this)  # OVER (...) keeps the aggregate's type
+    if isinstance(node, exp.Pow):  # POWER(x, y): of x's type
+        return power_type(expression_type(node.this))
+    if isinstance(node, exp.Stuff):  # STUFF's page names no length: REPLACE's rule
+        return replace_type([expression_type(node.this), expression_type(node.expression)])
     if isinstance(node, exp.Repeat):  # REPLICATE
         return replicate_type(expression_type(node.this))
     if isinstance(node, _STRING_FUNCTIONS):  # UPPER, LOWER, (L|R)TRIM, LEFT, RIGHT, SUBSTRING
