@@ -602,6 +602,22 @@ def test_unsupported_constructs_are_named(session: EngineSession, sql: str, what
     assert found.number == 40517 and what in found.message
 
 
+def test_an_unsupported_construct_is_named_first_and_the_advice_last(
+    session: EngineSession,
+) -> None:
+    """ "construct; advice" reads as one sentence: the advice ends it, in place of "rewrite
+    the statement without it" (it read as part of the construct in the middle)."""
+    found = error(session, "SELECT TOP 1 PERCENT * FROM dbo.Items ORDER BY Id")
+    assert found.message == (
+        "TOP ... PERCENT / WITH TIES with SELECT * is not supported by the azsql-mcp TDS"
+        " test server (a SQLite-backed test double, not SQL Server); list the columns instead."
+    )
+    # a "; " inside parentheses is the construct's own
+    found = error(session, "SELECT CAST('<a>1</a>' AS xml).value('(/a)[1]', 'int')")
+    assert found.message.startswith("The method call .value() (the xml type's methods, and")
+    assert found.message.endswith("; rewrite the statement without it."), found.message
+
+
 def test_set_dateformat_stays_with_its_session_on_a_shared_thread(engine: Engine) -> None:
     """The order reaches the conversions through the thread's context: each request,
     a batch or an RPC procedure call, takes its own session's."""

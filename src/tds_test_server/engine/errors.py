@@ -59,11 +59,25 @@ def syntax_error_end() -> TdsError:
 
 
 def unsupported(what: str) -> TdsError:
+    """40517 for `what`, written "construct; what to write instead" or "construct": the
+    construct is named first and the advice last, in place of "rewrite the statement
+    without it" (the advice read as part of the construct in the middle of the sentence)."""
+    construct, advice = _split_advice(what)
     return TdsError(
         UNSUPPORTED,
-        f"{what} is not supported by the azsql-mcp TDS test server (a SQLite-backed test"
-        " double, not SQL Server); rewrite the statement without it.",
+        f"{construct} is not supported by the azsql-mcp TDS test server (a SQLite-backed test"
+        f" double, not SQL Server); {advice or 'rewrite the statement without it'}.",
     )
+
+
+def _split_advice(what: str) -> tuple[str, str]:
+    """`what` split at its first "; " outside parentheses (which may hold one of their own)."""
+    depth = 0
+    for i, char in enumerate(what):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and what.startswith("; ", i):
+            return what[:i], what[i + 2 :].rstrip(".")
+    return what, ""
 
 
 def multiple_identities(table: str) -> TdsError:
