@@ -526,6 +526,12 @@ CASES: list[Case] = [
         same_as=f"SELECT SUM(s) FROM (SELECT Color, SUM(ListPrice) AS s FROM {P} GROUP BY Color) x",
     ),
     Case("aggregates", f"SELECT APPROX_COUNT_DISTINCT(g) FROM {VG}", [(3,)], ["bigint"]),
+    Case(  # of arithmetic's type (int * numeric(2,1) is numeric(13,1)), not sqlglot's float
+        "aggregates",
+        f"SELECT AVG(v * 1.0), SUM(v * 1.5), AVG(CAST(v AS bigint)) FROM {V5}",
+        [(D("4.000000"), D("30.0"), 4)],
+        ["decimal(38,6)", "decimal(38,1)", "bigint"],
+    ),
     Case(
         "aggregates",
         f"SELECT SUM(Name) FROM {P}",

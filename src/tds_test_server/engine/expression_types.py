@@ -223,21 +223,17 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
         return ColumnType("bigint" if node.args.get("big_int") else "int")
     if isinstance(node, (exp.Extract, exp.Year, exp.Month, exp.Day)):
         return ColumnType("int")
-    if isinstance(node, exp.Avg):
-        arg = node.this.type if node.this is not None else None
-        if arg is not None and arg.is_type(*exp.DataType.INTEGER_TYPES):
-            return ColumnType("int")
-        inner = datatype_to_column(arg) or (
-            expression_type(node.this) if node.this is not None else None
-        )
-        if inner is not None and inner.name in ("tinyint", "smallint", "int"):
-            return ColumnType("int")  # integer AVG truncates, as SQL Server's does
+    if isinstance(node, exp.Avg) and node.this is not None:
+        inner = _operand_type(node.this)
+        if inner is not None and inner.name in ("tinyint", "smallint", "int", "bigint"):
+            # integer AVG truncates, as SQL Server's does; bigint's is bigint
+            return ColumnType("bigint" if inner.name == "bigint" else "int")
         if inner is not None and inner.name in ("money", "smallmoney"):
             return ColumnType("money", precision=19, scale=4)
         if inner is not None and inner.name in ("decimal", "numeric"):
             return ColumnType("decimal", precision=38, scale=max(inner.scale or 0, 6))
     if isinstance(node, exp.Sum):
-        inner = datatype_to_column(node.this.type) if node.this is not None else None
+        inner = _operand_type(node.this) if node.this is not None else None
         if inner is not None and inner.name in ("decimal", "numeric"):
             return ColumnType("decimal", precision=38, scale=inner.scale)
         if inner is not None and inner.name in ("money", "smallmoney"):
@@ -246,6 +242,15 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
             return ColumnType("int")
         return inner
     return datatype_to_column(node.type)
+
+
+def _operand_type(node: exp.Expr) -> ColumnType | None:
+    """The type of an aggregate's operand: arithmetic's by T-SQL's rules (`OrderQty * 1.0`
+    is numeric(8,1), where sqlglot's annotation says double), else the annotated type."""
+    inner = node.this if isinstance(node, exp.Paren) else node
+    if type(inner) in ARITHMETIC_OPERATORS and (typed := expression_type(inner)) is not None:
+        return typed
+    return datatype_to_column(node.type) or expression_type(node)
 
 
 def is_variable_arithmetic(node: exp.Expr) -> bool:
