@@ -366,6 +366,26 @@ CASES: list[Case] = [
     Case("DATEADD/DATEDIFF", "SELECT DATEDIFF(month, '2024-01-31', '2024-02-01')", [(1,)]),
     Case("DATEADD/DATEDIFF", "SELECT DATEDIFF(year, '2023-12-31', '2024-01-01')", [(1,)]),
     Case(
+        "datetime arithmetic",
+        "SELECT CAST('2024-12-16' AS datetime) + 1, CAST('2024-12-16 06:00' AS datetime) - 0.25, CAST('2024-12-16' AS smalldatetime) + 1.5",
+        [(dt.datetime(2024, 12, 17), dt.datetime(2024, 12, 16), dt.datetime(2024, 12, 17, 12))],
+    ),
+    Case(
+        "datetime arithmetic",
+        f"SELECT DATEDIFF(day, 0, MAX(OrderDate) - MIN(OrderDate)), MAX(OrderDate) - MIN(OrderDate) FROM {H}",
+        same_as=f"SELECT DATEDIFF(day, MIN(OrderDate), MAX(OrderDate)), DATEADD(day, DATEDIFF(day, MIN(OrderDate), MAX(OrderDate)), CAST(0 AS datetime)) FROM {H}",
+    ),
+    Case(
+        "datetime arithmetic",
+        f"SELECT COUNT(*) FROM {H} WHERE OrderDate >= CAST('2024-12-16' AS datetime) - 30",
+        same_as=f"SELECT COUNT(*) FROM {H} WHERE OrderDate >= DATEADD(day, -30, CAST('2024-12-16' AS datetime))",
+    ),
+    Case(
+        "datetime arithmetic",
+        "SELECT CAST('2024-01-01' AS date) + 1",
+        error="Operand type clash: date is incompatible with int",
+    ),
+    Case(
         "DATEADD/DATEDIFF",
         "SELECT DATEDIFF_BIG(millisecond, '2000-01-01', '2024-01-01')",
         [(757382400000,)],

@@ -12,6 +12,7 @@ from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
 from .culture_parse import PARSE_CALLS
 from .datalength import DATALENGTH_FUNCTIONS
+from .date_arithmetic import DATE_ARITHMETIC_FUNCTIONS
 from .date_from_parts import DATE_FROM_PARTS_FUNCTIONS
 from .hashbytes import HASHBYTES_FUNCTIONS
 from .like_patterns import LIKE_FUNCTIONS
@@ -37,6 +38,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> Sequenc
         | PARSE_CALLS
         | RECURSION_FUNCTIONS
         | DATALENGTH_FUNCTIONS
+        | DATE_ARITHMETIC_FUNCTIONS
         | DATE_FROM_PARTS_FUNCTIONS
         | HASHBYTES_FUNCTIONS
         | LIKE_FUNCTIONS

@@ -27,6 +27,7 @@ from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, rewrite_converts
 from .culture_parse import rewrite_parse
 from .datalength import rewrite_datalengths
+from .date_arithmetic import rewrite_date_arithmetic
 from .date_literals import store_date_literals
 from .date_strings import DATE_ORDER
 from .dml_from import merge_delete_from, rewrite_dml_from
@@ -326,6 +327,7 @@ class Translator:
         rewrite_spatial_texts(tree, self.catalog)
         check_aggregate_operands(tree, self.catalog)  # SQLite sums text as 0
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
+        rewrite_date_arithmetic(tree, self.catalog)  # after: a string beside it is converted
         rewrite_ascii_likes(tree, self.catalog)
         rewrite_replicates(tree, self.catalog)
         rewrite_converts(tree, self.catalog)
