@@ -650,3 +650,24 @@ def test_a_variable_beside_a_datetime_counts_days(session: EngineSession) -> Non
     assert got == [("2024-11-16 00:00:00.000", "2024-12-16 12:00:00.000")]
     found = error(session, "DECLARE @t varchar(5) = 'x'; SELECT GETDATE() + @t")
     assert found.number == 206 and "datetime is incompatible with varchar" in found.message
+
+
+def test_rand_is_a_float_from_0_to_1(session: EngineSession) -> None:
+    """ "RAND (Transact-SQL)": a float from 0 through 1, exclusive; the same seed gives the
+    same value (SQLite's RANDOM() is a 64-bit integer)."""
+    [(value, seeded, again)] = rows(session, "SELECT RAND(), RAND(7), RAND(7)")
+    assert 0 <= value < 1 and 0 <= seeded < 1 and seeded == again
+
+
+@pytest.mark.parametrize("call", ["JSON_MODIFY(N'{}', '$.a', 1)", "CHECKSUM(1)", "COMPRESS('a')"])
+def test_a_sql_server_built_in_it_does_not_run_is_unsupported_not_unknown(
+    session: EngineSession, call: str
+) -> None:
+    """SQL Server has them: 195 ("is not a recognized built-in function name") would say it
+    does not; an unknown name still is 195."""
+    found = error(session, f"SELECT {call}")
+    name = call.partition("(")[0]
+    assert found.number == 40517 and f"The built-in function {name} is not supported" in (
+        found.message
+    )
+    assert error(session, "SELECT NOSUCHFN(1)").number == 195

@@ -351,6 +351,34 @@ _SET_COLUMNS = re.compile(r"SELECTs to the left and right of .+ do not have the 
 _SUBQUERY_COLUMNS = re.compile(r"sub-select returns \d+ columns - expected 1")
 
 
+# Built-ins of every SQL Server version the server acts as (2016 on) that it does not run:
+# 195 ("is not a recognized built-in function name") would say SQL Server lacks them.
+_NOT_RUN_BUILTINS = frozenset(
+    {
+        "BINARY_CHECKSUM",
+        "CHECKSUM",
+        "CHECKSUM_AGG",
+        "COL_LENGTH",
+        "COMPRESS",
+        "CONTEXT_INFO",
+        "CRYPT_GEN_RANDOM",
+        "DECOMPRESS",
+        "ERROR_LINE",
+        "ERROR_MESSAGE",
+        "ERROR_NUMBER",
+        "ERROR_PROCEDURE",
+        "ERROR_SEVERITY",
+        "ERROR_STATE",
+        "FORMATMESSAGE",
+        "HOST_ID",
+        "IDENT_INCR",
+        "IDENT_SEED",
+        "JSON_MODIFY",
+        "STRING_ESCAPE",
+    }
+)
+
+
 def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsError:
     """Map a SQLite error that needs no catalog lookups; the rest become 50000."""
     text = str(exc)
@@ -365,6 +393,8 @@ def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsE
     if m := _NO_SUCH_COLUMN.search(text):
         return invalid_column(m.group(1))
     if m := _NO_SUCH_FUNCTION.search(text):
+        if m.group(1).upper() in _NOT_RUN_BUILTINS:  # SQL Server has it: not Msg 195
+            return unsupported(f"The built-in function {m.group(1).upper()}")
         return not_builtin(m.group(1))
     if m := _AMBIGUOUS.search(text):
         return ambiguous_column(m.group(1))
