@@ -408,12 +408,24 @@ CASES: list[Case] = [
     Case("IIF", "SELECT IIF(NULL > 1, 1, 2)", [(2,)]),
     Case("CHOOSE", "SELECT CHOOSE(2, 'a', 'b', 'c'), CHOOSE(4, 'a', 'b', 'c')", [("b", None)]),
     Case(
+        "CHOOSE",
+        "SELECT CHOOSE(2, 'a', N'bb'), CHOOSE(1, 1, 2.5)",
+        [("bb", D("1.0"))],
+        ["nvarchar(2)", "decimal"],
+    ),
+    Case(
         "NULLIF/COALESCE/ISNULL",
         "SELECT NULLIF(1, 1), COALESCE(NULL, NULL, 3), ISNULL(NULL, 'x')",
         [(None, 3, "x")],
     ),
     Case("GREATEST/LEAST", "SELECT GREATEST(1, 5, 3), LEAST(4, 2, 8)", [(5, 2)]),
     Case("GREATEST/LEAST", "SELECT GREATEST('apple', 'pear', 'fig')", [("pear",)]),
+    Case(  # the type of highest precedence among the arguments
+        "GREATEST/LEAST",
+        "SELECT GREATEST(1, 2.5), LEAST(N'a', 'b'), GREATEST('apple', 'pear')",
+        [(D("2.5"), "a", "pear")],
+        ["decimal", "nvarchar(1)", "varchar(5)"],
+    ),
     # -- string functions
     Case("TRIM", "SELECT TRIM('  a b  '), LTRIM('  x'), RTRIM('y  ')", [("a b", "x", "y")]),
     Case("CONCAT_WS", "SELECT CONCAT_WS('-', 'a', NULL, 'b')", [("a-b",)]),
@@ -480,6 +492,7 @@ CASES: list[Case] = [
         "SOUNDEX/DIFFERENCE",
         "SELECT SOUNDEX('Robert'), SOUNDEX('Rupert'), DIFFERENCE('Smith', 'Smyth')",
         [("R163", "R163", 4)],
+        ["varchar(4)", "varchar(4)", "int"],
     ),
     Case("STR", "SELECT STR(123.45, 6, 1), STR(12345, 3)", [(" 123.5", "***")]),
     Case(
@@ -510,7 +523,12 @@ CASES: list[Case] = [
         "SELECT ROUND(1.255, 2), ROUND(-1.5, 0), ROUND(1234.5, -2)",
         [(D("1.260"), D("-2.0"), D("1200.0"))],
     ),
-    Case("math", "SELECT POWER(2, 10), SQUARE(3), SQRT(16.0)", [(1024, 9.0, 4.0)]),
+    Case(
+        "math",
+        "SELECT POWER(2, 10), SQUARE(3), SQRT(16.0)",
+        [(1024, 9.0, 4.0)],
+        ["int", "float", "float"],
+    ),
     Case(  # POWER keeps its first argument's type, so 2.5 squared is 6.3
         "math",
         "SELECT POWER(2, 10), POWER(2.5, 2), POWER(2, -100.0), POWER(2.0, -100.0), POWER(CAST(2.0 AS float), 3)",
