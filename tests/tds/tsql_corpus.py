@@ -271,6 +271,24 @@ CASES: list[Case] = [
         [("b", 2), ("a", 1)],
     ),
     Case("STRING_SPLIT", "SELECT COUNT(*) FROM STRING_SPLIT('x', ',')", [(1,)]),
+    Case(  # value: the string's type and length (nvarchar beside an N'' separator); ordinal bigint
+        "STRING_SPLIT",
+        "SELECT value, ordinal FROM STRING_SPLIT('red,green,,blue', ',', 1) ORDER BY ordinal",
+        [("red", 1), ("green", 2), ("", 3), ("blue", 4)],
+        ["varchar(15)", "bigint"],
+    ),
+    Case(
+        "STRING_SPLIT",
+        "SELECT s.value FROM STRING_SPLIT('a,b', N',') AS s",
+        [("a",), ("b",)],
+        ["nvarchar(3)"],
+    ),
+    Case(  # the default schema's types
+        "OPENJSON",
+        'SELECT [key], value, type FROM OPENJSON(N\'{"a":1,"b":[1,2]}\')',
+        [("a", "1", 2), ("b", "[1,2]", 4)],
+        ["nvarchar(4000)", "nvarchar(max)", "tinyint"],
+    ),
     Case(
         "OPENJSON",
         """SELECT [key], value, type FROM OPENJSON('{"a":1,"b":"x","c":[1,2],"d":true,"e":null,"f":{"g":1}}')""",

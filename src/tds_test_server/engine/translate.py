@@ -59,7 +59,14 @@ from .temp_tables import TempSignature, table_named, temp_signature, temp_table,
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
-from .tvf import apply_join, expand_apply_stars, from_subquery, is_table_function, openjson_type
+from .tvf import (
+    apply_join,
+    expand_apply_stars,
+    from_subquery,
+    is_table_function,
+    openjson_type,
+    table_function_type,
+)
 from .unknown_functions import check_unknown_calls
 from .user_function_calls import call_type, rewrite_user_functions
 from .values_alias import rewrite_values_aliases
@@ -510,6 +517,8 @@ def parse_tsql(text: str) -> exp.Expression:
 def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> ColumnType | None:
     """A column of a derived table typed by the expression that computes it."""
     source = scope.sources.get(col.table) if scope is not None else None
+    if isinstance(source, exp.Table) and is_table_function(source.this):
+        return table_function_type(source.this, col.name, expression_type)
     if depth > 8 or not isinstance(source, Scope):
         return None
     if not isinstance(source.expression, exp.Select):
