@@ -524,6 +524,12 @@ CASES: list[Case] = [
         "SELECT FORMAT(1234.5, 'N2'), FORMAT(0.256, 'P1'), FORMAT(1234.5, 'C', 'en-US'), FORMAT(42, 'D5')",
         [("1,234.50", "25.6%", "$1,234.50", "00042")],
     ),
+    Case(  # "nvarchar or null", of a date as of a number
+        "FORMAT",
+        "SELECT FORMAT(CAST('2024-05-17' AS date), 'dddd, MMMM d, yyyy'), FORMAT(12.5, 'N1')",
+        [("Friday, May 17, 2024", "12.5")],
+        ["nvarchar(max)", "nvarchar(max)"],
+    ),
     Case(
         "FORMAT",
         "SELECT FORMAT(1234.5, '#,##0.00'), FORMAT(3.14159, '0.##')",
