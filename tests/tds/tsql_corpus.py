@@ -450,6 +450,12 @@ CASES: list[Case] = [
     Case("CONCAT_WS", "SELECT CONCAT_WS(', ', 'x', 1, 2.5)", [("x, 1, 2.5",)]),
     Case("CONCAT", "SELECT CONCAT('a', NULL, 'b', 1)", [("ab1",)]),
     Case("TRANSLATE", "SELECT TRANSLATE('2*[3+4]/{7-2}', '[]{}', '()()')", [("2*(3+4)/(7-2)",)]),
+    Case(  # "of the same data type as inputString"
+        "TRANSLATE",
+        "SELECT TRANSLATE(N'日本', N'日', N'月'), TRANSLATE('abc', 'a', 'x')",
+        [("月本", "xbc")],
+        ["nvarchar(2)", "varchar(3)"],
+    ),
     Case("TRANSLATE", "SELECT TRANSLATE('abc', 'ab', 'x')", error="equal number of characters"),
     Case(
         "STRING_AGG",

@@ -179,6 +179,8 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
         return replace_type([expression_type(node.this), expression_type(node.expression)])
     if isinstance(node, exp.TimeToStr) and node.args.get("format") is not None:
         return ColumnType("nvarchar", -1)  # FORMAT of a date: "nvarchar or null", as of a number
+    if isinstance(node, exp.Translate):  # "of the same data type as inputString"
+        return string_result_type(expression_type(node.this))
     if isinstance(node, exp.Repeat):  # REPLICATE
         return replicate_type(expression_type(node.this))
     if isinstance(node, _STRING_FUNCTIONS):  # UPPER, LOWER, (L|R)TRIM, LEFT, RIGHT, SUBSTRING
