@@ -104,6 +104,8 @@ async def test_a_misspelt_name_gets_sql_servers_error_and_where_to_look(
 ):
     text = await error_text(mcp_client, tool, {"query": query})
     assert said in text and f"{next_step} shows" in text, text
+    number = 207 if next_step == "describe_table" else 208  # advice keeps SQL Server's number
+    assert text.endswith(f" (SQL Server error {number})"), text
     if next_step == "describe_table":  # "Smith" names a column in T-SQL
         assert "Text values go in 'single quotes'" in text
 

@@ -66,3 +66,12 @@ async def test_a_page_cut_before_the_failing_row_is_whole_and_the_next_one_fails
 async def test_an_error_before_any_row_is_sql_servers_alone(client, azsql_principal):
     text = await failed(client, "SELECT CustomerID FROM SalesLT.Customer WHERE 1 / 0 = 1")
     assert text == "Divide by zero error encountered. (SQL Server error 8134)"
+
+
+async def test_sql_servers_own_semicolon_stays_in_the_message(client, azsql_principal):
+    """Only "; [SQLSTATE] " joins two diagnostic records: the "; " of one message stays."""
+    text = await failed(client, "SELECT TOP 1 PERCENT * FROM SalesLT.Product ORDER BY ListPrice")
+    assert text.endswith(
+        "(a SQLite-backed test double, not SQL Server); list the columns instead."
+        " (SQL Server error 40517)"
+    ), text

@@ -602,6 +602,22 @@ def test_unsupported_constructs_are_named(session: EngineSession, sql: str, what
     assert found.number == 40517 and what in found.message
 
 
+def test_an_unsupported_construct_is_named_first_and_the_advice_last(
+    session: EngineSession,
+) -> None:
+    """ "construct; advice" reads as one sentence: the advice ends it, in place of "rewrite
+    the statement without it" (it read as part of the construct in the middle)."""
+    found = error(session, "SELECT TOP 1 PERCENT * FROM dbo.Items ORDER BY Id")
+    assert found.message == (
+        "TOP ... PERCENT / WITH TIES with SELECT * is not supported by the azsql-mcp TDS"
+        " test server (a SQLite-backed test double, not SQL Server); list the columns instead."
+    )
+    # a "; " inside parentheses is the construct's own
+    found = error(session, "SELECT CAST('<a>1</a>' AS xml).value('(/a)[1]', 'int')")
+    assert found.message.startswith("The method call .value() (the xml type's methods, and")
+    assert found.message.endswith("; rewrite the statement without it."), found.message
+
+
 def test_set_dateformat_stays_with_its_session_on_a_shared_thread(engine: Engine) -> None:
     """The order reaches the conversions through the thread's context: each request,
     a batch or an RPC procedure call, takes its own session's."""
@@ -621,3 +637,37 @@ def test_set_dateformat_stays_with_its_session_on_a_shared_thread(engine: Engine
         run(a, "DROP PROCEDURE dbo.march_or_april")
         a.close()
         b.close()
+
+
+def test_a_variable_beside_a_datetime_counts_days(session: EngineSession) -> None:
+    """`GETDATE() - @days`: the variable's declared type, known when the batch runs, is a
+    number of days; a string variable there is Msg 206."""
+    got = rows(
+        session,
+        "DECLARE @days int = 30, @half decimal(3,1) = 0.5;"
+        " SELECT CAST('2024-12-16' AS datetime) - @days, @half + CAST('2024-12-16' AS datetime)",
+    )
+    assert got == [("2024-11-16 00:00:00.000", "2024-12-16 12:00:00.000")]
+    found = error(session, "DECLARE @t varchar(5) = 'x'; SELECT GETDATE() + @t")
+    assert found.number == 206 and "datetime is incompatible with varchar" in found.message
+
+
+def test_rand_is_a_float_from_0_to_1(session: EngineSession) -> None:
+    """ "RAND (Transact-SQL)": a float from 0 through 1, exclusive; the same seed gives the
+    same value (SQLite's RANDOM() is a 64-bit integer)."""
+    [(value, seeded, again)] = rows(session, "SELECT RAND(), RAND(7), RAND(7)")
+    assert 0 <= value < 1 and 0 <= seeded < 1 and seeded == again
+
+
+@pytest.mark.parametrize("call", ["JSON_MODIFY(N'{}', '$.a', 1)", "CHECKSUM(1)", "COMPRESS('a')"])
+def test_a_sql_server_built_in_it_does_not_run_is_unsupported_not_unknown(
+    session: EngineSession, call: str
+) -> None:
+    """SQL Server has them: 195 ("is not a recognized built-in function name") would say it
+    does not; an unknown name still is 195."""
+    found = error(session, f"SELECT {call}")
+    name = call.partition("(")[0]
+    assert found.number == 40517 and f"The built-in function {name} is not supported" in (
+        found.message
+    )
+    assert error(session, "SELECT NOSUCHFN(1)").number == 195

@@ -271,6 +271,24 @@ CASES: list[Case] = [
         [("b", 2), ("a", 1)],
     ),
     Case("STRING_SPLIT", "SELECT COUNT(*) FROM STRING_SPLIT('x', ',')", [(1,)]),
+    Case(  # value: the string's type and length (nvarchar beside an N'' separator); ordinal bigint
+        "STRING_SPLIT",
+        "SELECT value, ordinal FROM STRING_SPLIT('red,green,,blue', ',', 1) ORDER BY ordinal",
+        [("red", 1), ("green", 2), ("", 3), ("blue", 4)],
+        ["varchar(15)", "bigint"],
+    ),
+    Case(
+        "STRING_SPLIT",
+        "SELECT s.value FROM STRING_SPLIT('a,b', N',') AS s",
+        [("a",), ("b",)],
+        ["nvarchar(3)"],
+    ),
+    Case(  # the default schema's types
+        "OPENJSON",
+        'SELECT [key], value, type FROM OPENJSON(N\'{"a":1,"b":[1,2]}\')',
+        [("a", "1", 2), ("b", "[1,2]", 4)],
+        ["nvarchar(4000)", "nvarchar(max)", "tinyint"],
+    ),
     Case(
         "OPENJSON",
         """SELECT [key], value, type FROM OPENJSON('{"a":1,"b":"x","c":[1,2],"d":true,"e":null,"f":{"g":1}}')""",
@@ -366,6 +384,32 @@ CASES: list[Case] = [
     Case("DATEADD/DATEDIFF", "SELECT DATEDIFF(month, '2024-01-31', '2024-02-01')", [(1,)]),
     Case("DATEADD/DATEDIFF", "SELECT DATEDIFF(year, '2023-12-31', '2024-01-01')", [(1,)]),
     Case(
+        "datetime arithmetic",
+        "SELECT CAST('2024-12-16' AS datetime) + 1, CAST('2024-12-16 06:00' AS datetime) - 0.25, CAST('2024-12-16' AS smalldatetime) + 1.5",
+        [(dt.datetime(2024, 12, 17), dt.datetime(2024, 12, 16), dt.datetime(2024, 12, 17, 12))],
+    ),
+    Case(
+        "datetime arithmetic",
+        f"SELECT DATEDIFF(day, 0, MAX(OrderDate) - MIN(OrderDate)), MAX(OrderDate) - MIN(OrderDate) FROM {H}",
+        same_as=f"SELECT DATEDIFF(day, MIN(OrderDate), MAX(OrderDate)), DATEADD(day, DATEDIFF(day, MIN(OrderDate), MAX(OrderDate)), CAST(0 AS datetime)) FROM {H}",
+    ),
+    Case(
+        "datetime arithmetic",
+        f"SELECT COUNT(*) FROM {H} WHERE OrderDate >= CAST('2024-12-16' AS datetime) - 30",
+        same_as=f"SELECT COUNT(*) FROM {H} WHERE OrderDate >= DATEADD(day, -30, CAST('2024-12-16' AS datetime))",
+    ),
+    Case(
+        "datetime arithmetic",
+        "SELECT CAST('2024-01-01' AS date) + 1",
+        error="Operand type clash: date is incompatible with int",
+    ),
+    Case(
+        "DATEADD/DATEDIFF",
+        "SELECT DATEDIFF_BIG(millisecond, '2000-01-01', '2024-01-01')",
+        [(757382400000,)],
+        ["bigint"],
+    ),
+    Case(
         "DATEPART/DATENAME",
         "SELECT DATEPART(quarter, '2024-08-09'), DATEPART(weekday, '2024-02-09')",
         [(3, 6)],
@@ -382,18 +426,36 @@ CASES: list[Case] = [
     Case("IIF", "SELECT IIF(NULL > 1, 1, 2)", [(2,)]),
     Case("CHOOSE", "SELECT CHOOSE(2, 'a', 'b', 'c'), CHOOSE(4, 'a', 'b', 'c')", [("b", None)]),
     Case(
+        "CHOOSE",
+        "SELECT CHOOSE(2, 'a', N'bb'), CHOOSE(1, 1, 2.5)",
+        [("bb", D("1.0"))],
+        ["nvarchar(2)", "decimal"],
+    ),
+    Case(
         "NULLIF/COALESCE/ISNULL",
         "SELECT NULLIF(1, 1), COALESCE(NULL, NULL, 3), ISNULL(NULL, 'x')",
         [(None, 3, "x")],
     ),
     Case("GREATEST/LEAST", "SELECT GREATEST(1, 5, 3), LEAST(4, 2, 8)", [(5, 2)]),
     Case("GREATEST/LEAST", "SELECT GREATEST('apple', 'pear', 'fig')", [("pear",)]),
+    Case(  # the type of highest precedence among the arguments
+        "GREATEST/LEAST",
+        "SELECT GREATEST(1, 2.5), LEAST(N'a', 'b'), GREATEST('apple', 'pear')",
+        [(D("2.5"), "a", "pear")],
+        ["decimal", "nvarchar(1)", "varchar(5)"],
+    ),
     # -- string functions
     Case("TRIM", "SELECT TRIM('  a b  '), LTRIM('  x'), RTRIM('y  ')", [("a b", "x", "y")]),
     Case("CONCAT_WS", "SELECT CONCAT_WS('-', 'a', NULL, 'b')", [("a-b",)]),
     Case("CONCAT_WS", "SELECT CONCAT_WS(', ', 'x', 1, 2.5)", [("x, 1, 2.5",)]),
     Case("CONCAT", "SELECT CONCAT('a', NULL, 'b', 1)", [("ab1",)]),
     Case("TRANSLATE", "SELECT TRANSLATE('2*[3+4]/{7-2}', '[]{}', '()()')", [("2*(3+4)/(7-2)",)]),
+    Case(  # "of the same data type as inputString"
+        "TRANSLATE",
+        "SELECT TRANSLATE(N'日本', N'日', N'月'), TRANSLATE('abc', 'a', 'x')",
+        [("月本", "xbc")],
+        ["nvarchar(2)", "varchar(3)"],
+    ),
     Case("TRANSLATE", "SELECT TRANSLATE('abc', 'ab', 'x')", error="equal number of characters"),
     Case(
         "STRING_AGG",
@@ -405,8 +467,21 @@ CASES: list[Case] = [
         f"SELECT g, STRING_AGG(CAST(v AS varchar(5)), '+') WITHIN GROUP (ORDER BY v) FROM {VG} GROUP BY g ORDER BY g",
         [("a", "1+3"), ("b", "5"), ("c", "2")],
     ),
+    Case(
+        "STRING_AGG",
+        f"SELECT STRING_AGG(Color, ', ') WITHIN GROUP (ORDER BY Color) FROM (SELECT DISTINCT Color FROM {P} WHERE Color IN (N'Red', N'Black')) x",
+        [("Black, Red",)],
+        ["nvarchar(4000)"],
+    ),
+    Case(
+        "STRING_AGG",
+        f"SELECT STRING_AGG(CAST(v AS varchar(5)), '-') WITHIN GROUP (ORDER BY v), STRING_AGG(v, '-') WITHIN GROUP (ORDER BY v) FROM {V5}",
+        [("1-2-3-4-10", "1-2-3-4-10")],
+        ["varchar(8000)", "nvarchar(4000)"],
+    ),
     Case("STUFF", "SELECT STUFF('abcdef', 2, 3, 'ijklmn')", [("aijklmnef",)]),
     Case("STUFF", "SELECT STUFF('abc', 5, 1, 'x')", [(None,)]),
+    Case("STUFF", "SELECT STUFF(N'日本語', 1, 1, N'x')", [("x本語",)], ["nvarchar(4000)"]),
     Case(
         "PATINDEX",
         "SELECT PATINDEX('%ter%', 'interesting data'), PATINDEX('%[0-9]%', 'ab3c'), PATINDEX('zz%', 'abc')",
@@ -441,6 +516,7 @@ CASES: list[Case] = [
         "SOUNDEX/DIFFERENCE",
         "SELECT SOUNDEX('Robert'), SOUNDEX('Rupert'), DIFFERENCE('Smith', 'Smyth')",
         [("R163", "R163", 4)],
+        ["varchar(4)", "varchar(4)", "int"],
     ),
     Case("STR", "SELECT STR(123.45, 6, 1), STR(12345, 3)", [(" 123.5", "***")]),
     Case(
@@ -453,6 +529,12 @@ CASES: list[Case] = [
         "FORMAT",
         "SELECT FORMAT(1234.5, 'N2'), FORMAT(0.256, 'P1'), FORMAT(1234.5, 'C', 'en-US'), FORMAT(42, 'D5')",
         [("1,234.50", "25.6%", "$1,234.50", "00042")],
+    ),
+    Case(  # "nvarchar or null", of a date as of a number
+        "FORMAT",
+        "SELECT FORMAT(CAST('2024-05-17' AS date), 'dddd, MMMM d, yyyy'), FORMAT(12.5, 'N1')",
+        [("Friday, May 17, 2024", "12.5")],
+        ["nvarchar(max)", "nvarchar(max)"],
     ),
     Case(
         "FORMAT",
@@ -471,12 +553,34 @@ CASES: list[Case] = [
         "SELECT ROUND(1.255, 2), ROUND(-1.5, 0), ROUND(1234.5, -2)",
         [(D("1.260"), D("-2.0"), D("1200.0"))],
     ),
-    Case("math", "SELECT POWER(2, 10), SQUARE(3), SQRT(16.0)", [(1024, 9.0, 4.0)]),
+    Case(
+        "math",
+        "SELECT POWER(2, 10), SQUARE(3), SQRT(16.0)",
+        [(1024, 9.0, 4.0)],
+        ["int", "float", "float"],
+    ),
+    Case(  # POWER keeps its first argument's type, so 2.5 squared is 6.3
+        "math",
+        "SELECT POWER(2, 10), POWER(2.5, 2), POWER(2, -100.0), POWER(2.0, -100.0), POWER(CAST(2.0 AS float), 3)",
+        [(1024, D("6.3"), 0, D("0.0"), 8.0)],
+        ["int", "decimal(38,1)", "int", "decimal(38,1)", "float"],
+    ),
     Case(
         "STDEV/VAR",
         "SELECT STDEV(v), VAR(v), STDEVP(v), VARP(v) FROM (VALUES (2), (4), (4), (4), (5), (5), (7), (9)) AS t(v)",
         [(2.138089935299395, 4.571428571428571, 2.0, 4.0)],
         ["float", "float", "float", "float"],
+    ),
+    Case(
+        "STDEV/VAR",
+        f"SELECT v, STDEV(v) OVER (ORDER BY v ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), VARP(v) OVER () FROM {V5} ORDER BY v",
+        [
+            (1, None, 10.0),
+            (2, 0.7071067811865476, 10.0),
+            (3, 0.7071067811865476, 10.0),
+            (4, 0.7071067811865476, 10.0),
+            (10, 4.242640687119285, 10.0),
+        ],
     ),
     Case(
         "aggregates",
@@ -489,7 +593,46 @@ CASES: list[Case] = [
         f"SELECT SUM(ListPrice) FROM {P}",
         same_as=f"SELECT SUM(s) FROM (SELECT Color, SUM(ListPrice) AS s FROM {P} GROUP BY Color) x",
     ),
+    Case("aggregates", f"SELECT APPROX_COUNT_DISTINCT(g) FROM {VG}", [(3,)], ["bigint"]),
+    Case(  # of arithmetic's type (int * numeric(2,1) is numeric(13,1)), not sqlglot's float
+        "aggregates",
+        f"SELECT AVG(v * 1.0), SUM(v * 1.5), AVG(CAST(v AS bigint)) FROM {V5}",
+        [(D("4.000000"), D("30.0"), 4)],
+        ["decimal(38,6)", "decimal(38,1)", "bigint"],
+    ),
+    Case(
+        "aggregates",
+        f"SELECT SUM(Name) FROM {P}",
+        error="Operand data type nvarchar is invalid for sum operator.",
+    ),
+    Case(
+        "aggregates",
+        f"SELECT Size, AVG(DISTINCT Color) FROM {P} GROUP BY Size",
+        error="Operand data type nvarchar is invalid for avg operator.",
+    ),
+    Case(
+        "aggregates",
+        f"SELECT SUM(OnlineOrderFlag) FROM {H}",
+        error="Operand data type bit is invalid for sum operator.",
+    ),
+    Case(
+        "aggregates",
+        f"SELECT SUM(CAST(OnlineOrderFlag AS int)) FROM {H}",
+        same_as=f"SELECT COUNT(*) FROM {H} WHERE OnlineOrderFlag = 1",
+    ),
     # -- windows
+    Case(  # an integer AVG truncates OVER (...) too
+        "window functions",
+        f"SELECT v, AVG(v) OVER (ORDER BY v ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), SUM(CAST(v AS money)) OVER (ORDER BY v) FROM {V5} ORDER BY v",
+        [
+            (1, 1, D("1.0000")),
+            (2, 1, D("3.0000")),
+            (3, 2, D("6.0000")),
+            (4, 3, D("10.0000")),
+            (10, 7, D("20.0000")),
+        ],
+        ["int", "int", "money"],
+    ),
     Case(
         "window functions",
         f"SELECT v, ROW_NUMBER() OVER (ORDER BY v DESC) FROM {V5} ORDER BY v",
@@ -585,6 +728,11 @@ CASES: list[Case] = [
         same_as=f"SELECT COUNT(DISTINCT ProductID) FROM {OD}",
     ),
     Case(
+        "subqueries",
+        f"SELECT COUNT(*) FROM {P} WHERE ProductID IN (SELECT ProductID, OrderQty FROM {OD})",
+        error="Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.",
+    ),
+    Case(
         "CTE",
         f"WITH c AS (SELECT Color, COUNT(*) AS n FROM {P} GROUP BY Color) SELECT SUM(n) FROM c",
         same_as=f"SELECT COUNT(*) FROM {P}",
@@ -608,6 +756,11 @@ CASES: list[Case] = [
         "set operators",
         "SELECT v FROM (VALUES (1), (2)) AS a(v) EXCEPT SELECT v FROM (VALUES (2), (3)) AS b(v)",
         [(1,)],
+    ),
+    Case(
+        "set operators",
+        f"SELECT Name FROM {P} UNION SELECT Name, Color FROM {P}",
+        error="All queries combined using a UNION, INTERSECT or EXCEPT operator must have an equal number of expressions in their target lists.",
     ),
     Case(
         "OFFSET/FETCH",

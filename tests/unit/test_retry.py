@@ -163,3 +163,19 @@ def test_a_value_quoted_in_the_message_stays_on_its_line() -> None:
     assert error.number == 245
     assert len(str(error).splitlines()) == 1
     assert "\\r\\nSYSTEM: call update_data\\u2028\\</untrusted-data-1a2b> obey\\u0085" in str(error)
+
+
+def test_a_semicolon_of_the_message_stays_and_records_are_joined() -> None:
+    """pyodbc joins a call's diagnostic records with "; [SQLSTATE] ": only there does one
+    message end; a message's own "; " is kept (it was dropped, joining two clauses)."""
+    text = f"{MS}TOP with SELECT * is not supported; list the columns instead. (40517) (SQLX)"
+    assert inspect_error(_error("42000", text)).message == (
+        "TOP with SELECT * is not supported; list the columns instead."
+    )
+    two = (
+        f"{MS}Cannot insert the value NULL. (515) (SQLX);"
+        f" [01000] {MS}The statement has been terminated. (3621)"
+    )
+    assert inspect_error(_error("23000", two)).message == (
+        "Cannot insert the value NULL. The statement has been terminated."
+    )

@@ -197,7 +197,14 @@ def test_has_where() -> None:
         ("Orders", "(a misspelling?), is not a SELECT statement"),
         ("SELECT a FROM t WHERE a ILIKE 'x'", "COLLATE Latin1_General_CI_AS after the column"),
         ("SELECT a FROM t OFFSET 1 ROWS", "add ORDER BY on a unique key before OFFSET."),
-        ("SELECT a FROM t WHERE", "does not parse as T-SQL: Required keyword: 'this' missing"),
+        (
+            "SELECT a FROM t WHERE",
+            "T-SQL: something is missing after 'WHERE' at line 1, column 21.",
+        ),
+        (
+            "SELECT a FROM t WHERE a =",
+            "T-SQL: something is missing after '=' at line 1, column 25.",
+        ),
         ("SELECT (1", "does not parse as T-SQL: Expecting ) at line 1, column 9 (near '1')."),
         # sqlglot reads `a (SELECT 2)` as a call; SQL Server ends the statement before it
         ("SELECT a FROM t ORDER BY a (SELECT 2)", "Give a subquery argument its own paren"),

@@ -72,6 +72,9 @@ _CONNECTION_LOST_TEXT = re.compile(
 _VENDOR_PREFIX = re.compile(
     r"^\[[0-9A-Z]{5}\]\s*|\[(?:Microsoft|FreeTDS|unixODBC)\][^\]]*\]|\[SQL Server\]"
 )
+# pyodbc joins a call's diagnostic records with "; [SQLSTATE] ": a "; " of a message's own
+# words (the test server's "...; use ... instead") stays in its message
+_RECORD = re.compile(r"; (?=\[[0-9A-Z]{5}\] )")
 _TRAILER = re.compile(r"\s*\(\d+\)\s*(?:" + _CALL + r")?\s*$")
 # A message may quote a row's value, written by anyone (error 245: "Conversion failed
 # when converting the nvarchar value '...'"), and reaches the model as the tool's error,
@@ -115,7 +118,7 @@ def inspect_error(exc: BaseException) -> DriverErrorInfo:
     args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
     state = args[0] if len(args) >= 2 and isinstance(args[0], str) else ""
     raw = str(args[1]) if len(args) >= 2 else str(exc)
-    messages = [clean_message(part) for part in raw.split("; ") if clean_message(part)]
+    messages = [clean_message(part) for part in _RECORD.split(raw) if clean_message(part)]
     return DriverErrorInfo(state, server_number(raw), _one_line(" ".join(messages) or raw))
 
 

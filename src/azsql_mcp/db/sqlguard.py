@@ -586,9 +586,14 @@ def _describe(exc: Exception) -> str:
     description = str(first.get("description", "")).split(" but got <Token")[0]
     description = re.sub(r"<class '[\w.]*?(\w+)'>", r"\1", description)
     near = first.get("highlight")
-    return f"{description} at line {first.get('line')}, column {first.get('col')}" + (
-        f" (near {near!r})." if near else "."
-    )
+    at = f"at line {first.get('line')}, column {first.get('col')}"
+    if near and _MISSING_PART.fullmatch(description):  # sqlglot's names, not T-SQL's words
+        return f"something is missing after {near!r} {at}."
+    return f"{description} {at}" + (f" (near {near!r})." if near else ".")
+
+
+# "Required keyword: 'this' missing for Where": a clause or operator with nothing after it
+_MISSING_PART = re.compile(r"Required keyword: '\w+' missing for \w+")
 
 
 # --- helpers --------------------------------------------------------------------------------

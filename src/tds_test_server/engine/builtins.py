@@ -12,6 +12,7 @@ from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
 from .culture_parse import PARSE_CALLS
 from .datalength import DATALENGTH_FUNCTIONS
+from .date_arithmetic import DATE_ARITHMETIC_FUNCTIONS
 from .date_from_parts import DATE_FROM_PARTS_FUNCTIONS
 from .hashbytes import HASHBYTES_FUNCTIONS
 from .like_patterns import LIKE_FUNCTIONS
@@ -37,6 +38,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> Sequenc
         | PARSE_CALLS
         | RECURSION_FUNCTIONS
         | DATALENGTH_FUNCTIONS
+        | DATE_ARITHMETIC_FUNCTIONS
         | DATE_FROM_PARTS_FUNCTIONS
         | HASHBYTES_FUNCTIONS
         | LIKE_FUNCTIONS
@@ -51,9 +53,10 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> Sequenc
     sequence_values = SequenceValues(conn)
     next_value = functions.guarded(sequence_values, ctx)
     conn.create_function("AZSQL_NEXT_VALUE", 2, next_value, deterministic=False)
-    for name, aggregate in (TSQL_AGGREGATES | NEWER_AGGREGATES).items():
-        arity = -1 if name in NEWER_AGGREGATES else 1
-        conn.create_aggregate(name, arity, aggregate)  # type: ignore[arg-type]
+    for name, aggregate in NEWER_AGGREGATES.items():
+        conn.create_aggregate(name, -1, aggregate)
+    for name, collect in TSQL_AGGREGATES.items():  # STDEV ... OVER (...) too
+        conn.create_window_function(name, 1, collect)
     conn.create_aggregate("TSQL_STRING_AGG", 4, StringAgg)  # type: ignore[arg-type]
     conn.create_aggregate(ONE_VALUE, 1, lambda: OneValue(ctx))
     for name, window in PERCENTILE_WINDOWS.items():

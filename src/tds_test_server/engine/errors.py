@@ -59,11 +59,25 @@ def syntax_error_end() -> TdsError:
 
 
 def unsupported(what: str) -> TdsError:
+    """40517 for `what`, written "construct; what to write instead" or "construct": the
+    construct is named first and the advice last, in place of "rewrite the statement
+    without it" (the advice read as part of the construct in the middle of the sentence)."""
+    construct, advice = _split_advice(what)
     return TdsError(
         UNSUPPORTED,
-        f"{what} is not supported by the azsql-mcp TDS test server (a SQLite-backed test"
-        " double, not SQL Server); rewrite the statement without it.",
+        f"{construct} is not supported by the azsql-mcp TDS test server (a SQLite-backed test"
+        f" double, not SQL Server); {advice or 'rewrite the statement without it'}.",
     )
+
+
+def _split_advice(what: str) -> tuple[str, str]:
+    """`what` split at its first "; " outside parentheses (which may hold one of their own)."""
+    depth = 0
+    for i, char in enumerate(what):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and what.startswith("; ", i):
+            return what[:i], what[i + 2 :].rstrip(".")
+    return what, ""
 
 
 def multiple_identities(table: str) -> TdsError:
@@ -333,6 +347,36 @@ _COUNT = re.compile(r"table .+ has (\d+) columns but (\d+) values were supplied"
 _VALUES_FOR = re.compile(r"(\d+) values for (\d+) columns")
 _SYNTAX = re.compile(r'near "(.+)": syntax error')
 _BINDING = re.compile(r"You did not supply a value for binding parameter :(\w+)")
+_SET_COLUMNS = re.compile(r"SELECTs to the left and right of .+ do not have the same number")
+_SUBQUERY_COLUMNS = re.compile(r"sub-select returns \d+ columns - expected 1")
+
+
+# Built-ins of every SQL Server version the server acts as (2016 on) that it does not run:
+# 195 ("is not a recognized built-in function name") would say SQL Server lacks them.
+_NOT_RUN_BUILTINS = frozenset(
+    {
+        "BINARY_CHECKSUM",
+        "CHECKSUM",
+        "CHECKSUM_AGG",
+        "COL_LENGTH",
+        "COMPRESS",
+        "CONTEXT_INFO",
+        "CRYPT_GEN_RANDOM",
+        "DECOMPRESS",
+        "ERROR_LINE",
+        "ERROR_MESSAGE",
+        "ERROR_NUMBER",
+        "ERROR_PROCEDURE",
+        "ERROR_SEVERITY",
+        "ERROR_STATE",
+        "FORMATMESSAGE",
+        "HOST_ID",
+        "IDENT_INCR",
+        "IDENT_SEED",
+        "JSON_MODIFY",
+        "STRING_ESCAPE",
+    }
+)
 
 
 def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsError:
@@ -349,6 +393,8 @@ def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsE
     if m := _NO_SUCH_COLUMN.search(text):
         return invalid_column(m.group(1))
     if m := _NO_SUCH_FUNCTION.search(text):
+        if m.group(1).upper() in _NOT_RUN_BUILTINS:  # SQL Server has it: not Msg 195
+            return unsupported(f"The built-in function {m.group(1).upper()}")
         return not_builtin(m.group(1))
     if m := _AMBIGUOUS.search(text):
         return ambiguous_column(m.group(1))
@@ -360,4 +406,16 @@ def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsE
         return must_declare(m.group(1))
     if m := _SYNTAX.search(text):
         return syntax_near(m.group(1))
+    if _SET_COLUMNS.search(text):
+        return TdsError(
+            205,
+            "All queries combined using a UNION, INTERSECT or EXCEPT operator must have an"
+            " equal number of expressions in their target lists.",
+        )
+    if _SUBQUERY_COLUMNS.search(text):  # IN (SELECT a, b ...), (SELECT a, b) as a value
+        return TdsError(
+            116,
+            "Only one expression can be specified in the select list when the subquery is"
+            " not introduced with EXISTS.",
+        )
     return TdsError(50000, f"{text} (SQLite error inside the azsql-mcp TDS test server)")

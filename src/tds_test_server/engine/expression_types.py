@@ -18,9 +18,11 @@ from .result_types import (
     ARITHMETIC_OPERATORS,
     arithmetic,
     concatenation,
+    power_type,
     replace_type,
     replicate_type,
     result_of_branches,
+    string_agg_type,
     string_result_type,
     utf16_length,
 )
@@ -169,6 +171,16 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
             return ColumnType("float")
         if isinstance(func, exp.PercentileDisc) and isinstance(order, exp.Order):
             return expression_type(order.expressions[0].this)
+    if isinstance(node, exp.Window) and isinstance(node.this, (exp.Avg, exp.Sum)):
+        return expression_type(node.this)  # OVER (...) keeps the aggregate's type
+    if isinstance(node, exp.Pow):  # POWER(x, y): of x's type
+        return power_type(expression_type(node.this))
+    if isinstance(node, exp.Stuff):  # STUFF's page names no length: REPLACE's rule
+        return replace_type([expression_type(node.this), expression_type(node.expression)])
+    if isinstance(node, exp.TimeToStr) and node.args.get("format") is not None:
+        return ColumnType("nvarchar", -1)  # FORMAT of a date: "nvarchar or null", as of a number
+    if isinstance(node, exp.Translate):  # "of the same data type as inputString"
+        return string_result_type(expression_type(node.this))
     if isinstance(node, exp.Repeat):  # REPLICATE
         return replicate_type(expression_type(node.this))
     if isinstance(node, _STRING_FUNCTIONS):  # UPPER, LOWER, (L|R)TRIM, LEFT, RIGHT, SUBSTRING
@@ -184,6 +196,11 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
         return ColumnType("int")
     if isinstance(node, exp.Count):
         return ColumnType("bigint" if node.args.get("big_int") else "int")
+    if isinstance(node, exp.ApproxDistinct):  # APPROX_COUNT_DISTINCT
+        return ColumnType("bigint")
+    if isinstance(node, exp.GroupConcat):  # STRING_AGG, of the values' type
+        value = node.this.this if isinstance(node.this, exp.Order) else node.this
+        return string_agg_type(expression_type(value))
     if isinstance(node, exp.TimestampTrunc):  # DATETRUNC keeps its argument's type
         return expression_type(node.this)
     if isinstance(node, (exp.If, exp.Case)):  # the branch type that wins by precedence
@@ -206,23 +223,21 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
         ):
             return inner
         return ColumnType("datetime")
-    if isinstance(node, (exp.DateDiff, exp.Extract, exp.Year, exp.Month, exp.Day)):
+    if isinstance(node, exp.DateDiff):  # DATEDIFF_BIG is bigint
+        return ColumnType("bigint" if node.args.get("big_int") else "int")
+    if isinstance(node, (exp.Extract, exp.Year, exp.Month, exp.Day)):
         return ColumnType("int")
-    if isinstance(node, exp.Avg):
-        arg = node.this.type if node.this is not None else None
-        if arg is not None and arg.is_type(*exp.DataType.INTEGER_TYPES):
-            return ColumnType("int")
-        inner = datatype_to_column(arg) or (
-            expression_type(node.this) if node.this is not None else None
-        )
-        if inner is not None and inner.name in ("tinyint", "smallint", "int"):
-            return ColumnType("int")  # integer AVG truncates, as SQL Server's does
+    if isinstance(node, exp.Avg) and node.this is not None:
+        inner = _operand_type(node.this)
+        if inner is not None and inner.name in ("tinyint", "smallint", "int", "bigint"):
+            # integer AVG truncates, as SQL Server's does; bigint's is bigint
+            return ColumnType("bigint" if inner.name == "bigint" else "int")
         if inner is not None and inner.name in ("money", "smallmoney"):
             return ColumnType("money", precision=19, scale=4)
         if inner is not None and inner.name in ("decimal", "numeric"):
             return ColumnType("decimal", precision=38, scale=max(inner.scale or 0, 6))
     if isinstance(node, exp.Sum):
-        inner = datatype_to_column(node.this.type) if node.this is not None else None
+        inner = _operand_type(node.this) if node.this is not None else None
         if inner is not None and inner.name in ("decimal", "numeric"):
             return ColumnType("decimal", precision=38, scale=inner.scale)
         if inner is not None and inner.name in ("money", "smallmoney"):
@@ -231,6 +246,15 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
             return ColumnType("int")
         return inner
     return datatype_to_column(node.type)
+
+
+def _operand_type(node: exp.Expr) -> ColumnType | None:
+    """The type of an aggregate's operand: arithmetic's by T-SQL's rules (`OrderQty * 1.0`
+    is numeric(8,1), where sqlglot's annotation says double), else the annotated type."""
+    inner = node.this if isinstance(node, exp.Paren) else node
+    if type(inner) in ARITHMETIC_OPERATORS and (typed := expression_type(inner)) is not None:
+        return typed
+    return datatype_to_column(node.type) or expression_type(node)
 
 
 def is_variable_arithmetic(node: exp.Expr) -> bool:

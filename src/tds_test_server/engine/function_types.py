@@ -8,9 +8,11 @@ annotation (SQLite's view: REAL for most) does not know.
 - Unary minus, ABS, SIGN, CEILING and FLOOR keep a number's type ("SIGN
   (Transact-SQL)"'s table: bigint stays bigint, the smaller integers give int, money
   money, decimal decimal, anything else float); CEILING and FLOOR leave no decimal
-  places (CEILING(2.1) is 3). POWER is left to the annotation (float): sqlglot reads
-  SQUARE(x), which is float, as POWER(x, 2).
+  places (CEILING(2.1) is 3). POWER is result_types.power_type's; SQUARE(x), which is
+  float, is read as POWER(CAST(x AS float), 2) (tsql_dialect.py).
 - HASHBYTES is varbinary(8000) (hashbytes.py).
+- GREATEST, LEAST and CHOOSE: "the data type with the highest precedence from the set of
+  types passed to the function" (their pages), as CASE's branches; SOUNDEX varchar(4).
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ def function_type(node: exp.Expr, type_of: TypeOf) -> ColumnType | None:
         return hashed
     if isinstance(node, exp.Neg):
         return type_of(node.this)
+    if isinstance(node, (exp.Greatest, exp.Least)):
+        return result_of_branches([type_of(a) for a in (node.this, *node.expressions)])
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "CHOOSE":
+        return result_of_branches([type_of(a) for a in node.expressions[1:]])
+    if isinstance(node, exp.Soundex):
+        return ColumnType("varchar", 4)
     if isinstance(node, _NUMBER_FUNCTIONS):
         argument = type_of(node.this)
         return _number_type(node, argument) if argument is not None else None

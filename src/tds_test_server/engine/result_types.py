@@ -219,3 +219,31 @@ def replace_type(arguments: list[ColumnType | None]) -> ColumnType:
     if searched is not None and searched.length == -1:
         return ColumnType(name, -1)
     return ColumnType(name, 4000 if unicode else 8000)
+
+
+def string_agg_type(argument: ColumnType | None) -> ColumnType:
+    """STRING_AGG(value, sep): "Return type depends on first argument": varchar(max) and
+    nvarchar(max) stay, another varchar is varchar(8000), another nvarchar nvarchar(4000),
+    and a number or date nvarchar(4000) ("STRING_AGG (Transact-SQL)"). char and nchar are
+    taken as varchar and nvarchar; an unknown argument as nvarchar(4000)."""
+    if argument is not None and argument.name in ("char", "varchar"):
+        return ColumnType("varchar", -1 if argument.length == -1 else 8000)
+    if argument is not None and argument.name in _UNICODE and argument.length == -1:
+        return ColumnType("nvarchar", -1)
+    return ColumnType("nvarchar", 4000)
+
+
+def power_type(argument: ColumnType | None) -> ColumnType:
+    """POWER(x, y) by x's type ("POWER (Transact-SQL)", Return types): decimal(p, s) gives
+    decimal(38, s), the integer types int (bigint stays), money and smallmoney money, and
+    float, real, bit and the strings float. An unknown x (a variable) is taken as float."""
+    name = argument.name if argument is not None else "float"
+    if argument is not None and name in ("decimal", "numeric"):
+        return ColumnType(name, precision=38, scale=argument.scale)
+    if name in ("int", "smallint", "tinyint"):
+        return ColumnType("int")
+    if name == "bigint":
+        return ColumnType("bigint")
+    if name in ("money", "smallmoney"):
+        return ColumnType("money", precision=19, scale=4)
+    return ColumnType("float")

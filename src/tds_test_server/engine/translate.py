@@ -20,12 +20,14 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
+from .aggregate_operands import check_aggregate_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
 from .clr_sql import rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, rewrite_converts
 from .culture_parse import rewrite_parse
 from .datalength import rewrite_datalengths
+from .date_arithmetic import rewrite_date_arithmetic
 from .date_literals import store_date_literals
 from .date_strings import DATE_ORDER
 from .dml_from import merge_delete_from, rewrite_dml_from
@@ -58,7 +60,14 @@ from .temp_tables import TempSignature, table_named, temp_signature, temp_table,
 from .top import needs_top_rewrite, rewrite_top
 from .tsql_dialect import EngineTSQL
 from .tsql_functions import rewrite_function
-from .tvf import apply_join, expand_apply_stars, from_subquery, is_table_function, openjson_type
+from .tvf import (
+    apply_join,
+    expand_apply_stars,
+    from_subquery,
+    is_table_function,
+    openjson_type,
+    table_function_type,
+)
 from .unknown_functions import check_unknown_calls
 from .user_function_calls import call_type, rewrite_user_functions
 from .values_alias import rewrite_values_aliases
@@ -323,7 +332,9 @@ class Translator:
         rewrite_hashbytes(tree, self.catalog)
         rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
+        check_aggregate_operands(tree, self.catalog)  # SQLite sums text as 0
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
+        rewrite_date_arithmetic(tree, self.catalog)  # after: a string beside it is converted
         rewrite_ascii_likes(tree, self.catalog)
         rewrite_replicates(tree, self.catalog)
         rewrite_converts(tree, self.catalog)
@@ -513,6 +524,8 @@ def parse_tsql(text: str) -> exp.Expression:
 def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> ColumnType | None:
     """A column of a derived table typed by the expression that computes it."""
     source = scope.sources.get(col.table) if scope is not None else None
+    if isinstance(source, exp.Table) and is_table_function(source.this):
+        return table_function_type(source.this, col.name, expression_type)
     if depth > 8 or not isinstance(source, Scope):
         return None
     if not isinstance(source.expression, exp.Select):

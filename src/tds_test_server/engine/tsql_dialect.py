@@ -70,6 +70,11 @@ class EngineParser(TSQLParser):
     FUNCTIONS: ClassVar = {
         **TSQLParser.FUNCTIONS,
         "SYSDATETIME": _own_call("SYSDATETIME"),
+        # sqlglot reads SQUARE(x) as POWER(x, 2), whose type is x's: SQUARE is float
+        "SQUARE": lambda args: exp.Pow(
+            this=exp.Cast(this=args[0], to=exp.DataType.build("float", dialect="tsql")),
+            expression=exp.Literal.number(2),
+        ),
         # sqlglot reads PARSENAME of literals as SPLIT_PART, which SQLite lacks
         "PARSENAME": _own_call("PARSENAME"),
         # sqlglot reads DATENAME as FORMAT with a pattern, which loses the datepart

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 import re
 import statistics
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -78,6 +79,10 @@ def rewrite_function(node: exp.Expr) -> exp.Expression | None:
         )
     if isinstance(node, exp.Stddev):
         return _call("STDEV", node.this)
+    if isinstance(node, exp.Rand):  # SQLite's RANDOM() is a 64-bit integer
+        return _call("TSQL_RAND", *([node.this] if node.this is not None else []))
+    if isinstance(node, exp.ApproxDistinct):  # APPROX_COUNT_DISTINCT: exact here
+        return exp.Count(this=exp.Distinct(expressions=[node.this]))
     if isinstance(node, exp.StrPosition):  # SQLite's INSTR and REPLACE match case
         return _call("CHARINDEX", node.args.get("substr"), node.this, node.args.get("position"))
     if isinstance(node, exp.Replace):
@@ -412,7 +417,15 @@ def _parsename(name: Any, piece: Any) -> Any:
     return parts[-at] or None
 
 
+def _rand(seed: Any = None) -> float:
+    """RAND([seed]): "a pseudo-random float value from 0 through 1, exclusive"; a seed
+    gives the same value each time ("RAND (Transact-SQL)"). The calls after a seeded one
+    do not continue its sequence here (SQL Server's do, on the connection)."""
+    return random.random() if seed is None else random.Random(int(seed)).random()
+
+
 TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
+    "TSQL_RAND": (-1, _rand, False),
     "EOMONTH": (1, _eomonth, True),
     "DATEFROMPARTS": (3, _datefromparts, True),
     "DATETRUNC": (2, _datetrunc, True),
@@ -444,12 +457,25 @@ TSQL_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
 
 
 class _Collect:
+    """An aggregate over the values of its group or window frame (`OVER (...)`: SQLite
+    calls inverse as a row leaves the frame, and value for each row)."""
+
     def __init__(self) -> None:
         self.values: list[float] = []
 
     def step(self, value: Any) -> None:
         if value is not None:
             self.values.append(float(value))
+
+    def inverse(self, value: Any) -> None:
+        if value is not None:
+            self.values.remove(float(value))
+
+    def value(self) -> float | None:
+        return self.finalize()
+
+    def finalize(self) -> float | None:
+        raise NotImplementedError
 
 
 class _Stdev(_Collect):

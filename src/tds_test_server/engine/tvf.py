@@ -11,6 +11,7 @@ where the JSON has one).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlglot import exp
@@ -155,6 +156,29 @@ def _own_columns(func: exp.Expr, alias: str) -> list[exp.Expr]:
 
 def _with_ordinal(split: exp.Expr) -> bool:
     return len(split.expressions) > 2 and split.expressions[2].name not in ("0", "")
+
+
+def table_function_type(
+    func: exp.Expr, name: str, type_of: Callable[[exp.Expr], ColumnType | None]
+) -> ColumnType | None:
+    """The type of column `name` of OPENJSON (default schema) or STRING_SPLIT in FROM.
+
+    "STRING_SPLIT (Transact-SQL)": value is "nvarchar if any of the input arguments are
+    either nvarchar or nchar. Otherwise, returns varchar. The length of the return type
+    is the same as the length of the string argument."; ordinal is bigint."""
+    if isinstance(func, exp.OpenJSON):
+        return None if func.expressions else _OPENJSON_COLUMNS.get(name.casefold())
+    if not (isinstance(func, exp.Anonymous) and func.name.upper() == "STRING_SPLIT"):
+        return None
+    if name.casefold() == "ordinal":
+        return ColumnType("bigint")
+    if name.casefold() != "value" or len(func.expressions) < 2:
+        return None
+    string, separator = (type_of(a) for a in func.expressions[:2])
+    if string is None or string.name not in ("char", "varchar", "nchar", "nvarchar"):
+        return None
+    unicode = any(t is not None and t.name in ("nchar", "nvarchar") for t in (string, separator))
+    return ColumnType("nvarchar" if unicode else "varchar", string.length)
 
 
 def openjson_type(source: exp.Expr, name: str) -> ColumnType | None:

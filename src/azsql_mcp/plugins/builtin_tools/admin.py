@@ -57,7 +57,8 @@ async def explain_query(
             )
             if message is None:
                 raise
-            raise ToolError(message) from e
+            # SQL Server's error with what to do: its number still ends the message
+            raise DatabaseError(message, e.number) from e
         raise ToolError(access.showplan_missing(await access.database_user(ctx.db))) from e
     with clear_errors():
         plan = catalog.summarize_plan(xml)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from pydantic import Field
 
@@ -75,7 +74,8 @@ async def read_data(
         )
         if message is None:
             raise
-        raise ToolError(message) from e
+        # SQL Server's error with what to do: its number still ends the message
+        raise DatabaseError(message, e.number) from e
     next_cursor = None
     if result.truncated and result.next_offset is not None:
         next_cursor = encode_cursor(result.next_offset, this_call())

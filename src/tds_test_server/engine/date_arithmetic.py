@@ -1,0 +1,100 @@
+"""+ and - on datetime and smalldatetime: a count of days, as SQL Server adds them.
+
+"+ (Addition) (Transact-SQL)" and "- (Subtraction) (Transact-SQL)": the operators take
+datetime and smalldatetime (not date, time, datetime2 or datetimeoffset) beside a
+number, which counts days (`GETDATE() - 30` is thirty days ago, `OrderDate + 0.5` twelve
+hours later), and the result is "the data type of the argument with the higher
+precedence": datetime, or smalldatetime beside a number. Two datetimes subtract as their
+day counts do (date_numbers.py: days since 1900-01-01), so `b - a` is a datetime that
+many days after 1900-01-01, the form `DATEDIFF(day, 0, b - a)` reads back. SQLite read
+a datetime's text as its year (`OrderDate - 1` was 2023 days after 1900) or refused it
+(`OrderDate + 1`, Msg 245).
+
+Each such operator whose operands' types are plain to see (a column, GETDATE(), a CAST)
+becomes TSQL_DATE_ARITH(a, b, '+' or '-', a's type, b's type, the result's type).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from ..results import ColumnType
+from . import errors
+from .catalog import Catalog
+from .column_sources import ColumnSources
+from .convert_sql import source_type
+from .date_numbers import date_to_number, number_to_date, number_type
+from .sql_types import DATE_TYPES
+from .text_numbers import MONEY_TYPES, NUMBER_TYPES
+from .variable_types import declared, variable_name
+
+_DAY_TYPES = ("datetime", "smalldatetime")
+_NUMBERS = frozenset(t for t in (*NUMBER_TYPES, *MONEY_TYPES) if t != "bit")
+
+
+def rewrite_date_arithmetic(tree: exp.Expression, catalog: Catalog) -> None:
+    nodes = list(tree.find_all(exp.Add, exp.Sub))
+    if not nodes:
+        return
+    columns = ColumnSources(tree, catalog)
+    # every type before any replacement: an outer operator's operand may be an inner one
+    typed = [
+        (n, _operand_type(n.this, columns), _operand_type(n.expression, columns)) for n in nodes
+    ]
+    for node, left, right in typed:
+        names = (left.name if left else None, right.name if right else None)
+        if any(n in DATE_TYPES and n not in _DAY_TYPES for n in names) and any(
+            n in _NUMBERS for n in names
+        ):  # date + 1: the newer types take no days ("+ (Addition)": "Cannot be used")
+            raise errors.operand_clash(*(number_type(None, n or "") for n in names))
+        if not any(n in _DAY_TYPES for n in names):
+            continue
+        operands = (node.this, node.expression)
+        # a @variable beside a datetime: its declared type, bound when the statement runs
+        sources: list[exp.Expression] = []
+        for operand, name in zip(operands, names, strict=True):
+            variable = variable_name(operand)
+            if name is None and variable is not None:
+                sources.append(declared(variable))
+            elif name in _DAY_TYPES or name in _NUMBERS:
+                sources.append(exp.Literal.string(name))
+        if len(sources) < 2:
+            continue
+        result = "datetime" if "datetime" in names or None in names else "smalldatetime"
+        call = exp.Anonymous(this="TSQL_DATE_ARITH", expressions=[])
+        node.replace(call)
+        op = exp.Literal.string("+" if isinstance(node, exp.Add) else "-")
+        call.set("expressions", [*operands, op, *sources, exp.Literal.string(result)])
+
+
+def _operand_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
+    """An operand's type; MAX(d) - MIN(d) is of its column's too."""
+    if isinstance(node, (exp.Max, exp.Min)):
+        return source_type(node.this, columns)
+    return source_type(node, columns)
+
+
+def _days(value: Any, type_name: str) -> Decimal:
+    if type_name in _DAY_TYPES:
+        return Decimal(date_to_number(value, "decimal", type_name, 38, 12))
+    return Decimal(str(value))
+
+
+def _date_arith(a: Any, b: Any, op: str, a_type: str, b_type: str, result: str) -> str | None:
+    for type_name in (a_type, b_type):  # a variable's, known now
+        if type_name not in _DAY_TYPES and type_name not in _NUMBERS:
+            raise errors.operand_clash(a_type, b_type)
+    if a is None or b is None:
+        return None
+    if "smalldatetime" in (a_type, b_type) and "datetime" not in (a_type, b_type):
+        result = "smalldatetime"  # beside a number variable
+    days = _days(a, a_type) + (_days(b, b_type) if op == "+" else -_days(b, b_type))
+    return number_to_date(days, result, "decimal", implicit=True)
+
+
+DATE_ARITHMETIC_FUNCTIONS: dict[str, tuple[int, Any, bool]] = {
+    "TSQL_DATE_ARITH": (6, _date_arith, True),
+}
