@@ -71,7 +71,7 @@ async def run_check(
         return 1
     if plugins is None:
         from azsql_mcp.core.declared import declare_tools
-        from azsql_mcp.core.plugins import load_plugins
+        from azsql_mcp.core.pluginloader import load_plugins
 
         plugins = load_plugins(settings)
         declare_tools(plugins, settings)  # what is wrong without a database: `config` says
