@@ -40,7 +40,7 @@ stateless_http = true
 
 # The image listens on 0.0.0.0, and the server refuses to do that without client
 # authentication. Choose one before the container will start:
-#   [server.auth] mode = "entra", "jwt" or "static_tokens"  (docs/deployment.md; entra
+#   [server.auth] mode = "entra", "jwt" or "static_tokens"  (docs/operations.md; entra
 #   and jwt also need base_url, the URL clients use), or
 #   [server.auth] allow_unauthenticated = true  when a gateway in front authenticates.
 EOF

@@ -16,12 +16,9 @@ from azsql_mcp import SourceSettings, build_server
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.db.drivers import Driver
 from azsql_mcp.db.reachability import CHECK_STEP
-from azsql_mcp.diagnostics.check import (
-    _permission_lines,
-    parse_prelogin,
-    prelogin_packet,
-    run_check,
-)
+from azsql_mcp.diagnostics.check import run_check
+from azsql_mcp.diagnostics.database_steps import permission_lines
+from azsql_mcp.diagnostics.network_steps import parse_prelogin, prelogin_packet
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin, SuppliedAccessToken
 from tds_test_server import Fault, ThreadedTdsServer
 
@@ -249,7 +246,7 @@ def test_prelogin_packet_round_trip() -> None:
 def test_firewall_advice_names_the_client_ip() -> None:
     from azsql_mcp import ConnectAttributes
     from azsql_mcp.db.retry import DriverErrorInfo
-    from azsql_mcp.diagnostics.check import login_advice
+    from azsql_mcp.diagnostics.login_steps import login_advice
 
     info = DriverErrorInfo(
         "42000",
@@ -266,7 +263,7 @@ def test_tls_advice_is_the_outage_reasons() -> None:
     from azsql_mcp import ConnectAttributes
     from azsql_mcp.db.reachability import tls_step
     from azsql_mcp.db.retry import DriverErrorInfo
-    from azsql_mcp.diagnostics.check import login_advice
+    from azsql_mcp.diagnostics.login_steps import login_advice
 
     for message in (
         "SSL Provider: [error:0A000086:SSL routines::certificate verify failed]",
@@ -311,7 +308,7 @@ def test_permission_advice_names_the_state_permission_this_engine_needs(
     access = state_access_of(row)
     lines = dict(
         (text.split(":")[0], (fine, text))
-        for fine, text in _permission_lines(held, access, "app]user", every, writable=False)
+        for fine, text in permission_lines(held, access, "app]user", every, writable=False)
     )
     select = lines["SELECT on the database"][1]
     assert "ALTER ROLE db_datareader ADD MEMBER [app]]user]" in select

@@ -18,7 +18,7 @@ from azsql_mcp import advice, hookimpl
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.core.settingtables import LoggingSettings
-from azsql_mcp.diagnostics.check import CheckFailed, _Report
+from azsql_mcp.diagnostics.check_report import CheckFailed, Report
 from azsql_mcp.serving.http import http_app
 from azsql_mcp.serving.logsetup import setup_logging
 
@@ -87,7 +87,7 @@ def test_a_plugins_failure_on_the_console() -> None:
 
 def test_a_checks_step_says_its_advice() -> None:
     out = io.StringIO()
-    report = _Report(out)
+    report = Report(out)
     report.warn("catalog", FAILURE)
     report.fail("catalog", CheckFailed(FAILURE, FAILURE))
     assert out.getvalue() == (

@@ -461,7 +461,7 @@ def test_every_key_of_an_audit_line_is_named_in_the_audit_table() -> None:
     assert not missing, f"docs/configuration.md, [audit]: the line's keys {missing} are not named"
 
 
-def test_every_key_of_health_is_named_in_deployment_md() -> None:
+def test_every_key_of_health_is_named_in_operations_md() -> None:
     from azsql_mcp.core.assembly import build_app
     from azsql_mcp.core.config import settings_from_mapping
     from azsql_mcp.serving.routes import health_report
@@ -473,8 +473,8 @@ def test_every_key_of_health_is_named_in_deployment_md() -> None:
     keys = {*body, *body["plugins"], *body["sources"]["s"]}
     row = next(
         line
-        for line in (DOCS / "deployment.md").read_text().splitlines()
+        for line in (DOCS / "operations.md").read_text().splitlines()
         if line.startswith("| `/health` |")
     )
     missing = sorted(k for k in keys if f"`{k}`" not in row)
-    assert not missing, f"docs/deployment.md, /health: the body's keys {missing} are not named"
+    assert not missing, f"docs/operations.md, /health: the body's keys {missing} are not named"

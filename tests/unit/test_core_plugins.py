@@ -13,10 +13,10 @@ from fake_dists import TOOL_PLUGIN, make_dist
 from fastmcp import Client
 
 from azsql_mcp import ToolContext, hookimpl
-from azsql_mcp.api import ConfigError
+from azsql_mcp.api import ConfigError, PluginError
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import load_settings, settings_from_mapping
-from azsql_mcp.core.plugins import PluginError, load_plugins
+from azsql_mcp.core.pluginloader import load_plugins
 
 BUILTINS = {"builtin_tools", "builtin_resources", "builtin_prompts", "builtin_auth"}
 
@@ -311,7 +311,7 @@ def test_builtins_load_first_then_others_by_distribution_and_name(site: Path) ->
 def test_the_builtin_load_order_is_the_one_pyproject_declares() -> None:
     import tomllib
 
-    from azsql_mcp.core.plugins import BUILTIN_ORDER
+    from azsql_mcp.core.entrypoints import BUILTIN_ORDER
 
     pyproject = Path(__file__).parents[2] / "pyproject.toml"
     declared = tomllib.loads(pyproject.read_text())["project"]["entry-points"]["azsql_mcp"]
@@ -323,7 +323,7 @@ def test_load_order_parses_a_distributions_metadata_once() -> None:
     (the README among it) is parsed once, not once per entry point."""
     from importlib.metadata import EntryPoint
 
-    from azsql_mcp.core.plugins import load_order
+    from azsql_mcp.core.entrypoints import load_order
 
     class Dist:
         reads = 0

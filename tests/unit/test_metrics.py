@@ -178,12 +178,12 @@ DOCS = RULES.parents[1] / "docs"
 METRIC = re.compile(r"\bazsql_mcp_\w+?(?:_total|_seconds)\b|\bazsql_mcp_\w+(?=[{\[])")
 
 
-def test_every_metric_is_listed_in_deployment_md() -> None:
-    listed = set(re.findall(r"\bazsql_mcp_\w+", (DOCS / "deployment.md").read_text()))
+def test_every_metric_is_listed_in_operations_md() -> None:
+    listed = set(re.findall(r"\bazsql_mcp_\w+", (DOCS / "operations.md").read_text()))
     series = {
         name + ("_total" if family.type == "counter" else "") for name, family in families().items()
     }
-    assert series - listed == set(), "exposed at /metrics, missing from docs/deployment.md"
+    assert series - listed == set(), "exposed at /metrics, missing from docs/operations.md"
 
 
 def test_the_docs_name_only_metrics_the_server_exposes() -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pyodbc
 
-from azsql_mcp.diagnostics.check import _outside_objects, _Report
+from azsql_mcp.diagnostics.check_report import Report
+from azsql_mcp.diagnostics.database_steps import reach_outside
 from azsql_mcp.diagnostics.outside_objects import (
     DATA_SOURCES_SQL,
     DEPENDENCIES_SQL,
@@ -56,7 +57,7 @@ def invalid_object(name: str) -> pyodbc.Error:
 
 async def run(answers: dict[str, Any], *, whole: bool) -> str:
     out = io.StringIO()
-    await _outside_objects(Connection(answers), _Report(out), whole=whole)
+    await reach_outside(Connection(answers), Report(out), whole=whole)
     return out.getvalue()
 
 

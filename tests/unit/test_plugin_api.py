@@ -29,7 +29,7 @@ from azsql_mcp import (
 )
 from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
-from azsql_mcp.core.plugins import load_plugins
+from azsql_mcp.core.pluginloader import load_plugins
 
 
 def record(plugin_set: Any, name: str) -> Any:

@@ -19,7 +19,7 @@ from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.cli import main
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.core.docpaths import doc
-from azsql_mcp.core.plugins import load_plugins
+from azsql_mcp.core.pluginloader import load_plugins
 
 
 def plugin(site: Path, name: str, source: str, module: str | None = None) -> Any:
@@ -110,7 +110,7 @@ def test_a_built_in_plugins_error_names_its_line_not_the_loaders() -> None:
     plugin's own, not the loader's that raised for it."""
     from azsql_mcp.core.pluginsource import where_raised
 
-    loader: dict[str, Any] = {"__name__": "azsql_mcp.core.plugins"}
+    loader: dict[str, Any] = {"__name__": "azsql_mcp.core.pluginstaging"}
     exec("def register(fn):\n    raise TypeError('not async')\n", loader)
     plugin_module: dict[str, Any] = {
         "__name__": "azsql_mcp.plugins.builtin_x",

@@ -18,12 +18,13 @@ from fastmcp.resources import Resource, ResourceTemplate
 from fastmcp.server.dependencies import get_access_token
 from fastmcp.tools import Tool
 
-from azsql_mcp.api import AuthProviderFactory, ConfigError, SourceSettings
+from azsql_mcp.api import AuthProviderFactory, ConfigError, PluginError, SourceSettings
 from azsql_mcp.core.app import App
 from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.configerrors import from_variable
 from azsql_mcp.core.declared import declare_tools, never_listed
-from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, load_plugins
+from azsql_mcp.core.pluginloader import load_plugins
+from azsql_mcp.core.plugins import PluginRecord, PluginSet
 from azsql_mcp.core.resolution import ListWhenResolved
 from azsql_mcp.core.settings import Settings, reference_problems
 from azsql_mcp.serving.admission import LimitState

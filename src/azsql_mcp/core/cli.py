@@ -23,11 +23,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
-from azsql_mcp.api import ConfigError
+from azsql_mcp.api import ConfigError, PluginError
 from azsql_mcp.core.config import PartlyInvalid, load_settings
 from azsql_mcp.core.configsources import CONFIG_ENV, config_path
+from azsql_mcp.core.entrypoints import ignored_entry_points
 from azsql_mcp.core.lifecycle import HookInterrupted
-from azsql_mcp.core.plugins import PluginError, PluginRecord, PluginSet, ignored_entry_points
+from azsql_mcp.core.plugins import PluginRecord, PluginSet
 from azsql_mcp.core.redaction import redacted
 from azsql_mcp.core.settings import Settings
 from azsql_mcp.core.settingtables import LoggingSettings

@@ -12,10 +12,10 @@ from azsql_mcp.core.components import tool_component
 from azsql_mcp.core.plugins import (
     PluginRecord,
     PluginSet,
-    Staging,
     ToolSpec,
     call_plugin_hook,
 )
+from azsql_mcp.core.pluginstaging import Staging
 from azsql_mcp.core.resolution import stop_watching
 from azsql_mcp.core.settings import Settings
 

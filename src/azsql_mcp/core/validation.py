@@ -12,7 +12,8 @@ from typing import Any
 from azsql_mcp.api import ConfigError, SourceSettings
 from azsql_mcp.core.assembly import assembly_problems
 from azsql_mcp.core.config import PartlyInvalid, load_settings
-from azsql_mcp.core.plugins import PluginSet, load_plugins
+from azsql_mcp.core.pluginloader import load_plugins
+from azsql_mcp.core.plugins import PluginSet
 from azsql_mcp.core.plugins import log as plugins_log
 from azsql_mcp.core.scopekeys import scope_key_problems, token_scope_problems
 from azsql_mcp.core.settings import Settings

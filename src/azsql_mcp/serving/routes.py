@@ -4,7 +4,7 @@ With worker processes, /health and /health/live answer for the worker that took 
 request; /metrics sums every worker's metrics (azsql_mcp/metrics.py).
 
 None of them needs a token: probes and scrapers do not authenticate. Keep them
-off the public route (docs/deployment.md). Why a source is not ready is the database's
+off the public route (docs/operations.md). Why a source is not ready is the database's
 own error text, which names its server and login: /health shows it only to a caller
 who may open the console, and says "unavailable" to everyone else.
 """

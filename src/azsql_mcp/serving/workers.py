@@ -51,7 +51,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from azsql_mcp.api import ConfigError
+from azsql_mcp.api import ConfigError, PluginError
 from azsql_mcp.core.settingtables import LoggingSettings
 from azsql_mcp.metrics import MULTIPROC_DIR_ENV, worker_exits
 from azsql_mcp.serving.hosts import PortInUse, bind_socket, check_port_free
@@ -420,7 +420,6 @@ def worker_main(
     from dataclasses import replace
 
     from azsql_mcp.core.assembly import build_app
-    from azsql_mcp.core.plugins import PluginError
     from azsql_mcp.serving.logsetup import setup_logging
     from azsql_mcp.serving.reload import config_stamp
     from azsql_mcp.serving.run import run_loop
