@@ -20,6 +20,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
+from .bitwise import rewrite_binary_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
 from .clr_sql import rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
@@ -326,6 +327,7 @@ class Translator:
         rewrite_comparisons(tree, self.catalog)  # before CONVERT is rewritten: it reads its type
         rewrite_ascii_likes(tree, self.catalog)
         rewrite_replicates(tree, self.catalog)
+        rewrite_binary_operands(tree)  # before CONVERT and SUBSTRING are rewritten
         rewrite_converts(tree, self.catalog)
         rewrite_quantified(tree)
         rewrite_values_aliases(tree)
