@@ -33,6 +33,8 @@ SETUP = [
     "CREATE SYNONYM dbo.Sessions FOR sys.dm_exec_sessions",
     "CREATE SYNONYM dbo.Stats FOR sys.dm_db_partition_stats",
     "CREATE VIEW dbo.ItemNames AS SELECT Name FROM dbo.Items",
+    "CREATE VIEW dbo.Pairs AS SELECT a.Id, b.Name FROM dbo.Items AS a, dbo.ItemNames b"
+    " WHERE a.Id IN (1, 2) ORDER BY a.Id, b.Name OFFSET 0 ROWS",
     "CREATE PROCEDURE dbo.Reach AS BEGIN SELECT * FROM OtherDb.dbo.Orders;"
     " EXEC Srv.Sales.dbo.Refresh; SELECT * FROM Items END",
     "CREATE FUNCTION dbo.ItemsFrom (@id int) RETURNS TABLE AS RETURN"
@@ -227,6 +229,12 @@ def test_expression_dependencies_name_what_a_module_writes(
             ("Reach", "Srv", "Sales", "dbo", "Refresh", None, False),
             ("Reach", None, None, None, "Items", None, True),  # the caller's schema
         ]
+        # the second table of a comma join too, not a column after a comma
+        names = scalar(admin, "SELECT OBJECT_ID('dbo.ItemNames')")
+        assert rows(admin, DEPENDENCIES.format("Pairs")) == [
+            ("Pairs", None, None, "dbo", "Items", items, False),
+            ("Pairs", None, None, "dbo", "ItemNames", names, False),
+        ]
         # a common table expression is no object
         assert rows(admin, DEPENDENCIES.format("ItemsFrom")) == [
             ("ItemsFrom", None, None, "dbo", "Items", items, False)
@@ -240,4 +248,4 @@ def test_expression_dependencies_need_view_definition(
     with connect(server, odbc_driver, "reader") as cnxn:
         assert scalar(cnxn, "SELECT count(*) FROM sys.sql_expression_dependencies") == 0
     with connect(server, odbc_driver, "definer") as cnxn:
-        assert scalar(cnxn, "SELECT count(*) FROM sys.sql_expression_dependencies") == 5
+        assert scalar(cnxn, "SELECT count(*) FROM sys.sql_expression_dependencies") == 7
