@@ -75,6 +75,8 @@ from .engine.principal_views import FIXED_ROLES
 from .engine.sqltext import split_name
 from .sqlerror import TdsError
 
+# The first --login user's principal_id: 1 to 4 are dbo, guest, INFORMATION_SCHEMA, sys.
+FIRST_USER_ID = 5
 # UNMASK on the database, and SQL Server 2022's granular UNMASK on a schema, a table or a
 # column ("Dynamic data masking", Permissions), which HAS_PERMS_BY_NAME answers for
 # (Principal.unmasks), and by which engine/masking.py masks the values a SELECT returns.
@@ -204,6 +206,9 @@ class Principal:
     # CREATE LOGIN ... WITH DEFAULT_LANGUAGE: a session starts in it unless the login
     # (LOGIN7) names another; "" is the server's default, us_english
     default_language: str = ""
+    # The database user's principal_id: the server numbers its --login users from
+    # FIRST_USER_ID in the order given (after dbo, guest, INFORMATION_SCHEMA and sys)
+    principal_id: int = FIRST_USER_ID
 
     @classmethod
     def parse(cls, spec: str) -> Principal:
@@ -237,7 +242,7 @@ class Principal:
 
     @property
     def user_id(self) -> int:
-        return 1 if self.privileged else 5
+        return 1 if self.privileged else self.principal_id
 
     def has(self, grant: str) -> bool:
         return self.privileged or grant in self.grants
@@ -654,7 +659,16 @@ def register_functions(
         return current().is_srvrole_member(role, login)
 
     def user_name_of(user_id: Any = None) -> str | None:
-        return current().user_name_of(user_id)
+        """USER_NAME([id]): another --login user's name too, to a principal that sees
+        the database's users (sys.database_principals' rule; a choice for USER_NAME)."""
+        principal = current()
+        name = principal.user_name_of(user_id)
+        if name is None and user_id is not None and principal.sees_definitions:
+            row = conn.execute(
+                "SELECT name FROM temp.__azsql_users WHERE principal_id = ?", (int(user_id),)
+            ).fetchone()
+            name = None if row is None else row[0]
+        return name
 
     def sees_all_objects() -> int:
         return int(current().sees_all_objects)

@@ -125,6 +125,9 @@ class SessionInfo:
     host_name: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     principal: Principal | None = None  # None: the privileged login
+    # The server's --login principals: the database's users besides dbo (and the
+    # session's own), which sys.database_principals lists
+    users: tuple[Principal, ...] = ()
     # The session's language (SET LANGUAGE): the one LOGIN7 named, "" for the server's
     # default, until the engine opens the session and names it as sys.syslanguages does.
     language: str = ""

@@ -1,7 +1,8 @@
 """sys.database_principals, sys.database_role_members and sys.database_permissions
 through both drivers, as the privileged login and as least-privileged ones: a user sees
 itself, the system users and the fixed roles, its own memberships and permissions, and
-the others' only with VIEW DEFINITION (the views' Permissions sections)."""
+the other users and their permissions only with VIEW DEFINITION (the views' Permissions
+sections); each --login user has a principal_id of its own."""
 
 from __future__ import annotations
 
@@ -51,12 +52,27 @@ DRIVERS = pytest.mark.parametrize("driver", ["msodbc", "freetds"])
 
 
 @DRIVERS
-@pytest.mark.parametrize("user", [None, "reader"])
-def test_database_principals(server: ThreadedTdsServer, driver: str, user: str | None) -> None:
+@pytest.mark.parametrize(
+    ("user", "sees"),
+    [(None, ["definer", "reader"]), ("reader", ["reader"]), ("definer", ["definer", "reader"])],
+)
+def test_database_principals(
+    server: ThreadedTdsServer, driver: str, user: str | None, sees: list[str]
+) -> None:
     with connect(server, driver, user) as cnxn:
         users = rows(cnxn, "SELECT name FROM sys.database_principals WHERE type = 'S'")
-        expected = sorted(SYSTEM + ([user] if user else []), key=str.casefold)
+        expected = sorted(SYSTEM + sees, key=str.casefold)
         assert sorted((u for (u,) in users), key=str.casefold) == expected
+        logins = rows(
+            cnxn,
+            "SELECT name, principal_id, type_desc, default_schema_name,"
+            " authentication_type_desc FROM sys.database_principals"
+            " WHERE name IN ('reader', 'definer') ORDER BY principal_id",
+        )
+        ids = {"reader": 5, "definer": 6}  # in the order the logins were given
+        assert logins == [
+            (n, ids[n], "SQL_USER", "dbo", "INSTANCE") for n in sorted(sees, key=ids.get)
+        ]
         roles = rows(
             cnxn,
             "SELECT name, is_fixed_role, owning_principal_id FROM sys.database_principals"
@@ -65,7 +81,7 @@ def test_database_principals(server: ThreadedTdsServer, driver: str, user: str |
         assert [r[0] for r in roles] == ROLES
         assert all(fixed == (name != "public") and owner == 1 for name, fixed, owner in roles)
         own = "SELECT principal_id FROM sys.database_principals WHERE name = USER_NAME()"
-        assert rows(cnxn, own)[0][0] == (1 if user is None else 5)
+        assert rows(cnxn, own)[0][0] == {None: 1, "reader": 5, "definer": 6}[user]
 
 
 @DRIVERS
@@ -116,15 +132,13 @@ def test_database_permissions(server: ThreadedTdsServer, driver: str, user: str 
     connect_rows = {
         None: [("DATABASE", 0, "dbo", "CO  ", "CONNECT", "GRANT")],
         "reader": [("DATABASE", 0, "reader", "CO  ", "CONNECT", "GRANT"), *readers],
-        # VIEW DEFINITION: every row (the reader's rows carry the one id every --login
-        # user has here, 5, so USER_NAME names the session's own user)
+        # VIEW DEFINITION: every row, the reader's named by its own id
         "definer": [
             ("DATABASE", 0, "dbo", "CO  ", "CONNECT", "GRANT"),
             ("DATABASE", 0, "definer", "CO  ", "CONNECT", "GRANT"),
-            ("OBJECT_OR_COLUMN", 0, "definer", "SL  ", "SELECT", "DENY"),
-            ("OBJECT_OR_COLUMN", 1, "definer", "SL  ", "SELECT", "GRANT"),
+            *readers,
         ],
     }[user]
     if user is None:
-        connect_rows += [(c, m, None, *rest) for c, m, _, *rest in readers]
+        connect_rows += readers
     assert found == sorted(ours + connect_rows, key=repr)

@@ -7,6 +7,7 @@ sys.parameters and GRANT Object Permissions pages."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +58,11 @@ SETUP = [
     FULL_NAME,
     FACTORIAL,
     "CREATE FUNCTION dbo.Twice(@x int) RETURNS int AS BEGIN RETURN @x * 2 END",
+    """CREATE FUNCTION dbo.Forever(@x int) RETURNS int AS
+BEGIN
+    WHILE @x = @x SET @x = @x + 1
+    RETURN @x
+END""",
     "CREATE TABLE dbo.Secret (Id int, Code varchar(10))",
     "INSERT INTO dbo.Secret VALUES (1, 'x'), (2, 'y')",
     "DENY SELECT ON dbo.Secret TO reader",
@@ -252,3 +258,18 @@ def test_ddl_and_a_deny_need_their_permissions(server: ThreadedTdsServer, odbc_d
             assert "EXECUTE permission was denied" in _error(reader, "SELECT dbo.Once(7)")
         admin.cursor().execute("REVOKE EXECUTE ON SCHEMA::dbo TO reader")
         admin.cursor().execute("DROP FUNCTION dbo.Once")
+
+
+def test_the_query_timeout_stops_a_loop_in_a_function(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """The body's conditions and statements run on the session's SQLite connection while
+    the calling statement is active, so ATTENTION's interrupt fails the next of them."""
+    with connect(server, odbc_driver) as admin:
+        admin.timeout = 1
+        started = time.monotonic()
+        with pytest.raises(pyodbc.OperationalError, match="HYT00"):
+            admin.cursor().execute("SELECT dbo.Forever(1)").fetchall()
+        assert time.monotonic() - started < 10
+        admin.timeout = 0
+        assert scalar(admin, "SELECT dbo.Twice(2)") == 4

@@ -4,7 +4,8 @@ From Microsoft's "CREATE SYNONYM", "sys.synonyms", "PARSENAME" and
 "sys.sql_expression_dependencies": a synonym names a base object of up to four parts,
 which need not exist until a statement uses the synonym; base_object_name is its quoted
 name; SELECT is checked on the synonym (its base is dbo's, as the synonym: an unbroken
-ownership chain); the dependencies view lists the names a module's definition writes,
+ownership chain), and EXEC of a synonym for a procedure runs it, EXECUTE checked on
+the synonym; the dependencies view lists the names a module's definition writes,
 with referenced_id for an object of this database, to a user who holds VIEW DEFINITION.
 """
 
@@ -32,6 +33,8 @@ SETUP = [
     "CREATE SYNONYM dbo.Sessions FOR sys.dm_exec_sessions",
     "CREATE SYNONYM dbo.Stats FOR sys.dm_db_partition_stats",
     "CREATE VIEW dbo.ItemNames AS SELECT Name FROM dbo.Items",
+    "CREATE VIEW dbo.Pairs AS SELECT a.Id, b.Name FROM dbo.Items AS a, dbo.ItemNames b"
+    " WHERE a.Id IN (1, 2) ORDER BY a.Id, b.Name OFFSET 0 ROWS",
     "CREATE PROCEDURE dbo.Reach AS BEGIN SELECT * FROM OtherDb.dbo.Orders;"
     " EXEC Srv.Sales.dbo.Refresh; SELECT * FROM Items END",
     "CREATE FUNCTION dbo.ItemsFrom (@id int) RETURNS TABLE AS RETURN"
@@ -40,6 +43,9 @@ SETUP = [
     "ALTER ROLE db_datareader DROP MEMBER narrow",
     "GRANT SELECT ON dbo.ItemSyn TO narrow",
     "DENY SELECT ON dbo.Bare TO reader",
+    "CREATE PROCEDURE dbo.Double @x int AS SELECT @x * 2 AS Twice",
+    "CREATE SYNONYM dbo.DoubleSyn FOR dbo.Double",
+    "GRANT EXECUTE ON dbo.DoubleSyn TO narrow",
 ]
 
 
@@ -75,6 +81,7 @@ def test_sys_synonyms_shows_each_base_quoted(server: ThreadedTdsServer, odbc_dri
         assert found == [
             ("dbo", "Bare", "SN", "SYNONYM", "[Items]"),
             ("dbo", "DotsSyn", "SN", "SYNONYM", "[OtherDb]..[Orders]"),
+            ("dbo", "DoubleSyn", "SN", "SYNONYM", "[dbo].[Double]"),
             ("dbo", "GoneSyn", "SN", "SYNONYM", "[dbo].[NotThere]"),
             ("dbo", "ItemSyn", "SN", "SYNONYM", "[dbo].[Items]"),
             ("dbo", "OtherSyn", "SN", "SYNONYM", "[OtherDb].[dbo].[Orders]"),
@@ -164,13 +171,28 @@ def test_select_is_checked_on_the_synonym(server: ThreadedTdsServer, odbc_driver
         assert "The SELECT permission was denied on the object 'Bare'" in error(
             cnxn, "SELECT * FROM dbo.Bare"
         )
-        # metadata visibility: the synonym it holds a permission on, not the others
-        assert rows(cnxn, "SELECT name FROM sys.synonyms") == [("ItemSyn",)]
+        # metadata visibility: the synonyms it holds a permission on, not the others
+        found = rows(cnxn, "SELECT name FROM sys.synonyms ORDER BY name")
+        assert found == [("DoubleSyn",), ("ItemSyn",)]
     with connect(server, odbc_driver, "reader") as cnxn:
         assert scalar(cnxn, "SELECT count(*) FROM dbo.Items") == 2
         text = error(cnxn, "SELECT * FROM dbo.Bare")
         assert "The SELECT permission was denied on the object 'Bare', database" in text
         assert "(229)" in text
+
+
+def test_exec_of_a_synonym_runs_its_procedure(server: ThreadedTdsServer, odbc_driver: str) -> None:
+    with connect(server, odbc_driver) as admin:
+        assert scalar(admin, "EXEC dbo.DoubleSyn 21") == 42
+        assert admin.cursor().execute("{CALL dbo.DoubleSyn (?)}", 4).fetchone()[0] == 8
+        assert "(5313)" in error(admin, "EXEC dbo.GoneSyn")
+    with connect(server, odbc_driver, "narrow") as cnxn:
+        assert scalar(cnxn, "EXEC DoubleSyn @x = 2") == 4
+        text = error(cnxn, "EXEC dbo.Double 2")
+        assert "The EXECUTE permission was denied on the object 'Double'" in text
+    with connect(server, odbc_driver, "reader") as cnxn:
+        text = error(cnxn, "EXEC dbo.DoubleSyn 2")
+        assert "The EXECUTE permission was denied on the object 'DoubleSyn'" in text
 
 
 def test_a_synonym_for_a_server_state_view_asks_its_permission(
@@ -207,6 +229,12 @@ def test_expression_dependencies_name_what_a_module_writes(
             ("Reach", "Srv", "Sales", "dbo", "Refresh", None, False),
             ("Reach", None, None, None, "Items", None, True),  # the caller's schema
         ]
+        # the second table of a comma join too, not a column after a comma
+        names = scalar(admin, "SELECT OBJECT_ID('dbo.ItemNames')")
+        assert rows(admin, DEPENDENCIES.format("Pairs")) == [
+            ("Pairs", None, None, "dbo", "Items", items, False),
+            ("Pairs", None, None, "dbo", "ItemNames", names, False),
+        ]
         # a common table expression is no object
         assert rows(admin, DEPENDENCIES.format("ItemsFrom")) == [
             ("ItemsFrom", None, None, "dbo", "Items", items, False)
@@ -220,4 +248,4 @@ def test_expression_dependencies_need_view_definition(
     with connect(server, odbc_driver, "reader") as cnxn:
         assert scalar(cnxn, "SELECT count(*) FROM sys.sql_expression_dependencies") == 0
     with connect(server, odbc_driver, "definer") as cnxn:
-        assert scalar(cnxn, "SELECT count(*) FROM sys.sql_expression_dependencies") == 5
+        assert scalar(cnxn, "SELECT count(*) FROM sys.sql_expression_dependencies") == 7

@@ -54,6 +54,37 @@ def test_if_update_tests_the_columns_the_statement_writes(
         ]
 
 
+def test_columns_updated_is_a_varbinary_substring_takes_its_bytes(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """A table of ten columns: COLUMNS_UPDATED() has two bytes, the second for columns 9
+    and 10 (the COLUMNS_UPDATED page's SUBSTRING(COLUMNS_UPDATED(), n, 1) & mask)."""
+    with cursor as cur:
+        n = next(_names)
+        t, log = f"dbo.wide_{n}", f"dbo.wide_log_{n}"
+        cols = ", ".join(f"C{i} int NULL" for i in range(2, 11))
+        cur.execute(f"CREATE TABLE {t} (Id int NOT NULL PRIMARY KEY, {cols})")
+        cur.execute(f"CREATE TABLE {log} (What nvarchar(20))")
+        cur.execute(
+            f"CREATE TRIGGER dbo.wide_{n}_cols ON {t} AFTER UPDATE AS\n"
+            "SET NOCOUNT ON;\n"
+            "IF SUBSTRING(COLUMNS_UPDATED(), 2, 1) & 2 = 2\n"
+            f"  INSERT INTO {log} VALUES ('C10');\n"
+            "IF SUBSTRING(COLUMNS_UPDATED(), 1, 1) & 6 = 6\n"
+            f"  INSERT INTO {log} VALUES ('C2 and C3');\n"
+            "IF DATALENGTH(COLUMNS_UPDATED()) <> 2\n"
+            f"  INSERT INTO {log} VALUES ('not two bytes');"
+        )
+        cur.execute(f"INSERT INTO {t} (Id) VALUES (1)")
+        cur.execute(f"UPDATE {t} SET C10 = 1")
+        cur.execute(f"UPDATE {t} SET C2 = 1, C3 = 1")
+        cur.execute(f"UPDATE {t} SET C2 = 1")
+        assert rows(cur.connection, f"SELECT What FROM {log}") == [
+            ("C10",),
+            ("C2 and C3",),
+        ]
+
+
 def test_guards_variables_and_raiserror_in_a_body(cursor: closing[pyodbc.Cursor]) -> None:
     with cursor as cur:
         t, log = _tables(cur)

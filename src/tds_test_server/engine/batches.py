@@ -17,6 +17,7 @@ from ..results import TdsError
 from . import errors
 
 _TOKENIZER = sqlglot.Dialect.get_or_raise("tsql").tokenizer()
+_COMMANDS = sqlglot.Dialect.get_or_raise("tsql").tokenizer_class.COMMANDS
 
 
 _TOKENIZE_LOCK = threading.Lock()
@@ -196,9 +197,30 @@ def tokenize(text: str) -> list[Token]:
     return result
 
 
+def statement_tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """The tokens of text[start:end] for finding where statements start. sqlglot's T-SQL
+    tokenizer takes a command (PRINT; END after `;` or BEGIN) and the rest up to the next
+    `;` for its text, one STRING (with only its end in place): that rest is tokenized
+    again, so `PRINT 'x' SELECT 1` is two statements and a block's END after `PRINT 'x'`
+    closes it."""
+    stop = len(text) if end is None else end
+    lines = text.count("\n", 0, start)  # the slice's tokens count lines from 1
+    found: list[Token] = []
+    for tok in tokenize(text[start:stop]):
+        at, last = tok.start + start, tok.end + start
+        if found and found[-1].token_type in _COMMANDS and tok.token_type == TokenType.STRING:
+            rest = found[-1].end + 1
+            if text[rest : last + 1].strip() == tok.text:
+                found += statement_tokens(text, rest, last + 1)
+                continue
+        line = tok.line + lines
+        found.append(Token(tok.token_type, tok.text, line, tok.col, at, last, tok.comments))
+    return found
+
+
 def split_batch(text: str) -> list[Statement]:
     """Split a batch into statements the way SQL Server delimits them."""
-    tokens = tokenize(text)
+    tokens = statement_tokens(text)
     statements: list[Statement] = []
     current: list[Token] = []
     state: dict[str, Any] = {}

@@ -17,15 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlglot.dialects.tsql import TSQL
 from sqlglot.tokens import Token, TokenType
 
 from ..results import Result
 from . import errors
-from .batches import STATEMENT_WORDS, Statement, split_batch, tokenize, word
+from .batches import STATEMENT_WORDS, Statement, split_batch, statement_tokens, word
 
 _NOT_BLOCK = frozenset(["TRAN", "TRANSACTION", "DISTRIBUTED"])
-_COMMANDS = TSQL.Tokenizer.COMMANDS  # the tokens whose rest sqlglot keeps as one STRING
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ class Continue(Exception):
 def parse_body(body: str, place: str) -> Block:
     """A body's statements as a tree of nodes; `place` ('a trigger', 'a function') names
     the body in the error for what is not modelled."""
-    toks = body_tokens(body, 0, len(body))
+    toks = statement_tokens(body)
     nodes: list[Node] = []
     i = 0
     while i < len(toks):
@@ -113,23 +111,6 @@ def run_flow(
 def condition_test(condition: str) -> str:
     """An expression that is 1 where `condition` is TRUE, 0 where FALSE or UNKNOWN."""
     return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
-
-
-def body_tokens(body: str, start: int, end: int) -> list[Token]:
-    """The tokens of body[start:end]. sqlglot's T-SQL tokenizer takes a command (PRINT;
-    END after `;` or BEGIN) and the rest up to the next `;` for its text, one STRING (with
-    only its end in place): that rest is tokenized again, so a block's END after
-    `PRINT 'x'` closes it."""
-    found: list[Token] = []
-    for tok in tokenize(body[start:end]):
-        at, last = tok.start + start, tok.end + start
-        if found and found[-1].token_type in _COMMANDS and tok.token_type == TokenType.STRING:
-            rest = found[-1].end + 1
-            if body[rest : last + 1].strip() == tok.text:
-                found += body_tokens(body, rest, last + 1)
-                continue
-        found.append(Token(tok.token_type, tok.text, tok.line, tok.col, at, last, tok.comments))
-    return found
 
 
 def _skip_semicolons(toks: list[Token], i: int, end: int) -> int:
@@ -181,11 +162,8 @@ def _one(
     if head in ("ELSE", "END") or (head in ("BREAK", "CONTINUE") and not loop):
         raise errors.syntax_near(head)
     base = toks[i].start
-    # the splitter reads a command's (PRINT's) rest up to `;` as its text: the tokens,
-    # read again (body_tokens), tell where the next statement starts
-    stop = (_next_statement(toks, i + 1, end) or end) if toks[i].token_type in _COMMANDS else end
-    stmt = split_batch(body[base : toks[stop - 1].end + 1])[0]
-    last = base + stmt.tokens[-1].end  # (a command's STRING has its end in place)
+    stmt = split_batch(body[base : toks[end - 1].end + 1])[0]
+    last = base + stmt.tokens[-1].end
     after = _skip_semicolons(
         toks, next((j for j in range(i, end) if toks[j].start > last), end), end
     )

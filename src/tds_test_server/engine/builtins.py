@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from . import functions
+from .bitwise import BITWISE_FUNCTIONS
 from .clocks import CLOCK_FUNCTIONS
 from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
@@ -33,6 +34,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> Sequenc
     functions.register(conn, ctx)
     for name, (arity, fn, deterministic) in (
         CLOCK_FUNCTIONS
+        | BITWISE_FUNCTIONS
         | COMPARISON_FUNCTIONS
         | CONVERT_FUNCTIONS
         | PARSE_CALLS

@@ -25,7 +25,7 @@ from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
 from .hidden_objects import HIDDEN_OBJECTS_VIEW
 from .index_leads import index_leads
 from .policy_views import security_policies, security_predicates
-from .principal_views import DATABASE_PRINCIPALS, database_permissions, database_role_members
+from .principal_views import database_permissions, database_principals, database_role_members
 from .reference_views import REFERENCES_FUNCTION, dependencies_view, referenced_names, synonyms_view
 from .sequence_views import SEQUENCES_DDL, sequences_view
 from .server_views import (
@@ -608,7 +608,7 @@ SYSTEM_VIEWS: list[SystemView] = [
     _view(-466, "sys", "sequences", *sequences_view(_OBJ_COLS, _OBJ_SELECT, _USER_OBJECTS)),
     _view(-465, "sys", "fulltext_index_columns", *FULLTEXT_INDEX_COLUMNS),
     _view(-467, "sys", "all_sql_modules", *all_sql_modules()),
-    _view(-469, "sys", "database_principals", *DATABASE_PRINCIPALS),
+    _view(-469, "sys", "database_principals", *database_principals(_SEES_DEFINITIONS)),
     _view(-470, "sys", "database_role_members", *database_role_members(_SEES_DEFINITIONS)),
     _view(-471, "sys", "database_permissions", *database_permissions(_SEES_DEFINITIONS)),
     _view(

@@ -6,9 +6,8 @@ Written from Microsoft's UPDATE() and COLUMNS_UPDATED() pages:
   DELETE; TRUE even when the value did not change. A computed column cannot be tested.
 - COLUMNS_UPDATED() is a varbinary with one bit per column, by column_id: the first
   byte's rightmost bit for column 1, its next bit for column 2, ... the second byte for
-  columns 9 to 16; as many bytes as the table's columns need. Here it is those bytes as
-  an integer, what `COLUMNS_UPDATED() & 14` tests (SUBSTRING(COLUMNS_UPDATED(), ...) is
-  not modelled).
+  columns 9 to 16; as many bytes as the table's columns need. `COLUMNS_UPDATED() & 14`
+  reads it as a number, `SUBSTRING(COLUMNS_UPDATED(), 2, 1) & 1` tests column 9.
 """
 
 from __future__ import annotations
@@ -53,9 +52,8 @@ def with_update_tests(condition: str, table: Table, written: frozenset[str]) -> 
 
 
 def _bits(table: Table, written: frozenset[str]) -> str:
-    """COLUMNS_UPDATED()'s bytes read as an integer (as `COLUMNS_UPDATED() & 14` converts
-    them): the test server's & does not take a varbinary."""
+    """COLUMNS_UPDATED()'s varbinary as a 0x literal: bit 0 of the first byte for
+    column_id 1; & | ^ read it as a number (bitwise.py), SUBSTRING takes its bytes."""
     ids = [c.column_id for c in table.columns if c.name.casefold() in written]
     size = (max((c.column_id for c in table.columns), default=1) + 7) // 8
-    pattern = sum(1 << (i - 1) for i in ids).to_bytes(size, "little")
-    return str(int.from_bytes(pattern, "big"))
+    return "0x" + sum(1 << (i - 1) for i in ids).to_bytes(size, "little").hex().upper()

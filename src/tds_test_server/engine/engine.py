@@ -466,6 +466,7 @@ class EngineSession(ScalarFunctions):
             self._declare(stmt, scope)
         elif head == "BEGIN" and w[1] in ("TRAN", "TRANSACTION"):
             self.begin()
+            self.rowcount = 0
         elif head == "BEGIN" and w[1] == "DISTRIBUTED":
             raise errors.unsupported("BEGIN DISTRIBUTED TRANSACTION")
         elif head == "COMMIT":
@@ -474,6 +475,7 @@ class EngineSession(ScalarFunctions):
             self._depth -= 1
             if self._depth == 0:
                 self._finish("COMMIT")
+            self.rowcount = 0
         elif head == "ROLLBACK":
             if len(stmt.tokens) > 2 and w[1] in ("TRAN", "TRANSACTION") and self._depth == 0:
                 raise errors.no_begin("ROLLBACK")
@@ -482,11 +484,15 @@ class EngineSession(ScalarFunctions):
             self._waitfor(stmt, scope)
         elif head == "PRINT":
             value = self._evaluate(_tail(stmt, 1), scope)
+            self.rowcount = 0
             yield Message(0, "" if value is None else functions._to_str(value))
         elif head in ("RAISERROR", "THROW"):
+            if head == "RAISERROR":  # (the @@ROWCOUNT page is silent on THROW)
+                self.rowcount = 0
             yield from raised(head, _tail(stmt, 1), lambda text: self._evaluate(text, scope))
         elif head == "USE":
             self._use(stmt)
+            self.rowcount = 0
         elif head in ("EXEC", "EXECUTE"):
             yield from self._exec(stmt, scope, 1)
         elif head in _DDL_VERBS:

@@ -155,6 +155,13 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
             return arithmetic(operator, left, right)
     if isinstance(node, exp.Paren):
         return expression_type(node.this)
+    if isinstance(node, (exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor)):
+        # a binary operand is read as a number of the other's type (bitwise.py)
+        left, right = expression_type(node.this), expression_type(node.expression)
+        if left is not None and left.name in ("binary", "varbinary"):
+            return right
+        if right is not None and right.name in ("binary", "varbinary"):
+            return left
     if isinstance(node, (exp.Concat, exp.ConcatWs, exp.DPipe)):
         concat = isinstance(node, (exp.Concat, exp.ConcatWs))
         parts = node.expressions if concat else [node.this, node.expression]

@@ -1,13 +1,14 @@
 """sys.database_principals and sys.database_role_members, written from their pages in
 Microsoft's docs, over the principals this server knows: the system users (dbo, guest,
-INFORMATION_SCHEMA, sys), public and the fixed database roles, and the session's own
-user (principals.py: dbo for the privileged login, else a user named like the login).
+INFORMATION_SCHEMA, sys), public and the fixed database roles, and the server's --login
+users (principals.py: dbo for the privileged login, else a user named like the login,
+with its own principal_id; the session keeps them in temp.__azsql_users).
 
 Visibility, as the pages' Permissions sections give it: any user sees its own user, the
 system users and the fixed roles in sys.database_principals, and its own role
-memberships in sys.database_role_members; other memberships need VIEW DEFINITION on the
-database (or db_securityadmin). Other --login users are not listed, even to the
-privileged login: the database keeps no list of them (docs/test-server-limits.md).
+memberships in sys.database_role_members; other users and other memberships need VIEW
+DEFINITION on the database (dbo sees them all). The other users' memberships are not
+listed (docs/test-server-limits.md).
 """
 
 from __future__ import annotations
@@ -26,31 +27,37 @@ FIXED_ROLES = (
     ("db_denydatawriter", 16393),
 )
 _ROLES = "(VALUES " + ", ".join(f"('{n}', {i})" for n, i in FIXED_ROLES) + ")"
-# The session's user id, as principals.Principal.user_id gives it.
-_USER_ID = "CASE USER_NAME() WHEN 'dbo' THEN 1 ELSE 5 END"
+# The session's user id, as principals.Principal.user_id gives it (dbo's: 1).
+_USER_ID = "coalesce((SELECT principal_id FROM temp.__azsql_users WHERE name = USER_NAME()), 1)"
 _CREATED = "(SELECT value FROM __azsql_meta WHERE key = 'create_date')"
 
-DATABASE_PRINCIPALS = (
-    "name sysname, principal_id int, type char(1), type_desc nvarchar(60),"
-    " default_schema_name sysname, create_date datetime, modify_date datetime,"
-    " owning_principal_id int, sid varbinary(85), is_fixed_role bit,"
-    " authentication_type int, authentication_type_desc nvarchar(60),"
-    " default_language_name sysname, default_language_lcid int,"
-    " allow_encrypted_value_modifications bit",
-    # users: dbo and the session's own log in through the instance; guest,
-    # INFORMATION_SCHEMA and sys have no login (authentication NONE, sid NULL for the
-    # last two as the page says)
-    "WITH users(name, principal_id, schema, auth, sid) AS (VALUES"
-    " ('dbo', 1, 'dbo', 1, X'01'), ('guest', 2, 'guest', 0, X'00'),"
-    " ('INFORMATION_SCHEMA', 3, NULL, 0, NULL), ('sys', 4, NULL, 0, NULL))"
-    f" SELECT name, principal_id, 'S', 'SQL_USER', schema, {_CREATED}, {_CREATED}, NULL,"
-    " sid, 0, auth, CASE auth WHEN 1 THEN 'INSTANCE' ELSE 'NONE' END, NULL, NULL, 0"
-    " FROM users UNION ALL"
-    f" SELECT USER_NAME(), {_USER_ID}, 'S', 'SQL_USER', 'dbo', {_CREATED}, {_CREATED},"
-    " NULL, NULL, 0, 1, 'INSTANCE', NULL, NULL, 0 WHERE USER_NAME() <> 'dbo' UNION ALL"
-    f" SELECT r.column1, r.column2, 'R', 'DATABASE_ROLE', NULL, {_CREATED}, {_CREATED},"
-    " 1, NULL, r.column2 <> 0, 0, 'NONE', NULL, NULL, 0 FROM " + _ROLES + " r",
-)
+
+def database_principals(sees_definitions: str) -> tuple[str, str]:
+    """sys.database_principals' columns and SELECT: the system users, the session's own
+    user and, where `sees_definitions` (an SQL expression) is 1, the other --login
+    users (SQL users with dbo as their default schema), and the roles."""
+    return (
+        "name sysname, principal_id int, type char(1), type_desc nvarchar(60),"
+        " default_schema_name sysname, create_date datetime, modify_date datetime,"
+        " owning_principal_id int, sid varbinary(85), is_fixed_role bit,"
+        " authentication_type int, authentication_type_desc nvarchar(60),"
+        " default_language_name sysname, default_language_lcid int,"
+        " allow_encrypted_value_modifications bit",
+        # users: dbo and the session's own log in through the instance; guest,
+        # INFORMATION_SCHEMA and sys have no login (authentication NONE, sid NULL for the
+        # last two as the page says)
+        "WITH users(name, principal_id, schema, auth, sid) AS (VALUES"
+        " ('dbo', 1, 'dbo', 1, X'01'), ('guest', 2, 'guest', 0, X'00'),"
+        " ('INFORMATION_SCHEMA', 3, NULL, 0, NULL), ('sys', 4, NULL, 0, NULL))"
+        f" SELECT name, principal_id, 'S', 'SQL_USER', schema, {_CREATED}, {_CREATED}, NULL,"
+        " sid, 0, auth, CASE auth WHEN 1 THEN 'INSTANCE' ELSE 'NONE' END, NULL, NULL, 0"
+        " FROM users UNION ALL"
+        f" SELECT name, principal_id, 'S', 'SQL_USER', 'dbo', {_CREATED}, {_CREATED},"
+        " NULL, NULL, 0, 1, 'INSTANCE', NULL, NULL, 0 FROM temp.__azsql_users"
+        f" WHERE name = USER_NAME() OR {sees_definitions} = 1 UNION ALL"
+        f" SELECT r.column1, r.column2, 'R', 'DATABASE_ROLE', NULL, {_CREATED}, {_CREATED},"
+        " 1, NULL, r.column2 <> 0, 0, 'NONE', NULL, NULL, 0 FROM " + _ROLES + " r",
+    )
 
 
 def database_role_members(sees_definitions: str) -> tuple[str, str]:
@@ -65,11 +72,12 @@ def database_role_members(sees_definitions: str) -> tuple[str, str]:
     )
 
 
-# The names GRANT, DENY and REVOKE keep, as principal ids: the system users and the
-# roles; every other one is a --login user, whose id is 5 (principals.Principal.user_id).
+# The names GRANT, DENY and REVOKE keep, as principal ids: the system users, the roles
+# and the --login users.
 _NAMED_IDS = (
     "(SELECT column1 AS name, column2 AS id FROM " + _ROLES + " UNION ALL VALUES"
-    " ('dbo', 1), ('guest', 2), ('INFORMATION_SCHEMA', 3), ('sys', 4))"
+    " ('dbo', 1), ('guest', 2), ('INFORMATION_SCHEMA', 3), ('sys', 4)"
+    " UNION ALL SELECT name, principal_id FROM temp.__azsql_users)"
 )
 _PERMISSION_TYPES = "CASE {0} WHEN 'SELECT' THEN 'SL' WHEN 'EXECUTE' THEN 'EX' ELSE 'UMSK' END"
 
@@ -94,7 +102,7 @@ def database_permissions(sees_definitions: str) -> tuple[str, str]:
         f" SELECT 0, 'DATABASE', 0, 0, {_USER_ID}, 1, 'CO', 'CONNECT', 'G', 'GRANT'"
         " WHERE USER_NAME() <> 'dbo' UNION ALL"
         " SELECT p.class, CASE p.class WHEN 0 THEN 'DATABASE' WHEN 1 THEN 'OBJECT_OR_COLUMN'"
-        " ELSE 'SCHEMA' END, p.major_id, p.minor_id, coalesce(n.id, 5), 1,"
+        " ELSE 'SCHEMA' END, p.major_id, p.minor_id, n.id, 1,"
         f" {_PERMISSION_TYPES.format('p.permission_name')}, p.permission_name, p.state,"
         " CASE p.state WHEN 'G' THEN 'GRANT' ELSE 'DENY' END"
         f" FROM ({kept}) p LEFT JOIN {_NAMED_IDS} n ON n.name = p.grantee COLLATE NOCASE"

@@ -35,6 +35,10 @@ _MODULE_TYPES = "('V', 'P', 'IF', 'FN', 'TF', 'TR')"
 _NAME_FOLLOWS = {"FROM", "JOIN", "UPDATE", "DELETE", "INTO", "MERGE", "APPLY", "EXEC", "EXECUTE"}
 # The words a module's own name follows (CREATE FUNCTION name (...), ...).
 _MODULE_KINDS = {"FUNCTION", "PROCEDURE", "PROC", "VIEW", "TRIGGER"}
+# The words that start a clause; a name after a comma of a FROM list is a table's.
+_CLAUSES = {"FROM", "JOIN", "ON", "SELECT", "WHERE", "SET", "GROUP BY", "ORDER BY", "HAVING"}
+_CLAUSES |= {"VALUES", "INTO", "UPDATE", "DELETE", "INSERT", "OUTPUT", "APPLY", "WITH"}
+_FROM_LIST = {"FROM", "JOIN", "ON"}
 _NAME_TYPES = {TokenType.VAR, TokenType.IDENTIFIER}
 # The view lists "by-name dependencies on user-defined entities": not the system views.
 _SYSTEM_SCHEMAS = {"sys", "information_schema"}
@@ -89,7 +93,14 @@ def referenced_names(definition: str | None) -> str:
         return "[]"
     ctes = _cte_names(tokens)
     found: list[list[str | None]] = []
+    clauses: list[str | None] = [None]  # the last clause word at each depth of parentheses
     for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.L_PAREN:
+            clauses.append(None)
+        elif tok.token_type == TokenType.R_PAREN and len(clauses) > 1:
+            clauses.pop()
+        elif tok.text.upper() in _CLAUSES:
+            clauses[-1] = tok.text.upper()
         if tok.token_type not in _NAME_TYPES or (i and tokens[i - 1].token_type == TokenType.DOT):
             continue
         parts, end = _name_at(tokens, i)
@@ -97,7 +108,8 @@ def referenced_names(definition: str | None) -> str:
         before = tokens[i - 1].text.upper() if i else ""
         if before in _MODULE_KINDS or not parts or (called and len(parts) == 1):
             continue
-        if before not in _NAME_FOLLOWS and not called:
+        listed = before == "," and clauses[-1] in _FROM_LIST  # FROM a, b
+        if before not in _NAME_FOLLOWS and not called and not listed:
             continue
         if tok.text.startswith("#") or (len(parts) == 1 and tok.text.casefold() in ctes):
             continue

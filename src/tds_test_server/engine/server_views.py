@@ -9,6 +9,7 @@ from __future__ import annotations
 SESSION_TEMP_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS __azsql_session (key TEXT PRIMARY KEY, value);
 CREATE TEMP TABLE IF NOT EXISTS __azsql_rowcounts (object_id INTEGER PRIMARY KEY, rows, pages);
+CREATE TEMP TABLE IF NOT EXISTS __azsql_users (name TEXT COLLATE NOCASE, principal_id INTEGER);
 CREATE TEMP TABLE IF NOT EXISTS __azsql_dmv_sessions (
     session_id, login_time, host_name, program_name, login_name, status,
     last_request_start_time, last_request_end_time, lock_timeout, row_count,

@@ -154,6 +154,12 @@ class SessionState:
                 engine.edition.max_compatibility_level,
             ),
         )
+        # the database's --login users (principal_views.py), the session's own among them
+        users = {p.user_name.casefold(): p for p in (*info.users, self.principal)}
+        self.conn.executemany(
+            "INSERT INTO temp.__azsql_users VALUES (?, ?)",
+            [(p.user_name, p.user_id) for p in users.values() if not p.privileged],
+        )
         self.sequence_values = builtins.register(self.conn, self)
         principals.register_functions(
             self.conn,

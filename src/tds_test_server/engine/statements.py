@@ -578,6 +578,7 @@ class Statements(ConstraintErrors):
             if name not in scope:
                 raise errors.must_declare(name)
             self._assign(scope, name, self._evaluate(rest, scope), _literal_type(rest))
+            self.rowcount = 1  # a simple assignment (@@ROWCOUNT page)
             return
         words = [word(t) or t.text.upper() for t in toks[1:]]
         if not words:
@@ -587,6 +588,7 @@ class Statements(ConstraintErrors):
         on = value == "ON"
         if option not in _SET_ACCEPTED:
             raise errors.unsupported(f"SET {option}")
+        self.rowcount = 0  # SET <option> resets @@ROWCOUNT (@@ROWCOUNT page)
         if option == "NOCOUNT":
             self.nocount = on
         elif option == "DATEFORMAT":

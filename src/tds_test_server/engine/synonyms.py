@@ -6,9 +6,11 @@ brackets, an omitted middle part left empty (`[Other]..[T]`). The base need not 
 when the synonym is created; a statement that names the synonym binds it to its base by
 name when it runs, and fails then if there is none: error 5313 (a choice for a base in
 another database, which this one-database server cannot hold), or 7202 for a base on a
-linked server (this server has none in sys.servers). SELECT is checked on the synonym,
-not its base: everything here is dbo's, so the ownership chain is unbroken, as between
-a view and its tables.
+linked server (this server has none in sys.servers). SELECT (EXECUTE for a synonym of
+a procedure, which EXEC runs) is checked on the synonym, not its base: everything here
+is dbo's, so the ownership chain is unbroken, as between a view and its tables (the
+pages say the base's permissions are checked when the statement runs, not how a chain
+applies: unverified).
 """
 
 from __future__ import annotations
@@ -118,6 +120,22 @@ def resolve_synonyms(tree: exp.Expression, catalog: Catalog, database: str) -> e
         table.set("catalog", None)
         table.meta["synonym"] = (oid, catalog.objects[oid].schema_id)
     return tree
+
+
+def procedure_base(catalog: Catalog, schema: str, name: str, database: str) -> int | None:
+    """The object_id of the procedure that synonym schema.name stands for, None when
+    schema.name is no synonym; 5313 when its base is no procedure of this database
+    (EXEC of a synonym runs its base: "Synonyms (Database Engine)", Using Synonyms)."""
+    found = catalog.synonyms.get((schema.casefold(), name.casefold()))
+    if found is None:
+        return None
+    oid, parts = found
+    base_schema, base_name = _local_base(parts, database)
+    base = catalog.resolve_object_id(quoted([base_schema, base_name])) if base_name else None
+    row = catalog.object_row(base) if base is not None else None
+    if row is None or row.type != "P":
+        raise _invalid_synonym(catalog, oid)
+    return row.object_id
 
 
 def _local_base(parts: list[str], database: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
 from .aggregate_operands import check_aggregate_operands
+from .bitwise import rewrite_binary_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
 from .clr_sql import rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
@@ -337,6 +338,7 @@ class Translator:
         rewrite_date_arithmetic(tree, self.catalog)  # after: a string beside it is converted
         rewrite_ascii_likes(tree, self.catalog)
         rewrite_replicates(tree, self.catalog)
+        rewrite_binary_operands(tree)  # before CONVERT and SUBSTRING are rewritten
         rewrite_converts(tree, self.catalog)
         rewrite_quantified(tree)
         rewrite_values_aliases(tree)

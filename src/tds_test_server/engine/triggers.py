@@ -44,8 +44,8 @@ from sqlglot.tokens import TokenType
 
 from ..results import Done, Message, Result, TdsError
 from . import errors
-from .batches import Statement, tokenize, word
-from .body_flow import Return, body_tokens, condition_test, parse_body, run_flow
+from .batches import Statement, statement_tokens, tokenize, word
+from .body_flow import Return, condition_test, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA, Table
 from .columns_updated import with_update_tests
 from .module_headers import is_create_procedure, module_header
@@ -120,7 +120,7 @@ def _with_pseudo_tables(body: str, level: int) -> str:
     a comma of a FROM list, or before a dot) naming the level's temporary table: a
     column of that name (SET Deleted = 1, SELECT Id, Deleted) stays."""
     pieces, at = [], 0
-    toks = body_tokens(body, 0, len(body))
+    toks = statement_tokens(body)
     clause = None  # the last clause keyword seen
     for i, tok in enumerate(toks):
         name = tok.text.casefold()

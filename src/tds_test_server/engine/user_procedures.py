@@ -36,6 +36,7 @@ from .session_state import Variable, _now_text
 from .sql_types import TYPE_IDS, storage
 from .sqltext import split_name
 from .statements import _tail
+from .synonyms import SYNONYM, procedure_base
 from .temp_tables import drop_made_since
 from .token_stream import Tokens
 
@@ -226,8 +227,11 @@ class UserProcedures(Procedures):
             return None
         schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
         oid = self.catalog.resolve_object_id(f"[{schema}].[{parts[-1]}]")
-        row = self.catalog.object_row(oid) if oid is not None else None
-        if row is None or row.type != "P":
+        row = named = self.catalog.object_row(oid) if oid is not None else None
+        if row is not None and row.type == SYNONYM:  # EXECUTE is the synonym's (synonyms.py)
+            oid = procedure_base(self.catalog, schema, parts[-1], self.database)
+            row = self.catalog.object_row(oid) if oid is not None else None
+        if row is None or named is None or row.type != "P":
             return None
         found = self.conn.execute(
             "SELECT definition FROM __azsql_objects WHERE object_id = ?", (oid,)
@@ -236,11 +240,11 @@ class UserProcedures(Procedures):
             return None
         if not self._proc_depth:  # a procedure's own EXEC: ownership chaining, no check
             schema_row = self.conn.execute(
-                "SELECT name FROM __azsql_schemas WHERE schema_id = ?", (row.schema_id,)
+                "SELECT name FROM __azsql_schemas WHERE schema_id = ?", (named.schema_id,)
             ).fetchone()
             where = (self.database, schema_row[0] if schema_row else schema)
-            ids = (row.object_id, row.schema_id)
-            self.principal.check_object(self.conn, "EXECUTE", row.name, ids, where)
+            ids = (named.object_id, named.schema_id)
+            self.principal.check_object(self.conn, "EXECUTE", named.name, ids, where)
         stmt = Statement(found[0], tokenize(found[0]), 1)
         return row.name, parse_procedure(stmt)
 

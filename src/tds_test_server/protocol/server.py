@@ -29,7 +29,7 @@ from typing import Any
 from ..editions import EDITIONS, SQL_SERVER_2022, Edition
 from ..engine.languages import language
 from ..faults import Fault, FaultSet, fault_error
-from ..principals import Principal
+from ..principals import FIRST_USER_ID, Principal
 from ..results import EngineSession, SessionInfo, TdsError
 from ..sample import SAMPLE, SAMPLE_DATABASE
 from . import tokens
@@ -451,6 +451,7 @@ class Connection:
             app_name=login.app_name,
             host_name=login.host_name,
             principal=self.principal,
+            users=tuple(self.server.logins.values()),
             # the login's own language, else its principal's default (CREATE LOGIN ...
             # WITH DEFAULT_LANGUAGE), else us_english
             language=login.language or (self.principal.default_language if self.principal else ""),
@@ -726,8 +727,9 @@ class ThreadedTdsServer(ConnectionHelpers):
         self.edition = EDITIONS[edition] if isinstance(edition, str) else edition
         # Least-privileged logins (db_datareader plus grants), by lower-case name.
         self.logins: dict[str, Principal] = {}
-        for spec in logins:
+        for index, spec in enumerate(logins):
             principal = Principal.parse(spec) if isinstance(spec, str) else spec
+            principal = replace(principal, principal_id=FIRST_USER_ID + index)
             if principal.login.lower() == user.lower():
                 raise ValueError(f"login {principal.login!r} is the privileged --user login")
             self.edition.check_grants(principal)
