@@ -311,6 +311,30 @@ CASES: list[Case] = [
     ),
     Case("JSON_VALUE", """SELECT JSON_VALUE('{"a":{"b":"5"}}', '$.a.b')""", [("5",)]),
     Case("JSON_QUERY", """SELECT JSON_QUERY('{"a":{"b":5}}', '$.a')""", [('{"b":5}',)]),
+    # -- CHECKSUM / BINARY_CHECKSUM: int; equal lists hash alike (the values are not SQL Server's)
+    Case(
+        "CHECKSUM",
+        "SELECT CASE WHEN CHECKSUM(N'McCavity', 1) = CHECKSUM(N'Mccavity ', 1) THEN 1 ELSE 0 END, CASE WHEN BINARY_CHECKSUM('McCavity') = BINARY_CHECKSUM('Mccavity') THEN 1 ELSE 0 END, CASE WHEN CHECKSUM(NULL, 1) = CHECKSUM(NULL, 1) THEN 1 ELSE 0 END, CASE WHEN CHECKSUM(1, 2) = CHECKSUM(2, 1) THEN 1 ELSE 0 END",
+        [(1, 0, 1, 0)],
+        ["int", "int", "int", "int"],
+    ),
+    Case(
+        "CHECKSUM",
+        f"SELECT TOP 1 CHECKSUM(Name, ListPrice) - CHECKSUM(UPPER(Name), ListPrice), BINARY_CHECKSUM(NULL) - BINARY_CHECKSUM(NULL), CHECKSUM(NEWID()) * 0 FROM {P} ORDER BY ProductID",
+        [(0, 0, 0)],
+        ["int", "int", "int"],
+    ),
+    Case(
+        "CHECKSUM",
+        f"SELECT COUNT(*) FROM {P} WHERE ABS(CHECKSUM(NEWID())) % 100 < 100",
+        same_as=f"SELECT COUNT(*) FROM {P}",
+    ),
+    Case(
+        "CHECKSUM",
+        f"SELECT COUNT(*) FROM (SELECT TOP 5 ProductID FROM {P} ORDER BY CHECKSUM(NEWID())) AS s",
+        [(5,)],
+    ),
+    Case("CHECKSUM(*)", f"SELECT CHECKSUM(*) FROM {P}", error="name the columns: CHECKSUM(col1"),
     # -- FOR JSON and FOR XML: one document (in a subquery: refused)
     Case(
         "FOR JSON",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from . import functions
+from .checksums import CHECKSUM_FUNCTIONS
 from .clocks import CLOCK_FUNCTIONS
 from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
@@ -32,7 +33,8 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> Sequenc
     """Every function on `conn`; the connection's sequence values, which a rollback keeps."""
     functions.register(conn, ctx)
     for name, (arity, fn, deterministic) in (
-        CLOCK_FUNCTIONS
+        CHECKSUM_FUNCTIONS
+        | CLOCK_FUNCTIONS
         | COMPARISON_FUNCTIONS
         | CONVERT_FUNCTIONS
         | PARSE_CALLS

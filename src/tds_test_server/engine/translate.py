@@ -22,6 +22,7 @@ from ..results import ColumnType
 from . import errors
 from .aggregate_operands import check_aggregate_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
+from .checksums import check_checksum_star
 from .clr_sql import rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, rewrite_converts
@@ -720,6 +721,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         # a @variable's declared type, which the call names (the walk does not reach it)
         params.update(declared_in(call))
         return call
+    check_checksum_star(node)
     function = rewrite_parse(node) or rewrite_function(node) or rewrite_newer(node)
     function = function or rewrite_next_value(node)
     if function is not None:
