@@ -639,6 +639,16 @@ CASES: list[Case] = [
         f"SELECT SUM(OnlineOrderFlag) FROM {H}",
         error="Operand data type bit is invalid for sum operator.",
     ),
+    Case(  # no FILTER clause in T-SQL: FILTER is read as an alias, and the '(' is wrong
+        "aggregates",
+        f"SELECT AVG(v) FILTER (WHERE v > 1) FROM {V5}",
+        error="Incorrect syntax near '('.",
+    ),
+    Case(
+        "aggregates",
+        f"SELECT v FILTER FROM {V5} ORDER BY FILTER DESC",
+        [(10,), (4,), (3,), (2,), (1,)],
+    ),
     Case(
         "aggregates",
         f"SELECT SUM(CAST(OnlineOrderFlag AS int)) FROM {H}",
