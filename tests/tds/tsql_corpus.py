@@ -311,6 +311,33 @@ CASES: list[Case] = [
     ),
     Case("JSON_VALUE", """SELECT JSON_VALUE('{"a":{"b":"5"}}', '$.a.b')""", [("5",)]),
     Case("JSON_QUERY", """SELECT JSON_QUERY('{"a":{"b":5}}', '$.a')""", [('{"b":5}',)]),
+    # -- JSON_MODIFY: lax/strict, append, NULL deletes in lax mode (the page's examples)
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY(JSON_MODIFY(JSON_MODIFY('{"name":"John","skills":["C#","SQL"]}', '$.name', 'Mike'), '$.surname', 'Smith'), 'append $.skills', 'Azure'), JSON_MODIFY('{"name":"John","age":7}', '$.name', NULL)""",
+        [('{"name":"Mike","skills":["C#","SQL","Azure"],"surname":"Smith"}', '{"age":7}')],
+        ["nvarchar(max)", "nvarchar(max)"],
+    ),
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY('{"s":1}', '$.s', '["a","b"]'), JSON_MODIFY('{"s":1}', '$.s', JSON_QUERY('["a","b"]')), JSON_MODIFY('{"price":49.99}', '$.Price', CAST(JSON_VALUE('{"price":49.99}', '$.price') AS numeric(4,2)))""",
+        [('{"s":"[\\"a\\",\\"b\\"]"}', '{"s":["a","b"]}', '{"price":49.99,"Price":49.99}')],
+    ),
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY('{"a":1}', 'strict $.a', NULL), JSON_MODIFY('{"a":1}', '$.b', NULL), JSON_MODIFY('{"a":1}', 'lax $.x.y', 5), JSON_MODIFY('{"a":[1,2]}', '$.a[1]', 3), JSON_MODIFY(NULL, '$.a', 1)""",
+        [('{"a":null}', '{"a":1}', '{"a":1}', '{"a":[1,3]}', None)],
+    ),
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY('{"a":1}', 'strict $.b', 2)""",
+        error="Property cannot be found on the specified JSON path.",
+    ),
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY('{"a":1}', 'a.b', 2)""",
+        error="JSON path is not properly formatted.",
+    ),
     # -- CHECKSUM / BINARY_CHECKSUM: int; equal lists hash alike (the values are not SQL Server's)
     Case(
         "CHECKSUM",

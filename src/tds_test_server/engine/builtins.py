@@ -16,6 +16,7 @@ from .datalength import DATALENGTH_FUNCTIONS
 from .date_arithmetic import DATE_ARITHMETIC_FUNCTIONS
 from .date_from_parts import DATE_FROM_PARTS_FUNCTIONS
 from .hashbytes import HASHBYTES_FUNCTIONS
+from .json_modify import JSON_MODIFY_FUNCTIONS
 from .like_patterns import LIKE_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
@@ -43,6 +44,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> Sequenc
         | DATE_ARITHMETIC_FUNCTIONS
         | DATE_FROM_PARTS_FUNCTIONS
         | HASHBYTES_FUNCTIONS
+        | JSON_MODIFY_FUNCTIONS
         | LIKE_FUNCTIONS
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS
