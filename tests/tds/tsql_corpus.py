@@ -361,7 +361,26 @@ CASES: list[Case] = [
         f"SELECT COUNT(*) FROM (SELECT TOP 5 ProductID FROM {P} ORDER BY CHECKSUM(NEWID())) AS s",
         [(5,)],
     ),
-    Case("CHECKSUM(*)", f"SELECT CHECKSUM(*) FROM {P}", error="name the columns: CHECKSUM(col1"),
+    Case(  # CHECKSUM(*): the table's columns in their order
+        "CHECKSUM",
+        "SELECT COUNT(*) FROM SalesLT.ProductCategory AS c WHERE CHECKSUM(*) = CHECKSUM(c.ProductCategoryID, c.ParentProductCategoryID, c.Name, c.rowguid, c.ModifiedDate)",
+        same_as="SELECT COUNT(*) FROM SalesLT.ProductCategory",
+    ),
+    Case(  # BINARY_CHECKSUM(*) leaves out the xml column; CHECKSUM(*) refuses it
+        "CHECKSUM",
+        "SELECT COUNT(*) FROM SalesLT.ProductModel WHERE BINARY_CHECKSUM(*) = BINARY_CHECKSUM(ProductModelID, Name, rowguid, ModifiedDate)",
+        same_as="SELECT COUNT(*) FROM SalesLT.ProductModel",
+    ),
+    Case(
+        "CHECKSUM",
+        "SELECT CHECKSUM(*) FROM SalesLT.ProductModel",
+        error="CHECKSUM(*) over the xml column CatalogDescription",
+    ),
+    Case(
+        "CHECKSUM(*) over a subquery",
+        f"SELECT CHECKSUM(*) FROM (SELECT ProductID FROM {P}) AS s",
+        error="name the columns: CHECKSUM(a, b, ...)",
+    ),
     # -- FOR JSON and FOR XML: one document (in a subquery: refused)
     Case(
         "FOR JSON",

@@ -22,7 +22,7 @@ from ..results import ColumnType
 from . import errors
 from .aggregate_operands import check_aggregate_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
-from .checksums import check_checksum_star
+from .checksums import expand_checksum_stars
 from .clr_sql import rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, rewrite_converts
@@ -332,6 +332,7 @@ class Translator:
         rewrite_system_time(tree, self.catalog)  # before the tables are renamed below
         rewrite_datalengths(tree, self.catalog)
         rewrite_hashbytes(tree, self.catalog)
+        expand_checksum_stars(tree, self.catalog)
         rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
         check_aggregate_operands(tree, self.catalog)  # SQLite sums text as 0
@@ -722,7 +723,6 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         # a @variable's declared type, which the call names (the walk does not reach it)
         params.update(declared_in(call))
         return call
-    check_checksum_star(node)
     function = rewrite_parse(node) or rewrite_function(node) or rewrite_newer(node)
     function = function or rewrite_json_modify(node) or rewrite_next_value(node)
     if function is not None:
