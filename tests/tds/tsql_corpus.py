@@ -311,6 +311,76 @@ CASES: list[Case] = [
     ),
     Case("JSON_VALUE", """SELECT JSON_VALUE('{"a":{"b":"5"}}', '$.a.b')""", [("5",)]),
     Case("JSON_QUERY", """SELECT JSON_QUERY('{"a":{"b":5}}', '$.a')""", [('{"b":5}',)]),
+    # -- JSON_MODIFY: lax/strict, append, NULL deletes in lax mode (the page's examples)
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY(JSON_MODIFY(JSON_MODIFY('{"name":"John","skills":["C#","SQL"]}', '$.name', 'Mike'), '$.surname', 'Smith'), 'append $.skills', 'Azure'), JSON_MODIFY('{"name":"John","age":7}', '$.name', NULL)""",
+        [('{"name":"Mike","skills":["C#","SQL","Azure"],"surname":"Smith"}', '{"age":7}')],
+        ["nvarchar(max)", "nvarchar(max)"],
+    ),
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY('{"s":1}', '$.s', '["a","b"]'), JSON_MODIFY('{"s":1}', '$.s', JSON_QUERY('["a","b"]')), JSON_MODIFY('{"price":49.99}', '$.Price', CAST(JSON_VALUE('{"price":49.99}', '$.price') AS numeric(4,2)))""",
+        [('{"s":"[\\"a\\",\\"b\\"]"}', '{"s":["a","b"]}', '{"price":49.99,"Price":49.99}')],
+    ),
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY('{"a":1}', 'strict $.a', NULL), JSON_MODIFY('{"a":1}', '$.b', NULL), JSON_MODIFY('{"a":1}', 'lax $.x.y', 5), JSON_MODIFY('{"a":[1,2]}', '$.a[1]', 3), JSON_MODIFY(NULL, '$.a', 1)""",
+        [('{"a":null}', '{"a":1}', '{"a":1}', '{"a":[1,3]}', None)],
+    ),
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY('{"a":1}', 'strict $.b', 2)""",
+        error="Property cannot be found on the specified JSON path.",
+    ),
+    Case(
+        "JSON_MODIFY",
+        """SELECT JSON_MODIFY('{"a":1}', 'a.b', 2)""",
+        error="JSON path is not properly formatted.",
+    ),
+    # -- CHECKSUM / BINARY_CHECKSUM: int; equal lists hash alike (the values are not SQL Server's)
+    Case(
+        "CHECKSUM",
+        "SELECT CASE WHEN CHECKSUM(N'McCavity', 1) = CHECKSUM(N'Mccavity ', 1) THEN 1 ELSE 0 END, CASE WHEN BINARY_CHECKSUM('McCavity') = BINARY_CHECKSUM('Mccavity') THEN 1 ELSE 0 END, CASE WHEN CHECKSUM(NULL, 1) = CHECKSUM(NULL, 1) THEN 1 ELSE 0 END, CASE WHEN CHECKSUM(1, 2) = CHECKSUM(2, 1) THEN 1 ELSE 0 END",
+        [(1, 0, 1, 0)],
+        ["int", "int", "int", "int"],
+    ),
+    Case(
+        "CHECKSUM",
+        f"SELECT TOP 1 CHECKSUM(Name, ListPrice) - CHECKSUM(UPPER(Name), ListPrice), BINARY_CHECKSUM(NULL) - BINARY_CHECKSUM(NULL), CHECKSUM(NEWID()) * 0 FROM {P} ORDER BY ProductID",
+        [(0, 0, 0)],
+        ["int", "int", "int"],
+    ),
+    Case(
+        "CHECKSUM",
+        f"SELECT COUNT(*) FROM {P} WHERE ABS(CHECKSUM(NEWID())) % 100 < 100",
+        same_as=f"SELECT COUNT(*) FROM {P}",
+    ),
+    Case(
+        "CHECKSUM",
+        f"SELECT COUNT(*) FROM (SELECT TOP 5 ProductID FROM {P} ORDER BY CHECKSUM(NEWID())) AS s",
+        [(5,)],
+    ),
+    Case(  # CHECKSUM(*): the table's columns in their order
+        "CHECKSUM",
+        "SELECT COUNT(*) FROM SalesLT.ProductCategory AS c WHERE CHECKSUM(*) = CHECKSUM(c.ProductCategoryID, c.ParentProductCategoryID, c.Name, c.rowguid, c.ModifiedDate)",
+        same_as="SELECT COUNT(*) FROM SalesLT.ProductCategory",
+    ),
+    Case(  # BINARY_CHECKSUM(*) leaves out the xml column; CHECKSUM(*) refuses it
+        "CHECKSUM",
+        "SELECT COUNT(*) FROM SalesLT.ProductModel WHERE BINARY_CHECKSUM(*) = BINARY_CHECKSUM(ProductModelID, Name, rowguid, ModifiedDate)",
+        same_as="SELECT COUNT(*) FROM SalesLT.ProductModel",
+    ),
+    Case(
+        "CHECKSUM",
+        "SELECT CHECKSUM(*) FROM SalesLT.ProductModel",
+        error="CHECKSUM(*) over the xml column CatalogDescription",
+    ),
+    Case(
+        "CHECKSUM(*) over a subquery",
+        f"SELECT CHECKSUM(*) FROM (SELECT ProductID FROM {P}) AS s",
+        error="name the columns: CHECKSUM(a, b, ...)",
+    ),
     # -- FOR JSON and FOR XML: one document (in a subquery: refused)
     Case(
         "FOR JSON",
@@ -614,6 +684,16 @@ CASES: list[Case] = [
         "aggregates",
         f"SELECT SUM(OnlineOrderFlag) FROM {H}",
         error="Operand data type bit is invalid for sum operator.",
+    ),
+    Case(  # no FILTER clause in T-SQL: FILTER is read as an alias, and the '(' is wrong
+        "aggregates",
+        f"SELECT AVG(v) FILTER (WHERE v > 1) FROM {V5}",
+        error="Incorrect syntax near '('.",
+    ),
+    Case(
+        "aggregates",
+        f"SELECT v FILTER FROM {V5} ORDER BY FILTER DESC",
+        [(10,), (4,), (3,), (2,), (1,)],
     ),
     Case(
         "aggregates",

@@ -386,6 +386,8 @@ def test_write_refusals(sql: str, fragment: str) -> None:
         ("SELECT * FROM t LIMIT @n", "no LIMIT"),
         ("SELECT * FROM t LIMIT 5", "for pages, ORDER BY a unique key (or columns unique"),
         ("SELECT a FROM t WHERE b ILIKE 'x%'", "T-SQL has no ILIKE"),
+        ("SELECT AVG(x) FILTER (WHERE x > 1) FROM t", "Put the condition inside: AVG(CASE"),
+        ("SELECT g, COUNT(*) FILTER (WHERE x > 1) AS n FROM t GROUP BY g", "no FILTER clause"),
         ("SELECT a FROM t OFFSET 5 ROWS FETCH NEXT 5 ROWS ONLY", "needs ORDER BY"),
         ("SELECT * FROM (SELECT a FROM t OFFSET 5 ROWS) AS x", "needs ORDER BY"),
         ("SELECT a::varchar(10) FROM t", "T-SQL has no :: cast. Write CAST(value AS varchar)"),

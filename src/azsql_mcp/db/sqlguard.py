@@ -398,6 +398,14 @@ def _check_tree(tree: exp.Expr, allowed: str) -> None:
                 " Latin1_General_CI_AS after the column to make sure.",
                 allowed,
             )
+        elif isinstance(node, exp.Filter):
+            # SQL Server reads FILTER as a column alias: "Incorrect syntax near '('."
+            refuse(
+                "FILTER (WHERE ...): T-SQL has no FILTER clause on aggregates. Put the"
+                " condition inside: AVG(CASE WHEN condition THEN x END), COUNT(CASE WHEN"
+                " condition THEN 1 END).",
+                allowed,
+            )
         elif isinstance(node, exp.Query) and node.args.get("offset") and not node.args.get("order"):
             refuse(
                 "OFFSET ... FETCH needs ORDER BY in T-SQL: add ORDER BY on a unique key before"

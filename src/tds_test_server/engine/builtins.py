@@ -8,6 +8,7 @@ import sqlite3
 
 from . import functions
 from .bitwise import BITWISE_FUNCTIONS
+from .checksums import CHECKSUM_FUNCTIONS
 from .clocks import CLOCK_FUNCTIONS
 from .comparisons import COMPARISON_FUNCTIONS
 from .convert import CONVERT_FUNCTIONS
@@ -16,6 +17,7 @@ from .datalength import DATALENGTH_FUNCTIONS
 from .date_arithmetic import DATE_ARITHMETIC_FUNCTIONS
 from .date_from_parts import DATE_FROM_PARTS_FUNCTIONS
 from .hashbytes import HASHBYTES_FUNCTIONS
+from .json_modify import JSON_MODIFY_FUNCTIONS
 from .like_patterns import LIKE_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
@@ -33,7 +35,8 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> Sequenc
     """Every function on `conn`; the connection's sequence values, which a rollback keeps."""
     functions.register(conn, ctx)
     for name, (arity, fn, deterministic) in (
-        CLOCK_FUNCTIONS
+        CHECKSUM_FUNCTIONS
+        | CLOCK_FUNCTIONS
         | BITWISE_FUNCTIONS
         | COMPARISON_FUNCTIONS
         | CONVERT_FUNCTIONS
@@ -43,6 +46,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> Sequenc
         | DATE_ARITHMETIC_FUNCTIONS
         | DATE_FROM_PARTS_FUNCTIONS
         | HASHBYTES_FUNCTIONS
+        | JSON_MODIFY_FUNCTIONS
         | LIKE_FUNCTIONS
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS

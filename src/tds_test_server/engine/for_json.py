@@ -182,19 +182,19 @@ def _value(value: Any, ctype: ColumnType | None) -> str:
         digits = 4 if name in ("money", "smallmoney") else scale
         return str(tsql_convert(value, "varchar", 0, 0, None, "decimal", digits))
     if name in _DATES:
-        return _string(str(tsql_convert(value, "nvarchar", 0, 0, 126, name, scale)))
+        return json_string(str(tsql_convert(value, "nvarchar", 0, 0, 126, name, scale)))
     if name in ("char", "nchar") and length > 0:
-        return _string(str(value).ljust(length))  # padded as SQL Server holds it
+        return json_string(str(value).ljust(length))  # padded as SQL Server holds it
     if isinstance(value, bytes):
-        return _string(base64.b64encode(value).decode("ascii"))
+        return json_string(base64.b64encode(value).decode("ascii"))
     if name in INTEGER_TYPES or (not name and isinstance(value, int)):
         return str(int(value))
     if name in ("float", "real") or (not name and isinstance(value, float)):
         return repr(float(value))
-    return _string(str(value))
+    return json_string(str(value))
 
 
-def _string(text: str) -> str:
+def json_string(text: str) -> str:
     return f'"{_escape(text)}"'
 
 

@@ -23,6 +23,7 @@ from . import errors
 from .aggregate_operands import check_aggregate_operands
 from .bitwise import rewrite_binary_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
+from .checksums import expand_checksum_stars
 from .clr_sql import rewrite_clr, rewrite_spatial_texts
 from .comparisons import rewrite_comparisons
 from .convert_sql import cast_call, convert_call, rewrite_converts
@@ -40,6 +41,7 @@ from .hashbytes import rewrite_hashbytes
 from .hints import strip_option_clause
 from .inline_functions import inline_table_functions
 from .into_clause import IntoClause, take_into
+from .json_modify import rewrite_json_modify
 from .like_patterns import rewrite_ascii_likes
 from .newer_builtins import rewrite_newer
 from .number_stores import store_numbers
@@ -331,6 +333,7 @@ class Translator:
         rewrite_system_time(tree, self.catalog)  # before the tables are renamed below
         rewrite_datalengths(tree, self.catalog)
         rewrite_hashbytes(tree, self.catalog)
+        expand_checksum_stars(tree, self.catalog)
         rewrite_variant_properties(tree, self.catalog)
         rewrite_spatial_texts(tree, self.catalog)
         check_aggregate_operands(tree, self.catalog)  # SQLite sums text as 0
@@ -723,7 +726,7 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         params.update(declared_in(call))
         return call
     function = rewrite_parse(node) or rewrite_function(node) or rewrite_newer(node)
-    function = function or rewrite_next_value(node)
+    function = function or rewrite_json_modify(node) or rewrite_next_value(node)
     if function is not None:
         return function
     if isinstance(node, exp.Length):

@@ -21,6 +21,10 @@ The full-text predicates CONTAINS and FREETEXT, CHANGETABLE and WITH XMLNAMESPAC
 the test server does not have, are Msg 40517 where they start, rather than a syntax error
 further on (sqlglot cannot parse their documented forms either) or 195.
 
+sqlglot reads an aggregate's `FILTER (WHERE ...)`, which T-SQL lacks; here it is Msg 102
+"Incorrect syntax near '('." (FILTER is no reserved keyword, so SQL Server reads it as a
+column alias and stops at the parenthesis; the text is inferred, not documented).
+
 Words other dialects reserve and T-SQL does not (GLOB, REGEXP, NOTNULL, QUALIFY, LIMIT,
 ...) are plain names here, as in SQL Server: `SELECT glob FROM t`, `FROM t limit`. USER,
 SESSION_USER and CURRENT_USER are sqlglot's SessionUser, SYSTEM_USER its CurrentUser.
@@ -115,6 +119,18 @@ class EngineParser(TSQLParser):
             self._advance()
             return exp.Var(this="DEFAULT")
         return super()._parse_primary()
+
+    def _parse_window(self, this: exp.Expr | None, alias: bool = False) -> exp.Expr | None:
+        # T-SQL has no `agg(x) FILTER (WHERE ...)`: FILTER is no reserved keyword, so SQL
+        # Server reads it as a column alias and stops at the parenthesis after it
+        if (
+            self._curr
+            and self._curr.token_type == TokenType.FILTER
+            and self._next
+            and self._next.token_type == TokenType.L_PAREN
+        ):
+            raise errors.syntax_near("(")
+        return super()._parse_window(this, alias)
 
     def _parse_unsupported(self) -> exp.Expr:
         name = self._tokens[self._index - 2]
