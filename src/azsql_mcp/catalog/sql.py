@@ -37,11 +37,18 @@ WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
 ORDER BY s.name, o.name
 """
 
-FIND_OBJECT = """
+# sys.objects.type of the table-valued functions ("sys.objects"): SQL inline (IF), SQL
+# multi-statement (TF) and CLR (FT) ones, each 'table function' (functions.TABLE_FUNCTION).
+_TABLE_FUNCTIONS = "'IF', 'TF', 'FT'"
+
+# A table-valued function is described as a view is: its result columns are its
+# sys.columns rows; sys.partitions has no row of it.
+FIND_OBJECT = f"""
 SELECT o.object_id,
        s.name AS schema_name,
        o.name AS object_name,
-       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
+       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' ELSE 'table function' END
+         AS object_type,
        CAST(ep.value AS nvarchar(4000)) AS description,
        (SELECT SUM(p.rows) FROM sys.partitions AS p
          WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count
@@ -50,9 +57,31 @@ JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 LEFT JOIN sys.extended_properties AS ep
   ON ep.class = 1 AND ep.major_id = o.object_id AND ep.minor_id = 0
  AND ep.name = N'MS_Description'
-WHERE o.type IN ('U', 'V') AND o.name = @name
+WHERE o.type IN ('U', 'V', {_TABLE_FUNCTIONS}) AND o.name = @name
   AND (@schema IS NULL OR s.name = @schema)
 ORDER BY s.name, o.object_id
+"""
+
+# A function's parameters in order ("sys.parameters"; parameter_id 0, a scalar
+# function's return value, is none), typed as COLUMNS types a column: an alias or table
+# type by its name, is_readonly for a table-valued parameter. has_default_value is not
+# read: it is 0 for every T-SQL function (functions.py).
+_PARAMETER_COLUMNS = """p.parameter_id,
+       p.name AS parameter_name,
+       COALESCE(t.name, TYPE_NAME(p.user_type_id), TYPE_NAME(p.system_type_id)) AS type_name,
+       CASE WHEN p.user_type_id <> p.system_type_id AND p.system_type_id <> 240
+            THEN TYPE_NAME(p.system_type_id)
+            ELSE COALESCE(t.name, TYPE_NAME(p.user_type_id)) END AS base_type,
+       p.max_length,
+       p.[precision],
+       p.scale,
+       p.is_readonly"""
+FUNCTION_PARAMETERS = f"""
+SELECT {_PARAMETER_COLUMNS}
+FROM sys.parameters AS p
+LEFT JOIN sys.types AS t ON t.user_type_id = p.user_type_id
+WHERE p.object_id = @object_id AND p.parameter_id > 0
+ORDER BY p.parameter_id
 """
 
 # A synonym of that name ("sys.synonyms"), for describe_table to name its base object

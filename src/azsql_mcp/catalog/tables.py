@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from azsql_mcp.api import Database, DatabaseError
 from azsql_mcp.catalog import access, sql
+from azsql_mcp.catalog.functions import FunctionParameter, function_lines
 from azsql_mcp.catalog.names import (
     TABLE_HIDDEN,
     escaped_text,
@@ -194,7 +195,7 @@ _LEFT_OUT_VIEWS = {
 class TableDescription(BaseModel):
     schema_name: str
     name: str
-    type: Literal["table", "view"]
+    type: Literal["table", "view", "table function"]
     description: str | None
     row_count: int | None
     columns: list[ColumnDetail]
@@ -206,6 +207,8 @@ class TableDescription(BaseModel):
     check_constraints: list[CheckConstraint]
     features: TableFeatures = TableFeatures()
     left_out: LeftOut | None = None  # None when every list is whole
+    # A table function's parameters in order (its columns are those it returns).
+    parameters: list[FunctionParameter] = []
 
     @property
     def full_name(self) -> str:
@@ -305,8 +308,8 @@ def _part_name(chars: list[tuple[str, bool]]) -> str:
 async def describe_table(
     db: Database, table: str, column_pattern: str | None = None
 ) -> TableDescription:
-    """Everything the catalog says about one table or view; of its columns, those whose
-    names are LIKE `column_pattern` when given."""
+    """Everything the catalog says about one table, view or table-valued function; of its
+    columns, those whose names are LIKE `column_pattern` when given."""
     schema, name = parse_table_name(table)
     found, _ = await read_all(db, sql.FIND_OBJECT, {"name": name, "schema": schema})
     if not found:
@@ -323,6 +326,7 @@ async def describe_table(
         raise CatalogError(f"{table!r} is ambiguous: {names}. Pass it as schema.table.")
     obj = found[0]
     params = {"object_id": obj["object_id"]}
+    is_function = obj["object_type"] == "table function"
 
     async def fetch(query: str) -> list[dict[str, Any]]:
         return (await read_all(db, query, params))[0]
@@ -341,6 +345,9 @@ async def describe_table(
         foreign = group.create_task(fetch(sql.FOREIGN_KEYS))
         indexes = group.create_task(fetch(sql.INDEXES))
         checks = group.create_task(fetch(sql.CHECK_CONSTRAINTS))
+        parameters = group.create_task(
+            fetch(sql.FUNCTION_PARAMETERS) if is_function else _no_rows()
+        )
         # small answers, one after another: a table's description holds at most six
         # of the pool's connections at once (10 by default), not nine
         extras = group.create_task(
@@ -360,6 +367,7 @@ async def describe_table(
         description=obj["description"],
         row_count=_int_or_none(obj["row_count"]),
         columns=[_column(r) for r in columns.result()],
+        parameters=[function_parameter(r) for r in parameters.result()],
         primary_key=primary,
         unique_constraints=uniques,
         foreign_keys=outgoing,
@@ -414,6 +422,21 @@ def _synonym_text(row: dict[str, Any]) -> str:
     return (
         f"{synonym} is a synonym for {local} (a synonym has no columns of its own):"
         f" call describe_table with {local!r} instead; reads of the synonym read it."
+    )
+
+
+async def _no_rows() -> list[dict[str, Any]]:
+    return []
+
+
+def function_parameter(r: dict[str, Any]) -> FunctionParameter:
+    """A FUNCTION_PARAMETERS row: its type as declared (an alias or table type by name)."""
+    base = r["base_type"]
+    sized = format_sql_type(base, int(r["max_length"]), int(r["precision"]), int(r["scale"]))
+    declared = r["type_name"] if r["type_name"] != base else sized
+    return FunctionParameter(
+        name=r["parameter_name"],
+        type=declared + (" READONLY" if r["is_readonly"] else ""),
     )
 
 
@@ -626,6 +649,8 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
     left_out = info.left_out or LeftOut()
     total = len(info.columns) + left_out.columns
     lines = [f"{info.type} {qualified_text(info.schema_name, info.name)} ({total} columns{rows})"]
+    if info.type == "table function":
+        lines += function_lines(info.schema_name, info.name, info.parameters)
     features = info.features
     lines += kind_lines(features)
     if features.partitioned_on:

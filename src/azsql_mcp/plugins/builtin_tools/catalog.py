@@ -79,8 +79,9 @@ async def describe_table(
     ],
     columns: Annotated[str | None, Field(description="LIKE pattern on column names")] = None,
 ) -> ToolResult:
-    """Describe a table or view before querying it: columns (type, nulls, default,
-    identity, computed, hidden, masked, encrypted), keys, indexes, checks."""
+    """Describe a table, view or table-valued function before querying it: columns
+    (type, nulls, default, identity, computed, hidden, masked, encrypted), keys, indexes,
+    checks; a function's parameters and how to call it."""
     with clear_errors():
         info = catalog.fit_description(await catalog.describe_table(ctx.db, table, columns))
     user = await catalog.definitions_grantee(ctx.db, info)
