@@ -212,3 +212,12 @@ async def test_the_console_schema_page_lists_table_functions(
     taking = "table function (@CustomerID int, @Status nvarchar(20)), 2 columns"
     assert f'<b>dbo.OrdersOf</b> <span class="muted">{taking}</span>' in page, page
     assert ("<b>dbo.SecretFn</b>" in page) != (azsql_principal == READER)
+
+
+async def test_the_query_builder_describes_a_table_function(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    args = {"table": "dbo.OrdersOf", "operation": "select"}
+    result = await mcp_client.get_prompt("sql_query_builder", args)
+    text = "\n".join(m.content.text for m in result.messages)  # type: ignore[union-attr]
+    assert "Read it as SELECT * FROM dbo.OrdersOf(@CustomerID, @Status)" in text, text
