@@ -45,6 +45,9 @@ async def test_template_variables(mcp_client):
     assert "Product" in tables and "ProductCategory" in tables
     assert all("." not in t for t in tables)
     assert await values(mcp_client, TABLE, "table", "Prod", schema="nope") == []
+    # a table function, which the table resource describes
+    functions = await values(mcp_client, TABLE, "table", "ufn", schema="dbo")
+    assert functions == ["ufnGetCustomerInformation"]
 
 
 async def test_sources_and_unknown_arguments(mcp_client, make_azsql_server, azsql_config):

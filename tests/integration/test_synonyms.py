@@ -187,7 +187,9 @@ async def test_list_tables_lists_synonyms_with_their_base(mcp_client: Client[Any
         assert listed[name]["type"] == "synonym" and listed[name]["base_object"] == base
         assert listed[name]["row_count"] is None
         assert f"\ndbo.{name} (synonym for {base})\n" in result.content[0].text
-    assert result.content[0].text.startswith(f"{len(listed)} tables, views and synonyms\n")
+    # dbo holds the sample's table function too
+    first = f"{len(listed)} tables, views, synonyms and table functions\n"
+    assert result.content[0].text.startswith(first)
     names = [t["name"] for t in result.structured_content["tables"]]
     assert names == sorted(names, key=str.casefold)  # among the tables, by name
     tables = await mcp_client.call_tool("list_tables", {"schema": "SalesLT"})
@@ -234,7 +236,8 @@ async def test_the_resources_show_synonyms_with_their_base(mcp_client: Client[An
     assert listed[("dbo", "Products")]["type"] == "synonym"
     assert "base_object" not in listed[("SalesLT", "Product")]
     schema = _text(await mcp_client.read_resource("database://schema"))
-    assert f"{len(tables['tables'])} tables, views and synonyms" in schema.splitlines()[0]
+    kinds = "tables, views, synonyms and table functions"  # the sample's dbo function too
+    assert f"{len(tables['tables'])} {kinds}" in schema.splitlines()[0]
     for name, base in SYNONYMS.items():
         assert f"\ndbo.{name} (synonym for {base})\n" in schema
     assert "\nSalesLT.Product: " in schema  # the tables keep their columns
@@ -263,9 +266,11 @@ async def test_the_console_schema_page_lists_synonyms(
     assert "<b>SalesLT.Product</b>" in whole  # beside the tables
     assert "<b>dbo.Odd</b>" in first and "<b>dbo.OtherOrders</b>" in first
     assert "<b>dbo.Products</b>" not in first  # the next page's
-    count = len(SYNONYMS) + 1 + (0 if "<b>dbo.Unseen</b>" not in whole else 1)  # and Odd
-    assert f"<span>Tables, views and synonyms 1 to 2 of {count}</span>" in first
-    assert f">dbo</a></td><td>0</td><td>0</td><td>{count}</td>" in picker
+    synonyms = len(SYNONYMS) + 1 + (0 if "<b>dbo.Unseen</b>" not in whole else 1)  # and Odd
+    count = synonyms + 1  # and the sample's table function
+    kinds = "Tables, views, synonyms and table functions"
+    assert f"<span>{kinds} 1 to 2 of {count}</span>" in first
+    assert f">dbo</a></td><td>0</td><td>0</td><td>{synonyms}</td><td>1</td>" in picker
 
 
 async def test_completions_offer_no_synonym(mcp_client: Client[Any]) -> None:

@@ -286,7 +286,8 @@ async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
     assert len(text) < 9_000  # the lines that fit
     lines = text.splitlines()  # the header, the fence and its note, then a line a table
     more = next(i for i, line in enumerate(lines) if line.startswith("(... "))
-    listed = [line.split(":", 1)[0].removesuffix(" (view)") for line in lines[3:more]]
+    # a line is "name: columns", "name (view): ..." or "name (table function: @p int): ..."
+    listed = [re.split(r" \(|:", line, maxsplit=1)[0] for line in lines[3:more]]
     total = int(text.split(" ", 1)[0])  # the header counts every table and view
     assert 1 < len(listed) < total
     # the columns of the tables it shows (and of few more, from a lower bound of their

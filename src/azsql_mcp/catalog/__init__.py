@@ -12,6 +12,7 @@ from azsql_mcp.catalog.diagram import (
     render_mermaid,
     select_tables,
 )
+from azsql_mcp.catalog.functions import FunctionParameter
 from azsql_mcp.catalog.names import (
     escaped_text,
     identifier,
@@ -51,7 +52,7 @@ from azsql_mcp.catalog.showplan import (
     summarize_plan,
 )
 from azsql_mcp.catalog.table_features import SecurityPredicate, TableFeatures, Trigger
-from azsql_mcp.catalog.table_pages import cursor_after, first_page
+from azsql_mcp.catalog.table_pages import cursor_after, first_page, listing_kinds
 from azsql_mcp.catalog.tables import (
     DEFINITION_HIDDEN,
     NO_SELECT,
@@ -91,6 +92,7 @@ __all__ = [
     "ColumnDetail",
     "DatabaseInfo",
     "ForeignKey",
+    "FunctionParameter",
     "IndexDetail",
     "KeyConstraint",
     "LeftOut",
@@ -126,6 +128,7 @@ __all__ = [
     "identifier",
     "is_regular",
     "list_tables",
+    "listing_kinds",
     "long_running_queries",
     "name_text",
     "parse_table_name",

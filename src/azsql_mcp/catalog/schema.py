@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from azsql_mcp.api import Database, DatabaseError, DatabaseUnavailable, advice
 from azsql_mcp.catalog import sql
+from azsql_mcp.catalog.functions import TABLE_FUNCTION, FunctionParameter, parameters_text
 from azsql_mcp.catalog.names import escaped_text, name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
 from azsql_mcp.catalog.table_pages import cursor_of
@@ -19,6 +20,7 @@ from azsql_mcp.catalog.tables import (
     NO_SELECT_STAR,
     TABLE_HIDDEN,
     format_sql_type,
+    listed_parameters,
     referenced_table,
 )
 from azsql_mcp.values import records
@@ -59,6 +61,9 @@ class TableOutline(BaseModel):
     # A synonym (type "synonym", no columns): its base object's name, as list_tables
     # gives it (TableSummary.base_object)
     base_object: str | None = None
+    # A table function's parameters in order, as list_tables gives them (its columns are
+    # those it returns); None for other objects
+    parameters: list[FunctionParameter] | None = None
 
 
 class SchemaOverview(BaseModel):
@@ -198,6 +203,10 @@ async def schema_page(
         return SchemaPage(overview=SchemaOverview(tables=[], truncated=False), total=0)
     overview = await schema_overview(db, schema, object_ids=[r["object_id"] for r in rows])
     overview.tables += [_synonym(r) for r in rows if r["base_object_name"] is not None]
+    taking = await listed_parameters(db, rows, {"schema": schema, "pattern": None}, after)
+    for t in overview.tables:
+        if t.type == TABLE_FUNCTION:
+            t.parameters = taking.get((t.schema_name, _table_name(t)), [])
     # as the catalog's collation sorts them (schema_overview's order is Python's)
     place = {(r["schema_name"], r["object_name"]): i for i, r in enumerate(rows)}
     overview.tables.sort(key=lambda t: place.get((t.schema_name, _table_name(t)), len(place)))
@@ -242,11 +251,12 @@ class SchemaSize(BaseModel):
     tables: int
     views: int
     synonyms: int = 0
+    functions: int = 0  # table-valued
 
     @property
     def objects(self) -> int:
-        """Its tables, views and synonyms: what its pages list."""
-        return self.tables + self.views + self.synonyms
+        """Its tables, views, synonyms and table functions: what its pages list."""
+        return self.tables + self.views + self.synonyms + self.functions
 
 
 async def schema_sizes(db: Database) -> list[SchemaSize]:
@@ -259,6 +269,7 @@ async def schema_sizes(db: Database) -> list[SchemaSize]:
             tables=r["table_count"],
             views=r["view_count"],
             synonyms=r["synonym_count"],
+            functions=r["function_count"],
         )
         for r in rows
     ]
@@ -324,6 +335,10 @@ def render_schema(
         name = qualified_text(t.schema_name, _table_name(t))
         if t.base_object is not None:  # no columns: what a read of it reads
             line = f"{name} (synonym for {escaped_text(t.base_object)})"
+        elif t.parameters:  # what a call passes, then the columns it returns
+            line = f"{name} ({t.type}: {parameters_text(t.parameters)}): {cols}"
+        elif t.type == TABLE_FUNCTION:
+            line = f"{name} ({t.type}): {cols}"
         else:
             line = f"{name}{' (view)' if t.type == 'view' else ''}: {cols}"
         if t.references:

@@ -6,6 +6,16 @@ every user with metadata visibility can read, unlike sys.dm_db_partition_stats
 (VIEW DATABASE STATE). The counts are approximate by design.
 """
 
+# sys.objects.type of the table-valued functions ("sys.objects"): SQL inline (IF), SQL
+# multi-statement (TF) and CLR (FT) ones, each 'table function' (functions.TABLE_FUNCTION).
+_TABLE_FUNCTIONS = "'IF', 'TF', 'FT'"
+
+# How many parameters a table-valued function takes (sys.parameters), NULL for another
+# object: LIST_PARAMETERS is asked only of a page with a function that takes some.
+_PARAMETER_COUNT = f"""CASE WHEN o.type IN ({_TABLE_FUNCTIONS})
+            THEN (SELECT COUNT(*) FROM sys.parameters AS fp
+                   WHERE fp.object_id = o.object_id AND fp.parameter_id > 0) END"""
+
 # history_of: the table whose history a table holds, from sys.tables.history_table_id
 # (SQL Server 2016+; a system-versioned temporal table's, and from 2022 an updatable
 # ledger table's), at most one; none when that table is hidden from the login. Read in
@@ -15,21 +25,26 @@ every user with metadata visibility can read, unlike sys.dm_db_partition_stats
 # with its sys.synonyms.base_object_name (the name as written, each part bracketed) and
 # no row count (sys.partitions has none); a synonym is visible to a login as its other
 # objects are, when it holds a permission on it ("Metadata visibility configuration").
-LIST_TABLES = """
+# So are table-valued functions, with the number of their parameters (sys.parameters):
+# LIST_PARAMETERS reads those of a page's functions that have any, in one statement,
+# as a row each; aggregating them here would take STRING_AGG, which SQL Server 2016
+# lacks ("STRING_AGG (Transact-SQL)": 2017 and later).
+LIST_TABLES = f"""
 SELECT s.name AS schema_name,
        o.name AS object_name,
-       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' ELSE 'synonym' END
-         AS object_type,
+       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' WHEN 'SN' THEN 'synonym'
+            ELSE 'table function' END AS object_type,
        (SELECT SUM(p.rows) FROM sys.partitions AS p
          WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count,
        OBJECT_SCHEMA_NAME(cur.object_id) AS history_of_schema,
        OBJECT_NAME(cur.object_id) AS history_of_name,
-       y.base_object_name
+       y.base_object_name,
+       {_PARAMETER_COUNT} AS parameter_count
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 LEFT JOIN sys.tables AS cur ON cur.history_table_id = o.object_id
 LEFT JOIN sys.synonyms AS y ON y.object_id = o.object_id
-WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
+WHERE o.type IN ('U', 'V', 'SN', {_TABLE_FUNCTIONS}) AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND (@pattern IS NULL OR o.name LIKE @pattern)
   AND (@after_schema_name IS NULL OR s.name > @after_schema_name
@@ -37,11 +52,14 @@ WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
 ORDER BY s.name, o.name
 """
 
-FIND_OBJECT = """
+# A table-valued function is described as a view is: its result columns are its
+# sys.columns rows; sys.partitions has no row of it.
+FIND_OBJECT = f"""
 SELECT o.object_id,
        s.name AS schema_name,
        o.name AS object_name,
-       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
+       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' ELSE 'table function' END
+         AS object_type,
        CAST(ep.value AS nvarchar(4000)) AS description,
        (SELECT SUM(p.rows) FROM sys.partitions AS p
          WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS row_count
@@ -50,9 +68,49 @@ JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 LEFT JOIN sys.extended_properties AS ep
   ON ep.class = 1 AND ep.major_id = o.object_id AND ep.minor_id = 0
  AND ep.name = N'MS_Description'
-WHERE o.type IN ('U', 'V') AND o.name = @name
+WHERE o.type IN ('U', 'V', {_TABLE_FUNCTIONS}) AND o.name = @name
   AND (@schema IS NULL OR s.name = @schema)
 ORDER BY s.name, o.object_id
+"""
+
+# A function's parameters in order ("sys.parameters"; parameter_id 0, a scalar
+# function's return value, is none), typed as COLUMNS types a column: an alias or table
+# type by its name, is_readonly for a table-valued parameter. has_default_value is not
+# read: it is 0 for every T-SQL function (functions.py).
+_PARAMETER_COLUMNS = """p.parameter_id,
+       p.name AS parameter_name,
+       COALESCE(t.name, TYPE_NAME(p.user_type_id), TYPE_NAME(p.system_type_id)) AS type_name,
+       CASE WHEN p.user_type_id <> p.system_type_id AND p.system_type_id <> 240
+            THEN TYPE_NAME(p.system_type_id)
+            ELSE COALESCE(t.name, TYPE_NAME(p.user_type_id)) END AS base_type,
+       p.max_length,
+       p.[precision],
+       p.scale,
+       p.is_readonly"""
+FUNCTION_PARAMETERS = f"""
+SELECT {_PARAMETER_COLUMNS}
+FROM sys.parameters AS p
+LEFT JOIN sys.types AS t ON t.user_type_id = p.user_type_id
+WHERE p.object_id = @object_id AND p.parameter_id > 0
+ORDER BY p.parameter_id
+"""
+
+# The parameters of the table-valued functions of a LIST_TABLES page: its filters, from
+# after (@after_schema_name, @after_object_name) up to its last object (@last_...).
+LIST_PARAMETERS = f"""
+SELECT s.name AS schema_name, o.name AS object_name, {_PARAMETER_COLUMNS}
+FROM sys.parameters AS p
+JOIN sys.objects AS o ON o.object_id = p.object_id
+JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+LEFT JOIN sys.types AS t ON t.user_type_id = p.user_type_id
+WHERE o.type IN ({_TABLE_FUNCTIONS}) AND o.is_ms_shipped = 0 AND p.parameter_id > 0
+  AND (@schema IS NULL OR s.name = @schema)
+  AND (@pattern IS NULL OR o.name LIKE @pattern)
+  AND (@after_schema_name IS NULL OR s.name > @after_schema_name
+       OR (s.name = @after_schema_name AND o.name > @after_object_name))
+  AND (s.name < @last_schema_name
+       OR (s.name = @last_schema_name AND o.name <= @last_object_name))
+ORDER BY s.name, o.name, p.parameter_id
 """
 
 # A synonym of that name ("sys.synonyms"), for describe_table to name its base object
@@ -419,41 +477,45 @@ GROUP BY o.object_id, s.name, o.name
 ORDER BY COUNT(k.object_id) DESC, s.name, o.name
 """
 
-# The tables, views and synonyms of each schema that has any, as the login sees them
-# (metadata visibility): one statement, so the console's schema page of a large database lists
-# schemas to pick from before reading any table's columns.
-SCHEMA_SIZES = """
+# The tables, views, synonyms and table functions of each schema that has any, as the
+# login sees them (metadata visibility): one statement, so the console's schema page of
+# a large database lists schemas to pick from before reading any table's columns.
+SCHEMA_SIZES = f"""
 SELECT s.name AS schema_name,
        SUM(CASE o.type WHEN 'U' THEN 1 ELSE 0 END) AS table_count,
        SUM(CASE o.type WHEN 'V' THEN 1 ELSE 0 END) AS view_count,
-       SUM(CASE o.type WHEN 'SN' THEN 1 ELSE 0 END) AS synonym_count
+       SUM(CASE o.type WHEN 'SN' THEN 1 ELSE 0 END) AS synonym_count,
+       SUM(CASE WHEN o.type IN ({_TABLE_FUNCTIONS}) THEN 1 ELSE 0 END) AS function_count
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
-WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
+WHERE o.type IN ('U', 'V', 'SN', {_TABLE_FUNCTIONS}) AND o.is_ms_shipped = 0
 GROUP BY s.name
 ORDER BY s.name
 """
 
-# A page of tables, views and synonyms (of @schema, when not NULL) after the (schema, name) of
-# @after_schema_name and @after_object_name, in list_tables' order (LIST_TABLES): at most
-# @top of them, and, when @chars is not NULL, those whose line of database://schema starts
-# before @chars characters. `width` is a lower bound of that line: each column's name,
-# system type's name, ", " and " ", the shortest "(n)" of a type with a length (varbinary
-# 165, varchar 167, binary 173, char 175, nvarchar 231, nchar 239) or a scale (time 41,
-# datetime2 42, datetimeoffset 43), "(p,s)" of decimal 106 and numeric 108, and "!" of
-# NOT NULL (sys.types' system_type_id); PK marks and foreign keys left out. So the page
-# holds every table that fits and few more. The running sum is SUM() OVER (ORDER BY ...
-# ROWS UNBOUNDED PRECEDING) ("SELECT - OVER clause"). `total` counts the objects listed
-# from the page's start on (COUNT(*) OVER () is computed before TOP). One statement, so
-# that schema_overview(object_ids=) reads the columns and keys of this page's tables only;
-# a synonym, which has none, comes with its base object's name (as in LIST_TABLES).
+# A page of tables, views, synonyms and table functions (of @schema, when not NULL) after
+# the (schema, name) of @after_schema_name and @after_object_name, in list_tables' order
+# (LIST_TABLES): at most @top of them, and, when @chars is not NULL, those whose line of
+# database://schema starts before @chars characters. `width` is a lower bound of that
+# line: each column's name, system type's name, ", " and " ", the shortest "(n)" of a type
+# with a length (varbinary 165, varchar 167, binary 173, char 175, nvarchar 231, nchar
+# 239) or a scale (time 41, datetime2 42, datetimeoffset 43), "(p,s)" of decimal 106 and
+# numeric 108, and "!" of NOT NULL (sys.types' system_type_id); PK marks and foreign keys
+# left out. So the page holds every table that fits and few more. The running sum is SUM()
+# OVER (ORDER BY ... ROWS UNBOUNDED PRECEDING) ("SELECT - OVER clause"). `total` counts
+# the objects listed from the page's start on (COUNT(*) OVER () is computed before TOP).
+# One statement, so that schema_overview(object_ids=) reads the columns and keys of this
+# page's tables only; a synonym, which has none, comes with its base object's name, a
+# table function with the number of its parameters (as in LIST_TABLES).
 _WIDTH = "(LEN(s.name) + LEN(o.name) + 3 + COALESCE(cw.columns_width, 0))"
 SCHEMA_PAGE = f"""
-SELECT TOP (@top) p.object_id, p.schema_name, p.object_name, p.base_object_name, p.total
+SELECT TOP (@top) p.object_id, p.schema_name, p.object_name, p.base_object_name, p.total,
+       p.parameter_count
 FROM (SELECT o.object_id,
              s.name AS schema_name,
              o.name AS object_name,
              y.base_object_name,
+             {_PARAMETER_COUNT} AS parameter_count,
              COUNT(*) OVER () AS total,
              SUM({_WIDTH}) OVER (ORDER BY s.name, o.name ROWS UNBOUNDED PRECEDING)
                - {_WIDTH} AS width_before
@@ -469,7 +531,7 @@ FROM (SELECT o.object_id,
                  FROM sys.columns AS c
                  GROUP BY c.object_id) AS cw ON cw.object_id = o.object_id
       LEFT JOIN sys.synonyms AS y ON y.object_id = o.object_id
-      WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
+      WHERE o.type IN ('U', 'V', 'SN', {_TABLE_FUNCTIONS}) AND o.is_ms_shipped = 0
         AND (@schema IS NULL OR s.name = @schema)
         AND (@after_schema_name IS NULL OR s.name > @after_schema_name
              OR (s.name = @after_schema_name AND o.name > @after_object_name))) AS p
@@ -481,11 +543,11 @@ ORDER BY p.schema_name, p.object_name
 # starts: the table @top places before that page's first, whose (schema, name) that
 # page's @after_... take; none when it is the first page (OFFSET ... FETCH, "SELECT -
 # ORDER BY Clause"). One statement, for a link to the previous page.
-PAGE_BEFORE = """
+PAGE_BEFORE = f"""
 SELECT s.name AS schema_name, o.name AS object_name
 FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
-WHERE o.type IN ('U', 'V', 'SN') AND o.is_ms_shipped = 0
+WHERE o.type IN ('U', 'V', 'SN', {_TABLE_FUNCTIONS}) AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND (s.name < @after_schema_name
        OR (s.name = @after_schema_name AND o.name <= @after_object_name))
@@ -502,12 +564,14 @@ OFFSET @top ROWS FETCH NEXT 1 ROWS ONLY
 # name. @schema, when not NULL, keeps one schema's tables and the keys whose parent
 # table is one of them; @object_id, when not NULL, the tables _NEAR it and their keys:
 # a diagram of one table reads those few, not the whole schema; @object_ids, when not
-# NULL, the tables _CHOSEN and their keys.
+# NULL, the tables _CHOSEN and their keys, and the result columns of the table-valued
+# functions among them (SCHEMA_PAGE's choice; a diagram's holds tables only).
 ALL_COLUMNS = f"""
 SELECT o.object_id,
        s.name AS schema_name,
        o.name AS object_name,
-       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' END AS object_type,
+       CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' ELSE 'table function' END
+         AS object_type,
        c.name AS column_name,
        CASE WHEN c.user_type_id <> c.system_type_id AND c.system_type_id <> 240
             THEN TYPE_NAME(c.system_type_id)
@@ -522,7 +586,8 @@ FROM sys.objects AS o
 JOIN sys.schemas AS s ON s.schema_id = o.schema_id
 JOIN sys.columns AS c ON c.object_id = o.object_id
 LEFT JOIN sys.types AS t ON t.user_type_id = c.user_type_id
-WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+WHERE (o.type IN ('U', 'V') OR (@object_ids IS NOT NULL AND o.type IN ({_TABLE_FUNCTIONS})))
+  AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND {_NEAR.format(id="o.object_id")}
   AND {_CHOSEN.format(id="o.object_id")}

@@ -23,6 +23,16 @@ def first_page(found: TableList, shown: int) -> TableList:
     return found.model_copy(update={"tables": tables, "truncated": True, "next_cursor": cursor})
 
 
+def listing_kinds(*, synonyms: bool = False, functions: bool = False) -> str:
+    """What a count of listed objects counts: "tables and views", naming synonyms and
+    table functions when there are any ("3 tables and views" of 3 synonyms misleads)."""
+    kinds = ["tables", "views"]
+    kinds += [
+        kind for kind, any_ in (("synonyms", synonyms), ("table functions", functions)) if any_
+    ]
+    return ", ".join(kinds[:-1]) + " and " + kinds[-1]
+
+
 def cursor_of(schema: str, name: str) -> str:
     """The cursor of the tables after `schema`.`name`, which cursor_after reads back."""
     return base64.urlsafe_b64encode(json.dumps([schema, name]).encode()).decode()

@@ -10,6 +10,12 @@ from pydantic import BaseModel, Field
 
 from azsql_mcp.api import Database, DatabaseError, advice
 from azsql_mcp.catalog import access, sql
+from azsql_mcp.catalog.functions import (
+    TABLE_FUNCTION,
+    FunctionParameter,
+    function_lines,
+    parameters_text,
+)
 from azsql_mcp.catalog.names import (
     TABLE_HIDDEN,
     escaped_text,
@@ -62,8 +68,8 @@ NO_SELECT_STAR = (
 class TableSummary(BaseModel):
     schema_name: str
     name: str
-    type: Literal["table", "view", "synonym"]
-    row_count: int | None  # approximate; None for views and synonyms
+    type: Literal["table", "view", "synonym", "table function"]
+    row_count: int | None  # approximate; None for views, synonyms and functions
     # schema.table whose history this table holds (a system-versioned temporal or
     # ledger table's history table): read it through that table, FOR SYSTEM_TIME.
     history_of: str | None = None
@@ -71,13 +77,18 @@ class TableSummary(BaseModel):
     # what a read of the synonym reads, and describe_table describes when it is here.
     # Left out of a table's or view's JSON: 19 characters a row of every listing.
     base_object: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    # A table function's parameters in order (what a call passes); left out of others'.
+    parameters: list[FunctionParameter] | None = Field(default=None, exclude_if=lambda v: v is None)
 
     def type_text(self) -> str:
         """Its type as a listing writes it: `synonym for [schema].[name]` for a synonym
-        (the base's line breaks, invisible characters and fence markers escaped)."""
-        return (
-            f"{self.type} for {escaped_text(self.base_object)}" if self.base_object else self.type
-        )
+        (the base's line breaks, invisible characters and fence markers escaped),
+        `table function: @p int` for a function with parameters."""
+        if self.base_object:
+            return f"{self.type} for {escaped_text(self.base_object)}"
+        if self.parameters:
+            return f"{self.type}: {parameters_text(self.parameters)}"
+        return self.type
 
 
 class TableList(BaseModel):
@@ -194,7 +205,7 @@ _LEFT_OUT_VIEWS = {
 class TableDescription(BaseModel):
     schema_name: str
     name: str
-    type: Literal["table", "view"]
+    type: Literal["table", "view", "table function"]
     description: str | None
     row_count: int | None
     columns: list[ColumnDetail]
@@ -206,6 +217,8 @@ class TableDescription(BaseModel):
     check_constraints: list[CheckConstraint]
     features: TableFeatures = TableFeatures()
     left_out: LeftOut | None = None  # None when every list is whole
+    # A table function's parameters in order (its columns are those it returns).
+    parameters: list[FunctionParameter] = []
 
     @property
     def full_name(self) -> str:
@@ -231,17 +244,20 @@ async def list_tables(
     after: tuple[str, str] | None = None,
     limit: int = CATALOG_MAX_ROWS,
 ) -> TableList:
-    """Tables, views and synonyms, optionally of one schema and matching a LIKE pattern;
-    the first `limit` of them by schema and name (`truncated` when there are more), after
-    the (schema, name) `after` when given."""
+    """Tables, views, synonyms and table functions, optionally of one schema and matching
+    a LIKE pattern; the first `limit` of them by schema and name (`truncated` when there
+    are more), after the (schema, name) `after` when given."""
+    filters = {"schema": schema, "pattern": name_pattern}
+    start = after or (None, None)
     rows, truncated = await read_keyed(
         db,
         sql.LIST_TABLES,
         ("schema_name", "object_name"),
-        {"schema": schema, "pattern": name_pattern},
+        filters,
         limit=limit,
-        start=after or (None, None),
+        start=start,
     )
+    parameters = await listed_parameters(db, rows, filters, start)
     tables = [
         TableSummary(
             schema_name=r["schema_name"],
@@ -250,11 +266,46 @@ async def list_tables(
             row_count=_int_or_none(r["row_count"]),
             history_of=name_or_none(r["history_of_schema"], r["history_of_name"]),
             base_object=r["base_object_name"],
+            parameters=parameters.get((r["schema_name"], r["object_name"]), [])
+            if r["object_type"] == TABLE_FUNCTION
+            else None,
         )
         for r in rows
     ]
     unseen = await access.unseen_tables(db)  # "0 tables" may be tables it is not shown
     return TableList(tables=tables, truncated=truncated, only_visible=unseen)
+
+
+async def listed_parameters(
+    db: Database,
+    rows: list[dict[str, Any]],
+    filters: dict[str, Any],
+    start: tuple[str | None, str | None] | None,
+) -> dict[tuple[str, str], list[FunctionParameter]]:
+    """The parameters of the functions that have any among `rows` (a page of LIST_TABLES
+    or SCHEMA_PAGE, with the `filters` schema and pattern, after `start`), by (schema,
+    name): one statement over the page's range, none when no function on it takes one."""
+    count = sum(int(r["parameter_count"] or 0) for r in rows)
+    if not count:
+        return {}
+    last = rows[-1]
+    found, _ = await read_all(
+        db,
+        sql.LIST_PARAMETERS,
+        {
+            **filters,
+            "after_schema_name": start[0] if start else None,
+            "after_object_name": start[1] if start else None,
+            "last_schema_name": last["schema_name"],
+            "last_object_name": last["object_name"],
+        },
+        limit=max(count, CATALOG_MAX_ROWS),
+    )
+    by_function: dict[tuple[str, str], list[FunctionParameter]] = {}
+    for r in found:
+        key = (r["schema_name"], r["object_name"])
+        by_function.setdefault(key, []).append(function_parameter(r))
+    return by_function
 
 
 def parse_table_name(text: str) -> tuple[str | None, str]:
@@ -305,8 +356,8 @@ def _part_name(chars: list[tuple[str, bool]]) -> str:
 async def describe_table(
     db: Database, table: str, column_pattern: str | None = None
 ) -> TableDescription:
-    """Everything the catalog says about one table or view; of its columns, those whose
-    names are LIKE `column_pattern` when given."""
+    """Everything the catalog says about one table, view or table-valued function; of its
+    columns, those whose names are LIKE `column_pattern` when given."""
     schema, name = parse_table_name(table)
     found, _ = await read_all(db, sql.FIND_OBJECT, {"name": name, "schema": schema})
     if not found:
@@ -327,6 +378,7 @@ async def describe_table(
         raise CatalogError(f"{table!r} is ambiguous: {names}. Pass it as schema.table.")
     obj = found[0]
     params = {"object_id": obj["object_id"]}
+    is_function = obj["object_type"] == "table function"
 
     async def fetch(query: str) -> list[dict[str, Any]]:
         return (await read_all(db, query, params))[0]
@@ -345,6 +397,9 @@ async def describe_table(
         foreign = group.create_task(fetch(sql.FOREIGN_KEYS))
         indexes = group.create_task(fetch(sql.INDEXES))
         checks = group.create_task(fetch(sql.CHECK_CONSTRAINTS))
+        parameters = group.create_task(
+            fetch(sql.FUNCTION_PARAMETERS) if is_function else _no_rows()
+        )
         # small answers, one after another: a table's description holds at most six
         # of the pool's connections at once (10 by default), not nine
         extras = group.create_task(
@@ -364,6 +419,7 @@ async def describe_table(
         description=obj["description"],
         row_count=_int_or_none(obj["row_count"]),
         columns=[_column(r) for r in columns.result()],
+        parameters=[function_parameter(r) for r in parameters.result()],
         primary_key=primary,
         unique_constraints=uniques,
         foreign_keys=outgoing,
@@ -419,6 +475,21 @@ def _synonym_text(row: dict[str, Any]) -> str:
         f"{synonym} is a synonym for {local} (a synonym has no columns of its own)"
         + advice("describe_table", f": call describe_table with {local!r} instead")
         + "; reads of the synonym read it."
+    )
+
+
+async def _no_rows() -> list[dict[str, Any]]:
+    return []
+
+
+def function_parameter(r: dict[str, Any]) -> FunctionParameter:
+    """A FUNCTION_PARAMETERS row: its type as declared (an alias or table type by name)."""
+    base = r["base_type"]
+    sized = format_sql_type(base, int(r["max_length"]), int(r["precision"]), int(r["scale"]))
+    declared = r["type_name"] if r["type_name"] != base else sized
+    return FunctionParameter(
+        name=r["parameter_name"],
+        type=declared + (" READONLY" if r["is_readonly"] else ""),
     )
 
 
@@ -631,6 +702,8 @@ def render_description(info: TableDescription, *, user: str | None = None) -> st
     left_out = info.left_out or LeftOut()
     total = len(info.columns) + left_out.columns
     lines = [f"{info.type} {qualified_text(info.schema_name, info.name)} ({total} columns{rows})"]
+    if info.type == "table function":
+        lines += function_lines(info.schema_name, info.name, info.parameters)
     features = info.features
     lines += kind_lines(features)
     if features.partitioned_on:

@@ -105,7 +105,8 @@ class Completer:
             self._tables[source] = (time.monotonic() + FAILED_TTL_S, [])
             return []
         # not synonyms: the prompt's table and database://tables/{schema}/{table} describe
-        # a table or view, and of a synonym they say only which base to ask for instead
+        # a table, view or table function, and of a synonym they say only which base to
+        # ask for instead
         names = [(t.schema_name, t.name) for t in listed.tables if t.type != "synonym"]
         self._tables[source] = (time.monotonic() + self.ttl_s, names)
         return names

@@ -22,8 +22,10 @@ async def schema_text(ctx: ToolContext) -> str:
     list_tables cursor of the rest."""
     page = await catalog.schema_page(ctx.db, chars=SCHEMA_CHARS)
     seen = await access.seen_tables(ctx.db)
-    synonyms = any(t.type == "synonym" for t in page.overview.tables)
-    kinds = "tables, views and synonyms" if synonyms else "tables and views"
+    listed = {t.type for t in page.overview.tables}
+    kinds = catalog.listing_kinds(
+        synonyms="synonym" in listed, functions="table function" in listed
+    )
     header = f"{page.total} {kinds}{seen}; '!' marks NOT NULL"
     text = catalog.render_schema(page.overview, total=page.total, chars=SCHEMA_CHARS)
     return header + "\n" + fence_untrusted(text, what="the schema")

@@ -26,7 +26,8 @@ async def list_tables(
     name_pattern: Annotated[str | None, Field(description="LIKE pattern, e.g. 'Sales%'")] = None,
     cursor: Annotated[str | None, Field(description="next_cursor of a page")] = None,
 ) -> ToolResult:
-    """Start here: tables and views, with approximate row counts, and synonyms."""
+    """Start here: tables and views, with approximate row counts, synonyms, and
+    table-valued functions with their parameters."""
     with clear_errors():
         after = catalog.cursor_after(cursor)
     found = await catalog.list_tables(ctx.db, schema, name_pattern, after=after, limit=SHOWN)
@@ -43,9 +44,10 @@ async def list_tables(
             break
         lines.append(line)
     found = catalog.first_page(found, len(lines))
-    kinds = "tables and views"
-    if any(t.type == "synonym" for t in found.tables):  # "3 tables and views" of 3 synonyms
-        kinds = "tables, views and synonyms"
+    listed = {t.type for t in found.tables}
+    kinds = catalog.listing_kinds(
+        synonyms="synonym" in listed, functions="table function" in listed
+    )
     summary = f"{len(found.tables)} {kinds}"
     if found.truncated:
         summary = (
@@ -79,8 +81,9 @@ async def describe_table(
     ],
     columns: Annotated[str | None, Field(description="LIKE pattern on column names")] = None,
 ) -> ToolResult:
-    """Describe a table or view before querying it: columns (type, nulls, default,
-    identity, computed, hidden, masked, encrypted), keys, indexes, checks."""
+    """Describe a table, view or table-valued function before querying it: columns
+    (type, nulls, default, identity, computed, hidden, masked, encrypted), keys, indexes,
+    checks; a function's parameters and how to call it."""
     with clear_errors():
         info = catalog.fit_description(await catalog.describe_table(ctx.db, table, columns))
     user = await catalog.definitions_grantee(ctx.db, info)

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from azsql_mcp.api import Database
 from azsql_mcp.catalog import diagram
 from azsql_mcp.catalog.access import seen_tables
+from azsql_mcp.catalog.functions import parameters_text
 from azsql_mcp.catalog.schema import (
     HIDDEN_LEGEND,
     OutlineColumn,
@@ -29,7 +30,7 @@ from azsql_mcp.catalog.schema import (
     schema_page,
     schema_sizes,
 )
-from azsql_mcp.catalog.table_pages import cursor_after, cursor_of
+from azsql_mcp.catalog.table_pages import cursor_after, cursor_of, listing_kinds
 from azsql_mcp.catalog.tables import CatalogError
 from azsql_mcp.serving.console.erd import er_svg
 from azsql_mcp.serving.console.layout import esc, said, scroll_box, table
@@ -86,7 +87,7 @@ async def _body(db: Database, source: str, schema_name: str | None, after: str |
         drawn = await _diagram(db, None, sum(s.tables for s in sizes), outline)
         return _notes(outline) + drawn + _listing(outline)
     said = (
-        f"<p>This database has {everything} {_kinds(any(s.synonyms for s in sizes))}, more"
+        f"<p>This database has {everything} {_kinds(*sizes)}, more"
         f" than the {LISTED_OBJECTS} one page lists: pick a schema to list its tables.</p>"
     )
     drawn = await _diagram(db, None, sum(s.tables for s in sizes), None)
@@ -124,7 +125,7 @@ async def _page_links(
     """Which of the schema's tables and views the page lists, and links to the pages
     before and after it (`left`: those from the page's first on)."""
     count = size.objects
-    kinds = _kinds(size.synonyms > 0)
+    kinds = _kinds(size)
     shown = len(outline.tables)
     if start is None and left <= shown:
         return ""  # the whole schema on one page
@@ -162,9 +163,11 @@ async def _diagram(
     return f"<h2>ER diagram</h2>{scroll_box('ER diagram', er_svg(drawn))}"
 
 
-def _kinds(synonyms: bool) -> str:
-    """What a count of listed objects counts, as list_tables words it."""
-    return "tables, views and synonyms" if synonyms else "tables and views"
+def _kinds(*sizes: SchemaSize) -> str:
+    """What a count of the schemas' listed objects counts, as list_tables words it."""
+    return listing_kinds(
+        synonyms=any(s.synonyms for s in sizes), functions=any(s.functions for s in sizes)
+    )
 
 
 def _schemas(source: str, sizes: list[SchemaSize]) -> str:
@@ -176,10 +179,11 @@ def _schemas(source: str, sizes: list[SchemaSize]) -> str:
             str(s.tables),
             str(s.views),
             str(s.synonyms),
+            str(s.functions),
         ]
         for s in sizes
     ]
-    return table("Schemas", ["schema", "tables", "views", "synonyms"], rows)
+    return table("Schemas", ["schema", "tables", "views", "synonyms", "table functions"], rows)
 
 
 def _listing(outline: SchemaOverview) -> str:
@@ -205,9 +209,10 @@ def _listing(outline: SchemaOverview) -> str:
                 for c in t.columns
             ],
         )
+        kind = t.type + (f" ({parameters_text(t.parameters)})" if t.parameters else "")
         block = (
             f'<details class="table"><summary><b>{esc(t.name)}</b>'
-            f' <span class="muted">{esc(t.type)}, {len(t.columns)} columns</span></summary>'
+            f' <span class="muted">{esc(kind)}, {len(t.columns)} columns</span></summary>'
             f"{cols}</details>"
         )
         by_schema.setdefault(t.schema_name, []).append(block)
