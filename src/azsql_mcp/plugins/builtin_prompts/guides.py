@@ -232,12 +232,14 @@ async def data_migration_guide(
         + (f", ~{t.row_count} rows)" if t.row_count is not None else ")")
         for t in tables.tables
     )
+    types = {t.type for t in tables.tables}
+    kinds = catalog.listing_kinds(synonyms="synonym" in types, functions="table function" in types)
     listed = (
-        f"The first {len(tables.tables)} tables and views by schema and name (there are more"
+        f"The first {len(tables.tables)} {kinds} by schema and name (there are more"
         + advice("list_tables", ": list_tables with schema or name_pattern finds them")
         + ")"
         if tables.truncated
-        else f"Existing tables and views ({len(tables.tables)})"
+        else f"Existing {kinds} ({len(tables.tables)})"
     )
     # the built-ins the T-SQL it suggests must do without
     lacking = versions.missing(versions.Platform.of(info)).rstrip()
