@@ -36,3 +36,21 @@ def test_an_update_modifies_a_json_column(cursor: closing[pyodbc.Cursor]) -> Non
             cur.execute("SELECT COUNT(*) FROM dbo.Employee WHERE jsonCol LIKE '%x%'").fetchone()[0]
             == 0
         )
+
+
+@pytest.mark.parametrize(
+    ("sql", "number"),
+    [
+        ("""SELECT JSON_VALUE(N'{"a":1}', 'strict $.missing')""", 13608),
+        ("""SELECT JSON_QUERY(N'{"a":1}', 'strict $.b')""", 13608),
+        ("""SELECT JSON_VALUE(N'not json', '$.a')""", 13609),
+        ("""SELECT JSON_VALUE(N'{"a":1}', 'append $.a')""", 13607),
+    ],
+)
+def test_json_value_and_json_query_raise_json_modifys_errors(
+    cursor: closing[pyodbc.Cursor], sql: str, number: int
+) -> None:
+    """JSON_VALUE and JSON_QUERY (engine/json_read.py) share JSON_MODIFY's path and
+    text errors (engine/json_paths.py)."""
+    with cursor as cur, pytest.raises(pyodbc.Error, match=str(number)):
+        cur.execute(sql).fetchall()

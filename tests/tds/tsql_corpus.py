@@ -311,6 +311,37 @@ CASES: list[Case] = [
     ),
     Case("JSON_VALUE", """SELECT JSON_VALUE('{"a":{"b":"5"}}', '$.a.b')""", [("5",)]),
     Case("JSON_QUERY", """SELECT JSON_QUERY('{"a":{"b":5}}', '$.a')""", [('{"b":5}',)]),
+    # -- JSON_VALUE / JSON_QUERY lax and strict (json_read.py): lax gives NULL, strict an error
+    Case(
+        "JSON_VALUE",
+        """SELECT JSON_VALUE('{"a":1,"o":{},"t":true}', '$.missing'), JSON_VALUE('{"a":1,"o":{}}', 'lax $.o'), JSON_VALUE('{"a":1,"o":{},"t":true}', 'strict $.t'), JSON_QUERY('{"a":1}', '$.a'), JSON_QUERY('{"a":1}', '$.b'), JSON_QUERY('[1, 2]')""",
+        [(None, None, "true", None, None, "[1,2]")],
+    ),
+    Case(
+        "JSON_VALUE",
+        """SELECT JSON_VALUE('{"a":1}', 'strict $.missing')""",
+        error="Property cannot be found on the specified JSON path.",
+    ),
+    Case(
+        "JSON_VALUE",
+        """SELECT JSON_VALUE('{"a":{"b":1}}', 'strict $.a')""",
+        error="Scalar value cannot be found in the specified JSON path.",
+    ),
+    Case(
+        "JSON_VALUE",
+        """SELECT JSON_VALUE('not json', '$.a')""",
+        error="JSON text is not properly formatted.",
+    ),
+    Case(
+        "JSON_QUERY",
+        """SELECT JSON_QUERY('{"a":1}', 'strict $.a')""",
+        error="Object or array cannot be found in the specified JSON path.",
+    ),
+    Case(
+        "JSON_QUERY",
+        """SELECT JSON_QUERY('{"a":', '$.a')""",
+        error="JSON text is not properly formatted.",
+    ),
     # -- JSON_MODIFY: lax/strict, append, NULL deletes in lax mode (the page's examples)
     Case(
         "JSON_MODIFY",

@@ -18,6 +18,7 @@ from .date_arithmetic import DATE_ARITHMETIC_FUNCTIONS
 from .date_from_parts import DATE_FROM_PARTS_FUNCTIONS
 from .hashbytes import HASHBYTES_FUNCTIONS
 from .json_modify import JSON_MODIFY_FUNCTIONS
+from .json_read import JSON_READ_FUNCTIONS
 from .like_patterns import LIKE_FUNCTIONS
 from .newer_builtins import NEWER_AGGREGATES, NEWER_FUNCTIONS
 from .quantified import PERCENTILE_WINDOWS
@@ -47,6 +48,7 @@ def register(conn: sqlite3.Connection, ctx: functions.SessionContext) -> Sequenc
         | DATE_FROM_PARTS_FUNCTIONS
         | HASHBYTES_FUNCTIONS
         | JSON_MODIFY_FUNCTIONS
+        | JSON_READ_FUNCTIONS
         | LIKE_FUNCTIONS
         | NEWER_FUNCTIONS
         | REPLICATE_FUNCTIONS

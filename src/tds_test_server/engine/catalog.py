@@ -20,6 +20,7 @@ from ..results import ColumnType
 from .catalog_stamps import STAMPS_DDL, Stamps, among, changed_since, read_stamps
 from .clr_types import CLR_TYPES, SYSTEM_TYPE_ID
 from .column_features import FEATURES_DDL, SPARSE_TO_MASKED, masked_columns
+from .column_ids import MAX_USED_SQL
 from .definition_views import SQL_MODULES_COLUMNS, all_sql_modules, check_constraints
 from .fulltext_views import FULLTEXT_INDEX_COLUMNS, FULLTEXT_INDEXES
 from .hidden_objects import HIDDEN_OBJECTS_VIEW
@@ -565,8 +566,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         " is_remote_data_archive_enabled bit, is_external bit, is_node bit, is_edge bit,"
         " ledger_type tinyint, ledger_type_desc nvarchar(60), is_dropped_ledger_table bit",
         f"SELECT {_OBJ_SELECT}, 0, NULL,"
-        " (SELECT max(column_id) FROM __azsql_columns c WHERE c.object_id = o.object_id),"
-        " 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'TABLE', 0,"
+        f" {MAX_USED_SQL}, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'TABLE', 0,"
         " EXISTS (SELECT 1 FROM __azsql_meta m WHERE m.key = 'memory_optimized:' || o.object_id),"
         " 0, 'SCHEMA_AND_DATA',"
         f" {TEMPORAL_COLUMNS}, 0, 0, 0, 0, 0, 'NON_LEDGER_TABLE', 0"

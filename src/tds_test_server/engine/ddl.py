@@ -28,6 +28,7 @@ from . import (
 )
 from .batches import Statement, word
 from .catalog import DEFAULT_SCHEMA, Table
+from .column_ids import keep_max_used, max_used
 from .ddl_parse import (
     AlterTable,
     ColumnDef,
@@ -445,7 +446,7 @@ class Ddl(SchemaObjects):
                 raise errors.unsupported("ALTER TABLE ADD of identity or computed columns")
             if table.column(col.name) is not None:
                 raise errors.duplicate_column(col.name, table.display_name)
-            column_id = max((c.column_id for c in table.columns), default=0) + 1
+            column_id = max_used(conn, table.object_id) + 1
             self._insert_column(table.object_id, column_id, col, set())
             assert col.type is not None
             decl = f"{_q(col.name)} {affinity(col.type)}"
@@ -492,6 +493,7 @@ class Ddl(SchemaObjects):
             if dropped is None:
                 raise errors.invalid_column(col_name)
             conn.execute(f"ALTER TABLE {_q(table.sqlite_name)} DROP COLUMN {_q(dropped.name)}")
+            keep_max_used(conn, table.object_id)
             for sql in (
                 "DELETE FROM __azsql_columns WHERE object_id = ? AND column_id = ?",
                 "DELETE FROM __azsql_column_features WHERE object_id = ? AND column_id = ?",

@@ -17,6 +17,7 @@ from ..results import (
 from . import errors, functions
 from .catalog import DEFAULT_SCHEMA, Column, Table
 from .column_features import record as record_features
+from .column_ids import FORGET_SQL
 from .date_literals import stored_default
 from .ddl_parse import ColumnDef, ConstraintDef, CreateTable, IndexDef
 from .infoschema import information_schema_facts
@@ -711,5 +712,6 @@ class SchemaObjects(Statements):
             "DELETE FROM __azsql_extended_properties WHERE class IN (1, 7) AND major_id = ?",
             "DELETE FROM __azsql_permissions WHERE class = 1 AND major_id = ?",
             "DELETE FROM __azsql_column_permissions WHERE object_id = ?",
+            FORGET_SQL,
         ):
             conn.execute(sql, (oid,))

@@ -42,6 +42,7 @@ from .hints import strip_option_clause
 from .inline_functions import inline_table_functions
 from .into_clause import IntoClause, take_into
 from .json_modify import rewrite_json_modify
+from .json_read import rewrite_json_read
 from .like_patterns import rewrite_ascii_likes
 from .newer_builtins import rewrite_newer
 from .number_stores import store_numbers
@@ -726,7 +727,8 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         params.update(declared_in(call))
         return call
     function = rewrite_parse(node) or rewrite_function(node) or rewrite_newer(node)
-    function = function or rewrite_json_modify(node) or rewrite_next_value(node)
+    function = function or rewrite_json_modify(node) or rewrite_json_read(node)
+    function = function or rewrite_next_value(node)
     if function is not None:
         return function
     if isinstance(node, exp.Length):
