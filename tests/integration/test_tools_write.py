@@ -80,7 +80,7 @@ async def test_health_check_says_which_writes_the_login_lacks(writer, azsql_prin
     """On a writable source the write tools are listed: health_check says up front that
     the reader's writes fail, and the role that allows them."""
     health = await ok(writer, "health_check")
-    writes = [n for n in health["notes"] if "insert_data, update_data and execute_batch" in n]
+    writes = [n for n in health["notes"] if "writes fail with SQL Server's error 229" in n]
     if azsql_principal == READER:
         (note,) = writes
         assert note.startswith("no INSERT, UPDATE, DELETE on the database:") and GRANT_HINT in note

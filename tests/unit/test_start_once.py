@@ -54,7 +54,7 @@ async def test_the_source_argument_is_made_once_for_every_component_that_takes_i
     described: list[object] = []
     describe = injection.source_description
 
-    def counted(runtime: Any) -> str:
+    def counted(runtime: Any) -> str | None:
         described.append(runtime)
         return describe(runtime)
 

@@ -250,8 +250,11 @@ _SOURCE_PARAMETERS: weakref.WeakKeyDictionary[Runtime, inspect.Parameter] = (
 )
 
 
-def source_description(runtime: Runtime) -> str:
-    """The `source` argument's description: each name with what the config says it holds."""
+def source_description(runtime: Runtime) -> str | None:
+    """The `source` argument's description: each name with what the config says it holds;
+    None when no source says (its enum lists the names, which every tool would repeat)."""
+    if not any(runtime.descriptions.get(name) for name in runtime.sources):
+        return None
     described = [
         f"{name} - {text}" if (text := runtime.descriptions.get(name)) else name
         for name in runtime.sources

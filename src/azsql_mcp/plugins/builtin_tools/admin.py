@@ -26,9 +26,7 @@ async def explain_query(
     query: Annotated[str, Field(description="one SELECT (CTEs allowed); values as @name")],
     params: Annotated[
         dict[str, ParamValue] | None,
-        Field(
-            description="values for @name placeholders; the plan is estimated for unknown values"
-        ),
+        Field(description="@name values; the plan is estimated for unknown values"),
     ] = None,
     include_xml: Annotated[bool, Field(description="also return the raw ShowPlanXML")] = False,
 ) -> ToolResult:

@@ -26,8 +26,8 @@ async def list_tables(
     name_pattern: Annotated[str | None, Field(description="LIKE pattern, e.g. 'Sales%'")] = None,
     cursor: Annotated[str | None, Field(description="next_cursor of a page")] = None,
 ) -> ToolResult:
-    """Start here: tables and views, with approximate row counts, synonyms, and
-    table-valued functions with their parameters."""
+    """Start here: tables and views with approximate row counts, synonyms, and table
+    functions with their parameters."""
     with clear_errors():
         after = catalog.cursor_after(cursor)
     found = await catalog.list_tables(ctx.db, schema, name_pattern, after=after, limit=SHOWN)
@@ -81,9 +81,9 @@ async def describe_table(
     ],
     columns: Annotated[str | None, Field(description="LIKE pattern on column names")] = None,
 ) -> ToolResult:
-    """Describe a table, view or table-valued function before querying it: columns
-    (type, nulls, default, identity, computed, hidden, masked, encrypted), keys, indexes,
-    checks; a function's parameters and how to call it."""
+    """Describe a table, view or table function before querying it: columns (type,
+    nulls, default, identity, computed, hidden, masked, encrypted), keys, indexes,
+    checks; a function's parameters."""
     with clear_errors():
         info = catalog.fit_description(await catalog.describe_table(ctx.db, table, columns))
     user = await catalog.definitions_grantee(ctx.db, info)

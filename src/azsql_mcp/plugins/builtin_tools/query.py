@@ -43,7 +43,7 @@ async def read_data(
 
     Pass values as @name placeholders with params, never inside the text. Results are
     capped; when truncated, call again with the same query, params and the returned
-    next_cursor. ORDER BY a unique key keeps pages stable (ties may move between pages).
+    next_cursor. ORDER BY a unique key keeps pages stable.
     """
 
     def this_call() -> str:  # hashed only when a cursor is read or issued
