@@ -97,6 +97,8 @@ async def test_argument_errors_name_the_argument_and_what_is_accepted(
     [
         ("SELECT LastNme FROM SalesLT.Customer", "Invalid column name 'LastNme'", "describe_table"),
         ("SELECT 1 FROM SalesLT.Custmer", "Invalid object name 'SalesLT.Custmer'", "list_tables"),
+        # a name that holds the number's digits does not stand for the number
+        ("SELECT 1 FROM dbo.Orders208", "Invalid object name 'dbo.Orders208'", "list_tables"),
     ],
 )
 async def test_a_misspelt_name_gets_sql_servers_error_and_where_to_look(

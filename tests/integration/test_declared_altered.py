@@ -6,6 +6,7 @@ the value refused before the call. Through both drivers on the TDS test server."
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -53,6 +54,7 @@ async def test_a_call_an_alter_makes_fail_says_what_changed(
     text = after.content[0].text
     assert f"{proc} was altered after azsql-mcp read its parameters" in text, text
     assert "it took @n int, and takes @n int, @m int now" in text, text
+    assert re.search(r" \(SQL Server error \d+\)$", text), text
     assert again.is_error and "was altered" not in again.content[0].text
 
 

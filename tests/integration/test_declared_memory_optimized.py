@@ -49,3 +49,4 @@ async def test_a_declared_tool_says_which_hint_a_memory_optimized_table_needs(
             result = await client.call_tool(tool, {"id": 1}, raise_on_error=False)
             assert result.is_error, (tool, result.structured_content)
             _says_what_to_do(result.content[0].text)
+            assert result.content[0].text.endswith(" (SQL Server error 41368)"), tool

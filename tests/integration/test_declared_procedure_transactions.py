@@ -83,6 +83,7 @@ async def test_a_read_tool_whose_procedure_commits_says_so_and_is_not_retried(
     text = result.content[0].text
     assert "dbo.uspNoteAndCommit ended the transaction" in text
     assert "may already be committed" in text and "writes = false" in text
+    assert text.endswith(" (SQL Server error 266)"), text
     # What it wrote before its COMMIT stays, as on SQL Server; the call ran once.
     assert await _notes(client, msg) == 1
 
@@ -96,6 +97,7 @@ async def test_a_write_tool_whose_procedure_rolls_back_reports_no_commit(
     text = result.content[0].text
     assert "dbo.uspNoteAndRollback ended the transaction" in text
     assert "Committed." not in text
+    assert text.endswith(" (SQL Server error 266)"), text
     assert await _notes(client, msg) == 0
 
 

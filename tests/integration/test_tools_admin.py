@@ -26,6 +26,7 @@ async def test_explain_query_summarises_the_plan(mcp_client, azsql_principal, td
         text = result.content[0].text
         assert "needs the SHOWPLAN permission" in text
         assert "GRANT SHOWPLAN TO [azsql_reader];" in text
+        assert text.endswith(" (SQL Server error 262)"), text  # after the advice, as read_data's
         return
     tds_server.record.clear()
     result = await call(mcp_client, "explain_query", query=query)

@@ -140,6 +140,7 @@ async def test_a_write_calling_a_function_it_may_not_names_the_grant_execute(
     assert "The EXECUTE permission was denied on the object 'FullName'" in message
     assert GRANT in message, message
     assert "db_datawriter" not in message
+    assert message.endswith(" (SQL Server error 229)"), message
 
 
 def _declared_plugin() -> dict[str, object]:

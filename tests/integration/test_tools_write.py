@@ -74,6 +74,7 @@ async def test_a_reader_is_told_which_grant_allows_writes(writer, azsql_principa
         message = await refused(writer, tool, **args)
         assert "permission was denied on the object 'ProductCategory'" in message, message
         assert GRANT_HINT in message
+        assert message.endswith(" (SQL Server error 229)"), message
 
 
 async def test_health_check_says_which_writes_the_login_lacks(writer, azsql_principal):
@@ -164,6 +165,7 @@ async def test_a_writer_that_may_not_read_what_it_selects_is_told_so(tds_passwor
     assert "GRANT SELECT ON OBJECT::[SalesLT].[Customer] TO [azsql_reader];" in message
     assert "SQL Server asks SELECT on them as well" in message
     assert "db_datawriter" not in message
+    assert message.endswith(" (SQL Server error 229)"), message
 
 
 @pytest.fixture

@@ -276,7 +276,9 @@ def _log_level(exc: DatabaseError) -> int:
 
 def _database_message(exc: DatabaseError) -> str:
     text = str(exc)
-    if exc.number is not None and str(exc.number) not in text:
+    # a text that says the number already ("transient error 40613") is not told it twice;
+    # a name holding its digits ('dbo.Orders208') is no mention of it
+    if exc.number is not None and not re.search(rf"\b{exc.number}\b", text):
         text += f" (SQL Server error {exc.number})"
     return text
 

@@ -163,16 +163,17 @@ def make_procedure(
         except DatabaseError as e:
             altered = await _altered(catalog, ctx.db, procedure, parameters, e)
             if altered is not None:
-                raise ToolError(altered) from e
+                raise DatabaseError(altered, e.number) from e
             if e.number == TRANSACTION_COUNT_CHANGED:
-                raise ToolError(_ended_transaction(procedure, decl.writes, str(e))) from e
+                ended = _ended_transaction(procedure, decl.writes, str(e))
+                raise DatabaseError(ended, e.number) from e
             advice = await memory_optimized.isolation_advice(ctx.db, e)
             if advice is not None:
-                raise ToolError(advice) from e
+                raise DatabaseError(advice, e.number) from e
             if e.number != access.OBJECT_PERMISSION_DENIED:
                 raise
             user = await access.database_user(ctx.db)
-            raise ToolError(access.execute_missing(str(e), user, procedure)) from e
+            raise DatabaseError(access.execute_missing(str(e), user, procedure), e.number) from e
         sets = [result_to_structured(r) for r in result.result_sets]
         structured = ProcedureOutput(
             result_sets=sets,

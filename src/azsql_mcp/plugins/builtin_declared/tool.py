@@ -149,7 +149,7 @@ async def advised(db: Database, call: Awaitable[T]) -> T:
         )
         if advice is None:
             raise
-        raise ToolError(advice) from e
+        raise DatabaseError(advice, e.number) from e
 
 
 def python_names(names: Iterable[str]) -> dict[str, str]:

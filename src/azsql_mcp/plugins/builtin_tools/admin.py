@@ -57,7 +57,8 @@ async def explain_query(
                 raise
             # SQL Server's error with what to do: its number still ends the message
             raise DatabaseError(message, e.number) from e
-        raise ToolError(access.showplan_missing(await access.database_user(ctx.db))) from e
+        user = await access.database_user(ctx.db)
+        raise DatabaseError(access.showplan_missing(user), e.number) from e
     with clear_errors():
         plan = catalog.summarize_plan(xml)
     text = fence_untrusted(catalog.render_plan(plan), what="the estimated plan")

@@ -59,20 +59,20 @@ async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
         if advice is None:
             advice = await memory_optimized.isolation_advice(ctx.db, e)
         if advice is not None:
-            raise ToolError(advice) from e
+            raise DatabaseError(advice, e.number) from e
         if e.number not in (access.OBJECT_PERMISSION_DENIED, access.COLUMN_PERMISSION_DENIED):
             raise
         called = await access.call_missing(ctx.db, e)  # a function the write calls
         if called is not None:
-            raise ToolError(called) from e
+            raise DatabaseError(called, e.number) from e
         # a DMV the write reads: 229 on Azure SQL Database, which its state permission lifts
         read = await access.select_missing(ctx.db, e) or await access.state_missing(ctx.db, e)
         if read is not None:
-            raise ToolError(f"{read} {WRITES_READ}") from e
+            raise DatabaseError(f"{read} {WRITES_READ}", e.number) from e
         if e.number != access.OBJECT_PERMISSION_DENIED:
             raise
         user = await access.database_user(ctx.db)
-        raise ToolError(access.write_missing(str(e), user)) from e
+        raise DatabaseError(access.write_missing(str(e), user), e.number) from e
 
 
 WRITES_READ = (
@@ -128,7 +128,7 @@ async def execute_batch(
     """
     try:
         results = await _permitted(ctx, ctx.db.write_batch(statements, params, json_values=True))
-    except (DatabaseError, QueryRefused, ToolError) as e:
+    except (DatabaseError, QueryRefused) as e:
         if isinstance(e, WriteOutcomeUnknown) or (isinstance(e, DatabaseError) and e.transient):
             raise  # its message says to check whether the change took effect
         # the message names the statement (db/query_errors.py, driverwrites.run_writes)
