@@ -429,19 +429,19 @@ async def select_missing(db: Database, error: DatabaseError) -> str | None:
         return None
     table = f"{quote(found['schema'])}.{quote(found['object'])}"
     shown = f"{found['schema']}.{found['object']}"
+    named = await _user_in(db, found["database"])
+    if named is None:
+        return None
+    user = quote(named)
+    if found["column"] is None:
+        return (
+            f"{error} The database user {user} may not read {shown}"
+            + advice("list_tables", "; list_tables shows the tables it holds a permission on")
+            + f". A DBA can allow it with: GRANT SELECT ON"
+            f" OBJECT::{table} TO {user}; (it has no effect while a DENY SELECT on the"
+            " table, its schema or the database applies to the user)"
+        )
     try:
-        here = records(await db.read("SELECT USER_NAME() AS user_name, DB_NAME() AS db"))[0]
-        if here["db"] != found["database"]:
-            return None
-        user = quote(str(here["user_name"]))
-        if found["column"] is None:
-            return (
-                f"{error} The database user {user} may not read {shown}"
-                + advice("list_tables", "; list_tables shows the tables it holds a permission on")
-                + f". A DBA can allow it with: GRANT SELECT ON"
-                f" OBJECT::{table} TO {user}; (it has no effect while a DENY SELECT on the"
-                " table, its schema or the database applies to the user)"
-            )
         rows, _ = await read_all(db, READABLE_COLUMNS, {"table": table})
     except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
         return None
@@ -463,13 +463,10 @@ async def statement_missing(db: Database, error: DatabaseError) -> str | None:
         return None
     if _dmv_select_denied(error):
         return None
-    try:
-        here = records(await db.read("SELECT USER_NAME() AS user_name, DB_NAME() AS db"))[0]
-    except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
+    named = await _user_in(db, found["database"])
+    if named is None:
         return None
-    if here["db"] != found["database"]:
-        return None
-    user, permission = quote(str(here["user_name"])), found["permission"]
+    user, permission = quote(named), found["permission"]
     table = f"{quote(found['schema'])}.{quote(found['object'])}"
     what = f"{found['schema']}.{found['object']}"
     columns = ""
@@ -492,19 +489,26 @@ async def call_missing(db: Database, error: DatabaseError) -> str | None:
     if error.number != OBJECT_PERMISSION_DENIED or found is None:
         return None
     function = f"{quote(found['schema'])}.{quote(found['object'])}"
-    try:
-        here = records(await db.read("SELECT USER_NAME() AS user_name, DB_NAME() AS db"))[0]
-    except (DatabaseError, QueryRefused):  # never hide SQL Server's own error behind another
+    user = await _user_in(db, found["database"])
+    if user is None:
         return None
-    if here["db"] != found["database"]:
-        return None
-    user = str(here["user_name"])
     return (
         f"{error} The database user {quote(user)} may not call {found['schema']}."
         f"{found['object']} (a user-defined function the statement calls needs EXECUTE)."
         f" A DBA can allow it with: {execute_grant(function, user)} (it has no effect while"
         " a DENY EXECUTE on the function, its schema or the database applies to the user)"
     )
+
+
+async def _user_in(db: Database, database: str) -> str | None:
+    """The database user, when `database` (the one an error names) is the connection's:
+    a GRANT run here reaches no other database's object. None otherwise, or when asking
+    fails (SQL Server's own error is never hidden behind another)."""
+    try:
+        here = records(await db.read("SELECT USER_NAME() AS user_name, DB_NAME() AS db"))[0]
+    except (DatabaseError, QueryRefused):
+        return None
+    return str(here["user_name"]) if here["db"] == database else None
 
 
 INVALID_COLUMN = 207  # "Invalid column name 'x'."
