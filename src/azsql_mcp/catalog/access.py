@@ -33,22 +33,13 @@ NO_PERMISSION = 297
 OBJECT_PERMISSION_DENIED = 229  # "The INSERT permission was denied on the object ..."
 COLUMN_PERMISSION_DENIED = 230  # "The SELECT permission was denied on the column ..."
 AZURE_SQL_DATABASE = 5  # SERVERPROPERTY('EngineEdition')
-# SQL Server's texts of errors 229 and 230 on SELECT (in English; another session
-# language gets SQL Server's text alone).
-_SELECT_DENIED = re.compile(
-    r"The SELECT permission was denied on (?:the column '(?P<column>.*?)' of )?the object"
-    r" '(?P<object>.*?)', database '(?P<database>.*?)', schema '(?P<schema>.*?)'\."
-)
-# The same texts for any of the four permissions a declared statement may need.
+# SQL Server's texts of errors 229 and 230 (in English; another session language gets
+# SQL Server's text alone): SELECT, INSERT, UPDATE or DELETE on a table or column, and
+# EXECUTE on a function a statement calls (or a procedure), which db_datareader does
+# not hold ("GRANT Object Permissions").
 _DENIED = re.compile(
-    r"The (?P<permission>SELECT|INSERT|UPDATE|DELETE) permission was denied on (?:the column"
-    r" '(?P<column>.*?)' of )?the object '(?P<object>.*?)', database '(?P<database>.*?)',"
-    r" schema '(?P<schema>.*?)'\."
-)
-# Error 229 on a function a statement calls (or a procedure): EXECUTE, which
-# db_datareader does not hold ("GRANT Object Permissions").
-_EXECUTE_DENIED = re.compile(
-    r"The EXECUTE permission was denied on the object '(?P<object>.*?)', database"
+    r"The (?P<permission>SELECT|INSERT|UPDATE|DELETE|EXECUTE) permission was denied on"
+    r" (?:the column '(?P<column>.*?)' of )?the object '(?P<object>.*?)', database"
     r" '(?P<database>.*?)', schema '(?P<schema>.*?)'\."
 )
 # "HAS_PERMS_BY_NAME (Transact-SQL)", example H: the columns of a table the user may SELECT.
@@ -211,12 +202,18 @@ def database_state_grant(permission: str, user: str, database: str) -> str:
     return f"USE {quote(database)}; GRANT {permission} TO {quote(user)};"
 
 
+def _denied(error: DatabaseError, *permissions: str) -> re.Match[str] | None:
+    """SQL Server's text of a 229 or 230 in `error` when it denies one of `permissions`."""
+    found = _DENIED.search(str(error))
+    return found if found is not None and found["permission"] in permissions else None
+
+
 def _dmv_select_denied(error: DatabaseError) -> bool:
     """Whether `error` is a 229 on a dynamic management view (sys.dm_*): Azure SQL
     Database has been seen to answer a server-scoped one so ("The SELECT permission was
     denied on the object 'dm_exec_query_stats', database 'mssqlsystemresource', schema
     'sys'."). A DMV needs a state permission, never a GRANT SELECT."""
-    found = _SELECT_DENIED.search(str(error))
+    found = _denied(error, "SELECT")
     return (
         error.number == OBJECT_PERMISSION_DENIED
         and found is not None
@@ -422,7 +419,7 @@ async def select_missing(db: Database, error: DatabaseError) -> str | None:
     read instead (for a column, the columns it may read) and the GRANT that allows it;
     None when the error is not SELECT's, is about another database's object (which
     the user, the catalog and a GRANT run here would not be) or a DMV (state_missing)."""
-    found = _SELECT_DENIED.search(str(error))
+    found = _denied(error, "SELECT")
     if error.number not in (OBJECT_PERMISSION_DENIED, COLUMN_PERMISSION_DENIED) or not found:
         return None
     if _dmv_select_denied(error):  # state_missing's
@@ -458,7 +455,7 @@ async def statement_missing(db: Database, error: DatabaseError) -> str | None:
     """The message for error 229 or 230 on a statement the caller cannot change (a declared
     tool's): SQL Server's text and the GRANT that lets the statement run; None for another
     error, another database's object or a DMV (state_missing)."""
-    found = _DENIED.search(str(error))
+    found = _denied(error, "SELECT", "INSERT", "UPDATE", "DELETE")
     if error.number not in (OBJECT_PERMISSION_DENIED, COLUMN_PERMISSION_DENIED) or not found:
         return None
     if _dmv_select_denied(error):
@@ -485,7 +482,7 @@ async def call_missing(db: Database, error: DatabaseError) -> str | None:
     """The message for error 229 on EXECUTE of a user-defined function a statement calls:
     SQL Server's text and the GRANT that allows the call; None for another error or
     another database's function."""
-    found = _EXECUTE_DENIED.search(str(error))
+    found = _denied(error, "EXECUTE")
     if error.number != OBJECT_PERMISSION_DENIED or found is None:
         return None
     function = f"{quote(found['schema'])}.{quote(found['object'])}"
