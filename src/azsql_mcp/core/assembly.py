@@ -15,7 +15,6 @@ from typing import Any
 from fastmcp import FastMCP
 from fastmcp.prompts import Prompt
 from fastmcp.resources import Resource, ResourceTemplate
-from fastmcp.server.dependencies import get_access_token
 from fastmcp.tools import Tool
 
 from azsql_mcp.api import AuthProviderFactory, ConfigError, PluginError, SourceSettings
@@ -108,8 +107,8 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     mcp.add_transform(app.hidden)
     stateless = settings.server.transport == "http" and settings.server.stateless_http
 
-    def instructions() -> str | None:  # the caller's, from the settings a reload left
-        return caller_instructions(app.settings, app.plugins, app.policy, get_access_token())
+    async def instructions() -> str | None:  # the caller's, from the settings a reload left
+        return await caller_instructions(app.settings, app.plugins)
 
     mcp.add_middleware(AdvertisedCapabilities(stateless_http=stateless, instructions=instructions))
     mcp.add_middleware(ListDereferenceMiddleware())

@@ -18,7 +18,7 @@ FastMCP has no setting for either, and gives every client the same instructions;
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import mcp_types as mt
@@ -31,7 +31,7 @@ class AdvertisedCapabilities(Middleware):
     every request passes it, and the hook dispatch would cost more than the method
     check."""
 
-    def __init__(self, *, stateless_http: bool, instructions: Callable[[], str | None]):
+    def __init__(self, *, stateless_http: bool, instructions: Callable[[], Awaitable[str | None]]):
         # a stateless HTTP server answers each POST on a connection of its own
         self.list_changed = not stateless_http
         self.instructions = instructions  # the calling client's
@@ -40,13 +40,13 @@ class AdvertisedCapabilities(Middleware):
         result = await call_next(context)
         method = context.method
         if method == "initialize" and isinstance(result, mt.InitializeResult):
-            update: dict[str, Any] = {"instructions": self.instructions()}
+            update: dict[str, Any] = {"instructions": await self.instructions()}
             if not self.list_changed:
                 update["capabilities"] = _unlisted(result.capabilities)
             return result.model_copy(update=update)
         if method == "server/discover" and isinstance(result, mt.DiscoverResult):
             capabilities = _unsubscribed(result.capabilities)
-            update = {"instructions": self.instructions(), "capabilities": capabilities}
+            update = {"instructions": await self.instructions(), "capabilities": capabilities}
             return result.model_copy(update=update)
         return result
 

@@ -12,11 +12,9 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from azsql_mcp.core.settings import Settings
-from azsql_mcp.serving.clientauth import ScopePolicy, component_key
+from azsql_mcp.serving.injection import may_call
 
 if TYPE_CHECKING:
-    from fastmcp.server.auth import AccessToken
-
     from azsql_mcp.core.plugins import PluginSet
 
 WRITE_TOOLS = ("insert_data", "update_data", "execute_batch")
@@ -36,27 +34,28 @@ def server_instructions(
     return text or None
 
 
-def caller_instructions(
-    settings: Settings, plugins: PluginSet, policy: ScopePolicy, token: AccessToken | None
-) -> str | None:
-    """The instructions for one caller. With client authentication the built-in text
-    names only the tools its token's scopes open, and the sources (names and
-    descriptions) only if something it may use takes one: a token for one declared
-    tool is not told of read_data, the writable sources or the HR database."""
-    listed = plugins.listed_tools()
-    if token is None:  # stdio or no client authentication: every client sees everything
-        return server_instructions(settings, listed)
-
-    def opens(kind: str, identifier: str) -> bool:
-        return policy.allows(component_key(kind, identifier), token)
-
-    tools = {name for name in listed if opens("tool", name)}
-    sources = (
-        any(plugins.tools[name].source is None for name in tools)
-        or any(opens("template" if "{" in uri else "resource", uri) for uri in plugins.resources)
-        or any(opens("prompt", name) for name in plugins.prompts)
-    )
+async def caller_instructions(settings: Settings, plugins: PluginSet) -> str | None:
+    """The instructions for the calling client. The built-in text names only the tools
+    it may call, as tools/call decides (may_call: its token's scopes, none over stdio,
+    tools switched off or withdrawn, write tools of read-only sources), and the sources
+    (names and descriptions) only if something it may use takes one: a token for one
+    declared tool is not told of read_data, the writable sources or the HR database."""
+    tools = {name for name in plugins.tools if await may_call(name)}
+    sources = any(plugins.tools[name].source is None for name in tools) or await _other_offered()
     return server_instructions(settings, tools, sources=sources)
+
+
+async def _other_offered() -> bool:
+    """Whether the caller is offered any resource, resource template or prompt: each
+    takes a source. The lists are those resources/list and prompts/list answer."""
+    from fastmcp.server.dependencies import get_context
+
+    server = get_context().fastmcp
+    return bool(
+        await server.list_resources(run_middleware=False)
+        or await server.list_resource_templates(run_middleware=False)
+        or await server.list_prompts(run_middleware=False)
+    )
 
 
 def _built_in(settings: Settings, tools: Collection[str], sources: bool) -> str:
