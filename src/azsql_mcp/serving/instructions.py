@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from azsql_mcp.core.plugins import PluginSet
 
 WRITE_TOOLS = ("insert_data", "update_data", "execute_batch")
+NAMED_TOOLS = ("list_tables", "describe_table", "read_data", *WRITE_TOOLS)
 
 
 def server_instructions(
@@ -40,9 +41,23 @@ async def caller_instructions(settings: Settings, plugins: PluginSet) -> str | N
     tools switched off or withdrawn, write tools of read-only sources), and the sources
     (names and descriptions) only if something it may use takes one: a token for one
     declared tool is not told of read_data, the writable sources or the HR database."""
-    tools = {name for name in plugins.tools if await may_call(name)}
-    sources = any(plugins.tools[name].source is None for name in tools) or await _other_offered()
-    return server_instructions(settings, tools, sources=sources)
+    if settings.server.instructions is not None:  # the operator's text names no tool
+        return server_instructions(settings, ())
+    # a lookup per tool the text may name, no more: stateless HTTP clients may initialize
+    # often, and each lookup costs about what a tools/call's does
+    tools = {name for name in NAMED_TOOLS if name in plugins.tools and await may_call(name)}
+    return server_instructions(settings, tools, sources=await _takes_a_source(plugins, tools))
+
+
+async def _takes_a_source(plugins: PluginSet, offered: set[str]) -> bool:
+    """Whether the caller may use a tool that takes a source (one bound to none), or a
+    resource, resource template or prompt (each takes one)."""
+    for name, spec in plugins.tools.items():
+        if spec.source is None and (
+            name in offered or (name not in NAMED_TOOLS and await may_call(name))
+        ):
+            return True
+    return await _other_offered()
 
 
 async def _other_offered() -> bool:
