@@ -613,6 +613,9 @@ DATABASE_SELECT = "SELECT HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'SELECT') AS 
 # statement for the whole schema. Only the 0s come back: NULL ("not answered") is not
 # known to be denied, as in COLUMNS. Ordered as ALL_COLUMNS is, so its first N rows hold
 # every denied column among ALL_COLUMNS' first N (both are read up to the same limit).
+# A table function's columns take column permissions too ("GRANT Object Permissions"),
+# but are not asked here: the test server models column permissions on tables and views
+# only, so a check of them could not be tested (COLUMNS asks them of one function).
 ALL_COLUMNS_NO_SELECT = f"""
 SELECT o.object_id,
        c.name AS column_name,
