@@ -100,7 +100,10 @@ async def test_a_resource_not_found_names_list_tables_only_where_it_is_on(make_a
             await client.read_resource("database://tables/SalesLT/Nope")
     said = str(caught.value)
     assert "list_tables" not in said
-    assert "the resource database://tables lists the tables and views" in said
+    assert (
+        "the resource database://tables lists the tables, views, synonyms and table functions"
+        in said
+    )
 
 
 # The four advice markers, in the order that frames a piece of advice, in a value the

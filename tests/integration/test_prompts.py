@@ -46,7 +46,11 @@ async def test_sql_query_builder_says_how_to_write_dates_only_for_datetime_colum
     ("table", "operation", "said"),
     [
         ("SalesLT.Customer", "MERGE", "operation must be one of SELECT, INSERT, UPDATE, DELETE"),
-        ("SalesLT.Nope", "SELECT", "No table or view named 'SalesLT.Nope'"),
+        (
+            "SalesLT.Nope",
+            "SELECT",
+            "No table, view, table function or synonym named 'SalesLT.Nope'",
+        ),
         ("a.b.c.d", "SELECT", "Cannot read the table name 'a.b.c.d'"),
     ],
 )

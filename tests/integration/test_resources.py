@@ -68,7 +68,10 @@ async def test_one_table(mcp_client):
 @pytest.mark.parametrize(
     ("uri", "said"),
     [
-        ("database://tables/SalesLT/Nope", "no table or view SalesLT.Nope"),
+        (
+            "database://tables/SalesLT/Nope",
+            "no table, view, table function or synonym SalesLT.Nope",
+        ),
         ("database://schema/diagram/SalesLT/Nope", "no table SalesLT.Nope"),
         ("database://schema/diagram/Nope", "no tables in schema 'Nope'"),
     ],
@@ -90,14 +93,17 @@ async def test_a_table_that_is_not_there_is_resource_not_found(
     )
     assert error.message == (
         f"Resource not found: {uri!r}: {said} {where}; list_tables (or the resource"
-        " database://tables) lists the tables and views"
+        " database://tables) lists the tables, views, synonyms and table functions"
     )
 
 
 @pytest.mark.parametrize(
     ("uri", "detail"),
     [
-        ("database://tables/SalesLT/Nope", ": no table or view SalesLT.Nope"),
+        (
+            "database://tables/SalesLT/Nope",
+            ": no table, view, table function or synonym SalesLT.Nope",
+        ),
         ("database://nothing/here/at/all", ""),  # no resource or template matches
     ],
 )

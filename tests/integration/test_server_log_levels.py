@@ -34,9 +34,9 @@ async def test_a_callers_mistake_is_logged_at_info(
             "describe_table", {"table": "no.such"}, raise_on_error=False
         )
         assert result.is_error
-        with pytest.raises(Exception, match=r"no table or view no\.such"):
+        with pytest.raises(Exception, match=r"no table, view, table function or synonym no\.such"):
             await mcp_client.read_resource("database://tables/no/such")
-        with pytest.raises(Exception, match="No table or view"):
+        with pytest.raises(Exception, match="No table, view, table function or synonym"):
             await mcp_client.get_prompt("sql_query_builder", {"table": "no.such"})
     logged = failed_calls(caplog)
     assert len(logged) == 6
@@ -46,7 +46,10 @@ async def test_a_callers_mistake_is_logged_at_info(
     for record in caplog.records:
         if record.name.startswith("fastmcp"):
             assert not record.exc_info, record.getMessage()
-    assert any("no table or view no.such" in message for _, message in failed_calls(caplog))
+    assert any(
+        "no table, view, table function or synonym no.such" in message
+        for _, message in failed_calls(caplog)
+    )
 
 
 async def test_a_missing_table_resource_is_one_log_line(
@@ -55,14 +58,15 @@ async def test_a_missing_table_resource_is_one_log_line(
     """An expected "not found": the client's message is the log's one line, no traceback."""
     with (
         caplog.at_level(logging.DEBUG),
-        pytest.raises(Exception, match=r"no table or view S\.Nope"),
+        pytest.raises(Exception, match=r"no table, view, table function or synonym S\.Nope"),
     ):
         await mcp_client.read_resource("database://tables/S/Nope")
     said = [r for r in caplog.records if "S.Nope" in r.getMessage()]
     assert [(r.levelno, r.exc_info) for r in said] == [(logging.INFO, None)]
     assert said[0].getMessage() == (
-        "Error reading resource 'database://tables/S/Nope': no table or view S.Nope in this"
-        " database; list_tables (or the resource database://tables) lists the tables and views"
+        "Error reading resource 'database://tables/S/Nope': no table, view, table function or"
+        " synonym S.Nope in this database; list_tables (or the resource database://tables)"
+        " lists the tables, views, synonyms and table functions"
     )
     assert "Traceback" not in caplog.text
 

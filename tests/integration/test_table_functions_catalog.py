@@ -108,8 +108,8 @@ async def test_a_function_without_select_is_not_described_to_the_reader(
         assert "NO PARAMETERS" in text and "Read it as SELECT * FROM dbo.SecretFn()" in text
         return
     assert failed
-    assert "No table or view named 'dbo.SecretFn'" in text, text
-    with pytest.raises(Exception, match=r"no table or view dbo\.SecretFn"):
+    assert "No table, view, table function or synonym named 'dbo.SecretFn'" in text, text
+    with pytest.raises(Exception, match=r"no table, view, table function or synonym dbo\.SecretFn"):
         await mcp_client.read_resource("database://tables/dbo/SecretFn")
 
 

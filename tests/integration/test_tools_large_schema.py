@@ -45,6 +45,10 @@ SETUP = [
     " hub int NOT NULL REFERENCES Near.Hub (id))",
     "CREATE TABLE Far.Other (id int NOT NULL PRIMARY KEY, hub int NULL REFERENCES Near.Hub (id))",
     "CREATE TABLE Near.Apart (id int NOT NULL PRIMARY KEY)",
+    # last by schema and name: what a page's "more" line leaves out holds these kinds
+    "CREATE SCHEMA Zed",
+    "CREATE SYNONYM Zed.Alias FOR SalesLT.Customer",
+    "CREATE FUNCTION Zed.Fn() RETURNS TABLE AS RETURN SELECT 1 AS One",
 ]
 
 
@@ -251,16 +255,23 @@ async def test_the_tables_resource_ends_at_its_size_with_the_cursor_of_the_rest(
     first = [(t["schema_name"], t["name"]) for t in listing["tables"]]
     cursor = listing["next_cursor"]
     assert listing["truncated"] and cursor and 10 < len(first) < 60
+    # the rest was read (up to TABLES_READ): it names the kinds it holds
     assert listing["more"] == (
-        f"more tables and views after these {len(first)}: the list_tables tool with"
-        f' cursor "{cursor}" lists the next ones, with schema or name_pattern a part;'
-        " database://schema/diagram/{schema} draws one schema"
+        f"more tables, views, synonyms and table functions after these {len(first)}: the"
+        f' list_tables tool with cursor "{cursor}" lists the next ones, with schema or'
+        " name_pattern a part; database://schema/diagram/{schema} draws one schema"
     )
     whole = await call(mcp_client, "list_tables")
     every = [(t["schema_name"], t["name"]) for t in whole.structured_content["tables"]]
     rest = await call(mcp_client, "list_tables", cursor=cursor)
     after = [(t["schema_name"], t["name"]) for t in rest.structured_content["tables"]]
     assert first + after == every
+    # a rest left unread may hold any kind list_tables lists: it says so, not "tables"
+    monkeypatch.setattr(views, "TABLES_READ", len(first) + 1)
+    (resource,) = await mcp_client.read_resource("database://tables")
+    assert json.loads(resource.text)["more"].startswith(
+        f"more tables, views, synonyms or table functions after these {len(first)}:"
+    )
 
 
 async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
@@ -288,7 +299,7 @@ async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
     more = next(i for i, line in enumerate(lines) if line.startswith("(... "))
     # a line is "name: columns", "name (view): ..." or "name (table function: @p int): ..."
     listed = [re.split(r" \(|:", line, maxsplit=1)[0] for line in lines[3:more]]
-    total = int(text.split(" ", 1)[0])  # the header counts every table and view
+    total = int(text.split(" ", 1)[0])  # the header counts every object listed
     assert 1 < len(listed) < total
     # the columns of the tables it shows (and of few more, from a lower bound of their
     # lines' length), not of every table (as it was: 2,000 tables took 244 statements)
@@ -298,11 +309,13 @@ async def test_the_schema_resource_ends_at_its_size_saying_what_it_left_out(
     # Microsoft driver as ntext, which CHARINDEX does not take ("CHARINDEX (Transact-SQL)")
     assert typed and all(t == {"object_ids": "varchar(8000)"} for t in typed), typed
     cursor = re.search(r'list_tables with cursor "([^"]+)"', lines[more])
+    # what it left out, unread, holds a synonym and a table function: it names them
     assert cursor and lines[more] == (
-        f"(... {total - len(listed)} more tables and views not shown: list_tables with"
-        f' cursor "{cursor[1]}" lists them from the next one, describe_table describes one,'
-        " database://schema/diagram/{schema} draws one schema)"
+        f"(... {total - len(listed)} more tables, views, synonyms and table functions not"
+        f' shown: list_tables with cursor "{cursor[1]}" lists them from the next one,'
+        " describe_table describes one, database://schema/diagram/{schema} draws one schema)"
     )
+    assert text.split(";", 1)[0].endswith("tables, views, synonyms and table functions")
     # in list_tables' order: its cursor lists the rest from the next table on
     whole = await call(mcp_client, "list_tables")
     every = [f"{t['schema_name']}.{t['name']}" for t in whole.structured_content["tables"]]

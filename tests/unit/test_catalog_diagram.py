@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from azsql_mcp import catalog, plain_advice
-from azsql_mcp.catalog import OutlineColumn, OutlineForeignKey, SchemaOverview, TableOutline
+from azsql_mcp.catalog import (
+    OutlineColumn,
+    OutlineForeignKey,
+    SchemaOverview,
+    SchemaPage,
+    TableOutline,
+)
 
 
 def table(schema: str, name: str, columns: list[tuple[str, str, bool]], **kw) -> TableOutline:
@@ -138,17 +144,54 @@ def test_a_case_sensitive_database_keeps_tables_apart_that_differ_in_case() -> N
 def test_the_schema_text_of_a_page_gives_the_cursor_of_the_tables_after_it() -> None:
     """database://schema reads a page of the tables (schema_page): those past it, read or
     not, are counted, and list_tables' cursor starts after the last line written."""
-    page = SchemaOverview(tables=[CUSTOMER, ORDER], truncated=False)
-    lines = plain_advice(catalog.render_schema(page, total=5), lambda tool: True).splitlines()
+    overview = SchemaOverview(tables=[CUSTOMER, ORDER], truncated=False)
+    page = SchemaPage(overview=overview, total=5)
+    lines = plain_advice(catalog.render_schema(page), lambda tool: True).splitlines()
     cursor = catalog.cursor_after(lines[-1].split('cursor "')[1].split('"')[0])
     assert cursor == ("Sales", "Order Header") and len(lines) == 3
     assert lines[-1].startswith("(... 3 more tables and views not shown: list_tables with")
     # cut by its size: the cursor is of the last table it wrote
-    lines = catalog.render_schema(page, total=5, chars=60).splitlines()
+    lines = catalog.render_schema(page, chars=60).splitlines()
     assert lines[0].startswith("Sales.Customer: ") and len(lines) == 2
     assert lines[1].startswith("(... 4 more tables and views not shown")
     assert catalog.cursor_after(lines[1].split('cursor "')[1].split('"')[0]) == (
         "Sales",
         "Customer",
     )
-    assert "(..." not in catalog.render_schema(page)  # the whole overview
+    assert "(..." not in catalog.render_schema(overview)  # the whole overview
+
+
+def test_the_left_out_line_names_the_kinds_left_out() -> None:
+    """ "N more tables and views" of a rest that holds synonyms or table functions said
+    what they are not: the line names the kinds of the rest, from the page's counts."""
+    synonym = TableOutline(
+        name="dbo.Clients",
+        schema_name="dbo",
+        type="synonym",
+        columns=[],
+        primary_key=[],
+        references=[],
+        base_object="[Sales].[Customer]",
+    )
+    function = table("dbo", "OrdersOf", [("OrderID", "int", False)], type="table function")
+    overview = SchemaOverview(tables=[CUSTOMER, ORDER, synonym, function], truncated=False)
+
+    def left_out(listed: SchemaOverview | SchemaPage, chars: int) -> str:
+        return catalog.render_schema(listed, chars=chars).splitlines()[-1].split(":")[0]
+
+    # the overview's own rest, past the first line: a table, a synonym and a function
+    assert left_out(overview, 60) == (
+        "(... 3 more tables, views, synonyms and table functions not shown"
+    )
+    # a page's unread rest holds the synonym and function it counts
+    page = SchemaPage(overview=SchemaOverview(tables=[CUSTOMER, ORDER], truncated=False), total=6)
+    assert left_out(page.model_copy(update={"synonyms": 1}), 1_000) == (
+        "(... 4 more tables, views and synonyms not shown"
+    )
+    assert left_out(page.model_copy(update={"functions": 2}), 1_000) == (
+        "(... 4 more tables, views and table functions not shown"
+    )
+    # the function it counts is one written, so none is left out
+    shown = SchemaOverview(tables=[CUSTOMER, function], truncated=False)
+    counted = SchemaPage(overview=shown, total=3, functions=1)
+    assert left_out(counted, 1_000) == "(... 1 more tables and views not shown"

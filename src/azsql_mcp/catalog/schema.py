@@ -14,7 +14,7 @@ from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.functions import TABLE_FUNCTION, FunctionParameter, parameters_text
 from azsql_mcp.catalog.names import escaped_text, name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
-from azsql_mcp.catalog.table_pages import cursor_of
+from azsql_mcp.catalog.table_pages import cursor_of, listing_kinds
 from azsql_mcp.catalog.tables import (
     NO_SELECT_MARK,
     NO_SELECT_STAR,
@@ -172,7 +172,9 @@ async def schema_overview(
 
 class SchemaPage(BaseModel):
     overview: SchemaOverview  # the page's tables and views, in list_tables' order
-    total: int  # the tables and views from the page's first on (0: none)
+    total: int  # the objects listed from the page's first on (0: none)
+    synonyms: int = 0  # of them, synonyms
+    functions: int = 0  # and table functions
 
 
 async def schema_page(
@@ -210,7 +212,13 @@ async def schema_page(
     # as the catalog's collation sorts them (schema_overview's order is Python's)
     place = {(r["schema_name"], r["object_name"]): i for i, r in enumerate(rows)}
     overview.tables.sort(key=lambda t: place.get((t.schema_name, _table_name(t)), len(place)))
-    return SchemaPage(overview=overview, total=int(rows[0]["total"]))
+    first = rows[0]
+    return SchemaPage(
+        overview=overview,
+        total=int(first["total"]),
+        synonyms=int(first["synonym_total"]),
+        functions=int(first["function_total"]),
+    )
 
 
 async def page_before(
@@ -300,6 +308,16 @@ async def _not_selectable(db: Database, params: dict[str, Any]) -> tuple[set[tup
     return {(r["object_id"], r["column_name"]) for r in rows}, ""
 
 
+def _whole_page(overview: SchemaOverview) -> SchemaPage:
+    """An overview as a page that counts its own tables, synonyms and table functions."""
+    return SchemaPage(
+        overview=overview,
+        total=len(overview.tables),
+        synonyms=sum(t.base_object is not None for t in overview.tables),
+        functions=sum(t.type == TABLE_FUNCTION for t in overview.tables),
+    )
+
+
 def column_notes(column: OutlineColumn) -> list[str]:
     """What a query must allow for in a column: HIDDEN (not in SELECT *), no SELECT."""
     notes = ((HIDDEN_MARK, column.hidden), (NO_SELECT_MARK, not column.selectable))
@@ -311,18 +329,18 @@ def column_notes(column: OutlineColumn) -> list[str]:
 SCHEMA_TEXT_CHARS = 40_000
 
 
-def render_schema(
-    overview: SchemaOverview, *, total: int | None = None, chars: int = SCHEMA_TEXT_CHARS
-) -> str:
+def render_schema(listed: SchemaOverview | SchemaPage, *, chars: int = SCHEMA_TEXT_CHARS) -> str:
     """One line per table: name, columns with types (PK marked, NOT NULL as !, a HIDDEN
     column as "hidden", a column the user may not SELECT as "(no SELECT)"), references;
-    the tables whose lines fit in `chars` (at least one), then how many of `total` (the
-    overview's, or more when it is a schema_page) were left out, and the list_tables
-    cursor of the rest."""
+    the tables whose lines fit in `chars` (at least one), then how many of the listed
+    objects (the overview's, or those a schema_page counts from its first on) were left
+    out, of which kinds, and the list_tables cursor of the rest."""
+    page = listed if isinstance(listed, SchemaPage) else _whole_page(listed)
+    overview = page.overview
     lines: list[str] = []
     size = 0
     shown = overview.tables
-    total = len(overview.tables) if total is None else total
+    total = page.total
     for count, t in enumerate(overview.tables):
         pk = set(t.primary_key)
         cols = ", ".join(
@@ -351,8 +369,12 @@ def render_schema(
     if shown and total > len(shown):
         last = shown[-1]
         cursor = cursor_of(last.schema_name, _table_name(last))
+        kinds = listing_kinds(
+            synonyms=page.synonyms > sum(t.base_object is not None for t in shown),
+            functions=page.functions > sum(t.type == TABLE_FUNCTION for t in shown),
+        )
         lines.append(
-            f"(... {total - len(shown)} more tables and views not shown:"
+            f"(... {total - len(shown)} more {kinds} not shown:"
             + advice(
                 "list_tables", f' list_tables with cursor "{cursor}" lists them from the next one,'
             )

@@ -366,7 +366,7 @@ async def describe_table(
             raise SynonymError(_synonym_text(synonyms[0]))
         where = await access.where_tables_are(db)
         raise CatalogError(
-            f"No table or view named {table!r} {where}. "
+            f"No table, view, table function or synonym named {table!r} {where}. "
             + advice(
                 "list_tables",
                 "Call list_tables to see the names (use schema.table).",

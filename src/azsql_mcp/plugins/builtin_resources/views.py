@@ -22,12 +22,10 @@ async def schema_text(ctx: ToolContext) -> str:
     list_tables cursor of the rest."""
     page = await catalog.schema_page(ctx.db, chars=SCHEMA_CHARS)
     seen = await access.seen_tables(ctx.db)
-    listed = {t.type for t in page.overview.tables}
-    kinds = catalog.listing_kinds(
-        synonyms="synonym" in listed, functions="table function" in listed
-    )
+    # of every object counted, not only the page's
+    kinds = catalog.listing_kinds(synonyms=page.synonyms > 0, functions=page.functions > 0)
     header = f"{page.total} {kinds}{seen}; '!' marks NOT NULL"
-    text = catalog.render_schema(page.overview, total=page.total, chars=SCHEMA_CHARS)
+    text = catalog.render_schema(page, chars=SCHEMA_CHARS)
     return header + "\n" + fence_untrusted(text, what="the schema")
 
 
@@ -35,6 +33,8 @@ async def schema_text(ctx: ToolContext) -> str:
 # model whole (2,000 tables were 171 KB). A table is some 80 characters or more.
 TABLES_CHARS = catalog.SCHEMA_TEXT_CHARS
 TABLES_READ = TABLES_CHARS // 75  # never more than fit: a page of the database is a round trip
+# What a rest left unread may hold: any kind list_tables lists (none named as there).
+UNREAD_KINDS = "tables, views, synonyms or table functions"
 
 
 async def table_list(ctx: ToolContext) -> str:
@@ -52,8 +52,16 @@ async def table_list(ctx: ToolContext) -> str:
     page = catalog.first_page(found, shown)
     listing = page.model_dump(mode="json")
     if page.truncated:  # a JSON value's text: its advice is said here (render_advice)
+        rest = {t.type for t in found.tables[shown:]}
+        kinds = (
+            UNREAD_KINDS
+            if found.truncated
+            else catalog.listing_kinds(
+                synonyms="synonym" in rest, functions="table function" in rest
+            )
+        )
         listing["more"] = await render_advice(
-            f"more tables and views after these {len(page.tables)}:"
+            f"more {kinds} after these {len(page.tables)}:"
             + advice(
                 "list_tables",
                 f' the list_tables tool with cursor "{page.next_cursor}" lists the next ones,'
@@ -68,8 +76,9 @@ async def table_list(ctx: ToolContext) -> str:
 # A resource that names no table: the client gets MCP's "resource not found" with this.
 LISTED_BY = advice(
     "list_tables",
-    "list_tables (or the resource database://tables) lists the tables and views",
-    "the resource database://tables lists the tables and views",
+    "list_tables (or the resource database://tables) lists the tables, views, synonyms"
+    " and table functions",
+    "the resource database://tables lists the tables, views, synonyms and table functions",
 )
 
 
@@ -80,7 +89,9 @@ async def table_detail(schema: str, table: str, ctx: ToolContext) -> str:
         raise NotFoundError(str(e)) from e
     except catalog.CatalogError as e:  # schema and table are given apart: it is not there
         where = await access.where_tables_are(ctx.db)
-        raise NotFoundError(f"no table or view {schema}.{table} {where}; {LISTED_BY}") from e
+        raise NotFoundError(
+            f"no table, view, table function or synonym {schema}.{table} {where}; {LISTED_BY}"
+        ) from e
     return json.dumps(catalog.description_json(described), separators=(",", ":"))
 
 
