@@ -20,6 +20,7 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
+from .apply_subqueries import rewrite_apply_subqueries
 from .aggregate_operands import check_aggregate_operands
 from .bitwise import rewrite_binary_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
@@ -171,6 +172,7 @@ class Translator:
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
         parsed = inline_table_functions(parse_tsql(text), self.catalog, database, parse_tsql)
+        rewrite_apply_subqueries(parsed)
         tree = prepare(resolve_synonyms(parsed, self.catalog, database), text, self.catalog)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))

@@ -1,0 +1,271 @@
+"""CROSS/OUTER APPLY of a derived table, `FROM c CROSS APPLY (SELECT TOP (3) ... FROM h
+WHERE h.k = c.k ORDER BY ...) AS o`, the usual way to write the top rows per group. SQLite
+cannot correlate a subquery in FROM, so the derived table loses its correlation and is
+joined on it: each equality `inner = outer` of its WHERE becomes a key the derived table
+selects and the join compares (`o.key = outer`, which never matches a NULL, as the
+equality would not), and TOP (n) becomes ROW_NUMBER() OVER (PARTITION BY the keys ORDER
+BY its ORDER BY) <= n in the join (RANK() for WITH TIES; for PERCENT the rows up to
+n percent of the partition's, rounded up as top.py does). OUTER APPLY is the left join,
+whose outer rows without a match keep NULLs. Per outer row the same rows as SQL Server's
+APPLY, which reads the derived table once per outer row ("FROM clause plus JOIN, APPLY,
+PIVOT": the right input is evaluated for each row of the left).
+
+Other correlations (a comparison other than an equality, an outer column in the select
+list, ORDER BY or a join of the derived table), an aggregate without GROUP BY (one row
+per outer row even with no match), DISTINCT with TOP and OFFSET are Msg 40517 naming
+the shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from . import errors
+from .top import order_key
+
+_KEY = "__azsql_apply_key"
+_RANK = "__azsql_apply_rank"
+_TOTAL = "__azsql_apply_total"
+_ADVICE = (
+    "; correlate the derived table only by equalities `inner column = outer column` in its"
+    " WHERE, or join a ROW_NUMBER() OVER (PARTITION BY ...) subquery"
+)
+
+
+def rewrite_apply_subqueries(tree: exp.Expression) -> None:
+    """Each CROSS/OUTER APPLY of a derived table in `tree` as a join, innermost first."""
+    for lateral in reversed(list(tree.find_all(exp.Lateral, bfs=False))):
+        subquery = lateral.this
+        join = lateral.parent
+        if not isinstance(subquery, exp.Subquery) or not isinstance(join, exp.Join):
+            continue
+        outer = join.parent
+        select = subquery.this
+        if not isinstance(outer, exp.Select) or not isinstance(select, exp.Select):
+            raise errors.unsupported(f"CROSS APPLY / OUTER APPLY of a set operation{_ADVICE}")
+        _rewrite(outer, join, lateral, select)
+
+
+def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: exp.Select) -> None:
+    alias = lateral.alias
+    if not alias:
+        raise errors.unsupported(
+            "CROSS APPLY / OUTER APPLY of a derived table without an alias; name it"
+            " `(SELECT ...) AS o`"
+        )
+    before = _names(_sources(outer, join))
+    inner = _names(_sources(select, None))
+    outer_names = before - inner  # an inner alias hides an outer one of the same name
+
+    def is_outer(node: exp.Expression) -> bool:
+        return isinstance(node, exp.Column) and node.table.casefold() in outer_names
+
+    where = select.args.get("where")
+    conjuncts = _conjuncts(where.this) if where is not None else []
+    kept: list[exp.Expression] = []
+    pairs: list[tuple[exp.Expression, exp.Expression]] = []
+    for conjunct in conjuncts:
+        if not any(is_outer(c) for c in conjunct.find_all(exp.Column)):
+            kept.append(conjunct)
+            continue
+        pair = _correlation(conjunct, is_outer)
+        if pair is None:
+            raise errors.unsupported(
+                f"CROSS APPLY / OUTER APPLY of a derived table correlated by"
+                f" `{conjunct.sql('tsql')}` (a comparison other than an equality of an"
+                f" inner and an outer column){_ADVICE}"
+            )
+        pairs.append(pair)
+    select.set("where", exp.Where(this=exp.and_(*kept)) if kept else None)
+    stray = next((c for c in select.find_all(exp.Column) if is_outer(c)), None)
+    if stray is not None:
+        raise errors.unsupported(
+            f"CROSS APPLY / OUTER APPLY of a derived table that reads the outer column"
+            f" {stray.sql('tsql')} outside its WHERE's equalities{_ADVICE}"
+        )
+    limit = select.args.get("limit")
+    if pairs:
+        if select.args.get("offset") or isinstance(limit, exp.Fetch):
+            raise errors.unsupported(f"CROSS APPLY / OUTER APPLY of a correlated OFFSET{_ADVICE}")
+        if _aggregates(select) and not select.args.get("group"):
+            raise errors.unsupported(
+                "CROSS APPLY / OUTER APPLY of a correlated aggregate without GROUP BY (one"
+                " row per outer row); join a GROUP BY subquery on the key (LEFT JOIN and"
+                " ISNULL(count, 0) for COUNT)"
+            )
+        if limit is not None and select.args.get("distinct"):
+            raise errors.unsupported(
+                f"CROSS APPLY / OUTER APPLY of a correlated SELECT DISTINCT TOP{_ADVICE}"
+            )
+    stars = any(p.is_star for p in select.expressions)
+    names = [p.alias_or_name for p in select.expressions]
+    columns = [c.name for c in lateral.args["alias"].columns]
+    if columns and len(columns) != len(names):
+        return  # SQL Server's 8158 / 8159: left to the query as written
+    condition = _keyed(select, pairs, alias, limit)
+    table_alias = lateral.args["alias"].copy()
+    if columns:
+        extra = [p.alias for p in select.expressions[len(names) :]]
+        table_alias.set("columns", [*table_alias.columns, *map(exp.to_identifier, extra)])
+    derived = exp.Subquery(this=select, alias=table_alias)
+    if condition is None:  # not correlated: a cross join or a left join
+        on = None if lateral.args.get("cross_apply") else exp.true()
+    else:
+        on = condition
+    side = None if lateral.args.get("cross_apply") else "LEFT"
+    kind = "CROSS" if on is None else None
+    replacement = exp.Join(this=derived, side=side, kind=kind, on=on)
+    join.replace(replacement)
+    if len(select.expressions) > len(names):
+        _expand_stars(outer, replacement, columns or names, alias, stars)
+
+
+def _keyed(
+    select: exp.Select,
+    pairs: list[tuple[exp.Expression, exp.Expression]],
+    alias: str,
+    limit: exp.Expression | None,
+) -> exp.Expression | None:
+    """`select` selecting each key (and its rank under TOP), and the join's condition."""
+    if not pairs:
+        return None
+    keys = [inner for inner, _ in pairs]
+    for i, key in enumerate(keys):
+        select.select(exp.alias_(key.copy(), f"{_KEY}{i}", quoted=True), copy=False)
+    group = select.args.get("group")
+    if group is not None:
+        group.set("expressions", [*group.expressions, *(k.copy() for k in keys)])
+    condition: list[exp.Expression] = [
+        exp.EQ(this=exp.column(f"{_KEY}{i}", table=alias, quoted=True), expression=o.copy())
+        for i, (_, o) in enumerate(pairs)
+    ]
+    if isinstance(limit, exp.Limit):
+        condition.append(_top(select, keys, limit, alias))
+    return exp.and_(*condition)
+
+
+def _top(select: exp.Select, keys: list[exp.Expression], limit: exp.Limit, alias: str) -> exp.Expression:
+    """TOP (n) [PERCENT] [WITH TIES] per key: the rank `select` selects, and the bound."""
+    opts = limit.args.get("limit_options")
+    ties = bool(opts and opts.args.get("with_ties"))
+    percent = bool(opts and opts.args.get("percent"))
+    order = select.args.get("order")
+    if ties and order is None:
+        raise errors.syntax_error(
+            "WITH TIES",
+            "The TOP N WITH TIES clause is not allowed without a corresponding ORDER BY clause.",
+        )
+    window_order = (
+        exp.Order(expressions=[order_key(o, select) for o in order.expressions]) if order else None
+    )
+    partition = [k.copy() for k in keys]
+    number = exp.Window(
+        this=exp.Anonymous(this="RANK" if ties else "ROW_NUMBER"),
+        partition_by=partition,
+        order=window_order,
+    )
+    select.select(exp.alias_(number, _RANK, quoted=True), copy=False)
+    select.set("limit", None)
+    select.set("order", None)
+    rank = exp.column(_RANK, table=alias, quoted=True)
+    n = exp.paren(limit.expression.copy())
+    if not percent:
+        return exp.LTE(this=rank, expression=n)
+    total = exp.Window(this=exp.Count(this=exp.Star()), partition_by=[k.copy() for k in keys])
+    select.select(exp.alias_(total, _TOTAL, quoted=True), copy=False)
+    # rank <= ceil(n * total / 100)  <=>  (rank - 1) * 100 < n * total
+    return exp.LT(
+        this=exp.Mul(
+            this=exp.paren(exp.Sub(this=rank, expression=exp.Literal.number(1))),
+            expression=exp.Literal.number(100),
+        ),
+        expression=exp.Mul(this=n, expression=exp.column(_TOTAL, table=alias, quoted=True)),
+    )
+
+
+def _correlation(
+    conjunct: exp.Expression, is_outer: Callable[[exp.Expression], bool]
+) -> tuple[exp.Expression, exp.Expression] | None:
+    """(inner side, outer side) of `inner = outer` (either way round), else None."""
+    if not isinstance(conjunct, exp.EQ):
+        return None
+    for inner, outer in ((conjunct.this, conjunct.expression), (conjunct.expression, conjunct.this)):
+        inner_columns = list(inner.find_all(exp.Column))
+        outer_columns = list(outer.find_all(exp.Column))
+        if (
+            inner_columns
+            and outer_columns
+            and not any(is_outer(c) for c in inner_columns)
+            and all(is_outer(c) for c in outer_columns)
+            and not inner.find(exp.Query)
+            and not outer.find(exp.Query)
+        ):
+            return inner, outer
+    return None
+
+
+def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
+    condition = condition.unnest()
+    if isinstance(condition, exp.And):
+        return [*_conjuncts(condition.this), *_conjuncts(condition.expression)]
+    return [condition]
+
+
+def _aggregates(select: exp.Select) -> bool:
+    """Whether the select list holds an aggregate of this query (not of a subquery's)."""
+    for projection in select.expressions:
+        for agg in projection.find_all(exp.AggFunc):
+            if agg.find_ancestor(exp.Query, exp.Window) is select:
+                return True
+    return False
+
+
+def _sources(select: exp.Select, stop: exp.Join | None) -> list[exp.Expression]:
+    """`select`'s FROM and the joins before `stop` (all of them when None)."""
+    from_ = select.args.get("from_")
+    sources = [from_.this] if from_ is not None else []
+    for join in select.args.get("joins") or []:
+        if join is stop:
+            break
+        sources.append(join.this)
+    return sources
+
+
+def _names(sources: list[exp.Expression]) -> set[str]:
+    return {s.alias_or_name.casefold() for s in sources if s.alias_or_name}
+
+
+def _expand_stars(
+    select: exp.Select, join: exp.Join, names: list[str], alias: str, stars: bool
+) -> None:
+    """`*` and `o.*` over the rewritten APPLY: the derived table's columns, not its keys."""
+    folded = alias.casefold()
+    own = [exp.column(n, table=alias, quoted=True) for n in names]
+    sources = _sources(select, None)
+    expanded: list[exp.Expression] = []
+    for projection in select.expressions:
+        over_all = isinstance(projection, exp.Star)
+        over_own = (
+            isinstance(projection, exp.Column)
+            and isinstance(projection.this, exp.Star)
+            and projection.table.casefold() == folded
+        )
+        if (over_all or over_own) and stars:
+            raise errors.unsupported(
+                "`*` over CROSS APPLY / OUTER APPLY of a correlated derived table that selects"
+                " `*`; list the derived table's columns"
+            )
+        if over_all:
+            for source in sources:
+                if source is join.this:
+                    expanded += [c.copy() for c in own]
+                else:
+                    name = exp.to_identifier(source.alias_or_name)
+                    expanded.append(exp.Column(this=exp.Star(), table=name))
+        elif over_own:
+            expanded += [c.copy() for c in own]
+        else:
+            expanded.append(projection)
+    select.set("expressions", expanded)
