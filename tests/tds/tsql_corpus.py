@@ -197,8 +197,19 @@ CASES: list[Case] = [
     ),
     Case(
         "APPLY subquery",
-        f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c CROSS APPLY (SELECT TOP 1 h.SalesOrderID FROM {H} h WHERE h.CustomerID = c.CustomerID ORDER BY h.OrderDate DESC) o",
-        error="ROW_NUMBER() OVER (PARTITION BY",
+        f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c CROSS APPLY (SELECT TOP 2 h.SalesOrderID FROM {H} h WHERE h.CustomerID = c.CustomerID ORDER BY h.SalesOrderID DESC) o WHERE c.CustomerID <= 4 ORDER BY 1, 2",
+        [(1, 241), (2, 246), (3, 27), (3, 358), (4, 24), (4, 224)],
+        ["int", "int"],
+    ),
+    Case(
+        "APPLY subquery",
+        f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c OUTER APPLY (SELECT TOP (1) WITH TIES h.SalesOrderID FROM {H} h WHERE h.CustomerID = c.CustomerID ORDER BY h.SalesOrderID) o WHERE c.CustomerID IN (1, 850) ORDER BY 1",
+        [(1, 241), (850, None)],
+    ),
+    Case(
+        "APPLY correlated aggregate",
+        f"SELECT c.CustomerID, o.n FROM SalesLT.Customer c CROSS APPLY (SELECT COUNT(*) AS n FROM {H} h WHERE h.CustomerID = c.CustomerID) o",
+        error="GROUP BY subquery",
     ),
     # -- PERCENTILE_* and ALL / ANY / SOME
     Case(

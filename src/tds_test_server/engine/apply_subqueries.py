@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from ..results import TdsError
 from . import errors
 from .top import order_key
 
@@ -102,18 +103,27 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
     stars = any(p.is_star for p in select.expressions)
     names = [p.alias_or_name for p in select.expressions]
     columns = [c.name for c in lateral.args["alias"].columns]
+    if columns and stars:
+        raise errors.unsupported(
+            "CROSS APPLY / OUTER APPLY of a derived table that selects `*`, with a column"
+            " list `AS o(a, b)`; list the derived table's columns"
+        )
     if columns and len(columns) != len(names):
-        return  # SQL Server's 8158 / 8159: left to the query as written
+        more = len(names) > len(columns)
+        raise TdsError(
+            8158 if more else 8159,
+            f"'{alias}' has {'more' if more else 'fewer'} columns than were specified in"
+            " the column list.",
+        )
     condition = _keyed(select, pairs, alias, limit)
     table_alias = lateral.args["alias"].copy()
     if columns:
         extra = [p.alias for p in select.expressions[len(names) :]]
         table_alias.set("columns", [*table_alias.columns, *map(exp.to_identifier, extra)])
     derived = exp.Subquery(this=select, alias=table_alias)
+    on: exp.Expr | None = condition
     if condition is None:  # not correlated: a cross join or a left join
         on = None if lateral.args.get("cross_apply") else exp.true()
-    else:
-        on = condition
     side = None if lateral.args.get("cross_apply") else "LEFT"
     kind = "CROSS" if on is None else None
     replacement = exp.Join(this=derived, side=side, kind=kind, on=on)
@@ -127,7 +137,7 @@ def _keyed(
     pairs: list[tuple[exp.Expression, exp.Expression]],
     alias: str,
     limit: exp.Expression | None,
-) -> exp.Expression | None:
+) -> exp.Expr | None:
     """`select` selecting each key (and its rank under TOP), and the join's condition."""
     if not pairs:
         return None
@@ -137,7 +147,7 @@ def _keyed(
     group = select.args.get("group")
     if group is not None:
         group.set("expressions", [*group.expressions, *(k.copy() for k in keys)])
-    condition: list[exp.Expression] = [
+    condition: list[exp.Expr] = [
         exp.EQ(this=exp.column(f"{_KEY}{i}", table=alias, quoted=True), expression=o.copy())
         for i, (_, o) in enumerate(pairs)
     ]
@@ -146,7 +156,9 @@ def _keyed(
     return exp.and_(*condition)
 
 
-def _top(select: exp.Select, keys: list[exp.Expression], limit: exp.Limit, alias: str) -> exp.Expression:
+def _top(
+    select: exp.Select, keys: list[exp.Expression], limit: exp.Limit, alias: str
+) -> exp.Expression:
     """TOP (n) [PERCENT] [WITH TIES] per key: the rank `select` selects, and the bound."""
     opts = limit.args.get("limit_options")
     ties = bool(opts and opts.args.get("with_ties"))
@@ -191,7 +203,10 @@ def _correlation(
     """(inner side, outer side) of `inner = outer` (either way round), else None."""
     if not isinstance(conjunct, exp.EQ):
         return None
-    for inner, outer in ((conjunct.this, conjunct.expression), (conjunct.expression, conjunct.this)):
+    for inner, outer in (
+        (conjunct.this, conjunct.expression),
+        (conjunct.expression, conjunct.this),
+    ):
         inner_columns = list(inner.find_all(exp.Column))
         outer_columns = list(outer.find_all(exp.Column))
         if (
@@ -207,10 +222,10 @@ def _correlation(
 
 
 def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
-    condition = condition.unnest()
-    if isinstance(condition, exp.And):
-        return [*_conjuncts(condition.this), *_conjuncts(condition.expression)]
-    return [condition]
+    inner = condition.unnest()
+    if isinstance(inner, exp.And):
+        return [*_conjuncts(inner.this), *_conjuncts(inner.expression)]
+    return [inner if isinstance(inner, exp.Expression) else condition]
 
 
 def _aggregates(select: exp.Select) -> bool:

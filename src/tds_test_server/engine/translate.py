@@ -20,8 +20,8 @@ from sqlglot.optimizer.scope import Scope, build_scope
 from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
-from .apply_subqueries import rewrite_apply_subqueries
 from .aggregate_operands import check_aggregate_operands
+from .apply_subqueries import rewrite_apply_subqueries
 from .bitwise import rewrite_binary_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
 from .checksums import expand_checksum_stars
