@@ -91,12 +91,49 @@ def test_with_ties_and_percent_per_group(server: ThreadedTdsServer, odbc_driver:
         assert percent == [(1, 10), (1, 11), (2, 20), (4, 40)]
 
 
+def test_a_derived_table_without_correlation_is_a_join(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    with connect(server, odbc_driver) as cnxn:
+        crossed = rows(
+            cnxn,
+            "SELECT g.Id, o.Id FROM dbo.Grp g CROSS APPLY (SELECT TOP 1 a.Id FROM dbo.Amt a"
+            " ORDER BY a.Amount) o WHERE g.Id < 3 ORDER BY 1",
+        )
+        assert crossed == [(1, 13), (2, 13)]
+        united = rows(
+            cnxn,
+            "SELECT g.Id, o.x FROM dbo.Grp g OUTER APPLY (SELECT 1 AS x UNION ALL SELECT 2) o"
+            " WHERE g.Id = 1 ORDER BY 2",
+        )
+        assert united == [(1, 1), (1, 2)]
+
+
+def test_grouped_per_outer_row(server: ThreadedTdsServer, odbc_driver: str) -> None:
+    """GROUP BY groups each outer row's rows; an outer row without any has no group."""
+    with connect(server, odbc_driver) as cnxn:
+        found = rows(
+            cnxn,
+            "SELECT g.Id, o.Amount, o.n FROM dbo.Grp g OUTER APPLY (SELECT TOP 1 a.Amount,"
+            " COUNT(*) AS n FROM dbo.Amt a WHERE a.GrpId = g.Id GROUP BY a.Amount"
+            " ORDER BY COUNT(*) DESC) o ORDER BY g.Id",
+        )
+        assert found == [
+            (1, Decimal("7.00"), 2),
+            (2, Decimal("3.00"), 1),
+            (3, None, None),
+            (4, Decimal("2.00"), 1),
+        ]
+
+
 @pytest.mark.parametrize(
     ("inner", "named"),
     [
         ("SELECT a.Id FROM dbo.Amt a WHERE a.GrpId > g.Id", "a.GrpId > g.Id"),
         ("SELECT COUNT(*) AS n FROM dbo.Amt a WHERE a.GrpId = g.Id", "aggregate without GROUP BY"),
         ("SELECT a.Id, g.Code AS c FROM dbo.Amt a WHERE a.GrpId = g.Id", "outer column"),
+        ("SELECT 1 AS x FROM dbo.Amt a WHERE a.GrpId = g.Id HAVING COUNT(*) > 1", "GROUP BY"),
+        ("SELECT a.Id FROM dbo.Amt a WHERE a.GrpId = g.Id OR a.Id = 40", "OR"),
     ],
 )
 def test_other_correlations_are_refused(

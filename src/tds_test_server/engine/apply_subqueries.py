@@ -7,13 +7,17 @@ equality would not), and TOP (n) becomes ROW_NUMBER() OVER (PARTITION BY the key
 BY its ORDER BY) <= n in the join (RANK() for WITH TIES; for PERCENT the rows up to
 n percent of the partition's, rounded up as top.py does). OUTER APPLY is the left join,
 whose outer rows without a match keep NULLs. Per outer row the same rows as SQL Server's
-APPLY, which reads the derived table once per outer row ("FROM clause plus JOIN, APPLY,
-PIVOT": the right input is evaluated for each row of the left).
+APPLY, which applies the derived table to each row of the left input (Microsoft Learn,
+"Use the APPLY operator"; "FROM clause plus JOIN, APPLY, PIVOT" allows a derived table
+as right_table_source). A derived table naming no outer column is a cross join (OUTER
+APPLY: a left join), a set operation included.
 
-Other correlations (a comparison other than an equality, an outer column in the select
-list, ORDER BY or a join of the derived table), an aggregate without GROUP BY (one row
-per outer row even with no match), DISTINCT with TOP and OFFSET are Msg 40517 naming
-the shape.
+Other correlations (a comparison other than an equality, an OR, an outer column in the
+select list, ORDER BY or a join of the derived table, a correlated set operation), an
+aggregate or HAVING without GROUP BY (one row per outer row even with no match),
+DISTINCT with TOP and OFFSET are Msg 40517 naming the shape. An outer column must be
+qualified by its table's name or alias: an unqualified one is taken for the derived
+table's own, as SQL Server looks there first.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from ..results import TdsError
 from . import errors
 from .top import order_key
 
@@ -43,10 +46,18 @@ def rewrite_apply_subqueries(tree: exp.Expression) -> None:
         if not isinstance(subquery, exp.Subquery) or not isinstance(join, exp.Join):
             continue
         outer = join.parent
+        if not isinstance(outer, exp.Select):
+            continue  # an UPDATE's or DELETE's FROM: dml_from.py refuses it
         select = subquery.this
-        if not isinstance(outer, exp.Select) or not isinstance(select, exp.Select):
-            raise errors.unsupported(f"CROSS APPLY / OUTER APPLY of a set operation{_ADVICE}")
-        _rewrite(outer, join, lateral, select)
+        if isinstance(select, exp.Select):
+            _rewrite(outer, join, lateral, select)
+            continue
+        before = _names(_sources(outer, join))
+        if any(c.table.casefold() in before for c in select.find_all(exp.Column)):
+            raise errors.unsupported(
+                f"CROSS APPLY / OUTER APPLY of a correlated set operation{_ADVICE}"
+            )
+        join.replace(_join(exp.Subquery(this=select, alias=lateral.args.get("alias")), lateral))
 
 
 def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: exp.Select) -> None:
@@ -90,7 +101,8 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
     if pairs:
         if select.args.get("offset") or isinstance(limit, exp.Fetch):
             raise errors.unsupported(f"CROSS APPLY / OUTER APPLY of a correlated OFFSET{_ADVICE}")
-        if _aggregates(select) and not select.args.get("group"):
+        grouped = _aggregates(select) or select.args.get("having")
+        if grouped and not select.args.get("group"):
             raise errors.unsupported(
                 "CROSS APPLY / OUTER APPLY of a correlated aggregate without GROUP BY (one"
                 " row per outer row); join a GROUP BY subquery on the key (LEFT JOIN and"
@@ -102,34 +114,25 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
             )
     stars = any(p.is_star for p in select.expressions)
     names = [p.alias_or_name for p in select.expressions]
-    columns = [c.name for c in lateral.args["alias"].columns]
-    if columns and stars:
-        raise errors.unsupported(
-            "CROSS APPLY / OUTER APPLY of a derived table that selects `*`, with a column"
-            " list `AS o(a, b)`; list the derived table's columns"
-        )
-    if columns and len(columns) != len(names):
-        more = len(names) > len(columns)
-        raise TdsError(
-            8158 if more else 8159,
-            f"'{alias}' has {'more' if more else 'fewer'} columns than were specified in"
-            " the column list.",
-        )
     condition = _keyed(select, pairs, alias, limit)
-    table_alias = lateral.args["alias"].copy()
-    if columns:
-        extra = [p.alias for p in select.expressions[len(names) :]]
-        table_alias.set("columns", [*table_alias.columns, *map(exp.to_identifier, extra)])
-    derived = exp.Subquery(this=select, alias=table_alias)
-    on: exp.Expr | None = condition
-    if condition is None:  # not correlated: a cross join or a left join
-        on = None if lateral.args.get("cross_apply") else exp.true()
-    side = None if lateral.args.get("cross_apply") else "LEFT"
-    kind = "CROSS" if on is None else None
-    replacement = exp.Join(this=derived, side=side, kind=kind, on=on)
+    # a column list `AS o(a, b)` stays on the alias (SQLite has none: refused later)
+    derived = exp.Subquery(this=select, alias=lateral.args["alias"].copy())
+    replacement = _join(derived, lateral, condition)
     join.replace(replacement)
     if len(select.expressions) > len(names):
-        _expand_stars(outer, replacement, columns or names, alias, stars)
+        _expand_stars(outer, replacement, names, alias, stars)
+
+
+def _join(derived: exp.Subquery, lateral: exp.Lateral, on: exp.Expr | None = None) -> exp.Join:
+    """The APPLY as a join on `on`; not correlated: a cross join or a left join."""
+    cross = bool(lateral.args.get("cross_apply"))
+    if on is None:
+        return (
+            exp.Join(this=derived, kind="CROSS")
+            if cross
+            else exp.Join(this=derived, side="LEFT", on=exp.true())
+        )
+    return exp.Join(this=derived, side=None if cross else "LEFT", on=on)
 
 
 def _keyed(
