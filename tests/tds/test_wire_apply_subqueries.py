@@ -126,13 +126,41 @@ def test_grouped_per_outer_row(server: ThreadedTdsServer, odbc_driver: str) -> N
         ]
 
 
+def test_an_aggregate_gives_one_row_per_outer_row(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """Without GROUP BY: COUNT 0 and SUM NULL for an outer row without rows (a NULL key
+    included), under CROSS APPLY too; HAVING may refuse the row."""
+    with connect(server, odbc_driver) as cnxn:
+        cur = cnxn.cursor().execute(
+            "SELECT g.Id, o.n, o.total FROM dbo.Grp g CROSS APPLY (SELECT COUNT(*) AS n,"
+            " SUM(a.Amount) AS total FROM dbo.Amt a WHERE a.GrpId = g.Id AND a.Amount > 1)"
+            " AS o ORDER BY g.Id"
+        )
+        assert [(d[0], d[1], d[4], d[5]) for d in cur.description][1:] == [
+            ("n", int, 10, 0),
+            ("total", Decimal, 38, 2),
+        ]
+        assert [tuple(r) for r in cur.fetchall()] == [
+            (1, 3, Decimal("19.00")),
+            (2, 1, Decimal("3.00")),
+            (3, 0, None),
+            (4, 1, Decimal("2.00")),
+        ]
+        having = (
+            "SELECT g.Id, o.n FROM dbo.Grp g {} APPLY (SELECT COUNT(*) AS n FROM dbo.Amt a"
+            " WHERE a.GrpId = g.Id HAVING COUNT(*) > 1) o ORDER BY g.Id"
+        )
+        assert rows(cnxn, having.format("CROSS")) == [(1, 4)]
+        assert rows(cnxn, having.format("OUTER")) == [(1, 4), (2, None), (3, None), (4, None)]
+
+
 @pytest.mark.parametrize(
     ("inner", "named"),
     [
         ("SELECT a.Id FROM dbo.Amt a WHERE a.GrpId > g.Id", "a.GrpId > g.Id"),
-        ("SELECT COUNT(*) AS n FROM dbo.Amt a WHERE a.GrpId = g.Id", "aggregate without GROUP BY"),
+        ("SELECT TOP 1 COUNT(*) AS n FROM dbo.Amt a WHERE a.GrpId = g.Id", "under TOP"),
         ("SELECT a.Id, g.Code AS c FROM dbo.Amt a WHERE a.GrpId = g.Id", "outer column"),
-        ("SELECT 1 AS x FROM dbo.Amt a WHERE a.GrpId = g.Id HAVING COUNT(*) > 1", "GROUP BY"),
         ("SELECT a.Id FROM dbo.Amt a WHERE a.GrpId = g.Id OR a.Id = 40", "OR"),
     ],
 )

@@ -208,8 +208,14 @@ CASES: list[Case] = [
     ),
     Case(
         "APPLY correlated aggregate",
-        f"SELECT c.CustomerID, o.n FROM SalesLT.Customer c CROSS APPLY (SELECT COUNT(*) AS n FROM {H} h WHERE h.CustomerID = c.CustomerID) o",
-        error="GROUP BY subquery",
+        f"SELECT c.CustomerID, o.n, o.m FROM SalesLT.Customer c CROSS APPLY (SELECT COUNT(*) AS n, MAX(h.SalesOrderID) AS m FROM {H} h WHERE h.CustomerID = c.CustomerID) o WHERE c.CustomerID IN (3, 21) ORDER BY 1",
+        [(3, 2, 358), (21, 0, None)],
+        ["int", "int", "int"],
+    ),
+    Case(
+        "APPLY non-equality correlation",
+        f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c CROSS APPLY (SELECT TOP 1 h.SalesOrderID FROM {H} h WHERE h.CustomerID > c.CustomerID) o",
+        error="ROW_NUMBER() OVER (PARTITION BY",
     ),
     # -- PERCENTILE_* and ALL / ANY / SOME
     Case(

@@ -10,12 +10,13 @@ whose outer rows without a match keep NULLs. Per outer row the same rows as SQL 
 APPLY, which applies the derived table to each row of the left input (Microsoft Learn,
 "Use the APPLY operator"; "FROM clause plus JOIN, APPLY, PIVOT" allows a derived table
 as right_table_source). A derived table naming no outer column is a cross join (OUTER
-APPLY: a left join), a set operation included.
+APPLY: a left join), a set operation included. An aggregate without GROUP BY gives
+one row per outer row, the aggregate over no rows where it has none (_per_outer_row).
 
 Other correlations (a comparison other than an equality, an OR, an outer column in the
 select list, ORDER BY or a join of the derived table, a correlated set operation), an
-aggregate or HAVING without GROUP BY (one row per outer row even with no match),
-DISTINCT with TOP and OFFSET are Msg 40517 naming the shape. An outer column must be
+aggregate without GROUP BY under TOP or beside a window function, DISTINCT with TOP
+and OFFSET are Msg 40517 naming the shape. An outer column must be
 qualified by its table's name or alias: an unqualified one is taken for the derived
 table's own, as SQL Server looks there first.
 """
@@ -32,6 +33,8 @@ from .top import order_key
 _KEY = "__azsql_apply_key"
 _RANK = "__azsql_apply_rank"
 _TOTAL = "__azsql_apply_total"
+_EMPTY = "__azsql_apply_empty"
+_PER_OUTER_ROW = "apply_per_outer_row"
 _ADVICE = (
     "; correlate the derived table only by equalities `inner column = outer column` in its"
     " WHERE, or join a ROW_NUMBER() OVER (PARTITION BY ...) subquery"
@@ -103,11 +106,17 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
             raise errors.unsupported(f"CROSS APPLY / OUTER APPLY of a correlated OFFSET{_ADVICE}")
         grouped = _aggregates(select) or select.args.get("having")
         if grouped and not select.args.get("group"):
-            raise errors.unsupported(
-                "CROSS APPLY / OUTER APPLY of a correlated aggregate without GROUP BY (one"
-                " row per outer row); join a GROUP BY subquery on the key (LEFT JOIN and"
-                " ISNULL(count, 0) for COUNT)"
-            )
+            if limit is not None or select.find(exp.Window):
+                raise errors.unsupported(
+                    "CROSS APPLY / OUTER APPLY of a correlated aggregate without GROUP BY"
+                    " under TOP or beside a window function; join a GROUP BY subquery on"
+                    " the key (LEFT JOIN and ISNULL(count, 0) for COUNT)"
+                )
+            names = [p.alias_or_name for p in select.expressions]
+            replacement = _per_outer_row(select, pairs, alias, lateral)
+            join.replace(replacement)
+            _expand_stars(outer, replacement, names, alias, False)
+            return
         if limit is not None and select.args.get("distinct"):
             raise errors.unsupported(
                 f"CROSS APPLY / OUTER APPLY of a correlated SELECT DISTINCT TOP{_ADVICE}"
@@ -133,6 +142,57 @@ def _join(derived: exp.Subquery, lateral: exp.Lateral, on: exp.Expr | None = Non
             else exp.Join(this=derived, side="LEFT", on=exp.true())
         )
     return exp.Join(this=derived, side=None if cross else "LEFT", on=on)
+
+
+def _per_outer_row(
+    select: exp.Select,
+    pairs: list[tuple[exp.Expression, exp.Expression]],
+    alias: str,
+    lateral: exp.Lateral,
+) -> exp.Join:
+    """An aggregate without GROUP BY gives one row per outer row: its group's, or where
+    the outer row has no rows the aggregate over none (COUNT 0, SUM NULL; none at all
+    where HAVING refuses it). So the derived table is its groups by the keys UNION ALL
+    its one row over no rows, flagged, joined `ON (flag = 0 AND key = outer) OR (flag = 1
+    AND NOT EXISTS (its rows for the outer row))`."""
+    keys = [inner for inner, _ in pairs]
+    where = select.args.get("where")
+    found = exp.select(exp.Literal.number(1))
+    found.set("from_", select.args["from_"].copy() if select.args.get("from_") else None)
+    found.set("joins", [j.copy() for j in select.args.get("joins") or []])
+    matched = [exp.EQ(this=i.copy(), expression=o.copy()) for i, o in pairs]
+    found.where(exp.and_(*([where.this.copy()] if where else []), *matched), copy=False)
+    empty = select.copy()
+    for i in range(len(keys)):
+        empty.select(exp.alias_(exp.null(), f"{_KEY}{i}", quoted=True), copy=False)
+    empty.select(exp.alias_(exp.Literal.number(1), _EMPTY, quoted=True), copy=False)
+    empty.where(exp.false(), copy=False)
+    for i, key in enumerate(keys):
+        select.select(exp.alias_(key.copy(), f"{_KEY}{i}", quoted=True), copy=False)
+    select.select(exp.alias_(exp.Literal.number(0), _EMPTY, quoted=True), copy=False)
+    select.set("group", exp.Group(expressions=[k.copy() for k in keys]))
+    union = exp.Union(this=select, expression=empty, distinct=False)
+    union.meta[_PER_OUTER_ROW] = True
+    derived = exp.Subquery(this=union, alias=lateral.args["alias"].copy())
+    flag = exp.column(_EMPTY, table=alias, quoted=True)
+    own = exp.and_(
+        exp.EQ(this=flag, expression=exp.Literal.number(0)),
+        *(
+            exp.EQ(this=exp.column(f"{_KEY}{i}", table=alias, quoted=True), expression=o.copy())
+            for i, (_, o) in enumerate(pairs)
+        ),
+    )
+    none = exp.and_(
+        exp.EQ(this=flag.copy(), expression=exp.Literal.number(1)),
+        exp.Not(this=exp.Exists(this=found)),
+    )
+    return _join(derived, lateral, exp.or_(exp.paren(own), exp.paren(none)))
+
+
+def is_per_outer_row(union: exp.Union) -> bool:
+    """Whether `union` is an aggregate's groups and its row over none (_per_outer_row),
+    whose columns are typed by the first branch alone (the second selects the same)."""
+    return bool(union.meta.get(_PER_OUTER_ROW))
 
 
 def _keyed(
