@@ -74,6 +74,19 @@ def test_outer_apply_keeps_the_outer_rows(server: ThreadedTdsServer, odbc_driver
         assert found == [(1, 10), (1, 11), (1, 12), (1, 13), (2, 20)]
 
 
+def test_a_window_runs_over_the_outer_rows_rows(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    with connect(server, odbc_driver) as cnxn:
+        found = rows(
+            cnxn,
+            "SELECT g.Id, o.Id, o.n, o.total FROM dbo.Grp g CROSS APPLY (SELECT a.Id,"
+            " ROW_NUMBER() OVER (ORDER BY a.Id) AS n, COUNT(*) OVER () AS total"
+            " FROM dbo.Amt a WHERE a.GrpId = g.Id) o WHERE g.Id IN (1, 2) ORDER BY o.Id",
+        )
+        assert found == [(1, 10, 1, 4), (1, 11, 2, 4), (1, 12, 3, 4), (1, 13, 4, 4), (2, 20, 1, 1)]
+
+
 def test_with_ties_and_percent_per_group(server: ThreadedTdsServer, odbc_driver: str) -> None:
     with connect(server, odbc_driver) as cnxn:
         ties = rows(

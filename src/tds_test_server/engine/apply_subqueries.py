@@ -205,6 +205,10 @@ def _keyed(
     if not pairs:
         return None
     keys = [inner for inner, _ in pairs]
+    for window in list(select.find_all(exp.Window)):
+        if window.find_ancestor(exp.Query) is select:  # over the outer row's rows only
+            partition = window.args.get("partition_by") or []
+            window.set("partition_by", [*partition, *(k.copy() for k in keys)])
     for i, key in enumerate(keys):
         select.select(exp.alias_(key.copy(), f"{_KEY}{i}", quoted=True), copy=False)
     group = select.args.get("group")
