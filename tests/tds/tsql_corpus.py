@@ -197,7 +197,24 @@ CASES: list[Case] = [
     ),
     Case(
         "APPLY subquery",
-        f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c CROSS APPLY (SELECT TOP 1 h.SalesOrderID FROM {H} h WHERE h.CustomerID = c.CustomerID ORDER BY h.OrderDate DESC) o",
+        f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c CROSS APPLY (SELECT TOP 2 h.SalesOrderID FROM {H} h WHERE h.CustomerID = c.CustomerID ORDER BY h.SalesOrderID DESC) o WHERE c.CustomerID <= 4 ORDER BY 1, 2",
+        [(1, 241), (2, 246), (3, 27), (3, 358), (4, 24), (4, 224)],
+        ["int", "int"],
+    ),
+    Case(
+        "APPLY subquery",
+        f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c OUTER APPLY (SELECT TOP (1) WITH TIES h.SalesOrderID FROM {H} h WHERE h.CustomerID = c.CustomerID ORDER BY h.SalesOrderID) o WHERE c.CustomerID IN (1, 850) ORDER BY 1",
+        [(1, 241), (850, None)],
+    ),
+    Case(
+        "APPLY correlated aggregate",
+        f"SELECT c.CustomerID, o.n, o.m FROM SalesLT.Customer c CROSS APPLY (SELECT COUNT(*) AS n, MAX(h.SalesOrderID) AS m FROM {H} h WHERE h.CustomerID = c.CustomerID) o WHERE c.CustomerID IN (3, 21) ORDER BY 1",
+        [(3, 2, 358), (21, 0, None)],
+        ["int", "int", "int"],
+    ),
+    Case(
+        "APPLY non-equality correlation",
+        f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c CROSS APPLY (SELECT TOP 1 h.SalesOrderID FROM {H} h WHERE h.CustomerID > c.CustomerID) o",
         error="ROW_NUMBER() OVER (PARTITION BY",
     ),
     # -- PERCENTILE_* and ALL / ANY / SOME

@@ -35,7 +35,7 @@ def rewrite_top(select: exp.Select) -> exp.Select:
             "TOP ... PERCENT / WITH TIES with SELECT *; list the columns instead"
         )
     names = [p.alias_or_name for p in select.selects]
-    keys = [_key(o, select) for o in order.expressions] if order is not None else []
+    keys = [order_key(o, select) for o in order.expressions] if order is not None else []
     window_order = exp.Order(expressions=keys) if keys else None
     number = exp.Window(
         this=exp.Anonymous(this="RANK" if ties else "ROW_NUMBER"), order=window_order
@@ -72,7 +72,7 @@ def rewrite_top(select: exp.Select) -> exp.Select:
     return outer
 
 
-def _key(ordered: exp.Expression, select: exp.Select) -> exp.Expression:
+def order_key(ordered: exp.Expression, select: exp.Select) -> exp.Expression:
     """An ORDER BY key usable inside the window: output aliases become their expressions."""
     key = ordered.copy()
     target = key.this if isinstance(key, exp.Ordered) else key

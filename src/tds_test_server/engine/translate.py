@@ -21,6 +21,7 @@ from ..editions import SQL_SERVER_2022, Edition
 from ..results import ColumnType
 from . import errors
 from .aggregate_operands import check_aggregate_operands
+from .apply_subqueries import is_per_outer_row, rewrite_apply_subqueries
 from .bitwise import rewrite_binary_operands
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
 from .checksums import expand_checksum_stars
@@ -171,6 +172,7 @@ class Translator:
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
         parsed = inline_table_functions(parse_tsql(text), self.catalog, database, parse_tsql)
+        rewrite_apply_subqueries(parsed)
         tree = prepare(resolve_synonyms(parsed, self.catalog, database), text, self.catalog)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
@@ -534,6 +536,12 @@ def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> Colum
         return table_function_type(source.this, col.name, expression_type)
     if depth > 8 or not isinstance(source, Scope):
         return None
+    if (
+        isinstance(source.expression, exp.Union)
+        and source.set_operation_scopes
+        and is_per_outer_row(source.expression)
+    ):
+        source = source.set_operation_scopes[0]  # its branches select the same expressions
     if not isinstance(source.expression, exp.Select):
         return openjson_type(source.expression, col.name)
     for proj in source.expression.selects:
