@@ -338,6 +338,16 @@ CASES: list[Case] = [
     ),
     Case(
         "JSON_VALUE",
+        """DECLARE @id int = 10, @s nvarchar(5) = N'10'; SELECT CASE WHEN JSON_VALUE('{"n":10}', '$.n') = @id THEN 1 ELSE 0 END, CASE WHEN '9' < @id THEN 1 ELSE 0 END, CASE WHEN JSON_VALUE('{"n":10}', '$.n') = @s THEN 1 ELSE 0 END, CASE WHEN '9' < @s THEN 1 ELSE 0 END""",
+        [(1, 1, 1, 0)],
+    ),
+    Case(
+        "JSON_VALUE",
+        """DECLARE @id int = 10; SELECT 1 WHERE JSON_VALUE('{"n":"x"}', '$.n') = @id""",
+        error="Conversion failed when converting the nvarchar value 'x' to data type int.",
+    ),
+    Case(
+        "JSON_VALUE",
         """SELECT 1 WHERE JSON_VALUE('{"a":"abc"}', '$.a') = 5""",
         error="Conversion failed when converting the nvarchar value 'abc' to data type int.",
     ),
