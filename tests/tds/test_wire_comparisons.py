@@ -95,6 +95,23 @@ def test_a_string_that_is_no_number_fails_the_comparison(
     assert cur.execute("SELECT 7").fetchone()[0] == 7
 
 
+def test_a_string_beside_a_variable_converts_to_the_variables_type(
+    table: tuple[pyodbc.Cursor, str],
+) -> None:
+    """The variable's type is known only when the statement runs; a string beside it
+    converts to it where it is a number or date type, and stays text where it is a string."""
+    cur, name = table
+    declare = "DECLARE @n int = 10, @d date = '2024-01-02', @s varchar(5) = '10';"
+    row = cur.execute(
+        f"{declare} SELECT CASE WHEN '9' < @n THEN 1 ELSE 0 END,"
+        " CASE WHEN @n = N' 10 ' THEN 1 ELSE 0 END, CASE WHEN '01/02/2024' = @d THEN 1 ELSE 0 END,"
+        " CASE WHEN '9' < @s THEN 1 ELSE 0 END"
+    ).fetchone()
+    assert tuple(row) == (1, 1, 1, 0)
+    with pytest.raises(pyodbc.Error, match="the varchar value 'abc' to data type int"):
+        cur.execute(f"{declare} SELECT id FROM {name} WHERE 'abc' = @n").fetchall()
+
+
 @pytest.mark.parametrize(
     ("where", "number", "message"),
     [

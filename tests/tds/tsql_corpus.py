@@ -334,6 +334,50 @@ CASES: list[Case] = [
         """SELECT JSON_VALUE('{"a":1,"o":{},"t":true}', '$.missing'), JSON_VALUE('{"a":1,"o":{}}', 'lax $.o'), JSON_VALUE('{"a":1,"o":{},"t":true}', 'strict $.t'), JSON_QUERY('{"a":1}', '$.a'), JSON_QUERY('{"a":1}', '$.b'), JSON_QUERY('[1, 2]')""",
         [(None, None, "true", None, None, "[1,2]")],
     ),
+    # JSON_VALUE is nvarchar(4000) text, a number's as written; compared with a number or
+    # in arithmetic it converts to the number's type by data type precedence (comparisons.py)
+    Case(
+        "JSON_VALUE",
+        """SELECT JSON_VALUE('{"a":5,"b":1.50,"t":true,"f":false}', '$.a'), JSON_VALUE('{"b":1.50}', '$.b'), JSON_VALUE('{"t":true}', '$.t'), JSON_VALUE('{"f":false}', '$.f')""",
+        [("5", "1.50", "true", "false")],
+        ["nvarchar(4000)"] * 4,
+    ),
+    Case(
+        "JSON_VALUE",
+        """SELECT CASE WHEN JSON_VALUE(j, '$.s') = 5 THEN 1 ELSE 0 END, CASE WHEN JSON_VALUE(j, '$.n') > 9 THEN 1 ELSE 0 END, CASE WHEN JSON_VALUE(j, '$.s') <> 5 THEN 1 ELSE 0 END, CASE WHEN JSON_VALUE(j, '$.s') IN (4, 5) THEN 1 ELSE 0 END, CASE WHEN JSON_VALUE(j, '$.n') BETWEEN 2 AND 11 THEN 1 ELSE 0 END, CASE WHEN JSON_VALUE(j, '$.d') <= 1.5 THEN 1 ELSE 0 END, JSON_VALUE(j, '$.n') * 2 FROM (SELECT N'{"s":"5","n":10,"d":1.50}' AS j) AS t""",
+        [(1, 1, 0, 1, 1, 1, 20)],
+        ["int", "int", "int", "int", "int", "int", "int"],
+    ),
+    Case(
+        "JSON_VALUE",
+        f"""SELECT ProductID FROM {P} WHERE ProductID > JSON_VALUE('{{"id":"0"}}', '$.id') AND ProductID = JSON_VALUE(CONCAT('{{"id":', ProductID, '}}'), '$.id') ORDER BY ProductID""",
+        same_as=f"SELECT ProductID FROM {P} ORDER BY ProductID",
+    ),
+    Case(
+        "JSON_VALUE",
+        """DECLARE @id int = 10, @s nvarchar(5) = N'10'; SELECT CASE WHEN JSON_VALUE('{"n":10}', '$.n') = @id THEN 1 ELSE 0 END, CASE WHEN '9' < @id THEN 1 ELSE 0 END, CASE WHEN JSON_VALUE('{"n":10}', '$.n') = @s THEN 1 ELSE 0 END, CASE WHEN '9' < @s THEN 1 ELSE 0 END""",
+        [(1, 1, 1, 0)],
+    ),
+    Case(
+        "JSON_VALUE",
+        """DECLARE @id int = 10; SELECT 1 WHERE JSON_VALUE('{"n":"x"}', '$.n') = @id""",
+        error="Conversion failed when converting the nvarchar value 'x' to data type int.",
+    ),
+    Case(
+        "JSON_VALUE",
+        """SELECT 1 WHERE JSON_VALUE('{"a":"abc"}', '$.a') = 5""",
+        error="Conversion failed when converting the nvarchar value 'abc' to data type int.",
+    ),
+    Case(
+        "JSON_VALUE",
+        f"""SELECT ProductID FROM {P} WHERE ProductID = JSON_VALUE('{{"id":"x"}}', '$.id')""",
+        error="Conversion failed when converting the nvarchar value 'x' to data type int.",
+    ),
+    Case(
+        "JSON_VALUE",
+        """SELECT JSON_VALUE('{"a":1.5}', '$.a') * 2""",
+        error="Conversion failed when converting the nvarchar value '1.5' to data type int.",
+    ),
     Case(
         "JSON_VALUE",
         """SELECT JSON_VALUE('{"a":1}', 'strict $.missing')""",

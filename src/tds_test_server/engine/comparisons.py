@@ -27,7 +27,10 @@ list, BETWEEN) with an operand of a number, money or date type, and each arithme
 operator with an operand of a number or money type, gets its string operands wrapped in
 TSQL_COMPARAND(value, target type, source type, target scale) (or every operand in
 TSQL_DATE_KEY, above). A @variable's type is known
-only when the statement runs: it is bound as the parameter `<name>__azsql_type`.
+only when the statement runs: it is bound as the parameter `<name>__azsql_type`, which
+is also the target of a string set against a variable alone (`'17' = @n`,
+`JSON_VALUE(j, '$.id') = @id`): the string converts where the variable is of a number
+or date type.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from .result_types import ARITHMETIC_OPERATORS, precedence
 from .sql_types import DATE_TYPES
 from .temporal import format_datetime, seventh_digit
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
-from .variable_types import declared, variable_name
+from .variable_types import SCALE_SUFFIX, declared, variable_name
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _ARITHMETIC = tuple(ARITHMETIC_OPERATORS)
@@ -72,6 +75,7 @@ def rewrite_comparisons(tree: exp.Expression, catalog: Catalog) -> None:
     for (_, families), group in zip(groups, typed, strict=True):
         target = _target_type([found for _, found in group], families)
         if target is None:
+            _wrap_beside_variable(group)
             continue
         instants = _compares_instants(target, group)
         for operand, found in group:
@@ -158,6 +162,26 @@ def _compares_instants(target: ColumnType, group: list[tuple[exp.Expression, Any
     return len(dates) > 1 or target.name == "datetimeoffset" or variables
 
 
+def _wrap_beside_variable(group: list[tuple[exp.Expression, ColumnType | None]]) -> None:
+    """Strings set against one @variable (`JSON_VALUE(j, '$.id') = @id`, `'17' = @n`),
+    with no operand of another known type: they convert to the variable's type, which is
+    known only when the statement runs, so its name is the call's target (comparand
+    leaves them where it is a string type). Not a string column, which SQLite already
+    compares with the variable as text, and whose index a call would hide from every
+    `Name = ?`."""
+    names = {name for operand, _ in group if (name := variable_name(operand)) is not None}
+    if len(names) != 1 or any(t is not None and t.name not in _STRINGS for _, t in group):
+        return
+    (name,) = names
+    for operand, found in group:
+        if found is not None and not isinstance(operand, exp.Column):
+            call = exp.Anonymous(this="TSQL_COMPARAND", expressions=[])
+            operand.replace(call)
+            source = exp.Literal.string(found.name)
+            scale = declared(name, SCALE_SUFFIX)
+            call.set("expressions", [operand, declared(name), source, scale])
+
+
 def _wrap(
     operand: exp.Expression, target: ColumnType, found: ColumnType | None, function: str
 ) -> None:
@@ -177,6 +201,8 @@ def comparand(value: Any, target: str, source: str | None, scale: int) -> Any:
     """`value` as the type `target` (of `scale`, for the date and time types) where it is
     a string (by its declared type `source`; by its value where no type is known), else
     unchanged."""
+    if target not in _NUMBERS and target not in DATE_TYPES:  # a variable's string type
+        return value
     if value is not None and source in _NUMBERS and target in DATE_TYPES:
         return number_to_date(value, target, source, implicit=True)
     if source in ("decimal", "numeric") and isinstance(value, str):

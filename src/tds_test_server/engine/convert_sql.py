@@ -14,6 +14,7 @@ from ..results import ColumnType
 from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
+from .json_read import json_read_type
 from .result_types import ARITHMETIC_OPERATORS, arithmetic, replicate_type
 from .sql_types import UnknownType, parse_type
 from .variable_types import SCALE_SUFFIX, declared, variable_name
@@ -143,6 +144,8 @@ def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
         return _CLOCKS[node.name.upper()]
     if isinstance(node, (exp.LastDay, exp.DateFromParts)):  # EOMONTH, DATEFROMPARTS
         return ColumnType("date")
+    if (json_text := json_read_type(node)) is not None:  # JSON_VALUE, JSON_QUERY: nvarchar
+        return json_text
     if isinstance(node, exp.Repeat):  # REPLICATE
         inner = source_type(node.this, columns)
         return replicate_type(inner) if inner is not None else None

@@ -13,6 +13,7 @@ from .clr_sql import CLR_FUNCTION_TYPES, clr_expression_type
 from .convert_sql import convert_target
 from .culture_parse import PARSE_FUNCTIONS, result_type
 from .function_types import function_type
+from .json_read import json_read_type
 from .newer_builtins import newer_type
 from .result_types import (
     ARITHMETIC_OPERATORS,
@@ -122,6 +123,8 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
         return newer
     if (typed := function_type(node, expression_type)) is not None:
         return typed
+    if (json_text := json_read_type(node)) is not None:
+        return json_text
     if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Parameter):
         return _GLOBAL_TYPES.get(node.this.name.upper())
     if isinstance(node, exp.Anonymous) and node.name.upper() in PARSE_FUNCTIONS:

@@ -1,32 +1,33 @@
 """JSON_VALUE(expression, path) and JSON_QUERY(expression [, path]) ("JSON_VALUE
 (Transact-SQL)", "JSON_QUERY (Transact-SQL)", "JSON Path Expressions (SQL Server)").
 
-JSON_VALUE gives the scalar at the path as text (nvarchar(4000)): a string's
-characters, true or false; JSON null is NULL. A number stays a number here (SQL Server
-gives its text): SQLite has no implicit conversion, so `JSON_VALUE(j, '$.id') = 5`,
-true in SQL Server, would be false with text. JSON_QUERY gives the
-object or array at the path (nvarchar(max)), written without the input's whitespace as
-JSON_MODIFY writes. In lax mode (the default) a missing property, the wrong kind of value
-(an object for JSON_VALUE, a scalar for JSON_QUERY) and a string over 4000 characters
-give NULL; strict mode raises an error for each. Text that is not JSON is an error in
-both modes (Msg 13609), as is an invalid path (Msg 13607); json_paths.py has them and
-13608 for the missing property. The pages do not give the numbers of the other strict
-errors; as published outside Microsoft's pages they are 13623 (JSON_VALUE finds an
-object or array), 13624 (JSON_QUERY finds a scalar) and 13625 (a string over 4000
-characters). `append` belongs to JSON_MODIFY: here it is an invalid path (13607).
+JSON_VALUE gives the scalar at the path as text (nvarchar(4000)): a string's characters,
+a number's JSON text as written (1.50 stays '1.50': the page says only "a single text
+value"), true or false; JSON null is NULL. Compared with a number (`JSON_VALUE(j,
+'$.id') = 5`) or in arithmetic, the text converts to the number's type by data type
+precedence, as any nvarchar does (comparisons.py): '5' = 5 holds, 'abc' = 5 fails with
+Msg 245. JSON_QUERY gives the object or array at the path (nvarchar(max)), written
+without the input's whitespace as JSON_MODIFY writes. In lax mode (the default) a
+missing property, the wrong kind of value (an object for JSON_VALUE, a scalar for
+JSON_QUERY) and a string over 4000 characters give NULL; strict mode raises an error for
+each. Text that is not JSON is an error in both modes (Msg 13609), as is an invalid path
+(Msg 13607); json_paths.py has them and 13608 for the missing property. The pages do not
+give the numbers of the other strict errors; as published outside Microsoft's pages they
+are 13623 (JSON_VALUE finds an object or array), 13624 (JSON_QUERY finds a scalar) and
+13625 (a string over 4000 characters). `append` belongs to JSON_MODIFY: here it is an
+invalid path (13607).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlglot import exp
 
+from ..results import ColumnType
 from ..sqlerror import TdsError
 from .json_paths import (
     MISSING,
-    JsonNumber,
     bad_path,
     child,
     not_found,
@@ -53,7 +54,7 @@ def _at_path(text: Any, path: Any) -> tuple[bool, Any]:
     return strict, node
 
 
-def json_value(text: Any, path: Any) -> str | int | float | None:
+def json_value(text: Any, path: Any) -> str | None:
     if text is None or path is None:
         return None
     strict, node = _at_path(text, path)
@@ -63,8 +64,6 @@ def json_value(text: Any, path: Any) -> str | int | float | None:
         return None
     if node is MISSING or node is None:
         return None
-    if isinstance(node, JsonNumber):
-        return json.loads(node)  # a number, as SQLite's own extraction gave (see above)
     value = node if isinstance(node, str) else render(node)
     if len(value) > _VALUE_CHARS:
         if strict:
@@ -84,14 +83,29 @@ def json_query(text: Any, path: Any) -> str | None:
     return None
 
 
-def rewrite_json_read(node: exp.Expr) -> exp.Expression | None:
-    """JSON_VALUE and JSON_QUERY (parsed as JSONExtractScalar and JSONExtract) as the
-    calls above; a literal path is written back as text (the parser splits it)."""
+def _read_name(node: exp.Expr) -> str | None:
+    """'JSON_VALUE' or 'JSON_QUERY' for their calls (parsed as JSONExtractScalar and
+    JSONExtract), else None."""
     if isinstance(node, exp.JSONExtractScalar) and node.args.get("scalar_only"):
-        name = "JSON_VALUE"
-    elif isinstance(node, exp.JSONExtract) and node.args.get("json_query"):
-        name = "JSON_QUERY"
-    else:
+        return "JSON_VALUE"
+    if isinstance(node, exp.JSONExtract) and node.args.get("json_query"):
+        return "JSON_QUERY"
+    return None
+
+
+def json_read_type(node: exp.Expr) -> ColumnType | None:
+    """nvarchar(4000) for JSON_VALUE, nvarchar(max) for JSON_QUERY, else None."""
+    name = _read_name(node)
+    if name is None:
+        return None
+    return ColumnType("nvarchar", _VALUE_CHARS if name == "JSON_VALUE" else -1)
+
+
+def rewrite_json_read(node: exp.Expr) -> exp.Expression | None:
+    """JSON_VALUE and JSON_QUERY as the calls above; a literal path is written back as
+    text (the parser splits it)."""
+    name = _read_name(node)
+    if name is None:
         return None
     path = node.expression
     if isinstance(path, exp.JSONPath):
