@@ -28,6 +28,7 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from . import errors
+from .apply_stars import named_columns, write_out_stars
 from .top import order_key
 
 _KEY = "__azsql_apply_key"
@@ -115,7 +116,7 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
             names = [p.alias_or_name for p in select.expressions]
             replacement = _per_outer_row(select, pairs, alias, lateral)
             join.replace(replacement)
-            _expand_stars(outer, replacement, names, alias, False)
+            write_out_stars(outer, replacement.this, lambda: named_columns(names, alias), alias)
             return
         if limit is not None and select.args.get("distinct"):
             raise errors.unsupported(
@@ -129,7 +130,13 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
     replacement = _join(derived, lateral, condition)
     join.replace(replacement)
     if len(select.expressions) > len(names):
-        _expand_stars(outer, replacement, names, alias, stars)
+        refused = (
+            "`*` over CROSS APPLY / OUTER APPLY of a correlated derived table that selects"
+            " `*`; list the derived table's columns"
+            if stars
+            else None
+        )
+        write_out_stars(outer, derived, lambda: named_columns(names, alias), alias, refused)
 
 
 def _join(derived: exp.Subquery, lateral: exp.Lateral, on: exp.Expr | None = None) -> exp.Join:
@@ -317,37 +324,3 @@ def _sources(select: exp.Select, stop: exp.Join | None) -> list[exp.Expression]:
 
 def _names(sources: list[exp.Expression]) -> set[str]:
     return {s.alias_or_name.casefold() for s in sources if s.alias_or_name}
-
-
-def _expand_stars(
-    select: exp.Select, join: exp.Join, names: list[str], alias: str, stars: bool
-) -> None:
-    """`*` and `o.*` over the rewritten APPLY: the derived table's columns, not its keys."""
-    folded = alias.casefold()
-    own = [exp.column(n, table=alias, quoted=True) for n in names]
-    sources = _sources(select, None)
-    expanded: list[exp.Expression] = []
-    for projection in select.expressions:
-        over_all = isinstance(projection, exp.Star)
-        over_own = (
-            isinstance(projection, exp.Column)
-            and isinstance(projection.this, exp.Star)
-            and projection.table.casefold() == folded
-        )
-        if (over_all or over_own) and stars:
-            raise errors.unsupported(
-                "`*` over CROSS APPLY / OUTER APPLY of a correlated derived table that selects"
-                " `*`; list the derived table's columns"
-            )
-        if over_all:
-            for source in sources:
-                if source is join.this:
-                    expanded += [c.copy() for c in own]
-                else:
-                    name = exp.to_identifier(source.alias_or_name)
-                    expanded.append(exp.Column(this=exp.Star(), table=name))
-        elif over_own:
-            expanded += [c.copy() for c in own]
-        else:
-            expanded.append(projection)
-    select.set("expressions", expanded)

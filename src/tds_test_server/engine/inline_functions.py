@@ -26,6 +26,7 @@ from sqlglot.tokens import TokenType
 
 from ..results import TdsError
 from . import errors
+from .apply_stars import named_columns, write_out_stars
 from .batches import Statement, tokenize
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .expression_types import variable_name
@@ -168,7 +169,7 @@ def _apply_correlated(
     side = None if lateral.args.get("cross_apply") else "LEFT"
     replacement = exp.Join(this=derived, side=side, on=condition)
     join.replace(replacement)
-    _expand_stars(outer, replacement, names, alias)
+    write_out_stars(outer, derived, lambda: named_columns(names, alias), alias)
 
 
 def _sources_before(select: exp.Select, join: exp.Join) -> list[exp.Expression] | None:
@@ -234,34 +235,6 @@ def _plain_body(select: exp.Expression) -> bool:
     from_ = select.args.get("from_")
     tables = ([from_.this] if from_ else []) + [j.this for j in select.args.get("joins") or []]
     return all(isinstance(t, exp.Table) and isinstance(t.this, exp.Identifier) for t in tables)
-
-
-def _expand_stars(select: exp.Select, join: exp.Join, names: list[str], alias: str) -> None:
-    """`*` and `f.*` over the rewritten APPLY: the function's columns, not its keys."""
-    folded = alias.casefold()
-    own = [exp.column(n, table=alias, quoted=True) for n in names]
-    from_ = select.args.get("from_")
-    sources = ([from_.this] if from_ else []) + [j.this for j in select.args.get("joins") or []]
-    expanded: list[exp.Expression] = []
-    for projection in select.expressions:
-        if isinstance(projection, exp.Star):
-            for source in sources:
-                if source is join.this:
-                    expanded += [c.copy() for c in own]
-                else:
-                    star = exp.Column(
-                        this=exp.Star(), table=exp.to_identifier(source.alias_or_name)
-                    )
-                    expanded.append(star)
-        elif (
-            isinstance(projection, exp.Column)
-            and isinstance(projection.this, exp.Star)
-            and projection.table.casefold() == folded
-        ):
-            expanded += [c.copy() for c in own]
-        else:
-            expanded.append(projection)
-    select.set("expressions", expanded)
 
 
 def functions_read(tree: exp.Expression) -> list[tuple[int, int]]:

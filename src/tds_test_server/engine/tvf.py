@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from ..results import ColumnType
 from . import errors
+from .apply_stars import write_out_stars
 from .newer_builtins import series_json
 
 # OPENJSON's default schema ("OPENJSON (Transact-SQL)")
@@ -112,32 +113,7 @@ def _expand_stars(lateral: exp.Lateral) -> None:
     if select is None:
         return
     alias = lateral.alias or "__azsql_each"  # as apply_join names json_each
-    from_ = select.args.get("from_")
-    sources = ([from_.this] if from_ else []) + [j.this for j in select.args.get("joins") or []]
-    qualifier = lateral.alias.casefold()
-    expanded: list[exp.Expr] = []
-    for projection in select.expressions:
-        if isinstance(projection, exp.Star) and all(
-            s is lateral or s.alias_or_name for s in sources
-        ):
-            for source in sources:
-                if source is lateral:
-                    expanded += _own_columns(lateral.this, alias)
-                else:
-                    star = exp.Column(
-                        this=exp.Star(), table=exp.to_identifier(source.alias_or_name)
-                    )
-                    expanded.append(star)
-        elif (
-            isinstance(projection, exp.Column)
-            and isinstance(projection.this, exp.Star)
-            and qualifier
-            and projection.table.casefold() == qualifier
-        ):
-            expanded += _own_columns(lateral.this, alias)
-        else:
-            expanded.append(projection)
-    select.set("expressions", expanded)
+    write_out_stars(select, lateral, lambda: _own_columns(lateral.this, alias), lateral.alias)
 
 
 def _own_columns(func: exp.Expr, alias: str) -> list[exp.Expr]:
