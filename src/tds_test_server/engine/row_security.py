@@ -48,34 +48,18 @@ class RowSecurity(UserProcedures):
         schema_id = self.catalog.schema_id(schema)
         if schema_id is None:
             raise errors.schema_missing(schema)
-        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
-        row = self.catalog.object_row(oid) if oid is not None else None
         first, second = stmt.words(2)
         alter, create = first == "ALTER" or second == "OR", first == "CREATE"
-        now = _now_text()
-        if row is not None and not alter:
-            raise errors.object_exists(name)
-        if row is not None and row.type != "IF":
-            raise TdsError(
-                2010, f"Cannot perform alter on '{name}' because it is an incompatible object type."
-            )
-        if row is None and not create:
-            raise errors.invalid_object(f"{schema}.{name}")
-        if row is not None:  # ALTER keeps the object_id and the permissions
-            object_id = row.object_id
-            self.conn.execute(
-                "UPDATE __azsql_objects SET definition = ?, modify_date = ? WHERE object_id = ?",
-                (stmt.text, now, object_id),
-            )
-            for table in ("__azsql_parameters", "__azsql_columns"):
-                self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
-        else:
-            object_id = self.catalog.next_object_id()
-            self.conn.execute(
-                "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
-                " modify_date, definition) VALUES (?, ?, ?, 'IF', ?, ?, ?)",
-                (object_id, name, schema_id, now, now, stmt.text),
-            )
+        object_id = self._function_object(
+            stmt,
+            schema,
+            name,
+            schema_id,
+            "IF",
+            alter=alter,
+            create=create,
+            replaced=("__azsql_parameters", "__azsql_columns"),
+        )
         for i, p in enumerate(params, start=1):
             sizes = storage(p.type)
             self.conn.execute(
@@ -100,6 +84,49 @@ class RowSecurity(UserProcedures):
             self._insert_column(
                 object_id, i + 1, ColumnDef(column[0], ctype, ctype.nullable), set()
             )
+
+    def _function_object(
+        self,
+        stmt: Statement,
+        schema: str,
+        name: str,
+        schema_id: int,
+        type_code: str,
+        *,
+        alter: bool,
+        create: bool,
+        replaced: tuple[str, ...],
+    ) -> int:
+        """The object_id CREATE or ALTER FUNCTION writes `stmt` to: a new object of
+        `type_code`, or the one ALTER names, which keeps its object_id and permissions,
+        its rows in the tables `replaced` deleted. 2714 when it exists and is not altered,
+        2010 when it is another type of object, 208 when ALTER names none."""
+        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        now = _now_text()
+        if row is not None and not alter:
+            raise errors.object_exists(name)
+        if row is not None and row.type != type_code:
+            raise TdsError(
+                2010, f"Cannot perform alter on '{name}' because it is an incompatible object type."
+            )
+        if row is None and not create:
+            raise errors.invalid_object(f"{schema}.{name}")
+        if row is not None:
+            self.conn.execute(
+                "UPDATE __azsql_objects SET definition = ?, modify_date = ? WHERE object_id = ?",
+                (stmt.text, now, row.object_id),
+            )
+            for table in replaced:
+                self.conn.execute(f"DELETE FROM {table} WHERE object_id = ?", (row.object_id,))
+            return row.object_id
+        object_id = self.catalog.next_object_id()
+        self.conn.execute(
+            "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
+            " modify_date, definition) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (object_id, name, schema_id, type_code, now, now, stmt.text),
+        )
+        return object_id
 
     def _create_policy(self, stmt: Statement) -> None:
         ts = Tokens(stmt)

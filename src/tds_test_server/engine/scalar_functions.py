@@ -31,7 +31,7 @@ from .body_flow import Block, If, Node, Return, While, condition_test, parse_bod
 from .catalog import DEFAULT_SCHEMA, ObjectRow
 from .inline_functions import in_function_body
 from .module_headers import ProcParam, is_create_procedure, module_header, parameter_list
-from .session_state import EngineHandle, Variable, _now_text
+from .session_state import EngineHandle, Variable
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
 from .token_stream import Tokens
 from .translate import Query
@@ -179,31 +179,16 @@ class ScalarFunctions(Triggers):
         if schema_id is None:
             raise errors.schema_missing(schema)
         self._check_body(fn.body)
-        oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
-        row = self.catalog.object_row(oid) if oid is not None else None
-        now = _now_text()
-        if row is not None and not fn.alter:
-            raise errors.object_exists(name)
-        if row is not None and row.type != "FN":
-            raise TdsError(
-                2010, f"Cannot perform alter on '{name}' because it is an incompatible object type."
-            )
-        if row is None and not fn.create:
-            raise errors.invalid_object(f"{schema}.{name}")
-        if row is not None:  # ALTER keeps the object_id and the permissions
-            object_id = row.object_id
-            self.conn.execute(
-                "UPDATE __azsql_objects SET definition = ?, modify_date = ? WHERE object_id = ?",
-                (stmt.text, now, object_id),
-            )
-            self.conn.execute("DELETE FROM __azsql_parameters WHERE object_id = ?", (object_id,))
-        else:
-            object_id = self.catalog.next_object_id()
-            self.conn.execute(
-                "INSERT INTO __azsql_objects (object_id, name, schema_id, type, create_date,"
-                " modify_date, definition) VALUES (?, ?, ?, 'FN', ?, ?, ?)",
-                (object_id, name, schema_id, now, now, stmt.text),
-            )
+        object_id = self._function_object(
+            stmt,
+            schema,
+            name,
+            schema_id,
+            "FN",
+            alter=fn.alter,
+            create=fn.create,
+            replaced=("__azsql_parameters",),
+        )
         self._note_type(object_id, fn.returns)
         returned = ("", fn.returns, fn.returns_name, 1)
         rows = [(p.name, p.type, p.type_name, 0) for p in fn.params]
