@@ -1,6 +1,7 @@
-"""The differential corpus (tsql_corpus.py) through both ODBC drivers against the sample:
-values and result column types, equivalent formulations agreeing, refusals that say what
-to do; and docs/test-server-tsql.md naming every feature the corpus covers."""
+"""The differential corpus (tsql_corpus.py, tsql_corpus_json.py) through both ODBC drivers
+against the sample: values and result column types, equivalent formulations agreeing,
+refusals that say what to do; and docs/test-server-tsql.md naming every feature the
+corpus covers."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from typing import Any
 
 import pyodbc
 import pytest
-from tsql_corpus import CASES, Case
+from tsql_corpus import CASES as SAMPLE_CASES
+from tsql_corpus import Case
+from tsql_corpus_json import JSON_CASES
 
 from tds_test_server import ThreadedTdsServer
 
@@ -70,6 +73,9 @@ def _check_type(description: tuple[Any, ...], expected: str) -> None:
     elif name in ("varchar", "nvarchar", "char", "nchar") and params:
         size = params.rstrip(")")
         assert description[3] == (0 if size == "max" else int(size)), (description, expected)
+
+
+CASES = SAMPLE_CASES + JSON_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{i}-{c.kind}" for i, c in enumerate(CASES)])
