@@ -10,6 +10,25 @@ every user with metadata visibility can read, unlike sys.dm_db_partition_stats
 # multi-statement (TF) and CLR (FT) ones, each 'table function' (functions.TABLE_FUNCTION).
 _TABLE_FUNCTIONS = "'IF', 'TF', 'FT'"
 
+
+def _type_name(alias: str) -> str:
+    """A column's or parameter's type by name (sys.columns and sys.parameters name it
+    alike, sys.types joined as `t`): an alias or table type by its own name."""
+    return (
+        f"COALESCE(t.name, TYPE_NAME({alias}.user_type_id),"
+        f" TYPE_NAME({alias}.system_type_id)) AS type_name"
+    )
+
+
+def _base_type(alias: str) -> str:
+    """The system type under an alias type, else the type itself (240: a CLR type such
+    as geography, its own base)."""
+    return f"""CASE WHEN {alias}.user_type_id <> {alias}.system_type_id
+                 AND {alias}.system_type_id <> 240
+            THEN TYPE_NAME({alias}.system_type_id)
+            ELSE COALESCE(t.name, TYPE_NAME({alias}.user_type_id)) END AS base_type"""
+
+
 # How many parameters a table-valued function takes (sys.parameters), NULL for another
 # object: LIST_PARAMETERS is asked only of a page with a function that takes some.
 _PARAMETER_COUNT = f"""CASE WHEN o.type IN ({_TABLE_FUNCTIONS})
@@ -77,12 +96,10 @@ ORDER BY s.name, o.object_id
 # function's return value, is none), typed as COLUMNS types a column: an alias or table
 # type by its name, is_readonly for a table-valued parameter. has_default_value is not
 # read: it is 0 for every T-SQL function (functions.py).
-_PARAMETER_COLUMNS = """p.parameter_id,
+_PARAMETER_COLUMNS = f"""p.parameter_id,
        p.name AS parameter_name,
-       COALESCE(t.name, TYPE_NAME(p.user_type_id), TYPE_NAME(p.system_type_id)) AS type_name,
-       CASE WHEN p.user_type_id <> p.system_type_id AND p.system_type_id <> 240
-            THEN TYPE_NAME(p.system_type_id)
-            ELSE COALESCE(t.name, TYPE_NAME(p.user_type_id)) END AS base_type,
+       {_type_name("p")},
+       {_base_type("p")},
        p.max_length,
        p.[precision],
        p.scale,
@@ -150,14 +167,12 @@ ORDER BY s.name
 # sys.computed_columns is NULL ("Metadata visibility configuration"), while
 # sys.columns.is_computed and default_object_id stay visible: they say whether there
 # is a definition the user cannot see.
-COLUMNS = """
+COLUMNS = f"""
 SELECT c.object_id,
        c.column_id,
        c.name AS column_name,
-       COALESCE(t.name, TYPE_NAME(c.user_type_id), TYPE_NAME(c.system_type_id)) AS type_name,
-       CASE WHEN c.user_type_id <> c.system_type_id AND c.system_type_id <> 240
-            THEN TYPE_NAME(c.system_type_id)
-            ELSE COALESCE(t.name, TYPE_NAME(c.user_type_id)) END AS base_type,
+       {_type_name("c")},
+       {_base_type("c")},
        c.max_length,
        c.[precision],
        c.scale,
@@ -578,9 +593,7 @@ SELECT o.object_id,
        CASE o.type WHEN 'U' THEN 'table' WHEN 'V' THEN 'view' ELSE 'table function' END
          AS object_type,
        c.name AS column_name,
-       CASE WHEN c.user_type_id <> c.system_type_id AND c.system_type_id <> 240
-            THEN TYPE_NAME(c.system_type_id)
-            ELSE COALESCE(t.name, TYPE_NAME(c.user_type_id)) END AS base_type,
+       {_base_type("c")},
        c.max_length,
        c.[precision],
        c.scale,
