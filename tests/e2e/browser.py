@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import queue
 import re
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,6 +84,21 @@ class Page:
         path.write_bytes(base64.b64decode(data["data"]))
 
 
+def _drained(proc: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    """Chromium's stderr, line by line, read by a thread for as long as it runs: waiting
+    for a line cannot outlast a deadline, and a full pipe never stops the browser."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, name="chromium-stderr", daemon=True).start()
+    return lines
+
+
 @contextmanager
 def chromium(profile: Path, width: int = 1280, height: int = 900) -> Iterator[Page]:
     binary = chromium_path()
@@ -92,6 +109,10 @@ def chromium(profile: Path, width: int = 1280, height: int = 900) -> Iterator[Pa
         "--no-sandbox",  # tests may run as root, where the sandbox refuses to start
         "--disable-gpu",
         "--no-first-run",
+        # no connections of its own: a closed network refuses them, and it logs each one
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         f"--user-data-dir={profile}",
         f"--window-size={width},{height}",
         "--remote-debugging-port=0",
@@ -99,16 +120,19 @@ def chromium(profile: Path, width: int = 1280, height: int = 900) -> Iterator[Pa
     ]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        assert proc.stderr is not None
+        lines = _drained(proc)
         deadline = time.monotonic() + 30
         browser_url = None
         while browser_url is None and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if not line and proc.poll() is not None:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:  # chromium ended
                 break
             found = LISTENING.search(line)
             browser_url = found.group(1) if found else None
-        assert browser_url, "chromium did not start its DevTools endpoint"
+        assert browser_url, "chromium did not start its DevTools endpoint within 30 s"
         http_base = "http://" + browser_url.split("/")[2]
         targets = httpx.get(http_base + "/json/list", timeout=10).json()
         page_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
