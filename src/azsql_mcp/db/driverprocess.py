@@ -130,8 +130,12 @@ class DriverProcess(asyncio.Protocol):
         self._flush()  # the closes and cancels told this iteration still go out
         self._closing = True
         if self._transport is not None:
-            self._transport.close()
-            await self._lost.wait()
+            self._transport.close()  # once what is buffered is written
+            try:
+                await asyncio.wait_for(self._lost.wait(), EXIT_TIMEOUT_S)
+            except TimeoutError:  # a process that stopped reading never takes the rest
+                self._transport.abort()
+                await self._lost.wait()
         if self._process is not None:
             try:
                 await asyncio.wait_for(self._process.wait(), EXIT_TIMEOUT_S)
