@@ -7,10 +7,11 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -184,20 +185,29 @@ def http_server(env: dict[str, str], cwd: str, *args: str) -> Iterator[str]:
 
 @contextmanager
 def http_process(
-    env: dict[str, str], cwd: str, *args: str, stderr: Any = subprocess.PIPE, stdout: Any = None
+    env: dict[str, str], cwd: str, *args: str, stderr: Any = None, stdout: Any = None
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Like `http_server`, yielding the process too (for signals and exit codes)."""
-    with reserved_port() as port:
+    """Like `http_server`, yielding the process too (for signals and exit codes).
+    `stderr`: where its log goes; by default a file of its own, shown if the server ends
+    before it answers. Not a pipe: one that nobody reads stops the server (its event
+    loop blocked in a log write) once a long test's log lines fill it."""
+    with (
+        reserved_port() as port,
+        tempfile.TemporaryFile("w+") if stderr is None else nullcontext(stderr) as log,
+    ):
         argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
         proc = subprocess.Popen(
-            [*argv, *args], env=env, cwd=cwd, stdout=stdout, stderr=stderr, text=True
+            [*argv, *args], env=env, cwd=cwd, stdout=stdout, stderr=log, text=True
         )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
             while True:
                 if proc.poll() is not None:
-                    detail = proc.stderr.read() if proc.stderr else ""
+                    detail = ""
+                    if stderr is None:
+                        log.seek(0)
+                        detail = log.read()
                     raise AssertionError(f"server exited {proc.returncode}: {detail}")
                 try:
                     httpx.get(base + "/health/live", timeout=1)
