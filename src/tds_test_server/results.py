@@ -163,7 +163,12 @@ class EngineSession(Protocol):
 
     def cancel(self) -> None:
         """Called from another thread on ATTENTION: stop the running statement
-        (including WAITFOR) as soon as possible."""
+        (including WAITFOR) as soon as possible; one that comes before the request's
+        first statement stops it there. The request's end forgets it."""
+        ...
+
+    def forget_cancel(self) -> None:
+        """Drop a cancel that came as the last request ended: called as the next starts."""
         ...
 
     def close(self) -> None: ...

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,6 +20,9 @@ import httpx
 from azsql_mcp.testing.ports import reserved_port
 
 CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
+# How long a test waits for a stdio server's next answer (read_lines): well above a
+# loaded machine's start-up and first connection, well below pytest-timeout's 120 s.
+ANSWER_TIMEOUT_S = 60.0
 # The first JSON-RPC request of an MCP session, for raw HTTP tests.
 INITIALIZE = {
     "jsonrpc": "2.0",
@@ -65,6 +71,53 @@ def send(proc: subprocess.Popen[str], *messages: dict[str, Any]) -> None:
     for message in messages:
         proc.stdin.write(json.dumps(message) + "\n")
     proc.stdin.flush()
+
+
+def read_lines(
+    proc: subprocess.Popen[str], count: int = 1, timeout: float = ANSWER_TIMEOUT_S
+) -> list[str]:
+    """The next `count` lines a stdio server writes. One that has not written them within
+    `timeout` seconds is killed and the test fails saying so: a bare readline() waits for
+    ever on a server that hangs, and in a thread of the test nothing would stop it."""
+    stdout = proc.stdout
+    assert stdout is not None
+    lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+    def read() -> None:
+        for _ in range(count):
+            line = stdout.readline()
+            lines.put(line)
+            if not line:
+                return
+
+    reader = threading.Thread(target=read, name="stdio-answers", daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    got: list[str] = []
+    while len(got) < count:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            proc.kill()  # its stdout ends: the reader's readline returns
+            reader.join(5)
+            raise AssertionError(
+                f"the stdio server wrote {len(got)} of {count} lines within {timeout:g} s"
+                f" and was killed; it wrote: {got}"
+            ) from None
+        if not line:
+            raise AssertionError(
+                f"the stdio server closed its stdout after {len(got)} of {count} lines"
+                f" (exit code {proc.poll()}); it wrote: {got}"
+            )
+        got.append(line)
+    return got
+
+
+def read_answers(
+    proc: subprocess.Popen[str], count: int = 1, timeout: float = ANSWER_TIMEOUT_S
+) -> list[dict[str, Any]]:
+    """The next `count` JSON-RPC messages of a stdio server (read_lines), parsed."""
+    return [json.loads(line) for line in read_lines(proc, count, timeout)]
 
 
 def tool_call(request_id: int, tool: str, **arguments: Any) -> dict[str, Any]:
@@ -118,7 +171,7 @@ def stdio_server_that_read(env: dict[str, str], cwd: Path) -> subprocess.Popen[s
     assert proc.stdout is not None
     initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
     send(proc, INITIALIZE, initialized, tool_call(2, "read_data", query="SELECT 1 AS one"))
-    answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
+    answers = read_answers(proc, 2)
     assert [a.get("id") for a in answers] == [1, 2] and "result" in answers[1], answers
     return proc
 
@@ -132,20 +185,29 @@ def http_server(env: dict[str, str], cwd: str, *args: str) -> Iterator[str]:
 
 @contextmanager
 def http_process(
-    env: dict[str, str], cwd: str, *args: str, stderr: Any = subprocess.PIPE, stdout: Any = None
+    env: dict[str, str], cwd: str, *args: str, stderr: Any = None, stdout: Any = None
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Like `http_server`, yielding the process too (for signals and exit codes)."""
-    with reserved_port() as port:
+    """Like `http_server`, yielding the process too (for signals and exit codes).
+    `stderr`: where its log goes; by default a file of its own, shown if the server ends
+    before it answers. Not a pipe: one that nobody reads stops the server (its event
+    loop blocked in a log write) once a long test's log lines fill it."""
+    with (
+        reserved_port() as port,
+        tempfile.TemporaryFile("w+") if stderr is None else nullcontext(stderr) as log,
+    ):
         argv = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
         proc = subprocess.Popen(
-            [*argv, *args], env=env, cwd=cwd, stdout=stdout, stderr=stderr, text=True
+            [*argv, *args], env=env, cwd=cwd, stdout=stdout, stderr=log, text=True
         )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
             while True:
                 if proc.poll() is not None:
-                    detail = proc.stderr.read() if proc.stderr else ""
+                    detail = ""
+                    if stderr is None:
+                        log.seek(0)
+                        detail = log.read()
                     raise AssertionError(f"server exited {proc.returncode}: {detail}")
                 try:
                     httpx.get(base + "/health/live", timeout=1)

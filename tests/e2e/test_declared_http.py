@@ -3,7 +3,6 @@ parameters over HTTP with static tokens, and `azsql-mcp config` refusing bad tab
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from servers import (
     clean_env,
     http_server,
     killed_at_exit,
+    read_answers,
     send,
     source_env,
     stdio_serve,
@@ -221,7 +221,7 @@ def test_the_first_list_over_stdio_has_the_catalog_parameters(
         send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"}, listing)
         answer: dict[str, Any] = {}
         while answer.get("id") != 2:  # the initialize answer, maybe list_changed
-            answer = json.loads(proc.stdout.readline())
+            answer = read_answers(proc)[0]
         listed = answer["result"]["tools"]
         products = next(t for t in listed if t["name"] == "products")
         assert {"Category", "MaxListPrice"} <= set(products["inputSchema"]["properties"])

@@ -12,7 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from servers import INITIALIZE, clean_env, http_process, killed_at_exit, send, stdio_serve
+from servers import (
+    INITIALIZE,
+    clean_env,
+    http_process,
+    killed_at_exit,
+    read_answers,
+    send,
+    stdio_serve,
+)
 from test_http_auth import MCP_HEADERS, metric
 
 BLOCKY = (
@@ -99,7 +107,7 @@ def test_a_blocking_tool_is_named_over_stdio(tmp_path: Path) -> None:
             "params": {"name": "block", "arguments": {"seconds": 1.8}},
         }
         send(proc, INITIALIZE, initialized, call)
-        answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        answers = read_answers(proc, 2)
         assert answers[1]["result"]["content"][0]["text"] == "woke", answers
         time.sleep(0.6)
         _, err = proc.communicate(timeout=30)  # stdin closed: the server ends

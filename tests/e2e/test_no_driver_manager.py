@@ -4,12 +4,11 @@ unixodbc`, a slim container image)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-from servers import CLI, INITIALIZE, clean_env, send, stdio_serve, tool_call
+from servers import CLI, INITIALIZE, clean_env, read_answers, send, stdio_serve, tool_call
 
 ADVICE = "Install unixODBC: `apt-get install unixodbc`"
 SOURCE = {
@@ -55,7 +54,7 @@ def test_a_tool_call_says_what_to_install(tmp_path: Path) -> None:
         assert proc.stdout is not None
         initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
         send(proc, INITIALIZE, initialized, tool_call(2, "list_tables"))
-        answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        answers = read_answers(proc, 2)
         result = answers[1]["result"]
         assert result["isError"] is True
         assert ADVICE in result["content"][0]["text"]

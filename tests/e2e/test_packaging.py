@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from servers import INITIALIZE, clean_env, killed_at_exit, send, stop
+from servers import INITIALIZE, clean_env, killed_at_exit, read_answers, send, stop
 
 from azsql_mcp.version import __version__
 
@@ -195,7 +195,7 @@ def test_the_installed_wheel_serves_the_demo_over_stdio(
         assert proc.stdout is not None
         initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
         send(proc, INITIALIZE, initialized, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
-        answers = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        answers = read_answers(proc, 2)
         stop(proc, timeout=20)
         assert [a.get("id") for a in answers] == [1, 2], proc.stderr
         tools = {tool["name"] for tool in answers[1]["result"]["tools"]}

@@ -19,7 +19,16 @@ from typing import Any
 
 import httpx
 import pytest
-from servers import CLI, INITIALIZE, clean_env, http_process, send, stdio_serve, tool_call
+from servers import (
+    CLI,
+    INITIALIZE,
+    clean_env,
+    http_process,
+    read_lines,
+    send,
+    stdio_serve,
+    tool_call,
+)
 
 from azsql_mcp.diagnostics.demo import DEMO_DATABASE
 from azsql_mcp.testing.pytest_plugin import TEST_USER
@@ -152,7 +161,7 @@ def test_no_secret_over_stdio_or_in_any_command(
             initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
             send(proc, INITIALIZE, initialized)
             send(proc, *(tool_call(i, name, **args) for i, (name, args) in enumerate(CALLS, 2)))
-            answers = [proc.stdout.readline() for _ in range(len(CALLS) + 1)]
+            answers = read_lines(proc, len(CALLS) + 1)
             ids = {json.loads(a)["id"] for a in answers}
             assert ids == set(range(1, len(CALLS) + 2))
             assert "Login failed" in "".join(answers)  # the failures were met

@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from servers import clean_env, http_process, source_env, wait_ready
+from servers import clean_env, http_process, http_server, source_env, wait_ready
 from test_http_auth import session
 
 QUERY = {"query": "SELECT TOP 2 Name FROM SalesLT.Product"}
@@ -37,3 +38,15 @@ async def test_calls_add_no_library_lines_below_debug(
     text = log.read_text()
     assert "serving MCP at" in text
     assert ("Terminating session" in text) is (level == "DEBUG")
+
+
+def test_a_log_larger_than_a_pipe_does_not_stop_a_test_server(tmp_path: Path) -> None:
+    """http_process writes the server's stderr to a file by default, not to a pipe nobody
+    reads: a pipe holds 64 KiB, a line for each audited call filled it after about 200
+    calls, and the server then stopped in a log write with its clients waiting."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import sys\nsys.stderr.write('x' * 262144 + '\\n')\n")
+    env = clean_env({"PYTHONPATH": str(site)})
+    with http_server(env, str(tmp_path), "--demo") as base:
+        assert httpx.get(base + "/health/live", timeout=10).status_code == 200

@@ -20,6 +20,7 @@ from servers import (
     INITIALIZE,
     clean_env,
     http_server,
+    read_answers,
     source_env,
     stdio_serve,
     stdio_server_that_read,
@@ -89,7 +90,7 @@ def test_stdio_writes_nothing_but_protocol(tmp_path: Path) -> None:
     ):
         proc.stdin.write("".join(json.dumps(m) + "\n" for m in messages))
         proc.stdin.flush()
-        answers.append(json.loads(proc.stdout.readline()))
+        answers.extend(read_answers(proc))
     out, _ = proc.communicate("", timeout=30)
     assert [a.get("id") for a in answers] == [1, 2]
     assert answers[0]["result"]["serverInfo"]["name"] == "azsql-mcp"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing
+from typing import Any
 
 import pyodbc
 import pytest
@@ -14,6 +15,28 @@ from tds_test_server import (
     find_msodbc_driver,
     server_process,
 )
+
+# A statement the test server leaves unanswered fails its test with HYT00 after this long
+# instead of stalling the run: a driver call waits in C, where pytest-timeout's signal
+# cannot stop it. Longer than any WAITFOR a test here runs to its end; a test that wants
+# a query timeout sets its own.
+QUERY_TIMEOUT_S = 60
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bounded_queries() -> Iterator[None]:
+    """Every connection a TDS module opens with pyodbc.connect (its module fixtures' too)
+    gets QUERY_TIMEOUT_S; undone after the module, as the next may test the product."""
+    connect = pyodbc.connect
+
+    def bounded(*args: Any, **kwargs: Any) -> pyodbc.Connection:
+        cnxn = connect(*args, **kwargs)
+        cnxn.timeout = QUERY_TIMEOUT_S
+        return cnxn
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pyodbc, "connect", bounded)
+        yield
 
 
 @pytest.fixture(params=["msodbc", "freetds"])

@@ -427,6 +427,17 @@ def test_waitfor_delay_is_cancelled(session: EngineSession) -> None:
     assert rows(session, "SELECT 2") == [(2,)]
 
 
+def test_a_cancel_just_before_its_request_starts_is_not_lost(session: EngineSession) -> None:
+    """The protocol layer cancels a request it has taken (an ATTENTION right behind it)
+    before the engine has run any of it: the request still stops, and the next runs."""
+    session.cancel()
+    started = time.monotonic()
+    out = run(session, "WAITFOR DELAY '00:00:30' SELECT 1")
+    assert time.monotonic() - started < 10
+    assert out == []
+    assert rows(session, "SELECT 2") == [(2,)]
+
+
 def test_cancel_stops_a_result_midway(session: EngineSession) -> None:
     results = session.execute("SELECT a.Id FROM dbo.Items a CROSS JOIN dbo.Items b")
     result = next(results)

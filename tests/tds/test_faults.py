@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
+import pyodbc
 import pytest
 
-from tds_test_server import Fault
+from tds_test_server import Fault, ThreadedTdsServer
 from tds_test_server.faults import FaultSet, fault_error
 
 
@@ -98,3 +101,14 @@ def test_a_fault_with_text_takes_only_the_queries_that_hold_it() -> None:
     hit = faults.trigger("query", "SELECT has_perms_by_name(NULL, NULL, 'X')")
     assert hit.action is not None and hit.action.arg == 1205
     assert faults.faults == []  # its one count is used
+
+
+def test_every_tds_test_connection_has_a_query_timeout(
+    wire_server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """A driver call waits in C, where pytest-timeout cannot stop it: every connection a
+    TDS test opens has a query timeout (conftest.py), so a statement the server stalls
+    fails its test (HYT00) instead of holding its xdist worker for ever."""
+    odbc = wire_server.odbc_connection_string(driver=odbc_driver)
+    with closing(pyodbc.connect(odbc, autocommit=True, timeout=10)) as cnxn:
+        assert cnxn.timeout > 0

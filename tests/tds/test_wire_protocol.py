@@ -55,7 +55,12 @@ class StandInSession:
         self._cancelled = threading.Event()
 
     def execute(self, sql: str, params: list[Param] | None = None) -> Iterator[Result]:
-        self._cancelled.clear()
+        try:
+            yield from self._execute(sql, params)
+        finally:
+            self._cancelled.clear()  # as the engine's: a cancel ends with its request
+
+    def _execute(self, sql: str, params: list[Param] | None) -> Iterator[Result]:
         command = sql.strip()
         word = command.split(None, 1)[0].upper() if command else ""
         if word == "ROWS":
@@ -105,6 +110,9 @@ class StandInSession:
 
     def cancel(self) -> None:
         self._cancelled.set()
+
+    def forget_cancel(self) -> None:
+        self._cancelled.clear()
 
     def close(self) -> None:
         pass
@@ -387,6 +395,31 @@ def test_an_attention_is_for_the_request_sent_last(server: ThreadedTdsServer) ->
     assert not _final_done_status(first.payload) & DONE_ATTN  # the WAITFOR ran to its end
     assert _final_done_status(second.payload) & DONE_ATTN
     assert server.record.attentions == attentions + 1
+
+
+def test_an_attention_right_behind_its_request_cancels_it(wire_server: ThreadedTdsServer) -> None:
+    """A client that cancels at once: the server reads the request and the ATTENTION
+    together, before the request has started. The engine stops it at its first statement
+    rather than running a long WAITFOR to its end while the client waits for the answer."""
+    server = wire_server
+    with closing(pytds.connect(**server.pytds_kwargs(), autocommit=True)) as cnxn:
+        sock = cnxn._tds_socket.sock
+        sock.settimeout(20)  # a lost cancel fails here, not after the whole WAITFOR
+        waitfor = frame_message(_batch("WAITFOR DELAY '00:01:00'"), ptype=PacketType.SQL_BATCH)
+        started = time.monotonic()
+        sock.sendall(waitfor + frame_message(b"", ptype=PacketType.ATTENTION))
+
+        def read_exactly(size: int) -> bytes:
+            data = b""
+            while len(data) < size:
+                chunk = sock.recv(size - len(data))
+                assert chunk, "the server closed the connection"
+                data += chunk
+            return data
+
+        reply = read_message(read_exactly)
+        assert time.monotonic() - started < 10
+    assert _final_done_status(reply.payload) & DONE_ATTN
 
 
 def test_64_concurrent_sessions(server: ThreadedTdsServer) -> None:

@@ -66,6 +66,10 @@ TEST_SOURCE = "main"
 AUTH_PLUGIN = "builtin_auth"
 
 MakeServer = Callable[..., "FastMCP"]
+# The fixtures' own statements (setup, scratch DDL) fail after this long rather than wait
+# for ever on a server that does not answer: a driver call waits in C, where no Python
+# timeout reaches it.
+SETUP_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +109,8 @@ def sample_tds_server(
             import pyodbc
 
             odbc = server.odbc_connection_string(driver=_installed_driver())
-            with contextlib.closing(pyodbc.connect(odbc, autocommit=True)) as cnxn:
+            with contextlib.closing(pyodbc.connect(odbc, autocommit=True, timeout=30)) as cnxn:
+                cnxn.timeout = SETUP_TIMEOUT_S
                 for statement in setup:
                     cnxn.execute(statement)
         yield server
@@ -220,6 +225,7 @@ def azsql_scratch_schema(request: pytest.FixtureRequest) -> Iterator[str]:
         odbc = server.odbc_connection_string(driver=_installed_driver())
     schema = f"azsql_scratch_{secrets.token_hex(4)}"
     cnxn = pyodbc.connect(odbc, autocommit=True, timeout=30)
+    cnxn.timeout = SETUP_TIMEOUT_S
     try:
         for statement in _SCRATCH_DDL:
             cnxn.cursor().execute(statement.format(s=schema))

@@ -362,7 +362,6 @@ class EngineSession(ScalarFunctions):
 
     # -- batches
     def execute(self, sql: str, params: list[Param] | None = None) -> Iterator[Result]:
-        self._cancel.clear()
         self.apply_date_settings()  # the thread's conversions follow this session
         TEMP_TABLES.set(self.temp_tables)
         self.reload_memberships()
@@ -371,7 +370,10 @@ class EngineSession(ScalarFunctions):
             for p in params or []
         }
         statements = self._batch_statements(sql)
-        yield from within_textsize(self._run_batch(sql, statements, scope), self._textsize)
+        try:
+            yield from within_textsize(self._run_batch(sql, statements, scope), self._textsize)
+        finally:
+            self._cancel.clear()  # a cancel is for one request: it ends with it
 
     def _run_batch(
         self, sql: str, statements: list[Statement], scope: dict[str, Variable]
@@ -407,7 +409,10 @@ class EngineSession(ScalarFunctions):
                 self.last_request_end = dt.datetime.now()
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
-        yield from within_textsize(self._call_procedure(name, params), self._textsize)
+        try:
+            yield from within_textsize(self._call_procedure(name, params), self._textsize)
+        finally:
+            self._cancel.clear()  # a cancel is for one request: it ends with it
 
     def _textsize(self) -> int:
         return self.textsize
@@ -422,7 +427,6 @@ class EngineSession(ScalarFunctions):
             raise
 
     def _run_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
-        self._cancel.clear()
         self.apply_date_settings()
         TEMP_TABLES.set(self.temp_tables)
         self.reload_memberships()

@@ -171,9 +171,16 @@ class Statements(ConstraintErrors):
         self._ddl_in_tran = False
 
     def cancel(self) -> None:
+        """Stop the request running, or else the next one to start: a cancel sent just
+        before its request gets under way is not lost. The request's end forgets it."""
         self._cancel.set()
         with contextlib.suppress(sqlite3.Error):
             self.conn.interrupt()
+
+    def forget_cancel(self) -> None:
+        """Drop a cancel that came as the last request ended (the protocol layer, as it
+        starts the next one)."""
+        self._cancel.clear()
 
     def close(self) -> None:
         if self._closed:

@@ -524,14 +524,20 @@ class Connection:
         log.debug(
             "session %d: request type %d, %d bytes", self.spid, message.type, len(message.payload)
         )
+        assert self.engine_session is not None
         state = self.state
         state.attention.clear()
         state.attention_acked = False
         with self._lock:
+            # From here an ATTENTION cancels this request, even one that comes before the
+            # engine runs its first statement; one that came as the last request ended
+            # was for that one.
+            self.engine_session.forget_cancel()
             self._busy = True
             self._started += 1
             if self._attention_for == self._started:  # cancelled before it started
                 state.attention.set()
+                self.engine_session.cancel()
         try:
             if message.status & (STATUS_RESET_CONNECTION | STATUS_RESET_CONNECTION_SKIP_TRAN):
                 self._reset(message.status)
