@@ -16,17 +16,18 @@ from servers import INITIALIZE, clean_env, http_process, killed_at_exit, send, s
 from test_http_auth import MCP_HEADERS, metric
 
 BLOCKY = (
-    "import time\n"
+    "import os, time\n"
     "from azsql_mcp import hookimpl\n\n"
     "async def block(seconds: float) -> str:\n"
     '    """Sleep without awaiting (what a plugin must not do)."""\n'
+    "    open(os.environ['BLOCKY_STARTED'], 'w').close()\n"
     "    time.sleep(seconds)\n"
     "    return 'woke'\n\n"
     "@hookimpl\n"
     "def register_tools(register, config):\n"
     "    register(block)\n"
 )
-BLOCK_LINE = 6  # time.sleep's line in azsql_blocky.py
+BLOCK_LINE = 7  # time.sleep's line in azsql_blocky.py
 
 
 def blocky_env(tmp_path: Path) -> dict[str, str]:
@@ -40,7 +41,7 @@ def blocky_env(tmp_path: Path) -> dict[str, str]:
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text)
     path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
-    return clean_env({"PYTHONPATH": path})
+    return clean_env({"PYTHONPATH": path, "BLOCKY_STARTED": str(tmp_path / "blocking")})
 
 
 def post(base: str, request_id: int, method: str, params: dict[str, object]) -> float:
@@ -86,7 +87,10 @@ def test_a_blocking_tool_holds_other_clients_and_is_named_over_http(tmp_path: Pa
         blocking = pool.submit(
             post, base, 2, "tools/call", {"name": "block", "arguments": {"seconds": 2.5}}
         )
-        time.sleep(0.5)
+        deadline = time.monotonic() + 30  # the call on its way, on a loaded machine too
+        while not (tmp_path / "blocking").exists():
+            assert time.monotonic() < deadline and not blocking.done()
+            time.sleep(0.01)
         waited = post(base, 3, "tools/list", {})
         blocked = blocking.result(timeout=30)
         time.sleep(0.6)  # the watchdog sees the loop run again
