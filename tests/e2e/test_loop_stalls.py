@@ -56,21 +56,25 @@ def post(base: str, request_id: int, method: str, params: dict[str, object]) -> 
 
 
 def assert_warned(stderr: str, site: Path) -> None:
-    """One warning, naming the tool. A loaded machine may also log an import slow
-    enough to hold the loop: INFO, a first use, no stall (serving/loopwatch.py)."""
+    """One warning names the tool. A loaded machine may also log an import slow enough
+    to hold the loop (INFO: a first use, no stall), or a loop it starved for a second
+    (a warning that names no plugin: serving/loopwatch.py cannot tell that from code
+    that held it, and says what it saw)."""
     stalls = [
         json.loads(line) for line in stderr.splitlines() if "the event loop ran nothing" in line
     ]
-    (warning,) = [stall["message"] for stall in stalls if stall["level"] == "WARNING"]
-    assert all(
-        stall["level"] == "INFO" and "a first use" in stall["message"]
-        for stall in stalls
-        if stall["message"] != warning
-    ), stalls
+    named = [stall for stall in stalls if "plugin 'blocky'" in stall["message"]]
+    assert len(named) == 1 and named[0]["level"] == "WARNING", stalls
     assert (
         f"tool 'block' of plugin 'blocky' (at {site / 'azsql_blocky.py'}:{BLOCK_LINE} in block)"
-        in warning
-    ), warning
+        in named[0]["message"]
+    ), named
+    for stall in stalls:
+        if stall is named[0]:
+            continue
+        first_use = stall["level"] == "INFO" and "a first use" in stall["message"]
+        no_plugin = "no plugin tool, resource or prompt on the stack" in stall["message"]
+        assert first_use or no_plugin, stalls
 
 
 def test_a_blocking_tool_holds_other_clients_and_is_named_over_http(tmp_path: Path) -> None:
