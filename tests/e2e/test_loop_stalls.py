@@ -24,17 +24,18 @@ from servers import (
 from test_http_auth import MCP_HEADERS, metric
 
 BLOCKY = (
-    "import time\n"
+    "import os, time\n"
     "from azsql_mcp import hookimpl\n\n"
     "async def block(seconds: float) -> str:\n"
     '    """Sleep without awaiting (what a plugin must not do)."""\n'
+    "    open(os.environ['BLOCKY_STARTED'], 'w').close()\n"
     "    time.sleep(seconds)\n"
     "    return 'woke'\n\n"
     "@hookimpl\n"
     "def register_tools(register, config):\n"
     "    register(block)\n"
 )
-BLOCK_LINE = 6  # time.sleep's line in azsql_blocky.py
+BLOCK_LINE = 7  # time.sleep's line in azsql_blocky.py
 
 
 def blocky_env(tmp_path: Path) -> dict[str, str]:
@@ -48,7 +49,7 @@ def blocky_env(tmp_path: Path) -> dict[str, str]:
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text)
     path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
-    return clean_env({"PYTHONPATH": path})
+    return clean_env({"PYTHONPATH": path, "BLOCKY_STARTED": str(tmp_path / "blocking")})
 
 
 def post(base: str, request_id: int, method: str, params: dict[str, object]) -> float:
@@ -63,11 +64,25 @@ def post(base: str, request_id: int, method: str, params: dict[str, object]) -> 
 
 
 def assert_warned(stderr: str, site: Path) -> None:
-    (warning,) = [line for line in stderr.splitlines() if "the event loop ran nothing" in line]
+    """One warning names the tool. A loaded machine may also log an import slow enough
+    to hold the loop (INFO: a first use, no stall), or a loop it starved for a second
+    (a warning that names no plugin: serving/loopwatch.py cannot tell that from code
+    that held it, and says what it saw)."""
+    stalls = [
+        json.loads(line) for line in stderr.splitlines() if "the event loop ran nothing" in line
+    ]
+    named = [stall for stall in stalls if "plugin 'blocky'" in stall["message"]]
+    assert len(named) == 1 and named[0]["level"] == "WARNING", stalls
     assert (
         f"tool 'block' of plugin 'blocky' (at {site / 'azsql_blocky.py'}:{BLOCK_LINE} in block)"
-        in warning
-    ), warning
+        in named[0]["message"]
+    ), named
+    for stall in stalls:
+        if stall is named[0]:
+            continue
+        first_use = stall["level"] == "INFO" and "a first use" in stall["message"]
+        no_plugin = "no plugin tool, resource or prompt on the stack" in stall["message"]
+        assert first_use or no_plugin, stalls
 
 
 def test_a_blocking_tool_holds_other_clients_and_is_named_over_http(tmp_path: Path) -> None:
@@ -84,7 +99,10 @@ def test_a_blocking_tool_holds_other_clients_and_is_named_over_http(tmp_path: Pa
         blocking = pool.submit(
             post, base, 2, "tools/call", {"name": "block", "arguments": {"seconds": 2.5}}
         )
-        time.sleep(0.5)
+        deadline = time.monotonic() + 30  # the call on its way, on a loaded machine too
+        while not (tmp_path / "blocking").exists():
+            assert time.monotonic() < deadline and not blocking.done()
+            time.sleep(0.01)
         waited = post(base, 3, "tools/list", {})
         blocked = blocking.result(timeout=30)
         time.sleep(0.6)  # the watchdog sees the loop run again

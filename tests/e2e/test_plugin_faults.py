@@ -210,12 +210,12 @@ def test_a_plugin_that_exits_fails_its_call_over_http(tmp_path: Path) -> None:
 def test_a_startup_hook_that_never_returns_fails_its_plugin(tmp_path: Path) -> None:
     env = plugin_env(tmp_path, UNRULY_HANG="1", AZSQL_MCP_PLUGINS__STARTUP_TIMEOUT_S="1")
     log = tmp_path / "stderr.txt"
-    started = time.monotonic()
+    # ready at all proves the start-up went on past the hook, which sleeps an hour (a
+    # bound on the time it took, 20 s, a loaded machine's start-up alone passed)
     with (
         log.open("w") as stderr,
         http_process(env, str(tmp_path), "--stateless", stderr=stderr) as (_, base),
     ):
-        assert time.monotonic() - started < 20
         listed = post(base, request(1, "tools/list", {}))["result"]["tools"]
         names = {tool["name"] for tool in listed}
         assert "read_data" in names and "ping" not in names, names
@@ -260,7 +260,7 @@ def test_a_startup_hook_that_raises_another_base_exception_fails_its_plugin(
 
 def children_while(proc: subprocess.Popen[str], marker: Path) -> set[str]:
     """The child processes of `proc` (its driver process) once `marker` exists."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a start-up and a login on a loaded machine
     while not marker.exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.returncode
         time.sleep(0.05)
@@ -390,7 +390,8 @@ def test_initialize_is_answered_over_stdio_past_a_startup_hook_that_hangs(tmp_pa
     with killed_at_exit(proc):
         send(proc, INITIALIZE, {"jsonrpc": "2.0", "method": "notifications/initialized"})
         # waited for with a limit: the answer does not come while the hook holds start-up
-        assert read_answers(proc, timeout=20)[0]["id"] == 1
+        # (60 s: a start-up on a loaded machine took longer than 20 s)
+        assert read_answers(proc, timeout=60)[0]["id"] == 1
         send(proc, request(2, "tools/list", {}))
         names = {tool["name"] for tool in read_answers(proc)[0]["result"]["tools"]}
         assert "read_data" in names and "ping" not in names, names

@@ -9,12 +9,15 @@ or a wrong answer is not.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from azsql_mcp import metrics
 from azsql_mcp.db import executors
+from azsql_mcp.db.availability import Availability
 from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS
 
@@ -58,3 +61,28 @@ def statements_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(SourceDatabase, "read", counted)
     return sent
+
+
+@pytest.fixture
+def first_probe(monkeypatch: pytest.MonkeyPatch) -> Callable[[], Awaitable[None]]:
+    """Waits for the end of the first background probe (db/availability.py) of the
+    sources started from now on. A source probes as it starts, on a connection of its
+    own, with the same SELECT 1 as a status read's or health_check's ping: under load
+    it may still be logging in when a test adds a fault for that ping, or still hold
+    the only connection of a pool of one."""
+    ended = asyncio.Event()
+    probe = Availability._probe
+
+    async def probed(self: Availability) -> None:
+        try:
+            await probe(self)
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(Availability, "_probe", probed)
+
+    async def wait() -> None:
+        async with asyncio.timeout(60):  # a login on a loaded machine, many times over
+            await ended.wait()
+
+    return wait

@@ -28,6 +28,8 @@ class EndpointState:
 
     lifetime_s: float = 3600
     delay_s: float = 0.0
+    # cleared, requests wait until it is set again (a test's own time, not a guessed delay)
+    answering: threading.Event = field(default_factory=threading.Event)
     status: int = 200
     error: dict[str, Any] = field(default_factory=dict)
     audience: str | None = None  # the token's aud; None: the resource asked for
@@ -43,6 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
         state.requests.append(query)
         if state.delay_s:
             time.sleep(state.delay_s)
+        state.answering.wait(60)
         if self.headers.get("X-IDENTITY-HEADER") != IDENTITY_HEADER:
             self._answer(401, {"statusCode": 401, "message": "Unauthorized request"})
             return
@@ -91,6 +94,7 @@ def identity_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[EndpointState
     """Serve the endpoint on a free local port and point this process's environment at
     it, as App Service does for the app it runs."""
     state = EndpointState()
+    state.answering.set()
     handler = type("Handler", (_Handler,), {"state": state})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True

@@ -23,6 +23,7 @@ from azsql_mcp.testing.pytest_plugin import sample_tds_server
 from tds_test_server import Fault, ThreadedTdsServer
 
 NOT_KNOWN = "whether SQL Server committed it is not known"
+QUERY_TIMEOUT_S = 3
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,9 @@ def writer(azsql_config: dict[str, Any], audit: Path) -> Any:
         azsql_config,
         tools={"mark": MARK},
         security={"read_only": False},
-        limits={"query_timeout_s": 1},
+        # every statement of a test must finish within it, the delayed COMMIT not: on a
+        # loaded machine an ordinary INSERT or read took longer than 1 s
+        limits={"query_timeout_s": QUERY_TIMEOUT_S},
         audit={"path": str(audit)},
     )
 
@@ -68,19 +71,19 @@ async def test_a_commit_that_times_out_is_reported_as_an_unknown_outcome(
     note = str(args.get("Note") or ("slow1" if tool == "insert_data" else "slow2"))
     async with Client(writer(azsql_config, audit).mcp) as client:
         before = await marks(client, note)
-        tds_server.add_fault(Fault.parse("delay:2.5@commit:1"))
+        # twice the timeout: the driver's timer has long expired when the COMMIT ends
+        tds_server.add_fault(Fault.parse(f"delay:{2 * QUERY_TIMEOUT_S}@commit:1"))
         result = await client.call_tool(tool, args, raise_on_error=False)
         text = result.content[0].text  # type: ignore[union-attr]
         assert result.is_error
-        assert NOT_KNOWN in text and "did not answer within query_timeout_s = 1 s" in text
+        said = f"did not answer within query_timeout_s = {QUERY_TIMEOUT_S} s"
+        assert NOT_KNOWN in text and said in text, text
         assert "nothing was written" not in text and "cancelled on the server" not in text
         line = await audited(audit, tool)
         assert (line["outcome"], line["error_kind"]) == ("error", "outcome_unknown")
-        for _ in range(100):  # the test server commits once its delay is over
-            if await marks(client, note) == before + rows:
-                break
-            await asyncio.sleep(0.05)
-        assert await marks(client, note) == before + rows
+        async with asyncio.timeout(30):  # the test server commits once its delay is over
+            while await marks(client, note) != before + rows:
+                await asyncio.sleep(0.05)
         # the connection whose COMMIT failed was not lent again: the next write works
         again = await client.call_tool(
             "insert_data", {"sql": f"INSERT INTO dbo.Marks (Note) VALUES (N'{note}')"}
@@ -99,7 +102,7 @@ async def test_freetds_waits_for_the_commit(
     """FreeTDS applies no query timeout to the COMMIT: the write succeeds, later."""
     async with Client(writer(azsql_config, tmp_path / "audit.jsonl").mcp) as client:
         before = await marks(client, "late")
-        tds_server.add_fault(Fault.parse("delay:2@commit:1"))
+        tds_server.add_fault(Fault.parse(f"delay:{2 * QUERY_TIMEOUT_S}@commit:1"))
         statement = {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'late')"}
         result = await client.call_tool("insert_data", statement)
         assert result.structured_content["rows_affected"] == 1  # type: ignore[index]

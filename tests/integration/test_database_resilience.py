@@ -558,3 +558,23 @@ async def test_a_server_silent_mid_result_bounds_the_read(driver: str | None) ->
             srv.stop()  # ends the silent session, which a stuck driver thread waits on
             await database.close()
             await other.close()
+
+
+async def test_the_probe_ends_when_cancelled_as_it_is_woken(server: ThreadedTdsServer) -> None:
+    """Cancelled in the step its wake-up came (a shutdown as a call fails and wakes it),
+    the probe's asyncio.wait_for (Python 3.11) passed the wake-up on and dropped the
+    cancel: the probe went on, and an event loop closing waited for it for ever."""
+    db = make_db(server, "woken", tuning=dataclasses.replace(FAST, probe_interval_up_s=60))
+    await db.start()
+    try:
+        await wait_until(lambda: db.readiness().ready)
+        await asyncio.sleep(0.1)  # the probe waits for its interval or a wake-up
+        availability = db._availability
+        task = availability._probe_task
+        assert task is not None
+        availability._wake_probe.set()
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=10)
+        assert done and task.cancelled()
+    finally:
+        await db.close()

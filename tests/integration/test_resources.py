@@ -146,12 +146,15 @@ async def test_status(mcp_client):
     assert data["database"]["database_name"]
 
 
-async def test_status_says_a_probe_that_timed_out_is_busy_not_down(make_azsql_server, tds_server):
+async def test_status_says_a_probe_that_timed_out_is_busy_not_down(
+    make_azsql_server, tds_server, first_probe
+):
     from tds_test_server.faults import Fault
 
     app = make_azsql_server(config={"limits": {"query_timeout_s": 1}})
     async with Client(app) as client:
         await client.read_resource("database://status")  # the pool is open: the server answers
+        await first_probe()  # its SELECT 1 is not the one the fault is for
         # the next probe is too slow (its SELECT 1: no other statement the server sends
         # in the meantime, such as the first probe's question about the collation)
         tds_server.add_fault(Fault.parse("delay:3@query:1~SELECT 1"))

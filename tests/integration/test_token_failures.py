@@ -231,10 +231,12 @@ class FlakyCredential:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.failed = threading.Event()  # the failure was raised (to the refresh's thread)
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AzureAccessToken:
         self.calls += 1
         if self.calls == 2:
+            self.failed.set()
             raise RuntimeError("ManagedIdentityCredential: no response from the IMDS endpoint.")
         return az_token(200 if self.calls == 1 else 3600, oid=f"oid-{self.calls}")
 
@@ -249,7 +251,9 @@ async def test_a_failed_refresh_keeps_the_cached_token(
     monkeypatch.setattr(tokens, "RETRY_REFRESH_S", 15)
     with caplog.at_level(logging.WARNING):
         second = await provider.connect_attributes()  # starts the refresh, which fails
-        await asyncio.sleep(0.2)
+        async with asyncio.timeout(30):  # the refresh runs in a thread: its end is awaited
+            while "refreshing the access token failed" not in caplog.text:
+                await asyncio.sleep(0.01)
     assert credential.calls == 2 and second.access_token is first.access_token
     assert "refreshing the access token failed" in caplog.text and "IMDS" in caplog.text
     third = await provider.connect_attributes()  # no new try until RETRY_REFRESH_S
@@ -268,7 +272,7 @@ async def test_a_source_survives_a_failed_refresh(
         # the cached token now has 200 s left: a failed refresh is covered by it
         db._pool.discard_idle()  # force a new connection, hence a token request
         assert (await db.read("SELECT 1 AS one")).rows[0][0] == 1
-        await asyncio.sleep(0.2)
+        assert await asyncio.to_thread(credential.failed.wait, 30)  # the refresh in the back
         assert credential.calls == 2  # and the source never went into outage
     finally:
         await db.close()

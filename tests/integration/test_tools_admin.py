@@ -129,7 +129,9 @@ async def test_health_check_says_a_probe_that_timed_out_is_busy_not_down(
     assert "ask for less" not in text  # advice for a caller's query, not for the probe
 
 
-async def test_health_check_says_a_full_pool_is_busy_not_down(make_azsql_server, tds_server):
+async def test_health_check_says_a_full_pool_is_busy_not_down(
+    make_azsql_server, tds_server, first_probe
+):
     import asyncio
 
     from tds_test_server.faults import Fault
@@ -138,6 +140,7 @@ async def test_health_check_says_a_full_pool_is_busy_not_down(make_azsql_server,
         config={"sources": {"main": {"pool_size": 1, "pool_acquire_timeout_s": 0.3}}}
     )
     async with Client(app) as client:
+        await first_probe()  # the probe that opened the one connection holds it no more
         await call(client, "health_check")  # the one connection is open
         tds_server.add_fault(Fault.parse("delay:4@query:1~SELECT 1 AS n"))
         try:

@@ -222,12 +222,25 @@ def test_the_cache_drops_the_least_recently_used() -> None:
 def test_importing_sqlglot_is_not_charged_to_the_inline_budget() -> None:
     """A fresh process's first check imports sqlglot, which takes longer than the whole
     inline budget: charged, it sent the next medium statements of a server started into
-    traffic to a worker process (about 44 MB each, one per server worker)."""
+    traffic to a worker process (about 44 MB each, one per server worker).
+
+    The import is made a second slower, and the budget as large: charged, the import
+    alone spends it; not charged, the check itself would have to take a second, many
+    times what it takes on a loaded machine (against the real 50 ms budget, a loaded
+    machine could spend it on the check alone)."""
     script = (
-        "import asyncio, sys\n"
+        "import asyncio, sys, time\n"
         "assert 'sqlglot' not in sys.modules\n"
-        "from azsql_mcp.db.guardworker import Checker\n"
-        "checker = Checker()\n"
+        "class SlowImport:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'sqlglot':\n"
+        "            sys.meta_path.remove(self)\n"
+        "            time.sleep(1.0)\n"
+        "sys.meta_path.insert(0, SlowImport())\n"
+        "from azsql_mcp.db import guardworker\n"
+        "checker = guardworker.Checker()\n"
+        "assert 'sqlglot' not in sys.modules\n"
+        "checker._budget = guardworker._Budget(1.0, guardworker.BUDGET_SHARE)\n"
         "asyncio.run(checker.check_select('SELECT TOP (10) a FROM dbo.t'))\n"
         "assert 'sqlglot' in sys.modules\n"
         "print(checker._budget.allows())\n"

@@ -166,8 +166,12 @@ class Availability:
                 interval = backoff
                 backoff = min(backoff * 2, tuning.probe_interval_down_max_s)
             self._wake_probe.clear()
+            # asyncio.timeout, not wait_for: cancelled in the step its wake-up came (a
+            # shutdown as a failing call wakes it), Python 3.11's wait_for returns the
+            # wake-up and drops the cancel, and a closing event loop waits for ever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake_probe.wait(), interval)
+                async with asyncio.timeout(interval):
+                    await self._wake_probe.wait()
 
     async def _probe(self) -> None:
         """One health check: a SELECT 1 that bypasses the fail-fast gate."""
