@@ -145,6 +145,39 @@ def test_no_source_file_over_1000_lines(path: Path) -> None:
     assert lines <= MAX_LINES, f"{path.relative_to(SRC)} has {lines} lines: split it by concern"
 
 
+def asyncio_wait_for_calls(source: str) -> list[int]:
+    """Lines that call asyncio.wait_for (or import it)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module == "asyncio":
+            found += [node.lineno for alias in node.names if alias.name == "wait_for"]
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr == "wait_for"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "asyncio"
+        ):
+            found.append(node.lineno)
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_timeouts_are_asyncio_timeout_not_wait_for(path: Path) -> None:
+    """Python 3.11's wait_for drops a cancel that comes in the step its awaitable ends: a
+    loop around it (a poll, a probe) then runs on, and a closing event loop waits for
+    ever. `async with asyncio.timeout(...)` keeps the cancel."""
+    lines = asyncio_wait_for_calls(path.read_text())
+    assert not lines, f"{path.relative_to(SRC)}: asyncio.wait_for on lines {lines}"
+
+
+def test_the_wait_for_finder_finds_it() -> None:
+    source = (
+        "import asyncio\nfrom asyncio import wait_for\n"
+        "async def f(c):\n    await asyncio.wait_for(c, 1)\n    await c.wait_for(bool)\n"
+    )
+    assert asyncio_wait_for_calls(source) == [2, 4]
+
+
 # The public API's own modules, and the internals they may name: the JSON rules (shared
 # with the driver process), the fence's marker (shared with the wording of the database's
 # errors), the version, and the core behind build_server.

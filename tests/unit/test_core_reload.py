@@ -411,3 +411,23 @@ def test_the_start_values_wait_for_the_metrics_and_a_reload_comes_after_them() -
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0.0"
+
+
+async def test_the_watcher_ends_when_cancelled_as_sighup_wakes_it(tmp_path: Path) -> None:
+    """Cancelled in the step a SIGHUP woke it (a SIGHUP, then SIGTERM), the watcher's
+    asyncio.wait_for (Python 3.11) passed the wake-up on and dropped the cancel: the
+    watcher polled on, and the server's event loop, closing, waited for it for ever."""
+    import asyncio
+
+    from azsql_mcp.serving.reload import ConfigSource
+
+    path = tmp_path / "azsql-mcp.toml"
+    path.write_text("")
+    app = build()
+    reloader = Reloader(app, ConfigSource.before_loading(lambda: app.settings, path))
+    task = asyncio.create_task(reloader.watch())
+    await asyncio.sleep(0.05)  # waiting for a wake-up or its poll
+    reloader.wake.set()
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=10)
+    assert done and task.cancelled()

@@ -166,9 +166,6 @@ class Availability:
                 interval = backoff
                 backoff = min(backoff * 2, tuning.probe_interval_down_max_s)
             self._wake_probe.clear()
-            # asyncio.timeout, not wait_for: cancelled in the step its wake-up came (a
-            # shutdown as a failing call wakes it), Python 3.11's wait_for returns the
-            # wake-up and drops the cancel, and a closing event loop waits for ever
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(interval):
                     await self._wake_probe.wait()

@@ -132,13 +132,15 @@ class DriverProcess(asyncio.Protocol):
         if self._transport is not None:
             self._transport.close()  # once what is buffered is written
             try:
-                await asyncio.wait_for(self._lost.wait(), EXIT_TIMEOUT_S)
+                async with asyncio.timeout(EXIT_TIMEOUT_S):
+                    await self._lost.wait()
             except TimeoutError:  # a process that stopped reading never takes the rest
                 self._transport.abort()
                 await self._lost.wait()
         if self._process is not None:
             try:
-                await asyncio.wait_for(self._process.wait(), EXIT_TIMEOUT_S)
+                async with asyncio.timeout(EXIT_TIMEOUT_S):
+                    await self._process.wait()
             except TimeoutError:
                 self._process.kill()
                 await self._process.wait()

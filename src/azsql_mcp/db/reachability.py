@@ -54,7 +54,8 @@ async def reachability_problem(host: str, port: int, timeout_s: float) -> Unreac
     """None if a TCP connection to host:port opens within timeout_s, else why not."""
     where = f"cannot reach {host}:{port}"
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
+        async with asyncio.timeout(timeout_s):
+            _, writer = await asyncio.open_connection(host, port)
     except TimeoutError:
         return Unreachable(
             f"{where}: no answer within {timeout_s:g} s (host down, or a firewall drops"

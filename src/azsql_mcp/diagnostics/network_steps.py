@@ -46,9 +46,8 @@ async def prelogin_step(address: ServerAddress, settings: SourceSettings) -> str
         return "encrypt = strict (TDS 8): TLS comes before PRE-LOGIN; verified by the login"
     client_encryption = 0 if settings.encrypt in ("no", "optional") else 1
     try:
-        reply = await asyncio.wait_for(
-            _exchange_prelogin(address, client_encryption), min(settings.connection_timeout_s, 10)
-        )
+        async with asyncio.timeout(min(settings.connection_timeout_s, 10)):
+            reply = await _exchange_prelogin(address, client_encryption)
     except (OSError, TimeoutError, ValueError) as exc:
         raise CheckFailed(
             f"the server did not answer PRE-LOGIN like SQL Server: {exc or type(exc).__name__}",

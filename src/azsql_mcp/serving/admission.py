@@ -143,9 +143,8 @@ class LimitState:
         try:
             async with freed:
                 try:
-                    await asyncio.wait_for(
-                        freed.wait_for(lambda: self._free(client)), self.limits.queue_timeout_s
-                    )
+                    async with asyncio.timeout(self.limits.queue_timeout_s):
+                        await freed.wait_for(lambda: self._free(client))
                 except TimeoutError:
                     return False
                 self._take(client)

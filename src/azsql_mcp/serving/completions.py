@@ -92,7 +92,8 @@ class Completer:
             reading = self._reading[source] = asyncio.create_task(self._read(source))
             reading.add_done_callback(lambda _: self._reading.pop(source, None))
         try:
-            return await asyncio.wait_for(asyncio.shield(reading), ANSWER_WITHIN_S)
+            async with asyncio.timeout(ANSWER_WITHIN_S):
+                return await asyncio.shield(reading)
         except TimeoutError:
             return []
 

@@ -108,7 +108,8 @@ class Reloader:
     async def watch(self) -> None:
         while True:
             try:
-                await asyncio.wait_for(self.wake.wait(), POLL_S)
+                async with asyncio.timeout(POLL_S):
+                    await self.wake.wait()
                 reason = "SIGHUP"
             except TimeoutError:
                 stamp = config_stamp(self.source.path)
