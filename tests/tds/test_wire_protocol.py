@@ -15,7 +15,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
 
@@ -363,6 +363,20 @@ def _batch(sql: str) -> bytes:
     return headers + sql.encode("utf-16-le")
 
 
+def _exactly(sock: socket.socket) -> Callable[[int], bytes]:
+    """A reader of exactly `size` bytes from `sock`, for read_message."""
+
+    def read(size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            chunk = sock.recv(size - len(data))
+            assert chunk, "the server closed the connection"
+            data += chunk
+        return data
+
+    return read
+
+
 def _final_done_status(reply: bytes) -> int:
     token, status = struct.unpack_from("<BH", reply, len(reply) - 13)
     assert token == 0xFD
@@ -383,15 +397,7 @@ def test_an_attention_is_for_the_request_sent_last(server: ThreadedTdsServer) ->
         time.sleep(0.2)  # both read, the first running
         _send_raw(sock, PacketType.ATTENTION, b"")
 
-        def read_exactly(size: int) -> bytes:
-            data = b""
-            while len(data) < size:
-                chunk = sock.recv(size - len(data))
-                assert chunk, "the server closed the connection"
-                data += chunk
-            return data
-
-        first, second = read_message(read_exactly), read_message(read_exactly)
+        first, second = read_message(_exactly(sock)), read_message(_exactly(sock))
     assert not _final_done_status(first.payload) & DONE_ATTN  # the WAITFOR ran to its end
     assert _final_done_status(second.payload) & DONE_ATTN
     assert server.record.attentions == attentions + 1
@@ -409,15 +415,7 @@ def test_an_attention_right_behind_its_request_cancels_it(wire_server: ThreadedT
         started = time.monotonic()
         sock.sendall(waitfor + frame_message(b"", ptype=PacketType.ATTENTION))
 
-        def read_exactly(size: int) -> bytes:
-            data = b""
-            while len(data) < size:
-                chunk = sock.recv(size - len(data))
-                assert chunk, "the server closed the connection"
-                data += chunk
-            return data
-
-        reply = read_message(read_exactly)
+        reply = read_message(_exactly(sock))
         assert time.monotonic() - started < 10
     assert _final_done_status(reply.payload) & DONE_ATTN
 
