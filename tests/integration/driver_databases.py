@@ -1,8 +1,10 @@
 """What the tests that read through each ODBC driver in turn share: a source on a TDS
-test server as SourceDatabase, by SQL login, with no retries."""
+test server as SourceDatabase, by SQL login, with no retries; and a connection as the
+tests that drive an executor directly hand it over."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from azsql_mcp import Limits, Security, SourceSettings
@@ -13,6 +15,14 @@ from tds_test_server import ThreadedTdsServer
 # pytest.fixture(params=DRIVERS, ids=DRIVER_IDS): Microsoft's Driver 18, then FreeTDS
 DRIVERS = [None, "FreeTDS"]
 DRIVER_IDS = ["msodbc", "freetds"]
+
+
+@dataclass
+class Conn:
+    """What an executor needs of a connection (executors.Held)."""
+
+    id: int
+    broken: bool = False
 
 
 def make_db(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pyodbc
 import pytest
+from driver_databases import Conn
 
 from azsql_mcp.db import driverwrites
 from azsql_mcp.db.driverprocess import DriverProcess
@@ -22,12 +22,6 @@ from tds_test_server import ThreadedTdsServer
 INSERT = "INSERT INTO dbo.Marks (Note) VALUES ('x')"
 COUNT = "SELECT COUNT(*) FROM dbo.Marks"
 PAGE = (100, 1_000_000, False)  # run_writes' cap on OUTPUT rows: max_rows, bytes, JSON
-
-
-@dataclass
-class Conn:  # what an executor needs of a connection (executors.Held)
-    id: int
-    broken: bool = False
 
 
 @pytest.fixture(scope="module")

@@ -7,20 +7,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from dataclasses import dataclass
 
 import pytest
+from driver_databases import Conn
 
 from azsql_mcp.db import driverprocess
 from azsql_mcp.db.driverprocess import DriverProcess
 
 pytestmark = pytest.mark.driver_process
-
-
-@dataclass
-class Conn:  # what a request needs of a connection (executors.Held)
-    id: int
-    broken: bool = False
 
 
 async def test_a_process_that_stopped_reading_is_closed_within_its_bound(

@@ -8,10 +8,10 @@ clause in the first tests; the tool tests below use OUTPUT itself."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 
 import pyodbc
 import pytest
+from driver_databases import Conn
 
 from azsql_mcp.db import driverwrites
 from azsql_mcp.db.driverprocess import DriverProcess
@@ -22,12 +22,6 @@ INSERT = "INSERT INTO dbo.Stamps (Note) VALUES ('x')"
 RETURNING = "SELECT ID, Note FROM dbo.Stamps ORDER BY ID"  # stands in for OUTPUT
 # run_writes of the statements with max_affected_rows, max_rows and json_values
 Run = Callable[[list[str], int, int, bool], Awaitable[list[driverwrites.Written]]]
-
-
-@dataclass
-class Conn:  # what an executor needs of a connection (executors.Held)
-    id: int
-    broken: bool = False
 
 
 @pytest.fixture(scope="module")
