@@ -10,7 +10,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any
@@ -118,6 +118,16 @@ def read_answers(
 ) -> list[dict[str, Any]]:
     """The next `count` JSON-RPC messages of a stdio server (read_lines), parsed."""
     return [json.loads(line) for line in read_lines(proc, count, timeout)]
+
+
+def wait_for_file(path: Path, alive: Callable[[], bool], timeout: float = 30) -> None:
+    """Until `path` exists (a marker a plugin or hook writes as it gets there); fails when
+    `alive()` turns false first (the server or the call ended) or after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert alive(), f"it ended before {path.name} was written"
+        assert time.monotonic() < deadline, f"{path.name} not written within {timeout:g} s"
+        time.sleep(0.02)
 
 
 def tool_call(request_id: int, tool: str, **arguments: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from servers import (
     read_answers,
     send,
     stdio_serve,
+    wait_for_file,
 )
 from test_http_auth import MCP_HEADERS, metric
 
@@ -99,10 +100,7 @@ def test_a_blocking_tool_holds_other_clients_and_is_named_over_http(tmp_path: Pa
         blocking = pool.submit(
             post, base, 2, "tools/call", {"name": "block", "arguments": {"seconds": 2.5}}
         )
-        deadline = time.monotonic() + 30  # the call on its way, on a loaded machine too
-        while not (tmp_path / "blocking").exists():
-            assert time.monotonic() < deadline and not blocking.done()
-            time.sleep(0.01)
+        wait_for_file(tmp_path / "blocking", lambda: not blocking.done())
         waited = post(base, 3, "tools/list", {})
         blocked = blocking.result(timeout=30)
         time.sleep(0.6)  # the watchdog sees the loop run again

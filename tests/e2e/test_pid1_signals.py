@@ -9,11 +9,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from servers import CLI, clean_env
+from servers import CLI, clean_env, wait_for_file
 
 from azsql_mcp.testing.ports import reserved_port
 
@@ -51,10 +50,8 @@ def test_sigterm_while_starting_as_pid_1_stops_the_server(tmp_path: Path) -> Non
         serve = [sys.executable, "-c", CLI, "serve", "--transport", "http", "--port", str(port)]
         proc = subprocess.Popen([*_in_pid_namespace(), *serve], env=env, cwd=tmp_path)
         try:
-            deadline = time.monotonic() + 30
-            while not (site / "importing").exists():  # the server is loading its plugins
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
+            # the server is loading its plugins
+            wait_for_file(site / "importing", lambda: proc.poll() is None)
             server = int(Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()[0])
             assert "\t1\n" in Path(f"/proc/{server}/status").read_text().split("NSpid:")[1][:40]
             os.kill(server, signal.SIGTERM)

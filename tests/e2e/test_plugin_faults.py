@@ -29,6 +29,7 @@ from servers import (
     source_env,
     stdio_serve,
     tool_call,
+    wait_for_file,
     wait_ready,
 )
 from test_http_auth import MCP_HEADERS, metric
@@ -260,10 +261,8 @@ def test_a_startup_hook_that_raises_another_base_exception_fails_its_plugin(
 
 def children_while(proc: subprocess.Popen[str], marker: Path) -> set[str]:
     """The child processes of `proc` (its driver process) once `marker` exists."""
-    deadline = time.monotonic() + 60  # a start-up and a login on a loaded machine
-    while not marker.exists():
-        assert proc.poll() is None and time.monotonic() < deadline, proc.returncode
-        time.sleep(0.05)
+    # a start-up and a login on a loaded machine
+    wait_for_file(marker, lambda: proc.poll() is None, timeout=60)
     pids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
     return set(pids.stdout.split())
 
@@ -313,10 +312,7 @@ def test_ctrl_c_twice_while_a_startup_hook_blocks_stops_the_server_over_stdio(
     proc = stdio_serve(plugin_env(tmp_path, UNRULY_BLOCK="1"), tmp_path)
     with killed_at_exit(proc):
         send(proc, INITIALIZE)  # over stdio the hooks run when the client initializes
-        deadline = time.monotonic() + 30
-        while not (tmp_path / "blocking").exists():
-            assert proc.poll() is None and time.monotonic() < deadline, proc.returncode
-            time.sleep(0.05)
+        wait_for_file(tmp_path / "blocking", lambda: proc.poll() is None)
         proc.send_signal(signal.SIGINT)
         time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
