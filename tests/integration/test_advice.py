@@ -202,3 +202,37 @@ async def test_a_notice_to_the_client_names_no_tool_it_lacks(make_azsql_server) 
     async with Client(server, log_handler=on_log) as client:
         await client.call_tool("noted", {})
     assert got == ["the tables; read_data reads them"], got
+
+
+async def reporting(ctx: ToolContext) -> str:
+    """Reports progress with advice in its message."""
+    await ctx.report_progress(1, 2, advice("read_data", "read_data reads them", "reading"))
+    return "done"
+
+
+def reporting_plugin() -> types.ModuleType:
+    module = types.ModuleType("reporting")
+
+    @hookimpl
+    def register_tools(register: Any) -> None:
+        register(reporting)
+
+    module.register_tools = register_tools  # type: ignore[attr-defined]
+    return module
+
+
+@pytest.mark.parametrize("off", [(), ("read_data",)])
+async def test_a_progress_message_names_no_tool_the_caller_lacks(make_azsql_server, off) -> None:
+    """A tool's own progress message is text the client reads: its advice is rendered for
+    the caller, never sent with its markers."""
+    got: list[str | None] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        got.append(message)
+
+    builtin = {"enabled": ["builtin_tools"], "builtin_tools": {"disabled_tools": list(off)}}
+    config = {"plugins": builtin}
+    server = make_azsql_server(plugins={"reporting": reporting_plugin()}, config=config)
+    async with Client(server) as client:
+        await client.call_tool("reporting", {}, progress_handler=on_progress)
+    assert got == ["reading" if off else "read_data reads them"], got

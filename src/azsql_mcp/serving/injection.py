@@ -369,18 +369,21 @@ async def may_call(tool: str) -> bool:
 
 def _progress_reporter() -> Callable[[float, float | None, str | None], Awaitable[None]]:
     """The tool call's heartbeat takes the tool's reports (they must keep increasing after
-    its own); a prompt or resource sends them as they are."""
+    its own); a prompt or resource sends them as they are. A report's message is text the
+    client reads: its advice is rendered for the caller, as a result's is."""
     from fastmcp.server.context import _current_context
 
     heartbeat = CURRENT_HEARTBEAT.get()
-    if heartbeat is not None:
-        return heartbeat.tool_reports
     fastmcp_context = _current_context.get()
-    if fastmcp_context is None:
+    if heartbeat is not None:
+        send = heartbeat.tool_reports
+    elif fastmcp_context is not None:
+        send = fastmcp_context.report_progress
+    else:
         return _no_progress
 
     async def report(progress: float, total: float | None = None, message: str | None = None):
-        await fastmcp_context.report_progress(progress, total, message)
+        await send(progress, total, None if message is None else await _advised(message))
 
     return report
 
