@@ -44,6 +44,15 @@ def child_pids(pid: int) -> list[int]:
     return found
 
 
+def tree_pids(pid: int) -> list[int]:
+    """PID and every process below it (azsql-mcp's workers and their driver processes)."""
+    found = [pid]
+    for child in child_pids(pid):
+        with suppress(OSError):
+            found += tree_pids(child)
+    return found
+
+
 def driver_pids(pid: int) -> list[int]:
     """azsql-mcp's driver processes among PID's children."""
     found = []
@@ -71,3 +80,16 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time of PID and the processes below it that still run, and of those the
+    driver processes' (azsql-mcp's ODBC drivers)."""
+    total = drivers = 0.0
+    for member in tree_pids(pid):
+        with suppress(OSError):
+            spent = cpu_seconds(member)
+            total += spent
+            if b"driverhost.py" in Path(f"/proc/{member}/cmdline").read_bytes():
+                drivers += spent
+    return total, drivers

@@ -13,7 +13,10 @@ DBHub and a Node 22 runtime (npm package `node@22`; DBHub 1.4 needs Node >= 22.5
 installed with npm into a cache folder outside the repository when missing
 (~/.cache/azsql-mcp-peers, or --cache). Not part of `make test`.
 
-Prints calls/s, p50 and p99 for each server at each client count, and the ratios.
+Prints calls/s, p50 and p99 for each server at each client count, and the ratios, and
+the CPU time a call took in each process on the machine: the server (azsql-mcp with its
+workers and driver processes), the TDS test server, and this script's load generator. On
+a machine with fewer cores than busy processes, the calls a second follow the sum.
 Targets (issue 22): at 16 clients azsql-mcp >= 1.0x DBHub's calls/s (1.3x with 2 workers);
 at 1 client azsql-mcp's p50 <= DBHub's. It prints; it does not assert.
 
@@ -48,7 +51,7 @@ from _http_load import (  # bench/_http_load.py, beside this file
     percentile_ms,
     tool_call,
 )
-from _processes import stop, tds_process
+from _processes import stop, tds_process, tree_cpu_seconds
 
 from azsql_mcp.testing.ports import reserved_port
 
@@ -197,6 +200,14 @@ class Server:
     elapsed: dict[int, float] = field(default_factory=dict)
     errors: int = 0
     first_error: str | None = None
+    pid: int = 0  # the server's; its CPU is read with its children's
+    tds_pid: int = 0
+    # CPU seconds of measured slices: server, its driver processes, TDS test server, load
+    # generator
+    cpu: dict[int, list[float]] = field(default_factory=dict)
+
+    def cpu_now(self) -> list[float]:
+        return [*tree_cpu_seconds(self.pid), tree_cpu_seconds(self.tds_pid)[0], time.process_time()]
 
     async def drive(self, clients: int, seconds: float, measured: bool = True) -> None:
         stop = time.monotonic() + seconds
@@ -223,10 +234,13 @@ class Server:
                     if measured:
                         samples.append(time.perf_counter() - started)
 
-        began = time.monotonic()
+        began, cpu_began = time.monotonic(), self.cpu_now()
         await asyncio.gather(*(client() for _ in range(clients)))
         if measured:
             self.elapsed[clients] = self.elapsed.get(clients, 0.0) + time.monotonic() - began
+            spent = self.cpu.setdefault(clients, [0.0] * 4)
+            for i, (after, before) in enumerate(zip(self.cpu_now(), cpu_began, strict=True)):
+                spent[i] += after - before
 
     def rate(self, clients: int) -> float:
         n = len(self.latencies.get(clients, []))
@@ -241,6 +255,16 @@ class Server:
             f"  p50 {self.percentile(clients, 0.5):7.2f} ms"
             f"  p99 {self.percentile(clients, 0.99):8.2f} ms"
             f"  calls {len(self.latencies.get(clients, [])):6d}"
+        )
+
+    def cpu_line(self, clients: int) -> str:
+        calls = len(self.latencies.get(clients, [])) or 1
+        spent = [1000 * seconds / calls for seconds in self.cpu.get(clients, [0.0] * 4)]
+        server, drivers, tds, load = spent
+        of_it = f" (driver processes {drivers:.2f})" if drivers else ""
+        return (
+            f"{'':10} CPU ms a call: server {server:.2f}{of_it}, TDS test server {tds:.2f},"
+            f" load generator {load:.2f}, sum {server + tds + load:.2f}"
         )
 
 
@@ -277,16 +301,21 @@ def bench(args: argparse.Namespace) -> None:
         # DBHub 1.4's MCP SDK knows no revision after 2025-11-25.
         dbhub = Server("DBHub", dbhub_port, LEGACY, "execute_sql", {"sql": QUERY})
         with (
-            started(ours_argv, env, ours_port, tmp_name, every_worker_ready(args.workers)),
-            started(dbhub_argv, env, dbhub_port, tmp_name, listening),
+            started(
+                ours_argv, env, ours_port, tmp_name, every_worker_ready(args.workers)
+            ) as ours.pid,
+            started(dbhub_argv, env, dbhub_port, tmp_name, listening) as dbhub.pid,
         ):
+            ours.tds_pid = dbhub.tds_pid = tds.process.pid
             for clients in counts:
                 asyncio.run(alternate([ours, dbhub], clients, args))
     print(f"{args.seconds:g} s per server and client count in {args.slices} slices, 10 rows")
     print(f"MCP revision spoken: azsql-mcp {ours.protocol}, DBHub {dbhub.protocol}")
     for clients in counts:
         print(ours.line(clients))
+        print(ours.cpu_line(clients))
         print(dbhub.line(clients))
+        print(dbhub.cpu_line(clients))
         ratio = ours.rate(clients) / dbhub.rate(clients) if dbhub.rate(clients) else float("nan")
         p50 = ours.percentile(clients, 0.5) / dbhub.percentile(clients, 0.5)
         print(f"{'':10} ratio azsql-mcp / DBHub: calls/s {ratio:.2f}x, p50 {p50:.2f}x")
