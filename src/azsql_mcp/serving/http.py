@@ -102,10 +102,11 @@ def http_app(app: App) -> Starlette:
     protection, allowed_hosts = host_protection(server.host, server.allowed_hosts)
     if "*" in server.trusted_proxies:
         log.warning(
-            "[server] trusted_proxies = ['*'] believes X-Forwarded-For from every client:"
-            " one that reaches this port directly picks its own address, and with it its"
-            " rate limit and its sessions' count; list the proxies' addresses or networks"
-            " unless nothing but the proxy can reach the port"
+            "[server] trusted_proxies = ['*'] believes X-Forwarded-For from every client"
+            " and takes its first address, which the client wrote unless the proxy"
+            " replaces the header: a client picks its own address, and with it its rate"
+            " limit and its sessions' count; list the proxies' addresses or networks"
+            " unless nothing but a proxy that replaces the header can reach the port"
         )
     locked_out = console_locked_out(app.settings)
     if locked_out:
