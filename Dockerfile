@@ -44,10 +44,15 @@ stateless_http = true
 #   and jwt also need base_url, the URL clients use), or
 #   [server.auth] allow_unauthenticated = true  when a gateway in front authenticates.
 EOF
+# The listener is set here, not by CMD flags, so that `check` and `config` judge and show
+# it as `serve` uses it. Variables outrank the config file; `serve --port N` outranks them.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    AZSQL_MCP_CONFIG=/etc/azsql-mcp/azsql-mcp.toml
+    AZSQL_MCP_CONFIG=/etc/azsql-mcp/azsql-mcp.toml \
+    AZSQL_MCP_SERVER__TRANSPORT=http \
+    AZSQL_MCP_SERVER__HOST=0.0.0.0 \
+    AZSQL_MCP_SERVER__PORT=8000
 USER 10001:10001
 EXPOSE 8000
 # /health answers 503 while a required database source is not ready (curl is not in slim images).
@@ -55,4 +60,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
 # Exec form: azsql-mcp is PID 1 and receives SIGTERM itself for a graceful shutdown.
 ENTRYPOINT ["azsql-mcp"]
-CMD ["serve", "--transport", "http", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["serve"]

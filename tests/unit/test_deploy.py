@@ -35,7 +35,12 @@ KUBERNETES_VERSION = "1.30"
 # is liveness (the process answers, whatever the database does).
 READINESS_PATH = "/health"
 LIVENESS_PATH = "/health/live"
-SERVE_ARGS = ["serve", "--transport", "http", "--host", "0.0.0.0", "--port", "8000"]
+# The image's listener, from its environment (so `check` and `config` see it as `serve` does)
+LISTENER = {
+    "AZSQL_MCP_SERVER__TRANSPORT": "http",
+    "AZSQL_MCP_SERVER__HOST": "0.0.0.0",
+    "AZSQL_MCP_SERVER__PORT": "8000",
+}
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,8 @@ def test_image_runs_the_http_server_as_non_root_with_a_healthcheck(
     assert f"http://127.0.0.1:8000{READINESS_PATH}'" in healthcheck
     assert "urllib.request" in healthcheck
     command = exec_form(dockerfile.last("ENTRYPOINT")) + exec_form(dockerfile.last("CMD"))
-    assert command == ["azsql-mcp", *SERVE_ARGS]
+    assert command == ["azsql-mcp", "serve"]
+    assert LISTENER.items() <= dockerfile.env().items()
 
 
 def test_the_image_builds_its_wheel_with_the_license_and_docs(dockerfile: Dockerfile) -> None:
@@ -357,9 +363,36 @@ def test_deployment_configs_load_with_the_server_settings(
     (aca,) = yaml.safe_load(ACA_FILE.read_text())["properties"]["template"]["containers"]
     for item in aca["env"]:
         clean_env.setenv(item["name"], item["value"])
+    for name, value in LISTENER.items():
+        clean_env.setenv(name, value)
     settings = load_settings(str(image_default), {})
     assert settings.server.stateless_http is True
     assert settings.sources["main"].auth == "managed_identity"
+    assert (settings.server.transport, settings.server.host, settings.server.port) == (
+        "http",
+        "0.0.0.0",
+        8000,
+    )
+
+
+def test_check_in_the_image_judges_its_listener(
+    dockerfile: Dockerfile, clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`docker run IMAGE check` with the image's own config says what stops `serve`: a
+    listener on every interface needs client authentication."""
+    image_default = tmp_path / "image.toml"
+    image_default.write_text(dockerfile.heredocs[dockerfile.env()["AZSQL_MCP_CONFIG"]])
+    image_env = {k: v for k, v in dockerfile.env().items() if k.startswith("AZSQL_MCP_")}
+    env = {**os.environ, **image_env, "AZSQL_MCP_CONFIG": str(image_default)}
+    done = subprocess.run(
+        [sys.executable, "-m", "azsql_mcp", "check"],
+        env={k: v for k, v in env.items() if not k.startswith(("AZURE_SQL_", "MCP_"))},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "'0.0.0.0' is not a loopback address" in done.stderr, done.stderr
 
 
 def test_each_deployment_accepts_the_host_its_clients_are_told(
