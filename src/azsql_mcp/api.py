@@ -5,6 +5,7 @@ Re-exported by ``azsql_mcp``; import them from there.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -272,6 +273,14 @@ class DatabaseError(Exception):
         super().__init__(message)
         self.number = number
         self.transient = transient
+
+    def reworded(self, message: str) -> DatabaseError:
+        """This error said as `message`: the same class, number and transience, so that
+        what is audited and retried follows SQL Server's error, not its wording. Raise it
+        `from` this one."""
+        again = copy.copy(self)
+        again.args = (message,)
+        return again
 
 
 class WorkRefused(DatabaseError):

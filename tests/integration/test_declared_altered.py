@@ -6,7 +6,9 @@ the value refused before the call. Through both drivers on the TDS test server."
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +23,7 @@ from test_declared_procedures import (
 )
 
 from azsql_mcp.plugins.builtin_declared import parameters
-from azsql_mcp.testing.pytest_plugin import DRIVERS
+from azsql_mcp.testing.pytest_plugin import DRIVERS, TEST_SOURCE
 from tds_test_server import ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_driver", DRIVERS, indirect=True)
@@ -132,3 +134,22 @@ async def test_a_dropped_procedure_is_withdrawn_once_a_call_sees_it(
         assert failed.is_error
         await asyncio.wait_for(changes.seen.wait(), TIMEOUT_S)
         await listed_until(client, lambda t: "gone" not in t)
+
+
+async def test_a_timeout_an_alter_explains_is_still_audited_as_a_timeout(
+    azsql_config: dict[str, Any], tds_server: ThreadedTdsServer, azsql_driver: str, tmp_path: Path
+) -> None:
+    """The altered-procedure wording keeps SQL Server's error as it was: a call that ran
+    past query_timeout_s is audited as `timeout`, not as a plain database error."""
+    proc = f"dbo.uspSlowed_{azsql_driver}"
+    admin_sql(tds_server, f"CREATE PROCEDURE {proc} @n int AS SELECT @n AS v")
+    alter = f"ALTER PROCEDURE {proc} @n int, @m int = 1 AS WAITFOR DELAY '00:00:04'; SELECT @n AS v"
+    audit = tmp_path / "audit.jsonl"
+    config = azsql_config | {"audit": {"path": str(audit)}}
+    config["sources"][TEST_SOURCE]["limits"] = {"query_timeout_s": 1}
+    before, (after, _) = await _connected_call(config, tds_server, proc, alter, {"n": 3})
+    assert not before.is_error and after.is_error
+    assert f"{proc} was altered after azsql-mcp read its parameters" in after.content[0].text
+    calls = [json.loads(line) for line in audit.read_text().splitlines()]
+    kinds = [line["error_kind"] for line in calls if line.get("tool") == "shape"]
+    assert kinds[:2] == [None, "timeout"], kinds

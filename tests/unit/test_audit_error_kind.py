@@ -37,6 +37,14 @@ async def slow() -> str:
     raise QueryTimeout("the query did not finish within query_timeout_s = 1 s")
 
 
+async def slow_reworded() -> str:
+    # as built-in tools say what SQL Server's error means for the caller
+    try:
+        raise QueryTimeout("the query did not finish within query_timeout_s = 1 s")
+    except QueryTimeout as exc:
+        raise exc.reworded(f"{exc} It was altered meanwhile.") from exc
+
+
 async def busy() -> str:
     # as built-in tools do: the database error wrapped in the tool's own
     try:
@@ -81,7 +89,16 @@ def plugin() -> types.ModuleType:
 
     @hookimpl
     def register_tools(register: Any, config: Any) -> None:
-        for fn in (down, slow, busy, missing_table, refuse, own_error, own_wrapped_error):
+        for fn in (
+            down,
+            slow,
+            slow_reworded,
+            busy,
+            missing_table,
+            refuse,
+            own_error,
+            own_wrapped_error,
+        ):
             register(fn)
         register(crash)
         register(takes)
@@ -108,6 +125,7 @@ async def test_each_failure_has_its_kind(tmp_path: Path) -> None:
     calls: list[tuple[str, dict[str, Any]]] = [
         ("down", {}),
         ("slow", {}),
+        ("slow_reworded", {}),
         ("busy", {}),
         ("missing_table", {}),
         ("refuse", {}),
@@ -136,6 +154,7 @@ async def test_each_failure_has_its_kind(tmp_path: Path) -> None:
     ] == [
         ("down", "error", None, "unavailable"),
         ("slow", "error", None, "timeout"),
+        ("slow_reworded", "error", None, "timeout"),
         ("busy", "error", None, "busy"),
         ("missing_table", "error", 208, "database"),
         ("refuse", "refused", None, "refused"),

@@ -145,7 +145,7 @@ async def long_running_queries(db: Database, min_seconds: float) -> tuple[list[R
         )
     except DatabaseError as e:
         if e.number in PERMISSION_DENIED:
-            raise DatabaseError(await _state_denied(db, e), e.number) from e
+            raise e.reworded(await _state_denied(db, e)) from e
         raise
     return [_running_query(r) for r in rows], truncated
 

@@ -288,11 +288,9 @@ class SourceDatabase(Database):
             except DatabaseError as err:
                 if not err.transient:
                     raise
-                raise DatabaseError(
+                raise err.reworded(
                     f"{err}; writes are not retried automatically: check whether the change "
-                    "took effect before running it again",
-                    err.number,
-                    transient=True,
+                    "took effect before running it again"
                 ) from err
 
     async def call_procedure(

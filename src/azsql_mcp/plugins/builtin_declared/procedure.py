@@ -163,17 +163,17 @@ def make_procedure(
         except DatabaseError as e:
             altered = await _altered(catalog, ctx.db, procedure, parameters, e)
             if altered is not None:
-                raise DatabaseError(altered, e.number) from e
+                raise e.reworded(altered) from e
             if e.number == TRANSACTION_COUNT_CHANGED:
                 ended = _ended_transaction(procedure, decl.writes, str(e))
-                raise DatabaseError(ended, e.number) from e
+                raise e.reworded(ended) from e
             advice = await memory_optimized.isolation_advice(ctx.db, e)
             if advice is not None:
-                raise DatabaseError(advice, e.number) from e
+                raise e.reworded(advice) from e
             if e.number != access.OBJECT_PERMISSION_DENIED:
                 raise
             user = await access.database_user(ctx.db)
-            raise DatabaseError(access.execute_missing(str(e), user, procedure), e.number) from e
+            raise e.reworded(access.execute_missing(str(e), user, procedure)) from e
         sets = [result_to_structured(r) for r in result.result_sets]
         structured = ProcedureOutput(
             result_sets=sets,

@@ -149,7 +149,7 @@ async def advised(db: Database, call: Awaitable[T]) -> T:
         )
         if advice is None:
             raise
-        raise DatabaseError(advice, e.number) from e
+        raise e.reworded(advice) from e
 
 
 def python_names(names: Iterable[str]) -> dict[str, str]:

@@ -56,9 +56,9 @@ async def explain_query(
             if message is None:
                 raise
             # SQL Server's error with what to do: its number still ends the message
-            raise DatabaseError(message, e.number) from e
+            raise e.reworded(message) from e
         user = await access.database_user(ctx.db)
-        raise DatabaseError(access.showplan_missing(user), e.number) from e
+        raise e.reworded(access.showplan_missing(user)) from e
     with clear_errors():
         plan = catalog.summarize_plan(xml)
     text = fence_untrusted(catalog.render_plan(plan), what="the estimated plan")

@@ -75,7 +75,7 @@ async def read_data(
         if message is None:
             raise
         # SQL Server's error with what to do: its number still ends the message
-        raise DatabaseError(message, e.number) from e
+        raise e.reworded(message) from e
     next_cursor = None
     if result.truncated and result.next_offset is not None:
         next_cursor = encode_cursor(result.next_offset, this_call())

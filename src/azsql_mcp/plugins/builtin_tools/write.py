@@ -59,20 +59,20 @@ async def _permitted(ctx: ToolContext, write: Awaitable[T]) -> T:
         if advice is None:
             advice = await memory_optimized.isolation_advice(ctx.db, e)
         if advice is not None:
-            raise DatabaseError(advice, e.number) from e
+            raise e.reworded(advice) from e
         if e.number not in (access.OBJECT_PERMISSION_DENIED, access.COLUMN_PERMISSION_DENIED):
             raise
         called = await access.call_missing(ctx.db, e)  # a function the write calls
         if called is not None:
-            raise DatabaseError(called, e.number) from e
+            raise e.reworded(called) from e
         # a DMV the write reads: 229 on Azure SQL Database, which its state permission lifts
         read = await access.select_missing(ctx.db, e) or await access.state_missing(ctx.db, e)
         if read is not None:
-            raise DatabaseError(f"{read} {WRITES_READ}", e.number) from e
+            raise e.reworded(f"{read} {WRITES_READ}") from e
         if e.number != access.OBJECT_PERMISSION_DENIED:
             raise
         user = await access.database_user(ctx.db)
-        raise DatabaseError(access.write_missing(str(e), user), e.number) from e
+        raise e.reworded(access.write_missing(str(e), user)) from e
 
 
 WRITES_READ = (
