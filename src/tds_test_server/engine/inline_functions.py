@@ -19,7 +19,7 @@ once per distinct argument and joins on it, where the body is rows of tables (el
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlglot import exp
 from sqlglot.tokens import TokenType
@@ -237,12 +237,13 @@ def _plain_body(select: exp.Expression) -> bool:
     return all(isinstance(t, exp.Table) and isinstance(t.this, exp.Identifier) for t in tables)
 
 
-def functions_read(tree: exp.Expression) -> list[tuple[int, int]]:
+def functions_read(subqueries: Iterable[exp.Subquery]) -> list[tuple[int, int]]:
     """(object_id, schema_id) of each inline function the statement reads, not those a
-    function's own body reads (ownership chaining)."""
+    function's own body reads (ownership chaining); `subqueries`: the statement's
+    (Query.nodes)."""
     return [
         node.meta["table_function"]
-        for node in tree.find_all(exp.Subquery)
+        for node in subqueries
         if "table_function" in node.meta and "chained" not in node.meta
     ]
 

@@ -13,6 +13,7 @@ The marks live in __azsql_meta (key `memory_optimized:<object_id>`, and
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 from sqlglot import exp
 
@@ -64,10 +65,10 @@ def _marked(conn: sqlite3.Connection, key: str) -> bool:
     return row is not None and bool(row[0])
 
 
-def check(conn: sqlite3.Connection, catalog: Catalog, tree: exp.Expr) -> None:
+def check(conn: sqlite3.Connection, catalog: Catalog, tables: Iterable[exp.Table]) -> None:
     """Error 41368 for a statement of a user transaction that names a memory-optimized
-    table without an isolation hint."""
-    for table in tree.find_all(exp.Table):
+    table without an isolation hint (`tables`: the statement's, Query.nodes)."""
+    for table in tables:
         found = table_named(table, catalog)
         if found is None or found.object_id <= 0:
             continue

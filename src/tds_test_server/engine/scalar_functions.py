@@ -258,16 +258,16 @@ class ScalarFunctions(Triggers):
     # -- before a statement runs: EXECUTE on each function it calls, and their arguments
     def _check_select(self, q: Query) -> None:
         super()._check_select(q)
-        self._check_calls(q.tsql)
+        self._check_calls(q)
 
     def _evaluate(self, text: str, scope: dict[str, Variable]) -> Any:
-        self._check_calls(self.engine.translator.translate(f"SELECT {text}", self.database).tsql)
+        self._check_calls(self.engine.translator.translate(f"SELECT {text}", self.database))
         return super()._evaluate(text, scope)
 
-    def _check_calls(self, tree: exp.Expression) -> None:
+    def _check_calls(self, q: Query) -> None:
         if self._proc_depth:  # a function's or procedure's own call: ownership chaining
             return
-        for dot, row in function_calls(tree, self.catalog):
+        for dot, row in function_calls(q.nodes(exp.Dot), self.catalog):
             if in_function_body(dot):  # an inline function's own call: ownership chaining
                 continue
             fn = self._function(row.object_id)

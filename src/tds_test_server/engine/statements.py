@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
 from .. import compat_levels, dmv_permissions
@@ -205,7 +206,7 @@ class Statements(ConstraintErrors):
             self._check_write(q)
         self._check_select(q)
         if self._depth:  # a user transaction: no READ COMMITTED for memory-optimized tables
-            memory_optimized.check(self.conn, self.catalog, q.tsql)
+            memory_optimized.check(self.conn, self.catalog, q.nodes(exp.Table))
         if q.kind == "insert":
             self._check_identity_insert(q)
         if q.target is not None:
@@ -319,7 +320,8 @@ class Statements(ConstraintErrors):
         dmv_permissions.check(self.engine.edition, self.principal, set(q.reads), self.database)
         if self._proc_depth:
             return
-        read = [*synonyms_read(q.tsql, q.kind), *functions_read(q.tsql)]
+        tables, subqueries = q.nodes(exp.Table), q.nodes(exp.Subquery)
+        read = [*synonyms_read(q.tsql, q.kind, tables), *functions_read(subqueries)]
         for oid, schema_id in read:  # a synonym instead of its base, a function's tables
             name, schema = self.catalog.objects[oid].name, self.catalog.schema_names[schema_id]
             self.principal.check_object(

@@ -16,6 +16,7 @@ applies: unverified).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 from sqlglot import exp
 
@@ -161,15 +162,17 @@ def _invalid_synonym(catalog: Catalog, object_id: int) -> TdsError:
     return TdsError(5313, f"Synonym '{schema}.{row.name}' refers to an invalid object.")
 
 
-def synonyms_read(tree: exp.Expression, kind: str) -> list[tuple[int, int]]:
+def synonyms_read(
+    tree: exp.Expression, kind: str, tables: Iterable[exp.Table]
+) -> list[tuple[int, int]]:
     """(object_id, schema_id) of each synonym a statement reads through (not the target
     of a write, whose permission is the write's, nor one an inline function's body reads:
-    ownership chaining)."""
+    ownership chaining); `tables`: the tree's (Query.nodes)."""
     target = tree.this if kind != "select" else None
     if isinstance(target, exp.Schema):
         target = target.this
     return [
         t.meta["synonym"]
-        for t in tree.find_all(exp.Table)
+        for t in tables
         if "synonym" in t.meta and "chained" not in t.meta and t is not target
     ]

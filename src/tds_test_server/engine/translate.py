@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TypeVar, cast
 
 import sqlglot
 from sqlglot import exp
@@ -79,6 +79,8 @@ from .values_alias import rewrite_values_aliases
 from .variable_types import declared_in
 from .variant_property import rewrite_variant_properties
 
+E = TypeVar("E", bound=exp.Expr)
+
 
 @dataclass(frozen=True)
 class OutputColumn:
@@ -110,6 +112,17 @@ class Query:
     xml: XmlShape | None = None  # FOR XML: the rows become one XML text
     output: Query | None = None  # a DML statement's OUTPUT clause: its SELECT (output_clause)
     into: IntoClause | None = None  # SELECT ... INTO: the new table (select_into.py)
+    _found: dict[type[exp.Expr], tuple[exp.Expr, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def nodes(self, kind: type[E]) -> tuple[E, ...]:
+        """The `kind` nodes of `tsql` in find_all's order, found once: a translation is
+        cached and served to every call of the same text, and its tree is not changed."""
+        found = self._found.get(kind)
+        if found is None:
+            found = self._found[kind] = tuple(self.tsql.find_all(kind))
+        return cast("tuple[E, ...]", found)
 
 
 _NONAME = "__azsql_noname_"

@@ -10,7 +10,7 @@ as NULL, whose value the session reads from the function's definition.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from sqlglot import exp
 
@@ -20,9 +20,12 @@ from .catalog import Catalog, ObjectRow
 UDF = "TSQL_UDF"
 
 
-def function_calls(tree: exp.Expression, catalog: Catalog) -> Iterator[tuple[exp.Dot, ObjectRow]]:
-    """Each `schema.f(...)` / `db.schema.f(...)` in `tree` naming a scalar function."""
-    for dot in list(tree.find_all(exp.Dot)):
+def function_calls(
+    dots: Iterable[exp.Dot], catalog: Catalog
+) -> Iterator[tuple[exp.Dot, ObjectRow]]:
+    """Each `schema.f(...)` / `db.schema.f(...)` among a tree's `dots` (its exp.Dot nodes)
+    naming a scalar function."""
+    for dot in dots:
         method = dot.expression
         if not isinstance(method, exp.Anonymous):
             continue
@@ -42,7 +45,7 @@ def is_default(arg: exp.Expression) -> bool:
 
 def rewrite_user_functions(tree: exp.Expression, catalog: Catalog) -> exp.Expression:
     """`tree` with each scalar function call as TSQL_UDF(...) (the root may be one)."""
-    for dot, row in function_calls(tree, catalog):
+    for dot, row in function_calls(list(tree.find_all(exp.Dot)), catalog):
         args = dot.expression.expressions
         defaults = "".join("1" if is_default(a) else "0" for a in args)
         passed = [exp.null() if is_default(a) else a for a in args]
@@ -60,7 +63,7 @@ def call_type(node: exp.Expr, catalog: Catalog) -> ColumnType | None:
     """The return type of the function `node` calls, if it is a call of one."""
     if not isinstance(node, exp.Dot) or not catalog.function_types:
         return None
-    found = next(function_calls(node, catalog), None)
+    found = next(function_calls(node.find_all(exp.Dot), catalog), None)
     if found is None or found[0] is not node:
         return None
     return catalog.function_types.get(found[1].object_id)

@@ -257,7 +257,7 @@ def stream_result(
 ) -> Generator[bytes, None, DoneInfo | None]:
     """Tokens of one engine result; the DONE it needs is returned, not written."""
     if isinstance(result, ResultSet):
-        writer = tokens.RowWriter(result.columns)
+        writer = tokens.RowWriter.of(tuple(result.columns))
         resp.add(writer.metadata)
         count = 0
         rows = result.rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Sequence
 from itertools import groupby, repeat
@@ -174,6 +175,13 @@ class RowWriter:
                 b"\x00\x00\x00\x00" + _H(flags) + encoder.type_info + b_varchar(column.name[:128])
             )
         self.metadata = b"".join(parts)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=512)
+    def of(columns: tuple[ResultColumn, ...]) -> RowWriter:
+        """The writer of these columns, kept: it holds nothing of one result set, and the
+        same statements come back with the same columns call after call."""
+        return RowWriter(columns)
 
     def rows(self, rows: Sequence[Sequence[Any]]) -> bytes:
         """ROW tokens, or NBCROW for rows holding NULLs. Runs of rows without NULLs are
