@@ -791,6 +791,23 @@ CASES: list[Case] = [
         [(3,), (7,)],
     ),
     Case(
+        "VALUES column lists",
+        "SELECT n, s FROM (VALUES (1, 'x'), (2, 'yz')) AS t(n, s) ORDER BY n",
+        [(1, "x"), (2, "yz")],
+        ["int", "varchar(2)"],
+    ),
+    Case(
+        "derived table column lists",
+        f"SELECT o.id, o.n FROM (SELECT TOP (2) ProductID, LEN(Name) FROM {P} ORDER BY ProductID) AS o(id, n)",
+        same_as=f"SELECT TOP (2) ProductID, LEN(Name) FROM {P} ORDER BY ProductID",
+        types=["int", "int"],
+    ),
+    Case(
+        "derived table column lists",
+        "SELECT * FROM (SELECT 1, 2) AS o(a)",
+        error="'o' has more columns than were specified in the column list.",
+    ),
+    Case(
         "TOP WITH TIES",
         "SELECT TOP (1) WITH TIES a, b FROM (VALUES (1, 'x'), (1, 'y'), (2, 'z')) AS t(a, b) ORDER BY a",
         [(1, "x"), (1, "y")],
