@@ -213,6 +213,11 @@ CASES: list[Case] = [
         ["int", "int", "int"],
     ),
     Case(
+        "APPLY correlated aggregate",
+        f"SELECT c.CustomerID, o.n FROM SalesLT.Customer c CROSS APPLY (SELECT COUNT(*) AS n FROM {H} h WHERE h.CustomerID = c.CustomerID AND FirstName IS NOT NULL) o WHERE c.CustomerID IN (3, 21) ORDER BY 1",
+        [(3, 2), (21, 0)],
+    ),
+    Case(
         "APPLY non-equality correlation",
         f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c CROSS APPLY (SELECT TOP 1 h.SalesOrderID FROM {H} h WHERE h.CustomerID > c.CustomerID) o",
         error="ROW_NUMBER() OVER (PARTITION BY",

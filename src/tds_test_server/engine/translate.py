@@ -175,7 +175,7 @@ class Translator:
         parsed = parse_tsql(text)
         rewrite_derived_column_lists(parsed)  # as written, before functions are inlined
         parsed = inline_table_functions(parsed, self.catalog, database, parse_tsql)
-        rewrite_apply_subqueries(parsed)
+        rewrite_apply_subqueries(parsed, self.catalog)
         tree = prepare(resolve_synonyms(parsed, self.catalog, database), text, self.catalog)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
