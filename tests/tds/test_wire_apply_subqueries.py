@@ -248,6 +248,13 @@ def test_update_and_delete_join_their_target_to_an_apply(
         )
         assert cur.rowcount == 1
         assert rows(cnxn, "SELECT GrpId FROM dbo.Latest ORDER BY GrpId") == [(1,), (2,)]
+        # the derived table itself as the target: not emulated, and said so
+        with pytest.raises(pyodbc.Error, match="40517") as raised:
+            cur.execute(
+                "UPDATE o SET o.Amount = 0 FROM dbo.Latest AS l CROSS APPLY (SELECT TOP (1)"
+                " a.Amount FROM dbo.Amt AS a WHERE a.GrpId = l.GrpId) AS o"
+            )
+        assert "name the table to change" in str(raised.value)
         cur.execute("DROP TABLE dbo.Latest")
 
 

@@ -22,6 +22,8 @@ SETUP = [
     "INSERT INTO dbo.Grp VALUES (1, 'a'), (2, 'b'), (3, NULL)",
     "CREATE TABLE dbo.Amt (Id int PRIMARY KEY, GrpId int, Amount decimal(9, 2))",
     "INSERT INTO dbo.Amt VALUES (10, 1, 5.00), (11, 1, 7.00), (20, 2, 3.00)",
+    "CREATE FUNCTION dbo.Pairs(@n int) RETURNS TABLE AS RETURN"
+    " SELECT o.a, o.b FROM (SELECT @n, @n + 1) AS o(a, b)",
 ]
 
 
@@ -69,6 +71,7 @@ def test_a_column_list_names_the_derived_tables_columns(
             " ORDER BY g.Id",
         )
         assert found == [(1, Decimal("7.00")), (2, Decimal("3.00"))]
+        assert rows(cnxn, "SELECT * FROM dbo.Pairs(3)") == [(3, 4)]  # in an inline function
 
 
 @pytest.mark.parametrize(

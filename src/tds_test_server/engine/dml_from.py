@@ -85,12 +85,21 @@ def _find(target: exp.Table, sources: list[exp.Expression]) -> exp.Table | None:
     table's own name) it is when written as one part, else the one reference to the
     same table, aliased or not (`UPDATE dbo.t ... FROM dbo.t AS a JOIN ...`: the UPDATE
     page allows the alias to be left out when the table appears once in FROM). Two or
-    more references and none named: error 8154, as SQL Server gives."""
+    more references and none named: error 8154, as SQL Server gives. A target that
+    names a derived table or an APPLY of the FROM clause is refused (40517): SQL Server
+    changes the table under an updatable derived table, which is not emulated."""
     tables = [s for s in sources if isinstance(s, exp.Table)]
     if not target.db:
         for source in tables:
             if _exposed(source) == target.name.casefold():
                 return source
+        for derived in sources:
+            if not isinstance(derived, exp.Table) and _exposed(derived) == target.name.casefold():
+                raise errors.unsupported(
+                    f"An UPDATE or DELETE of '{target.name}', a derived table or APPLY of its"
+                    " FROM clause; name the table to change (its alias in the FROM clause)"
+                    " as the target"
+                )
     same = [s for s in tables if _object(s) == _object(target)]
     if len(same) > 1:
         raise errors.ambiguous_table(target.name)

@@ -172,9 +172,7 @@ class Translator:
 
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
-        parsed = parse_tsql(text)
-        rewrite_derived_column_lists(parsed)  # as written, before functions are inlined
-        parsed = inline_table_functions(parsed, self.catalog, database, parse_tsql)
+        parsed = inline_table_functions(_parse_query(text), self.catalog, database, _parse_query)
         rewrite_apply_subqueries(parsed, self.catalog)
         tree = prepare(resolve_synonyms(parsed, self.catalog, database), text, self.catalog)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
@@ -529,6 +527,14 @@ def parse_tsql(text: str) -> exp.Expression:
     assert isinstance(tree, exp.Expression)
     if isinstance(tree, exp.Command):
         raise errors.unsupported(f"{tree.this} {str(tree.expression)[:40]}".strip())
+    return tree
+
+
+def _parse_query(text: str) -> exp.Expression:
+    """A statement or an inline function's body, its derived tables' column lists
+    written out as SQLite takes them (derived_columns.py)."""
+    tree = parse_tsql(text)
+    rewrite_derived_column_lists(tree)
     return tree
 
 
