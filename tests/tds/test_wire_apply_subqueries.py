@@ -23,6 +23,8 @@ SETUP = [
     "CREATE TABLE dbo.Amt (Id int PRIMARY KEY, GrpId int, Code varchar(5), Amount decimal(9, 2))",
     "INSERT INTO dbo.Amt VALUES (10, 1, 'a', 5.00), (11, 1, 'a', 7.00), (12, 1, 'a', 7.00),"
     " (13, 1, 'A', 1.00), (20, 2, 'b', 3.00), (30, NULL, NULL, 9.00), (40, 4, 'x', 2.00)",
+    "CREATE TABLE dbo.Team (TeamId int PRIMARY KEY, Region varchar(5))",
+    "INSERT INTO dbo.Team VALUES (1, 'north'), (2, 'south'), (4, 'north')",
 ]
 
 
@@ -166,6 +168,94 @@ def test_an_aggregate_gives_one_row_per_outer_row(
         )
         assert rows(cnxn, having.format("CROSS")) == [(1, 4)]
         assert rows(cnxn, having.format("OUTER")) == [(1, 4), (2, None), (3, None), (4, None)]
+
+
+def test_an_unqualified_name_binds_to_the_nearest_scope_that_has_it(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """A name only the outer table has is the outer row's, as in a correlated subquery
+    ("Subqueries (SQL Server)"); one the derived table's sources have is theirs."""
+    with connect(server, odbc_driver) as cnxn:
+        found = rows(
+            cnxn,
+            "SELECT t.TeamId, o.n FROM dbo.Team AS t CROSS APPLY (SELECT COUNT(*) AS n FROM"
+            " dbo.Amt AS a WHERE a.GrpId = t.TeamId AND Region = 'north') AS o ORDER BY t.TeamId",
+        )
+        assert found == [(1, 4), (2, 0), (4, 1)]
+        found = rows(
+            cnxn,
+            "SELECT t.TeamId, o.Id FROM dbo.Team AS t OUTER APPLY (SELECT TOP (1) a.Id FROM"
+            " dbo.Amt AS a WHERE a.GrpId = TeamId AND Region = 'north' ORDER BY a.Amount DESC,"
+            " a.Id) AS o ORDER BY t.TeamId",
+        )
+        assert found == [(1, 11), (2, None), (4, 40)]
+        # Code is Amt's too: a.Code, not g.Code
+        found = rows(
+            cnxn,
+            "SELECT g.Id, o.n FROM dbo.Grp AS g CROSS APPLY (SELECT COUNT(*) AS n FROM dbo.Amt"
+            " AS a WHERE a.GrpId = g.Id AND Code = 'x') AS o ORDER BY g.Id",
+        )
+        assert found == [(1, 0), (2, 0), (3, 0), (4, 1)]
+
+
+def test_update_and_delete_join_their_target_to_an_apply(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """UPDATE ... FROM and DELETE ... FROM take any table source ("UPDATE (Transact-SQL)",
+    "DELETE (Transact-SQL)"), a derived table under CROSS or OUTER APPLY among them, and an
+    outer join keeps the target's unmatched rows."""
+    with connect(server, odbc_driver) as cnxn:
+        cur = cnxn.cursor()
+        cur.execute("DROP TABLE IF EXISTS dbo.Latest")
+        cur.execute("CREATE TABLE dbo.Latest (GrpId int PRIMARY KEY, Amount decimal(9, 2))")
+        cur.execute("INSERT INTO dbo.Latest (GrpId) VALUES (1), (2), (3)")
+        cur.execute(
+            "UPDATE l SET l.Amount = o.Amount FROM dbo.Latest AS l CROSS APPLY (SELECT TOP (1)"
+            " a.Amount FROM dbo.Amt AS a WHERE a.GrpId = l.GrpId ORDER BY a.Amount DESC, a.Id)"
+            " AS o"
+        )
+        assert cur.rowcount == 2
+        assert rows(cnxn, "SELECT GrpId, Amount FROM dbo.Latest ORDER BY GrpId") == [
+            (1, Decimal("7.00")),
+            (2, Decimal("3.00")),
+            (3, None),
+        ]
+        # OUTER APPLY and LEFT JOIN: the target's unmatched rows take the NULLs
+        cur.execute(
+            "UPDATE l SET Amount = o.Amount FROM dbo.Latest AS l OUTER APPLY (SELECT TOP (1)"
+            " a.Amount FROM dbo.Amt AS a WHERE a.GrpId = l.GrpId ORDER BY a.Amount) AS o"
+            " WHERE l.GrpId > 1"
+        )
+        assert cur.rowcount == 2
+        assert rows(cnxn, "SELECT GrpId, Amount FROM dbo.Latest ORDER BY GrpId") == [
+            (1, Decimal("7.00")),
+            (2, Decimal("3.00")),
+            (3, None),
+        ]
+        cur.execute(
+            "UPDATE l SET l.Amount = ISNULL(a.Amount, 0) + l.GrpId FROM dbo.Latest AS l"
+            " LEFT JOIN dbo.Amt AS a ON a.GrpId = l.GrpId AND a.Id = 20"
+        )
+        assert cur.rowcount == 3
+        assert rows(cnxn, "SELECT GrpId, Amount FROM dbo.Latest ORDER BY GrpId") == [
+            (1, Decimal("1.00")),
+            (2, Decimal("5.00")),
+            (3, Decimal("3.00")),
+        ]
+        cur.execute(
+            "DELETE l FROM dbo.Latest AS l CROSS APPLY (SELECT COUNT(*) AS n FROM dbo.Amt AS a"
+            " WHERE a.GrpId = l.GrpId) AS o WHERE o.n = 0"
+        )
+        assert cur.rowcount == 1
+        assert rows(cnxn, "SELECT GrpId FROM dbo.Latest ORDER BY GrpId") == [(1,), (2,)]
+        # the derived table itself as the target: not emulated, and said so
+        with pytest.raises(pyodbc.Error, match="40517") as raised:
+            cur.execute(
+                "UPDATE o SET o.Amount = 0 FROM dbo.Latest AS l CROSS APPLY (SELECT TOP (1)"
+                " a.Amount FROM dbo.Amt AS a WHERE a.GrpId = l.GrpId) AS o"
+            )
+        assert "name the table to change" in str(raised.value)
+        cur.execute("DROP TABLE dbo.Latest")
 
 
 @pytest.mark.parametrize(

@@ -213,6 +213,11 @@ CASES: list[Case] = [
         ["int", "int", "int"],
     ),
     Case(
+        "APPLY correlated aggregate",
+        f"SELECT c.CustomerID, o.n FROM SalesLT.Customer c CROSS APPLY (SELECT COUNT(*) AS n FROM {H} h WHERE h.CustomerID = c.CustomerID AND FirstName IS NOT NULL) o WHERE c.CustomerID IN (3, 21) ORDER BY 1",
+        [(3, 2), (21, 0)],
+    ),
+    Case(
         "APPLY non-equality correlation",
         f"SELECT c.CustomerID, o.SalesOrderID FROM SalesLT.Customer c CROSS APPLY (SELECT TOP 1 h.SalesOrderID FROM {H} h WHERE h.CustomerID > c.CustomerID) o",
         error="ROW_NUMBER() OVER (PARTITION BY",
@@ -789,6 +794,23 @@ CASES: list[Case] = [
         "VALUES column lists",
         "SELECT a + b FROM (VALUES (1, 2), (3, 4)) AS t(a, b) ORDER BY 1",
         [(3,), (7,)],
+    ),
+    Case(
+        "VALUES column lists",
+        "SELECT n, s FROM (VALUES (1, 'x'), (2, 'yz')) AS t(n, s) ORDER BY n",
+        [(1, "x"), (2, "yz")],
+        ["int", "varchar(2)"],
+    ),
+    Case(
+        "derived table column lists",
+        f"SELECT o.id, o.n FROM (SELECT TOP (2) ProductID, LEN(Name) FROM {P} ORDER BY ProductID) AS o(id, n)",
+        same_as=f"SELECT TOP (2) ProductID, LEN(Name) FROM {P} ORDER BY ProductID",
+        types=["int", "int"],
+    ),
+    Case(
+        "derived table column lists",
+        "SELECT * FROM (SELECT 1, 2) AS o(a)",
+        error="'o' has more columns than were specified in the column list.",
     ),
     Case(
         "TOP WITH TIES",

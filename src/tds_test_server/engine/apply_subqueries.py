@@ -12,13 +12,15 @@ APPLY, which applies the derived table to each row of the left input (Microsoft 
 as right_table_source). A derived table naming no outer column is a cross join (OUTER
 APPLY: a left join), a set operation included. An aggregate without GROUP BY gives
 one row per outer row, the aggregate over no rows where it has none (_per_outer_row).
+A condition on the outer row alone (`c.Active = 1`) joins with the keys: the derived
+table has no rows for an outer row it refuses. An unqualified column only the outer
+sources have is theirs (apply_outer_names.py). The APPLY may stand in an UPDATE's or a
+DELETE's FROM clause too, whose target dml_from.py then joins to the rewritten one.
 
 Other correlations (a comparison other than an equality, an OR, an outer column in the
 select list, ORDER BY or a join of the derived table, a correlated set operation), an
-aggregate without GROUP BY under TOP or beside a window function, DISTINCT with TOP
-and OFFSET are Msg 40517 naming the shape. An outer column must be
-qualified by its table's name or alias: an unqualified one is taken for the derived
-table's own, as SQL Server looks there first.
+aggregate without GROUP BY under TOP or beside a window function or tested by the
+outer row alone, DISTINCT with TOP and OFFSET are Msg 40517 naming the shape.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from . import errors
+from .apply_outer_names import bind_outer_names
 from .apply_stars import named_columns, write_out_stars
+from .catalog import Catalog
 from .top import order_key
 
 _KEY = "__azsql_apply_key"
@@ -42,18 +46,22 @@ _ADVICE = (
 )
 
 
-def rewrite_apply_subqueries(tree: exp.Expression) -> None:
-    """Each CROSS/OUTER APPLY of a derived table in `tree` as a join, innermost first."""
+def rewrite_apply_subqueries(tree: exp.Expression, catalog: Catalog | None = None) -> None:
+    """Each CROSS/OUTER APPLY of a derived table in `tree` as a join, innermost first;
+    `catalog` tells the tables' columns, for unqualified outer columns (apply_outer_names)."""
     for lateral in reversed(list(tree.find_all(exp.Lateral, bfs=False))):
         subquery = lateral.this
         join = lateral.parent
         if not isinstance(subquery, exp.Subquery) or not isinstance(join, exp.Join):
             continue
         outer = join.parent
-        if not isinstance(outer, exp.Select):
-            continue  # an UPDATE's or DELETE's FROM: dml_from.py refuses it
+        if not isinstance(outer, exp.Expression):
+            continue
+        if not isinstance(outer, exp.Select) and not _dml_from(outer):
+            continue
         select = subquery.this
         if isinstance(select, exp.Select):
+            bind_outer_names(select, _sources(outer, join), catalog)
             _rewrite(outer, join, lateral, select)
             continue
         before = _names(_sources(outer, join))
@@ -64,7 +72,18 @@ def rewrite_apply_subqueries(tree: exp.Expression) -> None:
         join.replace(_join(exp.Subquery(this=select, alias=lateral.args.get("alias")), lateral))
 
 
-def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: exp.Select) -> None:
+def _dml_from(first: exp.Expression) -> bool:
+    """Whether `first` heads the FROM clause of an UPDATE or a DELETE (its joins hang on
+    it, where a SELECT's hang on the SELECT); dml_from.py then joins the target to it."""
+    parent = first.parent
+    if isinstance(parent, exp.From):
+        return isinstance(parent.parent, exp.Update)
+    return isinstance(parent, exp.Delete) and parent.this is first
+
+
+def _rewrite(
+    outer: exp.Expression, join: exp.Join, lateral: exp.Lateral, select: exp.Select
+) -> None:
     alias = lateral.alias
     if not alias:
         raise errors.unsupported(
@@ -82,9 +101,14 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
     conjuncts = _conjuncts(where.this) if where is not None else []
     kept: list[exp.Expression] = []
     pairs: list[tuple[exp.Expression, exp.Expression]] = []
+    filters: list[exp.Expression] = []  # conditions on the outer row alone
     for conjunct in conjuncts:
-        if not any(is_outer(c) for c in conjunct.find_all(exp.Column)):
+        columns = list(conjunct.find_all(exp.Column))
+        if not any(is_outer(c) for c in columns):
             kept.append(conjunct)
+            continue
+        if all(is_outer(c) for c in columns) and not conjunct.find(exp.Query):
+            filters.append(conjunct)
             continue
         pair = _correlation(conjunct, is_outer)
         if pair is None:
@@ -102,10 +126,15 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
             f" {stray.sql('tsql')} outside its WHERE's equalities{_ADVICE}"
         )
     limit = select.args.get("limit")
+    grouped = _aggregates(select) or select.args.get("having")
+    if filters and not pairs and grouped and not select.args.get("group"):
+        raise errors.unsupported(
+            "CROSS APPLY / OUTER APPLY of an aggregate without GROUP BY whose WHERE tests"
+            f" the outer row alone{_ADVICE}"
+        )
     if pairs:
         if select.args.get("offset") or isinstance(limit, exp.Fetch):
             raise errors.unsupported(f"CROSS APPLY / OUTER APPLY of a correlated OFFSET{_ADVICE}")
-        grouped = _aggregates(select) or select.args.get("having")
         if grouped and not select.args.get("group"):
             if limit is not None or select.find(exp.Window):
                 raise errors.unsupported(
@@ -114,9 +143,10 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
                     " the key (LEFT JOIN and ISNULL(count, 0) for COUNT)"
                 )
             names = [p.alias_or_name for p in select.expressions]
-            replacement = _per_outer_row(select, pairs, alias, lateral)
+            replacement = _per_outer_row(select, pairs, filters, alias, lateral)
             join.replace(replacement)
-            write_out_stars(outer, replacement.this, lambda: named_columns(names, alias), alias)
+            if isinstance(outer, exp.Select):
+                write_out_stars(outer, replacement.this, lambda: named_columns(names, alias), alias)
             return
         if limit is not None and select.args.get("distinct"):
             raise errors.unsupported(
@@ -124,12 +154,13 @@ def _rewrite(outer: exp.Select, join: exp.Join, lateral: exp.Lateral, select: ex
             )
     stars = any(p.is_star for p in select.expressions)
     names = [p.alias_or_name for p in select.expressions]
-    condition = _keyed(select, pairs, alias, limit)
-    # a column list `AS o(a, b)` stays on the alias (SQLite has none: refused later)
+    keyed = _keyed(select, pairs, alias, limit)
+    # the derived table has no rows for an outer row its filters refuse
+    condition = exp.and_(*([keyed] if keyed else []), *filters) if keyed or filters else None
     derived = exp.Subquery(this=select, alias=lateral.args["alias"].copy())
     replacement = _join(derived, lateral, condition)
     join.replace(replacement)
-    if len(select.expressions) > len(names):
+    if isinstance(outer, exp.Select) and len(select.expressions) > len(names):
         refused = (
             "`*` over CROSS APPLY / OUTER APPLY of a correlated derived table that selects"
             " `*`; list the derived table's columns"
@@ -154,6 +185,7 @@ def _join(derived: exp.Subquery, lateral: exp.Lateral, on: exp.Expr | None = Non
 def _per_outer_row(
     select: exp.Select,
     pairs: list[tuple[exp.Expression, exp.Expression]],
+    filters: list[exp.Expression],
     alias: str,
     lateral: exp.Lateral,
 ) -> exp.Join:
@@ -167,7 +199,8 @@ def _per_outer_row(
     found = exp.select(exp.Literal.number(1))
     found.set("from_", select.args["from_"].copy() if select.args.get("from_") else None)
     found.set("joins", [j.copy() for j in select.args.get("joins") or []])
-    matched = [exp.EQ(this=i.copy(), expression=o.copy()) for i, o in pairs]
+    matched: list[exp.Expression] = [exp.EQ(this=i.copy(), expression=o.copy()) for i, o in pairs]
+    matched += [f.copy() for f in filters]  # an outer row they refuse has no rows
     found.where(exp.and_(*([where.this.copy()] if where else []), *matched), copy=False)
     empty = select.copy()
     for i in range(len(keys)):
@@ -188,6 +221,7 @@ def _per_outer_row(
             exp.EQ(this=exp.column(f"{_KEY}{i}", table=alias, quoted=True), expression=o.copy())
             for i, (_, o) in enumerate(pairs)
         ),
+        *(f.copy() for f in filters),
     )
     none = exp.and_(
         exp.EQ(this=flag.copy(), expression=exp.Literal.number(1)),
@@ -311,11 +345,16 @@ def _aggregates(select: exp.Select) -> bool:
     return False
 
 
-def _sources(select: exp.Select, stop: exp.Join | None) -> list[exp.Expression]:
-    """`select`'s FROM and the joins before `stop` (all of them when None)."""
-    from_ = select.args.get("from_")
-    sources = [from_.this] if from_ is not None else []
-    for join in select.args.get("joins") or []:
+def _sources(outer: exp.Expression, stop: exp.Join | None) -> list[exp.Expression]:
+    """A SELECT's FROM source, or the source that heads an UPDATE's or DELETE's FROM, and
+    the joins before `stop` (all of them when None)."""
+    if isinstance(outer, exp.Select):
+        from_ = outer.args.get("from_")
+        sources = [from_.this] if from_ is not None else []
+        joins = outer.args.get("joins") or []
+    else:
+        sources, joins = [outer], outer.args.get("joins") or []
+    for join in joins:
         if join is stop:
             break
         sources.append(join.this)

@@ -5,8 +5,9 @@ name); SQLite's UPDATE ... FROM joins its target to the FROM clause as one more 
 and its DELETE has no FROM clause, so the statement is rewritten:
 
 - UPDATE: the source becomes the target (keeping its alias) and leaves the FROM
-  clause; every join is inner, so the joins' ON conditions move to the WHERE clause
-  (an outer join is refused: SQLite has no way to keep the target's unmatched rows).
+  clause, and the joins' ON conditions move to the WHERE clause; with an outer join
+  that would lose the target's unmatched rows, so then the FROM clause stays whole in
+  a derived table the target joins by rowid (_self_joined).
 - DELETE: `DELETE FROM t WHERE rowid IN (SELECT a.rowid FROM <the FROM clause> WHERE
   ...)`, which keeps every kind of join.
 """
@@ -23,6 +24,9 @@ from .dml_cte import rewrite_cte_target
 from .tvf import is_table_function
 
 _TARGET_ALIAS = "__azsql_target"
+_FROM_ALIAS = "__azsql_from"
+_ROWID = "__azsql_rowid"
+_VALUE = "__azsql_value"
 _NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT, TokenType.HASH)
 
 
@@ -81,12 +85,21 @@ def _find(target: exp.Table, sources: list[exp.Expression]) -> exp.Table | None:
     table's own name) it is when written as one part, else the one reference to the
     same table, aliased or not (`UPDATE dbo.t ... FROM dbo.t AS a JOIN ...`: the UPDATE
     page allows the alias to be left out when the table appears once in FROM). Two or
-    more references and none named: error 8154, as SQL Server gives."""
+    more references and none named: error 8154, as SQL Server gives. A target that
+    names a derived table or an APPLY of the FROM clause is refused (40517): SQL Server
+    changes the table under an updatable derived table, which is not emulated."""
     tables = [s for s in sources if isinstance(s, exp.Table)]
     if not target.db:
         for source in tables:
             if _exposed(source) == target.name.casefold():
                 return source
+        for derived in sources:
+            if not isinstance(derived, exp.Table) and _exposed(derived) == target.name.casefold():
+                raise errors.unsupported(
+                    f"An UPDATE or DELETE of '{target.name}', a derived table or APPLY of its"
+                    " FROM clause; name the table to change (its alias in the FROM clause)"
+                    " as the target"
+                )
     same = [s for s in tables if _object(s) == _object(target)]
     if len(same) > 1:
         raise errors.ambiguous_table(target.name)
@@ -113,22 +126,23 @@ def _rewrite_update(tree: exp.Update) -> None:
     joins = list(first.args.get("joins") or [])
     conditions: list[exp.Expression] = []
     rest = [s for s in sources if s is not found]
+    outer = False
     for join in joins:
         if isinstance(join.this, exp.Lateral):
             if _lone_apply(join.this, rest):
                 continue  # the FROM clause is the function alone: the translator joins it
             raise errors.unsupported(
-                "OUTER APPLY, or CROSS APPLY beside another source or over a function other"
-                " than STRING_SPLIT and OPENJSON, in an UPDATE whose target is a source of"
+                "OUTER APPLY or CROSS APPLY of a function other than STRING_SPLIT and"
+                " OPENJSON beside another source, in an UPDATE whose target is a source of"
                 " its FROM clause"
             )
-        if join.side or join.kind.upper() not in ("", "INNER", "CROSS"):
-            raise errors.unsupported(
-                "An outer join in an UPDATE whose target is a source of its FROM clause"
-            )
+        outer = outer or bool(join.side) or join.kind.upper() not in ("", "INNER", "CROSS")
         on = join.args.get("on")
         if on is not None:
             conditions.append(on)
+    if outer:
+        _self_joined(tree, first, found)
+        return
     alias = found.alias or found.name
     tree.set("this", _table_as(found, alias))
     if rest:
@@ -142,6 +156,56 @@ def _rewrite_update(tree: exp.Update) -> None:
         conditions.append(where.this)
     if conditions:
         tree.set("where", exp.Where(this=exp.and_(*[c.copy() for c in conditions])))
+    _bare_set_columns(tree, alias)
+
+
+def _self_joined(tree: exp.Update, first: exp.Expression, found: exp.Table) -> None:
+    """An UPDATE whose FROM clause has an outer join (a LEFT JOIN, or an OUTER APPLY
+    apply_subqueries.py made one), which moving its ON conditions to the WHERE clause
+    would turn inner: the FROM clause and WHERE become a derived table that selects the
+    target's rowid and each column the SET expressions read, and the target (renamed) is
+    joined to it by rowid. Each target row the FROM clause yields is updated, with the
+    NULLs of an unmatched outer side, as SQL Server does. (SQLite cannot read a FROM
+    table's rowid in UPDATE ... FROM once the FROM clause has a join, hence the derived
+    table.)"""
+    alias = found.alias or found.name
+    head = first.copy()
+    joins = head.args.get("joins")
+    head.set("joins", None)
+    rowid = exp.column("rowid", table=exp.to_identifier(alias))
+    inner = exp.select(exp.alias_(rowid, _ROWID, quoted=True)).from_(head)
+    inner.set("joins", joins)
+    where = tree.args.get("where")
+    if where is not None:
+        inner.set("where", where.copy())
+    names = {s.alias_or_name.casefold() for s in _sources(first)}
+    read: dict[str, str] = {}
+    for assignment in tree.expressions:
+        for column in list(assignment.expression.find_all(exp.Column)):
+            nested = column.find_ancestor(exp.Query) is not None
+            if column.table.casefold() not in names and (nested or column.table):
+                continue  # a subquery's own column
+            key = column.sql("tsql")
+            if key not in read:
+                read[key] = f"{_VALUE}{len(read)}"
+                inner.select(exp.alias_(column.copy(), read[key], quoted=True), copy=False)
+            column.replace(exp.column(read[key], table=_FROM_ALIAS, quoted=True))
+    tree.set("this", _table_as(found, _TARGET_ALIAS))
+    tree.set(
+        "from_",
+        exp.From(
+            this=exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(_FROM_ALIAS)))
+        ),
+    )
+    same_row = exp.EQ(
+        this=exp.column("rowid", table=exp.to_identifier(_TARGET_ALIAS)),
+        expression=exp.column(_ROWID, table=_FROM_ALIAS, quoted=True),
+    )
+    tree.set("where", exp.Where(this=same_row))
+    _bare_set_columns(tree, alias)
+
+
+def _bare_set_columns(tree: exp.Update, alias: str) -> None:
     for assignment in tree.expressions:  # SET a.col = ...: SQLite takes the bare name
         column = assignment.this
         if isinstance(column, exp.Column) and column.table.casefold() == alias.casefold():

@@ -171,6 +171,30 @@ def ambiguous_table(name: str) -> TdsError:
     return TdsError(8154, f"The table '{name}' is ambiguous.", state=1)
 
 
+def column_list_width(table: str, more: bool) -> TdsError:
+    """A derived table's or CTE's column list shorter (`more`) or longer than its select
+    list (8158, 8159; severity 15 in "Database engine events and errors")."""
+    which = "more" if more else "fewer"
+    return TdsError(
+        8158 if more else 8159,
+        f"'{table}' has {which} columns than were specified in the column list.",
+        severity=15,
+    )
+
+
+def column_listed_twice(column: str, table: str) -> TdsError:
+    return TdsError(
+        8156, f"The column '{column}' was specified multiple times for '{table}'.", severity=15
+    )
+
+
+def unnamed_column(position: int, table: str) -> TdsError:
+    """A derived table's column with no name and no column list to give it one."""
+    return TdsError(
+        8155, f"No column name was specified for column {position} of '{table}'.", severity=15
+    )
+
+
 def must_declare(name: str) -> TdsError:
     return TdsError(137, f'Must declare the scalar variable "@{name}".', state=2, severity=15)
 

@@ -33,6 +33,7 @@ from .datalength import rewrite_datalengths
 from .date_arithmetic import rewrite_date_arithmetic
 from .date_literals import store_date_literals
 from .date_strings import DATE_ORDER
+from .derived_columns import rewrite_derived_column_lists
 from .dml_from import merge_delete_from, rewrite_dml_from
 from .expression_types import expression_type, is_variable_arithmetic, unwrap_text, variable_name
 from .for_json import JsonShape, take_for_json
@@ -75,7 +76,7 @@ from .tvf import (
 )
 from .unknown_functions import check_unknown_calls
 from .user_function_calls import call_type, rewrite_user_functions
-from .values_alias import rewrite_values_aliases
+from .values_alias import rewrite_values_aliases, values_type
 from .variable_types import declared_in
 from .variant_property import rewrite_variant_properties
 
@@ -184,8 +185,8 @@ class Translator:
 
     def _translate(self, text: str, database: str) -> Query:
         text, output_list = take_output(text)
-        parsed = inline_table_functions(parse_tsql(text), self.catalog, database, parse_tsql)
-        rewrite_apply_subqueries(parsed)
+        parsed = inline_table_functions(_parse_query(text), self.catalog, database, _parse_query)
+        rewrite_apply_subqueries(parsed, self.catalog)
         tree = prepare(resolve_synonyms(parsed, self.catalog, database), text, self.catalog)
         if not isinstance(tree, (exp.Query, exp.Insert, exp.Update, exp.Delete)):
             raise errors.unsupported(_describe(tree))
@@ -542,6 +543,14 @@ def parse_tsql(text: str) -> exp.Expression:
     return tree
 
 
+def _parse_query(text: str) -> exp.Expression:
+    """A statement or an inline function's body, its derived tables' column lists
+    written out as SQLite takes them (derived_columns.py)."""
+    tree = parse_tsql(text)
+    rewrite_derived_column_lists(tree)
+    return tree
+
+
 def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> ColumnType | None:
     """A column of a derived table typed by the expression that computes it."""
     source = scope.sources.get(col.table) if scope is not None else None
@@ -555,6 +564,8 @@ def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> Colum
         and is_per_outer_row(source.expression)
     ):
         source = source.set_operation_scopes[0]  # its branches select the same expressions
+    if isinstance(source.expression, exp.Values):
+        return values_type(source.expression, col.name, expression_type)
     if not isinstance(source.expression, exp.Select):
         return openjson_type(source.expression, col.name)
     for proj in source.expression.selects:
