@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import signal
 import subprocess
 import sys
 import threading
@@ -16,7 +17,7 @@ import pytest
 from sql_corpus import load_corpus
 
 from azsql_mcp import QueryRefused
-from azsql_mcp.db import guardcache, sqlguard
+from azsql_mcp.db import guardcache, guardworker, sqlguard
 from azsql_mcp.db.guardcache import VERDICTS, Refusal, VerdictCache
 from azsql_mcp.db.guardworker import Checker
 
@@ -83,7 +84,11 @@ async def test_a_long_statement_is_accepted_as_inline(checker: Checker) -> None:
     assert checked.fingerprint == await checker.fingerprint(sql) == sqlguard.fingerprint(sql)
 
 
-async def test_a_check_that_takes_too_long_is_refused_saying_so() -> None:
+async def test_a_check_that_takes_too_long_is_refused_saying_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # however little CPU the worker had in 1 ms, the time counts as the statement's
+    monkeypatch.setattr(guardworker, "COSTLY_SHARE", 0.0)
     slow = Checker(timeout_s=0.001)
     try:
         sql = long_select()
@@ -100,6 +105,23 @@ async def test_a_check_that_takes_too_long_is_refused_saying_so() -> None:
         assert (await slow.check_select(long_select())).kind == "select"
     finally:
         slow.close()
+
+
+async def test_a_check_starved_of_cpu_is_refused_for_now_not_remembered(checker: Checker) -> None:
+    """A worker that had little CPU within the limit (it runs niced: a busy machine)
+    gives a refusal that says so, which the statement does not keep."""
+    await checker.check_select("SELECT 1")  # the worker is up
+    process = checker._workers[0]._process
+    assert process is not None
+    process.send_signal(signal.SIGSTOP)  # no CPU at all until it is killed
+    checker.timeout_s = 1
+    sql = long_select()
+    verdict = await verdict_in_worker(checker, sql)
+    assert isinstance(verdict, str), verdict
+    assert "took longer than 1 s" in verdict and "too busy to give the check" in verdict
+    assert "Try again" in verdict
+    checker.timeout_s = 60  # the next worker has time: the statement is checked afresh
+    assert (await checker.check_select(sql)).kind == "select"
 
 
 async def test_a_worker_that_dies_mid_check_is_a_refusal_then_replaced(checker: Checker) -> None:

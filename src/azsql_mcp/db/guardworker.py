@@ -18,7 +18,10 @@ GIL). So:
   server normally sees, while a flood of them goes to the worker;
 - a longer one is checked in a worker process, started on first need, niced below the
   server, doing one check at a time. A check that takes longer than `timeout_s` is a
-  refusal that says so, and the worker is killed and replaced on the next need.
+  refusal that says so, and the worker is killed and replaced on the next need. The
+  refusal is remembered only when the worker spent most of that time on the check:
+  one starved of CPU by a busy machine (it runs niced) says so and is not held
+  against the statement.
 
 Concurrent checks of the same text share one check. Every caller in the server (reads,
 explain, writes, write batches and the audit fingerprint) comes through here.
@@ -55,6 +58,9 @@ BUDGET_S = 0.05  # inline checking the loop may do in a burst...
 BUDGET_SHARE = 0.05  # ...and in the long run, as a share of its time
 CHECK_TIMEOUT_S = 10.0  # an 80,000-character IN list takes 0.5 s, the densest text 9 s
 START_TIMEOUT_S = 60.0  # a worker imports pydantic and sqlglot before it is ready
+# A check stopped at timeout_s is the statement's cost, and remembered, when the worker
+# spent at least this share of the time on its CPU; less, the machine's load was.
+COSTLY_SHARE = 0.5
 _ROUGH_TOKEN = re.compile(r"\w+|\S")  # counts at least the tokens sqlglot will see
 _READY = "ready"
 _BOOT = "import sys; from azsql_mcp.db.guardworker import serve; serve(int(sys.argv[1]))"
@@ -208,7 +214,15 @@ class Checker:
                 answer = _raw_hash(sql)
             VERDICTS.put(key, answer, len(sql) + 16)
             return answer
-        if answer is _TIMED_OUT:
+        if isinstance(answer, _TimedOut):
+            if not answer.costly(self.timeout_s):  # not remembered: the load may pass
+                return Refusal(
+                    f"Checking the statement took longer than {self.timeout_s:g} s, the"
+                    f" guard's limit, while the server was too busy to give the check more"
+                    f" than {answer.cpu_s:.2g} s of CPU, so it was stopped. Try again; if it"
+                    " happens again, shorten or simplify it.",
+                    sqlguard.allowed_for(write_kinds),
+                )
             answer = Refusal(
                 f"Checking the statement took longer than {self.timeout_s:g} s, the guard's "
                 "limit, so it was stopped. Shorten or simplify it (pass long value lists "
@@ -269,8 +283,19 @@ def _raw_hash(sql: str) -> str:
     return hashlib.sha256(sql.encode("utf-8", "replace")).hexdigest()[:16]
 
 
-_TIMED_OUT = object()
 _CRASHED = object()
+
+
+@dataclass(frozen=True)
+class _TimedOut:
+    """The worker did not answer within the limit: the CPU it spent on the request (None
+    where the platform does not say)."""
+
+    cpu_s: float | None
+
+    def costly(self, timeout_s: float) -> bool:
+        """Whether the statement, not the machine's load, took the time."""
+        return self.cpu_s is None or self.cpu_s >= COSTLY_SHARE * timeout_s
 
 
 @dataclass(frozen=True)
@@ -286,17 +311,18 @@ class _Worker:
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
+        self._cpu_s = 0.0  # the process's CPU time as of its last message
 
     def ask(self, request: Request, timeout_s: float) -> object:
-        """The worker's answer, _Failed if the check raised, or _TIMED_OUT or _CRASHED if
+        """The worker's answer, _Failed if the check raised, or a _TimedOut or _CRASHED if
         it gave none (then the worker is gone)."""
         conn = self._started()
         try:
             conn.send(request)
             if not conn.poll(timeout_s):
-                self.stop()
-                return _TIMED_OUT
-            ok, value = conn.recv()
+                before, lived = self._cpu_s, self.stop()
+                return _TimedOut(None if lived is None else lived - before)
+            ok, value, self._cpu_s = conn.recv()
         except (EOFError, OSError):
             self.stop()
             return _CRASHED
@@ -320,21 +346,31 @@ class _Worker:
                 env=os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
             )
         self._conn = Connection(ours.detach())
-        if not self._conn.poll(START_TIMEOUT_S) or self._conn.recv() != _READY:
+        ready = self._conn.recv() if self._conn.poll(START_TIMEOUT_S) else None
+        if not (isinstance(ready, tuple) and ready[0] == _READY):
             self.stop()
             raise RuntimeError(
                 f"the guard's checker process did not start within {START_TIMEOUT_S:g} s"
             )
+        self._cpu_s = ready[1]
         return self._conn
 
-    def stop(self) -> None:
+    def stop(self) -> float | None:
+        """Kill the process; the CPU time it used in its life (None: not told)."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
-            self._process = None
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        process.kill()
+        # reaped already (it had ended: poll), or a platform without wait4
+        if process.returncode is not None or not hasattr(os, "wait4"):
+            process.wait()
+            return None
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        return usage.ru_utime + usage.ru_stime
 
 
 def serve(fd: int) -> None:
@@ -347,7 +383,9 @@ def serve(fd: int) -> None:
     if hasattr(os, "nice"):
         os.nice(10)  # the server's event loop goes first
     sqlguard.check_select("SELECT 1")  # load sqlglot before saying ready
-    conn.send(_READY)
+    # every message says the CPU time spent so far: the server tells a costly check from
+    # one starved of CPU by what the process spent on it before it was stopped
+    conn.send((_READY, time.process_time()))
     while True:
         try:
             op, sql, rules = conn.recv()
@@ -364,7 +402,7 @@ def serve(fd: int) -> None:
         except Exception as exc:  # a bug in the check: the server says so
             answer = (False, f"{type(exc).__name__}: {exc}")
         try:
-            conn.send(answer)
+            conn.send((*answer, time.process_time()))
         except OSError:  # the server is gone
             return
 
