@@ -66,6 +66,20 @@ def reloads(base: str, outcome: str) -> float:
     return metric(text, "azsql_mcp_config_reloads_total", outcome=outcome)
 
 
+def done_reloads(base: str) -> float:
+    """The reloads that read the file and applied it, or found nothing to apply."""
+    return reloads(base, "applied") + reloads(base, "unchanged")
+
+
+async def until_reloaded(base: str, count: float, timeout: float = 60) -> float:
+    """Polls /metrics until `count` reloads are done (done_reloads); returns how many."""
+    deadline = time.monotonic() + timeout
+    while (done := await asyncio.to_thread(done_reloads, base)) < count:
+        assert time.monotonic() < deadline, f"{done:g} reloads done of {count:g}"
+        await asyncio.sleep(0.05)
+    return done
+
+
 def last_reload(base: str) -> tuple[float, float]:
     """Whether the last reload succeeded, and when one last did (or the server started)."""
     text = httpx.get(base + "/metrics").text
@@ -221,7 +235,11 @@ async def test_calls_still_running_when_the_grace_period_ends_are_answered(
     with sample_tds_server(tds_password, [marks, mark]) as tds:
         for text in ("CUT_READ", "cut write"):
             tds.add_fault(Fault.parse(f"delay:20@query:1~{text}"))
-        tds.add_fault(Fault.parse("delay:3@commit:1"))  # the procedure's, the one COMMIT
+        # The procedure's, the one COMMIT: it must outlast the grace period, which ends
+        # a second after the SIGTERM the test sends once the COMMIT is held (3.5 s for
+        # that on a loaded machine), and end within the cut write's wait for its
+        # outcome (SETTLE_MAX_S, 5 s, from the grace period's end).
+        tds.add_fault(Fault.parse("delay:4.5@commit:1"))
         env = clean_env(source_env(tds, tds_password))
         log = tmp_path / "stderr.txt"
         with (
@@ -328,14 +346,17 @@ async def test_reloads_under_load_fail_no_call(
             await asyncio.sleep(0.1)
         drivers, files = _driver_processes(proc.pid), _open_files(proc.pid)
         before = served[0]
+        counted = await asyncio.to_thread(done_reloads, base)
         for n in range(12):
             write_config(config, variants[n % len(variants)])
             proc.send_signal(signal.SIGHUP)
-            await asyncio.sleep(0.3)
+            # each reload counted before the next SIGHUP: two that come before the
+            # watcher wakes are one reload (of the file as it is then)
+            counted = await until_reloaded(base, counted + 1)
         stop.set()
         await asyncio.gather(*clients)
         assert failed == [] and served[0] > before + 12
         assert _driver_processes(proc.pid) == drivers
         assert _open_files(proc.pid) == files  # the audit file reopened, the config read
         assert reloads(base, "invalid") == reloads(base, "error") == 0
-        assert reloads(base, "applied") + reloads(base, "unchanged") >= 12
+        assert done_reloads(base) >= 12
