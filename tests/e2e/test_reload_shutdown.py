@@ -7,7 +7,9 @@ import contextlib
 import json
 import os
 import signal
+import threading
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 import httpx2
 import pyodbc
+import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from servers import clean_env, http_process, slow_plugin_site, source_env, wait_ready
@@ -209,8 +212,15 @@ async def _call_in_own_session(base: str, tool: str, arguments: dict[str, Any]) 
         return await client.call_tool(tool, arguments)
 
 
+async def until_true(check: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout:g} s"
+        await asyncio.sleep(0.05)
+
+
 async def test_calls_still_running_when_the_grace_period_ends_are_answered(
-    tds_password: str, tmp_path: Path
+    tds_password: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SIGTERM with a read, a write and a declared procedure that outlast
     `shutdown_grace_s`: each caller gets an error saying the server is shutting down,
@@ -235,11 +245,19 @@ async def test_calls_still_running_when_the_grace_period_ends_are_answered(
     with sample_tds_server(tds_password, [marks, mark]) as tds:
         for text in ("CUT_READ", "cut write"):
             tds.add_fault(Fault.parse(f"delay:20@query:1~{text}"))
-        # The procedure's, the one COMMIT: it must outlast the grace period, which ends
-        # a second after the SIGTERM the test sends once the COMMIT is held (3.5 s for
-        # that on a loaded machine), and end within the cut write's wait for its
-        # outcome (SETTLE_MAX_S, 5 s, from the grace period's end).
-        tds.add_fault(Fault.parse("delay:4.5@commit:1"))
+        # The procedure's COMMIT (the one COMMIT) is held until the grace period has
+        # ended, then goes on within the cut write's wait for its outcome (SETTLE_MAX_S):
+        # a delay of fixed length ended before the grace period on a loaded machine.
+        commit_held, release_commit = threading.Event(), threading.Event()
+        trigger = tds.faults.trigger
+
+        def held_commit(when: Any, text: str = "") -> Any:
+            if when == "commit" and not commit_held.is_set():
+                commit_held.set()
+                release_commit.wait(60)
+            return trigger(when, text)
+
+        monkeypatch.setattr(tds.faults, "trigger", held_commit)
         env = clean_env(source_env(tds, tds_password))
         log = tmp_path / "stderr.txt"
         with (
@@ -254,9 +272,11 @@ async def test_calls_still_running_when_the_grace_period_ends_are_answered(
                 asyncio.create_task(_call_in_own_session(base, tool, arguments))
                 for tool, arguments in calls.items()
             ]
-            while tds.faults.faults:  # each call is held by its delay
-                await asyncio.sleep(0.05)
+            # each call is held: the read and the write by their delays, the COMMIT
+            await until_true(lambda: not tds.faults.faults and commit_held.is_set())
             proc.send_signal(signal.SIGTERM)
+            await until_true(lambda: "call(s) still running cancelled" in log.read_text())
+            release_commit.set()
             results = await asyncio.wait_for(asyncio.gather(*running), 30)
             await asyncio.to_thread(proc.wait, 20)
         with closing(pyodbc.connect(tds.odbc_connection_string(), autocommit=True)) as c:
