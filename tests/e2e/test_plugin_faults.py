@@ -88,7 +88,8 @@ PLUGIN = {
         "    if os.environ.get('UNRULY_INTERRUPT') == 'startup':\n"
         "        await (await app.database()).ping()  # a driver process runs\n"
         "        open('source-open', 'w').close()\n"
-        "        await asyncio.sleep(1)\n"
+        "        while not os.path.exists('interrupt'):  # the test has seen its children\n"
+        "            await asyncio.sleep(0.02)\n"
         "        raise KeyboardInterrupt\n\n"
         "@hookimpl\n"
         "async def shutdown(app):\n"
@@ -267,6 +268,13 @@ def children_while(proc: subprocess.Popen[str], marker: Path) -> set[str]:
     return set(pids.stdout.split())
 
 
+def pending(pid: int, sig: int) -> bool:
+    """Whether `sig` waits to be delivered to process `pid` (or to its main thread)."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    masks = [int(line.split()[1], 16) for line in lines if line.startswith(("SigPnd", "ShdPnd"))]
+    return any(mask >> (sig - 1) & 1 for mask in masks)
+
+
 def assert_gone(pids: set[str]) -> None:
     deadline = time.monotonic() + 10
     while any(Path(f"/proc/{pid}").exists() for pid in pids):
@@ -296,6 +304,7 @@ def test_ctrl_c_in_a_startup_hook_stops_the_server(
         with killed_at_exit(proc):
             drivers = children_while(proc, tmp_path / "source-open")
             assert drivers  # the driver process of the source the hook pinged
+            (tmp_path / "interrupt").touch()
             _, stderr = proc.communicate(timeout=30)
     said = "interrupted (Ctrl-C) during plugin 'unruly' (azsql-unruly 1.0)'s startup hook: stopped"
     assert proc.returncode == 130, stderr
@@ -314,6 +323,12 @@ def test_ctrl_c_twice_while_a_startup_hook_blocks_stops_the_server_over_stdio(
         send(proc, INITIALIZE)  # over stdio the hooks run when the client initializes
         wait_for_file(tmp_path / "blocking", lambda: proc.poll() is None)
         proc.send_signal(signal.SIGINT)
+        # Two SIGINTs pending at once are one: the second is sent once the first has
+        # reached the process, and its handler has had a moment to run.
+        deadline = time.monotonic() + 30
+        while pending(proc.pid, signal.SIGINT):
+            assert time.monotonic() < deadline, "SIGINT not taken within 30 s"
+            time.sleep(0.01)
         time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=30)

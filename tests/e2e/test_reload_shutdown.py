@@ -7,7 +7,9 @@ import contextlib
 import json
 import os
 import signal
+import threading
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 import httpx2
 import pyodbc
+import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from servers import clean_env, http_process, slow_plugin_site, source_env, wait_ready
@@ -64,6 +67,20 @@ async def until(base: str, check: Any, timeout: float = 15) -> set[str]:
 def reloads(base: str, outcome: str) -> float:
     text = httpx.get(base + "/metrics").text
     return metric(text, "azsql_mcp_config_reloads_total", outcome=outcome)
+
+
+def done_reloads(base: str) -> float:
+    """The reloads that read the file and applied it, or found nothing to apply."""
+    return reloads(base, "applied") + reloads(base, "unchanged")
+
+
+async def until_reloaded(base: str, count: float, timeout: float = 60) -> float:
+    """Polls /metrics until `count` reloads are done (done_reloads); returns how many."""
+    deadline = time.monotonic() + timeout
+    while (done := await asyncio.to_thread(done_reloads, base)) < count:
+        assert time.monotonic() < deadline, f"{done:g} reloads done of {count:g}"
+        await asyncio.sleep(0.05)
+    return done
 
 
 def last_reload(base: str) -> tuple[float, float]:
@@ -195,8 +212,15 @@ async def _call_in_own_session(base: str, tool: str, arguments: dict[str, Any]) 
         return await client.call_tool(tool, arguments)
 
 
+async def until_true(check: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout:g} s"
+        await asyncio.sleep(0.05)
+
+
 async def test_calls_still_running_when_the_grace_period_ends_are_answered(
-    tds_password: str, tmp_path: Path
+    tds_password: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SIGTERM with a read, a write and a declared procedure that outlast
     `shutdown_grace_s`: each caller gets an error saying the server is shutting down,
@@ -221,7 +245,19 @@ async def test_calls_still_running_when_the_grace_period_ends_are_answered(
     with sample_tds_server(tds_password, [marks, mark]) as tds:
         for text in ("CUT_READ", "cut write"):
             tds.add_fault(Fault.parse(f"delay:20@query:1~{text}"))
-        tds.add_fault(Fault.parse("delay:3@commit:1"))  # the procedure's, the one COMMIT
+        # The procedure's COMMIT (the one COMMIT) is held until the grace period has
+        # ended, then goes on within the cut write's wait for its outcome (SETTLE_MAX_S):
+        # a delay of fixed length ended before the grace period on a loaded machine.
+        commit_held, release_commit = threading.Event(), threading.Event()
+        trigger = tds.faults.trigger
+
+        def held_commit(when: Any, text: str = "") -> Any:
+            if when == "commit" and not commit_held.is_set():
+                commit_held.set()
+                release_commit.wait(60)
+            return trigger(when, text)
+
+        monkeypatch.setattr(tds.faults, "trigger", held_commit)
         env = clean_env(source_env(tds, tds_password))
         log = tmp_path / "stderr.txt"
         with (
@@ -236,9 +272,11 @@ async def test_calls_still_running_when_the_grace_period_ends_are_answered(
                 asyncio.create_task(_call_in_own_session(base, tool, arguments))
                 for tool, arguments in calls.items()
             ]
-            while tds.faults.faults:  # each call is held by its delay
-                await asyncio.sleep(0.05)
+            # each call is held: the read and the write by their delays, the COMMIT
+            await until_true(lambda: not tds.faults.faults and commit_held.is_set())
             proc.send_signal(signal.SIGTERM)
+            await until_true(lambda: "call(s) still running cancelled" in log.read_text())
+            release_commit.set()
             results = await asyncio.wait_for(asyncio.gather(*running), 30)
             await asyncio.to_thread(proc.wait, 20)
         with closing(pyodbc.connect(tds.odbc_connection_string(), autocommit=True)) as c:
@@ -328,14 +366,17 @@ async def test_reloads_under_load_fail_no_call(
             await asyncio.sleep(0.1)
         drivers, files = _driver_processes(proc.pid), _open_files(proc.pid)
         before = served[0]
+        counted = await asyncio.to_thread(done_reloads, base)
         for n in range(12):
             write_config(config, variants[n % len(variants)])
             proc.send_signal(signal.SIGHUP)
-            await asyncio.sleep(0.3)
+            # each reload counted before the next SIGHUP: two that come before the
+            # watcher wakes are one reload (of the file as it is then)
+            counted = await until_reloaded(base, counted + 1)
         stop.set()
         await asyncio.gather(*clients)
         assert failed == [] and served[0] > before + 12
         assert _driver_processes(proc.pid) == drivers
         assert _open_files(proc.pid) == files  # the audit file reopened, the config read
         assert reloads(base, "invalid") == reloads(base, "error") == 0
-        assert reloads(base, "applied") + reloads(base, "unchanged") >= 12
+        assert done_reloads(base) >= 12

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import CLI, clean_env, stop
+from servers import CLI, clean_env, stop, wait_for_file
 from test_http_auth import MCP_HEADERS, metric
 from test_workers import eventually, workers_of
 
 from azsql_mcp.serving.reload import POLL_S
 from azsql_mcp.testing.ports import reserved_port
 
-# A plugin with a tool that sleeps (no database), and what the tests below ask of it
-# through files and variables: crash a worker at start, hold the parent while it loads
-# (after writing a mark), leave a child process nobody waits for.
+# A plugin with a tool that holds its call until told (no database), and what the tests
+# below ask of it through files and variables: crash a worker at start, hold the parent
+# while it loads (after writing a mark), leave a child process nobody waits for.
 PLUGIN = {
     "azsql_faults.py": (
         "import asyncio, os, time\n"
@@ -44,14 +44,16 @@ PLUGIN = {
         "if orphan and not worker:\n"
         "    Path(orphan).write_text(str(os.posix_spawn('/bin/true', ['true'], os.environ)))\n"
         "\n"
-        "async def nap(seconds: float) -> str:\n"
-        '    """Sleep, then say so."""\n'
-        "    await asyncio.sleep(seconds)\n"
-        "    return f'slept {seconds}'\n"
+        "async def hold(mark: str, release: str) -> str:\n"
+        '    """Write file `mark`, then answer once file `release` exists."""\n'
+        "    Path(mark).touch()\n"
+        "    while not os.path.exists(release):\n"
+        "        await asyncio.sleep(0.02)\n"
+        "    return 'released'\n"
         "\n"
         "@hookimpl\n"
         "def register_tools(register, config):\n"
-        "    register(nap)\n"
+        "    register(hold)\n"
     ),
     "azsql_faults-1.0.dist-info/METADATA": "Name: azsql-faults\nVersion: 1.0\n",
     "azsql_faults-1.0.dist-info/entry_points.txt": "[azsql_mcp]\nfaults = azsql_faults\n",
@@ -116,13 +118,14 @@ def answering(base: str, requests: int = 20) -> set[int]:
     return pids
 
 
-def nap(base: str, seconds: float) -> str:
-    """A stateless `tools/call` of the plugin's nap, in one POST: the body answered."""
+def hold(base: str, mark: Path, release: Path) -> str:
+    """A stateless `tools/call` of the plugin's hold, in one POST: the body answered."""
+    arguments = {"mark": str(mark), "release": str(release)}
     call = {
         "jsonrpc": "2.0",
         "id": 1,
         "method": "tools/call",
-        "params": {"name": "nap", "arguments": {"seconds": seconds}},
+        "params": {"name": "hold", "arguments": arguments},
     }
     return httpx.post(base + "/mcp", json=call, headers=MCP_HEADERS, timeout=60).text
 
@@ -157,20 +160,24 @@ def test_a_worker_that_keeps_crashing_takes_no_connections(tmp_path: Path) -> No
 def test_draining_workers_refuse_new_connections(tmp_path: Path) -> None:
     """SIGTERM with a call in flight: the call finishes, and a new connection is
     refused while it runs instead of waiting on a socket nobody accepts from."""
-    with serving(tmp_path, "--workers", "2") as (proc, base, _log):
+    mark, release = tmp_path / "holding", tmp_path / "release"
+    # a grace period that outlasts a loaded machine's wait for the refusals below
+    grace = {"AZSQL_MCP_SERVER__SHUTDOWN_GRACE_S": "120"}
+    with serving(tmp_path, "--workers", "2", env=grace) as (proc, base, _log):
         two_workers_ready(proc, base)
         answers: list[str] = []
-        call = threading.Thread(target=lambda: answers.append(nap(base, 6)))
+        call = threading.Thread(target=lambda: answers.append(hold(base, mark, release)))
         call.start()
-        time.sleep(1.5)  # the call is in flight (it naps 6 s)
+        wait_for_file(mark, call.is_alive, timeout=60)  # in flight until `release` exists
         proc.send_signal(signal.SIGTERM)
         # the workers close their sockets as they take the signal: soon, not at once on
         # a loaded machine
-        eventually(lambda: fresh_connections(base, 1) == ["ConnectError"], timeout=3.5)
+        eventually(lambda: fresh_connections(base, 1) == ["ConnectError"])
         assert fresh_connections(base, 3) == ["ConnectError"] * 3
         assert call.is_alive()  # still draining
+        release.touch()
         call.join(timeout=60)
-        assert len(answers) == 1 and "slept 6.0" in answers[0]
+        assert len(answers) == 1 and "released" in answers[0]
         assert proc.wait(timeout=60) == 0
 
 

@@ -27,13 +27,13 @@ class EndpointState:
     """What the endpoint answers next; tests change it while it runs."""
 
     lifetime_s: float = 3600
-    delay_s: float = 0.0
     # cleared, requests wait until it is set again (a test's own time, not a guessed delay)
     answering: threading.Event = field(default_factory=threading.Event)
     status: int = 200
     error: dict[str, Any] = field(default_factory=dict)
     audience: str | None = None  # the token's aud; None: the resource asked for
     requests: list[dict[str, str]] = field(default_factory=list)
+    answered: int = 0  # requests answered (a token or an error)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -43,8 +43,6 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
         state = self.state
         state.requests.append(query)
-        if state.delay_s:
-            time.sleep(state.delay_s)
         state.answering.wait(60)
         if self.headers.get("X-IDENTITY-HEADER") != IDENTITY_HEADER:
             self._answer(401, {"statusCode": 401, "message": "Unauthorized request"})
@@ -76,6 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(
         self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> None:
+        self.state.answered += 1  # before the client can have the answer
         data = json.dumps(body).encode()
         self.send_response(status)
         for name, value in (headers or {}).items():

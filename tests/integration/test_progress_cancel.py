@@ -4,22 +4,41 @@ server as ATTENTION at once, leaving the pool's connection usable."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from azsql_mcp.metrics import REGISTRY
 from tds_test_server import Fault, ThreadedTdsServer
 
 QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
+# The query a test holds up: the delay matches its text alone, never a statement the
+# source sends of its own (a background probe's SELECT 1 or collation question).
+HELD = "SELECT TOP 2 CustomerID AS HeldUp FROM SalesLT.Customer ORDER BY CustomerID"
 
 
 @pytest.fixture
 def slow(tds_server: ThreadedTdsServer):
-    # Two queries, not one: a source's background health probe (this test's app, or one
-    # still open from an earlier test on the shared server) can take the first.
     tds_server.clear_faults()
-    yield lambda seconds: tds_server.add_fault(Fault.parse(f"delay:{seconds}@query:2"))
+    yield lambda seconds: tds_server.add_fault(Fault.parse(f"delay:{seconds}@query:1~HeldUp"))
     tds_server.clear_faults()
+
+
+async def until(check: Callable[[], bool], what: str) -> None:
+    """Polls `check` on the event loop; fails after 60 s (a loaded machine's login and
+    call, many times over)."""
+    try:
+        async with asyncio.timeout(60):
+            while not check():
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"not within 60 s: {what}") from None
+
+
+def in_use(source: str) -> float | None:
+    labels = {"source": source, "state": "in_use"}
+    return REGISTRY.get_sample_value("azsql_mcp_pool_connections", labels)
 
 
 @pytest.mark.parametrize("azsql_principal", ["privileged"], indirect=True)
@@ -31,7 +50,7 @@ async def test_progress_while_a_query_runs(mcp_client, slow, azsql_principal):
         seen.append((progress, message))
 
     slow(3.5)
-    result = await mcp_client.call_tool("read_data", {"query": QUERY}, progress_handler=on_progress)
+    result = await mcp_client.call_tool("read_data", {"query": HELD}, progress_handler=on_progress)
     assert result.structured_content["row_count"] == 2
     assert len(seen) >= 2  # one a second, and the issue asks for one every 2 s at least
     assert [p for p, _ in seen] == sorted(p for p, _ in seen)
@@ -40,24 +59,23 @@ async def test_progress_while_a_query_runs(mcp_client, slow, azsql_principal):
 
 @pytest.mark.parametrize("azsql_principal", ["privileged"], indirect=True)
 async def test_a_cancelled_call_sends_attention_and_frees_the_connection(
-    mcp_client, slow, tds_server: ThreadedTdsServer, azsql_principal
+    first_probe, mcp_client, slow, tds_server: ThreadedTdsServer, azsql_principal
 ):
-    await mcp_client.call_tool("read_data", {"query": QUERY})  # one pooled connection
+    await mcp_client.call_tool("read_data", {"query": QUERY})  # the source is open
+    await first_probe()  # its login, if it needed one, came before the count
     logins, attentions = len(tds_server.record.logins), tds_server.record.attentions
     slow(30)
     call: asyncio.Task[Any] = asyncio.create_task(
-        mcp_client.call_tool("read_data", {"query": QUERY})
+        mcp_client.call_tool("read_data", {"query": HELD})
     )
-    await asyncio.sleep(1.0)
+    await until(lambda: not tds_server.faults.faults, "the query reached the server")
     call.cancel()  # the client sends notifications/cancelled
     with pytest.raises(asyncio.CancelledError):
         await call
-    for _ in range(50):
-        if tds_server.record.attentions > attentions:
-            break
-        await asyncio.sleep(0.1)
+    await until(lambda: tds_server.record.attentions > attentions, "an ATTENTION")
     assert tds_server.record.attentions == attentions + 1
-    tds_server.clear_faults()  # the second delay, if nothing took it
+    # the driver has read the ATTENTION's answer: the connection is back in the pool
+    await until(lambda: in_use("main") == 0, "the connection back in the pool")
     # the next call runs at once on the same connection: no new login
     result = await mcp_client.call_tool("read_data", {"query": QUERY})
     assert result.structured_content["row_count"] == 2
