@@ -91,12 +91,7 @@ def child(args: argparse.Namespace) -> None:
     from azsql_mcp.db import driverhost
 
     ours, theirs = socket.socketpair()
-    host = [
-        sys.executable,
-        driverhost.__file__,
-        str(theirs.fileno()),
-        os.environ.get("H34B_THREADS", "4"),
-    ]
+    host = [sys.executable, driverhost.__file__, str(theirs.fileno()), "4"]  # threads
     if args.instructions:
         callgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--quiet"]
         host = [*callgrind, f"--callgrind-out-file={args.out}", *host]
