@@ -267,6 +267,31 @@ def row_sizer(
     return size
 
 
+# Text types whose values' length the column's size bounds (SQL Server's names)
+_BOUNDED_TEXT = frozenset({"char", "varchar", "nchar", "nvarchar"})
+
+
+def row_bound(description: Sequence[Sequence[Any]], reported: Sequence[str | None]) -> int | None:
+    """The most row_sizer can count for a row of this result, from its description and
+    the driver's type names (reported_types); None where a column's values are not
+    bounded so: (max) types, text, xml, binary, CLR types, sql_variant, the types of
+    output converters (uniqueidentifier, dates and times), columns the driver did not
+    name. A char(n) to nvarchar(n) value holds at most n characters (UTF-16 code units
+    or bytes of a code page), each at most 3 bytes as UTF-8 (a surrogate pair is two
+    units, 4 bytes)."""
+    bound = 0
+    for index, entry in enumerate(description):
+        if entry[1] in _FIXED_SIZE_TYPES:
+            bound += 8
+            continue
+        size = entry[3]
+        named = reported[index] if index < len(reported) else None
+        if named not in _BOUNDED_TEXT or not size or size > _SIZED[named]:
+            return None
+        bound += 3 * size + 2
+    return bound
+
+
 # ODBC's SQL types (sql.h, sqlucode.h) of the character types a parameter may be declared as
 _CHARACTER_TYPES = {"char": 1, "varchar": 12, "nchar": -8, "nvarchar": -9}
 
