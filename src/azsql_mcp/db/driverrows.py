@@ -5,7 +5,7 @@ document whole, skipping rows by a deadline)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
 
 from azsql_mcp.db.driverconn import (
@@ -87,7 +87,7 @@ def _page(
             with error_context().rows_before(offset, rows):
                 skip(cursor, offset, time.monotonic() + timeout_s)
                 truncated = take_rows(
-                    cursor, description, max_rows, max_bytes, max_binary, cut_at, rows
+                    cursor, description, reported, max_rows, max_bytes, max_binary, cut_at, rows
                 )
             if truncated:
                 cancel(cursor)  # ATTENTION: the server stops sending the rest
@@ -157,6 +157,7 @@ def _first_result_types(
 def take_rows(
     cursor: Any,
     description: Any,
+    reported: Sequence[str | None],
     max_rows: int,
     max_bytes: int,
     max_binary: int | None,
@@ -169,8 +170,16 @@ def take_rows(
     (into memory) only to be dropped; a first row alone over the cap is refused.
 
     Binary values shown cut are read whole (to `cut_at` bytes, the TEXTSIZE): past the
-    first row, a page also stops before its binary bytes read pass `cut_at`."""
-    row_size = odbc_types().row_sizer(description, max_binary)
+    first row, a page also stops before its binary bytes read pass `cut_at`.
+
+    Rows whose declared sizes (`reported`: the driver's type names) bound them so that
+    `max_rows` and one more fit in `max_bytes` are not measured: no cap can be met, and
+    the batches are the same (the bytes left never bind them)."""
+    bound = odbc_types().row_bound(description, reported)
+    if bound is not None and bound * (max_rows + 1) <= max_bytes:
+        row_size: Callable[[Sequence[Any]], int] = _unmeasured
+    else:
+        row_size = odbc_types().row_sizer(description, max_binary)
     binary = [i for i, entry in enumerate(description) if entry[1] in (bytes, bytearray)]
     size = read = 0
     while True:
@@ -195,6 +204,12 @@ def take_rows(
             size += this_size
             read += this_read
             rows.append(tuple(row))
+        if len(batch) < wanted:  # the driver said SQL_NO_DATA: the set ended, no fetch more
+            return False
+
+
+def _unmeasured(row: Sequence[Any]) -> int:
+    return 0
 
 
 def is_document(description: Sequence[Sequence[Any]]) -> bool:

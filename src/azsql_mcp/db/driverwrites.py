@@ -102,7 +102,7 @@ def _capped_set(
         rows = []  # what take_rows fills
         with error_context().rows_before(0, rows):
             truncated = take_rows(
-                cursor, description, max_rows, max_bytes, max_binary, cut_at, rows
+                cursor, description, reported, max_rows, max_bytes, max_binary, cut_at, rows
             )
             if truncated:  # the rest of the set goes unread, by query_timeout_s at most
                 skip(cursor, sys.maxsize, deadline)

@@ -36,11 +36,17 @@ def reported_types(cursor: Any) -> list[str | None]:
     hstmt = getattr(cursor, "hstmt", None)
     if col_attribute is None or hstmt is None:
         return [None] * count
-    buffer = ctypes.create_string_buffer(_NAME_BYTES)
+    # Every argument as the ctypes object of its C type (pyodbc's hstmt is a c_void_p),
+    # so ctypes converts none: declared argtypes cost a Python call per argument, seven
+    # a column, more than SQLColAttribute itself.
+    buffer = _NameBuffer()
     length = ctypes.c_short()
+    length_ref = ctypes.byref(length)
 
-    def attribute(column: int, field: int) -> str | None:
-        code = col_attribute(hstmt, column, field, buffer, _NAME_BYTES, ctypes.byref(length), None)
+    def attribute(column: int, field: ctypes.c_ushort) -> str | None:
+        code = col_attribute(
+            hstmt, ctypes.c_ushort(column), field, buffer, _BUFFER_LENGTH, length_ref, None
+        )
         ok = code in (0, 1) and 0 < length.value < _NAME_BYTES  # SQL_SUCCESS(_WITH_INFO)
         return buffer.value.decode("ascii", "replace").lower() if ok else None
 
@@ -48,9 +54,16 @@ def reported_types(cursor: Any) -> list[str | None]:
     for index, entry in enumerate(cursor.description):
         if entry[1] in _NAMED_BY_DESCRIPTION:
             continue  # a few microseconds a column: asked only where the name may differ
-        name = attribute(index + 1, _SQL_DESC_TYPE_NAME)
-        names[index] = attribute(index + 1, _SQL_CA_SS_UDT_TYPE_NAME) if name == "udt" else name
+        name = attribute(index + 1, _TYPE_NAME)
+        names[index] = attribute(index + 1, _UDT_TYPE_NAME) if name == "udt" else name
     return names
+
+
+# SQLColAttribute's arguments that are the same for every call, as their C types
+_TYPE_NAME = ctypes.c_ushort(_SQL_DESC_TYPE_NAME)
+_UDT_TYPE_NAME = ctypes.c_ushort(_SQL_CA_SS_UDT_TYPE_NAME)
+_BUFFER_LENGTH = ctypes.c_short(_NAME_BYTES)
+_NameBuffer = ctypes.c_char * _NAME_BYTES  # what create_string_buffer makes, without its checks
 
 
 # Python types whose description alone names the SQL type (sql_type_name): int by its
@@ -75,15 +88,10 @@ def _col_attribute() -> Any:
         function = library.SQLColAttribute
     except (OSError, AttributeError, ImportError):
         return None
-    function.argtypes = [
-        ctypes.c_void_p,  # SQLHSTMT
-        ctypes.c_ushort,  # column number
-        ctypes.c_ushort,  # field identifier
-        ctypes.c_void_p,  # character attribute
-        ctypes.c_short,  # its buffer's length
-        ctypes.POINTER(ctypes.c_short),  # the attribute's length
-        ctypes.c_void_p,  # numeric attribute (SQLLEN *), not asked for
-    ]
+    # No argtypes: reported_types passes each argument as its C type already, SQLHSTMT
+    # (c_void_p), column number and field identifier (c_ushort), character attribute
+    # (a char buffer), its buffer's length (c_short), the attribute's length (c_short *),
+    # numeric attribute (SQLLEN *, not asked for: None).
     function.restype = ctypes.c_short
     return function
 
@@ -96,8 +104,12 @@ def describe(
     """(name, SQL type) of each column, from cursor.description, the driver's own type
     names (reported_types) and the driver rows."""
     columns = []
+    first = rows[0] if rows else ()
     for index, entry in enumerate(description):
-        sample = next((row[index] for row in rows if row[index] is not None), None)
+        # the first row's value nearly always: a generator only past a NULL
+        sample = first[index] if first else None
+        if sample is None and len(rows) > 1:
+            sample = next((row[index] for row in rows if row[index] is not None), None)
         named = reported[index] if index < len(reported) else None
         columns.append((str(entry[0]), sql_type_name(entry, sample, named)))
     return columns
@@ -253,6 +265,31 @@ def row_sizer(
         return total
 
     return size
+
+
+# Text types whose values' length the column's size bounds (SQL Server's names)
+_BOUNDED_TEXT = frozenset({"char", "varchar", "nchar", "nvarchar"})
+
+
+def row_bound(description: Sequence[Sequence[Any]], reported: Sequence[str | None]) -> int | None:
+    """The most row_sizer can count for a row of this result, from its description and
+    the driver's type names (reported_types); None where a column's values are not
+    bounded so: (max) types, text, xml, binary, CLR types, sql_variant, the types of
+    output converters (uniqueidentifier, dates and times), columns the driver did not
+    name. A char(n) to nvarchar(n) value holds at most n characters (UTF-16 code units
+    or bytes of a code page), each at most 3 bytes as UTF-8 (a surrogate pair is two
+    units, 4 bytes)."""
+    bound = 0
+    for index, entry in enumerate(description):
+        if entry[1] in _FIXED_SIZE_TYPES:
+            bound += 8
+            continue
+        size = entry[3]
+        named = reported[index] if index < len(reported) else None
+        if named not in _BOUNDED_TEXT or not size or size > _SIZED[named]:
+            return None
+        bound += 3 * size + 2
+    return bound
 
 
 # ODBC's SQL types (sql.h, sqlucode.h) of the character types a parameter may be declared as
