@@ -9,6 +9,7 @@ drivers."""
 from __future__ import annotations
 
 from contextlib import closing
+from decimal import Decimal
 
 import pyodbc
 import pytest
@@ -71,3 +72,37 @@ def test_small_integers_keep_their_type_in_arithmetic(cursor: closing[pyodbc.Cur
             " SQL_VARIANT_PROPERTY(CAST(2 AS smallint) + CAST(3 AS tinyint), 'BaseType')"
         ).fetchone()
         assert tuple(row) == (200, "tinyint", "smallint")
+
+
+def test_a_whole_number_past_int_is_a_decimal_constant(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "int, bigint, smallint, and tinyint (Transact-SQL)": integer constants greater
+    than 2,147,483,647 are decimal, not bigint, so its example's second division keeps
+    its half; numeric of the digits (3000000000 is numeric(10, 0), and -2147483648 too:
+    the minus applies to 2147483648). Stored, compared and converted as SQL Server does."""
+    with cursor as cur:
+        row = cur.execute("SELECT 2147483647 / 2 AS Result1, 2147483649 / 2 AS Result2").fetchone()
+        assert row[0] == 1073741823 and row[1] == Decimal("1073741824.5")
+        row = cur.execute(
+            "SELECT 3000000000, -2147483648, 2147483647,"
+            " SQL_VARIANT_PROPERTY(3000000000, 'BaseType'),"
+            " SQL_VARIANT_PROPERTY(3000000000, 'Precision'), 3000000000 + 1"
+        ).fetchone()
+        assert tuple(row) == (
+            Decimal(3000000000),
+            Decimal(-2147483648),
+            2147483647,
+            "numeric",
+            10,
+            Decimal(3000000001),
+        )
+        described = [(d[1], d[4], d[5]) for d in cur.description]
+        assert described[:3] == [(Decimal, 10, 0), (Decimal, 10, 0), (int, 10, 0)]
+        assert described[5] == (Decimal, 11, 0)  # numeric(10, 0) + int: numeric(11, 0)
+        cur.execute("DROP TABLE IF EXISTS dbo.Wide")
+        cur.execute("CREATE TABLE dbo.Wide (B bigint, I int)")
+        cur.execute("INSERT INTO dbo.Wide VALUES (3000000000, -2147483648)")
+        assert cur.execute("SELECT I FROM dbo.Wide WHERE B = 3000000000").fetchval() == -(2**31)
+        with pytest.raises(pyodbc.Error, match=r"converting expression to data type int"):
+            cur.execute("INSERT INTO dbo.Wide VALUES (1, 3000000000)")
+        with pytest.raises(pyodbc.Error, match=r"converting numeric to data type int\."):
+            cur.execute("SELECT CAST(3000000000 AS int)").fetchall()

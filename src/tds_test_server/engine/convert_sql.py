@@ -15,7 +15,7 @@ from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
 from .json_read import json_read_type
-from .result_types import ARITHMETIC_OPERATORS, arithmetic, replicate_type
+from .result_types import ARITHMETIC_OPERATORS, arithmetic, number_literal_type, replicate_type
 from .sql_types import UnknownType, parse_type
 from .variable_types import SCALE_SUFFIX, declared, variable_name
 
@@ -167,13 +167,7 @@ def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
 def _literal_type(node: exp.Literal) -> ColumnType:
     if node.is_string:
         return ColumnType("varchar")
-    text = node.name.lower()
-    if "e" in text:
-        return ColumnType("float")
-    if "." in text:  # a numeric of the digits written: 1.50 is numeric(3, 2)
-        whole, _, fraction = text.lstrip("+-").partition(".")
-        return ColumnType("numeric", precision=max(len(whole + fraction), 1), scale=len(fraction))
-    return ColumnType("int")
+    return number_literal_type(node.name)
 
 
 def _type_of(to: exp.Expression) -> ColumnType | None:

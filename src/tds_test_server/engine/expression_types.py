@@ -19,6 +19,7 @@ from .result_types import (
     ARITHMETIC_OPERATORS,
     arithmetic,
     concatenation,
+    number_literal_type,
     power_type,
     replace_type,
     replicate_type,
@@ -144,13 +145,7 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
     if isinstance(node, exp.Literal):
         if node.is_string:
             return ColumnType("varchar", max(len(node.name), 1))
-        if "." in node.name or "e" in node.name.lower():
-            if "e" in node.name.lower():
-                return ColumnType("float")
-            digits = node.name.lstrip("-+")
-            whole, _, frac = digits.partition(".")
-            return ColumnType("numeric", precision=max(len(whole + frac), 1), scale=len(frac))
-        return ColumnType("int") if abs(int(node.name)) < 2**31 else ColumnType("bigint")
+        return number_literal_type(node.name)
     operator = ARITHMETIC_OPERATORS.get(type(node))
     if operator is not None:
         left, right = expression_type(node.this), expression_type(node.expression)

@@ -66,6 +66,22 @@ _STRINGS = ("char", "varchar", "nchar", "nvarchar")
 _MAX_PRECISION = 38
 
 
+def number_literal_type(text: str) -> ColumnType:
+    """A number constant's type: float with an exponent, numeric of the digits written
+    with a point (1.50 is numeric(3, 2)), int, and past int's range a decimal constant
+    ("int, bigint, smallint, and tinyint (Transact-SQL)": "Integer constants greater
+    than 2,147,483,647 are converted to the decimal data type, not the bigint data
+    type"), numeric of its digits (3000000000 is numeric(10, 0); so is -2147483648, the
+    minus applied to 2147483648)."""
+    digits = text.lower().lstrip("+-")
+    if "e" in digits:
+        return ColumnType("float")
+    whole, point, fraction = digits.partition(".")
+    if not point and int(whole) < 2**31:
+        return ColumnType("int")
+    return ColumnType("numeric", precision=max(len(whole + fraction), 1), scale=len(fraction))
+
+
 def precedence(a: ColumnType, b: ColumnType) -> ColumnType:
     """The operand whose type wins by data type precedence."""
     return a if _RANK.get(a.name, 0) >= _RANK.get(b.name, 0) else b

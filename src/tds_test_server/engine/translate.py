@@ -687,6 +687,11 @@ def _unit(node: exp.Expression) -> exp.Literal:
     return exp.Literal.string((unit.name if unit is not None else "DAY").upper())
 
 
+def _wide_whole(text: str) -> bool:
+    """A whole number written past int's range (number_literal_type: a decimal constant)."""
+    return text.isdigit() and int(text) >= 2**31
+
+
 def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
     """T-SQL semantics SQLite lacks: one node at a time."""
     clr = rewrite_clr(node)
@@ -716,6 +721,10 @@ def _rewrite_node(node: exp.Expr, params: set[str]) -> exp.Expression | None:
         return _fn("SYSDATETIMEOFFSET")
     if isinstance(node, exp.Uuid):
         return _fn("NEWID")
+    if isinstance(node, exp.Literal) and not node.is_string and _wide_whole(node.name):
+        # a decimal constant (number_literal_type): SQLite would divide it as an integer
+        whole = exp.DataType.build(f"numeric({len(node.name)}, 0)")
+        return cast_call(exp.Cast(this=node.copy(), to=whole))
     if isinstance(node, exp.Div):
         return _fn("TSQL_DIV", node.this, node.expression)
     if isinstance(node, exp.Mod):
