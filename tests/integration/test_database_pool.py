@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastmcp import Client
+from waiting import wait_until
 
 from azsql_mcp import DatabaseError, DatabaseUnavailable, Limits, Security, SourceSettings
 from azsql_mcp.db.database import SourceDatabase
@@ -67,14 +67,6 @@ def make_db(
 
 def retries(source: str) -> float:
     return REGISTRY.get_sample_value("azsql_mcp_db_retries_total", {"source": source}) or 0.0
-
-
-async def wait_until(predicate: Any, timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def probes(server: ThreadedTdsServer, since: int) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from azure.core.credentials import AccessToken as AzureAccessToken
+from waiting import wait_until
 
 from azsql_mcp import (
     DatabaseError,
@@ -85,14 +86,6 @@ def retries(source: str) -> float:
 
 def source_up(source: str) -> float | None:
     return REGISTRY.get_sample_value("azsql_mcp_source_up", {"source": source})
-
-
-async def wait_until(predicate: Any, timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_40613_on_the_next_two_logins_is_ridden_out(server: ThreadedTdsServer) -> None:

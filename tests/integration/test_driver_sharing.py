@@ -6,12 +6,12 @@ import asyncio
 import logging
 import os
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from waiting import wait_until
 
 from azsql_mcp import Limits, Security, SourceSettings, metrics
 from azsql_mcp.db.database import SourceDatabase
@@ -44,14 +44,6 @@ def make_db(
     return SourceDatabase(
         name, source, Security(), Limits(), SqlLogin(source), tuning=QUIET, drivers=drivers
     )
-
-
-async def wait_until(predicate: Any, timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_sources_share_a_driver_process_up_to_the_limit(

@@ -4,10 +4,10 @@ server as ATTENTION at once, leaving the pool's connection usable."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from waiting import wait_until
 
 from azsql_mcp.metrics import REGISTRY
 from tds_test_server import Fault, ThreadedTdsServer
@@ -16,6 +16,8 @@ QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
 # The query a test holds up: the delay matches its text alone, never a statement the
 # source sends of its own (a background probe's SELECT 1 or collation question).
 HELD = "SELECT TOP 2 CustomerID AS HeldUp FROM SalesLT.Customer ORDER BY CustomerID"
+# what the test waits for: a loaded machine's login and call, many times over
+WAIT_S = 60
 
 
 @pytest.fixture
@@ -23,17 +25,6 @@ def slow(tds_server: ThreadedTdsServer):
     tds_server.clear_faults()
     yield lambda seconds: tds_server.add_fault(Fault.parse(f"delay:{seconds}@query:1~HeldUp"))
     tds_server.clear_faults()
-
-
-async def until(check: Callable[[], bool], what: str) -> None:
-    """Polls `check` on the event loop; fails after 60 s (a loaded machine's login and
-    call, many times over)."""
-    try:
-        async with asyncio.timeout(60):
-            while not check():
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"not within 60 s: {what}") from None
 
 
 def in_use(source: str) -> float | None:
@@ -68,14 +59,14 @@ async def test_a_cancelled_call_sends_attention_and_frees_the_connection(
     call: asyncio.Task[Any] = asyncio.create_task(
         mcp_client.call_tool("read_data", {"query": HELD})
     )
-    await until(lambda: not tds_server.faults.faults, "the query reached the server")
+    await wait_until(lambda: not tds_server.faults.faults, WAIT_S, "the query reached the server")
     call.cancel()  # the client sends notifications/cancelled
     with pytest.raises(asyncio.CancelledError):
         await call
-    await until(lambda: tds_server.record.attentions > attentions, "an ATTENTION")
+    await wait_until(lambda: tds_server.record.attentions > attentions, WAIT_S, "an ATTENTION")
     assert tds_server.record.attentions == attentions + 1
     # the driver has read the ATTENTION's answer: the connection is back in the pool
-    await until(lambda: in_use("main") == 0, "the connection back in the pool")
+    await wait_until(lambda: in_use("main") == 0, WAIT_S, "the connection back in the pool")
     # the next call runs at once on the same connection: no new login
     result = await mcp_client.call_tool("read_data", {"query": QUERY})
     assert result.structured_content["row_count"] == 2
