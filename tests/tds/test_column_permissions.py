@@ -15,7 +15,7 @@ from typing import Any
 
 import pyodbc
 import pytest
-from wire_logins import connector, scalar
+from wire_logins import connector, scalar, set_up
 
 from tds_test_server import ThreadedTdsServer
 
@@ -52,9 +52,7 @@ def server() -> Iterator[ThreadedTdsServer]:
     with ThreadedTdsServer(
         sample=True, logins=[f"narrow:{PASSWORD}", f"other:{PASSWORD}", f"spare:{PASSWORD}"]
     ) as server:
-        with connect(server, "freetds") as admin:
-            for statement in SETUP:
-                admin.cursor().execute(statement)
+        set_up(server, SETUP)
         yield server
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pyodbc
 import pytest
-from wire_logins import connector, rows
+from wire_logins import connector, rows, set_up
 
 from tds_test_server import ThreadedTdsServer
 
@@ -30,9 +30,7 @@ SETUP = [
 @pytest.fixture(scope="module")
 def server() -> Iterator[ThreadedTdsServer]:
     with ThreadedTdsServer(sample=False) as server:
-        with connect(server, "freetds") as admin:
-            for statement in SETUP:
-                admin.cursor().execute(statement)
+        set_up(server, SETUP)
         yield server
 
 

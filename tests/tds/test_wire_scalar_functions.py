@@ -15,7 +15,7 @@ from pathlib import Path
 import pyodbc
 import pytest
 from engine_helpers import run
-from wire_logins import connector, rows, scalar
+from wire_logins import connector, rows, scalar, set_up
 
 from tds_test_server import ThreadedTdsServer
 from tds_test_server.engine.engine import Engine
@@ -83,9 +83,7 @@ END""",
 @pytest.fixture(scope="module")
 def server() -> Iterator[ThreadedTdsServer]:
     with ThreadedTdsServer(sample=False, logins=[f"reader:{PASSWORD}"]) as server:
-        with connect(server, "freetds") as admin:
-            for statement in SETUP:
-                admin.cursor().execute(statement)
+        set_up(server, SETUP)
         yield server
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pyodbc
 import pytest
-from wire_logins import connector, rows, scalar
+from wire_logins import connector, rows, scalar, set_up
 
 from tds_test_server import ThreadedTdsServer
 
@@ -46,9 +46,7 @@ RETURN SELECT i.Id FROM dbo.ItemsFrom(@MinId, DEFAULT) AS i""",
 def server() -> Iterator[ThreadedTdsServer]:
     logins = [f"{name}:{PASSWORD}" for name in ("reader", "chained", "denied")]
     with ThreadedTdsServer(sample=True, logins=logins) as server:
-        with connect(server, "freetds") as admin:
-            for statement in SETUP:
-                admin.cursor().execute(statement)
+        set_up(server, SETUP)
         yield server
 
 

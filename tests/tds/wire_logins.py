@@ -29,6 +29,14 @@ def connector(password: str) -> Connect:
     return connect
 
 
+def set_up(server: ThreadedTdsServer, statements: list[str]) -> None:
+    """Run a test module's setup as the privileged login, each statement its own batch."""
+    odbc = server.odbc_connection_string(driver="freetds")
+    with closing(pyodbc.connect(odbc, autocommit=True, timeout=10)) as admin:
+        for statement in statements:
+            admin.cursor().execute(statement)
+
+
 def scalar(cnxn: pyodbc.Connection, sql: str) -> Any:
     return cnxn.cursor().execute(sql).fetchone()[0]
 
