@@ -171,21 +171,24 @@ async def test_a_sources_reason_on_health_and_the_console(azsql_config: dict[str
     assert "the tables; list_orders lists them" in page
 
 
-def noting_plugin() -> types.ModuleType:
-    module = types.ModuleType("noting_tools")
+def tools_plugin(name: str, *tools: Any) -> types.ModuleType:
+    """A plugin module that registers `tools`."""
+    module = types.ModuleType(name)
 
     @hookimpl
-    def register_tools(register: Any, config: Any) -> None:
-        async def noted(ctx: ToolContext) -> str:
-            """Tell the client something, as the database layer does (a source down)."""
-            tools = advice("list_orders", "; list_orders lists them")
-            notice("warning", "the tables" + tools + advice("read_data", "; read_data reads them"))
-            return "done"
-
-        register(noted)
+    def register_tools(register: Any) -> None:
+        for tool in tools:
+            register(tool)
 
     module.register_tools = register_tools  # type: ignore[attr-defined]
     return module
+
+
+async def noted(ctx: ToolContext) -> str:
+    """Tell the client something, as the database layer does (a source down)."""
+    tools = advice("list_orders", "; list_orders lists them")
+    notice("warning", "the tables" + tools + advice("read_data", "; read_data reads them"))
+    return "done"
 
 
 async def test_a_notice_to_the_client_names_no_tool_it_lacks(make_azsql_server) -> None:
@@ -197,7 +200,8 @@ async def test_a_notice_to_the_client_names_no_tool_it_lacks(make_azsql_server) 
         got.append(str(message.data.get("msg")))
 
     server = make_azsql_server(
-        plugins={"noting": noting_plugin()}, config={"plugins": {"enabled": ["builtin_tools"]}}
+        plugins={"noting": tools_plugin("noting_tools", noted)},
+        config={"plugins": {"enabled": ["builtin_tools"]}},
     )
     async with Client(server, log_handler=on_log) as client:
         await client.call_tool("noted", {})
@@ -208,17 +212,6 @@ async def reporting(ctx: ToolContext) -> str:
     """Reports progress with advice in its message."""
     await ctx.report_progress(1, 2, advice("read_data", "read_data reads them", "reading"))
     return "done"
-
-
-def reporting_plugin() -> types.ModuleType:
-    module = types.ModuleType("reporting")
-
-    @hookimpl
-    def register_tools(register: Any) -> None:
-        register(reporting)
-
-    module.register_tools = register_tools  # type: ignore[attr-defined]
-    return module
 
 
 @pytest.mark.parametrize("off", [(), ("read_data",)])
@@ -232,7 +225,9 @@ async def test_a_progress_message_names_no_tool_the_caller_lacks(make_azsql_serv
 
     builtin = {"enabled": ["builtin_tools"], "builtin_tools": {"disabled_tools": list(off)}}
     config = {"plugins": builtin}
-    server = make_azsql_server(plugins={"reporting": reporting_plugin()}, config=config)
+    server = make_azsql_server(
+        plugins={"reporting": tools_plugin("reporting", reporting)}, config=config
+    )
     async with Client(server) as client:
         await client.call_tool("reporting", {}, progress_handler=on_progress)
     assert got == ["reading" if off else "read_data reads them"], got
