@@ -282,6 +282,15 @@ class DatabaseError(Exception):
         again.args = (message,)
         return again
 
+    def numbered(self) -> str:
+        """The message with SQL Server's error number, as a tool error tells it: a
+        message that says the number already ("transient error 40613") is not told it
+        twice, and a name holding its digits ('dbo.Orders208') is no mention of it."""
+        text = str(self)
+        if self.number is not None and not re.search(rf"\b{self.number}\b", text):
+            text += f" (SQL Server error {self.number})"
+        return text
+
 
 class WorkRefused(DatabaseError):
     """A limit or rule stopped work the database had begun (more rows changed than

@@ -224,3 +224,18 @@ async def test_database_troubleshooting_tells_what_one_refused_read_leaves(
         assert "list_long_running_queries" not in text and "explain_query" not in text
     else:
         assert "Login azsql_test: VIEW SERVER PERFORMANCE STATE yes, SHOWPLAN yes" in text
+
+
+async def test_a_fact_that_could_not_be_read_names_sql_servers_error_number(mcp_client, tds_server):
+    """SQL Server's text for a refusal or a deadlock does not say its number; the fact
+    does, as a tool error would, so the reader can look it up."""
+    from tds_test_server.faults import Fault
+
+    await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")  # pool open
+    tds_server.add_fault(Fault.parse("error:1205@query:20~sys.database_files"))
+    try:
+        text = await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")
+    finally:
+        tds_server.clear_faults()
+    assert "The server's properties could not be read: Transaction (Process ID" in text
+    assert "Rerun the transaction. (SQL Server error 1205)" in text

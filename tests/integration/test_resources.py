@@ -146,6 +146,19 @@ async def test_status(mcp_client):
     assert data["database"]["database_name"]
 
 
+async def test_status_names_the_error_number_its_text_does_not(mcp_client, tds_server):
+    """SQL Server's deadlock text does not say 1205: `error` does, as a tool error would."""
+    from tds_test_server.faults import Fault
+
+    await mcp_client.read_resource("database://status")  # the pool is open
+    tds_server.add_fault(Fault.parse("error:1205@query:20~sys.database_files"))
+    try:
+        data = json.loads(text_of(await mcp_client.read_resource("database://status")))
+    finally:
+        tds_server.clear_faults()
+    assert data["error"].endswith("Rerun the transaction. (SQL Server error 1205)"), data
+
+
 async def test_status_says_a_probe_that_timed_out_is_busy_not_down(
     make_azsql_server, tds_server, first_probe
 ):

@@ -190,6 +190,22 @@ async def test_health_check_says_permissions_it_could_not_read(mcp_client, tds_s
     assert "list_long_running_queries may fail" in text and "permissions unknown" not in text
 
 
+async def test_health_check_names_the_error_number_its_text_does_not(mcp_client, tds_server):
+    """SQL Server's deadlock text does not say 1205: `error` does, as a tool error would."""
+    from tds_test_server.faults import Fault
+
+    await call(mcp_client, "health_check")  # the pool is open
+    tds_server.add_fault(Fault.parse("error:1205@query:20~HAS_PERMS_BY_NAME"))
+    try:
+        result = await call(mcp_client, "health_check")
+    finally:
+        tds_server.clear_faults()
+    error = result.structured_content["error"]
+    assert error.startswith("Transaction (Process ID") and error.endswith(
+        "Rerun the transaction. (SQL Server error 1205)"
+    ), error
+
+
 async def test_list_long_running_queries(mcp_client, azsql_principal, tds_server, tds_password):
     """Another session's WAITFOR is listed, or the tool says which permission it lacks:
     never "no queries running" when it cannot see other sessions."""

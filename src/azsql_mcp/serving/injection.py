@@ -137,7 +137,7 @@ def inject(
             # naming nothing is no server error
             raise ResourceNotFound(await _advised(str(exc)), log_level=logging.INFO) from exc
         except DatabaseError as exc:
-            message = await _advised(_database_message(exc))
+            message = await _advised(exc.numbered())
             raise error(message, log_level=_log_level(exc)) from exc
         except FastMCPError as exc:
             # an error raised on purpose: the caller's to fix, not the server's
@@ -272,15 +272,6 @@ def _log_level(exc: DatabaseError) -> int:
     if isinstance(exc, AuthError) or (exc.transient and not isinstance(exc, DatabaseUnavailable)):
         return logging.WARNING
     return logging.INFO
-
-
-def _database_message(exc: DatabaseError) -> str:
-    text = str(exc)
-    # a text that says the number already ("transient error 40613") is not told it twice;
-    # a name holding its digits ('dbo.Orders208') is no mention of it
-    if exc.number is not None and not re.search(rf"\b{exc.number}\b", text):
-        text += f" (SQL Server error {exc.number})"
-    return text
 
 
 class _ContextBuilder:

@@ -178,7 +178,7 @@ async def analyze_performance(
         ):
             next_steps = WITHOUT_PLAN
             e = DatabaseError(denied)
-        facts = f"(the estimated plan could not be obtained: {e})"
+        facts = f"(the estimated plan could not be obtained: {e.numbered()})"
     except catalog.CatalogError as e:
         facts = f"(the estimated plan could not be obtained: {e})"
     return (
@@ -272,7 +272,7 @@ async def database_troubleshooting(
     try:
         facts.append(f"Connection round trip: {await ctx.db.ping():.1f} ms")
     except DatabaseError as e:
-        facts.append(f"The database could not be queried: {e}")
+        facts.append(f"The database could not be queried: {e.numbered()}")
     else:
         info = await _fact(facts, "The server's properties", catalog.database_info(ctx.db))
         if info is not None:
@@ -339,7 +339,7 @@ async def _fact(facts: list[str], what: str, read: Awaitable[T]) -> T | None:
     try:
         return await read
     except DatabaseError as e:
-        facts.append(f"{what} could not be read: {e}")
+        facts.append(f"{what} could not be read: {e.numbered()}")
         return None
 
 

@@ -117,7 +117,7 @@ async def status_json(ctx: ToolContext) -> str:
     except DatabaseError as e:
         busy = catalog.busy_reason(e, ctx.db.limits.query_timeout_s)
         status = "busy" if busy else status
-        error = await render_advice(busy or str(e), ctx.may_call)  # a JSON value's text
+        error = await render_advice(busy or e.numbered(), ctx.may_call)  # a JSON value's text
     return Status(
         source=ctx.source,
         connected=status != "not connected",

@@ -115,7 +115,7 @@ async def health_check(ctx: ToolContext) -> ToolResult:
     except DatabaseError as e:
         busy = catalog.busy_reason(e, ctx.db.limits.query_timeout_s)
         status = "busy" if busy else status
-        error = busy or str(e)
+        error = busy or e.numbered()
     # the structured result's texts are data to the boundary: their advice is said here
     notes = _permission_notes(grants, state, unmask, writable=not ctx.db.security.read_only)
     health = HealthResult(
