@@ -304,7 +304,7 @@ async def _not_selectable(db: Database, params: dict[str, Any]) -> tuple[set[tup
         # an outage is logged by the source itself, once: not again for every read
         level = logging.INFO if isinstance(exc, DatabaseUnavailable) else logging.WARNING
         log.log(level, "columns the user may not SELECT were not checked: %s", exc)
-        return set(), str(exc)
+        return set(), exc.numbered()
     return {(r["object_id"], r["column_name"]) for r in rows}, ""
 
 

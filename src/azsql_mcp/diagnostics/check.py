@@ -168,7 +168,7 @@ async def _check_tools(
         seen = [(tool, proc) for tool, proc in procedures if tool not in unseen]
         unrunnable = await execute_missing_lines(db, seen)
     except DatabaseError as exc:
-        report.fail(step, CheckFailed(f"could not read the catalog: {exc}"))
+        report.fail(step, CheckFailed(f"could not read the catalog: {exc.numbered()}"))
         return "failed"
     finally:
         await db.close()
