@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         shown_reference,
         string_sql_type,
     )
+    from azsql_mcp.logredaction import LogRedaction
 
 __all__ = [
     "ADMIN_SCOPE",
@@ -73,6 +74,7 @@ __all__ = [
     "DatabaseError",
     "DatabaseUnavailable",
     "Limits",
+    "LogRedaction",
     "PluginError",
     "PluginInfo",
     "PluginWarning",
@@ -106,13 +108,17 @@ __all__ = [
 if not TYPE_CHECKING:  # hidden from type checkers, which would let any name through it
 
     def __getattr__(name: str) -> object:
-        """Every public name not defined above comes from ``azsql_mcp.api``, imported on
-        the first use of one; kept here so later uses skip this function."""
+        """Every public name not defined above comes from ``azsql_mcp.api`` (LogRedaction
+        from ``azsql_mcp.logredaction``, which uses the api's advice), imported on the
+        first use of one; kept here so later uses skip this function."""
         if name not in __all__:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from azsql_mcp import api
+        if name == "LogRedaction":
+            from azsql_mcp import logredaction as home
+        else:
+            from azsql_mcp import api as home
 
-        value = getattr(api, name)
+        value = getattr(home, name)
         globals()[name] = value
         return value
 

@@ -180,13 +180,21 @@ def test_the_wait_for_finder_finds_it() -> None:
 
 # The public API's own modules, and the internals they may name: the JSON rules (shared
 # with the driver process), the fence's marker (shared with the wording of the database's
-# errors), the version, and the core behind build_server.
-PUBLIC_FILES = ["__init__.py", "api.py", "values.py", "version.py", "embedding.py"]
+# errors), the version, the core behind build_server, and the log filter (LogRedaction).
+PUBLIC_FILES = [
+    "__init__.py",
+    "api.py",
+    "values.py",
+    "version.py",
+    "embedding.py",
+    "logredaction.py",
+]
 PUBLIC_MAY_USE = {
     "azsql_mcp.db.jsonvalues",
     "azsql_mcp.db.fence_marker",
     "azsql_mcp.version",
     "azsql_mcp.embedding",
+    "azsql_mcp.logredaction",
     "azsql_mcp.core.assembly",
     "azsql_mcp.core.config",
 }

@@ -19,9 +19,9 @@ from azsql_mcp.core.assembly import build_app
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.core.configsources import unread_seed_variables
 from azsql_mcp.core.settingtables import LoggingSettings
+from azsql_mcp.logredaction import LogRedaction
 from azsql_mcp.serving.banner import banner
 from azsql_mcp.serving.logsetup import JsonFormatter, log_format, setup_logging
-from azsql_mcp.serving.redact import RedactingFormatter
 from azsql_mcp.serving.routes import health_report
 
 SOURCE = {"server": "db.example.net", "database": "sales", "username": "u", "password": "p"}
@@ -187,9 +187,9 @@ def test_access_log_is_off_unless_asked() -> None:
     saved = root.handlers[:], root.level
     try:
         setup_logging(LoggingSettings(format="json"))
-        formatter = root.handlers[0].formatter
-        assert isinstance(formatter, RedactingFormatter)
-        assert isinstance(formatter.inner, JsonFormatter)
+        (handler,) = root.handlers
+        assert isinstance(handler.formatter, JsonFormatter)
+        assert any(isinstance(f, LogRedaction) for f in handler.filters)
         assert not logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO)
         setup_logging(LoggingSettings(access_log=True))
         assert logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO)

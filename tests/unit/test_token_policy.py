@@ -13,10 +13,10 @@ from pydantic import ValidationError
 
 from azsql_mcp.api import ConfigError
 from azsql_mcp.core.settingtables import AuthSettings, LoggingSettings, ServerSettings
+from azsql_mcp.logredaction import redact_query, redact_text
 from azsql_mcp.serving.clientauth import build_auth_provider
 from azsql_mcp.serving.jwtclaims import ClaimPolicy
 from azsql_mcp.serving.logsetup import setup_logging
-from azsql_mcp.serving.redact import redact_query, redact_text
 
 NOW = 1_900_000_000
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZ2VudCJ9.c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ"

@@ -13,10 +13,10 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from azsql_mcp.api import DatabaseError, plain_advice
+from azsql_mcp.api import DatabaseError
 from azsql_mcp.core.settingtables import LoggingSettings
+from azsql_mcp.logredaction import STANDARD_ATTRIBUTES, LogRedaction
 from azsql_mcp.serving.callrecord import CURRENT_CALL
-from azsql_mcp.serving.redact import AccessLogQueries, RedactingFormatter
 
 FASTMCP_HANDLERS = "fastmcp.server.mixins.mcp_operations"
 # Loggers whose records below the level given are written only at DEBUG: azure-core's
@@ -29,8 +29,6 @@ DEBUG_ONLY = {
     "azure.identity": logging.ERROR,
     "mcp.server.streamable_http": logging.WARNING,
 }
-# Attributes every LogRecord has; anything else was passed as `extra=` and is kept.
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -46,8 +44,8 @@ class JsonFormatter(logging.Formatter):
         if self.with_pid:
             entry["pid"] = record.process
         entry |= {"logger": record.name, "message": record.getMessage()}
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
-        if record.exc_info:  # as PlainAdvice left it, else formatted here
+        entry.update({k: v for k, v in vars(record).items() if k not in STANDARD_ATTRIBUTES})
+        if record.exc_info:  # as LogRedaction left it, masked
             entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
@@ -80,35 +78,6 @@ def quiet_routine_errors() -> None:
     logger = logging.getLogger(FASTMCP_SERVER)
     if not any(isinstance(f, RoutineErrors) for f in logger.filters):
         logger.addFilter(RoutineErrors())
-
-
-class PlainAdvice(logging.Filter):
-    """A record's message and traceback with their advice (azsql_mcp.advice) as the
-    operator reads it, every tool offered (the console and `azsql-mcp check` read it so
-    too): its own words, never its markers. A client's errors are rendered for it on the
-    way out, but a log line can hold what was raised before that (a plugin's exception
-    FastMCP logs with its traceback, a cause in a chain)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a record whose args do not fit: logging reports it itself
-            return True
-        plain = _for_operator(message)
-        if plain != message:
-            record.msg, record.args = plain, None
-        if record.exc_info and not record.exc_text:  # formatted once, as Formatter caches it
-            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = _for_operator(record.exc_text)
-        return True
-
-
-_TRACEBACKS = logging.Formatter()
-
-
-def _for_operator(text: str) -> str:
-    return plain_advice(text, lambda tool: True)
 
 
 # Longest message a record keeps: a message may carry a client's text (a resource URI's
@@ -178,11 +147,11 @@ def setup_logging(settings: LoggingSettings, *, with_pid: bool = False) -> None:
     else:
         pid = "[%(process)d] " if with_pid else ""
         inner = logging.Formatter(f"%(asctime)s %(levelname)-7s {pid}%(message)s", "%H:%M:%S")
-    # No credential in any line, whoever logs it (serving/redact.py).
-    handler.setFormatter(RedactingFormatter(inner))
-    handler.addFilter(AccessLogQueries())
+    handler.setFormatter(inner)
+    # No credential nor advice marker in any line, whoever logs it: the filter an
+    # embedding application puts on its own handlers (azsql_mcp/logredaction.py).
+    handler.addFilter(LogRedaction())
     handler.addFilter(CallIds())
-    handler.addFilter(PlainAdvice())
     handler.addFilter(InertMessages(escape=not handler.json))  # after what rewrites them
     root = logging.getLogger()
     for old in root.handlers[:]:
