@@ -57,6 +57,7 @@ from .replicate import rewrite_replicates
 from .scalar_subqueries import rewrite_scalar_subqueries
 from .sequences import rewrite_next_value
 from .sort_keys import mark_column_keys
+from .sql_types import type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
 from .string_stores import store_strings
@@ -480,7 +481,7 @@ class Translator:
                 out.append(OutputColumn(proj.alias_or_name, None, arithmetic=inner))
                 continue
             derived = _derived_type(root, inner) if isinstance(inner, exp.Column) else None
-            typed = derived or call_type(inner, self.catalog) or expression_type(inner)
+            typed = derived or call_type(inner, self.catalog) or _scoped_type(root, inner)
             out.append(OutputColumn(proj.alias_or_name, typed))
         return tuple(out)
 
@@ -573,8 +574,26 @@ def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> Colum
             inner = proj.this if isinstance(proj, exp.Alias) else proj
             if isinstance(inner, exp.Column):
                 return _derived_type(source, inner, depth + 1)
-            return expression_type(inner)
+            return _scoped_type(source, inner, depth + 1)
     return None
+
+
+def _scoped_type(scope: Scope | None, node: exp.Expr, depth: int = 0) -> ColumnType | None:
+    """expression_type of a projection whose derived table's columns first take the type
+    their table gives them: sqlglot leaves a VALUES or literal column a length-less
+    varchar, where UPPER(t.s) of a VALUES ('ab') column is SQL Server's varchar(2)."""
+    if scope is not None and depth <= 8:
+        for col in node.find_all(exp.Column):
+            if col.find_ancestor(exp.Select) is not scope.expression:
+                continue  # a subquery's column, of another scope
+            found = _derived_type(scope, col, depth)
+            if found is None:
+                continue
+            try:
+                col.type = exp.DataType.build(type_text(found), dialect="tsql")
+            except (SqlglotError, ValueError):  # a type sqlglot does not know (sql_variant)
+                continue
+    return expression_type(node)
 
 
 def _named(select: exp.Select) -> exp.Select:
