@@ -276,8 +276,9 @@ def variable_arithmetic_type(
 ) -> ColumnType | None:
     """The type of arithmetic on @variables (a statement's parameters among them), once
     their declared types are known: `@p + 1` of a numeric(2,1) @p is numeric(3,1), by
-    the same rules as for columns. None where a variable's type is unknown or the result
-    is no number (the values' type is used then)."""
+    the same rules as for columns, and `@d + 1.25` of a datetime @d is datetime (days
+    added, date_arithmetic.py). None where a variable's type is unknown or the result is
+    no number or datetime (the values' type is used then)."""
     typed = node.copy()
     for param in list(typed.find_all(exp.Parameter)):
         name = variable_name(param)
@@ -295,7 +296,7 @@ def variable_arithmetic_type(
     return result if result is not None and result.name in _NUMBER_RESULTS else None
 
 
-_NUMBER_RESULTS = (*NUMBER_TYPES, *MONEY_TYPES)
+_NUMBER_RESULTS = (*NUMBER_TYPES, *MONEY_TYPES, "datetime", "smalldatetime")
 
 
 def datatype_to_column(dt: exp.DataType | None) -> ColumnType | None:
