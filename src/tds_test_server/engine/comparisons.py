@@ -55,7 +55,7 @@ from .result_types import ARITHMETIC_OPERATORS, precedence
 from .sql_types import DATE_TYPES
 from .temporal import format_datetime, seventh_digit
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
-from .variable_types import SCALE_SUFFIX, declared, variable_name
+from .variable_types import SCALE_SUFFIX, STRING_VARIABLES, declared, variable_name
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _ARITHMETIC = tuple(ARITHMETIC_OPERATORS)
@@ -168,15 +168,19 @@ def _wrap_beside_variable(group: list[tuple[exp.Expression, ColumnType | None]])
     `Name = @n`), with no operand of another known type: they convert to the variable's
     type, which is known only when the statement runs, so its name is the call's target
     (comparand leaves them where it is a string type). A string column too, as SQL
-    Server converts it where the variable is a number (Msg 245 for a row that is none),
-    though the call hides the column's index from `Name = ?`. Two variables (`@s = @n`)
-    each take the other's type: only a string beside a number or date converts."""
+    Server converts it where the variable is a number (Msg 245 for a row that is none);
+    where the variable is known to be a string when the statement is translated
+    (STRING_VARIABLES) the column is left alone, as the call would hide its index from
+    `Name = @name`. Two variables (`@s = @n`) each take the other's type: only a string
+    beside a number or date converts."""
     names = [name for operand, _ in group if (name := variable_name(operand)) is not None]
     if any(t is not None and t.name not in _STRINGS for _, t in group):
         return
     if len(set(names)) == 1:
         (name,) = set(names)
         for operand, found in group:
+            if isinstance(operand, exp.Column) and name in STRING_VARIABLES.get():
+                continue  # compared as text, as SQLite does, by the column's index
             if found is not None:
                 _wrap_as_variable(operand, found.name, name)
     elif len(names) == len(group) == 2:

@@ -78,7 +78,7 @@ from .tvf import (
 from .unknown_functions import check_unknown_calls
 from .user_function_calls import call_type, rewrite_user_functions
 from .values_alias import rewrite_values_aliases, values_type
-from .variable_types import declared_in
+from .variable_types import STRING_VARIABLES, declared_in
 from .variant_property import rewrite_variant_properties
 
 E = TypeVar("E", bound=exp.Expr)
@@ -163,21 +163,28 @@ class Translator:
     def __init__(self, catalog: Catalog, edition: Edition = SQL_SERVER_2022, size: int = 4096):
         self.catalog = catalog
         self.edition = edition
-        self._cache: OrderedDict[tuple[str, str, int, str, TempSignature], Query] = OrderedDict()
+        self._cache: OrderedDict[
+            tuple[str, str, int, str, TempSignature, frozenset[str]], Query
+        ] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def translate(self, text: str, database: str) -> Query:
+    def translate(self, text: str, database: str, strings: frozenset[str] = frozenset()) -> Query:
+        """`strings`: the variables known to be of a string type (STRING_VARIABLES)."""
         # SET DATEFORMAT decides how a date literal is stored (date_literals), and the
         # session's #tables' types what an INSERT into one stores
         order, temps = DATE_ORDER.get(), temp_signature(text)
-        key = (text, database.casefold(), self.catalog.generation, order, temps)
+        key = (text, database.casefold(), self.catalog.generation, order, temps, strings)
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-        query = self._translate(text, database)
+        token = STRING_VARIABLES.set(strings)
+        try:
+            query = self._translate(text, database)
+        finally:
+            STRING_VARIABLES.reset(token)
         with self._lock:
             self._cache[key] = query
             if len(self._cache) > self._size:
