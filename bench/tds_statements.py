@@ -58,6 +58,10 @@ STATEMENTS = {
     "alias ORDER BY": (
         "SELECT TOP (100) LastName + N', ' + FirstName AS n FROM SalesLT.Customer ORDER BY n"
     ),
+    "text column = @variable": (  # compared as text, by the column's index (comparisons.py)
+        "DECLARE @email nvarchar(50) = N'orlando0@adventure-works.com';"
+        " SELECT CustomerID FROM SalesLT.Customer WHERE EmailAddress = @email"
+    ),
     "describe_table columns": (
         "DECLARE @object_id int = OBJECT_ID(N'SalesLT.Product'),"
         " @column_pattern nvarchar(4000) = NULL, @after_object_id int = 0,"

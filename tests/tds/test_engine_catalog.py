@@ -379,3 +379,23 @@ def test_showplan_xml(session: EngineSession) -> None:
     assert seek is not None and seek.get("PhysicalOp") == "Clustered Index Seek"
     assert ET.fromstring(out[1][1][0][0]).find(".//p:MissingIndexes", ns) is None
     assert rows(session, "SELECT COUNT(*) FROM Sales.Customer") == [(3,)]  # executes again
+
+
+def test_showplan_seeks_a_text_columns_index_beside_a_variable(session: EngineSession) -> None:
+    """SHOWPLAN_XML declares nothing, so `Name = @n` is planned as compared as text, by
+    the column's index (comparisons.py converts the column only beside a variable known
+    to be of a number type)."""
+    run(session, "CREATE TABLE dbo.Named (Id int PRIMARY KEY, Name nvarchar(20))")
+    try:
+        run(session, "CREATE INDEX IX_Named_Name ON dbo.Named (Name)")
+        run(session, "SET SHOWPLAN_XML ON")
+        out = run(
+            session, "DECLARE @n nvarchar(20) = N'a'; SELECT Id FROM dbo.Named WHERE Name = @n"
+        )
+        run(session, "SET SHOWPLAN_XML OFF")
+        ns = {"p": "http://schemas.microsoft.com/sqlserver/2004/07/showplan"}
+        relop = ET.fromstring(out[1][1][0][0]).find(".//p:RelOp", ns)
+        assert relop is not None and relop.get("PhysicalOp") == "Index Seek"
+    finally:
+        run(session, "SET SHOWPLAN_XML OFF")
+        run(session, "DROP TABLE dbo.Named")

@@ -652,13 +652,14 @@ def test_set_dateformat_stays_with_its_session_on_a_shared_thread(engine: Engine
 
 def test_a_variable_beside_a_datetime_counts_days(session: EngineSession) -> None:
     """`GETDATE() - @days`: the variable's declared type, known when the batch runs, is a
-    number of days; a string variable there is Msg 206."""
-    got = rows(
+    number of days, and the result a datetime; a string variable there is Msg 206."""
+    [(columns, got)] = run(
         session,
         "DECLARE @days int = 30, @half decimal(3,1) = 0.5;"
         " SELECT CAST('2024-12-16' AS datetime) - @days, @half + CAST('2024-12-16' AS datetime)",
     )
-    assert got == [("2024-11-16 00:00:00.000", "2024-12-16 12:00:00.000")]
+    assert got == [(dt.datetime(2024, 11, 16), dt.datetime(2024, 12, 16, 12))]
+    assert [c.type.name for c in columns] == ["datetime", "datetime"]
     found = error(session, "DECLARE @t varchar(5) = 'x'; SELECT GETDATE() + @t")
     assert found.number == 206 and "datetime is incompatible with varchar" in found.message
 

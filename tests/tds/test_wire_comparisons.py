@@ -112,6 +112,51 @@ def test_a_string_beside_a_variable_converts_to_the_variables_type(
         cur.execute(f"{declare} SELECT id FROM {name} WHERE 'abc' = @n").fetchall()
 
 
+def test_a_string_column_or_variable_beside_a_number_variable_converts(
+    table: tuple[pyodbc.Cursor, str],
+) -> None:
+    """ "Data type precedence": a char, varchar, nchar or nvarchar column or variable set
+    against an int, bigint or decimal variable (DECLAREd, an sp_executesql or a statement
+    parameter) converts to the number, so '020' equals 20, and a value that is no number
+    fails the statement (245 for int, 8114 for bigint and decimal), where it compared as
+    text; beside a string variable it stays text."""
+    cur, name = table
+    words = f"{name}_w"
+    cur.execute(
+        f"CREATE TABLE {words} (id int, s nvarchar(5), v varchar(5), c char(4), nc nchar(4))"
+    )
+    cur.execute(
+        f"INSERT INTO {words} VALUES (1, N'10', '10', '10', N'10'), (2, N'020', ' 20', '20', N'20')"
+    )
+    assert _ids(cur, f"DECLARE @n int = 20; SELECT id FROM {words} WHERE s = @n") == [2]
+    assert _ids(cur, f"DECLARE @b bigint = 20; SELECT id FROM {words} WHERE v = @b") == [2]
+    assert _ids(cur, f"DECLARE @d decimal(5, 1) = 20.0; SELECT id FROM {words} WHERE @d = c") == [2]
+    called = f"EXEC sp_executesql N'SELECT id FROM {words} WHERE nc = @n', N'@n int', @n = 10"
+    assert _ids(cur, called) == [1]
+    assert _ids(cur, f"SELECT id FROM {words} WHERE s < ? ORDER BY id", 100) == [1, 2]
+    assert _ids(cur, f"DECLARE @t nvarchar(5) = N'20'; SELECT id FROM {words} WHERE s = @t") == []
+    two = "SELECT CASE WHEN @s = @n THEN 1 ELSE 0 END, CASE WHEN @n > @s THEN 1 ELSE 0 END"
+    row = cur.execute(f"DECLARE @s nvarchar(5) = N'010', @n int = 10; {two}").fetchone()
+    assert tuple(row) == (1, 0)
+    cur.execute(f"INSERT INTO {words} VALUES (3, N'x', 'y', 'z', N'w')")
+    for statement, number, text in [
+        (f"DECLARE @n int = 1; SELECT id FROM {words} WHERE s = @n",
+         "(245)", "Conversion failed when converting the nvarchar value 'x' to data type int."),
+        (f"DECLARE @b bigint = 1; SELECT id FROM {words} WHERE v = @b",
+         "(8114)", "Error converting data type varchar to bigint."),
+        (f"DECLARE @d decimal(5, 1) = 1; SELECT id FROM {words} WHERE nc = @d",
+         "(8114)", "Error converting data type nchar to numeric."),
+        (f"EXEC sp_executesql N'SELECT id FROM {words} WHERE s = @n', N'@n int', @n = 1",
+         "(245)", "Conversion failed when converting the nvarchar value 'x' to data type int."),
+        ("DECLARE @s nvarchar(5) = N'x', @n int = 1; SELECT 1 WHERE @n = @s",
+         "(245)", "Conversion failed when converting the nvarchar value 'x' to data type int."),
+    ]:  # fmt: skip
+        with pytest.raises(pyodbc.Error) as raised:
+            cur.execute(statement).fetchall()
+        assert number in str(raised.value) and text in str(raised.value)
+    assert _ids(cur, f"SELECT id FROM {words} WHERE s = ?", "x") == [3]  # a string parameter
+
+
 @pytest.mark.parametrize(
     ("where", "number", "message"),
     [

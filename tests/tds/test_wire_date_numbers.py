@@ -226,3 +226,40 @@ def test_a_datetime_to_money_is_refused_as_not_modelled(cursor: closing[pyodbc.C
                 cur.execute(sql).fetchall()
         with pytest.raises(pyodbc.Error, match=r"datetime2 to money is not allowed.*\(529\)"):
             cur.execute("SELECT CAST(SYSDATETIME() AS money)").fetchall()
+
+
+def test_a_datetime_variable_plus_a_number_adds_days(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "+ (Addition) (Transact-SQL)": the operator "can also add a number, in days, to a
+    date"; its example gives `@startdate + 1.25` 1900-01-11 06:00:00.000 and `@startdate
+    + @adddays` 1900-01-15 for a datetime @startdate of January 10, 1900, of the type of
+    higher precedence: datetime (smalldatetime beside a number). A DECLAREd variable and
+    an sp_executesql parameter alike (both drivers send a Python datetime as datetime2,
+    which takes no days, as in SQL Server); a date or datetime2 variable
+    is Msg 206 ("Cannot be used with date, time, datetime2, or datetimeoffset"), and a
+    number variable still adds as a number."""
+    with cursor as cur:
+        cur.execute(
+            "DECLARE @startdate datetime, @adddays int;"
+            " SET @startdate = 'January 10, 1900 12:00 AM'; SET @adddays = 5;"
+            " SELECT @startdate + 1.25 AS [Start Date], @startdate + @adddays AS [Add Date],"
+            " @startdate - 1.5e0, 2 + @startdate, @startdate + CAST(0.5 AS money)"
+        )
+        assert list(cur.fetchone()) == [
+            dt.datetime(1900, 1, 11, 6),
+            dt.datetime(1900, 1, 15),
+            dt.datetime(1900, 1, 8, 12),
+            dt.datetime(1900, 1, 12),
+            dt.datetime(1900, 1, 10, 12),
+        ]
+        assert {(d[1], d[4], d[5]) for d in cur.description} == {(dt.datetime, 23, 3)}
+        cur.execute("DECLARE @s smalldatetime = '2024-05-06'; SELECT @s + 1, @s - 0.5")
+        assert list(cur.fetchone()) == [dt.datetime(2024, 5, 7), dt.datetime(2024, 5, 5, 12)]
+        assert [d[4] for d in cur.description] == [16, 16]  # smalldatetime's column size
+        called = "EXEC sp_executesql N'SELECT @d + 1.25', N'@d datetime', @d = '2024-05-06'"
+        assert _one(cur, called) == dt.datetime(2024, 5, 7, 6)
+        assert _one(cur, "DECLARE @i int = 2, @n int = 3; SELECT @i + @n, @i + 1.5") == 5
+        for declared, number in (("date", "numeric"), ("datetime2", "int")):
+            literal = "1.25" if number == "numeric" else "1"
+            with pytest.raises(pyodbc.Error) as raised:
+                cur.execute(f"DECLARE @d {declared} = '2024-05-06'; SELECT @d + {literal}")
+            assert f"{declared} is incompatible with {number} (206)" in str(raised.value)

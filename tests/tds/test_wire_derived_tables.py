@@ -136,3 +136,33 @@ def test_values_columns_are_typed_by_their_values(
             (None, None),
         ]
         assert _described(cnxn, "SELECT v FROM (VALUES (NULL)) AS t(v)") == [("v", "int")]
+
+
+def test_string_functions_keep_a_derived_columns_type(
+    server: ThreadedTdsServer, odbc_driver: str
+) -> None:
+    """UPPER, LOWER, LTRIM, RTRIM, TRIM, LEFT, RIGHT and SUBSTRING return "varchar or
+    nvarchar" of their argument ("UPPER (Transact-SQL)" and the others), ISNULL "the same
+    type as check_expression" and COALESCE the type of highest precedence, the longest
+    string: over a VALUES column varchar(2) (a derived table's nvarchar(3), nested one
+    level deeper too), not the length-less varchar a column sqlglot cannot see into was."""
+    with connect(server, odbc_driver) as cnxn:
+        functions = (
+            "SELECT UPPER(t.s) AS u, LOWER(t.s) AS l, LTRIM(t.s) AS lt, RTRIM(t.s) AS rt,"
+            " TRIM(t.s) AS tr, LEFT(t.s, 1) AS lf, RIGHT(t.s, 1) AS rg,"
+            " SUBSTRING(t.s, 1, 1) AS sb, ISNULL(t.s, 'x') AS i, COALESCE(t.s, 'xyz') AS c"
+            " FROM (VALUES ('ab'), ('c')) AS t(s)"
+        )
+        names = ["u", "l", "lt", "rt", "tr", "lf", "rg", "sb", "i", "c"]
+        expected = [(n, "varchar(2)") for n in names[:-1]] + [("c", "varchar(3)")]
+        assert _described(cnxn, functions) == expected
+        cur = cnxn.cursor().execute(functions)
+        assert [d[4] for d in cur.description] == [2] * 9 + [3]
+        first = cur.fetchall()[0]
+        assert tuple(first) == ("AB", "ab", "ab", "ab", "ab", "a", "b", "a", "ab", "ab")
+        nested = (
+            "SELECT UPPER(d.s) AS a, w.u FROM (SELECT N'abc' AS s) AS d"
+            " CROSS JOIN (SELECT LOWER(v.s) AS u FROM (VALUES (N'XY')) AS v(s)) AS w"
+        )
+        assert _described(cnxn, nested) == [("a", "nvarchar(3)"), ("u", "nvarchar(2)")]
+        assert rows(cnxn, nested) == [("ABC", "xy")]

@@ -106,3 +106,27 @@ def test_a_whole_number_past_int_is_a_decimal_constant(cursor: closing[pyodbc.Cu
             cur.execute("INSERT INTO dbo.Wide VALUES (1, 3000000000)")
         with pytest.raises(pyodbc.Error, match=r"converting numeric to data type int\."):
             cur.execute("SELECT CAST(3000000000 AS int)").fetchall()
+
+
+def test_an_int_constant_beside_a_decimal_is_numeric_of_its_digits(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """ "int, bigint, smallint, and tinyint (Transact-SQL)": in a query that is not
+    autoparameterized (a batch sent as text, result_types.constant_operands says why) an
+    int constant meets a decimal as numeric "just large enough to hold the value", so
+    2147483649 / 2 is numeric(10, 0) / numeric(1, 0): decimal(16, 6), the page's
+    1073741824.500000, and 1.0 / 3 is 0.333333 ("Precision, scale, and length": scale
+    max(6, s1 + p2 + 1)). An int column stays numeric(10, 0)."""
+    with cursor as cur:
+        cur.execute("SELECT 2147483649 / 2, 1.0 / 3, -2 * 1.5, CAST(1.0 / 3 AS varchar(20))")
+        assert list(cur.fetchone()) == [
+            Decimal("1073741824.500000"),
+            Decimal("0.333333"),
+            Decimal("-3.0"),
+            "0.333333",
+        ]
+        described = [(d[4], d[5]) for d in cur.description[:3]]
+        assert described == [(16, 6), (7, 6), (4, 1)]
+        assert str(cur.execute("SELECT 2147483649 / 2").fetchval()) == "1073741824.500000"
+        cur.execute("DECLARE @i int = 3; SELECT 1.0 / @i")
+        assert (cur.fetchval(), cur.description[0][4:6]) == (Decimal("0.333333333333"), (13, 12))

@@ -48,7 +48,7 @@ def test_insert_outputs_the_identity_values_and_defaults(cursor: closing[pyodbc.
             ("Id", int, 10, 0),
             ("Name", str, 40, 0),
             ("Price", Decimal, 9, 2),
-            ("Twice", Decimal, 20, 2),
+            ("Twice", Decimal, 11, 2),  # decimal(9,2) * numeric(1,0): 9 + 1 + 1
             ("Made", dt.date, 10, 0),
         ]
         assert cur.description[1][6] is False  # Name is NOT NULL

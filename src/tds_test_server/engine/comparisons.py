@@ -29,8 +29,9 @@ TSQL_COMPARAND(value, target type, source type, target scale) (or every operand 
 TSQL_DATE_KEY, above). A @variable's type is known
 only when the statement runs: it is bound as the parameter `<name>__azsql_type`, which
 is also the target of a string set against a variable alone (`'17' = @n`,
-`JSON_VALUE(j, '$.id') = @id`): the string converts where the variable is of a number
-or date type.
+`JSON_VALUE(j, '$.id') = @id`, a string column: `Name = @n`): the string converts where
+the variable is of a number or date type. Of two variables (`@s = @n`) each converts to
+the other's type, so only a string beside a number or date does.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from .result_types import ARITHMETIC_OPERATORS, precedence
 from .sql_types import DATE_TYPES
 from .temporal import format_datetime, seventh_digit
 from .text_numbers import MONEY_TYPES, NUMBER_TYPES, text_to_number
-from .variable_types import SCALE_SUFFIX, declared, variable_name
+from .variable_types import SCALE_SUFFIX, STRING_VARIABLES, declared, variable_name
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _ARITHMETIC = tuple(ARITHMETIC_OPERATORS)
@@ -163,23 +164,38 @@ def _compares_instants(target: ColumnType, group: list[tuple[exp.Expression, Any
 
 
 def _wrap_beside_variable(group: list[tuple[exp.Expression, ColumnType | None]]) -> None:
-    """Strings set against one @variable (`JSON_VALUE(j, '$.id') = @id`, `'17' = @n`),
-    with no operand of another known type: they convert to the variable's type, which is
-    known only when the statement runs, so its name is the call's target (comparand
-    leaves them where it is a string type). Not a string column, which SQLite already
-    compares with the variable as text, and whose index a call would hide from every
-    `Name = ?`."""
-    names = {name for operand, _ in group if (name := variable_name(operand)) is not None}
-    if len(names) != 1 or any(t is not None and t.name not in _STRINGS for _, t in group):
+    """Strings set against one @variable (`JSON_VALUE(j, '$.id') = @id`, `'17' = @n`,
+    `Name = @n`), with no operand of another known type: they convert to the variable's
+    type, which is known only when the statement runs, so its name is the call's target
+    (comparand leaves them where it is a string type). A string column too, as SQL
+    Server converts it where the variable is a number (Msg 245 for a row that is none);
+    where the variable is known to be a string when the statement is translated
+    (STRING_VARIABLES) the column is left alone, as the call would hide its index from
+    `Name = @name`. Two variables (`@s = @n`) each take the other's type: only a string
+    beside a number or date converts."""
+    names = [name for operand, _ in group if (name := variable_name(operand)) is not None]
+    if any(t is not None and t.name not in _STRINGS for _, t in group):
         return
-    (name,) = names
-    for operand, found in group:
-        if found is not None and not isinstance(operand, exp.Column):
-            call = exp.Anonymous(this="TSQL_COMPARAND", expressions=[])
-            operand.replace(call)
-            source = exp.Literal.string(found.name)
-            scale = declared(name, SCALE_SUFFIX)
-            call.set("expressions", [operand, declared(name), source, scale])
+    if len(set(names)) == 1:
+        (name,) = set(names)
+        for operand, found in group:
+            if isinstance(operand, exp.Column) and name in STRING_VARIABLES.get():
+                continue  # compared as text, as SQLite does, by the column's index
+            if found is not None:
+                _wrap_as_variable(operand, found.name, name)
+    elif len(names) == len(group) == 2:
+        first, second = (operand for operand, _ in group)
+        _wrap_as_variable(first, declared(names[0]), names[1])
+        _wrap_as_variable(second, declared(names[1]), names[0])
+
+
+def _wrap_as_variable(operand: exp.Expression, source: str | exp.Expression, name: str) -> None:
+    """operand in TSQL_COMPARAND, converted to variable `name`'s declared type."""
+    call = exp.Anonymous(this="TSQL_COMPARAND", expressions=[])
+    operand.replace(call)
+    typed = exp.Literal.string(source) if isinstance(source, str) else source
+    scale = declared(name, SCALE_SUFFIX)
+    call.set("expressions", [operand, declared(name), typed, scale])
 
 
 def _wrap(

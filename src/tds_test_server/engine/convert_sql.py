@@ -15,7 +15,13 @@ from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
 from .json_read import json_read_type
-from .result_types import ARITHMETIC_OPERATORS, arithmetic, number_literal_type, replicate_type
+from .result_types import (
+    ARITHMETIC_OPERATORS,
+    arithmetic,
+    constant_operands,
+    number_literal_type,
+    replicate_type,
+)
 from .sql_types import UnknownType, parse_type
 from .variable_types import SCALE_SUFFIX, declared, variable_name
 
@@ -149,10 +155,11 @@ def source_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
     if isinstance(node, exp.Repeat):  # REPLICATE
         inner = source_type(node.this, columns)
         return replicate_type(inner) if inner is not None else None
-    if type(node) in ARITHMETIC_OPERATORS:  # 1.0 / 3 is decimal(13, 12): its text has 12 places
+    if type(node) in ARITHMETIC_OPERATORS:  # 1.0 / 3 is decimal(7, 6): its text has 6 places
         left, right = source_type(node.this, columns), source_type(node.expression, columns)
         if left is not None and right is not None:
-            return arithmetic(ARITHMETIC_OPERATORS[type(node)], left, right)
+            operator = ARITHMETIC_OPERATORS[type(node)]
+            return arithmetic(operator, *constant_operands(node, left, right))
         return None
     if isinstance(node, exp.Neg):
         return source_type(node.this, columns)

@@ -11,7 +11,10 @@ a datetime's text as its year (`OrderDate - 1` was 2023 days after 1900) or refu
 (`OrderDate + 1`, Msg 245).
 
 Each such operator whose operands' types are plain to see (a column, GETDATE(), a CAST)
-becomes TSQL_DATE_ARITH(a, b, '+' or '-', a's type, b's type, the result's type).
+becomes TSQL_DATE_ARITH(a, b, '+' or '-', a's type, b's type, the result's type). One
+of @variables and numbers only (`@startdate + 1.25`, the "+ (Addition)" page's example)
+becomes CASE WHEN a variable's declared type, bound when the statement runs, is a date
+or time type THEN that call (which refuses the newer types) ELSE the operator itself.
 """
 
 from __future__ import annotations
@@ -50,24 +53,47 @@ def rewrite_date_arithmetic(tree: exp.Expression, catalog: Catalog) -> None:
             n in _NUMBERS for n in names
         ):  # date + 1: the newer types take no days ("+ (Addition)": "Cannot be used")
             raise errors.operand_clash(*(number_type(None, n or "") for n in names))
-        if not any(n in _DAY_TYPES for n in names):
-            continue
         operands = (node.this, node.expression)
         # a @variable beside a datetime: its declared type, bound when the statement runs
         sources: list[exp.Expression] = []
+        values: list[exp.Expression] = []
         for operand, name in zip(operands, names, strict=True):
-            variable = variable_name(operand)
+            variable = _variable(operand)
             if name is None and variable is not None:
                 sources.append(declared(variable))
+                values.append(exp.Parameter(this=exp.Var(this=variable)))
             elif name in _DAY_TYPES or name in _NUMBERS:
                 sources.append(exp.Literal.string(name))
+                values.append(operand.copy())
         if len(sources) < 2:
             continue
         result = "datetime" if "datetime" in names or None in names else "smalldatetime"
         call = exp.Anonymous(this="TSQL_DATE_ARITH", expressions=[])
-        node.replace(call)
         op = exp.Literal.string("+" if isinstance(node, exp.Add) else "-")
-        call.set("expressions", [*operands, op, *sources, exp.Literal.string(result)])
+        call.set("expressions", [*values, op, *sources, exp.Literal.string(result)])
+        if any(n in _DAY_TYPES for n in names):
+            node.replace(call)
+            continue
+        # only @variables and numbers (`@d + 1.25`, the "+ (Addition)" page's example,
+        # `@startdate + @adddays`): days if a variable turns out a date or time type
+        # (the newer ones clash there), else the numbers' own operator
+        dated = [
+            exp.In(this=s, expressions=[exp.Literal.string(t) for t in DATE_TYPES])
+            for s in sources
+            if isinstance(s, exp.Parameter)
+        ]
+        if not dated:  # two numbers
+            continue
+        case = exp.Case(ifs=[exp.If(this=exp.or_(*dated), true=call)], default=node.copy())
+        node.replace(case)
+
+
+def _variable(node: exp.Expression) -> str | None:
+    """The @variable an operand is, also where comparisons.py wrapped it to be converted
+    to the other operand's number type (which a date variable is not)."""
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "TSQL_COMPARAND":
+        node = node.expressions[0]
+    return variable_name(node)
 
 
 def _operand_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:

@@ -19,6 +19,7 @@ from .result_types import (
     ARITHMETIC_OPERATORS,
     arithmetic,
     concatenation,
+    constant_operands,
     number_literal_type,
     power_type,
     replace_type,
@@ -150,7 +151,7 @@ def expression_type(node: exp.Expr) -> ColumnType | None:
     if operator is not None:
         left, right = expression_type(node.this), expression_type(node.expression)
         if left is not None and right is not None:
-            return arithmetic(operator, left, right)
+            return arithmetic(operator, *constant_operands(node, left, right))
     if isinstance(node, exp.Paren):
         return expression_type(node.this)
     if isinstance(node, (exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor)):
@@ -274,9 +275,10 @@ def variable_arithmetic_type(
     node: exp.Expr, variables: dict[str, ColumnType | None]
 ) -> ColumnType | None:
     """The type of arithmetic on @variables (a statement's parameters among them), once
-    their declared types are known: `@p + 1` of a numeric(2,1) @p is numeric(12,1), by
-    the same rules as for columns. None where a variable's type is unknown or the result
-    is no number (the values' type is used then)."""
+    their declared types are known: `@p + 1` of a numeric(2,1) @p is numeric(3,1), by
+    the same rules as for columns, and `@d + 1.25` of a datetime @d is datetime (days
+    added, date_arithmetic.py). None where a variable's type is unknown or the result is
+    no number or datetime (the values' type is used then)."""
     typed = node.copy()
     for param in list(typed.find_all(exp.Parameter)):
         name = variable_name(param)
@@ -294,7 +296,7 @@ def variable_arithmetic_type(
     return result if result is not None and result.name in _NUMBER_RESULTS else None
 
 
-_NUMBER_RESULTS = (*NUMBER_TYPES, *MONEY_TYPES)
+_NUMBER_RESULTS = (*NUMBER_TYPES, *MONEY_TYPES, "datetime", "smalldatetime")
 
 
 def datatype_to_column(dt: exp.DataType | None) -> ColumnType | None:

@@ -82,6 +82,35 @@ def number_literal_type(text: str) -> ColumnType:
     return ColumnType("numeric", precision=max(len(whole + fraction), 1), scale=len(fraction))
 
 
+def constant_operands(
+    node: exp.Expr, left: ColumnType, right: ColumnType
+) -> tuple[ColumnType, ColumnType]:
+    """The operand types `arithmetic` takes for node's two sides, where one is an integer
+    constant and the other a decimal: "int, bigint, smallint, and tinyint (Transact-SQL)"
+    says such a constant is first converted to numeric "whose precision is just large
+    enough to hold the value" (2 is numeric(1, 0)) when the query is not
+    autoparameterized, and to numeric(10, 0) when it is. A batch sent as text is taken
+    as not autoparameterized: "Simple parameterization" says SQL Server parameterizes
+    only "a relatively small class of queries" and does not say which, a statement with
+    parameters (a prepared one, sp_executesql) is not parameterized again, and the int
+    page's own example, 2147483649 / 2, shows 1073741824.500000, numeric(1, 0)'s six
+    places, where numeric(10, 0) would give eleven (as `SELECT 1.0 / 3` shows
+    0.333333)."""
+    return _constant_as_decimal(node.this, left, right), _constant_as_decimal(
+        node.expression, right, left
+    )
+
+
+def _constant_as_decimal(node: exp.Expr, own: ColumnType, other: ColumnType) -> ColumnType:
+    while isinstance(node, (exp.Neg, exp.Paren)):
+        node = node.this
+    if own.name != "int" or other.name not in ("decimal", "numeric"):
+        return own
+    if not isinstance(node, exp.Literal) or node.is_string or not node.name.isdigit():
+        return own
+    return ColumnType("numeric", precision=len(str(int(node.name))), scale=0)
+
+
 def precedence(a: ColumnType, b: ColumnType) -> ColumnType:
     """The operand whose type wins by data type precedence."""
     return a if _RANK.get(a.name, 0) >= _RANK.get(b.name, 0) else b

@@ -55,7 +55,7 @@ from .temp_tables import last_identity
 from .textsize import textsize_setting
 from .token_stream import Tokens
 from .translate import Query
-from .variable_types import SCALE_SUFFIX, TYPE_SUFFIX
+from .variable_types import SCALE_SUFFIX, TYPE_SUFFIX, named_variables, string_variables
 
 _SET_ACCEPTED = frozenset(
     [
@@ -201,7 +201,9 @@ class Statements(ConstraintErrors):
     # -- queries and DML
     def _query(self, stmt: Statement, scope: dict[str, Variable]) -> Iterator[Result]:
         compat_levels.check(self.engine.edition, stmt.text)  # what SQL Server's compile finds
-        q = self.engine.translator.translate(stmt.text, self.database)
+        types = {name: v.type.name if v.type else None for name, v in scope.items()}
+        strings = string_variables(stmt.text, types)
+        q = self.engine.translator.translate(stmt.text, self.database, strings)
         if q.kind != "select":
             self._check_write(q)
         self._check_select(q)
@@ -833,7 +835,10 @@ class Statements(ConstraintErrors):
         q: Query | None = None
         if head in ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"):
             compat_levels.check(self.engine.edition, stmt.text)
-            q = self.engine.translator.translate(stmt.text, self.database)
+            # nothing is declared under SHOWPLAN_XML: a string column beside a variable is
+            # planned as compared as text, by its index (the plan is shown, never run)
+            strings = named_variables(stmt.text)
+            q = self.engine.translator.translate(stmt.text, self.database, strings)
             # "Showplan Security": the plan also needs the permission to run the statement.
             if q.kind != "select":
                 self._check_write(q)

@@ -57,6 +57,7 @@ from .replicate import rewrite_replicates
 from .scalar_subqueries import rewrite_scalar_subqueries
 from .sequences import rewrite_next_value
 from .sort_keys import mark_column_keys
+from .sql_types import type_text
 from .sqlite_dialect import EngineSQLite
 from .stored_values import listed_columns
 from .string_stores import store_strings
@@ -77,7 +78,7 @@ from .tvf import (
 from .unknown_functions import check_unknown_calls
 from .user_function_calls import call_type, rewrite_user_functions
 from .values_alias import rewrite_values_aliases, values_type
-from .variable_types import declared_in
+from .variable_types import STRING_VARIABLES, declared_in
 from .variant_property import rewrite_variant_properties
 
 E = TypeVar("E", bound=exp.Expr)
@@ -162,21 +163,28 @@ class Translator:
     def __init__(self, catalog: Catalog, edition: Edition = SQL_SERVER_2022, size: int = 4096):
         self.catalog = catalog
         self.edition = edition
-        self._cache: OrderedDict[tuple[str, str, int, str, TempSignature], Query] = OrderedDict()
+        self._cache: OrderedDict[
+            tuple[str, str, int, str, TempSignature, frozenset[str]], Query
+        ] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def translate(self, text: str, database: str) -> Query:
+    def translate(self, text: str, database: str, strings: frozenset[str] = frozenset()) -> Query:
+        """`strings`: the variables known to be of a string type (STRING_VARIABLES)."""
         # SET DATEFORMAT decides how a date literal is stored (date_literals), and the
         # session's #tables' types what an INSERT into one stores
         order, temps = DATE_ORDER.get(), temp_signature(text)
-        key = (text, database.casefold(), self.catalog.generation, order, temps)
+        key = (text, database.casefold(), self.catalog.generation, order, temps, strings)
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-        query = self._translate(text, database)
+        token = STRING_VARIABLES.set(strings)
+        try:
+            query = self._translate(text, database)
+        finally:
+            STRING_VARIABLES.reset(token)
         with self._lock:
             self._cache[key] = query
             if len(self._cache) > self._size:
@@ -480,7 +488,7 @@ class Translator:
                 out.append(OutputColumn(proj.alias_or_name, None, arithmetic=inner))
                 continue
             derived = _derived_type(root, inner) if isinstance(inner, exp.Column) else None
-            typed = derived or call_type(inner, self.catalog) or expression_type(inner)
+            typed = derived or call_type(inner, self.catalog) or _scoped_type(root, inner)
             out.append(OutputColumn(proj.alias_or_name, typed))
         return tuple(out)
 
@@ -573,8 +581,26 @@ def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> Colum
             inner = proj.this if isinstance(proj, exp.Alias) else proj
             if isinstance(inner, exp.Column):
                 return _derived_type(source, inner, depth + 1)
-            return expression_type(inner)
+            return _scoped_type(source, inner, depth + 1)
     return None
+
+
+def _scoped_type(scope: Scope | None, node: exp.Expr, depth: int = 0) -> ColumnType | None:
+    """expression_type of a projection whose derived table's columns first take the type
+    their table gives them: sqlglot leaves a VALUES or literal column a length-less
+    varchar, where UPPER(t.s) of a VALUES ('ab') column is SQL Server's varchar(2)."""
+    if scope is not None and depth <= 8:
+        for col in node.find_all(exp.Column):
+            if col.find_ancestor(exp.Select) is not scope.expression:
+                continue  # a subquery's column, of another scope
+            found = _derived_type(scope, col, depth)
+            if found is None:
+                continue
+            try:
+                col.type = exp.DataType.build(type_text(found), dialect="tsql")
+            except (SqlglotError, ValueError):  # a type sqlglot does not know (sql_variant)
+                continue
+    return expression_type(node)
 
 
 def _named(select: exp.Select) -> exp.Select:
