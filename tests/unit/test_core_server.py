@@ -122,12 +122,16 @@ async def test_several_sources_add_a_source_argument() -> None:
             "where", {"note": "n", "source": "dev"}, raise_on_error=False
         )
         prompt = await client.get_prompt("ask", {"topic": "x", "source": "prod"})
-    schema = tools["where"].input_schema["properties"]["source"]
-    assert schema["enum"] == ["prod", "staging"] and schema["default"] == "staging"
+    schema = tools["where"].input_schema["properties"]["source"]  # as Literal's, exactly
+    assert schema == {"default": "staging", "enum": ["prod", "staging"], "type": "string"}
     assert "source" not in tools["refuse"].input_schema.get("properties", {})
     assert default.structured_content["source"] == "staging"
     assert chosen.structured_content["source"] == "prod"
     assert wrong.is_error
+    assert wrong.content[0].text == (  # type: ignore[union-attr]
+        "Invalid arguments for where: source 'dev' is not a configured source"
+        " (configured: prod, staging). It takes note (required), source."
+    )
     assert prompt.messages[0].content.text == "about x on prod"
 
 
