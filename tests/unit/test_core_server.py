@@ -349,7 +349,8 @@ def test_building_the_server_imports_nothing_heavy() -> None:
     for what only later calls need: the SQL guard, prometheus_client (metrics are created
     on first use), griffe (FastMCP's docstring parser), joserfc's claim checks (JWT client
     auth) and the XML parser (showplans); nor for difflib (suggestions for a misspelt
-    name) or the modules of declared tools when the config declares none.
+    name), the modules of declared tools when the config declares none, or the schema
+    outline, its diagram and the description fitting (resources and calls read them).
     bench/throughput.md ("Many sources") and bench/throughput-rounds.md ("Nineteenth
     round: startup") have the cost. `serve` also
     starts watching the config file before it answers."""
@@ -370,7 +371,9 @@ def test_building_the_server_imports_nothing_heavy() -> None:
         "Reloader(app, ConfigSource.before_loading(lambda: settings, None))  # as serve does\n"
         "heavy = ('sqlglot', 'azure.identity', 'aioodbc', 'pyodbc', 'azsql_mcp.testing',\n"
         "         'azsql_mcp.db.sqlguard', 'prometheus_client', 'griffe', 'joserfc.jwt',\n"
-        "         'xml.etree', 'difflib', 'azsql_mcp.plugins.builtin_declared.')\n"
+        "         'xml.etree', 'difflib', 'azsql_mcp.plugins.builtin_declared.',\n"
+        "         'azsql_mcp.catalog.schema', 'azsql_mcp.catalog.diagram',\n"
+        "         'azsql_mcp.catalog.description_fit', 'azsql_mcp.serving.console.schema_page')\n"
         "print([m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
