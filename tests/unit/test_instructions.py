@@ -155,12 +155,13 @@ def test_initialize_leaves_fastmcp_s_session_state_store_unmade() -> None:
         "from azsql_mcp.core.assembly import build_app\n"
         "from azsql_mcp.core.config import settings_from_mapping\n"
         "from azsql_mcp.serving.http import http_app\n"
-        "from tests.unit.test_instructions import INITIALIZE, STREAM, config\n"
-        "app = build_app(settings_from_mapping(config()))\n"
+        "config, initialize, headers = json.loads(sys.argv[1])\n"
+        "app = build_app(settings_from_mapping(config))\n"
         "with TestClient(http_app(app), base_url='http://127.0.0.1:8000') as web:\n"
-        "    headers = {'Authorization': 'Bearer all'} | STREAM\n"
-        "    answer = web.post('/mcp', json=INITIALIZE, headers=headers)\n"
+        "    answer = web.post('/mcp', json=initialize, headers=headers)\n"
         "print('read_data' in answer.text, 'key_value' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    given = json.dumps([config(), INITIALIZE, {"Authorization": "Bearer all"} | STREAM])
+    argv = [sys.executable, "-c", code, given]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False"]
