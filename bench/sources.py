@@ -11,18 +11,32 @@ source, as before issue 22).
 It also times `initialize` over stdio with 50 sources configured, next to a bare FastMCP
 server (bench/startup.py's floor), in alternating runs.
 
+With --callgrind it does neither: it counts instead the instructions each server runs
+from its start to its answer to `initialize` over stdio, the bare server and
+`azsql-mcp serve` with 50 sources (as above, but at `127.0.0.1,1`: sources connect in
+the background, and none needs to answer for the start), each under
+`valgrind --tool=callgrind` with PYTHONHASHSEED=0, its counts dumped
+(`callgrind_control --dump`) when the answer arrives, taking turns over --runs rounds.
+On a shared machine wall-clock time moves with the load; these counts move by under
+0.1% between two starts. Given --src once or more (a tree's `src` directory, such as an
+older commit's `git archive`), azsql-mcp is counted from each tree in turn. Each server
+starts once uncounted first, which writes its bytecode.
+
 Targets: 50 sources under 300 MB once each has served a call; startup with 50 sources
 under 1.1x the bare FastMCP server. It prints; it does not assert.
 
     .venv/bin/python bench/sources.py [--counts 1,10,50] [--runs 5]
+    .venv/bin/python bench/sources.py --callgrind [--src DIR ...] [--runs 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,7 +46,7 @@ from pathlib import Path
 import httpx
 from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
 from _processes import driver_pids, rss_mb, stop, tds_process
-from startup import BARE, median_times
+from startup import BARE, INITIALIZE, median_times, time_to_initialize
 
 from azsql_mcp.testing.ports import reserved_port
 
@@ -40,6 +54,7 @@ TDS_USER = "bench"
 PASSWORD_ENV = "BENCH_SQL_PASSWORD"
 TARGET_MB = 300
 TARGET_STARTUP = 1.1
+SERVE = "import sys; from azsql_mcp.core.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def config_text(host: str, port: int, count: int, per_process: int | None) -> str:
@@ -107,13 +122,76 @@ async def _serve_and_measure(
 def startup_ratio(config: Path, env: dict[str, str], runs: int, tmp: Path) -> None:
     bare = tmp / "bare.py"
     bare.write_text(BARE)
-    serve = "import sys; from azsql_mcp.core.cli import main; sys.exit(main(sys.argv[1:]))"
-    ours = [sys.executable, "-c", serve, "serve", "--transport", "stdio", "--config", str(config)]
+    ours = [sys.executable, "-c", SERVE, "serve", "--transport", "stdio", "--config", str(config)]
     b, o = median_times([([sys.executable, str(bare)], env), (ours, env)], str(tmp), runs)
     print(
         f"startup to initialize, 50 sources: bare {b * 1000:.0f} ms, azsql-mcp {o * 1000:.0f} ms,"
         f" ratio {o / b:.2f}x (target < {TARGET_STARTUP}x)"
     )
+
+
+def instructions_to_initialize(argv: list[str], env: dict[str, str], tmp: Path) -> int:
+    """Instructions `argv` runs under callgrind from its start to its answer to
+    `initialize` over stdio (dumped when the answer arrives, then the process is killed)."""
+    with tempfile.TemporaryDirectory(dir=tmp) as out:
+        dumps = Path(out)
+        valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={dumps / 'cg.%p'}"]
+        with (dumps / "stderr").open("w") as stderr:
+            proc = subprocess.Popen(
+                valgrind + argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+                cwd=tmp,
+                text=True,
+            )
+        assert proc.stdin and proc.stdout
+        try:
+            proc.stdin.write(json.dumps(INITIALIZE) + "\n")
+            proc.stdin.flush()
+            answer = proc.stdout.readline()
+            if '"result"' not in answer:
+                err = (dumps / "stderr").read_text()[-2000:]
+                raise RuntimeError(f"no initialize answer from {argv}: {answer!r} {err}")
+            subprocess.run(
+                ["callgrind_control", "--dump", str(proc.pid)], check=True, capture_output=True
+            )
+        finally:
+            proc.kill()
+            proc.wait()
+        (dump,) = dumps.glob(f"cg.{proc.pid}.*")  # killed: no dump at exit, only ours
+        for line in dump.read_text().splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+        raise RuntimeError(f"no totals in {dump}")
+
+
+def startup_instructions(srcs: list[str], runs: int, tmp: Path) -> None:
+    """The bare server and azsql-mcp from each tree of `srcs` (none: the code this script
+    imports), 50 unreachable sources, counted under callgrind, taking turns."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZSQL_MCP_", "AZURE_SQL_"))}
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= {PASSWORD_ENV: "unused", "PYTHONHASHSEED": "0"}
+    config = tmp / "startup-50.toml"
+    config.write_text(config_text("127.0.0.1", 1, 50, None))
+    bare = tmp / "bare.py"
+    bare.write_text(BARE)
+    serve = [sys.executable, "-c", SERVE, "serve", "--transport", "stdio", "--config", str(config)]
+    variants = [("bare FastMCP", [sys.executable, str(bare)], env)]
+    for src in srcs or [None]:
+        label = "azsql-mcp" if src is None else src
+        tree_env = env if src is None else env | {"PYTHONPATH": os.path.abspath(src)}
+        variants.append((label, serve, tree_env))
+    for _, argv, variant_env in variants:  # uncounted: writes the bytecode
+        time_to_initialize(argv, variant_env, str(tmp))
+    print("instructions to the answer to initialize over stdio, 50 sources (callgrind):")
+    for round_ in range(1, runs + 1):
+        counts = [instructions_to_initialize(argv, e, tmp) for _, argv, e in variants]
+        figures = [f"{variants[0][0]} {counts[0] / 1e6:,.1f} M"]
+        for (label, _, _), instructions in zip(variants[1:], counts[1:], strict=True):
+            figures.append(f"{label} {instructions / 1e6:,.1f} M ({instructions / counts[0]:.3f}x)")
+        print(f"round {round_}: " + ", ".join(figures) + f" (target < {TARGET_STARTUP}x)")
 
 
 async def bench(args: argparse.Namespace) -> None:
@@ -141,8 +219,27 @@ async def bench(args: argparse.Namespace) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counts", default="1,10,50", help="source counts (1,10,50)")
-    parser.add_argument("--runs", type=int, default=5, help="startup runs per server (5)")
-    asyncio.run(bench(parser.parse_args()))
+    parser.add_argument(
+        "--runs", type=int, help="startup runs per server (5; with --callgrind, rounds: 2)"
+    )
+    parser.add_argument(
+        "--callgrind", action="store_true", help="count instructions to initialize instead"
+    )
+    parser.add_argument(
+        "--src", action="append", default=[], help="with --callgrind: a tree's src (repeatable)"
+    )
+    args = parser.parse_args()
+    if args.callgrind:
+        if shutil.which("callgrind_control") is None:
+            print("valgrind is not installed (callgrind_control not on PATH): nothing to count")
+            return 0
+        with tempfile.TemporaryDirectory() as tmp:
+            startup_instructions(args.src, args.runs or 2, Path(tmp))
+        return 0
+    if args.src:
+        parser.error("--src is for --callgrind")
+    args.runs = args.runs or 5
+    asyncio.run(bench(args))
     return 0
 
 

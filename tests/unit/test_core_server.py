@@ -122,12 +122,16 @@ async def test_several_sources_add_a_source_argument() -> None:
             "where", {"note": "n", "source": "dev"}, raise_on_error=False
         )
         prompt = await client.get_prompt("ask", {"topic": "x", "source": "prod"})
-    schema = tools["where"].input_schema["properties"]["source"]
-    assert schema["enum"] == ["prod", "staging"] and schema["default"] == "staging"
+    schema = tools["where"].input_schema["properties"]["source"]  # as Literal's, exactly
+    assert schema == {"default": "staging", "enum": ["prod", "staging"], "type": "string"}
     assert "source" not in tools["refuse"].input_schema.get("properties", {})
     assert default.structured_content["source"] == "staging"
     assert chosen.structured_content["source"] == "prod"
     assert wrong.is_error
+    assert wrong.content[0].text == (  # type: ignore[union-attr]
+        "Invalid arguments for where: source 'dev' is not a configured source"
+        " (configured: prod, staging). It takes note (required), source."
+    )
     assert prompt.messages[0].content.text == "about x on prod"
 
 
@@ -345,7 +349,8 @@ def test_building_the_server_imports_nothing_heavy() -> None:
     for what only later calls need: the SQL guard, prometheus_client (metrics are created
     on first use), griffe (FastMCP's docstring parser), joserfc's claim checks (JWT client
     auth) and the XML parser (showplans); nor for difflib (suggestions for a misspelt
-    name) or the modules of declared tools when the config declares none.
+    name), the modules of declared tools when the config declares none, or the schema
+    outline, its diagram and the description fitting (resources and calls read them).
     bench/throughput.md ("Many sources") and bench/throughput-rounds.md ("Nineteenth
     round: startup") have the cost. `serve` also
     starts watching the config file before it answers."""
@@ -366,7 +371,9 @@ def test_building_the_server_imports_nothing_heavy() -> None:
         "Reloader(app, ConfigSource.before_loading(lambda: settings, None))  # as serve does\n"
         "heavy = ('sqlglot', 'azure.identity', 'aioodbc', 'pyodbc', 'azsql_mcp.testing',\n"
         "         'azsql_mcp.db.sqlguard', 'prometheus_client', 'griffe', 'joserfc.jwt',\n"
-        "         'xml.etree', 'difflib', 'azsql_mcp.plugins.builtin_declared.')\n"
+        "         'xml.etree', 'difflib', 'azsql_mcp.plugins.builtin_declared.',\n"
+        "         'azsql_mcp.catalog.schema', 'azsql_mcp.catalog.diagram',\n"
+        "         'azsql_mcp.catalog.description_fit', 'azsql_mcp.serving.console.schema_page')\n"
         "print([m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -5,13 +5,9 @@ as pydantic models; and a summary of estimated plans. Used by the built-in tools
 resources and prompts, and open to third-party plugins.
 """
 
-from azsql_mcp.catalog.description_fit import description_json, fit_description
-from azsql_mcp.catalog.diagram import (
-    DIAGRAM_MAX_TABLES,
-    diagram_tables,
-    render_mermaid,
-    select_tables,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from azsql_mcp.catalog.functions import FunctionParameter
 from azsql_mcp.catalog.names import (
     escaped_text,
@@ -22,18 +18,6 @@ from azsql_mcp.catalog.names import (
     spelled_as,
 )
 from azsql_mcp.catalog.reading import read_all
-from azsql_mcp.catalog.schema import (
-    HIDDEN_LEGEND,
-    SCHEMA_TEXT_CHARS,
-    OutlineColumn,
-    OutlineForeignKey,
-    SchemaOverview,
-    SchemaPage,
-    TableOutline,
-    render_schema,
-    schema_overview,
-    schema_page,
-)
 from azsql_mcp.catalog.server import (
     DatabaseInfo,
     Permissions,
@@ -52,7 +36,12 @@ from azsql_mcp.catalog.showplan import (
     summarize_plan,
 )
 from azsql_mcp.catalog.table_features import SecurityPredicate, TableFeatures, Trigger
-from azsql_mcp.catalog.table_pages import cursor_after, first_page, listing_kinds
+from azsql_mcp.catalog.table_pages import (
+    SCHEMA_TEXT_CHARS,
+    cursor_after,
+    first_page,
+    listing_kinds,
+)
 from azsql_mcp.catalog.tables import (
     DEFINITION_HIDDEN,
     NO_SELECT,
@@ -77,6 +66,58 @@ from azsql_mcp.catalog.tables import (
     parse_table_name,
     render_description,
 )
+
+if TYPE_CHECKING:
+    from azsql_mcp.catalog.description_fit import description_json, fit_description
+    from azsql_mcp.catalog.diagram import (
+        DIAGRAM_MAX_TABLES,
+        diagram_tables,
+        render_mermaid,
+        select_tables,
+    )
+    from azsql_mcp.catalog.schema import (
+        HIDDEN_LEGEND,
+        OutlineColumn,
+        OutlineForeignKey,
+        SchemaOverview,
+        SchemaPage,
+        TableOutline,
+        render_schema,
+        schema_overview,
+        schema_page,
+    )
+
+# Imported when first asked for: the schema outline, its diagram and the fitting of a
+# table's description serve resources, prompts and tool calls, not the tools' output
+# schemas that `initialize` waits for; their modules cost about 30 M instructions of
+# the start (bench/throughput-rounds-2.md, 35th round).
+_LATER = {
+    "description_json": "description_fit",
+    "fit_description": "description_fit",
+    "DIAGRAM_MAX_TABLES": "diagram",
+    "diagram_tables": "diagram",
+    "render_mermaid": "diagram",
+    "select_tables": "diagram",
+    "HIDDEN_LEGEND": "schema",
+    "OutlineColumn": "schema",
+    "OutlineForeignKey": "schema",
+    "SchemaOverview": "schema",
+    "SchemaPage": "schema",
+    "TableOutline": "schema",
+    "render_schema": "schema",
+    "schema_overview": "schema",
+    "schema_page": "schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LATER.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
 
 __all__ = [
     "DEFINITION_HIDDEN",

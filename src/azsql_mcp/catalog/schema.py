@@ -14,7 +14,7 @@ from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.functions import TABLE_FUNCTION, FunctionParameter, parameters_text
 from azsql_mcp.catalog.names import escaped_text, name_text, names_text, qualified_text
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
-from azsql_mcp.catalog.table_pages import cursor_of, listing_kinds
+from azsql_mcp.catalog.table_pages import SCHEMA_TEXT_CHARS, cursor_of, listing_kinds
 from azsql_mcp.catalog.tables import (
     NO_SELECT_MARK,
     NO_SELECT_STAR,
@@ -322,11 +322,6 @@ def column_notes(column: OutlineColumn) -> list[str]:
     """What a query must allow for in a column: HIDDEN (not in SELECT *), no SELECT."""
     notes = ((HIDDEN_MARK, column.hidden), (NO_SELECT_MARK, not column.selectable))
     return [mark for mark, on in notes if on]
-
-
-# About a fifth of a 200,000-token context, as describe_table's text: 2,000 tables were
-# 332 KB, which a client that attaches the resource puts before the model whole.
-SCHEMA_TEXT_CHARS = 40_000
 
 
 def render_schema(listed: SchemaOverview | SchemaPage, *, chars: int = SCHEMA_TEXT_CHARS) -> str:

@@ -12,6 +12,10 @@ import json
 
 from azsql_mcp.catalog.tables import CatalogError, TableList
 
+# About a fifth of a 200,000-token context, as describe_table's text: 2,000 tables were
+# 332 KB, which a client that attaches the resource puts before the model whole.
+SCHEMA_TEXT_CHARS = 40_000
+
 
 def first_page(found: TableList, shown: int) -> TableList:
     """The first `shown` tables of `found` (at least one), with the cursor of the rest;

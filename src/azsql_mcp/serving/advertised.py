@@ -31,22 +31,24 @@ class AdvertisedCapabilities(Middleware):
     every request passes it, and the hook dispatch would cost more than the method
     check."""
 
-    def __init__(self, *, stateless_http: bool, instructions: Callable[[], Awaitable[str | None]]):
+    def __init__(
+        self, *, stateless_http: bool, instructions: Callable[[bool], Awaitable[str | None]]
+    ):
         # a stateless HTTP server answers each POST on a connection of its own
         self.list_changed = not stateless_http
-        self.instructions = instructions  # the calling client's
+        self.instructions = instructions  # the calling client's; true: opening its session
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         result = await call_next(context)
         method = context.method
         if method == "initialize" and isinstance(result, mt.InitializeResult):
-            update: dict[str, Any] = {"instructions": await self.instructions()}
+            update: dict[str, Any] = {"instructions": await self.instructions(True)}
             if not self.list_changed:
                 update["capabilities"] = _unlisted(result.capabilities)
             return result.model_copy(update=update)
         if method == "server/discover" and isinstance(result, mt.DiscoverResult):
             capabilities = _unsubscribed(result.capabilities)
-            update = {"instructions": await self.instructions(), "capabilities": capabilities}
+            update = {"instructions": await self.instructions(False), "capabilities": capabilities}
             return result.model_copy(update=update)
         return result
 

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from azsql_mcp import metrics
 from azsql_mcp.serving.admission import client_key, count_auth_failure
 from azsql_mcp.serving.clientauth import component_key
-from azsql_mcp.serving.console import pages, schema_page
+from azsql_mcp.serving.console import pages
 from azsql_mcp.serving.console.access import console_enabled, refusal
 from azsql_mcp.serving.console.layout import page
 
@@ -77,6 +77,10 @@ def add_console(app: App) -> None:
 
     @route("/console/schema", ["GET"])
     async def schema(request: Request) -> Response:
+        # Imported here: the schema outline and its diagram are not needed to answer
+        # `initialize` (catalog/__init__.py imports them when first asked for too).
+        from azsql_mcp.serving.console import schema_page
+
         query = request.query_params
         body = await schema_page.schema(
             app, query.get("source"), query.get("schema"), query.get("after")
