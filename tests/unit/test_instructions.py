@@ -137,31 +137,3 @@ def test_a_withdrawn_tool_does_not_tell_its_caller_of_the_sources() -> None:
         text = instructions("audit")
         assert "Source: main." in instructions("all")
     assert "main" not in text and "read_data" not in text
-
-
-def test_initialize_leaves_fastmcp_s_session_state_store_unmade() -> None:
-    """The instructions' lookups for `initialize` skip FastMCP's session visibility rules
-    (a session being opened has set none): reading them would make its session state
-    store, whose import (py-key-value, beartype) cost a fifth of the start's
-    instructions before the answer (bench/throughput-rounds-2.md, 35th round). The
-    answer still names what each token may call (the tests above). In a subprocess: the
-    module may be imported already in this one."""
-    import subprocess
-    import sys
-
-    code = (
-        "import json, sys\n"
-        "from starlette.testclient import TestClient\n"
-        "from azsql_mcp.core.assembly import build_app\n"
-        "from azsql_mcp.core.config import settings_from_mapping\n"
-        "from azsql_mcp.serving.http import http_app\n"
-        "config, initialize, headers = json.loads(sys.argv[1])\n"
-        "app = build_app(settings_from_mapping(config))\n"
-        "with TestClient(http_app(app), base_url='http://127.0.0.1:8000') as web:\n"
-        "    answer = web.post('/mcp', json=initialize, headers=headers)\n"
-        "print('read_data' in answer.text, 'key_value' in sys.modules)\n"
-    )
-    given = json.dumps([config(), INITIALIZE, {"Authorization": "Bearer all"} | STREAM])
-    argv = [sys.executable, "-c", code, given]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "False"]

@@ -107,8 +107,8 @@ def assemble(settings: Settings, plugins: PluginSet) -> App:
     mcp.add_transform(app.hidden)
     stateless = settings.server.transport == "http" and settings.server.stateless_http
 
-    async def instructions(opening: bool) -> str | None:  # from the settings a reload left
-        return await caller_instructions(app.settings, app.plugins, opening=opening)
+    async def instructions() -> str | None:  # the caller's, from the settings a reload left
+        return await caller_instructions(app.settings, app.plugins)
 
     mcp.add_middleware(AdvertisedCapabilities(stateless_http=stateless, instructions=instructions))
     mcp.add_middleware(ListDereferenceMiddleware())

@@ -31,24 +31,22 @@ class AdvertisedCapabilities(Middleware):
     every request passes it, and the hook dispatch would cost more than the method
     check."""
 
-    def __init__(
-        self, *, stateless_http: bool, instructions: Callable[[bool], Awaitable[str | None]]
-    ):
+    def __init__(self, *, stateless_http: bool, instructions: Callable[[], Awaitable[str | None]]):
         # a stateless HTTP server answers each POST on a connection of its own
         self.list_changed = not stateless_http
-        self.instructions = instructions  # the calling client's; true: opening its session
+        self.instructions = instructions  # the calling client's
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         result = await call_next(context)
         method = context.method
         if method == "initialize" and isinstance(result, mt.InitializeResult):
-            update: dict[str, Any] = {"instructions": await self.instructions(True)}
+            update: dict[str, Any] = {"instructions": await self.instructions()}
             if not self.list_changed:
                 update["capabilities"] = _unlisted(result.capabilities)
             return result.model_copy(update=update)
         if method == "server/discover" and isinstance(result, mt.DiscoverResult):
             capabilities = _unsubscribed(result.capabilities)
-            update = {"instructions": await self.instructions(False), "capabilities": capabilities}
+            update = {"instructions": await self.instructions(), "capabilities": capabilities}
             return result.model_copy(update=update)
         return result
 

@@ -371,10 +371,10 @@ async def may_call(tool: str) -> bool:
     """Whether this request's caller may call `tool`: FastMCP's `get_tool` is the lookup
     tools/call makes, with the checks tools/list applies (the visibility transform that
     hides tools switched off or withdrawn, each tool's scope check, none over stdio)."""
-    from fastmcp.server.dependencies import get_server
+    from fastmcp.server.dependencies import get_context
 
-    # the request's server (its FastMCP context's, which sets it)
-    return await get_server().get_tool(tool) is not None
+    # the request's server, as list_available_tools asks for its list
+    return await get_context().fastmcp.get_tool(tool) is not None
 
 
 def _progress_reporter() -> Callable[[float, float | None, str | None], Awaitable[None]]:

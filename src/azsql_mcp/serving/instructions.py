@@ -8,8 +8,7 @@ workflow, what is allowed, how values and pages go, and which sources there are.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from azsql_mcp.core.settings import Settings
@@ -36,42 +35,18 @@ def server_instructions(
     return text or None
 
 
-async def caller_instructions(
-    settings: Settings, plugins: PluginSet, *, opening: bool = False
-) -> str | None:
+async def caller_instructions(settings: Settings, plugins: PluginSet) -> str | None:
     """The instructions for the calling client. The built-in text names only the tools
     it may call, as tools/call decides (may_call: its token's scopes, none over stdio,
     tools switched off or withdrawn, write tools of read-only sources), and the sources
     (names and descriptions) only if something it may use takes one: a token for one
-    declared tool is not told of read_data, the writable sources or the HR database.
-    `opening`: the request opens the caller's session (initialize)."""
+    declared tool is not told of read_data, the writable sources or the HR database."""
     if settings.server.instructions is not None:  # the operator's text names no tool
         return server_instructions(settings, ())
-    with _no_session_rules() if opening else nullcontext():
-        # a lookup per tool the text may name, no more: stateless HTTP clients may
-        # initialize often, and each lookup costs about what a tools/call's does
-        tools = {name for name in NAMED_TOOLS if name in plugins.tools and await may_call(name)}
-        sources = await _takes_a_source(plugins, tools)
-    return server_instructions(settings, tools, sources=sources)
-
-
-@contextmanager
-def _no_session_rules() -> Iterator[None]:
-    """FastMCP's lookups apply the visibility rules a session set for itself
-    (Context.enable_components and disable_components), read from its session state
-    store, which is made when first used: importing it (py-key-value, beartype) cost a
-    fifth of the start's instructions before the initialize answer
-    (bench/throughput-rounds-2.md, 35th round). A session being opened has set none, so
-    its lookups run with no current FastMCP context, which FastMCP reads as no session
-    rules: the same answer, and the store is made by the first tools/list, as on any
-    FastMCP server."""
-    from fastmcp.server.context import _current_context
-
-    reset = _current_context.set(None)
-    try:
-        yield
-    finally:
-        _current_context.reset(reset)
+    # a lookup per tool the text may name, no more: stateless HTTP clients may initialize
+    # often, and each lookup costs about what a tools/call's does
+    tools = {name for name in NAMED_TOOLS if name in plugins.tools and await may_call(name)}
+    return server_instructions(settings, tools, sources=await _takes_a_source(plugins, tools))
 
 
 async def _takes_a_source(plugins: PluginSet, offered: set[str]) -> bool:
@@ -88,9 +63,9 @@ async def _takes_a_source(plugins: PluginSet, offered: set[str]) -> bool:
 async def _other_offered() -> bool:
     """Whether the caller is offered any resource, resource template or prompt: each
     takes a source. The lists are those resources/list and prompts/list answer."""
-    from fastmcp.server.dependencies import get_server
+    from fastmcp.server.dependencies import get_context
 
-    server = get_server()  # the request's, as may_call's
+    server = get_context().fastmcp
     return bool(
         await server.list_resources(run_middleware=False)
         or await server.list_resource_templates(run_middleware=False)
