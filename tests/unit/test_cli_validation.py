@@ -616,3 +616,21 @@ def test_a_refused_config_names_the_file_and_how_it_was_found(
     assert capsys.readouterr().err.endswith(
         "\n(no config file: the values come from defaults, environment and flags)\n"
     )
+
+
+@pytest.mark.parametrize(("operator", "expected"), [(None, "true"), ("false", "false")])
+def test_serve_switches_off_py_key_value_s_type_checks_unless_the_operator_set_them(
+    operator: str | None, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastMCP's session state store (py-key-value) checks its calls' types at run time
+    unless PY_KEY_VALUE_DISABLE_BEARTYPE says not to: `serve` sets it before the store is
+    imported (and its worker processes inherit it), an operator's own value stands."""
+    from azsql_mcp.core.cli import KEY_VALUE_CHECKS
+
+    monkeypatch.setenv(KEY_VALUE_CHECKS, operator or "")  # undone after the test, as set
+    if operator is None:
+        monkeypatch.delenv(KEY_VALUE_CHECKS)
+    config = tmp_path / "azsql-mcp.toml"
+    config.write_text('[server]\ncolour = "red"\n')  # refused: serve stops after setting it
+    assert main(["serve", "--config", str(config)]) == 2
+    assert os.environ[KEY_VALUE_CHECKS] == expected

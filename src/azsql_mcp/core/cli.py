@@ -183,8 +183,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# FastMCP keeps each session's visibility rules in py-key-value's store, which checks the
+# types of its own calls at run time (beartype) unless told not to, as its README says:
+# the checks cost the store's import about 0.45 G instructions before the first answer
+# (bench/throughput-rounds-2.md, 35th round), and each tools/call's lookup in it.
+KEY_VALUE_CHECKS = "PY_KEY_VALUE_DISABLE_BEARTYPE"
+
+
 def _serve(args: argparse.Namespace) -> int:
     _hold_hangups()
+    os.environ.setdefault(KEY_VALUE_CHECKS, "true")  # an operator's own setting stands
     # What validation and assembly build lives as long as the server: no collections
     # until `_run` freezes it (core/startgc.py); once the sources are open,
     # App.freeze_heap collects and freezes what serving added.
