@@ -90,7 +90,7 @@ if TYPE_CHECKING:
 # Imported when first asked for: the schema outline, its diagram and the fitting of a
 # table's description serve resources, prompts and tool calls, not the tools' output
 # schemas that `initialize` waits for; their modules cost about 30 M instructions of
-# the start (bench/throughput-rounds-2.md, 35th round).
+# the start (bench/throughput-rounds-3.md, 35th round).
 _LATER = {
     "description_json": "description_fit",
     "fit_description": "description_fit",

@@ -186,7 +186,7 @@ def _parser() -> argparse.ArgumentParser:
 # FastMCP keeps each session's visibility rules in py-key-value's store, which checks the
 # types of its own calls at run time (beartype) unless told not to, as its README says:
 # the checks cost the store's import about 0.45 G instructions before the first answer
-# (bench/throughput-rounds-2.md, 35th round), and each tools/call's lookup in it.
+# (bench/throughput-rounds-3.md, 35th round), and each tools/call's lookup in it.
 KEY_VALUE_CHECKS = "PY_KEY_VALUE_DISABLE_BEARTYPE"
 
 

@@ -253,7 +253,7 @@ class _OneOf:
     `literal_error`, which argerrors.py words with the names). Not a Literal: FastMCP
     evaluates each component function's type hints many times while it assembles them,
     and `typing` walks every name of a Literal each time (about 20 M instructions of
-    the start with 50 sources; bench/throughput-rounds-2.md, 35th round)."""
+    the start with 50 sources; bench/throughput-rounds-3.md, 35th round)."""
 
     def __init__(self, names: tuple[str, ...]):
         self.names = names
