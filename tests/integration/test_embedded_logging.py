@@ -54,12 +54,15 @@ def app_log() -> Iterator[Callable[[bool], io.StringIO]]:
     """The application's own handler on the root logger, writing to a StringIO. FastMCP
     gives its logger handlers of its own, and stops it propagating, when imported: the
     application routes its records to the root, as docs/plugins.md says (and `serve`
-    does)."""
-    fastmcp = logging.getLogger("fastmcp")
+    does). The root's other handlers are set aside meanwhile: one an earlier test's
+    `serve` left there (with its own LogRedaction) would mask the shared record before
+    the application's handler sees it."""
+    fastmcp, root = logging.getLogger("fastmcp"), logging.getLogger()
     saved = fastmcp.handlers[:], fastmcp.propagate
+    saved_root = root.handlers[:]
     fastmcp.handlers.clear()
     fastmcp.propagate = True
-    added: list[logging.Handler] = []
+    root.handlers.clear()
 
     def install(redacted: bool) -> io.StringIO:
         written = io.StringIO()
@@ -67,13 +70,11 @@ def app_log() -> Iterator[Callable[[bool], io.StringIO]]:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
         if redacted:
             handler.addFilter(LogRedaction())
-        logging.getLogger().addHandler(handler)
-        added.append(handler)
+        root.addHandler(handler)
         return written
 
     yield install
-    for handler in added:
-        logging.getLogger().removeHandler(handler)
+    root.handlers[:] = saved_root
     fastmcp.handlers[:], fastmcp.propagate = saved
 
 
