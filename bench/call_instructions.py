@@ -32,7 +32,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,23 +39,12 @@ from contextlib import closing
 from pathlib import Path
 
 import load  # bench/load.py, beside this file: its configuration, servers and calls
+from _callgrind import control, dump_total
 from _processes import tds_process
 
 from azsql_mcp.testing.ports import reserved_port
 
 IDLE_S = 5.0
-
-
-def control(*args: str) -> None:
-    subprocess.run(["callgrind_control", *args], check=True, capture_output=True)
-
-
-def total(dump: Path) -> int:
-    """The instructions a callgrind dump counted."""
-    for line in dump.read_text().splitlines():
-        if line.startswith(("summary:", "totals:")):
-            return int(line.split()[1])
-    raise RuntimeError(f"no totals in {dump}")
 
 
 async def calls(port: int, token: str | None, count: int) -> None:
@@ -94,8 +82,8 @@ def count(
             control("-d", pid)
             idle_s = time.perf_counter() - idle_started
         called, idle = sorted(dumps.glob(f"cg.{pid}.*"), key=lambda p: int(p.suffix[1:]))[-2:]
-        idle_rate = total(idle) / idle_s
-        return (total(called) - idle_rate * elapsed) / args.calls, idle_rate
+        idle_rate = dump_total(idle) / idle_s
+        return (dump_total(called) - idle_rate * elapsed) / args.calls, idle_rate
 
 
 def bench(args: argparse.Namespace) -> None:

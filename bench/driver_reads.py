@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _callgrind import control, dump_total  # bench/_callgrind.py, beside this file
 from _processes import cpu_seconds, tds_process  # bench/_processes.py, beside this file
 
 QUERY = (  # load.py's
@@ -103,15 +104,14 @@ def child(args: argparse.Namespace) -> None:
     for _ in range(WARMUP_CALLS):
         exchange.ask("run", 1, read)
     if args.instructions:
-        control = ["callgrind_control", str(process.pid)]
         for command in ("-i", "on"), ("-z",):
-            subprocess.run([*control, *command], check=True, capture_output=True)
+            control(*command, str(process.pid))
     driver_before, ours_before = cpu_seconds(process.pid), time.thread_time()
     for _ in range(args.calls):
         exchange.ask("run", 1, read)
     driver_s, ours_s = cpu_seconds(process.pid) - driver_before, time.thread_time() - ours_before
     if args.instructions:
-        subprocess.run([*control, "-d"], check=True, capture_output=True)
+        control("-d", str(process.pid))
         driver_s = callgrind_total(Path(args.out)) / 1e9  # printed as M a read below
     ours.close()
     process.wait(30)
@@ -121,10 +121,7 @@ def child(args: argparse.Namespace) -> None:
 def callgrind_total(out: Path) -> int:
     """The instructions of the dump of the counted reads (OUT.1; OUT is the one at exit)."""
     dumps = sorted(out.parent.glob(out.name + ".*"), key=lambda p: p.stat().st_mtime)
-    for line in dumps[-1].read_text().splitlines():
-        if line.startswith("summary:") or line.startswith("totals:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no totals in {dumps[-1]}")
+    return dump_total(dumps[-1])
 
 
 # --- the parent: turns ---------------------------------------------------------------------

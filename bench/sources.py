@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 
 import httpx
+from _callgrind import control, dump_total
 from _http_load import HttpConnection, call_tool  # bench/_http_load.py, beside this file
 from _processes import driver_pids, rss_mb, stop, tds_process
 from startup import BARE, INITIALIZE, median_times, time_to_initialize
@@ -154,17 +155,12 @@ def instructions_to_initialize(argv: list[str], env: dict[str, str], tmp: Path) 
             if '"result"' not in answer:
                 err = (dumps / "stderr").read_text()[-2000:]
                 raise RuntimeError(f"no initialize answer from {argv}: {answer!r} {err}")
-            subprocess.run(
-                ["callgrind_control", "--dump", str(proc.pid)], check=True, capture_output=True
-            )
+            control("--dump", str(proc.pid))
         finally:
             proc.kill()
             proc.wait()
         (dump,) = dumps.glob(f"cg.{proc.pid}.*")  # killed: no dump at exit, only ours
-        for line in dump.read_text().splitlines():
-            if line.startswith(("summary:", "totals:")):
-                return int(line.split()[1])
-        raise RuntimeError(f"no totals in {dump}")
+        return dump_total(dump)
 
 
 def startup_instructions(srcs: list[str], runs: int, tmp: Path) -> None:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyodbc
+from _callgrind import control, dump_total  # bench/_callgrind.py, beside this file
 
 from azsql_mcp.catalog.sql import COLUMNS, LIST_TABLES, TABLE_KIND
 from tds_test_server import find_msodbc_driver
@@ -208,25 +209,22 @@ def instructions(trees: list[Tree], sql: str, calls: int) -> list[str]:
         assert tree.dumps is not None
         conn = tree.conns[0]
 
-        def control(*flags: str, pid: int = tree.pid) -> None:
-            subprocess.run(["callgrind_control", *flags, str(pid)], check=True, capture_output=True)
-
+        pid = str(tree.pid)
         try:
             timed_calls(conn, sql, 5)
         except pyodbc.Error:  # an older tree without a feature the statement uses
             conn.rollback()
             out.append("n/a")
             continue
-        control("-i", "on")
+        control("-i", "on", pid)
         timed_calls(conn, sql, 10)
-        control("-z")
+        control("-z", pid)
         timed_calls(conn, sql, calls)
         before = set(tree.dumps.iterdir())
-        control("-d")
-        control("-i", "off")
+        control("-d", pid)
+        control("-i", "off", pid)
         (dump,) = set(tree.dumps.iterdir()) - before
-        summary = next(ln for ln in dump.read_text().splitlines() if ln.startswith("summary:"))
-        out.append(f"{int(summary.split()[1]) / calls:,.0f}")
+        out.append(f"{dump_total(dump) / calls:,.0f}")
     return out
 
 
