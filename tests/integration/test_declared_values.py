@@ -5,6 +5,7 @@ through an MCP client on a TDS test server with procedures of its own."""
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -426,7 +427,12 @@ async def test_a_result_set_that_fails_part_way_says_rows_came(azsql_config: dic
 async def test_raiserror_is_a_message_to_severity_10_and_an_error_above(
     azsql_config: dict[str, Any], tds_server: ThreadedTdsServer
 ):
-    async with connected(azsql_config, "raising") as client:
+    # one connection, so the call after the fatal error cannot be served by a second one
+    # the pool opened for the procedures' resolution before it
+    config = copy.deepcopy(azsql_config)
+    for source in config["sources"].values():
+        source["pool_size"] = 1
+    async with connected(config, "raising") as client:
         await listed_until(client, lambda t: "severity" in _props(t["raising"]))
         quiet = await client.call_tool("raising", {"severity": 0})
         assert quiet.structured_content["messages"] == ["step 1 done", "failed with severity 0"]
