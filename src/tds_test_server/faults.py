@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -219,9 +220,16 @@ class FaultSet:
     faults: list[Fault] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, fault: Fault) -> None:
+    def add(self, *faults: Fault) -> None:
         with self._lock:
-            self.faults.append(fault)
+            self.faults.extend(faults)
+
+    def remove(self, faults: Iterable[Fault]) -> None:
+        """Take out these very faults (by identity: an equal fault from elsewhere stays);
+        those already used up are gone already."""
+        gone = {id(fault) for fault in faults}
+        with self._lock:
+            self.faults[:] = [fault for fault in self.faults if id(fault) not in gone]
 
     def clear(self) -> None:
         with self._lock:

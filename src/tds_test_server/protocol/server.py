@@ -22,7 +22,7 @@ import socketserver
 import ssl
 import threading
 import time
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -807,6 +807,20 @@ class ThreadedTdsServer(ConnectionHelpers):
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+    @contextlib.contextmanager
+    def faulted(self, *specs: str | Fault) -> Iterator[list[Fault]]:
+        """Faults for the block only: `with server.faulted("error:1205@query:1"):` adds
+        them on entry and takes out exactly those on exit, leaving the faults the command
+        line, a fixture or an outer block set. Every spec is parsed before any is added.
+        Yields the faults as the server holds them (copies of `Fault`s given), whose
+        `count` falls as they fire."""
+        faults = [replace(s) if isinstance(s, Fault) else Fault.parse(s) for s in specs]
+        self.faults.add(*faults)
+        try:
+            yield faults
+        finally:
+            self.faults.remove(faults)
 
     def _serve_connection(self, sock: socket.socket) -> None:
         """On the connection's own thread, until the session ends."""
