@@ -138,12 +138,6 @@ def server() -> Iterator[ThreadedTdsServer]:
         yield srv
 
 
-@pytest.fixture(autouse=True)
-def _no_faults_left(server: ThreadedTdsServer) -> Iterator[None]:
-    yield
-    server.clear_faults()
-
-
 def connect(server: ThreadedTdsServer, driver: str, **kwargs: Any) -> closing[pyodbc.Connection]:
     """An autocommit connection that the `with` block closes (pyodbc's own does not)."""
     return closing(
@@ -453,12 +447,12 @@ def test_64_concurrent_sessions(server: ThreadedTdsServer) -> None:
 
 
 def test_login_fault_fails_the_next_logins(server: ThreadedTdsServer, odbc_driver: str) -> None:
-    server.add_fault(Fault.parse("error:40613@login:2"))
-    for _ in range(2):
-        with pytest.raises(pyodbc.Error, match=r"is not currently available.*\(40613\)"):
-            connect(server, odbc_driver)
-    with connect(server, odbc_driver):
-        pass
+    with server.faulted("error:40613@login:2"):
+        for _ in range(2):
+            with pytest.raises(pyodbc.Error, match=r"is not currently available.*\(40613\)"):
+                connect(server, odbc_driver)
+        with connect(server, odbc_driver):
+            pass
 
 
 def test_query_fault_error_keeps_the_connection(
@@ -467,10 +461,10 @@ def test_query_fault_error_keeps_the_connection(
     with connect(server, odbc_driver) as cnxn:
         cur = cnxn.cursor()
         cur.execute("SELECT 1")  # the driver's own first requests are not "queries"
-        server.add_fault(Fault.parse("error:49918@query:1"))
-        with pytest.raises(pyodbc.Error, match=r"\(49918\)"):
-            cur.execute("SELECT 1")
-        assert cur.execute("SELECT 1").fetchone()[0] == 1
+        with server.faulted("error:49918@query:1"):
+            with pytest.raises(pyodbc.Error, match=r"\(49918\)"):
+                cur.execute("SELECT 1")
+            assert cur.execute("SELECT 1").fetchone()[0] == 1
 
 
 def test_severity_20_query_fault_closes_the_connection(
@@ -479,11 +473,11 @@ def test_severity_20_query_fault_closes_the_connection(
     with connect(server, odbc_driver) as cnxn:
         cur = cnxn.cursor()
         cur.execute("SELECT 1")
-        server.add_fault(Fault.parse("error:40501@query:1"))
-        with pytest.raises(pyodbc.Error, match=r"The service is currently busy.*\(40501\)"):
-            cur.execute("SELECT 1")
-        with pytest.raises(pyodbc.Error):
-            cur.execute("SELECT 1")
+        with server.faulted("error:40501@query:1"):
+            with pytest.raises(pyodbc.Error, match=r"The service is currently busy.*\(40501\)"):
+                cur.execute("SELECT 1")
+            with pytest.raises(pyodbc.Error):
+                cur.execute("SELECT 1")
     with connect(server, odbc_driver) as cnxn:
         assert cnxn.cursor().execute("SELECT 1").fetchone()[0] == 1
 
@@ -492,8 +486,7 @@ def test_drop_fault_cuts_the_result(server: ThreadedTdsServer, odbc_driver: str)
     with connect(server, odbc_driver) as cnxn:
         cur = cnxn.cursor()
         cur.execute("SELECT 1")
-        server.add_fault(Fault.parse("drop@query:1"))
-        with pytest.raises(pyodbc.Error):
+        with server.faulted("drop@query:1"), pytest.raises(pyodbc.Error):
             cur.execute("ROWS 1000")
             cur.fetchall()
     with connect(server, odbc_driver) as cnxn:
@@ -505,25 +498,25 @@ def test_delay_fault_and_a_timeout_that_cancels_it(
 ) -> None:
     with connect(server, odbc_driver) as cnxn:
         cnxn.cursor().execute("SELECT 1")
-        server.add_fault(Fault.parse("delay:0.3@query"))
-        started = time.monotonic()
-        cnxn.cursor().execute("SELECT 1")
-        assert time.monotonic() - started >= 0.3
-        server.clear_faults()
-        server.add_fault(Fault.parse("delay:30@query"))
-        cnxn.timeout = 1
-        with pytest.raises(pyodbc.OperationalError, match="HYT00"):
+        with server.faulted("delay:0.3@query"):
+            started = time.monotonic()
             cnxn.cursor().execute("SELECT 1")
-        server.clear_faults()
+            assert time.monotonic() - started >= 0.3
+        cnxn.timeout = 1
+        with (
+            server.faulted("delay:30@query"),
+            pytest.raises(pyodbc.OperationalError, match="HYT00"),
+        ):
+            cnxn.cursor().execute("SELECT 1")
         assert cnxn.cursor().execute("SELECT 1").fetchone()[0] == 1
 
 
 def test_refuse_fault_closes_new_connections(server: ThreadedTdsServer, odbc_driver: str) -> None:
-    server.add_fault(Fault.parse("refuse@connect:1"))
-    with pytest.raises(pyodbc.Error):
-        connect(server, odbc_driver)
-    with connect(server, odbc_driver):
-        pass
+    with server.faulted("refuse@connect:1"):
+        with pytest.raises(pyodbc.Error):
+            connect(server, odbc_driver)
+        with connect(server, odbc_driver):
+            pass
 
 
 # --- robustness -----------------------------------------------------------------------------
