@@ -17,7 +17,7 @@ from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from servers import clean_env, http_server, source_env, wait_ready
 
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 QUERY = "SELECT TOP 2 CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
 
@@ -59,10 +59,10 @@ async def test_the_sdk_client_gets_completions_progress_cancel_logs_and_diagram(
 
             # progress while a slow query runs
             await session.call_tool("read_data", {"query": QUERY})  # a pooled connection
-            tds_server.add_fault(Fault.parse("delay:2.5@query:1"))
-            slow = await session.call_tool(
-                "read_data", {"query": QUERY}, progress_callback=on_progress
-            )
+            with tds_server.faulted("delay:2.5@query:1"):
+                slow = await session.call_tool(
+                    "read_data", {"query": QUERY}, progress_callback=on_progress
+                )
             assert not slow.is_error and len(progress) >= 2
             assert all(m and m.startswith("running: ") for _, m in progress)
 
@@ -79,7 +79,6 @@ async def test_the_sdk_client_gets_completions_progress_cancel_logs_and_diagram(
             diagram = await session.read_resource("database://schema/diagram/SalesLT/Customer")
             text = diagram.contents[0].text  # type: ignore[union-attr]
             assert "```mermaid\nerDiagram" in text and '"SalesLT.CustomerAddress"' in text
-    tds_server.clear_faults()
 
 
 async def test_a_cancel_reaches_the_database_without_a_session(
@@ -92,7 +91,6 @@ async def test_a_cancel_reaches_the_database_without_a_session(
     tds_server.clear_faults()
     async with stateless_session(env, tmp_path) as session:
         await cancel_a_slow_call(session, tds_server)
-    tds_server.clear_faults()
 
 
 @asynccontextmanager
@@ -114,17 +112,19 @@ async def cancel_a_slow_call(session: ClientSession, tds_server: ThreadedTdsServ
     """A call cancelled by the client while its query runs: the database gets one
     ATTENTION, and the next call is served."""
     attentions = tds_server.record.attentions
-    tds_server.add_fault(Fault.parse("delay:30@query:1"))
-    call: asyncio.Task[Any] = asyncio.create_task(session.call_tool("read_data", {"query": QUERY}))
-    await asyncio.sleep(1.0)
-    call.cancel()
-    await asyncio.gather(call, return_exceptions=True)
-    for _ in range(50):
-        if tds_server.record.attentions > attentions:
-            break
-        await asyncio.sleep(0.1)
-    assert tds_server.record.attentions == attentions + 1
-    after = await session.call_tool("read_data", {"query": QUERY})
+    with tds_server.faulted("delay:30@query:1"):
+        call: asyncio.Task[Any] = asyncio.create_task(
+            session.call_tool("read_data", {"query": QUERY})
+        )
+        await asyncio.sleep(1.0)
+        call.cancel()
+        await asyncio.gather(call, return_exceptions=True)
+        for _ in range(50):
+            if tds_server.record.attentions > attentions:
+                break
+            await asyncio.sleep(0.1)
+        assert tds_server.record.attentions == attentions + 1
+        after = await session.call_tool("read_data", {"query": QUERY})
     assert not after.is_error
 
 
@@ -141,16 +141,15 @@ async def test_a_client_closing_its_connection_cancels_a_json_answered_call(
         async with httpx.AsyncClient(timeout=30) as http:
             assert "result" in await read_2026(http, base)  # its source holds a connection
             attentions = tds_server.record.attentions
-            tds_server.add_fault(Fault.parse("delay:30@query:1"))
-            with pytest.raises(httpx.ReadTimeout):  # httpx drops the connection
-                await read_2026(http, base, timeout=1.0)
-            for _ in range(50):
-                if tds_server.record.attentions > attentions:
-                    break
-                await asyncio.sleep(0.1)
-            assert tds_server.record.attentions == attentions + 1
-            assert "result" in await read_2026(http, base)
-    tds_server.clear_faults()
+            with tds_server.faulted("delay:30@query:1"):
+                with pytest.raises(httpx.ReadTimeout):  # httpx drops the connection
+                    await read_2026(http, base, timeout=1.0)
+                for _ in range(50):
+                    if tds_server.record.attentions > attentions:
+                        break
+                    await asyncio.sleep(0.1)
+                assert tds_server.record.attentions == attentions + 1
+                assert "result" in await read_2026(http, base)
 
 
 async def read_2026(http: httpx.AsyncClient, base: str, timeout: float = 30) -> Any:
@@ -181,14 +180,13 @@ async def test_a_stateless_cancel_finds_a_call_queued_for_a_slot(
     tds_server.clear_faults()
     queued_query = "SELECT 42 AS queued"
     async with stateless_session(env, tmp_path) as session:
-        tds_server.add_fault(Fault.parse("delay:3@query:1"))
-        holding = asyncio.create_task(session.call_tool("read_data", {"query": QUERY}))
-        await asyncio.sleep(1.0)
-        queued = asyncio.create_task(session.call_tool("read_data", {"query": queued_query}))
-        await asyncio.sleep(0.5)
-        queued.cancel()
-        await asyncio.gather(queued, return_exceptions=True)
-        assert not (await holding).is_error
-        await asyncio.sleep(0.5)
-    tds_server.clear_faults()
+        with tds_server.faulted("delay:3@query:1"):
+            holding = asyncio.create_task(session.call_tool("read_data", {"query": QUERY}))
+            await asyncio.sleep(1.0)
+            queued = asyncio.create_task(session.call_tool("read_data", {"query": queued_query}))
+            await asyncio.sleep(0.5)
+            queued.cancel()
+            await asyncio.gather(queued, return_exceptions=True)
+            assert not (await holding).is_error
+            await asyncio.sleep(0.5)
     assert not any("42 AS queued" in s for s in tds_server.record.statements)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from servers import clean_env, send, source_env, stdio_server_that_read, tool_call
 
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 
 def children(pid: int) -> list[int]:
@@ -45,19 +45,18 @@ def test_a_killed_server_leaves_no_driver_process_behind(
     proc = stdio_server_that_read(env, tmp_path)
     drivers = children(proc.pid)
     assert drivers, "no driver process"
-    tds_server.add_fault(Fault.parse("stall@query:1~KILLED_SERVER"))
     try:
-        send(proc, tool_call(3, "read_data", query="SELECT 1 AS KILLED_SERVER"))
-        time.sleep(1)
-        proc.kill()
-        proc.wait(timeout=10)
-        killed = time.monotonic()
-        while any(running(pid) for pid in drivers):
-            # the statement's query timeout (30 s) was what ended it, and later still
-            assert time.monotonic() - killed < 8, "the driver process outlived its server"
-            time.sleep(0.1)
+        with tds_server.faulted("stall@query:1~KILLED_SERVER"):
+            send(proc, tool_call(3, "read_data", query="SELECT 1 AS KILLED_SERVER"))
+            time.sleep(1)
+            proc.kill()
+            proc.wait(timeout=10)
+            killed = time.monotonic()
+            while any(running(pid) for pid in drivers):
+                # the statement's query timeout (30 s) was what ended it, and later still
+                assert time.monotonic() - killed < 8, "the driver process outlived its server"
+                time.sleep(0.1)
     finally:
-        tds_server.clear_faults()
         for pid in filter(running, drivers):
             os.kill(pid, 9)
         for stream in (proc.stdin, proc.stdout, proc.stderr):

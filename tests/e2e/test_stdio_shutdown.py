@@ -18,7 +18,7 @@ from servers import clean_env, send, source_env, stdio_server_that_read, tool_ca
 
 from azsql_mcp.serving.stdio import CALLS_GRACE_S
 from azsql_mcp.testing.pytest_plugin import sample_tds_server
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +44,7 @@ def test_sigterm_while_a_write_commits_audits_it_committed(
     proc = stdio_server_that_read(env, tmp_path)
     assert proc.stdin is not None
     commits = tds_server.record.commits
-    tds_server.add_fault(Fault.parse("delay:4@commit:1"))
-    try:
+    with tds_server.faulted("delay:4@commit:1"):
         send(proc, tool_call(3, "insert_data", sql="INSERT INTO dbo.Marks (Note) VALUES (N'x')"))
         deadline = time.monotonic() + 20
         while tds_server.record.commits == commits:
@@ -59,8 +58,6 @@ def test_sigterm_while_a_write_commits_audits_it_committed(
             proc.wait(timeout=30)
         finally:
             _, stderr = proc.communicate(timeout=30)
-    finally:
-        tds_server.clear_faults()
     assert proc.returncode == 0, stderr[-2000:]
     with closing(pyodbc.connect(tds_server.odbc_connection_string(), autocommit=True)) as c:
         assert c.execute("SELECT COUNT(*) FROM dbo.Marks WHERE Note = N'x'").fetchone()[0] >= 1
@@ -81,16 +78,13 @@ def test_a_client_that_dies_mid_call_stops_the_server_cleanly(
     env = clean_env(source_env(tds_server, tds_password)) | {"AZSQL_MCP_AUDIT__PATH": str(audit)}
     proc = stdio_server_that_read(env, tmp_path)
     assert proc.stdin is not None and proc.stdout is not None
-    tds_server.add_fault(Fault.parse("delay:20@query:1~DYING_CLIENT"))
-    try:
+    with tds_server.faulted("delay:20@query:1~DYING_CLIENT"):
         send(proc, tool_call(3, "read_data", query="SELECT 1 AS DYING_CLIENT"))
         time.sleep(1)
         proc.stdin.close()
         proc.stdout.close()
         proc.stdin = proc.stdout = None  # for communicate()
         _, stderr = proc.communicate(timeout=15)
-    finally:
-        tds_server.clear_faults()
     assert proc.returncode == 0, stderr[-2000:]
     assert "unexpected error" not in stderr and "Traceback" not in stderr, stderr[-2000:]
     lines = [json.loads(line) for line in audit.read_text().splitlines()]

@@ -57,33 +57,30 @@ def test_a_second_stop_signal_cuts_the_calls_and_answers_them(
         "AZSQL_MCP_SERVER__STATELESS_HTTP": "true",
     }
     log = tmp_path / "stderr.txt"
-    tds_server.add_fault(Fault.parse("delay:25@query:1~ASKED_TWICE"))
     attentions = tds_server.record.attentions
     answers: list[Any] = []
-    try:
-        with (
-            log.open("w") as stderr,
-            http_process(env, str(tmp_path), stderr=stderr) as (
-                proc,
-                base,
-            ),
-        ):
-            wait_ready(base)
-            caller = threading.Thread(target=_call, args=(base, ASKED_TWICE, answers))
-            caller.start()
-            deadline = time.monotonic() + 20
-            while tds_server.faults.faults:  # the read is held by its delay
-                assert time.monotonic() < deadline, "the read never reached the server"
-                time.sleep(0.05)
-            proc.send_signal(sig)
-            time.sleep(0.5)
-            asked = time.monotonic()
-            proc.send_signal(sig)
-            proc.wait(timeout=20)
-            took = time.monotonic() - asked
-            caller.join(20)
-    finally:
-        tds_server.clear_faults()
+    with (
+        tds_server.faulted("delay:25@query:1~ASKED_TWICE"),
+        log.open("w") as stderr,
+        http_process(env, str(tmp_path), stderr=stderr) as (
+            proc,
+            base,
+        ),
+    ):
+        wait_ready(base)
+        caller = threading.Thread(target=_call, args=(base, ASKED_TWICE, answers))
+        caller.start()
+        deadline = time.monotonic() + 20
+        while tds_server.faults.faults:  # the read is held by its delay
+            assert time.monotonic() < deadline, "the read never reached the server"
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        time.sleep(0.5)
+        asked = time.monotonic()
+        proc.send_signal(sig)
+        proc.wait(timeout=20)
+        took = time.monotonic() - asked
+        caller.join(20)
     assert proc.returncode == 0 and took < 8, (proc.returncode, took)
     assert len(answers) == 1 and isinstance(answers[0], dict), answers
     text = answers[0]["result"]["content"][0]["text"]
@@ -102,19 +99,18 @@ def test_a_stdio_server_whose_stdin_stays_open_stops_and_answers(
     left the call unanswered."""
     env = clean_env(source_env(tds_server, tds_password))
     proc = stdio_server_that_read(env, tmp_path)
-    tds_server.add_fault(Fault.parse("delay:25@query:1~STOPPED_STDIO"))
     attentions = tds_server.record.attentions
     stdin, proc.stdin = proc.stdin, None  # open until the end: communicate() would close it
     try:
-        send_to(stdin, tool_call(3, "read_data", query="SELECT 1 AS STOPPED_STDIO"))
-        deadline = time.monotonic() + 20
-        while tds_server.faults.faults:  # the read is held by its delay
-            assert time.monotonic() < deadline, "the read never reached the server"
-            time.sleep(0.05)
-        proc.send_signal(sig)
-        stdout, stderr = proc.communicate(timeout=8)
+        with tds_server.faulted("delay:25@query:1~STOPPED_STDIO"):
+            send_to(stdin, tool_call(3, "read_data", query="SELECT 1 AS STOPPED_STDIO"))
+            deadline = time.monotonic() + 20
+            while tds_server.faults.faults:  # the read is held by its delay
+                assert time.monotonic() < deadline, "the read never reached the server"
+                time.sleep(0.05)
+            proc.send_signal(sig)
+            stdout, stderr = proc.communicate(timeout=8)
     finally:
-        tds_server.clear_faults()
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
