@@ -195,20 +195,15 @@ async def test_a_refused_request_dmv_names_what_this_engine_needs(
     """Error 300 on the request DMVs, as Azure SQL Database's Basic, S0 and S1 give even
     with VIEW DATABASE STATE: the message names the permission this engine needs and the
     user it goes to, or, when the login holds it, the role those objectives need."""
-    from tds_test_server.faults import Fault
-
     if azsql_principal != READER:
         pytest.skip("about the least-privileged logins")
     user = {"reader": READER_USER, "watcher": WATCHER}[login]
     server = make_azsql_server(config={"sources": {"main": {"username": user}}})
-    tds_server.add_fault(Fault.parse("error:300@query~dm_exec_requests"))
-    try:
+    with tds_server.faulted("error:300@query~dm_exec_requests"):
         async with Client(server) as client:
             result = await client.call_tool(
                 "list_long_running_queries", {"min_seconds": 0}, raise_on_error=False
             )
-    finally:
-        tds_server.clear_faults()
     assert result.is_error
     text = result.content[0].text  # type: ignore[union-attr]
     assert text.startswith("The server refused to list running queries: Injected fault"), text
@@ -239,21 +234,16 @@ async def test_read_data_of_a_dmv_refused_despite_view_database_state_names_the_
 ) -> None:
     """Basic, S0 and S1 refuse the server-scoped DMVs even with VIEW DATABASE STATE:
     read_data names the role those objectives need, not a GRANT the login holds."""
-    from tds_test_server.faults import Fault
-
     if azsql_principal != READER:
         pytest.skip("one login: the watcher")
     server = make_azsql_server(config={"sources": {"main": {"username": WATCHER}}})
-    tds_server.add_fault(Fault.parse("error:300@query~dm_exec_sql_text"))
-    try:
+    with tds_server.faulted("error:300@query~dm_exec_sql_text"):
         async with Client(server) as client:
             result = await client.call_tool(
                 "read_data",
                 {"query": "SELECT text FROM sys.dm_exec_sql_text(0x01)"},
                 raise_on_error=False,
             )
-    finally:
-        tds_server.clear_faults()
     assert result.is_error
     text = result.content[0].text  # type: ignore[union-attr]
     assert "holds VIEW DATABASE STATE, which is not enough here" in text, text

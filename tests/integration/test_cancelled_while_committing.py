@@ -19,7 +19,7 @@ from fastmcp import Client
 from test_declared_tools import make_app
 
 from azsql_mcp.testing.pytest_plugin import sample_tds_server
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 SETUP = [
     "CREATE TABLE dbo.Marks (ID int IDENTITY(1,1) PRIMARY KEY, Note nvarchar(20))",
@@ -125,8 +125,10 @@ async def test_a_call_cancelled_while_its_write_commits_is_audited_as_committed(
     note = {"insert_data": "one", "execute_batch": "batch", "mark": "proc"}[tool]
     before = await marks(client, note)
     commits = tds_server.record.commits
-    tds_server.add_fault(Fault.parse("delay:1.5@commit:1"))
-    with caplog.at_level(logging.WARNING, logger="azsql_mcp"):
+    with (
+        tds_server.faulted("delay:1.5@commit:1"),
+        caplog.at_level(logging.WARNING, logger="azsql_mcp"),
+    ):
         call = asyncio.create_task(client.call_tool(tool, args))
         await cancel_when(call, lambda: tds_server.record.commits > commits)
         line = await audited(audit, tool)
@@ -141,12 +143,11 @@ async def test_a_write_cancelled_before_its_commit_is_rolled_back_and_audited_ca
 ) -> None:
     before = await marks(client, "stopped")
     # two, as test_progress_cancel.py does: a health probe may take the first
-    tds_server.add_fault(Fault.parse("delay:30@query:2"))
-    statement = {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'stopped')"}
-    call = asyncio.create_task(client.call_tool("insert_data", statement))
-    await cancel_when(call, lambda: [f.count for f in tds_server.faults.faults] != [2])
-    line = await audited(audit, "insert_data")
-    tds_server.clear_faults()
+    with tds_server.faulted("delay:30@query:2"):
+        statement = {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'stopped')"}
+        call = asyncio.create_task(client.call_tool("insert_data", statement))
+        await cancel_when(call, lambda: [f.count for f in tds_server.faults.faults] != [2])
+        line = await audited(audit, "insert_data")
     assert line["outcome"] == "cancelled"
     assert line["rows"] is None
     assert await marks(client, "stopped") == before
@@ -170,9 +171,11 @@ async def test_the_wait_for_a_cancelled_write_is_bounded_and_a_late_commit_logge
     async with Client(app.mcp) as client:
         before = await marks(client, "late")
         commits = tds_server.record.commits
-        tds_server.add_fault(Fault.parse("delay:6.5@commit:1"))
         statement = {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'late')"}
-        with caplog.at_level(logging.WARNING, logger="azsql_mcp"):
+        with (
+            tds_server.faulted("delay:6.5@commit:1"),
+            caplog.at_level(logging.WARNING, logger="azsql_mcp"),
+        ):
             call = asyncio.create_task(client.call_tool("insert_data", statement))
             await cancel_when(call, lambda: tds_server.record.commits > commits)
             line = await audited(audit, "insert_data")

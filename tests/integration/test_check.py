@@ -20,7 +20,7 @@ from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.diagnostics.database_steps import permission_lines
 from azsql_mcp.diagnostics.network_steps import parse_prelogin, prelogin_packet
 from azsql_mcp.plugins.builtin_auth import ManagedIdentity, SqlLogin, SuppliedAccessToken
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 DRIVER_18 = Driver("msodbc", "ODBC Driver 18 for SQL Server", "Driver 18")
 
@@ -41,13 +41,6 @@ PROVIDERS: dict[str, Any] = {
 def server() -> Iterator[ThreadedTdsServer]:
     with ThreadedTdsServer(sample=True) as srv:
         yield srv
-
-
-@pytest.fixture(autouse=True)
-def no_faults(server: ThreadedTdsServer) -> Iterator[None]:
-    server.clear_faults()
-    yield
-    server.clear_faults()
 
 
 def source(server: ThreadedTdsServer, **values: Any) -> dict[str, Any]:
@@ -196,8 +189,8 @@ async def test_missing_access_token(
     ],
 )
 async def test_login_errors_get_advice(server: ThreadedTdsServer, number: int, advice: str) -> None:
-    server.add_fault(Fault.parse(f"error:{number}@login:1"))
-    code, text = await check({"main": source(server)})
+    with server.faulted(f"error:{number}@login:1"):
+        code, text = await check({"main": source(server)})
     assert code == 1 and "FAIL  login" in text and advice in text, text
 
 
@@ -216,6 +209,7 @@ async def test_check_advises_the_step_the_outage_reason_gives(
 ) -> None:
     """check's advice and a source's outage reason come from one place
     (db/reachability.py): check said a refused login and a timeout in words of its own."""
+    slow_logins: tuple[str, ...] = ()
     if failure == "closed port":
         with ThreadedTdsServer() as closed:
             values = source(closed)
@@ -223,10 +217,11 @@ async def test_check_advises_the_step_the_outage_reason_gives(
         values = source(server, password="wrong")
     else:
         values = source(server, connection_timeout_s=1)
-        server.add_fault(Fault.parse("delay:3@login"))
-    code, text = await check({"main": values})
-    advice = text.split("what to do: ", 1)[1].splitlines()[0]
-    reason = await outage_reason(values)
+        slow_logins = ("delay:3@login",)
+    with server.faulted(*slow_logins):
+        code, text = await check({"main": values})
+        advice = text.split("what to do: ", 1)[1].splitlines()[0]
+        reason = await outage_reason(values)
     step = reason.split("What to do: ", 1)[1].split(f"; {CHECK_STEP}")[0]
     assert code == 1 and advice.startswith(step), (advice, reason)
     if failure == "wrong password":  # and Azure SQL's kinds of login, after it

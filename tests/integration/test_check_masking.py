@@ -23,7 +23,7 @@ from azsql_mcp.testing.pytest_plugin import (
     sample_tds_server,
     source_config,
 )
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 pytestmark = [
     pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True),
@@ -108,10 +108,7 @@ async def test_a_failed_list_is_a_note_not_a_failure(
     error: int,
     line: str,
 ) -> None:
-    tds_server.add_fault(Fault.parse(f"error:{error}@query~sys.masked_columns"))
-    try:
+    with tds_server.faulted(f"error:{error}@query~sys.masked_columns"):
         text = await check(tds_server, tds_password, azsql_principal, azsql_driver)
-    finally:
-        tds_server.clear_faults()
     assert line in text, text
     assert "all checks passed" in text

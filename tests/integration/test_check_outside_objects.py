@@ -16,7 +16,7 @@ import pytest
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS, READER
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 pytestmark = [
     pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True),
@@ -50,8 +50,8 @@ async def test_none_found_says_whether_the_list_is_whole(
 async def test_a_refused_list_is_a_note_not_a_failure(
     azsql_config: dict[str, Any], tds_server: ThreadedTdsServer
 ) -> None:
-    tds_server.add_fault(Fault.parse("error:229@query~sys.synonyms"))
-    code, text = await check(azsql_config)
+    with tds_server.faulted("error:229@query~sys.synonyms"):
+        code, text = await check(azsql_config)
     assert code == 0, text
     assert "warn  reach outside: could not list the synonyms for an object of another" in text
     assert "all checks passed" in text

@@ -15,7 +15,7 @@ import pytest
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.testing.pytest_plugin import DRIVERS, PRINCIPALS
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 pytestmark = [
     pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True),
@@ -70,8 +70,8 @@ async def test_a_statement_sql_server_will_not_describe_is_a_note(
 ) -> None:
     """SQL Server refuses to describe a statement the login may not run (its
     permissions) or whose parameter types it cannot deduce: a warning, not a failure."""
-    tds_server.add_fault(Fault.parse("error:229@query~sp_describe_undeclared_parameters"))
-    code, text = await check(azsql_config, {"by_salt": tool(salt={"type": "string"})})
+    with tds_server.faulted("error:229@query~sp_describe_undeclared_parameters"):
+        code, text = await check(azsql_config, {"by_salt": tool(salt={"type": "string"})})
     assert code == 0, text
     assert "warn  declared statements: tools.by_salt: SQL Server did not describe" in text
     assert "its string parameters were not compared with the columns they meet" in text

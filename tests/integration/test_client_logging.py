@@ -9,7 +9,7 @@ import pytest
 from fastmcp import Client
 from fastmcp.client.logging import LogMessage
 
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 QUERY = "SELECT CustomerID FROM SalesLT.Customer ORDER BY CustomerID"
 
@@ -42,11 +42,8 @@ async def test_truncation_and_retries_are_logged_to_the_client(
         # The health probe the source starts with (SELECT 1) must have run, and the fault
         # is for the read's own statement: the probe asks the collation beside it
         await wait_for_probe(tds_server, since)
-        tds_server.add_fault(Fault.parse("error:40613@query:1~SalesLT.Customer"))  # retried
-        try:
+        with tds_server.faulted("error:40613@query:1~SalesLT.Customer"):  # retried
             result = await client.call_tool("read_data", {"query": QUERY, "max_rows": 2})
-        finally:
-            tds_server.clear_faults()
         assert result.structured_content["row_count"] == 2
         retries = [m for m in got if "transient error 40613, retry 1" in str(m.data.get("msg"))]
         assert retries and retries[0].level == "warning"

@@ -20,7 +20,7 @@ from test_cancelled_while_committing import MARK, SETUP, audited, cancel_when, m
 from test_declared_tools import make_app
 
 from azsql_mcp.testing.pytest_plugin import sample_tds_server
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 NOT_KNOWN = "whether SQL Server committed it is not known"
 QUERY_TIMEOUT_S = 3
@@ -72,27 +72,27 @@ async def test_a_commit_that_times_out_is_reported_as_an_unknown_outcome(
     async with Client(writer(azsql_config, audit).mcp) as client:
         before = await marks(client, note)
         # twice the timeout: the driver's timer has long expired when the COMMIT ends
-        tds_server.add_fault(Fault.parse(f"delay:{2 * QUERY_TIMEOUT_S}@commit:1"))
-        result = await client.call_tool(tool, args, raise_on_error=False)
-        text = result.content[0].text  # type: ignore[union-attr]
-        assert result.is_error
-        said = f"did not answer within query_timeout_s = {QUERY_TIMEOUT_S} s"
-        assert NOT_KNOWN in text and said in text, text
-        assert "nothing was written" not in text and "cancelled on the server" not in text
-        line = await audited(audit, tool)
-        assert (line["outcome"], line["error_kind"]) == ("error", "outcome_unknown")
-        async with asyncio.timeout(30):  # the test server commits once its delay is over
-            while await marks(client, note) != before + rows:
-                await asyncio.sleep(0.05)
-        # the connection whose COMMIT failed was not lent again: the next write works
-        again = await client.call_tool(
-            "insert_data", {"sql": f"INSERT INTO dbo.Marks (Note) VALUES (N'{note}')"}
-        )
-        assert again.structured_content == {
-            "rows_affected": 1,
-            "duration_ms": pytest.approx(0, abs=1e4),
-            "output": None,
-        }
+        with tds_server.faulted(f"delay:{2 * QUERY_TIMEOUT_S}@commit:1"):
+            result = await client.call_tool(tool, args, raise_on_error=False)
+            text = result.content[0].text  # type: ignore[union-attr]
+            assert result.is_error
+            said = f"did not answer within query_timeout_s = {QUERY_TIMEOUT_S} s"
+            assert NOT_KNOWN in text and said in text, text
+            assert "nothing was written" not in text and "cancelled on the server" not in text
+            line = await audited(audit, tool)
+            assert (line["outcome"], line["error_kind"]) == ("error", "outcome_unknown")
+            async with asyncio.timeout(30):  # the test server commits once its delay is over
+                while await marks(client, note) != before + rows:
+                    await asyncio.sleep(0.05)
+            # the connection whose COMMIT failed was not lent again: the next write works
+            again = await client.call_tool(
+                "insert_data", {"sql": f"INSERT INTO dbo.Marks (Note) VALUES (N'{note}')"}
+            )
+            assert again.structured_content == {
+                "rows_affected": 1,
+                "duration_ms": pytest.approx(0, abs=1e4),
+                "output": None,
+            }
 
 
 @pytest.mark.parametrize("azsql_driver", ["freetds"], indirect=True)
@@ -102,11 +102,11 @@ async def test_freetds_waits_for_the_commit(
     """FreeTDS applies no query timeout to the COMMIT: the write succeeds, later."""
     async with Client(writer(azsql_config, tmp_path / "audit.jsonl").mcp) as client:
         before = await marks(client, "late")
-        tds_server.add_fault(Fault.parse(f"delay:{2 * QUERY_TIMEOUT_S}@commit:1"))
-        statement = {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'late')"}
-        result = await client.call_tool("insert_data", statement)
-        assert result.structured_content["rows_affected"] == 1  # type: ignore[index]
-        assert await marks(client, "late") == before + 1
+        with tds_server.faulted(f"delay:{2 * QUERY_TIMEOUT_S}@commit:1"):
+            statement = {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'late')"}
+            result = await client.call_tool("insert_data", statement)
+            assert result.structured_content["rows_affected"] == 1  # type: ignore[index]
+            assert await marks(client, "late") == before + 1
 
 
 async def test_a_writing_procedure_hit_by_a_transient_error_says_to_look_first(
@@ -119,11 +119,11 @@ async def test_a_writing_procedure_hit_by_a_transient_error_says_to_look_first(
         # matched by the call's argument: the catalog read of the procedure's parameters
         # (by the first call, or the tool's resolution, perhaps still under way) names
         # uspMark too, and is retried past the error
-        tds_server.add_fault(Fault.parse("error:40501@query:1~transient"))
-        result = await client.call_tool("mark", {"Note": "transient"}, raise_on_error=False)
-        text = result.content[0].text  # type: ignore[union-attr]
-        assert result.is_error
-        assert "check whether the change took effect before running it again" in text
+        with tds_server.faulted("error:40501@query:1~transient"):
+            result = await client.call_tool("mark", {"Note": "transient"}, raise_on_error=False)
+            text = result.content[0].text  # type: ignore[union-attr]
+            assert result.is_error
+            assert "check whether the change took effect before running it again" in text
 
 
 async def test_a_cancelled_write_whose_commit_fails_is_logged(
@@ -137,9 +137,11 @@ async def test_a_cancelled_write_whose_commit_fails_is_logged(
     async with Client(app.mcp) as client:
         await marks(client, "x")  # the source open
         commits = tds_server.record.commits
-        tds_server.add_fault(Fault.parse("delay:3.5@commit:1"))
         statement = {"sql": "INSERT INTO dbo.Marks (Note) VALUES (N'gone')"}
-        with caplog.at_level(logging.WARNING, logger="azsql_mcp"):
+        with (
+            tds_server.faulted("delay:3.5@commit:1"),
+            caplog.at_level(logging.WARNING, logger="azsql_mcp"),
+        ):
             call = asyncio.create_task(client.call_tool("insert_data", statement))
             await cancel_when(call, lambda: tds_server.record.commits > commits)
             for _ in range(200):

@@ -11,7 +11,7 @@ from fastmcp import Client
 
 from azsql_mcp import catalog
 from azsql_mcp.serving.completions import ANSWER_WITHIN_S
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 PROMPT = mcp_types.PromptReference(name="sql_query_builder")
 TABLE = mcp_types.ResourceTemplateReference(uri="database://tables/{schema}/{table}")
@@ -69,13 +69,10 @@ async def test_a_slow_catalog_answers_nothing_at_once_then_fills_in(
     which goes on, gives them to a later keystroke."""
     async with Client(make_azsql_server()) as client:
         await client.call_tool("read_data", {"query": "SELECT 1 AS one"})  # the source is open
-        tds_server.add_fault(Fault.parse(f"delay:{ANSWER_WITHIN_S + 2}@query"))
-        try:
+        with tds_server.faulted(f"delay:{ANSWER_WITHIN_S + 2}@query"):
             started = time.monotonic()
             assert await values(client, PROMPT, "table", "SalesLT.Cu") == []
             assert time.monotonic() - started < ANSWER_WITHIN_S + 1.5
-        finally:
-            tds_server.clear_faults()
         deadline = time.monotonic() + 30
         while not await values(client, PROMPT, "table", "SalesLT.Cu"):
             assert time.monotonic() < deadline, "the catalog read never filled the cache"

@@ -18,7 +18,7 @@ from azsql_mcp.db.pool import PoolBusy
 from azsql_mcp.db.timings import Tuning
 from azsql_mcp.metrics import REGISTRY
 from azsql_mcp.plugins.builtin_auth import SqlLogin
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 # Microsoft's schedule (first retry after 5 s) scaled down, and quick probing
 FAST = Tuning(
@@ -34,13 +34,6 @@ FAST = Tuning(
 def server() -> Iterator[ThreadedTdsServer]:
     with ThreadedTdsServer(sample=True) as srv:
         yield srv
-
-
-@pytest.fixture(autouse=True)
-def no_faults(server: ThreadedTdsServer) -> Iterator[None]:
-    server.clear_faults()
-    yield
-    server.clear_faults()
 
 
 def make_db(
@@ -80,11 +73,11 @@ async def test_the_first_reconnect_retry_waits_about_5_s(server: ThreadedTdsServ
     """With Microsoft's schedule a 3 s budget holds no retry: the login is tried once."""
     db = make_db(server, "schedule", tuning=Tuning(), retry_budget_s=3)
     logins = len(server.record.logins)
-    server.add_fault(Fault.parse("error:40613@login:1"))
     try:
-        with pytest.raises(DatabaseUnavailable, match="not currently available"):
-            await db.read("SELECT 1")
-        assert len(server.record.logins) - logins == 1 and retries("schedule") == 0
+        with server.faulted("error:40613@login:1"):
+            with pytest.raises(DatabaseUnavailable, match="not currently available"):
+                await db.read("SELECT 1")
+            assert len(server.record.logins) - logins == 1 and retries("schedule") == 0
     finally:
         await db.close()
 
@@ -95,10 +88,10 @@ async def test_query_timeout_bounds_the_retrying(server: ThreadedTdsServer) -> N
     db = make_db(server, "bounded", tuning=tuning, limits=Limits(query_timeout_s=1))
     try:
         await db.ping()
-        server.add_fault(Fault.parse("error:40613@query:1"))
-        with pytest.raises(DatabaseError, match="not currently available"):
-            await db.read("SELECT 1")
-        assert retries("bounded") == 0
+        with server.faulted("error:40613@query:1"):
+            with pytest.raises(DatabaseError, match="not currently available"):
+                await db.read("SELECT 1")
+            assert retries("bounded") == 0
     finally:
         await db.close()
 
@@ -108,9 +101,9 @@ async def test_40540_and_40143_are_retried(server: ThreadedTdsServer, number: in
     db = make_db(server, f"retried-{number}")
     try:
         await db.ping()
-        server.add_fault(Fault.parse(f"error:{number}@query:1"))
-        assert (await db.read("SELECT 1 AS one")).rows == [(1,)]
-        assert retries(f"retried-{number}") == 1
+        with server.faulted(f"error:{number}@query:1"):
+            assert (await db.read("SELECT 1 AS one")).rows == [(1,)]
+            assert retries(f"retried-{number}") == 1
     finally:
         await db.close()
 
@@ -123,9 +116,9 @@ async def test_a_read_chosen_as_deadlock_victim_is_rerun_at_once(
     db = make_db(server, "deadlock", tuning=tuning)
     try:
         await db.ping()
-        server.add_fault(Fault.parse("error:1205@query:1"))
-        assert (await db.read("SELECT 2 AS two")).rows == [(2,)]
-        assert retries("deadlock") == 1
+        with server.faulted("error:1205@query:1"):
+            assert (await db.read("SELECT 2 AS two")).rows == [(2,)]
+            assert retries("deadlock") == 1
     finally:
         await db.close()
 
@@ -136,11 +129,11 @@ async def test_a_deadlocked_read_is_rerun_a_bounded_number_of_times(
     db = make_db(server, "deadlocks")
     try:
         await db.ping()
-        server.add_fault(Fault.parse("error:1205@query"))
-        with pytest.raises(DatabaseError, match="deadlock victim") as failure:
-            await db.read("SELECT 2 AS two")
-        assert failure.value.number == 1205
-        assert retries("deadlocks") == FAST.deadlock_retries
+        with server.faulted("error:1205@query"):
+            with pytest.raises(DatabaseError, match="deadlock victim") as failure:
+                await db.read("SELECT 2 AS two")
+            assert failure.value.number == 1205
+            assert retries("deadlocks") == FAST.deadlock_retries
     finally:
         await db.close()
 
@@ -153,13 +146,13 @@ async def test_a_reply_the_driver_cannot_parse_is_not_retried(
     db = make_db(server, f"garbled-{driver}", driver=driver)
     try:
         await db.ping()
-        server.add_fault(Fault.parse("garble@query:1"))
-        with pytest.raises(DatabaseError) as failure:
-            await db.read("SELECT 1 AS one")
-        assert not failure.value.transient
-        assert retries(f"garbled-{driver}") == 0
-        assert (await db.read("SELECT 2 AS two")).rows == [(2,)]
-        assert retries(f"garbled-{driver}") == 0
+        with server.faulted("garble@query:1"):
+            with pytest.raises(DatabaseError) as failure:
+                await db.read("SELECT 1 AS one")
+            assert not failure.value.transient
+            assert retries(f"garbled-{driver}") == 0
+            assert (await db.read("SELECT 2 AS two")).rows == [(2,)]
+            assert retries(f"garbled-{driver}") == 0
     finally:
         await db.close()
 
@@ -168,10 +161,10 @@ async def test_retry_budget_0_turns_retrying_off(server: ThreadedTdsServer) -> N
     db = make_db(server, "no-retry", retry_budget_s=0)
     try:
         await db.ping()
-        server.add_fault(Fault.parse("error:1205@query:1"))
-        with pytest.raises(DatabaseError, match="deadlock victim"):
-            await db.read("SELECT 2 AS two")
-        assert retries("no-retry") == 0
+        with server.faulted("error:1205@query:1"):
+            with pytest.raises(DatabaseError, match="deadlock victim"):
+                await db.read("SELECT 2 AS two")
+            assert retries("no-retry") == 0
     finally:
         await db.close()
 
@@ -184,18 +177,18 @@ async def test_a_full_pool_is_busy_not_down(server: ThreadedTdsServer) -> None:
     await db.start()
     try:
         await wait_until(lambda: db.readiness().ready)
-        server.add_fault(Fault.parse("delay:1@query:2"))
-        results = await asyncio.gather(
-            *(db.read(f"SELECT {n} AS n") for n in range(12)), return_exceptions=True
-        )
-        busy = [r for r in results if isinstance(r, Exception)]
-        assert busy and len(busy) < len(results)
-        for error in busy:
-            assert isinstance(error, PoolBusy) and not isinstance(error, DatabaseUnavailable)
-            assert "is busy" in str(error) and "retry in 1 s" in str(error)
-            assert error.retry_after_s == 1
-        assert db.readiness().ready
-        assert (await db.read("SELECT 1 AS one")).rows == [(1,)]
+        with server.faulted("delay:1@query:2"):
+            results = await asyncio.gather(
+                *(db.read(f"SELECT {n} AS n") for n in range(12)), return_exceptions=True
+            )
+            busy = [r for r in results if isinstance(r, Exception)]
+            assert busy and len(busy) < len(results)
+            for error in busy:
+                assert isinstance(error, PoolBusy) and not isinstance(error, DatabaseUnavailable)
+                assert "is busy" in str(error) and "retry in 1 s" in str(error)
+                assert error.retry_after_s == 1
+            assert db.readiness().ready
+            assert (await db.read("SELECT 1 AS one")).rows == [(1,)]
     finally:
         await db.close()
 
@@ -206,14 +199,14 @@ async def test_a_slow_login_while_others_run_is_busy_not_an_outage(
     db = make_db(server, "slow-login", connection_timeout_s=1, pool_size=3)
     try:
         await db.ping()  # one idle connection
-        server.add_fault(Fault.parse("delay:2@query:1"))
-        slow = asyncio.create_task(db.read("SELECT 1 AS one"))
-        await wait_until(lambda: db.pool_stats()["in_use"] == 1)
-        server.add_fault(Fault.parse("delay:3@login:1"))  # longer than the login timeout
-        with pytest.raises(PoolBusy, match="is busy: 1 connections are running queries"):
-            await db.read("SELECT 2 AS two")
-        assert (await slow).rows == [(1,)]
-        assert (await db.read("SELECT 3 AS three")).rows == [(3,)]  # no outage
+        with server.faulted("delay:2@query:1"):
+            slow = asyncio.create_task(db.read("SELECT 1 AS one"))
+            await wait_until(lambda: db.pool_stats()["in_use"] == 1)
+            with server.faulted("delay:3@login:1"):  # longer than the login timeout
+                with pytest.raises(PoolBusy, match="is busy: 1 connections are running queries"):
+                    await db.read("SELECT 2 AS two")
+                assert (await slow).rows == [(1,)]
+                assert (await db.read("SELECT 3 AS three")).rows == [(3,)]  # no outage
     finally:
         await db.close()
 
@@ -226,15 +219,15 @@ async def test_an_unanswered_connect_while_others_run_is_busy_not_an_outage(
     db = make_db(server, "slow-connect", pool_size=3)
     try:
         await db.ping()
-        server.add_fault(Fault.parse("delay:2@query:1"))
-        slow = asyncio.create_task(db.read("SELECT 1 AS one"))
-        await wait_until(lambda: db.pool_stats()["in_use"] == 1)
-        db._tuning = dataclasses.replace(FAST, reachability_timeout_s=1e-9)
-        with pytest.raises(PoolBusy, match="no answer within"):
-            await db.read("SELECT 2 AS two")
-        assert (await slow).rows == [(1,)]
-        db._tuning = FAST
-        assert (await db.read("SELECT 3 AS three")).rows == [(3,)]  # no outage
+        with server.faulted("delay:2@query:1"):
+            slow = asyncio.create_task(db.read("SELECT 1 AS one"))
+            await wait_until(lambda: db.pool_stats()["in_use"] == 1)
+            db._tuning = dataclasses.replace(FAST, reachability_timeout_s=1e-9)
+            with pytest.raises(PoolBusy, match="no answer within"):
+                await db.read("SELECT 2 AS two")
+            assert (await slow).rows == [(1,)]
+            db._tuning = FAST
+            assert (await db.read("SELECT 3 AS three")).rows == [(3,)]  # no outage
     finally:
         await db.close()
 
@@ -257,8 +250,7 @@ async def test_read_data_says_busy_and_the_source_stays_up(
     app = make_azsql_server(
         config={"sources": {"main": {"pool_size": 2, "pool_acquire_timeout_s": 0.3}}}
     )
-    tds_server.add_fault(Fault.parse("delay:1@query:2"))
-    try:
+    with tds_server.faulted("delay:1@query:2"):
         async with Client(app) as client:
             results = await asyncio.gather(
                 *(
@@ -275,8 +267,6 @@ async def test_read_data_says_busy_and_the_source_stays_up(
                 assert "unavailable" not in text
             after = await client.call_tool("read_data", {"query": "SELECT 1 AS one"})
             assert after.structured_content["rows"] == [[1]]
-    finally:
-        tds_server.clear_faults()
 
 
 # --- idle connections and the probe (issue 14.8) ---------------------------------------------
@@ -320,12 +310,12 @@ async def test_the_pool_gauges_follow_the_pool(server: ThreadedTdsServer) -> Non
     try:
         await asyncio.gather(*(db.read("SELECT 1 AS one") for _ in range(3)))
         assert gauges()["idle"] == db.pool_stats()["idle"] >= 1 and matches()
-        server.add_fault(Fault.parse("delay:1@query:1"))
-        slow = asyncio.create_task(db.read("SELECT 1 AS one"))
-        await wait_until(lambda: gauges()["in_use"] == 1)  # reused an idle one
-        assert matches()
-        await slow
-        assert matches()
+        with server.faulted("delay:1@query:1"):
+            slow = asyncio.create_task(db.read("SELECT 1 AS one"))
+            await wait_until(lambda: gauges()["in_use"] == 1)  # reused an idle one
+            assert matches()
+            await slow
+            assert matches()
         await wait_until(lambda: gauges() == {"in_use": 0, "idle": 0})  # closed when idle
         await db.read("SELECT 1 AS one")
         assert gauges() == {"in_use": 0, "idle": 1}
@@ -362,16 +352,16 @@ async def test_the_probe_lets_an_idle_database_pause(server: ThreadedTdsServer) 
 async def test_outage_probing_backs_off(server: ThreadedTdsServer) -> None:
     """Every login fails (failover): the probe's logins come after 0.05, 0.1, 0.2, then
     every 0.4 s, not every 0.05 s."""
-    server.add_fault(Fault.parse("error:40613@login"))
-    logins = len(server.record.logins)
-    db = make_db(server, "backoff")
-    await db.start()
-    try:
-        await asyncio.sleep(2)
-        attempts = len(server.record.logins) - logins
-        assert 3 <= attempts <= 12  # 40 without the back-off
-    finally:
-        await db.close()
+    with server.faulted("error:40613@login"):
+        logins = len(server.record.logins)
+        db = make_db(server, "backoff")
+        await db.start()
+        try:
+            await asyncio.sleep(2)
+            attempts = len(server.record.logins) - logins
+            assert 3 <= attempts <= 12  # 40 without the back-off
+        finally:
+            await db.close()
 
 
 # --- connection options (issue 14.9) ---------------------------------------------------------

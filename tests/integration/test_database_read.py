@@ -22,7 +22,7 @@ from azsql_mcp import (
 from azsql_mcp.api import WorkRefused
 from azsql_mcp.db.database import SourceDatabase
 from azsql_mcp.values import rows_to_json
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 DETAIL = "SalesLT.SalesOrderDetail"
 
@@ -208,20 +208,19 @@ async def test_timeout_cancels_and_the_connection_is_reused(server: ThreadedTdsS
     try:
         await database.ping()
         logins = len(server.record.logins)
-        server.add_fault(Fault.parse("delay:5@query:1"))
-        # QueryTimeout: health_check tells a slow server from one that is down by it
-        with pytest.raises(QueryTimeout, match=r"query_timeout_s = 1 s and was cancelled") as e:
-            await database.read("SELECT 1")
-        # what the caller can do, and what only the operator can
-        assert "ask for less" in str(e.value) and "ask the operator" in str(e.value)
-        # SQL Server's locking READ COMMITTED (its default; not Azure SQL Database's)
-        # makes a read wait on a writer's locks: no narrower query helps then
-        assert "may instead have waited on another session's locks" in str(e.value)
-        assert database.pool_stats() == {"in_use": 0, "idle": 1, "size": 10}
-        assert (await database.read("SELECT 2")).rows == [(2,)]
-        assert len(server.record.logins) == logins  # the same connection, no new login
+        with server.faulted("delay:5@query:1"):
+            # QueryTimeout: health_check tells a slow server from one that is down by it
+            with pytest.raises(QueryTimeout, match=r"query_timeout_s = 1 s and was cancelled") as e:
+                await database.read("SELECT 1")
+            # what the caller can do, and what only the operator can
+            assert "ask for less" in str(e.value) and "ask the operator" in str(e.value)
+            # SQL Server's locking READ COMMITTED (its default; not Azure SQL Database's)
+            # makes a read wait on a writer's locks: no narrower query helps then
+            assert "may instead have waited on another session's locks" in str(e.value)
+            assert database.pool_stats() == {"in_use": 0, "idle": 1, "size": 10}
+            assert (await database.read("SELECT 2")).rows == [(2,)]
+            assert len(server.record.logins) == logins  # the same connection, no new login
     finally:
-        server.clear_faults()
         await database.close()
 
 
@@ -233,12 +232,11 @@ async def test_a_timeout_in_a_batch_says_which_statement_timed_out(
     database = make_db(server, security=security, query_timeout_s=1)
     try:
         await database.ping()
-        server.add_fault(Fault.parse("delay:5@query:1"))
-        insert = "INSERT INTO dbo.Items (id) VALUES ({})"
-        with pytest.raises(DatabaseError, match=r"^Statement 1 of 2: the query did not finish"):
-            await database.write_batch([insert.format(900), insert.format(901)])
+        with server.faulted("delay:5@query:1"):
+            insert = "INSERT INTO dbo.Items (id) VALUES ({})"
+            with pytest.raises(DatabaseError, match=r"^Statement 1 of 2: the query did not finish"):
+                await database.write_batch([insert.format(900), insert.format(901)])
     finally:
-        server.clear_faults()
         await database.close()
 
 
@@ -247,13 +245,12 @@ async def test_a_write_that_could_not_connect_says_nothing_was_sent(
 ) -> None:
     # no catalog read before the write (write_effects): the login is the write's
     database = make_db(server, security=Security(read_only=False, allow_uncounted_writes=True))
-    server.add_fault(Fault.parse("error:40613@login:1"))
     try:
-        with pytest.raises(DatabaseError, match="nothing was sent") as refused:
-            await database.write("DELETE FROM dbo.Items WHERE id = 902", kinds=["delete"])
-        assert "check whether the change took effect" not in str(refused.value)
+        with server.faulted("error:40613@login:1"):
+            with pytest.raises(DatabaseError, match="nothing was sent") as refused:
+                await database.write("DELETE FROM dbo.Items WHERE id = 902", kinds=["delete"])
+            assert "check whether the change took effect" not in str(refused.value)
     finally:
-        server.clear_faults()
         await database.close()
 
 
@@ -359,22 +356,21 @@ async def test_a_cancelled_caller_cancels_the_query_and_the_connection_is_reused
     try:
         await database.ping()
         logins, attentions = len(server.record.logins), server.record.attentions
-        server.add_fault(Fault.parse("delay:30@query:1"))
-        task = asyncio.create_task(database.read("SELECT 1"))
-        await asyncio.sleep(0.5)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        for _ in range(50):
-            if database.pool_stats()["in_use"] == 0:
-                break
-            await asyncio.sleep(0.1)
-        assert server.record.attentions == attentions + 1
-        assert database.pool_stats() == {"in_use": 0, "idle": 1, "size": 10}
-        assert (await database.read("SELECT 3")).rows == [(3,)]
-        assert len(server.record.logins) == logins  # the same connection, no new login
+        with server.faulted("delay:30@query:1"):
+            task = asyncio.create_task(database.read("SELECT 1"))
+            await asyncio.sleep(0.5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            for _ in range(50):
+                if database.pool_stats()["in_use"] == 0:
+                    break
+                await asyncio.sleep(0.1)
+            assert server.record.attentions == attentions + 1
+            assert database.pool_stats() == {"in_use": 0, "idle": 1, "size": 10}
+            assert (await database.read("SELECT 3")).rows == [(3,)]
+            assert len(server.record.logins) == logins  # the same connection, no new login
     finally:
-        server.clear_faults()
         await database.close()
 
 

@@ -46,13 +46,6 @@ def server() -> Iterator[ThreadedTdsServer]:
         yield srv
 
 
-@pytest.fixture(autouse=True)
-def no_faults(server: ThreadedTdsServer) -> Iterator[None]:
-    server.clear_faults()
-    yield
-    server.clear_faults()
-
-
 def settings(server: ThreadedTdsServer, **values: Any) -> SourceSettings:
     base: dict[str, Any] = {
         "server": f"tcp:{server.host},{server.port}",
@@ -91,13 +84,13 @@ def source_up(source: str) -> float | None:
 async def test_40613_on_the_next_two_logins_is_ridden_out(server: ThreadedTdsServer) -> None:
     db = make_db(server, "paused")
     logins = len(server.record.logins)
-    server.add_fault(Fault.parse("error:40613@login:2"))
-    try:
-        assert (await db.read("SELECT 1")).rows == [(1,)]
-        assert len(server.record.logins) - logins == 3
-        assert retries("paused") == 2
-    finally:
-        await db.close()
+    with server.faulted("error:40613@login:2"):
+        try:
+            assert (await db.read("SELECT 1")).rows == [(1,)]
+            assert len(server.record.logins) - logins == 3
+            assert retries("paused") == 2
+        finally:
+            await db.close()
 
 
 async def test_40613_on_a_write_is_not_retried(server: ThreadedTdsServer) -> None:
@@ -107,19 +100,19 @@ async def test_40613_on_a_write_is_not_retried(server: ThreadedTdsServer) -> Non
     try:
         await db.ping()
         statements = len(server.record.statements)
-        server.add_fault(Fault.parse("error:40613@query:1"))
-        with pytest.raises(DatabaseError) as failure:
-            await db.write(
-                "UPDATE SalesLT.Customer SET Title = @t WHERE CustomerID = @id",
-                {"t": "Dr.", "id": 1},
-                kinds=["update"],
-            )
-        assert failure.value.number == 40613 and failure.value.transient
-        assert retries("writes") == 0
-        # the fault answers before the statement runs: a retry would have run it
-        assert not any("UPDATE" in s.upper() for s in server.record.statements[statements:])
-        title = await db.read("SELECT Title FROM SalesLT.Customer WHERE CustomerID = 1")
-        assert title.rows[0][0] != "Dr."
+        with server.faulted("error:40613@query:1"):
+            with pytest.raises(DatabaseError) as failure:
+                await db.write(
+                    "UPDATE SalesLT.Customer SET Title = @t WHERE CustomerID = @id",
+                    {"t": "Dr.", "id": 1},
+                    kinds=["update"],
+                )
+            assert failure.value.number == 40613 and failure.value.transient
+            assert retries("writes") == 0
+            # the fault answers before the statement runs: a retry would have run it
+            assert not any("UPDATE" in s.upper() for s in server.record.statements[statements:])
+            title = await db.read("SELECT Title FROM SalesLT.Customer WHERE CustomerID = 1")
+            assert title.rows[0][0] != "Dr."
     finally:
         await db.close()
 
@@ -130,31 +123,31 @@ async def test_40613_at_a_writes_login_is_ridden_out(server: ThreadedTdsServer) 
     security = Security(read_only=False, allow_uncounted_writes=True)
     db = make_db(server, "write-login", security=security)
     logins, statements = len(server.record.logins), len(server.record.statements)
-    server.add_fault(Fault.parse("error:40613@login:2"))
-    try:
-        result = await db.write(
-            "UPDATE SalesLT.Customer SET Title = @t WHERE CustomerID = @id",
-            {"t": "Ms.", "id": 2},
-            kinds=["update"],
-        )
-        assert result.rows_affected == 1
-        assert len(server.record.logins) - logins == 3 and retries("write-login") == 2
-        updates = [s for s in server.record.statements[statements:] if "UPDATE" in s.upper()]
-        assert len(updates) == 1
-    finally:
-        await db.close()
+    with server.faulted("error:40613@login:2"):
+        try:
+            result = await db.write(
+                "UPDATE SalesLT.Customer SET Title = @t WHERE CustomerID = @id",
+                {"t": "Ms.", "id": 2},
+                kinds=["update"],
+            )
+            assert result.rows_affected == 1
+            assert len(server.record.logins) - logins == 3 and retries("write-login") == 2
+            updates = [s for s in server.record.statements[statements:] if "UPDATE" in s.upper()]
+            assert len(updates) == 1
+        finally:
+            await db.close()
 
 
 async def test_dropped_connection_mid_result(server: ThreadedTdsServer) -> None:
     db = make_db(server, "dropped", retry_budget_s=0, limits=Limits(max_rows=10_000))
     try:
         await db.ping()
-        server.add_fault(Fault.parse("drop@query:1"))
-        with pytest.raises(DatabaseError, match="connection to the database was lost") as lost:
-            # more rows than the half packet that arrives before the drop
-            await db.read("SELECT * FROM SalesLT.SalesOrderDetail")
-        assert lost.value.transient and not isinstance(lost.value, DatabaseUnavailable)
-        assert (await db.read("SELECT 1")).rows == [(1,)]
+        with server.faulted("drop@query:1"):
+            with pytest.raises(DatabaseError, match="connection to the database was lost") as lost:
+                # more rows than the half packet that arrives before the drop
+                await db.read("SELECT * FROM SalesLT.SalesOrderDetail")
+            assert lost.value.transient and not isinstance(lost.value, DatabaseUnavailable)
+            assert (await db.read("SELECT 1")).rows == [(1,)]
     finally:
         await db.close()
 
@@ -171,10 +164,10 @@ async def test_a_drop_after_a_page_was_read_keeps_the_page(
     )
     try:
         await db.ping()
-        server.add_fault(Fault.parse("drop@query:1~SalesOrderDetail"))
-        page = await db.read("SELECT TOP (3000) * FROM SalesLT.SalesOrderDetail")
-        assert len(page.rows) == 100 and page.truncated
-        assert (await db.read("SELECT 1 AS one")).rows == [(1,)]
+        with server.faulted("drop@query:1~SalesOrderDetail"):
+            page = await db.read("SELECT TOP (3000) * FROM SalesLT.SalesOrderDetail")
+            assert len(page.rows) == 100 and page.truncated
+            assert (await db.read("SELECT 1 AS one")).rows == [(1,)]
     finally:
         await db.close()
 
@@ -183,9 +176,9 @@ async def test_dropped_connection_is_retried_for_reads(server: ThreadedTdsServer
     db = make_db(server, "dropped-retry")
     try:
         await db.ping()
-        server.add_fault(Fault.parse("drop@query:1"))
-        result = await db.read("SELECT TOP (10) * FROM SalesLT.SalesOrderDetail")
-        assert len(result.rows) == 10 and retries("dropped-retry") == 1
+        with server.faulted("drop@query:1"):
+            result = await db.read("SELECT TOP (10) * FROM SalesLT.SalesOrderDetail")
+            assert len(result.rows) == 10 and retries("dropped-retry") == 1
     finally:
         await db.close()
 
@@ -236,17 +229,17 @@ async def test_a_probe_that_times_out_says_so_not_what_a_caller_should_ask(
 ) -> None:
     """/health's reason: the probe is no caller's query, so no "ask for less" advice."""
     db = make_db(server, "slowprobe", limits=Limits(query_timeout_s=0.5))
-    server.add_fault(Fault.parse("delay:2@query"))
-    await db.start()
-    try:
-        await wait_until(lambda: db.readiness().reason != "starting: not connected yet")
-        assert db.readiness().reason == (
-            "the health probe (SELECT 1) did not answer within query_timeout_s = 0.5 s:"
-            " the server is slow or busy"
-        )
-        assert source_up("slowprobe") == 0
-    finally:
-        await db.close()
+    with server.faulted("delay:2@query"):
+        await db.start()
+        try:
+            await wait_until(lambda: db.readiness().reason != "starting: not connected yet")
+            assert db.readiness().reason == (
+                "the health probe (SELECT 1) did not answer within query_timeout_s = 0.5 s:"
+                " the server is slow or busy"
+            )
+            assert source_up("slowprobe") == 0
+        finally:
+            await db.close()
 
 
 @pytest.mark.parametrize("tells", [True, False], ids=["collation", "no-collation"])
@@ -257,17 +250,17 @@ async def test_the_probe_learns_how_the_server_compares_database_names(
     [ADVENTUREWORKSLT] the source's own database; a server that cannot say is ready
     all the same, and names stay compared as spelled."""
     own = "AdventureWorksLT"
-    if not tells:
-        server.add_fault(Fault.parse("error:195@query~ComparisonStyle"))
-    db = make_db(server, "collation", database=own)
-    assert not db.policy().is_own(own.upper())  # not known yet: as spelled
-    await db.start()
-    try:
-        await wait_until(lambda: db.readiness().ready)
-        await wait_until(lambda: db.policy().is_own(own.upper()) or not tells)
-        assert db.policy().is_own(own.upper()) is tells and db.policy().is_own(own + " ")
-    finally:
-        await db.close()
+    refused = () if tells else ("error:195@query~ComparisonStyle",)
+    with server.faulted(*refused):
+        db = make_db(server, "collation", database=own)
+        assert not db.policy().is_own(own.upper())  # not known yet: as spelled
+        await db.start()
+        try:
+            await wait_until(lambda: db.readiness().ready)
+            await wait_until(lambda: db.policy().is_own(own.upper()) or not tells)
+            assert db.policy().is_own(own.upper()) is tells and db.policy().is_own(own + " ")
+        finally:
+            await db.close()
 
 
 async def test_a_slow_answer_about_the_collation_fails_no_probe(server: ThreadedTdsServer) -> None:
@@ -275,31 +268,30 @@ async def test_a_slow_answer_about_the_collation_fails_no_probe(server: Threaded
     slow to say (the question runs past query_timeout_s) is ready all the same, with names
     compared as spelled, and a later probe learns it."""
     own = "AdventureWorksLT"
-    server.add_fault(Fault.parse("delay:3@query:1~ComparisonStyle"))
-    db = make_db(server, "slowcollation", database=own, limits=Limits(query_timeout_s=1))
-    await db.start()
-    try:
-        await wait_until(lambda: db.readiness().ready)
-        assert db.readiness().ready and not db.policy().is_own(own.upper())
-        await wait_until(lambda: not server.faults.faults)  # the slow question was asked
-        await db.read("SELECT 1")  # a call: the next probe comes
-        await wait_until(lambda: db.policy().is_own(own.upper()))
-        assert db.readiness().ready
-    finally:
-        server.clear_faults()
-        await db.close()
+    with server.faulted("delay:3@query:1~ComparisonStyle"):
+        db = make_db(server, "slowcollation", database=own, limits=Limits(query_timeout_s=1))
+        await db.start()
+        try:
+            await wait_until(lambda: db.readiness().ready)
+            assert db.readiness().ready and not db.policy().is_own(own.upper())
+            await wait_until(lambda: not server.faults.faults)  # the slow question was asked
+            await db.read("SELECT 1")  # a call: the next probe comes
+            await wait_until(lambda: db.policy().is_own(own.upper()))
+            assert db.readiness().ready
+        finally:
+            await db.close()
 
 
 async def test_pool_acquire_timeout_bounds_waiting(server: ThreadedTdsServer) -> None:
     db = make_db(server, "busy", pool_size=1, pool_acquire_timeout_s=0.3)
     try:
         await db.ping()
-        server.add_fault(Fault.parse("delay:1.5@query:1"))
-        slow = asyncio.create_task(db.read("SELECT 1"))
-        await asyncio.sleep(0.2)
-        with pytest.raises(DatabaseError, match="is busy: all 1 connections"):
-            await db.read("SELECT 2")
-        assert (await slow).rows == [(1,)]
+        with server.faulted("delay:1.5@query:1"):
+            slow = asyncio.create_task(db.read("SELECT 1"))
+            await asyncio.sleep(0.2)
+            with pytest.raises(DatabaseError, match="is busy: all 1 connections"):
+                await db.read("SELECT 2")
+            assert (await slow).rows == [(1,)]
     finally:
         await db.close()
 
@@ -411,16 +403,15 @@ async def test_executor_thread_keeps_the_connections_in_the_server_process(
     try:
         assert (await database.read("SELECT 1 AS one")).rows == [(1,)]
         assert driver_pids() == before
-        server.add_fault(Fault.parse("delay:30@query:1"))
-        reading = asyncio.create_task(database.read("SELECT 2 AS two"))
-        await asyncio.sleep(0.5)
-        reading.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await reading
-        await wait_until(lambda: database.pool_stats()["in_use"] == 0)
-        assert (await database.read("SELECT 3 AS three")).rows == [(3,)]
+        with server.faulted("delay:30@query:1"):
+            reading = asyncio.create_task(database.read("SELECT 2 AS two"))
+            await asyncio.sleep(0.5)
+            reading.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await reading
+            await wait_until(lambda: database.pool_stats()["in_use"] == 0)
+            assert (await database.read("SELECT 3 AS three")).rows == [(3,)]
     finally:
-        server.clear_faults()
         await database.close()
 
 
@@ -458,20 +449,22 @@ async def test_a_write_whose_driver_process_dies_has_an_unknown_outcome(
         before = driver_pids()
         await database.ping()
         (pid,) = driver_pids() - before
-        server.add_fault(Fault.parse("delay:5@query:1~UPDATE"))
-        writing = asyncio.create_task(
-            database.write(
-                "UPDATE SalesLT.Customer SET Title = @t WHERE CustomerID = @id",
-                {"t": "Killed.", "id": 2},
-                kinds=["update"],
+        with server.faulted("delay:5@query:1~UPDATE"):
+            writing = asyncio.create_task(
+                database.write(
+                    "UPDATE SalesLT.Customer SET Title = @t WHERE CustomerID = @id",
+                    {"t": "Killed.", "id": 2},
+                    kinds=["update"],
+                )
             )
-        )
-        await asyncio.sleep(0.5)
-        os.kill(pid, signal.SIGKILL)
-        with pytest.raises(WriteOutcomeUnknown, match=r"driver process .* ended while the write"):
-            await writing
-        title = await database.read("SELECT Title FROM SalesLT.Customer WHERE CustomerID = 2")
-        assert title.rows[0][0] != "Killed."
+            await asyncio.sleep(0.5)
+            os.kill(pid, signal.SIGKILL)
+            with pytest.raises(
+                WriteOutcomeUnknown, match=r"driver process .* ended while the write"
+            ):
+                await writing
+            title = await database.read("SELECT Title FROM SalesLT.Customer WHERE CustomerID = 2")
+            assert title.rows[0][0] != "Killed."
     finally:
         await database.close()
 
@@ -508,14 +501,14 @@ async def test_a_caller_cancelled_while_an_idle_connection_is_checked_closes_it(
         # its session: others of this module's server may end meanwhile
         ours = set(server.engine.sessions()) - before
         assert ours
-        server.add_fault(Fault.parse("delay:1@query:1"))  # the check of that connection
-        reading = asyncio.create_task(database.read("SELECT 2 AS two"))
-        await asyncio.sleep(0.3)
-        reading.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await reading
-        await wait_until(lambda: not ours & set(server.engine.sessions()))
-        assert database.pool_stats()["in_use"] == 0
+        with server.faulted("delay:1@query:1"):  # the check of that connection
+            reading = asyncio.create_task(database.read("SELECT 2 AS two"))
+            await asyncio.sleep(0.3)
+            reading.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await reading
+            await wait_until(lambda: not ours & set(server.engine.sessions()))
+            assert database.pool_stats()["in_use"] == 0
     finally:
         await database.close()
 

@@ -26,7 +26,7 @@ from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.diagnostics.check import run_check
 from azsql_mcp.serving.reload import apply
 from azsql_mcp.testing.pytest_plugin import PRINCIPALS, READER, READER_USER
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_principal", PRINCIPALS, indirect=True)
 
@@ -187,8 +187,7 @@ async def test_a_source_down_at_start_is_resolved_once_it_answers(
     config = copy.deepcopy(azsql_config)
     config["sources"]["main"]["retry_budget_s"] = 0  # fail at once while it is down
     app = build_app(settings_from_mapping(config | {"tools": {"p": PRODUCTS}}))
-    server.add_fault(Fault.parse("refuse@connect"))
-    try:
+    with server.faulted("refuse@connect"):
         async with Client(app.mcp) as client:
             down = await client.call_tool("read_data", {"query": "SELECT 1"}, raise_on_error=False)
             assert down.is_error and "unavailable" in down.content[0].text
@@ -197,8 +196,6 @@ async def test_a_source_down_at_start_is_resolved_once_it_answers(
             assert "declare in the config every parameter" in caplog.text
             server.clear_faults()
             await listed_until(client, lambda t: "Category" in _props(t["p"]))
-    finally:
-        server.clear_faults()
 
 
 async def test_a_call_before_the_resolution_names_the_key(azsql_config: dict[str, Any]) -> None:

@@ -183,16 +183,11 @@ async def test_database_troubleshooting_names_no_tool_the_facts_rule_out_when_a_
 ):
     """The read of whether other sessions show fails: the facts still say SHOWPLAN is
     missing, so explain_query is not named (other sessions may show: that tool stays)."""
-    from tds_test_server.faults import Fault
-
     if azsql_principal != READER:
         pytest.skip("about a login without SHOWPLAN")
     await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")  # pool open
-    tds_server.add_fault(Fault.parse("error:50000@query~VIEW SERVER PERFORMANCE STATE"))
-    try:
+    with tds_server.faulted("error:50000@query~VIEW SERVER PERFORMANCE STATE"):
         text = await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")
-    finally:
-        tds_server.clear_faults()
     assert "Plans need SHOWPLAN (GRANT SHOWPLAN TO [azsql_reader];)" in text
     assert "Whether the login sees other sessions could not be read: " in text
     assert "explain_query" not in text
@@ -208,13 +203,8 @@ async def test_database_troubleshooting_tells_what_one_refused_read_leaves(
     """A read the login is refused (error 229 on sys.database_files, a catalog view a DBA
     may deny) costs that fact alone: the permissions are still told, and the tools named
     are those this login can use, not every one."""
-    from tds_test_server.faults import Fault
-
-    tds_server.add_fault(Fault.parse("error:229@query~sys.database_files"))
-    try:
+    with tds_server.faulted("error:229@query~sys.database_files"):
         text = await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")
-    finally:
-        tds_server.clear_faults()
     assert "The server's properties could not be read: Injected fault: error 229" in text
     assert "The database could not be queried" not in text
     assert "Connection round trip" in text and "compatibility level" not in text
@@ -229,13 +219,8 @@ async def test_database_troubleshooting_tells_what_one_refused_read_leaves(
 async def test_a_fact_that_could_not_be_read_names_sql_servers_error_number(mcp_client, tds_server):
     """SQL Server's text for a refusal or a deadlock does not say its number; the fact
     does, as a tool error would, so the reader can look it up."""
-    from tds_test_server.faults import Fault
-
     await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")  # pool open
-    tds_server.add_fault(Fault.parse("error:1205@query:20~sys.database_files"))
-    try:
+    with tds_server.faulted("error:1205@query:20~sys.database_files"):
         text = await prompt_text(mcp_client, "database_troubleshooting", symptom="slow")
-    finally:
-        tds_server.clear_faults()
     assert "The server's properties could not be read: Transaction (Process ID" in text
     assert "Rerun the transaction. (SQL Server error 1205)" in text

@@ -148,33 +148,23 @@ async def test_status(mcp_client):
 
 async def test_status_names_the_error_number_its_text_does_not(mcp_client, tds_server):
     """SQL Server's deadlock text does not say 1205: `error` does, as a tool error would."""
-    from tds_test_server.faults import Fault
-
     await mcp_client.read_resource("database://status")  # the pool is open
-    tds_server.add_fault(Fault.parse("error:1205@query:20~sys.database_files"))
-    try:
+    with tds_server.faulted("error:1205@query:20~sys.database_files"):
         data = json.loads(text_of(await mcp_client.read_resource("database://status")))
-    finally:
-        tds_server.clear_faults()
     assert data["error"].endswith("Rerun the transaction. (SQL Server error 1205)"), data
 
 
 async def test_status_says_a_probe_that_timed_out_is_busy_not_down(
     make_azsql_server, tds_server, first_probe
 ):
-    from tds_test_server.faults import Fault
-
     app = make_azsql_server(config={"limits": {"query_timeout_s": 1}})
     async with Client(app) as client:
         await client.read_resource("database://status")  # the pool is open: the server answers
         await first_probe()  # its SELECT 1 is not the one the fault is for
         # the next probe is too slow (its SELECT 1: no other statement the server sends
         # in the meantime, such as the first probe's question about the collation)
-        tds_server.add_fault(Fault.parse("delay:3@query:1~SELECT 1"))
-        try:
+        with tds_server.faulted("delay:3@query:1~SELECT 1"):
             data = json.loads(text_of(await client.read_resource("database://status")))
-        finally:
-            tds_server.clear_faults()
     assert data["status"] == "busy" and data["connected"] is True
     assert "busy or slow, not down" in data["error"]
 

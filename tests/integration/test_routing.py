@@ -15,7 +15,7 @@ from fastmcp import Client
 from azsql_mcp import build_server
 from azsql_mcp.core.config import settings_from_mapping
 from azsql_mcp.diagnostics.check import run_check
-from tds_test_server import Fault, ThreadedTdsServer, find_msodbc_driver
+from tds_test_server import ThreadedTdsServer, find_msodbc_driver
 from tds_test_server.protocol.login import Route
 
 OPEN_PORTS = "open outbound TCP 11000-11999 to the database or set the server's connection policy"
@@ -93,14 +93,13 @@ async def test_a_freetds_login_timeout_over_tls_names_the_freetds_versions(
     """FreeTDS 1.3.16 and 1.3.17 time out following any route over TLS; `check` names
     them whenever a FreeTDS login over TLS times out (here the node is slow to answer,
     which any FreeTDS version meets)."""
-    node.add_fault(Fault.parse("delay:4@login"))
-    try:
-        with ThreadedTdsServer(tls=True, route=f"127.0.0.1:{node.port}") as gateway:
-            tls = {"encrypt": "yes", "trust_server_certificate": True, "connection_timeout_s": 1}
-            freetds = await check(source(gateway, "freetds", **tls))
-            plain = await check(source(gateway, "freetds"))
-    finally:
-        node.clear_faults()
+    with (
+        node.faulted("delay:4@login"),
+        ThreadedTdsServer(tls=True, route=f"127.0.0.1:{node.port}") as gateway,
+    ):
+        tls = {"encrypt": "yes", "trust_server_certificate": True, "connection_timeout_s": 1}
+        freetds = await check(source(gateway, "freetds", **tls))
+        plain = await check(source(gateway, "freetds"))
     assert "FreeTDS 1.3.16 and 1.3.17 (Debian 12's tdsodbc) cannot follow" in freetds, freetds
     assert OPEN_PORTS in freetds
     assert "FreeTDS 1.3.16" not in plain and OPEN_PORTS in plain
@@ -126,26 +125,25 @@ async def test_a_write_on_the_secondary_says_why_it_is_read_only(
 ) -> None:
     """A readable secondary refuses writes with 3906 (the test server has no read-only
     database: a fault sends the number); the tool error names application_intent."""
-    node.add_fault(Fault.parse("error:3906@query~INSERT"))
-    try:
-        with ThreadedTdsServer(route=Route("127.0.0.1", node.port, read_only=True)) as primary:
-            values = source(primary, driver, application_intent="read_only")
-            config = {
-                "sources": {"main": values},
-                "security": {"read_only": False},
-                "audit": {"enabled": False},
-            }
-            async with Client(build_server(config)) as client:
-                result = await client.call_tool(
-                    "insert_data",
-                    {
-                        "sql": "INSERT INTO SalesLT.ProductCategory (Name) VALUES (@n)",
-                        "params": {"n": "routed"},
-                    },
-                    raise_on_error=False,
-                )
-    finally:
-        node.clear_faults()
+    with (
+        node.faulted("error:3906@query~INSERT"),
+        ThreadedTdsServer(route=Route("127.0.0.1", node.port, read_only=True)) as primary,
+    ):
+        values = source(primary, driver, application_intent="read_only")
+        config = {
+            "sources": {"main": values},
+            "security": {"read_only": False},
+            "audit": {"enabled": False},
+        }
+        async with Client(build_server(config)) as client:
+            result = await client.call_tool(
+                "insert_data",
+                {
+                    "sql": "INSERT INTO SalesLT.ProductCategory (Name) VALUES (@n)",
+                    "params": {"n": "routed"},
+                },
+                raise_on_error=False,
+            )
     said = str(result.content[0].text)
     assert result.is_error and "error 3906" in said
     assert "logs in with application_intent = 'read_only'" in said

@@ -10,7 +10,7 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp.testing.ports import reserved_port
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 pytestmark = pytest.mark.parametrize("azsql_principal", ["privileged"], indirect=True)
 
@@ -77,14 +77,13 @@ async def test_a_source_that_cannot_serve_is_a_warning(
     caplog: pytest.LogCaptureFixture,
     azsql_principal: str,
 ) -> None:
-    tds_server.add_fault(Fault.parse("error:40613@query"))  # transient, every time
-    try:
-        with caplog.at_level(logging.INFO):
-            result = await mcp_client.call_tool(
-                "read_data", {"query": "SELECT 1 AS one"}, raise_on_error=False
-            )
-    finally:
-        tds_server.clear_faults()
+    with (
+        tds_server.faulted("error:40613@query"),  # transient, every time
+        caplog.at_level(logging.INFO),
+    ):
+        result = await mcp_client.call_tool(
+            "read_data", {"query": "SELECT 1 AS one"}, raise_on_error=False
+        )
     assert result.is_error and "40613" in str(result.content)
     assert failed_calls(caplog) == [(logging.WARNING, "Error calling tool 'read_data'")]
 

@@ -108,17 +108,12 @@ async def test_health_check_reports_connection_and_permissions(mcp_client, azsql
 async def test_health_check_says_a_probe_that_timed_out_is_busy_not_down(
     make_azsql_server, tds_server
 ):
-    from tds_test_server.faults import Fault
-
     app = make_azsql_server(config={"limits": {"query_timeout_s": 1}})
     async with Client(app) as client:
         await call(client, "health_check")  # the pool is open: the server answers
         # the next probe is too slow (its SELECT 1, not the first probe's other question)
-        tds_server.add_fault(Fault.parse("delay:3@query:1~SELECT 1"))
-        try:
+        with tds_server.faulted("delay:3@query:1~SELECT 1"):
             result = await call(client, "health_check")
-        finally:
-            tds_server.clear_faults()
     health = result.structured_content
     assert health["status"] == "busy" and health["connected"] is True
     assert health["latency_ms"] is None
@@ -134,16 +129,13 @@ async def test_health_check_says_a_full_pool_is_busy_not_down(
 ):
     import asyncio
 
-    from tds_test_server.faults import Fault
-
     app = make_azsql_server(
         config={"sources": {"main": {"pool_size": 1, "pool_acquire_timeout_s": 0.3}}}
     )
     async with Client(app) as client:
         await first_probe()  # the probe that opened the one connection holds it no more
         await call(client, "health_check")  # the one connection is open
-        tds_server.add_fault(Fault.parse("delay:4@query:1~SELECT 1 AS n"))
-        try:
+        with tds_server.faulted("delay:4@query:1~SELECT 1 AS n"):
             slow = asyncio.create_task(client.call_tool("read_data", {"query": "SELECT 1 AS n"}))
             async with asyncio.timeout(20):  # a loaded machine may take a while to send it
                 while tds_server.faults.faults and not slow.done():  # not yet on the wire
@@ -152,8 +144,6 @@ async def test_health_check_says_a_full_pool_is_busy_not_down(
             # the slow read holds the only connection now
             result = await call(client, "health_check")
             await slow
-        finally:
-            tds_server.clear_faults()
     health = result.structured_content
     assert health["status"] == "busy" and health["connected"] is True, health
     text = result.content[0].text
@@ -162,14 +152,9 @@ async def test_health_check_says_a_full_pool_is_busy_not_down(
 
 async def test_health_check_says_permissions_it_could_not_read(mcp_client, tds_server):
     """The ping answers, the permission read fails: the text says so, not only `error`."""
-    from tds_test_server.faults import Fault
-
     await call(mcp_client, "health_check")  # the pool is open
-    tds_server.add_fault(Fault.parse("error:50000@query~HAS_PERMS_BY_NAME"))
-    try:
+    with tds_server.faulted("error:50000@query~HAS_PERMS_BY_NAME"):
         result = await call(mcp_client, "health_check")
-    finally:
-        tds_server.clear_faults()
     health = result.structured_content
     assert health["status"] == "connected" and health["permissions"] is None
     assert "error 50000" in health["error"]
@@ -179,11 +164,8 @@ async def test_health_check_says_permissions_it_could_not_read(mcp_client, tds_s
     assert "SHOWPLAN (plans)" in text and "Call health_check again" in text
 
     # the grants read, the one of whether it sees other sessions (a statement of its own) not
-    tds_server.add_fault(Fault.parse("error:50000@query~VIEW SERVER PERFORMANCE STATE"))
-    try:
+    with tds_server.faulted("error:50000@query~VIEW SERVER PERFORMANCE STATE"):
         result = await call(mcp_client, "health_check")
-    finally:
-        tds_server.clear_faults()
     assert result.structured_content["permissions"] is not None
     text = result.content[0].text
     assert "whether this login sees other sessions is unknown: reading it failed: " in text
@@ -192,14 +174,9 @@ async def test_health_check_says_permissions_it_could_not_read(mcp_client, tds_s
 
 async def test_health_check_names_the_error_number_its_text_does_not(mcp_client, tds_server):
     """SQL Server's deadlock text does not say 1205: `error` does, as a tool error would."""
-    from tds_test_server.faults import Fault
-
     await call(mcp_client, "health_check")  # the pool is open
-    tds_server.add_fault(Fault.parse("error:1205@query:20~HAS_PERMS_BY_NAME"))
-    try:
+    with tds_server.faulted("error:1205@query:20~HAS_PERMS_BY_NAME"):
         result = await call(mcp_client, "health_check")
-    finally:
-        tds_server.clear_faults()
     error = result.structured_content["error"]
     assert error.startswith("Transaction (Process ID") and error.endswith(
         "Rerun the transaction. (SQL Server error 1205)"
@@ -232,18 +209,13 @@ async def test_list_available_tools_lists_what_the_client_sees(mcp_client):
 
 
 async def test_missing_permission_is_a_clear_message(mcp_client, tds_server):
-    from tds_test_server.faults import Fault
-
     await call(mcp_client, "health_check")  # the pool is open
     # every query until cleared: a background health probe taking a one-query fault
     # would leave the tool's own query to succeed
-    tds_server.add_fault(Fault.parse("error:300@query"))
-    try:
+    with tds_server.faulted("error:300@query"):
         result = await mcp_client.call_tool(
             "list_long_running_queries", {"min_seconds": 1}, raise_on_error=False
         )
-    finally:
-        tds_server.clear_faults()
     assert result.is_error
     text = result.content[0].text
     assert "The server refused to list running queries: Injected fault: error 300" in text

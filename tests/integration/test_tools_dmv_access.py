@@ -69,14 +69,9 @@ async def test_read_data_of_other_tables_asks_nothing_of_session_dmvs(
     mcp_client: Client[Any], tds_server: Any
 ) -> None:
     """The note costs a round trip only for a query that names a session DMV."""
-    from tds_test_server.faults import Fault
-
     await mcp_client.call_tool("read_data", {"query": "SELECT 1 AS n"})  # the pool is open
-    tds_server.add_fault(Fault.parse("error:50000@query~VIEW SERVER PERFORMANCE STATE"))
-    try:
+    with tds_server.faulted("error:50000@query~VIEW SERVER PERFORMANCE STATE"):
         result = await mcp_client.call_tool(
             "read_data", {"query": "SELECT TOP 1 CustomerID FROM SalesLT.Customer"}
         )
-    finally:
-        tds_server.clear_faults()
     assert result.structured_content["row_count"] == 1  # type: ignore[index]

@@ -11,7 +11,7 @@ import pytest
 from fastmcp import Client
 
 from azsql_mcp.testing.pytest_plugin import READER, sample_tds_server
-from tds_test_server import Fault, ThreadedTdsServer
+from tds_test_server import ThreadedTdsServer
 
 SETUP = [
     "CREATE TABLE dbo.Lines (ID int IDENTITY(1,1) PRIMARY KEY, Qty int, Price money,"
@@ -122,9 +122,9 @@ async def test_a_blocked_row_says_who_may_see_the_predicate(
 ) -> None:
     """The test server has no BLOCK predicates: SQL Server's error stands in (a fault).
     A db_datareader cannot see the predicate ("sys.security_predicates", Permissions)."""
-    tds_server.add_fault(Fault.parse("error:33504@query:1~LinesHistory"))
     sql = "UPDATE dbo.LinesHistory SET Qty = 1 WHERE ID = 1"
-    text = await _error(writer, "update_data", sql=sql)
+    with tds_server.faulted("error:33504@query:1~LinesHistory"):
+        text = await _error(writer, "update_data", sql=sql)
     assert "33504" in text, text
     assert (
         "sys.security_predicates (a read_data) shows its predicate, but only to a login"
