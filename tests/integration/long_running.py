@@ -9,6 +9,7 @@ from typing import Any
 
 import pyodbc
 from fastmcp import Client
+from waiting import wait_until
 
 from azsql_mcp.testing.pytest_plugin import TEST_USER
 from tds_test_server import ThreadedTdsServer
@@ -32,7 +33,8 @@ async def while_another_session_waits(
     waiting = threading.Thread(target=wait, daemon=True)
     waiting.start()
     try:
-        assert await asyncio.to_thread(_running, server)
+        # a loaded machine may take seconds to run the thread's statement
+        await wait_until(lambda: _running(server), 60, "the WAITFOR running")
         return await client.call_tool(
             "list_long_running_queries", {"min_seconds": 0}, raise_on_error=False
         )
@@ -43,10 +45,7 @@ async def while_another_session_waits(
 
 
 def _running(server: ThreadedTdsServer) -> bool:
-    """Whether the WAITFOR shows in the server's sessions (polled, never slept on)."""
-    for _ in range(100_000):
-        if any(
-            s.request is not None and "WAITFOR" in s.request.text for s in server.engine.sessions()
-        ):
-            return True
-    return False
+    """Whether the WAITFOR shows in the server's sessions."""
+    return any(
+        s.request is not None and "WAITFOR" in s.request.text for s in server.engine.sessions()
+    )
