@@ -156,6 +156,12 @@ def operand_clash(first: str, second: str) -> TdsError:
     return TdsError(206, f"Operand type clash: {first} is incompatible with {second}", state=2)
 
 
+def invalid_operand(type_name: str, operator: str) -> TdsError:
+    """An operator (add, subtract, sum, avg) given an operand of a type it is not
+    defined for."""
+    return TdsError(8117, f"Operand data type {type_name} is invalid for {operator} operator.")
+
+
 def derived_field(name: str) -> TdsError:
     """An UPDATE through a CTE (or view) of a column that is an expression."""
     return TdsError(
