@@ -52,6 +52,7 @@ from .output_clause import DELETED, INSERTED, check_references, output_source, t
 from .pivot import rewrite_pivots
 from .prepare import prepare
 from .quantified import rewrite_percentiles, rewrite_quantified
+from .query_rules import check_reserved_aliases
 from .recursion import limit_recursion
 from .replicate import rewrite_replicates
 from .scalar_subqueries import rewrite_scalar_subqueries
@@ -553,8 +554,10 @@ def parse_tsql(text: str) -> exp.Expression:
 
 def _parse_query(text: str) -> exp.Expression:
     """A statement or an inline function's body, its derived tables' column lists
-    written out as SQLite takes them (derived_columns.py)."""
+    written out as SQLite takes them (derived_columns.py) once no reserved word stands
+    unquoted as a name in them (or as an alias)."""
     tree = parse_tsql(text)
+    check_reserved_aliases(tree)
     rewrite_derived_column_lists(tree)
     return tree
 
