@@ -54,14 +54,20 @@ def check_query_rules(tree: exp.Expression, catalog: Catalog) -> None:
 
 def check_reserved_aliases(tree: exp.Expression) -> None:
     """A reserved keyword as a bare alias (`SELECT 1 AS key`, `FROM t AS file`, a column
-    list's `t(a, from)`) is Msg 156: T-SQL takes one as a name only delimited ("Reserved
-    Keywords (Transact-SQL)": they are part of the grammar SQL Server parses by). Run as
-    the statement is parsed, before a column list is checked against its select list
-    (derived_columns.py), as SQL Server's parser reports it before any such check."""
-    for node in tree.find_all(exp.Alias, exp.TableAlias):
-        names = [node.args.get("alias")] if isinstance(node, exp.Alias) else [node.this]
-        if isinstance(node, exp.TableAlias):
-            names += node.columns
+    list's `t(a, from)`, an INSERT's `INSERT t (a, from)`) is Msg 156: T-SQL takes one as
+    a name only delimited ("Reserved Keywords (Transact-SQL)": they are part of the
+    grammar SQL Server parses by). Run as the statement is parsed, before a column list
+    is counted (derived_columns.py, an INSERT's), as SQL Server's parser reports it first."""
+    lists: list[exp.Expression] = list(tree.find_all(exp.Alias, exp.TableAlias))
+    if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
+        lists.append(tree.this)  # INSERT t (a, from) VALUES ...
+    for node in lists:
+        if isinstance(node, exp.Schema):
+            names = list(node.expressions)
+        elif isinstance(node, exp.TableAlias):
+            names = [node.this, *node.columns]
+        else:
+            names = [node.args.get("alias")]
         for name in names:
             if not isinstance(name, exp.Identifier) or name.quoted:
                 continue

@@ -61,7 +61,7 @@ from .sequences import rewrite_next_value
 from .sort_keys import mark_column_keys
 from .sql_types import type_text
 from .sqlite_dialect import EngineSQLite
-from .stored_values import listed_columns
+from .stored_values import check_insert_width, listed_columns
 from .string_stores import store_strings
 from .synonyms import resolve_synonyms
 from .system_time import rewrite_system_time
@@ -235,6 +235,8 @@ class Translator:
             target_node = work.this
             if isinstance(target_node, exp.Schema):
                 insert_columns = tuple(i.name for i in target_node.expressions)
+                if isinstance(work, exp.Insert):
+                    check_insert_width(work, len(insert_columns))
                 target_node = target_node.this
             if isinstance(target_node, exp.Table):
                 target, target_display = self._table_name(target_node, database)
