@@ -65,3 +65,17 @@ def test_a_derived_table_or_cte_of_a_union_is_typed_alike(
         found, typed = _typed(cur, sql)
         assert found == [Decimal("1.00"), Decimal("1.25")] and typed == (Decimal, 12, 2)
         assert cur.description[0][0] == "y"
+
+
+def test_a_variable_in_a_query_counts_by_its_declared_type(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """A @variable's type is known when the statement runs: the column is typed then."""
+    with cursor as cur:
+        found, typed = _typed(cur, "DECLARE @v int = 3; SELECT @v UNION ALL SELECT 1.5")
+        assert found == [Decimal("3.0"), Decimal("1.5")] and typed == (Decimal, 11, 1)
+        sql = "DECLARE @d decimal(5, 2) = 1.25; SELECT 1 AS n UNION SELECT @d"
+        found, typed = _typed(cur, sql)
+        assert found == [Decimal("1.00"), Decimal("1.25")] and typed == (Decimal, 12, 2)
+        found, _ = _typed(cur, "DECLARE @s varchar(10) = 'ab'; SELECT @s UNION ALL SELECT 'c'")
+        assert found == ["ab", "c"] and cur.description[0][1] is str

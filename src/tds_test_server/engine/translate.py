@@ -94,6 +94,7 @@ class OutputColumn:
     base: bool = False  # a base-table column: values need no checking
     origin: tuple[int, int] | None = None  # that column's (object_id, column_id): masking.py
     arithmetic: exp.Expr | None = None  # on @variables: typed by variable_arithmetic_type
+    branches: tuple[OutputColumn, ...] = ()  # a set operation's, one a variable's: typed so
 
 
 @dataclass(frozen=True)
@@ -646,12 +647,14 @@ def _set_column(branches: list[OutputColumn]) -> OutputColumn:
     max(s1, s2) + max(p1 - s1, p2 - s2) digits and scale max(s1, s2), an integer counting
     as its type's precision (int: 10, 0), a string of the longest length ("Precision,
     scale, and length (Transact-SQL)"). Where a query's type is known only when it runs
-    (a @variable) or not plain to see, or where the first query's type wins, the first
-    query's column."""
+    (a @variable) the column is typed then (statements.py); where one is not plain to
+    see, or the first query's type wins, it is the first query's column."""
     first = branches[0]
     types = [b.type for b in branches]
-    if len(branches) == 1 or any(b.param or b.arithmetic for b in branches):
+    if len(branches) == 1:
         return first
+    if any(b.param or b.arithmetic or b.branches for b in branches):  # typed as it runs
+        return OutputColumn(first.name, None, origin=first.origin, branches=tuple(branches))
     known = [t for t in types if t is not None]
     combined = result_of_branches(types) if len(known) == len(types) else None
     if combined is None or replace(combined, nullable=True) == replace(known[0], nullable=True):
