@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..results import TdsError
+from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
 from .convert_sql import source_type
@@ -35,7 +35,4 @@ def check_aggregate_operands(tree: exp.Expression, catalog: Catalog) -> None:
             operand = operand.expressions[0]
         found = source_type(operand, columns)
         if found is not None and found.name not in _SUMMABLE:
-            raise TdsError(
-                8117,
-                f"Operand data type {found.name} is invalid for {_OPERATORS[type(call)]} operator.",
-            )
+            raise errors.invalid_operand(found.name, _OPERATORS[type(call)])

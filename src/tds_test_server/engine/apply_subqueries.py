@@ -12,13 +12,17 @@ APPLY, which applies the derived table to each row of the left input (Microsoft 
 as right_table_source). A derived table naming no outer column is a cross join (OUTER
 APPLY: a left join), a set operation included. An aggregate without GROUP BY gives
 one row per outer row, the aggregate over no rows where it has none (_per_outer_row).
-A condition on the outer row alone (`c.Active = 1`) joins with the keys: the derived
-table has no rows for an outer row it refuses. An unqualified column only the outer
-sources have is theirs (apply_outer_names.py). The APPLY may stand in an UPDATE's or a
+A condition on the outer row alone (`c.Active = 1`, or a subquery that reads only its
+own sources and the outer row) joins with the keys: the derived table has no rows for
+an outer row it refuses. A subquery nested in the derived table reads an outer column an
+equality sets equal to an inner one as that inner one (_read_keys_inside). An
+unqualified column only the outer sources have is theirs, also in a nested subquery
+(apply_outer_names.py). The APPLY may stand in an UPDATE's or a
 DELETE's FROM clause too, whose target dml_from.py then joins to the rewritten one.
 
 Other correlations (a comparison other than an equality, an OR, an outer column in the
-select list, ORDER BY or a join of the derived table, a correlated set operation), an
+select list, ORDER BY or a join of the derived table or one no equality gives in a
+nested subquery that also reads the derived table's row, a correlated set operation), an
 aggregate without GROUP BY under TOP or beside a window function or tested by the
 outer row alone, DISTINCT with TOP and OFFSET are Msg 40517 naming the shape.
 """
@@ -35,6 +39,7 @@ from .apply_stars import named_columns, write_out_stars
 from .catalog import Catalog
 from .top import order_key
 
+Key = tuple[str, str]  # an outer column's qualifier and name, folded
 _KEY = "__azsql_apply_key"
 _RANK = "__azsql_apply_rank"
 _TOTAL = "__azsql_apply_total"
@@ -61,8 +66,8 @@ def rewrite_apply_subqueries(tree: exp.Expression, catalog: Catalog | None = Non
             continue
         select = subquery.this
         if isinstance(select, exp.Select):
-            bind_outer_names(select, _sources(outer, join), catalog)
-            _rewrite(outer, join, lateral, select)
+            known = bind_outer_names(select, _sources(outer, join), catalog)
+            _rewrite(outer, join, lateral, select, known)
             continue
         before = _names(_sources(outer, join))
         if any(c.table.casefold() in before for c in select.find_all(exp.Column)):
@@ -82,8 +87,10 @@ def _dml_from(first: exp.Expression) -> bool:
 
 
 def _rewrite(
-    outer: exp.Expression, join: exp.Join, lateral: exp.Lateral, select: exp.Select
+    outer: exp.Expression, join: exp.Join, lateral: exp.Lateral, select: exp.Select, known: bool
 ) -> None:
+    """`known`: whether an unqualified column of a nested subquery is its own
+    (apply_outer_names.py), not a column of the derived table's row."""
     alias = lateral.alias
     if not alias:
         raise errors.unsupported(
@@ -95,30 +102,55 @@ def _rewrite(
     outer_names = before - inner  # an inner alias hides an outer one of the same name
 
     def is_outer(node: exp.Expression) -> bool:
-        return isinstance(node, exp.Column) and node.table.casefold() in outer_names
+        return (
+            isinstance(node, exp.Column)
+            and node.table.casefold() in outer_names
+            and not _shadowed(node, select)  # a nested subquery's own source of that name
+        )
+
+    def reads_row(column: exp.Column) -> bool:
+        """Whether `column` reads the derived table's own row (not the outer row's, nor
+        that of a subquery's own sources)."""
+        if is_outer(column):
+            return False
+        if column.find_ancestor(exp.Select) is select or column.table.casefold() in inner:
+            return True
+        return not column.table and not known
 
     where = select.args.get("where")
     conjuncts = _conjuncts(where.this) if where is not None else []
     kept: list[exp.Expression] = []
     pairs: list[tuple[exp.Expression, exp.Expression]] = []
     filters: list[exp.Expression] = []  # conditions on the outer row alone
+    pending: list[exp.Expression] = []  # ones that read it in a nested subquery
     for conjunct in conjuncts:
         columns = list(conjunct.find_all(exp.Column))
         if not any(is_outer(c) for c in columns):
             kept.append(conjunct)
             continue
-        if all(is_outer(c) for c in columns) and not conjunct.find(exp.Query):
+        if not any(reads_row(c) for c in columns):  # also `EXISTS (... a.k = c.k)`
             filters.append(conjunct)
             continue
         pair = _correlation(conjunct, is_outer)
         if pair is None:
-            raise errors.unsupported(
-                f"CROSS APPLY / OUTER APPLY of a derived table correlated by"
-                f" `{conjunct.sql('tsql')}` (a comparison other than an equality of an"
-                f" inner and an outer column){_ADVICE}"
-            )
-        pairs.append(pair)
+            pending.append(conjunct)
+        else:
+            pairs.append(pair)
+    keys = _outer_keys(pairs)
+    for conjunct in pending:  # kept where it reads the outer row by its keys, nested
+        for column in conjunct.find_all(exp.Column):
+            if is_outer(column) and (
+                column.find_ancestor(exp.Select) is select or _key(column) not in keys
+            ):
+                raise errors.unsupported(
+                    f"CROSS APPLY / OUTER APPLY of a derived table correlated by"
+                    f" `{conjunct.sql('tsql')}` (a condition on both rows other than an"
+                    f" equality of an inner and an outer column, reading an outer column no"
+                    f" such equality gives){_ADVICE}"
+                )
+        kept.append(conjunct)
     select.set("where", exp.Where(this=exp.and_(*kept)) if kept else None)
+    _read_keys_inside(select, keys, is_outer)
     stray = next((c for c in select.find_all(exp.Column) if is_outer(c)), None)
     if stray is not None:
         raise errors.unsupported(
@@ -303,6 +335,45 @@ def _top(
         ),
         expression=exp.Mul(this=n, expression=exp.column(_TOTAL, table=alias, quoted=True)),
     )
+
+
+def _outer_keys(pairs: list[tuple[exp.Expression, exp.Expression]]) -> dict[Key, exp.Expression]:
+    """The outer columns the WHERE's equalities set equal to an inner expression."""
+    return {_key(o): i for i, o in pairs if isinstance(o, exp.Column)}
+
+
+def _key(column: exp.Column) -> Key:
+    return column.table.casefold(), column.name.casefold()
+
+
+def _read_keys_inside(
+    select: exp.Select,
+    keys: dict[Key, exp.Expression],
+    is_outer: Callable[[exp.Expression], bool],
+) -> None:
+    """An outer column a subquery nested in the derived table reads, that one of its
+    WHERE's equalities sets equal to an inner expression, reads that expression instead:
+    every row the derived table keeps for an outer row has the two equal, so
+    `ca.CustomerID = c.CustomerID` nested below `h.CustomerID = c.CustomerID` is
+    `ca.CustomerID = h.CustomerID`, which SQLite can correlate once the APPLY is a join.
+    Not in the derived table's own select list, where a string equal by its collation
+    ('a' = 'A ') would show the inner row's spelling."""
+    for column in list(select.find_all(exp.Column)):
+        if not is_outer(column) or column.find_ancestor(exp.Select) is select:
+            continue
+        inner = keys.get(_key(column))
+        if inner is not None:
+            column.replace(inner.copy())
+
+
+def _shadowed(column: exp.Column, select: exp.Select) -> bool:
+    """Whether a query nested in `select` around `column` has a source of its qualifier."""
+    query = column.find_ancestor(exp.Select)
+    while query is not None and query is not select:
+        if column.table.casefold() in _names(_sources(query, None)):
+            return True
+        query = query.find_ancestor(exp.Select)
+    return False
 
 
 def _correlation(

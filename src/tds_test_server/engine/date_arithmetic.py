@@ -10,11 +10,20 @@ many days after 1900-01-01, the form `DATEDIFF(day, 0, b - a)` reads back. SQLit
 a datetime's text as its year (`OrderDate - 1` was 2023 days after 1900) or refused it
 (`OrderDate + 1`, Msg 245).
 
+A string beside a datetime or smalldatetime converts to that type first ("Data type
+precedence": every date and time type outranks the character types), so `GETDATE() +
+@t` with @t varchar '2024-01-02' adds 45291 days, and a string that is no date is Msg
+241. Beside date, time, datetime2 or datetimeoffset the string becomes one of those,
+for which + and - are not defined: Msg 8117 ("Operand data type datetime2 is invalid for
+add operator.", sys.messages' words; the pages name no error).
+
 Each such operator whose operands' types are plain to see (a column, GETDATE(), a CAST)
 becomes TSQL_DATE_ARITH(a, b, '+' or '-', a's type, b's type, the result's type). One
 of @variables and numbers only (`@startdate + 1.25`, the "+ (Addition)" page's example)
 becomes CASE WHEN a variable's declared type, bound when the statement runs, is a date
-or time type THEN that call (which refuses the newer types) ELSE the operator itself.
+or time type THEN that call (which refuses the newer types) ELSE the operator itself. A
+string that comparisons.py wrapped to convert to a variable's type counts as of that
+type.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from ..results import ColumnType
 from . import errors
 from .catalog import Catalog
 from .column_sources import ColumnSources
+from .convert import tsql_convert
 from .convert_sql import source_type
 from .date_numbers import date_to_number, number_to_date, number_type
 from .sql_types import DATE_TYPES
@@ -35,6 +45,8 @@ from .text_numbers import MONEY_TYPES, NUMBER_TYPES
 from .variable_types import declared, variable_name
 
 _DAY_TYPES = ("datetime", "smalldatetime")
+_STRINGS = ("char", "varchar", "nchar", "nvarchar")
+_OPERATORS = {"+": "add", "-": "subtract"}
 _NUMBERS = frozenset(t for t in (*NUMBER_TYPES, *MONEY_TYPES) if t != "bit")
 
 
@@ -49,28 +61,31 @@ def rewrite_date_arithmetic(tree: exp.Expression, catalog: Catalog) -> None:
     ]
     for node, left, right in typed:
         names = (left.name if left else None, right.name if right else None)
-        if any(n in DATE_TYPES and n not in _DAY_TYPES for n in names) and any(
-            n in _NUMBERS for n in names
-        ):  # date + 1: the newer types take no days ("+ (Addition)": "Cannot be used")
-            raise errors.operand_clash(*(number_type(None, n or "") for n in names))
+        op = "+" if isinstance(node, exp.Add) else "-"
+        _check_operands(names, op, translated=True)
         operands = (node.this, node.expression)
         # a @variable beside a datetime: its declared type, bound when the statement runs
         sources: list[exp.Expression] = []
         values: list[exp.Expression] = []
         for operand, name in zip(operands, names, strict=True):
-            variable = _variable(operand)
-            if name is None and variable is not None:
-                sources.append(declared(variable))
-                values.append(exp.Parameter(this=exp.Var(this=variable)))
-            elif name in _DAY_TYPES or name in _NUMBERS:
+            runtime = _runtime_type(operand)
+            if name is None and runtime is not None:
+                sources.append(runtime)
+                variable = _variable(operand)
+                values.append(
+                    exp.Parameter(this=exp.Var(this=variable)) if variable else operand.copy()
+                )
+            elif name in _DAY_TYPES or name in _NUMBERS or name in _STRINGS:
                 sources.append(exp.Literal.string(name))
                 values.append(operand.copy())
         if len(sources) < 2:
             continue
         result = "datetime" if "datetime" in names or None in names else "smalldatetime"
         call = exp.Anonymous(this="TSQL_DATE_ARITH", expressions=[])
-        op = exp.Literal.string("+" if isinstance(node, exp.Add) else "-")
-        call.set("expressions", [*values, op, *sources, exp.Literal.string(result)])
+        call.set(
+            "expressions",
+            [*values, exp.Literal.string(op), *sources, exp.Literal.string(result)],
+        )
         if any(n in _DAY_TYPES for n in names):
             node.replace(call)
             continue
@@ -90,10 +105,37 @@ def rewrite_date_arithmetic(tree: exp.Expression, catalog: Catalog) -> None:
 
 def _variable(node: exp.Expression) -> str | None:
     """The @variable an operand is, also where comparisons.py wrapped it to be converted
-    to the other operand's number type (which a date variable is not)."""
+    to the other operand's type (which a date variable is not)."""
     if isinstance(node, exp.Anonymous) and node.name.upper() == "TSQL_COMPARAND":
         node = node.expressions[0]
     return variable_name(node)
+
+
+def _runtime_type(node: exp.Expression) -> exp.Expression | None:
+    """The parameter bound to the declared type an operand has when the statement runs:
+    a @variable's; that of the variable a string beside one converts to, where
+    comparisons.py wrapped it so (`@d + '1900-01-02'`)."""
+    if (variable := _variable(node)) is not None:
+        return declared(variable)
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "TSQL_COMPARAND":
+        target = node.expressions[1]
+        return target if isinstance(target, exp.Parameter) else None
+    return None
+
+
+def _check_operands(names: tuple[str | None, ...], op: str, *, translated: bool) -> None:
+    """A newer date type (date, time, datetime2, datetimeoffset) takes no days ("+
+    (Addition)": "Cannot be used with date, time, datetime2, or datetimeoffset"): beside
+    a number Msg 206, beside a string (converted to it) Msg 8117. At translation the
+    numbers are named by their literal's type, when the statement runs by their own."""
+    newer = next((n for n in names if n in DATE_TYPES and n not in _DAY_TYPES), None)
+    if newer is None:
+        return
+    if any(n in _NUMBERS for n in names):
+        shown = (number_type(None, n or "") if translated else n or "" for n in names)
+        raise errors.operand_clash(*shown)
+    if any(n in _STRINGS for n in names):
+        raise errors.invalid_operand(newer, _OPERATORS[op])
 
 
 def _operand_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
@@ -103,21 +145,28 @@ def _operand_type(node: exp.Expr, columns: ColumnSources) -> ColumnType | None:
     return source_type(node, columns)
 
 
-def _days(value: Any, type_name: str) -> Decimal:
+def _days(value: Any, type_name: str, day_type: str) -> Decimal:
+    """An operand as a count of days; a string first converted to the other operand's
+    type `day_type` (Msg 241 where it is no date), as data type precedence converts it."""
+    if type_name in _STRINGS:
+        value = tsql_convert(str(value), day_type, 0, 0, None, type_name, 0, implicit=True)
+        type_name = day_type
     if type_name in _DAY_TYPES:
         return Decimal(date_to_number(value, "decimal", type_name, 38, 12))
     return Decimal(str(value))
 
 
 def _date_arith(a: Any, b: Any, op: str, a_type: str, b_type: str, result: str) -> str | None:
-    for type_name in (a_type, b_type):  # a variable's, known now
-        if type_name not in _DAY_TYPES and type_name not in _NUMBERS:
-            raise errors.operand_clash(a_type, b_type)
+    types = (a_type, b_type)  # a variable's, known now
+    _check_operands(types, op, translated=False)
+    if any(t not in _DAY_TYPES and t not in _NUMBERS and t not in _STRINGS for t in types):
+        raise errors.operand_clash(a_type, b_type)
     if a is None or b is None:
         return None
-    if "smalldatetime" in (a_type, b_type) and "datetime" not in (a_type, b_type):
-        result = "smalldatetime"  # beside a number variable
-    days = _days(a, a_type) + (_days(b, b_type) if op == "+" else -_days(b, b_type))
+    if "smalldatetime" in types and "datetime" not in types:
+        result = "smalldatetime"  # beside a number or string variable
+    days = _days(a, a_type, result)
+    days += _days(b, b_type, result) if op == "+" else -_days(b, b_type, result)
     return number_to_date(days, result, "decimal", implicit=True)
 
 

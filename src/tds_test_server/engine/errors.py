@@ -156,6 +156,12 @@ def operand_clash(first: str, second: str) -> TdsError:
     return TdsError(206, f"Operand type clash: {first} is incompatible with {second}", state=2)
 
 
+def invalid_operand(type_name: str, operator: str) -> TdsError:
+    """An operator (add, subtract, sum, avg) given an operand of a type it is not
+    defined for."""
+    return TdsError(8117, f"Operand data type {type_name} is invalid for {operator} operator.")
+
+
 def derived_field(name: str) -> TdsError:
     """An UPDATE through a CTE (or view) of a column that is an expression."""
     return TdsError(
@@ -347,18 +353,26 @@ def lock_timeout() -> TdsError:
     return TdsError(1222, "Lock request time out period exceeded.", state=56)
 
 
-def column_count(fewer: bool | None) -> TdsError:
-    if fewer is None:
+def column_count(more: bool | None, *, select: bool = False) -> TdsError:
+    """An INSERT whose column list is longer (`more`) or shorter than a VALUES row (109,
+    110) or a SELECT's select list (120, 121); None: a table without a list (213)."""
+    if more is None:
         return TdsError(
             213, "Column name or number of supplied values does not match table definition."
         )
-    which = "fewer" if fewer else "more"
-    other = "values specified in the VALUES clause" if fewer else "columns specified"
+    if select:
+        return TdsError(
+            120 if more else 121,
+            f"The select list for the INSERT statement contains {'fewer' if more else 'more'}"
+            " items than the insert list. The number of SELECT values must match the number"
+            " of INSERT columns.",
+            severity=15,
+        )
     return TdsError(
-        110 if fewer else 109,
-        f"There are {which} columns in the INSERT statement than {other}. The number of values"
-        " in the VALUES clause must match the number of columns specified in the INSERT"
-        " statement.",
+        109 if more else 110,
+        f"There are {'more' if more else 'fewer'} columns in the INSERT statement than values"
+        " specified in the VALUES clause. The number of values in the VALUES clause must"
+        " match the number of columns specified in the INSERT statement.",
         severity=15,
     )
 
@@ -369,6 +383,7 @@ _NO_SUCH_FUNCTION = re.compile(r"no such function: (.+)$")
 _AMBIGUOUS = re.compile(r"ambiguous column name: (.+)$")
 _COUNT = re.compile(r"table .+ has (\d+) columns but (\d+) values were supplied")
 _VALUES_FOR = re.compile(r"(\d+) values for (\d+) columns")
+_NO_COLUMN_NAMED = re.compile(r"table \S+ has no column named (.+)$")
 _SYNTAX = re.compile(r'near "(.+)": syntax error')
 _BINDING = re.compile(r"You did not supply a value for binding parameter :(\w+)")
 _SET_COLUMNS = re.compile(r"SELECTs to the left and right of .+ do not have the same number")
@@ -421,8 +436,10 @@ def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsE
         return ambiguous_column(m.group(1))
     if m := _COUNT.search(text):
         return column_count(None)
-    if m := _VALUES_FOR.search(text):
+    if m := _VALUES_FOR.search(text):  # "1 values for 2 columns": the list is longer
         return column_count(int(m.group(1)) < int(m.group(2)))
+    if m := _NO_COLUMN_NAMED.search(text):
+        return invalid_column(m.group(1))
     if m := _BINDING.search(text):
         return must_declare(m.group(1))
     if m := _SYNTAX.search(text):

@@ -41,7 +41,6 @@ _CLAUSES = {"expressions": "select list", "having": "HAVING clause", "order": "O
 def check_query_rules(tree: exp.Expression, catalog: Catalog) -> None:
     """The error SQL Server's binding gives `tree`, if any (module doc)."""
     refuse_hidden_columns(tree, catalog)
-    _check_reserved_aliases(tree)
     for select in tree.find_all(exp.Select):
         _check_paging(select)
         _check_projections(select)
@@ -53,13 +52,22 @@ def check_query_rules(tree: exp.Expression, catalog: Catalog) -> None:
         _check_union_order(union)
 
 
-def _check_reserved_aliases(tree: exp.Expression) -> None:
-    """A reserved keyword as a bare alias (`SELECT 1 AS key`, `FROM t AS file`) is Msg 156:
-    T-SQL takes one as a name only delimited ("Reserved Keywords (Transact-SQL)")."""
-    for node in tree.find_all(exp.Alias, exp.TableAlias):
-        names = [node.args.get("alias")] if isinstance(node, exp.Alias) else [node.this]
-        if isinstance(node, exp.TableAlias):
-            names += node.columns
+def check_reserved_aliases(tree: exp.Expression) -> None:
+    """A reserved keyword as a bare alias (`SELECT 1 AS key`, `FROM t AS file`, a column
+    list's `t(a, from)`, an INSERT's `INSERT t (a, from)`) is Msg 156: T-SQL takes one as
+    a name only delimited ("Reserved Keywords (Transact-SQL)": they are part of the
+    grammar SQL Server parses by). Run as the statement is parsed, before a column list
+    is counted (derived_columns.py, an INSERT's), as SQL Server's parser reports it first."""
+    lists: list[exp.Expression] = list(tree.find_all(exp.Alias, exp.TableAlias))
+    if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
+        lists.append(tree.this)  # INSERT t (a, from) VALUES ...
+    for node in lists:
+        if isinstance(node, exp.Schema):
+            names = list(node.expressions)
+        elif isinstance(node, exp.TableAlias):
+            names = [node.this, *node.columns]
+        else:
+            names = [node.args.get("alias")]
         for name in names:
             if not isinstance(name, exp.Identifier) or name.quoted:
                 continue

@@ -39,6 +39,7 @@ from .for_xml import xml_result
 from .inline_functions import functions_read
 from .languages import date_first, language
 from .output_capture import capture_setup, capture_teardown
+from .result_types import result_of_branches
 from .session_state import (
     _DEFAULT_BUSY_MS,
     _FETCH,
@@ -54,7 +55,7 @@ from .synonyms import synonyms_read
 from .temp_tables import last_identity
 from .textsize import textsize_setting
 from .token_stream import Tokens
-from .translate import Query
+from .translate import OutputColumn, Query
 from .variable_types import SCALE_SUFFIX, TYPE_SUFFIX, named_variables, string_variables
 
 _SET_ACCEPTED = frozenset(
@@ -401,13 +402,7 @@ class Statements(ConstraintErrors):
         out: list[tuple[ColumnType | None, bool]] = []
         for i in range(count):
             col = typed[i] if typed else None
-            ctype = col.type if col else None
-            if col is not None and col.param is not None:
-                var = scope.get(col.param)
-                ctype = var.type if var is not None else None
-            elif col is not None and col.arithmetic is not None:
-                types = {name: var.type for name, var in scope.items()}
-                ctype = variable_arithmetic_type(col.arithmetic, types)
+            ctype = _column_type(col, scope) if col is not None else None
             out.append((ctype, bool(col and col.base)))
         return out
 
@@ -885,3 +880,17 @@ class Statements(ConstraintErrors):
                 {(r[3] or "").casefold() for r in indexes if r[3]},
             )
         return facts
+
+
+def _column_type(col: OutputColumn, scope: dict[str, Variable]) -> ColumnType | None:
+    """An output column's type, a @variable's (or arithmetic on some) by its declaration
+    in `scope`; a set operation's of its queries' types, where one is such a column."""
+    if col.branches:
+        types = [_column_type(b, scope) for b in col.branches]
+        return result_of_branches(types) if None not in types else None
+    if col.param is not None:
+        var = scope.get(col.param)
+        return var.type if var is not None else None
+    if col.arithmetic is not None:
+        return variable_arithmetic_type(col.arithmetic, {n: v.type for n, v in scope.items()})
+    return col.type

@@ -1,7 +1,8 @@
 """The values an INSERT (VALUES, or a plain SELECT) or UPDATE puts into a table's
 columns, each with its column: where the server converts a value to its column's type
-before SQLite stores it (date_literals.py, number_stores.py); and the columns an INSERT
-without a column list fills (listed_columns)."""
+before SQLite stores it (date_literals.py, number_stores.py); the columns an INSERT
+without a column list fills (listed_columns); and an INSERT's list counted against its
+values (check_insert_width)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,27 @@ def listed_columns(tree: exp.Insert, table: Table, written: str) -> tuple[str, .
     listed = [exp.to_identifier(name, quoted=True) for name in names]
     tree.set("this", exp.Schema(this=tree.this, expressions=listed))
     return tuple(names)
+
+
+def check_insert_width(tree: exp.Insert, listed: int) -> None:
+    """An INSERT's column list of `listed` names against each VALUES row (109, 110) or
+    its SELECT's select list (120, 121); a SELECT of `*` or a procedure's rows are left
+    to SQLite's count."""
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        for row in source.expressions:
+            width = len(row.expressions) if isinstance(row, exp.Tuple) else 1
+            if width != listed:
+                raise errors.column_count(listed > width)
+        return
+    while isinstance(source, exp.SetOperation):
+        source = source.this  # its first query's select list names its columns
+    if (
+        isinstance(source, exp.Select)
+        and not any(s.is_star for s in source.selects)
+        and len(source.selects) != listed
+    ):
+        raise errors.column_count(listed > len(source.selects), select=True)
 
 
 def stored_values(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar, cast
 
 import sqlglot
@@ -52,14 +52,16 @@ from .output_clause import DELETED, INSERTED, check_references, output_source, t
 from .pivot import rewrite_pivots
 from .prepare import prepare
 from .quantified import rewrite_percentiles, rewrite_quantified
+from .query_rules import check_reserved_aliases
 from .recursion import limit_recursion
 from .replicate import rewrite_replicates
+from .result_types import result_of_branches
 from .scalar_subqueries import rewrite_scalar_subqueries
 from .sequences import rewrite_next_value
 from .sort_keys import mark_column_keys
 from .sql_types import type_text
 from .sqlite_dialect import EngineSQLite
-from .stored_values import listed_columns
+from .stored_values import check_insert_width, listed_columns
 from .string_stores import store_strings
 from .synonyms import resolve_synonyms
 from .system_time import rewrite_system_time
@@ -92,6 +94,7 @@ class OutputColumn:
     base: bool = False  # a base-table column: values need no checking
     origin: tuple[int, int] | None = None  # that column's (object_id, column_id): masking.py
     arithmetic: exp.Expr | None = None  # on @variables: typed by variable_arithmetic_type
+    branches: tuple[OutputColumn, ...] = ()  # a set operation's, one a variable's: typed so
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,8 @@ class Translator:
             target_node = work.this
             if isinstance(target_node, exp.Schema):
                 insert_columns = tuple(i.name for i in target_node.expressions)
+                if isinstance(work, exp.Insert):
+                    check_insert_width(work, len(insert_columns))
                 target_node = target_node.this
             if isinstance(target_node, exp.Table):
                 target, target_display = self._table_name(target_node, database)
@@ -472,25 +477,50 @@ class Translator:
             root = build_scope(q)
         except (SqlglotError, OptimizeError, KeyError, ValueError, AttributeError, TypeError):
             return None
-        out: list[OutputColumn] = []
-        for proj in q.selects:
-            inner = proj.this if isinstance(proj, exp.Alias) else proj
-            if isinstance(inner, exp.Parameter) and variable_name(inner):
-                out.append(OutputColumn(proj.alias_or_name, None, param=variable_name(inner)))
-                continue
-            base = self._resolve_base(root, inner) if isinstance(inner, exp.Column) else None
-            if base is not None:
-                table, column = base
-                origin = (table.object_id, column.column_id)
-                out.append(OutputColumn(proj.alias_or_name, column.type, base=True, origin=origin))
-                continue
-            if is_variable_arithmetic(inner):
-                out.append(OutputColumn(proj.alias_or_name, None, arithmetic=inner))
-                continue
-            derived = _derived_type(root, inner) if isinstance(inner, exp.Column) else None
-            typed = derived or call_type(inner, self.catalog) or _scoped_type(root, inner)
-            out.append(OutputColumn(proj.alias_or_name, typed))
-        return tuple(out)
+        branches = _branches(root) if isinstance(q, exp.SetOperation) and root else None
+        queries = [(b, _selects(b)) for b in branches] if branches else [(root, q.selects)]
+        columns = [[self._output_column(s, p) for p in selects] for s, selects in queries]
+        return tuple(_set_column(list(found)) for found in zip(*columns, strict=False))
+
+    def _output_column(self, scope: Scope | None, proj: exp.Expr) -> OutputColumn:
+        inner = proj.this if isinstance(proj, exp.Alias) else proj
+        united = self._set_operation_column(scope, inner) if isinstance(inner, exp.Column) else None
+        if united is not None:
+            return replace(united, name=proj.alias_or_name)
+        if isinstance(inner, exp.Parameter) and variable_name(inner):
+            return OutputColumn(proj.alias_or_name, None, param=variable_name(inner))
+        base = self._resolve_base(scope, inner) if isinstance(inner, exp.Column) else None
+        if base is not None:
+            table, column = base
+            origin = (table.object_id, column.column_id)
+            return OutputColumn(proj.alias_or_name, column.type, base=True, origin=origin)
+        if is_variable_arithmetic(inner):
+            return OutputColumn(proj.alias_or_name, None, arithmetic=inner)
+        derived = _derived_type(scope, inner) if isinstance(inner, exp.Column) else None
+        typed = derived or call_type(inner, self.catalog) or _scoped_type(scope, inner)
+        return OutputColumn(proj.alias_or_name, typed)
+
+    def _set_operation_column(self, scope: Scope | None, col: exp.Column) -> OutputColumn | None:
+        """A column of a derived table or CTE that is a set operation (`FROM (SELECT 1
+        AS x UNION ALL SELECT 1.5) AS t`), typed as the set operation types it."""
+        source = scope.sources.get(col.table) if scope is not None else None
+        if not isinstance(source, Scope) or not isinstance(source.expression, exp.SetOperation):
+            return None
+        if isinstance(source.expression, exp.Union) and is_per_outer_row(source.expression):
+            return None  # an APPLY's rows (apply_subqueries.py): _derived_type's
+        branches = _branches(source)
+        if branches is None:
+            return None
+        selects = [_selects(b) for b in branches]
+        names = [p.alias_or_name.casefold() for p in selects[0]]
+        if col.name.casefold() not in names:
+            return None
+        at = names.index(col.name.casefold())
+        if any(len(s) <= at for s in selects):
+            return None
+        return _set_column(
+            [self._output_column(b, s[at]) for b, s in zip(branches, selects, strict=True)]
+        )
 
     def _resolve_base(
         self, scope: Scope | None, col: exp.Column, depth: int = 0
@@ -553,8 +583,10 @@ def parse_tsql(text: str) -> exp.Expression:
 
 def _parse_query(text: str) -> exp.Expression:
     """A statement or an inline function's body, its derived tables' column lists
-    written out as SQLite takes them (derived_columns.py)."""
+    written out as SQLite takes them (derived_columns.py) once no reserved word stands
+    unquoted as a name in them (or as an alias)."""
     tree = parse_tsql(text)
+    check_reserved_aliases(tree)
     rewrite_derived_column_lists(tree)
     return tree
 
@@ -583,6 +615,52 @@ def _derived_type(scope: Scope | None, col: exp.Column, depth: int = 0) -> Colum
                 return _derived_type(source, inner, depth + 1)
             return _scoped_type(source, inner, depth + 1)
     return None
+
+
+def _branches(scope: Scope) -> list[Scope] | None:
+    """The SELECTs of a set operation's scope, left to right; None where one is not a
+    SELECT here (a VALUES, a parenthesized query sqlglot scopes otherwise)."""
+    if isinstance(scope.expression, exp.Select):
+        return [scope]
+    if not isinstance(scope.expression, exp.SetOperation) or not scope.set_operation_scopes:
+        return None
+    if isinstance(scope.expression, exp.Union) and is_per_outer_row(scope.expression):
+        return _branches(scope.set_operation_scopes[0])  # its second branch: the first's
+    found: list[Scope] = []
+    for branch in scope.set_operation_scopes:
+        inner = _branches(branch)
+        if inner is None:
+            return None
+        found += inner
+    return found
+
+
+def _selects(scope: Scope) -> list[exp.Expr]:
+    """The select list of a SELECT's scope (_branches gives no other)."""
+    query = scope.expression
+    return list(query.selects) if isinstance(query, exp.Select) else []
+
+
+def _set_column(branches: list[OutputColumn]) -> OutputColumn:
+    """A UNION's, EXCEPT's or INTERSECT's column: named by its first query, of the type
+    of highest precedence among its queries' ("Data type precedence"), a decimal of
+    max(s1, s2) + max(p1 - s1, p2 - s2) digits and scale max(s1, s2), an integer counting
+    as its type's precision (int: 10, 0), a string of the longest length ("Precision,
+    scale, and length (Transact-SQL)"). Where a query's type is known only when it runs
+    (a @variable) the column is typed then (statements.py); where one is not plain to
+    see, or the first query's type wins, it is the first query's column."""
+    first = branches[0]
+    types = [b.type for b in branches]
+    if len(branches) == 1:
+        return first
+    if any(b.param or b.arithmetic or b.branches for b in branches):  # typed as it runs
+        return OutputColumn(first.name, None, origin=first.origin, branches=tuple(branches))
+    known = [t for t in types if t is not None]
+    combined = result_of_branches(types) if len(known) == len(types) else None
+    if combined is None or replace(combined, nullable=True) == replace(known[0], nullable=True):
+        return first  # its type wins (its NOT NULL too, as a constant's would be)
+    nullable = any(t.nullable for t in known)  # NOT NULL where every query's is
+    return OutputColumn(first.name, replace(combined, nullable=nullable), origin=first.origin)
 
 
 def _scoped_type(scope: Scope | None, node: exp.Expr, depth: int = 0) -> ColumnType | None:
