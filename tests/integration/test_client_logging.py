@@ -37,7 +37,14 @@ async def test_truncation_and_retries_are_logged_to_the_client(
             await client.set_logging_level("info")
         await client.call_tool("read_data", {"query": QUERY, "max_rows": 5})
         texts = [str(m.data.get("msg")) for m in got]
-        assert any("result cut at 5 row(s) by the row cap (5)" in t for t in texts), texts
+        assert any(
+            "result cut at 5 row(s) by the rows per page asked for (max_rows = 5)" in t
+            for t in texts
+        ), texts
+        got.clear()
+        await client.call_tool("read_data", {"query": QUERY})  # the operator's cap
+        texts = [str(m.data.get("msg")) for m in got]
+        assert any("result cut at 100 row(s) by the row cap (max_rows = 100)" in t for t in texts)
         got.clear()
         # The health probe the source starts with (SELECT 1) must have run, and the fault
         # is for the read's own statement: the probe asks the collation beside it

@@ -188,11 +188,12 @@ class SourceDatabase(Database):
         if columns is None:  # the statement returned no result set
             return QueryResult([], [], duration_ms=page["duration_ms"])
         if page["truncated"]:
-            cut_by = (
-                f"the row cap ({cap})"
-                if len(rows) >= cap
-                else f"the size cap (max_result_bytes = {self.limits.max_result_bytes})"
-            )
+            if len(rows) < cap:
+                cut_by = f"the size cap (max_result_bytes = {self.limits.max_result_bytes})"
+            elif cap < self.limits.max_rows:  # the caller's page, not the operator's cap
+                cut_by = f"the rows per page asked for (max_rows = {cap})"
+            else:
+                cut_by = f"the row cap (max_rows = {cap})"
             notice("info", f"source {self.source}: result cut at {len(rows)} row(s) by {cut_by}")
         return QueryResult(
             result_columns(columns),
