@@ -112,6 +112,38 @@ async def test_a_misspelt_name_gets_sql_servers_error_and_where_to_look(
         assert "Text values go in 'single quotes'" in text
 
 
+@pytest.mark.parametrize(
+    ("tool", "args", "near"),
+    [
+        ("read_data", {"query": "SELECT 1 FROM SalesLT.Custmer"}, "SalesLT.Customer"),
+        ("explain_query", {"query": "SELECT 1 FROM saleslt.PRODUCTS"}, "SalesLT.Product"),
+        # SQL Server looked in the default schema (dbo): the name is in another
+        ("read_data", {"query": "SELECT 1 FROM Customer"}, "SalesLT.Customer"),
+        ("read_data", {"query": "SELECT 1 FROM dbo.Customer"}, "SalesLT.Customer"),
+        ("read_data", {"query": "SELECT 1 FROM SalesLT.Adress AS a"}, "SalesLT.Address"),
+        ("describe_table", {"table": "SalesLT.Custmer"}, "SalesLT.Customer"),
+        ("describe_table", {"table": "Custmers"}, "SalesLT.Customer"),
+    ],
+)
+async def test_a_misspelt_table_gets_the_nearest_names_the_login_can_see(
+    mcp_client, tool, args, near
+):
+    text = await error_text(mcp_client, tool, args)
+    assert f" Did you mean {near}" in text, text  # the nearest first
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"query": "SELECT 1 FROM dbo.Orders208"},  # nothing near
+        {"query": "SELECT 1 FROM SalesLT.[Custmer.x]"},  # read as schema Custmer, name x
+    ],
+)
+async def test_a_name_near_nothing_gets_no_guess(mcp_client, args):
+    text = await error_text(mcp_client, "read_data", args)
+    assert "Invalid object name" in text and "Did you mean" not in text, text
+
+
 @pytest.mark.usefixtures("privileged_only")
 async def test_explain_query_takes_params_as_read_data_does(mcp_client):
     query = "SELECT CustomerID FROM SalesLT.Customer WHERE CustomerID > @id"

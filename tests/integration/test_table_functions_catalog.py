@@ -109,6 +109,7 @@ async def test_a_function_without_select_is_not_described_to_the_reader(
         return
     assert failed
     assert "No table, view, table function or synonym named 'dbo.SecretFn'" in text, text
+    assert "Did you mean" not in text, text
     with pytest.raises(Exception, match=r"no table, view, table function or synonym dbo\.SecretFn"):
         await mcp_client.read_resource("database://tables/dbo/SecretFn")
 
@@ -221,3 +222,14 @@ async def test_the_query_builder_describes_a_table_function(
     result = await mcp_client.get_prompt("sql_query_builder", args)
     text = "\n".join(m.content.text for m in result.messages)  # type: ignore[union-attr]
     assert "Read it as SELECT * FROM dbo.OrdersOf(@CustomerID, @Status)" in text, text
+
+
+async def test_a_near_name_is_offered_only_when_the_login_can_see_it(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    failed, text, _ = await _call(mcp_client, "describe_table", {"table": "dbo.SecretFun"})
+    assert failed
+    if azsql_principal == READER:  # the catalog hides the function from it
+        assert "Did you mean" not in text, text
+    else:
+        assert "Did you mean dbo.SecretFn?" in text, text

@@ -508,31 +508,6 @@ async def _user_in(db: Database, database: str) -> str | None:
     return str(here["user_name"]) if here["db"] == database else None
 
 
-INVALID_COLUMN = 207  # "Invalid column name 'x'."
-INVALID_OBJECT = 208  # "Invalid object name 'x'."
-
-
-def unknown_name(error: DatabaseError) -> str | None:
-    """SQL Server's error 207 or 208 and where to find the right name; None for others.
-    Metadata visibility makes a table the user holds no permission on unknown (208)."""
-    if error.number == INVALID_COLUMN:
-        return (
-            f"{error} "
-            + advice("describe_table", "describe_table shows a table's columns. ")
-            + "Text values go in 'single quotes': \"double quotes\" name a column, as"
-            " [brackets] do."
-        )
-    if error.number == INVALID_OBJECT:
-        return f"{error} " + advice(
-            "list_tables",
-            "list_tables shows the tables and views this login can see, as schema.name (one"
-            " it holds no permission on does not exist for it).",
-            "Name a table or view as schema.name; one this login holds no permission on does"
-            " not exist for it.",
-        )
-    return None
-
-
 async def database_user(db: Database) -> str:
     return str(records(await db.read("SELECT USER_NAME() AS user_name"))[0]["user_name"])
 

@@ -23,6 +23,7 @@ from azsql_mcp.catalog.names import (
     names_text,
     qualified_text,
 )
+from azsql_mcp.catalog.near_names import did_you_mean, near_names
 from azsql_mcp.catalog.reading import CATALOG_MAX_ROWS, first_error, read_all, read_keyed
 from azsql_mcp.catalog.table_features import (
     TableFeatures,
@@ -365,8 +366,9 @@ async def describe_table(
         if len(synonyms) == 1:
             raise SynonymError(_synonym_text(synonyms[0]))
         where = await access.where_tables_are(db)
+        near = did_you_mean(await near_names(db, schema, name))
         raise CatalogError(
-            f"No table, view, table function or synonym named {table!r} {where}. "
+            f"No table, view, table function or synonym named {table!r} {where}.{near} "
             + advice(
                 "list_tables",
                 "Call list_tables to see the names (use schema.table).",
