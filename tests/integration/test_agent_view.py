@@ -123,6 +123,13 @@ async def test_a_misspelt_name_gets_sql_servers_error_and_where_to_look(
         ("read_data", {"query": "SELECT 1 FROM SalesLT.Adress AS a"}, "SalesLT.Address"),
         ("describe_table", {"table": "SalesLT.Custmer"}, "SalesLT.Customer"),
         ("describe_table", {"table": "Custmers"}, "SalesLT.Customer"),
+        # a column of the tables the statement names
+        ("read_data", {"query": "SELECT LastNme FROM SalesLT.Customer"}, "LastName"),
+        (
+            "explain_query",
+            {"query": "SELECT c.CompanyName FROM SalesLT.Customer AS c WHERE c.EmailAdress = ''"},
+            "EmailAddress",
+        ),
     ],
 )
 async def test_a_misspelt_table_gets_the_nearest_names_the_login_can_see(
@@ -137,11 +144,17 @@ async def test_a_misspelt_table_gets_the_nearest_names_the_login_can_see(
     [
         {"query": "SELECT 1 FROM dbo.Orders208"},  # nothing near
         {"query": "SELECT 1 FROM SalesLT.[Custmer.x]"},  # read as schema Custmer, name x
+        # a column of another table the statement names: not offered as its own guess
+        {
+            "query": "SELECT h.CompanyName FROM SalesLT.SalesOrderHeader AS h"
+            " JOIN SalesLT.Customer AS c ON c.CustomerID = h.CustomerID"
+        },
+        {"query": "SELECT Nope FROM SalesLT.Customer"},
     ],
 )
 async def test_a_name_near_nothing_gets_no_guess(mcp_client, args):
     text = await error_text(mcp_client, "read_data", args)
-    assert "Invalid object name" in text and "Did you mean" not in text, text
+    assert "Invalid " in text and "Did you mean" not in text, text
 
 
 @pytest.mark.usefixtures("privileged_only")

@@ -12,7 +12,20 @@ from contextlib import closing
 import pyodbc
 import pytest
 
+from tds_test_server import ThreadedTdsServer
+
 _tables = itertools.count()
+
+
+@pytest.fixture
+def sample_cursor(
+    wire_sample_server: ThreadedTdsServer, odbc_driver: str
+) -> closing[pyodbc.Cursor]:
+    cnxn = pyodbc.connect(
+        wire_sample_server.odbc_connection_string(driver=odbc_driver), autocommit=True
+    )
+    return closing(cnxn.cursor())
+
 
 # not reserved in T-SQL; each a keyword of SQLite's parser or of sqlglot's tokenizer
 _WORDS = (
@@ -94,3 +107,37 @@ def test_a_reserved_word_is_an_alias_only_delimited(
                 cur.execute(sql)
         cur.execute(f'SELECT 1 AS [{word}], 2 AS "{word}2"')
         assert [d[0] for d in cur.description] == [word, f"{word}2"]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT c.CompanyNam FROM SalesLT.Customer AS c",
+        "SELECT SalesLT.Customer.CompanyNam FROM SalesLT.Customer",
+        "SELECT Customer.CompanyNam FROM SalesLT.Customer",
+        "SELECT h.CompanyNam FROM SalesLT.SalesOrderHeader AS h"
+        " JOIN SalesLT.Customer AS c ON c.CustomerID = h.CustomerID",
+        "SELECT d.CompanyNam FROM (SELECT CompanyName FROM SalesLT.Customer) AS d",
+        "WITH d AS (SELECT CompanyName FROM SalesLT.Customer) SELECT d.CompanyNam FROM d",
+    ],
+)
+def test_a_column_its_table_lacks_is_207_when_the_name_before_it_binds(
+    sample_cursor: closing[pyodbc.Cursor], sql: str
+) -> None:
+    # "Invalid column name": the table or alias is there; the column is not
+    missing = r"Invalid column name 'CompanyNam'.*\(207\)"
+    with sample_cursor as cur, pytest.raises(pyodbc.Error, match=missing):
+        cur.execute(sql)
+
+
+def test_a_column_through_a_name_that_binds_to_nothing_is_4104(
+    sample_cursor: closing[pyodbc.Cursor],
+) -> None:
+    with (
+        sample_cursor as cur,
+        pytest.raises(
+            pyodbc.Error,
+            match=r'The multi-part identifier "x\.CompanyName" could not be bound.*\(4104\)',
+        ),
+    ):
+        cur.execute("SELECT x.CompanyName FROM SalesLT.Customer AS c")

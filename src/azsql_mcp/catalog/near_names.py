@@ -28,20 +28,7 @@ async def near_names(db: Database, schema: str | None, name: str) -> list[str]:
     """Up to three names (schema.name) of tables, views, synonyms and table functions
     this login can see, nearest `name` (and `schema`, when given) first, compared with
     case ignored; none when the catalog cannot be read."""
-    if not name:
-        return []
-    # a ratio of CUTOFF needs lengths within these bounds: 2m / (a + b) >= CUTOFF, m <= a, b
-    shortest = max(1, int(len(name) * CUTOFF / (2 - CUTOFF)))
-    longest = int(len(name) * (2 - CUTOFF) / CUTOFF) + 1
-    try:
-        rows, _ = await read_all(
-            db,
-            sql.NAMES_OF_LENGTH,
-            {"shortest": shortest, "longest": longest},
-            limit=READ_AT_MOST,
-        )
-    except (DatabaseError, QueryRefused):
-        return []
+    rows = await _of_length(db, sql.NAMES_OF_LENGTH, name, {})
     by_name: dict[str, list[str]] = {}
     by_full: dict[str, list[str]] = {}
     for row in rows:
@@ -54,6 +41,36 @@ async def near_names(db: Database, schema: str | None, name: str) -> list[str]:
     # named without its schema is looked for in the user's default one, dbo mostly)
     full = _nearest(by_full, f"{schema}.{name}") if schema is not None else []
     return (full or _nearest(by_name, name))[:MOST]
+
+
+async def near_columns(db: Database, statement: str, name: str) -> list[str]:
+    """Up to three columns nearest `name` of the tables, views and table functions whose
+    names the statement's text holds, as near_names compares them; not `name` itself
+    (a column of another of its tables than the one it was read from)."""
+    rows = await _of_length(db, sql.COLUMNS_OF_LENGTH, name, {"statement": statement})
+    index: dict[str, list[str]] = {}
+    for row in rows:
+        column = str(row["column_name"])
+        if is_regular(column) and column.casefold() != name.casefold():
+            index.setdefault(column.casefold(), []).append(column)
+    return _nearest(index, name)[:MOST]
+
+
+async def _of_length(
+    db: Database, statement: str, name: str, params: dict[str, str]
+) -> list[dict[str, object]]:
+    """The catalog's rows of names about as long as `name`: a ratio of CUTOFF needs
+    2m / (a + b) >= CUTOFF with m <= a, b. None of them when it cannot be read."""
+    if not name:
+        return []
+    shortest = max(1, int(len(name) * CUTOFF / (2 - CUTOFF)))
+    longest = int(len(name) * (2 - CUTOFF) / CUTOFF) + 1
+    bounds = {"shortest": shortest, "longest": longest}
+    try:
+        rows, _ = await read_all(db, statement, params | bounds, limit=READ_AT_MOST)
+    except (DatabaseError, QueryRefused):
+        return []
+    return rows
 
 
 def _nearest(index: dict[str, list[str]], wanted: str) -> list[str]:
@@ -73,19 +90,21 @@ def did_you_mean(names: list[str]) -> str:
     return f" Did you mean {listed}?"
 
 
-async def unknown_name(db: Database, error: DatabaseError) -> str | None:
-    """SQL Server's error 207 or 208 and where to find the right name (for 208, the
-    nearest names this login can see); None for others. Metadata visibility makes a
-    table the user holds no permission on unknown (208)."""
+async def unknown_name(db: Database, error: DatabaseError, statement: str) -> str | None:
+    """SQL Server's error 207 or 208 of `statement` and where to find the right name,
+    with the nearest names this login can see; None for others. Metadata visibility
+    makes a table the user holds no permission on unknown (208)."""
+    missing = _missing_name(str(error))
     if error.number == INVALID_COLUMN:
+        column = missing[1] if missing and missing[0] is None else None
+        near = await near_columns(db, statement, column) if column else []
         return (
-            f"{error} "
+            f"{error}{did_you_mean(near)} "
             + advice("describe_table", "describe_table shows a table's columns. ")
             + "Text values go in 'single quotes': \"double quotes\" name a column, as"
             " [brackets] do."
         )
     if error.number == INVALID_OBJECT:
-        missing = _missing_name(str(error))
         near = await near_names(db, *missing) if missing else []
         return f"{error}{did_you_mean(near)} " + advice(
             "list_tables",
@@ -98,7 +117,8 @@ async def unknown_name(db: Database, error: DatabaseError) -> str | None:
 
 
 def _missing_name(message: str) -> tuple[str | None, str] | None:
-    """The schema (if written) and name of error 208's "Invalid object name 'x'.", where
+    """The schema (if written) and name of error 208's "Invalid object name 'x'." (or the
+    column of 207's "Invalid column name 'x'.", a name of one part), where
     SQL Server writes the name's parts without their brackets, joined by dots (so a part
     with a dot of its own cannot be told apart: None, as for a part that is no regular
     identifier, which no name offered would match closely anyway)."""

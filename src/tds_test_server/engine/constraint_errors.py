@@ -32,6 +32,17 @@ def _key_kind(is_primary_key: object, is_unique_constraint: object) -> str:
     return "PK" if is_primary_key else "UQ" if is_unique_constraint else "INDEX"
 
 
+def _qualifiers(q: Query | None) -> frozenset[str]:
+    """The names a column may be read through in `q`: its tables' names and aliases,
+    derived tables' and CTEs' aliases (case folded)."""
+    if q is None:
+        return frozenset()
+    found = {t.alias_or_name.casefold() for t in q.nodes(exp.Table)}
+    found.update(t.name.casefold() for t in q.nodes(exp.Table) if t.alias)
+    found.update(a.name.casefold() for a in q.nodes(exp.TableAlias) if a.name)
+    return frozenset(found)
+
+
 class ConstraintErrors(SessionState):
     """Constraint failures as SQL Server errors."""
 
@@ -64,7 +75,7 @@ class ConstraintErrors(SessionState):
                 return self._check_error(text.split(":", 1)[1].strip(), q)
         except sqlite3.Error:
             pass
-        return errors.from_sqlite(exc, names, self.spid)
+        return errors.from_sqlite(exc, names, self.spid, _qualifiers(q))
 
     def _split_column(self, qualified: str) -> tuple[str, str]:
         """'SalesLT.Customer.Name' -> ('SalesLT.Customer', 'Name') using the catalog."""

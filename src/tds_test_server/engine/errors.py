@@ -415,8 +415,16 @@ _NOT_RUN_BUILTINS = frozenset(
 )
 
 
-def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsError:
-    """Map a SQLite error that needs no catalog lookups; the rest become 50000."""
+def from_sqlite(
+    exc: sqlite3.Error,
+    names: Mapping[str, str],
+    spid: int,
+    qualifiers: frozenset[str] = frozenset(),
+) -> TdsError:
+    """Map a SQLite error that needs no catalog lookups; the rest become 50000.
+    `qualifiers`: the statement's table names and aliases, case folded; a column read
+    through one of them that it lacks is 207 ("Invalid column name 'x'."), where one
+    through any other name is 4104 (the name binds to nothing)."""
     text = str(exc)
     code = getattr(exc, "sqlite_errorcode", None)
     if code == 517:  # SQLITE_BUSY_SNAPSHOT: a read-then-write transaction lost the race
@@ -427,6 +435,9 @@ def from_sqlite(exc: sqlite3.Error, names: Mapping[str, str], spid: int) -> TdsE
         name = m.group(1)
         return invalid_object(names.get(name.casefold(), name))
     if m := _NO_SUCH_COLUMN.search(text):
+        qualifier, _, column = m.group(1).rpartition(".")
+        if qualifier.casefold() in qualifiers or qualifier.casefold() in names:
+            return invalid_column(column)
         return invalid_column(m.group(1))
     if m := _NO_SUCH_FUNCTION.search(text):
         if m.group(1).upper() in _NOT_RUN_BUILTINS:  # SQL Server has it: not Msg 195

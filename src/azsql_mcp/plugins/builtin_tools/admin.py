@@ -51,7 +51,7 @@ async def explain_query(
                 or await access.call_missing(ctx.db, e)
                 or await access.state_missing(ctx.db, e)
                 or await versions.missing_built_in(ctx.db, e)
-                or await near_names.unknown_name(ctx.db, e)
+                or await near_names.unknown_name(ctx.db, e, query)
             )
             if message is None:
                 raise

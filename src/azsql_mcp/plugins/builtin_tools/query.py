@@ -69,7 +69,7 @@ async def read_data(
             or await access.call_missing(ctx.db, e)
             or await access.state_missing(ctx.db, e)
             or await versions.missing_built_in(ctx.db, e)
-            or await near_names.unknown_name(ctx.db, e)
+            or await near_names.unknown_name(ctx.db, e, query)
             or await memory_optimized.isolation_advice(ctx.db, e)
         )
         if message is None:
