@@ -110,6 +110,9 @@ def test_a_table_variable_lives_for_its_batch_only(cursor: closing[pyodbc.Cursor
             _sets(cur.execute("SELECT a FROM @t"))
         with pytest.raises(pyodbc.Error, match=r"\(1087\)"):
             _sets(cur.execute("INSERT INTO @t VALUES (1); DECLARE @t TABLE (a int)"))
+        # FROM in TRIM is no table's: an undeclared @s there is a scalar variable's 137
+        with pytest.raises(pyodbc.Error, match=r'scalar variable "@s"\. \(137\)'):
+            _sets(cur.execute("SELECT TRIM(' ' FROM @s)"))
         with pytest.raises(pyodbc.Error, match=r"'@t' has already been declared.*\(134\)"):
             _sets(cur.execute("DECLARE @t TABLE (a int); DECLARE @t TABLE (b int)"))
         with pytest.raises(pyodbc.Error, match=r"\(134\)"):

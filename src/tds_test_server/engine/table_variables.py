@@ -134,15 +134,28 @@ def _free(session: Declaring, name: str) -> bool:
 def with_table_variables(stmt: Statement, scope: Mapping[str, Variable]) -> Statement:
     """The statement with each table variable's name (`@t`) its temporary table's; 1087
     for a name where a table goes that the scope has not declared."""
+    if "@" not in stmt.text:
+        return stmt
+    # the tokens are read only where the scope has a table variable or a `@` name follows
+    # FROM, JOIN ... (a statement with parameters and no table variable runs at once)
+    if not any(map(is_table_variable, scope.values())) and not _named_after_table_word(stmt.text):
+        return stmt
     # a module's body (CREATE PROCEDURE ...) is read so as each of its statements runs
-    if "@" not in stmt.text or is_table_declaration(stmt) or stmt.words(1)[0] in _MODULE:
+    if is_table_declaration(stmt) or stmt.words(1)[0] in _MODULE:
         return stmt
     toks = stmt.tokens
     base = toks[0].start
     pieces: list[str] = []
     done = 0  # where the text not yet copied starts, from the statement's start
+    # for each open parenthesis, whether a query starts in it: `FROM @s` in TRIM(' ' FROM
+    # @s) is no table's
+    queries: list[bool] = []
     for i, tok in enumerate(toks[:-1]):
         following = toks[i + 1]
+        if tok.token_type == TokenType.L_PAREN:
+            queries.append(word(following) in ("SELECT", "WITH"))
+        elif tok.token_type == TokenType.R_PAREN and queries:
+            queries.pop()
         if tok.token_type != TokenType.PARAMETER or following.start != tok.end + 1:
             continue
         var = scope.get(following.text.lower())
@@ -151,13 +164,25 @@ def with_table_variables(stmt: Statement, scope: Mapping[str, Variable]) -> Stat
             assert var is not None
             pieces += [stmt.text[done : tok.start - base], str(var.value)]
             done = following.end + 1 - base
-        elif var is None and before in _TABLE_BEFORE:
+        elif var is None and before in _TABLE_BEFORE and (not queries or queries[-1]):
             raise undeclared(following.text)
     if not pieces:
         return stmt
     text = "".join(pieces) + stmt.text[done:]
     lines = stmt.line - 1  # the tokens count lines from the statement's first
     return Statement(text, [_on_line(t, lines) for t in tokenize(text)], stmt.line)
+
+
+def _named_after_table_word(text: str) -> bool:
+    """Whether a `@` name in the text follows FROM, JOIN ... (a quick look, before the
+    tokens)."""
+    at = text.find("@")
+    while at != -1:
+        words = text[max(0, at - 8) : at].split()
+        if words and words[-1].upper() in _TABLE_BEFORE:
+            return True
+        at = text.find("@", at + 1)
+    return False
 
 
 def with_table_variables_in(text: str, scope: Mapping[str, Variable]) -> str:
