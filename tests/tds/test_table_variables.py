@@ -98,6 +98,12 @@ def test_values_are_converted_to_the_declared_column_types(
         )
         with pytest.raises(pyodbc.Error, match=r"\(245\)"):
             _sets(cur.execute("DECLARE @t TABLE (a int); INSERT @t VALUES ('x')"))
+        # PRINT reads it too (its text is read again as a batch's reader reads it)
+        cur.execute(
+            "DECLARE @t TABLE (a int); INSERT @t VALUES (4); PRINT (SELECT max(a) FROM @t)"
+            " SELECT a FROM @t"
+        )
+        assert _sets(cur) == [[(4,)]]
 
 
 def test_a_table_variable_lives_for_its_batch_only(cursor: closing[pyodbc.Cursor]) -> None:

@@ -28,7 +28,7 @@ from sqlglot.tokens import Token, TokenType
 
 from ..results import ColumnType, Message, TdsError
 from . import errors
-from .batches import Statement, tokenize, word
+from .batches import Statement, statement_tokens, tokenize, word
 from .ddl_parse import CreateTable, parse_create_table
 from .session_state import Variable
 from .temp_tables import IDENTITIES, TempTable
@@ -170,7 +170,7 @@ def with_table_variables(stmt: Statement, scope: Mapping[str, Variable]) -> Stat
         return stmt
     text = "".join(pieces) + stmt.text[done:]
     lines = stmt.line - 1  # the tokens count lines from the statement's first
-    return Statement(text, [_on_line(t, lines) for t in tokenize(text)], stmt.line)
+    return Statement(text, [_on_line(t, lines) for t in statement_tokens(text)], stmt.line)
 
 
 def _named_after_table_word(text: str) -> bool:
