@@ -262,3 +262,20 @@ def test_a_batchs_table_variables_are_gone_when_it_ends() -> None:
         left = s.conn.execute("SELECT name FROM sqlite_temp_master WHERE name LIKE '#%'")
         assert left.fetchall() == []
         s.close()
+
+
+@pytest.mark.parametrize("ddl", ["", " CREATE TABLE #made (a int);"])
+def test_a_rollback_does_not_bring_back_a_table_variable_whose_batch_ended(ddl: str) -> None:
+    """A batch that ends inside a transaction drops its table variables in it; the
+    ROLLBACK that undoes the drop (and, after DDL, puts back the temporary tables of
+    BEGIN) drops them again."""
+    with Engine() as engine:
+        s = engine.session(SessionInfo(spid=51, user="sa", database="db"))
+        rows(s, f"DECLARE @t TABLE (a int); INSERT @t VALUES (1); BEGIN TRAN;{ddl}")
+        rows(s, "ROLLBACK")
+        assert s.temp_tables == {}
+        left = s.conn.execute("SELECT name FROM sqlite_temp_master WHERE name LIKE '#%'")
+        assert left.fetchall() == []
+        assert rows(s, "DECLARE @t TABLE (b int); SELECT count(*) FROM @t") == [(0,)]
+        s.close()
+

@@ -156,7 +156,9 @@ class Statements(ConstraintErrors):
 
     def _finish(self, verb: str) -> None:
         # a ROLLBACK leaves table variables as they are ("Variables (Transact-SQL)")
-        saved = saved_table_variables(self.conn, self.temp_tables) if verb == "ROLLBACK" else []
+        saved = None
+        if verb == "ROLLBACK":
+            saved = saved_table_variables(self.conn, self.temp_tables, self._temp_tables_at_begin)
         try:
             self.conn.execute(verb)
         except sqlite3.Error as exc:
@@ -172,7 +174,8 @@ class Statements(ConstraintErrors):
             # dropped ones come back, as SQL Server's do
             self.temp_tables.clear()
             self.temp_tables.update(self._temp_tables_at_begin)
-        restore_table_variables(self.conn, self.temp_tables, saved)
+        if saved is not None:
+            restore_table_variables(self.conn, self.temp_tables, saved)
         self._ddl_in_tran = False
 
     def cancel(self) -> None:

@@ -22,6 +22,7 @@ import itertools
 import re
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlglot.tokens import Token, TokenType
@@ -44,9 +45,19 @@ _MODULE = frozenset(["CREATE", "ALTER"])
 _TABLE_BEFORE = frozenset(["FROM", "JOIN", "INTO", "UPDATE", "DELETE", "INSERT", "APPLY", "USING"])
 
 
-# For each table variable a ROLLBACK puts back: its table, what makes it (its SQLite
-# table's, indexes' and triggers' SQL), its rows and its identity's state.
-Saved = list[tuple[TempTable, list[str], list[tuple[Any, ...]], list[tuple[Any, ...]]]]
+# A table variable a ROLLBACK puts back: its table, what makes it (its SQLite table's,
+# indexes' and triggers' SQL), its rows and its identity's state.
+Kept = tuple[TempTable, list[str], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+@dataclass
+class Saved:
+    """What a ROLLBACK must leave as it was: the live table variables (`kept`), and the
+    names of those whose scope ended in the transaction (`ended`), which the ROLLBACK
+    brings back from their DROP and which go again."""
+
+    kept: list[Kept]
+    ended: list[str]
 
 
 class Declaring(Protocol):
@@ -208,14 +219,15 @@ def drop_table_variables(
         tables.pop(name.casefold(), None)
 
 
-def saved_table_variables(conn: sqlite3.Connection, tables: Mapping[str, TempTable]) -> Saved:
+def saved_table_variables(
+    conn: sqlite3.Connection, tables: Mapping[str, TempTable], at_begin: Mapping[str, TempTable]
+) -> Saved:
     """Before a ROLLBACK: what makes each of the session's table variables, its rows and
-    its identity's state, for restore_table_variables after it."""
-    saved: Saved = []
+    its identity's state, and which of those there at BEGIN (`at_begin`) are gone, for
+    restore_table_variables after it."""
+    saved = Saved([], [t.name for k, t in at_begin.items() if t.variable and k not in tables])
     for table in [t for t in tables.values() if t.variable]:
         made = _made(conn, table.name)
-        if not made:  # its scope ended in the transaction (its entry came back with BEGIN's)
-            continue
         rows = conn.execute(f"SELECT * FROM temp.{_q(table.name)}").fetchall()
         identity = []
         if table.identity is not None:  # the identities' table first: its triggers use it
@@ -223,7 +235,7 @@ def saved_table_variables(conn: sqlite3.Connection, tables: Mapping[str, TempTab
             identity = conn.execute(
                 f"SELECT * FROM temp.{IDENTITIES} WHERE name = ?", (table.name.casefold(),)
             ).fetchall()
-        saved.append((table, made, rows, identity))
+        saved.kept.append((table, made, rows, identity))
     return saved
 
 
@@ -231,8 +243,11 @@ def restore_table_variables(
     conn: sqlite3.Connection, tables: dict[str, TempTable], saved: Saved
 ) -> None:
     """After a ROLLBACK: the table variables as saved_table_variables saw them before it,
-    made again where the transaction made one."""
-    for table, made, rows, identity in saved:
+    made again where the transaction made one; those whose scope ended gone again."""
+    for name in saved.ended:
+        conn.execute(f"DROP TABLE IF EXISTS temp.{_q(name)}")
+        tables.pop(name.casefold(), None)
+    for table, made, rows, identity in saved.kept:
         for sql in made:
             conn.execute(sql)
         conn.execute(f"DELETE FROM temp.{_q(table.name)}")
