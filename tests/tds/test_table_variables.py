@@ -278,4 +278,3 @@ def test_a_rollback_does_not_bring_back_a_table_variable_whose_batch_ended(ddl: 
         assert left.fetchall() == []
         assert rows(s, "DECLARE @t TABLE (b int); SELECT count(*) FROM @t") == [(0,)]
         s.close()
-
