@@ -3,15 +3,15 @@
 
 "table (Transact-SQL)" and "DECLARE @local_variable (Transact-SQL)": a table variable's
 declaration is CREATE TABLE's column definitions, PRIMARY KEY, UNIQUE, CHECK, DEFAULT,
-IDENTITY and INDEX; its scope is the batch, procedure or function that declares it (here a
-batch, sp_executesql's batch, a procedure or a trigger), and it can be used as a table in
-SELECT, INSERT, UPDATE and DELETE. Each statement of the scope
-is read with its table variables' names in place of `@t` (with_table_variables), so the
-translator, the constraints and the result metadata treat it as the temporary table it
-is. A procedure's or trigger's go with the temporary tables it made (drop_made_since);
-a batch's (and sp_executesql's) when it ends (drop_table_variables). "Variables
-(Transact-SQL)": changes to variables are not affected by the rollback of a transaction,
-so a ROLLBACK leaves a table variable and its rows as they were (saved_table_variables,
+IDENTITY and INDEX; its scope is the batch, procedure or function that declares it (here
+a batch, sp_executesql's batch, a procedure or a trigger), and it can be used as a table
+in SELECT, INSERT, UPDATE and DELETE. Each statement of the scope is read with its table
+variables' names in place of `@t` (with_table_variables), so the translator, the
+constraints and the result metadata treat it as the temporary table it is. A procedure's
+or trigger's go with the temporary tables it made (drop_made_since); a batch's (and
+sp_executesql's) when it ends (drop_table_variables). "Variables (Transact-SQL)": changes
+to variables are not affected by the rollback of a transaction, so a ROLLBACK leaves a
+table variable and its rows as they were (saved_table_variables,
 restore_table_variables).
 """
 
@@ -104,7 +104,8 @@ def declare_table(session: Declaring, stmt: Statement, scope: dict[str, Variable
     at = 4 if word(stmt.tokens[3]) == "AS" else 3
     if len(stmt.tokens) <= at + 1 or stmt.tokens[at + 1].token_type != TokenType.L_PAREN:
         raise errors.syntax_near(stmt.tokens[-1].text)
-    name = next(n for i in itertools.count(1) if _free(session, n := f"#{written}@{i}"))
+    taken = session.temp_tables
+    name = next(n for i in itertools.count(1) if (n := f"#{written}@{i}").casefold() not in taken)
     columns = stmt.text[stmt.tokens[at + 1].start - stmt.tokens[0].start :]
     text = f"CREATE TABLE {name} {columns}"
     created = Statement(text, tokenize(text), stmt.line)
@@ -128,18 +129,6 @@ def declare_table(session: Declaring, stmt: Statement, scope: dict[str, Variable
     finally:
         conn.execute(f"RELEASE {_SAVEPOINT}")
     scope[key] = Variable(TABLE, name)
-
-
-def _free(session: Declaring, name: str) -> bool:
-    """Whether no temporary table of the session has the name, in the session's map or in
-    SQLite (where a ROLLBACK brought back one a scope that ended in the transaction had)."""
-    if name.casefold() in session.temp_tables:
-        return False
-    found = session.conn.execute(
-        "SELECT 1 FROM sqlite_temp_master WHERE type = 'table' AND name = ? COLLATE NOCASE",
-        (name,),
-    )
-    return found.fetchone() is None
 
 
 def with_table_variables(stmt: Statement, scope: Mapping[str, Variable]) -> Statement:
