@@ -116,9 +116,11 @@ def test_a_table_variable_lives_for_its_batch_only(cursor: closing[pyodbc.Cursor
             _sets(cur.execute("SELECT a FROM @t"))
         with pytest.raises(pyodbc.Error, match=r"\(1087\)"):
             _sets(cur.execute("INSERT INTO @t VALUES (1); DECLARE @t TABLE (a int)"))
-        # FROM in TRIM is no table's: an undeclared @s there is a scalar variable's 137
-        with pytest.raises(pyodbc.Error, match=r'scalar variable "@s"\. \(137\)'):
-            _sets(cur.execute("SELECT TRIM(' ' FROM @s)"))
+        # FROM in TRIM or IS DISTINCT FROM is no table's: an undeclared @s there is a
+        # scalar variable's 137
+        for sql in ("SELECT TRIM(' ' FROM @s)", "SELECT 1 WHERE 1 IS DISTINCT FROM @s"):
+            with pytest.raises(pyodbc.Error, match=r'scalar variable "@s"\. \(137\)'):
+                _sets(cur.execute(sql))
         with pytest.raises(pyodbc.Error, match=r"'@t' has already been declared.*\(134\)"):
             _sets(cur.execute("DECLARE @t TABLE (a int); DECLARE @t TABLE (b int)"))
         with pytest.raises(pyodbc.Error, match=r"\(134\)"):
@@ -217,17 +219,18 @@ def test_a_procedure_fills_and_returns_a_table_variable(
     assert _sets(cur) == [[(1, "one")], [(7,)]]
 
 
-def test_a_procedure_does_not_see_its_callers_table_variable(
+def test_a_procedure_naming_an_undeclared_table_variable_is_not_created(
     cursor: closing[pyodbc.Cursor],
 ) -> None:
+    """SQL Server refuses it at CREATE PROCEDURE (1087, severity 16): a procedure cannot
+    see its caller's table variables, and its own are declared before they are used."""
     name = _name("dbo.read_callers")
     with cursor as cur:
-        cur.execute(f"CREATE PROCEDURE {name} AS SELECT a FROM @t")
-        try:
+        for body in ("SELECT a FROM @t", "INSERT @t VALUES (1); DECLARE @t TABLE (a int)"):
             with pytest.raises(pyodbc.Error, match=r'table variable "@t"\. \(1087\)'):
-                _sets(cur.execute(f"DECLARE @t TABLE (a int); EXEC {name}"))
-        finally:
-            cur.execute(f"DROP PROCEDURE {name}")
+                cur.execute(f"CREATE PROCEDURE {name} AS {body}")
+        with pytest.raises(pyodbc.Error, match=r"\(2812\)"):
+            cur.execute(f"EXEC {name}")
 
 
 def test_a_trigger_body_declares_a_table_variable(cursor: closing[pyodbc.Cursor]) -> None:

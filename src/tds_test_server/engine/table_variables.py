@@ -82,6 +82,24 @@ def undeclared(name: str) -> TdsError:
     return TdsError(1087, f'Must declare the table variable "@{name}".', state=2, severity=15)
 
 
+def check_procedure_body(statements: list[Statement]) -> None:
+    """CREATE PROCEDURE's look at its body: a table variable a statement names before its
+    DECLARE is 1087 then, not when the procedure runs (as SQL Server does: a message
+    captured from it names the procedure, severity 16, state 1)."""
+    declared: dict[str, Variable] = {}
+    for stmt in statements:
+        if is_table_declaration(stmt):
+            name = stmt.tokens[2].text
+            declared[name.lower()] = Variable(TABLE, f"#{name}")
+            continue
+        try:
+            with_table_variables(stmt, declared)
+        except TdsError as exc:
+            if exc.number != 1087:
+                raise
+            raise TdsError(1087, exc.message, severity=16) from None
+
+
 def is_table_declaration(stmt: Statement) -> bool:
     """DECLARE @t [AS] TABLE (...)."""
     w = stmt.words(5)
@@ -148,7 +166,7 @@ def with_table_variables(stmt: Statement, scope: Mapping[str, Variable]) -> Stat
     pieces: list[str] = []
     done = 0  # where the text not yet copied starts, from the statement's start
     # for each open parenthesis, whether a query starts in it: `FROM @s` in TRIM(' ' FROM
-    # @s) is no table's
+    # @s) is no table's, nor in `a IS DISTINCT FROM @s`
     queries: list[bool] = []
     for i, tok in enumerate(toks[:-1]):
         following = toks[i + 1]
@@ -165,7 +183,9 @@ def with_table_variables(stmt: Statement, scope: Mapping[str, Variable]) -> Stat
             pieces += [stmt.text[done : tok.start - base], str(var.value)]
             done = following.end + 1 - base
         elif var is None and before in _TABLE_BEFORE and (not queries or queries[-1]):
-            raise undeclared(following.text)
+            distinct = before == "FROM" and i > 1 and word(toks[i - 2]) == "DISTINCT"
+            if not distinct:
+                raise undeclared(following.text)
     if not pieces:
         return stmt
     text = "".join(pieces) + stmt.text[done:]
