@@ -65,7 +65,7 @@ class ConstraintErrors(SessionState):
                 table, column = self._split_column(text.split(":", 1)[1].strip())
                 temporary = self.temp_tables.get(table.casefold())
                 if temporary is not None:
-                    table = f"tempdb.{temporary.qualified_tempdb_name}"
+                    table = temporary.null_error_name
                 else:
                     table = f"{self.database}.{table}"
                 return errors.null_insert(column, table, statement)

@@ -66,6 +66,12 @@ from .session_state import (
 )
 from .sqltext import split_name
 from .statements import _tail
+from .table_variables import (
+    declare_table,
+    drop_table_variables,
+    is_table_declaration,
+    with_table_variables,
+)
 from .temp_tables import TEMP_TABLES
 from .terminated import note_terminated
 from .textsize import ODBC_TEXTSIZE, within_textsize
@@ -404,6 +410,7 @@ class EngineSession(ScalarFunctions):
                             self._finish("ROLLBACK")
                     raise
         finally:
+            drop_table_variables(self.conn, self.temp_tables, scope)  # the batch's scope ends
             if not nested:
                 self.request = None
                 self.last_request_end = dt.datetime.now()
@@ -455,6 +462,7 @@ class EngineSession(ScalarFunctions):
         self, stmt: Statement, scope: dict[str, Variable], first: bool
     ) -> Iterator[Result]:
         self.statement_serial += 1
+        stmt = with_table_variables(stmt, scope)
         w = stmt.words(3)
         head = w[0]
         if self.showplan and head != "SET":
@@ -466,6 +474,8 @@ class EngineSession(ScalarFunctions):
             yield from self._query(stmt, scope)
         elif head == "SET":
             yield from self._set(stmt, scope)
+        elif head == "DECLARE" and is_table_declaration(stmt):
+            declare_table(self, stmt, scope)
         elif head == "DECLARE":
             self._declare(stmt, scope)
         elif head == "BEGIN" and w[1] in ("TRAN", "TRANSACTION"):

@@ -88,7 +88,9 @@ class SchemaObjects(Statements):
         schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
         return schema, name
 
-    def _create_temp_table(self, name: str, ddl: CreateTable) -> None:
+    def _create_temp_table(self, name: str, ddl: CreateTable, variable: str = "") -> None:
+        """CREATE TABLE #t, or the temporary table of the table variable `variable`
+        (table_variables.py)."""
         identities = [c for c in ddl.columns if c.identity]
         if len(identities) > 1:
             raise errors.multiple_identities(name)
@@ -102,7 +104,7 @@ class SchemaObjects(Statements):
             for c in ddl.columns
             if c.type
         ]
-        table = typed_temp_table(name, tempdb_name(name), columns)
+        table = typed_temp_table(name, tempdb_name(name, variable), columns, variable)
         defaults = {
             c.for_column.casefold(): c.expression
             for c in ddl.constraints
@@ -188,7 +190,8 @@ class SchemaObjects(Statements):
         ("Database Engine events and errors (8000 to 8999)")."""
         if sum(c.kind == "PK" for c in constraints) > 1:
             raise TdsError(
-                8110, f"Cannot add multiple PRIMARY KEY constraints to table '{table.name}'."
+                8110,
+                f"Cannot add multiple PRIMARY KEY constraints to table '{table.written_name}'.",
             )
         taken = {n.casefold() for t in self.temp_tables.values() for n in t.constraint_names}
         parts = []

@@ -52,6 +52,7 @@ from .session_state import (
 )
 from .sql_types import UnknownType, parse_type
 from .synonyms import synonyms_read
+from .table_variables import is_table_variable, restore_table_variables, saved_table_variables
 from .temp_tables import last_identity
 from .textsize import textsize_setting
 from .token_stream import Tokens
@@ -155,6 +156,10 @@ class Statements(ConstraintErrors):
             self._finish("ROLLBACK")
 
     def _finish(self, verb: str) -> None:
+        # a ROLLBACK leaves table variables as they are ("Variables (Transact-SQL)")
+        saved = None
+        if verb == "ROLLBACK":
+            saved = saved_table_variables(self.conn, self.temp_tables, self._temp_tables_at_begin)
         try:
             self.conn.execute(verb)
         except sqlite3.Error as exc:
@@ -170,6 +175,8 @@ class Statements(ConstraintErrors):
             # dropped ones come back, as SQL Server's do
             self.temp_tables.clear()
             self.temp_tables.update(self._temp_tables_at_begin)
+        if saved is not None:
+            restore_table_variables(self.conn, self.temp_tables, saved)
         self._ddl_in_tran = False
 
     def cancel(self) -> None:
@@ -543,6 +550,8 @@ class Statements(ConstraintErrors):
         while True:
             ts.expect_type(TokenType.PARAMETER)
             name = ts.name().lower()
+            if is_table_variable(scope.get(name)):
+                raise errors.already_declared(name)
             ts.accept("AS")
             if ts.peek_word() in ("TABLE", "CURSOR"):
                 raise errors.unsupported(f"DECLARE ... {ts.peek_word()}")

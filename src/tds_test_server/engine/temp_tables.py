@@ -74,6 +74,9 @@ Identity = tuple[int, int]  # IDENTITY(seed, increment)
 # messages captured from SQL Server show; 2627 names it 'dbo.#t'.
 _TEMPDB_WIDTH = 116
 _tempdb_numbers = itertools.count(1)
+# A table variable's object in tempdb is named '#' and eight hex digits, as its
+# system-named key shows ('PK__#606C28F__...' in a message captured from SQL Server).
+_variable_numbers = itertools.count(0x2A000001)
 
 
 @dataclass(frozen=True)
@@ -102,20 +105,33 @@ class TempIndex:
 class TempTable(Table):
     """A temporary table: its name in tempdb, its key and CHECK constraints (name -> the
     column a column-level one belongs to), which its SQLite table enforces, and its
-    indexes, SQLite's indexes on it."""
+    indexes, SQLite's indexes on it. `variable` is the table variable's name (without
+    '@') where it is one (table_variables.py)."""
 
     tempdb_name: str = ""
     keys: list[TempKey] = field(default_factory=list)
     checks: dict[str, str | None] = field(default_factory=dict)
     indexes: list[TempIndex] = field(default_factory=list)
+    variable: str = ""
 
     @property
     def sqlite_name(self) -> str:
         return self.name
 
     @property
+    def written_name(self) -> str:
+        """The name its statements give it: '#t', or '@t' for a table variable."""
+        return f"@{self.variable}" if self.variable else self.name
+
+    @property
     def display_name(self) -> str:
-        return f"{DEFAULT_SCHEMA}.{self.name}"  # as 2627 names it: 'dbo.#t'
+        return f"{DEFAULT_SCHEMA}.{self.written_name}"  # as 2627 names it: 'dbo.#t', 'dbo.@t'
+
+    @property
+    def null_error_name(self) -> str:
+        """The table 515 names: 'tempdb.dbo.#t___..._000000000003', or a table variable's
+        own name, '@t' (as SQL Server's 515 for a table-valued parameter names it)."""
+        return self.written_name if self.variable else f"tempdb.{self.qualified_tempdb_name}"
 
     @property
     def qualified_tempdb_name(self) -> str:
@@ -150,41 +166,47 @@ class TempTable(Table):
         return next((i.name for i in self.all_indexes if i.clustered), None)
 
 
-def tempdb_name(name: str) -> str:
-    """A new temporary table's name in tempdb: `name` padded and numbered."""
+def tempdb_name(name: str, variable: str = "") -> str:
+    """A new temporary table's name in tempdb: `name` padded and numbered; a table
+    variable's (`variable`) a number."""
+    if variable:
+        return f"#{next(_variable_numbers):08X}"
     return name.ljust(_TEMPDB_WIDTH, "_") + f"{next(_tempdb_numbers):012X}"
 
 
 def typed_temp_table(
-    name: str, stored: str, columns: list[tuple[str, ColumnType, Identity | None]]
+    name: str,
+    stored: str,
+    columns: list[tuple[str, ColumnType, Identity | None]],
+    variable: str = "",
 ) -> TempTable:
     """A temporary table's Table: (name, type, IDENTITY or None) for each column; `stored`
-    is its name in tempdb."""
+    is its name in tempdb, `variable` a table variable's name."""
     typed = [
         Column(i, col, ctype, identity is not None, *(identity or (1, 1)))
         for i, (col, ctype, identity) in enumerate(columns, start=1)
     ]
-    return TempTable(0, "", name, "U", typed, tempdb_name=stored)
+    return TempTable(0, "", name, "U", typed, tempdb_name=stored, variable=variable)
 
 
 # Each temporary table's identity: its seed, increment and last value, in the session's
 # own temp schema (the shared catalog's __azsql_columns holds a permanent table's).
-_IDENTITIES = "__azsql_temp_identity"
+IDENTITIES = "__azsql_temp_identity"
 
 
 def create_identity(conn: sqlite3.Connection, table: str, column: str, identity: Identity) -> None:
     """IDENTITY(seed, increment) on a temporary table, kept by the triggers a permanent
     table's is kept by (identity_triggers), its state in the session's temp schema."""
     conn.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_IDENTITIES} (name TEXT PRIMARY KEY,"
+        f"CREATE TEMP TABLE IF NOT EXISTS {IDENTITIES} (name TEXT PRIMARY KEY,"
         " seed_value INTEGER, increment_value INTEGER, last_value INTEGER)"
     )
     key = table.casefold()
     conn.execute(
-        f"INSERT OR REPLACE INTO temp.{_IDENTITIES} VALUES (?, ?, ?, NULL)", (key, *identity)
+        f"INSERT OR REPLACE INTO temp.{IDENTITIES} VALUES (?, ?, ?, NULL)", (key, *identity)
     )
     where = f"name = '{key.replace(chr(39), chr(39) * 2)}'"
-    identity_triggers(conn, table, column, _IDENTITIES, where, temp=True)
+    identity_triggers(conn, table, column, IDENTITIES, where, temp=True)
 
 
 def identity_triggers(
@@ -214,7 +236,7 @@ def identity_triggers(
 def last_identity(conn: sqlite3.Connection, table: str) -> int | None:
     """The identity value a temporary table gave last (SCOPE_IDENTITY, @@IDENTITY)."""
     found = conn.execute(
-        f"SELECT last_value FROM temp.{_IDENTITIES} WHERE name = ?", (table.casefold(),)
+        f"SELECT last_value FROM temp.{IDENTITIES} WHERE name = ?", (table.casefold(),)
     ).fetchone()
     return found[0] if found else None
 

@@ -54,6 +54,7 @@ from .output_clause import OUTPUT_TABLE
 from .row_security import RowSecurity
 from .session_state import Variable, _now_text, _q
 from .sql_types import affinity
+from .table_variables import with_table_variables_in
 from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
 from .token_stream import Tokens
 from .translate import Query
@@ -543,7 +544,7 @@ class Triggers(RowSecurity):
     def _holds(self, condition: str, run: _Run) -> bool:
         """Whether an IF's or WHILE's condition is TRUE (not FALSE or UNKNOWN)."""
         table, columns = run.written
-        tested = with_update_tests(condition, table, columns)
+        tested = with_update_tests(with_table_variables_in(condition, run.scope), table, columns)
         return bool(self._evaluate(condition_test(tested), run.scope))
 
     def _run_statement(self, node: Statement | Return, run: _Run) -> Iterator[Result]:

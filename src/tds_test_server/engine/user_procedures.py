@@ -37,6 +37,7 @@ from .sql_types import TYPE_IDS, storage
 from .sqltext import split_name
 from .statements import _tail
 from .synonyms import SYNONYM, procedure_base
+from .table_variables import check_procedure_body
 from .temp_tables import drop_made_since
 from .token_stream import Tokens
 
@@ -136,6 +137,7 @@ class UserProcedures(Procedures):
     # -- DDL
     def _create_procedure(self, stmt: Statement) -> None:
         proc = parse_procedure(stmt)
+        check_procedure_body(self.engine.split(proc.body) if proc.body.strip() else [])
         schema, name = self._resolve(proc.parts)
         schema_id = self.catalog.schema_id(schema)
         if schema_id is None:
