@@ -46,6 +46,7 @@ from . import builtins, errors, functions
 from .batches import Statement, split_batch, word
 from .catalog import DEFAULT_SCHEMA, Catalog, Table, init_metadata
 from .collation import register_collation
+from .exec_string import run_string
 from .languages import US_ENGLISH
 from .procedures import (
     _bind_positional,
@@ -531,13 +532,14 @@ class EngineSession(ScalarFunctions):
         ts = Tokens(stmt)
         for _ in range(skip):
             ts.next()
+        if ts.peek_is(TokenType.L_PAREN):  # EXEC ('...'): a string, not a procedure
+            yield from run_string(self, ts, scope)
+            return
         status_target = None
         if ts.peek_is(TokenType.PARAMETER) and ts.peek_is(TokenType.EQ, 2):
             ts.next()
             status_target = ts.name().lower()
             ts.next()
-        if ts.peek_is(TokenType.L_PAREN):
-            raise errors.unsupported("EXEC (dynamic SQL string)")
         written = ".".join(ts.multipart())
         found = self._user_procedure(written)
         if found is not None:
