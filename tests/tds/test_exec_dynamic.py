@@ -97,6 +97,15 @@ def test_temporary_tables_and_set_options_across_the_string(
             cur.execute("SELECT m FROM #made")
 
 
+def test_a_use_in_the_string_lasts_until_it_ends(cursor: closing[pyodbc.Cursor]) -> None:
+    with cursor as cur:
+        before = cur.execute("SELECT DB_NAME()").fetchone()[0]
+        assert before != "tempdb"
+        cur.execute("EXEC ('USE tempdb; SELECT DB_NAME() AS inside'); SELECT DB_NAME() AS after")
+        assert _sets(cur) == [[("tempdb",)], [(before,)]]
+        assert cur.execute("SELECT DB_NAME()").fetchone()[0] == before
+
+
 def test_an_error_in_the_string_is_raised_as_in_a_batch(cursor: closing[pyodbc.Cursor]) -> None:
     with cursor as cur:
         with pytest.raises(pyodbc.Error, match=r"Invalid object name 'dbo.nothere'"):

@@ -6,6 +6,7 @@ Statements" (a SET in a dynamic SQL string is restored when the string's batch e
 one in a procedure is), "Ownership Chains" (dynamic SQL breaks the chain: the string runs
 with the caller's permissions, checked when it runs, even inside a procedure) and
 "@@ROWCOUNT" (EXECUTE preserves the previous count: here the string's last statement's).
+A USE in the string changes the database until the string ends (the EXECUTE page).
 
 The string has its own scope: the caller's variables are not visible in it (137), its
 own end with it, as do the temporary tables it makes; the session's temporary tables are
@@ -40,6 +41,7 @@ def run_string(session: EngineSession, ts: Tokens, scope: dict[str, Variable]) -
     chained = session._proc_depth
     nocount, textsize, date_settings = session.nocount, session.textsize, session.date_settings()
     temporary = set(session.temp_tables)
+    database = session.info.database
     session._proc_depth = 0  # no ownership chain reaches dynamic SQL: the caller's rights
     try:
         yield from session._run_batch(text, statements, {})
@@ -49,6 +51,11 @@ def run_string(session: EngineSession, ts: Tokens, scope: dict[str, Variable]) -
         session.nocount = nocount
         session.textsize = textsize
         session.restore_date_settings(date_settings)
+        if session.info.database != database:  # a USE in the string lasts as long as it
+            session.info.database = database
+            session.conn.execute(
+                "UPDATE temp.__azsql_session SET value = ? WHERE key = 'db'", (database,)
+            )
 
 
 def _string(ts: Tokens, scope: dict[str, Variable]) -> str:
