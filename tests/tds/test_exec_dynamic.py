@@ -81,6 +81,33 @@ def test_the_string_has_its_own_scope_for_variables(cursor: closing[pyodbc.Curso
             cur.execute("EXEC (@nope)")
 
 
+def test_a_table_variable_is_the_callers_or_the_strings_own(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    with cursor as cur:
+        with pytest.raises(pyodbc.Error, match=r'Must declare the table variable "@t"'):
+            cur.execute("DECLARE @t TABLE (a int); EXEC ('SELECT a FROM @t')")
+        cur.execute(
+            "SET NOCOUNT ON;"
+            " EXEC ('DECLARE @t TABLE (a int); INSERT @t VALUES (4); SELECT a FROM @t')"
+        )
+        assert _sets(cur) == [[(4,)]]
+
+
+def test_a_string_may_create_a_procedure_alone_in_its_batch(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """The usual "create it if missing" idiom: CREATE PROCEDURE must start its batch,
+    and the string is one."""
+    proc = _name("made")
+    with cursor as cur:
+        cur.execute(
+            f"SET NOCOUNT ON; EXEC ('CREATE PROCEDURE dbo.{proc} AS SELECT 1 AS one');"
+            f" EXEC dbo.{proc}"
+        )
+        assert _sets(cur) == [[(1,)]]
+
+
 def test_temporary_tables_and_set_options_across_the_string(
     cursor: closing[pyodbc.Cursor],
 ) -> None:
