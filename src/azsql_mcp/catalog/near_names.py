@@ -8,8 +8,6 @@ cannot carry words of its own.
 
 from __future__ import annotations
 
-import difflib
-
 from azsql_mcp.api import Database, DatabaseError, QueryRefused, advice
 from azsql_mcp.catalog import sql
 from azsql_mcp.catalog.names import is_regular, qualified_text
@@ -75,6 +73,8 @@ async def _of_length(
 
 def _nearest(index: dict[str, list[str]], wanted: str) -> list[str]:
     """The names of `wanted` itself, else of the keys nearest it."""
+    import difflib  # on an error only: building the server imports no more than it needs
+
     key = wanted.casefold()
     if key in index:
         return index[key]
