@@ -17,24 +17,45 @@ pass-through form's arguments and `AS LOGIN|USER = 'name'` are 40517.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlglot.tokens import TokenType
 
-from ..results import Result
+from ..results import Result, SessionInfo
 from . import errors
+from .batches import Statement
 from .session_state import Variable
-from .temp_tables import drop_made_since
+from .temp_tables import TempTable, drop_made_since
 from .token_stream import Tokens
 
-if TYPE_CHECKING:
-    from .engine import EngineSession
+
+class StringRunner(Protocol):
+    """What run_string needs of the session (engine.py's EngineSession)."""
+
+    conn: sqlite3.Connection
+    info: SessionInfo
+    temp_tables: dict[str, TempTable]
+    nocount: bool
+    textsize: int
+    _proc_depth: int
+
+    def date_settings(self) -> tuple[str, str, int]: ...
+
+    def restore_date_settings(self, settings: tuple[str, str, int]) -> None: ...
+
+    def _batch_statements(self, sql: str) -> list[Statement]: ...
+
+    def _run_batch(
+        self, sql: str, statements: list[Statement], scope: dict[str, Variable]
+    ) -> Iterator[Result]: ...
+
 
 _TEXT_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar", "text", "ntext", "sysname"})
 
 
-def run_string(session: EngineSession, ts: Tokens, scope: dict[str, Variable]) -> Iterator[Result]:
+def run_string(session: StringRunner, ts: Tokens, scope: dict[str, Variable]) -> Iterator[Result]:
     """Run the string of `EXEC ( ... )`, `ts` standing on its opening parenthesis."""
     text = _string(ts, scope)
     statements = session._batch_statements(text)
