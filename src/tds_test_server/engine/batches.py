@@ -291,6 +291,8 @@ def _continues(w: str, after: str | None, current: list[Token], state: dict[str,
         prev in ("GRANT", "DENY", "REVOKE", "FOR") or current[-1].text == ","
     ):
         return True  # a permission: GRANT EXECUTE, SELECT, ...; REVOKE GRANT OPTION FOR ...
+    if w == "UPDATE" and prev == "FOR" and kind == "DECLARE":
+        return True  # DECLARE c CURSOR FOR SELECT ... FOR UPDATE (cursors.py)
     ddl = kind in ("CREATE", "ALTER")
     if w in ("DELETE", "UPDATE") and prev == "ON" and ddl:
         return True  # ON DELETE CASCADE

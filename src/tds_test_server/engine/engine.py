@@ -46,6 +46,7 @@ from . import builtins, errors, functions
 from .batches import Statement, split_batch, word
 from .catalog import DEFAULT_SCHEMA, Catalog, Table, init_metadata
 from .collation import register_collation
+from .cursors import cursor_statement, is_cursor_statement
 from .languages import US_ENGLISH
 from .procedures import (
     _bind_positional,
@@ -305,6 +306,7 @@ class _AdminContext:
     app_name: str = ""
     host_name: str = ""
     rowcount: int = 0
+    fetch_status: int = -1
     trancount: int = 0
     last_identity: int | None = None
     lock_timeout_ms: int = -1
@@ -474,6 +476,8 @@ class EngineSession(ScalarFunctions):
             yield from self._query(stmt, scope)
         elif head == "SET":
             yield from self._set(stmt, scope)
+        elif is_cursor_statement(stmt):
+            yield from cursor_statement(self, stmt, scope)
         elif head == "DECLARE" and is_table_declaration(stmt):
             declare_table(self, stmt, scope)
         elif head == "DECLARE":
