@@ -10,7 +10,7 @@ import sqlite3
 import threading
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
 from .. import compat_levels, principals
 from ..editions import Edition
@@ -28,9 +28,6 @@ from .session_context import SessionKeys
 from .temp_tables import TempTable
 from .textsize import ODBC_TEXTSIZE
 from .translate import Translator
-
-if TYPE_CHECKING:
-    from .cursors import Cursor
 
 _FETCH = 1000
 
@@ -115,7 +112,8 @@ class SessionState:
         self.principal = info.principal or principals.privileged(info.user)
         self.catalog = engine.catalog
         self.rowcount = 0
-        self.cursors: dict[str, Cursor] = {}  # the GLOBAL cursors (cursors.py)
+        # the GLOBAL cursors by name, each a cursors.Cursor (that module imports this one)
+        self.cursors: dict[str, Any] = {}
         self.fetch_status = -1  # @@FETCH_STATUS
         self.last_identity: int | None = None
         self.lock_timeout_ms = -1
