@@ -176,3 +176,53 @@ def test_a_procedure_with_a_local_cursor_called_twice(cursor: closing[pyodbc.Cur
         for _ in range(2):
             assert _sets(cur.execute(f"EXEC {name}")) == [[("bike,helmet", 0)]]
         assert cur.execute(f"{{CALL {name}}}").fetchall()[0][0] == "bike,helmet"
+
+
+def test_a_while_loop_sums_the_rows(cursor: closing[pyodbc.Cursor]) -> None:
+    """The loop of the FETCH page's examples: FETCH, then WHILE @@FETCH_STATUS = 0."""
+    with cursor as cur:
+        table = _table(cur)
+        cur.execute(
+            "SET NOCOUNT ON; DECLARE @price decimal(9, 2), @total decimal(9, 2) = 0,"
+            " @count int = 0;"
+            f" DECLARE c CURSOR LOCAL FOR SELECT price FROM {table};"
+            " OPEN c;\nFETCH NEXT FROM c INTO @price;\nWHILE @@FETCH_STATUS = 0\nBEGIN\n"
+            "  SET @total = @total + @price;\n  SET @count += 1;\n"
+            "  FETCH NEXT FROM c INTO @price;\nEND\n"
+            "CLOSE c; DEALLOCATE c; SELECT @total, @count, @@FETCH_STATUS"
+        )
+        assert _sets(cur) == [[(Decimal("16.75"), 3, -1)]]
+        # without INTO each FETCH is a result set, the last one empty
+        cur.execute(
+            f"DECLARE c CURSOR LOCAL FOR SELECT id FROM {table} ORDER BY id DESC;"
+            " OPEN c; FETCH NEXT FROM c; WHILE @@FETCH_STATUS = 0 FETCH NEXT FROM c"
+        )
+        assert _sets(cur) == [[(3,)], [(2,)], [(1,)], []]
+
+
+def test_a_procedure_loops_over_a_cursor(cursor: closing[pyodbc.Cursor]) -> None:
+    """An older procedure's shape: BEGIN ... END around its body, a LOCAL cursor, a WHILE
+    loop with IF and BREAK, RETURN with a status; by EXEC and by {CALL}, twice."""
+    name = _name("dbo.names_below")
+    with cursor as cur:
+        table = _table(cur)
+        cur.execute(
+            f"CREATE PROCEDURE {name} @limit decimal(9, 2), @names nvarchar(100) OUTPUT AS\n"
+            "BEGIN\n  SET NOCOUNT ON;\n  DECLARE @name nvarchar(20), @price decimal(9, 2);\n"
+            "  SET @names = N'';\n"
+            f"  DECLARE c CURSOR LOCAL FAST_FORWARD FOR SELECT name, price FROM {table}"
+            " ORDER BY id;\n"
+            "  OPEN c;\n  FETCH NEXT FROM c INTO @name, @price;\n"
+            "  WHILE @@FETCH_STATUS = 0\n  BEGIN\n"
+            "    IF @price < @limit\n      SET @names = @names + @name + N';';\n"
+            "    IF LEN(@names) > 20 BREAK;\n"
+            "    FETCH NEXT FROM c INTO @name, @price;\n  END\n"
+            "  CLOSE c;\n  DEALLOCATE c;\n  IF @names = N'' RETURN 1;\n  RETURN 0;\nEND"
+        )
+        for _ in range(2):
+            cur.execute(
+                f"DECLARE @n nvarchar(100), @r int; EXEC @r = {name} 5, @n OUTPUT; SELECT @n, @r"
+            )
+            assert _sets(cur) == [[("helmet;lock;", 0)]]
+        cur.execute(f"DECLARE @n nvarchar(100), @r int; EXEC @r = {name} 1, @n OUTPUT; SELECT @r")
+        assert _sets(cur) == [[(1,)]]
