@@ -226,3 +226,16 @@ def test_a_procedure_loops_over_a_cursor(cursor: closing[pyodbc.Cursor]) -> None
             assert _sets(cur) == [[("helmet;lock;", 0)]]
         cur.execute(f"DECLARE @n nvarchar(100), @r int; EXEC @r = {name} 1, @n OUTPUT; SELECT @r")
         assert _sets(cur) == [[(1,)]]
+
+
+def test_rowcount_after_cursor_statements(cursor: closing[pyodbc.Cursor]) -> None:
+    """ "@@ROWCOUNT": DECLARE CURSOR and FETCH set it to 1 (the page makes no exception for
+    a FETCH past the end), CLOSE and DEALLOCATE reset it to 0."""
+    with cursor as cur:
+        cur.execute(
+            "SET NOCOUNT ON; DECLARE @a int; DECLARE c CURSOR LOCAL FOR SELECT 1;"
+            " SELECT @@ROWCOUNT; OPEN c; FETCH c INTO @a; FETCH c INTO @a;"
+            " SELECT @@ROWCOUNT, @@FETCH_STATUS; CLOSE c; SELECT @@ROWCOUNT;"
+            " DECLARE @b int = 5; DEALLOCATE c; SELECT @@ROWCOUNT"
+        )
+        assert _sets(cur) == [[(1,)], [(1, -1)], [(0,)], [(0,)]]

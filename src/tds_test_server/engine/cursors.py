@@ -242,7 +242,7 @@ def _fetch(session: CursorSession, stmt: Statement, scope: dict[str, Variable]) 
     cursor.at = _moved(cursor, orientation, steps)
     found = 0 <= cursor.at < len(cursor.rows)
     session.fetch_status = 0 if found else -1
-    session.rowcount = 1 if found else 0
+    session.rowcount = 1  # "@@ROWCOUNT": FETCH sets it to 1 (the page makes no exception)
     if not targets:  # the row as a result set, none past either end (FETCH page)
         yield ResultSet(cursor.columns, iter([cursor.rows[cursor.at]] if found else []))
         return
