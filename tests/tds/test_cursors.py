@@ -12,6 +12,9 @@ from decimal import Decimal
 import pyodbc
 import pytest
 
+from tds_test_server.engine.engine import Engine
+from tds_test_server.results import Message, SessionInfo
+
 _names = itertools.count()
 
 
@@ -100,6 +103,21 @@ def test_a_scroll_cursor_fetches_in_every_direction(cursor: closing[pyodbc.Curso
                     f"DECLARE c CURSOR LOCAL FOR SELECT id FROM {table}; OPEN c; FETCH FIRST FROM c"
                 )
             )
+        # ISO syntax: INSENSITIVE without SCROLL is forward-only too (FETCH page, Remarks)
+        with pytest.raises(pyodbc.Error, match=r"fetch type LAST .*\(16911\)"):
+            _sets(
+                cur.execute(
+                    f"DECLARE i INSENSITIVE CURSOR FOR SELECT id FROM {table};"
+                    " OPEN i; FETCH LAST FROM i"
+                )
+            )
+        cur.execute("DEALLOCATE i")
+        cur.execute(
+            f"DECLARE i INSENSITIVE SCROLL CURSOR FOR SELECT id FROM {table} ORDER BY id;"
+            " OPEN i; FETCH LAST FROM i"
+        )
+        assert _sets(cur) == [[(3,)]]
+        cur.execute("DEALLOCATE i")
 
 
 def test_a_global_cursor_lives_until_deallocate(cursor: closing[pyodbc.Cursor]) -> None:
@@ -239,3 +257,59 @@ def test_rowcount_after_cursor_statements(cursor: closing[pyodbc.Cursor]) -> Non
             " DECLARE @b int = 5; DEALLOCATE c; SELECT @@ROWCOUNT"
         )
         assert _sets(cur) == [[(1,)], [(1, -1)], [(0,)], [(0,)]]
+
+
+NESTED = """SET NOCOUNT ON;
+DECLARE @vendor_id int, @vendor_name nvarchar(50), @message varchar(80), @product nvarchar(50);
+DECLARE vendor_cursor CURSOR FOR
+SELECT VendorID, Name FROM dbo.Vendor WHERE PreferredVendorStatus = 1 ORDER BY VendorID;
+OPEN vendor_cursor
+FETCH NEXT FROM vendor_cursor INTO @vendor_id, @vendor_name
+WHILE @@FETCH_STATUS = 0
+BEGIN
+    SELECT @message = '----- Products From Vendor: ' + @vendor_name
+    PRINT @message
+    DECLARE product_cursor CURSOR FOR
+    SELECT v.Name FROM dbo.ProductVendor pv, dbo.Product v
+    WHERE pv.ProductID = v.ProductID AND pv.VendorID = @vendor_id
+    OPEN product_cursor
+    FETCH NEXT FROM product_cursor INTO @product
+    IF @@FETCH_STATUS <> 0
+        PRINT '         <<None>>'
+    WHILE @@FETCH_STATUS = 0
+    BEGIN
+        SELECT @message = '         ' + @product
+        PRINT @message
+        FETCH NEXT FROM product_cursor INTO @product
+        END
+    CLOSE product_cursor
+    DEALLOCATE product_cursor
+    FETCH NEXT FROM vendor_cursor INTO @vendor_id, @vendor_name
+END
+CLOSE vendor_cursor;
+DEALLOCATE vendor_cursor;"""
+
+
+def test_the_declare_cursor_pages_nested_cursors() -> None:
+    """Example B of the DECLARE CURSOR page: an inner cursor declared, read and
+    deallocated for each row of the outer one, its query reading the outer's variable."""
+    with Engine() as engine:
+        s = engine.session(SessionInfo(spid=51, user="sa", database="db"))
+        for sql in (
+            "CREATE TABLE dbo.Vendor (VendorID int, Name nvarchar(50), PreferredVendorStatus bit)",
+            "INSERT dbo.Vendor VALUES (1, N'Acme', 1), (2, N'Bolt', 1), (3, N'Gone', 0)",
+            "CREATE TABLE dbo.Product (ProductID int, Name nvarchar(50))",
+            "INSERT dbo.Product VALUES (10, N'Anvil'), (11, N'Rocket')",
+            "CREATE TABLE dbo.ProductVendor (ProductID int, VendorID int)",
+            "INSERT dbo.ProductVendor VALUES (10, 1), (11, 1), (11, 3)",
+        ):
+            list(s.execute(sql))
+        printed = [r.text for r in s.execute(NESTED) if isinstance(r, Message)]
+        assert printed == [
+            "----- Products From Vendor: Acme",
+            "         Anvil",
+            "         Rocket",
+            "----- Products From Vendor: Bolt",
+            "         <<None>>",
+        ]
+        s.close()

@@ -155,7 +155,7 @@ class Statement:
 def refuse_fetch_without_offset(statements: list[Statement]) -> None:
     """Msg 153 for `ORDER BY ... FETCH NEXT n ROWS ONLY` without OFFSET: SQL Server reads
     that FETCH as a cursor's FETCH statement, a syntax error that stops the whole batch
-    before it runs (a cursor's `FETCH NEXT FROM c` goes on to its own 40517)."""
+    before it runs (a cursor's `FETCH NEXT FROM c` goes on to cursors.py)."""
     for stmt in statements:
         first, option, after = stmt.words(3)
         if first == "FETCH" and option in ("NEXT", "FIRST") and after != "FROM":

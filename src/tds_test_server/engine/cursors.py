@@ -7,14 +7,15 @@ errors' numbers and texts. Every cursor is a snapshot: OPEN runs the query once 
 its rows (what STATIC and INSENSITIVE promise; KEYSET and DYNAMIC cursors here do not see
 later changes either, and no fetch is -2). The variables the query names keep the values
 they had at DECLARE ("Variables may be used as part of the select_statement ... cursor
-variable values do not change after a cursor is declared"). Without SCROLL, STATIC or
-KEYSET, a cursor is FORWARD_ONLY and FETCH takes NEXT alone (16911); a DYNAMIC cursor
-takes no ABSOLUTE (16925).
+variable values do not change after a cursor is declared"). Without SCROLL, STATIC,
+KEYSET or DYNAMIC, or with FORWARD_ONLY or FAST_FORWARD, a cursor is forward-only (ISO's
+INSENSITIVE too) and FETCH takes NEXT alone (16911); a DYNAMIC cursor takes no ABSOLUTE
+(16925).
 Scope: GLOBAL is the default (the database option "default to local cursor" is OFF): a
 global cursor lives in the session until DEALLOCATE; a LOCAL one is an entry of its
 batch's or procedure call's scope and ends with it. A name without GLOBAL is the local
-cursor's where both exist. Cursor variables (`DECLARE @c CURSOR`), `FOR UPDATE` and
-`WHERE CURRENT OF` are 40517.
+cursor's where both exist. Cursor variables (`DECLARE @c CURSOR`) and `FOR UPDATE` are
+40517 (`WHERE CURRENT OF c` is left to the translator: a syntax error).
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def _declare(session: CursorSession, stmt: Statement, scope: dict[str, Variable]
     base = toks[0].start
     text = stmt.text[toks[i + 1].start - base : toks[end - 1].end + 1 - base]
     query = Statement(text, tokenize(text), stmt.line)
-    scroll = bool({"SCROLL", "STATIC", "KEYSET", "DYNAMIC", "INSENSITIVE"} & set(options))
+    scroll = bool({"SCROLL", "STATIC", "KEYSET", "DYNAMIC"} & set(options))
     if {"FORWARD_ONLY", "FAST_FORWARD"} & set(options):
         scroll = False
     # the variables keep the values they have now (DECLARE CURSOR page)
