@@ -155,7 +155,7 @@ class Statement:
 def refuse_fetch_without_offset(statements: list[Statement]) -> None:
     """Msg 153 for `ORDER BY ... FETCH NEXT n ROWS ONLY` without OFFSET: SQL Server reads
     that FETCH as a cursor's FETCH statement, a syntax error that stops the whole batch
-    before it runs (a cursor's `FETCH NEXT FROM c` goes on to its own 40517)."""
+    before it runs (a cursor's `FETCH NEXT FROM c` goes on to cursors.py)."""
     for stmt in statements:
         first, option, after = stmt.words(3)
         if first == "FETCH" and option in ("NEXT", "FIRST") and after != "FROM":
@@ -291,6 +291,8 @@ def _continues(w: str, after: str | None, current: list[Token], state: dict[str,
         prev in ("GRANT", "DENY", "REVOKE", "FOR") or current[-1].text == ","
     ):
         return True  # a permission: GRANT EXECUTE, SELECT, ...; REVOKE GRANT OPTION FOR ...
+    if w == "UPDATE" and prev == "FOR" and kind == "DECLARE":
+        return True  # DECLARE c CURSOR FOR SELECT ... FOR UPDATE (cursors.py)
     ddl = kind in ("CREATE", "ALTER")
     if w in ("DELETE", "UPDATE") and prev == "ON" and ddl:
         return True  # ON DELETE CASCADE

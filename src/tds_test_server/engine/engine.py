@@ -43,9 +43,12 @@ from ..results import (
     TdsError,
 )
 from . import builtins, errors, functions
+from .batch_flow import batch_nodes, run_nodes
 from .batches import Statement, split_batch, word
+from .body_flow import Return
 from .catalog import DEFAULT_SCHEMA, Catalog, Table, init_metadata
 from .collation import register_collation
+from .cursors import cursor_statement, is_cursor_statement
 from .exec_string import run_string
 from .languages import US_ENGLISH
 from .procedures import (
@@ -306,6 +309,7 @@ class _AdminContext:
     app_name: str = ""
     host_name: str = ""
     rowcount: int = 0
+    fetch_status: int = -1
     trancount: int = 0
     last_identity: int | None = None
     lock_timeout_ms: int = -1
@@ -391,30 +395,43 @@ class EngineSession(ScalarFunctions):
             self.last_request_start = self.request.start
         assert self.request is not None
         try:
-            for index, stmt in enumerate(statements):
-                if self._cancel.is_set():
-                    return
-                self.request.command = (word(stmt.tokens[0]) or "EXECUTE").upper()
-                if not self._depth:  # what earlier statements handed out is committed
-                    self.sequence_values.forget()
-                try:
-                    # No lock is held across this yield: the protocol layer takes the rows
-                    # a chunk at a time, sending each before it asks for the next.
-                    yield from self._statement(stmt, scope, index == 0)
-                except TdsError as exc:
-                    exc.line = stmt.line
-                    note_terminated(exc, self.request.command)
-                    self.sequence_values.keep()  # what the failed statement handed out
-                    if self.xact_abort and self._depth:
-                        self._depth = 0
-                        with contextlib.suppress(TdsError):
-                            self._finish("ROLLBACK")
-                    raise
+            nodes = batch_nodes(sql, statements, "a batch")
+            first = nodes[0] if nodes else None
+            yield from run_nodes(
+                nodes,
+                self,
+                scope,
+                lambda node: self._batch_statement(node, scope, node is first),
+                self._cancel.is_set,
+            )
         finally:
             drop_table_variables(self.conn, self.temp_tables, scope)  # the batch's scope ends
             if not nested:
                 self.request = None
                 self.last_request_end = dt.datetime.now()
+
+    def _batch_statement(
+        self, node: Statement | Return, scope: dict[str, Variable], first: bool
+    ) -> Iterator[Result]:
+        assert self.request is not None
+        if isinstance(node, Return):
+            raise errors.unsupported("'RETURN'")
+        self.request.command = (word(node.tokens[0]) or "EXECUTE").upper()
+        if not self._depth:  # what earlier statements handed out is committed
+            self.sequence_values.forget()
+        try:
+            # No lock is held across this yield: the protocol layer takes the rows a
+            # chunk at a time, sending each before it asks for the next.
+            yield from self._statement(node, scope, first)
+        except TdsError as exc:
+            exc.line = node.line
+            note_terminated(exc, self.request.command)
+            self.sequence_values.keep()  # what the failed statement handed out
+            if self.xact_abort and self._depth:
+                self._depth = 0
+                with contextlib.suppress(TdsError):
+                    self._finish("ROLLBACK")
+            raise
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
         try:
@@ -475,6 +492,8 @@ class EngineSession(ScalarFunctions):
             yield from self._query(stmt, scope)
         elif head == "SET":
             yield from self._set(stmt, scope)
+        elif is_cursor_statement(stmt):
+            yield from cursor_statement(self, stmt, scope)
         elif head == "DECLARE" and is_table_declaration(stmt):
             declare_table(self, stmt, scope)
         elif head == "DECLARE":

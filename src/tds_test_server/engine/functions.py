@@ -70,6 +70,7 @@ class SessionContext(Protocol):
     def sees_object(self, object_id: int) -> bool: ...
 
     rowcount: int
+    fetch_status: int
     last_identity: int | None
     lock_timeout_ms: int
     textsize: int
@@ -678,7 +679,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
             "OPTIONS": 5496,
             "DATEFIRST": ctx.date_first,
             "TEXTSIZE": ctx.textsize,
-            "FETCH_STATUS": -1,
+            "FETCH_STATUS": ctx.fetch_status,
             "MICROSOFTVERSION": ctx.edition.microsoft_version,
             "DBTS": b"\0" * 8,
         }.get(str(name).upper())

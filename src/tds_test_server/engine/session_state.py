@@ -112,6 +112,9 @@ class SessionState:
         self.principal = info.principal or principals.privileged(info.user)
         self.catalog = engine.catalog
         self.rowcount = 0
+        # the GLOBAL cursors by name, each a cursors.Cursor (that module imports this one)
+        self.cursors: dict[str, Any] = {}
+        self.fetch_status = -1  # @@FETCH_STATUS
         self.last_identity: int | None = None
         self.lock_timeout_ms = -1
         self.pending_error: TdsError | None = None

@@ -545,8 +545,6 @@ class Statements(ConstraintErrors):
     def _declare(self, stmt: Statement, scope: dict[str, Variable]) -> None:
         ts = Tokens(stmt)
         ts.expect("DECLARE")
-        if not ts.peek_is(TokenType.PARAMETER) and "CURSOR" in stmt.words(5):
-            raise errors.unsupported("cursors (DECLARE ... CURSOR)")
         while True:
             ts.expect_type(TokenType.PARAMETER)
             name = ts.name().lower()

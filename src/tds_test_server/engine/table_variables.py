@@ -39,7 +39,7 @@ TABLE = ColumnType("table")
 
 _SAVEPOINT = "__azsql_table_variable"
 
-_MODULE = frozenset(["CREATE", "ALTER"])
+_NOT_READ = frozenset(["CREATE", "ALTER", "FETCH"])
 
 # The words after which a name is a table's: FROM @t, JOIN @t, INTO @t, UPDATE @t ...
 _TABLE_BEFORE = frozenset(["FROM", "JOIN", "INTO", "UPDATE", "DELETE", "INSERT", "APPLY", "USING"])
@@ -158,8 +158,9 @@ def with_table_variables(stmt: Statement, scope: Mapping[str, Variable]) -> Stat
     # FROM, JOIN ... (a statement with parameters and no table variable runs at once)
     if not any(map(is_table_variable, scope.values())) and not _named_after_table_word(stmt.text):
         return stmt
-    # a module's body (CREATE PROCEDURE ...) is read so as each of its statements runs
-    if is_table_declaration(stmt) or stmt.words(1)[0] in _MODULE:
+    # a module's body (CREATE PROCEDURE ...) is read so as each of its statements runs;
+    # FETCH ... INTO @a names variables (cursors.py)
+    if is_table_declaration(stmt) or stmt.words(1)[0] in _NOT_READ:
         return stmt
     toks = stmt.tokens
     base = toks[0].start

@@ -7,7 +7,8 @@ position first, then by name; a parameter without a default must be given; OUTPU
 parameters hand their last value back; RETURN ends the procedure with an integer status
 (0 without a value). sys.parameters keeps no defaults for T-SQL procedures
 (has_default_value is 0): they live in sys.sql_modules.definition, as on SQL Server.
-A body is a list of plain statements: no IF, WHILE or TRY (see docs/test-server-limits.md).
+A body may hold IF, WHILE and BEGIN ... END (batch_flow.py), not TRY...CATCH (see
+docs/test-server-limits.md).
 """
 
 from __future__ import annotations
@@ -28,14 +29,15 @@ from ..results import (
     TdsError,
 )
 from . import errors, functions
+from .batch_flow import batch_nodes, run_nodes
 from .batches import Statement, refuse_fetch_without_offset, tokenize, word
+from .body_flow import Return
 from .catalog import DEFAULT_SCHEMA
 from .module_headers import ProcParam, is_create_procedure, module_header, parameter_list
 from .procedures import Procedures
 from .session_state import Variable, _now_text
 from .sql_types import TYPE_IDS, storage
 from .sqltext import split_name
-from .statements import _tail
 from .synonyms import SYNONYM, procedure_base
 from .table_variables import check_procedure_body
 from .temp_tables import drop_made_since
@@ -63,6 +65,14 @@ class Arg:
     target: str | None = None  # the batch variable an OUTPUT argument writes back to
     default: bool = False  # the DEFAULT keyword
     position: int | None = None  # its index among an RPC's parameters
+
+
+class _Returned(Exception):
+    """RETURN in a procedure's body: its later statements do not run."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 def parse_procedure(stmt: Statement) -> ProcDefinition:
@@ -278,16 +288,17 @@ class UserProcedures(Procedures):
             yield ProcedureStarted()
         self._proc_depth += 1
         temporary = set(self.temp_tables)
+        statements = self.engine.split(proc.body) if proc.body.strip() else []
         try:
-            for stmt in self.engine.split(proc.body) if proc.body.strip() else []:
-                if self._cancel.is_set():
-                    return
-                if stmt.words(1)[0] == "RETURN":
-                    text = _tail(stmt, 1).strip()
-                    value = self._evaluate(text, scope) if text else 0
-                    status = 0 if value is None else int(value)
-                    break
-                yield from self._statement(stmt, scope, False)
+            yield from run_nodes(
+                batch_nodes(proc.body, statements, "a procedure"),
+                self,
+                scope,
+                lambda node: self._body_statement(node, scope),
+                self._cancel.is_set,
+            )
+        except _Returned as returned:
+            status = returned.status
         finally:
             self._proc_depth -= 1
             drop_made_since(self.conn, self.temp_tables, temporary)
@@ -321,6 +332,16 @@ class UserProcedures(Procedures):
         if status_target is not None and outer is not None:
             self._assign(outer, status_target, status)
         yield ProcedureEnded()
+
+    def _body_statement(
+        self, node: Statement | Return, scope: dict[str, Variable]
+    ) -> Iterator[Result]:
+        """One statement of a procedure's body; RETURN [n] ends the body with its status."""
+        if isinstance(node, Return):
+            text = node.value.strip()
+            value = self._evaluate(text, scope) if text else 0
+            raise _Returned(0 if value is None else int(value))
+        yield from self._statement(node, scope, False)
 
     def _bind_arguments(
         self, name: str, proc: ProcDefinition, args: list[Arg]
