@@ -5,35 +5,19 @@ default, LOCAL to its batch or call) and their errors ("DECLARE CURSOR", "FETCH"
 
 from __future__ import annotations
 
-import itertools
 from contextlib import closing
 from decimal import Decimal
 
 import pyodbc
 import pytest
+from wire_results import result_sets, unique_name
 
 from tds_test_server.engine.engine import Engine
 from tds_test_server.results import Message, SessionInfo
 
-_names = itertools.count()
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{next(_names)}"
-
-
-def _sets(cur: pyodbc.Cursor) -> list[list[tuple[object, ...]]]:
-    """Every result set of the statement that ran, skipping the row counts."""
-    out: list[list[tuple[object, ...]]] = []
-    while True:
-        if cur.description is not None:
-            out.append([tuple(r) for r in cur.fetchall()])
-        if not cur.nextset():
-            return out
-
 
 def _table(cur: pyodbc.Cursor) -> str:
-    table = _name("dbo.items")
+    table = unique_name("dbo.items")
     cur.execute(
         f"CREATE TABLE {table} (id int PRIMARY KEY, name nvarchar(20), price decimal(9, 2))"
     )
@@ -61,7 +45,7 @@ def test_fetch_into_variables_and_fetch_status(cursor: closing[pyodbc.Cursor]) -
             " SELECT @id, @name, @total, @@FETCH_STATUS;"
             " CLOSE c; DEALLOCATE c"
         )
-        assert _sets(cur) == [
+        assert result_sets(cur) == [
             [(2, "helmet", Decimal("2.25"), 0)],
             [(3, "lock", Decimal("6.25"), -1)],
         ]
@@ -77,7 +61,7 @@ def test_fetch_without_into_returns_the_row(cursor: closing[pyodbc.Cursor]) -> N
             " SELECT @@FETCH_STATUS AS s"
         )
         assert [d[0] for d in cur.description] == ["name", "price"]
-        assert _sets(cur) == [
+        assert result_sets(cur) == [
             [("helmet", Decimal("2.25"))],
             [("bike", Decimal("10.50"))],
             [],
@@ -96,16 +80,16 @@ def test_a_scroll_cursor_fetches_in_every_direction(cursor: closing[pyodbc.Curso
             " FETCH ABSOLUTE -1 FROM c; FETCH RELATIVE @n FROM c; FETCH RELATIVE 5 FROM c;"
             " SELECT @@FETCH_STATUS; FETCH PRIOR FROM c"
         )
-        assert _sets(cur) == [[(3,)], [(2,)], [(1,)], [(3,)], [(1,)], [], [(-1,)], [(3,)]]
+        assert result_sets(cur) == [[(3,)], [(2,)], [(1,)], [(3,)], [(1,)], [], [(-1,)], [(3,)]]
         with pytest.raises(pyodbc.Error, match=r"fetch type FIRST cannot be used with forward"):
-            _sets(
+            result_sets(
                 cur.execute(
                     f"DECLARE c CURSOR LOCAL FOR SELECT id FROM {table}; OPEN c; FETCH FIRST FROM c"
                 )
             )
         # ISO syntax: INSENSITIVE without SCROLL is forward-only too (FETCH page, Remarks)
         with pytest.raises(pyodbc.Error, match=r"fetch type LAST .*\(16911\)"):
-            _sets(
+            result_sets(
                 cur.execute(
                     f"DECLARE i INSENSITIVE CURSOR FOR SELECT id FROM {table};"
                     " OPEN i; FETCH LAST FROM i"
@@ -116,7 +100,7 @@ def test_a_scroll_cursor_fetches_in_every_direction(cursor: closing[pyodbc.Curso
             f"DECLARE i INSENSITIVE SCROLL CURSOR FOR SELECT id FROM {table} ORDER BY id;"
             " OPEN i; FETCH LAST FROM i"
         )
-        assert _sets(cur) == [[(3,)]]
+        assert result_sets(cur) == [[(3,)]]
         cur.execute("DEALLOCATE i")
 
 
@@ -126,10 +110,10 @@ def test_a_global_cursor_lives_until_deallocate(cursor: closing[pyodbc.Cursor]) 
     with cursor as cur:
         table = _table(cur)
         cur.execute(f"DECLARE g CURSOR FOR SELECT id FROM {table} ORDER BY id; OPEN g")
-        assert _sets(cur.execute("FETCH NEXT FROM g")) == [[(1,)]]
-        assert _sets(cur.execute("FETCH NEXT FROM GLOBAL g")) == [[(2,)]]
+        assert result_sets(cur.execute("FETCH NEXT FROM g")) == [[(1,)]]
+        assert result_sets(cur.execute("FETCH NEXT FROM GLOBAL g")) == [[(2,)]]
         cur.execute("CLOSE g; OPEN g")  # OPEN again starts from the first row
-        assert _sets(cur.execute("FETCH NEXT FROM g")) == [[(1,)]]
+        assert result_sets(cur.execute("FETCH NEXT FROM g")) == [[(1,)]]
         cur.execute("DEALLOCATE g")
         with pytest.raises(pyodbc.Error, match=r"A cursor with the name 'g' does not exist\."):
             cur.execute("OPEN g")
@@ -172,7 +156,7 @@ def test_cursor_errors(cursor: closing[pyodbc.Cursor]) -> None:
         ]
         for sql, error in cases:
             with pytest.raises(pyodbc.Error, match=error):
-                _sets(cur.execute(sql))
+                result_sets(cur.execute(sql))
         # a LOCAL cursor ended with its batch
         with pytest.raises(pyodbc.Error, match=r"\(16916\)"):
             cur.execute("OPEN c")
@@ -180,7 +164,7 @@ def test_cursor_errors(cursor: closing[pyodbc.Cursor]) -> None:
 
 def test_a_procedure_with_a_local_cursor_called_twice(cursor: closing[pyodbc.Cursor]) -> None:
     """Each call declares its own LOCAL cursor, which ends with the call."""
-    name = _name("dbo.first_two")
+    name = unique_name("dbo.first_two")
     with cursor as cur:
         table = _table(cur)
         cur.execute(
@@ -192,7 +176,7 @@ def test_a_procedure_with_a_local_cursor_called_twice(cursor: closing[pyodbc.Cur
             " CLOSE c; DEALLOCATE c; SELECT @names AS names, @@FETCH_STATUS AS status"
         )
         for _ in range(2):
-            assert _sets(cur.execute(f"EXEC {name}")) == [[("bike,helmet", 0)]]
+            assert result_sets(cur.execute(f"EXEC {name}")) == [[("bike,helmet", 0)]]
         assert cur.execute(f"{{CALL {name}}}").fetchall()[0][0] == "bike,helmet"
 
 
@@ -209,19 +193,19 @@ def test_a_while_loop_sums_the_rows(cursor: closing[pyodbc.Cursor]) -> None:
             "  FETCH NEXT FROM c INTO @price;\nEND\n"
             "CLOSE c; DEALLOCATE c; SELECT @total, @count, @@FETCH_STATUS"
         )
-        assert _sets(cur) == [[(Decimal("16.75"), 3, -1)]]
+        assert result_sets(cur) == [[(Decimal("16.75"), 3, -1)]]
         # without INTO each FETCH is a result set, the last one empty
         cur.execute(
             f"DECLARE c CURSOR LOCAL FOR SELECT id FROM {table} ORDER BY id DESC;"
             " OPEN c; FETCH NEXT FROM c; WHILE @@FETCH_STATUS = 0 FETCH NEXT FROM c"
         )
-        assert _sets(cur) == [[(3,)], [(2,)], [(1,)], []]
+        assert result_sets(cur) == [[(3,)], [(2,)], [(1,)], []]
 
 
 def test_a_procedure_loops_over_a_cursor(cursor: closing[pyodbc.Cursor]) -> None:
     """An older procedure's shape: BEGIN ... END around its body, a LOCAL cursor, a WHILE
     loop with IF and BREAK, RETURN with a status; by EXEC and by {CALL}, twice."""
-    name = _name("dbo.names_below")
+    name = unique_name("dbo.names_below")
     with cursor as cur:
         table = _table(cur)
         cur.execute(
@@ -241,9 +225,9 @@ def test_a_procedure_loops_over_a_cursor(cursor: closing[pyodbc.Cursor]) -> None
             cur.execute(
                 f"DECLARE @n nvarchar(100), @r int; EXEC @r = {name} 5, @n OUTPUT; SELECT @n, @r"
             )
-            assert _sets(cur) == [[("helmet;lock;", 0)]]
+            assert result_sets(cur) == [[("helmet;lock;", 0)]]
         cur.execute(f"DECLARE @n nvarchar(100), @r int; EXEC @r = {name} 1, @n OUTPUT; SELECT @r")
-        assert _sets(cur) == [[(1,)]]
+        assert result_sets(cur) == [[(1,)]]
 
 
 def test_rowcount_after_cursor_statements(cursor: closing[pyodbc.Cursor]) -> None:
@@ -256,7 +240,7 @@ def test_rowcount_after_cursor_statements(cursor: closing[pyodbc.Cursor]) -> Non
             " SELECT @@ROWCOUNT, @@FETCH_STATUS; CLOSE c; SELECT @@ROWCOUNT;"
             " DECLARE @b int = 5; DEALLOCATE c; SELECT @@ROWCOUNT"
         )
-        assert _sets(cur) == [[(1,)], [(1, -1)], [(0,)], [(0,)]]
+        assert result_sets(cur) == [[(1,)], [(1, -1)], [(0,)], [(0,)]]
 
 
 NESTED = """SET NOCOUNT ON;

@@ -7,37 +7,21 @@ Chains" (dynamic SQL runs with the caller's permissions) and "@@ROWCOUNT"."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from contextlib import closing
 
 import pyodbc
 import pytest
 from wire_logins import connector, set_up
+from wire_results import result_sets, unique_name
 
 from tds_test_server import ThreadedTdsServer
-
-_names = itertools.count()
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{next(_names)}"
-
-
-def _sets(cur: pyodbc.Cursor) -> list[list[tuple[object, ...]]]:
-    """Every result set of the statement that ran, skipping the row counts."""
-    out: list[list[tuple[object, ...]]] = []
-    while True:
-        if cur.description is not None:
-            out.append([tuple(r) for r in cur.fetchall()])
-        if not cur.nextset():
-            return out
 
 
 def test_strings_and_variables_joined_run_as_a_batch_with_results_in_order(
     cursor: closing[pyodbc.Cursor],
 ) -> None:
-    table = _name("dyn")
+    table = unique_name("dyn")
     with cursor as cur:
         cur.execute(f"CREATE TABLE dbo.{table} (id int, name nvarchar(20))")
         cur.execute(f"INSERT dbo.{table} VALUES (1, N'Bikes'), (2, N'Helmets'), (3, N'Locks')")
@@ -49,7 +33,7 @@ def test_strings_and_variables_joined_run_as_a_batch_with_results_in_order(
             " EXECUTE ('SELECT ''it''''s'' AS quoted; EXEC (''SELECT 2 AS nested'')');"
             " SELECT 9 AS last"
         )
-        assert _sets(cur) == [
+        assert result_sets(cur) == [
             [(0,)],
             [(2, "Helmets"), (3, "Locks")],
             [("it's",)],
@@ -61,14 +45,14 @@ def test_strings_and_variables_joined_run_as_a_batch_with_results_in_order(
 def test_rowcount_after_exec_is_the_strings_last_statements(
     cursor: closing[pyodbc.Cursor],
 ) -> None:
-    table = _name("counted")
+    table = unique_name("counted")
     with cursor as cur:
         cur.execute(f"CREATE TABLE dbo.{table} (id int)")
         cur.execute(
             "SET NOCOUNT ON;"
             f" EXEC ('INSERT dbo.{table} VALUES (1), (2), (3)'); SELECT @@ROWCOUNT AS n"
         )
-        assert _sets(cur) == [[(3,)]]
+        assert result_sets(cur) == [[(3,)]]
 
 
 def test_the_string_has_its_own_scope_for_variables(cursor: closing[pyodbc.Cursor]) -> None:
@@ -91,7 +75,7 @@ def test_a_table_variable_is_the_callers_or_the_strings_own(
             "SET NOCOUNT ON;"
             " EXEC ('DECLARE @t TABLE (a int); INSERT @t VALUES (4); SELECT a FROM @t')"
         )
-        assert _sets(cur) == [[(4,)]]
+        assert result_sets(cur) == [[(4,)]]
 
 
 def test_a_string_may_create_a_procedure_alone_in_its_batch(
@@ -99,13 +83,13 @@ def test_a_string_may_create_a_procedure_alone_in_its_batch(
 ) -> None:
     """The usual "create it if missing" idiom: CREATE PROCEDURE must start its batch,
     and the string is one."""
-    proc = _name("made")
+    proc = unique_name("made")
     with cursor as cur:
         cur.execute(
             f"SET NOCOUNT ON; EXEC ('CREATE PROCEDURE dbo.{proc} AS SELECT 1 AS one');"
             f" EXEC dbo.{proc}"
         )
-        assert _sets(cur) == [[(1,)]]
+        assert result_sets(cur) == [[(1,)]]
 
 
 def test_temporary_tables_and_set_options_across_the_string(
@@ -118,7 +102,7 @@ def test_temporary_tables_and_set_options_across_the_string(
             " SELECT @@DATEFIRST AS inside');"
             " SELECT n, @@DATEFIRST AS after FROM #kept"
         )
-        assert _sets(cur) == [[(1,)], [(5, 7)]]
+        assert result_sets(cur) == [[(1,)], [(5, 7)]]
         # a temporary table the string made ended with it
         with pytest.raises(pyodbc.Error, match=r"Invalid object name '#made'"):
             cur.execute("SELECT m FROM #made")
@@ -129,7 +113,7 @@ def test_a_use_in_the_string_lasts_until_it_ends(cursor: closing[pyodbc.Cursor])
         before = cur.execute("SELECT DB_NAME()").fetchone()[0]
         assert before != "tempdb"
         cur.execute("EXEC ('USE tempdb; SELECT DB_NAME() AS inside'); SELECT DB_NAME() AS after")
-        assert _sets(cur) == [[("tempdb",)], [(before,)]]
+        assert result_sets(cur) == [[("tempdb",)], [(before,)]]
         assert cur.execute("SELECT DB_NAME()").fetchone()[0] == before
 
 
@@ -156,7 +140,7 @@ def test_forms_this_server_lacks_are_40517(cursor: closing[pyodbc.Cursor], sql: 
 
 
 def test_exec_in_sp_executesql_and_in_a_procedure_body(cursor: closing[pyodbc.Cursor]) -> None:
-    table, proc = _name("searched"), _name("search")
+    table, proc = unique_name("searched"), unique_name("search")
     with cursor as cur:
         cur.execute(f"CREATE TABLE dbo.{table} (id int, name nvarchar(20))")
         cur.execute(f"INSERT dbo.{table} VALUES (1, N'Bikes'), (2, N'Helmets'), (3, N'Locks')")
@@ -169,13 +153,13 @@ def test_exec_in_sp_executesql_and_in_a_procedure_body(cursor: closing[pyodbc.Cu
             " EXEC (@sql) END"
         )
         cur.execute(f"EXEC dbo.{proc} @min = 2")
-        assert _sets(cur) == [[(2, "Helmets"), (3, "Locks")]]
+        assert result_sets(cur) == [[(2, "Helmets"), (3, "Locks")]]
         cur.execute(f"{{CALL dbo.{proc} (?, ?)}}", "Bikes", None)
-        assert _sets(cur) == [[(1, "Bikes")]]
+        assert result_sets(cur) == [[(1, "Bikes")]]
         cur.execute(
             "EXEC sp_executesql N'EXEC (N''SELECT '' + @p)', N'@p nvarchar(20)', @p = N'7 AS seven'"
         )
-        assert _sets(cur) == [[(7,)]]
+        assert result_sets(cur) == [[(7,)]]
 
 
 PASSWORD = "Dynamic-Pass1"
@@ -208,7 +192,7 @@ def test_dynamic_sql_runs_with_the_callers_permissions(
     checked against the caller, who holds no SELECT on the table: 229."""
     with connect(reader_server, odbc_driver, "reader") as cnxn:
         cur = cnxn.cursor()
-        assert _sets(cur.execute("EXEC dbo.read_static")) == [[(1,)]]
+        assert result_sets(cur.execute("EXEC dbo.read_static")) == [[(1,)]]
         denied = (
             r"The SELECT permission was denied on the object 'Secret', database"
             r" 'AdventureWorksLT', schema 'dbo'\. \(229\)"
@@ -216,4 +200,4 @@ def test_dynamic_sql_runs_with_the_callers_permissions(
         with pytest.raises(pyodbc.Error, match=denied):
             cur.execute("EXEC dbo.read_dynamic")
     with connect(reader_server, odbc_driver) as admin:
-        assert _sets(admin.cursor().execute("EXEC dbo.read_dynamic")) == [[(1,)]]
+        assert result_sets(admin.cursor().execute("EXEC dbo.read_dynamic")) == [[(1,)]]

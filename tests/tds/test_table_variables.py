@@ -6,7 +6,6 @@ a ROLLBACK that leaves them as they were ("Variables (Transact-SQL)")."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterator
 from contextlib import closing
 from decimal import Decimal
@@ -14,31 +13,16 @@ from decimal import Decimal
 import pyodbc
 import pytest
 from engine_helpers import rows
+from wire_results import result_sets, unique_name
 
 from tds_test_server.engine.engine import Engine
 from tds_test_server.results import SessionInfo, TdsError
-
-_names = itertools.count()
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{next(_names)}"
-
-
-def _sets(cur: pyodbc.Cursor) -> list[list[tuple[object, ...]]]:
-    """Every result set of the statement that ran, skipping the row counts."""
-    out: list[list[tuple[object, ...]]] = []
-    while True:
-        if cur.description is not None:
-            out.append([tuple(r) for r in cur.fetchall()])
-        if not cur.nextset():
-            return out
 
 
 def test_a_batch_fills_reads_updates_and_deletes_a_table_variable(
     cursor: closing[pyodbc.Cursor],
 ) -> None:
-    source = _name("source")
+    source = unique_name("source")
     with cursor as cur:
         cur.execute(f"CREATE TABLE dbo.{source} (id int PRIMARY KEY, name nvarchar(20))")
         cur.execute(f"INSERT dbo.{source} VALUES (1, N'Bikes'), (2, N'Helmets'), (3, N'Locks')")
@@ -97,13 +81,13 @@ def test_values_are_converted_to_the_declared_column_types(
             True,
         )
         with pytest.raises(pyodbc.Error, match=r"\(245\)"):
-            _sets(cur.execute("DECLARE @t TABLE (a int); INSERT @t VALUES ('x')"))
+            result_sets(cur.execute("DECLARE @t TABLE (a int); INSERT @t VALUES ('x')"))
         # PRINT reads it too (its text is read again as a batch's reader reads it)
         cur.execute(
             "DECLARE @t TABLE (a int); INSERT @t VALUES (4); PRINT (SELECT max(a) FROM @t)"
             " SELECT a FROM @t"
         )
-        assert _sets(cur) == [[(4,)]]
+        assert result_sets(cur) == [[(4,)]]
 
 
 def test_a_table_variable_lives_for_its_batch_only(cursor: closing[pyodbc.Cursor]) -> None:
@@ -113,26 +97,28 @@ def test_a_table_variable_lives_for_its_batch_only(cursor: closing[pyodbc.Cursor
     with cursor as cur:
         cur.execute("DECLARE @t TABLE (a int); INSERT @t VALUES (1)")
         with pytest.raises(pyodbc.Error, match=r'Must declare the table variable "@t"\. \(1087\)'):
-            _sets(cur.execute("SELECT a FROM @t"))
+            result_sets(cur.execute("SELECT a FROM @t"))
         with pytest.raises(pyodbc.Error, match=r"\(1087\)"):
-            _sets(cur.execute("INSERT INTO @t VALUES (1); DECLARE @t TABLE (a int)"))
+            result_sets(cur.execute("INSERT INTO @t VALUES (1); DECLARE @t TABLE (a int)"))
         # FROM in TRIM or IS DISTINCT FROM is no table's: an undeclared @s there is a
         # scalar variable's 137
         for sql in ("SELECT TRIM(' ' FROM @s)", "SELECT 1 WHERE 1 IS DISTINCT FROM @s"):
             with pytest.raises(pyodbc.Error, match=r'scalar variable "@s"\. \(137\)'):
-                _sets(cur.execute(sql))
+                result_sets(cur.execute(sql))
         with pytest.raises(pyodbc.Error, match=r"'@t' has already been declared.*\(134\)"):
-            _sets(cur.execute("DECLARE @t TABLE (a int); DECLARE @t TABLE (b int)"))
+            result_sets(cur.execute("DECLARE @t TABLE (a int); DECLARE @t TABLE (b int)"))
         with pytest.raises(pyodbc.Error, match=r"\(134\)"):
-            _sets(cur.execute("DECLARE @t TABLE (a int); DECLARE @t int"))
+            result_sets(cur.execute("DECLARE @t TABLE (a int); DECLARE @t int"))
         # sp_executesql's batch is a scope of its own: it does not see its caller's
         with pytest.raises(pyodbc.Error, match=r"\(1087\)"):
-            _sets(cur.execute("DECLARE @t TABLE (a int); EXEC sp_executesql N'SELECT a FROM @t'"))
+            result_sets(
+                cur.execute("DECLARE @t TABLE (a int); EXEC sp_executesql N'SELECT a FROM @t'")
+            )
         cur.execute(
             "EXEC sp_executesql N'DECLARE @t TABLE (a int); INSERT @t VALUES (@x);"
             " SELECT a FROM @t', N'@x int', @x = 4"
         )
-        assert _sets(cur) == [[(4,)]]
+        assert result_sets(cur) == [[(4,)]]
         # the same name in the next batch is a new, empty table
         cur.execute("DECLARE @t TABLE (a int); SELECT count(*) FROM @t")
         assert cur.fetchval() == 0
@@ -143,7 +129,7 @@ def test_constraint_errors_name_the_table_variable(cursor: closing[pyodbc.Cursor
     hex name, 515 the table '@t', as messages captured from SQL Server show."""
     with cursor as cur:
         with pytest.raises(pyodbc.Error) as dup:
-            _sets(
+            result_sets(
                 cur.execute(
                     "DECLARE @t TABLE (a int PRIMARY KEY, b int); INSERT @t VALUES (1, 1);"
                     " INSERT @t VALUES (1, 2)"
@@ -156,15 +142,15 @@ def test_constraint_errors_name_the_table_variable(cursor: closing[pyodbc.Cursor
             in str(dup.value)
         )
         with pytest.raises(pyodbc.Error, match=r"Violation of UNIQUE KEY constraint.*\(2627\)"):
-            _sets(cur.execute("DECLARE @u TABLE (a int UNIQUE); INSERT @u VALUES (1), (1)"))
+            result_sets(cur.execute("DECLARE @u TABLE (a int UNIQUE); INSERT @u VALUES (1), (1)"))
         with pytest.raises(pyodbc.Error) as null:
-            _sets(cur.execute("DECLARE @t TABLE (a int NOT NULL); INSERT @t VALUES (NULL)"))
+            result_sets(cur.execute("DECLARE @t TABLE (a int NOT NULL); INSERT @t VALUES (NULL)"))
         assert (
             "Cannot insert the value NULL into column 'a', table '@t'; column does not allow"
             " nulls. INSERT fails. (515)" in str(null.value)
         )
         with pytest.raises(pyodbc.Error, match=r"CHECK constraint.*\(547\)"):
-            _sets(cur.execute("DECLARE @t TABLE (a int CHECK (a > 0)); INSERT @t VALUES (0)"))
+            result_sets(cur.execute("DECLARE @t TABLE (a int CHECK (a > 0)); INSERT @t VALUES (0)"))
 
 
 def test_a_rollback_leaves_table_variables_as_they_were(cursor: closing[pyodbc.Cursor]) -> None:
@@ -179,13 +165,13 @@ def test_a_rollback_leaves_table_variables_as_they_were(cursor: closing[pyodbc.C
             " INSERT @u (v) VALUES (6);"
             " SELECT a FROM @t ORDER BY a; SELECT n, v FROM @u ORDER BY n"
         )
-        assert _sets(cur) == [[(1,), (2,)], [(1, 5), (2, 6)]]
+        assert result_sets(cur) == [[(1,), (2,)], [(1, 5), (2, 6)]]
 
 
 @pytest.fixture
 def filled_procedure(cursor: closing[pyodbc.Cursor]) -> Iterator[tuple[pyodbc.Cursor, str]]:
     """A procedure that fills a table variable from its argument and returns its rows."""
-    name = _name("dbo.fill_rows")
+    name = unique_name("dbo.fill_rows")
     with cursor as cur:
         cur.execute(
             f"CREATE PROCEDURE {name} @count int AS BEGIN SET NOCOUNT ON;"
@@ -216,7 +202,7 @@ def test_a_procedure_fills_and_returns_a_table_variable(
         f"SET NOCOUNT ON; DECLARE @rows TABLE (x int); INSERT @rows VALUES (7); EXEC {name} 1;"
         " SELECT x FROM @rows"
     )
-    assert _sets(cur) == [[(1, "one")], [(7,)]]
+    assert result_sets(cur) == [[(1, "one")], [(7,)]]
 
 
 def test_a_procedure_naming_an_undeclared_table_variable_is_not_created(
@@ -224,7 +210,7 @@ def test_a_procedure_naming_an_undeclared_table_variable_is_not_created(
 ) -> None:
     """SQL Server refuses it at CREATE PROCEDURE (1087, severity 16): a procedure cannot
     see its caller's table variables, and its own are declared before they are used."""
-    name = _name("dbo.read_callers")
+    name = unique_name("dbo.read_callers")
     with cursor as cur:
         for body in ("SELECT a FROM @t", "INSERT @t VALUES (1); DECLARE @t TABLE (a int)"):
             with pytest.raises(pyodbc.Error, match=r'table variable "@t"\. \(1087\)'):
@@ -235,7 +221,7 @@ def test_a_procedure_naming_an_undeclared_table_variable_is_not_created(
 
 def test_a_trigger_body_declares_a_table_variable(cursor: closing[pyodbc.Cursor]) -> None:
     """In its statements and in an IF's condition."""
-    table, audit = _name("watched"), _name("audit")
+    table, audit = unique_name("watched"), unique_name("audit")
     with cursor as cur:
         cur.execute(f"CREATE TABLE dbo.{table} (id int IDENTITY, name nvarchar(20))")
         cur.execute(f"CREATE TABLE dbo.{audit} (n int)")
