@@ -79,6 +79,10 @@ async def test_allowed_databases_opens_a_database(make_azsql_server):
         result = await call(client, "SELECT * FROM OtherDb.dbo.Secrets")
         # Not refused: the database answers (the test server has no OtherDb).
         assert ALLOWED not in result.content[0].text
+        # this database's names are no guess for another's
+        near_here = await call(client, "SELECT * FROM OtherDb.SalesLT.Custmer")
+        assert "Invalid object name" in near_here.content[0].text
+        assert "Did you mean" not in near_here.content[0].text
         assert (
             "names the database master"
             in (await call(client, "SELECT * FROM master.sys.objects")).content[0].text

@@ -118,15 +118,14 @@ async def unknown_name(db: Database, error: DatabaseError, statement: str) -> st
 
 def _missing_name(message: str) -> tuple[str | None, str] | None:
     """The schema (if written) and name of error 208's "Invalid object name 'x'." (or the
-    column of 207's "Invalid column name 'x'.", a name of one part), where
-    SQL Server writes the name's parts without their brackets, joined by dots (so a part
-    with a dot of its own cannot be told apart: None, as for a part that is no regular
-    identifier, which no name offered would match closely anyway)."""
+    column of 207's "Invalid column name 'x'.", a name of one part), where SQL Server
+    writes the name's parts without their brackets, joined by dots (so a part with a dot
+    of its own cannot be told apart: None, as for a part that is no regular identifier,
+    which no name offered would match closely anyway)."""
     first, last = message.find("'"), message.rfind("'")
     if first < 0 or last <= first:
         return None
     parts = message[first + 1 : last].split(".")
-    if not all(is_regular(part) for part in parts):
-        return None
-    # database.schema.name: the guard refused another database's name before it ran
-    return (parts[-2] if len(parts) > 1 else None), parts[-1]
+    if len(parts) > 2 or not all(is_regular(part) for part in parts):
+        return None  # another database's (allowed_databases): this one's names are no guess
+    return (parts[0] if len(parts) == 2 else None), parts[-1]
