@@ -154,11 +154,6 @@ def test_apply_with_columns_of_the_tables_before_it(
         ("SELECT * FROM dbo.NoSuchFunction(1)", 208, "Invalid object name 'dbo.NoSuchFunction'"),
         ("SELECT * FROM dbo.Twice(1)", 208, "Invalid object name 'dbo.Twice'"),
         ("SELECT * FROM OtherDb.dbo.ItemIds(1)", 208, "Invalid object name 'OtherDb.dbo.ItemIds'"),
-        (
-            "CREATE FUNCTION dbo.Multi(@a int) RETURNS @t TABLE (a int) AS BEGIN RETURN END",
-            40517,
-            "multi-statement table-valued functions",
-        ),
     ],
 )
 def test_errors_as_sql_server(

@@ -407,6 +407,7 @@ _TYPE_DESC = (
     " WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' WHEN 'D' THEN 'DEFAULT_CONSTRAINT'"
     " WHEN 'C' THEN 'CHECK_CONSTRAINT' WHEN 'P' THEN 'SQL_STORED_PROCEDURE'"
     " WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' WHEN 'FN' THEN 'SQL_SCALAR_FUNCTION'"
+    " WHEN 'TF' THEN 'SQL_TABLE_VALUED_FUNCTION'"
     " WHEN 'SP' THEN 'SECURITY_POLICY' WHEN 'SO' THEN 'SEQUENCE_OBJECT'"
     " WHEN 'TR' THEN 'SQL_TRIGGER' WHEN 'SN' THEN 'SYNONYM' END"
 )
@@ -597,7 +598,7 @@ SYSTEM_VIEWS: list[SystemView] = [
         "sql_modules",
         SQL_MODULES_COLUMNS,
         f"SELECT object_id, {_DEFINITION.format('definition')}, 1, 1, 0, 0, 0, 0, NULL, 0"
-        f" FROM {_OBJECTS} WHERE type IN ('V', 'P', 'IF', 'FN', 'TR')",
+        f" FROM {_OBJECTS} WHERE type IN ('V', 'P', 'IF', 'FN', 'TF', 'TR')",
     ),
     _view(-391, "sys", "columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
     _view(-392, "sys", "all_columns", _COL_COLS, f"SELECT {_COL_SELECT} FROM {_COLUMNS} c"),
@@ -793,15 +794,16 @@ SYSTEM_VIEWS: list[SystemView] = [
         " IS_DETERMINISTIC nvarchar(10), SQL_DATA_ACCESS nvarchar(30),"
         " CREATED datetime, LAST_ALTERED datetime",
         # Procedures: DATA_TYPE NULL, never deterministic, SQL_DATA_ACCESS MODIFIES;
-        # functions READS (inline table-valued ones return TABLE).
+        # functions READS (table-valued ones, inline or multi-statement, return TABLE).
         f"SELECT {_DB}, s.name, t.name, {_DB}, s.name, t.name,"
         " CASE t.type WHEN 'P' THEN 'PROCEDURE' ELSE 'FUNCTION' END,"
-        " CASE t.type WHEN 'IF' THEN 'TABLE' WHEN 'FN' THEN (SELECT type_name FROM"
-        " __azsql_parameters p WHERE p.object_id = t.object_id AND p.parameter_id = 0) END,"
+        " CASE WHEN t.type IN ('IF', 'TF') THEN 'TABLE' WHEN t.type = 'FN' THEN (SELECT"
+        " type_name FROM __azsql_parameters p WHERE p.object_id = t.object_id"
+        " AND p.parameter_id = 0) END,"
         " 'SQL',"
         f" {_DEFINITION.format('substr(t.definition, 1, 4000)')}, 'NO',"
         " CASE t.type WHEN 'P' THEN 'MODIFIES' ELSE 'READS' END, t.create_date,"
-        f" t.modify_date FROM {_TABLE_OBJECTS} WHERE t.type IN ('P', 'IF', 'FN')",
+        f" t.modify_date FROM {_TABLE_OBJECTS} WHERE t.type IN ('P', 'IF', 'FN', 'TF')",
     ),
     _view(
         -415,

@@ -55,7 +55,7 @@ _COLUMN_ROWS = (
 )
 _PERMISSION_OBJECT_TYPES = {
     "EXECUTE": ("P", "PC", "FN", "FS", "X", "SN"),
-    "SELECT": ("U", "V", "IF", "SN"),  # a synonym takes either (synonyms.py)
+    "SELECT": ("U", "V", "IF", "TF", "SN"),  # a synonym takes either (synonyms.py)
     principals.UNMASK: ("U",),  # masks are on table columns
 }
 

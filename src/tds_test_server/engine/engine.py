@@ -58,7 +58,6 @@ from .procedures import (
     _proc_name,
 )
 from .raiserror import raised
-from .scalar_functions import ScalarFunctions
 from .session_state import (
     _DEFAULT_BUSY_MS,
     _FETCH,
@@ -70,6 +69,7 @@ from .session_state import (
 )
 from .sqltext import split_name
 from .statements import _tail
+from .table_functions import TableFunctions
 from .table_variables import (
     declare_table,
     drop_table_variables,
@@ -361,12 +361,12 @@ _CONTROL_FLOW = frozenset(
 )
 
 
-class EngineSession(ScalarFunctions):
+class EngineSession(TableFunctions):
     """One client session: its own SQLite connection, transaction and SET state.
 
     Its concerns live in the classes it builds on, one module each: session_state,
     constraint_errors, statements, schema_objects, ddl, select_into, procedures, user_procedures,
-    row_security, triggers, scalar_functions.
+    row_security, triggers, scalar_functions, table_functions.
     Here:
     batches, EXEC and
     the statement dispatch."""

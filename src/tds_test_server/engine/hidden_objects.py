@@ -29,10 +29,10 @@ on_object (object_id, type, class, permission_name, state, explicit) AS (
     FROM __azsql_objects o JOIN mine m
       ON m.class = 0 OR (m.class = 3 AND m.major_id = o.schema_id)
          OR (m.class = 1 AND m.major_id = o.object_id)
-    WHERE o.type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X', 'SN')),
+    WHERE o.type IN ('U', 'V', 'IF', 'TF', 'P', 'PC', 'FN', 'FS', 'X', 'SN')),
 holds (object_id) AS (
     SELECT object_id FROM on_object
-    WHERE explicit OR type IN ('U', 'V', 'IF', 'SN')
+    WHERE explicit OR type IN ('U', 'V', 'IF', 'TF', 'SN')
     GROUP BY object_id, permission_name
     HAVING max(state = 'G') AND NOT max(state = 'D')
     UNION ALL
@@ -46,7 +46,7 @@ denied (object_id) AS (
       AND state = 'D'),
 hidden (object_id) AS (
     SELECT object_id FROM __azsql_objects
-    WHERE type IN ('U', 'V', 'IF', 'P', 'PC', 'FN', 'FS', 'X', 'SN')
+    WHERE type IN ('U', 'V', 'IF', 'TF', 'P', 'PC', 'FN', 'FS', 'X', 'SN')
       AND NOT AZSQL_SEES_ALL_OBJECTS()
       AND (object_id NOT IN holds OR object_id IN denied))
 SELECT object_id FROM hidden

@@ -46,8 +46,7 @@ def parse_inline_function(stmt: Statement) -> tuple[list[str], list[ProcParam], 
     params = parameter_list(ts)
     ts.expect_type(TokenType.R_PAREN)
     ts.expect("RETURNS")
-    if not ts.accept("TABLE"):
-        raise errors.unsupported("multi-statement table-valued functions (RETURNS @t TABLE)")
+    ts.expect("TABLE")  # RETURNS @t TABLE: table_functions.py
     if ts.accept("WITH"):
         while not ts.at_end() and ts.peek_word() != "AS":
             ts.next()  # SCHEMABINDING

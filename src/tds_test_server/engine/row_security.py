@@ -224,7 +224,7 @@ class RowSecurity(UserProcedures):
         ts.end()
         oid = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
         row = self.catalog.object_row(oid) if oid is not None else None
-        if row is None or row.type != kind:
+        if row is None or row.type not in (kind, "TF"):  # TF: table_functions.py
             if if_exists:
                 return
             what = "function" if kind == "IF" else "security policy"
