@@ -190,6 +190,11 @@ def test_the_results_go_with_the_statement() -> None:
             "multi-statement table-valued function dbo.Counting",
         ),
         (
+            "CREATE VIEW dbo.Counted AS SELECT n FROM dbo.Counting(2)",
+            40517,
+            r"multi-statement table-valued function \(dbo.Counting\) where its body",
+        ),
+        (
             "CREATE FUNCTION dbo.Writes() RETURNS @t TABLE (a int) AS BEGIN"
             " INSERT INTO dbo.Stock VALUES (9, N'x', 1, 1); RETURN; END",
             443,

@@ -363,8 +363,8 @@ class TableFunctions(ScalarFunctions):
                     raise
                 raise errors.unsupported(
                     f"CROSS APPLY / OUTER APPLY of the multi-statement table-valued function"
-                    f" {written} with a column as an argument (pass constants, variables or"
-                    " parameters)"
+                    f" {written} with a column as an argument; pass constants, variables or"
+                    " parameters, or read the function in a loop over the rows"
                 ) from None
         if self._function_depth >= _MAX_NESTING:
             raise TdsError(

@@ -335,6 +335,14 @@ class Translator:
         )
 
     # -- name mapping
+    def _multi_statement(self, table: exp.Table, database: str) -> bool:
+        """Whether `table`'s call names a multi-statement table-valued function here."""
+        if table.catalog and table.catalog.casefold() != database.casefold():
+            return False
+        oid = self.catalog.resolve_object_id(f"[{table.db}].[{table.this.name}]")
+        row = self.catalog.object_row(oid) if oid is not None else None
+        return row is not None and row.type == "TF"
+
     def _table_name(self, table: exp.Table, database: str) -> tuple[str, str]:
         name = table.name
         if isinstance(table.this, exp.Identifier) and table.this.args.get("temporary"):
@@ -440,6 +448,13 @@ class Translator:
                 written = ".".join(p for p in (table.catalog, table.db, table.this.name) if p)
                 if self.edition.is_azure_sql_database:  # another database's: 40515
                     self.edition.check_reference(written, database, _outer_parts(table))
+                if self._multi_statement(table, database):  # one read where no statement
+                    # runs its body first (table_functions.py)
+                    raise errors.unsupported(
+                        f"A multi-statement table-valued function ({written}) where its body"
+                        " cannot run first (in a view's or an inline function's body, under"
+                        " SET SHOWPLAN); read it in the statement itself"
+                    )
                 raise errors.invalid_object(written)
             _sql_text_from(table)
             needs.add("dmv")
