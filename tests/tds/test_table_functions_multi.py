@@ -201,6 +201,12 @@ def test_the_results_go_with_the_statement() -> None:
             "side-effecting operator 'INSERT'",
         ),
         (
+            "CREATE FUNCTION dbo.CteWrites() RETURNS @t TABLE (a int) AS BEGIN"
+            " WITH s AS (SELECT Id FROM dbo.Stock) DELETE FROM dbo.Stock; RETURN; END",
+            443,
+            "side-effecting operator 'DELETE'",
+        ),
+        (
             "CREATE FUNCTION dbo.Prints() RETURNS @t TABLE (a int) AS BEGIN PRINT 'x'; RETURN; END",
             443,
             "side-effecting operator 'PRINT'",
@@ -210,6 +216,11 @@ def test_the_results_go_with_the_statement() -> None:
             " DECLARE @a int; SELECT @a = 1; SELECT @a; RETURN; END",
             444,
             "cannot return data to a client",
+        ),
+        (
+            "CREATE FUNCTION dbo.Valued() RETURNS @t TABLE (a int) AS BEGIN RETURN 1 END",
+            178,
+            "RETURN statement with a return value cannot be used in this context",
         ),
         (
             "CREATE FUNCTION dbo.NoReturn() RETURNS @t TABLE (a int) AS BEGIN"

@@ -110,7 +110,7 @@ def parse_table_function(stmt: Statement) -> TableFunction:
     if len(outer.nodes) > 1 or not isinstance(block, Block):
         raise errors.syntax_near(ts.peek_text(""))
     last = block.nodes[-1] if block.nodes else None
-    if not isinstance(last, Return) or last.value.strip():
+    if not isinstance(last, Return):
         raise TdsError(
             455, "The last statement included within a function must be a return statement."
         )
@@ -134,34 +134,51 @@ def _check_statements(node: Node) -> None:
             178, "A RETURN statement with a return value cannot be used in this context."
         )
     elif isinstance(node, Statement):
-        head = node.words(1)[0]
-        if head in _SIDE_EFFECTS or (head in _CHANGES and not _changes_variable(node)):
+        first = node.words(1)[0]
+        if first not in _ALLOWED and first not in _SIDE_EFFECTS:
+            raise errors.unsupported(f"'{node.tokens[0].text}' in a function's body")
+        at = _verb(node)  # after WITH's common table expressions
+        head = word(node.tokens[at]) if at < len(node.tokens) else None
+        if head in _SIDE_EFFECTS or (head in _CHANGES and not _changes_variable(node, at)):
             raise TdsError(
                 443, f"Invalid use of a side-effecting operator '{head}' within a function."
             )
-        if head not in _ALLOWED:
-            raise errors.unsupported(f"'{node.tokens[0].text}' in a function's body")
-        if head == "SELECT" and not _assigns(node):
+        if head == "SELECT" and not _assigns(node, at):
             raise TdsError(
                 444, "Select statements included within a function cannot return data to a client."
             )
 
 
-def _assigns(stmt: Statement) -> bool:
-    """Whether SELECT's first item, before FROM, is `@v =` (or `@v += ...`)."""
+def _verb(stmt: Statement) -> int:
+    """Where the statement's own verb is: its first token, or the first outside
+    parentheses after `WITH name AS (...), ...`."""
     toks = stmt.tokens
-    for i, tok in enumerate(toks[:-3]):
-        if word(tok) == "FROM":
+    if word(toks[0]) != "WITH":
+        return 0
+    depth = 0
+    for i, tok in enumerate(toks):
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        if depth == 0 and word(tok) in ("SELECT", *_CHANGES):
+            return i
+    return len(toks)
+
+
+def _assigns(stmt: Statement, at: int) -> bool:
+    """Whether the SELECT at `at` has `@v =` (or `@v += ...`) first, before FROM."""
+    toks = stmt.tokens
+    for i in range(at, len(toks) - 3):
+        if word(toks[i]) == "FROM":
             return False
-        if tok.token_type == TokenType.PARAMETER:
+        if toks[i].token_type == TokenType.PARAMETER:
             return toks[i + 2].text.endswith("=") or toks[i + 3].text == "="
     return False
 
 
-def _changes_variable(stmt: Statement) -> bool:
-    """Whether INSERT [INTO], UPDATE, DELETE [FROM] or MERGE [INTO] names a table variable."""
+def _changes_variable(stmt: Statement, at: int) -> bool:
+    """Whether INSERT [INTO], UPDATE, DELETE [FROM] or MERGE [INTO] at `at` names a table
+    variable."""
     toks = stmt.tokens
-    at = 2 if len(toks) > 2 and word(toks[1]) in ("INTO", "FROM") else 1
+    at += 2 if len(toks) > at + 2 and word(toks[at + 1]) in ("INTO", "FROM") else 1
     return len(toks) > at and toks[at].token_type == TokenType.PARAMETER
 
 
