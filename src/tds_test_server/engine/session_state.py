@@ -19,7 +19,7 @@ from ..results import (
     SessionInfo,
     TdsError,
 )
-from . import builtins, functions
+from . import builtins, functions, try_catch
 from .batches import Statement
 from .catalog import Catalog, create_session_objects
 from .date_strings import DATE_ORDER
@@ -122,6 +122,11 @@ class SessionState:
         self.showplan = False
         self.fmtonly = False
         self.xact_abort = False
+        # TRY...CATCH (try_catch.py): the caught errors, innermost last; the TRY blocks
+        # running; an uncommittable transaction (XACT_STATE() -1)
+        self.caught: list[TdsError] = []
+        self.trying = 0
+        self.doomed = False
         self.textsize = ODBC_TEXTSIZE  # SET TEXTSIZE
         # the language the login asked for (LOGIN7), else us_english; SET LANGUAGE
         # changes info.language from there
@@ -174,6 +179,7 @@ class SessionState:
         self.statement_serial = 0  # counts the statements run (engine.py), for _hidden
         self._hidden: tuple[tuple[object, ...], frozenset[int]] | None = None
         self.conn.create_function("SESSION_CONTEXT", 1, self.session_keys.get, deterministic=False)
+        try_catch.register(self.conn, self)
 
     def reload_memberships(self) -> None:
         """The role memberships ALTER ROLE left in the catalog, read at each request."""

@@ -28,7 +28,7 @@ from ..results import (
     ReturnValue,
     TdsError,
 )
-from . import errors, functions
+from . import errors, functions, try_catch
 from .batch_flow import batch_nodes, run_nodes
 from .batches import Statement, refuse_fetch_without_offset, tokenize, word
 from .body_flow import Return
@@ -53,6 +53,7 @@ class ProcDefinition:
     create: bool  # CREATE or CREATE OR ALTER
     params: list[ProcParam]
     body: str  # the statements, without an enclosing BEGIN ... END
+    line: int  # the definition's line the body starts on (ERROR_LINE counts from CREATE)
 
 
 @dataclass
@@ -88,8 +89,9 @@ def parse_procedure(stmt: Statement) -> ProcDefinition:
         while not ts.at_end() and ts.peek_word() != "AS":
             ts.next()  # RECOMPILE, ENCRYPTION, EXECUTE AS ...: nothing to honour here
     ts.expect("AS")
-    body = ts.text_between(ts.i, len(ts.toks))
-    return ProcDefinition(parts, alter, create, params, _unwrap(body))
+    body = _unwrap(ts.text_between(ts.i, len(ts.toks)))
+    line = stmt.text.count("\n", 0, max(stmt.text.find(body), 0)) + 1
+    return ProcDefinition(parts, alter, create, params, body, line)
 
 
 def _unwrap(body: str) -> str:
@@ -294,11 +296,20 @@ class UserProcedures(Procedures):
                 batch_nodes(proc.body, statements, "a procedure"),
                 self,
                 scope,
-                lambda node: self._body_statement(node, scope),
+                lambda node: self._body_statement(node, scope, proc.line),
                 self._cancel.is_set,
+                lambda node, walk: try_catch.attempt(self, node, walk),
             )
         except _Returned as returned:
             status = returned.status
+        except TdsError as exc:
+            if exc.procedure is None:  # ERROR_PROCEDURE: where it was raised
+                schema = proc.parts[-2] if len(proc.parts) > 1 and proc.parts[-2] else None
+                exc.procedure = try_catch.procedure_name(
+                    self.engine.edition, schema or DEFAULT_SCHEMA, name
+                )
+            exc.nested = True  # a TRY of the caller's catches it
+            raise
         finally:
             self._proc_depth -= 1
             drop_made_since(self.conn, self.temp_tables, temporary)
@@ -334,14 +345,21 @@ class UserProcedures(Procedures):
         yield ProcedureEnded()
 
     def _body_statement(
-        self, node: Statement | Return, scope: dict[str, Variable]
+        self, node: Statement | Return, scope: dict[str, Variable], first_line: int
     ) -> Iterator[Result]:
-        """One statement of a procedure's body; RETURN [n] ends the body with its status."""
+        """One statement of a procedure's body, whose first line is the definition's
+        `first_line`; RETURN [n] ends the body with its status."""
         if isinstance(node, Return):
             text = node.value.strip()
             value = self._evaluate(text, scope) if text else 0
             raise _Returned(0 if value is None else int(value))
-        yield from self._statement(node, scope, False)
+        try:
+            yield from self._statement(node, scope, False)
+        except TdsError as exc:
+            if not exc.placed:
+                exc.line, exc.placed = first_line + node.line - 1, True
+            self._failed()
+            raise
 
     def _bind_arguments(
         self, name: str, proc: ProcDefinition, args: list[Arg]
