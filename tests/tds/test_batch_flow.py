@@ -57,11 +57,18 @@ def test_an_error_in_a_block_names_its_line(session: EngineSession) -> None:
 
 
 def test_what_a_batch_refuses(session: EngineSession) -> None:
-    """RETURN outside a procedure, GOTO and TRY...CATCH are not modelled (40517); BREAK
-    outside a WHILE is a syntax error."""
+    """RETURN outside a procedure, GOTO and TRY...CATCH in a trigger are not modelled
+    (40517); BREAK outside a WHILE is a syntax error."""
     assert _error(session, "SELECT 1; RETURN").number == 40517
     assert _error(session, "GOTO done").number == 40517
-    assert _error(session, "BEGIN TRY SELECT 1 END TRY BEGIN CATCH END CATCH").number == 40517
+    run(session, "CREATE TABLE dbo.tried (a int)")
+    run(
+        session,
+        "CREATE TRIGGER dbo.tried_insert ON dbo.tried AFTER INSERT AS"
+        " BEGIN TRY SELECT 1 END TRY BEGIN CATCH END CATCH",
+    )
+    refused = _error(session, "INSERT dbo.tried VALUES (1)")
+    assert refused.number == 40517 and "TRY...CATCH in a trigger" in refused.message
     assert _error(session, "IF 1 = 1 BREAK").number == 156
 
 
