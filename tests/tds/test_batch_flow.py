@@ -84,3 +84,15 @@ def test_a_procedure_body_with_if_while_and_return(session: EngineSession) -> No
         (0,),
     ]
     assert rows(session, "DECLARE @r int; EXEC @r = dbo.countdown -1; SELECT @r") == [(9,)]
+
+
+def test_an_error_in_a_procedure_or_dynamic_batch_names_its_own_line(
+    session: EngineSession,
+) -> None:
+    """SQL Server reports the line in the procedure's definition (and names it), and
+    the line in the EXEC string's batch, not the caller's EXEC line."""
+    run(session, "CREATE PROCEDURE dbo.fails AS\nBEGIN\n  SELECT 1\n  SELECT 1 / 0\nEND")
+    err = _error(session, "SELECT 1\nEXEC dbo.fails")
+    assert (err.number, err.line, err.procedure) == (8134, 4, "dbo.fails")
+    err = _error(session, "SELECT 1\nEXEC ('SELECT 1\nSELECT 2\nSELECT 1 / 0')")
+    assert (err.number, err.line, err.procedure) == (8134, 3, None)

@@ -195,3 +195,19 @@ def test_the_syntax_around_try_and_catch(cursor: closing[pyodbc.Cursor]) -> None
             " SELECT 'after'"
         )
         assert result_sets(cur) == [[("after",)]]
+
+
+def test_a_procedure_called_from_a_catch_block_reads_its_error(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """The ERROR_* functions answer anywhere in the CATCH block's scope, a procedure it
+    calls included; in sp_executesql's batch ERROR_LINE is the line in that batch."""
+    with cursor as cur:
+        proc = unique_name("dbo.log_error")
+        cur.execute(f"CREATE PROCEDURE {proc} AS SELECT ERROR_NUMBER(), ERROR_LINE()")
+        cur.execute(
+            f"SET NOCOUNT ON; BEGIN TRY SELECT CAST('x' AS int) END TRY BEGIN CATCH EXEC {proc}"
+            " END CATCH; EXEC sp_executesql N'SELECT 1\nBEGIN TRY\nSELECT 1 / 0\nEND TRY\n"
+            "BEGIN CATCH\nSELECT ERROR_LINE()\nEND CATCH'"
+        )
+        assert result_sets(cur) == [[(245, 1)], [(1,)], [(3,)]]

@@ -12,7 +12,8 @@ six ERROR_* function pages, "XACT_STATE (Transact-SQL)" and "SET XACT_ABORT":
   one (a called procedure, EXEC (...), sp_executesql: TdsError.nested). The test server
   reads each statement as it runs, so what SQL Server refuses before the batch runs at
   all is seen here only when that statement is reached.
-- 40517 (what this server does not run) is never caught: it is no error of the code.
+- 40517 (what this server does not run) is never caught: it is no error of the code;
+  nor is 3617, a cancel (attentions are not caught, the TRY...CATCH page says).
 - The ERROR_* functions give the error of the innermost CATCH block running (a
   procedure called from it included) and NULL elsewhere; `THROW;` raises it again,
   as it was (number, text, severity, state, line, procedure).
@@ -33,6 +34,7 @@ from .body_flow import TryCatch, Walk
 from .errors import UNSUPPORTED
 
 _COMPILE_ERRORS = frozenset({102, 137, 156, 195, 207, 208, 4104})
+_NEVER_CAUGHT = frozenset({UNSUPPORTED, 3617})
 
 
 class Catching(Protocol):
@@ -64,7 +66,7 @@ def attempt(session: Catching, node: TryCatch, walk: Walk) -> Iterator[Result]:
 
 
 def catches(exc: TdsError) -> bool:
-    if exc.number == UNSUPPORTED or not 11 <= exc.severity <= 19:
+    if exc.number in _NEVER_CAUGHT or not 11 <= exc.severity <= 19:
         return False
     return exc.nested or exc.number not in _COMPILE_ERRORS
 

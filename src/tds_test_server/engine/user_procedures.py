@@ -7,8 +7,8 @@ position first, then by name; a parameter without a default must be given; OUTPU
 parameters hand their last value back; RETURN ends the procedure with an integer status
 (0 without a value). sys.parameters keeps no defaults for T-SQL procedures
 (has_default_value is 0): they live in sys.sql_modules.definition, as on SQL Server.
-A body may hold IF, WHILE and BEGIN ... END (batch_flow.py), not TRY...CATCH (see
-docs/test-server-limits.md).
+A body may hold IF, WHILE, BEGIN ... END (batch_flow.py) and TRY...CATCH (try_catch.py);
+an error leaving it names the procedure (ERROR_PROCEDURE) and its line in the definition.
 """
 
 from __future__ import annotations
