@@ -10,9 +10,10 @@
   severity 16, which ends the batch.
 
 `THROW;` without arguments re-raises a CATCH block's error (try_catch.py). A message
-number (RAISERROR (50001, ...), from sys.messages) is not emulated. Unlike SQL Server, where a RAISERROR of
-severity 11 to 18 ends the statement and the batch runs on, the test server ends the
-batch at every error, except in a trigger's body, which runs on (triggers.py).
+number (RAISERROR (50001, ...), from sys.messages) is not emulated. Unlike SQL Server,
+where a RAISERROR of severity 11 to 18 ends the statement and the batch runs on, the
+test server ends the batch at every error outside a TRY block, except in a trigger's
+body, which runs on (triggers.py).
 """
 
 from __future__ import annotations
