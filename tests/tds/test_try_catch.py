@@ -211,3 +211,22 @@ def test_a_procedure_called_from_a_catch_block_reads_its_error(
             "BEGIN CATCH\nSELECT ERROR_LINE()\nEND CATCH'"
         )
         assert result_sets(cur) == [[(245, 1)], [(1,)], [(3,)]]
+
+
+def test_an_error_in_a_later_row_of_a_result_set_is_caught(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """A row past the first the server reads ahead (1000) that fails: the error is met
+    while the rows are read, and inside a TRY block that runs the CATCH block too."""
+    with cursor as cur:
+        table = unique_name("dbo.numbers")
+        cur.execute(
+            f"SET NOCOUNT ON; CREATE TABLE {table} (i int); WITH c AS (SELECT 1 AS i UNION ALL"
+            f" SELECT i + 1 FROM c WHERE i < 3000) INSERT {table} SELECT i FROM c"
+            " OPTION (MAXRECURSION 0)"
+        )
+        cur.execute(
+            f"SET NOCOUNT ON; BEGIN TRY SELECT 1 / (i - 2500) FROM {table} END TRY"
+            " BEGIN CATCH SELECT ERROR_NUMBER() END CATCH"
+        )
+        assert result_sets(cur)[-1] == [(8134,)]

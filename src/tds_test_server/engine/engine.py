@@ -432,7 +432,7 @@ class EngineSession(ScalarFunctions):
         try:
             # No lock is held across this yield: the protocol layer takes the rows a
             # chunk at a time, sending each before it asks for the next.
-            yield from self._statement(node, scope, first)
+            yield from try_catch.read_through(self, self._statement(node, scope, first))
         except TdsError as exc:
             if not exc.placed:  # a procedure's or dynamic batch's statement placed it
                 exc.line, exc.placed = node.line, True

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Protocol
 
 from ..editions import Edition
-from ..results import Result, TdsError
+from ..results import Result, ResultSet, TdsError
 from .body_flow import TryCatch, Walk
 from .errors import UNSUPPORTED
 
@@ -63,6 +64,16 @@ def attempt(session: Catching, node: TryCatch, walk: Walk) -> Iterator[Result]:
         yield from walk(node.handler)
     finally:
         session.caught.pop()
+
+
+def read_through(session: Catching, results: Iterator[Result]) -> Iterator[Result]:
+    """`results`, each result set's rows read before it is handed on inside a TRY block,
+    so that an error met reading them (a row's 1 / 0) runs the CATCH block: outside one
+    the protocol layer reads them as it sends them."""
+    for result in results:
+        if session.trying and isinstance(result, ResultSet):
+            result = replace(result, rows=iter(list(result.rows)))
+        yield result
 
 
 def catches(exc: TdsError) -> bool:

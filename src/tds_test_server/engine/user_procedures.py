@@ -354,7 +354,7 @@ class UserProcedures(Procedures):
             value = self._evaluate(text, scope) if text else 0
             raise _Returned(0 if value is None else int(value))
         try:
-            yield from self._statement(node, scope, False)
+            yield from try_catch.read_through(self, self._statement(node, scope, False))
         except TdsError as exc:
             if not exc.placed:
                 exc.line, exc.placed = first_line + node.line - 1, True
