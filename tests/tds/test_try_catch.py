@@ -230,3 +230,22 @@ def test_an_error_in_a_later_row_of_a_result_set_is_caught(
             " BEGIN CATCH SELECT ERROR_NUMBER() END CATCH"
         )
         assert result_sets(cur)[-1] == [(8134,)]
+
+
+def test_an_error_in_a_trigger_inside_a_try_block(cursor: closing[pyodbc.Cursor]) -> None:
+    """The CATCH block names the trigger (ERROR_PROCEDURE); XACT_ABORT is ON in a trigger,
+    so the session's transaction is left uncommittable rather than rolled back at once."""
+    with cursor as cur:
+        table = unique_name("dbo.entries")
+        trigger = unique_name("dbo.entries_check")
+        cur.execute(f"CREATE TABLE {table} (a int)")
+        cur.execute(
+            f"CREATE TRIGGER {trigger} ON {table} AFTER INSERT AS IF EXISTS (SELECT 1 FROM"
+            " inserted WHERE a < 0) THROW 50002, 'no negative entries', 1;"
+        )
+        cur.execute(
+            f"SET NOCOUNT ON; BEGIN TRAN; BEGIN TRY INSERT {table} VALUES (-1) END TRY"
+            " BEGIN CATCH SELECT ERROR_NUMBER(), ERROR_PROCEDURE(), XACT_STATE(), @@TRANCOUNT;"
+            f" ROLLBACK END CATCH; SELECT @@TRANCOUNT, count(*) FROM {table}"
+        )
+        assert result_sets(cur) == [[(50002, trigger, -1, 1)], [(0, 0)]]
