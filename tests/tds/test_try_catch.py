@@ -249,3 +249,14 @@ def test_an_error_in_a_trigger_inside_a_try_block(cursor: closing[pyodbc.Cursor]
             f" ROLLBACK END CATCH; SELECT @@TRANCOUNT, count(*) FROM {table}"
         )
         assert result_sets(cur) == [[(50002, trigger, -1, 1)], [(0, 0)]]
+
+
+def test_at_at_error_in_a_catch_block(cursor: closing[pyodbc.Cursor]) -> None:
+    """@@ERROR is the last statement's error number: the caught one in the CATCH block's
+    first statement, 0 after any statement that ran ("@@ERROR (Transact-SQL)")."""
+    with cursor as cur:
+        cur.execute(
+            "SET NOCOUNT ON; BEGIN TRY SELECT CAST('x' AS int) END TRY BEGIN CATCH"
+            " SELECT @@ERROR; SELECT @@ERROR, ERROR_NUMBER() END CATCH"
+        )
+        assert result_sets(cur) == [[(245,)], [(0, 245)]]

@@ -309,6 +309,7 @@ class _AdminContext:
     app_name: str = ""
     host_name: str = ""
     rowcount: int = 0
+    error_number: int = 0
     fetch_status: int = -1
     trancount: int = 0
     last_identity: int | None = None
@@ -433,7 +434,9 @@ class EngineSession(ScalarFunctions):
             # No lock is held across this yield: the protocol layer takes the rows a
             # chunk at a time, sending each before it asks for the next.
             yield from try_catch.read_through(self, self._statement(node, scope, first))
+            self.error_number = 0
         except TdsError as exc:
+            self.error_number = exc.number
             if not exc.placed:  # a procedure's or dynamic batch's statement placed it
                 exc.line, exc.placed = node.line, True
             note_terminated(exc, self.request.command)

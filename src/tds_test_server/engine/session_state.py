@@ -112,6 +112,7 @@ class SessionState:
         self.principal = info.principal or principals.privileged(info.user)
         self.catalog = engine.catalog
         self.rowcount = 0
+        self.error_number = 0  # @@ERROR: the last statement's error, 0 after one that ran
         # the GLOBAL cursors by name, each a cursors.Cursor (that module imports this one)
         self.cursors: dict[str, Any] = {}
         self.fetch_status = -1  # @@FETCH_STATUS

@@ -355,7 +355,9 @@ class UserProcedures(Procedures):
             raise _Returned(0 if value is None else int(value))
         try:
             yield from try_catch.read_through(self, self._statement(node, scope, False))
+            self.error_number = 0
         except TdsError as exc:
+            self.error_number = exc.number
             if not exc.placed:
                 exc.line, exc.placed = first_line + node.line - 1, True
             self._failed()
