@@ -260,3 +260,15 @@ def test_at_at_error_in_a_catch_block(cursor: closing[pyodbc.Cursor]) -> None:
             " SELECT @@ERROR; SELECT @@ERROR, ERROR_NUMBER() END CATCH"
         )
         assert result_sets(cur) == [[(245,)], [(0, 245)]]
+
+
+def test_the_types_of_the_error_functions(cursor: closing[pyodbc.Cursor]) -> None:
+    """int, nvarchar(4000), nvarchar(128) and smallint, as their pages give them, not
+    typed by their values (a NULL ERROR_PROCEDURE is still nvarchar)."""
+    with cursor as cur:
+        cur.execute(
+            "SELECT ERROR_NUMBER() AS n, ERROR_MESSAGE() AS m, ERROR_PROCEDURE() AS p,"
+            " XACT_STATE() AS x"
+        )
+        sizes = [(d[0], d[1], d[3]) for d in cur.description]
+        assert sizes == [("n", int, 10), ("m", str, 4000), ("p", str, 128), ("x", int, 5)]
