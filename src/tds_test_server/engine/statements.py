@@ -168,14 +168,10 @@ class Statements(ConstraintErrors):
     def _failed(self) -> None:
         """After a statement's error: SET XACT_ABORT ON rolls the transaction back, or
         inside a TRY block leaves it uncommittable (SET XACT_ABORT page)."""
-        if not (self.xact_abort and self._depth):
-            return
-        if self.trying:
+        if self.xact_abort and self._depth:
             self.doomed = True
-            return
-        self._depth = 0
-        with contextlib.suppress(TdsError):
-            self._finish("ROLLBACK")
+            if not self.trying:
+                self._end_uncommittable()
 
     def _finish(self, verb: str) -> None:
         self.doomed = False  # the transaction ends: the next may commit

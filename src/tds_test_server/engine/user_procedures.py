@@ -304,10 +304,9 @@ class UserProcedures(Procedures):
             status = returned.status
         except TdsError as exc:
             if exc.procedure is None:  # ERROR_PROCEDURE: where it was raised
-                schema = proc.parts[-2] if len(proc.parts) > 1 and proc.parts[-2] else None
-                exc.procedure = try_catch.procedure_name(
-                    self.engine.edition, schema or DEFAULT_SCHEMA, name
-                )
+                parts = proc.parts
+                schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
+                exc.procedure = try_catch.procedure_name(self.engine.edition, schema, name)
             exc.nested = True  # a TRY of the caller's catches it
             raise
         finally:
