@@ -11,7 +11,11 @@ class TdsError(Exception):
     """An error SQL Server would report: number, state, class (severity). `preceding`:
     the errors SQL Server reports before it for the same failure (error 300 before 297
     on a DMV, dmv_permissions.py), sent first; `following`: the messages after it (3621
-    "The statement has been terminated.", engine/terminated.py)."""
+    "The statement has been terminated.", engine/terminated.py). `placed`: its line is
+    set, by the innermost statement it came from (a procedure's, a dynamic batch's: the
+    statements around it keep it); `procedure`: the procedure whose body raised it, and
+    `nested`: it came from a lower level than the batch or body that sees it (a called
+    procedure, EXEC (...), sp_executesql: engine/try_catch.py)."""
 
     def __init__(
         self,
@@ -32,3 +36,6 @@ class TdsError(Exception):
         self.line = line
         self.preceding = preceding
         self.following = following
+        self.placed = False
+        self.procedure: str | None = None
+        self.nested = False

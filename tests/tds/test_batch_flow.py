@@ -57,11 +57,18 @@ def test_an_error_in_a_block_names_its_line(session: EngineSession) -> None:
 
 
 def test_what_a_batch_refuses(session: EngineSession) -> None:
-    """RETURN outside a procedure, GOTO and TRY...CATCH are not modelled (40517); BREAK
-    outside a WHILE is a syntax error."""
+    """RETURN outside a procedure, GOTO and TRY...CATCH in a trigger are not modelled
+    (40517); BREAK outside a WHILE is a syntax error."""
     assert _error(session, "SELECT 1; RETURN").number == 40517
     assert _error(session, "GOTO done").number == 40517
-    assert _error(session, "BEGIN TRY SELECT 1 END TRY BEGIN CATCH END CATCH").number == 40517
+    run(session, "CREATE TABLE dbo.tried (a int)")
+    run(
+        session,
+        "CREATE TRIGGER dbo.tried_insert ON dbo.tried AFTER INSERT AS"
+        " BEGIN TRY SELECT 1 END TRY BEGIN CATCH END CATCH",
+    )
+    refused = _error(session, "INSERT dbo.tried VALUES (1)")
+    assert refused.number == 40517 and "TRY...CATCH in a trigger" in refused.message
     assert _error(session, "IF 1 = 1 BREAK").number == 156
 
 
@@ -77,3 +84,15 @@ def test_a_procedure_body_with_if_while_and_return(session: EngineSession) -> No
         (0,),
     ]
     assert rows(session, "DECLARE @r int; EXEC @r = dbo.countdown -1; SELECT @r") == [(9,)]
+
+
+def test_an_error_in_a_procedure_or_dynamic_batch_names_its_own_line(
+    session: EngineSession,
+) -> None:
+    """SQL Server reports the line in the procedure's definition (and names it), and
+    the line in the EXEC string's batch, not the caller's EXEC line."""
+    run(session, "CREATE PROCEDURE dbo.fails AS\nBEGIN\n  SELECT 1\n  SELECT 1 / 0\nEND")
+    err = _error(session, "SELECT 1\nEXEC dbo.fails")
+    assert (err.number, err.line, err.procedure) == (8134, 4, "dbo.fails")
+    err = _error(session, "SELECT 1\nEXEC ('SELECT 1\nSELECT 2\nSELECT 1 / 0')")
+    assert (err.number, err.line, err.procedure) == (8134, 3, None)

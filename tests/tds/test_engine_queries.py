@@ -602,7 +602,6 @@ def test_case_expressions_stay_inside_their_statement(session: EngineSession) ->
 @pytest.mark.parametrize(
     ("sql", "what"),
     [
-        ("BEGIN TRY SELECT 1 END TRY BEGIN CATCH END CATCH", "TRY...CATCH"),
         ("DECLARE @c CURSOR", "DECLARE ... CURSOR"),
         ("SELECT (SELECT 1 AS a FOR JSON PATH) AS j", "FOR JSON in a subquery"),
         ("SELECT (SELECT 1 AS a FOR XML PATH) AS x", "FOR XML in a subquery"),

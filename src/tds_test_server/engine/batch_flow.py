@@ -6,7 +6,8 @@ loop (cursors.py) runs: `WHILE @@FETCH_STATUS = 0 BEGIN ... FETCH NEXT ... END`.
 A batch without control flow keeps the statements the splitter made, each run as it was;
 one with it is read again from its text into nodes, whose statements carry the line they
 start on in the batch. RETURN is a Return node either way: a procedure ends with it, a
-batch refuses it (docs/test-server-limits.md). GOTO and TRY...CATCH are 40517.
+batch refuses it (docs/test-server-limits.md). TRY...CATCH is read here and run by
+try_catch.py; GOTO is 40517.
 """
 
 from __future__ import annotations
@@ -17,7 +18,18 @@ from typing import Protocol
 
 from ..results import Result
 from .batches import Statement
-from .body_flow import Block, If, Node, Return, While, condition_test, parse_body, run_flow
+from .body_flow import (
+    Block,
+    If,
+    Node,
+    Return,
+    TryCatch,
+    Walk,
+    While,
+    condition_test,
+    parse_body,
+    run_flow,
+)
 from .session_state import Variable
 from .table_variables import with_table_variables_in
 
@@ -35,7 +47,7 @@ def batch_nodes(text: str, statements: list[Statement], place: str) -> list[Node
     if not any(map(_is_flow, statements)):
         return [_returned(s) if s.words(1)[0] == "RETURN" else s for s in statements]
     lines = _Lines(text)
-    return [lines.placed(node) for node in parse_body(text, place).nodes]
+    return [lines.placed(node) for node in parse_body(text, place, tries=True).nodes]
 
 
 def holds(session: Evaluating, condition: str, scope: dict[str, Variable]) -> bool:
@@ -49,13 +61,19 @@ def run_nodes(
     scope: dict[str, Variable],
     statement: Callable[[Statement | Return], Iterator[Result]],
     cancelled: Callable[[], bool],
+    attempt: Callable[[TryCatch, Walk], Iterator[Result]],
 ) -> Iterator[Result]:
-    """Walk the nodes in order, `statement` running each plain statement and RETURN."""
+    """Walk the nodes in order, `statement` running each plain statement and RETURN,
+    `attempt` each TRY...CATCH."""
     for node in nodes:
         if cancelled():
             return
         yield from run_flow(
-            node, lambda condition: holds(session, condition, scope), statement, cancelled
+            node,
+            lambda condition: holds(session, condition, scope),
+            statement,
+            cancelled,
+            attempt,
         )
 
 
@@ -92,4 +110,8 @@ class _Lines:
             return replace(node, then=then, otherwise=otherwise)
         if isinstance(node, While):
             return replace(node, body=self.placed(node.body))
+        if isinstance(node, TryCatch):
+            body, handler = self.placed(node.body), self.placed(node.handler)
+            assert isinstance(body, Block) and isinstance(handler, Block)
+            return TryCatch(body, handler)
         return node

@@ -42,7 +42,7 @@ from ..results import (
     SessionInfo,
     TdsError,
 )
-from . import builtins, errors, functions
+from . import builtins, errors, functions, try_catch
 from .batch_flow import batch_nodes, run_nodes
 from .batches import Statement, split_batch, word
 from .body_flow import Return
@@ -309,6 +309,7 @@ class _AdminContext:
     app_name: str = ""
     host_name: str = ""
     rowcount: int = 0
+    error_number: int = 0
     fetch_status: int = -1
     trancount: int = 0
     last_identity: int | None = None
@@ -324,6 +325,8 @@ class _AdminContext:
 
 # ENABLE and DISABLE (TRIGGER) are DDL too (triggers.py).
 _DDL_VERBS = ("CREATE", "ALTER", "DROP", "TRUNCATE", "GRANT", "DENY", "REVOKE", "ENABLE", "DISABLE")
+# what an uncommittable transaction refuses (3930): statements that write
+_WRITES = frozenset(("INSERT", "UPDATE", "DELETE", "MERGE", "SAVE", *_DDL_VERBS))
 
 _CONTROL_FLOW = frozenset(
     [
@@ -403,12 +406,20 @@ class EngineSession(TableFunctions):
                 scope,
                 lambda node: self._batch_statement(node, scope, node is first),
                 self._cancel.is_set,
+                lambda node, walk: try_catch.attempt(self, node, walk),
             )
+        except TdsError as exc:
+            exc.nested = exc.nested or nested  # a TRY of the caller's catches it
+            if not nested:
+                self._end_uncommittable()
+            raise
         finally:
             drop_table_variables(self.conn, self.temp_tables, scope)  # the batch's scope ends
             if not nested:
                 self.request = None
                 self.last_request_end = dt.datetime.now()
+        if not nested and self._end_uncommittable():
+            raise try_catch.rolled_back_at_end()
 
     def _batch_statement(
         self, node: Statement | Return, scope: dict[str, Variable], first: bool
@@ -422,15 +433,15 @@ class EngineSession(TableFunctions):
         try:
             # No lock is held across this yield: the protocol layer takes the rows a
             # chunk at a time, sending each before it asks for the next.
-            yield from self._statement(node, scope, first)
+            yield from try_catch.read_through(self, self._statement(node, scope, first))
+            self.error_number = 0
         except TdsError as exc:
-            exc.line = node.line
+            self.error_number = exc.number
+            if not exc.placed:  # a procedure's or dynamic batch's statement placed it
+                exc.line, exc.placed = node.line, True
             note_terminated(exc, self.request.command)
             self.sequence_values.keep()  # what the failed statement handed out
-            if self.xact_abort and self._depth:
-                self._depth = 0
-                with contextlib.suppress(TdsError):
-                    self._finish("ROLLBACK")
+            self._failed()
             raise
 
     def call_procedure(self, name: str, params: list[Param]) -> Iterator[Result]:
@@ -462,8 +473,13 @@ class EngineSession(TableFunctions):
                 yield from self._run_user_procedure(
                     found[0], found[1], self._rpc_arguments(params), rpc=True
                 )
+            except TdsError:
+                self._end_uncommittable()
+                raise
             finally:
                 self.request = None
+            if self._end_uncommittable():
+                raise try_catch.rolled_back_at_end()
             return
         proc = _proc_name(name)
         args = {p.name.lower(): functions.to_sqlite(p.value, p.type) for p in params}
@@ -486,6 +502,8 @@ class EngineSession(TableFunctions):
         if self.showplan and head != "SET":
             yield self._showplan(stmt, scope)
             return
+        if self.doomed and head in _WRITES:
+            raise try_catch.uncommittable()
         if head in ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE") or (
             stmt.tokens[0].token_type == TokenType.L_PAREN
         ):
@@ -506,6 +524,8 @@ class EngineSession(TableFunctions):
         elif head == "COMMIT":
             if self._depth == 0:
                 raise errors.no_begin("COMMIT")
+            if self.doomed:
+                raise try_catch.uncommittable()
             self._depth -= 1
             if self._depth == 0:
                 self._finish("COMMIT")
@@ -520,6 +540,8 @@ class EngineSession(TableFunctions):
             value = self._evaluate(_tail(stmt, 1), scope)
             self.rowcount = 0
             yield Message(0, "" if value is None else functions._to_str(value))
+        elif head == "THROW" and all(t.token_type == TokenType.SEMICOLON for t in stmt.tokens[1:]):
+            raise try_catch.rethrown(self)
         elif head in ("RAISERROR", "THROW"):
             if head == "RAISERROR":  # (the @@ROWCOUNT page is silent on THROW)
                 self.rowcount = 0

@@ -88,6 +88,14 @@ _FUNCTION_TYPES: dict[str, ColumnType] = {
     "COLUMNPROPERTY": ColumnType("int"),
     "QUOTENAME": ColumnType("nvarchar", 258),
     "CONCAT": ColumnType("nvarchar", -1),
+    # TRY...CATCH (try_catch.py): the types their pages give
+    "ERROR_NUMBER": ColumnType("int"),
+    "ERROR_MESSAGE": ColumnType("nvarchar", 4000),
+    "ERROR_SEVERITY": ColumnType("int"),
+    "ERROR_STATE": ColumnType("int"),
+    "ERROR_LINE": ColumnType("int"),
+    "ERROR_PROCEDURE": ColumnType("nvarchar", 128),
+    "XACT_STATE": ColumnType("smallint"),
     **CLR_FUNCTION_TYPES,
 }
 

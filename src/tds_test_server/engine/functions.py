@@ -70,6 +70,7 @@ class SessionContext(Protocol):
     def sees_object(self, object_id: int) -> bool: ...
 
     rowcount: int
+    error_number: int
     fetch_status: int
     last_identity: int | None
     lock_timeout_ms: int
@@ -672,7 +673,7 @@ def register(conn: sqlite3.Connection, ctx: SessionContext) -> None:
             "SERVICENAME": "MSSQLSERVER",
             "IDENTITY": ctx.last_identity,
             "SCOPE_IDENTITY": ctx.last_identity,
-            "ERROR": 0,
+            "ERROR": ctx.error_number,
             "LANGUAGE": ctx.language,
             "LOCK_TIMEOUT": ctx.lock_timeout_ms,
             "MAX_CONNECTIONS": 32767,

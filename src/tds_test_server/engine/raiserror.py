@@ -9,10 +9,11 @@
 - `THROW number, 'text', state`: error `number` (50000 or more, else Msg 35100) of
   severity 16, which ends the batch.
 
-A message number (RAISERROR (50001, ...), from sys.messages) and THROW without
-arguments (in a CATCH block) are not emulated. Unlike SQL Server, where a RAISERROR of
-severity 11 to 18 ends the statement and the batch runs on, the test server ends the
-batch at every error, except in a trigger's body, which runs on (triggers.py).
+`THROW;` without arguments re-raises a CATCH block's error (try_catch.py). A message
+number (RAISERROR (50001, ...), from sys.messages) is not emulated. Unlike SQL Server,
+where a RAISERROR of severity 11 to 18 ends the statement and the batch runs on, the
+test server ends the batch at every error outside a TRY block, except in a trigger's
+body, which runs on (triggers.py).
 """
 
 from __future__ import annotations

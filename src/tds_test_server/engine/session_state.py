@@ -19,7 +19,7 @@ from ..results import (
     SessionInfo,
     TdsError,
 )
-from . import builtins, functions
+from . import builtins, functions, try_catch
 from .batches import Statement
 from .catalog import Catalog, create_session_objects
 from .date_strings import DATE_ORDER
@@ -112,6 +112,7 @@ class SessionState:
         self.principal = info.principal or principals.privileged(info.user)
         self.catalog = engine.catalog
         self.rowcount = 0
+        self.error_number = 0  # @@ERROR: the last statement's error, 0 after one that ran
         # the GLOBAL cursors by name, each a cursors.Cursor (that module imports this one)
         self.cursors: dict[str, Any] = {}
         self.fetch_status = -1  # @@FETCH_STATUS
@@ -122,6 +123,11 @@ class SessionState:
         self.showplan = False
         self.fmtonly = False
         self.xact_abort = False
+        # TRY...CATCH (try_catch.py): the caught errors, innermost last; the TRY blocks
+        # running; an uncommittable transaction (XACT_STATE() -1)
+        self.caught: list[TdsError] = []
+        self.trying = 0
+        self.doomed = False
         self.textsize = ODBC_TEXTSIZE  # SET TEXTSIZE
         # the language the login asked for (LOGIN7), else us_english; SET LANGUAGE
         # changes info.language from there
@@ -174,6 +180,7 @@ class SessionState:
         self.statement_serial = 0  # counts the statements run (engine.py), for _hidden
         self._hidden: tuple[tuple[object, ...], frozenset[int]] | None = None
         self.conn.create_function("SESSION_CONTEXT", 1, self.session_keys.get, deterministic=False)
+        try_catch.register(self.conn, self)
 
     def reload_memberships(self) -> None:
         """The role memberships ALTER ROLE left in the catalog, read at each request."""

@@ -155,7 +155,26 @@ class Statements(ConstraintErrors):
             self._depth = 0
             self._finish("ROLLBACK")
 
+    def _end_uncommittable(self) -> bool:
+        """Roll back a transaction a caught error left uncommittable, at the end of the
+        outermost batch or call (XACT_STATE page); whether there was one."""
+        if not self.doomed:
+            return False
+        self._depth = 0
+        with contextlib.suppress(TdsError):
+            self._finish("ROLLBACK")
+        return True
+
+    def _failed(self) -> None:
+        """After a statement's error: SET XACT_ABORT ON rolls the transaction back, or
+        inside a TRY block leaves it uncommittable (SET XACT_ABORT page)."""
+        if self.xact_abort and self._depth:
+            self.doomed = True
+            if not self.trying:
+                self._end_uncommittable()
+
     def _finish(self, verb: str) -> None:
+        self.doomed = False  # the transaction ends: the next may commit
         # a ROLLBACK leaves table variables as they are ("Variables (Transact-SQL)")
         saved = None
         if verb == "ROLLBACK":

@@ -59,6 +59,7 @@ from .temp_tables import drop_made_since, tempdb_name, typed_temp_table
 from .token_stream import Tokens
 from .translate import Query
 from .trigger_views import EVENTS
+from .try_catch import procedure_name
 
 _NESTING_LIMIT = 32
 _SAVEPOINT = "__azsql_trigger"
@@ -447,7 +448,14 @@ class Triggers(RowSecurity):
             for object_id, definition in instead or after:
                 yield from self._fire(object_id, definition, count, level, (table, written))
         except BaseException:
-            # a trigger's error ends the transaction as well (XACT_ABORT is ON in one)
+            # a trigger's error ends the transaction as well (XACT_ABORT is ON in one);
+            # inside a TRY block the session's stays, uncommittable (try_catch.py)
+            if self.trying and self._depth:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute(f"ROLLBACK TO {_SAVEPOINT}")
+                    conn.execute(f"RELEASE {_SAVEPOINT}")
+                self.doomed = True
+                raise
             self._depth = 0
             if conn.in_transaction:
                 self._finish("ROLLBACK")
@@ -530,6 +538,13 @@ class Triggers(RowSecurity):
             )
         except _Returned:
             pass
+        except TdsError as exc:
+            if exc.procedure is None:  # ERROR_PROCEDURE names the trigger
+                named = trigger.parts if len(trigger.parts) > 1 else trigger.table
+                schema = named[-2] if len(named) > 1 and named[-2] else DEFAULT_SCHEMA
+                exc.procedure = procedure_name(self.engine.edition, schema, trigger.parts[-1])
+            exc.nested = True  # a TRY around the statement catches it
+            raise
         finally:
             self._proc_depth -= 1
             self._firing = self._firing[:-1]

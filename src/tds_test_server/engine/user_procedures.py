@@ -7,8 +7,8 @@ position first, then by name; a parameter without a default must be given; OUTPU
 parameters hand their last value back; RETURN ends the procedure with an integer status
 (0 without a value). sys.parameters keeps no defaults for T-SQL procedures
 (has_default_value is 0): they live in sys.sql_modules.definition, as on SQL Server.
-A body may hold IF, WHILE and BEGIN ... END (batch_flow.py), not TRY...CATCH (see
-docs/test-server-limits.md).
+A body may hold IF, WHILE, BEGIN ... END (batch_flow.py) and TRY...CATCH (try_catch.py);
+an error leaving it names the procedure (ERROR_PROCEDURE) and its line in the definition.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..results import (
     ReturnValue,
     TdsError,
 )
-from . import errors, functions
+from . import errors, functions, try_catch
 from .batch_flow import batch_nodes, run_nodes
 from .batches import Statement, refuse_fetch_without_offset, tokenize, word
 from .body_flow import Return
@@ -53,6 +53,7 @@ class ProcDefinition:
     create: bool  # CREATE or CREATE OR ALTER
     params: list[ProcParam]
     body: str  # the statements, without an enclosing BEGIN ... END
+    line: int  # the definition's line the body starts on (ERROR_LINE counts from CREATE)
 
 
 @dataclass
@@ -88,8 +89,9 @@ def parse_procedure(stmt: Statement) -> ProcDefinition:
         while not ts.at_end() and ts.peek_word() != "AS":
             ts.next()  # RECOMPILE, ENCRYPTION, EXECUTE AS ...: nothing to honour here
     ts.expect("AS")
-    body = ts.text_between(ts.i, len(ts.toks))
-    return ProcDefinition(parts, alter, create, params, _unwrap(body))
+    body = _unwrap(ts.text_between(ts.i, len(ts.toks)))
+    line = stmt.text.count("\n", 0, max(stmt.text.find(body), 0)) + 1
+    return ProcDefinition(parts, alter, create, params, body, line)
 
 
 def _unwrap(body: str) -> str:
@@ -294,11 +296,19 @@ class UserProcedures(Procedures):
                 batch_nodes(proc.body, statements, "a procedure"),
                 self,
                 scope,
-                lambda node: self._body_statement(node, scope),
+                lambda node: self._body_statement(node, scope, proc.line),
                 self._cancel.is_set,
+                lambda node, walk: try_catch.attempt(self, node, walk),
             )
         except _Returned as returned:
             status = returned.status
+        except TdsError as exc:
+            if exc.procedure is None:  # ERROR_PROCEDURE: where it was raised
+                parts = proc.parts
+                schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
+                exc.procedure = try_catch.procedure_name(self.engine.edition, schema, name)
+            exc.nested = True  # a TRY of the caller's catches it
+            raise
         finally:
             self._proc_depth -= 1
             drop_made_since(self.conn, self.temp_tables, temporary)
@@ -334,14 +344,23 @@ class UserProcedures(Procedures):
         yield ProcedureEnded()
 
     def _body_statement(
-        self, node: Statement | Return, scope: dict[str, Variable]
+        self, node: Statement | Return, scope: dict[str, Variable], first_line: int
     ) -> Iterator[Result]:
-        """One statement of a procedure's body; RETURN [n] ends the body with its status."""
+        """One statement of a procedure's body, whose first line is the definition's
+        `first_line`; RETURN [n] ends the body with its status."""
         if isinstance(node, Return):
             text = node.value.strip()
             value = self._evaluate(text, scope) if text else 0
             raise _Returned(0 if value is None else int(value))
-        yield from self._statement(node, scope, False)
+        try:
+            yield from try_catch.read_through(self, self._statement(node, scope, False))
+            self.error_number = 0
+        except TdsError as exc:
+            self.error_number = exc.number
+            if not exc.placed:
+                exc.line, exc.placed = first_line + node.line - 1, True
+            self._failed()
+            raise
 
     def _bind_arguments(
         self, name: str, proc: ProcDefinition, args: list[Arg]
