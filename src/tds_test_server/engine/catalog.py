@@ -193,6 +193,9 @@ class Catalog:
         # (object_id, CREATE text) of each inline table-valued function, by its casefolded
         # (schema, name): inline_functions.py
         self.table_functions: dict[tuple[str, str], tuple[int, str]] = {}
+        # whether any multi-statement table-valued function exists: a statement is looked
+        # through for calls of one only then (table_functions.py)
+        self.multi_statement_functions = False
         # scalar functions' return types by object_id; None until a session reads them
         # (scalar_functions.py keeps them)
         self.function_types: dict[int, ColumnType] | None = None
@@ -306,6 +309,7 @@ class Catalog:
             self.synonyms = synonyms
             self.table_functions = table_functions
             self.objects = rows
+            self.multi_statement_functions = any(row.type == "TF" for row in rows.values())
             self._names = names
             self._by_id = by_id
             self.tables = tables

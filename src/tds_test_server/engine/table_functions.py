@@ -230,12 +230,20 @@ class TableFunctions(ScalarFunctions):
 
     # -- reads
     def _query(self, stmt: Statement, scope: dict[str, Variable]) -> Iterator[Result]:
+        if not self._may_call(stmt.text):  # most statements: no wrapping at all
+            yield from super()._query(stmt, scope)
+            return
         with self._function_results(stmt, scope) as read:
             yield from super()._query(read, scope)
 
+    def _may_call(self, text: str) -> bool:
+        """Whether `text` may call a multi-statement function: one exists, and the text
+        has a word a call follows."""
+        return self.catalog.multi_statement_functions and _MAY_CALL.search(text) is not None
+
     def _evaluate(self, text: str, scope: dict[str, Variable]) -> Any:
         """An expression (SET's, IF's, DECLARE's) with a subquery that reads one."""
-        if not _MAY_CALL.search(text):
+        if not self._may_call(text):
             return super()._evaluate(text, scope)
         with self._function_results(Statement(text, tokenize(text), 1), scope) as read:
             return super()._evaluate(read.text, scope)
@@ -244,7 +252,7 @@ class TableFunctions(ScalarFunctions):
     def _function_results(self, stmt: Statement, scope: dict[str, Variable]) -> Iterator[Statement]:
         """`stmt` with each call's result table in its place; the tables the calls made
         go when the statement ends (not those it makes itself: SELECT ... INTO #t)."""
-        calls = self._table_function_calls(stmt) if _MAY_CALL.search(stmt.text) else []
+        calls = self._table_function_calls(stmt) if self._may_call(stmt.text) else []
         if not calls:
             yield stmt
             return
