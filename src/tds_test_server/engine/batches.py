@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlglot
@@ -140,16 +140,28 @@ def word(tok: Token) -> str | None:
     return tok.text.upper()
 
 
+_HEAD = 5  # the most words a statement's dispatch looks at
+
+
 @dataclass
 class Statement:
     text: str
     tokens: list[Token]
     line: int
+    # its first _HEAD words, read once: each statement of a batch (cached by its text in
+    # the engine) is asked its first words by every dispatch step that might take it
+    _head: list[str | None] | None = field(default=None, init=False, repr=False, compare=False)
 
     def words(self, n: int) -> list[str | None]:
         """The first n words, None where the statement is shorter or a token is no word."""
-        found = [word(t) for t in self.tokens[:n]]
-        return found + [None] * (n - len(found))
+        if n > _HEAD:
+            found = [word(t) for t in self.tokens[:n]]
+            return found + [None] * (n - len(found))
+        head = self._head
+        if head is None:
+            found = [word(t) for t in self.tokens[:_HEAD]]
+            head = self._head = found + [None] * (_HEAD - len(found))
+        return head[:n]
 
 
 def refuse_fetch_without_offset(statements: list[Statement]) -> None:
