@@ -1,9 +1,10 @@
-"""Table-valued functions met by describe_table, the table resource and list_tables, as
-both logins through both drivers: the sample's dbo.ufnGetCustomerInformation, one made
-here with two parameters, and one the reader is denied SELECT on, which SQL Server's
-catalog hides from it ("Metadata visibility configuration": a login sees an object it
-holds a permission on; "GRANT Object Permissions" lists SELECT for table-valued
-functions, and db_datareader holds SELECT on the database)."""
+"""Table-valued functions met by describe_table, the table resource, list_tables and
+read_data, as both logins through both drivers: the sample's
+dbo.ufnGetCustomerInformation, inline and multi-statement ones (sys.objects types IF and
+TF) made here with two parameters, and one of each the reader is denied SELECT on, which
+SQL Server's catalog hides from it ("Metadata visibility configuration": a login sees an
+object it holds a permission on; "GRANT Object Permissions" lists SELECT for
+table-valued functions, and db_datareader holds SELECT on the database)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,20 @@ SETUP = [
     " FROM SalesLT.SalesOrderHeader WHERE CustomerID = @CustomerID",
     "CREATE FUNCTION dbo.SecretFn() RETURNS TABLE AS RETURN SELECT 1 AS One",
     f"DENY SELECT ON dbo.SecretFn TO [{READER_USER}]",
+    # multi-statement ones (sys.objects type TF): a body that fills its return table
+    """CREATE FUNCTION dbo.TopOrders(@CustomerID int, @Limit int = 2)
+RETURNS @orders TABLE (SalesOrderID int PRIMARY KEY, TotalDue money, Rank int)
+AS
+BEGIN
+    INSERT INTO @orders (SalesOrderID, TotalDue, Rank)
+    SELECT TOP (@Limit) SalesOrderID, TotalDue,
+        ROW_NUMBER() OVER (ORDER BY TotalDue DESC)
+    FROM SalesLT.SalesOrderHeader WHERE CustomerID = @CustomerID ORDER BY TotalDue DESC;
+    RETURN;
+END""",
+    "CREATE FUNCTION dbo.SecretRows() RETURNS @r TABLE (One int) AS BEGIN"
+    " INSERT @r VALUES (1); RETURN; END",
+    f"DENY SELECT ON dbo.SecretRows TO [{READER_USER}]",
 ]
 
 
@@ -233,3 +248,47 @@ async def test_a_near_name_is_offered_only_when_the_login_can_see_it(
         assert "Did you mean" not in text, text
     else:
         assert "Did you mean dbo.SecretFn?" in text, text
+
+
+async def test_list_tables_and_describe_table_show_a_multi_statement_function(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    failed, text, found = await _call(mcp_client, "list_tables", {"schema": "dbo"})
+    assert not failed, text
+    listed = {t["name"]: t for t in found["tables"]}
+    assert listed["TopOrders"]["type"] == "table function"
+    assert listed["TopOrders"]["parameters"] == [
+        {"name": "@CustomerID", "type": "int"},
+        {"name": "@Limit", "type": "int"},
+    ]
+    assert "\ndbo.TopOrders (table function: @CustomerID int, @Limit int)\n" in text, text
+    assert ("SecretRows" in listed) is (azsql_principal != READER)
+    failed, text, found = await _call(mcp_client, "describe_table", {"table": "dbo.TopOrders"})
+    assert not failed, text
+    assert found["type"] == "table function"
+    assert [(c["name"], c["type"]) for c in found["columns"]] == [
+        ("SalesOrderID", "int"),
+        ("TotalDue", "money"),
+        ("Rank", "int"),
+    ]
+    assert "Read it as SELECT * FROM dbo.TopOrders(@CustomerID, @Limit)" in text, text
+
+
+async def test_read_data_runs_a_multi_statement_function(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    failed, text, read = await _call(
+        mcp_client,
+        "read_data",
+        {
+            "query": "SELECT * FROM dbo.TopOrders(@CustomerID, @Limit)",
+            "params": {"CustomerID": 3, "Limit": 1},
+        },
+    )
+    assert not failed, text
+    assert [c["name"] for c in read["columns"]] == ["SalesOrderID", "TotalDue", "Rank"], read
+    assert len(read["rows"]) == 1 and read["rows"][0][2] == 1, read
+    failed, text, _ = await _call(
+        mcp_client, "read_data", {"query": "SELECT * FROM dbo.SecretRows()"}
+    )
+    assert failed is (azsql_principal == READER), text
