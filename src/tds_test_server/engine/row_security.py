@@ -21,7 +21,7 @@ from . import errors
 from .batches import Statement, tokenize
 from .ddl_parse import ColumnDef
 from .inline_functions import parse_inline_function
-from .module_headers import is_create_procedure
+from .module_headers import ProcParam, is_create_procedure
 from .session_state import _NONAME, _now_text
 from .sql_types import TYPE_IDS, storage
 from .sqltext import split_top_level
@@ -44,10 +44,7 @@ class RowSecurity(UserProcedures):
 
     def _create_function(self, stmt: Statement) -> None:
         parts, params, body = parse_inline_function(stmt)
-        schema, name = self._resolve(parts)
-        schema_id = self.catalog.schema_id(schema)
-        if schema_id is None:
-            raise errors.schema_missing(schema)
+        schema, name, schema_id = self._resolve_new(parts)
         first, second = stmt.words(2)
         alter, create = first == "ALTER" or second == "OR", first == "CREATE"
         object_id = self._function_object(
@@ -60,12 +57,7 @@ class RowSecurity(UserProcedures):
             create=create,
             replaced=("__azsql_parameters", "__azsql_columns"),
         )
-        for i, p in enumerate(params, start=1):
-            sizes = storage(p.type)
-            self.conn.execute(
-                "INSERT INTO __azsql_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (object_id, i, p.name, p.type_name, TYPE_IDS.get(p.type.name, 0), *sizes),
-            )
+        self._function_parameters(object_id, params)
         # a body that cannot run fails now; its result columns go to sys.columns, as a
         # view's do (SQL Server lists an inline function's columns there)
         q = self.engine.translator.translate(body, self.database)
@@ -83,6 +75,15 @@ class RowSecurity(UserProcedures):
             ctype = (typed[i].type if typed else None) or ColumnType("nvarchar", -1)
             self._insert_column(
                 object_id, i + 1, ColumnDef(column[0], ctype, ctype.nullable), set()
+            )
+
+    def _function_parameters(self, object_id: int, params: list[ProcParam]) -> None:
+        """A table-valued function's sys.parameters rows, from parameter_id 1 (it has no
+        return value, parameter_id 0, as a scalar function has)."""
+        for i, p in enumerate(params, start=1):
+            self.conn.execute(
+                "INSERT INTO __azsql_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (object_id, i, p.name, p.type_name, TYPE_IDS.get(p.type.name, 0), *storage(p.type)),
             )
 
     def _function_object(
@@ -132,10 +133,7 @@ class RowSecurity(UserProcedures):
         ts = Tokens(stmt)
         for expected in ("CREATE", "SECURITY", "POLICY"):
             ts.expect(expected)
-        schema, name = self._resolve(ts.multipart())
-        schema_id = self.catalog.schema_id(schema)
-        if schema_id is None:
-            raise errors.schema_missing(schema)
+        schema, name, schema_id = self._resolve_new(ts.multipart())
         if self.catalog.resolve_object_id(f"[{schema}].[{name}]") is not None:
             raise errors.object_exists(name)
         predicates: list[tuple[int, str, str]] = []

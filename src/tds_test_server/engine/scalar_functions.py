@@ -174,10 +174,7 @@ class ScalarFunctions(Triggers):
     # -- DDL
     def _create_scalar(self, stmt: Statement) -> None:
         fn = parse_function(stmt)
-        schema, name = self._resolve(fn.parts)
-        schema_id = self.catalog.schema_id(schema)
-        if schema_id is None:
-            raise errors.schema_missing(schema)
+        schema, name, schema_id = self._resolve_new(fn.parts)
         self._check_body(fn.body)
         object_id = self._function_object(
             stmt,

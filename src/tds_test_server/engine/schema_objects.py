@@ -88,6 +88,15 @@ class SchemaObjects(Statements):
         schema = parts[-2] if len(parts) > 1 and parts[-2] else DEFAULT_SCHEMA
         return schema, name
 
+    def _resolve_new(self, parts: list[str]) -> tuple[str, str, int]:
+        """The schema, name and schema_id of a module CREATE names (a procedure, a
+        function, a security policy): 2760 when the schema does not exist."""
+        schema, name = self._resolve(parts)
+        schema_id = self.catalog.schema_id(schema)
+        if schema_id is None:
+            raise errors.schema_missing(schema)
+        return schema, name, schema_id
+
     def _create_temp_table(self, name: str, ddl: CreateTable, variable: str = "") -> None:
         """CREATE TABLE #t, or the temporary table of the table variable `variable`
         (table_variables.py)."""

@@ -42,7 +42,6 @@ from .ddl_parse import parse_create_table
 from .module_headers import ProcParam, is_create_procedure, module_header, parameter_list
 from .scalar_functions import ScalarFunctions
 from .session_state import Variable
-from .sql_types import TYPE_IDS, storage
 from .sqltext import split_top_level
 from .table_variables import declare_table
 from .temp_tables import drop_made_since
@@ -204,10 +203,7 @@ class TableFunctions(ScalarFunctions):
 
     def _create_table_function(self, stmt: Statement) -> None:
         fn = parse_table_function(stmt)
-        schema, name = self._resolve(fn.parts)
-        schema_id = self.catalog.schema_id(schema)
-        if schema_id is None:
-            raise errors.schema_missing(schema)
+        schema, name, schema_id = self._resolve_new(fn.parts)
         ddl = parse_create_table(_as_create_table(fn.columns))
         object_id = self._function_object(
             stmt,
@@ -219,11 +215,7 @@ class TableFunctions(ScalarFunctions):
             create=fn.create,
             replaced=("__azsql_parameters", "__azsql_columns"),
         )
-        for i, p in enumerate(fn.params, start=1):
-            self.conn.execute(
-                "INSERT INTO __azsql_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (object_id, i, p.name, p.type_name, TYPE_IDS.get(p.type.name, 0), *storage(p.type)),
-            )
+        self._function_parameters(object_id, fn.params)
         keys = {c.casefold() for k in ddl.constraints if k.kind == "PK" for c, _ in k.columns}
         for i, column in enumerate(ddl.columns, start=1):
             self._insert_column(object_id, i, column, keys)

@@ -150,10 +150,7 @@ class UserProcedures(Procedures):
     def _create_procedure(self, stmt: Statement) -> None:
         proc = parse_procedure(stmt)
         check_procedure_body(self.engine.split(proc.body) if proc.body.strip() else [])
-        schema, name = self._resolve(proc.parts)
-        schema_id = self.catalog.schema_id(schema)
-        if schema_id is None:
-            raise errors.schema_missing(schema)
+        schema, name, schema_id = self._resolve_new(proc.parts)
         seen: set[str] = set()
         for p in proc.params:
             if p.name.casefold() in seen:
