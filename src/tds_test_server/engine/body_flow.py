@@ -68,6 +68,26 @@ Node = Statement | Block | If | While | TryCatch | Return | Jump
 Walk = Callable[[Node], Iterator[Result]]
 
 
+def leaves(node: Node) -> Iterator[Statement | Return | Jump]:
+    """A body's plain statements, RETURNs, BREAKs and CONTINUEs in the order they are
+    written, through its blocks, IFs, WHILEs and TRY...CATCHes: what a check of every
+    statement of a body walks."""
+    if isinstance(node, Block):
+        for child in node.nodes:
+            yield from leaves(child)
+    elif isinstance(node, If):
+        yield from leaves(node.then)
+        if node.otherwise is not None:
+            yield from leaves(node.otherwise)
+    elif isinstance(node, While):
+        yield from leaves(node.body)
+    elif isinstance(node, TryCatch):
+        yield from leaves(node.body)
+        yield from leaves(node.handler)
+    else:
+        yield node
+
+
 class Break(Exception):
     """BREAK: the innermost WHILE ends."""
 

@@ -27,7 +27,7 @@ from ..principals import object_denied
 from ..results import ColumnType, Result, SessionInfo, TdsError
 from . import errors, functions
 from .batches import Statement, tokenize, word
-from .body_flow import Block, If, Node, Return, While, condition_test, parse_body, run_flow
+from .body_flow import Block, If, Node, Return, While, condition_test, leaves, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA, ObjectRow
 from .inline_functions import in_function_body
 from .module_headers import ProcParam, is_create_procedure, module_header, parameter_list
@@ -126,22 +126,16 @@ def _first_word(node: Node) -> str:
 def _check_statements(node: Node) -> None:
     """Msg 443 for a statement with a side effect; only DECLARE, SET and SELECT are
     modelled among the others."""
-    if isinstance(node, Block):
-        for child in node.nodes:
-            _check_statements(child)
-    elif isinstance(node, If | While):
-        branches = [node.then, node.otherwise] if isinstance(node, If) else [node.body]
-        for branch in branches:
-            if branch is not None:
-                _check_statements(branch)
-    elif isinstance(node, Statement):
-        head = node.words(1)[0]
+    for leaf in leaves(node):
+        if not isinstance(leaf, Statement):
+            continue
+        head = leaf.words(1)[0]
         if head in _SIDE_EFFECTS:
             raise TdsError(
                 443, f"Invalid use of a side-effecting operator '{head}' within a function."
             )
         if head not in ("DECLARE", "SET", "SELECT"):
-            raise errors.unsupported(f"'{node.tokens[0].text}' in a function's body")
+            raise errors.unsupported(f"'{leaf.tokens[0].text}' in a function's body")
 
 
 class ScalarFunctions(Triggers):
@@ -214,22 +208,16 @@ class ScalarFunctions(Triggers):
 
     def _check_body(self, node: Node) -> None:
         """Msg 444 for a SELECT in the body that would return rows."""
-        if isinstance(node, Block):
-            for child in node.nodes:
-                self._check_body(child)
-        elif isinstance(node, If | While):
-            branches = [node.then, node.otherwise] if isinstance(node, If) else [node.body]
-            for branch in branches:
-                if branch is not None:
-                    self._check_body(branch)
-        elif (
-            isinstance(node, Statement)
-            and node.words(1)[0] == "SELECT"
-            and not self.engine.translator.translate(node.text, self.database).assign
-        ):
-            raise TdsError(
-                444, "Select statements included within a function cannot return data to a client."
-            )
+        for leaf in leaves(node):
+            if (
+                isinstance(leaf, Statement)
+                and leaf.words(1)[0] == "SELECT"
+                and not self.engine.translator.translate(leaf.text, self.database).assign
+            ):
+                raise TdsError(
+                    444,
+                    "Select statements included within a function cannot return data to a client.",
+                )
 
     def _dropped_scalar(self, stmt: Statement) -> ObjectRow | None:
         ts = Tokens(stmt)

@@ -36,7 +36,7 @@ from ..results import Result, TdsError
 from . import errors
 from .batch_flow import holds
 from .batches import Statement, statement_tokens, tokenize, word
-from .body_flow import Block, If, Node, Return, While, parse_body, run_flow
+from .body_flow import Block, Node, Return, leaves, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA
 from .ddl_parse import parse_create_table
 from .module_headers import ProcParam, is_create_procedure, module_header, parameter_list
@@ -120,29 +120,23 @@ def parse_table_function(stmt: Statement) -> TableFunction:
 def _check_statements(node: Node) -> None:
     """Msg 443 for a statement that would change the database; 40517 for one not
     modelled in a function's body."""
-    if isinstance(node, Block):
-        for child in node.nodes:
-            _check_statements(child)
-    elif isinstance(node, If | While):
-        branches = [node.then, node.otherwise] if isinstance(node, If) else [node.body]
-        for branch in branches:
-            if branch is not None:
-                _check_statements(branch)
-    elif isinstance(node, Return) and node.value.strip():
-        raise TdsError(
-            178, "A RETURN statement with a return value cannot be used in this context."
-        )
-    elif isinstance(node, Statement):
-        first = node.words(1)[0]
+    for leaf in leaves(node):
+        if isinstance(leaf, Return) and leaf.value.strip():
+            raise TdsError(
+                178, "A RETURN statement with a return value cannot be used in this context."
+            )
+        if not isinstance(leaf, Statement):
+            continue
+        first = leaf.words(1)[0]
         if first not in _ALLOWED and first not in _SIDE_EFFECTS:
-            raise errors.unsupported(f"'{node.tokens[0].text}' in a function's body")
-        at = _verb(node)  # after WITH's common table expressions
-        head = word(node.tokens[at]) if at < len(node.tokens) else None
-        if head in _SIDE_EFFECTS or (head in _CHANGES and not _changes_variable(node, at)):
+            raise errors.unsupported(f"'{leaf.tokens[0].text}' in a function's body")
+        at = _verb(leaf)  # after WITH's common table expressions
+        head = word(leaf.tokens[at]) if at < len(leaf.tokens) else None
+        if head in _SIDE_EFFECTS or (head in _CHANGES and not _changes_variable(leaf, at)):
             raise TdsError(
                 443, f"Invalid use of a side-effecting operator '{head}' within a function."
             )
-        if head == "SELECT" and not _assigns(node, at):
+        if head == "SELECT" and not _assigns(leaf, at):
             raise TdsError(
                 444, "Select statements included within a function cannot return data to a client."
             )
