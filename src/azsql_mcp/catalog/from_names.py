@@ -4,13 +4,21 @@ multi-part identifier "c.Foo" could not be bound.') or 209 ("Ambiguous column na
 would otherwise guess at or look up again with list_tables or describe_table.
 
 Read from the statement alone, with sqlglot's T-SQL parser, after the error only: no
-catalog query. Every FROM and JOIN of the statement is listed, those of its subqueries
-and CTEs too (SQL Server's text does not say in which the name stands), in the order
-the parser walks them. A derived table, VALUES, APPLY, PIVOT or table function is named
-by its alias alone, as "(...) AS d"; one without an alias, which no column can be
-qualified with, is left out. Only regular identifiers are named (names.is_regular): the
-text is outside the untrusted-data fence, so a statement naming anything else gets the
-rule without the names.
+catalog query. The parser is sqlglot's own, not the guard's (db/ is no public API): a
+statement only the guard's reads (XMLNAMESPACES, graph MATCH, CONTAINS ... LANGUAGE, JSON
+functions' RETURNING) does not parse here, and gets SQL Server's text alone.
+
+Every FROM and JOIN of the statement is listed, those of its subqueries and CTEs too
+(SQL Server's text does not say in which the name stands), in the order the parser
+walks them. A derived table, VALUES, APPLY, PIVOT or table function is named by its
+alias alone, as "(...) AS d"; one without an alias, which no column can be qualified
+with, is left out. Only regular identifiers are named (names.is_regular): the text is
+outside the untrusted-data fence, so a statement naming anything else gets the rule
+without the names.
+
+The causes are "MSSQLSERVER_4104"'s: a qualifier that is no table or alias of the query,
+or a table's name where the table was given an alias (then only the alias names it).
+No Microsoft page on 209 was found; its text is as SQL Server words it.
 """
 
 from __future__ import annotations
