@@ -16,7 +16,7 @@ from fastmcp import Client
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from azsql_mcp.testing.pytest_plugin import PRIVILEGED
+from azsql_mcp.testing.pytest_plugin import PRIVILEGED, READER
 
 CLI = "import sys; from azsql_mcp.core.cli import main; sys.exit(main())"
 
@@ -155,6 +155,70 @@ async def test_a_misspelt_table_gets_the_nearest_names_the_login_can_see(
 async def test_a_name_near_nothing_gets_no_guess(mcp_client, args):
     text = await error_text(mcp_client, "read_data", args)
     assert "Invalid " in text and "Did you mean" not in text, text
+
+
+JOIN = (
+    " FROM SalesLT.Customer AS cu JOIN SalesLT.SalesOrderHeader AS soh"
+    " ON cu.CustomerID = soh.CustomerID"
+)
+READS_FROM = " The statement reads from SalesLT.Customer AS cu and SalesLT.SalesOrderHeader AS soh:"
+
+
+# read_data as the least-privileged reader (the names come from the statement, not the
+# catalog); explain_query needs SHOWPLAN, which the reader lacks (error 262 first)
+@pytest.mark.parametrize(
+    ("tool", "azsql_principal"),
+    [("read_data", READER), ("explain_query", PRIVILEGED)],
+    indirect=["azsql_principal"],
+)
+@pytest.mark.parametrize(
+    ("query", "said", "rule", "number"),
+    [
+        (  # an alias the statement never defined
+            f"SELECT c.CompanyName{JOIN}",
+            'The multi-part identifier "c.CompanyName" could not be bound.',
+            " qualify a column with the alias its table goes by (a table given an alias is"
+            " known by the alias alone).",
+            4104,
+        ),
+        (  # a column of both tables, unqualified
+            f"SELECT CustomerID{JOIN}",
+            "Ambiguous column name 'CustomerID'.",
+            " qualify the column with the alias of the table it should come from.",
+            209,
+        ),
+    ],
+)
+async def test_an_unbound_or_ambiguous_column_gets_the_statement_s_tables_and_aliases(
+    mcp_client, statements_read, tool, query, said, rule, number
+):
+    text = await error_text(mcp_client, tool, {"query": query})
+    assert text == f"{said}{READS_FROM}{rule} (SQL Server error {number})", text
+    # no catalog round trip for it: at most the statement itself was read
+    assert not [sent for sent in statements_read if sent != query], statements_read
+
+
+@pytest.mark.parametrize(
+    ("query", "hint"),
+    [
+        # a name that is no regular identifier: the rule without the names
+        (
+            "SELECT c.CompanyName FROM SalesLT.Customer AS [the customer]",
+            " Qualify a column with the alias its table goes by (a table given an alias is"
+            " known by the alias alone).",
+        ),
+        # a subquery's FROM is named too; the derived table by its alias alone
+        (
+            "SELECT s.CustomerID FROM (SELECT CustomerID FROM SalesLT.Customer) AS d",
+            " The statement reads from (...) AS d and SalesLT.Customer: qualify a column with"
+            " the alias its table goes by, or the table's name where it has none (a table"
+            " given an alias is known by the alias alone).",
+        ),
+    ],
+)
+async def test_an_unbound_column_s_hint_names_only_regular_identifiers(mcp_client, query, hint):
+    text = await error_text(mcp_client, "read_data", {"query": query})
+    assert text.endswith(f" could not be bound.{hint} (SQL Server error 4104)"), text
 
 
 @pytest.mark.usefixtures("privileged_only")
