@@ -7,6 +7,7 @@ of a SQL Server table: naming it is 207 "Invalid column name 'rowid'."."""
 from __future__ import annotations
 
 import itertools
+import re
 from contextlib import closing
 
 import pyodbc
@@ -127,6 +128,29 @@ def test_a_column_its_table_lacks_is_207_when_the_name_before_it_binds(
     # "Invalid column name": the table or alias is there; the column is not
     missing = r"Invalid column name 'CompanyNam'.*\(207\)"
     with sample_cursor as cur, pytest.raises(pyodbc.Error, match=missing):
+        cur.execute(sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "written"),
+    [
+        ("SELECT Customer.CustomerID FROM SalesLT.Customer AS cu", "Customer.CustomerID"),
+        (
+            "SELECT SalesLT.Customer.CompanyNam FROM SalesLT.Customer AS cu",
+            "SalesLT.Customer.CompanyNam",
+        ),
+        (
+            "SELECT cu.CustomerID FROM SalesLT.Customer AS cu WHERE Customer.CustomerID > 1",
+            "Customer.CustomerID",
+        ),
+    ],
+)
+def test_a_table_given_an_alias_is_no_longer_known_by_its_name(
+    sample_cursor: closing[pyodbc.Cursor], sql: str, written: str
+) -> None:
+    # "MSSQLSERVER_4104": once a table has an alias, only the alias qualifies its columns
+    unbound = rf'The multi-part identifier "{re.escape(written)}" could not be bound.*\(4104\)'
+    with sample_cursor as cur, pytest.raises(pyodbc.Error, match=unbound):
         cur.execute(sql)
 
 

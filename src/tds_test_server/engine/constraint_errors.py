@@ -33,12 +33,17 @@ def _key_kind(is_primary_key: object, is_unique_constraint: object) -> str:
 
 
 def _qualifiers(q: Query | None) -> frozenset[str]:
-    """The names a column may be read through in `q`: its tables' names and aliases,
-    derived tables' and CTEs' aliases (case folded)."""
+    """The names a column may be read through in `q`: each table's alias, or its name
+    where it has none (then the alias alone names it: "MSSQLSERVER_4104"), derived
+    tables' and CTEs' aliases (case folded)."""
     if q is None:
         return frozenset()
     found = {t.alias_or_name.casefold() for t in q.nodes(exp.Table)}
-    found.update(t.name.casefold() for t in q.nodes(exp.Table) if t.alias)
+    # a table named with its schema (SQLite's error then gives its SQLite name)
+    unaliased = {
+        ".".join(p.name for p in t.parts).casefold() for t in q.nodes(exp.Table) if not t.alias
+    }
+    found.update(key for key, written in q.names.items() if written.casefold() in unaliased)
     found.update(a.name.casefold() for a in q.nodes(exp.TableAlias) if a.name)
     return frozenset(found)
 

@@ -416,9 +416,10 @@ def from_sqlite(
     qualifiers: frozenset[str] = frozenset(),
 ) -> TdsError:
     """Map a SQLite error that needs no catalog lookups; the rest become 50000.
-    `qualifiers`: the statement's table names and aliases, case folded; a column read
-    through one of them that it lacks is 207 ("Invalid column name 'x'."), where one
-    through any other name is 4104 (the name binds to nothing)."""
+    `qualifiers`: the names the statement's tables go by (an alias, else the table's
+    name), case folded; a column read through one of them that it lacks is 207 ("Invalid
+    column name 'x'."), where one through any other name is 4104 (the name binds to
+    nothing)."""
     text = str(exc)
     code = getattr(exc, "sqlite_errorcode", None)
     if code == 517:  # SQLITE_BUSY_SNAPSHOT: a read-then-write transaction lost the race
@@ -430,7 +431,7 @@ def from_sqlite(
         return invalid_object(names.get(name.casefold(), name))
     if m := _NO_SUCH_COLUMN.search(text):
         qualifier, _, column = m.group(1).rpartition(".")
-        if qualifier.casefold() in qualifiers or qualifier.casefold() in names:
+        if qualifier.casefold() in qualifiers:
             return invalid_column(column)
         return invalid_column(m.group(1))
     if m := _NO_SUCH_FUNCTION.search(text):
