@@ -226,21 +226,18 @@ class RowSecurity(UserProcedures):
             if if_exists:
                 return
             what = "function" if kind == "IF" else "security policy"
-            raise TdsError(
-                3701,
-                f"Cannot drop the {what} '{name}', because it does not exist or you do not"
-                " have permission.",
-            )
+            raise errors.cannot_drop(what, name)
         if kind == "IF":
             used = self.conn.execute(
-                "SELECT 1 FROM __azsql_security_predicates WHERE predicate_definition LIKE ?",
+                "SELECT o.name FROM __azsql_security_predicates p JOIN __azsql_objects o"
+                " ON o.object_id = p.object_id WHERE p.predicate_definition LIKE ?",
                 (f"%{name}%",),
             ).fetchone()
             if used:
                 raise TdsError(
                     3729,
                     f"Cannot DROP FUNCTION '{schema}.{name}' because it is being referenced by"
-                    " a security policy.",
+                    f" object '{used[0]}'.",
                 )
         assert oid is not None
         for table in ("__azsql_parameters", "__azsql_security_predicates", "__azsql_columns"):
