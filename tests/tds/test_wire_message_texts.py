@@ -1,5 +1,5 @@
 """Errors whose number, severity or text the test server had from memory, checked against
-Microsoft's lists ("Database engine events and errors", 0-999 to 3000-3999: sys.messages'
+Microsoft's lists ("Database engine events and errors", 0-999 to 8000-8999: sys.messages'
 templates) and asserted through both ODBC drivers: the number, the severity and the
 message read by ERROR_NUMBER(), ERROR_SEVERITY() and ERROR_MESSAGE() in a CATCH around
 EXEC (which catches a compile error of the inner batch too)."""
@@ -116,3 +116,14 @@ def test_a_valued_return_in_a_table_function_is_178(cursor: closing[pyodbc.Curso
         assert _caught(
             cur, f"CREATE FUNCTION dbo.{name}() RETURNS @t TABLE (a int) AS BEGIN RETURN 1 END"
         ) == (178, 15, "A RETURN statement with a return value cannot be used in this context.")
+
+
+def test_an_over_long_session_context_key_is_8152_with_its_one_text(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    with cursor as cur:
+        assert _caught(cur, f"EXEC sp_set_session_context N'{'k' * 129}', 1") == (
+            8152,
+            16,
+            "String or binary data would be truncated.",
+        )
