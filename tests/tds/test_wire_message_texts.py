@@ -1,5 +1,5 @@
 """Errors whose number, severity or text the test server had from memory, checked against
-Microsoft's lists ("Database engine events and errors", 0-999 to 8000-8999: sys.messages'
+Microsoft's lists ("Database engine events and errors", 0-999 to 15000-15999: sys.messages'
 templates) and asserted through both ODBC drivers: the number, the severity and the
 message read by ERROR_NUMBER(), ERROR_SEVERITY() and ERROR_MESSAGE() in a CATCH around
 EXEC (which catches a compile error of the inner batch too)."""
@@ -126,4 +126,15 @@ def test_an_over_long_session_context_key_is_8152_with_its_one_text(
             8152,
             16,
             "String or binary data would be truncated.",
+        )
+
+
+def test_an_extended_property_without_a_name_is_15600_at_severity_15(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    with cursor as cur:
+        assert _caught(cur, "EXEC sp_addextendedproperty @value = N'x'") == (
+            15600,
+            15,
+            "An invalid parameter or option was specified for procedure 'sp_addextendedproperty'.",
         )

@@ -535,7 +535,9 @@ class Procedures(SelectInto):
         name = args.get("@name")
         if not name:
             raise TdsError(
-                15600, f"An invalid parameter or option was specified for procedure '{proc}'."
+                15600,
+                f"An invalid parameter or option was specified for procedure '{proc}'.",
+                severity=15,
             )
         levels = [
             (str(args.get(f"@level{i}type") or "").upper(), args.get(f"@level{i}name"))
