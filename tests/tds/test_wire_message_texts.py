@@ -138,3 +138,29 @@ def test_an_extended_property_without_a_name_is_15600_at_severity_15(
             15,
             "An invalid parameter or option was specified for procedure 'sp_addextendedproperty'.",
         )
+
+
+def test_a_security_predicate_with_the_wrong_argument_count_is_313_or_8144(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    """33262 is "A %S_MSG predicate for the same operation has already been defined on
+    table ..." in Microsoft's 31000-41399 list; a predicate binds as a function call."""
+    fn, table = _name("fn_pred"), _name("Secured")
+    with cursor as cur:
+        cur.execute(f"CREATE TABLE dbo.{table} (a int, b int)")
+        cur.execute(
+            f"CREATE FUNCTION dbo.{fn}(@a int, @b int) RETURNS TABLE WITH SCHEMABINDING"
+            " AS RETURN SELECT 1 AS ok WHERE @a = @b"
+        )
+        policy = f"CREATE SECURITY POLICY dbo.p_{table} ADD FILTER PREDICATE dbo.{fn}({{args}})"
+        assert _caught(cur, policy.format(args="a") + f" ON dbo.{table}") == (
+            313,
+            16,
+            f"An insufficient number of arguments were supplied for the procedure or function"
+            f" dbo.{fn}.",
+        )
+        assert _caught(cur, policy.format(args="a, b, a") + f" ON dbo.{table}") == (
+            8144,
+            16,
+            f"Procedure or function dbo.{fn} has too many arguments specified.",
+        )

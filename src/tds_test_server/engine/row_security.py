@@ -189,11 +189,18 @@ class RowSecurity(UserProcedures):
             "SELECT definition FROM __azsql_objects WHERE object_id = ?", (oid,)
         ).fetchone()[0]
         _, params, body = parse_inline_function(Statement(definition, tokenize(definition), 1))
-        if len(params) != len(arguments):
+        # a predicate binds as a call of its function: too few arguments are 313, too many
+        # 8144 (33262, which this raised before, is another message in Microsoft's list)
+        written = ".".join(function)
+        if len(arguments) < len(params):
             raise TdsError(
-                33262,
-                f"The number of arguments of the predicate function '{name}' does not match"
-                " its parameters.",
+                313,
+                "An insufficient number of arguments were supplied for the procedure or function"
+                f" {written}.",
+            )
+        if len(arguments) > len(params):
+            raise TdsError(
+                8144, f"Procedure or function {written} has too many arguments specified."
             )
         columns = {p.name[1:].casefold(): arg for p, arg in zip(params, arguments, strict=True)}
         out: list[str] = []
