@@ -523,7 +523,7 @@ class Principal:
                 3701,
                 f"Cannot drop the {kind.lower()} '{name}', because it does not exist or you do"
                 " not have permission.",
-                severity=14,
+                severity=11,
             )
         raise TdsError(
             1088,

@@ -73,8 +73,13 @@ def test_policy_catalog_state_and_drop_rules(server: ThreadedTdsServer) -> None:
             ("fn_tenant", "SQL_INLINE_TABLE_VALUED_FUNCTION"),
             ("TenantFilter", "SECURITY_POLICY"),
         ]
-        with pytest.raises(pyodbc.Error, match=r"\(3729\)"):
+        with pytest.raises(pyodbc.Error) as used:
             cnxn.execute("DROP FUNCTION Sec.fn_tenant")
+        # "Cannot %ls '%.*ls' because it is being referenced by object '%.*ls'." (3729)
+        assert (
+            "Cannot DROP FUNCTION 'Sec.fn_tenant' because it is being referenced by object"
+            " 'TenantFilter'. (3729)" in str(used.value)
+        )
         cnxn.execute("DROP SECURITY POLICY Sec.TenantFilter")
         assert cnxn.execute("SELECT COUNT(*) FROM Sec.Orders").fetchone()[0] == 4
         cnxn.execute(

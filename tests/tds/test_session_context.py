@@ -80,7 +80,10 @@ def test_null_frees_a_key_and_reset_clears_read_only_keys(session: EngineSession
 def test_sizes_are_checked(session: EngineSession) -> None:
     with pytest.raises(TdsError) as key:
         rows(session, f"EXEC sp_set_session_context '{'k' * 129}', 1")
-    assert key.value.number == 8152
+    assert (key.value.number, key.value.message) == (
+        8152,
+        "String or binary data would be truncated.",
+    )
     with pytest.raises(TdsError) as value:
         rows(session, f"EXEC sp_set_session_context 'k', N'{'v' * 4001}'")
     assert value.value.number == 8152

@@ -38,7 +38,7 @@ def test_strings_that_convert(text: str, target: str, expected: object) -> None:
         ("1e3", "decimal", 8114, "Error converting data type varchar to numeric."),
         ("12,5", "int", 245, "the varchar value '12,5' to data type int."),
         ("70000", "smallint", 244, "overflowed an INT2 column. Use a larger integer column."),
-        ("abc", "smallmoney", 293, "Cannot convert a char value to smallmoney."),
+        ("abc", "smallmoney", 293, "Cannot convert char value to smallmoney."),
         ("1.234,56", "money", 235, "Cannot convert a char value to money."),
         ("99999999999999999999", "bigint", 8114, "varchar to bigint."),
     ],

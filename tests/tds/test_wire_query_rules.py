@@ -49,13 +49,13 @@ _8120 = "is invalid in the {clause} because it is not contained in either an agg
         ),
         (
             "SELECT region FROM dbo.{t} GROUP BY region HAVING qty > 1",
-            8120,
+            8121,
             "Column 'dbo.{t}.qty' " + _8120.format(clause="HAVING clause"),
         ),
         (
             "SELECT region, SUM(qty) FROM dbo.{t} GROUP BY region ORDER BY product",
-            8120,
-            "Column 'dbo.{t}.product' " + _8120.format(clause="ORDER BY clause"),
+            8127,
+            'Column "dbo.{t}.product" ' + _8120.format(clause="ORDER BY clause"),
         ),
         (
             "SELECT region, COUNT(*) FROM dbo.{t} GROUP BY 1",

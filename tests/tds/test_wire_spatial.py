@@ -219,9 +219,26 @@ def test_the_server_describes_the_first_result_set(
                 "SELECT @a",
                 "@a int, @A bigint",
             ).fetchall()
-        for tsql, number in (("SELECT * FROM #nowhere", 11525), ("EXEC ('SELECT 1')", 11514)):
-            with pytest.raises(pyodbc.Error, match=f"\\({number}\\)"):
+        # 11525, 11513: the texts of Microsoft's 11000-12999 message list
+        for tsql, number, text in (
+            (
+                "CREATE TABLE #t (a int); SELECT a FROM #t",
+                11525,
+                "The metadata could not be determined because statement 'CREATE TABLE #t (a int)'"
+                " uses a temp table. Metadata discovery only supports temp tables when analyzing"
+                " a single-statement batch.",
+            ),
+            (
+                "EXEC ('SELECT 1')",
+                11513,
+                "The metadata could not be determined because statement 'EXEC ('SELECT 1')'"
+                " contains dynamic SQL. Consider using the WITH RESULT SETS clause to explicitly"
+                " describe the result set.",
+            ),
+        ):
+            with pytest.raises(pyodbc.Error) as refused:
                 cnxn.execute("EXEC sys.sp_describe_first_result_set @tsql = ?", tsql).fetchall()
+            assert f"{text} ({number})" in str(refused.value)
 
 
 def test_a_parameter_used_twice_is_declared_once(

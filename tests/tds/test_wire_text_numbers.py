@@ -65,6 +65,11 @@ def test_what_a_string_converts_to(cursor: closing[pyodbc.Cursor]) -> None:
             "Cannot convert a char value to money. The char value has incorrect syntax.",
         ),
         (
+            "CAST('abc' AS smallmoney)",
+            293,
+            "Cannot convert char value to smallmoney. The char value has incorrect syntax.",
+        ),
+        (
             "'1e3' / 2",
             245,
             "Conversion failed when converting the varchar value '1e3' to data type int.",

@@ -637,7 +637,7 @@ class Ddl(SchemaObjects):
                 return
             raise errors.cannot_drop("schema", name)
         if sid <= 4:
-            raise TdsError(3729, f"Cannot drop schema '{name}' because it is a system schema.")
+            raise TdsError(3708, f"Cannot drop the schema '{name}' because it is a system schema.")
         used = self.conn.execute(
             "SELECT name FROM __azsql_objects WHERE schema_id = ? LIMIT 1", (sid,)
         ).fetchone()

@@ -491,7 +491,9 @@ class Procedures(SelectInto):
     def _describe_first_result(self, tsql: Any, declared_text: Any) -> ResultSet:
         """sp_describe_first_result_set: the columns of the batch's first result set, from
         compiling its first statement that returns rows (run under FMTONLY: no rows).
-        A temporary table or dynamic SQL fails it, as on SQL Server."""
+        Dynamic SQL fails it (11513), and so does a temporary table (11525), in the words of
+        Microsoft's 11000-12999 message list; 11525's text says a single-statement batch may
+        read one, which this server does not model (docs/test-server-limits.md)."""
         columns = [ResultColumn(n, t) for n, t in _FIRST_RESULT_COLUMNS]
         if not isinstance(tsql, str):
             raise TdsError(
@@ -506,7 +508,7 @@ class Procedures(SelectInto):
             head = (word(stmt.tokens[0]) or "").upper()
             if head in ("EXEC", "EXECUTE") or "sp_executesql" in stmt.text.lower():
                 raise TdsError(
-                    11514,
+                    11513,
                     f"The metadata could not be determined because statement '{stmt.text}'"
                     " contains dynamic SQL. Consider using the WITH RESULT SETS clause to"
                     " explicitly describe the result set.",
@@ -515,7 +517,8 @@ class Procedures(SelectInto):
                 raise TdsError(
                     11525,
                     f"The metadata could not be determined because statement '{stmt.text}'"
-                    " uses a temp table.",
+                    " uses a temp table. Metadata discovery only supports temp tables when"
+                    " analyzing a single-statement batch.",
                 )
             if head not in ("SELECT", "WITH"):
                 continue
@@ -535,7 +538,9 @@ class Procedures(SelectInto):
         name = args.get("@name")
         if not name:
             raise TdsError(
-                15600, f"An invalid parameter or option was specified for procedure '{proc}'."
+                15600,
+                f"An invalid parameter or option was specified for procedure '{proc}'.",
+                severity=15,
             )
         levels = [
             (str(args.get(f"@level{i}type") or "").upper(), args.get(f"@level{i}name"))

@@ -1,11 +1,13 @@
 """Rules SQL Server's binding applies to a query and SQLite does not, checked on the
 statement as written (before the engine's rewrites):
 
-- 8120: in a query that groups (GROUP BY, or an aggregate in its select list, HAVING
-  or ORDER BY), a column of its own FROM clause outside an aggregate and not among the GROUP
-  BY expressions, in the select list, HAVING or ORDER BY ("Column 'dbo.t.b' is invalid
-  in the select list because it is not contained in either an aggregate function or the
-  GROUP BY clause."). SQLite takes such a column's value from some row of the group.
+- 8120, 8121, 8127: in a query that groups (GROUP BY, or an aggregate in its select list,
+  HAVING or ORDER BY), a column of its own FROM clause outside an aggregate and not among
+  the GROUP BY expressions, in the select list (8120, "Column 'dbo.t.b' is invalid in the
+  select list because it is not contained in either an aggregate function or the GROUP BY
+  clause."), HAVING (8121) or ORDER BY (8127, the name in double quotes), as Microsoft's
+  8000-8999 message list words each. SQLite takes such a column's value from some row of
+  the group.
 - 164: a constant in GROUP BY (`GROUP BY 1`, which SQLite reads as the first column).
 - An aggregate in WHERE (147), of an aggregate or a subquery (130); a window function in
   WHERE, GROUP BY or HAVING (4108).
@@ -36,6 +38,12 @@ from .temp_tables import table_named
 # aggregates sqlglot reads as plain calls
 _CALLED_AGGREGATES = frozenset({"STDEVP", "VAR", "VARP", "CHECKSUM_AGG", "PRODUCT"})
 _CLAUSES = {"expressions": "select list", "having": "HAVING clause", "order": "ORDER BY clause"}
+# each clause's error number and the quote around the column's name in its text
+_UNGROUPED = {
+    "select list": (8120, "'"),
+    "HAVING clause": (8121, "'"),
+    "ORDER BY clause": (8127, '"'),
+}
 
 
 def check_query_rules(tree: exp.Expression, catalog: Catalog) -> None:
@@ -418,10 +426,11 @@ def _check_node(node: exp.Expression, grouped: _Grouped, sources: _Sources, clau
     if isinstance(node, exp.Column):
         owner = sources.owner(node)
         if owner is not None and not node.is_star:
+            number, quote = _UNGROUPED[clause]
             raise TdsError(
-                8120,
-                f"Column '{owner}.{node.name}' is invalid in the {clause} because it is not"
-                " contained in either an aggregate function or the GROUP BY clause.",
+                number,
+                f"Column {quote}{owner}.{node.name}{quote} is invalid in the {clause} because"
+                " it is not contained in either an aggregate function or the GROUP BY clause.",
             )
         return
     for child in node.iter_expressions():

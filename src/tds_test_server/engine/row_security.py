@@ -189,11 +189,18 @@ class RowSecurity(UserProcedures):
             "SELECT definition FROM __azsql_objects WHERE object_id = ?", (oid,)
         ).fetchone()[0]
         _, params, body = parse_inline_function(Statement(definition, tokenize(definition), 1))
-        if len(params) != len(arguments):
+        # a predicate binds as a call of its function: too few arguments are 313, too many
+        # 8144 (33262, which this raised before, is another message in Microsoft's list)
+        written = ".".join(function)
+        if len(arguments) < len(params):
             raise TdsError(
-                33262,
-                f"The number of arguments of the predicate function '{name}' does not match"
-                " its parameters.",
+                313,
+                "An insufficient number of arguments were supplied for the procedure or function"
+                f" {written}.",
+            )
+        if len(arguments) > len(params):
+            raise TdsError(
+                8144, f"Procedure or function {written} has too many arguments specified."
             )
         columns = {p.name[1:].casefold(): arg for p, arg in zip(params, arguments, strict=True)}
         out: list[str] = []
@@ -226,21 +233,18 @@ class RowSecurity(UserProcedures):
             if if_exists:
                 return
             what = "function" if kind == "IF" else "security policy"
-            raise TdsError(
-                3701,
-                f"Cannot drop the {what} '{name}', because it does not exist or you do not"
-                " have permission.",
-            )
+            raise errors.cannot_drop(what, name)
         if kind == "IF":
             used = self.conn.execute(
-                "SELECT 1 FROM __azsql_security_predicates WHERE predicate_definition LIKE ?",
+                "SELECT o.name FROM __azsql_security_predicates p JOIN __azsql_objects o"
+                " ON o.object_id = p.object_id WHERE p.predicate_definition LIKE ?",
                 (f"%{name}%",),
             ).fetchone()
             if used:
                 raise TdsError(
                     3729,
                     f"Cannot DROP FUNCTION '{schema}.{name}' because it is being referenced by"
-                    " a security policy.",
+                    f" object '{used[0]}'.",
                 )
         assert oid is not None
         for table in ("__azsql_parameters", "__azsql_security_predicates", "__azsql_columns"):

@@ -414,8 +414,8 @@ class SchemaObjects(Statements):
                 raise TdsError(
                     1773,
                     f"Foreign key '{c.name}' has implicit reference to object"
-                    f" '{parent.display_name}' on which there is no primary key"
-                    " defined.",
+                    f" '{parent.display_name}' which does not have a primary key defined"
+                    " on it.",
                 )
             ref_cols = [
                 r[0]

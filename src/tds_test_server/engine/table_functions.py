@@ -123,7 +123,9 @@ def _check_statements(node: Node) -> None:
     for leaf in leaves(node):
         if isinstance(leaf, Return) and leaf.value.strip():
             raise TdsError(
-                178, "A RETURN statement with a return value cannot be used in this context."
+                178,
+                "A RETURN statement with a return value cannot be used in this context.",
+                severity=15,
             )
         if not isinstance(leaf, Statement):
             continue

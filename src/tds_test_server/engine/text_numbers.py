@@ -107,9 +107,12 @@ def _integer(text: str, bare: str, target: str, source: str) -> int:
 def _money(bare: str, target: str) -> Decimal:
     found = _MONEY.fullmatch(bare)
     if found is None or (found.group(1) and found.group(2)):
+        # sys.messages: 235 "Cannot convert a char value to money.", 293 "Cannot convert
+        # char value to smallmoney." (no article), each "The char value has incorrect syntax."
         raise TdsError(
             235 if target == "money" else 293,
-            f"Cannot convert a char value to {target}. The char value has incorrect syntax.",
+            f"Cannot convert {'a char' if target == 'money' else 'char'} value to {target}."
+            " The char value has incorrect syntax.",
             state=0,
         )
     sign, digits = found.group(1) or found.group(2), found.group(3).replace(",", "")

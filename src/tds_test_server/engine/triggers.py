@@ -224,6 +224,7 @@ class Triggers(RowSecurity):
                 2103,
                 f"Cannot create trigger '{'.'.join(d.parts)}' because its schema is different"
                 " from the schema of the target table or view.",
+                severity=15,
             )
         name = d.parts[-1]
         existing = self.catalog.resolve_object_id(f"[{table.schema}].[{name}]")
@@ -320,11 +321,7 @@ class Triggers(RowSecurity):
                 ):
                     self.conn.execute(sql, (oid,))
             elif not if_exists:
-                raise TdsError(
-                    3701,
-                    f"Cannot drop the trigger '{'.'.join(parts)}', because it does not exist"
-                    " or you do not have permission.",
-                )
+                raise errors.cannot_drop("trigger", ".".join(parts))
             if not ts.accept_type(TokenType.COMMA):
                 break
         ts.end()

@@ -133,6 +133,7 @@ class UserProcedures(Procedures):
                 raise TdsError(
                     111,
                     f"'CREATE/ALTER {what}' must be the first statement in a query batch.",
+                    severity=15,
                     line=stmt.line,
                 )
         refuse_fetch_without_offset(statements)
@@ -158,6 +159,7 @@ class UserProcedures(Procedures):
                     134,
                     f"The variable name '{p.name}' has already been declared. Variable names"
                     " must be unique within a query batch or stored procedure.",
+                    severity=15,
                 )
             seen.add(p.name.casefold())
         existing = self.catalog.resolve_object_id(f"[{schema}].[{name}]")
@@ -212,11 +214,7 @@ class UserProcedures(Procedures):
             row = self.catalog.object_row(oid) if oid is not None else None
             if row is None or row.type != "P":
                 if not if_exists:
-                    raise TdsError(
-                        3701,
-                        f"Cannot drop the procedure '{'.'.join(parts)}', because it does not"
-                        " exist or you do not have permission.",
-                    )
+                    raise errors.cannot_drop("procedure", ".".join(parts))
             else:
                 self.conn.execute("DELETE FROM __azsql_parameters WHERE object_id = ?", (oid,))
                 self.conn.execute(
@@ -370,9 +368,10 @@ class UserProcedures(Procedures):
                 if named_seen:
                     raise TdsError(
                         119,
-                        "Must pass parameter number 2 and subsequent parameters as"
+                        f"Must pass parameter number {i + 1} and subsequent parameters as"
                         " '@name = value'. After the form '@name = value' has been used, all"
                         " subsequent parameters must be passed in the form '@name = value'.",
+                        severity=15,
                     )
                 if i >= len(proc.params):
                     raise TdsError(
