@@ -221,6 +221,17 @@ async def test_an_unbound_column_s_hint_names_only_regular_identifiers(mcp_clien
     assert text.endswith(f" could not be bound.{hint} (SQL Server error 4104)"), text
 
 
+async def test_a_table_s_name_after_its_alias_gets_the_alias(mcp_client):
+    # once aliased, the table's name qualifies nothing (4104, not 207's "Invalid column")
+    query = "SELECT Customer.CompanyName FROM SalesLT.Customer AS cu"
+    text = await error_text(mcp_client, "read_data", {"query": query})
+    assert text == (
+        'The multi-part identifier "Customer.CompanyName" could not be bound. The statement'
+        " reads from SalesLT.Customer AS cu: qualify a column with the alias its table goes"
+        " by (a table given an alias is known by the alias alone). (SQL Server error 4104)"
+    ), text
+
+
 @pytest.mark.usefixtures("privileged_only")
 async def test_explain_query_takes_params_as_read_data_does(mcp_client):
     query = "SELECT CustomerID FROM SalesLT.Customer WHERE CustomerID > @id"
