@@ -39,7 +39,8 @@ _PARAMETER_COUNT = f"""CASE WHEN o.type IN ({_TABLE_FUNCTIONS})
 # sys.columns holds a row for each column of the user tables (U), views (V) and
 # table-valued functions (IF, TF, FT: their result columns) among the objects with
 # columns, none of a synonym's ("sys.columns (Transact-SQL)"), and only those of the
-# objects the user holds a permission on ("Metadata visibility configuration").
+# objects the user holds a permission on ("Metadata visibility configuration"; whether
+# it shows all of a table granted column by column, the pages do not say).
 _HAS_MATCHING_COLUMN = """(@column_pattern IS NULL
        OR EXISTS (SELECT 1 FROM sys.columns AS col
                    WHERE col.object_id = o.object_id AND col.name LIKE @column_pattern))"""
