@@ -105,6 +105,11 @@ async def test_a_pattern_longer_than_sql_server_takes_is_refused(mcp_client):
             f"{argument} is a LIKE pattern of at most 4,000 characters"
         )
     assert not (await mcp_client.call_tool("list_tables", {"column_pattern": "%" * 4000})).is_error
+    described = await mcp_client.call_tool(
+        "describe_table", {"table": "SalesLT.Customer", "columns": "%" * 4001}, raise_on_error=False
+    )
+    assert described.is_error
+    assert described.content[0].text.startswith("columns is a LIKE pattern of at most 4,000")
 
 
 async def test_pages_of_a_column_search_follow_the_cursor(mcp_client, monkeypatch):
