@@ -150,3 +150,19 @@ async def test_names_stay_inside_the_fence(mcp_client: Client[Any]):
     lines = fenced(schema.text).splitlines()  # type: ignore[union-attr]
     assert "Odd.[line1\\nline2]: [line1\\nline2] int! PK, v int" in lines
     assert "[Odd.x].[a]]b]: id int! PK, ref int; FK ref -> Odd.[a]]b]([a]]b])" in lines
+
+
+async def test_matching_columns_are_written_as_names(mcp_client: Client[Any], azsql_principal: str):
+    """list_tables' column_pattern names each matching column as it names a table: a
+    line break or an instruction in a column's name stays one line inside the fence."""
+    result = await mcp_client.call_tool("list_tables", {"schema": SCHEMA, "column_pattern": "%"})
+    assert result.structured_content is not None
+    text = result.content[0].text
+    assert INSTRUCTION not in text.replace(fenced(text), "")
+    lines = fenced(text).splitlines()
+    shown = {(SCHEMA, n) for n in NAMES} & visible(azsql_principal)
+    assert len(lines) == len(shown)
+    assert "Odd.[line1\\nline2] (table, ~0 rows; columns [line1\\nline2], v)" in lines
+    assert f"Odd.[{INSTRUCTION}] (table, ~0 rows; columns [{INSTRUCTION}], v)" in lines
+    columns = {t["name"]: t["columns"] for t in result.structured_content["tables"]}
+    assert columns == {name: [name, "v"] for _, name in shown}  # as they are

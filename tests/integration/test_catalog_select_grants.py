@@ -84,6 +84,30 @@ async def test_list_tables_says_the_list_is_what_the_login_can_see(
         assert first == "1 tables, views and table functions"
 
 
+async def test_a_column_search_finds_only_the_tables_the_login_can_see(
+    mcp_client: Client[Any], azsql_principal: str
+) -> None:
+    """sys.columns shows the columns of the tables the user holds a permission on, all of
+    them (Customer's ModifiedDate too, which the reader may not SELECT): another table
+    with the column is not listed to the reader, and the listing says why."""
+    result = await mcp_client.call_tool("list_tables", {"column_pattern": "ModifiedDate"})
+    listing = result.structured_content
+    assert listing is not None
+    names = [f"{t['schema_name']}.{t['name']}" for t in listing["tables"]]
+    first = result.content[0].text.splitlines()[0]
+    if azsql_principal == READER:
+        assert names == [CUSTOMER, "SalesLT.Product"]
+        assert listing["only_visible"].startswith("it holds no SELECT on the database:")
+        assert first.startswith(
+            '2 tables and views with columns LIKE "ModifiedDate" that this login can see'
+            " (it holds no SELECT on the database:"
+        )
+    else:
+        assert {CUSTOMER, "SalesLT.Product", "SalesLT.SalesOrderHeader"} <= set(names)
+        assert listing["only_visible"] is None
+    assert all(t["columns"] == ["ModifiedDate"] for t in listing["tables"])
+
+
 async def test_the_table_lists_say_in_their_data_that_they_are_partial(
     mcp_client: Client[Any], azsql_principal: str
 ) -> None:

@@ -215,6 +215,19 @@ async def test_list_tables_lists_synonyms_with_their_base(mcp_client: Client[Any
     assert [t["name"] for t in found.structured_content["tables"]] == ["RemoteOrders"]
 
 
+async def test_a_column_search_leaves_synonyms_out(mcp_client: Client[Any]) -> None:
+    """A synonym has no columns of its own (sys.columns has no row of one): column_pattern
+    lists the table function of dbo, which returns such columns, and none of its synonyms,
+    not even dbo.Products, whose base SalesLT.Product has every column."""
+    found = await mcp_client.call_tool("list_tables", {"schema": "dbo", "column_pattern": "%"})
+    assert found.structured_content is not None
+    tables = found.structured_content["tables"]
+    assert [(t["name"], t["type"]) for t in tables] == [
+        ("ufnGetCustomerInformation", "table function")
+    ]
+    assert "synonym" not in found.content[0].text
+
+
 async def test_list_tables_shows_a_synonym_as_sql_server_shows_it(
     mcp_client: Client[Any], azsql_principal: str
 ) -> None:

@@ -205,7 +205,8 @@ async def schema_page(
         return SchemaPage(overview=SchemaOverview(tables=[], truncated=False), total=0)
     overview = await schema_overview(db, schema, object_ids=[r["object_id"] for r in rows])
     overview.tables += [_synonym(r) for r in rows if r["base_object_name"] is not None]
-    taking = await listed_parameters(db, rows, {"schema": schema, "pattern": None}, after)
+    unfiltered = {"schema": schema, "pattern": None, "column_pattern": None}
+    taking = await listed_parameters(db, rows, unfiltered, after)
     for t in overview.tables:
         if t.type == TABLE_FUNCTION:
             t.parameters = taking.get((t.schema_name, _table_name(t)), [])

@@ -35,6 +35,16 @@ _PARAMETER_COUNT = f"""CASE WHEN o.type IN ({_TABLE_FUNCTIONS})
             THEN (SELECT COUNT(*) FROM sys.parameters AS fp
                    WHERE fp.object_id = o.object_id AND fp.parameter_id > 0) END"""
 
+# An object with a column whose name is LIKE @column_pattern, or any when it is NULL.
+# sys.columns holds a row for each column of the user tables (U), views (V) and
+# table-valued functions (IF, TF, FT: their result columns) among the objects with
+# columns, none of a synonym's ("sys.columns (Transact-SQL)"), and only those of the
+# objects the user holds a permission on ("Metadata visibility configuration"; whether
+# it shows all of a table granted column by column, the pages do not say).
+_HAS_MATCHING_COLUMN = """(@column_pattern IS NULL
+       OR EXISTS (SELECT 1 FROM sys.columns AS col
+                   WHERE col.object_id = o.object_id AND col.name LIKE @column_pattern))"""
+
 # history_of: the table whose history a table holds, from sys.tables.history_table_id
 # (SQL Server 2016+; a system-versioned temporal table's, and from 2022 an updatable
 # ledger table's), at most one; none when that table is hidden from the login. Read in
@@ -47,7 +57,8 @@ _PARAMETER_COUNT = f"""CASE WHEN o.type IN ({_TABLE_FUNCTIONS})
 # So are table-valued functions, with the number of their parameters (sys.parameters):
 # LIST_PARAMETERS reads those of a page's functions that have any, in one statement,
 # as a row each; aggregating them here would take STRING_AGG, which SQL Server 2016
-# lacks ("STRING_AGG (Transact-SQL)": 2017 and later).
+# lacks ("STRING_AGG (Transact-SQL)": 2017 and later). With @column_pattern, only the
+# objects with a column whose name is LIKE it (_HAS_MATCHING_COLUMN).
 LIST_TABLES = f"""
 SELECT s.name AS schema_name,
        o.name AS object_name,
@@ -66,6 +77,7 @@ LEFT JOIN sys.synonyms AS y ON y.object_id = o.object_id
 WHERE o.type IN ('U', 'V', 'SN', {_TABLE_FUNCTIONS}) AND o.is_ms_shipped = 0
   AND (@schema IS NULL OR s.name = @schema)
   AND (@pattern IS NULL OR o.name LIKE @pattern)
+  AND {_HAS_MATCHING_COLUMN}
   AND (@after_schema_name IS NULL OR s.name > @after_schema_name
        OR (s.name = @after_schema_name AND o.name > @after_object_name))
 ORDER BY s.name, o.name
@@ -144,6 +156,8 @@ ORDER BY p.parameter_id
 
 # The parameters of the table-valued functions of a LIST_TABLES page: its filters, from
 # after (@after_schema_name, @after_object_name) up to its last object (@last_...).
+# (The column filter too: a function of the range without such a column is not on the
+# page, and its parameters would take rows from those that are.)
 LIST_PARAMETERS = f"""
 SELECT s.name AS schema_name, o.name AS object_name, {_PARAMETER_COLUMNS}
 FROM sys.parameters AS p
@@ -153,11 +167,37 @@ LEFT JOIN sys.types AS t ON t.user_type_id = p.user_type_id
 WHERE o.type IN ({_TABLE_FUNCTIONS}) AND o.is_ms_shipped = 0 AND p.parameter_id > 0
   AND (@schema IS NULL OR s.name = @schema)
   AND (@pattern IS NULL OR o.name LIKE @pattern)
+  AND {_HAS_MATCHING_COLUMN}
   AND (@after_schema_name IS NULL OR s.name > @after_schema_name
        OR (s.name = @after_schema_name AND o.name > @after_object_name))
   AND (s.name < @last_schema_name
        OR (s.name = @last_schema_name AND o.name <= @last_object_name))
 ORDER BY s.name, o.name, p.parameter_id
+"""
+
+# The columns whose names are LIKE @column_pattern of the objects of a LIST_TABLES page
+# (its filters, over its range as LIST_PARAMETERS): the first @first of each by column_id
+# ("Column IDs might not be sequential": ROW_NUMBER numbers them) and how many match in
+# all (COUNT(*) OVER the object's). A row each, not STRING_AGG (SQL Server 2016 lacks it).
+LIST_MATCHING_COLUMNS = f"""
+SELECT m.schema_name, m.object_name, m.column_name, m.matches
+FROM (SELECT s.name AS schema_name, o.name AS object_name, c.column_id,
+             c.name AS column_name,
+             ROW_NUMBER() OVER (PARTITION BY c.object_id ORDER BY c.column_id) AS n,
+             COUNT(*) OVER (PARTITION BY c.object_id) AS matches
+      FROM sys.columns AS c
+      JOIN sys.objects AS o ON o.object_id = c.object_id
+      JOIN sys.schemas AS s ON s.schema_id = o.schema_id
+      WHERE o.type IN ('U', 'V', {_TABLE_FUNCTIONS}) AND o.is_ms_shipped = 0
+        AND c.name LIKE @column_pattern
+        AND (@schema IS NULL OR s.name = @schema)
+        AND (@pattern IS NULL OR o.name LIKE @pattern)
+        AND (@after_schema_name IS NULL OR s.name > @after_schema_name
+             OR (s.name = @after_schema_name AND o.name > @after_object_name))
+        AND (s.name < @last_schema_name
+             OR (s.name = @last_schema_name AND o.name <= @last_object_name))) AS m
+WHERE m.n <= @first
+ORDER BY m.schema_name, m.object_name, m.column_id
 """
 
 # A synonym of that name ("sys.synonyms"), for describe_table to name its base object

@@ -80,6 +80,10 @@ class TableSummary(BaseModel):
     base_object: str | None = Field(default=None, exclude_if=lambda v: v is None)
     # A table function's parameters in order (what a call passes); left out of others'.
     parameters: list[FunctionParameter] | None = Field(default=None, exclude_if=lambda v: v is None)
+    # With list_tables' column_pattern: the first MATCHES_SHOWN of its columns named
+    # LIKE it, by column_id, and how many more match; left out of a listing without it.
+    columns: list[str] | None = Field(default=None, exclude_if=lambda v: v is None)
+    more_columns: int | None = Field(default=None, exclude_if=lambda v: v is None)
 
     def type_text(self) -> str:
         """Its type as a listing writes it: `synonym for [schema].[name]` for a synonym
@@ -90,6 +94,14 @@ class TableSummary(BaseModel):
         if self.parameters:
             return f"{self.type}: {parameters_text(self.parameters)}"
         return self.type
+
+    def columns_text(self) -> str:
+        """`columns EmailAddress, rowguid and 3 more`: the matching columns, each name
+        written as name_text writes it; "" in a listing without column_pattern."""
+        if self.columns is None:
+            return ""
+        more = f" and {self.more_columns} more" if self.more_columns else ""
+        return f"columns {names_text(self.columns)}{more}"
 
 
 class TableList(BaseModel):
@@ -237,18 +249,42 @@ class TableDescription(BaseModel):
         )
 
 
+# How many of a table's columns named LIKE list_tables' column_pattern it names (by
+# column_id), then how many more: a listing is a map of where to look, and 500 tables
+# of 5 names of 128 characters stay about a page (TEXT_SHOWN ends it where they do not).
+MATCHES_SHOWN = 5
+
+# SQL Server's bound on a LIKE pattern: "pattern can be a maximum of 8,000 bytes"
+# ("LIKE (Transact-SQL)"), nvarchar's two bytes a UTF-16 code unit.
+_PATTERN_BYTES = 8000
+
+
+def check_pattern(argument: str, pattern: str | None) -> None:
+    """Refuse a LIKE pattern SQL Server would not take: longer than 8,000 bytes."""
+    if pattern is not None and len(pattern.encode("utf-16-le")) > _PATTERN_BYTES:
+        raise CatalogError(
+            f"{argument} is a LIKE pattern of at most 4,000 characters (SQL Server's bound:"
+            f" 8,000 bytes); this one has {len(pattern)}. Pass a part of the name between"
+            " % wildcards, e.g. '%email%'."
+        )
+
+
 async def list_tables(
     db: Database,
     schema: str | None = None,
     name_pattern: str | None = None,
     *,
+    column_pattern: str | None = None,
     after: tuple[str, str] | None = None,
     limit: int = CATALOG_MAX_ROWS,
 ) -> TableList:
-    """Tables, views, synonyms and table functions, optionally of one schema and matching
-    a LIKE pattern; the first `limit` of them by schema and name (`truncated` when there
+    """Tables, views, synonyms and table functions, optionally of one schema, matching
+    a LIKE pattern, and with a column whose name matches `column_pattern` (each then with
+    those columns); the first `limit` of them by schema and name (`truncated` when there
     are more), after the (schema, name) `after` when given."""
-    filters = {"schema": schema, "pattern": name_pattern}
+    check_pattern("name_pattern", name_pattern)
+    check_pattern("column_pattern", column_pattern)
+    filters = {"schema": schema, "pattern": name_pattern, "column_pattern": column_pattern}
     start = after or (None, None)
     rows, truncated = await read_keyed(
         db,
@@ -259,6 +295,7 @@ async def list_tables(
         start=start,
     )
     parameters = await listed_parameters(db, rows, filters, start)
+    matches = await _listed_matches(db, rows, filters, start)
     tables = [
         TableSummary(
             schema_name=r["schema_name"],
@@ -270,6 +307,7 @@ async def list_tables(
             parameters=parameters.get((r["schema_name"], r["object_name"]), [])
             if r["object_type"] == TABLE_FUNCTION
             else None,
+            **matches.get((r["schema_name"], r["object_name"]), {}),
         )
         for r in rows
     ]
@@ -284,8 +322,9 @@ async def listed_parameters(
     start: tuple[str | None, str | None] | None,
 ) -> dict[tuple[str, str], list[FunctionParameter]]:
     """The parameters of the functions that have any among `rows` (a page of LIST_TABLES
-    or SCHEMA_PAGE, with the `filters` schema and pattern, after `start`), by (schema,
-    name): one statement over the page's range, none when no function on it takes one."""
+    or SCHEMA_PAGE, with the `filters` schema, pattern and column_pattern, after `start`),
+    by (schema, name): one statement over the page's range, none when no function on it
+    takes one."""
     count = sum(int(r["parameter_count"] or 0) for r in rows)
     if not count:
         return {}
@@ -307,6 +346,47 @@ async def listed_parameters(
         key = (r["schema_name"], r["object_name"])
         by_function.setdefault(key, []).append(function_parameter(r))
     return by_function
+
+
+async def _listed_matches(
+    db: Database,
+    rows: list[dict[str, Any]],
+    filters: dict[str, Any],
+    start: tuple[str | None, str | None],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """TableSummary's `columns` and `more_columns` of each of `rows` (a LIST_TABLES page
+    with the `filters`, after `start`), by (schema, name): one statement over the page's
+    range when `filters` holds a column_pattern, none without."""
+    if filters["column_pattern"] is None or not rows:
+        return {}
+    last = rows[-1]
+    found, _ = await read_all(
+        db,
+        sql.LIST_MATCHING_COLUMNS,
+        {
+            **filters,
+            "first": MATCHES_SHOWN,
+            "after_schema_name": start[0],
+            "after_object_name": start[1],
+            "last_schema_name": last["schema_name"],
+            "last_object_name": last["object_name"],
+        },
+        limit=max(len(rows) * MATCHES_SHOWN, CATALOG_MAX_ROWS),
+    )
+    # each listed (a column renamed between the two statements leaves one with none)
+    names: dict[tuple[str, str], list[str]] = {
+        (r["schema_name"], r["object_name"]): [] for r in rows
+    }
+    matches: dict[tuple[str, str], int] = {}
+    for r in found:
+        key = (r["schema_name"], r["object_name"])
+        if key in names:
+            names[key].append(r["column_name"])
+            matches[key] = int(r["matches"])
+    return {
+        key: {"columns": shown, "more_columns": max(matches.get(key, 0) - len(shown), 0)}
+        for key, shown in names.items()
+    }
 
 
 def parse_table_name(text: str) -> tuple[str | None, str]:
@@ -359,6 +439,7 @@ async def describe_table(
 ) -> TableDescription:
     """Everything the catalog says about one table, view or table-valued function; of its
     columns, those whose names are LIKE `column_pattern` when given."""
+    check_pattern("columns", column_pattern)
     schema, name = parse_table_name(table)
     found, _ = await read_all(db, sql.FIND_OBJECT, {"name": name, "schema": schema})
     if not found:
