@@ -8,6 +8,7 @@ resources and prompts, and open to third-party plugins.
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from azsql_mcp.catalog.description_text import definitions_grantee, render_description
 from azsql_mcp.catalog.functions import FunctionParameter
 from azsql_mcp.catalog.names import (
     escaped_text,
@@ -59,12 +60,10 @@ from azsql_mcp.catalog.tables import (
     TableDescription,
     TableList,
     TableSummary,
-    definitions_grantee,
     describe_table,
     format_sql_type,
     list_tables,
     parse_table_name,
-    render_description,
 )
 
 if TYPE_CHECKING:
