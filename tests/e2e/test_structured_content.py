@@ -62,6 +62,7 @@ READS: list[tuple[str, dict[str, Any]]] = [
     ("list_tables", {}),
     ("list_tables", {"schema": "SalesLT", "name_pattern": "Product%"}),
     ("list_tables", {"schema": "nosuch"}),
+    ("list_tables", {"column_pattern": "%ID"}),
     ("describe_table", {"table": "SalesLT.Customer"}),
     ("describe_table", {"table": "SalesLT.SalesOrderDetail"}),
     ("describe_table", {"table": "SalesLT.vProductAndDescription"}),
