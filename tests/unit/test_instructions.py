@@ -124,6 +124,7 @@ def test_tools_a_reload_switched_off_are_not_named() -> None:
         assert apply(app, settings_from_mapping(off)) == "applied"
         text = instructions("all")
     assert "Workflow: list_tables -> describe_table (one SELECT per call)." in text
+    assert "Where a column is: list_tables with column_pattern, e.g. '%email%'." in text
     assert "read_data" not in text
     assert "Writes (update_data, execute_batch) are allowed on: main." in text
 

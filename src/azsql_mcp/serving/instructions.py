@@ -78,6 +78,8 @@ def _built_in(settings: Settings, tools: Collection[str], sources: bool) -> str:
     workflow = [t for t in ("list_tables", "describe_table", "read_data") if t in tools]
     if workflow:
         lines.append("Workflow: " + " -> ".join(workflow) + " (one SELECT per call).")
+        if "list_tables" in tools:
+            lines.append("Where a column is: list_tables with column_pattern, e.g. '%email%'.")
         lines.append(
             "Write T-SQL: TOP (n) or ORDER BY ... OFFSET/FETCH, not LIMIT; [brackets] for names."
         )
