@@ -198,6 +198,48 @@ async def test_an_unbound_or_ambiguous_column_gets_the_statement_s_tables_and_al
     assert not [sent for sent in statements_read if sent != query], statements_read
 
 
+# read_data as the least-privileged reader; explain_query as the login with SHOWPLAN
+@pytest.mark.parametrize(
+    ("tool", "azsql_principal"),
+    [("read_data", READER), ("explain_query", PRIVILEGED)],
+    indirect=["azsql_principal"],
+)
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("SELECT NOW() AS t", "NOW is not T-SQL: write GETDATE() or SYSDATETIME()."),
+        (
+            "SELECT DATE_FORMAT(ModifiedDate, '%Y-%m-%d') AS d FROM SalesLT.Customer",
+            "DATE_FORMAT is not T-SQL: write FORMAT(x, 'yyyy-MM-dd') or"
+            " CONVERT(varchar(10), x, 23).",
+        ),
+        (
+            "SELECT lpad(CustomerID, 6, '0') AS id FROM SalesLT.Customer",
+            "LPAD is not T-SQL: write RIGHT(REPLICATE('0', n) + x, n), x a string.",
+        ),
+        (  # the T-SQL function came with SQL Server 2022: the advice says so
+            "SELECT DATE_TRUNC('month', OrderDate) AS m FROM SalesLT.SalesOrderHeader",
+            "DATE_TRUNC is not T-SQL: write DATETRUNC(month, d), the unit unquoted"
+            " (DATETRUNC: SQL Server 2022 and later).",
+        ),
+    ],
+)
+async def test_another_dialect_s_function_gets_what_t_sql_writes(
+    mcp_client, statements_read, tool, query, said
+):
+    text = await error_text(mcp_client, tool, {"query": query})
+    name = said.split()[0]
+    assert (
+        text.lower()
+        == (
+            f"'{name}' is not a recognized built-in function name. {said} (SQL Server error 195)"
+        ).lower()
+    ), text
+    assert text.endswith(f" {said} (SQL Server error 195)"), text
+    # no catalog round trip for it: at most the statement itself was read
+    assert not [sent for sent in statements_read if sent != query], statements_read
+
+
 @pytest.mark.parametrize(
     ("query", "hint"),
     [

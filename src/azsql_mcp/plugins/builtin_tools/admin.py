@@ -10,7 +10,7 @@ from fastmcp.tools import ToolResult
 from pydantic import BaseModel, Field
 
 from azsql_mcp import DatabaseError, ToolContext, advice, catalog, render_advice
-from azsql_mcp.catalog import access, from_names, masking, near_names, versions
+from azsql_mcp.catalog import access, dialect_functions, from_names, masking, near_names, versions
 from azsql_mcp.plugins.builtin_tools.common import clear_errors, respond
 from azsql_mcp.plugins.builtin_tools.query import ParamValue
 from azsql_mcp.values import cell_text, fence_untrusted
@@ -51,6 +51,7 @@ async def explain_query(
                 or await access.call_missing(ctx.db, e)
                 or await access.state_missing(ctx.db, e)
                 or await versions.missing_built_in(ctx.db, e)
+                or dialect_functions.other_dialect(e)
                 or await near_names.unknown_name(ctx.db, e, query)
                 or from_names.unbound_name(e, query)
             )

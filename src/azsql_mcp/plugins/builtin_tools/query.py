@@ -8,7 +8,15 @@ from fastmcp.tools import ToolResult
 from pydantic import Field
 
 from azsql_mcp import ADMIN_SCOPE, DatabaseError, ToolContext
-from azsql_mcp.catalog import access, from_names, masking, memory_optimized, near_names, versions
+from azsql_mcp.catalog import (
+    access,
+    dialect_functions,
+    from_names,
+    masking,
+    memory_optimized,
+    near_names,
+    versions,
+)
 from azsql_mcp.plugins.builtin_tools.common import SEED_NAMES, respond
 from azsql_mcp.values import (
     call_fingerprint,
@@ -69,6 +77,7 @@ async def read_data(
             or await access.call_missing(ctx.db, e)
             or await access.state_missing(ctx.db, e)
             or await versions.missing_built_in(ctx.db, e)
+            or dialect_functions.other_dialect(e)
             or await near_names.unknown_name(ctx.db, e, query)
             or from_names.unbound_name(e, query)
             or await memory_optimized.isolation_advice(ctx.db, e)
