@@ -219,8 +219,8 @@ async def test_an_unbound_or_ambiguous_column_gets_the_statement_s_tables_and_al
         ),
         (  # the T-SQL function came with SQL Server 2022: the advice says so
             "SELECT DATE_TRUNC('month', OrderDate) AS m FROM SalesLT.SalesOrderHeader",
-            "DATE_TRUNC is not T-SQL: write DATETRUNC(month, d), the unit unquoted"
-            " (DATETRUNC: SQL Server 2022 and later).",
+            "DATE_TRUNC is not T-SQL: write DATETRUNC(month, d), the unit unquoted;"
+            " DATETRUNC is in SQL Server 2022 and later.",
         ),
     ],
 )

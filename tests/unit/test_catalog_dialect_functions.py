@@ -37,8 +37,8 @@ def test_the_name_matches_in_any_case_and_is_told_as_the_table_has_it(written):
 @pytest.mark.parametrize(
     ("name", "note"),
     [
-        ("GROUP_CONCAT", " (STRING_AGG: SQL Server 2017 and later)."),
-        ("date_trunc", " (DATETRUNC: SQL Server 2022 and later)."),
+        ("GROUP_CONCAT", "; STRING_AGG is in SQL Server 2017 and later."),
+        ("date_trunc", "; DATETRUNC is in SQL Server 2022 and later."),
     ],
 )
 def test_an_answer_naming_a_newer_built_in_says_which_version_has_it(name, note):

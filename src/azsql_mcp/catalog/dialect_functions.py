@@ -30,7 +30,7 @@ _PARSE_DATE = (
     "TRY_CONVERT(date, x, style) (NULL where x does not convert; style 23 reads"
     " yyyy-mm-dd, 103 dd/mm/yyyy, 101 mm/dd/yyyy)"
 )
-_STRING_AGG = "STRING_AGG(x, ',') (WITHIN GROUP (ORDER BY ...) orders it)"
+_STRING_AGG = "STRING_AGG(x, ',') WITHIN GROUP (ORDER BY ...)"
 
 # The other dialect's name -> what T-SQL writes instead.
 INSTEAD: dict[str, str] = {
@@ -91,14 +91,13 @@ _CALLED = re.compile(r"\b([A-Z_]+)\(")
 
 
 def _versions(instead: str) -> str:
-    """' (STRING_AGG: SQL Server 2017 and later)' for the built-ins `instead` calls that
-    came with a version; '' when it calls none."""
-    notes = [
-        f"{name}: SQL Server {RELEASES[_SINCE[name]]} and later"
+    """'; STRING_AGG is in SQL Server 2017 and later' for each built-in `instead` calls
+    that came with a version; '' when it calls none."""
+    return "".join(
+        f"; {name} is in SQL Server {RELEASES[_SINCE[name]]} and later"
         for name in dict.fromkeys(_CALLED.findall(instead))
         if name in _SINCE
-    ]
-    return f" ({'; '.join(notes)})" if notes else ""
+    )
 
 
 def other_dialect(error: DatabaseError) -> str | None:
