@@ -23,6 +23,7 @@ from . import errors
 from .aggregate_operands import check_aggregate_operands
 from .apply_subqueries import is_per_outer_row, rewrite_apply_subqueries
 from .bitwise import rewrite_binary_operands
+from .builtin_names import check_builtin_calls
 from .catalog import DEFAULT_SCHEMA, Catalog, Column, Table
 from .checksums import expand_checksum_stars
 from .clr_sql import rewrite_clr, rewrite_spatial_texts
@@ -593,6 +594,7 @@ def parse_tsql(text: str) -> exp.Expression:
     assert isinstance(tree, exp.Expression)
     if isinstance(tree, exp.Command):
         raise errors.unsupported(f"{tree.this} {str(tree.expression)[:40]}".strip())
+    check_builtin_calls(tree)
     return tree
 
 

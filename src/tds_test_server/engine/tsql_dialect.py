@@ -41,6 +41,7 @@ from sqlglot.parsers.tsql import TSQLParser
 from sqlglot.tokens import TokenType
 
 from . import errors
+from .builtin_names import BUILT_INS, ODBC_ESCAPE
 from .date_from_parts import PARSERS as DATE_FROM_PARTS_PARSERS
 
 
@@ -71,8 +72,10 @@ class EngineParser(TSQLParser):
     """sqlglot's T-SQL parser with SYSDATETIME() its own call, PARSE read, and 40517
     where the forms the test server lacks start (see the module doc)."""
 
+    # T-SQL's built-ins only: another dialect's name is an Anonymous call, 195 (see
+    # builtin_names.py); an ODBC `{fn ...}` escape still reads all of sqlglot's names
     FUNCTIONS: ClassVar = {
-        **TSQLParser.FUNCTIONS,
+        **{k: v for k, v in TSQLParser.FUNCTIONS.items() if k in BUILT_INS},
         "SYSDATETIME": _own_call("SYSDATETIME"),
         # sqlglot reads SQUARE(x) as POWER(x, 2), whose type is x's: SQUARE is float
         "SQUARE": lambda args: exp.Pow(
@@ -88,7 +91,7 @@ class EngineParser(TSQLParser):
         ),
     }
     FUNCTION_PARSERS: ClassVar = {
-        **TSQLParser.FUNCTION_PARSERS,
+        **{k: v for k, v in TSQLParser.FUNCTION_PARSERS.items() if k in BUILT_INS},
         "PARSE": lambda self: self._parse_culture_parse(),
         "TRY_PARSE": lambda self: self._parse_culture_parse(),
         **dict.fromkeys(
@@ -104,6 +107,28 @@ class EngineParser(TSQLParser):
         "JSON_VALUE": lambda self: self._parse_json_value_returning(),
         "JSON_QUERY": lambda self: self._parse_json_query(),
     }
+
+    def _parse_function(
+        self,
+        functions: dict[str, Callable] | None = None,
+        anonymous: bool = False,
+        optional_parens: bool = True,
+        any_token: bool = False,
+    ) -> exp.Expr | None:
+        # `{fn NAME(...)}` ("ODBC Scalar Functions (Transact-SQL)"): the escape's names
+        # are ODBC's (UCASE, DAYOFWEEK...), read as sqlglot reads them, never 195 here
+        escaped = (
+            self._curr is not None
+            and self._curr.token_type == TokenType.L_BRACE
+            and self._next is not None
+            and self._next.text.upper() == "FN"
+        )
+        if escaped and functions is None:
+            functions = TSQLParser.FUNCTIONS
+        func = super()._parse_function(functions, anonymous, optional_parens, any_token)
+        if escaped and isinstance(func, exp.Anonymous):
+            func.meta[ODBC_ESCAPE] = True
+        return func
 
     def _parse_primary(self) -> exp.Expr | None:
         # the keyword DEFAULT as a value: `VALUES (DEFAULT, 1)`, `SET a = DEFAULT`
