@@ -29,6 +29,7 @@ from ..results import (
     TdsError,
 )
 from . import errors, functions, try_catch
+from .batch_compile import refuse_unknown_calls
 from .batch_flow import batch_nodes, run_nodes
 from .batches import Statement, refuse_fetch_without_offset, tokenize, word
 from .body_flow import Return
@@ -137,6 +138,7 @@ class UserProcedures(Procedures):
                     line=stmt.line,
                 )
         refuse_fetch_without_offset(statements)
+        refuse_unknown_calls(statements)
         return statements
 
     def _ddl_action(self, stmt: Statement) -> Callable[[Statement], object]:
