@@ -1,6 +1,12 @@
 """The T-SQL dialect the engine parses statements with: sqlglot's, but for the calls it
 reads as another function SQL Server tells apart, and PARSE, which it cannot read.
 
+Only T-SQL's built-in names are read as sqlglot's functions (builtin_names.py): another
+dialect's (IFNULL, SUBSTR, DATE_ADD...) is an Anonymous call keeping its name as written,
+which parse_tsql refuses with 195. Inside an ODBC escape `{fn NAME(...)}` ("ODBC Scalar
+Functions (Transact-SQL)") every name sqlglot knows is read, as ODBC's names (UCASE,
+DAYOFWEEK) are valid there.
+
 sqlglot reads SYSDATETIME() as GETDATE() (its CURRENT_TIMESTAMP), a datetime; SQL Server
 returns a datetime2(7) ("SYSDATETIME (Transact-SQL)"), which keeps its 100 ns digit, is
 typed so in the result's metadata and does not convert to a number (Msg 529). It stays
@@ -73,7 +79,7 @@ class EngineParser(TSQLParser):
     where the forms the test server lacks start (see the module doc)."""
 
     # T-SQL's built-ins only: another dialect's name is an Anonymous call, 195 (see
-    # builtin_names.py); an ODBC `{fn ...}` escape still reads all of sqlglot's names
+    # builtin_names.py); an ODBC `{fn ...}` escape reads all of sqlglot's names too
     FUNCTIONS: ClassVar = {
         **{k: v for k, v in TSQLParser.FUNCTIONS.items() if k in BUILT_INS},
         "SYSDATETIME": _own_call("SYSDATETIME"),
@@ -115,8 +121,7 @@ class EngineParser(TSQLParser):
         optional_parens: bool = True,
         any_token: bool = False,
     ) -> exp.Expr | None:
-        # `{fn NAME(...)}` ("ODBC Scalar Functions (Transact-SQL)"): the escape's names
-        # are ODBC's (UCASE, DAYOFWEEK...), read as sqlglot reads them, never 195 here
+        # `{fn NAME(...)}`: the escape's names are ODBC's too (module doc), never 195
         escaped = (
             self._curr is not None
             and self._curr.token_type == TokenType.L_BRACE
@@ -124,7 +129,7 @@ class EngineParser(TSQLParser):
             and self._next.text.upper() == "FN"
         )
         if escaped and functions is None:
-            functions = TSQLParser.FUNCTIONS
+            functions = {**TSQLParser.FUNCTIONS, **self.FUNCTIONS}
         func = super()._parse_function(functions, anonymous, optional_parens, any_token)
         if escaped and isinstance(func, exp.Anonymous):
             func.meta[ODBC_ESCAPE] = True
