@@ -6,9 +6,17 @@ From the functions' "(Transact-SQL)" pages ("Applies to" and "Compatibility leve
 - SQL Server 2017 (14.x) added STRING_AGG, TRIM, CONCAT_WS and TRANSLATE; 2019 (15.x)
   APPROX_COUNT_DISTINCT; 2022 (16.x) GREATEST, LEAST, DATE_BUCKET, DATETRUNC,
   GENERATE_SERIES, JSON_OBJECT, JSON_ARRAY, JSON_PATH_EXISTS, APPROX_PERCENTILE_CONT and
-  _DISC and the bit functions. A server without one answers a call of it with error 195
-  ("'%.*ls' is not a recognized built-in function name."); a table-valued one it lacks
-  is a name it cannot find, error 208.
+  _DISC and the bit functions; 2025 (17.x) the REGEXP_ functions, UNISTR, PRODUCT,
+  BASE64_ENCODE and _DECODE, EDIT_DISTANCE, EDIT_DISTANCE_SIMILARITY, JARO_WINKLER_
+  DISTANCE and _SIMILARITY, JSON_OBJECTAGG, JSON_ARRAYAGG and CURRENT_DATE. A server
+  without one answers a call of it with error 195 ("'%.*ls' is not a recognized
+  built-in function name."); a table-valued one it lacks is a name it cannot find,
+  error 208. CURRENT_DATE is written without parentheses, a name to an older server:
+  207, "Invalid column name 'CURRENT_DATE'." (no page gives the error; it is how SQL
+  Server answers any bare name it does not know).
+- REGEXP_LIKE needs compatibility level 170 ("Other regular expression scalar functions
+  are available at all compatibility levels"); the page names no error, so the test
+  server's is the 195 of a version without it.
 - STRING_SPLIT and OPENJSON need compatibility level 130, GENERATE_SERIES 160: below it
   "the Database Engine is unable to find" them, error 208 ("Invalid object name").
 
@@ -21,12 +29,15 @@ From the functions' "(Transact-SQL)" pages ("Applies to" and "Compatibility leve
   has a two-argument STRING_SPLIT (8144, "... has too many arguments specified.").
 
 Azure SQL Database has every version's built-ins; its compatibility level still applies.
+The newest version and level (17, 170) lack nothing, and a text that names none of what
+the edition lacks is answered without tokenizing it.
 A schema-qualified call (dbo.TRIM(...)) is a user function's, never checked here.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 
 from sqlglot.dialects.tsql import TSQL
 from sqlglot.tokens import Token, TokenType
@@ -58,9 +69,33 @@ _SINCE = {
         ),
         16,
     ),
+    **dict.fromkeys(
+        (
+            "REGEXP_LIKE",
+            "REGEXP_REPLACE",
+            "REGEXP_SUBSTR",
+            "REGEXP_COUNT",
+            "REGEXP_INSTR",
+            "UNISTR",
+            "PRODUCT",
+            "BASE64_ENCODE",
+            "BASE64_DECODE",
+            "EDIT_DISTANCE",
+            "EDIT_DISTANCE_SIMILARITY",
+            "JARO_WINKLER_DISTANCE",
+            "JARO_WINKLER_SIMILARITY",
+            "JSON_OBJECTAGG",
+            "JSON_ARRAYAGG",
+        ),
+        17,
+    ),
 }
 # table-valued built-in -> the compatibility level it needs
 _TABLE_FUNCTIONS = {"STRING_SPLIT": 130, "OPENJSON": 130, "GENERATE_SERIES": 160}
+# scalar built-in -> the compatibility level it needs, besides its version
+_SCALAR_LEVELS = {"REGEXP_LIKE": 170}
+# built-in written without parentheses -> the major version that added it
+_BARE_SINCE = {"CURRENT_DATE": 17}
 
 
 # The permissions SQL Server 2022 added ("New granular permissions for SQL Server 2022"):
@@ -90,8 +125,9 @@ def unknown_permissions(edition: Edition) -> frozenset[str]:
 
 
 def check(edition: Edition, text: str) -> None:
-    """Error 195 or 208 for the first built-in of `text` that `edition` (its version and
-    its user database's compatibility level) does not have; nothing when it has them all."""
+    """Error 195, 208 or 207 (CURRENT_DATE) for the first built-in of `text` that `edition`
+    (its version and its user database's compatibility level) does not have; nothing
+    when it has them all."""
     major = 99 if edition.is_azure_sql_database else int(edition.product_version.split(".")[0])
     late = _late_syntax(text, major, edition.compatibility_level)
     if late is not None:
@@ -99,7 +135,9 @@ def check(edition: Edition, text: str) -> None:
     missing = _missing(text, major, edition.compatibility_level)
     if missing is None:
         return
-    if missing in _TABLE_FUNCTIONS:
+    if missing.upper() in _BARE_SINCE:
+        raise TdsError(207, f"Invalid column name '{missing}'.")
+    if missing.upper() in _TABLE_FUNCTIONS:
         raise TdsError(208, f"Invalid object name '{missing}'.")
     raise TdsError(
         195, f"'{missing}' is not a recognized built-in function name.", state=10, severity=15
@@ -108,18 +146,37 @@ def check(edition: Edition, text: str) -> None:
 
 @functools.lru_cache(maxsize=1024)
 def _missing(text: str, major: int, level: int) -> str | None:
-    if major >= 16 and level >= 160:  # the cheap answer for the default edition
+    lacking = _lacking(major, level)
+    if lacking is None or lacking.search(text) is None:  # the cheap answer
         return None
     tokens = _tokens(text)
     for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None], strict=False):
-        name = token.text.upper()
-        if after is None or after.token_type != TokenType.L_PAREN:
-            continue
         if before is not None and before.token_type == TokenType.DOT:
             continue
-        if _SINCE.get(name, 0) > major or _TABLE_FUNCTIONS.get(name, 0) > level:
+        name = token.text.upper()
+        if after is None or after.token_type != TokenType.L_PAREN:
+            # a bare name, not [CURRENT_DATE] (an identifier token)
+            if token.token_type == TokenType.CURRENT_DATE and _BARE_SINCE[name] > major:
+                return token.text
+            continue
+        if (
+            _SINCE.get(name, 0) > major
+            or _TABLE_FUNCTIONS.get(name, 0) > level
+            or _SCALAR_LEVELS.get(name, 0) > level
+        ):
             return token.text
     return None
+
+
+@functools.cache
+def _lacking(major: int, level: int) -> re.Pattern[str] | None:
+    """A search for the names `major` and `level` lack (None when they lack none): a text
+    without any needs no tokens (a match in a string or a comment still gets them)."""
+    names = [n for n, since in {**_SINCE, **_BARE_SINCE}.items() if since > major]
+    names += [n for n, needs in {**_TABLE_FUNCTIONS, **_SCALAR_LEVELS}.items() if needs > level]
+    if not names:
+        return None
+    return re.compile(rf"\b(?:{'|'.join(sorted(set(names)))})\b", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -205,6 +205,10 @@ AZURE_SQL_DATABASE = Edition(
     database_edition="Standard",
     service_objective="S2",  # above S1: VIEW DATABASE STATE opens the request DMVs
     max_size_bytes=250 * 1024**3,
+    # "ALTER DATABASE compatibility level": Azure SQL Database is engine 17, level 170 by
+    # default, 100 to 170 supported
+    max_compatibility_level=170,
+    compatibility_level=170,
 )
 _ALL = (SQL_SERVER_2016, SQL_SERVER_2017, SQL_SERVER_2019, SQL_SERVER_2022, AZURE_SQL_DATABASE)
 EDITIONS = {e.name: e for e in _ALL}

@@ -1,15 +1,27 @@
 """read_data on a read-only source with SQL Server 2022 and 2025 T-SQL: reads the guard
 once refused now reach the test server, which answers them as SQL Server's pages say
-(or with 40517 where it lacks the feature); what reaches outside stays refused."""
+(or with 40517 where it lacks the feature); what reaches outside stays refused. The
+server acts as Azure SQL Database, which has SQL Server 2025's built-ins (REGEXP_LIKE
+at its compatibility level 170); SQL Server 2022 has not (test_sql_server_2022_advice.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastmcp import Client
 
+from azsql_mcp.testing.pytest_plugin import sample_tds_server
+from tds_test_server import ThreadedTdsServer
+
 REFUSED = "Allowed here:"  # every QueryRefused message carries it
+
+
+@pytest.fixture(scope="module")
+def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
+    with sample_tds_server(tds_password, edition="azure-sql-database") as server:
+        yield server
 
 
 async def call(client: Client[Any], query: str, params: dict[str, Any] | None = None) -> Any:

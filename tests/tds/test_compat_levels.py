@@ -84,6 +84,68 @@ def test_the_newest_level_has_them_all(session: EngineSession) -> None:
     assert rows(session, "SELECT value FROM STRING_SPLIT('a', ',')") == [("a",)]
 
 
+SQL_SERVER_2025_CALLS = [
+    "REGEXP_LIKE('a', 'a')",
+    "REGEXP_REPLACE('a', 'a', 'b')",
+    "REGEXP_SUBSTR('ab', 'b')",
+    "REGEXP_COUNT('banana', 'a')",
+    "REGEXP_INSTR('ab', 'b')",
+    "UNISTR(N'\\00C0')",
+    "BASE64_ENCODE(0xA9)",
+    "BASE64_DECODE('qQ==')",
+    "EDIT_DISTANCE('Colour', 'Color')",
+    "EDIT_DISTANCE_SIMILARITY('Colour', 'Color')",
+    "JARO_WINKLER_DISTANCE('a', 'b')",
+    "JARO_WINKLER_SIMILARITY('a', 'b')",
+]
+
+
+@pytest.mark.parametrize("session", [SQL_SERVER_2022], indirect=True)
+@pytest.mark.parametrize("call", SQL_SERVER_2025_CALLS)
+def test_2025_built_ins_are_not_recognized_by_2022(session: EngineSession, call: str) -> None:
+    name = call.split("(")[0]
+    assert refused(session, f"SELECT {call}") == (
+        195,
+        f"'{name}' is not a recognized built-in function name.",
+    )
+
+
+@pytest.mark.parametrize("session", [SQL_SERVER_2022], indirect=True)
+def test_2025_aggregates_are_not_recognized_by_2022(session: EngineSession) -> None:
+    values = "FROM (VALUES ('a', 2)) AS t(k, v)"
+    assert refused(session, f"SELECT product(v) {values}")[1] == (
+        "'product' is not a recognized built-in function name."
+    )
+    assert refused(session, f"SELECT JSON_OBJECTAGG(k:v) {values}")[0] == 195
+    assert refused(session, f"SELECT JSON_ARRAYAGG(v) {values}")[0] == 195
+
+
+@pytest.mark.parametrize("session", [SQL_SERVER_2022, SQL_SERVER_2016], indirect=True)
+def test_current_date_is_an_unknown_column_before_2025(session: EngineSession) -> None:
+    assert refused(session, "SELECT CURRENT_DATE") == (207, "Invalid column name 'CURRENT_DATE'.")
+    assert refused(session, "SELECT 1 WHERE current_date > '2000-01-01'")[1] == (
+        "Invalid column name 'current_date'."
+    )
+    # a bracketed name is a column's, never the built-in
+    rows(session, "CREATE TABLE dbo.dated ([CURRENT_DATE] date)")
+    assert rows(session, "SELECT [CURRENT_DATE], d.[CURRENT_DATE] FROM dbo.dated AS d") == []
+
+
+@pytest.mark.parametrize("session", [AZURE_SQL_DATABASE], indirect=True)
+def test_azure_sql_database_has_2025_built_ins_at_level_170(session: EngineSession) -> None:
+    level = "SELECT compatibility_level FROM sys.databases WHERE name = DB_NAME()"
+    assert rows(session, level) == [(170,)]
+    assert rows(session, "SELECT REGEXP_LIKE('a', 'a'), CAST(CURRENT_DATE AS date)") != []
+
+
+@pytest.mark.parametrize("session", [AZURE_SQL_DATABASE.at_level(160)], indirect=True)
+def test_regexp_like_needs_level_170_the_other_regexp_functions_do_not(
+    session: EngineSession,
+) -> None:
+    assert refused(session, "SELECT REGEXP_LIKE('a', 'a')")[0] == 195
+    assert rows(session, "SELECT REGEXP_COUNT('banana', 'a'), PRODUCT(2)") == [(3, 2)]
+
+
 @pytest.mark.parametrize(
     ("session", "number"),
     [

@@ -1,16 +1,21 @@
 """SQL Server 2022 and 2025 (and Azure SQL Database) built-ins through both ODBC drivers,
-with the results of the examples on their "(Transact-SQL)" pages (newer_builtins.py);
-what the test server lacks is 40517 (docs/test-server-limits.md)."""
+with the results of the examples on their "(Transact-SQL)" pages (newer_builtins.py), on
+an Azure SQL Database edition (which has them all); SQL Server 2022, the default edition,
+refuses 2025's as SQL Server 2022 does (compat_levels.py); what the test server lacks is
+40517 (docs/test-server-limits.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import closing
 from decimal import Decimal
 from typing import Any
 
 import pyodbc
 import pytest
+
+from tds_test_server import ThreadedTdsServer
 
 CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
     # binary constants, which the bit functions' examples use, are varbinary of their bytes
@@ -105,13 +110,61 @@ CASES: list[tuple[str, list[tuple[Any, ...]]]] = [
 ]
 
 
+@pytest.fixture(scope="module")
+def azure_server() -> Iterator[ThreadedTdsServer]:
+    with ThreadedTdsServer(sample=False, edition="azure-sql-database") as server:
+        yield server
+
+
+@pytest.fixture
+def azure_cursor(azure_server: ThreadedTdsServer, odbc_driver: str) -> closing[pyodbc.Cursor]:
+    """A cursor on an Azure SQL Database edition (level 170), through each driver."""
+    cnxn = pyodbc.connect(
+        azure_server.odbc_connection_string(driver=odbc_driver), autocommit=True, timeout=10
+    )
+    return closing(cnxn.cursor())
+
+
 @pytest.mark.parametrize(("sql", "expected"), CASES, ids=[c[0][7:47] for c in CASES])
 def test_newer_built_ins_give_the_documented_results(
-    cursor: closing[pyodbc.Cursor], sql: str, expected: list[tuple[Any, ...]]
+    azure_cursor: closing[pyodbc.Cursor], sql: str, expected: list[tuple[Any, ...]]
 ) -> None:
-    with cursor as cur:
+    with azure_cursor as cur:
         rows = [tuple(row) for row in cur.execute(sql).fetchall()]
     assert rows == expected
+
+
+def test_current_date_is_the_date_on_azure_sql_database(
+    azure_cursor: closing[pyodbc.Cursor],
+) -> None:
+    with azure_cursor as cur:
+        today = cur.execute("SELECT CURRENT_DATE, CAST(GETDATE() AS date)").fetchone()
+    assert today[0] == today[1]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "REGEXP_LIKE('a', 'a')",
+        "REGEXP_REPLACE('a', 'a', 'b')",
+        "UNISTR(N'\\00C0')",
+        "PRODUCT(2)",
+        "JSON_OBJECTAGG('k':1)",
+    ],
+)
+def test_sql_server_2022_refuses_2025_built_ins(cursor: closing[pyodbc.Cursor], call: str) -> None:
+    with cursor as cur, pytest.raises(pyodbc.Error) as raised:
+        cur.execute(f"SELECT {call}").fetchall()
+    name = call.split("(")[0]  # both drivers end the message with the error's number
+    assert f"'{name}' is not a recognized built-in function name. (195)" in str(raised.value)
+
+
+def test_current_date_is_an_unknown_column_to_sql_server_2022(
+    cursor: closing[pyodbc.Cursor],
+) -> None:
+    with cursor as cur, pytest.raises(pyodbc.Error) as raised:
+        cur.execute("SELECT CURRENT_DATE").fetchall()
+    assert "Invalid column name 'CURRENT_DATE'. (207)" in str(raised.value)
 
 
 @pytest.mark.parametrize(
