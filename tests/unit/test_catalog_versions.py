@@ -24,9 +24,15 @@ SQL_SERVER_2016_AT_110 = Platform(3, 13, 110)
         (Platform(2, 15, 150), "GREATEST", "SQL Server 2022 and later"),
         (Platform(3, 16, 150), "GENERATE_SERIES", "compatibility level 160"),
         (Platform(3, 16, 160), "REGEXP_LIKE", "SQL Server 2025 and later"),
+        (Platform(3, 16, 160), "REGEXP_COUNT", "SQL Server 2025 and later"),
+        (Platform(3, 16, 160), "CURRENT_DATE", "SQL Server 2025 and later"),
+        (Platform(3, 17, 160), "REGEXP_LIKE", "compatibility level 170"),
+        (Platform(3, 17, 160), "REGEXP_COUNT", None),  # the other REGEXP_ need no level
+        (Platform(3, 17, 170), "CURRENT_DATE", None),
         # Azure SQL Database reports 12, which says nothing of its built-ins
         (Platform(5, 12, 160), "GREATEST", None),
         (Platform(5, 12, 160), "REGEXP_LIKE", "compatibility level 170"),
+        (Platform(5, 12, 160), "PRODUCT", None),
         (Platform(5, 12, 120), "OPENJSON", "compatibility level 130"),
         (Platform(8, 12, 160), "GREATEST", None),  # a Managed Instance: 2022's at least
         (Platform(8, 12, 160), "JSON_ARRAYAGG", "SQL Server 2025 and later"),
@@ -85,10 +91,22 @@ async def test_missing_built_in_says_why_and_what_instead() -> None:
     )
 
 
+async def test_current_date_as_a_name_says_what_to_write() -> None:
+    error = DatabaseError("Invalid column name 'current_date'.", 207)
+    text = await versions.missing_built_in(_Db(Platform(3, 16, 160)), error)  # type: ignore[arg-type]
+    assert text == (
+        "Invalid column name 'current_date'. CURRENT_DATE needs SQL Server 2025 and later;"
+        " this is SQL Server 2022 (16.x), database at compatibility level 160. Write"
+        " CAST(GETDATE() AS date) instead."
+    )
+    assert await versions.missing_built_in(_Db(Platform(3, 17, 170)), error) is None  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     "error",
     [
         DatabaseError("Invalid object name 'dbo.Missing'.", 208),  # a table: unknown_name's
+        DatabaseError("'CURRENT_DATE' is not a recognized built-in function name.", 195),
         DatabaseError("'TRIM' is not a recognized built-in function name.", 195),  # has it
         DatabaseError("Invalid column name 'STRING_AGG'.", 207),
     ],

@@ -28,6 +28,7 @@ class BuiltIn:
     since: int  # the SQL Server major version that added it (13 = 2016)
     level: int = 0  # the compatibility level it needs, if any
     instead: str = ""  # what to write on a server without it
+    bare: bool = False  # written without parentheses: a column name to a server without it
 
 
 BUILT_INS = (
@@ -52,9 +53,36 @@ BUILT_INS = (
     BuiltIn("JSON_ARRAY", 16, instead="FOR JSON PATH"),
     BuiltIn("APPROX_PERCENTILE_CONT", 16, instead="PERCENTILE_CONT(...) WITHIN GROUP OVER ()"),
     BuiltIn("APPROX_PERCENTILE_DISC", 16, instead="PERCENTILE_DISC(...) WITHIN GROUP OVER ()"),
+    # REGEXP_LIKE alone needs level 170: "Other regular expression scalar functions are
+    # available at all compatibility levels" ("REGEXP_LIKE (Transact-SQL)")
     BuiltIn("REGEXP_LIKE", 17, 170, "LIKE and PATINDEX patterns"),
+    BuiltIn("REGEXP_REPLACE", 17, instead="REPLACE, or STUFF at a PATINDEX position"),
+    BuiltIn("REGEXP_SUBSTR", 17, instead="SUBSTRING from a PATINDEX position"),
+    BuiltIn(
+        "REGEXP_COUNT", 17, instead="(LEN(x) - LEN(REPLACE(x, s, N''))) / LEN(s) for a string s"
+    ),
+    BuiltIn("REGEXP_INSTR", 17, instead="PATINDEX, or CHARINDEX for a string"),
+    BuiltIn("UNISTR", 17, instead="NCHAR(code point) joined to N'...' literals"),
+    BuiltIn("PRODUCT", 17, instead="EXP(SUM(LOG(x))) for positive values"),
+    BuiltIn(
+        "BASE64_ENCODE",
+        17,
+        instead="CAST(N'' AS xml).value('xs:base64Binary(sql:column(\"b\"))', 'varchar(max)')"
+        " over a varbinary column b",
+    ),
+    BuiltIn(
+        "BASE64_DECODE",
+        17,
+        instead="CAST(N'' AS xml).value('xs:base64Binary(sql:column(\"s\"))', 'varbinary(max)')"
+        " over a varchar column s",
+    ),
+    BuiltIn("EDIT_DISTANCE", 17, instead="DIFFERENCE (SOUNDEX codes, 0 to 4) for a rough match"),
+    BuiltIn("EDIT_DISTANCE_SIMILARITY", 17, instead="DIFFERENCE for a rough match"),
+    BuiltIn("JARO_WINKLER_DISTANCE", 17, instead="DIFFERENCE for a rough match"),
+    BuiltIn("JARO_WINKLER_SIMILARITY", 17, instead="DIFFERENCE for a rough match"),
     BuiltIn("JSON_ARRAYAGG", 17, instead="FOR JSON PATH"),
     BuiltIn("JSON_OBJECTAGG", 17, instead="FOR JSON PATH"),
+    BuiltIn("CURRENT_DATE", 17, instead="CAST(GETDATE() AS date)", bare=True),
 )
 _BY_NAME = {b.name: b for b in BUILT_INS}
 
@@ -121,20 +149,23 @@ def missing(p: Platform) -> str:
     return f"This is {p.name()}: do not use {lacking}. "
 
 
-# "'%.*ls' is not a recognized built-in function name." (195) and "Invalid object name
-# '%.*ls'." (208, a table-valued built-in the level hides): the name is the quoted one.
-_NOT_BUILT_IN, _INVALID_OBJECT = 195, 208
+# "'%.*ls' is not a recognized built-in function name." (195), "Invalid object name
+# '%.*ls'." (208, a table-valued built-in the level hides) and "Invalid column name
+# '%.*ls'." (207, CURRENT_DATE on a server without it, which reads it as a name): the
+# name is the quoted one.
+_NOT_BUILT_IN, _INVALID_OBJECT, _INVALID_COLUMN = 195, 208, 207
 _QUOTED = re.compile(r"'([^']+)'")
 
 
 async def missing_built_in(db: Database, error: DatabaseError) -> str | None:
     """For error 195 or 208 on a built-in this database's version or compatibility level
-    lacks: SQL Server's text, why, and what to write instead; else None."""
-    if error.number not in (_NOT_BUILT_IN, _INVALID_OBJECT):
+    lacks, or 207 on one written without parentheses: SQL Server's text, why, and what to
+    write instead; else None."""
+    if error.number not in (_NOT_BUILT_IN, _INVALID_OBJECT, _INVALID_COLUMN):
         return None
     found = _QUOTED.search(str(error))
     built_in = _BY_NAME.get(found[1].upper()) if found else None
-    if built_in is None:
+    if built_in is None or built_in.bare != (error.number == _INVALID_COLUMN):
         return None
     try:
         p = await platform(db)
