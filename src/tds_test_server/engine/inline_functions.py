@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from sqlglot import exp
-from sqlglot.tokens import TokenType
 
 from ..results import TdsError
 from . import errors
@@ -30,7 +29,7 @@ from .apply_stars import named_columns, write_out_stars
 from .batches import Statement, tokenize
 from .catalog import DEFAULT_SCHEMA, Catalog
 from .expression_types import variable_name
-from .module_headers import ProcParam, module_header, parameter_list
+from .module_headers import ProcParam, function_header
 from .sql_types import type_text
 from .token_stream import Tokens
 from .user_function_calls import is_default
@@ -41,11 +40,7 @@ _MAX_NESTING = 32  # as for views and functions (Msg 217)
 def parse_inline_function(stmt: Statement) -> tuple[list[str], list[ProcParam], str]:
     """(name parts, parameters, the body's SELECT) of an inline table-valued function."""
     ts = Tokens(stmt)
-    _, _, parts = module_header(ts, "FUNCTION")
-    ts.expect_type(TokenType.L_PAREN)
-    params = parameter_list(ts)
-    ts.expect_type(TokenType.R_PAREN)
-    ts.expect("RETURNS")
+    _, _, parts, params = function_header(ts)
     ts.expect("TABLE")  # RETURNS @t TABLE: table_functions.py
     if ts.accept("WITH"):
         while not ts.at_end() and ts.peek_word() != "AS":

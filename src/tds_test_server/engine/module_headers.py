@@ -44,6 +44,18 @@ def module_header(ts: Tokens, *kinds: str) -> tuple[bool, bool, list[str]]:
     return alter, create, ts.multipart()
 
 
+def function_header(ts: Tokens) -> tuple[bool, bool, list[str], list[ProcParam]]:
+    """`CREATE [OR ALTER] | ALTER FUNCTION name (parameters) RETURNS`, read up to what
+    RETURNS names (a type, TABLE or @t TABLE): (may alter, may create, name's parts,
+    parameters)."""
+    alter, create, parts = module_header(ts, "FUNCTION")
+    ts.expect_type(TokenType.L_PAREN)
+    params = parameter_list(ts)
+    ts.expect_type(TokenType.R_PAREN)
+    ts.expect("RETURNS")
+    return alter, create, parts, params
+
+
 def parameter_list(ts: Tokens) -> list[ProcParam]:
     """`@a type [= default] [OUTPUT], ...`, up to what follows the last."""
     params: list[ProcParam] = []

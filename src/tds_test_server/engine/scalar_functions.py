@@ -30,7 +30,7 @@ from .batches import Statement, tokenize, word
 from .body_flow import Block, If, Node, Return, While, condition_test, leaves, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA, ObjectRow
 from .inline_functions import in_function_body
-from .module_headers import ProcParam, is_create_procedure, module_header, parameter_list
+from .module_headers import ProcParam, function_header, is_create_procedure
 from .session_state import EngineHandle, Variable
 from .sql_types import TYPE_IDS, UnknownType, parse_type, storage
 from .token_stream import Tokens
@@ -70,11 +70,7 @@ def returns_table(stmt: Statement) -> bool:
 
 def parse_function(stmt: Statement) -> ScalarFunction:
     ts = Tokens(stmt)
-    alter, create, parts = module_header(ts, "FUNCTION")
-    ts.expect_type(TokenType.L_PAREN)
-    params = parameter_list(ts)
-    ts.expect_type(TokenType.R_PAREN)
-    ts.expect("RETURNS")
+    alter, create, parts, params = function_header(ts)
     start = ts.i
     while not ts.at_end() and ts.peek_word() not in ("WITH", "AS", "BEGIN"):
         ts.next()

@@ -39,7 +39,7 @@ from .batches import Statement, statement_tokens, tokenize, word
 from .body_flow import Block, Node, Return, leaves, parse_body, run_flow
 from .catalog import DEFAULT_SCHEMA
 from .ddl_parse import parse_create_table
-from .module_headers import ProcParam, is_create_procedure, module_header, parameter_list
+from .module_headers import ProcParam, function_header, is_create_procedure
 from .scalar_functions import ScalarFunctions
 from .session_state import Variable
 from .sqltext import split_top_level
@@ -89,11 +89,7 @@ def is_multi_statement(stmt: Statement) -> bool:
 
 def parse_table_function(stmt: Statement) -> TableFunction:
     ts = Tokens(stmt)
-    alter, create, parts = module_header(ts, "FUNCTION")
-    ts.expect_type(TokenType.L_PAREN)
-    params = parameter_list(ts)
-    ts.expect_type(TokenType.R_PAREN)
-    ts.expect("RETURNS")
+    alter, create, parts, params = function_header(ts)
     ts.expect_type(TokenType.PARAMETER)
     table = "@" + ts.name()
     ts.expect("TABLE")
