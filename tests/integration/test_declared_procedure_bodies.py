@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastmcp import Client
-from test_declared_procedures import listed_until, make_app, reach_source
+from test_declared_procedures import resolved_client
 
 from azsql_mcp.testing.pytest_plugin import DRIVERS, sample_tds_server
 from tds_test_server import ThreadedTdsServer
@@ -101,19 +101,18 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 
 @pytest.fixture
 async def client(azsql_config: dict[str, Any]) -> AsyncIterator[Client[Any]]:
-    async with Client(make_app(azsql_config, TOOLS).mcp) as connected:
-        await reach_source(connected)
-        await listed_until(
-            connected,
-            lambda t: all(
-                arg in t[tool].input_schema["properties"]
-                for tool, arg in [
-                    ("category_sizes", "MinProducts"),
-                    ("large_categories", "MinProducts"),
-                    ("product_search", "NamePart"),
-                ]
-            ),
-        )
+    async with resolved_client(
+        azsql_config,
+        TOOLS,
+        lambda t: all(
+            arg in t[tool].input_schema["properties"]
+            for tool, arg in [
+                ("category_sizes", "MinProducts"),
+                ("large_categories", "MinProducts"),
+                ("product_search", "NamePart"),
+            ]
+        ),
+    ) as connected:
         yield connected
 
 

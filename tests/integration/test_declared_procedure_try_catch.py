@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastmcp import Client
-from test_declared_procedures import listed_until, make_app, reach_source
+from test_declared_procedures import resolved_client
 
 from azsql_mcp.testing.pytest_plugin import DRIVERS, sample_tds_server
 from tds_test_server import ThreadedTdsServer
@@ -55,10 +55,11 @@ def tds_server(tds_password: str) -> Iterator[ThreadedTdsServer]:
 
 @pytest.fixture
 async def client(azsql_config: dict[str, Any]) -> AsyncIterator[Client[Any]]:
-    config = azsql_config | {"security": {"read_only": False}}
-    async with Client(make_app(config, TOOLS).mcp) as connected:
-        await reach_source(connected)
-        await listed_until(connected, lambda t: "Amount" in str(t["withdraw"].input_schema))
+    async with resolved_client(
+        azsql_config | {"security": {"read_only": False}},
+        TOOLS,
+        lambda t: "Amount" in str(t["withdraw"].input_schema),
+    ) as connected:
         yield connected
 
 

@@ -9,8 +9,8 @@ import asyncio
 import copy
 import io
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import closing
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, closing
 from typing import Any
 
 import mcp.types as mt
@@ -99,6 +99,20 @@ async def listed_until(
             await asyncio.sleep(0.05)
 
     return await asyncio.wait_for(poll(), TIMEOUT_S)
+
+
+@asynccontextmanager
+async def resolved_client(
+    azsql_config: dict[str, Any],
+    tools: dict[str, Any],
+    done: Callable[[dict[str, mt.Tool]], bool],
+) -> AsyncIterator[Client[Any]]:
+    """A client of an app declaring `tools`, once it reached the source and the tool
+    list shows what `done` waits for (the procedures resolved)."""
+    async with Client(make_app(azsql_config, tools).mcp) as connected:
+        await reach_source(connected)
+        await listed_until(connected, done)
+        yield connected
 
 
 async def test_undeclared_parameters_come_from_the_catalog(azsql_config: dict[str, Any]) -> None:
