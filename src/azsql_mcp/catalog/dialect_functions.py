@@ -20,10 +20,7 @@ from __future__ import annotations
 import re
 
 from azsql_mcp.api import DatabaseError
-from azsql_mcp.catalog.versions import BUILT_INS, RELEASES
-
-NOT_BUILT_IN = 195  # "'%.*ls' is not a recognized built-in function name."
-_QUOTED = re.compile(r"'([^']+)'")  # the name SQL Server quotes
+from azsql_mcp.catalog.versions import BUILT_INS, NOT_BUILT_IN, RELEASES, quoted_name
 
 _FORMAT = "FORMAT(x, 'yyyy-MM-dd') or CONVERT(varchar(10), x, 23)"
 _PARSE_DATE = (
@@ -105,8 +102,7 @@ def other_dialect(error: DatabaseError) -> str | None:
     instead; None for other errors and other names."""
     if error.number != NOT_BUILT_IN:
         return None
-    found = _QUOTED.search(str(error))
-    name = found[1].upper() if found else ""
+    name = quoted_name(error)
     instead = INSTEAD.get(name)
     if instead is None:
         return None

@@ -153,18 +153,26 @@ def missing(p: Platform) -> str:
 # '%.*ls'." (208, a table-valued built-in the level hides) and "Invalid column name
 # '%.*ls'." (207, CURRENT_DATE on a server without it, which reads it as a name): the
 # name is the quoted one.
-_NOT_BUILT_IN, _INVALID_OBJECT, _INVALID_COLUMN = 195, 208, 207
+NOT_BUILT_IN = 195  # "'%.*ls' is not a recognized built-in function name."
+_INVALID_OBJECT, _INVALID_COLUMN = 208, 207
 _QUOTED = re.compile(r"'([^']+)'")
+
+
+def quoted_name(error: DatabaseError) -> str:
+    """The first name SQL Server's message quotes ('NOW' of 195's "'now' is not a
+    recognized built-in function name."), upper-cased; "" when it quotes none. Any
+    language's message quotes it alike."""
+    found = _QUOTED.search(str(error))
+    return found[1].upper() if found else ""
 
 
 async def missing_built_in(db: Database, error: DatabaseError) -> str | None:
     """For error 195 or 208 on a built-in this database's version or compatibility level
     lacks, or 207 on one written without parentheses: SQL Server's text, why, and what to
     write instead; else None."""
-    if error.number not in (_NOT_BUILT_IN, _INVALID_OBJECT, _INVALID_COLUMN):
+    if error.number not in (NOT_BUILT_IN, _INVALID_OBJECT, _INVALID_COLUMN):
         return None
-    found = _QUOTED.search(str(error))
-    built_in = _BY_NAME.get(found[1].upper()) if found else None
+    built_in = _BY_NAME.get(quoted_name(error))
     if built_in is None or built_in.bare != (error.number == _INVALID_COLUMN):
         return None
     try:
